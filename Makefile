@@ -1,0 +1,185 @@
+# Crossdock's one entry point: tools, code generation, checks, tests, the local mesh
+# and the benchmarks. `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BIN := $(CURDIR)/.bin
+export PATH := $(BIN):$(PATH)
+
+# Pinned tool versions. Tools live in .bin/ (git-ignored) and never enter our modules,
+# so their dependencies cannot leak into the services' go.mod files. Each installs
+# once; after changing a version here, remove .bin/ (or the one tool) to reinstall.
+BUF_VERSION                := 1.75.0
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
+GRPC_GATEWAY_VERSION       := v2.32.0
+GOOSE_VERSION              := v3.29.0
+
+BUF                 := $(BIN)/buf
+PROTOC_GEN_GO       := $(BIN)/protoc-gen-go
+PROTOC_GEN_GO_GRPC  := $(BIN)/protoc-gen-go-grpc
+PROTOC_GEN_GATEWAY  := $(BIN)/protoc-gen-grpc-gateway
+PROTOC_GEN_OPENAPI  := $(BIN)/protoc-gen-openapiv2
+GOOSE               := $(BIN)/goose
+TOOLS := $(BUF) $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_GATEWAY) \
+	$(PROTOC_GEN_OPENAPI) $(GOOSE)
+
+# GOWORK=off: a tool resolves its own pinned dependencies, never the workspace's.
+GO_INSTALL := GOWORK=off GOBIN=$(BIN) go install
+
+# The directory of every module listed in go.work.
+MODULES = $(shell go list -m -f '{{.Dir}}')
+
+# Shell test, true when the module in $$dir has Go packages: go vet and go test fail
+# on a module that has none yet. A module whose packages cannot even be listed counts
+# as having some, so the command that follows reports the error.
+HAS_PACKAGES = { pkgs=$$(cd "$$dir" && go list -e ./... 2>/dev/null) || pkgs=unlisted; [ -n "$$pkgs" ]; }
+
+ARGS ?=
+
+.PHONY: help tools generate check-generated breaking baseline test test-go run bench \
+	lint lint-proto lint-gofmt lint-vet lint-work-sync
+
+help: ## List the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+## Tools ---------------------------------------------------------------------------
+
+tools: $(TOOLS) ## Install the pinned tools into .bin/.
+
+# buf comes from npm: the package ships the release binary, which installs in seconds
+# where building it from source takes minutes.
+$(BUF):
+	@mkdir -p $(BIN)
+	npm install --silent --no-audit --no-fund --prefix $(BIN)/npm @bufbuild/buf@$(BUF_VERSION)
+	ln -sf npm/node_modules/.bin/buf $@
+	@$@ --version
+
+$(PROTOC_GEN_GO):
+	$(GO_INSTALL) google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+
+$(PROTOC_GEN_GO_GRPC):
+	$(GO_INSTALL) google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+$(PROTOC_GEN_GATEWAY):
+	$(GO_INSTALL) github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY_VERSION)
+
+$(PROTOC_GEN_OPENAPI):
+	$(GO_INSTALL) github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
+
+# Only the PostgreSQL driver: the other drivers pull in modules the proxy does not serve.
+GOOSE_TAGS := no_clickhouse no_libsql no_mssql no_azuresql no_mysql no_sqlite3 no_vertica no_ydb
+
+$(GOOSE):
+	$(GO_INSTALL) -tags '$(GOOSE_TAGS)' github.com/pressly/goose/v3/cmd/goose@$(GOOSE_VERSION)
+
+## Contracts -----------------------------------------------------------------------
+
+# The plugins' previous output is removed first, so a deleted .proto leaves nothing
+# behind; hand-written files in gen/ (go.mod, openapi/openapi.go) are kept.
+generate: $(BUF) $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_GATEWAY) $(PROTOC_GEN_OPENAPI) ## Regenerate gen/ from proto/.
+	find gen \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' \) -type f -delete
+	$(BUF) generate
+	gofmt -w gen
+
+check-generated: generate ## Fail if gen/ differs from what proto/ generates.
+	@changes=$$(git status --porcelain -- gen); \
+	if [ -n "$$changes" ]; then \
+		echo "gen/ is out of date: it differs from what proto/ generates (changed or untracked" >&2; \
+		echo "files below). Run 'make generate' and commit gen/ with the .proto change." >&2; \
+		echo "$$changes" >&2; \
+		exit 1; \
+	fi
+
+breaking: $(BUF) ## Fail on wire-incompatible changes against proto/baseline.binpb.
+	$(BUF) breaking proto --against proto/baseline.binpb
+
+baseline: $(BUF) ## Record the current contracts as the breaking-change baseline.
+	$(BUF) build proto --exclude-source-info -o proto/baseline.binpb
+
+## Checks --------------------------------------------------------------------------
+
+lint: lint-proto breaking lint-gofmt lint-vet lint-work-sync ## buf lint and breaking, gofmt, go vet, go.work sync.
+
+lint-proto: $(BUF)
+	$(BUF) lint
+	$(BUF) format --diff --exit-code proto
+
+# Every .go file in the repository, generated ones included, must be gofmt-clean.
+lint-gofmt:
+	@unformatted=$$(find . \( -path ./.bin -o -path ./.git -o -path ./.crossdock -o -name node_modules \) -prune \
+		-o -name '*.go' -type f -print0 | xargs -0 -r gofmt -l); \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt would change these files (run gofmt -w on them):" >&2; \
+		echo "$$unformatted" >&2; \
+		exit 1; \
+	fi
+
+# go vet runs in each module: ./... at the root does not reach the nested modules.
+lint-vet:
+	@failed=""; \
+	for dir in $(MODULES); do \
+		if ! $(HAS_PACKAGES); then echo "go vet in $$dir: no packages"; continue; fi; \
+		echo "go vet in $$dir"; \
+		(cd "$$dir" && go vet ./...) || failed="$$failed $$dir"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "go vet failed in:$$failed" >&2; exit 1; fi
+
+# Shared dependency versions must already be aligned, so `go work sync` must change
+# nothing. Every go.mod/go.sum is saved first and put back afterwards: only a change
+# the sync itself makes counts, and the check never leaves the tree changed.
+lint-work-sync:
+	@saved=$$(mktemp -d); drift=""; \
+	for dir in $(MODULES); do for f in go.mod go.sum; do \
+		if [ -f "$$dir/$$f" ]; then cp "$$dir/$$f" "$$saved/$$(echo "$$dir/$$f" | tr / _)"; fi; \
+	done; done; \
+	synced=yes; go work sync || synced=no; \
+	for dir in $(MODULES); do for f in go.mod go.sum; do \
+		copy="$$saved/$$(echo "$$dir/$$f" | tr / _)"; \
+		if [ -f "$$copy" ]; then \
+			cmp -s "$$copy" "$$dir/$$f" || { drift="$$drift $$dir/$$f"; cp "$$copy" "$$dir/$$f"; }; \
+		elif [ -f "$$dir/$$f" ]; then \
+			drift="$$drift $$dir/$$f"; rm -f "$$dir/$$f"; \
+		fi; \
+	done; done; \
+	rm -rf "$$saved"; \
+	if [ "$$synced" = no ]; then echo "go work sync failed" >&2; exit 1; fi; \
+	if [ -n "$$drift" ]; then \
+		echo "go work sync would change:$$drift" >&2; \
+		echo "Run 'go work sync', review and commit the result." >&2; \
+		exit 1; \
+	fi; \
+	echo "go work sync: no drift"
+
+## Tests ---------------------------------------------------------------------------
+
+test: lint check-generated ## Every check, then every module's tests.
+	bash scripts/test-check-generated.sh
+	@$(MAKE) --no-print-directory test-go
+
+# Modules are tested one at a time (go decides the parallelism inside each), and all of
+# them run even when one fails, so a single run shows every failure.
+test-go: ## Only the Go tests of every module.
+	@passed=0; failed=0; skipped=0; failures=""; \
+	for dir in $(MODULES); do \
+		if ! $(HAS_PACKAGES); then echo "== go test in $$dir: no packages"; skipped=$$((skipped + 1)); continue; fi; \
+		echo "== go test in $$dir"; \
+		if (cd "$$dir" && go test -count=1 ./...); then \
+			passed=$$((passed + 1)); \
+		else \
+			failed=$$((failed + 1)); failures="$$failures $$dir"; \
+		fi; \
+	done; \
+	if [ -n "$$failures" ]; then echo "modules with failing tests:$$failures"; fi; \
+	echo "modules: $$passed passed, $$failed failed, $$skipped skipped"; \
+	[ "$$failed" -eq 0 ]
+
+## Running -------------------------------------------------------------------------
+
+run: ## Start the whole mesh locally (pass flags with ARGS="...").
+	go run ./cmd/crossdock up $(ARGS)
+
+bench: ## Run the benchmarks and the load generator.
+	bash scripts/bench.sh

@@ -1,0 +1,269 @@
+package manifests_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/crossdock/crossdock/deploy/manifests"
+)
+
+func deployment(t *testing.T, s *manifests.Set, name string) *appsv1.Deployment {
+	t.Helper()
+	for _, d := range s.Deployments() {
+		if d.Name == name {
+			return d
+		}
+	}
+	t.Fatalf("no Deployment %s", name)
+	return nil
+}
+
+func server(t *testing.T, s *manifests.Set, name string) *corev1.Container {
+	t.Helper()
+	return &deployment(t, s, name).Spec.Template.Spec.Containers[0]
+}
+
+// drop removes the objects of a kind with a name from the set.
+func drop(s *manifests.Set, kind, name string) {
+	s.Objects = slices.DeleteFunc(s.Objects, func(o manifests.Object) bool {
+		return o.GVK.Kind == kind && o.Value.GetName() == name
+	})
+}
+
+func cluster(t *testing.T, s *manifests.Set, name string) *unstructured.Unstructured {
+	t.Helper()
+	for _, c := range s.Clusters() {
+		if c.GetName() == name {
+			return c
+		}
+	}
+	t.Fatalf("no Cluster %s", name)
+	return nil
+}
+
+// TestRulesCatchViolations breaks a correct overlay in one place at a time and
+// expects the rule in charge to report it, so no rule passes vacuously.
+func TestRulesCatchViolations(t *testing.T) {
+	cases := []struct {
+		rule, overlay, name string
+		breakIt             func(t *testing.T, s *manifests.Set)
+	}{
+		{"probes", "dev", "no readiness probe", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "users").ReadinessProbe = nil
+		}},
+		{"probes", "dev", "no liveness probe", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "gateway").LivenessProbe = nil
+		}},
+		{"probes", "dev", "backend probed over HTTP", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "orders").ReadinessProbe.ProbeHandler = corev1.ProbeHandler{
+				HTTPGet: &corev1.HTTPGetAction{Path: "/readyz", Port: intstr.FromString("admin")},
+			}
+		}},
+		{"probes", "dev", "backend liveness asks the gRPC health service", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "orders").LivenessProbe.ProbeHandler = corev1.ProbeHandler{
+				GRPC: &corev1.GRPCAction{Port: 9090},
+			}
+		}},
+		{"probes", "dev", "probe on a missing port", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "gateway").ReadinessProbe.HTTPGet.Port = intstr.FromString("metrics")
+		}},
+		{"resources", "dev", "no memory limit", func(t *testing.T, s *manifests.Set) {
+			delete(server(t, s, "catalog").Resources.Limits, corev1.ResourceMemory)
+		}},
+		{"resources", "prod", "no cpu request", func(t *testing.T, s *manifests.Set) {
+			delete(server(t, s, "finance").Resources.Requests, corev1.ResourceCPU)
+		}},
+		{"non-root", "dev", "container allows root", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "inventory").SecurityContext.RunAsNonRoot = ptr.To(false)
+		}},
+		{"non-root", "dev", "uid 0", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "inventory").SecurityContext.RunAsUser = ptr.To[int64](0)
+		}},
+		{"image-tag", "dev", "untagged", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "users").Image = "crossdock/users"
+		}},
+		{"image-tag", "dev", "latest", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "users").Image = "registry.example:5000/crossdock/users:latest"
+		}},
+		{"image-tag", "prod", "not a release", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "users").Image = "crossdock/users:dev"
+		}},
+		{"seccomp", "dev", "unconfined", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "logistics").SecurityContext.SeccompProfile.Type = corev1.SeccompProfileTypeUnconfined
+		}},
+		{"read-only-root", "dev", "writable root", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "logistics").SecurityContext.ReadOnlyRootFilesystem = nil
+		}},
+		{"no-privileges", "dev", "privilege escalation", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "platform-docking").SecurityContext.AllowPrivilegeEscalation = ptr.To(true)
+		}},
+		{"no-privileges", "dev", "added capability", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "platform-docking").SecurityContext.Capabilities.Add = []corev1.Capability{"NET_ADMIN"}
+		}},
+		{"no-token", "dev", "token mounted", func(t *testing.T, s *manifests.Set) {
+			deployment(t, s, "freight-estimator").Spec.Template.Spec.AutomountServiceAccountToken = nil
+		}},
+		{"services-present", "dev", "service missing", func(t *testing.T, s *manifests.Set) {
+			drop(s, "Deployment", "orders")
+		}},
+		{"services-present", "prod", "unlabelled pods", func(t *testing.T, s *manifests.Set) {
+			delete(deployment(t, s, "orders").Spec.Template.Labels, "app.kubernetes.io/part-of")
+		}},
+		{"network-policy", "dev", "policy missing", func(t *testing.T, s *manifests.Set) {
+			drop(s, "NetworkPolicy", "finance")
+		}},
+		{"network-policy", "prod", "ingress only", func(t *testing.T, s *manifests.Set) {
+			for _, np := range s.NetworkPolicies() {
+				np.Spec.PolicyTypes = np.Spec.PolicyTypes[:1]
+			}
+		}},
+		{"database-url-from-secret", "dev", "literal url", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "users").Env = []corev1.EnvVar{{Name: "DATABASE_URL", Value: "postgres://users:secret@users-db-rw/users"}}
+		}},
+		{"database-url-from-secret", "dev", "another service's secret", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "orders").Env[0].ValueFrom.SecretKeyRef.Name = "users-db-app"
+		}},
+		{"database-url-from-secret", "dev", "missing", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "orders").Env = nil
+		}},
+		{"database-url-from-secret", "dev", "gateway with a database", func(t *testing.T, s *manifests.Set) {
+			gw := server(t, s, "gateway")
+			gw.Env = append(gw.Env, *server(t, s, "users").Env[0].DeepCopy())
+		}},
+		{"database-clusters", "dev", "cluster missing", func(t *testing.T, s *manifests.Set) {
+			drop(s, "Cluster", "catalog-db")
+		}},
+		{"database-clusters", "prod", "wrong owner", func(t *testing.T, s *manifests.Set) {
+			c := cluster(t, s, "freight-estimator-db")
+			if err := unstructured.SetNestedField(c.Object, "freight-estimator", "spec", "bootstrap", "initdb", "owner"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"database-clusters", "prod", "single instance", func(t *testing.T, s *manifests.Set) {
+			if err := unstructured.SetNestedField(cluster(t, s, "orders-db").Object, int64(1), "spec", "instances"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"namespace", "dev", "object elsewhere", func(t *testing.T, s *manifests.Set) {
+			deployment(t, s, "catalog").Namespace = "default"
+		}},
+		{"namespace", "prod", "namespace missing", func(t *testing.T, s *manifests.Set) {
+			drop(s, "Namespace", "crossdock")
+		}},
+		{"references", "dev", "unhashed config map", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "users").EnvFrom[0].ConfigMapRef.Name = "users-config"
+		}},
+		{"references", "dev", "missing service account", func(t *testing.T, s *manifests.Set) {
+			drop(s, "ServiceAccount", "gateway")
+		}},
+		{"service-selectors", "dev", "selector typo", func(t *testing.T, s *manifests.Set) {
+			for _, svc := range s.Services() {
+				if svc.Name == "inventory" {
+					svc.Spec.Selector["app.kubernetes.io/name"] = "inventroy"
+				}
+			}
+		}},
+		{"service-selectors", "dev", "target port typo", func(t *testing.T, s *manifests.Set) {
+			for _, svc := range s.Services() {
+				if svc.Name == "gateway" {
+					svc.Spec.Ports[0].TargetPort = intstr.FromString("https")
+				}
+			}
+		}},
+		{"replicas", "dev", "two replicas", func(t *testing.T, s *manifests.Set) {
+			deployment(t, s, "users").Spec.Replicas = ptr.To[int32](2)
+		}},
+		{"replicas", "prod", "fixed count beside an autoscaler", func(t *testing.T, s *manifests.Set) {
+			deployment(t, s, "users").Spec.Replicas = ptr.To[int32](3)
+		}},
+		{"nats-cluster", "dev", "single server", func(t *testing.T, s *manifests.Set) {
+			s.StatefulSets()[0].Spec.Replicas = ptr.To[int32](1)
+		}},
+		{"nats-cluster", "prod", "no budget", func(t *testing.T, s *manifests.Set) {
+			drop(s, "PodDisruptionBudget", "nats")
+		}},
+		{"disruption-budget", "prod", "budget missing", func(t *testing.T, s *manifests.Set) {
+			drop(s, "PodDisruptionBudget", "gateway")
+		}},
+		{"autoscaler", "prod", "autoscaler missing", func(t *testing.T, s *manifests.Set) {
+			drop(s, "HorizontalPodAutoscaler", "platform-docking")
+		}},
+		{"autoscaler", "prod", "may scale to one", func(t *testing.T, s *manifests.Set) {
+			s.Autoscalers()[0].Spec.MinReplicas = ptr.To[int32](1)
+		}},
+	}
+
+	exp := expectations(t)
+	covered := map[string]bool{}
+	for _, tc := range cases {
+		covered[tc.rule] = true
+		t.Run(tc.rule+"/"+tc.overlay+"/"+tc.name, func(t *testing.T) {
+			set := load(t, tc.overlay)
+			r := rule(t, exp[tc.overlay], tc.rule)
+			if v := r.Check(set); len(v) != 0 {
+				t.Fatalf("violations before breaking anything: %v", v)
+			}
+			tc.breakIt(t, set)
+			if len(r.Check(set)) == 0 {
+				t.Error("no violation reported")
+			}
+		})
+	}
+	for _, e := range exp {
+		for _, r := range manifests.Rules(e) {
+			if !covered[r.Name] {
+				t.Errorf("rule %q has no case here that breaks it", r.Name)
+			}
+		}
+	}
+}
+
+// A Deployment written without any of the house settings breaks every
+// container rule at once.
+const bareDeployment = `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: bare
+  namespace: crossdock
+spec:
+  selector:
+    matchLabels:
+      app: bare
+  template:
+    metadata:
+      labels:
+        app: bare
+    spec:
+      containers:
+        - name: web
+          image: nginx
+`
+
+func TestBareDeploymentBreaksContainerRules(t *testing.T) {
+	set, err := manifests.Decode([][]byte{[]byte(bareDeployment)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := expectations(t)["prod"]
+	for _, name := range []string{"probes", "resources", "non-root", "image-tag", "seccomp", "read-only-root", "no-privileges", "no-token", "network-policy", "disruption-budget", "autoscaler"} {
+		t.Run(name, func(t *testing.T) {
+			v := rule(t, e, name).Check(set)
+			if len(v) == 0 {
+				t.Fatal("no violation reported")
+			}
+			for _, x := range v {
+				if !strings.HasPrefix(x.Object, "Deployment/crossdock/bare") {
+					t.Errorf("violation names %q, want the bare Deployment", x.Object)
+				}
+			}
+		})
+	}
+}

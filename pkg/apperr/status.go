@@ -1,0 +1,166 @@
+package apperr
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+)
+
+// InternalMessage is the only text a client sees for an unexpected error.
+const InternalMessage = "internal error"
+
+var kindCodes = map[Kind]codes.Code{
+	KindInvalid:            codes.InvalidArgument,
+	KindNotFound:           codes.NotFound,
+	KindFailedPrecondition: codes.FailedPrecondition,
+	KindAlreadyExists:      codes.AlreadyExists,
+	KindAborted:            codes.Aborted,
+	KindPermissionDenied:   codes.PermissionDenied,
+	KindUnauthenticated:    codes.Unauthenticated,
+	KindResourceExhausted:  codes.ResourceExhausted,
+	KindUnavailable:        codes.Unavailable,
+}
+
+// Code returns the gRPC code a kind maps to; KindUnknown maps to Internal.
+func (k Kind) Code() codes.Code {
+	if c, ok := kindCodes[k]; ok {
+		return c
+	}
+	return codes.Internal
+}
+
+// ToStatus converts err into the status a client receives:
+//
+//   - an *Error anywhere in the chain: its kind's code, its Message, and
+//     ErrorInfo (reason, domain "crossdock", metadata), BadRequest for field
+//     violations and ResourceInfo for NotFound;
+//   - an error carrying a gRPC status (from a peer or a handler that built
+//     one): that status unchanged;
+//   - context.Canceled and context.DeadlineExceeded: Canceled and
+//     DeadlineExceeded;
+//   - anything else: Internal "internal error".
+//
+// A nil err gives a nil status (which reads as OK).
+func ToStatus(err error) *status.Status {
+	st, _ := toStatus(err)
+	return st
+}
+
+// toStatus also reports whether err was understood; unexpected errors are the
+// ones worth logging.
+func toStatus(err error) (*status.Status, bool) {
+	if err == nil {
+		return nil, true
+	}
+	var e *Error
+	var grpcErr interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &e) {
+		if e.Kind != KindUnknown {
+			return e.status(), true
+		}
+		// An *Error without a kind is a programming slip; treat it like any
+		// unexpected error rather than trusting its message.
+	} else if errors.As(err, &grpcErr) {
+		if st := grpcErr.GRPCStatus(); st != nil {
+			return st, true
+		}
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.New(codes.Canceled, context.Canceled.Error()), true
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.New(codes.DeadlineExceeded, context.DeadlineExceeded.Error()), true
+	}
+	return status.New(codes.Internal, InternalMessage), false
+}
+
+// GRPCStatus lets grpc-go and status.FromError understand an *Error even
+// where the interceptors are not installed (a client-side interceptor, tests).
+func (e *Error) GRPCStatus() *status.Status {
+	return e.status()
+}
+
+func (e *Error) status() *status.Status {
+	if e.Kind == KindUnknown {
+		return status.New(codes.Internal, InternalMessage)
+	}
+	st := status.New(e.Kind.Code(), e.Message)
+	details := []protoadapt.MessageV1{
+		&errdetails.ErrorInfo{Reason: e.reason(), Domain: Domain, Metadata: e.Metadata},
+	}
+	if len(e.Violations) > 0 {
+		br := &errdetails.BadRequest{}
+		for _, v := range e.Violations {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{
+				Field:       v.Field,
+				Description: v.Description,
+			})
+		}
+		details = append(details, br)
+	}
+	if e.ResourceType != "" || e.ResourceName != "" {
+		details = append(details, &errdetails.ResourceInfo{ResourceType: e.ResourceType, ResourceName: e.ResourceName})
+	}
+	if withDetails, err := st.WithDetails(details...); err == nil {
+		return withDetails
+	}
+	return st
+}
+
+// FromStatus turns a status received from a peer back into an *Error, so
+// client code can use errors.Is and KindOf across service boundaries. Codes
+// without a kind (Internal, Unknown, Canceled, DeadlineExceeded, ...) come back
+// as the plain status error. A nil or OK status gives nil.
+func FromStatus(st *status.Status) error {
+	if st == nil || st.Code() == codes.OK {
+		return nil
+	}
+	kind := KindUnknown
+	for k, c := range kindCodes {
+		if c == st.Code() {
+			kind = k
+			break
+		}
+	}
+	if kind == KindUnknown {
+		return st.Err()
+	}
+	e := &Error{Kind: kind, Message: st.Message()}
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			if d.GetDomain() == Domain {
+				if d.GetReason() != kind.String() {
+					e.Reason = d.GetReason()
+				}
+				if len(d.GetMetadata()) > 0 {
+					e.Metadata = d.GetMetadata()
+				}
+			}
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
+				e.Violations = append(e.Violations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+			}
+		case *errdetails.ResourceInfo:
+			e.ResourceType, e.ResourceName = d.GetResourceType(), d.GetResourceName()
+		}
+	}
+	return e
+}
+
+// FromError is FromStatus for an error returned by a gRPC client call; errors
+// that carry no status are returned unchanged.
+func FromError(err error) error {
+	if err == nil {
+		return nil
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	return FromStatus(st)
+}

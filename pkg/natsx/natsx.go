@@ -1,0 +1,129 @@
+// Package natsx connects to NATS JetStream the way every service does: one named
+// connection that reconnects forever, streams ensured at start with the duplicate
+// window on, and trace context carried in message headers.
+package natsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+)
+
+// Header names every Crossdock event carries besides the trace context.
+const (
+	// HeaderMsgID is JetStream's de-duplication header; the outbox sets it to the
+	// event id.
+	HeaderMsgID = "Nats-Msg-Id"
+	// HeaderEventID identifies the event, also across a replay from dead letters.
+	HeaderEventID = "Crossdock-Event-Id"
+	// HeaderEventType is the protobuf full name of the payload.
+	HeaderEventType = "Crossdock-Event-Type"
+)
+
+// Config is the NATS part of a service's configuration.
+type Config struct {
+	URL string `env:"NATS_URL" default:"nats://127.0.0.1:4222"`
+}
+
+// Connect dials NATS and returns the connection and its JetStream handle. The
+// connection retries the first connect and reconnects without limit: a broker
+// restart delays events, it does not take the service down.
+func Connect(ctx context.Context, url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := nats.Connect(url,
+		nats.Name(name),
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", "error", err)
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
+	)
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats connect: %w", err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+// DuplicateWindow is how long JetStream remembers a Nats-Msg-Id and drops a
+// second publish of it. The inbox covers duplicates older than this.
+const DuplicateWindow = 2 * time.Minute
+
+// StreamSpec names one stream and the subjects it captures.
+type StreamSpec struct {
+	Name     string
+	Subjects []string
+	// Replicas is 1 locally and 3 in production.
+	Replicas int
+	// MaxAge bounds retention; zero keeps messages until limits are hit.
+	MaxAge time.Duration
+}
+
+// EnsureStream creates the stream or updates it to the spec, with file storage
+// and the duplicate window on.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, spec StreamSpec) (jetstream.Stream, error) {
+	replicas := spec.Replicas
+	if replicas == 0 {
+		replicas = 1
+	}
+	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       spec.Name,
+		Subjects:   spec.Subjects,
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.LimitsPolicy,
+		Replicas:   replicas,
+		MaxAge:     spec.MaxAge,
+		Duplicates: DuplicateWindow,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ensure stream %s: %w", spec.Name, err)
+	}
+	return s, nil
+}
+
+// DeadLetterStream holds the messages consumers gave up on, one subject per
+// consumer: deadletter.<consumer>.
+var DeadLetterStream = StreamSpec{Name: "DEADLETTER", Subjects: []string{"deadletter.>"}}
+
+// InjectTrace writes the context's trace context into NATS headers.
+func InjectTrace(ctx context.Context, h nats.Header) {
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(http.Header(h)))
+}
+
+// ExtractTrace returns ctx carrying the trace context found in NATS headers.
+func ExtractTrace(ctx context.Context, h nats.Header) context.Context {
+	return otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(http.Header(h)))
+}
+
+// Ping reports whether the connection is usable; services use it as a
+// readiness check.
+func Ping(nc *nats.Conn) func(context.Context) error {
+	return func(context.Context) error {
+		if !nc.IsConnected() {
+			return errors.New("nats not connected")
+		}
+		return nil
+	}
+}
+
+// AreaStream is the stream an area owns: its name upper-cased, over "<area>.>"
+// (ORDERS over orders.>). Subjects are <area>.<aggregate>.<event>.
+func AreaStream(area string) StreamSpec {
+	return StreamSpec{Name: strings.ToUpper(area), Subjects: []string{area + ".>"}}
+}

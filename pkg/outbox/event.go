@@ -1,0 +1,76 @@
+// Package outbox makes publishing an event part of the database transaction that
+// caused it. Add writes events into the service's outbox table in the caller's
+// transaction; the Relay publishes committed rows to JetStream. An event whose
+// transaction rolls back is never published, and a committed one is never lost.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/protobuf/proto"
+)
+
+// wakeChannel is the LISTEN/NOTIFY channel that wakes the relay on commit.
+const wakeChannel = "crossdock_outbox"
+
+// Event is one fact to publish.
+type Event struct {
+	ID      uuid.UUID
+	Subject string
+	Type    string
+	Payload []byte
+	// Headers are extra message headers; Add fills in the trace context.
+	Headers map[string]string
+}
+
+// New builds an event from a protobuf message with a fresh time-ordered id.
+func New(subject string, msg proto.Message) (Event, error) {
+	payload, err := proto.Marshal(msg)
+	if err != nil {
+		return Event{}, fmt.Errorf("outbox: marshal %s: %w", subject, err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{ID: id, Subject: subject, Type: string(proto.MessageName(msg)), Payload: payload}, nil
+}
+
+// Add writes events in tx. They are published only if tx commits: the NOTIFY that
+// wakes the relay is itself transactional.
+func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	batch := &pgx.Batch{}
+	for _, e := range events {
+		if e.ID == uuid.Nil || e.Subject == "" || e.Type == "" {
+			return errors.New("outbox: event needs an id, a subject and a type")
+		}
+		headers := http.Header{}
+		for k, v := range e.Headers {
+			headers.Set(k, v)
+		}
+		otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(headers))
+		flat := make(map[string]string, len(headers))
+		for k := range headers {
+			flat[k] = headers.Get(k)
+		}
+		hj, err := json.Marshal(flat)
+		if err != nil {
+			return err
+		}
+		batch.Queue(`INSERT INTO outbox (event_id, subject, event_type, payload, headers) VALUES ($1, $2, $3, $4, $5)`,
+			e.ID, e.Subject, e.Type, e.Payload, hj)
+	}
+	batch.Queue(`SELECT pg_notify($1, '')`, wakeChannel)
+	return tx.SendBatch(ctx, batch).Close()
+}

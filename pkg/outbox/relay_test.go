@@ -1,0 +1,134 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/crossdock/crossdock/pkg/internal/eventstest"
+	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/testkit"
+)
+
+func newRelay(t *testing.T, e *eventstest.Env) *outbox.Relay {
+	return &outbox.Relay{Pool: e.Pool, JS: e.JS, Log: testkit.Logger(t)}
+}
+
+func TestRolledBackEventIsNeverPublished(t *testing.T) {
+	e := eventstest.Setup(t)
+	rolledBack := e.Emit(t, 3, false)
+	committed := e.Emit(t, 2, true)
+
+	e.Go(t, newRelay(t, e).Run)
+	e.Go(t, e.Consumer(t, "c1").Run)
+	effects := e.WaitApplied(t, "c1", committed)
+
+	eventstest.ExactlyOnce(t, effects, committed)
+	for _, id := range rolledBack {
+		if effects[id] != 0 {
+			t.Errorf("rolled-back event %s was applied", id)
+		}
+	}
+	if n := e.StreamMessages(t); n != 2 {
+		t.Errorf("stream holds %d messages, want the 2 committed", n)
+	}
+	var published int
+	if err := e.Pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE published_at IS NOT NULL`).Scan(&published); err != nil {
+		t.Fatal(err)
+	}
+	if published != 2 {
+		t.Errorf("%d outbox rows marked published, want 2", published)
+	}
+}
+
+func TestDuplicatePublishingIsAppliedOnce(t *testing.T) {
+	e := eventstest.Setup(t)
+	ids := e.Emit(t, 5, true)
+	relay := newRelay(t, e)
+	e.Go(t, relay.Run)
+	e.Go(t, e.Consumer(t, "c1").Run)
+	e.WaitApplied(t, "c1", ids)
+
+	ctx := context.Background()
+	// The same Nats-Msg-Id inside the window: JetStream itself drops it.
+	msg := nats.NewMsg(eventstest.Subject)
+	msg.Header.Set(natsx.HeaderMsgID, ids[0].String())
+	msg.Header.Set(natsx.HeaderEventID, ids[0].String())
+	ack, err := e.JS.PublishMsg(ctx, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ack.Duplicate {
+		t.Error("JetStream accepted a second message with the same Nats-Msg-Id")
+	}
+	// A fresh Nats-Msg-Id (as after the window): the inbox drops it.
+	for _, id := range ids {
+		if err := relay.Republish(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.StreamMessages(t); n != 10 {
+		t.Fatalf("stream holds %d messages, want 10 (5 + 5 republished)", n)
+	}
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", ids), ids)
+}
+
+func TestRelayDyingAfterPublishBeforeMarkRepublishesWithoutDoubleEffect(t *testing.T) {
+	e := eventstest.Setup(t)
+	ids := e.Emit(t, 4, true)
+	ctx := context.Background()
+
+	dying := newRelay(t, e)
+	outbox.SetAfterPublish(dying, func(context.Context) error { return errors.New("relay died") })
+	if _, err := dying.PublishPending(ctx); err == nil {
+		t.Fatal("the dying relay reported success")
+	}
+	if n := e.StreamMessages(t); n != 4 {
+		t.Fatalf("after the dying relay the stream holds %d messages, want 4", n)
+	}
+	var unmarked int
+	if err := e.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&unmarked); err != nil {
+		t.Fatal(err)
+	}
+	if unmarked != 4 {
+		t.Fatalf("%d rows unmarked after the relay died, want 4", unmarked)
+	}
+
+	e.Go(t, newRelay(t, e).Run)
+	e.Go(t, e.Consumer(t, "c1").Run)
+	effects := e.WaitApplied(t, "c1", ids)
+	eventstest.Eventually(t, 10*time.Second, func() bool {
+		var pending int
+		_ = e.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&pending)
+		return pending == 0
+	}, "the second relay did not mark the rows")
+	if n := e.StreamMessages(t); n != 4 {
+		t.Errorf("stream holds %d messages after the re-publish, want 4 (duplicates dropped)", n)
+	}
+	eventstest.ExactlyOnce(t, effects, ids)
+}
+
+func TestNATSRestartOnSameStoreLosesNothingAndDuplicatesNothing(t *testing.T) {
+	e := eventstest.Setup(t)
+	before := e.Emit(t, 5, true)
+	e.Go(t, newRelay(t, e).Run)
+	e.Go(t, e.Consumer(t, "c1").Run)
+	e.WaitApplied(t, "c1", before)
+
+	e.NATS.Stop()
+	during := e.Emit(t, 5, true) // committed while the broker is down
+	restarted := testkit.StartNATS(t, e.NATS.StoreDir, e.NATS.Port)
+	e.NATS = restarted
+	after := e.Emit(t, 5, true)
+
+	all := slices.Concat(before, during, after)
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", all), all)
+	if n := e.StreamMessages(t); n != 15 {
+		t.Errorf("stream holds %d messages after the restart, want 15", n)
+	}
+}

@@ -1,0 +1,205 @@
+// Package service wires the kit into a running backend service: configuration,
+// logging, telemetry, the PostgreSQL pool and migrations, NATS and the service's
+// own stream, the outbox relay, background consumers and the gRPC server. A
+// service's main builds a Runtime, registers its gRPC API and calls Run; all the
+// wiring is here, once, instead of nine times.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/telemetry"
+)
+
+// Config is what every backend service reads from the environment.
+type Config struct {
+	Server   server.Config
+	Log      logging.Config
+	NATS     natsx.Config
+	Postgres struct {
+		URL string `env:"DATABASE_URL" required:"true" secret:"true"`
+	}
+	// OutboxRetention keeps published events for re-publishing by id.
+	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" default:"168h"`
+	// StreamReplicas is the replica count of the service's own stream: 1 on a
+	// single NATS server, 3 on the production cluster.
+	StreamReplicas int `env:"NATS_STREAM_REPLICAS" default:"1"`
+}
+
+// Spec is what distinguishes one service from another at start-up.
+type Spec struct {
+	// Name is the service's name: logs, metrics, traces, health.
+	Name string
+	// Stream is the JetStream stream of the area this service owns.
+	Stream natsx.StreamSpec
+	// Migrations are the service's goose files (nil for none yet); the kit's
+	// outbox and inbox tables are always applied.
+	Migrations fs.FS
+}
+
+// Runtime is a service's wired dependencies. Create it with New, register the
+// gRPC API on Server.GRPC(), add consumers with Go, then Run.
+type Runtime struct {
+	Name   string
+	Config Config
+	Log    *slog.Logger
+	Pool   *pgxpool.Pool
+	NC     *nats.Conn
+	JS     jetstream.JetStream
+	Server *server.Server
+
+	spec      Spec
+	migrated  atomic.Bool
+	workers   []worker
+	telemetry func(context.Context) error
+	once      sync.Once
+}
+
+type worker struct {
+	name string
+	run  func(context.Context) error
+}
+
+// LoadConfig reads Config from the environment.
+func LoadConfig() (Config, error) {
+	var cfg Config
+	err := config.Load(&cfg)
+	return cfg, err
+}
+
+// New builds the runtime without waiting on anything: the pool and the NATS
+// connection connect lazily and retry, so a service starts (NOT_SERVING) before
+// its database or broker is reachable and becomes SERVING when they are.
+func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
+	log, err := logging.FromConfig(cfg.Log, os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	log = log.With("service", spec.Name)
+	log.Info("starting", "config", config.LogValue(cfg))
+
+	shutdownTelemetry, metrics, err := telemetry.Setup(ctx, spec.Name)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	poolCfg, err := pgxpool.ParseConfig(cfg.Postgres.URL)
+	if err != nil {
+		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL connection string")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		return nil, err
+	}
+	nc, js, err := natsx.Connect(ctx, cfg.NATS.URL, spec.Name, log)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	r := &Runtime{
+		Name: spec.Name, Config: cfg, Log: log, Pool: pool, NC: nc, JS: js,
+		Server: server.New(spec.Name, cfg.Server, log, metrics),
+		spec:   spec, telemetry: shutdownTelemetry,
+	}
+	r.Server.AddReadiness("postgres", pool.Ping)
+	r.Server.AddReadiness("nats", natsx.Ping(nc))
+	r.Server.AddReadiness("migrations", func(context.Context) error {
+		if !r.migrated.Load() {
+			return errors.New("migrations not applied yet")
+		}
+		return nil
+	})
+	return r, nil
+}
+
+// Go adds a background worker (an event consumer, a sweeper) started once the
+// database is migrated and the stream exists, and stopped on shutdown.
+func (r *Runtime) Go(name string, run func(context.Context) error) {
+	r.workers = append(r.workers, worker{name, run})
+}
+
+// Run serves until ctx ends, then shuts everything down in order: the gRPC
+// server drains, workers stop, then NATS, the pool and telemetry close.
+func (r *Runtime) Run(ctx context.Context) error {
+	defer r.close()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return r.Server.Run(gctx) })
+	g.Go(func() error {
+		if err := r.prepare(gctx); err != nil {
+			return err
+		}
+		workers, wctx := errgroup.WithContext(gctx)
+		relay := &outbox.Relay{Pool: r.Pool, JS: r.JS, Log: r.Log, Retention: r.Config.OutboxRetention}
+		workers.Go(func() error { return relay.Run(wctx) })
+		for _, w := range r.workers {
+			workers.Go(func() error {
+				if err := w.run(wctx); err != nil && wctx.Err() == nil {
+					return fmt.Errorf("worker %s: %w", w.name, err)
+				}
+				return nil
+			})
+		}
+		return workers.Wait()
+	})
+	err := g.Wait()
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		err = nil
+	}
+	r.Log.Info("stopped", "error", err)
+	return err
+}
+
+// prepare migrates the database and ensures the stream, retrying until both
+// succeed or ctx ends: a service waits for its dependencies, it does not crash.
+func (r *Runtime) prepare(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		err := pg.Migrate(ctx, r.Pool, r.spec.Migrations)
+		if err == nil {
+			stream := r.spec.Stream
+			stream.Replicas = r.Config.StreamReplicas
+			_, err = natsx.EnsureStream(ctx, r.JS, stream)
+		}
+		if err == nil {
+			r.migrated.Store(true)
+			r.Log.Info("database migrated and stream ready", "stream", r.spec.Stream.Name)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.Log.Warn("waiting for dependencies", "error", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(min(time.Duration(attempt+1)*500*time.Millisecond, 5*time.Second)):
+		}
+	}
+}
+
+func (r *Runtime) close() {
+	r.once.Do(func() {
+		_ = r.NC.Drain()
+		r.Pool.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = r.telemetry(ctx)
+	})
+}

@@ -1,0 +1,91 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/crossdock/crossdock/pkg/internal/eventstest"
+	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/pkg/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// The runtime starts NOT_SERVING, migrates, ensures its stream, relays its
+// outbox, reports SERVING, and stops cleanly when its context ends.
+func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "service-runtime"})
+	nats, _, _ := testkit.JetStream(t)
+
+	var cfg service.Config
+	cfg.Server = server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", ReadinessInterval: 50 * time.Millisecond}
+	cfg.Log = logging.Config{Level: "error", Format: "text"}
+	cfg.NATS.URL = nats.URL()
+	cfg.Postgres.URL = pool.Config().ConnString()
+	cfg.OutboxRetention = time.Hour
+	cfg.StreamReplicas = 1
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rt, err := service.New(ctx, service.Spec{Name: "things", Stream: natsx.AreaStream("things")}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Server.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+
+	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	health := healthpb.NewHealthClient(conn)
+	eventstest.Eventually(t, 20*time.Second, func() bool {
+		resp, err := health.Check(ctx, &healthpb.HealthCheckRequest{})
+		return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+	}, "runtime never reported SERVING")
+
+	// The relay runs: an event committed through the outbox reaches the stream.
+	err = pgx.BeginFunc(ctx, rt.Pool, func(tx pgx.Tx) error {
+		ev, err := outbox.New("things.thing.created", wrapperspb.String("x"))
+		if err != nil {
+			return err
+		}
+		return outbox.Add(ctx, tx, ev)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventstest.Eventually(t, 10*time.Second, func() bool {
+		s, err := rt.JS.Stream(ctx, "THINGS")
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(ctx)
+		return err == nil && info.State.Msgs == 1
+	}, "the outbox event never reached the THINGS stream")
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after cancel = %v, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}

@@ -1,0 +1,83 @@
+package testkit
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/crossdock/crossdock/pkg/natsx"
+)
+
+// NATS is an embedded NATS server with JetStream for one test.
+type NATS struct {
+	Server   *server.Server
+	StoreDir string
+	Port     int
+}
+
+// StartNATS starts an embedded JetStream server storing under storeDir on port
+// (server.RANDOM_PORT for any); it is shut down when the test ends. Starting a new
+// one on the same storeDir and port is how tests restart the broker.
+func StartNATS(t testing.TB, storeDir string, port int) *NATS {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{
+		Host:      "127.0.0.1",
+		Port:      port,
+		JetStream: true,
+		StoreDir:  storeDir,
+		NoSigs:    true,
+		NoLog:     true,
+	})
+	if err != nil {
+		t.Fatalf("testkit: nats: %v", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("testkit: nats did not start")
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	return &NATS{Server: ns, StoreDir: storeDir, Port: ns.Addr().(*net.TCPAddr).Port}
+}
+
+// URL is the client URL of the server.
+func (n *NATS) URL() string { return n.Server.ClientURL() }
+
+// Stop shuts the server down and waits for it.
+func (n *NATS) Stop() { n.Server.Shutdown(); n.Server.WaitForShutdown() }
+
+// JetStream starts a fresh embedded server for the test and returns a client
+// connection to it, closed when the test ends.
+func JetStream(t testing.TB) (*NATS, *nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	n := StartNATS(t, t.TempDir(), server.RANDOM_PORT)
+	nc, js := Connect(t, n.URL())
+	return n, nc, js
+}
+
+// Connect opens a client connection (reconnecting forever) closed when the test ends.
+func Connect(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, js, err := natsx.Connect(context.Background(), url, t.Name(), Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc, js
+}
+
+// Logger writes to stderr when -v is set and discards otherwise. (Not t.Log:
+// background goroutines may still log just after the test returns.)
+func Logger(t testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", t.Name())
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}

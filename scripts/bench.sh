@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every Go benchmark in every module of the workspace and writes the results,
+# with the machine and the date, to docs/benchmarks.md. Benchmarks report their
+# own figures (p50-ms, p99-ms, events/s, ...) through b.ReportMetric.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=docs/benchmarks.md
+raw=$(mktemp)
+trap 'rm -f "$raw"' EXIT
+
+for dir in $(go list -m -f '{{.Dir}}'); do
+  if grep -rqs --include='*_test.go' -E '^func Benchmark' "$dir"; then
+    echo "== $(basename "$dir")" >&2
+    (cd "$dir" && go test -run '^$' -bench . -benchmem ./... 2>&1) | tee -a "$raw" >&2
+  fi
+done
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
+pgv=$( (ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 | xargs -I{} {}/postgres --version) || echo unknown)
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Written by \`make bench\` (scripts/bench.sh); do not edit by hand."
+  echo
+  echo "- Date: $(date -u +%Y-%m-%d)"
+  echo "- Machine: ${cpu:-unknown}, $(nproc) cores, ${mem}, $(uname -sr)"
+  echo "- $(go version | cut -d' ' -f3-), ${pgv}"
+  echo "- PostgreSQL runs with fsync off (the test harness); NATS embedded, file store."
+  echo
+  echo "| package | benchmark | figures |"
+  echo "|---|---|---|"
+  awk '
+    /^pkg: / { pkg = $2 }
+    /^Benchmark/ {
+      name = $1; sub(/-[0-9]+$/, "", name)
+      figs = ""
+      for (i = 3; i < NF; i += 2) figs = figs (figs == "" ? "" : ", ") $i " " $(i+1)
+      printf "| %s | %s | %s |\n", pkg, name, figs
+    }' "$raw"
+  echo
+  echo "## Goals"
+  echo
+  echo "- Outbox → consumer at 1,000 events/s: p99 under 20 ms on a 2-core machine."
+  echo
+  echo "## Raw output"
+  echo
+  echo '```'
+  grep -E '^(goos|goarch|pkg|cpu|Benchmark|ok|FAIL)' "$raw"
+  echo '```'
+} > "$out"
+echo "wrote $out" >&2

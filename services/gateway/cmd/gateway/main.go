@@ -1,0 +1,125 @@
+// Command gateway is Crossdock's thin edge: REST/JSON for frontends mapped onto
+// the services' gRPC APIs, the OpenAPI document, request ids, CORS and access
+// logs. It holds no business rules.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/pkg/telemetry"
+	"github.com/crossdock/crossdock/services/gateway/internal/edge"
+	"github.com/crossdock/crossdock/services/gateway/internal/httpapi"
+	"github.com/crossdock/crossdock/services/gateway/internal/upstream"
+)
+
+// gatewayConfig is everything the gateway reads from the environment.
+type gatewayConfig struct {
+	HTTPAddr           string        `env:"HTTP_ADDR" default:":8000"`
+	AdminAddr          string        `env:"ADMIN_ADDR" default:":8080"`
+	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
+	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
+	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" default:"1048576"`
+	Log                logging.Config
+	Upstreams          upstream.Addresses
+}
+
+func main() {
+	ctx, stop := service.SignalContext()
+	defer stop()
+	service.Exit("gateway", run(ctx))
+}
+
+func run(ctx context.Context) error {
+	var cfg gatewayConfig
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	log, err := logging.FromConfig(cfg.Log, os.Stderr)
+	if err != nil {
+		return err
+	}
+	log = log.With("service", "gateway")
+	log.Info("starting", "config", config.LogValue(cfg))
+
+	shutdownTelemetry, metrics, err := telemetry.Setup(ctx, "gateway")
+	if err != nil {
+		return err
+	}
+	defer shutdownTelemetry(context.WithoutCancel(ctx))
+
+	conns, err := upstream.Dial(cfg.Upstreams)
+	if err != nil {
+		return err
+	}
+	defer conns.Close()
+
+	router, err := httpapi.NewRouter(ctx)
+	if err != nil {
+		return err
+	}
+	public := edge.Chain(router,
+		edge.Recover(log),
+		edge.RequestID,
+		edge.AccessLog(log),
+		edge.CORS(cfg.CORSAllowedOrigins),
+		edge.MaxBody(cfg.MaxBodyBytes),
+	)
+	public = otelhttp.NewHandler(public, "gateway")
+
+	admin := server.NewAdmin(metrics)
+	admin.Handle("GET /upstreams", conns.HealthHandler())
+	return serve(ctx, log, cfg, public, admin)
+}
+
+// serve runs the public and admin HTTP servers until ctx ends, then drains both
+// within the shutdown timeout.
+func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin) error {
+	publicLis, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	adminLis, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		publicLis.Close()
+		return fmt.Errorf("listen ADMIN_ADDR %s: %w", cfg.AdminAddr, err)
+	}
+	servers := []*http.Server{
+		{Handler: public, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute},
+		{Handler: admin, ReadHeaderTimeout: 5 * time.Second},
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i, lis := range []net.Listener{publicLis, adminLis} {
+		g.Go(func() error {
+			if err := servers[i].Serve(lis); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	admin.SetReady(true)
+	log.Info("serving", "http", publicLis.Addr().String(), "admin", adminLis.Addr().String())
+	g.Go(func() error {
+		<-gctx.Done()
+		admin.SetReady(false)
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		return errors.Join(servers[0].Shutdown(sctx), servers[1].Shutdown(sctx))
+	})
+	err = g.Wait()
+	log.Info("stopped", "error", err)
+	return err
+}

@@ -1,0 +1,34 @@
+package edge
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// CORS answers preflight requests and marks responses for the allowed origins
+// only; with no origins configured, browsers on other origins are refused.
+func CORS(allowed []string) func(http.Handler) http.Handler {
+	allowAll := slices.Contains(allowed, "*")
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			if origin == "" || !(allowAll || slices.Contains(allowed, origin)) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			h := w.Header()
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Expose-Headers", strings.Join([]string{HeaderRequestID, "Retry-After"}, ", "))
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, "+HeaderRequestID)
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,132 @@
+package edge_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/crossdock/crossdock/services/gateway/internal/edge"
+)
+
+func handler(t *testing.T) http.Handler {
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/panic" {
+			panic("boom")
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			edge.WriteError(w, http.StatusRequestEntityTooLarge, 3, "request body too large")
+			return
+		}
+		_, _ = w.Write([]byte(edge.RequestIDFrom(r.Context()) + "|" + string(body)))
+	})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return edge.Chain(echo, edge.Recover(log), edge.RequestID, edge.AccessLog(log),
+		edge.CORS([]string{"https://shop.example"}), edge.MaxBody(16))
+}
+
+func TestRequestID(t *testing.T) {
+	tests := []struct {
+		name, given string
+		kept        bool
+	}{
+		{"accepted", "abc-123", true},
+		{"generated when missing", "", false},
+		{"replaced when unsafe", "a b\nc", false},
+		{"replaced when too long", strings.Repeat("x", 200), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/x", nil)
+			if tt.given != "" {
+				req.Header.Set(edge.HeaderRequestID, tt.given)
+			}
+			rec := httptest.NewRecorder()
+			handler(t).ServeHTTP(rec, req)
+			got := rec.Header().Get(edge.HeaderRequestID)
+			if tt.kept && got != tt.given || !tt.kept && (got == "" || got == tt.given) {
+				t.Errorf("response id %q for given %q", got, tt.given)
+			}
+			if !strings.HasPrefix(rec.Body.String(), got+"|") {
+				t.Errorf("handler saw %q, response header %q", rec.Body.String(), got)
+			}
+		})
+	}
+}
+
+func TestCORS(t *testing.T) {
+	tests := []struct {
+		name, origin, method string
+		wantAllow            string
+		wantStatus           int
+	}{
+		{"allowed origin", "https://shop.example", http.MethodGet, "https://shop.example", 200},
+		{"other origin gets no grant", "https://evil.example", http.MethodGet, "", 200},
+		{"preflight", "https://shop.example", http.MethodOptions, "https://shop.example", 204},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, "/x", nil)
+			req.Header.Set("Origin", tt.origin)
+			if tt.method == http.MethodOptions {
+				req.Header.Set("Access-Control-Request-Method", "POST")
+			}
+			rec := httptest.NewRecorder()
+			handler(t).ServeHTTP(rec, req)
+			if got := rec.Header().Get("Access-Control-Allow-Origin"); got != tt.wantAllow {
+				t.Errorf("Allow-Origin = %q, want %q", got, tt.wantAllow)
+			}
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status = %d, want %d", rec.Code, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestMaxBody(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		body       string
+		chunked    bool
+		wantStatus int
+	}{
+		{"small", "hello", false, 200},
+		{"declared too large", strings.Repeat("x", 17), false, 413},
+		{"streamed too large", strings.Repeat("x", 64), true, 413},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/x", bytes.NewBufferString(tt.body))
+			if tt.chunked {
+				req.ContentLength = -1
+			}
+			rec := httptest.NewRecorder()
+			handler(t).ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status = %d, want %d", rec.Code, tt.wantStatus)
+			}
+		})
+	}
+}
+
+func TestRecoverAnswersGenericError(t *testing.T) {
+	rec := httptest.NewRecorder()
+	handler(t).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/panic", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d", rec.Code)
+	}
+	var body struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Message != "internal error" || body.Code != 13 {
+		t.Errorf("body %s (%v)", rec.Body.String(), err)
+	}
+	if strings.Contains(rec.Body.String(), "boom") {
+		t.Error("panic value leaked to the client")
+	}
+}

@@ -1,0 +1,53 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/crossdock/crossdock/services/gateway/internal/edge"
+)
+
+// Registrar registers one service's REST routes on the mux, forwarding to its
+// upstream connection. The generated Register<Service>HandlerClient functions
+// are wrapped as Registrars in the gateway's main.
+type Registrar func(ctx context.Context, mux *runtime.ServeMux) error
+
+// NewRouter builds the public HTTP handler: /healthz, /openapi.json, /docs and
+// every REST route the registrars add.
+func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, error) {
+	gw := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true, UseProtoNames: false},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+		runtime.WithIncomingHeaderMatcher(forwardHeader),
+		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
+	)
+	for _, register := range registrars {
+		if err := register(ctx, gw); err != nil {
+			return nil, err
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
+	mux.HandleFunc("GET /docs", serveDocs)
+	mux.Handle("/", gw)
+	return mux, nil
+}
+
+// forwardHeader passes the request id and the credentials on to the services as
+// gRPC metadata; other headers stay at the edge.
+func forwardHeader(key string) (string, bool) {
+	switch strings.ToLower(key) {
+	case strings.ToLower(edge.HeaderRequestID):
+		return "x-request-id", true
+	case "authorization", "idempotency-key":
+		return strings.ToLower(key), true
+	}
+	return "", false
+}

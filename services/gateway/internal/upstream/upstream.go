@@ -1,0 +1,68 @@
+// Package upstream holds the gateway's gRPC connections to the services.
+package upstream
+
+import (
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// Addresses are the services' gRPC addresses (host:port).
+type Addresses struct {
+	Users            string `env:"USERS_ADDR" default:"127.0.0.1:9101"`
+	Catalog          string `env:"CATALOG_ADDR" default:"127.0.0.1:9102"`
+	Inventory        string `env:"INVENTORY_ADDR" default:"127.0.0.1:9103"`
+	Orders           string `env:"ORDERS_ADDR" default:"127.0.0.1:9104"`
+	Logistics        string `env:"LOGISTICS_ADDR" default:"127.0.0.1:9105"`
+	Finance          string `env:"FINANCE_ADDR" default:"127.0.0.1:9106"`
+	FreightEstimator string `env:"FREIGHT_ESTIMATOR_ADDR" default:"127.0.0.1:9107"`
+	PlatformDocking  string `env:"PLATFORM_DOCKING_ADDR" default:"127.0.0.1:9108"`
+}
+
+// Conns are one client connection per service. Connections are lazy: the gateway
+// starts before the services and connects on first use.
+type Conns struct {
+	Users, Catalog, Inventory, Orders, Logistics, Finance, FreightEstimator, PlatformDocking *grpc.ClientConn
+}
+
+// Dial creates the connections (without waiting for any service).
+func Dial(a Addresses) (*Conns, error) {
+	var errs []error
+	dial := func(name, addr string) *grpc.ClientConn {
+		conn, err := grpc.NewClient(addr,
+			// Inside the cluster the mesh (or NetworkPolicy-guarded pod network)
+			// carries the traffic; TLS termination is the platform's concern.
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s (%s): %w", name, addr, err))
+		}
+		return conn
+	}
+	c := &Conns{
+		Users: dial("users", a.Users), Catalog: dial("catalog", a.Catalog),
+		Inventory: dial("inventory", a.Inventory), Orders: dial("orders", a.Orders),
+		Logistics: dial("logistics", a.Logistics), Finance: dial("finance", a.Finance),
+		FreightEstimator: dial("freight-estimator", a.FreightEstimator),
+		PlatformDocking:  dial("platform-docking", a.PlatformDocking),
+	}
+	if err := errors.Join(errs...); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Close closes every connection.
+func (c *Conns) Close() {
+	for _, conn := range []*grpc.ClientConn{c.Users, c.Catalog, c.Inventory, c.Orders, c.Logistics,
+		c.Finance, c.FreightEstimator, c.PlatformDocking} {
+		if conn != nil {
+			_ = conn.Close()
+		}
+	}
+}
