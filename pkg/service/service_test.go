@@ -2,6 +2,10 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -84,6 +88,72 @@ func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
 	case err := <-done:
 		if err != nil {
 			t.Errorf("Run after cancel = %v, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}
+
+// Without a reachable database the runtime serves health but reports
+// NOT_SERVING, naming the failing checks on /readyz, and still stops cleanly.
+func TestRuntimeIsNotServingWithoutItsDatabase(t *testing.T) {
+	nats, _, _ := testkit.JetStream(t)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := closed.Addr().String()
+	closed.Close()
+
+	var cfg service.Config
+	cfg.Server = server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", ReadinessInterval: 50 * time.Millisecond}
+	cfg.Log = logging.Config{Level: "error", Format: "text"}
+	cfg.NATS.URL = nats.URL()
+	cfg.Postgres.URL = "postgres://nobody:pw@" + deadAddr + "/nothing?connect_timeout=1"
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rt, err := service.New(ctx, service.Spec{Name: "things", Stream: natsx.AreaStream("things")}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Server.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+
+	readyz := "http://" + rt.Server.AdminAddr().String() + "/readyz"
+	var body struct {
+		Status  string   `json:"status"`
+		Failing []string `json:"failing"`
+	}
+	eventstest.Eventually(t, 10*time.Second, func() bool {
+		resp, err := http.Get(readyz)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable &&
+			json.NewDecoder(resp.Body).Decode(&body) == nil && len(body.Failing) > 0
+	}, "/readyz never reported the failing checks")
+	if !slices.Contains(body.Failing, "postgres") || !slices.Contains(body.Failing, "migrations") || slices.Contains(body.Failing, "nats") {
+		t.Errorf("failing checks = %v, want postgres and migrations (not nats)", body.Failing)
+	}
+	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("health = %v, %v; want NOT_SERVING", resp.GetStatus(), err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after cancel = %v", err)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after cancel")
