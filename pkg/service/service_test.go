@@ -32,25 +32,9 @@ func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "service-runtime"})
 	nats, _, _ := testkit.JetStream(t)
 
-	var cfg service.Config
-	cfg.Server = server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", ReadinessInterval: 50 * time.Millisecond}
-	cfg.Log = logging.Config{Level: "error", Format: "text"}
-	cfg.NATS.URL = nats.URL()
-	cfg.Postgres.URL = pool.Config().ConnString()
-	cfg.OutboxRetention = time.Hour
-	cfg.StreamReplicas = 1
-
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rt, err := service.New(ctx, service.Spec{Name: "things", Stream: natsx.AreaStream("things")}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Server.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- rt.Run(ctx) }()
+	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString())
 
 	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -84,14 +68,7 @@ func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
 	}, "the outbox event never reached the THINGS stream")
 
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run after cancel = %v, want nil", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	waitStopped(t, done)
 }
 
 // Without a reachable database the runtime serves health but reports
@@ -105,23 +82,9 @@ func TestRuntimeIsNotServingWithoutItsDatabase(t *testing.T) {
 	deadAddr := closed.Addr().String()
 	closed.Close()
 
-	var cfg service.Config
-	cfg.Server = server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", ReadinessInterval: 50 * time.Millisecond}
-	cfg.Log = logging.Config{Level: "error", Format: "text"}
-	cfg.NATS.URL = nats.URL()
-	cfg.Postgres.URL = "postgres://nobody:pw@" + deadAddr + "/nothing?connect_timeout=1"
-
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rt, err := service.New(ctx, service.Spec{Name: "things", Stream: natsx.AreaStream("things")}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Server.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- rt.Run(ctx) }()
+	rt, done := start(ctx, t, nats.URL(), "postgres://nobody:pw@"+deadAddr+"/nothing?connect_timeout=1")
 
 	readyz := "http://" + rt.Server.AdminAddr().String() + "/readyz"
 	var body struct {
@@ -150,10 +113,37 @@ func TestRuntimeIsNotServingWithoutItsDatabase(t *testing.T) {
 		t.Errorf("health = %v, %v; want NOT_SERVING", resp.GetStatus(), err)
 	}
 	cancel()
+	waitStopped(t, done)
+}
+
+// start runs a runtime named "things" on free ports; done yields Run's result.
+func start(ctx context.Context, t *testing.T, natsURL, databaseURL string) (*service.Runtime, <-chan error) {
+	t.Helper()
+	var cfg service.Config
+	cfg.Server = server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", ReadinessInterval: 50 * time.Millisecond}
+	cfg.Log = logging.Config{Level: "error", Format: "text"}
+	cfg.NATS.URL = natsURL
+	cfg.Postgres.URL = databaseURL
+	cfg.OutboxRetention = time.Hour
+	cfg.StreamReplicas = 1
+	rt, err := service.New(ctx, service.Spec{Name: "things", Stream: natsx.AreaStream("things")}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Server.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	return rt, done
+}
+
+func waitStopped(t *testing.T, done <-chan error) {
+	t.Helper()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("Run after cancel = %v", err)
+			t.Errorf("Run after cancel = %v, want nil", err)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after cancel")
