@@ -7,9 +7,13 @@
 package usersv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +24,4118 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// AccountType is what a self sign-up creates.
+type AccountType int32
+
+const (
+	// Not set: rejected.
+	AccountType_ACCOUNT_TYPE_UNSPECIFIED AccountType = 0
+	// An end customer.
+	AccountType_ACCOUNT_TYPE_BUYER AccountType = 1
+	// The owner of a new supplier organization.
+	AccountType_ACCOUNT_TYPE_SUPPLIER AccountType = 2
+	// The owner of a new merchant organization.
+	AccountType_ACCOUNT_TYPE_MERCHANT AccountType = 3
+)
+
+// Enum value maps for AccountType.
+var (
+	AccountType_name = map[int32]string{
+		0: "ACCOUNT_TYPE_UNSPECIFIED",
+		1: "ACCOUNT_TYPE_BUYER",
+		2: "ACCOUNT_TYPE_SUPPLIER",
+		3: "ACCOUNT_TYPE_MERCHANT",
+	}
+	AccountType_value = map[string]int32{
+		"ACCOUNT_TYPE_UNSPECIFIED": 0,
+		"ACCOUNT_TYPE_BUYER":       1,
+		"ACCOUNT_TYPE_SUPPLIER":    2,
+		"ACCOUNT_TYPE_MERCHANT":    3,
+	}
+)
+
+func (x AccountType) Enum() *AccountType {
+	p := new(AccountType)
+	*p = x
+	return p
+}
+
+func (x AccountType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AccountType) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_users_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (AccountType) Type() protoreflect.EnumType {
+	return &file_crossdock_users_v1_service_proto_enumTypes[0]
+}
+
+func (x AccountType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AccountType.Descriptor instead.
+func (AccountType) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// OrganizationKind says what an organization does on the platform.
+type OrganizationKind int32
+
+const (
+	// Not set.
+	OrganizationKind_ORGANIZATION_KIND_UNSPECIFIED OrganizationKind = 0
+	// Sells its own products.
+	OrganizationKind_ORGANIZATION_KIND_SUPPLIER OrganizationKind = 1
+	// Resells at tier cost prices from a prepaid deposit.
+	OrganizationKind_ORGANIZATION_KIND_MERCHANT OrganizationKind = 2
+)
+
+// Enum value maps for OrganizationKind.
+var (
+	OrganizationKind_name = map[int32]string{
+		0: "ORGANIZATION_KIND_UNSPECIFIED",
+		1: "ORGANIZATION_KIND_SUPPLIER",
+		2: "ORGANIZATION_KIND_MERCHANT",
+	}
+	OrganizationKind_value = map[string]int32{
+		"ORGANIZATION_KIND_UNSPECIFIED": 0,
+		"ORGANIZATION_KIND_SUPPLIER":    1,
+		"ORGANIZATION_KIND_MERCHANT":    2,
+	}
+)
+
+func (x OrganizationKind) Enum() *OrganizationKind {
+	p := new(OrganizationKind)
+	*p = x
+	return p
+}
+
+func (x OrganizationKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OrganizationKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_users_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (OrganizationKind) Type() protoreflect.EnumType {
+	return &file_crossdock_users_v1_service_proto_enumTypes[1]
+}
+
+func (x OrganizationKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OrganizationKind.Descriptor instead.
+func (OrganizationKind) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// OrganizationStatus is where an organization is in its review.
+type OrganizationStatus int32
+
+const (
+	// Not set.
+	OrganizationStatus_ORGANIZATION_STATUS_UNSPECIFIED OrganizationStatus = 0
+	// Waiting for an admin.
+	OrganizationStatus_ORGANIZATION_STATUS_PENDING OrganizationStatus = 1
+	// May trade.
+	OrganizationStatus_ORGANIZATION_STATUS_APPROVED OrganizationStatus = 2
+	// Refused; see rejection_reason.
+	OrganizationStatus_ORGANIZATION_STATUS_REJECTED OrganizationStatus = 3
+)
+
+// Enum value maps for OrganizationStatus.
+var (
+	OrganizationStatus_name = map[int32]string{
+		0: "ORGANIZATION_STATUS_UNSPECIFIED",
+		1: "ORGANIZATION_STATUS_PENDING",
+		2: "ORGANIZATION_STATUS_APPROVED",
+		3: "ORGANIZATION_STATUS_REJECTED",
+	}
+	OrganizationStatus_value = map[string]int32{
+		"ORGANIZATION_STATUS_UNSPECIFIED": 0,
+		"ORGANIZATION_STATUS_PENDING":     1,
+		"ORGANIZATION_STATUS_APPROVED":    2,
+		"ORGANIZATION_STATUS_REJECTED":    3,
+	}
+)
+
+func (x OrganizationStatus) Enum() *OrganizationStatus {
+	p := new(OrganizationStatus)
+	*p = x
+	return p
+}
+
+func (x OrganizationStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OrganizationStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_users_v1_service_proto_enumTypes[2].Descriptor()
+}
+
+func (OrganizationStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_users_v1_service_proto_enumTypes[2]
+}
+
+func (x OrganizationStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OrganizationStatus.Descriptor instead.
+func (OrganizationStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+// OperatorRole is a platform staff role.
+type OperatorRole int32
+
+const (
+	// Not set: rejected.
+	OperatorRole_OPERATOR_ROLE_UNSPECIFIED OperatorRole = 0
+	// Manages accounts, organizations, partners, tiers and keys.
+	OperatorRole_OPERATOR_ROLE_ADMIN OperatorRole = 1
+	// Reviews products (the seeds' supervisor).
+	OperatorRole_OPERATOR_ROLE_REVIEWER OperatorRole = 2
+	// Translates listings.
+	OperatorRole_OPERATOR_ROLE_TRANSLATOR OperatorRole = 3
+)
+
+// Enum value maps for OperatorRole.
+var (
+	OperatorRole_name = map[int32]string{
+		0: "OPERATOR_ROLE_UNSPECIFIED",
+		1: "OPERATOR_ROLE_ADMIN",
+		2: "OPERATOR_ROLE_REVIEWER",
+		3: "OPERATOR_ROLE_TRANSLATOR",
+	}
+	OperatorRole_value = map[string]int32{
+		"OPERATOR_ROLE_UNSPECIFIED": 0,
+		"OPERATOR_ROLE_ADMIN":       1,
+		"OPERATOR_ROLE_REVIEWER":    2,
+		"OPERATOR_ROLE_TRANSLATOR":  3,
+	}
+)
+
+func (x OperatorRole) Enum() *OperatorRole {
+	p := new(OperatorRole)
+	*p = x
+	return p
+}
+
+func (x OperatorRole) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OperatorRole) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_users_v1_service_proto_enumTypes[3].Descriptor()
+}
+
+func (OperatorRole) Type() protoreflect.EnumType {
+	return &file_crossdock_users_v1_service_proto_enumTypes[3]
+}
+
+func (x OperatorRole) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OperatorRole.Descriptor instead.
+func (OperatorRole) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+// ApiClientKind is what an API client stands for.
+type ApiClientKind int32
+
+const (
+	// Not set: rejected.
+	ApiClientKind_API_CLIENT_KIND_UNSPECIFIED ApiClientKind = 0
+	// A partner marketplace calling the partner API with signed requests.
+	ApiClientKind_API_CLIENT_KIND_PARTNER ApiClientKind = 1
+	// A supplier's ERP calling the partner API with signed requests.
+	ApiClientKind_API_CLIENT_KIND_ERP ApiClientKind = 2
+	// A Crossdock service acting on its own behalf.
+	ApiClientKind_API_CLIENT_KIND_SERVICE ApiClientKind = 3
+)
+
+// Enum value maps for ApiClientKind.
+var (
+	ApiClientKind_name = map[int32]string{
+		0: "API_CLIENT_KIND_UNSPECIFIED",
+		1: "API_CLIENT_KIND_PARTNER",
+		2: "API_CLIENT_KIND_ERP",
+		3: "API_CLIENT_KIND_SERVICE",
+	}
+	ApiClientKind_value = map[string]int32{
+		"API_CLIENT_KIND_UNSPECIFIED": 0,
+		"API_CLIENT_KIND_PARTNER":     1,
+		"API_CLIENT_KIND_ERP":         2,
+		"API_CLIENT_KIND_SERVICE":     3,
+	}
+)
+
+func (x ApiClientKind) Enum() *ApiClientKind {
+	p := new(ApiClientKind)
+	*p = x
+	return p
+}
+
+func (x ApiClientKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ApiClientKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_users_v1_service_proto_enumTypes[4].Descriptor()
+}
+
+func (ApiClientKind) Type() protoreflect.EnumType {
+	return &file_crossdock_users_v1_service_proto_enumTypes[4]
+}
+
+func (x ApiClientKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ApiClientKind.Descriptor instead.
+func (ApiClientKind) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+// User is an account.
+type User struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	UserId string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Normalised (trimmed, lower-case) e-mail; unique.
+	Email       string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	DisplayName string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// buyer, supplier, merchant, admin, reviewer, translator.
+	Roles []string `protobuf:"bytes,4,rep,name=roles,proto3" json:"roles,omitempty"`
+	// The organization the account belongs to, if any.
+	OrganizationId string `protobuf:"bytes,5,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// owner or staff; empty without an organization.
+	OrganizationRole string                 `protobuf:"bytes,6,opt,name=organization_role,json=organizationRole,proto3" json:"organization_role,omitempty"`
+	CreatedAt        *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *User) Reset() {
+	*x = User{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *User) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*User) ProtoMessage() {}
+
+func (x *User) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use User.ProtoReflect.Descriptor instead.
+func (*User) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *User) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *User) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *User) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *User) GetRoles() []string {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *User) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *User) GetOrganizationRole() string {
+	if x != nil {
+		return x.OrganizationRole
+	}
+	return ""
+}
+
+func (x *User) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// Organization is a supplier or merchant company.
+type Organization struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId  string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Name            string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Kind            OrganizationKind       `protobuf:"varint,3,opt,name=kind,proto3,enum=crossdock.users.v1.OrganizationKind" json:"kind,omitempty"`
+	Status          OrganizationStatus     `protobuf:"varint,4,opt,name=status,proto3,enum=crossdock.users.v1.OrganizationStatus" json:"status,omitempty"`
+	RejectionReason string                 `protobuf:"bytes,5,opt,name=rejection_reason,json=rejectionReason,proto3" json:"rejection_reason,omitempty"`
+	// The merchant tier code; empty for suppliers and untiered merchants.
+	MerchantTier  string                 `protobuf:"bytes,6,opt,name=merchant_tier,json=merchantTier,proto3" json:"merchant_tier,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Organization) Reset() {
+	*x = Organization{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Organization) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Organization) ProtoMessage() {}
+
+func (x *Organization) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Organization.ProtoReflect.Descriptor instead.
+func (*Organization) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Organization) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *Organization) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Organization) GetKind() OrganizationKind {
+	if x != nil {
+		return x.Kind
+	}
+	return OrganizationKind_ORGANIZATION_KIND_UNSPECIFIED
+}
+
+func (x *Organization) GetStatus() OrganizationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return OrganizationStatus_ORGANIZATION_STATUS_UNSPECIFIED
+}
+
+func (x *Organization) GetRejectionReason() string {
+	if x != nil {
+		return x.RejectionReason
+	}
+	return ""
+}
+
+func (x *Organization) GetMerchantTier() string {
+	if x != nil {
+		return x.MerchantTier
+	}
+	return ""
+}
+
+func (x *Organization) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// TokenPair is what login and refresh return.
+type TokenPair struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A JWT signed with Ed25519; send it as "Authorization: Bearer <token>".
+	AccessToken string `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	// Always "Bearer".
+	TokenType string `protobuf:"bytes,2,opt,name=token_type,json=tokenType,proto3" json:"token_type,omitempty"`
+	// Seconds until the access token expires.
+	ExpiresIn int64 `protobuf:"varint,3,opt,name=expires_in,json=expiresIn,proto3" json:"expires_in,omitempty"`
+	// Opaque; exchange it at Refresh. Works once.
+	RefreshToken string `protobuf:"bytes,4,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	// When the refresh token expires.
+	RefreshExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=refresh_expires_at,json=refreshExpiresAt,proto3" json:"refresh_expires_at,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *TokenPair) Reset() {
+	*x = TokenPair{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TokenPair) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TokenPair) ProtoMessage() {}
+
+func (x *TokenPair) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TokenPair.ProtoReflect.Descriptor instead.
+func (*TokenPair) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TokenPair) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *TokenPair) GetTokenType() string {
+	if x != nil {
+		return x.TokenType
+	}
+	return ""
+}
+
+func (x *TokenPair) GetExpiresIn() int64 {
+	if x != nil {
+		return x.ExpiresIn
+	}
+	return 0
+}
+
+func (x *TokenPair) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *TokenPair) GetRefreshExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshExpiresAt
+	}
+	return nil
+}
+
+type SignUpRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Email string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	// At least 12 characters, not containing the e-mail's local part.
+	Password    string      `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	DisplayName string      `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	AccountType AccountType `protobuf:"varint,4,opt,name=account_type,json=accountType,proto3,enum=crossdock.users.v1.AccountType" json:"account_type,omitempty"`
+	// Required for supplier and merchant sign-ups.
+	OrganizationName string `protobuf:"bytes,5,opt,name=organization_name,json=organizationName,proto3" json:"organization_name,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SignUpRequest) Reset() {
+	*x = SignUpRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignUpRequest) ProtoMessage() {}
+
+func (x *SignUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignUpRequest.ProtoReflect.Descriptor instead.
+func (*SignUpRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SignUpRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *SignUpRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *SignUpRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *SignUpRequest) GetAccountType() AccountType {
+	if x != nil {
+		return x.AccountType
+	}
+	return AccountType_ACCOUNT_TYPE_UNSPECIFIED
+}
+
+func (x *SignUpRequest) GetOrganizationName() string {
+	if x != nil {
+		return x.OrganizationName
+	}
+	return ""
+}
+
+type SignUpResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The pending organization, for supplier and merchant sign-ups.
+	Organization  *Organization `protobuf:"bytes,2,opt,name=organization,proto3" json:"organization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignUpResponse) Reset() {
+	*x = SignUpResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignUpResponse) ProtoMessage() {}
+
+func (x *SignUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignUpResponse.ProtoReflect.Descriptor instead.
+func (*SignUpResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SignUpResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *SignUpResponse) GetOrganization() *Organization {
+	if x != nil {
+		return x.Organization
+	}
+	return nil
+}
+
+type LoginRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginRequest) Reset() {
+	*x = LoginRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginRequest) ProtoMessage() {}
+
+func (x *LoginRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginRequest.ProtoReflect.Descriptor instead.
+func (*LoginRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LoginRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *LoginRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+type LoginResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tokens        *TokenPair             `protobuf:"bytes,1,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginResponse) Reset() {
+	*x = LoginResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginResponse) ProtoMessage() {}
+
+func (x *LoginResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginResponse.ProtoReflect.Descriptor instead.
+func (*LoginResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *LoginResponse) GetTokens() *TokenPair {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+type RefreshRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RefreshToken  string                 `protobuf:"bytes,1,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshRequest) Reset() {
+	*x = RefreshRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshRequest) ProtoMessage() {}
+
+func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
+func (*RefreshRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RefreshRequest) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+type RefreshResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tokens        *TokenPair             `protobuf:"bytes,1,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshResponse) Reset() {
+	*x = RefreshResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshResponse) ProtoMessage() {}
+
+func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshResponse.ProtoReflect.Descriptor instead.
+func (*RefreshResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RefreshResponse) GetTokens() *TokenPair {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+type LogoutRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RefreshToken  string                 `protobuf:"bytes,1,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogoutRequest) Reset() {
+	*x = LogoutRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogoutRequest) ProtoMessage() {}
+
+func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
+func (*LogoutRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *LogoutRequest) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+type LogoutResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogoutResponse) Reset() {
+	*x = LogoutResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogoutResponse) ProtoMessage() {}
+
+func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
+func (*LogoutResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+type GetJwksRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetJwksRequest) Reset() {
+	*x = GetJwksRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetJwksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetJwksRequest) ProtoMessage() {}
+
+func (x *GetJwksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetJwksRequest.ProtoReflect.Descriptor instead.
+func (*GetJwksRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+// GetJwksResponse is a JSON Web Key Set; with proto field names it is RFC 7517 JSON.
+type GetJwksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keys          []*Jwk                 `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetJwksResponse) Reset() {
+	*x = GetJwksResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetJwksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetJwksResponse) ProtoMessage() {}
+
+func (x *GetJwksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetJwksResponse.ProtoReflect.Descriptor instead.
+func (*GetJwksResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetJwksResponse) GetKeys() []*Jwk {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+// Jwk is one Ed25519 public key (RFC 8037).
+type Jwk struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "OKP".
+	Kty string `protobuf:"bytes,1,opt,name=kty,proto3" json:"kty,omitempty"`
+	// "Ed25519".
+	Crv string `protobuf:"bytes,2,opt,name=crv,proto3" json:"crv,omitempty"`
+	// The public key, base64url without padding.
+	X string `protobuf:"bytes,3,opt,name=x,proto3" json:"x,omitempty"`
+	// The key id, matched against the token's "kid" header.
+	Kid string `protobuf:"bytes,4,opt,name=kid,proto3" json:"kid,omitempty"`
+	// "EdDSA".
+	Alg string `protobuf:"bytes,5,opt,name=alg,proto3" json:"alg,omitempty"`
+	// "sig".
+	Use           string `protobuf:"bytes,6,opt,name=use,proto3" json:"use,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Jwk) Reset() {
+	*x = Jwk{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Jwk) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Jwk) ProtoMessage() {}
+
+func (x *Jwk) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Jwk.ProtoReflect.Descriptor instead.
+func (*Jwk) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Jwk) GetKty() string {
+	if x != nil {
+		return x.Kty
+	}
+	return ""
+}
+
+func (x *Jwk) GetCrv() string {
+	if x != nil {
+		return x.Crv
+	}
+	return ""
+}
+
+func (x *Jwk) GetX() string {
+	if x != nil {
+		return x.X
+	}
+	return ""
+}
+
+func (x *Jwk) GetKid() string {
+	if x != nil {
+		return x.Kid
+	}
+	return ""
+}
+
+func (x *Jwk) GetAlg() string {
+	if x != nil {
+		return x.Alg
+	}
+	return ""
+}
+
+func (x *Jwk) GetUse() string {
+	if x != nil {
+		return x.Use
+	}
+	return ""
+}
+
+type RotateSigningKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateSigningKeyRequest) Reset() {
+	*x = RotateSigningKeyRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateSigningKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateSigningKeyRequest) ProtoMessage() {}
+
+func (x *RotateSigningKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateSigningKeyRequest.ProtoReflect.Descriptor instead.
+func (*RotateSigningKeyRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+type RotateSigningKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new signing key's id.
+	Kid           string `protobuf:"bytes,1,opt,name=kid,proto3" json:"kid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateSigningKeyResponse) Reset() {
+	*x = RotateSigningKeyResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateSigningKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateSigningKeyResponse) ProtoMessage() {}
+
+func (x *RotateSigningKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateSigningKeyResponse.ProtoReflect.Descriptor instead.
+func (*RotateSigningKeyResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RotateSigningKeyResponse) GetKid() string {
+	if x != nil {
+		return x.Kid
+	}
+	return ""
+}
+
+type GetMeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMeRequest) Reset() {
+	*x = GetMeRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMeRequest) ProtoMessage() {}
+
+func (x *GetMeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMeRequest.ProtoReflect.Descriptor instead.
+func (*GetMeRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{16}
+}
+
+type GetMeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	User  *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The caller's organization, if any.
+	Organization  *Organization `protobuf:"bytes,2,opt,name=organization,proto3" json:"organization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMeResponse) Reset() {
+	*x = GetMeResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMeResponse) ProtoMessage() {}
+
+func (x *GetMeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMeResponse.ProtoReflect.Descriptor instead.
+func (*GetMeResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetMeResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *GetMeResponse) GetOrganization() *Organization {
+	if x != nil {
+		return x.Organization
+	}
+	return nil
+}
+
+type UpdateMeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DisplayName   string                 `protobuf:"bytes,1,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMeRequest) Reset() {
+	*x = UpdateMeRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMeRequest) ProtoMessage() {}
+
+func (x *UpdateMeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMeRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMeRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *UpdateMeRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+type UpdateMeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMeResponse) Reset() {
+	*x = UpdateMeResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMeResponse) ProtoMessage() {}
+
+func (x *UpdateMeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMeResponse.ProtoReflect.Descriptor instead.
+func (*UpdateMeResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UpdateMeResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+// UserAddress is one of a user's saved addresses.
+type UserAddress struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AddressId string                 `protobuf:"bytes,1,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	Address   *v1.Address            `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	// Exactly one of a user's addresses is the default.
+	IsDefault     bool                   `protobuf:"varint,3,opt,name=is_default,json=isDefault,proto3" json:"is_default,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserAddress) Reset() {
+	*x = UserAddress{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserAddress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserAddress) ProtoMessage() {}
+
+func (x *UserAddress) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserAddress.ProtoReflect.Descriptor instead.
+func (*UserAddress) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UserAddress) GetAddressId() string {
+	if x != nil {
+		return x.AddressId
+	}
+	return ""
+}
+
+func (x *UserAddress) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *UserAddress) GetIsDefault() bool {
+	if x != nil {
+		return x.IsDefault
+	}
+	return false
+}
+
+func (x *UserAddress) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+type ListAddressesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAddressesRequest) Reset() {
+	*x = ListAddressesRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAddressesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAddressesRequest) ProtoMessage() {}
+
+func (x *ListAddressesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAddressesRequest.ProtoReflect.Descriptor instead.
+func (*ListAddressesRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{21}
+}
+
+type ListAddressesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Addresses     []*UserAddress         `protobuf:"bytes,1,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAddressesResponse) Reset() {
+	*x = ListAddressesResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAddressesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAddressesResponse) ProtoMessage() {}
+
+func (x *ListAddressesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAddressesResponse.ProtoReflect.Descriptor instead.
+func (*ListAddressesResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListAddressesResponse) GetAddresses() []*UserAddress {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+type CreateAddressRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address *v1.Address            `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// Make it the default now (the first address always is).
+	MakeDefault   bool `protobuf:"varint,2,opt,name=make_default,json=makeDefault,proto3" json:"make_default,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAddressRequest) Reset() {
+	*x = CreateAddressRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAddressRequest) ProtoMessage() {}
+
+func (x *CreateAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAddressRequest.ProtoReflect.Descriptor instead.
+func (*CreateAddressRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateAddressRequest) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *CreateAddressRequest) GetMakeDefault() bool {
+	if x != nil {
+		return x.MakeDefault
+	}
+	return false
+}
+
+type CreateAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       *UserAddress           `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAddressResponse) Reset() {
+	*x = CreateAddressResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAddressResponse) ProtoMessage() {}
+
+func (x *CreateAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAddressResponse.ProtoReflect.Descriptor instead.
+func (*CreateAddressResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CreateAddressResponse) GetAddress() *UserAddress {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type GetAddressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AddressId     string                 `protobuf:"bytes,1,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAddressRequest) Reset() {
+	*x = GetAddressRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAddressRequest) ProtoMessage() {}
+
+func (x *GetAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAddressRequest.ProtoReflect.Descriptor instead.
+func (*GetAddressRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetAddressRequest) GetAddressId() string {
+	if x != nil {
+		return x.AddressId
+	}
+	return ""
+}
+
+type GetAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       *UserAddress           `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAddressResponse) Reset() {
+	*x = GetAddressResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAddressResponse) ProtoMessage() {}
+
+func (x *GetAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAddressResponse.ProtoReflect.Descriptor instead.
+func (*GetAddressResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetAddressResponse) GetAddress() *UserAddress {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type UpdateAddressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AddressId     string                 `protobuf:"bytes,1,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	Address       *v1.Address            `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAddressRequest) Reset() {
+	*x = UpdateAddressRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAddressRequest) ProtoMessage() {}
+
+func (x *UpdateAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAddressRequest.ProtoReflect.Descriptor instead.
+func (*UpdateAddressRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UpdateAddressRequest) GetAddressId() string {
+	if x != nil {
+		return x.AddressId
+	}
+	return ""
+}
+
+func (x *UpdateAddressRequest) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type UpdateAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       *UserAddress           `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAddressResponse) Reset() {
+	*x = UpdateAddressResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAddressResponse) ProtoMessage() {}
+
+func (x *UpdateAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAddressResponse.ProtoReflect.Descriptor instead.
+func (*UpdateAddressResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *UpdateAddressResponse) GetAddress() *UserAddress {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type DeleteAddressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AddressId     string                 `protobuf:"bytes,1,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAddressRequest) Reset() {
+	*x = DeleteAddressRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAddressRequest) ProtoMessage() {}
+
+func (x *DeleteAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAddressRequest.ProtoReflect.Descriptor instead.
+func (*DeleteAddressRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DeleteAddressRequest) GetAddressId() string {
+	if x != nil {
+		return x.AddressId
+	}
+	return ""
+}
+
+type DeleteAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAddressResponse) Reset() {
+	*x = DeleteAddressResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAddressResponse) ProtoMessage() {}
+
+func (x *DeleteAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAddressResponse.ProtoReflect.Descriptor instead.
+func (*DeleteAddressResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{30}
+}
+
+type SetDefaultAddressRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AddressId     string                 `protobuf:"bytes,1,opt,name=address_id,json=addressId,proto3" json:"address_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetDefaultAddressRequest) Reset() {
+	*x = SetDefaultAddressRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetDefaultAddressRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetDefaultAddressRequest) ProtoMessage() {}
+
+func (x *SetDefaultAddressRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetDefaultAddressRequest.ProtoReflect.Descriptor instead.
+func (*SetDefaultAddressRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *SetDefaultAddressRequest) GetAddressId() string {
+	if x != nil {
+		return x.AddressId
+	}
+	return ""
+}
+
+type SetDefaultAddressResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Address       *UserAddress           `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetDefaultAddressResponse) Reset() {
+	*x = SetDefaultAddressResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetDefaultAddressResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetDefaultAddressResponse) ProtoMessage() {}
+
+func (x *SetDefaultAddressResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetDefaultAddressResponse.ProtoReflect.Descriptor instead.
+func (*SetDefaultAddressResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *SetDefaultAddressResponse) GetAddress() *UserAddress {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type GetOrganizationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *GetOrganizationRequest) Reset() {
+	*x = GetOrganizationRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrganizationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrganizationRequest) ProtoMessage() {}
+
+func (x *GetOrganizationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrganizationRequest.ProtoReflect.Descriptor instead.
+func (*GetOrganizationRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetOrganizationRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+type GetOrganizationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Organization  *Organization          `protobuf:"bytes,1,opt,name=organization,proto3" json:"organization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrganizationResponse) Reset() {
+	*x = GetOrganizationResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrganizationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrganizationResponse) ProtoMessage() {}
+
+func (x *GetOrganizationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrganizationResponse.ProtoReflect.Descriptor instead.
+func (*GetOrganizationResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetOrganizationResponse) GetOrganization() *Organization {
+	if x != nil {
+		return x.Organization
+	}
+	return nil
+}
+
+type ListOrganizationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only organizations in this status; unspecified for all.
+	Status        OrganizationStatus `protobuf:"varint,1,opt,name=status,proto3,enum=crossdock.users.v1.OrganizationStatus" json:"status,omitempty"`
+	Page          *v1.PageRequest    `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrganizationsRequest) Reset() {
+	*x = ListOrganizationsRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrganizationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrganizationsRequest) ProtoMessage() {}
+
+func (x *ListOrganizationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrganizationsRequest.ProtoReflect.Descriptor instead.
+func (*ListOrganizationsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListOrganizationsRequest) GetStatus() OrganizationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return OrganizationStatus_ORGANIZATION_STATUS_UNSPECIFIED
+}
+
+func (x *ListOrganizationsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListOrganizationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Organizations []*Organization        `protobuf:"bytes,1,rep,name=organizations,proto3" json:"organizations,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrganizationsResponse) Reset() {
+	*x = ListOrganizationsResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrganizationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrganizationsResponse) ProtoMessage() {}
+
+func (x *ListOrganizationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrganizationsResponse.ProtoReflect.Descriptor instead.
+func (*ListOrganizationsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListOrganizationsResponse) GetOrganizations() []*Organization {
+	if x != nil {
+		return x.Organizations
+	}
+	return nil
+}
+
+func (x *ListOrganizationsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ApproveOrganizationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ApproveOrganizationRequest) Reset() {
+	*x = ApproveOrganizationRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveOrganizationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveOrganizationRequest) ProtoMessage() {}
+
+func (x *ApproveOrganizationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveOrganizationRequest.ProtoReflect.Descriptor instead.
+func (*ApproveOrganizationRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ApproveOrganizationRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+type ApproveOrganizationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Organization  *Organization          `protobuf:"bytes,1,opt,name=organization,proto3" json:"organization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveOrganizationResponse) Reset() {
+	*x = ApproveOrganizationResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveOrganizationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveOrganizationResponse) ProtoMessage() {}
+
+func (x *ApproveOrganizationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveOrganizationResponse.ProtoReflect.Descriptor instead.
+func (*ApproveOrganizationResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ApproveOrganizationResponse) GetOrganization() *Organization {
+	if x != nil {
+		return x.Organization
+	}
+	return nil
+}
+
+type RejectOrganizationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Reason         string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RejectOrganizationRequest) Reset() {
+	*x = RejectOrganizationRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectOrganizationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectOrganizationRequest) ProtoMessage() {}
+
+func (x *RejectOrganizationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectOrganizationRequest.ProtoReflect.Descriptor instead.
+func (*RejectOrganizationRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *RejectOrganizationRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *RejectOrganizationRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RejectOrganizationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Organization  *Organization          `protobuf:"bytes,1,opt,name=organization,proto3" json:"organization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectOrganizationResponse) Reset() {
+	*x = RejectOrganizationResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectOrganizationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectOrganizationResponse) ProtoMessage() {}
+
+func (x *RejectOrganizationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectOrganizationResponse.ProtoReflect.Descriptor instead.
+func (*RejectOrganizationResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *RejectOrganizationResponse) GetOrganization() *Organization {
+	if x != nil {
+		return x.Organization
+	}
+	return nil
+}
+
+type AddOrganizationMemberRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Email          string                 `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	Password       string                 `protobuf:"bytes,3,opt,name=password,proto3" json:"password,omitempty"`
+	DisplayName    string                 `protobuf:"bytes,4,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AddOrganizationMemberRequest) Reset() {
+	*x = AddOrganizationMemberRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddOrganizationMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddOrganizationMemberRequest) ProtoMessage() {}
+
+func (x *AddOrganizationMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddOrganizationMemberRequest.ProtoReflect.Descriptor instead.
+func (*AddOrganizationMemberRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *AddOrganizationMemberRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *AddOrganizationMemberRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *AddOrganizationMemberRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *AddOrganizationMemberRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+type AddOrganizationMemberResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddOrganizationMemberResponse) Reset() {
+	*x = AddOrganizationMemberResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddOrganizationMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddOrganizationMemberResponse) ProtoMessage() {}
+
+func (x *AddOrganizationMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddOrganizationMemberResponse.ProtoReflect.Descriptor instead.
+func (*AddOrganizationMemberResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *AddOrganizationMemberResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+type CreateOperatorRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	Password      string                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	DisplayName   string                 `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Role          OperatorRole           `protobuf:"varint,4,opt,name=role,proto3,enum=crossdock.users.v1.OperatorRole" json:"role,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOperatorRequest) Reset() {
+	*x = CreateOperatorRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOperatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOperatorRequest) ProtoMessage() {}
+
+func (x *CreateOperatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOperatorRequest.ProtoReflect.Descriptor instead.
+func (*CreateOperatorRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *CreateOperatorRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *CreateOperatorRequest) GetPassword() string {
+	if x != nil {
+		return x.Password
+	}
+	return ""
+}
+
+func (x *CreateOperatorRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *CreateOperatorRequest) GetRole() OperatorRole {
+	if x != nil {
+		return x.Role
+	}
+	return OperatorRole_OPERATOR_ROLE_UNSPECIFIED
+}
+
+type CreateOperatorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateOperatorResponse) Reset() {
+	*x = CreateOperatorResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateOperatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateOperatorResponse) ProtoMessage() {}
+
+func (x *CreateOperatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateOperatorResponse.ProtoReflect.Descriptor instead.
+func (*CreateOperatorResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *CreateOperatorResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+// MerchantTier prices a merchant's purchases.
+type MerchantTier struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stable code, e.g. "gold"; lower-case letters, digits and dashes.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Higher ranks are better tiers; unique.
+	Rank          int32 `protobuf:"varint,3,opt,name=rank,proto3" json:"rank,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MerchantTier) Reset() {
+	*x = MerchantTier{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MerchantTier) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MerchantTier) ProtoMessage() {}
+
+func (x *MerchantTier) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MerchantTier.ProtoReflect.Descriptor instead.
+func (*MerchantTier) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *MerchantTier) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *MerchantTier) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MerchantTier) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+type CreateMerchantTierRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tier          *MerchantTier          `protobuf:"bytes,1,opt,name=tier,proto3" json:"tier,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMerchantTierRequest) Reset() {
+	*x = CreateMerchantTierRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMerchantTierRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMerchantTierRequest) ProtoMessage() {}
+
+func (x *CreateMerchantTierRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMerchantTierRequest.ProtoReflect.Descriptor instead.
+func (*CreateMerchantTierRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *CreateMerchantTierRequest) GetTier() *MerchantTier {
+	if x != nil {
+		return x.Tier
+	}
+	return nil
+}
+
+type CreateMerchantTierResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tier          *MerchantTier          `protobuf:"bytes,1,opt,name=tier,proto3" json:"tier,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMerchantTierResponse) Reset() {
+	*x = CreateMerchantTierResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMerchantTierResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMerchantTierResponse) ProtoMessage() {}
+
+func (x *CreateMerchantTierResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMerchantTierResponse.ProtoReflect.Descriptor instead.
+func (*CreateMerchantTierResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *CreateMerchantTierResponse) GetTier() *MerchantTier {
+	if x != nil {
+		return x.Tier
+	}
+	return nil
+}
+
+type ListMerchantTiersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMerchantTiersRequest) Reset() {
+	*x = ListMerchantTiersRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMerchantTiersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMerchantTiersRequest) ProtoMessage() {}
+
+func (x *ListMerchantTiersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMerchantTiersRequest.ProtoReflect.Descriptor instead.
+func (*ListMerchantTiersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{48}
+}
+
+type ListMerchantTiersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tiers         []*MerchantTier        `protobuf:"bytes,1,rep,name=tiers,proto3" json:"tiers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMerchantTiersResponse) Reset() {
+	*x = ListMerchantTiersResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMerchantTiersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMerchantTiersResponse) ProtoMessage() {}
+
+func (x *ListMerchantTiersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMerchantTiersResponse.ProtoReflect.Descriptor instead.
+func (*ListMerchantTiersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ListMerchantTiersResponse) GetTiers() []*MerchantTier {
+	if x != nil {
+		return x.Tiers
+	}
+	return nil
+}
+
+type SetMerchantTierRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	TierCode       string                 `protobuf:"bytes,2,opt,name=tier_code,json=tierCode,proto3" json:"tier_code,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SetMerchantTierRequest) Reset() {
+	*x = SetMerchantTierRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMerchantTierRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMerchantTierRequest) ProtoMessage() {}
+
+func (x *SetMerchantTierRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMerchantTierRequest.ProtoReflect.Descriptor instead.
+func (*SetMerchantTierRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *SetMerchantTierRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *SetMerchantTierRequest) GetTierCode() string {
+	if x != nil {
+		return x.TierCode
+	}
+	return ""
+}
+
+type SetMerchantTierResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Organization  *Organization          `protobuf:"bytes,1,opt,name=organization,proto3" json:"organization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetMerchantTierResponse) Reset() {
+	*x = SetMerchantTierResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetMerchantTierResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetMerchantTierResponse) ProtoMessage() {}
+
+func (x *SetMerchantTierResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetMerchantTierResponse.ProtoReflect.Descriptor instead.
+func (*SetMerchantTierResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *SetMerchantTierResponse) GetOrganization() *Organization {
+	if x != nil {
+		return x.Organization
+	}
+	return nil
+}
+
+// ApiClient is a machine credential. Its secret is never returned after creation.
+type ApiClient struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ClientId string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	Name     string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Kind     ApiClientKind          `protobuf:"varint,3,opt,name=kind,proto3,enum=crossdock.users.v1.ApiClientKind" json:"kind,omitempty"`
+	// The supplier organization an ERP client acts for.
+	OrganizationId string                 `protobuf:"bytes,4,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Disabled       bool                   `protobuf:"varint,5,opt,name=disabled,proto3" json:"disabled,omitempty"`
+	CreatedAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ApiClient) Reset() {
+	*x = ApiClient{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiClient) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiClient) ProtoMessage() {}
+
+func (x *ApiClient) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiClient.ProtoReflect.Descriptor instead.
+func (*ApiClient) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ApiClient) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+func (x *ApiClient) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ApiClient) GetKind() ApiClientKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ApiClientKind_API_CLIENT_KIND_UNSPECIFIED
+}
+
+func (x *ApiClient) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ApiClient) GetDisabled() bool {
+	if x != nil {
+		return x.Disabled
+	}
+	return false
+}
+
+func (x *ApiClient) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+type CreateApiClientRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Kind  ApiClientKind          `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.users.v1.ApiClientKind" json:"kind,omitempty"`
+	// Required for ERP clients: the supplier organization.
+	OrganizationId string `protobuf:"bytes,3,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CreateApiClientRequest) Reset() {
+	*x = CreateApiClientRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiClientRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiClientRequest) ProtoMessage() {}
+
+func (x *CreateApiClientRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiClientRequest.ProtoReflect.Descriptor instead.
+func (*CreateApiClientRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *CreateApiClientRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateApiClientRequest) GetKind() ApiClientKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ApiClientKind_API_CLIENT_KIND_UNSPECIFIED
+}
+
+func (x *CreateApiClientRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+type CreateApiClientResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Client *ApiClient             `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
+	// Shown once; store it in a secret manager.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiClientResponse) Reset() {
+	*x = CreateApiClientResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiClientResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiClientResponse) ProtoMessage() {}
+
+func (x *CreateApiClientResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiClientResponse.ProtoReflect.Descriptor instead.
+func (*CreateApiClientResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *CreateApiClientResponse) GetClient() *ApiClient {
+	if x != nil {
+		return x.Client
+	}
+	return nil
+}
+
+func (x *CreateApiClientResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+type ListApiClientsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiClientsRequest) Reset() {
+	*x = ListApiClientsRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiClientsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiClientsRequest) ProtoMessage() {}
+
+func (x *ListApiClientsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiClientsRequest.ProtoReflect.Descriptor instead.
+func (*ListApiClientsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{55}
+}
+
+type ListApiClientsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Clients       []*ApiClient           `protobuf:"bytes,1,rep,name=clients,proto3" json:"clients,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiClientsResponse) Reset() {
+	*x = ListApiClientsResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiClientsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiClientsResponse) ProtoMessage() {}
+
+func (x *ListApiClientsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiClientsResponse.ProtoReflect.Descriptor instead.
+func (*ListApiClientsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ListApiClientsResponse) GetClients() []*ApiClient {
+	if x != nil {
+		return x.Clients
+	}
+	return nil
+}
+
+type DisableApiClientRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ClientId      string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableApiClientRequest) Reset() {
+	*x = DisableApiClientRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableApiClientRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableApiClientRequest) ProtoMessage() {}
+
+func (x *DisableApiClientRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableApiClientRequest.ProtoReflect.Descriptor instead.
+func (*DisableApiClientRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *DisableApiClientRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+type DisableApiClientResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Client        *ApiClient             `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisableApiClientResponse) Reset() {
+	*x = DisableApiClientResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisableApiClientResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisableApiClientResponse) ProtoMessage() {}
+
+func (x *DisableApiClientResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisableApiClientResponse.ProtoReflect.Descriptor instead.
+func (*DisableApiClientResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *DisableApiClientResponse) GetClient() *ApiClient {
+	if x != nil {
+		return x.Client
+	}
+	return nil
+}
+
+type RotateApiClientSecretRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ClientId string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	// How long the previous secret keeps working (default 24 h, at most 30 days).
+	Overlap       *durationpb.Duration `protobuf:"bytes,2,opt,name=overlap,proto3" json:"overlap,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateApiClientSecretRequest) Reset() {
+	*x = RotateApiClientSecretRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateApiClientSecretRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateApiClientSecretRequest) ProtoMessage() {}
+
+func (x *RotateApiClientSecretRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateApiClientSecretRequest.ProtoReflect.Descriptor instead.
+func (*RotateApiClientSecretRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *RotateApiClientSecretRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+func (x *RotateApiClientSecretRequest) GetOverlap() *durationpb.Duration {
+	if x != nil {
+		return x.Overlap
+	}
+	return nil
+}
+
+type RotateApiClientSecretResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Client *ApiClient             `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
+	// The new secret, shown once.
+	Secret string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	// When the previous secret stops working.
+	PreviousExpiresAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=previous_expires_at,json=previousExpiresAt,proto3" json:"previous_expires_at,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *RotateApiClientSecretResponse) Reset() {
+	*x = RotateApiClientSecretResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateApiClientSecretResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateApiClientSecretResponse) ProtoMessage() {}
+
+func (x *RotateApiClientSecretResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateApiClientSecretResponse.ProtoReflect.Descriptor instead.
+func (*RotateApiClientSecretResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *RotateApiClientSecretResponse) GetClient() *ApiClient {
+	if x != nil {
+		return x.Client
+	}
+	return nil
+}
+
+func (x *RotateApiClientSecretResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *RotateApiClientSecretResponse) GetPreviousExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PreviousExpiresAt
+	}
+	return nil
+}
+
+type IssueServiceTokenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ClientId      string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	ClientSecret  string                 `protobuf:"bytes,2,opt,name=client_secret,json=clientSecret,proto3" json:"client_secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueServiceTokenRequest) Reset() {
+	*x = IssueServiceTokenRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueServiceTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueServiceTokenRequest) ProtoMessage() {}
+
+func (x *IssueServiceTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueServiceTokenRequest.ProtoReflect.Descriptor instead.
+func (*IssueServiceTokenRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *IssueServiceTokenRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+func (x *IssueServiceTokenRequest) GetClientSecret() string {
+	if x != nil {
+		return x.ClientSecret
+	}
+	return ""
+}
+
+type IssueServiceTokenResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AccessToken   string                 `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	ExpiresIn     int64                  `protobuf:"varint,2,opt,name=expires_in,json=expiresIn,proto3" json:"expires_in,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueServiceTokenResponse) Reset() {
+	*x = IssueServiceTokenResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueServiceTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueServiceTokenResponse) ProtoMessage() {}
+
+func (x *IssueServiceTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueServiceTokenResponse.ProtoReflect.Descriptor instead.
+func (*IssueServiceTokenResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *IssueServiceTokenResponse) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *IssueServiceTokenResponse) GetExpiresIn() int64 {
+	if x != nil {
+		return x.ExpiresIn
+	}
+	return 0
+}
+
+type GetApiClientKeysRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ClientId      string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetApiClientKeysRequest) Reset() {
+	*x = GetApiClientKeysRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApiClientKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApiClientKeysRequest) ProtoMessage() {}
+
+func (x *GetApiClientKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApiClientKeysRequest.ProtoReflect.Descriptor instead.
+func (*GetApiClientKeysRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *GetApiClientKeysRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+// GetApiClientKeysResponse holds the keys a signed request may be signed with:
+// the current one and, during a rotation's overlap, the previous one.
+type GetApiClientKeysResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Client        *ApiClient             `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
+	Keys          []*SigningKey          `protobuf:"bytes,2,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetApiClientKeysResponse) Reset() {
+	*x = GetApiClientKeysResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetApiClientKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetApiClientKeysResponse) ProtoMessage() {}
+
+func (x *GetApiClientKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetApiClientKeysResponse.ProtoReflect.Descriptor instead.
+func (*GetApiClientKeysResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *GetApiClientKeysResponse) GetClient() *ApiClient {
+	if x != nil {
+		return x.Client
+	}
+	return nil
+}
+
+func (x *GetApiClientKeysResponse) GetKeys() []*SigningKey {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+// SigningKey is a request-signing key derived from a client secret.
+type SigningKey struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The HMAC-SHA256 key, raw bytes.
+	Key []byte `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// When it stops being accepted; unset for the current key.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SigningKey) Reset() {
+	*x = SigningKey{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SigningKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SigningKey) ProtoMessage() {}
+
+func (x *SigningKey) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SigningKey.ProtoReflect.Descriptor instead.
+func (*SigningKey) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *SigningKey) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *SigningKey) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 var File_crossdock_users_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\n" +
-	" crossdock/users/v1/service.proto\x12\x12crossdock.users.v12\x0e\n" +
-	"\fUsersServiceB\xcf\x01\n" +
+	" crossdock/users/v1/service.proto\x12\x12crossdock.users.v1\x1a!crossdock/common/v1/address.proto\x1a crossdock/common/v1/paging.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x01\n" +
+	"\x04User\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12!\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12\x14\n" +
+	"\x05roles\x18\x04 \x03(\tR\x05roles\x12'\n" +
+	"\x0forganization_id\x18\x05 \x01(\tR\x0eorganizationId\x12+\n" +
+	"\x11organization_role\x18\x06 \x01(\tR\x10organizationRole\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xd0\x02\n" +
+	"\fOrganization\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x128\n" +
+	"\x04kind\x18\x03 \x01(\x0e2$.crossdock.users.v1.OrganizationKindR\x04kind\x12>\n" +
+	"\x06status\x18\x04 \x01(\x0e2&.crossdock.users.v1.OrganizationStatusR\x06status\x12)\n" +
+	"\x10rejection_reason\x18\x05 \x01(\tR\x0frejectionReason\x12#\n" +
+	"\rmerchant_tier\x18\x06 \x01(\tR\fmerchantTier\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xdb\x01\n" +
+	"\tTokenPair\x12!\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12\x1d\n" +
+	"\n" +
+	"token_type\x18\x02 \x01(\tR\ttokenType\x12\x1d\n" +
+	"\n" +
+	"expires_in\x18\x03 \x01(\x03R\texpiresIn\x12#\n" +
+	"\rrefresh_token\x18\x04 \x01(\tR\frefreshToken\x12H\n" +
+	"\x12refresh_expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x10refreshExpiresAt\"\xd5\x01\n" +
+	"\rSignUpRequest\x12\x14\n" +
+	"\x05email\x18\x01 \x01(\tR\x05email\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\x12!\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12B\n" +
+	"\faccount_type\x18\x04 \x01(\x0e2\x1f.crossdock.users.v1.AccountTypeR\vaccountType\x12+\n" +
+	"\x11organization_name\x18\x05 \x01(\tR\x10organizationName\"\x84\x01\n" +
+	"\x0eSignUpResponse\x12,\n" +
+	"\x04user\x18\x01 \x01(\v2\x18.crossdock.users.v1.UserR\x04user\x12D\n" +
+	"\forganization\x18\x02 \x01(\v2 .crossdock.users.v1.OrganizationR\forganization\"@\n" +
+	"\fLoginRequest\x12\x14\n" +
+	"\x05email\x18\x01 \x01(\tR\x05email\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\"F\n" +
+	"\rLoginResponse\x125\n" +
+	"\x06tokens\x18\x01 \x01(\v2\x1d.crossdock.users.v1.TokenPairR\x06tokens\"5\n" +
+	"\x0eRefreshRequest\x12#\n" +
+	"\rrefresh_token\x18\x01 \x01(\tR\frefreshToken\"H\n" +
+	"\x0fRefreshResponse\x125\n" +
+	"\x06tokens\x18\x01 \x01(\v2\x1d.crossdock.users.v1.TokenPairR\x06tokens\"4\n" +
+	"\rLogoutRequest\x12#\n" +
+	"\rrefresh_token\x18\x01 \x01(\tR\frefreshToken\"\x10\n" +
+	"\x0eLogoutResponse\"\x10\n" +
+	"\x0eGetJwksRequest\">\n" +
+	"\x0fGetJwksResponse\x12+\n" +
+	"\x04keys\x18\x01 \x03(\v2\x17.crossdock.users.v1.JwkR\x04keys\"m\n" +
+	"\x03Jwk\x12\x10\n" +
+	"\x03kty\x18\x01 \x01(\tR\x03kty\x12\x10\n" +
+	"\x03crv\x18\x02 \x01(\tR\x03crv\x12\f\n" +
+	"\x01x\x18\x03 \x01(\tR\x01x\x12\x10\n" +
+	"\x03kid\x18\x04 \x01(\tR\x03kid\x12\x10\n" +
+	"\x03alg\x18\x05 \x01(\tR\x03alg\x12\x10\n" +
+	"\x03use\x18\x06 \x01(\tR\x03use\"\x19\n" +
+	"\x17RotateSigningKeyRequest\",\n" +
+	"\x18RotateSigningKeyResponse\x12\x10\n" +
+	"\x03kid\x18\x01 \x01(\tR\x03kid\"\x0e\n" +
+	"\fGetMeRequest\"\x83\x01\n" +
+	"\rGetMeResponse\x12,\n" +
+	"\x04user\x18\x01 \x01(\v2\x18.crossdock.users.v1.UserR\x04user\x12D\n" +
+	"\forganization\x18\x02 \x01(\v2 .crossdock.users.v1.OrganizationR\forganization\"4\n" +
+	"\x0fUpdateMeRequest\x12!\n" +
+	"\fdisplay_name\x18\x01 \x01(\tR\vdisplayName\"@\n" +
+	"\x10UpdateMeResponse\x12,\n" +
+	"\x04user\x18\x01 \x01(\v2\x18.crossdock.users.v1.UserR\x04user\"\xbe\x01\n" +
+	"\vUserAddress\x12\x1d\n" +
+	"\n" +
+	"address_id\x18\x01 \x01(\tR\taddressId\x126\n" +
+	"\aaddress\x18\x02 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12\x1d\n" +
+	"\n" +
+	"is_default\x18\x03 \x01(\bR\tisDefault\x129\n" +
+	"\n" +
+	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x16\n" +
+	"\x14ListAddressesRequest\"V\n" +
+	"\x15ListAddressesResponse\x12=\n" +
+	"\taddresses\x18\x01 \x03(\v2\x1f.crossdock.users.v1.UserAddressR\taddresses\"q\n" +
+	"\x14CreateAddressRequest\x126\n" +
+	"\aaddress\x18\x01 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12!\n" +
+	"\fmake_default\x18\x02 \x01(\bR\vmakeDefault\"R\n" +
+	"\x15CreateAddressResponse\x129\n" +
+	"\aaddress\x18\x01 \x01(\v2\x1f.crossdock.users.v1.UserAddressR\aaddress\"2\n" +
+	"\x11GetAddressRequest\x12\x1d\n" +
+	"\n" +
+	"address_id\x18\x01 \x01(\tR\taddressId\"O\n" +
+	"\x12GetAddressResponse\x129\n" +
+	"\aaddress\x18\x01 \x01(\v2\x1f.crossdock.users.v1.UserAddressR\aaddress\"m\n" +
+	"\x14UpdateAddressRequest\x12\x1d\n" +
+	"\n" +
+	"address_id\x18\x01 \x01(\tR\taddressId\x126\n" +
+	"\aaddress\x18\x02 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\"R\n" +
+	"\x15UpdateAddressResponse\x129\n" +
+	"\aaddress\x18\x01 \x01(\v2\x1f.crossdock.users.v1.UserAddressR\aaddress\"5\n" +
+	"\x14DeleteAddressRequest\x12\x1d\n" +
+	"\n" +
+	"address_id\x18\x01 \x01(\tR\taddressId\"\x17\n" +
+	"\x15DeleteAddressResponse\"9\n" +
+	"\x18SetDefaultAddressRequest\x12\x1d\n" +
+	"\n" +
+	"address_id\x18\x01 \x01(\tR\taddressId\"V\n" +
+	"\x19SetDefaultAddressResponse\x129\n" +
+	"\aaddress\x18\x01 \x01(\v2\x1f.crossdock.users.v1.UserAddressR\aaddress\"A\n" +
+	"\x16GetOrganizationRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\"_\n" +
+	"\x17GetOrganizationResponse\x12D\n" +
+	"\forganization\x18\x01 \x01(\v2 .crossdock.users.v1.OrganizationR\forganization\"\x90\x01\n" +
+	"\x18ListOrganizationsRequest\x12>\n" +
+	"\x06status\x18\x01 \x01(\x0e2&.crossdock.users.v1.OrganizationStatusR\x06status\x124\n" +
+	"\x04page\x18\x02 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x9a\x01\n" +
+	"\x19ListOrganizationsResponse\x12F\n" +
+	"\rorganizations\x18\x01 \x03(\v2 .crossdock.users.v1.OrganizationR\rorganizations\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"E\n" +
+	"\x1aApproveOrganizationRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\"c\n" +
+	"\x1bApproveOrganizationResponse\x12D\n" +
+	"\forganization\x18\x01 \x01(\v2 .crossdock.users.v1.OrganizationR\forganization\"\\\n" +
+	"\x19RejectOrganizationRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"b\n" +
+	"\x1aRejectOrganizationResponse\x12D\n" +
+	"\forganization\x18\x01 \x01(\v2 .crossdock.users.v1.OrganizationR\forganization\"\x9c\x01\n" +
+	"\x1cAddOrganizationMemberRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x14\n" +
+	"\x05email\x18\x02 \x01(\tR\x05email\x12\x1a\n" +
+	"\bpassword\x18\x03 \x01(\tR\bpassword\x12!\n" +
+	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName\"M\n" +
+	"\x1dAddOrganizationMemberResponse\x12,\n" +
+	"\x04user\x18\x01 \x01(\v2\x18.crossdock.users.v1.UserR\x04user\"\xa2\x01\n" +
+	"\x15CreateOperatorRequest\x12\x14\n" +
+	"\x05email\x18\x01 \x01(\tR\x05email\x12\x1a\n" +
+	"\bpassword\x18\x02 \x01(\tR\bpassword\x12!\n" +
+	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x124\n" +
+	"\x04role\x18\x04 \x01(\x0e2 .crossdock.users.v1.OperatorRoleR\x04role\"F\n" +
+	"\x16CreateOperatorResponse\x12,\n" +
+	"\x04user\x18\x01 \x01(\v2\x18.crossdock.users.v1.UserR\x04user\"J\n" +
+	"\fMerchantTier\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04rank\x18\x03 \x01(\x05R\x04rank\"Q\n" +
+	"\x19CreateMerchantTierRequest\x124\n" +
+	"\x04tier\x18\x01 \x01(\v2 .crossdock.users.v1.MerchantTierR\x04tier\"R\n" +
+	"\x1aCreateMerchantTierResponse\x124\n" +
+	"\x04tier\x18\x01 \x01(\v2 .crossdock.users.v1.MerchantTierR\x04tier\"\x1a\n" +
+	"\x18ListMerchantTiersRequest\"S\n" +
+	"\x19ListMerchantTiersResponse\x126\n" +
+	"\x05tiers\x18\x01 \x03(\v2 .crossdock.users.v1.MerchantTierR\x05tiers\"^\n" +
+	"\x16SetMerchantTierRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1b\n" +
+	"\ttier_code\x18\x02 \x01(\tR\btierCode\"_\n" +
+	"\x17SetMerchantTierResponse\x12D\n" +
+	"\forganization\x18\x01 \x01(\v2 .crossdock.users.v1.OrganizationR\forganization\"\xf3\x01\n" +
+	"\tApiClient\x12\x1b\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x125\n" +
+	"\x04kind\x18\x03 \x01(\x0e2!.crossdock.users.v1.ApiClientKindR\x04kind\x12'\n" +
+	"\x0forganization_id\x18\x04 \x01(\tR\x0eorganizationId\x12\x1a\n" +
+	"\bdisabled\x18\x05 \x01(\bR\bdisabled\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x8c\x01\n" +
+	"\x16CreateApiClientRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
+	"\x04kind\x18\x02 \x01(\x0e2!.crossdock.users.v1.ApiClientKindR\x04kind\x12'\n" +
+	"\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\"h\n" +
+	"\x17CreateApiClientResponse\x125\n" +
+	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x17\n" +
+	"\x15ListApiClientsRequest\"Q\n" +
+	"\x16ListApiClientsResponse\x127\n" +
+	"\aclients\x18\x01 \x03(\v2\x1d.crossdock.users.v1.ApiClientR\aclients\"6\n" +
+	"\x17DisableApiClientRequest\x12\x1b\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\"Q\n" +
+	"\x18DisableApiClientResponse\x125\n" +
+	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\"p\n" +
+	"\x1cRotateApiClientSecretRequest\x12\x1b\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\x123\n" +
+	"\aoverlap\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\aoverlap\"\xba\x01\n" +
+	"\x1dRotateApiClientSecretResponse\x125\n" +
+	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\x12J\n" +
+	"\x13previous_expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11previousExpiresAt\"\\\n" +
+	"\x18IssueServiceTokenRequest\x12\x1b\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12#\n" +
+	"\rclient_secret\x18\x02 \x01(\tR\fclientSecret\"]\n" +
+	"\x19IssueServiceTokenResponse\x12!\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12\x1d\n" +
+	"\n" +
+	"expires_in\x18\x02 \x01(\x03R\texpiresIn\"6\n" +
+	"\x17GetApiClientKeysRequest\x12\x1b\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\"\x85\x01\n" +
+	"\x18GetApiClientKeysResponse\x125\n" +
+	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\x122\n" +
+	"\x04keys\x18\x02 \x03(\v2\x1e.crossdock.users.v1.SigningKeyR\x04keys\"Y\n" +
+	"\n" +
+	"SigningKey\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x129\n" +
+	"\n" +
+	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt*y\n" +
+	"\vAccountType\x12\x1c\n" +
+	"\x18ACCOUNT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12ACCOUNT_TYPE_BUYER\x10\x01\x12\x19\n" +
+	"\x15ACCOUNT_TYPE_SUPPLIER\x10\x02\x12\x19\n" +
+	"\x15ACCOUNT_TYPE_MERCHANT\x10\x03*u\n" +
+	"\x10OrganizationKind\x12!\n" +
+	"\x1dORGANIZATION_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aORGANIZATION_KIND_SUPPLIER\x10\x01\x12\x1e\n" +
+	"\x1aORGANIZATION_KIND_MERCHANT\x10\x02*\x9e\x01\n" +
+	"\x12OrganizationStatus\x12#\n" +
+	"\x1fORGANIZATION_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bORGANIZATION_STATUS_PENDING\x10\x01\x12 \n" +
+	"\x1cORGANIZATION_STATUS_APPROVED\x10\x02\x12 \n" +
+	"\x1cORGANIZATION_STATUS_REJECTED\x10\x03*\x80\x01\n" +
+	"\fOperatorRole\x12\x1d\n" +
+	"\x19OPERATOR_ROLE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13OPERATOR_ROLE_ADMIN\x10\x01\x12\x1a\n" +
+	"\x16OPERATOR_ROLE_REVIEWER\x10\x02\x12\x1c\n" +
+	"\x18OPERATOR_ROLE_TRANSLATOR\x10\x03*\x83\x01\n" +
+	"\rApiClientKind\x12\x1f\n" +
+	"\x1bAPI_CLIENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17API_CLIENT_KIND_PARTNER\x10\x01\x12\x17\n" +
+	"\x13API_CLIENT_KIND_ERP\x10\x02\x12\x1b\n" +
+	"\x17API_CLIENT_KIND_SERVICE\x10\x032\xc9\x17\n" +
+	"\fUsersService\x12O\n" +
+	"\x06SignUp\x12!.crossdock.users.v1.SignUpRequest\x1a\".crossdock.users.v1.SignUpResponse\x12L\n" +
+	"\x05Login\x12 .crossdock.users.v1.LoginRequest\x1a!.crossdock.users.v1.LoginResponse\x12R\n" +
+	"\aRefresh\x12\".crossdock.users.v1.RefreshRequest\x1a#.crossdock.users.v1.RefreshResponse\x12O\n" +
+	"\x06Logout\x12!.crossdock.users.v1.LogoutRequest\x1a\".crossdock.users.v1.LogoutResponse\x12R\n" +
+	"\aGetJwks\x12\".crossdock.users.v1.GetJwksRequest\x1a#.crossdock.users.v1.GetJwksResponse\x12m\n" +
+	"\x10RotateSigningKey\x12+.crossdock.users.v1.RotateSigningKeyRequest\x1a,.crossdock.users.v1.RotateSigningKeyResponse\x12L\n" +
+	"\x05GetMe\x12 .crossdock.users.v1.GetMeRequest\x1a!.crossdock.users.v1.GetMeResponse\x12U\n" +
+	"\bUpdateMe\x12#.crossdock.users.v1.UpdateMeRequest\x1a$.crossdock.users.v1.UpdateMeResponse\x12d\n" +
+	"\rListAddresses\x12(.crossdock.users.v1.ListAddressesRequest\x1a).crossdock.users.v1.ListAddressesResponse\x12d\n" +
+	"\rCreateAddress\x12(.crossdock.users.v1.CreateAddressRequest\x1a).crossdock.users.v1.CreateAddressResponse\x12[\n" +
+	"\n" +
+	"GetAddress\x12%.crossdock.users.v1.GetAddressRequest\x1a&.crossdock.users.v1.GetAddressResponse\x12d\n" +
+	"\rUpdateAddress\x12(.crossdock.users.v1.UpdateAddressRequest\x1a).crossdock.users.v1.UpdateAddressResponse\x12d\n" +
+	"\rDeleteAddress\x12(.crossdock.users.v1.DeleteAddressRequest\x1a).crossdock.users.v1.DeleteAddressResponse\x12p\n" +
+	"\x11SetDefaultAddress\x12,.crossdock.users.v1.SetDefaultAddressRequest\x1a-.crossdock.users.v1.SetDefaultAddressResponse\x12j\n" +
+	"\x0fGetOrganization\x12*.crossdock.users.v1.GetOrganizationRequest\x1a+.crossdock.users.v1.GetOrganizationResponse\x12p\n" +
+	"\x11ListOrganizations\x12,.crossdock.users.v1.ListOrganizationsRequest\x1a-.crossdock.users.v1.ListOrganizationsResponse\x12v\n" +
+	"\x13ApproveOrganization\x12..crossdock.users.v1.ApproveOrganizationRequest\x1a/.crossdock.users.v1.ApproveOrganizationResponse\x12s\n" +
+	"\x12RejectOrganization\x12-.crossdock.users.v1.RejectOrganizationRequest\x1a..crossdock.users.v1.RejectOrganizationResponse\x12|\n" +
+	"\x15AddOrganizationMember\x120.crossdock.users.v1.AddOrganizationMemberRequest\x1a1.crossdock.users.v1.AddOrganizationMemberResponse\x12g\n" +
+	"\x0eCreateOperator\x12).crossdock.users.v1.CreateOperatorRequest\x1a*.crossdock.users.v1.CreateOperatorResponse\x12s\n" +
+	"\x12CreateMerchantTier\x12-.crossdock.users.v1.CreateMerchantTierRequest\x1a..crossdock.users.v1.CreateMerchantTierResponse\x12p\n" +
+	"\x11ListMerchantTiers\x12,.crossdock.users.v1.ListMerchantTiersRequest\x1a-.crossdock.users.v1.ListMerchantTiersResponse\x12j\n" +
+	"\x0fSetMerchantTier\x12*.crossdock.users.v1.SetMerchantTierRequest\x1a+.crossdock.users.v1.SetMerchantTierResponse\x12j\n" +
+	"\x0fCreateApiClient\x12*.crossdock.users.v1.CreateApiClientRequest\x1a+.crossdock.users.v1.CreateApiClientResponse\x12g\n" +
+	"\x0eListApiClients\x12).crossdock.users.v1.ListApiClientsRequest\x1a*.crossdock.users.v1.ListApiClientsResponse\x12m\n" +
+	"\x10DisableApiClient\x12+.crossdock.users.v1.DisableApiClientRequest\x1a,.crossdock.users.v1.DisableApiClientResponse\x12|\n" +
+	"\x15RotateApiClientSecret\x120.crossdock.users.v1.RotateApiClientSecretRequest\x1a1.crossdock.users.v1.RotateApiClientSecretResponse\x12p\n" +
+	"\x11IssueServiceToken\x12,.crossdock.users.v1.IssueServiceTokenRequest\x1a-.crossdock.users.v1.IssueServiceTokenResponse\x12m\n" +
+	"\x10GetApiClientKeys\x12+.crossdock.users.v1.GetApiClientKeysRequest\x1a,.crossdock.users.v1.GetApiClientKeysResponseB\xcf\x01\n" +
 	"\x16com.crossdock.users.v1B\fServiceProtoP\x01Z=github.com/crossdock/crossdock/gen/crossdock/users/v1;usersv1\xa2\x02\x03CUX\xaa\x02\x12Crossdock.Users.V1\xca\x02\x12Crossdock\\Users\\V1\xe2\x02\x1eCrossdock\\Users\\V1\\GPBMetadata\xea\x02\x14Crossdock::Users::V1b\x06proto3"
 
-var file_crossdock_users_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_users_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_users_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_users_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_users_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_users_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_users_v1_service_proto_rawDesc), len(file_crossdock_users_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_users_v1_service_proto_rawDescData
+}
+
+var file_crossdock_users_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_crossdock_users_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
+var file_crossdock_users_v1_service_proto_goTypes = []any{
+	(AccountType)(0),                      // 0: crossdock.users.v1.AccountType
+	(OrganizationKind)(0),                 // 1: crossdock.users.v1.OrganizationKind
+	(OrganizationStatus)(0),               // 2: crossdock.users.v1.OrganizationStatus
+	(OperatorRole)(0),                     // 3: crossdock.users.v1.OperatorRole
+	(ApiClientKind)(0),                    // 4: crossdock.users.v1.ApiClientKind
+	(*User)(nil),                          // 5: crossdock.users.v1.User
+	(*Organization)(nil),                  // 6: crossdock.users.v1.Organization
+	(*TokenPair)(nil),                     // 7: crossdock.users.v1.TokenPair
+	(*SignUpRequest)(nil),                 // 8: crossdock.users.v1.SignUpRequest
+	(*SignUpResponse)(nil),                // 9: crossdock.users.v1.SignUpResponse
+	(*LoginRequest)(nil),                  // 10: crossdock.users.v1.LoginRequest
+	(*LoginResponse)(nil),                 // 11: crossdock.users.v1.LoginResponse
+	(*RefreshRequest)(nil),                // 12: crossdock.users.v1.RefreshRequest
+	(*RefreshResponse)(nil),               // 13: crossdock.users.v1.RefreshResponse
+	(*LogoutRequest)(nil),                 // 14: crossdock.users.v1.LogoutRequest
+	(*LogoutResponse)(nil),                // 15: crossdock.users.v1.LogoutResponse
+	(*GetJwksRequest)(nil),                // 16: crossdock.users.v1.GetJwksRequest
+	(*GetJwksResponse)(nil),               // 17: crossdock.users.v1.GetJwksResponse
+	(*Jwk)(nil),                           // 18: crossdock.users.v1.Jwk
+	(*RotateSigningKeyRequest)(nil),       // 19: crossdock.users.v1.RotateSigningKeyRequest
+	(*RotateSigningKeyResponse)(nil),      // 20: crossdock.users.v1.RotateSigningKeyResponse
+	(*GetMeRequest)(nil),                  // 21: crossdock.users.v1.GetMeRequest
+	(*GetMeResponse)(nil),                 // 22: crossdock.users.v1.GetMeResponse
+	(*UpdateMeRequest)(nil),               // 23: crossdock.users.v1.UpdateMeRequest
+	(*UpdateMeResponse)(nil),              // 24: crossdock.users.v1.UpdateMeResponse
+	(*UserAddress)(nil),                   // 25: crossdock.users.v1.UserAddress
+	(*ListAddressesRequest)(nil),          // 26: crossdock.users.v1.ListAddressesRequest
+	(*ListAddressesResponse)(nil),         // 27: crossdock.users.v1.ListAddressesResponse
+	(*CreateAddressRequest)(nil),          // 28: crossdock.users.v1.CreateAddressRequest
+	(*CreateAddressResponse)(nil),         // 29: crossdock.users.v1.CreateAddressResponse
+	(*GetAddressRequest)(nil),             // 30: crossdock.users.v1.GetAddressRequest
+	(*GetAddressResponse)(nil),            // 31: crossdock.users.v1.GetAddressResponse
+	(*UpdateAddressRequest)(nil),          // 32: crossdock.users.v1.UpdateAddressRequest
+	(*UpdateAddressResponse)(nil),         // 33: crossdock.users.v1.UpdateAddressResponse
+	(*DeleteAddressRequest)(nil),          // 34: crossdock.users.v1.DeleteAddressRequest
+	(*DeleteAddressResponse)(nil),         // 35: crossdock.users.v1.DeleteAddressResponse
+	(*SetDefaultAddressRequest)(nil),      // 36: crossdock.users.v1.SetDefaultAddressRequest
+	(*SetDefaultAddressResponse)(nil),     // 37: crossdock.users.v1.SetDefaultAddressResponse
+	(*GetOrganizationRequest)(nil),        // 38: crossdock.users.v1.GetOrganizationRequest
+	(*GetOrganizationResponse)(nil),       // 39: crossdock.users.v1.GetOrganizationResponse
+	(*ListOrganizationsRequest)(nil),      // 40: crossdock.users.v1.ListOrganizationsRequest
+	(*ListOrganizationsResponse)(nil),     // 41: crossdock.users.v1.ListOrganizationsResponse
+	(*ApproveOrganizationRequest)(nil),    // 42: crossdock.users.v1.ApproveOrganizationRequest
+	(*ApproveOrganizationResponse)(nil),   // 43: crossdock.users.v1.ApproveOrganizationResponse
+	(*RejectOrganizationRequest)(nil),     // 44: crossdock.users.v1.RejectOrganizationRequest
+	(*RejectOrganizationResponse)(nil),    // 45: crossdock.users.v1.RejectOrganizationResponse
+	(*AddOrganizationMemberRequest)(nil),  // 46: crossdock.users.v1.AddOrganizationMemberRequest
+	(*AddOrganizationMemberResponse)(nil), // 47: crossdock.users.v1.AddOrganizationMemberResponse
+	(*CreateOperatorRequest)(nil),         // 48: crossdock.users.v1.CreateOperatorRequest
+	(*CreateOperatorResponse)(nil),        // 49: crossdock.users.v1.CreateOperatorResponse
+	(*MerchantTier)(nil),                  // 50: crossdock.users.v1.MerchantTier
+	(*CreateMerchantTierRequest)(nil),     // 51: crossdock.users.v1.CreateMerchantTierRequest
+	(*CreateMerchantTierResponse)(nil),    // 52: crossdock.users.v1.CreateMerchantTierResponse
+	(*ListMerchantTiersRequest)(nil),      // 53: crossdock.users.v1.ListMerchantTiersRequest
+	(*ListMerchantTiersResponse)(nil),     // 54: crossdock.users.v1.ListMerchantTiersResponse
+	(*SetMerchantTierRequest)(nil),        // 55: crossdock.users.v1.SetMerchantTierRequest
+	(*SetMerchantTierResponse)(nil),       // 56: crossdock.users.v1.SetMerchantTierResponse
+	(*ApiClient)(nil),                     // 57: crossdock.users.v1.ApiClient
+	(*CreateApiClientRequest)(nil),        // 58: crossdock.users.v1.CreateApiClientRequest
+	(*CreateApiClientResponse)(nil),       // 59: crossdock.users.v1.CreateApiClientResponse
+	(*ListApiClientsRequest)(nil),         // 60: crossdock.users.v1.ListApiClientsRequest
+	(*ListApiClientsResponse)(nil),        // 61: crossdock.users.v1.ListApiClientsResponse
+	(*DisableApiClientRequest)(nil),       // 62: crossdock.users.v1.DisableApiClientRequest
+	(*DisableApiClientResponse)(nil),      // 63: crossdock.users.v1.DisableApiClientResponse
+	(*RotateApiClientSecretRequest)(nil),  // 64: crossdock.users.v1.RotateApiClientSecretRequest
+	(*RotateApiClientSecretResponse)(nil), // 65: crossdock.users.v1.RotateApiClientSecretResponse
+	(*IssueServiceTokenRequest)(nil),      // 66: crossdock.users.v1.IssueServiceTokenRequest
+	(*IssueServiceTokenResponse)(nil),     // 67: crossdock.users.v1.IssueServiceTokenResponse
+	(*GetApiClientKeysRequest)(nil),       // 68: crossdock.users.v1.GetApiClientKeysRequest
+	(*GetApiClientKeysResponse)(nil),      // 69: crossdock.users.v1.GetApiClientKeysResponse
+	(*SigningKey)(nil),                    // 70: crossdock.users.v1.SigningKey
+	(*timestamppb.Timestamp)(nil),         // 71: google.protobuf.Timestamp
+	(*v1.Address)(nil),                    // 72: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                // 73: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),               // 74: crossdock.common.v1.PageResponse
+	(*durationpb.Duration)(nil),           // 75: google.protobuf.Duration
+}
 var file_crossdock_users_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	71, // 0: crossdock.users.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	1,  // 1: crossdock.users.v1.Organization.kind:type_name -> crossdock.users.v1.OrganizationKind
+	2,  // 2: crossdock.users.v1.Organization.status:type_name -> crossdock.users.v1.OrganizationStatus
+	71, // 3: crossdock.users.v1.Organization.created_at:type_name -> google.protobuf.Timestamp
+	71, // 4: crossdock.users.v1.TokenPair.refresh_expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 5: crossdock.users.v1.SignUpRequest.account_type:type_name -> crossdock.users.v1.AccountType
+	5,  // 6: crossdock.users.v1.SignUpResponse.user:type_name -> crossdock.users.v1.User
+	6,  // 7: crossdock.users.v1.SignUpResponse.organization:type_name -> crossdock.users.v1.Organization
+	7,  // 8: crossdock.users.v1.LoginResponse.tokens:type_name -> crossdock.users.v1.TokenPair
+	7,  // 9: crossdock.users.v1.RefreshResponse.tokens:type_name -> crossdock.users.v1.TokenPair
+	18, // 10: crossdock.users.v1.GetJwksResponse.keys:type_name -> crossdock.users.v1.Jwk
+	5,  // 11: crossdock.users.v1.GetMeResponse.user:type_name -> crossdock.users.v1.User
+	6,  // 12: crossdock.users.v1.GetMeResponse.organization:type_name -> crossdock.users.v1.Organization
+	5,  // 13: crossdock.users.v1.UpdateMeResponse.user:type_name -> crossdock.users.v1.User
+	72, // 14: crossdock.users.v1.UserAddress.address:type_name -> crossdock.common.v1.Address
+	71, // 15: crossdock.users.v1.UserAddress.created_at:type_name -> google.protobuf.Timestamp
+	25, // 16: crossdock.users.v1.ListAddressesResponse.addresses:type_name -> crossdock.users.v1.UserAddress
+	72, // 17: crossdock.users.v1.CreateAddressRequest.address:type_name -> crossdock.common.v1.Address
+	25, // 18: crossdock.users.v1.CreateAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
+	25, // 19: crossdock.users.v1.GetAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
+	72, // 20: crossdock.users.v1.UpdateAddressRequest.address:type_name -> crossdock.common.v1.Address
+	25, // 21: crossdock.users.v1.UpdateAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
+	25, // 22: crossdock.users.v1.SetDefaultAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
+	6,  // 23: crossdock.users.v1.GetOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
+	2,  // 24: crossdock.users.v1.ListOrganizationsRequest.status:type_name -> crossdock.users.v1.OrganizationStatus
+	73, // 25: crossdock.users.v1.ListOrganizationsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	6,  // 26: crossdock.users.v1.ListOrganizationsResponse.organizations:type_name -> crossdock.users.v1.Organization
+	74, // 27: crossdock.users.v1.ListOrganizationsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	6,  // 28: crossdock.users.v1.ApproveOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
+	6,  // 29: crossdock.users.v1.RejectOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
+	5,  // 30: crossdock.users.v1.AddOrganizationMemberResponse.user:type_name -> crossdock.users.v1.User
+	3,  // 31: crossdock.users.v1.CreateOperatorRequest.role:type_name -> crossdock.users.v1.OperatorRole
+	5,  // 32: crossdock.users.v1.CreateOperatorResponse.user:type_name -> crossdock.users.v1.User
+	50, // 33: crossdock.users.v1.CreateMerchantTierRequest.tier:type_name -> crossdock.users.v1.MerchantTier
+	50, // 34: crossdock.users.v1.CreateMerchantTierResponse.tier:type_name -> crossdock.users.v1.MerchantTier
+	50, // 35: crossdock.users.v1.ListMerchantTiersResponse.tiers:type_name -> crossdock.users.v1.MerchantTier
+	6,  // 36: crossdock.users.v1.SetMerchantTierResponse.organization:type_name -> crossdock.users.v1.Organization
+	4,  // 37: crossdock.users.v1.ApiClient.kind:type_name -> crossdock.users.v1.ApiClientKind
+	71, // 38: crossdock.users.v1.ApiClient.created_at:type_name -> google.protobuf.Timestamp
+	4,  // 39: crossdock.users.v1.CreateApiClientRequest.kind:type_name -> crossdock.users.v1.ApiClientKind
+	57, // 40: crossdock.users.v1.CreateApiClientResponse.client:type_name -> crossdock.users.v1.ApiClient
+	57, // 41: crossdock.users.v1.ListApiClientsResponse.clients:type_name -> crossdock.users.v1.ApiClient
+	57, // 42: crossdock.users.v1.DisableApiClientResponse.client:type_name -> crossdock.users.v1.ApiClient
+	75, // 43: crossdock.users.v1.RotateApiClientSecretRequest.overlap:type_name -> google.protobuf.Duration
+	57, // 44: crossdock.users.v1.RotateApiClientSecretResponse.client:type_name -> crossdock.users.v1.ApiClient
+	71, // 45: crossdock.users.v1.RotateApiClientSecretResponse.previous_expires_at:type_name -> google.protobuf.Timestamp
+	57, // 46: crossdock.users.v1.GetApiClientKeysResponse.client:type_name -> crossdock.users.v1.ApiClient
+	70, // 47: crossdock.users.v1.GetApiClientKeysResponse.keys:type_name -> crossdock.users.v1.SigningKey
+	71, // 48: crossdock.users.v1.SigningKey.expires_at:type_name -> google.protobuf.Timestamp
+	8,  // 49: crossdock.users.v1.UsersService.SignUp:input_type -> crossdock.users.v1.SignUpRequest
+	10, // 50: crossdock.users.v1.UsersService.Login:input_type -> crossdock.users.v1.LoginRequest
+	12, // 51: crossdock.users.v1.UsersService.Refresh:input_type -> crossdock.users.v1.RefreshRequest
+	14, // 52: crossdock.users.v1.UsersService.Logout:input_type -> crossdock.users.v1.LogoutRequest
+	16, // 53: crossdock.users.v1.UsersService.GetJwks:input_type -> crossdock.users.v1.GetJwksRequest
+	19, // 54: crossdock.users.v1.UsersService.RotateSigningKey:input_type -> crossdock.users.v1.RotateSigningKeyRequest
+	21, // 55: crossdock.users.v1.UsersService.GetMe:input_type -> crossdock.users.v1.GetMeRequest
+	23, // 56: crossdock.users.v1.UsersService.UpdateMe:input_type -> crossdock.users.v1.UpdateMeRequest
+	26, // 57: crossdock.users.v1.UsersService.ListAddresses:input_type -> crossdock.users.v1.ListAddressesRequest
+	28, // 58: crossdock.users.v1.UsersService.CreateAddress:input_type -> crossdock.users.v1.CreateAddressRequest
+	30, // 59: crossdock.users.v1.UsersService.GetAddress:input_type -> crossdock.users.v1.GetAddressRequest
+	32, // 60: crossdock.users.v1.UsersService.UpdateAddress:input_type -> crossdock.users.v1.UpdateAddressRequest
+	34, // 61: crossdock.users.v1.UsersService.DeleteAddress:input_type -> crossdock.users.v1.DeleteAddressRequest
+	36, // 62: crossdock.users.v1.UsersService.SetDefaultAddress:input_type -> crossdock.users.v1.SetDefaultAddressRequest
+	38, // 63: crossdock.users.v1.UsersService.GetOrganization:input_type -> crossdock.users.v1.GetOrganizationRequest
+	40, // 64: crossdock.users.v1.UsersService.ListOrganizations:input_type -> crossdock.users.v1.ListOrganizationsRequest
+	42, // 65: crossdock.users.v1.UsersService.ApproveOrganization:input_type -> crossdock.users.v1.ApproveOrganizationRequest
+	44, // 66: crossdock.users.v1.UsersService.RejectOrganization:input_type -> crossdock.users.v1.RejectOrganizationRequest
+	46, // 67: crossdock.users.v1.UsersService.AddOrganizationMember:input_type -> crossdock.users.v1.AddOrganizationMemberRequest
+	48, // 68: crossdock.users.v1.UsersService.CreateOperator:input_type -> crossdock.users.v1.CreateOperatorRequest
+	51, // 69: crossdock.users.v1.UsersService.CreateMerchantTier:input_type -> crossdock.users.v1.CreateMerchantTierRequest
+	53, // 70: crossdock.users.v1.UsersService.ListMerchantTiers:input_type -> crossdock.users.v1.ListMerchantTiersRequest
+	55, // 71: crossdock.users.v1.UsersService.SetMerchantTier:input_type -> crossdock.users.v1.SetMerchantTierRequest
+	58, // 72: crossdock.users.v1.UsersService.CreateApiClient:input_type -> crossdock.users.v1.CreateApiClientRequest
+	60, // 73: crossdock.users.v1.UsersService.ListApiClients:input_type -> crossdock.users.v1.ListApiClientsRequest
+	62, // 74: crossdock.users.v1.UsersService.DisableApiClient:input_type -> crossdock.users.v1.DisableApiClientRequest
+	64, // 75: crossdock.users.v1.UsersService.RotateApiClientSecret:input_type -> crossdock.users.v1.RotateApiClientSecretRequest
+	66, // 76: crossdock.users.v1.UsersService.IssueServiceToken:input_type -> crossdock.users.v1.IssueServiceTokenRequest
+	68, // 77: crossdock.users.v1.UsersService.GetApiClientKeys:input_type -> crossdock.users.v1.GetApiClientKeysRequest
+	9,  // 78: crossdock.users.v1.UsersService.SignUp:output_type -> crossdock.users.v1.SignUpResponse
+	11, // 79: crossdock.users.v1.UsersService.Login:output_type -> crossdock.users.v1.LoginResponse
+	13, // 80: crossdock.users.v1.UsersService.Refresh:output_type -> crossdock.users.v1.RefreshResponse
+	15, // 81: crossdock.users.v1.UsersService.Logout:output_type -> crossdock.users.v1.LogoutResponse
+	17, // 82: crossdock.users.v1.UsersService.GetJwks:output_type -> crossdock.users.v1.GetJwksResponse
+	20, // 83: crossdock.users.v1.UsersService.RotateSigningKey:output_type -> crossdock.users.v1.RotateSigningKeyResponse
+	22, // 84: crossdock.users.v1.UsersService.GetMe:output_type -> crossdock.users.v1.GetMeResponse
+	24, // 85: crossdock.users.v1.UsersService.UpdateMe:output_type -> crossdock.users.v1.UpdateMeResponse
+	27, // 86: crossdock.users.v1.UsersService.ListAddresses:output_type -> crossdock.users.v1.ListAddressesResponse
+	29, // 87: crossdock.users.v1.UsersService.CreateAddress:output_type -> crossdock.users.v1.CreateAddressResponse
+	31, // 88: crossdock.users.v1.UsersService.GetAddress:output_type -> crossdock.users.v1.GetAddressResponse
+	33, // 89: crossdock.users.v1.UsersService.UpdateAddress:output_type -> crossdock.users.v1.UpdateAddressResponse
+	35, // 90: crossdock.users.v1.UsersService.DeleteAddress:output_type -> crossdock.users.v1.DeleteAddressResponse
+	37, // 91: crossdock.users.v1.UsersService.SetDefaultAddress:output_type -> crossdock.users.v1.SetDefaultAddressResponse
+	39, // 92: crossdock.users.v1.UsersService.GetOrganization:output_type -> crossdock.users.v1.GetOrganizationResponse
+	41, // 93: crossdock.users.v1.UsersService.ListOrganizations:output_type -> crossdock.users.v1.ListOrganizationsResponse
+	43, // 94: crossdock.users.v1.UsersService.ApproveOrganization:output_type -> crossdock.users.v1.ApproveOrganizationResponse
+	45, // 95: crossdock.users.v1.UsersService.RejectOrganization:output_type -> crossdock.users.v1.RejectOrganizationResponse
+	47, // 96: crossdock.users.v1.UsersService.AddOrganizationMember:output_type -> crossdock.users.v1.AddOrganizationMemberResponse
+	49, // 97: crossdock.users.v1.UsersService.CreateOperator:output_type -> crossdock.users.v1.CreateOperatorResponse
+	52, // 98: crossdock.users.v1.UsersService.CreateMerchantTier:output_type -> crossdock.users.v1.CreateMerchantTierResponse
+	54, // 99: crossdock.users.v1.UsersService.ListMerchantTiers:output_type -> crossdock.users.v1.ListMerchantTiersResponse
+	56, // 100: crossdock.users.v1.UsersService.SetMerchantTier:output_type -> crossdock.users.v1.SetMerchantTierResponse
+	59, // 101: crossdock.users.v1.UsersService.CreateApiClient:output_type -> crossdock.users.v1.CreateApiClientResponse
+	61, // 102: crossdock.users.v1.UsersService.ListApiClients:output_type -> crossdock.users.v1.ListApiClientsResponse
+	63, // 103: crossdock.users.v1.UsersService.DisableApiClient:output_type -> crossdock.users.v1.DisableApiClientResponse
+	65, // 104: crossdock.users.v1.UsersService.RotateApiClientSecret:output_type -> crossdock.users.v1.RotateApiClientSecretResponse
+	67, // 105: crossdock.users.v1.UsersService.IssueServiceToken:output_type -> crossdock.users.v1.IssueServiceTokenResponse
+	69, // 106: crossdock.users.v1.UsersService.GetApiClientKeys:output_type -> crossdock.users.v1.GetApiClientKeysResponse
+	78, // [78:107] is the sub-list for method output_type
+	49, // [49:78] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_users_v1_service_proto_init() }
@@ -47,13 +4148,15 @@ func file_crossdock_users_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_users_v1_service_proto_rawDesc), len(file_crossdock_users_v1_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   0,
+			NumEnums:      5,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_users_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_users_v1_service_proto_depIdxs,
+		EnumInfos:         file_crossdock_users_v1_service_proto_enumTypes,
+		MessageInfos:      file_crossdock_users_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_users_v1_service_proto = out.File
 	file_crossdock_users_v1_service_proto_goTypes = nil

@@ -7,13 +7,48 @@
 package usersv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
 // is compatible with the grpc package it is being compiled against.
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
+
+const (
+	UsersService_SignUp_FullMethodName                = "/crossdock.users.v1.UsersService/SignUp"
+	UsersService_Login_FullMethodName                 = "/crossdock.users.v1.UsersService/Login"
+	UsersService_Refresh_FullMethodName               = "/crossdock.users.v1.UsersService/Refresh"
+	UsersService_Logout_FullMethodName                = "/crossdock.users.v1.UsersService/Logout"
+	UsersService_GetJwks_FullMethodName               = "/crossdock.users.v1.UsersService/GetJwks"
+	UsersService_RotateSigningKey_FullMethodName      = "/crossdock.users.v1.UsersService/RotateSigningKey"
+	UsersService_GetMe_FullMethodName                 = "/crossdock.users.v1.UsersService/GetMe"
+	UsersService_UpdateMe_FullMethodName              = "/crossdock.users.v1.UsersService/UpdateMe"
+	UsersService_ListAddresses_FullMethodName         = "/crossdock.users.v1.UsersService/ListAddresses"
+	UsersService_CreateAddress_FullMethodName         = "/crossdock.users.v1.UsersService/CreateAddress"
+	UsersService_GetAddress_FullMethodName            = "/crossdock.users.v1.UsersService/GetAddress"
+	UsersService_UpdateAddress_FullMethodName         = "/crossdock.users.v1.UsersService/UpdateAddress"
+	UsersService_DeleteAddress_FullMethodName         = "/crossdock.users.v1.UsersService/DeleteAddress"
+	UsersService_SetDefaultAddress_FullMethodName     = "/crossdock.users.v1.UsersService/SetDefaultAddress"
+	UsersService_GetOrganization_FullMethodName       = "/crossdock.users.v1.UsersService/GetOrganization"
+	UsersService_ListOrganizations_FullMethodName     = "/crossdock.users.v1.UsersService/ListOrganizations"
+	UsersService_ApproveOrganization_FullMethodName   = "/crossdock.users.v1.UsersService/ApproveOrganization"
+	UsersService_RejectOrganization_FullMethodName    = "/crossdock.users.v1.UsersService/RejectOrganization"
+	UsersService_AddOrganizationMember_FullMethodName = "/crossdock.users.v1.UsersService/AddOrganizationMember"
+	UsersService_CreateOperator_FullMethodName        = "/crossdock.users.v1.UsersService/CreateOperator"
+	UsersService_CreateMerchantTier_FullMethodName    = "/crossdock.users.v1.UsersService/CreateMerchantTier"
+	UsersService_ListMerchantTiers_FullMethodName     = "/crossdock.users.v1.UsersService/ListMerchantTiers"
+	UsersService_SetMerchantTier_FullMethodName       = "/crossdock.users.v1.UsersService/SetMerchantTier"
+	UsersService_CreateApiClient_FullMethodName       = "/crossdock.users.v1.UsersService/CreateApiClient"
+	UsersService_ListApiClients_FullMethodName        = "/crossdock.users.v1.UsersService/ListApiClients"
+	UsersService_DisableApiClient_FullMethodName      = "/crossdock.users.v1.UsersService/DisableApiClient"
+	UsersService_RotateApiClientSecret_FullMethodName = "/crossdock.users.v1.UsersService/RotateApiClientSecret"
+	UsersService_IssueServiceToken_FullMethodName     = "/crossdock.users.v1.UsersService/IssueServiceToken"
+	UsersService_GetApiClientKeys_FullMethodName      = "/crossdock.users.v1.UsersService/GetApiClientKeys"
+)
 
 // UsersServiceClient is the client API for UsersService service.
 //
@@ -22,7 +57,80 @@ const _ = grpc.SupportPackageIsVersion9
 // UsersService owns accounts and their roles (buyer, supplier, merchant, the operator
 // roles, partner and ERP API clients), login and tokens, addresses with one default per
 // user, merchant tiers, and customer classification and reward points.
+//
+// SignUp, Login, Refresh, GetJwks and IssueServiceToken take no access token; every
+// other method needs one, and checks that the caller may touch the object it names.
 type UsersServiceClient interface {
+	// SignUp creates an account. A buyer can trade at once; a supplier or merchant
+	// sign-up also creates a pending organization that an admin approves or rejects.
+	SignUp(ctx context.Context, in *SignUpRequest, opts ...grpc.CallOption) (*SignUpResponse, error)
+	// Login exchanges an e-mail and password for an access token and a refresh token.
+	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error)
+	// Refresh exchanges a refresh token for a new pair. Each refresh token works once:
+	// presenting a spent one revokes every token of its family.
+	Refresh(ctx context.Context, in *RefreshRequest, opts ...grpc.CallOption) (*RefreshResponse, error)
+	// Logout revokes the refresh token's family.
+	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
+	// GetJwks returns the public keys that verify access tokens (RFC 7517 JSON).
+	GetJwks(ctx context.Context, in *GetJwksRequest, opts ...grpc.CallOption) (*GetJwksResponse, error)
+	// RotateSigningKey makes a new key the signer; older keys keep verifying until
+	// the tokens they signed have expired. Admins only.
+	RotateSigningKey(ctx context.Context, in *RotateSigningKeyRequest, opts ...grpc.CallOption) (*RotateSigningKeyResponse, error)
+	// GetMe returns the caller's own account.
+	GetMe(ctx context.Context, in *GetMeRequest, opts ...grpc.CallOption) (*GetMeResponse, error)
+	// UpdateMe changes the caller's display name.
+	UpdateMe(ctx context.Context, in *UpdateMeRequest, opts ...grpc.CallOption) (*UpdateMeResponse, error)
+	// ListAddresses lists the caller's addresses, the default first.
+	ListAddresses(ctx context.Context, in *ListAddressesRequest, opts ...grpc.CallOption) (*ListAddressesResponse, error)
+	// CreateAddress adds an address; the first one becomes the default.
+	CreateAddress(ctx context.Context, in *CreateAddressRequest, opts ...grpc.CallOption) (*CreateAddressResponse, error)
+	// GetAddress returns one of the caller's addresses.
+	GetAddress(ctx context.Context, in *GetAddressRequest, opts ...grpc.CallOption) (*GetAddressResponse, error)
+	// UpdateAddress replaces an address's fields.
+	UpdateAddress(ctx context.Context, in *UpdateAddressRequest, opts ...grpc.CallOption) (*UpdateAddressResponse, error)
+	// DeleteAddress removes an address; the default cannot be removed while others exist.
+	DeleteAddress(ctx context.Context, in *DeleteAddressRequest, opts ...grpc.CallOption) (*DeleteAddressResponse, error)
+	// SetDefaultAddress makes an address the default and unsets the old one, atomically.
+	SetDefaultAddress(ctx context.Context, in *SetDefaultAddressRequest, opts ...grpc.CallOption) (*SetDefaultAddressResponse, error)
+	// GetOrganization returns an organization to its members and to operators.
+	GetOrganization(ctx context.Context, in *GetOrganizationRequest, opts ...grpc.CallOption) (*GetOrganizationResponse, error)
+	// ListOrganizations lists organizations, optionally by status. Operators only.
+	ListOrganizations(ctx context.Context, in *ListOrganizationsRequest, opts ...grpc.CallOption) (*ListOrganizationsResponse, error)
+	// ApproveOrganization lets a pending organization trade. Admins only.
+	ApproveOrganization(ctx context.Context, in *ApproveOrganizationRequest, opts ...grpc.CallOption) (*ApproveOrganizationResponse, error)
+	// RejectOrganization refuses a pending organization, with a reason. Admins only.
+	RejectOrganization(ctx context.Context, in *RejectOrganizationRequest, opts ...grpc.CallOption) (*RejectOrganizationResponse, error)
+	// AddOrganizationMember creates a staff account in the caller's organization.
+	// Owners only.
+	AddOrganizationMember(ctx context.Context, in *AddOrganizationMemberRequest, opts ...grpc.CallOption) (*AddOrganizationMemberResponse, error)
+	// CreateOperator creates an operator account (admin, reviewer or translator).
+	// Admins only.
+	CreateOperator(ctx context.Context, in *CreateOperatorRequest, opts ...grpc.CallOption) (*CreateOperatorResponse, error)
+	// CreateMerchantTier defines a tier. Admins only.
+	CreateMerchantTier(ctx context.Context, in *CreateMerchantTierRequest, opts ...grpc.CallOption) (*CreateMerchantTierResponse, error)
+	// ListMerchantTiers lists the tiers by rank. Any signed-in user.
+	ListMerchantTiers(ctx context.Context, in *ListMerchantTiersRequest, opts ...grpc.CallOption) (*ListMerchantTiersResponse, error)
+	// SetMerchantTier puts a merchant organization in a tier. Admins only.
+	SetMerchantTier(ctx context.Context, in *SetMerchantTierRequest, opts ...grpc.CallOption) (*SetMerchantTierResponse, error)
+	// CreateApiClient creates credentials for a partner platform or a supplier's ERP,
+	// or a service account. The secret is returned once and stored only as a derived
+	// key. Admins create any kind; a supplier owner creates ERP clients for its own
+	// organization.
+	CreateApiClient(ctx context.Context, in *CreateApiClientRequest, opts ...grpc.CallOption) (*CreateApiClientResponse, error)
+	// ListApiClients lists the clients the caller manages.
+	ListApiClients(ctx context.Context, in *ListApiClientsRequest, opts ...grpc.CallOption) (*ListApiClientsResponse, error)
+	// DisableApiClient stops a client from authenticating.
+	DisableApiClient(ctx context.Context, in *DisableApiClientRequest, opts ...grpc.CallOption) (*DisableApiClientResponse, error)
+	// RotateApiClientSecret issues a new secret; the old one keeps working for the
+	// overlap so the client can switch without downtime.
+	RotateApiClientSecret(ctx context.Context, in *RotateApiClientSecretRequest, opts ...grpc.CallOption) (*RotateApiClientSecretResponse, error)
+	// IssueServiceToken exchanges a service account's id and secret for an access
+	// token, so a service can act on its own behalf. Internal: not exposed over REST.
+	IssueServiceToken(ctx context.Context, in *IssueServiceTokenRequest, opts ...grpc.CallOption) (*IssueServiceTokenResponse, error)
+	// GetApiClientKeys returns the request-signing keys of an enabled partner or ERP
+	// client, for the docking service to verify signed calls. Service accounts only;
+	// internal: not exposed over REST.
+	GetApiClientKeys(ctx context.Context, in *GetApiClientKeysRequest, opts ...grpc.CallOption) (*GetApiClientKeysResponse, error)
 }
 
 type usersServiceClient struct {
@@ -33,6 +141,296 @@ func NewUsersServiceClient(cc grpc.ClientConnInterface) UsersServiceClient {
 	return &usersServiceClient{cc}
 }
 
+func (c *usersServiceClient) SignUp(ctx context.Context, in *SignUpRequest, opts ...grpc.CallOption) (*SignUpResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignUpResponse)
+	err := c.cc.Invoke(ctx, UsersService_SignUp_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*LoginResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LoginResponse)
+	err := c.cc.Invoke(ctx, UsersService_Login_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) Refresh(ctx context.Context, in *RefreshRequest, opts ...grpc.CallOption) (*RefreshResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RefreshResponse)
+	err := c.cc.Invoke(ctx, UsersService_Refresh_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LogoutResponse)
+	err := c.cc.Invoke(ctx, UsersService_Logout_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) GetJwks(ctx context.Context, in *GetJwksRequest, opts ...grpc.CallOption) (*GetJwksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetJwksResponse)
+	err := c.cc.Invoke(ctx, UsersService_GetJwks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) RotateSigningKey(ctx context.Context, in *RotateSigningKeyRequest, opts ...grpc.CallOption) (*RotateSigningKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RotateSigningKeyResponse)
+	err := c.cc.Invoke(ctx, UsersService_RotateSigningKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) GetMe(ctx context.Context, in *GetMeRequest, opts ...grpc.CallOption) (*GetMeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMeResponse)
+	err := c.cc.Invoke(ctx, UsersService_GetMe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) UpdateMe(ctx context.Context, in *UpdateMeRequest, opts ...grpc.CallOption) (*UpdateMeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateMeResponse)
+	err := c.cc.Invoke(ctx, UsersService_UpdateMe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) ListAddresses(ctx context.Context, in *ListAddressesRequest, opts ...grpc.CallOption) (*ListAddressesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAddressesResponse)
+	err := c.cc.Invoke(ctx, UsersService_ListAddresses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) CreateAddress(ctx context.Context, in *CreateAddressRequest, opts ...grpc.CallOption) (*CreateAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateAddressResponse)
+	err := c.cc.Invoke(ctx, UsersService_CreateAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) GetAddress(ctx context.Context, in *GetAddressRequest, opts ...grpc.CallOption) (*GetAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAddressResponse)
+	err := c.cc.Invoke(ctx, UsersService_GetAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) UpdateAddress(ctx context.Context, in *UpdateAddressRequest, opts ...grpc.CallOption) (*UpdateAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateAddressResponse)
+	err := c.cc.Invoke(ctx, UsersService_UpdateAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) DeleteAddress(ctx context.Context, in *DeleteAddressRequest, opts ...grpc.CallOption) (*DeleteAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteAddressResponse)
+	err := c.cc.Invoke(ctx, UsersService_DeleteAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) SetDefaultAddress(ctx context.Context, in *SetDefaultAddressRequest, opts ...grpc.CallOption) (*SetDefaultAddressResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetDefaultAddressResponse)
+	err := c.cc.Invoke(ctx, UsersService_SetDefaultAddress_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) GetOrganization(ctx context.Context, in *GetOrganizationRequest, opts ...grpc.CallOption) (*GetOrganizationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetOrganizationResponse)
+	err := c.cc.Invoke(ctx, UsersService_GetOrganization_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) ListOrganizations(ctx context.Context, in *ListOrganizationsRequest, opts ...grpc.CallOption) (*ListOrganizationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOrganizationsResponse)
+	err := c.cc.Invoke(ctx, UsersService_ListOrganizations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) ApproveOrganization(ctx context.Context, in *ApproveOrganizationRequest, opts ...grpc.CallOption) (*ApproveOrganizationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveOrganizationResponse)
+	err := c.cc.Invoke(ctx, UsersService_ApproveOrganization_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) RejectOrganization(ctx context.Context, in *RejectOrganizationRequest, opts ...grpc.CallOption) (*RejectOrganizationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectOrganizationResponse)
+	err := c.cc.Invoke(ctx, UsersService_RejectOrganization_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) AddOrganizationMember(ctx context.Context, in *AddOrganizationMemberRequest, opts ...grpc.CallOption) (*AddOrganizationMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddOrganizationMemberResponse)
+	err := c.cc.Invoke(ctx, UsersService_AddOrganizationMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) CreateOperator(ctx context.Context, in *CreateOperatorRequest, opts ...grpc.CallOption) (*CreateOperatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateOperatorResponse)
+	err := c.cc.Invoke(ctx, UsersService_CreateOperator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) CreateMerchantTier(ctx context.Context, in *CreateMerchantTierRequest, opts ...grpc.CallOption) (*CreateMerchantTierResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateMerchantTierResponse)
+	err := c.cc.Invoke(ctx, UsersService_CreateMerchantTier_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) ListMerchantTiers(ctx context.Context, in *ListMerchantTiersRequest, opts ...grpc.CallOption) (*ListMerchantTiersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMerchantTiersResponse)
+	err := c.cc.Invoke(ctx, UsersService_ListMerchantTiers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) SetMerchantTier(ctx context.Context, in *SetMerchantTierRequest, opts ...grpc.CallOption) (*SetMerchantTierResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetMerchantTierResponse)
+	err := c.cc.Invoke(ctx, UsersService_SetMerchantTier_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) CreateApiClient(ctx context.Context, in *CreateApiClientRequest, opts ...grpc.CallOption) (*CreateApiClientResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateApiClientResponse)
+	err := c.cc.Invoke(ctx, UsersService_CreateApiClient_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) ListApiClients(ctx context.Context, in *ListApiClientsRequest, opts ...grpc.CallOption) (*ListApiClientsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListApiClientsResponse)
+	err := c.cc.Invoke(ctx, UsersService_ListApiClients_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) DisableApiClient(ctx context.Context, in *DisableApiClientRequest, opts ...grpc.CallOption) (*DisableApiClientResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DisableApiClientResponse)
+	err := c.cc.Invoke(ctx, UsersService_DisableApiClient_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) RotateApiClientSecret(ctx context.Context, in *RotateApiClientSecretRequest, opts ...grpc.CallOption) (*RotateApiClientSecretResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RotateApiClientSecretResponse)
+	err := c.cc.Invoke(ctx, UsersService_RotateApiClientSecret_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) IssueServiceToken(ctx context.Context, in *IssueServiceTokenRequest, opts ...grpc.CallOption) (*IssueServiceTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IssueServiceTokenResponse)
+	err := c.cc.Invoke(ctx, UsersService_IssueServiceToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) GetApiClientKeys(ctx context.Context, in *GetApiClientKeysRequest, opts ...grpc.CallOption) (*GetApiClientKeysResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetApiClientKeysResponse)
+	err := c.cc.Invoke(ctx, UsersService_GetApiClientKeys_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UsersServiceServer is the server API for UsersService service.
 // All implementations must embed UnimplementedUsersServiceServer
 // for forward compatibility.
@@ -40,7 +438,80 @@ func NewUsersServiceClient(cc grpc.ClientConnInterface) UsersServiceClient {
 // UsersService owns accounts and their roles (buyer, supplier, merchant, the operator
 // roles, partner and ERP API clients), login and tokens, addresses with one default per
 // user, merchant tiers, and customer classification and reward points.
+//
+// SignUp, Login, Refresh, GetJwks and IssueServiceToken take no access token; every
+// other method needs one, and checks that the caller may touch the object it names.
 type UsersServiceServer interface {
+	// SignUp creates an account. A buyer can trade at once; a supplier or merchant
+	// sign-up also creates a pending organization that an admin approves or rejects.
+	SignUp(context.Context, *SignUpRequest) (*SignUpResponse, error)
+	// Login exchanges an e-mail and password for an access token and a refresh token.
+	Login(context.Context, *LoginRequest) (*LoginResponse, error)
+	// Refresh exchanges a refresh token for a new pair. Each refresh token works once:
+	// presenting a spent one revokes every token of its family.
+	Refresh(context.Context, *RefreshRequest) (*RefreshResponse, error)
+	// Logout revokes the refresh token's family.
+	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)
+	// GetJwks returns the public keys that verify access tokens (RFC 7517 JSON).
+	GetJwks(context.Context, *GetJwksRequest) (*GetJwksResponse, error)
+	// RotateSigningKey makes a new key the signer; older keys keep verifying until
+	// the tokens they signed have expired. Admins only.
+	RotateSigningKey(context.Context, *RotateSigningKeyRequest) (*RotateSigningKeyResponse, error)
+	// GetMe returns the caller's own account.
+	GetMe(context.Context, *GetMeRequest) (*GetMeResponse, error)
+	// UpdateMe changes the caller's display name.
+	UpdateMe(context.Context, *UpdateMeRequest) (*UpdateMeResponse, error)
+	// ListAddresses lists the caller's addresses, the default first.
+	ListAddresses(context.Context, *ListAddressesRequest) (*ListAddressesResponse, error)
+	// CreateAddress adds an address; the first one becomes the default.
+	CreateAddress(context.Context, *CreateAddressRequest) (*CreateAddressResponse, error)
+	// GetAddress returns one of the caller's addresses.
+	GetAddress(context.Context, *GetAddressRequest) (*GetAddressResponse, error)
+	// UpdateAddress replaces an address's fields.
+	UpdateAddress(context.Context, *UpdateAddressRequest) (*UpdateAddressResponse, error)
+	// DeleteAddress removes an address; the default cannot be removed while others exist.
+	DeleteAddress(context.Context, *DeleteAddressRequest) (*DeleteAddressResponse, error)
+	// SetDefaultAddress makes an address the default and unsets the old one, atomically.
+	SetDefaultAddress(context.Context, *SetDefaultAddressRequest) (*SetDefaultAddressResponse, error)
+	// GetOrganization returns an organization to its members and to operators.
+	GetOrganization(context.Context, *GetOrganizationRequest) (*GetOrganizationResponse, error)
+	// ListOrganizations lists organizations, optionally by status. Operators only.
+	ListOrganizations(context.Context, *ListOrganizationsRequest) (*ListOrganizationsResponse, error)
+	// ApproveOrganization lets a pending organization trade. Admins only.
+	ApproveOrganization(context.Context, *ApproveOrganizationRequest) (*ApproveOrganizationResponse, error)
+	// RejectOrganization refuses a pending organization, with a reason. Admins only.
+	RejectOrganization(context.Context, *RejectOrganizationRequest) (*RejectOrganizationResponse, error)
+	// AddOrganizationMember creates a staff account in the caller's organization.
+	// Owners only.
+	AddOrganizationMember(context.Context, *AddOrganizationMemberRequest) (*AddOrganizationMemberResponse, error)
+	// CreateOperator creates an operator account (admin, reviewer or translator).
+	// Admins only.
+	CreateOperator(context.Context, *CreateOperatorRequest) (*CreateOperatorResponse, error)
+	// CreateMerchantTier defines a tier. Admins only.
+	CreateMerchantTier(context.Context, *CreateMerchantTierRequest) (*CreateMerchantTierResponse, error)
+	// ListMerchantTiers lists the tiers by rank. Any signed-in user.
+	ListMerchantTiers(context.Context, *ListMerchantTiersRequest) (*ListMerchantTiersResponse, error)
+	// SetMerchantTier puts a merchant organization in a tier. Admins only.
+	SetMerchantTier(context.Context, *SetMerchantTierRequest) (*SetMerchantTierResponse, error)
+	// CreateApiClient creates credentials for a partner platform or a supplier's ERP,
+	// or a service account. The secret is returned once and stored only as a derived
+	// key. Admins create any kind; a supplier owner creates ERP clients for its own
+	// organization.
+	CreateApiClient(context.Context, *CreateApiClientRequest) (*CreateApiClientResponse, error)
+	// ListApiClients lists the clients the caller manages.
+	ListApiClients(context.Context, *ListApiClientsRequest) (*ListApiClientsResponse, error)
+	// DisableApiClient stops a client from authenticating.
+	DisableApiClient(context.Context, *DisableApiClientRequest) (*DisableApiClientResponse, error)
+	// RotateApiClientSecret issues a new secret; the old one keeps working for the
+	// overlap so the client can switch without downtime.
+	RotateApiClientSecret(context.Context, *RotateApiClientSecretRequest) (*RotateApiClientSecretResponse, error)
+	// IssueServiceToken exchanges a service account's id and secret for an access
+	// token, so a service can act on its own behalf. Internal: not exposed over REST.
+	IssueServiceToken(context.Context, *IssueServiceTokenRequest) (*IssueServiceTokenResponse, error)
+	// GetApiClientKeys returns the request-signing keys of an enabled partner or ERP
+	// client, for the docking service to verify signed calls. Service accounts only;
+	// internal: not exposed over REST.
+	GetApiClientKeys(context.Context, *GetApiClientKeysRequest) (*GetApiClientKeysResponse, error)
 	mustEmbedUnimplementedUsersServiceServer()
 }
 
@@ -51,6 +522,93 @@ type UsersServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedUsersServiceServer struct{}
 
+func (UnimplementedUsersServiceServer) SignUp(context.Context, *SignUpRequest) (*SignUpResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SignUp not implemented")
+}
+func (UnimplementedUsersServiceServer) Login(context.Context, *LoginRequest) (*LoginResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Login not implemented")
+}
+func (UnimplementedUsersServiceServer) Refresh(context.Context, *RefreshRequest) (*RefreshResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Refresh not implemented")
+}
+func (UnimplementedUsersServiceServer) Logout(context.Context, *LogoutRequest) (*LogoutResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Logout not implemented")
+}
+func (UnimplementedUsersServiceServer) GetJwks(context.Context, *GetJwksRequest) (*GetJwksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetJwks not implemented")
+}
+func (UnimplementedUsersServiceServer) RotateSigningKey(context.Context, *RotateSigningKeyRequest) (*RotateSigningKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RotateSigningKey not implemented")
+}
+func (UnimplementedUsersServiceServer) GetMe(context.Context, *GetMeRequest) (*GetMeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMe not implemented")
+}
+func (UnimplementedUsersServiceServer) UpdateMe(context.Context, *UpdateMeRequest) (*UpdateMeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateMe not implemented")
+}
+func (UnimplementedUsersServiceServer) ListAddresses(context.Context, *ListAddressesRequest) (*ListAddressesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAddresses not implemented")
+}
+func (UnimplementedUsersServiceServer) CreateAddress(context.Context, *CreateAddressRequest) (*CreateAddressResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateAddress not implemented")
+}
+func (UnimplementedUsersServiceServer) GetAddress(context.Context, *GetAddressRequest) (*GetAddressResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAddress not implemented")
+}
+func (UnimplementedUsersServiceServer) UpdateAddress(context.Context, *UpdateAddressRequest) (*UpdateAddressResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateAddress not implemented")
+}
+func (UnimplementedUsersServiceServer) DeleteAddress(context.Context, *DeleteAddressRequest) (*DeleteAddressResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteAddress not implemented")
+}
+func (UnimplementedUsersServiceServer) SetDefaultAddress(context.Context, *SetDefaultAddressRequest) (*SetDefaultAddressResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetDefaultAddress not implemented")
+}
+func (UnimplementedUsersServiceServer) GetOrganization(context.Context, *GetOrganizationRequest) (*GetOrganizationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetOrganization not implemented")
+}
+func (UnimplementedUsersServiceServer) ListOrganizations(context.Context, *ListOrganizationsRequest) (*ListOrganizationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOrganizations not implemented")
+}
+func (UnimplementedUsersServiceServer) ApproveOrganization(context.Context, *ApproveOrganizationRequest) (*ApproveOrganizationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveOrganization not implemented")
+}
+func (UnimplementedUsersServiceServer) RejectOrganization(context.Context, *RejectOrganizationRequest) (*RejectOrganizationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectOrganization not implemented")
+}
+func (UnimplementedUsersServiceServer) AddOrganizationMember(context.Context, *AddOrganizationMemberRequest) (*AddOrganizationMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddOrganizationMember not implemented")
+}
+func (UnimplementedUsersServiceServer) CreateOperator(context.Context, *CreateOperatorRequest) (*CreateOperatorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateOperator not implemented")
+}
+func (UnimplementedUsersServiceServer) CreateMerchantTier(context.Context, *CreateMerchantTierRequest) (*CreateMerchantTierResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateMerchantTier not implemented")
+}
+func (UnimplementedUsersServiceServer) ListMerchantTiers(context.Context, *ListMerchantTiersRequest) (*ListMerchantTiersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMerchantTiers not implemented")
+}
+func (UnimplementedUsersServiceServer) SetMerchantTier(context.Context, *SetMerchantTierRequest) (*SetMerchantTierResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetMerchantTier not implemented")
+}
+func (UnimplementedUsersServiceServer) CreateApiClient(context.Context, *CreateApiClientRequest) (*CreateApiClientResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateApiClient not implemented")
+}
+func (UnimplementedUsersServiceServer) ListApiClients(context.Context, *ListApiClientsRequest) (*ListApiClientsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListApiClients not implemented")
+}
+func (UnimplementedUsersServiceServer) DisableApiClient(context.Context, *DisableApiClientRequest) (*DisableApiClientResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DisableApiClient not implemented")
+}
+func (UnimplementedUsersServiceServer) RotateApiClientSecret(context.Context, *RotateApiClientSecretRequest) (*RotateApiClientSecretResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RotateApiClientSecret not implemented")
+}
+func (UnimplementedUsersServiceServer) IssueServiceToken(context.Context, *IssueServiceTokenRequest) (*IssueServiceTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IssueServiceToken not implemented")
+}
+func (UnimplementedUsersServiceServer) GetApiClientKeys(context.Context, *GetApiClientKeysRequest) (*GetApiClientKeysResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetApiClientKeys not implemented")
+}
 func (UnimplementedUsersServiceServer) mustEmbedUnimplementedUsersServiceServer() {}
 func (UnimplementedUsersServiceServer) testEmbeddedByValue()                      {}
 
@@ -72,13 +630,652 @@ func RegisterUsersServiceServer(s grpc.ServiceRegistrar, srv UsersServiceServer)
 	s.RegisterService(&UsersService_ServiceDesc, srv)
 }
 
+func _UsersService_SignUp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignUpRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).SignUp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_SignUp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).SignUp(ctx, req.(*SignUpRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_Login_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LoginRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).Login(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_Login_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).Login(ctx, req.(*LoginRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_Refresh_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RefreshRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).Refresh(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_Refresh_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).Refresh(ctx, req.(*RefreshRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_Logout_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LogoutRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).Logout(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_Logout_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).Logout(ctx, req.(*LogoutRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_GetJwks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetJwksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).GetJwks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_GetJwks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).GetJwks(ctx, req.(*GetJwksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_RotateSigningKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RotateSigningKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).RotateSigningKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_RotateSigningKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).RotateSigningKey(ctx, req.(*RotateSigningKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_GetMe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).GetMe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_GetMe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).GetMe(ctx, req.(*GetMeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_UpdateMe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).UpdateMe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_UpdateMe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).UpdateMe(ctx, req.(*UpdateMeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_ListAddresses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAddressesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).ListAddresses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_ListAddresses_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).ListAddresses(ctx, req.(*ListAddressesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_CreateAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).CreateAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_CreateAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).CreateAddress(ctx, req.(*CreateAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_GetAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).GetAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_GetAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).GetAddress(ctx, req.(*GetAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_UpdateAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).UpdateAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_UpdateAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).UpdateAddress(ctx, req.(*UpdateAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_DeleteAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).DeleteAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_DeleteAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).DeleteAddress(ctx, req.(*DeleteAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_SetDefaultAddress_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetDefaultAddressRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).SetDefaultAddress(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_SetDefaultAddress_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).SetDefaultAddress(ctx, req.(*SetDefaultAddressRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_GetOrganization_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetOrganizationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).GetOrganization(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_GetOrganization_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).GetOrganization(ctx, req.(*GetOrganizationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_ListOrganizations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOrganizationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).ListOrganizations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_ListOrganizations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).ListOrganizations(ctx, req.(*ListOrganizationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_ApproveOrganization_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveOrganizationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).ApproveOrganization(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_ApproveOrganization_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).ApproveOrganization(ctx, req.(*ApproveOrganizationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_RejectOrganization_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectOrganizationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).RejectOrganization(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_RejectOrganization_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).RejectOrganization(ctx, req.(*RejectOrganizationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_AddOrganizationMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddOrganizationMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).AddOrganizationMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_AddOrganizationMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).AddOrganizationMember(ctx, req.(*AddOrganizationMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_CreateOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateOperatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).CreateOperator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_CreateOperator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).CreateOperator(ctx, req.(*CreateOperatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_CreateMerchantTier_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateMerchantTierRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).CreateMerchantTier(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_CreateMerchantTier_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).CreateMerchantTier(ctx, req.(*CreateMerchantTierRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_ListMerchantTiers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMerchantTiersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).ListMerchantTiers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_ListMerchantTiers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).ListMerchantTiers(ctx, req.(*ListMerchantTiersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_SetMerchantTier_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetMerchantTierRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).SetMerchantTier(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_SetMerchantTier_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).SetMerchantTier(ctx, req.(*SetMerchantTierRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_CreateApiClient_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateApiClientRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).CreateApiClient(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_CreateApiClient_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).CreateApiClient(ctx, req.(*CreateApiClientRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_ListApiClients_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListApiClientsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).ListApiClients(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_ListApiClients_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).ListApiClients(ctx, req.(*ListApiClientsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_DisableApiClient_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DisableApiClientRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).DisableApiClient(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_DisableApiClient_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).DisableApiClient(ctx, req.(*DisableApiClientRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_RotateApiClientSecret_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RotateApiClientSecretRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).RotateApiClientSecret(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_RotateApiClientSecret_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).RotateApiClientSecret(ctx, req.(*RotateApiClientSecretRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_IssueServiceToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IssueServiceTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).IssueServiceToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_IssueServiceToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).IssueServiceToken(ctx, req.(*IssueServiceTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_GetApiClientKeys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetApiClientKeysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).GetApiClientKeys(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_GetApiClientKeys_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).GetApiClientKeys(ctx, req.(*GetApiClientKeysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UsersService_ServiceDesc is the grpc.ServiceDesc for UsersService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var UsersService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.users.v1.UsersService",
 	HandlerType: (*UsersServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/users/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "SignUp",
+			Handler:    _UsersService_SignUp_Handler,
+		},
+		{
+			MethodName: "Login",
+			Handler:    _UsersService_Login_Handler,
+		},
+		{
+			MethodName: "Refresh",
+			Handler:    _UsersService_Refresh_Handler,
+		},
+		{
+			MethodName: "Logout",
+			Handler:    _UsersService_Logout_Handler,
+		},
+		{
+			MethodName: "GetJwks",
+			Handler:    _UsersService_GetJwks_Handler,
+		},
+		{
+			MethodName: "RotateSigningKey",
+			Handler:    _UsersService_RotateSigningKey_Handler,
+		},
+		{
+			MethodName: "GetMe",
+			Handler:    _UsersService_GetMe_Handler,
+		},
+		{
+			MethodName: "UpdateMe",
+			Handler:    _UsersService_UpdateMe_Handler,
+		},
+		{
+			MethodName: "ListAddresses",
+			Handler:    _UsersService_ListAddresses_Handler,
+		},
+		{
+			MethodName: "CreateAddress",
+			Handler:    _UsersService_CreateAddress_Handler,
+		},
+		{
+			MethodName: "GetAddress",
+			Handler:    _UsersService_GetAddress_Handler,
+		},
+		{
+			MethodName: "UpdateAddress",
+			Handler:    _UsersService_UpdateAddress_Handler,
+		},
+		{
+			MethodName: "DeleteAddress",
+			Handler:    _UsersService_DeleteAddress_Handler,
+		},
+		{
+			MethodName: "SetDefaultAddress",
+			Handler:    _UsersService_SetDefaultAddress_Handler,
+		},
+		{
+			MethodName: "GetOrganization",
+			Handler:    _UsersService_GetOrganization_Handler,
+		},
+		{
+			MethodName: "ListOrganizations",
+			Handler:    _UsersService_ListOrganizations_Handler,
+		},
+		{
+			MethodName: "ApproveOrganization",
+			Handler:    _UsersService_ApproveOrganization_Handler,
+		},
+		{
+			MethodName: "RejectOrganization",
+			Handler:    _UsersService_RejectOrganization_Handler,
+		},
+		{
+			MethodName: "AddOrganizationMember",
+			Handler:    _UsersService_AddOrganizationMember_Handler,
+		},
+		{
+			MethodName: "CreateOperator",
+			Handler:    _UsersService_CreateOperator_Handler,
+		},
+		{
+			MethodName: "CreateMerchantTier",
+			Handler:    _UsersService_CreateMerchantTier_Handler,
+		},
+		{
+			MethodName: "ListMerchantTiers",
+			Handler:    _UsersService_ListMerchantTiers_Handler,
+		},
+		{
+			MethodName: "SetMerchantTier",
+			Handler:    _UsersService_SetMerchantTier_Handler,
+		},
+		{
+			MethodName: "CreateApiClient",
+			Handler:    _UsersService_CreateApiClient_Handler,
+		},
+		{
+			MethodName: "ListApiClients",
+			Handler:    _UsersService_ListApiClients_Handler,
+		},
+		{
+			MethodName: "DisableApiClient",
+			Handler:    _UsersService_DisableApiClient_Handler,
+		},
+		{
+			MethodName: "RotateApiClientSecret",
+			Handler:    _UsersService_RotateApiClientSecret_Handler,
+		},
+		{
+			MethodName: "IssueServiceToken",
+			Handler:    _UsersService_IssueServiceToken_Handler,
+		},
+		{
+			MethodName: "GetApiClientKeys",
+			Handler:    _UsersService_GetApiClientKeys_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/users/v1/service.proto",
 }
