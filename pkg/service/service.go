@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
@@ -54,6 +55,9 @@ type Spec struct {
 	// Migrations are the service's goose files (nil for none yet); the kit's
 	// outbox and inbox tables are always applied.
 	Migrations fs.FS
+	// ServerOptions are extra gRPC server options, e.g. the authentication
+	// interceptors; they run inside the kit's recovery and error mapping.
+	ServerOptions []grpc.ServerOption
 }
 
 // Runtime is a service's wired dependencies. Create it with New, register the
@@ -116,7 +120,7 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 	}
 	r := &Runtime{
 		Name: spec.Name, Config: cfg, Log: log, Pool: pool, NC: nc, JS: js,
-		Server: server.New(spec.Name, cfg.Server, log, metrics),
+		Server: server.New(spec.Name, cfg.Server, log, metrics, spec.ServerOptions...),
 		spec:   spec, telemetry: shutdownTelemetry,
 	}
 	r.Server.AddReadiness("postgres", pool.Ping)
