@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -97,11 +98,26 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		out = io.Discard
 	}
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	c := &Cluster{dir: opts.Dir, port: port, cmd: cmd, done: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		// The kernel sends the parent-death signal when the thread that forked
+		// the server ends, not the process; a Go thread ends whenever some
+		// goroutine exits while locked to it. Hold the forking thread for the
+		// server's whole life.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		err := cmd.Start()
+		started <- err
+		if err != nil {
+			return
+		}
+		c.err = cmd.Wait()
+		close(c.done)
+	}()
+	if err := <-started; err != nil {
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	c := &Cluster{dir: opts.Dir, port: port, cmd: cmd, done: make(chan struct{})}
-	go func() { c.err = cmd.Wait(); close(c.done) }()
 	if err := c.waitReady(ctx); err != nil {
 		_ = c.Stop()
 		return nil, err

@@ -1,0 +1,205 @@
+package mesh_test
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
+)
+
+func TestPlanAddressesFollowTheOffset(t *testing.T) {
+	tests := []struct {
+		offset  int
+		service string
+		grpc    string
+		admin   string
+		http    string
+	}{
+		{0, "users", "127.0.0.1:9101", "127.0.0.1:9201", ""},
+		{0, "platform-docking", "127.0.0.1:9108", "127.0.0.1:9208", ""},
+		{0, "gateway", "", "127.0.0.1:9209", "127.0.0.1:8080"},
+		{300, "freight-estimator", "127.0.0.1:9407", "127.0.0.1:9507", ""},
+		{300, "gateway", "", "127.0.0.1:9509", "127.0.0.1:8380"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.service, func(t *testing.T) {
+			p, err := mesh.NewPlan(tt.offset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := p.Of(service(t, tt.service))
+			if a.GRPC != tt.grpc || a.Admin != tt.admin || a.HTTP != tt.http {
+				t.Fatalf("got %+v, want grpc=%q admin=%q http=%q", a, tt.grpc, tt.admin, tt.http)
+			}
+		})
+	}
+}
+
+func TestPlanInfrastructure(t *testing.T) {
+	p, err := mesh.NewPlan(300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.NATSURL() != "nats://127.0.0.1:4522" || p.NATSMonitoring != "127.0.0.1:8522" || p.Postgres != 5733 {
+		t.Fatalf("got nats=%s monitoring=%s postgres=%d", p.NATSURL(), p.NATSMonitoring, p.Postgres)
+	}
+	if p.GatewayURL() != "http://127.0.0.1:8380" {
+		t.Fatalf("gateway URL %s", p.GatewayURL())
+	}
+}
+
+func TestPlanHasNoDuplicatePorts(t *testing.T) {
+	p, err := mesh.NewPlan(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, l := range p.Listeners() {
+		if other, ok := seen[l.Addr]; ok {
+			t.Errorf("%s and %s both listen on %s", other, l.Owner, l.Addr)
+		}
+		seen[l.Addr] = l.Owner
+	}
+	// 8 backends × 2, gateway × 2, NATS × 2, PostgreSQL.
+	if len(seen) != 8*2+2+2+1 {
+		t.Fatalf("%d listeners: %v", len(seen), seen)
+	}
+}
+
+func TestNewPlanRejectsOffsetsOutsideThePortRange(t *testing.T) {
+	for _, offset := range []int{-1, mesh.MaxOffset + 1} {
+		if _, err := mesh.NewPlan(offset); err == nil {
+			t.Errorf("offset %d accepted", offset)
+		}
+	}
+	if _, err := mesh.NewPlan(mesh.MaxOffset); err != nil {
+		t.Errorf("offset %d rejected: %v", mesh.MaxOffset, err)
+	}
+}
+
+func TestCheckFreeNamesTheTakenPort(t *testing.T) {
+	p, err := mesh.NewPlan(20000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := p.Of(service(t, "users"))
+	ln, err := net.Listen("tcp", users.GRPC)
+	if err != nil {
+		t.Skipf("cannot hold %s for the test: %v", users.GRPC, err)
+	}
+	defer ln.Close()
+	err = p.CheckFree()
+	if !errors.Is(err, mesh.ErrPortsInUse) || !strings.Contains(err.Error(), users.GRPC+" (users gRPC)") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestDatabaseAndAddrVarNames(t *testing.T) {
+	tests := []struct{ name, db, addrVar, pkg string }{
+		{"users", "users", "USERS_ADDR", "./services/users/cmd/users"},
+		{"freight-estimator", "freight_estimator", "FREIGHT_ESTIMATOR_ADDR", "./services/freight-estimator/cmd/freight-estimator"},
+		{"platform-docking", "platform_docking", "PLATFORM_DOCKING_ADDR", "./services/platform-docking/cmd/platform-docking"},
+	}
+	for _, tt := range tests {
+		s := service(t, tt.name)
+		if s.Database() != tt.db || s.AddrVar() != tt.addrVar || s.Package() != tt.pkg {
+			t.Errorf("%s: db=%s addr=%s pkg=%s", tt.name, s.Database(), s.AddrVar(), s.Package())
+		}
+	}
+	if n := len(mesh.Backends()); n != 8 {
+		t.Fatalf("%d backends, want 8", n)
+	}
+}
+
+func TestEnv(t *testing.T) {
+	p, err := mesh.NewPlan(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := []string{
+		"PATH=/usr/bin",
+		"LOG_LEVEL=debug",           // the operator's choice wins over the default
+		"GRPC_ADDR=:1",              // the mesh's addresses win over the shell's
+		"DATABASE_URL=postgres://x", // never passed through
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317",
+	}
+	tests := []struct {
+		service string
+		want    map[string]string
+		absent  []string
+	}{
+		{
+			service: "orders",
+			want: map[string]string{
+				"PATH":                        "/usr/bin",
+				"LOG_LEVEL":                   "debug",
+				"LOG_FORMAT":                  "text",
+				"GRPC_ADDR":                   "127.0.0.1:9104",
+				"ADMIN_ADDR":                  "127.0.0.1:9204",
+				"DATABASE_URL":                "postgres://orders@db/orders",
+				"NATS_URL":                    "nats://127.0.0.1:4222",
+				"INVENTORY_ADDR":              "127.0.0.1:9103",
+				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317",
+			},
+			absent: []string{"HTTP_ADDR", "GATEWAY_ADDR"},
+		},
+		{
+			service: "gateway",
+			want: map[string]string{
+				"HTTP_ADDR":              "127.0.0.1:8080",
+				"ADMIN_ADDR":             "127.0.0.1:9209",
+				"USERS_ADDR":             "127.0.0.1:9101",
+				"CATALOG_ADDR":           "127.0.0.1:9102",
+				"INVENTORY_ADDR":         "127.0.0.1:9103",
+				"ORDERS_ADDR":            "127.0.0.1:9104",
+				"LOGISTICS_ADDR":         "127.0.0.1:9105",
+				"FINANCE_ADDR":           "127.0.0.1:9106",
+				"FREIGHT_ESTIMATOR_ADDR": "127.0.0.1:9107",
+				"PLATFORM_DOCKING_ADDR":  "127.0.0.1:9108",
+				"GRPC_ADDR":              ":1", // the gateway has no gRPC server: the shell's value is not its business
+			},
+			absent: []string{"DATABASE_URL", "GATEWAY_ADDR"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.service, func(t *testing.T) {
+			env := envMap(t, mesh.Env(service(t, tt.service), p, "postgres://"+tt.service+"@db/"+tt.service, parent))
+			for k, v := range tt.want {
+				if env[k] != v {
+					t.Errorf("%s=%q, want %q", k, env[k], v)
+				}
+			}
+			for _, k := range tt.absent {
+				if _, ok := env[k]; ok {
+					t.Errorf("%s is set", k)
+				}
+			}
+		})
+	}
+}
+
+func envMap(t *testing.T, env []string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, dup := m[k]; dup {
+			t.Fatalf("%s appears twice", k)
+		}
+		m[k] = v
+	}
+	return m
+}
+
+func service(t *testing.T, name string) mesh.Service {
+	t.Helper()
+	for _, s := range mesh.Services {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no service %s", name)
+	return mesh.Service{}
+}

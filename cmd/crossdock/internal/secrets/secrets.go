@@ -1,0 +1,114 @@
+// Package secrets keeps the generated database credentials of the local mesh in
+// one file. The passwords are created once and reused, so a restarted mesh
+// finds its databases as it left them; the file is readable by its owner only.
+package secrets
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// FileName is the name of the credentials file inside the mesh directory.
+const FileName = "secrets.json"
+
+// Database is the login of one service's database.
+type Database struct {
+	Database string `json:"database"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+// File is the content of secrets.json, keyed by service name.
+type File struct {
+	Databases map[string]Database `json:"databases"`
+}
+
+// Want names a database the mesh needs.
+type Want struct {
+	Service  string
+	Database string // also the role
+}
+
+// LoadOrCreate reads path, adds a generated login for every wanted database the
+// file lacks, and writes the file back (mode 0600) when anything was added.
+// Existing passwords are never changed.
+func LoadOrCreate(path string, wants []Want) (File, error) {
+	f := File{Databases: map[string]Database{}}
+	raw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return File{}, fmt.Errorf("%s is not valid: %w (remove it, or start with --fresh)", path, err)
+		}
+		if f.Databases == nil {
+			f.Databases = map[string]Database{}
+		}
+	case errors.Is(err, os.ErrNotExist):
+	default:
+		return File{}, err
+	}
+
+	changed := false
+	for _, w := range wants {
+		if d, ok := f.Databases[w.Service]; ok && d.Password != "" && d.Database != "" && d.Role != "" {
+			continue
+		}
+		pw, err := password()
+		if err != nil {
+			return File{}, err
+		}
+		f.Databases[w.Service] = Database{Database: w.Database, Role: w.Database, Password: pw}
+		changed = true
+	}
+	if changed {
+		if err := write(path, f); err != nil {
+			return File{}, err
+		}
+	}
+	return f, nil
+}
+
+// write replaces the file atomically, so an interrupted start never leaves a
+// half-written file that would lock the mesh out of its own databases.
+func write(path string, f File) error {
+	raw, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secrets-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(append(raw, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// password returns 32 random bytes, URL-safe encoded, so it can sit in a
+// connection URL without escaping surprises.
+func password() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

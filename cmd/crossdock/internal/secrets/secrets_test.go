@@ -1,0 +1,71 @@
+package secrets_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
+)
+
+func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), secrets.FileName)
+	wants := []secrets.Want{{"users", "users"}, {"freight-estimator", "freight_estimator"}}
+
+	first, err := secrets.LoadOrCreate(path, wants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe := first.Databases["freight-estimator"]
+	if fe.Database != "freight_estimator" || fe.Role != "freight_estimator" || len(fe.Password) < 32 {
+		t.Fatalf("freight-estimator login %+v", fe)
+	}
+	if first.Databases["users"].Password == fe.Password {
+		t.Fatal("two services share a password")
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, want 0600", st.Mode().Perm())
+	}
+
+	// A later start, with one more service: old passwords stay, the new one is added.
+	second, err := secrets.LoadOrCreate(path, append(wants, secrets.Want{"orders", "orders"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"users", "freight-estimator"} {
+		if second.Databases[s] != first.Databases[s] {
+			t.Errorf("%s changed: %+v → %+v", s, first.Databases[s], second.Databases[s])
+		}
+	}
+	if second.Databases["orders"].Password == "" {
+		t.Fatal("orders login not added")
+	}
+	third, err := secrets.LoadOrCreate(path, wants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Databases["orders"] != second.Databases["orders"] {
+		t.Fatal("orders login not persisted")
+	}
+	if len(third.Databases) != 3 {
+		t.Fatalf("logins %v", third.Databases)
+	}
+}
+
+func TestLoadOrCreateRejectsACorruptFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), secrets.FileName)
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := secrets.LoadOrCreate(path, []secrets.Want{{"users", "users"}}); err == nil {
+		t.Fatal("a corrupt file was accepted (and would have been overwritten)")
+	}
+	raw, _ := os.ReadFile(path)
+	if string(raw) != "{not json" {
+		t.Fatalf("file rewritten: %q", raw)
+	}
+}

@@ -1,0 +1,254 @@
+// Package up runs the whole mesh on one machine: an embedded NATS with
+// JetStream, a PostgreSQL cluster from the machine's binaries with a database
+// per service, and every service as its own process, until it is interrupted
+// or a process fails. Nothing it starts outlives it.
+package up
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/child"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/health"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/logprefix"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/postgresbin"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
+	"github.com/crossdock/crossdock/pkg/pgcluster"
+)
+
+// Options configure one run.
+type Options struct {
+	Root       string // the repository root (holding go.work)
+	Dir        string // absolute data directory
+	Fresh      bool   // start from an empty Dir
+	PortOffset int
+	Check      bool // stop as soon as everything is healthy
+	Stdout     io.Writer
+	Stderr     io.Writer
+	Color      bool
+
+	// HealthTimeout bounds the wait for every service to be healthy.
+	HealthTimeout time.Duration
+	// StopGrace is how long a process may take to stop after SIGTERM.
+	StopGrace time.Duration
+	// Postgres finds (or installs) the PostgreSQL binaries.
+	Postgres postgresbin.Finder
+}
+
+// Defaults for the zero values of Options.
+const (
+	DefaultHealthTimeout = 120 * time.Second
+	DefaultStopGrace     = 20 * time.Second
+)
+
+// ErrInterrupted is returned when a signal arrives before the mesh was up.
+var ErrInterrupted = errors.New("interrupted during start-up")
+
+// exitError reports a process of the mesh that stopped on its own.
+type exitError struct {
+	name string
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return e.name + " exited unexpectedly"
+	}
+	return fmt.Sprintf("%s exited unexpectedly (%v)", e.name, e.err)
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// Run starts the mesh and blocks until ctx ends (a clean stop, nil) or a process
+// fails (an error naming it). With Check it returns as soon as everything is
+// healthy. Either way everything it started is stopped before it returns.
+func Run(ctx context.Context, o Options) (err error) {
+	if o.HealthTimeout == 0 {
+		o.HealthTimeout = DefaultHealthTimeout
+	}
+	if o.StopGrace == 0 {
+		o.StopGrace = DefaultStopGrace
+	}
+	plan, err := mesh.NewPlan(o.PortOffset)
+	if err != nil {
+		return err
+	}
+	names := []string{"build", "nats", "postgres"}
+	for _, s := range mesh.Services {
+		names = append(names, s.Name)
+	}
+	pfx := logprefix.New(logprefix.Width(names...), o.Color)
+	say := pfx.Locked(o.Stdout)
+
+	release, err := lockDir(o.Dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if o.Fresh {
+		fmt.Fprintf(say, "removing everything in %s (--fresh)\n", o.Dir)
+		if err := clearDir(o.Dir); err != nil {
+			return err
+		}
+	}
+	if os.Geteuid() == 0 {
+		if err := checkReachable(o.Dir); err != nil {
+			return err
+		}
+	}
+	if _, err := o.Postgres.Ensure(ctx, say); err != nil {
+		return err
+	}
+	if err := plan.CheckFree(); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(say, "building %d services into %s\n", len(mesh.Services), filepath.Join(o.Dir, "bin"))
+	began := time.Now()
+	buildOut := pfx.Writer("build", o.Stdout)
+	err = buildAll(ctx, o.Root, filepath.Join(o.Dir, "bin"), buildOut)
+	buildOut.Close()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		return err
+	}
+	fmt.Fprintf(say, "built in %s\n", time.Since(began).Round(100*time.Millisecond))
+
+	wants := make([]secrets.Want, 0, len(mesh.Services))
+	for _, s := range mesh.Backends() {
+		wants = append(wants, secrets.Want{Service: s.Name, Database: s.Database()})
+	}
+	secretsPath := filepath.Join(o.Dir, secrets.FileName)
+	creds, err := secrets.LoadOrCreate(secretsPath, wants)
+	if err != nil {
+		return err
+	}
+
+	// watch ends with the first unexpected exit of anything the mesh runs.
+	watch, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	st := &stack{out: say, grace: o.StopGrace}
+	defer func() {
+		if stopErr := st.stop(); stopErr != nil && err == nil {
+			err = stopErr
+		}
+	}()
+
+	fmt.Fprintf(say, "starting NATS on %s\n", plan.NATS)
+	st.nats, err = startNATS(filepath.Join(o.Dir, "nats"), plan.NATS, plan.NATSMonitoring, pfx.Writer("nats", o.Stdout), func(e error) { fail(e) })
+	if err != nil {
+		return err
+	}
+	go watchNATS(st.nats, &st.stopping, fail)
+
+	fmt.Fprintf(say, "starting PostgreSQL on 127.0.0.1:%d\n", plan.Postgres)
+	st.pg, err = pgcluster.Start(ctx, pgcluster.Options{
+		Dir: filepath.Join(o.Dir, "postgres"), Port: plan.Postgres, Durable: true, Log: pfx.Writer("postgres", o.Stdout),
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		return fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	go func() {
+		<-st.pg.Done()
+		if !st.stopping.Load() {
+			fail(&exitError{name: "postgres"})
+		}
+	}()
+	for _, s := range mesh.Backends() {
+		d := creds.Databases[s.Name]
+		if err := st.pg.EnsureDatabase(ctx, d.Database, d.Role, d.Password); err != nil {
+			return fmt.Errorf("database for %s: %w", s.Name, err)
+		}
+	}
+
+	fmt.Fprintf(say, "starting %d services\n", len(mesh.Services))
+	for _, s := range mesh.Services {
+		var dbURL string
+		if s.Backend() {
+			d := creds.Databases[s.Name]
+			dbURL = st.pg.URL(d.Database, d.Role, d.Password)
+		}
+		p, err := child.Start(child.Spec{
+			Name:   s.Name,
+			Path:   filepath.Join(o.Dir, "bin", s.Name),
+			Env:    mesh.Env(s, plan, dbURL, os.Environ()),
+			Dir:    o.Root,
+			Stdout: pfx.Writer(s.Name, o.Stdout),
+			Stderr: pfx.Writer(s.Name, o.Stderr),
+		})
+		if err != nil {
+			return err
+		}
+		st.add(s, p)
+		go func() {
+			<-p.Done()
+			if !p.Stopping() {
+				fail(&exitError{name: s.Name, err: p.Err()})
+			}
+		}()
+	}
+
+	results, err := waitHealthy(watch, plan, o.HealthTimeout)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		return err
+	}
+	report(say, plan, results, st.pg.AdminURL("postgres"), secretsPath)
+	fmt.Fprintln(say, ReadyLine)
+	if o.Check {
+		fmt.Fprintln(say, "check passed: stopping")
+		return nil
+	}
+	fmt.Fprintln(say, "press Ctrl-C to stop")
+
+	<-watch.Done()
+	if ctx.Err() != nil {
+		fmt.Fprintln(say, "interrupted: stopping")
+		return nil
+	}
+	cause := context.Cause(watch)
+	fmt.Fprintf(say, "%v: stopping everything\n", cause)
+	return cause
+}
+
+// waitHealthy probes every service until all are healthy.
+func waitHealthy(ctx context.Context, plan mesh.Plan, timeout time.Duration) ([]health.Result, error) {
+	probes := make([]health.Probe, 0, len(mesh.Services))
+	for _, s := range mesh.Services {
+		a := plan.Of(s)
+		if !s.Backend() {
+			probes = append(probes, health.Probe{Name: s.Name, Check: health.HTTP("http://" + a.Admin + "/readyz")})
+			continue
+		}
+		check, closer, err := health.GRPC(a.GRPC)
+		if err != nil {
+			return nil, err
+		}
+		defer closer()
+		probes = append(probes, health.Probe{Name: s.Name, Check: check})
+	}
+	return health.Wait(ctx, probes, timeout, 250*time.Millisecond)
+}
+
+func watchNATS(ns *server.Server, stopping *atomic.Bool, fail context.CancelCauseFunc) {
+	ns.WaitForShutdown()
+	if !stopping.Load() {
+		fail(&exitError{name: "nats"})
+	}
+}

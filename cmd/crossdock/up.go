@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/cli"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/logprefix"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/postgresbin"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/up"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/workspace"
+)
+
+const upSummary = `Run the whole mesh locally: an embedded NATS with JetStream, a PostgreSQL
+cluster from this machine's binaries with a database per service, and every
+service as its own process. Stops everything on Ctrl-C or when any process fails.`
+
+func upCommand() cli.Command {
+	return cli.Command{
+		Name:    "up",
+		Summary: "run the whole mesh locally until interrupted",
+		Run:     runUp,
+	}
+}
+
+func runUp(ctx context.Context, args []string) error {
+	fs := cli.FlagSet(prog, "up", upSummary, os.Stderr)
+	dir := fs.String("dir", ".crossdock", "data directory (a relative path is taken from the repository root)")
+	fresh := fs.Bool("fresh", false, "delete the data directory's contents first")
+	offset := fs.Int("port-offset", 0, "added to every port, to run a second mesh beside the first")
+	check := fs.Bool("check", false, "stop as soon as everything is healthy (a smoke test)")
+	if err := cli.Parse(fs, args); err != nil {
+		return err
+	}
+	if *offset < 0 || *offset > mesh.MaxOffset {
+		return &cli.UsageError{Msg: fmt.Sprintf("--port-offset must be between 0 and %d", mesh.MaxOffset)}
+	}
+
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	root, err := workspace.Root(wd)
+	if err != nil {
+		return err
+	}
+	dataDir := *dir
+	if !filepath.IsAbs(dataDir) {
+		dataDir = filepath.Join(root, dataDir)
+	}
+	return up.Run(ctx, up.Options{
+		Root:       root,
+		Dir:        filepath.Clean(dataDir),
+		Fresh:      *fresh,
+		PortOffset: *offset,
+		Check:      *check,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Color:      logprefix.IsTerminal(os.Stdout),
+		Postgres:   postgresbin.System(),
+	})
+}

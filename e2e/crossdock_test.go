@@ -1,0 +1,194 @@
+package e2e
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// readyLine is what `crossdock up` prints once every service is healthy.
+const readyLine = "crossdock is up"
+
+// upRun is one `crossdock up` process.
+type upRun struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	lines  []string
+	ready  chan struct{}
+	exited chan struct{}
+	err    error // valid once exited is closed
+}
+
+// startUp runs `crossdock up --dir dir --port-offset offset args...` from the
+// repository root. The process is interrupted (and, failing that, killed) when
+// the test ends.
+func startUp(t *testing.T, dir string, offset int, args ...string) *upRun {
+	t.Helper()
+	argv := append([]string{"up", "--dir", dir, "--port-offset", strconv.Itoa(offset)}, args...)
+	cmd := exec.Command(crossdockBin, argv...)
+	cmd.Dir = repoRoot
+	// If the test binary dies, crossdock still stops its mesh.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	u := &upRun{t: t, cmd: cmd, ready: make(chan struct{}), exited: make(chan struct{})}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go u.read(pr)
+	go func() {
+		u.err = cmd.Wait()
+		pw.Close()
+		close(u.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-u.exited:
+			return
+		default:
+		}
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-u.exited:
+		case <-time.After(90 * time.Second):
+			_ = cmd.Process.Kill()
+			<-u.exited
+		}
+	})
+	return u
+}
+
+func (u *upRun) read(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	seen := false
+	for sc.Scan() {
+		line := sc.Text()
+		if testing.Verbose() {
+			fmt.Println(line)
+		}
+		u.mu.Lock()
+		u.lines = append(u.lines, line)
+		u.mu.Unlock()
+		if !seen && line == readyLine {
+			seen = true
+			close(u.ready)
+		}
+	}
+	_, _ = io.Copy(io.Discard, r)
+}
+
+// output returns the last n lines printed, for failure messages.
+func (u *upRun) output(n int) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	from := max(0, len(u.lines)-n)
+	return strings.Join(u.lines[from:], "\n")
+}
+
+// waitReady waits for the ready line; the test fails if crossdock exits or
+// the timeout passes first.
+func (u *upRun) waitReady(timeout time.Duration) {
+	u.t.Helper()
+	select {
+	case <-u.ready:
+	case <-u.exited:
+		u.t.Fatalf("crossdock up exited before it was up (%v); last output:\n%s", u.err, u.output(80))
+	case <-time.After(timeout):
+		u.t.Fatalf("crossdock up not up after %s; last output:\n%s", timeout, u.output(80))
+	}
+}
+
+// waitExit waits for crossdock to exit and returns its exit status.
+func (u *upRun) waitExit(timeout time.Duration) int {
+	u.t.Helper()
+	select {
+	case <-u.exited:
+	case <-time.After(timeout):
+		u.t.Fatalf("crossdock up still running after %s; last output:\n%s", timeout, u.output(80))
+	}
+	var ee *exec.ExitError
+	switch {
+	case u.err == nil:
+		return 0
+	case errors.As(u.err, &ee):
+		return ee.ExitCode()
+	default:
+		u.t.Fatal(u.err)
+		return -1
+	}
+}
+
+// interrupt sends SIGINT, as Ctrl-C does, and requires a clean exit.
+func (u *upRun) interrupt() {
+	u.t.Helper()
+	if err := u.cmd.Process.Signal(os.Interrupt); err != nil {
+		u.t.Fatal(err)
+	}
+	// Each stage may use its 20 s grace period; a clean stop is much faster.
+	if code := u.waitExit(90 * time.Second); code != 0 {
+		u.t.Fatalf("crossdock up exited with status %d after SIGINT; last output:\n%s", code, u.output(80))
+	}
+}
+
+// mesh ports before the offset: the contract `crossdock up` documents.
+var backends = []struct {
+	name string
+	grpc int
+}{
+	{"users", 9101}, {"catalog", 9102}, {"inventory", 9103}, {"orders", 9104},
+	{"logistics", 9105}, {"finance", 9106}, {"freight-estimator", 9107}, {"platform-docking", 9108},
+}
+
+const (
+	gatewayHTTPPort  = 8080
+	gatewayAdminPort = 9209
+	postgresPort     = 5433
+)
+
+// meshPorts lists every port a mesh at offset listens on.
+func meshPorts(offset int) []int {
+	ports := []int{4222, 8222, postgresPort, gatewayHTTPPort, gatewayAdminPort}
+	for _, b := range backends {
+		ports = append(ports, b.grpc, b.grpc+100)
+	}
+	for i := range ports {
+		ports[i] += offset
+	}
+	return ports
+}
+
+// freeOffset picks a port offset whose ports are all free, so a test run does
+// not collide with a developer's mesh or with another test run.
+func freeOffset(t *testing.T) int {
+	t.Helper()
+	for offset := 300; offset < 2000; offset += 20 {
+		free := true
+		for _, p := range meshPorts(offset) {
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+			if err != nil {
+				free = false
+				break
+			}
+			ln.Close()
+		}
+		if free {
+			return offset
+		}
+	}
+	t.Fatal("no free port offset between 300 and 2000")
+	return 0
+}
+
+func addr(port, offset int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port+offset)) }

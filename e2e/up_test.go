@@ -1,0 +1,217 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/crossdock/crossdock/pkg/pgcluster"
+)
+
+// firstStartTimeout covers building the nine service binaries from a cold
+// cache on a small machine.
+const firstStartTimeout = 4 * time.Minute
+
+// TestUpRunsTheMeshAndKeepsItsData runs `crossdock up` three times on one
+// directory: a first start that is probed from outside and writes a row, a
+// restart that must find the row, and a `--check` run that must stop by
+// itself. After each stop no process of the mesh may remain.
+func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
+	if _, err := pgcluster.BinDir(); err != nil {
+		t.Fatalf("the end-to-end tests need PostgreSQL: %v", err)
+	}
+	dir := meshDir(t)
+	offset := freeOffset(t)
+	marker := rand.Text()
+
+	t.Run("first start", func(t *testing.T) {
+		up := startUp(t, dir, offset)
+		up.waitReady(firstStartTimeout)
+		requireHealthy(t, offset)
+		requireOpenAPI(t, offset)
+		execSQL(t, usersURL(t, dir, offset),
+			`CREATE TABLE IF NOT EXISTS crossdock_e2e_marker (token text PRIMARY KEY)`,
+			`INSERT INTO crossdock_e2e_marker VALUES ('`+marker+`')`)
+		up.interrupt()
+		requireNoProcesses(t, dir)
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("restart keeps the data", func(t *testing.T) {
+		up := startUp(t, dir, offset)
+		up.waitReady(firstStartTimeout)
+		requireHealthy(t, offset)
+		// The password in secrets.json still works: it was reused, not regenerated.
+		conn := connect(t, usersURL(t, dir, offset))
+		var n int
+		err := conn.QueryRow(context.Background(),
+			`SELECT count(*) FROM crossdock_e2e_marker WHERE token = $1`, marker).Scan(&n)
+		if err != nil || n != 1 {
+			t.Fatalf("marker row after restart: count=%d err=%v", n, err)
+		}
+		conn.Close(context.Background())
+		up.interrupt()
+		requireNoProcesses(t, dir)
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("check stops by itself", func(t *testing.T) {
+		up := startUp(t, dir, offset, "--check")
+		if code := up.waitExit(firstStartTimeout); code != 0 {
+			t.Fatalf("crossdock up --check exited with status %d; last output:\n%s", code, up.output(80))
+		}
+		out := up.output(1000)
+		for _, want := range []string{"SERVICE", "platform-docking", readyLine} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q", want)
+			}
+		}
+		requireNoProcesses(t, dir)
+	})
+}
+
+// meshDir is a fresh directory other users can enter: as root, PostgreSQL runs
+// as the postgres user and must reach its data inside.
+func meshDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "crossdock-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if left, _ := processesMentioning(dir); len(left) == 0 {
+			os.RemoveAll(dir)
+		}
+	})
+	return dir
+}
+
+func requireHealthy(t *testing.T, offset int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, b := range backends {
+		conn, err := grpc.NewClient(addr(b.grpc, offset), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		conn.Close()
+		if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Errorf("%s health: %v %v", b.name, resp.GetStatus(), err)
+		}
+	}
+	resp := get(t, "http://"+addr(gatewayAdminPort, offset)+"/readyz")
+	if resp.status != http.StatusOK {
+		t.Errorf("gateway /readyz: %d %s", resp.status, resp.body)
+	}
+}
+
+func requireOpenAPI(t *testing.T, offset int) {
+	t.Helper()
+	resp := get(t, "http://"+addr(gatewayHTTPPort, offset)+"/openapi.json")
+	if resp.status != http.StatusOK {
+		t.Fatalf("GET /openapi.json: %d", resp.status)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(resp.body, &doc); err != nil {
+		t.Fatalf("/openapi.json is not a JSON object: %v", err)
+	}
+	// Both OpenAPI 2 ("swagger") and 3 ("openapi") name their version first.
+	if doc["openapi"] == nil && doc["swagger"] == nil {
+		t.Fatalf("/openapi.json has no openapi or swagger version field: keys %v", keys(doc))
+	}
+}
+
+type response struct {
+	status int
+	body   []byte
+}
+
+func get(t *testing.T, url string) response {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{resp.StatusCode, body}
+}
+
+// usersURL reads the users service's login from the mesh's secrets file, the
+// way a developer connects to a service's database.
+func usersURL(t *testing.T, dir string, offset int) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "secrets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Databases map[string]struct {
+			Database, Role, Password string
+		} `json:"databases"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := f.Databases["users"]
+	if !ok || d.Password == "" {
+		t.Fatalf("secrets.json has no users login: %s", keys(f.Databases))
+	}
+	return fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", d.Role, d.Password, addr(postgresPort, offset), d.Database)
+}
+
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect to the users database: %v", err)
+	}
+	return conn
+}
+
+func execSQL(t *testing.T, url string, statements ...string) {
+	t.Helper()
+	conn := connect(t, url)
+	defer conn.Close(context.Background())
+	for _, s := range statements {
+		if _, err := conn.Exec(context.Background(), s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
