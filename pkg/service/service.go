@@ -19,8 +19,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
@@ -41,9 +46,23 @@ type Config struct {
 	}
 	// OutboxRetention keeps published events for re-publishing by id.
 	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" default:"168h"`
+	Auth            AuthConfig
 	// StreamReplicas is the replica count of the service's own stream: 1 on a
 	// single NATS server, 3 on the production cluster.
 	StreamReplicas int `env:"NATS_STREAM_REPLICAS" default:"1"`
+}
+
+// AuthConfig says where access tokens are verified against and how the service
+// authenticates its own calls.
+type AuthConfig struct {
+	// UsersAddr is the users service, which publishes the token-verification
+	// keys (JWKS) and issues service tokens.
+	UsersAddr string `env:"USERS_ADDR" default:"127.0.0.1:9101"`
+	// ServiceClientID and ServiceClientSecret are this service's own account, for
+	// work on its own behalf (event handlers, schedulers); optional until a
+	// service calls another on its own behalf.
+	ServiceClientID     string `env:"SERVICE_CLIENT_ID"`
+	ServiceClientSecret string `env:"SERVICE_CLIENT_SECRET" secret:"true"`
 }
 
 // Spec is what distinguishes one service from another at start-up.
@@ -55,8 +74,15 @@ type Spec struct {
 	// Migrations are the service's goose files (nil for none yet); the kit's
 	// outbox and inbox tables are always applied.
 	Migrations fs.FS
-	// ServerOptions are extra gRPC server options, e.g. the authentication
-	// interceptors; they run inside the kit's recovery and error mapping.
+	// PublicMethods are the full gRPC method names callable without an access
+	// token; every other method needs a valid one (health and reflection are
+	// always public).
+	PublicMethods []string
+	// KeySource supplies the keys access tokens are verified with; nil fetches
+	// the users service's JWKS. The users service passes its own key store.
+	KeySource auth.KeySource
+	// ServerOptions are extra gRPC server options; they run inside the kit's
+	// recovery, error mapping and authentication.
 	ServerOptions []grpc.ServerOption
 }
 
@@ -70,6 +96,11 @@ type Runtime struct {
 	NC     *nats.Conn
 	JS     jetstream.JetStream
 	Server *server.Server
+	// Users is a connection to the users service (nil in the users service).
+	Users *grpc.ClientConn
+	// ServiceTokens gives this service's own access token, or is nil when no
+	// service account is configured.
+	ServiceTokens *auth.TokenSource
 
 	spec      Spec
 	migrated  atomic.Bool
@@ -118,11 +149,27 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 		pool.Close()
 		return nil, err
 	}
-	r := &Runtime{
-		Name: spec.Name, Config: cfg, Log: log, Pool: pool, NC: nc, JS: js,
-		Server: server.New(spec.Name, cfg.Server, log, metrics, spec.ServerOptions...),
-		spec:   spec, telemetry: shutdownTelemetry,
+	r := &Runtime{Name: spec.Name, Config: cfg, Log: log, Pool: pool, NC: nc, JS: js, spec: spec, telemetry: shutdownTelemetry}
+	keys := spec.KeySource
+	if keys == nil {
+		if r.Users, err = grpc.NewClient(cfg.Auth.UsersAddr,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithStatsHandler(otelgrpc.NewClientHandler())); err != nil {
+			r.close()
+			return nil, fmt.Errorf("USERS_ADDR: %w", err)
+		}
+		users := usersv1.NewUsersServiceClient(r.Users)
+		keys = auth.UsersKeySource(users)
+		if cfg.Auth.ServiceClientID != "" {
+			r.ServiceTokens = auth.NewServiceTokenSource(users, cfg.Auth.ServiceClientID, cfg.Auth.ServiceClientSecret)
+		}
 	}
+	verifier := auth.NewVerifier(keys)
+	opts := append([]grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(verifier, spec.PublicMethods...)),
+		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(verifier, spec.PublicMethods...)),
+	}, spec.ServerOptions...)
+	r.Server = server.New(spec.Name, cfg.Server, log, metrics, opts...)
 	r.Server.AddReadiness("postgres", pool.Ping)
 	r.Server.AddReadiness("nats", natsx.Ping(nc))
 	r.Server.AddReadiness("migrations", func(context.Context) error {
@@ -200,6 +247,9 @@ func (r *Runtime) prepare(ctx context.Context) error {
 
 func (r *Runtime) close() {
 	r.once.Do(func() {
+		if r.Users != nil {
+			_ = r.Users.Close()
+		}
 		_ = r.NC.Drain()
 		r.Pool.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

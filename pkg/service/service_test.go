@@ -11,10 +11,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/internal/eventstest"
 	"github.com/crossdock/crossdock/pkg/logging"
 	"github.com/crossdock/crossdock/pkg/natsx"
@@ -34,7 +39,7 @@ func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString())
+	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), nil)
 
 	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -84,7 +89,7 @@ func TestRuntimeIsNotServingWithoutItsDatabase(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rt, done := start(ctx, t, nats.URL(), "postgres://nobody:pw@"+deadAddr+"/nothing?connect_timeout=1")
+	rt, done := start(ctx, t, nats.URL(), "postgres://nobody:pw@"+deadAddr+"/nothing?connect_timeout=1", nil)
 
 	readyz := "http://" + rt.Server.AdminAddr().String() + "/readyz"
 	var body struct {
@@ -116,8 +121,61 @@ func TestRuntimeIsNotServingWithoutItsDatabase(t *testing.T) {
 	waitStopped(t, done)
 }
 
+// Every method but the public ones needs a valid access token.
+func TestRuntimeAuthenticatesCalls(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "service-runtime"})
+	nats, _, _ := testkit.JetStream(t)
+	key, err := auth.NewSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), func(spec *service.Spec) {
+		spec.KeySource = auth.StaticKeySource(key.JWK())
+		spec.PublicMethods = []string{usersv1.UsersService_Login_FullMethodName}
+	}, func(rt *service.Runtime) {
+		usersv1.RegisterUsersServiceServer(rt.Server.GRPC(), usersv1.UnimplementedUsersServiceServer{})
+	})
+	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	users := usersv1.NewUsersServiceClient(conn)
+
+	token, err := auth.Sign(key, auth.Caller{Subject: "u1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	withToken := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+	tests := []struct {
+		name string
+		call func() error
+		want codes.Code
+	}{
+		{"private without token", func() error { _, err := users.GetMe(ctx, &usersv1.GetMeRequest{}); return err }, codes.Unauthenticated},
+		{"private with garbage token", func() error {
+			_, err := users.GetMe(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer x.y.z"), &usersv1.GetMeRequest{})
+			return err
+		}, codes.Unauthenticated},
+		{"private with valid token reaches the handler", func() error { _, err := users.GetMe(withToken, &usersv1.GetMeRequest{}); return err }, codes.Unimplemented},
+		{"public without token reaches the handler", func() error { _, err := users.Login(ctx, &usersv1.LoginRequest{}); return err }, codes.Unimplemented},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := status.Code(tt.call()); got != tt.want {
+				t.Errorf("code = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	cancel()
+	waitStopped(t, done)
+}
+
 // start runs a runtime named "things" on free ports; done yields Run's result.
-func start(ctx context.Context, t *testing.T, natsURL, databaseURL string) (*service.Runtime, <-chan error) {
+// adjust changes the spec; register adds gRPC services before Run.
+func start(ctx context.Context, t *testing.T, natsURL, databaseURL string, adjust func(*service.Spec), register ...func(*service.Runtime)) (*service.Runtime, <-chan error) {
 	t.Helper()
 	var cfg service.Config
 	cfg.Server = server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", ReadinessInterval: 50 * time.Millisecond}
@@ -126,9 +184,16 @@ func start(ctx context.Context, t *testing.T, natsURL, databaseURL string) (*ser
 	cfg.Postgres.URL = databaseURL
 	cfg.OutboxRetention = time.Hour
 	cfg.StreamReplicas = 1
-	rt, err := service.New(ctx, service.Spec{Name: "things", Stream: natsx.AreaStream("things")}, cfg)
+	spec := service.Spec{Name: "things", Stream: natsx.AreaStream("things")}
+	if adjust != nil {
+		adjust(&spec)
+	}
+	rt, err := service.New(ctx, spec, cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, r := range register {
+		r(rt)
 	}
 	if err := rt.Server.Listen(); err != nil {
 		t.Fatal(err)

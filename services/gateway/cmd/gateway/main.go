@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"golang.org/x/sync/errgroup"
 
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
 	"github.com/crossdock/crossdock/pkg/server"
@@ -33,8 +35,17 @@ type gatewayConfig struct {
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
 	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
 	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" default:"1048576"`
-	Log                logging.Config
-	Upstreams          upstream.Addresses
+	// Rate limits as rate:burst (per second): every request by client address,
+	// credential routes (sign-up, login, refresh) by client address, and
+	// authenticated requests by token subject.
+	RateLimitPerAddress  edge.Limit `env:"RATE_LIMIT_PER_ADDRESS" default:"100:200"`
+	RateLimitCredentials edge.Limit `env:"RATE_LIMIT_CREDENTIALS" default:"1:10"`
+	RateLimitPerSubject  edge.Limit `env:"RATE_LIMIT_PER_SUBJECT" default:"20:40"`
+	// TrustForwardedFor takes the client address from the last X-Forwarded-For
+	// entry; set it only behind a proxy that appends it.
+	TrustForwardedFor bool `env:"TRUST_FORWARDED_FOR" default:"false"`
+	Log               logging.Config
+	Upstreams         upstream.Addresses
 }
 
 func main() {
@@ -67,15 +78,25 @@ func run(ctx context.Context) error {
 	}
 	defer conns.Close()
 
-	router, err := httpapi.NewRouter(ctx)
+	router, err := httpapi.NewRouter(ctx, httpapi.Routes(conns)...)
 	if err != nil {
 		return err
+	}
+	access := &edge.Access{
+		Verifier:       auth.NewVerifier(auth.UsersKeySource(usersv1.NewUsersServiceClient(conns.Users))),
+		Public:         httpapi.PublicRoutes,
+		Credential:     httpapi.CredentialRoutes,
+		PerAddress:     edge.NewLimiter(cfg.RateLimitPerAddress),
+		Credentials:    edge.NewLimiter(cfg.RateLimitCredentials),
+		PerSubject:     edge.NewLimiter(cfg.RateLimitPerSubject),
+		TrustForwarded: cfg.TrustForwardedFor,
 	}
 	public := edge.Chain(router,
 		edge.Recover(log),
 		edge.RequestID,
 		edge.AccessLog(log),
 		edge.CORS(cfg.CORSAllowedOrigins),
+		access.Middleware,
 		edge.MaxBody(cfg.MaxBodyBytes),
 	)
 	public = otelhttp.NewHandler(public, "gateway")

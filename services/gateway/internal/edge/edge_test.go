@@ -130,3 +130,35 @@ func TestRecoverAnswersGenericError(t *testing.T) {
 		t.Error("panic value leaked to the client")
 	}
 }
+
+func TestLimitFromText(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want edge.Limit
+		ok   bool
+	}{
+		{"2:10", edge.Limit{Rate: 2, Burst: 10}, true},
+		{"0.5:1", edge.Limit{Rate: 0.5, Burst: 1}, true},
+		{"2", edge.Limit{}, false},
+		{"-1:5", edge.Limit{}, false},
+		{"2:0", edge.Limit{}, false},
+	} {
+		var l edge.Limit
+		err := l.UnmarshalText([]byte(tt.in))
+		if (err == nil) != tt.ok || tt.ok && l != tt.want {
+			t.Errorf("%q → %+v, %v", tt.in, l, err)
+		}
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	req := httptest.NewRequest("GET", "/", nil)
+	req.RemoteAddr = "10.0.0.9:5555"
+	req.Header.Set("X-Forwarded-For", "1.2.3.4, 198.51.100.20")
+	if got := edge.ClientAddr(req, false); got != "10.0.0.9" {
+		t.Errorf("untrusted: %q", got)
+	}
+	if got := edge.ClientAddr(req, true); got != "198.51.100.20" {
+		t.Errorf("trusted proxy: %q, want the proxy-appended entry", got)
+	}
+}

@@ -1,0 +1,32 @@
+// Package auth is how Crossdock knows who is calling: access tokens issued by
+// the users service and verified by every service, service-account tokens for
+// work a service does on its own behalf, and HMAC-signed requests for partner
+// platforms and supplier ERPs.
+//
+// Access tokens are JWTs signed with Ed25519 (JWS alg "EdDSA") and carry the
+// key id in the header; the users service publishes the public keys as a JWKS
+// through GetJwks. A Verifier fetches those keys lazily, caches them, and
+// refetches (rate limited) when it meets an unknown key id, so a rotation needs
+// no restart anywhere. The JWS code here is deliberately small and accepts one
+// algorithm only, so no token can choose how it is checked ("none", HS256 with
+// the public key as secret, and other algorithm-confusion tricks fail before
+// any cryptography runs).
+//
+// A service installs the interceptors on its gRPC server:
+//
+//	v := auth.NewVerifier(auth.UsersKeySource(users))
+//	spec.ServerOptions = []grpc.ServerOption{
+//		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, publicMethods...)),
+//		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(v, publicMethods...)),
+//	}
+//
+// and handlers read the principal with RequireCaller. Calls a service makes on
+// a user's behalf forward the user's token (ForwardAuthorization); calls on its
+// own behalf carry a service token (TokenSource.PerRPCCredentials).
+//
+// Signed requests authenticate machine clients whose secret never travels:
+// both sides sign with DeriveSigningKey(secret), the users service stores only
+// that derived key, and a RequestVerifier checks the signature, a ±5 minute
+// timestamp window and a nonce remembered for twice the window (in PostgreSQL
+// when several replicas verify, see NonceMigrations).
+package auth

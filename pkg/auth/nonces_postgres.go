@@ -1,0 +1,110 @@
+package auth
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// NonceMigrations holds the goose migration creating request_nonces, at the
+// root of the file system. Either pass it to MigrateNonces (its own version
+// table, so it never clashes with the service's numbering) or, for a
+// database with no migrations of its own, use it as the migration set.
+//
+//go:embed 00001_request_nonces.sql
+var NonceMigrations embed.FS
+
+// nonceVersionTable records the nonce migrations apart from the service's.
+const nonceVersionTable = "crossdock_auth_db_version"
+
+// MigrateNonces creates the request_nonces table if needed, under an
+// advisory lock so replicas starting together migrate once.
+func MigrateNonces(ctx context.Context, pool *pgxpool.Pool) error {
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(0x6e6f6e6365), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return err
+	}
+	store, err := database.NewStore(database.DialectPostgres, nonceVersionTable)
+	if err != nil {
+		return err
+	}
+	provider, err := goose.NewProvider("", db, NonceMigrations, goose.WithStore(store), goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("auth: nonce migrations: %w", err)
+	}
+	if _, err := provider.Up(ctx); err != nil {
+		return fmt.Errorf("auth: nonce migrations: %w", err)
+	}
+	return nil
+}
+
+// pruneEvery is how often one replica's store deletes expired nonces; the
+// primary key makes expired-but-present rows harmless in between.
+const pruneEvery = time.Minute
+
+// pruneBatch bounds one prune, so it never holds locks for long.
+const pruneBatch = 5000
+
+const (
+	// rememberSQL inserts the nonce, or takes over a row whose time has
+	// passed but has not been pruned yet; a live row makes it return
+	// nothing. Concurrent inserts of one nonce serialize on the primary key,
+	// so exactly one of them gets a row back.
+	rememberSQL = `
+INSERT INTO request_nonces (client_id, nonce, expires_at) VALUES ($1, $2, $3)
+ON CONFLICT (client_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
+    WHERE request_nonces.expires_at <= now()
+RETURNING true`
+	pruneSQL = `
+DELETE FROM request_nonces WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM request_nonces WHERE expires_at <= now() LIMIT $1))`
+)
+
+// NewPostgresNonceStore returns a nonce store in the request_nonces table
+// (see NonceMigrations), shared by every replica using the database. Expired
+// rows are deleted now and then by the calls themselves, so it needs no
+// background worker.
+func NewPostgresNonceStore(pool *pgxpool.Pool) NonceStore {
+	return &pgNonces{pool: pool}
+}
+
+type pgNonces struct {
+	pool      *pgxpool.Pool
+	nextPrune atomic.Int64 // unix nanoseconds
+}
+
+func (p *pgNonces) Remember(ctx context.Context, clientID, nonce string, until time.Time) (bool, error) {
+	var fresh bool
+	err := p.pool.QueryRow(ctx, rememberSQL, clientID, nonce, until).Scan(&fresh)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		fresh = false
+	case err != nil:
+		return false, err
+	}
+	p.maybePrune(ctx)
+	return fresh, nil
+}
+
+// maybePrune deletes a batch of expired rows if this store has not done so
+// for pruneEvery. Its failure only delays the cleanup, so it is not reported.
+func (p *pgNonces) maybePrune(ctx context.Context) {
+	now := time.Now().UnixNano()
+	next := p.nextPrune.Load()
+	if now < next || !p.nextPrune.CompareAndSwap(next, now+int64(pruneEvery)) {
+		return
+	}
+	_, _ = p.pool.Exec(ctx, pruneSQL, pruneBatch)
+}

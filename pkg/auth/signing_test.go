@@ -1,0 +1,251 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+)
+
+const signedMethod = "/crossdock.partner.v1.PartnerService/PushOrder"
+
+func TestDeriveAndSign(t *testing.T) {
+	// Computed independently of the package, from the documented formulas.
+	m := hmac.New(sha256.New, []byte("top-secret"))
+	m.Write([]byte("crossdock-request-signing-v1"))
+	wantKey := m.Sum(nil)
+	key := auth.DeriveSigningKey("top-secret")
+	if !hmac.Equal(key, wantKey) {
+		t.Fatalf("DeriveSigningKey = %x, want %x", key, wantKey)
+	}
+	body := []byte(`{"order":1}`)
+	sum := sha256.Sum256(body)
+	m = hmac.New(sha256.New, wantKey)
+	m.Write([]byte(signedMethod + "\n1800000000\nnonce-0123456789ab\n" + hex.EncodeToString(sum[:])))
+	want := enc.EncodeToString(m.Sum(nil))
+	if got := auth.SignRequest(key, signedMethod, time.Unix(1_800_000_000, 0), "nonce-0123456789ab", body); got != want {
+		t.Fatalf("SignRequest = %s, want %s", got, want)
+	}
+}
+
+// partnerKeys is a KeyLookup over a fixed table.
+func partnerKeys(keys map[string][][]byte) auth.KeyLookup {
+	return func(_ context.Context, clientID string) ([][]byte, error) {
+		k, ok := keys[clientID]
+		if !ok {
+			return nil, apperr.NotFound("api client", clientID)
+		}
+		return k, nil
+	}
+}
+
+func TestRequestVerifier(t *testing.T) {
+	clk := newClock()
+	current, previous := auth.DeriveSigningKey("new-secret"), auth.DeriveSigningKey("old-secret")
+	stranger := auth.DeriveSigningKey("guess")
+	v := &auth.RequestVerifier{
+		Keys:   partnerKeys(map[string][][]byte{"p-1": {current, previous}, "p-2": {current}}),
+		Nonces: auth.NewMemoryNonceStore(auth.WithNonceClock(clk.Now)),
+		Now:    clk.Now,
+	}
+	body := []byte("order payload")
+	ctx := context.Background()
+
+	type req struct {
+		client, method, ts, nonce, sig string
+		body                           []byte
+	}
+	seq := 0
+	signed := func(key []byte, at time.Time, mutate func(*req)) req {
+		seq++
+		nonce := "nonce-" + strconv.Itoa(seq) + "-abcdefghijkl"
+		r := req{"p-1", signedMethod, strconv.FormatInt(at.Unix(), 10), nonce, auth.SignRequest(key, signedMethod, at, nonce, body), body}
+		if mutate != nil {
+			mutate(&r)
+		}
+		return r
+	}
+	now := clk.Now()
+	replayed := signed(current, now, nil)
+
+	tests := []struct {
+		name string
+		r    req
+		want error // nil, or the sentinel expected under errors.Is
+	}{
+		{"valid", signed(current, now, nil), nil},
+		{"previous key during overlap", signed(previous, now, nil), nil},
+		{"clock 4m ahead", signed(current, now.Add(4*time.Minute), nil), nil},
+		{"clock 4m behind", signed(current, now.Add(-4*time.Minute), nil), nil},
+		{"previous key of another client", signed(previous, now, func(r *req) { r.client = "p-2" }), auth.ErrBadSignature},
+		{"wrong key", signed(stranger, now, nil), auth.ErrBadSignature},
+		{"body changed", signed(current, now, func(r *req) { r.body = []byte("order payload!") }), auth.ErrBadSignature},
+		{"method changed", signed(current, now, func(r *req) { r.method = "/crossdock.partner.v1.PartnerService/CancelOrder" }), auth.ErrBadSignature},
+		{"nonce changed", signed(current, now, func(r *req) { r.nonce += "x" }), auth.ErrBadSignature},
+		{"timestamp changed", signed(current, now, func(r *req) { r.ts = strconv.FormatInt(now.Unix()+1, 10) }), auth.ErrBadSignature},
+		{"timestamp 6m old", signed(current, now.Add(-6*time.Minute), nil), auth.ErrStaleTimestamp},
+		{"timestamp 6m ahead", signed(current, now.Add(6*time.Minute), nil), auth.ErrStaleTimestamp},
+		{"timestamp not a number", signed(current, now, func(r *req) { r.ts = "yesterday" }), auth.ErrBadSignature},
+		{"timestamp not canonical", signed(current, now, func(r *req) { r.ts = "+" + r.ts }), auth.ErrBadSignature},
+		{"signature too long", signed(current, now, func(r *req) { r.sig += "AAAA" }), auth.ErrBadSignature},
+		{"unknown client", signed(current, now, func(r *req) { r.client = "p-404" }), auth.ErrBadSignature},
+		{"signature not base64", signed(current, now, func(r *req) { r.sig = "!!" }), auth.ErrBadSignature},
+		{"short nonce", signed(current, now, func(r *req) { r.nonce = "n1" }), auth.ErrBadSignature},
+		{"nonce with newline", signed(current, now, func(r *req) { r.nonce = "abcdefgh\nijklmnopq" }), auth.ErrBadSignature},
+		{"first use of a nonce", replayed, nil},
+		{"replayed nonce", replayed, auth.ErrReplayedNonce},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := v.Verify(ctx, tt.r.client, tt.r.method, tt.r.ts, tt.r.nonce, tt.r.sig, tt.r.body)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Verify: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) || status.Code(err) != codes.Unauthenticated {
+				t.Fatalf("Verify = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestForgedRequestDoesNotBurnNonce(t *testing.T) {
+	clk := newClock()
+	key := auth.DeriveSigningKey("secret")
+	v := &auth.RequestVerifier{
+		Keys:   partnerKeys(map[string][][]byte{"p-1": {key}}),
+		Nonces: auth.NewMemoryNonceStore(auth.WithNonceClock(clk.Now)),
+		Now:    clk.Now,
+	}
+	ctx := context.Background()
+	nonce, ts := "seen-on-the-wire-0001", strconv.FormatInt(clk.Now().Unix(), 10)
+	forged := auth.SignRequest(auth.DeriveSigningKey("attacker"), signedMethod, clk.Now(), nonce, []byte("evil"))
+	if err := v.Verify(ctx, "p-1", signedMethod, ts, nonce, forged, []byte("evil")); !errors.Is(err, auth.ErrBadSignature) {
+		t.Fatalf("forged request: %v", err)
+	}
+	genuine := auth.SignRequest(key, signedMethod, clk.Now(), nonce, []byte("good"))
+	if err := v.Verify(ctx, "p-1", signedMethod, ts, nonce, genuine, []byte("good")); err != nil {
+		t.Fatalf("the genuine request was refused after a forgery with its nonce: %v", err)
+	}
+}
+
+func TestRequestVerifierLookupFailureIsNotBadSignature(t *testing.T) {
+	v := &auth.RequestVerifier{
+		Keys: func(context.Context, string) ([][]byte, error) {
+			return nil, apperr.Unavailable("users unreachable")
+		},
+		Nonces: auth.NewMemoryNonceStore(),
+	}
+	now := time.Now()
+	sig := auth.SignRequest([]byte("k"), signedMethod, now, "nonce-abcdefghijkl", nil)
+	err := v.Verify(context.Background(), "p-1", signedMethod, strconv.FormatInt(now.Unix(), 10), "nonce-abcdefghijkl", sig, nil)
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("lookup outage: %v, want Unavailable", err)
+	}
+}
+
+func TestSignedInterceptors(t *testing.T) {
+	key := auth.DeriveSigningKey("partner-secret")
+	peer := newUsersPeer(t)
+	v := &auth.RequestVerifier{
+		Keys:   partnerKeys(map[string][][]byte{"p-1": {key}}),
+		Nonces: auth.NewMemoryNonceStore(),
+	}
+	addr := serve(t, peer, grpc.ChainUnaryInterceptor(auth.SignedUnaryServerInterceptor(v)))
+	ctx := context.Background()
+
+	good := usersClient(dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-1", key))))
+	resp, err := good.GetMe(ctx, &usersv1.GetMeRequest{})
+	if err != nil || resp.GetUser().GetUserId() != "p-1" {
+		t.Fatalf("signed call: %v, %v", resp, err)
+	}
+	// Every call gets a fresh nonce, so repeating a call is not a replay.
+	if _, err := good.Login(ctx, &usersv1.LoginRequest{Email: "a@example.com", Password: "pw"}); err != nil {
+		t.Fatalf("second signed call: %v", err)
+	}
+	if c := peer.loginSaw.Load(); c.Kind != auth.KindAPIClient || c.Subject != "p-1" {
+		t.Fatalf("handler saw %+v", c)
+	}
+
+	// Probes carry no signature and must still get through.
+	if resp, err := healthpb.NewHealthClient(dial(t, addr)).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health behind the signed interceptor: %v, %v", resp, err)
+	}
+
+	for name, conn := range map[string]*grpc.ClientConn{
+		"wrong key": dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-1", auth.DeriveSigningKey("other")))),
+		"unknown":   dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-9", key))),
+		"unsigned":  dial(t, addr),
+	} {
+		if _, err := usersClient(conn).GetMe(ctx, &usersv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+			t.Errorf("%s: %v, want Unauthenticated", name, err)
+		}
+	}
+
+	// The body is the request message: a relay changing a field breaks the
+	// signature. Sign one message, send another.
+	tamper := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		req.(*usersv1.LoginRequest).Email = "mallory@example.com"
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	tampered := usersClient(dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-1", key), tamper)))
+	if _, err := tampered.Login(ctx, &usersv1.LoginRequest{Email: "a@example.com"}); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("tampered body: %v, want Unauthenticated", err)
+	}
+}
+
+func TestUsersKeyLookup(t *testing.T) {
+	now := time.Now()
+	peer := newUsersPeer(t)
+	current, previous, expired := []byte("current-key"), []byte("previous-key"), []byte("expired-key")
+	peer.apiKeys = map[string]*usersv1.GetApiClientKeysResponse{
+		"p-1": {Client: &usersv1.ApiClient{ClientId: "p-1"}, Keys: []*usersv1.SigningKey{
+			{Key: current},
+			{Key: previous, ExpiresAt: timestamppb.New(now.Add(time.Hour))},
+			{Key: expired, ExpiresAt: timestamppb.New(now.Add(-time.Minute))},
+		}},
+		"p-off": {Client: &usersv1.ApiClient{ClientId: "p-off", Disabled: true}, Keys: []*usersv1.SigningKey{{Key: current}}},
+	}
+	addr := serve(t, peer, grpc.ChainUnaryInterceptor(
+		auth.UnaryServerInterceptor(auth.NewVerifier(auth.StaticKeySource(peer.key.JWK())), publicUsersMethods...)))
+	svc := auth.NewServiceTokenSource(usersClient(dial(t, addr)), peer.clientID, peer.secret)
+	lookup := auth.UsersKeyLookup(usersClient(dial(t, addr, grpc.WithPerRPCCredentials(svc.PerRPCCredentials()))), time.Minute)
+	ctx := context.Background()
+
+	keys, err := lookup(ctx, "p-1")
+	if err != nil || len(keys) != 2 || string(keys[0]) != "current-key" || string(keys[1]) != "previous-key" {
+		t.Fatalf("keys = %q, %v; want current and previous, not the expired one", keys, err)
+	}
+	if _, err := lookup(ctx, "p-1"); err != nil || peer.keyCalls.Load() != 1 {
+		t.Fatalf("second lookup: %v after %d calls, want a cache hit", err, peer.keyCalls.Load())
+	}
+	if _, err := lookup(ctx, "p-404"); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Fatalf("unknown client: %v", err)
+	}
+	if _, err := lookup(ctx, "p-off"); apperr.KindOf(err) != apperr.KindUnauthenticated {
+		t.Fatalf("disabled client: %v", err)
+	}
+
+	// Without a service token the users service refuses: an outage of ours,
+	// not the partner's bad signature.
+	anon := auth.UsersKeyLookup(usersClient(dial(t, addr)), time.Minute)
+	if _, err := anon(ctx, "p-1"); apperr.KindOf(err) != apperr.KindUnavailable {
+		t.Fatalf("lookup without a service token: %v, want Unavailable", err)
+	}
+}

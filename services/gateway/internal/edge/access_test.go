@@ -1,0 +1,116 @@
+package edge_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/gateway/internal/edge"
+)
+
+func accessHandler(t *testing.T, keys auth.KeySource, credentials edge.Limit) http.Handler {
+	t.Helper()
+	a := &edge.Access{
+		Verifier:    auth.NewVerifier(keys),
+		Public:      map[string]bool{"POST /v1/auth/login": true, "GET /.well-known/jwks.json": true},
+		Credential:  map[string]bool{"POST /v1/auth/login": true},
+		PerAddress:  edge.NewLimiter(edge.Limit{Rate: 1000, Burst: 1000}),
+		Credentials: edge.NewLimiter(credentials),
+		PerSubject:  edge.NewLimiter(edge.Limit{Rate: 1000, Burst: 1000}),
+	}
+	return a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := auth.CallerFrom(r.Context()); ok {
+			w.Header().Set("X-Subject", c.Subject)
+		}
+	}))
+}
+
+func TestAccessAuthenticatesPrivateRoutes(t *testing.T) {
+	key, err := auth.NewSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, _ := auth.NewSigningKey()
+	sign := func(k auth.SigningKey, issuedAgo time.Duration) string {
+		tok, err := auth.Sign(k, auth.Caller{Subject: "u1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, time.Minute, time.Now().Add(-issuedAgo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	h := accessHandler(t, auth.StaticKeySource(key.JWK()), edge.Limit{Rate: 100, Burst: 100})
+	tests := []struct {
+		name, method, path, authz string
+		want                      int
+		subject                   string
+	}{
+		{"public route without token", "POST", "/v1/auth/login", "", 200, ""},
+		{"private route without token", "GET", "/v1/me", "", 401, ""},
+		{"private route with valid token", "GET", "/v1/me", "Bearer " + sign(key, 0), 200, "u1"},
+		{"token from an unknown key", "GET", "/v1/me", "Bearer " + sign(stranger, 0), 401, ""},
+		{"expired token", "GET", "/v1/me", "Bearer " + sign(key, time.Hour), 401, ""},
+		{"wrong scheme", "GET", "/v1/me", "Basic dTpw", 401, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.path, nil)
+			if tt.authz != "" {
+				req.Header.Set("Authorization", tt.authz)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.want || rec.Header().Get("X-Subject") != tt.subject {
+				t.Errorf("got %d subject %q, want %d %q (%s)", rec.Code, rec.Header().Get("X-Subject"), tt.want, tt.subject, rec.Body)
+			}
+		})
+	}
+}
+
+func TestAccessKeysUnavailableIs503(t *testing.T) {
+	key, _ := auth.NewSigningKey()
+	down := func(context.Context) (auth.JWKS, error) { return auth.JWKS{}, context.DeadlineExceeded }
+	h := accessHandler(t, down, edge.Limit{Rate: 100, Burst: 100})
+	tok, _ := auth.Sign(key, auth.Caller{Subject: "u1", Kind: auth.KindUser}, time.Minute, time.Now())
+	req := httptest.NewRequest("GET", "/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503 when the keys cannot be fetched", rec.Code)
+	}
+}
+
+// A login flood from one address is cut off with 429 and Retry-After, while
+// another address still gets through.
+func TestCredentialFloodIsLimitedPerAddress(t *testing.T) {
+	h := accessHandler(t, auth.StaticKeySource(), edge.Limit{Rate: 1, Burst: 5})
+	login := func(addr string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/v1/auth/login", nil)
+		req.RemoteAddr = addr + ":40000"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	var ok, limited int
+	for range 30 {
+		rec := login("203.0.113.7")
+		switch rec.Code {
+		case 200:
+			ok++
+		case 429:
+			limited++
+			if rec.Header().Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		}
+	}
+	if ok > 6 || limited < 24 {
+		t.Errorf("flood: %d passed, %d limited; want at most the burst through", ok, limited)
+	}
+	if rec := login("198.51.100.2"); rec.Code != 200 {
+		t.Errorf("another client got %d during the flood", rec.Code)
+	}
+}

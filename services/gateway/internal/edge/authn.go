@@ -1,0 +1,88 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/crossdock/crossdock/pkg/auth"
+)
+
+// TokenVerifier checks a bearer access token.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (auth.Caller, error)
+}
+
+// Access is the gateway's coarse access policy: which routes are public, which
+// are credential endpoints with a stricter per-address limit, and the limits.
+// The services check again, with object ownership, whatever passes here.
+type Access struct {
+	Verifier TokenVerifier
+	// Public routes take no token, keyed "METHOD /path".
+	Public map[string]bool
+	// Credential routes (sign-up, login, refresh) get the per-address
+	// Credentials limit, which stops a flood before it burns CPU on password
+	// hashing upstream.
+	Credential     map[string]bool
+	PerAddress     *Limiter // every request, by client address
+	Credentials    *Limiter // credential routes, by client address
+	PerSubject     *Limiter // authenticated requests, by token subject
+	TrustForwarded bool
+}
+
+// Middleware enforces the policy.
+func (a *Access) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route := r.Method + " " + r.URL.Path
+		addr := ClientAddr(r, a.TrustForwarded)
+		if ok, wait := a.PerAddress.Allow(addr); !ok {
+			TooManyRequests(w, wait)
+			return
+		}
+		if a.Credential[route] {
+			if ok, wait := a.Credentials.Allow(addr); !ok {
+				TooManyRequests(w, wait)
+				return
+			}
+		}
+		if a.Public[route] || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token, ok := bearer(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="crossdock"`)
+			WriteError(w, http.StatusUnauthorized, codes.Unauthenticated, "missing bearer token")
+			return
+		}
+		caller, err := a.Verifier.Verify(r.Context(), token)
+		if errors.Is(err, auth.ErrKeysUnavailable) {
+			// Our outage, not the client's fault: retry, don't sign out.
+			w.Header().Set("Retry-After", "1")
+			WriteError(w, http.StatusServiceUnavailable, codes.Unavailable, "authentication temporarily unavailable")
+			return
+		}
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="crossdock", error="invalid_token"`)
+			WriteError(w, http.StatusUnauthorized, codes.Unauthenticated, "invalid or expired token")
+			return
+		}
+		if ok, wait := a.PerSubject.Allow(caller.Subject); !ok {
+			TooManyRequests(w, wait)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r.Context(), caller)))
+	})
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, token, found := strings.Cut(h, " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
