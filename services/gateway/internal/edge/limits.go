@@ -1,6 +1,9 @@
 package edge
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -8,16 +11,30 @@ import (
 	"google.golang.org/grpc/codes"
 )
 
-// MaxBody caps request bodies; a larger body fails to read and the request is
-// answered 413 by the JSON decoder's error path rather than buffered whole.
+// MaxBody caps request bodies at limit bytes. A larger body is refused with 400
+// and a field violation on "body" before anything reaches a service; a body
+// within the limit is read here (it is small) so a streamed oversized body is
+// refused the same way as a declared one.
 func MaxBody(limit int64) func(http.Handler) http.Handler {
+	tooLarge := fmt.Sprintf("request body larger than %d bytes", limit)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > limit {
-				WriteError(w, http.StatusRequestEntityTooLarge, codes.InvalidArgument, "request body too large")
+				WriteBadRequest(w, "body", tooLarge)
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if r.Body != nil && r.Body != http.NoBody {
+				body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+				if err != nil {
+					WriteBadRequest(w, "body", "request body could not be read")
+					return
+				}
+				if int64(len(body)) > limit {
+					WriteBadRequest(w, "body", tooLarge)
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
 			next.ServeHTTP(w, r)
 		})
 	}
