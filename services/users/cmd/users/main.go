@@ -3,11 +3,58 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
-	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/users/internal/app"
+	"github.com/crossdock/crossdock/services/users/internal/ports/grpcapi"
+	"github.com/crossdock/crossdock/services/users/migrations"
 )
+
+// Config is the users service's configuration: the kit's settings plus its own.
+type Config struct {
+	service.Config
+	// SigningKeyRotation is how long a token-signing key signs before the
+	// next one takes over.
+	SigningKeyRotation time.Duration `env:"SIGNING_KEY_ROTATION" default:"720h"`
+	// RefreshTokenTTL is the lifetime of each refresh token.
+	RefreshTokenTTL time.Duration `env:"REFRESH_TOKEN_TTL" default:"720h"`
+	// BootstrapAdminEmail and BootstrapAdminPassword create the first admin
+	// when no admin exists.
+	BootstrapAdminEmail    string `env:"BOOTSTRAP_ADMIN_EMAIL"`
+	BootstrapAdminPassword string `env:"BOOTSTRAP_ADMIN_PASSWORD" secret:"true"`
+	// BootstrapServiceClients lists service accounts as client_id:secret
+	// pairs, comma separated; they are created or updated at start.
+	BootstrapServiceClients string `env:"BOOTSTRAP_SERVICE_CLIENTS" secret:"true"`
+}
+
+// Validate checks the users service's own settings.
+func (c Config) Validate() error {
+	var errs []error
+	if c.SigningKeyRotation < time.Hour {
+		errs = append(errs, errors.New("SIGNING_KEY_ROTATION must be at least 1h"))
+	}
+	if c.RefreshTokenTTL < time.Hour {
+		errs = append(errs, errors.New("REFRESH_TOKEN_TTL must be at least 1h"))
+	}
+	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
+		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD are set together"))
+	}
+	if _, err := app.ParseServiceClients(c.BootstrapServiceClients); err != nil {
+		errs = append(errs, fmt.Errorf("BOOTSTRAP_SERVICE_CLIENTS: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// maintenanceInterval is how often expired refresh tokens are pruned and the
+// signing key's age is checked.
+const maintenanceInterval = 10 * time.Minute
 
 func main() {
 	ctx, stop := service.SignalContext()
@@ -16,10 +63,67 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{Name: "users", Stream: natsx.AreaStream("users")})
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+
+	// Tokens are verified against the service's own key store, with no
+	// network round trip. The runtime needs the key source before it opens
+	// the pool the store uses, so the source resolves the use cases once they
+	// exist, which is before the first call.
+	var svc *app.Service
+	rt, err := service.New(ctx, service.Spec{
+		Name:          "users",
+		Stream:        natsx.AreaStream("users"),
+		Migrations:    migrations.FS,
+		PublicMethods: grpcapi.PublicMethods,
+		KeySource:     func(ctx context.Context) (auth.JWKS, error) { return svc.JWKS(ctx) },
+	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	usersv1.RegisterUsersServiceServer(rt.Server.GRPC(), usersv1.UnimplementedUsersServiceServer{})
+	rt.Log.Info("users settings", "config", config.LogValue(struct {
+		SigningKeyRotation, RefreshTokenTTL             time.Duration
+		BootstrapAdminEmail                             string
+		BootstrapAdminPassword, BootstrapServiceClients string `secret:"true"`
+	}{cfg.SigningKeyRotation, cfg.RefreshTokenTTL, cfg.BootstrapAdminEmail, cfg.BootstrapAdminPassword, cfg.BootstrapServiceClients}))
+
+	appCfg := app.DefaultConfig()
+	appCfg.SigningKeyRotation = cfg.SigningKeyRotation
+	appCfg.RefreshTokenTTL = cfg.RefreshTokenTTL
+	if svc, err = app.New(postgres.New(rt.Pool), appCfg); err != nil {
+		return err
+	}
+	grpcapi.New(svc).Register(rt.Server.GRPC())
+
+	// Workers start once the database is migrated.
+	rt.Go("bootstrap", func(ctx context.Context) error { return bootstrap(ctx, svc, cfg, rt) })
+	rt.Go("maintenance", func(ctx context.Context) error { return svc.RunMaintenance(ctx, maintenanceInterval, rt.Log) })
 	return rt.Run(ctx)
+}
+
+// bootstrap makes sure a signing key, the first admin and the configured
+// service accounts exist. Every step is idempotent.
+func bootstrap(ctx context.Context, svc *app.Service, cfg Config, rt *service.Runtime) error {
+	if err := svc.EnsureSigningKey(ctx); err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	if cfg.BootstrapAdminEmail != "" {
+		created, err := svc.BootstrapAdmin(ctx, cfg.BootstrapAdminEmail, cfg.BootstrapAdminPassword)
+		if err != nil {
+			return err
+		}
+		if created {
+			rt.Log.Info("bootstrap admin created", "email", cfg.BootstrapAdminEmail)
+		}
+	}
+	clients, _ := app.ParseServiceClients(cfg.BootstrapServiceClients) // checked by Validate
+	if err := svc.EnsureServiceClients(ctx, clients); err != nil {
+		return err
+	}
+	if len(clients) > 0 {
+		rt.Log.Info("service accounts ensured", "count", len(clients))
+	}
+	return nil
 }

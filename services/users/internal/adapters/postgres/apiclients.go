@@ -1,0 +1,89 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+// ErrClientIDTaken is returned for a second client with the same id.
+var ErrClientIDTaken = &apperr.Error{
+	Kind: apperr.KindAlreadyExists, Reason: "CLIENT_ID_TAKEN", Message: "an API client with this id already exists",
+	Violations: []apperr.FieldViolation{{Field: "client_id", Description: "is already used"}},
+}
+
+const clientColumns = `client_id, name, kind, organization_id, disabled, key, previous_key, previous_expires_at, created_at`
+
+func scanClient(row pgx.Row) (domain.APIClient, error) {
+	var c domain.APIClient
+	var org *uuid.UUID
+	var prevExpires *time.Time
+	if err := row.Scan(&c.ID, &c.Name, &c.Kind, &org, &c.Disabled, &c.Key, &c.PreviousKey, &prevExpires, &c.CreatedAt); err != nil {
+		return domain.APIClient{}, err
+	}
+	if org != nil {
+		c.OrganizationID = *org
+	}
+	if prevExpires != nil {
+		c.PreviousExpiresAt = *prevExpires
+	}
+	return c, nil
+}
+
+func clientArgs(c domain.APIClient) []any {
+	var org *uuid.UUID
+	if c.OrganizationID != uuid.Nil {
+		org = &c.OrganizationID
+	}
+	var prevExpires *time.Time
+	if !c.PreviousExpiresAt.IsZero() {
+		prevExpires = &c.PreviousExpiresAt
+	}
+	return []any{c.ID, c.Name, string(c.Kind), org, c.Disabled, c.Key, c.PreviousKey, prevExpires, c.CreatedAt}
+}
+
+// CreateAPIClient inserts a client; a taken id is ErrClientIDTaken.
+func (r repo) CreateAPIClient(ctx context.Context, c domain.APIClient) error {
+	_, err := r.q.Exec(ctx, `INSERT INTO api_clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clientArgs(c)...)
+	if pg.IsUniqueViolation(err, "api_clients_pkey") {
+		return ErrClientIDTaken.Wrap(err)
+	}
+	if err != nil {
+		return fmt.Errorf("insert api client: %w", err)
+	}
+	return nil
+}
+
+// GetAPIClient reads a client, locking it when forUpdate.
+func (r repo) GetAPIClient(ctx context.Context, id string, forUpdate bool) (domain.APIClient, error) {
+	sql := `SELECT ` + clientColumns + ` FROM api_clients WHERE client_id = $1`
+	if forUpdate {
+		sql += ` FOR UPDATE`
+	}
+	c, err := scanClient(r.q.QueryRow(ctx, sql, id))
+	return c, notFound(err, apperr.NotFound("api client", id))
+}
+
+// UpdateAPIClient writes a client's name, state and keys.
+func (r repo) UpdateAPIClient(ctx context.Context, c domain.APIClient) error {
+	tag, err := r.q.Exec(ctx, `UPDATE api_clients SET name = $2, kind = $3, organization_id = $4, disabled = $5,
+		key = $6, previous_key = $7, previous_expires_at = $8 WHERE client_id = $1`, clientArgs(c)[:8]...)
+	return affected(tag, err, apperr.NotFound("api client", c.ID))
+}
+
+// ListAPIClients returns all clients, or one organization's, oldest first.
+func (r repo) ListAPIClients(ctx context.Context, organizationID *uuid.UUID) ([]domain.APIClient, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+clientColumns+` FROM api_clients
+		WHERE $1::uuid IS NULL OR organization_id = $1 ORDER BY created_at, client_id`, organizationID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.APIClient, error) { return scanClient(row) })
+}

@@ -1,0 +1,197 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+// SignUpInput is a self sign-up. Role is buyer, supplier or merchant; the
+// latter two name the organization they create.
+type SignUpInput struct {
+	domain.AccountInput
+	Role             domain.Role
+	OrganizationName string
+}
+
+// SignUp creates an account and, for a supplier or merchant, its pending
+// organization with the account as owner.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (domain.User, *domain.Organization, error) {
+	now := s.clock()
+	acct, acctErr := domain.ValidateAccount(in.AccountInput)
+	var org *domain.Organization
+	var orgErr error
+	switch in.Role {
+	case domain.RoleBuyer:
+	case domain.RoleSupplier, domain.RoleMerchant:
+		var o domain.Organization
+		o, orgErr = domain.NewOrganization(in.OrganizationName, domain.OrganizationKind(in.Role), now)
+		org = &o
+	default:
+		orgErr = apperr.InvalidField("account_type", "must be buyer, supplier or merchant")
+	}
+	if err := domain.JoinInvalid(acctErr, orgErr); err != nil {
+		return domain.User{}, nil, err
+	}
+	hash, err := s.cfg.Password.Hash(acct.Password)
+	if err != nil {
+		return domain.User{}, nil, err
+	}
+	var u domain.User
+	if org == nil {
+		u = domain.NewUser(acct, hash, []domain.Role{domain.RoleBuyer}, now)
+	} else {
+		u = domain.NewUser(acct, hash, nil, now)
+		u.JoinOrganization(*org, domain.MemberOwner)
+	}
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if org != nil {
+			if err := r.CreateOrganization(ctx, *org); err != nil {
+				return err
+			}
+		}
+		return s.createUser(ctx, r, u)
+	})
+	if err != nil {
+		return domain.User{}, nil, err
+	}
+	return u, org, nil
+}
+
+// createUser inserts an account and announces it.
+func (s *Service) createUser(ctx context.Context, r Repository, u domain.User) error {
+	if err := r.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	roles := make([]string, 0, len(u.Roles))
+	for _, role := range u.Roles {
+		roles = append(roles, string(role))
+	}
+	var orgID string
+	if u.OrganizationID != uuid.Nil {
+		orgID = u.OrganizationID.String()
+	}
+	return r.Emit(ctx, SubjectUserRegistered, &usersv1.UserRegistered{
+		UserId: u.ID.String(), Roles: roles, OrganizationId: orgID, OccurredAt: timestamppb.New(u.CreatedAt),
+	})
+}
+
+// CreateOperator creates a platform staff account. Admins only.
+func (s *Service) CreateOperator(ctx context.Context, caller auth.Caller, in domain.AccountInput, role domain.Role) (domain.User, error) {
+	if _, err := requireAdmin(caller); err != nil {
+		return domain.User{}, err
+	}
+	acct, err := domain.ValidateAccount(in)
+	var roleErr error
+	if !domain.IsOperatorRole(role) {
+		roleErr = apperr.InvalidField("role", "must be admin, reviewer or translator")
+	}
+	if err := domain.JoinInvalid(err, roleErr); err != nil {
+		return domain.User{}, err
+	}
+	hash, err := s.cfg.Password.Hash(acct.Password)
+	if err != nil {
+		return domain.User{}, err
+	}
+	u := domain.NewUser(acct, hash, []domain.Role{role}, s.clock())
+	if err := s.store.InTx(ctx, func(r Repository) error { return s.createUser(ctx, r, u) }); err != nil {
+		return domain.User{}, err
+	}
+	return u, nil
+}
+
+// AddOrganizationMember creates a staff account in the caller's own
+// organization. Owners only; another organization is NotFound.
+func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller, orgID uuid.UUID, in domain.AccountInput) (domain.User, error) {
+	me, err := s.me(ctx, caller)
+	if err != nil {
+		return domain.User{}, err
+	}
+	if me.OrganizationID != orgID || orgID == uuid.Nil {
+		return domain.User{}, apperr.NotFound("organization", orgID.String())
+	}
+	if me.OrganizationRole != domain.MemberOwner {
+		return domain.User{}, ErrOwnersOnly
+	}
+	acct, err := domain.ValidateAccount(in)
+	if err != nil {
+		return domain.User{}, err
+	}
+	hash, err := s.cfg.Password.Hash(acct.Password)
+	if err != nil {
+		return domain.User{}, err
+	}
+	u := domain.NewUser(acct, hash, nil, s.clock())
+	err = s.store.InTx(ctx, func(r Repository) error {
+		org, err := r.GetOrganization(ctx, orgID, false)
+		if err != nil {
+			return err
+		}
+		u.JoinOrganization(org, domain.MemberStaff)
+		return s.createUser(ctx, r, u)
+	})
+	if err != nil {
+		return domain.User{}, err
+	}
+	return u, nil
+}
+
+// me reads the caller's own account.
+func (s *Service) me(ctx context.Context, caller auth.Caller) (domain.User, error) {
+	id, err := userID(caller)
+	if err != nil {
+		return domain.User{}, err
+	}
+	u, err := s.store.GetUser(ctx, id)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		// A valid token for a deleted account: the caller no longer exists.
+		return domain.User{}, apperr.Unauthenticated("the account no longer exists")
+	}
+	return u, err
+}
+
+// GetMe returns the caller's account and its organization, if any.
+func (s *Service) GetMe(ctx context.Context, caller auth.Caller) (domain.User, *domain.Organization, error) {
+	u, err := s.me(ctx, caller)
+	if err != nil {
+		return domain.User{}, nil, err
+	}
+	if u.OrganizationID == uuid.Nil {
+		return u, nil, nil
+	}
+	org, err := s.store.GetOrganization(ctx, u.OrganizationID, false)
+	if err != nil {
+		return domain.User{}, nil, err
+	}
+	return u, &org, nil
+}
+
+// UpdateMe changes the caller's display name.
+func (s *Service) UpdateMe(ctx context.Context, caller auth.Caller, displayName string) (domain.User, error) {
+	id, err := userID(caller)
+	if err != nil {
+		return domain.User{}, err
+	}
+	name, err := domain.ValidateDisplayName(displayName)
+	if err != nil {
+		return domain.User{}, err
+	}
+	var u domain.User
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if err := r.LockUser(ctx, id); err != nil {
+			return err
+		}
+		if u, err = r.GetUser(ctx, id); err != nil {
+			return err
+		}
+		u.DisplayName = name
+		return r.UpdateUser(ctx, u)
+	})
+	return u, err
+}

@@ -1,0 +1,112 @@
+package app_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+func (f *fixture) defaults(t *testing.T, userID uuid.UUID) []uuid.UUID {
+	t.Helper()
+	rows, err := f.pool.Query(ctx, "SELECT id FROM addresses WHERE user_id = $1 AND is_default", userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		_ = rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func TestAddressBookDefaults(t *testing.T) {
+	f := newFixture(t)
+	u, _ := f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	me := caller(u)
+	first, err := f.svc.CreateAddress(ctx, me, address(), false)
+	if err != nil || !first.IsDefault {
+		t.Fatalf("first address = %+v, %v; want it default", first, err)
+	}
+	second, _ := f.svc.CreateAddress(ctx, me, address(), false)
+	if second.IsDefault {
+		t.Error("second address became default without asking")
+	}
+	third, _ := f.svc.CreateAddress(ctx, me, address(), true)
+	if d := f.defaults(t, u.ID); len(d) != 1 || d[0] != third.ID {
+		t.Errorf("defaults = %v, want only %v", d, third.ID)
+	}
+	list, _ := f.svc.ListAddresses(ctx, me)
+	if len(list) != 3 || list[0].ID != third.ID {
+		t.Errorf("list does not start with the default: %v", list)
+	}
+	err = f.svc.DeleteAddress(ctx, me, third.ID)
+	wantKind(t, err, apperr.KindFailedPrecondition)
+	if _, err := f.svc.SetDefaultAddress(ctx, me, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []domain.UserAddress{second, third} {
+		if err := f.svc.DeleteAddress(ctx, me, a.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The last address goes even though it is the default.
+	if err := f.svc.DeleteAddress(ctx, me, first.ID); err != nil {
+		t.Errorf("deleting the only address = %v", err)
+	}
+	changed := address()
+	changed.City, changed.RegionCode = "München", "DE-BY"
+	a, _ := f.svc.CreateAddress(ctx, me, address(), false)
+	got, err := f.svc.UpdateAddress(ctx, me, a.ID, changed)
+	if err != nil || got.Address.City != "München" || !got.IsDefault {
+		t.Errorf("UpdateAddress = %+v, %v", got, err)
+	}
+}
+
+// Goroutines race to set different defaults; at the end there is exactly one.
+func TestConcurrentSetDefaultLeavesExactlyOneDefault(t *testing.T) {
+	f := newFixture(t)
+	u, _ := f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	me := caller(u)
+	var ids []uuid.UUID
+	for range 6 {
+		a, err := f.svc.CreateAddress(ctx, me, address(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 60)
+	for round := range 10 {
+		for i, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if (round+i)%2 == 0 {
+					_, err := f.svc.SetDefaultAddress(ctx, me, id)
+					errs <- err
+				} else {
+					_, err := f.svc.CreateAddress(ctx, me, address(), true)
+					errs <- err
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil && !apperr.IsKind(err, apperr.KindFailedPrecondition) {
+			t.Errorf("racing call failed: %v", err)
+		}
+	}
+	if d := f.defaults(t, u.ID); len(d) != 1 {
+		t.Fatalf("defaults after the race = %v, want exactly one", d)
+	}
+}

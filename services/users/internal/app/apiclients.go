@@ -1,0 +1,199 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+// ClientKey is a request-signing key and when it stops being accepted (zero
+// for the current key).
+type ClientKey struct {
+	Key       []byte
+	ExpiresAt time.Time
+}
+
+// ownedSupplier returns the organization the caller owns, when it is a
+// supplier owner; uuid.Nil otherwise.
+func (s *Service) ownedSupplier(ctx context.Context, caller auth.Caller) (uuid.UUID, error) {
+	if _, err := userID(caller); err != nil || caller.OrganizationID == "" {
+		return uuid.Nil, nil
+	}
+	me, err := s.me(ctx, caller)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if me.OrganizationRole != domain.MemberOwner || !me.HasRole(domain.RoleSupplier) {
+		return uuid.Nil, nil
+	}
+	return me.OrganizationID, nil
+}
+
+// manages reports whether the caller may see and change client c: admins
+// manage every client, a supplier owner its organization's ERP clients.
+func (s *Service) manages(ctx context.Context, caller auth.Caller, c domain.APIClient) (bool, error) {
+	if isAdmin(caller) {
+		return true, nil
+	}
+	if c.Kind != domain.ClientERP {
+		return false, nil
+	}
+	org, err := s.ownedSupplier(ctx, caller)
+	return err == nil && org != uuid.Nil && org == c.OrganizationID, err
+}
+
+// CreateAPIClient creates a machine credential and returns its secret, which
+// is stored only as a derived key and never shown again. Admins create any
+// kind; a supplier owner creates ERP clients for its own organization.
+func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in domain.APIClientInput) (domain.APIClient, string, error) {
+	in, err := domain.ValidateAPIClient(in)
+	if err != nil {
+		return domain.APIClient{}, "", err
+	}
+	if !isAdmin(caller) {
+		org, err := s.ownedSupplier(ctx, caller)
+		if err != nil {
+			return domain.APIClient{}, "", err
+		}
+		if in.Kind != domain.ClientERP || org == uuid.Nil || org != in.OrganizationID {
+			return domain.APIClient{}, "", apperr.PermissionDenied("admins create API clients; a supplier owner creates ERP clients for its own organization").
+				WithReason("NOT_ALLOWED_TO_CREATE_CLIENT")
+		}
+	}
+	secret := randomToken()
+	c := domain.NewAPIClient(domain.NewClientID(in.Kind), in, auth.DeriveSigningKey(secret), s.clock())
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if c.Kind == domain.ClientERP {
+			org, err := r.GetOrganization(ctx, c.OrganizationID, false)
+			if err != nil {
+				return err
+			}
+			if org.Kind != domain.KindSupplier || org.Status != domain.StatusApproved {
+				return domain.ErrERPNeedsSupplier
+			}
+		}
+		return r.CreateAPIClient(ctx, c)
+	})
+	if err != nil {
+		return domain.APIClient{}, "", err
+	}
+	return c, secret, nil
+}
+
+// ListAPIClients lists the clients the caller manages: all for an admin, the
+// organization's ERP clients for a supplier owner, none for anyone else.
+func (s *Service) ListAPIClients(ctx context.Context, caller auth.Caller) ([]domain.APIClient, error) {
+	if isAdmin(caller) {
+		return s.store.ListAPIClients(ctx, nil)
+	}
+	org, err := s.ownedSupplier(ctx, caller)
+	if err != nil || org == uuid.Nil {
+		return nil, err
+	}
+	return s.store.ListAPIClients(ctx, &org)
+}
+
+// updateClient runs change on a client the caller manages; any other client
+// is NotFound.
+func (s *Service) updateClient(ctx context.Context, caller auth.Caller, id string, change func(*domain.APIClient) error) (domain.APIClient, error) {
+	var c domain.APIClient
+	err := s.store.InTx(ctx, func(r Repository) error {
+		var err error
+		if c, err = r.GetAPIClient(ctx, id, true); err != nil {
+			return err
+		}
+		ok, err := s.manages(ctx, caller, c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.NotFound("api client", id)
+		}
+		if err := change(&c); err != nil {
+			return err
+		}
+		return r.UpdateAPIClient(ctx, c)
+	})
+	return c, err
+}
+
+// DisableAPIClient stops a client from authenticating.
+func (s *Service) DisableAPIClient(ctx context.Context, caller auth.Caller, id string) (domain.APIClient, error) {
+	return s.updateClient(ctx, caller, id, func(c *domain.APIClient) error {
+		c.Disable()
+		return nil
+	})
+}
+
+// RotateAPIClientSecret issues a new secret; the previous one keeps working
+// for overlap (zero for the default of 24 hours).
+func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller, id string, overlap time.Duration) (domain.APIClient, string, error) {
+	overlap, err := domain.SecretOverlap(overlap)
+	if err != nil {
+		return domain.APIClient{}, "", err
+	}
+	secret := randomToken()
+	c, err := s.updateClient(ctx, caller, id, func(c *domain.APIClient) error {
+		return c.Rotate(auth.DeriveSigningKey(secret), overlap, s.clock())
+	})
+	if err != nil {
+		return domain.APIClient{}, "", err
+	}
+	return c, secret, nil
+}
+
+// IssueServiceToken exchanges a service account's id and secret for an
+// access token of kind service with the role "service".
+func (s *Service) IssueServiceToken(ctx context.Context, clientID, secret string) (string, time.Duration, error) {
+	key := auth.DeriveSigningKey(secret)
+	c, err := s.store.GetAPIClient(ctx, clientID, false)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return "", 0, ErrBadClientCredentials
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	now := s.clock()
+	if c.Kind != domain.ClientService || !c.Accepts(key, now) {
+		return "", 0, ErrBadClientCredentials
+	}
+	signer, err := s.signer(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	token, err := auth.Sign(signer, auth.Caller{Subject: c.ID, Kind: auth.KindService, Roles: []string{auth.RoleService}}, s.cfg.AccessTokenTTL, now)
+	if err != nil {
+		return "", 0, err
+	}
+	return token, s.cfg.AccessTokenTTL, nil
+}
+
+// GetAPIClientKeys returns the request-signing keys of an enabled partner or
+// ERP client, for the docking service to verify signed calls. Service
+// accounts only; service clients' keys are never handed out.
+func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id string) (domain.APIClient, []ClientKey, error) {
+	if !isService(caller) {
+		return domain.APIClient{}, nil, ErrServicesOnly
+	}
+	c, err := s.store.GetAPIClient(ctx, id, false)
+	if err != nil {
+		return domain.APIClient{}, nil, err
+	}
+	if c.Kind == domain.ClientService {
+		return domain.APIClient{}, nil, apperr.NotFound("api client", id)
+	}
+	if c.Disabled {
+		return domain.APIClient{}, nil, domain.ErrClientDisabled
+	}
+	now := s.clock()
+	keys := []ClientKey{{Key: c.Key}}
+	if len(c.KeysAt(now)) > 1 {
+		keys = append(keys, ClientKey{Key: c.PreviousKey, ExpiresAt: c.PreviousExpiresAt})
+	}
+	return c, keys, nil
+}

@@ -1,0 +1,87 @@
+// Package app holds the users service's use cases: one method per command or
+// query of the contract, each checking who may call it, validating its input
+// before writing anything, and running its writes and events in one
+// transaction. Callers are identified by the auth.Caller the gRPC edge
+// verified; the methods never trust a client-supplied identity.
+package app
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/users/internal/argon2id"
+)
+
+// Config holds the service's token and password settings.
+type Config struct {
+	// AccessTokenTTL is the lifetime of access tokens (auth.AccessTokenTTL).
+	AccessTokenTTL time.Duration
+	// RefreshTokenTTL is the lifetime of each refresh token (30 days).
+	RefreshTokenTTL time.Duration
+	// SigningKeyRotation is how long a signing key signs before the next one
+	// takes over (720h).
+	SigningKeyRotation time.Duration
+	// KeyPublishLead is the least time a new next key is published before it
+	// signs on schedule, so verifiers can fetch it first (15 minutes: more
+	// than the ten minutes after which verifiers refetch their keys).
+	KeyPublishLead time.Duration
+	// Password are the argon2id parameters for new hashes.
+	Password argon2id.Params
+}
+
+// DefaultConfig returns the production settings.
+func DefaultConfig() Config {
+	return Config{
+		AccessTokenTTL:     auth.AccessTokenTTL,
+		RefreshTokenTTL:    30 * 24 * time.Hour,
+		SigningKeyRotation: 720 * time.Hour,
+		KeyPublishLead:     15 * time.Minute,
+		Password:           argon2id.OWASP,
+	}
+}
+
+// Service runs the use cases against a Store.
+type Service struct {
+	store Store
+	cfg   Config
+	now   func() time.Time
+	// dummyHash is verified against when a login names an unknown e-mail, so
+	// the answer takes as long as for a wrong password.
+	dummyHash string
+}
+
+// Option changes a Service's defaults.
+type Option func(*Service)
+
+// WithClock sets the clock, for tests of expiry and rotation.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) { s.now = now }
+}
+
+// New returns the use cases over store with cfg.
+func New(store Store, cfg Config, opts ...Option) (*Service, error) {
+	s := &Service{store: store, cfg: cfg, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	h, err := cfg.Password.Hash(randomToken())
+	if err != nil {
+		return nil, err
+	}
+	s.dummyHash = h
+	return s, nil
+}
+
+// clock returns the current time at microsecond precision, which is what
+// PostgreSQL stores, so values read back compare equal to values written.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// randomToken returns 32 random bytes as unpadded base64url: refresh tokens
+// and API client secrets.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never returns an error
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,145 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+// Page sizes of ListOrganizations.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// GetOrganization returns an organization to its members, to operators and
+// to service accounts; to anyone else it does not exist.
+func (s *Service) GetOrganization(ctx context.Context, caller auth.Caller, orgID uuid.UUID) (domain.Organization, error) {
+	if !isOperator(caller) && !isService(caller) {
+		me, err := s.me(ctx, caller)
+		if apperr.IsKind(err, apperr.KindPermissionDenied) || err == nil && me.OrganizationID != orgID {
+			return domain.Organization{}, apperr.NotFound("organization", orgID.String())
+		}
+		if err != nil {
+			return domain.Organization{}, err
+		}
+	}
+	return s.store.GetOrganization(ctx, orgID, false)
+}
+
+// OrganizationPage is one page of ListOrganizations.
+type OrganizationPage struct {
+	Organizations []domain.Organization
+	// NextPageToken fetches the next page; empty on the last.
+	NextPageToken string
+}
+
+// ListOrganizations lists organizations oldest first, optionally in one
+// status. Operators only.
+func (s *Service) ListOrganizations(ctx context.Context, caller auth.Caller, status domain.OrganizationStatus, pageSize int, pageToken string) (OrganizationPage, error) {
+	if !isOperator(caller) {
+		return OrganizationPage{}, ErrOperatorsOnly
+	}
+	q := OrganizationQuery{Status: status, Limit: DefaultPageSize}
+	if pageSize > 0 {
+		q.Limit = min(pageSize, MaxPageSize)
+	}
+	if pageSize < 0 {
+		return OrganizationPage{}, apperr.InvalidField("page.page_size", "must not be negative")
+	}
+	if pageToken != "" {
+		after, err := decodeCursor(pageToken)
+		if err != nil {
+			return OrganizationPage{}, apperr.InvalidField("page.page_token", "is not a token from a previous page")
+		}
+		q.After = &after
+	}
+	limit := q.Limit
+	q.Limit++ // one more tells whether a next page exists
+	orgs, err := s.store.ListOrganizations(ctx, q)
+	if err != nil {
+		return OrganizationPage{}, err
+	}
+	page := OrganizationPage{Organizations: orgs}
+	if len(orgs) > limit {
+		page.Organizations = orgs[:limit]
+		last := page.Organizations[limit-1]
+		page.NextPageToken = encodeCursor(OrganizationCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	return page, nil
+}
+
+type cursorJSON struct {
+	T time.Time `json:"t"`
+	I uuid.UUID `json:"i"`
+}
+
+func encodeCursor(c OrganizationCursor) string {
+	b, _ := json.Marshal(cursorJSON{T: c.CreatedAt, I: c.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(token string) (OrganizationCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return OrganizationCursor{}, err
+	}
+	var c cursorJSON
+	if err := json.Unmarshal(b, &c); err != nil {
+		return OrganizationCursor{}, err
+	}
+	return OrganizationCursor{CreatedAt: c.T, ID: c.I}, nil
+}
+
+// ApproveOrganization lets a pending organization trade. Admins only.
+func (s *Service) ApproveOrganization(ctx context.Context, caller auth.Caller, orgID uuid.UUID) (domain.Organization, error) {
+	admin, err := requireAdmin(caller)
+	if err != nil {
+		return domain.Organization{}, err
+	}
+	var org domain.Organization
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if org, err = r.GetOrganization(ctx, orgID, true); err != nil {
+			return err
+		}
+		now := s.clock()
+		if err := org.Approve(admin, now); err != nil {
+			return err
+		}
+		if err := r.UpdateOrganization(ctx, org); err != nil {
+			return err
+		}
+		return r.Emit(ctx, SubjectOrganizationApproved, &usersv1.OrganizationApproved{
+			OrganizationId: org.ID.String(), Kind: string(org.Kind), ApprovedBy: admin.String(), OccurredAt: timestamppb.New(now),
+		})
+	})
+	return org, err
+}
+
+// RejectOrganization refuses a pending organization with a reason. Admins only.
+func (s *Service) RejectOrganization(ctx context.Context, caller auth.Caller, orgID uuid.UUID, reason string) (domain.Organization, error) {
+	admin, err := requireAdmin(caller)
+	if err != nil {
+		return domain.Organization{}, err
+	}
+	var org domain.Organization
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if org, err = r.GetOrganization(ctx, orgID, true); err != nil {
+			return err
+		}
+		if err := org.Reject(admin, reason, s.clock()); err != nil {
+			return err
+		}
+		return r.UpdateOrganization(ctx, org)
+	})
+	return org, err
+}

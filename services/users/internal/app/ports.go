@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+// Store is the users database. Reads may run on it directly; every command
+// runs in one transaction through InTx, and its events commit with it.
+type Store interface {
+	Repository
+	// InTx runs fn in a transaction and commits it when fn returns nil.
+	InTx(ctx context.Context, fn func(Repository) error) error
+}
+
+// Repository reads and writes the service's aggregates. Methods that return
+// one object give an apperr NotFound error when it does not exist; writes that
+// would break a uniqueness rule give an apperr AlreadyExists error naming the
+// request field.
+type Repository interface {
+	// Emit adds an event to the outbox; it fails outside a transaction.
+	Emit(ctx context.Context, subject string, event proto.Message) error
+
+	CreateUser(ctx context.Context, u domain.User) error
+	GetUser(ctx context.Context, id uuid.UUID) (domain.User, error)
+	GetUserByEmail(ctx context.Context, email string) (domain.User, error)
+	UpdateUser(ctx context.Context, u domain.User) error
+	// LockUser takes the user's row lock until the transaction ends: the
+	// user's address book changes one transaction at a time.
+	LockUser(ctx context.Context, id uuid.UUID) error
+	AnyAdmin(ctx context.Context) (bool, error)
+
+	CreateOrganization(ctx context.Context, o domain.Organization) error
+	// GetOrganization reads an organization; forUpdate locks its row.
+	GetOrganization(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Organization, error)
+	UpdateOrganization(ctx context.Context, o domain.Organization) error
+	ListOrganizations(ctx context.Context, q OrganizationQuery) ([]domain.Organization, error)
+
+	CreateMerchantTier(ctx context.Context, t domain.MerchantTier) error
+	GetMerchantTier(ctx context.Context, code string) (domain.MerchantTier, error)
+	ListMerchantTiers(ctx context.Context) ([]domain.MerchantTier, error)
+
+	// ListAddresses returns the user's addresses, the default first, then
+	// oldest first.
+	ListAddresses(ctx context.Context, userID uuid.UUID) ([]domain.UserAddress, error)
+	// GetAddress returns one of the user's addresses; another user's address
+	// is NotFound, exactly like a missing one.
+	GetAddress(ctx context.Context, userID, id uuid.UUID) (domain.UserAddress, error)
+	CreateAddress(ctx context.Context, a domain.UserAddress) error
+	UpdateAddress(ctx context.Context, a domain.UserAddress) error
+	DeleteAddress(ctx context.Context, userID, id uuid.UUID) error
+	// SetDefaultAddress unsets the user's current default, if any, and makes
+	// id the default.
+	SetDefaultAddress(ctx context.Context, userID, id uuid.UUID, at time.Time) error
+
+	CreateAPIClient(ctx context.Context, c domain.APIClient) error
+	GetAPIClient(ctx context.Context, id string, forUpdate bool) (domain.APIClient, error)
+	UpdateAPIClient(ctx context.Context, c domain.APIClient) error
+	// ListAPIClients returns every client when organizationID is nil, else
+	// that organization's clients; oldest first.
+	ListAPIClients(ctx context.Context, organizationID *uuid.UUID) ([]domain.APIClient, error)
+
+	CreateRefreshToken(ctx context.Context, t domain.RefreshToken) error
+	// GetRefreshTokenForUpdate reads a token by its hash and locks its row.
+	GetRefreshTokenForUpdate(ctx context.Context, hash []byte) (domain.RefreshToken, error)
+	MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Time) error
+	RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, at time.Time) error
+	// DeleteRefreshTokensExpiredBefore removes tokens past their lifetime.
+	DeleteRefreshTokensExpiredBefore(ctx context.Context, t time.Time) (int64, error)
+
+	// SigningKeys returns every stored key, the latest to activate first.
+	SigningKeys(ctx context.Context) ([]domain.SigningKey, error)
+	CreateSigningKey(ctx context.Context, k domain.SigningKey) error
+	// ActivateSigningKey moves a key's activation to at.
+	ActivateSigningKey(ctx context.Context, id string, at time.Time) error
+	// DeleteSigningKeys removes the given keys.
+	DeleteSigningKeys(ctx context.Context, ids []string) error
+	// LockSigningKeys serialises key rotation across replicas until the
+	// transaction ends.
+	LockSigningKeys(ctx context.Context) error
+}
+
+// OrganizationQuery selects one page of organizations, oldest first.
+type OrganizationQuery struct {
+	// Status filters by status; empty for all.
+	Status domain.OrganizationStatus
+	// After is the last organization of the previous page; nil for the first.
+	After *OrganizationCursor
+	Limit int
+}
+
+// OrganizationCursor is a position in the organization list.
+type OrganizationCursor struct {
+	CreatedAt time.Time
+	ID        uuid.UUID
+}

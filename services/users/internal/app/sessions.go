@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/users/internal/argon2id"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+// Login checks an e-mail and password and starts a new refresh-token family.
+// An unknown e-mail costs one argon2id hash like a wrong password does, so
+// response times do not reveal which addresses have accounts.
+func (s *Service) Login(ctx context.Context, email, password string) (TokenPair, error) {
+	email, err := domain.NormalizeEmail(email)
+	if err != nil {
+		_, _ = argon2id.Verify(password, s.dummyHash)
+		return TokenPair{}, ErrBadCredentials
+	}
+	u, err := s.store.GetUserByEmail(ctx, email)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		_, _ = argon2id.Verify(password, s.dummyHash)
+		return TokenPair{}, ErrBadCredentials
+	}
+	if err != nil {
+		return TokenPair{}, err
+	}
+	ok, err := argon2id.Verify(password, u.PasswordHash)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if !ok {
+		return TokenPair{}, ErrBadCredentials
+	}
+	var rehash string
+	if s.cfg.Password.NeedsRehash(u.PasswordHash) {
+		if rehash, err = s.cfg.Password.Hash(password); err != nil {
+			return TokenPair{}, err
+		}
+	}
+	key, err := s.signer(ctx)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	var pair TokenPair
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if rehash != "" {
+			u.PasswordHash = rehash
+			if err := r.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		pair, err = s.issuePair(ctx, r, key, u, uuid.Must(uuid.NewV7()), s.clock())
+		return err
+	})
+	return pair, err
+}
+
+// Refresh exchanges a refresh token for a new pair of the same family, in one
+// transaction holding the token's row lock. A token presented a second time
+// (or after its family was revoked) revokes the whole family: either the
+// client or a thief holds a copy, and neither may keep going.
+func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) {
+	hash, ok := hashRefreshToken(token)
+	if !ok {
+		return TokenPair{}, ErrBadRefreshToken
+	}
+	key, err := s.signer(ctx)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	var pair TokenPair
+	reused := false
+	err = s.store.InTx(ctx, func(r Repository) error {
+		reused = false
+		now := s.clock()
+		t, err := r.GetRefreshTokenForUpdate(ctx, hash)
+		if apperr.IsKind(err, apperr.KindNotFound) {
+			return ErrBadRefreshToken
+		}
+		if err != nil {
+			return err
+		}
+		if t.Spent() {
+			reused = true
+			return r.RevokeRefreshFamily(ctx, t.FamilyID, now) // committed, then refused
+		}
+		if t.Expired(now) {
+			return ErrBadRefreshToken
+		}
+		if err := r.MarkRefreshTokenUsed(ctx, t.Hash, now); err != nil {
+			return err
+		}
+		u, err := r.GetUser(ctx, t.UserID)
+		if err != nil {
+			return err
+		}
+		pair, err = s.issuePair(ctx, r, key, u, t.FamilyID, now)
+		return err
+	})
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if reused {
+		return TokenPair{}, ErrRefreshTokenReused
+	}
+	return pair, nil
+}
+
+// Logout revokes the family of the caller's refresh token. Like OAuth token
+// revocation (RFC 7009) it succeeds for a token that is unknown, already
+// revoked or not the caller's, revoking nothing and revealing nothing.
+func (s *Service) Logout(ctx context.Context, caller auth.Caller, token string) error {
+	id, err := userID(caller)
+	if err != nil {
+		return err
+	}
+	hash, ok := hashRefreshToken(token)
+	if !ok {
+		return nil
+	}
+	return s.store.InTx(ctx, func(r Repository) error {
+		t, err := r.GetRefreshTokenForUpdate(ctx, hash)
+		if apperr.IsKind(err, apperr.KindNotFound) {
+			return nil
+		}
+		if err != nil || t.UserID != id {
+			return err
+		}
+		return r.RevokeRefreshFamily(ctx, t.FamilyID, s.clock())
+	})
+}

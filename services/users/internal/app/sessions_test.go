@@ -1,0 +1,183 @@
+package app_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/users/internal/app"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+func TestSignUpLoginRefreshLogout(t *testing.T) {
+	f := newFixture(t)
+	u, org := f.signUp(t, "Ann@Example.com", domain.RoleBuyer)
+	if u.Email != "ann@example.com" || org != nil || !u.HasRole(domain.RoleBuyer) {
+		t.Fatalf("SignUp = %+v, %+v", u, org)
+	}
+
+	if _, err := f.svc.Login(ctx, "ann@example.com", "wrong password!!"); !errors.Is(err, app.ErrBadCredentials) {
+		t.Fatalf("wrong password = %v", err)
+	}
+	if _, err := f.svc.Login(ctx, "nobody@example.com", password); !errors.Is(err, app.ErrBadCredentials) {
+		t.Fatalf("unknown e-mail = %v, want the same error as a wrong password", err)
+	}
+	pair, err := f.svc.Login(ctx, "  ANN@example.com ", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pair.ExpiresIn != auth.AccessTokenTTL || pair.RefreshExpiresAt.Sub(f.clock.now()) < 29*24*time.Hour {
+		t.Errorf("lifetimes: access %v, refresh until %v", pair.ExpiresIn, pair.RefreshExpiresAt)
+	}
+	jwks, err := f.svc.JWKS(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := auth.NewVerifier(auth.StaticKeySource(jwks.Keys...))
+	c, err := v.Verify(ctx, pair.AccessToken)
+	if err != nil || c.Subject != u.ID.String() || c.Kind != auth.KindUser || !c.HasRole(auth.RoleBuyer) {
+		t.Fatalf("access token verifies as %+v, %v", c, err)
+	}
+
+	// Each refresh token works once and leads to the next.
+	next, err := f.svc.Refresh(ctx, pair.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.RefreshToken == pair.RefreshToken {
+		t.Fatal("refresh returned the same refresh token")
+	}
+	// Reusing the spent token revokes the family: the newest token dies too.
+	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
+		t.Fatalf("reuse = %v, want ErrRefreshTokenReused", err)
+	}
+	if _, err := f.svc.Refresh(ctx, next.RefreshToken); !errors.Is(err, app.ErrRefreshTokenReused) {
+		t.Fatalf("refresh after family revocation = %v, want Unauthenticated", err)
+	}
+
+	// Logout revokes the family of a fresh login, not other logins.
+	a, _ := f.svc.Login(ctx, "ann@example.com", password)
+	b, _ := f.svc.Login(ctx, "ann@example.com", password)
+	if err := f.svc.Logout(ctx, caller(u), a.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Refresh(ctx, a.RefreshToken); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+		t.Errorf("refresh after logout = %v", err)
+	}
+	if _, err := f.svc.Refresh(ctx, b.RefreshToken); err != nil {
+		t.Errorf("another login's token after logout = %v", err)
+	}
+	// Someone else's token is not revoked by my logout.
+	eve, _ := f.signUp(t, "eve@example.com", domain.RoleBuyer)
+	c2, _ := f.svc.Login(ctx, "ann@example.com", password)
+	if err := f.svc.Logout(ctx, caller(eve), c2.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Refresh(ctx, c2.RefreshToken); err != nil {
+		t.Errorf("another user's logout revoked my token: %v", err)
+	}
+}
+
+func TestRefreshTokenExpiresAndGarbageIsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	pair, err := f.svc.Login(ctx, "ann@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"", "short", pair.RefreshToken[:42] + "!", "A" + pair.RefreshToken[1:]} {
+		if _, err := f.svc.Refresh(ctx, tok); !errors.Is(err, app.ErrBadRefreshToken) {
+			t.Errorf("Refresh(%q) = %v", tok, err)
+		}
+	}
+	f.clock.advance(31 * 24 * time.Hour)
+	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); !errors.Is(err, app.ErrBadRefreshToken) {
+		t.Errorf("expired token = %v", err)
+	}
+}
+
+// Two exchanges of the same token race: exactly one wins, the other is a
+// reuse, and the family ends revoked.
+func TestConcurrentRefreshOfOneToken(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	pair, _ := f.svc.Login(ctx, "ann@example.com", password)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := f.svc.Refresh(ctx, pair.RefreshToken)
+			errs <- err
+		}()
+	}
+	var ok, reused int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, app.ErrRefreshTokenReused):
+			reused++
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	if ok != 1 || reused != 1 {
+		t.Errorf("ok=%d reused=%d, want 1 and 1", ok, reused)
+	}
+	var live int
+	_ = f.pool.QueryRow(ctx, "SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL").Scan(&live)
+	if live != 0 {
+		t.Errorf("%d tokens of the family still live", live)
+	}
+}
+
+// Supplier and merchant roles reach the token only once the organization is
+// approved.
+func TestOrganizationRolesNeedApproval(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin(t)
+	_, org := f.signUp(t, "sup@example.com", domain.RoleSupplier)
+	roles := func() auth.Caller {
+		t.Helper()
+		pair, err := f.svc.Login(ctx, "sup@example.com", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jwks, _ := f.svc.JWKS(ctx)
+		c, err := auth.NewVerifier(auth.StaticKeySource(jwks.Keys...)).Verify(ctx, pair.AccessToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if c := roles(); c.HasRole(auth.RoleSupplier) || c.OrganizationID != org.ID.String() || c.OrganizationRole != auth.OrgRoleOwner {
+		t.Errorf("pending supplier's token = %+v", c)
+	}
+	if _, err := f.svc.ApproveOrganization(ctx, admin, org.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c := roles(); !c.HasRole(auth.RoleSupplier) {
+		t.Errorf("approved supplier's token = %+v", c)
+	}
+}
+
+func TestRehashOnLoginWhenParametersRise(t *testing.T) {
+	f := newFixture(t)
+	u, _ := f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	cfg := app.DefaultConfig()
+	cfg.Password = fastHashing
+	cfg.Password.Iterations = 2
+	stronger, err := app.New(storeOf(f), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stronger.Login(ctx, "ann@example.com", password); err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	_ = f.pool.QueryRow(ctx, "SELECT password_hash FROM users WHERE id = $1", u.ID).Scan(&hash)
+	if want := "$argon2id$v=19$m=64,t=2,p=1$"; hash[:len(want)] != want {
+		t.Errorf("hash after login = %s, want it upgraded to t=2", hash)
+	}
+}

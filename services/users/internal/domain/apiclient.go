@@ -1,0 +1,145 @@
+package domain
+
+import (
+	"crypto/subtle"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+)
+
+// APIClientKind is what a machine credential stands for.
+type APIClientKind string
+
+// Partners and ERPs sign their requests with a key derived from their secret;
+// service accounts exchange their secret for an access token.
+const (
+	ClientPartner APIClientKind = "partner"
+	ClientERP     APIClientKind = "erp"
+	ClientService APIClientKind = "service"
+)
+
+// Secret rotation bounds.
+const (
+	DefaultSecretOverlap = 24 * time.Hour
+	MaxSecretOverlap     = 30 * 24 * time.Hour
+)
+
+var clientID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
+
+// Errors of API clients.
+var (
+	ErrClientDisabled   = apperr.FailedPrecondition("the API client is disabled").WithReason("API_CLIENT_DISABLED")
+	ErrERPNeedsSupplier = apperr.FailedPrecondition("an ERP client needs an approved supplier organization").
+				WithReason("ERP_NEEDS_SUPPLIER")
+)
+
+// APIClient is a machine credential. Only keys derived from its secrets are
+// kept: Key for the current secret and, during a rotation's overlap,
+// PreviousKey until PreviousExpiresAt.
+type APIClient struct {
+	ID   string
+	Name string
+	Kind APIClientKind
+	// OrganizationID is the supplier an ERP client acts for; uuid.Nil otherwise.
+	OrganizationID    uuid.UUID
+	Disabled          bool
+	Key               []byte
+	PreviousKey       []byte
+	PreviousExpiresAt time.Time
+	CreatedAt         time.Time
+}
+
+// APIClientInput is a request for a new client.
+type APIClientInput struct {
+	Name           string
+	Kind           APIClientKind
+	OrganizationID uuid.UUID
+}
+
+// ValidateAPIClient checks the name, the kind and that exactly ERP clients
+// name an organization (fields "name", "kind", "organization_id").
+func ValidateAPIClient(in APIClientInput) (APIClientInput, error) {
+	var v violations
+	in.Name = checkText(&v, "name", in.Name, 1, 100)
+	switch in.Kind {
+	case ClientPartner, ClientService:
+		if in.OrganizationID != uuid.Nil {
+			v.add("organization_id", "is only for ERP clients")
+		}
+	case ClientERP:
+		if in.OrganizationID == uuid.Nil {
+			v.add("organization_id", "is required for an ERP client")
+		}
+	default:
+		v.add("kind", "must be partner, erp or service")
+	}
+	return in, v.err()
+}
+
+// ValidClientID reports whether id is shaped like a client id: 2 to 64
+// lower-case letters, digits, dots, dashes or underscores.
+func ValidClientID(id string) bool { return clientID.MatchString(id) }
+
+// NewClientID makes an id that says what the client is, e.g. "erp-3f9a…".
+func NewClientID(kind APIClientKind) string {
+	id := uuid.New()
+	return string(kind) + "-" + strings.ReplaceAll(id.String(), "-", "")[:20]
+}
+
+// NewAPIClient builds an enabled client from a validated input and the key
+// derived from its first secret.
+func NewAPIClient(id string, in APIClientInput, key []byte, now time.Time) APIClient {
+	return APIClient{ID: id, Name: in.Name, Kind: in.Kind, OrganizationID: in.OrganizationID, Key: key, CreatedAt: now}
+}
+
+// SecretOverlap validates how long a rotated-out secret keeps working
+// (field "overlap"): zero means the default.
+func SecretOverlap(d time.Duration) (time.Duration, error) {
+	var v violations
+	switch {
+	case d == 0:
+		d = DefaultSecretOverlap
+	case d < 0:
+		v.add("overlap", "must not be negative")
+	case d > MaxSecretOverlap:
+		v.add("overlap", "must be at most 30 days")
+	}
+	return d, v.err()
+}
+
+// Rotate makes key the current key; the old one works until now+overlap.
+func (c *APIClient) Rotate(key []byte, overlap time.Duration, now time.Time) error {
+	if c.Disabled {
+		return ErrClientDisabled
+	}
+	c.PreviousKey, c.PreviousExpiresAt = c.Key, now.Add(overlap)
+	c.Key = key
+	return nil
+}
+
+// Disable stops the client from authenticating.
+func (c *APIClient) Disable() { c.Disabled = true }
+
+// KeysAt returns the keys accepted at now: the current one, then the previous
+// one while its overlap lasts.
+func (c APIClient) KeysAt(now time.Time) [][]byte {
+	keys := [][]byte{c.Key}
+	if len(c.PreviousKey) > 0 && now.Before(c.PreviousExpiresAt) {
+		keys = append(keys, c.PreviousKey)
+	}
+	return keys
+}
+
+// Accepts reports whether key, derived from a presented secret, matches one
+// of the keys accepted at now. Every candidate is compared in constant time.
+func (c APIClient) Accepts(key []byte, now time.Time) bool {
+	ok := 0
+	for _, k := range c.KeysAt(now) {
+		ok |= subtle.ConstantTimeCompare(k, key)
+	}
+	return ok == 1 && !c.Disabled
+}

@@ -1,0 +1,205 @@
+package domain_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+// fields returns the field names of err's violations, or nil for a nil error.
+func fields(t *testing.T, err error) []string {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Kind != apperr.KindInvalid {
+		t.Fatalf("error %v is not InvalidArgument", err)
+	}
+	var out []string
+	for _, v := range e.Violations {
+		out = append(out, v.Field)
+	}
+	return out
+}
+
+func TestValidateAccount(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    domain.AccountInput
+		email string
+		bad   []string
+	}{
+		{"normalised", domain.AccountInput{"  Ann.Lee@Example.COM ", "correct horse battery", " Ann "}, "ann.lee@example.com", nil},
+		{"display-name form", domain.AccountInput{"Ann <ann@example.com>", "correct horse battery", "Ann"}, "", []string{"email"}},
+		{"angle form", domain.AccountInput{"<ann@example.com>", "correct horse battery", "Ann"}, "", []string{"email"}},
+		{"no at", domain.AccountInput{"ann.example.com", "correct horse battery", "Ann"}, "", []string{"email"}},
+		{"empty email", domain.AccountInput{"", "correct horse battery", "Ann"}, "", []string{"email"}},
+		{"short password", domain.AccountInput{"ann@example.com", "short", "Ann"}, "", []string{"password"}},
+		{"long password", domain.AccountInput{"ann@example.com", strings.Repeat("ab", 65), "Ann"}, "", []string{"password"}},
+		{"one character", domain.AccountInput{"ann@example.com", strings.Repeat("z", 20), "Ann"}, "", []string{"password"}},
+		{"contains local part", domain.AccountInput{"annabel@example.com", "my-ANNABEL-password", "Ann"}, "", []string{"password"}},
+		{"short local part is not checked", domain.AccountInput{"an@example.com", "an excellent passphrase", "Ann"}, "an@example.com", nil},
+		{"empty display name", domain.AccountInput{"ann@example.com", "correct horse battery", "  "}, "", []string{"display_name"}},
+		{"long display name", domain.AccountInput{"ann@example.com", "correct horse battery", strings.Repeat("é", 101)}, "", []string{"display_name"}},
+		{"everything wrong", domain.AccountInput{"nope", "x", ""}, "", []string{"email", "password", "display_name"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := domain.ValidateAccount(tt.in)
+			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+				t.Fatalf("violations = %v, want %v", f, tt.bad)
+			}
+			if err == nil && got.Email != tt.email {
+				t.Errorf("email = %q, want %q", got.Email, tt.email)
+			}
+		})
+	}
+}
+
+func validAddress() domain.Address {
+	return domain.Address{
+		Recipient: "Ann Lee", Phone: "+4915112345678", CountryCode: "de", RegionCode: "de-by",
+		City: "München", Postcode: "80331", Lines: []string{"Marienplatz 1"},
+		Location: &domain.GeoPoint{Latitude: 48.137, Longitude: 11.575},
+	}
+}
+
+func TestNewAddress(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*domain.Address)
+		bad    []string
+	}{
+		{"valid", func(*domain.Address) {}, nil},
+		{"country without subdivisions", func(a *domain.Address) { a.CountryCode, a.RegionCode = "AQ", "" }, nil},
+		{"unknown country", func(a *domain.Address) { a.CountryCode = "XX" }, []string{"address.country_code"}},
+		{"missing country", func(a *domain.Address) { a.CountryCode = "" }, []string{"address.country_code"}},
+		{"region of another country", func(a *domain.Address) { a.RegionCode = "US-CA" }, []string{"address.region_code"}},
+		{"missing region", func(a *domain.Address) { a.RegionCode = "" }, []string{"address.region_code"}},
+		{"bad phone", func(a *domain.Address) { a.Phone = "0151 1234567" }, []string{"address.phone"}},
+		{"phone with leading zero", func(a *domain.Address) { a.Phone = "+0151123456" }, []string{"address.phone"}},
+		{"no lines", func(a *domain.Address) { a.Lines = nil }, []string{"address.lines"}},
+		{"five lines", func(a *domain.Address) { a.Lines = []string{"a", "b", "c", "d", "e"} }, []string{"address.lines"}},
+		{"blank line", func(a *domain.Address) { a.Lines = []string{"a", " "} }, []string{"address.lines[1]"}},
+		{"missing recipient and city", func(a *domain.Address) { a.Recipient, a.City = "", "" }, []string{"address.recipient", "address.city"}},
+		{"latitude out of range", func(a *domain.Address) { a.Location = &domain.GeoPoint{Latitude: 91} }, []string{"address.location.latitude"}},
+		{"longitude out of range", func(a *domain.Address) { a.Location = &domain.GeoPoint{Longitude: -181} }, []string{"address.location.longitude"}},
+		{"bad postcode", func(a *domain.Address) { a.Postcode = "80331;DROP" }, []string{"address.postcode"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := validAddress()
+			tt.change(&in)
+			got, err := domain.NewAddress(in)
+			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+				t.Fatalf("violations = %v, want %v", f, tt.bad)
+			}
+			if err == nil && tt.name == "valid" && (got.CountryCode != "DE" || got.RegionCode != "DE-BY") {
+				t.Errorf("codes not normalised: %q %q", got.CountryCode, got.RegionCode)
+			}
+		})
+	}
+}
+
+func TestOrganizationReview(t *testing.T) {
+	now := time.Now()
+	admin := uuid.New()
+	org, err := domain.NewOrganization("Acme Ltd", domain.KindSupplier, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org.Status != domain.StatusPending {
+		t.Fatalf("status = %s, want pending", org.Status)
+	}
+	if err := org.Reject(admin, " ", now); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Fatalf("reject without reason = %v, want InvalidArgument", err)
+	}
+	if err := org.Approve(admin, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := org.Approve(admin, now); !errors.Is(err, domain.ErrOrganizationNotPending) {
+		t.Errorf("second approve = %v, want ErrOrganizationNotPending", err)
+	}
+	if err := org.Reject(admin, "fraud", now); !errors.Is(err, domain.ErrOrganizationNotPending) {
+		t.Errorf("reject after approve = %v, want ErrOrganizationNotPending", err)
+	}
+	if _, _, err := org.SetTier("gold"); !errors.Is(err, domain.ErrNotAMerchant) {
+		t.Errorf("tier on a supplier = %v, want ErrNotAMerchant", err)
+	}
+	m, _ := domain.NewOrganization("Shop", domain.KindMerchant, now)
+	prev, changed, err := m.SetTier("gold")
+	if err != nil || prev != "" || !changed {
+		t.Errorf("SetTier = %q, %v, %v", prev, changed, err)
+	}
+	if _, changed, _ := m.SetTier("gold"); changed {
+		t.Error("setting the same tier reported a change")
+	}
+}
+
+func TestNewMerchantTier(t *testing.T) {
+	tests := []struct {
+		code, name string
+		rank       int32
+		bad        []string
+	}{
+		{"gold", "Gold", 3, nil},
+		{"tier-2", "Two", 1, nil},
+		{"G", "Gold", 3, []string{"tier.code"}},
+		{"Gold", "Gold", 3, []string{"tier.code"}},
+		{"gold", "", 0, []string{"tier.name", "tier.rank"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			_, err := domain.NewMerchantTier(tt.code, tt.name, tt.rank)
+			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+				t.Fatalf("violations = %v, want %v", f, tt.bad)
+			}
+		})
+	}
+}
+
+func TestAPIClientSecrets(t *testing.T) {
+	now := time.Now()
+	if _, err := domain.ValidateAPIClient(domain.APIClientInput{Name: "ERP", Kind: domain.ClientERP}); !slices.Equal(fields(t, err), []string{"organization_id"}) {
+		t.Errorf("ERP without organization: %v", err)
+	}
+	if _, err := domain.ValidateAPIClient(domain.APIClientInput{Name: "x", Kind: "robot"}); !slices.Equal(fields(t, err), []string{"kind"}) {
+		t.Errorf("unknown kind: %v", err)
+	}
+	c := domain.NewAPIClient("svc-a", domain.APIClientInput{Name: "a", Kind: domain.ClientService}, []byte("k1"), now)
+	if !c.Accepts([]byte("k1"), now) || c.Accepts([]byte("k2"), now) {
+		t.Fatal("a new client accepts exactly its key")
+	}
+	if err := c.Rotate([]byte("k2"), time.Hour, now); err != nil {
+		t.Fatal(err)
+	}
+	if !c.Accepts([]byte("k1"), now.Add(59*time.Minute)) || c.Accepts([]byte("k1"), now.Add(time.Hour)) {
+		t.Error("the previous key works for exactly the overlap")
+	}
+	if !c.Accepts([]byte("k2"), now.Add(48*time.Hour)) {
+		t.Error("the current key keeps working")
+	}
+	c.Disable()
+	if c.Accepts([]byte("k2"), now) {
+		t.Error("a disabled client accepts nothing")
+	}
+	if err := c.Rotate([]byte("k3"), time.Hour, now); !errors.Is(err, domain.ErrClientDisabled) {
+		t.Errorf("rotate disabled = %v", err)
+	}
+	for _, d := range []time.Duration{-time.Second, 31 * 24 * time.Hour} {
+		if _, err := domain.SecretOverlap(d); !slices.Equal(fields(t, err), []string{"overlap"}) {
+			t.Errorf("overlap %v: %v", d, err)
+		}
+	}
+	if d, _ := domain.SecretOverlap(0); d != domain.DefaultSecretOverlap {
+		t.Errorf("default overlap = %v", d)
+	}
+}

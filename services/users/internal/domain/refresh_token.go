@@ -1,0 +1,28 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// RefreshToken is the stored side of an opaque refresh token: only the
+// SHA-256 of the token is kept. Tokens chain in a family, one login's worth:
+// each works once, and presenting a spent one means it was stolen or replayed,
+// so the whole family is revoked.
+type RefreshToken struct {
+	Hash      []byte
+	FamilyID  uuid.UUID
+	UserID    uuid.UUID
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until exchanged
+	RevokedAt time.Time // zero until its family is revoked
+}
+
+// Spent reports a token that was already exchanged or revoked: presenting it
+// is a reuse.
+func (t RefreshToken) Spent() bool { return !t.UsedAt.IsZero() || !t.RevokedAt.IsZero() }
+
+// Expired reports whether the token is past its lifetime at now.
+func (t RefreshToken) Expired(now time.Time) bool { return !now.Before(t.ExpiresAt) }
