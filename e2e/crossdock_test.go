@@ -35,16 +35,38 @@ type upRun struct {
 // the test ends.
 func startUp(t *testing.T, dir string, offset int, args ...string) *upRun {
 	t.Helper()
+	u, err := launch(dir, offset, nil, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.t = t
+	t.Cleanup(u.stopDetached)
+	return u
+}
+
+// startDetached is startUp for a mesh that outlives one test (stopped with
+// stopDetached); env adds variables for every process of the mesh.
+func startDetached(dir string, offset int, env ...string) *upRun {
+	u, err := launch(dir, offset, env)
+	if err != nil {
+		u = &upRun{ready: make(chan struct{}), exited: make(chan struct{}), err: err}
+		close(u.exited)
+	}
+	return u
+}
+
+func launch(dir string, offset int, env []string, args ...string) (*upRun, error) {
 	argv := append([]string{"up", "--dir", dir, "--port-offset", strconv.Itoa(offset)}, args...)
 	cmd := exec.Command(crossdockBin, argv...)
 	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), env...)
 	// If the test binary dies, crossdock still stops its mesh.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
-	u := &upRun{t: t, cmd: cmd, ready: make(chan struct{}), exited: make(chan struct{})}
+	u := &upRun{cmd: cmd, ready: make(chan struct{}), exited: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	go u.read(pr)
 	go func() {
@@ -52,21 +74,23 @@ func startUp(t *testing.T, dir string, offset int, args ...string) *upRun {
 		pw.Close()
 		close(u.exited)
 	}()
-	t.Cleanup(func() {
-		select {
-		case <-u.exited:
-			return
-		default:
-		}
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-u.exited:
-		case <-time.After(90 * time.Second):
-			_ = cmd.Process.Kill()
-			<-u.exited
-		}
-	})
-	return u
+	return u, nil
+}
+
+// stopDetached interrupts the mesh (killing it if it does not stop) and waits.
+func (u *upRun) stopDetached() {
+	select {
+	case <-u.exited:
+		return
+	default:
+	}
+	_ = u.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-u.exited:
+	case <-time.After(90 * time.Second):
+		_ = u.cmd.Process.Kill()
+		<-u.exited
+	}
 }
 
 func (u *upRun) read(r io.Reader) {

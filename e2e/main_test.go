@@ -43,6 +43,7 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: build crossdock:", err)
 		return 1
 	}
+	defer stopSharedMesh()
 	return m.Run()
 }
 

@@ -143,12 +143,12 @@ func requireOpenAPI(t *testing.T, offset int) {
 	}
 }
 
-type response struct {
+type rawResponse struct {
 	status int
 	body   []byte
 }
 
-func get(t *testing.T, url string) response {
+func get(t *testing.T, url string) rawResponse {
 	t.Helper()
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Get(url)
@@ -160,7 +160,7 @@ func get(t *testing.T, url string) response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return response{resp.StatusCode, body}
+	return rawResponse{resp.StatusCode, body}
 }
 
 // usersURL reads the users service's login from the mesh's secrets file, the

@@ -20,10 +20,16 @@ var Defaults = map[string]string{
 // Every process learns every gRPC server's address (USERS_ADDR, ...): the
 // gateway needs them as upstreams, and a service calling a peer reads the same
 // names.
-func Env(s Service, plan Plan, databaseURL string, parent []string) []string {
+//
+// extra holds further variables the mesh decides for this service (its
+// service account, the users service's bootstrap accounts); they win too.
+func Env(s Service, plan Plan, databaseURL string, parent []string, extra map[string]string) []string {
 	fixed := map[string]string{
 		"ADMIN_ADDR": plan.Of(s).Admin,
 		"NATS_URL":   plan.NATSURL(),
+	}
+	for k, v := range extra {
+		fixed[k] = v
 	}
 	for _, peer := range Services {
 		if a := plan.Of(peer); a.GRPC != "" {

@@ -134,8 +134,9 @@ func TestEnv(t *testing.T) {
 			service: "orders",
 			want: map[string]string{
 				"PATH":                        "/usr/bin",
-				"LOG_LEVEL":                   "debug",
+				"LOG_LEVEL":                   "warn", // what the mesh decides wins over the shell
 				"LOG_FORMAT":                  "text",
+				"SERVICE_CLIENT_ID":           "svc-orders",
 				"GRPC_ADDR":                   "127.0.0.1:9104",
 				"ADMIN_ADDR":                  "127.0.0.1:9204",
 				"DATABASE_URL":                "postgres://orders@db/orders",
@@ -165,7 +166,8 @@ func TestEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.service, func(t *testing.T) {
-			env := envMap(t, mesh.Env(service(t, tt.service), p, "postgres://"+tt.service+"@db/"+tt.service, parent))
+			extra := map[string]string{"SERVICE_CLIENT_ID": "svc-" + tt.service, "LOG_LEVEL": "warn"}
+			env := envMap(t, mesh.Env(service(t, tt.service), p, "postgres://"+tt.service+"@db/"+tt.service, parent, extra))
 			for k, v := range tt.want {
 				if env[k] != v {
 					t.Errorf("%s=%q, want %q", k, env[k], v)

@@ -25,11 +25,14 @@ type Service struct {
 // Gateway is the name of the one service without a gRPC server or a database.
 const Gateway = "gateway"
 
+// Users is the service that issues tokens and holds the accounts the mesh seeds.
+const Users = "users"
+
 // Services lists the mesh in start order: the backends first, the gateway last.
 // Ports are fixed (before the offset) so URLs stay the same from one run to
 // the next and can be bookmarked.
 var Services = []Service{
-	{Name: "users", GRPCPort: 9101, AdminPort: 9201},
+	{Name: Users, GRPCPort: 9101, AdminPort: 9201},
 	{Name: "catalog", GRPCPort: 9102, AdminPort: 9202},
 	{Name: "inventory", GRPCPort: 9103, AdminPort: 9203},
 	{Name: "orders", GRPCPort: 9104, AdminPort: 9204},

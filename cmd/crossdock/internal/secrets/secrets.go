@@ -23,9 +23,17 @@ type Database struct {
 	Password string `json:"password"`
 }
 
+// ServiceAccount is the users-service account a service acts as on its own
+// behalf (SERVICE_CLIENT_ID / SERVICE_CLIENT_SECRET).
+type ServiceAccount struct {
+	ClientID string `json:"client_id"`
+	Secret   string `json:"secret"`
+}
+
 // File is the content of secrets.json, keyed by service name.
 type File struct {
-	Databases map[string]Database `json:"databases"`
+	Databases       map[string]Database       `json:"databases"`
+	ServiceAccounts map[string]ServiceAccount `json:"service_accounts"`
 }
 
 // Want names a database the mesh needs.
@@ -38,7 +46,7 @@ type Want struct {
 // file lacks, and writes the file back (mode 0600) when anything was added.
 // Existing passwords are never changed.
 func LoadOrCreate(path string, wants []Want) (File, error) {
-	f := File{Databases: map[string]Database{}}
+	f := File{Databases: map[string]Database{}, ServiceAccounts: map[string]ServiceAccount{}}
 	raw, err := os.ReadFile(path)
 	switch {
 	case err == nil:
@@ -48,6 +56,9 @@ func LoadOrCreate(path string, wants []Want) (File, error) {
 		if f.Databases == nil {
 			f.Databases = map[string]Database{}
 		}
+		if f.ServiceAccounts == nil {
+			f.ServiceAccounts = map[string]ServiceAccount{}
+		}
 	case errors.Is(err, os.ErrNotExist):
 	default:
 		return File{}, err
@@ -55,6 +66,14 @@ func LoadOrCreate(path string, wants []Want) (File, error) {
 
 	changed := false
 	for _, w := range wants {
+		if a, ok := f.ServiceAccounts[w.Service]; !ok || a.ClientID == "" || a.Secret == "" {
+			secret, err := password()
+			if err != nil {
+				return File{}, err
+			}
+			f.ServiceAccounts[w.Service] = ServiceAccount{ClientID: "svc-" + w.Service, Secret: secret}
+			changed = true
+		}
 		if d, ok := f.Databases[w.Service]; ok && d.Password != "" && d.Database != "" && d.Role != "" {
 			continue
 		}

@@ -23,6 +23,10 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	if first.Databases["users"].Password == fe.Password {
 		t.Fatal("two services share a password")
 	}
+	if sa := first.ServiceAccounts["freight-estimator"]; sa.ClientID != "svc-freight-estimator" || len(sa.Secret) < 32 ||
+		sa.Secret == first.ServiceAccounts["users"].Secret {
+		t.Fatalf("service account %+v", sa)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +41,9 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"users", "freight-estimator"} {
+		if second.ServiceAccounts[s] != first.ServiceAccounts[s] {
+			t.Errorf("%s service account changed", s)
+		}
 		if second.Databases[s] != first.Databases[s] {
 			t.Errorf("%s changed: %+v → %+v", s, first.Databases[s], second.Databases[s])
 		}

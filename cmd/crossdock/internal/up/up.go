@@ -22,6 +22,7 @@ import (
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/postgresbin"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
 	"github.com/crossdock/crossdock/pkg/pgcluster"
 )
 
@@ -185,7 +186,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		p, err := child.Start(child.Spec{
 			Name:   s.Name,
 			Path:   filepath.Join(o.Dir, "bin", s.Name),
-			Env:    mesh.Env(s, plan, dbURL, os.Environ()),
+			Env:    mesh.Env(s, plan, dbURL, os.Environ(), accountEnv(s, creds)),
 			Dir:    o.Root,
 			Stdout: pfx.Writer(s.Name, o.Stdout),
 			Stderr: pfx.Writer(s.Name, o.Stderr),
@@ -209,7 +210,15 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 		return err
 	}
+	accounts, err := seed.Accounts(watch, plan.Of(mesh.Service{Name: mesh.Users}).GRPC)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		return fmt.Errorf("seed demo accounts: %w", err)
+	}
 	report(say, plan, results, st.pg.AdminURL("postgres"), secretsPath)
+	reportAccounts(say, accounts)
 	fmt.Fprintln(say, ReadyLine)
 	if o.Check {
 		fmt.Fprintln(say, "check passed: stopping")

@@ -40,14 +40,16 @@ func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, erro
 	return mux, nil
 }
 
-// forwardHeader passes the request id and the credentials on to the services as
-// gRPC metadata; other headers stay at the edge.
+// forwardHeader passes the request id and the idempotency key on to the
+// services as gRPC metadata; other headers stay at the edge. (grpc-gateway
+// itself forwards Authorization as "authorization"; forwarding it here too
+// would send it twice, which the services refuse as ambiguous.)
 func forwardHeader(key string) (string, bool) {
 	switch strings.ToLower(key) {
 	case strings.ToLower(edge.HeaderRequestID):
 		return "x-request-id", true
-	case "authorization", "idempotency-key":
-		return strings.ToLower(key), true
+	case "idempotency-key":
+		return "idempotency-key", true
 	}
 	return "", false
 }

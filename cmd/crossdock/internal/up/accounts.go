@@ -1,0 +1,49 @@
+package up
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
+)
+
+// accountEnv gives each backend its service account, and the users service the
+// accounts it bootstraps: the demo admin and every service account.
+func accountEnv(s mesh.Service, creds secrets.File) map[string]string {
+	env := map[string]string{}
+	if sa, ok := creds.ServiceAccounts[s.Name]; ok {
+		env["SERVICE_CLIENT_ID"] = sa.ClientID
+		env["SERVICE_CLIENT_SECRET"] = sa.Secret
+	}
+	if s.Name == mesh.Users {
+		env["BOOTSTRAP_ADMIN_EMAIL"] = seed.AdminEmail
+		env["BOOTSTRAP_ADMIN_PASSWORD"] = seed.DemoPassword
+		pairs := make([]string, 0, len(creds.ServiceAccounts))
+		for _, sa := range creds.ServiceAccounts {
+			pairs = append(pairs, sa.ClientID+":"+sa.Secret)
+		}
+		sort.Strings(pairs)
+		env["BOOTSTRAP_SERVICE_CLIENTS"] = strings.Join(pairs, ",")
+	}
+	return env
+}
+
+// reportAccounts prints the demo logins.
+func reportAccounts(w io.Writer, accounts []seed.Account) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEMO ACCOUNT\tE-MAIL\tORGANIZATION")
+	for _, a := range accounts {
+		org := a.Organization
+		if org == "" {
+			org = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Role, a.Email, org)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "every demo account's password: %s\n\n", seed.DemoPassword)
+}

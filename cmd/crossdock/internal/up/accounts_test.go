@@ -1,0 +1,34 @@
+package up
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
+)
+
+func TestAccountEnv(t *testing.T) {
+	creds := secrets.File{ServiceAccounts: map[string]secrets.ServiceAccount{
+		"users":  {ClientID: "svc-users", Secret: "s1"},
+		"orders": {ClientID: "svc-orders", Secret: "s2"},
+	}}
+	orders := accountEnv(mesh.Service{Name: "orders"}, creds)
+	if orders["SERVICE_CLIENT_ID"] != "svc-orders" || orders["SERVICE_CLIENT_SECRET"] != "s2" {
+		t.Errorf("orders env %v", orders)
+	}
+	if _, ok := orders["BOOTSTRAP_SERVICE_CLIENTS"]; ok {
+		t.Error("a service other than users got the bootstrap accounts")
+	}
+	users := accountEnv(mesh.Service{Name: mesh.Users}, creds)
+	if got := users["BOOTSTRAP_SERVICE_CLIENTS"]; got != "svc-orders:s2,svc-users:s1" {
+		t.Errorf("BOOTSTRAP_SERVICE_CLIENTS = %q", got)
+	}
+	if users["BOOTSTRAP_ADMIN_EMAIL"] != seed.AdminEmail || !strings.Contains(users["BOOTSTRAP_ADMIN_PASSWORD"], "demo") {
+		t.Errorf("bootstrap admin %v", users)
+	}
+	if gw := accountEnv(mesh.Service{Name: mesh.Gateway}, creds); len(gw) != 0 {
+		t.Errorf("gateway env %v", gw)
+	}
+}
