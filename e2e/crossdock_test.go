@@ -21,7 +21,7 @@ const readyLine = "crossdock is up"
 
 // upRun is one `crossdock up` process.
 type upRun struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	lines  []string
@@ -195,7 +195,7 @@ func meshPorts(offset int) []int {
 
 // freeOffset picks a port offset whose ports are all free, so a test run does
 // not collide with a developer's mesh or with another test run.
-func freeOffset(t *testing.T) int {
+func freeOffset(t testing.TB) int {
 	t.Helper()
 	for offset := 300; offset < 2000; offset += 20 {
 		free := true

@@ -16,12 +16,12 @@ import (
 // restClient calls the gateway's REST API from one client address (a loopback
 // address of its own, so per-address rate limits treat clients apart).
 type restClient struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	http *http.Client
 }
 
-func newClient(t *testing.T, base, localIP string) *restClient {
+func newClient(t testing.TB, base, localIP string) *restClient {
 	t.Helper()
 	dialer := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
 	return &restClient{t: t, base: base, http: &http.Client{
@@ -76,7 +76,7 @@ func (c *restClient) do(method, path, token string, body any) response {
 }
 
 // must fails the test unless the response has the wanted status.
-func (r response) must(t *testing.T, want int, what string) response {
+func (r response) must(t testing.TB, want int, what string) response {
 	t.Helper()
 	if r.Status != want {
 		t.Fatalf("%s: status %d, want %d: %s", what, r.Status, want, r.Raw)

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -57,6 +58,13 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("grpc.message", st.Message()))
+	}
+	// The gateway forwards the request id it answered with, so one id finds
+	// the request in the edge's access log and in every service it reached.
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if ids := md.Get("x-request-id"); len(ids) > 0 {
+			attrs = append(attrs, slog.String("request_id", ids[0]))
+		}
 	}
 	log.LogAttrs(ctx, level, "grpc call", attrs...)
 }

@@ -514,7 +514,7 @@ func TestListenErrors(t *testing.T) {
 	}
 }
 
-func TestLogsCarryCallersTraceID(t *testing.T) {
+func TestLogsCarryCallersTraceAndRequestID(t *testing.T) {
 	tp := sdktrace.NewTracerProvider()
 	defer tp.Shutdown(context.Background())
 	otel.SetTracerProvider(tp)
@@ -523,7 +523,7 @@ func TestLogsCarryCallersTraceID(t *testing.T) {
 	h := start(t, server.Config{}, nil)
 	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 	ctx := metadata.AppendToOutgoingContext(context.Background(),
-		"traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+		"traceparent", "00-"+traceID+"-00f067aa0ba902b7-01", "x-request-id", "req-42")
 	if err := h.conn.Invoke(ctx, echoMethod, wrapperspb.String("traced"), new(wrapperspb.StringValue)); err != nil {
 		t.Fatal(err)
 	}
@@ -534,6 +534,9 @@ func TestLogsCarryCallersTraceID(t *testing.T) {
 		}
 		if !strings.Contains(line, `"trace_id":"`+traceID+`"`) {
 			t.Fatalf("call logged without the caller's trace id: %s", line)
+		}
+		if !strings.Contains(line, `"request_id":"req-42"`) {
+			t.Fatalf("call logged without the forwarded request id: %s", line)
 		}
 		// A server span of its own, not just the caller's context.
 		if !strings.Contains(line, `"span_id":"`) || strings.Contains(line, `"span_id":"00f067aa0ba902b7"`) {
