@@ -10,20 +10,27 @@ import (
 	"testing"
 )
 
-// gatewayRoutes reads every REST route from proto/gateway.yaml as
-// "METHOD /path/{param}", so the matrix below is checked against the real list.
-func gatewayRoutes(t *testing.T) []string {
+// gatewayRoutes reads the REST routes of one gRPC service (e.g.
+// "crossdock.users.v1.UsersService") from proto/gateway.yaml as
+// "METHOD /path/{param}", so a service's authorization matrix is checked
+// against the real list.
+func gatewayRoutes(t *testing.T, service string) []string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(repoRoot, "proto", "gateway.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	selector := regexp.MustCompile(`^\s+- selector:\s*(\S+)\.[A-Za-z]+$`)
 	verb := regexp.MustCompile(`^\s+(get|post|put|patch|delete):\s*(\S+)`)
 	var routes []string
+	current := ""
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if m := verb.FindStringSubmatch(sc.Text()); m != nil {
+		if m := selector.FindStringSubmatch(sc.Text()); m != nil {
+			current = m[1]
+		}
+		if m := verb.FindStringSubmatch(sc.Text()); m != nil && current == service {
 			routes = append(routes, strings.ToUpper(m[1])+" "+m[2])
 		}
 	}
@@ -38,8 +45,8 @@ var publicRoutes = []string{
 	"POST /v1/auth/signup", "POST /v1/auth/login", "POST /v1/auth/refresh", "GET /.well-known/jwks.json",
 }
 
-// The authorization matrix: for every REST route, each role may do only what it
-// may, and another user's identifiers are refused without leaking anything
+// The authorization matrix of the users service: for every REST route, each
+// role may do only what it may, and another user's identifiers are refused without leaking anything
 // (403 or 404).
 func TestAuthorizationMatrix(t *testing.T) {
 	base, _ := apiMesh(t)
@@ -161,7 +168,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		},
 	}
 
-	routes := gatewayRoutes(t)
+	routes := gatewayRoutes(t, "crossdock.users.v1.UsersService")
+	if len(routes) < 20 {
+		t.Fatalf("read only %d users routes from proto/gateway.yaml", len(routes))
+	}
 	for _, route := range routes {
 		if slices.Contains(publicRoutes, route) {
 			continue

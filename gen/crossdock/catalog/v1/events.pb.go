@@ -463,7 +463,9 @@ type ProductDeleted struct {
 	// The user who deleted it.
 	DeletedBy string `protobuf:"bytes,3,opt,name=deleted_by,json=deletedBy,proto3" json:"deleted_by,omitempty"`
 	// When it was deleted.
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The product's SKUs, which may no longer be reserved.
+	SkuIds        []string `protobuf:"bytes,5,rep,name=sku_ids,json=skuIds,proto3" json:"sku_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -526,6 +528,13 @@ func (x *ProductDeleted) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ProductDeleted) GetSkuIds() []string {
+	if x != nil {
+		return x.SkuIds
+	}
+	return nil
+}
+
 // ProductRestored says that a deleted product came back from the bin.
 // Subject: catalog.product.restored.
 type ProductRestored struct {
@@ -537,7 +546,9 @@ type ProductRestored struct {
 	// The user who restored it.
 	RestoredBy string `protobuf:"bytes,3,opt,name=restored_by,json=restoredBy,proto3" json:"restored_by,omitempty"`
 	// When it was restored.
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The product's SKUs, which may be reserved again.
+	SkuIds        []string `protobuf:"bytes,5,rep,name=sku_ids,json=skuIds,proto3" json:"sku_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -596,6 +607,13 @@ func (x *ProductRestored) GetRestoredBy() string {
 func (x *ProductRestored) GetOccurredAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *ProductRestored) GetSkuIds() []string {
+	if x != nil {
+		return x.SkuIds
 	}
 	return nil
 }
@@ -688,7 +706,9 @@ type SkuCreated struct {
 	// Its retail price.
 	RetailPrice *v1.Money `protobuf:"bytes,4,opt,name=retail_price,json=retailPrice,proto3" json:"retail_price,omitempty"`
 	// When it was created.
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The supplier's own code of the SKU (its ERP's).
+	SkuCode       string `protobuf:"bytes,6,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -756,6 +776,13 @@ func (x *SkuCreated) GetOccurredAt() *timestamppb.Timestamp {
 		return x.OccurredAt
 	}
 	return nil
+}
+
+func (x *SkuCreated) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
 }
 
 // SkuPriceChanged says that a SKU's retail price changed; partner listings follow it.
@@ -893,7 +920,7 @@ const file_crossdock_catalog_v1_events_proto_rawDesc = "" +
 	"\vsupplier_id\x18\x02 \x01(\tR\n" +
 	"supplierId\x12;\n" +
 	"\voccurred_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xac\x01\n" +
+	"occurredAt\"\xc5\x01\n" +
 	"\x0eProductDeleted\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
@@ -902,7 +929,8 @@ const file_crossdock_catalog_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"deleted_by\x18\x03 \x01(\tR\tdeletedBy\x12;\n" +
 	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xaf\x01\n" +
+	"occurredAt\x12\x17\n" +
+	"\asku_ids\x18\x05 \x03(\tR\x06skuIds\"\xc8\x01\n" +
 	"\x0fProductRestored\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
@@ -911,14 +939,15 @@ const file_crossdock_catalog_v1_events_proto_rawDesc = "" +
 	"\vrestored_by\x18\x03 \x01(\tR\n" +
 	"restoredBy\x12;\n" +
 	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xac\x01\n" +
+	"occurredAt\x12\x17\n" +
+	"\asku_ids\x18\x05 \x03(\tR\x06skuIds\"\xac\x01\n" +
 	"\x11ProductTranslated\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
 	"\x06locale\x18\x02 \x01(\tR\x06locale\x12#\n" +
 	"\rtranslator_id\x18\x03 \x01(\tR\ftranslatorId\x12;\n" +
 	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xdf\x01\n" +
+	"occurredAt\"\xfa\x01\n" +
 	"\n" +
 	"SkuCreated\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1d\n" +
@@ -928,7 +957,8 @@ const file_crossdock_catalog_v1_events_proto_rawDesc = "" +
 	"supplierId\x12=\n" +
 	"\fretail_price\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vretailPrice\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xf9\x01\n" +
+	"occurredAt\x12\x19\n" +
+	"\bsku_code\x18\x06 \x01(\tR\askuCode\"\xf9\x01\n" +
 	"\x0fSkuPriceChanged\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1d\n" +
 	"\n" +

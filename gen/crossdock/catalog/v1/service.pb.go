@@ -7,9 +7,12 @@
 package catalogv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +23,5429 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// AttributeKind is what values an attribute takes.
+type AttributeKind int32
+
+const (
+	// Not set: rejected.
+	AttributeKind_ATTRIBUTE_KIND_UNSPECIFIED AttributeKind = 0
+	// Free text.
+	AttributeKind_ATTRIBUTE_KIND_TEXT AttributeKind = 1
+	// One of allowed_values.
+	AttributeKind_ATTRIBUTE_KIND_CHOICE AttributeKind = 2
+	// A decimal number.
+	AttributeKind_ATTRIBUTE_KIND_NUMBER AttributeKind = 3
+)
+
+// Enum value maps for AttributeKind.
+var (
+	AttributeKind_name = map[int32]string{
+		0: "ATTRIBUTE_KIND_UNSPECIFIED",
+		1: "ATTRIBUTE_KIND_TEXT",
+		2: "ATTRIBUTE_KIND_CHOICE",
+		3: "ATTRIBUTE_KIND_NUMBER",
+	}
+	AttributeKind_value = map[string]int32{
+		"ATTRIBUTE_KIND_UNSPECIFIED": 0,
+		"ATTRIBUTE_KIND_TEXT":        1,
+		"ATTRIBUTE_KIND_CHOICE":      2,
+		"ATTRIBUTE_KIND_NUMBER":      3,
+	}
+)
+
+func (x AttributeKind) Enum() *AttributeKind {
+	p := new(AttributeKind)
+	*p = x
+	return p
+}
+
+func (x AttributeKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AttributeKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_catalog_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (AttributeKind) Type() protoreflect.EnumType {
+	return &file_crossdock_catalog_v1_service_proto_enumTypes[0]
+}
+
+func (x AttributeKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AttributeKind.Descriptor instead.
+func (AttributeKind) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// ProductType decides whether a product ships.
+type ProductType int32
+
+const (
+	// Not set: rejected.
+	ProductType_PRODUCT_TYPE_UNSPECIFIED ProductType = 0
+	// Shipped goods: weight and dimensions required.
+	ProductType_PRODUCT_TYPE_PHYSICAL ProductType = 1
+	// Delivered without shipping (licences, vouchers).
+	ProductType_PRODUCT_TYPE_VIRTUAL ProductType = 2
+)
+
+// Enum value maps for ProductType.
+var (
+	ProductType_name = map[int32]string{
+		0: "PRODUCT_TYPE_UNSPECIFIED",
+		1: "PRODUCT_TYPE_PHYSICAL",
+		2: "PRODUCT_TYPE_VIRTUAL",
+	}
+	ProductType_value = map[string]int32{
+		"PRODUCT_TYPE_UNSPECIFIED": 0,
+		"PRODUCT_TYPE_PHYSICAL":    1,
+		"PRODUCT_TYPE_VIRTUAL":     2,
+	}
+)
+
+func (x ProductType) Enum() *ProductType {
+	p := new(ProductType)
+	*p = x
+	return p
+}
+
+func (x ProductType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProductType) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_catalog_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (ProductType) Type() protoreflect.EnumType {
+	return &file_crossdock_catalog_v1_service_proto_enumTypes[1]
+}
+
+func (x ProductType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProductType.Descriptor instead.
+func (ProductType) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// ProductStatus is where a product is in its lifecycle.
+type ProductStatus int32
+
+const (
+	// Not set.
+	ProductStatus_PRODUCT_STATUS_UNSPECIFIED ProductStatus = 0
+	// Being written by the supplier; never reviewed.
+	ProductStatus_PRODUCT_STATUS_DRAFT ProductStatus = 1
+	// Waiting for a reviewer.
+	ProductStatus_PRODUCT_STATUS_SUBMITTED ProductStatus = 2
+	// Sent back by a reviewer; the supplier edits and resubmits.
+	ProductStatus_PRODUCT_STATUS_CHANGES_REQUESTED ProductStatus = 3
+	// Refused by a reviewer.
+	ProductStatus_PRODUCT_STATUS_REJECTED ProductStatus = 4
+	// Approved, not yet on sale.
+	ProductStatus_PRODUCT_STATUS_APPROVED ProductStatus = 5
+	// On sale.
+	ProductStatus_PRODUCT_STATUS_LISTED ProductStatus = 6
+	// Taken off sale.
+	ProductStatus_PRODUCT_STATUS_DELISTED ProductStatus = 7
+)
+
+// Enum value maps for ProductStatus.
+var (
+	ProductStatus_name = map[int32]string{
+		0: "PRODUCT_STATUS_UNSPECIFIED",
+		1: "PRODUCT_STATUS_DRAFT",
+		2: "PRODUCT_STATUS_SUBMITTED",
+		3: "PRODUCT_STATUS_CHANGES_REQUESTED",
+		4: "PRODUCT_STATUS_REJECTED",
+		5: "PRODUCT_STATUS_APPROVED",
+		6: "PRODUCT_STATUS_LISTED",
+		7: "PRODUCT_STATUS_DELISTED",
+	}
+	ProductStatus_value = map[string]int32{
+		"PRODUCT_STATUS_UNSPECIFIED":       0,
+		"PRODUCT_STATUS_DRAFT":             1,
+		"PRODUCT_STATUS_SUBMITTED":         2,
+		"PRODUCT_STATUS_CHANGES_REQUESTED": 3,
+		"PRODUCT_STATUS_REJECTED":          4,
+		"PRODUCT_STATUS_APPROVED":          5,
+		"PRODUCT_STATUS_LISTED":            6,
+		"PRODUCT_STATUS_DELISTED":          7,
+	}
+)
+
+func (x ProductStatus) Enum() *ProductStatus {
+	p := new(ProductStatus)
+	*p = x
+	return p
+}
+
+func (x ProductStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProductStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_catalog_v1_service_proto_enumTypes[2].Descriptor()
+}
+
+func (ProductStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_catalog_v1_service_proto_enumTypes[2]
+}
+
+func (x ProductStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProductStatus.Descriptor instead.
+func (ProductStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+// RevisionStatus is where a revision is in review.
+type RevisionStatus int32
+
+const (
+	// Not set.
+	RevisionStatus_REVISION_STATUS_UNSPECIFIED RevisionStatus = 0
+	// Being edited.
+	RevisionStatus_REVISION_STATUS_DRAFT RevisionStatus = 1
+	// Waiting for a reviewer.
+	RevisionStatus_REVISION_STATUS_SUBMITTED RevisionStatus = 2
+	// Sent back for changes.
+	RevisionStatus_REVISION_STATUS_CHANGES_REQUESTED RevisionStatus = 3
+	// Refused.
+	RevisionStatus_REVISION_STATUS_REJECTED RevisionStatus = 4
+	// Approved (and live, or the product is approved).
+	RevisionStatus_REVISION_STATUS_APPROVED RevisionStatus = 5
+)
+
+// Enum value maps for RevisionStatus.
+var (
+	RevisionStatus_name = map[int32]string{
+		0: "REVISION_STATUS_UNSPECIFIED",
+		1: "REVISION_STATUS_DRAFT",
+		2: "REVISION_STATUS_SUBMITTED",
+		3: "REVISION_STATUS_CHANGES_REQUESTED",
+		4: "REVISION_STATUS_REJECTED",
+		5: "REVISION_STATUS_APPROVED",
+	}
+	RevisionStatus_value = map[string]int32{
+		"REVISION_STATUS_UNSPECIFIED":       0,
+		"REVISION_STATUS_DRAFT":             1,
+		"REVISION_STATUS_SUBMITTED":         2,
+		"REVISION_STATUS_CHANGES_REQUESTED": 3,
+		"REVISION_STATUS_REJECTED":          4,
+		"REVISION_STATUS_APPROVED":          5,
+	}
+)
+
+func (x RevisionStatus) Enum() *RevisionStatus {
+	p := new(RevisionStatus)
+	*p = x
+	return p
+}
+
+func (x RevisionStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RevisionStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_catalog_v1_service_proto_enumTypes[3].Descriptor()
+}
+
+func (RevisionStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_catalog_v1_service_proto_enumTypes[3]
+}
+
+func (x RevisionStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RevisionStatus.Descriptor instead.
+func (RevisionStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+// SortOrder orders search results.
+type SortOrder int32
+
+const (
+	// Best text match first, newest on ties; newest when there is no text.
+	SortOrder_SORT_ORDER_UNSPECIFIED SortOrder = 0
+	// Cheapest SKU price ascending.
+	SortOrder_SORT_ORDER_PRICE_ASC SortOrder = 1
+	// Cheapest SKU price descending.
+	SortOrder_SORT_ORDER_PRICE_DESC SortOrder = 2
+	// Most recently listed first.
+	SortOrder_SORT_ORDER_NEWEST SortOrder = 3
+)
+
+// Enum value maps for SortOrder.
+var (
+	SortOrder_name = map[int32]string{
+		0: "SORT_ORDER_UNSPECIFIED",
+		1: "SORT_ORDER_PRICE_ASC",
+		2: "SORT_ORDER_PRICE_DESC",
+		3: "SORT_ORDER_NEWEST",
+	}
+	SortOrder_value = map[string]int32{
+		"SORT_ORDER_UNSPECIFIED": 0,
+		"SORT_ORDER_PRICE_ASC":   1,
+		"SORT_ORDER_PRICE_DESC":  2,
+		"SORT_ORDER_NEWEST":      3,
+	}
+)
+
+func (x SortOrder) Enum() *SortOrder {
+	p := new(SortOrder)
+	*p = x
+	return p
+}
+
+func (x SortOrder) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SortOrder) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_catalog_v1_service_proto_enumTypes[4].Descriptor()
+}
+
+func (SortOrder) Type() protoreflect.EnumType {
+	return &file_crossdock_catalog_v1_service_proto_enumTypes[4]
+}
+
+func (x SortOrder) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SortOrder.Descriptor instead.
+func (SortOrder) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+// Category is a node of the category tree.
+type Category struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CategoryId string                 `protobuf:"bytes,1,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	// Empty for a root category.
+	ParentId string `protobuf:"bytes,2,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	Name     string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// URL-safe and unique among siblings, e.g. "headphones".
+	Slug          string `protobuf:"bytes,4,opt,name=slug,proto3" json:"slug,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Category) Reset() {
+	*x = Category{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Category) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Category) ProtoMessage() {}
+
+func (x *Category) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Category.ProtoReflect.Descriptor instead.
+func (*Category) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Category) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *Category) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *Category) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Category) GetSlug() string {
+	if x != nil {
+		return x.Slug
+	}
+	return ""
+}
+
+type CreateCategoryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ParentId      string                 `protobuf:"bytes,1,opt,name=parent_id,json=parentId,proto3" json:"parent_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Slug          string                 `protobuf:"bytes,3,opt,name=slug,proto3" json:"slug,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateCategoryRequest) Reset() {
+	*x = CreateCategoryRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateCategoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateCategoryRequest) ProtoMessage() {}
+
+func (x *CreateCategoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateCategoryRequest.ProtoReflect.Descriptor instead.
+func (*CreateCategoryRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreateCategoryRequest) GetParentId() string {
+	if x != nil {
+		return x.ParentId
+	}
+	return ""
+}
+
+func (x *CreateCategoryRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateCategoryRequest) GetSlug() string {
+	if x != nil {
+		return x.Slug
+	}
+	return ""
+}
+
+type CreateCategoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Category      *Category              `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateCategoryResponse) Reset() {
+	*x = CreateCategoryResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateCategoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateCategoryResponse) ProtoMessage() {}
+
+func (x *CreateCategoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateCategoryResponse.ProtoReflect.Descriptor instead.
+func (*CreateCategoryResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CreateCategoryResponse) GetCategory() *Category {
+	if x != nil {
+		return x.Category
+	}
+	return nil
+}
+
+type ListCategoriesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCategoriesRequest) Reset() {
+	*x = ListCategoriesRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCategoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCategoriesRequest) ProtoMessage() {}
+
+func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCategoriesRequest.ProtoReflect.Descriptor instead.
+func (*ListCategoriesRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+type ListCategoriesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Categories    []*Category            `protobuf:"bytes,1,rep,name=categories,proto3" json:"categories,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCategoriesResponse) Reset() {
+	*x = ListCategoriesResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCategoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCategoriesResponse) ProtoMessage() {}
+
+func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCategoriesResponse.ProtoReflect.Descriptor instead.
+func (*ListCategoriesResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListCategoriesResponse) GetCategories() []*Category {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+// Brand is a product brand.
+type Brand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BrandId       string                 `protobuf:"bytes,1,opt,name=brand_id,json=brandId,proto3" json:"brand_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Brand) Reset() {
+	*x = Brand{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Brand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Brand) ProtoMessage() {}
+
+func (x *Brand) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Brand.ProtoReflect.Descriptor instead.
+func (*Brand) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Brand) GetBrandId() string {
+	if x != nil {
+		return x.BrandId
+	}
+	return ""
+}
+
+func (x *Brand) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type CreateBrandRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBrandRequest) Reset() {
+	*x = CreateBrandRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBrandRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBrandRequest) ProtoMessage() {}
+
+func (x *CreateBrandRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBrandRequest.ProtoReflect.Descriptor instead.
+func (*CreateBrandRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CreateBrandRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type CreateBrandResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Brand         *Brand                 `protobuf:"bytes,1,opt,name=brand,proto3" json:"brand,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateBrandResponse) Reset() {
+	*x = CreateBrandResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateBrandResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateBrandResponse) ProtoMessage() {}
+
+func (x *CreateBrandResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateBrandResponse.ProtoReflect.Descriptor instead.
+func (*CreateBrandResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CreateBrandResponse) GetBrand() *Brand {
+	if x != nil {
+		return x.Brand
+	}
+	return nil
+}
+
+type ListBrandsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBrandsRequest) Reset() {
+	*x = ListBrandsRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBrandsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBrandsRequest) ProtoMessage() {}
+
+func (x *ListBrandsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBrandsRequest.ProtoReflect.Descriptor instead.
+func (*ListBrandsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+type ListBrandsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Brands        []*Brand               `protobuf:"bytes,1,rep,name=brands,proto3" json:"brands,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBrandsResponse) Reset() {
+	*x = ListBrandsResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBrandsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBrandsResponse) ProtoMessage() {}
+
+func (x *ListBrandsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBrandsResponse.ProtoReflect.Descriptor instead.
+func (*ListBrandsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListBrandsResponse) GetBrands() []*Brand {
+	if x != nil {
+		return x.Brands
+	}
+	return nil
+}
+
+// ModelAttribute is one attribute of a product model.
+type ModelAttribute struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// e.g. "colour"; lower-case letters, digits and underscores.
+	Name string        `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Kind AttributeKind `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.catalog.v1.AttributeKind" json:"kind,omitempty"`
+	// For CHOICE attributes.
+	AllowedValues []string `protobuf:"bytes,3,rep,name=allowed_values,json=allowedValues,proto3" json:"allowed_values,omitempty"`
+	// A product (or, for specs, each SKU) must give a value.
+	Required bool `protobuf:"varint,4,opt,name=required,proto3" json:"required,omitempty"`
+	// A spec attribute varies per SKU (size, colour); others describe the product.
+	Spec          bool `protobuf:"varint,5,opt,name=spec,proto3" json:"spec,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelAttribute) Reset() {
+	*x = ModelAttribute{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelAttribute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelAttribute) ProtoMessage() {}
+
+func (x *ModelAttribute) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelAttribute.ProtoReflect.Descriptor instead.
+func (*ModelAttribute) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ModelAttribute) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ModelAttribute) GetKind() AttributeKind {
+	if x != nil {
+		return x.Kind
+	}
+	return AttributeKind_ATTRIBUTE_KIND_UNSPECIFIED
+}
+
+func (x *ModelAttribute) GetAllowedValues() []string {
+	if x != nil {
+		return x.AllowedValues
+	}
+	return nil
+}
+
+func (x *ModelAttribute) GetRequired() bool {
+	if x != nil {
+		return x.Required
+	}
+	return false
+}
+
+func (x *ModelAttribute) GetSpec() bool {
+	if x != nil {
+		return x.Spec
+	}
+	return false
+}
+
+// ProductModel is an attribute template that products of a kind follow.
+type ProductModel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ModelId       string                 `protobuf:"bytes,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Attributes    []*ModelAttribute      `protobuf:"bytes,3,rep,name=attributes,proto3" json:"attributes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductModel) Reset() {
+	*x = ProductModel{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductModel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductModel) ProtoMessage() {}
+
+func (x *ProductModel) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductModel.ProtoReflect.Descriptor instead.
+func (*ProductModel) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ProductModel) GetModelId() string {
+	if x != nil {
+		return x.ModelId
+	}
+	return ""
+}
+
+func (x *ProductModel) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ProductModel) GetAttributes() []*ModelAttribute {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+type CreateProductModelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Attributes    []*ModelAttribute      `protobuf:"bytes,2,rep,name=attributes,proto3" json:"attributes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProductModelRequest) Reset() {
+	*x = CreateProductModelRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProductModelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProductModelRequest) ProtoMessage() {}
+
+func (x *CreateProductModelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProductModelRequest.ProtoReflect.Descriptor instead.
+func (*CreateProductModelRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CreateProductModelRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateProductModelRequest) GetAttributes() []*ModelAttribute {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+type CreateProductModelResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Model         *ProductModel          `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProductModelResponse) Reset() {
+	*x = CreateProductModelResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProductModelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProductModelResponse) ProtoMessage() {}
+
+func (x *CreateProductModelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProductModelResponse.ProtoReflect.Descriptor instead.
+func (*CreateProductModelResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CreateProductModelResponse) GetModel() *ProductModel {
+	if x != nil {
+		return x.Model
+	}
+	return nil
+}
+
+type GetProductModelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ModelId       string                 `protobuf:"bytes,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProductModelRequest) Reset() {
+	*x = GetProductModelRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProductModelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProductModelRequest) ProtoMessage() {}
+
+func (x *GetProductModelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProductModelRequest.ProtoReflect.Descriptor instead.
+func (*GetProductModelRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetProductModelRequest) GetModelId() string {
+	if x != nil {
+		return x.ModelId
+	}
+	return ""
+}
+
+type GetProductModelResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Model         *ProductModel          `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProductModelResponse) Reset() {
+	*x = GetProductModelResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProductModelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProductModelResponse) ProtoMessage() {}
+
+func (x *GetProductModelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProductModelResponse.ProtoReflect.Descriptor instead.
+func (*GetProductModelResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetProductModelResponse) GetModel() *ProductModel {
+	if x != nil {
+		return x.Model
+	}
+	return nil
+}
+
+type ListProductModelsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProductModelsRequest) Reset() {
+	*x = ListProductModelsRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProductModelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProductModelsRequest) ProtoMessage() {}
+
+func (x *ListProductModelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProductModelsRequest.ProtoReflect.Descriptor instead.
+func (*ListProductModelsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{16}
+}
+
+type ListProductModelsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Models        []*ProductModel        `protobuf:"bytes,1,rep,name=models,proto3" json:"models,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProductModelsResponse) Reset() {
+	*x = ListProductModelsResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProductModelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProductModelsResponse) ProtoMessage() {}
+
+func (x *ListProductModelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProductModelsResponse.ProtoReflect.Descriptor instead.
+func (*ListProductModelsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListProductModelsResponse) GetModels() []*ProductModel {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+// Dimensions of a SKU's package in millimetres.
+type Dimensions struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LengthMm      int64                  `protobuf:"varint,1,opt,name=length_mm,json=lengthMm,proto3" json:"length_mm,omitempty"`
+	WidthMm       int64                  `protobuf:"varint,2,opt,name=width_mm,json=widthMm,proto3" json:"width_mm,omitempty"`
+	HeightMm      int64                  `protobuf:"varint,3,opt,name=height_mm,json=heightMm,proto3" json:"height_mm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Dimensions) Reset() {
+	*x = Dimensions{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Dimensions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Dimensions) ProtoMessage() {}
+
+func (x *Dimensions) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Dimensions.ProtoReflect.Descriptor instead.
+func (*Dimensions) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Dimensions) GetLengthMm() int64 {
+	if x != nil {
+		return x.LengthMm
+	}
+	return 0
+}
+
+func (x *Dimensions) GetWidthMm() int64 {
+	if x != nil {
+		return x.WidthMm
+	}
+	return 0
+}
+
+func (x *Dimensions) GetHeightMm() int64 {
+	if x != nil {
+		return x.HeightMm
+	}
+	return 0
+}
+
+// TierPrice is a merchant tier's cost price of a SKU.
+type TierPrice struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TierCode      string                 `protobuf:"bytes,1,opt,name=tier_code,json=tierCode,proto3" json:"tier_code,omitempty"`
+	Price         *v1.Money              `protobuf:"bytes,2,opt,name=price,proto3" json:"price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TierPrice) Reset() {
+	*x = TierPrice{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TierPrice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TierPrice) ProtoMessage() {}
+
+func (x *TierPrice) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TierPrice.ProtoReflect.Descriptor instead.
+func (*TierPrice) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *TierPrice) GetTierCode() string {
+	if x != nil {
+		return x.TierCode
+	}
+	return ""
+}
+
+func (x *TierPrice) GetPrice() *v1.Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+// SkuContent is one SKU as a revision describes it.
+type SkuContent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Stable once created; empty in a request for a new SKU.
+	SkuId string `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	// The supplier's own code (its ERP's), unique within the supplier.
+	SkuCode string `protobuf:"bytes,2,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
+	// Values for the model's spec attributes, e.g. {"colour": "black", "size": "M"}.
+	SpecValues  map[string]string `protobuf:"bytes,3,rep,name=spec_values,json=specValues,proto3" json:"spec_values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	RetailPrice *v1.Money         `protobuf:"bytes,4,opt,name=retail_price,json=retailPrice,proto3" json:"retail_price,omitempty"`
+	TierPrices  []*TierPrice      `protobuf:"bytes,5,rep,name=tier_prices,json=tierPrices,proto3" json:"tier_prices,omitempty"`
+	// Required for physical products; positive.
+	WeightG       int64       `protobuf:"varint,6,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	Dimensions    *Dimensions `protobuf:"bytes,7,opt,name=dimensions,proto3" json:"dimensions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkuContent) Reset() {
+	*x = SkuContent{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkuContent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkuContent) ProtoMessage() {}
+
+func (x *SkuContent) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkuContent.ProtoReflect.Descriptor instead.
+func (*SkuContent) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *SkuContent) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *SkuContent) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
+}
+
+func (x *SkuContent) GetSpecValues() map[string]string {
+	if x != nil {
+		return x.SpecValues
+	}
+	return nil
+}
+
+func (x *SkuContent) GetRetailPrice() *v1.Money {
+	if x != nil {
+		return x.RetailPrice
+	}
+	return nil
+}
+
+func (x *SkuContent) GetTierPrices() []*TierPrice {
+	if x != nil {
+		return x.TierPrices
+	}
+	return nil
+}
+
+func (x *SkuContent) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *SkuContent) GetDimensions() *Dimensions {
+	if x != nil {
+		return x.Dimensions
+	}
+	return nil
+}
+
+// ProductContent is what a revision says about a product, in its default locale.
+type ProductContent struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CategoryId  string                 `protobuf:"bytes,1,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	BrandId     string                 `protobuf:"bytes,2,opt,name=brand_id,json=brandId,proto3" json:"brand_id,omitempty"`
+	Title       string                 `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
+	Description string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// Image URLs (https).
+	Images []string `protobuf:"bytes,5,rep,name=images,proto3" json:"images,omitempty"`
+	// Values for the model's non-spec attributes.
+	Attributes    map[string]string `protobuf:"bytes,6,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Skus          []*SkuContent     `protobuf:"bytes,7,rep,name=skus,proto3" json:"skus,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductContent) Reset() {
+	*x = ProductContent{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductContent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductContent) ProtoMessage() {}
+
+func (x *ProductContent) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductContent.ProtoReflect.Descriptor instead.
+func (*ProductContent) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ProductContent) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *ProductContent) GetBrandId() string {
+	if x != nil {
+		return x.BrandId
+	}
+	return ""
+}
+
+func (x *ProductContent) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ProductContent) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ProductContent) GetImages() []string {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+func (x *ProductContent) GetAttributes() map[string]string {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+func (x *ProductContent) GetSkus() []*SkuContent {
+	if x != nil {
+		return x.Skus
+	}
+	return nil
+}
+
+// Revision is one version of a product's content and its review.
+type Revision struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Number  int64                  `protobuf:"varint,1,opt,name=number,proto3" json:"number,omitempty"`
+	Status  RevisionStatus         `protobuf:"varint,2,opt,name=status,proto3,enum=crossdock.catalog.v1.RevisionStatus" json:"status,omitempty"`
+	Content *ProductContent        `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	// The reviewer's reason for a rejection or a change request.
+	ReviewReason  string                 `protobuf:"bytes,4,opt,name=review_reason,json=reviewReason,proto3" json:"review_reason,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Revision) Reset() {
+	*x = Revision{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Revision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Revision) ProtoMessage() {}
+
+func (x *Revision) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Revision.ProtoReflect.Descriptor instead.
+func (*Revision) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *Revision) GetNumber() int64 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *Revision) GetStatus() RevisionStatus {
+	if x != nil {
+		return x.Status
+	}
+	return RevisionStatus_REVISION_STATUS_UNSPECIFIED
+}
+
+func (x *Revision) GetContent() *ProductContent {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+func (x *Revision) GetReviewReason() string {
+	if x != nil {
+		return x.ReviewReason
+	}
+	return ""
+}
+
+func (x *Revision) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// Origin is where a product ships from.
+type Origin struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ISO 3166-1 alpha-2.
+	CountryCode string `protobuf:"bytes,1,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
+	// ISO 3166-2.
+	RegionCode    string `protobuf:"bytes,2,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Origin) Reset() {
+	*x = Origin{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Origin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Origin) ProtoMessage() {}
+
+func (x *Origin) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Origin.ProtoReflect.Descriptor instead.
+func (*Origin) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *Origin) GetCountryCode() string {
+	if x != nil {
+		return x.CountryCode
+	}
+	return ""
+}
+
+func (x *Origin) GetRegionCode() string {
+	if x != nil {
+		return x.RegionCode
+	}
+	return ""
+}
+
+// QualityCheck is a recorded quality-check result.
+type QualityCheck struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Passed        bool                   `protobuf:"varint,1,opt,name=passed,proto3" json:"passed,omitempty"`
+	Notes         string                 `protobuf:"bytes,2,opt,name=notes,proto3" json:"notes,omitempty"`
+	CheckedBy     string                 `protobuf:"bytes,3,opt,name=checked_by,json=checkedBy,proto3" json:"checked_by,omitempty"`
+	CheckedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=checked_at,json=checkedAt,proto3" json:"checked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QualityCheck) Reset() {
+	*x = QualityCheck{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QualityCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QualityCheck) ProtoMessage() {}
+
+func (x *QualityCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QualityCheck.ProtoReflect.Descriptor instead.
+func (*QualityCheck) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *QualityCheck) GetPassed() bool {
+	if x != nil {
+		return x.Passed
+	}
+	return false
+}
+
+func (x *QualityCheck) GetNotes() string {
+	if x != nil {
+		return x.Notes
+	}
+	return ""
+}
+
+func (x *QualityCheck) GetCheckedBy() string {
+	if x != nil {
+		return x.CheckedBy
+	}
+	return ""
+}
+
+func (x *QualityCheck) GetCheckedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CheckedAt
+	}
+	return nil
+}
+
+// Translation is a product's text in one locale.
+type Translation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// BCP 47, e.g. "de", "pt-BR".
+	Locale      string `protobuf:"bytes,1,opt,name=locale,proto3" json:"locale,omitempty"`
+	Title       string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// Labels of the model's attributes in this locale, by attribute name.
+	AttributeLabels map[string]string `protobuf:"bytes,4,rep,name=attribute_labels,json=attributeLabels,proto3" json:"attribute_labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Every required field is present.
+	Complete      bool                   `protobuf:"varint,5,opt,name=complete,proto3" json:"complete,omitempty"`
+	TranslatedBy  string                 `protobuf:"bytes,6,opt,name=translated_by,json=translatedBy,proto3" json:"translated_by,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Translation) Reset() {
+	*x = Translation{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Translation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Translation) ProtoMessage() {}
+
+func (x *Translation) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Translation.ProtoReflect.Descriptor instead.
+func (*Translation) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *Translation) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *Translation) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Translation) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Translation) GetAttributeLabels() map[string]string {
+	if x != nil {
+		return x.AttributeLabels
+	}
+	return nil
+}
+
+func (x *Translation) GetComplete() bool {
+	if x != nil {
+		return x.Complete
+	}
+	return false
+}
+
+func (x *Translation) GetTranslatedBy() string {
+	if x != nil {
+		return x.TranslatedBy
+	}
+	return ""
+}
+
+func (x *Translation) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// Product is a supplier's product (SPU) as its owner and operators see it.
+type Product struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// The owning supplier organization.
+	SupplierId string      `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	ModelId    string      `protobuf:"bytes,3,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	Type       ProductType `protobuf:"varint,4,opt,name=type,proto3,enum=crossdock.catalog.v1.ProductType" json:"type,omitempty"`
+	Origin     *Origin     `protobuf:"bytes,5,opt,name=origin,proto3" json:"origin,omitempty"`
+	// The locale the content is written in.
+	DefaultLocale string        `protobuf:"bytes,6,opt,name=default_locale,json=defaultLocale,proto3" json:"default_locale,omitempty"`
+	Status        ProductStatus `protobuf:"varint,7,opt,name=status,proto3,enum=crossdock.catalog.v1.ProductStatus" json:"status,omitempty"`
+	// The approved revision buyers see while listed; unset until first approval.
+	Live *Revision `protobuf:"bytes,8,opt,name=live,proto3" json:"live,omitempty"`
+	// The revision being edited or reviewed; unset when there is none.
+	Pending      *Revision      `protobuf:"bytes,9,opt,name=pending,proto3" json:"pending,omitempty"`
+	QualityCheck *QualityCheck  `protobuf:"bytes,10,opt,name=quality_check,json=qualityCheck,proto3" json:"quality_check,omitempty"`
+	Translations []*Translation `protobuf:"bytes,11,rep,name=translations,proto3" json:"translations,omitempty"`
+	// Set while the product is in the bin.
+	DeletedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=deleted_at,json=deletedAt,proto3" json:"deleted_at,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Product) Reset() {
+	*x = Product{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Product) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Product) ProtoMessage() {}
+
+func (x *Product) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Product.ProtoReflect.Descriptor instead.
+func (*Product) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *Product) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *Product) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *Product) GetModelId() string {
+	if x != nil {
+		return x.ModelId
+	}
+	return ""
+}
+
+func (x *Product) GetType() ProductType {
+	if x != nil {
+		return x.Type
+	}
+	return ProductType_PRODUCT_TYPE_UNSPECIFIED
+}
+
+func (x *Product) GetOrigin() *Origin {
+	if x != nil {
+		return x.Origin
+	}
+	return nil
+}
+
+func (x *Product) GetDefaultLocale() string {
+	if x != nil {
+		return x.DefaultLocale
+	}
+	return ""
+}
+
+func (x *Product) GetStatus() ProductStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ProductStatus_PRODUCT_STATUS_UNSPECIFIED
+}
+
+func (x *Product) GetLive() *Revision {
+	if x != nil {
+		return x.Live
+	}
+	return nil
+}
+
+func (x *Product) GetPending() *Revision {
+	if x != nil {
+		return x.Pending
+	}
+	return nil
+}
+
+func (x *Product) GetQualityCheck() *QualityCheck {
+	if x != nil {
+		return x.QualityCheck
+	}
+	return nil
+}
+
+func (x *Product) GetTranslations() []*Translation {
+	if x != nil {
+		return x.Translations
+	}
+	return nil
+}
+
+func (x *Product) GetDeletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeletedAt
+	}
+	return nil
+}
+
+func (x *Product) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+type CreateProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ModelId       string                 `protobuf:"bytes,1,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	Type          ProductType            `protobuf:"varint,2,opt,name=type,proto3,enum=crossdock.catalog.v1.ProductType" json:"type,omitempty"`
+	Origin        *Origin                `protobuf:"bytes,3,opt,name=origin,proto3" json:"origin,omitempty"`
+	DefaultLocale string                 `protobuf:"bytes,4,opt,name=default_locale,json=defaultLocale,proto3" json:"default_locale,omitempty"`
+	Content       *ProductContent        `protobuf:"bytes,5,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProductRequest) Reset() {
+	*x = CreateProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProductRequest) ProtoMessage() {}
+
+func (x *CreateProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProductRequest.ProtoReflect.Descriptor instead.
+func (*CreateProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CreateProductRequest) GetModelId() string {
+	if x != nil {
+		return x.ModelId
+	}
+	return ""
+}
+
+func (x *CreateProductRequest) GetType() ProductType {
+	if x != nil {
+		return x.Type
+	}
+	return ProductType_PRODUCT_TYPE_UNSPECIFIED
+}
+
+func (x *CreateProductRequest) GetOrigin() *Origin {
+	if x != nil {
+		return x.Origin
+	}
+	return nil
+}
+
+func (x *CreateProductRequest) GetDefaultLocale() string {
+	if x != nil {
+		return x.DefaultLocale
+	}
+	return ""
+}
+
+func (x *CreateProductRequest) GetContent() *ProductContent {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+type CreateProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProductResponse) Reset() {
+	*x = CreateProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProductResponse) ProtoMessage() {}
+
+func (x *CreateProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProductResponse.ProtoReflect.Descriptor instead.
+func (*CreateProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *CreateProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type UpdateProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Content       *ProductContent        `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProductRequest) Reset() {
+	*x = UpdateProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProductRequest) ProtoMessage() {}
+
+func (x *UpdateProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProductRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *UpdateProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *UpdateProductRequest) GetContent() *ProductContent {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+type UpdateProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProductResponse) Reset() {
+	*x = UpdateProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProductResponse) ProtoMessage() {}
+
+func (x *UpdateProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProductResponse.ProtoReflect.Descriptor instead.
+func (*UpdateProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *UpdateProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type GetProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProductRequest) Reset() {
+	*x = GetProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProductRequest) ProtoMessage() {}
+
+func (x *GetProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProductRequest.ProtoReflect.Descriptor instead.
+func (*GetProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+type GetProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProductResponse) Reset() {
+	*x = GetProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProductResponse) ProtoMessage() {}
+
+func (x *GetProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProductResponse.ProtoReflect.Descriptor instead.
+func (*GetProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type ListSupplierProductsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only products in this status; unspecified for all.
+	Status ProductStatus `protobuf:"varint,1,opt,name=status,proto3,enum=crossdock.catalog.v1.ProductStatus" json:"status,omitempty"`
+	// The bin instead of the live products.
+	Deleted       bool            `protobuf:"varint,2,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	Page          *v1.PageRequest `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplierProductsRequest) Reset() {
+	*x = ListSupplierProductsRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplierProductsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplierProductsRequest) ProtoMessage() {}
+
+func (x *ListSupplierProductsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplierProductsRequest.ProtoReflect.Descriptor instead.
+func (*ListSupplierProductsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListSupplierProductsRequest) GetStatus() ProductStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ProductStatus_PRODUCT_STATUS_UNSPECIFIED
+}
+
+func (x *ListSupplierProductsRequest) GetDeleted() bool {
+	if x != nil {
+		return x.Deleted
+	}
+	return false
+}
+
+func (x *ListSupplierProductsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListSupplierProductsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Products      []*Product             `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplierProductsResponse) Reset() {
+	*x = ListSupplierProductsResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplierProductsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplierProductsResponse) ProtoMessage() {}
+
+func (x *ListSupplierProductsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplierProductsResponse.ProtoReflect.Descriptor instead.
+func (*ListSupplierProductsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListSupplierProductsResponse) GetProducts() []*Product {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+func (x *ListSupplierProductsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type SubmitProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitProductRequest) Reset() {
+	*x = SubmitProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitProductRequest) ProtoMessage() {}
+
+func (x *SubmitProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitProductRequest.ProtoReflect.Descriptor instead.
+func (*SubmitProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *SubmitProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+type SubmitProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitProductResponse) Reset() {
+	*x = SubmitProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitProductResponse) ProtoMessage() {}
+
+func (x *SubmitProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitProductResponse.ProtoReflect.Descriptor instead.
+func (*SubmitProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *SubmitProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type ListReviewQueueRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Page          *v1.PageRequest        `protobuf:"bytes,1,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReviewQueueRequest) Reset() {
+	*x = ListReviewQueueRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReviewQueueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReviewQueueRequest) ProtoMessage() {}
+
+func (x *ListReviewQueueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReviewQueueRequest.ProtoReflect.Descriptor instead.
+func (*ListReviewQueueRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ListReviewQueueRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListReviewQueueResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Products      []*Product             `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReviewQueueResponse) Reset() {
+	*x = ListReviewQueueResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReviewQueueResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReviewQueueResponse) ProtoMessage() {}
+
+func (x *ListReviewQueueResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReviewQueueResponse.ProtoReflect.Descriptor instead.
+func (*ListReviewQueueResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ListReviewQueueResponse) GetProducts() []*Product {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+func (x *ListReviewQueueResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ApproveProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveProductRequest) Reset() {
+	*x = ApproveProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveProductRequest) ProtoMessage() {}
+
+func (x *ApproveProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveProductRequest.ProtoReflect.Descriptor instead.
+func (*ApproveProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ApproveProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+type ApproveProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveProductResponse) Reset() {
+	*x = ApproveProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveProductResponse) ProtoMessage() {}
+
+func (x *ApproveProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveProductResponse.ProtoReflect.Descriptor instead.
+func (*ApproveProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ApproveProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type RejectProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectProductRequest) Reset() {
+	*x = RejectProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectProductRequest) ProtoMessage() {}
+
+func (x *RejectProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectProductRequest.ProtoReflect.Descriptor instead.
+func (*RejectProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *RejectProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *RejectProductRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RejectProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RejectProductResponse) Reset() {
+	*x = RejectProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RejectProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RejectProductResponse) ProtoMessage() {}
+
+func (x *RejectProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RejectProductResponse.ProtoReflect.Descriptor instead.
+func (*RejectProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *RejectProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type RequestChangesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestChangesRequest) Reset() {
+	*x = RequestChangesRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestChangesRequest) ProtoMessage() {}
+
+func (x *RequestChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestChangesRequest.ProtoReflect.Descriptor instead.
+func (*RequestChangesRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *RequestChangesRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *RequestChangesRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type RequestChangesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestChangesResponse) Reset() {
+	*x = RequestChangesResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestChangesResponse) ProtoMessage() {}
+
+func (x *RequestChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestChangesResponse.ProtoReflect.Descriptor instead.
+func (*RequestChangesResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *RequestChangesResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type RecordQualityCheckRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Passed        bool                   `protobuf:"varint,2,opt,name=passed,proto3" json:"passed,omitempty"`
+	Notes         string                 `protobuf:"bytes,3,opt,name=notes,proto3" json:"notes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordQualityCheckRequest) Reset() {
+	*x = RecordQualityCheckRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordQualityCheckRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordQualityCheckRequest) ProtoMessage() {}
+
+func (x *RecordQualityCheckRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordQualityCheckRequest.ProtoReflect.Descriptor instead.
+func (*RecordQualityCheckRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *RecordQualityCheckRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *RecordQualityCheckRequest) GetPassed() bool {
+	if x != nil {
+		return x.Passed
+	}
+	return false
+}
+
+func (x *RecordQualityCheckRequest) GetNotes() string {
+	if x != nil {
+		return x.Notes
+	}
+	return ""
+}
+
+type RecordQualityCheckResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordQualityCheckResponse) Reset() {
+	*x = RecordQualityCheckResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordQualityCheckResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordQualityCheckResponse) ProtoMessage() {}
+
+func (x *RecordQualityCheckResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordQualityCheckResponse.ProtoReflect.Descriptor instead.
+func (*RecordQualityCheckResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *RecordQualityCheckResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type ListProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProductRequest) Reset() {
+	*x = ListProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProductRequest) ProtoMessage() {}
+
+func (x *ListProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProductRequest.ProtoReflect.Descriptor instead.
+func (*ListProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ListProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+type ListProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProductResponse) Reset() {
+	*x = ListProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProductResponse) ProtoMessage() {}
+
+func (x *ListProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProductResponse.ProtoReflect.Descriptor instead.
+func (*ListProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ListProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type DelistProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DelistProductRequest) Reset() {
+	*x = DelistProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DelistProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DelistProductRequest) ProtoMessage() {}
+
+func (x *DelistProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DelistProductRequest.ProtoReflect.Descriptor instead.
+func (*DelistProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *DelistProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *DelistProductRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type DelistProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DelistProductResponse) Reset() {
+	*x = DelistProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DelistProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DelistProductResponse) ProtoMessage() {}
+
+func (x *DelistProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DelistProductResponse.ProtoReflect.Descriptor instead.
+func (*DelistProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *DelistProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type DeleteProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProductRequest) Reset() {
+	*x = DeleteProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProductRequest) ProtoMessage() {}
+
+func (x *DeleteProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProductRequest.ProtoReflect.Descriptor instead.
+func (*DeleteProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *DeleteProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+type DeleteProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProductResponse) Reset() {
+	*x = DeleteProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProductResponse) ProtoMessage() {}
+
+func (x *DeleteProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProductResponse.ProtoReflect.Descriptor instead.
+func (*DeleteProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *DeleteProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type RestoreProductRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RestoreProductRequest) Reset() {
+	*x = RestoreProductRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestoreProductRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestoreProductRequest) ProtoMessage() {}
+
+func (x *RestoreProductRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestoreProductRequest.ProtoReflect.Descriptor instead.
+func (*RestoreProductRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *RestoreProductRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+type RestoreProductResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Product       *Product               `protobuf:"bytes,1,opt,name=product,proto3" json:"product,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RestoreProductResponse) Reset() {
+	*x = RestoreProductResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestoreProductResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestoreProductResponse) ProtoMessage() {}
+
+func (x *RestoreProductResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestoreProductResponse.ProtoReflect.Descriptor instead.
+func (*RestoreProductResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *RestoreProductResponse) GetProduct() *Product {
+	if x != nil {
+		return x.Product
+	}
+	return nil
+}
+
+type UpsertTranslationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Translation   *Translation           `protobuf:"bytes,2,opt,name=translation,proto3" json:"translation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertTranslationRequest) Reset() {
+	*x = UpsertTranslationRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertTranslationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertTranslationRequest) ProtoMessage() {}
+
+func (x *UpsertTranslationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertTranslationRequest.ProtoReflect.Descriptor instead.
+func (*UpsertTranslationRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *UpsertTranslationRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *UpsertTranslationRequest) GetTranslation() *Translation {
+	if x != nil {
+		return x.Translation
+	}
+	return nil
+}
+
+type UpsertTranslationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Translation   *Translation           `protobuf:"bytes,1,opt,name=translation,proto3" json:"translation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertTranslationResponse) Reset() {
+	*x = UpsertTranslationResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertTranslationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertTranslationResponse) ProtoMessage() {}
+
+func (x *UpsertTranslationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertTranslationResponse.ProtoReflect.Descriptor instead.
+func (*UpsertTranslationResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *UpsertTranslationResponse) GetTranslation() *Translation {
+	if x != nil {
+		return x.Translation
+	}
+	return nil
+}
+
+// Transition is one entry of a product's change log.
+type Transition struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	From  ProductStatus          `protobuf:"varint,1,opt,name=from,proto3,enum=crossdock.catalog.v1.ProductStatus" json:"from,omitempty"`
+	To    ProductStatus          `protobuf:"varint,2,opt,name=to,proto3,enum=crossdock.catalog.v1.ProductStatus" json:"to,omitempty"`
+	// What happened, e.g. "submitted", "changes_requested", "revision_approved".
+	Action        string                 `protobuf:"bytes,3,opt,name=action,proto3" json:"action,omitempty"`
+	ActorId       string                 `protobuf:"bytes,4,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	Revision      int64                  `protobuf:"varint,6,opt,name=revision,proto3" json:"revision,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Transition) Reset() {
+	*x = Transition{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Transition) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Transition) ProtoMessage() {}
+
+func (x *Transition) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Transition.ProtoReflect.Descriptor instead.
+func (*Transition) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *Transition) GetFrom() ProductStatus {
+	if x != nil {
+		return x.From
+	}
+	return ProductStatus_PRODUCT_STATUS_UNSPECIFIED
+}
+
+func (x *Transition) GetTo() ProductStatus {
+	if x != nil {
+		return x.To
+	}
+	return ProductStatus_PRODUCT_STATUS_UNSPECIFIED
+}
+
+func (x *Transition) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *Transition) GetActorId() string {
+	if x != nil {
+		return x.ActorId
+	}
+	return ""
+}
+
+func (x *Transition) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Transition) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *Transition) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+type GetProductHistoryRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProductHistoryRequest) Reset() {
+	*x = GetProductHistoryRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProductHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProductHistoryRequest) ProtoMessage() {}
+
+func (x *GetProductHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProductHistoryRequest.ProtoReflect.Descriptor instead.
+func (*GetProductHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *GetProductHistoryRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+type GetProductHistoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Transitions   []*Transition          `protobuf:"bytes,1,rep,name=transitions,proto3" json:"transitions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProductHistoryResponse) Reset() {
+	*x = GetProductHistoryResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProductHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProductHistoryResponse) ProtoMessage() {}
+
+func (x *GetProductHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProductHistoryResponse.ProtoReflect.Descriptor instead.
+func (*GetProductHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *GetProductHistoryResponse) GetTransitions() []*Transition {
+	if x != nil {
+		return x.Transitions
+	}
+	return nil
+}
+
+type SearchProductsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// BCP 47; falls back to each product's default locale.
+	Locale string `protobuf:"bytes,1,opt,name=locale,proto3" json:"locale,omitempty"`
+	// Words to find in titles and descriptions.
+	Query string `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
+	// This category or any of its descendants.
+	CategoryId string `protobuf:"bytes,3,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	BrandId    string `protobuf:"bytes,4,opt,name=brand_id,json=brandId,proto3" json:"brand_id,omitempty"`
+	// Bounds on the cheapest SKU's price, in one currency.
+	MinPrice *v1.Money `protobuf:"bytes,5,opt,name=min_price,json=minPrice,proto3" json:"min_price,omitempty"`
+	MaxPrice *v1.Money `protobuf:"bytes,6,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
+	// Only products with a SKU having all these spec values.
+	SpecValues    map[string]string `protobuf:"bytes,7,rep,name=spec_values,json=specValues,proto3" json:"spec_values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Sort          SortOrder         `protobuf:"varint,8,opt,name=sort,proto3,enum=crossdock.catalog.v1.SortOrder" json:"sort,omitempty"`
+	Page          *v1.PageRequest   `protobuf:"bytes,9,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchProductsRequest) Reset() {
+	*x = SearchProductsRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchProductsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchProductsRequest) ProtoMessage() {}
+
+func (x *SearchProductsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchProductsRequest.ProtoReflect.Descriptor instead.
+func (*SearchProductsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *SearchProductsRequest) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *SearchProductsRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *SearchProductsRequest) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *SearchProductsRequest) GetBrandId() string {
+	if x != nil {
+		return x.BrandId
+	}
+	return ""
+}
+
+func (x *SearchProductsRequest) GetMinPrice() *v1.Money {
+	if x != nil {
+		return x.MinPrice
+	}
+	return nil
+}
+
+func (x *SearchProductsRequest) GetMaxPrice() *v1.Money {
+	if x != nil {
+		return x.MaxPrice
+	}
+	return nil
+}
+
+func (x *SearchProductsRequest) GetSpecValues() map[string]string {
+	if x != nil {
+		return x.SpecValues
+	}
+	return nil
+}
+
+func (x *SearchProductsRequest) GetSort() SortOrder {
+	if x != nil {
+		return x.Sort
+	}
+	return SortOrder_SORT_ORDER_UNSPECIFIED
+}
+
+func (x *SearchProductsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// ProductSummary is a search hit.
+type ProductSummary struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ProductId  string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SupplierId string                 `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	CategoryId string                 `protobuf:"bytes,3,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	BrandId    string                 `protobuf:"bytes,4,opt,name=brand_id,json=brandId,proto3" json:"brand_id,omitempty"`
+	// The locale the text is in (the requested one, or the fallback).
+	Locale string `protobuf:"bytes,5,opt,name=locale,proto3" json:"locale,omitempty"`
+	Title  string `protobuf:"bytes,6,opt,name=title,proto3" json:"title,omitempty"`
+	Image  string `protobuf:"bytes,7,opt,name=image,proto3" json:"image,omitempty"`
+	// The cheapest SKU's retail price.
+	FromPrice     *v1.Money   `protobuf:"bytes,8,opt,name=from_price,json=fromPrice,proto3" json:"from_price,omitempty"`
+	Type          ProductType `protobuf:"varint,9,opt,name=type,proto3,enum=crossdock.catalog.v1.ProductType" json:"type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductSummary) Reset() {
+	*x = ProductSummary{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductSummary) ProtoMessage() {}
+
+func (x *ProductSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductSummary.ProtoReflect.Descriptor instead.
+func (*ProductSummary) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *ProductSummary) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ProductSummary) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *ProductSummary) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *ProductSummary) GetBrandId() string {
+	if x != nil {
+		return x.BrandId
+	}
+	return ""
+}
+
+func (x *ProductSummary) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *ProductSummary) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ProductSummary) GetImage() string {
+	if x != nil {
+		return x.Image
+	}
+	return ""
+}
+
+func (x *ProductSummary) GetFromPrice() *v1.Money {
+	if x != nil {
+		return x.FromPrice
+	}
+	return nil
+}
+
+func (x *ProductSummary) GetType() ProductType {
+	if x != nil {
+		return x.Type
+	}
+	return ProductType_PRODUCT_TYPE_UNSPECIFIED
+}
+
+type SearchProductsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Products      []*ProductSummary      `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchProductsResponse) Reset() {
+	*x = SearchProductsResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchProductsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchProductsResponse) ProtoMessage() {}
+
+func (x *SearchProductsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchProductsResponse.ProtoReflect.Descriptor instead.
+func (*SearchProductsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *SearchProductsResponse) GetProducts() []*ProductSummary {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+func (x *SearchProductsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// ListingSku is a SKU as buyers see it.
+type ListingSku struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SkuId      string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	SpecValues map[string]string      `protobuf:"bytes,2,rep,name=spec_values,json=specValues,proto3" json:"spec_values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Price      *v1.Money              `protobuf:"bytes,3,opt,name=price,proto3" json:"price,omitempty"`
+	// Units available to order now, across warehouses.
+	Available     int64       `protobuf:"varint,4,opt,name=available,proto3" json:"available,omitempty"`
+	WeightG       int64       `protobuf:"varint,5,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	Dimensions    *Dimensions `protobuf:"bytes,6,opt,name=dimensions,proto3" json:"dimensions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListingSku) Reset() {
+	*x = ListingSku{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListingSku) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListingSku) ProtoMessage() {}
+
+func (x *ListingSku) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListingSku.ProtoReflect.Descriptor instead.
+func (*ListingSku) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *ListingSku) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *ListingSku) GetSpecValues() map[string]string {
+	if x != nil {
+		return x.SpecValues
+	}
+	return nil
+}
+
+func (x *ListingSku) GetPrice() *v1.Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+func (x *ListingSku) GetAvailable() int64 {
+	if x != nil {
+		return x.Available
+	}
+	return 0
+}
+
+func (x *ListingSku) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *ListingSku) GetDimensions() *Dimensions {
+	if x != nil {
+		return x.Dimensions
+	}
+	return nil
+}
+
+// Listing is a listed product as buyers see it, in one locale.
+type Listing struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ProductId   string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SupplierId  string                 `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	CategoryId  string                 `protobuf:"bytes,3,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
+	BrandId     string                 `protobuf:"bytes,4,opt,name=brand_id,json=brandId,proto3" json:"brand_id,omitempty"`
+	Type        ProductType            `protobuf:"varint,5,opt,name=type,proto3,enum=crossdock.catalog.v1.ProductType" json:"type,omitempty"`
+	Origin      *Origin                `protobuf:"bytes,6,opt,name=origin,proto3" json:"origin,omitempty"`
+	Locale      string                 `protobuf:"bytes,7,opt,name=locale,proto3" json:"locale,omitempty"`
+	Title       string                 `protobuf:"bytes,8,opt,name=title,proto3" json:"title,omitempty"`
+	Description string                 `protobuf:"bytes,9,opt,name=description,proto3" json:"description,omitempty"`
+	Images      []string               `protobuf:"bytes,10,rep,name=images,proto3" json:"images,omitempty"`
+	// Attribute values keyed by the attribute's label in the locale.
+	Attributes    map[string]string `protobuf:"bytes,11,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Skus          []*ListingSku     `protobuf:"bytes,12,rep,name=skus,proto3" json:"skus,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Listing) Reset() {
+	*x = Listing{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Listing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Listing) ProtoMessage() {}
+
+func (x *Listing) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Listing.ProtoReflect.Descriptor instead.
+func (*Listing) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *Listing) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *Listing) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *Listing) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
+func (x *Listing) GetBrandId() string {
+	if x != nil {
+		return x.BrandId
+	}
+	return ""
+}
+
+func (x *Listing) GetType() ProductType {
+	if x != nil {
+		return x.Type
+	}
+	return ProductType_PRODUCT_TYPE_UNSPECIFIED
+}
+
+func (x *Listing) GetOrigin() *Origin {
+	if x != nil {
+		return x.Origin
+	}
+	return nil
+}
+
+func (x *Listing) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *Listing) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Listing) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Listing) GetImages() []string {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+func (x *Listing) GetAttributes() map[string]string {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+func (x *Listing) GetSkus() []*ListingSku {
+	if x != nil {
+		return x.Skus
+	}
+	return nil
+}
+
+type GetListingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Locale        string                 `protobuf:"bytes,2,opt,name=locale,proto3" json:"locale,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetListingRequest) Reset() {
+	*x = GetListingRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetListingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetListingRequest) ProtoMessage() {}
+
+func (x *GetListingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetListingRequest.ProtoReflect.Descriptor instead.
+func (*GetListingRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *GetListingRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *GetListingRequest) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+type GetListingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Listing       *Listing               `protobuf:"bytes,1,opt,name=listing,proto3" json:"listing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetListingResponse) Reset() {
+	*x = GetListingResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetListingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetListingResponse) ProtoMessage() {}
+
+func (x *GetListingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetListingResponse.ProtoReflect.Descriptor instead.
+func (*GetListingResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *GetListingResponse) GetListing() *Listing {
+	if x != nil {
+		return x.Listing
+	}
+	return nil
+}
+
+// Offer is one SKU on sale, for comparison.
+type Offer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SkuId         string                 `protobuf:"bytes,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	SupplierId    string                 `protobuf:"bytes,3,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Title         string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	SpecValues    map[string]string      `protobuf:"bytes,5,rep,name=spec_values,json=specValues,proto3" json:"spec_values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Price         *v1.Money              `protobuf:"bytes,6,opt,name=price,proto3" json:"price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Offer) Reset() {
+	*x = Offer{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Offer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Offer) ProtoMessage() {}
+
+func (x *Offer) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Offer.ProtoReflect.Descriptor instead.
+func (*Offer) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *Offer) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *Offer) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *Offer) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *Offer) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Offer) GetSpecValues() map[string]string {
+	if x != nil {
+		return x.SpecValues
+	}
+	return nil
+}
+
+func (x *Offer) GetPrice() *v1.Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+type CompareOffersRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Locale    string                 `protobuf:"bytes,2,opt,name=locale,proto3" json:"locale,omitempty"`
+	// At most this many offers (default 20, at most 100).
+	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompareOffersRequest) Reset() {
+	*x = CompareOffersRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompareOffersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompareOffersRequest) ProtoMessage() {}
+
+func (x *CompareOffersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompareOffersRequest.ProtoReflect.Descriptor instead.
+func (*CompareOffersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *CompareOffersRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *CompareOffersRequest) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *CompareOffersRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type CompareOffersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offers        []*Offer               `protobuf:"bytes,1,rep,name=offers,proto3" json:"offers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompareOffersResponse) Reset() {
+	*x = CompareOffersResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompareOffersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompareOffersResponse) ProtoMessage() {}
+
+func (x *CompareOffersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompareOffersResponse.ProtoReflect.Descriptor instead.
+func (*CompareOffersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *CompareOffersResponse) GetOffers() []*Offer {
+	if x != nil {
+		return x.Offers
+	}
+	return nil
+}
+
+// MerchantSkuPrice is a merchant's cost price of one SKU.
+type MerchantSkuPrice struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	TierCode      string                 `protobuf:"bytes,2,opt,name=tier_code,json=tierCode,proto3" json:"tier_code,omitempty"`
+	CostPrice     *v1.Money              `protobuf:"bytes,3,opt,name=cost_price,json=costPrice,proto3" json:"cost_price,omitempty"`
+	RetailPrice   *v1.Money              `protobuf:"bytes,4,opt,name=retail_price,json=retailPrice,proto3" json:"retail_price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MerchantSkuPrice) Reset() {
+	*x = MerchantSkuPrice{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MerchantSkuPrice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MerchantSkuPrice) ProtoMessage() {}
+
+func (x *MerchantSkuPrice) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MerchantSkuPrice.ProtoReflect.Descriptor instead.
+func (*MerchantSkuPrice) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{70}
+}
+
+func (x *MerchantSkuPrice) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *MerchantSkuPrice) GetTierCode() string {
+	if x != nil {
+		return x.TierCode
+	}
+	return ""
+}
+
+func (x *MerchantSkuPrice) GetCostPrice() *v1.Money {
+	if x != nil {
+		return x.CostPrice
+	}
+	return nil
+}
+
+func (x *MerchantSkuPrice) GetRetailPrice() *v1.Money {
+	if x != nil {
+		return x.RetailPrice
+	}
+	return nil
+}
+
+type GetMerchantPricesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMerchantPricesRequest) Reset() {
+	*x = GetMerchantPricesRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMerchantPricesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMerchantPricesRequest) ProtoMessage() {}
+
+func (x *GetMerchantPricesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMerchantPricesRequest.ProtoReflect.Descriptor instead.
+func (*GetMerchantPricesRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *GetMerchantPricesRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+type GetMerchantPricesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prices        []*MerchantSkuPrice    `protobuf:"bytes,1,rep,name=prices,proto3" json:"prices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMerchantPricesResponse) Reset() {
+	*x = GetMerchantPricesResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMerchantPricesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMerchantPricesResponse) ProtoMessage() {}
+
+func (x *GetMerchantPricesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMerchantPricesResponse.ProtoReflect.Descriptor instead.
+func (*GetMerchantPricesResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *GetMerchantPricesResponse) GetPrices() []*MerchantSkuPrice {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
+// SkuInfo is a SKU as other services need it.
+type SkuInfo struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	SkuId       string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	SkuCode     string                 `protobuf:"bytes,2,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
+	ProductId   string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SupplierId  string                 `protobuf:"bytes,4,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Type        ProductType            `protobuf:"varint,5,opt,name=type,proto3,enum=crossdock.catalog.v1.ProductType" json:"type,omitempty"`
+	WeightG     int64                  `protobuf:"varint,6,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	Dimensions  *Dimensions            `protobuf:"bytes,7,opt,name=dimensions,proto3" json:"dimensions,omitempty"`
+	RetailPrice *v1.Money              `protobuf:"bytes,8,opt,name=retail_price,json=retailPrice,proto3" json:"retail_price,omitempty"`
+	Origin      *Origin                `protobuf:"bytes,9,opt,name=origin,proto3" json:"origin,omitempty"`
+	// Listed and not deleted.
+	OnSale bool `protobuf:"varint,10,opt,name=on_sale,json=onSale,proto3" json:"on_sale,omitempty"`
+	// Not deleted: stock may be reserved.
+	Reservable    bool `protobuf:"varint,11,opt,name=reservable,proto3" json:"reservable,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkuInfo) Reset() {
+	*x = SkuInfo{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkuInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkuInfo) ProtoMessage() {}
+
+func (x *SkuInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkuInfo.ProtoReflect.Descriptor instead.
+func (*SkuInfo) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *SkuInfo) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *SkuInfo) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
+}
+
+func (x *SkuInfo) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *SkuInfo) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *SkuInfo) GetType() ProductType {
+	if x != nil {
+		return x.Type
+	}
+	return ProductType_PRODUCT_TYPE_UNSPECIFIED
+}
+
+func (x *SkuInfo) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *SkuInfo) GetDimensions() *Dimensions {
+	if x != nil {
+		return x.Dimensions
+	}
+	return nil
+}
+
+func (x *SkuInfo) GetRetailPrice() *v1.Money {
+	if x != nil {
+		return x.RetailPrice
+	}
+	return nil
+}
+
+func (x *SkuInfo) GetOrigin() *Origin {
+	if x != nil {
+		return x.Origin
+	}
+	return nil
+}
+
+func (x *SkuInfo) GetOnSale() bool {
+	if x != nil {
+		return x.OnSale
+	}
+	return false
+}
+
+func (x *SkuInfo) GetReservable() bool {
+	if x != nil {
+		return x.Reservable
+	}
+	return false
+}
+
+type BatchGetSkusRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 500.
+	SkuIds        []string `protobuf:"bytes,1,rep,name=sku_ids,json=skuIds,proto3" json:"sku_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetSkusRequest) Reset() {
+	*x = BatchGetSkusRequest{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetSkusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetSkusRequest) ProtoMessage() {}
+
+func (x *BatchGetSkusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetSkusRequest.ProtoReflect.Descriptor instead.
+func (*BatchGetSkusRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *BatchGetSkusRequest) GetSkuIds() []string {
+	if x != nil {
+		return x.SkuIds
+	}
+	return nil
+}
+
+type BatchGetSkusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// In request order; unknown ids are missing (see missing_sku_ids).
+	Skus          []*SkuInfo `protobuf:"bytes,1,rep,name=skus,proto3" json:"skus,omitempty"`
+	MissingSkuIds []string   `protobuf:"bytes,2,rep,name=missing_sku_ids,json=missingSkuIds,proto3" json:"missing_sku_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BatchGetSkusResponse) Reset() {
+	*x = BatchGetSkusResponse{}
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BatchGetSkusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BatchGetSkusResponse) ProtoMessage() {}
+
+func (x *BatchGetSkusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_catalog_v1_service_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BatchGetSkusResponse.ProtoReflect.Descriptor instead.
+func (*BatchGetSkusResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_catalog_v1_service_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *BatchGetSkusResponse) GetSkus() []*SkuInfo {
+	if x != nil {
+		return x.Skus
+	}
+	return nil
+}
+
+func (x *BatchGetSkusResponse) GetMissingSkuIds() []string {
+	if x != nil {
+		return x.MissingSkuIds
+	}
+	return nil
+}
+
 var File_crossdock_catalog_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/catalog/v1/service.proto\x12\x14crossdock.catalog.v12\x10\n" +
-	"\x0eCatalogServiceB\xdd\x01\n" +
+	"\"crossdock/catalog/v1/service.proto\x12\x14crossdock.catalog.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"p\n" +
+	"\bCategory\x12\x1f\n" +
+	"\vcategory_id\x18\x01 \x01(\tR\n" +
+	"categoryId\x12\x1b\n" +
+	"\tparent_id\x18\x02 \x01(\tR\bparentId\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x12\n" +
+	"\x04slug\x18\x04 \x01(\tR\x04slug\"\\\n" +
+	"\x15CreateCategoryRequest\x12\x1b\n" +
+	"\tparent_id\x18\x01 \x01(\tR\bparentId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04slug\x18\x03 \x01(\tR\x04slug\"T\n" +
+	"\x16CreateCategoryResponse\x12:\n" +
+	"\bcategory\x18\x01 \x01(\v2\x1e.crossdock.catalog.v1.CategoryR\bcategory\"\x17\n" +
+	"\x15ListCategoriesRequest\"X\n" +
+	"\x16ListCategoriesResponse\x12>\n" +
+	"\n" +
+	"categories\x18\x01 \x03(\v2\x1e.crossdock.catalog.v1.CategoryR\n" +
+	"categories\"6\n" +
+	"\x05Brand\x12\x19\n" +
+	"\bbrand_id\x18\x01 \x01(\tR\abrandId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"(\n" +
+	"\x12CreateBrandRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"H\n" +
+	"\x13CreateBrandResponse\x121\n" +
+	"\x05brand\x18\x01 \x01(\v2\x1b.crossdock.catalog.v1.BrandR\x05brand\"\x13\n" +
+	"\x11ListBrandsRequest\"I\n" +
+	"\x12ListBrandsResponse\x123\n" +
+	"\x06brands\x18\x01 \x03(\v2\x1b.crossdock.catalog.v1.BrandR\x06brands\"\xb4\x01\n" +
+	"\x0eModelAttribute\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x127\n" +
+	"\x04kind\x18\x02 \x01(\x0e2#.crossdock.catalog.v1.AttributeKindR\x04kind\x12%\n" +
+	"\x0eallowed_values\x18\x03 \x03(\tR\rallowedValues\x12\x1a\n" +
+	"\brequired\x18\x04 \x01(\bR\brequired\x12\x12\n" +
+	"\x04spec\x18\x05 \x01(\bR\x04spec\"\x83\x01\n" +
+	"\fProductModel\x12\x19\n" +
+	"\bmodel_id\x18\x01 \x01(\tR\amodelId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12D\n" +
+	"\n" +
+	"attributes\x18\x03 \x03(\v2$.crossdock.catalog.v1.ModelAttributeR\n" +
+	"attributes\"u\n" +
+	"\x19CreateProductModelRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12D\n" +
+	"\n" +
+	"attributes\x18\x02 \x03(\v2$.crossdock.catalog.v1.ModelAttributeR\n" +
+	"attributes\"V\n" +
+	"\x1aCreateProductModelResponse\x128\n" +
+	"\x05model\x18\x01 \x01(\v2\".crossdock.catalog.v1.ProductModelR\x05model\"3\n" +
+	"\x16GetProductModelRequest\x12\x19\n" +
+	"\bmodel_id\x18\x01 \x01(\tR\amodelId\"S\n" +
+	"\x17GetProductModelResponse\x128\n" +
+	"\x05model\x18\x01 \x01(\v2\".crossdock.catalog.v1.ProductModelR\x05model\"\x1a\n" +
+	"\x18ListProductModelsRequest\"W\n" +
+	"\x19ListProductModelsResponse\x12:\n" +
+	"\x06models\x18\x01 \x03(\v2\".crossdock.catalog.v1.ProductModelR\x06models\"a\n" +
+	"\n" +
+	"Dimensions\x12\x1b\n" +
+	"\tlength_mm\x18\x01 \x01(\x03R\blengthMm\x12\x19\n" +
+	"\bwidth_mm\x18\x02 \x01(\x03R\awidthMm\x12\x1b\n" +
+	"\theight_mm\x18\x03 \x01(\x03R\bheightMm\"Z\n" +
+	"\tTierPrice\x12\x1b\n" +
+	"\ttier_code\x18\x01 \x01(\tR\btierCode\x120\n" +
+	"\x05price\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05price\"\xae\x03\n" +
+	"\n" +
+	"SkuContent\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x19\n" +
+	"\bsku_code\x18\x02 \x01(\tR\askuCode\x12Q\n" +
+	"\vspec_values\x18\x03 \x03(\v20.crossdock.catalog.v1.SkuContent.SpecValuesEntryR\n" +
+	"specValues\x12=\n" +
+	"\fretail_price\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vretailPrice\x12@\n" +
+	"\vtier_prices\x18\x05 \x03(\v2\x1f.crossdock.catalog.v1.TierPriceR\n" +
+	"tierPrices\x12\x19\n" +
+	"\bweight_g\x18\x06 \x01(\x03R\aweightG\x12@\n" +
+	"\n" +
+	"dimensions\x18\a \x01(\v2 .crossdock.catalog.v1.DimensionsR\n" +
+	"dimensions\x1a=\n" +
+	"\x0fSpecValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\x02\n" +
+	"\x0eProductContent\x12\x1f\n" +
+	"\vcategory_id\x18\x01 \x01(\tR\n" +
+	"categoryId\x12\x19\n" +
+	"\bbrand_id\x18\x02 \x01(\tR\abrandId\x12\x14\n" +
+	"\x05title\x18\x03 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x16\n" +
+	"\x06images\x18\x05 \x03(\tR\x06images\x12T\n" +
+	"\n" +
+	"attributes\x18\x06 \x03(\v24.crossdock.catalog.v1.ProductContent.AttributesEntryR\n" +
+	"attributes\x124\n" +
+	"\x04skus\x18\a \x03(\v2 .crossdock.catalog.v1.SkuContentR\x04skus\x1a=\n" +
+	"\x0fAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x80\x02\n" +
+	"\bRevision\x12\x16\n" +
+	"\x06number\x18\x01 \x01(\x03R\x06number\x12<\n" +
+	"\x06status\x18\x02 \x01(\x0e2$.crossdock.catalog.v1.RevisionStatusR\x06status\x12>\n" +
+	"\acontent\x18\x03 \x01(\v2$.crossdock.catalog.v1.ProductContentR\acontent\x12#\n" +
+	"\rreview_reason\x18\x04 \x01(\tR\freviewReason\x129\n" +
+	"\n" +
+	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"L\n" +
+	"\x06Origin\x12!\n" +
+	"\fcountry_code\x18\x01 \x01(\tR\vcountryCode\x12\x1f\n" +
+	"\vregion_code\x18\x02 \x01(\tR\n" +
+	"regionCode\"\x96\x01\n" +
+	"\fQualityCheck\x12\x16\n" +
+	"\x06passed\x18\x01 \x01(\bR\x06passed\x12\x14\n" +
+	"\x05notes\x18\x02 \x01(\tR\x05notes\x12\x1d\n" +
+	"\n" +
+	"checked_by\x18\x03 \x01(\tR\tcheckedBy\x129\n" +
+	"\n" +
+	"checked_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcheckedAt\"\x80\x03\n" +
+	"\vTranslation\x12\x16\n" +
+	"\x06locale\x18\x01 \x01(\tR\x06locale\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12a\n" +
+	"\x10attribute_labels\x18\x04 \x03(\v26.crossdock.catalog.v1.Translation.AttributeLabelsEntryR\x0fattributeLabels\x12\x1a\n" +
+	"\bcomplete\x18\x05 \x01(\bR\bcomplete\x12#\n" +
+	"\rtranslated_by\x18\x06 \x01(\tR\ftranslatedBy\x129\n" +
+	"\n" +
+	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x1aB\n" +
+	"\x14AttributeLabelsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa9\x05\n" +
+	"\aProduct\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
+	"\vsupplier_id\x18\x02 \x01(\tR\n" +
+	"supplierId\x12\x19\n" +
+	"\bmodel_id\x18\x03 \x01(\tR\amodelId\x125\n" +
+	"\x04type\x18\x04 \x01(\x0e2!.crossdock.catalog.v1.ProductTypeR\x04type\x124\n" +
+	"\x06origin\x18\x05 \x01(\v2\x1c.crossdock.catalog.v1.OriginR\x06origin\x12%\n" +
+	"\x0edefault_locale\x18\x06 \x01(\tR\rdefaultLocale\x12;\n" +
+	"\x06status\x18\a \x01(\x0e2#.crossdock.catalog.v1.ProductStatusR\x06status\x122\n" +
+	"\x04live\x18\b \x01(\v2\x1e.crossdock.catalog.v1.RevisionR\x04live\x128\n" +
+	"\apending\x18\t \x01(\v2\x1e.crossdock.catalog.v1.RevisionR\apending\x12G\n" +
+	"\rquality_check\x18\n" +
+	" \x01(\v2\".crossdock.catalog.v1.QualityCheckR\fqualityCheck\x12E\n" +
+	"\ftranslations\x18\v \x03(\v2!.crossdock.catalog.v1.TranslationR\ftranslations\x129\n" +
+	"\n" +
+	"deleted_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x129\n" +
+	"\n" +
+	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x85\x02\n" +
+	"\x14CreateProductRequest\x12\x19\n" +
+	"\bmodel_id\x18\x01 \x01(\tR\amodelId\x125\n" +
+	"\x04type\x18\x02 \x01(\x0e2!.crossdock.catalog.v1.ProductTypeR\x04type\x124\n" +
+	"\x06origin\x18\x03 \x01(\v2\x1c.crossdock.catalog.v1.OriginR\x06origin\x12%\n" +
+	"\x0edefault_locale\x18\x04 \x01(\tR\rdefaultLocale\x12>\n" +
+	"\acontent\x18\x05 \x01(\v2$.crossdock.catalog.v1.ProductContentR\acontent\"P\n" +
+	"\x15CreateProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"u\n" +
+	"\x14UpdateProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12>\n" +
+	"\acontent\x18\x02 \x01(\v2$.crossdock.catalog.v1.ProductContentR\acontent\"P\n" +
+	"\x15UpdateProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"2\n" +
+	"\x11GetProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\"M\n" +
+	"\x12GetProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"\xaa\x01\n" +
+	"\x1bListSupplierProductsRequest\x12;\n" +
+	"\x06status\x18\x01 \x01(\x0e2#.crossdock.catalog.v1.ProductStatusR\x06status\x12\x18\n" +
+	"\adeleted\x18\x02 \x01(\bR\adeleted\x124\n" +
+	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x90\x01\n" +
+	"\x1cListSupplierProductsResponse\x129\n" +
+	"\bproducts\x18\x01 \x03(\v2\x1d.crossdock.catalog.v1.ProductR\bproducts\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"5\n" +
+	"\x14SubmitProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\"P\n" +
+	"\x15SubmitProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"N\n" +
+	"\x16ListReviewQueueRequest\x124\n" +
+	"\x04page\x18\x01 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8b\x01\n" +
+	"\x17ListReviewQueueResponse\x129\n" +
+	"\bproducts\x18\x01 \x03(\v2\x1d.crossdock.catalog.v1.ProductR\bproducts\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"6\n" +
+	"\x15ApproveProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\"Q\n" +
+	"\x16ApproveProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"M\n" +
+	"\x14RejectProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"P\n" +
+	"\x15RejectProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"N\n" +
+	"\x15RequestChangesRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"Q\n" +
+	"\x16RequestChangesResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"h\n" +
+	"\x19RecordQualityCheckRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
+	"\x06passed\x18\x02 \x01(\bR\x06passed\x12\x14\n" +
+	"\x05notes\x18\x03 \x01(\tR\x05notes\"U\n" +
+	"\x1aRecordQualityCheckResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"3\n" +
+	"\x12ListProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\"N\n" +
+	"\x13ListProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"M\n" +
+	"\x14DelistProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"P\n" +
+	"\x15DelistProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"5\n" +
+	"\x14DeleteProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\"P\n" +
+	"\x15DeleteProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"6\n" +
+	"\x15RestoreProductRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\"Q\n" +
+	"\x16RestoreProductResponse\x127\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"~\n" +
+	"\x18UpsertTranslationRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12C\n" +
+	"\vtranslation\x18\x02 \x01(\v2!.crossdock.catalog.v1.TranslationR\vtranslation\"`\n" +
+	"\x19UpsertTranslationResponse\x12C\n" +
+	"\vtranslation\x18\x01 \x01(\v2!.crossdock.catalog.v1.TranslationR\vtranslation\"\x8d\x02\n" +
+	"\n" +
+	"Transition\x127\n" +
+	"\x04from\x18\x01 \x01(\x0e2#.crossdock.catalog.v1.ProductStatusR\x04from\x123\n" +
+	"\x02to\x18\x02 \x01(\x0e2#.crossdock.catalog.v1.ProductStatusR\x02to\x12\x16\n" +
+	"\x06action\x18\x03 \x01(\tR\x06action\x12\x19\n" +
+	"\bactor_id\x18\x04 \x01(\tR\aactorId\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1a\n" +
+	"\brevision\x18\x06 \x01(\x03R\brevision\x12*\n" +
+	"\x02at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"9\n" +
+	"\x18GetProductHistoryRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\"_\n" +
+	"\x19GetProductHistoryResponse\x12B\n" +
+	"\vtransitions\x18\x01 \x03(\v2 .crossdock.catalog.v1.TransitionR\vtransitions\"\xfb\x03\n" +
+	"\x15SearchProductsRequest\x12\x16\n" +
+	"\x06locale\x18\x01 \x01(\tR\x06locale\x12\x14\n" +
+	"\x05query\x18\x02 \x01(\tR\x05query\x12\x1f\n" +
+	"\vcategory_id\x18\x03 \x01(\tR\n" +
+	"categoryId\x12\x19\n" +
+	"\bbrand_id\x18\x04 \x01(\tR\abrandId\x127\n" +
+	"\tmin_price\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\bminPrice\x127\n" +
+	"\tmax_price\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\bmaxPrice\x12\\\n" +
+	"\vspec_values\x18\a \x03(\v2;.crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntryR\n" +
+	"specValues\x123\n" +
+	"\x04sort\x18\b \x01(\x0e2\x1f.crossdock.catalog.v1.SortOrderR\x04sort\x124\n" +
+	"\x04page\x18\t \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\x1a=\n" +
+	"\x0fSpecValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc2\x02\n" +
+	"\x0eProductSummary\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
+	"\vsupplier_id\x18\x02 \x01(\tR\n" +
+	"supplierId\x12\x1f\n" +
+	"\vcategory_id\x18\x03 \x01(\tR\n" +
+	"categoryId\x12\x19\n" +
+	"\bbrand_id\x18\x04 \x01(\tR\abrandId\x12\x16\n" +
+	"\x06locale\x18\x05 \x01(\tR\x06locale\x12\x14\n" +
+	"\x05title\x18\x06 \x01(\tR\x05title\x12\x14\n" +
+	"\x05image\x18\a \x01(\tR\x05image\x129\n" +
+	"\n" +
+	"from_price\x18\b \x01(\v2\x1a.crossdock.common.v1.MoneyR\tfromPrice\x125\n" +
+	"\x04type\x18\t \x01(\x0e2!.crossdock.catalog.v1.ProductTypeR\x04type\"\x91\x01\n" +
+	"\x16SearchProductsResponse\x12@\n" +
+	"\bproducts\x18\x01 \x03(\v2$.crossdock.catalog.v1.ProductSummaryR\bproducts\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xe2\x02\n" +
+	"\n" +
+	"ListingSku\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12Q\n" +
+	"\vspec_values\x18\x02 \x03(\v20.crossdock.catalog.v1.ListingSku.SpecValuesEntryR\n" +
+	"specValues\x120\n" +
+	"\x05price\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05price\x12\x1c\n" +
+	"\tavailable\x18\x04 \x01(\x03R\tavailable\x12\x19\n" +
+	"\bweight_g\x18\x05 \x01(\x03R\aweightG\x12@\n" +
+	"\n" +
+	"dimensions\x18\x06 \x01(\v2 .crossdock.catalog.v1.DimensionsR\n" +
+	"dimensions\x1a=\n" +
+	"\x0fSpecValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x04\n" +
+	"\aListing\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
+	"\vsupplier_id\x18\x02 \x01(\tR\n" +
+	"supplierId\x12\x1f\n" +
+	"\vcategory_id\x18\x03 \x01(\tR\n" +
+	"categoryId\x12\x19\n" +
+	"\bbrand_id\x18\x04 \x01(\tR\abrandId\x125\n" +
+	"\x04type\x18\x05 \x01(\x0e2!.crossdock.catalog.v1.ProductTypeR\x04type\x124\n" +
+	"\x06origin\x18\x06 \x01(\v2\x1c.crossdock.catalog.v1.OriginR\x06origin\x12\x16\n" +
+	"\x06locale\x18\a \x01(\tR\x06locale\x12\x14\n" +
+	"\x05title\x18\b \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\t \x01(\tR\vdescription\x12\x16\n" +
+	"\x06images\x18\n" +
+	" \x03(\tR\x06images\x12M\n" +
+	"\n" +
+	"attributes\x18\v \x03(\v2-.crossdock.catalog.v1.Listing.AttributesEntryR\n" +
+	"attributes\x124\n" +
+	"\x04skus\x18\f \x03(\v2 .crossdock.catalog.v1.ListingSkuR\x04skus\x1a=\n" +
+	"\x0fAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"J\n" +
+	"\x11GetListingRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
+	"\x06locale\x18\x02 \x01(\tR\x06locale\"M\n" +
+	"\x12GetListingResponse\x127\n" +
+	"\alisting\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ListingR\alisting\"\xb3\x02\n" +
+	"\x05Offer\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x15\n" +
+	"\x06sku_id\x18\x02 \x01(\tR\x05skuId\x12\x1f\n" +
+	"\vsupplier_id\x18\x03 \x01(\tR\n" +
+	"supplierId\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12L\n" +
+	"\vspec_values\x18\x05 \x03(\v2+.crossdock.catalog.v1.Offer.SpecValuesEntryR\n" +
+	"specValues\x120\n" +
+	"\x05price\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05price\x1a=\n" +
+	"\x0fSpecValuesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"c\n" +
+	"\x14CompareOffersRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
+	"\x06locale\x18\x02 \x01(\tR\x06locale\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\"L\n" +
+	"\x15CompareOffersResponse\x123\n" +
+	"\x06offers\x18\x01 \x03(\v2\x1b.crossdock.catalog.v1.OfferR\x06offers\"\xc0\x01\n" +
+	"\x10MerchantSkuPrice\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1b\n" +
+	"\ttier_code\x18\x02 \x01(\tR\btierCode\x129\n" +
+	"\n" +
+	"cost_price\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tcostPrice\x12=\n" +
+	"\fretail_price\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vretailPrice\"9\n" +
+	"\x18GetMerchantPricesRequest\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\"[\n" +
+	"\x19GetMerchantPricesResponse\x12>\n" +
+	"\x06prices\x18\x01 \x03(\v2&.crossdock.catalog.v1.MerchantSkuPriceR\x06prices\"\xbd\x03\n" +
+	"\aSkuInfo\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x19\n" +
+	"\bsku_code\x18\x02 \x01(\tR\askuCode\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x1f\n" +
+	"\vsupplier_id\x18\x04 \x01(\tR\n" +
+	"supplierId\x125\n" +
+	"\x04type\x18\x05 \x01(\x0e2!.crossdock.catalog.v1.ProductTypeR\x04type\x12\x19\n" +
+	"\bweight_g\x18\x06 \x01(\x03R\aweightG\x12@\n" +
+	"\n" +
+	"dimensions\x18\a \x01(\v2 .crossdock.catalog.v1.DimensionsR\n" +
+	"dimensions\x12=\n" +
+	"\fretail_price\x18\b \x01(\v2\x1a.crossdock.common.v1.MoneyR\vretailPrice\x124\n" +
+	"\x06origin\x18\t \x01(\v2\x1c.crossdock.catalog.v1.OriginR\x06origin\x12\x17\n" +
+	"\aon_sale\x18\n" +
+	" \x01(\bR\x06onSale\x12\x1e\n" +
+	"\n" +
+	"reservable\x18\v \x01(\bR\n" +
+	"reservable\".\n" +
+	"\x13BatchGetSkusRequest\x12\x17\n" +
+	"\asku_ids\x18\x01 \x03(\tR\x06skuIds\"q\n" +
+	"\x14BatchGetSkusResponse\x121\n" +
+	"\x04skus\x18\x01 \x03(\v2\x1d.crossdock.catalog.v1.SkuInfoR\x04skus\x12&\n" +
+	"\x0fmissing_sku_ids\x18\x02 \x03(\tR\rmissingSkuIds*~\n" +
+	"\rAttributeKind\x12\x1e\n" +
+	"\x1aATTRIBUTE_KIND_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13ATTRIBUTE_KIND_TEXT\x10\x01\x12\x19\n" +
+	"\x15ATTRIBUTE_KIND_CHOICE\x10\x02\x12\x19\n" +
+	"\x15ATTRIBUTE_KIND_NUMBER\x10\x03*`\n" +
+	"\vProductType\x12\x1c\n" +
+	"\x18PRODUCT_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15PRODUCT_TYPE_PHYSICAL\x10\x01\x12\x18\n" +
+	"\x14PRODUCT_TYPE_VIRTUAL\x10\x02*\xff\x01\n" +
+	"\rProductStatus\x12\x1e\n" +
+	"\x1aPRODUCT_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14PRODUCT_STATUS_DRAFT\x10\x01\x12\x1c\n" +
+	"\x18PRODUCT_STATUS_SUBMITTED\x10\x02\x12$\n" +
+	" PRODUCT_STATUS_CHANGES_REQUESTED\x10\x03\x12\x1b\n" +
+	"\x17PRODUCT_STATUS_REJECTED\x10\x04\x12\x1b\n" +
+	"\x17PRODUCT_STATUS_APPROVED\x10\x05\x12\x19\n" +
+	"\x15PRODUCT_STATUS_LISTED\x10\x06\x12\x1b\n" +
+	"\x17PRODUCT_STATUS_DELISTED\x10\a*\xce\x01\n" +
+	"\x0eRevisionStatus\x12\x1f\n" +
+	"\x1bREVISION_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15REVISION_STATUS_DRAFT\x10\x01\x12\x1d\n" +
+	"\x19REVISION_STATUS_SUBMITTED\x10\x02\x12%\n" +
+	"!REVISION_STATUS_CHANGES_REQUESTED\x10\x03\x12\x1c\n" +
+	"\x18REVISION_STATUS_REJECTED\x10\x04\x12\x1c\n" +
+	"\x18REVISION_STATUS_APPROVED\x10\x05*s\n" +
+	"\tSortOrder\x12\x1a\n" +
+	"\x16SORT_ORDER_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14SORT_ORDER_PRICE_ASC\x10\x01\x12\x19\n" +
+	"\x15SORT_ORDER_PRICE_DESC\x10\x02\x12\x15\n" +
+	"\x11SORT_ORDER_NEWEST\x10\x032\xff\x17\n" +
+	"\x0eCatalogService\x12k\n" +
+	"\x0eCreateCategory\x12+.crossdock.catalog.v1.CreateCategoryRequest\x1a,.crossdock.catalog.v1.CreateCategoryResponse\x12k\n" +
+	"\x0eListCategories\x12+.crossdock.catalog.v1.ListCategoriesRequest\x1a,.crossdock.catalog.v1.ListCategoriesResponse\x12b\n" +
+	"\vCreateBrand\x12(.crossdock.catalog.v1.CreateBrandRequest\x1a).crossdock.catalog.v1.CreateBrandResponse\x12_\n" +
+	"\n" +
+	"ListBrands\x12'.crossdock.catalog.v1.ListBrandsRequest\x1a(.crossdock.catalog.v1.ListBrandsResponse\x12w\n" +
+	"\x12CreateProductModel\x12/.crossdock.catalog.v1.CreateProductModelRequest\x1a0.crossdock.catalog.v1.CreateProductModelResponse\x12n\n" +
+	"\x0fGetProductModel\x12,.crossdock.catalog.v1.GetProductModelRequest\x1a-.crossdock.catalog.v1.GetProductModelResponse\x12t\n" +
+	"\x11ListProductModels\x12..crossdock.catalog.v1.ListProductModelsRequest\x1a/.crossdock.catalog.v1.ListProductModelsResponse\x12h\n" +
+	"\rCreateProduct\x12*.crossdock.catalog.v1.CreateProductRequest\x1a+.crossdock.catalog.v1.CreateProductResponse\x12h\n" +
+	"\rUpdateProduct\x12*.crossdock.catalog.v1.UpdateProductRequest\x1a+.crossdock.catalog.v1.UpdateProductResponse\x12_\n" +
+	"\n" +
+	"GetProduct\x12'.crossdock.catalog.v1.GetProductRequest\x1a(.crossdock.catalog.v1.GetProductResponse\x12}\n" +
+	"\x14ListSupplierProducts\x121.crossdock.catalog.v1.ListSupplierProductsRequest\x1a2.crossdock.catalog.v1.ListSupplierProductsResponse\x12h\n" +
+	"\rSubmitProduct\x12*.crossdock.catalog.v1.SubmitProductRequest\x1a+.crossdock.catalog.v1.SubmitProductResponse\x12n\n" +
+	"\x0fListReviewQueue\x12,.crossdock.catalog.v1.ListReviewQueueRequest\x1a-.crossdock.catalog.v1.ListReviewQueueResponse\x12k\n" +
+	"\x0eApproveProduct\x12+.crossdock.catalog.v1.ApproveProductRequest\x1a,.crossdock.catalog.v1.ApproveProductResponse\x12h\n" +
+	"\rRejectProduct\x12*.crossdock.catalog.v1.RejectProductRequest\x1a+.crossdock.catalog.v1.RejectProductResponse\x12k\n" +
+	"\x0eRequestChanges\x12+.crossdock.catalog.v1.RequestChangesRequest\x1a,.crossdock.catalog.v1.RequestChangesResponse\x12w\n" +
+	"\x12RecordQualityCheck\x12/.crossdock.catalog.v1.RecordQualityCheckRequest\x1a0.crossdock.catalog.v1.RecordQualityCheckResponse\x12b\n" +
+	"\vListProduct\x12(.crossdock.catalog.v1.ListProductRequest\x1a).crossdock.catalog.v1.ListProductResponse\x12h\n" +
+	"\rDelistProduct\x12*.crossdock.catalog.v1.DelistProductRequest\x1a+.crossdock.catalog.v1.DelistProductResponse\x12h\n" +
+	"\rDeleteProduct\x12*.crossdock.catalog.v1.DeleteProductRequest\x1a+.crossdock.catalog.v1.DeleteProductResponse\x12k\n" +
+	"\x0eRestoreProduct\x12+.crossdock.catalog.v1.RestoreProductRequest\x1a,.crossdock.catalog.v1.RestoreProductResponse\x12t\n" +
+	"\x11UpsertTranslation\x12..crossdock.catalog.v1.UpsertTranslationRequest\x1a/.crossdock.catalog.v1.UpsertTranslationResponse\x12t\n" +
+	"\x11GetProductHistory\x12..crossdock.catalog.v1.GetProductHistoryRequest\x1a/.crossdock.catalog.v1.GetProductHistoryResponse\x12k\n" +
+	"\x0eSearchProducts\x12+.crossdock.catalog.v1.SearchProductsRequest\x1a,.crossdock.catalog.v1.SearchProductsResponse\x12_\n" +
+	"\n" +
+	"GetListing\x12'.crossdock.catalog.v1.GetListingRequest\x1a(.crossdock.catalog.v1.GetListingResponse\x12h\n" +
+	"\rCompareOffers\x12*.crossdock.catalog.v1.CompareOffersRequest\x1a+.crossdock.catalog.v1.CompareOffersResponse\x12t\n" +
+	"\x11GetMerchantPrices\x12..crossdock.catalog.v1.GetMerchantPricesRequest\x1a/.crossdock.catalog.v1.GetMerchantPricesResponse\x12e\n" +
+	"\fBatchGetSkus\x12).crossdock.catalog.v1.BatchGetSkusRequest\x1a*.crossdock.catalog.v1.BatchGetSkusResponseB\xdd\x01\n" +
 	"\x18com.crossdock.catalog.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/catalog/v1;catalogv1\xa2\x02\x03CCX\xaa\x02\x14Crossdock.Catalog.V1\xca\x02\x14Crossdock\\Catalog\\V1\xe2\x02 Crossdock\\Catalog\\V1\\GPBMetadata\xea\x02\x16Crossdock::Catalog::V1b\x06proto3"
 
-var file_crossdock_catalog_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_catalog_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_catalog_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_catalog_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_catalog_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_catalog_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_catalog_v1_service_proto_rawDesc), len(file_crossdock_catalog_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_catalog_v1_service_proto_rawDescData
+}
+
+var file_crossdock_catalog_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_crossdock_catalog_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 83)
+var file_crossdock_catalog_v1_service_proto_goTypes = []any{
+	(AttributeKind)(0),                   // 0: crossdock.catalog.v1.AttributeKind
+	(ProductType)(0),                     // 1: crossdock.catalog.v1.ProductType
+	(ProductStatus)(0),                   // 2: crossdock.catalog.v1.ProductStatus
+	(RevisionStatus)(0),                  // 3: crossdock.catalog.v1.RevisionStatus
+	(SortOrder)(0),                       // 4: crossdock.catalog.v1.SortOrder
+	(*Category)(nil),                     // 5: crossdock.catalog.v1.Category
+	(*CreateCategoryRequest)(nil),        // 6: crossdock.catalog.v1.CreateCategoryRequest
+	(*CreateCategoryResponse)(nil),       // 7: crossdock.catalog.v1.CreateCategoryResponse
+	(*ListCategoriesRequest)(nil),        // 8: crossdock.catalog.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),       // 9: crossdock.catalog.v1.ListCategoriesResponse
+	(*Brand)(nil),                        // 10: crossdock.catalog.v1.Brand
+	(*CreateBrandRequest)(nil),           // 11: crossdock.catalog.v1.CreateBrandRequest
+	(*CreateBrandResponse)(nil),          // 12: crossdock.catalog.v1.CreateBrandResponse
+	(*ListBrandsRequest)(nil),            // 13: crossdock.catalog.v1.ListBrandsRequest
+	(*ListBrandsResponse)(nil),           // 14: crossdock.catalog.v1.ListBrandsResponse
+	(*ModelAttribute)(nil),               // 15: crossdock.catalog.v1.ModelAttribute
+	(*ProductModel)(nil),                 // 16: crossdock.catalog.v1.ProductModel
+	(*CreateProductModelRequest)(nil),    // 17: crossdock.catalog.v1.CreateProductModelRequest
+	(*CreateProductModelResponse)(nil),   // 18: crossdock.catalog.v1.CreateProductModelResponse
+	(*GetProductModelRequest)(nil),       // 19: crossdock.catalog.v1.GetProductModelRequest
+	(*GetProductModelResponse)(nil),      // 20: crossdock.catalog.v1.GetProductModelResponse
+	(*ListProductModelsRequest)(nil),     // 21: crossdock.catalog.v1.ListProductModelsRequest
+	(*ListProductModelsResponse)(nil),    // 22: crossdock.catalog.v1.ListProductModelsResponse
+	(*Dimensions)(nil),                   // 23: crossdock.catalog.v1.Dimensions
+	(*TierPrice)(nil),                    // 24: crossdock.catalog.v1.TierPrice
+	(*SkuContent)(nil),                   // 25: crossdock.catalog.v1.SkuContent
+	(*ProductContent)(nil),               // 26: crossdock.catalog.v1.ProductContent
+	(*Revision)(nil),                     // 27: crossdock.catalog.v1.Revision
+	(*Origin)(nil),                       // 28: crossdock.catalog.v1.Origin
+	(*QualityCheck)(nil),                 // 29: crossdock.catalog.v1.QualityCheck
+	(*Translation)(nil),                  // 30: crossdock.catalog.v1.Translation
+	(*Product)(nil),                      // 31: crossdock.catalog.v1.Product
+	(*CreateProductRequest)(nil),         // 32: crossdock.catalog.v1.CreateProductRequest
+	(*CreateProductResponse)(nil),        // 33: crossdock.catalog.v1.CreateProductResponse
+	(*UpdateProductRequest)(nil),         // 34: crossdock.catalog.v1.UpdateProductRequest
+	(*UpdateProductResponse)(nil),        // 35: crossdock.catalog.v1.UpdateProductResponse
+	(*GetProductRequest)(nil),            // 36: crossdock.catalog.v1.GetProductRequest
+	(*GetProductResponse)(nil),           // 37: crossdock.catalog.v1.GetProductResponse
+	(*ListSupplierProductsRequest)(nil),  // 38: crossdock.catalog.v1.ListSupplierProductsRequest
+	(*ListSupplierProductsResponse)(nil), // 39: crossdock.catalog.v1.ListSupplierProductsResponse
+	(*SubmitProductRequest)(nil),         // 40: crossdock.catalog.v1.SubmitProductRequest
+	(*SubmitProductResponse)(nil),        // 41: crossdock.catalog.v1.SubmitProductResponse
+	(*ListReviewQueueRequest)(nil),       // 42: crossdock.catalog.v1.ListReviewQueueRequest
+	(*ListReviewQueueResponse)(nil),      // 43: crossdock.catalog.v1.ListReviewQueueResponse
+	(*ApproveProductRequest)(nil),        // 44: crossdock.catalog.v1.ApproveProductRequest
+	(*ApproveProductResponse)(nil),       // 45: crossdock.catalog.v1.ApproveProductResponse
+	(*RejectProductRequest)(nil),         // 46: crossdock.catalog.v1.RejectProductRequest
+	(*RejectProductResponse)(nil),        // 47: crossdock.catalog.v1.RejectProductResponse
+	(*RequestChangesRequest)(nil),        // 48: crossdock.catalog.v1.RequestChangesRequest
+	(*RequestChangesResponse)(nil),       // 49: crossdock.catalog.v1.RequestChangesResponse
+	(*RecordQualityCheckRequest)(nil),    // 50: crossdock.catalog.v1.RecordQualityCheckRequest
+	(*RecordQualityCheckResponse)(nil),   // 51: crossdock.catalog.v1.RecordQualityCheckResponse
+	(*ListProductRequest)(nil),           // 52: crossdock.catalog.v1.ListProductRequest
+	(*ListProductResponse)(nil),          // 53: crossdock.catalog.v1.ListProductResponse
+	(*DelistProductRequest)(nil),         // 54: crossdock.catalog.v1.DelistProductRequest
+	(*DelistProductResponse)(nil),        // 55: crossdock.catalog.v1.DelistProductResponse
+	(*DeleteProductRequest)(nil),         // 56: crossdock.catalog.v1.DeleteProductRequest
+	(*DeleteProductResponse)(nil),        // 57: crossdock.catalog.v1.DeleteProductResponse
+	(*RestoreProductRequest)(nil),        // 58: crossdock.catalog.v1.RestoreProductRequest
+	(*RestoreProductResponse)(nil),       // 59: crossdock.catalog.v1.RestoreProductResponse
+	(*UpsertTranslationRequest)(nil),     // 60: crossdock.catalog.v1.UpsertTranslationRequest
+	(*UpsertTranslationResponse)(nil),    // 61: crossdock.catalog.v1.UpsertTranslationResponse
+	(*Transition)(nil),                   // 62: crossdock.catalog.v1.Transition
+	(*GetProductHistoryRequest)(nil),     // 63: crossdock.catalog.v1.GetProductHistoryRequest
+	(*GetProductHistoryResponse)(nil),    // 64: crossdock.catalog.v1.GetProductHistoryResponse
+	(*SearchProductsRequest)(nil),        // 65: crossdock.catalog.v1.SearchProductsRequest
+	(*ProductSummary)(nil),               // 66: crossdock.catalog.v1.ProductSummary
+	(*SearchProductsResponse)(nil),       // 67: crossdock.catalog.v1.SearchProductsResponse
+	(*ListingSku)(nil),                   // 68: crossdock.catalog.v1.ListingSku
+	(*Listing)(nil),                      // 69: crossdock.catalog.v1.Listing
+	(*GetListingRequest)(nil),            // 70: crossdock.catalog.v1.GetListingRequest
+	(*GetListingResponse)(nil),           // 71: crossdock.catalog.v1.GetListingResponse
+	(*Offer)(nil),                        // 72: crossdock.catalog.v1.Offer
+	(*CompareOffersRequest)(nil),         // 73: crossdock.catalog.v1.CompareOffersRequest
+	(*CompareOffersResponse)(nil),        // 74: crossdock.catalog.v1.CompareOffersResponse
+	(*MerchantSkuPrice)(nil),             // 75: crossdock.catalog.v1.MerchantSkuPrice
+	(*GetMerchantPricesRequest)(nil),     // 76: crossdock.catalog.v1.GetMerchantPricesRequest
+	(*GetMerchantPricesResponse)(nil),    // 77: crossdock.catalog.v1.GetMerchantPricesResponse
+	(*SkuInfo)(nil),                      // 78: crossdock.catalog.v1.SkuInfo
+	(*BatchGetSkusRequest)(nil),          // 79: crossdock.catalog.v1.BatchGetSkusRequest
+	(*BatchGetSkusResponse)(nil),         // 80: crossdock.catalog.v1.BatchGetSkusResponse
+	nil,                                  // 81: crossdock.catalog.v1.SkuContent.SpecValuesEntry
+	nil,                                  // 82: crossdock.catalog.v1.ProductContent.AttributesEntry
+	nil,                                  // 83: crossdock.catalog.v1.Translation.AttributeLabelsEntry
+	nil,                                  // 84: crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
+	nil,                                  // 85: crossdock.catalog.v1.ListingSku.SpecValuesEntry
+	nil,                                  // 86: crossdock.catalog.v1.Listing.AttributesEntry
+	nil,                                  // 87: crossdock.catalog.v1.Offer.SpecValuesEntry
+	(*v1.Money)(nil),                     // 88: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),        // 89: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),               // 90: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 91: crossdock.common.v1.PageResponse
+}
 var file_crossdock_catalog_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	5,   // 0: crossdock.catalog.v1.CreateCategoryResponse.category:type_name -> crossdock.catalog.v1.Category
+	5,   // 1: crossdock.catalog.v1.ListCategoriesResponse.categories:type_name -> crossdock.catalog.v1.Category
+	10,  // 2: crossdock.catalog.v1.CreateBrandResponse.brand:type_name -> crossdock.catalog.v1.Brand
+	10,  // 3: crossdock.catalog.v1.ListBrandsResponse.brands:type_name -> crossdock.catalog.v1.Brand
+	0,   // 4: crossdock.catalog.v1.ModelAttribute.kind:type_name -> crossdock.catalog.v1.AttributeKind
+	15,  // 5: crossdock.catalog.v1.ProductModel.attributes:type_name -> crossdock.catalog.v1.ModelAttribute
+	15,  // 6: crossdock.catalog.v1.CreateProductModelRequest.attributes:type_name -> crossdock.catalog.v1.ModelAttribute
+	16,  // 7: crossdock.catalog.v1.CreateProductModelResponse.model:type_name -> crossdock.catalog.v1.ProductModel
+	16,  // 8: crossdock.catalog.v1.GetProductModelResponse.model:type_name -> crossdock.catalog.v1.ProductModel
+	16,  // 9: crossdock.catalog.v1.ListProductModelsResponse.models:type_name -> crossdock.catalog.v1.ProductModel
+	88,  // 10: crossdock.catalog.v1.TierPrice.price:type_name -> crossdock.common.v1.Money
+	81,  // 11: crossdock.catalog.v1.SkuContent.spec_values:type_name -> crossdock.catalog.v1.SkuContent.SpecValuesEntry
+	88,  // 12: crossdock.catalog.v1.SkuContent.retail_price:type_name -> crossdock.common.v1.Money
+	24,  // 13: crossdock.catalog.v1.SkuContent.tier_prices:type_name -> crossdock.catalog.v1.TierPrice
+	23,  // 14: crossdock.catalog.v1.SkuContent.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	82,  // 15: crossdock.catalog.v1.ProductContent.attributes:type_name -> crossdock.catalog.v1.ProductContent.AttributesEntry
+	25,  // 16: crossdock.catalog.v1.ProductContent.skus:type_name -> crossdock.catalog.v1.SkuContent
+	3,   // 17: crossdock.catalog.v1.Revision.status:type_name -> crossdock.catalog.v1.RevisionStatus
+	26,  // 18: crossdock.catalog.v1.Revision.content:type_name -> crossdock.catalog.v1.ProductContent
+	89,  // 19: crossdock.catalog.v1.Revision.updated_at:type_name -> google.protobuf.Timestamp
+	89,  // 20: crossdock.catalog.v1.QualityCheck.checked_at:type_name -> google.protobuf.Timestamp
+	83,  // 21: crossdock.catalog.v1.Translation.attribute_labels:type_name -> crossdock.catalog.v1.Translation.AttributeLabelsEntry
+	89,  // 22: crossdock.catalog.v1.Translation.updated_at:type_name -> google.protobuf.Timestamp
+	1,   // 23: crossdock.catalog.v1.Product.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 24: crossdock.catalog.v1.Product.origin:type_name -> crossdock.catalog.v1.Origin
+	2,   // 25: crossdock.catalog.v1.Product.status:type_name -> crossdock.catalog.v1.ProductStatus
+	27,  // 26: crossdock.catalog.v1.Product.live:type_name -> crossdock.catalog.v1.Revision
+	27,  // 27: crossdock.catalog.v1.Product.pending:type_name -> crossdock.catalog.v1.Revision
+	29,  // 28: crossdock.catalog.v1.Product.quality_check:type_name -> crossdock.catalog.v1.QualityCheck
+	30,  // 29: crossdock.catalog.v1.Product.translations:type_name -> crossdock.catalog.v1.Translation
+	89,  // 30: crossdock.catalog.v1.Product.deleted_at:type_name -> google.protobuf.Timestamp
+	89,  // 31: crossdock.catalog.v1.Product.created_at:type_name -> google.protobuf.Timestamp
+	1,   // 32: crossdock.catalog.v1.CreateProductRequest.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 33: crossdock.catalog.v1.CreateProductRequest.origin:type_name -> crossdock.catalog.v1.Origin
+	26,  // 34: crossdock.catalog.v1.CreateProductRequest.content:type_name -> crossdock.catalog.v1.ProductContent
+	31,  // 35: crossdock.catalog.v1.CreateProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	26,  // 36: crossdock.catalog.v1.UpdateProductRequest.content:type_name -> crossdock.catalog.v1.ProductContent
+	31,  // 37: crossdock.catalog.v1.UpdateProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 38: crossdock.catalog.v1.GetProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	2,   // 39: crossdock.catalog.v1.ListSupplierProductsRequest.status:type_name -> crossdock.catalog.v1.ProductStatus
+	90,  // 40: crossdock.catalog.v1.ListSupplierProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	31,  // 41: crossdock.catalog.v1.ListSupplierProductsResponse.products:type_name -> crossdock.catalog.v1.Product
+	91,  // 42: crossdock.catalog.v1.ListSupplierProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	31,  // 43: crossdock.catalog.v1.SubmitProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	90,  // 44: crossdock.catalog.v1.ListReviewQueueRequest.page:type_name -> crossdock.common.v1.PageRequest
+	31,  // 45: crossdock.catalog.v1.ListReviewQueueResponse.products:type_name -> crossdock.catalog.v1.Product
+	91,  // 46: crossdock.catalog.v1.ListReviewQueueResponse.page:type_name -> crossdock.common.v1.PageResponse
+	31,  // 47: crossdock.catalog.v1.ApproveProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 48: crossdock.catalog.v1.RejectProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 49: crossdock.catalog.v1.RequestChangesResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 50: crossdock.catalog.v1.RecordQualityCheckResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 51: crossdock.catalog.v1.ListProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 52: crossdock.catalog.v1.DelistProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 53: crossdock.catalog.v1.DeleteProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 54: crossdock.catalog.v1.RestoreProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	30,  // 55: crossdock.catalog.v1.UpsertTranslationRequest.translation:type_name -> crossdock.catalog.v1.Translation
+	30,  // 56: crossdock.catalog.v1.UpsertTranslationResponse.translation:type_name -> crossdock.catalog.v1.Translation
+	2,   // 57: crossdock.catalog.v1.Transition.from:type_name -> crossdock.catalog.v1.ProductStatus
+	2,   // 58: crossdock.catalog.v1.Transition.to:type_name -> crossdock.catalog.v1.ProductStatus
+	89,  // 59: crossdock.catalog.v1.Transition.at:type_name -> google.protobuf.Timestamp
+	62,  // 60: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
+	88,  // 61: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
+	88,  // 62: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
+	84,  // 63: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
+	4,   // 64: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
+	90,  // 65: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	88,  // 66: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
+	1,   // 67: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
+	66,  // 68: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
+	91,  // 69: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	85,  // 70: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
+	88,  // 71: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
+	23,  // 72: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	1,   // 73: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 74: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
+	86,  // 75: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
+	68,  // 76: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
+	69,  // 77: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
+	87,  // 78: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
+	88,  // 79: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
+	72,  // 80: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
+	88,  // 81: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
+	88,  // 82: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
+	75,  // 83: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
+	1,   // 84: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
+	23,  // 85: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	88,  // 86: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
+	28,  // 87: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
+	78,  // 88: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
+	6,   // 89: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
+	8,   // 90: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
+	11,  // 91: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
+	13,  // 92: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
+	17,  // 93: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
+	19,  // 94: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
+	21,  // 95: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
+	32,  // 96: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
+	34,  // 97: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
+	36,  // 98: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
+	38,  // 99: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
+	40,  // 100: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
+	42,  // 101: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
+	44,  // 102: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
+	46,  // 103: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
+	48,  // 104: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
+	50,  // 105: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
+	52,  // 106: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
+	54,  // 107: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
+	56,  // 108: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
+	58,  // 109: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
+	60,  // 110: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
+	63,  // 111: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
+	65,  // 112: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
+	70,  // 113: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
+	73,  // 114: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
+	76,  // 115: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
+	79,  // 116: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
+	7,   // 117: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
+	9,   // 118: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
+	12,  // 119: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
+	14,  // 120: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
+	18,  // 121: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
+	20,  // 122: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
+	22,  // 123: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
+	33,  // 124: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
+	35,  // 125: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
+	37,  // 126: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
+	39,  // 127: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
+	41,  // 128: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
+	43,  // 129: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
+	45,  // 130: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
+	47,  // 131: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
+	49,  // 132: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
+	51,  // 133: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
+	53,  // 134: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
+	55,  // 135: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
+	57,  // 136: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
+	59,  // 137: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
+	61,  // 138: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
+	64,  // 139: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
+	67,  // 140: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
+	71,  // 141: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
+	74,  // 142: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
+	77,  // 143: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
+	80,  // 144: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
+	117, // [117:145] is the sub-list for method output_type
+	89,  // [89:117] is the sub-list for method input_type
+	89,  // [89:89] is the sub-list for extension type_name
+	89,  // [89:89] is the sub-list for extension extendee
+	0,   // [0:89] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_catalog_v1_service_proto_init() }
@@ -47,13 +5458,15 @@ func file_crossdock_catalog_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_catalog_v1_service_proto_rawDesc), len(file_crossdock_catalog_v1_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   0,
+			NumEnums:      5,
+			NumMessages:   83,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_catalog_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_catalog_v1_service_proto_depIdxs,
+		EnumInfos:         file_crossdock_catalog_v1_service_proto_enumTypes,
+		MessageInfos:      file_crossdock_catalog_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_catalog_v1_service_proto = out.File
 	file_crossdock_catalog_v1_service_proto_goTypes = nil

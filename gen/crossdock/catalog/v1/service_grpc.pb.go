@@ -7,13 +7,47 @@
 package catalogv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
 // is compatible with the grpc package it is being compiled against.
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
+
+const (
+	CatalogService_CreateCategory_FullMethodName       = "/crossdock.catalog.v1.CatalogService/CreateCategory"
+	CatalogService_ListCategories_FullMethodName       = "/crossdock.catalog.v1.CatalogService/ListCategories"
+	CatalogService_CreateBrand_FullMethodName          = "/crossdock.catalog.v1.CatalogService/CreateBrand"
+	CatalogService_ListBrands_FullMethodName           = "/crossdock.catalog.v1.CatalogService/ListBrands"
+	CatalogService_CreateProductModel_FullMethodName   = "/crossdock.catalog.v1.CatalogService/CreateProductModel"
+	CatalogService_GetProductModel_FullMethodName      = "/crossdock.catalog.v1.CatalogService/GetProductModel"
+	CatalogService_ListProductModels_FullMethodName    = "/crossdock.catalog.v1.CatalogService/ListProductModels"
+	CatalogService_CreateProduct_FullMethodName        = "/crossdock.catalog.v1.CatalogService/CreateProduct"
+	CatalogService_UpdateProduct_FullMethodName        = "/crossdock.catalog.v1.CatalogService/UpdateProduct"
+	CatalogService_GetProduct_FullMethodName           = "/crossdock.catalog.v1.CatalogService/GetProduct"
+	CatalogService_ListSupplierProducts_FullMethodName = "/crossdock.catalog.v1.CatalogService/ListSupplierProducts"
+	CatalogService_SubmitProduct_FullMethodName        = "/crossdock.catalog.v1.CatalogService/SubmitProduct"
+	CatalogService_ListReviewQueue_FullMethodName      = "/crossdock.catalog.v1.CatalogService/ListReviewQueue"
+	CatalogService_ApproveProduct_FullMethodName       = "/crossdock.catalog.v1.CatalogService/ApproveProduct"
+	CatalogService_RejectProduct_FullMethodName        = "/crossdock.catalog.v1.CatalogService/RejectProduct"
+	CatalogService_RequestChanges_FullMethodName       = "/crossdock.catalog.v1.CatalogService/RequestChanges"
+	CatalogService_RecordQualityCheck_FullMethodName   = "/crossdock.catalog.v1.CatalogService/RecordQualityCheck"
+	CatalogService_ListProduct_FullMethodName          = "/crossdock.catalog.v1.CatalogService/ListProduct"
+	CatalogService_DelistProduct_FullMethodName        = "/crossdock.catalog.v1.CatalogService/DelistProduct"
+	CatalogService_DeleteProduct_FullMethodName        = "/crossdock.catalog.v1.CatalogService/DeleteProduct"
+	CatalogService_RestoreProduct_FullMethodName       = "/crossdock.catalog.v1.CatalogService/RestoreProduct"
+	CatalogService_UpsertTranslation_FullMethodName    = "/crossdock.catalog.v1.CatalogService/UpsertTranslation"
+	CatalogService_GetProductHistory_FullMethodName    = "/crossdock.catalog.v1.CatalogService/GetProductHistory"
+	CatalogService_SearchProducts_FullMethodName       = "/crossdock.catalog.v1.CatalogService/SearchProducts"
+	CatalogService_GetListing_FullMethodName           = "/crossdock.catalog.v1.CatalogService/GetListing"
+	CatalogService_CompareOffers_FullMethodName        = "/crossdock.catalog.v1.CatalogService/CompareOffers"
+	CatalogService_GetMerchantPrices_FullMethodName    = "/crossdock.catalog.v1.CatalogService/GetMerchantPrices"
+	CatalogService_BatchGetSkus_FullMethodName         = "/crossdock.catalog.v1.CatalogService/BatchGetSkus"
+)
 
 // CatalogServiceClient is the client API for CatalogService service.
 //
@@ -23,6 +57,76 @@ const _ = grpc.SupportPackageIsVersion9
 // brands, product type, weight and dimensions, retail and per-merchant-tier cost prices,
 // translations per locale, the review workflow and soft delete.
 type CatalogServiceClient interface {
+	// CreateCategory adds a category under a parent (or at the root). Admins and reviewers.
+	CreateCategory(ctx context.Context, in *CreateCategoryRequest, opts ...grpc.CallOption) (*CreateCategoryResponse, error)
+	// ListCategories returns the whole tree, parents before children. Public.
+	ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error)
+	// CreateBrand adds a brand. Admins and reviewers.
+	CreateBrand(ctx context.Context, in *CreateBrandRequest, opts ...grpc.CallOption) (*CreateBrandResponse, error)
+	// ListBrands lists the brands by name. Public.
+	ListBrands(ctx context.Context, in *ListBrandsRequest, opts ...grpc.CallOption) (*ListBrandsResponse, error)
+	// CreateProductModel defines an attribute template. Admins and reviewers.
+	CreateProductModel(ctx context.Context, in *CreateProductModelRequest, opts ...grpc.CallOption) (*CreateProductModelResponse, error)
+	// GetProductModel returns one model. Any signed-in caller.
+	GetProductModel(ctx context.Context, in *GetProductModelRequest, opts ...grpc.CallOption) (*GetProductModelResponse, error)
+	// ListProductModels lists the models. Any signed-in caller.
+	ListProductModels(ctx context.Context, in *ListProductModelsRequest, opts ...grpc.CallOption) (*ListProductModelsResponse, error)
+	// CreateProduct creates a draft product with its SKUs for the caller's supplier
+	// organization. Suppliers only.
+	CreateProduct(ctx context.Context, in *CreateProductRequest, opts ...grpc.CallOption) (*CreateProductResponse, error)
+	// UpdateProduct replaces the content of the pending revision: the draft, a revision
+	// sent back for changes, or — for a listed product — a new revision that goes
+	// through review while the listed one stays live. The product's owner only.
+	UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*UpdateProductResponse, error)
+	// GetProduct returns a product with its live and pending revisions, to its owner
+	// and to operators.
+	GetProduct(ctx context.Context, in *GetProductRequest, opts ...grpc.CallOption) (*GetProductResponse, error)
+	// ListSupplierProducts lists the caller's organization's products; with deleted
+	// set, the bin.
+	ListSupplierProducts(ctx context.Context, in *ListSupplierProductsRequest, opts ...grpc.CallOption) (*ListSupplierProductsResponse, error)
+	// SubmitProduct sends the pending revision to review. The owner only.
+	SubmitProduct(ctx context.Context, in *SubmitProductRequest, opts ...grpc.CallOption) (*SubmitProductResponse, error)
+	// ListReviewQueue lists products with a submitted revision, oldest first. Reviewers.
+	ListReviewQueue(ctx context.Context, in *ListReviewQueueRequest, opts ...grpc.CallOption) (*ListReviewQueueResponse, error)
+	// ApproveProduct approves the submitted revision; for a listed product the
+	// approved revision replaces the live one. Reviewers.
+	ApproveProduct(ctx context.Context, in *ApproveProductRequest, opts ...grpc.CallOption) (*ApproveProductResponse, error)
+	// RejectProduct refuses the submitted revision with a reason. Reviewers.
+	RejectProduct(ctx context.Context, in *RejectProductRequest, opts ...grpc.CallOption) (*RejectProductResponse, error)
+	// RequestChanges sends the submitted revision back to the supplier with a reason.
+	// Reviewers.
+	RequestChanges(ctx context.Context, in *RequestChangesRequest, opts ...grpc.CallOption) (*RequestChangesResponse, error)
+	// RecordQualityCheck records a quality-check result on a product. Reviewers.
+	RecordQualityCheck(ctx context.Context, in *RecordQualityCheckRequest, opts ...grpc.CallOption) (*RecordQualityCheckResponse, error)
+	// ListProduct puts an approved product on sale. The owner only.
+	ListProduct(ctx context.Context, in *ListProductRequest, opts ...grpc.CallOption) (*ListProductResponse, error)
+	// DelistProduct takes a listed product off sale. The owner, or a reviewer.
+	DelistProduct(ctx context.Context, in *DelistProductRequest, opts ...grpc.CallOption) (*DelistProductResponse, error)
+	// DeleteProduct moves a product to the bin: hidden everywhere, SKUs not reservable.
+	// The owner only.
+	DeleteProduct(ctx context.Context, in *DeleteProductRequest, opts ...grpc.CallOption) (*DeleteProductResponse, error)
+	// RestoreProduct takes a product out of the bin. The owner only.
+	RestoreProduct(ctx context.Context, in *RestoreProductRequest, opts ...grpc.CallOption) (*RestoreProductResponse, error)
+	// UpsertTranslation sets a product's title, description and attribute labels in a
+	// locale. Translators.
+	UpsertTranslation(ctx context.Context, in *UpsertTranslationRequest, opts ...grpc.CallOption) (*UpsertTranslationResponse, error)
+	// GetProductHistory lists a product's transitions (who, when, from, to, why), to
+	// its owner and to operators.
+	GetProductHistory(ctx context.Context, in *GetProductHistoryRequest, opts ...grpc.CallOption) (*GetProductHistoryResponse, error)
+	// SearchProducts finds listed products in the caller's locale. Public.
+	SearchProducts(ctx context.Context, in *SearchProductsRequest, opts ...grpc.CallOption) (*SearchProductsResponse, error)
+	// GetListing returns a listed product in a locale with its SKUs and availability.
+	// Public.
+	GetListing(ctx context.Context, in *GetListingRequest, opts ...grpc.CallOption) (*GetListingResponse, error)
+	// CompareOffers lists the listed offers of the same category whose spec values
+	// match, cheapest first. Public.
+	CompareOffers(ctx context.Context, in *CompareOffersRequest, opts ...grpc.CallOption) (*CompareOffersResponse, error)
+	// GetMerchantPrices returns the caller's tier cost price of a listed product's
+	// SKUs. Merchants only.
+	GetMerchantPrices(ctx context.Context, in *GetMerchantPricesRequest, opts ...grpc.CallOption) (*GetMerchantPricesResponse, error)
+	// BatchGetSkus returns what other services need to know of SKUs (weight,
+	// dimensions, price, origin, whether they can be reserved). Internal.
+	BatchGetSkus(ctx context.Context, in *BatchGetSkusRequest, opts ...grpc.CallOption) (*BatchGetSkusResponse, error)
 }
 
 type catalogServiceClient struct {
@@ -33,6 +137,286 @@ func NewCatalogServiceClient(cc grpc.ClientConnInterface) CatalogServiceClient {
 	return &catalogServiceClient{cc}
 }
 
+func (c *catalogServiceClient) CreateCategory(ctx context.Context, in *CreateCategoryRequest, opts ...grpc.CallOption) (*CreateCategoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateCategoryResponse)
+	err := c.cc.Invoke(ctx, CatalogService_CreateCategory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCategoriesResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListCategories_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CreateBrand(ctx context.Context, in *CreateBrandRequest, opts ...grpc.CallOption) (*CreateBrandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateBrandResponse)
+	err := c.cc.Invoke(ctx, CatalogService_CreateBrand_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListBrands(ctx context.Context, in *ListBrandsRequest, opts ...grpc.CallOption) (*ListBrandsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBrandsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListBrands_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CreateProductModel(ctx context.Context, in *CreateProductModelRequest, opts ...grpc.CallOption) (*CreateProductModelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateProductModelResponse)
+	err := c.cc.Invoke(ctx, CatalogService_CreateProductModel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetProductModel(ctx context.Context, in *GetProductModelRequest, opts ...grpc.CallOption) (*GetProductModelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetProductModelResponse)
+	err := c.cc.Invoke(ctx, CatalogService_GetProductModel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListProductModels(ctx context.Context, in *ListProductModelsRequest, opts ...grpc.CallOption) (*ListProductModelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProductModelsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListProductModels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CreateProduct(ctx context.Context, in *CreateProductRequest, opts ...grpc.CallOption) (*CreateProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_CreateProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*UpdateProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_UpdateProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetProduct(ctx context.Context, in *GetProductRequest, opts ...grpc.CallOption) (*GetProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_GetProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListSupplierProducts(ctx context.Context, in *ListSupplierProductsRequest, opts ...grpc.CallOption) (*ListSupplierProductsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSupplierProductsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListSupplierProducts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) SubmitProduct(ctx context.Context, in *SubmitProductRequest, opts ...grpc.CallOption) (*SubmitProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SubmitProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_SubmitProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListReviewQueue(ctx context.Context, in *ListReviewQueueRequest, opts ...grpc.CallOption) (*ListReviewQueueResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReviewQueueResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListReviewQueue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ApproveProduct(ctx context.Context, in *ApproveProductRequest, opts ...grpc.CallOption) (*ApproveProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ApproveProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) RejectProduct(ctx context.Context, in *RejectProductRequest, opts ...grpc.CallOption) (*RejectProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RejectProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_RejectProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) RequestChanges(ctx context.Context, in *RequestChangesRequest, opts ...grpc.CallOption) (*RequestChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RequestChangesResponse)
+	err := c.cc.Invoke(ctx, CatalogService_RequestChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) RecordQualityCheck(ctx context.Context, in *RecordQualityCheckRequest, opts ...grpc.CallOption) (*RecordQualityCheckResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordQualityCheckResponse)
+	err := c.cc.Invoke(ctx, CatalogService_RecordQualityCheck_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) ListProduct(ctx context.Context, in *ListProductRequest, opts ...grpc.CallOption) (*ListProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_ListProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) DelistProduct(ctx context.Context, in *DelistProductRequest, opts ...grpc.CallOption) (*DelistProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DelistProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_DelistProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) DeleteProduct(ctx context.Context, in *DeleteProductRequest, opts ...grpc.CallOption) (*DeleteProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_DeleteProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) RestoreProduct(ctx context.Context, in *RestoreProductRequest, opts ...grpc.CallOption) (*RestoreProductResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RestoreProductResponse)
+	err := c.cc.Invoke(ctx, CatalogService_RestoreProduct_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) UpsertTranslation(ctx context.Context, in *UpsertTranslationRequest, opts ...grpc.CallOption) (*UpsertTranslationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpsertTranslationResponse)
+	err := c.cc.Invoke(ctx, CatalogService_UpsertTranslation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetProductHistory(ctx context.Context, in *GetProductHistoryRequest, opts ...grpc.CallOption) (*GetProductHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetProductHistoryResponse)
+	err := c.cc.Invoke(ctx, CatalogService_GetProductHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) SearchProducts(ctx context.Context, in *SearchProductsRequest, opts ...grpc.CallOption) (*SearchProductsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchProductsResponse)
+	err := c.cc.Invoke(ctx, CatalogService_SearchProducts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetListing(ctx context.Context, in *GetListingRequest, opts ...grpc.CallOption) (*GetListingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetListingResponse)
+	err := c.cc.Invoke(ctx, CatalogService_GetListing_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) CompareOffers(ctx context.Context, in *CompareOffersRequest, opts ...grpc.CallOption) (*CompareOffersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompareOffersResponse)
+	err := c.cc.Invoke(ctx, CatalogService_CompareOffers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) GetMerchantPrices(ctx context.Context, in *GetMerchantPricesRequest, opts ...grpc.CallOption) (*GetMerchantPricesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMerchantPricesResponse)
+	err := c.cc.Invoke(ctx, CatalogService_GetMerchantPrices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *catalogServiceClient) BatchGetSkus(ctx context.Context, in *BatchGetSkusRequest, opts ...grpc.CallOption) (*BatchGetSkusResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BatchGetSkusResponse)
+	err := c.cc.Invoke(ctx, CatalogService_BatchGetSkus_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CatalogServiceServer is the server API for CatalogService service.
 // All implementations must embed UnimplementedCatalogServiceServer
 // for forward compatibility.
@@ -41,6 +425,76 @@ func NewCatalogServiceClient(cc grpc.ClientConnInterface) CatalogServiceClient {
 // brands, product type, weight and dimensions, retail and per-merchant-tier cost prices,
 // translations per locale, the review workflow and soft delete.
 type CatalogServiceServer interface {
+	// CreateCategory adds a category under a parent (or at the root). Admins and reviewers.
+	CreateCategory(context.Context, *CreateCategoryRequest) (*CreateCategoryResponse, error)
+	// ListCategories returns the whole tree, parents before children. Public.
+	ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error)
+	// CreateBrand adds a brand. Admins and reviewers.
+	CreateBrand(context.Context, *CreateBrandRequest) (*CreateBrandResponse, error)
+	// ListBrands lists the brands by name. Public.
+	ListBrands(context.Context, *ListBrandsRequest) (*ListBrandsResponse, error)
+	// CreateProductModel defines an attribute template. Admins and reviewers.
+	CreateProductModel(context.Context, *CreateProductModelRequest) (*CreateProductModelResponse, error)
+	// GetProductModel returns one model. Any signed-in caller.
+	GetProductModel(context.Context, *GetProductModelRequest) (*GetProductModelResponse, error)
+	// ListProductModels lists the models. Any signed-in caller.
+	ListProductModels(context.Context, *ListProductModelsRequest) (*ListProductModelsResponse, error)
+	// CreateProduct creates a draft product with its SKUs for the caller's supplier
+	// organization. Suppliers only.
+	CreateProduct(context.Context, *CreateProductRequest) (*CreateProductResponse, error)
+	// UpdateProduct replaces the content of the pending revision: the draft, a revision
+	// sent back for changes, or — for a listed product — a new revision that goes
+	// through review while the listed one stays live. The product's owner only.
+	UpdateProduct(context.Context, *UpdateProductRequest) (*UpdateProductResponse, error)
+	// GetProduct returns a product with its live and pending revisions, to its owner
+	// and to operators.
+	GetProduct(context.Context, *GetProductRequest) (*GetProductResponse, error)
+	// ListSupplierProducts lists the caller's organization's products; with deleted
+	// set, the bin.
+	ListSupplierProducts(context.Context, *ListSupplierProductsRequest) (*ListSupplierProductsResponse, error)
+	// SubmitProduct sends the pending revision to review. The owner only.
+	SubmitProduct(context.Context, *SubmitProductRequest) (*SubmitProductResponse, error)
+	// ListReviewQueue lists products with a submitted revision, oldest first. Reviewers.
+	ListReviewQueue(context.Context, *ListReviewQueueRequest) (*ListReviewQueueResponse, error)
+	// ApproveProduct approves the submitted revision; for a listed product the
+	// approved revision replaces the live one. Reviewers.
+	ApproveProduct(context.Context, *ApproveProductRequest) (*ApproveProductResponse, error)
+	// RejectProduct refuses the submitted revision with a reason. Reviewers.
+	RejectProduct(context.Context, *RejectProductRequest) (*RejectProductResponse, error)
+	// RequestChanges sends the submitted revision back to the supplier with a reason.
+	// Reviewers.
+	RequestChanges(context.Context, *RequestChangesRequest) (*RequestChangesResponse, error)
+	// RecordQualityCheck records a quality-check result on a product. Reviewers.
+	RecordQualityCheck(context.Context, *RecordQualityCheckRequest) (*RecordQualityCheckResponse, error)
+	// ListProduct puts an approved product on sale. The owner only.
+	ListProduct(context.Context, *ListProductRequest) (*ListProductResponse, error)
+	// DelistProduct takes a listed product off sale. The owner, or a reviewer.
+	DelistProduct(context.Context, *DelistProductRequest) (*DelistProductResponse, error)
+	// DeleteProduct moves a product to the bin: hidden everywhere, SKUs not reservable.
+	// The owner only.
+	DeleteProduct(context.Context, *DeleteProductRequest) (*DeleteProductResponse, error)
+	// RestoreProduct takes a product out of the bin. The owner only.
+	RestoreProduct(context.Context, *RestoreProductRequest) (*RestoreProductResponse, error)
+	// UpsertTranslation sets a product's title, description and attribute labels in a
+	// locale. Translators.
+	UpsertTranslation(context.Context, *UpsertTranslationRequest) (*UpsertTranslationResponse, error)
+	// GetProductHistory lists a product's transitions (who, when, from, to, why), to
+	// its owner and to operators.
+	GetProductHistory(context.Context, *GetProductHistoryRequest) (*GetProductHistoryResponse, error)
+	// SearchProducts finds listed products in the caller's locale. Public.
+	SearchProducts(context.Context, *SearchProductsRequest) (*SearchProductsResponse, error)
+	// GetListing returns a listed product in a locale with its SKUs and availability.
+	// Public.
+	GetListing(context.Context, *GetListingRequest) (*GetListingResponse, error)
+	// CompareOffers lists the listed offers of the same category whose spec values
+	// match, cheapest first. Public.
+	CompareOffers(context.Context, *CompareOffersRequest) (*CompareOffersResponse, error)
+	// GetMerchantPrices returns the caller's tier cost price of a listed product's
+	// SKUs. Merchants only.
+	GetMerchantPrices(context.Context, *GetMerchantPricesRequest) (*GetMerchantPricesResponse, error)
+	// BatchGetSkus returns what other services need to know of SKUs (weight,
+	// dimensions, price, origin, whether they can be reserved). Internal.
+	BatchGetSkus(context.Context, *BatchGetSkusRequest) (*BatchGetSkusResponse, error)
 	mustEmbedUnimplementedCatalogServiceServer()
 }
 
@@ -51,6 +505,90 @@ type CatalogServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedCatalogServiceServer struct{}
 
+func (UnimplementedCatalogServiceServer) CreateCategory(context.Context, *CreateCategoryRequest) (*CreateCategoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateCategory not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCategories not implemented")
+}
+func (UnimplementedCatalogServiceServer) CreateBrand(context.Context, *CreateBrandRequest) (*CreateBrandResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateBrand not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListBrands(context.Context, *ListBrandsRequest) (*ListBrandsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListBrands not implemented")
+}
+func (UnimplementedCatalogServiceServer) CreateProductModel(context.Context, *CreateProductModelRequest) (*CreateProductModelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateProductModel not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetProductModel(context.Context, *GetProductModelRequest) (*GetProductModelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetProductModel not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListProductModels(context.Context, *ListProductModelsRequest) (*ListProductModelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProductModels not implemented")
+}
+func (UnimplementedCatalogServiceServer) CreateProduct(context.Context, *CreateProductRequest) (*CreateProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) UpdateProduct(context.Context, *UpdateProductRequest) (*UpdateProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetProduct(context.Context, *GetProductRequest) (*GetProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListSupplierProducts(context.Context, *ListSupplierProductsRequest) (*ListSupplierProductsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSupplierProducts not implemented")
+}
+func (UnimplementedCatalogServiceServer) SubmitProduct(context.Context, *SubmitProductRequest) (*SubmitProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListReviewQueue(context.Context, *ListReviewQueueRequest) (*ListReviewQueueResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReviewQueue not implemented")
+}
+func (UnimplementedCatalogServiceServer) ApproveProduct(context.Context, *ApproveProductRequest) (*ApproveProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ApproveProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) RejectProduct(context.Context, *RejectProductRequest) (*RejectProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RejectProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) RequestChanges(context.Context, *RequestChangesRequest) (*RequestChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequestChanges not implemented")
+}
+func (UnimplementedCatalogServiceServer) RecordQualityCheck(context.Context, *RecordQualityCheckRequest) (*RecordQualityCheckResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordQualityCheck not implemented")
+}
+func (UnimplementedCatalogServiceServer) ListProduct(context.Context, *ListProductRequest) (*ListProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) DelistProduct(context.Context, *DelistProductRequest) (*DelistProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DelistProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) DeleteProduct(context.Context, *DeleteProductRequest) (*DeleteProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) RestoreProduct(context.Context, *RestoreProductRequest) (*RestoreProductResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RestoreProduct not implemented")
+}
+func (UnimplementedCatalogServiceServer) UpsertTranslation(context.Context, *UpsertTranslationRequest) (*UpsertTranslationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpsertTranslation not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetProductHistory(context.Context, *GetProductHistoryRequest) (*GetProductHistoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetProductHistory not implemented")
+}
+func (UnimplementedCatalogServiceServer) SearchProducts(context.Context, *SearchProductsRequest) (*SearchProductsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SearchProducts not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetListing(context.Context, *GetListingRequest) (*GetListingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetListing not implemented")
+}
+func (UnimplementedCatalogServiceServer) CompareOffers(context.Context, *CompareOffersRequest) (*CompareOffersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompareOffers not implemented")
+}
+func (UnimplementedCatalogServiceServer) GetMerchantPrices(context.Context, *GetMerchantPricesRequest) (*GetMerchantPricesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMerchantPrices not implemented")
+}
+func (UnimplementedCatalogServiceServer) BatchGetSkus(context.Context, *BatchGetSkusRequest) (*BatchGetSkusResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BatchGetSkus not implemented")
+}
 func (UnimplementedCatalogServiceServer) mustEmbedUnimplementedCatalogServiceServer() {}
 func (UnimplementedCatalogServiceServer) testEmbeddedByValue()                        {}
 
@@ -72,13 +610,630 @@ func RegisterCatalogServiceServer(s grpc.ServiceRegistrar, srv CatalogServiceSer
 	s.RegisterService(&CatalogService_ServiceDesc, srv)
 }
 
+func _CatalogService_CreateCategory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateCategoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CreateCategory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CreateCategory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CreateCategory(ctx, req.(*CreateCategoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListCategories_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCategoriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListCategories(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListCategories_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListCategories(ctx, req.(*ListCategoriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CreateBrand_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateBrandRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CreateBrand(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CreateBrand_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CreateBrand(ctx, req.(*CreateBrandRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListBrands_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBrandsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListBrands(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListBrands_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListBrands(ctx, req.(*ListBrandsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CreateProductModel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateProductModelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CreateProductModel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CreateProductModel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CreateProductModel(ctx, req.(*CreateProductModelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetProductModel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetProductModelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetProductModel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetProductModel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetProductModel(ctx, req.(*GetProductModelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListProductModels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProductModelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListProductModels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListProductModels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListProductModels(ctx, req.(*ListProductModelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CreateProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CreateProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CreateProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CreateProduct(ctx, req.(*CreateProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_UpdateProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UpdateProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UpdateProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UpdateProduct(ctx, req.(*UpdateProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetProduct(ctx, req.(*GetProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListSupplierProducts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSupplierProductsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListSupplierProducts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListSupplierProducts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListSupplierProducts(ctx, req.(*ListSupplierProductsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_SubmitProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).SubmitProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_SubmitProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).SubmitProduct(ctx, req.(*SubmitProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListReviewQueue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReviewQueueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListReviewQueue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListReviewQueue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListReviewQueue(ctx, req.(*ListReviewQueueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ApproveProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ApproveProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ApproveProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ApproveProduct(ctx, req.(*ApproveProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_RejectProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RejectProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).RejectProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_RejectProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).RejectProduct(ctx, req.(*RejectProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_RequestChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequestChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).RequestChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_RequestChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).RequestChanges(ctx, req.(*RequestChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_RecordQualityCheck_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordQualityCheckRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).RecordQualityCheck(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_RecordQualityCheck_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).RecordQualityCheck(ctx, req.(*RecordQualityCheckRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_ListProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).ListProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_ListProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).ListProduct(ctx, req.(*ListProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_DelistProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DelistProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).DelistProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_DelistProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).DelistProduct(ctx, req.(*DelistProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_DeleteProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).DeleteProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_DeleteProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).DeleteProduct(ctx, req.(*DeleteProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_RestoreProduct_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RestoreProductRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).RestoreProduct(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_RestoreProduct_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).RestoreProduct(ctx, req.(*RestoreProductRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_UpsertTranslation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpsertTranslationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).UpsertTranslation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_UpsertTranslation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).UpsertTranslation(ctx, req.(*UpsertTranslationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetProductHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetProductHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetProductHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetProductHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetProductHistory(ctx, req.(*GetProductHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_SearchProducts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchProductsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).SearchProducts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_SearchProducts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).SearchProducts(ctx, req.(*SearchProductsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetListing_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetListingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetListing(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetListing_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetListing(ctx, req.(*GetListingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_CompareOffers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompareOffersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).CompareOffers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_CompareOffers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).CompareOffers(ctx, req.(*CompareOffersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_GetMerchantPrices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMerchantPricesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).GetMerchantPrices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_GetMerchantPrices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).GetMerchantPrices(ctx, req.(*GetMerchantPricesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CatalogService_BatchGetSkus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchGetSkusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CatalogServiceServer).BatchGetSkus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CatalogService_BatchGetSkus_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CatalogServiceServer).BatchGetSkus(ctx, req.(*BatchGetSkusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CatalogService_ServiceDesc is the grpc.ServiceDesc for CatalogService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var CatalogService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.catalog.v1.CatalogService",
 	HandlerType: (*CatalogServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/catalog/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CreateCategory",
+			Handler:    _CatalogService_CreateCategory_Handler,
+		},
+		{
+			MethodName: "ListCategories",
+			Handler:    _CatalogService_ListCategories_Handler,
+		},
+		{
+			MethodName: "CreateBrand",
+			Handler:    _CatalogService_CreateBrand_Handler,
+		},
+		{
+			MethodName: "ListBrands",
+			Handler:    _CatalogService_ListBrands_Handler,
+		},
+		{
+			MethodName: "CreateProductModel",
+			Handler:    _CatalogService_CreateProductModel_Handler,
+		},
+		{
+			MethodName: "GetProductModel",
+			Handler:    _CatalogService_GetProductModel_Handler,
+		},
+		{
+			MethodName: "ListProductModels",
+			Handler:    _CatalogService_ListProductModels_Handler,
+		},
+		{
+			MethodName: "CreateProduct",
+			Handler:    _CatalogService_CreateProduct_Handler,
+		},
+		{
+			MethodName: "UpdateProduct",
+			Handler:    _CatalogService_UpdateProduct_Handler,
+		},
+		{
+			MethodName: "GetProduct",
+			Handler:    _CatalogService_GetProduct_Handler,
+		},
+		{
+			MethodName: "ListSupplierProducts",
+			Handler:    _CatalogService_ListSupplierProducts_Handler,
+		},
+		{
+			MethodName: "SubmitProduct",
+			Handler:    _CatalogService_SubmitProduct_Handler,
+		},
+		{
+			MethodName: "ListReviewQueue",
+			Handler:    _CatalogService_ListReviewQueue_Handler,
+		},
+		{
+			MethodName: "ApproveProduct",
+			Handler:    _CatalogService_ApproveProduct_Handler,
+		},
+		{
+			MethodName: "RejectProduct",
+			Handler:    _CatalogService_RejectProduct_Handler,
+		},
+		{
+			MethodName: "RequestChanges",
+			Handler:    _CatalogService_RequestChanges_Handler,
+		},
+		{
+			MethodName: "RecordQualityCheck",
+			Handler:    _CatalogService_RecordQualityCheck_Handler,
+		},
+		{
+			MethodName: "ListProduct",
+			Handler:    _CatalogService_ListProduct_Handler,
+		},
+		{
+			MethodName: "DelistProduct",
+			Handler:    _CatalogService_DelistProduct_Handler,
+		},
+		{
+			MethodName: "DeleteProduct",
+			Handler:    _CatalogService_DeleteProduct_Handler,
+		},
+		{
+			MethodName: "RestoreProduct",
+			Handler:    _CatalogService_RestoreProduct_Handler,
+		},
+		{
+			MethodName: "UpsertTranslation",
+			Handler:    _CatalogService_UpsertTranslation_Handler,
+		},
+		{
+			MethodName: "GetProductHistory",
+			Handler:    _CatalogService_GetProductHistory_Handler,
+		},
+		{
+			MethodName: "SearchProducts",
+			Handler:    _CatalogService_SearchProducts_Handler,
+		},
+		{
+			MethodName: "GetListing",
+			Handler:    _CatalogService_GetListing_Handler,
+		},
+		{
+			MethodName: "CompareOffers",
+			Handler:    _CatalogService_CompareOffers_Handler,
+		},
+		{
+			MethodName: "GetMerchantPrices",
+			Handler:    _CatalogService_GetMerchantPrices_Handler,
+		},
+		{
+			MethodName: "BatchGetSkus",
+			Handler:    _CatalogService_BatchGetSkus_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/catalog/v1/service.proto",
 }

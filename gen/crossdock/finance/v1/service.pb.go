@@ -9,7 +9,9 @@ package financev1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +22,358 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ExchangeRate converts amounts of one currency into another: 1 unit of from equals
+// rate units of to (major units, e.g. 1 USD = 0.92 EUR).
+type ExchangeRate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ISO 4217 code of the source currency.
+	FromCurrency string `protobuf:"bytes,1,opt,name=from_currency,json=fromCurrency,proto3" json:"from_currency,omitempty"`
+	// ISO 4217 code of the target currency.
+	ToCurrency string `protobuf:"bytes,2,opt,name=to_currency,json=toCurrency,proto3" json:"to_currency,omitempty"`
+	// A plain decimal with up to 18 fractional digits, e.g. "0.92153400"; never a float.
+	Rate string `protobuf:"bytes,3,opt,name=rate,proto3" json:"rate,omitempty"`
+	// Where the rate came from, e.g. "ecb", "manual".
+	Source string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	// When the rate takes effect.
+	EffectiveAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_at,json=effectiveAt,proto3" json:"effective_at,omitempty"`
+	// When it was recorded.
+	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExchangeRate) Reset() {
+	*x = ExchangeRate{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExchangeRate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExchangeRate) ProtoMessage() {}
+
+func (x *ExchangeRate) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExchangeRate.ProtoReflect.Descriptor instead.
+func (*ExchangeRate) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ExchangeRate) GetFromCurrency() string {
+	if x != nil {
+		return x.FromCurrency
+	}
+	return ""
+}
+
+func (x *ExchangeRate) GetToCurrency() string {
+	if x != nil {
+		return x.ToCurrency
+	}
+	return ""
+}
+
+func (x *ExchangeRate) GetRate() string {
+	if x != nil {
+		return x.Rate
+	}
+	return ""
+}
+
+func (x *ExchangeRate) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *ExchangeRate) GetEffectiveAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveAt
+	}
+	return nil
+}
+
+func (x *ExchangeRate) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
+type SetExchangeRateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rate          *ExchangeRate          `protobuf:"bytes,1,opt,name=rate,proto3" json:"rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetExchangeRateRequest) Reset() {
+	*x = SetExchangeRateRequest{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetExchangeRateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetExchangeRateRequest) ProtoMessage() {}
+
+func (x *SetExchangeRateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetExchangeRateRequest.ProtoReflect.Descriptor instead.
+func (*SetExchangeRateRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SetExchangeRateRequest) GetRate() *ExchangeRate {
+	if x != nil {
+		return x.Rate
+	}
+	return nil
+}
+
+type SetExchangeRateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rate          *ExchangeRate          `protobuf:"bytes,1,opt,name=rate,proto3" json:"rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetExchangeRateResponse) Reset() {
+	*x = SetExchangeRateResponse{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetExchangeRateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetExchangeRateResponse) ProtoMessage() {}
+
+func (x *SetExchangeRateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetExchangeRateResponse.ProtoReflect.Descriptor instead.
+func (*SetExchangeRateResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SetExchangeRateResponse) GetRate() *ExchangeRate {
+	if x != nil {
+		return x.Rate
+	}
+	return nil
+}
+
+type GetExchangeRateRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	FromCurrency string                 `protobuf:"bytes,1,opt,name=from_currency,json=fromCurrency,proto3" json:"from_currency,omitempty"`
+	ToCurrency   string                 `protobuf:"bytes,2,opt,name=to_currency,json=toCurrency,proto3" json:"to_currency,omitempty"`
+	// The instant the rate must be in force at; unset for now.
+	At            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetExchangeRateRequest) Reset() {
+	*x = GetExchangeRateRequest{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetExchangeRateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetExchangeRateRequest) ProtoMessage() {}
+
+func (x *GetExchangeRateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetExchangeRateRequest.ProtoReflect.Descriptor instead.
+func (*GetExchangeRateRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetExchangeRateRequest) GetFromCurrency() string {
+	if x != nil {
+		return x.FromCurrency
+	}
+	return ""
+}
+
+func (x *GetExchangeRateRequest) GetToCurrency() string {
+	if x != nil {
+		return x.ToCurrency
+	}
+	return ""
+}
+
+func (x *GetExchangeRateRequest) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+type GetExchangeRateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rate          *ExchangeRate          `protobuf:"bytes,1,opt,name=rate,proto3" json:"rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetExchangeRateResponse) Reset() {
+	*x = GetExchangeRateResponse{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetExchangeRateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetExchangeRateResponse) ProtoMessage() {}
+
+func (x *GetExchangeRateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetExchangeRateResponse.ProtoReflect.Descriptor instead.
+func (*GetExchangeRateResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetExchangeRateResponse) GetRate() *ExchangeRate {
+	if x != nil {
+		return x.Rate
+	}
+	return nil
+}
+
 var File_crossdock_finance_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_finance_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/finance/v1/service.proto\x12\x14crossdock.finance.v12\x10\n" +
-	"\x0eFinanceServiceB\xdd\x01\n" +
+	"\"crossdock/finance/v1/service.proto\x12\x14crossdock.finance.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
+	"\fExchangeRate\x12#\n" +
+	"\rfrom_currency\x18\x01 \x01(\tR\ffromCurrency\x12\x1f\n" +
+	"\vto_currency\x18\x02 \x01(\tR\n" +
+	"toCurrency\x12\x12\n" +
+	"\x04rate\x18\x03 \x01(\tR\x04rate\x12\x16\n" +
+	"\x06source\x18\x04 \x01(\tR\x06source\x12=\n" +
+	"\feffective_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\veffectiveAt\x12;\n" +
+	"\vrecorded_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordedAt\"P\n" +
+	"\x16SetExchangeRateRequest\x126\n" +
+	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate\"Q\n" +
+	"\x17SetExchangeRateResponse\x126\n" +
+	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate\"\x8a\x01\n" +
+	"\x16GetExchangeRateRequest\x12#\n" +
+	"\rfrom_currency\x18\x01 \x01(\tR\ffromCurrency\x12\x1f\n" +
+	"\vto_currency\x18\x02 \x01(\tR\n" +
+	"toCurrency\x12*\n" +
+	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"Q\n" +
+	"\x17GetExchangeRateResponse\x126\n" +
+	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate2\xf0\x01\n" +
+	"\x0eFinanceService\x12n\n" +
+	"\x0fSetExchangeRate\x12,.crossdock.finance.v1.SetExchangeRateRequest\x1a-.crossdock.finance.v1.SetExchangeRateResponse\x12n\n" +
+	"\x0fGetExchangeRate\x12,.crossdock.finance.v1.GetExchangeRateRequest\x1a-.crossdock.finance.v1.GetExchangeRateResponseB\xdd\x01\n" +
 	"\x18com.crossdock.finance.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/finance/v1;financev1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Finance.V1\xca\x02\x14Crossdock\\Finance\\V1\xe2\x02 Crossdock\\Finance\\V1\\GPBMetadata\xea\x02\x16Crossdock::Finance::V1b\x06proto3"
 
-var file_crossdock_finance_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_finance_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_finance_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_finance_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_finance_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_finance_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_service_proto_rawDesc), len(file_crossdock_finance_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_finance_v1_service_proto_rawDescData
+}
+
+var file_crossdock_finance_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_crossdock_finance_v1_service_proto_goTypes = []any{
+	(*ExchangeRate)(nil),            // 0: crossdock.finance.v1.ExchangeRate
+	(*SetExchangeRateRequest)(nil),  // 1: crossdock.finance.v1.SetExchangeRateRequest
+	(*SetExchangeRateResponse)(nil), // 2: crossdock.finance.v1.SetExchangeRateResponse
+	(*GetExchangeRateRequest)(nil),  // 3: crossdock.finance.v1.GetExchangeRateRequest
+	(*GetExchangeRateResponse)(nil), // 4: crossdock.finance.v1.GetExchangeRateResponse
+	(*timestamppb.Timestamp)(nil),   // 5: google.protobuf.Timestamp
+}
 var file_crossdock_finance_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	5, // 0: crossdock.finance.v1.ExchangeRate.effective_at:type_name -> google.protobuf.Timestamp
+	5, // 1: crossdock.finance.v1.ExchangeRate.recorded_at:type_name -> google.protobuf.Timestamp
+	0, // 2: crossdock.finance.v1.SetExchangeRateRequest.rate:type_name -> crossdock.finance.v1.ExchangeRate
+	0, // 3: crossdock.finance.v1.SetExchangeRateResponse.rate:type_name -> crossdock.finance.v1.ExchangeRate
+	5, // 4: crossdock.finance.v1.GetExchangeRateRequest.at:type_name -> google.protobuf.Timestamp
+	0, // 5: crossdock.finance.v1.GetExchangeRateResponse.rate:type_name -> crossdock.finance.v1.ExchangeRate
+	1, // 6: crossdock.finance.v1.FinanceService.SetExchangeRate:input_type -> crossdock.finance.v1.SetExchangeRateRequest
+	3, // 7: crossdock.finance.v1.FinanceService.GetExchangeRate:input_type -> crossdock.finance.v1.GetExchangeRateRequest
+	2, // 8: crossdock.finance.v1.FinanceService.SetExchangeRate:output_type -> crossdock.finance.v1.SetExchangeRateResponse
+	4, // 9: crossdock.finance.v1.FinanceService.GetExchangeRate:output_type -> crossdock.finance.v1.GetExchangeRateResponse
+	8, // [8:10] is the sub-list for method output_type
+	6, // [6:8] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_service_proto_init() }
@@ -48,12 +387,13 @@ func file_crossdock_finance_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_service_proto_rawDesc), len(file_crossdock_finance_v1_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   0,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_finance_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_finance_v1_service_proto_depIdxs,
+		MessageInfos:      file_crossdock_finance_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_finance_v1_service_proto = out.File
 	file_crossdock_finance_v1_service_proto_goTypes = nil

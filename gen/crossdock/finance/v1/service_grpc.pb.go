@@ -7,13 +7,21 @@
 package financev1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
 // is compatible with the grpc package it is being compiled against.
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
+
+const (
+	FinanceService_SetExchangeRate_FullMethodName = "/crossdock.finance.v1.FinanceService/SetExchangeRate"
+	FinanceService_GetExchangeRate_FullMethodName = "/crossdock.finance.v1.FinanceService/GetExchangeRate"
+)
 
 // FinanceServiceClient is the client API for FinanceService service.
 //
@@ -24,6 +32,12 @@ const _ = grpc.SupportPackageIsVersion9
 // seller accounts, platform revenue, carrier payables and FX clearing; FX rates and
 // conversion; payment capture, settlement, refunds, top-up requests and payouts.
 type FinanceServiceClient interface {
+	// SetExchangeRate records the rate from one currency to another as of a time, with
+	// its source. Admins only.
+	SetExchangeRate(ctx context.Context, in *SetExchangeRateRequest, opts ...grpc.CallOption) (*SetExchangeRateResponse, error)
+	// GetExchangeRate returns the rate in force at a time (the latest one recorded at or
+	// before it). Any signed-in caller.
+	GetExchangeRate(ctx context.Context, in *GetExchangeRateRequest, opts ...grpc.CallOption) (*GetExchangeRateResponse, error)
 }
 
 type financeServiceClient struct {
@@ -32,6 +46,26 @@ type financeServiceClient struct {
 
 func NewFinanceServiceClient(cc grpc.ClientConnInterface) FinanceServiceClient {
 	return &financeServiceClient{cc}
+}
+
+func (c *financeServiceClient) SetExchangeRate(ctx context.Context, in *SetExchangeRateRequest, opts ...grpc.CallOption) (*SetExchangeRateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetExchangeRateResponse)
+	err := c.cc.Invoke(ctx, FinanceService_SetExchangeRate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *financeServiceClient) GetExchangeRate(ctx context.Context, in *GetExchangeRateRequest, opts ...grpc.CallOption) (*GetExchangeRateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetExchangeRateResponse)
+	err := c.cc.Invoke(ctx, FinanceService_GetExchangeRate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // FinanceServiceServer is the server API for FinanceService service.
@@ -43,6 +77,12 @@ func NewFinanceServiceClient(cc grpc.ClientConnInterface) FinanceServiceClient {
 // seller accounts, platform revenue, carrier payables and FX clearing; FX rates and
 // conversion; payment capture, settlement, refunds, top-up requests and payouts.
 type FinanceServiceServer interface {
+	// SetExchangeRate records the rate from one currency to another as of a time, with
+	// its source. Admins only.
+	SetExchangeRate(context.Context, *SetExchangeRateRequest) (*SetExchangeRateResponse, error)
+	// GetExchangeRate returns the rate in force at a time (the latest one recorded at or
+	// before it). Any signed-in caller.
+	GetExchangeRate(context.Context, *GetExchangeRateRequest) (*GetExchangeRateResponse, error)
 	mustEmbedUnimplementedFinanceServiceServer()
 }
 
@@ -53,6 +93,12 @@ type FinanceServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedFinanceServiceServer struct{}
 
+func (UnimplementedFinanceServiceServer) SetExchangeRate(context.Context, *SetExchangeRateRequest) (*SetExchangeRateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetExchangeRate not implemented")
+}
+func (UnimplementedFinanceServiceServer) GetExchangeRate(context.Context, *GetExchangeRateRequest) (*GetExchangeRateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetExchangeRate not implemented")
+}
 func (UnimplementedFinanceServiceServer) mustEmbedUnimplementedFinanceServiceServer() {}
 func (UnimplementedFinanceServiceServer) testEmbeddedByValue()                        {}
 
@@ -74,13 +120,58 @@ func RegisterFinanceServiceServer(s grpc.ServiceRegistrar, srv FinanceServiceSer
 	s.RegisterService(&FinanceService_ServiceDesc, srv)
 }
 
+func _FinanceService_SetExchangeRate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetExchangeRateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).SetExchangeRate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_SetExchangeRate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).SetExchangeRate(ctx, req.(*SetExchangeRateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FinanceService_GetExchangeRate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetExchangeRateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).GetExchangeRate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_GetExchangeRate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).GetExchangeRate(ctx, req.(*GetExchangeRateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FinanceService_ServiceDesc is the grpc.ServiceDesc for FinanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var FinanceService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.finance.v1.FinanceService",
 	HandlerType: (*FinanceServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/finance/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "SetExchangeRate",
+			Handler:    _FinanceService_SetExchangeRate_Handler,
+		},
+		{
+			MethodName: "GetExchangeRate",
+			Handler:    _FinanceService_GetExchangeRate_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/finance/v1/service.proto",
 }

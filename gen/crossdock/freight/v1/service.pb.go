@@ -7,9 +7,13 @@
 package freightv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +24,2265 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Basis says what an estimate was computed from.
+type Basis int32
+
+const (
+	// Not set.
+	Basis_BASIS_UNSPECIFIED Basis = 0
+	// Shipment history on the route.
+	Basis_BASIS_HISTORY Basis = 1
+	// No matching history: the rate card.
+	Basis_BASIS_RATE_CARD Basis = 2
+)
+
+// Enum value maps for Basis.
+var (
+	Basis_name = map[int32]string{
+		0: "BASIS_UNSPECIFIED",
+		1: "BASIS_HISTORY",
+		2: "BASIS_RATE_CARD",
+	}
+	Basis_value = map[string]int32{
+		"BASIS_UNSPECIFIED": 0,
+		"BASIS_HISTORY":     1,
+		"BASIS_RATE_CARD":   2,
+	}
+)
+
+func (x Basis) Enum() *Basis {
+	p := new(Basis)
+	*p = x
+	return p
+}
+
+func (x Basis) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Basis) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_freight_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (Basis) Type() protoreflect.EnumType {
+	return &file_crossdock_freight_v1_service_proto_enumTypes[0]
+}
+
+func (x Basis) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Basis.Descriptor instead.
+func (Basis) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// Group is a class of matching history records.
+type Group int32
+
+const (
+	// Not set.
+	Group_GROUP_UNSPECIFIED Group = 0
+	// First freight information (S): consistent in volume, weight and value.
+	Group_GROUP_FIRST Group = 1
+	// Secondary (C): consistent in exactly two.
+	Group_GROUP_SECONDARY Group = 2
+	// End (F): consistent in exactly one.
+	Group_GROUP_END Group = 3
+)
+
+// Enum value maps for Group.
+var (
+	Group_name = map[int32]string{
+		0: "GROUP_UNSPECIFIED",
+		1: "GROUP_FIRST",
+		2: "GROUP_SECONDARY",
+		3: "GROUP_END",
+	}
+	Group_value = map[string]int32{
+		"GROUP_UNSPECIFIED": 0,
+		"GROUP_FIRST":       1,
+		"GROUP_SECONDARY":   2,
+		"GROUP_END":         3,
+	}
+)
+
+func (x Group) Enum() *Group {
+	p := new(Group)
+	*p = x
+	return p
+}
+
+func (x Group) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Group) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_freight_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (Group) Type() protoreflect.EnumType {
+	return &file_crossdock_freight_v1_service_proto_enumTypes[1]
+}
+
+func (x Group) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Group.Descriptor instead.
+func (Group) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// Parcel is what is shipped, as far as freight is concerned.
+type Parcel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Volume in cubic centimetres; positive.
+	VolumeCm3 int64 `protobuf:"varint,1,opt,name=volume_cm3,json=volumeCm3,proto3" json:"volume_cm3,omitempty"`
+	// Weight in grams; positive.
+	WeightG int64 `protobuf:"varint,2,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	// Declared value (the goods price); positive.
+	DeclaredValue *v1.Money `protobuf:"bytes,3,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
+	// Length, width and height in millimetres of the box, when known: the rate card's
+	// volumetric weight uses them; without them it uses volume_cm3.
+	Dimensions    *Dimensions `protobuf:"bytes,4,opt,name=dimensions,proto3" json:"dimensions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Parcel) Reset() {
+	*x = Parcel{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Parcel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Parcel) ProtoMessage() {}
+
+func (x *Parcel) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Parcel.ProtoReflect.Descriptor instead.
+func (*Parcel) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Parcel) GetVolumeCm3() int64 {
+	if x != nil {
+		return x.VolumeCm3
+	}
+	return 0
+}
+
+func (x *Parcel) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *Parcel) GetDeclaredValue() *v1.Money {
+	if x != nil {
+		return x.DeclaredValue
+	}
+	return nil
+}
+
+func (x *Parcel) GetDimensions() *Dimensions {
+	if x != nil {
+		return x.Dimensions
+	}
+	return nil
+}
+
+// Dimensions of a box in millimetres.
+type Dimensions struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	LengthMm      int64                  `protobuf:"varint,1,opt,name=length_mm,json=lengthMm,proto3" json:"length_mm,omitempty"`
+	WidthMm       int64                  `protobuf:"varint,2,opt,name=width_mm,json=widthMm,proto3" json:"width_mm,omitempty"`
+	HeightMm      int64                  `protobuf:"varint,3,opt,name=height_mm,json=heightMm,proto3" json:"height_mm,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Dimensions) Reset() {
+	*x = Dimensions{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Dimensions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Dimensions) ProtoMessage() {}
+
+func (x *Dimensions) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Dimensions.ProtoReflect.Descriptor instead.
+func (*Dimensions) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Dimensions) GetLengthMm() int64 {
+	if x != nil {
+		return x.LengthMm
+	}
+	return 0
+}
+
+func (x *Dimensions) GetWidthMm() int64 {
+	if x != nil {
+		return x.WidthMm
+	}
+	return 0
+}
+
+func (x *Dimensions) GetHeightMm() int64 {
+	if x != nil {
+		return x.HeightMm
+	}
+	return 0
+}
+
+// SkuLine is a quantity of one catalog SKU.
+type SkuLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	SkuId string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	// Positive.
+	Quantity      int64 `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkuLine) Reset() {
+	*x = SkuLine{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkuLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkuLine) ProtoMessage() {}
+
+func (x *SkuLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkuLine.ProtoReflect.Descriptor instead.
+func (*SkuLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SkuLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *SkuLine) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+// SkuLines is a parcel given as catalog SKUs.
+type SkuLines struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lines         []*SkuLine             `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkuLines) Reset() {
+	*x = SkuLines{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkuLines) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkuLines) ProtoMessage() {}
+
+func (x *SkuLines) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkuLines.ProtoReflect.Descriptor instead.
+func (*SkuLines) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SkuLines) GetLines() []*SkuLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+type EstimateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Origin and destination; with SKU lines the origin may be left empty and is then
+	// the SKUs' shipping origin (which must be one).
+	Route *v1.Route `protobuf:"bytes,1,opt,name=route,proto3" json:"route,omitempty"`
+	// Types that are valid to be assigned to ParcelSpec:
+	//
+	//	*EstimateRequest_Parcel
+	//	*EstimateRequest_Lines
+	ParcelSpec isEstimateRequest_ParcelSpec `protobuf_oneof:"parcel_spec"`
+	// The rate card's shipping method, e.g. "standard"; empty for the default.
+	ShippingMethod string `protobuf:"bytes,4,opt,name=shipping_method,json=shippingMethod,proto3" json:"shipping_method,omitempty"`
+	// Also convert the target freight into this currency for display (at the
+	// current rate); empty for none.
+	DisplayCurrency string `protobuf:"bytes,5,opt,name=display_currency,json=displayCurrency,proto3" json:"display_currency,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *EstimateRequest) Reset() {
+	*x = EstimateRequest{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EstimateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EstimateRequest) ProtoMessage() {}
+
+func (x *EstimateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EstimateRequest.ProtoReflect.Descriptor instead.
+func (*EstimateRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *EstimateRequest) GetRoute() *v1.Route {
+	if x != nil {
+		return x.Route
+	}
+	return nil
+}
+
+func (x *EstimateRequest) GetParcelSpec() isEstimateRequest_ParcelSpec {
+	if x != nil {
+		return x.ParcelSpec
+	}
+	return nil
+}
+
+func (x *EstimateRequest) GetParcel() *Parcel {
+	if x != nil {
+		if x, ok := x.ParcelSpec.(*EstimateRequest_Parcel); ok {
+			return x.Parcel
+		}
+	}
+	return nil
+}
+
+func (x *EstimateRequest) GetLines() *SkuLines {
+	if x != nil {
+		if x, ok := x.ParcelSpec.(*EstimateRequest_Lines); ok {
+			return x.Lines
+		}
+	}
+	return nil
+}
+
+func (x *EstimateRequest) GetShippingMethod() string {
+	if x != nil {
+		return x.ShippingMethod
+	}
+	return ""
+}
+
+func (x *EstimateRequest) GetDisplayCurrency() string {
+	if x != nil {
+		return x.DisplayCurrency
+	}
+	return ""
+}
+
+type isEstimateRequest_ParcelSpec interface {
+	isEstimateRequest_ParcelSpec()
+}
+
+type EstimateRequest_Parcel struct {
+	Parcel *Parcel `protobuf:"bytes,2,opt,name=parcel,proto3,oneof"`
+}
+
+type EstimateRequest_Lines struct {
+	Lines *SkuLines `protobuf:"bytes,3,opt,name=lines,proto3,oneof"`
+}
+
+func (*EstimateRequest_Parcel) isEstimateRequest_ParcelSpec() {}
+
+func (*EstimateRequest_Lines) isEstimateRequest_ParcelSpec() {}
+
+// GroupBreakdown is one group's part of a history estimate.
+type GroupBreakdown struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Group Group                  `protobuf:"varint,1,opt,name=group,proto3,enum=crossdock.freight.v1.Group" json:"group,omitempty"`
+	// How many records fell in the group.
+	Count int64 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// Their mean freight in the base currency's major units, exact decimal; empty when
+	// the group is empty.
+	MeanFreight string `protobuf:"bytes,3,opt,name=mean_freight,json=meanFreight,proto3" json:"mean_freight,omitempty"`
+	// The group's weight as configured, e.g. "0.648".
+	Weight        string `protobuf:"bytes,4,opt,name=weight,proto3" json:"weight,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GroupBreakdown) Reset() {
+	*x = GroupBreakdown{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GroupBreakdown) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GroupBreakdown) ProtoMessage() {}
+
+func (x *GroupBreakdown) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GroupBreakdown.ProtoReflect.Descriptor instead.
+func (*GroupBreakdown) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GroupBreakdown) GetGroup() Group {
+	if x != nil {
+		return x.Group
+	}
+	return Group_GROUP_UNSPECIFIED
+}
+
+func (x *GroupBreakdown) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *GroupBreakdown) GetMeanFreight() string {
+	if x != nil {
+		return x.MeanFreight
+	}
+	return ""
+}
+
+func (x *GroupBreakdown) GetWeight() string {
+	if x != nil {
+		return x.Weight
+	}
+	return ""
+}
+
+// RateCardBreakdown explains a rate-card estimate.
+type RateCardBreakdown struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Zone           string                 `protobuf:"bytes,1,opt,name=zone,proto3" json:"zone,omitempty"`
+	ShippingMethod string                 `protobuf:"bytes,2,opt,name=shipping_method,json=shippingMethod,proto3" json:"shipping_method,omitempty"`
+	ActualWeightG  int64                  `protobuf:"varint,3,opt,name=actual_weight_g,json=actualWeightG,proto3" json:"actual_weight_g,omitempty"`
+	// L·W·H / divisor, in grams.
+	VolumetricWeightG int64 `protobuf:"varint,4,opt,name=volumetric_weight_g,json=volumetricWeightG,proto3" json:"volumetric_weight_g,omitempty"`
+	// The larger of the two.
+	ChargeableWeightG int64     `protobuf:"varint,5,opt,name=chargeable_weight_g,json=chargeableWeightG,proto3" json:"chargeable_weight_g,omitempty"`
+	VolumetricDivisor int64     `protobuf:"varint,6,opt,name=volumetric_divisor,json=volumetricDivisor,proto3" json:"volumetric_divisor,omitempty"`
+	PricePerKg        *v1.Money `protobuf:"bytes,7,opt,name=price_per_kg,json=pricePerKg,proto3" json:"price_per_kg,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *RateCardBreakdown) Reset() {
+	*x = RateCardBreakdown{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateCardBreakdown) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateCardBreakdown) ProtoMessage() {}
+
+func (x *RateCardBreakdown) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateCardBreakdown.ProtoReflect.Descriptor instead.
+func (*RateCardBreakdown) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RateCardBreakdown) GetZone() string {
+	if x != nil {
+		return x.Zone
+	}
+	return ""
+}
+
+func (x *RateCardBreakdown) GetShippingMethod() string {
+	if x != nil {
+		return x.ShippingMethod
+	}
+	return ""
+}
+
+func (x *RateCardBreakdown) GetActualWeightG() int64 {
+	if x != nil {
+		return x.ActualWeightG
+	}
+	return 0
+}
+
+func (x *RateCardBreakdown) GetVolumetricWeightG() int64 {
+	if x != nil {
+		return x.VolumetricWeightG
+	}
+	return 0
+}
+
+func (x *RateCardBreakdown) GetChargeableWeightG() int64 {
+	if x != nil {
+		return x.ChargeableWeightG
+	}
+	return 0
+}
+
+func (x *RateCardBreakdown) GetVolumetricDivisor() int64 {
+	if x != nil {
+		return x.VolumetricDivisor
+	}
+	return 0
+}
+
+func (x *RateCardBreakdown) GetPricePerKg() *v1.Money {
+	if x != nil {
+		return x.PricePerKg
+	}
+	return nil
+}
+
+type EstimateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The freight to charge, rounded up to the minor unit, in the base currency.
+	TargetFreight *v1.Money `protobuf:"bytes,1,opt,name=target_freight,json=targetFreight,proto3" json:"target_freight,omitempty"`
+	// target_freight converted into the requested display currency; unset when none
+	// was asked for.
+	DisplayFreight *v1.Money `protobuf:"bytes,2,opt,name=display_freight,json=displayFreight,proto3" json:"display_freight,omitempty"`
+	// The rate used for display_freight.
+	DisplayRate string `protobuf:"bytes,3,opt,name=display_rate,json=displayRate,proto3" json:"display_rate,omitempty"`
+	// Before the multiplier, exact decimal in the base currency's major units.
+	TotalBeforeMultiplier string `protobuf:"bytes,4,opt,name=total_before_multiplier,json=totalBeforeMultiplier,proto3" json:"total_before_multiplier,omitempty"`
+	// The multiplier applied, e.g. "1.5".
+	Multiplier string `protobuf:"bytes,5,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
+	// Whether the multiplier is the route's own or the global one.
+	RouteMultiplier bool  `protobuf:"varint,6,opt,name=route_multiplier,json=routeMultiplier,proto3" json:"route_multiplier,omitempty"`
+	Basis           Basis `protobuf:"varint,7,opt,name=basis,proto3,enum=crossdock.freight.v1.Basis" json:"basis,omitempty"`
+	// The three groups (history basis).
+	Groups []*GroupBreakdown `protobuf:"bytes,8,rep,name=groups,proto3" json:"groups,omitempty"`
+	// The rate card's part (rate-card basis).
+	RateCard *RateCardBreakdown `protobuf:"bytes,9,opt,name=rate_card,json=rateCard,proto3" json:"rate_card,omitempty"`
+	// The parcel as estimated (summed from SKU lines when given so).
+	Parcel *Parcel   `protobuf:"bytes,10,opt,name=parcel,proto3" json:"parcel,omitempty"`
+	Route  *v1.Route `protobuf:"bytes,11,opt,name=route,proto3" json:"route,omitempty"`
+	// The configuration used.
+	Config        *FreightConfig `protobuf:"bytes,12,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EstimateResponse) Reset() {
+	*x = EstimateResponse{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EstimateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EstimateResponse) ProtoMessage() {}
+
+func (x *EstimateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EstimateResponse.ProtoReflect.Descriptor instead.
+func (*EstimateResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *EstimateResponse) GetTargetFreight() *v1.Money {
+	if x != nil {
+		return x.TargetFreight
+	}
+	return nil
+}
+
+func (x *EstimateResponse) GetDisplayFreight() *v1.Money {
+	if x != nil {
+		return x.DisplayFreight
+	}
+	return nil
+}
+
+func (x *EstimateResponse) GetDisplayRate() string {
+	if x != nil {
+		return x.DisplayRate
+	}
+	return ""
+}
+
+func (x *EstimateResponse) GetTotalBeforeMultiplier() string {
+	if x != nil {
+		return x.TotalBeforeMultiplier
+	}
+	return ""
+}
+
+func (x *EstimateResponse) GetMultiplier() string {
+	if x != nil {
+		return x.Multiplier
+	}
+	return ""
+}
+
+func (x *EstimateResponse) GetRouteMultiplier() bool {
+	if x != nil {
+		return x.RouteMultiplier
+	}
+	return false
+}
+
+func (x *EstimateResponse) GetBasis() Basis {
+	if x != nil {
+		return x.Basis
+	}
+	return Basis_BASIS_UNSPECIFIED
+}
+
+func (x *EstimateResponse) GetGroups() []*GroupBreakdown {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *EstimateResponse) GetRateCard() *RateCardBreakdown {
+	if x != nil {
+		return x.RateCard
+	}
+	return nil
+}
+
+func (x *EstimateResponse) GetParcel() *Parcel {
+	if x != nil {
+		return x.Parcel
+	}
+	return nil
+}
+
+func (x *EstimateResponse) GetRoute() *v1.Route {
+	if x != nil {
+		return x.Route
+	}
+	return nil
+}
+
+func (x *EstimateResponse) GetConfig() *FreightConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+// FreightConfig is one version of the estimator's settings.
+type FreightConfig struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How far back history counts, e.g. 90 days.
+	Window *durationpb.Duration `protobuf:"bytes,1,opt,name=window,proto3" json:"window,omitempty"`
+	// Relative tolerances as decimals, e.g. "0.10" for 10 %.
+	VolumeTolerance string `protobuf:"bytes,2,opt,name=volume_tolerance,json=volumeTolerance,proto3" json:"volume_tolerance,omitempty"`
+	WeightTolerance string `protobuf:"bytes,3,opt,name=weight_tolerance,json=weightTolerance,proto3" json:"weight_tolerance,omitempty"`
+	ValueTolerance  string `protobuf:"bytes,4,opt,name=value_tolerance,json=valueTolerance,proto3" json:"value_tolerance,omitempty"`
+	// Group weights, e.g. "0.648", "0.25", "0.102".
+	FirstWeight     string `protobuf:"bytes,5,opt,name=first_weight,json=firstWeight,proto3" json:"first_weight,omitempty"`
+	SecondaryWeight string `protobuf:"bytes,6,opt,name=secondary_weight,json=secondaryWeight,proto3" json:"secondary_weight,omitempty"`
+	EndWeight       string `protobuf:"bytes,7,opt,name=end_weight,json=endWeight,proto3" json:"end_weight,omitempty"`
+	// The global multiplier, e.g. "1.5".
+	Multiplier string `protobuf:"bytes,8,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
+	// The version number, increasing; set by the service.
+	Version       int64                  `protobuf:"varint,9,opt,name=version,proto3" json:"version,omitempty"`
+	EffectiveFrom *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=effective_from,json=effectiveFrom,proto3" json:"effective_from,omitempty"`
+	// Who recorded it and why.
+	ChangedBy     string `protobuf:"bytes,11,opt,name=changed_by,json=changedBy,proto3" json:"changed_by,omitempty"`
+	Reason        string `protobuf:"bytes,12,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FreightConfig) Reset() {
+	*x = FreightConfig{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FreightConfig) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FreightConfig) ProtoMessage() {}
+
+func (x *FreightConfig) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FreightConfig.ProtoReflect.Descriptor instead.
+func (*FreightConfig) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *FreightConfig) GetWindow() *durationpb.Duration {
+	if x != nil {
+		return x.Window
+	}
+	return nil
+}
+
+func (x *FreightConfig) GetVolumeTolerance() string {
+	if x != nil {
+		return x.VolumeTolerance
+	}
+	return ""
+}
+
+func (x *FreightConfig) GetWeightTolerance() string {
+	if x != nil {
+		return x.WeightTolerance
+	}
+	return ""
+}
+
+func (x *FreightConfig) GetValueTolerance() string {
+	if x != nil {
+		return x.ValueTolerance
+	}
+	return ""
+}
+
+func (x *FreightConfig) GetFirstWeight() string {
+	if x != nil {
+		return x.FirstWeight
+	}
+	return ""
+}
+
+func (x *FreightConfig) GetSecondaryWeight() string {
+	if x != nil {
+		return x.SecondaryWeight
+	}
+	return ""
+}
+
+func (x *FreightConfig) GetEndWeight() string {
+	if x != nil {
+		return x.EndWeight
+	}
+	return ""
+}
+
+func (x *FreightConfig) GetMultiplier() string {
+	if x != nil {
+		return x.Multiplier
+	}
+	return ""
+}
+
+func (x *FreightConfig) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *FreightConfig) GetEffectiveFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveFrom
+	}
+	return nil
+}
+
+func (x *FreightConfig) GetChangedBy() string {
+	if x != nil {
+		return x.ChangedBy
+	}
+	return ""
+}
+
+func (x *FreightConfig) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ShipmentRecord is one completed shipment of the history.
+type ShipmentRecord struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId        string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	Route             *v1.Route              `protobuf:"bytes,2,opt,name=route,proto3" json:"route,omitempty"`
+	VolumeCm3         int64                  `protobuf:"varint,3,opt,name=volume_cm3,json=volumeCm3,proto3" json:"volume_cm3,omitempty"`
+	WeightG           int64                  `protobuf:"varint,4,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	DeclaredValue     *v1.Money              `protobuf:"bytes,5,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
+	TransactionAmount *v1.Money              `protobuf:"bytes,6,opt,name=transaction_amount,json=transactionAmount,proto3" json:"transaction_amount,omitempty"`
+	GoodsPrice        *v1.Money              `protobuf:"bytes,7,opt,name=goods_price,json=goodsPrice,proto3" json:"goods_price,omitempty"`
+	CompletedAt       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	// For amounts not in the base currency: 1 unit of their currency in base-currency
+	// units at completion time, exact decimal. Without it such a record is rejected.
+	RateToBase    string `protobuf:"bytes,9,opt,name=rate_to_base,json=rateToBase,proto3" json:"rate_to_base,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipmentRecord) Reset() {
+	*x = ShipmentRecord{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipmentRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipmentRecord) ProtoMessage() {}
+
+func (x *ShipmentRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipmentRecord.ProtoReflect.Descriptor instead.
+func (*ShipmentRecord) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ShipmentRecord) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *ShipmentRecord) GetRoute() *v1.Route {
+	if x != nil {
+		return x.Route
+	}
+	return nil
+}
+
+func (x *ShipmentRecord) GetVolumeCm3() int64 {
+	if x != nil {
+		return x.VolumeCm3
+	}
+	return 0
+}
+
+func (x *ShipmentRecord) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *ShipmentRecord) GetDeclaredValue() *v1.Money {
+	if x != nil {
+		return x.DeclaredValue
+	}
+	return nil
+}
+
+func (x *ShipmentRecord) GetTransactionAmount() *v1.Money {
+	if x != nil {
+		return x.TransactionAmount
+	}
+	return nil
+}
+
+func (x *ShipmentRecord) GetGoodsPrice() *v1.Money {
+	if x != nil {
+		return x.GoodsPrice
+	}
+	return nil
+}
+
+func (x *ShipmentRecord) GetCompletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return nil
+}
+
+func (x *ShipmentRecord) GetRateToBase() string {
+	if x != nil {
+		return x.RateToBase
+	}
+	return ""
+}
+
+type ImportShipmentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Records       []*ShipmentRecord      `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportShipmentsRequest) Reset() {
+	*x = ImportShipmentsRequest{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportShipmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportShipmentsRequest) ProtoMessage() {}
+
+func (x *ImportShipmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportShipmentsRequest.ProtoReflect.Descriptor instead.
+func (*ImportShipmentsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ImportShipmentsRequest) GetRecords() []*ShipmentRecord {
+	if x != nil {
+		return x.Records
+	}
+	return nil
+}
+
+// RowError says why one record was not imported.
+type RowError struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its position in the request, from 0.
+	Index         int64  `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	ShipmentId    string `protobuf:"bytes,2,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RowError) Reset() {
+	*x = RowError{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RowError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RowError) ProtoMessage() {}
+
+func (x *RowError) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RowError.ProtoReflect.Descriptor instead.
+func (*RowError) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RowError) GetIndex() int64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *RowError) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *RowError) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type ImportShipmentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newly added records.
+	Imported int64 `protobuf:"varint,1,opt,name=imported,proto3" json:"imported,omitempty"`
+	// Records whose shipment id was already in the history.
+	Duplicates int64 `protobuf:"varint,2,opt,name=duplicates,proto3" json:"duplicates,omitempty"`
+	// Refused records, with reasons (e.g. negative freight).
+	Rejected      []*RowError `protobuf:"bytes,3,rep,name=rejected,proto3" json:"rejected,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportShipmentsResponse) Reset() {
+	*x = ImportShipmentsResponse{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportShipmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportShipmentsResponse) ProtoMessage() {}
+
+func (x *ImportShipmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportShipmentsResponse.ProtoReflect.Descriptor instead.
+func (*ImportShipmentsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ImportShipmentsResponse) GetImported() int64 {
+	if x != nil {
+		return x.Imported
+	}
+	return 0
+}
+
+func (x *ImportShipmentsResponse) GetDuplicates() int64 {
+	if x != nil {
+		return x.Duplicates
+	}
+	return 0
+}
+
+func (x *ImportShipmentsResponse) GetRejected() []*RowError {
+	if x != nil {
+		return x.Rejected
+	}
+	return nil
+}
+
+type GetConfigRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A route to see its multiplier override; unset for the global configuration.
+	Route         *v1.Route `protobuf:"bytes,1,opt,name=route,proto3" json:"route,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetConfigRequest) Reset() {
+	*x = GetConfigRequest{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConfigRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConfigRequest) ProtoMessage() {}
+
+func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConfigRequest.ProtoReflect.Descriptor instead.
+func (*GetConfigRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetConfigRequest) GetRoute() *v1.Route {
+	if x != nil {
+		return x.Route
+	}
+	return nil
+}
+
+type GetConfigResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Config *FreightConfig         `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	// The multiplier in force on the requested route, and whether it is the route's own.
+	EffectiveMultiplier string `protobuf:"bytes,2,opt,name=effective_multiplier,json=effectiveMultiplier,proto3" json:"effective_multiplier,omitempty"`
+	RouteMultiplier     bool   `protobuf:"varint,3,opt,name=route_multiplier,json=routeMultiplier,proto3" json:"route_multiplier,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *GetConfigResponse) Reset() {
+	*x = GetConfigResponse{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetConfigResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetConfigResponse) ProtoMessage() {}
+
+func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetConfigResponse.ProtoReflect.Descriptor instead.
+func (*GetConfigResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetConfigResponse) GetConfig() *FreightConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *GetConfigResponse) GetEffectiveMultiplier() string {
+	if x != nil {
+		return x.EffectiveMultiplier
+	}
+	return ""
+}
+
+func (x *GetConfigResponse) GetRouteMultiplier() bool {
+	if x != nil {
+		return x.RouteMultiplier
+	}
+	return false
+}
+
+type UpdateConfigRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// All fields but version and changed_by; effective_from unset means now.
+	Config        *FreightConfig `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateConfigRequest) Reset() {
+	*x = UpdateConfigRequest{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateConfigRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateConfigRequest) ProtoMessage() {}
+
+func (x *UpdateConfigRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateConfigRequest.ProtoReflect.Descriptor instead.
+func (*UpdateConfigRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *UpdateConfigRequest) GetConfig() *FreightConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type UpdateConfigResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Config        *FreightConfig         `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateConfigResponse) Reset() {
+	*x = UpdateConfigResponse{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateConfigResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateConfigResponse) ProtoMessage() {}
+
+func (x *UpdateConfigResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateConfigResponse.ProtoReflect.Descriptor instead.
+func (*UpdateConfigResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *UpdateConfigResponse) GetConfig() *FreightConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type ListConfigVersionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Page          *v1.PageRequest        `protobuf:"bytes,1,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConfigVersionsRequest) Reset() {
+	*x = ListConfigVersionsRequest{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConfigVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConfigVersionsRequest) ProtoMessage() {}
+
+func (x *ListConfigVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConfigVersionsRequest.ProtoReflect.Descriptor instead.
+func (*ListConfigVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListConfigVersionsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListConfigVersionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Versions      []*FreightConfig       `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListConfigVersionsResponse) Reset() {
+	*x = ListConfigVersionsResponse{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListConfigVersionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListConfigVersionsResponse) ProtoMessage() {}
+
+func (x *ListConfigVersionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListConfigVersionsResponse.ProtoReflect.Descriptor instead.
+func (*ListConfigVersionsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListConfigVersionsResponse) GetVersions() []*FreightConfig {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
+func (x *ListConfigVersionsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type SetRouteMultiplierRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Route *v1.Route              `protobuf:"bytes,1,opt,name=route,proto3" json:"route,omitempty"`
+	// e.g. "1.8"; empty removes the override.
+	Multiplier    string                 `protobuf:"bytes,2,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
+	EffectiveFrom *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=effective_from,json=effectiveFrom,proto3" json:"effective_from,omitempty"`
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRouteMultiplierRequest) Reset() {
+	*x = SetRouteMultiplierRequest{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRouteMultiplierRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRouteMultiplierRequest) ProtoMessage() {}
+
+func (x *SetRouteMultiplierRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRouteMultiplierRequest.ProtoReflect.Descriptor instead.
+func (*SetRouteMultiplierRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SetRouteMultiplierRequest) GetRoute() *v1.Route {
+	if x != nil {
+		return x.Route
+	}
+	return nil
+}
+
+func (x *SetRouteMultiplierRequest) GetMultiplier() string {
+	if x != nil {
+		return x.Multiplier
+	}
+	return ""
+}
+
+func (x *SetRouteMultiplierRequest) GetEffectiveFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveFrom
+	}
+	return nil
+}
+
+func (x *SetRouteMultiplierRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type SetRouteMultiplierResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRouteMultiplierResponse) Reset() {
+	*x = SetRouteMultiplierResponse{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRouteMultiplierResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRouteMultiplierResponse) ProtoMessage() {}
+
+func (x *SetRouteMultiplierResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRouteMultiplierResponse.ProtoReflect.Descriptor instead.
+func (*SetRouteMultiplierResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{20}
+}
+
+// Zone groups destinations that cost the same to reach.
+type Zone struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// e.g. "EU-1".
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// ISO 3166-1 codes wholly in the zone.
+	CountryCodes []string `protobuf:"bytes,2,rep,name=country_codes,json=countryCodes,proto3" json:"country_codes,omitempty"`
+	// ISO 3166-2 codes in the zone (a region overrides its country's zone).
+	RegionCodes   []string `protobuf:"bytes,3,rep,name=region_codes,json=regionCodes,proto3" json:"region_codes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Zone) Reset() {
+	*x = Zone{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Zone) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Zone) ProtoMessage() {}
+
+func (x *Zone) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Zone.ProtoReflect.Descriptor instead.
+func (*Zone) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *Zone) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Zone) GetCountryCodes() []string {
+	if x != nil {
+		return x.CountryCodes
+	}
+	return nil
+}
+
+func (x *Zone) GetRegionCodes() []string {
+	if x != nil {
+		return x.RegionCodes
+	}
+	return nil
+}
+
+// ZonePrice is the price per chargeable kilogram for one zone and shipping method.
+type ZonePrice struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Zone           string                 `protobuf:"bytes,1,opt,name=zone,proto3" json:"zone,omitempty"`
+	ShippingMethod string                 `protobuf:"bytes,2,opt,name=shipping_method,json=shippingMethod,proto3" json:"shipping_method,omitempty"`
+	// Per kilogram, in the base currency; a part kilogram is charged pro rata and
+	// rounded up to the minor unit.
+	PricePerKg    *v1.Money `protobuf:"bytes,3,opt,name=price_per_kg,json=pricePerKg,proto3" json:"price_per_kg,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ZonePrice) Reset() {
+	*x = ZonePrice{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ZonePrice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ZonePrice) ProtoMessage() {}
+
+func (x *ZonePrice) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ZonePrice.ProtoReflect.Descriptor instead.
+func (*ZonePrice) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ZonePrice) GetZone() string {
+	if x != nil {
+		return x.Zone
+	}
+	return ""
+}
+
+func (x *ZonePrice) GetShippingMethod() string {
+	if x != nil {
+		return x.ShippingMethod
+	}
+	return ""
+}
+
+func (x *ZonePrice) GetPricePerKg() *v1.Money {
+	if x != nil {
+		return x.PricePerKg
+	}
+	return nil
+}
+
+// RateCard prices parcels when there is no history.
+type RateCard struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Zones  []*Zone                `protobuf:"bytes,1,rep,name=zones,proto3" json:"zones,omitempty"`
+	Prices []*ZonePrice           `protobuf:"bytes,2,rep,name=prices,proto3" json:"prices,omitempty"`
+	// Volumetric weight in kg = L·W·H in cm³ / divisor; default 5000.
+	VolumetricDivisor int64 `protobuf:"varint,3,opt,name=volumetric_divisor,json=volumetricDivisor,proto3" json:"volumetric_divisor,omitempty"`
+	// The shipping method used when a request names none.
+	DefaultShippingMethod string                 `protobuf:"bytes,4,opt,name=default_shipping_method,json=defaultShippingMethod,proto3" json:"default_shipping_method,omitempty"`
+	Version               int64                  `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
+	EffectiveFrom         *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=effective_from,json=effectiveFrom,proto3" json:"effective_from,omitempty"`
+	ChangedBy             string                 `protobuf:"bytes,7,opt,name=changed_by,json=changedBy,proto3" json:"changed_by,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *RateCard) Reset() {
+	*x = RateCard{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateCard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateCard) ProtoMessage() {}
+
+func (x *RateCard) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateCard.ProtoReflect.Descriptor instead.
+func (*RateCard) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RateCard) GetZones() []*Zone {
+	if x != nil {
+		return x.Zones
+	}
+	return nil
+}
+
+func (x *RateCard) GetPrices() []*ZonePrice {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
+func (x *RateCard) GetVolumetricDivisor() int64 {
+	if x != nil {
+		return x.VolumetricDivisor
+	}
+	return 0
+}
+
+func (x *RateCard) GetDefaultShippingMethod() string {
+	if x != nil {
+		return x.DefaultShippingMethod
+	}
+	return ""
+}
+
+func (x *RateCard) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *RateCard) GetEffectiveFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveFrom
+	}
+	return nil
+}
+
+func (x *RateCard) GetChangedBy() string {
+	if x != nil {
+		return x.ChangedBy
+	}
+	return ""
+}
+
+type GetRateCardRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRateCardRequest) Reset() {
+	*x = GetRateCardRequest{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRateCardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRateCardRequest) ProtoMessage() {}
+
+func (x *GetRateCardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRateCardRequest.ProtoReflect.Descriptor instead.
+func (*GetRateCardRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{24}
+}
+
+type GetRateCardResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RateCard      *RateCard              `protobuf:"bytes,1,opt,name=rate_card,json=rateCard,proto3" json:"rate_card,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRateCardResponse) Reset() {
+	*x = GetRateCardResponse{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRateCardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRateCardResponse) ProtoMessage() {}
+
+func (x *GetRateCardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRateCardResponse.ProtoReflect.Descriptor instead.
+func (*GetRateCardResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetRateCardResponse) GetRateCard() *RateCard {
+	if x != nil {
+		return x.RateCard
+	}
+	return nil
+}
+
+type SetRateCardRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RateCard      *RateCard              `protobuf:"bytes,1,opt,name=rate_card,json=rateCard,proto3" json:"rate_card,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRateCardRequest) Reset() {
+	*x = SetRateCardRequest{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRateCardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRateCardRequest) ProtoMessage() {}
+
+func (x *SetRateCardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRateCardRequest.ProtoReflect.Descriptor instead.
+func (*SetRateCardRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *SetRateCardRequest) GetRateCard() *RateCard {
+	if x != nil {
+		return x.RateCard
+	}
+	return nil
+}
+
+type SetRateCardResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RateCard      *RateCard              `protobuf:"bytes,1,opt,name=rate_card,json=rateCard,proto3" json:"rate_card,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRateCardResponse) Reset() {
+	*x = SetRateCardResponse{}
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRateCardResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRateCardResponse) ProtoMessage() {}
+
+func (x *SetRateCardResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_freight_v1_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRateCardResponse.ProtoReflect.Descriptor instead.
+func (*SetRateCardResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_freight_v1_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *SetRateCardResponse) GetRateCard() *RateCard {
+	if x != nil {
+		return x.RateCard
+	}
+	return nil
+}
+
 var File_crossdock_freight_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_freight_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/freight/v1/service.proto\x12\x14crossdock.freight.v12\x10\n" +
-	"\x0eFreightServiceB\xdd\x01\n" +
+	"\"crossdock/freight/v1/service.proto\x12\x14crossdock.freight.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fcrossdock/common/v1/route.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc7\x01\n" +
+	"\x06Parcel\x12\x1d\n" +
+	"\n" +
+	"volume_cm3\x18\x01 \x01(\x03R\tvolumeCm3\x12\x19\n" +
+	"\bweight_g\x18\x02 \x01(\x03R\aweightG\x12A\n" +
+	"\x0edeclared_value\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rdeclaredValue\x12@\n" +
+	"\n" +
+	"dimensions\x18\x04 \x01(\v2 .crossdock.freight.v1.DimensionsR\n" +
+	"dimensions\"a\n" +
+	"\n" +
+	"Dimensions\x12\x1b\n" +
+	"\tlength_mm\x18\x01 \x01(\x03R\blengthMm\x12\x19\n" +
+	"\bwidth_mm\x18\x02 \x01(\x03R\awidthMm\x12\x1b\n" +
+	"\theight_mm\x18\x03 \x01(\x03R\bheightMm\"<\n" +
+	"\aSkuLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"?\n" +
+	"\bSkuLines\x123\n" +
+	"\x05lines\x18\x01 \x03(\v2\x1d.crossdock.freight.v1.SkuLineR\x05lines\"\x96\x02\n" +
+	"\x0fEstimateRequest\x120\n" +
+	"\x05route\x18\x01 \x01(\v2\x1a.crossdock.common.v1.RouteR\x05route\x126\n" +
+	"\x06parcel\x18\x02 \x01(\v2\x1c.crossdock.freight.v1.ParcelH\x00R\x06parcel\x126\n" +
+	"\x05lines\x18\x03 \x01(\v2\x1e.crossdock.freight.v1.SkuLinesH\x00R\x05lines\x12'\n" +
+	"\x0fshipping_method\x18\x04 \x01(\tR\x0eshippingMethod\x12)\n" +
+	"\x10display_currency\x18\x05 \x01(\tR\x0fdisplayCurrencyB\r\n" +
+	"\vparcel_spec\"\x94\x01\n" +
+	"\x0eGroupBreakdown\x121\n" +
+	"\x05group\x18\x01 \x01(\x0e2\x1b.crossdock.freight.v1.GroupR\x05group\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12!\n" +
+	"\fmean_freight\x18\x03 \x01(\tR\vmeanFreight\x12\x16\n" +
+	"\x06weight\x18\x04 \x01(\tR\x06weight\"\xc5\x02\n" +
+	"\x11RateCardBreakdown\x12\x12\n" +
+	"\x04zone\x18\x01 \x01(\tR\x04zone\x12'\n" +
+	"\x0fshipping_method\x18\x02 \x01(\tR\x0eshippingMethod\x12&\n" +
+	"\x0factual_weight_g\x18\x03 \x01(\x03R\ractualWeightG\x12.\n" +
+	"\x13volumetric_weight_g\x18\x04 \x01(\x03R\x11volumetricWeightG\x12.\n" +
+	"\x13chargeable_weight_g\x18\x05 \x01(\x03R\x11chargeableWeightG\x12-\n" +
+	"\x12volumetric_divisor\x18\x06 \x01(\x03R\x11volumetricDivisor\x12<\n" +
+	"\fprice_per_kg\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"pricePerKg\"\x9c\x05\n" +
+	"\x10EstimateResponse\x12A\n" +
+	"\x0etarget_freight\x18\x01 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rtargetFreight\x12C\n" +
+	"\x0fdisplay_freight\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x0edisplayFreight\x12!\n" +
+	"\fdisplay_rate\x18\x03 \x01(\tR\vdisplayRate\x126\n" +
+	"\x17total_before_multiplier\x18\x04 \x01(\tR\x15totalBeforeMultiplier\x12\x1e\n" +
+	"\n" +
+	"multiplier\x18\x05 \x01(\tR\n" +
+	"multiplier\x12)\n" +
+	"\x10route_multiplier\x18\x06 \x01(\bR\x0frouteMultiplier\x121\n" +
+	"\x05basis\x18\a \x01(\x0e2\x1b.crossdock.freight.v1.BasisR\x05basis\x12<\n" +
+	"\x06groups\x18\b \x03(\v2$.crossdock.freight.v1.GroupBreakdownR\x06groups\x12D\n" +
+	"\trate_card\x18\t \x01(\v2'.crossdock.freight.v1.RateCardBreakdownR\brateCard\x124\n" +
+	"\x06parcel\x18\n" +
+	" \x01(\v2\x1c.crossdock.freight.v1.ParcelR\x06parcel\x120\n" +
+	"\x05route\x18\v \x01(\v2\x1a.crossdock.common.v1.RouteR\x05route\x12;\n" +
+	"\x06config\x18\f \x01(\v2#.crossdock.freight.v1.FreightConfigR\x06config\"\xe2\x03\n" +
+	"\rFreightConfig\x121\n" +
+	"\x06window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x06window\x12)\n" +
+	"\x10volume_tolerance\x18\x02 \x01(\tR\x0fvolumeTolerance\x12)\n" +
+	"\x10weight_tolerance\x18\x03 \x01(\tR\x0fweightTolerance\x12'\n" +
+	"\x0fvalue_tolerance\x18\x04 \x01(\tR\x0evalueTolerance\x12!\n" +
+	"\ffirst_weight\x18\x05 \x01(\tR\vfirstWeight\x12)\n" +
+	"\x10secondary_weight\x18\x06 \x01(\tR\x0fsecondaryWeight\x12\x1d\n" +
+	"\n" +
+	"end_weight\x18\a \x01(\tR\tendWeight\x12\x1e\n" +
+	"\n" +
+	"multiplier\x18\b \x01(\tR\n" +
+	"multiplier\x12\x18\n" +
+	"\aversion\x18\t \x01(\x03R\aversion\x12A\n" +
+	"\x0eeffective_from\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveFrom\x12\x1d\n" +
+	"\n" +
+	"changed_by\x18\v \x01(\tR\tchangedBy\x12\x16\n" +
+	"\x06reason\x18\f \x01(\tR\x06reason\"\xc9\x03\n" +
+	"\x0eShipmentRecord\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x120\n" +
+	"\x05route\x18\x02 \x01(\v2\x1a.crossdock.common.v1.RouteR\x05route\x12\x1d\n" +
+	"\n" +
+	"volume_cm3\x18\x03 \x01(\x03R\tvolumeCm3\x12\x19\n" +
+	"\bweight_g\x18\x04 \x01(\x03R\aweightG\x12A\n" +
+	"\x0edeclared_value\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rdeclaredValue\x12I\n" +
+	"\x12transaction_amount\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x11transactionAmount\x12;\n" +
+	"\vgoods_price\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"goodsPrice\x12=\n" +
+	"\fcompleted_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12 \n" +
+	"\frate_to_base\x18\t \x01(\tR\n" +
+	"rateToBase\"X\n" +
+	"\x16ImportShipmentsRequest\x12>\n" +
+	"\arecords\x18\x01 \x03(\v2$.crossdock.freight.v1.ShipmentRecordR\arecords\"Y\n" +
+	"\bRowError\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x1f\n" +
+	"\vshipment_id\x18\x02 \x01(\tR\n" +
+	"shipmentId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x91\x01\n" +
+	"\x17ImportShipmentsResponse\x12\x1a\n" +
+	"\bimported\x18\x01 \x01(\x03R\bimported\x12\x1e\n" +
+	"\n" +
+	"duplicates\x18\x02 \x01(\x03R\n" +
+	"duplicates\x12:\n" +
+	"\brejected\x18\x03 \x03(\v2\x1e.crossdock.freight.v1.RowErrorR\brejected\"D\n" +
+	"\x10GetConfigRequest\x120\n" +
+	"\x05route\x18\x01 \x01(\v2\x1a.crossdock.common.v1.RouteR\x05route\"\xae\x01\n" +
+	"\x11GetConfigResponse\x12;\n" +
+	"\x06config\x18\x01 \x01(\v2#.crossdock.freight.v1.FreightConfigR\x06config\x121\n" +
+	"\x14effective_multiplier\x18\x02 \x01(\tR\x13effectiveMultiplier\x12)\n" +
+	"\x10route_multiplier\x18\x03 \x01(\bR\x0frouteMultiplier\"R\n" +
+	"\x13UpdateConfigRequest\x12;\n" +
+	"\x06config\x18\x01 \x01(\v2#.crossdock.freight.v1.FreightConfigR\x06config\"S\n" +
+	"\x14UpdateConfigResponse\x12;\n" +
+	"\x06config\x18\x01 \x01(\v2#.crossdock.freight.v1.FreightConfigR\x06config\"Q\n" +
+	"\x19ListConfigVersionsRequest\x124\n" +
+	"\x04page\x18\x01 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x94\x01\n" +
+	"\x1aListConfigVersionsResponse\x12?\n" +
+	"\bversions\x18\x01 \x03(\v2#.crossdock.freight.v1.FreightConfigR\bversions\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xc8\x01\n" +
+	"\x19SetRouteMultiplierRequest\x120\n" +
+	"\x05route\x18\x01 \x01(\v2\x1a.crossdock.common.v1.RouteR\x05route\x12\x1e\n" +
+	"\n" +
+	"multiplier\x18\x02 \x01(\tR\n" +
+	"multiplier\x12A\n" +
+	"\x0eeffective_from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveFrom\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\x1c\n" +
+	"\x1aSetRouteMultiplierResponse\"b\n" +
+	"\x04Zone\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12#\n" +
+	"\rcountry_codes\x18\x02 \x03(\tR\fcountryCodes\x12!\n" +
+	"\fregion_codes\x18\x03 \x03(\tR\vregionCodes\"\x86\x01\n" +
+	"\tZonePrice\x12\x12\n" +
+	"\x04zone\x18\x01 \x01(\tR\x04zone\x12'\n" +
+	"\x0fshipping_method\x18\x02 \x01(\tR\x0eshippingMethod\x12<\n" +
+	"\fprice_per_kg\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"pricePerKg\"\xd8\x02\n" +
+	"\bRateCard\x120\n" +
+	"\x05zones\x18\x01 \x03(\v2\x1a.crossdock.freight.v1.ZoneR\x05zones\x127\n" +
+	"\x06prices\x18\x02 \x03(\v2\x1f.crossdock.freight.v1.ZonePriceR\x06prices\x12-\n" +
+	"\x12volumetric_divisor\x18\x03 \x01(\x03R\x11volumetricDivisor\x126\n" +
+	"\x17default_shipping_method\x18\x04 \x01(\tR\x15defaultShippingMethod\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\x03R\aversion\x12A\n" +
+	"\x0eeffective_from\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveFrom\x12\x1d\n" +
+	"\n" +
+	"changed_by\x18\a \x01(\tR\tchangedBy\"\x14\n" +
+	"\x12GetRateCardRequest\"R\n" +
+	"\x13GetRateCardResponse\x12;\n" +
+	"\trate_card\x18\x01 \x01(\v2\x1e.crossdock.freight.v1.RateCardR\brateCard\"Q\n" +
+	"\x12SetRateCardRequest\x12;\n" +
+	"\trate_card\x18\x01 \x01(\v2\x1e.crossdock.freight.v1.RateCardR\brateCard\"R\n" +
+	"\x13SetRateCardResponse\x12;\n" +
+	"\trate_card\x18\x01 \x01(\v2\x1e.crossdock.freight.v1.RateCardR\brateCard*F\n" +
+	"\x05Basis\x12\x15\n" +
+	"\x11BASIS_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rBASIS_HISTORY\x10\x01\x12\x13\n" +
+	"\x0fBASIS_RATE_CARD\x10\x02*S\n" +
+	"\x05Group\x12\x15\n" +
+	"\x11GROUP_UNSPECIFIED\x10\x00\x12\x0f\n" +
+	"\vGROUP_FIRST\x10\x01\x12\x13\n" +
+	"\x0fGROUP_SECONDARY\x10\x02\x12\r\n" +
+	"\tGROUP_END\x10\x032\xda\x06\n" +
+	"\x0eFreightService\x12Y\n" +
+	"\bEstimate\x12%.crossdock.freight.v1.EstimateRequest\x1a&.crossdock.freight.v1.EstimateResponse\x12n\n" +
+	"\x0fImportShipments\x12,.crossdock.freight.v1.ImportShipmentsRequest\x1a-.crossdock.freight.v1.ImportShipmentsResponse\x12\\\n" +
+	"\tGetConfig\x12&.crossdock.freight.v1.GetConfigRequest\x1a'.crossdock.freight.v1.GetConfigResponse\x12e\n" +
+	"\fUpdateConfig\x12).crossdock.freight.v1.UpdateConfigRequest\x1a*.crossdock.freight.v1.UpdateConfigResponse\x12w\n" +
+	"\x12ListConfigVersions\x12/.crossdock.freight.v1.ListConfigVersionsRequest\x1a0.crossdock.freight.v1.ListConfigVersionsResponse\x12w\n" +
+	"\x12SetRouteMultiplier\x12/.crossdock.freight.v1.SetRouteMultiplierRequest\x1a0.crossdock.freight.v1.SetRouteMultiplierResponse\x12b\n" +
+	"\vGetRateCard\x12(.crossdock.freight.v1.GetRateCardRequest\x1a).crossdock.freight.v1.GetRateCardResponse\x12b\n" +
+	"\vSetRateCard\x12(.crossdock.freight.v1.SetRateCardRequest\x1a).crossdock.freight.v1.SetRateCardResponseB\xdd\x01\n" +
 	"\x18com.crossdock.freight.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/freight/v1;freightv1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Freight.V1\xca\x02\x14Crossdock\\Freight\\V1\xe2\x02 Crossdock\\Freight\\V1\\GPBMetadata\xea\x02\x16Crossdock::Freight::V1b\x06proto3"
 
-var file_crossdock_freight_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_freight_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_freight_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_freight_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_freight_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_freight_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_freight_v1_service_proto_rawDesc), len(file_crossdock_freight_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_freight_v1_service_proto_rawDescData
+}
+
+var file_crossdock_freight_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crossdock_freight_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_crossdock_freight_v1_service_proto_goTypes = []any{
+	(Basis)(0),                         // 0: crossdock.freight.v1.Basis
+	(Group)(0),                         // 1: crossdock.freight.v1.Group
+	(*Parcel)(nil),                     // 2: crossdock.freight.v1.Parcel
+	(*Dimensions)(nil),                 // 3: crossdock.freight.v1.Dimensions
+	(*SkuLine)(nil),                    // 4: crossdock.freight.v1.SkuLine
+	(*SkuLines)(nil),                   // 5: crossdock.freight.v1.SkuLines
+	(*EstimateRequest)(nil),            // 6: crossdock.freight.v1.EstimateRequest
+	(*GroupBreakdown)(nil),             // 7: crossdock.freight.v1.GroupBreakdown
+	(*RateCardBreakdown)(nil),          // 8: crossdock.freight.v1.RateCardBreakdown
+	(*EstimateResponse)(nil),           // 9: crossdock.freight.v1.EstimateResponse
+	(*FreightConfig)(nil),              // 10: crossdock.freight.v1.FreightConfig
+	(*ShipmentRecord)(nil),             // 11: crossdock.freight.v1.ShipmentRecord
+	(*ImportShipmentsRequest)(nil),     // 12: crossdock.freight.v1.ImportShipmentsRequest
+	(*RowError)(nil),                   // 13: crossdock.freight.v1.RowError
+	(*ImportShipmentsResponse)(nil),    // 14: crossdock.freight.v1.ImportShipmentsResponse
+	(*GetConfigRequest)(nil),           // 15: crossdock.freight.v1.GetConfigRequest
+	(*GetConfigResponse)(nil),          // 16: crossdock.freight.v1.GetConfigResponse
+	(*UpdateConfigRequest)(nil),        // 17: crossdock.freight.v1.UpdateConfigRequest
+	(*UpdateConfigResponse)(nil),       // 18: crossdock.freight.v1.UpdateConfigResponse
+	(*ListConfigVersionsRequest)(nil),  // 19: crossdock.freight.v1.ListConfigVersionsRequest
+	(*ListConfigVersionsResponse)(nil), // 20: crossdock.freight.v1.ListConfigVersionsResponse
+	(*SetRouteMultiplierRequest)(nil),  // 21: crossdock.freight.v1.SetRouteMultiplierRequest
+	(*SetRouteMultiplierResponse)(nil), // 22: crossdock.freight.v1.SetRouteMultiplierResponse
+	(*Zone)(nil),                       // 23: crossdock.freight.v1.Zone
+	(*ZonePrice)(nil),                  // 24: crossdock.freight.v1.ZonePrice
+	(*RateCard)(nil),                   // 25: crossdock.freight.v1.RateCard
+	(*GetRateCardRequest)(nil),         // 26: crossdock.freight.v1.GetRateCardRequest
+	(*GetRateCardResponse)(nil),        // 27: crossdock.freight.v1.GetRateCardResponse
+	(*SetRateCardRequest)(nil),         // 28: crossdock.freight.v1.SetRateCardRequest
+	(*SetRateCardResponse)(nil),        // 29: crossdock.freight.v1.SetRateCardResponse
+	(*v1.Money)(nil),                   // 30: crossdock.common.v1.Money
+	(*v1.Route)(nil),                   // 31: crossdock.common.v1.Route
+	(*durationpb.Duration)(nil),        // 32: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),             // 34: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),            // 35: crossdock.common.v1.PageResponse
+}
 var file_crossdock_freight_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	30, // 0: crossdock.freight.v1.Parcel.declared_value:type_name -> crossdock.common.v1.Money
+	3,  // 1: crossdock.freight.v1.Parcel.dimensions:type_name -> crossdock.freight.v1.Dimensions
+	4,  // 2: crossdock.freight.v1.SkuLines.lines:type_name -> crossdock.freight.v1.SkuLine
+	31, // 3: crossdock.freight.v1.EstimateRequest.route:type_name -> crossdock.common.v1.Route
+	2,  // 4: crossdock.freight.v1.EstimateRequest.parcel:type_name -> crossdock.freight.v1.Parcel
+	5,  // 5: crossdock.freight.v1.EstimateRequest.lines:type_name -> crossdock.freight.v1.SkuLines
+	1,  // 6: crossdock.freight.v1.GroupBreakdown.group:type_name -> crossdock.freight.v1.Group
+	30, // 7: crossdock.freight.v1.RateCardBreakdown.price_per_kg:type_name -> crossdock.common.v1.Money
+	30, // 8: crossdock.freight.v1.EstimateResponse.target_freight:type_name -> crossdock.common.v1.Money
+	30, // 9: crossdock.freight.v1.EstimateResponse.display_freight:type_name -> crossdock.common.v1.Money
+	0,  // 10: crossdock.freight.v1.EstimateResponse.basis:type_name -> crossdock.freight.v1.Basis
+	7,  // 11: crossdock.freight.v1.EstimateResponse.groups:type_name -> crossdock.freight.v1.GroupBreakdown
+	8,  // 12: crossdock.freight.v1.EstimateResponse.rate_card:type_name -> crossdock.freight.v1.RateCardBreakdown
+	2,  // 13: crossdock.freight.v1.EstimateResponse.parcel:type_name -> crossdock.freight.v1.Parcel
+	31, // 14: crossdock.freight.v1.EstimateResponse.route:type_name -> crossdock.common.v1.Route
+	10, // 15: crossdock.freight.v1.EstimateResponse.config:type_name -> crossdock.freight.v1.FreightConfig
+	32, // 16: crossdock.freight.v1.FreightConfig.window:type_name -> google.protobuf.Duration
+	33, // 17: crossdock.freight.v1.FreightConfig.effective_from:type_name -> google.protobuf.Timestamp
+	31, // 18: crossdock.freight.v1.ShipmentRecord.route:type_name -> crossdock.common.v1.Route
+	30, // 19: crossdock.freight.v1.ShipmentRecord.declared_value:type_name -> crossdock.common.v1.Money
+	30, // 20: crossdock.freight.v1.ShipmentRecord.transaction_amount:type_name -> crossdock.common.v1.Money
+	30, // 21: crossdock.freight.v1.ShipmentRecord.goods_price:type_name -> crossdock.common.v1.Money
+	33, // 22: crossdock.freight.v1.ShipmentRecord.completed_at:type_name -> google.protobuf.Timestamp
+	11, // 23: crossdock.freight.v1.ImportShipmentsRequest.records:type_name -> crossdock.freight.v1.ShipmentRecord
+	13, // 24: crossdock.freight.v1.ImportShipmentsResponse.rejected:type_name -> crossdock.freight.v1.RowError
+	31, // 25: crossdock.freight.v1.GetConfigRequest.route:type_name -> crossdock.common.v1.Route
+	10, // 26: crossdock.freight.v1.GetConfigResponse.config:type_name -> crossdock.freight.v1.FreightConfig
+	10, // 27: crossdock.freight.v1.UpdateConfigRequest.config:type_name -> crossdock.freight.v1.FreightConfig
+	10, // 28: crossdock.freight.v1.UpdateConfigResponse.config:type_name -> crossdock.freight.v1.FreightConfig
+	34, // 29: crossdock.freight.v1.ListConfigVersionsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	10, // 30: crossdock.freight.v1.ListConfigVersionsResponse.versions:type_name -> crossdock.freight.v1.FreightConfig
+	35, // 31: crossdock.freight.v1.ListConfigVersionsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	31, // 32: crossdock.freight.v1.SetRouteMultiplierRequest.route:type_name -> crossdock.common.v1.Route
+	33, // 33: crossdock.freight.v1.SetRouteMultiplierRequest.effective_from:type_name -> google.protobuf.Timestamp
+	30, // 34: crossdock.freight.v1.ZonePrice.price_per_kg:type_name -> crossdock.common.v1.Money
+	23, // 35: crossdock.freight.v1.RateCard.zones:type_name -> crossdock.freight.v1.Zone
+	24, // 36: crossdock.freight.v1.RateCard.prices:type_name -> crossdock.freight.v1.ZonePrice
+	33, // 37: crossdock.freight.v1.RateCard.effective_from:type_name -> google.protobuf.Timestamp
+	25, // 38: crossdock.freight.v1.GetRateCardResponse.rate_card:type_name -> crossdock.freight.v1.RateCard
+	25, // 39: crossdock.freight.v1.SetRateCardRequest.rate_card:type_name -> crossdock.freight.v1.RateCard
+	25, // 40: crossdock.freight.v1.SetRateCardResponse.rate_card:type_name -> crossdock.freight.v1.RateCard
+	6,  // 41: crossdock.freight.v1.FreightService.Estimate:input_type -> crossdock.freight.v1.EstimateRequest
+	12, // 42: crossdock.freight.v1.FreightService.ImportShipments:input_type -> crossdock.freight.v1.ImportShipmentsRequest
+	15, // 43: crossdock.freight.v1.FreightService.GetConfig:input_type -> crossdock.freight.v1.GetConfigRequest
+	17, // 44: crossdock.freight.v1.FreightService.UpdateConfig:input_type -> crossdock.freight.v1.UpdateConfigRequest
+	19, // 45: crossdock.freight.v1.FreightService.ListConfigVersions:input_type -> crossdock.freight.v1.ListConfigVersionsRequest
+	21, // 46: crossdock.freight.v1.FreightService.SetRouteMultiplier:input_type -> crossdock.freight.v1.SetRouteMultiplierRequest
+	26, // 47: crossdock.freight.v1.FreightService.GetRateCard:input_type -> crossdock.freight.v1.GetRateCardRequest
+	28, // 48: crossdock.freight.v1.FreightService.SetRateCard:input_type -> crossdock.freight.v1.SetRateCardRequest
+	9,  // 49: crossdock.freight.v1.FreightService.Estimate:output_type -> crossdock.freight.v1.EstimateResponse
+	14, // 50: crossdock.freight.v1.FreightService.ImportShipments:output_type -> crossdock.freight.v1.ImportShipmentsResponse
+	16, // 51: crossdock.freight.v1.FreightService.GetConfig:output_type -> crossdock.freight.v1.GetConfigResponse
+	18, // 52: crossdock.freight.v1.FreightService.UpdateConfig:output_type -> crossdock.freight.v1.UpdateConfigResponse
+	20, // 53: crossdock.freight.v1.FreightService.ListConfigVersions:output_type -> crossdock.freight.v1.ListConfigVersionsResponse
+	22, // 54: crossdock.freight.v1.FreightService.SetRouteMultiplier:output_type -> crossdock.freight.v1.SetRouteMultiplierResponse
+	27, // 55: crossdock.freight.v1.FreightService.GetRateCard:output_type -> crossdock.freight.v1.GetRateCardResponse
+	29, // 56: crossdock.freight.v1.FreightService.SetRateCard:output_type -> crossdock.freight.v1.SetRateCardResponse
+	49, // [49:57] is the sub-list for method output_type
+	41, // [41:49] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_freight_v1_service_proto_init() }
@@ -42,18 +2290,24 @@ func file_crossdock_freight_v1_service_proto_init() {
 	if File_crossdock_freight_v1_service_proto != nil {
 		return
 	}
+	file_crossdock_freight_v1_service_proto_msgTypes[4].OneofWrappers = []any{
+		(*EstimateRequest_Parcel)(nil),
+		(*EstimateRequest_Lines)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_freight_v1_service_proto_rawDesc), len(file_crossdock_freight_v1_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   0,
+			NumEnums:      2,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_freight_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_freight_v1_service_proto_depIdxs,
+		EnumInfos:         file_crossdock_freight_v1_service_proto_enumTypes,
+		MessageInfos:      file_crossdock_freight_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_freight_v1_service_proto = out.File
 	file_crossdock_freight_v1_service_proto_goTypes = nil

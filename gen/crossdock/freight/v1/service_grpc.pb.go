@@ -7,13 +7,27 @@
 package freightv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
 // is compatible with the grpc package it is being compiled against.
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
+
+const (
+	FreightService_Estimate_FullMethodName           = "/crossdock.freight.v1.FreightService/Estimate"
+	FreightService_ImportShipments_FullMethodName    = "/crossdock.freight.v1.FreightService/ImportShipments"
+	FreightService_GetConfig_FullMethodName          = "/crossdock.freight.v1.FreightService/GetConfig"
+	FreightService_UpdateConfig_FullMethodName       = "/crossdock.freight.v1.FreightService/UpdateConfig"
+	FreightService_ListConfigVersions_FullMethodName = "/crossdock.freight.v1.FreightService/ListConfigVersions"
+	FreightService_SetRouteMultiplier_FullMethodName = "/crossdock.freight.v1.FreightService/SetRouteMultiplier"
+	FreightService_GetRateCard_FullMethodName        = "/crossdock.freight.v1.FreightService/GetRateCard"
+	FreightService_SetRateCard_FullMethodName        = "/crossdock.freight.v1.FreightService/SetRateCard"
+)
 
 // FreightServiceClient is the client API for FreightService service.
 //
@@ -22,6 +36,28 @@ const _ = grpc.SupportPackageIsVersion9
 // FreightService owns the freight pre-estimate learned from the history of completed
 // shipments, that history, the freight multipliers and the fallback rate card.
 type FreightServiceClient interface {
+	// Estimate returns the freight pre-estimate for a parcel on a route, with its full
+	// breakdown. The parcel is given directly or as SKU lines, whose dimensions, weight,
+	// price and origin come from the catalog. Any signed-in caller.
+	Estimate(ctx context.Context, in *EstimateRequest, opts ...grpc.CallOption) (*EstimateResponse, error)
+	// ImportShipments adds completed shipments to the history. Idempotent per
+	// shipment id. Admins only.
+	ImportShipments(ctx context.Context, in *ImportShipmentsRequest, opts ...grpc.CallOption) (*ImportShipmentsResponse, error)
+	// GetConfig returns the configuration in force (for a route, with its multiplier
+	// override applied). Operators.
+	GetConfig(ctx context.Context, in *GetConfigRequest, opts ...grpc.CallOption) (*GetConfigResponse, error)
+	// UpdateConfig records a new global configuration version, effective from a time.
+	// Admins only.
+	UpdateConfig(ctx context.Context, in *UpdateConfigRequest, opts ...grpc.CallOption) (*UpdateConfigResponse, error)
+	// ListConfigVersions lists the global configuration versions, newest first. Operators.
+	ListConfigVersions(ctx context.Context, in *ListConfigVersionsRequest, opts ...grpc.CallOption) (*ListConfigVersionsResponse, error)
+	// SetRouteMultiplier overrides the multiplier on one route from a time; an empty
+	// multiplier removes the override. Admins only.
+	SetRouteMultiplier(ctx context.Context, in *SetRouteMultiplierRequest, opts ...grpc.CallOption) (*SetRouteMultiplierResponse, error)
+	// GetRateCard returns the rate card in force. Operators.
+	GetRateCard(ctx context.Context, in *GetRateCardRequest, opts ...grpc.CallOption) (*GetRateCardResponse, error)
+	// SetRateCard replaces the rate card, effective from a time. Admins only.
+	SetRateCard(ctx context.Context, in *SetRateCardRequest, opts ...grpc.CallOption) (*SetRateCardResponse, error)
 }
 
 type freightServiceClient struct {
@@ -32,6 +68,86 @@ func NewFreightServiceClient(cc grpc.ClientConnInterface) FreightServiceClient {
 	return &freightServiceClient{cc}
 }
 
+func (c *freightServiceClient) Estimate(ctx context.Context, in *EstimateRequest, opts ...grpc.CallOption) (*EstimateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EstimateResponse)
+	err := c.cc.Invoke(ctx, FreightService_Estimate_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *freightServiceClient) ImportShipments(ctx context.Context, in *ImportShipmentsRequest, opts ...grpc.CallOption) (*ImportShipmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportShipmentsResponse)
+	err := c.cc.Invoke(ctx, FreightService_ImportShipments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *freightServiceClient) GetConfig(ctx context.Context, in *GetConfigRequest, opts ...grpc.CallOption) (*GetConfigResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetConfigResponse)
+	err := c.cc.Invoke(ctx, FreightService_GetConfig_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *freightServiceClient) UpdateConfig(ctx context.Context, in *UpdateConfigRequest, opts ...grpc.CallOption) (*UpdateConfigResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateConfigResponse)
+	err := c.cc.Invoke(ctx, FreightService_UpdateConfig_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *freightServiceClient) ListConfigVersions(ctx context.Context, in *ListConfigVersionsRequest, opts ...grpc.CallOption) (*ListConfigVersionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListConfigVersionsResponse)
+	err := c.cc.Invoke(ctx, FreightService_ListConfigVersions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *freightServiceClient) SetRouteMultiplier(ctx context.Context, in *SetRouteMultiplierRequest, opts ...grpc.CallOption) (*SetRouteMultiplierResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetRouteMultiplierResponse)
+	err := c.cc.Invoke(ctx, FreightService_SetRouteMultiplier_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *freightServiceClient) GetRateCard(ctx context.Context, in *GetRateCardRequest, opts ...grpc.CallOption) (*GetRateCardResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRateCardResponse)
+	err := c.cc.Invoke(ctx, FreightService_GetRateCard_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *freightServiceClient) SetRateCard(ctx context.Context, in *SetRateCardRequest, opts ...grpc.CallOption) (*SetRateCardResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetRateCardResponse)
+	err := c.cc.Invoke(ctx, FreightService_SetRateCard_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FreightServiceServer is the server API for FreightService service.
 // All implementations must embed UnimplementedFreightServiceServer
 // for forward compatibility.
@@ -39,6 +155,28 @@ func NewFreightServiceClient(cc grpc.ClientConnInterface) FreightServiceClient {
 // FreightService owns the freight pre-estimate learned from the history of completed
 // shipments, that history, the freight multipliers and the fallback rate card.
 type FreightServiceServer interface {
+	// Estimate returns the freight pre-estimate for a parcel on a route, with its full
+	// breakdown. The parcel is given directly or as SKU lines, whose dimensions, weight,
+	// price and origin come from the catalog. Any signed-in caller.
+	Estimate(context.Context, *EstimateRequest) (*EstimateResponse, error)
+	// ImportShipments adds completed shipments to the history. Idempotent per
+	// shipment id. Admins only.
+	ImportShipments(context.Context, *ImportShipmentsRequest) (*ImportShipmentsResponse, error)
+	// GetConfig returns the configuration in force (for a route, with its multiplier
+	// override applied). Operators.
+	GetConfig(context.Context, *GetConfigRequest) (*GetConfigResponse, error)
+	// UpdateConfig records a new global configuration version, effective from a time.
+	// Admins only.
+	UpdateConfig(context.Context, *UpdateConfigRequest) (*UpdateConfigResponse, error)
+	// ListConfigVersions lists the global configuration versions, newest first. Operators.
+	ListConfigVersions(context.Context, *ListConfigVersionsRequest) (*ListConfigVersionsResponse, error)
+	// SetRouteMultiplier overrides the multiplier on one route from a time; an empty
+	// multiplier removes the override. Admins only.
+	SetRouteMultiplier(context.Context, *SetRouteMultiplierRequest) (*SetRouteMultiplierResponse, error)
+	// GetRateCard returns the rate card in force. Operators.
+	GetRateCard(context.Context, *GetRateCardRequest) (*GetRateCardResponse, error)
+	// SetRateCard replaces the rate card, effective from a time. Admins only.
+	SetRateCard(context.Context, *SetRateCardRequest) (*SetRateCardResponse, error)
 	mustEmbedUnimplementedFreightServiceServer()
 }
 
@@ -49,6 +187,30 @@ type FreightServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedFreightServiceServer struct{}
 
+func (UnimplementedFreightServiceServer) Estimate(context.Context, *EstimateRequest) (*EstimateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Estimate not implemented")
+}
+func (UnimplementedFreightServiceServer) ImportShipments(context.Context, *ImportShipmentsRequest) (*ImportShipmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportShipments not implemented")
+}
+func (UnimplementedFreightServiceServer) GetConfig(context.Context, *GetConfigRequest) (*GetConfigResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetConfig not implemented")
+}
+func (UnimplementedFreightServiceServer) UpdateConfig(context.Context, *UpdateConfigRequest) (*UpdateConfigResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateConfig not implemented")
+}
+func (UnimplementedFreightServiceServer) ListConfigVersions(context.Context, *ListConfigVersionsRequest) (*ListConfigVersionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListConfigVersions not implemented")
+}
+func (UnimplementedFreightServiceServer) SetRouteMultiplier(context.Context, *SetRouteMultiplierRequest) (*SetRouteMultiplierResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetRouteMultiplier not implemented")
+}
+func (UnimplementedFreightServiceServer) GetRateCard(context.Context, *GetRateCardRequest) (*GetRateCardResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRateCard not implemented")
+}
+func (UnimplementedFreightServiceServer) SetRateCard(context.Context, *SetRateCardRequest) (*SetRateCardResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetRateCard not implemented")
+}
 func (UnimplementedFreightServiceServer) mustEmbedUnimplementedFreightServiceServer() {}
 func (UnimplementedFreightServiceServer) testEmbeddedByValue()                        {}
 
@@ -70,13 +232,190 @@ func RegisterFreightServiceServer(s grpc.ServiceRegistrar, srv FreightServiceSer
 	s.RegisterService(&FreightService_ServiceDesc, srv)
 }
 
+func _FreightService_Estimate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EstimateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FreightServiceServer).Estimate(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FreightService_Estimate_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FreightServiceServer).Estimate(ctx, req.(*EstimateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FreightService_ImportShipments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportShipmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FreightServiceServer).ImportShipments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FreightService_ImportShipments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FreightServiceServer).ImportShipments(ctx, req.(*ImportShipmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FreightService_GetConfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetConfigRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FreightServiceServer).GetConfig(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FreightService_GetConfig_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FreightServiceServer).GetConfig(ctx, req.(*GetConfigRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FreightService_UpdateConfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateConfigRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FreightServiceServer).UpdateConfig(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FreightService_UpdateConfig_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FreightServiceServer).UpdateConfig(ctx, req.(*UpdateConfigRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FreightService_ListConfigVersions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListConfigVersionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FreightServiceServer).ListConfigVersions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FreightService_ListConfigVersions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FreightServiceServer).ListConfigVersions(ctx, req.(*ListConfigVersionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FreightService_SetRouteMultiplier_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetRouteMultiplierRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FreightServiceServer).SetRouteMultiplier(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FreightService_SetRouteMultiplier_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FreightServiceServer).SetRouteMultiplier(ctx, req.(*SetRouteMultiplierRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FreightService_GetRateCard_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRateCardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FreightServiceServer).GetRateCard(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FreightService_GetRateCard_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FreightServiceServer).GetRateCard(ctx, req.(*GetRateCardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FreightService_SetRateCard_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetRateCardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FreightServiceServer).SetRateCard(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FreightService_SetRateCard_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FreightServiceServer).SetRateCard(ctx, req.(*SetRateCardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FreightService_ServiceDesc is the grpc.ServiceDesc for FreightService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var FreightService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.freight.v1.FreightService",
 	HandlerType: (*FreightServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/freight/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Estimate",
+			Handler:    _FreightService_Estimate_Handler,
+		},
+		{
+			MethodName: "ImportShipments",
+			Handler:    _FreightService_ImportShipments_Handler,
+		},
+		{
+			MethodName: "GetConfig",
+			Handler:    _FreightService_GetConfig_Handler,
+		},
+		{
+			MethodName: "UpdateConfig",
+			Handler:    _FreightService_UpdateConfig_Handler,
+		},
+		{
+			MethodName: "ListConfigVersions",
+			Handler:    _FreightService_ListConfigVersions_Handler,
+		},
+		{
+			MethodName: "SetRouteMultiplier",
+			Handler:    _FreightService_SetRouteMultiplier_Handler,
+		},
+		{
+			MethodName: "GetRateCard",
+			Handler:    _FreightService_GetRateCard_Handler,
+		},
+		{
+			MethodName: "SetRateCard",
+			Handler:    _FreightService_SetRateCard_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/freight/v1/service.proto",
 }

@@ -7,9 +7,13 @@
 package inventoryv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +24,3236 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// WarehouseKind says whose a warehouse is.
+type WarehouseKind int32
+
+const (
+	// Not set: rejected.
+	WarehouseKind_WAREHOUSE_KIND_UNSPECIFIED WarehouseKind = 0
+	// A supplier's own warehouse.
+	WarehouseKind_WAREHOUSE_KIND_SUPPLIER WarehouseKind = 1
+	// The platform's central consolidation warehouse.
+	WarehouseKind_WAREHOUSE_KIND_CENTRAL WarehouseKind = 2
+)
+
+// Enum value maps for WarehouseKind.
+var (
+	WarehouseKind_name = map[int32]string{
+		0: "WAREHOUSE_KIND_UNSPECIFIED",
+		1: "WAREHOUSE_KIND_SUPPLIER",
+		2: "WAREHOUSE_KIND_CENTRAL",
+	}
+	WarehouseKind_value = map[string]int32{
+		"WAREHOUSE_KIND_UNSPECIFIED": 0,
+		"WAREHOUSE_KIND_SUPPLIER":    1,
+		"WAREHOUSE_KIND_CENTRAL":     2,
+	}
+)
+
+func (x WarehouseKind) Enum() *WarehouseKind {
+	p := new(WarehouseKind)
+	*p = x
+	return p
+}
+
+func (x WarehouseKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WarehouseKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_inventory_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (WarehouseKind) Type() protoreflect.EnumType {
+	return &file_crossdock_inventory_v1_service_proto_enumTypes[0]
+}
+
+func (x WarehouseKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WarehouseKind.Descriptor instead.
+func (WarehouseKind) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// SyncLineStatus is the outcome of one sync line.
+type SyncLineStatus int32
+
+const (
+	// Not set.
+	SyncLineStatus_SYNC_LINE_STATUS_UNSPECIFIED SyncLineStatus = 0
+	// The level was set.
+	SyncLineStatus_SYNC_LINE_STATUS_APPLIED SyncLineStatus = 1
+	// The level already was that.
+	SyncLineStatus_SYNC_LINE_STATUS_UNCHANGED SyncLineStatus = 2
+	// Refused; see message.
+	SyncLineStatus_SYNC_LINE_STATUS_REJECTED SyncLineStatus = 3
+)
+
+// Enum value maps for SyncLineStatus.
+var (
+	SyncLineStatus_name = map[int32]string{
+		0: "SYNC_LINE_STATUS_UNSPECIFIED",
+		1: "SYNC_LINE_STATUS_APPLIED",
+		2: "SYNC_LINE_STATUS_UNCHANGED",
+		3: "SYNC_LINE_STATUS_REJECTED",
+	}
+	SyncLineStatus_value = map[string]int32{
+		"SYNC_LINE_STATUS_UNSPECIFIED": 0,
+		"SYNC_LINE_STATUS_APPLIED":     1,
+		"SYNC_LINE_STATUS_UNCHANGED":   2,
+		"SYNC_LINE_STATUS_REJECTED":    3,
+	}
+)
+
+func (x SyncLineStatus) Enum() *SyncLineStatus {
+	p := new(SyncLineStatus)
+	*p = x
+	return p
+}
+
+func (x SyncLineStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SyncLineStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_inventory_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (SyncLineStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_inventory_v1_service_proto_enumTypes[1]
+}
+
+func (x SyncLineStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SyncLineStatus.Descriptor instead.
+func (SyncLineStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// ReservationStatus is where a reservation is.
+type ReservationStatus int32
+
+const (
+	// Not set.
+	ReservationStatus_RESERVATION_STATUS_UNSPECIFIED ReservationStatus = 0
+	// Holding stock until expires_at.
+	ReservationStatus_RESERVATION_STATUS_ACTIVE ReservationStatus = 1
+	// Shipped: on-hand stock fell.
+	ReservationStatus_RESERVATION_STATUS_COMMITTED ReservationStatus = 2
+	// Cancelled.
+	ReservationStatus_RESERVATION_STATUS_RELEASED ReservationStatus = 3
+	// Not paid in time.
+	ReservationStatus_RESERVATION_STATUS_EXPIRED ReservationStatus = 4
+)
+
+// Enum value maps for ReservationStatus.
+var (
+	ReservationStatus_name = map[int32]string{
+		0: "RESERVATION_STATUS_UNSPECIFIED",
+		1: "RESERVATION_STATUS_ACTIVE",
+		2: "RESERVATION_STATUS_COMMITTED",
+		3: "RESERVATION_STATUS_RELEASED",
+		4: "RESERVATION_STATUS_EXPIRED",
+	}
+	ReservationStatus_value = map[string]int32{
+		"RESERVATION_STATUS_UNSPECIFIED": 0,
+		"RESERVATION_STATUS_ACTIVE":      1,
+		"RESERVATION_STATUS_COMMITTED":   2,
+		"RESERVATION_STATUS_RELEASED":    3,
+		"RESERVATION_STATUS_EXPIRED":     4,
+	}
+)
+
+func (x ReservationStatus) Enum() *ReservationStatus {
+	p := new(ReservationStatus)
+	*p = x
+	return p
+}
+
+func (x ReservationStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReservationStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_inventory_v1_service_proto_enumTypes[2].Descriptor()
+}
+
+func (ReservationStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_inventory_v1_service_proto_enumTypes[2]
+}
+
+func (x ReservationStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReservationStatus.Descriptor instead.
+func (ReservationStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+// PurchaseOrderStatus is where a purchase order is.
+type PurchaseOrderStatus int32
+
+const (
+	// Not set.
+	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_UNSPECIFIED PurchaseOrderStatus = 0
+	// Nothing received yet.
+	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_OPEN PurchaseOrderStatus = 1
+	// Some received.
+	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED PurchaseOrderStatus = 2
+	// Everything received.
+	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_RECEIVED PurchaseOrderStatus = 3
+	// The rest cancelled.
+	PurchaseOrderStatus_PURCHASE_ORDER_STATUS_CANCELLED PurchaseOrderStatus = 4
+)
+
+// Enum value maps for PurchaseOrderStatus.
+var (
+	PurchaseOrderStatus_name = map[int32]string{
+		0: "PURCHASE_ORDER_STATUS_UNSPECIFIED",
+		1: "PURCHASE_ORDER_STATUS_OPEN",
+		2: "PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED",
+		3: "PURCHASE_ORDER_STATUS_RECEIVED",
+		4: "PURCHASE_ORDER_STATUS_CANCELLED",
+	}
+	PurchaseOrderStatus_value = map[string]int32{
+		"PURCHASE_ORDER_STATUS_UNSPECIFIED":        0,
+		"PURCHASE_ORDER_STATUS_OPEN":               1,
+		"PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED": 2,
+		"PURCHASE_ORDER_STATUS_RECEIVED":           3,
+		"PURCHASE_ORDER_STATUS_CANCELLED":          4,
+	}
+)
+
+func (x PurchaseOrderStatus) Enum() *PurchaseOrderStatus {
+	p := new(PurchaseOrderStatus)
+	*p = x
+	return p
+}
+
+func (x PurchaseOrderStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PurchaseOrderStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_inventory_v1_service_proto_enumTypes[3].Descriptor()
+}
+
+func (PurchaseOrderStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_inventory_v1_service_proto_enumTypes[3]
+}
+
+func (x PurchaseOrderStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PurchaseOrderStatus.Descriptor instead.
+func (PurchaseOrderStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+// Warehouse holds stock.
+type Warehouse struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	WarehouseId string                 `protobuf:"bytes,1,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Name        string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Kind        WarehouseKind          `protobuf:"varint,3,opt,name=kind,proto3,enum=crossdock.inventory.v1.WarehouseKind" json:"kind,omitempty"`
+	// The owning supplier organization; empty for the central warehouse.
+	SupplierId string `protobuf:"bytes,4,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// ISO 3166-1 alpha-2.
+	CountryCode string `protobuf:"bytes,5,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
+	// ISO 3166-2.
+	RegionCode    string `protobuf:"bytes,6,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Warehouse) Reset() {
+	*x = Warehouse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Warehouse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Warehouse) ProtoMessage() {}
+
+func (x *Warehouse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Warehouse.ProtoReflect.Descriptor instead.
+func (*Warehouse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Warehouse) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *Warehouse) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Warehouse) GetKind() WarehouseKind {
+	if x != nil {
+		return x.Kind
+	}
+	return WarehouseKind_WAREHOUSE_KIND_UNSPECIFIED
+}
+
+func (x *Warehouse) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *Warehouse) GetCountryCode() string {
+	if x != nil {
+		return x.CountryCode
+	}
+	return ""
+}
+
+func (x *Warehouse) GetRegionCode() string {
+	if x != nil {
+		return x.RegionCode
+	}
+	return ""
+}
+
+type CreateWarehouseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Kind          WarehouseKind          `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.inventory.v1.WarehouseKind" json:"kind,omitempty"`
+	CountryCode   string                 `protobuf:"bytes,3,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
+	RegionCode    string                 `protobuf:"bytes,4,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWarehouseRequest) Reset() {
+	*x = CreateWarehouseRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWarehouseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWarehouseRequest) ProtoMessage() {}
+
+func (x *CreateWarehouseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWarehouseRequest.ProtoReflect.Descriptor instead.
+func (*CreateWarehouseRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreateWarehouseRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateWarehouseRequest) GetKind() WarehouseKind {
+	if x != nil {
+		return x.Kind
+	}
+	return WarehouseKind_WAREHOUSE_KIND_UNSPECIFIED
+}
+
+func (x *CreateWarehouseRequest) GetCountryCode() string {
+	if x != nil {
+		return x.CountryCode
+	}
+	return ""
+}
+
+func (x *CreateWarehouseRequest) GetRegionCode() string {
+	if x != nil {
+		return x.RegionCode
+	}
+	return ""
+}
+
+type CreateWarehouseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Warehouse     *Warehouse             `protobuf:"bytes,1,opt,name=warehouse,proto3" json:"warehouse,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWarehouseResponse) Reset() {
+	*x = CreateWarehouseResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWarehouseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWarehouseResponse) ProtoMessage() {}
+
+func (x *CreateWarehouseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWarehouseResponse.ProtoReflect.Descriptor instead.
+func (*CreateWarehouseResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CreateWarehouseResponse) GetWarehouse() *Warehouse {
+	if x != nil {
+		return x.Warehouse
+	}
+	return nil
+}
+
+type ListWarehousesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWarehousesRequest) Reset() {
+	*x = ListWarehousesRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWarehousesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWarehousesRequest) ProtoMessage() {}
+
+func (x *ListWarehousesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWarehousesRequest.ProtoReflect.Descriptor instead.
+func (*ListWarehousesRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+type ListWarehousesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Warehouses    []*Warehouse           `protobuf:"bytes,1,rep,name=warehouses,proto3" json:"warehouses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWarehousesResponse) Reset() {
+	*x = ListWarehousesResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWarehousesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWarehousesResponse) ProtoMessage() {}
+
+func (x *ListWarehousesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWarehousesResponse.ProtoReflect.Descriptor instead.
+func (*ListWarehousesResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListWarehousesResponse) GetWarehouses() []*Warehouse {
+	if x != nil {
+		return x.Warehouses
+	}
+	return nil
+}
+
+// StockLevel is a SKU's stock in one warehouse.
+type StockLevel struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	SkuId       string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	WarehouseId string                 `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	OnHand      int64                  `protobuf:"varint,3,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
+	// Held by active reservations.
+	Reserved int64 `protobuf:"varint,4,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	// on_hand − reserved.
+	Available         int64 `protobuf:"varint,5,opt,name=available,proto3" json:"available,omitempty"`
+	LowStockThreshold int64 `protobuf:"varint,6,opt,name=low_stock_threshold,json=lowStockThreshold,proto3" json:"low_stock_threshold,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *StockLevel) Reset() {
+	*x = StockLevel{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockLevel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockLevel) ProtoMessage() {}
+
+func (x *StockLevel) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockLevel.ProtoReflect.Descriptor instead.
+func (*StockLevel) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *StockLevel) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *StockLevel) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *StockLevel) GetOnHand() int64 {
+	if x != nil {
+		return x.OnHand
+	}
+	return 0
+}
+
+func (x *StockLevel) GetReserved() int64 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
+func (x *StockLevel) GetAvailable() int64 {
+	if x != nil {
+		return x.Available
+	}
+	return 0
+}
+
+func (x *StockLevel) GetLowStockThreshold() int64 {
+	if x != nil {
+		return x.LowStockThreshold
+	}
+	return 0
+}
+
+type AdjustStockRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	WarehouseId string                 `protobuf:"bytes,1,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	SkuId       string                 `protobuf:"bytes,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	// Signed; on-hand may not go below what is reserved.
+	QuantityDelta int64  `protobuf:"varint,3,opt,name=quantity_delta,json=quantityDelta,proto3" json:"quantity_delta,omitempty"`
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Makes a retry harmless: the same key applies once.
+	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AdjustStockRequest) Reset() {
+	*x = AdjustStockRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdjustStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdjustStockRequest) ProtoMessage() {}
+
+func (x *AdjustStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdjustStockRequest.ProtoReflect.Descriptor instead.
+func (*AdjustStockRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AdjustStockRequest) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *AdjustStockRequest) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *AdjustStockRequest) GetQuantityDelta() int64 {
+	if x != nil {
+		return x.QuantityDelta
+	}
+	return 0
+}
+
+func (x *AdjustStockRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AdjustStockRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+type AdjustStockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Level         *StockLevel            `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdjustStockResponse) Reset() {
+	*x = AdjustStockResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdjustStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdjustStockResponse) ProtoMessage() {}
+
+func (x *AdjustStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdjustStockResponse.ProtoReflect.Descriptor instead.
+func (*AdjustStockResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AdjustStockResponse) GetLevel() *StockLevel {
+	if x != nil {
+		return x.Level
+	}
+	return nil
+}
+
+type GetStockRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStockRequest) Reset() {
+	*x = GetStockRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStockRequest) ProtoMessage() {}
+
+func (x *GetStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStockRequest.ProtoReflect.Descriptor instead.
+func (*GetStockRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetStockRequest) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+type GetStockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Levels        []*StockLevel          `protobuf:"bytes,1,rep,name=levels,proto3" json:"levels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetStockResponse) Reset() {
+	*x = GetStockResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetStockResponse) ProtoMessage() {}
+
+func (x *GetStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetStockResponse.ProtoReflect.Descriptor instead.
+func (*GetStockResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetStockResponse) GetLevels() []*StockLevel {
+	if x != nil {
+		return x.Levels
+	}
+	return nil
+}
+
+type ListStockRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WarehouseId   string                 `protobuf:"bytes,1,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Page          *v1.PageRequest        `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStockRequest) Reset() {
+	*x = ListStockRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStockRequest) ProtoMessage() {}
+
+func (x *ListStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStockRequest.ProtoReflect.Descriptor instead.
+func (*ListStockRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListStockRequest) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *ListStockRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListStockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Levels        []*StockLevel          `protobuf:"bytes,1,rep,name=levels,proto3" json:"levels,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStockResponse) Reset() {
+	*x = ListStockResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStockResponse) ProtoMessage() {}
+
+func (x *ListStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStockResponse.ProtoReflect.Descriptor instead.
+func (*ListStockResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListStockResponse) GetLevels() []*StockLevel {
+	if x != nil {
+		return x.Levels
+	}
+	return nil
+}
+
+func (x *ListStockResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type GetAvailabilityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 500.
+	SkuIds        []string `protobuf:"bytes,1,rep,name=sku_ids,json=skuIds,proto3" json:"sku_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAvailabilityRequest) Reset() {
+	*x = GetAvailabilityRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAvailabilityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAvailabilityRequest) ProtoMessage() {}
+
+func (x *GetAvailabilityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAvailabilityRequest.ProtoReflect.Descriptor instead.
+func (*GetAvailabilityRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetAvailabilityRequest) GetSkuIds() []string {
+	if x != nil {
+		return x.SkuIds
+	}
+	return nil
+}
+
+// Availability is a SKU's units available across warehouses.
+type Availability struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Available     int64                  `protobuf:"varint,2,opt,name=available,proto3" json:"available,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Availability) Reset() {
+	*x = Availability{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Availability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Availability) ProtoMessage() {}
+
+func (x *Availability) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Availability.ProtoReflect.Descriptor instead.
+func (*Availability) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Availability) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *Availability) GetAvailable() int64 {
+	if x != nil {
+		return x.Available
+	}
+	return 0
+}
+
+type GetAvailabilityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Availability  []*Availability        `protobuf:"bytes,1,rep,name=availability,proto3" json:"availability,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAvailabilityResponse) Reset() {
+	*x = GetAvailabilityResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAvailabilityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAvailabilityResponse) ProtoMessage() {}
+
+func (x *GetAvailabilityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAvailabilityResponse.ProtoReflect.Descriptor instead.
+func (*GetAvailabilityResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetAvailabilityResponse) GetAvailability() []*Availability {
+	if x != nil {
+		return x.Availability
+	}
+	return nil
+}
+
+type SetLowStockThresholdRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WarehouseId   string                 `protobuf:"bytes,1,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	SkuId         string                 `protobuf:"bytes,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Threshold     int64                  `protobuf:"varint,3,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetLowStockThresholdRequest) Reset() {
+	*x = SetLowStockThresholdRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLowStockThresholdRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLowStockThresholdRequest) ProtoMessage() {}
+
+func (x *SetLowStockThresholdRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLowStockThresholdRequest.ProtoReflect.Descriptor instead.
+func (*SetLowStockThresholdRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SetLowStockThresholdRequest) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *SetLowStockThresholdRequest) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *SetLowStockThresholdRequest) GetThreshold() int64 {
+	if x != nil {
+		return x.Threshold
+	}
+	return 0
+}
+
+type SetLowStockThresholdResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Level         *StockLevel            `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetLowStockThresholdResponse) Reset() {
+	*x = SetLowStockThresholdResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetLowStockThresholdResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetLowStockThresholdResponse) ProtoMessage() {}
+
+func (x *SetLowStockThresholdResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetLowStockThresholdResponse.ProtoReflect.Descriptor instead.
+func (*SetLowStockThresholdResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SetLowStockThresholdResponse) GetLevel() *StockLevel {
+	if x != nil {
+		return x.Level
+	}
+	return nil
+}
+
+// JournalEntry is one stock movement.
+type JournalEntry struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	EntryId     int64                  `protobuf:"varint,1,opt,name=entry_id,json=entryId,proto3" json:"entry_id,omitempty"`
+	SkuId       string                 `protobuf:"bytes,2,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	WarehouseId string                 `protobuf:"bytes,3,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	// receipt, adjustment, sync, reservation, commit, release, expiry.
+	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Change of on-hand stock (0 for reservations, which change availability only).
+	OnHandDelta int64 `protobuf:"varint,5,opt,name=on_hand_delta,json=onHandDelta,proto3" json:"on_hand_delta,omitempty"`
+	// Change of reserved stock.
+	ReservedDelta int64 `protobuf:"varint,6,opt,name=reserved_delta,json=reservedDelta,proto3" json:"reserved_delta,omitempty"`
+	// Levels after the movement.
+	OnHand   int64  `protobuf:"varint,7,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
+	Reserved int64  `protobuf:"varint,8,opt,name=reserved,proto3" json:"reserved,omitempty"`
+	ActorId  string `protobuf:"bytes,9,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	Reason   string `protobuf:"bytes,10,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The order, sync or purchase order behind it.
+	Reference     string                 `protobuf:"bytes,11,opt,name=reference,proto3" json:"reference,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *JournalEntry) Reset() {
+	*x = JournalEntry{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *JournalEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*JournalEntry) ProtoMessage() {}
+
+func (x *JournalEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use JournalEntry.ProtoReflect.Descriptor instead.
+func (*JournalEntry) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *JournalEntry) GetEntryId() int64 {
+	if x != nil {
+		return x.EntryId
+	}
+	return 0
+}
+
+func (x *JournalEntry) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *JournalEntry) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *JournalEntry) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *JournalEntry) GetOnHandDelta() int64 {
+	if x != nil {
+		return x.OnHandDelta
+	}
+	return 0
+}
+
+func (x *JournalEntry) GetReservedDelta() int64 {
+	if x != nil {
+		return x.ReservedDelta
+	}
+	return 0
+}
+
+func (x *JournalEntry) GetOnHand() int64 {
+	if x != nil {
+		return x.OnHand
+	}
+	return 0
+}
+
+func (x *JournalEntry) GetReserved() int64 {
+	if x != nil {
+		return x.Reserved
+	}
+	return 0
+}
+
+func (x *JournalEntry) GetActorId() string {
+	if x != nil {
+		return x.ActorId
+	}
+	return ""
+}
+
+func (x *JournalEntry) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *JournalEntry) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *JournalEntry) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+type ListJournalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	SkuId string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	// Empty for every warehouse.
+	WarehouseId   string          `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Page          *v1.PageRequest `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListJournalRequest) Reset() {
+	*x = ListJournalRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListJournalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListJournalRequest) ProtoMessage() {}
+
+func (x *ListJournalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListJournalRequest.ProtoReflect.Descriptor instead.
+func (*ListJournalRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListJournalRequest) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *ListJournalRequest) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *ListJournalRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListJournalResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entries       []*JournalEntry        `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListJournalResponse) Reset() {
+	*x = ListJournalResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListJournalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListJournalResponse) ProtoMessage() {}
+
+func (x *ListJournalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListJournalResponse.ProtoReflect.Descriptor instead.
+func (*ListJournalResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListJournalResponse) GetEntries() []*JournalEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ListJournalResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// SyncLine sets one SKU's on-hand level.
+type SyncLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The supplier's own SKU code.
+	SkuCode       string `protobuf:"bytes,1,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
+	OnHand        int64  `protobuf:"varint,2,opt,name=on_hand,json=onHand,proto3" json:"on_hand,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyncLine) Reset() {
+	*x = SyncLine{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyncLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyncLine) ProtoMessage() {}
+
+func (x *SyncLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyncLine.ProtoReflect.Descriptor instead.
+func (*SyncLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *SyncLine) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
+}
+
+func (x *SyncLine) GetOnHand() int64 {
+	if x != nil {
+		return x.OnHand
+	}
+	return 0
+}
+
+// SyncLineResult is what happened to one line.
+type SyncLineResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuCode       string                 `protobuf:"bytes,1,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
+	Status        SyncLineStatus         `protobuf:"varint,2,opt,name=status,proto3,enum=crossdock.inventory.v1.SyncLineStatus" json:"status,omitempty"`
+	SkuId         string                 `protobuf:"bytes,3,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Message       string                 `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyncLineResult) Reset() {
+	*x = SyncLineResult{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyncLineResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyncLineResult) ProtoMessage() {}
+
+func (x *SyncLineResult) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyncLineResult.ProtoReflect.Descriptor instead.
+func (*SyncLineResult) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *SyncLineResult) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
+}
+
+func (x *SyncLineResult) GetStatus() SyncLineStatus {
+	if x != nil {
+		return x.Status
+	}
+	return SyncLineStatus_SYNC_LINE_STATUS_UNSPECIFIED
+}
+
+func (x *SyncLineResult) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *SyncLineResult) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type SyncStockRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the caller; a repeated sync_id returns the first result.
+	SyncId        string      `protobuf:"bytes,1,opt,name=sync_id,json=syncId,proto3" json:"sync_id,omitempty"`
+	WarehouseId   string      `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Lines         []*SyncLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyncStockRequest) Reset() {
+	*x = SyncStockRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyncStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyncStockRequest) ProtoMessage() {}
+
+func (x *SyncStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyncStockRequest.ProtoReflect.Descriptor instead.
+func (*SyncStockRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SyncStockRequest) GetSyncId() string {
+	if x != nil {
+		return x.SyncId
+	}
+	return ""
+}
+
+func (x *SyncStockRequest) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *SyncStockRequest) GetLines() []*SyncLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+type SyncStockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*SyncLineResult      `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyncStockResponse) Reset() {
+	*x = SyncStockResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyncStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyncStockResponse) ProtoMessage() {}
+
+func (x *SyncStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyncStockResponse.ProtoReflect.Descriptor instead.
+func (*SyncStockResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SyncStockResponse) GetResults() []*SyncLineResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// ReservationLine is stock held for one SKU in one warehouse.
+type ReservationLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	WarehouseId   string                 `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Quantity      int64                  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReservationLine) Reset() {
+	*x = ReservationLine{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReservationLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReservationLine) ProtoMessage() {}
+
+func (x *ReservationLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReservationLine.ProtoReflect.Descriptor instead.
+func (*ReservationLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ReservationLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *ReservationLine) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *ReservationLine) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+// Reservation is an order's hold on stock.
+type Reservation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ReservationId string                 `protobuf:"bytes,1,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"`
+	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Status        ReservationStatus      `protobuf:"varint,3,opt,name=status,proto3,enum=crossdock.inventory.v1.ReservationStatus" json:"status,omitempty"`
+	Lines         []*ReservationLine     `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reservation) Reset() {
+	*x = Reservation{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reservation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reservation) ProtoMessage() {}
+
+func (x *Reservation) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
+func (*Reservation) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *Reservation) GetReservationId() string {
+	if x != nil {
+		return x.ReservationId
+	}
+	return ""
+}
+
+func (x *Reservation) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *Reservation) GetStatus() ReservationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ReservationStatus_RESERVATION_STATUS_UNSPECIFIED
+}
+
+func (x *Reservation) GetLines() []*ReservationLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *Reservation) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Reservation) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// OrderLine is a requested quantity of a SKU.
+type OrderLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Quantity      int64                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderLine) Reset() {
+	*x = OrderLine{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderLine) ProtoMessage() {}
+
+func (x *OrderLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderLine.ProtoReflect.Descriptor instead.
+func (*OrderLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *OrderLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *OrderLine) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+type ReserveRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Lines   []*OrderLine           `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	// How long the hold lasts (default 30 minutes).
+	Ttl           *durationpb.Duration `protobuf:"bytes,3,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReserveRequest) Reset() {
+	*x = ReserveRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReserveRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReserveRequest) ProtoMessage() {}
+
+func (x *ReserveRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReserveRequest.ProtoReflect.Descriptor instead.
+func (*ReserveRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ReserveRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ReserveRequest) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *ReserveRequest) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
+}
+
+type ReserveResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reservation   *Reservation           `protobuf:"bytes,1,opt,name=reservation,proto3" json:"reservation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReserveResponse) Reset() {
+	*x = ReserveResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReserveResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReserveResponse) ProtoMessage() {}
+
+func (x *ReserveResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReserveResponse.ProtoReflect.Descriptor instead.
+func (*ReserveResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ReserveResponse) GetReservation() *Reservation {
+	if x != nil {
+		return x.Reservation
+	}
+	return nil
+}
+
+type CommitRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitRequest) Reset() {
+	*x = CommitRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitRequest) ProtoMessage() {}
+
+func (x *CommitRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitRequest.ProtoReflect.Descriptor instead.
+func (*CommitRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CommitRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type CommitResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reservation   *Reservation           `protobuf:"bytes,1,opt,name=reservation,proto3" json:"reservation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CommitResponse) Reset() {
+	*x = CommitResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CommitResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CommitResponse) ProtoMessage() {}
+
+func (x *CommitResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CommitResponse.ProtoReflect.Descriptor instead.
+func (*CommitResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CommitResponse) GetReservation() *Reservation {
+	if x != nil {
+		return x.Reservation
+	}
+	return nil
+}
+
+type ReleaseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseRequest) Reset() {
+	*x = ReleaseRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseRequest) ProtoMessage() {}
+
+func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseRequest.ProtoReflect.Descriptor instead.
+func (*ReleaseRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ReleaseRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ReleaseRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type ReleaseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reservation   *Reservation           `protobuf:"bytes,1,opt,name=reservation,proto3" json:"reservation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseResponse) Reset() {
+	*x = ReleaseResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseResponse) ProtoMessage() {}
+
+func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseResponse.ProtoReflect.Descriptor instead.
+func (*ReleaseResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ReleaseResponse) GetReservation() *Reservation {
+	if x != nil {
+		return x.Reservation
+	}
+	return nil
+}
+
+type GetReservationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReservationRequest) Reset() {
+	*x = GetReservationRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReservationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReservationRequest) ProtoMessage() {}
+
+func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReservationRequest.ProtoReflect.Descriptor instead.
+func (*GetReservationRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetReservationRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type GetReservationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reservation   *Reservation           `protobuf:"bytes,1,opt,name=reservation,proto3" json:"reservation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReservationResponse) Reset() {
+	*x = GetReservationResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReservationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReservationResponse) ProtoMessage() {}
+
+func (x *GetReservationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReservationResponse.ProtoReflect.Descriptor instead.
+func (*GetReservationResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetReservationResponse) GetReservation() *Reservation {
+	if x != nil {
+		return x.Reservation
+	}
+	return nil
+}
+
+// PurchaseOrderLine is one SKU of a purchase order.
+type PurchaseOrderLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Ordered       int64                  `protobuf:"varint,2,opt,name=ordered,proto3" json:"ordered,omitempty"`
+	Received      int64                  `protobuf:"varint,3,opt,name=received,proto3" json:"received,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PurchaseOrderLine) Reset() {
+	*x = PurchaseOrderLine{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PurchaseOrderLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PurchaseOrderLine) ProtoMessage() {}
+
+func (x *PurchaseOrderLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PurchaseOrderLine.ProtoReflect.Descriptor instead.
+func (*PurchaseOrderLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *PurchaseOrderLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *PurchaseOrderLine) GetOrdered() int64 {
+	if x != nil {
+		return x.Ordered
+	}
+	return 0
+}
+
+func (x *PurchaseOrderLine) GetReceived() int64 {
+	if x != nil {
+		return x.Received
+	}
+	return 0
+}
+
+// PurchaseOrder is inbound stock.
+type PurchaseOrder struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrderId string                 `protobuf:"bytes,1,opt,name=purchase_order_id,json=purchaseOrderId,proto3" json:"purchase_order_id,omitempty"`
+	WarehouseId     string                 `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	SupplierId      string                 `protobuf:"bytes,3,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Status          PurchaseOrderStatus    `protobuf:"varint,4,opt,name=status,proto3,enum=crossdock.inventory.v1.PurchaseOrderStatus" json:"status,omitempty"`
+	Lines           []*PurchaseOrderLine   `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
+	Reference       string                 `protobuf:"bytes,6,opt,name=reference,proto3" json:"reference,omitempty"`
+	CreatedAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *PurchaseOrder) Reset() {
+	*x = PurchaseOrder{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PurchaseOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PurchaseOrder) ProtoMessage() {}
+
+func (x *PurchaseOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PurchaseOrder.ProtoReflect.Descriptor instead.
+func (*PurchaseOrder) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *PurchaseOrder) GetPurchaseOrderId() string {
+	if x != nil {
+		return x.PurchaseOrderId
+	}
+	return ""
+}
+
+func (x *PurchaseOrder) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *PurchaseOrder) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *PurchaseOrder) GetStatus() PurchaseOrderStatus {
+	if x != nil {
+		return x.Status
+	}
+	return PurchaseOrderStatus_PURCHASE_ORDER_STATUS_UNSPECIFIED
+}
+
+func (x *PurchaseOrder) GetLines() []*PurchaseOrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *PurchaseOrder) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+func (x *PurchaseOrder) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+type CreatePurchaseOrderRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	WarehouseId string                 `protobuf:"bytes,1,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Lines       []*OrderLine           `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The supplier's own reference, e.g. its PO number.
+	Reference     string `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePurchaseOrderRequest) Reset() {
+	*x = CreatePurchaseOrderRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePurchaseOrderRequest) ProtoMessage() {}
+
+func (x *CreatePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*CreatePurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *CreatePurchaseOrderRequest) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *CreatePurchaseOrderRequest) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *CreatePurchaseOrderRequest) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+type CreatePurchaseOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrder *PurchaseOrder         `protobuf:"bytes,1,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePurchaseOrderResponse) Reset() {
+	*x = CreatePurchaseOrderResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePurchaseOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePurchaseOrderResponse) ProtoMessage() {}
+
+func (x *CreatePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePurchaseOrderResponse.ProtoReflect.Descriptor instead.
+func (*CreatePurchaseOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *CreatePurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+type ReceivePurchaseOrderRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrderId string                 `protobuf:"bytes,1,opt,name=purchase_order_id,json=purchaseOrderId,proto3" json:"purchase_order_id,omitempty"`
+	// Chosen by the caller; a repeated receipt_id changes nothing.
+	ReceiptId     string       `protobuf:"bytes,2,opt,name=receipt_id,json=receiptId,proto3" json:"receipt_id,omitempty"`
+	Lines         []*OrderLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceivePurchaseOrderRequest) Reset() {
+	*x = ReceivePurchaseOrderRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceivePurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceivePurchaseOrderRequest) ProtoMessage() {}
+
+func (x *ReceivePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceivePurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*ReceivePurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ReceivePurchaseOrderRequest) GetPurchaseOrderId() string {
+	if x != nil {
+		return x.PurchaseOrderId
+	}
+	return ""
+}
+
+func (x *ReceivePurchaseOrderRequest) GetReceiptId() string {
+	if x != nil {
+		return x.ReceiptId
+	}
+	return ""
+}
+
+func (x *ReceivePurchaseOrderRequest) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+type ReceivePurchaseOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrder *PurchaseOrder         `protobuf:"bytes,1,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceivePurchaseOrderResponse) Reset() {
+	*x = ReceivePurchaseOrderResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceivePurchaseOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceivePurchaseOrderResponse) ProtoMessage() {}
+
+func (x *ReceivePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceivePurchaseOrderResponse.ProtoReflect.Descriptor instead.
+func (*ReceivePurchaseOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ReceivePurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+type CancelPurchaseOrderRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrderId string                 `protobuf:"bytes,1,opt,name=purchase_order_id,json=purchaseOrderId,proto3" json:"purchase_order_id,omitempty"`
+	Reason          string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CancelPurchaseOrderRequest) Reset() {
+	*x = CancelPurchaseOrderRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelPurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelPurchaseOrderRequest) ProtoMessage() {}
+
+func (x *CancelPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelPurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*CancelPurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *CancelPurchaseOrderRequest) GetPurchaseOrderId() string {
+	if x != nil {
+		return x.PurchaseOrderId
+	}
+	return ""
+}
+
+func (x *CancelPurchaseOrderRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type CancelPurchaseOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrder *PurchaseOrder         `protobuf:"bytes,1,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelPurchaseOrderResponse) Reset() {
+	*x = CancelPurchaseOrderResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelPurchaseOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelPurchaseOrderResponse) ProtoMessage() {}
+
+func (x *CancelPurchaseOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelPurchaseOrderResponse.ProtoReflect.Descriptor instead.
+func (*CancelPurchaseOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CancelPurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+type GetPurchaseOrderRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrderId string                 `protobuf:"bytes,1,opt,name=purchase_order_id,json=purchaseOrderId,proto3" json:"purchase_order_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *GetPurchaseOrderRequest) Reset() {
+	*x = GetPurchaseOrderRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPurchaseOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPurchaseOrderRequest) ProtoMessage() {}
+
+func (x *GetPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPurchaseOrderRequest.ProtoReflect.Descriptor instead.
+func (*GetPurchaseOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetPurchaseOrderRequest) GetPurchaseOrderId() string {
+	if x != nil {
+		return x.PurchaseOrderId
+	}
+	return ""
+}
+
+type GetPurchaseOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrder *PurchaseOrder         `protobuf:"bytes,1,opt,name=purchase_order,json=purchaseOrder,proto3" json:"purchase_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPurchaseOrderResponse) Reset() {
+	*x = GetPurchaseOrderResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPurchaseOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPurchaseOrderResponse) ProtoMessage() {}
+
+func (x *GetPurchaseOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPurchaseOrderResponse.ProtoReflect.Descriptor instead.
+func (*GetPurchaseOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *GetPurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrder
+	}
+	return nil
+}
+
+type ListPurchaseOrdersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Page          *v1.PageRequest        `protobuf:"bytes,1,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPurchaseOrdersRequest) Reset() {
+	*x = ListPurchaseOrdersRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPurchaseOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPurchaseOrdersRequest) ProtoMessage() {}
+
+func (x *ListPurchaseOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPurchaseOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListPurchaseOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListPurchaseOrdersRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListPurchaseOrdersResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PurchaseOrders []*PurchaseOrder       `protobuf:"bytes,1,rep,name=purchase_orders,json=purchaseOrders,proto3" json:"purchase_orders,omitempty"`
+	Page           *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListPurchaseOrdersResponse) Reset() {
+	*x = ListPurchaseOrdersResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPurchaseOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPurchaseOrdersResponse) ProtoMessage() {}
+
+func (x *ListPurchaseOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPurchaseOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListPurchaseOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ListPurchaseOrdersResponse) GetPurchaseOrders() []*PurchaseOrder {
+	if x != nil {
+		return x.PurchaseOrders
+	}
+	return nil
+}
+
+func (x *ListPurchaseOrdersResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 var File_crossdock_inventory_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"$crossdock/inventory/v1/service.proto\x12\x16crossdock.inventory.v12\x12\n" +
-	"\x10InventoryServiceB\xeb\x01\n" +
+	"$crossdock/inventory/v1/service.proto\x12\x16crossdock.inventory.v1\x1a crossdock/common/v1/paging.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x01\n" +
+	"\tWarehouse\x12!\n" +
+	"\fwarehouse_id\x18\x01 \x01(\tR\vwarehouseId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x129\n" +
+	"\x04kind\x18\x03 \x01(\x0e2%.crossdock.inventory.v1.WarehouseKindR\x04kind\x12\x1f\n" +
+	"\vsupplier_id\x18\x04 \x01(\tR\n" +
+	"supplierId\x12!\n" +
+	"\fcountry_code\x18\x05 \x01(\tR\vcountryCode\x12\x1f\n" +
+	"\vregion_code\x18\x06 \x01(\tR\n" +
+	"regionCode\"\xab\x01\n" +
+	"\x16CreateWarehouseRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
+	"\x04kind\x18\x02 \x01(\x0e2%.crossdock.inventory.v1.WarehouseKindR\x04kind\x12!\n" +
+	"\fcountry_code\x18\x03 \x01(\tR\vcountryCode\x12\x1f\n" +
+	"\vregion_code\x18\x04 \x01(\tR\n" +
+	"regionCode\"Z\n" +
+	"\x17CreateWarehouseResponse\x12?\n" +
+	"\twarehouse\x18\x01 \x01(\v2!.crossdock.inventory.v1.WarehouseR\twarehouse\"\x17\n" +
+	"\x15ListWarehousesRequest\"[\n" +
+	"\x16ListWarehousesResponse\x12A\n" +
+	"\n" +
+	"warehouses\x18\x01 \x03(\v2!.crossdock.inventory.v1.WarehouseR\n" +
+	"warehouses\"\xc9\x01\n" +
+	"\n" +
+	"StockLevel\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12!\n" +
+	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x12\x17\n" +
+	"\aon_hand\x18\x03 \x01(\x03R\x06onHand\x12\x1a\n" +
+	"\breserved\x18\x04 \x01(\x03R\breserved\x12\x1c\n" +
+	"\tavailable\x18\x05 \x01(\x03R\tavailable\x12.\n" +
+	"\x13low_stock_threshold\x18\x06 \x01(\x03R\x11lowStockThreshold\"\xb6\x01\n" +
+	"\x12AdjustStockRequest\x12!\n" +
+	"\fwarehouse_id\x18\x01 \x01(\tR\vwarehouseId\x12\x15\n" +
+	"\x06sku_id\x18\x02 \x01(\tR\x05skuId\x12%\n" +
+	"\x0equantity_delta\x18\x03 \x01(\x03R\rquantityDelta\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12'\n" +
+	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\"O\n" +
+	"\x13AdjustStockResponse\x128\n" +
+	"\x05level\x18\x01 \x01(\v2\".crossdock.inventory.v1.StockLevelR\x05level\"(\n" +
+	"\x0fGetStockRequest\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\"N\n" +
+	"\x10GetStockResponse\x12:\n" +
+	"\x06levels\x18\x01 \x03(\v2\".crossdock.inventory.v1.StockLevelR\x06levels\"k\n" +
+	"\x10ListStockRequest\x12!\n" +
+	"\fwarehouse_id\x18\x01 \x01(\tR\vwarehouseId\x124\n" +
+	"\x04page\x18\x02 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x86\x01\n" +
+	"\x11ListStockResponse\x12:\n" +
+	"\x06levels\x18\x01 \x03(\v2\".crossdock.inventory.v1.StockLevelR\x06levels\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"1\n" +
+	"\x16GetAvailabilityRequest\x12\x17\n" +
+	"\asku_ids\x18\x01 \x03(\tR\x06skuIds\"C\n" +
+	"\fAvailability\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1c\n" +
+	"\tavailable\x18\x02 \x01(\x03R\tavailable\"c\n" +
+	"\x17GetAvailabilityResponse\x12H\n" +
+	"\favailability\x18\x01 \x03(\v2$.crossdock.inventory.v1.AvailabilityR\favailability\"u\n" +
+	"\x1bSetLowStockThresholdRequest\x12!\n" +
+	"\fwarehouse_id\x18\x01 \x01(\tR\vwarehouseId\x12\x15\n" +
+	"\x06sku_id\x18\x02 \x01(\tR\x05skuId\x12\x1c\n" +
+	"\tthreshold\x18\x03 \x01(\x03R\tthreshold\"X\n" +
+	"\x1cSetLowStockThresholdResponse\x128\n" +
+	"\x05level\x18\x01 \x01(\v2\".crossdock.inventory.v1.StockLevelR\x05level\"\xf4\x02\n" +
+	"\fJournalEntry\x12\x19\n" +
+	"\bentry_id\x18\x01 \x01(\x03R\aentryId\x12\x15\n" +
+	"\x06sku_id\x18\x02 \x01(\tR\x05skuId\x12!\n" +
+	"\fwarehouse_id\x18\x03 \x01(\tR\vwarehouseId\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\"\n" +
+	"\ron_hand_delta\x18\x05 \x01(\x03R\vonHandDelta\x12%\n" +
+	"\x0ereserved_delta\x18\x06 \x01(\x03R\rreservedDelta\x12\x17\n" +
+	"\aon_hand\x18\a \x01(\x03R\x06onHand\x12\x1a\n" +
+	"\breserved\x18\b \x01(\x03R\breserved\x12\x19\n" +
+	"\bactor_id\x18\t \x01(\tR\aactorId\x12\x16\n" +
+	"\x06reason\x18\n" +
+	" \x01(\tR\x06reason\x12\x1c\n" +
+	"\treference\x18\v \x01(\tR\treference\x12*\n" +
+	"\x02at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\x84\x01\n" +
+	"\x12ListJournalRequest\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12!\n" +
+	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x124\n" +
+	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8c\x01\n" +
+	"\x13ListJournalResponse\x12>\n" +
+	"\aentries\x18\x01 \x03(\v2$.crossdock.inventory.v1.JournalEntryR\aentries\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\">\n" +
+	"\bSyncLine\x12\x19\n" +
+	"\bsku_code\x18\x01 \x01(\tR\askuCode\x12\x17\n" +
+	"\aon_hand\x18\x02 \x01(\x03R\x06onHand\"\x9c\x01\n" +
+	"\x0eSyncLineResult\x12\x19\n" +
+	"\bsku_code\x18\x01 \x01(\tR\askuCode\x12>\n" +
+	"\x06status\x18\x02 \x01(\x0e2&.crossdock.inventory.v1.SyncLineStatusR\x06status\x12\x15\n" +
+	"\x06sku_id\x18\x03 \x01(\tR\x05skuId\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\x86\x01\n" +
+	"\x10SyncStockRequest\x12\x17\n" +
+	"\async_id\x18\x01 \x01(\tR\x06syncId\x12!\n" +
+	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x126\n" +
+	"\x05lines\x18\x03 \x03(\v2 .crossdock.inventory.v1.SyncLineR\x05lines\"U\n" +
+	"\x11SyncStockResponse\x12@\n" +
+	"\aresults\x18\x01 \x03(\v2&.crossdock.inventory.v1.SyncLineResultR\aresults\"g\n" +
+	"\x0fReservationLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12!\n" +
+	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\x03R\bquantity\"\xc7\x02\n" +
+	"\vReservation\x12%\n" +
+	"\x0ereservation_id\x18\x01 \x01(\tR\rreservationId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12A\n" +
+	"\x06status\x18\x03 \x01(\x0e2).crossdock.inventory.v1.ReservationStatusR\x06status\x12=\n" +
+	"\x05lines\x18\x04 \x03(\v2'.crossdock.inventory.v1.ReservationLineR\x05lines\x129\n" +
+	"\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\">\n" +
+	"\tOrderLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x91\x01\n" +
+	"\x0eReserveRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x127\n" +
+	"\x05lines\x18\x02 \x03(\v2!.crossdock.inventory.v1.OrderLineR\x05lines\x12+\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"X\n" +
+	"\x0fReserveResponse\x12E\n" +
+	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\"*\n" +
+	"\rCommitRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"W\n" +
+	"\x0eCommitResponse\x12E\n" +
+	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\"C\n" +
+	"\x0eReleaseRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"X\n" +
+	"\x0fReleaseResponse\x12E\n" +
+	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\"2\n" +
+	"\x15GetReservationRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"_\n" +
+	"\x16GetReservationResponse\x12E\n" +
+	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\"`\n" +
+	"\x11PurchaseOrderLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x18\n" +
+	"\aordered\x18\x02 \x01(\x03R\aordered\x12\x1a\n" +
+	"\breceived\x18\x03 \x01(\x03R\breceived\"\xde\x02\n" +
+	"\rPurchaseOrder\x12*\n" +
+	"\x11purchase_order_id\x18\x01 \x01(\tR\x0fpurchaseOrderId\x12!\n" +
+	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x12\x1f\n" +
+	"\vsupplier_id\x18\x03 \x01(\tR\n" +
+	"supplierId\x12C\n" +
+	"\x06status\x18\x04 \x01(\x0e2+.crossdock.inventory.v1.PurchaseOrderStatusR\x06status\x12?\n" +
+	"\x05lines\x18\x05 \x03(\v2).crossdock.inventory.v1.PurchaseOrderLineR\x05lines\x12\x1c\n" +
+	"\treference\x18\x06 \x01(\tR\treference\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x96\x01\n" +
+	"\x1aCreatePurchaseOrderRequest\x12!\n" +
+	"\fwarehouse_id\x18\x01 \x01(\tR\vwarehouseId\x127\n" +
+	"\x05lines\x18\x02 \x03(\v2!.crossdock.inventory.v1.OrderLineR\x05lines\x12\x1c\n" +
+	"\treference\x18\x03 \x01(\tR\treference\"k\n" +
+	"\x1bCreatePurchaseOrderResponse\x12L\n" +
+	"\x0epurchase_order\x18\x01 \x01(\v2%.crossdock.inventory.v1.PurchaseOrderR\rpurchaseOrder\"\xa1\x01\n" +
+	"\x1bReceivePurchaseOrderRequest\x12*\n" +
+	"\x11purchase_order_id\x18\x01 \x01(\tR\x0fpurchaseOrderId\x12\x1d\n" +
+	"\n" +
+	"receipt_id\x18\x02 \x01(\tR\treceiptId\x127\n" +
+	"\x05lines\x18\x03 \x03(\v2!.crossdock.inventory.v1.OrderLineR\x05lines\"l\n" +
+	"\x1cReceivePurchaseOrderResponse\x12L\n" +
+	"\x0epurchase_order\x18\x01 \x01(\v2%.crossdock.inventory.v1.PurchaseOrderR\rpurchaseOrder\"`\n" +
+	"\x1aCancelPurchaseOrderRequest\x12*\n" +
+	"\x11purchase_order_id\x18\x01 \x01(\tR\x0fpurchaseOrderId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"k\n" +
+	"\x1bCancelPurchaseOrderResponse\x12L\n" +
+	"\x0epurchase_order\x18\x01 \x01(\v2%.crossdock.inventory.v1.PurchaseOrderR\rpurchaseOrder\"E\n" +
+	"\x17GetPurchaseOrderRequest\x12*\n" +
+	"\x11purchase_order_id\x18\x01 \x01(\tR\x0fpurchaseOrderId\"h\n" +
+	"\x18GetPurchaseOrderResponse\x12L\n" +
+	"\x0epurchase_order\x18\x01 \x01(\v2%.crossdock.inventory.v1.PurchaseOrderR\rpurchaseOrder\"Q\n" +
+	"\x19ListPurchaseOrdersRequest\x124\n" +
+	"\x04page\x18\x01 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\xa3\x01\n" +
+	"\x1aListPurchaseOrdersResponse\x12N\n" +
+	"\x0fpurchase_orders\x18\x01 \x03(\v2%.crossdock.inventory.v1.PurchaseOrderR\x0epurchaseOrders\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page*h\n" +
+	"\rWarehouseKind\x12\x1e\n" +
+	"\x1aWAREHOUSE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17WAREHOUSE_KIND_SUPPLIER\x10\x01\x12\x1a\n" +
+	"\x16WAREHOUSE_KIND_CENTRAL\x10\x02*\x8f\x01\n" +
+	"\x0eSyncLineStatus\x12 \n" +
+	"\x1cSYNC_LINE_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18SYNC_LINE_STATUS_APPLIED\x10\x01\x12\x1e\n" +
+	"\x1aSYNC_LINE_STATUS_UNCHANGED\x10\x02\x12\x1d\n" +
+	"\x19SYNC_LINE_STATUS_REJECTED\x10\x03*\xb9\x01\n" +
+	"\x11ReservationStatus\x12\"\n" +
+	"\x1eRESERVATION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19RESERVATION_STATUS_ACTIVE\x10\x01\x12 \n" +
+	"\x1cRESERVATION_STATUS_COMMITTED\x10\x02\x12\x1f\n" +
+	"\x1bRESERVATION_STATUS_RELEASED\x10\x03\x12\x1e\n" +
+	"\x1aRESERVATION_STATUS_EXPIRED\x10\x04*\xd3\x01\n" +
+	"\x13PurchaseOrderStatus\x12%\n" +
+	"!PURCHASE_ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aPURCHASE_ORDER_STATUS_OPEN\x10\x01\x12,\n" +
+	"(PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED\x10\x02\x12\"\n" +
+	"\x1ePURCHASE_ORDER_STATUS_RECEIVED\x10\x03\x12#\n" +
+	"\x1fPURCHASE_ORDER_STATUS_CANCELLED\x10\x042\xdc\x0f\n" +
+	"\x10InventoryService\x12r\n" +
+	"\x0fCreateWarehouse\x12..crossdock.inventory.v1.CreateWarehouseRequest\x1a/.crossdock.inventory.v1.CreateWarehouseResponse\x12o\n" +
+	"\x0eListWarehouses\x12-.crossdock.inventory.v1.ListWarehousesRequest\x1a..crossdock.inventory.v1.ListWarehousesResponse\x12f\n" +
+	"\vAdjustStock\x12*.crossdock.inventory.v1.AdjustStockRequest\x1a+.crossdock.inventory.v1.AdjustStockResponse\x12]\n" +
+	"\bGetStock\x12'.crossdock.inventory.v1.GetStockRequest\x1a(.crossdock.inventory.v1.GetStockResponse\x12`\n" +
+	"\tListStock\x12(.crossdock.inventory.v1.ListStockRequest\x1a).crossdock.inventory.v1.ListStockResponse\x12r\n" +
+	"\x0fGetAvailability\x12..crossdock.inventory.v1.GetAvailabilityRequest\x1a/.crossdock.inventory.v1.GetAvailabilityResponse\x12\x81\x01\n" +
+	"\x14SetLowStockThreshold\x123.crossdock.inventory.v1.SetLowStockThresholdRequest\x1a4.crossdock.inventory.v1.SetLowStockThresholdResponse\x12f\n" +
+	"\vListJournal\x12*.crossdock.inventory.v1.ListJournalRequest\x1a+.crossdock.inventory.v1.ListJournalResponse\x12`\n" +
+	"\tSyncStock\x12(.crossdock.inventory.v1.SyncStockRequest\x1a).crossdock.inventory.v1.SyncStockResponse\x12Z\n" +
+	"\aReserve\x12&.crossdock.inventory.v1.ReserveRequest\x1a'.crossdock.inventory.v1.ReserveResponse\x12W\n" +
+	"\x06Commit\x12%.crossdock.inventory.v1.CommitRequest\x1a&.crossdock.inventory.v1.CommitResponse\x12Z\n" +
+	"\aRelease\x12&.crossdock.inventory.v1.ReleaseRequest\x1a'.crossdock.inventory.v1.ReleaseResponse\x12o\n" +
+	"\x0eGetReservation\x12-.crossdock.inventory.v1.GetReservationRequest\x1a..crossdock.inventory.v1.GetReservationResponse\x12~\n" +
+	"\x13CreatePurchaseOrder\x122.crossdock.inventory.v1.CreatePurchaseOrderRequest\x1a3.crossdock.inventory.v1.CreatePurchaseOrderResponse\x12\x81\x01\n" +
+	"\x14ReceivePurchaseOrder\x123.crossdock.inventory.v1.ReceivePurchaseOrderRequest\x1a4.crossdock.inventory.v1.ReceivePurchaseOrderResponse\x12~\n" +
+	"\x13CancelPurchaseOrder\x122.crossdock.inventory.v1.CancelPurchaseOrderRequest\x1a3.crossdock.inventory.v1.CancelPurchaseOrderResponse\x12u\n" +
+	"\x10GetPurchaseOrder\x12/.crossdock.inventory.v1.GetPurchaseOrderRequest\x1a0.crossdock.inventory.v1.GetPurchaseOrderResponse\x12{\n" +
+	"\x12ListPurchaseOrders\x121.crossdock.inventory.v1.ListPurchaseOrdersRequest\x1a2.crossdock.inventory.v1.ListPurchaseOrdersResponseB\xeb\x01\n" +
 	"\x1acom.crossdock.inventory.v1B\fServiceProtoP\x01ZEgithub.com/crossdock/crossdock/gen/crossdock/inventory/v1;inventoryv1\xa2\x02\x03CIX\xaa\x02\x16Crossdock.Inventory.V1\xca\x02\x16Crossdock\\Inventory\\V1\xe2\x02\"Crossdock\\Inventory\\V1\\GPBMetadata\xea\x02\x18Crossdock::Inventory::V1b\x06proto3"
 
-var file_crossdock_inventory_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_inventory_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_inventory_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_inventory_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_inventory_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_inventory_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_inventory_v1_service_proto_rawDesc), len(file_crossdock_inventory_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_inventory_v1_service_proto_rawDescData
+}
+
+var file_crossdock_inventory_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_crossdock_inventory_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_crossdock_inventory_v1_service_proto_goTypes = []any{
+	(WarehouseKind)(0),                   // 0: crossdock.inventory.v1.WarehouseKind
+	(SyncLineStatus)(0),                  // 1: crossdock.inventory.v1.SyncLineStatus
+	(ReservationStatus)(0),               // 2: crossdock.inventory.v1.ReservationStatus
+	(PurchaseOrderStatus)(0),             // 3: crossdock.inventory.v1.PurchaseOrderStatus
+	(*Warehouse)(nil),                    // 4: crossdock.inventory.v1.Warehouse
+	(*CreateWarehouseRequest)(nil),       // 5: crossdock.inventory.v1.CreateWarehouseRequest
+	(*CreateWarehouseResponse)(nil),      // 6: crossdock.inventory.v1.CreateWarehouseResponse
+	(*ListWarehousesRequest)(nil),        // 7: crossdock.inventory.v1.ListWarehousesRequest
+	(*ListWarehousesResponse)(nil),       // 8: crossdock.inventory.v1.ListWarehousesResponse
+	(*StockLevel)(nil),                   // 9: crossdock.inventory.v1.StockLevel
+	(*AdjustStockRequest)(nil),           // 10: crossdock.inventory.v1.AdjustStockRequest
+	(*AdjustStockResponse)(nil),          // 11: crossdock.inventory.v1.AdjustStockResponse
+	(*GetStockRequest)(nil),              // 12: crossdock.inventory.v1.GetStockRequest
+	(*GetStockResponse)(nil),             // 13: crossdock.inventory.v1.GetStockResponse
+	(*ListStockRequest)(nil),             // 14: crossdock.inventory.v1.ListStockRequest
+	(*ListStockResponse)(nil),            // 15: crossdock.inventory.v1.ListStockResponse
+	(*GetAvailabilityRequest)(nil),       // 16: crossdock.inventory.v1.GetAvailabilityRequest
+	(*Availability)(nil),                 // 17: crossdock.inventory.v1.Availability
+	(*GetAvailabilityResponse)(nil),      // 18: crossdock.inventory.v1.GetAvailabilityResponse
+	(*SetLowStockThresholdRequest)(nil),  // 19: crossdock.inventory.v1.SetLowStockThresholdRequest
+	(*SetLowStockThresholdResponse)(nil), // 20: crossdock.inventory.v1.SetLowStockThresholdResponse
+	(*JournalEntry)(nil),                 // 21: crossdock.inventory.v1.JournalEntry
+	(*ListJournalRequest)(nil),           // 22: crossdock.inventory.v1.ListJournalRequest
+	(*ListJournalResponse)(nil),          // 23: crossdock.inventory.v1.ListJournalResponse
+	(*SyncLine)(nil),                     // 24: crossdock.inventory.v1.SyncLine
+	(*SyncLineResult)(nil),               // 25: crossdock.inventory.v1.SyncLineResult
+	(*SyncStockRequest)(nil),             // 26: crossdock.inventory.v1.SyncStockRequest
+	(*SyncStockResponse)(nil),            // 27: crossdock.inventory.v1.SyncStockResponse
+	(*ReservationLine)(nil),              // 28: crossdock.inventory.v1.ReservationLine
+	(*Reservation)(nil),                  // 29: crossdock.inventory.v1.Reservation
+	(*OrderLine)(nil),                    // 30: crossdock.inventory.v1.OrderLine
+	(*ReserveRequest)(nil),               // 31: crossdock.inventory.v1.ReserveRequest
+	(*ReserveResponse)(nil),              // 32: crossdock.inventory.v1.ReserveResponse
+	(*CommitRequest)(nil),                // 33: crossdock.inventory.v1.CommitRequest
+	(*CommitResponse)(nil),               // 34: crossdock.inventory.v1.CommitResponse
+	(*ReleaseRequest)(nil),               // 35: crossdock.inventory.v1.ReleaseRequest
+	(*ReleaseResponse)(nil),              // 36: crossdock.inventory.v1.ReleaseResponse
+	(*GetReservationRequest)(nil),        // 37: crossdock.inventory.v1.GetReservationRequest
+	(*GetReservationResponse)(nil),       // 38: crossdock.inventory.v1.GetReservationResponse
+	(*PurchaseOrderLine)(nil),            // 39: crossdock.inventory.v1.PurchaseOrderLine
+	(*PurchaseOrder)(nil),                // 40: crossdock.inventory.v1.PurchaseOrder
+	(*CreatePurchaseOrderRequest)(nil),   // 41: crossdock.inventory.v1.CreatePurchaseOrderRequest
+	(*CreatePurchaseOrderResponse)(nil),  // 42: crossdock.inventory.v1.CreatePurchaseOrderResponse
+	(*ReceivePurchaseOrderRequest)(nil),  // 43: crossdock.inventory.v1.ReceivePurchaseOrderRequest
+	(*ReceivePurchaseOrderResponse)(nil), // 44: crossdock.inventory.v1.ReceivePurchaseOrderResponse
+	(*CancelPurchaseOrderRequest)(nil),   // 45: crossdock.inventory.v1.CancelPurchaseOrderRequest
+	(*CancelPurchaseOrderResponse)(nil),  // 46: crossdock.inventory.v1.CancelPurchaseOrderResponse
+	(*GetPurchaseOrderRequest)(nil),      // 47: crossdock.inventory.v1.GetPurchaseOrderRequest
+	(*GetPurchaseOrderResponse)(nil),     // 48: crossdock.inventory.v1.GetPurchaseOrderResponse
+	(*ListPurchaseOrdersRequest)(nil),    // 49: crossdock.inventory.v1.ListPurchaseOrdersRequest
+	(*ListPurchaseOrdersResponse)(nil),   // 50: crossdock.inventory.v1.ListPurchaseOrdersResponse
+	(*v1.PageRequest)(nil),               // 51: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 52: crossdock.common.v1.PageResponse
+	(*timestamppb.Timestamp)(nil),        // 53: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 54: google.protobuf.Duration
+}
 var file_crossdock_inventory_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	0,  // 0: crossdock.inventory.v1.Warehouse.kind:type_name -> crossdock.inventory.v1.WarehouseKind
+	0,  // 1: crossdock.inventory.v1.CreateWarehouseRequest.kind:type_name -> crossdock.inventory.v1.WarehouseKind
+	4,  // 2: crossdock.inventory.v1.CreateWarehouseResponse.warehouse:type_name -> crossdock.inventory.v1.Warehouse
+	4,  // 3: crossdock.inventory.v1.ListWarehousesResponse.warehouses:type_name -> crossdock.inventory.v1.Warehouse
+	9,  // 4: crossdock.inventory.v1.AdjustStockResponse.level:type_name -> crossdock.inventory.v1.StockLevel
+	9,  // 5: crossdock.inventory.v1.GetStockResponse.levels:type_name -> crossdock.inventory.v1.StockLevel
+	51, // 6: crossdock.inventory.v1.ListStockRequest.page:type_name -> crossdock.common.v1.PageRequest
+	9,  // 7: crossdock.inventory.v1.ListStockResponse.levels:type_name -> crossdock.inventory.v1.StockLevel
+	52, // 8: crossdock.inventory.v1.ListStockResponse.page:type_name -> crossdock.common.v1.PageResponse
+	17, // 9: crossdock.inventory.v1.GetAvailabilityResponse.availability:type_name -> crossdock.inventory.v1.Availability
+	9,  // 10: crossdock.inventory.v1.SetLowStockThresholdResponse.level:type_name -> crossdock.inventory.v1.StockLevel
+	53, // 11: crossdock.inventory.v1.JournalEntry.at:type_name -> google.protobuf.Timestamp
+	51, // 12: crossdock.inventory.v1.ListJournalRequest.page:type_name -> crossdock.common.v1.PageRequest
+	21, // 13: crossdock.inventory.v1.ListJournalResponse.entries:type_name -> crossdock.inventory.v1.JournalEntry
+	52, // 14: crossdock.inventory.v1.ListJournalResponse.page:type_name -> crossdock.common.v1.PageResponse
+	1,  // 15: crossdock.inventory.v1.SyncLineResult.status:type_name -> crossdock.inventory.v1.SyncLineStatus
+	24, // 16: crossdock.inventory.v1.SyncStockRequest.lines:type_name -> crossdock.inventory.v1.SyncLine
+	25, // 17: crossdock.inventory.v1.SyncStockResponse.results:type_name -> crossdock.inventory.v1.SyncLineResult
+	2,  // 18: crossdock.inventory.v1.Reservation.status:type_name -> crossdock.inventory.v1.ReservationStatus
+	28, // 19: crossdock.inventory.v1.Reservation.lines:type_name -> crossdock.inventory.v1.ReservationLine
+	53, // 20: crossdock.inventory.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	53, // 21: crossdock.inventory.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	30, // 22: crossdock.inventory.v1.ReserveRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	54, // 23: crossdock.inventory.v1.ReserveRequest.ttl:type_name -> google.protobuf.Duration
+	29, // 24: crossdock.inventory.v1.ReserveResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 25: crossdock.inventory.v1.CommitResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 26: crossdock.inventory.v1.ReleaseResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 27: crossdock.inventory.v1.GetReservationResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	3,  // 28: crossdock.inventory.v1.PurchaseOrder.status:type_name -> crossdock.inventory.v1.PurchaseOrderStatus
+	39, // 29: crossdock.inventory.v1.PurchaseOrder.lines:type_name -> crossdock.inventory.v1.PurchaseOrderLine
+	53, // 30: crossdock.inventory.v1.PurchaseOrder.created_at:type_name -> google.protobuf.Timestamp
+	30, // 31: crossdock.inventory.v1.CreatePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	40, // 32: crossdock.inventory.v1.CreatePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	30, // 33: crossdock.inventory.v1.ReceivePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	40, // 34: crossdock.inventory.v1.ReceivePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	40, // 35: crossdock.inventory.v1.CancelPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	40, // 36: crossdock.inventory.v1.GetPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	51, // 37: crossdock.inventory.v1.ListPurchaseOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	40, // 38: crossdock.inventory.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> crossdock.inventory.v1.PurchaseOrder
+	52, // 39: crossdock.inventory.v1.ListPurchaseOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	5,  // 40: crossdock.inventory.v1.InventoryService.CreateWarehouse:input_type -> crossdock.inventory.v1.CreateWarehouseRequest
+	7,  // 41: crossdock.inventory.v1.InventoryService.ListWarehouses:input_type -> crossdock.inventory.v1.ListWarehousesRequest
+	10, // 42: crossdock.inventory.v1.InventoryService.AdjustStock:input_type -> crossdock.inventory.v1.AdjustStockRequest
+	12, // 43: crossdock.inventory.v1.InventoryService.GetStock:input_type -> crossdock.inventory.v1.GetStockRequest
+	14, // 44: crossdock.inventory.v1.InventoryService.ListStock:input_type -> crossdock.inventory.v1.ListStockRequest
+	16, // 45: crossdock.inventory.v1.InventoryService.GetAvailability:input_type -> crossdock.inventory.v1.GetAvailabilityRequest
+	19, // 46: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:input_type -> crossdock.inventory.v1.SetLowStockThresholdRequest
+	22, // 47: crossdock.inventory.v1.InventoryService.ListJournal:input_type -> crossdock.inventory.v1.ListJournalRequest
+	26, // 48: crossdock.inventory.v1.InventoryService.SyncStock:input_type -> crossdock.inventory.v1.SyncStockRequest
+	31, // 49: crossdock.inventory.v1.InventoryService.Reserve:input_type -> crossdock.inventory.v1.ReserveRequest
+	33, // 50: crossdock.inventory.v1.InventoryService.Commit:input_type -> crossdock.inventory.v1.CommitRequest
+	35, // 51: crossdock.inventory.v1.InventoryService.Release:input_type -> crossdock.inventory.v1.ReleaseRequest
+	37, // 52: crossdock.inventory.v1.InventoryService.GetReservation:input_type -> crossdock.inventory.v1.GetReservationRequest
+	41, // 53: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:input_type -> crossdock.inventory.v1.CreatePurchaseOrderRequest
+	43, // 54: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:input_type -> crossdock.inventory.v1.ReceivePurchaseOrderRequest
+	45, // 55: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:input_type -> crossdock.inventory.v1.CancelPurchaseOrderRequest
+	47, // 56: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:input_type -> crossdock.inventory.v1.GetPurchaseOrderRequest
+	49, // 57: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:input_type -> crossdock.inventory.v1.ListPurchaseOrdersRequest
+	6,  // 58: crossdock.inventory.v1.InventoryService.CreateWarehouse:output_type -> crossdock.inventory.v1.CreateWarehouseResponse
+	8,  // 59: crossdock.inventory.v1.InventoryService.ListWarehouses:output_type -> crossdock.inventory.v1.ListWarehousesResponse
+	11, // 60: crossdock.inventory.v1.InventoryService.AdjustStock:output_type -> crossdock.inventory.v1.AdjustStockResponse
+	13, // 61: crossdock.inventory.v1.InventoryService.GetStock:output_type -> crossdock.inventory.v1.GetStockResponse
+	15, // 62: crossdock.inventory.v1.InventoryService.ListStock:output_type -> crossdock.inventory.v1.ListStockResponse
+	18, // 63: crossdock.inventory.v1.InventoryService.GetAvailability:output_type -> crossdock.inventory.v1.GetAvailabilityResponse
+	20, // 64: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:output_type -> crossdock.inventory.v1.SetLowStockThresholdResponse
+	23, // 65: crossdock.inventory.v1.InventoryService.ListJournal:output_type -> crossdock.inventory.v1.ListJournalResponse
+	27, // 66: crossdock.inventory.v1.InventoryService.SyncStock:output_type -> crossdock.inventory.v1.SyncStockResponse
+	32, // 67: crossdock.inventory.v1.InventoryService.Reserve:output_type -> crossdock.inventory.v1.ReserveResponse
+	34, // 68: crossdock.inventory.v1.InventoryService.Commit:output_type -> crossdock.inventory.v1.CommitResponse
+	36, // 69: crossdock.inventory.v1.InventoryService.Release:output_type -> crossdock.inventory.v1.ReleaseResponse
+	38, // 70: crossdock.inventory.v1.InventoryService.GetReservation:output_type -> crossdock.inventory.v1.GetReservationResponse
+	42, // 71: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:output_type -> crossdock.inventory.v1.CreatePurchaseOrderResponse
+	44, // 72: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:output_type -> crossdock.inventory.v1.ReceivePurchaseOrderResponse
+	46, // 73: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:output_type -> crossdock.inventory.v1.CancelPurchaseOrderResponse
+	48, // 74: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:output_type -> crossdock.inventory.v1.GetPurchaseOrderResponse
+	50, // 75: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:output_type -> crossdock.inventory.v1.ListPurchaseOrdersResponse
+	58, // [58:76] is the sub-list for method output_type
+	40, // [40:58] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_inventory_v1_service_proto_init() }
@@ -47,13 +3266,15 @@ func file_crossdock_inventory_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_inventory_v1_service_proto_rawDesc), len(file_crossdock_inventory_v1_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   0,
+			NumEnums:      4,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_inventory_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_inventory_v1_service_proto_depIdxs,
+		EnumInfos:         file_crossdock_inventory_v1_service_proto_enumTypes,
+		MessageInfos:      file_crossdock_inventory_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_inventory_v1_service_proto = out.File
 	file_crossdock_inventory_v1_service_proto_goTypes = nil

@@ -7,13 +7,37 @@
 package inventoryv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
 // is compatible with the grpc package it is being compiled against.
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
+
+const (
+	InventoryService_CreateWarehouse_FullMethodName      = "/crossdock.inventory.v1.InventoryService/CreateWarehouse"
+	InventoryService_ListWarehouses_FullMethodName       = "/crossdock.inventory.v1.InventoryService/ListWarehouses"
+	InventoryService_AdjustStock_FullMethodName          = "/crossdock.inventory.v1.InventoryService/AdjustStock"
+	InventoryService_GetStock_FullMethodName             = "/crossdock.inventory.v1.InventoryService/GetStock"
+	InventoryService_ListStock_FullMethodName            = "/crossdock.inventory.v1.InventoryService/ListStock"
+	InventoryService_GetAvailability_FullMethodName      = "/crossdock.inventory.v1.InventoryService/GetAvailability"
+	InventoryService_SetLowStockThreshold_FullMethodName = "/crossdock.inventory.v1.InventoryService/SetLowStockThreshold"
+	InventoryService_ListJournal_FullMethodName          = "/crossdock.inventory.v1.InventoryService/ListJournal"
+	InventoryService_SyncStock_FullMethodName            = "/crossdock.inventory.v1.InventoryService/SyncStock"
+	InventoryService_Reserve_FullMethodName              = "/crossdock.inventory.v1.InventoryService/Reserve"
+	InventoryService_Commit_FullMethodName               = "/crossdock.inventory.v1.InventoryService/Commit"
+	InventoryService_Release_FullMethodName              = "/crossdock.inventory.v1.InventoryService/Release"
+	InventoryService_GetReservation_FullMethodName       = "/crossdock.inventory.v1.InventoryService/GetReservation"
+	InventoryService_CreatePurchaseOrder_FullMethodName  = "/crossdock.inventory.v1.InventoryService/CreatePurchaseOrder"
+	InventoryService_ReceivePurchaseOrder_FullMethodName = "/crossdock.inventory.v1.InventoryService/ReceivePurchaseOrder"
+	InventoryService_CancelPurchaseOrder_FullMethodName  = "/crossdock.inventory.v1.InventoryService/CancelPurchaseOrder"
+	InventoryService_GetPurchaseOrder_FullMethodName     = "/crossdock.inventory.v1.InventoryService/GetPurchaseOrder"
+	InventoryService_ListPurchaseOrders_FullMethodName   = "/crossdock.inventory.v1.InventoryService/ListPurchaseOrders"
+)
 
 // InventoryServiceClient is the client API for InventoryService service.
 //
@@ -23,6 +47,49 @@ const _ = grpc.SupportPackageIsVersion9
 // on shipment, released on cancel), the stock movement journal, bulk sync from supplier
 // ERPs, and purchase orders for inbound stock.
 type InventoryServiceClient interface {
+	// CreateWarehouse adds a warehouse: a supplier's own (its owner) or the platform's
+	// central consolidation warehouse (admins).
+	CreateWarehouse(ctx context.Context, in *CreateWarehouseRequest, opts ...grpc.CallOption) (*CreateWarehouseResponse, error)
+	// ListWarehouses lists the caller's organization's warehouses (operators: all).
+	ListWarehouses(ctx context.Context, in *ListWarehousesRequest, opts ...grpc.CallOption) (*ListWarehousesResponse, error)
+	// AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity,
+	// with a reason (a count correction, damage). The warehouse's owner.
+	AdjustStock(ctx context.Context, in *AdjustStockRequest, opts ...grpc.CallOption) (*AdjustStockResponse, error)
+	// GetStock returns a SKU's levels per warehouse, to the SKU's supplier and operators.
+	GetStock(ctx context.Context, in *GetStockRequest, opts ...grpc.CallOption) (*GetStockResponse, error)
+	// ListStock lists the levels in one of the caller's warehouses.
+	ListStock(ctx context.Context, in *ListStockRequest, opts ...grpc.CallOption) (*ListStockResponse, error)
+	// GetAvailability returns units available to order per SKU. Public.
+	GetAvailability(ctx context.Context, in *GetAvailabilityRequest, opts ...grpc.CallOption) (*GetAvailabilityResponse, error)
+	// SetLowStockThreshold sets the level under which LowStock is emitted. The owner.
+	SetLowStockThreshold(ctx context.Context, in *SetLowStockThresholdRequest, opts ...grpc.CallOption) (*SetLowStockThresholdResponse, error)
+	// ListJournal lists the stock movements of a SKU, newest first. Supplier and operators.
+	ListJournal(ctx context.Context, in *ListJournalRequest, opts ...grpc.CallOption) (*ListJournalResponse, error)
+	// SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the
+	// supplier's own SKU codes. Idempotent by sync_id; each line has its result. The
+	// supplier, or its ERP client.
+	SyncStock(ctx context.Context, in *SyncStockRequest, opts ...grpc.CallOption) (*SyncStockResponse, error)
+	// Reserve reserves every line of an order or none (same-SKU lines combined first),
+	// until the expiry. Idempotent on the order id. Services only.
+	Reserve(ctx context.Context, in *ReserveRequest, opts ...grpc.CallOption) (*ReserveResponse, error)
+	// Commit turns an order's reservation into a shipment: on-hand stock falls.
+	// Services only.
+	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
+	// Release cancels an order's reservation. Services only.
+	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
+	// GetReservation returns an order's reservation. Services and operators.
+	GetReservation(ctx context.Context, in *GetReservationRequest, opts ...grpc.CallOption) (*GetReservationResponse, error)
+	// CreatePurchaseOrder records inbound stock expected at a warehouse. The owner.
+	CreatePurchaseOrder(ctx context.Context, in *CreatePurchaseOrderRequest, opts ...grpc.CallOption) (*CreatePurchaseOrderResponse, error)
+	// ReceivePurchaseOrder books received quantities (partly or fully); on-hand rises.
+	// Idempotent by receipt_id. The owner.
+	ReceivePurchaseOrder(ctx context.Context, in *ReceivePurchaseOrderRequest, opts ...grpc.CallOption) (*ReceivePurchaseOrderResponse, error)
+	// CancelPurchaseOrder cancels what is not received yet. The owner.
+	CancelPurchaseOrder(ctx context.Context, in *CancelPurchaseOrderRequest, opts ...grpc.CallOption) (*CancelPurchaseOrderResponse, error)
+	// GetPurchaseOrder returns one purchase order. The owner and operators.
+	GetPurchaseOrder(ctx context.Context, in *GetPurchaseOrderRequest, opts ...grpc.CallOption) (*GetPurchaseOrderResponse, error)
+	// ListPurchaseOrders lists the caller's organization's purchase orders.
+	ListPurchaseOrders(ctx context.Context, in *ListPurchaseOrdersRequest, opts ...grpc.CallOption) (*ListPurchaseOrdersResponse, error)
 }
 
 type inventoryServiceClient struct {
@@ -33,6 +100,186 @@ func NewInventoryServiceClient(cc grpc.ClientConnInterface) InventoryServiceClie
 	return &inventoryServiceClient{cc}
 }
 
+func (c *inventoryServiceClient) CreateWarehouse(ctx context.Context, in *CreateWarehouseRequest, opts ...grpc.CallOption) (*CreateWarehouseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateWarehouseResponse)
+	err := c.cc.Invoke(ctx, InventoryService_CreateWarehouse_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) ListWarehouses(ctx context.Context, in *ListWarehousesRequest, opts ...grpc.CallOption) (*ListWarehousesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWarehousesResponse)
+	err := c.cc.Invoke(ctx, InventoryService_ListWarehouses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) AdjustStock(ctx context.Context, in *AdjustStockRequest, opts ...grpc.CallOption) (*AdjustStockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AdjustStockResponse)
+	err := c.cc.Invoke(ctx, InventoryService_AdjustStock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) GetStock(ctx context.Context, in *GetStockRequest, opts ...grpc.CallOption) (*GetStockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetStockResponse)
+	err := c.cc.Invoke(ctx, InventoryService_GetStock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) ListStock(ctx context.Context, in *ListStockRequest, opts ...grpc.CallOption) (*ListStockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListStockResponse)
+	err := c.cc.Invoke(ctx, InventoryService_ListStock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) GetAvailability(ctx context.Context, in *GetAvailabilityRequest, opts ...grpc.CallOption) (*GetAvailabilityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAvailabilityResponse)
+	err := c.cc.Invoke(ctx, InventoryService_GetAvailability_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) SetLowStockThreshold(ctx context.Context, in *SetLowStockThresholdRequest, opts ...grpc.CallOption) (*SetLowStockThresholdResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetLowStockThresholdResponse)
+	err := c.cc.Invoke(ctx, InventoryService_SetLowStockThreshold_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) ListJournal(ctx context.Context, in *ListJournalRequest, opts ...grpc.CallOption) (*ListJournalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListJournalResponse)
+	err := c.cc.Invoke(ctx, InventoryService_ListJournal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) SyncStock(ctx context.Context, in *SyncStockRequest, opts ...grpc.CallOption) (*SyncStockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SyncStockResponse)
+	err := c.cc.Invoke(ctx, InventoryService_SyncStock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) Reserve(ctx context.Context, in *ReserveRequest, opts ...grpc.CallOption) (*ReserveResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReserveResponse)
+	err := c.cc.Invoke(ctx, InventoryService_Reserve_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CommitResponse)
+	err := c.cc.Invoke(ctx, InventoryService_Commit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReleaseResponse)
+	err := c.cc.Invoke(ctx, InventoryService_Release_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) GetReservation(ctx context.Context, in *GetReservationRequest, opts ...grpc.CallOption) (*GetReservationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetReservationResponse)
+	err := c.cc.Invoke(ctx, InventoryService_GetReservation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) CreatePurchaseOrder(ctx context.Context, in *CreatePurchaseOrderRequest, opts ...grpc.CallOption) (*CreatePurchaseOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreatePurchaseOrderResponse)
+	err := c.cc.Invoke(ctx, InventoryService_CreatePurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) ReceivePurchaseOrder(ctx context.Context, in *ReceivePurchaseOrderRequest, opts ...grpc.CallOption) (*ReceivePurchaseOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReceivePurchaseOrderResponse)
+	err := c.cc.Invoke(ctx, InventoryService_ReceivePurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) CancelPurchaseOrder(ctx context.Context, in *CancelPurchaseOrderRequest, opts ...grpc.CallOption) (*CancelPurchaseOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelPurchaseOrderResponse)
+	err := c.cc.Invoke(ctx, InventoryService_CancelPurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) GetPurchaseOrder(ctx context.Context, in *GetPurchaseOrderRequest, opts ...grpc.CallOption) (*GetPurchaseOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPurchaseOrderResponse)
+	err := c.cc.Invoke(ctx, InventoryService_GetPurchaseOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) ListPurchaseOrders(ctx context.Context, in *ListPurchaseOrdersRequest, opts ...grpc.CallOption) (*ListPurchaseOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPurchaseOrdersResponse)
+	err := c.cc.Invoke(ctx, InventoryService_ListPurchaseOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // InventoryServiceServer is the server API for InventoryService service.
 // All implementations must embed UnimplementedInventoryServiceServer
 // for forward compatibility.
@@ -41,6 +288,49 @@ func NewInventoryServiceClient(cc grpc.ClientConnInterface) InventoryServiceClie
 // on shipment, released on cancel), the stock movement journal, bulk sync from supplier
 // ERPs, and purchase orders for inbound stock.
 type InventoryServiceServer interface {
+	// CreateWarehouse adds a warehouse: a supplier's own (its owner) or the platform's
+	// central consolidation warehouse (admins).
+	CreateWarehouse(context.Context, *CreateWarehouseRequest) (*CreateWarehouseResponse, error)
+	// ListWarehouses lists the caller's organization's warehouses (operators: all).
+	ListWarehouses(context.Context, *ListWarehousesRequest) (*ListWarehousesResponse, error)
+	// AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity,
+	// with a reason (a count correction, damage). The warehouse's owner.
+	AdjustStock(context.Context, *AdjustStockRequest) (*AdjustStockResponse, error)
+	// GetStock returns a SKU's levels per warehouse, to the SKU's supplier and operators.
+	GetStock(context.Context, *GetStockRequest) (*GetStockResponse, error)
+	// ListStock lists the levels in one of the caller's warehouses.
+	ListStock(context.Context, *ListStockRequest) (*ListStockResponse, error)
+	// GetAvailability returns units available to order per SKU. Public.
+	GetAvailability(context.Context, *GetAvailabilityRequest) (*GetAvailabilityResponse, error)
+	// SetLowStockThreshold sets the level under which LowStock is emitted. The owner.
+	SetLowStockThreshold(context.Context, *SetLowStockThresholdRequest) (*SetLowStockThresholdResponse, error)
+	// ListJournal lists the stock movements of a SKU, newest first. Supplier and operators.
+	ListJournal(context.Context, *ListJournalRequest) (*ListJournalResponse, error)
+	// SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the
+	// supplier's own SKU codes. Idempotent by sync_id; each line has its result. The
+	// supplier, or its ERP client.
+	SyncStock(context.Context, *SyncStockRequest) (*SyncStockResponse, error)
+	// Reserve reserves every line of an order or none (same-SKU lines combined first),
+	// until the expiry. Idempotent on the order id. Services only.
+	Reserve(context.Context, *ReserveRequest) (*ReserveResponse, error)
+	// Commit turns an order's reservation into a shipment: on-hand stock falls.
+	// Services only.
+	Commit(context.Context, *CommitRequest) (*CommitResponse, error)
+	// Release cancels an order's reservation. Services only.
+	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
+	// GetReservation returns an order's reservation. Services and operators.
+	GetReservation(context.Context, *GetReservationRequest) (*GetReservationResponse, error)
+	// CreatePurchaseOrder records inbound stock expected at a warehouse. The owner.
+	CreatePurchaseOrder(context.Context, *CreatePurchaseOrderRequest) (*CreatePurchaseOrderResponse, error)
+	// ReceivePurchaseOrder books received quantities (partly or fully); on-hand rises.
+	// Idempotent by receipt_id. The owner.
+	ReceivePurchaseOrder(context.Context, *ReceivePurchaseOrderRequest) (*ReceivePurchaseOrderResponse, error)
+	// CancelPurchaseOrder cancels what is not received yet. The owner.
+	CancelPurchaseOrder(context.Context, *CancelPurchaseOrderRequest) (*CancelPurchaseOrderResponse, error)
+	// GetPurchaseOrder returns one purchase order. The owner and operators.
+	GetPurchaseOrder(context.Context, *GetPurchaseOrderRequest) (*GetPurchaseOrderResponse, error)
+	// ListPurchaseOrders lists the caller's organization's purchase orders.
+	ListPurchaseOrders(context.Context, *ListPurchaseOrdersRequest) (*ListPurchaseOrdersResponse, error)
 	mustEmbedUnimplementedInventoryServiceServer()
 }
 
@@ -51,6 +341,60 @@ type InventoryServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedInventoryServiceServer struct{}
 
+func (UnimplementedInventoryServiceServer) CreateWarehouse(context.Context, *CreateWarehouseRequest) (*CreateWarehouseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateWarehouse not implemented")
+}
+func (UnimplementedInventoryServiceServer) ListWarehouses(context.Context, *ListWarehousesRequest) (*ListWarehousesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWarehouses not implemented")
+}
+func (UnimplementedInventoryServiceServer) AdjustStock(context.Context, *AdjustStockRequest) (*AdjustStockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AdjustStock not implemented")
+}
+func (UnimplementedInventoryServiceServer) GetStock(context.Context, *GetStockRequest) (*GetStockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStock not implemented")
+}
+func (UnimplementedInventoryServiceServer) ListStock(context.Context, *ListStockRequest) (*ListStockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListStock not implemented")
+}
+func (UnimplementedInventoryServiceServer) GetAvailability(context.Context, *GetAvailabilityRequest) (*GetAvailabilityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAvailability not implemented")
+}
+func (UnimplementedInventoryServiceServer) SetLowStockThreshold(context.Context, *SetLowStockThresholdRequest) (*SetLowStockThresholdResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetLowStockThreshold not implemented")
+}
+func (UnimplementedInventoryServiceServer) ListJournal(context.Context, *ListJournalRequest) (*ListJournalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListJournal not implemented")
+}
+func (UnimplementedInventoryServiceServer) SyncStock(context.Context, *SyncStockRequest) (*SyncStockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SyncStock not implemented")
+}
+func (UnimplementedInventoryServiceServer) Reserve(context.Context, *ReserveRequest) (*ReserveResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Reserve not implemented")
+}
+func (UnimplementedInventoryServiceServer) Commit(context.Context, *CommitRequest) (*CommitResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Commit not implemented")
+}
+func (UnimplementedInventoryServiceServer) Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Release not implemented")
+}
+func (UnimplementedInventoryServiceServer) GetReservation(context.Context, *GetReservationRequest) (*GetReservationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetReservation not implemented")
+}
+func (UnimplementedInventoryServiceServer) CreatePurchaseOrder(context.Context, *CreatePurchaseOrderRequest) (*CreatePurchaseOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreatePurchaseOrder not implemented")
+}
+func (UnimplementedInventoryServiceServer) ReceivePurchaseOrder(context.Context, *ReceivePurchaseOrderRequest) (*ReceivePurchaseOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReceivePurchaseOrder not implemented")
+}
+func (UnimplementedInventoryServiceServer) CancelPurchaseOrder(context.Context, *CancelPurchaseOrderRequest) (*CancelPurchaseOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelPurchaseOrder not implemented")
+}
+func (UnimplementedInventoryServiceServer) GetPurchaseOrder(context.Context, *GetPurchaseOrderRequest) (*GetPurchaseOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPurchaseOrder not implemented")
+}
+func (UnimplementedInventoryServiceServer) ListPurchaseOrders(context.Context, *ListPurchaseOrdersRequest) (*ListPurchaseOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPurchaseOrders not implemented")
+}
 func (UnimplementedInventoryServiceServer) mustEmbedUnimplementedInventoryServiceServer() {}
 func (UnimplementedInventoryServiceServer) testEmbeddedByValue()                          {}
 
@@ -72,13 +416,410 @@ func RegisterInventoryServiceServer(s grpc.ServiceRegistrar, srv InventoryServic
 	s.RegisterService(&InventoryService_ServiceDesc, srv)
 }
 
+func _InventoryService_CreateWarehouse_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateWarehouseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).CreateWarehouse(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_CreateWarehouse_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).CreateWarehouse(ctx, req.(*CreateWarehouseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_ListWarehouses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWarehousesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).ListWarehouses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_ListWarehouses_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).ListWarehouses(ctx, req.(*ListWarehousesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_AdjustStock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AdjustStockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).AdjustStock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_AdjustStock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).AdjustStock(ctx, req.(*AdjustStockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_GetStock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).GetStock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_GetStock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).GetStock(ctx, req.(*GetStockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_ListStock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListStockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).ListStock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_ListStock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).ListStock(ctx, req.(*ListStockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_GetAvailability_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAvailabilityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).GetAvailability(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_GetAvailability_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).GetAvailability(ctx, req.(*GetAvailabilityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_SetLowStockThreshold_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetLowStockThresholdRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).SetLowStockThreshold(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_SetLowStockThreshold_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).SetLowStockThreshold(ctx, req.(*SetLowStockThresholdRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_ListJournal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListJournalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).ListJournal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_ListJournal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).ListJournal(ctx, req.(*ListJournalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_SyncStock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SyncStockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).SyncStock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_SyncStock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).SyncStock(ctx, req.(*SyncStockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_Reserve_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReserveRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).Reserve(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_Reserve_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).Reserve(ctx, req.(*ReserveRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_Commit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CommitRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).Commit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_Commit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).Commit(ctx, req.(*CommitRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_Release_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).Release(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_Release_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).Release(ctx, req.(*ReleaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_GetReservation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReservationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).GetReservation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_GetReservation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).GetReservation(ctx, req.(*GetReservationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_CreatePurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreatePurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).CreatePurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_CreatePurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).CreatePurchaseOrder(ctx, req.(*CreatePurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_ReceivePurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReceivePurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).ReceivePurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_ReceivePurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).ReceivePurchaseOrder(ctx, req.(*ReceivePurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_CancelPurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelPurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).CancelPurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_CancelPurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).CancelPurchaseOrder(ctx, req.(*CancelPurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_GetPurchaseOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPurchaseOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).GetPurchaseOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_GetPurchaseOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).GetPurchaseOrder(ctx, req.(*GetPurchaseOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_ListPurchaseOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPurchaseOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).ListPurchaseOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_ListPurchaseOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).ListPurchaseOrders(ctx, req.(*ListPurchaseOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InventoryService_ServiceDesc is the grpc.ServiceDesc for InventoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var InventoryService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.inventory.v1.InventoryService",
 	HandlerType: (*InventoryServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/inventory/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CreateWarehouse",
+			Handler:    _InventoryService_CreateWarehouse_Handler,
+		},
+		{
+			MethodName: "ListWarehouses",
+			Handler:    _InventoryService_ListWarehouses_Handler,
+		},
+		{
+			MethodName: "AdjustStock",
+			Handler:    _InventoryService_AdjustStock_Handler,
+		},
+		{
+			MethodName: "GetStock",
+			Handler:    _InventoryService_GetStock_Handler,
+		},
+		{
+			MethodName: "ListStock",
+			Handler:    _InventoryService_ListStock_Handler,
+		},
+		{
+			MethodName: "GetAvailability",
+			Handler:    _InventoryService_GetAvailability_Handler,
+		},
+		{
+			MethodName: "SetLowStockThreshold",
+			Handler:    _InventoryService_SetLowStockThreshold_Handler,
+		},
+		{
+			MethodName: "ListJournal",
+			Handler:    _InventoryService_ListJournal_Handler,
+		},
+		{
+			MethodName: "SyncStock",
+			Handler:    _InventoryService_SyncStock_Handler,
+		},
+		{
+			MethodName: "Reserve",
+			Handler:    _InventoryService_Reserve_Handler,
+		},
+		{
+			MethodName: "Commit",
+			Handler:    _InventoryService_Commit_Handler,
+		},
+		{
+			MethodName: "Release",
+			Handler:    _InventoryService_Release_Handler,
+		},
+		{
+			MethodName: "GetReservation",
+			Handler:    _InventoryService_GetReservation_Handler,
+		},
+		{
+			MethodName: "CreatePurchaseOrder",
+			Handler:    _InventoryService_CreatePurchaseOrder_Handler,
+		},
+		{
+			MethodName: "ReceivePurchaseOrder",
+			Handler:    _InventoryService_ReceivePurchaseOrder_Handler,
+		},
+		{
+			MethodName: "CancelPurchaseOrder",
+			Handler:    _InventoryService_CancelPurchaseOrder_Handler,
+		},
+		{
+			MethodName: "GetPurchaseOrder",
+			Handler:    _InventoryService_GetPurchaseOrder_Handler,
+		},
+		{
+			MethodName: "ListPurchaseOrders",
+			Handler:    _InventoryService_ListPurchaseOrders_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/inventory/v1/service.proto",
 }

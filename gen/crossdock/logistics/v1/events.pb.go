@@ -45,7 +45,10 @@ type ShipmentCompleted struct {
 	// The price of the goods alone; transaction_amount minus goods_price is the freight.
 	GoodsPrice *v1.Money `protobuf:"bytes,8,opt,name=goods_price,json=goodsPrice,proto3" json:"goods_price,omitempty"`
 	// When the parcel was delivered; this is when the event occurred.
-	CompletedAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	CompletedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	// For amounts not in the platform base currency: 1 unit of their currency in base
+	// units at completion time (from finance), exact decimal.
+	RateToBase    string `protobuf:"bytes,10,opt,name=rate_to_base,json=rateToBase,proto3" json:"rate_to_base,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -143,11 +146,18 @@ func (x *ShipmentCompleted) GetCompletedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ShipmentCompleted) GetRateToBase() string {
+	if x != nil {
+		return x.RateToBase
+	}
+	return ""
+}
+
 var File_crossdock_logistics_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_logistics_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"#crossdock/logistics/v1/events.proto\x12\x16crossdock.logistics.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fcrossdock/common/v1/route.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\x03\n" +
+	"#crossdock/logistics/v1/events.proto\x12\x16crossdock.logistics.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fcrossdock/common/v1/route.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\x03\n" +
 	"\x11ShipmentCompleted\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x12 \n" +
@@ -161,7 +171,10 @@ const file_crossdock_logistics_v1_events_proto_rawDesc = "" +
 	"\x12transaction_amount\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\x11transactionAmount\x12;\n" +
 	"\vgoods_price\x18\b \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
 	"goodsPrice\x12=\n" +
-	"\fcompleted_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAtB\xea\x01\n" +
+	"\fcompleted_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12 \n" +
+	"\frate_to_base\x18\n" +
+	" \x01(\tR\n" +
+	"rateToBaseB\xea\x01\n" +
 	"\x1acom.crossdock.logistics.v1B\vEventsProtoP\x01ZEgithub.com/crossdock/crossdock/gen/crossdock/logistics/v1;logisticsv1\xa2\x02\x03CLX\xaa\x02\x16Crossdock.Logistics.V1\xca\x02\x16Crossdock\\Logistics\\V1\xe2\x02\"Crossdock\\Logistics\\V1\\GPBMetadata\xea\x02\x18Crossdock::Logistics::V1b\x06proto3"
 
 var (

@@ -15,8 +15,8 @@ func accessHandler(t *testing.T, keys auth.KeySource, credentials edge.Limit) ht
 	t.Helper()
 	a := &edge.Access{
 		Verifier:    auth.NewVerifier(keys),
-		Public:      map[string]bool{"POST /v1/auth/login": true, "GET /.well-known/jwks.json": true},
-		Credential:  map[string]bool{"POST /v1/auth/login": true},
+		Public:      edge.NewRouteSet("POST /v1/auth/login", "GET /.well-known/jwks.json", "GET /v1/listings/{product_id}"),
+		Credential:  edge.NewRouteSet("POST /v1/auth/login"),
 		PerAddress:  edge.NewLimiter(edge.Limit{Rate: 1000, Burst: 1000}),
 		Credentials: edge.NewLimiter(credentials),
 		PerSubject:  edge.NewLimiter(edge.Limit{Rate: 1000, Burst: 1000}),
@@ -48,6 +48,8 @@ func TestAccessAuthenticatesPrivateRoutes(t *testing.T) {
 		subject                   string
 	}{
 		{"public route without token", "POST", "/v1/auth/login", "", 200, ""},
+		{"public templated route without token", "GET", "/v1/listings/p-1", "", 200, ""},
+		{"a deeper path is not the public route", "GET", "/v1/listings/p-1/secret", "", 401, ""},
 		{"private route without token", "GET", "/v1/me", "", 401, ""},
 		{"private route with valid token", "GET", "/v1/me", "Bearer " + sign(key, 0), 200, "u1"},
 		{"token from an unknown key", "GET", "/v1/me", "Bearer " + sign(stranger, 0), 401, ""},

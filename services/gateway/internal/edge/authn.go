@@ -21,12 +21,12 @@ type TokenVerifier interface {
 // The services check again, with object ownership, whatever passes here.
 type Access struct {
 	Verifier TokenVerifier
-	// Public routes take no token, keyed "METHOD /path".
-	Public map[string]bool
+	// Public routes take no token.
+	Public RouteSet
 	// Credential routes (sign-up, login, refresh) get the per-address
 	// Credentials limit, which stops a flood before it burns CPU on password
 	// hashing upstream.
-	Credential     map[string]bool
+	Credential     RouteSet
 	PerAddress     *Limiter // every request, by client address
 	Credentials    *Limiter // credential routes, by client address
 	PerSubject     *Limiter // authenticated requests, by token subject
@@ -36,19 +36,18 @@ type Access struct {
 // Middleware enforces the policy.
 func (a *Access) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		route := r.Method + " " + r.URL.Path
 		addr := ClientAddr(r, a.TrustForwarded)
 		if ok, wait := a.PerAddress.Allow(addr); !ok {
 			TooManyRequests(w, wait)
 			return
 		}
-		if a.Credential[route] {
+		if a.Credential.Match(r.Method, r.URL.Path) {
 			if ok, wait := a.Credentials.Allow(addr); !ok {
 				TooManyRequests(w, wait)
 				return
 			}
 		}
-		if a.Public[route] || r.Method == http.MethodOptions {
+		if a.Public.Match(r.Method, r.URL.Path) || r.Method == http.MethodOptions {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -20,8 +20,8 @@ func BenchmarkAccessMiddleware(b *testing.B) {
 	}
 	a := &edge.Access{
 		Verifier:    auth.NewVerifier(auth.StaticKeySource(key.JWK())),
-		Public:      map[string]bool{},
-		Credential:  map[string]bool{},
+		Public:      edge.NewRouteSet(),
+		Credential:  edge.NewRouteSet(),
 		PerAddress:  edge.NewLimiter(edge.Limit{Rate: 1e9, Burst: 1e9}),
 		Credentials: edge.NewLimiter(edge.Limit{Rate: 1e9, Burst: 1e9}),
 		PerSubject:  edge.NewLimiter(edge.Limit{Rate: 1e9, Burst: 1e9}),

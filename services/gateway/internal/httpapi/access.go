@@ -1,20 +1,29 @@
 package httpapi
 
-// PublicRoutes take no access token.
-var PublicRoutes = map[string]bool{
-	"POST /v1/auth/signup":       true,
-	"POST /v1/auth/login":        true,
-	"POST /v1/auth/refresh":      true,
-	"GET /.well-known/jwks.json": true,
-	"GET /openapi.json":          true,
-	"GET /docs":                  true,
-	"GET /healthz":               true,
-}
+import "github.com/crossdock/crossdock/services/gateway/internal/edge"
+
+// PublicRoutes take no access token: signing up and in, the keys, the API's
+// own documents, and browsing the catalogue.
+var PublicRoutes = edge.NewRouteSet(
+	"POST /v1/auth/signup",
+	"POST /v1/auth/login",
+	"POST /v1/auth/refresh",
+	"GET /.well-known/jwks.json",
+	"GET /openapi.json",
+	"GET /docs",
+	"GET /healthz",
+	"GET /v1/categories",
+	"GET /v1/brands",
+	"GET /v1/listings",
+	"GET /v1/listings/{product_id}",
+	"GET /v1/listings/{product_id}/offers",
+	"GET /v1/availability",
+)
 
 // CredentialRoutes accept credentials (passwords, refresh tokens) and are
 // limited per client address more strictly than the rest.
-var CredentialRoutes = map[string]bool{
-	"POST /v1/auth/signup":  true,
-	"POST /v1/auth/login":   true,
-	"POST /v1/auth/refresh": true,
-}
+var CredentialRoutes = edge.NewRouteSet(
+	"POST /v1/auth/signup",
+	"POST /v1/auth/login",
+	"POST /v1/auth/refresh",
+)

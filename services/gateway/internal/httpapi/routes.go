@@ -5,6 +5,10 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
+	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
+	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/services/gateway/internal/upstream"
 )
@@ -15,6 +19,18 @@ func Routes(conns *upstream.Conns) []Registrar {
 	return []Registrar{
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return usersv1.RegisterUsersServiceHandlerClient(ctx, mux, usersv1.NewUsersServiceClient(conns.Users))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return catalogv1.RegisterCatalogServiceHandlerClient(ctx, mux, catalogv1.NewCatalogServiceClient(conns.Catalog))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return inventoryv1.RegisterInventoryServiceHandlerClient(ctx, mux, inventoryv1.NewInventoryServiceClient(conns.Inventory))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return freightv1.RegisterFreightServiceHandlerClient(ctx, mux, freightv1.NewFreightServiceClient(conns.FreightEstimator))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return financev1.RegisterFinanceServiceHandlerClient(ctx, mux, financev1.NewFinanceServiceClient(conns.Finance))
 		},
 	}
 }
