@@ -10,10 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/database"
-	"github.com/pressly/goose/v3/lock"
+
+	"github.com/crossdock/crossdock/pkg/pg"
 )
 
 // NonceMigrations holds the goose migration creating request_nonces, at the
@@ -30,21 +28,7 @@ const nonceVersionTable = "crossdock_auth_db_version"
 // MigrateNonces creates the request_nonces table if needed, under an
 // advisory lock so replicas starting together migrate once.
 func MigrateNonces(ctx context.Context, pool *pgxpool.Pool) error {
-	db := stdlib.OpenDBFromPool(pool)
-	defer db.Close()
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(0x6e6f6e6365), lock.WithLockTimeout(1, 300))
-	if err != nil {
-		return err
-	}
-	store, err := database.NewStore(database.DialectPostgres, nonceVersionTable)
-	if err != nil {
-		return err
-	}
-	provider, err := goose.NewProvider("", db, NonceMigrations, goose.WithStore(store), goose.WithSessionLocker(locker))
-	if err != nil {
-		return fmt.Errorf("auth: nonce migrations: %w", err)
-	}
-	if _, err := provider.Up(ctx); err != nil {
+	if err := pg.MigrateSet(ctx, pool, NonceMigrations, nonceVersionTable, 0x6e6f6e6365); err != nil {
 		return fmt.Errorf("auth: nonce migrations: %w", err)
 	}
 	return nil

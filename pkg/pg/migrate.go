@@ -33,19 +33,23 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS) error {
 	if err != nil {
 		return err
 	}
-	if err := migrate(ctx, pool, kit, kitVersionTable, 0x6b6974); err != nil {
+	if err := MigrateSet(ctx, pool, kit, kitVersionTable, 0x6b6974); err != nil {
 		return fmt.Errorf("kit migrations: %w", err)
 	}
 	if migrations == nil {
 		return nil
 	}
-	if err := migrate(ctx, pool, migrations, serviceVersionTable, 0x737663); err != nil {
+	if err := MigrateSet(ctx, pool, migrations, serviceVersionTable, 0x737663); err != nil {
 		return fmt.Errorf("service migrations: %w", err)
 	}
 	return nil
 }
 
-func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, table string, lockID int64) error {
+// MigrateSet applies one set of goose migrations that keeps its versions in its
+// own table, under the advisory lock lockID: for a library's tables that live
+// beside a service's (the kit's outbox and inbox, the request nonces) without
+// sharing its version numbers.
+func MigrateSet(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS, table string, lockID int64) error {
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
