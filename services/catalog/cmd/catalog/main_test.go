@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/catalog/migrations"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+func TestConfig(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://u:p@localhost/catalog"}
+	var cfg Config
+	if err := config.LoadFrom(&cfg, config.MapLookup(base)); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PurgeAfter != 720*time.Hour || cfg.InventoryAddr != "127.0.0.1:9103" {
+		t.Errorf("defaults = %v, %q", cfg.PurgeAfter, cfg.InventoryAddr)
+	}
+	for name, extra := range map[string]map[string]string{
+		"tiny retention":  {"CATALOG_PURGE_AFTER": "1m"},
+		"not a duration":  {"CATALOG_PURGE_AFTER": "a month"},
+		"blank inventory": {"INVENTORY_ADDR": " "},
+	} {
+		vars := map[string]string{}
+		for k, v := range base {
+			vars[k] = v
+		}
+		for k, v := range extra {
+			vars[k] = v
+		}
+		var cfg Config
+		if err := config.LoadFrom(&cfg, config.MapLookup(vars)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// The binary's wiring: it migrates, serves the public methods without a
+// token and the others only with one, runs its workers while neither the
+// users nor the inventory service is up, and stops cleanly.
+func TestRunServes(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "catalog", FS: migrations.FS})
+	ns, _, _ := testkit.JetStream(t)
+	grpcAddr := freeAddr(t)
+	for k, v := range map[string]string{
+		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": ns.URL(),
+		"GRPC_ADDR": grpcAddr, "ADMIN_ADDR": freeAddr(t), "LOG_LEVEL": "error", "READINESS_INTERVAL": "100ms",
+		"USERS_ADDR": freeAddr(t), "INVENTORY_ADDR": freeAddr(t),
+	} {
+		t.Setenv(k, v)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+
+	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never SERVING: %v %v", resp, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	catalog := catalogv1.NewCatalogServiceClient(conn)
+	if _, err := catalog.ListCategories(ctx, &catalogv1.ListCategoriesRequest{}); err != nil {
+		t.Errorf("public ListCategories: %v", err)
+	}
+	if _, err := catalog.SearchProducts(ctx, &catalogv1.SearchProductsRequest{Query: "anything", Locale: "de"}); err != nil {
+		t.Errorf("public SearchProducts: %v", err)
+	}
+	if _, err := catalog.ListReviewQueue(ctx, &catalogv1.ListReviewQueueRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("ListReviewQueue without a token = %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run = %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}

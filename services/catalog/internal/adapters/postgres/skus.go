@@ -1,0 +1,156 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/catalog/internal/app"
+	"github.com/crossdock/crossdock/services/catalog/internal/domain"
+)
+
+// ErrSKUCodeTaken is a SKU code that another product of the supplier took
+// between the check and the insert.
+var ErrSKUCodeTaken = &apperr.Error{
+	Kind: apperr.KindAlreadyExists, Reason: "SKU_CODE_TAKEN",
+	Message:    "a SKU code is already used by another of the supplier's products",
+	Violations: []apperr.FieldViolation{{Field: "content.skus", Description: "use a SKU code that none of your products uses"}},
+}
+
+// ProductSKUs returns the code → id of every SKU the product ever had.
+func (r repo) ProductSKUs(ctx context.Context, productID uuid.UUID) (map[string]uuid.UUID, error) {
+	rows, err := r.q.Query(ctx, `SELECT sku_code, id FROM skus WHERE product_id = $1`, productID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]uuid.UUID{}
+	for rows.Next() {
+		var code string
+		var id uuid.UUID
+		if err := rows.Scan(&code, &id); err != nil {
+			return nil, err
+		}
+		out[code] = id
+	}
+	return out, rows.Err()
+}
+
+// SKUCodeOwners returns the product of each given code the supplier uses.
+func (r repo) SKUCodeOwners(ctx context.Context, supplierID uuid.UUID, codes []string) (map[string]uuid.UUID, error) {
+	rows, err := r.q.Query(ctx, `SELECT sku_code, product_id FROM skus WHERE supplier_id = $1 AND sku_code = ANY($2)`, supplierID, codes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]uuid.UUID{}
+	for rows.Next() {
+		var code string
+		var id uuid.UUID
+		if err := rows.Scan(&code, &id); err != nil {
+			return nil, err
+		}
+		out[code] = id
+	}
+	return out, rows.Err()
+}
+
+// CreateSKUs registers new SKUs; a code the supplier uses already is
+// AlreadyExists.
+func (r repo) CreateSKUs(ctx context.Context, supplierID, productID uuid.UUID, skus []domain.SKU, at time.Time) error {
+	for _, s := range skus {
+		_, err := r.q.Exec(ctx, `INSERT INTO skus (id, product_id, supplier_id, sku_code, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			s.ID, productID, supplierID, s.Code, at)
+		switch {
+		case pg.IsUniqueViolation(err, "skus_code_key"):
+			return ErrSKUCodeTaken.Wrap(err)
+		case err != nil:
+			return fmt.Errorf("insert sku: %w", err)
+		}
+	}
+	return nil
+}
+
+// SKUs reads the given SKUs with their products. A SKU's description comes
+// from the live revision, else the pending one, else the latest revision
+// that still had it.
+func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error) {
+	rows, err := r.q.Query(ctx, `SELECT id, sku_code, product_id FROM skus WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	type ref struct {
+		id, product uuid.UUID
+		code        string
+	}
+	refs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ref, error) {
+		var s ref
+		err := row.Scan(&s.id, &s.code, &s.product)
+		return s, err
+	})
+	if err != nil || len(refs) == 0 {
+		return nil, err
+	}
+	var productIDs []uuid.UUID
+	seen := map[uuid.UUID]bool{}
+	for _, s := range refs {
+		if !seen[s.product] {
+			seen[s.product] = true
+			productIDs = append(productIDs, s.product)
+		}
+	}
+	prows, err := r.q.Query(ctx, `SELECT `+productColumns+` FROM products p WHERE p.id = ANY($1)`, productIDs)
+	if err != nil {
+		return nil, err
+	}
+	found, err := pgx.CollectRows(prows, func(row pgx.CollectableRow) (productRow, error) { return scanProduct(row) })
+	if err != nil {
+		return nil, err
+	}
+	products, err := r.complete(ctx, found)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]domain.Product, len(products))
+	for _, p := range products {
+		byID[p.ID] = p
+	}
+	out := make([]app.SKURecord, 0, len(refs))
+	for _, s := range refs {
+		rec := app.SKURecord{ID: s.id, Code: s.code, Product: byID[s.product]}
+		p := &rec.Product
+		if p.Live != nil {
+			rec.Content, rec.InLive = p.Live.Content.SKU(s.id)
+		}
+		if !rec.InLive {
+			var ok bool
+			if p.Pending != nil {
+				rec.Content, ok = p.Pending.Content.SKU(s.id)
+			}
+			if !ok {
+				if rec.Content, err = r.retiredSKU(ctx, s.product, s.id); err != nil {
+					return nil, err
+				}
+			}
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// retiredSKU describes a SKU that neither the live nor the pending revision
+// has, from the latest revision that had it.
+func (r repo) retiredSKU(ctx context.Context, productID, skuID uuid.UUID) (domain.SKU, error) {
+	var sku skuJSON
+	err := r.q.QueryRow(ctx, `SELECT s FROM product_revisions r, jsonb_array_elements(r.content->'skus') s
+		WHERE r.product_id = $1 AND s->>'sku_id' = $2 ORDER BY r.number DESC LIMIT 1`, productID, skuID.String()).Scan(&sku)
+	if err != nil {
+		return domain.SKU{}, fmt.Errorf("retired sku %s: %w", skuID, err)
+	}
+	return sku.sku(), nil
+}

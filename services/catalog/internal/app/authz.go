@@ -1,0 +1,95 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/catalog/internal/domain"
+)
+
+// Authorization errors.
+var (
+	ErrSuppliersOnly   = apperr.PermissionDenied("this method is for suppliers").WithReason("SUPPLIERS_ONLY")
+	ErrMerchantsOnly   = apperr.PermissionDenied("this method is for merchants").WithReason("MERCHANTS_ONLY")
+	ErrReviewersOnly   = apperr.PermissionDenied("this method is for reviewers").WithReason("REVIEWERS_ONLY")
+	ErrTranslatorsOnly = apperr.PermissionDenied("this method is for translators").WithReason("TRANSLATORS_ONLY")
+	ErrTaxonomyOnly    = apperr.PermissionDenied("this method is for admins and reviewers").WithReason("ADMINS_AND_REVIEWERS_ONLY")
+	ErrInternalOnly    = apperr.PermissionDenied("this method is for services and operators").WithReason("INTERNAL_ONLY")
+)
+
+// isUser reports a signed-in person, as opposed to a service or API client.
+func isUser(c auth.Caller) bool { return c.Kind == auth.KindUser && c.Subject != "" }
+
+// Admins hold every operator power: they review and translate too.
+func isReviewer(c auth.Caller) bool {
+	return isUser(c) && c.HasAnyRole(auth.RoleReviewer, auth.RoleAdmin)
+}
+
+func isTranslator(c auth.Caller) bool {
+	return isUser(c) && c.HasAnyRole(auth.RoleTranslator, auth.RoleAdmin)
+}
+
+func isOperator(c auth.Caller) bool {
+	return isUser(c) && c.HasAnyRole(auth.RoleAdmin, auth.RoleReviewer, auth.RoleTranslator)
+}
+
+func isService(c auth.Caller) bool { return c.Kind == auth.KindService && c.HasRole(auth.RoleService) }
+
+// supplierOf returns the caller's supplier organization. A token carries the
+// supplier role only once the organization is approved.
+func supplierOf(c auth.Caller) (uuid.UUID, error) {
+	if !isUser(c) || !c.HasRole(auth.RoleSupplier) {
+		return uuid.Nil, ErrSuppliersOnly
+	}
+	org, err := uuid.Parse(c.OrganizationID)
+	if err != nil {
+		return uuid.Nil, ErrSuppliersOnly
+	}
+	return org, nil
+}
+
+// merchantOf returns the caller's merchant organization.
+func merchantOf(c auth.Caller) (uuid.UUID, error) {
+	if !isUser(c) || !c.HasRole(auth.RoleMerchant) {
+		return uuid.Nil, ErrMerchantsOnly
+	}
+	org, err := uuid.Parse(c.OrganizationID)
+	if err != nil {
+		return uuid.Nil, ErrMerchantsOnly
+	}
+	return org, nil
+}
+
+func productNotFound(id uuid.UUID) error { return apperr.NotFound("product", id.String()) }
+
+// ownProduct reads a product of the calling supplier; another supplier's
+// product is NotFound, exactly like a missing one.
+func ownProduct(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID, forUpdate bool) (domain.Product, error) {
+	org, err := supplierOf(c)
+	if err != nil {
+		return domain.Product{}, err
+	}
+	p, err := r.GetProduct(ctx, id, forUpdate)
+	if err != nil {
+		return domain.Product{}, err
+	}
+	if p.SupplierID != org {
+		return domain.Product{}, productNotFound(id)
+	}
+	return p, nil
+}
+
+// visibleProduct reads a product for its owner or an operator; to anyone
+// else it does not exist.
+func visibleProduct(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID) (domain.Product, error) {
+	if isOperator(c) {
+		return r.GetProduct(ctx, id, false)
+	}
+	if _, err := supplierOf(c); err != nil {
+		return domain.Product{}, productNotFound(id)
+	}
+	return ownProduct(ctx, r, c, id, false)
+}

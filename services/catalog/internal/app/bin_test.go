@@ -1,0 +1,123 @@
+package app_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/catalog/internal/app"
+	"github.com/crossdock/crossdock/services/catalog/internal/domain"
+)
+
+// The bin hides a product everywhere and makes its SKUs unreservable;
+// restoring brings it back as it was; the purge removes it for good after
+// the retention.
+func TestBin(t *testing.T) {
+	f := newFixture(t)
+	p := f.listed(t, f.supplierA, "Bin buds", "BIN", map[string]int64{"black": 1000, "white": 1000})
+	skus := []string{p.Live.Content.SKUs[0].ID.String(), p.Live.Content.SKUs[1].ID.String()}
+
+	infos, missing := must2(f.svc.BatchGetSkus(ctx, f.service, skus))(t)
+	if len(infos) != 2 || len(missing) != 0 || !infos[0].OnSale || !infos[0].Reservable || infos[0].Code != "BIN-black" ||
+		infos[0].WeightG != 250 || infos[0].Product.Origin.RegionCode != "CN-GD" {
+		t.Fatalf("before delete = %+v, missing %v", infos, missing)
+	}
+
+	must(f.svc.DeleteProduct(ctx, f.supplierA, p.ID))(t)
+	if got := f.search(t, app.SearchInput{Query: "bin"}); len(got) != 0 {
+		t.Errorf("search shows a deleted product: %v", got)
+	}
+	_, err := f.svc.GetListing(ctx, p.ID, "")
+	wantKind(t, err, apperr.KindNotFound)
+	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, skus))(t)
+	if infos[0].OnSale || infos[0].Reservable || infos[1].Reservable {
+		t.Errorf("deleted SKUs = %+v", infos)
+	}
+	if page := must(f.svc.ListSupplierProducts(ctx, f.supplierA, "", false, 0, ""))(t); len(page.Products) != 0 {
+		t.Errorf("a deleted product among the live ones")
+	}
+	bin := must(f.svc.ListSupplierProducts(ctx, f.supplierA, "", true, 0, ""))(t)
+	if len(bin.Products) != 1 || bin.Products[0].DeletedAt.IsZero() {
+		t.Errorf("bin = %+v", bin.Products)
+	}
+	_, err = f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("X", "BIN", map[string]int64{"black": 1}))
+	wantKind(t, err, apperr.KindFailedPrecondition)
+
+	// Restore: back on sale as before.
+	restored := must(f.svc.RestoreProduct(ctx, f.supplierA, p.ID))(t)
+	if restored.Status != domain.StatusListed || restored.Deleted() {
+		t.Fatalf("restored = %s deleted %v", restored.Status, restored.Deleted())
+	}
+	if got := f.search(t, app.SearchInput{Query: "bin"}); !slices.Equal(got, []string{"Bin buds"}) {
+		t.Errorf("search after restore = %v", got)
+	}
+	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, skus))(t)
+	if !infos[0].Reservable || !infos[0].OnSale {
+		t.Errorf("restored SKUs = %+v", infos)
+	}
+
+	// Purge: only after the retention.
+	must(f.svc.DeleteProduct(ctx, f.supplierA, p.ID))(t)
+	f.clock.advance(app.DefaultConfig().PurgeAfter - time.Minute)
+	if n := must(f.svc.PurgeBin(ctx))(t); n != 0 {
+		t.Fatalf("purged %d before the retention ended", n)
+	}
+	f.clock.advance(2 * time.Minute)
+	if n := must(f.svc.PurgeBin(ctx))(t); n != 1 {
+		t.Fatalf("purged %d, want 1", n)
+	}
+	infos, missing = must2(f.svc.BatchGetSkus(ctx, f.service, append(skus, skus[0])))(t)
+	if len(infos) != 0 || !slices.Equal(missing, append(skus, skus[0])) {
+		t.Errorf("after purge: %+v, missing %v", infos, missing)
+	}
+	// The purged codes are free again.
+	f.create(t, f.supplierA, "Bin buds again", "BIN", map[string]int64{"black": 1000})
+}
+
+// SKUs keep their ids across revisions; a SKU dropped from the live
+// revision is still known but no longer on sale.
+func TestSKUIdentity(t *testing.T) {
+	f := newFixture(t)
+	p := f.listed(t, f.supplierA, "Buds", "B", map[string]int64{"black": 1000, "white": 1000})
+	black, white := p.Live.Content.SKUs[0], p.Live.Content.SKUs[1]
+
+	// Drop white, keep black (sending its id is allowed), add red.
+	c := f.content("Buds", "B", map[string]int64{"black": 1000, "red": 1000})
+	c.SKUs[0].SkuID = black.ID.String()
+	p = must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c))(t)
+	if p.Pending.Content.SKUs[0].ID != black.ID || p.Pending.Content.SKUs[1].ID == white.ID {
+		t.Fatalf("pending SKUs = %+v", p.Pending.Content.SKUs)
+	}
+	red := p.Pending.Content.SKUs[1]
+	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+
+	// During review: white is still on sale, red is known but not on sale.
+	infos, _ := must2(f.svc.BatchGetSkus(ctx, f.service, []string{white.ID.String(), red.ID.String()}))(t)
+	if !infos[0].OnSale || infos[1].OnSale || !infos[1].Reservable || infos[1].Code != "B-red" {
+		t.Errorf("during review = %+v", infos)
+	}
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, []string{white.ID.String(), red.ID.String()}))(t)
+	if infos[0].OnSale || infos[0].Code != "B-white" || infos[0].RetailPrice != eur(1000) || !infos[1].OnSale {
+		t.Errorf("after approval = %+v", infos)
+	}
+
+	// Bringing white back restores its id.
+	c = f.content("Buds", "B", map[string]int64{"black": 1000, "white": 1500, "red": 1000})
+	p = must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c))(t)
+	if p.Pending.Content.SKUs[1].ID != white.ID {
+		t.Errorf("white came back as %s, want %s", p.Pending.Content.SKUs[1].ID, white.ID)
+	}
+}
+
+// must2 is must for calls returning two values and an error.
+func must2[A, B any](a A, b B, err error) func(testing.TB) (A, B) {
+	return func(t testing.TB) (A, B) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+}

@@ -1,0 +1,295 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/catalog/internal/domain"
+)
+
+// ErrSKUCodeTaken is a SKU code the supplier already uses on another of its
+// products; the violations name the request fields.
+var ErrSKUCodeTaken = &apperr.Error{
+	Kind: apperr.KindAlreadyExists, Reason: "SKU_CODE_TAKEN",
+	Message: "a SKU code is already used by another of the supplier's products",
+}
+
+// CreateProduct creates a draft product with its SKUs for the caller's
+// supplier organization. Suppliers only.
+func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in domain.ProductInput) (domain.Product, error) {
+	org, err := supplierOf(caller)
+	if err != nil {
+		return domain.Product{}, err
+	}
+	var p domain.Product
+	err = s.store.InTx(ctx, func(r Repository) error {
+		var model *domain.ProductModel
+		var modelErr error
+		if id, ok := in.ModelRef(); ok {
+			m, err := r.GetProductModel(ctx, id)
+			switch {
+			case apperr.IsKind(err, apperr.KindNotFound):
+				modelErr = apperr.InvalidField("model_id", "is not a known product model")
+			case err != nil:
+				return err
+			default:
+				model = &m
+			}
+		}
+		refsErr, err := checkRefs(ctx, r, in.Content.Refs())
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		p, err = domain.NewProduct(in, model, org, now)
+		if err := domain.JoinInvalid(err, modelErr, refsErr); err != nil {
+			return err
+		}
+		created, err := assignSKUs(ctx, r, &p.Pending.Content, org, nil)
+		if err != nil {
+			return err
+		}
+		if err := r.CreateProduct(ctx, p); err != nil {
+			return err
+		}
+		t := domain.Transition{To: p.Status, Action: domain.ActionCreated, Actor: caller.Subject, Revision: 1, At: now}
+		if err := r.AddTransitions(ctx, p.ID, t); err != nil {
+			return err
+		}
+		return s.registerSKUs(ctx, r, p, created, now)
+	})
+	return p, err
+}
+
+// UpdateProduct replaces the content of the pending revision, or starts a
+// new revision (see domain.Product.Edit). The product's owner only.
+func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, in domain.ContentInput) (domain.Product, error) {
+	var p domain.Product
+	err := s.store.InTx(ctx, func(r Repository) error {
+		var err error
+		if p, err = ownProduct(ctx, r, caller, id, true); err != nil {
+			return err
+		}
+		if p.Deleted() {
+			return domain.ErrProductDeleted
+		}
+		if p.Pending != nil && p.Pending.Status == domain.RevisionSubmitted {
+			return domain.ErrUnderReview
+		}
+		model, err := r.GetProductModel(ctx, p.ModelID)
+		if err != nil {
+			return err
+		}
+		refsErr, err := checkRefs(ctx, r, in.Refs())
+		if err != nil {
+			return err
+		}
+		content, err := domain.ValidateContent(in, &model, p.Type)
+		if err := domain.JoinInvalid(err, refsErr); err != nil {
+			return err
+		}
+		existing, err := r.ProductSKUs(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		created, err := assignSKUs(ctx, r, &content, p.SupplierID, existing)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		t, logged, err := p.Edit(content, caller.Subject, now)
+		if err != nil {
+			return err
+		}
+		if err := r.SaveProduct(ctx, p); err != nil {
+			return err
+		}
+		if logged {
+			if err := r.AddTransitions(ctx, p.ID, t); err != nil {
+				return err
+			}
+		}
+		return s.registerSKUs(ctx, r, p, created, now)
+	})
+	return p, err
+}
+
+// checkRefs reports the category and brand that content names but that do
+// not exist, as field violations (nil error when both exist or are unset).
+func checkRefs(ctx context.Context, r Repository, refs domain.ContentRefs) (invalid error, err error) {
+	var bad []apperr.FieldViolation
+	if refs.CategoryID != uuid.Nil {
+		_, err := r.GetCategory(ctx, refs.CategoryID)
+		switch {
+		case apperr.IsKind(err, apperr.KindNotFound):
+			bad = append(bad, apperr.FieldViolation{Field: "content.category_id", Description: "is not a known category"})
+		case err != nil:
+			return nil, err
+		}
+	}
+	if refs.BrandID != uuid.Nil {
+		_, err := r.GetBrand(ctx, refs.BrandID)
+		switch {
+		case apperr.IsKind(err, apperr.KindNotFound):
+			bad = append(bad, apperr.FieldViolation{Field: "content.brand_id", Description: "is not a known brand"})
+		case err != nil:
+			return nil, err
+		}
+	}
+	if len(bad) > 0 {
+		return apperr.Invalid(bad...), nil
+	}
+	return nil, nil
+}
+
+// assignSKUs gives every SKU of content its id: the product's existing SKU
+// with the same code keeps its id, a new code gets a new SKU. A given sku_id
+// must be the one its code already has. It returns the new SKUs; a new code
+// that another of the supplier's products uses is ErrSKUCodeTaken.
+func assignSKUs(ctx context.Context, r Repository, c *domain.Content, supplier uuid.UUID, existing map[string]uuid.UUID) ([]domain.SKU, error) {
+	var bad []apperr.FieldViolation
+	var created []domain.SKU
+	var codes []string
+	for i := range c.SKUs {
+		sku := &c.SKUs[i]
+		field := domain.Field("content.skus", i, "sku_id")
+		if id, ok := existing[sku.Code]; ok {
+			if sku.ID != uuid.Nil && sku.ID != id {
+				bad = append(bad, apperr.FieldViolation{Field: field, Description: "is not the id of this product's SKU " + sku.Code})
+			}
+			sku.ID = id
+			continue
+		}
+		if sku.ID != uuid.Nil {
+			bad = append(bad, apperr.FieldViolation{Field: field, Description: "names no SKU of this product with this sku_code: leave it empty for a new SKU"})
+		}
+		sku.ID = uuid.Must(uuid.NewV7())
+		created = append(created, *sku)
+		codes = append(codes, sku.Code)
+	}
+	if len(bad) > 0 {
+		return nil, apperr.Invalid(bad...)
+	}
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	taken, err := r.SKUCodeOwners(ctx, supplier, codes)
+	if err != nil {
+		return nil, err
+	}
+	for i, sku := range c.SKUs {
+		if _, ok := taken[sku.Code]; ok && slices.Contains(codes, sku.Code) {
+			bad = append(bad, apperr.FieldViolation{Field: domain.Field("content.skus", i, "sku_code"), Description: "is used by another of your products"})
+		}
+	}
+	if len(bad) > 0 {
+		e := *ErrSKUCodeTaken
+		e.Violations = bad
+		return nil, &e
+	}
+	return created, nil
+}
+
+// registerSKUs stores the new SKUs of a product and announces each, so
+// inventory can stock it before the product is even approved.
+func (s *Service) registerSKUs(ctx context.Context, r Repository, p domain.Product, created []domain.SKU, now time.Time) error {
+	if len(created) == 0 {
+		return nil
+	}
+	if err := r.CreateSKUs(ctx, p.SupplierID, p.ID, created, now); err != nil {
+		return err
+	}
+	for _, sku := range created {
+		if err := r.Emit(ctx, SubjectSkuCreated, &catalogv1.SkuCreated{
+			SkuId: sku.ID.String(), ProductId: p.ID.String(), SupplierId: p.SupplierID.String(),
+			RetailPrice: moneyProto(sku.RetailPrice), OccurredAt: timestamppb.New(now), SkuCode: sku.Code,
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetProduct returns a product to its owner and to operators; to anyone else
+// it does not exist.
+func (s *Service) GetProduct(ctx context.Context, caller auth.Caller, id uuid.UUID) (domain.Product, error) {
+	return visibleProduct(ctx, s.store, caller, id)
+}
+
+// GetProductHistory lists a product's transitions, oldest first, to its
+// owner and to operators.
+func (s *Service) GetProductHistory(ctx context.Context, caller auth.Caller, id uuid.UUID) ([]domain.Transition, error) {
+	if _, err := visibleProduct(ctx, s.store, caller, id); err != nil {
+		return nil, err
+	}
+	return s.store.Transitions(ctx, id)
+}
+
+// ProductPage is one page of a product list.
+type ProductPage struct {
+	Products []domain.Product
+	// NextPageToken fetches the next page; empty on the last.
+	NextPageToken string
+}
+
+type productCursor struct {
+	At time.Time `json:"t"`
+	ID uuid.UUID `json:"i"`
+	Q  bool      `json:"q,omitempty"` // a review-queue token
+}
+
+// ListSupplierProducts lists the caller's organization's products, newest
+// first, optionally in one status; with deleted, the bin. Suppliers only.
+func (s *Service) ListSupplierProducts(ctx context.Context, caller auth.Caller, status domain.Status, deleted bool, pageSize int, pageToken string) (ProductPage, error) {
+	org, err := supplierOf(caller)
+	if err != nil {
+		return ProductPage{}, err
+	}
+	return s.listProducts(ctx, ProductQuery{SupplierID: org, Status: status, Deleted: deleted}, pageSize, pageToken)
+}
+
+// ListReviewQueue lists the products with a revision waiting for review,
+// oldest submission first. Reviewers.
+func (s *Service) ListReviewQueue(ctx context.Context, caller auth.Caller, pageSize int, pageToken string) (ProductPage, error) {
+	if !isReviewer(caller) {
+		return ProductPage{}, ErrReviewersOnly
+	}
+	return s.listProducts(ctx, ProductQuery{ReviewQueue: true}, pageSize, pageToken)
+}
+
+func (s *Service) listProducts(ctx context.Context, q ProductQuery, pageSize int, pageToken string) (ProductPage, error) {
+	limit, err := pageLimit(pageSize, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return ProductPage{}, err
+	}
+	if pageToken != "" {
+		var c productCursor
+		if err := decodeToken(pageToken, &c); err != nil || c.Q != q.ReviewQueue || c.ID == uuid.Nil {
+			return ProductPage{}, errBadPageToken
+		}
+		q.After = &Cursor{At: c.At, ID: c.ID}
+	}
+	q.Limit = limit + 1 // one more tells whether a next page exists
+	products, err := s.store.ListProducts(ctx, q)
+	if err != nil {
+		return ProductPage{}, err
+	}
+	page := ProductPage{Products: products}
+	if len(products) > limit {
+		page.Products = products[:limit]
+		last := page.Products[limit-1]
+		c := productCursor{At: last.CreatedAt, ID: last.ID, Q: q.ReviewQueue}
+		if q.ReviewQueue {
+			c.At = last.ReviewSince
+		}
+		page.NextPageToken = encodeToken(c)
+	}
+	return page, nil
+}

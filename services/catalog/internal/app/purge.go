@@ -1,0 +1,45 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// purgeBatch is how many products one purge transaction deletes, so a large
+// bin never holds locks for long.
+const purgeBatch = 200
+
+// PurgeBin deletes for good the products that have been in the bin longer
+// than the configured retention, with their revisions, SKUs, translations
+// and history, and returns how many went.
+func (s *Service) PurgeBin(ctx context.Context) (int, error) {
+	before := s.clock().Add(-s.cfg.PurgeAfter)
+	total := 0
+	for {
+		n, err := s.store.PurgeDeletedBefore(ctx, before, purgeBatch)
+		total += n
+		if err != nil || n < purgeBatch {
+			return total, err
+		}
+	}
+}
+
+// RunPurge empties the bin of expired products every interval until ctx
+// ends.
+func (s *Service) RunPurge(ctx context.Context, interval time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.PurgeBin(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("purging the bin", "error", err)
+		} else if n > 0 {
+			log.Info("purged deleted products", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

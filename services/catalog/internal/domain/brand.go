@@ -1,0 +1,24 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Brand is a product brand; names are unique regardless of case.
+type Brand struct {
+	ID        uuid.UUID
+	Name      string
+	CreatedAt time.Time
+}
+
+// NewBrand validates a brand name (field "name").
+func NewBrand(name string, now time.Time) (Brand, error) {
+	var v violations
+	name = checkText(&v, "name", name, 1, 100)
+	if err := v.err(); err != nil {
+		return Brand{}, err
+	}
+	return Brand{ID: uuid.Must(uuid.NewV7()), Name: name, CreatedAt: now}, nil
+}

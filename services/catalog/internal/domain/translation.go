@@ -1,0 +1,125 @@
+package domain
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// Translation is a product's text in one locale. It is complete when the
+// title, the description and a label for every attribute of the product's
+// model are present; only complete translations are shown to buyers, so a
+// listing never mixes languages.
+type Translation struct {
+	Locale          string
+	Title           string
+	Description     string
+	AttributeLabels map[string]string
+	Complete        bool
+	TranslatedBy    string
+	UpdatedAt       time.Time
+}
+
+// TranslationInput is a translation as a request gives it.
+type TranslationInput struct {
+	Locale          string
+	Title           string
+	Description     string
+	AttributeLabels map[string]string
+}
+
+// Translate validates a translation of the product (fields
+// "translation.locale", "translation.title", "translation.description",
+// "translation.attribute_labels.<name>") against its model, and adds it or
+// replaces the one in the same locale. The default locale is the content
+// itself and is not translated.
+func (p *Product) Translate(in TranslationInput, model ProductModel, actor string, now time.Time) (Translation, Transition, error) {
+	var v violations
+	t := Translation{
+		Locale:          checkLocale(&v, "translation.locale", in.Locale),
+		Title:           checkText(&v, "translation.title", in.Title, 0, MaxTitle),
+		Description:     checkLongText(&v, "translation.description", in.Description, 0, MaxDescription),
+		AttributeLabels: map[string]string{},
+		TranslatedBy:    actor,
+		UpdatedAt:       now,
+	}
+	if t.Locale != "" && t.Locale == p.DefaultLocale {
+		v.add("translation.locale", "is the product's default locale: edit the content instead")
+	}
+	for _, name := range slices.Sorted(maps.Keys(in.AttributeLabels)) {
+		f := MapField("translation.attribute_labels", name)
+		if _, ok := model.Attribute(name); !ok {
+			v.add(f, "is not an attribute of the product model")
+			continue
+		}
+		if label := checkText(&v, f, in.AttributeLabels[name], 1, 100); label != "" {
+			t.AttributeLabels[name] = label
+		}
+	}
+	if err := v.err(); err != nil {
+		return Translation{}, Transition{}, err
+	}
+	if err := p.live(); err != nil {
+		return Translation{}, Transition{}, err
+	}
+	t.Complete = t.Title != "" && t.Description != ""
+	for _, a := range model.Attributes {
+		if t.AttributeLabels[a.Name] == "" {
+			t.Complete = false
+		}
+	}
+	i := slices.IndexFunc(p.Translations, func(o Translation) bool { return o.Locale == t.Locale })
+	if i >= 0 {
+		p.Translations[i] = t
+	} else {
+		p.Translations = append(p.Translations, t)
+	}
+	return t, p.transition(p.Status, ActionTranslated, actor, t.Locale, p.currentRevision(), now), nil
+}
+
+// Text is a product's text in one locale, as buyers see it.
+type Text struct {
+	Locale      string
+	Title       string
+	Description string
+	// Labels maps attribute names to their labels; empty in the default
+	// locale, where the names are the labels.
+	Labels map[string]string
+}
+
+// Label returns the attribute's label in this text's locale.
+func (t Text) Label(name string) string {
+	if l, ok := t.Labels[name]; ok {
+		return l
+	}
+	return name
+}
+
+// TextIn returns the live revision's text in locale (canonical, or empty for
+// the default), falling back along LocaleChain to the default locale. Only
+// complete translations count.
+func (p *Product) TextIn(locale string) Text {
+	for _, l := range LocaleChain(locale) {
+		for _, t := range p.Translations {
+			if t.Locale == l && t.Complete {
+				return Text{Locale: l, Title: t.Title, Description: t.Description, Labels: t.AttributeLabels}
+			}
+		}
+	}
+	t := Text{Locale: p.DefaultLocale}
+	if p.Live != nil {
+		t.Title, t.Description = p.Live.Content.Title, p.Live.Content.Description
+	}
+	return t
+}
+
+// CompleteTranslations returns the translations buyers can be served.
+func (p *Product) CompleteTranslations() []Translation {
+	var out []Translation
+	for _, t := range p.Translations {
+		if t.Complete {
+			out = append(out, t)
+		}
+	}
+	return out
+}
