@@ -3,11 +3,41 @@ package main
 
 import (
 	"context"
+	"errors"
+	"time"
 
-	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/inventory/internal/adapters/events"
+	"github.com/crossdock/crossdock/services/inventory/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/inventory/internal/app"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+	"github.com/crossdock/crossdock/services/inventory/internal/ports/grpcapi"
+	"github.com/crossdock/crossdock/services/inventory/migrations"
 )
+
+// Config is the inventory service's configuration: the kit's settings plus its own.
+type Config struct {
+	service.Config
+	// ReservationTTL is how long a reservation holds stock when the caller
+	// gives no ttl: the payment window.
+	ReservationTTL time.Duration `env:"RESERVATION_TTL" default:"30m"`
+	// ReservationSweepInterval is how often expired reservations are looked for.
+	ReservationSweepInterval time.Duration `env:"RESERVATION_SWEEP_INTERVAL" default:"10s"`
+}
+
+// Validate checks the inventory service's own settings.
+func (c Config) Validate() error {
+	var errs []error
+	if c.ReservationTTL < time.Minute || c.ReservationTTL > domain.MaxReservationTTL {
+		errs = append(errs, errors.New("RESERVATION_TTL must be between 1m and 720h"))
+	}
+	if c.ReservationSweepInterval < 100*time.Millisecond {
+		errs = append(errs, errors.New("RESERVATION_SWEEP_INTERVAL must be at least 100ms"))
+	}
+	return errors.Join(errs...)
+}
 
 func main() {
 	ctx, stop := service.SignalContext()
@@ -16,10 +46,32 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{Name: "inventory", Stream: natsx.AreaStream("inventory")})
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	rt, err := service.New(ctx, service.Spec{
+		Name:          "inventory",
+		Stream:        natsx.AreaStream("inventory"),
+		Migrations:    migrations.FS,
+		PublicMethods: grpcapi.PublicMethods,
+	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	inventoryv1.RegisterInventoryServiceServer(rt.Server.GRPC(), inventoryv1.UnimplementedInventoryServiceServer{})
+	rt.Log.Info("inventory settings", "config", config.LogValue(struct {
+		ReservationTTL, ReservationSweepInterval time.Duration
+	}{cfg.ReservationTTL, cfg.ReservationSweepInterval}))
+
+	store := postgres.New(rt.Pool)
+	svc := app.New(store, app.Config{ReservationTTL: cfg.ReservationTTL})
+	grpcapi.New(svc).Register(rt.Server.GRPC())
+
+	// Workers start once the database is migrated.
+	catalog := &events.Catalog{Pool: rt.Pool, JS: rt.JS, Log: rt.Log, Store: store, App: svc}
+	rt.Go("catalog-events", catalog.Run)
+	rt.Go("reservation-sweeper", func(ctx context.Context) error {
+		return svc.RunSweeper(ctx, cfg.ReservationSweepInterval, rt.Log)
+	})
 	return rt.Run(ctx)
 }

@@ -1,0 +1,94 @@
+// Package postgres is the inventory service's PostgreSQL store: one file of
+// SQL per aggregate, events written to the outbox in the command's
+// transaction, and missing rows turned into domain errors. Stock rows are
+// always locked in (sku_id, warehouse_id) order, the order every transaction
+// takes them in, so concurrent commands queue instead of deadlocking.
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/inventory/internal/app"
+)
+
+// db is what both a pool and a transaction offer.
+type db interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Store implements app.Store on a pgx pool.
+type Store struct {
+	repo
+	pool *pgxpool.Pool
+}
+
+var _ app.Store = (*Store)(nil)
+
+// New returns a store on pool.
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{repo: repo{q: pool}, pool: pool}
+}
+
+// InTx runs fn in one transaction; serialization failures and deadlocks are
+// retried by pg.InTx, so fn must have no effects outside the transaction.
+func (s *Store) InTx(ctx context.Context, fn func(app.Repository) error) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(repo{q: tx, tx: tx})
+	})
+}
+
+// WithTx returns the repository on a transaction someone else owns: an event
+// consumer's, whose inbox row commits with the handler's writes.
+func (s *Store) WithTx(tx pgx.Tx) app.Repository { return repo{q: tx, tx: tx} }
+
+// repo runs the queries on a pool or, inside InTx, on a transaction.
+type repo struct {
+	q  db
+	tx pgx.Tx // nil outside a transaction
+}
+
+var errNoTx = errors.New("postgres: events can only be emitted inside a transaction")
+
+// Emit writes the events to the outbox in the current transaction.
+func (r repo) Emit(ctx context.Context, events ...app.Event) error {
+	if r.tx == nil {
+		return errNoTx
+	}
+	out := make([]outbox.Event, 0, len(events))
+	for _, e := range events {
+		ev, err := outbox.New(e.Subject, e.Message)
+		if err != nil {
+			return err
+		}
+		out = append(out, ev)
+	}
+	return outbox.Add(ctx, r.tx, out...)
+}
+
+// notFound turns pgx.ErrNoRows into nf, leaving other errors as they are.
+func notFound(err error, nf error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nf
+	}
+	return err
+}
+
+// affected returns nf when a write touched no row.
+func affected(tag pgconn.CommandTag, err error, nf error) error {
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return nf
+	}
+	return nil
+}

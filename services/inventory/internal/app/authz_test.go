@@ -1,0 +1,134 @@
+package app_test
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/inventory/internal/app"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+)
+
+// Who may do what: another supplier's warehouses, stock, SKUs and purchase
+// orders do not exist for a supplier (NotFound); a caller who may see but not
+// change something, or may not call a method at all, is PermissionDenied.
+func TestAuthorizationMatrix(t *testing.T) {
+	f := newFixture(t, 4)
+	me, them := supplier(), supplier()
+	mySKU, theirSKU := f.sku(t, me, "MINE"), f.sku(t, them, "THEIRS")
+	mine, theirs := f.warehouse(t, me), f.warehouse(t, them)
+	central := f.warehouse(t, admin)
+	f.stock(t, me, mine, mySKU, 10)
+	f.stock(t, them, theirs, theirSKU, 10)
+	theirPO, err := f.svc.CreatePurchaseOrder(ctx, them, theirs.ID, []domain.OrderLine{line(theirSKU, 5)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o", Lines: []domain.OrderLine{line(mySKU, 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	adjust := func(c auth.Caller, w domain.Warehouse, sku uuid.UUID) func() error {
+		return func() error {
+			_, err := f.svc.AdjustStock(ctx, c, app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: 1, Reason: "count"})
+			return err
+		}
+	}
+	apiClient := auth.Caller{Subject: "erp", Kind: auth.KindAPIClient}
+	tests := []struct {
+		name string
+		run  func() error
+		want apperr.Kind
+	}{
+		{"adjust my stock", adjust(me, mine, mySKU), apperr.KindUnknown},
+		{"adjust in another supplier's warehouse", adjust(me, theirs, theirSKU), apperr.KindNotFound},
+		{"adjust another supplier's SKU in my warehouse", adjust(me, mine, theirSKU), apperr.KindNotFound},
+		{"adjust in a central warehouse as a supplier", adjust(me, central, mySKU), apperr.KindNotFound},
+		{"admin stocks any SKU centrally", adjust(admin, central, theirSKU), apperr.KindUnknown},
+		{"admin adjusts a supplier's warehouse", adjust(admin, mine, mySKU), apperr.KindPermissionDenied},
+		{"reviewer adjusts", adjust(reviewer, mine, mySKU), apperr.KindPermissionDenied},
+		{"service adjusts", adjust(orders, mine, mySKU), apperr.KindPermissionDenied},
+		{"threshold on another supplier's stock", func() error {
+			_, err := f.svc.SetLowStockThreshold(ctx, me, theirs.ID, theirSKU, 3)
+			return err
+		}, apperr.KindNotFound},
+		{"get another supplier's SKU stock", func() error { _, err := f.svc.GetStock(ctx, me, theirSKU); return err }, apperr.KindNotFound},
+		{"operator gets any SKU stock", func() error { _, err := f.svc.GetStock(ctx, reviewer, theirSKU); return err }, apperr.KindUnknown},
+		{"buyer gets SKU stock", func() error { _, err := f.svc.GetStock(ctx, buyer, mySKU); return err }, apperr.KindNotFound},
+		{"list another supplier's warehouse", func() error {
+			_, err := f.svc.ListStock(ctx, me, theirs.ID, app.Page{})
+			return err
+		}, apperr.KindNotFound},
+		{"journal of another supplier's SKU", func() error {
+			_, err := f.svc.ListJournal(ctx, me, theirSKU, uuid.Nil, app.Page{})
+			return err
+		}, apperr.KindNotFound},
+		{"purchase order at another supplier's warehouse", func() error {
+			_, err := f.svc.CreatePurchaseOrder(ctx, me, theirs.ID, []domain.OrderLine{line(mySKU, 1)}, "")
+			return err
+		}, apperr.KindNotFound},
+		{"purchase order of another supplier's SKU", func() error {
+			_, err := f.svc.CreatePurchaseOrder(ctx, me, mine.ID, []domain.OrderLine{line(theirSKU, 1)}, "")
+			return err
+		}, apperr.KindNotFound},
+		{"get another supplier's purchase order", func() error { _, err := f.svc.GetPurchaseOrder(ctx, me, theirPO.ID); return err }, apperr.KindNotFound},
+		{"receive another supplier's purchase order", func() error {
+			_, err := f.svc.ReceivePurchaseOrder(ctx, me, theirPO.ID, "r", []domain.OrderLine{line(theirSKU, 1)})
+			return err
+		}, apperr.KindNotFound},
+		{"cancel another supplier's purchase order", func() error { _, err := f.svc.CancelPurchaseOrder(ctx, me, theirPO.ID, ""); return err }, apperr.KindNotFound},
+		{"reviewer cancels a purchase order", func() error { _, err := f.svc.CancelPurchaseOrder(ctx, reviewer, theirPO.ID, ""); return err }, apperr.KindPermissionDenied},
+		{"supplier creates a central warehouse", func() error {
+			_, err := f.svc.CreateWarehouse(ctx, me, domain.WarehouseInput{Name: "C", Kind: domain.WarehouseCentral, CountryCode: "NL", RegionCode: "NL-NH"})
+			return err
+		}, apperr.KindPermissionDenied},
+		{"buyer creates a warehouse", func() error {
+			_, err := f.svc.CreateWarehouse(ctx, buyer, domain.WarehouseInput{Name: "C", Kind: domain.WarehouseSupplier, CountryCode: "NL", RegionCode: "NL-NH"})
+			return err
+		}, apperr.KindPermissionDenied},
+		{"buyer lists warehouses", func() error { _, err := f.svc.ListWarehouses(ctx, buyer); return err }, apperr.KindPermissionDenied},
+		{"supplier reserves", func() error {
+			_, err := f.svc.Reserve(ctx, me, app.ReserveInput{OrderID: "x", Lines: []domain.OrderLine{line(mySKU, 1)}})
+			return err
+		}, apperr.KindPermissionDenied},
+		{"admin reserves", func() error {
+			_, err := f.svc.Reserve(ctx, admin, app.ReserveInput{OrderID: "x", Lines: []domain.OrderLine{line(mySKU, 1)}})
+			return err
+		}, apperr.KindPermissionDenied},
+		{"API client commits", func() error { _, err := f.svc.Commit(ctx, apiClient, "o"); return err }, apperr.KindPermissionDenied},
+		{"supplier releases", func() error { _, err := f.svc.Release(ctx, me, "o", ""); return err }, apperr.KindPermissionDenied},
+		{"supplier reads a reservation", func() error { _, err := f.svc.GetReservation(ctx, me, "o"); return err }, apperr.KindPermissionDenied},
+		{"operator reads a reservation", func() error { _, err := f.svc.GetReservation(ctx, reviewer, "o"); return err }, apperr.KindUnknown},
+		{"service reads a reservation", func() error { _, err := f.svc.GetReservation(ctx, orders, "o"); return err }, apperr.KindUnknown},
+		{"buyer lists purchase orders", func() error { _, err := f.svc.ListPurchaseOrders(ctx, buyer, app.Page{}); return err }, apperr.KindPermissionDenied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.run()
+			if tt.want == apperr.KindUnknown {
+				if err != nil {
+					t.Fatalf("want success, got %v", err)
+				}
+				return
+			}
+			wantKind(t, err, tt.want)
+		})
+	}
+
+	// Lists show only what the caller owns.
+	ws, err := f.svc.ListWarehouses(ctx, me)
+	if err != nil || len(ws) != 1 || ws[0].ID != mine.ID {
+		t.Errorf("my warehouses = %v, %v", ws, err)
+	}
+	if all, _ := f.svc.ListWarehouses(ctx, reviewer); len(all) != 3 {
+		t.Errorf("operators see %d warehouses, want 3", len(all))
+	}
+	if pos, err := f.svc.ListPurchaseOrders(ctx, me, app.Page{}); err != nil || len(pos.PurchaseOrders) != 0 {
+		t.Errorf("my purchase orders = %v, %v", pos, err)
+	}
+	levels, err := f.svc.GetStock(ctx, me, mySKU)
+	if err != nil || len(levels) != 1 || levels[0].OnHand != 11 || levels[0].Reserved != 1 {
+		t.Errorf("my stock = %+v, %v", levels, err)
+	}
+}

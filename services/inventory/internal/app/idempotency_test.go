@@ -1,0 +1,168 @@
+package app_test
+
+import (
+	"fmt"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/inventory/internal/app"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+)
+
+func TestReserveIsIdempotentOnOrderID(t *testing.T) {
+	f := newFixture(t, 20)
+	sup := supplier()
+	a, b := f.sku(t, sup, "A"), f.sku(t, sup, "B")
+	w := f.warehouse(t, sup)
+	f.stock(t, sup, w, a, 10)
+	f.stock(t, sup, w, b, 10)
+
+	first, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o-1", Lines: []domain.OrderLine{line(a, 2), line(b, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.rowCounts(t)
+	// The same lines, listed differently (split and reordered), are the same request.
+	again, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o-1", Lines: []domain.OrderLine{line(b, 1), line(a, 1), line(a, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != first.ID || len(again.Lines) != len(first.Lines) || !again.ExpiresAt.Equal(first.ExpiresAt) {
+		t.Errorf("repeat = %+v, want %+v", again, first)
+	}
+	if after := f.rowCounts(t); !maps.Equal(before, after) {
+		t.Errorf("a repeat wrote rows: %v → %v", before, after)
+	}
+	_, err = f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o-1", Lines: []domain.OrderLine{line(a, 3), line(b, 1)}})
+	wantKind(t, err, apperr.KindAlreadyExists)
+
+	// A repeat with a ttl extends the hold (e.g. once paid, until shipment); never shortens it.
+	f.clock.advance(10 * time.Minute)
+	longer, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o-1", Lines: []domain.OrderLine{line(a, 2), line(b, 1)}, TTL: 24 * time.Hour})
+	if err != nil || longer.ID != first.ID || !longer.ExpiresAt.After(first.ExpiresAt.Add(23*time.Hour)) {
+		t.Fatalf("extend = %+v, %v", longer, err)
+	}
+	shorter, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o-1", Lines: []domain.OrderLine{line(a, 2), line(b, 1)}, TTL: time.Minute})
+	if err != nil || !shorter.ExpiresAt.Equal(longer.ExpiresAt) {
+		t.Fatalf("a shorter ttl changed the expiry: %v, %v", shorter.ExpiresAt, err)
+	}
+	// A finished reservation is returned as it is.
+	if _, err := f.svc.Release(ctx, orders, "o-1", ""); err != nil {
+		t.Fatal(err)
+	}
+	done, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o-1", Lines: []domain.OrderLine{line(a, 2), line(b, 1)}})
+	if err != nil || done.Status != domain.ReservationReleased {
+		t.Fatalf("reserve after release = %+v, %v", done, err)
+	}
+	if l := f.level(t, w.ID, a); l.Reserved != 0 {
+		t.Errorf("reserved = %d after release and repeat", l.Reserved)
+	}
+	f.mustHoldInvariants(t)
+}
+
+// Retries of one order racing each other reserve once.
+func TestConcurrentRetriesOfOneOrderReserveOnce(t *testing.T) {
+	f := newFixture(t, 20)
+	sup := supplier()
+	sku := f.sku(t, sup, "A")
+	w := f.warehouse(t, sup)
+	f.stock(t, sup, w, sku, 100)
+	var mu sync.Mutex
+	ids := map[uuid.UUID]int{}
+	run(20, func(int) {
+		res, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "same", Lines: []domain.OrderLine{line(sku, 3)}})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		mu.Lock()
+		ids[res.ID]++
+		mu.Unlock()
+	})
+	if len(ids) != 1 {
+		t.Errorf("reservation ids = %v, want one", ids)
+	}
+	if l := f.level(t, w.ID, sku); l.Reserved != 3 {
+		t.Errorf("reserved = %d, want 3", l.Reserved)
+	}
+	f.mustHoldInvariants(t)
+}
+
+func TestSyncIsIdempotentBySyncID(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	f.sku(t, sup, "A")
+	w := f.warehouse(t, sup)
+	in := app.SyncInput{SyncID: "erp-42", WarehouseID: w.ID, Lines: []domain.SyncLine{{Code: "A", OnHand: 7}, {Code: "ZZ", OnHand: 1}}}
+	first, err := f.svc.SyncStock(ctx, sup, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stock moves in between; the repeat still answers the first result and
+	// changes nothing.
+	f.stock(t, sup, w, first0(t, first), 3)
+	before := f.rowCounts(t)
+	again, err := f.svc.SyncStock(ctx, sup, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Errorf("repeat = %v, want %v", again, first)
+	}
+	if after := f.rowCounts(t); !maps.Equal(before, after) {
+		t.Errorf("a repeat wrote rows: %v → %v", before, after)
+	}
+	if l := f.level(t, w.ID, first0(t, first)); l.OnHand != 10 {
+		t.Errorf("on hand = %d, want 10 (7 synced + 3 adjusted, the repeat applied nothing)", l.OnHand)
+	}
+	in.Lines[0].OnHand = 8
+	_, err = f.svc.SyncStock(ctx, sup, in)
+	wantKind(t, err, apperr.KindAlreadyExists)
+	f.mustHoldInvariants(t)
+}
+
+func first0(t testing.TB, results []domain.SyncResult) uuid.UUID {
+	t.Helper()
+	return uuid.MustParse(results[0].SKUID)
+}
+
+func TestReceiptAndAdjustmentKeysApplyOnce(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	sku := f.sku(t, sup, "A")
+	w := f.warehouse(t, sup)
+	po, err := f.svc.CreatePurchaseOrder(ctx, sup, w.ID, []domain.OrderLine{line(sku, 10)}, "PO-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if po, err = f.svc.ReceivePurchaseOrder(ctx, sup, po.ID, "delivery-1", []domain.OrderLine{line(sku, 4)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if po.Lines[0].Received != 4 || po.Status != domain.POPartiallyReceived {
+		t.Errorf("after the same receipt twice: %+v", po)
+	}
+	if l := f.level(t, w.ID, sku); l.OnHand != 4 {
+		t.Errorf("on hand = %d, want 4", l.OnHand)
+	}
+	_, err = f.svc.ReceivePurchaseOrder(ctx, sup, po.ID, "delivery-1", []domain.OrderLine{line(sku, 5)})
+	wantKind(t, err, apperr.KindAlreadyExists)
+
+	adj := app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: -1, Reason: "broken", IdempotencyKey: "k1"}
+	for range 2 {
+		level, err := f.svc.AdjustStock(ctx, sup, adj)
+		if err != nil || level.OnHand != 3 {
+			t.Fatalf("adjust = %+v, %v; want on hand 3", level, err)
+		}
+	}
+	adj.Delta = -2
+	_, err = f.svc.AdjustStock(ctx, sup, adj)
+	wantKind(t, err, apperr.KindAlreadyExists)
+	f.mustHoldInvariants(t)
+}

@@ -1,0 +1,224 @@
+package app
+
+import (
+	"context"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+)
+
+// CreatePurchaseOrder records inbound stock expected at a warehouse. Every
+// SKU must be one the warehouse may stock. The warehouse's owner only.
+func (s *Service) CreatePurchaseOrder(ctx context.Context, c auth.Caller, warehouseID uuid.UUID, lines []domain.OrderLine, reference string) (domain.PurchaseOrder, error) {
+	if _, err := domain.CheckPurchaseOrder(lines, reference); err != nil {
+		return domain.PurchaseOrder{}, err
+	}
+	var po domain.PurchaseOrder
+	err := s.store.InTx(ctx, func(r Repository) error {
+		w, err := s.ownWarehouse(ctx, r, c, warehouseID)
+		if err != nil {
+			return err
+		}
+		if po, err = domain.NewPurchaseOrder(w, lines, reference, c.Subject, s.clock()); err != nil {
+			return err
+		}
+		if err := s.checkStockable(ctx, r, w, lines); err != nil {
+			return err
+		}
+		return r.CreatePurchaseOrder(ctx, po)
+	})
+	if err != nil {
+		return domain.PurchaseOrder{}, err
+	}
+	return po, nil
+}
+
+// checkStockable checks every line's SKU is known and may be stocked in w.
+func (s *Service) checkStockable(ctx context.Context, r Repository, w domain.Warehouse, lines []domain.OrderLine) error {
+	ids := make([]uuid.UUID, len(lines))
+	for i, l := range lines {
+		ids[i] = l.SKUID
+	}
+	skus, err := r.GetSKUs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		sku, ok := skus[id]
+		if !ok {
+			return skuNotFound(id)
+		}
+		if err := stockableSKU(w, sku); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReceivePurchaseOrder books received quantities, partly or fully: on-hand
+// stock rises and the journal records a receipt per SKU. It is idempotent by
+// receipt id: a repeat changes nothing and returns the purchase order; the
+// same receipt id with other lines is AlreadyExists. The owner only.
+func (s *Service) ReceivePurchaseOrder(ctx context.Context, c auth.Caller, poID uuid.UUID, receiptID string, lines []domain.OrderLine) (domain.PurchaseOrder, error) {
+	receiptID, err := domain.Text("receipt_id", receiptID, 128, true)
+	v := appendViolations(appendViolations(nil, err), domain.CheckReceiptLines(lines))
+	if len(v) > 0 {
+		return domain.PurchaseOrder{}, apperr.Invalid(v...)
+	}
+	var po domain.PurchaseOrder
+	err = s.store.InTx(ctx, func(r Repository) error {
+		var w domain.Warehouse
+		if po, w, err = s.ownPurchaseOrder(ctx, r, c, poID, true); err != nil {
+			return err
+		}
+		now := s.clock()
+		sorted := slices.Clone(lines)
+		slices.SortFunc(sorted, func(a, b domain.OrderLine) int {
+			return domain.StockKey{SKUID: a.SKUID}.Compare(domain.StockKey{SKUID: b.SKUID})
+		})
+		fp := fingerprint(sorted)
+		claimed, stored, err := r.ClaimKey(ctx, "receipt:"+po.ID.String(), receiptID, fp, now)
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			if stored.Fingerprint != fp {
+				return ErrKeyReused
+			}
+			return nil
+		}
+		if err := po.Receive(lines, now); err != nil {
+			return err
+		}
+		keys := make([]domain.StockKey, len(sorted))
+		qty := make(map[uuid.UUID]int64, len(sorted))
+		for i, l := range sorted {
+			keys[i] = domain.StockKey{SKUID: l.SKUID, WarehouseID: w.ID}
+			qty[l.SKUID] = l.Quantity
+		}
+		levels, err := r.LockLevels(ctx, keys, true, now)
+		if err != nil {
+			return err
+		}
+		moves := make([]domain.Movement, 0, len(levels))
+		for i := range levels {
+			m, err := levels[i].Receive(qty[levels[i].SKUID])
+			if err != nil {
+				return err
+			}
+			moves = append(moves, m)
+		}
+		stamp(moves, c.Subject, "purchase order receipt "+receiptID, po.ID.String(), now)
+		if err := applyMovements(ctx, r, moves, now); err != nil {
+			return err
+		}
+		return r.UpdatePurchaseOrder(ctx, po)
+	})
+	if err != nil {
+		return domain.PurchaseOrder{}, err
+	}
+	return po, nil
+}
+
+// CancelPurchaseOrder cancels what is not received yet; what arrived stays.
+// Cancelling a cancelled order again is a no-op. The owner only.
+func (s *Service) CancelPurchaseOrder(ctx context.Context, c auth.Caller, poID uuid.UUID, reason string) (domain.PurchaseOrder, error) {
+	reason, err := domain.Text("reason", reason, 500, false)
+	if err != nil {
+		return domain.PurchaseOrder{}, err
+	}
+	var po domain.PurchaseOrder
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if po, _, err = s.ownPurchaseOrder(ctx, r, c, poID, true); err != nil {
+			return err
+		}
+		changed, err := po.Cancel(reason, s.clock())
+		if err != nil || !changed {
+			return err
+		}
+		return r.UpdatePurchaseOrder(ctx, po)
+	})
+	if err != nil {
+		return domain.PurchaseOrder{}, err
+	}
+	return po, nil
+}
+
+// GetPurchaseOrder returns a purchase order to its warehouse's owner,
+// operators and services.
+func (s *Service) GetPurchaseOrder(ctx context.Context, c auth.Caller, poID uuid.UUID) (domain.PurchaseOrder, error) {
+	po, err := s.store.GetPurchaseOrder(ctx, poID, false)
+	if err != nil {
+		return domain.PurchaseOrder{}, err
+	}
+	w, err := s.store.GetWarehouse(ctx, po.WarehouseID)
+	if err != nil {
+		return domain.PurchaseOrder{}, err
+	}
+	if !canReadWarehouse(c, w) {
+		return domain.PurchaseOrder{}, apperr.NotFound("purchase_order", poID.String())
+	}
+	return po, nil
+}
+
+// ownPurchaseOrder reads (and with forUpdate locks) a purchase order whose
+// warehouse the caller owns: NotFound when the caller may not see it,
+// PermissionDenied when it may see but not change it.
+func (s *Service) ownPurchaseOrder(ctx context.Context, r Repository, c auth.Caller, poID uuid.UUID, forUpdate bool) (domain.PurchaseOrder, domain.Warehouse, error) {
+	po, err := r.GetPurchaseOrder(ctx, poID, forUpdate)
+	if err != nil {
+		return po, domain.Warehouse{}, err
+	}
+	w, err := r.GetWarehouse(ctx, po.WarehouseID)
+	if err != nil {
+		return po, w, err
+	}
+	if !canReadWarehouse(c, w) {
+		return po, w, apperr.NotFound("purchase_order", poID.String())
+	}
+	if !ownsWarehouse(c, w) {
+		return po, w, ErrNotOwner
+	}
+	return po, w, nil
+}
+
+// PurchaseOrderPage is one page of ListPurchaseOrders.
+type PurchaseOrderPage struct {
+	PurchaseOrders []domain.PurchaseOrder
+	NextPageToken  string
+}
+
+// ListPurchaseOrders lists the caller's organization's purchase orders,
+// newest first; operators and services see all.
+func (s *Service) ListPurchaseOrders(ctx context.Context, c auth.Caller, page Page) (PurchaseOrderPage, error) {
+	limit, err := page.limit()
+	if err != nil {
+		return PurchaseOrderPage{}, err
+	}
+	before, err := uuidCursor(page.Token)
+	if err != nil {
+		return PurchaseOrderPage{}, err
+	}
+	var supplier *uuid.UUID
+	if !isOperator(c) && !isService(c) {
+		org, ok := supplierOrg(c)
+		if !ok {
+			return PurchaseOrderPage{}, ErrSuppliersOnly
+		}
+		supplier = &org
+	}
+	pos, err := s.store.ListPurchaseOrders(ctx, supplier, before, limit+1)
+	if err != nil {
+		return PurchaseOrderPage{}, err
+	}
+	out := PurchaseOrderPage{PurchaseOrders: pos}
+	if len(pos) > limit {
+		out.PurchaseOrders = pos[:limit]
+		out.NextPageToken = uuidToken(pos[limit-1].ID)
+	}
+	return out, nil
+}

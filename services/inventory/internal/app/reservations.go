@@ -1,0 +1,246 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+)
+
+// ErrOperatorsOrServices is returned to callers that may not read
+// reservations.
+var ErrOperatorsOrServices = apperr.PermissionDenied("this method is for services and operators").WithReason("SERVICES_AND_OPERATORS_ONLY")
+
+// ReserveInput asks to reserve an order's lines.
+type ReserveInput struct {
+	OrderID string
+	Lines   []domain.OrderLine
+	// TTL is how long the hold lasts; zero for the default.
+	TTL time.Duration
+}
+
+// Reserve holds stock for every line of an order, or for none. Lines of the
+// same SKU are combined; each SKU is filled from the warehouses with the most
+// available first, split across warehouses when needed. It is idempotent on
+// the order id: the same lines again return the reservation made first (and
+// a ttl given again extends an active one's expiry, never shortening it),
+// other lines are AlreadyExists. Services only.
+//
+// The stock rows of the SKUs are locked (in the global order) before
+// availability is read, so two reservations of the same stock run one after
+// the other and the second sees what the first took.
+func (s *Service) Reserve(ctx context.Context, c auth.Caller, in ReserveInput) (domain.Reservation, error) {
+	if !isService(c) {
+		return domain.Reservation{}, ErrServicesOnly
+	}
+	req, err := domain.NewReserveRequest(in.OrderID, in.Lines, in.TTL)
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	ttl := req.TTL
+	if ttl == 0 {
+		ttl = s.cfg.ReservationTTL
+	}
+	var res domain.Reservation
+	err = s.store.InTx(ctx, func(r Repository) error {
+		now := s.clock()
+		res = domain.NewReservation(req, ttl, c.Subject, now)
+		claimed, err := r.ClaimReservation(ctx, res)
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			if res, err = r.GetReservation(ctx, req.OrderID, true); err != nil {
+				return err
+			}
+			if !res.SameRequest(req.Lines) {
+				return domain.ErrOrderReservedOtherwise
+			}
+			if req.TTL > 0 && res.Extend(req.TTL, now) {
+				return r.UpdateReservation(ctx, res)
+			}
+			return nil
+		}
+		ids := make([]uuid.UUID, len(req.Lines))
+		for i, l := range req.Lines {
+			ids[i] = l.SKUID
+		}
+		skus, err := r.GetSKUs(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			sku, ok := skus[id]
+			switch {
+			case !ok:
+				return skuNotFound(id)
+			case !sku.Reservable:
+				return domain.ErrSKUNotReservable.WithMetadata("sku_id", id.String())
+			}
+		}
+		levels, err := r.LockSKULevels(ctx, ids)
+		if err != nil {
+			return err
+		}
+		ptrs := make([]*domain.Level, len(levels))
+		for i := range levels {
+			ptrs[i] = &levels[i]
+		}
+		lines, moves, err := domain.Allocate(req.Lines, ptrs)
+		if err != nil {
+			return err
+		}
+		res.Lines = lines
+		if err := r.SaveReservationLines(ctx, res.ID, lines); err != nil {
+			return err
+		}
+		stamp(moves, c.Subject, "", req.OrderID, now)
+		if err := applyMovements(ctx, r, moves, now); err != nil {
+			return err
+		}
+		ev := &inventoryv1.ReservationReserved{
+			ReservationId: res.ID.String(), OrderId: res.OrderID,
+			ExpiresAt: timestamppb.New(res.ExpiresAt), OccurredAt: timestamppb.New(now),
+		}
+		for _, l := range lines {
+			ev.Lines = append(ev.Lines, &inventoryv1.ReservedLine{
+				SkuId: l.SKUID.String(), WarehouseId: l.WarehouseID.String(), Quantity: l.Quantity,
+			})
+		}
+		return r.Emit(ctx, Event{SubjectReservationReserved, ev})
+	})
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	return res, nil
+}
+
+// Commit turns an order's reservation into a shipment: on-hand and reserved
+// stock fall by the reserved lines. A committed reservation commits again as
+// a no-op; a released or expired one cannot. Services only.
+func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string) (domain.Reservation, error) {
+	if !isService(c) {
+		return domain.Reservation{}, ErrServicesOnly
+	}
+	orderID, err := domain.Text("order_id", orderID, 128, true)
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	var res domain.Reservation
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if res, err = r.GetReservation(ctx, orderID, true); err != nil {
+			return err
+		}
+		now := s.clock()
+		changed, err := res.Commit(c.Subject, now)
+		if err != nil || !changed {
+			return err
+		}
+		return s.finish(ctx, r, res, domain.MoveCommit, c.Subject, now,
+			Event{SubjectReservationCommitted, &inventoryv1.ReservationCommitted{
+				ReservationId: res.ID.String(), OrderId: res.OrderID, OccurredAt: timestamppb.New(now),
+			}})
+	})
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	return res, nil
+}
+
+// Release cancels an order's reservation and gives its stock back. Releasing
+// a reservation that holds nothing any more (released or expired) is a
+// no-op; a committed one has shipped and cannot be released. Services only.
+func (s *Service) Release(ctx context.Context, c auth.Caller, orderID, reason string) (domain.Reservation, error) {
+	if !isService(c) {
+		return domain.Reservation{}, ErrServicesOnly
+	}
+	orderID, err := domain.Text("order_id", orderID, 128, true)
+	reason, rerr := domain.Text("reason", reason, 500, false)
+	if v := appendViolations(appendViolations(nil, err), rerr); len(v) > 0 {
+		return domain.Reservation{}, apperr.Invalid(v...)
+	}
+	if reason == "" {
+		reason = "cancelled"
+	}
+	var res domain.Reservation
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if res, err = r.GetReservation(ctx, orderID, true); err != nil {
+			return err
+		}
+		now := s.clock()
+		changed, err := res.Release(c.Subject, reason, now)
+		if err != nil || !changed {
+			return err
+		}
+		return s.finish(ctx, r, res, domain.MoveRelease, c.Subject, now,
+			Event{SubjectReservationReleased, &inventoryv1.ReservationReleased{
+				ReservationId: res.ID.String(), OrderId: res.OrderID, Reason: reason, OccurredAt: timestamppb.New(now),
+			}})
+	})
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	return res, nil
+}
+
+// GetReservation returns an order's reservation to services and operators.
+func (s *Service) GetReservation(ctx context.Context, c auth.Caller, orderID string) (domain.Reservation, error) {
+	if !isService(c) && !isOperator(c) {
+		return domain.Reservation{}, ErrOperatorsOrServices
+	}
+	orderID, err := domain.Text("order_id", orderID, 128, true)
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	return s.store.GetReservation(ctx, orderID, false)
+}
+
+// finish gives a finished reservation's held stock back (release, expiry) or
+// ships it (commit), in the transaction that changed its status, so reserved
+// stock always equals the lines of active reservations.
+func (s *Service) finish(ctx context.Context, r Repository, res domain.Reservation, kind domain.MovementKind, actor string, now time.Time, ev Event) error {
+	keys := make([]domain.StockKey, len(res.Lines))
+	for i, l := range res.Lines {
+		keys[i] = l.StockKey
+	}
+	levels, err := r.LockLevels(ctx, keys, false, now)
+	if err != nil {
+		return err
+	}
+	byKey := make(map[domain.StockKey]*domain.Level, len(levels))
+	for i := range levels {
+		byKey[levels[i].StockKey] = &levels[i]
+	}
+	moves := make([]domain.Movement, 0, len(res.Lines))
+	for _, l := range res.Lines {
+		level, ok := byKey[l.StockKey]
+		if !ok {
+			return fmt.Errorf("inventory: stock row %v of a reservation line is missing", l.StockKey)
+		}
+		var m domain.Movement
+		if kind == domain.MoveCommit {
+			m, err = level.Ship(l.Quantity)
+		} else {
+			m, err = level.Unreserve(kind, l.Quantity)
+		}
+		if err != nil {
+			return err
+		}
+		moves = append(moves, m)
+	}
+	stamp(moves, actor, res.Reason, res.OrderID, now)
+	if err := applyMovements(ctx, r, moves, now); err != nil {
+		return err
+	}
+	if err := r.UpdateReservation(ctx, res); err != nil {
+		return err
+	}
+	return r.Emit(ctx, ev)
+}

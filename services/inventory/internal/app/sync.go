@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+)
+
+// SyncInput sets absolute on-hand levels in one warehouse by the supplier's
+// own SKU codes.
+type SyncInput struct {
+	SyncID      string
+	WarehouseID uuid.UUID
+	Lines       []domain.SyncLine
+}
+
+// SyncStock sets the on-hand levels an ERP reports, all in one transaction,
+// with a result per line: applied, unchanged, or rejected with a message (an
+// unknown code, a level below what is reserved) without failing the others.
+// It is idempotent by sync_id within the warehouse: a repeat returns the
+// first result and changes nothing; the same sync_id with other lines is
+// AlreadyExists. Callers: the warehouse supplier's members, and services
+// relaying for it.
+func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([]domain.SyncResult, error) {
+	if _, ok := supplierOrg(c); !ok && !isService(c) {
+		if c.Kind == auth.KindAPIClient {
+			return nil, ErrSyncCallerNoOrg
+		}
+		return nil, ErrSuppliersOnly
+	}
+	syncID, lines, err := domain.CheckSync(in.SyncID, in.Lines)
+	if err != nil {
+		return nil, err
+	}
+	var results []domain.SyncResult
+	err = s.store.InTx(ctx, func(r Repository) error {
+		w, err := r.GetWarehouse(ctx, in.WarehouseID)
+		if err != nil {
+			return err
+		}
+		if !isService(c) {
+			if err := ownedWarehouse(c, w); err != nil {
+				return err
+			}
+		}
+		if w.Kind != domain.WarehouseSupplier {
+			return domain.ErrSyncNeedsSupplierWarehouse
+		}
+		now := s.clock()
+		fp := fingerprint(lines)
+		claimed, stored, err := r.ClaimKey(ctx, "sync:"+w.ID.String(), syncID, fp, now)
+		if err != nil {
+			return err
+		}
+		if !claimed {
+			if stored.Fingerprint != fp {
+				return ErrKeyReused
+			}
+			return json.Unmarshal(stored.Result, &results)
+		}
+		if results, err = s.applySync(ctx, r, c, w, syncID, lines); err != nil {
+			return err
+		}
+		b, err := json.Marshal(results)
+		if err != nil {
+			return err
+		}
+		return r.SaveKeyResult(ctx, "sync:"+w.ID.String(), syncID, b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+func (s *Service) applySync(ctx context.Context, r Repository, c auth.Caller, w domain.Warehouse, syncID string, lines []domain.SyncLine) ([]domain.SyncResult, error) {
+	codes := make([]string, len(lines))
+	for i, l := range lines {
+		codes[i] = l.Code
+	}
+	byCode, err := r.FindSKUsByCode(ctx, w.SupplierID, codes)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]domain.SyncResult, len(lines))
+	targets := map[uuid.UUID]int{} // SKU → line index
+	var keys []domain.StockKey
+	for i, l := range lines {
+		results[i] = domain.SyncResult{Code: l.Code}
+		sku, msg := pickSKU(byCode[l.Code])
+		if msg != "" {
+			results[i].Status, results[i].Message = domain.SyncRejected, msg
+			continue
+		}
+		if j, dup := targets[sku.ID]; dup {
+			results[i].Status = domain.SyncRejected
+			results[i].Message = "names the same SKU as line " + strconv.Itoa(j)
+			continue
+		}
+		targets[sku.ID] = i
+		results[i].SKUID = sku.ID.String()
+		keys = append(keys, domain.StockKey{SKUID: sku.ID, WarehouseID: w.ID})
+	}
+	now := s.clock()
+	levels, err := r.LockLevels(ctx, keys, true, now)
+	if err != nil {
+		return nil, err
+	}
+	var moves []domain.Movement
+	for i := range levels {
+		level := &levels[i]
+		j := targets[level.SKUID]
+		m, changed, err := level.SetOnHand(lines[j].OnHand)
+		switch {
+		case err != nil:
+			results[j].Status = domain.SyncRejected
+			results[j].Message = fmt.Sprintf("on hand may not be set below the %d units reserved", level.Reserved)
+		case !changed:
+			results[j].Status = domain.SyncUnchanged
+		default:
+			results[j].Status = domain.SyncApplied
+			moves = append(moves, m)
+		}
+	}
+	stamp(moves, c.Subject, "erp sync", syncID, now)
+	return results, applyMovements(ctx, r, moves, now)
+}
+
+// pickSKU chooses the SKU a code names: the one SKU with that code, or among
+// several (a code reused after its product went to the bin) the one whose
+// product is not deleted. It returns a rejection message when there is none
+// or the choice is ambiguous.
+func pickSKU(candidates []domain.SKU) (domain.SKU, string) {
+	switch len(candidates) {
+	case 0:
+		return domain.SKU{}, "unknown SKU code"
+	case 1:
+		return candidates[0], ""
+	}
+	live := slices.DeleteFunc(slices.Clone(candidates), func(s domain.SKU) bool { return !s.Reservable })
+	if len(live) == 1 {
+		return live[0], ""
+	}
+	return domain.SKU{}, "the code names several SKUs"
+}

@@ -1,0 +1,120 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/inventory/internal/app"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+)
+
+func TestSyncResultsPerLine(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	a, b, c := f.sku(t, sup, "A"), f.sku(t, sup, "B"), f.sku(t, sup, "C")
+	w := f.warehouse(t, sup)
+	f.stock(t, sup, w, a, 5)
+	f.stock(t, sup, w, b, 5)
+	if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o", Lines: []domain.OrderLine{line(b, 4)}}); err != nil {
+		t.Fatal(err)
+	}
+	f.sku(t, supplier(), "X") // another supplier's code: unknown here
+
+	results, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: "s1", WarehouseID: w.ID, Lines: []domain.SyncLine{
+		{Code: "A", OnHand: 5},   // unchanged
+		{Code: "B", OnHand: 3},   // below the 4 reserved
+		{Code: "C", OnHand: 12},  // applied (a new stock row)
+		{Code: "X", OnHand: 1},   // not this supplier's
+		{Code: "NEW", OnHand: 1}, // unknown
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []domain.SyncStatus{domain.SyncUnchanged, domain.SyncRejected, domain.SyncApplied, domain.SyncRejected, domain.SyncRejected}
+	for i, r := range results {
+		if r.Status != want[i] {
+			t.Errorf("line %d = %+v, want %s", i, r, want[i])
+		}
+	}
+	if results[0].SKUID != a.String() || results[2].SKUID != c.String() || results[3].SKUID != "" {
+		t.Errorf("sku ids: %+v", results)
+	}
+	if !strings.Contains(results[1].Message, "4 units reserved") || results[4].Message != "unknown SKU code" {
+		t.Errorf("messages: %q, %q", results[1].Message, results[4].Message)
+	}
+	if l := f.level(t, w.ID, c); l.OnHand != 12 {
+		t.Errorf("C = %+v", l)
+	}
+	if l := f.level(t, w.ID, b); l.OnHand != 5 || l.Reserved != 4 {
+		t.Errorf("B = %+v, want untouched", l)
+	}
+	var kind, ref, actor string
+	if err := f.pool.QueryRow(ctx, "SELECT kind, reference, actor_id FROM stock_journal WHERE sku_id = $1", c).Scan(&kind, &ref, &actor); err != nil ||
+		kind != "sync" || ref != "s1" || actor != sup.Subject {
+		t.Errorf("journal = %s %s %s, %v", kind, ref, actor, err)
+	}
+	f.mustHoldInvariants(t)
+}
+
+// A code reused by a new SKU after the old one's product went to the bin
+// names the live SKU.
+func TestSyncPrefersTheLiveSKUOfAReusedCode(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	old := f.sku(t, sup, "R")
+	w := f.warehouse(t, sup)
+	err := f.store.InTx(ctx, func(r app.Repository) error {
+		return f.svc.HandleProductBinChanged(ctx, r, app.ProductBinChanged{ProductID: f.productOf(t, old), SupplierID: orgOf(sup), Deleted: true, At: f.clock.now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := f.sku(t, sup, "R")
+	results, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: "s", WarehouseID: w.ID, Lines: []domain.SyncLine{{Code: "R", OnHand: 2}}})
+	if err != nil || results[0].SKUID != live.String() || results[0].Status != domain.SyncApplied {
+		t.Fatalf("results = %+v, %v; want %s applied", results, err, live)
+	}
+}
+
+func TestSyncCallers(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	f.sku(t, sup, "A")
+	w := f.warehouse(t, sup)
+	central := f.warehouse(t, admin)
+	in := func(w domain.Warehouse, id string) app.SyncInput {
+		return app.SyncInput{SyncID: id, WarehouseID: w.ID, Lines: []domain.SyncLine{{Code: "A", OnHand: 1}}}
+	}
+	staff := sup
+	staff.Subject, staff.OrganizationRole = "staff-member", auth.OrgRoleStaff
+	erp := auth.Caller{Subject: "erp-client", Kind: auth.KindAPIClient}
+	tests := []struct {
+		name   string
+		caller auth.Caller
+		in     app.SyncInput
+		want   apperr.Kind
+	}{
+		{"owner", sup, in(w, "1"), apperr.KindUnknown},
+		{"staff", staff, in(w, "2"), apperr.KindUnknown},
+		{"a service relaying for the supplier", orders, in(w, "3"), apperr.KindUnknown},
+		{"another supplier", supplier(), in(w, "4"), apperr.KindNotFound},
+		{"an ERP API client (no organization in its identity yet)", erp, in(w, "5"), apperr.KindPermissionDenied},
+		{"a buyer", buyer, in(w, "6"), apperr.KindPermissionDenied},
+		{"a central warehouse", admin, in(central, "7"), apperr.KindPermissionDenied},
+		{"a service into a central warehouse", orders, in(central, "8"), apperr.KindFailedPrecondition},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.svc.SyncStock(ctx, tt.caller, tt.in)
+			if tt.want == apperr.KindUnknown {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantKind(t, err, tt.want)
+		})
+	}
+}

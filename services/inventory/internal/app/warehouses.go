@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+)
+
+// CreateWarehouse adds a warehouse: a supplier's own, owned by the caller's
+// organization, or (admins only) a central consolidation warehouse.
+func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.WarehouseInput) (domain.Warehouse, error) {
+	switch in.Kind {
+	case domain.WarehouseCentral:
+		if !isAdmin(c) {
+			return domain.Warehouse{}, ErrAdminsOnly
+		}
+	case domain.WarehouseSupplier:
+		org, ok := supplierOrg(c)
+		if !ok {
+			return domain.Warehouse{}, ErrSuppliersOnly
+		}
+		in.SupplierID = org
+	}
+	w, err := domain.NewWarehouse(in, c.Subject, s.clock())
+	if err != nil {
+		return domain.Warehouse{}, err
+	}
+	if err := s.store.InTx(ctx, func(r Repository) error { return r.CreateWarehouse(ctx, w) }); err != nil {
+		return domain.Warehouse{}, err
+	}
+	return w, nil
+}
+
+// ListWarehouses lists the caller's organization's warehouses; operators and
+// services see every warehouse.
+func (s *Service) ListWarehouses(ctx context.Context, c auth.Caller) ([]domain.Warehouse, error) {
+	if isOperator(c) || isService(c) {
+		return s.store.ListWarehouses(ctx, nil)
+	}
+	org, ok := supplierOrg(c)
+	if !ok {
+		return nil, ErrSuppliersOnly
+	}
+	return s.store.ListWarehouses(ctx, &org)
+}
+
+// readWarehouse returns a warehouse the caller may see.
+func (s *Service) readWarehouse(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID) (domain.Warehouse, error) {
+	w, err := r.GetWarehouse(ctx, id)
+	if err != nil {
+		return domain.Warehouse{}, err
+	}
+	if !canReadWarehouse(c, w) {
+		return domain.Warehouse{}, warehouseNotFound(id)
+	}
+	return w, nil
+}
+
+// ownWarehouse returns a warehouse whose stock the caller manages.
+func (s *Service) ownWarehouse(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID) (domain.Warehouse, error) {
+	w, err := r.GetWarehouse(ctx, id)
+	if err != nil {
+		return domain.Warehouse{}, err
+	}
+	return w, ownedWarehouse(c, w)
+}
+
+// stockSKU returns a SKU that may be stocked in w: known, and the warehouse
+// supplier's own unless w is central.
+func stockSKU(ctx context.Context, r Repository, w domain.Warehouse, id uuid.UUID) (domain.SKU, error) {
+	sku, err := r.GetSKU(ctx, id)
+	if err != nil {
+		return domain.SKU{}, err
+	}
+	return sku, stockableSKU(w, sku)
+}

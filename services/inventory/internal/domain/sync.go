@@ -1,0 +1,73 @@
+package domain
+
+import (
+	"strconv"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+)
+
+// MaxSyncLines bounds one ERP sync.
+const MaxSyncLines = 1000
+
+// SyncLine sets one SKU's on-hand level by the supplier's own SKU code.
+type SyncLine struct {
+	Code   string
+	OnHand int64
+}
+
+// SyncStatus is the outcome of one sync line.
+type SyncStatus string
+
+// A line is applied, was already so, or rejected with a message.
+const (
+	SyncApplied   SyncStatus = "applied"
+	SyncUnchanged SyncStatus = "unchanged"
+	SyncRejected  SyncStatus = "rejected"
+)
+
+// SyncResult is what happened to one line.
+type SyncResult struct {
+	Code    string     `json:"code"`
+	Status  SyncStatus `json:"status"`
+	SKUID   string     `json:"sku_id,omitempty"`
+	Message string     `json:"message,omitempty"`
+}
+
+// ErrSyncNeedsSupplierWarehouse is returned for a sync into a central
+// warehouse: SKU codes are a supplier's own, so they name SKUs only within
+// one supplier's warehouse.
+var ErrSyncNeedsSupplierWarehouse = apperr.FailedPrecondition("stock sync applies to a supplier's own warehouse").
+	WithReason("SYNC_NEEDS_SUPPLIER_WAREHOUSE")
+
+// CheckSync validates a sync request ("sync_id", "lines[i].sku_code",
+// "lines[i].on_hand"; a code once) and returns the lines with trimmed codes.
+func CheckSync(syncID string, lines []SyncLine) (string, []SyncLine, error) {
+	var v violations
+	syncID = checkText(&v, "sync_id", syncID, 1, 128)
+	switch {
+	case len(lines) == 0:
+		v.add("lines", "at least one line is required")
+	case len(lines) > MaxSyncLines:
+		v.add("lines", "at most "+strconv.Itoa(MaxSyncLines)+" lines")
+	}
+	out := make([]SyncLine, len(lines))
+	seen := map[string]bool{}
+	for i, l := range lines {
+		code := checkText(&v, indexed("lines", i, "sku_code"), l.Code, 1, 100)
+		if code != "" && seen[code] {
+			v.add(indexed("lines", i, "sku_code"), "appears on another line")
+		}
+		seen[code] = true
+		switch {
+		case l.OnHand < 0:
+			v.add(indexed("lines", i, "on_hand"), "must not be negative")
+		case l.OnHand > MaxQuantity:
+			v.add(indexed("lines", i, "on_hand"), "must be at most "+strconv.FormatInt(MaxQuantity, 10))
+		}
+		out[i] = SyncLine{Code: code, OnHand: l.OnHand}
+	}
+	if err := v.err(); err != nil {
+		return "", nil, err
+	}
+	return syncID, out, nil
+}
