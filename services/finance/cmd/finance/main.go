@@ -4,9 +4,12 @@ package main
 import (
 	"context"
 
-	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/ports/grpcapi"
+	"github.com/crossdock/crossdock/services/finance/migrations"
 )
 
 func main() {
@@ -16,10 +19,15 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{Name: "finance", Stream: natsx.AreaStream("finance")})
+	rt, err := service.Start(ctx, service.Spec{
+		Name:          "finance",
+		Stream:        natsx.AreaStream("finance"),
+		Migrations:    migrations.FS,
+		PublicMethods: grpcapi.PublicMethods,
+	})
 	if err != nil {
 		return err
 	}
-	financev1.RegisterFinanceServiceServer(rt.Server.GRPC(), financev1.UnimplementedFinanceServiceServer{})
+	grpcapi.New(app.New(postgres.New(rt.Pool))).Register(rt.Server.GRPC())
 	return rt.Run(ctx)
 }

@@ -1,0 +1,17 @@
+package app
+
+import (
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+)
+
+// ErrAdminsOnly refuses a method to anyone but an admin.
+var ErrAdminsOnly = apperr.PermissionDenied("this method is for admins").WithReason("ADMINS_ONLY")
+
+// requireAdmin returns the admin's id for the record, or PermissionDenied.
+func requireAdmin(c auth.Caller) (string, error) {
+	if c.Kind != auth.KindUser || !c.HasRole(auth.RoleAdmin) || c.Subject == "" {
+		return "", ErrAdminsOnly
+	}
+	return c.Subject, nil
+}

@@ -1,0 +1,19 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/crossdock/crossdock/services/finance/internal/domain"
+)
+
+// Store is the finance database.
+type Store interface {
+	// InsertExchangeRate records a rate unless one for the same pair and
+	// effective time exists; it returns the stored rate and whether it was
+	// new.
+	InsertExchangeRate(ctx context.Context, r domain.ExchangeRate) (domain.ExchangeRate, bool, error)
+	// ExchangeRateAt returns the pair's latest rate effective at or before
+	// at, or an apperr NotFound error.
+	ExchangeRateAt(ctx context.Context, from, to string, at time.Time) (domain.ExchangeRate, error)
+}

@@ -1,0 +1,128 @@
+package grpcapi_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/ports/grpcapi"
+	"github.com/crossdock/crossdock/services/finance/migrations"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+func start(t *testing.T) (financev1.FinanceServiceClient, auth.SigningKey) {
+	t.Helper()
+	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
+	key, err := auth.NewSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := auth.NewVerifier(auth.StaticKeySource(key.JWK()))
+	srv := server.New("finance", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
+		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, grpcapi.PublicMethods...)))
+	grpcapi.New(app.New(postgres.New(pool))).Register(srv.GRPC())
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	conn, err := grpc.NewClient(srv.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return financev1.NewFinanceServiceClient(conn), key
+}
+
+func as(t *testing.T, key auth.SigningKey, kind auth.Kind, roles ...string) context.Context {
+	t.Helper()
+	tok, err := auth.Sign(key, auth.Caller{Subject: "caller-" + roles[0], Kind: kind, Roles: roles}, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+}
+
+func TestExchangeRatesOverTheWire(t *testing.T) {
+	c, key := start(t)
+	admin := as(t, key, auth.KindUser, auth.RoleAdmin)
+	buyer := as(t, key, auth.KindUser, auth.RoleBuyer)
+	service := as(t, key, auth.KindService, auth.RoleService)
+	at := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
+
+	set, err := c.SetExchangeRate(admin, &financev1.SetExchangeRateRequest{Rate: &financev1.ExchangeRate{
+		FromCurrency: "USD", ToCurrency: "JPY", Rate: "151.50000000", Source: "ecb", EffectiveAt: timestamppb.New(at),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := set.GetRate(); r.GetRate() != "151.5" || r.GetSource() != "ecb" || !r.GetEffectiveAt().AsTime().Equal(at) || r.GetRecordedAt() == nil {
+		t.Errorf("set = %v", r)
+	}
+	for _, ctx := range []context.Context{buyer, service} {
+		got, err := c.GetExchangeRate(ctx, &financev1.GetExchangeRateRequest{FromCurrency: "USD", ToCurrency: "JPY"})
+		if err != nil || got.GetRate().GetRate() != "151.5" {
+			t.Errorf("get = %v, %v", got, err)
+		}
+	}
+	if _, err := c.GetExchangeRate(buyer, &financev1.GetExchangeRateRequest{FromCurrency: "JPY", ToCurrency: "USD"}); status.Code(err) != codes.NotFound {
+		t.Errorf("inverse pair: %v", err)
+	}
+	if _, err := c.GetExchangeRate(context.Background(), &financev1.GetExchangeRateRequest{FromCurrency: "USD", ToCurrency: "JPY"}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("without a token: %v", err)
+	}
+	if _, err := c.SetExchangeRate(buyer, &financev1.SetExchangeRateRequest{Rate: &financev1.ExchangeRate{FromCurrency: "USD", ToCurrency: "EUR", Rate: "0.9", Source: "ecb"}}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("buyer set: %v", err)
+	}
+	_, err = c.SetExchangeRate(admin, &financev1.SetExchangeRateRequest{Rate: &financev1.ExchangeRate{
+		FromCurrency: "USD", ToCurrency: "JPY", Rate: "151.6", Source: "ecb", EffectiveAt: timestamppb.New(at),
+	}})
+	if status.Code(err) != codes.AlreadyExists {
+		t.Errorf("conflicting rate: %v", err)
+	}
+
+	tests := []struct {
+		name string
+		req  *financev1.SetExchangeRateRequest
+		want []string
+	}{
+		{"no rate", &financev1.SetExchangeRateRequest{}, []string{"rate"}},
+		{"everything wrong", &financev1.SetExchangeRateRequest{Rate: &financev1.ExchangeRate{FromCurrency: "EURO", ToCurrency: "usd", Rate: "-1", Source: "E C B"}},
+			[]string{"rate.from_currency", "rate.to_currency", "rate.rate", "rate.source"}},
+		{"float rate", &financev1.SetExchangeRateRequest{Rate: &financev1.ExchangeRate{FromCurrency: "EUR", ToCurrency: "USD", Rate: "1.1e0", Source: "ecb"}},
+			[]string{"rate.rate"}},
+	}
+	for _, tt := range tests {
+		_, err := c.SetExchangeRate(admin, tt.req)
+		st := status.Convert(err)
+		var fields []string
+		for _, d := range st.Details() {
+			if br, ok := d.(*errdetails.BadRequest); ok {
+				for _, v := range br.GetFieldViolations() {
+					fields = append(fields, v.GetField())
+				}
+			}
+		}
+		if st.Code() != codes.InvalidArgument || !slices.Equal(fields, tt.want) {
+			t.Errorf("%s: %v %v, want InvalidArgument %v", tt.name, st.Code(), fields, tt.want)
+		}
+	}
+}
