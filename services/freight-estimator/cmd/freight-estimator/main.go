@@ -3,11 +3,56 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
-	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
+	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/adapters/events"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/adapters/peers"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/app"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/ports/grpcapi"
+	"github.com/crossdock/crossdock/services/freight-estimator/migrations"
 )
+
+// Config is the estimator's configuration: the kit's settings plus its own.
+type Config struct {
+	service.Config
+	// BaseCurrency is the platform currency estimates and history are in.
+	BaseCurrency string `env:"BASE_CURRENCY" default:"USD"`
+	// CatalogAddr is the catalog's gRPC server (SKU lines).
+	CatalogAddr string `env:"CATALOG_ADDR" default:"127.0.0.1:9102"`
+	// FinanceAddr is finance's gRPC server (exchange rates).
+	FinanceAddr string `env:"FINANCE_ADDR" default:"127.0.0.1:9106"`
+	// PruneInterval is how often history older than twice the window goes.
+	PruneInterval time.Duration `env:"PRUNE_INTERVAL" default:"1h"`
+	// WarmHistory loads every route's history into memory at start.
+	WarmHistory bool `env:"WARM_HISTORY" default:"true"`
+}
+
+// Validate checks the estimator's own settings.
+func (c Config) Validate() error {
+	var errs []error
+	if !money.ValidCurrency(c.BaseCurrency) {
+		errs = append(errs, errors.New("BASE_CURRENCY must be an ISO 4217 code such as USD"))
+	}
+	if c.PruneInterval < time.Minute {
+		errs = append(errs, errors.New("PRUNE_INTERVAL must be at least 1m"))
+	}
+	return errors.Join(errs...)
+}
 
 func main() {
 	ctx, stop := service.SignalContext()
@@ -16,10 +61,82 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{Name: "freight-estimator", Stream: natsx.AreaStream("freight")})
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	rt, err := service.New(ctx, service.Spec{
+		Name:          "freight-estimator",
+		Stream:        natsx.AreaStream("freight"),
+		Migrations:    migrations.FS,
+		PublicMethods: grpcapi.PublicMethods,
+	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	freightv1.RegisterFreightServiceServer(rt.Server.GRPC(), freightv1.UnimplementedFreightServiceServer{})
+	rt.Log.Info("freight-estimator settings", "config", config.LogValue(struct {
+		BaseCurrency, CatalogAddr, FinanceAddr string
+		PruneInterval                          time.Duration
+		WarmHistory                            bool
+	}{cfg.BaseCurrency, cfg.CatalogAddr, cfg.FinanceAddr, cfg.PruneInterval, cfg.WarmHistory}))
+
+	catalogConn, err := peer(cfg.CatalogAddr, rt.ServiceTokens)
+	if err != nil {
+		return fmt.Errorf("CATALOG_ADDR: %w", err)
+	}
+	defer catalogConn.Close()
+	financeConn, err := peer(cfg.FinanceAddr, rt.ServiceTokens)
+	if err != nil {
+		return fmt.Errorf("FINANCE_ADDR: %w", err)
+	}
+	defer financeConn.Close()
+
+	store := postgres.New(rt.Pool)
+	svc, err := app.New(store, cfg.BaseCurrency,
+		app.WithCatalog(peers.NewCatalog(catalogv1.NewCatalogServiceClient(catalogConn))),
+		app.WithRates(peers.NewFinance(financev1.NewFinanceServiceClient(financeConn))))
+	if err != nil {
+		return err
+	}
+	grpcapi.New(svc).Register(rt.Server.GRPC())
+
+	// Workers start once the database is migrated and the stream exists.
+	rt.Go("defaults", func(ctx context.Context) error {
+		if err := svc.EnsureDefaults(ctx); err != nil {
+			return err
+		}
+		if cfg.WarmHistory {
+			start := time.Now()
+			n, err := svc.WarmHistory(ctx)
+			if err != nil {
+				rt.Log.Warn("warming the history failed; routes load on first use", "error", err)
+				return nil
+			}
+			routes, records := svc.History().Stats()
+			rt.Log.Info("history loaded", "routes", n, "in_memory_routes", routes, "records", records, "took", time.Since(start))
+		}
+		return nil
+	})
+	rt.Go("shipment-history", events.ShipmentHistory{
+		Service: svc, Repo: func(tx pgx.Tx) app.Repository { return store.WithTx(tx) },
+		Pool: rt.Pool, JS: rt.JS, Log: rt.Log, Replicas: rt.Config.StreamReplicas,
+	}.Run)
+	rt.Go("maintenance", func(ctx context.Context) error { return svc.RunMaintenance(ctx, cfg.PruneInterval, rt.Log) })
 	return rt.Run(ctx)
+}
+
+// peer dials another service. Calls carry this service's own token when a
+// service account is configured; otherwise the caller's token is forwarded,
+// so a lone developer setup still works for calls any signed-in user may make.
+func peer(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
+	opts := []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+	}
+	if tokens != nil {
+		opts = append(opts, grpc.WithPerRPCCredentials(tokens.PerRPCCredentials()))
+	} else {
+		opts = append(opts, grpc.WithChainUnaryInterceptor(auth.ForwardAuthorization()))
+	}
+	return grpc.NewClient(addr, opts...)
 }

@@ -1,0 +1,98 @@
+// Package postgres is the freight estimator's PostgreSQL store: one file of SQL
+// per concern, events written to the outbox in the command's transaction, and
+// the route-sequenced history the in-memory index loads from.
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/app"
+)
+
+// db is what both a pool and a transaction offer.
+type db interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Store implements app.Store on a pgx pool.
+type Store struct {
+	repo
+	pool *pgxpool.Pool
+}
+
+var _ app.Store = (*Store)(nil)
+
+// New returns a store on pool.
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{repo: repo{q: pool}, pool: pool}
+}
+
+// InTx runs fn in one transaction; serialization failures and deadlocks are
+// retried by pg.InTx, so fn must have no effects outside the transaction.
+func (s *Store) InTx(ctx context.Context, fn func(app.Repository) error) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(repo{q: tx, tx: tx})
+	})
+}
+
+// WithTx returns the repository inside a transaction someone else owns (the
+// inbox's), so a handler's writes commit with the event id.
+func (s *Store) WithTx(tx pgx.Tx) app.Repository { return repo{q: tx, tx: tx} }
+
+// repo runs the queries on a pool or, inside a transaction, on it.
+type repo struct {
+	q  db
+	tx pgx.Tx // nil outside a transaction
+}
+
+var errNoTx = errors.New("postgres: this write needs a transaction")
+
+// Emit writes the event to the outbox in the current transaction.
+func (r repo) Emit(ctx context.Context, subject string, event proto.Message) error {
+	if r.tx == nil {
+		return errNoTx
+	}
+	ev, err := outbox.New(subject, event)
+	if err != nil {
+		return err
+	}
+	return outbox.Add(ctx, r.tx, ev)
+}
+
+// settingsLock is the advisory lock key serialising settings changes.
+const settingsLock = 0x66726569676874 // "freight"
+
+// LockSettings takes a transaction-scoped advisory lock.
+func (r repo) LockSettings(ctx context.Context) error {
+	if r.tx == nil {
+		return errNoTx
+	}
+	_, err := r.q.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(settingsLock))
+	return err
+}
+
+// BaseCurrency returns the pinned base currency, or "".
+func (r repo) BaseCurrency(ctx context.Context) (string, error) {
+	var code string
+	err := r.q.QueryRow(ctx, `SELECT base_currency FROM settings`).Scan(&code)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return code, err
+}
+
+// PinBaseCurrency records the base currency unless one is recorded.
+func (r repo) PinBaseCurrency(ctx context.Context, code string) error {
+	_, err := r.q.Exec(ctx, `INSERT INTO settings (base_currency) VALUES ($1) ON CONFLICT DO NOTHING`, code)
+	return err
+}

@@ -1,0 +1,71 @@
+package domain
+
+import (
+	"github.com/crossdock/crossdock/pkg/money"
+)
+
+// Limits of a parcel: far beyond any real parcel, small enough that products
+// of them stay exact in int64 where the code relies on it.
+const (
+	MaxVolumeCM3 = 1_000_000_000_000 // a million cubic metres
+	MaxWeightG   = 1_000_000_000_000 // a million tonnes
+	MaxSideMM    = 1_000_000         // a kilometre
+)
+
+// Dimensions of a box in millimetres.
+type Dimensions struct {
+	LengthMM, WidthMM, HeightMM int64
+}
+
+// Parcel is what is shipped, as far as freight is concerned.
+type Parcel struct {
+	VolumeCM3 int64
+	WeightG   int64
+	// Value is the declared value (the goods price) in the base currency.
+	Value money.Money
+	// Dimensions, when known, give the rate card's volumetric weight;
+	// without them it uses VolumeCM3.
+	Dimensions *Dimensions
+}
+
+// ParcelInput is a parcel as a client gives it: its declared value may be in
+// any currency, to be converted to the base currency.
+type ParcelInput struct {
+	VolumeCM3     int64
+	WeightG       int64
+	DeclaredValue money.Money
+	Dimensions    *Dimensions
+}
+
+// ValidateParcel checks a parcel given directly, reporting every bad field
+// under "<field>.<name>".
+func ValidateParcel(field string, in ParcelInput) error {
+	var v violations
+	checkPositive(&v, join(field, "volume_cm3"), in.VolumeCM3, MaxVolumeCM3)
+	checkPositive(&v, join(field, "weight_g"), in.WeightG, MaxWeightG)
+	dv := join(field, "declared_value")
+	switch {
+	case in.DeclaredValue.Currency == "" && in.DeclaredValue.Amount == 0:
+		v.add(dv, "is required")
+	case !money.ValidCurrency(in.DeclaredValue.Currency):
+		v.add(join(dv, "currency_code"), "is not a known ISO 4217 currency")
+	case in.DeclaredValue.Amount <= 0:
+		v.add(join(dv, "amount_minor"), "must be positive")
+	}
+	if d := in.Dimensions; d != nil {
+		df := join(field, "dimensions")
+		checkPositive(&v, join(df, "length_mm"), d.LengthMM, MaxSideMM)
+		checkPositive(&v, join(df, "width_mm"), d.WidthMM, MaxSideMM)
+		checkPositive(&v, join(df, "height_mm"), d.HeightMM, MaxSideMM)
+	}
+	return v.err()
+}
+
+func checkPositive(v *violations, field string, n, limit int64) {
+	switch {
+	case n <= 0:
+		v.add(field, "must be positive")
+	case n > limit:
+		v.add(field, "is too large")
+	}
+}
