@@ -5,14 +5,17 @@ go 1.26.0
 replace (
 	github.com/crossdock/crossdock/gen => ./gen
 	github.com/crossdock/crossdock/pkg => ./pkg
+	github.com/crossdock/crossdock/services/freight-estimator => ./services/freight-estimator
 )
 
 require (
 	github.com/crossdock/crossdock/gen v0.0.0-00010101000000-000000000000
 	github.com/crossdock/crossdock/pkg v0.0.0-00010101000000-000000000000
+	github.com/crossdock/crossdock/services/freight-estimator v0.0.0-00010101000000-000000000000
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	google.golang.org/grpc v1.85.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
@@ -39,5 +42,4 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261012220534-4341edf3f941 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261005182115-fad411399dd8 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 )

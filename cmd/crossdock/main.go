@@ -17,6 +17,7 @@ const prog = "crossdock"
 func commands() []cli.Command {
 	return []cli.Command{
 		upCommand(),
+		freightCommand(),
 	}
 }
 
