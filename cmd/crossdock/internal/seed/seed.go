@@ -20,8 +20,17 @@ import (
 // only, and printed on start-up.
 const DemoPassword = "crossdock-demo-2026"
 
-// Admin is the bootstrap administrator the users service creates itself.
-const AdminEmail = "admin@demo.crossdock.test"
+// The demo accounts. AdminEmail is the bootstrap administrator the users
+// service creates itself; the others are created through the API.
+const (
+	AdminEmail      = "admin@demo.crossdock.test"
+	ReviewerEmail   = "reviewer@demo.crossdock.test"
+	TranslatorEmail = "translator@demo.crossdock.test"
+	BuyerEmail      = "buyer@demo.crossdock.test"
+	SupplierEmail   = "supplier@demo.crossdock.test"
+	Supplier2Email  = "supplier2@demo.crossdock.test"
+	MerchantEmail   = "merchant@demo.crossdock.test"
+)
 
 // Account is one demo login.
 type Account struct {
@@ -51,8 +60,8 @@ func Accounts(ctx context.Context, usersAddr string) ([]Account, error) {
 		name  string
 		email string
 	}{
-		{usersv1.OperatorRole_OPERATOR_ROLE_REVIEWER, "reviewer", "reviewer@demo.crossdock.test"},
-		{usersv1.OperatorRole_OPERATOR_ROLE_TRANSLATOR, "translator", "translator@demo.crossdock.test"},
+		{usersv1.OperatorRole_OPERATOR_ROLE_REVIEWER, "reviewer", ReviewerEmail},
+		{usersv1.OperatorRole_OPERATOR_ROLE_TRANSLATOR, "translator", TranslatorEmail},
 	} {
 		_, err := users.CreateOperator(admin, &usersv1.CreateOperatorRequest{
 			Email: op.email, Password: DemoPassword, DisplayName: "Demo " + op.name, Role: op.role,
@@ -71,9 +80,10 @@ func Accounts(ctx context.Context, usersAddr string) ([]Account, error) {
 		role, email  string
 		organization string
 	}{
-		{usersv1.AccountType_ACCOUNT_TYPE_BUYER, "buyer", "buyer@demo.crossdock.test", ""},
-		{usersv1.AccountType_ACCOUNT_TYPE_SUPPLIER, "supplier", "supplier@demo.crossdock.test", "Shenzhen Gadget Works"},
-		{usersv1.AccountType_ACCOUNT_TYPE_MERCHANT, "merchant", "merchant@demo.crossdock.test", "Lisboa Corner Shop"},
+		{usersv1.AccountType_ACCOUNT_TYPE_BUYER, "buyer", BuyerEmail, ""},
+		{usersv1.AccountType_ACCOUNT_TYPE_SUPPLIER, "supplier", SupplierEmail, "Shenzhen Gadget Works"},
+		{usersv1.AccountType_ACCOUNT_TYPE_SUPPLIER, "supplier", Supplier2Email, "Porto Linen Co"},
+		{usersv1.AccountType_ACCOUNT_TYPE_MERCHANT, "merchant", MerchantEmail, "Lisboa Corner Shop"},
 	} {
 		_, err := users.SignUp(ctx, &usersv1.SignUpRequest{
 			Email: a.email, Password: DemoPassword, DisplayName: "Demo " + a.role,

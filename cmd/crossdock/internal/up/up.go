@@ -217,6 +217,12 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 		return fmt.Errorf("seed demo accounts: %w", err)
 	}
+	if err := seedCommerce(watch, plan, say); err != nil {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		return err
+	}
 	report(say, plan, results, st.pg.AdminURL("postgres"), secretsPath)
 	reportAccounts(say, accounts)
 	fmt.Fprintln(say, ReadyLine)

@@ -1,0 +1,271 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+)
+
+// Addrs are the gRPC addresses the seed talks to.
+type Addrs struct {
+	Users, Catalog, Inventory string
+}
+
+// demoProduct is one product of the demo catalogue.
+type demoProduct struct {
+	supplier     string // e-mail of the owning supplier
+	category     string // slug path, e.g. "electronics/audio/headphones"
+	brand, model string
+	typ          catalogv1.ProductType
+	origin       *catalogv1.Origin
+	title, desc  string
+	attributes   map[string]string
+	skus         []*catalogv1.SkuContent
+	translations []*catalogv1.Translation
+	stock        int64
+}
+
+func usd(cents int64) *commonv1.Money {
+	return &commonv1.Money{CurrencyCode: "USD", AmountMinor: cents}
+}
+
+func eur(cents int64) *commonv1.Money {
+	return &commonv1.Money{CurrencyCode: "EUR", AmountMinor: cents}
+}
+
+// The demo catalogue: two suppliers in different countries, a category tree,
+// physical and virtual products with translations, and stock.
+var (
+	demoCategories = []struct{ path, name string }{
+		{"electronics", "Electronics"}, {"electronics/audio", "Audio"}, {"electronics/audio/headphones", "Headphones"},
+		{"apparel", "Apparel"}, {"apparel/t-shirts", "T-shirts"}, {"digital", "Digital goods"}, {"digital/gift-cards", "Gift cards"},
+	}
+	demoBrands = []string{"Soundwave", "Linho Porto"}
+	demoModels = []*catalogv1.CreateProductModelRequest{
+		{Name: "Headphones", Attributes: []*catalogv1.ModelAttribute{
+			{Name: "colour", Kind: catalogv1.AttributeKind_ATTRIBUTE_KIND_CHOICE, AllowedValues: []string{"black", "white"}, Required: true, Spec: true},
+			{Name: "connectivity", Kind: catalogv1.AttributeKind_ATTRIBUTE_KIND_CHOICE, AllowedValues: []string{"bluetooth", "wired"}, Required: true},
+		}},
+		{Name: "T-shirt", Attributes: []*catalogv1.ModelAttribute{
+			{Name: "size", Kind: catalogv1.AttributeKind_ATTRIBUTE_KIND_CHOICE, AllowedValues: []string{"S", "M", "L"}, Required: true, Spec: true},
+			{Name: "material", Kind: catalogv1.AttributeKind_ATTRIBUTE_KIND_TEXT, Required: true},
+		}},
+		{Name: "Gift card", Attributes: []*catalogv1.ModelAttribute{
+			{Name: "face_value", Kind: catalogv1.AttributeKind_ATTRIBUTE_KIND_CHOICE, AllowedValues: []string{"25", "50"}, Required: true, Spec: true},
+		}},
+	}
+	demoProducts = []demoProduct{
+		{
+			supplier: SupplierEmail, category: "electronics/audio/headphones", brand: "Soundwave", model: "Headphones",
+			typ: catalogv1.ProductType_PRODUCT_TYPE_PHYSICAL, origin: &catalogv1.Origin{CountryCode: "CN", RegionCode: "CN-GD"},
+			title: "Soundwave Air wireless headphones", desc: "Over-ear wireless headphones with 40 hours of battery.",
+			attributes: map[string]string{"connectivity": "bluetooth"},
+			skus: []*catalogv1.SkuContent{
+				{SkuCode: "SW-AIR-BLK", SpecValues: map[string]string{"colour": "black"}, RetailPrice: usd(7999), WeightG: 310, Dimensions: &catalogv1.Dimensions{LengthMm: 200, WidthMm: 180, HeightMm: 90}},
+				{SkuCode: "SW-AIR-WHT", SpecValues: map[string]string{"colour": "white"}, RetailPrice: usd(8499), WeightG: 310, Dimensions: &catalogv1.Dimensions{LengthMm: 200, WidthMm: 180, HeightMm: 90}},
+			},
+			translations: []*catalogv1.Translation{
+				{Locale: "de", Title: "Soundwave Air kabellose Kopfhörer", Description: "Kabellose Over-Ear-Kopfhörer mit 40 Stunden Akkulaufzeit.",
+					AttributeLabels: map[string]string{"colour": "Farbe", "connectivity": "Verbindung"}},
+			},
+			stock: 120,
+		},
+		{
+			supplier: Supplier2Email, category: "apparel/t-shirts", brand: "Linho Porto", model: "T-shirt",
+			typ: catalogv1.ProductType_PRODUCT_TYPE_PHYSICAL, origin: &catalogv1.Origin{CountryCode: "PT", RegionCode: "PT-13"},
+			title: "Linen T-shirt", desc: "A light linen T-shirt woven in Porto.",
+			attributes: map[string]string{"material": "100% linen"},
+			skus: []*catalogv1.SkuContent{
+				{SkuCode: "LP-TEE-S", SpecValues: map[string]string{"size": "S"}, RetailPrice: eur(2900), WeightG: 160, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
+				{SkuCode: "LP-TEE-M", SpecValues: map[string]string{"size": "M"}, RetailPrice: eur(2900), WeightG: 170, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
+				{SkuCode: "LP-TEE-L", SpecValues: map[string]string{"size": "L"}, RetailPrice: eur(2900), WeightG: 180, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
+			},
+			translations: []*catalogv1.Translation{
+				{Locale: "pt", Title: "T-shirt de linho", Description: "Uma T-shirt leve de linho tecida no Porto.",
+					AttributeLabels: map[string]string{"size": "Tamanho", "material": "Material"}},
+			},
+			stock: 60,
+		},
+		{
+			supplier: SupplierEmail, category: "digital/gift-cards", model: "Gift card",
+			typ: catalogv1.ProductType_PRODUCT_TYPE_VIRTUAL, origin: &catalogv1.Origin{CountryCode: "CN", RegionCode: "CN-GD"},
+			title: "Crossdock gift card", desc: "A gift card delivered by e-mail.",
+			skus: []*catalogv1.SkuContent{
+				{SkuCode: "GC-25", SpecValues: map[string]string{"face_value": "25"}, RetailPrice: usd(2500)},
+				{SkuCode: "GC-50", SpecValues: map[string]string{"face_value": "50"}, RetailPrice: usd(5000)},
+			},
+			translations: []*catalogv1.Translation{
+				{Locale: "de", Title: "Crossdock-Geschenkkarte", Description: "Eine Geschenkkarte, per E-Mail zugestellt.",
+					AttributeLabels: map[string]string{"face_value": "Nennwert"}},
+			},
+			stock: 1000,
+		},
+	}
+)
+
+// Catalogue seeds the demo catalogue through the catalog and inventory
+// services, as the suppliers, a reviewer and a translator would. It does
+// nothing for a supplier that already has products.
+func Catalogue(ctx context.Context, a Addrs) error {
+	conns := map[string]*grpc.ClientConn{}
+	for name, addr := range map[string]string{"users": a.Users, "catalog": a.Catalog, "inventory": a.Inventory} {
+		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		conns[name] = c
+	}
+	users := usersv1.NewUsersServiceClient(conns["users"])
+	catalog := catalogv1.NewCatalogServiceClient(conns["catalog"])
+	inventory := inventoryv1.NewInventoryServiceClient(conns["inventory"])
+
+	as := map[string]context.Context{}
+	for _, email := range []string{AdminEmail, ReviewerEmail, TranslatorEmail, SupplierEmail, Supplier2Email} {
+		ctx, err := login(ctx, users, email)
+		if err != nil {
+			return fmt.Errorf("log in %s: %w", email, err)
+		}
+		as[email] = ctx
+	}
+	existing, err := catalog.ListSupplierProducts(as[SupplierEmail], &catalogv1.ListSupplierProductsRequest{})
+	if err != nil {
+		return fmt.Errorf("list products: %w", err)
+	}
+	if len(existing.GetProducts()) > 0 {
+		return nil // seeded before
+	}
+
+	categories, err := seedCategories(as[AdminEmail], catalog)
+	if err != nil {
+		return err
+	}
+	brands := map[string]string{}
+	for _, name := range demoBrands {
+		b, err := catalog.CreateBrand(as[AdminEmail], &catalogv1.CreateBrandRequest{Name: name})
+		if err != nil {
+			return fmt.Errorf("brand %s: %w", name, err)
+		}
+		brands[name] = b.GetBrand().GetBrandId()
+	}
+	models := map[string]string{}
+	for _, m := range demoModels {
+		r, err := catalog.CreateProductModel(as[AdminEmail], m)
+		if err != nil {
+			return fmt.Errorf("model %s: %w", m.GetName(), err)
+		}
+		models[m.GetName()] = r.GetModel().GetModelId()
+	}
+	warehouses := map[string]string{}
+	for _, w := range []struct {
+		email, name, country, region string
+	}{
+		{SupplierEmail, "Shenzhen main warehouse", "CN", "CN-GD"},
+		{Supplier2Email, "Porto warehouse", "PT", "PT-13"},
+	} {
+		r, err := inventory.CreateWarehouse(as[w.email], &inventoryv1.CreateWarehouseRequest{
+			Name: w.name, Kind: inventoryv1.WarehouseKind_WAREHOUSE_KIND_SUPPLIER, CountryCode: w.country, RegionCode: w.region,
+		})
+		if err != nil {
+			return fmt.Errorf("warehouse %s: %w", w.name, err)
+		}
+		warehouses[w.email] = r.GetWarehouse().GetWarehouseId()
+	}
+
+	for _, p := range demoProducts {
+		if err := seedProduct(as, catalog, inventory, p, categories[p.category], brands[p.brand], models[p.model], warehouses[p.supplier]); err != nil {
+			return fmt.Errorf("product %q: %w", p.title, err)
+		}
+	}
+	return nil
+}
+
+// seedCategories creates the tree and returns category ids by slug path.
+func seedCategories(admin context.Context, catalog catalogv1.CatalogServiceClient) (map[string]string, error) {
+	ids := map[string]string{}
+	for _, c := range demoCategories {
+		parent, slug := "", c.path
+		for i := len(c.path) - 1; i >= 0; i-- {
+			if c.path[i] == '/' {
+				parent, slug = ids[c.path[:i]], c.path[i+1:]
+				break
+			}
+		}
+		r, err := catalog.CreateCategory(admin, &catalogv1.CreateCategoryRequest{ParentId: parent, Name: c.name, Slug: slug})
+		if err != nil {
+			return nil, fmt.Errorf("category %s: %w", c.path, err)
+		}
+		ids[c.path] = r.GetCategory().GetCategoryId()
+	}
+	return ids, nil
+}
+
+// seedProduct walks one product through the workflow: created and submitted
+// by its supplier, approved by the reviewer, translated, listed, and stocked.
+func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogServiceClient, inventory inventoryv1.InventoryServiceClient,
+	p demoProduct, categoryID, brandID, modelID, warehouseID string) error {
+	owner := as[p.supplier]
+	created, err := catalog.CreateProduct(owner, &catalogv1.CreateProductRequest{
+		ModelId: modelID, Type: p.typ, Origin: p.origin, DefaultLocale: "en",
+		Content: &catalogv1.ProductContent{
+			CategoryId: categoryID, BrandId: brandID, Title: p.title, Description: p.desc,
+			Images:     []string{"https://images.crossdock.test/" + p.skus[0].GetSkuCode() + ".jpg"},
+			Attributes: p.attributes, Skus: p.skus,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	id := created.GetProduct().GetProductId()
+	if _, err := catalog.SubmitProduct(owner, &catalogv1.SubmitProductRequest{ProductId: id}); err != nil {
+		return fmt.Errorf("submit: %w", err)
+	}
+	if _, err := catalog.ApproveProduct(as[ReviewerEmail], &catalogv1.ApproveProductRequest{ProductId: id}); err != nil {
+		return fmt.Errorf("approve: %w", err)
+	}
+	for _, t := range p.translations {
+		if _, err := catalog.UpsertTranslation(as[TranslatorEmail], &catalogv1.UpsertTranslationRequest{ProductId: id, Translation: t}); err != nil {
+			return fmt.Errorf("translate %s: %w", t.GetLocale(), err)
+		}
+	}
+	listed, err := catalog.ListProduct(owner, &catalogv1.ListProductRequest{ProductId: id})
+	if err != nil {
+		return fmt.Errorf("list: %w", err)
+	}
+	for _, sku := range listed.GetProduct().GetLive().GetContent().GetSkus() {
+		if err := stock(owner, inventory, warehouseID, sku.GetSkuId(), p.stock); err != nil {
+			return fmt.Errorf("stock %s: %w", sku.GetSkuCode(), err)
+		}
+	}
+	return nil
+}
+
+// stock receives the demo stock of a SKU. Inventory learns of new SKUs from
+// catalog events, a moment after they are created, so NotFound is retried.
+func stock(owner context.Context, inventory inventoryv1.InventoryServiceClient, warehouseID, skuID string, quantity int64) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := inventory.AdjustStock(owner, &inventoryv1.AdjustStockRequest{
+			WarehouseId: warehouseID, SkuId: skuID, QuantityDelta: quantity,
+			Reason: "demo stock", IdempotencyKey: "seed-" + skuID,
+		})
+		if status.Code(err) != codes.NotFound || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-owner.Done():
+			return owner.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
