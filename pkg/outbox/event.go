@@ -44,6 +44,23 @@ func New(subject string, msg proto.Message) (Event, error) {
 	return Event{ID: id, Subject: subject, Type: string(proto.MessageName(msg)), Payload: payload}, nil
 }
 
+// ErrNoTransaction is Emit's answer outside a transaction: an event written
+// on its own could be published for a change that never commits.
+var ErrNoTransaction = errors.New("outbox: events can only be emitted inside a transaction")
+
+// Emit writes one message as an event in tx, which must not be nil: the
+// one-line form of New and Add that every repository uses.
+func Emit(ctx context.Context, tx pgx.Tx, subject string, msg proto.Message) error {
+	if tx == nil {
+		return ErrNoTransaction
+	}
+	ev, err := New(subject, msg)
+	if err != nil {
+		return err
+	}
+	return Add(ctx, tx, ev)
+}
+
 // Add writes events in tx. They are published only if tx commits: the NOTIFY that
 // wakes the relay is itself transactional.
 func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/crossdock/crossdock/pkg/internal/eventstest"
 	"github.com/crossdock/crossdock/pkg/natsx"
@@ -130,5 +131,14 @@ func TestNATSRestartOnSameStoreLosesNothingAndDuplicatesNothing(t *testing.T) {
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", all), all)
 	if n := e.StreamMessages(t); n != 15 {
 		t.Errorf("stream holds %d messages after the restart, want 15", n)
+	}
+}
+
+// An event cannot be written outside a transaction: it could be published
+// for a change that never commits.
+func TestEmitNeedsATransaction(t *testing.T) {
+	err := outbox.Emit(context.Background(), nil, "test.emitted", &emptypb.Empty{})
+	if !errors.Is(err, outbox.ErrNoTransaction) {
+		t.Fatalf("Emit without a transaction = %v", err)
 	}
 }

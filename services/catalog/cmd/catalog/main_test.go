@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
@@ -48,51 +44,17 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // The binary's wiring: it migrates, serves the public methods without a
 // token and the others only with one, runs its workers while neither the
 // users nor the inventory service is up, and stops cleanly.
 func TestRunServes(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "catalog", FS: migrations.FS})
 	ns, _, _ := testkit.JetStream(t)
-	grpcAddr := freeAddr(t)
-	for k, v := range map[string]string{
+	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": ns.URL(),
-		"GRPC_ADDR": grpcAddr, "ADMIN_ADDR": freeAddr(t), "LOG_LEVEL": "error", "READINESS_INTERVAL": "100ms",
-		"USERS_ADDR": freeAddr(t), "INVENTORY_ADDR": freeAddr(t),
-	} {
-		t.Setenv(k, v)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
-
-	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
-		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never SERVING: %v %v", resp, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		"USERS_ADDR": testkit.FreeAddr(t), "INVENTORY_ADDR": testkit.FreeAddr(t),
+	})
+	conn, ctx := bin.Conn, context.Background()
 	catalog := catalogv1.NewCatalogServiceClient(conn)
 	if _, err := catalog.ListCategories(ctx, &catalogv1.ListCategoriesRequest{}); err != nil {
 		t.Errorf("public ListCategories: %v", err)
@@ -103,13 +65,5 @@ func TestRunServes(t *testing.T) {
 	if _, err := catalog.ListReviewQueue(ctx, &catalogv1.ListReviewQueueRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("ListReviewQueue without a token = %v", err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run = %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not stop")
-	}
+	bin.Stop()
 }

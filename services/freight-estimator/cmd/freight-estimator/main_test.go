@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
@@ -47,51 +43,18 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // The binary's wiring: it migrates, seeds its defaults, creates the LOGISTICS
 // stream its history consumer reads, serves the API behind authentication and
 // stops cleanly.
 func TestRunServes(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "freight", FS: migrations.FS})
 	ns, _, js := testkit.JetStream(t)
-	grpcAddr := freeAddr(t)
-	for k, v := range map[string]string{
+	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": ns.URL(),
-		"GRPC_ADDR": grpcAddr, "ADMIN_ADDR": freeAddr(t), "LOG_LEVEL": "error", "READINESS_INTERVAL": "100ms",
-		"USERS_ADDR": freeAddr(t), "BASE_CURRENCY": "EUR",
-	} {
-		t.Setenv(k, v)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
-
-	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+		"USERS_ADDR": testkit.FreeAddr(t), "BASE_CURRENCY": "EUR",
+	})
+	conn, ctx := bin.Conn, context.Background()
 	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
-		if err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never SERVING: %v %v", resp, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 	// The defaults worker pins the base currency and records the rate card.
 	for {
 		var currency string
@@ -114,17 +77,9 @@ func TestRunServes(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	_, err = freightv1.NewFreightServiceClient(conn).Estimate(ctx, &freightv1.EstimateRequest{})
+	_, err := freightv1.NewFreightServiceClient(conn).Estimate(ctx, &freightv1.EstimateRequest{})
 	if status.Code(err) != codes.Unauthenticated {
 		t.Errorf("estimate without a token: %v", err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run = %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not stop")
-	}
+	bin.Stop()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
@@ -100,7 +101,7 @@ func (r repo) SaveProduct(ctx context.Context, p domain.Product) error {
 		origin_region = $6, default_locale = $7, status = $8, live_revision = $9, pending_revision = $10,
 		last_revision = $11, qc_passed = $12, qc_notes = $13, qc_checked_by = $14, qc_checked_at = $15,
 		review_since = $16, listed_at = $17, deleted_at = $18, updated_at = $19 WHERE id = $1`, updateArgs(p)...)
-	if err := affected(tag, err, apperr.NotFound("product", p.ID.String())); err != nil {
+	if err := pg.Affected(tag, err, apperr.NotFound("product", p.ID.String())); err != nil {
 		return err
 	}
 	return r.saveRevisions(ctx, p)
@@ -131,7 +132,7 @@ func (r repo) GetProduct(ctx context.Context, id uuid.UUID, forUpdate bool) (dom
 	}
 	row, err := scanProduct(r.q.QueryRow(ctx, sql, id))
 	if err != nil {
-		return domain.Product{}, notFound(err, apperr.NotFound("product", id.String()))
+		return domain.Product{}, pg.NoRows(err, apperr.NotFound("product", id.String()))
 	}
 	products, err := r.complete(ctx, []productRow{row})
 	if err != nil {

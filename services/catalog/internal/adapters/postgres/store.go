@@ -6,10 +6,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/proto"
 
@@ -17,14 +15,6 @@ import (
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 )
-
-// db is what both a pool and a transaction offer.
-type db interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
-}
 
 // Store implements app.Store on a pgx pool.
 type Store struct {
@@ -49,39 +39,11 @@ func (s *Store) InTx(ctx context.Context, fn func(app.Repository) error) error {
 
 // repo runs the queries on a pool or, inside InTx, on a transaction.
 type repo struct {
-	q  db
+	q  pg.Querier
 	tx pgx.Tx // nil outside a transaction
 }
 
-var errNoTx = errors.New("postgres: events can only be emitted inside a transaction")
-
 // Emit writes the event to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, subject string, event proto.Message) error {
-	if r.tx == nil {
-		return errNoTx
-	}
-	ev, err := outbox.New(subject, event)
-	if err != nil {
-		return err
-	}
-	return outbox.Add(ctx, r.tx, ev)
-}
-
-// notFound turns pgx.ErrNoRows into nf, leaving other errors as they are.
-func notFound(err error, nf error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nf
-	}
-	return err
-}
-
-// affected returns nf when a write touched no row.
-func affected(tag pgconn.CommandTag, err error, nf error) error {
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return nf
-	}
-	return nil
+	return outbox.Emit(ctx, r.tx, subject, event)
 }

@@ -67,7 +67,7 @@ func (r repo) CreateCategory(ctx context.Context, c domain.Category) error {
 // GetCategory reads a category.
 func (r repo) GetCategory(ctx context.Context, id uuid.UUID) (domain.Category, error) {
 	c, err := scanCategory(r.q.QueryRow(ctx, `SELECT `+categoryColumns+` FROM categories WHERE id = $1`, id))
-	return c, notFound(err, apperr.NotFound("category", id.String()))
+	return c, pg.NoRows(err, apperr.NotFound("category", id.String()))
 }
 
 // ListCategories returns the tree depth first: each category right after
@@ -113,7 +113,7 @@ func (r repo) CreateBrand(ctx context.Context, b domain.Brand) error {
 func (r repo) GetBrand(ctx context.Context, id uuid.UUID) (domain.Brand, error) {
 	var b domain.Brand
 	err := r.q.QueryRow(ctx, `SELECT id, name, created_at FROM brands WHERE id = $1`, id).Scan(&b.ID, &b.Name, &b.CreatedAt)
-	return b, notFound(err, apperr.NotFound("brand", id.String()))
+	return b, pg.NoRows(err, apperr.NotFound("brand", id.String()))
 }
 
 // ListBrands returns every brand by name.
@@ -180,7 +180,7 @@ func scanModel(row pgx.Row) (domain.ProductModel, error) {
 // GetProductModel reads a model.
 func (r repo) GetProductModel(ctx context.Context, id uuid.UUID) (domain.ProductModel, error) {
 	m, err := scanModel(r.q.QueryRow(ctx, `SELECT id, name, attributes, created_at FROM product_models WHERE id = $1`, id))
-	return m, notFound(err, apperr.NotFound("product model", id.String()))
+	return m, pg.NoRows(err, apperr.NotFound("product model", id.String()))
 }
 
 // ListProductModels returns every model by name.

@@ -8,7 +8,6 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/proto"
 
@@ -16,13 +15,6 @@ import (
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/app"
 )
-
-// db is what both a pool and a transaction offer.
-type db interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 // Store implements app.Store on a pgx pool.
 type Store struct {
@@ -51,22 +43,16 @@ func (s *Store) WithTx(tx pgx.Tx) app.Repository { return repo{q: tx, tx: tx} }
 
 // repo runs the queries on a pool or, inside a transaction, on it.
 type repo struct {
-	q  db
+	q  pg.Querier
 	tx pgx.Tx // nil outside a transaction
 }
 
+// errNoTx refuses a write that must run inside a transaction.
 var errNoTx = errors.New("postgres: this write needs a transaction")
 
 // Emit writes the event to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, subject string, event proto.Message) error {
-	if r.tx == nil {
-		return errNoTx
-	}
-	ev, err := outbox.New(subject, event)
-	if err != nil {
-		return err
-	}
-	return outbox.Add(ctx, r.tx, ev)
+	return outbox.Emit(ctx, r.tx, subject, event)
 }
 
 // settingsLock is the advisory lock key serialising settings changes.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -54,7 +55,7 @@ func (r repo) GetPurchaseOrder(ctx context.Context, id uuid.UUID, forUpdate bool
 	}
 	po, err := scanPO(r.q.QueryRow(ctx, sql, id))
 	if err != nil {
-		return domain.PurchaseOrder{}, notFound(err, apperr.NotFound("purchase_order", id.String()))
+		return domain.PurchaseOrder{}, pg.NoRows(err, apperr.NotFound("purchase_order", id.String()))
 	}
 	pos := []domain.PurchaseOrder{po}
 	if err := r.loadPOLines(ctx, pos); err != nil {
@@ -93,7 +94,7 @@ func (r repo) loadPOLines(ctx context.Context, pos []domain.PurchaseOrder) error
 func (r repo) UpdatePurchaseOrder(ctx context.Context, po domain.PurchaseOrder) error {
 	tag, err := r.q.Exec(ctx, `UPDATE purchase_orders SET status = $2, updated_at = $3, cancel_reason = $4 WHERE id = $1`,
 		po.ID, string(po.Status), po.UpdatedAt, po.CancelReason)
-	if err := affected(tag, err, apperr.NotFound("purchase_order", po.ID.String())); err != nil {
+	if err := pg.Affected(tag, err, apperr.NotFound("purchase_order", po.ID.String())); err != nil {
 		return err
 	}
 	skus, received := make([]uuid.UUID, len(po.Lines)), make([]int64, len(po.Lines))

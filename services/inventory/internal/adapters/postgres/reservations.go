@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -76,7 +77,7 @@ func (r repo) GetReservation(ctx context.Context, orderID string, forUpdate bool
 	}
 	res, err := scanReservation(r.q.QueryRow(ctx, sql, orderID))
 	if err != nil {
-		return domain.Reservation{}, notFound(err, apperr.NotFound("reservation", orderID))
+		return domain.Reservation{}, pg.NoRows(err, apperr.NotFound("reservation", orderID))
 	}
 	return res, r.loadLines(ctx, &res)
 }
@@ -117,7 +118,7 @@ func (r repo) UpdateReservation(ctx context.Context, res domain.Reservation) err
 	}
 	tag, err := r.q.Exec(ctx, `UPDATE reservations SET status = $2, expires_at = $3, finished_at = $4, finished_by = $5, reason = $6
 		WHERE id = $1`, res.ID, string(res.Status), res.ExpiresAt, finishedAt, res.FinishedBy, res.Reason)
-	return affected(tag, err, apperr.NotFound("reservation", res.OrderID))
+	return pg.Affected(tag, err, apperr.NotFound("reservation", res.OrderID))
 }
 
 // LockDueReservation locks the most overdue active reservation nobody else

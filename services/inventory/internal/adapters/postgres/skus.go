@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -50,7 +51,7 @@ func scanSKU(row pgx.Row) (domain.SKU, error) {
 // GetSKU reads one SKU.
 func (r repo) GetSKU(ctx context.Context, id uuid.UUID) (domain.SKU, error) {
 	s, err := scanSKU(r.q.QueryRow(ctx, skuSelect+` WHERE s.id = $1`, id))
-	return s, notFound(err, apperr.NotFound("sku", id.String()))
+	return s, pg.NoRows(err, apperr.NotFound("sku", id.String()))
 }
 
 // GetSKUs reads the known SKUs among ids.

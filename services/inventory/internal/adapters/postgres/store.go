@@ -10,20 +10,12 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 )
-
-// db is what both a pool and a transaction offer.
-type db interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 // Store implements app.Store on a pgx pool.
 type Store struct {
@@ -52,7 +44,7 @@ func (s *Store) WithTx(tx pgx.Tx) app.Repository { return repo{q: tx, tx: tx} }
 
 // repo runs the queries on a pool or, inside InTx, on a transaction.
 type repo struct {
-	q  db
+	q  pg.Querier
 	tx pgx.Tx // nil outside a transaction
 }
 
@@ -72,23 +64,4 @@ func (r repo) Emit(ctx context.Context, events ...app.Event) error {
 		out = append(out, ev)
 	}
 	return outbox.Add(ctx, r.tx, out...)
-}
-
-// notFound turns pgx.ErrNoRows into nf, leaving other errors as they are.
-func notFound(err error, nf error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nf
-	}
-	return err
-}
-
-// affected returns nf when a write touched no row.
-func affected(tag pgconn.CommandTag, err error, nf error) error {
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return nf
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -45,7 +46,7 @@ func (r repo) CreateWarehouse(ctx context.Context, w domain.Warehouse) error {
 // GetWarehouse reads one warehouse.
 func (r repo) GetWarehouse(ctx context.Context, id uuid.UUID) (domain.Warehouse, error) {
 	w, err := scanWarehouse(r.q.QueryRow(ctx, `SELECT `+warehouseColumns+` FROM warehouses WHERE id = $1`, id))
-	return w, notFound(err, apperr.NotFound("warehouse", id.String()))
+	return w, pg.NoRows(err, apperr.NotFound("warehouse", id.String()))
 }
 
 // ListWarehouses lists a supplier's warehouses, or all; oldest first.

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -55,7 +56,7 @@ func (r repo) ListAddresses(ctx context.Context, userID uuid.UUID) ([]domain.Use
 // GetAddress returns the user's address id; someone else's is NotFound.
 func (r repo) GetAddress(ctx context.Context, userID, id uuid.UUID) (domain.UserAddress, error) {
 	a, err := scanAddress(r.q.QueryRow(ctx, `SELECT `+addressColumns+` FROM addresses WHERE id = $1 AND user_id = $2`, id, userID))
-	return a, notFound(err, addressNotFound(id))
+	return a, pg.NoRows(err, addressNotFound(id))
 }
 
 // CreateAddress inserts an address.
@@ -74,13 +75,13 @@ func (r repo) UpdateAddress(ctx context.Context, a domain.UserAddress) error {
 	tag, err := r.q.Exec(ctx, `UPDATE addresses SET recipient = $3, phone = $4, country_code = $5, region_code = $6,
 		city = $7, postcode = $8, lines = $9, latitude = $10, longitude = $11, updated_at = $12
 		WHERE id = $1 AND user_id = $2`, append(args[:11:11], a.UpdatedAt)...)
-	return affected(tag, err, addressNotFound(a.ID))
+	return pg.Affected(tag, err, addressNotFound(a.ID))
 }
 
 // DeleteAddress removes the user's address.
 func (r repo) DeleteAddress(ctx context.Context, userID, id uuid.UUID) error {
 	tag, err := r.q.Exec(ctx, `DELETE FROM addresses WHERE id = $1 AND user_id = $2`, id, userID)
-	return affected(tag, err, addressNotFound(id))
+	return pg.Affected(tag, err, addressNotFound(id))
 }
 
 // SetDefaultAddress clears the user's default and sets id as the new one.
@@ -93,5 +94,5 @@ func (r repo) SetDefaultAddress(ctx context.Context, userID, id uuid.UUID, at ti
 	}
 	tag, err := r.q.Exec(ctx, `UPDATE addresses SET is_default = true, updated_at = $3
 		WHERE id = $1 AND user_id = $2`, id, userID, at)
-	return affected(tag, err, addressNotFound(id))
+	return pg.Affected(tag, err, addressNotFound(id))
 }

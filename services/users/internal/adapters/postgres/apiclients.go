@@ -68,14 +68,14 @@ func (r repo) GetAPIClient(ctx context.Context, id string, forUpdate bool) (doma
 		sql += ` FOR UPDATE`
 	}
 	c, err := scanClient(r.q.QueryRow(ctx, sql, id))
-	return c, notFound(err, apperr.NotFound("api client", id))
+	return c, pg.NoRows(err, apperr.NotFound("api client", id))
 }
 
 // UpdateAPIClient writes a client's name, state and keys.
 func (r repo) UpdateAPIClient(ctx context.Context, c domain.APIClient) error {
 	tag, err := r.q.Exec(ctx, `UPDATE api_clients SET name = $2, kind = $3, organization_id = $4, disabled = $5,
 		key = $6, previous_key = $7, previous_expires_at = $8 WHERE client_id = $1`, clientArgs(c)[:8]...)
-	return affected(tag, err, apperr.NotFound("api client", c.ID))
+	return pg.Affected(tag, err, apperr.NotFound("api client", c.ID))
 }
 
 // ListAPIClients returns all clients, or one organization's, oldest first.

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -67,14 +68,14 @@ func (r repo) GetOrganization(ctx context.Context, id uuid.UUID, forUpdate bool)
 		sql += ` FOR UPDATE`
 	}
 	o, err := scanOrganization(r.q.QueryRow(ctx, sql, id))
-	return o, notFound(err, apperr.NotFound("organization", id.String()))
+	return o, pg.NoRows(err, apperr.NotFound("organization", id.String()))
 }
 
 // UpdateOrganization writes an organization's review state and tier.
 func (r repo) UpdateOrganization(ctx context.Context, o domain.Organization) error {
 	tag, err := r.q.Exec(ctx, `UPDATE organizations SET name = $2, kind = $3, status = $4, rejection_reason = $5,
 		merchant_tier = $6, decided_by = $7, decided_at = $8 WHERE id = $1`, orgArgs(o)[:8]...)
-	return affected(tag, err, apperr.NotFound("organization", o.ID.String()))
+	return pg.Affected(tag, err, apperr.NotFound("organization", o.ID.String()))
 }
 
 // ListOrganizations returns one page of organizations, oldest first.

@@ -41,7 +41,7 @@ func (r repo) CreateMerchantTier(ctx context.Context, t domain.MerchantTier) err
 func (r repo) GetMerchantTier(ctx context.Context, code string) (domain.MerchantTier, error) {
 	var t domain.MerchantTier
 	err := r.q.QueryRow(ctx, `SELECT code, name, rank FROM merchant_tiers WHERE code = $1`, code).Scan(&t.Code, &t.Name, &t.Rank)
-	return t, notFound(err, apperr.NotFound("merchant tier", code))
+	return t, pg.NoRows(err, apperr.NotFound("merchant tier", code))
 }
 
 // ListMerchantTiers returns every tier by rank, the lowest first.

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -33,7 +34,7 @@ func (r repo) GetRefreshTokenForUpdate(ctx context.Context, hash []byte) (domain
 		FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, hash).
 		Scan(&t.Hash, &t.FamilyID, &t.UserID, &t.IssuedAt, &t.ExpiresAt, &used, &revoked)
 	if err != nil {
-		return t, notFound(err, apperr.NotFound("refresh token", ""))
+		return t, pg.NoRows(err, apperr.NotFound("refresh token", ""))
 	}
 	if used != nil {
 		t.UsedAt = *used
@@ -96,7 +97,7 @@ func (r repo) CreateSigningKey(ctx context.Context, k domain.SigningKey) error {
 // ActivateSigningKey moves a key's activation to at.
 func (r repo) ActivateSigningKey(ctx context.Context, id string, at time.Time) error {
 	tag, err := r.q.Exec(ctx, `UPDATE signing_keys SET activates_at = $2 WHERE kid = $1`, id, at)
-	return affected(tag, err, apperr.NotFound("signing key", id))
+	return pg.Affected(tag, err, apperr.NotFound("signing key", id))
 }
 
 // DeleteSigningKeys removes the given keys.

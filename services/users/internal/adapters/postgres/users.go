@@ -72,13 +72,13 @@ func (r repo) CreateUser(ctx context.Context, u domain.User) error {
 // GetUser reads an account by id.
 func (r repo) GetUser(ctx context.Context, id uuid.UUID) (domain.User, error) {
 	u, err := scanUser(r.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
-	return u, notFound(err, apperr.NotFound("user", id.String()))
+	return u, pg.NoRows(err, apperr.NotFound("user", id.String()))
 }
 
 // GetUserByEmail reads an account by its normalised e-mail.
 func (r repo) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
 	u, err := scanUser(r.q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
-	return u, notFound(err, apperr.NotFound("user", email))
+	return u, pg.NoRows(err, apperr.NotFound("user", email))
 }
 
 // UpdateUser writes every mutable field of an account.
@@ -89,14 +89,14 @@ func (r repo) UpdateUser(ctx context.Context, u domain.User) error {
 	if pg.IsUniqueViolation(err, "users_email_key") {
 		return ErrEmailTaken.Wrap(err)
 	}
-	return affected(tag, err, apperr.NotFound("user", u.ID.String()))
+	return pg.Affected(tag, err, apperr.NotFound("user", u.ID.String()))
 }
 
 // LockUser locks the account's row until the transaction ends.
 func (r repo) LockUser(ctx context.Context, id uuid.UUID) error {
 	var got uuid.UUID
 	err := r.q.QueryRow(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, id).Scan(&got)
-	return notFound(err, apperr.NotFound("user", id.String()))
+	return pg.NoRows(err, apperr.NotFound("user", id.String()))
 }
 
 // AnyAdmin reports whether at least one admin account exists.
