@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"errors"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -252,18 +250,4 @@ func wantKind(t testing.TB, err error, k apperr.Kind) {
 	if apperr.KindOf(err) != k {
 		t.Fatalf("error = %v (%v), want %v", err, apperr.KindOf(err), k)
 	}
-}
-
-// fieldsOf returns the violated fields of an error, sorted.
-func fieldsOf(err error) []string {
-	var e *apperr.Error
-	if !errors.As(err, &e) {
-		return nil
-	}
-	var out []string
-	for _, v := range e.Violations {
-		out = append(out, v.Field)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -49,7 +49,7 @@ func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in doma
 		}
 		now := s.clock()
 		p, err = domain.NewProduct(in, model, org, now)
-		if err := domain.JoinInvalid(err, modelErr, refsErr); err != nil {
+		if err := apperr.JoinInvalid(err, modelErr, refsErr); err != nil {
 			return err
 		}
 		created, err := assignSKUs(ctx, r, &p.Pending.Content, org, nil)
@@ -92,7 +92,7 @@ func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid
 			return err
 		}
 		content, err := domain.ValidateContent(in, &model, p.Type)
-		if err := domain.JoinInvalid(err, refsErr); err != nil {
+		if err := apperr.JoinInvalid(err, refsErr); err != nil {
 			return err
 		}
 		existing, err := r.ProductSKUs(ctx, p.ID)
@@ -159,7 +159,7 @@ func assignSKUs(ctx context.Context, r Repository, c *domain.Content, supplier u
 	var codes []string
 	for i := range c.SKUs {
 		sku := &c.SKUs[i]
-		field := domain.Field("content.skus", i, "sku_id")
+		field := apperr.Index("content.skus", i, "sku_id")
 		if id, ok := existing[sku.Code]; ok {
 			if sku.ID != uuid.Nil && sku.ID != id {
 				bad = append(bad, apperr.FieldViolation{Field: field, Description: "is not the id of this product's SKU " + sku.Code})
@@ -186,7 +186,7 @@ func assignSKUs(ctx context.Context, r Repository, c *domain.Content, supplier u
 	}
 	for i, sku := range c.SKUs {
 		if _, ok := taken[sku.Code]; ok && slices.Contains(codes, sku.Code) {
-			bad = append(bad, apperr.FieldViolation{Field: domain.Field("content.skus", i, "sku_code"), Description: "is used by another of your products"})
+			bad = append(bad, apperr.FieldViolation{Field: apperr.Index("content.skus", i, "sku_code"), Description: "is used by another of your products"})
 		}
 	}
 	if len(bad) > 0 {

@@ -156,7 +156,7 @@ func (s *Service) searchQuery(ctx context.Context, in SearchInput) (SearchQuery,
 	for _, k := range slices.Sorted(maps.Keys(in.SpecValues)) {
 		v := strings.TrimSpace(in.SpecValues[k])
 		if k == "" || len(k) > 40 || v == "" || utf8.RuneCountInString(v) > 200 {
-			add(domain.MapField("spec_values", k), "must be an attribute name with a value of at most 200 characters")
+			add(apperr.MapKey("spec_values", k), "must be an attribute name with a value of at most 200 characters")
 			continue
 		}
 		q.SpecValues[k] = v

@@ -38,7 +38,7 @@ func (s *Service) BatchGetSkus(ctx context.Context, caller auth.Caller, rawIDs [
 	for i, raw := range rawIDs {
 		id, err := uuid.Parse(raw)
 		if err != nil {
-			bad = append(bad, apperr.FieldViolation{Field: domain.Field("sku_ids", i, ""), Description: "must be a UUID"})
+			bad = append(bad, apperr.FieldViolation{Field: apperr.Index("sku_ids", i, ""), Description: "must be a UUID"})
 		}
 		ids[i] = id
 	}

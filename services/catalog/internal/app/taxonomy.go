@@ -37,7 +37,7 @@ func (s *Service) CreateCategory(ctx context.Context, caller auth.Caller, in dom
 		}
 		var err error
 		c, err = domain.NewCategory(in, parent, s.clock())
-		if err := domain.JoinInvalid(err, missing); err != nil {
+		if err := apperr.JoinInvalid(err, missing); err != nil {
 			return err
 		}
 		return r.CreateCategory(ctx, c)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
@@ -134,7 +135,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			before := f.rowCounts(t)
 			err := tt.run()
 			wantKind(t, err, tt.kind)
-			if got := fieldsOf(err); !slices.Equal(got, tt.fields) {
+			if got := testkit.FieldsOf(err); !slices.Equal(got, tt.fields) {
 				t.Errorf("violations = %v, want %v", got, tt.fields)
 			}
 			if after := f.rowCounts(t); !maps.Equal(before, after) {

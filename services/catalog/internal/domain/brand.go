@@ -17,7 +17,7 @@ type Brand struct {
 func NewBrand(name string, now time.Time) (Brand, error) {
 	var v violations
 	name = checkText(&v, "name", name, 1, 100)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Brand{}, err
 	}
 	return Brand{ID: uuid.Must(uuid.NewV7()), Name: name, CreatedAt: now}, nil

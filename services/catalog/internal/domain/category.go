@@ -54,12 +54,12 @@ func NewCategory(in CategoryInput, parent *Category, now time.Time) (Category, e
 	name := checkText(&v, "name", in.Name, 1, 100)
 	slug := strings.TrimSpace(in.Slug)
 	if len(slug) > 64 || !slugPattern.MatchString(slug) {
-		v.add("slug", "must be 1 to 64 lower-case letters and digits in words joined by dashes")
+		v.Add("slug", "must be 1 to 64 lower-case letters and digits in words joined by dashes")
 	}
 	if parent != nil && parent.Depth() >= MaxCategoryDepth {
-		v.add("parent_id", "is at the deepest level a category may have")
+		v.Add("parent_id", "is at the deepest level a category may have")
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Category{}, err
 	}
 	c := Category{ID: uuid.Must(uuid.NewV7()), Name: name, Slug: slug, CreatedAt: now}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 )
 
@@ -156,7 +157,7 @@ func ValidateContent(in ContentInput, model *ProductModel, typ ProductType) (Con
 	}
 	c.Attributes = checkAttributes(&v, in.Attributes, model)
 	c.SKUs = checkSKUs(&v, in.SKUs, model, typ)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Content{}, err
 	}
 	return c, nil
@@ -164,23 +165,23 @@ func ValidateContent(in ContentInput, model *ProductModel, typ ProductType) (Con
 
 func checkImages(v *violations, images []string) []string {
 	if len(images) > MaxImages {
-		v.add("content.images", "must hold at most 20 images")
+		v.Add("content.images", "must hold at most 20 images")
 		return nil
 	}
 	out := make([]string, 0, len(images))
 	for i, raw := range images {
-		f := Field("content.images", i, "")
+		f := apperr.Index("content.images", i, "")
 		raw = strings.TrimSpace(raw)
 		u, err := url.Parse(raw)
 		switch {
 		case raw == "":
-			v.add(f, "is empty")
+			v.Add(f, "is empty")
 		case len(raw) > MaxImageURL:
-			v.add(f, "must be at most 2048 characters")
+			v.Add(f, "must be at most 2048 characters")
 		case err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil:
-			v.add(f, "must be an https URL")
+			v.Add(f, "must be an https URL")
 		case slices.Contains(out, raw):
-			v.add(f, "is listed twice")
+			v.Add(f, "is listed twice")
 		}
 		out = append(out, raw)
 	}
@@ -191,11 +192,11 @@ func checkImages(v *violations, images []string) []string {
 func checkAttributes(v *violations, in map[string]string, model *ProductModel) map[string]string {
 	out := make(map[string]string, len(in))
 	if len(in) > maxAttributeKeys {
-		v.add("content.attributes", "must hold at most 50 values")
+		v.Add("content.attributes", "must hold at most 50 values")
 		return out
 	}
 	for _, name := range slices.Sorted(maps.Keys(in)) {
-		f := MapField("content.attributes", name)
+		f := apperr.MapKey("content.attributes", name)
 		if model == nil {
 			out[name] = in[name]
 			continue
@@ -203,9 +204,9 @@ func checkAttributes(v *violations, in map[string]string, model *ProductModel) m
 		a, ok := model.Attribute(name)
 		switch {
 		case !ok:
-			v.add(f, "is not an attribute of the product model")
+			v.Add(f, "is not an attribute of the product model")
 		case a.Spec:
-			v.add(f, "is a spec attribute: give it per SKU in spec_values")
+			v.Add(f, "is a spec attribute: give it per SKU in spec_values")
 		default:
 			out[name] = checkValue(v, f, a, in[name])
 		}
@@ -214,7 +215,7 @@ func checkAttributes(v *violations, in map[string]string, model *ProductModel) m
 		for _, a := range model.Attributes {
 			if !a.Spec && a.Required {
 				if _, ok := in[a.Name]; !ok {
-					v.add(MapField("content.attributes", a.Name), "is required by the product model")
+					v.Add(apperr.MapKey("content.attributes", a.Name), "is required by the product model")
 				}
 			}
 		}
@@ -225,10 +226,10 @@ func checkAttributes(v *violations, in map[string]string, model *ProductModel) m
 func checkSKUs(v *violations, in []SKUInput, model *ProductModel, typ ProductType) []SKU {
 	switch {
 	case len(in) == 0:
-		v.add("content.skus", "must hold at least one SKU")
+		v.Add("content.skus", "must hold at least one SKU")
 		return nil
 	case len(in) > MaxSKUs:
-		v.add("content.skus", "must hold at most 100 SKUs")
+		v.Add("content.skus", "must hold at most 100 SKUs")
 		return nil
 	}
 	var currency string // the product's: the first valid retail price's
@@ -236,24 +237,24 @@ func checkSKUs(v *violations, in []SKUInput, model *ProductModel, typ ProductTyp
 	var specs []map[string]string
 	out := make([]SKU, 0, len(in))
 	for i, s := range in {
-		f := func(sub string) string { return Field("content.skus", i, sub) }
+		f := func(sub string) string { return apperr.Index("content.skus", i, sub) }
 		sku := SKU{ID: parseID(v, f("sku_id"), s.SkuID, false)}
 
 		sku.Code = strings.TrimSpace(s.SkuCode)
 		switch {
 		case sku.Code == "":
-			v.add(f("sku_code"), "is required")
+			v.Add(f("sku_code"), "is required")
 		case !skuCodePattern.MatchString(sku.Code):
-			v.add(f("sku_code"), "must be 1 to 64 letters, digits, dots, dashes, underscores or slashes, starting with a letter or digit")
+			v.Add(f("sku_code"), "must be 1 to 64 letters, digits, dots, dashes, underscores or slashes, starting with a letter or digit")
 		case codes[sku.Code]:
-			v.add(f("sku_code"), "is used by another SKU of this product")
+			v.Add(f("sku_code"), "is used by another SKU of this product")
 		}
 		codes[sku.Code] = true
 
 		sku.SpecValues = checkSpecValues(v, f("spec_values"), s.SpecValues, model)
 		if model != nil && len(sku.SpecValues) == len(s.SpecValues) {
 			if slices.ContainsFunc(specs, func(m map[string]string) bool { return maps.Equal(m, sku.SpecValues) }) {
-				v.add(f("spec_values"), "are the same as another SKU's")
+				v.Add(f("spec_values"), "are the same as another SKU's")
 			}
 			specs = append(specs, sku.SpecValues)
 		}
@@ -273,13 +274,13 @@ func checkSpecValues(v *violations, field string, in map[string]string, model *P
 		return out
 	}
 	for _, name := range slices.Sorted(maps.Keys(in)) {
-		f := MapField(field, name)
+		f := apperr.MapKey(field, name)
 		a, ok := model.Attribute(name)
 		switch {
 		case !ok:
-			v.add(f, "is not an attribute of the product model")
+			v.Add(f, "is not an attribute of the product model")
 		case !a.Spec:
-			v.add(f, "is not a spec attribute: give it once in content.attributes")
+			v.Add(f, "is not a spec attribute: give it once in content.attributes")
 		default:
 			before := len(*v)
 			value := checkValue(v, f, a, in[name])
@@ -291,7 +292,7 @@ func checkSpecValues(v *violations, field string, in map[string]string, model *P
 	for _, a := range model.Attributes {
 		if a.Spec && a.Required {
 			if _, ok := in[a.Name]; !ok {
-				v.add(MapField(field, a.Name), "is required by the product model")
+				v.Add(apperr.MapKey(field, a.Name), "is required by the product model")
 			}
 		}
 	}
@@ -304,39 +305,39 @@ func checkSpecValues(v *violations, field string, in map[string]string, model *P
 func checkPrice(v *violations, field string, m money.Money, currency *string) money.Money {
 	switch {
 	case m.Currency == "" && m.Amount == 0:
-		v.add(field, "is required")
+		v.Add(field, "is required")
 		return m
 	case m.Validate() != nil:
-		v.add(field+".currency_code", "must be an ISO 4217 currency code such as USD")
+		v.Add(field+".currency_code", "must be an ISO 4217 currency code such as USD")
 		return m
 	case *currency == "":
 		*currency = m.Currency
 	case m.Currency != *currency:
-		v.add(field+".currency_code", "must be the product's currency, "+*currency)
+		v.Add(field+".currency_code", "must be the product's currency, "+*currency)
 	}
 	switch {
 	case m.Amount < 0:
-		v.add(field+".amount_minor", "must not be negative")
+		v.Add(field+".amount_minor", "must not be negative")
 	case m.Amount == 0:
-		v.add(field+".amount_minor", "must be positive")
+		v.Add(field+".amount_minor", "must be positive")
 	}
 	return m
 }
 
 func checkTierPrices(v *violations, field string, in []TierPrice, currency *string) []TierPrice {
 	if len(in) > MaxTiersPerSKU {
-		v.add(field, "must hold at most 20 tier prices")
+		v.Add(field, "must hold at most 20 tier prices")
 		return nil
 	}
 	out := make([]TierPrice, 0, len(in))
 	for j, t := range in {
-		f := Field(field, j, "")
+		f := apperr.Index(field, j, "")
 		t.TierCode = strings.TrimSpace(t.TierCode)
 		switch {
 		case !tierCodePattern.MatchString(t.TierCode):
-			v.add(f+".tier_code", "must be 2 to 32 lower-case letters, digits or dashes")
+			v.Add(f+".tier_code", "must be 2 to 32 lower-case letters, digits or dashes")
 		case slices.ContainsFunc(out, func(o TierPrice) bool { return o.TierCode == t.TierCode }):
-			v.add(f+".tier_code", "has another price on this SKU")
+			v.Add(f+".tier_code", "has another price on this SKU")
 		}
 		t.Price = checkPrice(v, f+".price", t.Price, currency)
 		out = append(out, t)
@@ -354,30 +355,30 @@ func checkPhysical(v *violations, f func(string) string, s SKUInput, typ Product
 	}{{"length_mm", d.LengthMM}, {"width_mm", d.WidthMM}, {"height_mm", d.HeightMM}}
 	switch {
 	case s.WeightG < 0:
-		v.add(f("weight_g"), "must not be negative")
+		v.Add(f("weight_g"), "must not be negative")
 	case s.WeightG > MaxWeightG:
-		v.add(f("weight_g"), "must be at most 100000000 (100 t)")
+		v.Add(f("weight_g"), "must be at most 100000000 (100 t)")
 	case typ == ProductPhysical && s.WeightG == 0:
-		v.add(f("weight_g"), "is required for a physical product")
+		v.Add(f("weight_g"), "is required for a physical product")
 	case typ == ProductVirtual && s.WeightG != 0:
-		v.add(f("weight_g"), "must not be set for a virtual product")
+		v.Add(f("weight_g"), "must not be set for a virtual product")
 	}
 	if typ == ProductVirtual && !d.IsZero() {
-		v.add(f("dimensions"), "must not be set for a virtual product")
+		v.Add(f("dimensions"), "must not be set for a virtual product")
 		return s.WeightG, d
 	}
 	if typ == ProductPhysical && d.IsZero() {
-		v.add(f("dimensions"), "are required for a physical product")
+		v.Add(f("dimensions"), "are required for a physical product")
 		return s.WeightG, d
 	}
 	for _, dim := range dims {
 		switch {
 		case dim.value < 0:
-			v.add(f("dimensions."+dim.name), "must not be negative")
+			v.Add(f("dimensions."+dim.name), "must not be negative")
 		case dim.value > MaxDimensionMM:
-			v.add(f("dimensions."+dim.name), "must be at most 100000 (100 m)")
+			v.Add(f("dimensions."+dim.name), "must be at most 100000 (100 m)")
 		case dim.value == 0 && typ == ProductPhysical:
-			v.add(f("dimensions."+dim.name), "is required for a physical product")
+			v.Add(f("dimensions."+dim.name), "is required for a physical product")
 		}
 	}
 	return s.WeightG, d

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -74,7 +75,7 @@ func TestValidateContent(t *testing.T) {
 			in := validContent()
 			tt.change(&in)
 			c, err := domain.ValidateContent(in, &model, tt.typ)
-			if got := fields(t, err); !slices.Equal(got, tt.bad) {
+			if got := testkit.Fields(t, err); !slices.Equal(got, tt.bad) {
 				t.Fatalf("violations = %v, want %v", got, tt.bad)
 			}
 			if err == nil && (len(c.SKUs) != 2 || c.FromPrice() != usd(1999)) {
@@ -133,7 +134,7 @@ func TestNewProduct(t *testing.T) {
 			in := validProduct()
 			tt.change(&in)
 			_, err := domain.NewProduct(in, &model, [16]byte{1}, now)
-			if got := fields(t, err); !slices.Equal(got, tt.bad) {
+			if got := testkit.Fields(t, err); !slices.Equal(got, tt.bad) {
 				t.Fatalf("violations = %v, want %v", got, tt.bad)
 			}
 		})
@@ -157,7 +158,7 @@ func TestNewProductModel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := domain.NewProductModel("Model", tt.attrs, now)
-			if got := fields(t, err); !slices.Equal(got, tt.bad) {
+			if got := testkit.Fields(t, err); !slices.Equal(got, tt.bad) {
 				t.Fatalf("violations = %v, want %v", got, tt.bad)
 			}
 		})
@@ -185,11 +186,11 @@ func TestCategoryTree(t *testing.T) {
 		deepest = next
 	}
 	_, err = domain.NewCategory(domain.CategoryInput{Name: "Too deep", Slug: "too-deep"}, &deepest, now)
-	if got := fields(t, err); !slices.Equal(got, []string{"parent_id"}) {
+	if got := testkit.Fields(t, err); !slices.Equal(got, []string{"parent_id"}) {
 		t.Errorf("too deep: %v", got)
 	}
 	_, err = domain.NewCategory(domain.CategoryInput{ParentID: "x", Name: "", Slug: "Not A Slug"}, nil, now)
-	if got := fields(t, err); !slices.Equal(got, []string{"name", "parent_id", "slug"}) {
+	if got := testkit.Fields(t, err); !slices.Equal(got, []string{"name", "parent_id", "slug"}) {
 		t.Errorf("bad category: %v", got)
 	}
 }

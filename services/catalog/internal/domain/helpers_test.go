@@ -1,38 +1,15 @@
 package domain_test
 
 import (
-	"errors"
-	"slices"
-	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
 var now = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// fields returns the sorted field names of err's violations, or nil for a
-// nil error; any other error fails the test.
-func fields(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Kind != apperr.KindInvalid {
-		t.Fatalf("error %v is not InvalidArgument", err)
-	}
-	var out []string
-	for _, v := range e.Violations {
-		out = append(out, v.Field)
-	}
-	slices.Sort(out)
-	return out
-}
 
 // shirtModel has a required choice spec (size), an optional text spec
 // (colour) and a required product attribute (material).

@@ -43,12 +43,12 @@ func LocaleChain(locale string) []string {
 // checkLocale validates a required locale field and returns it canonical.
 func checkLocale(v *violations, field, raw string) string {
 	if strings.TrimSpace(raw) == "" {
-		v.add(field, "is required")
+		v.Add(field, "is required")
 		return ""
 	}
 	l, ok := ParseLocale(raw)
 	if !ok {
-		v.add(field, "must be a BCP 47 language tag such as en, de or pt-BR")
+		v.Add(field, "must be a BCP 47 language tag such as en, de or pt-BR")
 	}
 	return l
 }

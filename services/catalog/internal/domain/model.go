@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // AttributeKind is what values an attribute takes.
@@ -65,7 +67,7 @@ func NewProductModel(name string, attrs []Attribute, now time.Time) (ProductMode
 	var v violations
 	name = checkText(&v, "name", name, 1, 100)
 	if len(attrs) > MaxModelAttributes {
-		v.add("attributes", "must hold at most 50 attributes")
+		v.Add("attributes", "must hold at most 50 attributes")
 	}
 	seen := map[string]bool{}
 	out := make([]Attribute, 0, len(attrs))
@@ -73,9 +75,9 @@ func NewProductModel(name string, attrs []Attribute, now time.Time) (ProductMode
 		a.Name = strings.TrimSpace(a.Name)
 		switch {
 		case !attributeName.MatchString(a.Name):
-			v.add(Field("attributes", i, "name"), "must be 1 to 40 lower-case letters, digits or underscores, starting with a letter")
+			v.Add(apperr.Index("attributes", i, "name"), "must be 1 to 40 lower-case letters, digits or underscores, starting with a letter")
 		case seen[a.Name]:
-			v.add(Field("attributes", i, "name"), "is used by another attribute")
+			v.Add(apperr.Index("attributes", i, "name"), "is used by another attribute")
 		}
 		seen[a.Name] = true
 		switch a.Kind {
@@ -83,36 +85,36 @@ func NewProductModel(name string, attrs []Attribute, now time.Time) (ProductMode
 			a.AllowedValues = checkAllowedValues(&v, i, a.AllowedValues)
 		case KindText, KindNumber:
 			if len(a.AllowedValues) > 0 {
-				v.add(Field("attributes", i, "allowed_values"), "are only for choice attributes")
+				v.Add(apperr.Index("attributes", i, "allowed_values"), "are only for choice attributes")
 			}
 			a.AllowedValues = nil
 		default:
-			v.add(Field("attributes", i, "kind"), "must be text, choice or number")
+			v.Add(apperr.Index("attributes", i, "kind"), "must be text, choice or number")
 		}
 		out = append(out, a)
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return ProductModel{}, err
 	}
 	return ProductModel{ID: uuid.Must(uuid.NewV7()), Name: name, Attributes: out, CreatedAt: now}, nil
 }
 
 func checkAllowedValues(v *violations, i int, values []string) []string {
-	field := Field("attributes", i, "allowed_values")
+	field := apperr.Index("attributes", i, "allowed_values")
 	if len(values) == 0 {
-		v.add(field, "are required for a choice attribute")
+		v.Add(field, "are required for a choice attribute")
 		return nil
 	}
 	if len(values) > MaxAllowedValues {
-		v.add(field, "must hold at most 100 values")
+		v.Add(field, "must hold at most 100 values")
 		return nil
 	}
 	out := make([]string, 0, len(values))
 	for j, value := range values {
-		f := Field(field, j, "")
+		f := apperr.Index(field, j, "")
 		value = checkText(v, f, value, 1, 100)
 		if slices.Contains(out, value) {
-			v.add(f, "is listed twice")
+			v.Add(f, "is listed twice")
 		}
 		out = append(out, value)
 	}
@@ -126,11 +128,11 @@ func checkValue(v *violations, field string, a Attribute, value string) string {
 	switch a.Kind {
 	case KindChoice:
 		if !slices.Contains(a.AllowedValues, value) {
-			v.add(field, "must be one of the model's values: "+strings.Join(a.AllowedValues, ", "))
+			v.Add(field, "must be one of the model's values: "+strings.Join(a.AllowedValues, ", "))
 		}
 	case KindNumber:
 		if !decimalNumber.MatchString(value) {
-			v.add(field, "must be a decimal number such as 12 or 0.5")
+			v.Add(field, "must be a decimal number such as 12 or 0.5")
 		}
 	default:
 		value = checkText(v, field, value, 1, 200)

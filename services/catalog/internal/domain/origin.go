@@ -20,17 +20,17 @@ func checkOrigin(v *violations, o Origin) Origin {
 	o.RegionCode = strings.ToUpper(strings.TrimSpace(o.RegionCode))
 	switch {
 	case o.CountryCode == "":
-		v.add("origin.country_code", "is required")
+		v.Add("origin.country_code", "is required")
 		return o
 	case !iso3166.IsCountry(o.CountryCode):
-		v.add("origin.country_code", "must be an ISO 3166-1 alpha-2 country code")
+		v.Add("origin.country_code", "must be an ISO 3166-1 alpha-2 country code")
 		return o
 	}
 	switch {
 	case o.RegionCode == "" && iso3166.HasSubdivisions(o.CountryCode):
-		v.add("origin.region_code", "is required: an ISO 3166-2 code of a region of "+o.CountryCode)
+		v.Add("origin.region_code", "is required: an ISO 3166-2 code of a region of "+o.CountryCode)
 	case o.RegionCode != "" && !iso3166.IsSubdivisionOf(o.RegionCode, o.CountryCode):
-		v.add("origin.region_code", "must be an ISO 3166-2 code of a region of "+o.CountryCode)
+		v.Add("origin.region_code", "must be an ISO 3166-2 code of a region of "+o.CountryCode)
 	}
 	return o
 }

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // ProductType decides whether a product ships.
@@ -149,13 +151,13 @@ func NewProduct(in ProductInput, model *ProductModel, supplier uuid.UUID, now ti
 	modelID := parseID(&v, "model_id", in.ModelID, true)
 	typ := in.Type
 	if typ != ProductPhysical && typ != ProductVirtual {
-		v.add("type", "must be physical or virtual")
+		v.Add("type", "must be physical or virtual")
 		typ = ""
 	}
 	origin := checkOrigin(&v, in.Origin)
 	locale := checkLocale(&v, "default_locale", in.DefaultLocale)
 	content, err := ValidateContent(in.Content, model, typ)
-	if err := JoinInvalid(v.err(), err); err != nil {
+	if err := apperr.JoinInvalid(v.Err(), err); err != nil {
 		return Product{}, err
 	}
 	return Product{

@@ -28,15 +28,15 @@ func check(v *violations, field, s string, min, max int, bad func(rune) bool) st
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n == 0 && min > 0:
-		v.add(field, "is required")
+		v.Add(field, "is required")
 	case n < min:
-		v.add(field, "is too short")
+		v.Add(field, "is too short")
 	case n > max:
-		v.add(field, "must be at most "+strconv.Itoa(max)+" characters")
+		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
 	case !utf8.ValidString(s):
-		v.add(field, "must be valid UTF-8")
+		v.Add(field, "must be valid UTF-8")
 	case strings.IndexFunc(s, bad) >= 0:
-		v.add(field, "must not contain control characters")
+		v.Add(field, "must not contain control characters")
 	}
 	return s
 }
@@ -47,13 +47,13 @@ func parseID(v *violations, field, raw string, required bool) uuid.UUID {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		if required {
-			v.add(field, "is required")
+			v.Add(field, "is required")
 		}
 		return uuid.Nil
 	}
 	id, err := uuid.Parse(raw)
 	if err != nil {
-		v.add(field, "must be a UUID")
+		v.Add(field, "must be a UUID")
 		return uuid.Nil
 	}
 	return id

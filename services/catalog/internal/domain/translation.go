@@ -4,6 +4,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // Translation is a product's text in one locale. It is complete when the
@@ -44,19 +46,19 @@ func (p *Product) Translate(in TranslationInput, model ProductModel, actor strin
 		UpdatedAt:       now,
 	}
 	if t.Locale != "" && t.Locale == p.DefaultLocale {
-		v.add("translation.locale", "is the product's default locale: edit the content instead")
+		v.Add("translation.locale", "is the product's default locale: edit the content instead")
 	}
 	for _, name := range slices.Sorted(maps.Keys(in.AttributeLabels)) {
-		f := MapField("translation.attribute_labels", name)
+		f := apperr.MapKey("translation.attribute_labels", name)
 		if _, ok := model.Attribute(name); !ok {
-			v.add(f, "is not an attribute of the product model")
+			v.Add(f, "is not an attribute of the product model")
 			continue
 		}
 		if label := checkText(&v, f, in.AttributeLabels[name], 1, 100); label != "" {
 			t.AttributeLabels[name] = label
 		}
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Translation{}, Transition{}, err
 	}
 	if err := p.live(); err != nil {

@@ -157,7 +157,7 @@ func (p *Product) RequestChanges(actor, reason string, now time.Time) (Transitio
 func (p *Product) sendBack(rs RevisionStatus, ps Status, action, actor, reason string, now time.Time) (Transition, error) {
 	var v violations
 	reason = checkLongText(&v, "reason", reason, 1, MaxReason)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Transition{}, err
 	}
 	r, err := p.submitted()
@@ -191,7 +191,7 @@ func (p *Product) List(actor string, now time.Time) (Transition, error) {
 func (p *Product) Delist(actor, reason string, now time.Time) (Transition, error) {
 	var v violations
 	reason = checkLongText(&v, "reason", reason, 0, MaxReason)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Transition{}, err
 	}
 	if err := p.live(); err != nil {
@@ -229,7 +229,7 @@ func (p *Product) Restore(actor string, now time.Time) (Transition, error) {
 func (p *Product) RecordQualityCheck(passed bool, notes, actor string, now time.Time) (Transition, error) {
 	var v violations
 	notes = checkLongText(&v, "notes", notes, 0, 2000)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Transition{}, err
 	}
 	if err := p.live(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -162,11 +163,11 @@ func TestApprovalSwapsTheLiveRevision(t *testing.T) {
 func TestReviewReasons(t *testing.T) {
 	p := product(t, "submit")
 	_, err := p.Reject("reviewer", "  ", now)
-	if got := fields(t, err); len(got) != 1 || got[0] != "reason" {
+	if got := testkit.Fields(t, err); len(got) != 1 || got[0] != "reason" {
 		t.Errorf("reject without reason: %v", got)
 	}
 	_, err = p.RequestChanges("reviewer", "", now)
-	if got := fields(t, err); len(got) != 1 || got[0] != "reason" {
+	if got := testkit.Fields(t, err); len(got) != 1 || got[0] != "reason" {
 		t.Errorf("changes without reason: %v", got)
 	}
 	if p.Status != domain.StatusSubmitted {
@@ -198,7 +199,7 @@ func TestTranslations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr, _, err := p.Translate(tt.in, model, "translator", now)
-			if got := fields(t, err); len(got) != len(tt.bad) || (len(got) > 0 && got[0] != tt.bad[0]) {
+			if got := testkit.Fields(t, err); len(got) != len(tt.bad) || (len(got) > 0 && got[0] != tt.bad[0]) {
 				t.Fatalf("violations = %v, want %v", got, tt.bad)
 			}
 			if err == nil && tr.Complete != tt.complete {

@@ -57,31 +57,31 @@ func NewExchangeRate(in ExchangeRateInput, by string, now time.Time) (ExchangeRa
 	checkPair(&v, "rate.from_currency", "rate.to_currency", r.From, r.To)
 	r.Rate = parseRate(&v, "rate.rate", strings.TrimSpace(in.Rate))
 	if !sourceName.MatchString(r.Source) {
-		v.add("rate.source", "must be 1 to 32 lower-case letters, digits, dots, dashes or underscores, e.g. ecb")
+		v.Add("rate.source", "must be 1 to 32 lower-case letters, digits, dots, dashes or underscores, e.g. ecb")
 	}
 	if !in.EffectiveAt.IsZero() {
 		r.EffectiveAt = in.EffectiveAt.UTC().Truncate(time.Microsecond)
 	}
-	return r, v.err()
+	return r, v.Err()
 }
 
 // ValidatePair checks the currencies of a rate lookup.
 func ValidatePair(from, to string) error {
 	var v violations
 	checkPair(&v, "from_currency", "to_currency", from, to)
-	return v.err()
+	return v.Err()
 }
 
 func checkPair(v *violations, fromField, toField, from, to string) {
 	okFrom, okTo := money.ValidCurrency(from), money.ValidCurrency(to)
 	if !okFrom {
-		v.add(fromField, "is not a known ISO 4217 currency")
+		v.Add(fromField, "is not a known ISO 4217 currency")
 	}
 	if !okTo {
-		v.add(toField, "is not a known ISO 4217 currency")
+		v.Add(toField, "is not a known ISO 4217 currency")
 	}
 	if okFrom && okTo && from == to {
-		v.add(toField, "must differ from "+fromField)
+		v.Add(toField, "must differ from "+fromField)
 	}
 }
 
@@ -89,22 +89,22 @@ func parseRate(v *violations, field, s string) money.Rate {
 	intPart, frac, _ := strings.Cut(s, ".")
 	switch {
 	case s == "":
-		v.add(field, "is required")
+		v.Add(field, "is required")
 		return money.Rate{}
 	case len(frac) > MaxRateFractionDigits:
-		v.add(field, "has more than 18 decimal places")
+		v.Add(field, "has more than 18 decimal places")
 		return money.Rate{}
 	case len(strings.TrimLeft(intPart, "0")) > MaxRateIntegerDigits:
-		v.add(field, "has more than 18 integer digits")
+		v.Add(field, "has more than 18 integer digits")
 		return money.Rate{}
 	}
 	r, err := money.ParseRate(s)
 	if err != nil {
-		v.add(field, "must be a plain decimal such as 0.92153400")
+		v.Add(field, "must be a plain decimal such as 0.92153400")
 		return money.Rate{}
 	}
 	if r.IsZero() {
-		v.add(field, "must be positive")
+		v.Add(field, "must be positive")
 	}
 	return r
 }

@@ -1,31 +1,14 @@
 package domain_test
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
 )
-
-func fields(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Kind != apperr.KindInvalid {
-		t.Fatalf("error %v is not InvalidArgument", err)
-	}
-	var out []string
-	for _, v := range e.Violations {
-		out = append(out, v.Field)
-	}
-	return out
-}
 
 func TestNewExchangeRate(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -62,7 +45,7 @@ func TestNewExchangeRate(t *testing.T) {
 			in := good
 			tt.change(&in)
 			_, err := domain.NewExchangeRate(in, "admin-1", now)
-			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+			if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 		})

@@ -55,7 +55,7 @@ func (s *Service) ImportShipments(ctx context.Context, caller auth.Caller, recor
 				return ImportResult{}, err
 			}
 			id := strings.TrimSpace(in.ShipmentID)
-			reason := domain.Reason(err)
+			reason := apperr.Summary(err)
 			res.Rejected = append(res.Rejected, RowError{Index: i, ShipmentID: id, Reason: reason})
 			if id != "" && len(id) <= domain.MaxShipmentIDLength {
 				rejections = append(rejections, Rejection{ShipmentID: id, Reason: reason})
@@ -111,7 +111,7 @@ func (s *Service) RecordCompletedShipment(ctx context.Context, repo Repository, 
 		if !apperr.IsKind(err, apperr.KindInvalid) {
 			return 0, "", err
 		}
-		reason := domain.Reason(err)
+		reason := apperr.Summary(err)
 		id := strings.TrimSpace(in.ShipmentID)
 		if id != "" && len(id) <= domain.MaxShipmentIDLength {
 			if err := repo.RecordRejections(ctx, SourceEvent, []Rejection{{ShipmentID: id, Reason: reason}}, now); err != nil {

@@ -87,11 +87,11 @@ func NewConfig(in ConfigInput, by string, now time.Time) (Config, error) {
 	c := Config{Window: in.Window, ChangedBy: by, RecordedAt: now}
 	switch {
 	case in.Window <= 0:
-		v.add("config.window", "is required")
+		v.Add("config.window", "is required")
 	case in.Window < MinWindow || in.Window > MaxWindow:
-		v.add("config.window", "must be between 1 and 3650 days")
+		v.Add("config.window", "must be between 1 and 3650 days")
 	case in.Window%time.Second != 0:
-		v.add("config.window", "must be a whole number of seconds")
+		v.Add("config.window", "must be a whole number of seconds")
 	}
 	tol := decimalRule{max: one}
 	c.VolumeTolerance = parseDecimal(&v, "config.volume_tolerance", in.VolumeTolerance, tol)
@@ -104,7 +104,7 @@ func NewConfig(in ConfigInput, by string, now time.Time) (Config, error) {
 	c.Multiplier = parseMultiplier(&v, "config.multiplier", in.Multiplier)
 	c.EffectiveFrom = effectiveFrom(&v, "config.effective_from", in.EffectiveFrom, now)
 	c.Reason = reason(&v, "config.reason", in.Reason)
-	return c, v.err()
+	return c, v.Err()
 }
 
 // parseMultiplier reads a multiplier: a positive decimal of at most 100.
@@ -118,7 +118,7 @@ func effectiveFrom(v *violations, field string, t, now time.Time) time.Time {
 		return now
 	}
 	if t.Before(now.Add(-EffectiveSkew)) {
-		v.add(field, "must not be in the past")
+		v.Add(field, "must not be in the past")
 	}
 	return t.UTC().Truncate(time.Microsecond)
 }
@@ -128,9 +128,9 @@ func reason(v *violations, field, s string) string {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		v.add(field, "is required: every change says why")
+		v.Add(field, "is required: every change says why")
 	case utf8.RuneCountInString(s) > MaxReasonLength:
-		v.add(field, "must be at most 500 characters")
+		v.Add(field, "must be at most 500 characters")
 	}
 	return s
 }
@@ -159,10 +159,10 @@ func NewRouteMultiplier(in RouteMultiplierInput, by string, now time.Time) (Rout
 	var v violations
 	m := RouteMultiplier{ChangedBy: by, RecordedAt: now}
 	if in.Route.IsZero() {
-		v.add("route", "is required")
+		v.Add("route", "is required")
 	} else {
 		r, err := NewRoute("route", in.Route)
-		if err := v.merge(err); err != nil {
+		if err := v.Merge(err); err != nil {
 			return RouteMultiplier{}, err
 		}
 		m.Route = r
@@ -173,7 +173,7 @@ func NewRouteMultiplier(in RouteMultiplierInput, by string, now time.Time) (Rout
 	}
 	m.EffectiveFrom = effectiveFrom(&v, "effective_from", in.EffectiveFrom, now)
 	m.Reason = reason(&v, "reason", in.Reason)
-	return m, v.err()
+	return m, v.Err()
 }
 
 // Multiplier is the multiplier an estimate applies and where it came from.

@@ -24,23 +24,23 @@ type decimalRule struct {
 func parseDecimal(v *violations, field, s string, rule decimalRule) money.Rate {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		v.add(field, "is required")
+		v.Add(field, "is required")
 		return money.Rate{}
 	}
 	if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > MaxFractionDigits {
-		v.add(field, "has more than 18 decimal places")
+		v.Add(field, "has more than 18 decimal places")
 		return money.Rate{}
 	}
 	r, err := money.ParseRate(s)
 	if err != nil {
-		v.add(field, "must be a plain decimal such as 0.25")
+		v.Add(field, "must be a plain decimal such as 0.25")
 		return money.Rate{}
 	}
 	switch {
 	case rule.positive && r.IsZero():
-		v.add(field, "must be positive")
+		v.Add(field, "must be positive")
 	case rule.max != nil && r.Rat().Cmp(rule.max) > 0:
-		v.add(field, "must be at most "+rule.max.FloatString(0))
+		v.Add(field, "must be at most "+rule.max.FloatString(0))
 	}
 	return r
 }

@@ -7,27 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
 )
-
-// fields returns the field names of err's violations, or nil for a nil error.
-func fields(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Kind != apperr.KindInvalid {
-		t.Fatalf("error %v is not InvalidArgument", err)
-	}
-	var out []string
-	for _, v := range e.Violations {
-		out = append(out, v.Field)
-	}
-	return out
-}
 
 func TestToleranceBounds(t *testing.T) {
 	tests := []struct {
@@ -90,7 +73,7 @@ func TestNewRoute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := domain.NewRoute("route", tt.in)
-			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+			if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 			if err == nil && r.Key() != "CN/CN-GD>US/US-CA" {
@@ -120,7 +103,7 @@ func TestValidateParcel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if f := fields(t, domain.ValidateParcel("parcel", tt.in)); !slices.Equal(f, tt.bad) {
+			if f := testkit.Fields(t, domain.ValidateParcel("parcel", tt.in)); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 		})
@@ -294,7 +277,7 @@ func TestNewRateCard(t *testing.T) {
 		"rate_card.default_shipping_method",
 		"rate_card.effective_from",
 	}
-	if f := fields(t, err); !slices.Equal(f, want) {
+	if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(want))) {
 		t.Errorf("violations =\n%v\nwant\n%v", f, want)
 	}
 }
@@ -334,7 +317,7 @@ func TestNewConfig(t *testing.T) {
 			in := good
 			tt.change(&in)
 			_, err := domain.NewConfig(in, "admin-1", now)
-			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+			if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 		})

@@ -39,23 +39,23 @@ func ValidateLines(lines []SkuLine) error {
 	var v violations
 	switch {
 	case len(lines) == 0:
-		v.add("lines.lines", "must list at least one SKU")
+		v.Add("lines.lines", "must list at least one SKU")
 	case len(lines) > MaxLines:
-		v.add("lines.lines", fmt.Sprintf("must list at most %d SKUs", MaxLines))
+		v.Add("lines.lines", fmt.Sprintf("must list at most %d SKUs", MaxLines))
 	}
 	for i, l := range lines {
 		f := fmt.Sprintf("lines.lines[%d]", i)
 		if strings.TrimSpace(l.SkuID) == "" {
-			v.add(f+".sku_id", "is required")
+			v.Add(f+".sku_id", "is required")
 		}
 		switch {
 		case l.Quantity <= 0:
-			v.add(f+".quantity", "must be positive")
+			v.Add(f+".quantity", "must be positive")
 		case l.Quantity > MaxQuantity:
-			v.add(f+".quantity", "is too large")
+			v.Add(f+".quantity", "is too large")
 		}
 	}
-	return v.err()
+	return v.Err()
 }
 
 // LineSum is a parcel summed from SKU lines before its value is converted: the
@@ -88,7 +88,7 @@ func SumLines(lines []SkuLine, skus map[string]SkuInfo) (LineSum, error) {
 	for i, l := range lines {
 		info, ok := skus[strings.TrimSpace(l.SkuID)]
 		if !ok {
-			v.add(fmt.Sprintf("lines.lines[%d].sku_id", i), "is not a known SKU")
+			v.Add(fmt.Sprintf("lines.lines[%d].sku_id", i), "is not a known SKU")
 			continue
 		}
 		d := info.Dimensions
@@ -108,7 +108,7 @@ func SumLines(lines []SkuLine, skus map[string]SkuInfo) (LineSum, error) {
 		sum.Add(sum, new(big.Int).Mul(big.NewInt(info.Price.Amount), q))
 		origins[[2]string{info.OriginCountry, info.OriginRegion}] = true
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return LineSum{}, err
 	}
 	out := LineSum{Values: map[string]int64{}}

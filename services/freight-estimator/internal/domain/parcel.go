@@ -46,11 +46,11 @@ func ValidateParcel(field string, in ParcelInput) error {
 	dv := join(field, "declared_value")
 	switch {
 	case in.DeclaredValue.Currency == "" && in.DeclaredValue.Amount == 0:
-		v.add(dv, "is required")
+		v.Add(dv, "is required")
 	case !money.ValidCurrency(in.DeclaredValue.Currency):
-		v.add(join(dv, "currency_code"), "is not a known ISO 4217 currency")
+		v.Add(join(dv, "currency_code"), "is not a known ISO 4217 currency")
 	case in.DeclaredValue.Amount <= 0:
-		v.add(join(dv, "amount_minor"), "must be positive")
+		v.Add(join(dv, "amount_minor"), "must be positive")
 	}
 	if d := in.Dimensions; d != nil {
 		df := join(field, "dimensions")
@@ -58,14 +58,14 @@ func ValidateParcel(field string, in ParcelInput) error {
 		checkPositive(&v, join(df, "width_mm"), d.WidthMM, MaxSideMM)
 		checkPositive(&v, join(df, "height_mm"), d.HeightMM, MaxSideMM)
 	}
-	return v.err()
+	return v.Err()
 }
 
 func checkPositive(v *violations, field string, n, limit int64) {
 	switch {
 	case n <= 0:
-		v.add(field, "must be positive")
+		v.Add(field, "must be positive")
 	case n > limit:
-		v.add(field, "is too large")
+		v.Add(field, "is too large")
 	}
 }

@@ -61,10 +61,10 @@ func NewRateCard(in RateCard, base, by string, now time.Time) (RateCard, error) 
 		c.Divisor = DefaultVolumetricDivisor
 	}
 	if c.Divisor < 0 || c.Divisor > 1_000_000 {
-		v.add("rate_card.volumetric_divisor", "must be between 1 and 1000000")
+		v.Add("rate_card.volumetric_divisor", "must be between 1 and 1000000")
 	}
 	if len(in.Zones) == 0 {
-		v.add("rate_card.zones", "must list at least one zone")
+		v.Add("rate_card.zones", "must list at least one zone")
 	}
 	zones := map[string]bool{}
 	places := map[string]string{} // country or region → zone
@@ -73,22 +73,22 @@ func NewRateCard(in RateCard, base, by string, now time.Time) (RateCard, error) 
 		code := strings.ToUpper(strings.TrimSpace(z.Code))
 		switch {
 		case !zoneCode.MatchString(code):
-			v.add(f+".code", "must be 1 to 32 upper-case letters, digits or dashes")
+			v.Add(f+".code", "must be 1 to 32 upper-case letters, digits or dashes")
 		case zones[code]:
-			v.add(f+".code", "is listed twice")
+			v.Add(f+".code", "is listed twice")
 		}
 		zones[code] = true
 		nz := Zone{Code: code}
 		if len(z.Countries)+len(z.Regions) == 0 {
-			v.add(f, "must list at least one country or region")
+			v.Add(f, "must list at least one country or region")
 		}
 		for j, cc := range z.Countries {
 			cc = strings.ToUpper(strings.TrimSpace(cc))
 			cf := fmt.Sprintf("%s.country_codes[%d]", f, j)
 			if !iso3166.IsCountry(cc) {
-				v.add(cf, "is not an ISO 3166-1 alpha-2 country code")
+				v.Add(cf, "is not an ISO 3166-1 alpha-2 country code")
 			} else if other, dup := places[cc]; dup {
-				v.add(cf, "is already in zone "+other)
+				v.Add(cf, "is already in zone "+other)
 			}
 			places[cc] = code
 			nz.Countries = append(nz.Countries, cc)
@@ -97,9 +97,9 @@ func NewRateCard(in RateCard, base, by string, now time.Time) (RateCard, error) 
 			rc = strings.ToUpper(strings.TrimSpace(rc))
 			rf := fmt.Sprintf("%s.region_codes[%d]", f, j)
 			if _, ok := iso3166.LookupSubdivision(rc); !ok {
-				v.add(rf, "is not an ISO 3166-2 subdivision code")
+				v.Add(rf, "is not an ISO 3166-2 subdivision code")
 			} else if other, dup := places[rc]; dup {
-				v.add(rf, "is already in zone "+other)
+				v.Add(rf, "is already in zone "+other)
 			}
 			places[rc] = code
 			nz.Regions = append(nz.Regions, rc)
@@ -107,7 +107,7 @@ func NewRateCard(in RateCard, base, by string, now time.Time) (RateCard, error) 
 		c.Zones = append(c.Zones, nz)
 	}
 	if len(in.Prices) == 0 {
-		v.add("rate_card.prices", "must list at least one price")
+		v.Add("rate_card.prices", "must list at least one price")
 	}
 	priced := map[string]bool{}
 	methods := map[string]bool{}
@@ -116,20 +116,20 @@ func NewRateCard(in RateCard, base, by string, now time.Time) (RateCard, error) 
 		zone := strings.ToUpper(strings.TrimSpace(p.Zone))
 		method := strings.TrimSpace(p.Method)
 		if !zones[zone] {
-			v.add(f+".zone", "is not a zone of the rate card")
+			v.Add(f+".zone", "is not a zone of the rate card")
 		}
 		if !methodName.MatchString(method) {
-			v.add(f+".shipping_method", "must be 1 to 32 lower-case letters, digits, dashes or underscores")
+			v.Add(f+".shipping_method", "must be 1 to 32 lower-case letters, digits, dashes or underscores")
 		}
 		switch {
 		case p.PerKg.Currency != base:
-			v.add(f+".price_per_kg.currency_code", "must be the base currency "+base)
+			v.Add(f+".price_per_kg.currency_code", "must be the base currency "+base)
 		case p.PerKg.Amount <= 0:
-			v.add(f+".price_per_kg.amount_minor", "must be positive")
+			v.Add(f+".price_per_kg.amount_minor", "must be positive")
 		}
 		key := zone + "\x00" + method
 		if priced[key] {
-			v.add(f, "prices the same zone and shipping method twice")
+			v.Add(f, "prices the same zone and shipping method twice")
 		}
 		priced[key] = true
 		methods[method] = true
@@ -138,12 +138,12 @@ func NewRateCard(in RateCard, base, by string, now time.Time) (RateCard, error) 
 	c.DefaultMethod = strings.TrimSpace(in.DefaultMethod)
 	switch {
 	case c.DefaultMethod == "":
-		v.add("rate_card.default_shipping_method", "is required")
+		v.Add("rate_card.default_shipping_method", "is required")
 	case !methods[c.DefaultMethod]:
-		v.add("rate_card.default_shipping_method", "has no price in the rate card")
+		v.Add("rate_card.default_shipping_method", "has no price in the rate card")
 	}
 	c.EffectiveFrom = effectiveFrom(&v, "rate_card.effective_from", in.EffectiveFrom, now)
-	return c, v.err()
+	return c, v.Err()
 }
 
 // ValidMethod reports whether s has the form of a shipping method name.

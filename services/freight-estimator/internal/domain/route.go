@@ -34,7 +34,7 @@ func NewRoute(field string, in Route) (Route, error) {
 	r := normaliseRoute(in)
 	checkEnd(&v, field, "origin", r.OriginCountry, r.OriginRegion)
 	checkEnd(&v, field, "destination", r.DestinationCountry, r.DestinationRegion)
-	return r, v.err()
+	return r, v.Err()
 }
 
 // NewDestination validates only the destination half: with SKU lines the origin
@@ -43,7 +43,7 @@ func NewDestination(field string, in Route) (Route, error) {
 	var v violations
 	r := normaliseRoute(in)
 	checkEnd(&v, field, "destination", r.DestinationCountry, r.DestinationRegion)
-	return r, v.err()
+	return r, v.Err()
 }
 
 func normaliseRoute(in Route) Route {
@@ -60,16 +60,16 @@ func checkEnd(v *violations, field, end, country, region string) {
 	cf, rf := join(field, end+"_country_code"), join(field, end+"_region_code")
 	switch {
 	case country == "":
-		v.add(cf, "is required")
+		v.Add(cf, "is required")
 		return
 	case !iso3166.IsCountry(country):
-		v.add(cf, "is not an ISO 3166-1 alpha-2 country code")
+		v.Add(cf, "is not an ISO 3166-1 alpha-2 country code")
 		return
 	}
 	switch {
 	case region == "" && iso3166.HasSubdivisions(country):
-		v.add(rf, "is required: history is matched by region")
+		v.Add(rf, "is required: history is matched by region")
 	case region != "" && !iso3166.IsSubdivisionOf(region, country):
-		v.add(rf, "is not an ISO 3166-2 subdivision of "+country)
+		v.Add(rf, "is not an ISO 3166-2 subdivision of "+country)
 	}
 }

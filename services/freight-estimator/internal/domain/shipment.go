@@ -78,15 +78,15 @@ func NewShipment(in ShipmentInput, base string, now time.Time) (Shipment, error)
 	}
 	switch {
 	case s.ID == "":
-		v.add("shipment_id", "is required")
+		v.Add("shipment_id", "is required")
 	case utf8.RuneCountInString(s.ID) > MaxShipmentIDLength:
-		v.add("shipment_id", "must be at most 128 characters")
+		v.Add("shipment_id", "must be at most 128 characters")
 	}
 	if in.Route.IsZero() {
-		v.add("route", "is required")
+		v.Add("route", "is required")
 	} else {
 		r, err := NewRoute("route", in.Route)
-		if err := v.merge(err); err != nil {
+		if err := v.Merge(err); err != nil {
 			return Shipment{}, err
 		}
 		s.Route = r
@@ -98,19 +98,19 @@ func NewShipment(in ShipmentInput, base string, now time.Time) (Shipment, error)
 	amountsOK = checkAmount(&v, "goods_price", in.GoodsPrice) && amountsOK
 	if amountsOK {
 		if in.GoodsPrice.Currency != s.Currency {
-			v.add("goods_price.currency_code", "must be the currency of transaction_amount")
+			v.Add("goods_price.currency_code", "must be the currency of transaction_amount")
 			amountsOK = false
 		}
 		if in.DeclaredValue.Currency != s.Currency && in.DeclaredValue.Currency != base {
-			v.add("declared_value.currency_code", "must be the base currency or the currency of transaction_amount")
+			v.Add("declared_value.currency_code", "must be the base currency or the currency of transaction_amount")
 			amountsOK = false
 		}
 	}
 	switch {
 	case in.CompletedAt.IsZero():
-		v.add("completed_at", "is required")
+		v.Add("completed_at", "is required")
 	case in.CompletedAt.After(now.Add(FutureSkew)):
-		v.add("completed_at", "is in the future")
+		v.Add("completed_at", "is in the future")
 	}
 	s.CompletedAt = in.CompletedAt.UTC().Truncate(time.Microsecond)
 
@@ -118,12 +118,12 @@ func NewShipment(in ShipmentInput, base string, now time.Time) (Shipment, error)
 	if amountsOK && s.Currency != base {
 		raw := strings.TrimSpace(in.RateToBase)
 		if raw == "" {
-			v.add("rate_to_base", "is required for amounts in "+s.Currency+", which is not the base currency "+base)
+			v.Add("rate_to_base", "is required for amounts in "+s.Currency+", which is not the base currency "+base)
 		} else if rate = parseDecimal(&v, "rate_to_base", raw, decimalRule{positive: true}); !rate.IsZero() {
 			s.RateToBase = raw
 		}
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Shipment{}, err
 	}
 	if in.TransactionAmount.Amount < in.GoodsPrice.Amount {
@@ -153,11 +153,11 @@ func NewShipment(in ShipmentInput, base string, now time.Time) (Shipment, error)
 func checkAmount(v *violations, field string, m money.Money) bool {
 	switch {
 	case m.Currency == "" && m.Amount == 0:
-		v.add(field, "is required")
+		v.Add(field, "is required")
 	case !money.ValidCurrency(m.Currency):
-		v.add(field+".currency_code", "is not a known ISO 4217 currency")
+		v.Add(field+".currency_code", "is not a known ISO 4217 currency")
 	case m.Amount < 0:
-		v.add(field+".amount_minor", "must not be negative")
+		v.Add(field+".amount_minor", "must not be negative")
 	default:
 		return true
 	}

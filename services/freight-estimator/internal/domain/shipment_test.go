@@ -8,6 +8,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
 )
 
@@ -94,7 +95,7 @@ func TestNewShipmentRefusesBadData(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := domain.NewShipment(tt.in, "USD", now)
-			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+			if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 		})
@@ -103,7 +104,7 @@ func TestNewShipmentRefusesBadData(t *testing.T) {
 	if !errors.Is(err, domain.ErrNegativeFreight) || !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Fatalf("negative freight: %v", err)
 	}
-	if r := domain.Reason(err); r != "transaction_amount: is below goods_price: negative freight" {
+	if r := apperr.Summary(err); r != "transaction_amount: is below goods_price: negative freight" {
 		t.Errorf("reason = %q", r)
 	}
 }
@@ -143,11 +144,11 @@ func TestSumLines(t *testing.T) {
 		t.Errorf("SKU without sizes: %v", err)
 	}
 	_, err = domain.SumLines([]domain.SkuLine{{"case", 1}, {"ghost", 1}}, skus)
-	if f := fields(t, err); !slices.Equal(f, []string{"lines.lines[1].sku_id"}) {
+	if f := testkit.Fields(t, err); !slices.Equal(f, []string{"lines.lines[1].sku_id"}) {
 		t.Errorf("unknown SKU: %v", f)
 	}
 	err = domain.ValidateLines([]domain.SkuLine{{"", 1}, {"case", 0}})
-	if f := fields(t, err); !slices.Equal(f, []string{"lines.lines[0].sku_id", "lines.lines[1].quantity"}) {
+	if f := testkit.Fields(t, err); !slices.Equal(f, []string{"lines.lines[0].sku_id", "lines.lines[1].quantity"}) {
 		t.Errorf("bad lines: %v", f)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -228,20 +227,6 @@ func wantKind(t testing.TB, err error, k apperr.Kind) {
 	if apperr.KindOf(err) != k {
 		t.Fatalf("error = %v (%v), want %v", err, apperr.KindOf(err), k)
 	}
-}
-
-// fieldsOf returns the violated fields of an error, sorted.
-func fieldsOf(err error) []string {
-	var e *apperr.Error
-	if !errors.As(err, &e) {
-		return nil
-	}
-	var out []string
-	for _, v := range e.Violations {
-		out = append(out, v.Field)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func line(sku uuid.UUID, q int64) domain.OrderLine { return domain.OrderLine{SKUID: sku, Quantity: q} }

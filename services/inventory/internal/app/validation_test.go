@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -112,7 +113,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			before := f.rowCounts(t)
 			err := tt.run()
 			wantKind(t, err, tt.kind)
-			if got := fieldsOf(err); !slices.Equal(got, tt.fields) {
+			if got := testkit.FieldsOf(err); !slices.Equal(got, tt.fields) {
 				t.Errorf("fields = %v, want %v", got, tt.fields)
 			}
 			if after := f.rowCounts(t); !maps.Equal(before, after) {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // OrderLine is a requested quantity of a SKU.
@@ -24,25 +26,25 @@ func CombineLines(field string, lines []OrderLine) ([]OrderLine, error) {
 	var v violations
 	switch {
 	case len(lines) == 0:
-		v.add(field, "at least one line is required")
+		v.Add(field, "at least one line is required")
 	case len(lines) > MaxOrderLines:
-		v.add(field, "at most "+strconv.Itoa(MaxOrderLines)+" lines")
+		v.Add(field, "at most "+strconv.Itoa(MaxOrderLines)+" lines")
 	}
 	sums := map[uuid.UUID]int64{}
 	for i, l := range lines {
 		if l.SKUID == uuid.Nil {
-			v.add(indexed(field, i, "sku_id"), "is required")
+			v.Add(apperr.Index(field, i, "sku_id"), "is required")
 		}
-		checkQuantity(&v, indexed(field, i, "quantity"), l.Quantity)
+		checkQuantity(&v, apperr.Index(field, i, "quantity"), l.Quantity)
 		sums[l.SKUID] += l.Quantity
 	}
 	linesValid := len(v) == 0
 	for id, q := range sums {
 		if linesValid && q > MaxQuantity {
-			v.add(field, "the lines of SKU "+id.String()+" add up to more than "+strconv.FormatInt(MaxQuantity, 10))
+			v.Add(field, "the lines of SKU "+id.String()+" add up to more than "+strconv.FormatInt(MaxQuantity, 10))
 		}
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]OrderLine, 0, len(sums))

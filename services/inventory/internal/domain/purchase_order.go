@@ -56,9 +56,9 @@ type PurchaseOrder struct {
 // returns the trimmed reference.
 func CheckPurchaseOrder(lines []OrderLine, reference string) (string, error) {
 	var v violations
-	v.merge(checkDistinctLines("lines", lines))
+	v.Merge(checkDistinctLines("lines", lines))
 	reference = checkText(&v, "reference", reference, 0, 100)
-	return reference, v.err()
+	return reference, v.Err()
 }
 
 // NewPurchaseOrder validates the order (see CheckPurchaseOrder) and returns
@@ -86,22 +86,22 @@ func checkDistinctLines(field string, lines []OrderLine) error {
 	var v violations
 	switch {
 	case len(lines) == 0:
-		v.add(field, "at least one line is required")
+		v.Add(field, "at least one line is required")
 	case len(lines) > MaxOrderLines:
-		v.add(field, "at most "+strconv.Itoa(MaxOrderLines)+" lines")
+		v.Add(field, "at most "+strconv.Itoa(MaxOrderLines)+" lines")
 	}
 	seen := map[uuid.UUID]bool{}
 	for i, l := range lines {
 		switch {
 		case l.SKUID == uuid.Nil:
-			v.add(indexed(field, i, "sku_id"), "is required")
+			v.Add(apperr.Index(field, i, "sku_id"), "is required")
 		case seen[l.SKUID]:
-			v.add(indexed(field, i, "sku_id"), "appears on another line")
+			v.Add(apperr.Index(field, i, "sku_id"), "appears on another line")
 		}
 		seen[l.SKUID] = true
-		checkQuantity(&v, indexed(field, i, "quantity"), l.Quantity)
+		checkQuantity(&v, apperr.Index(field, i, "quantity"), l.Quantity)
 	}
-	return v.err()
+	return v.Err()
 }
 
 // Receive books received quantities (lines from CheckReceiptLines). Each SKU
@@ -118,14 +118,14 @@ func (p *PurchaseOrder) Receive(lines []OrderLine, now time.Time) error {
 	for i, l := range lines {
 		j, ok := idx[l.SKUID]
 		if !ok {
-			v.add(indexed("lines", i, "sku_id"), "is not on the purchase order")
+			v.Add(apperr.Index("lines", i, "sku_id"), "is not on the purchase order")
 			continue
 		}
 		if left := p.Lines[j].Ordered - p.Lines[j].Received; l.Quantity > left {
-			v.add(indexed("lines", i, "quantity"), "exceeds the "+strconv.FormatInt(left, 10)+" units still expected")
+			v.Add(apperr.Index("lines", i, "quantity"), "exceeds the "+strconv.FormatInt(left, 10)+" units still expected")
 		}
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	for _, l := range lines {

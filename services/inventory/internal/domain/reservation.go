@@ -77,15 +77,15 @@ func NewReserveRequest(orderID string, lines []OrderLine, ttl time.Duration) (Re
 	orderID = checkText(&v, "order_id", orderID, 1, maxOrderIDLen)
 	switch {
 	case ttl < 0:
-		v.add("ttl", "must not be negative")
+		v.Add("ttl", "must not be negative")
 	case ttl > 0 && ttl < time.Second:
-		v.add("ttl", "must be at least one second")
+		v.Add("ttl", "must be at least one second")
 	case ttl > MaxReservationTTL:
-		v.add("ttl", "must be at most "+strconv.Itoa(int(MaxReservationTTL/time.Hour))+"h")
+		v.Add("ttl", "must be at most "+strconv.Itoa(int(MaxReservationTTL/time.Hour))+"h")
 	}
 	combined, err := CombineLines("lines", lines)
-	v.merge(err)
-	if err := v.err(); err != nil {
+	v.Merge(err)
+	if err := v.Err(); err != nil {
 		return ReserveRequest{}, err
 	}
 	return ReserveRequest{OrderID: orderID, Lines: combined, TTL: ttl}, nil

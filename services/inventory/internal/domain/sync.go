@@ -46,27 +46,27 @@ func CheckSync(syncID string, lines []SyncLine) (string, []SyncLine, error) {
 	syncID = checkText(&v, "sync_id", syncID, 1, 128)
 	switch {
 	case len(lines) == 0:
-		v.add("lines", "at least one line is required")
+		v.Add("lines", "at least one line is required")
 	case len(lines) > MaxSyncLines:
-		v.add("lines", "at most "+strconv.Itoa(MaxSyncLines)+" lines")
+		v.Add("lines", "at most "+strconv.Itoa(MaxSyncLines)+" lines")
 	}
 	out := make([]SyncLine, len(lines))
 	seen := map[string]bool{}
 	for i, l := range lines {
-		code := checkText(&v, indexed("lines", i, "sku_code"), l.Code, 1, 100)
+		code := checkText(&v, apperr.Index("lines", i, "sku_code"), l.Code, 1, 100)
 		if code != "" && seen[code] {
-			v.add(indexed("lines", i, "sku_code"), "appears on another line")
+			v.Add(apperr.Index("lines", i, "sku_code"), "appears on another line")
 		}
 		seen[code] = true
 		switch {
 		case l.OnHand < 0:
-			v.add(indexed("lines", i, "on_hand"), "must not be negative")
+			v.Add(apperr.Index("lines", i, "on_hand"), "must not be negative")
 		case l.OnHand > MaxQuantity:
-			v.add(indexed("lines", i, "on_hand"), "must be at most "+strconv.FormatInt(MaxQuantity, 10))
+			v.Add(apperr.Index("lines", i, "on_hand"), "must be at most "+strconv.FormatInt(MaxQuantity, 10))
 		}
 		out[i] = SyncLine{Code: code, OnHand: l.OnHand}
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return "", nil, err
 	}
 	return syncID, out, nil

@@ -59,24 +59,24 @@ func NewWarehouse(in WarehouseInput, actor string, now time.Time) (Warehouse, er
 	switch in.Kind {
 	case WarehouseSupplier:
 		if in.SupplierID == uuid.Nil {
-			v.add("kind", "a supplier warehouse needs a supplier organization")
+			v.Add("kind", "a supplier warehouse needs a supplier organization")
 		}
 	case WarehouseCentral:
 		w.SupplierID = uuid.Nil
 	default:
-		v.add("kind", "must be SUPPLIER or CENTRAL")
+		v.Add("kind", "must be SUPPLIER or CENTRAL")
 	}
 	switch {
 	case w.CountryCode == "":
-		v.add("country_code", "is required")
+		v.Add("country_code", "is required")
 	case !iso3166.IsCountry(w.CountryCode):
-		v.add("country_code", "must be an ISO 3166-1 alpha-2 country code such as DE")
+		v.Add("country_code", "must be an ISO 3166-1 alpha-2 country code such as DE")
 	case w.RegionCode == "" && iso3166.HasSubdivisions(w.CountryCode):
-		v.add("region_code", "is required: an ISO 3166-2 code of the country such as "+w.CountryCode+"-…")
+		v.Add("region_code", "is required: an ISO 3166-2 code of the country such as "+w.CountryCode+"-…")
 	case w.RegionCode != "" && !iso3166.IsSubdivisionOf(w.RegionCode, w.CountryCode):
-		v.add("region_code", "must be an ISO 3166-2 subdivision of "+w.CountryCode)
+		v.Add("region_code", "must be an ISO 3166-2 subdivision of "+w.CountryCode)
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Warehouse{}, err
 	}
 	return w, nil

@@ -36,7 +36,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (domain.User, *dom
 	default:
 		orgErr = apperr.InvalidField("account_type", "must be buyer, supplier or merchant")
 	}
-	if err := domain.JoinInvalid(acctErr, orgErr); err != nil {
+	if err := apperr.JoinInvalid(acctErr, orgErr); err != nil {
 		return domain.User{}, nil, err
 	}
 	hash, err := s.cfg.Password.Hash(acct.Password)
@@ -92,7 +92,7 @@ func (s *Service) CreateOperator(ctx context.Context, caller auth.Caller, in dom
 	if !domain.IsOperatorRole(role) {
 		roleErr = apperr.InvalidField("role", "must be admin, reviewer or translator")
 	}
-	if err := domain.JoinInvalid(err, roleErr); err != nil {
+	if err := apperr.JoinInvalid(err, roleErr); err != nil {
 		return domain.User{}, err
 	}
 	hash, err := s.cfg.Password.Hash(acct.Password)

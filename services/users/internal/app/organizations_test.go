@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -44,7 +45,7 @@ func TestListOrganizationsPages(t *testing.T) {
 	}
 	_, err := f.svc.ListOrganizations(ctx, admin, "", 0, "%%%")
 	wantKind(t, err, apperr.KindInvalid)
-	if fields := fieldsOf(err); !slices.Equal(fields, []string{"page.page_token"}) {
+	if fields := testkit.FieldsOf(err); !slices.Equal(fields, []string{"page.page_token"}) {
 		t.Errorf("fields = %v", fields)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -81,7 +82,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			before := f.rowCounts(t)
 			err := tt.run()
 			wantKind(t, err, apperr.KindInvalid)
-			if got := fieldsOf(err); !slices.Equal(got, tt.fields) {
+			if got := testkit.FieldsOf(err); !slices.Equal(got, tt.fields) {
 				t.Errorf("fields = %v, want %v", got, tt.fields)
 			}
 			if after := f.rowCounts(t); !maps.Equal(before, after) {
@@ -100,7 +101,7 @@ func TestDuplicateEmailIsAlreadyExistsOnEmail(t *testing.T) {
 		Role:         domain.RoleSupplier, OrganizationName: "Acme",
 	})
 	wantKind(t, err, apperr.KindAlreadyExists)
-	if got := fieldsOf(err); !slices.Equal(got, []string{"email"}) {
+	if got := testkit.FieldsOf(err); !slices.Equal(got, []string{"email"}) {
 		t.Errorf("fields = %v", got)
 	}
 	// The organization created before the account rolled back with it.

@@ -52,26 +52,26 @@ func NewAddress(in Address) (Address, error) {
 		Postcode:    strings.TrimSpace(in.Postcode),
 	}
 	if !e164.MatchString(a.Phone) {
-		v.add("address.phone", "must be an E.164 number such as +4915112345678")
+		v.Add("address.phone", "must be an E.164 number such as +4915112345678")
 	}
 	switch {
 	case a.CountryCode == "":
-		v.add("address.country_code", "is required")
+		v.Add("address.country_code", "is required")
 	case !iso3166.IsCountry(a.CountryCode):
-		v.add("address.country_code", "must be an ISO 3166-1 alpha-2 country code such as DE")
+		v.Add("address.country_code", "must be an ISO 3166-1 alpha-2 country code such as DE")
 	case a.RegionCode == "" && iso3166.HasSubdivisions(a.CountryCode):
-		v.add("address.region_code", "is required: an ISO 3166-2 code of the country such as "+a.CountryCode+"-…")
+		v.Add("address.region_code", "is required: an ISO 3166-2 code of the country such as "+a.CountryCode+"-…")
 	case a.RegionCode != "" && !iso3166.IsSubdivisionOf(a.RegionCode, a.CountryCode):
-		v.add("address.region_code", "must be an ISO 3166-2 subdivision of "+a.CountryCode)
+		v.Add("address.region_code", "must be an ISO 3166-2 subdivision of "+a.CountryCode)
 	}
 	if a.Postcode != "" && !postcode.MatchString(a.Postcode) {
-		v.add("address.postcode", "must be at most 20 letters, digits, spaces or dashes")
+		v.Add("address.postcode", "must be at most 20 letters, digits, spaces or dashes")
 	}
 	switch {
 	case len(in.Lines) == 0:
-		v.add("address.lines", "at least one line is required")
+		v.Add("address.lines", "at least one line is required")
 	case len(in.Lines) > 4:
-		v.add("address.lines", "at most 4 lines")
+		v.Add("address.lines", "at most 4 lines")
 	default:
 		for i, line := range in.Lines {
 			a.Lines = append(a.Lines, checkText(&v, "address.lines["+itoa(i)+"]", line, 1, 200))
@@ -80,14 +80,14 @@ func NewAddress(in Address) (Address, error) {
 	if in.Location != nil {
 		p := *in.Location
 		if math.IsNaN(p.Latitude) || p.Latitude < -90 || p.Latitude > 90 {
-			v.add("address.location.latitude", "must be within [-90, 90]")
+			v.Add("address.location.latitude", "must be within [-90, 90]")
 		}
 		if math.IsNaN(p.Longitude) || p.Longitude < -180 || p.Longitude > 180 {
-			v.add("address.location.longitude", "must be within [-180, 180]")
+			v.Add("address.location.longitude", "must be within [-180, 180]")
 		}
 		a.Location = &p
 	}
-	return a, v.err()
+	return a, v.Err()
 }
 
 // UserAddress is one of a user's saved addresses.

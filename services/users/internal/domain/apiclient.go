@@ -68,16 +68,16 @@ func ValidateAPIClient(in APIClientInput) (APIClientInput, error) {
 	switch in.Kind {
 	case ClientPartner, ClientService:
 		if in.OrganizationID != uuid.Nil {
-			v.add("organization_id", "is only for ERP clients")
+			v.Add("organization_id", "is only for ERP clients")
 		}
 	case ClientERP:
 		if in.OrganizationID == uuid.Nil {
-			v.add("organization_id", "is required for an ERP client")
+			v.Add("organization_id", "is required for an ERP client")
 		}
 	default:
-		v.add("kind", "must be partner, erp or service")
+		v.Add("kind", "must be partner, erp or service")
 	}
-	return in, v.err()
+	return in, v.Err()
 }
 
 // ValidClientID reports whether id is shaped like a client id: 2 to 64
@@ -104,11 +104,11 @@ func SecretOverlap(d time.Duration) (time.Duration, error) {
 	case d == 0:
 		d = DefaultSecretOverlap
 	case d < 0:
-		v.add("overlap", "must not be negative")
+		v.Add("overlap", "must not be negative")
 	case d > MaxSecretOverlap:
-		v.add("overlap", "must be at most 30 days")
+		v.Add("overlap", "must be at most 30 days")
 	}
-	return d, v.err()
+	return d, v.Err()
 }
 
 // Rotate makes key the current key; the old one works until now+overlap.

@@ -10,25 +10,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
-
-// fields returns the field names of err's violations, or nil for a nil error.
-func fields(t *testing.T, err error) []string {
-	t.Helper()
-	if err == nil {
-		return nil
-	}
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Kind != apperr.KindInvalid {
-		t.Fatalf("error %v is not InvalidArgument", err)
-	}
-	var out []string
-	for _, v := range e.Violations {
-		out = append(out, v.Field)
-	}
-	return out
-}
 
 func TestValidateAccount(t *testing.T) {
 	tests := []struct {
@@ -54,7 +38,7 @@ func TestValidateAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := domain.ValidateAccount(tt.in)
-			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+			if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 			if err == nil && got.Email != tt.email {
@@ -99,7 +83,7 @@ func TestNewAddress(t *testing.T) {
 			in := validAddress()
 			tt.change(&in)
 			got, err := domain.NewAddress(in)
-			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+			if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 			if err == nil && tt.name == "valid" && (got.CountryCode != "DE" || got.RegionCode != "DE-BY") {
@@ -159,7 +143,7 @@ func TestNewMerchantTier(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
 			_, err := domain.NewMerchantTier(tt.code, tt.name, tt.rank)
-			if f := fields(t, err); !slices.Equal(f, tt.bad) {
+			if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 		})
@@ -168,10 +152,10 @@ func TestNewMerchantTier(t *testing.T) {
 
 func TestAPIClientSecrets(t *testing.T) {
 	now := time.Now()
-	if _, err := domain.ValidateAPIClient(domain.APIClientInput{Name: "ERP", Kind: domain.ClientERP}); !slices.Equal(fields(t, err), []string{"organization_id"}) {
+	if _, err := domain.ValidateAPIClient(domain.APIClientInput{Name: "ERP", Kind: domain.ClientERP}); !slices.Equal(testkit.Fields(t, err), []string{"organization_id"}) {
 		t.Errorf("ERP without organization: %v", err)
 	}
-	if _, err := domain.ValidateAPIClient(domain.APIClientInput{Name: "x", Kind: "robot"}); !slices.Equal(fields(t, err), []string{"kind"}) {
+	if _, err := domain.ValidateAPIClient(domain.APIClientInput{Name: "x", Kind: "robot"}); !slices.Equal(testkit.Fields(t, err), []string{"kind"}) {
 		t.Errorf("unknown kind: %v", err)
 	}
 	c := domain.NewAPIClient("svc-a", domain.APIClientInput{Name: "a", Kind: domain.ClientService}, []byte("k1"), now)
@@ -195,7 +179,7 @@ func TestAPIClientSecrets(t *testing.T) {
 		t.Errorf("rotate disabled = %v", err)
 	}
 	for _, d := range []time.Duration{-time.Second, 31 * 24 * time.Hour} {
-		if _, err := domain.SecretOverlap(d); !slices.Equal(fields(t, err), []string{"overlap"}) {
+		if _, err := domain.SecretOverlap(d); !slices.Equal(testkit.Fields(t, err), []string{"overlap"}) {
 			t.Errorf("overlap %v: %v", d, err)
 		}
 	}

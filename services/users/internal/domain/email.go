@@ -18,16 +18,16 @@ func NormalizeEmail(raw string) (string, error) {
 	var v violations
 	switch {
 	case email == "":
-		v.add("email", "is required")
+		v.Add("email", "is required")
 	case len(email) > maxEmailLength:
-		v.add("email", "must be at most 254 characters")
+		v.Add("email", "must be at most 254 characters")
 	default:
 		addr, err := mail.ParseAddress(email)
 		if err != nil || addr.Name != "" || addr.Address != email {
-			v.add("email", "must be a plain e-mail address such as name@example.com")
+			v.Add("email", "must be a plain e-mail address such as name@example.com")
 		}
 	}
-	return email, v.err()
+	return email, v.Err()
 }
 
 // localPart is the part of a normalised address before the last "@".

@@ -64,9 +64,9 @@ func NewOrganization(name string, kind OrganizationKind, now time.Time) (Organiz
 	var v violations
 	name = checkText(&v, "organization_name", name, 1, 200)
 	if kind != KindSupplier && kind != KindMerchant {
-		v.add("account_type", "must be supplier or merchant for an organization")
+		v.Add("account_type", "must be supplier or merchant for an organization")
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return Organization{}, err
 	}
 	return Organization{
@@ -92,7 +92,7 @@ func (o *Organization) Approve(by uuid.UUID, now time.Time) error {
 func (o *Organization) Reject(by uuid.UUID, reason string, now time.Time) error {
 	var v violations
 	reason = checkText(&v, "reason", reason, 1, 500)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	if o.Status != StatusPending {

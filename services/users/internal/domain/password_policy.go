@@ -38,9 +38,9 @@ func CheckPassword(password, email string) error {
 	}
 	var v violations
 	if len(problems) > 0 {
-		v.add("password", strings.Join(problems, "; "))
+		v.Add("password", strings.Join(problems, "; "))
 	}
-	return v.err()
+	return v.Err()
 }
 
 func allOneCharacter(s string) bool {

@@ -13,13 +13,13 @@ func checkText(v *violations, field, s string, min, max int) string {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n == 0 && min > 0:
-		v.add(field, "is required")
+		v.Add(field, "is required")
 	case n < min:
-		v.add(field, "is too short")
+		v.Add(field, "is too short")
 	case n > max:
-		v.add(field, "must be at most "+itoa(max)+" characters")
+		v.Add(field, "must be at most "+itoa(max)+" characters")
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		v.add(field, "must not contain control characters")
+		v.Add(field, "must not contain control characters")
 	}
 	return s
 }

@@ -21,13 +21,13 @@ func NewMerchantTier(code, name string, rank int32) (MerchantTier, error) {
 	var v violations
 	code = strings.TrimSpace(code)
 	if !tierCode.MatchString(code) {
-		v.add("tier.code", "must be 2 to 32 lower-case letters, digits or dashes")
+		v.Add("tier.code", "must be 2 to 32 lower-case letters, digits or dashes")
 	}
 	name = checkText(&v, "tier.name", name, 1, 100)
 	if rank < 1 {
-		v.add("tier.rank", "must be at least 1")
+		v.Add("tier.rank", "must be at least 1")
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return MerchantTier{}, err
 	}
 	return MerchantTier{Code: code, Name: name, Rank: rank}, nil

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // User is an account. Its e-mail is unique and normalised; its password is
@@ -46,7 +48,7 @@ func ValidateAccount(in AccountInput) (ValidAccount, error) {
 		pwErr = CheckPassword(in.Password, "")
 	}
 	name, nameErr := ValidateDisplayName(in.DisplayName)
-	if err := JoinInvalid(emailErr, pwErr, nameErr); err != nil {
+	if err := apperr.JoinInvalid(emailErr, pwErr, nameErr); err != nil {
 		return ValidAccount{}, err
 	}
 	return ValidAccount{Email: email, Password: in.Password, DisplayName: name}, nil
@@ -57,7 +59,7 @@ func ValidateAccount(in AccountInput) (ValidAccount, error) {
 func ValidateDisplayName(raw string) (string, error) {
 	var v violations
 	name := checkText(&v, "display_name", raw, 1, 100)
-	return name, v.err()
+	return name, v.Err()
 }
 
 // NewUser builds an account from a validated input and its password hash.

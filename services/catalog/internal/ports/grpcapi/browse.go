@@ -42,7 +42,7 @@ func (s *Server) SearchProducts(ctx context.Context, req *catalogv1.SearchProduc
 // GetListing returns a listed product with its SKUs and availability
 // (public).
 func (s *Server) GetListing(ctx context.Context, req *catalogv1.GetListingRequest) (*catalogv1.GetListingResponse, error) {
-	id, err := parseID("product_id", req.GetProductId())
+	id, err := apperr.ParseID("product_id", req.GetProductId())
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) GetListing(ctx context.Context, req *catalogv1.GetListingReques
 
 // CompareOffers lists comparable offers, cheapest first (public).
 func (s *Server) CompareOffers(ctx context.Context, req *catalogv1.CompareOffersRequest) (*catalogv1.CompareOffersResponse, error) {
-	id, err := parseID("product_id", req.GetProductId())
+	id, err := apperr.ParseID("product_id", req.GetProductId())
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (s *Server) GetMerchantPrices(ctx context.Context, req *catalogv1.GetMercha
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("product_id", req.GetProductId())
+	id, err := apperr.ParseID("product_id", req.GetProductId())
 	if err != nil {
 		return nil, err
 	}

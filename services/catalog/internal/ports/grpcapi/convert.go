@@ -14,18 +14,6 @@ import (
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
-// parseID reads a required UUID field.
-func parseID(field, raw string) (uuid.UUID, error) {
-	if raw == "" {
-		return uuid.Nil, apperr.InvalidField(field, "is required")
-	}
-	id, err := uuid.Parse(raw)
-	if err != nil {
-		return uuid.Nil, apperr.InvalidField(field, "must be a UUID")
-	}
-	return id, nil
-}
-
 func idString(id uuid.UUID) string {
 	if id == uuid.Nil {
 		return ""

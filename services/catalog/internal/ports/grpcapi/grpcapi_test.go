@@ -4,21 +4,17 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/catalog/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
@@ -40,38 +36,15 @@ func start(t *testing.T) *env {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "catalog", FS: migrations.FS})
 	svc := app.New(postgres.New(pool), app.DefaultConfig())
-	key, err := auth.NewSigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := auth.NewVerifier(auth.StaticKeySource(key.JWK()))
-	srv := server.New("catalog", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
-		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, grpcapi.PublicMethods...)),
-		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(v, grpcapi.PublicMethods...)))
-	grpcapi.New(svc).Register(srv.GRPC())
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	conn, err := grpc.NewClient(srv.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	key, keys := testkit.SigningKey(t)
+	conn := testkit.ServeAPI(t, "catalog", keys, grpcapi.PublicMethods, grpcapi.New(svc).Register)
 	return &env{client: catalogv1.NewCatalogServiceClient(conn), conn: conn, key: key}
 }
 
 // as returns a context carrying an access token for c.
 func (e *env) as(t *testing.T, c auth.Caller) context.Context {
 	t.Helper()
-	tok, err := auth.Sign(e.key, c, time.Minute, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+	return testkit.As(t, e.key, c)
 }
 
 func user(roles ...string) auth.Caller {

@@ -35,7 +35,7 @@ func (s *Server) UpdateProduct(ctx context.Context, req *catalogv1.UpdateProduct
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("product_id", req.GetProductId())
+	id, err := apperr.ParseID("product_id", req.GetProductId())
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) GetProduct(ctx context.Context, req *catalogv1.GetProductReques
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("product_id", req.GetProductId())
+	id, err := apperr.ParseID("product_id", req.GetProductId())
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Server) GetProductHistory(ctx context.Context, req *catalogv1.GetProduc
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("product_id", req.GetProductId())
+	id, err := apperr.ParseID("product_id", req.GetProductId())
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func (s *Server) UpsertTranslation(ctx context.Context, req *catalogv1.UpsertTra
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("product_id", req.GetProductId())
+	id, err := apperr.ParseID("product_id", req.GetProductId())
 	if err != nil {
 		return nil, err
 	}

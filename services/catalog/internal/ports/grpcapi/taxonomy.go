@@ -4,6 +4,7 @@ import (
 	"context"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -85,7 +86,7 @@ func (s *Server) GetProductModel(ctx context.Context, req *catalogv1.GetProductM
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("model_id", req.GetModelId())
+	id, err := apperr.ParseID("model_id", req.GetModelId())
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
@@ -17,7 +18,7 @@ func (s *Server) workflowStep(ctx context.Context, productID string, run func(au
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("product_id", productID)
+	id, err := apperr.ParseID("product_id", productID)
 	if err != nil {
 		return nil, err
 	}

@@ -7,16 +7,12 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
@@ -29,36 +25,14 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 func start(t *testing.T) (financev1.FinanceServiceClient, auth.SigningKey) {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
-	key, err := auth.NewSigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := auth.NewVerifier(auth.StaticKeySource(key.JWK()))
-	srv := server.New("finance", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
-		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, grpcapi.PublicMethods...)))
-	grpcapi.New(app.New(postgres.New(pool))).Register(srv.GRPC())
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	conn, err := grpc.NewClient(srv.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	key, keys := testkit.SigningKey(t)
+	conn := testkit.ServeAPI(t, "finance", keys, grpcapi.PublicMethods, grpcapi.New(app.New(postgres.New(pool))).Register)
 	return financev1.NewFinanceServiceClient(conn), key
 }
 
 func as(t *testing.T, key auth.SigningKey, kind auth.Kind, roles ...string) context.Context {
 	t.Helper()
-	tok, err := auth.Sign(key, auth.Caller{Subject: "caller-" + roles[0], Kind: kind, Roles: roles}, time.Minute, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+	return testkit.As(t, key, auth.Caller{Subject: "caller-" + roles[0], Kind: kind, Roles: roles})
 }
 
 func TestExchangeRatesOverTheWire(t *testing.T) {

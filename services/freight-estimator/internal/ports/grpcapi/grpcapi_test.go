@@ -7,10 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -18,7 +15,6 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/app"
@@ -46,36 +42,14 @@ func start(t *testing.T) client {
 	if err := svc.EnsureDefaults(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	key, err := auth.NewSigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := auth.NewVerifier(auth.StaticKeySource(key.JWK()))
-	srv := server.New("freight-estimator", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
-		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, grpcapi.PublicMethods...)))
-	grpcapi.New(svc).Register(srv.GRPC())
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	conn, err := grpc.NewClient(srv.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	key, keys := testkit.SigningKey(t)
+	conn := testkit.ServeAPI(t, "freight-estimator", keys, grpcapi.PublicMethods, grpcapi.New(svc).Register)
 	return client{FreightServiceClient: freightv1.NewFreightServiceClient(conn), key: key}
 }
 
 func (c client) as(t *testing.T, roles ...string) context.Context {
 	t.Helper()
-	tok, err := auth.Sign(c.key, auth.Caller{Subject: "user-" + roles[0], Kind: auth.KindUser, Roles: roles}, time.Minute, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tok)
+	return testkit.As(t, c.key, auth.Caller{Subject: "user-" + roles[0], Kind: auth.KindUser, Roles: roles})
 }
 
 var routeR = &commonv1.Route{OriginCountryCode: "CN", OriginRegionCode: "CN-GD", DestinationCountryCode: "US", DestinationRegionCode: "US-CA"}

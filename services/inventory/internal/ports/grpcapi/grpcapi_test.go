@@ -8,17 +8,13 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/inventory/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
@@ -42,38 +38,15 @@ func start(t *testing.T) *env {
 	pool := testkit.Database(t, testkit.Migrations{Name: "inventory", FS: migrations.FS})
 	store := postgres.New(pool)
 	svc := app.New(store, app.DefaultConfig())
-	key, err := auth.NewSigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := auth.NewVerifier(func(context.Context) (auth.JWKS, error) { return auth.JWKS{Keys: []auth.JWK{key.JWK()}}, nil })
-	srv := server.New("inventory", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
-		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, grpcapi.PublicMethods...)),
-		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(v, grpcapi.PublicMethods...)))
-	grpcapi.New(svc).Register(srv.GRPC())
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	conn, err := grpc.NewClient(srv.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	key, keys := testkit.SigningKey(t)
+	conn := testkit.ServeAPI(t, "inventory", keys, grpcapi.PublicMethods, grpcapi.New(svc).Register)
 	return &env{client: inventoryv1.NewInventoryServiceClient(conn), svc: svc, store: store, key: key}
 }
 
 // as returns a context carrying an access token for c.
 func (e *env) as(t *testing.T, c auth.Caller) context.Context {
 	t.Helper()
-	token, err := auth.Sign(e.key, c, time.Minute, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+	return testkit.As(t, e.key, c)
 }
 
 func wantCode(t *testing.T, err error, code codes.Code) {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -79,7 +80,7 @@ func (s *Server) AddOrganizationMember(ctx context.Context, req *usersv1.AddOrga
 	if err != nil {
 		return nil, err
 	}
-	orgID, err := parseID("organization_id", req.GetOrganizationId())
+	orgID, err := apperr.ParseID("organization_id", req.GetOrganizationId())
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +94,7 @@ func (s *Server) AddOrganizationMember(ctx context.Context, req *usersv1.AddOrga
 
 // Login exchanges credentials for tokens (public).
 func (s *Server) Login(ctx context.Context, req *usersv1.LoginRequest) (*usersv1.LoginResponse, error) {
-	if err := domain.JoinInvalid(required("email", req.GetEmail()), required("password", req.GetPassword())); err != nil {
+	if err := apperr.JoinInvalid(required("email", req.GetEmail()), required("password", req.GetPassword())); err != nil {
 		return nil, err
 	}
 	pair, err := s.svc.Login(ctx, req.GetEmail(), req.GetPassword())

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // ListAddresses lists the caller's addresses.
@@ -46,7 +47,7 @@ func (s *Server) GetAddress(ctx context.Context, req *usersv1.GetAddressRequest)
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("address_id", req.GetAddressId())
+	id, err := apperr.ParseID("address_id", req.GetAddressId())
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (s *Server) UpdateAddress(ctx context.Context, req *usersv1.UpdateAddressRe
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("address_id", req.GetAddressId())
+	id, err := apperr.ParseID("address_id", req.GetAddressId())
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func (s *Server) DeleteAddress(ctx context.Context, req *usersv1.DeleteAddressRe
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("address_id", req.GetAddressId())
+	id, err := apperr.ParseID("address_id", req.GetAddressId())
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func (s *Server) SetDefaultAddress(ctx context.Context, req *usersv1.SetDefaultA
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("address_id", req.GetAddressId())
+	id, err := apperr.ParseID("address_id", req.GetAddressId())
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func (s *Server) CreateApiClient(ctx context.Context, req *usersv1.CreateApiClie
 	}
 	var org uuid.UUID
 	if req.GetOrganizationId() != "" {
-		if org, err = parseID("organization_id", req.GetOrganizationId()); err != nil {
+		if org, err = apperr.ParseID("organization_id", req.GetOrganizationId()); err != nil {
 			return nil, err
 		}
 	}
@@ -87,7 +87,7 @@ func (s *Server) RotateApiClientSecret(ctx context.Context, req *usersv1.RotateA
 // IssueServiceToken exchanges a service account's credentials for a token
 // (public).
 func (s *Server) IssueServiceToken(ctx context.Context, req *usersv1.IssueServiceTokenRequest) (*usersv1.IssueServiceTokenResponse, error) {
-	if err := domain.JoinInvalid(required("client_id", req.GetClientId()), required("client_secret", req.GetClientSecret())); err != nil {
+	if err := apperr.JoinInvalid(required("client_id", req.GetClientId()), required("client_secret", req.GetClientSecret())); err != nil {
 		return nil, err
 	}
 	token, ttl, err := s.svc.IssueServiceToken(ctx, req.GetClientId(), req.GetClientSecret())

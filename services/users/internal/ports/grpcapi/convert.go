@@ -11,18 +11,6 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
-// parseID reads a required UUID field.
-func parseID(field, raw string) (uuid.UUID, error) {
-	if raw == "" {
-		return uuid.Nil, apperr.InvalidField(field, "is required")
-	}
-	id, err := uuid.Parse(raw)
-	if err != nil {
-		return uuid.Nil, apperr.InvalidField(field, "must be a UUID")
-	}
-	return id, nil
-}
-
 // required checks a required string field.
 func required(field, value string) error {
 	if value == "" {

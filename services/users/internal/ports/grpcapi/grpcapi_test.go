@@ -8,15 +8,12 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
@@ -42,29 +39,11 @@ func start(t *testing.T) (usersv1.UsersServiceClient, *app.Service, *grpc.Client
 	}
 	// The same authentication the runtime installs: a default verifier on
 	// the service's own key store, and the contract's public methods.
-	v := auth.NewVerifier(svc.JWKS)
-	srv := server.New("users", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
-		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, grpcapi.PublicMethods...)),
-		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(v, grpcapi.PublicMethods...)))
-	grpcapi.New(svc).Register(srv.GRPC())
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	conn, err := grpc.NewClient(srv.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := testkit.ServeAPI(t, "users", svc.JWKS, grpcapi.PublicMethods, grpcapi.New(svc).Register)
 	return usersv1.NewUsersServiceClient(conn), svc, conn
 }
 
-func bearer(token string) context.Context {
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
-}
+var bearer = testkit.Bearer
 
 func wantCode(t *testing.T, err error, code codes.Code) {
 	t.Helper()

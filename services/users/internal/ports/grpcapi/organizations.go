@@ -5,6 +5,7 @@ import (
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // GetOrganization returns an organization to its members and operators.
@@ -13,7 +14,7 @@ func (s *Server) GetOrganization(ctx context.Context, req *usersv1.GetOrganizati
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("organization_id", req.GetOrganizationId())
+	id, err := apperr.ParseID("organization_id", req.GetOrganizationId())
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +52,7 @@ func (s *Server) ApproveOrganization(ctx context.Context, req *usersv1.ApproveOr
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("organization_id", req.GetOrganizationId())
+	id, err := apperr.ParseID("organization_id", req.GetOrganizationId())
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +69,7 @@ func (s *Server) RejectOrganization(ctx context.Context, req *usersv1.RejectOrga
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("organization_id", req.GetOrganizationId())
+	id, err := apperr.ParseID("organization_id", req.GetOrganizationId())
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +117,7 @@ func (s *Server) SetMerchantTier(ctx context.Context, req *usersv1.SetMerchantTi
 	if err != nil {
 		return nil, err
 	}
-	id, err := parseID("organization_id", req.GetOrganizationId())
+	id, err := apperr.ParseID("organization_id", req.GetOrganizationId())
 	if err != nil {
 		return nil, err
 	}
