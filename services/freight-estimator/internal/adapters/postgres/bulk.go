@@ -19,7 +19,7 @@ func (s *Store) CopyShipments(ctx context.Context, shipments []domain.Shipment, 
 	if len(shipments) == 0 {
 		return nil
 	}
-	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return pg.InTx(ctx, s.Pool(), func(tx pgx.Tx) error {
 		r := repo{q: tx, tx: tx}
 		// Bump the routes through the ordinary path with one probe row per
 		// route, then copy the rest stamped with the same sequence.

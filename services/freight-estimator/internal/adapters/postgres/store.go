@@ -16,30 +16,21 @@ import (
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/app"
 )
 
-// Store implements app.Store on a pgx pool.
+// Store implements app.Store on a pgx pool: its own repository for reads,
+// and pg.Store's InTx and WithTx for commands.
 type Store struct {
 	repo
-	pool *pgxpool.Pool
+	pg.Store[app.Repository]
 }
 
 var _ app.Store = (*Store)(nil)
 
 // New returns a store on pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{repo: repo{q: pool}, pool: pool}
+	return &Store{repo: repo{q: pool}, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
+		return repo{q: q, tx: tx}
+	})}
 }
-
-// InTx runs fn in one transaction; serialization failures and deadlocks are
-// retried by pg.InTx, so fn must have no effects outside the transaction.
-func (s *Store) InTx(ctx context.Context, fn func(app.Repository) error) error {
-	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(repo{q: tx, tx: tx})
-	})
-}
-
-// WithTx returns the repository inside a transaction someone else owns (the
-// inbox's), so a handler's writes commit with the event id.
-func (s *Store) WithTx(tx pgx.Tx) app.Repository { return repo{q: tx, tx: tx} }
 
 // repo runs the queries on a pool or, inside a transaction, on it.
 type repo struct {

@@ -7,7 +7,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,30 +16,21 @@ import (
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 )
 
-// Store implements app.Store on a pgx pool.
+// Store implements app.Store on a pgx pool: its own repository for reads,
+// and pg.Store's InTx and WithTx for commands.
 type Store struct {
 	repo
-	pool *pgxpool.Pool
+	pg.Store[app.Repository]
 }
 
 var _ app.Store = (*Store)(nil)
 
 // New returns a store on pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{repo: repo{q: pool}, pool: pool}
+	return &Store{repo: repo{q: pool}, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
+		return repo{q: q, tx: tx}
+	})}
 }
-
-// InTx runs fn in one transaction; serialization failures and deadlocks are
-// retried by pg.InTx, so fn must have no effects outside the transaction.
-func (s *Store) InTx(ctx context.Context, fn func(app.Repository) error) error {
-	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(repo{q: tx, tx: tx})
-	})
-}
-
-// WithTx returns the repository on a transaction someone else owns: an event
-// consumer's, whose inbox row commits with the handler's writes.
-func (s *Store) WithTx(tx pgx.Tx) app.Repository { return repo{q: tx, tx: tx} }
 
 // repo runs the queries on a pool or, inside InTx, on a transaction.
 type repo struct {
@@ -48,12 +38,10 @@ type repo struct {
 	tx pgx.Tx // nil outside a transaction
 }
 
-var errNoTx = errors.New("postgres: events can only be emitted inside a transaction")
-
 // Emit writes the events to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, events ...app.Event) error {
 	if r.tx == nil {
-		return errNoTx
+		return outbox.ErrNoTransaction
 	}
 	out := make([]outbox.Event, 0, len(events))
 	for _, e := range events {
