@@ -76,6 +76,7 @@ func Rules(e Expectations) []Rule {
 		{"service-selectors", checkServiceSelectors},
 		{"replicas", func(s *Set) []Violation { return checkReplicas(s, e) }},
 		{"nats-cluster", checkNATS},
+		{"peer-addresses", func(s *Set) []Violation { return checkPeerAddresses(s, e) }},
 	}
 	if e.Production {
 		rules = append(rules,
@@ -581,6 +582,53 @@ func checkAutoscalers(s *Set) []Violation {
 		}
 		if !found {
 			out = append(out, Violation{r, "no HorizontalPodAutoscaler"})
+		}
+	}
+	return out
+}
+
+// ConfigMaps returns the set's ConfigMaps.
+func (s *Set) ConfigMaps() []*corev1.ConfigMap { return all[*corev1.ConfigMap](s) }
+
+// ownAddrs are the listen addresses a process reads; every other *_ADDR
+// variable names a peer's gRPC server.
+var ownAddrs = []string{"GRPC_ADDR", "ADMIN_ADDR", "HTTP_ADDR"}
+
+// checkPeerAddresses: every service but users is told where users is (it
+// verifies tokens with users' keys, and the default is only right on one
+// machine), and every peer address names a crossdock Service on its gRPC port.
+func checkPeerAddresses(s *Set, e Expectations) []Violation {
+	data := map[string]map[string]string{}
+	for _, cm := range s.ConfigMaps() {
+		data[cm.Namespace+"/"+cm.Name] = cm.Data
+	}
+	var out []Violation
+	for _, d := range s.Deployments() {
+		r := ref("Deployment", d.Namespace, d.Name)
+		env := map[string]string{}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			for _, from := range c.EnvFrom {
+				if from.ConfigMapRef != nil {
+					for k, v := range data[d.Namespace+"/"+from.ConfigMapRef.Name] {
+						env[k] = v
+					}
+				}
+			}
+			for _, v := range c.Env {
+				env[v.Name] = v.Value
+			}
+		}
+		if _, ok := env["USERS_ADDR"]; !ok && d.Name != "users" {
+			out = append(out, Violation{r, "no USERS_ADDR: tokens could not be verified"})
+		}
+		for k, v := range env {
+			if !strings.HasSuffix(k, "_ADDR") || slices.Contains(ownAddrs, k) {
+				continue
+			}
+			peer := strings.ToLower(strings.ReplaceAll(strings.TrimSuffix(k, "_ADDR"), "_", "-"))
+			if want := peer + ":9090"; v != want || !slices.Contains(e.Services, peer) || !s.Has("Service", d.Namespace, peer) {
+				out = append(out, Violation{r, fmt.Sprintf("%s=%q, want %q, a crossdock Service", k, v, want)})
+			}
 		}
 	}
 	return out

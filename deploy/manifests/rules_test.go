@@ -163,6 +163,12 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"references", "dev", "missing service account", func(t *testing.T, s *manifests.Set) {
 			drop(s, "ServiceAccount", "gateway")
 		}},
+		{"peer-addresses", "dev", "no USERS_ADDR", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "catalog").EnvFrom = nil // the config map that sets it
+		}},
+		{"peer-addresses", "prod", "peer on a wrong port", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "freight-estimator").Env = append(server(t, s, "freight-estimator").Env, corev1.EnvVar{Name: "CATALOG_ADDR", Value: "catalog:8080"})
+		}},
 		{"service-selectors", "dev", "selector typo", func(t *testing.T, s *manifests.Set) {
 			for _, svc := range s.Services() {
 				if svc.Name == "inventory" {
