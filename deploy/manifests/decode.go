@@ -27,6 +27,7 @@ var builtin = map[schema.GroupVersionKind]func() metav1.Object{
 	corev1.SchemeGroupVersion.WithKind("Namespace"):                      func() metav1.Object { return &corev1.Namespace{} },
 	corev1.SchemeGroupVersion.WithKind("ServiceAccount"):                 func() metav1.Object { return &corev1.ServiceAccount{} },
 	corev1.SchemeGroupVersion.WithKind("ConfigMap"):                      func() metav1.Object { return &corev1.ConfigMap{} },
+	corev1.SchemeGroupVersion.WithKind("Secret"):                         func() metav1.Object { return &corev1.Secret{} },
 	corev1.SchemeGroupVersion.WithKind("Service"):                        func() metav1.Object { return &corev1.Service{} },
 	appsv1.SchemeGroupVersion.WithKind("Deployment"):                     func() metav1.Object { return &appsv1.Deployment{} },
 	appsv1.SchemeGroupVersion.WithKind("StatefulSet"):                    func() metav1.Object { return &appsv1.StatefulSet{} },

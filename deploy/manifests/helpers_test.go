@@ -44,18 +44,22 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 	services := serviceDirs(t)
 	return map[string]manifests.Expectations{
 		"dev": {
-			Namespace:         "crossdock",
-			Services:          services,
-			WithoutDatabase:   []string{"gateway"},
-			Replicas:          1,
-			DatabaseInstances: 1,
+			Namespace:             "crossdock",
+			Services:              services,
+			WithoutDatabase:       []string{"gateway"},
+			Replicas:              1,
+			DatabaseInstances:     1,
+			WithoutServiceAccount: []string{"users", "gateway"},
 		},
 		"prod": {
-			Namespace:         "crossdock",
-			Services:          services,
-			WithoutDatabase:   []string{"gateway"},
-			DatabaseInstances: 3,
-			Production:        true,
+			Namespace:             "crossdock",
+			Services:              services,
+			WithoutDatabase:       []string{"gateway"},
+			DatabaseInstances:     3,
+			Production:            true,
+			WithoutServiceAccount: []string{"users", "gateway"},
+			// deploy/README.md: the installation creates these.
+			ExternalSecrets: []string{"service-accounts", "users-bootstrap-admin"},
 		},
 	}
 }

@@ -45,6 +45,13 @@ type Expectations struct {
 	// Production requires a disruption budget and an autoscaler per service
 	// and release-versioned crossdock images.
 	Production bool
+	// WithoutServiceAccount are the services that never act on their own
+	// behalf: the users service, which issues the tokens, and the gateway.
+	WithoutServiceAccount []string
+	// ExternalSecrets are the Secrets the installation supplies itself; every
+	// other Secret a pod needs must be in the overlay. CloudNativePG's
+	// <cluster>-app secrets are always external.
+	ExternalSecrets []string
 }
 
 // Labels every crossdock pod carries; selectors and network rules rely on them.
@@ -72,11 +79,12 @@ func Rules(e Expectations) []Rule {
 		{"database-url-from-secret", func(s *Set) []Violation { return checkDatabaseURL(s, e) }},
 		{"database-clusters", func(s *Set) []Violation { return checkClusters(s, e) }},
 		{"namespace", func(s *Set) []Violation { return checkNamespace(s, e) }},
-		{"references", checkReferences},
+		{"references", func(s *Set) []Violation { return checkReferences(s, e) }},
 		{"service-selectors", checkServiceSelectors},
 		{"replicas", func(s *Set) []Violation { return checkReplicas(s, e) }},
 		{"nats-cluster", checkNATS},
 		{"peer-addresses", func(s *Set) []Violation { return checkPeerAddresses(s, e) }},
+		{"service-accounts", func(s *Set) []Violation { return checkServiceAccounts(s, e) }},
 	}
 	if e.Production {
 		rules = append(rules,
@@ -424,25 +432,37 @@ func checkNamespace(s *Set, e Expectations) []Violation {
 	return out
 }
 
-// checkReferences: the ConfigMaps and ServiceAccounts a pod names exist, which
-// catches a generator renamed by kustomize but not rewritten in the pod.
-func checkReferences(s *Set) []Violation {
+// checkReferences: the ConfigMaps, Secrets and ServiceAccounts a pod names
+// exist, which catches a generator renamed by kustomize but not rewritten in
+// the pod. Optional secrets and those the installation supplies are exempt.
+func checkReferences(s *Set, e Expectations) []Violation {
 	var out []Violation
 	for _, w := range s.workloads() {
 		pod := &w.template.Spec
 		if sa := pod.ServiceAccountName; sa != "" && !s.Has("ServiceAccount", w.namespace, sa) {
 			out = append(out, Violation{w.ref, "service account " + sa + " does not exist"})
 		}
-		var maps []string
+		var maps, secrets []string
 		for _, v := range pod.Volumes {
 			if v.ConfigMap != nil {
 				maps = append(maps, v.ConfigMap.Name)
+			}
+			if v.Secret != nil && !ptrTrue(v.Secret.Optional) {
+				secrets = append(secrets, v.Secret.SecretName)
 			}
 		}
 		for _, c := range pod.Containers {
 			for _, from := range c.EnvFrom {
 				if from.ConfigMapRef != nil {
 					maps = append(maps, from.ConfigMapRef.Name)
+				}
+				if from.SecretRef != nil && !ptrTrue(from.SecretRef.Optional) {
+					secrets = append(secrets, from.SecretRef.Name)
+				}
+			}
+			for _, env := range c.Env {
+				if sk := secretRef(env); sk != nil && !ptrTrue(sk.Optional) {
+					secrets = append(secrets, sk.Name)
 				}
 			}
 		}
@@ -451,9 +471,17 @@ func checkReferences(s *Set) []Violation {
 				out = append(out, Violation{w.ref, "config map " + m + " does not exist"})
 			}
 		}
+		for _, name := range secrets {
+			external := strings.HasSuffix(name, "-db-app") || slices.Contains(e.ExternalSecrets, name)
+			if !external && !s.Has("Secret", w.namespace, name) {
+				out = append(out, Violation{w.ref, "secret " + name + " does not exist and is not one the installation supplies"})
+			}
+		}
 	}
 	return out
 }
+
+func ptrTrue(b *bool) bool { return b != nil && *b }
 
 // checkServiceSelectors: every Service selects a workload's pods, and its
 // target ports exist on them.
@@ -598,30 +626,15 @@ var ownAddrs = []string{"GRPC_ADDR", "ADMIN_ADDR", "HTTP_ADDR"}
 // verifies tokens with users' keys, and the default is only right on one
 // machine), and every peer address names a crossdock Service on its gRPC port.
 func checkPeerAddresses(s *Set, e Expectations) []Violation {
-	data := map[string]map[string]string{}
-	for _, cm := range s.ConfigMaps() {
-		data[cm.Namespace+"/"+cm.Name] = cm.Data
-	}
 	var out []Violation
 	for _, d := range s.Deployments() {
 		r := ref("Deployment", d.Namespace, d.Name)
-		env := map[string]string{}
-		for _, c := range d.Spec.Template.Spec.Containers {
-			for _, from := range c.EnvFrom {
-				if from.ConfigMapRef != nil {
-					for k, v := range data[d.Namespace+"/"+from.ConfigMapRef.Name] {
-						env[k] = v
-					}
-				}
-			}
-			for _, v := range c.Env {
-				env[v.Name] = v.Value
-			}
-		}
+		env := s.podEnv(d)
 		if _, ok := env["USERS_ADDR"]; !ok && d.Name != "users" {
 			out = append(out, Violation{r, "no USERS_ADDR: tokens could not be verified"})
 		}
-		for k, v := range env {
+		for k, ev := range env {
+			v := ev.Value
 			if !strings.HasSuffix(k, "_ADDR") || slices.Contains(ownAddrs, k) {
 				continue
 			}

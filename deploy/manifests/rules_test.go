@@ -30,6 +30,18 @@ func server(t *testing.T, s *manifests.Set, name string) *corev1.Container {
 	return &deployment(t, s, name).Spec.Template.Spec.Containers[0]
 }
 
+// envVar is the container's variable with that name.
+func envVar(t *testing.T, c *corev1.Container, name string) *corev1.EnvVar {
+	t.Helper()
+	for i := range c.Env {
+		if c.Env[i].Name == name {
+			return &c.Env[i]
+		}
+	}
+	t.Fatalf("container %s has no %s", c.Name, name)
+	return nil
+}
+
 // drop removes the objects of a kind with a name from the set.
 func drop(s *manifests.Set, kind, name string) {
 	s.Objects = slices.DeleteFunc(s.Objects, func(o manifests.Object) bool {
@@ -162,6 +174,31 @@ func TestRulesCatchViolations(t *testing.T) {
 		}},
 		{"references", "dev", "missing service account", func(t *testing.T, s *manifests.Set) {
 			drop(s, "ServiceAccount", "gateway")
+		}},
+		{"references", "dev", "unhashed secret", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "catalog"), "SERVICE_CLIENT_SECRET").ValueFrom.SecretKeyRef.Name = "service-accounts"
+		}},
+		{"references", "prod", "secret nobody supplies", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "orders"), "SERVICE_CLIENT_SECRET").ValueFrom.SecretKeyRef.Name = "orders-account"
+		}},
+		{"service-accounts", "dev", "no client id", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "finance")
+			c.Env = append(c.Env, corev1.EnvVar{Name: "SERVICE_CLIENT_ID"})
+		}},
+		{"service-accounts", "dev", "literal secret", func(t *testing.T, s *manifests.Set) {
+			*envVar(t, server(t, s, "logistics"), "SERVICE_CLIENT_SECRET") = corev1.EnvVar{Name: "SERVICE_CLIENT_SECRET", Value: "in-the-manifest-0001"}
+		}},
+		{"service-accounts", "prod", "secret keys disagree", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "catalog"), "SERVICE_CLIENT_SECRET").ValueFrom.SecretKeyRef.Key = "inventory"
+		}},
+		{"service-accounts", "dev", "account not bootstrapped", func(t *testing.T, s *manifests.Set) {
+			v := envVar(t, server(t, s, "users"), "BOOTSTRAP_SERVICE_CLIENTS")
+			v.Value = strings.Replace(v.Value, "svc-orders:", "svc-order:", 1)
+		}},
+		{"service-accounts", "prod", "variable used before it is defined", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "users")
+			last := c.Env[len(c.Env)-1]
+			c.Env = append([]corev1.EnvVar{last}, c.Env[:len(c.Env)-1]...)
 		}},
 		{"peer-addresses", "dev", "no USERS_ADDR", func(t *testing.T, s *manifests.Set) {
 			server(t, s, "catalog").EnvFrom = nil // the config map that sets it

@@ -1,0 +1,133 @@
+package manifests
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// podEnv is the environment a Deployment's containers start with: the entries
+// of the config maps they load, then their own variables, later ones winning
+// as in Kubernetes. Variables from secrets keep their ValueFrom.
+func (s *Set) podEnv(d *appsv1.Deployment) map[string]corev1.EnvVar {
+	data := map[string]map[string]string{}
+	for _, cm := range s.ConfigMaps() {
+		data[cm.Namespace+"/"+cm.Name] = cm.Data
+	}
+	env := map[string]corev1.EnvVar{}
+	for _, c := range d.Spec.Template.Spec.Containers {
+		for _, from := range c.EnvFrom {
+			if from.ConfigMapRef != nil {
+				for k, v := range data[d.Namespace+"/"+from.ConfigMapRef.Name] {
+					env[k] = corev1.EnvVar{Name: k, Value: v}
+				}
+			}
+		}
+		for _, v := range c.Env {
+			env[v.Name] = v
+		}
+	}
+	return env
+}
+
+// bootstrapSecret is one BOOTSTRAP_SERVICE_CLIENTS entry: client_id:$(VAR).
+var bootstrapSecret = regexp.MustCompile(`^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$`)
+
+// checkServiceAccounts: every service that acts on its own behalf has a client
+// id in its config and its secret from a Secret, and the users service
+// bootstraps that very account from the same secret key, so a service can
+// always obtain its token and the two copies of a secret cannot drift apart.
+func checkServiceAccounts(s *Set, e Expectations) []Violation {
+	var out []Violation
+	var users *appsv1.Deployment
+	for _, d := range s.Deployments() {
+		if d.Name == "users" {
+			users = d
+		}
+	}
+	if users == nil {
+		return []Violation{{ref("Deployment", e.Namespace, "users"), "missing: nobody bootstraps the service accounts"}}
+	}
+	usersRef := ref("Deployment", users.Namespace, users.Name)
+	bootstrapped, problems := bootstrappedAccounts(users)
+	for _, p := range problems {
+		out = append(out, Violation{usersRef, p})
+	}
+
+	for _, d := range s.Deployments() {
+		if d.Name == users.Name || slices.Contains(e.WithoutServiceAccount, d.Name) {
+			continue
+		}
+		r := ref("Deployment", d.Namespace, d.Name)
+		env := s.podEnv(d)
+		id := env["SERVICE_CLIENT_ID"].Value
+		secret := secretRef(env["SERVICE_CLIENT_SECRET"])
+		switch {
+		case id == "":
+			out = append(out, Violation{r, "no SERVICE_CLIENT_ID: the service cannot act on its own behalf"})
+			continue
+		case secret == nil:
+			out = append(out, Violation{r, "SERVICE_CLIENT_SECRET does not come from a secret"})
+			continue
+		}
+		from, ok := bootstrapped[id]
+		delete(bootstrapped, id)
+		switch {
+		case !ok:
+			out = append(out, Violation{r, "the users service does not bootstrap its account " + id})
+		case from.Name != secret.Name || from.Key != secret.Key:
+			out = append(out, Violation{r, fmt.Sprintf("reads its secret from %s/%s, the users service bootstraps %s from %s/%s",
+				secret.Name, secret.Key, id, from.Name, from.Key)})
+		}
+	}
+	for id := range bootstrapped {
+		out = append(out, Violation{usersRef, "bootstraps " + id + ", which no service uses"})
+	}
+	return out
+}
+
+// bootstrappedAccounts reads the users container's BOOTSTRAP_SERVICE_CLIENTS:
+// which secret key each client's secret comes from. Kubernetes expands $(VAR)
+// only from variables defined earlier in the list, so order is checked too.
+func bootstrappedAccounts(users *appsv1.Deployment) (map[string]*corev1.SecretKeySelector, []string) {
+	out := map[string]*corev1.SecretKeySelector{}
+	var problems []string
+	for _, c := range users.Spec.Template.Spec.Containers {
+		defined := map[string]*corev1.SecretKeySelector{}
+		for _, env := range c.Env {
+			if env.Name != "BOOTSTRAP_SERVICE_CLIENTS" {
+				defined[env.Name] = secretRef(env)
+				continue
+			}
+			if env.ValueFrom != nil {
+				problems = append(problems, "BOOTSTRAP_SERVICE_CLIENTS must be composed of $(VAR) references to the services' secret keys")
+				continue
+			}
+			for _, pair := range strings.Split(env.Value, ",") {
+				id, secret, _ := strings.Cut(pair, ":")
+				m := bootstrapSecret.FindStringSubmatch(secret)
+				if m == nil {
+					problems = append(problems, fmt.Sprintf("BOOTSTRAP_SERVICE_CLIENTS entry %q: want client_id:$(VAR)", pair))
+					continue
+				}
+				from, ok := defined[m[1]]
+				switch {
+				case !ok:
+					problems = append(problems, fmt.Sprintf("BOOTSTRAP_SERVICE_CLIENTS uses $(%s) before it is defined", m[1]))
+				case from == nil:
+					problems = append(problems, fmt.Sprintf("%s, the secret of %s, does not come from a secret", m[1], id))
+				default:
+					out[id] = from
+				}
+			}
+		}
+	}
+	if len(out) == 0 && len(problems) == 0 {
+		problems = append(problems, "no BOOTSTRAP_SERVICE_CLIENTS")
+	}
+	return out, problems
+}
