@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc"
+
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
@@ -14,50 +16,66 @@ import (
 // is emptied, which costs lookups, never correctness.
 const maxCachedClients = 10000
 
-// UsersKeyLookup looks up API clients' signing keys with users.GetApiClientKeys
-// (the connection must carry a service token) and caches them for ttl, so a
-// busy partner costs one call per ttl rather than one per request. Keys past
-// their expiry are dropped, and a disabled client stops working within ttl.
-func UsersKeyLookup(client usersv1.UsersServiceClient, ttl time.Duration) KeyLookup {
-	c := &keyCache{client: client, ttl: ttl, entries: map[string]keyCacheEntry{}}
+// UsersKeyLookup looks up API clients with users.GetApiClientKeys (opts must
+// give the call a service token, or the connection must carry one) and caches
+// them for ttl, so a busy partner costs one call per ttl rather than one per
+// request. Keys past their expiry are dropped, and a disabled client stops
+// working within ttl.
+func UsersKeyLookup(client usersv1.UsersServiceClient, ttl time.Duration, opts ...grpc.CallOption) KeyLookup {
+	c := &keyCache{client: client, ttl: ttl, opts: opts, entries: map[string]keyCacheEntry{}}
 	return c.lookup
 }
 
 type keyCache struct {
 	client usersv1.UsersServiceClient
 	ttl    time.Duration
+	opts   []grpc.CallOption
 
 	mu      sync.Mutex
 	entries map[string]keyCacheEntry
 }
 
 type keyCacheEntry struct {
-	keys    [][]byte
+	client  APIClient
 	expires time.Time
 }
 
-func (c *keyCache) lookup(ctx context.Context, clientID string) ([][]byte, error) {
+// clientRoles are the roles each kind of API client acts with.
+var clientRoles = map[usersv1.ApiClientKind]string{
+	usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER: RolePartner,
+	usersv1.ApiClientKind_API_CLIENT_KIND_ERP:     RoleERP,
+}
+
+func (c *keyCache) lookup(ctx context.Context, clientID string) (APIClient, error) {
 	now := time.Now()
 	c.mu.Lock()
 	e, ok := c.entries[clientID]
 	c.mu.Unlock()
 	if ok && now.Before(e.expires) {
-		return e.keys, nil
+		return e.client, nil
 	}
-	resp, err := c.client.GetApiClientKeys(ctx, &usersv1.GetApiClientKeysRequest{ClientId: clientID})
+	resp, err := c.client.GetApiClientKeys(ctx, &usersv1.GetApiClientKeysRequest{ClientId: clientID}, c.opts...)
 	if err != nil {
 		err = apperr.FromError(err)
 		if apperr.KindOf(err) == apperr.KindNotFound {
-			return nil, err
+			return APIClient{}, err
 		}
 		// Anything else (users down, this service's own token refused) is
 		// not the partner's fault and must not read as a bad signature.
-		return nil, apperr.Unavailable("API client keys unavailable").Wrap(fmt.Errorf("auth: get API client keys: %w", err))
+		return APIClient{}, apperr.Unavailable("API client keys unavailable").Wrap(fmt.Errorf("auth: get API client keys: %w", err))
 	}
-	if resp.GetClient().GetDisabled() {
-		return nil, apperr.Unauthenticated("API client disabled")
+	info := resp.GetClient()
+	if info.GetDisabled() {
+		return APIClient{}, apperr.Unauthenticated("API client disabled")
 	}
-	e = keyCacheEntry{expires: now.Add(c.ttl)}
+	role, ok := clientRoles[info.GetKind()]
+	if !ok {
+		return APIClient{}, apperr.Unauthenticated("not a partner or ERP client")
+	}
+	e = keyCacheEntry{
+		client:  APIClient{Roles: []string{role}, OrganizationID: info.GetOrganizationId()},
+		expires: now.Add(c.ttl),
+	}
 	for _, k := range resp.GetKeys() {
 		if exp := k.GetExpiresAt(); exp != nil {
 			if !exp.AsTime().After(now) {
@@ -65,10 +83,10 @@ func (c *keyCache) lookup(ctx context.Context, clientID string) ([][]byte, error
 			}
 			e.expires = minTime(e.expires, exp.AsTime())
 		}
-		e.keys = append(e.keys, k.GetKey())
+		e.client.Keys = append(e.client.Keys, k.GetKey())
 	}
-	if len(e.keys) == 0 {
-		return nil, apperr.Unauthenticated("API client has no valid keys")
+	if len(e.client.Keys) == 0 {
+		return APIClient{}, apperr.Unauthenticated("API client has no valid keys")
 	}
 	c.mu.Lock()
 	if len(c.entries) >= maxCachedClients {
@@ -76,7 +94,7 @@ func (c *keyCache) lookup(ctx context.Context, clientID string) ([][]byte, error
 	}
 	c.entries[clientID] = e
 	c.mu.Unlock()
-	return e.keys, nil
+	return e.client, nil
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -19,6 +19,10 @@ const (
 	RoleReviewer   = "reviewer"
 	RoleTranslator = "translator"
 	RoleService    = "service"
+	// RolePartner is a partner marketplace's API client.
+	RolePartner = "partner"
+	// RoleERP is a supplier's ERP: it acts for that supplier organization.
+	RoleERP = "erp"
 )
 
 // Organization roles of a member of a supplier or merchant organization.

@@ -28,5 +28,8 @@
 // both sides sign with DeriveSigningKey(secret), the users service stores only
 // that derived key, and a RequestVerifier checks the signature, a ±5 minute
 // timestamp window and a nonce remembered for twice the window (in PostgreSQL
-// when several replicas verify, see NonceMigrations).
+// when several replicas verify, see NonceMigrations). The verified client is
+// a Caller of KindAPIClient with RolePartner or RoleERP (and, for an ERP, its
+// supplier organization); SignedOrBearerUnaryServerInterceptor lets one server
+// take both signed calls and access tokens.
 package auth

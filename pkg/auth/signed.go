@@ -28,8 +28,9 @@ var deterministic = proto.MarshalOptions{Deterministic: true}
 // SignedUnaryServerInterceptor authenticates every call by its request
 // signature: the metadata above, the full gRPC method name, and the
 // deterministic protobuf encoding of the request as body. On success the
-// context carries Caller{Subject: clientID, Kind: KindAPIClient}. The health
-// and reflection services, and the public full method names given, need no
+// context carries the client as a Caller of KindAPIClient, with its role
+// (partner or ERP) and, for an ERP, its supplier organization. The health and
+// reflection services, and the public full method names given, need no
 // signature, so probes keep working.
 func SignedUnaryServerInterceptor(v *RequestVerifier, public ...string) grpc.UnaryServerInterceptor {
 	methods := newMethodSet(public)
@@ -53,19 +54,25 @@ func SignedUnaryServerInterceptor(v *RequestVerifier, public ...string) grpc.Una
 		if err != nil {
 			return nil, ErrBadSignature
 		}
-		if err := v.Verify(ctx, clientID, info.FullMethod, ts, nonce, sig, body); err != nil {
+		caller, err := v.Verify(ctx, clientID, info.FullMethod, ts, nonce, sig, body)
+		if err != nil {
 			return nil, err
 		}
-		sec, _ := strconv.ParseInt(ts, 10, 64) // Verify has parsed it already
-		skew := v.Skew
-		if skew <= 0 {
-			skew = DefaultSkew
+		return handler(WithCaller(ctx, caller), req)
+	}
+}
+
+// SignedOrBearerUnaryServerInterceptor serves both kinds of client on one
+// server: a call that names a signing client (ClientIDHeader) goes through
+// signed, every other call through bearer. A call cannot pick the weaker
+// check: each path refuses what it does not verify.
+func SignedOrBearerUnaryServerInterceptor(signed, bearer grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		md, _ := metadata.FromIncomingContext(ctx)
+		if len(md.Get(ClientIDHeader)) > 0 {
+			return signed(ctx, req, info, handler)
 		}
-		return handler(WithCaller(ctx, Caller{
-			Subject:   clientID,
-			Kind:      KindAPIClient,
-			ExpiresAt: time.Unix(sec, 0).Add(skew),
-		}), req)
+		return bearer(ctx, req, info, handler)
 	}
 }
 

@@ -59,11 +59,21 @@ func mac(key []byte, msg string) []byte {
 	return m.Sum(nil)
 }
 
-// KeyLookup returns the signing keys a client may currently use: the current
-// one and, during a secret rotation's overlap, the previous one. An unknown or
-// disabled client is an apperr NotFound or Unauthenticated error; any other
-// error means the keys could not be looked up.
-type KeyLookup func(ctx context.Context, clientID string) ([][]byte, error)
+// APIClient is a signed-request client as the verifier needs it: the keys
+// it may currently sign with (the current one and, during a secret
+// rotation's overlap, the previous one) and what it acts as.
+type APIClient struct {
+	Keys [][]byte
+	// Roles are RolePartner or RoleERP.
+	Roles []string
+	// OrganizationID is the supplier an ERP client acts for.
+	OrganizationID string
+}
+
+// KeyLookup returns a client's keys and identity. An unknown or disabled
+// client is an apperr NotFound or Unauthenticated error; any other error
+// means the client could not be looked up.
+type KeyLookup func(ctx context.Context, clientID string) (APIClient, error)
 
 // NonceStore remembers the nonces of accepted requests, per client.
 type NonceStore interface {
@@ -93,8 +103,9 @@ const (
 // (unix seconds) must be within ±Skew of now; and the nonce must not have
 // been seen in the last 2×Skew. The nonce is recorded only after the
 // signature checks out, so a forged request cannot burn a nonce a legitimate
-// client is about to use.
-func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestamp, nonce, signature string, body []byte) error {
+// client is about to use. The result is the client as a Caller, valid until
+// the timestamp leaves the window.
+func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestamp, nonce, signature string, body []byte) (Caller, error) {
 	skew := v.Skew
 	if skew <= 0 {
 		skew = DefaultSkew
@@ -104,33 +115,33 @@ func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestam
 		now = v.Now()
 	}
 	if clientID == "" || len(clientID) > maxIDLen || !validNonce(nonce) {
-		return ErrBadSignature
+		return Caller{}, ErrBadSignature
 	}
 	sec, err := strconv.ParseInt(timestamp, 10, 64)
 	if err != nil || strconv.FormatInt(sec, 10) != timestamp {
-		return ErrBadSignature
+		return Caller{}, ErrBadSignature
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > skew || d < -skew {
-		return ErrStaleTimestamp
+		return Caller{}, ErrStaleTimestamp
 	}
 	if len(signature) != b64.EncodedLen(sha256.Size) {
-		return ErrBadSignature
+		return Caller{}, ErrBadSignature
 	}
 	var given [sha256.Size]byte
 	if n, err := b64.Decode(given[:], []byte(signature)); err != nil || n != sha256.Size {
-		return ErrBadSignature
+		return Caller{}, ErrBadSignature
 	}
-	keys, err := v.Keys(ctx, clientID)
+	client, err := v.Keys(ctx, clientID)
 	if err != nil {
 		switch apperr.KindOf(err) {
 		case apperr.KindNotFound, apperr.KindUnauthenticated, apperr.KindPermissionDenied:
-			return ErrBadSignature.Wrap(err)
+			return Caller{}, ErrBadSignature.Wrap(err)
 		}
-		return fmt.Errorf("auth: look up keys of client %q: %w", clientID, err)
+		return Caller{}, fmt.Errorf("auth: look up keys of client %q: %w", clientID, err)
 	}
 	msg := StringToSign(method, sec, nonce, body)
 	match := 0
-	for _, k := range keys {
+	for _, k := range client.Keys {
 		// Every key is tried even after a match, so timing does not reveal
 		// which key (current or previous) a client uses.
 		if hmac.Equal(mac(k, msg), given[:]) {
@@ -138,16 +149,22 @@ func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestam
 		}
 	}
 	if match == 0 {
-		return ErrBadSignature
+		return Caller{}, ErrBadSignature
 	}
 	fresh, err := v.Nonces.Remember(ctx, clientID, nonce, now.Add(2*skew))
 	if err != nil {
-		return fmt.Errorf("auth: remember nonce: %w", err)
+		return Caller{}, fmt.Errorf("auth: remember nonce: %w", err)
 	}
 	if !fresh {
-		return ErrReplayedNonce
+		return Caller{}, ErrReplayedNonce
 	}
-	return nil
+	return Caller{
+		Subject:        clientID,
+		Kind:           KindAPIClient,
+		Roles:          client.Roles,
+		OrganizationID: client.OrganizationID,
+		ExpiresAt:      time.Unix(sec, 0).Add(skew),
+	}, nil
 }
 
 // validNonce accepts printable ASCII without spaces or the newline that

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -42,14 +44,14 @@ func TestDeriveAndSign(t *testing.T) {
 	}
 }
 
-// partnerKeys is a KeyLookup over a fixed table.
+// partnerKeys is a KeyLookup over a fixed table of partner clients.
 func partnerKeys(keys map[string][][]byte) auth.KeyLookup {
-	return func(_ context.Context, clientID string) ([][]byte, error) {
+	return func(_ context.Context, clientID string) (auth.APIClient, error) {
 		k, ok := keys[clientID]
 		if !ok {
-			return nil, apperr.NotFound("api client", clientID)
+			return auth.APIClient{}, apperr.NotFound("api client", clientID)
 		}
-		return k, nil
+		return auth.APIClient{Keys: k, Roles: []string{auth.RolePartner}}, nil
 	}
 }
 
@@ -111,10 +113,16 @@ func TestRequestVerifier(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := v.Verify(ctx, tt.r.client, tt.r.method, tt.r.ts, tt.r.nonce, tt.r.sig, tt.r.body)
+			c, err := v.Verify(ctx, tt.r.client, tt.r.method, tt.r.ts, tt.r.nonce, tt.r.sig, tt.r.body)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("Verify: %v", err)
+				}
+				sent, _ := strconv.ParseInt(tt.r.ts, 10, 64)
+				want := auth.Caller{Subject: tt.r.client, Kind: auth.KindAPIClient, Roles: []string{auth.RolePartner},
+					ExpiresAt: time.Unix(sent, 0).Add(auth.DefaultSkew)}
+				if !reflect.DeepEqual(c, want) {
+					t.Fatalf("caller %+v, want %+v", c, want)
 				}
 				return
 			}
@@ -136,25 +144,25 @@ func TestForgedRequestDoesNotBurnNonce(t *testing.T) {
 	ctx := context.Background()
 	nonce, ts := "seen-on-the-wire-0001", strconv.FormatInt(clk.Now().Unix(), 10)
 	forged := auth.SignRequest(auth.DeriveSigningKey("attacker"), signedMethod, clk.Now(), nonce, []byte("evil"))
-	if err := v.Verify(ctx, "p-1", signedMethod, ts, nonce, forged, []byte("evil")); !errors.Is(err, auth.ErrBadSignature) {
+	if _, err := v.Verify(ctx, "p-1", signedMethod, ts, nonce, forged, []byte("evil")); !errors.Is(err, auth.ErrBadSignature) {
 		t.Fatalf("forged request: %v", err)
 	}
 	genuine := auth.SignRequest(key, signedMethod, clk.Now(), nonce, []byte("good"))
-	if err := v.Verify(ctx, "p-1", signedMethod, ts, nonce, genuine, []byte("good")); err != nil {
+	if _, err := v.Verify(ctx, "p-1", signedMethod, ts, nonce, genuine, []byte("good")); err != nil {
 		t.Fatalf("the genuine request was refused after a forgery with its nonce: %v", err)
 	}
 }
 
 func TestRequestVerifierLookupFailureIsNotBadSignature(t *testing.T) {
 	v := &auth.RequestVerifier{
-		Keys: func(context.Context, string) ([][]byte, error) {
-			return nil, apperr.Unavailable("users unreachable")
+		Keys: func(context.Context, string) (auth.APIClient, error) {
+			return auth.APIClient{}, apperr.Unavailable("users unreachable")
 		},
 		Nonces: auth.NewMemoryNonceStore(),
 	}
 	now := time.Now()
 	sig := auth.SignRequest([]byte("k"), signedMethod, now, "nonce-abcdefghijkl", nil)
-	err := v.Verify(context.Background(), "p-1", signedMethod, strconv.FormatInt(now.Unix(), 10), "nonce-abcdefghijkl", sig, nil)
+	_, err := v.Verify(context.Background(), "p-1", signedMethod, strconv.FormatInt(now.Unix(), 10), "nonce-abcdefghijkl", sig, nil)
 	if status.Code(err) != codes.Unavailable {
 		t.Fatalf("lookup outage: %v, want Unavailable", err)
 	}
@@ -215,12 +223,14 @@ func TestUsersKeyLookup(t *testing.T) {
 	peer := newUsersPeer(t)
 	current, previous, expired := []byte("current-key"), []byte("previous-key"), []byte("expired-key")
 	peer.apiKeys = map[string]*usersv1.GetApiClientKeysResponse{
-		"p-1": {Client: &usersv1.ApiClient{ClientId: "p-1"}, Keys: []*usersv1.SigningKey{
+		"p-1": {Client: &usersv1.ApiClient{ClientId: "p-1", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER}, Keys: []*usersv1.SigningKey{
 			{Key: current},
 			{Key: previous, ExpiresAt: timestamppb.New(now.Add(time.Hour))},
 			{Key: expired, ExpiresAt: timestamppb.New(now.Add(-time.Minute))},
 		}},
-		"p-off": {Client: &usersv1.ApiClient{ClientId: "p-off", Disabled: true}, Keys: []*usersv1.SigningKey{{Key: current}}},
+		"p-off": {Client: &usersv1.ApiClient{ClientId: "p-off", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, Disabled: true}, Keys: []*usersv1.SigningKey{{Key: current}}},
+		"erp-1": {Client: &usersv1.ApiClient{ClientId: "erp-1", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_ERP, OrganizationId: "org-7"}, Keys: []*usersv1.SigningKey{{Key: current}}},
+		"odd":   {Client: &usersv1.ApiClient{ClientId: "odd"}, Keys: []*usersv1.SigningKey{{Key: current}}},
 	}
 	addr := serve(t, peer, grpc.ChainUnaryInterceptor(
 		auth.UnaryServerInterceptor(auth.NewVerifier(auth.StaticKeySource(peer.key.JWK())), publicUsersMethods...)))
@@ -228,11 +238,21 @@ func TestUsersKeyLookup(t *testing.T) {
 	lookup := auth.UsersKeyLookup(usersClient(dial(t, addr, grpc.WithPerRPCCredentials(svc.PerRPCCredentials()))), time.Minute)
 	ctx := context.Background()
 
-	keys, err := lookup(ctx, "p-1")
-	if err != nil || len(keys) != 2 || string(keys[0]) != "current-key" || string(keys[1]) != "previous-key" {
+	p1, err := lookup(ctx, "p-1")
+	if keys := p1.Keys; err != nil || len(keys) != 2 || string(keys[0]) != "current-key" || string(keys[1]) != "previous-key" {
 		t.Fatalf("keys = %q, %v; want current and previous, not the expired one", keys, err)
 	}
-	if _, err := lookup(ctx, "p-1"); err != nil || peer.keyCalls.Load() != 1 {
+	if !reflect.DeepEqual(p1.Roles, []string{auth.RolePartner}) || p1.OrganizationID != "" {
+		t.Fatalf("partner client acts as %v of %q", p1.Roles, p1.OrganizationID)
+	}
+	erp, err := lookup(ctx, "erp-1")
+	if err != nil || !reflect.DeepEqual(erp.Roles, []string{auth.RoleERP}) || erp.OrganizationID != "org-7" {
+		t.Fatalf("ERP client = %+v, %v; want role erp for org-7", erp, err)
+	}
+	if _, err := lookup(ctx, "odd"); apperr.KindOf(err) != apperr.KindUnauthenticated {
+		t.Fatalf("client of no known kind: %v, want Unauthenticated", err)
+	}
+	if _, err := lookup(ctx, "p-1"); err != nil || peer.keyCalls.Load() != 3 {
 		t.Fatalf("second lookup: %v after %d calls, want a cache hit", err, peer.keyCalls.Load())
 	}
 	if _, err := lookup(ctx, "p-404"); apperr.KindOf(err) != apperr.KindNotFound {
@@ -247,5 +267,48 @@ func TestUsersKeyLookup(t *testing.T) {
 	anon := auth.UsersKeyLookup(usersClient(dial(t, addr)), time.Minute)
 	if _, err := anon(ctx, "p-1"); apperr.KindOf(err) != apperr.KindUnavailable {
 		t.Fatalf("lookup without a service token: %v, want Unavailable", err)
+	}
+}
+
+// TestSignedOrBearer serves bearer tokens and signed requests on one server:
+// each call is judged by the credential it names, and naming a signing client
+// without a valid signature cannot fall back to a bearer token.
+func TestSignedOrBearer(t *testing.T) {
+	key := auth.DeriveSigningKey("erp-secret")
+	peer := newUsersPeer(t)
+	signed := auth.SignedUnaryServerInterceptor(&auth.RequestVerifier{
+		Keys: func(_ context.Context, id string) (auth.APIClient, error) {
+			if id != "erp-1" {
+				return auth.APIClient{}, apperr.NotFound("api client", id)
+			}
+			return auth.APIClient{Keys: [][]byte{key}, Roles: []string{auth.RoleERP}, OrganizationID: "org-7"}, nil
+		},
+		Nonces: auth.NewMemoryNonceStore(),
+	}, publicUsersMethods...)
+	bearerOnly := auth.UnaryServerInterceptor(auth.NewVerifier(auth.StaticKeySource(peer.key.JWK())), publicUsersMethods...)
+	addr := serve(t, peer, grpc.ChainUnaryInterceptor(auth.SignedOrBearerUnaryServerInterceptor(signed, bearerOnly)))
+	ctx := context.Background()
+
+	erp := usersClient(dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("erp-1", key))))
+	me, err := erp.GetMe(ctx, &usersv1.GetMeRequest{})
+	if u := me.GetUser(); err != nil || u.GetUserId() != "erp-1" || !reflect.DeepEqual(u.GetRoles(), []string{auth.RoleERP}) || u.GetOrganizationId() != "org-7" {
+		t.Fatalf("signed call: %v, %v; want the ERP client of org-7", me, err)
+	}
+
+	user := auth.Caller{Subject: "u-1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}
+	token := mustSign(t, peer.key, user, time.Minute, time.Now())
+	plain := usersClient(dial(t, addr))
+	if me, err := plain.GetMe(bearer(ctx, token), &usersv1.GetMeRequest{}); err != nil || me.GetUser().GetUserId() != "u-1" {
+		t.Fatalf("bearer call: %v, %v", me, err)
+	}
+
+	// A valid token does not rescue a call that names a client it cannot
+	// prove; nor does anything get through with no credential.
+	downgrade := metadata.AppendToOutgoingContext(bearer(ctx, token), auth.ClientIDHeader, "erp-1")
+	if _, err := plain.GetMe(downgrade, &usersv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("client id with a bearer token and no signature: %v, want Unauthenticated", err)
+	}
+	if _, err := plain.GetMe(ctx, &usersv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("no credential: %v, want Unauthenticated", err)
 	}
 }

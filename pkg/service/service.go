@@ -84,7 +84,17 @@ type Spec struct {
 	// ServerOptions are extra gRPC server options; they run inside the kit's
 	// recovery, error mapping and authentication.
 	ServerOptions []grpc.ServerOption
+	// SignedRequests also accepts unary calls signed by partner platforms'
+	// and supplier ERPs' API clients (see auth.SignedUnaryServerInterceptor),
+	// besides access tokens. Their keys are looked up in the users service
+	// with the service's own account, and their nonces are remembered in
+	// the service's database so a replay to another replica fails too.
+	SignedRequests bool
 }
+
+// apiClientCacheTTL is how long an API client's keys are trusted without
+// asking the users service again: a disabled client stops within it.
+const apiClientCacheTTL = time.Minute
 
 // Runtime is a service's wired dependencies. Create it with New, register the
 // gRPC API on Server.GRPC(), add consumers with Go, then Run.
@@ -165,8 +175,21 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 		}
 	}
 	verifier := auth.NewVerifier(keys)
+	unary := auth.UnaryServerInterceptor(verifier, spec.PublicMethods...)
+	if spec.SignedRequests {
+		if r.ServiceTokens == nil {
+			r.close()
+			return nil, errors.New("SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET are required: signed requests are verified with keys only a service account may read")
+		}
+		signed := auth.SignedUnaryServerInterceptor(&auth.RequestVerifier{
+			Keys: auth.UsersKeyLookup(usersv1.NewUsersServiceClient(r.Users), apiClientCacheTTL,
+				grpc.PerRPCCredentials(r.ServiceTokens.PerRPCCredentials())),
+			Nonces: auth.NewPostgresNonceStore(pool),
+		}, spec.PublicMethods...)
+		unary = auth.SignedOrBearerUnaryServerInterceptor(signed, unary)
+	}
 	opts := append([]grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(verifier, spec.PublicMethods...)),
+		grpc.ChainUnaryInterceptor(unary),
 		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(verifier, spec.PublicMethods...)),
 	}, spec.ServerOptions...)
 	r.Server = server.New(spec.Name, cfg.Server, log, metrics, opts...)
@@ -223,6 +246,9 @@ func (r *Runtime) Run(ctx context.Context) error {
 func (r *Runtime) prepare(ctx context.Context) error {
 	for attempt := 0; ; attempt++ {
 		err := pg.Migrate(ctx, r.Pool, r.spec.Migrations)
+		if err == nil && r.spec.SignedRequests {
+			err = auth.MigrateNonces(ctx, r.Pool)
+		}
 		if err == nil {
 			stream := r.spec.Stream
 			stream.Replicas = r.Config.StreamReplicas

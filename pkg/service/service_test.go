@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,4 +214,28 @@ func waitStopped(t *testing.T, done <-chan error) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
+}
+
+// Signed requests are verified with keys only a service account may read, so
+// a service that accepts them refuses to start without one.
+func TestSignedRequestsNeedAServiceAccount(t *testing.T) {
+	var cfg service.Config
+	cfg.Server = server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}
+	cfg.Log = logging.Config{Level: "error", Format: "text"}
+	cfg.NATS.URL = "nats://127.0.0.1:1"
+	cfg.Postgres.URL = "postgres://nobody@127.0.0.1:1/none"
+	cfg.Auth.UsersAddr = "127.0.0.1:1"
+	spec := service.Spec{Name: "things", Stream: natsx.AreaStream("things"), SignedRequests: true}
+	_, err := service.New(context.Background(), spec, cfg)
+	if err == nil || !strings.Contains(err.Error(), "SERVICE_CLIENT_ID") {
+		t.Fatalf("New without a service account = %v, want an error naming SERVICE_CLIENT_ID", err)
+	}
+	cfg.Auth.ServiceClientID, cfg.Auth.ServiceClientSecret = "svc-things", "things-secret-0001"
+	rt, err := service.New(context.Background(), spec, cfg)
+	if err != nil {
+		t.Fatalf("New with a service account: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = rt.Run(ctx) // releases what New opened
 }

@@ -55,6 +55,8 @@ func run(ctx context.Context) error {
 		Stream:        natsx.AreaStream("inventory"),
 		Migrations:    migrations.FS,
 		PublicMethods: grpcapi.PublicMethods,
+		// Supplier ERPs call SyncStock and the stock methods directly.
+		SignedRequests: true,
 	}, cfg.Config)
 	if err != nil {
 		return err

@@ -6,9 +6,11 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/inventory/migrations"
 )
@@ -23,7 +25,8 @@ func TestServiceStartsServesAndStops(t *testing.T) {
 	n, _, _ := testkit.JetStream(t)
 	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": n.URL(),
-		"USERS_ADDR": testkit.FreeAddr(t), // nobody there: public methods need no keys
+		"USERS_ADDR":        testkit.FreeAddr(t), // nobody there: public methods need no keys
+		"SERVICE_CLIENT_ID": "svc-inventory", "SERVICE_CLIENT_SECRET": "inventory-test-secret",
 	})
 	conn, ctx := bin.Conn, context.Background()
 
@@ -36,5 +39,17 @@ func TestServiceStartsServesAndStops(t *testing.T) {
 	_, err = client.Reserve(ctx, &inventoryv1.ReserveRequest{OrderId: "o"})
 	if status.Code(err) != codes.Unauthenticated {
 		t.Errorf("reserve without a token: %v", err)
+	}
+
+	// Supplier ERPs sign their calls; the nonces they use live in the
+	// service's database, created at start.
+	signed := metadata.AppendToOutgoingContext(ctx, auth.ClientIDHeader, "erp-1", auth.TimestampHeader, "1",
+		auth.NonceHeader, "nonce-0123456789abcdef", auth.SignatureHeader, "not-a-signature")
+	if _, err := client.SyncStock(signed, &inventoryv1.SyncStockRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("sync with a bad signature: %v", err)
+	}
+	var table *string
+	if err := pool.QueryRow(ctx, "SELECT to_regclass('request_nonces')::text").Scan(&table); err != nil || table == nil {
+		t.Errorf("request_nonces table: %v, %v", table, err)
 	}
 }

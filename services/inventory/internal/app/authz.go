@@ -27,11 +27,14 @@ func isOperator(c auth.Caller) bool {
 // isService is another Crossdock service acting on its own behalf.
 func isService(c auth.Caller) bool { return c.Kind == auth.KindService || c.HasRole(auth.RoleService) }
 
-// supplierOrg returns the caller's supplier organization: a signed-in member
-// (owner or staff) of an approved supplier, whose token carries the supplier
-// role only once the organization is approved.
+// supplierOrg returns the supplier organization the caller acts for: a
+// signed-in member (owner or staff) of an approved supplier, whose token
+// carries the supplier role only once the organization is approved, or the
+// supplier's own ERP calling with signed requests.
 func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
-	if c.Kind != auth.KindUser || !c.HasRole(auth.RoleSupplier) {
+	member := c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)
+	erp := c.Kind == auth.KindAPIClient && c.HasRole(auth.RoleERP)
+	if !member && !erp {
 		return uuid.Nil, false
 	}
 	id, err := uuid.Parse(c.OrganizationID)

@@ -36,6 +36,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 	apiClient := auth.Caller{Subject: "erp", Kind: auth.KindAPIClient}
+	// The supplier's own ERP acts for it; a partner platform's client, even
+	// one claiming the organization, does not.
+	myERP := auth.Caller{Subject: "erp-mine", Kind: auth.KindAPIClient, Roles: []string{auth.RoleERP}, OrganizationID: me.OrganizationID}
+	partner := auth.Caller{Subject: "partner", Kind: auth.KindAPIClient, Roles: []string{auth.RolePartner}, OrganizationID: me.OrganizationID}
+	syncAs := func(c auth.Caller, w domain.Warehouse, code string) func() error {
+		return func() error {
+			_, err := f.svc.SyncStock(ctx, c, app.SyncInput{WarehouseID: w.ID, SyncID: "sync-" + uuid.NewString(),
+				Lines: []domain.SyncLine{{Code: code, OnHand: 12}}})
+			return err
+		}
+	}
 	tests := []struct {
 		name string
 		run  func() error
@@ -43,6 +54,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}{
 		{"adjust my stock", adjust(me, mine, mySKU), apperr.KindUnknown},
 		{"adjust in another supplier's warehouse", adjust(me, theirs, theirSKU), apperr.KindNotFound},
+		{"my ERP syncs my warehouse", syncAs(myERP, mine, "MINE"), apperr.KindUnknown},
+		{"my ERP adjusts my stock", adjust(myERP, mine, mySKU), apperr.KindUnknown},
+		{"my ERP syncs another supplier's warehouse", syncAs(myERP, theirs, "THEIRS"), apperr.KindNotFound},
+		{"my ERP reads another supplier's SKU", func() error { _, err := f.svc.GetStock(ctx, myERP, theirSKU); return err }, apperr.KindNotFound},
+		{"my ERP reserves", func() error {
+			_, err := f.svc.Reserve(ctx, myERP, app.ReserveInput{OrderID: "x", Lines: []domain.OrderLine{line(mySKU, 1)}})
+			return err
+		}, apperr.KindPermissionDenied},
+		{"partner client syncs", syncAs(partner, mine, "MINE"), apperr.KindPermissionDenied},
+		{"partner client adjusts", adjust(partner, mine, mySKU), apperr.KindNotFound},
 		{"adjust another supplier's SKU in my warehouse", adjust(me, mine, theirSKU), apperr.KindNotFound},
 		{"adjust in a central warehouse as a supplier", adjust(me, central, mySKU), apperr.KindNotFound},
 		{"admin stocks any SKU centrally", adjust(admin, central, theirSKU), apperr.KindUnknown},
@@ -128,7 +149,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Errorf("my purchase orders = %v, %v", pos, err)
 	}
 	levels, err := f.svc.GetStock(ctx, me, mySKU)
-	if err != nil || len(levels) != 1 || levels[0].OnHand != 11 || levels[0].Reserved != 1 {
+	// 10, +1 by me, synced to 12 by the ERP, +1 by the ERP.
+	if err != nil || len(levels) != 1 || levels[0].OnHand != 13 || levels[0].Reserved != 1 {
 		t.Errorf("my stock = %+v, %v", levels, err)
 	}
 }

@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
+)
+
+// A supplier's ERP keeps stock in step over gRPC with signed requests: the
+// supplier creates the client through the gateway, the ERP syncs its
+// warehouse directly at inventory and is recorded as the actor, and what it
+// signs works for no other supplier, not twice, and not with another body.
+func TestSupplierERPSyncsStockWithSignedRequests(t *testing.T) {
+	base, offset := apiMesh(t)
+	c := newClient(t, base, "127.0.0.23")
+	admin, _ := c.login(adminEmail, demoPassword)
+	s1, _ := c.login(supplierEmail, demoPassword)
+	s2, _ := c.login(supplier2Email, demoPassword)
+	f := newCatalogFixture(t, c, admin)
+	word := strings.ToUpper(rand.Text()[:10])
+	code := "ERP-" + word
+
+	product := c.do("POST", "/v1/products", s1, map[string]any{
+		"modelId": f.model, "type": "PRODUCT_TYPE_PHYSICAL", "origin": map[string]any{"countryCode": "CN", "regionCode": "CN-GD"},
+		"defaultLocale": "en", "content": lampContent(f, "ERP lamp "+word, code, 1500),
+	}).must(t, 200, "create a product")
+	sku := firstSKU(t, product)
+	warehouse := func(token, name string) string {
+		return c.do("POST", "/v1/warehouses", token, map[string]any{
+			"name": name, "kind": "WAREHOUSE_KIND_SUPPLIER", "countryCode": "CN", "regionCode": "CN-GD",
+		}).must(t, 200, "warehouse "+name).str("warehouse", "warehouseId")
+	}
+	mine, theirs := warehouse(s1, "ERP one "+word), warehouse(s2, "ERP two "+word)
+	stockOnce(t, c, s1, mine, sku, 3).must(t, 200, "stock the SKU once inventory knows it")
+
+	org := c.do("GET", "/v1/me", s1, nil).must(t, 200, "supplier profile").str("user", "organizationId")
+	created := c.do("POST", "/v1/api-clients", s1, map[string]any{
+		"name": "ERP " + word, "kind": "API_CLIENT_KIND_ERP", "organizationId": org,
+	}).must(t, 200, "create the ERP client")
+	clientID, secret := created.str("client", "clientId"), created.str("secret")
+	key := auth.DeriveSigningKey(secret)
+
+	dial := func(port int, opts ...grpc.DialOption) *grpc.ClientConn {
+		conn, err := grpc.NewClient(addr(port, offset), append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	signer := grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor(clientID, key))
+	erp := inventoryv1.NewInventoryServiceClient(dial(9103, signer))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	sync := &inventoryv1.SyncStockRequest{WarehouseId: mine, SyncId: "erp-" + word,
+		Lines: []*inventoryv1.SyncLine{{SkuCode: code, OnHand: 40}, {SkuCode: "NO-SUCH-" + word, OnHand: 1}}}
+	resp, err := erp.SyncStock(ctx, sync)
+	if err != nil {
+		t.Fatalf("signed sync: %v", err)
+	}
+	statuses := func(r *inventoryv1.SyncStockResponse) []inventoryv1.SyncLineStatus {
+		var out []inventoryv1.SyncLineStatus
+		for _, l := range r.GetResults() {
+			out = append(out, l.GetStatus())
+		}
+		return out
+	}
+	want := []inventoryv1.SyncLineStatus{inventoryv1.SyncLineStatus_SYNC_LINE_STATUS_APPLIED, inventoryv1.SyncLineStatus_SYNC_LINE_STATUS_REJECTED}
+	if got := statuses(resp); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("sync results %v, want the known code applied and the unknown one rejected", resp.GetResults())
+	}
+	// The same sync again, signed afresh, is answered from the first result.
+	if again, err := erp.SyncStock(ctx, sync); err != nil || !proto.Equal(again, resp) {
+		t.Fatalf("repeated sync: %v, %v; want the first result %v", again, err, resp)
+	}
+	stock := c.do("GET", "/v1/stock/"+sku, s1, nil).must(t, 200, "the supplier reads its stock")
+	if levels := stock.list("levels"); len(levels) != 1 || levels[0]["onHand"] != "40" {
+		t.Fatalf("stock after the ERP sync: %s, want 40 on hand", stock.Raw)
+	}
+	journal := c.do("GET", "/v1/stock/"+sku+"/journal", s1, nil).must(t, 200, "journal")
+	syncs := 0
+	for _, e := range journal.list("entries") {
+		if e["kind"] == "sync" {
+			syncs++
+			if e["actorId"] != clientID || e["onHandDelta"] != "37" {
+				t.Errorf("sync journal entry %v, want actor %s and +37", e, clientID)
+			}
+		}
+	}
+	if syncs != 1 {
+		t.Errorf("%d sync entries in %s, want exactly one", syncs, journal.Raw)
+	}
+
+	// Another supplier's warehouse does not exist for this ERP.
+	other := &inventoryv1.SyncStockRequest{WarehouseId: theirs, SyncId: "erp-other-" + word,
+		Lines: []*inventoryv1.SyncLine{{SkuCode: code, OnHand: 1}}}
+	if _, err := erp.SyncStock(ctx, other); status.Code(err) != codes.NotFound {
+		t.Fatalf("sync of another supplier's warehouse: %v, want NotFound", err)
+	}
+
+	// A captured request cannot be replayed, nor its signature reused for
+	// another body.
+	plain := inventoryv1.NewInventoryServiceClient(dial(9103))
+	method := inventoryv1.InventoryService_SyncStock_FullMethodName
+	signedFor := func(req proto.Message) context.Context {
+		body, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now, nonce := time.Now(), "replay-"+word+"-"+strconv.FormatInt(time.Now().UnixNano(), 10)
+		return metadata.AppendToOutgoingContext(ctx, auth.ClientIDHeader, clientID,
+			auth.TimestampHeader, strconv.FormatInt(now.Unix(), 10), auth.NonceHeader, nonce,
+			auth.SignatureHeader, auth.SignRequest(key, method, now, nonce, body))
+	}
+	captured := signedFor(sync)
+	if _, err := plain.SyncStock(captured, sync); err != nil {
+		t.Fatalf("hand-signed sync: %v", err)
+	}
+	if _, err := plain.SyncStock(captured, sync); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("replayed request: %v, want Unauthenticated", err)
+	}
+	raised := proto.Clone(sync).(*inventoryv1.SyncStockRequest)
+	raised.SyncId += "-raised"
+	raised.Lines[0].OnHand = 9000
+	if _, err := plain.SyncStock(signedFor(sync), raised); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("another body under a signature: %v, want Unauthenticated", err)
+	}
+	if again := c.do("GET", "/v1/stock/"+sku, s1, nil).must(t, 200, "stock"); again.list("levels")[0]["onHand"] != "40" {
+		t.Fatalf("stock after refused requests: %s, want 40", again.Raw)
+	}
+
+	// The ERP client is for inventory: the catalog accepts no signed calls.
+	catalog := catalogv1.NewCatalogServiceClient(dial(9102, signer))
+	if _, err := catalog.ListSupplierProducts(ctx, &catalogv1.ListSupplierProductsRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("signed call to the catalog: %v, want Unauthenticated", err)
+	}
+}
