@@ -34,8 +34,9 @@ func (s *Set) podEnv(d *appsv1.Deployment) map[string]corev1.EnvVar {
 	return env
 }
 
-// bootstrapSecret is one BOOTSTRAP_SERVICE_CLIENTS entry: client_id:$(VAR).
-var bootstrapSecret = regexp.MustCompile(`^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$`)
+// varReference is a whole value that is one Kubernetes variable reference,
+// $(VAR), expanded from a variable defined earlier in the container.
+var varReference = regexp.MustCompile(`^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$`)
 
 // checkServiceAccounts: every service that acts on its own behalf has a client
 // id in its config and its secret from a Secret, and the users service
@@ -109,7 +110,7 @@ func bootstrappedAccounts(users *appsv1.Deployment) (map[string]*corev1.SecretKe
 			}
 			for _, pair := range strings.Split(env.Value, ",") {
 				id, secret, _ := strings.Cut(pair, ":")
-				m := bootstrapSecret.FindStringSubmatch(secret)
+				m := varReference.FindStringSubmatch(secret)
 				if m == nil {
 					problems = append(problems, fmt.Sprintf("BOOTSTRAP_SERVICE_CLIENTS entry %q: want client_id:$(VAR)", pair))
 					continue

@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -137,17 +138,18 @@ func TestRulesCatchViolations(t *testing.T) {
 			}
 		}},
 		{"database-url-from-secret", "dev", "literal url", func(t *testing.T, s *manifests.Set) {
-			server(t, s, "users").Env = []corev1.EnvVar{{Name: "DATABASE_URL", Value: "postgres://users:secret@users-db-rw/users"}}
+			*envVar(t, server(t, s, "users"), "DATABASE_URL") = corev1.EnvVar{Name: "DATABASE_URL", Value: "postgres://users:secret@users-db-rw/users"}
 		}},
 		{"database-url-from-secret", "dev", "another service's secret", func(t *testing.T, s *manifests.Set) {
-			server(t, s, "orders").Env[0].ValueFrom.SecretKeyRef.Name = "users-db-app"
+			envVar(t, server(t, s, "orders"), "DATABASE_URL").ValueFrom.SecretKeyRef.Name = "users-db-app"
 		}},
 		{"database-url-from-secret", "dev", "missing", func(t *testing.T, s *manifests.Set) {
-			server(t, s, "orders").Env = nil
+			c := server(t, s, "orders")
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "DATABASE_URL" })
 		}},
 		{"database-url-from-secret", "dev", "gateway with a database", func(t *testing.T, s *manifests.Set) {
 			gw := server(t, s, "gateway")
-			gw.Env = append(gw.Env, *server(t, s, "users").Env[0].DeepCopy())
+			gw.Env = append(gw.Env, *envVar(t, server(t, s, "users"), "DATABASE_URL").DeepCopy())
 		}},
 		{"database-clusters", "dev", "cluster missing", func(t *testing.T, s *manifests.Set) {
 			drop(s, "Cluster", "catalog-db")
@@ -199,6 +201,19 @@ func TestRulesCatchViolations(t *testing.T) {
 			c := server(t, s, "users")
 			last := c.Env[len(c.Env)-1]
 			c.Env = append([]corev1.EnvVar{last}, c.Env[:len(c.Env)-1]...)
+		}},
+		{"memory-limit", "dev", "no GOMEMLIMIT", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "gateway")
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "GOMEMLIMIT" })
+		}},
+		{"memory-limit", "prod", "literal limit", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "freight-estimator"), "GOMEMLIMIT").Value = "512MiB"
+		}},
+		{"memory-limit", "prod", "limit of cpu", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "orders"), "MEMORY_LIMIT_MIB").ValueFrom.ResourceFieldRef.Resource = "limits.cpu"
+		}},
+		{"memory-limit", "dev", "in bytes", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "orders"), "MEMORY_LIMIT_MIB").ValueFrom.ResourceFieldRef.Divisor = resource.MustParse("1")
 		}},
 		{"peer-addresses", "dev", "no USERS_ADDR", func(t *testing.T, s *manifests.Set) {
 			server(t, s, "catalog").EnvFrom = nil // the config map that sets it
@@ -296,7 +311,7 @@ func TestBareDeploymentBreaksContainerRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := expectations(t)["prod"]
-	for _, name := range []string{"probes", "resources", "non-root", "image-tag", "seccomp", "read-only-root", "no-privileges", "no-token", "network-policy", "disruption-budget", "autoscaler"} {
+	for _, name := range []string{"probes", "resources", "non-root", "image-tag", "seccomp", "read-only-root", "no-privileges", "no-token", "network-policy", "disruption-budget", "autoscaler", "memory-limit"} {
 		t.Run(name, func(t *testing.T) {
 			v := rule(t, e, name).Check(set)
 			if len(v) == 0 {
