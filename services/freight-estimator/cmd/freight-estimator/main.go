@@ -40,6 +40,9 @@ type Config struct {
 	PruneInterval time.Duration `env:"PRUNE_INTERVAL" default:"1h"`
 	// WarmHistory loads every route's history into memory at start.
 	WarmHistory bool `env:"WARM_HISTORY" default:"true"`
+	// RateCacheTTL is how long an exchange rate from finance is reused;
+	// zero asks finance on every conversion.
+	RateCacheTTL time.Duration `env:"RATE_CACHE_TTL" default:"30s"`
 }
 
 // Validate checks the estimator's own settings.
@@ -50,6 +53,9 @@ func (c Config) Validate() error {
 	}
 	if c.PruneInterval < time.Minute {
 		errs = append(errs, errors.New("PRUNE_INTERVAL must be at least 1m"))
+	}
+	if c.RateCacheTTL < 0 || c.RateCacheTTL > time.Hour {
+		errs = append(errs, errors.New("RATE_CACHE_TTL must be between 0 and 1h"))
 	}
 	return errors.Join(errs...)
 }
@@ -76,9 +82,9 @@ func run(ctx context.Context) error {
 	}
 	rt.Log.Info("freight-estimator settings", "config", config.LogValue(struct {
 		BaseCurrency, CatalogAddr, FinanceAddr string
-		PruneInterval                          time.Duration
+		PruneInterval, RateCacheTTL            time.Duration
 		WarmHistory                            bool
-	}{cfg.BaseCurrency, cfg.CatalogAddr, cfg.FinanceAddr, cfg.PruneInterval, cfg.WarmHistory}))
+	}{cfg.BaseCurrency, cfg.CatalogAddr, cfg.FinanceAddr, cfg.PruneInterval, cfg.RateCacheTTL, cfg.WarmHistory}))
 
 	catalogConn, err := peer(cfg.CatalogAddr, rt.ServiceTokens)
 	if err != nil {
@@ -94,7 +100,7 @@ func run(ctx context.Context) error {
 	store := postgres.New(rt.Pool)
 	svc, err := app.New(store, cfg.BaseCurrency,
 		app.WithCatalog(peers.NewCatalog(catalogv1.NewCatalogServiceClient(catalogConn))),
-		app.WithRates(peers.NewFinance(financev1.NewFinanceServiceClient(financeConn))))
+		app.WithRates(peers.NewRateCache(peers.NewFinance(financev1.NewFinanceServiceClient(financeConn)), cfg.RateCacheTTL)))
 	if err != nil {
 		return err
 	}
