@@ -40,6 +40,10 @@ type Config struct {
 	PruneInterval time.Duration `env:"PRUNE_INTERVAL" default:"1h"`
 	// WarmHistory loads every route's history into memory at start.
 	WarmHistory bool `env:"WARM_HISTORY" default:"true"`
+	// HistoryMaxRecords bounds the shipment records held in memory (about
+	// 120 bytes each); past it the least recently estimated routes are
+	// dropped and reloaded on demand. Zero keeps every route.
+	HistoryMaxRecords int `env:"HISTORY_MAX_RECORDS" default:"2000000"`
 	// RateCacheTTL is how long an exchange rate from finance is reused;
 	// zero asks finance on every conversion.
 	RateCacheTTL time.Duration `env:"RATE_CACHE_TTL" default:"30s"`
@@ -53,6 +57,9 @@ func (c Config) Validate() error {
 	}
 	if c.PruneInterval < time.Minute {
 		errs = append(errs, errors.New("PRUNE_INTERVAL must be at least 1m"))
+	}
+	if c.HistoryMaxRecords < 0 {
+		errs = append(errs, errors.New("HISTORY_MAX_RECORDS must not be negative"))
 	}
 	if c.RateCacheTTL < 0 || c.RateCacheTTL > time.Hour {
 		errs = append(errs, errors.New("RATE_CACHE_TTL must be between 0 and 1h"))
@@ -84,7 +91,8 @@ func run(ctx context.Context) error {
 		BaseCurrency, CatalogAddr, FinanceAddr string
 		PruneInterval, RateCacheTTL            time.Duration
 		WarmHistory                            bool
-	}{cfg.BaseCurrency, cfg.CatalogAddr, cfg.FinanceAddr, cfg.PruneInterval, cfg.RateCacheTTL, cfg.WarmHistory}))
+		HistoryMaxRecords                      int
+	}{cfg.BaseCurrency, cfg.CatalogAddr, cfg.FinanceAddr, cfg.PruneInterval, cfg.RateCacheTTL, cfg.WarmHistory, cfg.HistoryMaxRecords}))
 
 	catalogConn, err := peer(cfg.CatalogAddr, rt.ServiceTokens)
 	if err != nil {
@@ -99,6 +107,7 @@ func run(ctx context.Context) error {
 
 	store := postgres.New(rt.Pool)
 	svc, err := app.New(store, cfg.BaseCurrency,
+		app.WithHistoryLimit(cfg.HistoryMaxRecords),
 		app.WithCatalog(peers.NewCatalog(catalogv1.NewCatalogServiceClient(catalogConn))),
 		app.WithRates(peers.NewRateCache(peers.NewFinance(financev1.NewFinanceServiceClient(financeConn)), cfg.RateCacheTTL)))
 	if err != nil {

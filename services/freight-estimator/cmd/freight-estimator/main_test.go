@@ -22,14 +22,15 @@ func TestConfig(t *testing.T) {
 	if err := config.LoadFrom(&cfg, config.MapLookup(base)); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.BaseCurrency != "USD" || cfg.CatalogAddr != "127.0.0.1:9102" || cfg.FinanceAddr != "127.0.0.1:9106" || cfg.PruneInterval != time.Hour || cfg.RateCacheTTL != 30*time.Second {
+	if cfg.BaseCurrency != "USD" || cfg.CatalogAddr != "127.0.0.1:9102" || cfg.FinanceAddr != "127.0.0.1:9106" || cfg.PruneInterval != time.Hour || cfg.RateCacheTTL != 30*time.Second || cfg.HistoryMaxRecords != 2_000_000 {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	for name, extra := range map[string]map[string]string{
-		"unknown base currency": {"BASE_CURRENCY": "usd"},
-		"tiny prune interval":   {"PRUNE_INTERVAL": "1s"},
-		"negative rate cache":   {"RATE_CACHE_TTL": "-1s"},
-		"day-long rate cache":   {"RATE_CACHE_TTL": "24h"},
+		"unknown base currency":  {"BASE_CURRENCY": "usd"},
+		"tiny prune interval":    {"PRUNE_INTERVAL": "1s"},
+		"negative rate cache":    {"RATE_CACHE_TTL": "-1s"},
+		"negative history limit": {"HISTORY_MAX_RECORDS": "-1"},
+		"day-long rate cache":    {"RATE_CACHE_TTL": "24h"},
 	} {
 		vars := map[string]string{}
 		for k, v := range base {

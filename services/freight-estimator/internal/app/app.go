@@ -21,6 +21,8 @@ type Service struct {
 	catalog Catalog
 	rates   Rates
 	now     func() time.Time
+	// historyLimit bounds the records held in memory (0: no bound).
+	historyLimit int
 }
 
 // Option changes a Service's defaults.
@@ -37,6 +39,13 @@ func WithCatalog(c Catalog) Option {
 	return func(s *Service) { s.catalog = c }
 }
 
+// WithHistoryLimit bounds the shipment records held in memory across routes;
+// past it the least recently estimated routes are dropped and reloaded from
+// the database when next asked for. Zero (the default) keeps every route.
+func WithHistoryLimit(records int) Option {
+	return func(s *Service) { s.historyLimit = records }
+}
+
 // WithRates sets where exchange rates come from; without it only base-currency
 // amounts are accepted.
 func WithRates(r Rates) Option {
@@ -48,10 +57,11 @@ func New(store Store, base string, opts ...Option) (*Service, error) {
 	if !money.ValidCurrency(base) {
 		return nil, errors.New("base currency must be an ISO 4217 code such as USD")
 	}
-	s := &Service{store: store, base: base, history: history.NewCache(store), now: time.Now}
+	s := &Service{store: store, base: base, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
+	s.history = history.NewCache(store, s.historyLimit)
 	return s, nil
 }
 

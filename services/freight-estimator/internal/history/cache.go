@@ -1,7 +1,9 @@
 package history
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -18,8 +20,16 @@ type Loader interface {
 
 // Cache holds a snapshot per route, loaded on first use and brought up to date
 // incrementally. It is safe for concurrent use.
+//
+// With a record limit, the cache drops the snapshots of the routes used least
+// recently whenever a load takes it over the limit, so memory follows the busy
+// routes rather than every route ever asked for. A dropped route is loaded
+// again, in full, on its next estimate; results never change, only latency.
 type Cache struct {
-	loader Loader
+	loader     Loader
+	maxRecords int
+	uses       atomic.Int64 // logical clock of route use, for recency
+
 	mu     sync.Mutex
 	routes map[int64]*entry
 }
@@ -27,13 +37,16 @@ type Cache struct {
 type entry struct {
 	// mu serialises loads of the route; readers never take it when the
 	// snapshot is current.
-	mu   sync.Mutex
-	snap atomic.Pointer[Snapshot]
+	mu      sync.Mutex
+	snap    atomic.Pointer[Snapshot]
+	lastUse atomic.Int64
 }
 
-// NewCache returns an empty cache over loader.
-func NewCache(loader Loader) *Cache {
-	return &Cache{loader: loader, routes: map[int64]*entry{}}
+// NewCache returns an empty cache over loader that holds at most maxRecords
+// records (zero: no limit). The route being estimated is always held, even
+// when it alone is over the limit.
+func NewCache(loader Loader, maxRecords int) *Cache {
+	return &Cache{loader: loader, maxRecords: max(maxRecords, 0), routes: map[int64]*entry{}}
 }
 
 // Tally classifies the route's records against q, first bringing the route's
@@ -51,31 +64,84 @@ func (c *Cache) Tally(ctx context.Context, routeID, seq int64, q domain.Query) (
 // record completed at or after since.
 func (c *Cache) Snapshot(ctx context.Context, routeID, seq, since int64) (*Snapshot, error) {
 	e := c.entry(routeID)
+	e.lastUse.Store(c.uses.Add(1))
 	if s := e.snap.Load(); current(s, seq, since) {
 		return s, nil
 	}
+	s, loaded, err := c.load(ctx, e, routeID, seq, since)
+	if loaded && c.maxRecords > 0 {
+		// Outside the route's lock: eviction takes other routes' locks.
+		c.evict(routeID)
+	}
+	return s, err
+}
+
+// load brings the route's snapshot up to seq and since under its lock; loaded
+// reports whether it read from the database.
+func (c *Cache) load(ctx context.Context, e *entry, routeID, seq, since int64) (s *Snapshot, loaded bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := e.snap.Load()
+	s = e.snap.Load()
 	if current(s, seq, since) {
-		return s, nil
+		return s, false, nil
 	}
 	if s == nil || s.Since > since {
 		// First use, or a longer window than the snapshot holds: load it all.
 		records, maxSeq, err := c.loader.LoadRoute(ctx, routeID, since, 0)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		s = Build(records, max(seq, maxSeq), since)
 	} else {
 		records, maxSeq, err := c.loader.LoadRoute(ctx, routeID, s.Since, s.Seq)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		s = s.With(records, max(seq, maxSeq))
 	}
 	e.snap.Store(s)
-	return s, nil
+	return s, true, nil
+}
+
+// evict drops the least recently used snapshots, never keep's, until the
+// cache holds at most maxRecords records. A route being loaded right now is
+// skipped rather than waited for.
+func (c *Cache) evict(keep int64) {
+	type held struct {
+		e       *entry
+		lastUse int64
+	}
+	total := 0
+	var others []held
+	c.mu.Lock()
+	for id, e := range c.routes {
+		s := e.snap.Load()
+		if s == nil {
+			continue
+		}
+		total += s.Len()
+		if id != keep {
+			others = append(others, held{e, e.lastUse.Load()})
+		}
+	}
+	c.mu.Unlock()
+	if total <= c.maxRecords {
+		return
+	}
+	slices.SortFunc(others, func(a, b held) int { return cmp.Compare(a.lastUse, b.lastUse) })
+	for _, h := range others {
+		if total <= c.maxRecords {
+			return
+		}
+		if !h.e.mu.TryLock() {
+			continue
+		}
+		if s := h.e.snap.Load(); s != nil {
+			total -= s.Len()
+			h.e.snap.Store(nil)
+		}
+		h.e.mu.Unlock()
+	}
 }
 
 func current(s *Snapshot, seq, since int64) bool {

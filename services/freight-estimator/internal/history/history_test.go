@@ -2,7 +2,9 @@ package history_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,7 +122,7 @@ func (l *loader) LoadRoute(_ context.Context, _ int64, since, afterSeq int64) ([
 func TestCacheLoadsIncrements(t *testing.T) {
 	ctx := context.Background()
 	l := &loader{}
-	c := history.NewCache(l)
+	c := history.NewCache(l, 0)
 	add := func(seq int64, freight int64, age time.Duration) {
 		l.records = append(l.records, domain.Record{VolumeCM3: 100, WeightG: 100, Value: 100, Freight: freight, CompletedAt: now.Add(-age).UnixMicro()})
 		l.seqs = append(l.seqs, seq)
@@ -160,4 +162,124 @@ func TestCacheLoadsIncrements(t *testing.T) {
 	if routes, records := c.Stats(); routes != 1 || records != 2 {
 		t.Errorf("stats = %d routes, %d records", routes, records)
 	}
+}
+
+// routeLoader serves each route a number of identical recent records and
+// counts the loads per route.
+type routeLoader struct {
+	sizes map[int64]int
+	loads map[int64]int
+}
+
+func (l *routeLoader) LoadRoute(_ context.Context, routeID, since, afterSeq int64) ([]domain.Record, int64, error) {
+	l.loads[routeID]++
+	if afterSeq >= 1 {
+		return nil, 0, nil
+	}
+	out := make([]domain.Record, l.sizes[routeID])
+	for i := range out {
+		out[i] = domain.Record{VolumeCM3: 100, WeightG: 100, Value: 100, Freight: 10, CompletedAt: now.Add(-time.Hour).UnixMicro()}
+	}
+	return out, 1, nil
+}
+
+// With a record limit the cache drops the least recently estimated routes,
+// never the one being estimated, and a dropped route comes back with the
+// same answer at the cost of one load.
+func TestCacheEvictsLeastRecentlyUsedRoutes(t *testing.T) {
+	ctx := context.Background()
+	l := &routeLoader{sizes: map[int64]int{1: 10, 2: 10, 3: 10, 4: 40}, loads: map[int64]int{}}
+	c := history.NewCache(l, 25)
+	q := domain.NewQuery(domain.Parcel{VolumeCM3: 100, WeightG: 100, Value: money.MustNew(100, "USD")}, domain.DefaultConfig(), now)
+	estimate := func(route int64) {
+		t.Helper()
+		ts, err := c.Tally(ctx, route, 1, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ts[domain.GroupFirst].Count, int64(l.sizes[route]); got != want {
+			t.Fatalf("route %d counted %d records, want %d", route, got, want)
+		}
+	}
+	held := func(wantRoutes, wantRecords int) {
+		t.Helper()
+		if routes, records := c.Stats(); routes != wantRoutes || records != wantRecords {
+			t.Fatalf("cache holds %d routes, %d records; want %d, %d", routes, records, wantRoutes, wantRecords)
+		}
+	}
+
+	estimate(1)
+	estimate(2)
+	held(2, 20)
+	estimate(1) // route 2 is now the least recent
+	estimate(3) // 30 records: over the limit
+	held(2, 20)
+	estimate(1)
+	if l.loads[1] != 1 {
+		t.Fatalf("route 1 was loaded %d times, want once: it was used recently", l.loads[1])
+	}
+	estimate(2) // dropped: loaded again, and route 3 goes
+	if l.loads[2] != 2 {
+		t.Fatalf("route 2 was loaded %d times, want twice", l.loads[2])
+	}
+	held(2, 20)
+
+	// A route over the limit by itself is still held while it is estimated.
+	estimate(4)
+	held(1, 40)
+	estimate(4)
+	if l.loads[4] != 1 {
+		t.Errorf("route 4 was loaded %d times, want once", l.loads[4])
+	}
+}
+
+// Estimates racing over more routes than the limit holds always count every
+// record of their route, and loads never deadlock on each other's evictions.
+func TestCacheEvictionUnderConcurrency(t *testing.T) {
+	ctx := context.Background()
+	sizes := map[int64]int{}
+	for route := range int64(12) {
+		sizes[route] = 5 + int(route)
+	}
+	l := &lockedLoader{next: &routeLoader{sizes: sizes, loads: map[int64]int{}}}
+	c := history.NewCache(l, 30)
+	q := domain.NewQuery(domain.Parcel{VolumeCM3: 100, WeightG: 100, Value: money.MustNew(100, "USD")}, domain.DefaultConfig(), now)
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			r := rand.New(rand.NewPCG(uint64(g), 7))
+			for range 500 {
+				route := r.Int64N(12)
+				ts, err := c.Tally(ctx, route, 1, q)
+				if err == nil && ts[domain.GroupFirst].Count != int64(sizes[route]) {
+					err = fmt.Errorf("route %d counted %d, want %d", route, ts[domain.GroupFirst].Count, sizes[route])
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, records := c.Stats(); records > 30+16 {
+		t.Errorf("cache holds %d records, want at most the limit plus one route", records)
+	}
+}
+
+// lockedLoader serialises a loader that is not safe for concurrent use.
+type lockedLoader struct {
+	mu   sync.Mutex
+	next history.Loader
+}
+
+func (l *lockedLoader) LoadRoute(ctx context.Context, routeID, since, afterSeq int64) ([]domain.Record, int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.next.LoadRoute(ctx, routeID, since, afterSeq)
 }
