@@ -20,10 +20,11 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 )
 
-// A supplier's ERP keeps stock in step over gRPC with signed requests: the
-// supplier creates the client through the gateway, the ERP syncs its
-// warehouse directly at inventory and is recorded as the actor, and what it
-// signs works for no other supplier, not twice, and not with another body.
+// A supplier's ERP works over gRPC with signed requests: the supplier creates
+// the client through the gateway, the ERP syncs its warehouse directly at
+// inventory and submits its product at the catalog, recorded as the actor each
+// time, and what it signs works for no other supplier, not twice, and not with
+// another body.
 func TestSupplierERPSyncsStockWithSignedRequests(t *testing.T) {
 	base, offset := apiMesh(t)
 	c := newClient(t, base, "127.0.0.23")
@@ -144,9 +145,27 @@ func TestSupplierERPSyncsStockWithSignedRequests(t *testing.T) {
 		t.Fatalf("stock after refused requests: %s, want 40", again.Raw)
 	}
 
-	// The ERP client is for inventory: the catalog accepts no signed calls.
+	// At the catalog the ERP is the supplier too: it sees the supplier's
+	// products, and what it submits is recorded as its doing.
 	catalog := catalogv1.NewCatalogServiceClient(dial(9102, signer))
-	if _, err := catalog.ListSupplierProducts(ctx, &catalogv1.ListSupplierProductsRequest{}); status.Code(err) != codes.Unauthenticated {
-		t.Fatalf("signed call to the catalog: %v, want Unauthenticated", err)
+	productID := product.str("product", "productId")
+	if got, err := catalog.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: productID}); err != nil || got.GetProduct().GetSupplierId() != org {
+		t.Fatalf("ERP reads the supplier's product: %v, %v", got, err)
+	}
+	listed, err := catalog.ListSupplierProducts(ctx, &catalogv1.ListSupplierProductsRequest{})
+	if err != nil || len(listed.GetProducts()) == 0 {
+		t.Fatalf("ERP lists the supplier's products: %v, %v", listed, err)
+	}
+	for _, p := range listed.GetProducts() {
+		if p.GetSupplierId() != org {
+			t.Fatalf("the ERP's list holds product %s of supplier %s", p.GetProductId(), p.GetSupplierId())
+		}
+	}
+	if _, err := catalog.SubmitProduct(ctx, &catalogv1.SubmitProductRequest{ProductId: productID}); err != nil {
+		t.Fatalf("ERP submits the product: %v", err)
+	}
+	history := c.do("GET", "/v1/products/"+productID+"/history", s1, nil).must(t, 200, "product history")
+	if !strings.Contains(history.Raw, clientID) {
+		t.Errorf("the history does not name the ERP client %s: %s", clientID, history.Raw)
 	}
 }

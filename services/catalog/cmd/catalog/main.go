@@ -63,6 +63,8 @@ func run(ctx context.Context) error {
 		Stream:        natsx.AreaStream("catalog"),
 		Migrations:    migrations.FS,
 		PublicMethods: grpcapi.PublicMethods,
+		// Supplier ERPs manage their products directly.
+		SignedRequests: true,
 	}, cfg.Config)
 	if err != nil {
 		return err

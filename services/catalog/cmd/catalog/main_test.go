@@ -53,6 +53,7 @@ func TestRunServes(t *testing.T) {
 	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": ns.URL(),
 		"USERS_ADDR": testkit.FreeAddr(t), "INVENTORY_ADDR": testkit.FreeAddr(t),
+		"SERVICE_CLIENT_ID": "svc-catalog", "SERVICE_CLIENT_SECRET": "catalog-test-secret",
 	})
 	conn, ctx := bin.Conn, context.Background()
 	catalog := catalogv1.NewCatalogServiceClient(conn)

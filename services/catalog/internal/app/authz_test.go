@@ -24,6 +24,11 @@ func TestAuthorization(t *testing.T) {
 	must(f.svc.DeleteProduct(ctx, f.supplierA, deleted.ID))(t)
 	f.setTier(t, f.merchant, "gold")
 	anonymous := auth.Caller{}
+	// Supplier A's ERP acts for A; a partner platform's client acts for nobody
+	// here, even naming A's organization.
+	erpA := auth.Caller{Subject: "erp-a", Kind: auth.KindAPIClient, Roles: []string{auth.RoleERP}, OrganizationID: f.supplierA.OrganizationID}
+	erpB := auth.Caller{Subject: "erp-b", Kind: auth.KindAPIClient, Roles: []string{auth.RoleERP}, OrganizationID: f.supplierB.OrganizationID}
+	partner := auth.Caller{Subject: "partner", Kind: auth.KindAPIClient, Roles: []string{auth.RolePartner}, OrganizationID: f.supplierA.OrganizationID}
 	content := f.content("Edited", "LIST", map[string]int64{"black": 1000})
 
 	type call func(c auth.Caller) error
@@ -41,23 +46,23 @@ func TestAuthorization(t *testing.T) {
 		{"CreateProduct", func(c auth.Caller) error {
 			_, err := f.svc.CreateProduct(ctx, c, f.productInput("New", "NEW-"+uuid.NewString()[:8], map[string]int64{"black": 5}))
 			return err
-		}, []auth.Caller{f.supplierA, f.supplierB},
-			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.admin, f.reviewer, f.buyer, f.merchant, f.service, anonymous}}},
+		}, []auth.Caller{f.supplierA, f.supplierB, erpA},
+			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.admin, f.reviewer, f.buyer, f.merchant, f.service, partner, anonymous}}},
 		{"GetProduct draft", func(c auth.Caller) error { _, err := f.svc.GetProduct(ctx, c, draft.ID); return err },
-			[]auth.Caller{f.supplierA, f.admin, f.reviewer, f.translator},
-			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, f.buyer, f.merchant, f.service, anonymous}}},
+			[]auth.Caller{f.supplierA, erpA, f.admin, f.reviewer, f.translator},
+			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, erpB, partner, f.buyer, f.merchant, f.service, anonymous}}},
 		{"GetProductHistory", func(c auth.Caller) error { _, err := f.svc.GetProductHistory(ctx, c, listed.ID); return err },
-			[]auth.Caller{f.supplierA, f.reviewer},
-			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, f.buyer}}},
+			[]auth.Caller{f.supplierA, erpA, f.reviewer},
+			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, erpB, f.buyer}}},
 		{"UpdateProduct", func(c auth.Caller) error { _, err := f.svc.UpdateProduct(ctx, c, listed.ID, content); return err },
-			[]auth.Caller{f.supplierA},
-			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB}, apperr.KindPermissionDenied: {f.admin, f.reviewer, f.buyer}}},
+			[]auth.Caller{f.supplierA, erpA},
+			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, erpB}, apperr.KindPermissionDenied: {f.admin, f.reviewer, f.buyer, partner}}},
 		{"SubmitProduct", func(c auth.Caller) error { _, err := f.svc.SubmitProduct(ctx, c, draft.ID); return err },
 			[]auth.Caller{f.supplierA},
 			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB}, apperr.KindPermissionDenied: {f.reviewer, f.buyer}}},
 		{"ApproveProduct", func(c auth.Caller) error { _, err := f.svc.ApproveProduct(ctx, c, submitted.ID); return err },
 			[]auth.Caller{f.reviewer},
-			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, f.translator, f.buyer, f.service}}},
+			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, erpA, f.translator, f.buyer, f.service}}},
 		{"RecordQualityCheck", func(c auth.Caller) error { _, err := f.svc.RecordQualityCheck(ctx, c, listed.ID, true, ""); return err },
 			[]auth.Caller{f.reviewer, f.admin},
 			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, f.translator}}},
@@ -68,9 +73,9 @@ func TestAuthorization(t *testing.T) {
 			_, err := f.svc.UpsertTranslation(ctx, c, listed.ID, domain.TranslationInput{Locale: "fr", Title: "Écouteurs"})
 			return err
 		}, []auth.Caller{f.translator, f.admin},
-			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, f.reviewer, f.buyer}}},
+			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, erpA, f.reviewer, f.buyer}}},
 		{"DeleteProduct of another supplier", func(c auth.Caller) error { _, err := f.svc.DeleteProduct(ctx, c, listed.ID); return err },
-			nil, map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB}, apperr.KindPermissionDenied: {f.reviewer, f.buyer}}},
+			nil, map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, erpB}, apperr.KindPermissionDenied: {f.reviewer, f.buyer, partner}}},
 		{"RestoreProduct of another supplier", func(c auth.Caller) error { _, err := f.svc.RestoreProduct(ctx, c, deleted.ID); return err },
 			nil, map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB}}},
 		{"GetListing listed", func(c auth.Caller) error { _, err := f.svc.GetListing(ctx, listed.ID, ""); return err },
@@ -83,14 +88,14 @@ func TestAuthorization(t *testing.T) {
 			nil, map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {anonymous}}},
 		{"GetMerchantPrices", func(c auth.Caller) error { _, err := f.svc.GetMerchantPrices(ctx, c, listed.ID); return err },
 			[]auth.Caller{f.merchant},
-			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.buyer, f.supplierA, f.admin, anonymous}}},
+			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.buyer, f.supplierA, erpA, f.admin, anonymous}}},
 		{"GetMerchantPrices of an unlisted product", func(c auth.Caller) error { _, err := f.svc.GetMerchantPrices(ctx, c, draft.ID); return err },
 			nil, map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.merchant}}},
 		{"BatchGetSkus", func(c auth.Caller) error {
 			_, _, err := f.svc.BatchGetSkus(ctx, c, []string{listed.Live.Content.SKUs[0].ID.String()})
 			return err
 		}, []auth.Caller{f.service, f.admin, f.reviewer},
-			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, f.buyer, f.merchant, anonymous}}},
+			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, erpA, partner, f.buyer, f.merchant, anonymous}}},
 		{"GetProductModel", func(c auth.Caller) error { _, err := f.svc.GetProductModel(ctx, c, f.model.ID); return err },
 			[]auth.Caller{f.buyer, f.supplierA}, map[apperr.Kind][]auth.Caller{apperr.KindUnauthenticated: {anonymous}}},
 	}
@@ -126,6 +131,12 @@ func TestAuthorization(t *testing.T) {
 		if p.SupplierID.String() != f.supplierB.OrganizationID {
 			t.Errorf("supplier B sees a product of %s", p.SupplierID)
 		}
+	}
+	// Supplier A's ERP sees what supplier A sees.
+	mine := must(f.svc.ListSupplierProducts(ctx, f.supplierA, "", false, 0, ""))(t)
+	viaERP := must(f.svc.ListSupplierProducts(ctx, erpA, "", false, 0, ""))(t)
+	if len(viaERP.Products) == 0 || len(viaERP.Products) != len(mine.Products) {
+		t.Errorf("supplier A's ERP sees %d products, supplier A %d", len(viaERP.Products), len(mine.Products))
 	}
 	// A reviewer may delist any product; the owner may too.
 	must(f.svc.DelistProduct(ctx, f.reviewer, listed.ID, "counterfeit report"))(t)
