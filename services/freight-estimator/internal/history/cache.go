@@ -29,6 +29,7 @@ type Cache struct {
 	loader     Loader
 	maxRecords int
 	uses       atomic.Int64 // logical clock of route use, for recency
+	held       atomic.Int64 // records in all snapshots, kept by replace
 
 	mu     sync.Mutex
 	routes map[int64]*entry
@@ -64,16 +65,32 @@ func (c *Cache) Tally(ctx context.Context, routeID, seq int64, q domain.Query) (
 // record completed at or after since.
 func (c *Cache) Snapshot(ctx context.Context, routeID, seq, since int64) (*Snapshot, error) {
 	e := c.entry(routeID)
-	e.lastUse.Store(c.uses.Add(1))
+	if c.maxRecords > 0 {
+		e.lastUse.Store(c.uses.Add(1))
+	}
 	if s := e.snap.Load(); current(s, seq, since) {
 		return s, nil
 	}
 	s, loaded, err := c.load(ctx, e, routeID, seq, since)
-	if loaded && c.maxRecords > 0 {
+	if loaded && c.maxRecords > 0 && c.held.Load() > int64(c.maxRecords) {
 		// Outside the route's lock: eviction takes other routes' locks.
 		c.evict(routeID)
 	}
 	return s, err
+}
+
+// replace stores s as e's snapshot and keeps the record count; the caller
+// holds e.mu, under which every change of a snapshot happens.
+func (c *Cache) replace(e *entry, s *Snapshot) {
+	delta := 0
+	if old := e.snap.Load(); old != nil {
+		delta -= old.Len()
+	}
+	if s != nil {
+		delta += s.Len()
+	}
+	c.held.Add(int64(delta))
+	e.snap.Store(s)
 }
 
 // load brings the route's snapshot up to seq and since under its lock; loaded
@@ -99,7 +116,7 @@ func (c *Cache) load(ctx context.Context, e *entry, routeID, seq, since int64) (
 		}
 		s = s.With(records, max(seq, maxSeq))
 	}
-	e.snap.Store(s)
+	c.replace(e, s)
 	return s, true, nil
 }
 
@@ -107,40 +124,28 @@ func (c *Cache) load(ctx context.Context, e *entry, routeID, seq, since int64) (
 // cache holds at most maxRecords records. A route being loaded right now is
 // skipped rather than waited for.
 func (c *Cache) evict(keep int64) {
-	type held struct {
+	type candidate struct {
 		e       *entry
 		lastUse int64
 	}
-	total := 0
-	var others []held
+	var others []candidate
 	c.mu.Lock()
 	for id, e := range c.routes {
-		s := e.snap.Load()
-		if s == nil {
-			continue
-		}
-		total += s.Len()
-		if id != keep {
-			others = append(others, held{e, e.lastUse.Load()})
+		if id != keep && e.snap.Load() != nil {
+			others = append(others, candidate{e, e.lastUse.Load()})
 		}
 	}
 	c.mu.Unlock()
-	if total <= c.maxRecords {
-		return
-	}
-	slices.SortFunc(others, func(a, b held) int { return cmp.Compare(a.lastUse, b.lastUse) })
-	for _, h := range others {
-		if total <= c.maxRecords {
+	slices.SortFunc(others, func(a, b candidate) int { return cmp.Compare(a.lastUse, b.lastUse) })
+	for _, o := range others {
+		if c.held.Load() <= int64(c.maxRecords) {
 			return
 		}
-		if !h.e.mu.TryLock() {
+		if !o.e.mu.TryLock() {
 			continue
 		}
-		if s := h.e.snap.Load(); s != nil {
-			total -= s.Len()
-			h.e.snap.Store(nil)
-		}
-		h.e.mu.Unlock()
+		c.replace(o.e, nil)
+		o.e.mu.Unlock()
 	}
 }
 
@@ -172,7 +177,7 @@ func (c *Cache) Compact(since int64) {
 	for _, e := range entries {
 		e.mu.Lock()
 		if s := e.snap.Load(); s != nil {
-			e.snap.Store(s.Compact(since))
+			c.replace(e, s.Compact(since))
 		}
 		e.mu.Unlock()
 	}
@@ -183,10 +188,9 @@ func (c *Cache) Stats() (routes, records int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.routes {
-		if s := e.snap.Load(); s != nil {
+		if e.snap.Load() != nil {
 			routes++
-			records += s.Len()
 		}
 	}
-	return routes, records
+	return routes, int(c.held.Load())
 }
