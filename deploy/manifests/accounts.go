@@ -38,6 +38,32 @@ func (s *Set) podEnv(d *appsv1.Deployment) map[string]corev1.EnvVar {
 // $(VAR), expanded from a variable defined earlier in the container.
 var varReference = regexp.MustCompile(`^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$`)
 
+// referencedVar resolves value, when it is one $(VAR) reference, to the
+// variable it names among before, the variables defined ahead of it (the
+// only ones Kubernetes expands from). ref is the name in the reference, or ""
+// when value is no reference; ok is false when VAR is not defined ahead.
+func referencedVar(value string, before map[string]corev1.EnvVar) (v corev1.EnvVar, ref string, ok bool) {
+	m := varReference.FindStringSubmatch(value)
+	if m == nil {
+		return corev1.EnvVar{}, "", false
+	}
+	v, ok = before[m[1]]
+	return v, m[1], ok
+}
+
+// precedingVars returns the container's variable called name and the
+// variables defined before it; found is false when there is none.
+func precedingVars(c corev1.Container, name string) (v corev1.EnvVar, before map[string]corev1.EnvVar, found bool) {
+	before = map[string]corev1.EnvVar{}
+	for _, env := range c.Env {
+		if env.Name == name {
+			return env, before, true
+		}
+		before[env.Name] = env
+	}
+	return corev1.EnvVar{}, before, false
+}
+
 // checkServiceAccounts: every service that acts on its own behalf has a client
 // id in its config and its secret from a Secret, and the users service
 // bootstraps that very account from the same secret key, so a service can
@@ -98,32 +124,26 @@ func bootstrappedAccounts(users *appsv1.Deployment) (map[string]*corev1.SecretKe
 	out := map[string]*corev1.SecretKeySelector{}
 	var problems []string
 	for _, c := range users.Spec.Template.Spec.Containers {
-		defined := map[string]*corev1.SecretKeySelector{}
-		for _, env := range c.Env {
-			if env.Name != "BOOTSTRAP_SERVICE_CLIENTS" {
-				defined[env.Name] = secretRef(env)
-				continue
-			}
-			if env.ValueFrom != nil {
-				problems = append(problems, "BOOTSTRAP_SERVICE_CLIENTS must be composed of $(VAR) references to the services' secret keys")
-				continue
-			}
-			for _, pair := range strings.Split(env.Value, ",") {
-				id, secret, _ := strings.Cut(pair, ":")
-				m := varReference.FindStringSubmatch(secret)
-				if m == nil {
-					problems = append(problems, fmt.Sprintf("BOOTSTRAP_SERVICE_CLIENTS entry %q: want client_id:$(VAR)", pair))
-					continue
-				}
-				from, ok := defined[m[1]]
-				switch {
-				case !ok:
-					problems = append(problems, fmt.Sprintf("BOOTSTRAP_SERVICE_CLIENTS uses $(%s) before it is defined", m[1]))
-				case from == nil:
-					problems = append(problems, fmt.Sprintf("%s, the secret of %s, does not come from a secret", m[1], id))
-				default:
-					out[id] = from
-				}
+		env, before, found := precedingVars(c, "BOOTSTRAP_SERVICE_CLIENTS")
+		switch {
+		case !found:
+			continue
+		case env.ValueFrom != nil:
+			problems = append(problems, "BOOTSTRAP_SERVICE_CLIENTS must be composed of $(VAR) references to the services' secret keys")
+			continue
+		}
+		for _, pair := range strings.Split(env.Value, ",") {
+			id, secret, _ := strings.Cut(pair, ":")
+			from, ref, ok := referencedVar(secret, before)
+			switch {
+			case ref == "":
+				problems = append(problems, fmt.Sprintf("BOOTSTRAP_SERVICE_CLIENTS entry %q: want client_id:$(VAR)", pair))
+			case !ok:
+				problems = append(problems, fmt.Sprintf("BOOTSTRAP_SERVICE_CLIENTS uses $(%s) before it is defined", ref))
+			case secretRef(from) == nil:
+				problems = append(problems, fmt.Sprintf("%s, the secret of %s, does not come from a secret", ref, id))
+			default:
+				out[id] = secretRef(from)
 			}
 		}
 	}

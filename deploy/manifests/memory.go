@@ -26,33 +26,30 @@ func checkMemoryLimit(s *Set) []Violation {
 	return out
 }
 
+// mebibyte is the divisor that gives a memory limit in MiB.
+var mebibyte = resource.MustParse("1Mi")
+
 func memoryLimitProblem(c corev1.Container) string {
-	defined := map[string]corev1.EnvVar{}
-	for _, env := range c.Env {
-		if env.Name != "GOMEMLIMIT" {
-			defined[env.Name] = env
-			continue
-		}
-		v, inMiB := strings.CutSuffix(env.Value, "MiB")
-		m := varReference.FindStringSubmatch(v)
-		if !inMiB || m == nil {
-			return fmt.Sprintf("GOMEMLIMIT=%q, want $(VAR)MiB", env.Value)
-		}
-		from, ok := defined[m[1]]
-		if !ok {
-			return "GOMEMLIMIT uses $(" + m[1] + ") before it is defined"
-		}
-		f := from.ValueFrom
-		mib := resource.MustParse("1Mi")
-		switch {
-		case f == nil || f.ResourceFieldRef == nil || f.ResourceFieldRef.Resource != "limits.memory":
-			return m[1] + " is not the container's limits.memory"
-		case f.ResourceFieldRef.ContainerName != "" && f.ResourceFieldRef.ContainerName != c.Name:
-			return m[1] + " is another container's memory limit"
-		case f.ResourceFieldRef.Divisor.Cmp(mib) != 0:
-			return m[1] + " is not in MiB (divisor " + f.ResourceFieldRef.Divisor.String() + ")"
-		}
-		return ""
+	env, before, found := precedingVars(c, "GOMEMLIMIT")
+	if !found {
+		return "no GOMEMLIMIT"
 	}
-	return "no GOMEMLIMIT"
+	value, inMiB := strings.CutSuffix(env.Value, "MiB")
+	from, ref, ok := referencedVar(value, before)
+	switch {
+	case !inMiB || ref == "":
+		return fmt.Sprintf("GOMEMLIMIT=%q, want $(VAR)MiB", env.Value)
+	case !ok:
+		return "GOMEMLIMIT uses $(" + ref + ") before it is defined"
+	}
+	f := from.ValueFrom
+	switch {
+	case f == nil || f.ResourceFieldRef == nil || f.ResourceFieldRef.Resource != "limits.memory":
+		return ref + " is not the container's limits.memory"
+	case f.ResourceFieldRef.ContainerName != "" && f.ResourceFieldRef.ContainerName != c.Name:
+		return ref + " is another container's memory limit"
+	case f.ResourceFieldRef.Divisor.Cmp(mebibyte) != 0:
+		return ref + " is not in MiB (divisor " + f.ResourceFieldRef.Divisor.String() + ")"
+	}
+	return ""
 }
