@@ -91,6 +91,10 @@ func (c Caller) HasAnyRole(roles ...string) bool {
 	return false
 }
 
+// IsERP reports a supplier's ERP client calling with a signed request: it
+// acts for the supplier organization in OrganizationID.
+func (c Caller) IsERP() bool { return c.Kind == KindAPIClient && c.HasRole(RoleERP) }
+
 type callerKey struct{}
 
 // WithCaller returns a context carrying c, as the interceptors do after

@@ -38,15 +38,11 @@ func isOperator(c auth.Caller) bool {
 
 func isService(c auth.Caller) bool { return c.Kind == auth.KindService && c.HasRole(auth.RoleService) }
 
-// isERP reports a supplier's ERP calling with signed requests; it acts for
-// that supplier.
-func isERP(c auth.Caller) bool { return c.Kind == auth.KindAPIClient && c.HasRole(auth.RoleERP) }
-
 // supplierOf returns the supplier organization the caller acts for: a member's
 // token carries the supplier role only once the organization is approved, and
 // an ERP client exists only for an approved supplier.
 func supplierOf(c auth.Caller) (uuid.UUID, error) {
-	if !(isUser(c) && c.HasRole(auth.RoleSupplier)) && !isERP(c) {
+	if !(isUser(c) && c.HasRole(auth.RoleSupplier)) && !c.IsERP() {
 		return uuid.Nil, ErrSuppliersOnly
 	}
 	org, err := uuid.Parse(c.OrganizationID)

@@ -33,8 +33,7 @@ func isService(c auth.Caller) bool { return c.Kind == auth.KindService || c.HasR
 // supplier's own ERP calling with signed requests.
 func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
 	member := c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)
-	erp := c.Kind == auth.KindAPIClient && c.HasRole(auth.RoleERP)
-	if !member && !erp {
+	if !member && !c.IsERP() {
 		return uuid.Nil, false
 	}
 	id, err := uuid.Parse(c.OrganizationID)
