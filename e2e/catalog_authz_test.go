@@ -34,6 +34,15 @@ func firstSKU(t *testing.T, r response) string {
 	return ""
 }
 
+// supplierWarehouse creates a warehouse in CN-GD for the supplier whose token
+// is given and returns its id.
+func supplierWarehouse(t *testing.T, c *restClient, token, name string) string {
+	t.Helper()
+	return c.do("POST", "/v1/warehouses", token, map[string]any{
+		"name": name, "kind": "WAREHOUSE_KIND_SUPPLIER", "countryCode": "CN", "regionCode": "CN-GD",
+	}).must(t, 200, "warehouse "+name).str("warehouse", "warehouseId")
+}
+
 // stockOnce adjusts stock, retrying while inventory has not yet learned of a
 // SKU created a moment ago (it hears of SKUs through catalog events).
 func stockOnce(t *testing.T, c *restClient, token, warehouse, sku string, delta int) response {
@@ -95,12 +104,7 @@ func TestCatalogAndInventoryAuthorizationMatrix(t *testing.T) {
 	sku := firstSKU(t, c.do("GET", "/v1/products/"+listed, s1, nil).must(t, 200, "the listed product"))
 	skuCode := "AZ-" + strings.ToUpper(word) + "-listed"
 
-	warehouse := func(token, name string) string {
-		return c.do("POST", "/v1/warehouses", token, map[string]any{
-			"name": name, "kind": "WAREHOUSE_KIND_SUPPLIER", "countryCode": "CN", "regionCode": "CN-GD",
-		}).must(t, 200, "warehouse "+name).str("warehouse", "warehouseId")
-	}
-	w1, w2 := warehouse(s1, "Matrix one "+word), warehouse(tokens["supplier2"], "Matrix two "+word)
+	w1, w2 := supplierWarehouse(t, c, s1, "Matrix one "+word), supplierWarehouse(t, c, tokens["supplier2"], "Matrix two "+word)
 	stockOnce(t, c, s1, w1, sku, 10).must(t, 200, "stock the listed SKU")
 	purchaseOrder := func() string {
 		return c.do("POST", "/v1/purchase-orders", s1, map[string]any{

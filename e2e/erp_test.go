@@ -25,7 +25,7 @@ import (
 // inventory and submits its product at the catalog, recorded as the actor each
 // time, and what it signs works for no other supplier, not twice, and not with
 // another body.
-func TestSupplierERPSyncsStockWithSignedRequests(t *testing.T) {
+func TestSupplierERPWithSignedRequests(t *testing.T) {
 	base, offset := apiMesh(t)
 	c := newClient(t, base, "127.0.0.23")
 	admin, _ := c.login(adminEmail, demoPassword)
@@ -40,12 +40,7 @@ func TestSupplierERPSyncsStockWithSignedRequests(t *testing.T) {
 		"defaultLocale": "en", "content": lampContent(f, "ERP lamp "+word, code, 1500),
 	}).must(t, 200, "create a product")
 	sku := firstSKU(t, product)
-	warehouse := func(token, name string) string {
-		return c.do("POST", "/v1/warehouses", token, map[string]any{
-			"name": name, "kind": "WAREHOUSE_KIND_SUPPLIER", "countryCode": "CN", "regionCode": "CN-GD",
-		}).must(t, 200, "warehouse "+name).str("warehouse", "warehouseId")
-	}
-	mine, theirs := warehouse(s1, "ERP one "+word), warehouse(s2, "ERP two "+word)
+	mine, theirs := supplierWarehouse(t, c, s1, "ERP one "+word), supplierWarehouse(t, c, s2, "ERP two "+word)
 	stockOnce(t, c, s1, mine, sku, 3).must(t, 200, "stock the SKU once inventory knows it")
 
 	org := c.do("GET", "/v1/me", s1, nil).must(t, 200, "supplier profile").str("user", "organizationId")
