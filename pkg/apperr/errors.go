@@ -1,14 +1,12 @@
-// Package apperr is the error vocabulary shared by domain code and the gRPC
-// edge, and the one place where errors become gRPC statuses.
+// Package apperr is the error vocabulary shared by domain, application and
+// adapter code: kinds, typed and sentinel errors, field violations.
 //
-// Domain and application code create typed errors with the constructors here
-// (Invalid, NotFound, FailedPrecondition, ...) without importing gRPC; the
-// server interceptors turn them into statuses with errdetails attached
-// (BadRequest field violations, ErrorInfo with a stable reason in the
-// "crossdock" domain, ResourceInfo for missing objects). Anything that is not
-// one of these errors, a context error, or an existing gRPC status is a bug or
-// an infrastructure failure: it is logged and the client sees only Internal
-// "internal error", so database messages and stack details never leak.
+// It is pure Go on purpose: domain packages import it, and a domain must not
+// depend on gRPC, protobuf or a database driver (a test in the root module
+// checks that). Domain and application code create typed errors with the
+// constructors here (Invalid, NotFound, FailedPrecondition, ...); package
+// pkg/server/grpcerr, at the gRPC edge, turns them into statuses with
+// errdetails attached and back.
 //
 // Sentinels work as usual:
 //
@@ -31,7 +29,7 @@ import (
 const Domain = "crossdock"
 
 // Kind classifies an error by what the caller can do about it; each kind maps
-// to exactly one gRPC code.
+// to exactly one gRPC code (see pkg/server/grpcerr) and HTTP status.
 type Kind int
 
 // The kinds. Internal is deliberately absent: it is what everything else
@@ -88,7 +86,8 @@ type Error struct {
 	Violations []FieldViolation
 	Metadata   map[string]string // extra ErrorInfo metadata; never secrets
 
-	// Resource is set by NotFound and becomes errdetails.ResourceInfo.
+	// Resource is set by NotFound and becomes errdetails.ResourceInfo at
+	// the gRPC edge.
 	ResourceType, ResourceName string
 
 	cause error
@@ -108,7 +107,7 @@ func (e *Error) Unwrap() error { return e.cause }
 // Is matches another *Error of the same kind and reason.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && t.reason() == e.reason()
+	return ok && t.Kind == e.Kind && t.ReasonOrKind() == e.ReasonOrKind()
 }
 
 // WithReason returns a copy with a stable reason, e.g. "ORDER_ALREADY_PAID".
@@ -142,7 +141,9 @@ func (e *Error) clone() *Error {
 	return &c
 }
 
-func (e *Error) reason() string {
+// ReasonOrKind returns the stable reason clients switch on: Reason when set,
+// else the kind's name, as sent in ErrorInfo.
+func (e *Error) ReasonOrKind() string {
 	if e.Reason != "" {
 		return e.Reason
 	}

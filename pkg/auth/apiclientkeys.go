@@ -10,6 +10,7 @@ import (
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 )
 
 // maxCachedClients bounds the key cache of UsersKeyLookup; past it the cache
@@ -56,7 +57,7 @@ func (c *keyCache) lookup(ctx context.Context, clientID string) (APIClient, erro
 	}
 	resp, err := c.client.GetApiClientKeys(ctx, &usersv1.GetApiClientKeysRequest{ClientId: clientID}, c.opts...)
 	if err != nil {
-		err = apperr.FromError(err)
+		err = grpcerr.FromError(err)
 		if apperr.KindOf(err) == apperr.KindNotFound {
 			return APIClient{}, err
 		}

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -58,7 +57,7 @@ func TestUnaryServerInterceptor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := metadata.AppendToOutgoingContext(context.Background(), tt.md...)
 			resp, err := client.GetMe(ctx, &usersv1.GetMeRequest{})
-			if status.Code(err) != tt.code {
+			if codeOf(err) != tt.code {
 				t.Fatalf("GetMe: %v, want %v", err, tt.code)
 			}
 			if tt.code != codes.OK {
@@ -134,7 +133,7 @@ func TestStreamServerInterceptor(t *testing.T) {
 				saw = c.Subject
 				return nil
 			})
-			if status.Code(err) != tt.code || saw != tt.subject {
+			if codeOf(err) != tt.code || saw != tt.subject {
 				t.Fatalf("err %v, subject %q; want %v, %q", err, saw, tt.code, tt.subject)
 			}
 		})
@@ -142,7 +141,7 @@ func TestStreamServerInterceptor(t *testing.T) {
 }
 
 func TestRequireCaller(t *testing.T) {
-	if _, err := auth.RequireCaller(context.Background()); status.Code(err) != codes.Unauthenticated {
+	if _, err := auth.RequireCaller(context.Background()); codeOf(err) != codes.Unauthenticated {
 		t.Fatalf("no caller: %v", err)
 	}
 	ctx := auth.WithCaller(context.Background(), auth.Caller{Subject: "u", Roles: []string{auth.RoleAdmin}})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -16,6 +17,7 @@ import (
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 )
 
 // clock is a settable time source shared by a test and the code under test.
@@ -129,14 +131,18 @@ func (p *usersPeer) Login(ctx context.Context, _ *usersv1.LoginRequest) (*usersv
 }
 
 // serve runs p on a loopback listener until the test ends and returns its
-// address.
+// address. Errors become statuses as under pkg/server: the error mapping is
+// the outermost interceptor, so opts run inside it.
 func serve(t *testing.T, p *usersPeer, opts ...grpc.ServerOption) string {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(opts...)
+	srv := grpc.NewServer(append([]grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(grpcerr.UnaryServerInterceptor(nil)),
+		grpc.ChainStreamInterceptor(grpcerr.StreamServerInterceptor(nil)),
+	}, opts...)...)
 	usersv1.RegisterUsersServiceServer(srv, p)
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	go func() { _ = srv.Serve(lis) }()
@@ -157,4 +163,10 @@ func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {
 
 func usersClient(conn *grpc.ClientConn) usersv1.UsersServiceClient {
 	return usersv1.NewUsersServiceClient(conn)
+}
+
+// codeOf is the gRPC code a client would receive for err, whether err came
+// over the wire or straight from the code under test.
+func codeOf(err error) codes.Code {
+	return grpcerr.ToStatus(err).Code()
 }

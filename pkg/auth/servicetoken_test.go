@@ -8,7 +8,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -76,7 +75,7 @@ func TestTokenSourceBadSecret(t *testing.T) {
 	peer := newUsersPeer(t)
 	ts := auth.NewServiceTokenSource(usersClient(dial(t, serve(t, peer))), peer.clientID, "wrong")
 	_, err := ts.Token(context.Background())
-	if status.Code(err) != codes.Unauthenticated {
+	if codeOf(err) != codes.Unauthenticated {
 		t.Fatalf("Token with a wrong secret: %v", err)
 	}
 }
@@ -167,7 +166,7 @@ func TestTokenSourceKeepsValidTokenWhenRenewalFails(t *testing.T) {
 		t.Fatalf("due for renewal, renewal failing, token still valid: %v, %v", tok == first, err)
 	}
 	clk.Advance(31 * time.Second)
-	if _, err := ts.Token(ctx); status.Code(err) != codes.Unauthenticated {
+	if _, err := ts.Token(ctx); codeOf(err) != codes.Unauthenticated {
 		t.Fatalf("expired and renewal failing: %v, want the exchange's error", err)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
@@ -126,7 +125,7 @@ func TestRequestVerifier(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, tt.want) || status.Code(err) != codes.Unauthenticated {
+			if !errors.Is(err, tt.want) || codeOf(err) != codes.Unauthenticated {
 				t.Fatalf("Verify = %v, want %v", err, tt.want)
 			}
 		})
@@ -163,7 +162,7 @@ func TestRequestVerifierLookupFailureIsNotBadSignature(t *testing.T) {
 	now := time.Now()
 	sig := auth.SignRequest([]byte("k"), signedMethod, now, "nonce-abcdefghijkl", nil)
 	_, err := v.Verify(context.Background(), "p-1", signedMethod, strconv.FormatInt(now.Unix(), 10), "nonce-abcdefghijkl", sig, nil)
-	if status.Code(err) != codes.Unavailable {
+	if codeOf(err) != codes.Unavailable {
 		t.Fatalf("lookup outage: %v, want Unavailable", err)
 	}
 }
@@ -201,7 +200,7 @@ func TestSignedInterceptors(t *testing.T) {
 		"unknown":   dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-9", key))),
 		"unsigned":  dial(t, addr),
 	} {
-		if _, err := usersClient(conn).GetMe(ctx, &usersv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+		if _, err := usersClient(conn).GetMe(ctx, &usersv1.GetMeRequest{}); codeOf(err) != codes.Unauthenticated {
 			t.Errorf("%s: %v, want Unauthenticated", name, err)
 		}
 	}
@@ -213,7 +212,7 @@ func TestSignedInterceptors(t *testing.T) {
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
 	tampered := usersClient(dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-1", key), tamper)))
-	if _, err := tampered.Login(ctx, &usersv1.LoginRequest{Email: "a@example.com"}); status.Code(err) != codes.Unauthenticated {
+	if _, err := tampered.Login(ctx, &usersv1.LoginRequest{Email: "a@example.com"}); codeOf(err) != codes.Unauthenticated {
 		t.Fatalf("tampered body: %v, want Unauthenticated", err)
 	}
 }
@@ -305,10 +304,10 @@ func TestSignedOrBearer(t *testing.T) {
 	// A valid token does not rescue a call that names a client it cannot
 	// prove; nor does anything get through with no credential.
 	downgrade := metadata.AppendToOutgoingContext(bearer(ctx, token), auth.ClientIDHeader, "erp-1")
-	if _, err := plain.GetMe(downgrade, &usersv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+	if _, err := plain.GetMe(downgrade, &usersv1.GetMeRequest{}); codeOf(err) != codes.Unauthenticated {
 		t.Fatalf("client id with a bearer token and no signature: %v, want Unauthenticated", err)
 	}
-	if _, err := plain.GetMe(ctx, &usersv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+	if _, err := plain.GetMe(ctx, &usersv1.GetMeRequest{}); codeOf(err) != codes.Unauthenticated {
 		t.Fatalf("no credential: %v, want Unauthenticated", err)
 	}
 }

@@ -17,10 +17,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 )
 
 var enc = base64.RawURLEncoding
@@ -131,7 +130,7 @@ func assertInvalidToken(t *testing.T, err error, token string) {
 	if !errors.Is(err, auth.ErrInvalidToken) {
 		t.Fatalf("err = %v, want ErrInvalidToken", err)
 	}
-	st := status.Convert(err)
+	st := grpcerr.ToStatus(err)
 	if st.Code() != codes.Unauthenticated || st.Message() != "invalid or expired token" {
 		t.Fatalf("status = %v %q", st.Code(), st.Message())
 	}
@@ -467,10 +466,10 @@ func TestKeysUnavailable(t *testing.T) {
 	tok := mustSign(t, key, auth.Caller{Subject: "u", Kind: auth.KindUser}, time.Hour, clk.Now())
 
 	_, err := v.Verify(ctx, tok)
-	if !errors.Is(err, auth.ErrKeysUnavailable) || apperr.ToStatus(err).Code() != codes.Unavailable {
+	if !errors.Is(err, auth.ErrKeysUnavailable) || grpcerr.ToStatus(err).Code() != codes.Unavailable {
 		t.Fatalf("err = %v, want ErrKeysUnavailable", err)
 	}
-	if strings.Contains(apperr.ToStatus(err).Message(), "refused") {
+	if strings.Contains(grpcerr.ToStatus(err).Message(), "refused") {
 		t.Fatal("the fetch error leaks to the client")
 	}
 	// Retried after a short pause, not after the whole refetch interval, so

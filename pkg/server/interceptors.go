@@ -13,7 +13,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 )
 
 const healthMethodPrefix = "/grpc.health.v1.Health/"
@@ -90,7 +90,7 @@ func recoverUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 		defer func() {
 			if r := recover(); r != nil {
 				logPanic(ctx, log, info.FullMethod, r)
-				resp, err = nil, status.Error(codes.Internal, apperr.InternalMessage)
+				resp, err = nil, status.Error(codes.Internal, grpcerr.InternalMessage)
 			}
 		}()
 		return handler(ctx, req)
@@ -103,7 +103,7 @@ func recoverStream(log *slog.Logger) grpc.StreamServerInterceptor {
 		defer func() {
 			if r := recover(); r != nil {
 				logPanic(ss.Context(), log, info.FullMethod, r)
-				err = status.Error(codes.Internal, apperr.InternalMessage)
+				err = status.Error(codes.Internal, grpcerr.InternalMessage)
 			}
 		}()
 		return handler(srv, ss)

@@ -36,7 +36,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 )
 
 // Server runs a gRPC server and its admin HTTP server. Build it with New.
@@ -75,12 +75,12 @@ func New(name string, cfg Config, log *slog.Logger, metrics http.Handler, opts .
 		)),
 		grpc.ChainUnaryInterceptor(
 			logUnary(log),
-			apperr.UnaryServerInterceptor(log),
+			grpcerr.UnaryServerInterceptor(log),
 			recoverUnary(log),
 		),
 		grpc.ChainStreamInterceptor(
 			logStream(log),
-			apperr.StreamServerInterceptor(log),
+			grpcerr.StreamServerInterceptor(log),
 			recoverStream(log),
 		),
 		// Let well-behaved clients keep idle connections alive through

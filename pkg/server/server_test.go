@@ -32,6 +32,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/logging"
 	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 )
 
 // echoService is a hand-written gRPC service: Echo returns its input, or
@@ -331,7 +332,7 @@ func TestInterceptors(t *testing.T) {
 	if status.Code(err) != codes.NotFound || status.Convert(err).Message() != `order "o-1" not found` {
 		t.Fatalf("missing: %v, want NotFound", err)
 	}
-	if !errors.Is(apperr.FromError(err), apperr.NotFound("order", "o-1")) {
+	if !errors.Is(grpcerr.FromError(err), apperr.NotFound("order", "o-1")) {
 		t.Fatalf("FromError(%v) lost the kind", err)
 	}
 

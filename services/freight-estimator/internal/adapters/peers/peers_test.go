@@ -18,6 +18,7 @@ import (
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/app"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
@@ -108,9 +109,9 @@ func TestFinanceRates(t *testing.T) {
 		{"unavailable", status.Error(codes.Unavailable, "down"), "", func(err error) bool { return errors.Is(err, app.ErrRatesUnavailable) }},
 		// The peer refusing us is our problem, not the caller's: internal.
 		{"permission denied", status.Error(codes.PermissionDenied, "no"), "", func(err error) bool {
-			return apperr.ToStatus(err).Code() == codes.Internal
+			return grpcerr.ToStatus(err).Code() == codes.Internal
 		}},
-		{"garbage rate", nil, "1e3", func(err error) bool { return apperr.ToStatus(err).Code() == codes.Internal }},
+		{"garbage rate", nil, "1e3", func(err error) bool { return grpcerr.ToStatus(err).Code() == codes.Internal }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			answer = func(*financev1.GetExchangeRateRequest) (*financev1.GetExchangeRateResponse, error) {
@@ -120,7 +121,7 @@ func TestFinanceRates(t *testing.T) {
 				return &financev1.GetExchangeRateResponse{Rate: &financev1.ExchangeRate{Rate: tt.rate}}, nil
 			}
 			if _, err := f.Rate(context.Background(), "EUR", "USD", at); !tt.check(err) {
-				t.Fatalf("error %v (status %v) not as expected", err, apperr.ToStatus(err).Code())
+				t.Fatalf("error %v (status %v) not as expected", err, grpcerr.ToStatus(err).Code())
 			}
 		})
 	}
@@ -151,7 +152,7 @@ func TestCatalogSkus(t *testing.T) {
 	}
 	// Ids the catalog refuses are the caller's mistake, on the lines.
 	_, err = c.Skus(context.Background(), []string{"malformed"})
-	if st := apperr.ToStatus(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), "lines.lines") {
+	if st := grpcerr.ToStatus(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), "lines.lines") {
 		t.Errorf("malformed id: %v", st)
 	}
 }

@@ -1,4 +1,4 @@
-package apperr_test
+package grpcerr_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 )
 
 var errOutOfStock = apperr.FailedPrecondition("not enough stock").WithReason("OUT_OF_STOCK")
@@ -82,7 +83,7 @@ func TestToStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := apperr.ToStatus(tt.err)
+			st := grpcerr.ToStatus(tt.err)
 			if st.Code() != tt.code || st.Message() != tt.msg {
 				t.Fatalf("ToStatus = %v %q, want %v %q", st.Code(), st.Message(), tt.code, tt.msg)
 			}
@@ -120,36 +121,8 @@ func TestToStatus(t *testing.T) {
 			}
 		})
 	}
-	if st := apperr.ToStatus(nil); st != nil {
+	if st := grpcerr.ToStatus(nil); st != nil {
 		t.Errorf("ToStatus(nil) = %v, want nil", st)
-	}
-}
-
-func TestErrorsIs(t *testing.T) {
-	tests := []struct {
-		name   string
-		err    error
-		target error
-		want   bool
-	}{
-		{name: "same sentinel", err: errOutOfStock, target: errOutOfStock, want: true},
-		{name: "wrapped", err: fmt.Errorf("x: %w", errOutOfStock), target: errOutOfStock, want: true},
-		{name: "copy with metadata", err: errOutOfStock.WithMetadata("sku", "A"), target: errOutOfStock, want: true},
-		{name: "copy with cause", err: errOutOfStock.Wrap(errors.New("row locked")), target: errOutOfStock, want: true},
-		{name: "other reason", err: apperr.FailedPrecondition("order already paid").WithReason("ALREADY_PAID"), target: errOutOfStock, want: false},
-		{name: "other kind", err: apperr.NotFound("sku", "A").WithReason("OUT_OF_STOCK"), target: errOutOfStock, want: false},
-		{name: "cause reachable", err: apperr.Aborted("retry").Wrap(context.Canceled), target: context.Canceled, want: true},
-	}
-	for _, tt := range tests {
-		if got := errors.Is(tt.err, tt.target); got != tt.want {
-			t.Errorf("%s: errors.Is = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-	if k := apperr.KindOf(fmt.Errorf("x: %w", apperr.NotFound("a", "b"))); k != apperr.KindNotFound {
-		t.Errorf("KindOf = %v", k)
-	}
-	if apperr.IsKind(errors.New("plain"), apperr.KindNotFound) || !apperr.IsKind(errOutOfStock, apperr.KindFailedPrecondition) {
-		t.Error("IsKind disagrees with KindOf")
 	}
 }
 
@@ -168,7 +141,7 @@ func TestFromStatusRoundTrip(t *testing.T) {
 	for _, orig := range originals {
 		t.Run(orig.Kind.String(), func(t *testing.T) {
 			// Through a real status error, as a client receives it.
-			err := apperr.FromError(apperr.ToStatus(orig).Err())
+			err := grpcerr.FromError(grpcerr.ToStatus(orig).Err())
 			var got *apperr.Error
 			if !errors.As(err, &got) {
 				t.Fatalf("FromError = %T %v, want *apperr.Error", err, err)
@@ -185,25 +158,43 @@ func TestFromStatusRoundTrip(t *testing.T) {
 	}
 
 	for _, code := range []codes.Code{codes.Internal, codes.Unknown, codes.DeadlineExceeded, codes.Canceled, codes.DataLoss} {
-		err := apperr.FromStatus(status.New(code, "x"))
+		err := grpcerr.FromStatus(status.New(code, "x"))
 		if apperr.KindOf(err) != apperr.KindUnknown || status.Code(err) != code {
 			t.Errorf("FromStatus(%v) = %v (kind %v), want the plain status", code, err, apperr.KindOf(err))
 		}
 	}
-	if apperr.FromStatus(status.New(codes.OK, "")) != nil || apperr.FromError(nil) != nil {
+	if grpcerr.FromStatus(status.New(codes.OK, "")) != nil || grpcerr.FromError(nil) != nil {
 		t.Error("OK and nil must map to nil")
 	}
 	plain := errors.New("dial tcp: refused")
-	if apperr.FromError(plain) != plain {
+	if grpcerr.FromError(plain) != plain {
 		t.Error("FromError changed an error without status")
 	}
 }
 
-func TestGRPCStatusMethod(t *testing.T) {
-	// grpc-go itself calls GRPCStatus, so a handler returning an *Error gets
-	// the right code even without the interceptor.
-	if c := status.Code(apperr.NotFound("order", "1")); c != codes.NotFound {
+func TestError(t *testing.T) {
+	if c := status.Code(grpcerr.Error(apperr.NotFound("order", "1"))); c != codes.NotFound {
 		t.Errorf("status.Code = %v, want NotFound", c)
+	}
+	if grpcerr.Error(nil) != nil {
+		t.Error("Error(nil) is not nil")
+	}
+}
+
+func TestCode(t *testing.T) {
+	for _, tt := range []struct {
+		kind apperr.Kind
+		code codes.Code
+	}{
+		{apperr.KindInvalid, codes.InvalidArgument},
+		{apperr.KindAborted, codes.Aborted},
+		{apperr.KindUnknown, codes.Internal},
+	} {
+		t.Run(tt.kind.String(), func(t *testing.T) {
+			if got := grpcerr.Code(tt.kind); got != tt.code {
+				t.Errorf("Code(%v) = %v, want %v", tt.kind, got, tt.code)
+			}
+		})
 	}
 }
 
@@ -223,7 +214,7 @@ func TestUnaryServerInterceptor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			log := slog.New(slog.NewJSONHandler(&buf, nil))
-			icpt := apperr.UnaryServerInterceptor(log)
+			icpt := grpcerr.UnaryServerInterceptor(log)
 			info := &grpc.UnaryServerInfo{FullMethod: "/crossdock.orders.v1.OrdersService/GetOrder"}
 			_, err := icpt(context.Background(), nil, info, func(context.Context, any) (any, error) { return nil, tt.err })
 			if status.Code(err) != tt.code {
@@ -252,7 +243,7 @@ func (s stubStream) Context() context.Context { return s.ctx }
 
 func TestStreamServerInterceptor(t *testing.T) {
 	var buf bytes.Buffer
-	icpt := apperr.StreamServerInterceptor(slog.New(slog.NewJSONHandler(&buf, nil)))
+	icpt := grpcerr.StreamServerInterceptor(slog.New(slog.NewJSONHandler(&buf, nil)))
 	info := &grpc.StreamServerInfo{FullMethod: "/crossdock.orders.v1.OrdersService/Watch"}
 	ss := stubStream{ctx: context.Background()}
 

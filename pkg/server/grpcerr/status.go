@@ -1,4 +1,4 @@
-package apperr
+package grpcerr
 
 import (
 	"context"
@@ -8,25 +8,27 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // InternalMessage is the only text a client sees for an unexpected error.
 const InternalMessage = "internal error"
 
-var kindCodes = map[Kind]codes.Code{
-	KindInvalid:            codes.InvalidArgument,
-	KindNotFound:           codes.NotFound,
-	KindFailedPrecondition: codes.FailedPrecondition,
-	KindAlreadyExists:      codes.AlreadyExists,
-	KindAborted:            codes.Aborted,
-	KindPermissionDenied:   codes.PermissionDenied,
-	KindUnauthenticated:    codes.Unauthenticated,
-	KindResourceExhausted:  codes.ResourceExhausted,
-	KindUnavailable:        codes.Unavailable,
+var kindCodes = map[apperr.Kind]codes.Code{
+	apperr.KindInvalid:            codes.InvalidArgument,
+	apperr.KindNotFound:           codes.NotFound,
+	apperr.KindFailedPrecondition: codes.FailedPrecondition,
+	apperr.KindAlreadyExists:      codes.AlreadyExists,
+	apperr.KindAborted:            codes.Aborted,
+	apperr.KindPermissionDenied:   codes.PermissionDenied,
+	apperr.KindUnauthenticated:    codes.Unauthenticated,
+	apperr.KindResourceExhausted:  codes.ResourceExhausted,
+	apperr.KindUnavailable:        codes.Unavailable,
 }
 
 // Code returns the gRPC code a kind maps to; KindUnknown maps to Internal.
-func (k Kind) Code() codes.Code {
+func Code(k apperr.Kind) codes.Code {
 	if c, ok := kindCodes[k]; ok {
 		return c
 	}
@@ -35,9 +37,9 @@ func (k Kind) Code() codes.Code {
 
 // ToStatus converts err into the status a client receives:
 //
-//   - an *Error anywhere in the chain: its kind's code, its Message, and
-//     ErrorInfo (reason, domain "crossdock", metadata), BadRequest for field
-//     violations and ResourceInfo for NotFound;
+//   - an *apperr.Error anywhere in the chain: its kind's code, its Message,
+//     and ErrorInfo (reason, domain "crossdock", metadata), BadRequest for
+//     field violations and ResourceInfo for NotFound;
 //   - an error carrying a gRPC status (from a peer or a handler that built
 //     one): that status unchanged;
 //   - context.Canceled and context.DeadlineExceeded: Canceled and
@@ -50,17 +52,23 @@ func ToStatus(err error) *status.Status {
 	return st
 }
 
+// Error is ToStatus(err).Err(): the error a handler or an interceptor
+// returns to grpc-go, nil for nil.
+func Error(err error) error {
+	return ToStatus(err).Err()
+}
+
 // toStatus also reports whether err was understood; unexpected errors are the
 // ones worth logging.
 func toStatus(err error) (*status.Status, bool) {
 	if err == nil {
 		return nil, true
 	}
-	var e *Error
+	var e *apperr.Error
 	var grpcErr interface{ GRPCStatus() *status.Status }
 	if errors.As(err, &e) {
-		if e.Kind != KindUnknown {
-			return e.status(), true
+		if e.Kind != apperr.KindUnknown {
+			return fromAppErr(e), true
 		}
 		// An *Error without a kind is a programming slip; treat it like any
 		// unexpected error rather than trusting its message.
@@ -78,19 +86,10 @@ func toStatus(err error) (*status.Status, bool) {
 	return status.New(codes.Internal, InternalMessage), false
 }
 
-// GRPCStatus lets grpc-go and status.FromError understand an *Error even
-// where the interceptors are not installed (a client-side interceptor, tests).
-func (e *Error) GRPCStatus() *status.Status {
-	return e.status()
-}
-
-func (e *Error) status() *status.Status {
-	if e.Kind == KindUnknown {
-		return status.New(codes.Internal, InternalMessage)
-	}
-	st := status.New(e.Kind.Code(), e.Message)
+func fromAppErr(e *apperr.Error) *status.Status {
+	st := status.New(Code(e.Kind), e.Message)
 	details := []protoadapt.MessageV1{
-		&errdetails.ErrorInfo{Reason: e.reason(), Domain: Domain, Metadata: e.Metadata},
+		&errdetails.ErrorInfo{Reason: e.ReasonOrKind(), Domain: apperr.Domain, Metadata: e.Metadata},
 	}
 	if len(e.Violations) > 0 {
 		br := &errdetails.BadRequest{}
@@ -111,29 +110,30 @@ func (e *Error) status() *status.Status {
 	return st
 }
 
-// FromStatus turns a status received from a peer back into an *Error, so
-// client code can use errors.Is and KindOf across service boundaries. Codes
-// without a kind (Internal, Unknown, Canceled, DeadlineExceeded, ...) come back
-// as the plain status error. A nil or OK status gives nil.
+// FromStatus turns a status received from a peer back into an
+// *apperr.Error, so client code can use errors.Is and apperr.KindOf across
+// service boundaries. Codes without a kind (Internal, Unknown, Canceled,
+// DeadlineExceeded, ...) come back as the plain status error. A nil or OK
+// status gives nil.
 func FromStatus(st *status.Status) error {
 	if st == nil || st.Code() == codes.OK {
 		return nil
 	}
-	kind := KindUnknown
+	kind := apperr.KindUnknown
 	for k, c := range kindCodes {
 		if c == st.Code() {
 			kind = k
 			break
 		}
 	}
-	if kind == KindUnknown {
+	if kind == apperr.KindUnknown {
 		return st.Err()
 	}
-	e := &Error{Kind: kind, Message: st.Message()}
+	e := &apperr.Error{Kind: kind, Message: st.Message()}
 	for _, d := range st.Details() {
 		switch d := d.(type) {
 		case *errdetails.ErrorInfo:
-			if d.GetDomain() == Domain {
+			if d.GetDomain() == apperr.Domain {
 				if d.GetReason() != kind.String() {
 					e.Reason = d.GetReason()
 				}
@@ -143,7 +143,7 @@ func FromStatus(st *status.Status) error {
 			}
 		case *errdetails.BadRequest:
 			for _, v := range d.GetFieldViolations() {
-				e.Violations = append(e.Violations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+				e.Violations = append(e.Violations, apperr.FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
 			}
 		case *errdetails.ResourceInfo:
 			e.ResourceType, e.ResourceName = d.GetResourceType(), d.GetResourceName()

@@ -1,0 +1,40 @@
+package apperr_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+)
+
+var errOutOfStock = apperr.FailedPrecondition("not enough stock").WithReason("OUT_OF_STOCK")
+
+func TestErrorsIs(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		target error
+		want   bool
+	}{
+		{name: "same sentinel", err: errOutOfStock, target: errOutOfStock, want: true},
+		{name: "wrapped", err: fmt.Errorf("x: %w", errOutOfStock), target: errOutOfStock, want: true},
+		{name: "copy with metadata", err: errOutOfStock.WithMetadata("sku", "A"), target: errOutOfStock, want: true},
+		{name: "copy with cause", err: errOutOfStock.Wrap(errors.New("row locked")), target: errOutOfStock, want: true},
+		{name: "other reason", err: apperr.FailedPrecondition("order already paid").WithReason("ALREADY_PAID"), target: errOutOfStock, want: false},
+		{name: "other kind", err: apperr.NotFound("sku", "A").WithReason("OUT_OF_STOCK"), target: errOutOfStock, want: false},
+		{name: "cause reachable", err: apperr.Aborted("retry").Wrap(context.Canceled), target: context.Canceled, want: true},
+	}
+	for _, tt := range tests {
+		if got := errors.Is(tt.err, tt.target); got != tt.want {
+			t.Errorf("%s: errors.Is = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if k := apperr.KindOf(fmt.Errorf("x: %w", apperr.NotFound("a", "b"))); k != apperr.KindNotFound {
+		t.Errorf("KindOf = %v", k)
+	}
+	if apperr.IsKind(errors.New("plain"), apperr.KindNotFound) || !apperr.IsKind(errOutOfStock, apperr.KindFailedPrecondition) {
+		t.Error("IsKind disagrees with KindOf")
+	}
+}
