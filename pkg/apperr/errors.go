@@ -128,6 +128,15 @@ func (e *Error) WithMetadata(key, value string) *Error {
 	return c
 }
 
+// WithViolations returns a copy naming the bad fields, for an error of
+// another kind that is still about particular fields of the request (a taken
+// e-mail address is AlreadyExists on "email").
+func (e *Error) WithViolations(violations ...FieldViolation) *Error {
+	c := e.clone()
+	c.Violations = violations
+	return c
+}
+
 // Wrap returns a copy that records cause for logs and errors.Is/As, without
 // changing what the client sees.
 func (e *Error) Wrap(cause error) *Error {

@@ -21,6 +21,7 @@ func TestErrorsIs(t *testing.T) {
 		{name: "same sentinel", err: errOutOfStock, target: errOutOfStock, want: true},
 		{name: "wrapped", err: fmt.Errorf("x: %w", errOutOfStock), target: errOutOfStock, want: true},
 		{name: "copy with metadata", err: errOutOfStock.WithMetadata("sku", "A"), target: errOutOfStock, want: true},
+		{name: "copy with violations", err: errOutOfStock.WithViolations(apperr.FieldViolation{Field: "lines[0].quantity", Description: "exceeds stock"}), target: errOutOfStock, want: true},
 		{name: "copy with cause", err: errOutOfStock.Wrap(errors.New("row locked")), target: errOutOfStock, want: true},
 		{name: "other reason", err: apperr.FailedPrecondition("order already paid").WithReason("ALREADY_PAID"), target: errOutOfStock, want: false},
 		{name: "other kind", err: apperr.NotFound("sku", "A").WithReason("OUT_OF_STOCK"), target: errOutOfStock, want: false},
@@ -36,5 +37,16 @@ func TestErrorsIs(t *testing.T) {
 	}
 	if apperr.IsKind(errors.New("plain"), apperr.KindNotFound) || !apperr.IsKind(errOutOfStock, apperr.KindFailedPrecondition) {
 		t.Error("IsKind disagrees with KindOf")
+	}
+}
+
+func TestWithViolationsCopies(t *testing.T) {
+	taken := apperr.AlreadyExists("e-mail taken").WithReason("EMAIL_TAKEN")
+	named := taken.WithViolations(apperr.FieldViolation{Field: "email", Description: "is already registered"})
+	if len(taken.Violations) != 0 {
+		t.Fatalf("the sentinel changed: %v", taken.Violations)
+	}
+	if len(named.Violations) != 1 || named.Violations[0].Field != "email" || named.Kind != apperr.KindAlreadyExists {
+		t.Fatalf("copy = %+v", named)
 	}
 }

@@ -14,13 +14,6 @@ import (
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
-// ErrSKUCodeTaken is a SKU code the supplier already uses on another of its
-// products; the violations name the request fields.
-var ErrSKUCodeTaken = &apperr.Error{
-	Kind: apperr.KindAlreadyExists, Reason: "SKU_CODE_TAKEN",
-	Message: "a SKU code is already used by another of the supplier's products",
-}
-
 // CreateProduct creates a draft product with its SKUs for the caller's
 // supplier organization. Suppliers only.
 func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in domain.ProductInput) (domain.Product, error) {
@@ -152,7 +145,7 @@ func checkRefs(ctx context.Context, r Repository, refs domain.ContentRefs) (inva
 // assignSKUs gives every SKU of content its id: the product's existing SKU
 // with the same code keeps its id, a new code gets a new SKU. A given sku_id
 // must be the one its code already has. It returns the new SKUs; a new code
-// that another of the supplier's products uses is ErrSKUCodeTaken.
+// that another of the supplier's products uses is domain.ErrSKUCodeTaken.
 func assignSKUs(ctx context.Context, r Repository, c *domain.Content, supplier uuid.UUID, existing map[string]uuid.UUID) ([]domain.SKU, error) {
 	var bad []apperr.FieldViolation
 	var created []domain.SKU
@@ -190,9 +183,7 @@ func assignSKUs(ctx context.Context, r Repository, c *domain.Content, supplier u
 		}
 	}
 	if len(bad) > 0 {
-		e := *ErrSKUCodeTaken
-		e.Violations = bad
-		return nil, &e
+		return nil, domain.ErrSKUCodeTaken.WithViolations(bad...)
 	}
 	return created, nil
 }

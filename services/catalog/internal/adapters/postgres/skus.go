@@ -8,19 +8,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
-
-// ErrSKUCodeTaken is a SKU code that another product of the supplier took
-// between the check and the insert.
-var ErrSKUCodeTaken = &apperr.Error{
-	Kind: apperr.KindAlreadyExists, Reason: "SKU_CODE_TAKEN",
-	Message:    "a SKU code is already used by another of the supplier's products",
-	Violations: []apperr.FieldViolation{{Field: "content.skus", Description: "use a SKU code that none of your products uses"}},
-}
 
 // ProductSKUs returns the code → id of every SKU the product ever had.
 func (r repo) ProductSKUs(ctx context.Context, productID uuid.UUID) (map[string]uuid.UUID, error) {
@@ -68,7 +59,7 @@ func (r repo) CreateSKUs(ctx context.Context, supplierID, productID uuid.UUID, s
 			s.ID, productID, supplierID, s.Code, at)
 		switch {
 		case pg.IsUniqueViolation(err, "skus_code_key"):
-			return ErrSKUCodeTaken.Wrap(err)
+			return domain.ErrSKUCodeTaken.Wrap(err)
 		case err != nil:
 			return fmt.Errorf("insert sku: %w", err)
 		}

@@ -13,22 +13,6 @@ import (
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
-// Uniqueness errors of the taxonomy.
-var (
-	ErrSlugTaken = &apperr.Error{
-		Kind: apperr.KindAlreadyExists, Reason: "CATEGORY_SLUG_TAKEN", Message: "a sibling category has this slug",
-		Violations: []apperr.FieldViolation{{Field: "slug", Description: "is used by a sibling category"}},
-	}
-	ErrBrandTaken = &apperr.Error{
-		Kind: apperr.KindAlreadyExists, Reason: "BRAND_NAME_TAKEN", Message: "a brand with this name exists",
-		Violations: []apperr.FieldViolation{{Field: "name", Description: "is used by another brand"}},
-	}
-	ErrModelTaken = &apperr.Error{
-		Kind: apperr.KindAlreadyExists, Reason: "MODEL_NAME_TAKEN", Message: "a product model with this name exists",
-		Violations: []apperr.FieldViolation{{Field: "name", Description: "is used by another product model"}},
-	}
-)
-
 const categoryColumns = `id, parent_id, name, slug, path, created_at`
 
 func scanCategory(row pgx.Row) (domain.Category, error) {
@@ -57,7 +41,7 @@ func (r repo) CreateCategory(ctx context.Context, c domain.Category) error {
 		c.ID, nullID(c.ParentID), c.Name, c.Slug, c.Path, c.CreatedAt)
 	switch {
 	case pg.IsUniqueViolation(err, "categories_slug_key"):
-		return ErrSlugTaken.Wrap(err)
+		return domain.ErrSlugTaken.Wrap(err)
 	case err != nil:
 		return fmt.Errorf("insert category: %w", err)
 	}
@@ -102,7 +86,7 @@ func (r repo) CreateBrand(ctx context.Context, b domain.Brand) error {
 	_, err := r.q.Exec(ctx, `INSERT INTO brands (id, name, created_at) VALUES ($1, $2, $3)`, b.ID, b.Name, b.CreatedAt)
 	switch {
 	case pg.IsUniqueViolation(err, "brands_name_key"):
-		return ErrBrandTaken.Wrap(err)
+		return domain.ErrBrandTaken.Wrap(err)
 	case err != nil:
 		return fmt.Errorf("insert brand: %w", err)
 	}
@@ -152,7 +136,7 @@ func (r repo) CreateProductModel(ctx context.Context, m domain.ProductModel) err
 		m.ID, m.Name, doc, m.CreatedAt)
 	switch {
 	case pg.IsUniqueViolation(err, "product_models_name_key"):
-		return ErrModelTaken.Wrap(err)
+		return domain.ErrModelTaken.Wrap(err)
 	case err != nil:
 		return fmt.Errorf("insert product model: %w", err)
 	}

@@ -13,12 +13,6 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
-// ErrClientIDTaken is returned for a second client with the same id.
-var ErrClientIDTaken = &apperr.Error{
-	Kind: apperr.KindAlreadyExists, Reason: "CLIENT_ID_TAKEN", Message: "an API client with this id already exists",
-	Violations: []apperr.FieldViolation{{Field: "client_id", Description: "is already used"}},
-}
-
 const clientColumns = `client_id, name, kind, organization_id, disabled, key, previous_key, previous_expires_at, created_at`
 
 func scanClient(row pgx.Row) (domain.APIClient, error) {
@@ -49,11 +43,11 @@ func clientArgs(c domain.APIClient) []any {
 	return []any{c.ID, c.Name, string(c.Kind), org, c.Disabled, c.Key, c.PreviousKey, prevExpires, c.CreatedAt}
 }
 
-// CreateAPIClient inserts a client; a taken id is ErrClientIDTaken.
+// CreateAPIClient inserts a client; a taken id is domain.ErrClientIDTaken.
 func (r repo) CreateAPIClient(ctx context.Context, c domain.APIClient) error {
 	_, err := r.q.Exec(ctx, `INSERT INTO api_clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clientArgs(c)...)
 	if pg.IsUniqueViolation(err, "api_clients_pkey") {
-		return ErrClientIDTaken.Wrap(err)
+		return domain.ErrClientIDTaken.Wrap(err)
 	}
 	if err != nil {
 		return fmt.Errorf("insert api client: %w", err)

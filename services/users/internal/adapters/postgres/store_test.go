@@ -148,10 +148,10 @@ func TestMerchantTiersAreUniqueByCodeAndRank(t *testing.T) {
 	if err := s.CreateMerchantTier(ctx, domain.MerchantTier{Code: "gold", Name: "Gold", Rank: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateMerchantTier(ctx, domain.MerchantTier{Code: "gold", Name: "G", Rank: 4}); !errors.Is(err, postgres.ErrTierCodeTaken) {
+	if err := s.CreateMerchantTier(ctx, domain.MerchantTier{Code: "gold", Name: "G", Rank: 4}); !errors.Is(err, domain.ErrTierCodeTaken) {
 		t.Errorf("duplicate code = %v", err)
 	}
-	if err := s.CreateMerchantTier(ctx, domain.MerchantTier{Code: "silver", Name: "S", Rank: 3}); !errors.Is(err, postgres.ErrTierRankTaken) {
+	if err := s.CreateMerchantTier(ctx, domain.MerchantTier{Code: "silver", Name: "S", Rank: 3}); !errors.Is(err, domain.ErrTierRankTaken) {
 		t.Errorf("duplicate rank = %v", err)
 	}
 }

@@ -11,26 +11,14 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
-// Uniqueness errors of merchant tiers.
-var (
-	ErrTierCodeTaken = &apperr.Error{
-		Kind: apperr.KindAlreadyExists, Reason: "TIER_CODE_TAKEN", Message: "a merchant tier with this code already exists",
-		Violations: []apperr.FieldViolation{{Field: "tier.code", Description: "is already used"}},
-	}
-	ErrTierRankTaken = &apperr.Error{
-		Kind: apperr.KindAlreadyExists, Reason: "TIER_RANK_TAKEN", Message: "a merchant tier with this rank already exists",
-		Violations: []apperr.FieldViolation{{Field: "tier.rank", Description: "is already used"}},
-	}
-)
-
 // CreateMerchantTier inserts a tier; a taken code or rank is AlreadyExists.
 func (r repo) CreateMerchantTier(ctx context.Context, t domain.MerchantTier) error {
 	_, err := r.q.Exec(ctx, `INSERT INTO merchant_tiers (code, name, rank) VALUES ($1, $2, $3)`, t.Code, t.Name, t.Rank)
 	switch {
 	case pg.IsUniqueViolation(err, "merchant_tiers_pkey"):
-		return ErrTierCodeTaken.Wrap(err)
+		return domain.ErrTierCodeTaken.Wrap(err)
 	case pg.IsUniqueViolation(err, "merchant_tiers_rank_key"):
-		return ErrTierRankTaken.Wrap(err)
+		return domain.ErrTierRankTaken.Wrap(err)
 	case err != nil:
 		return fmt.Errorf("insert merchant tier: %w", err)
 	}

@@ -12,14 +12,6 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
-// ErrEmailTaken is returned for a second account with the same e-mail.
-var ErrEmailTaken = &apperr.Error{
-	Kind:       apperr.KindAlreadyExists,
-	Reason:     "EMAIL_TAKEN",
-	Message:    "an account with this e-mail address already exists",
-	Violations: []apperr.FieldViolation{{Field: "email", Description: "is already registered"}},
-}
-
 const userColumns = `id, email, display_name, password_hash, roles, organization_id, organization_role, created_at`
 
 func scanUser(row pgx.Row) (domain.User, error) {
@@ -57,11 +49,11 @@ func userArgs(u domain.User) []any {
 	return []any{u.ID, u.Email, u.DisplayName, u.PasswordHash, roles, org, orgRole, u.CreatedAt}
 }
 
-// CreateUser inserts an account; a taken e-mail is ErrEmailTaken.
+// CreateUser inserts an account; a taken e-mail is domain.ErrEmailTaken.
 func (r repo) CreateUser(ctx context.Context, u domain.User) error {
 	_, err := r.q.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, userArgs(u)...)
 	if pg.IsUniqueViolation(err, "users_email_key") {
-		return ErrEmailTaken.Wrap(err)
+		return domain.ErrEmailTaken.Wrap(err)
 	}
 	if err != nil {
 		return fmt.Errorf("insert user: %w", err)
@@ -87,7 +79,7 @@ func (r repo) UpdateUser(ctx context.Context, u domain.User) error {
 	tag, err := r.q.Exec(ctx, `UPDATE users SET email = $2, display_name = $3, password_hash = $4, roles = $5,
 		organization_id = $6, organization_role = $7 WHERE id = $1`, args[:7]...)
 	if pg.IsUniqueViolation(err, "users_email_key") {
-		return ErrEmailTaken.Wrap(err)
+		return domain.ErrEmailTaken.Wrap(err)
 	}
 	return pg.Affected(tag, err, apperr.NotFound("user", u.ID.String()))
 }
