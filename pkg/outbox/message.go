@@ -1,0 +1,44 @@
+package outbox
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/proto"
+)
+
+// Message is an event a use case decides to publish, before it has an id:
+// the subject and the protobuf payload. Use cases return Messages from the
+// change they apply to an aggregate (see pg.Repository.Update), and the
+// repository writes them in the change's transaction, so a use case states
+// what happened without holding the transaction.
+type Message struct {
+	Subject string
+	Payload proto.Message
+}
+
+// Of is the one-line form of a Message slice: Of(subject, payload) for the
+// common change that causes exactly one event.
+func Of(subject string, payload proto.Message) []Message {
+	return []Message{{Subject: subject, Payload: payload}}
+}
+
+// EmitAll writes messages as events in tx, in order and in one round trip;
+// it fails outside a transaction like Emit.
+func EmitAll(ctx context.Context, tx pgx.Tx, messages ...Message) error {
+	if len(messages) == 0 {
+		return nil
+	}
+	if tx == nil {
+		return ErrNoTransaction
+	}
+	events := make([]Event, 0, len(messages))
+	for _, m := range messages {
+		ev, err := New(m.Subject, m.Payload)
+		if err != nil {
+			return err
+		}
+		events = append(events, ev)
+	}
+	return Add(ctx, tx, events...)
+}
