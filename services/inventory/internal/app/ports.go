@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -94,8 +95,11 @@ type Repository interface {
 	LockDueReservation(ctx context.Context, now time.Time) (r domain.Reservation, ok bool, err error)
 
 	CreatePurchaseOrder(ctx context.Context, po domain.PurchaseOrder) error
-	GetPurchaseOrder(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.PurchaseOrder, error)
-	UpdatePurchaseOrder(ctx context.Context, po domain.PurchaseOrder) error
+	GetPurchaseOrder(ctx context.Context, id uuid.UUID) (domain.PurchaseOrder, error)
+	// UpdatePurchaseOrder locks the purchase order, applies change, saves it
+	// and writes the events change returns, in one transaction (the
+	// caller's inside InTx); an error from change changes nothing.
+	UpdatePurchaseOrder(ctx context.Context, id uuid.UUID, change func(*domain.PurchaseOrder) ([]outbox.Message, error)) (domain.PurchaseOrder, error)
 	// ListPurchaseOrders returns one page, newest first, of a supplier's
 	// purchase orders, or of all when supplierID is nil.
 	ListPurchaseOrders(ctx context.Context, supplierID *uuid.UUID, before uuid.UUID, limit int) ([]domain.PurchaseOrder, error)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -71,57 +72,63 @@ func (s *Service) ReceivePurchaseOrder(ctx context.Context, c auth.Caller, poID 
 	}
 	var po domain.PurchaseOrder
 	err = s.store.InTx(ctx, func(r Repository) error {
-		var w domain.Warehouse
-		if po, w, err = s.ownPurchaseOrder(ctx, r, c, poID, true); err != nil {
-			return err
-		}
-		now := s.clock()
-		sorted := slices.Clone(lines)
-		slices.SortFunc(sorted, func(a, b domain.OrderLine) int {
-			return domain.StockKey{SKUID: a.SKUID}.Compare(domain.StockKey{SKUID: b.SKUID})
-		})
-		fp := fingerprint(sorted)
-		claimed, stored, err := r.ClaimKey(ctx, "receipt:"+po.ID.String(), receiptID, fp, now)
-		if err != nil {
-			return err
-		}
-		if !claimed {
-			if stored.Fingerprint != fp {
-				return ErrKeyReused
-			}
-			return nil
-		}
-		if err := po.Receive(lines, now); err != nil {
-			return err
-		}
-		keys := make([]domain.StockKey, len(sorted))
-		qty := make(map[uuid.UUID]int64, len(sorted))
-		for i, l := range sorted {
-			keys[i] = domain.StockKey{SKUID: l.SKUID, WarehouseID: w.ID}
-			qty[l.SKUID] = l.Quantity
-		}
-		levels, err := r.LockLevels(ctx, keys, true, now)
-		if err != nil {
-			return err
-		}
-		moves := make([]domain.Movement, 0, len(levels))
-		for i := range levels {
-			m, err := levels[i].Receive(qty[levels[i].SKUID])
+		po, err = r.UpdatePurchaseOrder(ctx, poID, func(po *domain.PurchaseOrder) ([]outbox.Message, error) {
+			w, err := s.ownPurchaseOrder(ctx, r, c, *po)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			moves = append(moves, m)
-		}
-		stamp(moves, c.Subject, "purchase order receipt "+receiptID, po.ID.String(), now)
-		if err := applyMovements(ctx, r, moves, now); err != nil {
-			return err
-		}
-		return r.UpdatePurchaseOrder(ctx, po)
+			return nil, s.receive(ctx, r, c, po, w, receiptID, lines)
+		})
+		return err
 	})
 	if err != nil {
 		return domain.PurchaseOrder{}, err
 	}
 	return po, nil
+}
+
+// receive books a receipt on a locked purchase order: claims the receipt id
+// (a repeat changes nothing), then raises the stock of the warehouse w.
+func (s *Service) receive(ctx context.Context, r Repository, c auth.Caller, po *domain.PurchaseOrder, w domain.Warehouse, receiptID string, lines []domain.OrderLine) error {
+	now := s.clock()
+	sorted := slices.Clone(lines)
+	slices.SortFunc(sorted, func(a, b domain.OrderLine) int {
+		return domain.StockKey{SKUID: a.SKUID}.Compare(domain.StockKey{SKUID: b.SKUID})
+	})
+	fp := fingerprint(sorted)
+	claimed, stored, err := r.ClaimKey(ctx, "receipt:"+po.ID.String(), receiptID, fp, now)
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		if stored.Fingerprint != fp {
+			return ErrKeyReused
+		}
+		return nil
+	}
+	if err := po.Receive(lines, now); err != nil {
+		return err
+	}
+	keys := make([]domain.StockKey, len(sorted))
+	qty := make(map[uuid.UUID]int64, len(sorted))
+	for i, l := range sorted {
+		keys[i] = domain.StockKey{SKUID: l.SKUID, WarehouseID: w.ID}
+		qty[l.SKUID] = l.Quantity
+	}
+	levels, err := r.LockLevels(ctx, keys, true, now)
+	if err != nil {
+		return err
+	}
+	moves := make([]domain.Movement, 0, len(levels))
+	for i := range levels {
+		m, err := levels[i].Receive(qty[levels[i].SKUID])
+		if err != nil {
+			return err
+		}
+		moves = append(moves, m)
+	}
+	stamp(moves, c.Subject, "purchase order receipt "+receiptID, po.ID.String(), now)
+	return applyMovements(ctx, r, moves, now)
 }
 
 // CancelPurchaseOrder cancels what is not received yet; what arrived stays.
@@ -133,14 +140,14 @@ func (s *Service) CancelPurchaseOrder(ctx context.Context, c auth.Caller, poID u
 	}
 	var po domain.PurchaseOrder
 	err = s.store.InTx(ctx, func(r Repository) error {
-		if po, _, err = s.ownPurchaseOrder(ctx, r, c, poID, true); err != nil {
-			return err
-		}
-		changed, err := po.Cancel(reason, s.clock())
-		if err != nil || !changed {
-			return err
-		}
-		return r.UpdatePurchaseOrder(ctx, po)
+		po, err = r.UpdatePurchaseOrder(ctx, poID, func(po *domain.PurchaseOrder) ([]outbox.Message, error) {
+			if _, err := s.ownPurchaseOrder(ctx, r, c, *po); err != nil {
+				return nil, err
+			}
+			_, err := po.Cancel(reason, s.clock())
+			return nil, err
+		})
+		return err
 	})
 	if err != nil {
 		return domain.PurchaseOrder{}, err
@@ -151,7 +158,7 @@ func (s *Service) CancelPurchaseOrder(ctx context.Context, c auth.Caller, poID u
 // GetPurchaseOrder returns a purchase order to its warehouse's owner,
 // operators and services.
 func (s *Service) GetPurchaseOrder(ctx context.Context, c auth.Caller, poID uuid.UUID) (domain.PurchaseOrder, error) {
-	po, err := s.store.GetPurchaseOrder(ctx, poID, false)
+	po, err := s.store.GetPurchaseOrder(ctx, poID)
 	if err != nil {
 		return domain.PurchaseOrder{}, err
 	}
@@ -165,25 +172,21 @@ func (s *Service) GetPurchaseOrder(ctx context.Context, c auth.Caller, poID uuid
 	return po, nil
 }
 
-// ownPurchaseOrder reads (and with forUpdate locks) a purchase order whose
-// warehouse the caller owns: NotFound when the caller may not see it,
+// ownPurchaseOrder checks that the caller owns po's warehouse, which it
+// returns: NotFound when the caller may not see the purchase order,
 // PermissionDenied when it may see but not change it.
-func (s *Service) ownPurchaseOrder(ctx context.Context, r Repository, c auth.Caller, poID uuid.UUID, forUpdate bool) (domain.PurchaseOrder, domain.Warehouse, error) {
-	po, err := r.GetPurchaseOrder(ctx, poID, forUpdate)
-	if err != nil {
-		return po, domain.Warehouse{}, err
-	}
+func (s *Service) ownPurchaseOrder(ctx context.Context, r Repository, c auth.Caller, po domain.PurchaseOrder) (domain.Warehouse, error) {
 	w, err := r.GetWarehouse(ctx, po.WarehouseID)
 	if err != nil {
-		return po, w, err
+		return w, err
 	}
 	if !canReadWarehouse(c, w) {
-		return po, w, apperr.NotFound("purchase_order", poID.String())
+		return w, apperr.NotFound("purchase_order", po.ID.String())
 	}
 	if !ownsWarehouse(c, w) {
-		return po, w, ErrNotOwner
+		return w, ErrNotOwner
 	}
-	return po, w, nil
+	return w, nil
 }
 
 // PurchaseOrderPage is one page of ListPurchaseOrders.

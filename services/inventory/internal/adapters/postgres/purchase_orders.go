@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -47,13 +48,29 @@ func (r repo) CreatePurchaseOrder(ctx context.Context, po domain.PurchaseOrder) 
 	return nil
 }
 
-// GetPurchaseOrder reads a purchase order and its lines; forUpdate locks it.
-func (r repo) GetPurchaseOrder(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.PurchaseOrder, error) {
-	sql := `SELECT ` + poColumns + ` FROM purchase_orders WHERE id = $1`
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	po, err := scanPO(r.q.QueryRow(ctx, sql, id))
+// purchaseOrders is the read-modify-write of a purchase order.
+var purchaseOrders = pg.Repository[uuid.UUID, domain.PurchaseOrder]{
+	Lock: func(ctx context.Context, q pg.Querier, id uuid.UUID) (domain.PurchaseOrder, error) {
+		return repo{q: q}.getPurchaseOrder(ctx, id, ` FOR UPDATE`)
+	},
+	Save: func(ctx context.Context, q pg.Querier, po domain.PurchaseOrder) error {
+		return repo{q: q}.savePurchaseOrder(ctx, po)
+	},
+}
+
+// GetPurchaseOrder reads a purchase order and its lines.
+func (r repo) GetPurchaseOrder(ctx context.Context, id uuid.UUID) (domain.PurchaseOrder, error) {
+	return r.getPurchaseOrder(ctx, id, "")
+}
+
+// UpdatePurchaseOrder changes a purchase order under its row lock and
+// writes the change's events with it (see pg.Repository.Update).
+func (r repo) UpdatePurchaseOrder(ctx context.Context, id uuid.UUID, change func(*domain.PurchaseOrder) ([]outbox.Message, error)) (domain.PurchaseOrder, error) {
+	return purchaseOrders.Update(ctx, r.q, id, change)
+}
+
+func (r repo) getPurchaseOrder(ctx context.Context, id uuid.UUID, lock string) (domain.PurchaseOrder, error) {
+	po, err := scanPO(r.q.QueryRow(ctx, `SELECT `+poColumns+` FROM purchase_orders WHERE id = $1`+lock, id))
 	if err != nil {
 		return domain.PurchaseOrder{}, pg.NoRows(err, apperr.NotFound("purchase_order", id.String()))
 	}
@@ -90,8 +107,8 @@ func (r repo) loadPOLines(ctx context.Context, pos []domain.PurchaseOrder) error
 	return rows.Err()
 }
 
-// UpdatePurchaseOrder writes the status and the received quantities.
-func (r repo) UpdatePurchaseOrder(ctx context.Context, po domain.PurchaseOrder) error {
+// savePurchaseOrder writes the status and the received quantities.
+func (r repo) savePurchaseOrder(ctx context.Context, po domain.PurchaseOrder) error {
 	tag, err := r.q.Exec(ctx, `UPDATE purchase_orders SET status = $2, updated_at = $3, cancel_reason = $4 WHERE id = $1`,
 		po.ID, string(po.Status), po.UpdatedAt, po.CancelReason)
 	if err := pg.Affected(tag, err, apperr.NotFound("purchase_order", po.ID.String())); err != nil {
