@@ -65,7 +65,10 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (domain.User, *dom
 }
 
 // createUser inserts an account and announces it.
-func (s *Service) createUser(ctx context.Context, r Repository, u domain.User) error {
+func (s *Service) createUser(ctx context.Context, r interface {
+	Accounts
+	Events
+}, u domain.User) error {
 	if err := r.CreateUser(ctx, u); err != nil {
 		return err
 	}
@@ -129,7 +132,7 @@ func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller,
 	}
 	u := domain.NewUser(acct, hash, nil, s.clock())
 	err = s.store.InTx(ctx, func(r Repository) error {
-		org, err := r.GetOrganization(ctx, orgID, false)
+		org, err := r.GetOrganization(ctx, orgID)
 		if err != nil {
 			return err
 		}
@@ -165,7 +168,7 @@ func (s *Service) GetMe(ctx context.Context, caller auth.Caller) (domain.User, *
 	if u.OrganizationID == uuid.Nil {
 		return u, nil, nil
 	}
-	org, err := s.store.GetOrganization(ctx, u.OrganizationID, false)
+	org, err := s.store.GetOrganization(ctx, u.OrganizationID)
 	if err != nil {
 		return domain.User{}, nil, err
 	}

@@ -154,7 +154,10 @@ func (s *Service) SetDefaultAddress(ctx context.Context, caller auth.Caller, add
 }
 
 // makeDefault records a as the user's default and announces the change.
-func (s *Service) makeDefault(ctx context.Context, r Repository, a domain.UserAddress) error {
+func (s *Service) makeDefault(ctx context.Context, r interface {
+	Addresses
+	Events
+}, a domain.UserAddress) error {
 	now := s.clock()
 	if err := r.SetDefaultAddress(ctx, a.UserID, a.ID, now); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -69,7 +70,7 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 	c := domain.NewAPIClient(domain.NewClientID(in.Kind), in, auth.DeriveSigningKey(secret), s.clock())
 	err = s.store.InTx(ctx, func(r Repository) error {
 		if c.Kind == domain.ClientERP {
-			org, err := r.GetOrganization(ctx, c.OrganizationID, false)
+			org, err := r.GetOrganization(ctx, c.OrganizationID)
 			if err != nil {
 				return err
 			}
@@ -101,25 +102,16 @@ func (s *Service) ListAPIClients(ctx context.Context, caller auth.Caller) ([]dom
 // updateClient runs change on a client the caller manages; any other client
 // is NotFound.
 func (s *Service) updateClient(ctx context.Context, caller auth.Caller, id string, change func(*domain.APIClient) error) (domain.APIClient, error) {
-	var c domain.APIClient
-	err := s.store.InTx(ctx, func(r Repository) error {
-		var err error
-		if c, err = r.GetAPIClient(ctx, id, true); err != nil {
-			return err
-		}
-		ok, err := s.manages(ctx, caller, c)
+	return s.store.UpdateAPIClient(ctx, id, func(c *domain.APIClient) ([]outbox.Message, error) {
+		ok, err := s.manages(ctx, caller, *c)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			return apperr.NotFound("api client", id)
+			return nil, apperr.NotFound("api client", id)
 		}
-		if err := change(&c); err != nil {
-			return err
-		}
-		return r.UpdateAPIClient(ctx, c)
+		return nil, change(c)
 	})
-	return c, err
 }
 
 // DisableAPIClient stops a client from authenticating.
@@ -151,7 +143,7 @@ func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller,
 // access token of kind service with the role "service".
 func (s *Service) IssueServiceToken(ctx context.Context, clientID, secret string) (string, time.Duration, error) {
 	key := auth.DeriveSigningKey(secret)
-	c, err := s.store.GetAPIClient(ctx, clientID, false)
+	c, err := s.store.GetAPIClient(ctx, clientID)
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return "", 0, ErrBadClientCredentials
 	}
@@ -180,7 +172,7 @@ func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id s
 	if !isService(caller) {
 		return domain.APIClient{}, nil, ErrServicesOnly
 	}
-	c, err := s.store.GetAPIClient(ctx, id, false)
+	c, err := s.store.GetAPIClient(ctx, id)
 	if err != nil {
 		return domain.APIClient{}, nil, err
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -94,25 +94,20 @@ func (s *Service) EnsureServiceClients(ctx context.Context, clients []ServiceCli
 	for _, sc := range clients {
 		key := auth.DeriveSigningKey(sc.Secret)
 		err := s.store.InTx(ctx, func(r Repository) error {
-			now := s.clock()
-			c, err := r.GetAPIClient(ctx, sc.ID, true)
+			_, err := r.UpdateAPIClient(ctx, sc.ID, func(c *domain.APIClient) ([]outbox.Message, error) {
+				if c.Kind != domain.ClientService {
+					return nil, fmt.Errorf("service client %q: a %s client already has this id", sc.ID, c.Kind)
+				}
+				// The configured secret replaces the stored one outright: a
+				// secret taken out of the configuration must stop working.
+				c.Key, c.PreviousKey, c.PreviousExpiresAt = key, nil, time.Time{}
+				return nil, nil
+			})
 			if apperr.IsKind(err, apperr.KindNotFound) {
 				in := domain.APIClientInput{Name: sc.ID, Kind: domain.ClientService}
-				return r.CreateAPIClient(ctx, domain.NewAPIClient(sc.ID, in, key, now))
+				return r.CreateAPIClient(ctx, domain.NewAPIClient(sc.ID, in, key, s.clock()))
 			}
-			if err != nil {
-				return err
-			}
-			if c.Kind != domain.ClientService {
-				return fmt.Errorf("service client %q: a %s client already has this id", sc.ID, c.Kind)
-			}
-			if subtle.ConstantTimeCompare(c.Key, key) == 1 && len(c.PreviousKey) == 0 {
-				return nil
-			}
-			// The configured secret replaces the stored one outright: a
-			// secret taken out of the configuration must stop working.
-			c.Key, c.PreviousKey, c.PreviousExpiresAt = key, nil, time.Time{}
-			return r.UpdateAPIClient(ctx, c)
+			return err
 		})
 		if err != nil && !apperr.IsKind(err, apperr.KindAlreadyExists) {
 			return fmt.Errorf("bootstrap service client %q: %w", sc.ID, err)

@@ -12,6 +12,7 @@ import (
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -33,7 +34,7 @@ func (s *Service) GetOrganization(ctx context.Context, caller auth.Caller, orgID
 			return domain.Organization{}, err
 		}
 	}
-	return s.store.GetOrganization(ctx, orgID, false)
+	return s.store.GetOrganization(ctx, orgID)
 }
 
 // OrganizationPage is one page of ListOrganizations.
@@ -106,23 +107,15 @@ func (s *Service) ApproveOrganization(ctx context.Context, caller auth.Caller, o
 	if err != nil {
 		return domain.Organization{}, err
 	}
-	var org domain.Organization
-	err = s.store.InTx(ctx, func(r Repository) error {
-		if org, err = r.GetOrganization(ctx, orgID, true); err != nil {
-			return err
-		}
+	return s.store.UpdateOrganization(ctx, orgID, func(org *domain.Organization) ([]outbox.Message, error) {
 		now := s.clock()
 		if err := org.Approve(admin, now); err != nil {
-			return err
+			return nil, err
 		}
-		if err := r.UpdateOrganization(ctx, org); err != nil {
-			return err
-		}
-		return r.Emit(ctx, SubjectOrganizationApproved, &usersv1.OrganizationApproved{
+		return outbox.Of(SubjectOrganizationApproved, &usersv1.OrganizationApproved{
 			OrganizationId: org.ID.String(), Kind: string(org.Kind), ApprovedBy: admin.String(), OccurredAt: timestamppb.New(now),
-		})
+		}), nil
 	})
-	return org, err
 }
 
 // RejectOrganization refuses a pending organization with a reason. Admins only.
@@ -131,15 +124,7 @@ func (s *Service) RejectOrganization(ctx context.Context, caller auth.Caller, or
 	if err != nil {
 		return domain.Organization{}, err
 	}
-	var org domain.Organization
-	err = s.store.InTx(ctx, func(r Repository) error {
-		if org, err = r.GetOrganization(ctx, orgID, true); err != nil {
-			return err
-		}
-		if err := org.Reject(admin, reason, s.clock()); err != nil {
-			return err
-		}
-		return r.UpdateOrganization(ctx, org)
+	return s.store.UpdateOrganization(ctx, orgID, func(org *domain.Organization) ([]outbox.Message, error) {
+		return nil, org.Reject(admin, reason, s.clock())
 	})
-	return org, err
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -18,14 +19,31 @@ type Store interface {
 	InTx(ctx context.Context, fn func(Repository) error) error
 }
 
-// Repository reads and writes the service's aggregates. Methods that return
-// one object give an apperr NotFound error when it does not exist; writes that
-// would break a uniqueness rule give an apperr AlreadyExists error naming the
-// request field.
+// Repository is everything a command may do in its transaction: the ports
+// of every aggregate, so one transaction can span several (sign-up creates
+// an account and its organization). Methods that return one object give an
+// apperr NotFound error when it does not exist; writes that would break a
+// uniqueness rule give the domain's AlreadyExists error naming the request
+// field. Code that needs one aggregate takes its port, not Repository.
 type Repository interface {
+	Events
+	Accounts
+	Organizations
+	MerchantTiers
+	Addresses
+	APIClients
+	Sessions
+	SigningKeys
+}
+
+// Events writes facts to the outbox in the command's transaction.
+type Events interface {
 	// Emit adds an event to the outbox; it fails outside a transaction.
 	Emit(ctx context.Context, subject string, event proto.Message) error
+}
 
+// Accounts stores user accounts.
+type Accounts interface {
 	CreateUser(ctx context.Context, u domain.User) error
 	GetUser(ctx context.Context, id uuid.UUID) (domain.User, error)
 	GetUserByEmail(ctx context.Context, email string) (domain.User, error)
@@ -34,17 +52,28 @@ type Repository interface {
 	// user's address book changes one transaction at a time.
 	LockUser(ctx context.Context, id uuid.UUID) error
 	AnyAdmin(ctx context.Context) (bool, error)
+}
 
+// Organizations stores suppliers' and merchants' organizations.
+type Organizations interface {
 	CreateOrganization(ctx context.Context, o domain.Organization) error
-	// GetOrganization reads an organization; forUpdate locks its row.
-	GetOrganization(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Organization, error)
-	UpdateOrganization(ctx context.Context, o domain.Organization) error
+	GetOrganization(ctx context.Context, id uuid.UUID) (domain.Organization, error)
+	// UpdateOrganization locks the organization, applies change, saves it
+	// and writes the events change returns, in one transaction (the
+	// caller's inside InTx); an error from change changes nothing.
+	UpdateOrganization(ctx context.Context, id uuid.UUID, change func(*domain.Organization) ([]outbox.Message, error)) (domain.Organization, error)
 	ListOrganizations(ctx context.Context, q OrganizationQuery) ([]domain.Organization, error)
+}
 
+// MerchantTiers stores the merchant tiers operators define.
+type MerchantTiers interface {
 	CreateMerchantTier(ctx context.Context, t domain.MerchantTier) error
 	GetMerchantTier(ctx context.Context, code string) (domain.MerchantTier, error)
 	ListMerchantTiers(ctx context.Context) ([]domain.MerchantTier, error)
+}
 
+// Addresses stores users' address books.
+type Addresses interface {
 	// ListAddresses returns the user's addresses, the default first, then
 	// oldest first.
 	ListAddresses(ctx context.Context, userID uuid.UUID) ([]domain.UserAddress, error)
@@ -57,14 +86,21 @@ type Repository interface {
 	// SetDefaultAddress unsets the user's current default, if any, and makes
 	// id the default.
 	SetDefaultAddress(ctx context.Context, userID, id uuid.UUID, at time.Time) error
+}
 
+// APIClients stores machine credentials: partners, ERPs, services.
+type APIClients interface {
 	CreateAPIClient(ctx context.Context, c domain.APIClient) error
-	GetAPIClient(ctx context.Context, id string, forUpdate bool) (domain.APIClient, error)
-	UpdateAPIClient(ctx context.Context, c domain.APIClient) error
+	GetAPIClient(ctx context.Context, id string) (domain.APIClient, error)
+	// UpdateAPIClient is UpdateOrganization for an API client.
+	UpdateAPIClient(ctx context.Context, id string, change func(*domain.APIClient) ([]outbox.Message, error)) (domain.APIClient, error)
 	// ListAPIClients returns every client when organizationID is nil, else
 	// that organization's clients; oldest first.
 	ListAPIClients(ctx context.Context, organizationID *uuid.UUID) ([]domain.APIClient, error)
+}
 
+// Sessions stores refresh tokens, one rotating family per sign-in.
+type Sessions interface {
 	CreateRefreshToken(ctx context.Context, t domain.RefreshToken) error
 	// GetRefreshTokenForUpdate reads a token by its hash and locks its row.
 	GetRefreshTokenForUpdate(ctx context.Context, hash []byte) (domain.RefreshToken, error)
@@ -72,7 +108,10 @@ type Repository interface {
 	RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, at time.Time) error
 	// DeleteRefreshTokensExpiredBefore removes tokens past their lifetime.
 	DeleteRefreshTokensExpiredBefore(ctx context.Context, t time.Time) (int64, error)
+}
 
+// SigningKeys stores the keys access tokens are signed with.
+type SigningKeys interface {
 	// SigningKeys returns every stored key, the latest to activate first.
 	SigningKeys(ctx context.Context) ([]domain.SigningKey, error)
 	CreateSigningKey(ctx context.Context, k domain.SigningKey) error

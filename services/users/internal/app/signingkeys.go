@@ -119,7 +119,7 @@ func (s *Service) changeKeys(ctx context.Context, promote bool) (domain.SigningK
 	return signer, err
 }
 
-func (s *Service) newKey(ctx context.Context, r Repository, now, activates time.Time) (domain.SigningKey, error) {
+func (s *Service) newKey(ctx context.Context, r SigningKeys, now, activates time.Time) (domain.SigningKey, error) {
 	k, err := auth.NewSigningKey()
 	if err != nil {
 		return domain.SigningKey{}, err

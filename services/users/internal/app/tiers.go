@@ -9,6 +9,7 @@ import (
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -48,19 +49,16 @@ func (s *Service) SetMerchantTier(ctx context.Context, caller auth.Caller, orgID
 			return err
 		}
 		var err error
-		if org, err = r.GetOrganization(ctx, orgID, true); err != nil {
-			return err
-		}
-		previous, changed, err := org.SetTier(code)
-		if err != nil || !changed {
-			return err
-		}
-		if err := r.UpdateOrganization(ctx, org); err != nil {
-			return err
-		}
-		return r.Emit(ctx, SubjectMerchantTierChanged, &usersv1.MerchantTierChanged{
-			MerchantId: org.ID.String(), PreviousTier: previous, Tier: code, OccurredAt: timestamppb.New(s.clock()),
+		org, err = r.UpdateOrganization(ctx, orgID, func(org *domain.Organization) ([]outbox.Message, error) {
+			previous, changed, err := org.SetTier(code)
+			if err != nil || !changed {
+				return nil, err
+			}
+			return outbox.Of(SubjectMerchantTierChanged, &usersv1.MerchantTierChanged{
+				MerchantId: org.ID.String(), PreviousTier: previous, Tier: code, OccurredAt: timestamppb.New(s.clock()),
+			}), nil
 		})
+		return err
 	})
 	return org, err
 }

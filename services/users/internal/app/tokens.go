@@ -59,11 +59,11 @@ func (s *Service) newRefreshToken(userID, family uuid.UUID, now time.Time) (stri
 // userCaller builds an account's token claims. The supplier and merchant
 // roles are granted only once the organization is approved: until then the
 // account can sign in and see its pending organization, but not trade.
-func userCaller(ctx context.Context, r Repository, u domain.User) (auth.Caller, error) {
+func userCaller(ctx context.Context, r Organizations, u domain.User) (auth.Caller, error) {
 	c := auth.Caller{Subject: u.ID.String(), Kind: auth.KindUser, Roles: []string{}}
 	approved := false
 	if u.OrganizationID != uuid.Nil {
-		org, err := r.GetOrganization(ctx, u.OrganizationID, false)
+		org, err := r.GetOrganization(ctx, u.OrganizationID)
 		if err != nil {
 			return auth.Caller{}, err
 		}
@@ -81,7 +81,10 @@ func userCaller(ctx context.Context, r Repository, u domain.User) (auth.Caller, 
 
 // issuePair signs an access token for u and stores the next refresh token of
 // family, in r's transaction.
-func (s *Service) issuePair(ctx context.Context, r Repository, key auth.SigningKey, u domain.User, family uuid.UUID, now time.Time) (TokenPair, error) {
+func (s *Service) issuePair(ctx context.Context, r interface {
+	Organizations
+	Sessions
+}, key auth.SigningKey, u domain.User, family uuid.UUID, now time.Time) (TokenPair, error) {
 	caller, err := userCaller(ctx, r, u)
 	if err != nil {
 		return TokenPair{}, err

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -55,21 +56,32 @@ func (r repo) CreateAPIClient(ctx context.Context, c domain.APIClient) error {
 	return nil
 }
 
-// GetAPIClient reads a client, locking it when forUpdate.
-func (r repo) GetAPIClient(ctx context.Context, id string, forUpdate bool) (domain.APIClient, error) {
-	sql := `SELECT ` + clientColumns + ` FROM api_clients WHERE client_id = $1`
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	c, err := scanClient(r.q.QueryRow(ctx, sql, id))
+// apiClients is the read-modify-write of an API client.
+var apiClients = pg.Repository[string, domain.APIClient]{
+	Lock: func(ctx context.Context, q pg.Querier, id string) (domain.APIClient, error) {
+		return getAPIClient(ctx, q, id, ` FOR UPDATE`)
+	},
+	Save: func(ctx context.Context, q pg.Querier, c domain.APIClient) error {
+		tag, err := q.Exec(ctx, `UPDATE api_clients SET name = $2, kind = $3, organization_id = $4, disabled = $5,
+			key = $6, previous_key = $7, previous_expires_at = $8 WHERE client_id = $1`, clientArgs(c)[:8]...)
+		return pg.Affected(tag, err, apperr.NotFound("api client", c.ID))
+	},
+}
+
+func getAPIClient(ctx context.Context, q pg.Querier, id, lock string) (domain.APIClient, error) {
+	c, err := scanClient(q.QueryRow(ctx, `SELECT `+clientColumns+` FROM api_clients WHERE client_id = $1`+lock, id))
 	return c, pg.NoRows(err, apperr.NotFound("api client", id))
 }
 
-// UpdateAPIClient writes a client's name, state and keys.
-func (r repo) UpdateAPIClient(ctx context.Context, c domain.APIClient) error {
-	tag, err := r.q.Exec(ctx, `UPDATE api_clients SET name = $2, kind = $3, organization_id = $4, disabled = $5,
-		key = $6, previous_key = $7, previous_expires_at = $8 WHERE client_id = $1`, clientArgs(c)[:8]...)
-	return pg.Affected(tag, err, apperr.NotFound("api client", c.ID))
+// GetAPIClient reads a client.
+func (r repo) GetAPIClient(ctx context.Context, id string) (domain.APIClient, error) {
+	return getAPIClient(ctx, r.q, id, "")
+}
+
+// UpdateAPIClient changes a client under its row lock and writes the
+// change's events with it (see pg.Repository.Update).
+func (r repo) UpdateAPIClient(ctx context.Context, id string, change func(*domain.APIClient) ([]outbox.Message, error)) (domain.APIClient, error) {
+	return apiClients.Update(ctx, r.q, id, change)
 }
 
 // ListAPIClients returns all clients, or one organization's, oldest first.

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
@@ -61,21 +62,32 @@ func (r repo) CreateOrganization(ctx context.Context, o domain.Organization) err
 	return nil
 }
 
-// GetOrganization reads an organization, locking it when forUpdate.
-func (r repo) GetOrganization(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Organization, error) {
-	sql := `SELECT ` + orgColumns + ` FROM organizations WHERE id = $1`
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	o, err := scanOrganization(r.q.QueryRow(ctx, sql, id))
+// organizations is the read-modify-write of an organization.
+var organizations = pg.Repository[uuid.UUID, domain.Organization]{
+	Lock: func(ctx context.Context, q pg.Querier, id uuid.UUID) (domain.Organization, error) {
+		return getOrganization(ctx, q, id, ` FOR UPDATE`)
+	},
+	Save: func(ctx context.Context, q pg.Querier, o domain.Organization) error {
+		tag, err := q.Exec(ctx, `UPDATE organizations SET name = $2, kind = $3, status = $4, rejection_reason = $5,
+			merchant_tier = $6, decided_by = $7, decided_at = $8 WHERE id = $1`, orgArgs(o)[:8]...)
+		return pg.Affected(tag, err, apperr.NotFound("organization", o.ID.String()))
+	},
+}
+
+func getOrganization(ctx context.Context, q pg.Querier, id uuid.UUID, lock string) (domain.Organization, error) {
+	o, err := scanOrganization(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM organizations WHERE id = $1`+lock, id))
 	return o, pg.NoRows(err, apperr.NotFound("organization", id.String()))
 }
 
-// UpdateOrganization writes an organization's review state and tier.
-func (r repo) UpdateOrganization(ctx context.Context, o domain.Organization) error {
-	tag, err := r.q.Exec(ctx, `UPDATE organizations SET name = $2, kind = $3, status = $4, rejection_reason = $5,
-		merchant_tier = $6, decided_by = $7, decided_at = $8 WHERE id = $1`, orgArgs(o)[:8]...)
-	return pg.Affected(tag, err, apperr.NotFound("organization", o.ID.String()))
+// GetOrganization reads an organization.
+func (r repo) GetOrganization(ctx context.Context, id uuid.UUID) (domain.Organization, error) {
+	return getOrganization(ctx, r.q, id, "")
+}
+
+// UpdateOrganization changes an organization under its row lock and writes
+// the change's events with it (see pg.Repository.Update).
+func (r repo) UpdateOrganization(ctx context.Context, id uuid.UUID, change func(*domain.Organization) ([]outbox.Message, error)) (domain.Organization, error) {
+	return organizations.Update(ctx, r.q, id, change)
 }
 
 // ListOrganizations returns one page of organizations, oldest first.
