@@ -68,7 +68,7 @@ func productNotFound(id uuid.UUID) error { return apperr.NotFound("product", id.
 
 // ownProduct reads a product of the calling supplier; another supplier's
 // product is NotFound, exactly like a missing one.
-func ownProduct(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID, forUpdate bool) (domain.Product, error) {
+func ownProduct(ctx context.Context, r Products, c auth.Caller, id uuid.UUID, forUpdate bool) (domain.Product, error) {
 	org, err := supplierOf(c)
 	if err != nil {
 		return domain.Product{}, err
@@ -85,7 +85,7 @@ func ownProduct(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID, 
 
 // visibleProduct reads a product for its owner or an operator; to anyone
 // else it does not exist.
-func visibleProduct(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID) (domain.Product, error) {
+func visibleProduct(ctx context.Context, r Products, c auth.Caller, id uuid.UUID) (domain.Product, error) {
 	if isOperator(c) {
 		return r.GetProduct(ctx, id, false)
 	}

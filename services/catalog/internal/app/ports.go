@@ -19,14 +19,30 @@ type Store interface {
 	InTx(ctx context.Context, fn func(Repository) error) error
 }
 
-// Repository reads and writes the catalog's aggregates. Methods that return
-// one object give an apperr NotFound error when it does not exist; writes
-// that would break a uniqueness rule give an apperr AlreadyExists error
-// naming the request field.
+// Repository is everything a command may do in its transaction: the ports
+// of every aggregate, so one transaction can span several (an edit checks
+// the taxonomy, registers SKUs and refreshes the listing). Methods that
+// return one object give an apperr NotFound error when it does not exist;
+// writes that would break a uniqueness rule give the domain's AlreadyExists
+// error naming the request field. Code that needs one aggregate takes its
+// port, not Repository.
 type Repository interface {
+	Events
+	Taxonomy
+	Products
+	SKUs
+	Listings
+	Merchants
+}
+
+// Events writes facts to the outbox in the command's transaction.
+type Events interface {
 	// Emit adds an event to the outbox; it fails outside a transaction.
 	Emit(ctx context.Context, subject string, event proto.Message) error
+}
 
+// Taxonomy stores categories, brands and product models.
+type Taxonomy interface {
 	CreateCategory(ctx context.Context, c domain.Category) error
 	GetCategory(ctx context.Context, id uuid.UUID) (domain.Category, error)
 	// ListCategories returns the tree, parents before children, siblings
@@ -43,7 +59,10 @@ type Repository interface {
 	CreateProductModel(ctx context.Context, m domain.ProductModel) error
 	GetProductModel(ctx context.Context, id uuid.UUID) (domain.ProductModel, error)
 	ListProductModels(ctx context.Context) ([]domain.ProductModel, error)
+}
 
+// Products stores products, their revisions, translations and history.
+type Products interface {
 	// CreateProduct inserts a product and its pending revision.
 	CreateProduct(ctx context.Context, p domain.Product) error
 	// GetProduct reads a product with its live and pending revisions and
@@ -59,6 +78,13 @@ type Repository interface {
 	// Transitions returns a product's history, oldest first.
 	Transitions(ctx context.Context, productID uuid.UUID) ([]domain.Transition, error)
 
+	// PurgeDeletedBefore deletes up to limit products that went to the bin
+	// before t, for good, and returns how many went.
+	PurgeDeletedBefore(ctx context.Context, t time.Time, limit int) (int, error)
+}
+
+// SKUs stores the sellable units of products.
+type SKUs interface {
 	// ProductSKUs returns the codes and ids of every SKU a product ever had.
 	ProductSKUs(ctx context.Context, productID uuid.UUID) (map[string]uuid.UUID, error)
 	// SKUCodeOwners returns, for the given codes that the supplier already
@@ -69,21 +95,23 @@ type Repository interface {
 	CreateSKUs(ctx context.Context, supplierID, productID uuid.UUID, skus []domain.SKU, at time.Time) error
 	// SKUs reads SKUs with their products' state, for BatchGetSkus.
 	SKUs(ctx context.Context, ids []uuid.UUID) ([]SKURecord, error)
+}
 
+// Listings is what buyers find: search documents and comparable offers.
+type Listings interface {
 	// RefreshListing rewrites what buyers can find of the product (search
 	// documents and comparable offers) from its current state: nothing
 	// unless it is on sale.
 	RefreshListing(ctx context.Context, p domain.Product) error
 	Search(ctx context.Context, q SearchQuery) ([]SearchHit, error)
 	Offers(ctx context.Context, q OfferQuery) ([]Offer, error)
+}
 
+// Merchants is what the catalog knows of merchant organizations.
+type Merchants interface {
 	// MerchantTier returns a merchant organization's tier code, or "" when
 	// the catalog has not heard of one.
 	MerchantTier(ctx context.Context, merchantID uuid.UUID) (string, error)
-
-	// PurgeDeletedBefore deletes up to limit products that went to the bin
-	// before t, for good, and returns how many went.
-	PurgeDeletedBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Availability tells how many units of SKUs can be ordered now. It belongs

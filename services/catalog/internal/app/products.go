@@ -116,7 +116,7 @@ func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid
 
 // checkRefs reports the category and brand that content names but that do
 // not exist, as field violations (nil error when both exist or are unset).
-func checkRefs(ctx context.Context, r Repository, refs domain.ContentRefs) (invalid error, err error) {
+func checkRefs(ctx context.Context, r Taxonomy, refs domain.ContentRefs) (invalid error, err error) {
 	var bad []apperr.FieldViolation
 	if refs.CategoryID != uuid.Nil {
 		_, err := r.GetCategory(ctx, refs.CategoryID)
@@ -146,7 +146,7 @@ func checkRefs(ctx context.Context, r Repository, refs domain.ContentRefs) (inva
 // with the same code keeps its id, a new code gets a new SKU. A given sku_id
 // must be the one its code already has. It returns the new SKUs; a new code
 // that another of the supplier's products uses is domain.ErrSKUCodeTaken.
-func assignSKUs(ctx context.Context, r Repository, c *domain.Content, supplier uuid.UUID, existing map[string]uuid.UUID) ([]domain.SKU, error) {
+func assignSKUs(ctx context.Context, r SKUs, c *domain.Content, supplier uuid.UUID, existing map[string]uuid.UUID) ([]domain.SKU, error) {
 	var bad []apperr.FieldViolation
 	var created []domain.SKU
 	var codes []string

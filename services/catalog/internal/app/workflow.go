@@ -237,7 +237,7 @@ func (s *Service) UpsertTranslation(ctx context.Context, caller auth.Caller, id 
 func one(t domain.Transition) []domain.Transition { return []domain.Transition{t} }
 
 // skuIDs lists every SKU of a product, sorted, for the bin's events.
-func skuIDs(ctx context.Context, r Repository, productID uuid.UUID) ([]string, error) {
+func skuIDs(ctx context.Context, r SKUs, productID uuid.UUID) ([]string, error) {
 	skus, err := r.ProductSKUs(ctx, productID)
 	if err != nil {
 		return nil, err
