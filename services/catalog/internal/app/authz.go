@@ -68,29 +68,35 @@ func productNotFound(id uuid.UUID) error { return apperr.NotFound("product", id.
 
 // ownProduct reads a product of the calling supplier; another supplier's
 // product is NotFound, exactly like a missing one.
-func ownProduct(ctx context.Context, r Products, c auth.Caller, id uuid.UUID, forUpdate bool) (domain.Product, error) {
+func ownProduct(ctx context.Context, r Products, c auth.Caller, id uuid.UUID) (domain.Product, error) {
 	org, err := supplierOf(c)
 	if err != nil {
 		return domain.Product{}, err
 	}
-	p, err := r.GetProduct(ctx, id, forUpdate)
+	p, err := r.GetProduct(ctx, id)
 	if err != nil {
 		return domain.Product{}, err
 	}
+	return p, ownedBy(org, p)
+}
+
+// ownedBy is NotFound for a product of another supplier than org, exactly
+// like a missing one.
+func ownedBy(org uuid.UUID, p domain.Product) error {
 	if p.SupplierID != org {
-		return domain.Product{}, productNotFound(id)
+		return productNotFound(p.ID)
 	}
-	return p, nil
+	return nil
 }
 
 // visibleProduct reads a product for its owner or an operator; to anyone
 // else it does not exist.
 func visibleProduct(ctx context.Context, r Products, c auth.Caller, id uuid.UUID) (domain.Product, error) {
 	if isOperator(c) {
-		return r.GetProduct(ctx, id, false)
+		return r.GetProduct(ctx, id)
 	}
 	if _, err := supplierOf(c); err != nil {
 		return domain.Product{}, productNotFound(id)
 	}
-	return ownProduct(ctx, r, c, id, false)
+	return ownProduct(ctx, r, c, id)
 }

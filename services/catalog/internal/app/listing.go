@@ -31,7 +31,7 @@ type ListingSKU struct {
 
 // onSale reads a product buyers may see: anything else does not exist.
 func (s *Service) onSale(ctx context.Context, id uuid.UUID) (domain.Product, error) {
-	p, err := s.store.GetProduct(ctx, id, false)
+	p, err := s.store.GetProduct(ctx, id)
 	if err != nil {
 		return domain.Product{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -66,11 +67,13 @@ type Products interface {
 	// CreateProduct inserts a product and its pending revision.
 	CreateProduct(ctx context.Context, p domain.Product) error
 	// GetProduct reads a product with its live and pending revisions and
-	// its translations; forUpdate locks it until the transaction ends.
-	GetProduct(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Product, error)
-	// SaveProduct writes the product's state and its live and pending
-	// revisions (earlier revisions are kept as they are).
-	SaveProduct(ctx context.Context, p domain.Product) error
+	// its translations.
+	GetProduct(ctx context.Context, id uuid.UUID) (domain.Product, error)
+	// UpdateProduct locks the product, applies change, saves its state and
+	// its live and pending revisions (earlier revisions are kept as they
+	// are) and writes the events change returns, in one transaction (the
+	// caller's inside InTx); an error from change changes nothing.
+	UpdateProduct(ctx context.Context, id uuid.UUID, change func(*domain.Product) ([]outbox.Message, error)) (domain.Product, error)
 	// SaveTranslation adds or replaces one translation of a product.
 	SaveTranslation(ctx context.Context, productID uuid.UUID, t domain.Translation) error
 	ListProducts(ctx context.Context, q ProductQuery) ([]domain.Product, error)

@@ -11,6 +11,7 @@ import (
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -64,44 +65,52 @@ func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in doma
 // UpdateProduct replaces the content of the pending revision, or starts a
 // new revision (see domain.Product.Edit). The product's owner only.
 func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, in domain.ContentInput) (domain.Product, error) {
+	org, err := supplierOf(caller)
+	if err != nil {
+		return domain.Product{}, err
+	}
 	var p domain.Product
-	err := s.store.InTx(ctx, func(r Repository) error {
-		var err error
-		if p, err = ownProduct(ctx, r, caller, id, true); err != nil {
-			return err
-		}
-		if p.Deleted() {
-			return domain.ErrProductDeleted
-		}
-		if p.Pending != nil && p.Pending.Status == domain.RevisionSubmitted {
-			return domain.ErrUnderReview
-		}
-		model, err := r.GetProductModel(ctx, p.ModelID)
-		if err != nil {
-			return err
-		}
-		refsErr, err := checkRefs(ctx, r, in.Refs())
-		if err != nil {
-			return err
-		}
-		content, err := domain.ValidateContent(in, &model, p.Type)
-		if err := apperr.JoinInvalid(err, refsErr); err != nil {
-			return err
-		}
-		existing, err := r.ProductSKUs(ctx, p.ID)
-		if err != nil {
-			return err
-		}
-		created, err := assignSKUs(ctx, r, &content, p.SupplierID, existing)
-		if err != nil {
-			return err
-		}
+	err = s.store.InTx(ctx, func(r Repository) error {
+		var (
+			created []domain.SKU
+			t       domain.Transition
+			logged  bool
+		)
 		now := s.clock()
-		t, logged, err := p.Edit(content, caller.Subject, now)
+		var err error
+		p, err = r.UpdateProduct(ctx, id, func(p *domain.Product) ([]outbox.Message, error) {
+			if err := ownedBy(org, *p); err != nil {
+				return nil, err
+			}
+			if p.Deleted() {
+				return nil, domain.ErrProductDeleted
+			}
+			if p.Pending != nil && p.Pending.Status == domain.RevisionSubmitted {
+				return nil, domain.ErrUnderReview
+			}
+			model, err := r.GetProductModel(ctx, p.ModelID)
+			if err != nil {
+				return nil, err
+			}
+			refsErr, err := checkRefs(ctx, r, in.Refs())
+			if err != nil {
+				return nil, err
+			}
+			content, err := domain.ValidateContent(in, &model, p.Type)
+			if err := apperr.JoinInvalid(err, refsErr); err != nil {
+				return nil, err
+			}
+			existing, err := r.ProductSKUs(ctx, p.ID)
+			if err != nil {
+				return nil, err
+			}
+			if created, err = assignSKUs(ctx, r, &content, p.SupplierID, existing); err != nil {
+				return nil, err
+			}
+			t, logged, err = p.Edit(content, caller.Subject, now)
+			return nil, err
+		})
 		if err != nil {
-			return err
-		}
-		if err := r.SaveProduct(ctx, p); err != nil {
 			return err
 		}
 		if logged {

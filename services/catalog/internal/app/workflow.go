@@ -10,6 +10,7 @@ import (
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -37,22 +38,28 @@ func (s *Service) change(ctx context.Context, caller auth.Caller, id uuid.UUID, 
 	case who == byTranslator && !isTranslator(caller):
 		return domain.Product{}, ErrTranslatorsOnly
 	}
+	owner := who == byOwner || (who == byOwnerOrReviewer && !isReviewer(caller))
+	var org uuid.UUID
+	if owner {
+		var err error
+		if org, err = supplierOf(caller); err != nil {
+			return domain.Product{}, err
+		}
+	}
 	var p domain.Product
 	err := s.store.InTx(ctx, func(r Repository) error {
+		var ts []domain.Transition
 		var err error
-		if who == byOwner || (who == byOwnerOrReviewer && !isReviewer(caller)) {
-			p, err = ownProduct(ctx, r, caller, id, true)
-		} else {
-			p, err = r.GetProduct(ctx, id, true)
-		}
+		p, err = r.UpdateProduct(ctx, id, func(p *domain.Product) ([]outbox.Message, error) {
+			if owner {
+				if err := ownedBy(org, *p); err != nil {
+					return nil, err
+				}
+			}
+			ts, err = fn(r, p, s.clock())
+			return nil, err
+		})
 		if err != nil {
-			return err
-		}
-		ts, err := fn(r, &p, s.clock())
-		if err != nil {
-			return err
-		}
-		if err := r.SaveProduct(ctx, p); err != nil {
 			return err
 		}
 		if err := r.AddTransitions(ctx, p.ID, ts...); err != nil {

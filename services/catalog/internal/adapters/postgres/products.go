@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
@@ -94,9 +95,25 @@ func (r repo) CreateProduct(ctx context.Context, p domain.Product) error {
 	return r.saveRevisions(ctx, p)
 }
 
-// SaveProduct writes a product's state and upserts its live and pending
+// productRepository is the read-modify-write of a product.
+var productRepository = pg.Repository[uuid.UUID, domain.Product]{
+	Lock: func(ctx context.Context, q pg.Querier, id uuid.UUID) (domain.Product, error) {
+		return repo{q: q}.getProduct(ctx, id, ` FOR UPDATE`)
+	},
+	Save: func(ctx context.Context, q pg.Querier, p domain.Product) error {
+		return repo{q: q}.saveProduct(ctx, p)
+	},
+}
+
+// UpdateProduct changes a product under its row lock and writes the
+// change's events with it (see pg.Repository.Update).
+func (r repo) UpdateProduct(ctx context.Context, id uuid.UUID, change func(*domain.Product) ([]outbox.Message, error)) (domain.Product, error) {
+	return productRepository.Update(ctx, r.q, id, change)
+}
+
+// saveProduct writes a product's state and upserts its live and pending
 // revisions.
-func (r repo) SaveProduct(ctx context.Context, p domain.Product) error {
+func (r repo) saveProduct(ctx context.Context, p domain.Product) error {
 	tag, err := r.q.Exec(ctx, `UPDATE products SET supplier_id = $2, model_id = $3, type = $4, origin_country = $5,
 		origin_region = $6, default_locale = $7, status = $8, live_revision = $9, pending_revision = $10,
 		last_revision = $11, qc_passed = $12, qc_notes = $13, qc_checked_by = $14, qc_checked_at = $15,
@@ -125,12 +142,12 @@ func (r repo) saveRevisions(ctx context.Context, p domain.Product) error {
 }
 
 // GetProduct reads one product with its revisions and translations.
-func (r repo) GetProduct(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Product, error) {
-	sql := `SELECT ` + productColumns + ` FROM products p WHERE p.id = $1`
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	row, err := scanProduct(r.q.QueryRow(ctx, sql, id))
+func (r repo) GetProduct(ctx context.Context, id uuid.UUID) (domain.Product, error) {
+	return r.getProduct(ctx, id, "")
+}
+
+func (r repo) getProduct(ctx context.Context, id uuid.UUID, lock string) (domain.Product, error) {
+	row, err := scanProduct(r.q.QueryRow(ctx, `SELECT `+productColumns+` FROM products p WHERE p.id = $1`+lock, id))
 	if err != nil {
 		return domain.Product{}, pg.NoRows(err, apperr.NotFound("product", id.String()))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/catalog/internal/adapters/postgres"
@@ -179,13 +180,13 @@ func TestProductRoundTrip(t *testing.T) {
 
 	c := p.Live.Content
 	c.Title = "Buds 2"
-	if _, _, err := p.Edit(c, "s", now()); err != nil {
+	if _, err := s.UpdateProduct(ctx, p.ID, func(p *domain.Product) ([]outbox.Message, error) {
+		_, _, err := p.Edit(c, "s", now())
+		return nil, err
+	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.InTx(ctx, func(r app.Repository) error { return r.SaveProduct(ctx, p) }); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.GetProduct(ctx, p.ID, false)
+	got, err := s.GetProduct(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func TestProductRoundTrip(t *testing.T) {
 	if owners, _ := s.SKUCodeOwners(ctx, uuid.New(), []string{"buds-black"}); len(owners) != 0 {
 		t.Errorf("another supplier sees codes: %v", owners)
 	}
-	if _, err := s.GetProduct(ctx, uuid.New(), false); !apperr.IsKind(err, apperr.KindNotFound) {
+	if _, err := s.GetProduct(ctx, uuid.New()); !apperr.IsKind(err, apperr.KindNotFound) {
 		t.Errorf("missing product = %v", err)
 	}
 }
@@ -364,10 +365,10 @@ func TestPurge(t *testing.T) {
 	m := model(t, s)
 	p := listedProduct(t, s, m, uuid.New(), cat, "buds", map[string]int64{"black": 100})
 	kept := listedProduct(t, s, m, uuid.New(), cat, "cans", map[string]int64{"black": 100})
-	if _, err := p.Delete("s", now().Add(-48*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.InTx(ctx, func(r app.Repository) error { return r.SaveProduct(ctx, p) }); err != nil {
+	if _, err := s.UpdateProduct(ctx, p.ID, func(p *domain.Product) ([]outbox.Message, error) {
+		_, err := p.Delete("s", now().Add(-48*time.Hour))
+		return nil, err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	n, err := s.PurgeDeletedBefore(ctx, now().Add(-24*time.Hour), 10)
@@ -384,7 +385,7 @@ func TestPurge(t *testing.T) {
 			t.Errorf("%s keeps %d rows of the purged product", table, left)
 		}
 	}
-	if _, err := s.GetProduct(ctx, kept.ID, false); err != nil {
+	if _, err := s.GetProduct(ctx, kept.ID); err != nil {
 		t.Errorf("the other product: %v", err)
 	}
 }
