@@ -30,20 +30,20 @@ import (
 
 // gatewayConfig is everything the gateway reads from the environment.
 type gatewayConfig struct {
-	HTTPAddr           string        `env:"HTTP_ADDR" default:":8000"`
-	AdminAddr          string        `env:"ADMIN_ADDR" default:":8080"`
-	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
+	HTTPAddr           string        `env:"HTTP_ADDR" envDefault:":8000"`
+	AdminAddr          string        `env:"ADMIN_ADDR" envDefault:":8080"`
+	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
-	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" default:"1048576"`
+	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" envDefault:"1048576"`
 	// Rate limits as rate:burst (per second): every request by client address,
 	// credential routes (sign-up, login, refresh) by client address, and
 	// authenticated requests by token subject.
-	RateLimitPerAddress  edge.Limit `env:"RATE_LIMIT_PER_ADDRESS" default:"100:200"`
-	RateLimitCredentials edge.Limit `env:"RATE_LIMIT_CREDENTIALS" default:"1:10"`
-	RateLimitPerSubject  edge.Limit `env:"RATE_LIMIT_PER_SUBJECT" default:"20:40"`
+	RateLimitPerAddress  edge.Limit `env:"RATE_LIMIT_PER_ADDRESS" envDefault:"100:200"`
+	RateLimitCredentials edge.Limit `env:"RATE_LIMIT_CREDENTIALS" envDefault:"1:10"`
+	RateLimitPerSubject  edge.Limit `env:"RATE_LIMIT_PER_SUBJECT" envDefault:"20:40"`
 	// TrustForwardedFor takes the client address from the last X-Forwarded-For
 	// entry; set it only behind a proxy that appends it.
-	TrustForwardedFor bool `env:"TRUST_FORWARDED_FOR" default:"false"`
+	TrustForwardedFor bool `env:"TRUST_FORWARDED_FOR" envDefault:"false"`
 	Log               logging.Config
 	Upstreams         upstream.Addresses
 }
@@ -64,7 +64,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	log = log.With("service", "gateway")
-	log.Info("starting", "config", config.LogValue(cfg))
+	config.Log(log, cfg)
 
 	shutdownTelemetry, metrics, err := telemetry.Setup(ctx, "gateway")
 	if err != nil {
