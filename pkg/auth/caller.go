@@ -72,6 +72,11 @@ type Caller struct {
 	OrganizationRole string
 	// TokenID is the access token's "jti"; empty for signed requests.
 	TokenID string
+	// SessionID is the login session a user's access token belongs to (its
+	// "sid" claim, the refresh-token family), so a revoked session's tokens
+	// can be refused before they expire; empty for service tokens and
+	// signed requests.
+	SessionID string
 	// ExpiresAt is when the credential stops being accepted.
 	ExpiresAt time.Time
 }

@@ -52,6 +52,7 @@ type claims struct {
 	Roles   []string `json:"roles"`
 	Org     string   `json:"org,omitempty"`
 	OrgRole string   `json:"org_role,omitempty"`
+	Sid     string   `json:"sid,omitempty"`
 }
 
 // Validate refuses tokens that are well signed and in date but lack what a
@@ -91,6 +92,7 @@ func Sign(key SigningKey, c Caller, ttl time.Duration, now time.Time) (string, e
 			ID: randomID(16),
 		},
 		Kind: c.Kind, Roles: roles, Org: c.OrganizationID, OrgRole: c.OrganizationRole,
+		Sid: c.SessionID,
 	})
 	tok.Header["kid"] = key.ID
 	s, err := tok.SignedString(key.Private)

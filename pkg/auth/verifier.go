@@ -31,6 +31,7 @@ var (
 	errClaims         = errors.New("token claims incomplete")
 	errTokenTooLong   = errors.New("token too long")
 	errKeyFetchFailed = errors.New("key fetch failed")
+	errRevoked        = errors.New("token session revoked")
 )
 
 const (
@@ -54,6 +55,7 @@ type Verifier struct {
 	refetchInterval time.Duration
 	leeway          time.Duration
 	maxKeyAge       time.Duration
+	revoked         *Revocations
 
 	// parser checks the algorithm, signature and registered claims; it is
 	// built once, after the options, and is safe for concurrent use.
@@ -98,6 +100,12 @@ func WithLeeway(d time.Duration) VerifierOption {
 // verifying even when no unknown kid shows up.
 func WithMaxKeyAge(d time.Duration) VerifierOption {
 	return func(v *Verifier) { v.maxKeyAge = d }
+}
+
+// WithRevocations makes the verifier refuse tokens of the sessions in r, at
+// once rather than when they expire.
+func WithRevocations(r *Revocations) VerifierOption {
+	return func(v *Verifier) { v.revoked = r }
 }
 
 // NewVerifier returns a verifier that fetches keys from src on first use.
@@ -149,6 +157,8 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Caller, error) {
 		return Caller{}, keyErr
 	case err != nil:
 		return Caller{}, ErrInvalidToken.Wrap(err)
+	case cl.Sid != "" && v.revoked.Revoked(cl.Sid):
+		return Caller{}, ErrInvalidToken.Wrap(errRevoked)
 	}
 	return Caller{
 		Subject:          cl.Subject,
@@ -157,6 +167,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Caller, error) {
 		OrganizationID:   cl.Org,
 		OrganizationRole: cl.OrgRole,
 		TokenID:          cl.ID,
+		SessionID:        cl.Sid,
 		ExpiresAt:        cl.ExpiresAt.Time,
 	}, nil
 }

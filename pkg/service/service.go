@@ -183,7 +183,9 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 			r.ServiceTokens = auth.NewServiceTokenSource(users, cfg.Auth.ServiceClientID, cfg.Auth.ServiceClientSecret)
 		}
 	}
-	verifier := auth.NewVerifier(keys)
+	// Tokens of a revoked session are refused at once, not when they expire.
+	revoked := auth.NewRevocations()
+	verifier := auth.NewVerifier(keys, auth.WithRevocations(revoked))
 	unary := auth.UnaryServerInterceptor(verifier, spec.PublicMethods...)
 	if spec.SignedRequests {
 		if r.ServiceTokens == nil {
@@ -202,6 +204,7 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(verifier, spec.PublicMethods...)),
 	}, spec.ServerOptions...)
 	r.Server = server.New(spec.Name, cfg.Server, log, metrics, opts...)
+	r.Go("session-revocations", func(ctx context.Context) error { return revoked.Follow(ctx, r.JS, r.Log) })
 	r.Server.AddReadiness("postgres", pool.Ping)
 	r.Server.AddReadiness("nats", natsx.Ping(nc))
 	r.Server.AddReadiness("migrations", func(context.Context) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/telemetry"
@@ -46,6 +47,9 @@ type gatewayConfig struct {
 	TrustForwardedFor bool `env:"TRUST_FORWARDED_FOR" envDefault:"false"`
 	Log               logging.Config
 	Upstreams         upstream.Addresses
+	// NATS carries the users service's revoked sessions, whose access tokens
+	// the gateway refuses at once.
+	NATS natsx.Config
 }
 
 func main() {
@@ -82,8 +86,16 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	nc, js, err := natsx.Connect(ctx, cfg.NATS.URL, "gateway", log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	revoked := auth.NewRevocations()
+	follow := func(ctx context.Context) error { return revoked.Follow(ctx, js, log) }
 	access := &edge.Access{
-		Verifier:       auth.NewVerifier(auth.UsersKeySource(usersv1.NewUsersServiceClient(conns.Users))),
+		Verifier: auth.NewVerifier(auth.UsersKeySource(usersv1.NewUsersServiceClient(conns.Users)),
+			auth.WithRevocations(revoked)),
 		Public:         httpapi.PublicRoutes,
 		Credential:     httpapi.CredentialRoutes,
 		PerAddress:     edge.NewLimiter(cfg.RateLimitPerAddress),
@@ -103,12 +115,12 @@ func run(ctx context.Context) error {
 
 	admin := server.NewAdmin(metrics)
 	admin.Handle("GET /upstreams", conns.HealthHandler())
-	return serve(ctx, log, cfg, public, admin)
+	return serve(ctx, log, cfg, public, admin, follow)
 }
 
-// serve runs the public and admin HTTP servers until ctx ends, then drains both
-// within the shutdown timeout.
-func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin) error {
+// serve runs the public and admin HTTP servers and the background workers
+// until ctx ends, then drains both servers within the shutdown timeout.
+func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin, workers ...func(context.Context) error) error {
 	publicLis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -130,6 +142,9 @@ func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http
 			}
 			return nil
 		})
+	}
+	for _, w := range workers {
+		g.Go(func() error { return w(gctx) })
 	}
 	admin.SetReady(true)
 	log.Info("serving", "http", publicLis.Addr().String(), "admin", adminLis.Addr().String())

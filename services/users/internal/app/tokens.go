@@ -86,6 +86,9 @@ func (s *Service) issuePair(ctx context.Context, r Repository, key auth.SigningK
 	if err != nil {
 		return TokenPair{}, err
 	}
+	// The family is the login session: its id goes in the token ("sid") so
+	// the token dies with the session.
+	caller.SessionID = family.String()
 	access, err := auth.Sign(key, caller, s.cfg.AccessTokenTTL, now)
 	if err != nil {
 		return TokenPair{}, err
