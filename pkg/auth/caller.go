@@ -38,8 +38,9 @@ const (
 	// Audience is the one "aud" value every access token carries; all
 	// services accept it, so a token works across the mesh.
 	Audience = "crossdock"
-	// AccessTokenTTL is short so that a revoked account or a stolen token
-	// stops working within minutes without any revocation list.
+	// AccessTokenTTL is short so that a disabled account or a stolen token
+	// stops working within minutes; a revoked session's tokens stop at once
+	// (Revocations), which only has to remember sessions this long.
 	AccessTokenTTL = 15 * time.Minute
 )
 
