@@ -79,26 +79,28 @@ func (r *Revocations) Revoked(sid string) bool {
 // Follow reads the revoked sessions from the USERS stream until ctx ends:
 // first those of the last access-token lifetime, whose tokens may still be
 // live, then each as it is published. It waits for the stream when the users
-// service has not created it yet. The consumer is ordered and ephemeral: it
+// service has not created it yet, and retries what fails (logging it) rather
+// than taking the service down. The consumer is ordered and ephemeral: it
 // keeps no server state, and every replica of every service reads the whole
 // subject.
 func (r *Revocations) Follow(ctx context.Context, js jetstream.JetStream, log *slog.Logger) error {
 	if err := waitForStream(ctx, js, usersStream); err != nil {
 		return nil // ctx ended
 	}
-	start := r.now().Add(-revocationMemory)
-	cons, err := js.OrderedConsumer(ctx, usersStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{SessionRevokedSubject},
-		DeliverPolicy:  jetstream.DeliverByStartTimePolicy,
-		OptStartTime:   &start,
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
 	for ctx.Err() == nil {
+		start := r.now().Add(-revocationMemory)
+		cons, err := js.OrderedConsumer(ctx, usersStream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{SessionRevokedSubject},
+			DeliverPolicy:  jetstream.DeliverByStartTimePolicy,
+			OptStartTime:   &start,
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("session revocations: consumer", "error", err)
+				pause(ctx, time.Second)
+			}
+			continue
+		}
 		iter, err := cons.Messages()
 		if err != nil {
 			log.Warn("session revocations: subscribe", "error", err)
