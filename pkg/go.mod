@@ -5,7 +5,9 @@ go 1.26.0
 replace github.com/crossdock/crossdock/gen => ../gen
 
 require (
+	github.com/caarlos0/env/v11 v11.4.2
 	github.com/crossdock/crossdock/gen v0.0.0-00010101000000-000000000000
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/nats-io/nats-server/v2 v2.15.2

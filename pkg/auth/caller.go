@@ -38,8 +38,9 @@ const (
 	// Audience is the one "aud" value every access token carries; all
 	// services accept it, so a token works across the mesh.
 	Audience = "crossdock"
-	// AccessTokenTTL is short so that a revoked account or a stolen token
-	// stops working within minutes without any revocation list.
+	// AccessTokenTTL is short so that a disabled account or a stolen token
+	// stops working within minutes; a revoked session's tokens stop at once
+	// (Revocations), which only has to remember sessions this long.
 	AccessTokenTTL = 15 * time.Minute
 )
 
@@ -72,6 +73,11 @@ type Caller struct {
 	OrganizationRole string
 	// TokenID is the access token's "jti"; empty for signed requests.
 	TokenID string
+	// SessionID is the login session a user's access token belongs to (its
+	// "sid" claim, the refresh-token family), so a revoked session's tokens
+	// can be refused before they expire; empty for service tokens and
+	// signed requests.
+	SessionID string
 	// ExpiresAt is when the credential stops being accepted.
 	ExpiresAt time.Time
 }

@@ -7,10 +7,11 @@
 // key id in the header; the users service publishes the public keys as a JWKS
 // through GetJwks. A Verifier fetches those keys lazily, caches them, and
 // refetches (rate limited) when it meets an unknown key id, so a rotation needs
-// no restart anywhere. The JWS code here is deliberately small and accepts one
-// algorithm only, so no token can choose how it is checked ("none", HS256 with
-// the public key as secret, and other algorithm-confusion tricks fail before
-// any cryptography runs).
+// no restart anywhere. Parsing, signing and the registered claims are
+// github.com/golang-jwt/jwt/v5's, pinned to one algorithm (EdDSA), the issuer,
+// the audience and a required expiry, so no token can choose how it is checked
+// ("none", HS256 with the public key as secret, and other algorithm-confusion
+// tricks fail before any key is looked up).
 //
 // A service installs the interceptors on its gRPC server:
 //

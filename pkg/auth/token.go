@@ -4,17 +4,18 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // algEdDSA is the only JWS algorithm this package signs or accepts.
 const algEdDSA = "EdDSA"
 
 // b64 is base64url without padding (RFC 7515 §2), strict so that every value
-// has exactly one encoding and tokens cannot be altered without breaking them.
+// has exactly one encoding: JWK key material, ids and request signatures.
 var b64 = base64.RawURLEncoding.Strict()
 
 // SigningKey is an Ed25519 key that signs access tokens. ID is the JWS "kid"
@@ -43,53 +44,24 @@ func (k SigningKey) JWK() JWK {
 	return PublicJWK(k.ID, k.Public())
 }
 
-// header is the JOSE header. Crit is decoded only to refuse tokens that
-// demand extensions this package does not implement (RFC 7515 §4.1.11).
-type header struct {
-	Alg  string          `json:"alg"`
-	Typ  string          `json:"typ,omitempty"`
-	Kid  string          `json:"kid"`
-	Crit json.RawMessage `json:"crit,omitempty"`
-}
-
-// claims is the token payload: the registered claims plus Crossdock's own.
+// claims is the token payload: the registered claims (checked by the jwt
+// library's validator) plus Crossdock's own, checked by Validate.
 type claims struct {
-	Iss     string   `json:"iss"`
-	Aud     audience `json:"aud"`
-	Sub     string   `json:"sub"`
-	Iat     int64    `json:"iat"`
-	Nbf     int64    `json:"nbf"`
-	Exp     int64    `json:"exp"`
-	Jti     string   `json:"jti"`
+	jwt.RegisteredClaims
 	Kind    Kind     `json:"kind"`
 	Roles   []string `json:"roles"`
 	Org     string   `json:"org,omitempty"`
 	OrgRole string   `json:"org_role,omitempty"`
+	Sid     string   `json:"sid,omitempty"`
 }
 
-// audience is the "aud" claim, which RFC 7519 allows as a string or an array
-// of strings. It is always written as an array.
-type audience []string
-
-func (a *audience) UnmarshalJSON(data []byte) error {
-	if len(data) > 0 && data[0] == '"' {
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
-		*a = audience{s}
-		return nil
+// Validate refuses tokens that are well signed and in date but lack what a
+// Caller needs; the jwt validator calls it after its own checks.
+func (c *claims) Validate() error {
+	if c.Subject == "" || c.ID == "" || (c.Kind != KindUser && c.Kind != KindService) {
+		return errClaims
 	}
-	return json.Unmarshal(data, (*[]string)(a))
-}
-
-func (a audience) contains(s string) bool {
-	for _, v := range a {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return nil
 }
 
 // Sign issues an access token for c, valid from now for ttl. The token id is
@@ -108,27 +80,26 @@ func Sign(key SigningKey, c Caller, ttl time.Duration, now time.Time) (string, e
 	case ttl <= 0:
 		return "", errors.New("auth: token lifetime must be positive")
 	}
-	hdr, err := json.Marshal(header{Alg: algEdDSA, Typ: "JWT", Kid: key.ID})
-	if err != nil {
-		return "", err
-	}
 	roles := c.Roles
 	if roles == nil {
 		roles = []string{}
 	}
-	iat := now.Unix()
-	payload, err := json.Marshal(claims{
-		Iss: Issuer, Aud: audience{Audience}, Sub: c.Subject,
-		Iat: iat, Nbf: iat, Exp: now.Add(ttl).Unix(),
-		Jti:  randomID(16),
+	issued := jwt.NewNumericDate(now)
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, &claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: Issuer, Audience: jwt.ClaimStrings{Audience}, Subject: c.Subject,
+			IssuedAt: issued, NotBefore: issued, ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+			ID: randomID(16),
+		},
 		Kind: c.Kind, Roles: roles, Org: c.OrganizationID, OrgRole: c.OrganizationRole,
+		Sid: c.SessionID,
 	})
+	tok.Header["kid"] = key.ID
+	s, err := tok.SignedString(key.Private)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("auth: sign access token: %w", err)
 	}
-	signingInput := b64.EncodeToString(hdr) + "." + b64.EncodeToString(payload)
-	sig := ed25519.Sign(key.Private, []byte(signingInput))
-	return signingInput + "." + b64.EncodeToString(sig), nil
+	return s, nil
 }
 
 // randomID returns n random bytes as base64url: token ids, key ids, nonces.

@@ -3,12 +3,12 @@ package auth
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
@@ -26,16 +26,12 @@ var ErrKeysUnavailable = apperr.Unavailable("token verification keys unavailable
 // Causes of ErrInvalidToken, for logs and tests.
 var (
 	errMalformed      = errors.New("malformed token")
-	errAlgorithm      = errors.New("unsupported token algorithm")
+	errAlgorithm      = errors.New("unsupported token header")
 	errUnknownKey     = errors.New("unknown token key id")
-	errSignature      = errors.New("bad token signature")
-	errIssuer         = errors.New("wrong token issuer")
-	errAudience       = errors.New("wrong token audience")
-	errExpired        = errors.New("token expired")
-	errNotYetValid    = errors.New("token not yet valid")
 	errClaims         = errors.New("token claims incomplete")
 	errTokenTooLong   = errors.New("token too long")
 	errKeyFetchFailed = errors.New("key fetch failed")
+	errRevoked        = errors.New("token session revoked")
 )
 
 const (
@@ -59,6 +55,11 @@ type Verifier struct {
 	refetchInterval time.Duration
 	leeway          time.Duration
 	maxKeyAge       time.Duration
+	revoked         *Revocations
+
+	// parser checks the algorithm, signature and registered claims; it is
+	// built once, after the options, and is safe for concurrent use.
+	parser *jwt.Parser
 
 	keys atomic.Pointer[keySet]
 
@@ -101,6 +102,12 @@ func WithMaxKeyAge(d time.Duration) VerifierOption {
 	return func(v *Verifier) { v.maxKeyAge = d }
 }
 
+// WithRevocations makes the verifier refuse tokens of the sessions in r, at
+// once rather than when they expire.
+func WithRevocations(r *Revocations) VerifierOption {
+	return func(v *Verifier) { v.revoked = r }
+}
+
 // NewVerifier returns a verifier that fetches keys from src on first use.
 func NewVerifier(src KeySource, opts ...VerifierOption) *Verifier {
 	v := &Verifier{
@@ -114,6 +121,15 @@ func NewVerifier(src KeySource, opts ...VerifierOption) *Verifier {
 	for _, o := range opts {
 		o(v)
 	}
+	v.parser = jwt.NewParser(
+		jwt.WithValidMethods([]string{algEdDSA}),
+		jwt.WithIssuer(Issuer),
+		jwt.WithAudience(Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(v.leeway),
+		jwt.WithTimeFunc(v.now),
+	)
 	return v
 }
 
@@ -124,80 +140,63 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Caller, error) {
 	if len(token) > maxTokenLen {
 		return Caller{}, ErrInvalidToken.Wrap(errTokenTooLong)
 	}
-	dot1, dot2, ok := splitToken(token)
-	if !ok {
+	if !wellFormed(token) {
 		return Caller{}, ErrInvalidToken.Wrap(errMalformed)
 	}
-	scratch := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(scratch)
-
-	var hdr header
-	if err := scratch.unmarshal(token[:dot1], &hdr); err != nil {
-		return Caller{}, ErrInvalidToken.Wrap(errMalformed)
-	}
-	// The algorithm is fixed by the verifier, never chosen by the token:
-	// "none", HS256 and every other value fail here, before any key is used.
-	if hdr.Alg != algEdDSA || hdr.Crit != nil || (hdr.Typ != "" && hdr.Typ != "JWT") {
-		return Caller{}, ErrInvalidToken.Wrap(errAlgorithm)
-	}
-	if hdr.Kid == "" {
-		return Caller{}, ErrInvalidToken.Wrap(errMalformed)
-	}
-	var sig [ed25519.SignatureSize]byte
-	raw, err := scratch.decode(token[dot2+1:])
-	if err != nil || len(raw) != len(sig) {
-		return Caller{}, ErrInvalidToken.Wrap(errMalformed)
-	}
-	copy(sig[:], raw)
-	pub, err := v.key(ctx, hdr.Kid)
-	if err != nil {
-		return Caller{}, err
-	}
-	if !ed25519.Verify(pub, scratch.bytes(token[:dot2]), sig[:]) {
-		return Caller{}, ErrInvalidToken.Wrap(errSignature)
-	}
-	var cl claims
-	if err := scratch.unmarshal(token[dot1+1:dot2], &cl); err != nil {
-		return Caller{}, ErrInvalidToken.Wrap(errMalformed)
-	}
-	if err := v.checkClaims(&cl); err != nil {
+	var (
+		cl     claims
+		keyErr error
+	)
+	_, err := v.parser.ParseWithClaims(token, &cl, func(t *jwt.Token) (any, error) {
+		pub, err := v.tokenKey(ctx, t)
+		keyErr = err
+		return pub, err
+	})
+	switch {
+	case keyErr != nil:
+		return Caller{}, keyErr
+	case err != nil:
 		return Caller{}, ErrInvalidToken.Wrap(err)
+	case cl.Sid != "" && v.revoked.Revoked(cl.Sid):
+		return Caller{}, ErrInvalidToken.Wrap(errRevoked)
 	}
 	return Caller{
-		Subject:          cl.Sub,
+		Subject:          cl.Subject,
 		Kind:             cl.Kind,
 		Roles:            cl.Roles,
 		OrganizationID:   cl.Org,
 		OrganizationRole: cl.OrgRole,
-		TokenID:          cl.Jti,
-		ExpiresAt:        time.Unix(cl.Exp, 0),
+		TokenID:          cl.ID,
+		SessionID:        cl.Sid,
+		ExpiresAt:        cl.ExpiresAt.Time,
 	}, nil
 }
 
-func (v *Verifier) checkClaims(cl *claims) error {
-	now := v.now()
-	switch {
-	case cl.Iss != Issuer:
-		return errIssuer
-	case !cl.Aud.contains(Audience):
-		return errAudience
-	case cl.Sub == "" || cl.Jti == "" || cl.Exp == 0 || (cl.Kind != KindUser && cl.Kind != KindService):
-		return errClaims
-	case now.After(time.Unix(cl.Exp, 0).Add(v.leeway)):
-		return errExpired
-	case cl.Nbf != 0 && now.Add(v.leeway).Before(time.Unix(cl.Nbf, 0)):
-		return errNotYetValid
-	case cl.Iat != 0 && now.Add(v.leeway).Before(time.Unix(cl.Iat, 0)):
-		return errNotYetValid
+// tokenKey is the jwt key function: it refuses header parameters this
+// package does not implement, then finds the key named by "kid". The
+// algorithm was already pinned to EdDSA by the parser, before any key is
+// looked up: "none", HS256 and every other value fail there.
+func (v *Verifier) tokenKey(ctx context.Context, t *jwt.Token) (ed25519.PublicKey, error) {
+	// Critical extensions must be understood or the token refused (RFC 7515
+	// §4.1.11); none are implemented.
+	if _, crit := t.Header["crit"]; crit {
+		return nil, ErrInvalidToken.Wrap(errAlgorithm)
 	}
-	return nil
+	if typ, ok := t.Header["typ"]; ok && typ != "JWT" {
+		return nil, ErrInvalidToken.Wrap(errAlgorithm)
+	}
+	kid, _ := t.Header["kid"].(string)
+	if kid == "" {
+		return nil, ErrInvalidToken.Wrap(errMalformed)
+	}
+	return v.key(ctx, kid)
 }
 
-// splitToken finds the two dots of a compact JWS and checks that every other
-// byte is in the base64url alphabet: the decoder alone would skip newlines,
-// letting one token be written several ways.
-func splitToken(token string) (dot1, dot2 int, ok bool) {
-	dot1, dot2 = -1, -1
+// wellFormed checks that a token is three non-empty segments of the
+// base64url alphabet: the decoder alone would skip newlines, letting one
+// token be written several ways.
+func wellFormed(token string) bool {
+	dot1, dot2 := -1, -1
 	for i := 0; i < len(token); i++ {
 		c := token[i]
 		switch {
@@ -207,45 +206,10 @@ func splitToken(token string) (dot1, dot2 int, ok bool) {
 		case c == '.' && dot2 < 0:
 			dot2 = i
 		default:
-			return 0, 0, false
+			return false
 		}
 	}
-	return dot1, dot2, dot1 > 0 && dot2 > dot1+1 && dot2 < len(token)-1
-}
-
-// scratch is per-call working memory for Verify, pooled so verifying a
-// token costs no buffer allocations. encoding/json copies what it keeps, so
-// nothing decoded refers into it after a call.
-type scratch struct{ b []byte }
-
-var scratchPool = sync.Pool{New: func() any { return &scratch{b: make([]byte, 0, 2048)} }}
-
-// bytes returns s as a byte slice in the scratch buffer, valid until the
-// next use of the scratch.
-func (sc *scratch) bytes(s string) []byte {
-	sc.b = append(sc.b[:0], s...)
-	return sc.b
-}
-
-// decode base64url-decodes one token segment into the scratch buffer.
-func (sc *scratch) decode(seg string) ([]byte, error) {
-	n := len(seg) + b64.DecodedLen(len(seg))
-	if cap(sc.b) < n {
-		sc.b = make([]byte, n)
-	}
-	src, dst := sc.b[:len(seg)], sc.b[len(seg):n]
-	copy(src, seg)
-	m, err := b64.Decode(dst, src)
-	return dst[:m], err
-}
-
-// unmarshal decodes one token segment and unmarshals its JSON into v.
-func (sc *scratch) unmarshal(seg string, v any) error {
-	raw, err := sc.decode(seg)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, v)
+	return dot1 > 0 && dot2 > dot1+1 && dot2 < len(token)-1
 }
 
 // key returns the public key for kid, fetching the key set on first use, when

@@ -13,29 +13,30 @@ import (
 	"github.com/crossdock/crossdock/pkg/config"
 )
 
-type serverPart struct {
-	GRPCAddr        string        `env:"GRPC_ADDR" default:":9090"`
-	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
+// ServerPart is embedded as services embed the kit's config.
+type ServerPart struct {
+	GRPCAddr        string        `env:"GRPC_ADDR" envDefault:":9090"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 }
 
 type peer struct {
-	Addr    string        `env:"ADDR" required:"true"`
-	Timeout time.Duration `env:"TIMEOUT" default:"2s"`
+	Addr    string        `env:"ADDR,required"`
+	Timeout time.Duration `env:"TIMEOUT" envDefault:"2s"`
 }
 
 type full struct {
-	serverPart
-	DatabaseURL string          `env:"DATABASE_URL" required:"true" secret:"true"`
+	ServerPart
+	DatabaseURL string          `env:"DATABASE_URL,required" secret:"true"`
 	Debug       bool            `env:"DEBUG"`
-	Workers     int             `env:"WORKERS" default:"4"`
-	MaxBytes    int64           `env:"MAX_BYTES" default:"1048576"`
-	Ratio       float64         `env:"RATIO" default:"0.5"`
-	Port        uint16          `env:"PORT" default:"8000"`
+	Workers     int             `env:"WORKERS" envDefault:"4"`
+	MaxBytes    int64           `env:"MAX_BYTES" envDefault:"1048576"`
+	Ratio       float64         `env:"RATIO" envDefault:"0.5"`
+	Port        uint16          `env:"PORT" envDefault:"8000"`
 	Origins     []string        `env:"CORS_ALLOWED_ORIGINS"`
-	Backoff     []time.Duration `env:"BACKOFF" default:"1s,5s"`
-	Bind        netip.Addr      `env:"BIND" default:"127.0.0.1"`
+	Backoff     []time.Duration `env:"BACKOFF" envDefault:"1s,5s"`
+	Bind        netip.Addr      `env:"BIND" envDefault:"127.0.0.1"`
 	Orders      peer            `envPrefix:"ORDERS_"`
-	Finance     *peer           `envPrefix:"FINANCE_"`
+	Finance     *peer           `env:",init" envPrefix:"FINANCE_"`
 	Ignored     string
 	unexported  string `env:"UNEXPORTED"`
 }
@@ -55,11 +56,11 @@ func TestLoadFrom(t *testing.T) {
 		"Ignored":              "x", // fields without env tags are not variables
 	}
 	var got full
-	if err := config.LoadFrom(&got, config.MapLookup(vars)); err != nil {
+	if err := config.LoadFrom(&got, vars); err != nil {
 		t.Fatalf("LoadFrom: %v", err)
 	}
 	want := full{
-		serverPart:  serverPart{GRPCAddr: ":9090", ShutdownTimeout: 30 * time.Second},
+		ServerPart:  ServerPart{GRPCAddr: ":9090", ShutdownTimeout: 30 * time.Second},
 		DatabaseURL: "postgres://orders:s3cret@db:5432/orders",
 		Debug:       true,
 		Workers:     8,
@@ -107,7 +108,7 @@ func TestLoadFromErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var cfg full
-			err := config.LoadFrom(&cfg, config.MapLookup(tt.vars))
+			err := config.LoadFrom(&cfg, tt.vars)
 			if err == nil {
 				t.Fatal("LoadFrom succeeded")
 			}
@@ -128,7 +129,7 @@ func TestSecretNeverInErrors(t *testing.T) {
 		Token int `env:"API_TOKEN" secret:"true"`
 		Plain int `env:"PLAIN"`
 	}
-	err := config.LoadFrom(&cfg, config.MapLookup(map[string]string{"API_TOKEN": "hunter2", "PLAIN": "seven"}))
+	err := config.LoadFrom(&cfg, map[string]string{"API_TOKEN": "hunter2", "PLAIN": "seven"})
 	var ve *config.VarError
 	if !errors.As(err, &ve) {
 		t.Fatalf("error %v is not a VarError", err)
@@ -143,9 +144,9 @@ func TestSecretNeverInErrors(t *testing.T) {
 
 func TestRequiredIsErrRequired(t *testing.T) {
 	var cfg struct {
-		URL string `env:"URL" required:"true"`
+		URL string `env:"URL,required"`
 	}
-	err := config.LoadFrom(&cfg, config.MapLookup(nil))
+	err := config.LoadFrom(&cfg, nil)
 	var ve *config.VarError
 	if !errors.Is(err, config.ErrRequired) || !errors.As(err, &ve) || ve.Name != "URL" {
 		t.Fatalf("error = %v, want VarError{URL, ErrRequired}", err)
@@ -154,12 +155,12 @@ func TestRequiredIsErrRequired(t *testing.T) {
 
 func TestInvalidDefaultAndUnsupportedType(t *testing.T) {
 	var bad struct {
-		N int            `env:"N" default:"ten"`
-		M map[string]int `env:"M" default:"a=1"`
+		N int        `env:"N" envDefault:"ten"`
+		M complex128 `env:"M" envDefault:"1+2i"`
 	}
-	err := config.LoadFrom(&bad, config.MapLookup(nil))
+	err := config.LoadFrom(&bad, nil)
 	if err == nil || !strings.Contains(err.Error(), `config: N: invalid default "ten"`) ||
-		!strings.Contains(err.Error(), "unsupported type map[string]int") {
+		!strings.Contains(err.Error(), "unsupported type complex128") {
 		t.Fatalf("error = %v", err)
 	}
 }
@@ -167,18 +168,20 @@ func TestInvalidDefaultAndUnsupportedType(t *testing.T) {
 func TestLoadFromRejectsNonPointer(t *testing.T) {
 	var cfg full
 	for _, dst := range []any{cfg, nil, (*full)(nil), new(int)} {
-		if err := config.LoadFrom(dst, config.MapLookup(nil)); err == nil {
+		if err := config.LoadFrom(dst, nil); err == nil {
 			t.Errorf("LoadFrom(%T) succeeded", dst)
 		}
 	}
 }
 
-type portRange struct {
-	Low  int `env:"LOW" default:"1"`
-	High int `env:"HIGH" default:"10"`
+// PortRange is exported so it can be embedded: unexported embedded structs
+// are not set by the env library.
+type PortRange struct {
+	Low  int `env:"LOW" envDefault:"1"`
+	High int `env:"HIGH" envDefault:"10"`
 }
 
-func (p portRange) Validate() error {
+func (p PortRange) Validate() error {
 	if p.Low > p.High {
 		return fmt.Errorf("LOW %d above HIGH %d", p.Low, p.High)
 	}
@@ -186,8 +189,8 @@ func (p portRange) Validate() error {
 }
 
 type withValidation struct {
-	Ports portRange `envPrefix:"PORTS_"`
-	Mode  string    `env:"MODE" default:"a"`
+	Ports PortRange `envPrefix:"PORTS_"`
+	Mode  string    `env:"MODE" envDefault:"a"`
 }
 
 func (w *withValidation) Validate() error {
@@ -212,7 +215,7 @@ func TestValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var cfg withValidation
-			err := config.LoadFrom(&cfg, config.MapLookup(tt.vars))
+			err := config.LoadFrom(&cfg, tt.vars)
 			if len(tt.wantErr) == 0 {
 				if err != nil {
 					t.Fatalf("LoadFrom: %v", err)
@@ -300,13 +303,13 @@ func TestRedacted(t *testing.T) {
 }
 
 type embeddedRange struct {
-	portRange
-	Name string `env:"NAME" default:"x"`
+	PortRange
+	Name string `env:"NAME" envDefault:"x"`
 }
 
 func TestEmbeddedValidateRunsOnce(t *testing.T) {
 	var cfg embeddedRange
-	err := config.LoadFrom(&cfg, config.MapLookup(map[string]string{"LOW": "5", "HIGH": "4"}))
+	err := config.LoadFrom(&cfg, map[string]string{"LOW": "5", "HIGH": "4"})
 	if err == nil || strings.Count(err.Error(), "LOW 5 above HIGH 4") != 1 {
 		t.Fatalf("error = %v, want the embedded rule reported exactly once", err)
 	}

@@ -1,27 +1,15 @@
 package config
 
 import (
-	"encoding"
 	"errors"
 	"fmt"
 	"os"
 	"reflect"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/caarlos0/env/v11"
 )
-
-// LookupFunc finds a variable by name, like os.LookupEnv. Tests pass a map
-// lookup so they never touch the process environment.
-type LookupFunc func(name string) (string, bool)
-
-// MapLookup returns a LookupFunc over a fixed set of variables.
-func MapLookup(vars map[string]string) LookupFunc {
-	return func(name string) (string, bool) {
-		v, ok := vars[name]
-		return v, ok
-	}
-}
 
 // Validator is implemented by configuration structs with rules that span
 // fields or need more than a type check (a port range, a URL scheme).
@@ -47,32 +35,39 @@ func (e *VarError) Unwrap() error { return e.Err }
 
 // Load fills dst, a pointer to a struct, from the process environment.
 func Load(dst any) error {
-	return LoadFrom(dst, os.LookupEnv)
+	return LoadFrom(dst, env.ToMap(os.Environ()))
 }
 
-// LoadFrom fills dst from lookup. It sets every field it can, then returns all
-// problems joined together: missing required variables, unparsable values and
-// invalid defaults, each naming its variable and never echoing a secret. When
-// every variable is fine it runs the Validate methods and returns their errors.
-func LoadFrom(dst any, lookup LookupFunc) error {
+// LoadFrom fills dst from vars, so tests never touch the process
+// environment. It sets every field it can, then returns all problems joined
+// together: missing required variables, unparsable values and invalid
+// defaults, each naming its variable and never echoing a secret. When every
+// variable is fine it runs the Validate methods and returns their errors.
+func LoadFrom(dst any, vars map[string]string) error {
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("config: Load needs a non-nil pointer to a struct, got %T", dst)
 	}
-	w := walker{alloc: true}
-	w.walk(rv.Elem(), "", "")
-
-	var errs []error
-	for _, f := range w.fields {
-		if err := fill(f, lookup); err != nil {
-			errs = append(errs, &VarError{Name: f.name, Err: err})
+	// A variable set but empty counts as unset, because orchestrators often
+	// render missing values as empty strings: defaults apply and required
+	// variables are reported.
+	set := make(map[string]string, len(vars))
+	for k, v := range vars {
+		if v != "" {
+			set[k] = v
 		}
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
+	var before fields
+	before.collect(rv.Elem(), "")
+	tidyLists(before, set)
+	err := env.ParseWithOptions(dst, env.Options{Environment: set})
+	var fs fields
+	fs.collect(rv.Elem(), "")
+	if err != nil {
+		return explain(err, fs, set)
 	}
-
-	for _, s := range append(w.structs, rv.Elem()) {
+	var errs []error
+	for _, s := range append(fs.structs, rv.Elem()) {
 		if err := validate(s); err != nil {
 			errs = append(errs, err)
 		}
@@ -80,30 +75,95 @@ func LoadFrom(dst any, lookup LookupFunc) error {
 	return errors.Join(errs...)
 }
 
-func fill(f field, lookup LookupFunc) error {
-	raw, ok := lookup(f.name)
-	source := "value"
-	if !ok || raw == "" {
-		if !f.hasDef {
-			if f.required {
-				return ErrRequired
+// explain turns the env library's errors into VarErrors. Its parse errors
+// name the Go field, which is ambiguous in nested structs and may quote a
+// secret, so each field is checked again on its own to find the variable.
+func explain(err error, fs fields, vars map[string]string) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("config: %w", err)
+	}
+	var errs []error
+	reported := map[string]bool{}
+	for _, e := range agg.Errors {
+		var (
+			notSet   env.VarIsNotSetError
+			empty    env.EmptyVarError
+			parse    env.ParseError
+			noParser env.NoParserError
+		)
+		switch {
+		case errors.As(e, &notSet):
+			errs = append(errs, &VarError{Name: notSet.Key, Err: ErrRequired})
+		case errors.As(e, &empty):
+			errs = append(errs, &VarError{Name: empty.Key, Err: ErrRequired})
+		case errors.As(e, &parse):
+			found := false
+			for _, f := range fs.vars {
+				if f.sf.Name != parse.Name || f.sf.Type != parse.Type || reported[f.name] {
+					continue
+				}
+				if verr := check(f, vars); verr != nil {
+					reported[f.name], found = true, true
+					errs = append(errs, verr)
+					break
+				}
 			}
-			return nil
+			if !found {
+				errs = append(errs, fmt.Errorf("config: field %s: invalid value", parse.Name))
+			}
+		case errors.As(e, &noParser):
+			errs = append(errs, fmt.Errorf("config: field %s: unsupported type %s", noParser.Name, noParser.Type))
+		default:
+			errs = append(errs, fmt.Errorf("config: %w", e))
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// tidyLists drops the blanks around and between the items of list
+// variables ("a, b,," is "a,b"), which the env library would keep.
+func tidyLists(fs fields, vars map[string]string) {
+	for _, f := range fs.vars {
+		raw, ok := vars[f.name]
+		if !ok || f.sf.Type.Kind() != reflect.Slice {
+			continue
+		}
+		sep := f.sf.Tag.Get("envSeparator")
+		if sep == "" {
+			sep = ","
+		}
+		var items []string
+		for item := range strings.SplitSeq(raw, sep) {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, item)
+			}
+		}
+		if len(items) == 0 {
+			delete(vars, f.name)
+			continue
+		}
+		vars[f.name] = strings.Join(items, sep)
+	}
+}
+
+// check parses f's effective value alone, with the env library, and says
+// what is wrong with it; the value is quoted unless f is a secret.
+func check(f field, vars map[string]string) error {
+	raw, source := vars[f.name], "value"
+	if raw == "" {
 		raw, source = f.def, "default"
 	}
-	if err := set(f.value, raw); err != nil {
-		var unsupported *unsupportedError
-		switch {
-		case errors.As(err, &unsupported):
-			return fmt.Errorf("field %s: %w", f.path, err)
-		case f.secret:
-			return fmt.Errorf("invalid %s: want %s", source, describe(f.value.Type()))
-		default:
-			return fmt.Errorf("invalid %s %q: want %s", source, raw, describe(f.value.Type()))
-		}
+	one := reflect.New(reflect.StructOf([]reflect.StructField{{
+		Name: "V", Type: f.sf.Type, Tag: `env:"V"`,
+	}}))
+	if env.ParseWithOptions(one.Interface(), env.Options{Environment: map[string]string{"V": raw}}) == nil {
+		return nil
 	}
-	return nil
+	if f.secret {
+		return &VarError{Name: f.name, Err: fmt.Errorf("invalid %s: want %s", source, describe(f.sf.Type))}
+	}
+	return &VarError{Name: f.name, Err: fmt.Errorf("invalid %s %q: want %s", source, raw, describe(f.sf.Type))}
 }
 
 func validate(s reflect.Value) error {
@@ -121,84 +181,12 @@ func validate(s reflect.Value) error {
 	return nil
 }
 
-// unsupportedError marks a field type Load cannot fill: a programming error,
-// reported with the Go field path rather than the value.
-type unsupportedError struct{ t reflect.Type }
-
-func (e *unsupportedError) Error() string { return "unsupported type " + e.t.String() }
-
 var durationType = reflect.TypeFor[time.Duration]()
-
-// set parses raw into v. Parse errors are returned without detail on purpose:
-// fill decides whether the raw value may appear in the message.
-func set(v reflect.Value, raw string) error {
-	if v.CanAddr() {
-		if u, ok := v.Addr().Interface().(encoding.TextUnmarshaler); ok {
-			return u.UnmarshalText([]byte(raw))
-		}
-	}
-	if v.Type() == durationType {
-		d, err := time.ParseDuration(raw)
-		if err != nil {
-			return err
-		}
-		v.SetInt(int64(d))
-		return nil
-	}
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(raw)
-	case reflect.Bool:
-		b, err := strconv.ParseBool(raw)
-		if err != nil {
-			return err
-		}
-		v.SetBool(b)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, err := strconv.ParseInt(raw, 10, v.Type().Bits())
-		if err != nil {
-			return err
-		}
-		v.SetInt(n)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, err := strconv.ParseUint(raw, 10, v.Type().Bits())
-		if err != nil {
-			return err
-		}
-		v.SetUint(n)
-	case reflect.Float32, reflect.Float64:
-		n, err := strconv.ParseFloat(raw, v.Type().Bits())
-		if err != nil {
-			return err
-		}
-		v.SetFloat(n)
-	case reflect.Slice:
-		var parts []string
-		for p := range strings.SplitSeq(raw, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				parts = append(parts, p)
-			}
-		}
-		s := reflect.MakeSlice(v.Type(), len(parts), len(parts))
-		for i, p := range parts {
-			if err := set(s.Index(i), p); err != nil {
-				return err
-			}
-		}
-		v.Set(s)
-	default:
-		return &unsupportedError{t: v.Type()}
-	}
-	return nil
-}
 
 // describe names the expected shape of a value for error messages.
 func describe(t reflect.Type) string {
 	if t == durationType {
 		return "a duration like 15s or 2m30s"
-	}
-	if reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]()) {
-		return "a valid " + t.String()
 	}
 	switch t.Kind() {
 	case reflect.Bool:
@@ -212,6 +200,6 @@ func describe(t reflect.Type) string {
 	case reflect.Slice:
 		return "a comma-separated list, each " + describe(t.Elem())
 	default:
-		return t.String()
+		return "a valid " + t.String()
 	}
 }

@@ -35,19 +35,25 @@ func Redacted(cfg any) map[string]string {
 // Attrs lists every variable of cfg in declaration order with secrets masked,
 // for the single log line a service writes at start-up:
 //
-//	log.Info("starting", "config", config.LogValue(cfg))
+//	log.Info("configuration", "config", config.LogValue(cfg))
 func Attrs(cfg any) []slog.Attr {
 	rv, err := structValue(cfg)
 	if err != nil {
 		return nil
 	}
-	w := walker{}
-	w.walk(rv, "", "")
-	attrs := make([]slog.Attr, 0, len(w.fields))
-	for _, f := range w.fields {
+	var fs fields
+	fs.collect(rv, "")
+	attrs := make([]slog.Attr, 0, len(fs.vars))
+	for _, f := range fs.vars {
 		attrs = append(attrs, slog.String(f.name, mask(format(f.value), f.secret)))
 	}
 	return attrs
+}
+
+// Log writes cfg's whole configuration, secrets masked, as one info line:
+// the one call a main makes to say what it runs with.
+func Log(log *slog.Logger, cfg any) {
+	log.Info("configuration", "config", LogValue(cfg))
 }
 
 // LogValue groups Attrs into one slog value.

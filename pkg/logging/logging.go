@@ -13,8 +13,8 @@ import (
 
 // Config holds the logging variables shared by every service.
 type Config struct {
-	Level  string `env:"LOG_LEVEL" default:"info"`
-	Format string `env:"LOG_FORMAT" default:"json"`
+	Level  string `env:"LOG_LEVEL" envDefault:"info"`
+	Format string `env:"LOG_FORMAT" envDefault:"json"`
 }
 
 // Validate rejects an unknown level or format at start-up rather than at the

@@ -141,7 +141,7 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var c logging.Config
-		err := config.LoadFrom(&c, config.MapLookup(tt.vars))
+		err := config.LoadFrom(&c, tt.vars)
 		if (err != nil) != tt.wantErr || (!tt.wantErr && c != tt.want) {
 			t.Errorf("LoadFrom(%v) = %+v, %v; want %+v, error %v", tt.vars, c, err, tt.want, tt.wantErr)
 		}

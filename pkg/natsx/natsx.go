@@ -31,7 +31,7 @@ const (
 
 // Config is the NATS part of a service's configuration.
 type Config struct {
-	URL string `env:"NATS_URL" default:"nats://127.0.0.1:4222"`
+	URL string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
 }
 
 // Connect dials NATS and returns the connection and its JetStream handle. The

@@ -4,12 +4,12 @@ import "time"
 
 // Config holds the addresses and timings shared by every gRPC service.
 type Config struct {
-	GRPCAddr        string        `env:"GRPC_ADDR" default:":9090"`
-	AdminAddr       string        `env:"ADMIN_ADDR" default:":8080"`
-	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
+	GRPCAddr        string        `env:"GRPC_ADDR" envDefault:":9090"`
+	AdminAddr       string        `env:"ADMIN_ADDR" envDefault:":8080"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	// ReadinessInterval is how often readiness checks re-run; each check
 	// gets the same span as its timeout.
-	ReadinessInterval time.Duration `env:"READINESS_INTERVAL" default:"2s"`
+	ReadinessInterval time.Duration `env:"READINESS_INTERVAL" envDefault:"2s"`
 }
 
 // withDefaults fills zero fields, for configs built in code rather than

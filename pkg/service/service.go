@@ -42,14 +42,14 @@ type Config struct {
 	Log      logging.Config
 	NATS     natsx.Config
 	Postgres struct {
-		URL string `env:"DATABASE_URL" required:"true" secret:"true"`
+		URL string `env:"DATABASE_URL,required" secret:"true"`
 	}
 	// OutboxRetention keeps published events for re-publishing by id.
-	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" default:"168h"`
+	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" envDefault:"168h"`
 	Auth            AuthConfig
 	// StreamReplicas is the replica count of the service's own stream: 1 on a
 	// single NATS server, 3 on the production cluster.
-	StreamReplicas int `env:"NATS_STREAM_REPLICAS" default:"1"`
+	StreamReplicas int `env:"NATS_STREAM_REPLICAS" envDefault:"1"`
 }
 
 // AuthConfig says where access tokens are verified against and how the service
@@ -57,7 +57,7 @@ type Config struct {
 type AuthConfig struct {
 	// UsersAddr is the users service, which publishes the token-verification
 	// keys (JWKS) and issues service tokens.
-	UsersAddr string `env:"USERS_ADDR" default:"127.0.0.1:9101"`
+	UsersAddr string `env:"USERS_ADDR" envDefault:"127.0.0.1:9101"`
 	// ServiceClientID and ServiceClientSecret are this service's own account, for
 	// work on its own behalf (event handlers, schedulers); optional until a
 	// service calls another on its own behalf.
@@ -90,6 +90,11 @@ type Spec struct {
 	// with the service's own account, and their nonces are remembered in
 	// the service's database so a replay to another replica fails too.
 	SignedRequests bool
+	// Settings is the service's whole configuration when it extends Config
+	// with settings of its own; New logs it (or Config when nil) in one line
+	// with secrets masked, so a main never lists its settings again to log
+	// them.
+	Settings any
 }
 
 // apiClientCacheTTL is how long an API client's keys are trusted without
@@ -140,7 +145,11 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	log = log.With("service", spec.Name)
-	log.Info("starting", "config", config.LogValue(cfg))
+	settings := spec.Settings
+	if settings == nil {
+		settings = cfg
+	}
+	config.Log(log, settings)
 
 	shutdownTelemetry, metrics, err := telemetry.Setup(ctx, spec.Name)
 	if err != nil {
@@ -174,7 +183,9 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 			r.ServiceTokens = auth.NewServiceTokenSource(users, cfg.Auth.ServiceClientID, cfg.Auth.ServiceClientSecret)
 		}
 	}
-	verifier := auth.NewVerifier(keys)
+	// Tokens of a revoked session are refused at once, not when they expire.
+	revoked := auth.NewRevocations()
+	verifier := auth.NewVerifier(keys, auth.WithRevocations(revoked))
 	unary := auth.UnaryServerInterceptor(verifier, spec.PublicMethods...)
 	if spec.SignedRequests {
 		if r.ServiceTokens == nil {
@@ -193,6 +204,7 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(verifier, spec.PublicMethods...)),
 	}, spec.ServerOptions...)
 	r.Server = server.New(spec.Name, cfg.Server, log, metrics, opts...)
+	r.Go("session-revocations", func(ctx context.Context) error { return revoked.Follow(ctx, r.JS, r.Log) })
 	r.Server.AddReadiness("postgres", pool.Ping)
 	r.Server.AddReadiness("nats", natsx.Ping(nc))
 	r.Server.AddReadiness("migrations", func(context.Context) error {

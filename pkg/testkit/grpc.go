@@ -19,7 +19,13 @@ import (
 // the service. It returns a connection; both stop when the test ends.
 func ServeAPI(t testing.TB, name string, keys auth.KeySource, public []string, register func(grpc.ServiceRegistrar)) *grpc.ClientConn {
 	t.Helper()
-	v := auth.NewVerifier(keys)
+	return ServeAPIVerified(t, name, auth.NewVerifier(keys), public, register)
+}
+
+// ServeAPIVerified is ServeAPI with a verifier of the test's own, e.g. one
+// that refuses revoked sessions.
+func ServeAPIVerified(t testing.TB, name string, v *auth.Verifier, public []string, register func(grpc.ServiceRegistrar)) *grpc.ClientConn {
+	t.Helper()
 	srv := server.New(name, server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
 		grpc.ChainUnaryInterceptor(auth.UnaryServerInterceptor(v, public...)),
 		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(v, public...)))

@@ -311,6 +311,82 @@ func (x *AddressDefaultChanged) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// SessionRevoked says that a login session ended before its time: its owner logged
+// out, or one of its refresh tokens was used twice. Access tokens carrying the
+// session's id (the "sid" claim) are refused from then on, though not yet expired.
+// Subject: users.session.revoked.
+type SessionRevoked struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session: the refresh-token family, the "sid" claim of its access tokens.
+	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// The account the session belonged to.
+	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Why it ended: "logout" or "refresh_token_reused".
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When it was revoked.
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionRevoked) Reset() {
+	*x = SessionRevoked{}
+	mi := &file_crossdock_users_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionRevoked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionRevoked) ProtoMessage() {}
+
+func (x *SessionRevoked) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionRevoked.ProtoReflect.Descriptor instead.
+func (*SessionRevoked) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SessionRevoked) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *SessionRevoked) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SessionRevoked) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SessionRevoked) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
 var File_crossdock_users_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_users_v1_events_proto_rawDesc = "" +
@@ -341,6 +417,13 @@ const file_crossdock_users_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"address_id\x18\x02 \x01(\tR\taddressId\x12;\n" +
 	"\voccurred_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\x9d\x01\n" +
+	"\x0eSessionRevoked\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12;\n" +
+	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAtB\xce\x01\n" +
 	"\x16com.crossdock.users.v1B\vEventsProtoP\x01Z=github.com/crossdock/crossdock/gen/crossdock/users/v1;usersv1\xa2\x02\x03CUX\xaa\x02\x12Crossdock.Users.V1\xca\x02\x12Crossdock\\Users\\V1\xe2\x02\x1eCrossdock\\Users\\V1\\GPBMetadata\xea\x02\x14Crossdock::Users::V1b\x06proto3"
 
@@ -356,24 +439,26 @@ func file_crossdock_users_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_users_v1_events_proto_rawDescData
 }
 
-var file_crossdock_users_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_crossdock_users_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_crossdock_users_v1_events_proto_goTypes = []any{
 	(*UserRegistered)(nil),        // 0: crossdock.users.v1.UserRegistered
 	(*OrganizationApproved)(nil),  // 1: crossdock.users.v1.OrganizationApproved
 	(*MerchantTierChanged)(nil),   // 2: crossdock.users.v1.MerchantTierChanged
 	(*AddressDefaultChanged)(nil), // 3: crossdock.users.v1.AddressDefaultChanged
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*SessionRevoked)(nil),        // 4: crossdock.users.v1.SessionRevoked
+	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
 }
 var file_crossdock_users_v1_events_proto_depIdxs = []int32{
-	4, // 0: crossdock.users.v1.UserRegistered.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // 1: crossdock.users.v1.OrganizationApproved.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // 2: crossdock.users.v1.MerchantTierChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // 3: crossdock.users.v1.AddressDefaultChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	5, // 0: crossdock.users.v1.UserRegistered.occurred_at:type_name -> google.protobuf.Timestamp
+	5, // 1: crossdock.users.v1.OrganizationApproved.occurred_at:type_name -> google.protobuf.Timestamp
+	5, // 2: crossdock.users.v1.MerchantTierChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	5, // 3: crossdock.users.v1.AddressDefaultChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	5, // 4: crossdock.users.v1.SessionRevoked.occurred_at:type_name -> google.protobuf.Timestamp
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_users_v1_events_proto_init() }
@@ -387,7 +472,7 @@ func file_crossdock_users_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_users_v1_events_proto_rawDesc), len(file_crossdock_users_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -25,10 +25,10 @@ type Config struct {
 	service.Config
 	// PurgeAfter is how long a deleted product stays in the bin, restorable,
 	// before it is deleted for good.
-	PurgeAfter time.Duration `env:"CATALOG_PURGE_AFTER" default:"720h"`
+	PurgeAfter time.Duration `env:"CATALOG_PURGE_AFTER" envDefault:"720h"`
 	// InventoryAddr is the inventory service, asked for the availability
 	// shown on listings.
-	InventoryAddr string `env:"INVENTORY_ADDR" default:"127.0.0.1:9103"`
+	InventoryAddr string `env:"INVENTORY_ADDR" envDefault:"127.0.0.1:9103"`
 }
 
 // Validate checks the catalog's own settings.
@@ -65,15 +65,11 @@ func run(ctx context.Context) error {
 		PublicMethods: grpcapi.PublicMethods,
 		// Supplier ERPs manage their products directly.
 		SignedRequests: true,
+		Settings:       cfg,
 	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	rt.Log.Info("catalog settings", "config", config.LogValue(struct {
-		PurgeAfter    time.Duration
-		InventoryAddr string
-	}{cfg.PurgeAfter, cfg.InventoryAddr}))
-
 	// GetAvailability is public, but the call carries the service's own
 	// token when an account is configured, so inventory knows who asks.
 	var creds credentials.PerRPCCredentials

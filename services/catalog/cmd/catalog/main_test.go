@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 func TestConfig(t *testing.T) {
 	base := map[string]string{"DATABASE_URL": "postgres://u:p@localhost/catalog"}
 	var cfg Config
-	if err := config.LoadFrom(&cfg, config.MapLookup(base)); err != nil {
+	if err := config.LoadFrom(&cfg, base); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.PurgeAfter != 720*time.Hour || cfg.InventoryAddr != "127.0.0.1:9103" {
@@ -38,7 +38,7 @@ func TestConfig(t *testing.T) {
 			vars[k] = v
 		}
 		var cfg Config
-		if err := config.LoadFrom(&cfg, config.MapLookup(vars)); err == nil {
+		if err := config.LoadFrom(&cfg, vars); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

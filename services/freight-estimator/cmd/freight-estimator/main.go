@@ -31,22 +31,22 @@ import (
 type Config struct {
 	service.Config
 	// BaseCurrency is the platform currency estimates and history are in.
-	BaseCurrency string `env:"BASE_CURRENCY" default:"USD"`
+	BaseCurrency string `env:"BASE_CURRENCY" envDefault:"USD"`
 	// CatalogAddr is the catalog's gRPC server (SKU lines).
-	CatalogAddr string `env:"CATALOG_ADDR" default:"127.0.0.1:9102"`
+	CatalogAddr string `env:"CATALOG_ADDR" envDefault:"127.0.0.1:9102"`
 	// FinanceAddr is finance's gRPC server (exchange rates).
-	FinanceAddr string `env:"FINANCE_ADDR" default:"127.0.0.1:9106"`
+	FinanceAddr string `env:"FINANCE_ADDR" envDefault:"127.0.0.1:9106"`
 	// PruneInterval is how often history older than twice the window goes.
-	PruneInterval time.Duration `env:"PRUNE_INTERVAL" default:"1h"`
+	PruneInterval time.Duration `env:"PRUNE_INTERVAL" envDefault:"1h"`
 	// WarmHistory loads every route's history into memory at start.
-	WarmHistory bool `env:"WARM_HISTORY" default:"true"`
+	WarmHistory bool `env:"WARM_HISTORY" envDefault:"true"`
 	// HistoryMaxRecords bounds the shipment records held in memory (about
 	// 120 bytes each); past it the least recently estimated routes are
 	// dropped and reloaded on demand. Zero keeps every route.
-	HistoryMaxRecords int `env:"HISTORY_MAX_RECORDS" default:"2000000"`
+	HistoryMaxRecords int `env:"HISTORY_MAX_RECORDS" envDefault:"2000000"`
 	// RateCacheTTL is how long an exchange rate from finance is reused;
 	// zero asks finance on every conversion.
-	RateCacheTTL time.Duration `env:"RATE_CACHE_TTL" default:"30s"`
+	RateCacheTTL time.Duration `env:"RATE_CACHE_TTL" envDefault:"30s"`
 }
 
 // Validate checks the estimator's own settings.
@@ -83,17 +83,11 @@ func run(ctx context.Context) error {
 		Stream:        natsx.AreaStream("freight"),
 		Migrations:    migrations.FS,
 		PublicMethods: grpcapi.PublicMethods,
+		Settings:      cfg,
 	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	rt.Log.Info("freight-estimator settings", "config", config.LogValue(struct {
-		BaseCurrency, CatalogAddr, FinanceAddr string
-		PruneInterval, RateCacheTTL            time.Duration
-		WarmHistory                            bool
-		HistoryMaxRecords                      int
-	}{cfg.BaseCurrency, cfg.CatalogAddr, cfg.FinanceAddr, cfg.PruneInterval, cfg.RateCacheTTL, cfg.WarmHistory, cfg.HistoryMaxRecords}))
-
 	catalogConn, err := peer(cfg.CatalogAddr, rt.ServiceTokens)
 	if err != nil {
 		return fmt.Errorf("CATALOG_ADDR: %w", err)

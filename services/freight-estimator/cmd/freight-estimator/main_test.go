@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 func TestConfig(t *testing.T) {
 	base := map[string]string{"DATABASE_URL": "postgres://u:p@localhost/freight"}
 	var cfg Config
-	if err := config.LoadFrom(&cfg, config.MapLookup(base)); err != nil {
+	if err := config.LoadFrom(&cfg, base); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.BaseCurrency != "USD" || cfg.CatalogAddr != "127.0.0.1:9102" || cfg.FinanceAddr != "127.0.0.1:9106" || cfg.PruneInterval != time.Hour || cfg.RateCacheTTL != 30*time.Second || cfg.HistoryMaxRecords != 2_000_000 {
@@ -40,7 +40,7 @@ func TestConfig(t *testing.T) {
 			vars[k] = v
 		}
 		var cfg Config
-		if err := config.LoadFrom(&cfg, config.MapLookup(vars)); err == nil {
+		if err := config.LoadFrom(&cfg, vars); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/telemetry"
@@ -30,22 +31,25 @@ import (
 
 // gatewayConfig is everything the gateway reads from the environment.
 type gatewayConfig struct {
-	HTTPAddr           string        `env:"HTTP_ADDR" default:":8000"`
-	AdminAddr          string        `env:"ADMIN_ADDR" default:":8080"`
-	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
+	HTTPAddr           string        `env:"HTTP_ADDR" envDefault:":8000"`
+	AdminAddr          string        `env:"ADMIN_ADDR" envDefault:":8080"`
+	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
-	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" default:"1048576"`
+	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" envDefault:"1048576"`
 	// Rate limits as rate:burst (per second): every request by client address,
 	// credential routes (sign-up, login, refresh) by client address, and
 	// authenticated requests by token subject.
-	RateLimitPerAddress  edge.Limit `env:"RATE_LIMIT_PER_ADDRESS" default:"100:200"`
-	RateLimitCredentials edge.Limit `env:"RATE_LIMIT_CREDENTIALS" default:"1:10"`
-	RateLimitPerSubject  edge.Limit `env:"RATE_LIMIT_PER_SUBJECT" default:"20:40"`
+	RateLimitPerAddress  edge.Limit `env:"RATE_LIMIT_PER_ADDRESS" envDefault:"100:200"`
+	RateLimitCredentials edge.Limit `env:"RATE_LIMIT_CREDENTIALS" envDefault:"1:10"`
+	RateLimitPerSubject  edge.Limit `env:"RATE_LIMIT_PER_SUBJECT" envDefault:"20:40"`
 	// TrustForwardedFor takes the client address from the last X-Forwarded-For
 	// entry; set it only behind a proxy that appends it.
-	TrustForwardedFor bool `env:"TRUST_FORWARDED_FOR" default:"false"`
+	TrustForwardedFor bool `env:"TRUST_FORWARDED_FOR" envDefault:"false"`
 	Log               logging.Config
 	Upstreams         upstream.Addresses
+	// NATS carries the users service's revoked sessions, whose access tokens
+	// the gateway refuses at once.
+	NATS natsx.Config
 }
 
 func main() {
@@ -64,7 +68,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	log = log.With("service", "gateway")
-	log.Info("starting", "config", config.LogValue(cfg))
+	config.Log(log, cfg)
 
 	shutdownTelemetry, metrics, err := telemetry.Setup(ctx, "gateway")
 	if err != nil {
@@ -82,8 +86,16 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	nc, js, err := natsx.Connect(ctx, cfg.NATS.URL, "gateway", log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	revoked := auth.NewRevocations()
+	follow := func(ctx context.Context) error { return revoked.Follow(ctx, js, log) }
 	access := &edge.Access{
-		Verifier:       auth.NewVerifier(auth.UsersKeySource(usersv1.NewUsersServiceClient(conns.Users))),
+		Verifier: auth.NewVerifier(auth.UsersKeySource(usersv1.NewUsersServiceClient(conns.Users)),
+			auth.WithRevocations(revoked)),
 		Public:         httpapi.PublicRoutes,
 		Credential:     httpapi.CredentialRoutes,
 		PerAddress:     edge.NewLimiter(cfg.RateLimitPerAddress),
@@ -103,12 +115,12 @@ func run(ctx context.Context) error {
 
 	admin := server.NewAdmin(metrics)
 	admin.Handle("GET /upstreams", conns.HealthHandler())
-	return serve(ctx, log, cfg, public, admin)
+	return serve(ctx, log, cfg, public, admin, follow)
 }
 
-// serve runs the public and admin HTTP servers until ctx ends, then drains both
-// within the shutdown timeout.
-func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin) error {
+// serve runs the public and admin HTTP servers and the background workers
+// until ctx ends, then drains both servers within the shutdown timeout.
+func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin, workers ...func(context.Context) error) error {
 	publicLis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -130,6 +142,9 @@ func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http
 			}
 			return nil
 		})
+	}
+	for _, w := range workers {
+		g.Go(func() error { return w(gctx) })
 	}
 	admin.SetReady(true)
 	log.Info("serving", "http", publicLis.Addr().String(), "admin", adminLis.Addr().String())

@@ -12,14 +12,14 @@ import (
 
 // Addresses are the services' gRPC addresses (host:port).
 type Addresses struct {
-	Users            string `env:"USERS_ADDR" default:"127.0.0.1:9101"`
-	Catalog          string `env:"CATALOG_ADDR" default:"127.0.0.1:9102"`
-	Inventory        string `env:"INVENTORY_ADDR" default:"127.0.0.1:9103"`
-	Orders           string `env:"ORDERS_ADDR" default:"127.0.0.1:9104"`
-	Logistics        string `env:"LOGISTICS_ADDR" default:"127.0.0.1:9105"`
-	Finance          string `env:"FINANCE_ADDR" default:"127.0.0.1:9106"`
-	FreightEstimator string `env:"FREIGHT_ESTIMATOR_ADDR" default:"127.0.0.1:9107"`
-	PlatformDocking  string `env:"PLATFORM_DOCKING_ADDR" default:"127.0.0.1:9108"`
+	Users            string `env:"USERS_ADDR" envDefault:"127.0.0.1:9101"`
+	Catalog          string `env:"CATALOG_ADDR" envDefault:"127.0.0.1:9102"`
+	Inventory        string `env:"INVENTORY_ADDR" envDefault:"127.0.0.1:9103"`
+	Orders           string `env:"ORDERS_ADDR" envDefault:"127.0.0.1:9104"`
+	Logistics        string `env:"LOGISTICS_ADDR" envDefault:"127.0.0.1:9105"`
+	Finance          string `env:"FINANCE_ADDR" envDefault:"127.0.0.1:9106"`
+	FreightEstimator string `env:"FREIGHT_ESTIMATOR_ADDR" envDefault:"127.0.0.1:9107"`
+	PlatformDocking  string `env:"PLATFORM_DOCKING_ADDR" envDefault:"127.0.0.1:9108"`
 }
 
 // Conns are one client connection per service. Connections are lazy: the gateway

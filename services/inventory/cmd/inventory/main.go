@@ -22,9 +22,9 @@ type Config struct {
 	service.Config
 	// ReservationTTL is how long a reservation holds stock when the caller
 	// gives no ttl: the payment window.
-	ReservationTTL time.Duration `env:"RESERVATION_TTL" default:"30m"`
+	ReservationTTL time.Duration `env:"RESERVATION_TTL" envDefault:"30m"`
 	// ReservationSweepInterval is how often expired reservations are looked for.
-	ReservationSweepInterval time.Duration `env:"RESERVATION_SWEEP_INTERVAL" default:"10s"`
+	ReservationSweepInterval time.Duration `env:"RESERVATION_SWEEP_INTERVAL" envDefault:"10s"`
 }
 
 // Validate checks the inventory service's own settings.
@@ -57,14 +57,11 @@ func run(ctx context.Context) error {
 		PublicMethods: grpcapi.PublicMethods,
 		// Supplier ERPs call SyncStock and the stock methods directly.
 		SignedRequests: true,
+		Settings:       cfg,
 	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	rt.Log.Info("inventory settings", "config", config.LogValue(struct {
-		ReservationTTL, ReservationSweepInterval time.Duration
-	}{cfg.ReservationTTL, cfg.ReservationSweepInterval}))
-
 	store := postgres.New(rt.Pool)
 	svc := app.New(store, app.Config{ReservationTTL: cfg.ReservationTTL})
 	grpcapi.New(svc).Register(rt.Server.GRPC())

@@ -22,9 +22,9 @@ type Config struct {
 	service.Config
 	// SigningKeyRotation is how long a token-signing key signs before the
 	// next one takes over.
-	SigningKeyRotation time.Duration `env:"SIGNING_KEY_ROTATION" default:"720h"`
+	SigningKeyRotation time.Duration `env:"SIGNING_KEY_ROTATION" envDefault:"720h"`
 	// RefreshTokenTTL is the lifetime of each refresh token.
-	RefreshTokenTTL time.Duration `env:"REFRESH_TOKEN_TTL" default:"720h"`
+	RefreshTokenTTL time.Duration `env:"REFRESH_TOKEN_TTL" envDefault:"720h"`
 	// BootstrapAdminEmail and BootstrapAdminPassword create the first admin
 	// when no admin exists.
 	BootstrapAdminEmail    string `env:"BOOTSTRAP_ADMIN_EMAIL"`
@@ -79,16 +79,11 @@ func run(ctx context.Context) error {
 		Migrations:    migrations.FS,
 		PublicMethods: grpcapi.PublicMethods,
 		KeySource:     func(ctx context.Context) (auth.JWKS, error) { return svc.JWKS(ctx) },
+		Settings:      cfg,
 	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	rt.Log.Info("users settings", "config", config.LogValue(struct {
-		SigningKeyRotation, RefreshTokenTTL             time.Duration
-		BootstrapAdminEmail                             string
-		BootstrapAdminPassword, BootstrapServiceClients string `secret:"true"`
-	}{cfg.SigningKeyRotation, cfg.RefreshTokenTTL, cfg.BootstrapAdminEmail, cfg.BootstrapAdminPassword, cfg.BootstrapServiceClients}))
-
 	appCfg := app.DefaultConfig()
 	appCfg.SigningKeyRotation = cfg.SigningKeyRotation
 	appCfg.RefreshTokenTTL = cfg.RefreshTokenTTL

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 func TestConfig(t *testing.T) {
 	base := map[string]string{"DATABASE_URL": "postgres://u:p@localhost/users"}
 	var cfg Config
-	if err := config.LoadFrom(&cfg, config.MapLookup(base)); err != nil {
+	if err := config.LoadFrom(&cfg, base); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.SigningKeyRotation != 720*time.Hour || cfg.RefreshTokenTTL != 720*time.Hour {
@@ -36,7 +36,7 @@ func TestConfig(t *testing.T) {
 			vars[k] = v
 		}
 		var cfg Config
-		err := config.LoadFrom(&cfg, config.MapLookup(vars))
+		err := config.LoadFrom(&cfg, vars)
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		} else if strings.Contains(err.Error(), "short") {

@@ -2,8 +2,12 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -86,7 +90,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 		}
 		if t.Spent() {
 			reused = true
-			return r.RevokeRefreshFamily(ctx, t.FamilyID, now) // committed, then refused
+			return revokeSession(ctx, r, t, revokedReused, now) // committed, then refused
 		}
 		if t.Expired(now) {
 			return ErrBadRefreshToken
@@ -130,6 +134,25 @@ func (s *Service) Logout(ctx context.Context, caller auth.Caller, token string) 
 		if err != nil || t.UserID != id {
 			return err
 		}
-		return r.RevokeRefreshFamily(ctx, t.FamilyID, s.clock())
+		return revokeSession(ctx, r, t, revokedLogout, s.clock())
+	})
+}
+
+// Why a session was revoked, as SessionRevoked.reason says it.
+const (
+	revokedLogout = "logout"
+	revokedReused = "refresh_token_reused"
+)
+
+// revokeSession revokes the refresh-token family of t, which is a login
+// session, and publishes SessionRevoked in the same transaction, so every
+// verifier refuses the session's access tokens at once rather than when they
+// expire.
+func revokeSession(ctx context.Context, r Repository, t domain.RefreshToken, reason string, now time.Time) error {
+	if err := r.RevokeRefreshFamily(ctx, t.FamilyID, now); err != nil {
+		return err
+	}
+	return r.Emit(ctx, SubjectSessionRevoked, &usersv1.SessionRevoked{
+		SessionId: t.FamilyID.String(), UserId: t.UserID.String(), Reason: reason, OccurredAt: timestamppb.New(now),
 	})
 }

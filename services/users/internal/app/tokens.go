@@ -89,6 +89,9 @@ func (s *Service) issuePair(ctx context.Context, r interface {
 	if err != nil {
 		return TokenPair{}, err
 	}
+	// The family is the login session: its id goes in the token ("sid") so
+	// the token dies with the session.
+	caller.SessionID = family.String()
 	access, err := auth.Sign(key, caller, s.cfg.AccessTokenTTL, now)
 	if err != nil {
 		return TokenPair{}, err

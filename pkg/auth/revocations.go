@@ -1,0 +1,165 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+)
+
+// SessionRevokedSubject is the subject the users service publishes a revoked
+// login session on (crossdock.users.v1.SessionRevoked, stream USERS).
+const SessionRevokedSubject = "users.session.revoked"
+
+// usersStream is the users area's stream, which carries SessionRevokedSubject.
+const usersStream = "USERS"
+
+// revocationMemory is how long a revoked session is remembered: the longest
+// an access token of it can still be accepted, lifetime plus leeway.
+const revocationMemory = AccessTokenTTL + time.Minute
+
+// Revocations is the set of login sessions revoked recently enough that some
+// of their access tokens may not have expired. A Verifier given it with
+// WithRevocations refuses those tokens at once; Follow keeps it up to date
+// from the users service's events. Entries are forgotten once every token of
+// the session has expired, so the set stays as small as the recent logouts.
+// It is safe for concurrent use; keep one per process.
+type Revocations struct {
+	now func() time.Time
+
+	mu        sync.RWMutex
+	until     map[string]time.Time // session id → when its last token expires
+	nextPrune time.Time
+}
+
+// NewRevocations returns an empty set.
+func NewRevocations() *Revocations {
+	return &Revocations{now: time.Now, until: map[string]time.Time{}}
+}
+
+// Revoke records that session sid was revoked at at.
+func (r *Revocations) Revoke(sid string, at time.Time) {
+	now := r.now()
+	until := at.Add(revocationMemory)
+	if sid == "" || !until.After(now) {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if until.After(r.until[sid]) {
+		r.until[sid] = until
+	}
+	if now.After(r.nextPrune) {
+		for id, u := range r.until {
+			if !u.After(now) {
+				delete(r.until, id)
+			}
+		}
+		r.nextPrune = now.Add(time.Minute)
+	}
+}
+
+// Revoked reports whether session sid was revoked. A nil set revokes nothing.
+func (r *Revocations) Revoked(sid string) bool {
+	if r == nil {
+		return false
+	}
+	r.mu.RLock()
+	until, ok := r.until[sid]
+	r.mu.RUnlock()
+	return ok && r.now().Before(until)
+}
+
+// Follow reads the revoked sessions from the USERS stream until ctx ends:
+// first those of the last access-token lifetime, whose tokens may still be
+// live, then each as it is published. It waits for the stream when the users
+// service has not created it yet, and retries what fails (logging it) rather
+// than taking the service down. The consumer is ordered and ephemeral: it
+// keeps no server state, and every replica of every service reads the whole
+// subject.
+func (r *Revocations) Follow(ctx context.Context, js jetstream.JetStream, log *slog.Logger) error {
+	if err := waitForStream(ctx, js, usersStream); err != nil {
+		return nil // ctx ended
+	}
+	for ctx.Err() == nil {
+		start := r.now().Add(-revocationMemory)
+		cons, err := js.OrderedConsumer(ctx, usersStream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{SessionRevokedSubject},
+			DeliverPolicy:  jetstream.DeliverByStartTimePolicy,
+			OptStartTime:   &start,
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("session revocations: consumer", "error", err)
+				pause(ctx, time.Second)
+			}
+			continue
+		}
+		iter, err := cons.Messages()
+		if err != nil {
+			log.Warn("session revocations: subscribe", "error", err)
+			pause(ctx, time.Second)
+			continue
+		}
+		r.consume(ctx, iter, log)
+	}
+	return nil
+}
+
+func (r *Revocations) consume(ctx context.Context, iter jetstream.MessagesContext, log *slog.Logger) {
+	stop := context.AfterFunc(ctx, iter.Stop)
+	defer stop()
+	defer iter.Stop()
+	for {
+		msg, err := iter.Next()
+		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				log.Warn("session revocations: next", "error", err)
+			}
+			return
+		}
+		var ev usersv1.SessionRevoked
+		if err := proto.Unmarshal(msg.Data(), &ev); err != nil {
+			log.Error("session revocations: undecodable event", "subject", msg.Subject(), "error", err)
+			continue
+		}
+		at := ev.GetOccurredAt().AsTime()
+		if ev.GetOccurredAt() == nil {
+			if md, err := msg.Metadata(); err == nil {
+				at = md.Timestamp
+			}
+		}
+		r.Revoke(ev.GetSessionId(), at)
+	}
+}
+
+// waitForStream returns once stream exists, or ctx's error. It is the one
+// place this package waits for another area's stream, kept apart so the
+// kit's shared helper for that can replace it.
+func waitForStream(ctx context.Context, js jetstream.JetStream, stream string) error {
+	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		if _, err := js.Stream(ctx, stream); err == nil {
+			return nil
+		}
+		pause(ctx, delay)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// pause waits for d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
