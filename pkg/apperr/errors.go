@@ -25,6 +25,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Domain is the ErrorInfo domain of every error this project returns.
@@ -91,6 +92,11 @@ type Error struct {
 	// Resource is set by NotFound and becomes errdetails.ResourceInfo.
 	ResourceType, ResourceName string
 
+	// RetryDelay, when positive, is how long the client should wait before
+	// trying again (a rate limit); it becomes errdetails.RetryInfo, which the
+	// gateway turns into Retry-After.
+	RetryDelay time.Duration
+
 	cause error
 }
 
@@ -126,6 +132,13 @@ func (e *Error) WithMetadata(key, value string) *Error {
 		c.Metadata = map[string]string{}
 	}
 	c.Metadata[key] = value
+	return c
+}
+
+// WithRetryDelay returns a copy telling the client to wait d before retrying.
+func (e *Error) WithRetryDelay(d time.Duration) *Error {
+	c := e.clone()
+	c.RetryDelay = d
 	return c
 }
 
