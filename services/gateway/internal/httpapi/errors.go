@@ -27,7 +27,9 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 	st := status.Convert(err)
 	switch st.Code() {
 	case codes.InvalidArgument:
-		if !hasBadRequest(st) {
+		// The services' errors carry details (at least ErrorInfo); one with
+		// none was raised by the gateway's own request parsing.
+		if len(st.Details()) == 0 {
 			err = requestError(ctx, r.URL.Query(), st.Message())
 		}
 	case codes.ResourceExhausted:
@@ -36,15 +38,6 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		}
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
-}
-
-func hasBadRequest(st *status.Status) bool {
-	for _, d := range st.Details() {
-		if _, ok := d.(*errdetails.BadRequest); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // retryDelay is the RetryInfo delay in seconds.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,5 +38,18 @@ func TestResourceExhaustedCarriesTheRetryDelay(t *testing.T) {
 				t.Errorf("status %d, Retry-After %q, want 429 and %q", rec.Code, rec.Header().Get("Retry-After"), tt.want)
 			}
 		})
+	}
+}
+
+func TestServicesInvalidArgumentPassesUnchanged(t *testing.T) {
+	st, err := status.New(codes.InvalidArgument, "the SKUs ship from more than one origin").
+		WithDetails(&errdetails.ErrorInfo{Reason: "SEVERAL_ORIGINS", Domain: "crossdock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	errorHandler(context.Background(), runtime.NewServeMux(), &runtime.JSONPb{}, rec, httptest.NewRequest("POST", "/v1/freight/estimates", nil), st.Err())
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "more than one origin") {
+		t.Errorf("%d %s: the service's own message was rewritten", rec.Code, rec.Body)
 	}
 }
