@@ -10,10 +10,10 @@ import (
 )
 
 // gatewayRoutes reads the REST routes of one gRPC service (e.g.
-// "crossdock.users.v1.UsersService") from proto/gateway.yaml as
-// "METHOD /path/{param}", so a service's authorization matrix is checked
-// against the real list.
-func gatewayRoutes(t *testing.T, service string) []string {
+// "crossdock.users.v1.UsersService"), or of every service when service is
+// "", from proto/gateway.yaml as "METHOD /path/{param}", so a service's
+// authorization matrix is checked against the real list.
+func gatewayRoutes(t testing.TB, service string) []string {
 	t.Helper()
 	f, err := os.Open(filepath.Join(repoRoot, "proto", "gateway.yaml"))
 	if err != nil {
@@ -29,7 +29,7 @@ func gatewayRoutes(t *testing.T, service string) []string {
 		if m := selector.FindStringSubmatch(sc.Text()); m != nil {
 			current = m[1]
 		}
-		if m := verb.FindStringSubmatch(sc.Text()); m != nil && current == service {
+		if m := verb.FindStringSubmatch(sc.Text()); m != nil && (current == service || service == "") {
 			routes = append(routes, strings.ToUpper(m[1])+" "+m[2])
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Domain is the ErrorInfo domain of every error this project returns.
@@ -90,6 +91,11 @@ type Error struct {
 	// the gRPC edge.
 	ResourceType, ResourceName string
 
+	// RetryDelay, when positive, is how long the client should wait before
+	// trying again (a rate limit); it becomes errdetails.RetryInfo, which the
+	// gateway turns into Retry-After.
+	RetryDelay time.Duration
+
 	cause error
 }
 
@@ -134,6 +140,13 @@ func (e *Error) WithMetadata(key, value string) *Error {
 func (e *Error) WithViolations(violations ...FieldViolation) *Error {
 	c := e.clone()
 	c.Violations = violations
+	return c
+}
+
+// WithRetryDelay returns a copy telling the client to wait d before retrying.
+func (e *Error) WithRetryDelay(d time.Duration) *Error {
+	c := e.clone()
+	c.RetryDelay = d
 	return c
 }
 

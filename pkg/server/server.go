@@ -1,6 +1,6 @@
 // Package server is the process shell every Crossdock gRPC service runs in:
-// one gRPC server (health, reflection, recovery, logging and error-mapping
-// interceptors, OpenTelemetry stats) and one admin HTTP server (/healthz,
+// one gRPC server (health, reflection, recovery, logging, error-mapping and
+// string-checking interceptors, OpenTelemetry stats) and one admin HTTP server (/healthz,
 // /readyz, /metrics), started together and stopped together.
 //
 // A service builds a Server, registers its gRPC services on GRPC(), adds
@@ -37,6 +37,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
+	"github.com/crossdock/crossdock/pkg/textguard"
 )
 
 // Server runs a gRPC server and its admin HTTP server. Build it with New.
@@ -77,11 +78,13 @@ func New(name string, cfg Config, log *slog.Logger, metrics http.Handler, opts .
 			logUnary(log),
 			grpcerr.UnaryServerInterceptor(log),
 			recoverUnary(log),
+			textguard.UnaryServerInterceptor(),
 		),
 		grpc.ChainStreamInterceptor(
 			logStream(log),
 			grpcerr.StreamServerInterceptor(log),
 			recoverStream(log),
+			textguard.StreamServerInterceptor(),
 		),
 		// Let well-behaved clients keep idle connections alive through
 		// NATs and load balancers, but refuse ping floods.

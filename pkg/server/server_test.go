@@ -567,3 +567,28 @@ func TestAdminReadinessIsSetByTheProcess(t *testing.T) {
 		t.Errorf("/metrics = %d", c)
 	}
 }
+
+func TestBadStringsAreRefusedBeforeTheHandler(t *testing.T) {
+	h := start(t, server.Config{}, nil)
+	for _, tt := range []struct{ name, in, want string }{
+		{"NUL", "head\x00phones", "must not contain a NUL character"},
+		{"direction override", "panic\u202E", "must not contain text-direction"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.echoCall(tt.in)
+			st := status.Convert(err)
+			if st.Code() != codes.InvalidArgument {
+				t.Fatalf("Echo(%q): %v, want InvalidArgument", tt.in, err)
+			}
+			var got string
+			for _, d := range st.Details() {
+				if br, ok := d.(*errdetails.BadRequest); ok && len(br.GetFieldViolations()) == 1 {
+					got = br.GetFieldViolations()[0].GetField() + ": " + br.GetFieldViolations()[0].GetDescription()
+				}
+			}
+			if !strings.HasPrefix(got, "value: "+tt.want) {
+				t.Errorf("violation %q, want value: %s…", got, tt.want)
+			}
+		})
+	}
+}

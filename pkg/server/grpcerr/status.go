@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
@@ -103,6 +104,9 @@ func fromAppErr(e *apperr.Error) *status.Status {
 	}
 	if e.ResourceType != "" || e.ResourceName != "" {
 		details = append(details, &errdetails.ResourceInfo{ResourceType: e.ResourceType, ResourceName: e.ResourceName})
+	}
+	if e.RetryDelay > 0 {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(e.RetryDelay)})
 	}
 	if withDetails, err := st.WithDetails(details...); err == nil {
 		return withDetails

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -255,4 +256,20 @@ func TestStreamServerInterceptor(t *testing.T) {
 	if status.Code(err) != codes.Internal || status.Convert(err).Message() != "internal error" || !strings.Contains(buf.String(), "boom") {
 		t.Fatalf("unknown error: %v, log %q", err, buf.String())
 	}
+}
+
+func TestRetryDelayBecomesRetryInfo(t *testing.T) {
+	st := grpcerr.ToStatus(apperr.ResourceExhausted("too many failed logins").WithRetryDelay(90 * time.Second))
+	if st.Code() != codes.ResourceExhausted {
+		t.Fatalf("code %v", st.Code())
+	}
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok {
+			if got := ri.GetRetryDelay().AsDuration(); got != 90*time.Second {
+				t.Errorf("retry delay %v, want 90s", got)
+			}
+			return
+		}
+	}
+	t.Errorf("no RetryInfo in %v", st.Details())
 }

@@ -54,7 +54,7 @@ func (s *Service) Estimate(ctx context.Context, caller auth.Caller, req Estimate
 	if err := requireCaller(caller); err != nil {
 		return EstimateResult{}, err
 	}
-	route, parcel, err := s.parcel(ctx, req)
+	route, parcel, err := s.parcel(ctx, caller, req)
 	if err != nil {
 		return EstimateResult{}, err
 	}
@@ -105,7 +105,7 @@ func (s *Service) Estimate(ctx context.Context, caller auth.Caller, req Estimate
 
 // parcel validates the request and returns the route and the parcel in the
 // base currency, summing SKU lines through the catalog when given.
-func (s *Service) parcel(ctx context.Context, req EstimateRequest) (domain.Route, domain.Parcel, error) {
+func (s *Service) parcel(ctx context.Context, caller auth.Caller, req EstimateRequest) (domain.Route, domain.Parcel, error) {
 	var errs []error
 	if req.ShippingMethod != "" && !domain.ValidMethod(req.ShippingMethod) {
 		errs = append(errs, apperr.InvalidField("shipping_method", "must be 1 to 32 lower-case letters, digits, dashes or underscores"))
@@ -144,11 +144,12 @@ func (s *Service) parcel(ctx context.Context, req EstimateRequest) (domain.Route
 		}
 		return route, domain.Parcel{VolumeCM3: req.Parcel.VolumeCM3, WeightG: req.Parcel.WeightG, Value: value, Dimensions: req.Parcel.Dimensions}, nil
 	}
-	return s.linesParcel(ctx, route, req.Lines)
+	return s.linesParcel(ctx, caller, route, req.Lines)
 }
 
-// linesParcel sums SKU lines looked up in the catalog.
-func (s *Service) linesParcel(ctx context.Context, route domain.Route, lines []domain.SkuLine) (domain.Route, domain.Parcel, error) {
+// linesParcel sums SKU lines looked up in the catalog. SKUs the caller may
+// not see count as unknown.
+func (s *Service) linesParcel(ctx context.Context, caller auth.Caller, route domain.Route, lines []domain.SkuLine) (domain.Route, domain.Parcel, error) {
 	if s.catalog == nil {
 		return domain.Route{}, domain.Parcel{}, ErrCatalogUnavailable
 	}
@@ -161,7 +162,7 @@ func (s *Service) linesParcel(ctx context.Context, route domain.Route, lines []d
 	if err != nil {
 		return domain.Route{}, domain.Parcel{}, err
 	}
-	sum, err := domain.SumLines(lines, skus)
+	sum, err := domain.SumLines(lines, visibleSkus(caller, skus))
 	if err != nil {
 		return domain.Route{}, domain.Parcel{}, err
 	}

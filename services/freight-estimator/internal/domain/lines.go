@@ -31,6 +31,13 @@ type SkuInfo struct {
 	Price money.Money
 	// OriginCountry and OriginRegion are where the SKU ships from.
 	OriginCountry, OriginRegion string
+	// SupplierID is the organization that sells the SKU.
+	SupplierID string
+	// OnSale: the product is listed and its live revision sells the SKU, so
+	// anyone may see its figures.
+	OnSale bool
+	// Deleted: the product is in the catalog's bin.
+	Deleted bool
 }
 
 // ValidateLines checks the shape of SKU lines, reporting bad fields under

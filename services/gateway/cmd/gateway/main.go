@@ -106,6 +106,7 @@ func run(ctx context.Context) error {
 	public := edge.Chain(router,
 		edge.Recover(log),
 		edge.RequestID,
+		edge.NoStore(httpapi.CacheableRoutes),
 		edge.AccessLog(log),
 		edge.CORS(cfg.CORSAllowedOrigins),
 		access.Middleware,

@@ -116,3 +116,23 @@ func TestCredentialFloodIsLimitedPerAddress(t *testing.T) {
 		t.Errorf("another client got %d during the flood", rec.Code)
 	}
 }
+
+func TestAccessRecordsTheClientAddressForTheServices(t *testing.T) {
+	var seen string
+	a := &edge.Access{
+		Public:      edge.NewRouteSet("POST /v1/auth/login"),
+		Credential:  edge.NewRouteSet("POST /v1/auth/login"),
+		PerAddress:  edge.NewLimiter(edge.Limit{Rate: 10, Burst: 10}),
+		Credentials: edge.NewLimiter(edge.Limit{Rate: 10, Burst: 10}),
+		PerSubject:  edge.NewLimiter(edge.Limit{Rate: 10, Burst: 10}),
+	}
+	h := a.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		seen, _ = edge.ClientAddrFrom(r.Context())
+	}))
+	req := httptest.NewRequest("POST", "/v1/auth/login", nil)
+	req.RemoteAddr = "198.51.100.20:4242"
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if seen != "198.51.100.20" {
+		t.Errorf("client address %q, want 198.51.100.20", seen)
+	}
+}

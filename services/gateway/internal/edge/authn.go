@@ -37,6 +37,7 @@ type Access struct {
 func (a *Access) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr := ClientAddr(r, a.TrustForwarded)
+		r = r.WithContext(WithClientAddr(r.Context(), addr))
 		if ok, wait := a.PerAddress.Allow(addr); !ok {
 			TooManyRequests(w, wait)
 			return

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strings"
@@ -24,4 +25,19 @@ func ClientAddr(r *http.Request, trustForwarded bool) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+type clientAddrKey struct{}
+
+// WithClientAddr records the client address the edge resolved, for the
+// services that count failures per client (users passes it on as
+// x-client-address).
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+// ClientAddrFrom returns the address WithClientAddr recorded.
+func ClientAddrFrom(ctx context.Context) (string, bool) {
+	a, ok := ctx.Value(clientAddrKey{}).(string)
+	return a, ok && a != ""
 }

@@ -27,3 +27,19 @@ var CredentialRoutes = edge.NewRouteSet(
 	"POST /v1/auth/login",
 	"POST /v1/auth/refresh",
 )
+
+// CacheableRoutes answer the same to everyone and carry nothing personal:
+// the keys, the API's documents and the public catalogue. Every other
+// response, the credential routes' above all, is marked no-store.
+var CacheableRoutes = edge.NewRouteSet(
+	"GET /.well-known/jwks.json",
+	"GET /openapi.json",
+	"GET /docs",
+	"GET /healthz",
+	"GET /v1/categories",
+	"GET /v1/brands",
+	"GET /v1/listings",
+	"GET /v1/listings/{product_id}",
+	"GET /v1/listings/{product_id}/offers",
+	"GET /v1/availability",
+)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/crossdock/crossdock/services/gateway/internal/edge"
@@ -20,10 +21,12 @@ type Registrar func(ctx context.Context, mux *runtime.ServeMux) error
 // every REST route the registrars add.
 func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, error) {
 	gw := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, bodyMarshaler{&runtime.JSONPb{
 			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true, UseProtoNames: false},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		}}),
+		runtime.WithErrorHandler(errorHandler),
+		runtime.WithMetadata(clientAddrMetadata),
 		runtime.WithIncomingHeaderMatcher(forwardHeader),
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 	)
@@ -52,4 +55,15 @@ func forwardHeader(key string) (string, bool) {
 		return "idempotency-key", true
 	}
 	return "", false
+}
+
+// clientAddrMetadata tells the services which client the gateway serves, as
+// the edge resolved it (behind a trusted proxy, from X-Forwarded-For), so
+// users can throttle failed logins per client and not per gateway. The
+// header is never taken from the client: forwardHeader does not pass it.
+func clientAddrMetadata(ctx context.Context, r *http.Request) metadata.MD {
+	if addr, ok := edge.ClientAddrFrom(r.Context()); ok {
+		return metadata.Pairs("x-client-address", addr)
+	}
+	return nil
 }

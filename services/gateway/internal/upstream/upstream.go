@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/crossdock/crossdock/pkg/textguard"
 )
 
 // Addresses are the services' gRPC addresses (host:port).
@@ -37,6 +39,10 @@ func Dial(a Addresses) (*Conns, error) {
 			// carries the traffic; TLS termination is the platform's concern.
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+			// Paths and query strings are untrusted text: a string grpc-go
+			// cannot marshal (invalid UTF-8) is refused here with the field
+			// named, instead of surfacing as an Internal error.
+			grpc.WithChainUnaryInterceptor(textguard.UnaryClientInterceptor()),
 		)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", name, addr, err))

@@ -142,17 +142,22 @@ func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller,
 // IssueServiceToken exchanges a service account's id and secret for an
 // access token of kind service with the role "service".
 func (s *Service) IssueServiceToken(ctx context.Context, clientID, secret string) (string, time.Duration, error) {
-	key := auth.DeriveSigningKey(secret)
-	c, err := s.store.GetAPIClient(ctx, clientID)
-	if apperr.IsKind(err, apperr.KindNotFound) {
-		return "", 0, ErrBadClientCredentials
+	from, now := clientFrom(ctx), s.clock()
+	if err := s.serviceTokens.check(ctx, clientID, from, now); err != nil {
+		return "", 0, err
 	}
+	c, ok, err := s.checkClientSecret(ctx, clientID, secret, now)
 	if err != nil {
 		return "", 0, err
 	}
-	now := s.clock()
-	if c.Kind != domain.ClientService || !c.Accepts(key, now) {
+	if !ok {
+		if err := s.serviceTokens.failed(ctx, clientID, from, now); err != nil {
+			return "", 0, err
+		}
 		return "", 0, ErrBadClientCredentials
+	}
+	if err := s.serviceTokens.succeeded(ctx, clientID, from, now); err != nil {
+		return "", 0, err
 	}
 	signer, err := s.signer(ctx)
 	if err != nil {
@@ -188,4 +193,18 @@ func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id s
 		keys = append(keys, ClientKey{Key: c.PreviousKey, ExpiresAt: c.PreviousExpiresAt})
 	}
 	return c, keys, nil
+}
+
+// checkClientSecret reports whether secret is the current (or still
+// accepted previous) secret of the service account clientID.
+func (s *Service) checkClientSecret(ctx context.Context, clientID, secret string, now time.Time) (domain.APIClient, bool, error) {
+	key := auth.DeriveSigningKey(secret)
+	c, err := s.store.GetAPIClient(ctx, clientID)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return domain.APIClient{}, false, nil
+	}
+	if err != nil {
+		return domain.APIClient{}, false, err
+	}
+	return c, c.Kind == domain.ClientService && c.Accepts(key, now), nil
 }

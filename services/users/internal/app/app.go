@@ -29,6 +29,8 @@ type Config struct {
 	KeyPublishLead time.Duration
 	// Password are the argon2id parameters for new hashes.
 	Password argon2id.Params
+	// Throttle limits failed logins and service-token requests.
+	Throttle ThrottlePolicy
 }
 
 // DefaultConfig returns the production settings.
@@ -39,6 +41,7 @@ func DefaultConfig() Config {
 		SigningKeyRotation: 720 * time.Hour,
 		KeyPublishLead:     15 * time.Minute,
 		Password:           argon2id.OWASP,
+		Throttle:           DefaultThrottlePolicy(),
 	}
 }
 
@@ -50,6 +53,8 @@ type Service struct {
 	// dummyHash is verified against when a login names an unknown e-mail, so
 	// the answer takes as long as for a wrong password.
 	dummyHash string
+	// logins and serviceTokens throttle failed credential checks.
+	logins, serviceTokens throttle
 }
 
 // Option changes a Service's defaults.
@@ -62,7 +67,10 @@ func WithClock(now func() time.Time) Option {
 
 // New returns the use cases over store with cfg.
 func New(store Store, cfg Config, opts ...Option) (*Service, error) {
-	s := &Service{store: store, cfg: cfg, now: time.Now}
+	s := &Service{store: store, cfg: cfg, now: time.Now,
+		logins:        throttle{scope: "login", policy: cfg.Throttle, log: store},
+		serviceTokens: throttle{scope: "service-token", policy: cfg.Throttle, log: store},
+	}
 	for _, o := range opts {
 		o(s)
 	}

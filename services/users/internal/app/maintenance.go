@@ -28,6 +28,9 @@ func (s *Service) RunMaintenance(ctx context.Context, interval time.Duration, lo
 		} else if n > 0 {
 			log.Info("pruned expired refresh tokens", "count", n)
 		}
+		if _, err := s.store.PruneFailures(ctx, s.clock().Add(-max(s.cfg.Throttle.Window, s.cfg.Throttle.Trust))); err != nil && ctx.Err() == nil {
+			log.Warn("pruning failed-attempt records", "error", err)
+		}
 		if err := s.EnsureSigningKey(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("checking signing key rotation", "error", err)
 		}

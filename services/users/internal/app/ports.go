@@ -15,6 +15,7 @@ import (
 // runs in one transaction through InTx, and its events commit with it.
 type Store interface {
 	Repository
+	FailureLog
 	// InTx runs fn in a transaction and commits it when fn returns nil.
 	InTx(ctx context.Context, fn func(Repository) error) error
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,25 +20,29 @@ import (
 // An unknown e-mail costs one argon2id hash like a wrong password does, so
 // response times do not reveal which addresses have accounts.
 func (s *Service) Login(ctx context.Context, email, password string) (TokenPair, error) {
-	email, err := domain.NormalizeEmail(email)
-	if err != nil {
-		_, _ = argon2id.Verify(password, s.dummyHash)
-		return TokenPair{}, ErrBadCredentials
+	client, now := clientFrom(ctx), s.clock()
+	normalized, err := domain.NormalizeEmail(email)
+	wellFormed := err == nil
+	if !wellFormed {
+		// Throttled like any account, by what was typed, so a malformed
+		// e-mail is no cheaper to try.
+		normalized = strings.ToLower(strings.TrimSpace(email))
 	}
-	u, err := s.store.GetUserByEmail(ctx, email)
-	if apperr.IsKind(err, apperr.KindNotFound) {
-		_, _ = argon2id.Verify(password, s.dummyHash)
-		return TokenPair{}, ErrBadCredentials
-	}
-	if err != nil {
+	if err := s.logins.check(ctx, normalized, client, now); err != nil {
 		return TokenPair{}, err
 	}
-	ok, err := argon2id.Verify(password, u.PasswordHash)
+	u, ok, err := s.checkPassword(ctx, normalized, password, wellFormed)
 	if err != nil {
 		return TokenPair{}, err
 	}
 	if !ok {
+		if err := s.logins.failed(ctx, normalized, client, now); err != nil {
+			return TokenPair{}, err
+		}
 		return TokenPair{}, ErrBadCredentials
+	}
+	if err := s.logins.succeeded(ctx, normalized, client, now); err != nil {
+		return TokenPair{}, err
 	}
 	var rehash string
 	if s.cfg.Password.NeedsRehash(u.PasswordHash) {
@@ -155,4 +160,27 @@ func revokeSession(ctx context.Context, r Repository, t domain.RefreshToken, rea
 	return r.Emit(ctx, SubjectSessionRevoked, &usersv1.SessionRevoked{
 		SessionId: t.FamilyID.String(), UserId: t.UserID.String(), Reason: reason, OccurredAt: timestamppb.New(now),
 	})
+}
+
+// checkPassword verifies password for the account with e-mail email; an
+// unknown or malformed e-mail takes as long as a wrong password and reports
+// false.
+func (s *Service) checkPassword(ctx context.Context, email, password string, wellFormed bool) (domain.User, bool, error) {
+	if !wellFormed {
+		_, _ = argon2id.Verify(password, s.dummyHash)
+		return domain.User{}, false, nil
+	}
+	u, err := s.store.GetUserByEmail(ctx, email)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		_, _ = argon2id.Verify(password, s.dummyHash)
+		return domain.User{}, false, nil
+	}
+	if err != nil {
+		return domain.User{}, false, err
+	}
+	ok, err := argon2id.Verify(password, u.PasswordHash)
+	if err != nil {
+		return domain.User{}, false, err
+	}
+	return u, ok, nil
 }

@@ -162,7 +162,8 @@ func TestCatalogOverTheWire(t *testing.T) {
 	if got := violations(err); !slices.Equal(got, []string{"content.skus[0].sku_code"}) {
 		t.Errorf("duplicate code violations = %v", got)
 	}
-	if _, err := c.CreateProduct(asB, request("K-1", 300, 9900)); err != nil {
+	draftB, err := c.CreateProduct(asB, request("K-1", 300, 9900))
+	if err != nil {
 		t.Errorf("another supplier may use the same code: %v", err)
 	}
 	_, err = c.GetProduct(asB, &catalogv1.GetProductRequest{ProductId: id})
@@ -201,11 +202,20 @@ func TestCatalogOverTheWire(t *testing.T) {
 	skuID := created.GetProduct().GetPending().GetContent().GetSkus()[0].GetSkuId()
 	skus, err := c.BatchGetSkus(svcCtx, &catalogv1.BatchGetSkusRequest{SkuIds: []string{skuID, uuid.NewString()}})
 	if err != nil || len(skus.GetSkus()) != 1 || !skus.GetSkus()[0].GetOnSale() || !skus.GetSkus()[0].GetReservable() ||
-		skus.GetSkus()[0].GetWeightG() != 300 || len(skus.GetMissingSkuIds()) != 1 {
+		skus.GetSkus()[0].GetWeightG() != 300 || len(skus.GetMissingSkuIds()) != 1 ||
+		skus.GetSkus()[0].GetSupplierId() != supA.OrganizationID {
 		t.Fatalf("BatchGetSkus = %v, %v", skus, err)
 	}
 	_, err = c.BatchGetSkus(asA, &catalogv1.BatchGetSkusRequest{SkuIds: []string{skuID}})
 	wantCode(t, err, codes.PermissionDenied)
+	// The freight estimator shows an unlisted SKU only to its supplier: it
+	// learns both here.
+	draftSku := draftB.GetProduct().GetPending().GetContent().GetSkus()[0].GetSkuId()
+	skus, err = c.BatchGetSkus(svcCtx, &catalogv1.BatchGetSkusRequest{SkuIds: []string{draftSku}})
+	if err != nil || len(skus.GetSkus()) != 1 || skus.GetSkus()[0].GetOnSale() || !skus.GetSkus()[0].GetReservable() ||
+		skus.GetSkus()[0].GetSupplierId() != supB.OrganizationID {
+		t.Fatalf("BatchGetSkus of a draft = %v, %v", skus, err)
+	}
 
 	if _, err := c.DeleteProduct(asA, &catalogv1.DeleteProductRequest{ProductId: id}); err != nil {
 		t.Fatal(err)

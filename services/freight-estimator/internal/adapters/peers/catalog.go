@@ -57,5 +57,8 @@ func skuInfo(s *catalogv1.SkuInfo) domain.SkuInfo {
 		Price:         money.Money{Amount: s.GetRetailPrice().GetAmountMinor(), Currency: s.GetRetailPrice().GetCurrencyCode()},
 		OriginCountry: s.GetOrigin().GetCountryCode(),
 		OriginRegion:  s.GetOrigin().GetRegionCode(),
+		SupplierID:    s.GetSupplierId(),
+		OnSale:        s.GetOnSale(),
+		Deleted:       !s.GetReservable(),
 	}
 }

@@ -57,6 +57,7 @@ func (c *catalogServer) BatchGetSkus(_ context.Context, req *catalogv1.BatchGetS
 			SkuId: id, WeightG: 300, Dimensions: &catalogv1.Dimensions{LengthMm: 100, WidthMm: 50, HeightMm: 20},
 			RetailPrice: &commonv1.Money{CurrencyCode: "USD", AmountMinor: 1250},
 			Origin:      &catalogv1.Origin{CountryCode: "CN", RegionCode: "CN-GD"},
+			SupplierId:  "org-a", OnSale: id != "sku-ab", Reservable: id != "sku-ab",
 		})
 	}
 	return resp, nil
@@ -143,9 +144,12 @@ func TestCatalogSkus(t *testing.T) {
 		t.Fatalf("%d SKUs in %d calls, want 600 in 2 (batches of 500)", len(skus), srv.calls)
 	}
 	want := domain.SkuInfo{ID: "sku-aa", WeightG: 300, Dimensions: domain.Dimensions{LengthMM: 100, WidthMM: 50, HeightMM: 20},
-		Price: money.MustNew(1250, "USD"), OriginCountry: "CN", OriginRegion: "CN-GD"}
+		Price: money.MustNew(1250, "USD"), OriginCountry: "CN", OriginRegion: "CN-GD", SupplierID: "org-a", OnSale: true}
 	if skus["sku-aa"] != want {
 		t.Errorf("sku = %+v, want %+v", skus["sku-aa"], want)
+	}
+	if s := skus["sku-ab"]; s.OnSale || !s.Deleted {
+		t.Errorf("a deleted SKU = %+v, want not on sale and deleted", s)
 	}
 	if _, ok := skus["ghost"]; ok {
 		t.Error("a missing SKU was returned")

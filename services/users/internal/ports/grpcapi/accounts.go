@@ -97,7 +97,7 @@ func (s *Server) Login(ctx context.Context, req *usersv1.LoginRequest) (*usersv1
 	if err := apperr.JoinInvalid(required("email", req.GetEmail()), required("password", req.GetPassword())); err != nil {
 		return nil, err
 	}
-	pair, err := s.svc.Login(ctx, req.GetEmail(), req.GetPassword())
+	pair, err := s.svc.Login(app.WithClient(ctx, clientIdentity(ctx)), req.GetEmail(), req.GetPassword())
 	if err != nil {
 		return nil, err
 	}

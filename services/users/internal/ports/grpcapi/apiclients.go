@@ -8,6 +8,7 @@ import (
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -90,7 +91,7 @@ func (s *Server) IssueServiceToken(ctx context.Context, req *usersv1.IssueServic
 	if err := apperr.JoinInvalid(required("client_id", req.GetClientId()), required("client_secret", req.GetClientSecret())); err != nil {
 		return nil, err
 	}
-	token, ttl, err := s.svc.IssueServiceToken(ctx, req.GetClientId(), req.GetClientSecret())
+	token, ttl, err := s.svc.IssueServiceToken(app.WithClient(ctx, clientIdentity(ctx)), req.GetClientId(), req.GetClientSecret())
 	if err != nil {
 		return nil, err
 	}

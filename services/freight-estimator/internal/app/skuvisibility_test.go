@@ -1,0 +1,87 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/app"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
+)
+
+// catalogSkus answers the app's Catalog port from a fixed set, standing for
+// what the catalog's BatchGetSkus returns (the peers adapter's test covers
+// that mapping; the catalog itself lives in another module).
+type catalogSkus map[string]domain.SkuInfo
+
+func (c catalogSkus) Skus(_ context.Context, ids []string) (map[string]domain.SkuInfo, error) {
+	out := map[string]domain.SkuInfo{}
+	for _, id := range ids {
+		if s, ok := c[id]; ok {
+			out[id] = s
+		}
+	}
+	return out, nil
+}
+
+// An estimate by SKU lines reveals a SKU's weight, size, price and origin,
+// so only SKUs on sale, or the caller's own, are looked up; any other is
+// answered exactly like an id the catalog does not know.
+func TestEstimateSeesOnlyListedOrOwnSkus(t *testing.T) {
+	sku := func(id, supplier string, onSale, deleted bool) domain.SkuInfo {
+		return domain.SkuInfo{ID: id, WeightG: 500, Dimensions: domain.Dimensions{LengthMM: 100, WidthMM: 100, HeightMM: 100},
+			Price: money.MustNew(2000, "USD"), OriginCountry: "CN", OriginRegion: "CN-GD",
+			SupplierID: supplier, OnSale: onSale, Deleted: deleted}
+	}
+	skus := catalogSkus{
+		"listed":        sku("listed", "org-a", true, false),
+		"draft-a":       sku("draft-a", "org-a", false, false),
+		"deleted-a":     sku("deleted-a", "org-a", false, true),
+		"other-draft":   sku("other-draft", "org-b", false, false),
+		"other-deleted": sku("other-deleted", "org-b", false, true),
+	}
+	f := newFixture(t, "USD", app.WithCatalog(skus))
+	supplierA := auth.Caller{Subject: "u-a", Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: "org-a"}
+	service := auth.Caller{Subject: "orders", Kind: auth.KindService}
+	dest := domain.Route{DestinationCountry: "US", DestinationRegion: "US-CA"}
+
+	for _, tt := range []struct {
+		name    string
+		caller  auth.Caller
+		sku     string
+		visible bool
+	}{
+		{"a listed SKU, to a buyer", buyer, "listed", true},
+		{"another supplier's listed SKU", supplierA, "listed", true},
+		{"an unlisted SKU, to a buyer", buyer, "draft-a", false},
+		{"the supplier's own unlisted SKU", supplierA, "draft-a", true},
+		{"the supplier's own deleted SKU", supplierA, "deleted-a", false},
+		{"another supplier's unlisted SKU", supplierA, "other-draft", false},
+		{"another supplier's deleted SKU", supplierA, "other-deleted", false},
+		{"an unknown SKU", supplierA, "ghost", false},
+		{"an unlisted SKU, to a service", service, "other-draft", true},
+		{"an unlisted SKU, to an admin", admin, "other-draft", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := f.svc.Estimate(ctx, tt.caller, app.EstimateRequest{Route: dest, Lines: []domain.SkuLine{{SkuID: tt.sku, Quantity: 2}}})
+			if tt.visible {
+				if err != nil || res.Parcel.WeightG != 1000 || res.Route.OriginRegion != "CN-GD" {
+					t.Fatalf("estimate = %+v, %v; want 1000 g from CN-GD", res.Parcel, err)
+				}
+				return
+			}
+			if apperr.KindOf(err) != apperr.KindInvalid {
+				t.Fatalf("error %v, want the unknown-SKU answer", err)
+			}
+			if got := testkit.Fields(t, err); len(got) != 1 || got[0] != "lines.lines[0].sku_id" {
+				t.Errorf("fields %v", got)
+			}
+			if err.Error() != "invalid request: lines.lines[0].sku_id: is not a known SKU" {
+				t.Errorf("message %q differs from an unknown SKU's", err.Error())
+			}
+		})
+	}
+}

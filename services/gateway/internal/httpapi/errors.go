@@ -1,0 +1,141 @@
+package httpapi
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+)
+
+// errorHandler renders errors as grpc-gateway does ({"code","message",
+// "details"}), with two repairs. InvalidArgument errors the gateway raised
+// itself while reading the request (a body, a path or query parameter that
+// does not parse) carry the parser's text and no field; they are rewritten
+// into a google.rpc.BadRequest naming the field. And a ResourceExhausted
+// error carrying google.rpc.RetryInfo answers with Retry-After.
+func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	st := status.Convert(err)
+	switch st.Code() {
+	case codes.InvalidArgument:
+		// The services' errors carry details (at least ErrorInfo); one with
+		// none was raised by the gateway's own request parsing.
+		if len(st.Details()) == 0 {
+			err = requestError(ctx, r.URL.Query(), st.Message())
+		}
+	case codes.ResourceExhausted:
+		if d, ok := retryDelay(st); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d)))))
+		}
+	}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// retryDelay is the RetryInfo delay in seconds.
+func retryDelay(st *status.Status) (float64, bool) {
+	for _, d := range st.Details() {
+		if ri, ok := d.(*errdetails.RetryInfo); ok && ri.GetRetryDelay() != nil {
+			return ri.GetRetryDelay().AsDuration().Seconds(), true
+		}
+	}
+	return 0, false
+}
+
+// paramError matches grpc-gateway's texts for path and query parameters that
+// do not parse, capturing the parameter's name.
+var paramError = []struct {
+	re   *regexp.Regexp
+	desc string // "" means: describe by the field's type
+}{
+	{regexp.MustCompile(`^type mismatch, parameter: ([A-Za-z0-9_.]+)`), ""},
+	{regexp.MustCompile(`^missing parameter ([A-Za-z0-9_.]+)`), "is required"},
+	{regexp.MustCompile(`^parsing (?:field|list|map value) "([A-Za-z0-9_.]+)"`), ""},
+	{regexp.MustCompile(`^parsing map key "([A-Za-z0-9_.]+)"`), "has a key of the wrong type"},
+	{regexp.MustCompile(`^(?:too many values for field|duplicate field) "([A-Za-z0-9_.]+)"`), "is given more than once"},
+	{regexp.MustCompile(`^field already set for oneof "([A-Za-z0-9_.]+)"`), "takes only one of its fields"},
+}
+
+// requestError turns the text of a request the gateway could not read into
+// an InvalidArgument status with one field violation and no parser text.
+func requestError(ctx context.Context, query url.Values, text string) error {
+	input := inputDescriptor(ctx)
+	if be, ok := parseBodyError(text); ok {
+		return badRequest(bodyFieldPrefix(input, be.message)+be.field, be.desc)
+	}
+	if field, desc, found := diagnoseQuery(input, query); found {
+		return badRequest(field, desc)
+	}
+	for _, pe := range paramError {
+		m := pe.re.FindStringSubmatch(text)
+		if m == nil {
+			continue
+		}
+		desc := pe.desc
+		if desc == "" {
+			desc = "has the wrong type"
+			if _, fd := resolvePath(input, m[1]); fd != nil {
+				desc = want(fd)
+			}
+		}
+		return badRequest(m[1], desc)
+	}
+	if strings.HasPrefix(text, "invalid URL escape") || strings.Contains(text, "semicolon") {
+		return badRequest("query", "is not a valid query string")
+	}
+	return badRequest("request", "could not be read")
+}
+
+func badRequest(field, desc string) error {
+	st := status.New(codes.InvalidArgument, "invalid request: "+field+": "+desc)
+	withDetails, err := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
+		{Field: field, Description: desc},
+	}})
+	if err != nil {
+		return st.Err()
+	}
+	return withDetails.Err()
+}
+
+// inputDescriptor is the request message of the method the route maps to.
+func inputDescriptor(ctx context.Context) protoreflect.MessageDescriptor {
+	method, ok := runtime.RPCMethod(ctx)
+	if !ok {
+		return nil
+	}
+	name := strings.ReplaceAll(strings.TrimPrefix(method, "/"), "/", ".")
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+	if err != nil {
+		return nil
+	}
+	md, ok := d.(protoreflect.MethodDescriptor)
+	if !ok {
+		return nil
+	}
+	return md.Input()
+}
+
+// bodyFieldPrefix is "address." when a route's body is one field of the
+// request (body: "address") and the body was decoded into that field's
+// message, "" when the body is the whole request.
+func bodyFieldPrefix(input protoreflect.MessageDescriptor, decoded string) string {
+	if input == nil || string(input.FullName()) == decoded {
+		return ""
+	}
+	fields := input.Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Message() != nil && string(fd.Message().FullName()) == decoded {
+			return string(fd.Name()) + "."
+		}
+	}
+	return ""
+}

@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+func TestResourceExhaustedCarriesTheRetryDelay(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		delay time.Duration
+		want  string
+	}{
+		{"whole seconds", 90 * time.Second, "90"},
+		{"rounded up", 1500 * time.Millisecond, "2"},
+		{"at least one", 10 * time.Millisecond, "1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := status.New(codes.ResourceExhausted, "too many failed logins").
+				WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(tt.delay)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := httptest.NewRecorder()
+			mux := runtime.NewServeMux()
+			errorHandler(context.Background(), mux, &runtime.JSONPb{}, rec, httptest.NewRequest("POST", "/v1/auth/login", nil), st.Err())
+			if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != tt.want {
+				t.Errorf("status %d, Retry-After %q, want 429 and %q", rec.Code, rec.Header().Get("Retry-After"), tt.want)
+			}
+		})
+	}
+}
+
+func TestServicesInvalidArgumentPassesUnchanged(t *testing.T) {
+	st, err := status.New(codes.InvalidArgument, "the SKUs ship from more than one origin").
+		WithDetails(&errdetails.ErrorInfo{Reason: "SEVERAL_ORIGINS", Domain: "crossdock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	errorHandler(context.Background(), runtime.NewServeMux(), &runtime.JSONPb{}, rec, httptest.NewRequest("POST", "/v1/freight/estimates", nil), st.Err())
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "more than one origin") {
+		t.Errorf("%d %s: the service's own message was rewritten", rec.Code, rec.Body)
+	}
+}

@@ -1,0 +1,144 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+)
+
+// Failed credential checks are throttled here, in the users service, and not
+// only at the gateway: the gRPC port can be reached without it. The design
+// (README "Throttling credential guesses") in short:
+//
+//   - per account and client (a pair): after PairFree failures each further
+//     attempt waits 1 s, 2 s, 4 s, … since the last failure, at most PairCap;
+//   - per client across accounts (one address trying many accounts): the same
+//     after ClientFree failures;
+//   - per account across clients: after AccountFree failures attempts wait at
+//     most AccountCap since the last failure — it only slows rotation over
+//     many addresses — and a client that has signed in to the account before
+//     skips it, so nobody can keep an account's owner out.
+//
+// Attempts refused by the throttle are not failures: hammering does not
+// extend anyone's wait. Failures older than Window are forgotten.
+
+// ThrottlePolicy sets the throttle's thresholds.
+type ThrottlePolicy struct {
+	PairFree, ClientFree, AccountFree int
+	// Base is the first delay after the free failures; each further
+	// failure doubles it.
+	Base                           time.Duration
+	PairCap, ClientCap, AccountCap time.Duration
+	// Window is how long a failure counts.
+	Window time.Duration
+	// Trust is how long a successful sign-in lets a client skip the
+	// account-wide limit.
+	Trust time.Duration
+}
+
+// DefaultThrottlePolicy is the production policy.
+func DefaultThrottlePolicy() ThrottlePolicy {
+	return ThrottlePolicy{
+		PairFree: 5, ClientFree: 20, AccountFree: 20,
+		Base:    time.Second,
+		PairCap: 5 * time.Minute, ClientCap: 5 * time.Minute, AccountCap: 30 * time.Second,
+		Window: time.Hour, Trust: 30 * 24 * time.Hour,
+	}
+}
+
+// FailureRecord is what the FailureLog holds for one key.
+type FailureRecord struct {
+	Failures    int
+	LastFailure time.Time
+	LastSuccess time.Time
+}
+
+// FailureLog stores failed credential checks, shared by every replica.
+type FailureLog interface {
+	// Failures returns the records of keys; a key never seen is absent.
+	Failures(ctx context.Context, keys []string) (map[string]FailureRecord, error)
+	// RecordFailure counts one failure on each key at now; a count whose last
+	// failure is older than window starts again from one.
+	RecordFailure(ctx context.Context, keys []string, now time.Time, window time.Duration) error
+	// RecordSuccess clears key's failures and marks a success at now.
+	RecordSuccess(ctx context.Context, key string, now time.Time) error
+	// PruneFailures deletes records with no activity since before.
+	PruneFailures(ctx context.Context, before time.Time) (int64, error)
+}
+
+// ErrTooManyAttempts answers a throttled credential check; the error carries
+// the delay as RetryInfo.
+var ErrTooManyAttempts = apperr.ResourceExhausted("too many failed attempts; retry later").WithReason("TOO_MANY_ATTEMPTS")
+
+// clientKey is the context key of the caller's network identity.
+type clientKey struct{}
+
+// WithClient records the network identity of the caller (its address, as
+// the gRPC port sees it), which the throttle counts failures by.
+func WithClient(ctx context.Context, client string) context.Context {
+	return context.WithValue(ctx, clientKey{}, client)
+}
+
+func clientFrom(ctx context.Context) string {
+	if c, ok := ctx.Value(clientKey{}).(string); ok && c != "" {
+		return c
+	}
+	return "unknown"
+}
+
+// throttle applies the policy to one scope ("login", "service-token").
+type throttle struct {
+	scope  string
+	policy ThrottlePolicy
+	log    FailureLog
+}
+
+func (t throttle) keys(account, client string) (pair, byClient, byAccount string) {
+	return t.scope + ":pair:" + account + "|" + client, t.scope + ":client:" + client, t.scope + ":account:" + account
+}
+
+// check refuses the attempt while a limit applies, with the time left.
+func (t throttle) check(ctx context.Context, account, client string, now time.Time) error {
+	pair, byClient, byAccount := t.keys(account, client)
+	recs, err := t.log.Failures(ctx, []string{pair, byClient, byAccount})
+	if err != nil {
+		return err
+	}
+	p := t.policy
+	wait := remaining(recs[pair], p.PairFree, p.Base, p.PairCap, p.Window, now)
+	wait = max(wait, remaining(recs[byClient], p.ClientFree, p.Base, p.ClientCap, p.Window, now))
+	if last := recs[pair].LastSuccess; last.IsZero() || now.Sub(last) > p.Trust {
+		wait = max(wait, remaining(recs[byAccount], p.AccountFree, p.Base, p.AccountCap, p.Window, now))
+	}
+	if wait > 0 {
+		return ErrTooManyAttempts.WithRetryDelay(wait)
+	}
+	return nil
+}
+
+func (t throttle) failed(ctx context.Context, account, client string, now time.Time) error {
+	pair, byClient, byAccount := t.keys(account, client)
+	return t.log.RecordFailure(ctx, []string{pair, byClient, byAccount}, now, t.policy.Window)
+}
+
+func (t throttle) succeeded(ctx context.Context, account, client string, now time.Time) error {
+	pair, _, _ := t.keys(account, client)
+	return t.log.RecordSuccess(ctx, pair, now)
+}
+
+// remaining is how long an attempt must still wait after r's failures.
+func remaining(r FailureRecord, free int, base, limit, window time.Duration, now time.Time) time.Duration {
+	if r.Failures < free || r.LastFailure.IsZero() || now.Sub(r.LastFailure) > window {
+		return 0
+	}
+	return r.LastFailure.Add(Backoff(r.Failures-free, base, limit)).Sub(now)
+}
+
+// Backoff is base doubled n times, at most limit.
+func Backoff(n int, base, limit time.Duration) time.Duration {
+	if n >= 30 {
+		return limit
+	}
+	return min(base<<n, limit)
+}

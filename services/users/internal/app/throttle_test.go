@@ -1,0 +1,136 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/users/internal/app"
+	"github.com/crossdock/crossdock/services/users/internal/domain"
+)
+
+// from is a context whose calls come from the client address addr.
+func from(addr string) context.Context { return app.WithClient(ctx, addr) }
+
+// wantThrottled fails unless err is the throttle's answer with a retry delay
+// in (0, atMost].
+func wantThrottled(t *testing.T, err error, atMost time.Duration) time.Duration {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || !errors.Is(err, app.ErrTooManyAttempts) || e.RetryDelay <= 0 || e.RetryDelay > atMost {
+		t.Fatalf("error %v, want TOO_MANY_ATTEMPTS with a delay in (0, %v]", err, atMost)
+	}
+	return e.RetryDelay
+}
+
+func TestFailedLoginsArePerAccountAndClientAndNeverLockForever(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	p := app.DefaultThrottlePolicy()
+	attacker, owner := from("198.51.100.7"), from("203.0.113.9")
+
+	for i := range p.PairFree {
+		if _, err := f.svc.Login(attacker, "ann@example.com", fmt.Sprint("guess ", i)); !errors.Is(err, app.ErrBadCredentials) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	// The attacker's pair is now slowed: even the right password is refused
+	// (or the throttle would confirm a guess), with the time to wait.
+	_, err := f.svc.Login(attacker, "ann@example.com", password)
+	wantThrottled(t, err, p.Base)
+	// The owner, from elsewhere, is not held up.
+	if _, err := f.svc.Login(owner, "ann@example.com", password); err != nil {
+		t.Fatalf("owner's login while the attacker is throttled: %v", err)
+	}
+
+	// Each failure doubles the wait, up to the cap; refused attempts do not
+	// count, so hammering extends nothing.
+	for range 30 {
+		_, err := f.svc.Login(attacker, "ann@example.com", "guess")
+		if errors.Is(err, app.ErrBadCredentials) {
+			continue
+		}
+		wait := wantThrottled(t, err, p.PairCap)
+		for range 3 {
+			_, again := f.svc.Login(attacker, "ann@example.com", "guess")
+			if got := wantThrottled(t, again, p.PairCap); got != wait {
+				t.Fatalf("a refused attempt changed the wait from %v to %v", wait, got)
+			}
+		}
+		f.clock.advance(wait)
+	}
+	_, err = f.svc.Login(attacker, "ann@example.com", "guess")
+	if wait := wantThrottled(t, err, p.PairCap); wait != p.PairCap {
+		t.Errorf("wait after many failures %v, want the cap %v", wait, p.PairCap)
+	}
+	f.clock.advance(p.PairCap)
+	if _, err := f.svc.Login(attacker, "ann@example.com", password); err != nil {
+		t.Errorf("after the capped wait the right password is refused: %v", err)
+	}
+}
+
+func TestGuessesOverManyAddressesAreSlowedPerAccount(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	p := app.DefaultThrottlePolicy()
+	owner := from("203.0.113.9")
+	if _, err := f.svc.Login(owner, "ann@example.com", password); err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.AccountFree {
+		if _, err := f.svc.Login(from(fmt.Sprintf("198.51.100.%d", i)), "ann@example.com", "guess"); !errors.Is(err, app.ErrBadCredentials) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	// A fresh address is slowed by the account-wide limit, briefly …
+	_, err := f.svc.Login(from("192.0.2.1"), "ann@example.com", "guess")
+	wantThrottled(t, err, p.AccountCap)
+	// … the owner's known address is not.
+	if _, err := f.svc.Login(owner, "ann@example.com", password); err != nil {
+		t.Fatalf("owner's login during a distributed attack: %v", err)
+	}
+	// And the account-wide wait never exceeds its cap.
+	f.clock.advance(p.AccountCap)
+	if _, err := f.svc.Login(from("192.0.2.1"), "ann@example.com", password); err != nil {
+		t.Errorf("after the account-wide wait: %v", err)
+	}
+}
+
+func TestOneAddressTryingManyAccountsIsSlowed(t *testing.T) {
+	f := newFixture(t)
+	p := app.DefaultThrottlePolicy()
+	sprayer := from("198.51.100.7")
+	for i := range p.ClientFree {
+		if _, err := f.svc.Login(sprayer, fmt.Sprintf("user%d@example.com", i), "Summer2026!"); !errors.Is(err, app.ErrBadCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	_, err := f.svc.Login(sprayer, "another@example.com", "Summer2026!")
+	wantThrottled(t, err, p.Base)
+}
+
+func TestFailedServiceTokenRequestsAreThrottledPerClientID(t *testing.T) {
+	f := newFixture(t)
+	clients, err := app.ParseServiceClients("orders:orders-secret-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.EnsureServiceClients(ctx, clients); err != nil {
+		t.Fatal(err)
+	}
+	p := app.DefaultThrottlePolicy()
+	attacker, orders := from("198.51.100.7"), from("10.0.0.12")
+	for i := range p.PairFree {
+		if _, _, err := f.svc.IssueServiceToken(attacker, "orders", fmt.Sprint("guess-", i)); !errors.Is(err, app.ErrBadClientCredentials) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	_, _, err = f.svc.IssueServiceToken(attacker, "orders", "orders-secret-0123456789")
+	wantThrottled(t, err, p.Base)
+	if _, _, err := f.svc.IssueServiceToken(orders, "orders", "orders-secret-0123456789"); err != nil {
+		t.Errorf("the service itself is locked out: %v", err)
+	}
+}
