@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
-	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -92,7 +91,7 @@ func ParseServiceClients(spec string) ([]ServiceClient, error) {
 // stays disabled. Replicas racing to create the same account both succeed.
 func (s *Service) EnsureServiceClients(ctx context.Context, clients []ServiceClient) error {
 	for _, sc := range clients {
-		key := auth.DeriveSigningKey(sc.Secret)
+		key := hashClientSecret(sc.Secret)
 		err := s.store.InTx(ctx, func(r Repository) error {
 			now := s.clock()
 			c, err := r.GetAPIClient(ctx, sc.ID, true)

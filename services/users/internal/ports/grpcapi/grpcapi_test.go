@@ -2,6 +2,7 @@ package grpcapi_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"testing"
 	"time"
 
@@ -198,4 +199,29 @@ func TestErrorsOverTheWire(t *testing.T) {
 	wantCode(t, err, codes.PermissionDenied)
 	_, err = c.GetMe(bearer(st.GetAccessToken()), &usersv1.GetMeRequest{})
 	wantCode(t, err, codes.PermissionDenied)
+
+	// A partner gets its private key once; the keys served to verifiers and
+	// the listing hold its public key only.
+	if _, err := svc.BootstrapAdmin(ctx, "root@example.com", "an admin passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	admin := bearer(login(t, c, "root@example.com", "an admin passphrase").GetAccessToken())
+	partner, err := c.CreateApiClient(admin, &usersv1.CreateApiClientRequest{Name: "DH", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER})
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := auth.ParseRequestPrivateKey(partner.GetPrivateKey())
+	if err != nil || partner.GetSecret() != "" {
+		t.Fatalf("partner shown private key %q and secret %q: %v", partner.GetPrivateKey(), partner.GetSecret(), err)
+	}
+	listed, err := auth.ParseRequestPublicKey(partner.GetClient().GetPublicKey())
+	if err != nil || !listed.Equal(priv.Public()) {
+		t.Fatalf("listed public key %q: %v", partner.GetClient().GetPublicKey(), err)
+	}
+	keys, err := c.GetApiClientKeys(bearer(st.GetAccessToken()), &usersv1.GetApiClientKeysRequest{ClientId: partner.GetClient().GetClientId()})
+	if err != nil || len(keys.GetKeys()) != 1 || !ed25519.PublicKey(keys.GetKeys()[0].GetPublicKey()).Equal(priv.Public()) {
+		t.Fatalf("served keys = %v, %v; want the partner's public key", keys, err)
+	}
+	_, err = c.CreateApiClient(admin, &usersv1.CreateApiClientRequest{Name: "DH", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, PublicKey: "nope"})
+	wantCode(t, err, codes.InvalidArgument)
 }
