@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -11,6 +12,10 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
+
+// signatureEncoding spells a request signature: base64url without padding,
+// strict, so a signature has one spelling.
+var signatureEncoding = base64.RawURLEncoding.Strict()
 
 // DefaultSkew is how far a signed request's timestamp may be from the
 // verifier's clock.
@@ -36,7 +41,7 @@ func StringToSign(method string, unixSeconds int64, nonce string, body []byte) s
 // SignRequest returns the base64url (unpadded) Ed25519 signature of the
 // request's StringToSign under the client's private key.
 func SignRequest(key ed25519.PrivateKey, method string, ts time.Time, nonce string, body []byte) string {
-	return b64.EncodeToString(ed25519.Sign(key, []byte(StringToSign(method, ts.Unix(), nonce, body))))
+	return signatureEncoding.EncodeToString(ed25519.Sign(key, []byte(StringToSign(method, ts.Unix(), nonce, body))))
 }
 
 // APIClient is a signed-request client as the verifier needs it: the public
@@ -105,11 +110,11 @@ func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestam
 	if d := now.Sub(time.Unix(sec, 0)); d > skew || d < -skew {
 		return Caller{}, ErrStaleTimestamp
 	}
-	if len(signature) != b64.EncodedLen(ed25519.SignatureSize) {
+	if len(signature) != signatureEncoding.EncodedLen(ed25519.SignatureSize) {
 		return Caller{}, ErrBadSignature
 	}
 	var given [ed25519.SignatureSize]byte
-	if n, err := b64.Decode(given[:], []byte(signature)); err != nil || n != ed25519.SignatureSize {
+	if n, err := signatureEncoding.Decode(given[:], []byte(signature)); err != nil || n != ed25519.SignatureSize {
 		return Caller{}, ErrBadSignature
 	}
 	client, err := v.Keys(ctx, clientID)
