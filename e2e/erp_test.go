@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,8 +49,17 @@ func TestSupplierERPWithSignedRequests(t *testing.T) {
 	created := c.do("POST", "/v1/api-clients", s1, map[string]any{
 		"name": "ERP " + word, "kind": "API_CLIENT_KIND_ERP", "organizationId": org,
 	}).must(t, 200, "create the ERP client")
-	clientID, secret := created.str("client", "clientId"), created.str("secret")
-	key := auth.DeriveSigningKey(secret)
+	clientID := created.str("client", "clientId")
+	// The generated private key is shown once, as PKCS#8 PEM; Crossdock keeps
+	// only the public key, which it lists.
+	key, err := auth.ParseRequestPrivateKey(created.str("privateKey"))
+	if err != nil || created.str("secret") != "" {
+		t.Fatalf("ERP client created with private key %q and secret %q: %v; want a PEM private key and no secret",
+			created.str("privateKey"), created.str("secret"), err)
+	}
+	if listedKey, err := auth.ParseRequestPublicKey(created.str("client", "publicKey")); err != nil || !listedKey.Equal(key.Public()) {
+		t.Fatalf("listed public key %q does not match the private key: %v", created.str("client", "publicKey"), err)
+	}
 
 	dial := func(port int, opts ...grpc.DialOption) *grpc.ClientConn {
 		conn, err := grpc.NewClient(addr(port, offset), append(opts, grpc.WithTransportCredentials(insecure.NewCredentials()))...)
@@ -113,7 +124,7 @@ func TestSupplierERPWithSignedRequests(t *testing.T) {
 	// another body.
 	plain := inventoryv1.NewInventoryServiceClient(dial(9103))
 	method := inventoryv1.InventoryService_SyncStock_FullMethodName
-	signedFor := func(req proto.Message) context.Context {
+	signedWith := func(key ed25519.PrivateKey, req proto.Message) context.Context {
 		body, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
 		if err != nil {
 			t.Fatal(err)
@@ -123,6 +134,7 @@ func TestSupplierERPWithSignedRequests(t *testing.T) {
 			auth.TimestampHeader, strconv.FormatInt(now.Unix(), 10), auth.NonceHeader, nonce,
 			auth.SignatureHeader, auth.SignRequest(key, method, now, nonce, body))
 	}
+	signedFor := func(req proto.Message) context.Context { return signedWith(key, req) }
 	captured := signedFor(sync)
 	if _, err := plain.SyncStock(captured, sync); err != nil {
 		t.Fatalf("hand-signed sync: %v", err)
@@ -135,6 +147,20 @@ func TestSupplierERPWithSignedRequests(t *testing.T) {
 	raised.Lines[0].OnHand = 9000
 	if _, err := plain.SyncStock(signedFor(sync), raised); status.Code(err) != codes.Unauthenticated {
 		t.Fatalf("another body under a signature: %v, want Unauthenticated", err)
+	}
+	// Neither another key nor the public key (all a leaked database or key
+	// cache would give) signs for the client.
+	public := key.Public().(ed25519.PublicKey)
+	stranger, err := auth.GenerateRequestKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, k := range map[string]ed25519.PrivateKey{"another key": stranger, "the public key as a seed": ed25519.NewKeyFromSeed(public)} {
+		forged := proto.Clone(raised).(*inventoryv1.SyncStockRequest)
+		forged.SyncId += "-" + strings.ReplaceAll(name, " ", "-")
+		if _, err := plain.SyncStock(signedWith(k, forged), forged); status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("signed with %s: %v, want Unauthenticated", name, err)
+		}
 	}
 	if again := c.do("GET", "/v1/stock/"+sku, s1, nil).must(t, 200, "stock"); again.list("levels")[0]["onHand"] != "40" {
 		t.Fatalf("stock after refused requests: %s, want 40", again.Raw)
@@ -163,4 +189,28 @@ func TestSupplierERPWithSignedRequests(t *testing.T) {
 	if !strings.Contains(history.Raw, clientID) {
 		t.Errorf("the history does not name the ERP client %s: %s", clientID, history.Raw)
 	}
+
+	// An ERP may bring its own key pair: it registers the public key and is
+	// shown nothing secret.
+	own, err := auth.GenerateRequestKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	registered := c.do("POST", "/v1/api-clients", s1, map[string]any{
+		"name": "ERP own key " + word, "kind": "API_CLIENT_KIND_ERP", "organizationId": org,
+		"publicKey": base64.StdEncoding.EncodeToString(own.Public().(ed25519.PublicKey)),
+	}).must(t, 200, "create an ERP client with its own public key")
+	if registered.str("privateKey") != "" || registered.str("secret") != "" {
+		t.Fatalf("a client with its own key was shown a credential: %s", registered.Raw)
+	}
+	ownERP := inventoryv1.NewInventoryServiceClient(dial(9103,
+		grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor(registered.str("client", "clientId"), own))))
+	ownSync := &inventoryv1.SyncStockRequest{WarehouseId: mine, SyncId: "erp-own-" + word,
+		Lines: []*inventoryv1.SyncLine{{SkuCode: code, OnHand: 41}}}
+	if _, err := ownERP.SyncStock(ctx, ownSync); err != nil {
+		t.Fatalf("sync signed with the client's own key: %v", err)
+	}
+	c.do("POST", "/v1/api-clients", s1, map[string]any{
+		"name": "ERP bad key " + word, "kind": "API_CLIENT_KIND_ERP", "organizationId": org, "publicKey": "not-a-key",
+	}).must(t, 400, "a malformed public key is refused")
 }

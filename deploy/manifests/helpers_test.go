@@ -59,7 +59,7 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 			Production:            true,
 			WithoutServiceAccount: []string{"users", "gateway"},
 			// deploy/README.md: the installation creates these.
-			ExternalSecrets: []string{"service-accounts", "users-bootstrap-admin"},
+			ExternalSecrets: []string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption"},
 		},
 	}
 }

@@ -137,6 +137,21 @@ func TestRulesCatchViolations(t *testing.T) {
 				np.Spec.PolicyTypes = np.Spec.PolicyTypes[:1]
 			}
 		}},
+		{"signing-key-encryption", "prod", "literal key", func(t *testing.T, s *manifests.Set) {
+			*envVar(t, server(t, s, "users"), "SIGNING_KEY_ENCRYPTION_KEY") = corev1.EnvVar{Name: "SIGNING_KEY_ENCRYPTION_KEY", Value: "k1:c2VjcmV0"}
+		}},
+		{"signing-key-encryption", "dev", "missing", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "users")
+			c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "SIGNING_KEY_ENCRYPTION_KEY" })
+		}},
+		{"signing-key-encryption", "prod", "optional", func(t *testing.T, s *manifests.Set) {
+			optional := true
+			envVar(t, server(t, s, "users"), "SIGNING_KEY_ENCRYPTION_KEY").ValueFrom.SecretKeyRef.Optional = &optional
+		}},
+		{"signing-key-encryption", "dev", "another service holds it", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "orders")
+			c.Env = append(c.Env, *envVar(t, server(t, s, "users"), "SIGNING_KEY_ENCRYPTION_KEY").DeepCopy())
+		}},
 		{"database-url-from-secret", "dev", "literal url", func(t *testing.T, s *manifests.Set) {
 			*envVar(t, server(t, s, "users"), "DATABASE_URL") = corev1.EnvVar{Name: "DATABASE_URL", Value: "postgres://users:secret@users-db-rw/users"}
 		}},

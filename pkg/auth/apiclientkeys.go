@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"sync"
 	"time"
@@ -78,13 +79,17 @@ func (c *keyCache) lookup(ctx context.Context, clientID string) (APIClient, erro
 		expires: now.Add(c.ttl),
 	}
 	for _, k := range resp.GetKeys() {
+		pub := k.GetPublicKey()
+		if len(pub) != ed25519.PublicKeySize {
+			continue
+		}
 		if exp := k.GetExpiresAt(); exp != nil {
 			if !exp.AsTime().After(now) {
 				continue
 			}
 			e.expires = minTime(e.expires, exp.AsTime())
 		}
-		e.client.Keys = append(e.client.Keys, k.GetKey())
+		e.client.Keys = append(e.client.Keys, ed25519.PublicKey(pub))
 	}
 	if len(e.client.Keys) == 0 {
 		return APIClient{}, apperr.Unauthenticated("API client has no valid keys")

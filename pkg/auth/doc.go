@@ -1,7 +1,7 @@
 // Package auth is how Crossdock knows who is calling: access tokens issued by
 // the users service and verified by every service, service-account tokens for
-// work a service does on its own behalf, and HMAC-signed requests for partner
-// platforms and supplier ERPs.
+// work a service does on its own behalf, and Ed25519-signed requests for
+// partner platforms and supplier ERPs.
 //
 // Access tokens are JWTs signed with Ed25519 (JWS alg "EdDSA") and carry the
 // key id in the header; the users service publishes the public keys as a JWKS
@@ -25,9 +25,12 @@
 // a user's behalf forward the user's token (ForwardAuthorization); calls on its
 // own behalf carry a service token (TokenSource.PerRPCCredentials).
 //
-// Signed requests authenticate machine clients whose secret never travels:
-// both sides sign with DeriveSigningKey(secret), the users service stores only
-// that derived key, and a RequestVerifier checks the signature, a ±5 minute
+// Signed requests authenticate machine clients whose private key never
+// travels nor is stored by Crossdock: the client signs StringToSign (method,
+// timestamp, nonce, body hash) with its Ed25519 key (SignRequest,
+// SignedUnaryClientInterceptor; ParseRequestPrivateKey reads PKCS#8 PEM or a
+// base64 seed), the users service and every verifier's key cache hold only
+// public keys, and a RequestVerifier checks the signature, a ±5 minute
 // timestamp window and a nonce remembered for twice the window (in PostgreSQL
 // when several replicas verify, see NonceMigrations). The verified client is
 // a Caller of KindAPIClient with RolePartner or RoleERP (and, for an ERP, its

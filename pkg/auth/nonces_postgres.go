@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -59,13 +60,18 @@ DELETE FROM request_nonces WHERE ctid = ANY (ARRAY(
 // NewPostgresNonceStore returns a nonce store in the request_nonces table
 // (see NonceMigrations), shared by every replica using the database. Expired
 // rows are deleted now and then by the calls themselves, so it needs no
-// background worker.
-func NewPostgresNonceStore(pool *pgxpool.Pool) NonceStore {
-	return &pgNonces{pool: pool}
+// background worker; a failed cleanup is logged to log (nil means
+// slog.Default()).
+func NewPostgresNonceStore(pool *pgxpool.Pool, log *slog.Logger) NonceStore {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &pgNonces{pool: pool, log: log}
 }
 
 type pgNonces struct {
 	pool      *pgxpool.Pool
+	log       *slog.Logger
 	nextPrune atomic.Int64 // unix nanoseconds
 }
 
@@ -83,12 +89,16 @@ func (p *pgNonces) Remember(ctx context.Context, clientID, nonce string, until t
 }
 
 // maybePrune deletes a batch of expired rows if this store has not done so
-// for pruneEvery. Its failure only delays the cleanup, so it is not reported.
+// for pruneEvery. Its failure only delays the cleanup, so the request goes on
+// and the error is logged: a prune that keeps failing lets the table grow,
+// which an operator must be able to see.
 func (p *pgNonces) maybePrune(ctx context.Context) {
 	now := time.Now().UnixNano()
 	next := p.nextPrune.Load()
 	if now < next || !p.nextPrune.CompareAndSwap(next, now+int64(pruneEvery)) {
 		return
 	}
-	_, _ = p.pool.Exec(ctx, pruneSQL, pruneBatch)
+	if _, err := p.pool.Exec(ctx, pruneSQL, pruneBatch); err != nil {
+		p.log.WarnContext(ctx, "auth: prune expired request nonces", "err", err)
+	}
 }

@@ -1,9 +1,12 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -55,7 +58,7 @@ func nonceDB(t *testing.T) *pgxpool.Pool {
 
 func TestPostgresNonceStore(t *testing.T) {
 	pool := nonceDB(t)
-	s := auth.NewPostgresNonceStore(pool)
+	s := auth.NewPostgresNonceStore(pool, nil)
 	ctx := context.Background()
 	later := time.Now().Add(10 * time.Minute)
 	steps := []struct {
@@ -82,7 +85,7 @@ func TestPostgresNonceStore(t *testing.T) {
 func TestPostgresNonceStoreConcurrentRemember(t *testing.T) {
 	pool := nonceDB(t)
 	// Two replicas, each with its own store, racing on the same nonces.
-	stores := []auth.NonceStore{auth.NewPostgresNonceStore(pool), auth.NewPostgresNonceStore(pool)}
+	stores := []auth.NonceStore{auth.NewPostgresNonceStore(pool, nil), auth.NewPostgresNonceStore(pool, nil)}
 	ctx := context.Background()
 	until := time.Now().Add(10 * time.Minute)
 	for round := range 50 {
@@ -115,7 +118,7 @@ func TestPostgresNonceStorePrunes(t *testing.T) {
 		SELECT 'p-1', 'old-' || g, now() - interval '1 minute' FROM generate_series(1, 100) g`); err != nil {
 		t.Fatal(err)
 	}
-	s := auth.NewPostgresNonceStore(pool)
+	s := auth.NewPostgresNonceStore(pool, nil)
 	if _, err := s.Remember(ctx, "p-1", "new", time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +128,28 @@ func TestPostgresNonceStorePrunes(t *testing.T) {
 	}
 	if left != 1 {
 		t.Fatalf("%d rows left, want only the live nonce", left)
+	}
+}
+
+func TestPostgresNonceStoreLogsFailedPrune(t *testing.T) {
+	pool := nonceDB(t)
+	ctx := context.Background()
+	// A trigger refusing deletes makes the prune fail while inserts work.
+	if _, err := pool.Exec(ctx, `
+CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'deletes refused for the test'; END $$;
+CREATE TRIGGER refuse_delete BEFORE DELETE ON request_nonces FOR EACH ROW EXECUTE FUNCTION refuse_delete();
+INSERT INTO request_nonces (client_id, nonce, expires_at) VALUES ('p-1', 'old', now() - interval '1 minute')`); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	s := auth.NewPostgresNonceStore(pool, slog.New(slog.NewTextHandler(&logs, nil)))
+	fresh, err := s.Remember(ctx, "p-1", "new", time.Now().Add(time.Minute))
+	if err != nil || !fresh {
+		t.Fatalf("Remember = %v, %v; a failed prune must not fail the request", fresh, err)
+	}
+	if !strings.Contains(logs.String(), "prune expired request nonces") || !strings.Contains(logs.String(), "deletes refused for the test") {
+		t.Fatalf("the failed prune was not logged with its error; logs:\n%s", logs.String())
 	}
 }
 
@@ -140,7 +165,7 @@ func TestMigrateNonces(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if fresh, err := auth.NewPostgresNonceStore(pool).Remember(ctx, "p", "n", time.Now().Add(time.Minute)); err != nil || !fresh {
+	if fresh, err := auth.NewPostgresNonceStore(pool, nil).Remember(ctx, "p", "n", time.Now().Add(time.Minute)); err != nil || !fresh {
 		t.Fatalf("store on the migrated table: %v, %v", fresh, err)
 	}
 }

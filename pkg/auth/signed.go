@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"strconv"
 	"time"
@@ -87,9 +88,10 @@ func single(md metadata.MD, key string) (string, bool) {
 }
 
 // SignedUnaryClientInterceptor signs every call made through a connection
-// with key, the partner's DeriveSigningKey(secret): it is the client side of
-// SignedUnaryServerInterceptor, for partner and ERP SDKs and tests.
-func SignedUnaryClientInterceptor(clientID string, key []byte) grpc.UnaryClientInterceptor {
+// with the client's Ed25519 private key (see ParseRequestPrivateKey): it is
+// the client side of SignedUnaryServerInterceptor, for partner and ERP SDKs
+// and tests.
+func SignedUnaryClientInterceptor(clientID string, key ed25519.PrivateKey) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		msg, ok := req.(proto.Message)
 		if !ok {

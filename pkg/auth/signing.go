@@ -2,8 +2,9 @@ package auth
 
 import (
 	"context"
-	"crypto/hmac"
+	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -12,10 +13,9 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
-// signingContext is the fixed message that turns a client secret into its
-// request-signing key; the version lets the derivation change one day
-// without ambiguity.
-const signingContext = "crossdock-request-signing-v1"
+// signatureEncoding spells a request signature: base64url without padding,
+// strict, so a signature has one spelling.
+var signatureEncoding = base64.RawURLEncoding.Strict()
 
 // DefaultSkew is how far a signed request's timestamp may be from the
 // verifier's clock.
@@ -31,15 +31,6 @@ var (
 	ErrReplayedNonce  = apperr.Unauthenticated("request nonce already used").WithReason("NONCE_REUSED")
 )
 
-// DeriveSigningKey turns a client secret into the key both sides sign
-// requests with: HMAC-SHA256(key=secret, "crossdock-request-signing-v1").
-// The users service stores only this derived key, never the secret.
-func DeriveSigningKey(secret string) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(signingContext))
-	return m.Sum(nil)
-}
-
 // StringToSign is what a request's signature covers:
 // method "\n" unix-seconds "\n" nonce "\n" hex(sha256(body)).
 func StringToSign(method string, unixSeconds int64, nonce string, body []byte) string {
@@ -47,23 +38,18 @@ func StringToSign(method string, unixSeconds int64, nonce string, body []byte) s
 	return method + "\n" + strconv.FormatInt(unixSeconds, 10) + "\n" + nonce + "\n" + hex.EncodeToString(sum[:])
 }
 
-// SignRequest returns the base64url (unpadded) HMAC-SHA256 of the request's
-// StringToSign under key.
-func SignRequest(key []byte, method string, ts time.Time, nonce string, body []byte) string {
-	return b64.EncodeToString(mac(key, StringToSign(method, ts.Unix(), nonce, body)))
+// SignRequest returns the base64url (unpadded) Ed25519 signature of the
+// request's StringToSign under the client's private key.
+func SignRequest(key ed25519.PrivateKey, method string, ts time.Time, nonce string, body []byte) string {
+	return signatureEncoding.EncodeToString(ed25519.Sign(key, []byte(StringToSign(method, ts.Unix(), nonce, body))))
 }
 
-func mac(key []byte, msg string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(msg))
-	return m.Sum(nil)
-}
-
-// APIClient is a signed-request client as the verifier needs it: the keys
-// it may currently sign with (the current one and, during a secret
-// rotation's overlap, the previous one) and what it acts as.
+// APIClient is a signed-request client as the verifier needs it: the public
+// keys that verify its signatures (the current one and, during a rotation's
+// overlap, the previous one) and what it acts as. Only public keys: nothing
+// a verifier holds can sign.
 type APIClient struct {
-	Keys [][]byte
+	Keys []ed25519.PublicKey
 	// Roles are RolePartner or RoleERP.
 	Roles []string
 	// OrganizationID is the supplier an ERP client acts for.
@@ -98,8 +84,8 @@ const (
 	maxIDLen    = 128
 )
 
-// Verify checks a signed request from clientID. The signature is compared,
-// in constant time, against every key the client may use; the timestamp
+// Verify checks a signed request from clientID. The Ed25519 signature must
+// verify under one of the client's public keys; the timestamp
 // (unix seconds) must be within ±Skew of now; and the nonce must not have
 // been seen in the last 2×Skew. The nonce is recorded only after the
 // signature checks out, so a forged request cannot burn a nonce a legitimate
@@ -124,11 +110,11 @@ func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestam
 	if d := now.Sub(time.Unix(sec, 0)); d > skew || d < -skew {
 		return Caller{}, ErrStaleTimestamp
 	}
-	if len(signature) != b64.EncodedLen(sha256.Size) {
+	if len(signature) != signatureEncoding.EncodedLen(ed25519.SignatureSize) {
 		return Caller{}, ErrBadSignature
 	}
-	var given [sha256.Size]byte
-	if n, err := b64.Decode(given[:], []byte(signature)); err != nil || n != sha256.Size {
+	var given [ed25519.SignatureSize]byte
+	if n, err := signatureEncoding.Decode(given[:], []byte(signature)); err != nil || n != ed25519.SignatureSize {
 		return Caller{}, ErrBadSignature
 	}
 	client, err := v.Keys(ctx, clientID)
@@ -139,16 +125,17 @@ func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestam
 		}
 		return Caller{}, fmt.Errorf("auth: look up keys of client %q: %w", clientID, err)
 	}
-	msg := StringToSign(method, sec, nonce, body)
-	match := 0
+	msg := []byte(StringToSign(method, sec, nonce, body))
+	match := false
 	for _, k := range client.Keys {
-		// Every key is tried even after a match, so timing does not reveal
-		// which key (current or previous) a client uses.
-		if hmac.Equal(mac(k, msg), given[:]) {
-			match = 1
+		// The keys are public, so the time a check takes reveals nothing
+		// worth hiding; a key of the wrong size never matches.
+		if len(k) == ed25519.PublicKeySize && ed25519.Verify(k, msg, given[:]) {
+			match = true
+			break
 		}
 	}
-	if match == 0 {
+	if !match {
 		return Caller{}, ErrBadSignature
 	}
 	fresh, err := v.Nonces.Remember(ctx, clientID, nonce, now.Add(2*skew))

@@ -2,8 +2,10 @@ package auth_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"reflect"
@@ -24,27 +26,103 @@ import (
 
 const signedMethod = "/crossdock.partner.v1.PartnerService/PushOrder"
 
-func TestDeriveAndSign(t *testing.T) {
-	// Computed independently of the package, from the documented formulas.
-	m := hmac.New(sha256.New, []byte("top-secret"))
-	m.Write([]byte("crossdock-request-signing-v1"))
-	wantKey := m.Sum(nil)
-	key := auth.DeriveSigningKey("top-secret")
-	if !hmac.Equal(key, wantKey) {
-		t.Fatalf("DeriveSigningKey = %x, want %x", key, wantKey)
+// newKey returns a fresh request-signing key pair.
+func newKey(t *testing.T) ed25519.PrivateKey {
+	t.Helper()
+	k, err := auth.GenerateRequestKey()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return k
+}
+
+func pub(k ed25519.PrivateKey) ed25519.PublicKey { return k.Public().(ed25519.PublicKey) }
+
+func TestSignRequest(t *testing.T) {
+	key := newKey(t)
 	body := []byte(`{"order":1}`)
+	sig := auth.SignRequest(key, signedMethod, time.Unix(1_800_000_000, 0), "nonce-0123456789ab", body)
+	raw, err := enc.DecodeString(sig)
+	if err != nil {
+		t.Fatalf("signature %q is not unpadded base64url: %v", sig, err)
+	}
+	// Checked independently of the package, from the documented formula.
 	sum := sha256.Sum256(body)
-	m = hmac.New(sha256.New, wantKey)
-	m.Write([]byte(signedMethod + "\n1800000000\nnonce-0123456789ab\n" + hex.EncodeToString(sum[:])))
-	want := enc.EncodeToString(m.Sum(nil))
-	if got := auth.SignRequest(key, signedMethod, time.Unix(1_800_000_000, 0), "nonce-0123456789ab", body); got != want {
-		t.Fatalf("SignRequest = %s, want %s", got, want)
+	msg := signedMethod + "\n1800000000\nnonce-0123456789ab\n" + hex.EncodeToString(sum[:])
+	if !ed25519.Verify(pub(key), []byte(msg), raw) {
+		t.Fatal("SignRequest is not the Ed25519 signature of method, timestamp, nonce and body hash")
+	}
+}
+
+func TestRequestKeyFormats(t *testing.T) {
+	key := newKey(t)
+	privPEM, err := auth.EncodeRequestPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM, err := auth.EncodeRequestPublicKey(pub(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := key.Seed()
+	privTests := []struct {
+		name string
+		text string
+		ok   bool
+	}{
+		{"PKCS#8 PEM", privPEM, true},
+		{"PEM with surrounding blank lines", "\n" + privPEM + "\n", true},
+		{"base64 seed", base64.StdEncoding.EncodeToString(seed), true},
+		{"unpadded base64url seed", enc.EncodeToString(seed), true},
+		{"public key PEM", pubPEM, false},
+		{"short seed", base64.StdEncoding.EncodeToString(seed[:31]), false},
+		{"the 64-byte private key", base64.StdEncoding.EncodeToString(key), false},
+		{"garbage", "not a key", false},
+	}
+	for _, tt := range privTests {
+		t.Run("private/"+tt.name, func(t *testing.T) {
+			got, err := auth.ParseRequestPrivateKey(tt.text)
+			if !tt.ok {
+				if !errors.Is(err, auth.ErrNotEd25519Key) {
+					t.Fatalf("ParseRequestPrivateKey = %v, want ErrNotEd25519Key", err)
+				}
+				return
+			}
+			if err != nil || !key.Equal(got) {
+				t.Fatalf("ParseRequestPrivateKey = %x, %v; want the key back", got, err)
+			}
+		})
+	}
+	pubTests := []struct {
+		name string
+		text string
+		ok   bool
+	}{
+		{"PKIX PEM", pubPEM, true},
+		{"base64", base64.StdEncoding.EncodeToString(pub(key)), true},
+		{"unpadded base64url", enc.EncodeToString(pub(key)), true},
+		{"private key PEM", privPEM, false},
+		{"33 bytes", base64.StdEncoding.EncodeToString(append(pub(key), 0)), false},
+		{"empty", "", false},
+	}
+	for _, tt := range pubTests {
+		t.Run("public/"+tt.name, func(t *testing.T) {
+			got, err := auth.ParseRequestPublicKey(tt.text)
+			if !tt.ok {
+				if !errors.Is(err, auth.ErrNotEd25519Key) {
+					t.Fatalf("ParseRequestPublicKey = %v, want ErrNotEd25519Key", err)
+				}
+				return
+			}
+			if err != nil || !pub(key).Equal(got) {
+				t.Fatalf("ParseRequestPublicKey = %x, %v; want the key back", got, err)
+			}
+		})
 	}
 }
 
 // partnerKeys is a KeyLookup over a fixed table of partner clients.
-func partnerKeys(keys map[string][][]byte) auth.KeyLookup {
+func partnerKeys(keys map[string][]ed25519.PublicKey) auth.KeyLookup {
 	return func(_ context.Context, clientID string) (auth.APIClient, error) {
 		k, ok := keys[clientID]
 		if !ok {
@@ -56,10 +134,9 @@ func partnerKeys(keys map[string][][]byte) auth.KeyLookup {
 
 func TestRequestVerifier(t *testing.T) {
 	clk := newClock()
-	current, previous := auth.DeriveSigningKey("new-secret"), auth.DeriveSigningKey("old-secret")
-	stranger := auth.DeriveSigningKey("guess")
+	current, previous, stranger := newKey(t), newKey(t), newKey(t)
 	v := &auth.RequestVerifier{
-		Keys:   partnerKeys(map[string][][]byte{"p-1": {current, previous}, "p-2": {current}}),
+		Keys:   partnerKeys(map[string][]ed25519.PublicKey{"p-1": {pub(current), pub(previous)}, "p-2": {pub(current)}}),
 		Nonces: auth.NewMemoryNonceStore(auth.WithNonceClock(clk.Now)),
 		Now:    clk.Now,
 	}
@@ -71,7 +148,7 @@ func TestRequestVerifier(t *testing.T) {
 		body                           []byte
 	}
 	seq := 0
-	signed := func(key []byte, at time.Time, mutate func(*req)) req {
+	signed := func(key ed25519.PrivateKey, at time.Time, mutate func(*req)) req {
 		seq++
 		nonce := "nonce-" + strconv.Itoa(seq) + "-abcdefghijkl"
 		r := req{"p-1", signedMethod, strconv.FormatInt(at.Unix(), 10), nonce, auth.SignRequest(key, signedMethod, at, nonce, body), body}
@@ -94,6 +171,12 @@ func TestRequestVerifier(t *testing.T) {
 		{"clock 4m behind", signed(current, now.Add(-4*time.Minute), nil), nil},
 		{"previous key of another client", signed(previous, now, func(r *req) { r.client = "p-2" }), auth.ErrBadSignature},
 		{"wrong key", signed(stranger, now, nil), auth.ErrBadSignature},
+		{"signed with the stored public key as a seed", signed(ed25519.NewKeyFromSeed(pub(current)), now, nil), auth.ErrBadSignature},
+		{"HMAC under the stored public key", signed(current, now, func(r *req) {
+			m := hmac.New(sha256.New, pub(current))
+			m.Write([]byte(auth.StringToSign(r.method, now.Unix(), r.nonce, r.body)))
+			r.sig = enc.EncodeToString(m.Sum(nil))
+		}), auth.ErrBadSignature},
 		{"body changed", signed(current, now, func(r *req) { r.body = []byte("order payload!") }), auth.ErrBadSignature},
 		{"method changed", signed(current, now, func(r *req) { r.method = "/crossdock.partner.v1.PartnerService/CancelOrder" }), auth.ErrBadSignature},
 		{"nonce changed", signed(current, now, func(r *req) { r.nonce += "x" }), auth.ErrBadSignature},
@@ -134,15 +217,15 @@ func TestRequestVerifier(t *testing.T) {
 
 func TestForgedRequestDoesNotBurnNonce(t *testing.T) {
 	clk := newClock()
-	key := auth.DeriveSigningKey("secret")
+	key := newKey(t)
 	v := &auth.RequestVerifier{
-		Keys:   partnerKeys(map[string][][]byte{"p-1": {key}}),
+		Keys:   partnerKeys(map[string][]ed25519.PublicKey{"p-1": {pub(key)}}),
 		Nonces: auth.NewMemoryNonceStore(auth.WithNonceClock(clk.Now)),
 		Now:    clk.Now,
 	}
 	ctx := context.Background()
 	nonce, ts := "seen-on-the-wire-0001", strconv.FormatInt(clk.Now().Unix(), 10)
-	forged := auth.SignRequest(auth.DeriveSigningKey("attacker"), signedMethod, clk.Now(), nonce, []byte("evil"))
+	forged := auth.SignRequest(newKey(t), signedMethod, clk.Now(), nonce, []byte("evil"))
 	if _, err := v.Verify(ctx, "p-1", signedMethod, ts, nonce, forged, []byte("evil")); !errors.Is(err, auth.ErrBadSignature) {
 		t.Fatalf("forged request: %v", err)
 	}
@@ -160,7 +243,7 @@ func TestRequestVerifierLookupFailureIsNotBadSignature(t *testing.T) {
 		Nonces: auth.NewMemoryNonceStore(),
 	}
 	now := time.Now()
-	sig := auth.SignRequest([]byte("k"), signedMethod, now, "nonce-abcdefghijkl", nil)
+	sig := auth.SignRequest(newKey(t), signedMethod, now, "nonce-abcdefghijkl", nil)
 	_, err := v.Verify(context.Background(), "p-1", signedMethod, strconv.FormatInt(now.Unix(), 10), "nonce-abcdefghijkl", sig, nil)
 	if codeOf(err) != codes.Unavailable {
 		t.Fatalf("lookup outage: %v, want Unavailable", err)
@@ -168,10 +251,10 @@ func TestRequestVerifierLookupFailureIsNotBadSignature(t *testing.T) {
 }
 
 func TestSignedInterceptors(t *testing.T) {
-	key := auth.DeriveSigningKey("partner-secret")
+	key := newKey(t)
 	peer := newUsersPeer(t)
 	v := &auth.RequestVerifier{
-		Keys:   partnerKeys(map[string][][]byte{"p-1": {key}}),
+		Keys:   partnerKeys(map[string][]ed25519.PublicKey{"p-1": {pub(key)}}),
 		Nonces: auth.NewMemoryNonceStore(),
 	}
 	addr := serve(t, peer, grpc.ChainUnaryInterceptor(auth.SignedUnaryServerInterceptor(v)))
@@ -196,7 +279,7 @@ func TestSignedInterceptors(t *testing.T) {
 	}
 
 	for name, conn := range map[string]*grpc.ClientConn{
-		"wrong key": dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-1", auth.DeriveSigningKey("other")))),
+		"wrong key": dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-1", newKey(t)))),
 		"unknown":   dial(t, addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("p-9", key))),
 		"unsigned":  dial(t, addr),
 	} {
@@ -220,16 +303,18 @@ func TestSignedInterceptors(t *testing.T) {
 func TestUsersKeyLookup(t *testing.T) {
 	now := time.Now()
 	peer := newUsersPeer(t)
-	current, previous, expired := []byte("current-key"), []byte("previous-key"), []byte("expired-key")
+	current, previous, expired := pub(newKey(t)), pub(newKey(t)), pub(newKey(t))
 	peer.apiKeys = map[string]*usersv1.GetApiClientKeysResponse{
 		"p-1": {Client: &usersv1.ApiClient{ClientId: "p-1", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER}, Keys: []*usersv1.SigningKey{
-			{Key: current},
-			{Key: previous, ExpiresAt: timestamppb.New(now.Add(time.Hour))},
-			{Key: expired, ExpiresAt: timestamppb.New(now.Add(-time.Minute))},
+			{PublicKey: current},
+			{PublicKey: previous, ExpiresAt: timestamppb.New(now.Add(time.Hour))},
+			{PublicKey: expired, ExpiresAt: timestamppb.New(now.Add(-time.Minute))},
+			{PublicKey: []byte("not a public key")},
 		}},
-		"p-off": {Client: &usersv1.ApiClient{ClientId: "p-off", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, Disabled: true}, Keys: []*usersv1.SigningKey{{Key: current}}},
-		"erp-1": {Client: &usersv1.ApiClient{ClientId: "erp-1", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_ERP, OrganizationId: "org-7"}, Keys: []*usersv1.SigningKey{{Key: current}}},
-		"odd":   {Client: &usersv1.ApiClient{ClientId: "odd"}, Keys: []*usersv1.SigningKey{{Key: current}}},
+		"p-off": {Client: &usersv1.ApiClient{ClientId: "p-off", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, Disabled: true}, Keys: []*usersv1.SigningKey{{PublicKey: current}}},
+		"erp-1": {Client: &usersv1.ApiClient{ClientId: "erp-1", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_ERP, OrganizationId: "org-7"}, Keys: []*usersv1.SigningKey{{PublicKey: current}}},
+		"odd":   {Client: &usersv1.ApiClient{ClientId: "odd"}, Keys: []*usersv1.SigningKey{{PublicKey: current}}},
+		"nokey": {Client: &usersv1.ApiClient{ClientId: "nokey", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER}, Keys: []*usersv1.SigningKey{{PublicKey: []byte("short")}}},
 	}
 	addr := serve(t, peer, grpc.ChainUnaryInterceptor(
 		auth.UnaryServerInterceptor(auth.NewVerifier(auth.StaticKeySource(peer.key.JWK())), publicUsersMethods...)))
@@ -238,8 +323,8 @@ func TestUsersKeyLookup(t *testing.T) {
 	ctx := context.Background()
 
 	p1, err := lookup(ctx, "p-1")
-	if keys := p1.Keys; err != nil || len(keys) != 2 || string(keys[0]) != "current-key" || string(keys[1]) != "previous-key" {
-		t.Fatalf("keys = %q, %v; want current and previous, not the expired one", keys, err)
+	if keys := p1.Keys; err != nil || len(keys) != 2 || !keys[0].Equal(current) || !keys[1].Equal(previous) {
+		t.Fatalf("keys = %x, %v; want current and previous, not the expired or malformed ones", keys, err)
 	}
 	if !reflect.DeepEqual(p1.Roles, []string{auth.RolePartner}) || p1.OrganizationID != "" {
 		t.Fatalf("partner client acts as %v of %q", p1.Roles, p1.OrganizationID)
@@ -253,6 +338,9 @@ func TestUsersKeyLookup(t *testing.T) {
 	}
 	if _, err := lookup(ctx, "p-1"); err != nil || peer.keyCalls.Load() != 3 {
 		t.Fatalf("second lookup: %v after %d calls, want a cache hit", err, peer.keyCalls.Load())
+	}
+	if _, err := lookup(ctx, "nokey"); apperr.KindOf(err) != apperr.KindUnauthenticated {
+		t.Fatalf("client with no well-formed public key: %v, want Unauthenticated", err)
 	}
 	if _, err := lookup(ctx, "p-404"); apperr.KindOf(err) != apperr.KindNotFound {
 		t.Fatalf("unknown client: %v", err)
@@ -273,14 +361,14 @@ func TestUsersKeyLookup(t *testing.T) {
 // each call is judged by the credential it names, and naming a signing client
 // without a valid signature cannot fall back to a bearer token.
 func TestSignedOrBearer(t *testing.T) {
-	key := auth.DeriveSigningKey("erp-secret")
+	key := newKey(t)
 	peer := newUsersPeer(t)
 	signed := auth.SignedUnaryServerInterceptor(&auth.RequestVerifier{
 		Keys: func(_ context.Context, id string) (auth.APIClient, error) {
 			if id != "erp-1" {
 				return auth.APIClient{}, apperr.NotFound("api client", id)
 			}
-			return auth.APIClient{Keys: [][]byte{key}, Roles: []string{auth.RoleERP}, OrganizationID: "org-7"}, nil
+			return auth.APIClient{Keys: []ed25519.PublicKey{pub(key)}, Roles: []string{auth.RoleERP}, OrganizationID: "org-7"}, nil
 		},
 		Nonces: auth.NewMemoryNonceStore(),
 	}, publicUsersMethods...)

@@ -195,7 +195,7 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 		signed := auth.SignedUnaryServerInterceptor(&auth.RequestVerifier{
 			Keys: auth.UsersKeyLookup(usersv1.NewUsersServiceClient(r.Users), apiClientCacheTTL,
 				grpc.PerRPCCredentials(r.ServiceTokens.PerRPCCredentials())),
-			Nonces: auth.NewPostgresNonceStore(pool),
+			Nonces: auth.NewPostgresNonceStore(pool, log),
 		}, spec.PublicMethods...)
 		unary = auth.SignedOrBearerUnaryServerInterceptor(signed, unary)
 	}

@@ -34,6 +34,11 @@ type ServiceAccount struct {
 type File struct {
 	Databases       map[string]Database       `json:"databases"`
 	ServiceAccounts map[string]ServiceAccount `json:"service_accounts"`
+	// SigningKeyEncryptionKey is the users service's
+	// SIGNING_KEY_ENCRYPTION_KEY ("local:<base64 of 32 bytes>"): generated
+	// once and kept, because the signing keys in the mesh's database are
+	// sealed under it.
+	SigningKeyEncryptionKey string `json:"signing_key_encryption_key"`
 }
 
 // Want names a database the mesh needs.
@@ -65,6 +70,14 @@ func LoadOrCreate(path string, wants []Want) (File, error) {
 	}
 
 	changed := false
+	if f.SigningKeyEncryptionKey == "" {
+		key, err := password()
+		if err != nil {
+			return File{}, err
+		}
+		f.SigningKeyEncryptionKey = "local:" + key
+		changed = true
+	}
 	for _, w := range wants {
 		if a, ok := f.ServiceAccounts[w.Service]; !ok || a.ClientID == "" || a.Secret == "" {
 			secret, err := password()

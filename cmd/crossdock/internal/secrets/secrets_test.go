@@ -1,8 +1,10 @@
 package secrets_test
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
@@ -57,6 +59,15 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	}
 	if third.Databases["orders"] != second.Databases["orders"] {
 		t.Fatal("orders login not persisted")
+	}
+	// The users service's key-encryption key: 32 random bytes under one id,
+	// kept across starts because the stored signing keys are sealed under it.
+	kid, key, _ := strings.Cut(first.SigningKeyEncryptionKey, ":")
+	if raw, err := base64.RawURLEncoding.DecodeString(key); kid != "local" || err != nil || len(raw) != 32 {
+		t.Fatalf("SIGNING_KEY_ENCRYPTION_KEY %q: want local:<base64 of 32 bytes>", first.SigningKeyEncryptionKey)
+	}
+	if second.SigningKeyEncryptionKey != first.SigningKeyEncryptionKey || third.SigningKeyEncryptionKey != first.SigningKeyEncryptionKey {
+		t.Fatal("the signing keys' encryption key changed between starts")
 	}
 	if len(third.Databases) != 3 {
 		t.Fatalf("logins %v", third.Databases)

@@ -13,7 +13,8 @@ import (
 )
 
 // accountEnv gives each backend its service account, and the users service the
-// accounts it bootstraps: the demo admin and every service account.
+// accounts it bootstraps (the demo admin and every service account) and the
+// key its signing keys are sealed under.
 func accountEnv(s mesh.Service, creds secrets.File) map[string]string {
 	env := map[string]string{}
 	if sa, ok := creds.ServiceAccounts[s.Name]; ok {
@@ -29,6 +30,7 @@ func accountEnv(s mesh.Service, creds secrets.File) map[string]string {
 		}
 		sort.Strings(pairs)
 		env["BOOTSTRAP_SERVICE_CLIENTS"] = strings.Join(pairs, ",")
+		env["SIGNING_KEY_ENCRYPTION_KEY"] = creds.SigningKeyEncryptionKey
 	}
 	return env
 }

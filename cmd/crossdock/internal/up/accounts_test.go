@@ -13,7 +13,7 @@ func TestAccountEnv(t *testing.T) {
 	creds := secrets.File{ServiceAccounts: map[string]secrets.ServiceAccount{
 		"users":  {ClientID: "svc-users", Secret: "s1"},
 		"orders": {ClientID: "svc-orders", Secret: "s2"},
-	}}
+	}, SigningKeyEncryptionKey: "local:kek"}
 	orders := accountEnv(mesh.Service{Name: "orders"}, creds)
 	if orders["SERVICE_CLIENT_ID"] != "svc-orders" || orders["SERVICE_CLIENT_SECRET"] != "s2" {
 		t.Errorf("orders env %v", orders)
@@ -21,9 +21,15 @@ func TestAccountEnv(t *testing.T) {
 	if _, ok := orders["BOOTSTRAP_SERVICE_CLIENTS"]; ok {
 		t.Error("a service other than users got the bootstrap accounts")
 	}
+	if _, ok := orders["SIGNING_KEY_ENCRYPTION_KEY"]; ok {
+		t.Error("a service other than users got the signing keys' encryption key")
+	}
 	users := accountEnv(mesh.Service{Name: mesh.Users}, creds)
 	if got := users["BOOTSTRAP_SERVICE_CLIENTS"]; got != "svc-orders:s2,svc-users:s1" {
 		t.Errorf("BOOTSTRAP_SERVICE_CLIENTS = %q", got)
+	}
+	if got := users["SIGNING_KEY_ENCRYPTION_KEY"]; got != "local:kek" {
+		t.Errorf("SIGNING_KEY_ENCRYPTION_KEY = %q", got)
 	}
 	if users["BOOTSTRAP_ADMIN_EMAIL"] != seed.AdminEmail || !strings.Contains(users["BOOTSTRAP_ADMIN_PASSWORD"], "demo") {
 		t.Errorf("bootstrap admin %v", users)

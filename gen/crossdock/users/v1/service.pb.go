@@ -2940,8 +2940,11 @@ type ApiClient struct {
 	OrganizationId string                 `protobuf:"bytes,4,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	Disabled       bool                   `protobuf:"varint,5,opt,name=disabled,proto3" json:"disabled,omitempty"`
 	CreatedAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The Ed25519 public key a partner or ERP signs with, as PEM ("PUBLIC KEY");
+	// empty for service accounts.
+	PublicKey     string `protobuf:"bytes,7,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ApiClient) Reset() {
@@ -3016,14 +3019,25 @@ func (x *ApiClient) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ApiClient) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
 type CreateApiClientRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Kind  ApiClientKind          `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.users.v1.ApiClientKind" json:"kind,omitempty"`
 	// Required for ERP clients: the supplier organization.
 	OrganizationId string `protobuf:"bytes,3,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Optional for partner and ERP clients: the client's own Ed25519 public key, as
+	// PEM ("PUBLIC KEY") or the base64 of its 32 bytes. When empty, a key pair is
+	// generated and its private key returned once. Not for service accounts.
+	PublicKey     string `protobuf:"bytes,4,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateApiClientRequest) Reset() {
@@ -3077,11 +3091,22 @@ func (x *CreateApiClientRequest) GetOrganizationId() string {
 	return ""
 }
 
+func (x *CreateApiClientRequest) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
 type CreateApiClientResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Client *ApiClient             `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
-	// Shown once; store it in a secret manager.
-	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	// A service account's secret, shown once; store it in a secret manager.
+	Secret string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	// A partner's or ERP's generated Ed25519 private key as PKCS#8 PEM ("PRIVATE
+	// KEY"), shown once and never stored; empty when the client registered its own
+	// public key.
+	PrivateKey    string `protobuf:"bytes,3,opt,name=private_key,json=privateKey,proto3" json:"private_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3126,6 +3151,13 @@ func (x *CreateApiClientResponse) GetClient() *ApiClient {
 func (x *CreateApiClientResponse) GetSecret() string {
 	if x != nil {
 		return x.Secret
+	}
+	return ""
+}
+
+func (x *CreateApiClientResponse) GetPrivateKey() string {
+	if x != nil {
+		return x.PrivateKey
 	}
 	return ""
 }
@@ -3301,8 +3333,11 @@ func (x *DisableApiClientResponse) GetClient() *ApiClient {
 type RotateApiClientSecretRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ClientId string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
-	// How long the previous secret keeps working (default 24 h, at most 30 days).
-	Overlap       *durationpb.Duration `protobuf:"bytes,2,opt,name=overlap,proto3" json:"overlap,omitempty"`
+	// How long the previous credential keeps working (default 24 h, at most 30 days).
+	Overlap *durationpb.Duration `protobuf:"bytes,2,opt,name=overlap,proto3" json:"overlap,omitempty"`
+	// Optional for partner and ERP clients: the new public key, as in
+	// CreateApiClientRequest; when empty a new key pair is generated.
+	PublicKey     string `protobuf:"bytes,3,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3351,15 +3386,25 @@ func (x *RotateApiClientSecretRequest) GetOverlap() *durationpb.Duration {
 	return nil
 }
 
+func (x *RotateApiClientSecretRequest) GetPublicKey() string {
+	if x != nil {
+		return x.PublicKey
+	}
+	return ""
+}
+
 type RotateApiClientSecretResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Client *ApiClient             `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
-	// The new secret, shown once.
+	// A service account's new secret, shown once.
 	Secret string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
-	// When the previous secret stops working.
+	// When the previous credential stops working.
 	PreviousExpiresAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=previous_expires_at,json=previousExpiresAt,proto3" json:"previous_expires_at,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// A partner's or ERP's generated private key (PKCS#8 PEM), shown once; empty
+	// when the client registered its own public key.
+	PrivateKey    string `protobuf:"bytes,4,opt,name=private_key,json=privateKey,proto3" json:"private_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RotateApiClientSecretResponse) Reset() {
@@ -3411,6 +3456,13 @@ func (x *RotateApiClientSecretResponse) GetPreviousExpiresAt() *timestamppb.Time
 		return x.PreviousExpiresAt
 	}
 	return nil
+}
+
+func (x *RotateApiClientSecretResponse) GetPrivateKey() string {
+	if x != nil {
+		return x.PrivateKey
+	}
+	return ""
 }
 
 type IssueServiceTokenRequest struct {
@@ -3561,8 +3613,8 @@ func (x *GetApiClientKeysRequest) GetClientId() string {
 	return ""
 }
 
-// GetApiClientKeysResponse holds the keys a signed request may be signed with:
-// the current one and, during a rotation's overlap, the previous one.
+// GetApiClientKeysResponse holds the public keys that verify a client's signed
+// requests: the current one and, during a rotation's overlap, the previous one.
 type GetApiClientKeysResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Client        *ApiClient             `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
@@ -3615,13 +3667,14 @@ func (x *GetApiClientKeysResponse) GetKeys() []*SigningKey {
 	return nil
 }
 
-// SigningKey is a request-signing key derived from a client secret.
+// SigningKey is the public half of a key a client signs requests with. The
+// private half never reaches Crossdock's databases or caches.
 type SigningKey struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The HMAC-SHA256 key, raw bytes.
-	Key []byte `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	// When it stops being accepted; unset for the current key.
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// The Ed25519 public key, 32 raw bytes.
+	PublicKey     []byte `protobuf:"bytes,3,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3656,16 +3709,16 @@ func (*SigningKey) Descriptor() ([]byte, []int) {
 	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{65}
 }
 
-func (x *SigningKey) GetKey() []byte {
+func (x *SigningKey) GetExpiresAt() *timestamppb.Timestamp {
 	if x != nil {
-		return x.Key
+		return x.ExpiresAt
 	}
 	return nil
 }
 
-func (x *SigningKey) GetExpiresAt() *timestamppb.Timestamp {
+func (x *SigningKey) GetPublicKey() []byte {
 	if x != nil {
-		return x.ExpiresAt
+		return x.PublicKey
 	}
 	return nil
 }
@@ -3827,7 +3880,7 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1b\n" +
 	"\ttier_code\x18\x02 \x01(\tR\btierCode\"_\n" +
 	"\x17SetMerchantTierResponse\x12D\n" +
-	"\forganization\x18\x01 \x01(\v2 .crossdock.users.v1.OrganizationR\forganization\"\xf3\x01\n" +
+	"\forganization\x18\x01 \x01(\v2 .crossdock.users.v1.OrganizationR\forganization\"\x92\x02\n" +
 	"\tApiClient\x12\x1b\n" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x125\n" +
@@ -3835,28 +3888,38 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x04 \x01(\tR\x0eorganizationId\x12\x1a\n" +
 	"\bdisabled\x18\x05 \x01(\bR\bdisabled\x129\n" +
 	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x8c\x01\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\a \x01(\tR\tpublicKey\"\xab\x01\n" +
 	"\x16CreateApiClientRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\x04kind\x18\x02 \x01(\x0e2!.crossdock.users.v1.ApiClientKindR\x04kind\x12'\n" +
-	"\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\"h\n" +
+	"\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x04 \x01(\tR\tpublicKey\"\x89\x01\n" +
 	"\x17CreateApiClientResponse\x125\n" +
 	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\x12\x16\n" +
-	"\x06secret\x18\x02 \x01(\tR\x06secret\"\x17\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\x12\x1f\n" +
+	"\vprivate_key\x18\x03 \x01(\tR\n" +
+	"privateKey\"\x17\n" +
 	"\x15ListApiClientsRequest\"Q\n" +
 	"\x16ListApiClientsResponse\x127\n" +
 	"\aclients\x18\x01 \x03(\v2\x1d.crossdock.users.v1.ApiClientR\aclients\"6\n" +
 	"\x17DisableApiClientRequest\x12\x1b\n" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\"Q\n" +
 	"\x18DisableApiClientResponse\x125\n" +
-	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\"p\n" +
+	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\"\x8f\x01\n" +
 	"\x1cRotateApiClientSecretRequest\x12\x1b\n" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\x123\n" +
-	"\aoverlap\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\aoverlap\"\xba\x01\n" +
+	"\aoverlap\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\aoverlap\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x03 \x01(\tR\tpublicKey\"\xdb\x01\n" +
 	"\x1dRotateApiClientSecretResponse\x125\n" +
 	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\x12J\n" +
-	"\x13previous_expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11previousExpiresAt\"\\\n" +
+	"\x13previous_expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11previousExpiresAt\x12\x1f\n" +
+	"\vprivate_key\x18\x04 \x01(\tR\n" +
+	"privateKey\"\\\n" +
 	"\x18IssueServiceTokenRequest\x12\x1b\n" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12#\n" +
 	"\rclient_secret\x18\x02 \x01(\tR\fclientSecret\"]\n" +
@@ -3868,12 +3931,13 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\"\x85\x01\n" +
 	"\x18GetApiClientKeysResponse\x125\n" +
 	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\x122\n" +
-	"\x04keys\x18\x02 \x03(\v2\x1e.crossdock.users.v1.SigningKeyR\x04keys\"Y\n" +
+	"\x04keys\x18\x02 \x03(\v2\x1e.crossdock.users.v1.SigningKeyR\x04keys\"q\n" +
 	"\n" +
-	"SigningKey\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\fR\x03key\x129\n" +
+	"SigningKey\x129\n" +
 	"\n" +
-	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt*y\n" +
+	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x1d\n" +
+	"\n" +
+	"public_key\x18\x03 \x01(\fR\tpublicKeyJ\x04\b\x01\x10\x02R\x03key*y\n" +
 	"\vAccountType\x12\x1c\n" +
 	"\x18ACCOUNT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ACCOUNT_TYPE_BUYER\x10\x01\x12\x19\n" +

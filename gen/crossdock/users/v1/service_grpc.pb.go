@@ -113,22 +113,25 @@ type UsersServiceClient interface {
 	// SetMerchantTier puts a merchant organization in a tier. Admins only.
 	SetMerchantTier(ctx context.Context, in *SetMerchantTierRequest, opts ...grpc.CallOption) (*SetMerchantTierResponse, error)
 	// CreateApiClient creates credentials for a partner platform or a supplier's ERP,
-	// or a service account. The secret is returned once and stored only as a derived
-	// key. Admins create any kind; a supplier owner creates ERP clients for its own
-	// organization.
+	// or a service account. Partners and ERPs sign requests with Ed25519: they either
+	// register their own public key, or get a generated private key returned once;
+	// only the public key is stored. A service account's secret is returned once and
+	// stored only as a hash. Admins create any kind; a supplier owner creates ERP
+	// clients for its own organization.
 	CreateApiClient(ctx context.Context, in *CreateApiClientRequest, opts ...grpc.CallOption) (*CreateApiClientResponse, error)
 	// ListApiClients lists the clients the caller manages.
 	ListApiClients(ctx context.Context, in *ListApiClientsRequest, opts ...grpc.CallOption) (*ListApiClientsResponse, error)
 	// DisableApiClient stops a client from authenticating.
 	DisableApiClient(ctx context.Context, in *DisableApiClientRequest, opts ...grpc.CallOption) (*DisableApiClientResponse, error)
-	// RotateApiClientSecret issues a new secret; the old one keeps working for the
-	// overlap so the client can switch without downtime.
+	// RotateApiClientSecret replaces a client's credential (a partner's or ERP's
+	// public key, registered or generated, or a service account's secret); the old
+	// one keeps working for the overlap so the client can switch without downtime.
 	RotateApiClientSecret(ctx context.Context, in *RotateApiClientSecretRequest, opts ...grpc.CallOption) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
 	// token, so a service can act on its own behalf. Internal: not exposed over REST.
 	IssueServiceToken(ctx context.Context, in *IssueServiceTokenRequest, opts ...grpc.CallOption) (*IssueServiceTokenResponse, error)
-	// GetApiClientKeys returns the request-signing keys of an enabled partner or ERP
-	// client, for the docking service to verify signed calls. Service accounts only;
+	// GetApiClientKeys returns the public keys that verify an enabled partner's or
+	// ERP's signed requests, for the services that take signed calls. Service accounts only;
 	// internal: not exposed over REST.
 	GetApiClientKeys(ctx context.Context, in *GetApiClientKeysRequest, opts ...grpc.CallOption) (*GetApiClientKeysResponse, error)
 }
@@ -494,22 +497,25 @@ type UsersServiceServer interface {
 	// SetMerchantTier puts a merchant organization in a tier. Admins only.
 	SetMerchantTier(context.Context, *SetMerchantTierRequest) (*SetMerchantTierResponse, error)
 	// CreateApiClient creates credentials for a partner platform or a supplier's ERP,
-	// or a service account. The secret is returned once and stored only as a derived
-	// key. Admins create any kind; a supplier owner creates ERP clients for its own
-	// organization.
+	// or a service account. Partners and ERPs sign requests with Ed25519: they either
+	// register their own public key, or get a generated private key returned once;
+	// only the public key is stored. A service account's secret is returned once and
+	// stored only as a hash. Admins create any kind; a supplier owner creates ERP
+	// clients for its own organization.
 	CreateApiClient(context.Context, *CreateApiClientRequest) (*CreateApiClientResponse, error)
 	// ListApiClients lists the clients the caller manages.
 	ListApiClients(context.Context, *ListApiClientsRequest) (*ListApiClientsResponse, error)
 	// DisableApiClient stops a client from authenticating.
 	DisableApiClient(context.Context, *DisableApiClientRequest) (*DisableApiClientResponse, error)
-	// RotateApiClientSecret issues a new secret; the old one keeps working for the
-	// overlap so the client can switch without downtime.
+	// RotateApiClientSecret replaces a client's credential (a partner's or ERP's
+	// public key, registered or generated, or a service account's secret); the old
+	// one keeps working for the overlap so the client can switch without downtime.
 	RotateApiClientSecret(context.Context, *RotateApiClientSecretRequest) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
 	// token, so a service can act on its own behalf. Internal: not exposed over REST.
 	IssueServiceToken(context.Context, *IssueServiceTokenRequest) (*IssueServiceTokenResponse, error)
-	// GetApiClientKeys returns the request-signing keys of an enabled partner or ERP
-	// client, for the docking service to verify signed calls. Service accounts only;
+	// GetApiClientKeys returns the public keys that verify an enabled partner's or
+	// ERP's signed requests, for the services that take signed calls. Service accounts only;
 	// internal: not exposed over REST.
 	GetApiClientKeys(context.Context, *GetApiClientKeysRequest) (*GetApiClientKeysResponse, error)
 	mustEmbedUnimplementedUsersServiceServer()

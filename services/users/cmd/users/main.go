@@ -13,6 +13,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
+	"github.com/crossdock/crossdock/services/users/internal/kek"
 	"github.com/crossdock/crossdock/services/users/internal/ports/grpcapi"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
@@ -32,6 +33,11 @@ type Config struct {
 	// BootstrapServiceClients lists service accounts as client_id:secret
 	// pairs, comma separated; they are created or updated at start.
 	BootstrapServiceClients string `env:"BOOTSTRAP_SERVICE_CLIENTS" secret:"true"`
+	// SigningKeyEncryptionKey seals the access-token signing keys at rest:
+	// "kid:base64key" entries of 32-byte AES-256 keys, comma separated; the
+	// first seals, all open, and keys sealed under another are sealed again
+	// under the first at start.
+	SigningKeyEncryptionKey string `env:"SIGNING_KEY_ENCRYPTION_KEY" secret:"true"`
 }
 
 // Validate checks the users service's own settings.
@@ -48,6 +54,11 @@ func (c Config) Validate() error {
 	}
 	if _, err := app.ParseServiceClients(c.BootstrapServiceClients); err != nil {
 		errs = append(errs, fmt.Errorf("BOOTSTRAP_SERVICE_CLIENTS: %w", err))
+	}
+	if c.SigningKeyEncryptionKey == "" {
+		errs = append(errs, errors.New("SIGNING_KEY_ENCRYPTION_KEY is required: the signing keys are sealed at rest under it (kid:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32))"))
+	} else if _, err := kek.Parse(c.SigningKeyEncryptionKey); err != nil {
+		errs = append(errs, fmt.Errorf("SIGNING_KEY_ENCRYPTION_KEY: %w", err))
 	}
 	return errors.Join(errs...)
 }
@@ -84,10 +95,15 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	keys, err := kek.Parse(cfg.SigningKeyEncryptionKey) // checked by Validate
+	if err != nil {
+		return fmt.Errorf("SIGNING_KEY_ENCRYPTION_KEY: %w", err)
+	}
+
 	appCfg := app.DefaultConfig()
 	appCfg.SigningKeyRotation = cfg.SigningKeyRotation
 	appCfg.RefreshTokenTTL = cfg.RefreshTokenTTL
-	if svc, err = app.New(postgres.New(rt.Pool), appCfg); err != nil {
+	if svc, err = app.New(postgres.New(rt.Pool, keys), appCfg); err != nil {
 		return err
 	}
 	grpcapi.New(svc).Register(rt.Server.GRPC())
@@ -101,8 +117,12 @@ func run(ctx context.Context) error {
 // bootstrap makes sure a signing key, the first admin and the configured
 // service accounts exist. Every step is idempotent.
 func bootstrap(ctx context.Context, svc *app.Service, cfg Config, rt *service.Runtime) error {
-	if err := svc.EnsureSigningKey(ctx); err != nil {
+	resealed, err := svc.EnsureSigningKey(ctx)
+	if err != nil {
 		return fmt.Errorf("signing key: %w", err)
+	}
+	if resealed > 0 {
+		rt.Log.Info("signing keys sealed under the current key-encryption key", "count", resealed)
 	}
 	if cfg.BootstrapAdminEmail != "" {
 		created, err := svc.BootstrapAdmin(ctx, cfg.BootstrapAdminEmail, cfg.BootstrapAdminPassword)

@@ -12,8 +12,8 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
-// ClientKey is a request-signing key and when it stops being accepted (zero
-// for the current key).
+// ClientKey is the Ed25519 public key that verifies a client's signed
+// requests and when it stops being accepted (zero for the current key).
 type ClientKey struct {
 	Key       []byte
 	ExpiresAt time.Time
@@ -48,26 +48,31 @@ func (s *Service) manages(ctx context.Context, caller auth.Caller, c domain.APIC
 	return err == nil && org != uuid.Nil && org == c.OrganizationID, err
 }
 
-// CreateAPIClient creates a machine credential and returns its secret, which
-// is stored only as a derived key and never shown again. Admins create any
-// kind; a supplier owner creates ERP clients for its own organization.
-func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in domain.APIClientInput) (domain.APIClient, string, error) {
+// CreateAPIClient creates a machine credential and returns what it is shown
+// once: a service account's secret (stored only as a hash), or a partner's
+// or ERP's generated private key (never stored: only the public key is).
+// A partner or ERP may register its own public key instead. Admins create
+// any kind; a supplier owner creates ERP clients for its own organization.
+func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in domain.APIClientInput) (domain.APIClient, Credential, error) {
 	in, err := domain.ValidateAPIClient(in)
 	if err != nil {
-		return domain.APIClient{}, "", err
+		return domain.APIClient{}, Credential{}, err
 	}
 	if !isAdmin(caller) {
 		org, err := s.ownedSupplier(ctx, caller)
 		if err != nil {
-			return domain.APIClient{}, "", err
+			return domain.APIClient{}, Credential{}, err
 		}
 		if in.Kind != domain.ClientERP || org == uuid.Nil || org != in.OrganizationID {
-			return domain.APIClient{}, "", apperr.PermissionDenied("admins create API clients; a supplier owner creates ERP clients for its own organization").
+			return domain.APIClient{}, Credential{}, apperr.PermissionDenied("admins create API clients; a supplier owner creates ERP clients for its own organization").
 				WithReason("NOT_ALLOWED_TO_CREATE_CLIENT")
 		}
 	}
-	secret := randomToken()
-	c := domain.NewAPIClient(domain.NewClientID(in.Kind), in, auth.DeriveSigningKey(secret), s.clock())
+	key, shown, err := newCredential(in.Kind, in.PublicKey)
+	if err != nil {
+		return domain.APIClient{}, Credential{}, err
+	}
+	c := domain.NewAPIClient(domain.NewClientID(in.Kind), in, key, s.clock())
 	err = s.store.InTx(ctx, func(r Repository) error {
 		if c.Kind == domain.ClientERP {
 			org, err := r.GetOrganization(ctx, c.OrganizationID)
@@ -81,9 +86,9 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 		return r.CreateAPIClient(ctx, c)
 	})
 	if err != nil {
-		return domain.APIClient{}, "", err
+		return domain.APIClient{}, Credential{}, err
 	}
-	return c, secret, nil
+	return c, shown, nil
 }
 
 // ListAPIClients lists the clients the caller manages: all for an admin, the
@@ -122,21 +127,27 @@ func (s *Service) DisableAPIClient(ctx context.Context, caller auth.Caller, id s
 	})
 }
 
-// RotateAPIClientSecret issues a new secret; the previous one keeps working
-// for overlap (zero for the default of 24 hours).
-func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller, id string, overlap time.Duration) (domain.APIClient, string, error) {
+// RotateAPIClientSecret replaces a client's credential as CreateAPIClient
+// makes one (publicKey registers a partner's or ERP's own new key); the
+// previous one keeps working for overlap (zero for the default of 24 hours).
+func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller, id string, overlap time.Duration, publicKey string) (domain.APIClient, Credential, error) {
 	overlap, err := domain.SecretOverlap(overlap)
 	if err != nil {
-		return domain.APIClient{}, "", err
+		return domain.APIClient{}, Credential{}, err
 	}
-	secret := randomToken()
+	var shown Credential
 	c, err := s.updateClient(ctx, caller, id, func(c *domain.APIClient) error {
-		return c.Rotate(auth.DeriveSigningKey(secret), overlap, s.clock())
+		key, cred, err := newCredential(c.Kind, publicKey)
+		if err != nil {
+			return err
+		}
+		shown = cred
+		return c.Rotate(key, overlap, s.clock())
 	})
 	if err != nil {
-		return domain.APIClient{}, "", err
+		return domain.APIClient{}, Credential{}, err
 	}
-	return c, secret, nil
+	return c, shown, nil
 }
 
 // IssueServiceToken exchanges a service account's id and secret for an
@@ -170,9 +181,10 @@ func (s *Service) IssueServiceToken(ctx context.Context, clientID, secret string
 	return token, s.cfg.AccessTokenTTL, nil
 }
 
-// GetAPIClientKeys returns the request-signing keys of an enabled partner or
-// ERP client, for the docking service to verify signed calls. Service
-// accounts only; service clients' keys are never handed out.
+// GetAPIClientKeys returns the public keys that verify an enabled partner's
+// or ERP's signed requests, for the services that take signed calls.
+// Service accounts only; service clients' secret hashes are never handed
+// out.
 func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id string) (domain.APIClient, []ClientKey, error) {
 	if !isService(caller) {
 		return domain.APIClient{}, nil, ErrServicesOnly
@@ -198,7 +210,7 @@ func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id s
 // checkClientSecret reports whether secret is the current (or still
 // accepted previous) secret of the service account clientID.
 func (s *Service) checkClientSecret(ctx context.Context, clientID, secret string, now time.Time) (domain.APIClient, bool, error) {
-	key := auth.DeriveSigningKey(secret)
+	key := hashClientSecret(secret)
 	c, err := s.store.GetAPIClient(ctx, clientID)
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return domain.APIClient{}, false, nil

@@ -1,7 +1,12 @@
 package app_test
 
 import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -9,6 +14,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -36,14 +42,16 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 	wantKind(t, err, apperr.KindPermissionDenied)
 	_, _, err = f.svc.CreateAPIClient(ctx, caller(owner), domain.APIClientInput{Name: "P", Kind: domain.ClientPartner})
 	wantKind(t, err, apperr.KindPermissionDenied)
-	client, secret, err := f.svc.CreateAPIClient(ctx, caller(owner), erp)
+	client, cred, err := f.svc.CreateAPIClient(ctx, caller(owner), erp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stored []byte
-	_ = f.pool.QueryRow(ctx, "SELECT key FROM api_clients WHERE client_id = $1", client.ID).Scan(&stored)
-	if string(stored) != string(auth.DeriveSigningKey(secret)) || string(stored) == secret {
-		t.Error("the stored key is not the derived key")
+	first, err := auth.ParseRequestPrivateKey(cred.PrivateKey)
+	if err != nil || cred.Secret != "" {
+		t.Fatalf("ERP client shown private key %q, secret %q: %v", cred.PrivateKey, cred.Secret, err)
+	}
+	if stored := storedPublicKey(t, f, client.ID); !stored.Equal(first.Public()) {
+		t.Error("the stored key is not the client's public key")
 	}
 	partner, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
 	if err != nil {
@@ -71,13 +79,17 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 	svc := auth.Caller{Subject: "platform-docking", Kind: auth.KindService, Roles: []string{auth.RoleService}}
 	_, _, err = f.svc.GetAPIClientKeys(ctx, caller(owner), client.ID)
 	wantKind(t, err, apperr.KindPermissionDenied)
-	_, newSecret, err := f.svc.RotateAPIClientSecret(ctx, caller(owner), client.ID, time.Hour)
+	_, newCred, err := f.svc.RotateAPIClientSecret(ctx, caller(owner), client.ID, time.Hour, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	second, err := auth.ParseRequestPrivateKey(newCred.PrivateKey)
+	if err != nil {
+		t.Fatalf("rotation showed private key %q: %v", newCred.PrivateKey, err)
+	}
 	_, keys, err := f.svc.GetAPIClientKeys(ctx, svc, client.ID)
-	if err != nil || len(keys) != 2 || string(keys[0].Key) != string(auth.DeriveSigningKey(newSecret)) ||
-		string(keys[1].Key) != string(auth.DeriveSigningKey(secret)) || keys[1].ExpiresAt.IsZero() {
+	if err != nil || len(keys) != 2 || !second.Public().(ed25519.PublicKey).Equal(ed25519.PublicKey(keys[0].Key)) ||
+		!first.Public().(ed25519.PublicKey).Equal(ed25519.PublicKey(keys[1].Key)) || keys[1].ExpiresAt.IsZero() {
 		t.Fatalf("keys during overlap = %v, %v", keys, err)
 	}
 	f.clock.advance(time.Hour + time.Second)
@@ -90,6 +102,125 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 	_, _, err = f.svc.GetAPIClientKeys(ctx, svc, client.ID)
 	if !errors.Is(err, domain.ErrClientDisabled) {
 		t.Errorf("keys of a disabled client = %v", err)
+	}
+}
+
+// storedPublicKey reads a signing client's row as a thief of the database
+// would, checking that it holds a 32-byte public key and nothing else.
+func storedPublicKey(t *testing.T, f *fixture, id string) ed25519.PublicKey {
+	t.Helper()
+	var pub, hash, prevHash []byte
+	var typ string
+	err := f.pool.QueryRow(ctx, `SELECT public_key, secret_hash, previous_secret_hash, pg_typeof(public_key)::text
+		FROM api_clients WHERE client_id = $1`, id).Scan(&pub, &hash, &prevHash, &typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typ != "bytea" || len(pub) != ed25519.PublicKeySize || hash != nil || prevHash != nil {
+		t.Fatalf("stored %s public_key of %d bytes, secret hashes %x %x; want 32 bytes of public key only", typ, len(pub), hash, prevHash)
+	}
+	return pub
+}
+
+// The database holds public keys only: what it stores verifies a client's
+// signatures and cannot make one, and it refuses to hold a private key.
+func TestStoredSigningKeysCannotSign(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin(t)
+	client, cred, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := auth.ParseRequestPrivateKey(cred.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := storedPublicKey(t, f, client.ID)
+	svc := auth.Caller{Subject: "platform-docking", Kind: auth.KindService, Roles: []string{auth.RoleService}}
+	v := &auth.RequestVerifier{
+		Keys: func(ctx context.Context, id string) (auth.APIClient, error) {
+			_, keys, err := f.svc.GetAPIClientKeys(ctx, svc, id)
+			out := auth.APIClient{Roles: []string{auth.RolePartner}}
+			for _, k := range keys {
+				out.Keys = append(out.Keys, ed25519.PublicKey(k.Key))
+			}
+			return out, err
+		},
+		Nonces: auth.NewMemoryNonceStore(),
+	}
+	now := time.Now()
+	for _, tt := range []struct {
+		name string
+		key  ed25519.PrivateKey
+		ok   bool
+	}{
+		{"the client's private key", priv, true},
+		{"the stored bytes as a seed", ed25519.NewKeyFromSeed(stored), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			nonce := auth.NewNonce()
+			sig := auth.SignRequest(tt.key, "/m", now, nonce, []byte("body"))
+			_, err := v.Verify(ctx, client.ID, "/m", strconv.FormatInt(now.Unix(), 10), nonce, sig, []byte("body"))
+			if (err == nil) != tt.ok {
+				t.Fatalf("Verify = %v, want accepted %v", err, tt.ok)
+			}
+		})
+	}
+	// The column itself takes 32 bytes only: a 64-byte Ed25519 private key
+	// (or a seed with anything appended) does not fit.
+	if _, err := f.pool.Exec(ctx, `UPDATE api_clients SET public_key = $2 WHERE client_id = $1`, client.ID, []byte(priv)); err == nil {
+		t.Fatal("the api_clients table stored a 64-byte private key as a public key")
+	}
+}
+
+func TestAPIClientRegistersItsOwnPublicKey(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin(t)
+	own, err := auth.GenerateRequestKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey, err := auth.EncodeRequestPublicKey(own.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name      string
+		kind      domain.APIClientKind
+		publicKey string
+		field     string // the refused field, "" when accepted
+	}{
+		{"PEM", domain.ClientPartner, pemKey, ""},
+		{"base64", domain.ClientPartner, base64.StdEncoding.EncodeToString(own.Public().(ed25519.PublicKey)), ""},
+		{"malformed", domain.ClientPartner, "not-a-key", "public_key"},
+		{"a private key", domain.ClientPartner, base64.StdEncoding.EncodeToString(own), "public_key"},
+		{"for a service account", domain.ClientService, pemKey, "public_key"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, cred, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "own key", Kind: tt.kind, PublicKey: tt.publicKey})
+			if tt.field != "" {
+				wantKind(t, err, apperr.KindInvalid)
+				if got := testkit.FieldsOf(err); !slices.Equal(got, []string{tt.field}) {
+					t.Fatalf("fields = %v, want %s", got, tt.field)
+				}
+				return
+			}
+			if err != nil || cred != (app.Credential{}) {
+				t.Fatalf("CreateAPIClient = %+v, %v; want no credential shown", cred, err)
+			}
+			if !storedPublicKey(t, f, c.ID).Equal(own.Public()) {
+				t.Fatal("the registered public key was not stored")
+			}
+			// Rotation takes the client's next key the same way.
+			next, _ := auth.GenerateRequestKey()
+			nextB64 := base64.StdEncoding.EncodeToString(next.Public().(ed25519.PublicKey))
+			if _, cred, err := f.svc.RotateAPIClientSecret(ctx, admin, c.ID, 0, nextB64); err != nil || cred != (app.Credential{}) {
+				t.Fatalf("rotate to an own key = %+v, %v", cred, err)
+			}
+			if !storedPublicKey(t, f, c.ID).Equal(next.Public()) {
+				t.Fatal("the rotated public key was not stored")
+			}
+		})
 	}
 }
 
@@ -139,9 +270,9 @@ func TestServiceTokens(t *testing.T) {
 	}
 	// A partner client's secret is no service credential, and its keys are
 	// not served to anyone for a service client.
-	p, secret, _ := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
-	if _, _, err := f.svc.IssueServiceToken(ctx, p.ID, secret); !errors.Is(err, app.ErrBadClientCredentials) {
-		t.Errorf("partner secret as service credential = %v", err)
+	p, cred, _ := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
+	if _, _, err := f.svc.IssueServiceToken(ctx, p.ID, cred.PrivateKey); !errors.Is(err, app.ErrBadClientCredentials) {
+		t.Errorf("partner key as service credential = %v", err)
 	}
 	_, _, err = f.svc.GetAPIClientKeys(ctx, c, "orders")
 	wantKind(t, err, apperr.KindNotFound)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
-	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -16,11 +15,25 @@ import (
 // minServiceSecretLength keeps configured service secrets out of guessing range.
 const minServiceSecretLength = 16
 
-// EnsureSigningKey makes sure a key exists before the first request, so
-// verifiers never cache an empty key set.
-func (s *Service) EnsureSigningKey(ctx context.Context) error {
-	_, err := s.signer(ctx)
-	return err
+// EnsureSigningKey runs at start: it seals every stored signing key under
+// the current key-encryption key (after a rotation of that key, or for keys
+// stored in clear by an older version) and makes sure a key exists before
+// the first request, so verifiers never cache an empty key set. It returns
+// how many keys it sealed again. A key sealed under a key-encryption key
+// that is no longer configured is an error naming it.
+func (s *Service) EnsureSigningKey(ctx context.Context) (resealed int, err error) {
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if err := r.LockSigningKeys(ctx); err != nil {
+			return err
+		}
+		resealed, err = r.ResealSigningKeys(ctx)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("seal signing keys: %w", err)
+	}
+	_, err = s.signer(ctx)
+	return resealed, err
 }
 
 // BootstrapAdmin creates the first admin when no admin exists yet. It is
@@ -92,7 +105,7 @@ func ParseServiceClients(spec string) ([]ServiceClient, error) {
 // stays disabled. Replicas racing to create the same account both succeed.
 func (s *Service) EnsureServiceClients(ctx context.Context, clients []ServiceClient) error {
 	for _, sc := range clients {
-		key := auth.DeriveSigningKey(sc.Secret)
+		key := hashClientSecret(sc.Secret)
 		err := s.store.InTx(ctx, func(r Repository) error {
 			_, err := r.UpdateAPIClient(ctx, sc.ID, func(c *domain.APIClient) ([]outbox.Message, error) {
 				if c.Kind != domain.ClientService {

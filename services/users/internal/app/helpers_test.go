@@ -16,6 +16,7 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/argon2id"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
+	"github.com/crossdock/crossdock/services/users/internal/kek"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
 
@@ -45,6 +46,7 @@ type fixture struct {
 	svc   *app.Service
 	pool  *pgxpool.Pool
 	clock *clock
+	keys  *kek.Ring // seals the signing keys
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -53,11 +55,12 @@ func newFixture(t testing.TB) *fixture {
 	cfg := app.DefaultConfig()
 	cfg.Password = fastHashing
 	c := &clock{t: time.Now()}
-	svc, err := app.New(postgres.New(pool), cfg, app.WithClock(c.now))
+	keys := testKeys(t, kek.Generate("test"))
+	svc, err := app.New(postgres.New(pool, keys), cfg, app.WithClock(c.now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, pool: pool, clock: c}
+	return &fixture{svc: svc, pool: pool, clock: c, keys: keys}
 }
 
 // count returns the number of rows of a table.
@@ -146,4 +149,14 @@ func address() domain.Address {
 		City: "Berlin", Postcode: "10117", Lines: []string{"Unter den Linden 1"}}
 }
 
-func storeOf(f *fixture) app.Store { return postgres.New(f.pool) }
+func storeOf(f *fixture) app.Store { return postgres.New(f.pool, f.keys) }
+
+// testKeys parses a key-encryption key configuration.
+func testKeys(t testing.TB, spec string) *kek.Ring {
+	t.Helper()
+	r, err := kek.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -17,8 +17,9 @@ func (s *Service) PruneRefreshTokens(ctx context.Context) (int64, error) {
 }
 
 // RunMaintenance prunes expired refresh tokens and keeps the signing keys
-// rotating every interval until ctx ends, so the tables stay small and a
-// scheduled key is published even when nobody signs in.
+// rotating, and sealed under the current key-encryption key, every interval
+// until ctx ends, so the tables stay small and a scheduled key is published
+// even when nobody signs in.
 func (s *Service) RunMaintenance(ctx context.Context, interval time.Duration, log *slog.Logger) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -31,8 +32,10 @@ func (s *Service) RunMaintenance(ctx context.Context, interval time.Duration, lo
 		if _, err := s.store.PruneFailures(ctx, s.clock().Add(-max(s.cfg.Throttle.Window, s.cfg.Throttle.Trust))); err != nil && ctx.Err() == nil {
 			log.Warn("pruning failed-attempt records", "error", err)
 		}
-		if err := s.EnsureSigningKey(ctx); err != nil && ctx.Err() == nil {
+		if n, err := s.EnsureSigningKey(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("checking signing key rotation", "error", err)
+		} else if n > 0 {
+			log.Info("signing keys sealed under the current key-encryption key", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -115,7 +115,13 @@ type Sessions interface {
 type SigningKeys interface {
 	// SigningKeys returns every stored key, the latest to activate first.
 	SigningKeys(ctx context.Context) ([]domain.SigningKey, error)
+	// CreateSigningKey stores a key, sealed under the current key-encryption
+	// key.
 	CreateSigningKey(ctx context.Context, k domain.SigningKey) error
+	// ResealSigningKeys seals again, under the current key-encryption key,
+	// every key sealed under an older one (or stored in clear), and returns
+	// how many it changed. It runs after LockSigningKeys.
+	ResealSigningKeys(ctx context.Context) (int, error)
 	// ActivateSigningKey moves a key's activation to at.
 	ActivateSigningKey(ctx context.Context, id string, at time.Time) error
 	// DeleteSigningKeys removes the given keys.

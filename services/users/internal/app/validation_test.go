@@ -65,6 +65,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "ERP", Kind: domain.ClientERP})
 			return err
 		}, []string{"organization_id"}},
+		{"malformed public key", func() error {
+			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "P", Kind: domain.ClientPartner, PublicKey: "AAAA"})
+			return err
+		}, []string{"public_key"}},
+		{"public key for a service account", func() error {
+			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "S", Kind: domain.ClientService, PublicKey: "AAAA"})
+			return err
+		}, []string{"public_key"}},
 		{"bad address update", func() error {
 			a, err := f.svc.ListAddresses(ctx, me)
 			if err != nil || len(a) == 0 {

@@ -14,8 +14,9 @@ import (
 // APIClientKind is what a machine credential stands for.
 type APIClientKind string
 
-// Partners and ERPs sign their requests with a key derived from their secret;
-// service accounts exchange their secret for an access token.
+// Partners and ERPs sign their requests with their Ed25519 private key, of
+// which only the public key is kept; service accounts exchange their secret
+// for an access token.
 const (
 	ClientPartner APIClientKind = "partner"
 	ClientERP     APIClientKind = "erp"
@@ -37,9 +38,10 @@ var (
 				WithReason("ERP_NEEDS_SUPPLIER")
 )
 
-// APIClient is a machine credential. Only keys derived from its secrets are
-// kept: Key for the current secret and, during a rotation's overlap,
-// PreviousKey until PreviousExpiresAt.
+// APIClient is a machine credential. Only what verifies it is kept, never
+// what it authenticates with: a partner's or ERP's Ed25519 public key, or
+// the hash of a service account's secret. Key is the current one and, during
+// a rotation's overlap, PreviousKey works until PreviousExpiresAt.
 type APIClient struct {
 	ID   string
 	Name string
@@ -58,13 +60,21 @@ type APIClientInput struct {
 	Name           string
 	Kind           APIClientKind
 	OrganizationID uuid.UUID
+	// PublicKey is a partner's or ERP's own public key, as sent; empty to
+	// have a key pair generated.
+	PublicKey string
 }
 
-// ValidateAPIClient checks the name, the kind and that exactly ERP clients
-// name an organization (fields "name", "kind", "organization_id").
+// ValidateAPIClient checks the name, the kind, that exactly ERP clients
+// name an organization and that only signing clients bring a public key
+// (fields "name", "kind", "organization_id", "public_key"). The key's own
+// format is checked where it is parsed.
 func ValidateAPIClient(in APIClientInput) (APIClientInput, error) {
 	var v violations
 	in.Name = checkText(&v, "name", in.Name, 1, 100)
+	if in.Kind == ClientService && in.PublicKey != "" {
+		v.Add("public_key", "is only for partner and ERP clients")
+	}
 	switch in.Kind {
 	case ClientPartner, ClientService:
 		if in.OrganizationID != uuid.Nil {
@@ -90,8 +100,8 @@ func NewClientID(kind APIClientKind) string {
 	return string(kind) + "-" + strings.ReplaceAll(id.String(), "-", "")[:20]
 }
 
-// NewAPIClient builds an enabled client from a validated input and the key
-// derived from its first secret.
+// NewAPIClient builds an enabled client from a validated input and what
+// verifies its first credential (see APIClient.Key).
 func NewAPIClient(id string, in APIClientInput, key []byte, now time.Time) APIClient {
 	return APIClient{ID: id, Name: in.Name, Kind: in.Kind, OrganizationID: in.OrganizationID, Key: key, CreatedAt: now}
 }
@@ -134,7 +144,7 @@ func (c APIClient) KeysAt(now time.Time) [][]byte {
 	return keys
 }
 
-// Accepts reports whether key, derived from a presented secret, matches one
+// Accepts reports whether key, the hash of a presented secret, matches one
 // of the keys accepted at now. Every candidate is compared in constant time.
 func (c APIClient) Accepts(key []byte, now time.Time) bool {
 	ok := 0

@@ -14,14 +14,24 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
-const clientColumns = `client_id, name, kind, organization_id, disabled, key, previous_key, previous_expires_at, created_at`
+// A client's Key and PreviousKey go to secret_hash and previous_secret_hash
+// for a service account, and to public_key and previous_public_key for a
+// partner or ERP: separate columns, so the schema itself says (and checks)
+// that a signing client's row holds a 32-byte public key and nothing else.
+const clientColumns = `client_id, name, kind, organization_id, disabled, secret_hash, previous_secret_hash,
+	public_key, previous_public_key, previous_expires_at, created_at`
 
 func scanClient(row pgx.Row) (domain.APIClient, error) {
 	var c domain.APIClient
 	var org *uuid.UUID
 	var prevExpires *time.Time
-	if err := row.Scan(&c.ID, &c.Name, &c.Kind, &org, &c.Disabled, &c.Key, &c.PreviousKey, &prevExpires, &c.CreatedAt); err != nil {
+	var hash, prevHash, pub, prevPub []byte
+	if err := row.Scan(&c.ID, &c.Name, &c.Kind, &org, &c.Disabled, &hash, &prevHash, &pub, &prevPub, &prevExpires, &c.CreatedAt); err != nil {
 		return domain.APIClient{}, err
+	}
+	c.Key, c.PreviousKey = pub, prevPub
+	if c.Kind == domain.ClientService {
+		c.Key, c.PreviousKey = hash, prevHash
 	}
 	if org != nil {
 		c.OrganizationID = *org
@@ -41,12 +51,18 @@ func clientArgs(c domain.APIClient) []any {
 	if !c.PreviousExpiresAt.IsZero() {
 		prevExpires = &c.PreviousExpiresAt
 	}
-	return []any{c.ID, c.Name, string(c.Kind), org, c.Disabled, c.Key, c.PreviousKey, prevExpires, c.CreatedAt}
+	var hash, prevHash, pub, prevPub []byte
+	if c.Kind == domain.ClientService {
+		hash, prevHash = c.Key, c.PreviousKey
+	} else {
+		pub, prevPub = c.Key, c.PreviousKey
+	}
+	return []any{c.ID, c.Name, string(c.Kind), org, c.Disabled, hash, prevHash, pub, prevPub, prevExpires, c.CreatedAt}
 }
 
 // CreateAPIClient inserts a client; a taken id is domain.ErrClientIDTaken.
 func (r repo) CreateAPIClient(ctx context.Context, c domain.APIClient) error {
-	_, err := r.q.Exec(ctx, `INSERT INTO api_clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, clientArgs(c)...)
+	_, err := r.q.Exec(ctx, `INSERT INTO api_clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, clientArgs(c)...)
 	if pg.IsUniqueViolation(err, "api_clients_pkey") {
 		return domain.ErrClientIDTaken.Wrap(err)
 	}
@@ -63,7 +79,8 @@ var apiClients = pg.Repository[string, domain.APIClient]{
 	},
 	Save: func(ctx context.Context, q pg.Querier, c domain.APIClient) error {
 		tag, err := q.Exec(ctx, `UPDATE api_clients SET name = $2, kind = $3, organization_id = $4, disabled = $5,
-			key = $6, previous_key = $7, previous_expires_at = $8 WHERE client_id = $1`, clientArgs(c)[:8]...)
+			secret_hash = $6, previous_secret_hash = $7, public_key = $8, previous_public_key = $9, previous_expires_at = $10
+			WHERE client_id = $1`, clientArgs(c)[:10]...)
 		return pg.Affected(tag, err, apperr.NotFound("api client", c.ID))
 	},
 }

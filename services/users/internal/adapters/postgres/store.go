@@ -13,6 +13,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/app"
+	"github.com/crossdock/crossdock/services/users/internal/kek"
 )
 
 // Store implements app.Store on a pgx pool: its own repository for reads,
@@ -24,17 +25,20 @@ type Store struct {
 
 var _ app.Store = (*Store)(nil)
 
-// New returns a store on pool.
-func New(pool *pgxpool.Pool) *Store {
-	return &Store{repo: repo{q: pool}, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
-		return repo{q: q, tx: tx}
+// New returns a store on pool that seals the access-token signing keys under
+// keys (see kek.Ring); a store without keys can read and write everything
+// else, and refuses to write a signing key.
+func New(pool *pgxpool.Pool, keys *kek.Ring) *Store {
+	return &Store{repo: repo{q: pool, keys: keys}, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
+		return repo{q: q, tx: tx, keys: keys}
 	})}
 }
 
 // repo runs the queries on a pool or, inside InTx, on a transaction.
 type repo struct {
-	q  pg.Querier
-	tx pgx.Tx // nil outside a transaction
+	q    pg.Querier
+	tx   pgx.Tx    // nil outside a transaction
+	keys *kek.Ring // seals signing keys at rest
 }
 
 // Emit writes the event to the outbox in the current transaction.

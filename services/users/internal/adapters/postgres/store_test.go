@@ -1,8 +1,11 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
+	"github.com/crossdock/crossdock/services/users/internal/kek"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
 
@@ -26,7 +30,11 @@ var ctx = context.Background()
 func newStore(t *testing.T) (*postgres.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
-	return postgres.New(pool), pool
+	keys, err := kek.Parse(kek.Generate("test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return postgres.New(pool, keys), pool
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
@@ -235,5 +243,138 @@ func TestEventsCommitWithTheTransaction(t *testing.T) {
 	}
 	if len(subjects) != 1 || subjects[0] != "users.x.committed" {
 		t.Errorf("outbox = %v, want only the committed event", subjects)
+	}
+}
+
+func ring(t *testing.T, spec string) *kek.Ring {
+	t.Helper()
+	r, err := kek.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// sealedRows returns each signing key's kek_id ("" for clear) and stored bytes.
+func sealedRows(t *testing.T, pool *pgxpool.Pool) map[string]struct {
+	kekID  string
+	stored []byte
+} {
+	t.Helper()
+	rows, err := pool.Query(ctx, `SELECT kid, coalesce(kek_id, ''), private_key_sealed FROM signing_keys`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]struct {
+		kekID  string
+		stored []byte
+	}{}
+	for rows.Next() {
+		var kid, kekID string
+		var stored []byte
+		if err := rows.Scan(&kid, &kekID, &stored); err != nil {
+			t.Fatal(err)
+		}
+		out[kid] = struct {
+			kekID  string
+			stored []byte
+		}{kekID, stored}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func reseal(t *testing.T, s *postgres.Store) (int, error) {
+	t.Helper()
+	var n int
+	err := s.InTx(ctx, func(r app.Repository) error {
+		if err := r.LockSigningKeys(ctx); err != nil {
+			return err
+		}
+		var err error
+		n, err = r.ResealSigningKeys(ctx)
+		return err
+	})
+	return n, err
+}
+
+// Signing keys are sealed at rest; a rotation of the key-encryption key
+// reads the old rows and seals them again under the new key, and a key
+// taken out of the configuration too early is a clear error.
+func TestSigningKeysSealedAtRestAndKEKRotation(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
+	k1, k2 := kek.Generate("k1"), kek.Generate("k2")
+	first := postgres.New(pool, ring(t, k1))
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := domain.SigningKey{ID: "sk-1", Private: priv, CreatedAt: now(), ActivatesAt: now()}
+	if err := first.CreateSigningKey(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	row := sealedRows(t, pool)["sk-1"]
+	if row.kekID != "k1" || len(row.stored) != ed25519.PrivateKeySize+kek.Overhead ||
+		bytes.Contains(row.stored, priv.Seed()) || bytes.Contains(row.stored, priv) {
+		t.Fatalf("stored row: kek %q, %d bytes; want the key sealed under k1", row.kekID, len(row.stored))
+	}
+	// A key stored in clear by an older version is read, then sealed.
+	_, legacy, _ := ed25519.GenerateKey(nil)
+	if _, err := pool.Exec(ctx, `INSERT INTO signing_keys (kid, private_key_sealed, created_at, activates_at)
+		VALUES ('sk-legacy', $1, now() - interval '1 hour', now() - interval '1 hour')`, []byte(legacy)); err != nil {
+		t.Fatal(err)
+	}
+
+	rotated := postgres.New(pool, ring(t, k2+","+k1))
+	want := map[string]ed25519.PrivateKey{"sk-1": priv, "sk-legacy": legacy}
+	check := func(name string, s *postgres.Store) {
+		t.Helper()
+		keys, err := s.SigningKeys(ctx)
+		if err != nil || len(keys) != 2 {
+			t.Fatalf("%s: SigningKeys = %d keys, %v", name, len(keys), err)
+		}
+		for _, k := range keys {
+			if !k.Private.Equal(want[k.ID]) {
+				t.Fatalf("%s: key %s does not open to what was stored", name, k.ID)
+			}
+		}
+	}
+	check("before resealing", rotated)
+	if n, err := reseal(t, rotated); err != nil || n != 2 {
+		t.Fatalf("reseal = %d, %v; want both rows", n, err)
+	}
+	for kid, r := range sealedRows(t, pool) {
+		if r.kekID != "k2" || len(r.stored) != ed25519.PrivateKeySize+kek.Overhead {
+			t.Fatalf("after reseal, %s: kek %q, %d bytes; want sealed under k2", kid, r.kekID, len(r.stored))
+		}
+	}
+	check("after resealing", rotated)
+	if n, err := reseal(t, rotated); err != nil || n != 0 {
+		t.Fatalf("second reseal = %d, %v; want nothing to do", n, err)
+	}
+	// k2 alone opens everything now; k1 alone opens nothing.
+	check("k2 only", postgres.New(pool, ring(t, k2)))
+	_, err = postgres.New(pool, ring(t, k1)).SigningKeys(ctx)
+	if !errors.Is(err, kek.ErrUnknownKey) || !strings.Contains(err.Error(), `"k2"`) || !strings.Contains(err.Error(), "SIGNING_KEY_ENCRYPTION_KEY") {
+		t.Fatalf("rows under a missing key: %v; want an error naming k2 and SIGNING_KEY_ENCRYPTION_KEY", err)
+	}
+	if _, err := postgres.New(pool, nil).SigningKeys(ctx); err == nil || !strings.Contains(err.Error(), "SIGNING_KEY_ENCRYPTION_KEY is required") {
+		t.Fatalf("store without keys: %v", err)
+	}
+
+	// A sealed value moved onto another key id does not open.
+	if _, err := pool.Exec(ctx, `UPDATE signing_keys SET private_key_sealed =
+		(SELECT private_key_sealed FROM signing_keys WHERE kid = 'sk-1') WHERE kid = 'sk-legacy'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotated.SigningKeys(ctx); err == nil {
+		t.Fatal("a sealed key copied to another row opened")
+	}
+	// And the table refuses a clear key that claims to be sealed.
+	if _, err := pool.Exec(ctx, `UPDATE signing_keys SET private_key_sealed = $1 WHERE kid = 'sk-1'`, []byte(priv)); err == nil {
+		t.Fatal("the table took a 64-byte clear key under a kek_id")
 	}
 }

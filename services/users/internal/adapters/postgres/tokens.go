@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
+	"github.com/crossdock/crossdock/services/users/internal/kek"
 )
 
 // signingKeysLock is the advisory lock id that serialises key rotation.
@@ -63,9 +66,11 @@ func (r repo) DeleteRefreshTokensExpiredBefore(ctx context.Context, t time.Time)
 	return tag.RowsAffected(), err
 }
 
-// SigningKeys returns every stored key, the latest to activate first.
+// SigningKeys returns every stored key, opened, the latest to activate
+// first. A key sealed under a key-encryption key the store does not hold is
+// an error that names it.
 func (r repo) SigningKeys(ctx context.Context) ([]domain.SigningKey, error) {
-	rows, err := r.q.Query(ctx, `SELECT kid, private_key, created_at, activates_at FROM signing_keys
+	rows, err := r.q.Query(ctx, `SELECT kid, private_key_sealed, kek_id, created_at, activates_at FROM signing_keys
 		ORDER BY activates_at DESC, created_at DESC`)
 	if err != nil {
 		return nil, err
@@ -74,24 +79,115 @@ func (r repo) SigningKeys(ctx context.Context) ([]domain.SigningKey, error) {
 	var keys []domain.SigningKey
 	for rows.Next() {
 		var k domain.SigningKey
-		var priv []byte
-		if err := rows.Scan(&k.ID, &priv, &k.CreatedAt, &k.ActivatesAt); err != nil {
+		var stored []byte
+		var kekID *string
+		if err := rows.Scan(&k.ID, &stored, &kekID, &k.CreatedAt, &k.ActivatesAt); err != nil {
 			return nil, err
 		}
-		k.Private = priv
+		if k.Private, err = r.openSigningKey(k.ID, stored, kekID); err != nil {
+			return nil, err
+		}
 		keys = append(keys, k)
 	}
 	return keys, rows.Err()
 }
 
-// CreateSigningKey stores a key.
+// CreateSigningKey stores a key, sealed.
 func (r repo) CreateSigningKey(ctx context.Context, k domain.SigningKey) error {
-	_, err := r.q.Exec(ctx, `INSERT INTO signing_keys (kid, private_key, created_at, activates_at) VALUES ($1, $2, $3, $4)`,
-		k.ID, []byte(k.Private), k.CreatedAt, k.ActivatesAt)
+	kekID, sealed, err := r.sealSigningKey(k)
+	if err != nil {
+		return err
+	}
+	_, err = r.q.Exec(ctx, `INSERT INTO signing_keys (kid, private_key_sealed, kek_id, created_at, activates_at)
+		VALUES ($1, $2, $3, $4, $5)`, k.ID, sealed, kekID, k.CreatedAt, k.ActivatesAt)
 	if err != nil {
 		return fmt.Errorf("insert signing key: %w", err)
 	}
 	return nil
+}
+
+// ResealSigningKeys seals every key not sealed under the store's current
+// key-encryption key (sealed under an older one, or stored in clear before
+// keys were sealed) under the current one, and returns how many it
+// changed. Run it inside InTx after LockSigningKeys.
+func (r repo) ResealSigningKeys(ctx context.Context) (int, error) {
+	if r.keys == nil {
+		return 0, errNoKEK
+	}
+	rows, err := r.q.Query(ctx, `SELECT kid, private_key_sealed, kek_id FROM signing_keys
+		WHERE kek_id IS DISTINCT FROM $1 FOR UPDATE`, r.keys.Primary())
+	if err != nil {
+		return 0, err
+	}
+	var stale []domain.SigningKey
+	for rows.Next() {
+		var k domain.SigningKey
+		var stored []byte
+		var kekID *string
+		if err := rows.Scan(&k.ID, &stored, &kekID); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if k.Private, err = r.openSigningKey(k.ID, stored, kekID); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		stale = append(stale, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, k := range stale {
+		kekID, sealed, err := r.sealSigningKey(k)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := r.q.Exec(ctx, `UPDATE signing_keys SET private_key_sealed = $2, kek_id = $3 WHERE kid = $1`,
+			k.ID, sealed, kekID); err != nil {
+			return 0, fmt.Errorf("reseal signing key %s: %w", k.ID, err)
+		}
+	}
+	return len(stale), nil
+}
+
+// errNoKEK is a store built without key-encryption keys asked to handle a
+// sealed signing key.
+var errNoKEK = errors.New("signing keys are sealed at rest: SIGNING_KEY_ENCRYPTION_KEY is required")
+
+// signingKeyAAD binds a sealed key to its row, so a sealed value copied onto
+// another key id does not open.
+func signingKeyAAD(kid string) []byte { return []byte("crossdock.users.signing_keys:" + kid) }
+
+func (r repo) sealSigningKey(k domain.SigningKey) (string, []byte, error) {
+	if r.keys == nil {
+		return "", nil, errNoKEK
+	}
+	kekID, sealed := r.keys.Seal(k.Private, signingKeyAAD(k.ID))
+	return kekID, sealed, nil
+}
+
+// openSigningKey opens a stored key; kekID nil is a key stored in clear
+// before keys were sealed, which ResealSigningKeys seals at start.
+func (r repo) openSigningKey(kid string, stored []byte, kekID *string) (ed25519.PrivateKey, error) {
+	if kekID == nil {
+		return stored, nil
+	}
+	if r.keys == nil {
+		return nil, errNoKEK
+	}
+	priv, err := r.keys.Open(*kekID, stored, signingKeyAAD(kid))
+	if errors.Is(err, kek.ErrUnknownKey) {
+		return nil, fmt.Errorf("signing key %s is sealed under key-encryption key %q, which SIGNING_KEY_ENCRYPTION_KEY does not hold: keep a retired key there until every row is resealed: %w",
+			kid, *kekID, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signing key %s: %w", kid, err)
+	}
+	if len(priv) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("signing key %s: opened %d bytes, want %d", kid, len(priv), ed25519.PrivateKeySize)
+	}
+	return priv, nil
 }
 
 // ActivateSigningKey moves a key's activation to at.

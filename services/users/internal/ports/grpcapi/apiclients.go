@@ -24,11 +24,13 @@ func (s *Server) CreateApiClient(ctx context.Context, req *usersv1.CreateApiClie
 			return nil, err
 		}
 	}
-	client, secret, err := s.svc.CreateAPIClient(ctx, c, domain.APIClientInput{Name: req.GetName(), Kind: clientKind(req.GetKind()), OrganizationID: org})
+	client, shown, err := s.svc.CreateAPIClient(ctx, c, domain.APIClientInput{
+		Name: req.GetName(), Kind: clientKind(req.GetKind()), OrganizationID: org, PublicKey: req.GetPublicKey(),
+	})
 	if err != nil {
 		return nil, err
 	}
-	return &usersv1.CreateApiClientResponse{Client: clientProto(client), Secret: secret}, nil
+	return &usersv1.CreateApiClientResponse{Client: clientProto(client), Secret: shown.Secret, PrivateKey: shown.PrivateKey}, nil
 }
 
 // ListApiClients lists the clients the caller manages.
@@ -64,7 +66,7 @@ func (s *Server) DisableApiClient(ctx context.Context, req *usersv1.DisableApiCl
 	return &usersv1.DisableApiClientResponse{Client: clientProto(client)}, nil
 }
 
-// RotateApiClientSecret issues a new secret with an overlap.
+// RotateApiClientSecret replaces a client's credential with an overlap.
 func (s *Server) RotateApiClientSecret(ctx context.Context, req *usersv1.RotateApiClientSecretRequest) (*usersv1.RotateApiClientSecretResponse, error) {
 	c, err := caller(ctx)
 	if err != nil {
@@ -76,12 +78,13 @@ func (s *Server) RotateApiClientSecret(ctx context.Context, req *usersv1.RotateA
 	if o := req.GetOverlap(); o != nil && o.CheckValid() != nil {
 		return nil, apperr.InvalidField("overlap", "is not a valid duration")
 	}
-	client, secret, err := s.svc.RotateAPIClientSecret(ctx, c, req.GetClientId(), req.GetOverlap().AsDuration())
+	client, shown, err := s.svc.RotateAPIClientSecret(ctx, c, req.GetClientId(), req.GetOverlap().AsDuration(), req.GetPublicKey())
 	if err != nil {
 		return nil, err
 	}
 	return &usersv1.RotateApiClientSecretResponse{
-		Client: clientProto(client), Secret: secret, PreviousExpiresAt: timestamppb.New(client.PreviousExpiresAt),
+		Client: clientProto(client), Secret: shown.Secret, PrivateKey: shown.PrivateKey,
+		PreviousExpiresAt: timestamppb.New(client.PreviousExpiresAt),
 	}, nil
 }
 
@@ -98,7 +101,8 @@ func (s *Server) IssueServiceToken(ctx context.Context, req *usersv1.IssueServic
 	return &usersv1.IssueServiceTokenResponse{AccessToken: token, ExpiresIn: int64(ttl.Seconds())}, nil
 }
 
-// GetApiClientKeys returns a partner's or ERP's signing keys (service accounts).
+// GetApiClientKeys returns the public keys that verify a partner's or ERP's
+// signed requests (service accounts).
 func (s *Server) GetApiClientKeys(ctx context.Context, req *usersv1.GetApiClientKeysRequest) (*usersv1.GetApiClientKeysResponse, error) {
 	c, err := caller(ctx)
 	if err != nil {
@@ -113,7 +117,7 @@ func (s *Server) GetApiClientKeys(ctx context.Context, req *usersv1.GetApiClient
 	}
 	resp := &usersv1.GetApiClientKeysResponse{Client: clientProto(client)}
 	for _, k := range keys {
-		sk := &usersv1.SigningKey{Key: k.Key}
+		sk := &usersv1.SigningKey{PublicKey: k.Key}
 		if !k.ExpiresAt.IsZero() {
 			sk.ExpiresAt = timestamppb.New(k.ExpiresAt)
 		}

@@ -1,12 +1,15 @@
 package grpcapi
 
 import (
+	"crypto/ed25519"
+
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -116,6 +119,10 @@ func clientProto(c domain.APIClient) *usersv1.ApiClient {
 	p := &usersv1.ApiClient{ClientId: c.ID, Name: c.Name, Kind: clientKinds[c.Kind], Disabled: c.Disabled, CreatedAt: timestamppb.New(c.CreatedAt)}
 	if c.OrganizationID != uuid.Nil {
 		p.OrganizationId = c.OrganizationID.String()
+	}
+	if c.Kind != domain.ClientService && len(c.Key) == ed25519.PublicKeySize {
+		// Encoding a well-sized Ed25519 key cannot fail.
+		p.PublicKey, _ = auth.EncodeRequestPublicKey(ed25519.PublicKey(c.Key))
 	}
 	return p
 }

@@ -2,6 +2,7 @@ package grpcapi_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/argon2id"
+	"github.com/crossdock/crossdock/services/users/internal/kek"
 	"github.com/crossdock/crossdock/services/users/internal/ports/grpcapi"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
@@ -33,7 +35,11 @@ func start(t *testing.T) (usersv1.UsersServiceClient, *app.Service, *grpc.Client
 	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
 	cfg := app.DefaultConfig()
 	cfg.Password = argon2id.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	svc, err := app.New(postgres.New(pool), cfg)
+	keys, err := kek.Parse(kek.Generate("test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.New(postgres.New(pool, keys), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,4 +204,29 @@ func TestErrorsOverTheWire(t *testing.T) {
 	wantCode(t, err, codes.PermissionDenied)
 	_, err = c.GetMe(bearer(st.GetAccessToken()), &usersv1.GetMeRequest{})
 	wantCode(t, err, codes.PermissionDenied)
+
+	// A partner gets its private key once; the keys served to verifiers and
+	// the listing hold its public key only.
+	if _, err := svc.BootstrapAdmin(ctx, "root@example.com", "an admin passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	admin := bearer(login(t, c, "root@example.com", "an admin passphrase").GetAccessToken())
+	partner, err := c.CreateApiClient(admin, &usersv1.CreateApiClientRequest{Name: "DH", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER})
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := auth.ParseRequestPrivateKey(partner.GetPrivateKey())
+	if err != nil || partner.GetSecret() != "" {
+		t.Fatalf("partner shown private key %q and secret %q: %v", partner.GetPrivateKey(), partner.GetSecret(), err)
+	}
+	listed, err := auth.ParseRequestPublicKey(partner.GetClient().GetPublicKey())
+	if err != nil || !listed.Equal(priv.Public()) {
+		t.Fatalf("listed public key %q: %v", partner.GetClient().GetPublicKey(), err)
+	}
+	keys, err := c.GetApiClientKeys(bearer(st.GetAccessToken()), &usersv1.GetApiClientKeysRequest{ClientId: partner.GetClient().GetClientId()})
+	if err != nil || len(keys.GetKeys()) != 1 || !ed25519.PublicKey(keys.GetKeys()[0].GetPublicKey()).Equal(priv.Public()) {
+		t.Fatalf("served keys = %v, %v; want the partner's public key", keys, err)
+	}
+	_, err = c.CreateApiClient(admin, &usersv1.CreateApiClientRequest{Name: "DH", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, PublicKey: "nope"})
+	wantCode(t, err, codes.InvalidArgument)
 }

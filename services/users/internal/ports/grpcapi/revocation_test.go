@@ -15,6 +15,7 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/argon2id"
+	"github.com/crossdock/crossdock/services/users/internal/kek"
 	"github.com/crossdock/crossdock/services/users/internal/ports/grpcapi"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
@@ -30,7 +31,11 @@ func TestLogoutEndsTheAccessTokenAtOnce(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
 	cfg := app.DefaultConfig()
 	cfg.Password = argon2id.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	svc, err := app.New(postgres.New(pool), cfg)
+	keys, err := kek.Parse(kek.Generate("test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.New(postgres.New(pool, keys), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
