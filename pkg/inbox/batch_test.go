@@ -156,3 +156,35 @@ func TestBatchHoldingTheSameEventTwiceAppliesItOnce(t *testing.T) {
 	}
 	eventstest.ExactlyOnce(t, e.Effects(t), all)
 }
+
+// A batch handler applies the batch with one statement; when it fails, each
+// event is applied on its own, so only the failing one is held back.
+func TestBatchHandlerFailingFallsBackToOneByOne(t *testing.T) {
+	e := eventstest.Setup(t)
+	ids := e.Emit(t, 4, true)
+	bad := ids[1]
+	var calls [][]uuid.UUID
+	c := e.Consumer(t, "c1")
+	c.Handler = nil
+	c.BatchHandler = func(ctx context.Context, tx pgx.Tx, msgs []inbox.Message) error {
+		batch := make([]uuid.UUID, len(msgs))
+		for i, m := range msgs {
+			batch[i] = m.EventID
+		}
+		calls = append(calls, batch)
+		if slices.Contains(batch, bad) {
+			return errors.New("cannot handle this one")
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO effects (event_id, consumer) SELECT unnest($1::uuid[]), 'c1'`, batch)
+		return err
+	}
+	if err := c.ProcessBatch(context.Background(), fetch(t, e, "c1", 4)); err != nil {
+		t.Fatal(err)
+	}
+	good := slices.Concat(ids[:1], ids[2:])
+	eventstest.ExactlyOnce(t, e.Effects(t), good)
+	want := [][]uuid.UUID{ids, ids[:1], ids[1:2], ids[2:3], ids[3:4]}
+	if !slices.EqualFunc(calls, want, slices.Equal) {
+		t.Errorf("batch handler calls = %v, want %v", calls, want)
+	}
+}

@@ -38,6 +38,15 @@ type Message struct {
 // is redelivered with backoff, and after MaxDeliver attempts dead-lettered.
 type Handler func(ctx context.Context, tx pgx.Tx, msg Message) error
 
+// BatchHandler applies several events inside tx at once, in stream order,
+// typically with one statement for all of them; it is for consumers whose
+// per-event statements would dominate (each costs a round trip). Returning an
+// error rolls the whole batch back; the consumer then applies each event of it
+// in its own transaction (through Handler when set, otherwise BatchHandler
+// with that one event), so only the failing event is retried or
+// dead-lettered.
+type BatchHandler func(ctx context.Context, tx pgx.Tx, msgs []Message) error
+
 // permanentError marks a failure that no retry can fix.
 type permanentError struct{ err error }
 
@@ -66,7 +75,10 @@ type Consumer struct {
 	Pool     *pgxpool.Pool
 	JS       jetstream.JetStream
 	Log      *slog.Logger
-	Handler  Handler
+	// Handler applies one event. BatchHandler, when set, is used for batches
+	// instead; at least one of them is required.
+	Handler      Handler
+	BatchHandler BatchHandler
 	// MaxDeliver bounds deliveries before dead-lettering (default 5).
 	MaxDeliver int
 	// Backoff is the delay before redelivery n (1-based, last value repeats;
@@ -105,6 +117,9 @@ func (c *Consumer) defaults() {
 // dead-letter stream first.
 func (c *Consumer) Run(ctx context.Context) error {
 	c.defaults()
+	if c.Handler == nil && c.BatchHandler == nil {
+		return fmt.Errorf("inbox %s: no handler", c.Name)
+	}
 	if _, err := natsx.EnsureStream(ctx, c.JS, natsx.DeadLetterStream); err != nil {
 		return err
 	}
@@ -287,6 +302,22 @@ func (c *Consumer) tryBatch(ctx context.Context, batch []delivered) (failed int,
 		for _, id := range inserted {
 			fresh[id] = true
 		}
+		if c.BatchHandler != nil {
+			msgs := make([]Message, 0, len(inserted))
+			for _, d := range batch {
+				if fresh[d.msg.EventID] {
+					delete(fresh, d.msg.EventID)
+					msgs = append(msgs, d.msg)
+				}
+			}
+			if len(msgs) == 0 {
+				return nil
+			}
+			if err := c.BatchHandler(ctx, tx, msgs); err != nil {
+				return fmt.Errorf("batch handler: %w", err)
+			}
+			return nil
+		}
 		for i, d := range batch {
 			if !fresh[d.msg.EventID] {
 				continue
@@ -345,6 +376,9 @@ func (c *Consumer) process(ctx context.Context, d delivered) error {
 		}
 		if tag.RowsAffected() == 0 {
 			return nil // applied before: a duplicate or a redelivery after a lost ack
+		}
+		if c.Handler == nil {
+			return c.BatchHandler(hctx, tx, []Message{m})
 		}
 		return c.Handler(hctx, tx, m)
 	})

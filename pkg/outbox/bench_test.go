@@ -32,20 +32,39 @@ func newRecorder(want int) *latencyRecorder {
 		done: make(chan struct{}), want: want}
 }
 
+// handler is a per-event handler: one statement per event.
 func (r *latencyRecorder) handler(ctx context.Context, tx pgx.Tx, msg inbox.Message) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO effects (event_id, consumer) VALUES ($1, 'bench')`, msg.EventID); err != nil {
 		return err
 	}
-	now := time.Now()
+	r.handledAt(time.Now(), msg.EventID)
+	return nil
+}
+
+// batchHandler applies a batch with one statement.
+func (r *latencyRecorder) batchHandler(ctx context.Context, tx pgx.Tx, msgs []inbox.Message) error {
+	ids := make([]uuid.UUID, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.EventID
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO effects (event_id, consumer) SELECT unnest($1::uuid[]), 'bench'`, ids); err != nil {
+		return err
+	}
+	r.handledAt(time.Now(), ids...)
+	return nil
+}
+
+func (r *latencyRecorder) handledAt(at time.Time, ids ...uuid.UUID) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, seen := r.handled[msg.EventID]; !seen {
-		r.handled[msg.EventID] = now
-		if len(r.handled) == r.want {
-			close(r.done)
+	for _, id := range ids {
+		if _, seen := r.handled[id]; !seen {
+			r.handled[id] = at
+			if len(r.handled) == r.want {
+				close(r.done)
+			}
 		}
 	}
-	return nil
 }
 
 // emit commits n events in one transaction and notes when the commit returned.
@@ -74,15 +93,26 @@ func (r *latencyRecorder) emit(b *testing.B, e *eventstest.Env, n int) {
 	}
 }
 
-func startPipeline(b *testing.B, want int) (*eventstest.Env, *latencyRecorder) {
+// startPipeline runs a relay and a consumer, whose handler is per event, or
+// a batch handler when batch is set.
+func startPipeline(b *testing.B, want int, batch bool) (*eventstest.Env, *latencyRecorder) {
 	e := eventstest.Setup(b)
 	rec := newRecorder(want)
 	e.Go(b, (&outbox.Relay{Pool: e.Pool, JS: e.JS}).Run)
 	c := e.Consumer(b, "bench")
 	c.Handler = rec.handler
+	if batch {
+		c.Handler, c.BatchHandler = nil, rec.batchHandler
+	}
 	e.Go(b, c.Run)
 	return e, rec
 }
+
+// handlers are the two consumer shapes each benchmark runs with.
+var handlers = []struct {
+	name  string
+	batch bool
+}{{"handler=each", false}, {"handler=batch", true}}
 
 // report waits for every event and reports latency quantiles and the
 // end-to-end rate from start until the last event was consumed. A handler
@@ -115,11 +145,18 @@ func (r *latencyRecorder) report(b *testing.B, start time.Time) {
 
 // BenchmarkOutboxToConsumerAt1000PerSecond commits one event per transaction at
 // a steady 1,000/s for 5 s and measures commit → handler latency through the
-// relay, JetStream and the inbox consumer. Each iteration is one such run.
+// relay, JetStream and the inbox consumer, with a per-event handler and with a
+// batch handler. Each iteration is one such run.
 func BenchmarkOutboxToConsumerAt1000PerSecond(b *testing.B) {
+	for _, h := range handlers {
+		b.Run(h.name, func(b *testing.B) { benchAtRate(b, h.batch) })
+	}
+}
+
+func benchAtRate(b *testing.B, batch bool) {
 	const rate, seconds = 1000, 5
 	for range b.N {
-		e, rec := startPipeline(b, rate*seconds)
+		e, rec := startPipeline(b, rate*seconds, batch)
 		start := time.Now()
 		tick := time.NewTicker(time.Second / rate)
 		var wg sync.WaitGroup
@@ -139,11 +176,18 @@ func BenchmarkOutboxToConsumerAt1000PerSecond(b *testing.B) {
 
 // BenchmarkOutboxToConsumerThroughput commits 20,000 events from 16 writers,
 // 100 per transaction, as fast as they go, and reports end-to-end events/s
-// (until the last handler ran). Each iteration is one such run.
+// (until the last handler ran), with a per-event handler and with a batch
+// handler. Each iteration is one such run.
 func BenchmarkOutboxToConsumerThroughput(b *testing.B) {
+	for _, h := range handlers {
+		b.Run(h.name, func(b *testing.B) { benchThroughput(b, h.batch) })
+	}
+}
+
+func benchThroughput(b *testing.B, batch bool) {
 	const total, writers, perTx = 20000, 16, 100
 	for range b.N {
-		e, rec := startPipeline(b, total)
+		e, rec := startPipeline(b, total, batch)
 		start := time.Now()
 		var wg sync.WaitGroup
 		for w := range writers {
