@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/crossdock/crossdock/pkg/inbox"
@@ -20,6 +21,10 @@ import (
 // writer saw the commit return) and when its handler ran; latency is the
 // difference, commit → handler.
 type latencyRecorder struct {
+	// writers is the writers' own pool, large enough for every writer: the
+	// relay and the consumer keep the fixture's pool to themselves.
+	writers *pgxpool.Pool
+
 	mu        sync.Mutex
 	committed map[uuid.UUID]time.Time
 	handled   map[uuid.UUID]time.Time
@@ -68,10 +73,10 @@ func (r *latencyRecorder) handledAt(at time.Time, ids ...uuid.UUID) {
 }
 
 // emit commits n events in one transaction and notes when the commit returned.
-func (r *latencyRecorder) emit(b *testing.B, e *eventstest.Env, n int) {
+func (r *latencyRecorder) emit(b *testing.B, n int) {
 	ctx := context.Background()
 	ids := make([]uuid.UUID, n)
-	err := pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, r.writers, func(tx pgx.Tx) error {
 		events := make([]outbox.Event, n)
 		for i := range events {
 			ev, err := outbox.New(eventstest.Subject, wrapperspb.Int64(time.Now().UnixNano()))
@@ -98,6 +103,13 @@ func (r *latencyRecorder) emit(b *testing.B, e *eventstest.Env, n int) {
 func startPipeline(b *testing.B, want int, batch bool) (*eventstest.Env, *latencyRecorder) {
 	e := eventstest.Setup(b)
 	rec := newRecorder(want)
+	cfg := e.Pool.Config()
+	cfg.MaxConns = 64
+	var err error
+	if rec.writers, err = pgxpool.NewWithConfig(context.Background(), cfg); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(rec.writers.Close)
 	e.Go(b, (&outbox.Relay{Pool: e.Pool, JS: e.JS}).Run)
 	c := e.Consumer(b, "bench")
 	c.Handler = rec.handler
@@ -156,7 +168,7 @@ func BenchmarkOutboxToConsumerAt1000PerSecond(b *testing.B) {
 func benchAtRate(b *testing.B, batch bool) {
 	const rate, seconds = 1000, 5
 	for range b.N {
-		e, rec := startPipeline(b, rate*seconds, batch)
+		_, rec := startPipeline(b, rate*seconds, batch)
 		start := time.Now()
 		tick := time.NewTicker(time.Second / rate)
 		var wg sync.WaitGroup
@@ -166,7 +178,7 @@ func benchAtRate(b *testing.B, batch bool) {
 			<-tick.C
 			sem <- struct{}{}
 			wg.Add(1)
-			go func() { defer wg.Done(); rec.emit(b, e, 1); <-sem }()
+			go func() { defer wg.Done(); rec.emit(b, 1); <-sem }()
 		}
 		tick.Stop()
 		wg.Wait()
@@ -187,7 +199,7 @@ func BenchmarkOutboxToConsumerThroughput(b *testing.B) {
 func benchThroughput(b *testing.B, batch bool) {
 	const total, writers, perTx = 20000, 16, 100
 	for range b.N {
-		e, rec := startPipeline(b, total, batch)
+		_, rec := startPipeline(b, total, batch)
 		start := time.Now()
 		var wg sync.WaitGroup
 		for w := range writers {
@@ -195,7 +207,7 @@ func benchThroughput(b *testing.B, batch bool) {
 			go func() {
 				defer wg.Done()
 				for i := w * perTx; i < total; i += writers * perTx {
-					rec.emit(b, e, perTx)
+					rec.emit(b, perTx)
 				}
 			}()
 		}
