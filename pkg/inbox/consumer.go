@@ -38,6 +38,15 @@ type Message struct {
 // is redelivered with backoff, and after MaxDeliver attempts dead-lettered.
 type Handler func(ctx context.Context, tx pgx.Tx, msg Message) error
 
+// BatchHandler applies several events inside tx at once, in stream order,
+// typically with one statement for all of them; it is for consumers whose
+// per-event statements would dominate (each costs a round trip). Returning an
+// error rolls the whole batch back; the consumer then applies each event of it
+// in its own transaction (through Handler when set, otherwise BatchHandler
+// with that one event), so only the failing event is retried or
+// dead-lettered.
+type BatchHandler func(ctx context.Context, tx pgx.Tx, msgs []Message) error
+
 // permanentError marks a failure that no retry can fix.
 type permanentError struct{ err error }
 
@@ -49,6 +58,14 @@ func (p permanentError) Unwrap() error { return p.err }
 func Permanent(err error) error { return permanentError{err} }
 
 // Consumer is a durable consumer of one stream applying a Handler.
+//
+// It applies the messages it has at hand in batches: one transaction records
+// the batch's inbox rows in one statement and runs the handler for each new
+// event, in stream order, then commits once and acknowledges each message. When
+// a handler fails, the transaction rolls back; the events before the failed one
+// are applied again as a batch, the failed one is retried or dead-lettered on
+// its own, and the rest follow, so one bad event neither loses nor
+// double-applies the others.
 type Consumer struct {
 	// Name is the durable consumer's name and the inbox key; unique per service
 	// and purpose, e.g. "freight-shipment-history".
@@ -58,7 +75,10 @@ type Consumer struct {
 	Pool     *pgxpool.Pool
 	JS       jetstream.JetStream
 	Log      *slog.Logger
-	Handler  Handler
+	// Handler applies one event. BatchHandler, when set, is used for batches
+	// instead; at least one of them is required.
+	Handler      Handler
+	BatchHandler BatchHandler
 	// MaxDeliver bounds deliveries before dead-lettering (default 5).
 	MaxDeliver int
 	// Backoff is the delay before redelivery n (1-based, last value repeats;
@@ -67,6 +87,9 @@ type Consumer struct {
 	// AckWait is how long the server waits for an ack before redelivering
 	// (default 30 s): it covers a consumer that died mid-message.
 	AckWait time.Duration
+	// BatchSize caps the events applied in one transaction (default 128);
+	// 1 applies each event in its own transaction.
+	BatchSize int
 
 	// afterCommit runs between the commit and the ack; tests use it to die there.
 	afterCommit func(context.Context) error
@@ -82,6 +105,9 @@ func (c *Consumer) defaults() {
 	if c.AckWait <= 0 {
 		c.AckWait = 30 * time.Second
 	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 128
+	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -91,6 +117,9 @@ func (c *Consumer) defaults() {
 // dead-letter stream first.
 func (c *Consumer) Run(ctx context.Context) error {
 	c.defaults()
+	if c.Handler == nil && c.BatchHandler == nil {
+		return fmt.Errorf("inbox %s: no handler", c.Name)
+	}
 	if _, err := natsx.EnsureStream(ctx, c.JS, natsx.DeadLetterStream); err != nil {
 		return err
 	}
@@ -108,7 +137,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return fmt.Errorf("inbox %s: consumer: %w", c.Name, err)
 	}
 	for ctx.Err() == nil {
-		iter, err := cons.Messages(jetstream.PullMaxMessages(64))
+		// Two batches' worth buffered: the next batch arrives while this one
+		// commits.
+		iter, err := cons.Messages(jetstream.PullMaxMessages(2 * c.BatchSize))
 		if err != nil {
 			c.Log.Error("inbox: subscribe", "consumer", c.Name, "error", err)
 			sleep(ctx, time.Second)
@@ -119,38 +150,225 @@ func (c *Consumer) Run(ctx context.Context) error {
 	return nil
 }
 
+// consume reads the iterator in a goroutine and applies what has arrived in
+// batches: it waits for one message, then takes every message already there,
+// up to BatchSize.
 func (c *Consumer) consume(ctx context.Context, iter jetstream.MessagesContext) {
 	stop := context.AfterFunc(ctx, iter.Stop)
 	defer stop()
-	defer iter.Stop()
-	for {
-		msg, err := iter.Next()
-		if err != nil {
-			if ctx.Err() == nil && !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				c.Log.Warn("inbox: next", "consumer", c.Name, "error", err)
+	msgs := make(chan jetstream.Msg, c.BatchSize)
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		defer close(msgs)
+		for {
+			msg, err := iter.Next()
+			if err != nil {
+				if ctx.Err() == nil && !errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+					c.Log.Warn("inbox: next", "consumer", c.Name, "error", err)
+				}
+				return
 			}
+			msgs <- msg
+		}
+	}()
+	defer func() {
+		iter.Stop()
+		for range msgs { // unblock the reader; unacked messages are redelivered
+		}
+		<-read
+	}()
+	batch := make([]jetstream.Msg, 0, c.BatchSize)
+	for {
+		msg, ok := <-msgs
+		if !ok {
 			return
 		}
-		if err := c.Process(ctx, msg); err != nil && ctx.Err() == nil {
-			c.Log.Error("inbox: process", "consumer", c.Name, "subject", msg.Subject(), "error", err)
+		batch = append(batch[:0], msg)
+	fill:
+		for len(batch) < c.BatchSize {
+			select {
+			case msg, ok := <-msgs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, msg)
+			default:
+				break fill
+			}
+		}
+		if err := c.ProcessBatch(ctx, batch); err != nil && ctx.Err() == nil {
+			c.Log.Error("inbox: process", "consumer", c.Name, "error", err)
+		}
+		if ctx.Err() != nil {
+			return
 		}
 	}
+}
+
+// delivered is one message with what the batch needs of it.
+type delivered struct {
+	raw  jetstream.Msg
+	meta *jetstream.MsgMetadata
+	msg  Message
+}
+
+// ProcessBatch applies messages in stream order, as many as it can in one
+// transaction (see Consumer), and acknowledges each once its effects are
+// committed. A single message takes the path of Process. It is exported for
+// tests and tools.
+func (c *Consumer) ProcessBatch(ctx context.Context, msgs []jetstream.Msg) error {
+	c.defaults()
+	var errs []error
+	batch := make([]delivered, 0, len(msgs))
+	for _, raw := range msgs {
+		meta, err := raw.Metadata()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		m, err := toMessage(raw, meta.NumDelivered)
+		if err != nil {
+			errs = append(errs, c.deadLetter(ctx, raw, meta.NumDelivered, Permanent(err)))
+			continue
+		}
+		batch = append(batch, delivered{raw, meta, m})
+	}
+	errs = append(errs, c.applyBatch(ctx, batch))
+	return errors.Join(errs...)
+}
+
+// applyBatch applies batch in one transaction; when a handler fails it splits
+// the batch around the failed event.
+func (c *Consumer) applyBatch(ctx context.Context, batch []delivered) error {
+	switch len(batch) {
+	case 0:
+		return nil
+	case 1:
+		return c.process(ctx, batch[0])
+	}
+	failed, herr, err := c.tryBatch(ctx, batch)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // shutting down: leave them for redelivery
+		}
+		// Not a handler's failure (the commit, the connection): each on its own.
+		c.Log.Warn("inbox: batch failed; applying one by one", "consumer", c.Name, "events", len(batch), "error", err)
+		var errs []error
+		for _, d := range batch {
+			errs = append(errs, c.process(ctx, d))
+		}
+		return errors.Join(errs...)
+	}
+	if failed < 0 {
+		return nil
+	}
+	before := c.applyBatch(ctx, batch[:failed])
+	var this error
+	if pg.IsRetryable(herr) {
+		// Likely a clash with another transaction, not the event: its own
+		// transaction, with InTx's retries.
+		this = c.process(ctx, batch[failed])
+	} else {
+		this = c.settle(ctx, batch[failed], herr)
+	}
+	return errors.Join(before, this, c.applyBatch(ctx, batch[failed+1:]))
+}
+
+// tryBatch runs the handlers of batch in one transaction. When a handler
+// fails it rolls back and returns the event's index and the handler's error;
+// failed is -1 when everything committed and was acknowledged. err is any
+// other failure, after which nothing of the batch is committed.
+func (c *Consumer) tryBatch(ctx context.Context, batch []delivered) (failed int, herr, err error) {
+	failed = -1
+	ids, subjects := make([]uuid.UUID, len(batch)), make([]string, len(batch))
+	for i, d := range batch {
+		ids[i], subjects[i] = d.msg.EventID, d.msg.Subject
+	}
+	err = pgx.BeginFunc(ctx, c.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `INSERT INTO inbox (consumer, event_id, subject)
+			SELECT $1, * FROM unnest($2::uuid[], $3::text[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+			c.Name, ids, subjects)
+		if err != nil {
+			return err
+		}
+		inserted, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			return err
+		}
+		// Events recorded before (duplicates, redeliveries after a lost ack,
+		// or the same event twice in this batch) are applied at most once.
+		fresh := make(map[uuid.UUID]bool, len(inserted))
+		for _, id := range inserted {
+			fresh[id] = true
+		}
+		if c.BatchHandler != nil {
+			msgs := make([]Message, 0, len(inserted))
+			for _, d := range batch {
+				if fresh[d.msg.EventID] {
+					delete(fresh, d.msg.EventID)
+					msgs = append(msgs, d.msg)
+				}
+			}
+			if len(msgs) == 0 {
+				return nil
+			}
+			if err := c.BatchHandler(ctx, tx, msgs); err != nil {
+				return fmt.Errorf("batch handler: %w", err)
+			}
+			return nil
+		}
+		for i, d := range batch {
+			if !fresh[d.msg.EventID] {
+				continue
+			}
+			delete(fresh, d.msg.EventID)
+			if herr = c.Handler(natsx.ExtractTrace(ctx, d.raw.Headers()), tx, d.msg); herr != nil {
+				failed = i
+				return errHandlerFailed
+			}
+		}
+		return nil
+	})
+	if failed >= 0 {
+		return failed, herr, nil
+	}
+	if err != nil {
+		return -1, nil, err
+	}
+	for _, d := range batch {
+		if err := c.acknowledge(ctx, d); err != nil {
+			return -1, nil, err
+		}
+	}
+	return -1, nil, nil
+}
+
+// errHandlerFailed rolls a batch back when one of its handlers failed.
+var errHandlerFailed = errors.New("inbox: a handler failed")
+
+// acknowledges one applied message: a plain ack; if it is lost, the
+// redelivery finds the inbox row.
+func (c *Consumer) acknowledge(ctx context.Context, d delivered) error {
+	if c.afterCommit != nil {
+		if err := c.afterCommit(ctx); err != nil {
+			return err
+		}
+	}
+	return d.raw.Ack()
 }
 
 // Process handles one delivered message: apply-and-record, then ack; on failure
 // nak with backoff or dead-letter. It is exported for tests and tools.
 func (c *Consumer) Process(ctx context.Context, msg jetstream.Msg) error {
-	c.defaults()
-	meta, err := msg.Metadata()
-	if err != nil {
-		return err
-	}
-	m, err := toMessage(msg, meta.NumDelivered)
-	if err != nil {
-		return c.deadLetter(ctx, msg, meta.NumDelivered, Permanent(err))
-	}
-	hctx := natsx.ExtractTrace(ctx, msg.Headers())
-	err = pg.InTx(hctx, c.Pool, func(tx pgx.Tx) error {
+	return c.ProcessBatch(ctx, []jetstream.Msg{msg})
+}
+
+// process applies one message in its own transaction.
+func (c *Consumer) process(ctx context.Context, d delivered) error {
+	m := d.msg
+	hctx := natsx.ExtractTrace(ctx, d.raw.Headers())
+	err := pg.InTx(hctx, c.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(hctx, `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			c.Name, m.EventID, m.Subject)
 		if err != nil {
@@ -159,28 +377,33 @@ func (c *Consumer) Process(ctx context.Context, msg jetstream.Msg) error {
 		if tag.RowsAffected() == 0 {
 			return nil // applied before: a duplicate or a redelivery after a lost ack
 		}
+		if c.Handler == nil {
+			return c.BatchHandler(hctx, tx, []Message{m})
+		}
 		return c.Handler(hctx, tx, m)
 	})
 	if err == nil {
-		if c.afterCommit != nil {
-			if err := c.afterCommit(ctx); err != nil {
-				return err
-			}
-		}
-		// A plain ack: if it is lost, the redelivery finds the inbox row.
-		return msg.Ack()
+		return c.acknowledge(ctx, d)
 	}
+	return c.settle(ctx, d, err)
+}
+
+// settle answers a message whose handling failed with err: nothing while
+// shutting down (it is redelivered), dead-letter for a permanent error or the
+// last delivery, otherwise nak with the backoff's delay.
+func (c *Consumer) settle(ctx context.Context, d delivered, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: leave it for redelivery
 	}
 	var perm permanentError
-	if errors.As(err, &perm) || int(meta.NumDelivered) >= c.MaxDeliver {
-		return c.deadLetter(ctx, msg, meta.NumDelivered, err)
+	n := d.meta.NumDelivered
+	if errors.As(err, &perm) || int(n) >= c.MaxDeliver {
+		return c.deadLetter(ctx, d.raw, n, err)
 	}
-	delay := c.Backoff[min(int(meta.NumDelivered), len(c.Backoff))-1]
-	c.Log.Warn("inbox: handler failed; will retry", "consumer", c.Name, "event_id", m.EventID,
-		"delivery", meta.NumDelivered, "retry_in", delay, "error", err)
-	return msg.NakWithDelay(delay)
+	delay := c.Backoff[min(int(n), len(c.Backoff))-1]
+	c.Log.Warn("inbox: handler failed; will retry", "consumer", c.Name, "event_id", d.msg.EventID,
+		"delivery", n, "retry_in", delay, "error", err)
+	return d.raw.NakWithDelay(delay)
 }
 
 func toMessage(msg jetstream.Msg, delivery uint64) (Message, error) {

@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"google.golang.org/protobuf/proto"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/crossdock/crossdock/pkg/inbox"
@@ -16,88 +17,168 @@ import (
 	"github.com/crossdock/crossdock/pkg/outbox"
 )
 
-// latencyRecorder collects commit → handler latencies carried in the payload.
+// latencyRecorder notes when each event's transaction committed (as its
+// writer saw the commit return) and when its handler ran; latency is the
+// difference, commit → handler.
 type latencyRecorder struct {
-	mu   sync.Mutex
-	lat  []time.Duration
-	done chan struct{}
-	want int
+	// writers is the writers' own pool, large enough for every writer: the
+	// relay and the consumer keep the fixture's pool to themselves.
+	writers *pgxpool.Pool
+
+	mu        sync.Mutex
+	committed map[uuid.UUID]time.Time
+	handled   map[uuid.UUID]time.Time
+	done      chan struct{}
+	want      int
 }
 
+func newRecorder(want int) *latencyRecorder {
+	return &latencyRecorder{committed: make(map[uuid.UUID]time.Time, want), handled: make(map[uuid.UUID]time.Time, want),
+		done: make(chan struct{}), want: want}
+}
+
+// handler is a per-event handler: one statement per event.
 func (r *latencyRecorder) handler(ctx context.Context, tx pgx.Tx, msg inbox.Message) error {
-	var sent wrapperspb.Int64Value
-	if err := proto.Unmarshal(msg.Payload, &sent); err != nil {
-		return inbox.Permanent(err)
-	}
 	if _, err := tx.Exec(ctx, `INSERT INTO effects (event_id, consumer) VALUES ($1, 'bench')`, msg.EventID); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lat = append(r.lat, time.Since(time.Unix(0, sent.Value)))
-	if len(r.lat) == r.want {
-		close(r.done)
-	}
+	r.handledAt(time.Now(), msg.EventID)
 	return nil
 }
 
-func emitOne(b *testing.B, e *eventstest.Env) {
-	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
-		ev, err := outbox.New(eventstest.Subject, wrapperspb.Int64(time.Now().UnixNano()))
-		if err != nil {
-			return err
+// batchHandler applies a batch with one statement.
+func (r *latencyRecorder) batchHandler(ctx context.Context, tx pgx.Tx, msgs []inbox.Message) error {
+	ids := make([]uuid.UUID, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.EventID
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO effects (event_id, consumer) SELECT unnest($1::uuid[]), 'bench'`, ids); err != nil {
+		return err
+	}
+	r.handledAt(time.Now(), ids...)
+	return nil
+}
+
+func (r *latencyRecorder) handledAt(at time.Time, ids ...uuid.UUID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		if _, seen := r.handled[id]; !seen {
+			r.handled[id] = at
+			if len(r.handled) == r.want {
+				close(r.done)
+			}
 		}
-		return outbox.Add(ctx, tx, ev)
+	}
+}
+
+// emit commits n events in one transaction and notes when the commit returned.
+func (r *latencyRecorder) emit(b *testing.B, n int) {
+	ctx := context.Background()
+	ids := make([]uuid.UUID, n)
+	err := pgx.BeginFunc(ctx, r.writers, func(tx pgx.Tx) error {
+		events := make([]outbox.Event, n)
+		for i := range events {
+			ev, err := outbox.New(eventstest.Subject, wrapperspb.Int64(time.Now().UnixNano()))
+			if err != nil {
+				return err
+			}
+			events[i], ids[i] = ev, ev.ID
+		}
+		return outbox.Add(ctx, tx, events...)
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range ids {
+		r.committed[id] = now
+	}
 }
 
-func startPipeline(b *testing.B, want int) (*eventstest.Env, *latencyRecorder) {
+// startPipeline runs a relay and a consumer, whose handler is per event, or
+// a batch handler when batch is set.
+func startPipeline(b *testing.B, want int, batch bool) (*eventstest.Env, *latencyRecorder) {
 	e := eventstest.Setup(b)
-	rec := &latencyRecorder{done: make(chan struct{}), want: want}
+	rec := newRecorder(want)
+	cfg := e.Pool.Config()
+	cfg.MaxConns = 64
+	var err error
+	if rec.writers, err = pgxpool.NewWithConfig(context.Background(), cfg); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(rec.writers.Close)
 	e.Go(b, (&outbox.Relay{Pool: e.Pool, JS: e.JS}).Run)
 	c := e.Consumer(b, "bench")
 	c.Handler = rec.handler
+	if batch {
+		c.Handler, c.BatchHandler = nil, rec.batchHandler
+	}
 	e.Go(b, c.Run)
 	return e, rec
 }
 
+// handlers are the two consumer shapes each benchmark runs with.
+var handlers = []struct {
+	name  string
+	batch bool
+}{{"handler=each", false}, {"handler=batch", true}}
+
 // report waits for every event and reports latency quantiles and the
-// end-to-end rate from start until the last event was consumed.
+// end-to-end rate from start until the last event was consumed. A handler
+// that ran before its writer saw the commit return counts as zero latency.
 func (r *latencyRecorder) report(b *testing.B, start time.Time) {
 	select {
 	case <-r.done:
-	case <-time.After(60 * time.Second):
-		b.Fatalf("only %d of %d events consumed", len(r.lat), r.want)
+	case <-time.After(120 * time.Second):
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		b.Fatalf("only %d of %d events consumed", len(r.handled), r.want)
 	}
-	elapsed := time.Since(start)
-	slices.Sort(r.lat)
-	q := func(p float64) float64 { return float64(r.lat[int(p*float64(len(r.lat)-1))]) / 1e6 }
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lat := make([]time.Duration, 0, len(r.handled))
+	last := start
+	for id, at := range r.handled {
+		lat = append(lat, max(at.Sub(r.committed[id]), 0))
+		if at.After(last) {
+			last = at
+		}
+	}
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e6 }
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(q(1), "max-ms")
-	b.ReportMetric(float64(r.want)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(r.want)/last.Sub(start).Seconds(), "events/s")
 }
 
 // BenchmarkOutboxToConsumerAt1000PerSecond commits one event per transaction at
 // a steady 1,000/s for 5 s and measures commit → handler latency through the
-// relay, JetStream and the inbox consumer. Run with -benchtime=1x.
+// relay, JetStream and the inbox consumer, with a per-event handler and with a
+// batch handler. Each iteration is one such run.
 func BenchmarkOutboxToConsumerAt1000PerSecond(b *testing.B) {
+	for _, h := range handlers {
+		b.Run(h.name, func(b *testing.B) { benchAtRate(b, h.batch) })
+	}
+}
+
+func benchAtRate(b *testing.B, batch bool) {
 	const rate, seconds = 1000, 5
 	for range b.N {
-		e, rec := startPipeline(b, rate*seconds)
+		_, rec := startPipeline(b, rate*seconds, batch)
 		start := time.Now()
 		tick := time.NewTicker(time.Second / rate)
 		var wg sync.WaitGroup
-		sem := make(chan struct{}, 16)
+		// Enough writers that a slow commit does not hold back the offered rate.
+		sem := make(chan struct{}, 64)
 		for range rate * seconds {
 			<-tick.C
 			sem <- struct{}{}
 			wg.Add(1)
-			go func() { defer wg.Done(); emitOne(b, e); <-sem }()
+			go func() { defer wg.Done(); rec.emit(b, 1); <-sem }()
 		}
 		tick.Stop()
 		wg.Wait()
@@ -105,20 +186,28 @@ func BenchmarkOutboxToConsumerAt1000PerSecond(b *testing.B) {
 	}
 }
 
-// BenchmarkOutboxToConsumerThroughput commits 20,000 events from 16 writers as
-// fast as they go and reports end-to-end events/s. Run with -benchtime=1x.
+// BenchmarkOutboxToConsumerThroughput commits 20,000 events from 16 writers,
+// 100 per transaction, as fast as they go, and reports end-to-end events/s
+// (until the last handler ran), with a per-event handler and with a batch
+// handler. Each iteration is one such run.
 func BenchmarkOutboxToConsumerThroughput(b *testing.B) {
-	const total, writers = 20000, 16
+	for _, h := range handlers {
+		b.Run(h.name, func(b *testing.B) { benchThroughput(b, h.batch) })
+	}
+}
+
+func benchThroughput(b *testing.B, batch bool) {
+	const total, writers, perTx = 20000, 16, 100
 	for range b.N {
-		e, rec := startPipeline(b, total)
+		_, rec := startPipeline(b, total, batch)
 		start := time.Now()
 		var wg sync.WaitGroup
 		for w := range writers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := w; i < total; i += writers {
-					emitOne(b, e)
+				for i := w * perTx; i < total; i += writers * perTx {
+					rec.emit(b, perTx)
 				}
 			}()
 		}

@@ -18,9 +18,6 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// wakeChannel is the LISTEN/NOTIFY channel that wakes the relay on commit.
-const wakeChannel = "crossdock_outbox"
-
 // Event is one fact to publish.
 type Event struct {
 	ID      uuid.UUID
@@ -61,8 +58,11 @@ func Emit(ctx context.Context, tx pgx.Tx, subject string, msg proto.Message) err
 	return Add(ctx, tx, ev)
 }
 
-// Add writes events in tx. They are published only if tx commits: the NOTIFY that
-// wakes the relay is itself transactional.
+// Add writes events in tx. They are published only if tx commits. It wakes the
+// process's relays, which look for the rows until they see them commit (see
+// Relay); the wake is in-process, not a NOTIFY, because PostgreSQL serializes
+// the commits of every transaction that notifies, one flush each, which would
+// cap a service's writes at one commit per disk flush.
 func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
 	if len(events) == 0 {
 		return nil
@@ -88,6 +88,9 @@ func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
 		batch.Queue(`INSERT INTO outbox (event_id, subject, event_type, payload, headers) VALUES ($1, $2, $3, $4, $5)`,
 			e.ID, e.Subject, e.Type, e.Payload, hj)
 	}
-	batch.Queue(`SELECT pg_notify($1, '')`, wakeChannel)
-	return tx.SendBatch(ctx, batch).Close()
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return err
+	}
+	wakeRelays()
+	return nil
 }

@@ -22,6 +22,13 @@ import (
 // A relay that dies after publishing but before marking leaves the rows to be
 // published again; JetStream drops the repeat by Nats-Msg-Id within its duplicate
 // window and consumers' inboxes drop it after.
+//
+// It works in batches: one statement claims up to BatchSize rows, every row is
+// published asynchronously and the acknowledgements awaited together, and one
+// statement marks the batch. The commit of that mark (a disk flush) overlaps the
+// claiming and publishing of the next batch, whose rows the first batch's locks
+// keep apart; a batch is published only after the one before it was
+// acknowledged, so one relay publishes in commit-visible order.
 type Relay struct {
 	Pool *pgxpool.Pool
 	JS   jetstream.JetStream
@@ -31,8 +38,9 @@ type Relay struct {
 	// Retention keeps published rows so they can be re-published by id
 	// (default 7 days); older ones are pruned.
 	Retention time.Duration
-	// Fallback is the longest the relay sleeps without a notification (default
-	// 2 s); it covers rows another relay claimed and then failed to publish.
+	// Fallback is the longest the relay sleeps without a wake (default 2 s);
+	// it covers rows written by another process and rows another relay
+	// claimed and then failed to publish.
 	Fallback time.Duration
 
 	// afterPublish runs between publishing and marking; tests use it to die there.
@@ -54,13 +62,15 @@ func (r *Relay) defaults() {
 	}
 }
 
-// Run publishes until ctx ends. It holds one connection that LISTENs for commits,
-// so an event is published a moment after its transaction commits, not after a
-// poll interval. Errors are logged and retried; Run returns only when ctx ends.
+// Run publishes until ctx ends. Add wakes it in-process, so an event is
+// published a moment after its transaction commits, not after a poll interval.
+// Errors are logged and retried; Run returns only when ctx ends.
 func (r *Relay) Run(ctx context.Context) error {
 	r.defaults()
+	wake, unsubscribe := subscribeWake()
+	defer unsubscribe()
 	for ctx.Err() == nil {
-		if err := r.listenAndRelay(ctx); err != nil && ctx.Err() == nil {
+		if err := r.relay(ctx, wake); err != nil && ctx.Err() == nil {
 			r.Log.Error("outbox relay", "error", err)
 			sleep(ctx, time.Second)
 		}
@@ -68,27 +78,40 @@ func (r *Relay) Run(ctx context.Context) error {
 	return nil
 }
 
-func (r *Relay) listenAndRelay(ctx context.Context) error {
-	conn, err := r.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "LISTEN "+wakeChannel); err != nil {
-		return err
-	}
+// relay drains the outbox, then waits for a wake. After a wake or a batch it
+// looks again on the wakeBackoff steps (the rows of transactions that called
+// Add may not have committed yet), then only on a wake or the fallback.
+func (r *Relay) relay(ctx context.Context, wake <-chan struct{}) error {
+	committing := make(chan error, 1) // the one mark commit in flight, if any
+	inFlight := false
 	defer func() {
-		// The connection goes back to the pool: stop listening on it.
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "UNLISTEN *")
+		if inFlight {
+			<-committing
+		}
 	}()
+	step := 0
 	lastPrune := time.Time{}
 	for {
-		// Drain everything pending, then wait for the next commit.
 		for {
-			n, err := r.PublishPending(ctx)
+			tx, n, err := r.claimAndPublish(ctx)
 			if err != nil {
 				return err
 			}
+			if tx == nil {
+				break
+			}
+			// The next batch is claimed while this one's mark commits; wait
+			// for the commit before that before starting another.
+			if inFlight {
+				if err := <-committing; err != nil {
+					_ = tx.Rollback(context.WithoutCancel(ctx))
+					inFlight = false
+					return fmt.Errorf("outbox: mark published: %w", err)
+				}
+			}
+			inFlight = true
+			go func() { committing <- tx.Commit(context.WithoutCancel(ctx)) }()
+			step = 0
 			if n < r.BatchSize {
 				break
 			}
@@ -99,15 +122,27 @@ func (r *Relay) listenAndRelay(ctx context.Context) error {
 			}
 			lastPrune = time.Now()
 		}
-		waitCtx, cancel := context.WithTimeout(ctx, r.Fallback)
-		_, err := conn.Conn().WaitForNotification(waitCtx)
-		cancel()
-		if ctx.Err() != nil {
+		delay := r.Fallback
+		if step < len(wakeBackoff) {
+			delay = wakeBackoff[step]
+			step++
+		}
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
 			return nil
+		case <-wake:
+			step = 0
+		case err := <-committing:
+			inFlight = false
+			if err != nil {
+				timer.Stop()
+				return fmt.Errorf("outbox: mark published: %w", err)
+			}
+		case <-timer.C:
 		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return err
-		}
+		timer.Stop()
 	}
 }
 
@@ -124,56 +159,83 @@ type pendingRow struct {
 // those JetStream acknowledged. It returns how many rows it claimed.
 func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 	r.defaults()
-	claimed, notPublished := 0, 0
-	var firstErr error
-	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT seq, event_id, subject, event_type, payload, headers FROM outbox
-			WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, r.BatchSize)
-		if err != nil {
-			return err
-		}
-		pending, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pendingRow, error) {
-			var p pendingRow
-			var hj []byte
-			if err := row.Scan(&p.seq, &p.id, &p.subject, &p.typ, &p.payload, &hj); err != nil {
-				return p, err
-			}
-			return p, json.Unmarshal(hj, &p.headers)
-		})
-		if err != nil || len(pending) == 0 {
-			return err
-		}
-		claimed = len(pending)
-		published, failed := r.publish(ctx, pending)
-		if r.afterPublish != nil {
-			if err := r.afterPublish(ctx); err != nil {
-				return err
-			}
-		}
-		if len(published) > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
-				WHERE seq = ANY($1)`, published); err != nil {
-				return err
-			}
-		}
-		for seq, perr := range failed {
-			if _, err := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = $1`,
-				seq, perr.Error()); err != nil {
-				return err
-			}
-		}
-		notPublished = len(failed)
-		for _, perr := range failed {
-			firstErr = perr
-			break
-		}
-		return nil
-	})
-	if err == nil && notPublished > 0 {
-		// Marked with their error; the caller backs off before the retry.
-		err = fmt.Errorf("outbox: %d of %d events not published: %w", notPublished, claimed, firstErr)
+	tx, n, err := r.claimAndPublish(ctx)
+	if err != nil || tx == nil {
+		return n, err
 	}
-	return claimed, err
+	return n, tx.Commit(ctx)
+}
+
+// claimAndPublish claims a batch in a new transaction, publishes it and marks
+// it, and returns the transaction for the caller to commit; tx is nil when
+// there was nothing to claim. Rows JetStream did not acknowledge are marked
+// with their error, and the transaction is committed here with the error
+// returned, so the caller backs off before the retry.
+func (r *Relay) claimAndPublish(ctx context.Context) (tx pgx.Tx, claimed int, err error) {
+	own, err := r.Pool.Begin(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	tx = own
+	defer func() {
+		if err != nil {
+			// A no-op once committed (the failed-publish path below).
+			_ = own.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	rows, err := tx.Query(ctx, `SELECT seq, event_id, subject, event_type, payload, headers FROM outbox
+		WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, r.BatchSize)
+	if err != nil {
+		return tx, 0, err
+	}
+	pending, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pendingRow, error) {
+		var p pendingRow
+		var hj []byte
+		if err := row.Scan(&p.seq, &p.id, &p.subject, &p.typ, &p.payload, &hj); err != nil {
+			return p, err
+		}
+		return p, json.Unmarshal(hj, &p.headers)
+	})
+	if err != nil {
+		return tx, 0, err
+	}
+	if len(pending) == 0 {
+		_ = tx.Rollback(ctx)
+		return nil, 0, nil
+	}
+	published, failed := r.publish(ctx, pending)
+	if r.afterPublish != nil {
+		if err := r.afterPublish(ctx); err != nil {
+			return tx, len(pending), err
+		}
+	}
+	if len(published) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
+			WHERE seq = ANY($1)`, published); err != nil {
+			return tx, len(pending), err
+		}
+	}
+	if len(failed) == 0 {
+		return tx, len(pending), nil
+	}
+	seqs, msgs := make([]int64, 0, len(failed)), make([]string, 0, len(failed))
+	var firstErr error
+	for _, p := range pending {
+		if perr, ok := failed[p.seq]; ok {
+			seqs, msgs = append(seqs, p.seq), append(msgs, perr.Error())
+			if firstErr == nil {
+				firstErr = perr
+			}
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE outbox o SET attempts = attempts + 1, last_error = f.error
+		FROM unnest($1::bigint[], $2::text[]) AS f (seq, error) WHERE o.seq = f.seq`, seqs, msgs); err != nil {
+		return tx, len(pending), err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return tx, len(pending), err
+	}
+	return nil, len(pending), fmt.Errorf("outbox: %d of %d events not published: %w", len(failed), len(pending), firstErr)
 }
 
 // publish sends the rows asynchronously and waits for every acknowledgement.

@@ -27,6 +27,17 @@ import (
 // set, tests create their databases there instead of starting a server.
 const EnvDatabaseURL = "CROSSDOCK_TEST_DATABASE_URL"
 
+// EnvBenchDurable, when set to a non-empty value, starts the throwaway server
+// durable (fsync, synchronous_commit and full_page_writes on, as in
+// production). Tests run without it: a lost test database costs nothing and
+// the flushes would only slow them. `make bench` sets it, so database-bound
+// benchmarks pay for every commit what production pays.
+const EnvBenchDurable = "CROSSDOCK_BENCH_DURABLE"
+
+// Durable reports whether the harness starts its server durable
+// (EnvBenchDurable is set).
+func Durable() bool { return os.Getenv(EnvBenchDurable) != "" }
+
 var (
 	serverOnce sync.Once
 	serverURL  func(database string) string // admin URL of the shared server
@@ -78,7 +89,7 @@ func adminURLs(t testing.TB) func(string) string {
 			return
 		}
 		clusterDir = dir
-		cluster, serverErr = pgcluster.Start(context.Background(), pgcluster.Options{Dir: filepath.Join(dir, "pg")})
+		cluster, serverErr = pgcluster.Start(context.Background(), pgcluster.Options{Dir: filepath.Join(dir, "pg"), Durable: Durable()})
 		if serverErr == nil {
 			serverURL = cluster.AdminURL
 		}

@@ -21,18 +21,25 @@ type Config struct {
 	// ReservationTTL is how long a reservation holds stock when the caller
 	// gives no ttl (30 minutes: the payment window).
 	ReservationTTL time.Duration
+	// ReserveBatch caps the reservations group-committed in one transaction
+	// (default 64); 1 commits each on its own.
+	ReserveBatch int
+	// ReserveConcurrency is how many reservation batches run at once
+	// (default 4): batches of different SKUs commit side by side.
+	ReserveConcurrency int
 }
 
 // DefaultConfig returns the production settings.
 func DefaultConfig() Config {
-	return Config{ReservationTTL: domain.DefaultReservationTTL}
+	return Config{ReservationTTL: domain.DefaultReservationTTL, ReserveBatch: 64, ReserveConcurrency: 4}
 }
 
 // Service runs the use cases against a Store.
 type Service struct {
-	store Store
-	cfg   Config
-	now   func() time.Time
+	store    Store
+	cfg      Config
+	now      func() time.Time
+	reserves *reserveBatcher
 }
 
 // Option changes a Service's defaults.
@@ -45,10 +52,18 @@ func WithClock(now func() time.Time) Option {
 
 // New returns the use cases over store with cfg.
 func New(store Store, cfg Config, opts ...Option) *Service {
+	def := DefaultConfig()
 	if cfg.ReservationTTL <= 0 {
-		cfg.ReservationTTL = domain.DefaultReservationTTL
+		cfg.ReservationTTL = def.ReservationTTL
+	}
+	if cfg.ReserveBatch <= 0 {
+		cfg.ReserveBatch = def.ReserveBatch
+	}
+	if cfg.ReserveConcurrency <= 0 {
+		cfg.ReserveConcurrency = def.ReserveConcurrency
 	}
 	s := &Service{store: store, cfg: cfg, now: time.Now}
+	s.reserves = newReserveBatcher(s, cfg.ReserveBatch, cfg.ReserveConcurrency)
 	for _, o := range opts {
 		o(s)
 	}

@@ -34,6 +34,10 @@ type Event struct {
 type Repository interface {
 	// Emit adds events to the outbox; it fails outside a transaction.
 	Emit(ctx context.Context, events ...Event) error
+	// Savepoint runs fn inside the current transaction so that an error from
+	// fn undoes fn's writes and nothing else; the transaction goes on. Locks
+	// fn took are kept. It fails outside a transaction.
+	Savepoint(ctx context.Context, fn func(Repository) error) error
 
 	// SaveSKU records a SKU from the catalog; a SKU already known is left
 	// as it is.

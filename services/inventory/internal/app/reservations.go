@@ -35,7 +35,9 @@ type ReserveInput struct {
 //
 // The stock rows of the SKUs are locked (in the global order) before
 // availability is read, so two reservations of the same stock run one after
-// the other and the second sees what the first took.
+// the other and the second sees what the first took. Concurrent calls are
+// group-committed: many reservations share one transaction and one disk
+// flush, each with its own answer (see reserveBatcher).
 func (s *Service) Reserve(ctx context.Context, c auth.Caller, in ReserveInput) (domain.Reservation, error) {
 	if !isService(c) {
 		return domain.Reservation{}, ErrServicesOnly
@@ -48,78 +50,84 @@ func (s *Service) Reserve(ctx context.Context, c auth.Caller, in ReserveInput) (
 	if ttl == 0 {
 		ttl = s.cfg.ReservationTTL
 	}
-	var res domain.Reservation
-	err = s.store.InTx(ctx, func(r Repository) error {
-		now := s.clock()
-		res = domain.NewReservation(req, ttl, c.Subject, now)
-		claimed, err := r.ClaimReservation(ctx, res)
-		if err != nil {
-			return err
-		}
-		if !claimed {
-			if res, err = r.GetReservation(ctx, req.OrderID, true); err != nil {
-				return err
-			}
-			if !res.SameRequest(req.Lines) {
-				return domain.ErrOrderReservedOtherwise
-			}
-			if req.TTL > 0 && res.Extend(req.TTL, now) {
-				return r.UpdateReservation(ctx, res)
-			}
-			return nil
-		}
-		ids := make([]uuid.UUID, len(req.Lines))
-		for i, l := range req.Lines {
-			ids[i] = l.SKUID
-		}
-		skus, err := r.GetSKUs(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			sku, ok := skus[id]
-			switch {
-			case !ok:
-				return skuNotFound(id)
-			case !sku.Reservable:
-				return domain.ErrSKUNotReservable.WithMetadata("sku_id", id.String())
-			}
-		}
-		levels, err := r.LockSKULevels(ctx, ids)
-		if err != nil {
-			return err
-		}
-		ptrs := make([]*domain.Level, len(levels))
-		for i := range levels {
-			ptrs[i] = &levels[i]
-		}
-		lines, moves, err := domain.Allocate(req.Lines, ptrs)
-		if err != nil {
-			return err
-		}
-		res.Lines = lines
-		if err := r.SaveReservationLines(ctx, res.ID, lines); err != nil {
-			return err
-		}
-		stamp(moves, c.Subject, "", req.OrderID, now)
-		if err := applyMovements(ctx, r, moves, now); err != nil {
-			return err
-		}
-		ev := &inventoryv1.ReservationReserved{
-			ReservationId: res.ID.String(), OrderId: res.OrderID,
-			ExpiresAt: timestamppb.New(res.ExpiresAt), OccurredAt: timestamppb.New(now),
-		}
-		for _, l := range lines {
-			ev.Lines = append(ev.Lines, &inventoryv1.ReservedLine{
-				SkuId: l.SKUID.String(), WarehouseId: l.WarehouseID.String(), Quantity: l.Quantity,
-			})
-		}
-		return r.Emit(ctx, Event{SubjectReservationReserved, ev})
-	})
+	return s.reserves.reserve(ctx, reserveCall{actor: c.Subject, req: req, ttl: ttl})
+}
+
+// reserveIn applies one validated reservation request in r's transaction.
+// Whatever it writes belongs to this request alone, so a batch can undo it
+// on its own (see reserveBatcher).
+func (s *Service) reserveIn(ctx context.Context, r Repository, call reserveCall, now time.Time) (domain.Reservation, error) {
+	req := call.req
+	res := domain.NewReservation(req, call.ttl, call.actor, now)
+	claimed, err := r.ClaimReservation(ctx, res)
 	if err != nil {
 		return domain.Reservation{}, err
 	}
-	return res, nil
+	if !claimed {
+		if res, err = r.GetReservation(ctx, req.OrderID, true); err != nil {
+			return domain.Reservation{}, err
+		}
+		if !res.SameRequest(req.Lines) {
+			return domain.Reservation{}, domain.ErrOrderReservedOtherwise
+		}
+		if req.TTL > 0 && res.Extend(req.TTL, now) {
+			return res, r.UpdateReservation(ctx, res)
+		}
+		return res, nil
+	}
+	ids := reserveSKUs(req)
+	skus, err := r.GetSKUs(ctx, ids)
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	for _, id := range ids {
+		sku, ok := skus[id]
+		switch {
+		case !ok:
+			return domain.Reservation{}, skuNotFound(id)
+		case !sku.Reservable:
+			return domain.Reservation{}, domain.ErrSKUNotReservable.WithMetadata("sku_id", id.String())
+		}
+	}
+	levels, err := r.LockSKULevels(ctx, ids)
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	ptrs := make([]*domain.Level, len(levels))
+	for i := range levels {
+		ptrs[i] = &levels[i]
+	}
+	lines, moves, err := domain.Allocate(req.Lines, ptrs)
+	if err != nil {
+		return domain.Reservation{}, err
+	}
+	res.Lines = lines
+	if err := r.SaveReservationLines(ctx, res.ID, lines); err != nil {
+		return domain.Reservation{}, err
+	}
+	stamp(moves, call.actor, "", req.OrderID, now)
+	if err := applyMovements(ctx, r, moves, now); err != nil {
+		return domain.Reservation{}, err
+	}
+	ev := &inventoryv1.ReservationReserved{
+		ReservationId: res.ID.String(), OrderId: res.OrderID,
+		ExpiresAt: timestamppb.New(res.ExpiresAt), OccurredAt: timestamppb.New(now),
+	}
+	for _, l := range lines {
+		ev.Lines = append(ev.Lines, &inventoryv1.ReservedLine{
+			SkuId: l.SKUID.String(), WarehouseId: l.WarehouseID.String(), Quantity: l.Quantity,
+		})
+	}
+	return res, r.Emit(ctx, Event{SubjectReservationReserved, ev})
+}
+
+// reserveSKUs lists the SKUs of a request's (combined, sorted) lines.
+func reserveSKUs(req domain.ReserveRequest) []uuid.UUID {
+	ids := make([]uuid.UUID, len(req.Lines))
+	for i, l := range req.Lines {
+		ids[i] = l.SKUID
+	}
+	return ids
 }
 
 // Commit turns an order's reservation into a shipment: on-hand and reserved

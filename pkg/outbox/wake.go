@@ -1,0 +1,51 @@
+package outbox
+
+import (
+	"sync"
+	"time"
+)
+
+// wakers are the running relays' wake channels. Add signals every relay of the
+// process: a relay of another database merely looks once and finds nothing.
+var wakers = struct {
+	sync.Mutex
+	chans map[chan struct{}]struct{}
+}{chans: map[chan struct{}]struct{}{}}
+
+// subscribeWake returns a channel that receives (coalesced) wakes until
+// cancel is called.
+func subscribeWake() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	wakers.Lock()
+	wakers.chans[ch] = struct{}{}
+	wakers.Unlock()
+	return ch, func() {
+		wakers.Lock()
+		delete(wakers.chans, ch)
+		wakers.Unlock()
+	}
+}
+
+// wakeRelays signals every relay without blocking; a relay already signalled
+// stays signalled once.
+func wakeRelays() {
+	wakers.Lock()
+	defer wakers.Unlock()
+	for ch := range wakers.chans {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// wakeBackoff is how a woken relay looks again when it found nothing: Add
+// signals before its transaction commits, so the rows may become visible a
+// moment later. Most commits land within the first few milliseconds; a
+// transaction that runs on longer after Add is covered by the last steps and,
+// past them, by the fallback poll.
+var wakeBackoff = []time.Duration{
+	500 * time.Microsecond, time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond,
+	8 * time.Millisecond, 16 * time.Millisecond, 32 * time.Millisecond, 64 * time.Millisecond,
+	128 * time.Millisecond, 256 * time.Millisecond, 512 * time.Millisecond,
+}

@@ -1,0 +1,83 @@
+package testkit_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// BenchmarkCalibrationCommit measures what one durable commit costs on this
+// host: one INSERT per transaction, one at a time, so every operation waits
+// for its own WAL flush. `make bench` prints its p50 and p99 beside the other
+// figures, so database-bound results from different hosts (or disks) can be
+// compared. It fails when the harness was asked for a durable server and the
+// server is not durable.
+func BenchmarkCalibrationCommit(b *testing.B) {
+	ctx := context.Background()
+	pool := testkit.Database(b, testkit.Migrations{Name: "calibration"})
+	var fsync, syncCommit string
+	if err := pool.QueryRow(ctx, `SELECT current_setting('fsync'), current_setting('synchronous_commit')`).Scan(&fsync, &syncCommit); err != nil {
+		b.Fatal(err)
+	}
+	durable := fsync == "on" && syncCommit == "on"
+	if testkit.Durable() && !durable {
+		b.Fatalf("%s is set but the server runs with fsync=%s, synchronous_commit=%s", testkit.EnvBenchDurable, fsync, syncCommit)
+	}
+	if _, err := pool.Exec(ctx, `CREATE TABLE calibration (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Release()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		// Outside an explicit transaction the statement is its own commit.
+		if _, err := conn.Exec(ctx, `INSERT INTO calibration (at) VALUES (now())`); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e3 }
+	b.ReportMetric(q(0.50), "p50-µs")
+	b.ReportMetric(q(0.99), "p99-µs")
+	b.ReportMetric(map[bool]float64{true: 1, false: 0}[durable], "durable")
+}
+
+// calibrationInput is the fixed CPU workload: 1 MiB of a repeating pattern.
+var calibrationInput = func() []byte {
+	buf := make([]byte, 1<<20)
+	for i := range buf {
+		buf[i] = byte(i * 31)
+	}
+	return buf
+}()
+
+// BenchmarkCalibrationCPU is a fixed CPU loop (SHA-256 of 1 MiB, chained 16
+// times per operation) whose ns/op compares one host's cores with another's.
+func BenchmarkCalibrationCPU(b *testing.B) {
+	b.SetBytes(16 << 20)
+	var sum [32]byte
+	for range b.N {
+		for range 16 {
+			h := sha256.New()
+			h.Write(sum[:])
+			h.Write(calibrationInput)
+			h.Sum(sum[:0])
+		}
+	}
+	if sum == [32]byte{} {
+		b.Fatal("no work done")
+	}
+}
