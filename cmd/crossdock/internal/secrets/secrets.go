@@ -1,5 +1,5 @@
-// Package secrets keeps the generated database credentials of the local mesh in
-// one file. The passwords are created once and reused, so a restarted mesh
+// Package secrets keeps the generated credentials of the local mesh (database
+// logins, service accounts, NATS passwords) in one file. The passwords are created once and reused, so a restarted mesh
 // finds its databases as it left them; the file is readable by its owner only.
 package secrets
 
@@ -34,6 +34,9 @@ type ServiceAccount struct {
 type File struct {
 	Databases       map[string]Database       `json:"databases"`
 	ServiceAccounts map[string]ServiceAccount `json:"service_accounts"`
+	// NATSPasswords are the services' NATS passwords (NATS_PASSWORD); each
+	// service's NATS user is its name.
+	NATSPasswords map[string]string `json:"nats_passwords"`
 }
 
 // Want names a database the mesh needs.
@@ -46,7 +49,7 @@ type Want struct {
 // file lacks, and writes the file back (mode 0600) when anything was added.
 // Existing passwords are never changed.
 func LoadOrCreate(path string, wants []Want) (File, error) {
-	f := File{Databases: map[string]Database{}, ServiceAccounts: map[string]ServiceAccount{}}
+	f := File{Databases: map[string]Database{}, ServiceAccounts: map[string]ServiceAccount{}, NATSPasswords: map[string]string{}}
 	raw, err := os.ReadFile(path)
 	switch {
 	case err == nil:
@@ -59,6 +62,9 @@ func LoadOrCreate(path string, wants []Want) (File, error) {
 		if f.ServiceAccounts == nil {
 			f.ServiceAccounts = map[string]ServiceAccount{}
 		}
+		if f.NATSPasswords == nil {
+			f.NATSPasswords = map[string]string{}
+		}
 	case errors.Is(err, os.ErrNotExist):
 	default:
 		return File{}, err
@@ -66,6 +72,14 @@ func LoadOrCreate(path string, wants []Want) (File, error) {
 
 	changed := false
 	for _, w := range wants {
+		if f.NATSPasswords[w.Service] == "" {
+			pw, err := password()
+			if err != nil {
+				return File{}, err
+			}
+			f.NATSPasswords[w.Service] = pw
+			changed = true
+		}
 		if a, ok := f.ServiceAccounts[w.Service]; !ok || a.ClientID == "" || a.Secret == "" {
 			secret, err := password()
 			if err != nil {
