@@ -85,6 +85,7 @@ func Rules(e Expectations) []Rule {
 		{"nats-cluster", checkNATS},
 		{"peer-addresses", func(s *Set) []Violation { return checkPeerAddresses(s, e) }},
 		{"service-accounts", func(s *Set) []Violation { return checkServiceAccounts(s, e) }},
+		{"nats-users", checkNATSUsers},
 		{"memory-limit", checkMemoryLimit},
 	}
 	if e.Production {

@@ -3,6 +3,8 @@ package natsx
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Access is what one service may do on NATS, as its own NATS user: publish
@@ -103,4 +105,35 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+// PasswordVar is the environment variable a nats-server configured with
+// AuthorizationConfig reads user's password from, e.g.
+// NATS_PASSWORD_FREIGHT_ESTIMATOR.
+func PasswordVar(user string) string {
+	return "NATS_PASSWORD_" + strings.ToUpper(strings.ReplaceAll(user, "-", "_"))
+}
+
+// AuthorizationConfig renders the table as a nats-server configuration
+// block, the passwords read from the server's environment (PasswordVar), so
+// the deployment's NATS configuration is this table and nothing else.
+func AuthorizationConfig() string {
+	var b strings.Builder
+	b.WriteString("# Generated from natsx.Accesses (pkg/natsx/permissions.go); do not edit.\n")
+	b.WriteString("# Regenerate: cd deploy && go test ./manifests -run TestNATSAuthorizationFile -update\n")
+	b.WriteString("authorization {\n  users: [\n")
+	quote := func(subjects []string) string {
+		q := make([]string, len(subjects))
+		for i, s := range subjects {
+			q[i] = strconv.Quote(s)
+		}
+		return strings.Join(q, ", ")
+	}
+	for _, a := range Accesses {
+		fmt.Fprintf(&b, "    {\n      user: %s\n      password: $%s\n", strconv.Quote(a.User), PasswordVar(a.User))
+		fmt.Fprintf(&b, "      permissions: {\n        publish: { allow: [%s] }\n        subscribe: { allow: [%s] }\n      }\n    }\n",
+			quote(a.Publish()), quote(a.Subscribe()))
+	}
+	b.WriteString("  ]\n}\n")
+	return b.String()
 }

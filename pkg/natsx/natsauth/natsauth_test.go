@@ -3,17 +3,22 @@ package natsauth_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/natsx/natsauth"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/testkit"
 )
@@ -213,4 +218,38 @@ func event(t *testing.T, subject, text string) outbox.Event {
 		t.Fatal(err)
 	}
 	return ev
+}
+
+// The configuration the deployment's servers run (natsx.AuthorizationConfig)
+// parses, with the passwords from the environment, into exactly the users
+// the embedded servers get.
+func TestAuthorizationConfigIsTheTable(t *testing.T) {
+	passwords := map[string]string{}
+	for _, a := range natsx.Accesses {
+		passwords[a.User] = "pw-" + a.User
+		t.Setenv(natsx.PasswordVar(a.User), passwords[a.User])
+	}
+	path := filepath.Join(t.TempDir(), "nats.conf")
+	if err := os.WriteFile(path, []byte(natsx.AuthorizationConfig()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatalf("the configuration does not parse: %v\n%s", err, natsx.AuthorizationConfig())
+	}
+	want, err := natsauth.Users(passwords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(opts.Users) != len(want) {
+		t.Fatalf("%d users, want %d", len(opts.Users), len(want))
+	}
+	for i, u := range opts.Users {
+		w := want[i]
+		if u.Username != w.Username || u.Password != w.Password ||
+			!slices.Equal(u.Permissions.Publish.Allow, w.Permissions.Publish.Allow) ||
+			!slices.Equal(u.Permissions.Subscribe.Allow, w.Permissions.Subscribe.Allow) {
+			t.Errorf("user %d = %+v %+v, want %+v %+v", i, u, u.Permissions, w, w.Permissions)
+		}
+	}
 }
