@@ -190,6 +190,22 @@ func TestServicesAreRefusedOthersSubjects(t *testing.T) {
 			c.refused(t, tt.name)
 		})
 	}
+	// A consumer's own durable is created either way the client asks: with
+	// one filter subject (in the API subject) or several.
+	for _, c := range []struct {
+		user, stream string
+		config       jetstream.ConsumerConfig
+	}{
+		{"inventory", "CATALOG", jetstream.ConsumerConfig{Durable: "inventory-catalog",
+			FilterSubjects: []string{"catalog.sku.created", "catalog.product.deleted"}}},
+		{"freight-estimator", "LOGISTICS", jetstream.ConsumerConfig{Durable: "freight-shipment-history",
+			FilterSubject: "logistics.shipment.completed"}},
+	} {
+		cl := connect(t, n, passwords, c.user)
+		if _, err := cl.js.CreateOrUpdateConsumer(short(t), c.stream, c.config); err != nil {
+			t.Errorf("%s creating its consumer %s: %v", c.user, c.config.Durable, err)
+		}
+	}
 	// Nothing forged reached the stream.
 	stream, err := admin.js.Stream(ctx, "USERS")
 	if err != nil {
