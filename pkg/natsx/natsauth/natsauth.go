@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crossdock/crossdock/pkg/natsx"
 )
@@ -36,4 +37,18 @@ func User(a natsx.Access, password string) *server.User {
 			Subscribe: &server.SubjectPermission{Allow: a.Subscribe()},
 		},
 	}
+}
+
+// Hash replaces each user's password by its bcrypt hash, which the server
+// compares logins against: the passwords then live in the server's memory
+// only as hashes (and the server stops warning about plain-text ones).
+func Hash(users []*server.User) error {
+	for _, u := range users {
+		h, err := bcrypt.GenerateFromPassword([]byte(u.Password), bcrypt.DefaultCost)
+		if err != nil {
+			return fmt.Errorf("nats user %s: %w", u.Username, err)
+		}
+		u.Password = string(h)
+	}
+	return nil
 }

@@ -269,3 +269,37 @@ func TestAuthorizationConfigIsTheTable(t *testing.T) {
 		}
 	}
 }
+
+// A server given hashed passwords admits the service with its password and
+// refuses a wrong one.
+func TestHashedPasswordsAdmitTheService(t *testing.T) {
+	users, err := natsauth.Users(map[string]string{"users": "u", "catalog": "c", "inventory": "i", "orders": "o-secret",
+		"logistics": "l", "finance": "f", "freight-estimator": "fe", "platform-docking": "pd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := natsauth.Hash(users); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoSigs: true, NoLog: true, Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	defer ns.Shutdown()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats did not start")
+	}
+	for _, tt := range []struct {
+		password string
+		admitted bool
+	}{{"o-secret", true}, {"o-wrong", false}} {
+		nc, err := nats.Connect(ns.ClientURL(), nats.UserInfo("orders", tt.password))
+		if admitted := err == nil; admitted != tt.admitted {
+			t.Errorf("password %q: admitted %v (%v), want %v", tt.password, admitted, err, tt.admitted)
+		}
+		if nc != nil {
+			nc.Close()
+		}
+	}
+}

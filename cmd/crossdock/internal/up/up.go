@@ -149,6 +149,9 @@ func Run(ctx context.Context, o Options) (err error) {
 
 	fmt.Fprintf(say, "starting NATS on %s\n", plan.NATS)
 	natsUsers, err := natsauth.Users(creds.NATSPasswords)
+	if err == nil {
+		err = natsauth.Hash(natsUsers)
+	}
 	if err != nil {
 		return err
 	}
