@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/crossdock/crossdock/deploy/manifests"
+	"github.com/crossdock/crossdock/pkg/natsx"
 )
 
 // repoRoot is the repository root seen from this package's directory, where
@@ -59,9 +60,19 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 			Production:            true,
 			WithoutServiceAccount: []string{"users", "gateway"},
 			// deploy/README.md: the installation creates these.
-			ExternalSecrets: []string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption"},
+			ExternalSecrets: append([]string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption"}, natsSecrets()...),
 		},
 	}
+}
+
+// natsSecrets are the Secrets with the services' NATS passwords, one per
+// user of natsx.Accesses: <service>-nats, key password.
+func natsSecrets() []string {
+	var out []string
+	for _, a := range natsx.Accesses {
+		out = append(out, a.User+"-nats")
+	}
+	return out
 }
 
 var (

@@ -86,6 +86,7 @@ func Rules(e Expectations) []Rule {
 		{"peer-addresses", func(s *Set) []Violation { return checkPeerAddresses(s, e) }},
 		{"service-accounts", func(s *Set) []Violation { return checkServiceAccounts(s, e) }},
 		{"signing-key-encryption", checkKeyEncryption},
+		{"nats-users", checkNATSUsers},
 		{"memory-limit", checkMemoryLimit},
 	}
 	if e.Production {

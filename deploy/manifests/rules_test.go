@@ -50,6 +50,18 @@ func drop(s *manifests.Set, kind, name string) {
 	})
 }
 
+// natsAuth is the data of the NATS servers' config map.
+func natsAuth(t *testing.T, s *manifests.Set) map[string]string {
+	t.Helper()
+	for _, cm := range s.ConfigMaps() {
+		if strings.HasPrefix(cm.Name, "nats-config") {
+			return cm.Data
+		}
+	}
+	t.Fatal("no nats-config config map")
+	return nil
+}
+
 func cluster(t *testing.T, s *manifests.Set, name string) *unstructured.Unstructured {
 	t.Helper()
 	for _, c := range s.Clusters() {
@@ -261,6 +273,26 @@ func TestRulesCatchViolations(t *testing.T) {
 		}},
 		{"nats-cluster", "prod", "no budget", func(t *testing.T, s *manifests.Set) {
 			drop(s, "PodDisruptionBudget", "nats")
+		}},
+		{"nats-users", "dev", "auth.conf edited by hand", func(t *testing.T, s *manifests.Set) {
+			natsAuth(t, s)[manifests.NATSAuthFile] += "# allow everything\n"
+		}},
+		{"nats-users", "dev", "no users for the servers", func(t *testing.T, s *manifests.Set) {
+			delete(natsAuth(t, s), manifests.NATSAuthFile)
+		}},
+		{"nats-users", "prod", "server password not from a secret", func(t *testing.T, s *manifests.Set) {
+			c := &s.StatefulSets()[0].Spec.Template.Spec.Containers[0]
+			*envVar(t, c, "NATS_PASSWORD_CATALOG") = corev1.EnvVar{Name: "NATS_PASSWORD_CATALOG", Value: "hunter2"}
+		}},
+		{"nats-users", "dev", "a service logs in as another", func(t *testing.T, s *manifests.Set) {
+			for _, cm := range s.ConfigMaps() {
+				if strings.HasPrefix(cm.Name, "inventory-config") {
+					cm.Data["NATS_USER"] = "catalog"
+				}
+			}
+		}},
+		{"nats-users", "prod", "a service reads another's password", func(t *testing.T, s *manifests.Set) {
+			envVar(t, server(t, s, "orders"), "NATS_PASSWORD").ValueFrom.SecretKeyRef.Name = "users-nats"
 		}},
 		{"disruption-budget", "prod", "budget missing", func(t *testing.T, s *manifests.Set) {
 			drop(s, "PodDisruptionBudget", "gateway")

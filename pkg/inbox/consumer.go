@@ -113,12 +113,20 @@ func (c *Consumer) defaults() {
 	}
 }
 
-// Run consumes until ctx ends. It creates or updates the durable consumer and the
-// dead-letter stream first.
+// Run consumes until ctx ends. The stream belongs to another area, whose
+// service creates it: Run first waits for it (natsx.WaitForStream), so a
+// consumer may start before the publisher ever has. Then it creates or
+// updates the durable consumer and the dead-letter stream.
 func (c *Consumer) Run(ctx context.Context) error {
 	c.defaults()
 	if c.Handler == nil && c.BatchHandler == nil {
 		return fmt.Errorf("inbox %s: no handler", c.Name)
+	}
+	if _, err := natsx.WaitForStream(ctx, c.JS, c.Stream, c.Log.With("consumer", c.Name)); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("inbox %s: %w", c.Name, err)
 	}
 	if _, err := natsx.EnsureStream(ctx, c.JS, natsx.DeadLetterStream); err != nil {
 		return err

@@ -32,24 +32,48 @@ const (
 // Config is the NATS part of a service's configuration.
 type Config struct {
 	URL string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	// User and Password are the service's own NATS login, whose permissions
+	// the server takes from Accesses; empty for a server without
+	// authorization (tests).
+	User     string `env:"NATS_USER"`
+	Password string `env:"NATS_PASSWORD" secret:"true"`
+}
+
+// Options are the connection options the configuration asks for: the login,
+// when one is set.
+func (c Config) Options() []nats.Option {
+	if c.User == "" {
+		return nil
+	}
+	return []nats.Option{nats.UserInfo(c.User, c.Password)}
 }
 
 // Connect dials NATS and returns the connection and its JetStream handle. The
 // connection retries the first connect and reconnects without limit: a broker
-// restart delays events, it does not take the service down.
-func Connect(ctx context.Context, url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := nats.Connect(url,
+// restart delays events, it does not take the service down. opts add to the
+// defaults (Config.Options gives the login).
+func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := nats.Connect(url, append([]nats.Option{
 		nats.Name(name),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond),
+		nats.ReconnectWait(250 * time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
 				log.Warn("nats disconnected", "error", err)
 			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
-	)
+		// A refused publish or subscription (a permissions violation) is
+		// reported asynchronously; without this it would pass unnoticed.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subject := ""
+			if sub != nil {
+				subject = sub.Subject
+			}
+			log.Error("nats error", "subject", subject, "error", err)
+		}),
+	}, opts...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("nats connect: %w", err)
 	}

@@ -163,7 +163,7 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	nc, js, err := natsx.Connect(ctx, cfg.NATS.URL, spec.Name, log)
+	nc, js, err := natsx.Connect(ctx, cfg.NATS.URL, spec.Name, log, cfg.NATS.Options()...)
 	if err != nil {
 		pool.Close()
 		return nil, err

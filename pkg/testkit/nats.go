@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/crossdock/crossdock/pkg/natsx"
+	"github.com/crossdock/crossdock/pkg/natsx/natsauth"
 )
 
 // NATS is an embedded NATS server with JetStream for one test.
@@ -80,4 +82,38 @@ func Logger(t testing.TB) *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("test", t.Name())
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// TestUser is the one unrestricted user of SecuredJetStream, for a test's
+// own set-up and assertions; its password is its name.
+const TestUser = "test"
+
+// SecuredJetStream starts an embedded JetStream server that admits only the
+// mesh's service users (natsx.Accesses, with the permissions natsauth gives
+// them) and TestUser. It returns the server and each user's password.
+func SecuredJetStream(t testing.TB) (*NATS, map[string]string) {
+	t.Helper()
+	passwords := map[string]string{}
+	for _, a := range natsx.Accesses {
+		passwords[a.User] = rand.Text()
+	}
+	users, err := natsauth.Users(passwords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users = append(users, &server.User{Username: TestUser, Password: TestUser})
+	passwords[TestUser] = TestUser
+	ns, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(),
+		NoSigs: true, NoLog: true, Users: users,
+	})
+	if err != nil {
+		t.Fatalf("testkit: nats: %v", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("testkit: nats did not start")
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	return &NATS{Server: ns, Port: ns.Addr().(*net.TCPAddr).Port}, passwords
 }

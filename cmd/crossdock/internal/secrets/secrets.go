@@ -1,5 +1,5 @@
-// Package secrets keeps the generated database credentials of the local mesh in
-// one file. The passwords are created once and reused, so a restarted mesh
+// Package secrets keeps the generated credentials of the local mesh (database
+// logins, service accounts, NATS passwords) in one file. The passwords are created once and reused, so a restarted mesh
 // finds its databases as it left them; the file is readable by its owner only.
 package secrets
 
@@ -39,6 +39,9 @@ type File struct {
 	// once and kept, because the signing keys in the mesh's database are
 	// sealed under it.
 	SigningKeyEncryptionKey string `json:"signing_key_encryption_key"`
+	// NATSPasswords are the services' NATS passwords (NATS_PASSWORD); each
+	// service's NATS user is its name.
+	NATSPasswords map[string]string `json:"nats_passwords"`
 }
 
 // Want names a database the mesh needs.
@@ -51,7 +54,7 @@ type Want struct {
 // file lacks, and writes the file back (mode 0600) when anything was added.
 // Existing passwords are never changed.
 func LoadOrCreate(path string, wants []Want) (File, error) {
-	f := File{Databases: map[string]Database{}, ServiceAccounts: map[string]ServiceAccount{}}
+	f := File{Databases: map[string]Database{}, ServiceAccounts: map[string]ServiceAccount{}, NATSPasswords: map[string]string{}}
 	raw, err := os.ReadFile(path)
 	switch {
 	case err == nil:
@@ -63,6 +66,9 @@ func LoadOrCreate(path string, wants []Want) (File, error) {
 		}
 		if f.ServiceAccounts == nil {
 			f.ServiceAccounts = map[string]ServiceAccount{}
+		}
+		if f.NATSPasswords == nil {
+			f.NATSPasswords = map[string]string{}
 		}
 	case errors.Is(err, os.ErrNotExist):
 	default:
@@ -79,6 +85,14 @@ func LoadOrCreate(path string, wants []Want) (File, error) {
 		changed = true
 	}
 	for _, w := range wants {
+		if f.NATSPasswords[w.Service] == "" {
+			pw, err := password()
+			if err != nil {
+				return File{}, err
+			}
+			f.NATSPasswords[w.Service] = pw
+			changed = true
+		}
 		if a, ok := f.ServiceAccounts[w.Service]; !ok || a.ClientID == "" || a.Secret == "" {
 			secret, err := password()
 			if err != nil {

@@ -29,6 +29,9 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 		sa.Secret == first.ServiceAccounts["users"].Secret {
 		t.Fatalf("service account %+v", sa)
 	}
+	if pw := first.NATSPasswords["freight-estimator"]; len(pw) < 32 || pw == first.NATSPasswords["users"] {
+		t.Fatalf("NATS passwords %v", first.NATSPasswords)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +48,9 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	for _, s := range []string{"users", "freight-estimator"} {
 		if second.ServiceAccounts[s] != first.ServiceAccounts[s] {
 			t.Errorf("%s service account changed", s)
+		}
+		if second.NATSPasswords[s] != first.NATSPasswords[s] {
+			t.Errorf("%s NATS password changed", s)
 		}
 		if second.Databases[s] != first.Databases[s] {
 			t.Errorf("%s changed: %+v → %+v", s, first.Databases[s], second.Databases[s])

@@ -1,21 +1,24 @@
 package up
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
+	"github.com/crossdock/crossdock/pkg/natsx"
 )
 
 func TestAccountEnv(t *testing.T) {
 	creds := secrets.File{ServiceAccounts: map[string]secrets.ServiceAccount{
 		"users":  {ClientID: "svc-users", Secret: "s1"},
 		"orders": {ClientID: "svc-orders", Secret: "s2"},
-	}, SigningKeyEncryptionKey: "local:kek"}
+	}, SigningKeyEncryptionKey: "local:kek", NATSPasswords: map[string]string{"users": "n1", "orders": "n2"}}
 	orders := accountEnv(mesh.Service{Name: "orders"}, creds)
-	if orders["SERVICE_CLIENT_ID"] != "svc-orders" || orders["SERVICE_CLIENT_SECRET"] != "s2" {
+	if orders["SERVICE_CLIENT_ID"] != "svc-orders" || orders["SERVICE_CLIENT_SECRET"] != "s2" ||
+		orders["NATS_USER"] != "orders" || orders["NATS_PASSWORD"] != "n2" {
 		t.Errorf("orders env %v", orders)
 	}
 	if _, ok := orders["BOOTSTRAP_SERVICE_CLIENTS"]; ok {
@@ -36,5 +39,22 @@ func TestAccountEnv(t *testing.T) {
 	}
 	if gw := accountEnv(mesh.Service{Name: mesh.Gateway}, creds); len(gw) != 0 {
 		t.Errorf("gateway env %v", gw)
+	}
+}
+
+// Every backend the mesh starts has a line in the NATS permission table, so
+// the embedded server admits it, and nothing else has one.
+func TestEveryBackendHasANATSUser(t *testing.T) {
+	var backends, users []string
+	for _, s := range mesh.Backends() {
+		backends = append(backends, s.Name)
+	}
+	for _, a := range natsx.Accesses {
+		users = append(users, a.User)
+	}
+	slices.Sort(backends)
+	slices.Sort(users)
+	if !slices.Equal(backends, users) {
+		t.Errorf("backends %v, NATS users %v", backends, users)
 	}
 }

@@ -14,9 +14,10 @@ import (
 
 // startNATS runs the broker inside this process: nothing to install, and it
 // cannot outlive the mesh. JetStream stores under storeDir, so streams and
-// unacknowledged messages survive a restart. fatal is called if the server
-// reports an error it cannot continue from.
-func startNATS(storeDir, addr, monitorAddr string, log io.Writer, fatal func(error)) (*server.Server, error) {
+// unacknowledged messages survive a restart. Only users connect, each a
+// service allowed what natsx.Accesses allows it (natsauth.Users). fatal is
+// called if the server reports an error it cannot continue from.
+func startNATS(storeDir, addr, monitorAddr string, users []*server.User, log io.Writer, fatal func(error)) (*server.Server, error) {
 	host, port, err := splitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -34,6 +35,7 @@ func startNATS(storeDir, addr, monitorAddr string, log io.Writer, fatal func(err
 		JetStream:  true,
 		StoreDir:   storeDir,
 		NoSigs:     true,
+		Users:      users,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("nats: %w", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/postgresbin"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
+	"github.com/crossdock/crossdock/pkg/natsx/natsauth"
 	"github.com/crossdock/crossdock/pkg/pgcluster"
 )
 
@@ -147,7 +148,14 @@ func Run(ctx context.Context, o Options) (err error) {
 	}()
 
 	fmt.Fprintf(say, "starting NATS on %s\n", plan.NATS)
-	st.nats, err = startNATS(filepath.Join(o.Dir, "nats"), plan.NATS, plan.NATSMonitoring, pfx.Writer("nats", o.Stdout), func(e error) { fail(e) })
+	natsUsers, err := natsauth.Users(creds.NATSPasswords)
+	if err == nil {
+		err = natsauth.Hash(natsUsers)
+	}
+	if err != nil {
+		return err
+	}
+	st.nats, err = startNATS(filepath.Join(o.Dir, "nats"), plan.NATS, plan.NATSMonitoring, natsUsers, pfx.Writer("nats", o.Stdout), func(e error) { fail(e) })
 	if err != nil {
 		return err
 	}

@@ -140,11 +140,12 @@ func seedListings(b *testing.B, pool *pgxpool.Pool, n int) (roots []uuid.UUID, w
 			locales = append(locales, "de")
 		}
 		image := fmt.Sprintf("https://img.example.com/%d.jpg", i)
+		title, description := phrase(4), phrase(15)
 		docs = append(docs, []any{id, "en", true, locales, supplier, category, nil, "physical",
-			phrase(4), phrase(15), image, price, "EUR", specs, listed})
-		if translated {
+			title, description, "", "", image, price, "EUR", specs, listed})
+		if translated { // a translation is searched by the original text too
 			docs = append(docs, []any{id, "de", false, locales, supplier, category, nil, "physical",
-				phrase(4), phrase(15), image, price, "EUR", specs, listed})
+				phrase(4), phrase(15), title, description, image, price, "EUR", specs, listed})
 		}
 	}
 	for _, copy := range []struct {
@@ -156,7 +157,8 @@ func seedListings(b *testing.B, pool *pgxpool.Pool, n int) (roots []uuid.UUID, w
 		{"products", []string{"id", "supplier_id", "model_id", "type", "origin_country", "origin_region", "default_locale",
 			"status", "live_revision", "last_revision", "listed_at", "created_at", "updated_at"}, products},
 		{"listing_docs", []string{"product_id", "locale", "is_default", "product_locales", "supplier_id", "category_id",
-			"brand_id", "type", "title", "description", "image", "price_minor", "currency", "sku_specs", "listed_at"}, docs},
+			"brand_id", "type", "title", "description", "original_title", "original_description", "image", "price_minor",
+			"currency", "sku_specs", "listed_at"}, docs},
 	} {
 		if _, err := pool.CopyFrom(ctx, pgx.Identifier{copy.table}, copy.columns, pgx.CopyFromRows(copy.rows)); err != nil {
 			b.Fatalf("copy %s: %v", copy.table, err)

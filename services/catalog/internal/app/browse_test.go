@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
@@ -190,4 +191,49 @@ func TestListsPage(t *testing.T) {
 	first := must(f.svc.ListReviewQueue(ctx, f.reviewer, 2, ""))(t)
 	_, err := f.svc.ListSupplierProducts(ctx, f.supplierA, "", false, 2, first.NextPageToken)
 	wantKind(t, err, apperr.KindInvalid)
+}
+
+// A buyer in a German storefront may still type the product's original
+// words: a search in a locale matches the translation and the original
+// text, ranks a match in the buyer's own language first, and always shows
+// the translation.
+func TestSearchInALocaleAlsoMatchesTheOriginalLanguage(t *testing.T) {
+	f := newFixture(t)
+	translate := func(p domain.Product, title string) {
+		t.Helper()
+		tr := must(f.svc.UpsertTranslation(ctx, f.translator, p.ID, domain.TranslationInput{
+			Locale: "de", Title: title, Description: title + " mit tiefem Bass",
+			AttributeLabels: map[string]string{"colour": "Farbe", "material": "Material"},
+		}))(t)
+		if !tr.Complete {
+			t.Fatalf("translation incomplete: %+v", tr)
+		}
+	}
+	// Listed older than the other, so only the rank can put it first.
+	translate(f.listed(t, f.supplierB, "Studio monitor", "S", map[string]int64{"black": 9000}), "Headphones-Verstärker")
+	f.clock.advance(time.Minute)
+	translate(f.listed(t, f.supplierA, "Wireless headphones", "W", map[string]int64{"black": 3000}), "Kabellose Kopfhörer")
+	f.listed(t, f.supplierA, "Gamma earbuds", "G", map[string]int64{"red": 5000}) // English only
+
+	tests := []struct {
+		name string
+		in   app.SearchInput
+		want []string
+	}{
+		{"original words in German", app.SearchInput{Locale: "de", Query: "wireless"}, []string{"Kabellose Kopfhörer"}},
+		{"original prefix in a regional locale", app.SearchInput{Locale: "de-AT", Query: "wirel head"}, []string{"Kabellose Kopfhörer"}},
+		{"translated words", app.SearchInput{Locale: "de", Query: "kopfhörer"}, []string{"Kabellose Kopfhörer"}},
+		{"a match in the buyer's language ranks first", app.SearchInput{Locale: "de", Query: "headphones"},
+			[]string{"Headphones-Verstärker", "Kabellose Kopfhörer"}},
+		{"untranslated products in the default locale", app.SearchInput{Locale: "de", Query: "earbuds"}, []string{"Gamma earbuds"}},
+		{"the original locale does not match translations", app.SearchInput{Locale: "en", Query: "kopfhörer"}, nil},
+		{"no locale does not match translations", app.SearchInput{Query: "verstärker"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := f.search(t, tt.in); !slices.Equal(got, tt.want) {
+				t.Errorf("titles = %v, want %v", got, tt.want)
+			}
+		})
+	}
 }

@@ -1,4 +1,7 @@
-// Command finance runs the finance service: the double-entry ledger, escrow, FX, payments and settlement.
+// Command finance runs the finance service. Today it keeps exchange rates:
+// admins record them and the freight estimator converts with them. The
+// double-entry ledger, escrow, payments and settlement it is meant to own are
+// not built yet.
 package main
 
 import (

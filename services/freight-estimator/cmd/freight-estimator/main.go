@@ -128,7 +128,7 @@ func run(ctx context.Context) error {
 	})
 	rt.Go("shipment-history", events.ShipmentHistory{
 		Service: svc, Repo: func(tx pgx.Tx) app.Repository { return store.WithTx(tx) },
-		Pool: rt.Pool, JS: rt.JS, Log: rt.Log, Replicas: rt.Config.StreamReplicas,
+		Pool: rt.Pool, JS: rt.JS, Log: rt.Log,
 	}.Run)
 	rt.Go("maintenance", func(ctx context.Context) error { return svc.RunMaintenance(ctx, cfg.PruneInterval, rt.Log) })
 	return rt.Run(ctx)

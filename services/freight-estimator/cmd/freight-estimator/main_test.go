@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/freight-estimator/internal/adapters/events"
 	"github.com/crossdock/crossdock/services/freight-estimator/migrations"
 )
 
@@ -46,9 +50,9 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-// The binary's wiring: it migrates, seeds its defaults, creates the LOGISTICS
-// stream its history consumer reads, serves the API behind authentication and
-// stops cleanly.
+// The binary's wiring: it migrates, seeds its defaults, serves the API behind
+// authentication before the LOGISTICS stream exists, starts its history
+// consumer once logistics creates that stream, and stops cleanly.
 func TestRunServes(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "freight", FS: migrations.FS})
 	ns, _, js := testkit.JetStream(t)
@@ -71,18 +75,27 @@ func TestRunServes(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for {
-		if _, err := js.Stream(ctx, "LOGISTICS"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the LOGISTICS stream was never created")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 	_, err := freightv1.NewFreightServiceClient(conn).Estimate(ctx, &freightv1.EstimateRequest{})
 	if status.Code(err) != codes.Unauthenticated {
 		t.Errorf("estimate without a token: %v", err)
+	}
+	// LOGISTICS is the logistics service's to create: the estimator serves
+	// without it, and its history consumer starts once the stream appears.
+	if _, err := js.Stream(ctx, "LOGISTICS"); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Fatalf("LOGISTICS before logistics started: %v", err)
+	}
+	stream, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("logistics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := stream.Consumer(ctx, events.ConsumerName); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the history consumer never started on LOGISTICS")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	bin.Stop()
 }

@@ -1,4 +1,8 @@
-// Command logistics runs the logistics service: shipments, carriers, waybills, tracking and freight charges.
+// Command logistics runs the logistics service. It is a skeleton: it starts,
+// owns the LOGISTICS stream (which the freight estimator consumes completed
+// shipments from) and reports healthy, but its gRPC API (LogisticsService) has
+// no methods yet. Shipments, carriers, waybills, tracking and freight charges
+// are coming.
 package main
 
 import (

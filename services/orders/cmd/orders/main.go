@@ -1,4 +1,7 @@
-// Command orders runs the orders service: checkout, order splitting, the order state machine and after-sale.
+// Command orders runs the orders service. It is a skeleton: it starts, owns
+// the ORDERS stream and reports healthy, but its gRPC API (OrdersService) has
+// no methods yet. Checkout, order splitting, the order state machine and
+// after-sale are coming.
 package main
 
 import (

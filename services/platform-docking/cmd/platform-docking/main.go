@@ -1,4 +1,7 @@
-// Command platform-docking runs the platform-docking service: partner platforms, product push, order pull and reconciliation.
+// Command platform-docking runs the platform-docking service. It is a
+// skeleton: it starts, owns the DOCKING stream and reports healthy, but its
+// gRPC APIs (DockingService and PartnerService) have no methods yet. Partner
+// platforms, product push, order pull and reconciliation are coming.
 package main
 
 import (

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -24,7 +23,8 @@ import (
 const TierConsumerName = "catalog-merchant-tiers"
 
 // TierConsumer keeps the catalog's copy of each merchant's tier, which
-// GetMerchantPrices reads, from the users service's tier changes.
+// GetMerchantPrices reads, from the users service's tier changes. Its Run
+// waits for the USERS stream, which the users service creates.
 func TierConsumer(pool *pgxpool.Pool, js jetstream.JetStream, log *slog.Logger) *inbox.Consumer {
 	return &inbox.Consumer{
 		Name: TierConsumerName, Stream: "USERS", Subjects: []string{app.SubjectMerchantTierChanged},
@@ -43,26 +43,4 @@ func HandleTierChanged(ctx context.Context, tx pgx.Tx, msg inbox.Message) error 
 		return inbox.Permanent(fmt.Errorf("%s without a merchant id or a time", msg.Subject))
 	}
 	return postgres.ApplyMerchantTier(ctx, tx, merchant, ev.GetTier(), ev.GetOccurredAt().AsTime())
-}
-
-// Run runs c until ctx ends. The stream it reads belongs to another service
-// and may not exist yet when the catalog starts, so a failure to subscribe
-// is retried with backoff instead of stopping the service.
-func Run(ctx context.Context, c *inbox.Consumer, log *slog.Logger) error {
-	for attempt := 0; ; attempt++ {
-		err := c.Run(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err == nil {
-			return nil
-		}
-		delay := min(time.Duration(attempt+1)*time.Second, 30*time.Second)
-		log.Warn("event consumer not running yet; retrying", "consumer", c.Name, "retry_in", delay, "error", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(delay):
-		}
-	}
 }

@@ -49,7 +49,7 @@ func TestTierConsumer(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	c := events.TierConsumer(pool, js, log)
-	go func() { done <- events.Run(runCtx, c, log) }()
+	go func() { done <- c.Run(runCtx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
 	time.Sleep(200 * time.Millisecond) // the consumer's first attempt fails: no stream yet

@@ -17,7 +17,8 @@ import (
 
 // RefreshListing rewrites the product's search documents and offers from
 // its state: one document per locale it can be read in when it is on sale,
-// nothing otherwise.
+// nothing otherwise. A translation's document is searched by the original
+// text as well (weighted below its own).
 func (r repo) RefreshListing(ctx context.Context, p domain.Product) error {
 	b := &pgx.Batch{}
 	b.Queue(`DELETE FROM listing_docs WHERE product_id = $1`, p.ID)
@@ -42,16 +43,19 @@ func (r repo) RefreshListing(ctx context.Context, p domain.Product) error {
 			image = c.Images[0]
 		}
 		price := c.FromPrice()
-		doc := func(locale string, isDefault bool, title, description string) {
+		// A translation's document also carries the original text, so a
+		// search in its locale finds the product by its original words too.
+		doc := func(locale string, isDefault bool, title, description, originalTitle, originalDescription string) {
 			b.Queue(`INSERT INTO listing_docs (product_id, locale, is_default, product_locales, supplier_id, category_id,
-				brand_id, type, title, description, image, price_minor, currency, sku_specs, listed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				brand_id, type, title, description, original_title, original_description, image, price_minor, currency,
+				sku_specs, listed_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 				p.ID, locale, isDefault, locales, p.SupplierID, c.CategoryID, nullID(c.BrandID), string(p.Type),
-				title, description, image, price.Amount, price.Currency, specDoc, p.ListedAt)
+				title, description, originalTitle, originalDescription, image, price.Amount, price.Currency, specDoc, p.ListedAt)
 		}
-		doc(p.DefaultLocale, true, c.Title, c.Description)
+		doc(p.DefaultLocale, true, c.Title, c.Description, "", "")
 		for _, t := range translations {
-			doc(t.Locale, false, t.Title, t.Description)
+			doc(t.Locale, false, t.Title, t.Description, c.Title, c.Description)
 		}
 		for _, s := range c.SKUs {
 			spec, err := json.Marshal(s.SpecValues)

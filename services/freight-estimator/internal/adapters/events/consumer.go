@@ -31,23 +31,16 @@ var LogisticsStream = natsx.AreaStream("logistics")
 type ShipmentHistory struct {
 	Service *app.Service
 	// Repo gives the repository inside the inbox's transaction.
-	Repo     func(pgx.Tx) app.Repository
-	Pool     *pgxpool.Pool
-	JS       jetstream.JetStream
-	Log      *slog.Logger
-	Replicas int
+	Repo func(pgx.Tx) app.Repository
+	Pool *pgxpool.Pool
+	JS   jetstream.JetStream
+	Log  *slog.Logger
 }
 
-// Run ensures the LOGISTICS stream exists (the estimator may start before
-// logistics ever has) and consumes until ctx ends.
-func (h ShipmentHistory) Run(ctx context.Context) error {
-	stream := LogisticsStream
-	stream.Replicas = h.Replicas
-	if _, err := natsx.EnsureStream(ctx, h.JS, stream); err != nil {
-		return err
-	}
-	return h.Consumer().Run(ctx)
-}
+// Run consumes until ctx ends. The logistics service owns and creates the
+// LOGISTICS stream; until it exists Run waits (the estimator still starts and
+// serves estimates), and consumption begins once it appears.
+func (h ShipmentHistory) Run(ctx context.Context) error { return h.Consumer().Run(ctx) }
 
 // Consumer is the inbox consumer of the feed.
 func (h ShipmentHistory) Consumer() *inbox.Consumer {

@@ -77,8 +77,10 @@ func TestShipmentCompletedFeedsHistoryOnce(t *testing.T) {
 		Pool: pool, JS: js, Log: testkit.Logger(t),
 	}
 	done := make(chan error, 1)
-	go func() { done <- feed.Run(ctx) }()
-	waitFor(t, func() bool { _, err := js.Stream(ctx, "LOGISTICS"); return err == nil }, "the LOGISTICS stream was never created")
+	go func() { done <- feed.Run(ctx) }() // waits for the stream logistics owns
+	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("logistics")); err != nil {
+		t.Fatal(err)
+	}
 
 	first, again, bad := uuid.New(), uuid.New(), uuid.New()
 	publish(t, js, completed("ship-1", 6000), first, "msg-1")

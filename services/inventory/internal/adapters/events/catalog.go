@@ -64,27 +64,9 @@ func (c *Catalog) Consumer() *inbox.Consumer {
 }
 
 // Run consumes until ctx ends. The catalog service owns and creates its
-// stream; until it exists (the catalog not started yet) Run waits and
-// retries rather than failing the service.
-func (c *Catalog) Run(ctx context.Context) error {
-	for attempt := 0; ctx.Err() == nil; attempt++ {
-		_, err := c.JS.Stream(ctx, CatalogStream.Name)
-		if err == nil {
-			err = c.Consumer().Run(ctx)
-			if err == nil || ctx.Err() != nil {
-				return nil
-			}
-		}
-		if attempt%10 == 0 {
-			c.Log.Warn("catalog events: waiting for the stream", "stream", CatalogStream.Name, "error", err)
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(min(time.Duration(attempt+1)*time.Second, 10*time.Second)):
-		}
-	}
-	return nil
-}
+// stream; until it exists (the catalog not started yet) Run waits rather
+// than failing the service.
+func (c *Catalog) Run(ctx context.Context) error { return c.Consumer().Run(ctx) }
 
 // Handle applies one catalog event inside the inbox transaction. A payload
 // that does not decode or lacks its ids can never succeed and is

@@ -1,0 +1,139 @@
+package natsx
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Access is what one service may do on NATS, as its own NATS user: publish
+// its area's events and run its own stream, and consume other areas' streams
+// through the durable consumers it names. Anything not allowed is refused by
+// the server, so a leaked service credential cannot forge another area's
+// events or read streams the service does not consume.
+type Access struct {
+	// User is the NATS user name: the service's name, e.g. "freight-estimator".
+	User string
+	// Area is the area whose subjects (<area>.>) and stream (AreaStream) the
+	// service owns, e.g. "freight".
+	Area string
+	// Consumes lists the durable consumers the service runs on other areas'
+	// streams.
+	Consumes []Consumption
+}
+
+// Consumption is one durable consumer on another area's stream.
+type Consumption struct {
+	Stream   string // e.g. "LOGISTICS"
+	Consumer string // the durable name and inbox key, e.g. "freight-shipment-history"
+}
+
+// Accesses is the permission table of the mesh, the one place it is written:
+// `crossdock up` configures its embedded server from it, tests start servers
+// with it, and the deployment's NATS configuration is checked against it.
+// A new consumer or service adds its line here.
+var Accesses = []Access{
+	{User: "users", Area: "users"},
+	{User: "catalog", Area: "catalog", Consumes: []Consumption{{Stream: "USERS", Consumer: "catalog-merchant-tiers"}}},
+	{User: "inventory", Area: "inventory", Consumes: []Consumption{{Stream: "CATALOG", Consumer: "inventory-catalog"}}},
+	{User: "orders", Area: "orders"},
+	{User: "logistics", Area: "logistics"},
+	{User: "finance", Area: "finance"},
+	{User: "freight-estimator", Area: "freight", Consumes: []Consumption{{Stream: "LOGISTICS", Consumer: "freight-shipment-history"}}},
+	{User: "platform-docking", Area: "docking"},
+}
+
+// AccessOf returns the table's line for user.
+func AccessOf(user string) (Access, bool) {
+	i := slices.IndexFunc(Accesses, func(a Access) bool { return a.User == user })
+	if i < 0 {
+		return Access{}, false
+	}
+	return Accesses[i], true
+}
+
+// InboxSubjects is where replies come back to a client: JetStream API
+// answers, publish acknowledgements and pulled messages.
+const InboxSubjects = "_INBOX.>"
+
+// Publish lists the subjects the user may publish to, JetStream API calls
+// included, each scoped to its own stream or consumer.
+func (a Access) Publish() []string {
+	own := AreaStream(a.Area).Name
+	out := []string{a.Area + ".>"}
+	out = append(out, streamAPI(own)...)
+	if len(a.Consumes) > 0 {
+		// Consumers dead-letter what they give up on into the shared
+		// DEADLETTER stream, which the first of them creates.
+		out = append(out, streamAPI(DeadLetterStream.Name)...)
+	}
+	for _, c := range a.Consumes {
+		out = append(out,
+			"deadletter."+c.Consumer,
+			"$JS.API.STREAM.INFO."+c.Stream,
+			fmt.Sprintf("$JS.API.CONSUMER.CREATE.%s.%s", c.Stream, c.Consumer),
+			fmt.Sprintf("$JS.API.CONSUMER.CREATE.%s.%s.>", c.Stream, c.Consumer),
+			fmt.Sprintf("$JS.API.CONSUMER.INFO.%s.%s", c.Stream, c.Consumer),
+			fmt.Sprintf("$JS.API.CONSUMER.MSG.NEXT.%s.%s", c.Stream, c.Consumer),
+			fmt.Sprintf("$JS.ACK.%s.%s.>", c.Stream, c.Consumer),
+		)
+	}
+	return dedupe(out)
+}
+
+// Subscribe lists the subjects the user may subscribe to: only its inbox,
+// since JetStream consumers are pulled through it.
+func (a Access) Subscribe() []string { return []string{InboxSubjects} }
+
+// streamAPI is what a service may do to a stream it creates and configures.
+func streamAPI(stream string) []string {
+	return []string{
+		"$JS.API.STREAM.CREATE." + stream,
+		"$JS.API.STREAM.UPDATE." + stream,
+		"$JS.API.STREAM.INFO." + stream,
+	}
+}
+
+func dedupe(in []string) []string {
+	seen := make(map[string]bool, len(in))
+	out := in[:0]
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// PasswordVar is the environment variable a nats-server configured with
+// AuthorizationConfig reads user's password from, e.g.
+// NATS_PASSWORD_FREIGHT_ESTIMATOR.
+func PasswordVar(user string) string {
+	return "NATS_PASSWORD_" + strings.ToUpper(strings.ReplaceAll(user, "-", "_"))
+}
+
+// AuthorizationConfig renders the table as a nats-server configuration
+// block, the passwords read from the server's environment (PasswordVar), so
+// the deployment's NATS configuration is this table and nothing else.
+func AuthorizationConfig() string {
+	var b strings.Builder
+	b.WriteString("# Generated from natsx.Accesses (pkg/natsx/permissions.go); do not edit.\n")
+	b.WriteString("# Regenerate: cd deploy && go test ./manifests -run TestNATSAuthorizationFile -update\n")
+	b.WriteString("authorization {\n  users: [\n")
+	quote := func(subjects []string) string {
+		q := make([]string, len(subjects))
+		for i, s := range subjects {
+			q[i] = strconv.Quote(s)
+		}
+		return strings.Join(q, ", ")
+	}
+	for _, a := range Accesses {
+		fmt.Fprintf(&b, "    {\n      user: %s\n      password: $%s\n", strconv.Quote(a.User), PasswordVar(a.User))
+		fmt.Fprintf(&b, "      permissions: {\n        publish: { allow: [%s] }\n        subscribe: { allow: [%s] }\n      }\n    }\n",
+			quote(a.Publish()), quote(a.Subscribe()))
+	}
+	b.WriteString("  ]\n}\n")
+	return b.String()
+}
