@@ -9,6 +9,7 @@ replace (
 )
 
 require (
+	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/crossdock/crossdock/gen v0.0.0-00010101000000-000000000000
 	github.com/crossdock/crossdock/pkg v0.0.0-00010101000000-000000000000
 	github.com/crossdock/crossdock/services/freight-estimator v0.0.0-00010101000000-000000000000
