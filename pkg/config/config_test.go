@@ -37,7 +37,8 @@ type full struct {
 	Orders      peer            `envPrefix:"ORDERS_"`
 	Finance     *peer           `envPrefix:"FINANCE_"`
 	Ignored     string
-	unexported  string `env:"UNEXPORTED"`
+	//lint:ignore U1000 never read: it is here to show the loader leaves unexported fields alone
+	unexported string `env:"UNEXPORTED"`
 }
 
 func TestLoadFrom(t *testing.T) {
