@@ -41,7 +41,9 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored []byte
-	_ = f.pool.QueryRow(ctx, "SELECT key FROM api_clients WHERE client_id = $1", client.ID).Scan(&stored)
+	if err := f.pool.QueryRow(ctx, "SELECT key FROM api_clients WHERE client_id = $1", client.ID).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
 	if string(stored) != string(auth.DeriveSigningKey(secret)) || string(stored) == secret {
 		t.Error("the stored key is not the derived key")
 	}

@@ -135,7 +135,9 @@ func TestConcurrentRefreshOfOneToken(t *testing.T) {
 		t.Errorf("ok=%d reused=%d, want 1 and 1", ok, reused)
 	}
 	var live int
-	_ = f.pool.QueryRow(ctx, "SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL").Scan(&live)
+	if err := f.pool.QueryRow(ctx, "SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL").Scan(&live); err != nil {
+		t.Fatal(err)
+	}
 	if live != 0 {
 		t.Errorf("%d tokens of the family still live", live)
 	}
@@ -185,7 +187,9 @@ func TestRehashOnLoginWhenParametersRise(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hash string
-	_ = f.pool.QueryRow(ctx, "SELECT password_hash FROM users WHERE id = $1", u.ID).Scan(&hash)
+	if err := f.pool.QueryRow(ctx, "SELECT password_hash FROM users WHERE id = $1", u.ID).Scan(&hash); err != nil {
+		t.Fatal(err)
+	}
 	if want := "$argon2id$v=19$m=64,t=2,p=1$"; hash[:len(want)] != want {
 		t.Errorf("hash after login = %s, want it upgraded to t=2", hash)
 	}
