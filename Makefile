@@ -177,13 +177,19 @@ test: lint check-generated ## Every check, then every module's tests.
 	@$(MAKE) --no-print-directory test-go
 
 # Modules are tested one at a time (go decides the parallelism inside each), and all of
-# them run even when one fails, so a single run shows every failure.
-test-go: ## Only the Go tests of every module.
+# them run even when one fails, so a single run shows every failure. Every package
+# runs under the race detector: the kit, the relays and consumers, the services'
+# concurrent use cases and the e2e harness all share memory across goroutines, and a
+# race found only in production is the costly kind. GO_TEST_FLAGS overrides it
+# (e.g. GO_TEST_FLAGS=-count=1 for a quicker run without the detector).
+GO_TEST_FLAGS ?= -race -count=1
+
+test-go: ## Only the Go tests of every module (with the race detector).
 	@passed=0; failed=0; skipped=0; failures=""; \
 	for dir in $(MODULES); do \
 		if ! $(HAS_PACKAGES); then echo "== go test in $$dir: no packages"; skipped=$$((skipped + 1)); continue; fi; \
 		echo "== go test in $$dir"; \
-		if (cd "$$dir" && go test -count=1 ./...); then \
+		if (cd "$$dir" && go test $(GO_TEST_FLAGS) ./...); then \
 			passed=$$((passed + 1)); \
 		else \
 			failed=$$((failed + 1)); failures="$$failures $$dir"; \
