@@ -43,8 +43,7 @@ func InTxWith(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn fu
 
 // InTxRetrying is InTxWith with an explicit retry budget: the total time the
 // attempts may take before the last serialization failure or deadlock is
-// returned (mapped to Aborted by the error vocabulary); zero leaves only ctx
-// to stop them. When ctx ends first, the error joins the last failure with
+// returned to the caller; zero leaves only ctx to stop them. When ctx ends first, the error joins the last failure with
 // ctx's error.
 func InTxRetrying(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, budget time.Duration, fn func(pgx.Tx) error) error {
 	var last error
