@@ -16,6 +16,8 @@ PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 GRPC_GATEWAY_VERSION       := v2.32.0
 GOOSE_VERSION              := v3.29.0
+# staticcheck 2026.2.2; the module's tags are v0.x.y and 0.8 supports Go 1.26.
+STATICCHECK_VERSION        := v0.8.2
 
 BUF                 := $(BIN)/buf
 PROTOC_GEN_GO       := $(BIN)/protoc-gen-go
@@ -23,8 +25,9 @@ PROTOC_GEN_GO_GRPC  := $(BIN)/protoc-gen-go-grpc
 PROTOC_GEN_GATEWAY  := $(BIN)/protoc-gen-grpc-gateway
 PROTOC_GEN_OPENAPI  := $(BIN)/protoc-gen-openapiv2
 GOOSE               := $(BIN)/goose
+STATICCHECK         := $(BIN)/staticcheck
 TOOLS := $(BUF) $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_GATEWAY) \
-	$(PROTOC_GEN_OPENAPI) $(GOOSE)
+	$(PROTOC_GEN_OPENAPI) $(GOOSE) $(STATICCHECK)
 
 # GOWORK=off: a tool resolves its own pinned dependencies, never the workspace's.
 GO_INSTALL := GOWORK=off GOBIN=$(BIN) go install
@@ -40,7 +43,7 @@ HAS_PACKAGES = { pkgs=$$(cd "$$dir" && go list -e ./... 2>/dev/null) || pkgs=unl
 ARGS ?=
 
 .PHONY: help tools generate check-generated breaking baseline test test-go run bench \
-	lint lint-proto lint-gofmt lint-vet lint-work-sync
+	lint lint-proto lint-gofmt lint-vet lint-staticcheck lint-work-sync
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +78,9 @@ GOOSE_TAGS := no_clickhouse no_libsql no_mssql no_azuresql no_mysql no_sqlite3 n
 $(GOOSE):
 	$(GO_INSTALL) -tags '$(GOOSE_TAGS)' github.com/pressly/goose/v3/cmd/goose@$(GOOSE_VERSION)
 
+$(STATICCHECK):
+	$(GO_INSTALL) honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
 ## Contracts -----------------------------------------------------------------------
 
 # The plugins' previous output is removed first, so a deleted .proto leaves nothing
@@ -101,7 +107,7 @@ baseline: $(BUF) ## Record the current contracts as the breaking-change baseline
 
 ## Checks --------------------------------------------------------------------------
 
-lint: lint-proto breaking lint-gofmt lint-vet lint-work-sync ## buf lint and breaking, gofmt, go vet, go.work sync.
+lint: lint-proto breaking lint-gofmt lint-vet lint-staticcheck lint-work-sync ## buf lint and breaking, gofmt, go vet, staticcheck, go.work sync.
 
 lint-proto: $(BUF)
 	$(BUF) lint
@@ -126,6 +132,17 @@ lint-vet:
 		(cd "$$dir" && go vet ./...) || failed="$$failed $$dir"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "go vet failed in:$$failed" >&2; exit 1; fi
+
+# staticcheck runs in each module, like go vet, with its default checks: a finding is
+# fixed, or, where the code means it, ignored on that line with //lint:ignore and why.
+lint-staticcheck: $(STATICCHECK)
+	@failed=""; \
+	for dir in $(MODULES); do \
+		if ! $(HAS_PACKAGES); then echo "staticcheck in $$dir: no packages"; continue; fi; \
+		echo "staticcheck in $$dir"; \
+		(cd "$$dir" && $(STATICCHECK) ./...) || failed="$$failed $$dir"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "staticcheck failed in:$$failed" >&2; exit 1; fi
 
 # Shared dependency versions must already be aligned, so `go work sync` must change
 # nothing. Every go.mod/go.sum is saved first and put back afterwards: only a change
@@ -160,13 +177,19 @@ test: lint check-generated ## Every check, then every module's tests.
 	@$(MAKE) --no-print-directory test-go
 
 # Modules are tested one at a time (go decides the parallelism inside each), and all of
-# them run even when one fails, so a single run shows every failure.
-test-go: ## Only the Go tests of every module.
+# them run even when one fails, so a single run shows every failure. Every package
+# runs under the race detector: the kit, the relays and consumers, the services'
+# concurrent use cases and the e2e harness all share memory across goroutines, and a
+# race found only in production is the costly kind. GO_TEST_FLAGS overrides it
+# (e.g. GO_TEST_FLAGS=-count=1 for a quicker run without the detector).
+GO_TEST_FLAGS ?= -race -count=1
+
+test-go: ## Only the Go tests of every module (with the race detector).
 	@passed=0; failed=0; skipped=0; failures=""; \
 	for dir in $(MODULES); do \
 		if ! $(HAS_PACKAGES); then echo "== go test in $$dir: no packages"; skipped=$$((skipped + 1)); continue; fi; \
 		echo "== go test in $$dir"; \
-		if (cd "$$dir" && go test -count=1 ./...); then \
+		if (cd "$$dir" && go test $(GO_TEST_FLAGS) ./...); then \
 			passed=$$((passed + 1)); \
 		else \
 			failed=$$((failed + 1)); failures="$$failures $$dir"; \

@@ -38,7 +38,8 @@ type full struct {
 	Orders      peer            `envPrefix:"ORDERS_"`
 	Finance     *peer           `env:",init" envPrefix:"FINANCE_"`
 	Ignored     string
-	unexported  string `env:"UNEXPORTED"`
+	//lint:ignore U1000 never read: it is here to show the loader leaves unexported fields alone
+	unexported string `env:"UNEXPORTED"`
 }
 
 func TestLoadFrom(t *testing.T) {

@@ -110,7 +110,9 @@ func TestRelayDyingAfterPublishBeforeMarkRepublishesWithoutDoubleEffect(t *testi
 	effects := e.WaitApplied(t, "c1", ids)
 	eventstest.Eventually(t, 10*time.Second, func() bool {
 		var pending int
-		_ = e.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&pending)
+		if err := e.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
 		return pending == 0
 	}, "the second relay did not mark the rows")
 	if n := e.StreamMessages(t); n != 4 {

@@ -5,10 +5,14 @@ package pg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/crossdock/crossdock/pkg/retry"
 )
 
 // Connect opens a pool and waits until the database answers or ctx ends, so a
@@ -23,16 +27,18 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
-		err := pool.Ping(ctx)
-		if err == nil {
-			return pool, nil
+	var last error
+	_, err = backoff.Retry(ctx, func() (struct{}, error) {
+		last = pool.Ping(ctx)
+		return struct{}{}, last
+	}, backoff.WithBackOff(retry.Exponential(250*time.Millisecond, 2*time.Second)), backoff.WithMaxElapsedTime(0))
+	if err != nil {
+		// Only ctx ends the retries; the last ping says why the database did not answer.
+		pool.Close()
+		if !errors.Is(last, err) {
+			err = errors.Join(last, err)
 		}
-		select {
-		case <-ctx.Done():
-			pool.Close()
-			return nil, fmt.Errorf("pg: database unreachable: %w", err)
-		case <-time.After(500 * time.Millisecond):
-		}
+		return nil, fmt.Errorf("pg: database unreachable: %w", err)
 	}
+	return pool, nil
 }

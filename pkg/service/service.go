@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -32,6 +33,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/retry"
 	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/telemetry"
 )
@@ -256,7 +258,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 // prepare migrates the database and ensures the stream, retrying until both
 // succeed or ctx ends: a service waits for its dependencies, it does not crash.
 func (r *Runtime) prepare(ctx context.Context) error {
-	for attempt := 0; ; attempt++ {
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		err := pg.Migrate(ctx, r.Pool, r.spec.Migrations)
 		if err == nil && r.spec.SignedRequests {
 			err = auth.MigrateNonces(ctx, r.Pool)
@@ -266,21 +268,18 @@ func (r *Runtime) prepare(ctx context.Context) error {
 			stream.Replicas = r.Config.StreamReplicas
 			_, err = natsx.EnsureStream(ctx, r.JS, stream)
 		}
-		if err == nil {
-			r.migrated.Store(true)
-			r.Log.Info("database migrated and stream ready", "stream", r.spec.Stream.Name)
-			return nil
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		r.Log.Warn("waiting for dependencies", "error", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(min(time.Duration(attempt+1)*500*time.Millisecond, 5*time.Second)):
-		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(retry.Exponential(500*time.Millisecond, 5*time.Second)), backoff.WithMaxElapsedTime(0),
+		backoff.WithNotify(func(err error, next time.Duration) {
+			r.Log.Warn("waiting for dependencies", "retry_in", next, "error", err)
+		}))
+	if err != nil {
+		// Only ctx ends the retries: the service is stopping.
+		return nil
 	}
+	r.migrated.Store(true)
+	r.Log.Info("database migrated and stream ready", "stream", r.spec.Stream.Name)
+	return nil
 }
 
 func (r *Runtime) close() {

@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
+	"github.com/crossdock/crossdock/pkg/retry"
 )
 
 // DefaultBatch is how many records go in one ImportShipments call.
@@ -47,7 +49,8 @@ type Importer struct {
 	// Retries of a batch the service could not take (Unavailable); the
 	// import is idempotent, so a batch may safely be sent again.
 	Retries int
-	// RetryDelay is the first pause before a retry; it doubles each time.
+	// RetryDelay is the first pause before a retry (about; it is jittered);
+	// it doubles each time.
 	RetryDelay time.Duration
 }
 
@@ -141,27 +144,23 @@ func (im *Importer) Run(ctx context.Context, src Source) (Summary, error) {
 }
 
 // send makes one ImportShipments call, retrying while the service is
-// unavailable.
+// unavailable, at most Retries times; any other error returns at once.
 func (im *Importer) send(ctx context.Context, records []*freightv1.ShipmentRecord) (*freightv1.ImportShipmentsResponse, error) {
 	delay := im.RetryDelay
 	if delay <= 0 {
 		delay = 500 * time.Millisecond
 	}
-	for attempt := 0; ; attempt++ {
+	return backoff.Retry(ctx, func() (*freightv1.ImportShipmentsResponse, error) {
 		token, err := im.Token(ctx)
 		if err != nil {
-			return nil, err
+			return nil, backoff.Permanent(err)
 		}
 		callCtx := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 		resp, err := im.Client.ImportShipments(callCtx, &freightv1.ImportShipmentsRequest{Records: records})
-		if status.Code(err) != codes.Unavailable || attempt >= im.Retries {
-			return resp, err
+		if err != nil && status.Code(err) != codes.Unavailable {
+			return resp, backoff.Permanent(err)
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(delay):
-		}
-		delay *= 2
-	}
+		return resp, err
+	}, backoff.WithBackOff(retry.Exponential(delay, 64*delay)),
+		backoff.WithMaxTries(uint(max(im.Retries, 0))+1), backoff.WithMaxElapsedTime(0))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -14,6 +15,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/retry"
 )
 
 // Addrs are the gRPC addresses the seed talks to.
@@ -253,19 +255,15 @@ func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogService
 // stock receives the demo stock of a SKU. Inventory learns of new SKUs from
 // catalog events, a moment after they are created, so NotFound is retried.
 func stock(owner context.Context, inventory inventoryv1.InventoryServiceClient, warehouseID, skuID string, quantity int64) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, err := inventory.AdjustStock(owner, &inventoryv1.AdjustStockRequest{
+	_, err := backoff.Retry(owner, func() (*inventoryv1.AdjustStockResponse, error) {
+		resp, err := inventory.AdjustStock(owner, &inventoryv1.AdjustStockRequest{
 			WarehouseId: warehouseID, SkuId: skuID, QuantityDelta: quantity,
 			Reason: "demo stock", IdempotencyKey: "seed-" + skuID,
 		})
-		if status.Code(err) != codes.NotFound || time.Now().After(deadline) {
-			return err
+		if err != nil && status.Code(err) != codes.NotFound {
+			return resp, backoff.Permanent(err)
 		}
-		select {
-		case <-owner.Done():
-			return owner.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		return resp, err
+	}, backoff.WithBackOff(retry.Exponential(200*time.Millisecond, 2*time.Second)), backoff.WithMaxElapsedTime(30*time.Second))
+	return err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -265,14 +266,14 @@ func (s *Service) ListReviewQueue(ctx context.Context, caller auth.Caller, pageS
 }
 
 func (s *Service) listProducts(ctx context.Context, q ProductQuery, pageSize int, pageToken string) (ProductPage, error) {
-	limit, err := pageLimit(pageSize, DefaultPageSize, MaxPageSize)
+	limit, err := productPages.Size(pageSize)
 	if err != nil {
 		return ProductPage{}, err
 	}
 	if pageToken != "" {
 		var c productCursor
-		if err := decodeToken(pageToken, &c); err != nil || c.Q != q.ReviewQueue || c.ID == uuid.Nil {
-			return ProductPage{}, errBadPageToken
+		if err := paging.Decode(pageToken, &c); err != nil || c.Q != q.ReviewQueue || c.ID == uuid.Nil {
+			return ProductPage{}, paging.ErrBadToken
 		}
 		q.After = &Cursor{At: c.At, ID: c.ID}
 	}
@@ -289,7 +290,7 @@ func (s *Service) listProducts(ctx context.Context, q ProductQuery, pageSize int
 		if q.ReviewQueue {
 			c.At = last.ReviewSince
 		}
-		page.NextPageToken = encodeToken(c)
+		page.NextPageToken = paging.Encode(c)
 	}
 	return page, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -86,7 +87,7 @@ func (s *Service) SearchProducts(ctx context.Context, in SearchInput) (SearchPag
 	if len(hits) > limit {
 		page.Hits = hits[:limit]
 		last := page.Hits[limit-1]
-		page.NextPageToken = encodeToken(searchCursor{
+		page.NextPageToken = paging.Encode(searchCursor{
 			Query: fingerprint(in), Rank: last.Rank, ListedAt: last.ListedAt,
 			Currency: last.FromPrice.Currency, Price: last.FromPrice.Amount, ID: last.ProductID,
 		})
@@ -164,7 +165,7 @@ func (s *Service) searchQuery(ctx context.Context, in SearchInput) (SearchQuery,
 	if q.Sort < SortRelevance || q.Sort > SortNewest {
 		add("sort", "is not a known sort order")
 	}
-	if q.Limit, err = pageLimit(in.PageSize, DefaultSearchPageSize, MaxSearchPageSize); err != nil {
+	if q.Limit, err = searchPages.Size(in.PageSize); err != nil {
 		return SearchQuery{}, err
 	}
 	if len(bad) > 0 {
@@ -175,8 +176,8 @@ func (s *Service) searchQuery(ctx context.Context, in SearchInput) (SearchQuery,
 	}
 	if in.PageToken != "" {
 		var c searchCursor
-		if err := decodeToken(in.PageToken, &c); err != nil || c.Query != fingerprint(in) || c.ID == uuid.Nil {
-			return SearchQuery{}, errBadPageToken
+		if err := paging.Decode(in.PageToken, &c); err != nil || c.Query != fingerprint(in) || c.ID == uuid.Nil {
+			return SearchQuery{}, paging.ErrBadToken
 		}
 		q.After = &SearchCursor{Rank: c.Rank, ListedAt: c.ListedAt, Currency: c.Currency, Price: c.Price, ProductID: c.ID}
 	}

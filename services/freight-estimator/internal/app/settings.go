@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
-	"strconv"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -11,6 +9,7 @@ import (
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
 )
 
@@ -86,29 +85,31 @@ type ConfigPage struct {
 	NextPageToken string
 }
 
+// versionCursor is the page token of the configuration versions: the last
+// (oldest) version served. Version 1 is the oldest, so a token is at least 2.
+type versionCursor struct {
+	Version int64 `json:"v"`
+}
+
+func (c *versionCursor) Valid() bool { return c.Version > 1 }
+
 // ListConfigVersions lists the configuration versions, newest first.
 // Operators only.
 func (s *Service) ListConfigVersions(ctx context.Context, caller auth.Caller, pageSize int, token string) (ConfigPage, error) {
 	if err := requireOperator(caller); err != nil {
 		return ConfigPage{}, err
 	}
-	switch {
-	case pageSize < 0:
-		return ConfigPage{}, apperr.InvalidField("page.page_size", "must not be negative")
-	case pageSize == 0:
-		pageSize = defaultPageSize
-	case pageSize > maxPageSize:
-		pageSize = maxPageSize
+	pageSize, err := paging.Limits{Default: defaultPageSize, Max: maxPageSize}.Size(pageSize)
+	if err != nil {
+		return ConfigPage{}, err
 	}
 	var before int64
 	if token != "" {
-		b, err := base64.RawURLEncoding.DecodeString(token)
-		if err == nil {
-			before, err = strconv.ParseInt(string(b), 10, 64)
+		var c versionCursor
+		if err := paging.Decode(token, &c); err != nil {
+			return ConfigPage{}, err
 		}
-		if err != nil || before <= 1 {
-			return ConfigPage{}, apperr.InvalidField("page.page_token", "is not a token from a previous page")
-		}
+		before = c.Version
 	}
 	versions, err := s.store.ListConfigs(ctx, before, pageSize+1)
 	if err != nil {
@@ -118,7 +119,7 @@ func (s *Service) ListConfigVersions(ctx context.Context, caller auth.Caller, pa
 	if len(versions) > pageSize {
 		page.Versions = versions[:pageSize]
 		last := page.Versions[pageSize-1].Version
-		page.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(last, 10)))
+		page.NextPageToken = paging.Encode(versionCursor{Version: last})
 	}
 	return page, nil
 }

@@ -183,13 +183,19 @@ func TestExpiryAndReleaseRacingCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var order, status string
-		_ = rows.Scan(&order, &status)
+		if err := rows.Scan(&order, &status); err != nil {
+			t.Fatal(err)
+		}
 		statuses[status]++
 		if status == "committed" {
 			shipped += qty[order]
 		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	if statuses["active"] != 0 || statuses["committed"] == 0 {
 		t.Errorf("statuses = %v: want none active, some committed", statuses)

@@ -2,14 +2,12 @@ package app
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"strconv"
 
 	"github.com/google/uuid"
 
-	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/paging"
 )
 
 // Page sizes of the list methods.
@@ -25,55 +23,47 @@ type Page struct {
 }
 
 func (p Page) limit() (int, error) {
-	switch {
-	case p.Size < 0:
-		return 0, apperr.InvalidField("page.page_size", "must not be negative")
-	case p.Size == 0:
-		return DefaultPageSize, nil
-	default:
-		return min(p.Size, MaxPageSize), nil
-	}
+	return paging.Limits{Default: DefaultPageSize, Max: MaxPageSize}.Size(p.Size)
 }
 
-var errBadPageToken = apperr.InvalidField("page.page_token", "is not a token from a previous page")
+// idCursor is the page token of a list in id order: the last id served.
+type idCursor struct {
+	ID uuid.UUID `json:"i"`
+}
+
+func (c *idCursor) Valid() bool { return c.ID != uuid.Nil }
+
+// seqCursor is the page token of a list in sequence order (the journal):
+// the last entry served.
+type seqCursor struct {
+	Seq int64 `json:"s"`
+}
+
+func (c *seqCursor) Valid() bool { return c.Seq > 0 }
 
 // uuidCursor decodes a page token holding the last id of the previous page.
 func uuidCursor(token string) (uuid.UUID, error) {
 	if token == "" {
 		return uuid.Nil, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return uuid.Nil, errBadPageToken
-	}
-	id, err := uuid.FromBytes(b)
-	if err != nil {
-		return uuid.Nil, errBadPageToken
-	}
-	return id, nil
+	var c idCursor
+	err := paging.Decode(token, &c)
+	return c.ID, err
 }
 
-func uuidToken(id uuid.UUID) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
+func uuidToken(id uuid.UUID) string { return paging.Encode(idCursor{ID: id}) }
 
 // int64Cursor decodes a page token holding the last journal entry id.
 func int64Cursor(token string) (int64, error) {
 	if token == "" {
 		return 0, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return 0, errBadPageToken
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	if err != nil || n <= 0 {
-		return 0, errBadPageToken
-	}
-	return n, nil
+	var c seqCursor
+	err := paging.Decode(token, &c)
+	return c.Seq, err
 }
 
-func int64Token(n int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(n, 10)))
-}
+func int64Token(n int64) string { return paging.Encode(seqCursor{Seq: n}) }
 
 // fingerprint hashes a request's canonical form, so a reused idempotency key
 // can be told apart from a retry.

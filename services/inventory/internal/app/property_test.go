@@ -300,12 +300,18 @@ func (f *fixture) compareModel(t *testing.T, m *model, fail func(string, ...any)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var order, status string
-		_ = rows.Scan(&order, &status)
+		if err := rows.Scan(&order, &status); err != nil {
+			t.Fatal(err)
+		}
 		if r := m.res[order]; r == nil || string(r.status) != status {
 			fail("reservation %s is %s, model %+v", order, status, r)
 		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }
 

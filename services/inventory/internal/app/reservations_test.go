@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
@@ -124,12 +125,13 @@ func TestCommitReleaseAndExpiry(t *testing.T) {
 		t.Errorf("after all = %+v, want on hand 8, reserved 0", l)
 	}
 
-	kinds := []string{}
-	rows, _ := f.pool.Query(ctx, "SELECT kind FROM stock_journal ORDER BY id")
-	for rows.Next() {
-		var k string
-		_ = rows.Scan(&k)
-		kinds = append(kinds, k)
+	rows, err := f.pool.Query(ctx, "SELECT kind FROM stock_journal ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
 	}
 	want := []string{"adjustment", "reservation", "reservation", "reservation", "commit", "release", "expiry"}
 	if !slices.Equal(kinds, want) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
@@ -16,12 +17,9 @@ func (f *fixture) defaults(t *testing.T, userID uuid.UUID) []uuid.UUID {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var ids []uuid.UUID
-	for rows.Next() {
-		var id uuid.UUID
-		_ = rows.Scan(&id)
-		ids = append(ids, id)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		t.Fatal(err)
 	}
 	return ids
 }

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,6 +11,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -50,19 +49,17 @@ func (s *Service) ListOrganizations(ctx context.Context, caller auth.Caller, sta
 	if !isOperator(caller) {
 		return OrganizationPage{}, ErrOperatorsOnly
 	}
-	q := OrganizationQuery{Status: status, Limit: DefaultPageSize}
-	if pageSize > 0 {
-		q.Limit = min(pageSize, MaxPageSize)
+	size, err := paging.Limits{Default: DefaultPageSize, Max: MaxPageSize}.Size(pageSize)
+	if err != nil {
+		return OrganizationPage{}, err
 	}
-	if pageSize < 0 {
-		return OrganizationPage{}, apperr.InvalidField("page.page_size", "must not be negative")
-	}
+	q := OrganizationQuery{Status: status, Limit: size}
 	if pageToken != "" {
-		after, err := decodeCursor(pageToken)
-		if err != nil {
-			return OrganizationPage{}, apperr.InvalidField("page.page_token", "is not a token from a previous page")
+		var c organizationCursor
+		if err := paging.Decode(pageToken, &c); err != nil {
+			return OrganizationPage{}, err
 		}
-		q.After = &after
+		q.After = &OrganizationCursor{CreatedAt: c.T, ID: c.I}
 	}
 	limit := q.Limit
 	q.Limit++ // one more tells whether a next page exists
@@ -74,32 +71,19 @@ func (s *Service) ListOrganizations(ctx context.Context, caller auth.Caller, sta
 	if len(orgs) > limit {
 		page.Organizations = orgs[:limit]
 		last := page.Organizations[limit-1]
-		page.NextPageToken = encodeCursor(OrganizationCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		page.NextPageToken = paging.Encode(organizationCursor{T: last.CreatedAt, I: last.ID})
 	}
 	return page, nil
 }
 
-type cursorJSON struct {
+// organizationCursor is the page token of the organization list: the
+// creation time and id of the last organization served.
+type organizationCursor struct {
 	T time.Time `json:"t"`
 	I uuid.UUID `json:"i"`
 }
 
-func encodeCursor(c OrganizationCursor) string {
-	b, _ := json.Marshal(cursorJSON{T: c.CreatedAt, I: c.ID})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(token string) (OrganizationCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return OrganizationCursor{}, err
-	}
-	var c cursorJSON
-	if err := json.Unmarshal(b, &c); err != nil {
-		return OrganizationCursor{}, err
-	}
-	return OrganizationCursor{CreatedAt: c.T, ID: c.I}, nil
-}
+func (c *organizationCursor) Valid() bool { return c.I != uuid.Nil }
 
 // ApproveOrganization lets a pending organization trade. Admins only.
 func (s *Service) ApproveOrganization(ctx context.Context, caller auth.Caller, orgID uuid.UUID) (domain.Organization, error) {

@@ -42,17 +42,18 @@ func publish(t *testing.T, js jetstream.JetStream, eventID uuid.UUID, ev *usersv
 func TestTierConsumer(t *testing.T) {
 	ctx := context.Background()
 	pool := testkit.Database(t, testkit.Migrations{Name: "catalog", FS: migrations.FS})
-	_, _, js := testkit.JetStream(t)
+	_, nc, js := testkit.JetStream(t)
 	store := postgres.New(pool)
 	log := testkit.Logger(t)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	c := events.TierConsumer(pool, js, log)
+	lookedForStream := testkit.WatchStreamLookups(t, nc, "USERS")
 	go func() { done <- c.Run(runCtx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	time.Sleep(200 * time.Millisecond) // the consumer's first attempt fails: no stream yet
+	lookedForStream() // and found none: the users service has not created it yet
 	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("users")); err != nil {
 		t.Fatal(err)
 	}

@@ -195,7 +195,9 @@ func TestProductRoundTrip(t *testing.T) {
 		t.Errorf("round trip = live %+v pending %+v status %s", got.Live, got.Pending, got.Status)
 	}
 	var revisions int
-	_ = pool.QueryRow(ctx, `SELECT count(*) FROM product_revisions WHERE product_id = $1`, p.ID).Scan(&revisions)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM product_revisions WHERE product_id = $1`, p.ID).Scan(&revisions); err != nil {
+		t.Fatal(err)
+	}
 	if revisions != 2 {
 		t.Errorf("revisions stored = %d, want 2", revisions)
 	}

@@ -3,6 +3,7 @@ package grpcapi_test
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,12 +31,21 @@ type client struct {
 	key auth.SigningKey
 }
 
+// tickingClock starts at the real time and moves on a millisecond at every
+// reading, so a setting the service records is strictly older than the next
+// estimate's "now" without the test sleeping between them.
+func tickingClock() func() time.Time {
+	start := time.Now()
+	var ticks atomic.Int64
+	return func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * time.Millisecond) }
+}
+
 // start runs the real gRPC server (the kit's interceptors plus token
 // authentication against a static key) on a loopback port.
 func start(t *testing.T) client {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "freight", FS: migrations.FS})
-	svc, err := app.New(postgres.New(pool), "USD")
+	svc, err := app.New(postgres.New(pool), "USD", app.WithClock(tickingClock()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +201,6 @@ func TestRoundTrip(t *testing.T) {
 	if _, err := c.SetRouteMultiplier(admin, &freightv1.SetRouteMultiplierRequest{Route: routeR, Multiplier: "2.0", Reason: "congestion"}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Millisecond)
 	gc, err := c.GetConfig(admin, &freightv1.GetConfigRequest{Route: routeR})
 	if err != nil || gc.GetEffectiveMultiplier() != "2.0" || !gc.GetRouteMultiplier() {
 		t.Fatalf("GetConfig = %v, %v", gc, err)
@@ -231,7 +240,6 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || set.GetRateCard().GetVersion() != 2 {
 		t.Fatalf("SetRateCard = %v, %v", set, err)
 	}
-	time.Sleep(2 * time.Millisecond)
 	// No matching history at 30 kg and 9000.00 USD: 600·500·400 mm / 6000 = 20,000 g < 30,000 g; 30 kg × 8.00 = 240.00; × 2.0 = 480.00.
 	big := parcelReq(120000, 30000, usd(900000))
 	big.GetParcel().Dimensions = &freightv1.Dimensions{LengthMm: 600, WidthMm: 500, HeightMm: 400}

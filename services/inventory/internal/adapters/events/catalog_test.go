@@ -34,7 +34,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 func TestCatalogEventsShapeTheSKUDirectory(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, _, js := testkit.JetStream(t)
+	_, nc, js := testkit.JetStream(t)
 	log := testkit.Logger(t)
 
 	catalogDB := testkit.Database(t, testkit.Migrations{Name: "catalog-outbox"})
@@ -56,11 +56,12 @@ func TestCatalogEventsShapeTheSKUDirectory(t *testing.T) {
 	svc := app.New(store, app.DefaultConfig())
 	consumer := &events.Catalog{Pool: pool, JS: js, Log: log, Store: store, App: svc, Backoff: []time.Duration{50 * time.Millisecond}}
 	done := make(chan struct{})
+	lookedForStream := testkit.WatchStreamLookups(t, nc, "CATALOG")
 	go func() { defer close(done); _ = consumer.Run(ctx) }() // waits for the stream
 	t.Cleanup(func() { cancel(); <-done })
 	go func() { _ = relay.Run(ctx) }()
 
-	time.Sleep(200 * time.Millisecond) // the consumer is waiting: the catalog has not created its stream yet
+	lookedForStream() // and found none: the catalog has not created its stream yet
 	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("catalog")); err != nil {
 		t.Fatal(err)
 	}

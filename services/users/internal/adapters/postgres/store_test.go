@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -234,12 +235,13 @@ func TestEventsCommitWithTheTransaction(t *testing.T) {
 	if err := s.InTx(ctx, func(r app.Repository) error { return r.Emit(ctx, "users.x.committed", wrapperspb.String("x")) }); err != nil {
 		t.Fatal(err)
 	}
-	var subjects []string
-	rows, _ := pool.Query(ctx, `SELECT subject FROM outbox ORDER BY seq`)
-	for rows.Next() {
-		var s string
-		_ = rows.Scan(&s)
-		subjects = append(subjects, s)
+	rows, err := pool.Query(ctx, `SELECT subject FROM outbox ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(subjects) != 1 || subjects[0] != "users.x.committed" {
 		t.Errorf("outbox = %v, want only the committed event", subjects)
