@@ -15,6 +15,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/internal/eventstest"
 	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/pg"
 )
 
 // latencyRecorder notes when each event's transaction committed (as its
@@ -76,7 +77,7 @@ func (r *latencyRecorder) handledAt(at time.Time, ids ...uuid.UUID) {
 func (r *latencyRecorder) emit(b *testing.B, n int) {
 	ctx := context.Background()
 	ids := make([]uuid.UUID, n)
-	err := pgx.BeginFunc(ctx, r.writers, func(tx pgx.Tx) error {
+	err := pg.InTx(ctx, r.writers, func(tx pgx.Tx) error {
 		events := make([]outbox.Event, n)
 		for i := range events {
 			ev, err := outbox.New(eventstest.Subject, wrapperspb.Int64(time.Now().UnixNano()))

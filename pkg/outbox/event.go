@@ -58,9 +58,11 @@ func Emit(ctx context.Context, tx pgx.Tx, subject string, msg proto.Message) err
 	return Add(ctx, tx, ev)
 }
 
-// Add writes events in tx. They are published only if tx commits. It wakes the
-// process's relays, which look for the rows until they see them commit (see
-// Relay); the wake is in-process, not a NOTIFY, because PostgreSQL serializes
+// Add writes events in tx. They are published only if tx commits. When tx
+// tracks its commit (CommitTracker, as pg.InTx's transactions do), the relays
+// are woken once it has committed; otherwise Add wakes them at once and they
+// look for the rows until they see them commit (see Relay). The wake is
+// in-process, not a NOTIFY, because PostgreSQL serializes
 // the commits of every transaction that notifies, one flush each, which would
 // cap a service's writes at one commit per disk flush.
 func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
@@ -90,6 +92,10 @@ func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
 	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return err
+	}
+	if t, ok := tx.(CommitTracker); ok {
+		t.WroteOutbox()
+		return nil
 	}
 	wakeRelays()
 	return nil

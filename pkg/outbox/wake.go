@@ -26,6 +26,20 @@ func subscribeWake() (<-chan struct{}, func()) {
 	}
 }
 
+// CommitTracker is a transaction that reports its own commit: pg.InTx's
+// transactions are. Add marks such a transaction instead of waking the relays
+// before the rows are visible; the transaction wakes them once it has
+// committed (WakeRelays), so the relay finds the rows on its first look.
+type CommitTracker interface {
+	// WroteOutbox records that the transaction added outbox rows.
+	WroteOutbox()
+}
+
+// WakeRelays signals every relay of the process without blocking; a relay
+// already signalled stays signalled once. Transactions that track their
+// commit call it after committing rows written by Add.
+func WakeRelays() { wakeRelays() }
+
 // wakeRelays signals every relay without blocking; a relay already signalled
 // stays signalled once.
 func wakeRelays() {
@@ -39,9 +53,9 @@ func wakeRelays() {
 	}
 }
 
-// wakeBackoff is how a woken relay looks again when it found nothing: Add
-// signals before its transaction commits, so the rows may become visible a
-// moment later. Most commits land within the first few milliseconds; a
+// wakeBackoff is how a woken relay looks again when it found nothing: for a
+// transaction that does not track its commit, Add signals before it commits,
+// so the rows may become visible a moment later. Most commits land within the first few milliseconds; a
 // transaction that runs on longer after Add is covered by the last steps and,
 // past them, by the fallback poll.
 var wakeBackoff = []time.Duration{

@@ -48,7 +48,7 @@ func InTxWith(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn fu
 func InTxRetrying(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, budget time.Duration, fn func(pgx.Tx) error) error {
 	var last error
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
-		err := pgx.BeginTxFunc(ctx, pool, opts, fn)
+		err := runTracked(ctx, pool, opts, fn)
 		last = err
 		if err != nil && !IsRetryable(err) {
 			return struct{}{}, backoff.Permanent(err)
