@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/natsx"
 )
 
 // SessionRevokedSubject is the subject the users service publishes a revoked
@@ -84,7 +85,7 @@ func (r *Revocations) Revoked(sid string) bool {
 // keeps no server state, and every replica of every service reads the whole
 // subject.
 func (r *Revocations) Follow(ctx context.Context, js jetstream.JetStream, log *slog.Logger) error {
-	if err := waitForStream(ctx, js, usersStream); err != nil {
+	if _, err := natsx.WaitForStream(ctx, js, usersStream, log); err != nil {
 		return nil // ctx ended
 	}
 	for ctx.Err() == nil {
@@ -136,21 +137,6 @@ func (r *Revocations) consume(ctx context.Context, iter jetstream.MessagesContex
 			}
 		}
 		r.Revoke(ev.GetSessionId(), at)
-	}
-}
-
-// waitForStream returns once stream exists, or ctx's error. It is the one
-// place this package waits for another area's stream, kept apart so the
-// kit's shared helper for that can replace it.
-func waitForStream(ctx context.Context, js jetstream.JetStream, stream string) error {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
-		if _, err := js.Stream(ctx, stream); err == nil {
-			return nil
-		}
-		pause(ctx, delay)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 	}
 }
 
