@@ -15,11 +15,12 @@ import (
 )
 
 // SessionRevokedSubject is the subject the users service publishes a revoked
-// login session on (crossdock.users.v1.SessionRevoked, stream USERS).
-const SessionRevokedSubject = "users.session.revoked"
+// login session on (crossdock.users.v1.SessionRevoked, stream USERS). It is
+// natsx's, whose permission table lets every service follow it.
+const SessionRevokedSubject = natsx.SessionRevokedSubject
 
 // usersStream is the users area's stream, which carries SessionRevokedSubject.
-const usersStream = "USERS"
+const usersStream = natsx.SessionRevokedStream
 
 // revocationMemory is how long a revoked session is remembered: the longest
 // an access token of it can still be accepted, lifetime plus leeway.
