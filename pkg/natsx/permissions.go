@@ -16,7 +16,7 @@ type Access struct {
 	// User is the NATS user name: the service's name, e.g. "freight-estimator".
 	User string
 	// Area is the area whose subjects (<area>.>) and stream (AreaStream) the
-	// service owns, e.g. "freight".
+	// service owns, e.g. "freight"; empty for one that owns none (gateway).
 	Area string
 	// Consumes lists the durable consumers the service runs on other areas'
 	// streams.
@@ -42,6 +42,9 @@ var Accesses = []Access{
 	{User: "finance", Area: "finance"},
 	{User: "freight-estimator", Area: "freight", Consumes: []Consumption{{Stream: "LOGISTICS", Consumer: "freight-shipment-history"}}},
 	{User: "platform-docking", Area: "docking"},
+	// The gateway publishes nothing and runs no stream: it only follows
+	// revoked sessions, which every user may (followRevocations).
+	{User: "gateway"},
 }
 
 // AccessOf returns the table's line for user.
