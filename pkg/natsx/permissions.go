@@ -113,13 +113,14 @@ const (
 //     users event can be read this way. Create doubles as update, so it could
 //     also re-filter another consumer on USERS (catalog's durable) onto that
 //     subject, pausing it until its owner restarts and sets it back;
-//   - pulling from any consumer, which reads and delays its messages but
-//     cannot acknowledge them ($JS.ACK is not granted): they are redelivered
-//     to the owner after its ack wait.
+//   - pulling from any existing consumer (today only catalog's durable, which
+//     carries merchant tier changes): that reads and delays its messages but
+//     cannot acknowledge them ($JS.ACK is not granted), so they are
+//     redelivered to the owner after its ack wait.
 //
-// That is acceptable: nothing can be forged or deleted, the events exposed
-// are ones our own services already receive, and the worst a leaked
-// credential does is delay one consumer. Deleting consumers is not granted,
+// That is acceptable: nothing can be forged or deleted, what can be read is
+// what another consumer on USERS already selects (no credentials travel on
+// it), and the worst a leaked credential does is delay one consumer. Deleting consumers is not granted,
 // since "*" would let it delete others' durables: the ordered consumer's
 // best-effort delete of a consumer it replaces is refused (and logged), and
 // the server drops that consumer after its InactiveThreshold.
