@@ -294,6 +294,10 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"nats-users", "prod", "a service reads another's password", func(t *testing.T, s *manifests.Set) {
 			envVar(t, server(t, s, "orders"), "NATS_PASSWORD").ValueFrom.SecretKeyRef.Name = "users-nats"
 		}},
+		{"nats-users", "dev", "the gateway connects without its login", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "gateway")
+			c.Env = slices.DeleteFunc(c.Env, func(v corev1.EnvVar) bool { return v.Name == "NATS_PASSWORD" })
+		}},
 		{"disruption-budget", "prod", "budget missing", func(t *testing.T, s *manifests.Set) {
 			drop(s, "PodDisruptionBudget", "gateway")
 		}},

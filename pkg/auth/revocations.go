@@ -11,14 +11,16 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/natsx"
 )
 
 // SessionRevokedSubject is the subject the users service publishes a revoked
-// login session on (crossdock.users.v1.SessionRevoked, stream USERS).
-const SessionRevokedSubject = "users.session.revoked"
+// login session on (crossdock.users.v1.SessionRevoked, stream USERS). It is
+// natsx's, whose permission table lets every service follow it.
+const SessionRevokedSubject = natsx.SessionRevokedSubject
 
 // usersStream is the users area's stream, which carries SessionRevokedSubject.
-const usersStream = "USERS"
+const usersStream = natsx.SessionRevokedStream
 
 // revocationMemory is how long a revoked session is remembered: the longest
 // an access token of it can still be accepted, lifetime plus leeway.
@@ -84,7 +86,7 @@ func (r *Revocations) Revoked(sid string) bool {
 // keeps no server state, and every replica of every service reads the whole
 // subject.
 func (r *Revocations) Follow(ctx context.Context, js jetstream.JetStream, log *slog.Logger) error {
-	if err := waitForStream(ctx, js, usersStream); err != nil {
+	if _, err := natsx.WaitForStream(ctx, js, usersStream, log); err != nil {
 		return nil // ctx ended
 	}
 	for ctx.Err() == nil {
@@ -136,21 +138,6 @@ func (r *Revocations) consume(ctx context.Context, iter jetstream.MessagesContex
 			}
 		}
 		r.Revoke(ev.GetSessionId(), at)
-	}
-}
-
-// waitForStream returns once stream exists, or ctx's error. It is the one
-// place this package waits for another area's stream, kept apart so the
-// kit's shared helper for that can replace it.
-func waitForStream(ctx context.Context, js jetstream.JetStream, stream string) error {
-	for delay := 100 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
-		if _, err := js.Stream(ctx, stream); err == nil {
-			return nil
-		}
-		pause(ctx, delay)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 	}
 }
 

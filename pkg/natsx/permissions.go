@@ -16,7 +16,7 @@ type Access struct {
 	// User is the NATS user name: the service's name, e.g. "freight-estimator".
 	User string
 	// Area is the area whose subjects (<area>.>) and stream (AreaStream) the
-	// service owns, e.g. "freight".
+	// service owns, e.g. "freight"; empty for one that owns none (gateway).
 	Area string
 	// Consumes lists the durable consumers the service runs on other areas'
 	// streams.
@@ -42,6 +42,9 @@ var Accesses = []Access{
 	{User: "finance", Area: "finance"},
 	{User: "freight-estimator", Area: "freight", Consumes: []Consumption{{Stream: "LOGISTICS", Consumer: "freight-shipment-history"}}},
 	{User: "platform-docking", Area: "docking"},
+	// The gateway publishes nothing and runs no stream: it only follows
+	// revoked sessions, which every user may (followRevocations).
+	{User: "gateway"},
 }
 
 // AccessOf returns the table's line for user.
@@ -58,11 +61,14 @@ func AccessOf(user string) (Access, bool) {
 const InboxSubjects = "_INBOX.>"
 
 // Publish lists the subjects the user may publish to, JetStream API calls
-// included, each scoped to its own stream or consumer.
+// included, each scoped to its own stream or consumer. A user without an Area
+// (the gateway) publishes nothing of its own and runs no stream.
 func (a Access) Publish() []string {
-	own := AreaStream(a.Area).Name
-	out := []string{a.Area + ".>"}
-	out = append(out, streamAPI(own)...)
+	var out []string
+	if a.Area != "" {
+		out = append(out, a.Area+".>")
+		out = append(out, streamAPI(AreaStream(a.Area).Name)...)
+	}
 	if len(a.Consumes) > 0 {
 		// Consumers dead-letter what they give up on into the shared
 		// DEADLETTER stream, which the first of them creates.
@@ -79,7 +85,51 @@ func (a Access) Publish() []string {
 			fmt.Sprintf("$JS.ACK.%s.%s.>", c.Stream, c.Consumer),
 		)
 	}
+	out = append(out, followRevocations()...)
 	return dedupe(out)
+}
+
+// SessionRevokedSubject is where the users service publishes a revoked login
+// session (crossdock.users.v1.SessionRevoked, on SessionRevokedStream), which
+// every service and the gateway follow to refuse its tokens at once
+// (auth.Revocations.Follow).
+const (
+	SessionRevokedSubject = "users.session.revoked"
+	SessionRevokedStream  = "USERS"
+)
+
+// followRevocations is what every user needs to follow SessionRevokedSubject
+// with an ordered consumer (nats.go jetstream OrderedConsumer): look the
+// stream up, create an ephemeral consumer filtered on the one subject (the
+// create request names the filter in its subject), and pull from it.
+//
+// An ordered consumer names itself <random>_<serial>, one token that cannot
+// be known in advance, and NATS wildcards match whole tokens only, so the
+// consumer position is "*". What that allows beyond following revocations,
+// all on USERS only:
+//   - creating a consumer of any name, but only filtered on
+//     SessionRevokedSubject: the filter is in the subject and the server
+//     refuses a create whose subject and configuration disagree, so no other
+//     users event can be read this way. Create doubles as update, so it could
+//     also re-filter another consumer on USERS (catalog's durable) onto that
+//     subject, pausing it until its owner restarts and sets it back;
+//   - pulling from any existing consumer (today only catalog's durable, which
+//     carries merchant tier changes): that reads and delays its messages but
+//     cannot acknowledge them ($JS.ACK is not granted), so they are
+//     redelivered to the owner after its ack wait.
+//
+// That is acceptable: nothing can be forged or deleted, what can be read is
+// what another consumer on USERS already selects (no credentials travel on
+// it), and the worst a leaked credential does is delay one consumer. Deleting consumers is not granted,
+// since "*" would let it delete others' durables: the ordered consumer's
+// best-effort delete of a consumer it replaces is refused (and logged), and
+// the server drops that consumer after its InactiveThreshold.
+func followRevocations() []string {
+	return []string{
+		"$JS.API.STREAM.INFO." + SessionRevokedStream,
+		fmt.Sprintf("$JS.API.CONSUMER.CREATE.%s.*.%s", SessionRevokedStream, SessionRevokedSubject),
+		fmt.Sprintf("$JS.API.CONSUMER.MSG.NEXT.%s.*", SessionRevokedStream),
+	}
 }
 
 // Subscribe lists the subjects the user may subscribe to: only its inbox,

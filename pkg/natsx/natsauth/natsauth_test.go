@@ -274,7 +274,7 @@ func TestAuthorizationConfigIsTheTable(t *testing.T) {
 // refuses a wrong one.
 func TestHashedPasswordsAdmitTheService(t *testing.T) {
 	users, err := natsauth.Users(map[string]string{"users": "u", "catalog": "c", "inventory": "i", "orders": "o-secret",
-		"logistics": "l", "finance": "f", "freight-estimator": "fe", "platform-docking": "pd"})
+		"logistics": "l", "finance": "f", "freight-estimator": "fe", "platform-docking": "pd", "gateway": "g"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,8 +39,8 @@ type File struct {
 	// once and kept, because the signing keys in the mesh's database are
 	// sealed under it.
 	SigningKeyEncryptionKey string `json:"signing_key_encryption_key"`
-	// NATSPasswords are the services' NATS passwords (NATS_PASSWORD); each
-	// service's NATS user is its name.
+	// NATSPasswords are the services' and the gateway's NATS passwords
+	// (NATS_PASSWORD); each one's NATS user is its name.
 	NATSPasswords map[string]string `json:"nats_passwords"`
 }
 
@@ -50,10 +50,12 @@ type Want struct {
 	Database string // also the role
 }
 
-// LoadOrCreate reads path, adds a generated login for every wanted database the
-// file lacks, and writes the file back (mode 0600) when anything was added.
-// Existing passwords are never changed.
-func LoadOrCreate(path string, wants []Want) (File, error) {
+// LoadOrCreate reads path, adds a generated login for every wanted database
+// the file lacks and a NATS password for every one of natsUsers (every
+// process that connects to NATS, the gateway too, which has no database),
+// and writes the file back (mode 0600) when anything was added. Existing
+// passwords are never changed.
+func LoadOrCreate(path string, wants []Want, natsUsers []string) (File, error) {
 	f := File{Databases: map[string]Database{}, ServiceAccounts: map[string]ServiceAccount{}, NATSPasswords: map[string]string{}}
 	raw, err := os.ReadFile(path)
 	switch {
@@ -84,15 +86,17 @@ func LoadOrCreate(path string, wants []Want) (File, error) {
 		f.SigningKeyEncryptionKey = "local:" + key
 		changed = true
 	}
-	for _, w := range wants {
-		if f.NATSPasswords[w.Service] == "" {
+	for _, u := range natsUsers {
+		if f.NATSPasswords[u] == "" {
 			pw, err := password()
 			if err != nil {
 				return File{}, err
 			}
-			f.NATSPasswords[w.Service] = pw
+			f.NATSPasswords[u] = pw
 			changed = true
 		}
+	}
+	for _, w := range wants {
 		if a, ok := f.ServiceAccounts[w.Service]; !ok || a.ClientID == "" || a.Secret == "" {
 			secret, err := password()
 			if err != nil {

@@ -13,8 +13,9 @@ import (
 func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), secrets.FileName)
 	wants := []secrets.Want{{"users", "users"}, {"freight-estimator", "freight_estimator"}}
+	natsUsers := []string{"users", "freight-estimator", "gateway"}
 
-	first, err := secrets.LoadOrCreate(path, wants)
+	first, err := secrets.LoadOrCreate(path, wants, natsUsers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,6 +33,13 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	if pw := first.NATSPasswords["freight-estimator"]; len(pw) < 32 || pw == first.NATSPasswords["users"] {
 		t.Fatalf("NATS passwords %v", first.NATSPasswords)
 	}
+	// The gateway has a NATS login but no database or service account.
+	if pw := first.NATSPasswords["gateway"]; len(pw) < 32 || pw == first.NATSPasswords["users"] {
+		t.Fatalf("gateway NATS password %q", pw)
+	}
+	if _, ok := first.Databases["gateway"]; ok {
+		t.Fatal("the gateway got a database")
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -41,9 +49,12 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	}
 
 	// A later start, with one more service: old passwords stay, the new one is added.
-	second, err := secrets.LoadOrCreate(path, append(wants, secrets.Want{"orders", "orders"}))
+	second, err := secrets.LoadOrCreate(path, append(wants, secrets.Want{"orders", "orders"}), natsUsers)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if second.NATSPasswords["gateway"] != first.NATSPasswords["gateway"] {
+		t.Error("gateway NATS password changed")
 	}
 	for _, s := range []string{"users", "freight-estimator"} {
 		if second.ServiceAccounts[s] != first.ServiceAccounts[s] {
@@ -59,7 +70,7 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	if second.Databases["orders"].Password == "" {
 		t.Fatal("orders login not added")
 	}
-	third, err := secrets.LoadOrCreate(path, wants)
+	third, err := secrets.LoadOrCreate(path, wants, natsUsers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +96,7 @@ func TestLoadOrCreateRejectsACorruptFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := secrets.LoadOrCreate(path, []secrets.Want{{"users", "users"}}); err == nil {
+	if _, err := secrets.LoadOrCreate(path, []secrets.Want{{"users", "users"}}, []string{"users"}); err == nil {
 		t.Fatal("a corrupt file was accepted (and would have been overwritten)")
 	}
 	raw, _ := os.ReadFile(path)

@@ -12,9 +12,10 @@ import (
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
 )
 
-// accountEnv gives each backend its service account and its NATS login, and
-// the users service the accounts it bootstraps (the demo admin and every
-// service account) and the key its signing keys are sealed under.
+// accountEnv gives each process its NATS login (the gateway's too), each
+// backend its service account, and the users service the accounts it
+// bootstraps (the demo admin and every service account) and the key its
+// signing keys are sealed under.
 func accountEnv(s mesh.Service, creds secrets.File) map[string]string {
 	env := map[string]string{}
 	if pw := creds.NATSPasswords[s.Name]; pw != "" {

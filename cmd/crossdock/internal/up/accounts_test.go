@@ -15,7 +15,7 @@ func TestAccountEnv(t *testing.T) {
 	creds := secrets.File{ServiceAccounts: map[string]secrets.ServiceAccount{
 		"users":  {ClientID: "svc-users", Secret: "s1"},
 		"orders": {ClientID: "svc-orders", Secret: "s2"},
-	}, SigningKeyEncryptionKey: "local:kek", NATSPasswords: map[string]string{"users": "n1", "orders": "n2"}}
+	}, SigningKeyEncryptionKey: "local:kek", NATSPasswords: map[string]string{"users": "n1", "orders": "n2", "gateway": "n3"}}
 	orders := accountEnv(mesh.Service{Name: "orders"}, creds)
 	if orders["SERVICE_CLIENT_ID"] != "svc-orders" || orders["SERVICE_CLIENT_SECRET"] != "s2" ||
 		orders["NATS_USER"] != "orders" || orders["NATS_PASSWORD"] != "n2" {
@@ -37,24 +37,28 @@ func TestAccountEnv(t *testing.T) {
 	if users["BOOTSTRAP_ADMIN_EMAIL"] != seed.AdminEmail || !strings.Contains(users["BOOTSTRAP_ADMIN_PASSWORD"], "demo") {
 		t.Errorf("bootstrap admin %v", users)
 	}
-	if gw := accountEnv(mesh.Service{Name: mesh.Gateway}, creds); len(gw) != 0 {
+	// The gateway logs in to NATS (it follows revoked sessions) and has
+	// nothing else.
+	if gw := accountEnv(mesh.Service{Name: mesh.Gateway}, creds); len(gw) != 2 ||
+		gw["NATS_USER"] != "gateway" || gw["NATS_PASSWORD"] != "n3" {
 		t.Errorf("gateway env %v", gw)
 	}
 }
 
-// Every backend the mesh starts has a line in the NATS permission table, so
-// the embedded server admits it, and nothing else has one.
-func TestEveryBackendHasANATSUser(t *testing.T) {
-	var backends, users []string
-	for _, s := range mesh.Backends() {
-		backends = append(backends, s.Name)
+// Every process the mesh starts, the gateway included, has a line in the
+// NATS permission table, so the embedded server admits it, and nothing else
+// has one.
+func TestEveryServiceHasANATSUser(t *testing.T) {
+	var services, users []string
+	for _, s := range mesh.Services {
+		services = append(services, s.Name)
 	}
 	for _, a := range natsx.Accesses {
 		users = append(users, a.User)
 	}
-	slices.Sort(backends)
+	slices.Sort(services)
 	slices.Sort(users)
-	if !slices.Equal(backends, users) {
-		t.Errorf("backends %v, NATS users %v", backends, users)
+	if !slices.Equal(services, users) {
+		t.Errorf("services %v, NATS users %v", services, users)
 	}
 }

@@ -131,8 +131,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	for _, s := range mesh.Backends() {
 		wants = append(wants, secrets.Want{Service: s.Name, Database: s.Database()})
 	}
+	natsLogins := make([]string, 0, len(mesh.Services))
+	for _, s := range mesh.Services {
+		natsLogins = append(natsLogins, s.Name) // the gateway too: it follows revoked sessions
+	}
 	secretsPath := filepath.Join(o.Dir, secrets.FileName)
-	creds, err := secrets.LoadOrCreate(secretsPath, wants)
+	creds, err := secrets.LoadOrCreate(secretsPath, wants, natsLogins)
 	if err != nil {
 		return err
 	}

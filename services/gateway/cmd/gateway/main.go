@@ -86,7 +86,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	nc, js, err := natsx.Connect(ctx, cfg.NATS.URL, "gateway", log)
+	nc, js, err := natsx.Connect(ctx, cfg.NATS.URL, "gateway", log, cfg.NATS.Options()...)
 	if err != nil {
 		return err
 	}
