@@ -30,14 +30,16 @@ type NATS struct {
 // one on the same storeDir and port is how tests restart the broker.
 func StartNATS(t testing.TB, storeDir string, port int) *NATS {
 	t.Helper()
-	ns, err := server.NewServer(&server.Options{
-		Host:      "127.0.0.1",
-		Port:      port,
-		JetStream: true,
-		StoreDir:  storeDir,
-		NoSigs:    true,
-		NoLog:     true,
-	})
+	return startServer(t, &server.Options{Port: port, StoreDir: storeDir})
+}
+
+// startServer starts an embedded JetStream server on loopback with opts (the
+// host, JetStream, signals and logging are set here) and shuts it down when
+// the test ends.
+func startServer(t testing.TB, opts *server.Options) *NATS {
+	t.Helper()
+	opts.Host, opts.JetStream, opts.NoSigs, opts.NoLog = "127.0.0.1", true, true, true
+	ns, err := server.NewServer(opts)
 	if err != nil {
 		t.Fatalf("testkit: nats: %v", err)
 	}
@@ -46,7 +48,7 @@ func StartNATS(t testing.TB, storeDir string, port int) *NATS {
 		t.Fatal("testkit: nats did not start")
 	}
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	return &NATS{Server: ns, StoreDir: storeDir, Port: ns.Addr().(*net.TCPAddr).Port}
+	return &NATS{Server: ns, StoreDir: opts.StoreDir, Port: ns.Addr().(*net.TCPAddr).Port}
 }
 
 // URL is the client URL of the server.
@@ -103,17 +105,5 @@ func SecuredJetStream(t testing.TB) (*NATS, map[string]string) {
 	}
 	users = append(users, &server.User{Username: TestUser, Password: TestUser})
 	passwords[TestUser] = TestUser
-	ns, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(),
-		NoSigs: true, NoLog: true, Users: users,
-	})
-	if err != nil {
-		t.Fatalf("testkit: nats: %v", err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("testkit: nats did not start")
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	return &NATS{Server: ns, Port: ns.Addr().(*net.TCPAddr).Port}, passwords
+	return startServer(t, &server.Options{Port: server.RANDOM_PORT, StoreDir: t.TempDir(), Users: users}), passwords
 }
