@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -32,17 +33,7 @@ const password = "correct horse battery staple"
 // service's authentication) on a loopback port.
 func start(t *testing.T) (usersv1.UsersServiceClient, *app.Service, *grpc.ClientConn) {
 	t.Helper()
-	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
-	cfg := app.DefaultConfig()
-	cfg.Password = argon2id.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	keys, err := kek.Parse(kek.Generate("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := app.New(postgres.New(pool, keys), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, svc := newService(t)
 	// The same authentication the runtime installs: a default verifier on
 	// the service's own key store, and the contract's public methods.
 	conn := testkit.ServeAPI(t, "users", svc.JWKS, grpcapi.PublicMethods, grpcapi.New(svc).Register)
@@ -229,4 +220,22 @@ func TestErrorsOverTheWire(t *testing.T) {
 	}
 	_, err = c.CreateApiClient(admin, &usersv1.CreateApiClientRequest{Name: "DH", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, PublicKey: "nope"})
 	wantCode(t, err, codes.InvalidArgument)
+}
+
+// newService is the users service on a fresh migrated database, with cheap
+// password hashing for tests.
+func newService(t *testing.T) (*pgxpool.Pool, *app.Service) {
+	t.Helper()
+	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
+	cfg := app.DefaultConfig()
+	cfg.Password = argon2id.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	keys, err := kek.Parse(kek.Generate("test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.New(postgres.New(pool, keys), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool, svc
 }

@@ -12,12 +12,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/testkit"
-	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
-	"github.com/crossdock/crossdock/services/users/internal/app"
-	"github.com/crossdock/crossdock/services/users/internal/argon2id"
-	"github.com/crossdock/crossdock/services/users/internal/kek"
 	"github.com/crossdock/crossdock/services/users/internal/ports/grpcapi"
-	"github.com/crossdock/crossdock/services/users/migrations"
 )
 
 // TestLogoutEndsTheAccessTokenAtOnce runs the whole revocation path as the
@@ -28,17 +23,7 @@ import (
 func TestLogoutEndsTheAccessTokenAtOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
-	cfg := app.DefaultConfig()
-	cfg.Password = argon2id.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	keys, err := kek.Parse(kek.Generate("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := app.New(postgres.New(pool, keys), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool, svc := newService(t)
 	_, _, js := testkit.JetStream(t)
 	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("users")); err != nil {
 		t.Fatal(err)
