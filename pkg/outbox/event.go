@@ -97,6 +97,6 @@ func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
 		t.WroteOutbox()
 		return nil
 	}
-	wakeRelays()
+	WakeRelays()
 	return nil
 }

@@ -38,11 +38,7 @@ type CommitTracker interface {
 // WakeRelays signals every relay of the process without blocking; a relay
 // already signalled stays signalled once. Transactions that track their
 // commit call it after committing rows written by Add.
-func WakeRelays() { wakeRelays() }
-
-// wakeRelays signals every relay without blocking; a relay already signalled
-// stays signalled once.
-func wakeRelays() {
+func WakeRelays() {
 	wakers.Lock()
 	defer wakers.Unlock()
 	for ch := range wakers.chans {
