@@ -16,7 +16,8 @@ import (
 
 const upSummary = `Run the whole mesh locally: an embedded NATS with JetStream, a PostgreSQL
 cluster from this machine's binaries with a database per service, and every
-service as its own process. Stops everything on Ctrl-C or when any process fails.`
+service as its own process. Stops everything on Ctrl-C or when any process fails
+(after --restarts attempts to start it again).`
 
 func upCommand() cli.Command {
 	return cli.Command{
@@ -32,8 +33,12 @@ func runUp(ctx context.Context, args []string) error {
 	fresh := fs.Bool("fresh", false, "delete the data directory's contents first")
 	offset := fs.Int("port-offset", 0, "added to every port, to run a second mesh beside the first")
 	check := fs.Bool("check", false, "stop as soon as everything is healthy (a smoke test)")
+	restarts := fs.Int("restarts", 0, "start a crashed service again up to this many times instead of stopping the mesh")
 	if err := cli.Parse(fs, args); err != nil {
 		return err
+	}
+	if *restarts < 0 {
+		return &cli.UsageError{Msg: "--restarts must not be negative"}
 	}
 	if *offset < 0 || *offset > mesh.MaxOffset {
 		return &cli.UsageError{Msg: fmt.Sprintf("--port-offset must be between 0 and %d", mesh.MaxOffset)}
@@ -61,5 +66,6 @@ func runUp(ctx context.Context, args []string) error {
 		Stderr:     os.Stderr,
 		Color:      logprefix.IsTerminal(os.Stdout),
 		Postgres:   postgresbin.System(),
+		Restarts:   *restarts,
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,22 +24,71 @@ type stack struct {
 	grace    time.Duration
 	stopping atomic.Bool
 
+	// mu orders restarts against stop: once stop holds it, no process
+	// starts again.
+	mu       sync.Mutex
 	nats     *server.Server
 	pg       *pgcluster.Cluster
 	gateway  *child.Process
 	services []*child.Process
 }
 
-func (st *stack) add(s mesh.Service, p *child.Process) {
-	if s.Backend() {
-		st.services = append(st.services, p)
-	} else {
+// add records a started process and returns its place, for replace.
+func (st *stack) add(s mesh.Service, p *child.Process) (replace func(*child.Process)) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !s.Backend() {
 		st.gateway = p
+		return func(p *child.Process) { st.gateway = p }
+	}
+	i := len(st.services)
+	st.services = append(st.services, p)
+	return func(p *child.Process) { st.services[i] = p }
+}
+
+// restartPause is how long a crashed process stays down before it starts
+// again: long enough not to spin on a process that fails at once.
+const restartPause = time.Second
+
+// watch waits for p to exit. An exit during stop is expected. Any other exit
+// fails the mesh, unless restarts remain: then the process is started again
+// in its place, as Kubernetes restarts a crashed container.
+func (st *stack) watch(name string, p *child.Process, restarts int, start func() (*child.Process, error),
+	replace func(*child.Process), fail func(error)) {
+	for n := 1; ; n++ {
+		<-p.Done()
+		if p.Stopping() || st.stopping.Load() {
+			return
+		}
+		crash := &exitError{name: name, err: p.Err()}
+		if n > restarts {
+			fail(crash)
+			return
+		}
+		fmt.Fprintf(st.out, "%v: restarting it (%d of %d)\n", crash, n, restarts)
+		time.Sleep(restartPause)
+		st.mu.Lock()
+		if st.stopping.Load() {
+			st.mu.Unlock()
+			return
+		}
+		next, err := start()
+		if err == nil {
+			replace(next)
+		}
+		st.mu.Unlock()
+		if err != nil {
+			fail(err)
+			return
+		}
+		p = next
 	}
 }
 
 func (st *stack) stop() error {
+	st.mu.Lock()
 	st.stopping.Store(true)
+	st.mu.Unlock()
 	var errs []error
 	if st.gateway != nil {
 		fmt.Fprintln(st.out, "stopping the gateway")

@@ -44,6 +44,10 @@ type Options struct {
 	StopGrace time.Duration
 	// Postgres finds (or installs) the PostgreSQL binaries.
 	Postgres postgresbin.Finder
+	// Restarts is how many times a service that exits on its own is started
+	// again before the mesh gives up and stops; 0 stops it at the first
+	// crash.
+	Restarts int
 }
 
 // Defaults for the zero values of Options.
@@ -71,7 +75,7 @@ func (e *exitError) Error() string {
 func (e *exitError) Unwrap() error { return e.err }
 
 // Run starts the mesh and blocks until ctx ends (a clean stop, nil) or a process
-// fails (an error naming it). With Check it returns as soon as everything is
+// fails (an error naming it) more often than Options.Restarts allows. With Check it returns as soon as everything is
 // healthy. Either way everything it started is stopped before it returns.
 func Run(ctx context.Context, o Options) (err error) {
 	if o.HealthTimeout == 0 {
@@ -195,24 +199,22 @@ func Run(ctx context.Context, o Options) (err error) {
 			d := creds.Databases[s.Name]
 			dbURL = st.pg.URL(d.Database, d.Role, d.Password)
 		}
-		p, err := child.Start(child.Spec{
-			Name:   s.Name,
-			Path:   filepath.Join(o.Dir, "bin", s.Name),
-			Env:    mesh.Env(s, plan, dbURL, os.Environ(), accountEnv(s, creds)),
-			Dir:    o.Root,
-			Stdout: pfx.Writer(s.Name, o.Stdout),
-			Stderr: pfx.Writer(s.Name, o.Stderr),
-		})
+		start := func() (*child.Process, error) {
+			return child.Start(child.Spec{
+				Name:   s.Name,
+				Path:   filepath.Join(o.Dir, "bin", s.Name),
+				Env:    mesh.Env(s, plan, dbURL, os.Environ(), accountEnv(s, creds)),
+				Dir:    o.Root,
+				Stdout: pfx.Writer(s.Name, o.Stdout),
+				Stderr: pfx.Writer(s.Name, o.Stderr),
+			})
+		}
+		p, err := start()
 		if err != nil {
 			return err
 		}
-		st.add(s, p)
-		go func() {
-			<-p.Done()
-			if !p.Stopping() {
-				fail(&exitError{name: s.Name, err: p.Err()})
-			}
-		}()
+		replace := st.add(s, p)
+		go st.watch(s.Name, p, o.Restarts, start, replace, func(e error) { fail(e) })
 	}
 
 	results, err := waitHealthy(watch, plan, o.HealthTimeout)
