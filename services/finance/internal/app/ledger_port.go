@@ -25,6 +25,13 @@ type Ledger interface {
 	// AccountByRef returns the account a ref names, or NotFound when no
 	// transfer has opened it yet.
 	AccountByRef(ctx context.Context, ref ledger.AccountRef) (ledger.Account, error)
+	// AccountsOf returns an owner's accounts of one kind, one per currency
+	// the owner has used, ordered by currency.
+	AccountsOf(ctx context.Context, owner ledger.Owner, kind ledger.Kind) ([]ledger.Account, error)
+	// CloseAccount closes an account with a zero balance and nothing
+	// pending; a closed account takes no new transfers. Closing a closed
+	// account returns it unchanged.
+	CloseAccount(ctx context.Context, id string) (ledger.Account, error)
 	// BalanceAt returns an account's balance as it stood at a past instant.
 	BalanceAt(ctx context.Context, accountID string, at time.Time) (ledger.Balance, error)
 	// Statement returns an account's transfers, newest first, a page at a
