@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// PaymentProvider is the outside provider money enters and leaves through:
+// buyers and merchants pay top-ups with a card, suppliers and merchants are
+// paid out to a bank. Its answers about money are final only when its signed
+// webhook says so (ProviderEvent); what the calls return is the state at the
+// time of the call. Every creating call is idempotent on its key at the
+// provider, so a retry after a timeout creates nothing twice.
+type PaymentProvider interface {
+	// CreateIntent asks the provider to collect an amount from a card.
+	CreateIntent(ctx context.Context, in IntentRequest) (Intent, error)
+	// GetIntent reads an intent as the provider has it now.
+	GetIntent(ctx context.Context, id string) (Intent, error)
+	// CreatePayout sends an amount to a bank account.
+	CreatePayout(ctx context.Context, in PayoutRequest) (Payout, error)
+	// GetPayout reads a payout as the provider has it now.
+	GetPayout(ctx context.Context, id string) (Payout, error)
+}
+
+// IntentRequest asks for a payment intent. Reference is ours (a top-up id):
+// the provider echoes it back in every event about the intent.
+type IntentRequest struct {
+	IdempotencyKey string
+	Amount         int64 // minor units of Currency
+	Currency       string
+	Reference      string
+	Description    string
+}
+
+// IntentStatus is where a payment intent stands at the provider.
+type IntentStatus string
+
+// The statuses an intent moves through.
+const (
+	IntentRequiresConfirmation IntentStatus = "requires_confirmation"
+	IntentProcessing           IntentStatus = "processing"
+	IntentSucceeded            IntentStatus = "succeeded"
+	IntentFailed               IntentStatus = "failed"
+)
+
+// Intent is a payment intent. ClientSecret is what the payer's client
+// confirms the intent with; ConfirmURL where it does so.
+type Intent struct {
+	ID           string
+	Status       IntentStatus
+	Amount       int64
+	Currency     string
+	Reference    string
+	ClientSecret string
+	ConfirmURL   string
+	// FailureCode says why a failed intent failed (card_declined,
+	// insufficient_funds, …).
+	FailureCode string
+}
+
+// PayoutRequest asks the provider to send money to a bank account.
+type PayoutRequest struct {
+	IdempotencyKey string
+	Amount         int64
+	Currency       string
+	Reference      string // ours: a payout id
+	Destination    string // the bank account as the provider knows it
+}
+
+// PayoutStatus is where a payout stands at the provider.
+type PayoutStatus string
+
+// The statuses a payout moves through.
+const (
+	PayoutPending PayoutStatus = "pending"
+	PayoutPaid    PayoutStatus = "paid"
+	PayoutFailed  PayoutStatus = "failed"
+)
+
+// Payout is a payout as the provider has it.
+type Payout struct {
+	ID          string
+	Status      PayoutStatus
+	Amount      int64
+	Currency    string
+	Reference   string
+	FailureCode string
+}
+
+// ProviderEvent is one verified webhook event. ID is the provider's event
+// id, unique per event: deliveries of the same event share it, which is
+// what deduplication keys on. Exactly one of Intent and Payout is set.
+type ProviderEvent struct {
+	ID      string
+	Type    string // payment_intent.succeeded, payment_intent.payment_failed, payout.paid, payout.failed
+	Created time.Time
+	Intent  *Intent
+	Payout  *Payout
+}
