@@ -20,6 +20,11 @@ type PaymentProvider interface {
 	CreatePayout(ctx context.Context, in PayoutRequest) (Payout, error)
 	// GetPayout reads a payout as the provider has it now.
 	GetPayout(ctx context.Context, id string) (Payout, error)
+	// ParseWebhook verifies a webhook delivery's signature header (secret
+	// shared with the provider, at most five minutes of skew, pkg/webhook)
+	// and decodes its body. A bad or stale signature is an apperr
+	// PermissionDenied/InvalidArgument error and nothing is decoded.
+	ParseWebhook(signature string, body []byte, now time.Time) (ProviderEvent, error)
 }
 
 // IntentRequest asks for a payment intent. Reference is ours (a top-up id):
