@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 
+	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
@@ -22,12 +23,17 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	rt, err := service.New(ctx, service.Spec{
 		Name:          "finance",
 		Stream:        natsx.AreaStream("finance"),
 		Migrations:    migrations.FS,
 		PublicMethods: grpcapi.PublicMethods,
-	})
+		Settings:      cfg,
+	}, cfg.Config)
 	if err != nil {
 		return err
 	}
