@@ -40,11 +40,18 @@ func stamp(moves []domain.Movement, actor, reason, reference string, at time.Tim
 	}
 }
 
+// stockWriter is what moving stock needs: the levels, the journal and the
+// outbox of the command's transaction.
+type stockWriter interface {
+	Events
+	Stock
+}
+
 // applyMovements writes the levels the movements left, journals them and
 // emits StockChanged for each (every movement changes what is on hand or
 // available) and LowStock where a level became low. Each level appears in at
 // most one movement of a command.
-func applyMovements(ctx context.Context, r Repository, moves []domain.Movement, at time.Time) error {
+func applyMovements(ctx context.Context, r stockWriter, moves []domain.Movement, at time.Time) error {
 	if len(moves) == 0 {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -64,16 +65,15 @@ func (s *Service) reserveIn(ctx context.Context, r Repository, call reserveCall,
 		return domain.Reservation{}, err
 	}
 	if !claimed {
-		if res, err = r.GetReservation(ctx, req.OrderID, true); err != nil {
-			return domain.Reservation{}, err
-		}
-		if !res.SameRequest(req.Lines) {
-			return domain.Reservation{}, domain.ErrOrderReservedOtherwise
-		}
-		if req.TTL > 0 && res.Extend(req.TTL, now) {
-			return res, r.UpdateReservation(ctx, res)
-		}
-		return res, nil
+		return r.UpdateReservation(ctx, req.OrderID, func(res *domain.Reservation) ([]outbox.Message, error) {
+			if !res.SameRequest(req.Lines) {
+				return nil, domain.ErrOrderReservedOtherwise
+			}
+			if req.TTL > 0 {
+				res.Extend(req.TTL, now)
+			}
+			return nil, nil
+		})
 	}
 	ids := reserveSKUs(req)
 	skus, err := r.GetSKUs(ctx, ids)
@@ -143,18 +143,21 @@ func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string) (do
 	}
 	var res domain.Reservation
 	err = s.store.InTx(ctx, func(r Repository) error {
-		if res, err = r.GetReservation(ctx, orderID, true); err != nil {
-			return err
-		}
 		now := s.clock()
-		changed, err := res.Commit(c.Subject, now)
+		changed := false
+		res, err = r.UpdateReservation(ctx, orderID, func(res *domain.Reservation) ([]outbox.Message, error) {
+			var err error
+			if changed, err = res.Commit(c.Subject, now); err != nil || !changed {
+				return nil, err
+			}
+			return outbox.Of(SubjectReservationCommitted, &inventoryv1.ReservationCommitted{
+				ReservationId: res.ID.String(), OrderId: res.OrderID, OccurredAt: timestamppb.New(now),
+			}), nil
+		})
 		if err != nil || !changed {
 			return err
 		}
-		return s.finish(ctx, r, res, domain.MoveCommit, c.Subject, now,
-			Event{SubjectReservationCommitted, &inventoryv1.ReservationCommitted{
-				ReservationId: res.ID.String(), OrderId: res.OrderID, OccurredAt: timestamppb.New(now),
-			}})
+		return s.finish(ctx, r, res, domain.MoveCommit, c.Subject, now)
 	})
 	if err != nil {
 		return domain.Reservation{}, err
@@ -179,18 +182,21 @@ func (s *Service) Release(ctx context.Context, c auth.Caller, orderID, reason st
 	}
 	var res domain.Reservation
 	err = s.store.InTx(ctx, func(r Repository) error {
-		if res, err = r.GetReservation(ctx, orderID, true); err != nil {
-			return err
-		}
 		now := s.clock()
-		changed, err := res.Release(c.Subject, reason, now)
+		changed := false
+		res, err = r.UpdateReservation(ctx, orderID, func(res *domain.Reservation) ([]outbox.Message, error) {
+			var err error
+			if changed, err = res.Release(c.Subject, reason, now); err != nil || !changed {
+				return nil, err
+			}
+			return outbox.Of(SubjectReservationReleased, &inventoryv1.ReservationReleased{
+				ReservationId: res.ID.String(), OrderId: res.OrderID, Reason: reason, OccurredAt: timestamppb.New(now),
+			}), nil
+		})
 		if err != nil || !changed {
 			return err
 		}
-		return s.finish(ctx, r, res, domain.MoveRelease, c.Subject, now,
-			Event{SubjectReservationReleased, &inventoryv1.ReservationReleased{
-				ReservationId: res.ID.String(), OrderId: res.OrderID, Reason: reason, OccurredAt: timestamppb.New(now),
-			}})
+		return s.finish(ctx, r, res, domain.MoveRelease, c.Subject, now)
 	})
 	if err != nil {
 		return domain.Reservation{}, err
@@ -207,13 +213,14 @@ func (s *Service) GetReservation(ctx context.Context, c auth.Caller, orderID str
 	if err != nil {
 		return domain.Reservation{}, err
 	}
-	return s.store.GetReservation(ctx, orderID, false)
+	return s.store.GetReservation(ctx, orderID)
 }
 
 // finish gives a finished reservation's held stock back (release, expiry) or
-// ships it (commit), in the transaction that changed its status, so reserved
-// stock always equals the lines of active reservations.
-func (s *Service) finish(ctx context.Context, r Repository, res domain.Reservation, kind domain.MovementKind, actor string, now time.Time, ev Event) error {
+// ships it (commit), in the transaction that changed its status (after the
+// reservation's row lock, before any stock row's), so reserved stock always
+// equals the lines of active reservations.
+func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservation, kind domain.MovementKind, actor string, now time.Time) error {
 	keys := make([]domain.StockKey, len(res.Lines))
 	for i, l := range res.Lines {
 		keys[i] = l.StockKey
@@ -244,11 +251,5 @@ func (s *Service) finish(ctx context.Context, r Repository, res domain.Reservati
 		moves = append(moves, m)
 	}
 	stamp(moves, actor, res.Reason, res.OrderID, now)
-	if err := applyMovements(ctx, r, moves, now); err != nil {
-		return err
-	}
-	if err := r.UpdateReservation(ctx, res); err != nil {
-		return err
-	}
-	return r.Emit(ctx, ev)
+	return applyMovements(ctx, r, moves, now)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -70,16 +71,60 @@ func scanReservation(row pgx.Row) (domain.Reservation, error) {
 }
 
 // GetReservation reads an order's reservation and its lines.
-func (r repo) GetReservation(ctx context.Context, orderID string, forUpdate bool) (domain.Reservation, error) {
-	sql := `SELECT ` + reservationColumns + ` FROM reservations WHERE order_id = $1`
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	res, err := scanReservation(r.q.QueryRow(ctx, sql, orderID))
+func (r repo) GetReservation(ctx context.Context, orderID string) (domain.Reservation, error) {
+	return r.getReservation(ctx, orderID, "")
+}
+
+func (r repo) getReservation(ctx context.Context, orderID, lock string) (domain.Reservation, error) {
+	res, err := scanReservation(r.q.QueryRow(ctx, `SELECT `+reservationColumns+` FROM reservations WHERE order_id = $1`+lock, orderID))
 	if err != nil {
 		return domain.Reservation{}, pg.NoRows(err, apperr.NotFound("reservation", orderID))
 	}
 	return res, r.loadLines(ctx, &res)
+}
+
+// reservations is the read-modify-write of a reservation by order id.
+var reservations = pg.Repository[string, domain.Reservation]{
+	Lock: func(ctx context.Context, q pg.Querier, orderID string) (domain.Reservation, error) {
+		return repo{q: q}.getReservation(ctx, orderID, ` FOR UPDATE`)
+	},
+	Save: func(ctx context.Context, q pg.Querier, res domain.Reservation) error {
+		return repo{q: q}.saveReservation(ctx, res)
+	},
+}
+
+// errNoneDue is dueReservations' Lock finding no due reservation.
+var errNoneDue = errors.New("inventory: no reservation is due")
+
+// dueReservations is the read-modify-write of the most overdue active
+// reservation at a time. SKIP LOCKED: one being committed or released right
+// now is left to that transaction.
+var dueReservations = pg.Repository[time.Time, domain.Reservation]{
+	Lock: func(ctx context.Context, q pg.Querier, now time.Time) (domain.Reservation, error) {
+		res, err := scanReservation(q.QueryRow(ctx, `SELECT `+reservationColumns+` FROM reservations
+			WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now))
+		if err != nil {
+			return domain.Reservation{}, pg.NoRows(err, errNoneDue)
+		}
+		return res, repo{q: q}.loadLines(ctx, &res)
+	},
+	Save: reservations.Save,
+}
+
+// UpdateReservation changes an order's reservation under its row lock and
+// writes the change's events with it (see pg.Repository.Update).
+func (r repo) UpdateReservation(ctx context.Context, orderID string, change func(*domain.Reservation) ([]outbox.Message, error)) (domain.Reservation, error) {
+	return reservations.Update(ctx, r.q, orderID, change)
+}
+
+// UpdateDueReservation changes the most overdue active reservation nobody
+// else holds.
+func (r repo) UpdateDueReservation(ctx context.Context, now time.Time, change func(*domain.Reservation) ([]outbox.Message, error)) (domain.Reservation, bool, error) {
+	res, err := dueReservations.Update(ctx, r.q, now, change)
+	if errors.Is(err, errNoneDue) {
+		return domain.Reservation{}, false, nil
+	}
+	return res, err == nil, err
 }
 
 func (r repo) loadLines(ctx context.Context, res *domain.Reservation) error {
@@ -110,8 +155,8 @@ func (r repo) SaveReservationLines(ctx context.Context, id uuid.UUID, lines []do
 	return nil
 }
 
-// UpdateReservation writes status, expiry and the finishing fields.
-func (r repo) UpdateReservation(ctx context.Context, res domain.Reservation) error {
+// saveReservation writes status, expiry and the finishing fields.
+func (r repo) saveReservation(ctx context.Context, res domain.Reservation) error {
 	var finishedAt *time.Time
 	if !res.FinishedAt.IsZero() {
 		finishedAt = &res.FinishedAt
@@ -119,19 +164,4 @@ func (r repo) UpdateReservation(ctx context.Context, res domain.Reservation) err
 	tag, err := r.q.Exec(ctx, `UPDATE reservations SET status = $2, expires_at = $3, finished_at = $4, finished_by = $5, reason = $6
 		WHERE id = $1`, res.ID, string(res.Status), res.ExpiresAt, finishedAt, res.FinishedBy, res.Reason)
 	return pg.Affected(tag, err, apperr.NotFound("reservation", res.OrderID))
-}
-
-// LockDueReservation locks the most overdue active reservation nobody else
-// holds. SKIP LOCKED: one being committed or released right now is left to
-// that transaction.
-func (r repo) LockDueReservation(ctx context.Context, now time.Time) (domain.Reservation, bool, error) {
-	res, err := scanReservation(r.q.QueryRow(ctx, `SELECT `+reservationColumns+` FROM reservations
-		WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return domain.Reservation{}, false, nil
-	}
-	if err != nil {
-		return domain.Reservation{}, false, err
-	}
-	return res, true, r.loadLines(ctx, &res)
 }
