@@ -65,6 +65,13 @@ func applyMovements(ctx context.Context, r stockWriter, moves []domain.Movement,
 	if err := r.AppendJournal(ctx, moves); err != nil {
 		return err
 	}
+	return r.Emit(ctx, stockEvents(moves)...)
+}
+
+// stockEvents are the events of movements: StockChanged for each (every
+// movement changes what is on hand or available) and LowStock where a level
+// became low.
+func stockEvents(moves []domain.Movement) []Event {
 	events := make([]Event, 0, len(moves))
 	for _, m := range moves {
 		events = append(events, Event{SubjectStockChanged, &inventoryv1.StockChanged{
@@ -76,7 +83,7 @@ func applyMovements(ctx context.Context, r stockWriter, moves []domain.Movement,
 			events = append(events, lowStockEvent(m.After, m.At))
 		}
 	}
-	return r.Emit(ctx, events...)
+	return events
 }
 
 func lowStockEvent(l domain.Level, at time.Time) Event {

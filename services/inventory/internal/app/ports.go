@@ -38,7 +38,6 @@ type Event struct {
 // order, so concurrent commands queue instead of deadlocking.
 type Repository interface {
 	Events
-	Savepoints
 	SKUs
 	Warehouses
 	Stock
@@ -51,14 +50,6 @@ type Repository interface {
 type Events interface {
 	// Emit adds events to the outbox; it fails outside a transaction.
 	Emit(ctx context.Context, events ...Event) error
-}
-
-// Savepoints nests a unit of work inside the command's transaction.
-type Savepoints interface {
-	// Savepoint runs fn inside the current transaction so that an error from
-	// fn undoes fn's writes and nothing else; the transaction goes on. Locks
-	// fn took are kept. It fails outside a transaction.
-	Savepoint(ctx context.Context, fn func(Repository) error) error
 }
 
 // SKUs is the directory of the catalog's SKUs that stock is kept for.
@@ -121,13 +112,25 @@ type Keys interface {
 // Reservations stores orders' reservations, one per order id (the
 // reservation's idempotency key).
 type Reservations interface {
-	// ClaimReservation inserts a new reservation unless the order already has
-	// one (claimed false); a concurrent claim of the same order waits for the
-	// first to commit or roll back.
-	ClaimReservation(ctx context.Context, r domain.Reservation) (claimed bool, err error)
+	// ClaimReservations inserts new reservations (without lines), in order
+	// id order, except those whose order already has one, and returns the
+	// order ids it inserted; a concurrent claim of the same order waits for
+	// the first to commit or roll back.
+	ClaimReservations(ctx context.Context, rs []domain.Reservation) (claimed map[string]bool, err error)
+	// LockReservations locks the orders' reservations in order id order and
+	// returns them with their lines, by order id; orders without one are
+	// left out.
+	LockReservations(ctx context.Context, orderIDs []string) (map[string]domain.Reservation, error)
+	// AddReservationLines inserts the lines of new reservations.
+	AddReservationLines(ctx context.Context, rs []domain.Reservation) error
+	// SaveReservations writes the requested lines, expiry and creator of
+	// active reservations.
+	SaveReservations(ctx context.Context, rs []domain.Reservation) error
+	// DeleteReservations deletes reservations claimed in this transaction
+	// that were never made (they have no lines).
+	DeleteReservations(ctx context.Context, ids []uuid.UUID) error
 	// GetReservation reads an order's reservation with its lines.
 	GetReservation(ctx context.Context, orderID string) (domain.Reservation, error)
-	SaveReservationLines(ctx context.Context, id uuid.UUID, lines []domain.ReservationLine) error
 	// UpdateReservation locks an order's reservation, applies change, saves
 	// its status, expiry and finishing fields and writes the events change
 	// returns, in one transaction (the caller's inside InTx); an error from
