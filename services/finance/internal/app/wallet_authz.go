@@ -25,7 +25,9 @@ func isBuyer(c auth.Caller) bool {
 func readsAnyAccount(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
 
 // isServiceCaller is another Crossdock service acting on its own behalf.
-func isServiceCaller(c auth.Caller) bool { return c.Kind == auth.KindService && c.HasRole(auth.RoleService) }
+func isServiceCaller(c auth.Caller) bool {
+	return c.Kind == auth.KindService && c.HasRole(auth.RoleService)
+}
 
 // memberOf reports a signed-in user of org holding role (supplier or
 // merchant); the token carries the role only once the organization is
