@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
@@ -31,6 +32,25 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	grpcapi.New(app.New(postgres.New(rt.Pool))).Register(rt.Server.GRPC())
+	store := postgres.New(rt.Pool)
+	grpcapi.New(app.New(store)).Register(rt.Server.GRPC())
+	if book, provider := walletPorts(rt); book != nil && provider != nil {
+		wallets := app.NewWallets(postgres.NewWallets(store), book, provider)
+		grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
+		rt.Go("payout-worker", func(ctx context.Context) error {
+			wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
+			return nil
+		})
+	}
 	return rt.Run(ctx)
 }
+
+// payoutRetryInterval is how often the payout worker looks for payouts
+// left between steps, and how old they must be.
+const payoutRetryInterval = 30 * time.Second
+
+// walletPorts returns the ledger and the payment provider that top-ups and
+// payouts move money through. Neither adapter is wired yet (the postgres
+// ledger and the provider's HTTP client are their own pieces of finance):
+// while either is nil, WalletService is not served.
+func walletPorts(*service.Runtime) (app.Ledger, app.PaymentProvider) { return nil, nil }
