@@ -231,7 +231,7 @@ func (w *Wallets) applyPayoutEvent(ctx context.Context, rec ProviderEventRecord,
 
 // RetryPayouts advances up to limit payouts left requested or reserved
 // for longer than age (a crash between steps, a provider that was down).
-// It returns how many it advanced; one payout's error does not stop the
+// It returns how many it tried; one payout's error does not stop the
 // others, and the first is returned.
 func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int) (int, error) {
 	stale, err := w.store.UnfinishedPayouts(ctx, w.clock().Add(-age), limit)
