@@ -8,6 +8,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
@@ -23,12 +24,17 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	rt, err := service.New(ctx, service.Spec{
 		Name:          "finance",
 		Stream:        natsx.AreaStream("finance"),
 		Migrations:    migrations.FS,
 		PublicMethods: grpcapi.PublicMethods,
-	})
+		Settings:      cfg,
+	}, cfg.Config)
 	if err != nil {
 		return err
 	}
