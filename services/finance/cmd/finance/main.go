@@ -1,7 +1,7 @@
-// Command finance runs the finance service. Today it keeps exchange rates:
-// admins record them and the freight estimator converts with them. The
-// double-entry ledger, escrow, payments and settlement it is meant to own are
-// not built yet.
+// Command finance runs the finance service: exchange rates, the
+// double-entry ledger, and the wallets, deposits and payouts that move money
+// in and out through the payment provider. Escrow, payments and settlement
+// it is meant to own are not built yet.
 package main
 
 import (
@@ -11,6 +11,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/payprovider"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/ports/grpcapi"
@@ -40,23 +41,16 @@ func run(ctx context.Context) error {
 	}
 	store := postgres.New(rt.Pool)
 	grpcapi.New(app.New(store)).Register(rt.Server.GRPC())
-	if book, provider := walletPorts(rt); book != nil && provider != nil {
-		wallets := app.NewWallets(postgres.NewWallets(store), book, provider)
-		grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
-		rt.Go("payout-worker", func(ctx context.Context) error {
-			wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
-			return nil
-		})
-	}
+	wallets := app.NewWallets(postgres.NewWallets(store), postgres.NewLedger(rt.Pool), payprovider.New(cfg.PaymentProvider))
+	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
+	rt.Go("payout-worker", func(ctx context.Context) error {
+		wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
+		return nil
+	})
 	return rt.Run(ctx)
 }
 
 // payoutRetryInterval is how often the payout worker looks for payouts
-// left between steps, and how old they must be.
+// left between steps (a crash, a provider that was down), and how long a
+// payout must have waited to be picked up.
 const payoutRetryInterval = 30 * time.Second
-
-// walletPorts returns the ledger and the payment provider that top-ups and
-// payouts move money through. Neither adapter is wired yet (the postgres
-// ledger and the provider's HTTP client are their own pieces of finance):
-// while either is nil, WalletService is not served.
-func walletPorts(*service.Runtime) (app.Ledger, app.PaymentProvider) { return nil, nil }

@@ -107,10 +107,12 @@ type wireEvent struct {
 
 func (p *provider) ParseWebhook(signature string, body []byte, now time.Time) (app.ProviderEvent, error) {
 	if _, err := webhook.Verify(signature, body, now, webhook.DefaultTolerance, p.secret); err != nil {
+		// As the provider's adapter answers: the signature is the sender's
+		// only credential, so a stale one is refused like a bad one.
 		if errors.Is(err, webhook.ErrTimestamp) {
-			return app.ProviderEvent{}, apperr.InvalidField("signature", "is outside the tolerance").Wrap(err)
+			return app.ProviderEvent{}, apperr.PermissionDenied("webhook signed too long ago").WithReason("WEBHOOK_STALE").Wrap(err)
 		}
-		return app.ProviderEvent{}, apperr.PermissionDenied("bad webhook signature").Wrap(err)
+		return app.ProviderEvent{}, apperr.PermissionDenied("bad webhook signature").WithReason("WEBHOOK_SIGNATURE_INVALID").Wrap(err)
 	}
 	var ev wireEvent
 	if err := json.Unmarshal(body, &ev); err != nil {

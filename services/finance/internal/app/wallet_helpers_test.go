@@ -15,19 +15,19 @@ import (
 	"github.com/crossdock/crossdock/services/finance/migrations"
 )
 
-// walletsEnv is the wallet use cases over a fresh database, the ledger and
-// the provider double.
+// walletsEnv is the wallet use cases over a fresh database with the
+// postgres ledger, and the provider double.
 type walletsEnv struct {
 	w        *app.Wallets
 	pool     *pgxpool.Pool
-	ledger   *memLedger
+	ledger   app.Ledger
 	provider *provider
 }
 
 func newWallets(t *testing.T) walletsEnv {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
-	l, p := newMemLedger(), newProvider()
+	l, p := postgres.NewLedger(pool, postgres.WithLedgerClock(func() time.Time { return t0 })), newProvider()
 	w := app.NewWallets(postgres.NewWallets(postgres.New(pool)), l, p, app.WithWalletsClock(func() time.Time { return t0 }))
 	return walletsEnv{w: w, pool: pool, ledger: l, provider: p}
 }
