@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -129,7 +130,7 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 	sent, err := w.provider.CreatePayout(ctx, PayoutRequest{
 		IdempotencyKey: "payout:" + p.ID, Amount: p.Amount, Currency: p.Currency, Reference: p.ID, Destination: p.Destination,
 	})
-	if isRefusal(err) {
+	if isRefusal(err) && !misconfigured(err) {
 		return w.failPayout(ctx, p.ID, "provider_refused", true)
 	}
 	if err != nil {
@@ -276,4 +277,12 @@ func isRefusal(err error) bool {
 		return true
 	}
 	return false
+}
+
+// misconfigured reports the provider refusing our credentials: not the
+// payout's fault, and fixed by an operator, after which the worker's next
+// attempt goes through.
+func misconfigured(err error) bool {
+	var e *apperr.Error
+	return errors.As(err, &e) && e.Reason == "PAYMENT_PROVIDER_CREDENTIALS"
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
@@ -195,5 +196,53 @@ func TestPayoutListPages(t *testing.T) {
 	}
 	if _, _, err := e.w.ListPayouts(ctx, owner, org, 2, "garbage"); !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Errorf("bad token: %v", err)
+	}
+}
+
+func TestPayoutWorkerFinishesWhatWasLeft(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 5_000)
+
+	// The process stopped right after recording the payout: nothing is
+	// reserved, the provider knows nothing.
+	store := postgres.NewWallets(postgres.New(e.pool))
+	left, err := wallet.NewPayout(uuid.NewString(), org, owner.Subject, wallet.PayoutInput{Amount: 1_200, Currency: "EUR", Destination: "x", IdempotencyKey: "crash"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.InsertPayout(ctx, left); err != nil {
+		t.Fatal(err)
+	}
+	// Our API key is refused: not the payout's fault, so it waits reserved
+	// instead of failing.
+	e.provider.badCredentials = true
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 800, Currency: "EUR", Destination: "x", IdempotencyKey: "creds"})
+	if err != nil || p.State != wallet.PayoutReserved {
+		t.Fatalf("payout with refused credentials: %+v, %v", p, err)
+	}
+	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 2 {
+		t.Errorf("retry with the credentials still refused: %d, %v", n, err)
+	}
+	e.provider.badCredentials = false
+	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 2 {
+		t.Errorf("retry once fixed: %d, %v", n, err)
+	}
+	for _, id := range []string{left.ID, p.ID} {
+		got, err := store.Payout(ctx, id)
+		if err != nil || got.State != wallet.PayoutSent || got.PendingTransferID == "" || got.ProviderPayoutID == "" {
+			t.Errorf("payout %s after the worker: %+v, %v", id, got, err)
+		}
+	}
+	if net, pending := e.balance(t, payableRef(org)); net != 5_000 || pending != 2_000 {
+		t.Errorf("payable %d with %d reserved, want 5000 with 2000", net, pending)
+	}
+	// Each payout reserved once, whatever the number of attempts.
+	for _, id := range []string{left.ID, p.ID} {
+		ts, err := e.ledger.TransfersByReference(ctx, id)
+		if err != nil || len(ts) != 1 || ts[0].Phase != ledger.PhasePending {
+			t.Errorf("payout %s's transfers: %+v, %v", id, ts, err)
+		}
 	}
 }

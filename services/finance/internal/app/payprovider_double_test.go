@@ -30,6 +30,8 @@ type provider struct {
 	unavailable int
 	// refusePayouts makes CreatePayout refuse as for a bad destination.
 	refusePayouts bool
+	// badCredentials makes CreatePayout refuse our API key.
+	badCredentials bool
 	seq           int
 }
 
@@ -72,6 +74,9 @@ func (p *provider) CreatePayout(_ context.Context, in app.PayoutRequest) (app.Pa
 	if p.unavailable > 0 {
 		p.unavailable--
 		return app.Payout{}, apperr.Unavailable("provider is down")
+	}
+	if p.badCredentials {
+		return app.Payout{}, apperr.FailedPrecondition("the provider refuses the API key").WithReason("PAYMENT_PROVIDER_CREDENTIALS")
 	}
 	if p.refusePayouts {
 		return app.Payout{}, apperr.InvalidField("destination", "is not a bank account")
