@@ -32,7 +32,7 @@ type provider struct {
 	refusePayouts bool
 	// badCredentials makes CreatePayout refuse our API key.
 	badCredentials bool
-	seq           int
+	seq            int
 }
 
 func newProvider() *provider {
