@@ -40,7 +40,7 @@ func TestExchangeRatesOverTheWire(t *testing.T) {
 	admin := as(t, key, auth.KindUser, auth.RoleAdmin)
 	buyer := as(t, key, auth.KindUser, auth.RoleBuyer)
 	service := as(t, key, auth.KindService, auth.RoleService)
-	at := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
+	at := time.Now().Truncate(time.Microsecond) // in force now: no back-dated rates
 
 	set, err := c.SetExchangeRate(admin, &financev1.SetExchangeRateRequest{Rate: &financev1.ExchangeRate{
 		FromCurrency: "USD", ToCurrency: "JPY", Rate: "151.50000000", Source: "ecb", EffectiveAt: timestamppb.New(at),
