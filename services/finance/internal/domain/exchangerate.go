@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 )
 
@@ -80,6 +81,12 @@ func ValidatePair(from, to string) error {
 	var v violations
 	checkPair(&v, "from_currency", "to_currency", from, to)
 	return v.Err()
+}
+
+// CheckPair adds a violation per bad currency of a pair to v: unknown, or
+// the same on both sides. Quotes and conversions check their pairs with it.
+func CheckPair(v *apperr.Violations, fromField, toField, from, to string) {
+	checkPair(v, fromField, toField, from, to)
 }
 
 func checkPair(v *violations, fromField, toField, from, to string) {
