@@ -112,3 +112,11 @@ func (q Quote) Convert(m money.Money, now time.Time) (money.Money, error) {
 func (q Quote) Snapshot() ledger.RateSnapshot {
 	return ledger.RateSnapshot{From: q.From, To: q.To, Rate: q.Rate.String(), Source: q.Source, QuoteID: q.ID, AsOf: q.CreatedAt}
 }
+
+// ErrQuotePair refuses a quote used for another currency pair than the one
+// it locks.
+var ErrQuotePair = apperr.FailedPrecondition("the FX quote is for another currency pair").WithReason("QUOTE_PAIR_MISMATCH")
+
+// ErrQuoteNotFound names a quote that does not exist, or that the caller may
+// not see.
+func ErrQuoteNotFound(id string) error { return apperr.NotFound("fx quote", id) }
