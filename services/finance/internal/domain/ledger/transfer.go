@@ -96,4 +96,9 @@ type Transfer struct {
 	ExpiresAt     time.Time
 	Rate          *RateSnapshot
 	CreatedAt     time.Time
+	// DebitBalance and CreditBalance are the two accounts' balances right
+	// after this transfer: a statement shows running balances, and an
+	// account's balance at a past instant is the one after its last
+	// transfer before that instant.
+	DebitBalance, CreditBalance Balance
 }
