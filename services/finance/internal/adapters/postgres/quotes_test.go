@@ -15,8 +15,6 @@ import (
 	"github.com/crossdock/crossdock/services/finance/migrations"
 )
 
-func TestMain(m *testing.M) { testkit.Main(m) }
-
 func TestQuotesRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	store := postgres.New(testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS}))
