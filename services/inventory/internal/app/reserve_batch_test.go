@@ -235,6 +235,75 @@ func TestReserveBatchRoundTripsDoNotGrowWithItsSize(t *testing.T) {
 	f.mustHoldInvariants(t)
 }
 
+// Batches running at once never share a SKU: while one batch waits on a hot
+// SKU, calls of another SKU commit beside it, and the calls of the hot SKU
+// that arrive meanwhile wait and then go together into one next batch.
+func TestReserveBatchesOfOneSKUFollowEachOther(t *testing.T) {
+	f := newFixture(t, 8)
+	sup := supplier()
+	w := f.warehouse(t, sup)
+	hot, other := f.sku(t, sup, "HOT"), f.sku(t, sup, "OTHER")
+	f.stock(t, sup, w, hot, 10)
+	f.stock(t, sup, w, other, 10)
+
+	lock, err := f.base.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback(ctx)
+	if _, err := lock.Exec(ctx, "SELECT 1 FROM stock WHERE sku_id = $1 FOR UPDATE", hot); err != nil {
+		t.Fatal(err)
+	}
+	reserve := func(order string, sku uuid.UUID, done chan<- error) {
+		_, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: order, Lines: []domain.OrderLine{line(sku, 1)}})
+		done <- err
+	}
+	first := make(chan error, 1)
+	go reserve("first", hot, first)
+	waitFor(t, func() bool {
+		return f.count(t, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 1
+	}, "the first batch did not wait for the stock row")
+
+	const queued = 5
+	hotDone := make(chan error, queued)
+	for i := range queued {
+		go reserve(fmt.Sprintf("queued-%d", i), hot, hotDone)
+	}
+	waitFor(t, func() bool { return app.QueuedReservations(f.svc) == queued }, "the calls of the hot SKU were not queued")
+	otherDone := make(chan error, 1)
+	go reserve("other", other, otherDone)
+	select {
+	case err := <-otherDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a call of another SKU waited for the hot SKU's batch")
+	}
+	if n := app.QueuedReservations(f.svc); n != queued {
+		t.Fatalf("%d calls queued, want the %d of the hot SKU", n, queued)
+	}
+
+	if err := lock.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for range queued {
+		if err := <-hotDone; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, "SELECT count(DISTINCT xmin::text) FROM reservations WHERE order_id LIKE 'queued-%'"); n != 1 {
+		t.Errorf("the queued calls committed in %d transactions, want 1", n)
+	}
+	if l := f.level(t, w.ID, hot); l.Reserved != queued+1 {
+		t.Errorf("hot reserved = %d, want %d", l.Reserved, queued+1)
+	}
+	f.mustHoldInvariants(t)
+}
+
 // A caller that gives up while its reservation waits for a batch gets its
 // context's error at once, and its reservation is never made.
 func TestReserveCallerGivingUpInTheQueue(t *testing.T) {
