@@ -238,9 +238,9 @@ func (s *Service) GetReservation(ctx context.Context, c auth.Caller, orderID str
 }
 
 // finish gives a finished reservation's held stock back (release, expiry) or
-// ships it (commit), in the transaction that changed its status (after the
-// reservation's row lock, before any stock row's), so reserved stock always
-// equals the lines of active reservations.
+// ships it (commit), in the transaction that changed its status, so reserved
+// stock always equals the lines of active reservations. The caller holds the
+// reservation's row lock; the stock rows are locked after it, as everywhere.
 func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservation, kind domain.MovementKind, actor string, now time.Time) error {
 	keys := make([]domain.StockKey, len(res.Lines))
 	for i, l := range res.Lines {
