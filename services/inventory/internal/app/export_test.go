@@ -37,3 +37,10 @@ func QueuedReservations(s *Service) int {
 	defer s.reserves.mu.Unlock()
 	return len(s.reserves.queue)
 }
+
+// RunningReserveBatches is how many reservation batch runners are running.
+func RunningReserveBatches(s *Service) int {
+	s.reserves.mu.Lock()
+	defer s.reserves.mu.Unlock()
+	return s.reserves.running
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,7 +43,8 @@ type reserveCall struct {
 //
 // Batches running at once never share a SKU: a batch takes, in queue order,
 // the calls none of whose SKUs a running batch holds, and the others wait for
-// that batch to end. Two batches of one hot SKU could only commit one after
+// that batch to end; a call never passes an earlier waiting call of one of
+// its SKUs, so a call of two busy SKUs is not starved. Two batches of one hot SKU could only commit one after
 // the other on its stock row, each paying a flush for a few calls; instead
 // the calls that arrive while one batch commits all go into the next, so a
 // hot SKU gets a whole queue per flush, and batches of other SKUs commit
@@ -105,23 +107,7 @@ func (b *reserveBatcher) run(runner int) {
 			delete(b.held, id)
 		}
 		mine = mine[:0]
-		var batch []*reserveCall
-		rest := b.queue[:0]
-		for _, c := range b.queue {
-			if len(batch) < b.maxBatch && b.free(c, runner) {
-				batch = append(batch, c)
-				for _, l := range c.req.Lines {
-					if b.held[l.SKUID] == 0 {
-						b.held[l.SKUID] = runner
-						mine = append(mine, l.SKUID)
-					}
-				}
-				continue
-			}
-			rest = append(rest, c)
-		}
-		clear(b.queue[len(rest):])
-		b.queue = rest
+		batch := b.take(runner, &mine)
 		if len(batch) == 0 {
 			b.running--
 			b.mu.Unlock()
@@ -130,6 +116,38 @@ func (b *reserveBatcher) run(runner int) {
 		b.mu.Unlock()
 		b.apply(batch)
 	}
+}
+
+// take removes the next batch of runner from the queue: in queue order, up
+// to maxBatch calls none of whose SKUs another batch holds, and none of whose
+// SKUs an earlier call left waiting names, so the calls of a SKU are taken in
+// the order they came (a call of two hot SKUs is not passed over forever by
+// the calls of either). It adds the SKUs it takes to held and mine. It is
+// called with mu held.
+func (b *reserveBatcher) take(runner int, mine *[]uuid.UUID) []*reserveCall {
+	var batch []*reserveCall
+	rest := b.queue[:0]
+	waiting := map[uuid.UUID]bool{} // SKUs of the calls left in the queue
+	for _, c := range b.queue {
+		if len(batch) == b.maxBatch || !b.free(c, runner) ||
+			slices.ContainsFunc(c.req.Lines, func(l domain.OrderLine) bool { return waiting[l.SKUID] }) {
+			for _, l := range c.req.Lines {
+				waiting[l.SKUID] = true
+			}
+			rest = append(rest, c)
+			continue
+		}
+		batch = append(batch, c)
+		for _, l := range c.req.Lines {
+			if b.held[l.SKUID] == 0 {
+				b.held[l.SKUID] = runner
+				*mine = append(*mine, l.SKUID)
+			}
+		}
+	}
+	clear(b.queue[len(rest):])
+	b.queue = rest
+	return batch
 }
 
 // free reports whether no batch but runner's holds a SKU of c. It is called

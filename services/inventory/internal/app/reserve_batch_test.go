@@ -307,6 +307,80 @@ func TestReserveBatchesOfOneSKUFollowEachOther(t *testing.T) {
 	f.mustHoldInvariants(t)
 }
 
+// The calls of a SKU are taken in the order they came: a call of two SKUs
+// that waits for the batch holding one of them is not passed over by later
+// calls of the other, which wait with it and then go into the same batch.
+func TestReserveCallOfTwoSKUsIsNotPassedOver(t *testing.T) {
+	f := newFixture(t, 8)
+	sup := supplier()
+	w := f.warehouse(t, sup)
+	x, y := f.sku(t, sup, "X"), f.sku(t, sup, "Y")
+	f.stock(t, sup, w, x, 10)
+	f.stock(t, sup, w, y, 10)
+	hold := func(sku uuid.UUID) pgx.Tx {
+		tx, err := f.base.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tx.Rollback(ctx) })
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM stock WHERE sku_id = $1 FOR UPDATE", sku); err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	waiters := func(n int) {
+		t.Helper()
+		waitFor(t, func() bool {
+			return f.count(t, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == n
+		}, fmt.Sprintf("%d batches did not wait for the stock rows", n))
+	}
+	reserve := func(order string, skus ...uuid.UUID) chan error {
+		done := make(chan error, 1)
+		var lines []domain.OrderLine
+		for _, s := range skus {
+			lines = append(lines, line(s, 1))
+		}
+		go func() {
+			_, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: order, Lines: lines})
+			done <- err
+		}()
+		return done
+	}
+	lockX, lockY := hold(x), hold(y)
+	first := reserve("y-first", y)
+	waiters(1)
+	second := reserve("x-first", x)
+	waiters(2)
+	both := reserve("both", x, y)
+	waitFor(t, func() bool { return app.QueuedReservations(f.svc) == 1 }, "the call of both SKUs was not queued")
+	later := reserve("x-later", x)
+	waitFor(t, func() bool { return app.QueuedReservations(f.svc) == 2 }, "the later call of X was not queued")
+
+	if err := lockX.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return app.RunningReserveBatches(f.svc) == 1 }, "the runner of X's batch went on")
+	if n := app.QueuedReservations(f.svc); n != 2 {
+		t.Fatalf("%d calls queued, want 2: the later call of X went before the call of both", n)
+	}
+
+	if err := lockY.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, done := range []chan error{first, both, later} {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, "SELECT count(DISTINCT xmin::text) FROM reservations WHERE order_id IN ('both', 'x-later')"); n != 1 {
+		t.Errorf("the call of both SKUs and the later call of X committed in %d transactions, want 1", n)
+	}
+	f.mustHoldInvariants(t)
+}
+
 // A caller that gives up while its reservation waits for a batch gets its
 // context's error at once, and its reservation is never made.
 func TestReserveCallerGivingUpInTheQueue(t *testing.T) {
