@@ -253,3 +253,22 @@ func TestTopUpFailuresAndEventsOutOfOrder(t *testing.T) {
 		t.Errorf("wallet holds %d, want 900", net)
 	}
 }
+
+func TestTopUpRetriedAfterTheProviderWasDown(t *testing.T) {
+	e := newWallets(t)
+	e.provider.intentsUnavailable = 1
+	in := wallet.TopUpInput{Amount: 300, Currency: "EUR", IdempotencyKey: "k"}
+	if _, err := e.w.CreateTopUp(ctx, buyer, in); !apperr.IsKind(err, apperr.KindUnavailable) {
+		t.Fatalf("provider down: %v", err)
+	}
+	got, err := e.w.CreateTopUp(ctx, buyer, in)
+	if err != nil || got.IntentID == "" {
+		t.Fatalf("retry: %+v, %v", got, err)
+	}
+	if again, err := e.w.CreateTopUp(ctx, buyer, in); err != nil || again.ID != got.ID || again.IntentID != got.IntentID {
+		t.Errorf("second retry: %+v, %v", again, err)
+	}
+	if n := e.count(t, `SELECT count(*) FROM top_ups`); n != 1 || len(e.provider.intents) != 1 {
+		t.Errorf("%d top-ups and %d intents after the retries, want 1 and 1", n, len(e.provider.intents))
+	}
+}
