@@ -62,7 +62,11 @@ func main() {
 	}
 }
 
-func run(ctx context.Context) error {
+func run(ctx context.Context) error { return serve(ctx, os.Args[1:], nil) }
+
+// serve runs the sandbox with the environment and args until ctx ends. When
+// ready is not nil it receives the address the API listens on.
+func serve(ctx context.Context, args []string, ready chan<- string) error {
 	var cfg Config
 	if err := config.Load(&cfg); err != nil {
 		return err
@@ -71,7 +75,7 @@ func run(ctx context.Context) error {
 	fs.DurationVar(&cfg.WebhookDelay, "webhook-delay", cfg.WebhookDelay, "hold every webhook back this long (WEBHOOK_DELAY)")
 	fs.Float64Var(&cfg.WebhookDuplicateRate, "webhook-duplicate-rate", cfg.WebhookDuplicateRate, "chance 0..1 that an event is delivered twice (WEBHOOK_DUPLICATE_RATE)")
 	fs.Float64Var(&cfg.FailRate, "fail-rate", cfg.FailRate, "chance 0..1 that an API call answers 503 (FAIL_RATE)")
-	if err := fs.Parse(os.Args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log, err := logging.FromConfig(cfg.Config, os.Stderr)
@@ -103,6 +107,9 @@ func run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("payment sandbox listening", slog.String("addr", ln.Addr().String()))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
 
 	select {
 	case err := <-errc:

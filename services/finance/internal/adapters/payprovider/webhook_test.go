@@ -96,3 +96,29 @@ func TestWebhookEventIDSurvivesDuplicates(t *testing.T) {
 		t.Fatalf("a duplicate delivery parsed to another event id: %v", ids)
 	}
 }
+
+// A stale event delivered after the final one parses as what it is: an
+// earlier status, created no later than the final event, under its own id,
+// so a receiver can tell it from the final one and ignore it.
+func TestWebhookStaleEventAfterTheFinalOne(t *testing.T) {
+	c, _, got := sandbox(t, nil)
+	in, err := c.CreateIntent(context.Background(), app.IntentRequest{IdempotencyKey: "k", Amount: 100, Currency: "EUR", Reference: "topup-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payerConfirmsWith(t, in, "tok_visa", "out_of_order")
+	var evs []app.ProviderEvent
+	for range 2 {
+		d := next(t, got)
+		ev, err := c.ParseWebhook(d.signature, d.body, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	final, stale := evs[0], evs[1]
+	if final.Intent.Status != app.IntentSucceeded || stale.Intent.Status != app.IntentProcessing ||
+		stale.ID == final.ID || stale.Created.After(final.Created) || stale.Intent.ID != in.ID {
+		t.Fatalf("final %+v %+v, stale %+v %+v", final, final.Intent, stale, stale.Intent)
+	}
+}
