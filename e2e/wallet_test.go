@@ -105,3 +105,40 @@ func TestWalletTopUpThroughTheSandbox(t *testing.T) {
 		t.Errorf("statement holds %d transfers, want 2: %s", n, statement.Raw)
 	}
 }
+
+// A merchant's member tops up the merchant's prepaid deposit through the
+// sandbox; the deposit lists the change, and another merchant's member sees
+// none of it.
+func TestMerchantDepositTopUpThroughTheSandbox(t *testing.T) {
+	base, _ := apiMesh(t)
+	c := newClient(t, base, "127.0.0.33")
+	merchant, _ := c.login("merchant@demo.crossdock.test", demoPassword)
+	org := c.do("GET", "/v1/me", merchant, nil).must(t, 200, "merchant profile").str("user", "organizationId")
+	before := int64(0)
+	for _, b := range c.do("GET", "/v1/merchants/"+org+"/deposit?currencyCode=USD", merchant, nil).must(t, 200, "deposit").list("balances") {
+		if b["currencyCode"] == "USD" {
+			before, _ = strconv.ParseInt(b["postedMinor"].(string), 10, 64)
+		}
+	}
+	top := c.do("POST", "/v1/merchants/"+org+"/deposit/top-ups", merchant, map[string]any{
+		"amount": map[string]any{"currencyCode": "USD", "amountMinor": 40000}, "idempotencyKey": "e2e-deposit-" + rand.Text()[:10],
+	}).must(t, 200, "deposit top-up")
+	confirm(t, c, top, "tok_visa", "twice", 200)
+	if got := topUpState(t, c, merchant, top.str("topUp", "id")); got != "succeeded" {
+		t.Fatalf("deposit top-up %s", got)
+	}
+	dep := c.do("GET", "/v1/merchants/"+org+"/deposit?currencyCode=USD", merchant, nil).must(t, 200, "deposit")
+	var after int64
+	for _, b := range dep.list("balances") {
+		if b["currencyCode"] == "USD" {
+			after, _ = strconv.ParseInt(b["postedMinor"].(string), 10, 64)
+		}
+	}
+	if after-before != 40000 {
+		t.Errorf("deposit went from %d to %d, want +40000: %s", before, after, dep.Raw)
+	}
+	changes := dep.list("changes")
+	if len(changes) == 0 || changes[0]["reference"] != top.str("topUp", "id") || changes[0]["code"] != "top_up" {
+		t.Errorf("latest change is not the top-up: %s", dep.Raw)
+	}
+}
