@@ -1,7 +1,6 @@
-// Command finance runs the finance service: exchange rates, the
-// double-entry ledger, and the wallets, deposits and payouts that move money
-// in and out through the payment provider. Escrow, payments and settlement
-// it is meant to own are not built yet.
+// Command finance runs the finance service: exchange rates and FX quotes,
+// the double-entry ledger, and the wallets, deposits and payouts that move
+// money in and out through the payment provider.
 package main
 
 import (
@@ -29,6 +28,10 @@ func run(ctx context.Context) error {
 	if err := config.Load(&cfg); err != nil {
 		return err
 	}
+	policy, err := cfg.FXPolicy()
+	if err != nil {
+		return err
+	}
 	rt, err := service.New(ctx, service.Spec{
 		Name:          "finance",
 		Stream:        natsx.AreaStream("finance"),
@@ -40,7 +43,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	store := postgres.New(rt.Pool)
-	grpcapi.New(app.New(store)).Register(rt.Server.GRPC())
+	grpcapi.New(app.New(store, app.WithFX(policy))).Register(rt.Server.GRPC())
 	wallets := app.NewWallets(postgres.NewWallets(store), postgres.NewLedger(rt.Pool), payprovider.New(cfg.PaymentProvider))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
 	rt.Go("payout-worker", func(ctx context.Context) error {
