@@ -41,7 +41,7 @@ func legKey(legID string) string             { return "leg:" + legID }
 func settleKey(subOrderID string) string     { return "settle:" + subOrderID }
 func refundKey(refundID string) string       { return "refund:" + refundID }
 func topUpKey(id string) string              { return "topup:" + id }
-func couponKey(sub, coupon string) string    { return "coupon:" + sub + ":" + coupon }
+func couponKey(sub, coupon string) string    { return escrow.CouponRef(sub, coupon) }
 func partnerKey(partner, line string) string { return "partner:" + partner + ":" + line }
 
 // CheckoutInput is a checkout's payment. QuoteIDs name, per supplier
@@ -165,16 +165,31 @@ func (e *Escrows) refuseCheckout(ctx context.Context, in CheckoutInput, total in
 		WithMetadata("order_id", in.OrderID)
 }
 
-// heldEscrow returns a sub-order's escrow that has not been settled.
+// heldEscrow returns a sub-order's escrow, and ErrEscrowSettled with it
+// when it has been settled.
 func (e *Escrows) heldEscrow(ctx context.Context, subOrderID string) (escrow.Record, error) {
 	r, err := e.store.Escrow(ctx, subOrderID)
 	if err != nil {
 		return escrow.Record{}, err
 	}
 	if r.State != escrow.StateHeld {
-		return escrow.Record{}, ErrEscrowSettled.WithMetadata("sub_order_id", subOrderID)
+		return r, ErrEscrowSettled.WithMetadata("sub_order_id", subOrderID)
 	}
 	return r, nil
+}
+
+// onlyReplay lets a command on a settled escrow through only when it ran
+// before settlement (transfers carry its reference): the ledger then
+// answers the retry with the first result. Otherwise it returns refusal.
+func (e *Escrows) onlyReplay(ctx context.Context, reference string, refusal error) error {
+	prior, err := e.ledger.TransfersByReference(ctx, reference)
+	if err != nil {
+		return err
+	}
+	if len(prior) == 0 {
+		return refusal
+	}
+	return nil
 }
 
 // ErrEscrowSettled refuses to move a settled sub-order's escrow.
@@ -199,6 +214,9 @@ func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg esc
 		return ledger.Result{}, err
 	}
 	r, err := e.heldEscrow(ctx, leg.SubOrderID)
+	if errors.Is(err, ErrEscrowSettled) {
+		err = e.onlyReplay(ctx, leg.LegID, err)
+	}
 	if err != nil {
 		return ledger.Result{}, err
 	}
@@ -222,6 +240,9 @@ func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID
 		return ledger.Result{}, err
 	}
 	r, err := e.heldEscrow(ctx, subOrderID)
+	if errors.Is(err, ErrEscrowSettled) {
+		err = e.onlyReplay(ctx, escrow.CouponRef(subOrderID, couponID), err)
+	}
 	if err != nil {
 		return ledger.Result{}, err
 	}

@@ -141,6 +141,11 @@ func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID st
 	if _, err := requireService(caller); err != nil && !isBuyer {
 		return SettleResult{}, errTopUpNotFound(requestID)
 	}
+	if !t.Paid && r.State == escrow.StateSettled {
+		// Settled meanwhile at another price that escrow could pay: the
+		// request is moot and the buyer pays nothing.
+		return SettleResult{}, ErrEscrowSettled.WithMetadata("sub_order_id", r.SubOrderID).WithMetadata("request_id", requestID)
+	}
 	if !t.Paid {
 		rates := map[string]ledger.RateSnapshot{}
 		if r.Rate != nil {
@@ -164,6 +169,12 @@ func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID st
 		if err := e.store.MarkTopUpPaid(ctx, t.ID, e.fin.clock()); err != nil {
 			return SettleResult{}, err
 		}
+	}
+	if t.Paid {
+		// Paid before: the answer is the sub-order as it stands; a retry
+		// moves nothing. (Were the settlement after the payment lost, the
+		// caller settles with SettleSubOrder.)
+		return SettleResult{Record: r}, nil
 	}
 	return e.settle(ctx, t.SubOrderID, t.Goods)
 }
@@ -212,6 +223,11 @@ func (e *Escrows) RefundSubOrder(ctx context.Context, caller auth.Caller, subOrd
 }
 
 func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, amount int64) (RefundResult, error) {
+	if prior, err := e.ledger.TransfersByReference(ctx, refundID); err != nil {
+		return RefundResult{}, err
+	} else if len(prior) > 0 {
+		return replayedRefund(r, refundID, amount, prior)
+	}
 	back := escrow.Back{From: escrow.Escrow(r.SubOrderID, r.SupplierCurrency), Amount: amount, Code: ledger.CodeRefund, Ref: refundID, Today: e.todayRate(ctx, r)}
 	clawBack := r.State == escrow.StateSettled
 	if clawBack {
@@ -238,6 +254,20 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 		return RefundResult{}, err
 	}
 	return RefundResult{Refunded: plan.Refunded, ClawBack: clawBack, Replayed: res.Replayed, Currency: r.BuyerCurrency}, nil
+}
+
+// replayedRefund answers a refund id that already moved money: the first
+// result, whatever has happened since (a settlement in between, a new rate),
+// or AlreadyExists when the amount differs.
+func replayedRefund(r escrow.Record, refundID string, amount int64, prior []ledger.Transfer) (RefundResult, error) {
+	if prior[0].Amount != amount || prior[0].Currency != r.SupplierCurrency {
+		return RefundResult{}, ledger.KeyReused(refundKey(refundID))
+	}
+	res := RefundResult{ClawBack: prior[0].Code == ledger.CodeClawBack, Replayed: true, Currency: r.BuyerCurrency, Refunded: prior[0].Amount}
+	if len(prior) > 1 {
+		res.Refunded = prior[1].Amount // the conversion leg into the wallet
+	}
+	return res, nil
 }
 
 // RetryWaitingRefunds tries the waiting claw-backs again, oldest first, up
