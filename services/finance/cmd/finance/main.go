@@ -1,58 +1,21 @@
 // Command finance runs the finance service: exchange rates and FX quotes,
-// which admins record and the freight estimator and payments convert with.
-// The double-entry ledger, escrow, payments and settlement it owns build on
-// them.
+// the double-entry ledger, and the wallets, deposits and payouts that move
+// money in and out through the payment provider.
 package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/payprovider"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
-	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
 	"github.com/crossdock/crossdock/services/finance/internal/ports/grpcapi"
 	"github.com/crossdock/crossdock/services/finance/migrations"
 )
-
-// Config is the finance service's configuration: the kit's settings plus its own.
-type Config struct {
-	service.Config
-	// FXMaxRateAge is how old a rate may be when a conversion uses it, for
-	// sources without their own limit: ECB publishes daily, so a day and a bit.
-	FXMaxRateAge time.Duration `env:"FX_MAX_RATE_AGE" envDefault:"26h"`
-	// FXMaxRateAgeBySource overrides FXMaxRateAge per source,
-	// "source=duration" comma-separated.
-	FXMaxRateAgeBySource string `env:"FX_MAX_RATE_AGE_BY_SOURCE" envDefault:"ecb=26h,manual=720h"`
-	// FXSpreadBps is what a quote takes off the mid rate, in basis points.
-	FXSpreadBps int64 `env:"FX_SPREAD_BPS" envDefault:"50"`
-	// FXQuoteTTL is how long a quote locks its rate.
-	FXQuoteTTL time.Duration `env:"FX_QUOTE_TTL" envDefault:"10m"`
-}
-
-// FXPolicy builds the conversion policy from the settings.
-func (c Config) FXPolicy() (fx.Policy, error) {
-	bySource, err := fx.ParseMaxAgeBySource(c.FXMaxRateAgeBySource)
-	if err != nil {
-		return fx.Policy{}, fmt.Errorf("FX_MAX_RATE_AGE_BY_SOURCE: %w", err)
-	}
-	p := fx.Policy{MaxRateAge: c.FXMaxRateAge, MaxRateAgeBySource: bySource, SpreadBps: c.FXSpreadBps, QuoteTTL: c.FXQuoteTTL}
-	if err := p.Validate(); err != nil {
-		return fx.Policy{}, errors.New("FX_MAX_RATE_AGE, FX_MAX_RATE_AGE_BY_SOURCE, FX_SPREAD_BPS, FX_QUOTE_TTL: " + err.Error())
-	}
-	return p, nil
-}
-
-// Validate checks the finance service's own settings.
-func (c Config) Validate() error {
-	_, err := c.FXPolicy()
-	return err
-}
 
 func main() {
 	ctx, stop := service.SignalContext()
@@ -79,6 +42,18 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	grpcapi.New(app.New(postgres.New(rt.Pool), app.WithFX(policy))).Register(rt.Server.GRPC())
+	store := postgres.New(rt.Pool)
+	grpcapi.New(app.New(store, app.WithFX(policy))).Register(rt.Server.GRPC())
+	wallets := app.NewWallets(postgres.NewWallets(store), postgres.NewLedger(rt.Pool), payprovider.New(cfg.PaymentProvider))
+	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
+	rt.Go("payout-worker", func(ctx context.Context) error {
+		wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
+		return nil
+	})
 	return rt.Run(ctx)
 }
+
+// payoutRetryInterval is how often the payout worker looks for payouts
+// left between steps (a crash, a provider that was down), and how long a
+// payout must have waited to be picked up.
+const payoutRetryInterval = 30 * time.Second

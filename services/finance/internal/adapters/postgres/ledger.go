@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/groupcommit"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
@@ -18,14 +22,19 @@ import (
 )
 
 // Ledger implements app.Ledger on PostgreSQL. The rules live in
-// domain/ledger: a command locks the accounts it touches (in id order, the
-// order every transaction takes them in), the domain applies it in memory,
-// and the changed balances, the transfers and the command's key are written
-// in the same transaction as the caller's events.
+// domain/ledger; this adapter group-commits: concurrent Execute calls queue
+// (pkg/groupcommit) and a batch of them is applied in one transaction that
+// locks every account the batch touches once (in id order, the order every
+// transaction takes them in), lets the domain apply the commands one after
+// another in memory, and writes each changed account once, the transfers
+// with one COPY, the commands' keys and the callers' events, then commits
+// and only then answers every caller.
 type Ledger struct {
 	pool  *pgxpool.Pool
 	now   func() time.Time
 	flags func(ledger.Kind) ledger.Flags
+	batch groupcommit.Options
+	queue *groupcommit.Queue[request, ledger.Result]
 }
 
 var _ app.Ledger = (*Ledger)(nil)
@@ -53,83 +62,266 @@ func WithKindFlags(flags map[ledger.Kind]ledger.Flags) LedgerOption {
 	}
 }
 
+// WithBatching sets the most commands one transaction applies (size) and
+// how many such transactions may run at once (concurrency); zero keeps the
+// defaults, 256 and 1.
+func WithBatching(size, concurrency int) LedgerOption {
+	return func(l *Ledger) { l.batch.MaxBatch, l.batch.Concurrency = size, concurrency }
+}
+
 // NewLedger returns the ledger on pool.
 func NewLedger(pool *pgxpool.Pool, opts ...LedgerOption) *Ledger {
 	l := &Ledger{pool: pool, now: time.Now, flags: ledger.FlagsFor}
 	for _, o := range opts {
 		o(l)
 	}
+	l.queue = groupcommit.New(l.flush, l.batch)
 	return l
 }
 
-// Execute applies cmd in one transaction (see app.Ledger).
+// request is one Execute call waiting for its batch.
+type request struct {
+	cmd    ledger.Command
+	fp     []byte
+	events []outbox.Message
+}
+
+// Execute applies cmd with the other commands of its batch (see app.Ledger).
+// Nothing is answered before the batch commits. A caller whose context ends
+// first gets its error at once; its command may still commit, and a retry
+// with the same key returns what it did.
 func (l *Ledger) Execute(ctx context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
 	if err := ledger.Validate(cmd); err != nil {
 		return ledger.Result{}, err
 	}
-	fp := ledger.Fingerprint(cmd)
-	var res ledger.Result
+	return l.queue.Submit(ctx, request{cmd: cmd, fp: ledger.Fingerprint(cmd), events: events})
+}
+
+// flush applies a batch in one transaction. When the transaction itself
+// fails (the connection, the commit; not one command's refusal), each
+// command is applied again in a transaction of its own, so each gets its
+// own answer.
+func (l *Ledger) flush(ctx context.Context, reqs []request) []groupcommit.Result[ledger.Result] {
+	var out []groupcommit.Result[ledger.Result]
 	err := pg.InTx(ctx, l.pool, func(tx pgx.Tx) error {
 		var err error
-		res, err = l.execute(ctx, tx, cmd, fp, events)
+		out, err = l.applyBatch(ctx, tx, reqs)
 		return err
 	})
-	if err != nil {
-		return ledger.Result{}, err
+	if err == nil {
+		return out
 	}
-	return res, nil
+	out = make([]groupcommit.Result[ledger.Result], len(reqs))
+	for i := range reqs {
+		if len(reqs) > 1 && ctx.Err() == nil {
+			out[i] = l.flush(ctx, reqs[i:i+1])[0]
+		} else {
+			out[i].Err = err
+		}
+	}
+	return out
 }
 
-func (l *Ledger) execute(ctx context.Context, tx pgx.Tx, cmd ledger.Command, fp []byte, events []outbox.Message) (ledger.Result, error) {
-	commandID := newID()
-	// Claiming the key first makes a concurrent execution of the same key
-	// wait here until this one commits (and then replay it) or rolls back.
-	tag, err := tx.Exec(ctx, `INSERT INTO ledger_commands (id, idempotency_key, fingerprint, transfer_ids, created_at)
-		VALUES ($1, $2, $3, '{}', $4) ON CONFLICT (idempotency_key) DO NOTHING`,
-		commandID, cmd.IdempotencyKey, fp, l.now())
+// claim is an idempotency key this batch holds a row of ledger_commands for.
+type claim struct {
+	commandID string
+	fp        []byte
+	result    *ledger.Result // the command that used the key, once one has
+}
+
+// stored is a key an earlier transaction committed.
+type stored struct {
+	fp     []byte
+	result ledger.Result
+}
+
+func (l *Ledger) applyBatch(ctx context.Context, tx pgx.Tx, reqs []request) ([]groupcommit.Result[ledger.Result], error) {
+	claims, done, err := l.claimKeys(ctx, tx, reqs)
 	if err != nil {
-		return ledger.Result{}, fmt.Errorf("claim idempotency key: %w", err)
+		return nil, err
 	}
-	if tag.RowsAffected() == 0 {
-		return replay(ctx, tx, cmd.IdempotencyKey, fp)
+	var fresh []ledger.Command
+	for _, r := range reqs {
+		if _, ok := claims[r.cmd.IdempotencyKey]; ok {
+			fresh = append(fresh, r.cmd)
+		}
 	}
-	book, err := l.loadBook(ctx, tx, []ledger.Command{cmd})
+	book, err := l.loadBook(ctx, tx, fresh)
 	if err != nil {
-		return ledger.Result{}, err
+		return nil, err
 	}
-	res, err := book.Apply(cmd, commandID, l.now(), newID)
-	if err != nil {
-		return ledger.Result{}, err
+	now := l.now()
+	out := make([]groupcommit.Result[ledger.Result], len(reqs))
+	var transfers []ledger.Transfer
+	var events []outbox.Message
+	for i, r := range reqs {
+		key := r.cmd.IdempotencyKey
+		if s, ok := done[key]; ok {
+			out[i] = replayed(key, r.fp, s.fp, s.result)
+			continue
+		}
+		c := claims[key]
+		if c.result != nil {
+			// The same key earlier in this batch: a retry that raced its
+			// first call, answered as if the first had committed already.
+			out[i] = replayed(key, r.fp, c.fp, *c.result)
+			continue
+		}
+		res, err := book.Apply(r.cmd, c.commandID, now, newID)
+		if apperr.KindOf(err) == apperr.KindUnknown && err != nil {
+			return nil, err
+		}
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		c.fp, c.result = r.fp, &res
+		out[i].Value = res
+		transfers = append(transfers, res.Transfers...)
+		events = append(events, r.events...)
 	}
 	if err := writeAccounts(ctx, tx, book.Changed()); err != nil {
-		return ledger.Result{}, err
+		return nil, err
 	}
-	if err := writeCommand(ctx, tx, res); err != nil {
-		return ledger.Result{}, err
+	if err := insertTransfers(ctx, tx, transfers); err != nil {
+		return nil, err
+	}
+	if err := settleClaims(ctx, tx, claims); err != nil {
+		return nil, err
 	}
 	if err := outbox.EmitAll(ctx, tx, events...); err != nil {
-		return ledger.Result{}, fmt.Errorf("ledger events: %w", err)
+		return nil, fmt.Errorf("ledger events: %w", err)
 	}
-	return res, nil
+	return out, nil
 }
 
-// replay answers a key already used: the first result when the command is
-// the same, AlreadyExists naming the key when it is not.
-func replay(ctx context.Context, q pg.Querier, key string, fp []byte) (ledger.Result, error) {
-	var commandID string
-	var stored []byte
-	if err := q.QueryRow(ctx, `SELECT id::text, fingerprint FROM ledger_commands WHERE idempotency_key = $1`, key).
-		Scan(&commandID, &stored); err != nil {
-		return ledger.Result{}, fmt.Errorf("read command %q: %w", key, err)
+// replayed answers a command whose key was used before: the first result
+// when the command is the same, AlreadyExists naming the key when not.
+func replayed(key string, fp, firstFP []byte, first ledger.Result) groupcommit.Result[ledger.Result] {
+	if !bytes.Equal(fp, firstFP) {
+		return groupcommit.Result[ledger.Result]{Err: ledger.KeyReused(key)}
 	}
-	if !bytes.Equal(stored, fp) {
-		return ledger.Result{}, ledger.KeyReused(key)
+	first.Replayed = true
+	return groupcommit.Result[ledger.Result]{Value: first}
+}
+
+// claimKeys inserts a command row for every distinct key of the batch, in
+// key order. A key whose row another transaction is inserting makes this one
+// wait until it commits (the key is then used) or rolls back (ours). Keys
+// already used come back in done with their first result.
+func (l *Ledger) claimKeys(ctx context.Context, tx pgx.Tx, reqs []request) (map[string]*claim, map[string]stored, error) {
+	first := map[string][]byte{}
+	for _, r := range reqs {
+		if _, ok := first[r.cmd.IdempotencyKey]; !ok {
+			first[r.cmd.IdempotencyKey] = r.fp
+		}
 	}
-	ts, err := queryTransfers(ctx, q, `WHERE command_id = $1 ORDER BY position`, commandID)
+	keys := slices.Sorted(maps.Keys(first))
+	ids, fps := make([]string, len(keys)), make([][]byte, len(keys))
+	for i, k := range keys {
+		ids[i], fps[i] = newID(), first[k]
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO ledger_commands (id, idempotency_key, fingerprint, transfer_ids, created_at)
+		SELECT id, key, fp, '{}', $4 FROM unnest($1::uuid[], $2::text[], $3::bytea[]) WITH ORDINALITY AS v(id, key, fp, n)
+		ORDER BY n
+		ON CONFLICT (idempotency_key) DO NOTHING
+		RETURNING idempotency_key, id::text`, ids, keys, fps, storedNow(l.now))
 	if err != nil {
-		return ledger.Result{}, err
+		return nil, nil, fmt.Errorf("claim idempotency keys: %w", err)
 	}
-	return ledger.Result{CommandID: commandID, Transfers: ts, Replayed: true}, nil
+	claims := map[string]*claim{}
+	for rows.Next() {
+		var key, id string
+		if err := rows.Scan(&key, &id); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("claim idempotency keys: %w", err)
+		}
+		claims[key] = &claim{commandID: id, fp: first[key]}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("claim idempotency keys: %w", err)
+	}
+	var used []string
+	for _, k := range keys {
+		if _, ok := claims[k]; !ok {
+			used = append(used, k)
+		}
+	}
+	done, err := storedCommands(ctx, tx, used)
+	return claims, done, err
+}
+
+// storedCommands reads the committed commands of keys with their transfers.
+func storedCommands(ctx context.Context, q pg.Querier, keys []string) (map[string]stored, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	rows, err := q.Query(ctx, `SELECT idempotency_key, id::text, fingerprint FROM ledger_commands WHERE idempotency_key = ANY($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read commands: %w", err)
+	}
+	out := map[string]stored{}
+	byID := map[string]string{}
+	var ids []string
+	for rows.Next() {
+		var key, id string
+		var fp []byte
+		if err := rows.Scan(&key, &id, &fp); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read commands: %w", err)
+		}
+		out[key] = stored{fp: fp, result: ledger.Result{CommandID: id}}
+		byID[id] = key
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read commands: %w", err)
+	}
+	ts, err := queryTransfers(ctx, q, `WHERE command_id = ANY($1::uuid[]) ORDER BY command_id, position`, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		s := out[byID[t.CommandID]]
+		s.result.Transfers = append(s.result.Transfers, t)
+		out[byID[t.CommandID]] = s
+	}
+	return out, nil
+}
+
+// settleClaims records, on each claimed key's row, the fingerprint and the
+// transfers of the command that used it, and deletes the rows of keys whose
+// every command was refused, so a refused command can be retried.
+func settleClaims(ctx context.Context, tx pgx.Tx, claims map[string]*claim) error {
+	var ids, transferIDs []string
+	var fps [][]byte
+	var unused []string
+	for _, c := range claims {
+		if c.result == nil {
+			unused = append(unused, c.commandID)
+			continue
+		}
+		tids := make([]string, len(c.result.Transfers))
+		for i, t := range c.result.Transfers {
+			tids[i] = t.ID
+		}
+		ids, fps = append(ids, c.commandID), append(fps, c.fp)
+		transferIDs = append(transferIDs, "{"+strings.Join(tids, ",")+"}")
+	}
+	if len(ids) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE ledger_commands c SET fingerprint = v.fp, transfer_ids = v.tids::uuid[]
+			FROM unnest($1::uuid[], $2::bytea[], $3::text[]) AS v(id, fp, tids) WHERE c.id = v.id`, ids, fps, transferIDs); err != nil {
+			return fmt.Errorf("record commands: %w", err)
+		}
+	}
+	if len(unused) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM ledger_commands WHERE id = ANY($1::uuid[])`, unused); err != nil {
+			return fmt.Errorf("release refused commands' keys: %w", err)
+		}
+	}
+	return nil
 }
 
 // loadBook locks and loads everything cmds touch: the pending transfers they
@@ -307,21 +499,6 @@ func writeAccounts(ctx context.Context, tx pgx.Tx, accounts []ledger.Account) er
 	return nil
 }
 
-// writeCommand records a command's transfers and their ids on its key's row.
-func writeCommand(ctx context.Context, tx pgx.Tx, res ledger.Result) error {
-	ids := make([]string, len(res.Transfers))
-	for i, t := range res.Transfers {
-		ids[i] = t.ID
-	}
-	if err := insertTransfers(ctx, tx, res.Transfers); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE ledger_commands SET transfer_ids = $2 WHERE id = $1`, res.CommandID, ids); err != nil {
-		return fmt.Errorf("record command transfers: %w", err)
-	}
-	return nil
-}
-
 // transferColumns are the columns insertTransfers writes, in its order.
 var transferColumns = []string{
 	"id", "command_id", "position", "debit_account", "credit_account", "amount", "currency", "code", "reference",
@@ -333,6 +510,9 @@ var transferColumns = []string{
 
 // insertTransfers writes transfers with COPY, one round trip for any number.
 func insertTransfers(ctx context.Context, tx pgx.Tx, ts []ledger.Transfer) error {
+	if len(ts) == 0 {
+		return nil
+	}
 	rows := make([][]any, len(ts))
 	position := map[string]int{}
 	for i, t := range ts {
