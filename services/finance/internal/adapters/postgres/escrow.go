@@ -155,7 +155,7 @@ func (s *Store) OpenTopUp(ctx context.Context, t escrow.TopUp, events func(escro
 			return fmt.Errorf("open top-up: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			out, err = scanTopUp(tx.QueryRow(ctx, `SELECT id::text, sub_order_id, goods_minor, amount_minor, state, created_at
+			out, err = scanTopUpRequest(tx.QueryRow(ctx, `SELECT id::text, sub_order_id, goods_minor, amount_minor, state, created_at
 				FROM topup_requests WHERE sub_order_id = $1 AND state = 'open'`, t.SubOrderID))
 			return err
 		}
@@ -170,7 +170,7 @@ func (s *Store) TopUp(ctx context.Context, id string) (escrow.TopUp, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return escrow.TopUp{}, apperr.NotFound("top-up request", id)
 	}
-	t, err := scanTopUp(s.pool.QueryRow(ctx, `SELECT id::text, sub_order_id, goods_minor, amount_minor, state, created_at
+	t, err := scanTopUpRequest(s.pool.QueryRow(ctx, `SELECT id::text, sub_order_id, goods_minor, amount_minor, state, created_at
 		FROM topup_requests WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return escrow.TopUp{}, apperr.NotFound("top-up request", id)
@@ -178,7 +178,7 @@ func (s *Store) TopUp(ctx context.Context, id string) (escrow.TopUp, error) {
 	return t, err
 }
 
-func scanTopUp(row pgx.Row) (escrow.TopUp, error) {
+func scanTopUpRequest(row pgx.Row) (escrow.TopUp, error) {
 	var t escrow.TopUp
 	var state string
 	if err := row.Scan(&t.ID, &t.SubOrderID, &t.Goods, &t.Amount, &state, &t.CreatedAt); err != nil {
