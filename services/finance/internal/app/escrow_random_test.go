@@ -176,7 +176,7 @@ func (w *world) op() (func() error, error) {
 			return nil, nil
 		}
 		goods := w.amount(60_000)
-		res, err := w.k.e.SettleSubOrder(ctx, svcs, s.id, goods)
+		res, err := w.k.e.SettleSubOrder(ctx, svcs, s.id, goods, s.currency)
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +187,7 @@ func (w *world) op() (func() error, error) {
 			return nil, nil
 		}
 		goods = res.Record.SettledGoods
-		return func() error { _, err := w.k.e.SettleSubOrder(ctx, svcs, s.id, goods); return err }, nil
+		return func() error { _, err := w.k.e.SettleSubOrder(ctx, svcs, s.id, goods, s.currency); return err }, nil
 	case r < 72: // pay a top-up
 		w.mu.Lock()
 		if len(w.topUps) == 0 {

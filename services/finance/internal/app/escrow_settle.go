@@ -55,9 +55,16 @@ func (e *Escrows) commissionBps(ctx context.Context, orgID string) (int64, error
 // top-up request (finance.topup.requested) and moves nothing. Settling a
 // settled sub-order again with the same goods price answers the first
 // settlement; another price is AlreadyExists.
-func (e *Escrows) SettleSubOrder(ctx context.Context, caller auth.Caller, subOrderID string, goods int64) (SettleResult, error) {
+func (e *Escrows) SettleSubOrder(ctx context.Context, caller auth.Caller, subOrderID string, goods int64, currency string) (SettleResult, error) {
 	if _, err := requireService(caller); err != nil {
 		return SettleResult{}, err
+	}
+	r, err := e.store.Escrow(ctx, subOrderID)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	if currency != r.SupplierCurrency {
+		return SettleResult{}, apperr.InvalidField("goods.currency_code", "must be "+r.SupplierCurrency+", the sub-order's escrow currency")
 	}
 	return e.settle(ctx, subOrderID, goods)
 }

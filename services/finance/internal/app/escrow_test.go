@@ -153,7 +153,7 @@ func TestEscrowLifecycle(t *testing.T) {
 
 	// Settlement: 85.00 EUR in escrow, goods 80.00: supplier 76.00,
 	// commission 4.00, 5.00 EUR back to the buyer at 0.92 = 5.43 USD.
-	res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8000)
+	res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8000, "EUR")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,10 +161,10 @@ func TestEscrowLifecycle(t *testing.T) {
 		k.net(t, wallet) != 37500+543 || k.net(t, escrow.Escrow("s-1", "EUR")) != 0 || k.net(t, escrow.Revenue("EUR")) != 400 {
 		t.Fatalf("settled = %+v, wallet %d", res, k.net(t, wallet))
 	}
-	if again, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8000); err != nil || again.Record.Refunded != 543 || k.net(t, wallet) != 37500+543 {
+	if again, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8000, "EUR"); err != nil || again.Record.Refunded != 543 || k.net(t, wallet) != 37500+543 {
 		t.Errorf("settle retry: %+v, %v", again, err)
 	}
-	if _, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8100); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+	if _, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8100, "EUR"); !apperr.IsKind(err, apperr.KindAlreadyExists) {
 		t.Errorf("settle again at another price: %v", err)
 	}
 	if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-3", CarrierID: "carrier-1", Amount: 1, Currency: "EUR"}); !errors.Is(err, app.ErrEscrowSettled) {
@@ -199,7 +199,7 @@ func TestEscrowLifecycle(t *testing.T) {
 	if _, err := k.e.FundCoupon(ctx, svcs, "s-2", "cp-1", 100, "USD"); err != nil {
 		t.Fatal(err)
 	}
-	res, err = k.e.SettleSubOrder(ctx, svcs, "s-2", 3000)
+	res, err = k.e.SettleSubOrder(ctx, svcs, "s-2", 3000, "USD")
 	if err != nil || res.TopUp == nil || res.TopUp.Amount != 400 || res.Record.State != escrow.StateHeld {
 		t.Fatalf("short settlement: %+v, %v", res, err)
 	}
