@@ -31,6 +31,9 @@ type Config struct {
 	FXSpreadBps int64 `env:"FX_SPREAD_BPS" envDefault:"50"`
 	// FXQuoteTTL is how long a quote locks its rate.
 	FXQuoteTTL time.Duration `env:"FX_QUOTE_TTL" envDefault:"10m"`
+	// DefaultCommissionBps is the platform's commission on a sub-order's
+	// goods for suppliers without a rate of their own (SetCommissionRate).
+	DefaultCommissionBps int64 `env:"FINANCE_DEFAULT_COMMISSION_BPS" envDefault:"500"`
 }
 
 // FXPolicy builds the conversion policy from the settings.
@@ -49,5 +52,8 @@ func (c Config) FXPolicy() (fx.Policy, error) {
 // Validate checks the finance service's own settings.
 func (c Config) Validate() error {
 	_, err := c.FXPolicy()
+	if c.DefaultCommissionBps < 0 || c.DefaultCommissionBps > 10000 {
+		err = errors.Join(err, errors.New("FINANCE_DEFAULT_COMMISSION_BPS must be between 0 and 10000"))
+	}
 	return err
 }

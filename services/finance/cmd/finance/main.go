@@ -43,8 +43,11 @@ func run(ctx context.Context) error {
 		return err
 	}
 	store := postgres.New(rt.Pool)
-	grpcapi.New(app.New(store, app.WithFX(policy))).Register(rt.Server.GRPC())
-	wallets := app.NewWallets(postgres.NewWallets(store), postgres.NewLedger(rt.Pool), payprovider.New(cfg.PaymentProvider))
+	book := postgres.NewLedger(rt.Pool)
+	fin := app.New(store, app.WithFX(policy))
+	grpcapi.New(fin).Register(rt.Server.GRPC())
+	grpcapi.NewEscrows(app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps)).Register(rt.Server.GRPC())
+	wallets := app.NewWallets(postgres.NewWallets(store), book, payprovider.New(cfg.PaymentProvider))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
 	rt.Go("payout-worker", func(ctx context.Context) error {
 		wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
