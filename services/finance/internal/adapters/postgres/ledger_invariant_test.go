@@ -274,4 +274,3 @@ func checkBook(t *testing.T, pool *pgxpool.Pool, round, wantTransfers int, deep 
 		t.Fatalf("round %d: %d accounts' balances are not the sum of their transfers", round, n)
 	}
 }
-
