@@ -179,11 +179,13 @@ const (
 	gatewayHTTPPort  = 8080
 	gatewayAdminPort = 9209
 	postgresPort     = 5433
+	// paymentSandboxPort is the payment provider's sandbox (simulators/).
+	paymentSandboxPort = 9300
 )
 
 // meshPorts lists every port a mesh at offset listens on.
 func meshPorts(offset int) []int {
-	ports := []int{4222, 8222, postgresPort, gatewayHTTPPort, gatewayAdminPort}
+	ports := []int{4222, 8222, postgresPort, gatewayHTTPPort, gatewayAdminPort, paymentSandboxPort}
 	for _, b := range backends {
 		ports = append(ports, b.grpc, b.grpc+100)
 	}

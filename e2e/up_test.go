@@ -21,8 +21,8 @@ import (
 	"github.com/crossdock/crossdock/pkg/pgcluster"
 )
 
-// firstStartTimeout covers building the nine service binaries from a cold
-// cache on a small machine.
+// firstStartTimeout covers building the nine service binaries and the
+// payment sandbox from a cold cache on a small machine.
 const firstStartTimeout = 4 * time.Minute
 
 // TestUpRunsTheMeshAndKeepsItsData runs `crossdock up` three times on one
@@ -42,6 +42,7 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 		up.waitReady(firstStartTimeout)
 		requireHealthy(t, offset)
 		requireOpenAPI(t, offset)
+		requirePaymentSandbox(t, dir, offset)
 		execSQL(t, usersURL(t, dir, offset),
 			`CREATE TABLE IF NOT EXISTS crossdock_e2e_marker (token text PRIMARY KEY)`,
 			`INSERT INTO crossdock_e2e_marker VALUES ('`+marker+`')`)
@@ -124,6 +125,49 @@ func requireHealthy(t *testing.T, offset int) {
 	resp := get(t, "http://"+addr(gatewayAdminPort, offset)+"/readyz")
 	if resp.status != http.StatusOK {
 		t.Errorf("gateway /readyz: %d %s", resp.status, resp.body)
+	}
+	if resp := get(t, "http://"+addr(paymentSandboxPort, offset)+"/healthz"); resp.status != http.StatusOK {
+		t.Errorf("payment sandbox /healthz: %d %s", resp.status, resp.body)
+	}
+}
+
+// requirePaymentSandbox creates a payment intent with the API key the mesh
+// generated for finance, and is refused without it.
+func requirePaymentSandbox(t *testing.T, dir string, offset int) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "secrets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		PaymentSandbox struct {
+			APIKey string `json:"api_key"`
+		} `json:"payment_sandbox"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil || f.PaymentSandbox.APIKey == "" {
+		t.Fatalf("secrets.json has no payment sandbox API key (%v)", err)
+	}
+	url := "http://" + addr(paymentSandboxPort, offset) + "/v1/payment_intents"
+	for _, tt := range []struct {
+		key    string
+		status int
+	}{{f.PaymentSandbox.APIKey, http.StatusOK}, {"", http.StatusUnauthorized}} {
+		req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"amount":100,"currency":"EUR","reference":"e2e"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.key != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.key)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.status {
+			t.Errorf("create intent with key %t: %d %s, want %d", tt.key != "", res.StatusCode, body, tt.status)
+		}
 	}
 }
 

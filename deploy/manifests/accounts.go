@@ -86,7 +86,7 @@ func checkServiceAccounts(s *Set, e Expectations) []Violation {
 	}
 
 	for _, d := range s.Deployments() {
-		if d.Name == users.Name || slices.Contains(e.WithoutServiceAccount, d.Name) {
+		if d.Name == users.Name || slices.Contains(e.WithoutServiceAccount, d.Name) || e.simulator(d.Name) {
 			continue
 		}
 		r := ref("Deployment", d.Namespace, d.Name)

@@ -57,7 +57,7 @@ func TestDockerfile(t *testing.T) {
 	if len(users) == 0 || users[len(users)-1] != "65532:65532" {
 		t.Errorf("final USER %v, want 65532:65532", users)
 	}
-	if !strings.Contains(string(b), "./services/${SERVICE}/cmd/${SERVICE}") {
-		t.Error("does not build ./services/${SERVICE}/cmd/${SERVICE}")
+	if !strings.Contains(string(b), "ARG PACKAGE=./services/${SERVICE}/cmd/${SERVICE}") || !strings.Contains(string(b), "-o /out/app ${PACKAGE}") {
+		t.Error("does not build ./services/${SERVICE}/cmd/${SERVICE} unless PACKAGE names a simulator")
 	}
 }

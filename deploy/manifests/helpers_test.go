@@ -39,6 +39,24 @@ func serviceDirs(t *testing.T) []string {
 	return out
 }
 
+// simulatorDirs lists the simulator binaries under simulators/cmd/, each
+// an image of its own.
+func simulatorDirs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(repoRoot, "simulators", "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // expectations says what each overlay under deploy/k8s/overlays must contain.
 func expectations(t *testing.T) map[string]manifests.Expectations {
 	t.Helper()
@@ -51,6 +69,7 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 			Replicas:              1,
 			DatabaseInstances:     1,
 			WithoutServiceAccount: []string{"users", "gateway"},
+			Simulators:            simulatorDirs(t),
 		},
 		"prod": {
 			Namespace:             "crossdock",
@@ -60,7 +79,7 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 			Production:            true,
 			WithoutServiceAccount: []string{"users", "gateway"},
 			// deploy/README.md: the installation creates these.
-			ExternalSecrets: append([]string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption"}, natsSecrets()...),
+			ExternalSecrets: append([]string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption", "payment-provider"}, natsSecrets()...),
 		},
 	}
 }

@@ -52,7 +52,15 @@ type Expectations struct {
 	// other Secret a pod needs must be in the overlay. CloudNativePG's
 	// <cluster>-app secrets are always external.
 	ExternalSecrets []string
+	// Simulators are the parties outside the mesh that the overlay runs as
+	// Deployments of their own (simulators/, e.g. the payment sandbox): each
+	// has a Service and follows the container rules, but owns no database,
+	// calls no crossdock service and acts on nobody's behalf.
+	Simulators []string
 }
+
+// simulator reports whether a Deployment is one of the overlay's simulators.
+func (e Expectations) simulator(name string) bool { return slices.Contains(e.Simulators, name) }
 
 // Labels every crossdock pod carries; selectors and network rules rely on them.
 const (
@@ -291,11 +299,11 @@ func checkServicesPresent(s *Set, e Expectations) []Violation {
 	deployed := map[string]*appsv1.Deployment{}
 	for _, d := range s.Deployments() {
 		deployed[d.Name] = d
-		if !slices.Contains(e.Services, d.Name) {
-			out = append(out, Violation{ref("Deployment", d.Namespace, d.Name), "is not a known service"})
+		if !slices.Contains(e.Services, d.Name) && !e.simulator(d.Name) {
+			out = append(out, Violation{ref("Deployment", d.Namespace, d.Name), "is not a known service or simulator"})
 		}
 	}
-	for _, name := range e.Services {
+	for _, name := range append(slices.Clone(e.Services), e.Simulators...) {
 		d, ok := deployed[name]
 		if !ok {
 			out = append(out, Violation{ref("Deployment", e.Namespace, name), "missing"})
@@ -352,7 +360,7 @@ func checkDatabaseURL(s *Set, e Expectations) []Violation {
 	var out []Violation
 	for _, d := range s.Deployments() {
 		r := ref("Deployment", d.Namespace, d.Name)
-		wantsDB := !slices.Contains(e.WithoutDatabase, d.Name)
+		wantsDB := !slices.Contains(e.WithoutDatabase, d.Name) && !e.simulator(d.Name)
 		found := false
 		for _, c := range d.Spec.Template.Spec.Containers {
 			for _, env := range c.Env {
@@ -631,6 +639,9 @@ var ownAddrs = []string{"GRPC_ADDR", "ADMIN_ADDR", "HTTP_ADDR"}
 func checkPeerAddresses(s *Set, e Expectations) []Violation {
 	var out []Violation
 	for _, d := range s.Deployments() {
+		if e.simulator(d.Name) {
+			continue // it calls no crossdock service; its own *_ADDR is where it listens
+		}
 		r := ref("Deployment", d.Namespace, d.Name)
 		env := s.podEnv(d)
 		if _, ok := env["USERS_ADDR"]; !ok && d.Name != "users" {

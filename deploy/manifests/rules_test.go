@@ -138,6 +138,21 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"services-present", "dev", "service missing", func(t *testing.T, s *manifests.Set) {
 			drop(s, "Deployment", "orders")
 		}},
+		{"services-present", "dev", "simulator's Service missing", func(t *testing.T, s *manifests.Set) {
+			drop(s, "Service", "payment-sandbox")
+		}},
+		{"services-present", "prod", "simulator in production", func(t *testing.T, s *manifests.Set) {
+			d := deployment(t, s, "gateway").DeepCopy()
+			d.Name = "payment-sandbox"
+			s.Objects = append(s.Objects, manifests.Object{GVK: appsv1.SchemeGroupVersion.WithKind("Deployment"), Value: d})
+		}},
+		{"probes", "dev", "simulator without a liveness probe", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "payment-sandbox").LivenessProbe = nil
+		}},
+		{"database-url-from-secret", "dev", "simulator given a database", func(t *testing.T, s *manifests.Set) {
+			c := server(t, s, "payment-sandbox")
+			c.Env = append(c.Env, *envVar(t, server(t, s, "finance"), "DATABASE_URL"))
+		}},
 		{"services-present", "prod", "unlabelled pods", func(t *testing.T, s *manifests.Set) {
 			delete(deployment(t, s, "orders").Spec.Template.Labels, "app.kubernetes.io/part-of")
 		}},

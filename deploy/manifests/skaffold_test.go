@@ -55,6 +55,7 @@ func TestSkaffoldBuildsEveryService(t *testing.T) {
 	if !strings.HasPrefix(c.APIVersion, "skaffold/v4") || c.Kind != "Config" {
 		t.Errorf("apiVersion %q kind %q, want a skaffold/v4 Config", c.APIVersion, c.Kind)
 	}
+	simulators := simulatorDirs(t)
 	byService := map[string]int{}
 	for _, a := range c.Build.Artifacts {
 		svc, ok := strings.CutPrefix(a.Image, "crossdock/")
@@ -76,6 +77,15 @@ func TestSkaffoldBuildsEveryService(t *testing.T) {
 		if got := a.Docker.BuildArgs["SERVICE"]; got != svc {
 			t.Errorf("%s: build arg SERVICE=%q, want %q", a.Image, got, svc)
 		}
+		// A simulator is built from simulators/cmd/<name>; a service from
+		// the Dockerfile's default, services/<name>/cmd/<name>.
+		pkg, custom := a.Docker.BuildArgs["PACKAGE"]
+		if slices.Contains(simulators, svc) && pkg != "./simulators/cmd/"+svc {
+			t.Errorf("%s: build arg PACKAGE=%q, want ./simulators/cmd/%s", a.Image, pkg, svc)
+		}
+		if !slices.Contains(simulators, svc) && custom {
+			t.Errorf("%s: a service with build arg PACKAGE=%q", a.Image, pkg)
+		}
 	}
 	services := serviceDirs(t)
 	for _, svc := range services {
@@ -83,9 +93,14 @@ func TestSkaffoldBuildsEveryService(t *testing.T) {
 			t.Errorf("service %s has %d artifacts, want 1", svc, byService[svc])
 		}
 	}
+	for _, sim := range simulators {
+		if byService[sim] != 1 {
+			t.Errorf("simulator %s has %d artifacts, want 1", sim, byService[sim])
+		}
+	}
 	for svc := range byService {
-		if !slices.Contains(services, svc) {
-			t.Errorf("artifact crossdock/%s has no directory under services/", svc)
+		if !slices.Contains(services, svc) && !slices.Contains(simulators, svc) {
+			t.Errorf("artifact crossdock/%s has no directory under services/ or simulators/cmd/", svc)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(repoRoot, "deploy", "docker", "Dockerfile")); err != nil {

@@ -41,6 +41,19 @@ func (r Rounding) String() string {
 // roundRat rounds x to an integer with the given mode and reports ErrOverflow
 // when the integer does not fit an int64.
 func roundRat(x *big.Rat, mode Rounding) (int64, error) {
+	q, err := roundBig(x, mode)
+	if err != nil {
+		return 0, err
+	}
+	if !q.IsInt64() {
+		return 0, ErrOverflow
+	}
+	return q.Int64(), nil
+}
+
+// roundBig rounds x to an integer with the given mode, without a bound: the
+// one implementation of every rounding mode.
+func roundBig(x *big.Rat, mode Rounding) (*big.Int, error) {
 	num, den := x.Num(), x.Denom() // den is always > 0
 	q, r := new(big.Int).QuoRem(num, den, new(big.Int))
 	if r.Sign() != 0 {
@@ -62,13 +75,10 @@ func roundRat(x *big.Rat, mode Rounding) (int64, error) {
 				q.Sub(q, big.NewInt(1))
 			}
 		default:
-			return 0, fmt.Errorf("money: unknown rounding mode %d", int(mode))
+			return nil, fmt.Errorf("money: unknown rounding mode %d", int(mode))
 		}
 	}
-	if !q.IsInt64() {
-		return 0, ErrOverflow
-	}
-	return q.Int64(), nil
+	return q, nil
 }
 
 // pow10 returns 10^n as a big.Int.

@@ -58,7 +58,8 @@ func Emit(ctx context.Context, tx pgx.Tx, subject string, msg proto.Message) err
 	return Add(ctx, tx, ev)
 }
 
-// Add writes events in tx. They are published only if tx commits. When tx
+// Add writes events in tx, in one statement whatever their number. They are
+// published only if tx commits, in the order given. When tx
 // tracks its commit (CommitTracker, as pg.InTx's transactions do), the relays
 // are woken once it has committed; otherwise Add wakes them at once and they
 // look for the rows until they see them commit (see Relay). The wake is
@@ -69,8 +70,10 @@ func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	batch := &pgx.Batch{}
-	for _, e := range events {
+	n := len(events)
+	ids, subjects, types := make([]uuid.UUID, n), make([]string, n), make([]string, n)
+	payloads, heads := make([][]byte, n), make([]string, n)
+	for i, e := range events {
 		if e.ID == uuid.Nil || e.Subject == "" || e.Type == "" {
 			return errors.New("outbox: event needs an id, a subject and a type")
 		}
@@ -87,11 +90,16 @@ func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
 		if err != nil {
 			return err
 		}
-		batch.Queue(`INSERT INTO outbox (event_id, subject, event_type, payload, headers) VALUES ($1, $2, $3, $4, $5)`,
-			e.ID, e.Subject, e.Type, e.Payload, hj)
+		ids[i], subjects[i], types[i], payloads[i], heads[i] = e.ID, e.Subject, e.Type, e.Payload, string(hj)
 	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return err
+	// One statement for any number of events; rows are inserted (and take
+	// their seq) in the order given.
+	if _, err := tx.Exec(ctx, `INSERT INTO outbox (event_id, subject, event_type, payload, headers)
+		SELECT e.id, e.subject, e.type, e.payload, e.headers::jsonb
+		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[]) WITH ORDINALITY
+			AS e (id, subject, type, payload, headers, n)
+		ORDER BY e.n`, ids, subjects, types, payloads, heads); err != nil {
+		return fmt.Errorf("outbox: insert: %w", err)
 	}
 	if t, ok := tx.(CommitTracker); ok {
 		t.WroteOutbox()

@@ -80,6 +80,9 @@ func New(name string, cfg Config, log *slog.Logger, metrics http.Handler, opts .
 			recoverUnary(log),
 			textguard.UnaryServerInterceptor(),
 		),
+		// Invalid UTF-8 in a request string is decoded rather than failed
+		// as Internal, so textguard refuses it as InvalidArgument.
+		grpc.ForceServerCodecV2(textguard.Codec()),
 		grpc.ChainStreamInterceptor(
 			logStream(log),
 			grpcerr.StreamServerInterceptor(log),

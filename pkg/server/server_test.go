@@ -24,9 +24,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -568,14 +570,43 @@ func TestAdminReadinessIsSetByTheProcess(t *testing.T) {
 	}
 }
 
+// rawEchoCall sends value as Echo's request encoded by hand, so strings
+// protobuf-go would refuse to marshal reach the server.
+func (h *harness) rawEchoCall(value string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req := protowire.AppendTag(nil, 1, protowire.BytesType)
+	req = protowire.AppendString(req, value)
+	var out []byte
+	err := h.conn.Invoke(ctx, echoMethod, &req, &out, grpc.ForceCodecV2(rawCodec{}))
+	return out, err
+}
+
+// rawCodec passes bytes through untouched.
+type rawCodec struct{}
+
+func (rawCodec) Name() string { return "proto" }
+
+func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return mem.BufferSlice{mem.SliceBuffer(*v.(*[]byte))}, nil
+}
+
+func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	*v.(*[]byte) = data.Materialize()
+	return nil
+}
+
 func TestBadStringsAreRefusedBeforeTheHandler(t *testing.T) {
 	h := start(t, server.Config{}, nil)
 	for _, tt := range []struct{ name, in, want string }{
 		{"NUL", "head\x00phones", "must not contain a NUL character"},
 		{"direction override", "panic\u202E", "must not contain text-direction"},
+		// A standard client cannot even encode this one; it is sent as raw
+		// bytes, as a client in another language could.
+		{"invalid UTF-8", "panic\xff", "must be valid UTF-8"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := h.echoCall(tt.in)
+			_, err := h.rawEchoCall(tt.in)
 			st := status.Convert(err)
 			if st.Code() != codes.InvalidArgument {
 				t.Fatalf("Echo(%q): %v, want InvalidArgument", tt.in, err)

@@ -42,7 +42,12 @@ func Env(s Service, plan Plan, databaseURL string, parent []string, extra map[st
 	} else {
 		fixed["HTTP_ADDR"] = plan.Of(s).HTTP
 	}
+	return merge(parent, fixed)
+}
 
+// merge layers the defaults, the parent's environment and fixed, which
+// wins, into a sorted KEY=value list.
+func merge(parent []string, fixed map[string]string) []string {
 	env := make(map[string]string, len(parent)+len(fixed))
 	for k, v := range Defaults {
 		env[k] = v
@@ -54,13 +59,12 @@ func Env(s Service, plan Plan, databaseURL string, parent []string, extra map[st
 		}
 		env[k] = v
 	}
-	// A DATABASE_URL from the shell means nothing to the mesh; the gateway must
-	// not receive one either.
+	// A DATABASE_URL from the shell means nothing to the mesh; the gateway
+	// and the simulators must not receive one either.
 	delete(env, "DATABASE_URL")
 	for k, v := range fixed {
 		env[k] = v
 	}
-
 	out := make([]string, 0, len(env))
 	for k, v := range env {
 		out = append(out, k+"="+v)

@@ -45,6 +45,9 @@ func TestPlanInfrastructure(t *testing.T) {
 	if p.NATSURL() != "nats://127.0.0.1:4522" || p.NATSMonitoring != "127.0.0.1:8522" || p.Postgres != 5733 {
 		t.Fatalf("got nats=%s monitoring=%s postgres=%d", p.NATSURL(), p.NATSMonitoring, p.Postgres)
 	}
+	if got := p.SimulatorAddr(mesh.PaymentSandbox); got != "127.0.0.1:9600" {
+		t.Fatalf("payment sandbox on %s", got)
+	}
 	if p.GatewayURL() != "http://127.0.0.1:8380" {
 		t.Fatalf("gateway URL %s", p.GatewayURL())
 	}
@@ -62,8 +65,8 @@ func TestPlanHasNoDuplicatePorts(t *testing.T) {
 		}
 		seen[l.Addr] = l.Owner
 	}
-	// 8 backends × 2, gateway × 2, NATS × 2, PostgreSQL.
-	if len(seen) != 8*2+2+2+1 {
+	// 8 backends × 2, gateway × 2, NATS × 2, PostgreSQL, the payment sandbox.
+	if len(seen) != 8*2+2+2+1+1 {
 		t.Fatalf("%d listeners: %v", len(seen), seen)
 	}
 }
@@ -74,8 +77,13 @@ func TestNewPlanRejectsOffsetsOutsideThePortRange(t *testing.T) {
 			t.Errorf("offset %d accepted", offset)
 		}
 	}
-	if _, err := mesh.NewPlan(mesh.MaxOffset); err != nil {
+	p, err := mesh.NewPlan(mesh.MaxOffset)
+	if err != nil {
 		t.Errorf("offset %d rejected: %v", mesh.MaxOffset, err)
+	}
+	// The highest port of the plan is still a port.
+	if got := p.SimulatorAddr(mesh.PaymentSandbox); got != "127.0.0.1:65535" {
+		t.Errorf("payment sandbox on %s at the highest offset", got)
 	}
 }
 

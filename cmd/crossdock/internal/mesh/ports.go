@@ -24,8 +24,9 @@ type Plan struct {
 	services       map[string]Addresses
 }
 
-// MaxOffset keeps the highest port (9209 + offset) a valid TCP port.
-const MaxOffset = 65535 - 9209
+// MaxOffset keeps the highest port (the payment sandbox's 9300 + offset) a
+// valid TCP port.
+const MaxOffset = 65535 - 9300
 
 // NewPlan computes the addresses for a port offset; the offset lets two meshes
 // (a developer's and an end-to-end test's) run on one machine.
@@ -91,6 +92,9 @@ func (p Plan) Listeners() []Listener {
 			out = append(out, Listener{s.Name + " HTTP", a.HTTP})
 		}
 		out = append(out, Listener{s.Name + " admin", a.Admin})
+	}
+	for _, s := range Simulators {
+		out = append(out, Listener{s.Name + " HTTP", p.SimulatorAddr(s)})
 	}
 	return out
 }

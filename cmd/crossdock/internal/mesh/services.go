@@ -28,6 +28,9 @@ const Gateway = "gateway"
 // Users is the service that issues tokens and holds the accounts the mesh seeds.
 const Users = "users"
 
+// Finance is the service that talks to the payment provider.
+const Finance = "finance"
+
 // Services lists the mesh in start order: the backends first, the gateway last.
 // Ports are fixed (before the offset) so URLs stay the same from one run to
 // the next and can be bookmarked.
@@ -37,7 +40,7 @@ var Services = []Service{
 	{Name: "inventory", GRPCPort: 9103, AdminPort: 9203},
 	{Name: "orders", GRPCPort: 9104, AdminPort: 9204},
 	{Name: "logistics", GRPCPort: 9105, AdminPort: 9205},
-	{Name: "finance", GRPCPort: 9106, AdminPort: 9206},
+	{Name: Finance, GRPCPort: 9106, AdminPort: 9206},
 	{Name: "freight-estimator", GRPCPort: 9107, AdminPort: 9207},
 	{Name: "platform-docking", GRPCPort: 9108, AdminPort: 9208},
 	{Name: Gateway, AdminPort: 9209, HTTPPort: 8080},

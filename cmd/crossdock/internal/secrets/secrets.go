@@ -1,5 +1,6 @@
 // Package secrets keeps the generated credentials of the local mesh (database
-// logins, service accounts, NATS passwords) in one file. The passwords are created once and reused, so a restarted mesh
+// logins, service accounts, NATS passwords, the payment sandbox's API key and
+// webhook secret) in one file. The passwords are created once and reused, so a restarted mesh
 // finds its databases as it left them; the file is readable by its owner only.
 package secrets
 
@@ -42,6 +43,15 @@ type File struct {
 	// NATSPasswords are the services' and the gateway's NATS passwords
 	// (NATS_PASSWORD); each one's NATS user is its name.
 	NATSPasswords map[string]string `json:"nats_passwords"`
+	// PaymentSandbox is the API key finance calls the payment sandbox with
+	// and the secret the sandbox signs its webhooks with.
+	PaymentSandbox PaymentSandbox `json:"payment_sandbox"`
+}
+
+// PaymentSandbox holds the credentials finance and the payment sandbox share.
+type PaymentSandbox struct {
+	APIKey        string `json:"api_key"`
+	WebhookSecret string `json:"webhook_secret"`
 }
 
 // Want names a database the mesh needs.
@@ -85,6 +95,16 @@ func LoadOrCreate(path string, wants []Want, natsUsers []string) (File, error) {
 		}
 		f.SigningKeyEncryptionKey = "local:" + key
 		changed = true
+	}
+	for _, v := range []*string{&f.PaymentSandbox.APIKey, &f.PaymentSandbox.WebhookSecret} {
+		if *v == "" {
+			pw, err := password()
+			if err != nil {
+				return File{}, err
+			}
+			*v = pw
+			changed = true
+		}
 	}
 	for _, u := range natsUsers {
 		if f.NATSPasswords[u] == "" {

@@ -67,6 +67,12 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 			t.Errorf("%s changed: %+v → %+v", s, first.Databases[s], second.Databases[s])
 		}
 	}
+	if ps := first.PaymentSandbox; len(ps.APIKey) < 32 || len(ps.WebhookSecret) < 32 || ps.APIKey == ps.WebhookSecret {
+		t.Fatalf("payment sandbox credentials %+v", ps)
+	}
+	if second.PaymentSandbox != first.PaymentSandbox {
+		t.Error("payment sandbox credentials changed")
+	}
 	if second.Databases["orders"].Password == "" {
 		t.Fatal("orders login not added")
 	}

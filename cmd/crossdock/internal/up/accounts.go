@@ -13,11 +13,17 @@ import (
 )
 
 // accountEnv gives each process its NATS login (the gateway's too), each
-// backend its service account, and the users service the accounts it
+// backend its service account, finance the payment sandbox's address and
+// credentials, and the users service the accounts it
 // bootstraps (the demo admin and every service account) and the key its
 // signing keys are sealed under.
-func accountEnv(s mesh.Service, creds secrets.File) map[string]string {
+func accountEnv(s mesh.Service, plan mesh.Plan, creds secrets.File) map[string]string {
 	env := map[string]string{}
+	if s.Name == mesh.Finance {
+		for k, v := range mesh.PaymentProviderEnv(plan, paymentCredentials(creds)) {
+			env[k] = v
+		}
+	}
 	if pw := creds.NATSPasswords[s.Name]; pw != "" {
 		env["NATS_USER"] = s.Name
 		env["NATS_PASSWORD"] = pw
@@ -53,4 +59,9 @@ func reportAccounts(w io.Writer, accounts []seed.Account) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "every demo account's password: %s\n\n", seed.DemoPassword)
+}
+
+// paymentCredentials is the pair finance and the payment sandbox share.
+func paymentCredentials(creds secrets.File) mesh.PaymentCredentials {
+	return mesh.PaymentCredentials{APIKey: creds.PaymentSandbox.APIKey, WebhookSecret: creds.PaymentSandbox.WebhookSecret}
 }

@@ -15,8 +15,13 @@ func TestAccountEnv(t *testing.T) {
 	creds := secrets.File{ServiceAccounts: map[string]secrets.ServiceAccount{
 		"users":  {ClientID: "svc-users", Secret: "s1"},
 		"orders": {ClientID: "svc-orders", Secret: "s2"},
-	}, SigningKeyEncryptionKey: "local:kek", NATSPasswords: map[string]string{"users": "n1", "orders": "n2", "gateway": "n3"}}
-	orders := accountEnv(mesh.Service{Name: "orders"}, creds)
+	}, SigningKeyEncryptionKey: "local:kek", NATSPasswords: map[string]string{"users": "n1", "orders": "n2", "gateway": "n3"},
+		PaymentSandbox: secrets.PaymentSandbox{APIKey: "pk", WebhookSecret: "ws"}}
+	plan, err := mesh.NewPlan(300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := accountEnv(mesh.Service{Name: "orders"}, plan, creds)
 	if orders["SERVICE_CLIENT_ID"] != "svc-orders" || orders["SERVICE_CLIENT_SECRET"] != "s2" ||
 		orders["NATS_USER"] != "orders" || orders["NATS_PASSWORD"] != "n2" {
 		t.Errorf("orders env %v", orders)
@@ -27,7 +32,22 @@ func TestAccountEnv(t *testing.T) {
 	if _, ok := orders["SIGNING_KEY_ENCRYPTION_KEY"]; ok {
 		t.Error("a service other than users got the signing keys' encryption key")
 	}
-	users := accountEnv(mesh.Service{Name: mesh.Users}, creds)
+	if _, ok := orders["PAYMENT_PROVIDER_API_KEY"]; ok {
+		t.Error("a service other than finance got the payment provider's API key")
+	}
+	// Finance reaches the sandbox at its port after the offset, with the
+	// pair the sandbox is started with.
+	finance := accountEnv(mesh.Service{Name: mesh.Finance}, plan, creds)
+	sandbox := envMap(mesh.PaymentSandboxEnv(plan, paymentCredentials(creds), nil))
+	if finance["PAYMENT_PROVIDER_URL"] != "http://127.0.0.1:9600" || sandbox["PAYMENT_SANDBOX_ADDR"] != "127.0.0.1:9600" ||
+		finance["PAYMENT_PROVIDER_API_KEY"] != "pk" || sandbox["PAYMENT_SANDBOX_API_KEY"] != "pk" ||
+		finance["PAYMENT_PROVIDER_WEBHOOK_SECRET"] != "ws" || sandbox["PAYMENT_SANDBOX_WEBHOOK_SECRET"] != "ws" {
+		t.Errorf("finance %v, sandbox %v", finance, sandbox)
+	}
+	if got := sandbox["PAYMENT_SANDBOX_WEBHOOK_URL"]; got != "http://127.0.0.1:8380/v1/webhooks/payment-provider" {
+		t.Errorf("PAYMENT_SANDBOX_WEBHOOK_URL = %q", got)
+	}
+	users := accountEnv(mesh.Service{Name: mesh.Users}, plan, creds)
 	if got := users["BOOTSTRAP_SERVICE_CLIENTS"]; got != "svc-orders:s2,svc-users:s1" {
 		t.Errorf("BOOTSTRAP_SERVICE_CLIENTS = %q", got)
 	}
@@ -39,7 +59,7 @@ func TestAccountEnv(t *testing.T) {
 	}
 	// The gateway logs in to NATS (it follows revoked sessions) and has
 	// nothing else.
-	if gw := accountEnv(mesh.Service{Name: mesh.Gateway}, creds); len(gw) != 2 ||
+	if gw := accountEnv(mesh.Service{Name: mesh.Gateway}, plan, creds); len(gw) != 2 ||
 		gw["NATS_USER"] != "gateway" || gw["NATS_PASSWORD"] != "n3" {
 		t.Errorf("gateway env %v", gw)
 	}
@@ -61,4 +81,13 @@ func TestEveryServiceHasANATSUser(t *testing.T) {
 	if !slices.Equal(services, users) {
 		t.Errorf("services %v, NATS users %v", services, users)
 	}
+}
+
+func envMap(env []string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
 )
 
-// buildAll builds every service binary into binDir with one `go build`, which
+// buildAll builds every service and simulator binary into binDir with one `go build`, which
 // compiles the shared packages once and links the binaries in parallel. It
 // runs from the repository root so go.work ties the modules together.
 func buildAll(ctx context.Context, root, binDir string, out io.Writer) error {
@@ -23,6 +23,9 @@ func buildAll(ctx context.Context, root, binDir string, out io.Writer) error {
 	args := []string{"build", "-o", binDir + string(filepath.Separator)}
 	for _, s := range mesh.Services {
 		args = append(args, s.Package())
+	}
+	for _, s := range mesh.Simulators {
+		args = append(args, s.Package)
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
@@ -42,9 +45,16 @@ func buildAll(ctx context.Context, root, binDir string, out io.Writer) error {
 		}
 		return fmt.Errorf("go build failed (%v): see its output above", err)
 	}
+	names := make([]string, 0, len(mesh.Services)+len(mesh.Simulators))
 	for _, s := range mesh.Services {
-		if _, err := os.Stat(filepath.Join(binDir, s.Name)); err != nil {
-			return fmt.Errorf("go build did not produce %s: %w", s.Name, err)
+		names = append(names, s.Name)
+	}
+	for _, s := range mesh.Simulators {
+		names = append(names, s.Name)
+	}
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(binDir, name)); err != nil {
+			return fmt.Errorf("go build did not produce %s: %w", name, err)
 		}
 	}
 	return nil

@@ -17,8 +17,8 @@ import (
 
 // stack is what is running, stopped in the reverse of the order the requests
 // flow: the gateway first (no new requests come in), then the services
-// (finishing what they have in flight), then the broker and the database they
-// were using.
+// (finishing what they have in flight), then the simulators they were
+// calling, then the broker and the database they were using.
 type stack struct {
 	out      io.Writer
 	grace    time.Duration
@@ -31,6 +31,7 @@ type stack struct {
 	pg       *pgcluster.Cluster
 	gateway  *child.Process
 	services []*child.Process
+	sims     []*child.Process
 }
 
 // add records a started process and returns its place, for replace.
@@ -44,6 +45,16 @@ func (st *stack) add(s mesh.Service, p *child.Process) (replace func(*child.Proc
 	i := len(st.services)
 	st.services = append(st.services, p)
 	return func(p *child.Process) { st.services[i] = p }
+}
+
+// addSimulator records a started simulator and returns its place, for
+// replace.
+func (st *stack) addSimulator(p *child.Process) (replace func(*child.Process)) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	i := len(st.sims)
+	st.sims = append(st.sims, p)
+	return func(p *child.Process) { st.sims[i] = p }
 }
 
 // restartPause is how long a crashed process stays down before it starts
@@ -97,6 +108,10 @@ func (st *stack) stop() error {
 	if len(st.services) > 0 {
 		fmt.Fprintf(st.out, "stopping %d services\n", len(st.services))
 		errs = append(errs, child.StopAll(st.services, st.grace))
+	}
+	if len(st.sims) > 0 {
+		fmt.Fprintf(st.out, "stopping %d simulators\n", len(st.sims))
+		errs = append(errs, child.StopAll(st.sims, st.grace))
 	}
 	if st.nats != nil {
 		fmt.Fprintln(st.out, "stopping NATS")

@@ -92,6 +92,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	for _, s := range mesh.Services {
 		names = append(names, s.Name)
 	}
+	for _, s := range mesh.Simulators {
+		names = append(names, s.Name)
+	}
 	pfx := logprefix.New(logprefix.Width(names...), o.Color)
 	say := pfx.Locked(o.Stdout)
 
@@ -118,7 +121,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 
-	fmt.Fprintf(say, "building %d services into %s\n", len(mesh.Services), filepath.Join(o.Dir, "bin"))
+	fmt.Fprintf(say, "building %d services and %d simulators into %s\n", len(mesh.Services), len(mesh.Simulators), filepath.Join(o.Dir, "bin"))
 	began := time.Now()
 	buildOut := pfx.Writer("build", o.Stdout)
 	err = buildAll(ctx, o.Root, filepath.Join(o.Dir, "bin"), buildOut)
@@ -192,6 +195,25 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}
 
+	// The payment sandbox starts first: finance may call it as soon as it is up.
+	fmt.Fprintf(say, "starting the payment sandbox on %s\n", plan.SimulatorAddr(mesh.PaymentSandbox))
+	startSandbox := func() (*child.Process, error) {
+		return child.Start(child.Spec{
+			Name:   mesh.PaymentSandbox.Name,
+			Path:   filepath.Join(o.Dir, "bin", mesh.PaymentSandbox.Name),
+			Env:    mesh.PaymentSandboxEnv(plan, paymentCredentials(creds), os.Environ()),
+			Dir:    o.Root,
+			Stdout: pfx.Writer(mesh.PaymentSandbox.Name, o.Stdout),
+			Stderr: pfx.Writer(mesh.PaymentSandbox.Name, o.Stderr),
+		})
+	}
+	sandbox, err := startSandbox()
+	if err != nil {
+		return err
+	}
+	replaceSandbox := st.addSimulator(sandbox)
+	go st.watch(mesh.PaymentSandbox.Name, sandbox, o.Restarts, startSandbox, replaceSandbox, func(e error) { fail(e) })
+
 	fmt.Fprintf(say, "starting %d services\n", len(mesh.Services))
 	for _, s := range mesh.Services {
 		var dbURL string
@@ -203,7 +225,7 @@ func Run(ctx context.Context, o Options) (err error) {
 			return child.Start(child.Spec{
 				Name:   s.Name,
 				Path:   filepath.Join(o.Dir, "bin", s.Name),
-				Env:    mesh.Env(s, plan, dbURL, os.Environ(), accountEnv(s, creds)),
+				Env:    mesh.Env(s, plan, dbURL, os.Environ(), accountEnv(s, plan, creds)),
 				Dir:    o.Root,
 				Stdout: pfx.Writer(s.Name, o.Stdout),
 				Stderr: pfx.Writer(s.Name, o.Stderr),
@@ -256,9 +278,12 @@ func Run(ctx context.Context, o Options) (err error) {
 	return cause
 }
 
-// waitHealthy probes every service until all are healthy.
+// waitHealthy probes every service and simulator until all are healthy.
 func waitHealthy(ctx context.Context, plan mesh.Plan, timeout time.Duration) ([]health.Result, error) {
-	probes := make([]health.Probe, 0, len(mesh.Services))
+	probes := make([]health.Probe, 0, len(mesh.Services)+len(mesh.Simulators))
+	for _, s := range mesh.Simulators {
+		probes = append(probes, health.Probe{Name: s.Name, Check: health.HTTP("http://" + plan.SimulatorAddr(s) + "/healthz")})
+	}
 	for _, s := range mesh.Services {
 		a := plan.Of(s)
 		if !s.Backend() {

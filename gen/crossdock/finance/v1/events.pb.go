@@ -107,6 +107,740 @@ func (x *PaymentCaptured) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// PaymentFailed says that a checkout's payment was refused and nothing moved.
+// Subject: finance.payment.failed.
+type PaymentFailed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The order it was to pay for.
+	OrderId string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// The total payable in the buyer's currency.
+	Amount *v1.Money `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// What the wallet lacked, in the buyer's currency.
+	Shortfall *v1.Money `protobuf:"bytes,3,opt,name=shortfall,proto3" json:"shortfall,omitempty"`
+	// The refusal's reason, e.g. INSUFFICIENT_FUNDS.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When it was refused.
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PaymentFailed) Reset() {
+	*x = PaymentFailed{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PaymentFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PaymentFailed) ProtoMessage() {}
+
+func (x *PaymentFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PaymentFailed.ProtoReflect.Descriptor instead.
+func (*PaymentFailed) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PaymentFailed) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *PaymentFailed) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *PaymentFailed) GetShortfall() *v1.Money {
+	if x != nil {
+		return x.Shortfall
+	}
+	return nil
+}
+
+func (x *PaymentFailed) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *PaymentFailed) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// FreightLegPaid says that a carrier's confirmed charge was paid from a sub-order's
+// escrow. Subject: finance.freight_leg.paid.
+type FreightLegPaid struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	LegId         string                 `protobuf:"bytes,2,opt,name=leg_id,json=legId,proto3" json:"leg_id,omitempty"`
+	CarrierId     string                 `protobuf:"bytes,3,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
+	Amount        *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FreightLegPaid) Reset() {
+	*x = FreightLegPaid{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FreightLegPaid) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FreightLegPaid) ProtoMessage() {}
+
+func (x *FreightLegPaid) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FreightLegPaid.ProtoReflect.Descriptor instead.
+func (*FreightLegPaid) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FreightLegPaid) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *FreightLegPaid) GetLegId() string {
+	if x != nil {
+		return x.LegId
+	}
+	return ""
+}
+
+func (x *FreightLegPaid) GetCarrierId() string {
+	if x != nil {
+		return x.CarrierId
+	}
+	return ""
+}
+
+func (x *FreightLegPaid) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *FreightLegPaid) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// EscrowSettled says that a sub-order was settled: the supplier's payable credited
+// with the goods less commission, and the escrow's remainder refunded to the buyer.
+// Subject: finance.escrow.settled.
+type EscrowSettled struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId    string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Credited to the supplier's payable (supplier currency).
+	SupplierNet *v1.Money `protobuf:"bytes,3,opt,name=supplier_net,json=supplierNet,proto3" json:"supplier_net,omitempty"`
+	// The platform's commission (supplier currency).
+	Commission *v1.Money `protobuf:"bytes,4,opt,name=commission,proto3" json:"commission,omitempty"`
+	// Refunded to the buyer's wallet (buyer currency), at the payment's rate.
+	Refunded      *v1.Money              `protobuf:"bytes,5,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EscrowSettled) Reset() {
+	*x = EscrowSettled{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EscrowSettled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EscrowSettled) ProtoMessage() {}
+
+func (x *EscrowSettled) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EscrowSettled.ProtoReflect.Descriptor instead.
+func (*EscrowSettled) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *EscrowSettled) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *EscrowSettled) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *EscrowSettled) GetSupplierNet() *v1.Money {
+	if x != nil {
+		return x.SupplierNet
+	}
+	return nil
+}
+
+func (x *EscrowSettled) GetCommission() *v1.Money {
+	if x != nil {
+		return x.Commission
+	}
+	return nil
+}
+
+func (x *EscrowSettled) GetRefunded() *v1.Money {
+	if x != nil {
+		return x.Refunded
+	}
+	return nil
+}
+
+func (x *EscrowSettled) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// EscrowRefunded says that a buyer was refunded for a sub-order, from escrow before
+// settlement or clawed back from the supplier's payable after it.
+// Subject: finance.escrow.refunded.
+type EscrowRefunded struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	// The after-sale refund's id.
+	RefundId string `protobuf:"bytes,2,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
+	// Taken from escrow or the payable (supplier currency).
+	Amount *v1.Money `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Credited to the buyer's wallet (buyer currency).
+	Refunded *v1.Money `protobuf:"bytes,4,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	// True when clawed back from the supplier's payable.
+	ClawBack      bool                   `protobuf:"varint,5,opt,name=claw_back,json=clawBack,proto3" json:"claw_back,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EscrowRefunded) Reset() {
+	*x = EscrowRefunded{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EscrowRefunded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EscrowRefunded) ProtoMessage() {}
+
+func (x *EscrowRefunded) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EscrowRefunded.ProtoReflect.Descriptor instead.
+func (*EscrowRefunded) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *EscrowRefunded) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *EscrowRefunded) GetRefundId() string {
+	if x != nil {
+		return x.RefundId
+	}
+	return ""
+}
+
+func (x *EscrowRefunded) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *EscrowRefunded) GetRefunded() *v1.Money {
+	if x != nil {
+		return x.Refunded
+	}
+	return nil
+}
+
+func (x *EscrowRefunded) GetClawBack() bool {
+	if x != nil {
+		return x.ClawBack
+	}
+	return false
+}
+
+func (x *EscrowRefunded) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// RefundWaiting says that a claw-back could not be taken from the supplier's payable
+// now; it waits and is retried. Subject: finance.escrow.refund_waiting.
+type RefundWaiting struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	RefundId      string                 `protobuf:"bytes,2,opt,name=refund_id,json=refundId,proto3" json:"refund_id,omitempty"`
+	Amount        *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefundWaiting) Reset() {
+	*x = RefundWaiting{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefundWaiting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefundWaiting) ProtoMessage() {}
+
+func (x *RefundWaiting) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefundWaiting.ProtoReflect.Descriptor instead.
+func (*RefundWaiting) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RefundWaiting) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *RefundWaiting) GetRefundId() string {
+	if x != nil {
+		return x.RefundId
+	}
+	return ""
+}
+
+func (x *RefundWaiting) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *RefundWaiting) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// TopUpRequested says that a sub-order's escrow cannot pay its settlement and the
+// buyer is asked for the difference. Subject: finance.topup.requested.
+type TopUpRequested struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	SubOrderId string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	BuyerId    string                 `protobuf:"bytes,3,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	// The shortfall, in the supplier's currency.
+	Amount        *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopUpRequested) Reset() {
+	*x = TopUpRequested{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopUpRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopUpRequested) ProtoMessage() {}
+
+func (x *TopUpRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopUpRequested.ProtoReflect.Descriptor instead.
+func (*TopUpRequested) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *TopUpRequested) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *TopUpRequested) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *TopUpRequested) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *TopUpRequested) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *TopUpRequested) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// TopUpPaid says that a top-up request was paid from the buyer's wallet.
+// Subject: finance.topup.paid.
+type TopUpPaid struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RequestId  string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	SubOrderId string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	// Taken from the buyer's wallet (buyer currency).
+	Paid          *v1.Money              `protobuf:"bytes,3,opt,name=paid,proto3" json:"paid,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopUpPaid) Reset() {
+	*x = TopUpPaid{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopUpPaid) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopUpPaid) ProtoMessage() {}
+
+func (x *TopUpPaid) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopUpPaid.ProtoReflect.Descriptor instead.
+func (*TopUpPaid) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *TopUpPaid) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *TopUpPaid) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *TopUpPaid) GetPaid() *v1.Money {
+	if x != nil {
+		return x.Paid
+	}
+	return nil
+}
+
+func (x *TopUpPaid) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// CouponFunded says that the platform paid a discount into a sub-order's escrow.
+// Subject: finance.coupon.funded.
+type CouponFunded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	CouponId      string                 `protobuf:"bytes,2,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
+	Amount        *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CouponFunded) Reset() {
+	*x = CouponFunded{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CouponFunded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CouponFunded) ProtoMessage() {}
+
+func (x *CouponFunded) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CouponFunded.ProtoReflect.Descriptor instead.
+func (*CouponFunded) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CouponFunded) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *CouponFunded) GetCouponId() string {
+	if x != nil {
+		return x.CouponId
+	}
+	return ""
+}
+
+func (x *CouponFunded) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *CouponFunded) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// PartnerCredited says that a partner platform's settlement line was credited and
+// split. Subject: finance.partner.credited.
+type PartnerCredited struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	LineId        string                 `protobuf:"bytes,2,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`
+	SupplierOrgId string                 `protobuf:"bytes,3,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
+	Gross         *v1.Money              `protobuf:"bytes,4,opt,name=gross,proto3" json:"gross,omitempty"`
+	SupplierNet   *v1.Money              `protobuf:"bytes,5,opt,name=supplier_net,json=supplierNet,proto3" json:"supplier_net,omitempty"`
+	Commission    *v1.Money              `protobuf:"bytes,6,opt,name=commission,proto3" json:"commission,omitempty"`
+	Fees          *v1.Money              `protobuf:"bytes,7,opt,name=fees,proto3" json:"fees,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartnerCredited) Reset() {
+	*x = PartnerCredited{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerCredited) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerCredited) ProtoMessage() {}
+
+func (x *PartnerCredited) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerCredited.ProtoReflect.Descriptor instead.
+func (*PartnerCredited) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PartnerCredited) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *PartnerCredited) GetLineId() string {
+	if x != nil {
+		return x.LineId
+	}
+	return ""
+}
+
+func (x *PartnerCredited) GetSupplierOrgId() string {
+	if x != nil {
+		return x.SupplierOrgId
+	}
+	return ""
+}
+
+func (x *PartnerCredited) GetGross() *v1.Money {
+	if x != nil {
+		return x.Gross
+	}
+	return nil
+}
+
+func (x *PartnerCredited) GetSupplierNet() *v1.Money {
+	if x != nil {
+		return x.SupplierNet
+	}
+	return nil
+}
+
+func (x *PartnerCredited) GetCommission() *v1.Money {
+	if x != nil {
+		return x.Commission
+	}
+	return nil
+}
+
+func (x *PartnerCredited) GetFees() *v1.Money {
+	if x != nil {
+		return x.Fees
+	}
+	return nil
+}
+
+func (x *PartnerCredited) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
 var File_crossdock_finance_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_finance_v1_events_proto_rawDesc = "" +
@@ -119,6 +853,86 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x126\n" +
 	"\bescrowed\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\bescrowed\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xed\x01\n" +
+	"\rPaymentFailed\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x122\n" +
+	"\x06amount\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x128\n" +
+	"\tshortfall\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tshortfall\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
+	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xd9\x01\n" +
+	"\x0eFreightLegPaid\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x15\n" +
+	"\x06leg_id\x18\x02 \x01(\tR\x05legId\x12\x1d\n" +
+	"\n" +
+	"carrier_id\x18\x03 \x01(\tR\tcarrierId\x122\n" +
+	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
+	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xbc\x02\n" +
+	"\rEscrowSettled\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12=\n" +
+	"\fsupplier_net\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vsupplierNet\x12:\n" +
+	"\n" +
+	"commission\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"commission\x126\n" +
+	"\brefunded\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\brefunded\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\x95\x02\n" +
+	"\x0eEscrowRefunded\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x1b\n" +
+	"\trefund_id\x18\x02 \x01(\tR\brefundId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x126\n" +
+	"\brefunded\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\brefunded\x12\x1b\n" +
+	"\tclaw_back\x18\x05 \x01(\bR\bclawBack\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xbf\x01\n" +
+	"\rRefundWaiting\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x1b\n" +
+	"\trefund_id\x18\x02 \x01(\tR\brefundId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
+	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xdd\x01\n" +
+	"\x0eTopUpRequested\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\bbuyer_id\x18\x03 \x01(\tR\abuyerId\x122\n" +
+	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
+	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xb9\x01\n" +
+	"\tTopUpPaid\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12.\n" +
+	"\x04paid\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04paid\x12;\n" +
+	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xbe\x01\n" +
+	"\fCouponFunded\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x1b\n" +
+	"\tcoupon_id\x18\x02 \x01(\tR\bcouponId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
+	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\x8b\x03\n" +
+	"\x0fPartnerCredited\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x17\n" +
+	"\aline_id\x18\x02 \x01(\tR\x06lineId\x12&\n" +
+	"\x0fsupplier_org_id\x18\x03 \x01(\tR\rsupplierOrgId\x120\n" +
+	"\x05gross\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05gross\x12=\n" +
+	"\fsupplier_net\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vsupplierNet\x12:\n" +
+	"\n" +
+	"commission\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"commission\x12.\n" +
+	"\x04fees\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\x12;\n" +
+	"\voccurred_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAtB\xdc\x01\n" +
 	"\x18com.crossdock.finance.v1B\vEventsProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/finance/v1;financev1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Finance.V1\xca\x02\x14Crossdock\\Finance\\V1\xe2\x02 Crossdock\\Finance\\V1\\GPBMetadata\xea\x02\x16Crossdock::Finance::V1b\x06proto3"
 
@@ -134,21 +948,55 @@ func file_crossdock_finance_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_events_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_crossdock_finance_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_crossdock_finance_v1_events_proto_goTypes = []any{
 	(*PaymentCaptured)(nil),       // 0: crossdock.finance.v1.PaymentCaptured
-	(*v1.Money)(nil),              // 1: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*PaymentFailed)(nil),         // 1: crossdock.finance.v1.PaymentFailed
+	(*FreightLegPaid)(nil),        // 2: crossdock.finance.v1.FreightLegPaid
+	(*EscrowSettled)(nil),         // 3: crossdock.finance.v1.EscrowSettled
+	(*EscrowRefunded)(nil),        // 4: crossdock.finance.v1.EscrowRefunded
+	(*RefundWaiting)(nil),         // 5: crossdock.finance.v1.RefundWaiting
+	(*TopUpRequested)(nil),        // 6: crossdock.finance.v1.TopUpRequested
+	(*TopUpPaid)(nil),             // 7: crossdock.finance.v1.TopUpPaid
+	(*CouponFunded)(nil),          // 8: crossdock.finance.v1.CouponFunded
+	(*PartnerCredited)(nil),       // 9: crossdock.finance.v1.PartnerCredited
+	(*v1.Money)(nil),              // 10: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
 }
 var file_crossdock_finance_v1_events_proto_depIdxs = []int32{
-	1, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
-	1, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
-	2, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	10, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
+	10, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
+	11, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 3: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
+	10, // 4: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
+	11, // 5: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 6: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
+	11, // 7: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 8: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
+	10, // 9: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
+	10, // 10: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
+	11, // 11: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 12: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
+	10, // 13: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
+	11, // 14: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 15: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
+	11, // 16: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 17: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
+	11, // 18: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 19: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
+	11, // 20: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 21: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
+	11, // 22: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 23: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
+	10, // 24: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
+	10, // 25: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
+	10, // 26: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
+	11, // 27: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_events_proto_init() }
@@ -162,7 +1010,7 @@ func file_crossdock_finance_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_events_proto_rawDesc), len(file_crossdock_finance_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -7,6 +7,7 @@
 package financev1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -307,11 +308,356 @@ func (x *GetExchangeRateResponse) GetRate() *ExchangeRate {
 	return nil
 }
 
+// FxQuote is a rate locked for a conversion from from_currency to to_currency until
+// expires_at.
+type FxQuote struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The quote's id (a UUID), which a payment names.
+	QuoteId string `protobuf:"bytes,1,opt,name=quote_id,json=quoteId,proto3" json:"quote_id,omitempty"`
+	// ISO 4217 code of the currency converted from.
+	FromCurrency string `protobuf:"bytes,2,opt,name=from_currency,json=fromCurrency,proto3" json:"from_currency,omitempty"`
+	// ISO 4217 code of the currency converted to.
+	ToCurrency string `protobuf:"bytes,3,opt,name=to_currency,json=toCurrency,proto3" json:"to_currency,omitempty"`
+	// The rate a conversion with this quote uses: 1 unit of from_currency buys rate units
+	// of to_currency (major units), a plain decimal, never a float.
+	Rate string `protobuf:"bytes,4,opt,name=rate,proto3" json:"rate,omitempty"`
+	// The mid rate the quote was derived from.
+	MidRate string `protobuf:"bytes,5,opt,name=mid_rate,json=midRate,proto3" json:"mid_rate,omitempty"`
+	// The spread taken off the mid rate, in basis points.
+	SpreadBps int64 `protobuf:"varint,6,opt,name=spread_bps,json=spreadBps,proto3" json:"spread_bps,omitempty"`
+	// Where the mid rate came from, e.g. "ecb".
+	Source string `protobuf:"bytes,7,opt,name=source,proto3" json:"source,omitempty"`
+	// When the mid rate took effect.
+	RateEffectiveAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=rate_effective_at,json=rateEffectiveAt,proto3" json:"rate_effective_at,omitempty"`
+	// The amount quoted, in from_currency; unset when the quote is for the rate alone.
+	Amount *v1.Money `protobuf:"bytes,9,opt,name=amount,proto3" json:"amount,omitempty"`
+	// amount converted at rate (half-even to to_currency's minor unit); unset without an
+	// amount.
+	Converted *v1.Money `protobuf:"bytes,10,opt,name=converted,proto3" json:"converted,omitempty"`
+	// When the quote was made.
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// When the rate stops being locked; using the quote after it is FAILED_PRECONDITION
+	// (reason QUOTE_EXPIRED).
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FxQuote) Reset() {
+	*x = FxQuote{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FxQuote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FxQuote) ProtoMessage() {}
+
+func (x *FxQuote) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FxQuote.ProtoReflect.Descriptor instead.
+func (*FxQuote) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *FxQuote) GetQuoteId() string {
+	if x != nil {
+		return x.QuoteId
+	}
+	return ""
+}
+
+func (x *FxQuote) GetFromCurrency() string {
+	if x != nil {
+		return x.FromCurrency
+	}
+	return ""
+}
+
+func (x *FxQuote) GetToCurrency() string {
+	if x != nil {
+		return x.ToCurrency
+	}
+	return ""
+}
+
+func (x *FxQuote) GetRate() string {
+	if x != nil {
+		return x.Rate
+	}
+	return ""
+}
+
+func (x *FxQuote) GetMidRate() string {
+	if x != nil {
+		return x.MidRate
+	}
+	return ""
+}
+
+func (x *FxQuote) GetSpreadBps() int64 {
+	if x != nil {
+		return x.SpreadBps
+	}
+	return 0
+}
+
+func (x *FxQuote) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *FxQuote) GetRateEffectiveAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RateEffectiveAt
+	}
+	return nil
+}
+
+func (x *FxQuote) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *FxQuote) GetConverted() *v1.Money {
+	if x != nil {
+		return x.Converted
+	}
+	return nil
+}
+
+func (x *FxQuote) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *FxQuote) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+type QuoteConversionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ISO 4217 code of the currency to convert from.
+	FromCurrency string `protobuf:"bytes,1,opt,name=from_currency,json=fromCurrency,proto3" json:"from_currency,omitempty"`
+	// ISO 4217 code of the currency to convert to.
+	ToCurrency string `protobuf:"bytes,2,opt,name=to_currency,json=toCurrency,proto3" json:"to_currency,omitempty"`
+	// Optional amount in minor units of from_currency, to see it converted; 0 quotes the
+	// rate alone.
+	AmountMinor   int64 `protobuf:"varint,3,opt,name=amount_minor,json=amountMinor,proto3" json:"amount_minor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteConversionRequest) Reset() {
+	*x = QuoteConversionRequest{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteConversionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteConversionRequest) ProtoMessage() {}
+
+func (x *QuoteConversionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteConversionRequest.ProtoReflect.Descriptor instead.
+func (*QuoteConversionRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *QuoteConversionRequest) GetFromCurrency() string {
+	if x != nil {
+		return x.FromCurrency
+	}
+	return ""
+}
+
+func (x *QuoteConversionRequest) GetToCurrency() string {
+	if x != nil {
+		return x.ToCurrency
+	}
+	return ""
+}
+
+func (x *QuoteConversionRequest) GetAmountMinor() int64 {
+	if x != nil {
+		return x.AmountMinor
+	}
+	return 0
+}
+
+type QuoteConversionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Quote         *FxQuote               `protobuf:"bytes,1,opt,name=quote,proto3" json:"quote,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuoteConversionResponse) Reset() {
+	*x = QuoteConversionResponse{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuoteConversionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuoteConversionResponse) ProtoMessage() {}
+
+func (x *QuoteConversionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuoteConversionResponse.ProtoReflect.Descriptor instead.
+func (*QuoteConversionResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *QuoteConversionResponse) GetQuote() *FxQuote {
+	if x != nil {
+		return x.Quote
+	}
+	return nil
+}
+
+type GetQuoteRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	QuoteId       string                 `protobuf:"bytes,1,opt,name=quote_id,json=quoteId,proto3" json:"quote_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQuoteRequest) Reset() {
+	*x = GetQuoteRequest{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQuoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQuoteRequest) ProtoMessage() {}
+
+func (x *GetQuoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQuoteRequest.ProtoReflect.Descriptor instead.
+func (*GetQuoteRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetQuoteRequest) GetQuoteId() string {
+	if x != nil {
+		return x.QuoteId
+	}
+	return ""
+}
+
+type GetQuoteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Quote         *FxQuote               `protobuf:"bytes,1,opt,name=quote,proto3" json:"quote,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQuoteResponse) Reset() {
+	*x = GetQuoteResponse{}
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQuoteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQuoteResponse) ProtoMessage() {}
+
+func (x *GetQuoteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQuoteResponse.ProtoReflect.Descriptor instead.
+func (*GetQuoteResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetQuoteResponse) GetQuote() *FxQuote {
+	if x != nil {
+		return x.Quote
+	}
+	return nil
+}
+
 var File_crossdock_finance_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_finance_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/finance/v1/service.proto\x12\x14crossdock.finance.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
+	"\"crossdock/finance/v1/service.proto\x12\x14crossdock.finance.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
 	"\fExchangeRate\x12#\n" +
 	"\rfrom_currency\x18\x01 \x01(\tR\ffromCurrency\x12\x1f\n" +
 	"\vto_currency\x18\x02 \x01(\tR\n" +
@@ -331,10 +677,41 @@ const file_crossdock_finance_v1_service_proto_rawDesc = "" +
 	"toCurrency\x12*\n" +
 	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"Q\n" +
 	"\x17GetExchangeRateResponse\x126\n" +
-	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate2\xf0\x01\n" +
+	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate\"\xfc\x03\n" +
+	"\aFxQuote\x12\x19\n" +
+	"\bquote_id\x18\x01 \x01(\tR\aquoteId\x12#\n" +
+	"\rfrom_currency\x18\x02 \x01(\tR\ffromCurrency\x12\x1f\n" +
+	"\vto_currency\x18\x03 \x01(\tR\n" +
+	"toCurrency\x12\x12\n" +
+	"\x04rate\x18\x04 \x01(\tR\x04rate\x12\x19\n" +
+	"\bmid_rate\x18\x05 \x01(\tR\amidRate\x12\x1d\n" +
+	"\n" +
+	"spread_bps\x18\x06 \x01(\x03R\tspreadBps\x12\x16\n" +
+	"\x06source\x18\a \x01(\tR\x06source\x12F\n" +
+	"\x11rate_effective_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x0frateEffectiveAt\x122\n" +
+	"\x06amount\x18\t \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x128\n" +
+	"\tconverted\x18\n" +
+	" \x01(\v2\x1a.crossdock.common.v1.MoneyR\tconverted\x129\n" +
+	"\n" +
+	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x81\x01\n" +
+	"\x16QuoteConversionRequest\x12#\n" +
+	"\rfrom_currency\x18\x01 \x01(\tR\ffromCurrency\x12\x1f\n" +
+	"\vto_currency\x18\x02 \x01(\tR\n" +
+	"toCurrency\x12!\n" +
+	"\famount_minor\x18\x03 \x01(\x03R\vamountMinor\"N\n" +
+	"\x17QuoteConversionResponse\x123\n" +
+	"\x05quote\x18\x01 \x01(\v2\x1d.crossdock.finance.v1.FxQuoteR\x05quote\",\n" +
+	"\x0fGetQuoteRequest\x12\x19\n" +
+	"\bquote_id\x18\x01 \x01(\tR\aquoteId\"G\n" +
+	"\x10GetQuoteResponse\x123\n" +
+	"\x05quote\x18\x01 \x01(\v2\x1d.crossdock.finance.v1.FxQuoteR\x05quote2\xbb\x03\n" +
 	"\x0eFinanceService\x12n\n" +
 	"\x0fSetExchangeRate\x12,.crossdock.finance.v1.SetExchangeRateRequest\x1a-.crossdock.finance.v1.SetExchangeRateResponse\x12n\n" +
-	"\x0fGetExchangeRate\x12,.crossdock.finance.v1.GetExchangeRateRequest\x1a-.crossdock.finance.v1.GetExchangeRateResponseB\xdd\x01\n" +
+	"\x0fGetExchangeRate\x12,.crossdock.finance.v1.GetExchangeRateRequest\x1a-.crossdock.finance.v1.GetExchangeRateResponse\x12n\n" +
+	"\x0fQuoteConversion\x12,.crossdock.finance.v1.QuoteConversionRequest\x1a-.crossdock.finance.v1.QuoteConversionResponse\x12Y\n" +
+	"\bGetQuote\x12%.crossdock.finance.v1.GetQuoteRequest\x1a&.crossdock.finance.v1.GetQuoteResponseB\xdd\x01\n" +
 	"\x18com.crossdock.finance.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/finance/v1;financev1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Finance.V1\xca\x02\x14Crossdock\\Finance\\V1\xe2\x02 Crossdock\\Finance\\V1\\GPBMetadata\xea\x02\x16Crossdock::Finance::V1b\x06proto3"
 
 var (
@@ -349,31 +726,48 @@ func file_crossdock_finance_v1_service_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_service_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_crossdock_finance_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_crossdock_finance_v1_service_proto_goTypes = []any{
 	(*ExchangeRate)(nil),            // 0: crossdock.finance.v1.ExchangeRate
 	(*SetExchangeRateRequest)(nil),  // 1: crossdock.finance.v1.SetExchangeRateRequest
 	(*SetExchangeRateResponse)(nil), // 2: crossdock.finance.v1.SetExchangeRateResponse
 	(*GetExchangeRateRequest)(nil),  // 3: crossdock.finance.v1.GetExchangeRateRequest
 	(*GetExchangeRateResponse)(nil), // 4: crossdock.finance.v1.GetExchangeRateResponse
-	(*timestamppb.Timestamp)(nil),   // 5: google.protobuf.Timestamp
+	(*FxQuote)(nil),                 // 5: crossdock.finance.v1.FxQuote
+	(*QuoteConversionRequest)(nil),  // 6: crossdock.finance.v1.QuoteConversionRequest
+	(*QuoteConversionResponse)(nil), // 7: crossdock.finance.v1.QuoteConversionResponse
+	(*GetQuoteRequest)(nil),         // 8: crossdock.finance.v1.GetQuoteRequest
+	(*GetQuoteResponse)(nil),        // 9: crossdock.finance.v1.GetQuoteResponse
+	(*timestamppb.Timestamp)(nil),   // 10: google.protobuf.Timestamp
+	(*v1.Money)(nil),                // 11: crossdock.common.v1.Money
 }
 var file_crossdock_finance_v1_service_proto_depIdxs = []int32{
-	5, // 0: crossdock.finance.v1.ExchangeRate.effective_at:type_name -> google.protobuf.Timestamp
-	5, // 1: crossdock.finance.v1.ExchangeRate.recorded_at:type_name -> google.protobuf.Timestamp
-	0, // 2: crossdock.finance.v1.SetExchangeRateRequest.rate:type_name -> crossdock.finance.v1.ExchangeRate
-	0, // 3: crossdock.finance.v1.SetExchangeRateResponse.rate:type_name -> crossdock.finance.v1.ExchangeRate
-	5, // 4: crossdock.finance.v1.GetExchangeRateRequest.at:type_name -> google.protobuf.Timestamp
-	0, // 5: crossdock.finance.v1.GetExchangeRateResponse.rate:type_name -> crossdock.finance.v1.ExchangeRate
-	1, // 6: crossdock.finance.v1.FinanceService.SetExchangeRate:input_type -> crossdock.finance.v1.SetExchangeRateRequest
-	3, // 7: crossdock.finance.v1.FinanceService.GetExchangeRate:input_type -> crossdock.finance.v1.GetExchangeRateRequest
-	2, // 8: crossdock.finance.v1.FinanceService.SetExchangeRate:output_type -> crossdock.finance.v1.SetExchangeRateResponse
-	4, // 9: crossdock.finance.v1.FinanceService.GetExchangeRate:output_type -> crossdock.finance.v1.GetExchangeRateResponse
-	8, // [8:10] is the sub-list for method output_type
-	6, // [6:8] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	10, // 0: crossdock.finance.v1.ExchangeRate.effective_at:type_name -> google.protobuf.Timestamp
+	10, // 1: crossdock.finance.v1.ExchangeRate.recorded_at:type_name -> google.protobuf.Timestamp
+	0,  // 2: crossdock.finance.v1.SetExchangeRateRequest.rate:type_name -> crossdock.finance.v1.ExchangeRate
+	0,  // 3: crossdock.finance.v1.SetExchangeRateResponse.rate:type_name -> crossdock.finance.v1.ExchangeRate
+	10, // 4: crossdock.finance.v1.GetExchangeRateRequest.at:type_name -> google.protobuf.Timestamp
+	0,  // 5: crossdock.finance.v1.GetExchangeRateResponse.rate:type_name -> crossdock.finance.v1.ExchangeRate
+	10, // 6: crossdock.finance.v1.FxQuote.rate_effective_at:type_name -> google.protobuf.Timestamp
+	11, // 7: crossdock.finance.v1.FxQuote.amount:type_name -> crossdock.common.v1.Money
+	11, // 8: crossdock.finance.v1.FxQuote.converted:type_name -> crossdock.common.v1.Money
+	10, // 9: crossdock.finance.v1.FxQuote.created_at:type_name -> google.protobuf.Timestamp
+	10, // 10: crossdock.finance.v1.FxQuote.expires_at:type_name -> google.protobuf.Timestamp
+	5,  // 11: crossdock.finance.v1.QuoteConversionResponse.quote:type_name -> crossdock.finance.v1.FxQuote
+	5,  // 12: crossdock.finance.v1.GetQuoteResponse.quote:type_name -> crossdock.finance.v1.FxQuote
+	1,  // 13: crossdock.finance.v1.FinanceService.SetExchangeRate:input_type -> crossdock.finance.v1.SetExchangeRateRequest
+	3,  // 14: crossdock.finance.v1.FinanceService.GetExchangeRate:input_type -> crossdock.finance.v1.GetExchangeRateRequest
+	6,  // 15: crossdock.finance.v1.FinanceService.QuoteConversion:input_type -> crossdock.finance.v1.QuoteConversionRequest
+	8,  // 16: crossdock.finance.v1.FinanceService.GetQuote:input_type -> crossdock.finance.v1.GetQuoteRequest
+	2,  // 17: crossdock.finance.v1.FinanceService.SetExchangeRate:output_type -> crossdock.finance.v1.SetExchangeRateResponse
+	4,  // 18: crossdock.finance.v1.FinanceService.GetExchangeRate:output_type -> crossdock.finance.v1.GetExchangeRateResponse
+	7,  // 19: crossdock.finance.v1.FinanceService.QuoteConversion:output_type -> crossdock.finance.v1.QuoteConversionResponse
+	9,  // 20: crossdock.finance.v1.FinanceService.GetQuote:output_type -> crossdock.finance.v1.GetQuoteResponse
+	17, // [17:21] is the sub-list for method output_type
+	13, // [13:17] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_service_proto_init() }
@@ -387,7 +781,7 @@ func file_crossdock_finance_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_service_proto_rawDesc), len(file_crossdock_finance_v1_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	FinanceService_SetExchangeRate_FullMethodName = "/crossdock.finance.v1.FinanceService/SetExchangeRate"
 	FinanceService_GetExchangeRate_FullMethodName = "/crossdock.finance.v1.FinanceService/GetExchangeRate"
+	FinanceService_QuoteConversion_FullMethodName = "/crossdock.finance.v1.FinanceService/QuoteConversion"
+	FinanceService_GetQuote_FullMethodName        = "/crossdock.finance.v1.FinanceService/GetQuote"
 )
 
 // FinanceServiceClient is the client API for FinanceService service.
@@ -38,6 +40,15 @@ type FinanceServiceClient interface {
 	// GetExchangeRate returns the rate in force at a time (the latest one recorded at or
 	// before it). Any signed-in caller.
 	GetExchangeRate(ctx context.Context, in *GetExchangeRateRequest, opts ...grpc.CallOption) (*GetExchangeRateResponse, error)
+	// QuoteConversion locks the rate of a currency pair until the quote expires: the mid
+	// rate in force now with the spread (FX_SPREAD_BPS) taken off, in the direction
+	// unfavourable to the customer. A payment names the quote and converts at exactly
+	// its rate. A rate older than its source allows is FAILED_PRECONDITION (reason
+	// RATE_STALE). Any signed-in caller.
+	QuoteConversion(ctx context.Context, in *QuoteConversionRequest, opts ...grpc.CallOption) (*QuoteConversionResponse, error)
+	// GetQuote returns a quote, expired or not, to whoever asked for it, to services and
+	// to admins; to anyone else it is NOT_FOUND.
+	GetQuote(ctx context.Context, in *GetQuoteRequest, opts ...grpc.CallOption) (*GetQuoteResponse, error)
 }
 
 type financeServiceClient struct {
@@ -68,6 +79,26 @@ func (c *financeServiceClient) GetExchangeRate(ctx context.Context, in *GetExcha
 	return out, nil
 }
 
+func (c *financeServiceClient) QuoteConversion(ctx context.Context, in *QuoteConversionRequest, opts ...grpc.CallOption) (*QuoteConversionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(QuoteConversionResponse)
+	err := c.cc.Invoke(ctx, FinanceService_QuoteConversion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *financeServiceClient) GetQuote(ctx context.Context, in *GetQuoteRequest, opts ...grpc.CallOption) (*GetQuoteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetQuoteResponse)
+	err := c.cc.Invoke(ctx, FinanceService_GetQuote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FinanceServiceServer is the server API for FinanceService service.
 // All implementations must embed UnimplementedFinanceServiceServer
 // for forward compatibility.
@@ -83,6 +114,15 @@ type FinanceServiceServer interface {
 	// GetExchangeRate returns the rate in force at a time (the latest one recorded at or
 	// before it). Any signed-in caller.
 	GetExchangeRate(context.Context, *GetExchangeRateRequest) (*GetExchangeRateResponse, error)
+	// QuoteConversion locks the rate of a currency pair until the quote expires: the mid
+	// rate in force now with the spread (FX_SPREAD_BPS) taken off, in the direction
+	// unfavourable to the customer. A payment names the quote and converts at exactly
+	// its rate. A rate older than its source allows is FAILED_PRECONDITION (reason
+	// RATE_STALE). Any signed-in caller.
+	QuoteConversion(context.Context, *QuoteConversionRequest) (*QuoteConversionResponse, error)
+	// GetQuote returns a quote, expired or not, to whoever asked for it, to services and
+	// to admins; to anyone else it is NOT_FOUND.
+	GetQuote(context.Context, *GetQuoteRequest) (*GetQuoteResponse, error)
 	mustEmbedUnimplementedFinanceServiceServer()
 }
 
@@ -98,6 +138,12 @@ func (UnimplementedFinanceServiceServer) SetExchangeRate(context.Context, *SetEx
 }
 func (UnimplementedFinanceServiceServer) GetExchangeRate(context.Context, *GetExchangeRateRequest) (*GetExchangeRateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetExchangeRate not implemented")
+}
+func (UnimplementedFinanceServiceServer) QuoteConversion(context.Context, *QuoteConversionRequest) (*QuoteConversionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method QuoteConversion not implemented")
+}
+func (UnimplementedFinanceServiceServer) GetQuote(context.Context, *GetQuoteRequest) (*GetQuoteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetQuote not implemented")
 }
 func (UnimplementedFinanceServiceServer) mustEmbedUnimplementedFinanceServiceServer() {}
 func (UnimplementedFinanceServiceServer) testEmbeddedByValue()                        {}
@@ -156,6 +202,42 @@ func _FinanceService_GetExchangeRate_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FinanceService_QuoteConversion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(QuoteConversionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).QuoteConversion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_QuoteConversion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).QuoteConversion(ctx, req.(*QuoteConversionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FinanceService_GetQuote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetQuoteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).GetQuote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_GetQuote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).GetQuote(ctx, req.(*GetQuoteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FinanceService_ServiceDesc is the grpc.ServiceDesc for FinanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -170,6 +252,14 @@ var FinanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetExchangeRate",
 			Handler:    _FinanceService_GetExchangeRate_Handler,
+		},
+		{
+			MethodName: "QuoteConversion",
+			Handler:    _FinanceService_QuoteConversion_Handler,
+		},
+		{
+			MethodName: "GetQuote",
+			Handler:    _FinanceService_GetQuote_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

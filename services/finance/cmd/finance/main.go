@@ -1,14 +1,16 @@
-// Command finance runs the finance service. Today it keeps exchange rates:
-// admins record them and the freight estimator converts with them. The
-// double-entry ledger, escrow, payments and settlement it is meant to own are
-// not built yet.
+// Command finance runs the finance service: exchange rates and FX quotes,
+// the double-entry ledger, and the wallets, deposits and payouts that move
+// money in and out through the payment provider.
 package main
 
 import (
 	"context"
+	"time"
 
+	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/payprovider"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/ports/grpcapi"
@@ -22,15 +24,36 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	policy, err := cfg.FXPolicy()
+	if err != nil {
+		return err
+	}
+	rt, err := service.New(ctx, service.Spec{
 		Name:          "finance",
 		Stream:        natsx.AreaStream("finance"),
 		Migrations:    migrations.FS,
 		PublicMethods: grpcapi.PublicMethods,
-	})
+		Settings:      cfg,
+	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	grpcapi.New(app.New(postgres.New(rt.Pool))).Register(rt.Server.GRPC())
+	store := postgres.New(rt.Pool)
+	grpcapi.New(app.New(store, app.WithFX(policy))).Register(rt.Server.GRPC())
+	wallets := app.NewWallets(postgres.NewWallets(store), postgres.NewLedger(rt.Pool), payprovider.New(cfg.PaymentProvider))
+	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
+	rt.Go("payout-worker", func(ctx context.Context) error {
+		wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
+		return nil
+	})
 	return rt.Run(ctx)
 }
+
+// payoutRetryInterval is how often the payout worker looks for payouts
+// left between steps (a crash, a provider that was down), and how long a
+// payout must have waited to be picked up.
+const payoutRetryInterval = 30 * time.Second

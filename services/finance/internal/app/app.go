@@ -3,12 +3,20 @@
 // identified by the auth.Caller the gRPC edge verified.
 package app
 
-import "time"
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
+)
 
 // Service runs the use cases against a Store.
 type Service struct {
 	store Store
 	now   func() time.Time
+	fx    fx.Policy
+	newID func() string
 }
 
 // Option changes a Service's defaults.
@@ -21,7 +29,7 @@ func WithClock(now func() time.Time) Option {
 
 // New returns the use cases over store.
 func New(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now}
+	s := &Service{store: store, now: time.Now, fx: fx.DefaultPolicy(), newID: func() string { return uuid.NewString() }}
 	for _, o := range opts {
 		o(s)
 	}

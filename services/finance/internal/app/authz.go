@@ -15,3 +15,10 @@ func requireAdmin(c auth.Caller) (string, error) {
 	}
 	return c.Subject, nil
 }
+
+// isServiceOrAdmin reports whether the caller is one of our services or an
+// admin: the callers that may read any party's finance objects.
+func isServiceOrAdmin(c auth.Caller) bool {
+	return (c.Kind == auth.KindService && c.HasRole(auth.RoleService)) ||
+		(c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin))
+}

@@ -25,30 +25,54 @@ var (
 	svcs  = auth.Caller{Subject: "freight-estimator", Kind: auth.KindService, Roles: []string{auth.RoleService}}
 )
 
-func newService(t *testing.T) *app.Service {
+// newService returns the use cases on a fresh database, at t0 unless an
+// option sets another clock.
+func newService(t *testing.T, opts ...app.Option) *app.Service {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
-	return app.New(postgres.New(pool), app.WithClock(func() time.Time { return t0 }))
+	return app.New(postgres.New(pool), append([]app.Option{app.WithClock(func() time.Time { return t0 })}, opts...)...)
 }
 
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
 func TestExchangeRates(t *testing.T) {
-	s := newService(t)
+	clk := &clock{t: t0.Add(-48 * time.Hour)}
+	s := newService(t, app.WithClock(clk.now))
 	set := func(rate string, at time.Time) (domain.ExchangeRate, error) {
 		return s.SetExchangeRate(ctx, admin, domain.ExchangeRateInput{From: "EUR", To: "USD", Rate: rate, Source: "ecb", EffectiveAt: at})
 	}
 	if _, err := set("1.08", t0.Add(-48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	clk.t = t0.Add(-24 * time.Hour)
 	r, err := set("1.09250000", t0.Add(-24*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// NUMERIC's padding is gone; the value is exact.
-	if r.Rate.String() != "1.0925" || r.RecordedBy != "admin-1" || !r.RecordedAt.Equal(t0) {
+	if r.Rate.String() != "1.0925" || r.RecordedBy != "admin-1" || !r.RecordedAt.Equal(t0.Add(-24*time.Hour)) {
 		t.Errorf("stored = %+v (rate %s)", r, r.Rate)
 	}
+	// A retry within the clock skew returns the recorded rate; another
+	// value at the same time is refused.
+	clk.t = t0.Add(-24*time.Hour + 30*time.Second)
+	again, err := set("1.0925", t0.Add(-24*time.Hour))
+	if err != nil || !again.RecordedAt.Equal(t0.Add(-24*time.Hour)) {
+		t.Errorf("idempotent retry: %+v, %v", again, err)
+	}
+	if _, err := set("1.0926", t0.Add(-24*time.Hour)); !errors.Is(err, app.ErrRateExists) {
+		t.Errorf("conflicting rate: %v", err)
+	}
+	clk.t = t0
 	if _, err := set("1.10", t0.Add(time.Hour)); err != nil { // scheduled
 		t.Fatal(err)
+	}
+	// No back-dating: a rate cannot take effect before now.
+	if _, err := set("1.07", t0.Add(-2*time.Minute)); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("back-dated rate: %v", err)
 	}
 	tests := []struct {
 		name string
@@ -76,21 +100,12 @@ func TestExchangeRates(t *testing.T) {
 	if _, err := s.GetExchangeRate(ctx, buyer, "EUR", "EUR", time.Time{}); !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Errorf("same currency: %v", err)
 	}
-	// A retry with the same values returns the recorded rate; another
-	// value at the same time is refused.
-	again, err := set("1.0925", t0.Add(-24*time.Hour))
-	if err != nil || !again.RecordedAt.Equal(t0) {
-		t.Errorf("idempotent retry: %+v, %v", again, err)
-	}
-	if _, err := set("1.0926", t0.Add(-24*time.Hour)); !errors.Is(err, app.ErrRateExists) {
-		t.Errorf("conflicting rate: %v", err)
-	}
 	// Only admins set rates; a huge and a tiny rate round-trip exactly.
 	if _, err := s.SetExchangeRate(ctx, buyer, domain.ExchangeRateInput{From: "USD", To: "JPY", Rate: "151.5", Source: "ecb"}); !errors.Is(err, app.ErrAdminsOnly) {
 		t.Errorf("buyer set: %v", err)
 	}
-	for _, rate := range []string{"999999999999999999.999999999999999999", "0.000000000000000001"} {
-		r, err := s.SetExchangeRate(ctx, admin, domain.ExchangeRateInput{From: "USD", To: "VND", Rate: rate, Source: "manual", EffectiveAt: t0.Add(-time.Duration(len(rate)) * time.Minute)})
+	for _, rate := range []string{"999999999999999999.999999999999999999", "0.000000000000000001"} { // distinct lengths, distinct times
+		r, err := s.SetExchangeRate(ctx, admin, domain.ExchangeRateInput{From: "USD", To: "VND", Rate: rate, Source: "manual", EffectiveAt: t0.Add(time.Duration(len(rate)) * time.Minute)})
 		if err != nil || r.Rate.String() != rate {
 			t.Errorf("rate %s stored as %v (%v)", rate, r.Rate, err)
 		}

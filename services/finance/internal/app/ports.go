@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
 )
 
 // Store is the finance database.
@@ -16,4 +17,8 @@ type Store interface {
 	// ExchangeRateAt returns the pair's latest rate effective at or before
 	// at, or an apperr NotFound error.
 	ExchangeRateAt(ctx context.Context, from, to string, at time.Time) (domain.ExchangeRate, error)
+	// InsertQuote records a new FX quote.
+	InsertQuote(ctx context.Context, q fx.Quote) error
+	// Quote returns a quote by id, or an apperr NotFound error.
+	Quote(ctx context.Context, id string) (fx.Quote, error)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 )
 
@@ -15,6 +16,12 @@ const (
 	MaxRateFractionDigits = 18
 	MaxRateIntegerDigits  = 18
 )
+
+// MaxRateClockSkew is how far in the past a new rate's effective time may
+// lie: the clocks of the admin's tool and the service disagree a little, but
+// a conversion already made must never find its rate changed under it, so a
+// rate takes effect now or later, never earlier.
+const MaxRateClockSkew = time.Minute
 
 var sourceName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
 
@@ -46,7 +53,8 @@ type ExchangeRateInput struct {
 }
 
 // NewExchangeRate validates a rate: two different known currencies, a positive
-// plain decimal within NUMERIC(38,18), and a source name. Problems are reported
+// plain decimal within NUMERIC(38,18), a source name, and an effective time
+// no earlier than now (MaxRateClockSkew allowed). Problems are reported
 // under "rate.<field>".
 func NewExchangeRate(in ExchangeRateInput, by string, now time.Time) (ExchangeRate, error) {
 	var v violations
@@ -61,6 +69,9 @@ func NewExchangeRate(in ExchangeRateInput, by string, now time.Time) (ExchangeRa
 	}
 	if !in.EffectiveAt.IsZero() {
 		r.EffectiveAt = in.EffectiveAt.UTC().Truncate(time.Microsecond)
+		if r.EffectiveAt.Before(now.Add(-MaxRateClockSkew)) {
+			v.Add("rate.effective_at", "must not be in the past: a rate takes effect now or later (leave it unset for now)")
+		}
 	}
 	return r, v.Err()
 }
@@ -70,6 +81,12 @@ func ValidatePair(from, to string) error {
 	var v violations
 	checkPair(&v, "from_currency", "to_currency", from, to)
 	return v.Err()
+}
+
+// CheckPair adds a violation per bad currency of a pair to v: unknown, or
+// the same on both sides. Quotes and conversions check their pairs with it.
+func CheckPair(v *apperr.Violations, fromField, toField, from, to string) {
+	checkPair(v, fromField, toField, from, to)
 }
 
 func checkPair(v *violations, fromField, toField, from, to string) {

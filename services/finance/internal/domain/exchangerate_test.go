@@ -27,7 +27,12 @@ func TestNewExchangeRate(t *testing.T) {
 	}{
 		{"18 decimals", func(in *domain.ExchangeRateInput) { in.Rate = "0." + strings.Repeat("1", 18) }, nil},
 		{"18 integer digits", func(in *domain.ExchangeRateInput) { in.Rate = strings.Repeat("9", 18) }, nil},
-		{"past effective time", func(in *domain.ExchangeRateInput) { in.EffectiveAt = now.Add(-24 * time.Hour) }, nil},
+		{"future effective time", func(in *domain.ExchangeRateInput) { in.EffectiveAt = now.Add(24 * time.Hour) }, nil},
+		{"within the clock skew", func(in *domain.ExchangeRateInput) { in.EffectiveAt = now.Add(-domain.MaxRateClockSkew) }, nil},
+		{"back-dated", func(in *domain.ExchangeRateInput) {
+			in.EffectiveAt = now.Add(-domain.MaxRateClockSkew - time.Microsecond)
+		}, []string{"rate.effective_at"}},
+		{"a day ago", func(in *domain.ExchangeRateInput) { in.EffectiveAt = now.Add(-24 * time.Hour) }, []string{"rate.effective_at"}},
 		{"19 decimals", func(in *domain.ExchangeRateInput) { in.Rate = "0." + strings.Repeat("1", 19) }, []string{"rate.rate"}},
 		{"19 integer digits", func(in *domain.ExchangeRateInput) { in.Rate = strings.Repeat("9", 19) }, []string{"rate.rate"}},
 		{"zero", func(in *domain.ExchangeRateInput) { in.Rate = "0.000" }, []string{"rate.rate"}},

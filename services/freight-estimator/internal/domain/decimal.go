@@ -104,10 +104,8 @@ func pow10(n int) *big.Int {
 }
 
 // ceilRat returns the smallest integer not below x, and false when it does not
-// fit an int64. It is the estimator's one rounding of money: a freight
-// pre-estimate is rounded up so that it never under-collects by a fraction of
-// a minor unit. (pkg/money rounds amounts it holds; this total is a fraction
-// it has no constructor for.)
+// fit an int64: for bounds of volumes and weights. Money is never rounded
+// here: the pre-estimate's target is rounded up by pkg/money's Ceil mode.
 func ceilRat(x *big.Rat) (int64, bool) {
 	q, r := new(big.Int).QuoRem(x.Num(), x.Denom(), new(big.Int))
 	if r.Sign() > 0 {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"math/big"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -88,9 +89,9 @@ func RateCardEstimate(q RateCardQuote, m Multiplier, currency string) (Estimate,
 }
 
 func target(total *big.Rat, m Multiplier, currency string) (money.Money, error) {
-	n, ok := ceilRat(new(big.Rat).Mul(total, m.Value.Rat()))
-	if !ok {
+	t, err := money.FromRat(new(big.Rat).Mul(total, m.Value.Rat()), currency, money.Ceil)
+	if errors.Is(err, money.ErrOverflow) {
 		return money.Money{}, ErrEstimateOverflow
 	}
-	return money.New(n, currency)
+	return t, err
 }

@@ -30,9 +30,16 @@ var cacheableTemplates = []string{
 	"GET /v1/availability",
 }
 
+// signedTemplates take no access token because the request carries its own
+// proof: the payment provider's webhook is signed with a shared secret,
+// which finance verifies.
+var signedTemplates = []string{
+	ProviderWebhookRoute,
+}
+
 // PublicRoutes take no access token: signing up and in, the keys, the API's
-// own documents, and browsing the catalogue.
-var PublicRoutes = edge.NewRouteSet(slices.Concat(credentialTemplates, cacheableTemplates)...)
+// own documents, browsing the catalogue, and the signed webhooks.
+var PublicRoutes = edge.NewRouteSet(slices.Concat(credentialTemplates, cacheableTemplates, signedTemplates)...)
 
 // CredentialRoutes accept credentials (passwords, refresh tokens) and are
 // limited per client address more strictly than the rest.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
@@ -31,6 +32,12 @@ func Routes(conns *upstream.Conns) []Registrar {
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return financev1.RegisterFinanceServiceHandlerClient(ctx, mux, financev1.NewFinanceServiceClient(conns.Finance))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return financev1.RegisterWalletServiceHandlerClient(ctx, mux, financev1.NewWalletServiceClient(conns.Finance))
+		},
+		func(_ context.Context, mux *runtime.ServeMux) error {
+			return mux.HandlePath(http.MethodPost, providerWebhookPath, providerWebhook(mux, financev1.NewWalletServiceClient(conns.Finance)))
 		},
 	}
 }

@@ -69,7 +69,7 @@ func canReadSKU(c auth.Caller, sku domain.SKU) bool {
 // another supplier's warehouse ids reveal nothing.
 func warehouseNotFound(id uuid.UUID) error { return apperr.NotFound("warehouse", id.String()) }
 
-func skuNotFound(id uuid.UUID) error { return apperr.NotFound("sku", id.String()) }
+func skuNotFound(id uuid.UUID) error { return domain.SKUNotFound(id) }
 
 // ownedWarehouse reads a warehouse the caller manages: NotFound when the
 // caller may not see it, PermissionDenied when it may see but not change it.

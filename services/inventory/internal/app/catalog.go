@@ -27,7 +27,7 @@ type ProductBinChanged struct {
 // HandleSKUCreated adds a new SKU to the directory inside the consumer's
 // transaction r, so stock can be kept for it and ERP syncs can address it by
 // its code. A SKU seen before is left unchanged (a redelivery).
-func (s *Service) HandleSKUCreated(ctx context.Context, r Repository, ev SKUCreated) error {
+func (s *Service) HandleSKUCreated(ctx context.Context, r SKUs, ev SKUCreated) error {
 	if ev.SKUID == uuid.Nil || ev.ProductID == uuid.Nil || ev.SupplierID == uuid.Nil {
 		return apperr.Invalid(apperr.FieldViolation{Field: "sku_id, product_id, supplier_id", Description: "are required"})
 	}
@@ -47,7 +47,7 @@ func (s *Service) HandleSKUCreated(ctx context.Context, r Repository, ev SKUCrea
 // state is kept per product with the event's time, so a late older event does
 // not undo a newer one, and SKUs the directory has not seen yet follow it when
 // they arrive.
-func (s *Service) HandleProductBinChanged(ctx context.Context, r Repository, ev ProductBinChanged) error {
+func (s *Service) HandleProductBinChanged(ctx context.Context, r SKUs, ev ProductBinChanged) error {
 	if ev.ProductID == uuid.Nil || ev.SupplierID == uuid.Nil {
 		return apperr.Invalid(apperr.FieldViolation{Field: "product_id, supplier_id", Description: "are required"})
 	}

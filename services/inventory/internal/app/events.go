@@ -40,11 +40,18 @@ func stamp(moves []domain.Movement, actor, reason, reference string, at time.Tim
 	}
 }
 
+// stockWriter is what moving stock needs: the levels, the journal and the
+// outbox of the command's transaction.
+type stockWriter interface {
+	Events
+	Stock
+}
+
 // applyMovements writes the levels the movements left, journals them and
 // emits StockChanged for each (every movement changes what is on hand or
 // available) and LowStock where a level became low. Each level appears in at
 // most one movement of a command.
-func applyMovements(ctx context.Context, r Repository, moves []domain.Movement, at time.Time) error {
+func applyMovements(ctx context.Context, r stockWriter, moves []domain.Movement, at time.Time) error {
 	if len(moves) == 0 {
 		return nil
 	}
@@ -58,6 +65,13 @@ func applyMovements(ctx context.Context, r Repository, moves []domain.Movement, 
 	if err := r.AppendJournal(ctx, moves); err != nil {
 		return err
 	}
+	return r.Emit(ctx, stockEvents(moves)...)
+}
+
+// stockEvents are the events of movements: StockChanged for each (every
+// movement changes what is on hand or available) and LowStock where a level
+// became low.
+func stockEvents(moves []domain.Movement) []Event {
 	events := make([]Event, 0, len(moves))
 	for _, m := range moves {
 		events = append(events, Event{SubjectStockChanged, &inventoryv1.StockChanged{
@@ -69,7 +83,7 @@ func applyMovements(ctx context.Context, r Repository, moves []domain.Movement, 
 			events = append(events, lowStockEvent(m.After, m.At))
 		}
 	}
-	return r.Emit(ctx, events...)
+	return events
 }
 
 func lowStockEvent(l domain.Level, at time.Time) Event {

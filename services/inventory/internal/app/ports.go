@@ -27,18 +27,33 @@ type Event struct {
 	Message proto.Message
 }
 
-// Repository reads and writes the service's aggregates. Methods that return
-// one object give an apperr NotFound error when it does not exist. Methods
-// that lock ("Lock…", forUpdate) hold the row locks until the transaction
-// ends; stock rows are always locked in (sku_id, warehouse_id) order.
+// Repository is everything a command may do in its transaction: the ports
+// of every aggregate, so one transaction can span several (a reservation
+// moves stock, a receipt changes a purchase order and stock). Methods that
+// return one object give an apperr NotFound error when it does not exist.
+// Code that needs one aggregate takes its port, not Repository.
+//
+// Locks: rows are locked until the transaction ends, a reservation's row
+// before any stock row, and stock rows always in (sku_id, warehouse_id)
+// order, so concurrent commands queue instead of deadlocking.
 type Repository interface {
+	Events
+	SKUs
+	Warehouses
+	Stock
+	Keys
+	Reservations
+	PurchaseOrders
+}
+
+// Events writes facts to the outbox in the command's transaction.
+type Events interface {
 	// Emit adds events to the outbox; it fails outside a transaction.
 	Emit(ctx context.Context, events ...Event) error
-	// Savepoint runs fn inside the current transaction so that an error from
-	// fn undoes fn's writes and nothing else; the transaction goes on. Locks
-	// fn took are kept. It fails outside a transaction.
-	Savepoint(ctx context.Context, fn func(Repository) error) error
+}
 
+// SKUs is the directory of the catalog's SKUs that stock is kept for.
+type SKUs interface {
 	// SaveSKU records a SKU from the catalog; a SKU already known is left
 	// as it is.
 	SaveSKU(ctx context.Context, sku domain.SKU, at time.Time) error
@@ -50,13 +65,19 @@ type Repository interface {
 	GetSKUs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, error)
 	// FindSKUsByCode returns a supplier's SKUs with the given codes, by code.
 	FindSKUsByCode(ctx context.Context, supplierID uuid.UUID, codes []string) (map[string][]domain.SKU, error)
+}
 
+// Warehouses stores suppliers' and central warehouses.
+type Warehouses interface {
 	CreateWarehouse(ctx context.Context, w domain.Warehouse) error
 	GetWarehouse(ctx context.Context, id uuid.UUID) (domain.Warehouse, error)
 	// ListWarehouses lists a supplier's warehouses, or every warehouse when
 	// supplierID is nil; oldest first.
 	ListWarehouses(ctx context.Context, supplierID *uuid.UUID) ([]domain.Warehouse, error)
+}
 
+// Stock stores stock levels and their journal.
+type Stock interface {
 	// LockLevels locks the stock rows of keys, creating missing ones at zero
 	// when create is true (missing rows are left out otherwise).
 	LockLevels(ctx context.Context, keys []domain.StockKey, create bool, at time.Time) ([]domain.Level, error)
@@ -75,7 +96,10 @@ type Repository interface {
 	Availability(ctx context.Context, skuIDs []uuid.UUID) (map[uuid.UUID]int64, error)
 	// Journal returns one page of a SKU's movements, newest first.
 	Journal(ctx context.Context, q JournalQuery) ([]domain.Movement, error)
+}
 
+// Keys stores the idempotency keys of commands that have no natural key.
+type Keys interface {
 	// ClaimKey records an idempotency key with the request's fingerprint.
 	// claimed is false when the key was recorded before; then the stored
 	// fingerprint and result are returned. A concurrent claim of the same key
@@ -83,21 +107,43 @@ type Repository interface {
 	ClaimKey(ctx context.Context, scope, key, fingerprint string, at time.Time) (claimed bool, stored StoredKey, err error)
 	// SaveKeyResult stores the answer of a claimed key's command.
 	SaveKeyResult(ctx context.Context, scope, key string, result []byte) error
+}
 
-	// ClaimReservation inserts a new reservation unless the order already has
-	// one (claimed false); a concurrent claim of the same order waits for the
-	// first to commit or roll back.
-	ClaimReservation(ctx context.Context, r domain.Reservation) (claimed bool, err error)
-	// GetReservation reads an order's reservation with its lines; forUpdate
-	// locks the reservation row.
-	GetReservation(ctx context.Context, orderID string, forUpdate bool) (domain.Reservation, error)
-	SaveReservationLines(ctx context.Context, id uuid.UUID, lines []domain.ReservationLine) error
-	// UpdateReservation writes status, expiry and the finishing fields.
-	UpdateReservation(ctx context.Context, r domain.Reservation) error
-	// LockDueReservation locks one active reservation due at now that no
-	// other transaction holds, with its lines; ok is false when none is.
-	LockDueReservation(ctx context.Context, now time.Time) (r domain.Reservation, ok bool, err error)
+// Reservations stores orders' reservations, one per order id (the
+// reservation's idempotency key).
+type Reservations interface {
+	// ClaimReservations inserts new reservations (without lines), in order
+	// id order, except those whose order already has one, and returns the
+	// order ids it inserted; a concurrent claim of the same order waits for
+	// the first to commit or roll back.
+	ClaimReservations(ctx context.Context, rs []domain.Reservation) (claimed map[string]bool, err error)
+	// LockReservations locks the orders' reservations in order id order and
+	// returns them with their lines, by order id; orders without one are
+	// left out.
+	LockReservations(ctx context.Context, orderIDs []string) (map[string]domain.Reservation, error)
+	// AddReservationLines inserts the lines of new reservations.
+	AddReservationLines(ctx context.Context, rs []domain.Reservation) error
+	// SaveReservations writes the requested lines, expiry and creator of
+	// active reservations.
+	SaveReservations(ctx context.Context, rs []domain.Reservation) error
+	// DeleteReservations deletes reservations claimed in this transaction
+	// that were never made (they have no lines).
+	DeleteReservations(ctx context.Context, ids []uuid.UUID) error
+	// GetReservation reads an order's reservation with its lines.
+	GetReservation(ctx context.Context, orderID string) (domain.Reservation, error)
+	// UpdateReservation locks an order's reservation, applies change, saves
+	// its status, expiry and finishing fields and writes the events change
+	// returns, in one transaction (the caller's inside InTx); an error from
+	// change changes nothing.
+	UpdateReservation(ctx context.Context, orderID string, change func(*domain.Reservation) ([]outbox.Message, error)) (domain.Reservation, error)
+	// UpdateDueReservation is UpdateReservation of the most overdue active
+	// reservation at now that no other transaction holds; ok is false (and
+	// change is not called) when there is none.
+	UpdateDueReservation(ctx context.Context, now time.Time, change func(*domain.Reservation) ([]outbox.Message, error)) (r domain.Reservation, ok bool, err error)
+}
 
+// PurchaseOrders stores purchase orders and their lines.
+type PurchaseOrders interface {
 	CreatePurchaseOrder(ctx context.Context, po domain.PurchaseOrder) error
 	GetPurchaseOrder(ctx context.Context, id uuid.UUID) (domain.PurchaseOrder, error)
 	// UpdatePurchaseOrder locks the purchase order, applies change, saves it

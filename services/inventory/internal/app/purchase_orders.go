@@ -39,7 +39,7 @@ func (s *Service) CreatePurchaseOrder(ctx context.Context, c auth.Caller, wareho
 }
 
 // checkStockable checks every line's SKU is known and may be stocked in w.
-func (s *Service) checkStockable(ctx context.Context, r Repository, w domain.Warehouse, lines []domain.OrderLine) error {
+func (s *Service) checkStockable(ctx context.Context, r SKUs, w domain.Warehouse, lines []domain.OrderLine) error {
 	ids := make([]uuid.UUID, len(lines))
 	for i, l := range lines {
 		ids[i] = l.SKUID
@@ -175,7 +175,7 @@ func (s *Service) GetPurchaseOrder(ctx context.Context, c auth.Caller, poID uuid
 // ownPurchaseOrder checks that the caller owns po's warehouse, which it
 // returns: NotFound when the caller may not see the purchase order,
 // PermissionDenied when it may see but not change it.
-func (s *Service) ownPurchaseOrder(ctx context.Context, r Repository, c auth.Caller, po domain.PurchaseOrder) (domain.Warehouse, error) {
+func (s *Service) ownPurchaseOrder(ctx context.Context, r Warehouses, c auth.Caller, po domain.PurchaseOrder) (domain.Warehouse, error) {
 	w, err := r.GetWarehouse(ctx, po.WarehouseID)
 	if err != nil {
 		return w, err

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,6 +12,7 @@ import (
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -53,72 +55,109 @@ func (s *Service) Reserve(ctx context.Context, c auth.Caller, in ReserveInput) (
 	return s.reserves.reserve(ctx, reserveCall{actor: c.Subject, req: req, ttl: ttl})
 }
 
-// reserveIn applies one validated reservation request in r's transaction.
-// Whatever it writes belongs to this request alone, so a batch can undo it
-// on its own (see reserveBatcher).
-func (s *Service) reserveIn(ctx context.Context, r Repository, call reserveCall, now time.Time) (domain.Reservation, error) {
-	req := call.req
-	res := domain.NewReservation(req, call.ttl, call.actor, now)
-	claimed, err := r.ClaimReservation(ctx, res)
-	if err != nil {
-		return domain.Reservation{}, err
-	}
-	if !claimed {
-		if res, err = r.GetReservation(ctx, req.OrderID, true); err != nil {
-			return domain.Reservation{}, err
-		}
-		if !res.SameRequest(req.Lines) {
-			return domain.Reservation{}, domain.ErrOrderReservedOtherwise
-		}
-		if req.TTL > 0 && res.Extend(req.TTL, now) {
-			return res, r.UpdateReservation(ctx, res)
-		}
-		return res, nil
-	}
-	ids := reserveSKUs(req)
-	skus, err := r.GetSKUs(ctx, ids)
-	if err != nil {
-		return domain.Reservation{}, err
-	}
-	for _, id := range ids {
-		sku, ok := skus[id]
-		switch {
-		case !ok:
-			return domain.Reservation{}, skuNotFound(id)
-		case !sku.Reservable:
-			return domain.Reservation{}, domain.ErrSKUNotReservable.WithMetadata("sku_id", id.String())
+// reserveBatch applies validated reservation calls in r's transaction and
+// returns each call's answer; a refused call gets its own error and leaves
+// nothing behind. Its round trips do not grow with the calls: the orders'
+// reservations are claimed, or locked when they exist, in one statement each
+// (reservation rows before stock rows, as everywhere); the SKUs are read and
+// their stock rows locked in one statement each; the calls are decided in
+// memory (domain.DecideReservations); and reservations, their lines, stock,
+// journal and events are written with one multi-row statement each.
+func (s *Service) reserveBatch(ctx context.Context, r Repository, calls []*reserveCall) ([]domain.ReserveDecision, error) {
+	now := s.clock()
+	in := make([]domain.ReserveCall, len(calls))
+	seen := map[string]bool{}
+	var fresh []domain.Reservation
+	for i, c := range calls {
+		in[i] = domain.ReserveCall{Req: c.req, TTL: c.ttl, Actor: c.actor}
+		if !seen[c.req.OrderID] {
+			seen[c.req.OrderID] = true
+			fresh = append(fresh, domain.NewReservation(c.req, c.ttl, c.actor, now))
 		}
 	}
-	levels, err := r.LockSKULevels(ctx, ids)
+	won, err := r.ClaimReservations(ctx, fresh)
 	if err != nil {
-		return domain.Reservation{}, err
+		return nil, err
 	}
-	ptrs := make([]*domain.Level, len(levels))
-	for i := range levels {
-		ptrs[i] = &levels[i]
+	claimed := map[string]domain.Reservation{}
+	var held []string
+	for _, res := range fresh {
+		if won[res.OrderID] {
+			claimed[res.OrderID] = res
+		} else {
+			held = append(held, res.OrderID)
+		}
 	}
-	lines, moves, err := domain.Allocate(req.Lines, ptrs)
+	existing, err := r.LockReservations(ctx, held)
 	if err != nil {
-		return domain.Reservation{}, err
+		return nil, err
 	}
-	res.Lines = lines
-	if err := r.SaveReservationLines(ctx, res.ID, lines); err != nil {
-		return domain.Reservation{}, err
+	var ids []uuid.UUID
+	for _, c := range calls {
+		if _, ok := claimed[c.req.OrderID]; ok {
+			ids = append(ids, reserveSKUs(c.req)...)
+		}
 	}
-	stamp(moves, call.actor, "", req.OrderID, now)
-	if err := applyMovements(ctx, r, moves, now); err != nil {
-		return domain.Reservation{}, err
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return domain.StockKey{SKUID: a}.Compare(domain.StockKey{SKUID: b}) })
+	ids = slices.Compact(ids)
+	var skus map[uuid.UUID]domain.SKU
+	var levels []domain.Level
+	if len(ids) > 0 {
+		if skus, err = r.GetSKUs(ctx, ids); err != nil {
+			return nil, err
+		}
+		if levels, err = r.LockSKULevels(ctx, ids); err != nil {
+			return nil, err
+		}
 	}
+
+	out := domain.DecideReservations(in, claimed, existing, skus, levels, now)
+
+	if len(out.Unused) > 0 {
+		if err := r.DeleteReservations(ctx, out.Unused); err != nil {
+			return nil, err
+		}
+	}
+	if len(out.Changed) > 0 {
+		if err := r.SaveReservations(ctx, out.Changed); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.AddReservationLines(ctx, out.Made); err != nil {
+		return nil, err
+	}
+	if len(out.Moves) == 0 {
+		return out.Decisions, nil
+	}
+	if err := r.SaveLevels(ctx, out.Levels, now); err != nil {
+		return nil, err
+	}
+	if err := r.AppendJournal(ctx, out.Moves); err != nil {
+		return nil, err
+	}
+	var events []Event
+	for _, d := range out.Decisions {
+		if d.Err != nil || len(d.Moves) == 0 {
+			continue
+		}
+		events = append(events, stockEvents(d.Moves)...)
+		events = append(events, reservedEvent(d.Reservation, now))
+	}
+	return out.Decisions, r.Emit(ctx, events...)
+}
+
+// reservedEvent is ReservationReserved for a new reservation.
+func reservedEvent(res domain.Reservation, now time.Time) Event {
 	ev := &inventoryv1.ReservationReserved{
 		ReservationId: res.ID.String(), OrderId: res.OrderID,
 		ExpiresAt: timestamppb.New(res.ExpiresAt), OccurredAt: timestamppb.New(now),
 	}
-	for _, l := range lines {
+	for _, l := range res.Lines {
 		ev.Lines = append(ev.Lines, &inventoryv1.ReservedLine{
 			SkuId: l.SKUID.String(), WarehouseId: l.WarehouseID.String(), Quantity: l.Quantity,
 		})
 	}
-	return res, r.Emit(ctx, Event{SubjectReservationReserved, ev})
+	return Event{SubjectReservationReserved, ev}
 }
 
 // reserveSKUs lists the SKUs of a request's (combined, sorted) lines.
@@ -143,18 +182,21 @@ func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string) (do
 	}
 	var res domain.Reservation
 	err = s.store.InTx(ctx, func(r Repository) error {
-		if res, err = r.GetReservation(ctx, orderID, true); err != nil {
-			return err
-		}
 		now := s.clock()
-		changed, err := res.Commit(c.Subject, now)
+		changed := false
+		res, err = r.UpdateReservation(ctx, orderID, func(res *domain.Reservation) ([]outbox.Message, error) {
+			var err error
+			if changed, err = res.Commit(c.Subject, now); err != nil || !changed {
+				return nil, err
+			}
+			return outbox.Of(SubjectReservationCommitted, &inventoryv1.ReservationCommitted{
+				ReservationId: res.ID.String(), OrderId: res.OrderID, OccurredAt: timestamppb.New(now),
+			}), nil
+		})
 		if err != nil || !changed {
 			return err
 		}
-		return s.finish(ctx, r, res, domain.MoveCommit, c.Subject, now,
-			Event{SubjectReservationCommitted, &inventoryv1.ReservationCommitted{
-				ReservationId: res.ID.String(), OrderId: res.OrderID, OccurredAt: timestamppb.New(now),
-			}})
+		return s.finish(ctx, r, res, domain.MoveCommit, c.Subject, now)
 	})
 	if err != nil {
 		return domain.Reservation{}, err
@@ -179,18 +221,21 @@ func (s *Service) Release(ctx context.Context, c auth.Caller, orderID, reason st
 	}
 	var res domain.Reservation
 	err = s.store.InTx(ctx, func(r Repository) error {
-		if res, err = r.GetReservation(ctx, orderID, true); err != nil {
-			return err
-		}
 		now := s.clock()
-		changed, err := res.Release(c.Subject, reason, now)
+		changed := false
+		res, err = r.UpdateReservation(ctx, orderID, func(res *domain.Reservation) ([]outbox.Message, error) {
+			var err error
+			if changed, err = res.Release(c.Subject, reason, now); err != nil || !changed {
+				return nil, err
+			}
+			return outbox.Of(SubjectReservationReleased, &inventoryv1.ReservationReleased{
+				ReservationId: res.ID.String(), OrderId: res.OrderID, Reason: reason, OccurredAt: timestamppb.New(now),
+			}), nil
+		})
 		if err != nil || !changed {
 			return err
 		}
-		return s.finish(ctx, r, res, domain.MoveRelease, c.Subject, now,
-			Event{SubjectReservationReleased, &inventoryv1.ReservationReleased{
-				ReservationId: res.ID.String(), OrderId: res.OrderID, Reason: reason, OccurredAt: timestamppb.New(now),
-			}})
+		return s.finish(ctx, r, res, domain.MoveRelease, c.Subject, now)
 	})
 	if err != nil {
 		return domain.Reservation{}, err
@@ -207,13 +252,14 @@ func (s *Service) GetReservation(ctx context.Context, c auth.Caller, orderID str
 	if err != nil {
 		return domain.Reservation{}, err
 	}
-	return s.store.GetReservation(ctx, orderID, false)
+	return s.store.GetReservation(ctx, orderID)
 }
 
 // finish gives a finished reservation's held stock back (release, expiry) or
-// ships it (commit), in the transaction that changed its status, so reserved
-// stock always equals the lines of active reservations.
-func (s *Service) finish(ctx context.Context, r Repository, res domain.Reservation, kind domain.MovementKind, actor string, now time.Time, ev Event) error {
+// ships it (commit), in the transaction that changed its status (after the
+// reservation's row lock, before any stock row's), so reserved stock always
+// equals the lines of active reservations.
+func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservation, kind domain.MovementKind, actor string, now time.Time) error {
 	keys := make([]domain.StockKey, len(res.Lines))
 	for i, l := range res.Lines {
 		keys[i] = l.StockKey
@@ -244,11 +290,5 @@ func (s *Service) finish(ctx context.Context, r Repository, res domain.Reservati
 		moves = append(moves, m)
 	}
 	stamp(moves, actor, res.Reason, res.OrderID, now)
-	if err := applyMovements(ctx, r, moves, now); err != nil {
-		return err
-	}
-	if err := r.UpdateReservation(ctx, res); err != nil {
-		return err
-	}
-	return r.Emit(ctx, ev)
+	return applyMovements(ctx, r, moves, now)
 }

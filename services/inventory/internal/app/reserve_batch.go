@@ -7,9 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -32,13 +29,15 @@ type reserveCall struct {
 // calls queue here and are applied many to one transaction: one flush, one
 // wait for the row lock, and every caller still gets its own answer.
 //
-// Each call runs in a savepoint: a refused call (out of stock, unknown SKU, an
-// order reserved otherwise) undoes only its own writes. Calls in one batch see
-// each other's effects in queue order, exactly as if they had committed one
-// after the other, so stock is never oversold and an order id repeated within
-// a batch gets the reservation its first call made. Before any call, the
-// batch locks the stock rows of every SKU it will touch in the global (sku,
-// warehouse) order, so two batches never deadlock on stock.
+// A batch costs the same few round trips whatever its size (see
+// Service.reserveBatch): its orders' reservation rows are claimed or locked
+// first, then the stock rows of every SKU it touches in the global (sku,
+// warehouse) order, so batches never deadlock on stock; its calls are
+// decided in memory in queue order, each seeing exactly what the calls
+// before it left, as if they had committed one after the other, so stock is
+// never oversold; a refused call (out of stock, unknown SKU, an order
+// reserved otherwise) gets its own error and leaves nothing behind; and an
+// order id repeated within a batch gets the reservation its first call made.
 //
 // No goroutine outlives the queue: a call that finds fewer than concurrency
 // batches running starts one, and a batch runner exits when the queue is empty.
@@ -120,65 +119,24 @@ func (b *reserveBatcher) apply(batch []*reserveCall) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), batchTimeout)
 	defer cancel()
-	type answer struct {
-		res domain.Reservation
-		err error
-	}
-	if len(live) == 1 {
-		c := live[0]
-		err := b.s.store.InTx(ctx, func(r Repository) error {
-			var err error
-			c.res, err = b.s.reserveIn(ctx, r, *c, b.s.clock())
-			return err
-		})
-		if err != nil {
-			c.res = domain.Reservation{}
-		}
-		c.err = err
-		close(c.done)
-		return
-	}
-	answers := make([]answer, len(live))
+	var answers []domain.ReserveDecision
 	err := b.s.store.InTx(ctx, func(r Repository) error {
-		if _, err := r.LockSKULevels(ctx, batchSKUs(live)); err != nil {
-			return err
-		}
-		now := b.s.clock()
-		for i, c := range live {
-			var res domain.Reservation
-			err := r.Savepoint(ctx, func(r Repository) error {
-				var err error
-				res, err = b.s.reserveIn(ctx, r, *c, now)
-				return err
-			})
-			if pg.IsRetryable(err) {
-				return err // a deadlock or serialization failure: the whole batch again
-			}
-			answers[i] = answer{res, err}
-		}
-		return nil
+		var err error
+		answers, err = b.s.reserveBatch(ctx, r, live)
+		return err
 	})
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if err != nil && len(live) > 1 && !errors.Is(err, context.DeadlineExceeded) {
 		for _, c := range live {
 			b.apply([]*reserveCall{c})
 		}
 		return
 	}
 	for i, c := range live {
-		c.res, c.err = answers[i].res, answers[i].err
 		if err != nil {
 			c.res, c.err = domain.Reservation{}, err
+		} else {
+			c.res, c.err = answers[i].Reservation, answers[i].Err
 		}
 		close(c.done)
 	}
-}
-
-// batchSKUs lists every SKU of the calls once, sorted.
-func batchSKUs(calls []*reserveCall) []uuid.UUID {
-	var ids []uuid.UUID
-	for _, c := range calls {
-		ids = append(ids, reserveSKUs(c.req)...)
-	}
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return domain.StockKey{SKUID: a}.Compare(domain.StockKey{SKUID: b}) })
-	return slices.Compact(ids)
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/inventory/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -70,6 +74,164 @@ func TestReserveBatchAnswersEachCallOnItsOwn(t *testing.T) {
 	if n := f.count(t, "SELECT count(*) FROM outbox WHERE subject = $1", app.SubjectReservationReserved); n != 3 {
 		t.Errorf("ReservationReserved events = %d, want 3", n)
 	}
+	f.mustHoldInvariants(t)
+}
+
+// A batch after earlier ones mixes new reservations, refusals and orders
+// reserved before: a retry of a stored reservation gets the same answer (and
+// moves nothing), an order reserved with other lines is refused, a refusal
+// leaves no row behind, and the others are made.
+func TestReserveBatchMixesSuccessRefusalAndDuplicates(t *testing.T) {
+	f := newFixture(t, 8)
+	sup := supplier()
+	w := f.warehouse(t, sup)
+	hot, other := f.sku(t, sup, "HOT"), f.sku(t, sup, "OTHER")
+	f.stock(t, sup, w, hot, 5)
+	f.stock(t, sup, w, other, 5)
+
+	first, errs := app.ReserveAsOneBatch(ctx, f.svc, orders, []app.ReserveInput{
+		{OrderID: "o1", Lines: []domain.OrderLine{line(hot, 2)}},
+		{OrderID: "o2", Lines: []domain.OrderLine{line(other, 1)}},
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("first batch, call %d: %v", i, err)
+		}
+	}
+	f.clock.advance(time.Minute)
+	in := []app.ReserveInput{
+		{OrderID: "o1", Lines: []domain.OrderLine{line(hot, 2)}},                 // 0: a retry: o1 as made
+		{OrderID: "o3", Lines: []domain.OrderLine{line(hot, 4)}},                 // 1: 3 hot left: refused
+		{OrderID: "o2", Lines: []domain.OrderLine{line(hot, 1)}},                 // 2: o2 has other lines
+		{OrderID: "o4", Lines: []domain.OrderLine{line(hot, 3), line(other, 1)}}, // 3: made
+		{OrderID: "o1", Lines: []domain.OrderLine{line(hot, 2)}, TTL: time.Hour}, // 4: a retry extending o1
+		{OrderID: "o5", Lines: []domain.OrderLine{line(hot, 1)}},                 // 5: no hot left: refused
+		{OrderID: "o4", Lines: []domain.OrderLine{line(hot, 3), line(other, 1)}}, // 6: a retry of o4 in the batch
+	}
+	res, errs := app.ReserveAsOneBatch(ctx, f.svc, orders, in)
+	for _, tc := range []struct {
+		i    int
+		want error
+		same string // the reservation the call answers with
+	}{
+		{0, nil, first[0].ID.String()},
+		{1, domain.ErrInsufficientStock, ""},
+		{2, domain.ErrOrderReservedOtherwise, ""},
+		{3, nil, ""},
+		{4, nil, first[0].ID.String()},
+		{5, domain.ErrInsufficientStock, ""},
+		{6, nil, res[3].ID.String()},
+	} {
+		t.Run(fmt.Sprintf("call %d of %s", tc.i, in[tc.i].OrderID), func(t *testing.T) {
+			if !errors.Is(errs[tc.i], tc.want) || tc.want == nil && errs[tc.i] != nil {
+				t.Fatalf("error %v, want %v", errs[tc.i], tc.want)
+			}
+			if tc.same != "" && res[tc.i].ID.String() != tc.same {
+				t.Errorf("reservation %s, want %s", res[tc.i].ID, tc.same)
+			}
+		})
+	}
+	if got := res[0]; len(got.Lines) != 1 || got.Lines[0].Quantity != 2 || !got.ExpiresAt.Equal(first[0].ExpiresAt) {
+		t.Errorf("o1's retry = %+v, want o1 as made first", got)
+	}
+	stored, err := f.svc.GetReservation(ctx, orders, "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := f.clock.now().UTC().Truncate(time.Microsecond).Add(time.Hour); !stored.ExpiresAt.Equal(want) {
+		t.Errorf("o1 expires at %v, want %v (extended by the retry with a ttl)", stored.ExpiresAt, want)
+	}
+	if l := f.level(t, w.ID, hot); l.Reserved != 5 {
+		t.Errorf("hot reserved = %d, want 5 (o1's 2, o4's 3)", l.Reserved)
+	}
+	if l := f.level(t, w.ID, other); l.Reserved != 2 {
+		t.Errorf("other reserved = %d, want 2 (o2's 1, o4's 1)", l.Reserved)
+	}
+	if n := f.count(t, "SELECT count(*) FROM reservations WHERE order_id IN ('o3', 'o5')"); n != 0 {
+		t.Errorf("%d refused reservations were stored", n)
+	}
+	if n := f.count(t, "SELECT count(*) FROM outbox WHERE subject = $1", app.SubjectReservationReserved); n != 3 {
+		t.Errorf("ReservationReserved events = %d, want 3 (o1, o2, o4)", n)
+	}
+	if n := f.count(t, "SELECT count(*) FROM stock_journal WHERE kind = 'reservation'"); n != 4 {
+		t.Errorf("reservation journal entries = %d, want 4 (o1, o2, o4 twice)", n)
+	}
+	f.mustHoldInvariants(t)
+}
+
+// statementCounter counts the statements a pool sends, one per round trip
+// (a pgx batch is one).
+type statementCounter struct{ n atomic.Int64 }
+
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// A batch costs the same round trips whatever its size: 3 reservations or
+// 60, each batch with a retry of a stored reservation, a repeated order and
+// a refusal among them.
+func TestReserveBatchRoundTripsDoNotGrowWithItsSize(t *testing.T) {
+	f := newFixture(t, 8)
+	sup := supplier()
+	w := f.warehouse(t, sup)
+	skus := make([]uuid.UUID, 8)
+	for i := range skus {
+		skus[i] = f.sku(t, sup, fmt.Sprintf("SKU-%d", i))
+		f.stock(t, sup, w, skus[i], 1000)
+	}
+	cfg := f.base.Config()
+	cfg.MaxConns = 1
+	counter := &statementCounter{}
+	cfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	svc := app.New(postgres.New(pool), app.DefaultConfig(), app.WithClock(f.clock.now))
+
+	stored := app.ReserveInput{OrderID: "stored", Lines: []domain.OrderLine{line(skus[0], 1)}}
+	batch := func(name string, n int) []app.ReserveInput {
+		in := []app.ReserveInput{
+			{OrderID: stored.OrderID, Lines: stored.Lines, TTL: time.Hour},
+			{OrderID: name + "-refused", Lines: []domain.OrderLine{line(skus[1], 5000)}},
+		}
+		for i := range n {
+			in = append(in, app.ReserveInput{OrderID: fmt.Sprintf("%s-%d", name, i), Lines: []domain.OrderLine{line(skus[i%len(skus)], 1)}})
+		}
+		return append(in, in[len(in)-1])
+	}
+	count := func(in []app.ReserveInput) int64 {
+		t.Helper()
+		before := counter.n.Load()
+		_, errs := app.ReserveAsOneBatch(ctx, svc, orders, in)
+		for i, err := range errs {
+			if (i == 1) != (err != nil) {
+				t.Fatalf("call %d (%s): %v", i, in[i].OrderID, err)
+			}
+		}
+		return counter.n.Load() - before
+	}
+	if _, errs := app.ReserveAsOneBatch(ctx, svc, orders, []app.ReserveInput{stored}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	count(batch("warm", 8)) // the connection prepares its statements once
+	small, large := count(batch("small", 1)), count(batch("large", 57))
+	if small != large {
+		t.Errorf("a batch of 4 sent %d statements, a batch of 60 sent %d", small, large)
+	}
+	if large > 14 {
+		t.Errorf("a batch sent %d statements, want at most 14", large)
+	}
+	t.Logf("statements per batch: %d", large)
 	f.mustHoldInvariants(t)
 }
 

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -22,18 +23,23 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 		found := false
 		err := s.store.InTx(ctx, func(r Repository) error {
 			now := s.clock()
-			res, ok, err := r.LockDueReservation(ctx, now)
+			expired := false
+			res, ok, err := r.UpdateDueReservation(ctx, now, func(res *domain.Reservation) ([]outbox.Message, error) {
+				if expired = res.Expire(SystemActor, now); !expired {
+					return nil, nil
+				}
+				return outbox.Of(SubjectReservationExpired, &inventoryv1.ReservationExpired{
+					ReservationId: res.ID.String(), OrderId: res.OrderID, OccurredAt: timestamppb.New(now),
+				}), nil
+			})
 			if err != nil || !ok {
 				return err
 			}
 			found = true
-			if !res.Expire(SystemActor, now) {
+			if !expired {
 				return nil
 			}
-			return s.finish(ctx, r, res, domain.MoveExpiry, SystemActor, now,
-				Event{SubjectReservationExpired, &inventoryv1.ReservationExpired{
-					ReservationId: res.ID.String(), OrderId: res.OrderID, OccurredAt: timestamppb.New(now),
-				}})
+			return s.finish(ctx, r, res, domain.MoveExpiry, SystemActor, now)
 		})
 		if err != nil {
 			return n, err

@@ -48,7 +48,7 @@ func (s *Service) ListWarehouses(ctx context.Context, c auth.Caller) ([]domain.W
 }
 
 // readWarehouse returns a warehouse the caller may see.
-func (s *Service) readWarehouse(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID) (domain.Warehouse, error) {
+func (s *Service) readWarehouse(ctx context.Context, r Warehouses, c auth.Caller, id uuid.UUID) (domain.Warehouse, error) {
 	w, err := r.GetWarehouse(ctx, id)
 	if err != nil {
 		return domain.Warehouse{}, err
@@ -60,7 +60,7 @@ func (s *Service) readWarehouse(ctx context.Context, r Repository, c auth.Caller
 }
 
 // ownWarehouse returns a warehouse whose stock the caller manages.
-func (s *Service) ownWarehouse(ctx context.Context, r Repository, c auth.Caller, id uuid.UUID) (domain.Warehouse, error) {
+func (s *Service) ownWarehouse(ctx context.Context, r Warehouses, c auth.Caller, id uuid.UUID) (domain.Warehouse, error) {
 	w, err := r.GetWarehouse(ctx, id)
 	if err != nil {
 		return domain.Warehouse{}, err
@@ -70,7 +70,7 @@ func (s *Service) ownWarehouse(ctx context.Context, r Repository, c auth.Caller,
 
 // stockSKU returns a SKU that may be stocked in w: known, and the warehouse
 // supplier's own unless w is central.
-func stockSKU(ctx context.Context, r Repository, w domain.Warehouse, id uuid.UUID) (domain.SKU, error) {
+func stockSKU(ctx context.Context, r SKUs, w domain.Warehouse, id uuid.UUID) (domain.SKU, error) {
 	sku, err := r.GetSKU(ctx, id)
 	if err != nil {
 		return domain.SKU{}, err

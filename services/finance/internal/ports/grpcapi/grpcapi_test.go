@@ -40,7 +40,7 @@ func TestExchangeRatesOverTheWire(t *testing.T) {
 	admin := as(t, key, auth.KindUser, auth.RoleAdmin)
 	buyer := as(t, key, auth.KindUser, auth.RoleBuyer)
 	service := as(t, key, auth.KindService, auth.RoleService)
-	at := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
+	at := time.Now().Truncate(time.Microsecond) // in force now: no back-dated rates
 
 	set, err := c.SetExchangeRate(admin, &financev1.SetExchangeRateRequest{Rate: &financev1.ExchangeRate{
 		FromCurrency: "USD", ToCurrency: "JPY", Rate: "151.50000000", Source: "ecb", EffectiveAt: timestamppb.New(at),
@@ -98,5 +98,57 @@ func TestExchangeRatesOverTheWire(t *testing.T) {
 		if st.Code() != codes.InvalidArgument || !slices.Equal(fields, tt.want) {
 			t.Errorf("%s: %v %v, want InvalidArgument %v", tt.name, st.Code(), fields, tt.want)
 		}
+	}
+}
+
+func TestQuotesOverTheWire(t *testing.T) {
+	c, key := start(t)
+	admin := as(t, key, auth.KindUser, auth.RoleAdmin)
+	buyer := as(t, key, auth.KindUser, auth.RoleBuyer)
+	supplier := as(t, key, auth.KindUser, auth.RoleSupplier)
+	service := as(t, key, auth.KindService, auth.RoleService)
+	if _, err := c.SetExchangeRate(admin, &financev1.SetExchangeRateRequest{Rate: &financev1.ExchangeRate{
+		FromCurrency: "USD", ToCurrency: "JPY", Rate: "151.5", Source: "ecb",
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.QuoteConversion(buyer, &financev1.QuoteConversionRequest{FromCurrency: "USD", ToCurrency: "JPY", AmountMinor: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := got.GetQuote()
+	if q.GetRate() != "150.7425" || q.GetMidRate() != "151.5" || q.GetSpreadBps() != 50 || q.GetSource() != "ecb" ||
+		q.GetAmount().GetAmountMinor() != 10000 || q.GetConverted().GetAmountMinor() != 15074 || q.GetConverted().GetCurrencyCode() != "JPY" ||
+		q.GetExpiresAt().AsTime().Sub(q.GetCreatedAt().AsTime()) != 10*time.Minute {
+		t.Errorf("quote = %v", q)
+	}
+	for _, ctx := range []context.Context{buyer, service, admin} {
+		if r, err := c.GetQuote(ctx, &financev1.GetQuoteRequest{QuoteId: q.GetQuoteId()}); err != nil || r.GetQuote().GetRate() != "150.7425" {
+			t.Errorf("get = %v, %v", r, err)
+		}
+	}
+	if _, err := c.GetQuote(supplier, &financev1.GetQuoteRequest{QuoteId: q.GetQuoteId()}); status.Code(err) != codes.NotFound {
+		t.Errorf("someone else's quote: %v", err)
+	}
+	rateOnly, err := c.QuoteConversion(service, &financev1.QuoteConversionRequest{FromCurrency: "USD", ToCurrency: "JPY"})
+	if err != nil || rateOnly.GetQuote().GetAmount() != nil || rateOnly.GetQuote().GetConverted() != nil {
+		t.Errorf("rate alone = %v, %v", rateOnly, err)
+	}
+	tests := []struct {
+		name string
+		req  *financev1.QuoteConversionRequest
+		code codes.Code
+	}{
+		{"no rate", &financev1.QuoteConversionRequest{FromCurrency: "JPY", ToCurrency: "USD"}, codes.NotFound},
+		{"bad currency", &financev1.QuoteConversionRequest{FromCurrency: "XXX", ToCurrency: "USD"}, codes.InvalidArgument},
+		{"negative amount", &financev1.QuoteConversionRequest{FromCurrency: "USD", ToCurrency: "JPY", AmountMinor: -5}, codes.InvalidArgument},
+	}
+	for _, tt := range tests {
+		if _, err := c.QuoteConversion(buyer, tt.req); status.Code(err) != tt.code {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.code)
+		}
+	}
+	if _, err := c.QuoteConversion(context.Background(), &financev1.QuoteConversionRequest{FromCurrency: "USD", ToCurrency: "JPY"}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("without a token: %v", err)
 	}
 }

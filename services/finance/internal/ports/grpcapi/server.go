@@ -14,8 +14,9 @@ import (
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 )
 
-// PublicMethods take no access token: none.
-var PublicMethods []string
+// PublicMethods take no access token: only the payment provider's webhook,
+// which its signature authenticates.
+var PublicMethods = []string{WebhookMethod}
 
 // Server implements financev1.FinanceServiceServer over the use cases.
 type Server struct {

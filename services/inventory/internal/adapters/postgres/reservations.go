@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -29,21 +30,124 @@ func encodeRequested(lines []domain.OrderLine) ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// ClaimReservation inserts the reservation unless its order has one. Under
-// READ COMMITTED a concurrent insert of the same order id makes this one wait
-// for that transaction and then do nothing (or insert, if it rolled back).
-func (r repo) ClaimReservation(ctx context.Context, res domain.Reservation) (bool, error) {
-	requested, err := encodeRequested(res.Requested)
-	if err != nil {
-		return false, err
+// ClaimReservations inserts the reservations, in order id order, except
+// those whose order has one, and returns the order ids it inserted. Under
+// READ COMMITTED a concurrent insert of the same order id makes this one
+// wait for that transaction and then skip the row (or insert it, if that
+// transaction rolled back).
+func (r repo) ClaimReservations(ctx context.Context, rs []domain.Reservation) (map[string]bool, error) {
+	claimed := map[string]bool{}
+	if len(rs) == 0 {
+		return claimed, nil
 	}
-	tag, err := r.q.Exec(ctx, `INSERT INTO reservations (id, order_id, status, requested, expires_at, created_at, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (order_id) DO NOTHING`,
-		res.ID, res.OrderID, string(res.Status), requested, res.ExpiresAt, res.CreatedAt, res.CreatedBy)
-	if err != nil {
-		return false, fmt.Errorf("insert reservation: %w", err)
+	n := len(rs)
+	ids, orders, statuses, requested := make([]uuid.UUID, n), make([]string, n), make([]string, n), make([]string, n)
+	expires, created, by := make([]time.Time, n), make([]time.Time, n), make([]string, n)
+	for i, res := range rs {
+		req, err := encodeRequested(res.Requested)
+		if err != nil {
+			return nil, err
+		}
+		ids[i], orders[i], statuses[i], requested[i] = res.ID, res.OrderID, string(res.Status), string(req)
+		expires[i], created[i], by[i] = res.ExpiresAt, res.CreatedAt, res.CreatedBy
 	}
-	return tag.RowsAffected() == 1, nil
+	rows, err := r.q.Query(ctx, `INSERT INTO reservations (id, order_id, status, requested, expires_at, created_at, created_by)
+		SELECT v.id, v.order_id, v.status, v.requested::jsonb, v.expires_at, v.created_at, v.created_by
+		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[])
+			AS v (id, order_id, status, requested, expires_at, created_at, created_by)
+		ORDER BY v.order_id
+		ON CONFLICT (order_id) DO NOTHING RETURNING order_id`, ids, orders, statuses, requested, expires, created, by)
+	if err != nil {
+		return nil, fmt.Errorf("insert reservations: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("insert reservations: %w", err)
+	}
+	for _, id := range got {
+		claimed[id] = true
+	}
+	return claimed, nil
+}
+
+// LockReservations locks the orders' reservations in order id order and
+// reads them with their lines, by order id.
+func (r repo) LockReservations(ctx context.Context, orderIDs []string) (map[string]domain.Reservation, error) {
+	out := map[string]domain.Reservation{}
+	if len(orderIDs) == 0 {
+		return out, nil
+	}
+	rows, err := r.q.Query(ctx, `SELECT `+reservationColumns+` FROM reservations
+		WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE`, orderIDs)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Reservation, error) { return scanReservation(row) })
+	if err != nil {
+		return nil, err
+	}
+	if err := r.loadManyLines(ctx, rs); err != nil {
+		return nil, err
+	}
+	for _, res := range rs {
+		out[res.OrderID] = res
+	}
+	return out, nil
+}
+
+// DeleteReservations deletes reservations (claimed in this transaction and
+// never made) that have no lines.
+func (r repo) DeleteReservations(ctx context.Context, ids []uuid.UUID) error {
+	if _, err := r.q.Exec(ctx, `DELETE FROM reservations WHERE id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("delete reservations: %w", err)
+	}
+	return nil
+}
+
+// SaveReservations writes the requested lines, expiry and creator of
+// active reservations in one statement.
+func (r repo) SaveReservations(ctx context.Context, rs []domain.Reservation) error {
+	n := len(rs)
+	ids, requested, expires, by := make([]uuid.UUID, n), make([]string, n), make([]time.Time, n), make([]string, n)
+	for i, res := range rs {
+		req, err := encodeRequested(res.Requested)
+		if err != nil {
+			return err
+		}
+		ids[i], requested[i], expires[i], by[i] = res.ID, string(req), res.ExpiresAt, res.CreatedBy
+	}
+	tag, err := r.q.Exec(ctx, `UPDATE reservations r SET requested = v.requested::jsonb, expires_at = v.expires_at,
+			created_by = v.created_by
+		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS v (id, requested, expires_at, created_by)
+		WHERE r.id = v.id`, ids, requested, expires, by)
+	if err != nil {
+		return fmt.Errorf("update reservations: %w", err)
+	}
+	if int(tag.RowsAffected()) != n {
+		return fmt.Errorf("update reservations: %d of %d rows", tag.RowsAffected(), n)
+	}
+	return nil
+}
+
+// AddReservationLines inserts the lines of the reservations in one
+// statement.
+func (r repo) AddReservationLines(ctx context.Context, rs []domain.Reservation) error {
+	var ids, skus, warehouses []uuid.UUID
+	var qty []int64
+	for _, res := range rs {
+		for _, l := range res.Lines {
+			ids, skus, warehouses, qty = append(ids, res.ID), append(skus, l.SKUID), append(warehouses, l.WarehouseID), append(qty, l.Quantity)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := r.q.Exec(ctx, `INSERT INTO reservation_lines (reservation_id, sku_id, warehouse_id, quantity)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[])`, ids, skus, warehouses, qty)
+	if err != nil {
+		return fmt.Errorf("insert reservation lines: %w", err)
+	}
+	return nil
 }
 
 const reservationColumns = `id, order_id, status, requested, expires_at, created_at, created_by, finished_at, finished_by, reason`
@@ -70,48 +174,100 @@ func scanReservation(row pgx.Row) (domain.Reservation, error) {
 }
 
 // GetReservation reads an order's reservation and its lines.
-func (r repo) GetReservation(ctx context.Context, orderID string, forUpdate bool) (domain.Reservation, error) {
-	sql := `SELECT ` + reservationColumns + ` FROM reservations WHERE order_id = $1`
-	if forUpdate {
-		sql += ` FOR UPDATE`
-	}
-	res, err := scanReservation(r.q.QueryRow(ctx, sql, orderID))
+func (r repo) GetReservation(ctx context.Context, orderID string) (domain.Reservation, error) {
+	return r.getReservation(ctx, orderID, "")
+}
+
+func (r repo) getReservation(ctx context.Context, orderID, lock string) (domain.Reservation, error) {
+	res, err := scanReservation(r.q.QueryRow(ctx, `SELECT `+reservationColumns+` FROM reservations WHERE order_id = $1`+lock, orderID))
 	if err != nil {
 		return domain.Reservation{}, pg.NoRows(err, apperr.NotFound("reservation", orderID))
 	}
 	return res, r.loadLines(ctx, &res)
 }
 
-func (r repo) loadLines(ctx context.Context, res *domain.Reservation) error {
-	rows, err := r.q.Query(ctx, `SELECT sku_id, warehouse_id, quantity FROM reservation_lines
-		WHERE reservation_id = $1 ORDER BY sku_id, warehouse_id`, res.ID)
-	if err != nil {
-		return err
-	}
-	res.Lines, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.ReservationLine, error) {
-		var l domain.ReservationLine
-		err := row.Scan(&l.SKUID, &l.WarehouseID, &l.Quantity)
-		return l, err
-	})
-	return err
+// reservations is the read-modify-write of a reservation by order id.
+var reservations = pg.Repository[string, domain.Reservation]{
+	Lock: func(ctx context.Context, q pg.Querier, orderID string) (domain.Reservation, error) {
+		return repo{q: q}.getReservation(ctx, orderID, ` FOR UPDATE`)
+	},
+	Save: func(ctx context.Context, q pg.Querier, res domain.Reservation) error {
+		return repo{q: q}.saveReservation(ctx, res)
+	},
 }
 
-// SaveReservationLines inserts a reservation's lines in one statement.
-func (r repo) SaveReservationLines(ctx context.Context, id uuid.UUID, lines []domain.ReservationLine) error {
-	skus, warehouses, qty := make([]uuid.UUID, len(lines)), make([]uuid.UUID, len(lines)), make([]int64, len(lines))
-	for i, l := range lines {
-		skus[i], warehouses[i], qty[i] = l.SKUID, l.WarehouseID, l.Quantity
+// errNoneDue is dueReservations' Lock finding no due reservation.
+var errNoneDue = errors.New("inventory: no reservation is due")
+
+// dueReservations is the read-modify-write of the most overdue active
+// reservation at a time. SKIP LOCKED: one being committed or released right
+// now is left to that transaction.
+var dueReservations = pg.Repository[time.Time, domain.Reservation]{
+	Lock: func(ctx context.Context, q pg.Querier, now time.Time) (domain.Reservation, error) {
+		res, err := scanReservation(q.QueryRow(ctx, `SELECT `+reservationColumns+` FROM reservations
+			WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now))
+		if err != nil {
+			return domain.Reservation{}, pg.NoRows(err, errNoneDue)
+		}
+		return res, repo{q: q}.loadLines(ctx, &res)
+	},
+	Save: reservations.Save,
+}
+
+// UpdateReservation changes an order's reservation under its row lock and
+// writes the change's events with it (see pg.Repository.Update).
+func (r repo) UpdateReservation(ctx context.Context, orderID string, change func(*domain.Reservation) ([]outbox.Message, error)) (domain.Reservation, error) {
+	return reservations.Update(ctx, r.q, orderID, change)
+}
+
+// UpdateDueReservation changes the most overdue active reservation nobody
+// else holds.
+func (r repo) UpdateDueReservation(ctx context.Context, now time.Time, change func(*domain.Reservation) ([]outbox.Message, error)) (domain.Reservation, bool, error) {
+	res, err := dueReservations.Update(ctx, r.q, now, change)
+	if errors.Is(err, errNoneDue) {
+		return domain.Reservation{}, false, nil
 	}
-	_, err := r.q.Exec(ctx, `INSERT INTO reservation_lines (reservation_id, sku_id, warehouse_id, quantity)
-		SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::bigint[])`, id, skus, warehouses, qty)
-	if err != nil {
-		return fmt.Errorf("insert reservation lines: %w", err)
+	return res, err == nil, err
+}
+
+func (r repo) loadLines(ctx context.Context, res *domain.Reservation) error {
+	rs := []domain.Reservation{*res}
+	if err := r.loadManyLines(ctx, rs); err != nil {
+		return err
 	}
+	*res = rs[0]
 	return nil
 }
 
-// UpdateReservation writes status, expiry and the finishing fields.
-func (r repo) UpdateReservation(ctx context.Context, res domain.Reservation) error {
+// loadManyLines reads the lines of the reservations in one query.
+func (r repo) loadManyLines(ctx context.Context, rs []domain.Reservation) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(rs))
+	idx := make(map[uuid.UUID]int, len(rs))
+	for i, res := range rs {
+		ids[i], idx[res.ID] = res.ID, i
+	}
+	rows, err := r.q.Query(ctx, `SELECT reservation_id, sku_id, warehouse_id, quantity FROM reservation_lines
+		WHERE reservation_id = ANY($1) ORDER BY reservation_id, sku_id, warehouse_id`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uuid.UUID
+		var l domain.ReservationLine
+		if err := rows.Scan(&id, &l.SKUID, &l.WarehouseID, &l.Quantity); err != nil {
+			return err
+		}
+		rs[idx[id]].Lines = append(rs[idx[id]].Lines, l)
+	}
+	return rows.Err()
+}
+
+// saveReservation writes status, expiry and the finishing fields.
+func (r repo) saveReservation(ctx context.Context, res domain.Reservation) error {
 	var finishedAt *time.Time
 	if !res.FinishedAt.IsZero() {
 		finishedAt = &res.FinishedAt
@@ -119,19 +275,4 @@ func (r repo) UpdateReservation(ctx context.Context, res domain.Reservation) err
 	tag, err := r.q.Exec(ctx, `UPDATE reservations SET status = $2, expires_at = $3, finished_at = $4, finished_by = $5, reason = $6
 		WHERE id = $1`, res.ID, string(res.Status), res.ExpiresAt, finishedAt, res.FinishedBy, res.Reason)
 	return pg.Affected(tag, err, apperr.NotFound("reservation", res.OrderID))
-}
-
-// LockDueReservation locks the most overdue active reservation nobody else
-// holds. SKIP LOCKED: one being committed or released right now is left to
-// that transaction.
-func (r repo) LockDueReservation(ctx context.Context, now time.Time) (domain.Reservation, bool, error) {
-	res, err := scanReservation(r.q.QueryRow(ctx, `SELECT `+reservationColumns+` FROM reservations
-		WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`, now))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return domain.Reservation{}, false, nil
-	}
-	if err != nil {
-		return domain.Reservation{}, false, err
-	}
-	return res, true, r.loadLines(ctx, &res)
 }

@@ -7,7 +7,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,18 +37,6 @@ type repo struct {
 	q  pg.Querier
 	tx pgx.Tx // nil outside a transaction
 }
-
-// Savepoint runs fn in a savepoint of the current transaction (pgx's nested
-// transaction), rolled back to when fn fails.
-func (r repo) Savepoint(ctx context.Context, fn func(app.Repository) error) error {
-	if r.tx == nil {
-		return errNoTransaction
-	}
-	return pgx.BeginFunc(ctx, r.tx, func(sp pgx.Tx) error { return fn(repo{q: sp, tx: sp}) })
-}
-
-// errNoTransaction is Savepoint's answer outside a transaction.
-var errNoTransaction = errors.New("inventory: a savepoint needs a transaction")
 
 // Emit writes the events to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, events ...app.Event) error {

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/payprovider"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
+)
+
+// Config is the finance service's configuration: the kit's settings plus its
+// own. Every variable is listed in services/finance/README.md.
+type Config struct {
+	service.Config
+
+	// PaymentProvider is where money enters (card top-ups) and leaves
+	// (payouts): PAYMENT_PROVIDER_URL, PAYMENT_PROVIDER_API_KEY,
+	// PAYMENT_PROVIDER_WEBHOOK_SECRET, PAYMENT_PROVIDER_TIMEOUT. In
+	// development it is the payment sandbox `crossdock up` starts.
+	PaymentProvider payprovider.Config
+
+	// FXMaxRateAge is how old a rate may be when a conversion uses it, for
+	// sources without their own limit: ECB publishes daily, so a day and a bit.
+	FXMaxRateAge time.Duration `env:"FX_MAX_RATE_AGE" envDefault:"26h"`
+	// FXMaxRateAgeBySource overrides FXMaxRateAge per source,
+	// "source=duration" comma-separated.
+	FXMaxRateAgeBySource string `env:"FX_MAX_RATE_AGE_BY_SOURCE" envDefault:"ecb=26h,manual=720h"`
+	// FXSpreadBps is what a quote takes off the mid rate, in basis points.
+	FXSpreadBps int64 `env:"FX_SPREAD_BPS" envDefault:"50"`
+	// FXQuoteTTL is how long a quote locks its rate.
+	FXQuoteTTL time.Duration `env:"FX_QUOTE_TTL" envDefault:"10m"`
+}
+
+// FXPolicy builds the conversion policy from the settings.
+func (c Config) FXPolicy() (fx.Policy, error) {
+	bySource, err := fx.ParseMaxAgeBySource(c.FXMaxRateAgeBySource)
+	if err != nil {
+		return fx.Policy{}, fmt.Errorf("FX_MAX_RATE_AGE_BY_SOURCE: %w", err)
+	}
+	p := fx.Policy{MaxRateAge: c.FXMaxRateAge, MaxRateAgeBySource: bySource, SpreadBps: c.FXSpreadBps, QuoteTTL: c.FXQuoteTTL}
+	if err := p.Validate(); err != nil {
+		return fx.Policy{}, errors.New("FX_MAX_RATE_AGE, FX_MAX_RATE_AGE_BY_SOURCE, FX_SPREAD_BPS, FX_QUOTE_TTL: " + err.Error())
+	}
+	return p, nil
+}
+
+// Validate checks the finance service's own settings.
+func (c Config) Validate() error {
+	_, err := c.FXPolicy()
+	return err
+}

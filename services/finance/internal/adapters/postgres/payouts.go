@@ -1,0 +1,113 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
+)
+
+const payoutColumns = `id::text, organization_id, created_by, idempotency_key, amount, currency, destination, state,
+	pending_transfer_id, provider_payout_id, failure_code, attempts, created_at, updated_at`
+
+var payouts = pg.Repository[string, wallet.Payout]{
+	Lock: func(ctx context.Context, q pg.Querier, id string) (wallet.Payout, error) {
+		return getPayout(ctx, q, id, ` FOR UPDATE`)
+	},
+	Save: func(ctx context.Context, q pg.Querier, p wallet.Payout) error {
+		_, err := q.Exec(ctx, `UPDATE payouts SET state = $2, pending_transfer_id = $3, provider_payout_id = $4,
+			failure_code = $5, attempts = $6, updated_at = $7 WHERE id = $1`,
+			p.ID, p.State, p.PendingTransferID, p.ProviderPayoutID, p.FailureCode, p.Attempts, p.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("save payout %s: %w", p.ID, err)
+		}
+		return nil
+	},
+}
+
+// InsertPayout records p unless its organization used the key before.
+func (w *Wallets) InsertPayout(ctx context.Context, p wallet.Payout) (wallet.Payout, bool, error) {
+	stored, err := scanPayout(w.pool.QueryRow(ctx, `
+		INSERT INTO payouts (id, organization_id, created_by, idempotency_key, amount, currency, destination, state, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+		ON CONFLICT (organization_id, idempotency_key) DO NOTHING
+		RETURNING `+payoutColumns,
+		p.ID, p.OrganizationID, p.CreatedBy, p.IdempotencyKey, p.Amount, p.Currency, p.Destination, p.State, p.CreatedAt))
+	if err == nil {
+		return stored, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return wallet.Payout{}, false, fmt.Errorf("insert payout: %w", err)
+	}
+	stored, err = scanPayout(w.pool.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts
+		WHERE organization_id = $1 AND idempotency_key = $2`, p.OrganizationID, p.IdempotencyKey))
+	if err != nil {
+		return wallet.Payout{}, false, fmt.Errorf("read payout by key: %w", err)
+	}
+	return stored, false, nil
+}
+
+// Payout returns a payout by id.
+func (w *Wallets) Payout(ctx context.Context, id string) (wallet.Payout, error) {
+	return getPayout(ctx, w.pool, id, "")
+}
+
+// UpdatePayout changes a payout under its row lock (pg.Repository.Update).
+func (w *Wallets) UpdatePayout(ctx context.Context, id string, change app.PayoutChange) (wallet.Payout, error) {
+	return payouts.Update(ctx, w.pool, id, pg.Change[wallet.Payout](change))
+}
+
+// PayoutsOf returns an organization's payouts after the cursor, newest first.
+func (w *Wallets) PayoutsOf(ctx context.Context, org string, after *app.PayoutCursor, limit int) ([]wallet.Payout, error) {
+	where, args := `organization_id = $1`, []any{org, limit}
+	if after != nil {
+		where += ` AND (created_at, id) < ($3, $4::uuid)`
+		args = append(args, after.T, after.I)
+	}
+	return queryPayouts(ctx, w.pool, `SELECT `+payoutColumns+` FROM payouts WHERE `+where+`
+		ORDER BY created_at DESC, id DESC LIMIT $2`, args...)
+}
+
+// UnfinishedPayouts returns payouts still requested or reserved since before.
+func (w *Wallets) UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error) {
+	return queryPayouts(ctx, w.pool, `SELECT `+payoutColumns+` FROM payouts
+		WHERE state IN ('requested', 'reserved') AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit)
+}
+
+func queryPayouts(ctx context.Context, q pg.Querier, sql string, args ...any) ([]wallet.Payout, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list payouts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.Payout, error) { return scanPayout(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list payouts: %w", err)
+	}
+	return out, nil
+}
+
+func getPayout(ctx context.Context, q pg.Querier, id, lock string) (wallet.Payout, error) {
+	if _, err := apperr.ParseID("payout_id", id); err != nil {
+		return wallet.Payout{}, apperr.NotFound("payout", id)
+	}
+	p, err := scanPayout(q.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts WHERE id = $1`+lock, id))
+	if err != nil {
+		return wallet.Payout{}, pg.NoRows(err, apperr.NotFound("payout", id))
+	}
+	return p, nil
+}
+
+func scanPayout(row pgx.Row) (wallet.Payout, error) {
+	var p wallet.Payout
+	err := row.Scan(&p.ID, &p.OrganizationID, &p.CreatedBy, &p.IdempotencyKey, &p.Amount, &p.Currency, &p.Destination, &p.State,
+		&p.PendingTransferID, &p.ProviderPayoutID, &p.FailureCode, &p.Attempts, &p.CreatedAt, &p.UpdatedAt)
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	return p, err
+}

@@ -1,0 +1,288 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/paging"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
+)
+
+// ErrPayoutKeyReused refuses an idempotency key already used for another
+// payout of the organization.
+var ErrPayoutKeyReused = apperr.AlreadyExists("this idempotency key was used for a different payout").WithReason("IDEMPOTENCY_KEY_REUSED")
+
+// SupplierPayable returns what the platform owes a supplier, one account
+// per currency. Members of the supplier and admins.
+func (w *Wallets) SupplierPayable(ctx context.Context, c auth.Caller, org string) ([]ledger.Account, error) {
+	org, err := parseOrg(org)
+	if err != nil {
+		return nil, err
+	}
+	if !memberOf(c, auth.RoleSupplier, org) && !readsAnyAccount(c) {
+		return nil, ErrNotSupplierMember
+	}
+	return w.ledger.AccountsOf(ctx, orgOwner(org), ledger.KindSupplierPayable)
+}
+
+// ListPayouts returns a supplier's payouts, newest first. Members of the
+// supplier and admins.
+func (w *Wallets) ListPayouts(ctx context.Context, c auth.Caller, org string, pageSize int, pageToken string) ([]wallet.Payout, string, error) {
+	org, err := parseOrg(org)
+	if err != nil {
+		return nil, "", err
+	}
+	if !memberOf(c, auth.RoleSupplier, org) && !readsAnyAccount(c) {
+		return nil, "", ErrNotSupplierMember
+	}
+	size, err := statementPages.Size(pageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	var after *PayoutCursor
+	if pageToken != "" {
+		after = &PayoutCursor{}
+		if err := paging.Decode(pageToken, after); err != nil {
+			return nil, "", err
+		}
+	}
+	payouts, err := w.store.PayoutsOf(ctx, org, after, size+1)
+	if err != nil || len(payouts) <= size {
+		return payouts, "", err
+	}
+	last := payouts[size-1]
+	return payouts[:size], paging.Encode(PayoutCursor{T: last.CreatedAt, I: last.ID}), nil
+}
+
+// CreatePayout sends money from the supplier's payable to its bank. Owners
+// of the supplier organization only. The payout is recorded first, then
+// the ledger reserves the amount (a pending transfer to the payout
+// account), then the provider is asked; the provider's webhook posts or
+// voids the reservation. A payable short of the amount is
+// FailedPrecondition and the payout is recorded as failed. When the
+// provider is unavailable the payout stays reserved and the payout worker
+// asks again. The same key with the same request answers with the same
+// payout.
+func (w *Wallets) CreatePayout(ctx context.Context, c auth.Caller, org string, in wallet.PayoutInput) (wallet.Payout, error) {
+	org, err := parseOrg(org)
+	if err != nil {
+		return wallet.Payout{}, err
+	}
+	if !memberOf(c, auth.RoleSupplier, org) {
+		return wallet.Payout{}, ErrNotSupplierMember
+	}
+	if c.OrganizationRole != auth.OrgRoleOwner {
+		return wallet.Payout{}, ErrNotSupplierOwner
+	}
+	p, err := wallet.NewPayout(w.newID(), org, c.Subject, in, w.clock())
+	if err != nil {
+		return wallet.Payout{}, err
+	}
+	stored, inserted, err := w.store.InsertPayout(ctx, p)
+	if err != nil {
+		return wallet.Payout{}, err
+	}
+	if !inserted && !stored.SameRequest(p) {
+		return wallet.Payout{}, ErrPayoutKeyReused.WithMetadata("idempotency_key", in.IdempotencyKey)
+	}
+	return w.advancePayout(ctx, stored)
+}
+
+// advancePayout takes a payout through the steps it has not made: reserve,
+// then send. Each step is idempotent on the payout id, so repeating one
+// after a crash moves nothing twice. A provider that is down leaves the
+// payout reserved, which is no error for the caller: the worker finishes.
+func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Payout, error) {
+	if p.State == wallet.PayoutRequested {
+		res, err := w.ledger.Execute(ctx, ledger.Command{
+			IdempotencyKey: "payout:" + p.ID,
+			Transfers: []ledger.TransferSpec{{
+				Debit:  ledger.AccountRef{Kind: ledger.KindSupplierPayable, Owner: orgOwner(p.OrganizationID), Currency: p.Currency},
+				Credit: w.providerAccount(ledger.KindPayout, p.Currency),
+				Amount: p.Amount, Currency: p.Currency, Code: ledger.CodePayout, Reference: p.ID, Phase: ledger.PhasePending,
+			}},
+		})
+		if isRefusal(err) {
+			if _, ferr := w.failPayout(ctx, p.ID, "ledger_refused", false); ferr != nil {
+				return wallet.Payout{}, ferr
+			}
+			return wallet.Payout{}, err
+		}
+		if err != nil {
+			return wallet.Payout{}, err
+		}
+		p, err = w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
+			p.Reserved(res.Transfers[0].ID, w.clock())
+			return nil, nil
+		})
+		if err != nil {
+			return wallet.Payout{}, err
+		}
+	}
+	if p.State != wallet.PayoutReserved {
+		return p, nil
+	}
+	sent, err := w.provider.CreatePayout(ctx, PayoutRequest{
+		IdempotencyKey: "payout:" + p.ID, Amount: p.Amount, Currency: p.Currency, Reference: p.ID, Destination: p.Destination,
+	})
+	if isRefusal(err) && !misconfigured(err) {
+		return w.failPayout(ctx, p.ID, "provider_refused", true)
+	}
+	if err != nil {
+		// Counted, and left reserved for the worker.
+		return w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
+			p.Attempts++
+			p.UpdatedAt = w.clock()
+			return nil, nil
+		})
+	}
+	return w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
+		p.Sent(sent.ID, w.clock())
+		return nil, nil
+	})
+}
+
+// failPayout voids the payout's reservation (when it has one) and records
+// the failure with its event.
+func (w *Wallets) failPayout(ctx context.Context, id, code string, reserved bool) (wallet.Payout, error) {
+	p, err := w.store.Payout(ctx, id)
+	if err != nil || p.Final() {
+		return p, err
+	}
+	if reserved {
+		if err := w.voidReservation(ctx, p); err != nil {
+			return wallet.Payout{}, err
+		}
+	}
+	return w.store.UpdatePayout(ctx, id, func(p *wallet.Payout) ([]outbox.Message, error) {
+		if !p.Fail(code, w.clock()) {
+			return nil, nil
+		}
+		return []outbox.Message{payoutFailed(*p, code, w.clock())}, nil
+	})
+}
+
+func (w *Wallets) voidReservation(ctx context.Context, p wallet.Payout) error {
+	_, err := w.ledger.Execute(ctx, ledger.Command{
+		IdempotencyKey: "payout-void:" + p.ID,
+		Transfers:      []ledger.TransferSpec{{PendingID: p.PendingTransferID, Phase: ledger.PhaseVoidPending, Code: ledger.CodePayout, Reference: p.ID}},
+	})
+	return err
+}
+
+func (w *Wallets) postReservation(ctx context.Context, p wallet.Payout) error {
+	_, err := w.ledger.Execute(ctx, ledger.Command{
+		IdempotencyKey: "payout-post:" + p.ID,
+		Transfers:      []ledger.TransferSpec{{PendingID: p.PendingTransferID, Phase: ledger.PhasePostPending, Code: ledger.CodePayout, Reference: p.ID}},
+	})
+	return err
+}
+
+// applyPayoutEvent posts a paid payout's reservation or voids a failed
+// one, and records the outcome with its event. A payout already final
+// changes no more.
+func (w *Wallets) applyPayoutEvent(ctx context.Context, rec ProviderEventRecord, in Payout) (bool, error) {
+	p, err := w.store.Payout(ctx, in.Reference)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return w.store.ApplyProviderEvent(ctx, rec, func(WalletTx) error { return nil })
+	}
+	if err != nil {
+		return false, err
+	}
+	var change PayoutChange
+	switch {
+	case p.Final() || p.State == wallet.PayoutRequested:
+		// Final: a repeated or late event. Requested: the provider cannot
+		// know a payout not yet reserved; nothing to post.
+	case rec.Type == EventPayoutPaid:
+		if err := w.postReservation(ctx, p); err != nil {
+			return false, err
+		}
+		change = func(p *wallet.Payout) ([]outbox.Message, error) {
+			if !p.Paid(in.ID, rec.ReceivedAt) {
+				return nil, nil
+			}
+			return []outbox.Message{payoutSent(*p, rec.ReceivedAt)}, nil
+		}
+	case rec.Type == EventPayoutFailed:
+		if err := w.voidReservation(ctx, p); err != nil {
+			return false, err
+		}
+		code := failureCode(in.FailureCode)
+		change = func(p *wallet.Payout) ([]outbox.Message, error) {
+			if !p.Fail(code, rec.ReceivedAt) {
+				return nil, nil
+			}
+			return []outbox.Message{payoutFailed(*p, code, rec.ReceivedAt)}, nil
+		}
+	}
+	return w.store.ApplyProviderEvent(ctx, rec, func(tx WalletTx) error {
+		if change == nil {
+			return nil
+		}
+		_, err := tx.UpdatePayout(ctx, p.ID, change)
+		return err
+	})
+}
+
+// RetryPayouts advances up to limit payouts left requested or reserved
+// for longer than age (a crash between steps, a provider that was down).
+// It returns how many it tried; one payout's error does not stop the
+// others, and the first is returned.
+func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int) (int, error) {
+	stale, err := w.store.UnfinishedPayouts(ctx, w.clock().Add(-age), limit)
+	if err != nil {
+		return 0, err
+	}
+	var first error
+	done := 0
+	for _, p := range stale {
+		if _, err := w.advancePayout(ctx, p); err != nil && first == nil && !isRefusal(err) {
+			first = err
+			continue
+		}
+		done++
+	}
+	return done, first
+}
+
+// RunPayoutWorker calls RetryPayouts every interval until ctx ends,
+// reporting errors to report.
+func (w *Wallets) RunPayoutWorker(ctx context.Context, interval time.Duration, report func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := w.RetryPayouts(ctx, interval, 100); err != nil && ctx.Err() == nil {
+				report(err)
+			}
+		}
+	}
+}
+
+// isRefusal reports an answer that repeating cannot change: the request is
+// wrong or the state forbids it. Anything else (unavailable, a broken
+// connection) may succeed later.
+func isRefusal(err error) bool {
+	switch apperr.KindOf(err) {
+	case apperr.KindInvalid, apperr.KindFailedPrecondition, apperr.KindNotFound, apperr.KindPermissionDenied, apperr.KindAlreadyExists:
+		return true
+	}
+	return false
+}
+
+// misconfigured reports the provider refusing our credentials: not the
+// payout's fault, and fixed by an operator, after which the worker's next
+// attempt goes through.
+func misconfigured(err error) bool {
+	var e *apperr.Error
+	return errors.As(err, &e) && e.Reason == "PAYMENT_PROVIDER_CREDENTIALS"
+}

@@ -1,0 +1,248 @@
+package app_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
+)
+
+func payableRef(org string) ledger.AccountRef {
+	return ledger.AccountRef{Kind: ledger.KindSupplierPayable, Owner: ledger.Owner{Type: ledger.OwnerOrganization, ID: org}, Currency: "EUR"}
+}
+
+// fundPayable credits a supplier's payable as a settlement would.
+func (e walletsEnv) fundPayable(t *testing.T, org string, amount int64) {
+	t.Helper()
+	_, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: "fund:" + org, Transfers: []ledger.TransferSpec{{
+		Debit:  ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: "EUR"},
+		Credit: payableRef(org), Amount: amount, Currency: "EUR", Code: ledger.CodeSettlementGoods, Reference: "settlement", Phase: ledger.PhasePosted,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e walletsEnv) deliverPayout(t *testing.T, eventID, typ, payoutID string, status app.PayoutStatus) {
+	t.Helper()
+	d := e.provider.sign(e.provider.payoutEvent(eventID, typ, payoutID, status), t0)
+	if _, err := e.w.HandleProviderWebhook(ctx, d.signature, d.body); err != nil {
+		t.Fatalf("%s: %v", eventID, err)
+	}
+}
+
+func TestPayouts(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	staff := orgMember(auth.RoleSupplier, auth.OrgRoleStaff, org)
+	e.fundPayable(t, org, 10_000)
+	pay := func(key string, amount int64) (wallet.Payout, error) {
+		return e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: amount, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: key})
+	}
+	check := func(name string, wantNet, wantPending int64) {
+		t.Helper()
+		if net, pending := e.balance(t, payableRef(org)); net != wantNet || pending != wantPending {
+			t.Errorf("%s: payable %d with %d reserved, want %d with %d", name, net, pending, wantNet, wantPending)
+		}
+		e.assertBooksBalance(t)
+	}
+
+	// Paid: reserved, sent, then posted by the webhook.
+	p1, err := pay("p-1", 3_000)
+	if err != nil || p1.State != wallet.PayoutSent || p1.ProviderPayoutID == "" {
+		t.Fatalf("payout: %+v, %v", p1, err)
+	}
+	check("sent", 10_000, 3_000)
+	again, err := pay("p-1", 3_000)
+	if err != nil || again.ID != p1.ID || e.provider.payoutCalls != 1 {
+		t.Errorf("retry: %+v, %v, %d provider calls", again, err, e.provider.payoutCalls)
+	}
+	if _, err := pay("p-1", 3_001); !errors.Is(err, app.ErrPayoutKeyReused) {
+		t.Errorf("same key, other amount: %v", err)
+	}
+	e.deliverPayout(t, "evt_p1", app.EventPayoutPaid, p1.ID, app.PayoutPaid)
+	e.deliverPayout(t, "evt_p1", app.EventPayoutPaid, p1.ID, app.PayoutPaid)
+	check("paid", 7_000, 0)
+	if e.outboxCount(t, app.SubjectPayoutSent) != 1 {
+		t.Errorf("%d payout.sent events", e.outboxCount(t, app.SubjectPayoutSent))
+	}
+	// A late failure of a paid payout changes nothing.
+	e.deliverPayout(t, "evt_p1_late", app.EventPayoutFailed, p1.ID, app.PayoutFailed)
+	check("late failure", 7_000, 0)
+
+	// Failed at the bank: the reservation is voided.
+	p2, err := pay("p-2", 2_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("second reserved", 7_000, 2_000)
+	e.deliverPayout(t, "evt_p2", app.EventPayoutFailed, p2.ID, app.PayoutFailed)
+	check("failed", 7_000, 0)
+	if e.outboxCount(t, app.SubjectPayoutFailed) != 1 {
+		t.Errorf("%d payout.failed events", e.outboxCount(t, app.SubjectPayoutFailed))
+	}
+
+	// More than the payable holds: refused, nothing reserved, recorded failed.
+	if _, err := pay("p-3", 7_001); !apperr.IsKind(err, apperr.KindFailedPrecondition) {
+		t.Errorf("overdraw: %v", err)
+	}
+	check("overdraw", 7_000, 0)
+
+	// The provider is down: the payout stays reserved until the worker
+	// finds it.
+	e.provider.unavailable = 2
+	p4, err := pay("p-4", 1_000)
+	if err != nil || p4.State != wallet.PayoutReserved {
+		t.Fatalf("payout while the provider is down: %+v, %v", p4, err)
+	}
+	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 1 {
+		t.Errorf("first retry: %d, %v", n, err)
+	}
+	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 1 {
+		t.Errorf("second retry: %d, %v", n, err)
+	}
+	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 0 {
+		t.Errorf("nothing left to retry: %d, %v", n, err)
+	}
+	list, _, err := e.w.ListPayouts(ctx, staff, org, 0, "")
+	if err != nil || len(list) != 4 {
+		t.Fatalf("list: %d payouts, %v", len(list), err)
+	}
+	states := map[string]wallet.PayoutState{}
+	for _, p := range list {
+		states[p.IdempotencyKey] = p.State
+	}
+	want := map[string]wallet.PayoutState{"p-1": wallet.PayoutPaid, "p-2": wallet.PayoutFailed, "p-3": wallet.PayoutFailed, "p-4": wallet.PayoutSent}
+	for k, s := range want {
+		if states[k] != s {
+			t.Errorf("payout %s is %s, want %s", k, states[k], s)
+		}
+	}
+	check("after the worker", 7_000, 1_000)
+
+	// The provider refuses the destination: failed and voided at once.
+	e.provider.refusePayouts = true
+	p5, err := pay("p-5", 500)
+	if err != nil || p5.State != wallet.PayoutFailed {
+		t.Errorf("refused payout: %+v, %v", p5, err)
+	}
+	check("refused", 7_000, 1_000)
+
+	// Who may do what.
+	stranger := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, uuid.NewString())
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"staff pays out", func() error {
+			_, err := e.w.CreatePayout(ctx, staff, org, wallet.PayoutInput{Amount: 1, Currency: "EUR", Destination: "x", IdempotencyKey: "s"})
+			return err
+		}()},
+		{"another supplier pays out", func() error {
+			_, err := e.w.CreatePayout(ctx, stranger, org, wallet.PayoutInput{Amount: 1, Currency: "EUR", Destination: "x", IdempotencyKey: "s"})
+			return err
+		}()},
+		{"another supplier lists", func() error { _, _, err := e.w.ListPayouts(ctx, stranger, org, 0, ""); return err }()},
+		{"a buyer reads the payable", func() error { _, err := e.w.SupplierPayable(ctx, buyer, org); return err }()},
+	}
+	for _, tt := range tests {
+		if !apperr.IsKind(tt.err, apperr.KindPermissionDenied) {
+			t.Errorf("%s: %v", tt.name, tt.err)
+		}
+	}
+	for _, c := range []auth.Caller{staff, admin} {
+		accounts, err := e.w.SupplierPayable(ctx, c, org)
+		if err != nil || len(accounts) != 1 || accounts[0].Balance.Available() != 6_000 {
+			t.Errorf("payable read by %s: %+v, %v", c.Subject, accounts, err)
+		}
+	}
+}
+
+func TestPayoutListPages(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 100)
+	for i := range 5 {
+		if _, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1, Currency: "EUR", Destination: "x", IdempotencyKey: string(rune('a' + i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	token := ""
+	for pages := 0; ; pages++ {
+		list, next, err := e.w.ListPayouts(ctx, owner, org, 2, token)
+		if err != nil || pages > 3 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, p := range list {
+			seen[p.ID] = true
+		}
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	if len(seen) != 5 {
+		t.Errorf("pages served %d distinct payouts, want 5", len(seen))
+	}
+	if _, _, err := e.w.ListPayouts(ctx, owner, org, 2, "garbage"); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("bad token: %v", err)
+	}
+}
+
+func TestPayoutWorkerFinishesWhatWasLeft(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 5_000)
+
+	// The process stopped right after recording the payout: nothing is
+	// reserved, the provider knows nothing.
+	store := postgres.NewWallets(postgres.New(e.pool))
+	left, err := wallet.NewPayout(uuid.NewString(), org, owner.Subject, wallet.PayoutInput{Amount: 1_200, Currency: "EUR", Destination: "x", IdempotencyKey: "crash"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.InsertPayout(ctx, left); err != nil {
+		t.Fatal(err)
+	}
+	// Our API key is refused: not the payout's fault, so it waits reserved
+	// instead of failing.
+	e.provider.badCredentials = true
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 800, Currency: "EUR", Destination: "x", IdempotencyKey: "creds"})
+	if err != nil || p.State != wallet.PayoutReserved {
+		t.Fatalf("payout with refused credentials: %+v, %v", p, err)
+	}
+	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 2 {
+		t.Errorf("retry with the credentials still refused: %d, %v", n, err)
+	}
+	e.provider.badCredentials = false
+	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 2 {
+		t.Errorf("retry once fixed: %d, %v", n, err)
+	}
+	for _, id := range []string{left.ID, p.ID} {
+		got, err := store.Payout(ctx, id)
+		if err != nil || got.State != wallet.PayoutSent || got.PendingTransferID == "" || got.ProviderPayoutID == "" {
+			t.Errorf("payout %s after the worker: %+v, %v", id, got, err)
+		}
+	}
+	if net, pending := e.balance(t, payableRef(org)); net != 5_000 || pending != 2_000 {
+		t.Errorf("payable %d with %d reserved, want 5000 with 2000", net, pending)
+	}
+	// Each payout reserved once, whatever the number of attempts.
+	for _, id := range []string{left.ID, p.ID} {
+		ts, err := e.ledger.TransfersByReference(ctx, id)
+		if err != nil || len(ts) != 1 || ts[0].Phase != ledger.PhasePending {
+			t.Errorf("payout %s's transfers: %+v, %v", id, ts, err)
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package escrow
+
+import (
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+)
+
+// MaxSubOrders bounds a checkout: a converted share takes two transfers and
+// a command holds at most ledger.MaxTransfersPerCommand.
+const MaxSubOrders = ledger.MaxTransfersPerCommand / 2
+
+// Share is one sub-order of a checkout: its supplier and what it costs
+// (goods plus target freight) in the supplier's currency.
+type Share struct {
+	SubOrderID       string
+	SupplierOrgID    string
+	SupplierCurrency string
+	Amount           int64
+}
+
+// Checkout is the payment of an order: the buyer's wallet pays every
+// sub-order's escrow. Rates holds, per supplier currency other than the
+// buyer's, the snapshot (From the buyer currency, To the supplier's) the
+// share converts at: a quote's rate.
+type Checkout struct {
+	OrderID       string
+	BuyerID       string
+	BuyerCurrency string
+	Shares        []Share
+	Rates         map[string]ledger.RateSnapshot
+}
+
+// PaidShare is what a share cost the buyer and what its escrow holds.
+type PaidShare struct {
+	Share
+	// Paid is in the buyer's currency, Escrowed (= Amount) in the supplier's.
+	Paid, Escrowed int64
+	// Rate is the snapshot of a converted share, nil when no conversion.
+	Rate *ledger.RateSnapshot
+}
+
+// CheckoutPlan is a checkout's ledger command body and its totals.
+type CheckoutPlan struct {
+	Transfers []ledger.TransferSpec
+	// Total is what the buyer's wallet pays, in the buyer's currency.
+	Total  int64
+	Shares []PaidShare
+}
+
+// PlanCheckout validates a checkout and builds its transfers: per share, the
+// buyer's wallet to the escrow directly in one currency, or through both FX
+// clearing accounts at the share's rate (the two legs carry the snapshot).
+func PlanCheckout(c Checkout) (CheckoutPlan, error) {
+	var v apperr.Violations
+	required(&v, "order_id", c.OrderID)
+	required(&v, "buyer_id", c.BuyerID)
+	if !money.ValidCurrency(c.BuyerCurrency) {
+		v.Add("buyer_currency", "is not a transactable ISO 4217 currency")
+	}
+	switch {
+	case len(c.Shares) == 0:
+		v.Add("sub_orders", "must name at least one sub-order")
+	case len(c.Shares) > MaxSubOrders:
+		v.Add("sub_orders", "must name at most 32 sub-orders")
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Shares {
+		f := func(sub string) string { return apperr.Index("sub_orders", i, sub) }
+		required(&v, f("sub_order_id"), s.SubOrderID)
+		if seen[s.SubOrderID] && s.SubOrderID != "" {
+			v.Add(f("sub_order_id"), "is named twice")
+		}
+		seen[s.SubOrderID] = true
+		required(&v, f("supplier_org_id"), s.SupplierOrgID)
+		if !money.ValidCurrency(s.SupplierCurrency) {
+			v.Add(f("supplier_currency"), "is not a transactable ISO 4217 currency")
+		} else if s.SupplierCurrency != c.BuyerCurrency && money.ValidCurrency(c.BuyerCurrency) {
+			r, ok := c.Rates[s.SupplierCurrency]
+			if !ok {
+				v.Add(f("supplier_currency"), "has no quote or rate from "+c.BuyerCurrency)
+			} else if r.From != c.BuyerCurrency || r.To != s.SupplierCurrency {
+				v.Add(f("supplier_currency"), "has a rate for another pair than "+c.BuyerCurrency+"/"+s.SupplierCurrency)
+			}
+		}
+		if s.Amount <= 0 {
+			v.Add(f("amount_minor"), "must be greater than zero")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return CheckoutPlan{}, err
+	}
+	plan := CheckoutPlan{}
+	wallet := BuyerWallet(c.BuyerID, c.BuyerCurrency)
+	total := money.Money{Currency: c.BuyerCurrency}
+	for i, s := range c.Shares {
+		p := PaidShare{Share: s, Paid: s.Amount, Escrowed: s.Amount}
+		escrow := Escrow(s.SubOrderID, s.SupplierCurrency)
+		if s.SupplierCurrency == c.BuyerCurrency {
+			plan.Transfers = append(plan.Transfers, posted(wallet, escrow, s.Amount, ledger.CodePayment, s.SubOrderID, nil))
+		} else {
+			snap := c.Rates[s.SupplierCurrency]
+			paid, err := convertBack(s.Amount, s.SupplierCurrency, c.BuyerCurrency, snap)
+			if err != nil {
+				return CheckoutPlan{}, apperr.InvalidField(apperr.Index("sub_orders", i, "amount_minor"), err.Error())
+			}
+			p.Paid, p.Rate = paid, &snap
+			plan.Transfers = append(plan.Transfers,
+				posted(wallet, FXClearing(c.BuyerCurrency), paid, ledger.CodePayment, s.SubOrderID, &snap),
+				posted(FXClearing(s.SupplierCurrency), escrow, s.Amount, ledger.CodeConversion, s.SubOrderID, &snap))
+		}
+		var err error
+		if total, err = total.Add(money.Money{Amount: p.Paid, Currency: c.BuyerCurrency}); err != nil {
+			return CheckoutPlan{}, apperr.InvalidField("sub_orders", "add up to more than a wallet can hold")
+		}
+		plan.Shares = append(plan.Shares, p)
+	}
+	plan.Total = total.Amount
+	return plan, nil
+}
+
+// convertBack converts amount (in the snapshot's To currency) back into its
+// From currency at the snapshot's rate, half-even; a share that rounds to
+// nothing in the buyer's currency is refused rather than given away.
+func convertBack(amount int64, from, to string, snap ledger.RateSnapshot) (int64, error) {
+	rate, err := money.ParseRate(snap.Rate)
+	if err != nil {
+		return 0, err
+	}
+	m, err := money.ConvertBack(money.Money{Amount: amount, Currency: from}, to, rate)
+	if err != nil {
+		return 0, err
+	}
+	if m.Amount <= 0 {
+		return 0, errTooSmall
+	}
+	return m.Amount, nil
+}
+
+type constErr string
+
+func (e constErr) Error() string { return string(e) }
+
+const errTooSmall = constErr("is too small to convert: it rounds to nothing in the other currency")
+
+func required(v *apperr.Violations, field, value string) {
+	if value == "" {
+		v.Add(field, "is required")
+	}
+}
+
+func posted(debit, credit ledger.AccountRef, amount int64, code ledger.Code, reference string, rate *ledger.RateSnapshot) ledger.TransferSpec {
+	return ledger.TransferSpec{
+		Debit: debit, Credit: credit, Amount: amount, Currency: debit.Currency, Code: code,
+		Reference: reference, Phase: ledger.PhasePosted, Rate: rate,
+	}
+}

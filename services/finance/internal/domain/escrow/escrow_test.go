@@ -1,0 +1,210 @@
+package escrow_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+)
+
+var usdEUR = ledger.RateSnapshot{From: "USD", To: "EUR", Rate: "0.92", Source: "ecb", QuoteID: "q-1"}
+
+// moves sums each account's net (credits − debits) over specs.
+func moves(specs []ledger.TransferSpec) map[ledger.AccountRef]int64 {
+	m := map[ledger.AccountRef]int64{}
+	for _, s := range specs {
+		m[s.Debit] -= s.Amount
+		m[s.Credit] += s.Amount
+		if s.Debit.Currency != s.Currency || s.Credit.Currency != s.Currency {
+			panic("a transfer across currencies")
+		}
+	}
+	return m
+}
+
+func TestPlanCheckout(t *testing.T) {
+	c := escrow.Checkout{
+		OrderID: "o-1", BuyerID: "b-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{
+			{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Amount: 9200}, // 92.00 EUR at 0.92 → 100.00 USD
+			{SubOrderID: "s-2", SupplierOrgID: "org-2", SupplierCurrency: "USD", Amount: 2500},
+			{SubOrderID: "s-3", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Amount: 1}, // 0.0108… USD → 0.01
+		},
+		Rates: map[string]ledger.RateSnapshot{"EUR": usdEUR},
+	}
+	p, err := escrow.PlanCheckout(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != 10000+2500+1 || len(p.Transfers) != 5 {
+		t.Fatalf("plan = %+v", p)
+	}
+	m := moves(p.Transfers)
+	want := map[ledger.AccountRef]int64{
+		escrow.BuyerWallet("b-1", "USD"): -12501,
+		escrow.FXClearing("USD"):         10001,
+		escrow.FXClearing("EUR"):         -9201,
+		escrow.Escrow("s-1", "EUR"):      9200,
+		escrow.Escrow("s-2", "USD"):      2500,
+		escrow.Escrow("s-3", "EUR"):      1,
+	}
+	for a, n := range want {
+		if m[a] != n {
+			t.Errorf("%v moved %d, want %d", a, m[a], n)
+		}
+	}
+	for _, s := range p.Transfers {
+		if (s.Debit.Kind == ledger.KindFXClearing || s.Credit.Kind == ledger.KindFXClearing) != (s.Rate != nil) {
+			t.Errorf("conversion leg without its snapshot, or a snapshot on a plain leg: %+v", s)
+		}
+	}
+
+	tests := []struct {
+		name   string
+		change func(*escrow.Checkout)
+		bad    []string
+	}{
+		{"no sub-orders", func(c *escrow.Checkout) { c.Shares = nil }, []string{"sub_orders"}},
+		{"no rate", func(c *escrow.Checkout) { c.Rates = nil }, []string{"sub_orders[0].supplier_currency", "sub_orders[2].supplier_currency"}},
+		{"rate for another pair", func(c *escrow.Checkout) {
+			c.Rates = map[string]ledger.RateSnapshot{"EUR": {From: "GBP", To: "EUR", Rate: "1.1"}}
+		}, []string{"sub_orders[0].supplier_currency", "sub_orders[2].supplier_currency"}},
+		{"duplicate sub-order", func(c *escrow.Checkout) { c.Shares[1].SubOrderID = "s-1" }, []string{"sub_orders[1].sub_order_id"}},
+		{"zero amount", func(c *escrow.Checkout) { c.Shares[1].Amount = 0 }, []string{"sub_orders[1].amount_minor"}},
+		{"missing ids", func(c *escrow.Checkout) { c.OrderID, c.BuyerID = "", "" }, []string{"buyer_id", "order_id"}},
+		{"bad currency", func(c *escrow.Checkout) { c.BuyerCurrency = "XXX" }, []string{"buyer_currency"}},
+		{"rounds to nothing", func(c *escrow.Checkout) {
+			c.BuyerCurrency = "JPY"
+			c.Rates = map[string]ledger.RateSnapshot{"KWD": {From: "JPY", To: "KWD", Rate: "0.002"}}
+			c.Shares = []escrow.Share{{SubOrderID: "s-9", SupplierOrgID: "org-9", SupplierCurrency: "KWD", Amount: 1}} // 0.5 yen → 0
+		}, []string{"sub_orders[0].amount_minor"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := c
+			in.Shares = slices.Clone(c.Shares)
+			tt.change(&in)
+			_, err := escrow.PlanCheckout(in)
+			if f := testkit.Fields(t, err); !slices.Equal(f, slices.Sorted(slices.Values(tt.bad))) {
+				t.Fatalf("violations = %v, want %v", f, tt.bad)
+			}
+		})
+	}
+}
+
+func TestPlanSettlement(t *testing.T) {
+	paid := escrow.Paid{SubOrderID: "s-1", OrderID: "o-1", BuyerID: "b-1", BuyerCurrency: "USD", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Rate: &usdEUR}
+	today := money.MustParseRate("1.10") // EUR → USD now: the euro is dearer than at payment (1/0.92 = 1.0870)
+	tests := []struct {
+		name                                    string
+		s                                       escrow.Settlement
+		shortfall, commission, net, rem, refund int64
+		want                                    map[ledger.AccountRef]int64
+	}{
+		{name: "remainder back at the original rate", s: escrow.Settlement{Paid: paid, EscrowBalance: 9200, Goods: 8000, CommissionBps: 500},
+			commission: 400, net: 7600, rem: 1200, refund: 1304, // 12.00 EUR / 0.92 = 13.043 USD
+			want: map[ledger.AccountRef]int64{
+				escrow.Escrow("s-1", "EUR"): -9200, escrow.SupplierPayable("org-1", "EUR"): 7600, escrow.Revenue("EUR"): 400,
+				escrow.FXClearing("EUR"): 1200, escrow.FXClearing("USD"): -1304, escrow.BuyerWallet("b-1", "USD"): 1304,
+			}},
+		{name: "with today's rate the difference goes to FX gain/loss", s: escrow.Settlement{Paid: paid, EscrowBalance: 9200, Goods: 8000, CommissionBps: 500, Today: &today},
+			commission: 400, net: 7600, rem: 1200, refund: 1304, // today 13.20 USD: a gain of 0.16
+			want: map[ledger.AccountRef]int64{
+				escrow.BuyerWallet("b-1", "USD"): 1304, escrow.FXClearing("USD"): -1304 - 16, escrow.FXGainLoss("USD"): 16,
+			}},
+		{name: "exact", s: escrow.Settlement{Paid: paid, EscrowBalance: 8000, Goods: 8000, CommissionBps: 0},
+			net: 8000, want: map[ledger.AccountRef]int64{escrow.SupplierPayable("org-1", "EUR"): 8000, escrow.Revenue("EUR"): 0}},
+		{name: "commission half-even", s: escrow.Settlement{Paid: paid, EscrowBalance: 10, Goods: 10, CommissionBps: 2500},
+			commission: 2, net: 8, want: map[ledger.AccountRef]int64{escrow.Revenue("EUR"): 2}}, // 2.5 → 2
+		{name: "short", s: escrow.Settlement{Paid: paid, EscrowBalance: 7000, Goods: 8000, CommissionBps: 500}, shortfall: 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := escrow.PlanSettlement(tt.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Shortfall != tt.shortfall || p.Commission != tt.commission || p.SupplierNet != tt.net || p.Remainder != tt.rem || p.Refunded != tt.refund {
+				t.Fatalf("plan = %+v", p)
+			}
+			if tt.shortfall > 0 && len(p.Transfers) != 0 {
+				t.Fatalf("a short settlement moves money: %+v", p.Transfers)
+			}
+			m := moves(p.Transfers)
+			for a, n := range tt.want {
+				if m[a] != n {
+					t.Errorf("%v moved %d, want %d", a, m[a], n)
+				}
+			}
+		})
+	}
+}
+
+func TestPlanBack(t *testing.T) {
+	paid := escrow.Paid{SubOrderID: "s-1", BuyerID: "b-1", BuyerCurrency: "USD", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Rate: &usdEUR}
+	cheaper := money.MustParseRate("1.00")
+	tests := []struct {
+		name     string
+		paid     escrow.Paid
+		back     escrow.Back
+		refunded int64
+		want     map[ledger.AccountRef]int64
+	}{
+		{"claw-back from the payable, a loss", paid, escrow.Back{From: escrow.SupplierPayable("org-1", "EUR"), Amount: 920, Code: ledger.CodeClawBack, Ref: "s-1", Today: &cheaper}, 1000,
+			map[ledger.AccountRef]int64{escrow.SupplierPayable("org-1", "EUR"): -920, escrow.BuyerWallet("b-1", "USD"): 1000, escrow.FXGainLoss("USD"): -80, escrow.FXClearing("USD"): -1000 + 80}},
+		{"one currency", escrow.Paid{SubOrderID: "s-2", BuyerID: "b-1", BuyerCurrency: "EUR", SupplierCurrency: "EUR"}, escrow.Back{From: escrow.Escrow("s-2", "EUR"), Amount: 5, Code: ledger.CodeRefund, Ref: "s-2"}, 5,
+			map[ledger.AccountRef]int64{escrow.Escrow("s-2", "EUR"): -5, escrow.BuyerWallet("b-1", "EUR"): 5}},
+	}
+	for _, tt := range tests {
+		p, err := escrow.PlanBack(tt.paid, tt.back)
+		if err != nil || p.Refunded != tt.refunded {
+			t.Fatalf("%s: %+v, %v", tt.name, p, err)
+		}
+		m := moves(p.Transfers)
+		for a, n := range tt.want {
+			if m[a] != n {
+				t.Errorf("%s: %v moved %d, want %d", tt.name, a, m[a], n)
+			}
+		}
+	}
+	if _, err := escrow.PlanBack(paid, escrow.Back{From: escrow.Escrow("s-1", "EUR"), Amount: 0}); testkit.Fields(t, err)[0] != "amount_minor" {
+		t.Error("zero refund accepted")
+	}
+}
+
+func TestPlanPartnerSettlement(t *testing.T) {
+	p, err := escrow.PlanPartnerSettlement(escrow.PartnerSettlementLine{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: 10000, Fees: 300, CommissionBps: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := moves(p.Transfers)
+	want := map[ledger.AccountRef]int64{
+		escrow.PartnerSettlement("p-1", "USD"): -10000, escrow.PartnerVirtual("p-1", "USD"): 0,
+		escrow.SupplierPayable("org-1", "USD"): 9200, escrow.Revenue("USD"): 500, escrow.PartnerFees("p-1", "USD"): 300,
+	}
+	for a, n := range want {
+		if m[a] != n {
+			t.Errorf("%v moved %d, want %d", a, m[a], n)
+		}
+	}
+	if _, err := escrow.PlanPartnerSettlement(escrow.PartnerSettlementLine{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: 100, Fees: 99, CommissionBps: 500}); testkit.Fields(t, err)[0] != "fees_minor" {
+		t.Errorf("fees above the gross less commission: %v", err)
+	}
+}
+
+func TestPlanFreightLegAndCoupon(t *testing.T) {
+	leg, err := escrow.PlanFreightLeg(escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-1", CarrierID: "c-1", Amount: 700, Currency: "EUR"})
+	if err != nil || len(leg) != 1 || leg[0].Debit != escrow.Escrow("s-1", "EUR") || leg[0].Credit != escrow.CarrierPayable("c-1", "EUR") || leg[0].Reference != "leg-1" {
+		t.Errorf("leg = %+v, %v", leg, err)
+	}
+	if _, err := escrow.PlanFreightLeg(escrow.FreightLeg{Currency: "EUR"}); len(testkit.Fields(t, err)) != 4 {
+		t.Errorf("empty leg: %v", err)
+	}
+	c, err := escrow.PlanCoupon("s-1", "cp-1", 300, "EUR")
+	if err != nil || c[0].Debit != escrow.CouponExpense("EUR") || c[0].Credit != escrow.Escrow("s-1", "EUR") {
+		t.Errorf("coupon = %+v, %v", c, err)
+	}
+}

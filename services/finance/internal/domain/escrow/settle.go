@@ -1,0 +1,165 @@
+package escrow
+
+import (
+	"math/big"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+)
+
+// DefaultCommissionBps is the platform's commission when a supplier has no
+// rate of its own: 5 %.
+const DefaultCommissionBps = 500
+
+// Paid is what a sub-order's payment recorded: whose money it was, in which
+// currencies and at which rate. Settlement and refunds go back through it.
+type Paid struct {
+	SubOrderID       string
+	OrderID          string
+	BuyerID          string
+	BuyerCurrency    string
+	SupplierOrgID    string
+	SupplierCurrency string
+	// Rate is the payment's snapshot (buyer → supplier currency), nil when
+	// the sub-order was paid in the supplier's currency.
+	Rate *ledger.RateSnapshot
+}
+
+// Back is a conversion back to the buyer: Amount leaves From (an escrow or
+// a supplier payable, in the supplier's currency) for the buyer's wallet at
+// the payment's ORIGINAL rate, never today's. Today, when known, is the mid
+// rate supplier → buyer currency now; the difference between the amount at
+// today's rate and at the original one is booked between FX clearing and FX
+// gain/loss in the buyer's currency, so the buyer gets exactly the original
+// value and the platform carries the market's move.
+type Back struct {
+	From   ledger.AccountRef
+	Amount int64
+	Code   ledger.Code
+	Ref    string
+	Today  *money.Rate
+}
+
+// BackPlan is a conversion back's transfers and what the buyer received.
+type BackPlan struct {
+	Transfers []ledger.TransferSpec
+	// Refunded is in the buyer's currency; FXDifference is today's value
+	// minus it (positive: a gain), zero without Today.
+	Refunded     int64
+	FXDifference int64
+}
+
+// PlanBack builds the transfers of a conversion back for a sub-order paid
+// as p.
+func PlanBack(p Paid, b Back) (BackPlan, error) {
+	if b.Amount <= 0 {
+		return BackPlan{}, apperr.InvalidField("amount_minor", "must be greater than zero")
+	}
+	wallet := BuyerWallet(p.BuyerID, p.BuyerCurrency)
+	if p.Rate == nil || p.BuyerCurrency == p.SupplierCurrency {
+		return BackPlan{Transfers: []ledger.TransferSpec{posted(b.From, wallet, b.Amount, b.Code, b.Ref, nil)}, Refunded: b.Amount}, nil
+	}
+	back, err := convertBack(b.Amount, p.SupplierCurrency, p.BuyerCurrency, *p.Rate)
+	if err != nil {
+		return BackPlan{}, apperr.InvalidField("amount_minor", err.Error())
+	}
+	plan := BackPlan{Refunded: back, Transfers: []ledger.TransferSpec{
+		posted(b.From, FXClearing(p.SupplierCurrency), b.Amount, b.Code, b.Ref, p.Rate),
+		posted(FXClearing(p.BuyerCurrency), wallet, back, b.Code, b.Ref, p.Rate),
+	}}
+	if b.Today != nil {
+		today, err := money.Convert(money.Money{Amount: b.Amount, Currency: p.SupplierCurrency}, p.BuyerCurrency, *b.Today)
+		if err != nil {
+			return BackPlan{}, apperr.InvalidField("amount_minor", "is too large to convert: "+err.Error())
+		}
+		plan.FXDifference = today.Amount - back
+		switch {
+		case plan.FXDifference > 0:
+			plan.Transfers = append(plan.Transfers, posted(FXClearing(p.BuyerCurrency), FXGainLoss(p.BuyerCurrency), plan.FXDifference, ledger.CodeFXDifference, b.Ref, nil))
+		case plan.FXDifference < 0:
+			plan.Transfers = append(plan.Transfers, posted(FXGainLoss(p.BuyerCurrency), FXClearing(p.BuyerCurrency), -plan.FXDifference, ledger.CodeFXDifference, b.Ref, nil))
+		}
+	}
+	return plan, nil
+}
+
+// Settlement is the completion of a sub-order: the actual goods price (the
+// freight was paid leg by leg) against what its escrow holds now.
+type Settlement struct {
+	Paid          Paid
+	EscrowBalance int64 // supplier currency
+	Goods         int64 // supplier currency
+	CommissionBps int64
+	Today         *money.Rate
+}
+
+// SettlementPlan is a settlement's transfers, or its shortfall.
+type SettlementPlan struct {
+	Transfers []ledger.TransferSpec
+	// Shortfall > 0 means escrow cannot pay the goods: nothing moves and
+	// the buyer is asked for a top-up of that much (supplier currency).
+	Shortfall   int64
+	Commission  int64
+	SupplierNet int64
+	// Remainder is what escrow refunds the buyer (supplier currency);
+	// Refunded the same in the buyer's currency.
+	Remainder, Refunded int64
+}
+
+// PlanSettlement pays the supplier payable goods − commission (half-even),
+// the platform revenue the commission, and refunds the escrow's remainder to
+// the buyer at the payment's original rate.
+func PlanSettlement(s Settlement) (SettlementPlan, error) {
+	var v apperr.Violations
+	if s.Goods <= 0 {
+		v.Add("goods_minor", "must be greater than zero")
+	}
+	if s.CommissionBps < 0 || s.CommissionBps > 10000 {
+		v.Add("commission_bps", "must be between 0 and 10000")
+	}
+	if err := v.Err(); err != nil {
+		return SettlementPlan{}, err
+	}
+	if s.EscrowBalance < s.Goods {
+		return SettlementPlan{Shortfall: s.Goods - s.EscrowBalance}, nil
+	}
+	cur := s.Paid.SupplierCurrency
+	c, err := commission(s.Goods, s.CommissionBps, cur)
+	if err != nil {
+		return SettlementPlan{}, err
+	}
+	plan := SettlementPlan{Commission: c, SupplierNet: s.Goods - c, Remainder: s.EscrowBalance - s.Goods}
+	escrow := Escrow(s.Paid.SubOrderID, cur)
+	if plan.SupplierNet > 0 {
+		plan.Transfers = append(plan.Transfers, posted(escrow, SupplierPayable(s.Paid.SupplierOrgID, cur), plan.SupplierNet, ledger.CodeSettlementGoods, s.Paid.SubOrderID, nil))
+	}
+	if plan.Commission > 0 {
+		plan.Transfers = append(plan.Transfers, posted(escrow, Revenue(cur), plan.Commission, ledger.CodeCommission, s.Paid.SubOrderID, nil))
+	}
+	if plan.Remainder > 0 {
+		back, err := PlanBack(s.Paid, Back{From: escrow, Amount: plan.Remainder, Code: ledger.CodeEscrowRefund, Ref: s.Paid.SubOrderID, Today: s.Today})
+		if err != nil {
+			// A remainder too small to show in the buyer's currency stays
+			// with the platform as FX rounding rather than blocking the
+			// settlement.
+			plan.Transfers = append(plan.Transfers, posted(escrow, FXClearing(cur), plan.Remainder, ledger.CodeFXDifference, s.Paid.SubOrderID, nil))
+		} else {
+			plan.Transfers = append(plan.Transfers, back.Transfers...)
+			plan.Refunded = back.Refunded
+		}
+	}
+	return plan, nil
+}
+
+// commission is amount × bps / 10000, half-even in the amount's currency.
+func commission(amount, bps int64, currency string) (int64, error) {
+	if bps < 0 || bps > 10000 {
+		return 0, apperr.InvalidField("commission_bps", "must be between 0 and 10000")
+	}
+	c, err := money.FromRat(new(big.Rat).SetFrac(new(big.Int).Mul(big.NewInt(amount), big.NewInt(bps)), big.NewInt(10000)), currency, money.HalfEven)
+	if err != nil {
+		return 0, apperr.InvalidField("amount_minor", "is too large")
+	}
+	return c.Amount, nil
+}

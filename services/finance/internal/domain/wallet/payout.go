@@ -1,0 +1,137 @@
+package wallet
+
+import (
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+)
+
+// PayoutState is where a payout stands. The order of the states is the
+// order of the steps, each recorded before the next begins, so whatever
+// stops the process between two steps, the payout worker finds the record
+// and repeats the next one (every step is idempotent on the payout id).
+type PayoutState string
+
+// The states of a payout.
+const (
+	// PayoutRequested: recorded, funds not yet reserved in the ledger.
+	PayoutRequested PayoutState = "requested"
+	// PayoutReserved: the ledger holds a pending transfer from the payable;
+	// the provider has not yet accepted the payout.
+	PayoutReserved PayoutState = "reserved"
+	// PayoutSent: the provider accepted it and will report paid or failed.
+	PayoutSent PayoutState = "sent"
+	// PayoutPaid: the provider paid; the pending transfer is posted.
+	PayoutPaid PayoutState = "paid"
+	// PayoutFailed: refused by the ledger or the provider; any reservation
+	// is voided.
+	PayoutFailed PayoutState = "failed"
+)
+
+// MaxDestinationLength bounds a bank-account reference.
+const MaxDestinationLength = 200
+
+// PayoutInput is what a supplier admin asks for.
+type PayoutInput struct {
+	Amount         int64
+	Currency       string
+	Destination    string
+	IdempotencyKey string
+}
+
+// Payout sends money from a supplier's payable to its bank.
+type Payout struct {
+	ID             string
+	OrganizationID string
+	CreatedBy      string
+	IdempotencyKey string
+	Amount         int64
+	Currency       string
+	Destination    string
+	State          PayoutState
+	// PendingTransferID is the ledger's reservation, once made.
+	PendingTransferID string
+	// ProviderPayoutID is the provider's id, once it accepted the payout.
+	ProviderPayoutID string
+	FailureCode      string
+	// Attempts counts the provider calls made, for operators.
+	Attempts  int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// NewPayout validates in and returns a requested payout.
+func NewPayout(id, org, createdBy string, in PayoutInput, now time.Time) (Payout, error) {
+	if err := ValidateAmount(in.Amount, in.Currency); err != nil {
+		return Payout{}, err
+	}
+	var v apperr.Violations
+	switch {
+	case in.Destination == "":
+		v.Add("destination", "is required")
+	case len(in.Destination) > MaxDestinationLength:
+		v.Add("destination", "is too long")
+	}
+	if err := v.Err(); err != nil {
+		return Payout{}, err
+	}
+	if err := ValidateKey("idempotency_key", in.IdempotencyKey); err != nil {
+		return Payout{}, err
+	}
+	return Payout{
+		ID: id, OrganizationID: org, CreatedBy: createdBy, IdempotencyKey: in.IdempotencyKey,
+		Amount: in.Amount, Currency: in.Currency, Destination: in.Destination,
+		State: PayoutRequested, CreatedAt: now, UpdatedAt: now,
+	}, nil
+}
+
+// SameRequest reports whether o asks for what p asked for.
+func (p Payout) SameRequest(o Payout) bool {
+	return p.OrganizationID == o.OrganizationID && p.Amount == o.Amount && p.Currency == o.Currency && p.Destination == o.Destination
+}
+
+// Final reports whether the payout can change no more.
+func (p Payout) Final() bool { return p.State == PayoutPaid || p.State == PayoutFailed }
+
+// Reserved records the ledger's reservation; false when it was recorded
+// before.
+func (p *Payout) Reserved(pendingTransferID string, now time.Time) bool {
+	if p.State != PayoutRequested {
+		return false
+	}
+	p.State, p.PendingTransferID, p.UpdatedAt = PayoutReserved, pendingTransferID, now
+	return true
+}
+
+// Sent records the provider's acceptance; false unless the payout was
+// reserved and waiting for it.
+func (p *Payout) Sent(providerID string, now time.Time) bool {
+	p.Attempts++
+	if p.State != PayoutReserved {
+		return false
+	}
+	p.State, p.ProviderPayoutID, p.UpdatedAt = PayoutSent, providerID, now
+	return true
+}
+
+// Paid records the provider's payment; false when the payout was already
+// final (a late or repeated event).
+func (p *Payout) Paid(providerID string, now time.Time) bool {
+	if p.Final() || p.State == PayoutRequested {
+		return false
+	}
+	p.State, p.UpdatedAt = PayoutPaid, now
+	if providerID != "" {
+		p.ProviderPayoutID = providerID
+	}
+	return true
+}
+
+// Fail records a refusal; false when the payout was already final.
+func (p *Payout) Fail(code string, now time.Time) bool {
+	if p.Final() {
+		return false
+	}
+	p.State, p.FailureCode, p.UpdatedAt = PayoutFailed, code, now
+	return true
+}

@@ -1,0 +1,83 @@
+package wallet_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
+)
+
+var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+func TestNewTopUpValidates(t *testing.T) {
+	tests := []struct {
+		name string
+		in   wallet.TopUpInput
+		ok   bool
+	}{
+		{"valid", wallet.TopUpInput{Amount: 1000, Currency: "USD", IdempotencyKey: "k"}, true},
+		{"zero amount", wallet.TopUpInput{Amount: 0, Currency: "USD", IdempotencyKey: "k"}, false},
+		{"negative amount", wallet.TopUpInput{Amount: -5, Currency: "USD", IdempotencyKey: "k"}, false},
+		{"unknown currency", wallet.TopUpInput{Amount: 5, Currency: "XXQ", IdempotencyKey: "k"}, false},
+		{"lower-case currency", wallet.TopUpInput{Amount: 5, Currency: "usd", IdempotencyKey: "k"}, false},
+		{"no key", wallet.TopUpInput{Amount: 5, Currency: "USD"}, false},
+	}
+	for _, tt := range tests {
+		_, err := wallet.NewTopUp("id", wallet.PurposeWallet, "u", "u", tt.in, t0)
+		if (err == nil) != tt.ok || (err != nil && !apperr.IsKind(err, apperr.KindInvalid)) {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+}
+
+func TestTopUpStates(t *testing.T) {
+	tests := []struct {
+		name    string
+		from    wallet.TopUpState
+		succeed bool
+		changed bool
+		want    wallet.TopUpState
+	}{
+		{"pending succeeds", wallet.TopUpPending, true, true, wallet.TopUpSucceeded},
+		{"pending fails", wallet.TopUpPending, false, true, wallet.TopUpFailed},
+		{"a failed intent paid with another card succeeds", wallet.TopUpFailed, true, true, wallet.TopUpSucceeded},
+		{"failed again changes nothing", wallet.TopUpFailed, false, false, wallet.TopUpFailed},
+		{"succeeded again changes nothing", wallet.TopUpSucceeded, true, false, wallet.TopUpSucceeded},
+		{"a late failure after success changes nothing", wallet.TopUpSucceeded, false, false, wallet.TopUpSucceeded},
+	}
+	for _, tt := range tests {
+		tu := wallet.TopUp{State: tt.from}
+		var changed bool
+		if tt.succeed {
+			changed = tu.Succeed(t0)
+		} else {
+			changed = tu.Fail("card_declined", t0)
+		}
+		if changed != tt.changed || tu.State != tt.want {
+			t.Errorf("%s: changed %v, state %s", tt.name, changed, tu.State)
+		}
+	}
+}
+
+func TestPayoutStates(t *testing.T) {
+	p, err := wallet.NewPayout("p", "org", "u", wallet.PayoutInput{Amount: 100, Currency: "EUR", Destination: "iban", IdempotencyKey: "k"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Paid("x", t0) {
+		t.Error("an unreserved payout was paid")
+	}
+	if !p.Reserved("tr-1", t0) || p.Reserved("tr-2", t0) || p.PendingTransferID != "tr-1" {
+		t.Errorf("reserve: %+v", p)
+	}
+	if !p.Sent("po-1", t0) || p.Sent("po-2", t0) || p.ProviderPayoutID != "po-1" || p.Attempts != 2 {
+		t.Errorf("sent: %+v", p)
+	}
+	if !p.Paid("", t0) || p.Fail("late", t0) || p.State != wallet.PayoutPaid {
+		t.Errorf("paid then failed: %+v", p)
+	}
+	if _, err := wallet.NewPayout("p", "org", "u", wallet.PayoutInput{Amount: 100, Currency: "EUR", IdempotencyKey: "k"}, t0); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("no destination: %v", err)
+	}
+}

@@ -1,0 +1,213 @@
+package paymentsandbox
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/money"
+)
+
+// The statuses of a payment intent.
+const (
+	statusRequiresConfirmation = "requires_confirmation"
+	statusProcessing           = "processing"
+	statusSucceeded            = "succeeded"
+	statusFailed               = "failed"
+)
+
+// The test cards a confirm accepts, by outcome.
+const (
+	cardVisa              = "tok_visa"               // succeeds at once
+	cardDecline           = "tok_decline"            // card_declined
+	cardInsufficientFunds = "tok_insufficient_funds" // insufficient_funds
+	cardDelayed           = "tok_delayed"            // processing, then succeeds after ProcessingDelay
+)
+
+// The delivery faults a confirm may ask for in its "webhook" field.
+const (
+	faultLate       = "late"
+	faultTwice      = "twice"
+	faultOutOfOrder = "out_of_order"
+)
+
+type intent struct {
+	intentJSON
+	// events are the intent's events so far, oldest first, for out_of_order.
+	events []event
+}
+
+// intentJSON is an intent on the wire.
+type intentJSON struct {
+	ID           string `json:"id"`
+	Object       string `json:"object"`
+	Status       string `json:"status"`
+	Amount       int64  `json:"amount"`
+	Currency     string `json:"currency"`
+	Reference    string `json:"reference"`
+	Description  string `json:"description,omitempty"`
+	ClientSecret string `json:"client_secret,omitempty"`
+	ConfirmURL   string `json:"confirm_url,omitempty"`
+	FailureCode  string `json:"failure_code,omitempty"`
+	Created      int64  `json:"created"`
+}
+
+type createIntentRequest struct {
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	Reference   string `json:"reference"`
+	Description string `json:"description"`
+}
+
+func validAmount(amount int64, currency string) *apiError {
+	if amount <= 0 {
+		return errInvalid("amount", "amount must be a positive number of minor units")
+	}
+	if !money.ValidCurrency(currency) {
+		return errInvalid("currency", "currency must be an upper-case ISO 4217 code, got "+currency)
+	}
+	return nil
+}
+
+func (s *Server) createIntent(r *http.Request, body []byte) response {
+	var in createIntentRequest
+	if err := decode(body, &in); err != nil {
+		return err.response()
+	}
+	if err := validAmount(in.Amount, in.Currency); err != nil {
+		return err.response()
+	}
+	if strings.TrimSpace(in.Reference) == "" {
+		return errInvalid("reference", "reference must not be empty").response()
+	}
+	id := newID("pi_")
+	base := s.cfg.PublicURL
+	if base == "" {
+		base = "http://" + r.Host
+	}
+	pi := &intent{intentJSON: intentJSON{
+		ID:           id,
+		Object:       "payment_intent",
+		Status:       statusRequiresConfirmation,
+		Amount:       in.Amount,
+		Currency:     in.Currency,
+		Reference:    in.Reference,
+		Description:  in.Description,
+		ClientSecret: id + "_secret_" + newID(""),
+		ConfirmURL:   strings.TrimSuffix(base, "/") + "/v1/payment_intents/" + id + "/confirm",
+		Created:      s.cfg.Now().Unix(),
+	}}
+	s.intents[id] = pi
+	return response{http.StatusOK, pi.intentJSON}
+}
+
+func (s *Server) getIntent(r *http.Request, _ []byte) response {
+	pi, ok := s.intents[r.PathValue("id")]
+	if !ok {
+		return errNotFound("no such payment_intent: " + r.PathValue("id")).response()
+	}
+	return response{http.StatusOK, pi.intentJSON}
+}
+
+type confirmRequest struct {
+	ClientSecret  string `json:"client_secret"`
+	PaymentMethod string `json:"payment_method"`
+	// Webhook asks for a delivery fault: late, twice or out_of_order.
+	Webhook string `json:"webhook"`
+}
+
+// confirmIntent charges the test card. The client secret authorizes it, so
+// the payer's client calls it without the API key.
+func (s *Server) confirmIntent(r *http.Request, body []byte) response {
+	var in confirmRequest
+	if err := decode(body, &in); err != nil {
+		return err.response()
+	}
+	pi, ok := s.intents[r.PathValue("id")]
+	if !ok {
+		return errNotFound("no such payment_intent: " + r.PathValue("id")).response()
+	}
+	if in.ClientSecret == "" || subtle.ConstantTimeCompare([]byte(in.ClientSecret), []byte(pi.ClientSecret)) != 1 {
+		return (&apiError{Status: http.StatusUnauthorized, Type: "authentication_error", Code: "client_secret_mismatch",
+			Message: "client_secret does not belong to this payment_intent"}).response()
+	}
+	switch in.Webhook {
+	case "", faultLate, faultTwice, faultOutOfOrder:
+	default:
+		return errInvalid("webhook", "webhook must be late, twice or out_of_order").response()
+	}
+	if pi.Status != statusRequiresConfirmation {
+		return (&apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "payment_intent_unexpected_state",
+			Message: "the payment_intent is " + pi.Status + ", not requires_confirmation"}).response()
+	}
+	plan := deliveryPlan{fault: in.Webhook}
+	switch in.PaymentMethod {
+	case cardVisa:
+		if in.Webhook == faultOutOfOrder {
+			// A real provider passes through processing; its event is the
+			// stale one delivered after the final one.
+			s.intentEvent(pi, statusProcessing, "", nil)
+		}
+		s.intentEvent(pi, statusSucceeded, "", &plan)
+	case cardDecline, cardInsufficientFunds:
+		code := strings.TrimPrefix(in.PaymentMethod, "tok_")
+		if code == "decline" {
+			code = "card_declined"
+		}
+		if in.Webhook == faultOutOfOrder {
+			s.intentEvent(pi, statusProcessing, "", nil)
+		}
+		s.intentEvent(pi, statusFailed, code, &plan)
+		snapshot := pi.intentJSON
+		snapshot.ClientSecret = ""
+		return (&apiError{Status: http.StatusPaymentRequired, Type: "card_error", Code: code,
+			Message: "the card was declined (" + code + ")", PaymentIntent: &snapshot}).response()
+	case cardDelayed:
+		s.intentEvent(pi, statusProcessing, "", &deliveryPlan{})
+		s.after(s.cfg.ProcessingDelay, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.intentEvent(pi, statusSucceeded, "", &plan)
+		})
+	default:
+		return errInvalid("payment_method", "payment_method must be a test card: tok_visa, tok_decline, tok_insufficient_funds or tok_delayed").response()
+	}
+	return response{http.StatusOK, pi.intentJSON}
+}
+
+// intentEvent moves pi to status and records its event. With a plan the
+// event is delivered (an out_of_order plan re-sends the intent's earlier
+// event after it); without one it is only recorded. The caller holds s.mu.
+func (s *Server) intentEvent(pi *intent, status, failureCode string, plan *deliveryPlan) {
+	pi.Status, pi.FailureCode = status, failureCode
+	obj := pi.intentJSON
+	obj.ClientSecret = "" // the payer's secret, not the merchant's
+	typ := "payment_intent." + status
+	if status == statusFailed {
+		typ = "payment_intent.payment_failed"
+	}
+	ev := s.newEvent(typ, obj)
+	if plan != nil {
+		if plan.fault == faultOutOfOrder && len(pi.events) > 0 {
+			plan.stale = &pi.events[len(pi.events)-1]
+		}
+		s.deliver(ev, *plan)
+	}
+	pi.events = append(pi.events, ev)
+}
+
+// after runs f once d has passed, unless the server is closed first.
+func (s *Server) after(d time.Duration, f func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			f()
+		case <-s.ctx.Done():
+		}
+	}()
+}

@@ -1,0 +1,79 @@
+package paymentsandbox
+
+import (
+	"net/http"
+	"strings"
+)
+
+// failingDestination is the bank account every payout to fails.
+const failingDestination = "acct_fail"
+
+// The statuses of a payout.
+const (
+	payoutPending = "pending"
+	payoutPaid    = "paid"
+	payoutFailed  = "failed"
+)
+
+// payoutJSON is a payout on the wire.
+type payoutJSON struct {
+	ID          string `json:"id"`
+	Object      string `json:"object"`
+	Status      string `json:"status"`
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	Reference   string `json:"reference"`
+	Destination string `json:"destination"`
+	FailureCode string `json:"failure_code,omitempty"`
+	Created     int64  `json:"created"`
+}
+
+type payout struct{ payoutJSON }
+
+type createPayoutRequest struct {
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency"`
+	Reference   string `json:"reference"`
+	Destination string `json:"destination"`
+}
+
+// createPayout records a pending payout; after PayoutDelay it is paid, or
+// failed for acct_fail, and the webhook says so.
+func (s *Server) createPayout(_ *http.Request, body []byte) response {
+	var in createPayoutRequest
+	if err := decode(body, &in); err != nil {
+		return err.response()
+	}
+	if err := validAmount(in.Amount, in.Currency); err != nil {
+		return err.response()
+	}
+	if strings.TrimSpace(in.Reference) == "" {
+		return errInvalid("reference", "reference must not be empty").response()
+	}
+	if strings.TrimSpace(in.Destination) == "" {
+		return errInvalid("destination", "destination must not be empty").response()
+	}
+	po := &payout{payoutJSON{
+		ID: newID("po_"), Object: "payout", Status: payoutPending, Amount: in.Amount, Currency: in.Currency,
+		Reference: in.Reference, Destination: in.Destination, Created: s.cfg.Now().Unix(),
+	}}
+	s.payouts[po.ID] = po
+	s.after(s.cfg.PayoutDelay, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		po.Status = payoutPaid
+		if po.Destination == failingDestination {
+			po.Status, po.FailureCode = payoutFailed, "account_closed"
+		}
+		s.deliver(s.newEvent("payout."+po.Status, po.payoutJSON), deliveryPlan{})
+	})
+	return response{http.StatusOK, po.payoutJSON}
+}
+
+func (s *Server) getPayout(r *http.Request, _ []byte) response {
+	po, ok := s.payouts[r.PathValue("id")]
+	if !ok {
+		return errNotFound("no such payout: " + r.PathValue("id")).response()
+	}
+	return response{http.StatusOK, po.payoutJSON}
+}
