@@ -31,6 +31,15 @@ type Config struct {
 	FXSpreadBps int64 `env:"FX_SPREAD_BPS" envDefault:"50"`
 	// FXQuoteTTL is how long a quote locks its rate.
 	FXQuoteTTL time.Duration `env:"FX_QUOTE_TTL" envDefault:"10m"`
+
+	// LedgerBatchSize caps how many concurrent ledger commands share one
+	// transaction (group commit).
+	LedgerBatchSize int `env:"LEDGER_BATCH_SIZE" envDefault:"256"`
+	// LedgerBatchConcurrency is how many ledger batches may commit at once.
+	LedgerBatchConcurrency int `env:"LEDGER_BATCH_CONCURRENCY" envDefault:"1"`
+	// LedgerExpirySweepInterval is how often pending transfers past their
+	// expiry are voided.
+	LedgerExpirySweepInterval time.Duration `env:"LEDGER_EXPIRY_SWEEP_INTERVAL" envDefault:"30s"`
 }
 
 // FXPolicy builds the conversion policy from the settings.
@@ -48,6 +57,11 @@ func (c Config) FXPolicy() (fx.Policy, error) {
 
 // Validate checks the finance service's own settings.
 func (c Config) Validate() error {
-	_, err := c.FXPolicy()
-	return err
+	if _, err := c.FXPolicy(); err != nil {
+		return err
+	}
+	if c.LedgerBatchSize < 1 || c.LedgerBatchSize > 10_000 || c.LedgerBatchConcurrency < 1 || c.LedgerBatchConcurrency > 64 || c.LedgerExpirySweepInterval < time.Second {
+		return errors.New("LEDGER_BATCH_SIZE (1 to 10000), LEDGER_BATCH_CONCURRENCY (1 to 64), LEDGER_EXPIRY_SWEEP_INTERVAL (at least 1s): out of range")
+	}
+	return nil
 }

@@ -44,7 +44,12 @@ func run(ctx context.Context) error {
 	}
 	store := postgres.New(rt.Pool)
 	grpcapi.New(app.New(store, app.WithFX(policy))).Register(rt.Server.GRPC())
-	wallets := app.NewWallets(postgres.NewWallets(store), postgres.NewLedger(rt.Pool), payprovider.New(cfg.PaymentProvider))
+	book := postgres.NewLedger(rt.Pool, postgres.WithBatching(cfg.LedgerBatchSize, cfg.LedgerBatchConcurrency))
+	rt.Go("ledger-expiry", func(ctx context.Context) error {
+		book.RunExpirySweeper(ctx, cfg.LedgerExpirySweepInterval, func(err error) { rt.Log.Warn("ledger expiry sweep", "error", err) })
+		return nil
+	})
+	wallets := app.NewWallets(postgres.NewWallets(store), book, payprovider.New(cfg.PaymentProvider))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
 	rt.Go("payout-worker", func(ctx context.Context) error {
 		wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
