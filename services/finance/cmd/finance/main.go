@@ -49,6 +49,7 @@ func run(ctx context.Context) error {
 		book.RunExpirySweeper(ctx, cfg.LedgerExpirySweepInterval, func(err error) { rt.Log.Warn("ledger expiry sweep", "error", err) })
 		return nil
 	})
+	grpcapi.NewLedger(app.NewLedgerViews(book)).Register(rt.Server.GRPC())
 	wallets := app.NewWallets(postgres.NewWallets(store), book, payprovider.New(cfg.PaymentProvider))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
 	rt.Go("payout-worker", func(ctx context.Context) error {

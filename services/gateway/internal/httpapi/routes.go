@@ -36,6 +36,9 @@ func Routes(conns *upstream.Conns) []Registrar {
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return financev1.RegisterWalletServiceHandlerClient(ctx, mux, financev1.NewWalletServiceClient(conns.Finance))
 		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return financev1.RegisterLedgerServiceHandlerClient(ctx, mux, financev1.NewLedgerServiceClient(conns.Finance))
+		},
 		func(_ context.Context, mux *runtime.ServeMux) error {
 			return mux.HandlePath(http.MethodPost, providerWebhookPath, providerWebhook(mux, financev1.NewWalletServiceClient(conns.Finance)))
 		},
