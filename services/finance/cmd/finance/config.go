@@ -31,6 +31,9 @@ type Config struct {
 	FXSpreadBps int64 `env:"FX_SPREAD_BPS" envDefault:"50"`
 	// FXQuoteTTL is how long a quote locks its rate.
 	FXQuoteTTL time.Duration `env:"FX_QUOTE_TTL" envDefault:"10m"`
+	// DefaultCommissionBps is the platform's commission on a sub-order's
+	// goods for suppliers without a rate of their own (SetCommissionRate).
+	DefaultCommissionBps int64 `env:"FINANCE_DEFAULT_COMMISSION_BPS" envDefault:"500"`
 
 	// LedgerBatchSize caps how many concurrent ledger commands share one
 	// transaction (group commit).
@@ -57,11 +60,12 @@ func (c Config) FXPolicy() (fx.Policy, error) {
 
 // Validate checks the finance service's own settings.
 func (c Config) Validate() error {
-	if _, err := c.FXPolicy(); err != nil {
-		return err
+	_, err := c.FXPolicy()
+	if c.DefaultCommissionBps < 0 || c.DefaultCommissionBps > 10000 {
+		err = errors.Join(err, errors.New("FINANCE_DEFAULT_COMMISSION_BPS must be between 0 and 10000"))
 	}
 	if c.LedgerBatchSize < 1 || c.LedgerBatchSize > 10_000 || c.LedgerBatchConcurrency < 1 || c.LedgerBatchConcurrency > 64 || c.LedgerExpirySweepInterval < time.Second {
-		return errors.New("LEDGER_BATCH_SIZE (1 to 10000), LEDGER_BATCH_CONCURRENCY (1 to 64), LEDGER_EXPIRY_SWEEP_INTERVAL (at least 1s): out of range")
+		err = errors.Join(err, errors.New("LEDGER_BATCH_SIZE (1 to 10000), LEDGER_BATCH_CONCURRENCY (1 to 64), LEDGER_EXPIRY_SWEEP_INTERVAL (at least 1s): out of range"))
 	}
-	return nil
+	return err
 }

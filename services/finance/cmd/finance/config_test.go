@@ -54,7 +54,7 @@ func TestConfigPaymentProvider(t *testing.T) {
 }
 
 func TestConfigFXPolicy(t *testing.T) {
-	good := Config{FXMaxRateAge: 26 * time.Hour, FXMaxRateAgeBySource: "ecb=26h,manual=720h", FXSpreadBps: 50, FXQuoteTTL: 10 * time.Minute}
+	good := Config{FXMaxRateAge: 26 * time.Hour, FXMaxRateAgeBySource: "ecb=26h,manual=720h", FXSpreadBps: 50, FXQuoteTTL: 10 * time.Minute, DefaultCommissionBps: 500}
 	p, err := good.FXPolicy()
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +71,8 @@ func TestConfigFXPolicy(t *testing.T) {
 		{"negative spread", func(c *Config) { c.FXSpreadBps = -1 }},
 		{"spread of 20 %", func(c *Config) { c.FXSpreadBps = 2000 }},
 		{"quote lifetime of a second", func(c *Config) { c.FXQuoteTTL = time.Second }},
+		{"negative commission", func(c *Config) { c.DefaultCommissionBps = -1 }},
+		{"commission above 100 %", func(c *Config) { c.DefaultCommissionBps = 10001 }},
 	}
 	for _, tt := range tests {
 		c := good

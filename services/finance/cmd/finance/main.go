@@ -43,13 +43,15 @@ func run(ctx context.Context) error {
 		return err
 	}
 	store := postgres.New(rt.Pool)
-	grpcapi.New(app.New(store, app.WithFX(policy))).Register(rt.Server.GRPC())
 	book := postgres.NewLedger(rt.Pool, postgres.WithBatching(cfg.LedgerBatchSize, cfg.LedgerBatchConcurrency))
 	rt.Go("ledger-expiry", func(ctx context.Context) error {
 		book.RunExpirySweeper(ctx, cfg.LedgerExpirySweepInterval, func(err error) { rt.Log.Warn("ledger expiry sweep", "error", err) })
 		return nil
 	})
 	grpcapi.NewLedger(app.NewLedgerViews(book)).Register(rt.Server.GRPC())
+	fin := app.New(store, app.WithFX(policy))
+	grpcapi.New(fin).Register(rt.Server.GRPC())
+	grpcapi.NewEscrows(app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps)).Register(rt.Server.GRPC())
 	wallets := app.NewWallets(postgres.NewWallets(store), book, payprovider.New(cfg.PaymentProvider))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
 	rt.Go("payout-worker", func(ctx context.Context) error {

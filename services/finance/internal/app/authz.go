@@ -22,3 +22,15 @@ func isServiceOrAdmin(c auth.Caller) bool {
 	return (c.Kind == auth.KindService && c.HasRole(auth.RoleService)) ||
 		(c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin))
 }
+
+// ErrServicesOnly refuses an internal money command to anyone but our
+// services: buyers, suppliers and admins move escrow only through them.
+var ErrServicesOnly = apperr.PermissionDenied("this method is for Crossdock's services").WithReason("SERVICES_ONLY")
+
+// requireService returns the calling service's name, or PermissionDenied.
+func requireService(c auth.Caller) (string, error) {
+	if c.Kind != auth.KindService || !c.HasRole(auth.RoleService) || c.Subject == "" {
+		return "", ErrServicesOnly
+	}
+	return c.Subject, nil
+}

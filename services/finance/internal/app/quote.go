@@ -51,3 +51,16 @@ func (s *Service) GetQuote(ctx context.Context, caller auth.Caller, id string) (
 	}
 	return q, nil
 }
+
+// usableQuote returns a quote for a conversion from→to, refusing an
+// unknown, mismatched or expired one.
+func (s *Service) usableQuote(ctx context.Context, id, from, to string) (fx.Quote, error) {
+	q, err := s.store.Quote(ctx, id)
+	if err != nil {
+		return fx.Quote{}, err
+	}
+	if q.From != from || q.To != to {
+		return fx.Quote{}, fx.ErrQuotePair.WithMetadata("quote_id", id).WithMetadata("pair", from+"/"+to)
+	}
+	return q, q.Usable(s.clock())
+}

@@ -32,7 +32,8 @@ func PlanFreightLeg(l FreightLeg) ([]ledger.TransferSpec, error) {
 }
 
 // PlanCoupon moves a platform-funded discount into a sub-order's escrow: the
-// coupon expense pays what the buyer did not.
+// coupon expense pays what the buyer did not. The transfer's reference is
+// CouponRef, one per coupon and sub-order.
 func PlanCoupon(subOrderID, couponID string, amount int64, currency string) ([]ledger.TransferSpec, error) {
 	var v apperr.Violations
 	required(&v, "sub_order_id", subOrderID)
@@ -44,7 +45,7 @@ func PlanCoupon(subOrderID, couponID string, amount int64, currency string) ([]l
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return []ledger.TransferSpec{posted(CouponExpense(currency), Escrow(subOrderID, currency), amount, ledger.CodeCoupon, subOrderID, nil)}, nil
+	return []ledger.TransferSpec{posted(CouponExpense(currency), Escrow(subOrderID, currency), amount, ledger.CodeCoupon, CouponRef(subOrderID, couponID), nil)}, nil
 }
 
 // PartnerSettlementLine is what a partner platform settled for one sale made
@@ -114,3 +115,6 @@ func positive(v *apperr.Violations, field string, n int64) {
 		v.Add(field, "must be greater than zero")
 	}
 }
+
+// CouponRef is the reference of a coupon's transfer into a sub-order.
+func CouponRef(subOrderID, couponID string) string { return "coupon:" + subOrderID + ":" + couponID }

@@ -1,0 +1,304 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+)
+
+// Escrows runs the cross-border sale's money commands: every command is one
+// ledger command (app.Ledger.Execute) idempotent on its natural key, with its
+// events written in the same transaction.
+type Escrows struct {
+	fin               *Service
+	ledger            Ledger
+	store             EscrowStore
+	defaultCommission int64
+}
+
+// NewEscrows returns the escrow commands over fin (quotes, rates, clock), the
+// ledger and the escrow store, with the platform's default commission in
+// basis points (FINANCE_DEFAULT_COMMISSION_BPS).
+func NewEscrows(fin *Service, l Ledger, store EscrowStore, defaultCommissionBps int64) *Escrows {
+	return &Escrows{fin: fin, ledger: l, store: store, defaultCommission: defaultCommissionBps}
+}
+
+// Idempotency keys of the escrow commands: their natural keys.
+func payKey(orderID string) string           { return "pay:" + orderID }
+func legKey(legID string) string             { return "leg:" + legID }
+func settleKey(subOrderID string) string     { return "settle:" + subOrderID }
+func refundKey(refundID string) string       { return "refund:" + refundID }
+func topUpKey(id string) string              { return "topup:" + id }
+func couponKey(sub, coupon string) string    { return escrow.CouponRef(sub, coupon) }
+func partnerKey(partner, line string) string { return "partner:" + partner + ":" + line }
+
+// CheckoutInput is a checkout's payment. QuoteIDs name, per supplier
+// currency other than the buyer's, the FX quote (buyer → supplier currency)
+// its shares convert at.
+type CheckoutInput struct {
+	OrderID       string
+	BuyerID       string
+	BuyerCurrency string
+	QuoteIDs      map[string]string
+	Shares        []escrow.Share
+}
+
+// CheckoutResult is a paid checkout.
+type CheckoutResult struct {
+	Total    int64 // buyer currency
+	Shares   []escrow.PaidShare
+	Replayed bool
+}
+
+// ErrWalletShort refuses a checkout the buyer's wallet cannot pay.
+var ErrWalletShort = apperr.FailedPrecondition("the buyer's wallet cannot pay the checkout").WithReason(ledger.ReasonInsufficientFunds)
+
+// PayCheckout takes the checkout's total from the buyer's wallet and holds
+// each sub-order's share in its escrow, converted at the quoted rate. One
+// ledger command, idempotent on the order id: a retry with the same body
+// answers the first result and moves nothing, even after the quotes
+// expired. A wallet that cannot pay is FailedPrecondition with the
+// shortfall; nothing moves and finance.payment.failed is emitted.
+func (e *Escrows) PayCheckout(ctx context.Context, caller auth.Caller, in CheckoutInput) (CheckoutResult, error) {
+	if _, err := requireService(caller); err != nil {
+		return CheckoutResult{}, err
+	}
+	rates, err := e.checkoutRates(ctx, in)
+	if err != nil {
+		return CheckoutResult{}, err
+	}
+	plan, err := escrow.PlanCheckout(escrow.Checkout{OrderID: in.OrderID, BuyerID: in.BuyerID, BuyerCurrency: in.BuyerCurrency, Shares: in.Shares, Rates: rates})
+	if err != nil {
+		return CheckoutResult{}, err
+	}
+	now := e.fin.clock()
+	captured := &financev1.PaymentCaptured{
+		PaymentId: payKey(in.OrderID), OrderId: in.OrderID, Amount: moneyProto(plan.Total, in.BuyerCurrency),
+		Escrowed: moneyProto(plan.Shares[0].Escrowed, plan.Shares[0].SupplierCurrency), OccurredAt: timestamppb.New(now),
+	}
+	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: payKey(in.OrderID), Transfers: plan.Transfers},
+		outbox.Message{Subject: "finance.payment.captured", Payload: captured})
+	if errors.Is(err, ledger.ErrInsufficientFunds) {
+		return CheckoutResult{}, e.refuseCheckout(ctx, in, plan.Total, now)
+	}
+	if err != nil {
+		return CheckoutResult{}, err
+	}
+	records := make([]escrow.Record, len(plan.Shares))
+	for i, s := range plan.Shares {
+		records[i] = escrow.Record{
+			Paid: escrow.Paid{SubOrderID: s.SubOrderID, OrderID: in.OrderID, BuyerID: in.BuyerID, BuyerCurrency: in.BuyerCurrency,
+				SupplierOrgID: s.SupplierOrgID, SupplierCurrency: s.SupplierCurrency, Rate: s.Rate},
+			PaidMinor: s.Paid, Escrowed: s.Escrowed, State: escrow.StateHeld, CreatedAt: now,
+		}
+	}
+	if err := e.store.InsertEscrows(ctx, records); err != nil {
+		return CheckoutResult{}, err
+	}
+	return CheckoutResult{Total: plan.Total, Shares: plan.Shares, Replayed: res.Replayed}, nil
+}
+
+// checkoutRates resolves the checkout's quotes into snapshots. An order
+// already paid converts at the rates its escrows recorded, so a retry after
+// the quotes expired still replays.
+func (e *Escrows) checkoutRates(ctx context.Context, in CheckoutInput) (map[string]ledger.RateSnapshot, error) {
+	rates := map[string]ledger.RateSnapshot{}
+	if in.OrderID != "" {
+		paid, err := e.store.EscrowsOfOrder(ctx, in.OrderID)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range paid {
+			if r.Rate != nil {
+				rates[r.SupplierCurrency] = *r.Rate
+			}
+		}
+		if len(paid) > 0 {
+			return rates, nil
+		}
+	}
+	for cur, id := range in.QuoteIDs {
+		if cur == in.BuyerCurrency {
+			continue
+		}
+		q, err := e.fin.usableQuote(ctx, id, in.BuyerCurrency, cur)
+		if err != nil {
+			return nil, err
+		}
+		rates[cur] = q.Snapshot()
+	}
+	return rates, nil
+}
+
+// refuseCheckout answers a checkout the wallet cannot pay: the shortfall,
+// and finance.payment.failed in a transaction of its own.
+func (e *Escrows) refuseCheckout(ctx context.Context, in CheckoutInput, total int64, now time.Time) error {
+	available := int64(0)
+	if a, err := e.ledger.AccountByRef(ctx, escrow.BuyerWallet(in.BuyerID, in.BuyerCurrency)); err == nil {
+		available = a.Balance.Available()
+	} else if !apperr.IsKind(err, apperr.KindNotFound) {
+		return err
+	}
+	short := max(total-available, 1)
+	failed := &financev1.PaymentFailed{
+		OrderId: in.OrderID, Amount: moneyProto(total, in.BuyerCurrency), Shortfall: moneyProto(short, in.BuyerCurrency),
+		Reason: ledger.ReasonInsufficientFunds, OccurredAt: timestamppb.New(now),
+	}
+	if err := e.store.Emit(ctx, outbox.Message{Subject: "finance.payment.failed", Payload: failed}); err != nil {
+		return err
+	}
+	return ErrWalletShort.
+		WithMetadata(ledger.MetadataShortfall, strconv.FormatInt(short, 10)).
+		WithMetadata(ledger.MetadataCurrency, in.BuyerCurrency).
+		WithMetadata("order_id", in.OrderID)
+}
+
+// heldEscrow returns a sub-order's escrow, and ErrEscrowSettled with it
+// when it has been settled.
+func (e *Escrows) heldEscrow(ctx context.Context, subOrderID string) (escrow.Record, error) {
+	r, err := e.store.Escrow(ctx, subOrderID)
+	if err != nil {
+		return escrow.Record{}, err
+	}
+	if r.State != escrow.StateHeld {
+		return r, ErrEscrowSettled.WithMetadata("sub_order_id", subOrderID)
+	}
+	return r, nil
+}
+
+// onlyReplay lets a command on a settled escrow through only when it ran
+// before settlement (transfers carry its reference): the ledger then
+// answers the retry with the first result. Otherwise it returns refusal.
+func (e *Escrows) onlyReplay(ctx context.Context, reference string, refusal error) error {
+	prior, err := e.ledger.TransfersByReference(ctx, reference)
+	if err != nil {
+		return err
+	}
+	if len(prior) == 0 {
+		return refusal
+	}
+	return nil
+}
+
+// ErrEscrowSettled refuses to move a settled sub-order's escrow.
+var ErrEscrowSettled = apperr.FailedPrecondition("the sub-order is settled; its escrow is closed").WithReason("ESCROW_SETTLED")
+
+// checkCurrency refuses an amount in another currency than the escrow's.
+func checkCurrency(r escrow.Record, currency string) error {
+	if currency != r.SupplierCurrency {
+		return apperr.InvalidField("amount.currency_code", "must be "+r.SupplierCurrency+", the sub-order's escrow currency")
+	}
+	return nil
+}
+
+// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow to
+// the carrier's payable, idempotent on the leg id.
+func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg escrow.FreightLeg) (ledger.Result, error) {
+	if _, err := requireService(caller); err != nil {
+		return ledger.Result{}, err
+	}
+	specs, err := escrow.PlanFreightLeg(leg)
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	r, err := e.heldEscrow(ctx, leg.SubOrderID)
+	if errors.Is(err, ErrEscrowSettled) {
+		err = e.onlyReplay(ctx, leg.LegID, err)
+	}
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	if err := checkCurrency(r, leg.Currency); err != nil {
+		return ledger.Result{}, err
+	}
+	ev := &financev1.FreightLegPaid{SubOrderId: leg.SubOrderID, LegId: leg.LegID, CarrierId: leg.CarrierID,
+		Amount: moneyProto(leg.Amount, leg.Currency), OccurredAt: timestamppb.New(e.fin.clock())}
+	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: legKey(leg.LegID), Transfers: specs},
+		outbox.Message{Subject: "finance.freight_leg.paid", Payload: ev})
+}
+
+// FundCoupon pays a platform-funded discount into a sub-order's escrow from
+// the coupon expense, idempotent on the sub-order and coupon.
+func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID, couponID string, amount int64, currency string) (ledger.Result, error) {
+	if _, err := requireService(caller); err != nil {
+		return ledger.Result{}, err
+	}
+	specs, err := escrow.PlanCoupon(subOrderID, couponID, amount, currency)
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	r, err := e.heldEscrow(ctx, subOrderID)
+	if errors.Is(err, ErrEscrowSettled) {
+		err = e.onlyReplay(ctx, escrow.CouponRef(subOrderID, couponID), err)
+	}
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	if err := checkCurrency(r, currency); err != nil {
+		return ledger.Result{}, err
+	}
+	ev := &financev1.CouponFunded{SubOrderId: subOrderID, CouponId: couponID, Amount: moneyProto(amount, currency), OccurredAt: timestamppb.New(e.fin.clock())}
+	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: couponKey(subOrderID, couponID), Transfers: specs},
+		outbox.Message{Subject: "finance.coupon.funded", Payload: ev})
+}
+
+// GetSubOrderEscrow returns a sub-order's escrow and its balance to our
+// services, admins and the buyer who paid it; to anyone else it does not
+// exist.
+func (e *Escrows) GetSubOrderEscrow(ctx context.Context, caller auth.Caller, subOrderID string) (escrow.Record, int64, error) {
+	if caller.Subject == "" {
+		return escrow.Record{}, 0, auth.ErrAuthenticationRequired
+	}
+	r, err := e.store.Escrow(ctx, subOrderID)
+	if err != nil {
+		return escrow.Record{}, 0, err
+	}
+	if !isServiceOrAdmin(caller) && !(caller.Kind == auth.KindUser && caller.Subject == r.BuyerID) {
+		return escrow.Record{}, 0, apperr.NotFound("sub-order escrow", subOrderID)
+	}
+	bal, err := e.escrowBalance(ctx, r)
+	return r, bal, err
+}
+
+// escrowBalance is what a sub-order's escrow holds now.
+func (e *Escrows) escrowBalance(ctx context.Context, r escrow.Record) (int64, error) {
+	a, err := e.ledger.AccountByRef(ctx, escrow.Escrow(r.SubOrderID, r.SupplierCurrency))
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return a.Balance.Net(), nil
+}
+
+func moneyProto(amount int64, currency string) *commonv1.Money {
+	return &commonv1.Money{CurrencyCode: currency, AmountMinor: amount}
+}
+
+// todayRate is the rate in force now from the supplier's currency to the
+// buyer's, when one is recorded and fresh: it values the FX difference of a
+// conversion back. Without one no difference is booked.
+func (e *Escrows) todayRate(ctx context.Context, r escrow.Record) *money.Rate {
+	if r.Rate == nil {
+		return nil
+	}
+	now := e.fin.clock()
+	rate, err := e.fin.store.ExchangeRateAt(ctx, r.SupplierCurrency, r.BuyerCurrency, now)
+	if err != nil || e.fin.fx.CheckFresh(rate, now) != nil {
+		return nil
+	}
+	return &rate.Rate
+}

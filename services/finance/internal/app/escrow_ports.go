@@ -1,0 +1,43 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+)
+
+// EscrowStore keeps what escrow needs beside the ledger: how each sub-order
+// was paid, commission rates, top-up requests and waiting refunds.
+type EscrowStore interface {
+	// InsertEscrows records paid sub-orders; rows that exist are kept.
+	InsertEscrows(ctx context.Context, rs []escrow.Record) error
+	// Escrow returns a sub-order's escrow, or NotFound.
+	Escrow(ctx context.Context, subOrderID string) (escrow.Record, error)
+	// EscrowsOfOrder returns an order's escrows by sub-order id.
+	EscrowsOfOrder(ctx context.Context, orderID string) ([]escrow.Record, error)
+	// MarkSettled records what a settlement did.
+	MarkSettled(ctx context.Context, r escrow.Record) error
+	// CommissionBps returns a supplier's own commission rate, if it has one.
+	CommissionBps(ctx context.Context, orgID string) (int64, bool, error)
+	// SetCommissionBps sets a supplier's commission rate.
+	SetCommissionBps(ctx context.Context, orgID string, bps int64, by string, at time.Time) error
+	// OpenTopUp records a top-up request and its events unless the
+	// sub-order has an open one, which it returns instead.
+	OpenTopUp(ctx context.Context, t escrow.TopUp, events func(escrow.TopUp) []outbox.Message) (escrow.TopUp, error)
+	// TopUp returns a top-up request, or NotFound.
+	TopUp(ctx context.Context, id string) (escrow.TopUp, error)
+	// MarkTopUpPaid closes a top-up request.
+	MarkTopUpPaid(ctx context.Context, id string, at time.Time) error
+	// SaveWaitingRefund records a claw-back that waits, with its events,
+	// unless it is recorded already.
+	SaveWaitingRefund(ctx context.Context, w escrow.WaitingRefund, events ...outbox.Message) error
+	// WaitingRefunds returns up to limit waiting claw-backs, oldest first.
+	WaitingRefunds(ctx context.Context, limit int) ([]escrow.WaitingRefund, error)
+	// MarkRefundDone closes a waiting claw-back.
+	MarkRefundDone(ctx context.Context, refundID string, at time.Time) error
+	// Emit writes events in a transaction of their own, for refusals that
+	// move nothing.
+	Emit(ctx context.Context, events ...outbox.Message) error
+}

@@ -1,0 +1,340 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+)
+
+// SettleResult is a settlement, or the top-up request a short escrow opened.
+type SettleResult struct {
+	Record escrow.Record
+	// TopUp is set when escrow could not pay the goods: nothing moved.
+	TopUp *escrow.TopUp
+}
+
+// SetCommissionRate sets a supplier's commission in basis points (admins).
+func (e *Escrows) SetCommissionRate(ctx context.Context, caller auth.Caller, orgID string, bps int64) error {
+	admin, err := requireAdmin(caller)
+	if err != nil {
+		return err
+	}
+	var v apperr.Violations
+	if orgID == "" {
+		v.Add("supplier_org_id", "is required")
+	}
+	if bps < 0 || bps > 10000 {
+		v.Add("commission_bps", "must be between 0 and 10000")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return e.store.SetCommissionBps(ctx, orgID, bps, admin, e.fin.clock())
+}
+
+func (e *Escrows) commissionBps(ctx context.Context, orgID string) (int64, error) {
+	bps, ok, err := e.store.CommissionBps(ctx, orgID)
+	if err != nil || !ok {
+		return e.defaultCommission, err
+	}
+	return bps, nil
+}
+
+// SettleSubOrder completes a sub-order at its actual goods price (freight
+// was paid leg by leg): the supplier's payable gets the goods less
+// commission, the platform the commission, and the buyer the escrow's
+// remainder at the payment's original rate. When escrow is short it opens a
+// top-up request (finance.topup.requested) and moves nothing. Settling a
+// settled sub-order again with the same goods price answers the first
+// settlement; another price is AlreadyExists.
+func (e *Escrows) SettleSubOrder(ctx context.Context, caller auth.Caller, subOrderID string, goods int64, currency string) (SettleResult, error) {
+	if _, err := requireService(caller); err != nil {
+		return SettleResult{}, err
+	}
+	r, err := e.store.Escrow(ctx, subOrderID)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	if currency != r.SupplierCurrency {
+		return SettleResult{}, apperr.InvalidField("goods.currency_code", "must be "+r.SupplierCurrency+", the sub-order's escrow currency")
+	}
+	return e.settle(ctx, subOrderID, goods)
+}
+
+func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (SettleResult, error) {
+	if goods <= 0 {
+		return SettleResult{}, apperr.InvalidField("goods_minor", "must be greater than zero")
+	}
+	r, err := e.store.Escrow(ctx, subOrderID)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	if r.State == escrow.StateSettled {
+		if r.SettledGoods != goods {
+			return SettleResult{}, ledger.KeyReused(settleKey(subOrderID))
+		}
+		return SettleResult{Record: r}, nil
+	}
+	balance, err := e.escrowBalance(ctx, r)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	bps, err := e.commissionBps(ctx, r.SupplierOrgID)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	plan, err := escrow.PlanSettlement(escrow.Settlement{Paid: r.Paid, EscrowBalance: balance, Goods: goods, CommissionBps: bps, Today: e.todayRate(ctx, r)})
+	if err != nil {
+		return SettleResult{}, err
+	}
+	now := e.fin.clock()
+	if plan.Shortfall > 0 {
+		t, err := e.store.OpenTopUp(ctx, escrow.TopUp{ID: e.fin.newID(), SubOrderID: subOrderID, Goods: goods, Amount: plan.Shortfall, CreatedAt: now},
+			func(t escrow.TopUp) []outbox.Message {
+				return []outbox.Message{{Subject: "finance.topup.requested", Payload: &financev1.TopUpRequested{
+					RequestId: t.ID, SubOrderId: subOrderID, BuyerId: r.BuyerID, Amount: moneyProto(t.Amount, r.SupplierCurrency), OccurredAt: timestamppb.New(now),
+				}}}
+			})
+		if err != nil {
+			return SettleResult{}, err
+		}
+		return SettleResult{Record: r, TopUp: &t}, nil
+	}
+	ev := &financev1.EscrowSettled{
+		SubOrderId: subOrderID, OrderId: r.OrderID, SupplierNet: moneyProto(plan.SupplierNet, r.SupplierCurrency),
+		Commission: moneyProto(plan.Commission, r.SupplierCurrency), Refunded: moneyProto(plan.Refunded, r.BuyerCurrency), OccurredAt: timestamppb.New(now),
+	}
+	if len(plan.Transfers) > 0 {
+		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: settleKey(subOrderID), Transfers: plan.Transfers},
+			outbox.Message{Subject: "finance.escrow.settled", Payload: ev}); err != nil {
+			return SettleResult{}, err
+		}
+	}
+	r.State, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded = escrow.StateSettled, now, goods, plan.Commission, plan.SupplierNet, plan.Refunded
+	if err := e.store.MarkSettled(ctx, r); err != nil {
+		return SettleResult{}, err
+	}
+	return SettleResult{Record: r}, nil
+}
+
+// ErrTopUpNotYours hides another buyer's top-up request.
+func errTopUpNotFound(id string) error { return apperr.NotFound("top-up request", id) }
+
+// PayTopUp pays an open top-up request from the buyer's wallet (converted at
+// the payment's original rate, like the checkout) and then settles the
+// sub-order. The buyer it asks, or a service, may pay it; paying a paid
+// request again answers the settlement.
+func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID string) (SettleResult, error) {
+	if caller.Subject == "" {
+		return SettleResult{}, auth.ErrAuthenticationRequired
+	}
+	t, err := e.store.TopUp(ctx, requestID)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	r, err := e.store.Escrow(ctx, t.SubOrderID)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	isBuyer := caller.Kind == auth.KindUser && caller.Subject == r.BuyerID
+	if _, err := requireService(caller); err != nil && !isBuyer {
+		return SettleResult{}, errTopUpNotFound(requestID)
+	}
+	if !t.Paid && r.State == escrow.StateSettled {
+		// Settled meanwhile at another price that escrow could pay: the
+		// request is moot and the buyer pays nothing.
+		return SettleResult{}, ErrEscrowSettled.WithMetadata("sub_order_id", r.SubOrderID).WithMetadata("request_id", requestID)
+	}
+	if !t.Paid {
+		rates := map[string]ledger.RateSnapshot{}
+		if r.Rate != nil {
+			rates[r.SupplierCurrency] = *r.Rate
+		}
+		plan, err := escrow.PlanCheckout(escrow.Checkout{OrderID: r.OrderID, BuyerID: r.BuyerID, BuyerCurrency: r.BuyerCurrency, Rates: rates,
+			Shares: []escrow.Share{{SubOrderID: r.SubOrderID, SupplierOrgID: r.SupplierOrgID, SupplierCurrency: r.SupplierCurrency, Amount: t.Amount}}})
+		if err != nil {
+			return SettleResult{}, err
+		}
+		for i := range plan.Transfers {
+			if plan.Transfers[i].Code == ledger.CodePayment {
+				plan.Transfers[i].Code = ledger.CodeTopUpPayment
+			}
+		}
+		ev := &financev1.TopUpPaid{RequestId: t.ID, SubOrderId: t.SubOrderID, Paid: moneyProto(plan.Total, r.BuyerCurrency), OccurredAt: timestamppb.New(e.fin.clock())}
+		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: topUpKey(t.ID), Transfers: plan.Transfers},
+			outbox.Message{Subject: "finance.topup.paid", Payload: ev}); err != nil {
+			return SettleResult{}, err
+		}
+		if err := e.store.MarkTopUpPaid(ctx, t.ID, e.fin.clock()); err != nil {
+			return SettleResult{}, err
+		}
+	}
+	if t.Paid {
+		// Paid before: the answer is the sub-order as it stands; a retry
+		// moves nothing. (Were the settlement after the payment lost, the
+		// caller settles with SettleSubOrder.)
+		return SettleResult{Record: r}, nil
+	}
+	return e.settle(ctx, t.SubOrderID, t.Goods)
+}
+
+// RefundResult is an after-sale refund: done, or waiting for the supplier's
+// payable.
+type RefundResult struct {
+	Refunded int64 // buyer currency
+	ClawBack bool
+	Waiting  bool
+	Replayed bool
+	Currency string
+}
+
+// RefundSubOrder refunds a buyer for a sub-order (after-sale), idempotent on
+// the refund id: from escrow before settlement, clawed back from the
+// supplier's payable after it, always converted back at the payment's
+// original rate. A claw-back the payable cannot pay (its flags forbid a
+// negative balance) waits: finance.escrow.refund_waiting, retried by
+// RetryWaitingRefunds.
+func (e *Escrows) RefundSubOrder(ctx context.Context, caller auth.Caller, subOrderID, refundID string, amount int64, currency string) (RefundResult, error) {
+	if _, err := requireService(caller); err != nil {
+		return RefundResult{}, err
+	}
+	var v apperr.Violations
+	if subOrderID == "" {
+		v.Add("sub_order_id", "is required")
+	}
+	if refundID == "" {
+		v.Add("refund_id", "is required")
+	}
+	if amount <= 0 {
+		v.Add("amount_minor", "must be greater than zero")
+	}
+	if err := v.Err(); err != nil {
+		return RefundResult{}, err
+	}
+	r, err := e.store.Escrow(ctx, subOrderID)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	if err := checkCurrency(r, currency); err != nil {
+		return RefundResult{}, err
+	}
+	return e.refund(ctx, r, refundID, amount)
+}
+
+func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, amount int64) (RefundResult, error) {
+	if prior, err := e.ledger.TransfersByReference(ctx, refundID); err != nil {
+		return RefundResult{}, err
+	} else if len(prior) > 0 {
+		return replayedRefund(r, refundID, amount, prior)
+	}
+	back := escrow.Back{From: escrow.Escrow(r.SubOrderID, r.SupplierCurrency), Amount: amount, Code: ledger.CodeRefund, Ref: refundID, Today: e.todayRate(ctx, r)}
+	clawBack := r.State == escrow.StateSettled
+	if clawBack {
+		back.From, back.Code = escrow.SupplierPayable(r.SupplierOrgID, r.SupplierCurrency), ledger.CodeClawBack
+	}
+	plan, err := escrow.PlanBack(r.Paid, back)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	now := e.fin.clock()
+	ev := &financev1.EscrowRefunded{SubOrderId: r.SubOrderID, RefundId: refundID, Amount: moneyProto(amount, r.SupplierCurrency),
+		Refunded: moneyProto(plan.Refunded, r.BuyerCurrency), ClawBack: clawBack, OccurredAt: timestamppb.New(now)}
+	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: refundKey(refundID), Transfers: plan.Transfers},
+		outbox.Message{Subject: "finance.escrow.refunded", Payload: ev})
+	if clawBack && errors.Is(err, ledger.ErrInsufficientFunds) {
+		waiting := &financev1.RefundWaiting{SubOrderId: r.SubOrderID, RefundId: refundID, Amount: moneyProto(amount, r.SupplierCurrency), OccurredAt: timestamppb.New(now)}
+		if err := e.store.SaveWaitingRefund(ctx, escrow.WaitingRefund{RefundID: refundID, SubOrderID: r.SubOrderID, Amount: amount, CreatedAt: now},
+			outbox.Message{Subject: "finance.escrow.refund_waiting", Payload: waiting}); err != nil {
+			return RefundResult{}, err
+		}
+		return RefundResult{ClawBack: true, Waiting: true, Currency: r.BuyerCurrency}, nil
+	}
+	if err != nil {
+		return RefundResult{}, err
+	}
+	return RefundResult{Refunded: plan.Refunded, ClawBack: clawBack, Replayed: res.Replayed, Currency: r.BuyerCurrency}, nil
+}
+
+// replayedRefund answers a refund id that already moved money: the first
+// result, whatever has happened since (a settlement in between, a new rate),
+// or AlreadyExists when the amount differs.
+func replayedRefund(r escrow.Record, refundID string, amount int64, prior []ledger.Transfer) (RefundResult, error) {
+	if prior[0].Amount != amount || prior[0].Currency != r.SupplierCurrency {
+		return RefundResult{}, ledger.KeyReused(refundKey(refundID))
+	}
+	res := RefundResult{ClawBack: prior[0].Code == ledger.CodeClawBack, Replayed: true, Currency: r.BuyerCurrency, Refunded: prior[0].Amount}
+	if len(prior) > 1 {
+		res.Refunded = prior[1].Amount // the conversion leg into the wallet
+	}
+	return res, nil
+}
+
+// RetryWaitingRefunds tries the waiting claw-backs again, oldest first, up
+// to limit; it returns how many went through.
+func (e *Escrows) RetryWaitingRefunds(ctx context.Context, caller auth.Caller, limit int) (int, error) {
+	if _, err := requireService(caller); err != nil {
+		if _, err := requireAdmin(caller); err != nil {
+			return 0, ErrServicesOnly
+		}
+	}
+	ws, err := e.store.WaitingRefunds(ctx, max(limit, 1))
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, w := range ws {
+		r, err := e.store.Escrow(ctx, w.SubOrderID)
+		if err != nil {
+			return done, err
+		}
+		res, err := e.refund(ctx, r, w.RefundID, w.Amount)
+		if err != nil {
+			return done, err
+		}
+		if !res.Waiting {
+			if err := e.store.MarkRefundDone(ctx, w.RefundID, e.fin.clock()); err != nil {
+				return done, err
+			}
+			done++
+		}
+	}
+	return done, nil
+}
+
+// PartnerCreditInput is a partner platform's settlement line.
+type PartnerCreditInput = escrow.PartnerSettlementLine
+
+// CreditPartnerSettlement credits a partner settlement line to the partner
+// virtual seller account and splits it into the supplier's payable, the
+// platform's commission (the supplier's rate) and the partner's fees,
+// idempotent on the partner and line.
+func (e *Escrows) CreditPartnerSettlement(ctx context.Context, caller auth.Caller, in PartnerCreditInput) (escrow.PartnerPlan, error) {
+	if _, err := requireService(caller); err != nil {
+		return escrow.PartnerPlan{}, err
+	}
+	bps, err := e.commissionBps(ctx, in.SupplierOrgID)
+	if err != nil {
+		return escrow.PartnerPlan{}, err
+	}
+	in.CommissionBps = bps
+	plan, err := escrow.PlanPartnerSettlement(in)
+	if err != nil {
+		return escrow.PartnerPlan{}, err
+	}
+	ev := &financev1.PartnerCredited{PartnerId: in.PartnerID, LineId: in.LineID, SupplierOrgId: in.SupplierOrgID,
+		Gross: moneyProto(in.Gross, in.Currency), SupplierNet: moneyProto(plan.SupplierNet, in.Currency),
+		Commission: moneyProto(plan.Commission, in.Currency), Fees: moneyProto(plan.Fees, in.Currency), OccurredAt: timestamppb.New(e.fin.clock())}
+	if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: partnerKey(in.PartnerID, in.LineID), Transfers: plan.Transfers},
+		outbox.Message{Subject: "finance.partner.credited", Payload: ev}); err != nil {
+		return escrow.PartnerPlan{}, err
+	}
+	return plan, nil
+}

@@ -1,0 +1,226 @@
+package app_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+	"github.com/crossdock/crossdock/services/finance/migrations"
+)
+
+// escrowKit is the escrow commands on a fresh database, a zero-spread FX
+// policy (round numbers) and a 5 % default commission.
+type escrowKit struct {
+	pool   *pgxpool.Pool
+	fin    *app.Service
+	ledger *postgres.Ledger
+	e      *app.Escrows
+}
+
+func newEscrowKit(t *testing.T) escrowKit {
+	t.Helper()
+	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
+	store := postgres.New(pool)
+	policy := fx.DefaultPolicy()
+	policy.SpreadBps = 0
+	fin := app.New(store, app.WithClock(func() time.Time { return t0 }), app.WithFX(policy))
+	l := postgres.NewLedger(pool, postgres.WithLedgerClock(func() time.Time { return t0 }))
+	return escrowKit{pool: pool, fin: fin, ledger: l, e: app.NewEscrows(fin, l, store, escrow.DefaultCommissionBps)}
+}
+
+// fund tops a buyer's wallet up from the payment provider.
+func (k escrowKit) fund(t *testing.T, buyerID, currency string, amount int64, key string) {
+	t.Helper()
+	_, err := k.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: []ledger.TransferSpec{{
+		Debit:  ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: currency},
+		Credit: escrow.BuyerWallet(buyerID, currency), Amount: amount, Currency: currency, Code: ledger.CodeTopUp, Reference: key, Phase: ledger.PhasePosted,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// net is an account's credits less debits, 0 for an account never used.
+func (k escrowKit) net(t *testing.T, ref ledger.AccountRef) int64 {
+	t.Helper()
+	a, err := k.ledger.AccountByRef(ctx, ref)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Balance.Net()
+}
+
+// balanced fails unless every currency's balances sum to zero.
+func (k escrowKit) balanced(t *testing.T) {
+	t.Helper()
+	lines, err := k.ledger.TrialBalance(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := map[string]int64{}
+	for _, l := range lines {
+		sum[l.Currency] += l.CreditsPosted - l.DebitsPosted
+	}
+	for cur, s := range sum {
+		if s != 0 {
+			t.Fatalf("%s balances sum to %d", cur, s)
+		}
+	}
+}
+
+func TestEscrowLifecycle(t *testing.T) {
+	k := newEscrowKit(t)
+	if _, err := k.fin.SetExchangeRate(ctx, admin, domain.ExchangeRateInput{From: "USD", To: "EUR", Rate: "0.92", Source: "ecb"}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := k.fin.QuoteConversion(ctx, svcs, fx.QuoteInput{From: "USD", To: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+	wallet := escrow.BuyerWallet("buyer-1", "USD")
+	checkout := app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD", QuoteIDs: map[string]string{"EUR": q.ID},
+		Shares: []escrow.Share{
+			{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Amount: 9200}, // 100.00 USD
+			{SubOrderID: "s-2", SupplierOrgID: "org-2", SupplierCurrency: "USD", Amount: 2500},
+		}}
+
+	// Services only.
+	for _, c := range []auth.Caller{buyer, admin, {}} {
+		if _, err := k.e.PayCheckout(ctx, c, checkout); !errors.Is(err, app.ErrServicesOnly) {
+			t.Errorf("%+v paid: %v", c, err)
+		}
+	}
+	paid, err := k.e.PayCheckout(ctx, svcs, checkout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paid.Total != 12500 || paid.Replayed || k.net(t, wallet) != 37500 || k.net(t, escrow.Escrow("s-1", "EUR")) != 9200 {
+		t.Fatalf("paid = %+v, wallet %d", paid, k.net(t, wallet))
+	}
+	again, err := k.e.PayCheckout(ctx, svcs, checkout)
+	if err != nil || !again.Replayed || k.net(t, wallet) != 37500 {
+		t.Errorf("retry: %+v, %v, wallet %d", again, err, k.net(t, wallet))
+	}
+	other := checkout
+	other.Shares = []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Amount: 9300}}
+	if _, err := k.e.PayCheckout(ctx, svcs, other); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+		t.Errorf("same order, another body: %v", err)
+	}
+	// Short of funds: the shortfall, nothing moved.
+	big := app.CheckoutInput{OrderID: "o-2", BuyerID: "buyer-1", BuyerCurrency: "USD", Shares: []escrow.Share{{SubOrderID: "s-9", SupplierOrgID: "org-2", SupplierCurrency: "USD", Amount: 100000}}}
+	_, err = k.e.PayCheckout(ctx, svcs, big)
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Kind != apperr.KindFailedPrecondition || ae.Metadata[ledger.MetadataShortfall] != "62500" || k.net(t, wallet) != 37500 {
+		t.Errorf("short checkout: %v (wallet %d)", err, k.net(t, wallet))
+	}
+	// An expired quote is refused for a new order.
+	expired := checkout
+	expired.OrderID = "o-3"
+	expired.Shares = []escrow.Share{{SubOrderID: "s-3", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Amount: 100}}
+	late := app.NewEscrows(app.New(postgres.New(k.pool), app.WithClock(func() time.Time { return t0.Add(time.Hour) })), k.ledger, postgres.New(k.pool), 500)
+	if _, err := late.PayCheckout(ctx, svcs, expired); !errors.Is(err, fx.ErrQuoteExpired) {
+		t.Errorf("expired quote: %v", err)
+	}
+
+	// A freight leg, once.
+	leg := escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-1", CarrierID: "carrier-1", Amount: 700, Currency: "EUR"}
+	for range 2 {
+		if _, err := k.e.PayFreightLeg(ctx, svcs, leg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := k.net(t, escrow.CarrierPayable("carrier-1", "EUR")); got != 700 {
+		t.Errorf("carrier payable %d", got)
+	}
+	if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-2", CarrierID: "carrier-1", Amount: 700, Currency: "USD"}); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("leg in another currency: %v", err)
+	}
+
+	// Settlement: 85.00 EUR in escrow, goods 80.00: supplier 76.00,
+	// commission 4.00, 5.00 EUR back to the buyer at 0.92 = 5.43 USD.
+	res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8000, "EUR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TopUp != nil || res.Record.SupplierNet != 7600 || res.Record.Commission != 400 || res.Record.Refunded != 543 ||
+		k.net(t, wallet) != 37500+543 || k.net(t, escrow.Escrow("s-1", "EUR")) != 0 || k.net(t, escrow.Revenue("EUR")) != 400 {
+		t.Fatalf("settled = %+v, wallet %d", res, k.net(t, wallet))
+	}
+	if again, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8000, "EUR"); err != nil || again.Record.Refunded != 543 || k.net(t, wallet) != 37500+543 {
+		t.Errorf("settle retry: %+v, %v", again, err)
+	}
+	if _, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8100, "EUR"); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+		t.Errorf("settle again at another price: %v", err)
+	}
+	if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-3", CarrierID: "carrier-1", Amount: 1, Currency: "EUR"}); !errors.Is(err, app.ErrEscrowSettled) {
+		t.Errorf("leg after settlement: %v", err)
+	}
+
+	// After settlement a refund is clawed back from the payable; one the
+	// payable cannot cover waits until it can.
+	r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 920, "EUR")
+	if err != nil || !r.ClawBack || r.Waiting || r.Refunded != 1000 || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 6680 {
+		t.Fatalf("claw-back: %+v, %v", r, err)
+	}
+	r, err = k.e.RefundSubOrder(ctx, svcs, "s-1", "r-2", 10000, "EUR")
+	if err != nil || !r.Waiting || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 6680 {
+		t.Fatalf("waiting claw-back: %+v, %v", r, err)
+	}
+	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 0 {
+		t.Errorf("retry with the payable still short: %d, %v", n, err)
+	}
+	if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "EUR", Gross: 10000, Fees: 200}); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.net(t, escrow.SupplierPayable("org-1", "EUR")); got != 6680+9300 {
+		t.Fatalf("payable after the partner line: %d", got)
+	}
+	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 1 || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 6680+9300-10000 {
+		t.Errorf("retry: %d, %v", n, err)
+	}
+
+	// A coupon, then a settlement short of funds asks the buyer for a
+	// top-up; paying it settles.
+	if _, err := k.e.FundCoupon(ctx, svcs, "s-2", "cp-1", 100, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	res, err = k.e.SettleSubOrder(ctx, svcs, "s-2", 3000, "USD")
+	if err != nil || res.TopUp == nil || res.TopUp.Amount != 400 || res.Record.State != escrow.StateHeld {
+		t.Fatalf("short settlement: %+v, %v", res, err)
+	}
+	other2 := auth.Caller{Subject: "buyer-2", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}
+	if _, err := k.e.PayTopUp(ctx, other2, res.TopUp.ID); !apperr.IsKind(err, apperr.KindNotFound) {
+		t.Errorf("another buyer paid the top-up: %v", err)
+	}
+	before := k.net(t, wallet)
+	done, err := k.e.PayTopUp(ctx, buyer, res.TopUp.ID)
+	if err != nil || done.Record.State != escrow.StateSettled || k.net(t, wallet) != before-400 || k.net(t, escrow.SupplierPayable("org-2", "USD")) != 2850 {
+		t.Fatalf("top-up paid: %+v, %v", done, err)
+	}
+	if _, err := k.e.PayTopUp(ctx, buyer, res.TopUp.ID); err != nil || k.net(t, wallet) != before-400 {
+		t.Errorf("top-up paid twice: %v", err)
+	}
+	got, bal, err := k.e.GetSubOrderEscrow(ctx, buyer, "s-2")
+	if err != nil || got.State != escrow.StateSettled || bal != 0 {
+		t.Errorf("escrow = %+v %d, %v", got, bal, err)
+	}
+	if _, _, err := k.e.GetSubOrderEscrow(ctx, other2, "s-2"); !apperr.IsKind(err, apperr.KindNotFound) {
+		t.Errorf("another buyer read the escrow: %v", err)
+	}
+	k.balanced(t)
+}
