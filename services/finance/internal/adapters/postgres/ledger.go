@@ -201,7 +201,8 @@ func replayed(key string, fp, firstFP []byte, first ledger.Result) groupcommit.R
 	if !bytes.Equal(fp, firstFP) {
 		return groupcommit.Result[ledger.Result]{Err: ledger.KeyReused(key)}
 	}
-	first.Replayed = true
+	// Each caller owns its answer: the first caller's slice is not shared.
+	first.Transfers, first.Replayed = slices.Clone(first.Transfers), true
 	return groupcommit.Result[ledger.Result]{Value: first}
 }
 
