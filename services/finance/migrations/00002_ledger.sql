@@ -19,18 +19,18 @@ CREATE TABLE ledger_accounts (
     created_at      timestamptz NOT NULL,
     closed_at       timestamptz,
     CONSTRAINT ledger_accounts_ref UNIQUE (kind, owner_type, owner_id, currency)
-);
+) WITH (fillfactor = 70); -- room on each page, so a balance update stays a heap-only (HOT) update
 
 -- An owner's accounts of a kind (AccountsOf) use the unique index above.
 
 -- ledger_commands: one row per executed command, keyed by its idempotency
--- key; the fingerprint tells a retry from a reuse of the key. A refused
+-- key; the fingerprint tells a retry from a reuse of the key. Its result is
+-- its transfers (ledger_transfers.command_id, in position order). A refused
 -- command leaves no row, so it may be retried once the refusal is cured.
 CREATE TABLE ledger_commands (
     id              uuid        PRIMARY KEY,
     idempotency_key text        NOT NULL CONSTRAINT ledger_commands_key UNIQUE,
     fingerprint     bytea       NOT NULL,
-    transfer_ids    uuid[]      NOT NULL,
     created_at      timestamptz NOT NULL
 );
 
@@ -38,20 +38,23 @@ CREATE TABLE ledger_commands (
 -- both accounts' balances right after it, so an account's balance at any past
 -- instant is its last transfer before then. seq orders transfers of one
 -- account in the order they were applied (rows are inserted while the
--- account is locked).
+-- account is locked). The account, command and pending ids carry no foreign
+-- keys: the ledger writes only ids it read under lock in the same
+-- transaction, and a key check per row would cost a batch several index
+-- probes and row locks per transfer (docs/adr/0011-ledger.md).
 CREATE TABLE ledger_transfers (
     id              uuid        PRIMARY KEY,
     seq             bigint      GENERATED ALWAYS AS IDENTITY,
-    command_id      uuid        NOT NULL REFERENCES ledger_commands (id),
+    command_id      uuid        NOT NULL,
     position        integer     NOT NULL,
-    debit_account   uuid        NOT NULL REFERENCES ledger_accounts (id),
-    credit_account  uuid        NOT NULL REFERENCES ledger_accounts (id),
+    debit_account   uuid        NOT NULL,
+    credit_account  uuid        NOT NULL,
     amount          bigint      NOT NULL CHECK (amount > 0),
     currency        text        NOT NULL,
     code            text        NOT NULL,
     reference       text        NOT NULL,
     phase           text        NOT NULL CHECK (phase IN ('posted', 'pending', 'post_pending', 'void_pending')),
-    pending_id      uuid        REFERENCES ledger_transfers (id),
+    pending_id      uuid,
     expires_at      timestamptz,
     rate_from       text,
     rate_to         text,

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -125,7 +124,8 @@ func (l *Ledger) flush(ctx context.Context, reqs []request) []groupcommit.Result
 // claim is an idempotency key this batch holds a row of ledger_commands for.
 type claim struct {
 	commandID string
-	fp        []byte
+	claimedFP []byte         // stored with the claim
+	fp        []byte         // of the command that used the key
 	result    *ledger.Result // the command that used the key, once one has
 }
 
@@ -201,7 +201,8 @@ func replayed(key string, fp, firstFP []byte, first ledger.Result) groupcommit.R
 	if !bytes.Equal(fp, firstFP) {
 		return groupcommit.Result[ledger.Result]{Err: ledger.KeyReused(key)}
 	}
-	first.Replayed = true
+	// Each caller owns its answer: the first caller's slice is not shared.
+	first.Transfers, first.Replayed = slices.Clone(first.Transfers), true
 	return groupcommit.Result[ledger.Result]{Value: first}
 }
 
@@ -221,8 +222,8 @@ func (l *Ledger) claimKeys(ctx context.Context, tx pgx.Tx, reqs []request) (map[
 	for i, k := range keys {
 		ids[i], fps[i] = newID(), first[k]
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO ledger_commands (id, idempotency_key, fingerprint, transfer_ids, created_at)
-		SELECT id, key, fp, '{}', $4 FROM unnest($1::uuid[], $2::text[], $3::bytea[]) WITH ORDINALITY AS v(id, key, fp, n)
+	rows, err := tx.Query(ctx, `INSERT INTO ledger_commands (id, idempotency_key, fingerprint, created_at)
+		SELECT id, key, fp, $4 FROM unnest($1::uuid[], $2::text[], $3::bytea[]) WITH ORDINALITY AS v(id, key, fp, n)
 		ORDER BY n
 		ON CONFLICT (idempotency_key) DO NOTHING
 		RETURNING idempotency_key, id::text`, ids, keys, fps, storedNow(l.now))
@@ -236,7 +237,7 @@ func (l *Ledger) claimKeys(ctx context.Context, tx pgx.Tx, reqs []request) (map[
 			rows.Close()
 			return nil, nil, fmt.Errorf("claim idempotency keys: %w", err)
 		}
-		claims[key] = &claim{commandID: id, fp: first[key]}
+		claims[key] = &claim{commandID: id, claimedFP: first[key], fp: first[key]}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -291,28 +292,26 @@ func storedCommands(ctx context.Context, q pg.Querier, keys []string) (map[strin
 	return out, nil
 }
 
-// settleClaims records, on each claimed key's row, the fingerprint and the
-// transfers of the command that used it, and deletes the rows of keys whose
-// every command was refused, so a refused command can be retried.
+// settleClaims corrects the fingerprint of a key whose first command in the
+// batch was refused and a later one with another body used it, and deletes
+// the rows of keys whose every command was refused, so a refused command can
+// be retried. The transfers name their command: a key's result needs no
+// other record.
 func settleClaims(ctx context.Context, tx pgx.Tx, claims map[string]*claim) error {
-	var ids, transferIDs []string
+	var ids []string
 	var fps [][]byte
 	var unused []string
 	for _, c := range claims {
-		if c.result == nil {
+		switch {
+		case c.result == nil:
 			unused = append(unused, c.commandID)
-			continue
+		case !bytes.Equal(c.fp, c.claimedFP):
+			ids, fps = append(ids, c.commandID), append(fps, c.fp)
 		}
-		tids := make([]string, len(c.result.Transfers))
-		for i, t := range c.result.Transfers {
-			tids[i] = t.ID
-		}
-		ids, fps = append(ids, c.commandID), append(fps, c.fp)
-		transferIDs = append(transferIDs, "{"+strings.Join(tids, ",")+"}")
 	}
 	if len(ids) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE ledger_commands c SET fingerprint = v.fp, transfer_ids = v.tids::uuid[]
-			FROM unnest($1::uuid[], $2::bytea[], $3::text[]) AS v(id, fp, tids) WHERE c.id = v.id`, ids, fps, transferIDs); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE ledger_commands c SET fingerprint = v.fp
+			FROM unnest($1::uuid[], $2::bytea[]) AS v(id, fp) WHERE c.id = v.id`, ids, fps); err != nil {
 			return fmt.Errorf("record commands: %w", err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -126,7 +127,9 @@ func (m *invariantModel) next() step {
 		return step{cmd: c, retryOf: &res}
 	case r < 90 && len(m.done) > 0:
 		c := m.done[m.pick(len(m.done))]
-		changed := cmd(c.IdempotencyKey, tr(provider(cur), m.user(cur), ledger.CodeTopUp))
+		// The same transfers with another reference: another body for sure.
+		changed := ledger.Command{IdempotencyKey: c.IdempotencyKey, Transfers: slices.Clone(c.Transfers)}
+		changed.Transfers[0].Reference += "-changed"
 		return step{cmd: changed, want: apperr.KindAlreadyExists}
 	case r < 93: // an overflow: a huge top-up of an account that already holds a lot
 		big := wallet("whale", "USD")
