@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // readmeRequest is one curl command of the README's "Trying it" section.
@@ -205,28 +206,27 @@ func parseCurl(words []string) (readmeRequest, error) {
 	return r, nil
 }
 
-// request builds the HTTP request curl would send to the gateway at base,
-// with the README's variables replaced.
-func (r readmeRequest) request(t *testing.T, base string, vars map[string]string) *http.Request {
+// request builds the HTTP request curl would send, with the README's
+// variables replaced: to the gateway (localhost:8080 in the README) at
+// hosts["localhost:8080"], or to the payment sandbox (localhost:9300), as the
+// test mesh's ports have an offset.
+func (r readmeRequest) request(t *testing.T, hosts, vars map[string]string) *http.Request {
 	t.Helper()
-	u, err := url.Parse(r.url)
-	if err != nil {
-		t.Fatalf("%s: %v", r.command, err)
-	}
-	if u.Host != "localhost:8080" {
-		t.Fatalf("%s: the README's requests go to the gateway at localhost:8080", r.command)
-	}
-	b, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Scheme, u.Host = b.Scheme, b.Host
 	expand := func(s string) string {
 		for k, v := range vars {
 			s = strings.ReplaceAll(s, "$"+k, v)
 		}
 		return s
 	}
+	u, err := url.Parse(expand(r.url))
+	if err != nil {
+		t.Fatalf("%s: %v", r.command, err)
+	}
+	host, ok := hosts[u.Host]
+	if !ok {
+		t.Fatalf("%s: the README's requests go to the gateway at localhost:8080 or the payment sandbox at localhost:9300", r.command)
+	}
+	u.Scheme, u.Host = "http", host
 	var body *strings.Reader
 	if r.hasData {
 		body = strings.NewReader(expand(r.data))
@@ -255,9 +255,13 @@ func (r readmeRequest) request(t *testing.T, base string, vars map[string]string
 // it to a fresh mesh in the order shown, answers 200 with a non-empty,
 // correct answer: what a new user tries first has to work.
 func TestReadmeRequests(t *testing.T) {
-	base, _ := apiMesh(t)
+	base, offset := apiMesh(t)
 	c := newClient(t, base, "127.0.0.25")
 	vars := map[string]string{}
+	hosts := map[string]string{
+		"localhost:8080": strings.TrimPrefix(base, "http://"),
+		"localhost:9300": addr(paymentSandboxPort, offset),
+	}
 
 	checks := map[string]func(t *testing.T, r readmeRequest, res response){
 		"POST /v1/auth/login": func(t *testing.T, _ readmeRequest, res response) {
@@ -301,6 +305,30 @@ func TestReadmeRequests(t *testing.T) {
 				t.Errorf("no display freight in the requested EUR: %s", res.Raw)
 			}
 		},
+		"POST /v1/wallet/top-ups": func(t *testing.T, _ readmeRequest, res response) {
+			vars["INTENT_ID"], vars["CLIENT_SECRET"] = res.str("topUp", "intentId"), res.str("clientSecret")
+			if vars["INTENT_ID"] == "" || vars["CLIENT_SECRET"] == "" || res.str("topUp", "state") != "pending" ||
+				res.str("topUp", "amount", "amountMinor") != "5000" || res.str("topUp", "amount", "currencyCode") != "EUR" {
+				t.Fatalf("no pending top-up of 50.00 EUR to confirm: %s", res.Raw)
+			}
+		},
+		// At the payment sandbox, as the buyer's client would.
+		"POST /v1/payment_intents/$INTENT_ID/confirm": func(t *testing.T, _ readmeRequest, res response) {
+			if res.str("status") != "succeeded" || res.str("id") != vars["INTENT_ID"] {
+				t.Errorf("the intent did not succeed: %s", res.Raw)
+			}
+		},
+		"GET /v1/wallet": func(t *testing.T, r readmeRequest, res response) {
+			// The webhook credits the wallet a moment after the confirm.
+			deadline := time.Now().Add(30 * time.Second)
+			for walletHolds(res, "EUR") != "5000" {
+				if time.Now().After(deadline) {
+					t.Fatalf("the wallet was not credited 50.00 EUR: %s", res.Raw)
+				}
+				time.Sleep(100 * time.Millisecond)
+				res = c.send(r.request(t, hosts, vars))
+			}
+		},
 	}
 
 	requests := readmeRequests(t)
@@ -313,7 +341,7 @@ func TestReadmeRequests(t *testing.T) {
 		}
 		seen[r.key()] = true
 		if !t.Run(r.key(), func(t *testing.T) {
-			res := c.send(r.request(t, base, vars))
+			res := c.send(r.request(t, hosts, vars))
 			if res.Status != http.StatusOK {
 				t.Fatalf("%s\nstatus %d: %s", r.command, res.Status, res.Raw)
 			}
@@ -327,6 +355,18 @@ func TestReadmeRequests(t *testing.T) {
 			t.Errorf("the README no longer shows %s", key)
 		}
 	}
+}
+
+// walletHolds returns the posted balance of a GET /v1/wallet answer in
+// currency, or "" when the wallet has none.
+func walletHolds(res response, currency string) string {
+	for _, b := range res.list("balances") {
+		if b["currencyCode"] == currency {
+			posted, _ := b["postedMinor"].(string)
+			return posted
+		}
+	}
+	return ""
 }
 
 // hasListing reports whether a hit in locale has a title containing word.

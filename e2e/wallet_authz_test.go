@@ -25,7 +25,8 @@ func TestWalletAuthorizationMatrix(t *testing.T) {
 	} {
 		tokens[actor], _ = c.login(email, demoPassword)
 	}
-	tokens["buyer2"] = c.signUp("ACCOUNT_TYPE_BUYER", "").Access
+	buyer2 := c.signUp("ACCOUNT_TYPE_BUYER", "")
+	tokens["buyer2"] = buyer2.Access
 	orgOf := func(actor string) string {
 		return c.do("GET", "/v1/me", tokens[actor], nil).must(t, 200, actor+"'s profile").str("user", "organizationId")
 	}
@@ -47,11 +48,15 @@ func TestWalletAuthorizationMatrix(t *testing.T) {
 		"GET /v1/wallet": {
 			{"buyer", "", nil, ok}, {"buyer2", "", nil, ok},
 			{"supplier1", "", nil, denied}, {"merchant", "", nil, denied}, {"admin", "", nil, denied},
+			{"buyer", "/v1/wallet?userId=" + buyer2.ID, nil, denied}, {"reviewer", "/v1/wallet?userId=" + buyer2.ID, nil, denied},
+			{"admin", "/v1/wallet?userId=" + buyer2.ID, nil, ok},
 		},
 		"GET /v1/wallet/transfers": {
 			{"buyer", "/v1/wallet/transfers?currencyCode=USD", nil, ok},
 			{"supplier1", "/v1/wallet/transfers?currencyCode=USD", nil, denied},
 			{"reviewer", "/v1/wallet/transfers?currencyCode=USD", nil, denied},
+			{"buyer", "/v1/wallet/transfers?currencyCode=USD&userId=" + buyer2.ID, nil, denied},
+			{"admin", "/v1/wallet/transfers?currencyCode=USD&userId=" + buyer2.ID, nil, ok},
 		},
 		"POST /v1/wallet/top-ups": {
 			{"supplier1", "", topUp, denied}, {"merchant", "", topUp, denied}, {"admin", "", topUp, denied},

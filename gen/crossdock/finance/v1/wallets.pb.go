@@ -419,7 +419,9 @@ func (x *Payout) GetUpdatedAt() *timestamppb.Timestamp {
 }
 
 type GetWalletRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whose wallet: the caller's when empty; another user's for admins only.
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -452,6 +454,13 @@ func (x *GetWalletRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use GetWalletRequest.ProtoReflect.Descriptor instead.
 func (*GetWalletRequest) Descriptor() ([]byte, []int) {
 	return file_crossdock_finance_v1_wallets_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetWalletRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
 }
 
 type GetWalletResponse struct {
@@ -499,9 +508,11 @@ func (x *GetWalletResponse) GetBalances() []*Balance {
 }
 
 type ListWalletTransfersRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CurrencyCode  string                 `protobuf:"bytes,1,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	Page          *v1.PageRequest        `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	CurrencyCode string                 `protobuf:"bytes,1,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	Page         *v1.PageRequest        `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	// Whose wallet: the caller's when empty; another user's for admins only.
+	UserId        string `protobuf:"bytes,3,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -548,6 +559,13 @@ func (x *ListWalletTransfersRequest) GetPage() *v1.PageRequest {
 		return x.Page
 	}
 	return nil
+}
+
+func (x *ListWalletTransfersRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
 }
 
 type ListWalletTransfersResponse struct {
@@ -1616,13 +1634,15 @@ const file_crossdock_finance_v1_wallets_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x12\n" +
-	"\x10GetWalletRequest\"N\n" +
+	"updated_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"+\n" +
+	"\x10GetWalletRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"N\n" +
 	"\x11GetWalletResponse\x129\n" +
-	"\bbalances\x18\x01 \x03(\v2\x1d.crossdock.finance.v1.BalanceR\bbalances\"w\n" +
+	"\bbalances\x18\x01 \x03(\v2\x1d.crossdock.finance.v1.BalanceR\bbalances\"\x90\x01\n" +
 	"\x1aListWalletTransfersRequest\x12#\n" +
 	"\rcurrency_code\x18\x01 \x01(\tR\fcurrencyCode\x124\n" +
-	"\x04page\x18\x02 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\xcb\x01\n" +
+	"\x04page\x18\x02 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\x12\x17\n" +
+	"\auser_id\x18\x03 \x01(\tR\x06userId\"\xcb\x01\n" +
 	"\x1bListWalletTransfersResponse\x127\n" +
 	"\abalance\x18\x01 \x01(\v2\x1d.crossdock.finance.v1.BalanceR\abalance\x12<\n" +
 	"\ttransfers\x18\x02 \x03(\v2\x1e.crossdock.finance.v1.TransferR\ttransfers\x125\n" +

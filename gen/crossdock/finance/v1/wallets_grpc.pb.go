@@ -41,10 +41,11 @@ const (
 // card, suppliers are paid out from their payables to a bank, and the provider's signed
 // webhooks say when money really moved. Balances and statements come from the ledger.
 type WalletServiceClient interface {
-	// GetWallet returns the caller's wallet balances, one per currency used. Buyers.
+	// GetWallet returns the caller's wallet balances, one per currency used. Buyers;
+	// admins read any user's.
 	GetWallet(ctx context.Context, in *GetWalletRequest, opts ...grpc.CallOption) (*GetWalletResponse, error)
 	// ListWalletTransfers returns the caller's wallet statement in one currency, newest
-	// first. Buyers.
+	// first. Buyers; admins read any user's.
 	ListWalletTransfers(ctx context.Context, in *ListWalletTransfersRequest, opts ...grpc.CallOption) (*ListWalletTransfersResponse, error)
 	// CreateTopUp starts a card payment into the caller's wallet. Idempotent on the key:
 	// the same key and body answer with the same top-up. Buyers.
@@ -203,10 +204,11 @@ func (c *walletServiceClient) HandleProviderWebhook(ctx context.Context, in *Han
 // card, suppliers are paid out from their payables to a bank, and the provider's signed
 // webhooks say when money really moved. Balances and statements come from the ledger.
 type WalletServiceServer interface {
-	// GetWallet returns the caller's wallet balances, one per currency used. Buyers.
+	// GetWallet returns the caller's wallet balances, one per currency used. Buyers;
+	// admins read any user's.
 	GetWallet(context.Context, *GetWalletRequest) (*GetWalletResponse, error)
 	// ListWalletTransfers returns the caller's wallet statement in one currency, newest
-	// first. Buyers.
+	// first. Buyers; admins read any user's.
 	ListWalletTransfers(context.Context, *ListWalletTransfersRequest) (*ListWalletTransfersResponse, error)
 	// CreateTopUp starts a card payment into the caller's wallet. Idempotent on the key:
 	// the same key and body answer with the same top-up. Buyers.

@@ -34,6 +34,15 @@ type Config struct {
 	// DefaultCommissionBps is the platform's commission on a sub-order's
 	// goods for suppliers without a rate of their own (SetCommissionRate).
 	DefaultCommissionBps int64 `env:"FINANCE_DEFAULT_COMMISSION_BPS" envDefault:"500"`
+
+	// LedgerBatchSize caps how many concurrent ledger commands share one
+	// transaction (group commit).
+	LedgerBatchSize int `env:"LEDGER_BATCH_SIZE" envDefault:"256"`
+	// LedgerBatchConcurrency is how many ledger batches may commit at once.
+	LedgerBatchConcurrency int `env:"LEDGER_BATCH_CONCURRENCY" envDefault:"1"`
+	// LedgerExpirySweepInterval is how often pending transfers past their
+	// expiry are voided.
+	LedgerExpirySweepInterval time.Duration `env:"LEDGER_EXPIRY_SWEEP_INTERVAL" envDefault:"30s"`
 }
 
 // FXPolicy builds the conversion policy from the settings.
@@ -54,6 +63,9 @@ func (c Config) Validate() error {
 	_, err := c.FXPolicy()
 	if c.DefaultCommissionBps < 0 || c.DefaultCommissionBps > 10000 {
 		err = errors.Join(err, errors.New("FINANCE_DEFAULT_COMMISSION_BPS must be between 0 and 10000"))
+	}
+	if c.LedgerBatchSize < 1 || c.LedgerBatchSize > 10_000 || c.LedgerBatchConcurrency < 1 || c.LedgerBatchConcurrency > 64 || c.LedgerExpirySweepInterval < time.Second {
+		err = errors.Join(err, errors.New("LEDGER_BATCH_SIZE (1 to 10000), LEDGER_BATCH_CONCURRENCY (1 to 64), LEDGER_EXPIRY_SWEEP_INTERVAL (at least 1s): out of range"))
 	}
 	return err
 }

@@ -43,7 +43,12 @@ func run(ctx context.Context) error {
 		return err
 	}
 	store := postgres.New(rt.Pool)
-	book := postgres.NewLedger(rt.Pool)
+	book := postgres.NewLedger(rt.Pool, postgres.WithBatching(cfg.LedgerBatchSize, cfg.LedgerBatchConcurrency))
+	rt.Go("ledger-expiry", func(ctx context.Context) error {
+		book.RunExpirySweeper(ctx, cfg.LedgerExpirySweepInterval, func(err error) { rt.Log.Warn("ledger expiry sweep", "error", err) })
+		return nil
+	})
+	grpcapi.NewLedger(app.NewLedgerViews(book)).Register(rt.Server.GRPC())
 	fin := app.New(store, app.WithFX(policy))
 	grpcapi.New(fin).Register(rt.Server.GRPC())
 	grpcapi.NewEscrows(app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps)).Register(rt.Server.GRPC())

@@ -100,27 +100,34 @@ func TestWalletReads(t *testing.T) {
 	if _, err := e.w.HandleProviderWebhook(ctx, d.signature, d.body); err != nil {
 		t.Fatal(err)
 	}
-	accounts, err := e.w.WalletBalances(ctx, buyer)
+	accounts, err := e.w.WalletBalances(ctx, buyer, "")
 	if err != nil || len(accounts) != 1 || accounts[0].Currency != "USD" || accounts[0].Balance.Net() != 4_200 {
 		t.Errorf("balances: %+v, %v", accounts, err)
 	}
-	st, err := e.w.WalletStatement(ctx, buyer, "USD", 0, "")
+	st, err := e.w.WalletStatement(ctx, buyer, "", "USD", 0, "")
 	if err != nil || len(st.Transfers) != 1 || st.Transfers[0].Code != ledger.CodeTopUp || st.Transfers[0].Reference != intent.Reference {
 		t.Errorf("statement: %+v, %v", st, err)
 	}
+	buyer2 := auth.Caller{Subject: "buyer-2", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}
 	tests := []struct {
 		name string
 		c    auth.Caller
+		user string
 		cur  string
 		kind apperr.Kind
 	}{
-		{"no currency", buyer, "", apperr.KindInvalid},
-		{"a supplier has no wallet", orgMember(auth.RoleSupplier, auth.OrgRoleOwner, uuid.NewString()), "USD", apperr.KindPermissionDenied},
-		{"a service has no wallet", svcs, "USD", apperr.KindPermissionDenied},
+		{"no currency", buyer, "", "", apperr.KindInvalid},
+		{"the buyer, naming themself", buyer, buyer.Subject, "USD", apperr.KindUnknown},
+		{"an admin reads the buyer's", admin, buyer.Subject, "USD", apperr.KindUnknown},
+		{"another buyer reads the buyer's", buyer2, buyer.Subject, "USD", apperr.KindPermissionDenied},
+		{"a service reads the buyer's", svcs, buyer.Subject, "USD", apperr.KindPermissionDenied},
+		{"a supplier has no wallet", orgMember(auth.RoleSupplier, auth.OrgRoleOwner, uuid.NewString()), "", "USD", apperr.KindPermissionDenied},
+		{"a service has no wallet", svcs, "", "USD", apperr.KindPermissionDenied},
 	}
 	for _, tt := range tests {
-		if _, err := e.w.WalletStatement(ctx, tt.c, tt.cur, 0, ""); !apperr.IsKind(err, tt.kind) {
-			t.Errorf("%s: %v", tt.name, err)
+		st, err := e.w.WalletStatement(ctx, tt.c, tt.user, tt.cur, 0, "")
+		if apperr.KindOf(err) != tt.kind || (err == nil && st.Account.Balance.Net() != 4_200) {
+			t.Errorf("%s: %+v, %v", tt.name, st.Account, err)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -245,4 +247,69 @@ func TestPayoutWorkerFinishesWhatWasLeft(t *testing.T) {
 			t.Errorf("payout %s's transfers: %+v, %v", id, ts, err)
 		}
 	}
+}
+
+// The provider contradicting itself under concurrency: deliveries saying
+// paid and deliveries saying failed race for one payout. The ledger lets
+// one completion win; the payout's state, its one event and the payable all
+// follow that winner, and the losers, delivered again, change nothing.
+func TestConcurrentPaidAndFailedWebhooksAgree(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 1_000)
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const each = 20
+	var deliveries []delivery
+	for i := range each {
+		deliveries = append(deliveries,
+			e.provider.sign(e.provider.payoutEvent(fmt.Sprintf("evt_paid_%d", i), app.EventPayoutPaid, p.ID, app.PayoutPaid), t0),
+			e.provider.sign(e.provider.payoutEvent(fmt.Sprintf("evt_failed_%d", i), app.EventPayoutFailed, p.ID, app.PayoutFailed), t0))
+	}
+	errs := make([]error, len(deliveries))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, d := range deliveries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = e.w.HandleProviderWebhook(ctx, d.signature, d.body)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	// What failed is delivered again, as the provider does.
+	for i, d := range deliveries {
+		if errs[i] != nil {
+			if _, err := e.w.HandleProviderWebhook(ctx, d.signature, d.body); err != nil {
+				t.Errorf("redelivery %d: %v", i, err)
+			}
+		}
+	}
+	got, _, err := e.w.ListPayouts(ctx, owner, org, 0, "")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("payouts: %v, %v", got, err)
+	}
+	sent, failed := e.outboxCount(t, app.SubjectPayoutSent), e.outboxCount(t, app.SubjectPayoutFailed)
+	net, pending := e.balance(t, payableRef(org))
+	switch got[0].State {
+	case wallet.PayoutPaid:
+		if net != 600 || pending != 0 || sent != 1 || failed != 0 {
+			t.Errorf("paid: payable %d (%d reserved), %d sent and %d failed events", net, pending, sent, failed)
+		}
+	case wallet.PayoutFailed:
+		if net != 1_000 || pending != 0 || sent != 0 || failed != 1 {
+			t.Errorf("failed: payable %d (%d reserved), %d sent and %d failed events", net, pending, sent, failed)
+		}
+	default:
+		t.Errorf("payout left %s", got[0].State)
+	}
+	if n := e.count(t, `SELECT count(*) FROM provider_events`); n != len(deliveries) {
+		t.Errorf("%d of %d events recorded", n, len(deliveries))
+	}
+	e.assertBooksBalance(t)
 }

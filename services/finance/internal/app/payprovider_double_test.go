@@ -26,8 +26,9 @@ type provider struct {
 	intentCalls int
 	payoutCalls int
 	// unavailable makes the next n CreatePayout calls fail as a provider
-	// that is down does.
-	unavailable int
+	// that is down does; intentsUnavailable the same for CreateIntent.
+	unavailable        int
+	intentsUnavailable int
 	// refusePayouts makes CreatePayout refuse as for a bad destination.
 	refusePayouts bool
 	// badCredentials makes CreatePayout refuse our API key.
@@ -45,6 +46,10 @@ func (p *provider) CreateIntent(_ context.Context, in app.IntentRequest) (app.In
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.intentCalls++
+	if p.intentsUnavailable > 0 {
+		p.intentsUnavailable--
+		return app.Intent{}, apperr.Unavailable("provider is down")
+	}
 	if it, ok := p.intents[in.IdempotencyKey]; ok {
 		return it, nil
 	}

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
@@ -252,4 +254,74 @@ func TestTopUpFailuresAndEventsOutOfOrder(t *testing.T) {
 	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 900 {
 		t.Errorf("wallet holds %d, want 900", net)
 	}
+}
+
+func TestTopUpRetriedAfterTheProviderWasDown(t *testing.T) {
+	e := newWallets(t)
+	e.provider.intentsUnavailable = 1
+	in := wallet.TopUpInput{Amount: 300, Currency: "EUR", IdempotencyKey: "k"}
+	if _, err := e.w.CreateTopUp(ctx, buyer, in); !apperr.IsKind(err, apperr.KindUnavailable) {
+		t.Fatalf("provider down: %v", err)
+	}
+	got, err := e.w.CreateTopUp(ctx, buyer, in)
+	if err != nil || got.IntentID == "" {
+		t.Fatalf("retry: %+v, %v", got, err)
+	}
+	if again, err := e.w.CreateTopUp(ctx, buyer, in); err != nil || again.ID != got.ID || again.IntentID != got.IntentID {
+		t.Errorf("second retry: %+v, %v", again, err)
+	}
+	if n := e.count(t, `SELECT count(*) FROM top_ups`); n != 1 || len(e.provider.intents) != 1 {
+		t.Errorf("%d top-ups and %d intents after the retries, want 1 and 1", n, len(e.provider.intents))
+	}
+}
+
+// crashingStore fails the first ApplyProviderEvent, as a process that
+// stops after the ledger's commit and before the event's record does.
+type crashingStore struct {
+	app.WalletStore
+	crashes int
+}
+
+func (s *crashingStore) ApplyProviderEvent(ctx context.Context, ev app.ProviderEventRecord, apply func(app.WalletTx) error) (bool, error) {
+	if s.crashes > 0 {
+		s.crashes--
+		return false, errors.New("connection lost")
+	}
+	return s.WalletStore.ApplyProviderEvent(ctx, ev, apply)
+}
+
+func TestRedeliveryAfterACrashBetweenLedgerAndRecordCreditsOnce(t *testing.T) {
+	e := newWallets(t)
+	store := &crashingStore{WalletStore: postgres.NewWallets(postgres.New(e.pool)), crashes: 1}
+	w := app.NewWallets(store, e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return t0 }))
+	tu, err := w.CreateTopUp(ctx, buyer, wallet.TopUpInput{Amount: 640, Currency: "USD", IdempotencyKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	intent := app.Intent{ID: tu.IntentID, Amount: 640, Currency: "USD", Reference: tu.ID}
+	d := e.provider.sign(e.provider.intentEvent("evt_1", app.EventIntentSucceeded, intent, app.IntentSucceeded, ""), t0)
+	if _, err := w.HandleProviderWebhook(ctx, d.signature, d.body); err == nil {
+		t.Fatal("the crashed delivery was acknowledged")
+	}
+	// The ledger committed; the top-up and the event's record did not.
+	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 640 {
+		t.Errorf("wallet after the crash: %d", net)
+	}
+	if got, _ := w.GetTopUp(ctx, buyer, tu.ID); got.State != wallet.TopUpPending {
+		t.Errorf("top-up after the crash: %s", got.State)
+	}
+	// The provider delivers again, as it does until acknowledged.
+	if ok, err := w.HandleProviderWebhook(ctx, d.signature, d.body); err != nil || !ok {
+		t.Fatalf("redelivery: %v, %v", ok, err)
+	}
+	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 640 {
+		t.Errorf("wallet after the redelivery: %d, want 640", net)
+	}
+	if got, _ := w.GetTopUp(ctx, buyer, tu.ID); got.State != wallet.TopUpSucceeded {
+		t.Errorf("top-up after the redelivery: %s", got.State)
+	}
+	if n := e.outboxCount(t, app.SubjectWalletToppedUp); n != 1 {
+		t.Errorf("%d topped-up events", n)
+	}
+	e.assertBooksBalance(t)
 }

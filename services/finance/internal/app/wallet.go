@@ -57,23 +57,42 @@ func (w *Wallets) clock() time.Time { return w.now().UTC().Truncate(time.Microse
 // statementPages are the page sizes of statements and payout lists.
 var statementPages = paging.Limits{Default: 50, Max: 200}
 
-// WalletBalances returns the caller's wallet accounts, one per currency the
-// caller has used. Buyers only.
-func (w *Wallets) WalletBalances(ctx context.Context, c auth.Caller) ([]ledger.Account, error) {
-	if !isBuyer(c) {
-		return nil, ErrNotBuyer
+// WalletBalances returns a user's wallet accounts, one per currency the
+// user has used: the caller's own (userID empty or the caller) for buyers,
+// anyone's for admins.
+func (w *Wallets) WalletBalances(ctx context.Context, c auth.Caller, userID string) ([]ledger.Account, error) {
+	owner, err := walletOwner(c, userID)
+	if err != nil {
+		return nil, err
 	}
-	return w.ledger.AccountsOf(ctx, userOwner(c.Subject), ledger.KindBuyerWallet)
+	return w.ledger.AccountsOf(ctx, userOwner(owner), ledger.KindBuyerWallet)
 }
 
-// WalletStatement returns the caller's wallet account in currency and a
-// page of its transfers, newest first. A currency the caller never used
-// has a zero balance and no transfers. Buyers only.
-func (w *Wallets) WalletStatement(ctx context.Context, c auth.Caller, currency string, pageSize int, pageToken string) (Statement, error) {
-	if !isBuyer(c) {
-		return Statement{}, ErrNotBuyer
+// WalletStatement returns a user's wallet account in currency and a page
+// of its transfers, newest first; who may read it is as for
+// WalletBalances. A currency never used has a zero balance and no
+// transfers.
+func (w *Wallets) WalletStatement(ctx context.Context, c auth.Caller, userID, currency string, pageSize int, pageToken string) (Statement, error) {
+	owner, err := walletOwner(c, userID)
+	if err != nil {
+		return Statement{}, err
 	}
-	return w.statement(ctx, ledger.AccountRef{Kind: ledger.KindBuyerWallet, Owner: userOwner(c.Subject), Currency: currency}, pageSize, pageToken)
+	return w.statement(ctx, ledger.AccountRef{Kind: ledger.KindBuyerWallet, Owner: userOwner(owner), Currency: currency}, pageSize, pageToken)
+}
+
+// walletOwner decides whose wallet the caller reads: their own as a
+// buyer, or any user's as an admin.
+func walletOwner(c auth.Caller, userID string) (string, error) {
+	if userID == "" || userID == c.Subject {
+		if !isBuyer(c) {
+			return "", ErrNotBuyer
+		}
+		return c.Subject, nil
+	}
+	if !readsAnyAccount(c) {
+		return "", ErrNotBuyer
+	}
+	return userID, nil
 }
 
 // Statement is an account and a page of its transfers.

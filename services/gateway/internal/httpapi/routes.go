@@ -39,6 +39,9 @@ func Routes(conns *upstream.Conns) []Registrar {
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return financev1.RegisterEscrowServiceHandlerClient(ctx, mux, financev1.NewEscrowServiceClient(conns.Finance))
 		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return financev1.RegisterLedgerServiceHandlerClient(ctx, mux, financev1.NewLedgerServiceClient(conns.Finance))
+		},
 		func(_ context.Context, mux *runtime.ServeMux) error {
 			return mux.HandlePath(http.MethodPost, providerWebhookPath, providerWebhook(mux, financev1.NewWalletServiceClient(conns.Finance)))
 		},

@@ -30,3 +30,17 @@ func ReserveAsOneBatch(ctx context.Context, s *Service, c auth.Caller, in []Rese
 	}
 	return res, errs
 }
+
+// QueuedReservations is how many Reserve calls wait for a batch.
+func QueuedReservations(s *Service) int {
+	s.reserves.mu.Lock()
+	defer s.reserves.mu.Unlock()
+	return len(s.reserves.queue)
+}
+
+// RunningReserveBatches is how many reservation batch runners are running.
+func RunningReserveBatches(s *Service) int {
+	s.reserves.mu.Lock()
+	defer s.reserves.mu.Unlock()
+	return s.reserves.running
+}

@@ -121,14 +121,11 @@ type Reservations interface {
 	// returns them with their lines, by order id; orders without one are
 	// left out.
 	LockReservations(ctx context.Context, orderIDs []string) (map[string]domain.Reservation, error)
-	// AddReservationLines inserts the lines of new reservations.
-	AddReservationLines(ctx context.Context, rs []domain.Reservation) error
-	// SaveReservations writes the requested lines, expiry and creator of
-	// active reservations.
-	SaveReservations(ctx context.Context, rs []domain.Reservation) error
-	// DeleteReservations deletes reservations claimed in this transaction
-	// that were never made (they have no lines).
-	DeleteReservations(ctx context.Context, ids []uuid.UUID) error
+	// SaveReserveBatch writes what a batch of reservations decided, in one
+	// round trip: the claims no call made deleted, the rows that changed
+	// updated, the new reservations' lines, the stock rows that moved (locked
+	// by the caller) and their journal entries.
+	SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at time.Time) error
 	// GetReservation reads an order's reservation with its lines.
 	GetReservation(ctx context.Context, orderID string) (domain.Reservation, error)
 	// UpdateReservation locks an order's reservation, applies change, saves

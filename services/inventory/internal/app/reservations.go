@@ -61,8 +61,9 @@ func (s *Service) Reserve(ctx context.Context, c auth.Caller, in ReserveInput) (
 // reservations are claimed, or locked when they exist, in one statement each
 // (reservation rows before stock rows, as everywhere); the SKUs are read and
 // their stock rows locked in one statement each; the calls are decided in
-// memory (domain.DecideReservations); and reservations, their lines, stock,
-// journal and events are written with one multi-row statement each.
+// memory (domain.DecideReservations); and reservations, their lines, stock
+// and journal are written with one multi-row statement each in one round
+// trip, and the events with one more.
 func (s *Service) reserveBatch(ctx context.Context, r Repository, calls []*reserveCall) ([]domain.ReserveDecision, error) {
 	now := s.clock()
 	in := make([]domain.ReserveCall, len(calls))
@@ -113,26 +114,7 @@ func (s *Service) reserveBatch(ctx context.Context, r Repository, calls []*reser
 
 	out := domain.DecideReservations(in, claimed, existing, skus, levels, now)
 
-	if len(out.Unused) > 0 {
-		if err := r.DeleteReservations(ctx, out.Unused); err != nil {
-			return nil, err
-		}
-	}
-	if len(out.Changed) > 0 {
-		if err := r.SaveReservations(ctx, out.Changed); err != nil {
-			return nil, err
-		}
-	}
-	if err := r.AddReservationLines(ctx, out.Made); err != nil {
-		return nil, err
-	}
-	if len(out.Moves) == 0 {
-		return out.Decisions, nil
-	}
-	if err := r.SaveLevels(ctx, out.Levels, now); err != nil {
-		return nil, err
-	}
-	if err := r.AppendJournal(ctx, out.Moves); err != nil {
+	if err := r.SaveReserveBatch(ctx, out, now); err != nil {
 		return nil, err
 	}
 	var events []Event
@@ -256,9 +238,9 @@ func (s *Service) GetReservation(ctx context.Context, c auth.Caller, orderID str
 }
 
 // finish gives a finished reservation's held stock back (release, expiry) or
-// ships it (commit), in the transaction that changed its status (after the
-// reservation's row lock, before any stock row's), so reserved stock always
-// equals the lines of active reservations.
+// ships it (commit), in the transaction that changed its status, so reserved
+// stock always equals the lines of active reservations. The caller holds the
+// reservation's row lock; the stock rows are locked after it, as everywhere.
 func (s *Service) finish(ctx context.Context, r stockWriter, res domain.Reservation, kind domain.MovementKind, actor string, now time.Time) error {
 	keys := make([]domain.StockKey, len(res.Lines))
 	for i, l := range res.Lines {

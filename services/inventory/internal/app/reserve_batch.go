@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -39,8 +41,19 @@ type reserveCall struct {
 // reserved otherwise) gets its own error and leaves nothing behind; and an
 // order id repeated within a batch gets the reservation its first call made.
 //
+// Batches running at once never share a SKU: a batch takes, in queue order,
+// the calls none of whose SKUs a running batch holds, and the others wait for
+// that batch to end; a call never passes an earlier waiting call of one of
+// its SKUs, so a call of two busy SKUs is not starved. Two batches of one hot SKU could only commit one after
+// the other on its stock row, each paying a flush for a few calls; instead
+// the calls that arrive while one batch commits all go into the next, so a
+// hot SKU gets a whole queue per flush, and batches of other SKUs commit
+// beside it.
+//
 // No goroutine outlives the queue: a call that finds fewer than concurrency
-// batches running starts one, and a batch runner exits when the queue is empty.
+// batches running and none holding its SKUs starts one, and a batch runner
+// exits when no queued call is free to run; a call that waits for a SKU is
+// taken by the runner holding it when its batch ends.
 type reserveBatcher struct {
 	s           *Service
 	maxBatch    int
@@ -49,10 +62,12 @@ type reserveBatcher struct {
 	mu      sync.Mutex
 	queue   []*reserveCall
 	running int
+	runners int               // runners started, to name them
+	held    map[uuid.UUID]int // SKU → the runner whose batch holds it
 }
 
 func newReserveBatcher(s *Service, maxBatch, concurrency int) *reserveBatcher {
-	return &reserveBatcher{s: s, maxBatch: max(maxBatch, 1), concurrency: max(concurrency, 1)}
+	return &reserveBatcher{s: s, maxBatch: max(maxBatch, 1), concurrency: max(concurrency, 1), held: map[uuid.UUID]int{}}
 }
 
 // reserve queues the call and waits for its answer. A caller whose context
@@ -63,13 +78,16 @@ func (b *reserveBatcher) reserve(ctx context.Context, call reserveCall) (domain.
 	c := &call
 	b.mu.Lock()
 	b.queue = append(b.queue, c)
-	start := b.running < b.concurrency
+	start := b.running < b.concurrency && b.free(c, 0)
+	runner := 0
 	if start {
 		b.running++
+		b.runners++
+		runner = b.runners
 	}
 	b.mu.Unlock()
 	if start {
-		go b.run()
+		go b.run(runner)
 	}
 	select {
 	case <-c.done:
@@ -79,21 +97,68 @@ func (b *reserveBatcher) reserve(ctx context.Context, call reserveCall) (domain.
 	}
 }
 
-// run applies batches until the queue is empty.
-func (b *reserveBatcher) run() {
+// run applies batches until no queued call is free to run; runner names it
+// in held.
+func (b *reserveBatcher) run(runner int) {
+	var mine []uuid.UUID
 	for {
 		b.mu.Lock()
-		if len(b.queue) == 0 {
+		for _, id := range mine {
+			delete(b.held, id)
+		}
+		mine = mine[:0]
+		batch := b.take(runner, &mine)
+		if len(batch) == 0 {
 			b.running--
 			b.mu.Unlock()
 			return
 		}
-		n := min(len(b.queue), b.maxBatch)
-		batch := slices.Clone(b.queue[:n])
-		b.queue = slices.Delete(b.queue, 0, n)
 		b.mu.Unlock()
 		b.apply(batch)
 	}
+}
+
+// take removes the next batch of runner from the queue: in queue order, up
+// to maxBatch calls none of whose SKUs another batch holds, and none of whose
+// SKUs an earlier call left waiting names, so the calls of a SKU are taken in
+// the order they came (a call of two hot SKUs is not passed over forever by
+// the calls of either). It adds the SKUs it takes to held and mine. It is
+// called with mu held.
+func (b *reserveBatcher) take(runner int, mine *[]uuid.UUID) []*reserveCall {
+	var batch []*reserveCall
+	rest := b.queue[:0]
+	waiting := map[uuid.UUID]bool{} // SKUs of the calls left in the queue
+	for _, c := range b.queue {
+		if len(batch) == b.maxBatch || !b.free(c, runner) ||
+			slices.ContainsFunc(c.req.Lines, func(l domain.OrderLine) bool { return waiting[l.SKUID] }) {
+			for _, l := range c.req.Lines {
+				waiting[l.SKUID] = true
+			}
+			rest = append(rest, c)
+			continue
+		}
+		batch = append(batch, c)
+		for _, l := range c.req.Lines {
+			if b.held[l.SKUID] == 0 {
+				b.held[l.SKUID] = runner
+				*mine = append(*mine, l.SKUID)
+			}
+		}
+	}
+	clear(b.queue[len(rest):])
+	b.queue = rest
+	return batch
+}
+
+// free reports whether no batch but runner's holds a SKU of c. It is called
+// with mu held.
+func (b *reserveBatcher) free(c *reserveCall, runner int) bool {
+	for _, l := range c.req.Lines {
+		if h := b.held[l.SKUID]; h != 0 && h != runner {
+			return false
+		}
+	}
+	return true
 }
 
 // batchTimeout bounds one batch's transaction: it runs for many callers, so

@@ -160,7 +160,7 @@ func TestReserveBatchMixesSuccessRefusalAndDuplicates(t *testing.T) {
 }
 
 // statementCounter counts the statements a pool sends, one per round trip
-// (a pgx batch is one).
+// (a pgx batch, a pipeline of statements, is one).
 type statementCounter struct{ n atomic.Int64 }
 
 func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
@@ -175,9 +175,9 @@ func (c *statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ p
 func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// A batch costs the same round trips whatever its size: 3 reservations or
-// 60, each batch with a retry of a stored reservation, a repeated order and
-// a refusal among them.
+// A batch costs the same round trips whatever its size: 4 calls or 60, each
+// batch with a retry extending a stored reservation, a repeated order and a
+// refusal among them.
 func TestReserveBatchRoundTripsDoNotGrowWithItsSize(t *testing.T) {
 	f := newFixture(t, 8)
 	sup := supplier()
@@ -211,6 +211,7 @@ func TestReserveBatchRoundTripsDoNotGrowWithItsSize(t *testing.T) {
 	}
 	count := func(in []app.ReserveInput) int64 {
 		t.Helper()
+		f.clock.advance(time.Minute) // so the retry of "stored" extends it
 		before := counter.n.Load()
 		_, errs := app.ReserveAsOneBatch(ctx, svc, orders, in)
 		for i, err := range errs {
@@ -228,10 +229,155 @@ func TestReserveBatchRoundTripsDoNotGrowWithItsSize(t *testing.T) {
 	if small != large {
 		t.Errorf("a batch of 4 sent %d statements, a batch of 60 sent %d", small, large)
 	}
-	if large > 14 {
-		t.Errorf("a batch sent %d statements, want at most 14", large)
+	// BEGIN; claim; lock the stored reservations, read their lines; read the
+	// SKUs, lock their stock; one pipeline of the writes; the events; COMMIT.
+	if large > 9 {
+		t.Errorf("a batch sent %d statements, want at most 9", large)
 	}
 	t.Logf("statements per batch: %d", large)
+	f.mustHoldInvariants(t)
+}
+
+// Batches running at once never share a SKU: while one batch waits on a hot
+// SKU, calls of another SKU commit beside it, and the calls of the hot SKU
+// that arrive meanwhile wait and then go together into one next batch.
+func TestReserveBatchesOfOneSKUFollowEachOther(t *testing.T) {
+	f := newFixture(t, 8)
+	sup := supplier()
+	w := f.warehouse(t, sup)
+	hot, other := f.sku(t, sup, "HOT"), f.sku(t, sup, "OTHER")
+	f.stock(t, sup, w, hot, 10)
+	f.stock(t, sup, w, other, 10)
+
+	lock, err := f.base.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback(ctx)
+	if _, err := lock.Exec(ctx, "SELECT 1 FROM stock WHERE sku_id = $1 FOR UPDATE", hot); err != nil {
+		t.Fatal(err)
+	}
+	reserve := func(order string, sku uuid.UUID, done chan<- error) {
+		_, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: order, Lines: []domain.OrderLine{line(sku, 1)}})
+		done <- err
+	}
+	first := make(chan error, 1)
+	go reserve("first", hot, first)
+	waitFor(t, func() bool {
+		return f.count(t, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 1
+	}, "the first batch did not wait for the stock row")
+
+	const queued = 5
+	hotDone := make(chan error, queued)
+	for i := range queued {
+		go reserve(fmt.Sprintf("queued-%d", i), hot, hotDone)
+	}
+	waitFor(t, func() bool { return app.QueuedReservations(f.svc) == queued }, "the calls of the hot SKU were not queued")
+	otherDone := make(chan error, 1)
+	go reserve("other", other, otherDone)
+	select {
+	case err := <-otherDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a call of another SKU waited for the hot SKU's batch")
+	}
+	if n := app.QueuedReservations(f.svc); n != queued {
+		t.Fatalf("%d calls queued, want the %d of the hot SKU", n, queued)
+	}
+
+	if err := lock.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for range queued {
+		if err := <-hotDone; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, "SELECT count(DISTINCT xmin::text) FROM reservations WHERE order_id LIKE 'queued-%'"); n != 1 {
+		t.Errorf("the queued calls committed in %d transactions, want 1", n)
+	}
+	if l := f.level(t, w.ID, hot); l.Reserved != queued+1 {
+		t.Errorf("hot reserved = %d, want %d", l.Reserved, queued+1)
+	}
+	f.mustHoldInvariants(t)
+}
+
+// The calls of a SKU are taken in the order they came: a call of two SKUs
+// that waits for the batch holding one of them is not passed over by later
+// calls of the other, which wait with it and then go into the same batch.
+func TestReserveCallOfTwoSKUsIsNotPassedOver(t *testing.T) {
+	f := newFixture(t, 8)
+	sup := supplier()
+	w := f.warehouse(t, sup)
+	x, y := f.sku(t, sup, "X"), f.sku(t, sup, "Y")
+	f.stock(t, sup, w, x, 10)
+	f.stock(t, sup, w, y, 10)
+	hold := func(sku uuid.UUID) pgx.Tx {
+		tx, err := f.base.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tx.Rollback(ctx) })
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM stock WHERE sku_id = $1 FOR UPDATE", sku); err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	waiters := func(n int) {
+		t.Helper()
+		waitFor(t, func() bool {
+			return f.count(t, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == n
+		}, fmt.Sprintf("%d batches did not wait for the stock rows", n))
+	}
+	reserve := func(order string, skus ...uuid.UUID) chan error {
+		done := make(chan error, 1)
+		var lines []domain.OrderLine
+		for _, s := range skus {
+			lines = append(lines, line(s, 1))
+		}
+		go func() {
+			_, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: order, Lines: lines})
+			done <- err
+		}()
+		return done
+	}
+	lockX, lockY := hold(x), hold(y)
+	first := reserve("y-first", y)
+	waiters(1)
+	second := reserve("x-first", x)
+	waiters(2)
+	both := reserve("both", x, y)
+	waitFor(t, func() bool { return app.QueuedReservations(f.svc) == 1 }, "the call of both SKUs was not queued")
+	later := reserve("x-later", x)
+	waitFor(t, func() bool { return app.QueuedReservations(f.svc) == 2 }, "the later call of X was not queued")
+
+	if err := lockX.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return app.RunningReserveBatches(f.svc) == 1 }, "the runner of X's batch went on")
+	if n := app.QueuedReservations(f.svc); n != 2 {
+		t.Fatalf("%d calls queued, want 2: the later call of X went before the call of both", n)
+	}
+
+	if err := lockY.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, done := range []chan error{first, both, later} {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.count(t, "SELECT count(DISTINCT xmin::text) FROM reservations WHERE order_id IN ('both', 'x-later')"); n != 1 {
+		t.Errorf("the call of both SKUs and the later call of X committed in %d transactions, want 1", n)
+	}
 	f.mustHoldInvariants(t)
 }
 

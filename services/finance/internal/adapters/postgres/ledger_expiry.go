@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 )
@@ -53,4 +54,26 @@ func (l *Ledger) ExpirePending(ctx context.Context, limit int) (int, error) {
 		}
 	}
 	return voided, nil
+}
+
+// expirySweepBatch is how many expired transfers one sweep voids at most;
+// the next sweep takes the rest.
+const expirySweepBatch = 500
+
+// RunExpirySweeper voids expired pending transfers every interval until ctx
+// ends. A failed sweep is reported to onError and retried at the next tick:
+// voiding is idempotent on the pending transfer.
+func (l *Ledger) RunExpirySweeper(ctx context.Context, interval time.Duration, onError func(error)) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := l.ExpirePending(ctx, expirySweepBatch); err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+		}
+	}
 }

@@ -31,26 +31,26 @@ func NewWallets(w *app.Wallets) *WalletServer { return &WalletServer{wallets: w}
 // Register adds the API to a gRPC server.
 func (s *WalletServer) Register(g grpc.ServiceRegistrar) { financev1.RegisterWalletServiceServer(g, s) }
 
-// GetWallet returns the caller's wallet balances (buyers).
-func (s *WalletServer) GetWallet(ctx context.Context, _ *financev1.GetWalletRequest) (*financev1.GetWalletResponse, error) {
+// GetWallet returns a wallet's balances (buyers their own, admins any).
+func (s *WalletServer) GetWallet(ctx context.Context, req *financev1.GetWalletRequest) (*financev1.GetWalletResponse, error) {
 	c, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	accounts, err := s.wallets.WalletBalances(ctx, c)
+	accounts, err := s.wallets.WalletBalances(ctx, c, req.GetUserId())
 	if err != nil {
 		return nil, err
 	}
 	return &financev1.GetWalletResponse{Balances: balancesProto(accounts)}, nil
 }
 
-// ListWalletTransfers returns the caller's wallet statement in a currency (buyers).
+// ListWalletTransfers returns a wallet's statement in a currency (buyers their own, admins any).
 func (s *WalletServer) ListWalletTransfers(ctx context.Context, req *financev1.ListWalletTransfersRequest) (*financev1.ListWalletTransfersResponse, error) {
 	c, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.wallets.WalletStatement(ctx, c, req.GetCurrencyCode(), int(req.GetPage().GetPageSize()), req.GetPage().GetPageToken())
+	st, err := s.wallets.WalletStatement(ctx, c, req.GetUserId(), req.GetCurrencyCode(), int(req.GetPage().GetPageSize()), req.GetPage().GetPageToken())
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +16,11 @@ func (r repo) AppendJournal(ctx context.Context, moves []domain.Movement) error 
 	if len(moves) == 0 {
 		return nil
 	}
+	return appendJournal(moves).exec(ctx, r.q)
+}
+
+// appendJournal inserts movements.
+func appendJournal(moves []domain.Movement) statement {
 	n := len(moves)
 	skus, warehouses := make([]uuid.UUID, n), make([]uuid.UUID, n)
 	kinds, actors, reasons, refs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -28,15 +32,11 @@ func (r repo) AppendJournal(ctx context.Context, moves []domain.Movement) error 
 		dOn[i], dRes[i], onHand[i], reserved[i] = m.OnHandDelta, m.ReservedDelta, m.After.OnHand, m.After.Reserved
 		at[i] = m.At
 	}
-	_, err := r.q.Exec(ctx, `INSERT INTO stock_journal (sku_id, warehouse_id, kind, on_hand_delta, reserved_delta,
+	return statement{what: "insert journal", rows: -1, sql: `INSERT INTO stock_journal (sku_id, warehouse_id, kind, on_hand_delta, reserved_delta,
 			on_hand, reserved, actor_id, reason, reference, at)
 		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
 			$7::bigint[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])`,
-		skus, warehouses, kinds, dOn, dRes, onHand, reserved, actors, reasons, refs, at)
-	if err != nil {
-		return fmt.Errorf("insert journal: %w", err)
-	}
-	return nil
+		args: []any{skus, warehouses, kinds, dOn, dRes, onHand, reserved, actors, reasons, refs, at}}
 }
 
 // Journal returns one page of a SKU's movements, newest first.

@@ -95,43 +95,56 @@ func (r repo) LockReservations(ctx context.Context, orderIDs []string) (map[stri
 	return out, nil
 }
 
-// DeleteReservations deletes reservations (claimed in this transaction and
-// never made) that have no lines.
-func (r repo) DeleteReservations(ctx context.Context, ids []uuid.UUID) error {
-	if _, err := r.q.Exec(ctx, `DELETE FROM reservations WHERE id = ANY($1)`, ids); err != nil {
-		return fmt.Errorf("delete reservations: %w", err)
+// SaveReserveBatch writes what a batch of reservations decided in one round
+// trip: the claims no call made deleted, the rows that changed updated, the
+// new reservations' lines inserted, the stock rows that moved and their
+// journal entries.
+func (r repo) SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at time.Time) error {
+	var stmts []statement
+	if len(b.Unused) > 0 {
+		stmts = append(stmts, statement{what: "delete reservations", rows: len(b.Unused),
+			sql: `DELETE FROM reservations WHERE id = ANY($1)`, args: []any{b.Unused}})
 	}
-	return nil
+	if len(b.Changed) > 0 {
+		s, err := saveReservations(b.Changed)
+		if err != nil {
+			return err
+		}
+		stmts = append(stmts, s)
+	}
+	if s, ok := addReservationLines(b.Made); ok {
+		stmts = append(stmts, s)
+	}
+	if len(b.Levels) > 0 {
+		stmts = append(stmts, saveLevels(b.Levels, at))
+	}
+	if len(b.Moves) > 0 {
+		stmts = append(stmts, appendJournal(b.Moves))
+	}
+	return execAll(ctx, r.q, stmts...)
 }
 
-// SaveReservations writes the requested lines, expiry and creator of
-// active reservations in one statement.
-func (r repo) SaveReservations(ctx context.Context, rs []domain.Reservation) error {
+// saveReservations writes the requested lines, expiry and creator of active
+// reservations.
+func saveReservations(rs []domain.Reservation) (statement, error) {
 	n := len(rs)
 	ids, requested, expires, by := make([]uuid.UUID, n), make([]string, n), make([]time.Time, n), make([]string, n)
 	for i, res := range rs {
 		req, err := encodeRequested(res.Requested)
 		if err != nil {
-			return err
+			return statement{}, err
 		}
 		ids[i], requested[i], expires[i], by[i] = res.ID, string(req), res.ExpiresAt, res.CreatedBy
 	}
-	tag, err := r.q.Exec(ctx, `UPDATE reservations r SET requested = v.requested::jsonb, expires_at = v.expires_at,
-			created_by = v.created_by
+	return statement{what: "update reservations", rows: n, sql: `UPDATE reservations r SET requested = v.requested::jsonb,
+			expires_at = v.expires_at, created_by = v.created_by
 		FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS v (id, requested, expires_at, created_by)
-		WHERE r.id = v.id`, ids, requested, expires, by)
-	if err != nil {
-		return fmt.Errorf("update reservations: %w", err)
-	}
-	if int(tag.RowsAffected()) != n {
-		return fmt.Errorf("update reservations: %d of %d rows", tag.RowsAffected(), n)
-	}
-	return nil
+		WHERE r.id = v.id`, args: []any{ids, requested, expires, by}}, nil
 }
 
-// AddReservationLines inserts the lines of the reservations in one
-// statement.
-func (r repo) AddReservationLines(ctx context.Context, rs []domain.Reservation) error {
+// addReservationLines inserts the lines of reservations; ok is false when
+// they have none.
+func addReservationLines(rs []domain.Reservation) (s statement, ok bool) {
 	var ids, skus, warehouses []uuid.UUID
 	var qty []int64
 	for _, res := range rs {
@@ -139,15 +152,10 @@ func (r repo) AddReservationLines(ctx context.Context, rs []domain.Reservation) 
 			ids, skus, warehouses, qty = append(ids, res.ID), append(skus, l.SKUID), append(warehouses, l.WarehouseID), append(qty, l.Quantity)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err := r.q.Exec(ctx, `INSERT INTO reservation_lines (reservation_id, sku_id, warehouse_id, quantity)
-		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[])`, ids, skus, warehouses, qty)
-	if err != nil {
-		return fmt.Errorf("insert reservation lines: %w", err)
-	}
-	return nil
+	return statement{what: "insert reservation lines", rows: len(ids), sql: `INSERT INTO reservation_lines
+			(reservation_id, sku_id, warehouse_id, quantity)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[])`,
+		args: []any{ids, skus, warehouses, qty}}, len(ids) > 0
 }
 
 const reservationColumns = `id, order_id, status, requested, expires_at, created_at, created_by, finished_at, finished_by, reason`

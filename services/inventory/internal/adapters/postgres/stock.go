@@ -67,25 +67,23 @@ func (r repo) SaveLevels(ctx context.Context, levels []domain.Level, at time.Tim
 	if len(levels) == 0 {
 		return nil
 	}
+	return saveLevels(levels, at).exec(ctx, r.q)
+}
+
+// saveLevels writes levels' on-hand, reserved and threshold.
+func saveLevels(levels []domain.Level, at time.Time) statement {
 	n := len(levels)
 	skus, warehouses := make([]uuid.UUID, n), make([]uuid.UUID, n)
 	onHand, reserved, threshold := make([]int64, n), make([]int64, n), make([]int64, n)
 	for i, l := range levels {
 		skus[i], warehouses[i], onHand[i], reserved[i], threshold[i] = l.SKUID, l.WarehouseID, l.OnHand, l.Reserved, l.LowStockThreshold
 	}
-	tag, err := r.q.Exec(ctx, `UPDATE stock s SET on_hand = v.on_hand, reserved = v.reserved,
+	return statement{what: "update stock", rows: n, sql: `UPDATE stock s SET on_hand = v.on_hand, reserved = v.reserved,
 			low_stock_threshold = v.threshold, updated_at = $6
 		FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[])
 			AS v (sku_id, warehouse_id, on_hand, reserved, threshold)
 		WHERE s.sku_id = v.sku_id AND s.warehouse_id = v.warehouse_id`,
-		skus, warehouses, onHand, reserved, threshold, at)
-	if err != nil {
-		return fmt.Errorf("update stock: %w", err)
-	}
-	if int(tag.RowsAffected()) != n {
-		return fmt.Errorf("update stock: %d of %d rows", tag.RowsAffected(), n)
-	}
-	return nil
+		args: []any{skus, warehouses, onHand, reserved, threshold, at}}
 }
 
 // SKULevels returns a SKU's levels in every warehouse.

@@ -1,0 +1,227 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+)
+
+const (
+	usersGRPCPort   = 9101
+	financeGRPCPort = 9106
+)
+
+// serviceToken signs in as a service of the mesh in dir with the service
+// account crossdock up generated for it, as that service does itself.
+func serviceToken(t *testing.T, dir string, offset int, service string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "secrets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		ServiceAccounts map[string]struct {
+			ClientID string `json:"client_id"`
+			Secret   string `json:"secret"`
+		} `json:"service_accounts"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	sa, ok := f.ServiceAccounts[service]
+	if !ok {
+		t.Fatalf("secrets.json has no service account for %s", service)
+	}
+	conn := dial(t, addr(usersGRPCPort, offset))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := usersv1.NewUsersServiceClient(conn).IssueServiceToken(ctx, &usersv1.IssueServiceTokenRequest{ClientId: sa.ClientID, ClientSecret: sa.Secret})
+	if err != nil {
+		t.Fatalf("service token for %s: %v", service, err)
+	}
+	return resp.GetAccessToken()
+}
+
+func dial(t *testing.T, target string) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// killProcess sends SIGKILL to the one live process whose command line is
+// exactly path (a service binary of a mesh), and returns its pid.
+func killProcess(path string) (int, error) {
+	found, err := processesMentioning(path)
+	if err != nil {
+		return 0, err
+	}
+	var pids []int
+	for _, line := range found {
+		pid, cmdline, _ := strings.Cut(line, ": ")
+		if n, err := strconv.Atoi(pid); err == nil && (cmdline == path || strings.HasPrefix(cmdline, path+" ")) {
+			pids = append(pids, n)
+		}
+	}
+	if len(pids) != 1 {
+		return 0, fmt.Errorf("want one process %s, found %q", path, found)
+	}
+	return pids[0], syscall.Kill(pids[0], syscall.SIGKILL)
+}
+
+// A stream of checkout payments runs while the finance process is killed
+// with SIGKILL (no shutdown, no flush of anything in memory) and started
+// again. Callers retry what failed with the same order id, as the orders
+// service does. Afterwards every payment is in the book exactly once: a
+// replay of each answers the first result and moves nothing, the wallet
+// holds its top-up less each payment once, and the book balances per
+// currency.
+func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
+	base, offset := apiMesh(t)
+	c := newClient(t, base, "127.0.0.34")
+	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
+	word := strings.ToLower(rand.Text()[:10])
+
+	const funded = 500_000 // 5,000.00 EUR
+	top := c.do("POST", "/v1/wallet/top-ups", buyer.Access, map[string]any{
+		"amount": map[string]any{"currencyCode": "EUR", "amountMinor": funded}, "idempotencyKey": "crash-" + word,
+	}).must(t, 200, "top-up")
+	confirm(t, c, top, "tok_visa", "", 200)
+	if got := topUpState(t, c, buyer.Access, top.str("topUp", "id")); got != "succeeded" {
+		t.Fatalf("top-up %s", got)
+	}
+
+	escrows := financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset)))
+	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
+	supplier := "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", offset)
+	request := func(i int) *financev1.PayCheckoutRequest {
+		order := fmt.Sprintf("crash-%s-%03d", word, i)
+		return &financev1.PayCheckoutRequest{
+			OrderId: order, BuyerId: buyer.ID, BuyerCurrency: "EUR",
+			SubOrders: []*financev1.CheckoutShare{
+				{SubOrderId: order + "-a", SupplierOrgId: supplier, Amount: &commonv1.Money{CurrencyCode: "EUR", AmountMinor: int64(100 + i)}},
+				{SubOrderId: order + "-b", SupplierOrgId: supplier, Amount: &commonv1.Money{CurrencyCode: "EUR", AmountMinor: 50}},
+			},
+		}
+	}
+	// pay sends one payment until finance answers it, retrying only what a
+	// dead or restarting process answers.
+	pay := func(req *financev1.PayCheckoutRequest) (*financev1.PayCheckoutResponse, error) {
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), auth), 5*time.Second)
+			resp, err := escrows.PayCheckout(ctx, req)
+			cancel()
+			code := status.Code(err)
+			if err == nil || (code != codes.Unavailable && code != codes.DeadlineExceeded && code != codes.Canceled) || time.Now().After(deadline) {
+				return resp, err
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	const payments, workers, killAfter = 160, 4, 40
+	var acked atomic.Int64
+	totals := make([]int64, payments)
+	errs := make(chan error, payments)
+	type kill struct {
+		pid int
+		err error
+	}
+	killed := make(chan kill, 1)
+	go func() {
+		for acked.Load() < killAfter {
+			time.Sleep(time.Millisecond)
+		}
+		pid, err := killProcess(filepath.Join(shared.dir, "bin", "finance"))
+		killed <- kill{pid, err}
+	}()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < payments; i += workers {
+				resp, err := pay(request(i))
+				if err != nil {
+					errs <- fmt.Errorf("payment %d: %w", i, err)
+					continue
+				}
+				totals[i] = resp.GetTotal().GetAmountMinor()
+				acked.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	select {
+	case k := <-killed:
+		if k.err != nil {
+			t.Fatalf("kill finance: %v", k.err)
+		}
+		t.Logf("killed finance (pid %d) after %d acknowledged payments", k.pid, killAfter)
+	default:
+		t.Fatal("finance was never killed: every payment was acknowledged before the kill")
+	}
+	if !strings.Contains(shared.up.output(400), "restarting it") {
+		t.Errorf("crossdock up did not report restarting finance:\n%s", shared.up.output(40))
+	}
+
+	var spent int64
+	for i := range payments {
+		if want := int64(100+i) + 50; totals[i] != want {
+			t.Errorf("payment %d acknowledged a total of %d, want %d", i, totals[i], want)
+		}
+		spent += totals[i]
+		// A retry with the same order id answers the first result.
+		resp, err := pay(request(i))
+		if err != nil || !resp.GetReplayed() || resp.GetTotal().GetAmountMinor() != totals[i] {
+			t.Errorf("replay of payment %d: %v, %v", i, resp, err)
+		}
+	}
+	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
+	if got := walletHolds(wallet, "EUR"); got != strconv.FormatInt(funded-spent, 10) {
+		t.Errorf("wallet holds %s EUR minor units, want %d − %d = %d: every payment exactly once", got, funded, spent, funded-spent)
+	}
+
+	admin, _ := c.login(adminEmail, demoPassword)
+	trial := c.do("GET", "/v1/ledger/trial-balance", admin, nil).must(t, 200, "trial balance")
+	net := map[string]int64{}
+	for _, line := range trial.list("lines") {
+		debits, _ := strconv.ParseInt(fmt.Sprint(line["debitsPostedMinor"]), 10, 64)
+		credits, _ := strconv.ParseInt(fmt.Sprint(line["creditsPostedMinor"]), 10, 64)
+		net[fmt.Sprint(line["currencyCode"])] += credits - debits
+	}
+	if len(net) == 0 {
+		t.Fatalf("empty trial balance: %s", trial.Raw)
+	}
+	for currency, n := range net {
+		if n != 0 {
+			t.Errorf("the book does not balance in %s: credits − debits = %d", currency, n)
+		}
+	}
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/config"
+)
+
+func TestConfigLedger(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://u:p@localhost/finance"}
+	var cfg Config
+	if err := config.LoadFrom(&cfg, base); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.LedgerBatchSize != 256 || cfg.LedgerBatchConcurrency != 1 || cfg.LedgerExpirySweepInterval != 30*time.Second {
+		t.Errorf("defaults = %d, %d, %s", cfg.LedgerBatchSize, cfg.LedgerBatchConcurrency, cfg.LedgerExpirySweepInterval)
+	}
+	for name, value := range map[string]string{
+		"LEDGER_BATCH_SIZE":            "0",
+		"LEDGER_BATCH_CONCURRENCY":     "0",
+		"LEDGER_EXPIRY_SWEEP_INTERVAL": "10ms",
+	} {
+		vars := map[string]string{"DATABASE_URL": base["DATABASE_URL"], name: value}
+		cfg := Config{}
+		if err := config.LoadFrom(&cfg, vars); err == nil {
+			if err := cfg.Validate(); err == nil {
+				t.Errorf("%s=%s accepted", name, value)
+			}
+		}
+	}
+}
