@@ -37,7 +37,10 @@ type PaymentCaptured struct {
 	// The amount held in escrow, in the seller's currency after conversion.
 	Escrowed *v1.Money `protobuf:"bytes,4,opt,name=escrowed,proto3" json:"escrowed,omitempty"`
 	// When it was captured.
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Every sub-order's share: what the buyer paid for it and what its escrow holds
+	// (escrowed above is the first one's, for readers of a single-seller order).
+	SubOrders     []*PaidShare `protobuf:"bytes,6,rep,name=sub_orders,json=subOrders,proto3" json:"sub_orders,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -103,6 +106,13 @@ func (x *PaymentCaptured) GetEscrowed() *v1.Money {
 func (x *PaymentCaptured) GetOccurredAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *PaymentCaptured) GetSubOrders() []*PaidShare {
+	if x != nil {
+		return x.SubOrders
 	}
 	return nil
 }
@@ -845,7 +855,7 @@ var File_crossdock_finance_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"!crossdock/finance/v1/events.proto\x12\x14crossdock.finance.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf4\x01\n" +
+	"!crossdock/finance/v1/events.proto\x12\x14crossdock.finance.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a!crossdock/finance/v1/escrow.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb4\x02\n" +
 	"\x0fPaymentCaptured\x12\x1d\n" +
 	"\n" +
 	"payment_id\x18\x01 \x01(\tR\tpaymentId\x12\x19\n" +
@@ -853,7 +863,9 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x126\n" +
 	"\bescrowed\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\bescrowed\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xed\x01\n" +
+	"occurredAt\x12>\n" +
+	"\n" +
+	"sub_orders\x18\x06 \x03(\v2\x1f.crossdock.finance.v1.PaidShareR\tsubOrders\"\xed\x01\n" +
 	"\rPaymentFailed\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x122\n" +
 	"\x06amount\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x128\n" +
@@ -962,41 +974,43 @@ var file_crossdock_finance_v1_events_proto_goTypes = []any{
 	(*PartnerCredited)(nil),       // 9: crossdock.finance.v1.PartnerCredited
 	(*v1.Money)(nil),              // 10: crossdock.common.v1.Money
 	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*PaidShare)(nil),             // 12: crossdock.finance.v1.PaidShare
 }
 var file_crossdock_finance_v1_events_proto_depIdxs = []int32{
 	10, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
 	10, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
 	11, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 3: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
-	10, // 4: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
-	11, // 5: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 6: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
-	11, // 7: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 8: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
-	10, // 9: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
-	10, // 10: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
-	11, // 11: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 12: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
-	10, // 13: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
-	11, // 14: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 15: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
-	11, // 16: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 17: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
-	11, // 18: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 19: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
-	11, // 20: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 21: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
-	11, // 22: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 23: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
-	10, // 24: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
-	10, // 25: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
-	10, // 26: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
-	11, // 27: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	12, // 3: crossdock.finance.v1.PaymentCaptured.sub_orders:type_name -> crossdock.finance.v1.PaidShare
+	10, // 4: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
+	10, // 5: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
+	11, // 6: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 7: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
+	11, // 8: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 9: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
+	10, // 10: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
+	10, // 11: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
+	11, // 12: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 13: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
+	10, // 14: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
+	11, // 15: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 16: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
+	11, // 17: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 18: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
+	11, // 19: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 20: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
+	11, // 21: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 22: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
+	11, // 23: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 24: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
+	10, // 25: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
+	10, // 26: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
+	10, // 27: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
+	11, // 28: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_events_proto_init() }
@@ -1004,6 +1018,7 @@ func file_crossdock_finance_v1_events_proto_init() {
 	if File_crossdock_finance_v1_events_proto != nil {
 		return
 	}
+	file_crossdock_finance_v1_escrow_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

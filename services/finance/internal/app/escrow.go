@@ -88,6 +88,13 @@ func (e *Escrows) PayCheckout(ctx context.Context, caller auth.Caller, in Checko
 		PaymentId: payKey(in.OrderID), OrderId: in.OrderID, Amount: moneyProto(plan.Total, in.BuyerCurrency),
 		Escrowed: moneyProto(plan.Shares[0].Escrowed, plan.Shares[0].SupplierCurrency), OccurredAt: timestamppb.New(now),
 	}
+	for _, sh := range plan.Shares {
+		ps := &financev1.PaidShare{SubOrderId: sh.SubOrderID, Paid: moneyProto(sh.Paid, in.BuyerCurrency), Escrowed: moneyProto(sh.Escrowed, sh.SupplierCurrency)}
+		if sh.Rate != nil {
+			ps.Rate = sh.Rate.Rate
+		}
+		captured.SubOrders = append(captured.SubOrders, ps)
+	}
 	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: payKey(in.OrderID), Transfers: plan.Transfers},
 		outbox.Message{Subject: "finance.payment.captured", Payload: captured})
 	if errors.Is(err, ledger.ErrInsufficientFunds) {

@@ -237,10 +237,11 @@ func (w *world) op() (func() error, error) {
 
 // expected reports whether err is a refusal the commands may give on
 // random input: a state or input problem (settling a settled sub-order at
-// another price is AlreadyExists), never an internal failure.
+// another price is AlreadyExists, racing a settlement Aborted), never an
+// internal failure.
 func expected(err error) bool {
 	switch apperr.KindOf(err) {
-	case apperr.KindFailedPrecondition, apperr.KindInvalid, apperr.KindNotFound, apperr.KindAlreadyExists:
+	case apperr.KindFailedPrecondition, apperr.KindInvalid, apperr.KindNotFound, apperr.KindAlreadyExists, apperr.KindAborted:
 		return true
 	}
 	return false

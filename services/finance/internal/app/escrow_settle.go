@@ -97,6 +97,15 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 	}
 	now := e.fin.clock()
 	if plan.Shortfall > 0 {
+		// A settlement racing this one may have drained escrow after it was
+		// read: no top-up is asked for a sub-order being settled.
+		settling, err := e.settledInLedger(ctx, subOrderID)
+		if err != nil {
+			return SettleResult{}, err
+		}
+		if settling {
+			return SettleResult{}, ErrSettling.WithMetadata("sub_order_id", subOrderID)
+		}
 		t, err := e.store.OpenTopUp(ctx, escrow.TopUp{ID: e.fin.newID(), SubOrderID: subOrderID, Goods: goods, Amount: plan.Shortfall, CreatedAt: now},
 			func(t escrow.TopUp) []outbox.Message {
 				return []outbox.Message{{Subject: "finance.topup.requested", Payload: &financev1.TopUpRequested{
@@ -123,6 +132,25 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 		return SettleResult{}, err
 	}
 	return SettleResult{Record: r}, nil
+}
+
+// ErrSettling answers a settlement that raced another one of the same
+// sub-order: read the sub-order again.
+var ErrSettling = apperr.Aborted("the sub-order is being settled by another call; read it again").WithReason("SETTLEMENT_IN_PROGRESS")
+
+// settledInLedger reports whether the ledger holds a settlement of the
+// sub-order (its goods or commission transfers).
+func (e *Escrows) settledInLedger(ctx context.Context, subOrderID string) (bool, error) {
+	ts, err := e.ledger.TransfersByReference(ctx, subOrderID)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range ts {
+		if t.Code == ledger.CodeSettlementGoods || t.Code == ledger.CodeCommission {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // ErrTopUpNotYours hides another buyer's top-up request.

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/protobuf/proto"
 
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -223,4 +225,32 @@ func TestEscrowLifecycle(t *testing.T) {
 		t.Errorf("another buyer read the escrow: %v", err)
 	}
 	k.balanced(t)
+
+	// Each command's event once, retries and refusals included: the
+	// checkout captured once (with its two shares), refused once.
+	for subject, want := range map[string]int{
+		"finance.payment.captured": 1, "finance.payment.failed": 1, "finance.freight_leg.paid": 1,
+		"finance.escrow.settled": 2, "finance.escrow.refunded": 2, "finance.escrow.refund_waiting": 1,
+		"finance.topup.requested": 1, "finance.topup.paid": 1, "finance.coupon.funded": 1, "finance.partner.credited": 1,
+	} {
+		var n int
+		if err := k.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE subject = $1`, subject).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("%d %s events, want %d", n, subject, want)
+		}
+	}
+	var captured financev1.PaymentCaptured
+	var payload []byte
+	if err := k.pool.QueryRow(ctx, `SELECT payload FROM outbox WHERE subject = 'finance.payment.captured'`).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	if err := proto.Unmarshal(payload, &captured); err != nil {
+		t.Fatal(err)
+	}
+	if captured.GetOrderId() != "o-1" || captured.GetAmount().GetAmountMinor() != 12500 || len(captured.GetSubOrders()) != 2 ||
+		captured.GetSubOrders()[0].GetRate() != "0.92" || captured.GetSubOrders()[0].GetPaid().GetAmountMinor() != 10000 {
+		t.Errorf("captured = %v", &captured)
+	}
 }
