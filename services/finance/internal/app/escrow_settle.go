@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -83,6 +84,9 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 		}
 		return SettleResult{Record: r}, nil
 	}
+	if res, done, err := e.finishSettlement(ctx, r, goods); done || err != nil {
+		return res, err
+	}
 	balance, err := e.escrowBalance(ctx, r)
 	if err != nil {
 		return SettleResult{}, err
@@ -132,6 +136,54 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 		return SettleResult{}, err
 	}
 	return SettleResult{Record: r}, nil
+}
+
+// finishSettlement completes a settlement whose ledger command committed
+// but whose record was not marked settled: the process stopped between the
+// two, or a concurrent call with the same price got there first. The
+// ledger is the truth, so the record is rebuilt from that command's
+// transfers; a retry at another goods price is AlreadyExists, as after a
+// marked settlement. done is false when the ledger holds no settlement.
+func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods int64) (res SettleResult, done bool, err error) {
+	ts, err := e.ledger.TransfersByReference(ctx, r.SubOrderID)
+	if err != nil {
+		return SettleResult{}, false, err
+	}
+	command := ""
+	for _, t := range ts {
+		if t.Code == ledger.CodeSettlementGoods || t.Code == ledger.CodeCommission {
+			command = t.CommandID
+		}
+	}
+	if command == "" {
+		return SettleResult{}, false, nil
+	}
+	var net, commission, refunded int64
+	var at time.Time
+	for _, t := range ts {
+		if t.CommandID != command {
+			continue
+		}
+		at = t.CreatedAt
+		switch {
+		case t.Code == ledger.CodeSettlementGoods:
+			net += t.Amount
+		case t.Code == ledger.CodeCommission:
+			commission += t.Amount
+		case t.Code == ledger.CodeEscrowRefund && t.Currency == r.BuyerCurrency:
+			// The leg that reached the buyer's wallet (the last one of a
+			// conversion back).
+			refunded = t.Amount
+		}
+	}
+	if net+commission != goods {
+		return SettleResult{}, true, ledger.KeyReused(settleKey(r.SubOrderID))
+	}
+	r.State, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded = escrow.StateSettled, at, goods, commission, net, refunded
+	if err := e.store.MarkSettled(ctx, r); err != nil {
+		return SettleResult{}, true, err
+	}
+	return SettleResult{Record: r}, true, nil
 }
 
 // ErrSettling answers a settlement that raced another one of the same

@@ -1,0 +1,62 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+)
+
+// stopsBeforeMarking is the escrow store of a process that dies right
+// after a settlement's ledger command committed, before the record says so.
+type stopsBeforeMarking struct{ *postgres.Store }
+
+var errStopped = errors.New("process stopped")
+
+func (stopsBeforeMarking) MarkSettled(context.Context, escrow.Record) error { return errStopped }
+
+// A settlement whose ledger command committed but whose record was never
+// marked (the process stopped in between) is finished by the retry from
+// what the ledger holds: the money moved once, the record says what it did,
+// and a retry at another price is still refused.
+func TestSettlementInterruptedBeforeItsRecordIsFinishedByTheRetry(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 10000}}}); err != nil {
+		t.Fatal(err)
+	}
+	dying := app.NewEscrows(k.fin, k.ledger, stopsBeforeMarking{postgres.New(k.pool)}, escrow.DefaultCommissionBps)
+	if _, err := dying.SettleSubOrder(ctx, svcs, "s-1", 8000, "USD"); !errors.Is(err, errStopped) {
+		t.Fatalf("interrupted settlement: %v", err)
+	}
+	payable, wallet := escrow.SupplierPayable("org-1", "USD"), escrow.BuyerWallet("buyer-1", "USD")
+	if got := k.net(t, payable); got != 7600 {
+		t.Fatalf("the ledger command did not commit: supplier payable %d", got)
+	}
+
+	for range 2 {
+		res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8000, "USD")
+		if err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		r := res.Record
+		if res.TopUp != nil || r.State != escrow.StateSettled || r.SettledGoods != 8000 || r.SupplierNet != 7600 || r.Commission != 400 || r.Refunded != 2000 {
+			t.Errorf("retry answered %+v", res)
+		}
+	}
+	if got, _, err := k.e.GetSubOrderEscrow(ctx, svcs, "s-1"); err != nil || got.State != escrow.StateSettled || got.SupplierNet != 7600 {
+		t.Errorf("record after the retry: %+v, %v", got, err)
+	}
+	if p, w := k.net(t, payable), k.net(t, wallet); p != 7600 || w != 42000 {
+		t.Errorf("money moved again: supplier payable %d, wallet %d", p, w)
+	}
+	if _, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 9000, "USD"); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+		t.Errorf("retry at another price: %v", err)
+	}
+	k.balanced(t)
+}
