@@ -79,16 +79,18 @@ func BenchmarkLedgerTransfers(b *testing.B) {
 
 // BenchmarkLedgerPaymentAt1000PerSecond offers 1,000 payments a second for
 // 3 s and reports each payment's latency (Execute call to answer, after its
-// commit). Each iteration is one such run.
+// commit). Each iteration is one such run, after a second at the same rate
+// that is not measured: the pool's connections and their prepared
+// statements are made then, as in a service that has been running.
 func BenchmarkLedgerPaymentAt1000PerSecond(b *testing.B) {
 	const rate, seconds = 1000, 3
 	l, _, _ := newLedger(b, postgres.WithLedgerClock(time.Now))
 	wallets := fundWallets(b, l)
 	var seq atomic.Int64
-	b.ResetTimer()
-	for range b.N {
-		lat := make([]time.Duration, rate*seconds)
+	offer := func(n int) []time.Duration {
+		lat := make([]time.Duration, n)
 		tick := time.NewTicker(time.Second / rate)
+		defer tick.Stop()
 		var wg sync.WaitGroup
 		for i := range lat {
 			<-tick.C
@@ -100,8 +102,13 @@ func BenchmarkLedgerPaymentAt1000PerSecond(b *testing.B) {
 				lat[i] = time.Since(start)
 			})
 		}
-		tick.Stop()
 		wg.Wait()
+		return lat
+	}
+	offer(rate)
+	b.ResetTimer()
+	for range b.N {
+		lat := offer(rate * seconds)
 		slices.Sort(lat)
 		q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e6 }
 		b.ReportMetric(q(0.50), "p50-ms")
