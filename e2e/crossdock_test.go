@@ -45,13 +45,9 @@ func startUp(t *testing.T, dir string, offset int, args ...string) *upRun {
 }
 
 // startDetached is startUp for a mesh that outlives one test (stopped with
-// stopDetached); env adds variables for every process of the mesh.
-func startDetached(dir string, offset int, env ...string) *upRun {
-	return startDetachedArgs(dir, offset, env, nil)
-}
-
-// startDetachedArgs is startDetached with extra flags for crossdock up.
-func startDetachedArgs(dir string, offset int, env, args []string) *upRun {
+// stopDetached); env adds variables for every process of the mesh, args
+// flags for crossdock up.
+func startDetached(dir string, offset int, env, args []string) *upRun {
 	u, err := launch(dir, offset, env, args...)
 	if err != nil {
 		u = &upRun{ready: make(chan struct{}), exited: make(chan struct{}), err: err}

@@ -33,7 +33,7 @@ func apiMesh(t testing.TB) (gatewayURL string, offset int) {
 		shared.dir = filepath.Join(dir, "mesh")
 		shared.offset = freeOffset(t)
 		// The API tests sign up and log in far more often than a person does.
-		shared.up = startDetachedArgs(shared.dir, shared.offset, []string{"RATE_LIMIT_CREDENTIALS=5:40",
+		shared.up = startDetached(shared.dir, shared.offset, []string{"RATE_LIMIT_CREDENTIALS=5:40",
 			// The overhead benchmark sends thousands of calls from one client.
 			"RATE_LIMIT_PER_SUBJECT=100000:100000", "RATE_LIMIT_PER_ADDRESS=100000:100000"},
 			// The crash tests kill a service with SIGKILL; it comes back, as
