@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"golang.org/x/term"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -104,7 +105,7 @@ func runFreightImport(ctx context.Context, args []string) error {
 	}
 	im := &freight.Importer{
 		Client: freightv1.NewFreightServiceClient(conn), Token: session.Token, Batch: *batch,
-		Errors: report, Progress: freight.NewProgress(os.Stderr, freight.IsTerminal(os.Stderr)),
+		Errors: report, Progress: freight.NewProgress(os.Stderr, term.IsTerminal(int(os.Stderr.Fd()))),
 		Retries: 5,
 	}
 	start := time.Now()

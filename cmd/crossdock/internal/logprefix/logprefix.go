@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"sync"
+
+	"golang.org/x/term"
 )
 
 // maxLine bounds a line held back while waiting for its newline; a longer one
@@ -42,14 +44,14 @@ func Width(names ...string) int {
 	return w
 }
 
-// IsTerminal reports whether f is a character device (a terminal) and the user
-// has not asked for no colour (https://no-color.org).
+// IsTerminal reports whether f is a terminal (not merely a character
+// device: /dev/null is one too) and the user has not asked for no colour
+// (https://no-color.org).
 func IsTerminal(f *os.File) bool {
 	if os.Getenv("NO_COLOR") != "" {
 		return false
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return term.IsTerminal(int(f.Fd()))
 }
 
 // Writer returns a writer that writes each complete line to dst, prefixed with

@@ -3,6 +3,8 @@ package logprefix_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -102,5 +104,25 @@ func TestOverlongLinesAreWrittenInPieces(t *testing.T) {
 	}
 	if strings.Count(out.String(), "x | ") != 3 {
 		t.Fatalf("got %d pieces", strings.Count(out.String(), "x | "))
+	}
+}
+
+// A character device that is not a terminal gets no colour: output sent to
+// /dev/null or a file is not a screen.
+func TestIsTerminalIsFalseForNonTerminals(t *testing.T) {
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	for _, f := range []*os.File{devnull, file} {
+		if logprefix.IsTerminal(f) {
+			t.Errorf("%s counts as a terminal", f.Name())
+		}
 	}
 }
