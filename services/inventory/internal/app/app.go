@@ -25,13 +25,15 @@ type Config struct {
 	// (default 64); 1 commits each on its own.
 	ReserveBatch int
 	// ReserveConcurrency is how many reservation batches run at once
-	// (default 4): batches of different SKUs commit side by side.
+	// (default 2): batches of different SKUs commit side by side, while one
+	// commits the next fills. More runners make smaller batches: on 2 cores,
+	// 4 gave 1,800 spread reservations/s where 2 gave 2,400 (16 callers).
 	ReserveConcurrency int
 }
 
 // DefaultConfig returns the production settings.
 func DefaultConfig() Config {
-	return Config{ReservationTTL: domain.DefaultReservationTTL, ReserveBatch: 64, ReserveConcurrency: 4}
+	return Config{ReservationTTL: domain.DefaultReservationTTL, ReserveBatch: 64, ReserveConcurrency: 2}
 }
 
 // Service runs the use cases against a Store.
