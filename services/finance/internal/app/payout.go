@@ -98,6 +98,9 @@ func (w *Wallets) CreatePayout(ctx context.Context, c auth.Caller, org string, i
 // after a crash moves nothing twice. A provider that is down leaves the
 // payout reserved, which is no error for the caller: the worker finishes.
 func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Payout, error) {
+	if p.State == wallet.PayoutSent {
+		return w.pollPayout(ctx, p)
+	}
 	if p.State == wallet.PayoutRequested {
 		res, err := w.ledger.Execute(ctx, ledger.Command{
 			IdempotencyKey: "payout:" + p.ID,
@@ -145,6 +148,40 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		p.Sent(sent.ID, w.clock())
 		return nil, nil
 	})
+}
+
+// pollPayout asks the provider how a sent payout ended, for when its
+// webhook never came (lost, or the provider gave up retrying). A paid or
+// failed answer is applied exactly as the webhook would be, recorded under
+// an event id of its own ("poll:<payout id>"), so the webhook arriving
+// later changes nothing; a payout still pending waits for the next round.
+func (w *Wallets) pollPayout(ctx context.Context, p wallet.Payout) (wallet.Payout, error) {
+	got, err := w.provider.GetPayout(ctx, p.ProviderPayoutID)
+	typ := ""
+	switch {
+	case err == nil && got.Status == PayoutPaid:
+		typ = EventPayoutPaid
+	case err == nil && got.Status == PayoutFailed:
+		typ = EventPayoutFailed
+	}
+	if typ == "" {
+		// Still pending, or the provider did not answer: asked again after
+		// the others waiting.
+		if _, uerr := w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
+			p.Attempts++
+			p.UpdatedAt = w.clock()
+			return nil, nil
+		}); uerr != nil {
+			return wallet.Payout{}, uerr
+		}
+		return p, err
+	}
+	got.Reference = p.ID
+	rec := ProviderEventRecord{ID: "poll:" + p.ID, Type: typ, Reference: p.ID, ReceivedAt: w.clock()}
+	if _, err := w.applyPayoutEvent(ctx, rec, got); err != nil {
+		return wallet.Payout{}, err
+	}
+	return w.store.Payout(ctx, p.ID)
 }
 
 // failPayout voids the payout's reservation (when it has one) and records
@@ -231,7 +268,9 @@ func (w *Wallets) applyPayoutEvent(ctx context.Context, rec ProviderEventRecord,
 }
 
 // RetryPayouts advances up to limit payouts left requested or reserved
-// for longer than age (a crash between steps, a provider that was down).
+// for longer than age (a crash between steps, a provider that was down),
+// and asks the provider about payouts sent that long ago without a
+// webhook.
 // It returns how many it tried; one payout's error does not stop the
 // others, and the first is returned.
 func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int) (int, error) {

@@ -111,8 +111,9 @@ func TestPayouts(t *testing.T) {
 	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 1 {
 		t.Errorf("second retry: %d, %v", n, err)
 	}
-	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 0 {
-		t.Errorf("nothing left to retry: %d, %v", n, err)
+	// Sent now: the worker only asks the provider how it ended.
+	if n, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || n != 1 {
+		t.Errorf("retry of the sent payout: %d, %v", n, err)
 	}
 	list, _, err := e.w.ListPayouts(ctx, staff, org, 0, "")
 	if err != nil || len(list) != 4 {
@@ -310,6 +311,57 @@ func TestConcurrentPaidAndFailedWebhooksAgree(t *testing.T) {
 	}
 	if n := e.count(t, `SELECT count(*) FROM provider_events`); n != len(deliveries) {
 		t.Errorf("%d of %d events recorded", n, len(deliveries))
+	}
+	e.assertBooksBalance(t)
+}
+
+// A payout whose webhook never comes (lost, or the provider gave up) is
+// asked about by the worker: pending, it waits; paid, the reservation is
+// posted with its event, exactly once, and the webhook arriving after that
+// changes nothing.
+func TestPayoutWithoutItsWebhookIsAskedFor(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 5_000)
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "quiet"})
+	if err != nil || p.State != wallet.PayoutSent {
+		t.Fatalf("payout: %+v, %v", p, err)
+	}
+	state := func() wallet.Payout {
+		t.Helper()
+		got, err := postgres.NewWallets(postgres.New(e.pool)).Payout(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if _, err := e.w.RetryPayouts(ctx, 0, 10); err != nil || state().State != wallet.PayoutSent {
+		t.Fatalf("still pending at the provider: %+v, %v", state(), err)
+	}
+	if net, pending := e.balance(t, payableRef(org)); net != 5_000 || pending != 1_000 {
+		t.Errorf("pending payout: payable %d with %d reserved", net, pending)
+	}
+
+	e.provider.mu.Lock()
+	po := e.provider.payouts["payout:"+p.ID]
+	po.Status = app.PayoutPaid
+	e.provider.payouts["payout:"+p.ID] = po
+	e.provider.mu.Unlock()
+	for range 2 {
+		if _, err := e.w.RetryPayouts(ctx, 0, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := state(); got.State != wallet.PayoutPaid {
+		t.Errorf("after the provider paid it: %+v", got)
+	}
+	e.deliverPayout(t, "evt_quiet_late", app.EventPayoutPaid, p.ID, app.PayoutPaid)
+	if net, pending := e.balance(t, payableRef(org)); net != 4_000 || pending != 0 {
+		t.Errorf("paid payout: payable %d with %d reserved, want 4000 with 0", net, pending)
+	}
+	if n := e.outboxCount(t, app.SubjectPayoutSent); n != 1 {
+		t.Errorf("%d payout.sent events, want 1", n)
 	}
 	e.assertBooksBalance(t)
 }

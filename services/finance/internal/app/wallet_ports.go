@@ -47,8 +47,8 @@ type WalletStore interface {
 	// PayoutsOf returns up to limit of an organization's payouts, newest
 	// first, after the cursor (none when nil).
 	PayoutsOf(ctx context.Context, org string, after *PayoutCursor, limit int) ([]wallet.Payout, error)
-	// UnfinishedPayouts returns up to limit payouts still requested or
-	// reserved whose last change is older than before, oldest first.
+	// UnfinishedPayouts returns up to limit payouts still requested,
+	// reserved or sent whose last change is older than before, oldest first.
 	UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error)
 
 	// ProviderEventSeen reports whether a provider event was applied.

@@ -75,10 +75,11 @@ func (w *Wallets) PayoutsOf(ctx context.Context, org string, after *app.PayoutCu
 		ORDER BY created_at DESC, id DESC LIMIT $2`, args...)
 }
 
-// UnfinishedPayouts returns payouts still requested or reserved since before.
+// UnfinishedPayouts returns payouts still requested, reserved or sent since
+// before.
 func (w *Wallets) UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error) {
 	return queryPayouts(ctx, w.pool, `SELECT `+payoutColumns+` FROM payouts
-		WHERE state IN ('requested', 'reserved') AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit)
+		WHERE state IN ('requested', 'reserved', 'sent') AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit)
 }
 
 func queryPayouts(ctx context.Context, q pg.Querier, sql string, args ...any) ([]wallet.Payout, error) {
