@@ -31,7 +31,8 @@ var randomOpsTable = []randomOp{
 	{"refund", 8, opRefund},
 	{"retry waiting refunds", 2, opRetryWaitingRefunds},
 	{"coupon", 3, opCoupon},
-	{"partner line", 7, opPartnerLine},
+	{"partner line", 6, opPartnerLine},
+	{"reused key", 2, opReusedKey},
 }
 
 func (w *world) buyer() auth.Caller {
@@ -127,6 +128,9 @@ func opDepositDebit(w *world) (func() error, error) {
 	if _, err := w.wallets.DebitMerchantDeposit(ctx, svcs, in); err != nil {
 		return nil, err
 	}
+	other := in
+	other.Amount++
+	w.reusable(func() error { _, err := w.wallets.DebitMerchantDeposit(ctx, svcs, other); return err })
 	return func() error {
 		again, err := w.wallets.DebitMerchantDeposit(ctx, svcs, in)
 		if err == nil && !again.Replayed {
@@ -185,6 +189,9 @@ func opPartnerWithdrawal(w *world) (func() error, error) {
 	if _, err := w.k.e.RecordPartnerWithdrawal(ctx, svcs, in); err != nil {
 		return nil, err
 	}
+	other := in
+	other.Amount++
+	w.reusable(func() error { _, err := w.k.e.RecordPartnerWithdrawal(ctx, svcs, other); return err })
 	return func() error {
 		again, err := w.k.e.RecordPartnerWithdrawal(ctx, svcs, in)
 		if err == nil && !again.Replayed {
@@ -306,8 +313,35 @@ func opPartnerLine(w *world) (func() error, error) {
 	gross := w.amount(100_000)
 	in := app.PartnerCreditInput{PartnerID: fmt.Sprintf("partner-%d", w.pick(2)), LineID: w.id("line"), SupplierOrgID: w.supplier(),
 		Currency: w.currency(), Gross: gross, Fees: w.amount(gross) / 10}
-	_, err := w.k.e.CreditPartnerSettlement(ctx, svcs, in)
-	return func() error { _, err := w.k.e.CreditPartnerSettlement(ctx, svcs, in); return err }, err
+	if _, err := w.k.e.CreditPartnerSettlement(ctx, svcs, in); err != nil {
+		return nil, err
+	}
+	other := in
+	other.Gross++
+	w.reusable(func() error { _, err := w.k.e.CreditPartnerSettlement(ctx, svcs, other); return err })
+	return func() error { _, err := w.k.e.CreditPartnerSettlement(ctx, svcs, in); return err }, nil
+}
+
+// reusable remembers a call that reuses a command's key with another body.
+func (w *world) reusable(call func() error) {
+	w.add(func() { w.reused = append(w.reused, call) })
+}
+
+// opReusedKey sends a command again with its key and another body: it
+// must be AlreadyExists, and move nothing.
+func opReusedKey(w *world) (func() error, error) {
+	call, ok := anyOf(w, &w.reused, false)
+	if !ok {
+		return nil, nil
+	}
+	err := call()
+	switch {
+	case err == nil:
+		return nil, errors.New("a key reused with another body was accepted")
+	case !apperr.IsKind(err, apperr.KindAlreadyExists):
+		return nil, fmt.Errorf("a key reused with another body: %w, want AlreadyExists", err)
+	}
+	return nil, err
 }
 
 // held is what a debit-normal account holds, 0 when it cannot be read:

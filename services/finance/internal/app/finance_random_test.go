@@ -89,6 +89,9 @@ type world struct {
 	topUps  []app.Intent
 	payouts []sentPayout
 	done    []func() error // retries of commands that moved money
+	// reused are calls that reuse a key of a command that moved money with
+	// another body.
+	reused []func() error
 	// transfers is the ledger's transfer count at the last check; still
 	// names what the step did when it must have moved nothing.
 	transfers      int64
