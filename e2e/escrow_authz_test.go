@@ -8,7 +8,7 @@ import (
 
 // escrowRoutes are the only REST routes of EscrowService: what a person
 // calls. The money commands (pay, legs, settle, refund, coupons, partner
-// lines) are for services and have no route at all.
+// lines and withdrawals) are for services and have no route at all.
 var escrowRoutes = []string{
 	"GET /v1/escrow/sub-orders/{sub_order_id}",
 	"POST /v1/escrow/top-up-requests/{request_id}:pay",

@@ -1275,6 +1275,120 @@ func (x *CreditPartnerSettlementResponse) GetFees() *v1.Money {
 	return nil
 }
 
+type RecordPartnerWithdrawalRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	WithdrawalId  string                 `protobuf:"bytes,2,opt,name=withdrawal_id,json=withdrawalId,proto3" json:"withdrawal_id,omitempty"`
+	Amount        *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPartnerWithdrawalRequest) Reset() {
+	*x = RecordPartnerWithdrawalRequest{}
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPartnerWithdrawalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPartnerWithdrawalRequest) ProtoMessage() {}
+
+func (x *RecordPartnerWithdrawalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPartnerWithdrawalRequest.ProtoReflect.Descriptor instead.
+func (*RecordPartnerWithdrawalRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *RecordPartnerWithdrawalRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *RecordPartnerWithdrawalRequest) GetWithdrawalId() string {
+	if x != nil {
+		return x.WithdrawalId
+	}
+	return ""
+}
+
+func (x *RecordPartnerWithdrawalRequest) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+type RecordPartnerWithdrawalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when the withdrawal was recorded before: nothing moved.
+	Replayed bool `protobuf:"varint,1,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	// The ledger transfer that recorded it.
+	TransferId    string `protobuf:"bytes,2,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPartnerWithdrawalResponse) Reset() {
+	*x = RecordPartnerWithdrawalResponse{}
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPartnerWithdrawalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPartnerWithdrawalResponse) ProtoMessage() {}
+
+func (x *RecordPartnerWithdrawalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPartnerWithdrawalResponse.ProtoReflect.Descriptor instead.
+func (*RecordPartnerWithdrawalResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RecordPartnerWithdrawalResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+func (x *RecordPartnerWithdrawalResponse) GetTransferId() string {
+	if x != nil {
+		return x.TransferId
+	}
+	return ""
+}
+
 type SetCommissionRateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	SupplierOrgId string                 `protobuf:"bytes,1,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
@@ -1286,7 +1400,7 @@ type SetCommissionRateRequest struct {
 
 func (x *SetCommissionRateRequest) Reset() {
 	*x = SetCommissionRateRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[20]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1298,7 +1412,7 @@ func (x *SetCommissionRateRequest) String() string {
 func (*SetCommissionRateRequest) ProtoMessage() {}
 
 func (x *SetCommissionRateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[20]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1311,7 +1425,7 @@ func (x *SetCommissionRateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCommissionRateRequest.ProtoReflect.Descriptor instead.
 func (*SetCommissionRateRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{20}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SetCommissionRateRequest) GetSupplierOrgId() string {
@@ -1336,7 +1450,7 @@ type SetCommissionRateResponse struct {
 
 func (x *SetCommissionRateResponse) Reset() {
 	*x = SetCommissionRateResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[21]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1348,7 +1462,7 @@ func (x *SetCommissionRateResponse) String() string {
 func (*SetCommissionRateResponse) ProtoMessage() {}
 
 func (x *SetCommissionRateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[21]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1361,7 +1475,7 @@ func (x *SetCommissionRateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCommissionRateResponse.ProtoReflect.Descriptor instead.
 func (*SetCommissionRateResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{21}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{23}
 }
 
 type GetSubOrderEscrowRequest struct {
@@ -1373,7 +1487,7 @@ type GetSubOrderEscrowRequest struct {
 
 func (x *GetSubOrderEscrowRequest) Reset() {
 	*x = GetSubOrderEscrowRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1385,7 +1499,7 @@ func (x *GetSubOrderEscrowRequest) String() string {
 func (*GetSubOrderEscrowRequest) ProtoMessage() {}
 
 func (x *GetSubOrderEscrowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1398,7 +1512,7 @@ func (x *GetSubOrderEscrowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubOrderEscrowRequest.ProtoReflect.Descriptor instead.
 func (*GetSubOrderEscrowRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{22}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetSubOrderEscrowRequest) GetSubOrderId() string {
@@ -1417,7 +1531,7 @@ type GetSubOrderEscrowResponse struct {
 
 func (x *GetSubOrderEscrowResponse) Reset() {
 	*x = GetSubOrderEscrowResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1543,7 @@ func (x *GetSubOrderEscrowResponse) String() string {
 func (*GetSubOrderEscrowResponse) ProtoMessage() {}
 
 func (x *GetSubOrderEscrowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1556,7 @@ func (x *GetSubOrderEscrowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubOrderEscrowResponse.ProtoReflect.Descriptor instead.
 func (*GetSubOrderEscrowResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{23}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetSubOrderEscrowResponse) GetEscrow() *SubOrderEscrow {
@@ -1563,7 +1677,16 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\n" +
 	"commission\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
 	"commission\x12.\n" +
-	"\x04fees\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\"i\n" +
+	"\x04fees\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\"\x98\x01\n" +
+	"\x1eRecordPartnerWithdrawalRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12#\n" +
+	"\rwithdrawal_id\x18\x02 \x01(\tR\fwithdrawalId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"^\n" +
+	"\x1fRecordPartnerWithdrawalResponse\x12\x1a\n" +
+	"\breplayed\x18\x01 \x01(\bR\breplayed\x12\x1f\n" +
+	"\vtransfer_id\x18\x02 \x01(\tR\n" +
+	"transferId\"i\n" +
 	"\x18SetCommissionRateRequest\x12&\n" +
 	"\x0fsupplier_org_id\x18\x01 \x01(\tR\rsupplierOrgId\x12%\n" +
 	"\x0ecommission_bps\x18\x02 \x01(\x03R\rcommissionBps\"\x1b\n" +
@@ -1572,7 +1695,8 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\"Y\n" +
 	"\x19GetSubOrderEscrowResponse\x12<\n" +
-	"\x06escrow\x18\x01 \x01(\v2$.crossdock.finance.v1.SubOrderEscrowR\x06escrow2\xf9\b\n" +
+	"\x06escrow\x18\x01 \x01(\v2$.crossdock.finance.v1.SubOrderEscrowR\x06escrow2\x82\n" +
+	"\n" +
 	"\rEscrowService\x12b\n" +
 	"\vPayCheckout\x12(.crossdock.finance.v1.PayCheckoutRequest\x1a).crossdock.finance.v1.PayCheckoutResponse\x12h\n" +
 	"\rPayFreightLeg\x12*.crossdock.finance.v1.PayFreightLegRequest\x1a+.crossdock.finance.v1.PayFreightLegResponse\x12k\n" +
@@ -1582,7 +1706,8 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\x13RetryWaitingRefunds\x120.crossdock.finance.v1.RetryWaitingRefundsRequest\x1a1.crossdock.finance.v1.RetryWaitingRefundsResponse\x12_\n" +
 	"\n" +
 	"FundCoupon\x12'.crossdock.finance.v1.FundCouponRequest\x1a(.crossdock.finance.v1.FundCouponResponse\x12\x86\x01\n" +
-	"\x17CreditPartnerSettlement\x124.crossdock.finance.v1.CreditPartnerSettlementRequest\x1a5.crossdock.finance.v1.CreditPartnerSettlementResponse\x12t\n" +
+	"\x17CreditPartnerSettlement\x124.crossdock.finance.v1.CreditPartnerSettlementRequest\x1a5.crossdock.finance.v1.CreditPartnerSettlementResponse\x12\x86\x01\n" +
+	"\x17RecordPartnerWithdrawal\x124.crossdock.finance.v1.RecordPartnerWithdrawalRequest\x1a5.crossdock.finance.v1.RecordPartnerWithdrawalResponse\x12t\n" +
 	"\x11SetCommissionRate\x12..crossdock.finance.v1.SetCommissionRateRequest\x1a/.crossdock.finance.v1.SetCommissionRateResponse\x12t\n" +
 	"\x11GetSubOrderEscrow\x12..crossdock.finance.v1.GetSubOrderEscrowRequest\x1a/.crossdock.finance.v1.GetSubOrderEscrowResponseB\xdc\x01\n" +
 	"\x18com.crossdock.finance.v1B\vEscrowProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/finance/v1;financev1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Finance.V1\xca\x02\x14Crossdock\\Finance\\V1\xe2\x02 Crossdock\\Finance\\V1\\GPBMetadata\xea\x02\x16Crossdock::Finance::V1b\x06proto3"
@@ -1599,7 +1724,7 @@ func file_crossdock_finance_v1_escrow_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_escrow_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_escrow_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_crossdock_finance_v1_escrow_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_crossdock_finance_v1_escrow_proto_goTypes = []any{
 	(*CheckoutShare)(nil),                   // 0: crossdock.finance.v1.CheckoutShare
 	(*PayCheckoutRequest)(nil),              // 1: crossdock.finance.v1.PayCheckoutRequest
@@ -1621,68 +1746,73 @@ var file_crossdock_finance_v1_escrow_proto_goTypes = []any{
 	(*FundCouponResponse)(nil),              // 17: crossdock.finance.v1.FundCouponResponse
 	(*CreditPartnerSettlementRequest)(nil),  // 18: crossdock.finance.v1.CreditPartnerSettlementRequest
 	(*CreditPartnerSettlementResponse)(nil), // 19: crossdock.finance.v1.CreditPartnerSettlementResponse
-	(*SetCommissionRateRequest)(nil),        // 20: crossdock.finance.v1.SetCommissionRateRequest
-	(*SetCommissionRateResponse)(nil),       // 21: crossdock.finance.v1.SetCommissionRateResponse
-	(*GetSubOrderEscrowRequest)(nil),        // 22: crossdock.finance.v1.GetSubOrderEscrowRequest
-	(*GetSubOrderEscrowResponse)(nil),       // 23: crossdock.finance.v1.GetSubOrderEscrowResponse
-	nil,                                     // 24: crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
-	(*v1.Money)(nil),                        // 25: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),           // 26: google.protobuf.Timestamp
+	(*RecordPartnerWithdrawalRequest)(nil),  // 20: crossdock.finance.v1.RecordPartnerWithdrawalRequest
+	(*RecordPartnerWithdrawalResponse)(nil), // 21: crossdock.finance.v1.RecordPartnerWithdrawalResponse
+	(*SetCommissionRateRequest)(nil),        // 22: crossdock.finance.v1.SetCommissionRateRequest
+	(*SetCommissionRateResponse)(nil),       // 23: crossdock.finance.v1.SetCommissionRateResponse
+	(*GetSubOrderEscrowRequest)(nil),        // 24: crossdock.finance.v1.GetSubOrderEscrowRequest
+	(*GetSubOrderEscrowResponse)(nil),       // 25: crossdock.finance.v1.GetSubOrderEscrowResponse
+	nil,                                     // 26: crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
+	(*v1.Money)(nil),                        // 27: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),           // 28: google.protobuf.Timestamp
 }
 var file_crossdock_finance_v1_escrow_proto_depIdxs = []int32{
-	25, // 0: crossdock.finance.v1.CheckoutShare.amount:type_name -> crossdock.common.v1.Money
-	24, // 1: crossdock.finance.v1.PayCheckoutRequest.quote_ids:type_name -> crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
+	27, // 0: crossdock.finance.v1.CheckoutShare.amount:type_name -> crossdock.common.v1.Money
+	26, // 1: crossdock.finance.v1.PayCheckoutRequest.quote_ids:type_name -> crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
 	0,  // 2: crossdock.finance.v1.PayCheckoutRequest.sub_orders:type_name -> crossdock.finance.v1.CheckoutShare
-	25, // 3: crossdock.finance.v1.PaidShare.paid:type_name -> crossdock.common.v1.Money
-	25, // 4: crossdock.finance.v1.PaidShare.escrowed:type_name -> crossdock.common.v1.Money
-	25, // 5: crossdock.finance.v1.PayCheckoutResponse.total:type_name -> crossdock.common.v1.Money
+	27, // 3: crossdock.finance.v1.PaidShare.paid:type_name -> crossdock.common.v1.Money
+	27, // 4: crossdock.finance.v1.PaidShare.escrowed:type_name -> crossdock.common.v1.Money
+	27, // 5: crossdock.finance.v1.PayCheckoutResponse.total:type_name -> crossdock.common.v1.Money
 	2,  // 6: crossdock.finance.v1.PayCheckoutResponse.sub_orders:type_name -> crossdock.finance.v1.PaidShare
-	25, // 7: crossdock.finance.v1.PayFreightLegRequest.amount:type_name -> crossdock.common.v1.Money
-	25, // 8: crossdock.finance.v1.SettleSubOrderRequest.goods:type_name -> crossdock.common.v1.Money
-	25, // 9: crossdock.finance.v1.SubOrderEscrow.balance:type_name -> crossdock.common.v1.Money
-	25, // 10: crossdock.finance.v1.SubOrderEscrow.paid:type_name -> crossdock.common.v1.Money
-	25, // 11: crossdock.finance.v1.SubOrderEscrow.supplier_net:type_name -> crossdock.common.v1.Money
-	25, // 12: crossdock.finance.v1.SubOrderEscrow.commission:type_name -> crossdock.common.v1.Money
-	25, // 13: crossdock.finance.v1.SubOrderEscrow.refunded:type_name -> crossdock.common.v1.Money
-	26, // 14: crossdock.finance.v1.SubOrderEscrow.settled_at:type_name -> google.protobuf.Timestamp
-	25, // 15: crossdock.finance.v1.TopUpRequest.amount:type_name -> crossdock.common.v1.Money
+	27, // 7: crossdock.finance.v1.PayFreightLegRequest.amount:type_name -> crossdock.common.v1.Money
+	27, // 8: crossdock.finance.v1.SettleSubOrderRequest.goods:type_name -> crossdock.common.v1.Money
+	27, // 9: crossdock.finance.v1.SubOrderEscrow.balance:type_name -> crossdock.common.v1.Money
+	27, // 10: crossdock.finance.v1.SubOrderEscrow.paid:type_name -> crossdock.common.v1.Money
+	27, // 11: crossdock.finance.v1.SubOrderEscrow.supplier_net:type_name -> crossdock.common.v1.Money
+	27, // 12: crossdock.finance.v1.SubOrderEscrow.commission:type_name -> crossdock.common.v1.Money
+	27, // 13: crossdock.finance.v1.SubOrderEscrow.refunded:type_name -> crossdock.common.v1.Money
+	28, // 14: crossdock.finance.v1.SubOrderEscrow.settled_at:type_name -> google.protobuf.Timestamp
+	27, // 15: crossdock.finance.v1.TopUpRequest.amount:type_name -> crossdock.common.v1.Money
 	7,  // 16: crossdock.finance.v1.SettleSubOrderResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
 	8,  // 17: crossdock.finance.v1.SettleSubOrderResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
 	7,  // 18: crossdock.finance.v1.PayTopUpRequestResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
 	8,  // 19: crossdock.finance.v1.PayTopUpRequestResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
-	25, // 20: crossdock.finance.v1.RefundSubOrderRequest.amount:type_name -> crossdock.common.v1.Money
-	25, // 21: crossdock.finance.v1.RefundSubOrderResponse.refunded:type_name -> crossdock.common.v1.Money
-	25, // 22: crossdock.finance.v1.FundCouponRequest.amount:type_name -> crossdock.common.v1.Money
-	25, // 23: crossdock.finance.v1.CreditPartnerSettlementRequest.gross:type_name -> crossdock.common.v1.Money
-	25, // 24: crossdock.finance.v1.CreditPartnerSettlementResponse.supplier_net:type_name -> crossdock.common.v1.Money
-	25, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
-	25, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
-	7,  // 27: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
-	1,  // 28: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
-	4,  // 29: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
-	6,  // 30: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
-	10, // 31: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
-	12, // 32: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
-	14, // 33: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
-	16, // 34: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
-	18, // 35: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
-	20, // 36: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
-	22, // 37: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
-	3,  // 38: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
-	5,  // 39: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
-	9,  // 40: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
-	11, // 41: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
-	13, // 42: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
-	15, // 43: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
-	17, // 44: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
-	19, // 45: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
-	21, // 46: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
-	23, // 47: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
-	38, // [38:48] is the sub-list for method output_type
-	28, // [28:38] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	27, // 20: crossdock.finance.v1.RefundSubOrderRequest.amount:type_name -> crossdock.common.v1.Money
+	27, // 21: crossdock.finance.v1.RefundSubOrderResponse.refunded:type_name -> crossdock.common.v1.Money
+	27, // 22: crossdock.finance.v1.FundCouponRequest.amount:type_name -> crossdock.common.v1.Money
+	27, // 23: crossdock.finance.v1.CreditPartnerSettlementRequest.gross:type_name -> crossdock.common.v1.Money
+	27, // 24: crossdock.finance.v1.CreditPartnerSettlementResponse.supplier_net:type_name -> crossdock.common.v1.Money
+	27, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
+	27, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
+	27, // 27: crossdock.finance.v1.RecordPartnerWithdrawalRequest.amount:type_name -> crossdock.common.v1.Money
+	7,  // 28: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
+	1,  // 29: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
+	4,  // 30: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
+	6,  // 31: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
+	10, // 32: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
+	12, // 33: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
+	14, // 34: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
+	16, // 35: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
+	18, // 36: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
+	20, // 37: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
+	22, // 38: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
+	24, // 39: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
+	3,  // 40: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
+	5,  // 41: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
+	9,  // 42: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
+	11, // 43: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
+	13, // 44: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
+	15, // 45: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
+	17, // 46: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
+	19, // 47: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
+	21, // 48: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
+	23, // 49: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
+	25, // 50: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
+	40, // [40:51] is the sub-list for method output_type
+	29, // [29:40] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_escrow_proto_init() }
@@ -1696,7 +1826,7 @@ func file_crossdock_finance_v1_escrow_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_escrow_proto_rawDesc), len(file_crossdock_finance_v1_escrow_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	EscrowService_RetryWaitingRefunds_FullMethodName     = "/crossdock.finance.v1.EscrowService/RetryWaitingRefunds"
 	EscrowService_FundCoupon_FullMethodName              = "/crossdock.finance.v1.EscrowService/FundCoupon"
 	EscrowService_CreditPartnerSettlement_FullMethodName = "/crossdock.finance.v1.EscrowService/CreditPartnerSettlement"
+	EscrowService_RecordPartnerWithdrawal_FullMethodName = "/crossdock.finance.v1.EscrowService/RecordPartnerWithdrawal"
 	EscrowService_SetCommissionRate_FullMethodName       = "/crossdock.finance.v1.EscrowService/SetCommissionRate"
 	EscrowService_GetSubOrderEscrow_FullMethodName       = "/crossdock.finance.v1.EscrowService/GetSubOrderEscrow"
 )
@@ -37,9 +38,9 @@ const (
 //
 // EscrowService moves the money of the cross-border sale: a checkout's payment into
 // each sub-order's escrow, freight legs to carriers, settlement, top-ups, refunds and
-// claw-backs, coupons and partner settlements. Every command is one ledger command,
-// idempotent on its natural key (order id, leg id, sub-order id, refund id, coupon id,
-// partner line): a retry with the same body answers the first result and moves
+// claw-backs, coupons, partner settlements and withdrawals. Every command is one ledger
+// command, idempotent on its natural key (order id, leg id, sub-order id, refund id,
+// coupon id, partner line, partner withdrawal): a retry with the same body answers the first result and moves
 // nothing; the same key with another body is ALREADY_EXISTS. The commands are for
 // Crossdock's services (orders, logistics, after-sale, docking); a buyer pays a top-up
 // request and reads a sub-order's escrow; admins set commission rates.
@@ -68,9 +69,16 @@ type EscrowServiceClient interface {
 	// FundCoupon pays a platform-funded discount into a sub-order's escrow. Services
 	// only.
 	FundCoupon(ctx context.Context, in *FundCouponRequest, opts ...grpc.CallOption) (*FundCouponResponse, error)
-	// CreditPartnerSettlement credits a partner platform's settlement line to the
-	// partner virtual seller account and splits it. Services only.
+	// CreditPartnerSettlement books a partner platform's settlement line: the partner
+	// virtual seller account (our money at the partner) is debited with the supplier's
+	// payable and the platform's commission; the fees the partner kept are recorded.
+	// Services only.
 	CreditPartnerSettlement(ctx context.Context, in *CreditPartnerSettlementRequest, opts ...grpc.CallOption) (*CreditPartnerSettlementResponse, error)
+	// RecordPartnerWithdrawal records money withdrawn from a partner virtual seller
+	// account to the platform's bank, idempotent on the partner and withdrawal id. More
+	// than the account holds is FAILED_PRECONDITION (reason CREDITS_EXCEED_DEBITS) and
+	// nothing moves. Services only.
+	RecordPartnerWithdrawal(ctx context.Context, in *RecordPartnerWithdrawalRequest, opts ...grpc.CallOption) (*RecordPartnerWithdrawalResponse, error)
 	// SetCommissionRate sets a supplier's commission in basis points. Admins only.
 	SetCommissionRate(ctx context.Context, in *SetCommissionRateRequest, opts ...grpc.CallOption) (*SetCommissionRateResponse, error)
 	// GetSubOrderEscrow returns a sub-order's escrow: services, admins and the buyer who
@@ -166,6 +174,16 @@ func (c *escrowServiceClient) CreditPartnerSettlement(ctx context.Context, in *C
 	return out, nil
 }
 
+func (c *escrowServiceClient) RecordPartnerWithdrawal(ctx context.Context, in *RecordPartnerWithdrawalRequest, opts ...grpc.CallOption) (*RecordPartnerWithdrawalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordPartnerWithdrawalResponse)
+	err := c.cc.Invoke(ctx, EscrowService_RecordPartnerWithdrawal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *escrowServiceClient) SetCommissionRate(ctx context.Context, in *SetCommissionRateRequest, opts ...grpc.CallOption) (*SetCommissionRateResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SetCommissionRateResponse)
@@ -192,9 +210,9 @@ func (c *escrowServiceClient) GetSubOrderEscrow(ctx context.Context, in *GetSubO
 //
 // EscrowService moves the money of the cross-border sale: a checkout's payment into
 // each sub-order's escrow, freight legs to carriers, settlement, top-ups, refunds and
-// claw-backs, coupons and partner settlements. Every command is one ledger command,
-// idempotent on its natural key (order id, leg id, sub-order id, refund id, coupon id,
-// partner line): a retry with the same body answers the first result and moves
+// claw-backs, coupons, partner settlements and withdrawals. Every command is one ledger
+// command, idempotent on its natural key (order id, leg id, sub-order id, refund id,
+// coupon id, partner line, partner withdrawal): a retry with the same body answers the first result and moves
 // nothing; the same key with another body is ALREADY_EXISTS. The commands are for
 // Crossdock's services (orders, logistics, after-sale, docking); a buyer pays a top-up
 // request and reads a sub-order's escrow; admins set commission rates.
@@ -223,9 +241,16 @@ type EscrowServiceServer interface {
 	// FundCoupon pays a platform-funded discount into a sub-order's escrow. Services
 	// only.
 	FundCoupon(context.Context, *FundCouponRequest) (*FundCouponResponse, error)
-	// CreditPartnerSettlement credits a partner platform's settlement line to the
-	// partner virtual seller account and splits it. Services only.
+	// CreditPartnerSettlement books a partner platform's settlement line: the partner
+	// virtual seller account (our money at the partner) is debited with the supplier's
+	// payable and the platform's commission; the fees the partner kept are recorded.
+	// Services only.
 	CreditPartnerSettlement(context.Context, *CreditPartnerSettlementRequest) (*CreditPartnerSettlementResponse, error)
+	// RecordPartnerWithdrawal records money withdrawn from a partner virtual seller
+	// account to the platform's bank, idempotent on the partner and withdrawal id. More
+	// than the account holds is FAILED_PRECONDITION (reason CREDITS_EXCEED_DEBITS) and
+	// nothing moves. Services only.
+	RecordPartnerWithdrawal(context.Context, *RecordPartnerWithdrawalRequest) (*RecordPartnerWithdrawalResponse, error)
 	// SetCommissionRate sets a supplier's commission in basis points. Admins only.
 	SetCommissionRate(context.Context, *SetCommissionRateRequest) (*SetCommissionRateResponse, error)
 	// GetSubOrderEscrow returns a sub-order's escrow: services, admins and the buyer who
@@ -264,6 +289,9 @@ func (UnimplementedEscrowServiceServer) FundCoupon(context.Context, *FundCouponR
 }
 func (UnimplementedEscrowServiceServer) CreditPartnerSettlement(context.Context, *CreditPartnerSettlementRequest) (*CreditPartnerSettlementResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreditPartnerSettlement not implemented")
+}
+func (UnimplementedEscrowServiceServer) RecordPartnerWithdrawal(context.Context, *RecordPartnerWithdrawalRequest) (*RecordPartnerWithdrawalResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordPartnerWithdrawal not implemented")
 }
 func (UnimplementedEscrowServiceServer) SetCommissionRate(context.Context, *SetCommissionRateRequest) (*SetCommissionRateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetCommissionRate not implemented")
@@ -436,6 +464,24 @@ func _EscrowService_CreditPartnerSettlement_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EscrowService_RecordPartnerWithdrawal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordPartnerWithdrawalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscrowServiceServer).RecordPartnerWithdrawal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscrowService_RecordPartnerWithdrawal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscrowServiceServer).RecordPartnerWithdrawal(ctx, req.(*RecordPartnerWithdrawalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _EscrowService_SetCommissionRate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SetCommissionRateRequest)
 	if err := dec(in); err != nil {
@@ -510,6 +556,10 @@ var EscrowService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreditPartnerSettlement",
 			Handler:    _EscrowService_CreditPartnerSettlement_Handler,
+		},
+		{
+			MethodName: "RecordPartnerWithdrawal",
+			Handler:    _EscrowService_RecordPartnerWithdrawal_Handler,
 		},
 		{
 			MethodName: "SetCommissionRate",

@@ -749,8 +749,9 @@ func (x *CouponFunded) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
-// PartnerCredited says that a partner platform's settlement line was credited and
-// split. Subject: finance.partner.credited.
+// PartnerCredited says that a partner platform's settlement line was booked: the
+// supplier's payable and the commission from the partner virtual seller account, and
+// the fees the partner kept. Subject: finance.partner.credited.
 type PartnerCredited struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
@@ -851,6 +852,76 @@ func (x *PartnerCredited) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// PartnerWithdrawn says that the platform withdrew money from its virtual seller
+// account at a partner platform to its bank. Subject: finance.partner.withdrawn.
+type PartnerWithdrawn struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	WithdrawalId  string                 `protobuf:"bytes,2,opt,name=withdrawal_id,json=withdrawalId,proto3" json:"withdrawal_id,omitempty"`
+	Amount        *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartnerWithdrawn) Reset() {
+	*x = PartnerWithdrawn{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerWithdrawn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerWithdrawn) ProtoMessage() {}
+
+func (x *PartnerWithdrawn) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerWithdrawn.ProtoReflect.Descriptor instead.
+func (*PartnerWithdrawn) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PartnerWithdrawn) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *PartnerWithdrawn) GetWithdrawalId() string {
+	if x != nil {
+		return x.WithdrawalId
+	}
+	return ""
+}
+
+func (x *PartnerWithdrawn) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *PartnerWithdrawn) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
 var File_crossdock_finance_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_finance_v1_events_proto_rawDesc = "" +
@@ -945,6 +1016,13 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"commission\x12.\n" +
 	"\x04fees\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\x12;\n" +
 	"\voccurred_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xc7\x01\n" +
+	"\x10PartnerWithdrawn\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12#\n" +
+	"\rwithdrawal_id\x18\x02 \x01(\tR\fwithdrawalId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
+	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAtB\xdc\x01\n" +
 	"\x18com.crossdock.finance.v1B\vEventsProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/finance/v1;financev1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Finance.V1\xca\x02\x14Crossdock\\Finance\\V1\xe2\x02 Crossdock\\Finance\\V1\\GPBMetadata\xea\x02\x16Crossdock::Finance::V1b\x06proto3"
 
@@ -960,7 +1038,7 @@ func file_crossdock_finance_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_events_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_crossdock_finance_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_crossdock_finance_v1_events_proto_goTypes = []any{
 	(*PaymentCaptured)(nil),       // 0: crossdock.finance.v1.PaymentCaptured
 	(*PaymentFailed)(nil),         // 1: crossdock.finance.v1.PaymentFailed
@@ -972,45 +1050,48 @@ var file_crossdock_finance_v1_events_proto_goTypes = []any{
 	(*TopUpPaid)(nil),             // 7: crossdock.finance.v1.TopUpPaid
 	(*CouponFunded)(nil),          // 8: crossdock.finance.v1.CouponFunded
 	(*PartnerCredited)(nil),       // 9: crossdock.finance.v1.PartnerCredited
-	(*v1.Money)(nil),              // 10: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(*PaidShare)(nil),             // 12: crossdock.finance.v1.PaidShare
+	(*PartnerWithdrawn)(nil),      // 10: crossdock.finance.v1.PartnerWithdrawn
+	(*v1.Money)(nil),              // 11: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
+	(*PaidShare)(nil),             // 13: crossdock.finance.v1.PaidShare
 }
 var file_crossdock_finance_v1_events_proto_depIdxs = []int32{
-	10, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
-	10, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
-	11, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 3: crossdock.finance.v1.PaymentCaptured.sub_orders:type_name -> crossdock.finance.v1.PaidShare
-	10, // 4: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
-	10, // 5: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
-	11, // 6: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 7: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
-	11, // 8: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 9: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
-	10, // 10: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
-	10, // 11: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
-	11, // 12: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 13: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
-	10, // 14: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
-	11, // 15: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 16: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
-	11, // 17: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 18: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
-	11, // 19: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 20: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
-	11, // 21: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 22: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
-	11, // 23: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 24: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
-	10, // 25: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
-	10, // 26: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
-	10, // 27: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
-	11, // 28: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	11, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
+	11, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
+	12, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 3: crossdock.finance.v1.PaymentCaptured.sub_orders:type_name -> crossdock.finance.v1.PaidShare
+	11, // 4: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
+	11, // 5: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
+	12, // 6: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 7: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
+	12, // 8: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 9: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
+	11, // 10: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
+	11, // 11: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
+	12, // 12: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 13: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
+	11, // 14: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
+	12, // 15: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 16: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
+	12, // 17: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 18: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
+	12, // 19: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 20: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
+	12, // 21: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 22: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
+	12, // 23: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 24: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
+	11, // 25: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
+	11, // 26: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
+	11, // 27: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
+	12, // 28: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 29: crossdock.finance.v1.PartnerWithdrawn.amount:type_name -> crossdock.common.v1.Money
+	12, // 30: crossdock.finance.v1.PartnerWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_events_proto_init() }
@@ -1025,7 +1106,7 @@ func file_crossdock_finance_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_events_proto_rawDesc), len(file_crossdock_finance_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -388,33 +388,3 @@ func (e *Escrows) RetryWaitingRefunds(ctx context.Context, caller auth.Caller, l
 	}
 	return done, nil
 }
-
-// PartnerCreditInput is a partner platform's settlement line.
-type PartnerCreditInput = escrow.PartnerSettlementLine
-
-// CreditPartnerSettlement credits a partner settlement line to the partner
-// virtual seller account and splits it into the supplier's payable, the
-// platform's commission (the supplier's rate) and the partner's fees,
-// idempotent on the partner and line.
-func (e *Escrows) CreditPartnerSettlement(ctx context.Context, caller auth.Caller, in PartnerCreditInput) (escrow.PartnerPlan, error) {
-	if _, err := requireService(caller); err != nil {
-		return escrow.PartnerPlan{}, err
-	}
-	bps, err := e.commissionBps(ctx, in.SupplierOrgID)
-	if err != nil {
-		return escrow.PartnerPlan{}, err
-	}
-	in.CommissionBps = bps
-	plan, err := escrow.PlanPartnerSettlement(in)
-	if err != nil {
-		return escrow.PartnerPlan{}, err
-	}
-	ev := &financev1.PartnerCredited{PartnerId: in.PartnerID, LineId: in.LineID, SupplierOrgId: in.SupplierOrgID,
-		Gross: moneyProto(in.Gross, in.Currency), SupplierNet: moneyProto(plan.SupplierNet, in.Currency),
-		Commission: moneyProto(plan.Commission, in.Currency), Fees: moneyProto(plan.Fees, in.Currency), OccurredAt: timestamppb.New(e.fin.clock())}
-	if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: partnerKey(in.PartnerID, in.LineID), Transfers: plan.Transfers},
-		outbox.Message{Subject: "finance.partner.credited", Payload: ev}); err != nil {
-		return escrow.PartnerPlan{}, err
-	}
-	return plan, nil
-}

@@ -175,23 +175,83 @@ func TestPlanBack(t *testing.T) {
 	}
 }
 
+// TestPlanPartnerSettlement: the virtual account (an asset) is debited with
+// what the partner owes us, the gross less the fees it kept; the fees are
+// recorded from the partner's settlement source.
 func TestPlanPartnerSettlement(t *testing.T) {
-	p, err := escrow.PlanPartnerSettlement(escrow.PartnerSettlementLine{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: 10000, Fees: 300, CommissionBps: 500})
-	if err != nil {
-		t.Fatal(err)
+	line := func(gross, fees int64) escrow.PartnerSettlementLine {
+		return escrow.PartnerSettlementLine{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: gross, Fees: fees, CommissionBps: 500}
 	}
-	m := moves(p.Transfers)
-	want := map[ledger.AccountRef]int64{
-		escrow.PartnerSettlement("p-1", "USD"): -10000, escrow.PartnerVirtual("p-1", "USD"): 0,
-		escrow.SupplierPayable("org-1", "USD"): 9200, escrow.Revenue("USD"): 500, escrow.PartnerFees("p-1", "USD"): 300,
+	for _, tc := range []struct {
+		name      string
+		line      escrow.PartnerSettlementLine
+		transfers int
+		want      map[ledger.AccountRef]int64 // credits less debits
+		field     string
+	}{
+		{name: "fees and commission", line: line(10000, 300), transfers: 3, want: map[ledger.AccountRef]int64{
+			escrow.PartnerSettlement("p-1", "USD"): -300, escrow.PartnerVirtual("p-1", "USD"): -9700,
+			escrow.SupplierPayable("org-1", "USD"): 9200, escrow.Revenue("USD"): 500, escrow.PartnerFees("p-1", "USD"): 300,
+		}},
+		{name: "no fees", line: line(10000, 0), transfers: 2, want: map[ledger.AccountRef]int64{
+			escrow.PartnerSettlement("p-1", "USD"): 0, escrow.PartnerVirtual("p-1", "USD"): -10000,
+			escrow.SupplierPayable("org-1", "USD"): 9500, escrow.Revenue("USD"): 500, escrow.PartnerFees("p-1", "USD"): 0,
+		}},
+		{name: "fees above the gross less commission", line: line(100, 99), field: "fees_minor"},
+		{name: "fees above the gross", line: line(100, 101), field: "fees_minor"},
+		{name: "no gross", line: line(0, 0), field: "gross_minor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := escrow.PlanPartnerSettlement(tc.line)
+			if tc.field != "" {
+				if f := testkit.Fields(t, err); len(f) == 0 || f[0] != tc.field {
+					t.Fatalf("fields = %v, want %s first", f, tc.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Transfers) != tc.transfers {
+				t.Errorf("%d transfers, want %d", len(p.Transfers), tc.transfers)
+			}
+			m := moves(p.Transfers)
+			for a, n := range tc.want {
+				if m[a] != n {
+					t.Errorf("%v moved %d, want %d", a, m[a], n)
+				}
+			}
+		})
 	}
-	for a, n := range want {
-		if m[a] != n {
-			t.Errorf("%v moved %d, want %d", a, m[a], n)
-		}
-	}
-	if _, err := escrow.PlanPartnerSettlement(escrow.PartnerSettlementLine{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: 100, Fees: 99, CommissionBps: 500}); testkit.Fields(t, err)[0] != "fees_minor" {
-		t.Errorf("fees above the gross less commission: %v", err)
+}
+
+func TestPlanPartnerWithdrawal(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		w      escrow.PartnerWithdrawal
+		fields int
+	}{
+		{name: "withdrawal", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "USD"}},
+		{name: "empty", w: escrow.PartnerWithdrawal{Currency: "USD"}, fields: 3},
+		{name: "bad currency", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "usd"}, fields: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, err := escrow.PlanPartnerWithdrawal(tc.w)
+			if tc.fields > 0 {
+				if f := testkit.Fields(t, err); len(f) != tc.fields {
+					t.Fatalf("fields = %v, want %d", f, tc.fields)
+				}
+				return
+			}
+			if err != nil || len(ts) != 1 {
+				t.Fatalf("withdrawal = %+v, %v", ts, err)
+			}
+			got := ts[0]
+			if got.Debit != escrow.Payout("USD") || got.Credit != escrow.PartnerVirtual("p-1", "USD") || got.Amount != 700 ||
+				got.Code != ledger.CodeWithdrawal || got.Reference != "partner-withdrawal:p-1:w-1" {
+				t.Errorf("withdrawal = %+v", got)
+			}
+		})
 	}
 }
 

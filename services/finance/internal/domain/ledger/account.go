@@ -12,7 +12,7 @@ const (
 	KindEscrow            Kind = "escrow"             // a sub-order's payment held until settlement
 	KindSupplierPayable   Kind = "supplier_payable"   // what we owe a supplier
 	KindMerchantDeposit   Kind = "merchant_deposit"   // a merchant's prepaid deposit
-	KindPartnerVirtual    Kind = "partner_virtual"    // our virtual seller account at a partner platform
+	KindPartnerVirtual    Kind = "partner_virtual"    // our money held at a partner platform (an asset)
 	KindCarrierPayable    Kind = "carrier_payable"    // what we owe a carrier for confirmed freight
 	KindPlatformRevenue   Kind = "platform_revenue"   // commission earned
 	KindPartnerFees       Kind = "partner_fees"       // fees partner platforms keep from settlements

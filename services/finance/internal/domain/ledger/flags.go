@@ -3,12 +3,16 @@ package ledger
 // FlagsFor returns the flags the ledger gives an account of kind when it
 // opens it. The choice, by what an account holds:
 //
-//   - Money we hold for someone or owe someone (buyer wallet, escrow, supplier,
-//     carrier and partner payables, merchant deposit, partner virtual account,
-//     platform revenue, partner fees) is credit-normal and may never be
-//     overdrawn: FlagDebitsMustNotExceedCredits, pending debits included.
+//   - Money we hold for someone or owe someone (buyer wallet, escrow, supplier
+//     and carrier payables, merchant deposit, platform revenue, partner fees)
+//     is credit-normal and may never be overdrawn:
+//     FlagDebitsMustNotExceedCredits, pending debits included.
 //   - Coupon expense is debit-normal: FlagCreditsMustNotExceedDebits, so a
 //     coupon can be reversed but never turned into income.
+//   - The partner virtual account is the platform's money held at a partner
+//     platform, an asset: debit-normal, FlagCreditsMustNotExceedDebits. A
+//     settlement line debits it with what the partner owes us; a withdrawal
+//     credits it, and can never take out more than it holds.
 //   - FX clearing and FX gain/loss are the platform's own position: a
 //     conversion debits one currency's clearing account while it credits the
 //     other's, and a conversion back at an old rate is a gain or a loss, so
@@ -28,7 +32,7 @@ package ledger
 // Validate refuses unknown kinds before any account is opened.
 func FlagsFor(kind Kind) Flags {
 	switch kind {
-	case KindCouponExpense:
+	case KindCouponExpense, KindPartnerVirtual:
 		return FlagCreditsMustNotExceedDebits
 	case KindFXClearing, KindFXGainLoss:
 		return 0

@@ -100,7 +100,7 @@ func TestFlagsFor(t *testing.T) {
 		ledger.KindEscrow:            ledger.FlagDebitsMustNotExceedCredits,
 		ledger.KindSupplierPayable:   ledger.FlagDebitsMustNotExceedCredits,
 		ledger.KindMerchantDeposit:   ledger.FlagDebitsMustNotExceedCredits,
-		ledger.KindPartnerVirtual:    ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindPartnerVirtual:    ledger.FlagCreditsMustNotExceedDebits,
 		ledger.KindCarrierPayable:    ledger.FlagDebitsMustNotExceedCredits,
 		ledger.KindPlatformRevenue:   ledger.FlagDebitsMustNotExceedCredits,
 		ledger.KindPartnerFees:       ledger.FlagDebitsMustNotExceedCredits,

@@ -20,9 +20,9 @@ const (
 	CodeClawBack        Code = "claw_back"        // supplier payable → buyer after settlement
 	CodePayout          Code = "payout"           // payable or deposit → payout (bank)
 	CodeDepositDebit    Code = "deposit_debit"    // merchant deposit → escrow for a merchant order
-	CodePartnerCredit   Code = "partner_credit"   // partner settlement → partner virtual account
-	CodePartnerSplit    Code = "partner_split"    // partner virtual → supplier payable / revenue / fees
-	CodeWithdrawal      Code = "withdrawal"       // partner virtual → payout
+	CodePartnerFee      Code = "partner_fee"      // partner settlement → partner fees: what a partner kept
+	CodePartnerSplit    Code = "partner_split"    // partner virtual → supplier payable / revenue
+	CodeWithdrawal      Code = "withdrawal"       // payout ← partner virtual: money out of a partner
 	CodeCoupon          Code = "coupon"           // coupon expense → escrow
 	CodeCarrierPayment  Code = "carrier_payment"  // carrier payable → carrier settlement
 )

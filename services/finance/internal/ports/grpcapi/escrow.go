@@ -163,7 +163,7 @@ func (s *EscrowServer) FundCoupon(ctx context.Context, req *financev1.FundCoupon
 	return &financev1.FundCouponResponse{Replayed: res.Replayed}, nil
 }
 
-// CreditPartnerSettlement credits and splits a partner line (services).
+// CreditPartnerSettlement books a partner line (services).
 func (s *EscrowServer) CreditPartnerSettlement(ctx context.Context, req *financev1.CreditPartnerSettlementRequest) (*financev1.CreditPartnerSettlementResponse, error) {
 	c, err := caller(ctx)
 	if err != nil {
@@ -179,6 +179,25 @@ func (s *EscrowServer) CreditPartnerSettlement(ctx context.Context, req *finance
 		return nil, err
 	}
 	return &financev1.CreditPartnerSettlementResponse{SupplierNet: money(p.SupplierNet, cur), Commission: money(p.Commission, cur), Fees: money(p.Fees, cur)}, nil
+}
+
+// RecordPartnerWithdrawal records a withdrawal from a partner virtual
+// account (services).
+func (s *EscrowServer) RecordPartnerWithdrawal(ctx context.Context, req *financev1.RecordPartnerWithdrawalRequest) (*financev1.RecordPartnerWithdrawalResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	amount, cur, err := amountOf("amount", req.GetAmount())
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.escrows.RecordPartnerWithdrawal(ctx, c, app.PartnerWithdrawalInput{PartnerID: req.GetPartnerId(), WithdrawalID: req.GetWithdrawalId(),
+		Amount: amount, Currency: cur})
+	if err != nil {
+		return nil, err
+	}
+	return &financev1.RecordPartnerWithdrawalResponse{Replayed: res.Replayed, TransferId: res.Transfers[0].ID}, nil
 }
 
 // SetCommissionRate sets a supplier's commission (admins).

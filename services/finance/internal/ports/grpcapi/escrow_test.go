@@ -69,6 +69,10 @@ func TestEscrowOverTheWire(t *testing.T) {
 			_, err := c.CreditPartnerSettlement(ctx, &financev1.CreditPartnerSettlementRequest{PartnerId: "p", LineId: "l", SupplierOrgId: "org-1", Gross: usd(100)})
 			return err
 		}},
+		{"RecordPartnerWithdrawal", func(ctx context.Context) error {
+			_, err := c.RecordPartnerWithdrawal(ctx, &financev1.RecordPartnerWithdrawalRequest{PartnerId: "p", WithdrawalId: "w", Amount: usd(1)})
+			return err
+		}},
 	}
 	for _, r := range refusals {
 		for who, ctx := range map[string]context.Context{"buyer": buyer, "supplier": supplier, "admin": admin} {
@@ -114,5 +118,32 @@ func TestEscrowOverTheWire(t *testing.T) {
 	}
 	if _, err := c.SetCommissionRate(admin, &financev1.SetCommissionRateRequest{SupplierOrgId: "org-1", CommissionBps: 300}); err != nil {
 		t.Errorf("admin sets a commission: %v", err)
+	}
+
+	// A partner line leaves what the partner owes us (gross less its fees)
+	// in the virtual account; withdrawals take it out, never more.
+	if _, err := c.CreditPartnerSettlement(service, &financev1.CreditPartnerSettlementRequest{PartnerId: "p-1", LineId: "l-1", SupplierOrgId: "org-1", Gross: usd(1000), FeesMinor: 100}); err != nil {
+		t.Fatal(err)
+	}
+	withdraw := func(id string, n int64) (*financev1.RecordPartnerWithdrawalResponse, error) {
+		return c.RecordPartnerWithdrawal(service, &financev1.RecordPartnerWithdrawalRequest{PartnerId: "p-1", WithdrawalId: id, Amount: usd(n)})
+	}
+	if w, err := withdraw("w-1", 600); err != nil || w.GetReplayed() || w.GetTransferId() == "" {
+		t.Errorf("withdraw = %v, %v", w, err)
+	}
+	if w, err := withdraw("w-1", 600); err != nil || !w.GetReplayed() {
+		t.Errorf("withdraw again = %v, %v", w, err)
+	}
+	if _, err := withdraw("w-1", 601); status.Code(err) != codes.AlreadyExists {
+		t.Errorf("same withdrawal id, other amount: %v", err)
+	}
+	if _, err := withdraw("w-2", 301); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("withdraw more than held: %v", err)
+	}
+	if _, err := withdraw("w-3", 0); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("withdraw nothing: %v", err)
+	}
+	if w, err := withdraw("w-2", 300); err != nil || w.GetReplayed() {
+		t.Errorf("withdraw the rest = %v, %v", w, err)
 	}
 }

@@ -10,38 +10,41 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
-	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 )
 
-// randomOps is how many operations TestEscrowRandomized runs; -short runs
+// randomOps is how many operations TestFinanceRandomized runs; -short runs
 // fewer.
 const randomOps = 10_000
 
-// TestEscrowRandomized runs random escrow commands (every command, random
-// amounts and currencies, retries with the same key, bursts of concurrent
-// callers) and checks after every step that each currency's balances sum to
-// zero, that no account other than an external one breaks its flags, and
-// that a retry moved nothing. ESCROW_RANDOM_SEED reproduces a run.
-func TestEscrowRandomized(t *testing.T) {
+// TestFinanceRandomized runs random money commands, every one finance has
+// (top-ups into wallets and deposits with the provider's webhooks —
+// success, failure, duplicate and stale deliveries —, deposit debits,
+// supplier payouts and their webhooks, checkouts, freight legs,
+// settlements, top-up requests, refunds and claw-backs, coupons, partner
+// lines and withdrawals), with random amounts and currencies, retries with
+// the same key and bursts of concurrent callers, and checks after every
+// step that each currency's balances sum to zero, that no account other
+// than an external one breaks its flags, and that a retry moved nothing.
+// FINANCE_RANDOM_SEED reproduces a run.
+func TestFinanceRandomized(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv("ESCROW_RANDOM_SEED"); s != "" {
+	if s := os.Getenv("FINANCE_RANDOM_SEED"); s != "" {
 		var err error
 		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("ESCROW_RANDOM_SEED: %v", err)
+			t.Fatalf("FINANCE_RANDOM_SEED: %v", err)
 		}
 	}
-	t.Logf("ESCROW_RANDOM_SEED=%d", seed)
+	t.Logf("FINANCE_RANDOM_SEED=%d", seed)
 	ops := randomOps
 	if testing.Short() {
 		ops = 1000
 	}
-	k := newEscrowKit(t)
-	w := &world{t: t, k: k, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), quotes: map[[2]string]string{}}
-	w.setup()
+	w := newWorld(t, seed)
 	for step := 0; step < ops; {
 		if step > 0 && step%250 == 0 {
 			step += w.burst(step)
@@ -52,6 +55,9 @@ func TestEscrowRandomized(t *testing.T) {
 		w.check(step)
 	}
 	t.Logf("%d operations: %d succeeded, %d refused, %d retries", ops, w.ok, w.refused, w.retries)
+	for _, o := range randomOpsTable {
+		t.Logf("%-22s %6d ran, %6d succeeded", o.name, w.ran[o.name], w.succeeded[o.name])
+	}
 }
 
 var randomCurrencies = []string{"USD", "EUR", "JPY"}
@@ -60,25 +66,59 @@ type subOrder struct {
 	id, org, currency, buyer, buyerCurrency string
 }
 
+// sentPayout is a payout the provider has, waiting for its webhook.
+type sentPayout struct{ id string }
+
 // world is the randomized test's model: what exists, and the commands that
 // succeeded, to retry.
 type world struct {
-	t      *testing.T
-	k      escrowKit
-	rng    *rand.Rand
-	mu     sync.Mutex
-	quotes map[[2]string]string
-	subs   []subOrder
-	topUps []string
-	done   []func() error // retries of commands that moved money
+	t        *testing.T
+	k        escrowKit
+	wallets  *app.Wallets
+	provider *provider
+	rng      *rand.Rand
+	mu       sync.Mutex
+	quotes   map[[2]string]string
+	// suppliers and merchants are organizations (ids the wallet commands
+	// parse); partners are partner platforms.
+	suppliers, merchants []string
+	subs                 []subOrder
+	topUpRequests        []string
+	// topUps are provider top-ups (wallet and deposit) whose webhook may
+	// still come; payouts the payouts the provider has.
+	topUps  []app.Intent
+	payouts []sentPayout
+	done    []func() error // retries of commands that moved money
+	// reused are calls that reuse a key of a command that moved money with
+	// another body.
+	reused []func() error
 	// transfers is the ledger's transfer count at the last check; still
 	// names what the step did when it must have moved nothing.
-	transfers int64
-	still     string
-	n         int
-	ok        int
-	refused   int
-	retries   int
+	transfers      int64
+	still          string
+	n              int
+	ok             int
+	refused        int
+	retries        int
+	ran, succeeded map[string]int
+}
+
+func newWorld(t *testing.T, seed uint64) *world {
+	k := newEscrowKit(t)
+	p := newProvider()
+	w := &world{
+		t: t, k: k, provider: p, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), quotes: map[[2]string]string{},
+		wallets: app.NewWallets(postgres.NewWallets(postgres.New(k.pool)), k.ledger, p, app.WithWalletsClock(func() time.Time { return t0 })),
+		ran:     map[string]int{}, succeeded: map[string]int{},
+	}
+	for i := range 4 {
+		w.suppliers = append(w.suppliers, fmt.Sprintf("00000000-0000-4000-8000-%012d", 100+i))
+	}
+	for i := range 2 {
+		w.merchants = append(w.merchants, fmt.Sprintf("00000000-0000-4000-8000-%012d", 200+i))
+	}
+	w.setup()
+	return w
 }
 
 func (w *world) setup() {
@@ -117,6 +157,10 @@ func (w *world) amount(max int64) int64 {
 	return 1 + w.rng.Int64N(max)
 }
 
+func (w *world) currency() string { return randomCurrencies[w.pick(len(randomCurrencies))] }
+
+func (w *world) supplier() string { return w.suppliers[w.pick(len(w.suppliers))] }
+
 func (w *world) anySub() (subOrder, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -126,120 +170,69 @@ func (w *world) anySub() (subOrder, bool) {
 	return w.subs[w.rng.IntN(len(w.subs))], true
 }
 
-// op is one random command; it returns a retry of itself when it moved
-// money and retrying must move nothing (nil otherwise).
-func (w *world) op() (func() error, error) {
-	buyerID := fmt.Sprintf("buyer-%d", w.pick(5))
-	switch r := w.pick(100); {
-	case r < 15: // fund a wallet
-		cur, key := randomCurrencies[w.pick(3)], w.id("fund")
-		amount := w.amount(2_000_000)
-		f := func() error { w.k.fund(w.t, buyerID, cur, amount, key); return nil }
-		return f, f()
-	case r < 35: // pay a checkout
-		bcur := randomCurrencies[w.pick(3)]
-		in := app.CheckoutInput{OrderID: w.id("order"), BuyerID: buyerID, BuyerCurrency: bcur, QuoteIDs: map[string]string{}}
-		for range 1 + w.pick(3) {
-			scur := randomCurrencies[w.pick(3)]
-			if scur != bcur {
-				in.QuoteIDs[scur] = w.quotes[[2]string{bcur, scur}]
-			}
-			in.Shares = append(in.Shares, escrow.Share{SubOrderID: w.id("sub"), SupplierOrgID: fmt.Sprintf("org-%d", w.pick(4)), SupplierCurrency: scur, Amount: w.amount(60_000)})
-		}
-		res, err := w.k.e.PayCheckout(ctx, svcs, in)
-		if err != nil {
-			return nil, err
-		}
-		w.mu.Lock()
-		for _, s := range res.Shares {
-			w.subs = append(w.subs, subOrder{id: s.SubOrderID, org: s.SupplierOrgID, currency: s.SupplierCurrency, buyer: buyerID, buyerCurrency: bcur})
-		}
-		w.mu.Unlock()
-		return func() error {
-			again, err := w.k.e.PayCheckout(ctx, svcs, in)
-			if err == nil && !again.Replayed {
-				return fmt.Errorf("checkout %s retried without a replay", in.OrderID)
-			}
-			return err
-		}, nil
-	case r < 50: // a freight leg
-		s, ok := w.anySub()
-		if !ok {
-			return nil, nil
-		}
-		leg := escrow.FreightLeg{SubOrderID: s.id, LegID: w.id("leg"), CarrierID: fmt.Sprintf("carrier-%d", w.pick(3)), Amount: w.amount(20_000), Currency: s.currency}
-		_, err := w.k.e.PayFreightLeg(ctx, svcs, leg)
-		return func() error { _, err := w.k.e.PayFreightLeg(ctx, svcs, leg); return err }, err
-	case r < 65: // settle
-		s, ok := w.anySub()
-		if !ok {
-			return nil, nil
-		}
-		goods := w.amount(60_000)
-		res, err := w.k.e.SettleSubOrder(ctx, svcs, s.id, goods, s.currency)
-		if err != nil {
-			return nil, err
-		}
-		if res.TopUp != nil {
-			w.mu.Lock()
-			w.topUps = append(w.topUps, res.TopUp.ID)
-			w.mu.Unlock()
-			return nil, nil
-		}
-		goods = res.Record.SettledGoods
-		return func() error { _, err := w.k.e.SettleSubOrder(ctx, svcs, s.id, goods, s.currency); return err }, nil
-	case r < 72: // pay a top-up
-		w.mu.Lock()
-		if len(w.topUps) == 0 {
-			w.mu.Unlock()
-			return nil, nil
-		}
-		id := w.topUps[w.rng.IntN(len(w.topUps))]
-		w.mu.Unlock()
-		_, err := w.k.e.PayTopUp(ctx, svcs, id)
-		return func() error { _, err := w.k.e.PayTopUp(ctx, svcs, id); return err }, err
-	case r < 85: // refund or claw back
-		s, ok := w.anySub()
-		if !ok {
-			return nil, nil
-		}
-		refundID, amount := w.id("refund"), w.amount(30_000)
-		res, err := w.k.e.RefundSubOrder(ctx, svcs, s.id, refundID, amount, s.currency)
-		if err != nil || res.Waiting {
-			return nil, err // a waiting claw-back is tried again on purpose
-		}
-		return func() error {
-			again, err := w.k.e.RefundSubOrder(ctx, svcs, s.id, refundID, amount, s.currency)
-			if err == nil && !again.Replayed {
-				return fmt.Errorf("refund %s retried without a replay", refundID)
-			}
-			return err
-		}, nil
-	case r < 88: // retry waiting claw-backs
-		_, err := w.k.e.RetryWaitingRefunds(ctx, svcs, 5)
-		return nil, err
-	case r < 94: // a coupon
-		s, ok := w.anySub()
-		if !ok {
-			return nil, nil
-		}
-		coupon, amount := w.id("coupon"), w.amount(5_000)
-		_, err := w.k.e.FundCoupon(ctx, svcs, s.id, coupon, amount, s.currency)
-		return func() error { _, err := w.k.e.FundCoupon(ctx, svcs, s.id, coupon, amount, s.currency); return err }, err
-	default: // a partner settlement line
-		gross := w.amount(100_000)
-		in := app.PartnerCreditInput{PartnerID: fmt.Sprintf("partner-%d", w.pick(2)), LineID: w.id("line"), SupplierOrgID: fmt.Sprintf("org-%d", w.pick(4)),
-			Currency: randomCurrencies[w.pick(3)], Gross: gross, Fees: w.amount(gross) / 10}
-		_, err := w.k.e.CreditPartnerSettlement(ctx, svcs, in)
-		return func() error { _, err := w.k.e.CreditPartnerSettlement(ctx, svcs, in); return err }, err
+// anyOf returns a random element of *list (under the world's lock), and
+// removes it when take is set.
+func anyOf[T any](w *world, list *[]T, take bool) (T, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var zero T
+	if len(*list) == 0 {
+		return zero, false
 	}
+	i := w.rng.IntN(len(*list))
+	v := (*list)[i]
+	if take {
+		*list = append((*list)[:i], (*list)[i+1:]...)
+	}
+	return v, true
+}
+
+func (w *world) add(f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f()
+}
+
+// randomOp is one kind of command and how often it is drawn.
+type randomOp struct {
+	name   string
+	weight int
+	// run runs it once; it returns a retry of itself when it moved money
+	// (or changed state) and retrying must move nothing, nil otherwise.
+	run func(w *world) (func() error, error)
+}
+
+// op draws a random command and runs it.
+func (w *world) op() (func() error, error) {
+	total := 0
+	for _, o := range randomOpsTable {
+		total += o.weight
+	}
+	r := w.pick(total)
+	for _, o := range randomOpsTable {
+		if r < o.weight {
+			retry, err := o.run(w)
+			w.add(func() {
+				w.ran[o.name]++
+				if err == nil {
+					w.succeeded[o.name]++
+				}
+			})
+			return retry, err
+		}
+		r -= o.weight
+	}
+	panic("unreachable")
 }
 
 // expected reports whether err is a refusal the commands may give on
 // random input: a state or input problem (settling a settled sub-order at
-// another price is AlreadyExists, racing a settlement Aborted), never an
-// internal failure.
+// another price is AlreadyExists, racing a settlement Aborted, a stale
+// webhook PermissionDenied), never an internal failure.
 func expected(err error) bool {
+	if staleRefusal(err) {
+		return true
+	}
 	switch apperr.KindOf(err) {
 	case apperr.KindFailedPrecondition, apperr.KindInvalid, apperr.KindNotFound, apperr.KindAlreadyExists, apperr.KindAborted:
 		return true

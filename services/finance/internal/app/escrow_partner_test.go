@@ -1,0 +1,75 @@
+package app_test
+
+import (
+	"testing"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+)
+
+// A partner line leaves what the partner owes us in the partner virtual
+// account (an asset: its net is negative); withdrawals take it out, part by
+// part, never more than it holds, each once.
+func TestRecordPartnerWithdrawal(t *testing.T) {
+	k := newEscrowKit(t)
+	if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "EUR", Gross: 10000, Fees: 200}); err != nil {
+		t.Fatal(err)
+	}
+	virtual := escrow.PartnerVirtual("p-1", "EUR")
+	if got := -k.net(t, virtual); got != 9800 {
+		t.Fatalf("the virtual account holds %d after the line, want the gross less fees 9800", got)
+	}
+	if got := k.net(t, escrow.PartnerFees("p-1", "EUR")); got != 200 {
+		t.Errorf("partner fees %d, want 200", got)
+	}
+	withdrawal := func(id string, amount int64) app.PartnerWithdrawalInput {
+		return app.PartnerWithdrawalInput{PartnerID: "p-1", WithdrawalID: id, Amount: amount, Currency: "EUR"}
+	}
+	for _, tc := range []struct {
+		name     string
+		caller   auth.Caller
+		in       app.PartnerWithdrawalInput
+		kind     apperr.Kind // the refusal, or KindUnknown for success
+		replayed bool
+		held     int64 // in the virtual account afterwards
+	}{
+		{name: "a buyer", caller: auth.Caller{Subject: "buyer-1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, in: withdrawal("w-1", 100), kind: apperr.KindPermissionDenied, held: 9800},
+		{name: "an admin", caller: admin, in: withdrawal("w-1", 100), kind: apperr.KindPermissionDenied, held: 9800},
+		{name: "no amount", caller: svcs, in: withdrawal("w-1", 0), kind: apperr.KindInvalid, held: 9800},
+		{name: "more than held", caller: svcs, in: withdrawal("w-1", 9801), kind: apperr.KindFailedPrecondition, held: 9800},
+		{name: "part", caller: svcs, in: withdrawal("w-1", 6000), held: 3800},
+		{name: "replay", caller: svcs, in: withdrawal("w-1", 6000), replayed: true, held: 3800},
+		{name: "same id, another amount", caller: svcs, in: withdrawal("w-1", 5000), kind: apperr.KindAlreadyExists, held: 3800},
+		{name: "another currency than held", caller: svcs, in: app.PartnerWithdrawalInput{PartnerID: "p-1", WithdrawalID: "w-2", Amount: 1, Currency: "USD"}, kind: apperr.KindFailedPrecondition, held: 3800},
+		{name: "the rest", caller: svcs, in: withdrawal("w-3", 3800), held: 0},
+		{name: "one more", caller: svcs, in: withdrawal("w-4", 1), kind: apperr.KindFailedPrecondition, held: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := k.e.RecordPartnerWithdrawal(ctx, tc.caller, tc.in)
+			switch {
+			case tc.kind != apperr.KindUnknown && !apperr.IsKind(err, tc.kind):
+				t.Errorf("err = %v, want kind %v", err, tc.kind)
+			case tc.kind == apperr.KindUnknown && err != nil:
+				t.Fatal(err)
+			case tc.kind == apperr.KindUnknown && res.Replayed != tc.replayed:
+				t.Errorf("replayed = %v, want %v", res.Replayed, tc.replayed)
+			}
+			if got := -k.net(t, virtual); got != tc.held {
+				t.Errorf("the virtual account holds %d, want %d", got, tc.held)
+			}
+		})
+	}
+	if got := k.net(t, escrow.Payout("EUR")); got != -9800 {
+		t.Errorf("the platform's bank received %d, want 9800", -got)
+	}
+	var n int
+	if err := k.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE subject = 'finance.partner.withdrawn'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("%d finance.partner.withdrawn events, want one per withdrawal (2)", n)
+	}
+	k.balanced(t)
+}

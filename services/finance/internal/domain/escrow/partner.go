@@ -1,0 +1,108 @@
+package escrow
+
+import (
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+)
+
+// PartnerSettlementLine is what a partner platform settled for one sale made
+// through our virtual seller account there.
+type PartnerSettlementLine struct {
+	PartnerID     string
+	LineID        string
+	SupplierOrgID string
+	Currency      string
+	// Gross is the sale's amount; Fees what the partner kept of it. The
+	// supplier is owed Gross − Fees − commission.
+	Gross, Fees   int64
+	CommissionBps int64
+}
+
+// PartnerPlan is a partner settlement's transfers and split.
+type PartnerPlan struct {
+	Transfers                     []ledger.TransferSpec
+	SupplierNet, Commission, Fees int64
+}
+
+// PlanPartnerSettlement books a settlement line. The partner virtual account
+// is the platform's money held at the partner (an asset, debit-normal): it
+// grows by what the partner now owes us, Gross − Fees, as the supplier's
+// payable and the platform's commission (on the gross, half-even) are
+// credited from it. The fees never reach us: they are recorded from the
+// partner's settlement source into the partner fees account, so the book
+// keeps what each partner kept. The money leaves the virtual account by
+// PlanPartnerWithdrawal.
+func PlanPartnerSettlement(l PartnerSettlementLine) (PartnerPlan, error) {
+	var v apperr.Violations
+	required(&v, "partner_id", l.PartnerID)
+	required(&v, "line_id", l.LineID)
+	required(&v, "supplier_org_id", l.SupplierOrgID)
+	positive(&v, "gross_minor", l.Gross)
+	if l.Fees < 0 || l.Fees > l.Gross {
+		v.Add("fees_minor", "must be between 0 and the gross amount")
+	}
+	if !money.ValidCurrency(l.Currency) {
+		v.Add("currency_code", "is not a transactable ISO 4217 currency")
+	}
+	if err := v.Err(); err != nil {
+		return PartnerPlan{}, err
+	}
+	c, err := commission(l.Gross, l.CommissionBps, l.Currency)
+	if err != nil {
+		return PartnerPlan{}, err
+	}
+	p := PartnerPlan{Commission: c, Fees: l.Fees, SupplierNet: l.Gross - l.Fees - c}
+	if p.SupplierNet < 0 {
+		return PartnerPlan{}, apperr.InvalidField("fees_minor", "leave less than the platform's commission")
+	}
+	virtual := PartnerVirtual(l.PartnerID, l.Currency)
+	for _, leg := range []struct {
+		from, to ledger.AccountRef
+		amount   int64
+		code     ledger.Code
+	}{
+		{virtual, SupplierPayable(l.SupplierOrgID, l.Currency), p.SupplierNet, ledger.CodePartnerSplit},
+		{virtual, Revenue(l.Currency), p.Commission, ledger.CodePartnerSplit},
+		{PartnerSettlement(l.PartnerID, l.Currency), PartnerFees(l.PartnerID, l.Currency), p.Fees, ledger.CodePartnerFee},
+	} {
+		if leg.amount > 0 {
+			p.Transfers = append(p.Transfers, posted(leg.from, leg.to, leg.amount, leg.code, l.LineID, nil))
+		}
+	}
+	return p, nil
+}
+
+// PartnerWithdrawal is money the platform takes out of its virtual seller
+// account at a partner into its own bank.
+type PartnerWithdrawal struct {
+	PartnerID    string
+	WithdrawalID string
+	Amount       int64
+	Currency     string
+}
+
+// PlanPartnerWithdrawal moves a withdrawal from the partner virtual account
+// to the platform's bank (the payout account, outside the book). The
+// virtual account's flag (credits must not exceed debits) refuses taking
+// more than the partner owes us.
+func PlanPartnerWithdrawal(w PartnerWithdrawal) ([]ledger.TransferSpec, error) {
+	var v apperr.Violations
+	required(&v, "partner_id", w.PartnerID)
+	required(&v, "withdrawal_id", w.WithdrawalID)
+	positive(&v, "amount_minor", w.Amount)
+	if !money.ValidCurrency(w.Currency) {
+		v.Add("amount.currency_code", "is not a transactable ISO 4217 currency")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return []ledger.TransferSpec{posted(Payout(w.Currency), PartnerVirtual(w.PartnerID, w.Currency), w.Amount, ledger.CodeWithdrawal,
+		PartnerWithdrawalRef(w.PartnerID, w.WithdrawalID), nil)}, nil
+}
+
+// PartnerWithdrawalRef is a partner withdrawal's reference and idempotency
+// key.
+func PartnerWithdrawalRef(partnerID, withdrawalID string) string {
+	return "partner-withdrawal:" + partnerID + ":" + withdrawalID
+}
