@@ -8,6 +8,9 @@
 # in production): the test harness reads CROSSDOCK_BENCH_DURABLE. The calibration
 # benchmarks in pkg/testkit (one durable commit at a time; a fixed SHA-256 loop)
 # run in the same pass, so figures from different hosts can be compared.
+# Packages run one at a time (-p 1): go test otherwise builds the next package's
+# test binary while a benchmark runs, and the compiler's load shows up in the
+# latency figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +23,7 @@ trap 'rm -f "$raw"' EXIT
 for dir in $(go list -m -f '{{.Dir}}'); do
   if grep -rqs --include='*_test.go' -E '^func Benchmark' "$dir"; then
     echo "== $(basename "$dir")" >&2
-    (cd "$dir" && go test -run '^$' -bench . -benchmem ./... 2>&1) | tee -a "$raw" >&2
+    (cd "$dir" && go test -p 1 -run '^$' -bench . -benchmem ./... 2>&1) | tee -a "$raw" >&2
   fi
 done
 
