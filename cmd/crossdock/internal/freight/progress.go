@@ -25,7 +25,6 @@ func NewProgress(w io.Writer, terminal bool) *Progress {
 	return &Progress{w: w, terminal: terminal, start: time.Now(), Every: 5 * time.Second, now: time.Now}
 }
 
-
 const barWidth = 30
 
 // Update reports the share done (−1 when unknown) and the counts so far.
