@@ -12,6 +12,15 @@ var Defaults = map[string]string{
 	"LOG_LEVEL":  "info",
 }
 
+// ServiceDefaults are one service's own defaults for the local mesh, which
+// the operator may override from the shell like Defaults. The demo's
+// exchange rates (source "demo") are illustrative and no feed refreshes
+// them, so finance lets them age a year rather than refusing quotes once a
+// mesh has run for more than a day.
+var ServiceDefaults = map[string]map[string]string{
+	Finance: {"FX_MAX_RATE_AGE_BY_SOURCE": "ecb=26h,manual=720h,demo=8760h"},
+}
+
 // Env returns the environment of one service's process: the defaults, then the
 // parent's environment, then the mesh's own addresses and credentials, which
 // always win because they must match what the mesh actually listens on.
@@ -42,14 +51,17 @@ func Env(s Service, plan Plan, databaseURL string, parent []string, extra map[st
 	} else {
 		fixed["HTTP_ADDR"] = plan.Of(s).HTTP
 	}
-	return merge(parent, fixed)
+	return merge(ServiceDefaults[s.Name], parent, fixed)
 }
 
-// merge layers the defaults, the parent's environment and fixed, which
-// wins, into a sorted KEY=value list.
-func merge(parent []string, fixed map[string]string) []string {
+// merge layers the defaults (Defaults, then own), the parent's environment
+// and fixed, which wins, into a sorted KEY=value list.
+func merge(own map[string]string, parent []string, fixed map[string]string) []string {
 	env := make(map[string]string, len(parent)+len(fixed))
 	for k, v := range Defaults {
+		env[k] = v
+	}
+	for k, v := range own {
 		env[k] = v
 	}
 	for _, kv := range parent {

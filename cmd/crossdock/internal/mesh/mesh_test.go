@@ -152,7 +152,14 @@ func TestEnv(t *testing.T) {
 				"INVENTORY_ADDR":              "127.0.0.1:9103",
 				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317",
 			},
-			absent: []string{"HTTP_ADDR", "GATEWAY_ADDR"},
+			absent: []string{"HTTP_ADDR", "GATEWAY_ADDR", "FX_MAX_RATE_AGE_BY_SOURCE"},
+		},
+		{
+			service: "finance",
+			want: map[string]string{
+				"FX_MAX_RATE_AGE_BY_SOURCE": "ecb=26h,manual=720h,demo=8760h", // the demo rates never refresh
+				"GRPC_ADDR":                 "127.0.0.1:9106",
+			},
 		},
 		{
 			service: "gateway",
@@ -187,6 +194,18 @@ func TestEnv(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A service's own default gives way to the operator's shell.
+func TestServiceDefaultsYieldToTheShell(t *testing.T) {
+	p, err := mesh.NewPlan(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envMap(t, mesh.Env(service(t, "finance"), p, "postgres://f@db/f", []string{"FX_MAX_RATE_AGE_BY_SOURCE=ecb=1h"}, nil))
+	if got := env["FX_MAX_RATE_AGE_BY_SOURCE"]; got != "ecb=1h" {
+		t.Errorf("FX_MAX_RATE_AGE_BY_SOURCE=%q, want the shell's ecb=1h", got)
 	}
 }
 

@@ -48,7 +48,7 @@ func PaymentProviderEnv(p Plan, c PaymentCredentials) map[string]string {
 func PaymentSandboxEnv(p Plan, c PaymentCredentials, parent []string) []string {
 	addr := p.SimulatorAddr(PaymentSandbox)
 	webhookURL, _ := url.JoinPath(p.GatewayURL(), PaymentWebhookPath)
-	return merge(parent, map[string]string{
+	return merge(nil, parent, map[string]string{
 		"PAYMENT_SANDBOX_ADDR":           addr,
 		"PAYMENT_SANDBOX_PUBLIC_URL":     "http://" + addr,
 		"PAYMENT_SANDBOX_API_KEY":        c.APIKey,
