@@ -25,7 +25,7 @@ func (w *Wallets) GetMerchantDeposit(ctx context.Context, c auth.Caller, org, cu
 	if err != nil {
 		return MerchantDeposit{}, err
 	}
-	if !memberOf(c, auth.RoleMerchant, org) && !readsAnyAccount(c) {
+	if !memberOf(c, auth.RoleMerchant, org) && !isAdmin(c) {
 		return MerchantDeposit{}, ErrNotMerchantMember
 	}
 	accounts, err := w.ledger.AccountsOf(ctx, orgOwner(org), ledger.KindMerchantDeposit)
@@ -60,8 +60,8 @@ type DepositDebit struct {
 // deposit short of the amount is the ledger's FailedPrecondition and
 // nothing moves. Emits finance.deposit.changed.
 func (w *Wallets) DebitMerchantDeposit(ctx context.Context, c auth.Caller, in DepositDebit) (ledger.Result, error) {
-	if !isServiceCaller(c) {
-		return ledger.Result{}, ErrWalletServicesOnly
+	if _, err := requireService(c); err != nil {
+		return ledger.Result{}, err
 	}
 	var v apperr.Violations
 	if in.OrderReference == "" || len(in.OrderReference) > wallet.MaxKeyLength {

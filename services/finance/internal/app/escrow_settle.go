@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -103,11 +104,11 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 	if plan.Shortfall > 0 {
 		// A settlement racing this one may have drained escrow after it was
 		// read: no top-up is asked for a sub-order being settled.
-		settling, err := e.settledInLedger(ctx, subOrderID)
+		settling, err := e.settlementTransfers(ctx, subOrderID)
 		if err != nil {
 			return SettleResult{}, err
 		}
-		if settling {
+		if len(settling) > 0 {
 			return SettleResult{}, ErrSettling.WithMetadata("sub_order_id", subOrderID)
 		}
 		t, err := e.store.OpenTopUp(ctx, escrow.TopUp{ID: e.fin.newID(), SubOrderID: subOrderID, Goods: goods, Amount: plan.Shortfall, CreatedAt: now},
@@ -145,25 +146,13 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 // transfers; a retry at another goods price is AlreadyExists, as after a
 // marked settlement. done is false when the ledger holds no settlement.
 func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods int64) (res SettleResult, done bool, err error) {
-	ts, err := e.ledger.TransfersByReference(ctx, r.SubOrderID)
-	if err != nil {
+	ts, err := e.settlementTransfers(ctx, r.SubOrderID)
+	if err != nil || len(ts) == 0 {
 		return SettleResult{}, false, err
-	}
-	command := ""
-	for _, t := range ts {
-		if t.Code == ledger.CodeSettlementGoods || t.Code == ledger.CodeCommission {
-			command = t.CommandID
-		}
-	}
-	if command == "" {
-		return SettleResult{}, false, nil
 	}
 	var net, commission, refunded int64
 	var at time.Time
 	for _, t := range ts {
-		if t.CommandID != command {
-			continue
-		}
 		at = t.CreatedAt
 		switch {
 		case t.Code == ledger.CodeSettlementGoods:
@@ -190,19 +179,24 @@ func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods i
 // sub-order: read the sub-order again.
 var ErrSettling = apperr.Aborted("the sub-order is being settled by another call; read it again").WithReason("SETTLEMENT_IN_PROGRESS")
 
-// settledInLedger reports whether the ledger holds a settlement of the
-// sub-order (its goods or commission transfers).
-func (e *Escrows) settledInLedger(ctx context.Context, subOrderID string) (bool, error) {
+// settlementTransfers returns the transfers of the sub-order's settlement
+// command (the one holding its goods or commission transfer), or none when
+// the ledger holds no settlement of it.
+func (e *Escrows) settlementTransfers(ctx context.Context, subOrderID string) ([]ledger.Transfer, error) {
 	ts, err := e.ledger.TransfersByReference(ctx, subOrderID)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	command := ""
 	for _, t := range ts {
 		if t.Code == ledger.CodeSettlementGoods || t.Code == ledger.CodeCommission {
-			return true, nil
+			command = t.CommandID
 		}
 	}
-	return false, nil
+	if command == "" {
+		return nil, nil
+	}
+	return slices.DeleteFunc(ts, func(t ledger.Transfer) bool { return t.CommandID != command }), nil
 }
 
 // ErrTopUpNotYours hides another buyer's top-up request.

@@ -9,24 +9,15 @@ import (
 // supplier its payable (owners pay it out), members of a merchant its
 // deposit, services the internal commands, admins read any of these.
 var (
-	ErrNotBuyer           = apperr.PermissionDenied("this method is for buyers").WithReason("BUYERS_ONLY")
-	ErrNotSupplierMember  = apperr.PermissionDenied("this method is for members of the supplier organization").WithReason("NOT_SUPPLIER_MEMBER")
-	ErrNotSupplierOwner   = apperr.PermissionDenied("only owners of the supplier organization request payouts").WithReason("NOT_SUPPLIER_OWNER")
-	ErrNotMerchantMember  = apperr.PermissionDenied("this method is for members of the merchant organization").WithReason("NOT_MERCHANT_MEMBER")
-	ErrWalletServicesOnly = apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")
+	ErrNotBuyer          = apperr.PermissionDenied("this method is for buyers").WithReason("BUYERS_ONLY")
+	ErrNotSupplierMember = apperr.PermissionDenied("this method is for members of the supplier organization").WithReason("NOT_SUPPLIER_MEMBER")
+	ErrNotSupplierOwner  = apperr.PermissionDenied("only owners of the supplier organization request payouts").WithReason("NOT_SUPPLIER_OWNER")
+	ErrNotMerchantMember = apperr.PermissionDenied("this method is for members of the merchant organization").WithReason("NOT_MERCHANT_MEMBER")
 )
 
 // isBuyer is a signed-in buyer acting for themselves.
 func isBuyer(c auth.Caller) bool {
 	return c.Kind == auth.KindUser && c.HasRole(auth.RoleBuyer) && c.Subject != ""
-}
-
-// readsAnyAccount is an admin, who may read any payable or deposit.
-func readsAnyAccount(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
-
-// isServiceCaller is another Crossdock service acting on its own behalf.
-func isServiceCaller(c auth.Caller) bool {
-	return c.Kind == auth.KindService && c.HasRole(auth.RoleService)
 }
 
 // memberOf reports a signed-in user of org holding role (supplier or
