@@ -40,20 +40,21 @@ func describe(a *Account) string {
 }
 
 func insufficientFunds(i int, a *Account, short int64) error {
-	m := money.Money{Amount: short, Currency: a.Currency}
-	return apperr.FailedPrecondition(fmt.Sprintf("transfers[%d]: insufficient funds in %s: short by %s", i, describe(a), m)).
-		WithReason(ReasonInsufficientFunds).
-		WithMetadata(MetadataShortfall, strconv.FormatInt(short, 10)).
-		WithMetadata(MetadataCurrency, a.Currency).
-		WithMetadata(MetadataAccountID, a.ID).
-		WithMetadata(MetadataTransferIndex, strconv.Itoa(i))
+	return limitBroken(i, a, short, ReasonInsufficientFunds, "insufficient funds in %s: short by %s")
 }
 
 func creditsExceedDebits(i int, a *Account, excess int64) error {
-	m := money.Money{Amount: excess, Currency: a.Currency}
-	return apperr.FailedPrecondition(fmt.Sprintf("transfers[%d]: credits would exceed debits in %s by %s", i, describe(a), m)).
-		WithReason(ReasonCreditsExceedDebits).
-		WithMetadata(MetadataShortfall, strconv.FormatInt(excess, 10)).
+	return limitBroken(i, a, excess, ReasonCreditsExceedDebits, "credits would exceed debits in %s by %s")
+}
+
+// limitBroken is the refusal of a transfer that would take account a past
+// its limit by amount: the message (format names the account, then the
+// amount), the reason, and the amount as metadata for callers to show.
+func limitBroken(i int, a *Account, amount int64, reason, format string) error {
+	m := money.Money{Amount: amount, Currency: a.Currency}
+	return apperr.FailedPrecondition(fmt.Sprintf("transfers[%d]: "+format, i, describe(a), m)).
+		WithReason(reason).
+		WithMetadata(MetadataShortfall, strconv.FormatInt(amount, 10)).
 		WithMetadata(MetadataCurrency, a.Currency).
 		WithMetadata(MetadataAccountID, a.ID).
 		WithMetadata(MetadataTransferIndex, strconv.Itoa(i))
