@@ -73,9 +73,9 @@ func TestReference(t *testing.T) {
 		near            geo.Point
 		withinKm        float64
 	}{
-		{"CN", "CN-GD", geo.BasisRegion, geo.Point{Lat: 23.13, Lng: 113.26}, 50},   // Guangdong: the library's old code 44, matched by name
-		{"US", "US-CA", geo.BasisRegion, geo.Point{Lat: 36.78, Lng: -119.42}, 50},  // California
-		{"DE", "DE-XX", geo.BasisCountry, geo.Point{Lat: 51.17, Lng: 10.45}, 100},  // unknown region: the country
+		{"CN", "CN-GD", geo.BasisRegion, geo.Point{Lat: 23.13, Lng: 113.26}, 50},  // Guangdong: the library's old code 44, matched by name
+		{"US", "US-CA", geo.BasisRegion, geo.Point{Lat: 36.78, Lng: -119.42}, 50}, // California
+		{"DE", "DE-XX", geo.BasisCountry, geo.Point{Lat: 51.17, Lng: 10.45}, 100}, // unknown region: the country
 		{"DE", "", geo.BasisCountry, geo.Point{Lat: 51.17, Lng: 10.45}, 100},
 	} {
 		p, basis, ok := geo.Reference(tc.country, tc.region)
