@@ -23,8 +23,9 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ShipmentCompleted says that a parcel reached its recipient. It carries what the
-// freight estimator learns from and what settlement needs.
+// ShipmentCompleted says that a parcel's sub-order completed. It carries what the
+// freight estimator learns from: the actual bill, never the buyer's payable (which
+// includes the freight buffer and would make the estimator compound it).
 // Subject: logistics.shipment.completed.
 type ShipmentCompleted struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -40,15 +41,20 @@ type ShipmentCompleted struct {
 	WeightG int64 `protobuf:"varint,5,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
 	// The declared value of the goods, in the platform base currency.
 	DeclaredValue *v1.Money `protobuf:"bytes,6,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
-	// What the buyer was charged for the parcel: goods plus freight.
+	// The actual bill: the goods price plus the actual freight (the sum of the legs the
+	// carrier confirmed).
 	TransactionAmount *v1.Money `protobuf:"bytes,7,opt,name=transaction_amount,json=transactionAmount,proto3" json:"transaction_amount,omitempty"`
 	// The price of the goods alone; transaction_amount minus goods_price is the freight.
 	GoodsPrice *v1.Money `protobuf:"bytes,8,opt,name=goods_price,json=goodsPrice,proto3" json:"goods_price,omitempty"`
-	// When the parcel was delivered; this is when the event occurred.
+	// When the sub-order completed; this is when the event occurred.
 	CompletedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
 	// For amounts not in the platform base currency: 1 unit of their currency in base
 	// units at completion time (from finance), exact decimal.
-	RateToBase    string `protobuf:"bytes,10,opt,name=rate_to_base,json=rateToBase,proto3" json:"rate_to_base,omitempty"`
+	RateToBase string `protobuf:"bytes,10,opt,name=rate_to_base,json=rateToBase,proto3" json:"rate_to_base,omitempty"`
+	// The actual freight alone, in the goods' currency.
+	ActualFreight *v1.Money `protobuf:"bytes,11,opt,name=actual_freight,json=actualFreight,proto3" json:"actual_freight,omitempty"`
+	// The carrier's tracking number.
+	Waybill       string `protobuf:"bytes,12,opt,name=waybill,proto3" json:"waybill,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -153,11 +159,519 @@ func (x *ShipmentCompleted) GetRateToBase() string {
 	return ""
 }
 
+func (x *ShipmentCompleted) GetActualFreight() *v1.Money {
+	if x != nil {
+		return x.ActualFreight
+	}
+	return nil
+}
+
+func (x *ShipmentCompleted) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+// ShipmentBooked says a parcel was booked with a carrier and has a waybill number,
+// which docking returns to the partner the order came from.
+// Subject: logistics.shipment.booked.
+type ShipmentBooked struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	SubOrderId string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId    string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// "outbound" or "return".
+	Kind          string                 `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	ReturnId      string                 `protobuf:"bytes,5,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	CarrierCode   string                 `protobuf:"bytes,6,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	Waybill       string                 `protobuf:"bytes,7,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	BookedAt      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=booked_at,json=bookedAt,proto3" json:"booked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipmentBooked) Reset() {
+	*x = ShipmentBooked{}
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipmentBooked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipmentBooked) ProtoMessage() {}
+
+func (x *ShipmentBooked) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipmentBooked.ProtoReflect.Descriptor instead.
+func (*ShipmentBooked) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ShipmentBooked) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *ShipmentBooked) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ShipmentBooked) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ShipmentBooked) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ShipmentBooked) GetReturnId() string {
+	if x != nil {
+		return x.ReturnId
+	}
+	return ""
+}
+
+func (x *ShipmentBooked) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *ShipmentBooked) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *ShipmentBooked) GetBookedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BookedAt
+	}
+	return nil
+}
+
+// ShipmentPickedUp says the carrier has the parcel; the sub-order is shipped.
+// Subject: logistics.shipment.picked_up.
+type ShipmentPickedUp struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	SubOrderId    string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	Waybill       string                 `protobuf:"bytes,3,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	PickedUpAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=picked_up_at,json=pickedUpAt,proto3" json:"picked_up_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipmentPickedUp) Reset() {
+	*x = ShipmentPickedUp{}
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipmentPickedUp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipmentPickedUp) ProtoMessage() {}
+
+func (x *ShipmentPickedUp) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipmentPickedUp.ProtoReflect.Descriptor instead.
+func (*ShipmentPickedUp) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ShipmentPickedUp) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *ShipmentPickedUp) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ShipmentPickedUp) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *ShipmentPickedUp) GetPickedUpAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PickedUpAt
+	}
+	return nil
+}
+
+// ShipmentDelivered says the parcel reached its address; orders starts the buyer's
+// confirmation window. Subject: logistics.shipment.delivered.
+type ShipmentDelivered struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	SubOrderId    string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId       string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Kind          string                 `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	ReturnId      string                 `protobuf:"bytes,5,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	Waybill       string                 `protobuf:"bytes,6,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	DeliveredAt   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipmentDelivered) Reset() {
+	*x = ShipmentDelivered{}
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipmentDelivered) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipmentDelivered) ProtoMessage() {}
+
+func (x *ShipmentDelivered) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipmentDelivered.ProtoReflect.Descriptor instead.
+func (*ShipmentDelivered) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ShipmentDelivered) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *ShipmentDelivered) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ShipmentDelivered) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ShipmentDelivered) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ShipmentDelivered) GetReturnId() string {
+	if x != nil {
+		return x.ReturnId
+	}
+	return ""
+}
+
+func (x *ShipmentDelivered) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *ShipmentDelivered) GetDeliveredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeliveredAt
+	}
+	return nil
+}
+
+// ShipmentReturned says the carrier gave up and returned the parcel to its sender.
+// Subject: logistics.shipment.returned.
+type ShipmentReturned struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	SubOrderId    string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	Waybill       string                 `protobuf:"bytes,3,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	ReturnedAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=returned_at,json=returnedAt,proto3" json:"returned_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipmentReturned) Reset() {
+	*x = ShipmentReturned{}
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipmentReturned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipmentReturned) ProtoMessage() {}
+
+func (x *ShipmentReturned) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipmentReturned.ProtoReflect.Descriptor instead.
+func (*ShipmentReturned) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ShipmentReturned) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *ShipmentReturned) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ShipmentReturned) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *ShipmentReturned) GetReturnedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReturnedAt
+	}
+	return nil
+}
+
+// ShipmentCancelled says a booking was cancelled before pick-up.
+// Subject: logistics.shipment.cancelled.
+type ShipmentCancelled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	SubOrderId    string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	CancelledAt   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=cancelled_at,json=cancelledAt,proto3" json:"cancelled_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipmentCancelled) Reset() {
+	*x = ShipmentCancelled{}
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipmentCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipmentCancelled) ProtoMessage() {}
+
+func (x *ShipmentCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipmentCancelled.ProtoReflect.Descriptor instead.
+func (*ShipmentCancelled) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ShipmentCancelled) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *ShipmentCancelled) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ShipmentCancelled) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ShipmentCancelled) GetCancelledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CancelledAt
+	}
+	return nil
+}
+
+// FreightLegConfirmed says a carrier confirmed a leg's charge (paid from escrow
+// through finance). Subject: logistics.freight_leg.confirmed.
+type FreightLegConfirmed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	SubOrderId    string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	LegId         string                 `protobuf:"bytes,3,opt,name=leg_id,json=legId,proto3" json:"leg_id,omitempty"`
+	Kind          string                 `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	Amount        *v1.Money              `protobuf:"bytes,5,opt,name=amount,proto3" json:"amount,omitempty"`
+	ConfirmedAt   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=confirmed_at,json=confirmedAt,proto3" json:"confirmed_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FreightLegConfirmed) Reset() {
+	*x = FreightLegConfirmed{}
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FreightLegConfirmed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FreightLegConfirmed) ProtoMessage() {}
+
+func (x *FreightLegConfirmed) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FreightLegConfirmed.ProtoReflect.Descriptor instead.
+func (*FreightLegConfirmed) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *FreightLegConfirmed) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *FreightLegConfirmed) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *FreightLegConfirmed) GetLegId() string {
+	if x != nil {
+		return x.LegId
+	}
+	return ""
+}
+
+func (x *FreightLegConfirmed) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *FreightLegConfirmed) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *FreightLegConfirmed) GetConfirmedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConfirmedAt
+	}
+	return nil
+}
+
 var File_crossdock_logistics_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_logistics_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"#crossdock/logistics/v1/events.proto\x12\x16crossdock.logistics.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fcrossdock/common/v1/route.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\x03\n" +
+	"#crossdock/logistics/v1/events.proto\x12\x16crossdock.logistics.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fcrossdock/common/v1/route.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcb\x04\n" +
 	"\x11ShipmentCompleted\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x12 \n" +
@@ -174,7 +688,62 @@ const file_crossdock_logistics_v1_events_proto_rawDesc = "" +
 	"\fcompleted_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12 \n" +
 	"\frate_to_base\x18\n" +
 	" \x01(\tR\n" +
-	"rateToBaseB\xea\x01\n" +
+	"rateToBase\x12A\n" +
+	"\x0eactual_freight\x18\v \x01(\v2\x1a.crossdock.common.v1.MoneyR\ractualFreight\x12\x18\n" +
+	"\awaybill\x18\f \x01(\tR\awaybill\"\x95\x02\n" +
+	"\x0eShipmentBooked\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1b\n" +
+	"\treturn_id\x18\x05 \x01(\tR\breturnId\x12!\n" +
+	"\fcarrier_code\x18\x06 \x01(\tR\vcarrierCode\x12\x18\n" +
+	"\awaybill\x18\a \x01(\tR\awaybill\x127\n" +
+	"\tbooked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bbookedAt\"\xad\x01\n" +
+	"\x10ShipmentPickedUp\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x18\n" +
+	"\awaybill\x18\x03 \x01(\tR\awaybill\x12<\n" +
+	"\fpicked_up_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"pickedUpAt\"\xfb\x01\n" +
+	"\x11ShipmentDelivered\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1b\n" +
+	"\treturn_id\x18\x05 \x01(\tR\breturnId\x12\x18\n" +
+	"\awaybill\x18\x06 \x01(\tR\awaybill\x12=\n" +
+	"\fdelivered_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\"\xac\x01\n" +
+	"\x10ShipmentReturned\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x18\n" +
+	"\awaybill\x18\x03 \x01(\tR\awaybill\x12;\n" +
+	"\vreturned_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"returnedAt\"\xad\x01\n" +
+	"\x11ShipmentCancelled\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12=\n" +
+	"\fcancelled_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vcancelledAt\"\xf6\x01\n" +
+	"\x13FreightLegConfirmed\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x15\n" +
+	"\x06leg_id\x18\x03 \x01(\tR\x05legId\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x122\n" +
+	"\x06amount\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12=\n" +
+	"\fconfirmed_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAtB\xea\x01\n" +
 	"\x1acom.crossdock.logistics.v1B\vEventsProtoP\x01ZEgithub.com/crossdock/crossdock/gen/crossdock/logistics/v1;logisticsv1\xa2\x02\x03CLX\xaa\x02\x16Crossdock.Logistics.V1\xca\x02\x16Crossdock\\Logistics\\V1\xe2\x02\"Crossdock\\Logistics\\V1\\GPBMetadata\xea\x02\x18Crossdock::Logistics::V1b\x06proto3"
 
 var (
@@ -189,24 +758,38 @@ func file_crossdock_logistics_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_logistics_v1_events_proto_rawDescData
 }
 
-var file_crossdock_logistics_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_crossdock_logistics_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_crossdock_logistics_v1_events_proto_goTypes = []any{
 	(*ShipmentCompleted)(nil),     // 0: crossdock.logistics.v1.ShipmentCompleted
-	(*v1.Route)(nil),              // 1: crossdock.common.v1.Route
-	(*v1.Money)(nil),              // 2: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*ShipmentBooked)(nil),        // 1: crossdock.logistics.v1.ShipmentBooked
+	(*ShipmentPickedUp)(nil),      // 2: crossdock.logistics.v1.ShipmentPickedUp
+	(*ShipmentDelivered)(nil),     // 3: crossdock.logistics.v1.ShipmentDelivered
+	(*ShipmentReturned)(nil),      // 4: crossdock.logistics.v1.ShipmentReturned
+	(*ShipmentCancelled)(nil),     // 5: crossdock.logistics.v1.ShipmentCancelled
+	(*FreightLegConfirmed)(nil),   // 6: crossdock.logistics.v1.FreightLegConfirmed
+	(*v1.Route)(nil),              // 7: crossdock.common.v1.Route
+	(*v1.Money)(nil),              // 8: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_crossdock_logistics_v1_events_proto_depIdxs = []int32{
-	1, // 0: crossdock.logistics.v1.ShipmentCompleted.route:type_name -> crossdock.common.v1.Route
-	2, // 1: crossdock.logistics.v1.ShipmentCompleted.declared_value:type_name -> crossdock.common.v1.Money
-	2, // 2: crossdock.logistics.v1.ShipmentCompleted.transaction_amount:type_name -> crossdock.common.v1.Money
-	2, // 3: crossdock.logistics.v1.ShipmentCompleted.goods_price:type_name -> crossdock.common.v1.Money
-	3, // 4: crossdock.logistics.v1.ShipmentCompleted.completed_at:type_name -> google.protobuf.Timestamp
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	7,  // 0: crossdock.logistics.v1.ShipmentCompleted.route:type_name -> crossdock.common.v1.Route
+	8,  // 1: crossdock.logistics.v1.ShipmentCompleted.declared_value:type_name -> crossdock.common.v1.Money
+	8,  // 2: crossdock.logistics.v1.ShipmentCompleted.transaction_amount:type_name -> crossdock.common.v1.Money
+	8,  // 3: crossdock.logistics.v1.ShipmentCompleted.goods_price:type_name -> crossdock.common.v1.Money
+	9,  // 4: crossdock.logistics.v1.ShipmentCompleted.completed_at:type_name -> google.protobuf.Timestamp
+	8,  // 5: crossdock.logistics.v1.ShipmentCompleted.actual_freight:type_name -> crossdock.common.v1.Money
+	9,  // 6: crossdock.logistics.v1.ShipmentBooked.booked_at:type_name -> google.protobuf.Timestamp
+	9,  // 7: crossdock.logistics.v1.ShipmentPickedUp.picked_up_at:type_name -> google.protobuf.Timestamp
+	9,  // 8: crossdock.logistics.v1.ShipmentDelivered.delivered_at:type_name -> google.protobuf.Timestamp
+	9,  // 9: crossdock.logistics.v1.ShipmentReturned.returned_at:type_name -> google.protobuf.Timestamp
+	9,  // 10: crossdock.logistics.v1.ShipmentCancelled.cancelled_at:type_name -> google.protobuf.Timestamp
+	8,  // 11: crossdock.logistics.v1.FreightLegConfirmed.amount:type_name -> crossdock.common.v1.Money
+	9,  // 12: crossdock.logistics.v1.FreightLegConfirmed.confirmed_at:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_logistics_v1_events_proto_init() }
@@ -220,7 +803,7 @@ func file_crossdock_logistics_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_logistics_v1_events_proto_rawDesc), len(file_crossdock_logistics_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

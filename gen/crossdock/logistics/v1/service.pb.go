@@ -7,9 +7,12 @@
 package logisticsv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +23,1923 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ShipmentKind says which way a parcel goes.
+type ShipmentKind int32
+
+const (
+	ShipmentKind_SHIPMENT_KIND_UNSPECIFIED ShipmentKind = 0
+	// From the supplier to the buyer.
+	ShipmentKind_SHIPMENT_KIND_OUTBOUND ShipmentKind = 1
+	// From the buyer back to the supplier (after-sale).
+	ShipmentKind_SHIPMENT_KIND_RETURN ShipmentKind = 2
+)
+
+// Enum value maps for ShipmentKind.
+var (
+	ShipmentKind_name = map[int32]string{
+		0: "SHIPMENT_KIND_UNSPECIFIED",
+		1: "SHIPMENT_KIND_OUTBOUND",
+		2: "SHIPMENT_KIND_RETURN",
+	}
+	ShipmentKind_value = map[string]int32{
+		"SHIPMENT_KIND_UNSPECIFIED": 0,
+		"SHIPMENT_KIND_OUTBOUND":    1,
+		"SHIPMENT_KIND_RETURN":      2,
+	}
+)
+
+func (x ShipmentKind) Enum() *ShipmentKind {
+	p := new(ShipmentKind)
+	*p = x
+	return p
+}
+
+func (x ShipmentKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ShipmentKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_logistics_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ShipmentKind) Type() protoreflect.EnumType {
+	return &file_crossdock_logistics_v1_service_proto_enumTypes[0]
+}
+
+func (x ShipmentKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ShipmentKind.Descriptor instead.
+func (ShipmentKind) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// ShipmentStatus is where a parcel is in its journey.
+type ShipmentStatus int32
+
+const (
+	ShipmentStatus_SHIPMENT_STATUS_UNSPECIFIED ShipmentStatus = 0
+	// Booked with the carrier, waiting for pick-up.
+	ShipmentStatus_SHIPMENT_STATUS_BOOKED ShipmentStatus = 1
+	// Handed to the carrier.
+	ShipmentStatus_SHIPMENT_STATUS_PICKED_UP  ShipmentStatus = 2
+	ShipmentStatus_SHIPMENT_STATUS_IN_TRANSIT ShipmentStatus = 3
+	// Held by customs at the destination.
+	ShipmentStatus_SHIPMENT_STATUS_CUSTOMS_HOLD     ShipmentStatus = 4
+	ShipmentStatus_SHIPMENT_STATUS_OUT_FOR_DELIVERY ShipmentStatus = 5
+	ShipmentStatus_SHIPMENT_STATUS_DELIVERED        ShipmentStatus = 6
+	// Something went wrong, e.g. a failed delivery attempt; the carrier tries again.
+	ShipmentStatus_SHIPMENT_STATUS_EXCEPTION ShipmentStatus = 7
+	// Returned to the sender after the carrier gave up.
+	ShipmentStatus_SHIPMENT_STATUS_RETURNED ShipmentStatus = 8
+	// Cancelled before pick-up.
+	ShipmentStatus_SHIPMENT_STATUS_CANCELLED ShipmentStatus = 9
+)
+
+// Enum value maps for ShipmentStatus.
+var (
+	ShipmentStatus_name = map[int32]string{
+		0: "SHIPMENT_STATUS_UNSPECIFIED",
+		1: "SHIPMENT_STATUS_BOOKED",
+		2: "SHIPMENT_STATUS_PICKED_UP",
+		3: "SHIPMENT_STATUS_IN_TRANSIT",
+		4: "SHIPMENT_STATUS_CUSTOMS_HOLD",
+		5: "SHIPMENT_STATUS_OUT_FOR_DELIVERY",
+		6: "SHIPMENT_STATUS_DELIVERED",
+		7: "SHIPMENT_STATUS_EXCEPTION",
+		8: "SHIPMENT_STATUS_RETURNED",
+		9: "SHIPMENT_STATUS_CANCELLED",
+	}
+	ShipmentStatus_value = map[string]int32{
+		"SHIPMENT_STATUS_UNSPECIFIED":      0,
+		"SHIPMENT_STATUS_BOOKED":           1,
+		"SHIPMENT_STATUS_PICKED_UP":        2,
+		"SHIPMENT_STATUS_IN_TRANSIT":       3,
+		"SHIPMENT_STATUS_CUSTOMS_HOLD":     4,
+		"SHIPMENT_STATUS_OUT_FOR_DELIVERY": 5,
+		"SHIPMENT_STATUS_DELIVERED":        6,
+		"SHIPMENT_STATUS_EXCEPTION":        7,
+		"SHIPMENT_STATUS_RETURNED":         8,
+		"SHIPMENT_STATUS_CANCELLED":        9,
+	}
+)
+
+func (x ShipmentStatus) Enum() *ShipmentStatus {
+	p := new(ShipmentStatus)
+	*p = x
+	return p
+}
+
+func (x ShipmentStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ShipmentStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_logistics_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (ShipmentStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_logistics_v1_service_proto_enumTypes[1]
+}
+
+func (x ShipmentStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ShipmentStatus.Descriptor instead.
+func (ShipmentStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// ShipmentLine is one SKU in the parcel.
+type ShipmentLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Quantity      int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipmentLine) Reset() {
+	*x = ShipmentLine{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipmentLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipmentLine) ProtoMessage() {}
+
+func (x *ShipmentLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipmentLine.ProtoReflect.Descriptor instead.
+func (*ShipmentLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ShipmentLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *ShipmentLine) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+// Position is where a parcel was last seen.
+type Position struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Point *v1.GeoPoint           `protobuf:"bytes,1,opt,name=point,proto3" json:"point,omitempty"`
+	// The carrier's name for the place, e.g. "CN hub".
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Position) Reset() {
+	*x = Position{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Position) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Position) ProtoMessage() {}
+
+func (x *Position) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Position.ProtoReflect.Descriptor instead.
+func (*Position) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Position) GetPoint() *v1.GeoPoint {
+	if x != nil {
+		return x.Point
+	}
+	return nil
+}
+
+func (x *Position) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Position) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+// FreightLeg is a carrier-confirmed charge for one leg of the journey.
+type FreightLeg struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The carrier's leg id; the key the payment from escrow is idempotent on.
+	LegId string `protobuf:"bytes,1,opt,name=leg_id,json=legId,proto3" json:"leg_id,omitempty"`
+	// "domestic", "international" or "last_mile".
+	Kind        string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	Amount      *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	ConfirmedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=confirmed_at,json=confirmedAt,proto3" json:"confirmed_at,omitempty"`
+	// Set once finance has paid it from the sub-order's escrow to the carrier.
+	PaidAt        *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FreightLeg) Reset() {
+	*x = FreightLeg{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FreightLeg) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FreightLeg) ProtoMessage() {}
+
+func (x *FreightLeg) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FreightLeg.ProtoReflect.Descriptor instead.
+func (*FreightLeg) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FreightLeg) GetLegId() string {
+	if x != nil {
+		return x.LegId
+	}
+	return ""
+}
+
+func (x *FreightLeg) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *FreightLeg) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *FreightLeg) GetConfirmedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConfirmedAt
+	}
+	return nil
+}
+
+func (x *FreightLeg) GetPaidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidAt
+	}
+	return nil
+}
+
+// TrackingEvent is one scan or status report of the carrier.
+type TrackingEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The carrier's event id; each is applied once.
+	EventId      string                 `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	OccurredAt   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	Status       ShipmentStatus         `protobuf:"varint,3,opt,name=status,proto3,enum=crossdock.logistics.v1.ShipmentStatus" json:"status,omitempty"`
+	Description  string                 `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	LocationName string                 `protobuf:"bytes,5,opt,name=location_name,json=locationName,proto3" json:"location_name,omitempty"`
+	Location     *v1.GeoPoint           `protobuf:"bytes,6,opt,name=location,proto3" json:"location,omitempty"`
+	// "domestic", "international" or "last_mile".
+	Leg string `protobuf:"bytes,7,opt,name=leg,proto3" json:"leg,omitempty"`
+	// False when it arrived after a later event had been applied: kept in the history,
+	// it did not move the parcel.
+	Applied       bool                   `protobuf:"varint,8,opt,name=applied,proto3" json:"applied,omitempty"`
+	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TrackingEvent) Reset() {
+	*x = TrackingEvent{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TrackingEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TrackingEvent) ProtoMessage() {}
+
+func (x *TrackingEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TrackingEvent.ProtoReflect.Descriptor instead.
+func (*TrackingEvent) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TrackingEvent) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *TrackingEvent) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *TrackingEvent) GetStatus() ShipmentStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ShipmentStatus_SHIPMENT_STATUS_UNSPECIFIED
+}
+
+func (x *TrackingEvent) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *TrackingEvent) GetLocationName() string {
+	if x != nil {
+		return x.LocationName
+	}
+	return ""
+}
+
+func (x *TrackingEvent) GetLocation() *v1.GeoPoint {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *TrackingEvent) GetLeg() string {
+	if x != nil {
+		return x.Leg
+	}
+	return ""
+}
+
+func (x *TrackingEvent) GetApplied() bool {
+	if x != nil {
+		return x.Applied
+	}
+	return false
+}
+
+func (x *TrackingEvent) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+// Shipment is one parcel.
+type Shipment struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	Kind       ShipmentKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.logistics.v1.ShipmentKind" json:"kind,omitempty"`
+	SubOrderId string                 `protobuf:"bytes,3,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId    string                 `protobuf:"bytes,4,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Set on a return: the after-sale request it serves.
+	ReturnId      string       `protobuf:"bytes,5,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	BuyerId       string       `protobuf:"bytes,6,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	SupplierOrgId string       `protobuf:"bytes,7,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
+	MethodId      string       `protobuf:"bytes,8,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`
+	MethodName    string       `protobuf:"bytes,9,opt,name=method_name,json=methodName,proto3" json:"method_name,omitempty"`
+	Mode          ShippingMode `protobuf:"varint,10,opt,name=mode,proto3,enum=crossdock.logistics.v1.ShippingMode" json:"mode,omitempty"`
+	CarrierId     string       `protobuf:"bytes,11,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
+	CarrierCode   string       `protobuf:"bytes,12,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	// The carrier's tracking number.
+	Waybill   string          `protobuf:"bytes,13,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	Status    ShipmentStatus  `protobuf:"varint,14,opt,name=status,proto3,enum=crossdock.logistics.v1.ShipmentStatus" json:"status,omitempty"`
+	From      *v1.Address     `protobuf:"bytes,15,opt,name=from,proto3" json:"from,omitempty"`
+	To        *v1.Address     `protobuf:"bytes,16,opt,name=to,proto3" json:"to,omitempty"`
+	Lines     []*ShipmentLine `protobuf:"bytes,17,rep,name=lines,proto3" json:"lines,omitempty"`
+	WeightG   int64           `protobuf:"varint,18,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	VolumeCm3 int64           `protobuf:"varint,19,opt,name=volume_cm3,json=volumeCm3,proto3" json:"volume_cm3,omitempty"`
+	// Declared to customs, in the platform base currency.
+	DeclaredValue *v1.Money `protobuf:"bytes,20,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
+	// The goods' price, in the escrow's (supplier's) currency.
+	GoodsPrice *v1.Money `protobuf:"bytes,21,opt,name=goods_price,json=goodsPrice,proto3" json:"goods_price,omitempty"`
+	// Where the parcel was last seen; unset until picked up.
+	Position *Position `protobuf:"bytes,22,opt,name=position,proto3" json:"position,omitempty"`
+	// Great-circle kilometres from the position (or the origin before pick-up) to the
+	// address.
+	DistanceLeftKm float64 `protobuf:"fixed64,23,opt,name=distance_left_km,json=distanceLeftKm,proto3" json:"distance_left_km,omitempty"`
+	// What the address end of distance_left_km is: "address" (its coordinates),
+	// "region" or "country" (a reference point, when the address has none).
+	DistanceBasis string `protobuf:"bytes,24,opt,name=distance_basis,json=distanceBasis,proto3" json:"distance_basis,omitempty"`
+	// Expected delivery; unset once delivered, returned or cancelled. Never in the past.
+	Eta  *timestamppb.Timestamp `protobuf:"bytes,25,opt,name=eta,proto3" json:"eta,omitempty"`
+	Legs []*FreightLeg          `protobuf:"bytes,26,rep,name=legs,proto3" json:"legs,omitempty"`
+	// The sum of the confirmed legs.
+	ActualFreight *v1.Money `protobuf:"bytes,27,opt,name=actual_freight,json=actualFreight,proto3" json:"actual_freight,omitempty"`
+	// The latest events, newest first (at most 20; ListShipmentEvents has them all).
+	RecentEvents  []*TrackingEvent       `protobuf:"bytes,28,rep,name=recent_events,json=recentEvents,proto3" json:"recent_events,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,29,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	PickedUpAt    *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=picked_up_at,json=pickedUpAt,proto3" json:"picked_up_at,omitempty"`
+	DeliveredAt   *timestamppb.Timestamp `protobuf:"bytes,31,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
+	CompletedAt   *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	CancelledAt   *timestamppb.Timestamp `protobuf:"bytes,33,opt,name=cancelled_at,json=cancelledAt,proto3" json:"cancelled_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Shipment) Reset() {
+	*x = Shipment{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Shipment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Shipment) ProtoMessage() {}
+
+func (x *Shipment) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Shipment.ProtoReflect.Descriptor instead.
+func (*Shipment) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Shipment) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *Shipment) GetKind() ShipmentKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ShipmentKind_SHIPMENT_KIND_UNSPECIFIED
+}
+
+func (x *Shipment) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *Shipment) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *Shipment) GetReturnId() string {
+	if x != nil {
+		return x.ReturnId
+	}
+	return ""
+}
+
+func (x *Shipment) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *Shipment) GetSupplierOrgId() string {
+	if x != nil {
+		return x.SupplierOrgId
+	}
+	return ""
+}
+
+func (x *Shipment) GetMethodId() string {
+	if x != nil {
+		return x.MethodId
+	}
+	return ""
+}
+
+func (x *Shipment) GetMethodName() string {
+	if x != nil {
+		return x.MethodName
+	}
+	return ""
+}
+
+func (x *Shipment) GetMode() ShippingMode {
+	if x != nil {
+		return x.Mode
+	}
+	return ShippingMode_SHIPPING_MODE_UNSPECIFIED
+}
+
+func (x *Shipment) GetCarrierId() string {
+	if x != nil {
+		return x.CarrierId
+	}
+	return ""
+}
+
+func (x *Shipment) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *Shipment) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *Shipment) GetStatus() ShipmentStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ShipmentStatus_SHIPMENT_STATUS_UNSPECIFIED
+}
+
+func (x *Shipment) GetFrom() *v1.Address {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *Shipment) GetTo() *v1.Address {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *Shipment) GetLines() []*ShipmentLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *Shipment) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *Shipment) GetVolumeCm3() int64 {
+	if x != nil {
+		return x.VolumeCm3
+	}
+	return 0
+}
+
+func (x *Shipment) GetDeclaredValue() *v1.Money {
+	if x != nil {
+		return x.DeclaredValue
+	}
+	return nil
+}
+
+func (x *Shipment) GetGoodsPrice() *v1.Money {
+	if x != nil {
+		return x.GoodsPrice
+	}
+	return nil
+}
+
+func (x *Shipment) GetPosition() *Position {
+	if x != nil {
+		return x.Position
+	}
+	return nil
+}
+
+func (x *Shipment) GetDistanceLeftKm() float64 {
+	if x != nil {
+		return x.DistanceLeftKm
+	}
+	return 0
+}
+
+func (x *Shipment) GetDistanceBasis() string {
+	if x != nil {
+		return x.DistanceBasis
+	}
+	return ""
+}
+
+func (x *Shipment) GetEta() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Eta
+	}
+	return nil
+}
+
+func (x *Shipment) GetLegs() []*FreightLeg {
+	if x != nil {
+		return x.Legs
+	}
+	return nil
+}
+
+func (x *Shipment) GetActualFreight() *v1.Money {
+	if x != nil {
+		return x.ActualFreight
+	}
+	return nil
+}
+
+func (x *Shipment) GetRecentEvents() []*TrackingEvent {
+	if x != nil {
+		return x.RecentEvents
+	}
+	return nil
+}
+
+func (x *Shipment) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Shipment) GetPickedUpAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PickedUpAt
+	}
+	return nil
+}
+
+func (x *Shipment) GetDeliveredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeliveredAt
+	}
+	return nil
+}
+
+func (x *Shipment) GetCompletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return nil
+}
+
+func (x *Shipment) GetCancelledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CancelledAt
+	}
+	return nil
+}
+
+type CreateShipmentRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Kind       ShipmentKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=crossdock.logistics.v1.ShipmentKind" json:"kind,omitempty"`
+	SubOrderId string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId    string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Required for a return; its idempotency key.
+	ReturnId      string `protobuf:"bytes,4,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	BuyerId       string `protobuf:"bytes,5,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	SupplierOrgId string `protobuf:"bytes,6,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
+	MethodId      string `protobuf:"bytes,7,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`
+	// The supplier's warehouse (outbound) or the buyer (return).
+	From *v1.Address `protobuf:"bytes,8,opt,name=from,proto3" json:"from,omitempty"`
+	// The sub-order's address (outbound) or the supplier's warehouse (return).
+	To            *v1.Address     `protobuf:"bytes,9,opt,name=to,proto3" json:"to,omitempty"`
+	Lines         []*ShipmentLine `protobuf:"bytes,10,rep,name=lines,proto3" json:"lines,omitempty"`
+	WeightG       int64           `protobuf:"varint,11,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	VolumeCm3     int64           `protobuf:"varint,12,opt,name=volume_cm3,json=volumeCm3,proto3" json:"volume_cm3,omitempty"`
+	DeclaredValue *v1.Money       `protobuf:"bytes,13,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
+	GoodsPrice    *v1.Money       `protobuf:"bytes,14,opt,name=goods_price,json=goodsPrice,proto3" json:"goods_price,omitempty"`
+	// The inventory reservation committed when the carrier picks the parcel up (the
+	// order id inventory knows it by); empty commits nothing (a return).
+	ReservationId string `protobuf:"bytes,15,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateShipmentRequest) Reset() {
+	*x = CreateShipmentRequest{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateShipmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateShipmentRequest) ProtoMessage() {}
+
+func (x *CreateShipmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateShipmentRequest.ProtoReflect.Descriptor instead.
+func (*CreateShipmentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CreateShipmentRequest) GetKind() ShipmentKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ShipmentKind_SHIPMENT_KIND_UNSPECIFIED
+}
+
+func (x *CreateShipmentRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *CreateShipmentRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *CreateShipmentRequest) GetReturnId() string {
+	if x != nil {
+		return x.ReturnId
+	}
+	return ""
+}
+
+func (x *CreateShipmentRequest) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *CreateShipmentRequest) GetSupplierOrgId() string {
+	if x != nil {
+		return x.SupplierOrgId
+	}
+	return ""
+}
+
+func (x *CreateShipmentRequest) GetMethodId() string {
+	if x != nil {
+		return x.MethodId
+	}
+	return ""
+}
+
+func (x *CreateShipmentRequest) GetFrom() *v1.Address {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *CreateShipmentRequest) GetTo() *v1.Address {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *CreateShipmentRequest) GetLines() []*ShipmentLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *CreateShipmentRequest) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *CreateShipmentRequest) GetVolumeCm3() int64 {
+	if x != nil {
+		return x.VolumeCm3
+	}
+	return 0
+}
+
+func (x *CreateShipmentRequest) GetDeclaredValue() *v1.Money {
+	if x != nil {
+		return x.DeclaredValue
+	}
+	return nil
+}
+
+func (x *CreateShipmentRequest) GetGoodsPrice() *v1.Money {
+	if x != nil {
+		return x.GoodsPrice
+	}
+	return nil
+}
+
+func (x *CreateShipmentRequest) GetReservationId() string {
+	if x != nil {
+		return x.ReservationId
+	}
+	return ""
+}
+
+type CreateShipmentResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Shipment *Shipment              `protobuf:"bytes,1,opt,name=shipment,proto3" json:"shipment,omitempty"`
+	// True when this answers an earlier identical call.
+	Replayed      bool `protobuf:"varint,2,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateShipmentResponse) Reset() {
+	*x = CreateShipmentResponse{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateShipmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateShipmentResponse) ProtoMessage() {}
+
+func (x *CreateShipmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateShipmentResponse.ProtoReflect.Descriptor instead.
+func (*CreateShipmentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CreateShipmentResponse) GetShipment() *Shipment {
+	if x != nil {
+		return x.Shipment
+	}
+	return nil
+}
+
+func (x *CreateShipmentResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+type CancelShipmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelShipmentRequest) Reset() {
+	*x = CancelShipmentRequest{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelShipmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelShipmentRequest) ProtoMessage() {}
+
+func (x *CancelShipmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelShipmentRequest.ProtoReflect.Descriptor instead.
+func (*CancelShipmentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CancelShipmentRequest) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *CancelShipmentRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type CancelShipmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shipment      *Shipment              `protobuf:"bytes,1,opt,name=shipment,proto3" json:"shipment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelShipmentResponse) Reset() {
+	*x = CancelShipmentResponse{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelShipmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelShipmentResponse) ProtoMessage() {}
+
+func (x *CancelShipmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelShipmentResponse.ProtoReflect.Descriptor instead.
+func (*CancelShipmentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CancelShipmentResponse) GetShipment() *Shipment {
+	if x != nil {
+		return x.Shipment
+	}
+	return nil
+}
+
+type CompleteShipmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteShipmentRequest) Reset() {
+	*x = CompleteShipmentRequest{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteShipmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteShipmentRequest) ProtoMessage() {}
+
+func (x *CompleteShipmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteShipmentRequest.ProtoReflect.Descriptor instead.
+func (*CompleteShipmentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CompleteShipmentRequest) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+type CompleteShipmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shipment      *Shipment              `protobuf:"bytes,1,opt,name=shipment,proto3" json:"shipment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteShipmentResponse) Reset() {
+	*x = CompleteShipmentResponse{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteShipmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteShipmentResponse) ProtoMessage() {}
+
+func (x *CompleteShipmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteShipmentResponse.ProtoReflect.Descriptor instead.
+func (*CompleteShipmentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CompleteShipmentResponse) GetShipment() *Shipment {
+	if x != nil {
+		return x.Shipment
+	}
+	return nil
+}
+
+type GetShipmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetShipmentRequest) Reset() {
+	*x = GetShipmentRequest{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetShipmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetShipmentRequest) ProtoMessage() {}
+
+func (x *GetShipmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetShipmentRequest.ProtoReflect.Descriptor instead.
+func (*GetShipmentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetShipmentRequest) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+type GetShipmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shipment      *Shipment              `protobuf:"bytes,1,opt,name=shipment,proto3" json:"shipment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetShipmentResponse) Reset() {
+	*x = GetShipmentResponse{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetShipmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetShipmentResponse) ProtoMessage() {}
+
+func (x *GetShipmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetShipmentResponse.ProtoReflect.Descriptor instead.
+func (*GetShipmentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetShipmentResponse) GetShipment() *Shipment {
+	if x != nil {
+		return x.Shipment
+	}
+	return nil
+}
+
+type GetSubOrderShipmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSubOrderShipmentRequest) Reset() {
+	*x = GetSubOrderShipmentRequest{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSubOrderShipmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSubOrderShipmentRequest) ProtoMessage() {}
+
+func (x *GetSubOrderShipmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSubOrderShipmentRequest.ProtoReflect.Descriptor instead.
+func (*GetSubOrderShipmentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetSubOrderShipmentRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+type GetSubOrderShipmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shipment      *Shipment              `protobuf:"bytes,1,opt,name=shipment,proto3" json:"shipment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSubOrderShipmentResponse) Reset() {
+	*x = GetSubOrderShipmentResponse{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSubOrderShipmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSubOrderShipmentResponse) ProtoMessage() {}
+
+func (x *GetSubOrderShipmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSubOrderShipmentResponse.ProtoReflect.Descriptor instead.
+func (*GetSubOrderShipmentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *GetSubOrderShipmentResponse) GetShipment() *Shipment {
+	if x != nil {
+		return x.Shipment
+	}
+	return nil
+}
+
+type ListShipmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Admins and services: only this buyer's.
+	BuyerId string `protobuf:"bytes,1,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	// Only this supplier organization's: members ask for their own, admins any.
+	SupplierOrgId string `protobuf:"bytes,2,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
+	// Only these statuses.
+	Statuses      []ShipmentStatus `protobuf:"varint,3,rep,packed,name=statuses,proto3,enum=crossdock.logistics.v1.ShipmentStatus" json:"statuses,omitempty"`
+	Page          *v1.PageRequest  `protobuf:"bytes,4,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListShipmentsRequest) Reset() {
+	*x = ListShipmentsRequest{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListShipmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListShipmentsRequest) ProtoMessage() {}
+
+func (x *ListShipmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListShipmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListShipmentsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListShipmentsRequest) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *ListShipmentsRequest) GetSupplierOrgId() string {
+	if x != nil {
+		return x.SupplierOrgId
+	}
+	return ""
+}
+
+func (x *ListShipmentsRequest) GetStatuses() []ShipmentStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListShipmentsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListShipmentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shipments     []*Shipment            `protobuf:"bytes,1,rep,name=shipments,proto3" json:"shipments,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListShipmentsResponse) Reset() {
+	*x = ListShipmentsResponse{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListShipmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListShipmentsResponse) ProtoMessage() {}
+
+func (x *ListShipmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListShipmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListShipmentsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListShipmentsResponse) GetShipments() []*Shipment {
+	if x != nil {
+		return x.Shipments
+	}
+	return nil
+}
+
+func (x *ListShipmentsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListShipmentEventsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListShipmentEventsRequest) Reset() {
+	*x = ListShipmentEventsRequest{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListShipmentEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListShipmentEventsRequest) ProtoMessage() {}
+
+func (x *ListShipmentEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListShipmentEventsRequest.ProtoReflect.Descriptor instead.
+func (*ListShipmentEventsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListShipmentEventsRequest) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+type ListShipmentEventsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Events        []*TrackingEvent       `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListShipmentEventsResponse) Reset() {
+	*x = ListShipmentEventsResponse{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListShipmentEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListShipmentEventsResponse) ProtoMessage() {}
+
+func (x *ListShipmentEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListShipmentEventsResponse.ProtoReflect.Descriptor instead.
+func (*ListShipmentEventsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListShipmentEventsResponse) GetEvents() []*TrackingEvent {
+	if x != nil {
+		return x.Events
+	}
+	return nil
+}
+
+type HandleCarrierWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The carrier's code from the webhook route.
+	CarrierCode string `protobuf:"bytes,1,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	// The Carrier-Signature header: t=<unix seconds>,v1=<hex HMAC-SHA256>.
+	Signature string `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
+	// The delivery's body exactly as received.
+	Payload       []byte `protobuf:"bytes,3,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandleCarrierWebhookRequest) Reset() {
+	*x = HandleCarrierWebhookRequest{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleCarrierWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleCarrierWebhookRequest) ProtoMessage() {}
+
+func (x *HandleCarrierWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleCarrierWebhookRequest.ProtoReflect.Descriptor instead.
+func (*HandleCarrierWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *HandleCarrierWebhookRequest) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *HandleCarrierWebhookRequest) GetSignature() string {
+	if x != nil {
+		return x.Signature
+	}
+	return ""
+}
+
+func (x *HandleCarrierWebhookRequest) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+type HandleCarrierWebhookResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when the event had been applied before (a repeated delivery).
+	Applied       bool `protobuf:"varint,1,opt,name=applied,proto3" json:"applied,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandleCarrierWebhookResponse) Reset() {
+	*x = HandleCarrierWebhookResponse{}
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleCarrierWebhookResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleCarrierWebhookResponse) ProtoMessage() {}
+
+func (x *HandleCarrierWebhookResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_logistics_v1_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleCarrierWebhookResponse.ProtoReflect.Descriptor instead.
+func (*HandleCarrierWebhookResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *HandleCarrierWebhookResponse) GetApplied() bool {
+	if x != nil {
+		return x.Applied
+	}
+	return false
+}
+
 var File_crossdock_logistics_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"$crossdock/logistics/v1/service.proto\x12\x16crossdock.logistics.v12\x12\n" +
-	"\x10LogisticsServiceB\xeb\x01\n" +
+	"$crossdock/logistics/v1/service.proto\x12\x16crossdock.logistics.v1\x1a!crossdock/common/v1/address.proto\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a%crossdock/logistics/v1/carriers.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"A\n" +
+	"\fShipmentLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x05R\bquantity\"\x7f\n" +
+	"\bPosition\x123\n" +
+	"\x05point\x18\x01 \x01(\v2\x1d.crossdock.common.v1.GeoPointR\x05point\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12*\n" +
+	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xdf\x01\n" +
+	"\n" +
+	"FreightLeg\x12\x15\n" +
+	"\x06leg_id\x18\x01 \x01(\tR\x05legId\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12=\n" +
+	"\fconfirmed_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\x123\n" +
+	"\apaid_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\"\x92\x03\n" +
+	"\rTrackingEvent\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
+	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\x12>\n" +
+	"\x06status\x18\x03 \x01(\x0e2&.crossdock.logistics.v1.ShipmentStatusR\x06status\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12#\n" +
+	"\rlocation_name\x18\x05 \x01(\tR\flocationName\x129\n" +
+	"\blocation\x18\x06 \x01(\v2\x1d.crossdock.common.v1.GeoPointR\blocation\x12\x10\n" +
+	"\x03leg\x18\a \x01(\tR\x03leg\x12\x18\n" +
+	"\aapplied\x18\b \x01(\bR\aapplied\x12;\n" +
+	"\vreceived_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\"\xa6\f\n" +
+	"\bShipment\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x128\n" +
+	"\x04kind\x18\x02 \x01(\x0e2$.crossdock.logistics.v1.ShipmentKindR\x04kind\x12 \n" +
+	"\fsub_order_id\x18\x03 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x04 \x01(\tR\aorderId\x12\x1b\n" +
+	"\treturn_id\x18\x05 \x01(\tR\breturnId\x12\x19\n" +
+	"\bbuyer_id\x18\x06 \x01(\tR\abuyerId\x12&\n" +
+	"\x0fsupplier_org_id\x18\a \x01(\tR\rsupplierOrgId\x12\x1b\n" +
+	"\tmethod_id\x18\b \x01(\tR\bmethodId\x12\x1f\n" +
+	"\vmethod_name\x18\t \x01(\tR\n" +
+	"methodName\x128\n" +
+	"\x04mode\x18\n" +
+	" \x01(\x0e2$.crossdock.logistics.v1.ShippingModeR\x04mode\x12\x1d\n" +
+	"\n" +
+	"carrier_id\x18\v \x01(\tR\tcarrierId\x12!\n" +
+	"\fcarrier_code\x18\f \x01(\tR\vcarrierCode\x12\x18\n" +
+	"\awaybill\x18\r \x01(\tR\awaybill\x12>\n" +
+	"\x06status\x18\x0e \x01(\x0e2&.crossdock.logistics.v1.ShipmentStatusR\x06status\x120\n" +
+	"\x04from\x18\x0f \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\x12,\n" +
+	"\x02to\x18\x10 \x01(\v2\x1c.crossdock.common.v1.AddressR\x02to\x12:\n" +
+	"\x05lines\x18\x11 \x03(\v2$.crossdock.logistics.v1.ShipmentLineR\x05lines\x12\x19\n" +
+	"\bweight_g\x18\x12 \x01(\x03R\aweightG\x12\x1d\n" +
+	"\n" +
+	"volume_cm3\x18\x13 \x01(\x03R\tvolumeCm3\x12A\n" +
+	"\x0edeclared_value\x18\x14 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rdeclaredValue\x12;\n" +
+	"\vgoods_price\x18\x15 \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"goodsPrice\x12<\n" +
+	"\bposition\x18\x16 \x01(\v2 .crossdock.logistics.v1.PositionR\bposition\x12(\n" +
+	"\x10distance_left_km\x18\x17 \x01(\x01R\x0edistanceLeftKm\x12%\n" +
+	"\x0edistance_basis\x18\x18 \x01(\tR\rdistanceBasis\x12,\n" +
+	"\x03eta\x18\x19 \x01(\v2\x1a.google.protobuf.TimestampR\x03eta\x126\n" +
+	"\x04legs\x18\x1a \x03(\v2\".crossdock.logistics.v1.FreightLegR\x04legs\x12A\n" +
+	"\x0eactual_freight\x18\x1b \x01(\v2\x1a.crossdock.common.v1.MoneyR\ractualFreight\x12J\n" +
+	"\rrecent_events\x18\x1c \x03(\v2%.crossdock.logistics.v1.TrackingEventR\frecentEvents\x129\n" +
+	"\n" +
+	"created_at\x18\x1d \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n" +
+	"\fpicked_up_at\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"pickedUpAt\x12=\n" +
+	"\fdelivered_at\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\x12=\n" +
+	"\fcompleted_at\x18  \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12=\n" +
+	"\fcancelled_at\x18! \x01(\v2\x1a.google.protobuf.TimestampR\vcancelledAt\"\x88\x05\n" +
+	"\x15CreateShipmentRequest\x128\n" +
+	"\x04kind\x18\x01 \x01(\x0e2$.crossdock.logistics.v1.ShipmentKindR\x04kind\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x1b\n" +
+	"\treturn_id\x18\x04 \x01(\tR\breturnId\x12\x19\n" +
+	"\bbuyer_id\x18\x05 \x01(\tR\abuyerId\x12&\n" +
+	"\x0fsupplier_org_id\x18\x06 \x01(\tR\rsupplierOrgId\x12\x1b\n" +
+	"\tmethod_id\x18\a \x01(\tR\bmethodId\x120\n" +
+	"\x04from\x18\b \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\x12,\n" +
+	"\x02to\x18\t \x01(\v2\x1c.crossdock.common.v1.AddressR\x02to\x12:\n" +
+	"\x05lines\x18\n" +
+	" \x03(\v2$.crossdock.logistics.v1.ShipmentLineR\x05lines\x12\x19\n" +
+	"\bweight_g\x18\v \x01(\x03R\aweightG\x12\x1d\n" +
+	"\n" +
+	"volume_cm3\x18\f \x01(\x03R\tvolumeCm3\x12A\n" +
+	"\x0edeclared_value\x18\r \x01(\v2\x1a.crossdock.common.v1.MoneyR\rdeclaredValue\x12;\n" +
+	"\vgoods_price\x18\x0e \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"goodsPrice\x12%\n" +
+	"\x0ereservation_id\x18\x0f \x01(\tR\rreservationId\"r\n" +
+	"\x16CreateShipmentResponse\x12<\n" +
+	"\bshipment\x18\x01 \x01(\v2 .crossdock.logistics.v1.ShipmentR\bshipment\x12\x1a\n" +
+	"\breplayed\x18\x02 \x01(\bR\breplayed\"P\n" +
+	"\x15CancelShipmentRequest\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"V\n" +
+	"\x16CancelShipmentResponse\x12<\n" +
+	"\bshipment\x18\x01 \x01(\v2 .crossdock.logistics.v1.ShipmentR\bshipment\":\n" +
+	"\x17CompleteShipmentRequest\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\"X\n" +
+	"\x18CompleteShipmentResponse\x12<\n" +
+	"\bshipment\x18\x01 \x01(\v2 .crossdock.logistics.v1.ShipmentR\bshipment\"5\n" +
+	"\x12GetShipmentRequest\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\"S\n" +
+	"\x13GetShipmentResponse\x12<\n" +
+	"\bshipment\x18\x01 \x01(\v2 .crossdock.logistics.v1.ShipmentR\bshipment\">\n" +
+	"\x1aGetSubOrderShipmentRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\"[\n" +
+	"\x1bGetSubOrderShipmentResponse\x12<\n" +
+	"\bshipment\x18\x01 \x01(\v2 .crossdock.logistics.v1.ShipmentR\bshipment\"\xd3\x01\n" +
+	"\x14ListShipmentsRequest\x12\x19\n" +
+	"\bbuyer_id\x18\x01 \x01(\tR\abuyerId\x12&\n" +
+	"\x0fsupplier_org_id\x18\x02 \x01(\tR\rsupplierOrgId\x12B\n" +
+	"\bstatuses\x18\x03 \x03(\x0e2&.crossdock.logistics.v1.ShipmentStatusR\bstatuses\x124\n" +
+	"\x04page\x18\x04 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8e\x01\n" +
+	"\x15ListShipmentsResponse\x12>\n" +
+	"\tshipments\x18\x01 \x03(\v2 .crossdock.logistics.v1.ShipmentR\tshipments\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"<\n" +
+	"\x19ListShipmentEventsRequest\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\"[\n" +
+	"\x1aListShipmentEventsResponse\x12=\n" +
+	"\x06events\x18\x01 \x03(\v2%.crossdock.logistics.v1.TrackingEventR\x06events\"x\n" +
+	"\x1bHandleCarrierWebhookRequest\x12!\n" +
+	"\fcarrier_code\x18\x01 \x01(\tR\vcarrierCode\x12\x1c\n" +
+	"\tsignature\x18\x02 \x01(\tR\tsignature\x12\x18\n" +
+	"\apayload\x18\x03 \x01(\fR\apayload\"8\n" +
+	"\x1cHandleCarrierWebhookResponse\x12\x18\n" +
+	"\aapplied\x18\x01 \x01(\bR\aapplied*c\n" +
+	"\fShipmentKind\x12\x1d\n" +
+	"\x19SHIPMENT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16SHIPMENT_KIND_OUTBOUND\x10\x01\x12\x18\n" +
+	"\x14SHIPMENT_KIND_RETURN\x10\x02*\xcf\x02\n" +
+	"\x0eShipmentStatus\x12\x1f\n" +
+	"\x1bSHIPMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16SHIPMENT_STATUS_BOOKED\x10\x01\x12\x1d\n" +
+	"\x19SHIPMENT_STATUS_PICKED_UP\x10\x02\x12\x1e\n" +
+	"\x1aSHIPMENT_STATUS_IN_TRANSIT\x10\x03\x12 \n" +
+	"\x1cSHIPMENT_STATUS_CUSTOMS_HOLD\x10\x04\x12$\n" +
+	" SHIPMENT_STATUS_OUT_FOR_DELIVERY\x10\x05\x12\x1d\n" +
+	"\x19SHIPMENT_STATUS_DELIVERED\x10\x06\x12\x1d\n" +
+	"\x19SHIPMENT_STATUS_EXCEPTION\x10\a\x12\x1c\n" +
+	"\x18SHIPMENT_STATUS_RETURNED\x10\b\x12\x1d\n" +
+	"\x19SHIPMENT_STATUS_CANCELLED\x10\t2\xc2\a\n" +
+	"\x10LogisticsService\x12o\n" +
+	"\x0eCreateShipment\x12-.crossdock.logistics.v1.CreateShipmentRequest\x1a..crossdock.logistics.v1.CreateShipmentResponse\x12o\n" +
+	"\x0eCancelShipment\x12-.crossdock.logistics.v1.CancelShipmentRequest\x1a..crossdock.logistics.v1.CancelShipmentResponse\x12u\n" +
+	"\x10CompleteShipment\x12/.crossdock.logistics.v1.CompleteShipmentRequest\x1a0.crossdock.logistics.v1.CompleteShipmentResponse\x12f\n" +
+	"\vGetShipment\x12*.crossdock.logistics.v1.GetShipmentRequest\x1a+.crossdock.logistics.v1.GetShipmentResponse\x12~\n" +
+	"\x13GetSubOrderShipment\x122.crossdock.logistics.v1.GetSubOrderShipmentRequest\x1a3.crossdock.logistics.v1.GetSubOrderShipmentResponse\x12l\n" +
+	"\rListShipments\x12,.crossdock.logistics.v1.ListShipmentsRequest\x1a-.crossdock.logistics.v1.ListShipmentsResponse\x12{\n" +
+	"\x12ListShipmentEvents\x121.crossdock.logistics.v1.ListShipmentEventsRequest\x1a2.crossdock.logistics.v1.ListShipmentEventsResponse\x12\x81\x01\n" +
+	"\x14HandleCarrierWebhook\x123.crossdock.logistics.v1.HandleCarrierWebhookRequest\x1a4.crossdock.logistics.v1.HandleCarrierWebhookResponseB\xeb\x01\n" +
 	"\x1acom.crossdock.logistics.v1B\fServiceProtoP\x01ZEgithub.com/crossdock/crossdock/gen/crossdock/logistics/v1;logisticsv1\xa2\x02\x03CLX\xaa\x02\x16Crossdock.Logistics.V1\xca\x02\x16Crossdock\\Logistics\\V1\xe2\x02\"Crossdock\\Logistics\\V1\\GPBMetadata\xea\x02\x18Crossdock::Logistics::V1b\x06proto3"
 
-var file_crossdock_logistics_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_logistics_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_logistics_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_logistics_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_logistics_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_logistics_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_logistics_v1_service_proto_rawDesc), len(file_crossdock_logistics_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_logistics_v1_service_proto_rawDescData
+}
+
+var file_crossdock_logistics_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crossdock_logistics_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_crossdock_logistics_v1_service_proto_goTypes = []any{
+	(ShipmentKind)(0),                    // 0: crossdock.logistics.v1.ShipmentKind
+	(ShipmentStatus)(0),                  // 1: crossdock.logistics.v1.ShipmentStatus
+	(*ShipmentLine)(nil),                 // 2: crossdock.logistics.v1.ShipmentLine
+	(*Position)(nil),                     // 3: crossdock.logistics.v1.Position
+	(*FreightLeg)(nil),                   // 4: crossdock.logistics.v1.FreightLeg
+	(*TrackingEvent)(nil),                // 5: crossdock.logistics.v1.TrackingEvent
+	(*Shipment)(nil),                     // 6: crossdock.logistics.v1.Shipment
+	(*CreateShipmentRequest)(nil),        // 7: crossdock.logistics.v1.CreateShipmentRequest
+	(*CreateShipmentResponse)(nil),       // 8: crossdock.logistics.v1.CreateShipmentResponse
+	(*CancelShipmentRequest)(nil),        // 9: crossdock.logistics.v1.CancelShipmentRequest
+	(*CancelShipmentResponse)(nil),       // 10: crossdock.logistics.v1.CancelShipmentResponse
+	(*CompleteShipmentRequest)(nil),      // 11: crossdock.logistics.v1.CompleteShipmentRequest
+	(*CompleteShipmentResponse)(nil),     // 12: crossdock.logistics.v1.CompleteShipmentResponse
+	(*GetShipmentRequest)(nil),           // 13: crossdock.logistics.v1.GetShipmentRequest
+	(*GetShipmentResponse)(nil),          // 14: crossdock.logistics.v1.GetShipmentResponse
+	(*GetSubOrderShipmentRequest)(nil),   // 15: crossdock.logistics.v1.GetSubOrderShipmentRequest
+	(*GetSubOrderShipmentResponse)(nil),  // 16: crossdock.logistics.v1.GetSubOrderShipmentResponse
+	(*ListShipmentsRequest)(nil),         // 17: crossdock.logistics.v1.ListShipmentsRequest
+	(*ListShipmentsResponse)(nil),        // 18: crossdock.logistics.v1.ListShipmentsResponse
+	(*ListShipmentEventsRequest)(nil),    // 19: crossdock.logistics.v1.ListShipmentEventsRequest
+	(*ListShipmentEventsResponse)(nil),   // 20: crossdock.logistics.v1.ListShipmentEventsResponse
+	(*HandleCarrierWebhookRequest)(nil),  // 21: crossdock.logistics.v1.HandleCarrierWebhookRequest
+	(*HandleCarrierWebhookResponse)(nil), // 22: crossdock.logistics.v1.HandleCarrierWebhookResponse
+	(*v1.GeoPoint)(nil),                  // 23: crossdock.common.v1.GeoPoint
+	(*timestamppb.Timestamp)(nil),        // 24: google.protobuf.Timestamp
+	(*v1.Money)(nil),                     // 25: crossdock.common.v1.Money
+	(ShippingMode)(0),                    // 26: crossdock.logistics.v1.ShippingMode
+	(*v1.Address)(nil),                   // 27: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),               // 28: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 29: crossdock.common.v1.PageResponse
+}
 var file_crossdock_logistics_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	23, // 0: crossdock.logistics.v1.Position.point:type_name -> crossdock.common.v1.GeoPoint
+	24, // 1: crossdock.logistics.v1.Position.at:type_name -> google.protobuf.Timestamp
+	25, // 2: crossdock.logistics.v1.FreightLeg.amount:type_name -> crossdock.common.v1.Money
+	24, // 3: crossdock.logistics.v1.FreightLeg.confirmed_at:type_name -> google.protobuf.Timestamp
+	24, // 4: crossdock.logistics.v1.FreightLeg.paid_at:type_name -> google.protobuf.Timestamp
+	24, // 5: crossdock.logistics.v1.TrackingEvent.occurred_at:type_name -> google.protobuf.Timestamp
+	1,  // 6: crossdock.logistics.v1.TrackingEvent.status:type_name -> crossdock.logistics.v1.ShipmentStatus
+	23, // 7: crossdock.logistics.v1.TrackingEvent.location:type_name -> crossdock.common.v1.GeoPoint
+	24, // 8: crossdock.logistics.v1.TrackingEvent.received_at:type_name -> google.protobuf.Timestamp
+	0,  // 9: crossdock.logistics.v1.Shipment.kind:type_name -> crossdock.logistics.v1.ShipmentKind
+	26, // 10: crossdock.logistics.v1.Shipment.mode:type_name -> crossdock.logistics.v1.ShippingMode
+	1,  // 11: crossdock.logistics.v1.Shipment.status:type_name -> crossdock.logistics.v1.ShipmentStatus
+	27, // 12: crossdock.logistics.v1.Shipment.from:type_name -> crossdock.common.v1.Address
+	27, // 13: crossdock.logistics.v1.Shipment.to:type_name -> crossdock.common.v1.Address
+	2,  // 14: crossdock.logistics.v1.Shipment.lines:type_name -> crossdock.logistics.v1.ShipmentLine
+	25, // 15: crossdock.logistics.v1.Shipment.declared_value:type_name -> crossdock.common.v1.Money
+	25, // 16: crossdock.logistics.v1.Shipment.goods_price:type_name -> crossdock.common.v1.Money
+	3,  // 17: crossdock.logistics.v1.Shipment.position:type_name -> crossdock.logistics.v1.Position
+	24, // 18: crossdock.logistics.v1.Shipment.eta:type_name -> google.protobuf.Timestamp
+	4,  // 19: crossdock.logistics.v1.Shipment.legs:type_name -> crossdock.logistics.v1.FreightLeg
+	25, // 20: crossdock.logistics.v1.Shipment.actual_freight:type_name -> crossdock.common.v1.Money
+	5,  // 21: crossdock.logistics.v1.Shipment.recent_events:type_name -> crossdock.logistics.v1.TrackingEvent
+	24, // 22: crossdock.logistics.v1.Shipment.created_at:type_name -> google.protobuf.Timestamp
+	24, // 23: crossdock.logistics.v1.Shipment.picked_up_at:type_name -> google.protobuf.Timestamp
+	24, // 24: crossdock.logistics.v1.Shipment.delivered_at:type_name -> google.protobuf.Timestamp
+	24, // 25: crossdock.logistics.v1.Shipment.completed_at:type_name -> google.protobuf.Timestamp
+	24, // 26: crossdock.logistics.v1.Shipment.cancelled_at:type_name -> google.protobuf.Timestamp
+	0,  // 27: crossdock.logistics.v1.CreateShipmentRequest.kind:type_name -> crossdock.logistics.v1.ShipmentKind
+	27, // 28: crossdock.logistics.v1.CreateShipmentRequest.from:type_name -> crossdock.common.v1.Address
+	27, // 29: crossdock.logistics.v1.CreateShipmentRequest.to:type_name -> crossdock.common.v1.Address
+	2,  // 30: crossdock.logistics.v1.CreateShipmentRequest.lines:type_name -> crossdock.logistics.v1.ShipmentLine
+	25, // 31: crossdock.logistics.v1.CreateShipmentRequest.declared_value:type_name -> crossdock.common.v1.Money
+	25, // 32: crossdock.logistics.v1.CreateShipmentRequest.goods_price:type_name -> crossdock.common.v1.Money
+	6,  // 33: crossdock.logistics.v1.CreateShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	6,  // 34: crossdock.logistics.v1.CancelShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	6,  // 35: crossdock.logistics.v1.CompleteShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	6,  // 36: crossdock.logistics.v1.GetShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	6,  // 37: crossdock.logistics.v1.GetSubOrderShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	1,  // 38: crossdock.logistics.v1.ListShipmentsRequest.statuses:type_name -> crossdock.logistics.v1.ShipmentStatus
+	28, // 39: crossdock.logistics.v1.ListShipmentsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	6,  // 40: crossdock.logistics.v1.ListShipmentsResponse.shipments:type_name -> crossdock.logistics.v1.Shipment
+	29, // 41: crossdock.logistics.v1.ListShipmentsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	5,  // 42: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
+	7,  // 43: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
+	9,  // 44: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
+	11, // 45: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
+	13, // 46: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
+	15, // 47: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
+	17, // 48: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
+	19, // 49: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
+	21, // 50: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
+	8,  // 51: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
+	10, // 52: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
+	12, // 53: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
+	14, // 54: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
+	16, // 55: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
+	18, // 56: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
+	20, // 57: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
+	22, // 58: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
+	51, // [51:59] is the sub-list for method output_type
+	43, // [43:51] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_logistics_v1_service_proto_init() }
@@ -42,18 +1947,21 @@ func file_crossdock_logistics_v1_service_proto_init() {
 	if File_crossdock_logistics_v1_service_proto != nil {
 		return
 	}
+	file_crossdock_logistics_v1_carriers_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_logistics_v1_service_proto_rawDesc), len(file_crossdock_logistics_v1_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   0,
+			NumEnums:      2,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_logistics_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_logistics_v1_service_proto_depIdxs,
+		EnumInfos:         file_crossdock_logistics_v1_service_proto_enumTypes,
+		MessageInfos:      file_crossdock_logistics_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_logistics_v1_service_proto = out.File
 	file_crossdock_logistics_v1_service_proto_goTypes = nil

@@ -7,7 +7,10 @@
 package logisticsv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -15,14 +18,58 @@ import (
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
 
+const (
+	LogisticsService_CreateShipment_FullMethodName       = "/crossdock.logistics.v1.LogisticsService/CreateShipment"
+	LogisticsService_CancelShipment_FullMethodName       = "/crossdock.logistics.v1.LogisticsService/CancelShipment"
+	LogisticsService_CompleteShipment_FullMethodName     = "/crossdock.logistics.v1.LogisticsService/CompleteShipment"
+	LogisticsService_GetShipment_FullMethodName          = "/crossdock.logistics.v1.LogisticsService/GetShipment"
+	LogisticsService_GetSubOrderShipment_FullMethodName  = "/crossdock.logistics.v1.LogisticsService/GetSubOrderShipment"
+	LogisticsService_ListShipments_FullMethodName        = "/crossdock.logistics.v1.LogisticsService/ListShipments"
+	LogisticsService_ListShipmentEvents_FullMethodName   = "/crossdock.logistics.v1.LogisticsService/ListShipmentEvents"
+	LogisticsService_HandleCarrierWebhook_FullMethodName = "/crossdock.logistics.v1.LogisticsService/HandleCarrierWebhook"
+)
+
 // LogisticsServiceClient is the client API for LogisticsService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// LogisticsService owns shipments (one per sub-order parcel), carriers and shipping
-// methods, waybill numbers, tracking events with positions, distance and ETA, and the
-// actual freight charged per leg.
+// LogisticsService owns shipments (one per sub-order parcel, and return parcels),
+// their waybill numbers from the carrier, tracking events with positions, distance
+// and ETA, and the actual freight charged per leg, which it pays from the sub-order's
+// escrow through finance. Orders creates, cancels and completes shipments; buyers,
+// suppliers and operators read them.
 type LogisticsServiceClient interface {
+	// CreateShipment books a parcel with the carrier of the chosen method and stores
+	// its waybill. Idempotent: an outbound shipment on its sub-order id, a return on
+	// its return id; a repeat answers the same shipment. A method that is unknown or
+	// does not serve the destination, a parcel without weight, or a destination the
+	// carrier refuses is INVALID_ARGUMENT naming the field, and nothing is booked.
+	// Services only.
+	CreateShipment(ctx context.Context, in *CreateShipmentRequest, opts ...grpc.CallOption) (*CreateShipmentResponse, error)
+	// CancelShipment cancels a parcel the carrier has not picked up yet; after pick-up
+	// it is FAILED_PRECONDITION. Idempotent. Services only.
+	CancelShipment(ctx context.Context, in *CancelShipmentRequest, opts ...grpc.CallOption) (*CancelShipmentResponse, error)
+	// CompleteShipment records that the sub-order completed: logistics emits
+	// logistics.shipment.completed with the actual bill, once. The parcel must be
+	// delivered (FAILED_PRECONDITION otherwise). Idempotent. Services only.
+	CompleteShipment(ctx context.Context, in *CompleteShipmentRequest, opts ...grpc.CallOption) (*CompleteShipmentResponse, error)
+	// GetShipment returns a shipment with its position, distance left, ETA, legs and
+	// latest events: to its buyer, to members of its supplier organization, to admins
+	// and services; to anyone else it is NOT_FOUND.
+	GetShipment(ctx context.Context, in *GetShipmentRequest, opts ...grpc.CallOption) (*GetShipmentResponse, error)
+	// GetSubOrderShipment returns a sub-order's outbound shipment, to the same readers.
+	GetSubOrderShipment(ctx context.Context, in *GetSubOrderShipmentRequest, opts ...grpc.CallOption) (*GetSubOrderShipmentResponse, error)
+	// ListShipments lists shipments newest first: a buyer's own, a supplier
+	// organization's, or (admins and services) anyone's with filters.
+	ListShipments(ctx context.Context, in *ListShipmentsRequest, opts ...grpc.CallOption) (*ListShipmentsResponse, error)
+	// ListShipmentEvents returns a shipment's tracking history in event-time order, to
+	// its readers.
+	ListShipmentEvents(ctx context.Context, in *ListShipmentEventsRequest, opts ...grpc.CallOption) (*ListShipmentEventsResponse, error)
+	// HandleCarrierWebhook applies one webhook delivery of a carrier: the raw body and
+	// its signature header, verified with the carrier's secret. Takes no access token;
+	// a bad, missing or stale signature is UNAUTHENTICATED and applies nothing. Answers
+	// only after the event's effect committed.
+	HandleCarrierWebhook(ctx context.Context, in *HandleCarrierWebhookRequest, opts ...grpc.CallOption) (*HandleCarrierWebhookResponse, error)
 }
 
 type logisticsServiceClient struct {
@@ -33,14 +80,127 @@ func NewLogisticsServiceClient(cc grpc.ClientConnInterface) LogisticsServiceClie
 	return &logisticsServiceClient{cc}
 }
 
+func (c *logisticsServiceClient) CreateShipment(ctx context.Context, in *CreateShipmentRequest, opts ...grpc.CallOption) (*CreateShipmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateShipmentResponse)
+	err := c.cc.Invoke(ctx, LogisticsService_CreateShipment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *logisticsServiceClient) CancelShipment(ctx context.Context, in *CancelShipmentRequest, opts ...grpc.CallOption) (*CancelShipmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelShipmentResponse)
+	err := c.cc.Invoke(ctx, LogisticsService_CancelShipment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *logisticsServiceClient) CompleteShipment(ctx context.Context, in *CompleteShipmentRequest, opts ...grpc.CallOption) (*CompleteShipmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompleteShipmentResponse)
+	err := c.cc.Invoke(ctx, LogisticsService_CompleteShipment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *logisticsServiceClient) GetShipment(ctx context.Context, in *GetShipmentRequest, opts ...grpc.CallOption) (*GetShipmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetShipmentResponse)
+	err := c.cc.Invoke(ctx, LogisticsService_GetShipment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *logisticsServiceClient) GetSubOrderShipment(ctx context.Context, in *GetSubOrderShipmentRequest, opts ...grpc.CallOption) (*GetSubOrderShipmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSubOrderShipmentResponse)
+	err := c.cc.Invoke(ctx, LogisticsService_GetSubOrderShipment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *logisticsServiceClient) ListShipments(ctx context.Context, in *ListShipmentsRequest, opts ...grpc.CallOption) (*ListShipmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListShipmentsResponse)
+	err := c.cc.Invoke(ctx, LogisticsService_ListShipments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *logisticsServiceClient) ListShipmentEvents(ctx context.Context, in *ListShipmentEventsRequest, opts ...grpc.CallOption) (*ListShipmentEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListShipmentEventsResponse)
+	err := c.cc.Invoke(ctx, LogisticsService_ListShipmentEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *logisticsServiceClient) HandleCarrierWebhook(ctx context.Context, in *HandleCarrierWebhookRequest, opts ...grpc.CallOption) (*HandleCarrierWebhookResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HandleCarrierWebhookResponse)
+	err := c.cc.Invoke(ctx, LogisticsService_HandleCarrierWebhook_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LogisticsServiceServer is the server API for LogisticsService service.
 // All implementations must embed UnimplementedLogisticsServiceServer
 // for forward compatibility.
 //
-// LogisticsService owns shipments (one per sub-order parcel), carriers and shipping
-// methods, waybill numbers, tracking events with positions, distance and ETA, and the
-// actual freight charged per leg.
+// LogisticsService owns shipments (one per sub-order parcel, and return parcels),
+// their waybill numbers from the carrier, tracking events with positions, distance
+// and ETA, and the actual freight charged per leg, which it pays from the sub-order's
+// escrow through finance. Orders creates, cancels and completes shipments; buyers,
+// suppliers and operators read them.
 type LogisticsServiceServer interface {
+	// CreateShipment books a parcel with the carrier of the chosen method and stores
+	// its waybill. Idempotent: an outbound shipment on its sub-order id, a return on
+	// its return id; a repeat answers the same shipment. A method that is unknown or
+	// does not serve the destination, a parcel without weight, or a destination the
+	// carrier refuses is INVALID_ARGUMENT naming the field, and nothing is booked.
+	// Services only.
+	CreateShipment(context.Context, *CreateShipmentRequest) (*CreateShipmentResponse, error)
+	// CancelShipment cancels a parcel the carrier has not picked up yet; after pick-up
+	// it is FAILED_PRECONDITION. Idempotent. Services only.
+	CancelShipment(context.Context, *CancelShipmentRequest) (*CancelShipmentResponse, error)
+	// CompleteShipment records that the sub-order completed: logistics emits
+	// logistics.shipment.completed with the actual bill, once. The parcel must be
+	// delivered (FAILED_PRECONDITION otherwise). Idempotent. Services only.
+	CompleteShipment(context.Context, *CompleteShipmentRequest) (*CompleteShipmentResponse, error)
+	// GetShipment returns a shipment with its position, distance left, ETA, legs and
+	// latest events: to its buyer, to members of its supplier organization, to admins
+	// and services; to anyone else it is NOT_FOUND.
+	GetShipment(context.Context, *GetShipmentRequest) (*GetShipmentResponse, error)
+	// GetSubOrderShipment returns a sub-order's outbound shipment, to the same readers.
+	GetSubOrderShipment(context.Context, *GetSubOrderShipmentRequest) (*GetSubOrderShipmentResponse, error)
+	// ListShipments lists shipments newest first: a buyer's own, a supplier
+	// organization's, or (admins and services) anyone's with filters.
+	ListShipments(context.Context, *ListShipmentsRequest) (*ListShipmentsResponse, error)
+	// ListShipmentEvents returns a shipment's tracking history in event-time order, to
+	// its readers.
+	ListShipmentEvents(context.Context, *ListShipmentEventsRequest) (*ListShipmentEventsResponse, error)
+	// HandleCarrierWebhook applies one webhook delivery of a carrier: the raw body and
+	// its signature header, verified with the carrier's secret. Takes no access token;
+	// a bad, missing or stale signature is UNAUTHENTICATED and applies nothing. Answers
+	// only after the event's effect committed.
+	HandleCarrierWebhook(context.Context, *HandleCarrierWebhookRequest) (*HandleCarrierWebhookResponse, error)
 	mustEmbedUnimplementedLogisticsServiceServer()
 }
 
@@ -51,6 +211,30 @@ type LogisticsServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedLogisticsServiceServer struct{}
 
+func (UnimplementedLogisticsServiceServer) CreateShipment(context.Context, *CreateShipmentRequest) (*CreateShipmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateShipment not implemented")
+}
+func (UnimplementedLogisticsServiceServer) CancelShipment(context.Context, *CancelShipmentRequest) (*CancelShipmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelShipment not implemented")
+}
+func (UnimplementedLogisticsServiceServer) CompleteShipment(context.Context, *CompleteShipmentRequest) (*CompleteShipmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteShipment not implemented")
+}
+func (UnimplementedLogisticsServiceServer) GetShipment(context.Context, *GetShipmentRequest) (*GetShipmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetShipment not implemented")
+}
+func (UnimplementedLogisticsServiceServer) GetSubOrderShipment(context.Context, *GetSubOrderShipmentRequest) (*GetSubOrderShipmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSubOrderShipment not implemented")
+}
+func (UnimplementedLogisticsServiceServer) ListShipments(context.Context, *ListShipmentsRequest) (*ListShipmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListShipments not implemented")
+}
+func (UnimplementedLogisticsServiceServer) ListShipmentEvents(context.Context, *ListShipmentEventsRequest) (*ListShipmentEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListShipmentEvents not implemented")
+}
+func (UnimplementedLogisticsServiceServer) HandleCarrierWebhook(context.Context, *HandleCarrierWebhookRequest) (*HandleCarrierWebhookResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method HandleCarrierWebhook not implemented")
+}
 func (UnimplementedLogisticsServiceServer) mustEmbedUnimplementedLogisticsServiceServer() {}
 func (UnimplementedLogisticsServiceServer) testEmbeddedByValue()                          {}
 
@@ -72,13 +256,190 @@ func RegisterLogisticsServiceServer(s grpc.ServiceRegistrar, srv LogisticsServic
 	s.RegisterService(&LogisticsService_ServiceDesc, srv)
 }
 
+func _LogisticsService_CreateShipment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateShipmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LogisticsServiceServer).CreateShipment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LogisticsService_CreateShipment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LogisticsServiceServer).CreateShipment(ctx, req.(*CreateShipmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LogisticsService_CancelShipment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelShipmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LogisticsServiceServer).CancelShipment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LogisticsService_CancelShipment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LogisticsServiceServer).CancelShipment(ctx, req.(*CancelShipmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LogisticsService_CompleteShipment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompleteShipmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LogisticsServiceServer).CompleteShipment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LogisticsService_CompleteShipment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LogisticsServiceServer).CompleteShipment(ctx, req.(*CompleteShipmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LogisticsService_GetShipment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetShipmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LogisticsServiceServer).GetShipment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LogisticsService_GetShipment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LogisticsServiceServer).GetShipment(ctx, req.(*GetShipmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LogisticsService_GetSubOrderShipment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSubOrderShipmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LogisticsServiceServer).GetSubOrderShipment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LogisticsService_GetSubOrderShipment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LogisticsServiceServer).GetSubOrderShipment(ctx, req.(*GetSubOrderShipmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LogisticsService_ListShipments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListShipmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LogisticsServiceServer).ListShipments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LogisticsService_ListShipments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LogisticsServiceServer).ListShipments(ctx, req.(*ListShipmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LogisticsService_ListShipmentEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListShipmentEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LogisticsServiceServer).ListShipmentEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LogisticsService_ListShipmentEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LogisticsServiceServer).ListShipmentEvents(ctx, req.(*ListShipmentEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LogisticsService_HandleCarrierWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HandleCarrierWebhookRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LogisticsServiceServer).HandleCarrierWebhook(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LogisticsService_HandleCarrierWebhook_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LogisticsServiceServer).HandleCarrierWebhook(ctx, req.(*HandleCarrierWebhookRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // LogisticsService_ServiceDesc is the grpc.ServiceDesc for LogisticsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var LogisticsService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.logistics.v1.LogisticsService",
 	HandlerType: (*LogisticsServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/logistics/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CreateShipment",
+			Handler:    _LogisticsService_CreateShipment_Handler,
+		},
+		{
+			MethodName: "CancelShipment",
+			Handler:    _LogisticsService_CancelShipment_Handler,
+		},
+		{
+			MethodName: "CompleteShipment",
+			Handler:    _LogisticsService_CompleteShipment_Handler,
+		},
+		{
+			MethodName: "GetShipment",
+			Handler:    _LogisticsService_GetShipment_Handler,
+		},
+		{
+			MethodName: "GetSubOrderShipment",
+			Handler:    _LogisticsService_GetSubOrderShipment_Handler,
+		},
+		{
+			MethodName: "ListShipments",
+			Handler:    _LogisticsService_ListShipments_Handler,
+		},
+		{
+			MethodName: "ListShipmentEvents",
+			Handler:    _LogisticsService_ListShipmentEvents_Handler,
+		},
+		{
+			MethodName: "HandleCarrierWebhook",
+			Handler:    _LogisticsService_HandleCarrierWebhook_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/logistics/v1/service.proto",
 }
