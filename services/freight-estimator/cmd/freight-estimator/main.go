@@ -8,13 +8,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
-	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/natsx"
@@ -88,12 +84,12 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	catalogConn, err := peer(cfg.CatalogAddr, rt.ServiceTokens)
+	catalogConn, err := rt.DialPeer(cfg.CatalogAddr)
 	if err != nil {
 		return fmt.Errorf("CATALOG_ADDR: %w", err)
 	}
 	defer catalogConn.Close()
-	financeConn, err := peer(cfg.FinanceAddr, rt.ServiceTokens)
+	financeConn, err := rt.DialPeer(cfg.FinanceAddr)
 	if err != nil {
 		return fmt.Errorf("FINANCE_ADDR: %w", err)
 	}
@@ -132,20 +128,4 @@ func run(ctx context.Context) error {
 	}.Run)
 	rt.Go("maintenance", func(ctx context.Context) error { return svc.RunMaintenance(ctx, cfg.PruneInterval, rt.Log) })
 	return rt.Run(ctx)
-}
-
-// peer dials another service. Calls carry this service's own token when a
-// service account is configured; otherwise the caller's token is forwarded,
-// so a lone developer setup still works for calls any signed-in user may make.
-func peer(addr string, tokens *auth.TokenSource) (*grpc.ClientConn, error) {
-	opts := []grpc.DialOption{
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-	}
-	if tokens != nil {
-		opts = append(opts, grpc.WithPerRPCCredentials(tokens.PerRPCCredentials()))
-	} else {
-		opts = append(opts, grpc.WithChainUnaryInterceptor(auth.ForwardAuthorization()))
-	}
-	return grpc.NewClient(addr, opts...)
 }

@@ -31,10 +31,11 @@ var cacheableTemplates = []string{
 }
 
 // signedTemplates take no access token because the request carries its own
-// proof: the payment provider's webhook is signed with a shared secret,
-// which finance verifies.
+// proof: the payment provider's and the carriers' webhooks are signed with
+// shared secrets, which finance and logistics verify.
 var signedTemplates = []string{
 	ProviderWebhookRoute,
+	CarrierWebhookRoute,
 }
 
 // PublicRoutes take no access token: signing up and in, the keys, the API's

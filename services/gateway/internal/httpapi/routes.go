@@ -10,6 +10,7 @@ import (
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/services/gateway/internal/upstream"
 )
@@ -42,8 +43,17 @@ func Routes(conns *upstream.Conns) []Registrar {
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return financev1.RegisterLedgerServiceHandlerClient(ctx, mux, financev1.NewLedgerServiceClient(conns.Finance))
 		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return logisticsv1.RegisterLogisticsServiceHandlerClient(ctx, mux, logisticsv1.NewLogisticsServiceClient(conns.Logistics))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return logisticsv1.RegisterCarrierServiceHandlerClient(ctx, mux, logisticsv1.NewCarrierServiceClient(conns.Logistics))
+		},
 		func(_ context.Context, mux *runtime.ServeMux) error {
 			return mux.HandlePath(http.MethodPost, providerWebhookPath, providerWebhook(mux, financev1.NewWalletServiceClient(conns.Finance)))
+		},
+		func(_ context.Context, mux *runtime.ServeMux) error {
+			return mux.HandlePath(http.MethodPost, carrierWebhookPath, carrierWebhook(mux, logisticsv1.NewLogisticsServiceClient(conns.Logistics)))
 		},
 	}
 }

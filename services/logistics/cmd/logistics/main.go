@@ -1,17 +1,79 @@
-// Command logistics runs the logistics service. It is a skeleton: it starts,
-// owns the LOGISTICS stream (which the freight estimator consumes completed
-// shipments from) and reports healthy, but its gRPC API (LogisticsService) has
-// no methods yet. Shipments, carriers, waybills, tracking and freight charges
-// are coming.
+// Command logistics runs the logistics service: carriers and shipping
+// methods, shipments booked with carriers, tracking from signed webhooks and
+// the carriers' event feeds, freight legs paid from escrow through finance,
+// and the completed shipments the freight estimator learns from.
 package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
-	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/peers"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
+	"github.com/crossdock/crossdock/services/logistics/internal/ports/grpcapi"
+	"github.com/crossdock/crossdock/services/logistics/migrations"
 )
+
+// Config is the service's configuration: the kit's settings plus its own.
+type Config struct {
+	service.Config
+	// BaseCurrency is the platform currency completed shipments are
+	// reported against (with the rate to it).
+	BaseCurrency string `env:"BASE_CURRENCY" envDefault:"USD"`
+	// FinanceAddr is finance's gRPC server (freight legs, exchange rates).
+	FinanceAddr string `env:"FINANCE_ADDR" envDefault:"127.0.0.1:9106"`
+	// InventoryAddr is inventory's gRPC server (committing reservations).
+	InventoryAddr string `env:"INVENTORY_ADDR" envDefault:"127.0.0.1:9103"`
+	// CarrierEnvironment names the carrier endpoint to use.
+	CarrierEnvironment string `env:"LOGISTICS_CARRIER_ENVIRONMENT" envDefault:"sandbox"`
+	// CarrierTimeout bounds one call to a carrier.
+	CarrierTimeout time.Duration `env:"LOGISTICS_CARRIER_TIMEOUT" envDefault:"10s"`
+	// PollInterval is how often every carrier's event feed is read, which
+	// catches events whose webhooks were lost.
+	PollInterval time.Duration `env:"LOGISTICS_POLL_INTERVAL" envDefault:"30s"`
+	// WorkInterval is how often unpaid legs and uncommitted stock are
+	// looked for when there is nothing to do.
+	WorkInterval time.Duration `env:"LOGISTICS_WORK_INTERVAL" envDefault:"2s"`
+	// TimeScale divides journey durations in ETAs: 1 for real carriers; a
+	// simulated carrier running faster than real time has its own.
+	TimeScale float64 `env:"LOGISTICS_TIME_SCALE" envDefault:"1"`
+	// WebhookTolerance is how far a webhook's signed time may be from now.
+	WebhookTolerance time.Duration `env:"LOGISTICS_WEBHOOK_TOLERANCE" envDefault:"5m"`
+	// Seed* set up a carrier at start (the local mesh's simulator): code,
+	// API URL and credentials. Unset, no carrier is seeded.
+	SeedCarrierCode          string `env:"LOGISTICS_SEED_CARRIER_CODE"`
+	SeedCarrierURL           string `env:"LOGISTICS_SEED_CARRIER_URL"`
+	SeedCarrierAPIKey        string `env:"LOGISTICS_SEED_CARRIER_API_KEY" secret:"true"`
+	SeedCarrierWebhookSecret string `env:"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET" secret:"true"`
+}
+
+// Validate checks the service's own settings.
+func (c Config) Validate() error {
+	var errs []error
+	if !money.ValidCurrency(c.BaseCurrency) {
+		errs = append(errs, errors.New("BASE_CURRENCY must be an ISO 4217 code such as USD"))
+	}
+	if c.CarrierTimeout <= 0 || c.PollInterval <= 0 || c.WorkInterval <= 0 || c.WebhookTolerance <= 0 {
+		errs = append(errs, errors.New("LOGISTICS_CARRIER_TIMEOUT, _POLL_INTERVAL, _WORK_INTERVAL and _WEBHOOK_TOLERANCE must be positive"))
+	}
+	if c.TimeScale < 1 {
+		errs = append(errs, errors.New("LOGISTICS_TIME_SCALE must be at least 1"))
+	}
+	if c.SeedCarrierCode != "" && (c.SeedCarrierURL == "" || c.SeedCarrierAPIKey == "" || c.SeedCarrierWebhookSecret == "") {
+		errs = append(errs, errors.New("LOGISTICS_SEED_CARRIER_CODE needs LOGISTICS_SEED_CARRIER_URL, _API_KEY and _WEBHOOK_SECRET"))
+	}
+	return errors.Join(errs...)
+}
 
 func main() {
 	ctx, stop := service.SignalContext()
@@ -20,10 +82,59 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{Name: "logistics", Stream: natsx.AreaStream("logistics")})
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	rt, err := service.New(ctx, service.Spec{
+		Name:          "logistics",
+		Stream:        natsx.AreaStream("logistics"),
+		Migrations:    migrations.FS,
+		PublicMethods: grpcapi.PublicMethods,
+		Settings:      cfg,
+	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	logisticsv1.RegisterLogisticsServiceServer(rt.Server.GRPC(), logisticsv1.UnimplementedLogisticsServiceServer{})
+	financeConn, err := rt.DialPeer(cfg.FinanceAddr)
+	if err != nil {
+		return fmt.Errorf("FINANCE_ADDR: %w", err)
+	}
+	defer financeConn.Close()
+	inventoryConn, err := rt.DialPeer(cfg.InventoryAddr)
+	if err != nil {
+		return fmt.Errorf("INVENTORY_ADDR: %w", err)
+	}
+	defer inventoryConn.Close()
+
+	svc := app.New(postgres.New(rt.Pool), carrierapi.New(cfg.CarrierTimeout),
+		peers.Finance{Escrow: financev1.NewEscrowServiceClient(financeConn), Rates: financev1.NewFinanceServiceClient(financeConn), BaseCurrency: cfg.BaseCurrency},
+		peers.Inventory{Client: inventoryv1.NewInventoryServiceClient(inventoryConn)},
+		app.Config{Environment: cfg.CarrierEnvironment, BaseCurrency: cfg.BaseCurrency, TimeScale: cfg.TimeScale, WebhookTolerance: cfg.WebhookTolerance})
+	grpcapi.New(svc).Register(rt.Server.GRPC())
+
+	// Workers start once the database is migrated and the stream exists.
+	rt.Go("seed-carrier", func(ctx context.Context) error {
+		if cfg.SeedCarrierCode == "" {
+			return nil
+		}
+		return svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: cfg.SeedCarrierCode, Name: "Carrier simulator",
+			URL: cfg.SeedCarrierURL, APIKey: cfg.SeedCarrierAPIKey, WebhookSecret: cfg.SeedCarrierWebhookSecret})
+	})
+	rt.Go("carrier-feeds", func(ctx context.Context) error {
+		return app.Every(ctx, cfg.PollInterval, rt.Log, "reading carrier feeds", func(ctx context.Context) (int, error) {
+			return 0, svc.PollCarriers(ctx, 500, rt.Log)
+		})
+	})
+	rt.Go("freight-legs", func(ctx context.Context) error {
+		return app.Every(ctx, cfg.WorkInterval, rt.Log, "paying freight legs", func(ctx context.Context) (int, error) {
+			return svc.PayLegs(ctx, 100, rt.Log)
+		})
+	})
+	rt.Go("stock-commits", func(ctx context.Context) error {
+		return app.Every(ctx, cfg.WorkInterval, rt.Log, "committing picked-up stock", func(ctx context.Context) (int, error) {
+			return svc.CommitStock(ctx, 100, rt.Log)
+		})
+	})
 	return rt.Run(ctx)
 }

@@ -1,0 +1,74 @@
+// Package peers reaches the services logistics calls: finance pays freight
+// legs from escrow and gives exchange rates, inventory commits a parcel's
+// reservation. Their statuses come back as apperr errors, so the workers
+// can tell a refusal (never retried) from an outage (retried).
+package peers
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
+)
+
+// Finance is app.Finance over finance's gRPC API.
+type Finance struct {
+	Escrow       financev1.EscrowServiceClient
+	Rates        financev1.FinanceServiceClient
+	BaseCurrency string
+}
+
+var _ app.Finance = Finance{}
+
+// PayFreightLeg pays a leg from the sub-order's escrow.
+func (f Finance) PayFreightLeg(ctx context.Context, subOrderID uuid.UUID, legID string, carrierID uuid.UUID, amount money.Money) error {
+	_, err := f.Escrow.PayFreightLeg(ctx, &financev1.PayFreightLegRequest{
+		SubOrderId: subOrderID.String(), LegId: legID, CarrierId: carrierID.String(),
+		Amount: &commonv1.Money{AmountMinor: amount.Amount, CurrencyCode: amount.Currency},
+	})
+	return peerError(err)
+}
+
+// RateToBase is one unit of currency in base units, now.
+func (f Finance) RateToBase(ctx context.Context, currency string) (string, error) {
+	resp, err := f.Rates.GetExchangeRate(ctx, &financev1.GetExchangeRateRequest{
+		FromCurrency: currency, ToCurrency: f.BaseCurrency, At: timestamppb.New(time.Now()),
+	})
+	if err != nil {
+		return "", peerError(err)
+	}
+	return resp.GetRate().GetRate(), nil
+}
+
+// Inventory is app.Inventory over inventory's gRPC API.
+type Inventory struct {
+	Client inventoryv1.InventoryServiceClient
+}
+
+var _ app.Inventory = Inventory{}
+
+// Commit commits a reservation (inventory knows it by the order id it was
+// made for).
+func (i Inventory) Commit(ctx context.Context, reservationID string) error {
+	_, err := i.Client.Commit(ctx, &inventoryv1.CommitRequest{OrderId: reservationID})
+	return peerError(err)
+}
+
+func peerError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if st, ok := status.FromError(err); ok {
+		return grpcerr.FromStatus(st)
+	}
+	return err
+}

@@ -1,0 +1,213 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+)
+
+const shipmentColumns = `shipment_id, kind, sub_order_id, order_id, return_id, buyer_id, supplier_org_id, method_id,
+	carrier_id, waybill, status, from_address, to_address, lines, weight_g, volume_cm3, declared_minor,
+	declared_currency, goods_minor, goods_currency, reservation_id, position_lat, position_lng, position_name,
+	position_at, leg, last_event_at, last_event_seq, eta, created_at, picked_up_at, delivered_at, completed_at,
+	cancelled_at, committed`
+
+// address is an address as stored in JSON.
+type address struct {
+	Recipient string     `json:"recipient"`
+	Phone     string     `json:"phone,omitempty"`
+	Country   string     `json:"country"`
+	Region    string     `json:"region,omitempty"`
+	City      string     `json:"city"`
+	Postcode  string     `json:"postcode,omitempty"`
+	Lines     []string   `json:"lines"`
+	Location  *geo.Point `json:"location,omitempty"`
+}
+
+func toAddress(a domain.Address) address {
+	return address{a.Recipient, a.Phone, a.Country, a.Region, a.City, a.Postcode, a.Lines, a.Location}
+}
+
+func (a address) domain() domain.Address {
+	return domain.Address{Recipient: a.Recipient, Phone: a.Phone, Country: a.Country, Region: a.Region,
+		City: a.City, Postcode: a.Postcode, Lines: a.Lines, Location: a.Location}
+}
+
+type line struct {
+	SKU      uuid.UUID `json:"sku"`
+	Quantity int32     `json:"qty"`
+}
+
+func scanShipment(row pgx.Row) (domain.Shipment, error) {
+	var s domain.Shipment
+	var waybill *string
+	var from, to, lines []byte
+	var lat, lng *float64
+	var posName string
+	var posAt, lastAt *time.Time
+	err := row.Scan(&s.ID, &s.Kind, &s.SubOrderID, &s.OrderID, &s.ReturnID, &s.BuyerID, &s.SupplierOrgID, &s.MethodID,
+		&s.CarrierID, &waybill, &s.Status, &from, &to, &lines, &s.WeightG, &s.VolumeCM3, &s.DeclaredValue.Amount,
+		&s.DeclaredValue.Currency, &s.GoodsPrice.Amount, &s.GoodsPrice.Currency, &s.ReservationID, &lat, &lng, &posName,
+		&posAt, &s.Leg, &lastAt, &s.LastEventSeq, &s.ETA, &s.CreatedAt, &s.PickedUpAt, &s.DeliveredAt, &s.CompletedAt,
+		&s.CancelledAt, &s.Committed)
+	if err != nil {
+		return s, err
+	}
+	if waybill != nil {
+		s.Waybill = *waybill
+	}
+	if lat != nil && lng != nil && posAt != nil {
+		s.Position = &domain.Position{Point: geo.Point{Lat: *lat, Lng: *lng}, Name: posName, At: *posAt}
+	}
+	if lastAt != nil {
+		s.LastEventAt = *lastAt
+	}
+	var f, t address
+	var ls []line
+	if err := json.Unmarshal(from, &f); err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(to, &t); err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(lines, &ls); err != nil {
+		return s, err
+	}
+	s.From, s.To = f.domain(), t.domain()
+	for _, l := range ls {
+		s.Lines = append(s.Lines, domain.Line{SKUID: l.SKU, Quantity: l.Quantity})
+	}
+	return s, nil
+}
+
+func (r repo) InsertShipment(ctx context.Context, s domain.Shipment, fingerprint []byte) (bool, error) {
+	from, _ := json.Marshal(toAddress(s.From))
+	to, _ := json.Marshal(toAddress(s.To))
+	ls := make([]line, len(s.Lines))
+	for i, l := range s.Lines {
+		ls[i] = line{l.SKUID, l.Quantity}
+	}
+	lines, _ := json.Marshal(ls)
+	tag, err := r.q.Exec(ctx, `INSERT INTO shipments (shipment_id, kind, sub_order_id, order_id, return_id, buyer_id,
+		supplier_org_id, method_id, carrier_id, status, from_address, to_address, lines, weight_g, volume_cm3,
+		declared_minor, declared_currency, goods_minor, goods_currency, reservation_id, created_at, fingerprint)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		ON CONFLICT DO NOTHING`,
+		s.ID, s.Kind, s.SubOrderID, s.OrderID, s.ReturnID, s.BuyerID, s.SupplierOrgID, s.MethodID, s.CarrierID,
+		s.Status, from, to, lines, s.WeightG, s.VolumeCM3, s.DeclaredValue.Amount, s.DeclaredValue.Currency,
+		s.GoodsPrice.Amount, s.GoodsPrice.Currency, s.ReservationID, s.CreatedAt, fingerprint)
+	return tag.RowsAffected() == 1, err
+}
+
+func (r repo) FindShipmentByKey(ctx context.Context, kind domain.Kind, subOrderID uuid.UUID, returnID string) (domain.Shipment, []byte, error) {
+	q := `SELECT ` + shipmentColumns + `, fingerprint FROM shipments WHERE kind = 'outbound' AND sub_order_id = $1`
+	arg := any(subOrderID)
+	if kind == domain.KindReturn {
+		q, arg = `SELECT `+shipmentColumns+`, fingerprint FROM shipments WHERE kind = 'return' AND return_id = $1`, returnID
+	}
+	var fp []byte
+	s, err := scanShipment(fingerprinted{r.q.QueryRow(ctx, q, arg), &fp})
+	return s, fp, pg.NoRows(err, apperr.NotFound("shipment", "key"))
+}
+
+// fingerprinted scans a shipment row followed by its fingerprint column.
+type fingerprinted struct {
+	row pgx.Row
+	fp  *[]byte
+}
+
+func (f fingerprinted) Scan(dest ...any) error { return f.row.Scan(append(dest, f.fp)...) }
+
+func (r repo) GetShipment(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Shipment, error) {
+	q := `SELECT ` + shipmentColumns + ` FROM shipments WHERE shipment_id = $1`
+	if forUpdate {
+		q += ` FOR UPDATE`
+	}
+	s, err := scanShipment(r.q.QueryRow(ctx, q, id))
+	return s, pg.NoRows(err, apperr.NotFound("shipment", id.String()))
+}
+
+func (r repo) GetSubOrderShipment(ctx context.Context, subOrderID uuid.UUID) (domain.Shipment, error) {
+	s, err := scanShipment(r.q.QueryRow(ctx, `SELECT `+shipmentColumns+` FROM shipments WHERE kind = 'outbound' AND sub_order_id = $1`, subOrderID))
+	return s, pg.NoRows(err, apperr.NotFound("shipment of sub-order", subOrderID.String()))
+}
+
+func (r repo) SaveShipment(ctx context.Context, s domain.Shipment) error {
+	var lat, lng *float64
+	var posAt, lastAt *time.Time
+	posName := ""
+	if s.Position != nil {
+		lat, lng, posName, posAt = &s.Position.Point.Lat, &s.Position.Point.Lng, s.Position.Name, &s.Position.At
+	}
+	if !s.LastEventAt.IsZero() {
+		lastAt = &s.LastEventAt
+	}
+	var waybill *string
+	if s.Waybill != "" {
+		waybill = &s.Waybill
+	}
+	tag, err := r.q.Exec(ctx, `UPDATE shipments SET waybill = $2, status = $3, position_lat = $4, position_lng = $5,
+		position_name = $6, position_at = $7, leg = $8, last_event_at = $9, last_event_seq = $10, eta = $11,
+		picked_up_at = $12, delivered_at = $13, completed_at = $14, cancelled_at = $15, committed = $16
+		WHERE shipment_id = $1`,
+		s.ID, waybill, s.Status, lat, lng, posName, posAt, s.Leg, lastAt, s.LastEventSeq, s.ETA,
+		s.PickedUpAt, s.DeliveredAt, s.CompletedAt, s.CancelledAt, s.Committed)
+	return pg.Affected(tag, err, apperr.NotFound("shipment", s.ID.String()))
+}
+
+func (r repo) DeleteShipment(ctx context.Context, id uuid.UUID) error {
+	_, err := r.q.Exec(ctx, `DELETE FROM shipments WHERE shipment_id = $1 AND waybill IS NULL`, id)
+	return err
+}
+
+func (r repo) ListShipments(ctx context.Context, f app.ShipmentFilter, after *app.ShipmentCursor, limit int) ([]domain.Shipment, error) {
+	where := []string{"true"}
+	args := []any{}
+	arg := func(v any) string { args = append(args, v); return "$" + itoa(len(args)) }
+	if f.BuyerID != "" {
+		where = append(where, "buyer_id = "+arg(f.BuyerID))
+	}
+	if f.SupplierOrgID != uuid.Nil {
+		where = append(where, "supplier_org_id = "+arg(f.SupplierOrgID))
+	}
+	if len(f.Statuses) > 0 {
+		st := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			st[i] = string(s)
+		}
+		where = append(where, "status = ANY("+arg(st)+")")
+	}
+	if after != nil {
+		where = append(where, "(created_at, shipment_id) < ("+arg(after.CreatedAt)+", "+arg(after.ID)+")")
+	}
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY created_at DESC, shipment_id DESC LIMIT `+arg(limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+}
+
+func (r repo) ShipmentsToCommit(ctx context.Context, limit int) ([]domain.Shipment, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '' ORDER BY picked_up_at LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+}
+
+func (r repo) MarkCommitted(ctx context.Context, id uuid.UUID) error {
+	_, err := r.q.Exec(ctx, `UPDATE shipments SET committed = true WHERE shipment_id = $1`, id)
+	return err
+}

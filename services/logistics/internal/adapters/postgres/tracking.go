@@ -1,0 +1,123 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+)
+
+func (r repo) InsertTrackingEvent(ctx context.Context, carrierID, shipmentID uuid.UUID, ev app.StoredEvent) (bool, error) {
+	var lat, lng *float64
+	if ev.Point != nil {
+		lat, lng = &ev.Point.Lat, &ev.Point.Lng
+	}
+	tag, err := r.q.Exec(ctx, `INSERT INTO tracking_events (carrier_id, event_id, shipment_id, occurred_at, seq, status,
+		leg, location_name, lat, lng, description, applied, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
+		carrierID, ev.CarrierEventID, shipmentID, ev.OccurredAt, ev.Seq, ev.Status, ev.Leg, ev.LocationName,
+		lat, lng, ev.Description, ev.Applied, ev.ReceivedAt)
+	return tag.RowsAffected() == 1, err
+}
+
+func (r repo) ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]app.StoredEvent, error) {
+	q := `SELECT event_id, occurred_at, seq, status, leg, location_name, lat, lng, description, applied, received_at
+		FROM tracking_events WHERE shipment_id = $1 ORDER BY occurred_at, seq`
+	args := []any{shipmentID}
+	if limit > 0 {
+		q = `SELECT event_id, occurred_at, seq, status, leg, location_name, lat, lng, description, applied, received_at
+		FROM tracking_events WHERE shipment_id = $1 ORDER BY occurred_at DESC, seq DESC LIMIT $2`
+		args = append(args, limit)
+	}
+	rows, err := r.q.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.StoredEvent, error) {
+		var e app.StoredEvent
+		var lat, lng *float64
+		err := row.Scan(&e.CarrierEventID, &e.OccurredAt, &e.Seq, &e.Status, &e.Leg, &e.LocationName, &lat, &lng,
+			&e.Description, &e.Applied, &e.ReceivedAt)
+		if lat != nil && lng != nil {
+			e.Point = &geo.Point{Lat: *lat, Lng: *lng}
+		}
+		return e, err
+	})
+}
+
+func (r repo) FeedCursor(ctx context.Context, carrierID uuid.UUID) (int64, error) {
+	var after int64
+	err := r.q.QueryRow(ctx, `SELECT after_seq FROM carrier_cursors WHERE carrier_id = $1`, carrierID).Scan(&after)
+	if err == pgx.ErrNoRows {
+		return 0, nil
+	}
+	return after, err
+}
+
+func (r repo) SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, after int64, at time.Time) error {
+	_, err := r.q.Exec(ctx, `INSERT INTO carrier_cursors (carrier_id, after_seq, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (carrier_id) DO UPDATE SET after_seq = GREATEST(carrier_cursors.after_seq, EXCLUDED.after_seq), updated_at = EXCLUDED.updated_at`,
+		carrierID, after, at)
+	return err
+}
+
+func (r repo) InsertLeg(ctx context.Context, carrierID uuid.UUID, l domain.Leg) (bool, error) {
+	tag, err := r.q.Exec(ctx, `INSERT INTO freight_legs (leg_id, carrier_id, shipment_id, kind, amount_minor, currency,
+		confirmed_at, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		l.LegID, carrierID, l.ShipmentID, l.Kind, l.Amount.Amount, l.Amount.Currency, l.ConfirmedAt, l.EventID)
+	return tag.RowsAffected() == 1, err
+}
+
+const legColumns = `l.leg_id, l.shipment_id, l.kind, l.amount_minor, l.currency, l.confirmed_at, l.paid_at, l.event_id`
+
+func scanLeg(row pgx.Row, extra ...any) (domain.Leg, error) {
+	var l domain.Leg
+	err := row.Scan(append([]any{&l.LegID, &l.ShipmentID, &l.Kind, &l.Amount.Amount, &l.Amount.Currency, &l.ConfirmedAt, &l.PaidAt, &l.EventID}, extra...)...)
+	return l, err
+}
+
+func (r repo) ListLegs(ctx context.Context, shipmentID uuid.UUID) ([]domain.Leg, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+legColumns+` FROM freight_legs l WHERE l.shipment_id = $1 ORDER BY l.confirmed_at, l.leg_id`, shipmentID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Leg, error) { return scanLeg(row) })
+}
+
+func (r repo) UnpaidLegs(ctx context.Context, limit int) ([]app.PayableLeg, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+legColumns+`, s.sub_order_id, s.carrier_id FROM freight_legs l
+		JOIN shipments s USING (shipment_id) WHERE l.paid_at IS NULL AND s.kind = 'outbound'
+		ORDER BY l.confirmed_at, l.leg_id LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.PayableLeg, error) {
+		var p app.PayableLeg
+		var err error
+		p.Leg, err = scanLeg(row, &p.SubOrderID, &p.CarrierID)
+		return p, err
+	})
+}
+
+func (r repo) MarkLegPaid(ctx context.Context, legID string, at time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE freight_legs SET paid_at = $2 WHERE leg_id = $1 AND paid_at IS NULL`, legID, at)
+	return err
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// prefixed qualifies each column of a comma-separated list with p.
+func prefixed(p, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}

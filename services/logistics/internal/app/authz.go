@@ -1,0 +1,60 @@
+package app
+
+import (
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+)
+
+// Authorization errors.
+var (
+	ErrServicesOnly = apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")
+	ErrAdminsOnly   = apperr.PermissionDenied("only admins manage carriers and shipping methods").WithReason("ADMINS_ONLY")
+	ErrNotYours     = apperr.PermissionDenied("you may list only your own shipments or your organization's").WithReason("NOT_YOURS")
+)
+
+func isAdmin(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
+
+// isService is another Crossdock service acting on its own behalf.
+func isService(c auth.Caller) bool { return c.Kind == auth.KindService || c.HasRole(auth.RoleService) }
+
+// supplierOrg returns the supplier organization the caller acts for: a
+// signed-in member of an approved supplier or its ERP.
+func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
+	member := c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)
+	if !member && !c.IsERP() {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(c.OrganizationID)
+	return id, err == nil && id != uuid.Nil
+}
+
+// canRead reports whether the caller may see a shipment: its buyer, its
+// supplier's members, admins and services. Anyone else is told it does not
+// exist.
+func canRead(c auth.Caller, s domain.Shipment) bool {
+	if isAdmin(c) || isService(c) {
+		return true
+	}
+	if c.Kind == auth.KindUser && c.Subject == s.BuyerID {
+		return true
+	}
+	org, ok := supplierOrg(c)
+	return ok && org == s.SupplierOrgID
+}
+
+func requireService(c auth.Caller) error {
+	if !isService(c) {
+		return ErrServicesOnly
+	}
+	return nil
+}
+
+func requireAdmin(c auth.Caller) error {
+	if !isAdmin(c) {
+		return ErrAdminsOnly
+	}
+	return nil
+}

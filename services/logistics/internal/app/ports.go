@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+)
+
+// Store is the logistics database. Reads may run on it directly; every
+// command runs in one transaction through InTx, and its events commit with it.
+type Store interface {
+	Repository
+	// InTx runs fn in a transaction and commits it when fn returns nil. A
+	// serialization failure or deadlock runs fn again, so fn must have no
+	// effects outside the transaction.
+	InTx(ctx context.Context, fn func(Repository) error) error
+}
+
+// Event is one fact to publish through the outbox.
+type Event struct {
+	Subject string
+	Message proto.Message
+}
+
+// Repository is everything a command may do in its transaction. Methods
+// that return one object give an apperr NotFound error when it does not
+// exist.
+type Repository interface {
+	Emit(ctx context.Context, events ...Event) error
+	Carriers
+	Shipments
+	Tracking
+	Legs
+}
+
+// Carriers stores carriers and their shipping methods.
+type Carriers interface {
+	// CreateCarrier stores a new carrier; a taken code is AlreadyExists.
+	CreateCarrier(ctx context.Context, c domain.Carrier) error
+	SaveCarrier(ctx context.Context, c domain.Carrier) error
+	GetCarrier(ctx context.Context, id uuid.UUID) (domain.Carrier, error)
+	GetCarrierByCode(ctx context.Context, code string) (domain.Carrier, error)
+	ListCarriers(ctx context.Context) ([]domain.Carrier, error)
+	// CreateMethod stores a new method; a code taken at its carrier is
+	// AlreadyExists.
+	CreateMethod(ctx context.Context, m domain.Method) error
+	SaveMethod(ctx context.Context, m domain.Method) error
+	GetMethod(ctx context.Context, id uuid.UUID) (domain.Method, error)
+	// ListMethods lists methods oldest first: active ones of active
+	// carriers, or all.
+	ListMethods(ctx context.Context, includeInactive bool) ([]domain.Method, error)
+}
+
+// ShipmentFilter narrows a list of shipments; zero fields match all.
+type ShipmentFilter struct {
+	BuyerID       string
+	SupplierOrgID uuid.UUID
+	Statuses      []domain.Status
+}
+
+// ShipmentCursor is the keyset position of a page: newest first.
+type ShipmentCursor struct {
+	CreatedAt time.Time `json:"t"`
+	ID        uuid.UUID `json:"i"`
+}
+
+// Shipments stores shipments.
+type Shipments interface {
+	// InsertShipment stores a new shipment unless one with its key (the
+	// sub-order for an outbound parcel, the return id for a return)
+	// exists; it reports whether it inserted.
+	InsertShipment(ctx context.Context, s domain.Shipment, fingerprint []byte) (bool, error)
+	// FindShipmentByKey returns the shipment with a key and the fingerprint
+	// of the request that created it.
+	FindShipmentByKey(ctx context.Context, kind domain.Kind, subOrderID uuid.UUID, returnID string) (domain.Shipment, []byte, error)
+	// GetShipment returns a shipment; forUpdate locks its row until the
+	// transaction ends.
+	GetShipment(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Shipment, error)
+	// GetSubOrderShipment returns a sub-order's outbound shipment.
+	GetSubOrderShipment(ctx context.Context, subOrderID uuid.UUID) (domain.Shipment, error)
+	SaveShipment(ctx context.Context, s domain.Shipment) error
+	// DeleteShipment removes a shipment the carrier refused to book.
+	DeleteShipment(ctx context.Context, id uuid.UUID) error
+	ListShipments(ctx context.Context, f ShipmentFilter, after *ShipmentCursor, limit int) ([]domain.Shipment, error)
+	// ShipmentsToCommit returns picked-up shipments whose reservation is
+	// not committed yet.
+	ShipmentsToCommit(ctx context.Context, limit int) ([]domain.Shipment, error)
+	MarkCommitted(ctx context.Context, id uuid.UUID) error
+}
+
+// StoredEvent is a tracking event as recorded.
+type StoredEvent struct {
+	domain.TrackingEvent
+	Applied    bool
+	ReceivedAt time.Time
+}
+
+// Tracking stores the tracking events and how far each carrier's feed was
+// read.
+type Tracking interface {
+	// InsertTrackingEvent records an event unless its carrier event id is
+	// known; it reports whether it was new.
+	InsertTrackingEvent(ctx context.Context, carrierID, shipmentID uuid.UUID, ev StoredEvent) (bool, error)
+	// ListTrackingEvents returns a shipment's events in event-time order,
+	// or the newest limit of them newest first when limit > 0.
+	ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]StoredEvent, error)
+	// FeedCursor returns the last feed position read from a carrier (0
+	// before the first).
+	FeedCursor(ctx context.Context, carrierID uuid.UUID) (int64, error)
+	SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, after int64, at time.Time) error
+}
+
+// PayableLeg is a confirmed leg waiting to be paid, with what the payment
+// needs.
+type PayableLeg struct {
+	domain.Leg
+	SubOrderID uuid.UUID
+	CarrierID  uuid.UUID
+}
+
+// Legs stores the freight legs carriers confirmed.
+type Legs interface {
+	// InsertLeg records a leg unless its leg id is known; it reports
+	// whether it was new.
+	InsertLeg(ctx context.Context, carrierID uuid.UUID, l domain.Leg) (bool, error)
+	ListLegs(ctx context.Context, shipmentID uuid.UUID) ([]domain.Leg, error)
+	// UnpaidLegs returns legs of outbound shipments not yet paid, oldest
+	// first.
+	UnpaidLegs(ctx context.Context, limit int) ([]PayableLeg, error)
+	MarkLegPaid(ctx context.Context, legID string, at time.Time) error
+}
+
+// Booking is what a carrier needs to book a parcel.
+type Booking struct {
+	Reference      string
+	Service        string
+	From, To       domain.Address
+	WeightG        int64
+	VolumeCM3      int64
+	DeclaredValue  money.Money
+	ChargeCurrency string
+}
+
+// Charge is a carrier's confirmed charge for a leg.
+type Charge struct {
+	LegID  string
+	Kind   domain.LegKind
+	Amount money.Money
+}
+
+// CarrierEvent is one event of a carrier, as a webhook or the feed brings it.
+type CarrierEvent struct {
+	ID            string
+	Seq           int64
+	SeqInShipment int64
+	// Type is "tracking" or "charge".
+	Type         string
+	Waybill      string
+	Reference    string
+	OccurredAt   time.Time
+	Status       string
+	Leg          string
+	LocationName string
+	Point        *geo.Point
+	Description  string
+	Charge       *Charge
+}
+
+// CarrierAPI is a carrier's HTTP API.
+type CarrierAPI interface {
+	// Book books a parcel and returns its waybill; the carrier deduplicates
+	// on the reference. A refusal of the parcel (an unserved destination,
+	// say) is an apperr InvalidArgument naming the field.
+	Book(ctx context.Context, ep domain.Endpoint, b Booking) (string, error)
+	// Cancel cancels a booking; after pick-up it is FailedPrecondition.
+	Cancel(ctx context.Context, ep domain.Endpoint, waybill string) error
+	// Events reads the carrier's event feed after a position.
+	Events(ctx context.Context, ep domain.Endpoint, after int64, limit int) (events []CarrierEvent, more bool, err error)
+	// ParseEvent decodes a webhook body.
+	ParseEvent(body []byte) (CarrierEvent, error)
+}
+
+// Finance pays freight legs from escrow and knows exchange rates.
+type Finance interface {
+	// PayFreightLeg pays a leg from the sub-order's escrow to the carrier,
+	// idempotent on the leg id.
+	PayFreightLeg(ctx context.Context, subOrderID uuid.UUID, legID string, carrierID uuid.UUID, amount money.Money) error
+	// RateToBase is one unit of currency in base-currency units, now.
+	RateToBase(ctx context.Context, currency string) (string, error)
+}
+
+// Inventory commits a parcel's reserved stock when the carrier takes it.
+type Inventory interface {
+	Commit(ctx context.Context, reservationID string) error
+}

@@ -1,0 +1,270 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/paging"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+)
+
+// View is a shipment as its readers see it: with its method and carrier,
+// legs, latest events, the distance left and an ETA that is never past.
+type View struct {
+	domain.Shipment
+	Method         domain.Method
+	CarrierCode    string
+	Legs           []domain.Leg
+	ActualFreight  money.Money
+	Recent         []StoredEvent
+	DistanceLeftKm float64
+	DistanceBasis  geo.Basis
+	ETA            *time.Time
+}
+
+// recentEvents is how many events a shipment's view carries.
+const recentEvents = 20
+
+func (s *Service) view(ctx context.Context, sh domain.Shipment) (View, error) {
+	v := View{Shipment: sh}
+	var err error
+	if v.Method, err = s.store.GetMethod(ctx, sh.MethodID); err != nil {
+		return v, err
+	}
+	car, err := s.store.GetCarrier(ctx, sh.CarrierID)
+	if err != nil {
+		return v, err
+	}
+	v.CarrierCode = car.Code
+	if v.Legs, err = s.store.ListLegs(ctx, sh.ID); err != nil {
+		return v, err
+	}
+	if v.ActualFreight, err = domain.ActualFreight(v.Legs, sh.GoodsPrice.Currency); err != nil {
+		return v, err
+	}
+	if v.Recent, err = s.store.ListTrackingEvents(ctx, sh.ID, recentEvents); err != nil {
+		return v, err
+	}
+	v.DistanceLeftKm, v.DistanceBasis = sh.DistanceLeft()
+	v.ETA = sh.ETAAt(s.clock(), scaledSlack(s.cfg))
+	return v, nil
+}
+
+func scaledSlack(cfg Config) time.Duration { return time.Duration(float64(cfg.OverdueSlack) / cfg.TimeScale) }
+
+// GetShipment returns a shipment to its readers; to anyone else it does
+// not exist.
+func (s *Service) GetShipment(ctx context.Context, c auth.Caller, id uuid.UUID) (View, error) {
+	sh, err := s.store.GetShipment(ctx, id, false)
+	if err != nil {
+		return View{}, err
+	}
+	if !canRead(c, sh) {
+		return View{}, apperr.NotFound("shipment", id.String())
+	}
+	return s.view(ctx, sh)
+}
+
+// GetSubOrderShipment returns a sub-order's outbound shipment to its readers.
+func (s *Service) GetSubOrderShipment(ctx context.Context, c auth.Caller, subOrderID uuid.UUID) (View, error) {
+	sh, err := s.store.GetSubOrderShipment(ctx, subOrderID)
+	if err != nil {
+		return View{}, err
+	}
+	if !canRead(c, sh) {
+		return View{}, apperr.NotFound("shipment of sub-order", subOrderID.String())
+	}
+	return s.view(ctx, sh)
+}
+
+// ListShipmentEvents returns a shipment's whole history to its readers.
+func (s *Service) ListShipmentEvents(ctx context.Context, c auth.Caller, id uuid.UUID) ([]StoredEvent, error) {
+	if _, err := s.GetShipment(ctx, c, id); err != nil {
+		return nil, err
+	}
+	return s.store.ListTrackingEvents(ctx, id, 0)
+}
+
+var shipmentPages = paging.Limits{Default: 20, Max: 100}
+
+// ListShipments lists shipments newest first: a buyer's own, a supplier's
+// organization's, or anyone's for admins and services.
+func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFilter, pageSize int, pageToken string) ([]View, string, error) {
+	switch {
+	case isAdmin(c) || isService(c):
+	case f.SupplierOrgID != uuid.Nil:
+		if org, ok := supplierOrg(c); !ok || org != f.SupplierOrgID {
+			return nil, "", ErrNotYours
+		}
+	case f.BuyerID != "" && f.BuyerID != c.Subject:
+		return nil, "", ErrNotYours
+	default:
+		if org, ok := supplierOrg(c); ok {
+			f.SupplierOrgID = org
+		} else {
+			f.BuyerID = c.Subject
+		}
+	}
+	size, err := shipmentPages.Size(pageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	var after *ShipmentCursor
+	if pageToken != "" {
+		after = new(ShipmentCursor)
+		if err := paging.Decode(pageToken, after); err != nil {
+			return nil, "", err
+		}
+	}
+	list, err := s.store.ListShipments(ctx, f, after, size+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > size {
+		list = list[:size]
+		last := list[size-1]
+		next = paging.Encode(ShipmentCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	views := make([]View, 0, len(list))
+	for _, sh := range list {
+		v, err := s.view(ctx, sh)
+		if err != nil {
+			return nil, "", err
+		}
+		views = append(views, v)
+	}
+	return views, next, nil
+}
+
+// CancelShipment cancels a booking the carrier has not picked up (services).
+func (s *Service) CancelShipment(ctx context.Context, c auth.Caller, id uuid.UUID, reason string) (View, error) {
+	if err := requireService(c); err != nil {
+		return View{}, err
+	}
+	sh, err := s.store.GetShipment(ctx, id, false)
+	if err != nil {
+		return View{}, err
+	}
+	switch {
+	case sh.Status == domain.StatusCancelled:
+		return s.view(ctx, sh)
+	case sh.PickedUpAt != nil || sh.Status != domain.StatusBooked:
+		return View{}, apperr.FailedPrecondition("the carrier has picked the parcel up; it can no longer be cancelled").WithReason("ALREADY_PICKED_UP")
+	}
+	if sh.Waybill != "" {
+		car, err := s.store.GetCarrier(ctx, sh.CarrierID)
+		if err != nil {
+			return View{}, err
+		}
+		ep, _ := car.Endpoint(s.cfg.Environment)
+		if err := s.carriers.Cancel(ctx, ep, sh.Waybill); err != nil {
+			return View{}, err
+		}
+	}
+	err = s.store.InTx(ctx, func(r Repository) error {
+		cur, err := r.GetShipment(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if cur.Status == domain.StatusCancelled {
+			sh = cur
+			return nil
+		}
+		if cur.PickedUpAt != nil {
+			return apperr.FailedPrecondition("the carrier has picked the parcel up; it can no longer be cancelled").WithReason("ALREADY_PICKED_UP")
+		}
+		now := s.clock()
+		cur.Status, cur.CancelledAt, cur.ETA = domain.StatusCancelled, &now, nil
+		sh = cur
+		if err := r.SaveShipment(ctx, cur); err != nil {
+			return err
+		}
+		return r.Emit(ctx, Event{Subject: SubjectShipmentCancelled, Message: &logisticsv1.ShipmentCancelled{
+			ShipmentId: cur.ID.String(), SubOrderId: cur.SubOrderID.String(), Reason: reason, CancelledAt: timestamppb.New(now),
+		}})
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, sh)
+}
+
+// CompleteShipment records that the sub-order completed and emits
+// ShipmentCompleted with the actual bill, once (services).
+func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.UUID) (View, error) {
+	if err := requireService(c); err != nil {
+		return View{}, err
+	}
+	sh, err := s.store.GetShipment(ctx, id, false)
+	if err != nil {
+		return View{}, err
+	}
+	if sh.CompletedAt != nil {
+		return s.view(ctx, sh)
+	}
+	if sh.Status != domain.StatusDelivered {
+		return View{}, apperr.FailedPrecondition("the parcel is " + string(sh.Status) + ", not delivered").WithReason("NOT_DELIVERED")
+	}
+	rate := ""
+	if sh.GoodsPrice.Currency != s.cfg.BaseCurrency {
+		if rate, err = s.finance.RateToBase(ctx, sh.GoodsPrice.Currency); err != nil {
+			return View{}, err
+		}
+	}
+	err = s.store.InTx(ctx, func(r Repository) error {
+		cur, err := r.GetShipment(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		sh = cur
+		if cur.CompletedAt != nil {
+			return nil
+		}
+		legs, err := r.ListLegs(ctx, id)
+		if err != nil {
+			return err
+		}
+		freight, err := domain.ActualFreight(legs, cur.GoodsPrice.Currency)
+		if err != nil {
+			return err
+		}
+		bill, err := cur.GoodsPrice.Add(freight)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		cur.CompletedAt = &now
+		sh = cur
+		if err := r.SaveShipment(ctx, cur); err != nil {
+			return err
+		}
+		return r.Emit(ctx, Event{Subject: SubjectShipmentCompleted, Message: &logisticsv1.ShipmentCompleted{
+			ShipmentId: cur.ID.String(), SubOrderId: cur.SubOrderID.String(),
+			Route: &commonv1.Route{
+				OriginCountryCode: cur.From.Country, OriginRegionCode: cur.From.Region,
+				DestinationCountryCode: cur.To.Country, DestinationRegionCode: cur.To.Region,
+			},
+			VolumeCm3: cur.VolumeCM3, WeightG: cur.WeightG, DeclaredValue: moneyProto(cur.DeclaredValue),
+			TransactionAmount: moneyProto(bill), GoodsPrice: moneyProto(cur.GoodsPrice), CompletedAt: timestamppb.New(now),
+			RateToBase: rate, ActualFreight: moneyProto(freight), Waybill: cur.Waybill,
+		}})
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, sh)
+}
+
+func moneyProto(m money.Money) *commonv1.Money {
+	return &commonv1.Money{AmountMinor: m.Amount, CurrencyCode: m.Currency}
+}

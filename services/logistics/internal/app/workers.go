@@ -1,0 +1,107 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+)
+
+// PayLegs pays confirmed legs of outbound parcels from their sub-order's
+// escrow, oldest first, and returns how many it paid. Finance is idempotent
+// on the leg id, so a leg paid whose mark was lost is paid once. A leg
+// finance refuses for good (the escrow is settled, say) stays unpaid and is
+// logged; the others go on.
+func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int, error) {
+	legs, err := s.store.UnpaidLegs(ctx, batch)
+	if err != nil {
+		return 0, err
+	}
+	paid := 0
+	for _, l := range legs {
+		if err := s.finance.PayFreightLeg(ctx, l.SubOrderID, l.LegID, l.CarrierID, l.Amount); err != nil {
+			if permanent(err) {
+				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "sub_order_id", l.SubOrderID, "error", err)
+				continue
+			}
+			return paid, err
+		}
+		if err := s.store.MarkLegPaid(ctx, l.LegID, s.clock()); err != nil {
+			return paid, err
+		}
+		paid++
+	}
+	return paid, nil
+}
+
+// CommitStock commits the inventory reservation of parcels the carrier
+// picked up, and returns how many it committed.
+func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) (int, error) {
+	list, err := s.store.ShipmentsToCommit(ctx, batch)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, sh := range list {
+		if err := s.inventory.Commit(ctx, sh.ReservationID); err != nil {
+			if !permanent(err) {
+				return n, err
+			}
+			log.Error("inventory refused to commit a picked-up parcel's reservation", "shipment_id", sh.ID, "reservation_id", sh.ReservationID, "error", err)
+		}
+		if err := s.store.MarkCommitted(ctx, sh.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// PollCarriers reads every active carrier's feed once.
+func (s *Service) PollCarriers(ctx context.Context, pageSize int, log *slog.Logger) error {
+	cars, err := s.store.ListCarriers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, car := range cars {
+		n, err := s.PollCarrier(ctx, car, pageSize)
+		if err != nil {
+			log.Warn("reading a carrier's event feed failed; the next poll resumes", "carrier", car.Code, "error", err)
+			continue
+		}
+		if n > 0 {
+			log.Info("events caught up from a carrier's feed", "carrier", car.Code, "events", n)
+		}
+	}
+	return nil
+}
+
+// permanent reports an answer that repeating the same call cannot change.
+func permanent(err error) bool {
+	switch apperr.KindOf(err) {
+	case apperr.KindInvalid, apperr.KindNotFound, apperr.KindFailedPrecondition, apperr.KindAlreadyExists, apperr.KindPermissionDenied:
+		return true
+	}
+	return false
+}
+
+// Every runs fn every interval until ctx ends, and at once when it did
+// work, so a backlog drains without waiting. Errors are logged; the next
+// round tries again.
+func Every(ctx context.Context, interval time.Duration, log *slog.Logger, name string, fn func(context.Context) (int, error)) error {
+	for {
+		n, err := fn(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn(name+" failed; retrying", "error", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(interval):
+		}
+	}
+}

@@ -1,0 +1,234 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/money"
+)
+
+// Status is where a parcel is in its journey.
+type Status string
+
+// The statuses of a shipment. Carriers report all but booked and cancelled,
+// which Crossdock sets itself.
+const (
+	StatusBooked         Status = "booked"
+	StatusPickedUp       Status = "picked_up"
+	StatusInTransit      Status = "in_transit"
+	StatusCustomsHold    Status = "customs_hold"
+	StatusOutForDelivery Status = "out_for_delivery"
+	StatusDelivered      Status = "delivered"
+	StatusException      Status = "exception"
+	StatusReturned       Status = "returned"
+	StatusCancelled      Status = "cancelled"
+)
+
+// Final reports whether nothing moves a shipment in s any more.
+func (s Status) Final() bool {
+	return s == StatusDelivered || s == StatusReturned || s == StatusCancelled
+}
+
+// Kind says which way a parcel goes.
+type Kind string
+
+// The kinds of shipment.
+const (
+	KindOutbound Kind = "outbound"
+	KindReturn   Kind = "return"
+)
+
+// Line is one SKU in a parcel.
+type Line struct {
+	SKUID    uuid.UUID
+	Quantity int32
+}
+
+// Position is where a parcel was last seen.
+type Position struct {
+	Point geo.Point
+	Name  string
+	At    time.Time
+}
+
+// Shipment is one parcel booked with a carrier.
+type Shipment struct {
+	ID            uuid.UUID
+	Kind          Kind
+	SubOrderID    uuid.UUID
+	OrderID       uuid.UUID
+	ReturnID      string
+	BuyerID       string
+	SupplierOrgID uuid.UUID
+	MethodID      uuid.UUID
+	CarrierID     uuid.UUID
+	Waybill       string
+	Status        Status
+	From, To      Address
+	Lines         []Line
+	WeightG       int64
+	VolumeCM3     int64
+	DeclaredValue money.Money
+	GoodsPrice    money.Money
+	ReservationID string
+
+	Position *Position
+	// Leg is the kind of leg the position is on.
+	Leg LegKind
+	// LastEventAt and LastEventSeq order the events applied: a later one
+	// moves the parcel, an earlier one only joins the history.
+	LastEventAt  time.Time
+	LastEventSeq int64
+	// ETA is the expected delivery, recomputed on every applied event; nil
+	// once the parcel is delivered, returned or cancelled.
+	ETA *time.Time
+
+	CreatedAt   time.Time
+	PickedUpAt  *time.Time
+	DeliveredAt *time.Time
+	CompletedAt *time.Time
+	CancelledAt *time.Time
+	// Committed is set once inventory's reservation has been committed.
+	Committed bool
+}
+
+// NewShipmentInput is what a shipment is created from.
+type NewShipmentInput struct {
+	Kind          Kind
+	SubOrderID    uuid.UUID
+	OrderID       uuid.UUID
+	ReturnID      string
+	BuyerID       string
+	SupplierOrgID uuid.UUID
+	MethodID      uuid.UUID
+	From, To      Address
+	Lines         []Line
+	WeightG       int64
+	VolumeCM3     int64
+	DeclaredValue money.Money
+	GoodsPrice    money.Money
+	ReservationID string
+}
+
+// MaxWeightG bounds a parcel's weight (1 t): more is a freight booking, not
+// a parcel.
+const MaxWeightG = 1_000_000
+
+// Validate checks a new shipment's input; the method is checked apart,
+// since it has to be looked up.
+func (in NewShipmentInput) Validate() error {
+	var v violations
+	switch in.Kind {
+	case KindOutbound:
+		if in.ReturnID != "" {
+			v.Add("return_id", "is only for a return shipment")
+		}
+	case KindReturn:
+		checkText(&v, "return_id", in.ReturnID, 1, 64)
+	default:
+		v.Add("kind", "must be outbound or return")
+	}
+	if in.SubOrderID == uuid.Nil {
+		v.Add("sub_order_id", "is required")
+	}
+	if in.OrderID == uuid.Nil {
+		v.Add("order_id", "is required")
+	}
+	if _, err := uuid.Parse(in.BuyerID); err != nil {
+		v.Add("buyer_id", "must be the buyer's user id (a UUID)")
+	}
+	if in.SupplierOrgID == uuid.Nil {
+		v.Add("supplier_org_id", "is required")
+	}
+	in.From.validate(&v, "from")
+	in.To.validate(&v, "to")
+	if len(in.Lines) == 0 {
+		v.Add("lines", "a parcel holds at least one line")
+	}
+	for i, l := range in.Lines {
+		if l.SKUID == uuid.Nil {
+			v.Add(apperr.Index("lines", i, "sku_id"), "is required")
+		}
+		if l.Quantity <= 0 {
+			v.Add(apperr.Index("lines", i, "quantity"), "must be positive")
+		}
+	}
+	switch {
+	case in.WeightG <= 0:
+		v.Add("weight_g", "a parcel has a weight: give it in grams")
+	case in.WeightG > MaxWeightG:
+		v.Add("weight_g", "must be at most 1000000 (one tonne)")
+	}
+	if in.VolumeCM3 < 0 {
+		v.Add("volume_cm3", "must not be negative")
+	}
+	checkMoney(&v, "declared_value", in.DeclaredValue)
+	checkMoney(&v, "goods_price", in.GoodsPrice)
+	return v.Err()
+}
+
+func checkMoney(v *violations, field string, m money.Money) {
+	if err := m.Validate(); err != nil || m.Amount < 0 {
+		v.Add(field, "must be a non-negative amount in an ISO 4217 currency")
+	}
+}
+
+// Origin is where distances start before pick-up.
+func (s Shipment) Origin() geo.Point {
+	p, _, _ := s.From.Point()
+	return p
+}
+
+// Route is the shipment's planned route.
+func (s Shipment) Route() []Stage {
+	from, _, _ := s.From.Point()
+	to, _, _ := s.To.Point()
+	return PlanRoute(from, to, s.From.Country, s.To.Country)
+}
+
+// DistanceLeft is the great-circle distance from the parcel (or its origin
+// before pick-up) to the address, and what the address end stands for.
+func (s Shipment) DistanceLeft() (float64, geo.Basis) {
+	to, basis, _ := s.To.Point()
+	from := s.Origin()
+	if s.Position != nil {
+		from = s.Position.Point
+	}
+	return geo.DistanceKm(from, to), basis
+}
+
+// ETAAt is the expected delivery as a reader sees it at now: unset once the
+// journey is over, and never in the past (a parcel running late is expected
+// overdueSlack from now).
+func (s Shipment) ETAAt(now time.Time, overdueSlack time.Duration) *time.Time {
+	if s.Status.Final() || s.ETA == nil {
+		return nil
+	}
+	if s.ETA.Before(now) {
+		t := now.Add(overdueSlack)
+		return &t
+	}
+	return s.ETA
+}
+
+// Book records the carrier's waybill and, unless tracking events arrived
+// before the booking's answer was stored, the first ETA.
+func (s *Shipment) Book(waybill string, speed Speed, timeScale float64, at time.Time) {
+	s.Waybill = waybill
+	if s.LastEventAt.IsZero() {
+		eta := at.Add(scaled(Remaining(s.Route(), speed, LegDomestic, nil), timeScale))
+		s.ETA = &eta
+	}
+}
+
+// scaled divides a journey's duration by the time scale of a simulated
+// carrier (1 for a real one).
+func scaled(d time.Duration, timeScale float64) time.Duration {
+	if timeScale <= 1 {
+		return d
+	}
+	return time.Duration(float64(d) / timeScale)
+}

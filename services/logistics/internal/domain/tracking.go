@@ -1,0 +1,109 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/geo"
+)
+
+// TrackingEvent is one scan or status report of a carrier.
+type TrackingEvent struct {
+	// CarrierEventID identifies the event at its carrier; it is applied once.
+	CarrierEventID string
+	Waybill        string
+	OccurredAt     time.Time
+	// Seq orders events of one shipment that occurred at the same instant.
+	Seq          int64
+	Status       Status
+	Leg          LegKind
+	LocationName string
+	Point        *geo.Point
+	Description  string
+}
+
+// ValidReported reports whether a carrier may report status s.
+func ValidReported(s Status) bool {
+	switch s {
+	case StatusPickedUp, StatusInTransit, StatusCustomsHold, StatusOutForDelivery,
+		StatusDelivered, StatusException, StatusReturned:
+		return true
+	}
+	return false
+}
+
+// Effects is what applying an event changed, for the events to publish and
+// the work to start.
+type Effects struct {
+	// Moved is true when the event was the latest yet and moved the parcel;
+	// false when it only joins the history.
+	Moved     bool
+	PickedUp  bool // the parcel reached the carrier (first time)
+	Delivered bool
+	Returned  bool
+}
+
+// failedAttemptDelay is how long after a failed delivery attempt the next
+// one is expected: carriers try again the next working day.
+const failedAttemptDelay = 24 * time.Hour
+
+// Apply applies a tracking event. An event earlier than the last applied
+// one (by occurrence time, then sequence) is history only: it never moves
+// the parcel backwards. A final shipment moves no more. The ETA is
+// recomputed from the method's speed and the time scale of the carrier.
+func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timeScale float64) Effects {
+	var fx Effects
+	if s.PickedUpAt == nil || ev.OccurredAt.Before(*s.PickedUpAt) {
+		if ev.Status != StatusBooked && s.Status != StatusCancelled {
+			if s.PickedUpAt == nil {
+				fx.PickedUp = true
+			}
+			at := ev.OccurredAt
+			s.PickedUpAt = &at
+		}
+	}
+	if s.Status.Final() || !s.later(ev) {
+		return fx
+	}
+	fx.Moved = true
+	s.LastEventAt, s.LastEventSeq = ev.OccurredAt, ev.Seq
+	s.Status = ev.Status
+	if ev.Leg.Valid() {
+		s.Leg = ev.Leg
+	}
+	if ev.Point != nil {
+		s.Position = &Position{Point: *ev.Point, Name: ev.LocationName, At: ev.OccurredAt}
+	}
+	switch ev.Status {
+	case StatusDelivered:
+		at := ev.OccurredAt
+		s.DeliveredAt, s.ETA, fx.Delivered = &at, nil, true
+	case StatusReturned:
+		s.ETA, fx.Returned = nil, true
+	default:
+		var pos *geo.Point
+		if s.Position != nil {
+			pos = &s.Position.Point
+		} else {
+			o := s.Origin()
+			pos = &o
+		}
+		left := scaled(Remaining(s.Route(), speed, s.Leg, pos), timeScale)
+		if ev.Status == StatusException {
+			left += scaled(failedAttemptDelay, timeScale)
+		}
+		eta := ev.OccurredAt.Add(left)
+		s.ETA = &eta
+	}
+	return fx
+}
+
+// later reports whether ev comes after the last applied event.
+func (s *Shipment) later(ev TrackingEvent) bool {
+	if s.LastEventAt.IsZero() {
+		return true
+	}
+	if !ev.OccurredAt.Equal(s.LastEventAt) {
+		return ev.OccurredAt.After(s.LastEventAt)
+	}
+	return ev.Seq > s.LastEventSeq
+}
