@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/simulators/jsonapi"
 )
 
 // The statuses of a payment intent.
@@ -60,28 +61,28 @@ type createIntentRequest struct {
 	Description string `json:"description"`
 }
 
-func validAmount(amount int64, currency string) *apiError {
+func validAmount(amount int64, currency string) *jsonapi.Error {
 	if amount <= 0 {
-		return errInvalid("amount", "amount must be a positive number of minor units")
+		return jsonapi.Invalid("amount", "amount must be a positive number of minor units")
 	}
 	if !money.ValidCurrency(currency) {
-		return errInvalid("currency", "currency must be an upper-case ISO 4217 code, got "+currency)
+		return jsonapi.Invalid("currency", "currency must be an upper-case ISO 4217 code, got "+currency)
 	}
 	return nil
 }
 
-func (s *Server) createIntent(r *http.Request, body []byte) response {
+func (s *Server) createIntent(r *http.Request, body []byte) jsonapi.Response {
 	var in createIntentRequest
-	if err := decode(body, &in); err != nil {
-		return err.response()
+	if err := jsonapi.Decode(body, &in); err != nil {
+		return err.Response()
 	}
 	if err := validAmount(in.Amount, in.Currency); err != nil {
-		return err.response()
+		return err.Response()
 	}
 	if strings.TrimSpace(in.Reference) == "" {
-		return errInvalid("reference", "reference must not be empty").response()
+		return jsonapi.Invalid("reference", "reference must not be empty").Response()
 	}
-	id := newID("pi_")
+	id := jsonapi.NewID("pi_")
 	base := s.cfg.PublicURL
 	if base == "" {
 		base = "http://" + r.Host
@@ -94,20 +95,20 @@ func (s *Server) createIntent(r *http.Request, body []byte) response {
 		Currency:     in.Currency,
 		Reference:    in.Reference,
 		Description:  in.Description,
-		ClientSecret: id + "_secret_" + newID(""),
+		ClientSecret: id + "_secret_" + jsonapi.NewID(""),
 		ConfirmURL:   strings.TrimSuffix(base, "/") + "/v1/payment_intents/" + id + "/confirm",
 		Created:      s.cfg.Now().Unix(),
 	}}
 	s.intents[id] = pi
-	return response{http.StatusOK, pi.intentJSON}
+	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
 }
 
-func (s *Server) getIntent(r *http.Request, _ []byte) response {
+func (s *Server) getIntent(r *http.Request, _ []byte) jsonapi.Response {
 	pi, ok := s.intents[r.PathValue("id")]
 	if !ok {
-		return errNotFound("no such payment_intent: " + r.PathValue("id")).response()
+		return jsonapi.NotFound("no such payment_intent: " + r.PathValue("id")).Response()
 	}
-	return response{http.StatusOK, pi.intentJSON}
+	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
 }
 
 type confirmRequest struct {
@@ -119,27 +120,27 @@ type confirmRequest struct {
 
 // confirmIntent charges the test card. The client secret authorizes it, so
 // the payer's client calls it without the API key.
-func (s *Server) confirmIntent(r *http.Request, body []byte) response {
+func (s *Server) confirmIntent(r *http.Request, body []byte) jsonapi.Response {
 	var in confirmRequest
-	if err := decode(body, &in); err != nil {
-		return err.response()
+	if err := jsonapi.Decode(body, &in); err != nil {
+		return err.Response()
 	}
 	pi, ok := s.intents[r.PathValue("id")]
 	if !ok {
-		return errNotFound("no such payment_intent: " + r.PathValue("id")).response()
+		return jsonapi.NotFound("no such payment_intent: " + r.PathValue("id")).Response()
 	}
 	if in.ClientSecret == "" || subtle.ConstantTimeCompare([]byte(in.ClientSecret), []byte(pi.ClientSecret)) != 1 {
-		return (&apiError{Status: http.StatusUnauthorized, Type: "authentication_error", Code: "client_secret_mismatch",
-			Message: "client_secret does not belong to this payment_intent"}).response()
+		return (&jsonapi.Error{Status: http.StatusUnauthorized, Type: "authentication_error", Code: "client_secret_mismatch",
+			Message: "client_secret does not belong to this payment_intent"}).Response()
 	}
 	switch in.Webhook {
 	case "", faultLate, faultTwice, faultOutOfOrder:
 	default:
-		return errInvalid("webhook", "webhook must be late, twice or out_of_order").response()
+		return jsonapi.Invalid("webhook", "webhook must be late, twice or out_of_order").Response()
 	}
 	if pi.Status != statusRequiresConfirmation {
-		return (&apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "payment_intent_unexpected_state",
-			Message: "the payment_intent is " + pi.Status + ", not requires_confirmation"}).response()
+		return (&jsonapi.Error{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "payment_intent_unexpected_state",
+			Message: "the payment_intent is " + pi.Status + ", not requires_confirmation"}).Response()
 	}
 	plan := deliveryPlan{fault: in.Webhook}
 	switch in.PaymentMethod {
@@ -161,8 +162,10 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) response {
 		s.intentEvent(pi, statusFailed, code, &plan)
 		snapshot := pi.intentJSON
 		snapshot.ClientSecret = ""
-		return (&apiError{Status: http.StatusPaymentRequired, Type: "card_error", Code: code,
-			Message: "the card was declined (" + code + ")", PaymentIntent: &snapshot}).response()
+		return jsonapi.ErrorResponse(http.StatusPaymentRequired, cardError{
+			Error:         jsonapi.Error{Type: "card_error", Code: code, Message: "the card was declined (" + code + ")"},
+			PaymentIntent: &snapshot,
+		})
 	case cardDelayed:
 		s.intentEvent(pi, statusProcessing, "", &deliveryPlan{})
 		s.after(s.cfg.ProcessingDelay, func() {
@@ -171,9 +174,9 @@ func (s *Server) confirmIntent(r *http.Request, body []byte) response {
 			s.intentEvent(pi, statusSucceeded, "", &plan)
 		})
 	default:
-		return errInvalid("payment_method", "payment_method must be a test card: tok_visa, tok_decline, tok_insufficient_funds or tok_delayed").response()
+		return jsonapi.Invalid("payment_method", "payment_method must be a test card: tok_visa, tok_decline, tok_insufficient_funds or tok_delayed").Response()
 	}
-	return response{http.StatusOK, pi.intentJSON}
+	return jsonapi.Response{Status: http.StatusOK, Body: pi.intentJSON}
 }
 
 // intentEvent moves pi to status and records its event. With a plan the

@@ -3,6 +3,8 @@ package paymentsandbox
 import (
 	"net/http"
 	"strings"
+
+	"github.com/crossdock/crossdock/simulators/jsonapi"
 )
 
 // failingDestination is the bank account every payout to fails.
@@ -39,22 +41,22 @@ type createPayoutRequest struct {
 
 // createPayout records a pending payout; after PayoutDelay it is paid, or
 // failed for acct_fail, and the webhook says so.
-func (s *Server) createPayout(_ *http.Request, body []byte) response {
+func (s *Server) createPayout(_ *http.Request, body []byte) jsonapi.Response {
 	var in createPayoutRequest
-	if err := decode(body, &in); err != nil {
-		return err.response()
+	if err := jsonapi.Decode(body, &in); err != nil {
+		return err.Response()
 	}
 	if err := validAmount(in.Amount, in.Currency); err != nil {
-		return err.response()
+		return err.Response()
 	}
 	if strings.TrimSpace(in.Reference) == "" {
-		return errInvalid("reference", "reference must not be empty").response()
+		return jsonapi.Invalid("reference", "reference must not be empty").Response()
 	}
 	if strings.TrimSpace(in.Destination) == "" {
-		return errInvalid("destination", "destination must not be empty").response()
+		return jsonapi.Invalid("destination", "destination must not be empty").Response()
 	}
 	po := &payout{payoutJSON{
-		ID: newID("po_"), Object: "payout", Status: payoutPending, Amount: in.Amount, Currency: in.Currency,
+		ID: jsonapi.NewID("po_"), Object: "payout", Status: payoutPending, Amount: in.Amount, Currency: in.Currency,
 		Reference: in.Reference, Destination: in.Destination, Created: s.cfg.Now().Unix(),
 	}}
 	s.payouts[po.ID] = po
@@ -67,13 +69,13 @@ func (s *Server) createPayout(_ *http.Request, body []byte) response {
 		}
 		s.deliver(s.newEvent("payout."+po.Status, po.payoutJSON), deliveryPlan{})
 	})
-	return response{http.StatusOK, po.payoutJSON}
+	return jsonapi.Response{Status: http.StatusOK, Body: po.payoutJSON}
 }
 
-func (s *Server) getPayout(r *http.Request, _ []byte) response {
+func (s *Server) getPayout(r *http.Request, _ []byte) jsonapi.Response {
 	po, ok := s.payouts[r.PathValue("id")]
 	if !ok {
-		return errNotFound("no such payout: " + r.PathValue("id")).response()
+		return jsonapi.NotFound("no such payout: " + r.PathValue("id")).Response()
 	}
-	return response{http.StatusOK, po.payoutJSON}
+	return jsonapi.Response{Status: http.StatusOK, Body: po.payoutJSON}
 }

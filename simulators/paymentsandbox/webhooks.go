@@ -1,16 +1,10 @@
 package paymentsandbox
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"time"
 
-	"github.com/crossdock/crossdock/pkg/retry"
-	"github.com/crossdock/crossdock/pkg/webhook"
+	"github.com/crossdock/crossdock/simulators/jsonapi"
 )
 
 // SignatureHeader carries a delivery's pkg/webhook signature.
@@ -35,7 +29,7 @@ type eventJSON struct {
 }
 
 func (s *Server) newEvent(typ string, obj any) event {
-	e := eventJSON{ID: newID("evt_"), Object: "event", Type: typ, Created: s.cfg.Now().Unix()}
+	e := eventJSON{ID: jsonapi.NewID("evt_"), Object: "event", Type: typ, Created: s.cfg.Now().Unix()}
 	e.Data.Object = obj
 	body, err := json.Marshal(e)
 	if err != nil {
@@ -78,50 +72,6 @@ func (s *Server) deliver(ev event, plan deliveryPlan) {
 	})
 }
 
-// send delivers one event until the receiver answers 2xx, with backoff
-// between attempts and at most MaxAttempts of them. Each attempt is signed
-// anew, so a retry minutes later is still inside the receiver's window. It
+// send delivers one event until the receiver answers 2xx (webhookout). It
 // reports whether the event was delivered.
-func (s *Server) send(ev event) bool {
-	b := retry.Exponential(s.cfg.RetryInitial, s.cfg.RetryMax)
-	for attempt := 1; ; attempt++ {
-		err := s.post(ev)
-		if err == nil {
-			return true
-		}
-		if attempt >= s.cfg.MaxAttempts || s.ctx.Err() != nil {
-			s.cfg.Log.Error("webhook not delivered, giving up", "event", ev.ID, "type", ev.Type, "attempts", attempt, "err", err)
-			return false
-		}
-		wait := b.NextBackOff()
-		s.cfg.Log.Warn("webhook not delivered, retrying", "event", ev.ID, "type", ev.Type, "attempt", attempt, "in", wait, "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-s.ctx.Done():
-			t.Stop()
-			return false
-		}
-	}
-}
-
-func (s *Server) post(ev event) error {
-	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.DeliveryTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(ev.body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(SignatureHeader, webhook.Sign(s.cfg.WebhookSecret, s.cfg.Now(), ev.body))
-	res, err := s.cfg.Client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("receiver answered %s", res.Status)
-	}
-	return nil
-}
+func (s *Server) send(ev event) bool { return s.sender.Send(s.ctx, ev.ID, ev.Type, ev.body) }
