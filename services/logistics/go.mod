@@ -5,11 +5,13 @@ go 1.26.0
 replace (
 	github.com/crossdock/crossdock/gen => ../../gen
 	github.com/crossdock/crossdock/pkg => ../../pkg
+	github.com/crossdock/crossdock/simulators => ../../simulators
 )
 
 require (
 	github.com/crossdock/crossdock/gen v0.0.0-00010101000000-000000000000
 	github.com/crossdock/crossdock/pkg v0.0.0-00010101000000-000000000000
+	github.com/crossdock/crossdock/simulators v0.0.0-00010101000000-000000000000
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	google.golang.org/grpc v1.85.0

@@ -59,7 +59,9 @@ func (s *Service) view(ctx context.Context, sh domain.Shipment) (View, error) {
 	return v, nil
 }
 
-func scaledSlack(cfg Config) time.Duration { return time.Duration(float64(cfg.OverdueSlack) / cfg.TimeScale) }
+func scaledSlack(cfg Config) time.Duration {
+	return time.Duration(float64(cfg.OverdueSlack) / cfg.TimeScale)
+}
 
 // GetShipment returns a shipment to its readers; to anyone else it does
 // not exist.

@@ -131,12 +131,19 @@ type EventJSON struct {
 	} `json:"charge"`
 }
 
+// statusNames are the carrier's statuses whose names differ from ours: a
+// failed delivery attempt is an exception the carrier recovers from.
+var statusNames = map[string]domain.Status{"delivery_failed": domain.StatusException}
+
 func (e EventJSON) event() (app.CarrierEvent, error) {
 	if e.ID == "" || e.Reference == "" || e.OccurredAt.IsZero() {
 		return app.CarrierEvent{}, fmt.Errorf("an event needs an id, a reference and occurred_at")
 	}
 	out := app.CarrierEvent{ID: e.ID, Seq: e.Seq, SeqInShipment: e.SeqInShipment, Type: e.Type, Waybill: e.Waybill,
 		Reference: e.Reference, OccurredAt: e.OccurredAt, Status: e.Status, Leg: e.Leg, Description: e.Description}
+	if s, ok := statusNames[e.Status]; ok {
+		out.Status = string(s)
+	}
 	if e.Location != nil {
 		out.LocationName = e.Location.Name
 		if e.Location.Lat != nil && e.Location.Lng != nil {

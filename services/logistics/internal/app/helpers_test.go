@@ -1,0 +1,306 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+	"github.com/crossdock/crossdock/services/logistics/migrations"
+	"github.com/crossdock/crossdock/simulators/carriersim"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+var ctx = context.Background()
+
+// Callers as the gRPC edge builds them from verified tokens.
+var (
+	orders = auth.Caller{Subject: "orders", Kind: auth.KindService, Roles: []string{auth.RoleService}}
+	admin  = auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}}
+)
+
+const (
+	carrierCode   = "sim"
+	apiKey        = "sk_test_carrier"
+	webhookSecret = "whsec_test_carrier_0123456789"
+)
+
+// financeLedger plays finance's side of freight legs: idempotent on the
+// leg id, as finance is, recording every call so a test can tell a leg paid
+// once from one paid twice.
+type financeLedger struct {
+	mu    sync.Mutex
+	paid  map[string]money.Money // leg id → amount moved
+	calls map[string]int
+	// conflicts counts legs sent again with another amount: finance answers
+	// those AlreadyExists and moves nothing.
+	conflicts int
+}
+
+func (f *financeLedger) PayFreightLeg(_ context.Context, _ uuid.UUID, legID string, _ uuid.UUID, amount money.Money) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[legID]++
+	if prev, ok := f.paid[legID]; ok {
+		if prev != amount {
+			f.conflicts++
+			return apperr.AlreadyExists("leg " + legID + " was paid with another amount")
+		}
+		return nil
+	}
+	f.paid[legID] = amount
+	return nil
+}
+
+func (f *financeLedger) RateToBase(context.Context, string) (string, error) { return "1.1", nil }
+
+// stockLedger plays inventory's side: commits by reservation id.
+type stockLedger struct {
+	mu      sync.Mutex
+	commits map[string]int
+}
+
+func (s *stockLedger) Commit(_ context.Context, reservationID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits[reservationID]++
+	return nil
+}
+
+type fixture struct {
+	svc       *app.Service
+	store     *postgres.Store
+	pool      *pgxpool.Pool
+	sim       *carriersim.Server
+	simURL    string
+	finance   *financeLedger
+	inventory *stockLedger
+	carrier   domain.Carrier
+	methods   map[string]domain.Method // by code
+	// webhookFailRate makes the receiver answer 503 before applying, as a
+	// gateway or service in trouble would.
+	webhookFailRate float64
+}
+
+// newFixture starts a carrier simulator whose webhooks reach the service
+// the way the gateway passes them, and seeds its carrier.
+func newFixture(t testing.TB, simCfg carriersim.Config, conns int32) *fixture {
+	t.Helper()
+	base := testkit.Database(t, testkit.Migrations{Name: "logistics", FS: migrations.FS})
+	pcfg := base.Config()
+	pcfg.MaxConns = conns
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	f := &fixture{store: postgres.New(pool), pool: pool,
+		finance: &financeLedger{paid: map[string]money.Money{}, calls: map[string]int{}}, inventory: &stockLedger{commits: map[string]int{}}}
+	f.svc = app.New(f.store, carrierapi.New(5*time.Second), f.finance, f.inventory,
+		app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: max(simCfg.TimeScale, 1)})
+
+	var mu sync.Mutex
+	rnd := rand.New(rand.NewPCG(1, 2))
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fail := rnd.Float64() < f.webhookFailRate
+		mu.Unlock()
+		if fail {
+			http.Error(w, "try later", http.StatusServiceUnavailable)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		_, err := f.svc.HandleWebhook(r.Context(), carrierCode, r.Header.Get(carriersim.SignatureHeader), body)
+		w.WriteHeader(httpStatus(err))
+	}))
+	t.Cleanup(hook.Close)
+
+	simCfg.APIKey, simCfg.WebhookURL, simCfg.WebhookSecret = apiKey, hook.URL, []byte(webhookSecret)
+	sim, err := carriersim.New(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	simSrv := httptest.NewServer(sim.Handler())
+	t.Cleanup(func() { simSrv.Close(); sim.Close() })
+	f.sim, f.simURL = sim, simSrv.URL
+
+	if err := f.svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: carrierCode, Name: "Simulator", URL: simSrv.URL, APIKey: apiKey, WebhookSecret: webhookSecret}); err != nil {
+		t.Fatal(err)
+	}
+	if f.carrier, err = f.store.GetCarrierByCode(ctx, carrierCode); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := f.svc.ListMethods(ctx, admin, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.methods = map[string]domain.Method{}
+	for _, m := range ms {
+		f.methods[m.Code] = m
+	}
+	return f
+}
+
+// httpStatus is the answer the gateway gives for a webhook's outcome.
+func httpStatus(err error) int {
+	switch apperr.KindOf(err) {
+	case apperr.KindUnknown:
+		if err == nil {
+			return http.StatusOK
+		}
+		return http.StatusInternalServerError
+	case apperr.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case apperr.KindInvalid:
+		return http.StatusBadRequest
+	case apperr.KindNotFound:
+		return http.StatusNotFound
+	default:
+		return http.StatusServiceUnavailable
+	}
+}
+
+var places = []struct {
+	country, region string
+	point           geo.Point
+}{
+	{"CN", "CN-GD", geo.Point{Lat: 22.5431, Lng: 114.0579}},
+	{"US", "US-CA", geo.Point{Lat: 34.0522, Lng: -118.2437}},
+	{"DE", "DE-BY", geo.Point{Lat: 48.1351, Lng: 11.5820}},
+	{"GB", "", geo.Point{Lat: 51.5074, Lng: -0.1278}},
+	{"BR", "BR-SP", geo.Point{Lat: -23.5505, Lng: -46.6333}},
+}
+
+func address(i int, withPoint bool) domain.Address {
+	p := places[i%len(places)]
+	a := domain.Address{Recipient: "Recipient", Country: p.country, Region: p.region, City: "City", Lines: []string{"1 Street"}}
+	if withPoint {
+		pt := p.point
+		a.Location = &pt
+	}
+	return a
+}
+
+// input is a valid outbound parcel from one place to another by a method.
+func (f *fixture) input(i int, method string) domain.NewShipmentInput {
+	return domain.NewShipmentInput{
+		Kind: domain.KindOutbound, SubOrderID: uuid.New(), OrderID: uuid.New(), BuyerID: uuid.NewString(),
+		SupplierOrgID: uuid.New(), MethodID: f.methods[method].ID, From: address(i, true), To: address(i+1+i%3, i%2 == 0),
+		Lines: []domain.Line{{SKUID: uuid.New(), Quantity: int32(1 + i%3)}}, WeightG: int64(300 + 97*(i%40)),
+		VolumeCM3: int64(1000 + 250*(i%17)), DeclaredValue: money.MustNew(int64(2000+i), "USD"),
+		GoodsPrice: money.MustNew(int64(1800+i), "EUR"), ReservationID: "res-" + uuid.NewString(),
+	}
+}
+
+// create books a parcel the way orders does: retrying while the carrier
+// is unavailable.
+func (f *fixture) create(t testing.TB, in domain.NewShipmentInput) domain.Shipment {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		sh, _, err := f.svc.CreateShipment(ctx, orders, in)
+		if err == nil {
+			return sh
+		}
+		if !apperr.IsKind(err, apperr.KindUnavailable) || attempt > 50 {
+			t.Fatalf("create shipment: %v", err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// simShipment is the simulator's truth about a parcel.
+type simShipment struct {
+	Waybill string `json:"waybill"`
+	Status  string `json:"status"`
+	Legs    []struct {
+		LegID string `json:"leg_id"`
+	} `json:"legs"`
+}
+
+func (f *fixture) truth(t testing.TB, waybill string) simShipment {
+	t.Helper()
+	var out simShipment
+	f.simGet(t, "/v1/shipments/"+waybill, &out)
+	return out
+}
+
+// simGet reads the simulator's API, retrying its injected 503s.
+func (f *fixture) simGet(t testing.TB, path string, out any) {
+	t.Helper()
+	for attempt := 0; attempt < 100; attempt++ {
+		req, _ := http.NewRequest(http.MethodGet, f.simURL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusServiceUnavailable {
+			continue
+		}
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, res.StatusCode, body)
+		}
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatalf("GET %s: the simulator kept failing", path)
+}
+
+// allSimEvents reads the simulator's whole feed.
+func (f *fixture) allSimEvents(t testing.TB) []carrierapi.EventJSON {
+	t.Helper()
+	var all []carrierapi.EventJSON
+	after := int64(0)
+	for {
+		var page struct {
+			Events  []carrierapi.EventJSON `json:"events"`
+			HasMore bool                   `json:"has_more"`
+		}
+		f.simGet(t, "/v1/events?limit=1000&after="+itoa(after), &page)
+		all = append(all, page.Events...)
+		for _, e := range page.Events {
+			after = max(after, e.Seq)
+		}
+		if !page.HasMore || len(page.Events) == 0 {
+			return all
+		}
+	}
+}
+
+// waitQuiet waits until the simulator has nothing more to do.
+func (f *fixture) waitQuiet(t testing.TB, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !f.sim.Quiet() {
+		if time.Now().After(deadline) {
+			t.Fatal("the carrier simulator never went quiet")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }

@@ -1,0 +1,115 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/pkg/webhook"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+	"github.com/crossdock/crossdock/simulators/carriersim"
+)
+
+// A webhook whose signature is bad, missing, stale or under another secret
+// is refused and applies nothing; a replayed delivery applies nothing more.
+func TestWebhookSignatureIsChecked(t *testing.T) {
+	// Every webhook is lost: the test delivers the feed's events itself.
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 3, UnservedCountries: []string{}}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	events := f.allSimEvents(t)
+	var body []byte
+	for _, e := range events {
+		if e.Reference == sh.ID.String() && e.Type == "tracking" {
+			body = mustJSON(t, e)
+			break
+		}
+	}
+	if body == nil {
+		t.Fatal("the carrier reported nothing")
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		name, signature string
+	}{
+		{"missing", ""},
+		{"malformed", "v1=abc"},
+		{"another secret", webhook.Sign([]byte("whsec_someone_else_entirely"), now, body)},
+		{"stale", webhook.Sign([]byte(webhookSecret), now.Add(-time.Hour), body)},
+		{"from the future", webhook.Sign([]byte(webhookSecret), now.Add(time.Hour), body)},
+		{"another body", webhook.Sign([]byte(webhookSecret), now, append([]byte(" "), body...))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.HandleWebhook(ctx, carrierCode, tc.signature, body)
+			if !apperr.IsKind(err, apperr.KindUnauthenticated) {
+				t.Fatalf("HandleWebhook = %v, want Unauthenticated", err)
+			}
+		})
+	}
+	if _, err := f.svc.HandleWebhook(ctx, "nobody", webhook.Sign([]byte(webhookSecret), now, body), body); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+		t.Errorf("a webhook for an unknown carrier = %v, want Unauthenticated", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM tracking_events`); n != 0 {
+		t.Fatalf("%d events applied from refused webhooks", n)
+	}
+
+	good := webhook.Sign([]byte(webhookSecret), now, body)
+	if applied, err := f.svc.HandleWebhook(ctx, carrierCode, good, body); err != nil || !applied {
+		t.Fatalf("a good webhook = %v, %v; want applied", applied, err)
+	}
+	if applied, err := f.svc.HandleWebhook(ctx, carrierCode, good, body); err != nil || applied {
+		t.Fatalf("the same delivery replayed = %v, %v; want accepted and not applied again", applied, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM tracking_events`); n != 1 {
+		t.Fatalf("%d events recorded after one good delivery and its replay", n)
+	}
+}
+
+// With every webhook lost, reading the carrier's feed alone brings every
+// parcel to the carrier's final status.
+func TestPollingCatchesLostWebhooks(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, LateRate: 0.3,
+		LateDelay: 50 * time.Millisecond, Seed: 5, UnservedCountries: []string{}}, 4)
+	var list []domain.Shipment
+	for i := range 20 {
+		list = append(list, f.create(t, f.input(i, "air")))
+	}
+	f.waitQuiet(t, time.Minute)
+	if n := f.count(t, `SELECT count(*) FROM tracking_events`); n != 0 {
+		t.Fatalf("%d events arrived with every webhook lost", n)
+	}
+	if err := f.svc.PollCarriers(ctx, 50, testkit.Logger(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range list {
+		v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if truth := f.truth(t, v.Waybill); string(v.Status) != truth.Status || truth.Status != "delivered" {
+			t.Errorf("after polling %s is %s, the carrier says %s", v.ID, v.Status, truth.Status)
+		}
+		if v.DistanceLeftKm > 0.01 || v.ETA != nil {
+			t.Errorf("a delivered parcel shows %.2f km left and ETA %v", v.DistanceLeftKm, v.ETA)
+		}
+	}
+	// A second poll finds nothing new: the cursor moved past what was read.
+	before := f.count(t, `SELECT count(*) FROM tracking_events`)
+	if err := f.svc.PollCarriers(ctx, 50, testkit.Logger(t)); err != nil {
+		t.Fatal(err)
+	}
+	if after := f.count(t, `SELECT count(*) FROM tracking_events`); after != before {
+		t.Errorf("a second poll recorded %d more events", after-before)
+	}
+}
+
+func (f *fixture) count(t testing.TB, q string) int {
+	t.Helper()
+	var n int
+	if err := f.pool.QueryRow(ctx, q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+

@@ -1,0 +1,201 @@
+package domain_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+)
+
+var (
+	shenzhen   = geo.Point{Lat: 22.5431, Lng: 114.0579}
+	losAngeles = geo.Point{Lat: 34.0522, Lng: -118.2437}
+	air        = domain.Speed{HandlingHours: 24, DomesticKmPerDay: 600, InternationalKmPerDay: 9000, LastMileKmPerDay: 400}
+)
+
+func shipment() domain.Shipment {
+	return domain.Shipment{
+		ID: uuid.New(), Kind: domain.KindOutbound, Status: domain.StatusBooked,
+		From: domain.Address{Country: "CN", Region: "CN-GD", Location: &shenzhen},
+		To:   domain.Address{Country: "US", Region: "US-CA", Location: &losAngeles},
+	}
+}
+
+func TestDistanceLeft(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		to        domain.Address
+		wantKm    float64
+		tolerance float64
+		basis     geo.Basis
+	}{
+		{"to the address's coordinates", domain.Address{Country: "US", Region: "US-CA", Location: &losAngeles}, 11_600, 0.005, geo.BasisAddress},
+		{"to the region's reference point", domain.Address{Country: "US", Region: "US-CA"}, 11_450, 0.05, geo.BasisRegion},
+		{"to the country's reference point", domain.Address{Country: "DE"}, 9_000, 0.05, geo.BasisCountry},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := shipment()
+			s.To = tc.to
+			km, basis := s.DistanceLeft()
+			if basis != tc.basis {
+				t.Errorf("basis = %s, want %s", basis, tc.basis)
+			}
+			if d := km - tc.wantKm; d > tc.tolerance*tc.wantKm || -d > tc.tolerance*tc.wantKm {
+				t.Errorf("distance left = %.0f km, want %.0f within %.1f %%", km, tc.wantKm, tc.tolerance*100)
+			}
+		})
+	}
+}
+
+// A parcel moving along its route at the method's speed or faster: the
+// ETA never grows, the time left always shrinks, and the distance left
+// falls to zero.
+func TestETAShrinksAsTheParcelAdvances(t *testing.T) {
+	s := shipment()
+	start := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	s.Book("CS0000000001", air, 1, start)
+	prevETA, prevLeft, prevKm := *s.ETA, s.ETA.Sub(start), 1e9
+	at := start.Add(12 * time.Hour)
+	seq := int64(0)
+	for _, st := range s.Route() {
+		prevF := 0.0
+		for _, f := range []float64{0.2, 0.5, 0.8, 1} {
+			// The scan comes when the parcel would be there at 90 % of
+			// the method's time for the leg.
+			legTime := st.Km / float64(air.KmPerDay(st.Kind)) * float64(24*time.Hour)
+			at = at.Add(time.Duration((f - prevF) * legTime * 0.9))
+			prevF = f
+			p := geo.Along(st.From, st.To, f)
+			seq++
+			fx := s.Apply(domain.TrackingEvent{CarrierEventID: "e", OccurredAt: at, Seq: seq, Status: domain.StatusInTransit, Leg: st.Kind, Point: &p}, air, 1)
+			if !fx.Moved {
+				t.Fatalf("event %d did not move the parcel", seq)
+			}
+			if s.ETA.After(prevETA) {
+				t.Errorf("%s at %.0f%%: ETA grew from %v to %v", st.Kind, f*100, prevETA, *s.ETA)
+			}
+			if left := s.ETA.Sub(at); left >= prevLeft {
+				t.Errorf("%s at %.0f%%: time left grew from %v to %v", st.Kind, f*100, prevLeft, left)
+			} else {
+				prevLeft = left
+			}
+			km, _ := s.DistanceLeft()
+			if km > prevKm+1 && st.Kind != domain.LegDomestic { // the first leg may head away from the buyer
+				t.Errorf("%s at %.0f%%: distance left grew from %.0f to %.0f", st.Kind, f*100, prevKm, km)
+			}
+			prevETA, prevKm = *s.ETA, km
+		}
+	}
+	if km, _ := s.DistanceLeft(); km > 1 {
+		t.Errorf("at the end of the route %.1f km are left", km)
+	}
+}
+
+func TestETAIsNeverInThePast(t *testing.T) {
+	s := shipment()
+	booked := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	s.Book("CS0000000001", air, 1, booked)
+	late := s.ETA.Add(72 * time.Hour)
+	eta := s.ETAAt(late, 12*time.Hour)
+	if eta == nil || !eta.After(late) {
+		t.Fatalf("an overdue parcel's ETA = %v at %v, want after now", eta, late)
+	}
+	if got := s.ETAAt(booked, 12*time.Hour); !got.Equal(*s.ETA) {
+		t.Errorf("a parcel on time shows ETA %v, want its own %v", got, *s.ETA)
+	}
+	s.Apply(domain.TrackingEvent{CarrierEventID: "d", OccurredAt: booked.Add(time.Hour), Seq: 1, Status: domain.StatusDelivered, Point: &losAngeles}, air, 1)
+	if got := s.ETAAt(late, 12*time.Hour); got != nil {
+		t.Errorf("a delivered parcel has ETA %v", got)
+	}
+}
+
+// Late events join the history without moving the parcel backwards, and a
+// delivered parcel moves no more.
+func TestApplyOrdersByEventTime(t *testing.T) {
+	s := shipment()
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	hub := geo.Point{Lat: 35, Lng: 105}
+	ev := func(seq int64, at time.Duration, st domain.Status, p geo.Point) domain.TrackingEvent {
+		return domain.TrackingEvent{CarrierEventID: "e", OccurredAt: t0.Add(at), Seq: seq, Status: st, Leg: domain.LegDomestic, Point: &p}
+	}
+	steps := []struct {
+		ev         domain.TrackingEvent
+		moved      bool
+		pickedUp   bool
+		wantStatus domain.Status
+	}{
+		{ev(2, 2*time.Hour, domain.StatusInTransit, hub), true, true, domain.StatusInTransit},
+		{ev(1, time.Hour, domain.StatusPickedUp, shenzhen), false, false, domain.StatusInTransit}, // late: history only
+		{ev(3, 2*time.Hour, domain.StatusCustomsHold, hub), true, false, domain.StatusCustomsHold}, // same instant, later seq
+		{ev(4, 5*time.Hour, domain.StatusDelivered, losAngeles), true, false, domain.StatusDelivered},
+		{ev(5, 6*time.Hour, domain.StatusException, hub), false, false, domain.StatusDelivered}, // final
+	}
+	for i, st := range steps {
+		fx := s.Apply(st.ev, air, 1)
+		if fx.Moved != st.moved || fx.PickedUp != st.pickedUp || s.Status != st.wantStatus {
+			t.Errorf("step %d: moved %v picked up %v status %s; want %v %v %s", i, fx.Moved, fx.PickedUp, s.Status, st.moved, st.pickedUp, st.wantStatus)
+		}
+	}
+	if !s.PickedUpAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("picked up at %v, want the late pick-up scan's time %v", s.PickedUpAt, t0.Add(time.Hour))
+	}
+	if s.Position.Point != losAngeles || s.DeliveredAt == nil {
+		t.Errorf("final position %v delivered %v", s.Position, s.DeliveredAt)
+	}
+}
+
+func TestNewShipmentInputValidate(t *testing.T) {
+	valid := func() domain.NewShipmentInput {
+		return domain.NewShipmentInput{
+			Kind: domain.KindOutbound, SubOrderID: uuid.New(), OrderID: uuid.New(), BuyerID: uuid.NewString(),
+			SupplierOrgID: uuid.New(), MethodID: uuid.New(),
+			From:  domain.Address{Recipient: "Warehouse", Country: "CN", Region: "CN-GD", City: "Shenzhen", Lines: []string{"1 Road"}},
+			To:    domain.Address{Recipient: "Ann", Country: "US", Region: "US-CA", City: "Los Angeles", Lines: []string{"2 Street"}},
+			Lines: []domain.Line{{SKUID: uuid.New(), Quantity: 2}}, WeightG: 1200, VolumeCM3: 3000,
+			DeclaredValue: money.MustNew(5000, "USD"), GoodsPrice: money.MustNew(5000, "USD"),
+		}
+	}
+	if err := valid().Validate(); err != nil {
+		t.Fatalf("valid input refused: %v", err)
+	}
+	for _, tc := range []struct {
+		field  string
+		change func(*domain.NewShipmentInput)
+	}{
+		{"weight_g", func(in *domain.NewShipmentInput) { in.WeightG = 0 }},
+		{"weight_g", func(in *domain.NewShipmentInput) { in.WeightG = domain.MaxWeightG + 1 }},
+		{"to.country_code", func(in *domain.NewShipmentInput) { in.To.Country = "XX" }},
+		{"to.region_code", func(in *domain.NewShipmentInput) { in.To.Region = "DE-BY" }},
+		{"lines", func(in *domain.NewShipmentInput) { in.Lines = nil }},
+		{"lines[0].quantity", func(in *domain.NewShipmentInput) { in.Lines[0].Quantity = 0 }},
+		{"return_id", func(in *domain.NewShipmentInput) { in.Kind = domain.KindReturn }},
+		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "someone" }},
+		{"goods_price", func(in *domain.NewShipmentInput) { in.GoodsPrice = money.Money{Amount: 1, Currency: "XYZ"} }},
+	} {
+		in := valid()
+		tc.change(&in)
+		err := in.Validate()
+		if !hasViolation(err, tc.field) {
+			t.Errorf("changing %s: %v, want a violation on it", tc.field, err)
+		}
+	}
+}
+
+func hasViolation(err error, field string) bool {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, v := range e.Violations {
+		if v.Field == field {
+			return true
+		}
+	}
+	return false
+}
