@@ -302,5 +302,4 @@ func (f *fixture) waitQuiet(t testing.TB, within time.Duration) {
 	}
 }
 
-
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }

@@ -112,4 +112,3 @@ func (f *fixture) count(t testing.TB, q string) int {
 	}
 	return n
 }
-

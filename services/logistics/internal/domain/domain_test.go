@@ -131,7 +131,7 @@ func TestApplyOrdersByEventTime(t *testing.T) {
 		wantStatus domain.Status
 	}{
 		{ev(2, 2*time.Hour, domain.StatusInTransit, hub), true, true, domain.StatusInTransit},
-		{ev(1, time.Hour, domain.StatusPickedUp, shenzhen), false, false, domain.StatusInTransit}, // late: history only
+		{ev(1, time.Hour, domain.StatusPickedUp, shenzhen), false, false, domain.StatusInTransit},  // late: history only
 		{ev(3, 2*time.Hour, domain.StatusCustomsHold, hub), true, false, domain.StatusCustomsHold}, // same instant, later seq
 		{ev(4, 5*time.Hour, domain.StatusDelivered, losAngeles), true, false, domain.StatusDelivered},
 		{ev(5, 6*time.Hour, domain.StatusException, hub), false, false, domain.StatusDelivered}, // final
