@@ -8,6 +8,8 @@ package app
 
 import (
 	"time"
+
+	"github.com/crossdock/crossdock/pkg/groupcommit"
 )
 
 // Config holds the service's settings.
@@ -38,6 +40,10 @@ type Service struct {
 	inventory Inventory
 	cfg       Config
 	now       func() time.Time
+	// events batches concurrent tracking events into shared transactions.
+	events *groupcommit.Queue[eventItem, bool]
+	// methods caches shipping methods for applying events.
+	methods *methodCache
 }
 
 // Option changes a Service's defaults.
@@ -68,6 +74,8 @@ func New(store Store, carriers CarrierAPI, finance Finance, inventory Inventory,
 	for _, o := range opts {
 		o(s)
 	}
+	s.events = groupcommit.New(s.flushEvents, groupcommit.Options{MaxBatch: 128, Concurrency: 2})
+	s.methods = newMethodCache(store, methodCacheTTL, s.now)
 	return s
 }
 

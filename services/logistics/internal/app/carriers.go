@@ -128,6 +128,7 @@ func (s *Service) UpdateMethod(ctx context.Context, c auth.Caller, id uuid.UUID,
 		out = m
 		return r.SaveMethod(ctx, m)
 	})
+	s.methods.forget(id)
 	return out, err
 }
 

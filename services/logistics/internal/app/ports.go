@@ -70,6 +70,15 @@ type ShipmentCursor struct {
 	ID        uuid.UUID `json:"i"`
 }
 
+// Details is a shipment with what its readers see beside it.
+type Details struct {
+	Shipment    domain.Shipment
+	Method      domain.Method
+	CarrierCode string
+	Legs        []domain.Leg
+	Recent      []StoredEvent
+}
+
 // Shipments stores shipments.
 type Shipments interface {
 	// InsertShipment stores a new shipment unless one with its key (the
@@ -84,6 +93,9 @@ type Shipments interface {
 	GetShipment(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Shipment, error)
 	// GetSubOrderShipment returns a sub-order's outbound shipment.
 	GetSubOrderShipment(ctx context.Context, subOrderID uuid.UUID) (domain.Shipment, error)
+	// ShipmentDetails reads a shipment with what its view shows: its
+	// method, its carrier's code, its legs and its newest recent events.
+	ShipmentDetails(ctx context.Context, id uuid.UUID, recent int) (Details, error)
 	SaveShipment(ctx context.Context, s domain.Shipment) error
 	// DeleteShipment removes a shipment the carrier refused to book.
 	DeleteShipment(ctx context.Context, id uuid.UUID) error

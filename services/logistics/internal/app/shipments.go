@@ -34,28 +34,17 @@ type View struct {
 // recentEvents is how many events a shipment's view carries.
 const recentEvents = 20
 
-func (s *Service) view(ctx context.Context, sh domain.Shipment) (View, error) {
-	v := View{Shipment: sh}
-	var err error
-	if v.Method, err = s.store.GetMethod(ctx, sh.MethodID); err != nil {
-		return v, err
-	}
-	car, err := s.store.GetCarrier(ctx, sh.CarrierID)
+func (s *Service) view(ctx context.Context, id uuid.UUID) (View, error) {
+	d, err := s.store.ShipmentDetails(ctx, id, recentEvents)
 	if err != nil {
+		return View{}, err
+	}
+	v := View{Shipment: d.Shipment, Method: d.Method, CarrierCode: d.CarrierCode, Legs: d.Legs, Recent: d.Recent}
+	if v.ActualFreight, err = domain.ActualFreight(v.Legs, v.GoodsPrice.Currency); err != nil {
 		return v, err
 	}
-	v.CarrierCode = car.Code
-	if v.Legs, err = s.store.ListLegs(ctx, sh.ID); err != nil {
-		return v, err
-	}
-	if v.ActualFreight, err = domain.ActualFreight(v.Legs, sh.GoodsPrice.Currency); err != nil {
-		return v, err
-	}
-	if v.Recent, err = s.store.ListTrackingEvents(ctx, sh.ID, recentEvents); err != nil {
-		return v, err
-	}
-	v.DistanceLeftKm, v.DistanceBasis = sh.DistanceLeft()
-	v.ETA = sh.ETAAt(s.clock(), scaledSlack(s.cfg))
+	v.DistanceLeftKm, v.DistanceBasis = v.Shipment.DistanceLeft()
+	v.ETA = v.Shipment.ETAAt(s.clock(), scaledSlack(s.cfg))
 	return v, nil
 }
 
@@ -66,14 +55,14 @@ func scaledSlack(cfg Config) time.Duration {
 // GetShipment returns a shipment to its readers; to anyone else it does
 // not exist.
 func (s *Service) GetShipment(ctx context.Context, c auth.Caller, id uuid.UUID) (View, error) {
-	sh, err := s.store.GetShipment(ctx, id, false)
+	v, err := s.view(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
-	if !canRead(c, sh) {
+	if !canRead(c, v.Shipment) {
 		return View{}, apperr.NotFound("shipment", id.String())
 	}
-	return s.view(ctx, sh)
+	return v, nil
 }
 
 // GetSubOrderShipment returns a sub-order's outbound shipment to its readers.
@@ -85,7 +74,7 @@ func (s *Service) GetSubOrderShipment(ctx context.Context, c auth.Caller, subOrd
 	if !canRead(c, sh) {
 		return View{}, apperr.NotFound("shipment of sub-order", subOrderID.String())
 	}
-	return s.view(ctx, sh)
+	return s.view(ctx, sh.ID)
 }
 
 // ListShipmentEvents returns a shipment's whole history to its readers.
@@ -139,7 +128,7 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 	}
 	views := make([]View, 0, len(list))
 	for _, sh := range list {
-		v, err := s.view(ctx, sh)
+		v, err := s.view(ctx, sh.ID)
 		if err != nil {
 			return nil, "", err
 		}
@@ -159,7 +148,7 @@ func (s *Service) CancelShipment(ctx context.Context, c auth.Caller, id uuid.UUI
 	}
 	switch {
 	case sh.Status == domain.StatusCancelled:
-		return s.view(ctx, sh)
+		return s.view(ctx, sh.ID)
 	case sh.PickedUpAt != nil || sh.Status != domain.StatusBooked:
 		return View{}, apperr.FailedPrecondition("the carrier has picked the parcel up; it can no longer be cancelled").WithReason("ALREADY_PICKED_UP")
 	}
@@ -198,7 +187,7 @@ func (s *Service) CancelShipment(ctx context.Context, c auth.Caller, id uuid.UUI
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, sh)
+	return s.view(ctx, sh.ID)
 }
 
 // CompleteShipment records that the sub-order completed and emits
@@ -212,7 +201,7 @@ func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.U
 		return View{}, err
 	}
 	if sh.CompletedAt != nil {
-		return s.view(ctx, sh)
+		return s.view(ctx, sh.ID)
 	}
 	if sh.Status != domain.StatusDelivered {
 		return View{}, apperr.FailedPrecondition("the parcel is " + string(sh.Status) + ", not delivered").WithReason("NOT_DELIVERED")
@@ -264,7 +253,7 @@ func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.U
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, sh)
+	return s.view(ctx, sh.ID)
 }
 
 func moneyProto(m money.Money) *commonv1.Money {

@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"errors"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/groupcommit"
 	"github.com/crossdock/crossdock/pkg/webhook"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
@@ -44,29 +47,74 @@ func (s *Service) HandleWebhook(ctx context.Context, carrierCode, signature stri
 // ApplyCarrierEvent applies one carrier event, from a webhook or the feed,
 // once: a tracking event by its carrier event id, a charge by its leg id.
 // It reports whether the event was new. An event for a parcel Crossdock did
-// not book is NotFound.
+// not book is NotFound. Concurrent calls share transactions (see
+// flushEvents), so a burst of webhooks costs one disk flush per batch
+// rather than per event.
 func (s *Service) ApplyCarrierEvent(ctx context.Context, carrierID uuid.UUID, ev CarrierEvent) (bool, error) {
 	shipmentID, err := uuid.Parse(ev.Reference)
 	if err != nil {
 		return false, apperr.InvalidField("reference", "is not a shipment id")
 	}
-	var fresh bool
-	err = s.store.InTx(ctx, func(r Repository) error {
-		sh, err := r.GetShipment(ctx, shipmentID, true)
-		if err != nil {
-			return err
-		}
-		if sh.CarrierID != carrierID {
-			return apperr.NotFound("shipment", ev.Reference)
-		}
-		if ev.Type == "charge" {
-			fresh, err = s.applyCharge(ctx, r, sh, ev)
-			return err
-		}
-		fresh, err = s.applyTracking(ctx, r, sh, ev)
-		return err
+	return s.events.Submit(ctx, eventItem{carrierID: carrierID, shipmentID: shipmentID, ev: ev})
+}
+
+// eventItem is one carrier event waiting for a batch.
+type eventItem struct {
+	carrierID, shipmentID uuid.UUID
+	ev                    CarrierEvent
+}
+
+// flushEvents applies a batch of events in one transaction. Items are
+// taken in shipment order (then arrival order), so concurrent batches lock
+// parcels in one order and never deadlock. An item refused as invalid or
+// unknown is answered with its error without touching the database (every
+// such refusal comes before the first write); any other error fails the
+// whole batch, whose callers retry.
+func (s *Service) flushEvents(ctx context.Context, items []eventItem) []groupcommit.Result[bool] {
+	out := make([]groupcommit.Result[bool], len(items))
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return bytes.Compare(items[a].shipmentID[:], items[b].shipmentID[:])
 	})
-	return fresh, err
+	err := s.store.InTx(ctx, func(r Repository) error {
+		for _, i := range order {
+			it := items[i]
+			fresh, err := s.applyOne(ctx, r, it)
+			if err != nil && !refused(err) {
+				return err
+			}
+			out[i] = groupcommit.Result[bool]{Value: fresh, Err: err}
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range out {
+			out[i] = groupcommit.Result[bool]{Err: err}
+		}
+	}
+	return out
+}
+
+// refused reports an item's own refusal, made before it wrote anything.
+func refused(err error) bool {
+	return apperr.IsKind(err, apperr.KindInvalid) || apperr.IsKind(err, apperr.KindNotFound)
+}
+
+func (s *Service) applyOne(ctx context.Context, r Repository, it eventItem) (bool, error) {
+	sh, err := r.GetShipment(ctx, it.shipmentID, true)
+	if err != nil {
+		return false, err
+	}
+	if sh.CarrierID != it.carrierID {
+		return false, apperr.NotFound("shipment", it.ev.Reference)
+	}
+	if it.ev.Type == "charge" {
+		return s.applyCharge(ctx, r, sh, it.ev)
+	}
+	return s.applyTracking(ctx, r, sh, it.ev)
 }
 
 func (s *Service) applyCharge(ctx context.Context, r Repository, sh domain.Shipment, ev CarrierEvent) (bool, error) {
@@ -96,7 +144,7 @@ func (s *Service) applyTracking(ctx context.Context, r Repository, sh domain.Shi
 	if ev.Point != nil && !ev.Point.Valid() {
 		return false, apperr.InvalidField("location", "is not a position on the earth")
 	}
-	m, err := r.GetMethod(ctx, sh.MethodID)
+	m, err := s.methods.get(ctx, sh.MethodID)
 	if err != nil {
 		return false, err
 	}

@@ -69,9 +69,14 @@ const methodColumns = `method_id, carrier_id, code, name, mode, handling_hours, 
 
 func scanMethod(row pgx.Row) (domain.Method, error) {
 	var m domain.Method
-	err := row.Scan(&m.ID, &m.CarrierID, &m.Code, &m.Name, &m.Mode, &m.Speed.HandlingHours, &m.Speed.DomesticKmPerDay,
-		&m.Speed.InternationalKmPerDay, &m.Speed.LastMileKmPerDay, &m.Zones, &m.Active, &m.CreatedAt, &m.UpdatedAt)
+	err := row.Scan(methodDests(&m)...)
 	return m, err
+}
+
+// methodDests are the scan destinations of methodColumns.
+func methodDests(m *domain.Method) []any {
+	return []any{&m.ID, &m.CarrierID, &m.Code, &m.Name, &m.Mode, &m.Speed.HandlingHours, &m.Speed.DomesticKmPerDay,
+		&m.Speed.InternationalKmPerDay, &m.Speed.LastMileKmPerDay, &m.Zones, &m.Active, &m.CreatedAt, &m.UpdatedAt}
 }
 
 func zones(m domain.Method) []string {

@@ -116,17 +116,49 @@ func (r repo) FindShipmentByKey(ctx context.Context, kind domain.Kind, subOrderI
 		q, arg = `SELECT `+shipmentColumns+`, fingerprint FROM shipments WHERE kind = 'return' AND return_id = $1`, returnID
 	}
 	var fp []byte
-	s, err := scanShipment(fingerprinted{r.q.QueryRow(ctx, q, arg), &fp})
+	s, err := scanShipment(withExtra{r.q.QueryRow(ctx, q, arg), []any{&fp}})
 	return s, fp, pg.NoRows(err, apperr.NotFound("shipment", "key"))
 }
 
-// fingerprinted scans a shipment row followed by its fingerprint column.
-type fingerprinted struct {
-	row pgx.Row
-	fp  *[]byte
+// withExtra scans a shipment row followed by more columns.
+type withExtra struct {
+	row   pgx.Row
+	extra []any
 }
 
-func (f fingerprinted) Scan(dest ...any) error { return f.row.Scan(append(dest, f.fp)...) }
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }
+
+// ShipmentDetails reads a shipment with its method, carrier code, legs
+// and latest events in one round trip.
+func (r repo) ShipmentDetails(ctx context.Context, id uuid.UUID, recent int) (app.Details, error) {
+	var d app.Details
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+prefixed("s.", shipmentColumns)+`, `+prefixed("m.", methodColumns)+`, c.code
+		FROM shipments s JOIN shipping_methods m ON m.method_id = s.method_id JOIN carriers c ON c.carrier_id = s.carrier_id
+		WHERE s.shipment_id = $1`, id)
+	b.Queue(`SELECT `+legColumns+` FROM freight_legs l WHERE l.shipment_id = $1 ORDER BY l.confirmed_at, l.leg_id`, id)
+	b.Queue(eventQuery+` ORDER BY occurred_at DESC, seq DESC LIMIT $2`, id, recent)
+	res := r.q.SendBatch(ctx, b)
+	defer res.Close()
+	var err error
+	d.Shipment, err = scanShipment(withExtra{res.QueryRow(), append(methodDests(&d.Method), &d.CarrierCode)})
+	if err != nil {
+		return d, pg.NoRows(err, apperr.NotFound("shipment", id.String()))
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return d, err
+	}
+	if d.Legs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Leg, error) { return scanLeg(row) }); err != nil {
+		return d, err
+	}
+	rows, err = res.Query()
+	if err != nil {
+		return d, err
+	}
+	d.Recent, err = pgx.CollectRows(rows, scanEvent)
+	return d, err
+}
 
 func (r repo) GetShipment(ctx context.Context, id uuid.UUID, forUpdate bool) (domain.Shipment, error) {
 	q := `SELECT ` + shipmentColumns + ` FROM shipments WHERE shipment_id = $1`

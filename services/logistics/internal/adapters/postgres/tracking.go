@@ -28,28 +28,31 @@ func (r repo) InsertTrackingEvent(ctx context.Context, carrierID, shipmentID uui
 }
 
 func (r repo) ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]app.StoredEvent, error) {
-	q := `SELECT event_id, occurred_at, seq, status, leg, location_name, lat, lng, description, applied, received_at
-		FROM tracking_events WHERE shipment_id = $1 ORDER BY occurred_at, seq`
+	q := eventQuery + ` ORDER BY occurred_at, seq`
 	args := []any{shipmentID}
 	if limit > 0 {
-		q = `SELECT event_id, occurred_at, seq, status, leg, location_name, lat, lng, description, applied, received_at
-		FROM tracking_events WHERE shipment_id = $1 ORDER BY occurred_at DESC, seq DESC LIMIT $2`
+		q = eventQuery + ` ORDER BY occurred_at DESC, seq DESC LIMIT $2`
 		args = append(args, limit)
 	}
 	rows, err := r.q.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.StoredEvent, error) {
-		var e app.StoredEvent
-		var lat, lng *float64
-		err := row.Scan(&e.CarrierEventID, &e.OccurredAt, &e.Seq, &e.Status, &e.Leg, &e.LocationName, &lat, &lng,
-			&e.Description, &e.Applied, &e.ReceivedAt)
-		if lat != nil && lng != nil {
-			e.Point = &geo.Point{Lat: *lat, Lng: *lng}
-		}
-		return e, err
-	})
+	return pgx.CollectRows(rows, scanEvent)
+}
+
+const eventQuery = `SELECT event_id, occurred_at, seq, status, leg, location_name, lat, lng, description, applied, received_at
+	FROM tracking_events WHERE shipment_id = $1`
+
+func scanEvent(row pgx.CollectableRow) (app.StoredEvent, error) {
+	var e app.StoredEvent
+	var lat, lng *float64
+	err := row.Scan(&e.CarrierEventID, &e.OccurredAt, &e.Seq, &e.Status, &e.Leg, &e.LocationName, &lat, &lng,
+		&e.Description, &e.Applied, &e.ReceivedAt)
+	if lat != nil && lng != nil {
+		e.Point = &geo.Point{Lat: *lat, Lng: *lng}
+	}
+	return e, err
 }
 
 func (r repo) FeedCursor(ctx context.Context, carrierID uuid.UUID) (int64, error) {
