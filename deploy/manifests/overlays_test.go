@@ -72,3 +72,39 @@ func TestDevFinanceUsesThePaymentSandbox(t *testing.T) {
 		}
 	}
 }
+
+// TestDevLogisticsUsesTheCarrierSimulator: in the dev overlay logistics
+// seeds the simulator's Service as its carrier on the simulator's clock, and
+// both read the API key and the webhook secret from the same secret keys.
+func TestDevLogisticsUsesTheCarrierSimulator(t *testing.T) {
+	set := load(t, "dev")
+	logistics, carrier := server(t, set, "logistics"), server(t, set, "carrier-sim")
+	config := map[string]map[string]string{}
+	for _, cm := range set.ConfigMaps() {
+		for _, name := range []string{"logistics-config", "carrier-sim-config"} {
+			if strings.HasPrefix(cm.Name, name+"-") {
+				config[name] = cm.Data
+			}
+		}
+	}
+	want := map[string]string{
+		"LOGISTICS_SEED_CARRIER_CODE": "sim",
+		"LOGISTICS_SEED_CARRIER_URL":  "http://carrier-sim:9301",
+		"LOGISTICS_TIME_SCALE":        config["carrier-sim-config"]["CARRIER_SIM_TIME_SCALE"],
+	}
+	for k, v := range want {
+		if got := config["logistics-config"][k]; got != v || v == "" {
+			t.Errorf("logistics' %s = %q, want %q", k, got, v)
+		}
+	}
+	for logisticsVar, carrierVar := range map[string]string{
+		"LOGISTICS_SEED_CARRIER_API_KEY":        "CARRIER_SIM_API_KEY",
+		"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": "CARRIER_SIM_WEBHOOK_SECRET",
+	} {
+		l, c := envVar(t, logistics, logisticsVar).ValueFrom, envVar(t, carrier, carrierVar).ValueFrom
+		if l == nil || c == nil || l.SecretKeyRef == nil || c.SecretKeyRef == nil ||
+			l.SecretKeyRef.Name != c.SecretKeyRef.Name || l.SecretKeyRef.Key != c.SecretKeyRef.Key {
+			t.Errorf("logistics' %s and the simulator's %s come from different places: %+v, %+v", logisticsVar, carrierVar, l, c)
+		}
+	}
+}
