@@ -51,7 +51,6 @@ func TestOverlaysDeployEveryService(t *testing.T) {
 // the same secret keys, so the pair cannot drift.
 func TestDevFinanceUsesThePaymentSandbox(t *testing.T) {
 	set := load(t, "dev")
-	finance, sandbox := server(t, set, "finance"), server(t, set, "payment-sandbox")
 	url := ""
 	for _, cm := range set.ConfigMaps() {
 		if strings.HasPrefix(cm.Name, "finance-config") {
@@ -61,14 +60,21 @@ func TestDevFinanceUsesThePaymentSandbox(t *testing.T) {
 	if url != "http://payment-sandbox:9300" {
 		t.Errorf("finance's PAYMENT_PROVIDER_URL = %q", url)
 	}
-	for financeVar, sandboxVar := range map[string]string{
+	sameSecretKeys(t, set, "finance", "payment-sandbox", map[string]string{
 		"PAYMENT_PROVIDER_API_KEY":        "PAYMENT_SANDBOX_API_KEY",
 		"PAYMENT_PROVIDER_WEBHOOK_SECRET": "PAYMENT_SANDBOX_WEBHOOK_SECRET",
-	} {
-		f, s := envVar(t, finance, financeVar).ValueFrom, envVar(t, sandbox, sandboxVar).ValueFrom
-		if f == nil || s == nil || f.SecretKeyRef == nil || s.SecretKeyRef == nil ||
-			f.SecretKeyRef.Name != s.SecretKeyRef.Name || f.SecretKeyRef.Key != s.SecretKeyRef.Key {
-			t.Errorf("finance's %s and the sandbox's %s come from different places: %+v, %+v", financeVar, sandboxVar, f, s)
+	})
+}
+
+// sameSecretKeys checks that each of client's variables reads the same
+// secret key as the simulator's variable it maps to.
+func sameSecretKeys(t *testing.T, set *manifests.Set, client, simulator string, vars map[string]string) {
+	t.Helper()
+	for clientVar, simVar := range vars {
+		c, s := envVar(t, server(t, set, client), clientVar).ValueFrom, envVar(t, server(t, set, simulator), simVar).ValueFrom
+		if c == nil || s == nil || c.SecretKeyRef == nil || s.SecretKeyRef == nil ||
+			c.SecretKeyRef.Name != s.SecretKeyRef.Name || c.SecretKeyRef.Key != s.SecretKeyRef.Key {
+			t.Errorf("%s's %s and %s's %s come from different places: %+v, %+v", client, clientVar, simulator, simVar, c, s)
 		}
 	}
 }
@@ -78,7 +84,6 @@ func TestDevFinanceUsesThePaymentSandbox(t *testing.T) {
 // both read the API key and the webhook secret from the same secret keys.
 func TestDevLogisticsUsesTheCarrierSimulator(t *testing.T) {
 	set := load(t, "dev")
-	logistics, carrier := server(t, set, "logistics"), server(t, set, "carrier-sim")
 	config := map[string]map[string]string{}
 	for _, cm := range set.ConfigMaps() {
 		for _, name := range []string{"logistics-config", "carrier-sim-config"} {
@@ -97,14 +102,8 @@ func TestDevLogisticsUsesTheCarrierSimulator(t *testing.T) {
 			t.Errorf("logistics' %s = %q, want %q", k, got, v)
 		}
 	}
-	for logisticsVar, carrierVar := range map[string]string{
+	sameSecretKeys(t, set, "logistics", "carrier-sim", map[string]string{
 		"LOGISTICS_SEED_CARRIER_API_KEY":        "CARRIER_SIM_API_KEY",
 		"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": "CARRIER_SIM_WEBHOOK_SECRET",
-	} {
-		l, c := envVar(t, logistics, logisticsVar).ValueFrom, envVar(t, carrier, carrierVar).ValueFrom
-		if l == nil || c == nil || l.SecretKeyRef == nil || c.SecretKeyRef == nil ||
-			l.SecretKeyRef.Name != c.SecretKeyRef.Name || l.SecretKeyRef.Key != c.SecretKeyRef.Key {
-			t.Errorf("logistics' %s and the simulator's %s come from different places: %+v, %+v", logisticsVar, carrierVar, l, c)
-		}
-	}
+	})
 }

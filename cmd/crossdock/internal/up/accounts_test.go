@@ -56,29 +56,30 @@ func TestAccountEnv(t *testing.T) {
 	// reach the simulator, its time scale does not split the two.
 	logistics := accountEnv(mesh.Service{Name: mesh.Logistics}, plan, creds)
 	carrier := envMap(mesh.CarrierSimEnv(plan, carrierCredentials(creds), []string{"CARRIER_SIM_LOSE_RATE=0.2", "CARRIER_SIM_TIME_SCALE=1"}))
-	wantLogistics := map[string]string{
-		"LOGISTICS_SEED_CARRIER_CODE":           "sim",
-		"LOGISTICS_SEED_CARRIER_URL":            "http://127.0.0.1:9601",
-		"LOGISTICS_SEED_CARRIER_API_KEY":        "ck",
-		"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": "cs",
-		"LOGISTICS_TIME_SCALE":                  "8640",
-	}
-	for k, v := range wantLogistics {
-		if logistics[k] != v {
-			t.Errorf("logistics %s = %q, want %q", k, logistics[k], v)
-		}
-	}
-	wantCarrier := map[string]string{
-		"CARRIER_SIM_ADDR":           "127.0.0.1:9601",
-		"CARRIER_SIM_API_KEY":        "ck",
-		"CARRIER_SIM_WEBHOOK_SECRET": "cs",
-		"CARRIER_SIM_WEBHOOK_URL":    "http://127.0.0.1:8380/v1/webhooks/carriers/sim",
-		"CARRIER_SIM_TIME_SCALE":     "8640",
-		"CARRIER_SIM_LOSE_RATE":      "0.2",
-	}
-	for k, v := range wantCarrier {
-		if carrier[k] != v {
-			t.Errorf("carrier simulator %s = %q, want %q", k, carrier[k], v)
+	for _, tt := range []struct {
+		who       string
+		env, want map[string]string
+	}{
+		{"logistics", logistics, map[string]string{
+			"LOGISTICS_SEED_CARRIER_CODE":           "sim",
+			"LOGISTICS_SEED_CARRIER_URL":            "http://127.0.0.1:9601",
+			"LOGISTICS_SEED_CARRIER_API_KEY":        "ck",
+			"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": "cs",
+			"LOGISTICS_TIME_SCALE":                  "8640",
+		}},
+		{"carrier simulator", carrier, map[string]string{
+			"CARRIER_SIM_ADDR":           "127.0.0.1:9601",
+			"CARRIER_SIM_API_KEY":        "ck",
+			"CARRIER_SIM_WEBHOOK_SECRET": "cs",
+			"CARRIER_SIM_WEBHOOK_URL":    "http://127.0.0.1:8380/v1/webhooks/carriers/sim",
+			"CARRIER_SIM_TIME_SCALE":     "8640",
+			"CARRIER_SIM_LOSE_RATE":      "0.2",
+		}},
+	} {
+		for k, v := range tt.want {
+			if tt.env[k] != v {
+				t.Errorf("%s %s = %q, want %q", tt.who, k, tt.env[k], v)
+			}
 		}
 	}
 	if _, ok := finance["LOGISTICS_SEED_CARRIER_URL"]; ok {
