@@ -51,7 +51,6 @@ func TestOverlaysDeployEveryService(t *testing.T) {
 // the same secret keys, so the pair cannot drift.
 func TestDevFinanceUsesThePaymentSandbox(t *testing.T) {
 	set := load(t, "dev")
-	finance, sandbox := server(t, set, "finance"), server(t, set, "payment-sandbox")
 	url := ""
 	for _, cm := range set.ConfigMaps() {
 		if strings.HasPrefix(cm.Name, "finance-config") {
@@ -61,14 +60,50 @@ func TestDevFinanceUsesThePaymentSandbox(t *testing.T) {
 	if url != "http://payment-sandbox:9300" {
 		t.Errorf("finance's PAYMENT_PROVIDER_URL = %q", url)
 	}
-	for financeVar, sandboxVar := range map[string]string{
+	sameSecretKeys(t, set, "finance", "payment-sandbox", map[string]string{
 		"PAYMENT_PROVIDER_API_KEY":        "PAYMENT_SANDBOX_API_KEY",
 		"PAYMENT_PROVIDER_WEBHOOK_SECRET": "PAYMENT_SANDBOX_WEBHOOK_SECRET",
-	} {
-		f, s := envVar(t, finance, financeVar).ValueFrom, envVar(t, sandbox, sandboxVar).ValueFrom
-		if f == nil || s == nil || f.SecretKeyRef == nil || s.SecretKeyRef == nil ||
-			f.SecretKeyRef.Name != s.SecretKeyRef.Name || f.SecretKeyRef.Key != s.SecretKeyRef.Key {
-			t.Errorf("finance's %s and the sandbox's %s come from different places: %+v, %+v", financeVar, sandboxVar, f, s)
+	})
+}
+
+// sameSecretKeys checks that each of client's variables reads the same
+// secret key as the simulator's variable it maps to.
+func sameSecretKeys(t *testing.T, set *manifests.Set, client, simulator string, vars map[string]string) {
+	t.Helper()
+	for clientVar, simVar := range vars {
+		c, s := envVar(t, server(t, set, client), clientVar).ValueFrom, envVar(t, server(t, set, simulator), simVar).ValueFrom
+		if c == nil || s == nil || c.SecretKeyRef == nil || s.SecretKeyRef == nil ||
+			c.SecretKeyRef.Name != s.SecretKeyRef.Name || c.SecretKeyRef.Key != s.SecretKeyRef.Key {
+			t.Errorf("%s's %s and %s's %s come from different places: %+v, %+v", client, clientVar, simulator, simVar, c, s)
 		}
 	}
+}
+
+// TestDevLogisticsUsesTheCarrierSimulator: in the dev overlay logistics
+// seeds the simulator's Service as its carrier on the simulator's clock, and
+// both read the API key and the webhook secret from the same secret keys.
+func TestDevLogisticsUsesTheCarrierSimulator(t *testing.T) {
+	set := load(t, "dev")
+	config := map[string]map[string]string{}
+	for _, cm := range set.ConfigMaps() {
+		for _, name := range []string{"logistics-config", "carrier-sim-config"} {
+			if strings.HasPrefix(cm.Name, name+"-") {
+				config[name] = cm.Data
+			}
+		}
+	}
+	want := map[string]string{
+		"LOGISTICS_SEED_CARRIER_CODE": "sim",
+		"LOGISTICS_SEED_CARRIER_URL":  "http://carrier-sim:9301",
+		"LOGISTICS_TIME_SCALE":        config["carrier-sim-config"]["CARRIER_SIM_TIME_SCALE"],
+	}
+	for k, v := range want {
+		if got := config["logistics-config"][k]; got != v || v == "" {
+			t.Errorf("logistics' %s = %q, want %q", k, got, v)
+		}
+	}
+	sameSecretKeys(t, set, "logistics", "carrier-sim", map[string]string{
+		"LOGISTICS_SEED_CARRIER_API_KEY":        "CARRIER_SIM_API_KEY",
+		"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": "CARRIER_SIM_WEBHOOK_SECRET",
+	})
 }

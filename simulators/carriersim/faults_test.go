@@ -69,7 +69,7 @@ func TestEveryFaultOn(t *testing.T) {
 			wg.Wait()
 			waitQuiet(t, s)
 
-			all := readFeedThrough503s(t, base)
+			all := feed(t, base)
 			byID := map[string]event{}
 			perShipment := map[string][]event{}
 			for i, ev := range all {
@@ -187,30 +187,5 @@ func checkTruth(t *testing.T, base, waybill string, events []event) {
 	}
 	if len(charged) != len(sh.Legs) {
 		t.Fatalf("%s: %d legs charged, it has %d", waybill, len(charged), len(sh.Legs))
-	}
-}
-
-// readFeedThrough503s reads the whole feed, retrying the faulted pages.
-func readFeedThrough503s(t *testing.T, base string) []event {
-	t.Helper()
-	var all []event
-	after := 0
-	for {
-		var page struct {
-			Events  []event `json:"events"`
-			HasMore bool    `json:"has_more"`
-		}
-		status := call(t, "GET", fmt.Sprintf("%s/v1/events?after=%d&limit=1000", base, after), "", nil, &page)
-		if status == http.StatusServiceUnavailable {
-			continue
-		}
-		if status != http.StatusOK {
-			t.Fatalf("feed: %d", status)
-		}
-		all = append(all, page.Events...)
-		if !page.HasMore {
-			return all
-		}
-		after = page.Events[len(page.Events)-1].Seq
 	}
 }

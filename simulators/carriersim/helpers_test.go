@@ -212,7 +212,8 @@ func book(t *testing.T, base string, body map[string]any) shipment {
 	return sh
 }
 
-// feed reads the whole feed, page by page.
+// feed reads the whole feed, page by page, retrying the pages FailRate
+// failed.
 func feed(t *testing.T, base string) []event {
 	t.Helper()
 	var all []event
@@ -222,7 +223,11 @@ func feed(t *testing.T, base string) []event {
 			Events  []event `json:"events"`
 			HasMore bool    `json:"has_more"`
 		}
-		if status := call(t, "GET", base+"/v1/events?limit=1000&after="+strconv.Itoa(after), "", nil, &page); status != http.StatusOK {
+		status := call(t, "GET", base+"/v1/events?limit=1000&after="+strconv.Itoa(after), "", nil, &page)
+		if status == http.StatusServiceUnavailable {
+			continue
+		}
+		if status != http.StatusOK {
 			t.Fatalf("feed after %d: %d", after, status)
 		}
 		all = append(all, page.Events...)

@@ -9,9 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,6 +17,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/logging"
 	"github.com/crossdock/crossdock/simulators/carriersim"
+	"github.com/crossdock/crossdock/simulators/jsonapi"
 )
 
 // Config is the carrier simulator process's configuration.
@@ -126,24 +124,5 @@ func serve(ctx context.Context, ready chan<- string) error {
 	}
 	defer srv.Close()
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	log.Info("carrier simulator listening", slog.String("addr", ln.Addr().String()), slog.Float64("time_scale", cfg.TimeScale))
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return hs.Shutdown(shutdown)
+	return jsonapi.Serve(ctx, cfg.Addr, srv.Handler(), log, ready)
 }

@@ -48,6 +48,9 @@ func TestPlanInfrastructure(t *testing.T) {
 	if got := p.SimulatorAddr(mesh.PaymentSandbox); got != "127.0.0.1:9600" {
 		t.Fatalf("payment sandbox on %s", got)
 	}
+	if got := p.SimulatorAddr(mesh.CarrierSim); got != "127.0.0.1:9601" {
+		t.Fatalf("carrier simulator on %s", got)
+	}
 	if p.GatewayURL() != "http://127.0.0.1:8380" {
 		t.Fatalf("gateway URL %s", p.GatewayURL())
 	}
@@ -65,8 +68,9 @@ func TestPlanHasNoDuplicatePorts(t *testing.T) {
 		}
 		seen[l.Addr] = l.Owner
 	}
-	// 8 backends × 2, gateway × 2, NATS × 2, PostgreSQL, the payment sandbox.
-	if len(seen) != 8*2+2+2+1+1 {
+	// 8 backends × 2, gateway × 2, NATS × 2, PostgreSQL, the payment
+	// sandbox and the carrier simulator.
+	if len(seen) != 8*2+2+2+1+2 {
 		t.Fatalf("%d listeners: %v", len(seen), seen)
 	}
 }
@@ -82,8 +86,18 @@ func TestNewPlanRejectsOffsetsOutsideThePortRange(t *testing.T) {
 		t.Errorf("offset %d rejected: %v", mesh.MaxOffset, err)
 	}
 	// The highest port of the plan is still a port.
-	if got := p.SimulatorAddr(mesh.PaymentSandbox); got != "127.0.0.1:65535" {
-		t.Errorf("payment sandbox on %s at the highest offset", got)
+	highest := 0
+	for _, s := range mesh.Simulators {
+		highest = max(highest, s.Port)
+	}
+	for _, svc := range mesh.Services {
+		highest = max(highest, svc.GRPCPort, svc.AdminPort, svc.HTTPPort)
+	}
+	if got := p.SimulatorAddr(mesh.CarrierSim); got != "127.0.0.1:65535" {
+		t.Errorf("carrier simulator on %s at the highest offset", got)
+	}
+	if highest+mesh.MaxOffset != 65535 {
+		t.Errorf("the highest port %d + MaxOffset %d is %d, want 65535", highest, mesh.MaxOffset, highest+mesh.MaxOffset)
 	}
 }
 

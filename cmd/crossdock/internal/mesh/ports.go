@@ -24,9 +24,9 @@ type Plan struct {
 	services       map[string]Addresses
 }
 
-// MaxOffset keeps the highest port (the payment sandbox's 9300 + offset) a
+// MaxOffset keeps the highest port (the carrier simulator's 9301 + offset) a
 // valid TCP port.
-const MaxOffset = 65535 - 9300
+const MaxOffset = 65535 - 9301
 
 // NewPlan computes the addresses for a port offset; the offset lets two meshes
 // (a developer's and an end-to-end test's) run on one machine.

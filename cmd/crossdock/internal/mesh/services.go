@@ -28,6 +28,9 @@ const Gateway = "gateway"
 // Users is the service that issues tokens and holds the accounts the mesh seeds.
 const Users = "users"
 
+// Logistics is the service that talks to the carriers.
+const Logistics = "logistics"
+
 // Finance is the service that talks to the payment provider.
 const Finance = "finance"
 
@@ -39,7 +42,7 @@ var Services = []Service{
 	{Name: "catalog", GRPCPort: 9102, AdminPort: 9202},
 	{Name: "inventory", GRPCPort: 9103, AdminPort: 9203},
 	{Name: "orders", GRPCPort: 9104, AdminPort: 9204},
-	{Name: "logistics", GRPCPort: 9105, AdminPort: 9205},
+	{Name: Logistics, GRPCPort: 9105, AdminPort: 9205},
 	{Name: Finance, GRPCPort: 9106, AdminPort: 9206},
 	{Name: "freight-estimator", GRPCPort: 9107, AdminPort: 9207},
 	{Name: "platform-docking", GRPCPort: 9108, AdminPort: 9208},

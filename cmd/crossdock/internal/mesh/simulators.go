@@ -15,8 +15,12 @@ type Simulator struct {
 // out through.
 var PaymentSandbox = Simulator{Name: "payment-sandbox", Port: 9300, Package: "./simulators/cmd/payment-sandbox"}
 
+// CarrierSim is the carrier logistics books parcels with and is told where
+// they are by.
+var CarrierSim = Simulator{Name: "carrier-sim", Port: 9301, Package: "./simulators/cmd/carrier-sim"}
+
 // Simulators lists every simulator the mesh starts, before the services.
-var Simulators = []Simulator{PaymentSandbox}
+var Simulators = []Simulator{PaymentSandbox, CarrierSim}
 
 // PaymentWebhookPath is the gateway route the payment provider posts its
 // webhooks to.
@@ -55,4 +59,52 @@ func PaymentSandboxEnv(p Plan, c PaymentCredentials, parent []string) []string {
 		"PAYMENT_SANDBOX_WEBHOOK_SECRET": c.WebhookSecret,
 		"PAYMENT_SANDBOX_WEBHOOK_URL":    webhookURL,
 	})
+}
+
+// CarrierWebhookPath is the gateway route the carrier simulator posts its
+// webhooks to: logistics' webhook endpoint for the carrier coded "sim".
+const CarrierWebhookPath = "/v1/webhooks/carriers/sim"
+
+// CarrierCode is the code logistics seeds the simulated carrier under.
+const CarrierCode = "sim"
+
+// CarrierTimeScale is how fast the mesh's carrier runs: a simulated day per
+// ten seconds, so a demo parcel crosses the world in about a minute.
+// Logistics is given the same (its ETAs run on the carrier's clock), so the
+// mesh fixes it rather than letting the shell set one side only.
+const CarrierTimeScale = "8640"
+
+// CarrierCredentials are the API key logistics calls the carrier simulator
+// with and the secret the simulator signs its webhooks with: one pair,
+// given to both.
+type CarrierCredentials struct {
+	APIKey, WebhookSecret string
+}
+
+// CarrierSimEnv is the simulator process's environment: the defaults and
+// the parent's (so `CARRIER_SIM_LOSE_RATE=0.1 crossdock up` injects
+// faults), then its address, the shared credentials, the gateway's webhook
+// route and the time scale, which win.
+func CarrierSimEnv(p Plan, c CarrierCredentials, parent []string) []string {
+	webhookURL, _ := url.JoinPath(p.GatewayURL(), CarrierWebhookPath)
+	return merge(nil, parent, map[string]string{
+		"CARRIER_SIM_ADDR":           p.SimulatorAddr(CarrierSim),
+		"CARRIER_SIM_API_KEY":        c.APIKey,
+		"CARRIER_SIM_WEBHOOK_SECRET": c.WebhookSecret,
+		"CARRIER_SIM_WEBHOOK_URL":    webhookURL,
+		"CARRIER_SIM_TIME_SCALE":     CarrierTimeScale,
+	})
+}
+
+// LogisticsCarrierEnv is logistics' side of the pair: the carrier it seeds,
+// where the simulator is, its credentials, and the simulator's time scale
+// (ETAs are computed in the same simulated time).
+func LogisticsCarrierEnv(p Plan, c CarrierCredentials) map[string]string {
+	return map[string]string{
+		"LOGISTICS_SEED_CARRIER_CODE":           CarrierCode,
+		"LOGISTICS_SEED_CARRIER_URL":            "http://" + p.SimulatorAddr(CarrierSim),
+		"LOGISTICS_SEED_CARRIER_API_KEY":        c.APIKey,
+		"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": c.WebhookSecret,
+		"LOGISTICS_TIME_SCALE":                  CarrierTimeScale,
+	}
 }

@@ -1,7 +1,8 @@
 // Package secrets keeps the generated credentials of the local mesh (database
-// logins, service accounts, NATS passwords, the payment sandbox's API key and
-// webhook secret) in one file. The passwords are created once and reused, so a restarted mesh
-// finds its databases as it left them; the file is readable by its owner only.
+// logins, service accounts, NATS passwords, the payment sandbox's and the
+// carrier simulator's API keys and webhook secrets) in one file. The
+// passwords are created once and reused, so a restarted mesh finds its
+// databases as it left them; the file is readable by its owner only.
 package secrets
 
 import (
@@ -46,10 +47,20 @@ type File struct {
 	// PaymentSandbox is the API key finance calls the payment sandbox with
 	// and the secret the sandbox signs its webhooks with.
 	PaymentSandbox PaymentSandbox `json:"payment_sandbox"`
+	// CarrierSim is the API key logistics calls the carrier simulator with
+	// and the secret the simulator signs its webhooks with.
+	CarrierSim CarrierSim `json:"carrier_sim"`
 }
 
 // PaymentSandbox holds the credentials finance and the payment sandbox share.
 type PaymentSandbox struct {
+	APIKey        string `json:"api_key"`
+	WebhookSecret string `json:"webhook_secret"`
+}
+
+// CarrierSim holds the credentials logistics and the carrier simulator
+// share.
+type CarrierSim struct {
 	APIKey        string `json:"api_key"`
 	WebhookSecret string `json:"webhook_secret"`
 }
@@ -96,7 +107,9 @@ func LoadOrCreate(path string, wants []Want, natsUsers []string) (File, error) {
 		f.SigningKeyEncryptionKey = "local:" + key
 		changed = true
 	}
-	for _, v := range []*string{&f.PaymentSandbox.APIKey, &f.PaymentSandbox.WebhookSecret} {
+	for _, v := range []*string{
+		&f.PaymentSandbox.APIKey, &f.PaymentSandbox.WebhookSecret, &f.CarrierSim.APIKey, &f.CarrierSim.WebhookSecret,
+	} {
 		if *v == "" {
 			pw, err := password()
 			if err != nil {

@@ -73,6 +73,12 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	if second.PaymentSandbox != first.PaymentSandbox {
 		t.Error("payment sandbox credentials changed")
 	}
+	if cs := first.CarrierSim; len(cs.APIKey) < 32 || len(cs.WebhookSecret) < 32 || cs.APIKey == cs.WebhookSecret || cs.APIKey == first.PaymentSandbox.APIKey {
+		t.Fatalf("carrier simulator credentials %+v", cs)
+	}
+	if second.CarrierSim != first.CarrierSim {
+		t.Error("carrier simulator credentials changed")
+	}
 	if second.Databases["orders"].Password == "" {
 		t.Fatal("orders login not added")
 	}

@@ -14,13 +14,18 @@ import (
 
 // accountEnv gives each process its NATS login (the gateway's too), each
 // backend its service account, finance the payment sandbox's address and
-// credentials, and the users service the accounts it
+// credentials, logistics the carrier simulator's, and the users service the accounts it
 // bootstraps (the demo admin and every service account) and the key its
 // signing keys are sealed under.
 func accountEnv(s mesh.Service, plan mesh.Plan, creds secrets.File) map[string]string {
 	env := map[string]string{}
 	if s.Name == mesh.Finance {
 		for k, v := range mesh.PaymentProviderEnv(plan, paymentCredentials(creds)) {
+			env[k] = v
+		}
+	}
+	if s.Name == mesh.Logistics {
+		for k, v := range mesh.LogisticsCarrierEnv(plan, carrierCredentials(creds)) {
 			env[k] = v
 		}
 	}
@@ -64,4 +69,9 @@ func reportAccounts(w io.Writer, accounts []seed.Account) {
 // paymentCredentials is the pair finance and the payment sandbox share.
 func paymentCredentials(creds secrets.File) mesh.PaymentCredentials {
 	return mesh.PaymentCredentials{APIKey: creds.PaymentSandbox.APIKey, WebhookSecret: creds.PaymentSandbox.WebhookSecret}
+}
+
+// carrierCredentials is the pair logistics and the carrier simulator share.
+func carrierCredentials(creds secrets.File) mesh.CarrierCredentials {
+	return mesh.CarrierCredentials{APIKey: creds.CarrierSim.APIKey, WebhookSecret: creds.CarrierSim.WebhookSecret}
 }

@@ -16,7 +16,8 @@ func TestAccountEnv(t *testing.T) {
 		"users":  {ClientID: "svc-users", Secret: "s1"},
 		"orders": {ClientID: "svc-orders", Secret: "s2"},
 	}, SigningKeyEncryptionKey: "local:kek", NATSPasswords: map[string]string{"users": "n1", "orders": "n2", "gateway": "n3"},
-		PaymentSandbox: secrets.PaymentSandbox{APIKey: "pk", WebhookSecret: "ws"}}
+		PaymentSandbox: secrets.PaymentSandbox{APIKey: "pk", WebhookSecret: "ws"},
+		CarrierSim:     secrets.CarrierSim{APIKey: "ck", WebhookSecret: "cs"}}
 	plan, err := mesh.NewPlan(300)
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +36,9 @@ func TestAccountEnv(t *testing.T) {
 	if _, ok := orders["PAYMENT_PROVIDER_API_KEY"]; ok {
 		t.Error("a service other than finance got the payment provider's API key")
 	}
+	if _, ok := orders["LOGISTICS_SEED_CARRIER_API_KEY"]; ok {
+		t.Error("a service other than logistics got the carrier's API key")
+	}
 	// Finance reaches the sandbox at its port after the offset, with the
 	// pair the sandbox is started with.
 	finance := accountEnv(mesh.Service{Name: mesh.Finance}, plan, creds)
@@ -46,6 +50,40 @@ func TestAccountEnv(t *testing.T) {
 	}
 	if got := sandbox["PAYMENT_SANDBOX_WEBHOOK_URL"]; got != "http://127.0.0.1:8380/v1/webhooks/payment-provider" {
 		t.Errorf("PAYMENT_SANDBOX_WEBHOOK_URL = %q", got)
+	}
+	// Logistics reaches the carrier simulator with the pair the simulator
+	// is started with, on the same simulated clock; the shell's faults
+	// reach the simulator, its time scale does not split the two.
+	logistics := accountEnv(mesh.Service{Name: mesh.Logistics}, plan, creds)
+	carrier := envMap(mesh.CarrierSimEnv(plan, carrierCredentials(creds), []string{"CARRIER_SIM_LOSE_RATE=0.2", "CARRIER_SIM_TIME_SCALE=1"}))
+	for _, tt := range []struct {
+		who       string
+		env, want map[string]string
+	}{
+		{"logistics", logistics, map[string]string{
+			"LOGISTICS_SEED_CARRIER_CODE":           "sim",
+			"LOGISTICS_SEED_CARRIER_URL":            "http://127.0.0.1:9601",
+			"LOGISTICS_SEED_CARRIER_API_KEY":        "ck",
+			"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": "cs",
+			"LOGISTICS_TIME_SCALE":                  "8640",
+		}},
+		{"carrier simulator", carrier, map[string]string{
+			"CARRIER_SIM_ADDR":           "127.0.0.1:9601",
+			"CARRIER_SIM_API_KEY":        "ck",
+			"CARRIER_SIM_WEBHOOK_SECRET": "cs",
+			"CARRIER_SIM_WEBHOOK_URL":    "http://127.0.0.1:8380/v1/webhooks/carriers/sim",
+			"CARRIER_SIM_TIME_SCALE":     "8640",
+			"CARRIER_SIM_LOSE_RATE":      "0.2",
+		}},
+	} {
+		for k, v := range tt.want {
+			if tt.env[k] != v {
+				t.Errorf("%s %s = %q, want %q", tt.who, k, tt.env[k], v)
+			}
+		}
+	}
+	if _, ok := finance["LOGISTICS_SEED_CARRIER_URL"]; ok {
+		t.Error("finance got the carrier's address")
 	}
 	users := accountEnv(mesh.Service{Name: mesh.Users}, plan, creds)
 	if got := users["BOOTSTRAP_SERVICE_CLIENTS"]; got != "svc-orders:s2,svc-users:s1" {

@@ -195,24 +195,34 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 	}
 
-	// The payment sandbox starts first: finance may call it as soon as it is up.
-	fmt.Fprintf(say, "starting the payment sandbox on %s\n", plan.SimulatorAddr(mesh.PaymentSandbox))
-	startSandbox := func() (*child.Process, error) {
-		return child.Start(child.Spec{
-			Name:   mesh.PaymentSandbox.Name,
-			Path:   filepath.Join(o.Dir, "bin", mesh.PaymentSandbox.Name),
-			Env:    mesh.PaymentSandboxEnv(plan, paymentCredentials(creds), os.Environ()),
-			Dir:    o.Root,
-			Stdout: pfx.Writer(mesh.PaymentSandbox.Name, o.Stdout),
-			Stderr: pfx.Writer(mesh.PaymentSandbox.Name, o.Stderr),
-		})
+	// The simulators start first: finance and logistics may call them as
+	// soon as they are up.
+	for _, sim := range []struct {
+		sim  mesh.Simulator
+		what string
+		env  []string
+	}{
+		{mesh.PaymentSandbox, "the payment sandbox", mesh.PaymentSandboxEnv(plan, paymentCredentials(creds), os.Environ())},
+		{mesh.CarrierSim, "the carrier simulator", mesh.CarrierSimEnv(plan, carrierCredentials(creds), os.Environ())},
+	} {
+		fmt.Fprintf(say, "starting %s on %s\n", sim.what, plan.SimulatorAddr(sim.sim))
+		start := func() (*child.Process, error) {
+			return child.Start(child.Spec{
+				Name:   sim.sim.Name,
+				Path:   filepath.Join(o.Dir, "bin", sim.sim.Name),
+				Env:    sim.env,
+				Dir:    o.Root,
+				Stdout: pfx.Writer(sim.sim.Name, o.Stdout),
+				Stderr: pfx.Writer(sim.sim.Name, o.Stderr),
+			})
+		}
+		p, err := start()
+		if err != nil {
+			return err
+		}
+		replace := st.addSimulator(p)
+		go st.watch(sim.sim.Name, p, o.Restarts, start, replace, func(e error) { fail(e) })
 	}
-	sandbox, err := startSandbox()
-	if err != nil {
-		return err
-	}
-	replaceSandbox := st.addSimulator(sandbox)
-	go st.watch(mesh.PaymentSandbox.Name, sandbox, o.Restarts, startSandbox, replaceSandbox, func(e error) { fail(e) })
 
 	fmt.Fprintf(say, "starting %d services\n", len(mesh.Services))
 	for _, s := range mesh.Services {
