@@ -97,6 +97,11 @@ type Shipments interface {
 	// method, its carrier's code, its legs and its newest recent events.
 	ShipmentDetails(ctx context.Context, id uuid.UUID, recent int) (Details, error)
 	SaveShipment(ctx context.Context, s domain.Shipment) error
+	// LockShipments locks the existing shipments among ids, in id order,
+	// until the transaction ends, and returns them by id.
+	LockShipments(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Shipment, error)
+	// SaveShipments saves several shipments in one round trip.
+	SaveShipments(ctx context.Context, list []domain.Shipment) error
 	// DeleteShipment removes a shipment the carrier refused to book.
 	DeleteShipment(ctx context.Context, id uuid.UUID) error
 	ListShipments(ctx context.Context, f ShipmentFilter, after *ShipmentCursor, limit int) ([]domain.Shipment, error)
@@ -113,12 +118,26 @@ type StoredEvent struct {
 	ReceivedAt time.Time
 }
 
+// EventKey identifies a tracking event: its carrier and its id there.
+type EventKey struct {
+	CarrierID uuid.UUID
+	EventID   string
+}
+
+// RecordedEvent is a tracking event with the parcel it belongs to.
+type RecordedEvent struct {
+	CarrierID, ShipmentID uuid.UUID
+	StoredEvent
+}
+
 // Tracking stores the tracking events and how far each carrier's feed was
 // read.
 type Tracking interface {
-	// InsertTrackingEvent records an event unless its carrier event id is
-	// known; it reports whether it was new.
-	InsertTrackingEvent(ctx context.Context, carrierID, shipmentID uuid.UUID, ev StoredEvent) (bool, error)
+	// KnownTrackingEvents returns which of keys are recorded.
+	KnownTrackingEvents(ctx context.Context, keys []EventKey) (map[EventKey]bool, error)
+	// InsertTrackingEvents records new events (their ids checked unknown
+	// under their parcels' locks).
+	InsertTrackingEvents(ctx context.Context, events []RecordedEvent) error
 	// ListTrackingEvents returns a shipment's events in event-time order,
 	// or the newest limit of them newest first when limit > 0.
 	ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]StoredEvent, error)

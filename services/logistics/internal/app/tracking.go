@@ -1,9 +1,7 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"slices"
 	"errors"
 	"time"
 
@@ -64,31 +62,18 @@ type eventItem struct {
 	ev                    CarrierEvent
 }
 
-// flushEvents applies a batch of events in one transaction. Items are
-// taken in shipment order (then arrival order), so concurrent batches lock
-// parcels in one order and never deadlock. An item refused as invalid or
-// unknown is answered with its error without touching the database (every
-// such refusal comes before the first write); any other error fails the
-// whole batch, whose callers retry.
+// flushEvents applies a batch of events in one transaction, set-wise: the
+// batch's parcels are locked at once (in id order, so concurrent batches
+// never deadlock), the known event ids are read under those locks (so an
+// event is applied once even when its duplicates land in two batches), the
+// events are applied in memory in arrival order, and the new events, the
+// changed parcels and the facts to publish are written together. An item
+// refused as invalid or unknown is answered with its error; any other error
+// fails the whole batch, whose callers retry.
 func (s *Service) flushEvents(ctx context.Context, items []eventItem) []groupcommit.Result[bool] {
 	out := make([]groupcommit.Result[bool], len(items))
-	order := make([]int, len(items))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return bytes.Compare(items[a].shipmentID[:], items[b].shipmentID[:])
-	})
 	err := s.store.InTx(ctx, func(r Repository) error {
-		for _, i := range order {
-			it := items[i]
-			fresh, err := s.applyOne(ctx, r, it)
-			if err != nil && !refused(err) {
-				return err
-			}
-			out[i] = groupcommit.Result[bool]{Value: fresh, Err: err}
-		}
-		return nil
+		return s.applyBatch(ctx, r, items, out)
 	})
 	if err != nil {
 		for i := range out {
@@ -98,23 +83,94 @@ func (s *Service) flushEvents(ctx context.Context, items []eventItem) []groupcom
 	return out
 }
 
+func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventItem, out []groupcommit.Result[bool]) error {
+	ids := make([]uuid.UUID, 0, len(items))
+	var keys []EventKey
+	for _, it := range items {
+		ids = append(ids, it.shipmentID)
+		if it.ev.Type != "charge" {
+			keys = append(keys, EventKey{CarrierID: it.carrierID, EventID: it.ev.ID})
+		}
+	}
+	ships, err := r.LockShipments(ctx, ids)
+	if err != nil {
+		return err
+	}
+	known, err := r.KnownTrackingEvents(ctx, keys)
+	if err != nil {
+		return err
+	}
+	var recorded []RecordedEvent
+	var emits []Event
+	changed := map[uuid.UUID]bool{}
+	for i, it := range items {
+		sh, ok := ships[it.shipmentID]
+		if !ok || sh.CarrierID != it.carrierID {
+			out[i].Err = apperr.NotFound("shipment", it.ev.Reference)
+			continue
+		}
+		if it.ev.Type == "charge" {
+			fresh, err := s.applyCharge(ctx, r, sh, it.ev)
+			if err != nil && !refused(err) {
+				return err
+			}
+			out[i] = groupcommit.Result[bool]{Value: fresh, Err: err}
+			continue
+		}
+		te, err := trackingEvent(it.ev)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		key := EventKey{CarrierID: it.carrierID, EventID: te.CarrierEventID}
+		if known[key] {
+			continue // a repeated delivery: answered, not applied again
+		}
+		known[key] = true
+		m, err := s.methods.get(ctx, sh.MethodID)
+		if err != nil {
+			return err
+		}
+		fx := sh.Apply(te, m.Speed, s.cfg.TimeScale)
+		ships[sh.ID], changed[sh.ID] = sh, true
+		recorded = append(recorded, RecordedEvent{CarrierID: sh.CarrierID, ShipmentID: sh.ID,
+			StoredEvent: StoredEvent{TrackingEvent: te, Applied: fx.Moved, ReceivedAt: s.clock()}})
+		emits = append(emits, effectEvents(sh, fx)...)
+		out[i].Value = true
+	}
+	if err := r.InsertTrackingEvents(ctx, recorded); err != nil {
+		return err
+	}
+	save := make([]domain.Shipment, 0, len(changed))
+	for id := range changed {
+		save = append(save, ships[id])
+	}
+	if err := r.SaveShipments(ctx, save); err != nil {
+		return err
+	}
+	return r.Emit(ctx, emits...)
+}
+
 // refused reports an item's own refusal, made before it wrote anything.
 func refused(err error) bool {
 	return apperr.IsKind(err, apperr.KindInvalid) || apperr.IsKind(err, apperr.KindNotFound)
 }
 
-func (s *Service) applyOne(ctx context.Context, r Repository, it eventItem) (bool, error) {
-	sh, err := r.GetShipment(ctx, it.shipmentID, true)
-	if err != nil {
-		return false, err
+// trackingEvent checks a carrier's tracking event and maps it to the
+// domain's.
+func trackingEvent(ev CarrierEvent) (domain.TrackingEvent, error) {
+	status := domain.Status(ev.Status)
+	if !domain.ValidReported(status) {
+		return domain.TrackingEvent{}, apperr.InvalidField("status", "is not a status a carrier reports: "+ev.Status)
 	}
-	if sh.CarrierID != it.carrierID {
-		return false, apperr.NotFound("shipment", it.ev.Reference)
+	if ev.Point != nil && !ev.Point.Valid() {
+		return domain.TrackingEvent{}, apperr.InvalidField("location", "is not a position on the earth")
 	}
-	if it.ev.Type == "charge" {
-		return s.applyCharge(ctx, r, sh, it.ev)
-	}
-	return s.applyTracking(ctx, r, sh, it.ev)
+	return domain.TrackingEvent{
+		CarrierEventID: ev.ID, Waybill: ev.Waybill, OccurredAt: ev.OccurredAt.UTC().Truncate(time.Microsecond),
+		Seq: ev.SeqInShipment, Status: status, Leg: domain.LegKind(ev.Leg), LocationName: ev.LocationName,
+		Point: ev.Point, Description: ev.Description,
+	}, nil
 }
 
 func (s *Service) applyCharge(ctx context.Context, r Repository, sh domain.Shipment, ev CarrierEvent) (bool, error) {
@@ -134,34 +190,6 @@ func (s *Service) applyCharge(ctx context.Context, r Repository, sh domain.Shipm
 		ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), LegId: leg.LegID, Kind: string(leg.Kind),
 		Amount: moneyProto(leg.Amount), ConfirmedAt: timestamppb.New(leg.ConfirmedAt),
 	}})
-}
-
-func (s *Service) applyTracking(ctx context.Context, r Repository, sh domain.Shipment, ev CarrierEvent) (bool, error) {
-	status := domain.Status(ev.Status)
-	if !domain.ValidReported(status) {
-		return false, apperr.InvalidField("status", "is not a status a carrier reports: "+ev.Status)
-	}
-	if ev.Point != nil && !ev.Point.Valid() {
-		return false, apperr.InvalidField("location", "is not a position on the earth")
-	}
-	m, err := s.methods.get(ctx, sh.MethodID)
-	if err != nil {
-		return false, err
-	}
-	te := domain.TrackingEvent{
-		CarrierEventID: ev.ID, Waybill: ev.Waybill, OccurredAt: ev.OccurredAt.UTC().Truncate(time.Microsecond),
-		Seq: ev.SeqInShipment, Status: status, Leg: domain.LegKind(ev.Leg), LocationName: ev.LocationName,
-		Point: ev.Point, Description: ev.Description,
-	}
-	fx := sh.Apply(te, m.Speed, s.cfg.TimeScale)
-	fresh, err := r.InsertTrackingEvent(ctx, sh.CarrierID, sh.ID, StoredEvent{TrackingEvent: te, Applied: fx.Moved, ReceivedAt: s.clock()})
-	if err != nil || !fresh {
-		return false, err
-	}
-	if err := r.SaveShipment(ctx, sh); err != nil {
-		return false, err
-	}
-	return true, r.Emit(ctx, effectEvents(sh, fx)...)
 }
 
 // effectEvents are the facts an applied event makes known.

@@ -175,6 +175,42 @@ func (r repo) GetSubOrderShipment(ctx context.Context, subOrderID uuid.UUID) (do
 }
 
 func (r repo) SaveShipment(ctx context.Context, s domain.Shipment) error {
+	q, args := saveShipment(s)
+	tag, err := r.q.Exec(ctx, q, args...)
+	return pg.Affected(tag, err, apperr.NotFound("shipment", s.ID.String()))
+}
+
+func (r repo) SaveShipments(ctx context.Context, list []domain.Shipment) error {
+	if len(list) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, s := range list {
+		q, args := saveShipment(s)
+		b.Queue(q, args...)
+	}
+	return r.q.SendBatch(ctx, b).Close()
+}
+
+func (r repo) LockShipments(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Shipment, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments WHERE shipment_id = ANY($1)
+		ORDER BY shipment_id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]domain.Shipment, len(list))
+	for _, s := range list {
+		out[s.ID] = s
+	}
+	return out, nil
+}
+
+// saveShipment is the statement that writes a shipment's changing fields.
+func saveShipment(s domain.Shipment) (string, []any) {
 	var lat, lng *float64
 	var posAt, lastAt *time.Time
 	posName := ""
@@ -188,13 +224,11 @@ func (r repo) SaveShipment(ctx context.Context, s domain.Shipment) error {
 	if s.Waybill != "" {
 		waybill = &s.Waybill
 	}
-	tag, err := r.q.Exec(ctx, `UPDATE shipments SET waybill = $2, status = $3, position_lat = $4, position_lng = $5,
+	return `UPDATE shipments SET waybill = $2, status = $3, position_lat = $4, position_lng = $5,
 		position_name = $6, position_at = $7, leg = $8, last_event_at = $9, last_event_seq = $10, eta = $11,
 		picked_up_at = $12, delivered_at = $13, completed_at = $14, cancelled_at = $15, committed = $16
-		WHERE shipment_id = $1`,
-		s.ID, waybill, s.Status, lat, lng, posName, posAt, s.Leg, lastAt, s.LastEventSeq, s.ETA,
-		s.PickedUpAt, s.DeliveredAt, s.CompletedAt, s.CancelledAt, s.Committed)
-	return pg.Affected(tag, err, apperr.NotFound("shipment", s.ID.String()))
+		WHERE shipment_id = $1`, []any{s.ID, waybill, s.Status, lat, lng, posName, posAt, s.Leg, lastAt, s.LastEventSeq, s.ETA,
+			s.PickedUpAt, s.DeliveredAt, s.CompletedAt, s.CancelledAt, s.Committed}
 }
 
 func (r repo) DeleteShipment(ctx context.Context, id uuid.UUID) error {

@@ -14,17 +14,48 @@ import (
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
 
-func (r repo) InsertTrackingEvent(ctx context.Context, carrierID, shipmentID uuid.UUID, ev app.StoredEvent) (bool, error) {
-	var lat, lng *float64
-	if ev.Point != nil {
-		lat, lng = &ev.Point.Lat, &ev.Point.Lng
+func (r repo) KnownTrackingEvents(ctx context.Context, keys []app.EventKey) (map[app.EventKey]bool, error) {
+	known := map[app.EventKey]bool{}
+	if len(keys) == 0 {
+		return known, nil
 	}
-	tag, err := r.q.Exec(ctx, `INSERT INTO tracking_events (carrier_id, event_id, shipment_id, occurred_at, seq, status,
-		leg, location_name, lat, lng, description, applied, received_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
-		carrierID, ev.CarrierEventID, shipmentID, ev.OccurredAt, ev.Seq, ev.Status, ev.Leg, ev.LocationName,
-		lat, lng, ev.Description, ev.Applied, ev.ReceivedAt)
-	return tag.RowsAffected() == 1, err
+	carriers, ids := make([]uuid.UUID, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		carriers[i], ids[i] = k.CarrierID, k.EventID
+	}
+	rows, err := r.q.Query(ctx, `SELECT e.carrier_id, e.event_id FROM tracking_events e
+		JOIN unnest($1::uuid[], $2::text[]) AS k(carrier_id, event_id) USING (carrier_id, event_id)`, carriers, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k app.EventKey
+		if err := rows.Scan(&k.CarrierID, &k.EventID); err != nil {
+			return nil, err
+		}
+		known[k] = true
+	}
+	return known, rows.Err()
+}
+
+func (r repo) InsertTrackingEvents(ctx context.Context, events []app.RecordedEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, ev := range events {
+		var lat, lng *float64
+		if ev.Point != nil {
+			lat, lng = &ev.Point.Lat, &ev.Point.Lng
+		}
+		b.Queue(`INSERT INTO tracking_events (carrier_id, event_id, shipment_id, occurred_at, seq, status,
+			leg, location_name, lat, lng, description, applied, received_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			ev.CarrierID, ev.CarrierEventID, ev.ShipmentID, ev.OccurredAt, ev.Seq, ev.Status, ev.Leg, ev.LocationName,
+			lat, lng, ev.Description, ev.Applied, ev.ReceivedAt)
+	}
+	return r.q.SendBatch(ctx, b).Close()
 }
 
 func (r repo) ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]app.StoredEvent, error) {
