@@ -11,7 +11,7 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// The skeleton already owns its stream: logging in as its own NATS user, it
+// The service owns its stream: logging in as its own NATS user, it
 // creates LOGISTICS at start, which the freight estimator waits for.
 func TestRunCreatesItsStream(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "logistics"})
