@@ -67,7 +67,15 @@ CREATE TABLE shipments (
     completed_at     timestamptz,
     cancelled_at     timestamptz,
     committed        boolean NOT NULL DEFAULT false,
-    fingerprint      bytea NOT NULL
+    fingerprint      bytea NOT NULL,
+    -- Through the central warehouse: the first booking (waybill) ends there,
+    -- the onward one (onward_waybill, shared by the parcels consolidated
+    -- with it under consolidation_id) goes on to the address.
+    central_address  jsonb,
+    stage            int NOT NULL DEFAULT 1 CHECK (stage IN (1, 2)),
+    at_central_at    timestamptz,
+    consolidation_id uuid,
+    onward_waybill   text
 );
 
 CREATE UNIQUE INDEX shipments_outbound_key ON shipments (sub_order_id) WHERE kind = 'outbound';
@@ -78,6 +86,9 @@ CREATE INDEX shipments_supplier ON shipments (supplier_org_id, created_at DESC, 
 CREATE INDEX shipments_created ON shipments (created_at DESC, shipment_id);
 -- The workers' queues: bookings to retry, stock to commit.
 CREATE INDEX shipments_unbooked ON shipments (created_at) WHERE waybill IS NULL AND status = 'booked';
+CREATE INDEX shipments_consolidation ON shipments (consolidation_id) WHERE consolidation_id IS NOT NULL;
+-- Parcels waiting at the central warehouse for their onward booking.
+CREATE INDEX shipments_at_central ON shipments (at_central_at) WHERE stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL;
 CREATE INDEX shipments_to_commit ON shipments (picked_up_at) WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '';
 
 -- Every tracking event a carrier reported, applied or not, once per carrier
@@ -96,7 +107,8 @@ CREATE TABLE tracking_events (
     description     text NOT NULL,
     applied         boolean NOT NULL,
     received_at     timestamptz NOT NULL,
-    PRIMARY KEY (carrier_id, event_id)
+    -- One event of a consolidated booking is recorded for each of its parcels.
+    PRIMARY KEY (carrier_id, event_id, shipment_id)
 );
 
 CREATE INDEX tracking_events_shipment ON tracking_events (shipment_id, occurred_at, seq);

@@ -476,7 +476,8 @@ type Shipment struct {
 	Mode          ShippingMode `protobuf:"varint,10,opt,name=mode,proto3,enum=crossdock.logistics.v1.ShippingMode" json:"mode,omitempty"`
 	CarrierId     string       `protobuf:"bytes,11,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
 	CarrierCode   string       `protobuf:"bytes,12,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
-	// The carrier's tracking number.
+	// The carrier's tracking number (of the first booking, for a parcel through the
+	// central warehouse; onward_waybill has the second).
 	Waybill   string          `protobuf:"bytes,13,opt,name=waybill,proto3" json:"waybill,omitempty"`
 	Status    ShipmentStatus  `protobuf:"varint,14,opt,name=status,proto3,enum=crossdock.logistics.v1.ShipmentStatus" json:"status,omitempty"`
 	From      *v1.Address     `protobuf:"bytes,15,opt,name=from,proto3" json:"from,omitempty"`
@@ -502,14 +503,22 @@ type Shipment struct {
 	// The sum of the confirmed legs.
 	ActualFreight *v1.Money `protobuf:"bytes,27,opt,name=actual_freight,json=actualFreight,proto3" json:"actual_freight,omitempty"`
 	// The latest events, newest first (at most 20; ListShipmentEvents has them all).
-	RecentEvents  []*TrackingEvent       `protobuf:"bytes,28,rep,name=recent_events,json=recentEvents,proto3" json:"recent_events,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,29,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	PickedUpAt    *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=picked_up_at,json=pickedUpAt,proto3" json:"picked_up_at,omitempty"`
-	DeliveredAt   *timestamppb.Timestamp `protobuf:"bytes,31,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
-	CompletedAt   *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
-	CancelledAt   *timestamppb.Timestamp `protobuf:"bytes,33,opt,name=cancelled_at,json=cancelledAt,proto3" json:"cancelled_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RecentEvents []*TrackingEvent       `protobuf:"bytes,28,rep,name=recent_events,json=recentEvents,proto3" json:"recent_events,omitempty"`
+	CreatedAt    *timestamppb.Timestamp `protobuf:"bytes,29,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	PickedUpAt   *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=picked_up_at,json=pickedUpAt,proto3" json:"picked_up_at,omitempty"`
+	DeliveredAt  *timestamppb.Timestamp `protobuf:"bytes,31,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
+	CompletedAt  *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	CancelledAt  *timestamppb.Timestamp `protobuf:"bytes,33,opt,name=cancelled_at,json=cancelledAt,proto3" json:"cancelled_at,omitempty"`
+	// Set when the parcel goes through the central warehouse.
+	CentralWarehouse *v1.Address `protobuf:"bytes,34,opt,name=central_warehouse,json=centralWarehouse,proto3" json:"central_warehouse,omitempty"`
+	// When it arrived at the central warehouse.
+	AtCentralAt *timestamppb.Timestamp `protobuf:"bytes,35,opt,name=at_central_at,json=atCentralAt,proto3" json:"at_central_at,omitempty"`
+	// The onward booking from the central warehouse, shared by the parcels
+	// consolidated with this one: its id and the carrier's tracking number.
+	ConsolidationId string `protobuf:"bytes,36,opt,name=consolidation_id,json=consolidationId,proto3" json:"consolidation_id,omitempty"`
+	OnwardWaybill   string `protobuf:"bytes,37,opt,name=onward_waybill,json=onwardWaybill,proto3" json:"onward_waybill,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Shipment) Reset() {
@@ -773,6 +782,34 @@ func (x *Shipment) GetCancelledAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Shipment) GetCentralWarehouse() *v1.Address {
+	if x != nil {
+		return x.CentralWarehouse
+	}
+	return nil
+}
+
+func (x *Shipment) GetAtCentralAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AtCentralAt
+	}
+	return nil
+}
+
+func (x *Shipment) GetConsolidationId() string {
+	if x != nil {
+		return x.ConsolidationId
+	}
+	return ""
+}
+
+func (x *Shipment) GetOnwardWaybill() string {
+	if x != nil {
+		return x.OnwardWaybill
+	}
+	return ""
+}
+
 type CreateShipmentRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Kind       ShipmentKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=crossdock.logistics.v1.ShipmentKind" json:"kind,omitempty"`
@@ -795,8 +832,12 @@ type CreateShipmentRequest struct {
 	// The inventory reservation committed when the carrier picks the parcel up (the
 	// order id inventory knows it by); empty commits nothing (a return).
 	ReservationId string `protobuf:"bytes,15,opt,name=reservation_id,json=reservationId,proto3" json:"reservation_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Set to send the parcel through the central warehouse: booked there first, then
+	// onward to the address together with the buyer's other parcels to the same
+	// address that arrived within the consolidation window.
+	CentralWarehouse *v1.Address `protobuf:"bytes,16,opt,name=central_warehouse,json=centralWarehouse,proto3" json:"central_warehouse,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CreateShipmentRequest) Reset() {
@@ -932,6 +973,13 @@ func (x *CreateShipmentRequest) GetReservationId() string {
 		return x.ReservationId
 	}
 	return ""
+}
+
+func (x *CreateShipmentRequest) GetCentralWarehouse() *v1.Address {
+	if x != nil {
+		return x.CentralWarehouse
+	}
+	return nil
 }
 
 type CreateShipmentResponse struct {
@@ -1696,7 +1744,7 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\x03leg\x18\a \x01(\tR\x03leg\x12\x18\n" +
 	"\aapplied\x18\b \x01(\bR\aapplied\x12;\n" +
 	"\vreceived_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"receivedAt\"\xa6\f\n" +
+	"receivedAt\"\x83\x0e\n" +
 	"\bShipment\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x128\n" +
@@ -1739,7 +1787,11 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"pickedUpAt\x12=\n" +
 	"\fdelivered_at\x18\x1f \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\x12=\n" +
 	"\fcompleted_at\x18  \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12=\n" +
-	"\fcancelled_at\x18! \x01(\v2\x1a.google.protobuf.TimestampR\vcancelledAt\"\x88\x05\n" +
+	"\fcancelled_at\x18! \x01(\v2\x1a.google.protobuf.TimestampR\vcancelledAt\x12I\n" +
+	"\x11central_warehouse\x18\" \x01(\v2\x1c.crossdock.common.v1.AddressR\x10centralWarehouse\x12>\n" +
+	"\rat_central_at\x18# \x01(\v2\x1a.google.protobuf.TimestampR\vatCentralAt\x12)\n" +
+	"\x10consolidation_id\x18$ \x01(\tR\x0fconsolidationId\x12%\n" +
+	"\x0eonward_waybill\x18% \x01(\tR\ronwardWaybill\"\xd3\x05\n" +
 	"\x15CreateShipmentRequest\x128\n" +
 	"\x04kind\x18\x01 \x01(\x0e2$.crossdock.logistics.v1.ShipmentKindR\x04kind\x12 \n" +
 	"\fsub_order_id\x18\x02 \x01(\tR\n" +
@@ -1759,7 +1811,8 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\x0edeclared_value\x18\r \x01(\v2\x1a.crossdock.common.v1.MoneyR\rdeclaredValue\x12;\n" +
 	"\vgoods_price\x18\x0e \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
 	"goodsPrice\x12%\n" +
-	"\x0ereservation_id\x18\x0f \x01(\tR\rreservationId\"r\n" +
+	"\x0ereservation_id\x18\x0f \x01(\tR\rreservationId\x12I\n" +
+	"\x11central_warehouse\x18\x10 \x01(\v2\x1c.crossdock.common.v1.AddressR\x10centralWarehouse\"r\n" +
 	"\x16CreateShipmentResponse\x12<\n" +
 	"\bshipment\x18\x01 \x01(\v2 .crossdock.logistics.v1.ShipmentR\bshipment\x12\x1a\n" +
 	"\breplayed\x18\x02 \x01(\bR\breplayed\"P\n" +
@@ -1903,43 +1956,46 @@ var file_crossdock_logistics_v1_service_proto_depIdxs = []int32{
 	24, // 24: crossdock.logistics.v1.Shipment.delivered_at:type_name -> google.protobuf.Timestamp
 	24, // 25: crossdock.logistics.v1.Shipment.completed_at:type_name -> google.protobuf.Timestamp
 	24, // 26: crossdock.logistics.v1.Shipment.cancelled_at:type_name -> google.protobuf.Timestamp
-	0,  // 27: crossdock.logistics.v1.CreateShipmentRequest.kind:type_name -> crossdock.logistics.v1.ShipmentKind
-	27, // 28: crossdock.logistics.v1.CreateShipmentRequest.from:type_name -> crossdock.common.v1.Address
-	27, // 29: crossdock.logistics.v1.CreateShipmentRequest.to:type_name -> crossdock.common.v1.Address
-	2,  // 30: crossdock.logistics.v1.CreateShipmentRequest.lines:type_name -> crossdock.logistics.v1.ShipmentLine
-	25, // 31: crossdock.logistics.v1.CreateShipmentRequest.declared_value:type_name -> crossdock.common.v1.Money
-	25, // 32: crossdock.logistics.v1.CreateShipmentRequest.goods_price:type_name -> crossdock.common.v1.Money
-	6,  // 33: crossdock.logistics.v1.CreateShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	6,  // 34: crossdock.logistics.v1.CancelShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	6,  // 35: crossdock.logistics.v1.CompleteShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	6,  // 36: crossdock.logistics.v1.GetShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	6,  // 37: crossdock.logistics.v1.GetSubOrderShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	1,  // 38: crossdock.logistics.v1.ListShipmentsRequest.statuses:type_name -> crossdock.logistics.v1.ShipmentStatus
-	28, // 39: crossdock.logistics.v1.ListShipmentsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	6,  // 40: crossdock.logistics.v1.ListShipmentsResponse.shipments:type_name -> crossdock.logistics.v1.Shipment
-	29, // 41: crossdock.logistics.v1.ListShipmentsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	5,  // 42: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
-	7,  // 43: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
-	9,  // 44: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
-	11, // 45: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
-	13, // 46: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
-	15, // 47: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
-	17, // 48: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
-	19, // 49: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
-	21, // 50: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
-	8,  // 51: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
-	10, // 52: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
-	12, // 53: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
-	14, // 54: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
-	16, // 55: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
-	18, // 56: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
-	20, // 57: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
-	22, // 58: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
-	51, // [51:59] is the sub-list for method output_type
-	43, // [43:51] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	27, // 27: crossdock.logistics.v1.Shipment.central_warehouse:type_name -> crossdock.common.v1.Address
+	24, // 28: crossdock.logistics.v1.Shipment.at_central_at:type_name -> google.protobuf.Timestamp
+	0,  // 29: crossdock.logistics.v1.CreateShipmentRequest.kind:type_name -> crossdock.logistics.v1.ShipmentKind
+	27, // 30: crossdock.logistics.v1.CreateShipmentRequest.from:type_name -> crossdock.common.v1.Address
+	27, // 31: crossdock.logistics.v1.CreateShipmentRequest.to:type_name -> crossdock.common.v1.Address
+	2,  // 32: crossdock.logistics.v1.CreateShipmentRequest.lines:type_name -> crossdock.logistics.v1.ShipmentLine
+	25, // 33: crossdock.logistics.v1.CreateShipmentRequest.declared_value:type_name -> crossdock.common.v1.Money
+	25, // 34: crossdock.logistics.v1.CreateShipmentRequest.goods_price:type_name -> crossdock.common.v1.Money
+	27, // 35: crossdock.logistics.v1.CreateShipmentRequest.central_warehouse:type_name -> crossdock.common.v1.Address
+	6,  // 36: crossdock.logistics.v1.CreateShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	6,  // 37: crossdock.logistics.v1.CancelShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	6,  // 38: crossdock.logistics.v1.CompleteShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	6,  // 39: crossdock.logistics.v1.GetShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	6,  // 40: crossdock.logistics.v1.GetSubOrderShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	1,  // 41: crossdock.logistics.v1.ListShipmentsRequest.statuses:type_name -> crossdock.logistics.v1.ShipmentStatus
+	28, // 42: crossdock.logistics.v1.ListShipmentsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	6,  // 43: crossdock.logistics.v1.ListShipmentsResponse.shipments:type_name -> crossdock.logistics.v1.Shipment
+	29, // 44: crossdock.logistics.v1.ListShipmentsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	5,  // 45: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
+	7,  // 46: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
+	9,  // 47: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
+	11, // 48: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
+	13, // 49: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
+	15, // 50: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
+	17, // 51: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
+	19, // 52: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
+	21, // 53: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
+	8,  // 54: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
+	10, // 55: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
+	12, // 56: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
+	14, // 57: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
+	16, // 58: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
+	18, // 59: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
+	20, // 60: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
+	22, // 61: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
+	54, // [54:62] is the sub-list for method output_type
+	46, // [46:54] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_logistics_v1_service_proto_init() }

@@ -47,6 +47,10 @@ type Config struct {
 	// TimeScale divides journey durations in ETAs: 1 for real carriers; a
 	// simulated carrier running faster than real time has its own.
 	TimeScale float64 `env:"LOGISTICS_TIME_SCALE" envDefault:"1"`
+	// ConsolidationWindow is how long parcels wait at the central warehouse
+	// for others of the same buyer to the same address (journey time,
+	// divided by LOGISTICS_TIME_SCALE).
+	ConsolidationWindow time.Duration `env:"LOGISTICS_CONSOLIDATION_WINDOW" envDefault:"6h"`
 	// WebhookTolerance is how far a webhook's signed time may be from now.
 	WebhookTolerance time.Duration `env:"LOGISTICS_WEBHOOK_TOLERANCE" envDefault:"5m"`
 	// Seed* set up a carrier at start (the local mesh's simulator): code,
@@ -65,6 +69,9 @@ func (c Config) Validate() error {
 	}
 	if c.CarrierTimeout <= 0 || c.PollInterval <= 0 || c.WorkInterval <= 0 || c.WebhookTolerance <= 0 {
 		errs = append(errs, errors.New("LOGISTICS_CARRIER_TIMEOUT, _POLL_INTERVAL, _WORK_INTERVAL and _WEBHOOK_TOLERANCE must be positive"))
+	}
+	if c.ConsolidationWindow < 0 || c.ConsolidationWindow > 30*24*time.Hour {
+		errs = append(errs, errors.New("LOGISTICS_CONSOLIDATION_WINDOW must be between 0 and 720h"))
 	}
 	if c.TimeScale < 1 {
 		errs = append(errs, errors.New("LOGISTICS_TIME_SCALE must be at least 1"))
@@ -110,7 +117,8 @@ func run(ctx context.Context) error {
 	svc := app.New(postgres.New(rt.Pool), carrierapi.New(cfg.CarrierTimeout),
 		peers.Finance{Escrow: financev1.NewEscrowServiceClient(financeConn), Rates: financev1.NewFinanceServiceClient(financeConn), BaseCurrency: cfg.BaseCurrency},
 		peers.Inventory{Client: inventoryv1.NewInventoryServiceClient(inventoryConn)},
-		app.Config{Environment: cfg.CarrierEnvironment, BaseCurrency: cfg.BaseCurrency, TimeScale: cfg.TimeScale, WebhookTolerance: cfg.WebhookTolerance})
+		app.Config{Environment: cfg.CarrierEnvironment, BaseCurrency: cfg.BaseCurrency, TimeScale: cfg.TimeScale, WebhookTolerance: cfg.WebhookTolerance,
+			ConsolidationWindow: cfg.ConsolidationWindow})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated and the stream exists.
@@ -129,6 +137,11 @@ func run(ctx context.Context) error {
 	rt.Go("freight-legs", func(ctx context.Context) error {
 		return app.Every(ctx, cfg.WorkInterval, rt.Log, "paying freight legs", func(ctx context.Context) (int, error) {
 			return svc.PayLegs(ctx, 100, rt.Log)
+		})
+	})
+	rt.Go("onward-bookings", func(ctx context.Context) error {
+		return app.Every(ctx, cfg.WorkInterval, rt.Log, "booking parcels onward from the central warehouse", func(ctx context.Context) (int, error) {
+			return svc.BookOnward(ctx, 500, rt.Log)
 		})
 	})
 	rt.Go("stock-commits", func(ctx context.Context) error {

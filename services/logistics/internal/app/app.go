@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/groupcommit"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
 
 // Config holds the service's settings.
@@ -25,11 +26,16 @@ type Config struct {
 	OverdueSlack time.Duration
 	// WebhookTolerance is how old a webhook's signed timestamp may be.
 	WebhookTolerance time.Duration
+	// ConsolidationWindow is how long (in journey time, divided by
+	// TimeScale like the rest) parcels wait at the central warehouse for
+	// others of the same buyer to the same address before going on together.
+	ConsolidationWindow time.Duration
 }
 
 // DefaultConfig returns the production settings.
 func DefaultConfig() Config {
-	return Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: 1, OverdueSlack: 12 * time.Hour, WebhookTolerance: 5 * time.Minute}
+	return Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: 1, OverdueSlack: 12 * time.Hour, WebhookTolerance: 5 * time.Minute,
+		ConsolidationWindow: 6 * time.Hour}
 }
 
 // Service runs the use cases against a Store and the parties it calls.
@@ -70,6 +76,9 @@ func New(store Store, carriers CarrierAPI, finance Finance, inventory Inventory,
 	if cfg.WebhookTolerance <= 0 {
 		cfg.WebhookTolerance = def.WebhookTolerance
 	}
+	if cfg.ConsolidationWindow < 0 {
+		cfg.ConsolidationWindow = def.ConsolidationWindow
+	}
 	s := &Service{store: store, carriers: carriers, finance: finance, inventory: inventory, cfg: cfg, now: time.Now}
 	for _, o := range opts {
 		o(s)
@@ -82,3 +91,8 @@ func New(store Store, carriers CarrierAPI, finance Finance, inventory Inventory,
 // clock returns the current time at microsecond precision, which is what
 // PostgreSQL stores.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// timing is how journey durations become times for this service.
+func (s *Service) timing() domain.Timing {
+	return domain.Timing{TimeScale: s.cfg.TimeScale, Consolidation: s.cfg.ConsolidationWindow}
+}

@@ -53,7 +53,7 @@ func (s *Service) CreateShipment(ctx context.Context, c auth.Caller, in domain.N
 		BuyerID: in.BuyerID, SupplierOrgID: in.SupplierOrgID, MethodID: method.ID, CarrierID: carrier.ID,
 		Status: domain.StatusBooked, From: in.From, To: in.To, Lines: in.Lines, WeightG: in.WeightG,
 		VolumeCM3: in.VolumeCM3, DeclaredValue: in.DeclaredValue, GoodsPrice: in.GoodsPrice,
-		ReservationID: in.ReservationID, CreatedAt: s.clock(),
+		ReservationID: in.ReservationID, CreatedAt: s.clock(), Central: in.Central, Stage: 1,
 	}
 	inserted, err := s.store.InsertShipment(ctx, sh, fp)
 	if err != nil {
@@ -108,8 +108,12 @@ func (s *Service) book(ctx context.Context, sh domain.Shipment) (domain.Shipment
 	if !ok {
 		return sh, apperr.FailedPrecondition("the carrier " + car.Code + " has no " + s.cfg.Environment + " endpoint").WithReason("CARRIER_NOT_CONFIGURED")
 	}
+	to := sh.To
+	if sh.Central != nil { // the first booking ends at the central warehouse
+		to = *sh.Central
+	}
 	waybill, err := s.carriers.Book(ctx, ep, Booking{
-		Reference: sh.ID.String(), Service: m.Code, From: sh.From, To: sh.To, WeightG: sh.WeightG,
+		Reference: sh.ID.String(), Service: m.Code, From: sh.From, To: to, WeightG: sh.WeightG,
 		VolumeCM3: sh.VolumeCM3, DeclaredValue: sh.DeclaredValue, ChargeCurrency: sh.GoodsPrice.Currency,
 	})
 	if err != nil {
@@ -130,7 +134,7 @@ func (s *Service) book(ctx context.Context, sh domain.Shipment) (domain.Shipment
 			return nil
 		}
 		now := s.clock()
-		cur.Book(waybill, m.Speed, s.cfg.TimeScale, now)
+		cur.Book(waybill, m.Speed, s.timing(), now)
 		sh = cur
 		if err := r.SaveShipment(ctx, cur); err != nil {
 			return err

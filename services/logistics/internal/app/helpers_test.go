@@ -103,7 +103,7 @@ type fixture struct {
 
 // newFixture starts a carrier simulator whose webhooks reach the service
 // the way the gateway passes them, and seeds its carrier.
-func newFixture(t testing.TB, simCfg carriersim.Config, conns int32) *fixture {
+func newFixture(t testing.TB, simCfg carriersim.Config, conns int32, opts ...func(*app.Config)) *fixture {
 	t.Helper()
 	base := testkit.Database(t, testkit.Migrations{Name: "logistics", FS: migrations.FS})
 	pcfg := base.Config()
@@ -115,8 +115,11 @@ func newFixture(t testing.TB, simCfg carriersim.Config, conns int32) *fixture {
 	t.Cleanup(pool.Close)
 	f := &fixture{store: postgres.New(pool), pool: pool,
 		finance: &financeLedger{paid: map[string]money.Money{}, calls: map[string]int{}}, inventory: &stockLedger{commits: map[string]int{}}}
-	f.svc = app.New(f.store, carrierapi.New(5*time.Second), f.finance, f.inventory,
-		app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: max(simCfg.TimeScale, 1)})
+	cfg := app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: max(simCfg.TimeScale, 1)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	f.svc = app.New(f.store, carrierapi.New(5*time.Second), f.finance, f.inventory, cfg)
 
 	var mu sync.Mutex
 	rnd := rand.New(rand.NewPCG(1, 2))

@@ -97,9 +97,15 @@ type Shipments interface {
 	// method, its carrier's code, its legs and its newest recent events.
 	ShipmentDetails(ctx context.Context, id uuid.UUID, recent int) (Details, error)
 	SaveShipment(ctx context.Context, s domain.Shipment) error
-	// LockShipments locks the existing shipments among ids, in id order,
-	// until the transaction ends, and returns them by id.
-	LockShipments(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Shipment, error)
+	// LockShipments locks the shipments whose id or consolidation id is
+	// among refs, in id order, until the transaction ends.
+	LockShipments(ctx context.Context, refs []uuid.UUID) ([]domain.Shipment, error)
+	// WaitingAtCentral returns parcels at the central warehouse without an
+	// onward booking, longest waiting first.
+	WaitingAtCentral(ctx context.Context, limit int) ([]domain.Shipment, error)
+	// SetConsolidation puts the parcels among ids that have none into a
+	// consolidation, and returns how many it set.
+	SetConsolidation(ctx context.Context, ids []uuid.UUID, consolidation uuid.UUID) (int, error)
 	// SaveShipments saves several shipments in one round trip.
 	SaveShipments(ctx context.Context, list []domain.Shipment) error
 	// DeleteShipment removes a shipment the carrier refused to book.

@@ -11,6 +11,7 @@ import (
 	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/groupcommit"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/webhook"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
@@ -84,17 +85,28 @@ func (s *Service) flushEvents(ctx context.Context, items []eventItem) []groupcom
 }
 
 func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventItem, out []groupcommit.Result[bool]) error {
-	ids := make([]uuid.UUID, 0, len(items))
+	refs := make([]uuid.UUID, 0, len(items))
 	var keys []EventKey
 	for _, it := range items {
-		ids = append(ids, it.shipmentID)
+		refs = append(refs, it.shipmentID)
 		if it.ev.Type != "charge" {
 			keys = append(keys, EventKey{CarrierID: it.carrierID, EventID: it.ev.ID})
 		}
 	}
-	ships, err := r.LockShipments(ctx, ids)
+	locked, err := r.LockShipments(ctx, refs)
 	if err != nil {
 		return err
+	}
+	// A reference names a parcel's own booking (stage 1) or a
+	// consolidation's onward booking (stage 2, every parcel in it).
+	ships := map[uuid.UUID]domain.Shipment{}
+	byRef := map[uuid.UUID][]uuid.UUID{}
+	for _, sh := range locked {
+		ships[sh.ID] = sh
+		byRef[sh.ID] = append(byRef[sh.ID], sh.ID)
+		if sh.ConsolidationID != uuid.Nil && sh.Stage == 2 {
+			byRef[sh.ConsolidationID] = append(byRef[sh.ConsolidationID], sh.ID)
+		}
 	}
 	known, err := r.KnownTrackingEvents(ctx, keys)
 	if err != nil {
@@ -104,13 +116,18 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 	var emits []Event
 	changed := map[uuid.UUID]bool{}
 	for i, it := range items {
-		sh, ok := ships[it.shipmentID]
-		if !ok || sh.CarrierID != it.carrierID {
+		targets := byRef[it.shipmentID]
+		if len(targets) == 0 || ships[targets[0]].CarrierID != it.carrierID {
 			out[i].Err = apperr.NotFound("shipment", it.ev.Reference)
 			continue
 		}
+		onward := targets[0] != it.shipmentID
 		if it.ev.Type == "charge" {
-			fresh, err := s.applyCharge(ctx, r, sh, it.ev)
+			list := make([]domain.Shipment, len(targets))
+			for j, id := range targets {
+				list[j] = ships[id]
+			}
+			fresh, err := s.applyCharge(ctx, r, list, onward, it.ev)
 			if err != nil && !refused(err) {
 				return err
 			}
@@ -127,15 +144,22 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 			continue // a repeated delivery: answered, not applied again
 		}
 		known[key] = true
-		m, err := s.methods.get(ctx, sh.MethodID)
-		if err != nil {
-			return err
+		te.Stage = 1
+		if onward {
+			te.Stage = 2
 		}
-		fx := sh.Apply(te, m.Speed, s.cfg.TimeScale)
-		ships[sh.ID], changed[sh.ID] = sh, true
-		recorded = append(recorded, RecordedEvent{CarrierID: sh.CarrierID, ShipmentID: sh.ID,
-			StoredEvent: StoredEvent{TrackingEvent: te, Applied: fx.Moved, ReceivedAt: s.clock()}})
-		emits = append(emits, effectEvents(sh, fx)...)
+		for _, id := range targets {
+			sh := ships[id]
+			m, err := s.methods.get(ctx, sh.MethodID)
+			if err != nil {
+				return err
+			}
+			fx := sh.Apply(te, m.Speed, s.timing())
+			ships[sh.ID], changed[sh.ID] = sh, true
+			recorded = append(recorded, RecordedEvent{CarrierID: sh.CarrierID, ShipmentID: sh.ID,
+				StoredEvent: StoredEvent{TrackingEvent: te, Applied: fx.Moved, ReceivedAt: s.clock()}})
+			emits = append(emits, effectEvents(sh, fx)...)
+		}
 		out[i].Value = true
 	}
 	if err := r.InsertTrackingEvents(ctx, recorded); err != nil {
@@ -173,23 +197,51 @@ func trackingEvent(ev CarrierEvent) (domain.TrackingEvent, error) {
 	}, nil
 }
 
-func (s *Service) applyCharge(ctx context.Context, r Repository, sh domain.Shipment, ev CarrierEvent) (bool, error) {
+// applyCharge records a leg's charge. The charge of a consolidation's
+// onward booking is shared by its parcels in proportion to their weight
+// (largest remainders, so the shares add up to the charge), each share a
+// leg of its own, "<leg id>/<shipment id>", paid from its sub-order's
+// escrow.
+func (s *Service) applyCharge(ctx context.Context, r Repository, targets []domain.Shipment, onward bool, ev CarrierEvent) (bool, error) {
 	c := ev.Charge
 	if c == nil || c.LegID == "" || !c.Kind.Valid() || c.Amount.Amount <= 0 {
 		return false, apperr.InvalidField("charge", "needs a leg id, a kind of leg and a positive amount")
 	}
-	if c.Amount.Currency != sh.GoodsPrice.Currency {
-		return false, apperr.InvalidField("charge.currency", "must be "+sh.GoodsPrice.Currency+", the currency the parcel was booked in")
+	currency := targets[0].GoodsPrice.Currency
+	if c.Amount.Currency != currency {
+		return false, apperr.InvalidField("charge.currency", "must be "+currency+", the currency the parcel was booked in")
 	}
-	leg := domain.Leg{LegID: c.LegID, ShipmentID: sh.ID, Kind: c.Kind, Amount: c.Amount, ConfirmedAt: ev.OccurredAt.UTC(), EventID: ev.ID}
-	fresh, err := r.InsertLeg(ctx, sh.CarrierID, leg)
-	if err != nil || !fresh {
-		return false, err
+	weights := make([]int64, len(targets))
+	for i, sh := range targets {
+		weights[i] = sh.WeightG
 	}
-	return true, r.Emit(ctx, Event{Subject: SubjectFreightLegConfirmed, Message: &logisticsv1.FreightLegConfirmed{
-		ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), LegId: leg.LegID, Kind: string(leg.Kind),
-		Amount: moneyProto(leg.Amount), ConfirmedAt: timestamppb.New(leg.ConfirmedAt),
-	}})
+	shares := domain.SplitByWeight(c.Amount.Amount, weights)
+	fresh := false
+	for i, sh := range targets {
+		leg := domain.Leg{LegID: c.LegID, ShipmentID: sh.ID, Kind: c.Kind, Amount: money.Money{Amount: shares[i], Currency: currency},
+			ConfirmedAt: ev.OccurredAt.UTC(), EventID: ev.ID}
+		if onward {
+			leg.LegID = c.LegID + "/" + sh.ID.String()
+		}
+		if leg.Amount.Amount == 0 {
+			continue // a share too small to charge
+		}
+		isNew, err := r.InsertLeg(ctx, sh.CarrierID, leg)
+		if err != nil {
+			return false, err
+		}
+		if !isNew {
+			continue
+		}
+		fresh = true
+		if err := r.Emit(ctx, Event{Subject: SubjectFreightLegConfirmed, Message: &logisticsv1.FreightLegConfirmed{
+			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), LegId: leg.LegID, Kind: string(leg.Kind),
+			Amount: moneyProto(leg.Amount), ConfirmedAt: timestamppb.New(leg.ConfirmedAt),
+		}}); err != nil {
+			return false, err
+		}
+	}
+	return fresh, nil
 }
 
 // effectEvents are the facts an applied event makes known.

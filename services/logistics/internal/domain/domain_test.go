@@ -59,7 +59,7 @@ func TestDistanceLeft(t *testing.T) {
 func TestETAShrinksAsTheParcelAdvances(t *testing.T) {
 	s := shipment()
 	start := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	s.Book("CS0000000001", air, 1, start)
+	s.Book("CS0000000001", air, domain.Timing{TimeScale: 1}, start)
 	prevETA, prevLeft, prevKm := *s.ETA, s.ETA.Sub(start), 1e9
 	at := start.Add(12 * time.Hour)
 	seq := int64(0)
@@ -73,7 +73,7 @@ func TestETAShrinksAsTheParcelAdvances(t *testing.T) {
 			prevF = f
 			p := geo.Along(st.From, st.To, f)
 			seq++
-			fx := s.Apply(domain.TrackingEvent{CarrierEventID: "e", OccurredAt: at, Seq: seq, Status: domain.StatusInTransit, Leg: st.Kind, Point: &p}, air, 1)
+			fx := s.Apply(domain.TrackingEvent{CarrierEventID: "e", OccurredAt: at, Seq: seq, Status: domain.StatusInTransit, Leg: st.Kind, Point: &p}, air, domain.Timing{TimeScale: 1})
 			if !fx.Moved {
 				t.Fatalf("event %d did not move the parcel", seq)
 			}
@@ -100,7 +100,7 @@ func TestETAShrinksAsTheParcelAdvances(t *testing.T) {
 func TestETAIsNeverInThePast(t *testing.T) {
 	s := shipment()
 	booked := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	s.Book("CS0000000001", air, 1, booked)
+	s.Book("CS0000000001", air, domain.Timing{TimeScale: 1}, booked)
 	late := s.ETA.Add(72 * time.Hour)
 	eta := s.ETAAt(late, 12*time.Hour)
 	if eta == nil || !eta.After(late) {
@@ -109,7 +109,7 @@ func TestETAIsNeverInThePast(t *testing.T) {
 	if got := s.ETAAt(booked, 12*time.Hour); !got.Equal(*s.ETA) {
 		t.Errorf("a parcel on time shows ETA %v, want its own %v", got, *s.ETA)
 	}
-	s.Apply(domain.TrackingEvent{CarrierEventID: "d", OccurredAt: booked.Add(time.Hour), Seq: 1, Status: domain.StatusDelivered, Point: &losAngeles}, air, 1)
+	s.Apply(domain.TrackingEvent{CarrierEventID: "d", OccurredAt: booked.Add(time.Hour), Seq: 1, Status: domain.StatusDelivered, Point: &losAngeles}, air, domain.Timing{TimeScale: 1})
 	if got := s.ETAAt(late, 12*time.Hour); got != nil {
 		t.Errorf("a delivered parcel has ETA %v", got)
 	}
@@ -137,7 +137,7 @@ func TestApplyOrdersByEventTime(t *testing.T) {
 		{ev(5, 6*time.Hour, domain.StatusException, hub), false, false, domain.StatusDelivered}, // final
 	}
 	for i, st := range steps {
-		fx := s.Apply(st.ev, air, 1)
+		fx := s.Apply(st.ev, air, domain.Timing{TimeScale: 1})
 		if fx.Moved != st.moved || fx.PickedUp != st.pickedUp || s.Status != st.wantStatus {
 			t.Errorf("step %d: moved %v picked up %v status %s; want %v %v %s", i, fx.Moved, fx.PickedUp, s.Status, st.moved, st.pickedUp, st.wantStatus)
 		}

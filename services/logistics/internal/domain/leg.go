@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -34,4 +36,38 @@ func ActualFreight(legs []Leg, currency string) (money.Money, error) {
 		}
 	}
 	return total, nil
+}
+
+// SplitByWeight shares amount between parcels in proportion to their
+// weights, by largest remainder: the shares add up to amount exactly, and
+// equal weights get shares at most one minor unit apart.
+func SplitByWeight(amount int64, weights []int64) []int64 {
+	shares := make([]int64, len(weights))
+	var total int64
+	for _, w := range weights {
+		total += w
+	}
+	if total <= 0 {
+		if len(shares) > 0 {
+			shares[0] = amount
+		}
+		return shares
+	}
+	type rest struct {
+		i   int
+		rem int64
+	}
+	rests := make([]rest, len(weights))
+	given := int64(0)
+	for i, w := range weights {
+		// amount × w fits in int64 for any parcel (w ≤ 1e6 g, amounts far below 9e12).
+		shares[i] = amount * w / total
+		rests[i] = rest{i, amount * w % total}
+		given += shares[i]
+	}
+	slices.SortStableFunc(rests, func(a, b rest) int { return cmp.Compare(b.rem, a.rem) })
+	for k := int64(0); k < amount-given; k++ {
+		shares[rests[k].i]++
+	}
+	return shares
 }

@@ -93,6 +93,16 @@ type Shipment struct {
 	CancelledAt *time.Time
 	// Committed is set once inventory's reservation has been committed.
 	Committed bool
+
+	// Central is the central warehouse a parcel goes through, nil for a
+	// direct parcel. Stage 1 is the booking to it (Waybill), stage 2 the
+	// onward one to the address (OnwardWaybill), which parcels of one buyer
+	// to one address share under one ConsolidationID.
+	Central         *Address
+	Stage           int
+	AtCentralAt     *time.Time
+	ConsolidationID uuid.UUID
+	OnwardWaybill   string
 }
 
 // NewShipmentInput is what a shipment is created from.
@@ -111,6 +121,8 @@ type NewShipmentInput struct {
 	DeclaredValue money.Money
 	GoodsPrice    money.Money
 	ReservationID string
+	// Central routes the parcel through the central warehouse.
+	Central *Address
 }
 
 // MaxWeightG bounds a parcel's weight (1 t): more is a freight booking, not
@@ -145,6 +157,9 @@ func (in NewShipmentInput) Validate() error {
 	}
 	in.From.validate(&v, "from")
 	in.To.validate(&v, "to")
+	if in.Central != nil {
+		in.Central.validate(&v, "central_warehouse")
+	}
 	if len(in.Lines) == 0 {
 		v.Add("lines", "a parcel holds at least one line")
 	}
@@ -182,11 +197,42 @@ func (s Shipment) Origin() geo.Point {
 	return p
 }
 
-// Route is the shipment's planned route.
+// Route is the route of the shipment's current booking: to the central
+// warehouse in stage 1 of a parcel going through it, else to the address.
 func (s Shipment) Route() []Stage {
-	from, _, _ := s.From.Point()
-	to, _, _ := s.To.Point()
-	return PlanRoute(from, to, s.From.Country, s.To.Country)
+	if s.Central != nil && s.Stage < 2 {
+		return route(s.From, *s.Central)
+	}
+	if s.Central != nil {
+		return route(*s.Central, s.To)
+	}
+	return route(s.From, s.To)
+}
+
+// onward is the route from the central warehouse, still ahead in stage 1.
+func (s Shipment) onward() []Stage {
+	if s.Central == nil || s.Stage >= 2 {
+		return nil
+	}
+	return route(*s.Central, s.To)
+}
+
+func route(from, to Address) []Stage {
+	a, _, _ := from.Point()
+	b, _, _ := to.Point()
+	return PlanRoute(a, b, from.Country, to.Country)
+}
+
+// remaining is how long the rest of the journey takes from pos on a leg of
+// kind leg of the current booking (nil: not picked up), including the
+// onward booking's handling and route for a parcel still on its way to the
+// central warehouse, and the consolidation wait there.
+func (s Shipment) remaining(speed Speed, leg LegKind, pos *geo.Point, consolidation time.Duration) time.Duration {
+	d := Remaining(s.Route(), speed, leg, pos)
+	if onward := s.onward(); onward != nil {
+		d += consolidation + Remaining(onward, speed, LegDomestic, nil)
+	}
+	return d
 }
 
 // DistanceLeft is the great-circle distance from the parcel (or its origin
@@ -216,13 +262,33 @@ func (s Shipment) ETAAt(now time.Time, overdueSlack time.Duration) *time.Time {
 
 // Book records the carrier's waybill and, unless tracking events arrived
 // before the booking's answer was stored, the first ETA.
-func (s *Shipment) Book(waybill string, speed Speed, timeScale float64, at time.Time) {
+func (s *Shipment) Book(waybill string, speed Speed, timing Timing, at time.Time) {
 	s.Waybill = waybill
 	if s.LastEventAt.IsZero() {
-		eta := at.Add(scaled(Remaining(s.Route(), speed, LegDomestic, nil), timeScale))
+		eta := at.Add(timing.Scaled(s.remaining(speed, LegDomestic, nil, timing.Consolidation)))
 		s.ETA = &eta
 	}
 }
+
+// BookOnward records the onward booking from the central warehouse shared
+// by a consolidation: the parcel is in stage 2, waiting for the carrier.
+func (s *Shipment) BookOnward(consolidation uuid.UUID, waybill string, speed Speed, timing Timing, at time.Time) {
+	s.ConsolidationID, s.OnwardWaybill, s.Stage = consolidation, waybill, 2
+	s.Status, s.Leg = StatusInTransit, LegDomestic
+	eta := at.Add(timing.Scaled(s.remaining(speed, LegDomestic, nil, 0)))
+	s.ETA = &eta
+}
+
+// Timing is how journey durations become times: the carrier's time scale
+// (1 for a real one; a simulator's runs faster than real time) and how long
+// parcels wait at the central warehouse for others to consolidate with.
+type Timing struct {
+	TimeScale     float64
+	Consolidation time.Duration
+}
+
+// Scaled divides a journey's duration by the time scale.
+func (t Timing) Scaled(d time.Duration) time.Duration { return scaled(d, t.TimeScale) }
 
 // scaled divides a journey's duration by the time scale of a simulated
 // carrier (1 for a real one).

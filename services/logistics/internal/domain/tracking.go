@@ -19,6 +19,9 @@ type TrackingEvent struct {
 	LocationName string
 	Point        *geo.Point
 	Description  string
+	// Stage is the booking the event reports on: 1 the first (to the
+	// address, or to the central warehouse), 2 the onward one.
+	Stage int
 }
 
 // ValidReported reports whether a carrier may report status s.
@@ -36,8 +39,10 @@ func ValidReported(s Status) bool {
 type Effects struct {
 	// Moved is true when the event was the latest yet and moved the parcel;
 	// false when it only joins the history.
-	Moved     bool
-	PickedUp  bool // the parcel reached the carrier (first time)
+	Moved    bool
+	PickedUp bool // the parcel reached the carrier (first time)
+	// AtCentral: the first booking ended at the central warehouse.
+	AtCentral bool
 	Delivered bool
 	Returned  bool
 }
@@ -50,9 +55,10 @@ const failedAttemptDelay = 24 * time.Hour
 // one (by occurrence time, then sequence) is history only: it never moves
 // the parcel backwards. A final shipment moves no more. The ETA is
 // recomputed from the method's speed and the time scale of the carrier.
-func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timeScale float64) Effects {
+func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timing Timing) Effects {
 	var fx Effects
-	if s.PickedUpAt == nil || ev.OccurredAt.Before(*s.PickedUpAt) {
+	stage := max(ev.Stage, 1)
+	if stage == 1 && (s.PickedUpAt == nil || ev.OccurredAt.Before(*s.PickedUpAt)) {
 		if ev.Status != StatusBooked && s.Status != StatusCancelled {
 			if s.PickedUpAt == nil {
 				fx.PickedUp = true
@@ -61,7 +67,7 @@ func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timeScale float64) Effec
 			s.PickedUpAt = &at
 		}
 	}
-	if s.Status.Final() || !s.later(ev) {
+	if s.Status.Final() || stage < max(s.Stage, 1) || (stage == 1 && s.AtCentralAt != nil) || !s.later(ev) {
 		return fx
 	}
 	fx.Moved = true
@@ -73,11 +79,18 @@ func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timeScale float64) Effec
 	if ev.Point != nil {
 		s.Position = &Position{Point: *ev.Point, Name: ev.LocationName, At: ev.OccurredAt}
 	}
-	switch ev.Status {
-	case StatusDelivered:
+	switch {
+	case ev.Status == StatusDelivered && s.Central != nil && stage == 1:
+		// The first booking ends at the central warehouse: the parcel waits
+		// there for its onward booking.
+		at := ev.OccurredAt
+		s.AtCentralAt, s.Status, fx.AtCentral = &at, StatusInTransit, true
+		eta := at.Add(timing.Scaled(timing.Consolidation + Remaining(s.onward(), speed, LegDomestic, nil)))
+		s.ETA = &eta
+	case ev.Status == StatusDelivered:
 		at := ev.OccurredAt
 		s.DeliveredAt, s.ETA, fx.Delivered = &at, nil, true
-	case StatusReturned:
+	case ev.Status == StatusReturned:
 		s.ETA, fx.Returned = nil, true
 	default:
 		var pos *geo.Point
@@ -87,9 +100,9 @@ func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timeScale float64) Effec
 			o := s.Origin()
 			pos = &o
 		}
-		left := scaled(Remaining(s.Route(), speed, s.Leg, pos), timeScale)
+		left := timing.Scaled(s.remaining(speed, s.Leg, pos, timing.Consolidation))
 		if ev.Status == StatusException {
-			left += scaled(failedAttemptDelay, timeScale)
+			left += timing.Scaled(failedAttemptDelay)
 		}
 		eta := ev.OccurredAt.Add(left)
 		s.ETA = &eta

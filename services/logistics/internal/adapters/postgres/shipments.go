@@ -20,7 +20,7 @@ const shipmentColumns = `shipment_id, kind, sub_order_id, order_id, return_id, b
 	carrier_id, waybill, status, from_address, to_address, lines, weight_g, volume_cm3, declared_minor,
 	declared_currency, goods_minor, goods_currency, reservation_id, position_lat, position_lng, position_name,
 	position_at, leg, last_event_at, last_event_seq, eta, created_at, picked_up_at, delivered_at, completed_at,
-	cancelled_at, committed`
+	cancelled_at, committed, central_address, stage, at_central_at, consolidation_id, onward_waybill`
 
 // address is an address as stored in JSON.
 type address struct {
@@ -55,13 +55,30 @@ func scanShipment(row pgx.Row) (domain.Shipment, error) {
 	var lat, lng *float64
 	var posName string
 	var posAt, lastAt *time.Time
+	var central []byte
+	var consolidation *uuid.UUID
+	var onward *string
 	err := row.Scan(&s.ID, &s.Kind, &s.SubOrderID, &s.OrderID, &s.ReturnID, &s.BuyerID, &s.SupplierOrgID, &s.MethodID,
 		&s.CarrierID, &waybill, &s.Status, &from, &to, &lines, &s.WeightG, &s.VolumeCM3, &s.DeclaredValue.Amount,
 		&s.DeclaredValue.Currency, &s.GoodsPrice.Amount, &s.GoodsPrice.Currency, &s.ReservationID, &lat, &lng, &posName,
 		&posAt, &s.Leg, &lastAt, &s.LastEventSeq, &s.ETA, &s.CreatedAt, &s.PickedUpAt, &s.DeliveredAt, &s.CompletedAt,
-		&s.CancelledAt, &s.Committed)
+		&s.CancelledAt, &s.Committed, &central, &s.Stage, &s.AtCentralAt, &consolidation, &onward)
 	if err != nil {
 		return s, err
+	}
+	if central != nil {
+		var c address
+		if err := json.Unmarshal(central, &c); err != nil {
+			return s, err
+		}
+		d := c.domain()
+		s.Central = &d
+	}
+	if consolidation != nil {
+		s.ConsolidationID = *consolidation
+	}
+	if onward != nil {
+		s.OnwardWaybill = *onward
 	}
 	if waybill != nil {
 		s.Waybill = *waybill
@@ -98,14 +115,19 @@ func (r repo) InsertShipment(ctx context.Context, s domain.Shipment, fingerprint
 		ls[i] = line{l.SKUID, l.Quantity}
 	}
 	lines, _ := json.Marshal(ls)
+	var central []byte
+	if s.Central != nil {
+		central, _ = json.Marshal(toAddress(*s.Central))
+	}
 	tag, err := r.q.Exec(ctx, `INSERT INTO shipments (shipment_id, kind, sub_order_id, order_id, return_id, buyer_id,
 		supplier_org_id, method_id, carrier_id, status, from_address, to_address, lines, weight_g, volume_cm3,
-		declared_minor, declared_currency, goods_minor, goods_currency, reservation_id, created_at, fingerprint)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		declared_minor, declared_currency, goods_minor, goods_currency, reservation_id, created_at, fingerprint,
+		central_address)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 		ON CONFLICT DO NOTHING`,
 		s.ID, s.Kind, s.SubOrderID, s.OrderID, s.ReturnID, s.BuyerID, s.SupplierOrgID, s.MethodID, s.CarrierID,
 		s.Status, from, to, lines, s.WeightG, s.VolumeCM3, s.DeclaredValue.Amount, s.DeclaredValue.Currency,
-		s.GoodsPrice.Amount, s.GoodsPrice.Currency, s.ReservationID, s.CreatedAt, fingerprint)
+		s.GoodsPrice.Amount, s.GoodsPrice.Currency, s.ReservationID, s.CreatedAt, fingerprint, central)
 	return tag.RowsAffected() == 1, err
 }
 
@@ -192,21 +214,28 @@ func (r repo) SaveShipments(ctx context.Context, list []domain.Shipment) error {
 	return r.q.SendBatch(ctx, b).Close()
 }
 
-func (r repo) LockShipments(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Shipment, error) {
-	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments WHERE shipment_id = ANY($1)
-		ORDER BY shipment_id FOR UPDATE`, ids)
+func (r repo) LockShipments(ctx context.Context, refs []uuid.UUID) ([]domain.Shipment, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE shipment_id = ANY($1) OR consolidation_id = ANY($1) ORDER BY shipment_id FOR UPDATE`, refs)
 	if err != nil {
 		return nil, err
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+}
+
+func (r repo) WaitingAtCentral(ctx context.Context, limit int) ([]domain.Shipment, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL AND status <> 'cancelled'
+		ORDER BY at_central_at, shipment_id LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[uuid.UUID]domain.Shipment, len(list))
-	for _, s := range list {
-		out[s.ID] = s
-	}
-	return out, nil
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+}
+
+func (r repo) SetConsolidation(ctx context.Context, ids []uuid.UUID, consolidation uuid.UUID) (int, error) {
+	tag, err := r.q.Exec(ctx, `UPDATE shipments SET consolidation_id = $2 WHERE shipment_id = ANY($1) AND consolidation_id IS NULL`, ids, consolidation)
+	return int(tag.RowsAffected()), err
 }
 
 // saveShipment is the statement that writes a shipment's changing fields.
@@ -220,15 +249,25 @@ func saveShipment(s domain.Shipment) (string, []any) {
 	if !s.LastEventAt.IsZero() {
 		lastAt = &s.LastEventAt
 	}
-	var waybill *string
-	if s.Waybill != "" {
-		waybill = &s.Waybill
+	var consolidation *uuid.UUID
+	if s.ConsolidationID != uuid.Nil {
+		consolidation = &s.ConsolidationID
 	}
 	return `UPDATE shipments SET waybill = $2, status = $3, position_lat = $4, position_lng = $5,
 		position_name = $6, position_at = $7, leg = $8, last_event_at = $9, last_event_seq = $10, eta = $11,
-		picked_up_at = $12, delivered_at = $13, completed_at = $14, cancelled_at = $15, committed = $16
-		WHERE shipment_id = $1`, []any{s.ID, waybill, s.Status, lat, lng, posName, posAt, s.Leg, lastAt, s.LastEventSeq, s.ETA,
-			s.PickedUpAt, s.DeliveredAt, s.CompletedAt, s.CancelledAt, s.Committed}
+		picked_up_at = $12, delivered_at = $13, completed_at = $14, cancelled_at = $15, committed = $16,
+		stage = $17, at_central_at = $18, consolidation_id = $19, onward_waybill = $20
+		WHERE shipment_id = $1`, []any{s.ID, nullable(s.Waybill), s.Status, lat, lng, posName, posAt, s.Leg, lastAt,
+			s.LastEventSeq, s.ETA, s.PickedUpAt, s.DeliveredAt, s.CompletedAt, s.CancelledAt, s.Committed, max(s.Stage, 1),
+			s.AtCentralAt, consolidation, nullable(s.OnwardWaybill)}
+}
+
+// nullable stores an empty string as NULL.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (r repo) DeleteShipment(ctx context.Context, id uuid.UUID) error {

@@ -3,6 +3,8 @@ package grpcapi
 import (
 	"time"
 
+	"github.com/google/uuid"
+
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
@@ -134,6 +136,12 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 		DistanceLeftKm: v.DistanceLeftKm, DistanceBasis: string(v.DistanceBasis), Eta: ts(v.ETA),
 		ActualFreight: moneyProto(v.ActualFreight), CreatedAt: timestamppb.New(v.CreatedAt), PickedUpAt: ts(v.PickedUpAt),
 		DeliveredAt: ts(v.DeliveredAt), CompletedAt: ts(v.CompletedAt), CancelledAt: ts(v.CancelledAt),
+	}
+	if v.Central != nil {
+		out.CentralWarehouse, out.AtCentralAt, out.OnwardWaybill = addressProto(*v.Central), ts(v.AtCentralAt), v.OnwardWaybill
+		if v.ConsolidationID != uuid.Nil {
+			out.ConsolidationId = v.ConsolidationID.String()
+		}
 	}
 	for _, l := range v.Lines {
 		out.Lines = append(out.Lines, &logisticsv1.ShipmentLine{SkuId: l.SKUID.String(), Quantity: l.Quantity})

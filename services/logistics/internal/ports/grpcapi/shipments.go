@@ -37,6 +37,10 @@ func (s *Server) CreateShipment(ctx context.Context, req *logisticsv1.CreateShip
 		WeightG: req.GetWeightG(), VolumeCM3: req.GetVolumeCm3(), DeclaredValue: moneyOf(req.GetDeclaredValue()),
 		GoodsPrice: moneyOf(req.GetGoodsPrice()), ReservationID: req.GetReservationId(),
 	}
+	if req.GetCentralWarehouse() != nil {
+		central := addressOf(req.GetCentralWarehouse())
+		in.Central = &central
+	}
 	switch req.GetKind() {
 	case logisticsv1.ShipmentKind_SHIPMENT_KIND_OUTBOUND:
 		in.Kind = domain.KindOutbound

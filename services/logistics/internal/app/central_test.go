@@ -1,0 +1,125 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+	"github.com/crossdock/crossdock/simulators/carriersim"
+)
+
+// Parcels through the central warehouse travel there first; a buyer's
+// parcels to one address then go on as one carrier booking, whose charges
+// are shared by weight and paid from each sub-order's escrow, while another
+// buyer's parcel goes on alone. Every parcel ends delivered at its address.
+func TestCentralWarehouseConsolidatesABuyersParcels(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 11, UnservedCountries: []string{}}, 8,
+		func(c *app.Config) { c.ConsolidationWindow = 6 * time.Hour })
+	shenzhen := geo.Point{Lat: 22.5431, Lng: 114.0579}
+	central := domain.Address{Recipient: "Crossdock consolidation", Country: "CN", Region: "CN-GD", City: "Shenzhen",
+		Lines: []string{"Central warehouse"}, Location: &shenzhen}
+	parcel := func(i int, buyer string, to domain.Address) domain.NewShipmentInput {
+		in := f.input(i, "air")
+		in.From = domain.Address{Recipient: "Supplier", Country: "CN", Region: "CN-ZJ", City: "Hangzhou", Lines: []string{"1 Road"}}
+		in.To, in.BuyerID, in.Central = to, buyer, &central
+		in.GoodsPrice.Currency = "USD"
+		return in
+	}
+	buyerA, buyerB := f.input(0, "air").BuyerID, f.input(1, "air").BuyerID
+	home := address(1, true) // US-CA
+	a1, a2 := f.create(t, parcel(1, buyerA, home)), f.create(t, parcel(2, buyerA, home))
+	b := f.create(t, parcel(3, buyerB, address(2, false)))
+
+	f.waitQuiet(t, time.Minute)
+	log := testkit.Logger(t)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range []domain.Shipment{a1, a2, b} {
+		v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.AtCentralAt == nil || v.Status != domain.StatusInTransit || v.OnwardWaybill != "" {
+			t.Fatalf("after the first leg %s is %s, at central %v, onward %q", v.ID, v.Status, v.AtCentralAt, v.OnwardWaybill)
+		}
+		if v.ETA == nil || !v.ETA.After(time.Now()) {
+			t.Errorf("a parcel waiting at the central warehouse shows ETA %v", v.ETA)
+		}
+		if v.DistanceLeftKm < 1000 {
+			t.Errorf("at the central warehouse %.0f km are left to the buyer", v.DistanceLeftKm)
+		}
+	}
+
+	booked, err := f.svc.BookOnward(ctx, 100, log)
+	if err != nil || booked != 3 {
+		t.Fatalf("BookOnward = %d, %v; want 3 parcels booked", booked, err)
+	}
+	if again, err := f.svc.BookOnward(ctx, 100, log); err != nil || again != 0 {
+		t.Fatalf("a second round booked %d more (%v)", again, err)
+	}
+	f.waitQuiet(t, time.Minute)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		n, err := f.svc.PayLegs(ctx, 100, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	views := map[string]app.View{}
+	for name, sh := range map[string]domain.Shipment{"a1": a1, "a2": a2, "b": b} {
+		v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status != domain.StatusDelivered || v.DistanceLeftKm > 0.01 {
+			t.Errorf("%s ends %s with %.1f km left", name, v.Status, v.DistanceLeftKm)
+		}
+		views[name] = v
+	}
+	if views["a1"].OnwardWaybill == "" || views["a1"].OnwardWaybill != views["a2"].OnwardWaybill || views["a1"].ConsolidationID != views["a2"].ConsolidationID {
+		t.Errorf("buyer A's parcels went on apart: %q and %q", views["a1"].OnwardWaybill, views["a2"].OnwardWaybill)
+	}
+	if views["b"].OnwardWaybill == views["a1"].OnwardWaybill {
+		t.Error("another buyer's parcel was consolidated with buyer A's")
+	}
+
+	// The onward booking's charges, shared by weight, add up to what the
+	// carrier charged, and every share is paid once.
+	truth := f.truth(t, views["a1"].OnwardWaybill)
+	charged := map[string]int64{}
+	for _, e := range f.allSimEvents(t) {
+		if e.Type == "charge" && e.Waybill == truth.Waybill {
+			charged[e.Charge.LegID] = e.Charge.Amount
+		}
+	}
+	if len(charged) == 0 {
+		t.Fatal("the onward booking was never charged")
+	}
+	shared := map[string]int64{}
+	for _, name := range []string{"a1", "a2"} {
+		for _, l := range views[name].Legs {
+			if l.PaidAt == nil {
+				t.Errorf("%s's leg %s is unpaid", name, l.LegID)
+			}
+			for leg := range charged {
+				if len(l.LegID) > len(leg) && l.LegID[:len(leg)+1] == leg+"/" {
+					shared[leg] += l.Amount.Amount
+				}
+			}
+		}
+	}
+	for leg, amount := range charged {
+		if shared[leg] != amount {
+			t.Errorf("onward leg %s: shares add up to %d, the carrier charged %d", leg, shared[leg], amount)
+		}
+	}
+}

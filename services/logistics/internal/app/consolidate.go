@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+)
+
+// BookOnward books the parcels waiting at the central warehouse onward to
+// their addresses and returns how many parcels it booked. Parcels of one
+// buyer to one address by one method (and in one currency) go together,
+// as one carrier booking, once the first of them has waited the
+// consolidation window. The group is written first under a new
+// consolidation id, which is the booking's reference: a crash between the
+// carrier's answer and the commit is finished by the next round, and the
+// carrier answers the same waybill.
+func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (int, error) {
+	waiting, err := s.store.WaitingAtCentral(ctx, batch)
+	if err != nil {
+		return 0, err
+	}
+	window := s.timing().Scaled(s.cfg.ConsolidationWindow)
+	now := s.clock()
+	groups := map[string][]domain.Shipment{}
+	var order []string
+	for _, sh := range waiting {
+		key := sh.ConsolidationID.String()
+		if sh.ConsolidationID == uuid.Nil {
+			key = consolidationKey(sh)
+		}
+		if _, seen := groups[key]; !seen {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], sh)
+	}
+	booked := 0
+	for _, key := range order {
+		group := groups[key]
+		consolidation := group[0].ConsolidationID
+		if consolidation == uuid.Nil {
+			if now.Sub(*group[0].AtCentralAt) < window {
+				continue // the first parcel has not waited long enough
+			}
+			if consolidation, err = s.consolidate(ctx, group); err != nil {
+				return booked, err
+			}
+		}
+		if err := s.bookConsolidation(ctx, consolidation, group); err != nil {
+			if permanent(err) {
+				log.Error("the carrier refused a consolidated onward booking; an operator must look", "consolidation_id", consolidation, "error", err)
+				continue
+			}
+			return booked, err
+		}
+		booked += len(group)
+	}
+	return booked, nil
+}
+
+// consolidationKey groups parcels that may travel on together.
+func consolidationKey(sh domain.Shipment) string {
+	to, _ := json.Marshal(sh.To)
+	central, _ := json.Marshal(sh.Central)
+	return sh.BuyerID + "|" + sh.MethodID.String() + "|" + sh.GoodsPrice.Currency + "|" + string(to) + "|" + string(central)
+}
+
+// consolidate writes the group's new consolidation id.
+func (s *Service) consolidate(ctx context.Context, group []domain.Shipment) (uuid.UUID, error) {
+	id := uuid.New()
+	ids := make([]uuid.UUID, len(group))
+	for i, sh := range group {
+		ids[i] = sh.ID
+	}
+	n, err := s.store.SetConsolidation(ctx, ids, id)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	if n != len(group) {
+		return uuid.Nil, apperr.Aborted("parcels at the central warehouse changed while being consolidated")
+	}
+	return id, nil
+}
+
+// bookConsolidation books a consolidation's parcels as one and stores the
+// onward waybill on each.
+func (s *Service) bookConsolidation(ctx context.Context, consolidation uuid.UUID, group []domain.Shipment) error {
+	first := group[0]
+	m, err := s.store.GetMethod(ctx, first.MethodID)
+	if err != nil {
+		return err
+	}
+	car, err := s.store.GetCarrier(ctx, first.CarrierID)
+	if err != nil {
+		return err
+	}
+	ep, _ := car.Endpoint(s.cfg.Environment)
+	b := Booking{Reference: consolidation.String(), Service: m.Code, From: *first.Central, To: first.To,
+		DeclaredValue: money.Money{Currency: first.DeclaredValue.Currency}, ChargeCurrency: first.GoodsPrice.Currency}
+	for _, sh := range group {
+		b.WeightG += sh.WeightG
+		b.VolumeCM3 += sh.VolumeCM3
+		if b.DeclaredValue, err = b.DeclaredValue.Add(sh.DeclaredValue); err != nil {
+			return err
+		}
+	}
+	waybill, err := s.carriers.Book(ctx, ep, b)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(r Repository) error {
+		now := s.clock()
+		for _, g := range group {
+			sh, err := r.GetShipment(ctx, g.ID, true)
+			if err != nil {
+				return err
+			}
+			if sh.OnwardWaybill != "" {
+				continue
+			}
+			sh.BookOnward(consolidation, waybill, m.Speed, s.timing(), now)
+			if err := r.SaveShipment(ctx, sh); err != nil {
+				return err
+			}
+			if err := r.Emit(ctx, Event{Subject: SubjectShipmentBooked, Message: &logisticsv1.ShipmentBooked{
+				ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), OrderId: sh.OrderID.String(),
+				Kind: string(sh.Kind), ReturnId: sh.ReturnID, CarrierCode: car.Code, Waybill: waybill,
+				BookedAt: timestamppb.New(now),
+			}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
