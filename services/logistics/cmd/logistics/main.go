@@ -144,6 +144,11 @@ func run(ctx context.Context) error {
 			return svc.BookOnward(ctx, 500, rt.Log)
 		})
 	})
+	rt.Go("bookings", func(ctx context.Context) error {
+		return app.Every(ctx, cfg.WorkInterval, rt.Log, "retrying lost bookings", func(ctx context.Context) (int, error) {
+			return svc.RetryBookings(ctx, 100, rt.Log)
+		})
+	})
 	rt.Go("stock-commits", func(ctx context.Context) error {
 		return app.Every(ctx, cfg.WorkInterval, rt.Log, "committing picked-up stock", func(ctx context.Context) (int, error) {
 			return svc.CommitStock(ctx, 100, rt.Log)

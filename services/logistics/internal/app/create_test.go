@@ -9,6 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/simulators/carriersim"
 )
@@ -119,5 +122,46 @@ func TestCreateShipmentIsIdempotent(t *testing.T) {
 	}
 	if _, err := f.svc.CompleteShipment(ctx, orders, first.ID); !apperr.IsKind(err, apperr.KindFailedPrecondition) {
 		t.Errorf("completing a cancelled parcel = %v, want FailedPrecondition", err)
+	}
+}
+
+// A booking whose carrier could not be reached leaves a row without a
+// waybill; the bookings worker books it a minute later under the same
+// reference, and the caller's retry then answers that same booking.
+func TestLostBookingsAreBookedAgain(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 1}, 4)
+	down := []domain.Endpoint{{Environment: "sandbox", APIURL: "http://127.0.0.1:1"}}
+	if _, err := f.svc.UpdateCarrier(ctx, admin, f.carrier.ID, app.CarrierUpdate{Endpoints: down}); err != nil {
+		t.Fatal(err)
+	}
+	in := f.input(4, "ground")
+	if _, _, err := f.svc.CreateShipment(ctx, orders, in); !apperr.IsKind(err, apperr.KindUnavailable) {
+		t.Fatalf("booking with the carrier down = %v, want Unavailable", err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM shipments WHERE waybill IS NULL`); n != 1 {
+		t.Fatalf("%d parcels wait for a waybill, want 1", n)
+	}
+	up := []domain.Endpoint{{Environment: "sandbox", APIURL: f.simURL}}
+	if _, err := f.svc.UpdateCarrier(ctx, admin, f.carrier.ID, app.CarrierUpdate{Endpoints: up}); err != nil {
+		t.Fatal(err)
+	}
+	log := testkit.Logger(t)
+	if n, err := f.svc.RetryBookings(ctx, 10, log); err != nil || n != 0 {
+		t.Fatalf("RetryBookings before the grace = %d, %v; want nothing yet", n, err)
+	}
+	later := app.New(f.store, carrierapi.New(5*time.Second), f.finance, f.inventory, app.DefaultConfig(),
+		app.WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) }))
+	if n, err := later.RetryBookings(ctx, 10, log); err != nil || n != 1 {
+		t.Fatalf("RetryBookings = %d, %v; want 1", n, err)
+	}
+	if n, err := later.RetryBookings(ctx, 10, log); err != nil || n != 0 {
+		t.Fatalf("a second round booked %d (%v)", n, err)
+	}
+	sh, replayed, err := f.svc.CreateShipment(ctx, orders, in)
+	if err != nil || !replayed || sh.Waybill == "" {
+		t.Fatalf("the caller's retry = %q, %v, %v; want the booking made", sh.Waybill, replayed, err)
+	}
+	if truth := f.truth(t, sh.Waybill); truth.Waybill != sh.Waybill {
+		t.Errorf("the carrier does not know waybill %s", sh.Waybill)
 	}
 }

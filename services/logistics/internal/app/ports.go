@@ -108,6 +108,9 @@ type Shipments interface {
 	SetConsolidation(ctx context.Context, ids []uuid.UUID, consolidation uuid.UUID) (int, error)
 	// SaveShipments saves several shipments in one round trip.
 	SaveShipments(ctx context.Context, list []domain.Shipment) error
+	// Unbooked returns shipments created before a time that still have no
+	// waybill and are not cancelled, oldest first.
+	Unbooked(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error)
 	// DeleteShipment removes a shipment the carrier refused to book.
 	DeleteShipment(ctx context.Context, id uuid.UUID) error
 	ListShipments(ctx context.Context, f ShipmentFilter, after *ShipmentCursor, limit int) ([]domain.Shipment, error)

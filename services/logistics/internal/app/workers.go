@@ -105,3 +105,31 @@ func Every(ctx context.Context, interval time.Duration, log *slog.Logger, name s
 		}
 	}
 }
+
+// bookingGrace is how long a parcel may stay without a waybill before the
+// bookings worker books it itself: long enough for the call that created
+// it to finish or retry first.
+const bookingGrace = time.Minute
+
+// RetryBookings books parcels whose carrier answer was lost (no waybill a
+// minute after creation), under the reference they were first booked
+// with, so the carrier answers the same waybill. It returns how many it
+// booked; a parcel the carrier refuses is deleted, as at creation.
+func (s *Service) RetryBookings(ctx context.Context, batch int, log *slog.Logger) (int, error) {
+	list, err := s.store.Unbooked(ctx, s.clock().Add(-bookingGrace), batch)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, sh := range list {
+		if _, err := s.book(ctx, sh); err != nil {
+			if permanent(err) {
+				log.Error("a parcel's booking was refused on retry; it is dropped", "shipment_id", sh.ID, "sub_order_id", sh.SubOrderID, "error", err)
+				continue
+			}
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -270,6 +270,15 @@ func nullable(s string) *string {
 	return &s
 }
 
+func (r repo) Unbooked(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE waybill IS NULL AND status = 'booked' AND created_at < $1 ORDER BY created_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+}
+
 func (r repo) DeleteShipment(ctx context.Context, id uuid.UUID) error {
 	_, err := r.q.Exec(ctx, `DELETE FROM shipments WHERE shipment_id = $1 AND waybill IS NULL`, id)
 	return err

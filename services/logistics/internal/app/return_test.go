@@ -1,0 +1,67 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+	"github.com/crossdock/crossdock/simulators/carriersim"
+)
+
+// A return parcel (buyer → supplier) is booked once per return request,
+// tracked like any parcel, and its legs are recorded but not paid from the
+// sub-order's escrow: after-sale decides who pays a return's freight.
+func TestReturnShipmentsAreTrackedAndTheirLegsLeftToAfterSale(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 13, UnservedCountries: []string{}}, 4)
+	out := f.input(5, "express")
+	ret := out
+	ret.Kind, ret.ReturnID, ret.From, ret.To, ret.ReservationID = domain.KindReturn, "rtn-1", out.To, out.From, ""
+	if _, _, err := f.svc.CreateShipment(ctx, orders, domain.NewShipmentInput{}); err == nil {
+		t.Fatal("an empty request was accepted")
+	}
+	noID := ret
+	noID.ReturnID = ""
+	if _, _, err := f.svc.CreateShipment(ctx, orders, noID); !violationOn(err, "return_id") {
+		t.Fatalf("a return without its request id = %v", err)
+	}
+	sh := f.create(t, ret)
+	if again := f.create(t, ret); again.ID != sh.ID {
+		t.Fatalf("the same return booked twice: %s and %s", sh.ID, again.ID)
+	}
+	second := ret
+	second.ReturnID = "rtn-2"
+	if other := f.create(t, second); other.ID == sh.ID {
+		t.Fatal("another return request of the same sub-order got the first one's parcel")
+	}
+	f.waitQuiet(t, time.Minute)
+	log := testkit.Logger(t)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PayLegs(ctx, 100, log); err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Kind != domain.KindReturn || v.Status != domain.StatusDelivered || len(v.Legs) == 0 {
+		t.Fatalf("the return ends %s %s with %d legs", v.Kind, v.Status, len(v.Legs))
+	}
+	for _, l := range v.Legs {
+		if l.PaidAt != nil || f.finance.calls[l.LegID] != 0 {
+			t.Errorf("return leg %s was paid from escrow", l.LegID)
+		}
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE subject = 'logistics.shipment.delivered'`); n != 2 {
+		t.Errorf("%d delivered events for two returns", n)
+	}
+	if _, err := f.svc.GetSubOrderShipment(ctx, orders, ret.SubOrderID); !apperr.IsKind(err, apperr.KindNotFound) {
+		t.Errorf("a sub-order with only returns has an outbound parcel: %v", err)
+	}
+	if len(f.inventory.commits) != 0 {
+		t.Errorf("a return committed stock: %v", f.inventory.commits)
+	}
+}
