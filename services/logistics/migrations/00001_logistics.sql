@@ -123,11 +123,15 @@ CREATE TABLE freight_legs (
     currency      text NOT NULL,
     confirmed_at  timestamptz NOT NULL,
     event_id      text NOT NULL,
-    paid_at       timestamptz
+    paid_at       timestamptz,
+    -- Set when finance refused the payment for good (the escrow settled, say):
+    -- the leg is not offered again; an operator sees why.
+    refused_at    timestamptz,
+    refusal       text NOT NULL DEFAULT ''
 );
 
 CREATE INDEX freight_legs_shipment ON freight_legs (shipment_id);
-CREATE INDEX freight_legs_unpaid ON freight_legs (confirmed_at) WHERE paid_at IS NULL;
+CREATE INDEX freight_legs_unpaid ON freight_legs (confirmed_at) WHERE paid_at IS NULL AND refused_at IS NULL;
 
 -- How far each carrier's event feed has been read.
 CREATE TABLE carrier_cursors (

@@ -277,7 +277,10 @@ type FreightLeg struct {
 	Amount      *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
 	ConfirmedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=confirmed_at,json=confirmedAt,proto3" json:"confirmed_at,omitempty"`
 	// Set once finance has paid it from the sub-order's escrow to the carrier.
-	PaidAt        *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	PaidAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	// Finance's reason when it refused to pay the leg for good (the escrow was
+	// already settled, say); such a leg is not offered again.
+	Refusal       string `protobuf:"bytes,6,opt,name=refusal,proto3" json:"refusal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -345,6 +348,13 @@ func (x *FreightLeg) GetPaidAt() *timestamppb.Timestamp {
 		return x.PaidAt
 	}
 	return nil
+}
+
+func (x *FreightLeg) GetRefusal() string {
+	if x != nil {
+		return x.Refusal
+	}
+	return ""
 }
 
 // TrackingEvent is one scan or status report of the carrier.
@@ -1725,14 +1735,15 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\bPosition\x123\n" +
 	"\x05point\x18\x01 \x01(\v2\x1d.crossdock.common.v1.GeoPointR\x05point\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12*\n" +
-	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xdf\x01\n" +
+	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xf9\x01\n" +
 	"\n" +
 	"FreightLeg\x12\x15\n" +
 	"\x06leg_id\x18\x01 \x01(\tR\x05legId\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x122\n" +
 	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12=\n" +
 	"\fconfirmed_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\x123\n" +
-	"\apaid_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\"\x92\x03\n" +
+	"\apaid_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\x12\x18\n" +
+	"\arefusal\x18\x06 \x01(\tR\arefusal\"\x92\x03\n" +
 	"\rTrackingEvent\x12\x19\n" +
 	"\bevent_id\x18\x01 \x01(\tR\aeventId\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +

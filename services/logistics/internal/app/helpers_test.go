@@ -54,12 +54,18 @@ type financeLedger struct {
 	// conflicts counts legs sent again with another amount: finance answers
 	// those AlreadyExists and moves nothing.
 	conflicts int
+	// refuse answers every leg FailedPrecondition, as finance does once a
+	// sub-order's escrow is settled.
+	refuse bool
 }
 
 func (f *financeLedger) PayFreightLeg(_ context.Context, _ uuid.UUID, legID string, _ uuid.UUID, amount money.Money) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[legID]++
+	if f.refuse {
+		return apperr.FailedPrecondition("the sub-order's escrow is settled").WithReason("ESCROW_SETTLED")
+	}
 	if prev, ok := f.paid[legID]; ok {
 		if prev != amount {
 			f.conflicts++

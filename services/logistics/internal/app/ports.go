@@ -174,6 +174,8 @@ type Legs interface {
 	// first.
 	UnpaidLegs(ctx context.Context, limit int) ([]PayableLeg, error)
 	MarkLegPaid(ctx context.Context, legID string, at time.Time) error
+	// MarkLegRefused records that finance refused a leg for good.
+	MarkLegRefused(ctx context.Context, legID, reason string, at time.Time) error
 }
 
 // Booking is what a carrier needs to book a parcel.

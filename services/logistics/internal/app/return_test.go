@@ -65,3 +65,33 @@ func TestReturnShipmentsAreTrackedAndTheirLegsLeftToAfterSale(t *testing.T) {
 		t.Errorf("a return committed stock: %v", f.inventory.commits)
 	}
 }
+
+// A leg finance refuses for good is marked with its reason and not offered
+// to finance again.
+func TestRefusedLegsAreNotOfferedAgain(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 17, UnservedCountries: []string{}}, 4)
+	f.finance.refuse = true
+	sh := f.create(t, f.input(6, "express"))
+	f.waitQuiet(t, time.Minute)
+	log := testkit.Logger(t)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if paid, err := f.svc.PayLegs(ctx, 100, log); err != nil || paid != 0 {
+			t.Fatalf("PayLegs = %d, %v", paid, err)
+		}
+	}
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Legs) == 0 {
+		t.Fatal("no legs confirmed")
+	}
+	for _, l := range v.Legs {
+		if l.PaidAt != nil || l.Refusal == "" || f.finance.calls[l.LegID] != 1 {
+			t.Errorf("leg %s: paid %v, refusal %q, offered %d times; want refused once", l.LegID, l.PaidAt, l.Refusal, f.finance.calls[l.LegID])
+		}
+	}
+}

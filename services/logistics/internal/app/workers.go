@@ -11,8 +11,8 @@ import (
 // PayLegs pays confirmed legs of outbound parcels from their sub-order's
 // escrow, oldest first, and returns how many it paid. Finance is idempotent
 // on the leg id, so a leg paid whose mark was lost is paid once. A leg
-// finance refuses for good (the escrow is settled, say) stays unpaid and is
-// logged; the others go on.
+// finance refuses for good (the escrow is settled, say) is marked refused
+// with finance's reason, logged, and not offered again; the others go on.
 func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	legs, err := s.store.UnpaidLegs(ctx, batch)
 	if err != nil {
@@ -23,6 +23,9 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 		if err := s.finance.PayFreightLeg(ctx, l.SubOrderID, l.LegID, l.CarrierID, l.Amount); err != nil {
 			if permanent(err) {
 				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "sub_order_id", l.SubOrderID, "error", err)
+				if err := s.store.MarkLegRefused(ctx, l.LegID, err.Error(), s.clock()); err != nil {
+					return paid, err
+				}
 				continue
 			}
 			return paid, err

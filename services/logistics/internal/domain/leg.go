@@ -22,6 +22,8 @@ type Leg struct {
 	PaidAt      *time.Time
 	// EventID is the carrier event that confirmed it.
 	EventID string
+	// Refusal is finance's reason when it refused the payment for good.
+	Refusal string
 }
 
 // ActualFreight sums the confirmed legs in currency; legs in another

@@ -109,11 +109,11 @@ func (r repo) InsertLeg(ctx context.Context, carrierID uuid.UUID, l domain.Leg) 
 	return tag.RowsAffected() == 1, err
 }
 
-const legColumns = `l.leg_id, l.shipment_id, l.kind, l.amount_minor, l.currency, l.confirmed_at, l.paid_at, l.event_id`
+const legColumns = `l.leg_id, l.shipment_id, l.kind, l.amount_minor, l.currency, l.confirmed_at, l.paid_at, l.event_id, l.refusal`
 
 func scanLeg(row pgx.Row, extra ...any) (domain.Leg, error) {
 	var l domain.Leg
-	err := row.Scan(append([]any{&l.LegID, &l.ShipmentID, &l.Kind, &l.Amount.Amount, &l.Amount.Currency, &l.ConfirmedAt, &l.PaidAt, &l.EventID}, extra...)...)
+	err := row.Scan(append([]any{&l.LegID, &l.ShipmentID, &l.Kind, &l.Amount.Amount, &l.Amount.Currency, &l.ConfirmedAt, &l.PaidAt, &l.EventID, &l.Refusal}, extra...)...)
 	return l, err
 }
 
@@ -127,7 +127,7 @@ func (r repo) ListLegs(ctx context.Context, shipmentID uuid.UUID) ([]domain.Leg,
 
 func (r repo) UnpaidLegs(ctx context.Context, limit int) ([]app.PayableLeg, error) {
 	rows, err := r.q.Query(ctx, `SELECT `+legColumns+`, s.sub_order_id, s.carrier_id FROM freight_legs l
-		JOIN shipments s USING (shipment_id) WHERE l.paid_at IS NULL AND s.kind = 'outbound'
+		JOIN shipments s USING (shipment_id) WHERE l.paid_at IS NULL AND l.refused_at IS NULL AND s.kind = 'outbound'
 		ORDER BY l.confirmed_at, l.leg_id LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
@@ -142,6 +142,11 @@ func (r repo) UnpaidLegs(ctx context.Context, limit int) ([]app.PayableLeg, erro
 
 func (r repo) MarkLegPaid(ctx context.Context, legID string, at time.Time) error {
 	_, err := r.q.Exec(ctx, `UPDATE freight_legs SET paid_at = $2 WHERE leg_id = $1 AND paid_at IS NULL`, legID, at)
+	return err
+}
+
+func (r repo) MarkLegRefused(ctx context.Context, legID, reason string, at time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE freight_legs SET refused_at = $2, refusal = $3 WHERE leg_id = $1 AND paid_at IS NULL`, legID, at, reason)
 	return err
 }
 

@@ -151,7 +151,7 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 	}
 	for _, l := range v.Legs {
 		out.Legs = append(out.Legs, &logisticsv1.FreightLeg{LegId: l.LegID, Kind: string(l.Kind), Amount: moneyProto(l.Amount),
-			ConfirmedAt: timestamppb.New(l.ConfirmedAt), PaidAt: ts(l.PaidAt)})
+			ConfirmedAt: timestamppb.New(l.ConfirmedAt), PaidAt: ts(l.PaidAt), Refusal: l.Refusal})
 	}
 	for _, e := range v.Recent {
 		out.RecentEvents = append(out.RecentEvents, eventProto(e))
