@@ -87,8 +87,8 @@ func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
 		req := &logisticsv1.CreateShipmentRequest{
 			Kind: logisticsv1.ShipmentKind_SHIPMENT_KIND_OUTBOUND, SubOrderId: sub.String(), OrderId: order.String(),
 			BuyerId: buyer.ID, SupplierOrgId: supplier.String(), MethodId: method,
-			From: &commonv1.Address{Recipient: "Supplier", CountryCode: "DE", RegionCode: "DE-BY", City: "München", Lines: []string{"Lager 1"}},
-			To:   &commonv1.Address{Recipient: "Buyer", CountryCode: "DE", RegionCode: "DE-NW", City: "Köln", Lines: []string{fmt.Sprintf("Ring %d", i)}},
+			From:  &commonv1.Address{Recipient: "Supplier", CountryCode: "DE", RegionCode: "DE-BY", City: "München", Lines: []string{"Lager 1"}},
+			To:    &commonv1.Address{Recipient: "Buyer", CountryCode: "DE", RegionCode: "DE-NW", City: "Köln", Lines: []string{fmt.Sprintf("Ring %d", i)}},
 			Lines: []*logisticsv1.ShipmentLine{{SkuId: uuid.NewString(), Quantity: 1}}, WeightG: int64(500 + 100*i), VolumeCm3: 4000,
 			DeclaredValue: &commonv1.Money{CurrencyCode: "USD", AmountMinor: 5000}, GoodsPrice: &commonv1.Money{CurrencyCode: "USD", AmountMinor: 5000},
 		}
