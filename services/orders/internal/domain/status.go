@@ -81,7 +81,7 @@ func transition(moves map[Status][]Status, what string, from, to Status) error {
 			return nil
 		}
 	}
-	return apperr.FailedPrecondition("the " + what + " is " + string(from) + " and cannot become " + string(to)).
+	return apperr.FailedPrecondition("the "+what+" is "+string(from)+" and cannot become "+string(to)).
 		WithReason("INVALID_TRANSITION").WithMetadata("from", string(from)).WithMetadata("to", string(to))
 }
 
