@@ -20,6 +20,7 @@ const (
 type CartLine struct {
 	SKUID    uuid.UUID
 	Quantity int32
+	AddedAt  time.Time
 }
 
 // Cart is a buyer's cart. It lives in the orders database, so it survives
@@ -57,7 +58,7 @@ func (c *Cart) Set(sku uuid.UUID, quantity int32, at time.Time) error {
 	if len(c.Lines) >= MaxCartLines {
 		return apperr.FailedPrecondition("a cart holds at most " + strconv.Itoa(MaxCartLines) + " lines").WithReason("CART_FULL")
 	}
-	c.Lines = append(c.Lines, CartLine{SKUID: sku, Quantity: quantity})
+	c.Lines = append(c.Lines, CartLine{SKUID: sku, Quantity: quantity, AddedAt: at})
 	c.UpdatedAt = at
 	return nil
 }

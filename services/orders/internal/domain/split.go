@@ -22,6 +22,7 @@ const (
 // SKU is a SKU as the catalog resolves it at checkout.
 type SKU struct {
 	ID         uuid.UUID
+	ProductID  uuid.UUID
 	SupplierID uuid.UUID
 	Type       ProductType
 	WeightG    int64
