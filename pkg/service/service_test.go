@@ -184,7 +184,7 @@ func start(ctx context.Context, t *testing.T, natsURL, databaseURL string, adjus
 	cfg.NATS.URL = natsURL
 	cfg.Postgres.URL = databaseURL
 	cfg.OutboxRetention = time.Hour
-	cfg.StreamReplicas = 1
+	cfg.Streams.Replicas = 1
 	spec := service.Spec{Name: "things", Stream: natsx.AreaStream("things")}
 	if adjust != nil {
 		adjust(&spec)
