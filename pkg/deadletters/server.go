@@ -119,6 +119,11 @@ func (s *Server) ListDeadLetters(ctx context.Context, req *opsv1.ListDeadLetters
 		}
 	}
 	resp := &opsv1.ListDeadLettersResponse{Page: &commonv1.PageResponse{}}
+	if len(s.Consumers()) == 0 {
+		// Nothing to show, and a service without consumers may not even
+		// read the dead-letter stream.
+		return resp, nil
+	}
 	// The stream holds every service's dead letters; others' are skipped.
 	for len(resp.DeadLetters) < size {
 		batch, err := inbox.ListDeadLettersAfter(ctx, s.js, req.GetConsumer(), after, size)
@@ -192,6 +197,9 @@ func (s *Server) own(ctx context.Context, seq uint64) (inbox.DeadLetter, error) 
 	}
 	if seq == 0 {
 		return inbox.DeadLetter{}, apperr.InvalidField("sequence", "is required")
+	}
+	if len(s.Consumers()) == 0 {
+		return inbox.DeadLetter{}, toAppErr(inbox.ErrDeadLetterNotFound, seq)
 	}
 	dl, err := inbox.GetDeadLetter(ctx, s.js, seq)
 	if err != nil {

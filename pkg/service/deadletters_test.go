@@ -207,6 +207,8 @@ func TestRuntimeExportsTheEventFlow(t *testing.T) {
 		`crossdock_inbox_consumer_pending{consumer="things-audit"`,
 		`crossdock_inbox_consumer_unacknowledged{consumer="things-audit"`,
 		`crossdock_inbox_dead_letters{consumer="things-audit"`,
+		"crossdock_db_pool_acquired ",
+		"crossdock_db_pool_max ",
 	}
 	var body string
 	eventstest.Eventually(t, 20*time.Second, func() bool {

@@ -12,7 +12,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/outbox"
 )
 
-// Metric names of the event flow every service exports on /metrics (the
+// Metric names of the event flow and the pool every service exports on /metrics (the
 // Prometheus names add the unit: crossdock_outbox_oldest_pending_age_seconds).
 // The alerts and dashboards under deploy/ query them; a test there checks
 // that each name they use is exported.
@@ -22,12 +22,14 @@ const (
 	metricConsumerPending    = "crossdock.inbox.consumer.pending"
 	metricConsumerUnacked    = "crossdock.inbox.consumer.unacknowledged"
 	metricDeadLetters        = "crossdock.inbox.dead_letters"
+	metricPoolAcquired       = "crossdock.db.pool.acquired"
+	metricPoolMax            = "crossdock.db.pool.max"
 	observeTimeout           = 2 * time.Second
 	attrConsumer, attrStream = "consumer", "stream"
 )
 
 // observeEventFlow registers the gauges of the outbox backlog, each
-// consumer's lag and its dead letters. They are read when Prometheus scrapes,
+// consumer's lag and its dead letters, and the database pool's use. They are read when Prometheus scrapes,
 // each source within observeTimeout; a source that does not answer (the
 // database or NATS down, migrations not applied yet) is left out of that
 // scrape rather than reported as zero, and the readiness checks say why.
@@ -58,9 +60,22 @@ func (r *Runtime) observeEventFlow() error {
 	if err != nil {
 		return err
 	}
+	acquired, err := m.Int64ObservableGauge(metricPoolAcquired, metric.WithUnit("{connection}"),
+		metric.WithDescription("Database connections of the pool in use: near the maximum, requests queue for one."))
+	if err != nil {
+		return err
+	}
+	maxConns, err := m.Int64ObservableGauge(metricPoolMax, metric.WithUnit("{connection}"),
+		metric.WithDescription("The pool's maximum (DATABASE_MAX_CONNS)."))
+	if err != nil {
+		return err
+	}
 	r.metricsReg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		ctx, cancel := context.WithTimeout(ctx, observeTimeout)
 		defer cancel()
+		stat := r.Pool.Stat()
+		o.ObserveInt64(acquired, int64(stat.AcquiredConns()))
+		o.ObserveInt64(maxConns, int64(stat.MaxConns()))
 		if r.migrated.Load() {
 			if b, err := outbox.PendingBacklog(ctx, r.Pool); err == nil {
 				o.ObserveInt64(pending, b.Pending)
@@ -87,6 +102,6 @@ func (r *Runtime) observeEventFlow() error {
 			}
 		}
 		return nil
-	}, pending, oldest, lag, unacked, dead)
+	}, pending, oldest, lag, unacked, dead, acquired, maxConns)
 	return err
 }
