@@ -70,6 +70,7 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 			DatabaseInstances:     1,
 			WithoutServiceAccount: []string{"users", "gateway"},
 			Simulators:            simulatorDirs(t),
+			Infra:                 []string{"otel-collector"},
 		},
 		"prod": {
 			Namespace:             "crossdock",

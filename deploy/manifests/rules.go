@@ -57,10 +57,18 @@ type Expectations struct {
 	// has a Service and follows the container rules, but owns no database,
 	// calls no crossdock service and acts on nobody's behalf.
 	Simulators []string
+	// Infra are the third-party processes the overlay runs as Deployments of
+	// its own (the OpenTelemetry collector of the dev overlay): each has a
+	// Service and follows the container rules, and like a simulator owns no
+	// database and calls no crossdock service.
+	Infra []string
 }
 
-// simulator reports whether a Deployment is one of the overlay's simulators.
-func (e Expectations) simulator(name string) bool { return slices.Contains(e.Simulators, name) }
+// simulator reports whether a Deployment is one of the overlay's simulators
+// or infrastructure, not a crossdock service.
+func (e Expectations) simulator(name string) bool {
+	return slices.Contains(e.Simulators, name) || slices.Contains(e.Infra, name)
+}
 
 // Labels every crossdock pod carries; selectors and network rules rely on them.
 const (
@@ -303,7 +311,7 @@ func checkServicesPresent(s *Set, e Expectations) []Violation {
 			out = append(out, Violation{ref("Deployment", d.Namespace, d.Name), "is not a known service or simulator"})
 		}
 	}
-	for _, name := range append(slices.Clone(e.Services), e.Simulators...) {
+	for _, name := range slices.Concat(e.Services, e.Simulators, e.Infra) {
 		d, ok := deployed[name]
 		if !ok {
 			out = append(out, Violation{ref("Deployment", e.Namespace, name), "missing"})
