@@ -122,8 +122,8 @@ func dashboard(uid, title string, panels []panel) []byte {
 		}
 		list[i] = map[string]any{
 			"id": i + 1, "type": "timeseries", "title": p.title,
-			"datasource": map[string]string{"type": "prometheus", "uid": "${datasource}"},
-			"gridPos":    map[string]int{"h": 8, "w": 12, "x": (i % 2) * 12, "y": (i / 2) * 8},
+			"datasource":  map[string]string{"type": "prometheus", "uid": "${datasource}"},
+			"gridPos":     map[string]int{"h": 8, "w": 12, "x": (i % 2) * 12, "y": (i / 2) * 8},
 			"fieldConfig": map[string]any{"defaults": map[string]string{"unit": p.unit}, "overrides": []any{}},
 			"targets":     targets,
 		}

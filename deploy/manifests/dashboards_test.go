@@ -16,15 +16,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	"sigs.k8s.io/yaml"
 
-	opsv1 "github.com/crossdock/crossdock/gen/crossdock/ops/v1"
 	"github.com/crossdock/crossdock/deploy/manifests"
+	opsv1 "github.com/crossdock/crossdock/gen/crossdock/ops/v1"
 	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/logging"
 	"github.com/crossdock/crossdock/pkg/natsx"

@@ -62,6 +62,11 @@ type Expectations struct {
 	// Service and follows the container rules, and like a simulator owns no
 	// database and calls no crossdock service.
 	Infra []string
+	// SynchronousDatabases are the clusters that must commit on a standby
+	// too (production's money databases).
+	SynchronousDatabases []string
+	// RunbookDir is where every alert's runbook must be (docs/runbooks).
+	RunbookDir string
 }
 
 // simulator reports whether a Deployment is one of the overlay's simulators
@@ -104,11 +109,21 @@ func Rules(e Expectations) []Rule {
 		{"signing-key-encryption", checkKeyEncryption},
 		{"nats-users", checkNATSUsers},
 		{"memory-limit", checkMemoryLimit},
+		{"grace-period", func(s *Set) []Violation { return checkGracePeriod(s, e) }},
+		{"nats-streams", func(s *Set) []Violation { return checkStreams(s, e) }},
+		{"connection-budget", func(s *Set) []Violation { return checkConnectionBudget(s, e) }},
+		{"forwarded-for", func(s *Set) []Violation { return checkForwardedFor(s, e) }},
 	}
 	if e.Production {
 		rules = append(rules,
 			Rule{"disruption-budget", checkDisruptionBudgets},
 			Rule{"autoscaler", checkAutoscalers},
+			Rule{"topology-spread", checkTopologySpread},
+			Rule{"backups", checkBackups},
+			Rule{"synchronous-replication", func(s *Set) []Violation { return checkSynchronousReplication(s, e) }},
+			Rule{"ingress", checkIngress},
+			Rule{"scraped", checkScraped},
+			Rule{"alerts", func(s *Set) []Violation { return checkAlerts(s, e) }},
 		)
 	}
 	return rules
