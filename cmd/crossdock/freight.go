@@ -12,8 +12,8 @@ import (
 
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/cli"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/freight"
-	"github.com/crossdock/crossdock/cmd/crossdock/internal/signin"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/signin"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/services/freight-estimator/synth"
