@@ -28,7 +28,6 @@ import (
 	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/logging"
 	"github.com/crossdock/crossdock/pkg/natsx"
-	"github.com/crossdock/crossdock/pkg/outbox"
 	kitserver "github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -179,16 +178,7 @@ func scrapeRuntime(t *testing.T) map[string]bool {
 	}
 	defer conn.Close()
 	_, _ = opsv1.NewDeadLetterServiceClient(conn).ListDeadLetters(ctx, &opsv1.ListDeadLettersRequest{})
-	err = pgx.BeginFunc(ctx, rt.Pool, func(tx pgx.Tx) error {
-		ev, err := outbox.New("things.thing.created", wrapperspb.String("x"))
-		if err != nil {
-			return err
-		}
-		return outbox.Add(ctx, tx, ev)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testkit.Emit(t, rt.Pool, "things.thing.created", wrapperspb.String("x"))
 
 	sample := regexp.MustCompile(`(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]`)
 	deadline := time.Now().Add(20 * time.Second)

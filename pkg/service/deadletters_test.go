@@ -23,7 +23,6 @@ import (
 	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/internal/eventstest"
 	"github.com/crossdock/crossdock/pkg/natsx"
-	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/testkit"
 )
@@ -71,21 +70,6 @@ func startThings(ctx context.Context, t *testing.T) *thingsMesh {
 	return m
 }
 
-// emit commits one event with the payload through the outbox.
-func (m *thingsMesh) emit(ctx context.Context, t *testing.T, payload string) {
-	t.Helper()
-	err := pgx.BeginFunc(ctx, m.rt.Pool, func(tx pgx.Tx) error {
-		ev, err := outbox.New("things.thing.created", wrapperspb.String(payload))
-		if err != nil {
-			return err
-		}
-		return outbox.Add(ctx, tx, ev)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func (m *thingsMesh) as(t *testing.T, kind auth.Kind, roles ...string) context.Context {
 	return testkit.As(t, m.key, auth.Caller{Subject: "op-1", Kind: kind, Roles: roles})
 }
@@ -96,8 +80,8 @@ func TestDeadLettersCanBeListedReplayedAndDiscarded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	m := startThings(ctx, t)
-	m.emit(ctx, t, "poison one")
-	m.emit(ctx, t, "poison two")
+	testkit.Emit(t, m.rt.Pool, "things.thing.created", wrapperspb.String("poison one"))
+	testkit.Emit(t, m.rt.Pool, "things.thing.created", wrapperspb.String("poison two"))
 	dlq := opsv1.NewDeadLetterServiceClient(m.conn)
 	admin := m.as(t, auth.KindUser, auth.RoleAdmin)
 
@@ -200,7 +184,7 @@ func TestRuntimeExportsTheEventFlow(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	m := startThings(ctx, t)
-	m.emit(ctx, t, "poison")
+	testkit.Emit(t, m.rt.Pool, "things.thing.created", wrapperspb.String("poison"))
 	want := []string{
 		"crossdock_outbox_pending ",
 		"crossdock_outbox_oldest_pending_age_seconds ",
