@@ -43,7 +43,7 @@ HAS_PACKAGES = { pkgs=$$(cd "$$dir" && go list -e ./... 2>/dev/null) || pkgs=unl
 ARGS ?=
 
 .PHONY: help tools generate check-generated breaking baseline test test-go run bench \
-	lint lint-proto lint-gofmt lint-vet lint-staticcheck lint-work-sync
+	lint lint-proto lint-gofmt lint-vet lint-staticcheck lint-work-sync images
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -206,6 +206,14 @@ test-go: ## Only the Go tests of every module (with the race detector).
 run: ## Start the whole mesh locally (pass flags with ARGS="...").
 	go build -o $(BIN)/crossdock ./cmd/crossdock
 	$(BIN)/crossdock up $(ARGS)
+
+# Without a Docker engine: each service is compiled here and assembled into an
+# image in Go (deploy/images), then pushed. REGISTRY=127.0.0.1:5000 INSECURE=1
+# for a registry on loopback; TAG is a release version for production.
+REGISTRY ?=
+TAG ?= dev
+images: ## Build and push every service's image (REGISTRY=..., TAG=dev, INSECURE=1).
+	go run ./deploy/cmd/images -registry "$(REGISTRY)" -tag "$(TAG)" $(if $(INSECURE),-insecure)
 
 bench: ## Run the benchmarks and the load generator.
 	bash scripts/bench.sh

@@ -13,6 +13,7 @@ import (
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/cli"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/freight"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/signin"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/services/freight-estimator/synth"
@@ -94,7 +95,7 @@ func runFreightImport(ctx context.Context, args []string) error {
 		return fmt.Errorf("--addr: %w", err)
 	}
 	defer conn.Close()
-	session := &freight.Session{Users: usersv1.NewUsersServiceClient(usersConn), Email: *email, Password: *password}
+	session := &signin.Session{Users: usersv1.NewUsersServiceClient(usersConn), Email: *email, Password: *password}
 	if _, err := session.Token(ctx); err != nil {
 		return err
 	}

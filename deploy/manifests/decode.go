@@ -3,6 +3,7 @@ package manifests
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -16,9 +17,22 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// ClusterGVK is CloudNativePG's PostgreSQL cluster. Its Go types are not in
-// k8s.io/api, so it is decoded as unstructured and its fields checked by rules.
-var ClusterGVK = schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"}
+// Custom resources of the operators an installation runs. Their Go types are
+// not in k8s.io/api, so they are decoded as unstructured and their fields
+// checked by rules.
+var (
+	// ClusterGVK is CloudNativePG's PostgreSQL cluster.
+	ClusterGVK = schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "Cluster"}
+	// ScheduledBackupGVK is CloudNativePG's recurring base backup of a cluster.
+	ScheduledBackupGVK = schema.GroupVersionKind{Group: "postgresql.cnpg.io", Version: "v1", Kind: "ScheduledBackup"}
+	// PodMonitorGVK is the Prometheus Operator's scrape configuration for pods.
+	PodMonitorGVK = schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "PodMonitor"}
+	// PrometheusRuleGVK is the Prometheus Operator's alerting rules.
+	PrometheusRuleGVK = schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "PrometheusRule"}
+)
+
+// custom lists the custom resources the manifests may use.
+var custom = []schema.GroupVersionKind{ClusterGVK, ScheduledBackupGVK, PodMonitorGVK, PrometheusRuleGVK}
 
 // builtin lists every Kubernetes kind the manifests may use, with the type it is
 // strictly decoded into. A kind missing here is a decoding error, so a typo in
@@ -32,6 +46,7 @@ var builtin = map[schema.GroupVersionKind]func() metav1.Object{
 	appsv1.SchemeGroupVersion.WithKind("Deployment"):                     func() metav1.Object { return &appsv1.Deployment{} },
 	appsv1.SchemeGroupVersion.WithKind("StatefulSet"):                    func() metav1.Object { return &appsv1.StatefulSet{} },
 	networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"):            func() metav1.Object { return &networkingv1.NetworkPolicy{} },
+	networkingv1.SchemeGroupVersion.WithKind("Ingress"):                  func() metav1.Object { return &networkingv1.Ingress{} },
 	policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"):          func() metav1.Object { return &policyv1.PodDisruptionBudget{} },
 	autoscalingv2.SchemeGroupVersion.WithKind("HorizontalPodAutoscaler"): func() metav1.Object { return &autoscalingv2.HorizontalPodAutoscaler{} },
 }
@@ -85,7 +100,7 @@ func Decode(docs [][]byte) (*Set, error) {
 			if err := unmarshalStrict(doc, v); err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
-		case gvk == ClusterGVK:
+		case slices.Contains(custom, gvk):
 			j, err := yaml.YAMLToJSONStrict(doc)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
@@ -155,15 +170,21 @@ func (s *Set) Autoscalers() []*autoscalingv2.HorizontalPodAutoscaler {
 }
 
 // Clusters returns the set's CloudNativePG clusters.
-func (s *Set) Clusters() []*unstructured.Unstructured {
+func (s *Set) Clusters() []*unstructured.Unstructured { return s.Custom(ClusterGVK) }
+
+// Custom returns the set's custom resources of one kind.
+func (s *Set) Custom(gvk schema.GroupVersionKind) []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
 	for _, o := range s.Objects {
-		if o.GVK == ClusterGVK {
+		if o.GVK == gvk {
 			out = append(out, o.Value.(*unstructured.Unstructured))
 		}
 	}
 	return out
 }
+
+// Ingresses returns the set's Ingresses.
+func (s *Set) Ingresses() []*networkingv1.Ingress { return all[*networkingv1.Ingress](s) }
 
 // Has reports whether the set holds an object of the kind in the namespace
 // with the name.

@@ -70,6 +70,7 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 			DatabaseInstances:     1,
 			WithoutServiceAccount: []string{"users", "gateway"},
 			Simulators:            simulatorDirs(t),
+			Infra:                 []string{"otel-collector"},
 		},
 		"prod": {
 			Namespace:             "crossdock",
@@ -79,7 +80,10 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 			Production:            true,
 			WithoutServiceAccount: []string{"users", "gateway"},
 			// deploy/README.md: the installation creates these.
-			ExternalSecrets: append([]string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption", "payment-provider"}, natsSecrets()...),
+			ExternalSecrets: append([]string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption", "payment-provider",
+				manifests.BackupSecret}, natsSecrets()...),
+			SynchronousDatabases: []string{"finance-db", "orders-db"},
+			RunbookDir:           filepath.Join(repoRoot, "docs", "runbooks"),
 		},
 	}
 }

@@ -28,11 +28,11 @@ func TestOverlaysDeployEveryService(t *testing.T) {
 	for overlay, e := range expectations(t) {
 		t.Run(overlay, func(t *testing.T) {
 			set := load(t, overlay)
-			if got, want := len(set.Deployments()), len(e.Services)+len(e.Simulators); got != want {
+			if got, want := len(set.Deployments()), len(e.Services)+len(e.Simulators)+len(e.Infra); got != want {
 				t.Errorf("%d Deployments, want %d", got, want)
 			}
-			if got, want := len(set.NetworkPolicies()), len(e.Services)+len(e.Simulators)+1; got != want {
-				t.Errorf("%d NetworkPolicies, want %d (one per service and simulator, and NATS)", got, want)
+			if got, want := len(set.NetworkPolicies()), len(e.Services)+len(e.Simulators)+len(e.Infra)+1; got != want {
+				t.Errorf("%d NetworkPolicies, want %d (one per service, simulator and infrastructure, and NATS)", got, want)
 			}
 			if got, want := len(set.Clusters()), len(e.Services)-len(e.WithoutDatabase); got != want {
 				t.Errorf("%d PostgreSQL clusters, want %d", got, want)

@@ -57,10 +57,23 @@ type Expectations struct {
 	// has a Service and follows the container rules, but owns no database,
 	// calls no crossdock service and acts on nobody's behalf.
 	Simulators []string
+	// Infra are the third-party processes the overlay runs as Deployments of
+	// its own (the OpenTelemetry collector of the dev overlay): each has a
+	// Service and follows the container rules, and like a simulator owns no
+	// database and calls no crossdock service.
+	Infra []string
+	// SynchronousDatabases are the clusters that must commit on a standby
+	// too (production's money databases).
+	SynchronousDatabases []string
+	// RunbookDir is where every alert's runbook must be (docs/runbooks).
+	RunbookDir string
 }
 
-// simulator reports whether a Deployment is one of the overlay's simulators.
-func (e Expectations) simulator(name string) bool { return slices.Contains(e.Simulators, name) }
+// simulator reports whether a Deployment is one of the overlay's simulators
+// or infrastructure, not a crossdock service.
+func (e Expectations) simulator(name string) bool {
+	return slices.Contains(e.Simulators, name) || slices.Contains(e.Infra, name)
+}
 
 // Labels every crossdock pod carries; selectors and network rules rely on them.
 const (
@@ -96,11 +109,21 @@ func Rules(e Expectations) []Rule {
 		{"signing-key-encryption", checkKeyEncryption},
 		{"nats-users", checkNATSUsers},
 		{"memory-limit", checkMemoryLimit},
+		{"grace-period", func(s *Set) []Violation { return checkGracePeriod(s, e) }},
+		{"nats-streams", func(s *Set) []Violation { return checkStreams(s, e) }},
+		{"connection-budget", func(s *Set) []Violation { return checkConnectionBudget(s, e) }},
+		{"forwarded-for", func(s *Set) []Violation { return checkForwardedFor(s, e) }},
 	}
 	if e.Production {
 		rules = append(rules,
 			Rule{"disruption-budget", checkDisruptionBudgets},
 			Rule{"autoscaler", checkAutoscalers},
+			Rule{"topology-spread", checkTopologySpread},
+			Rule{"backups", checkBackups},
+			Rule{"synchronous-replication", func(s *Set) []Violation { return checkSynchronousReplication(s, e) }},
+			Rule{"ingress", checkIngress},
+			Rule{"scraped", checkScraped},
+			Rule{"alerts", func(s *Set) []Violation { return checkAlerts(s, e) }},
 		)
 	}
 	return rules
@@ -303,7 +326,7 @@ func checkServicesPresent(s *Set, e Expectations) []Violation {
 			out = append(out, Violation{ref("Deployment", d.Namespace, d.Name), "is not a known service or simulator"})
 		}
 	}
-	for _, name := range append(slices.Clone(e.Services), e.Simulators...) {
+	for _, name := range slices.Concat(e.Services, e.Simulators, e.Infra) {
 		d, ok := deployed[name]
 		if !ok {
 			out = append(out, Violation{ref("Deployment", e.Namespace, name), "missing"})

@@ -62,6 +62,36 @@ func natsAuth(t *testing.T, s *manifests.Set) map[string]string {
 	return nil
 }
 
+// setConfig sets a key of the config map whose name starts with prefix (the
+// generator's hash follows it).
+func setConfig(t *testing.T, s *manifests.Set, prefix, key, value string) {
+	t.Helper()
+	for _, cm := range s.ConfigMaps() {
+		if strings.HasPrefix(cm.Name, prefix+"-") || cm.Name == prefix {
+			cm.Data[key] = value
+			return
+		}
+	}
+	t.Fatalf("no config map %s", prefix)
+}
+
+// alertRules are the rules of every group of the PrometheusRule, one slice
+// whose maps the caller may change in place.
+func alertRules(t *testing.T, s *manifests.Set) []any {
+	t.Helper()
+	var out []any
+	for _, u := range s.Custom(manifests.PrometheusRuleGVK) {
+		// Not NestedSlice, which copies: the maps must be the object's own.
+		for _, g := range u.Object["spec"].(map[string]any)["groups"].([]any) {
+			out = append(out, g.(map[string]any)["rules"].([]any)...)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no alert rules")
+	}
+	return out
+}
+
 func cluster(t *testing.T, s *manifests.Set, name string) *unstructured.Unstructured {
 	t.Helper()
 	for _, c := range s.Clusters() {
@@ -321,6 +351,102 @@ func TestRulesCatchViolations(t *testing.T) {
 		}},
 		{"autoscaler", "prod", "may scale to one", func(t *testing.T, s *manifests.Set) {
 			s.Autoscalers()[0].Spec.MinReplicas = ptr.To[int32](1)
+		}},
+		{"grace-period", "dev", "no preStop pause", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "orders").Lifecycle = nil
+		}},
+		{"grace-period", "prod", "grace shorter than the shutdown", func(t *testing.T, s *manifests.Set) {
+			deployment(t, s, "finance").Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](15)
+		}},
+		{"nats-streams", "prod", "a stream without a size limit", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "catalog-config", "NATS_STREAM_MAX_BYTES", "0")
+		}},
+		{"nats-streams", "prod", "streams on one replica", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "mesh-settings", "NATS_STREAM_REPLICAS", "1")
+		}},
+		{"nats-streams", "dev", "services disagree on the dead letters' limits", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "inventory-config", "NATS_DEADLETTER_MAX_AGE", "1h")
+		}},
+		{"nats-streams", "prod", "the limits do not fit the volume", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "mesh-settings", "NATS_STREAM_MAX_BYTES", "4294967296")
+		}},
+		{"connection-budget", "prod", "pools above max_connections", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "finance-config", "DATABASE_MAX_CONNS", "20")
+		}},
+		{"connection-budget", "dev", "no pool size", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "mesh-settings", "DATABASE_MAX_CONNS", "")
+		}},
+		{"connection-budget", "prod", "more replicas than connections", func(t *testing.T, s *manifests.Set) {
+			for _, hpa := range s.Autoscalers() {
+				if hpa.Name == "orders" {
+					hpa.Spec.MaxReplicas = 12
+				}
+			}
+		}},
+		{"forwarded-for", "prod", "the gateway ignores X-Forwarded-For behind the ingress", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "gateway-config", "TRUST_FORWARDED_FOR", "false")
+		}},
+		{"forwarded-for", "prod", "anyone may set X-Forwarded-For", func(t *testing.T, s *manifests.Set) {
+			for _, np := range s.NetworkPolicies() {
+				if np.Name == "gateway" {
+					np.Spec.Ingress[0].From = nil
+				}
+			}
+		}},
+		{"topology-spread", "prod", "zones only preferred", func(t *testing.T, s *manifests.Set) {
+			for i := range deployment(t, s, "users").Spec.Template.Spec.TopologySpreadConstraints {
+				deployment(t, s, "users").Spec.Template.Spec.TopologySpreadConstraints[i].WhenUnsatisfiable = corev1.ScheduleAnyway
+			}
+		}},
+		{"backups", "prod", "no WAL archiving", func(t *testing.T, s *manifests.Set) {
+			unstructured.RemoveNestedField(cluster(t, s, "inventory-db").Object, "spec", "backup")
+		}},
+		{"backups", "prod", "credentials from another secret", func(t *testing.T, s *manifests.Set) {
+			_ = unstructured.SetNestedField(cluster(t, s, "users-db").Object, "users-db-app",
+				"spec", "backup", "barmanObjectStore", "s3Credentials", "accessKeyId", "name")
+		}},
+		{"backups", "prod", "no scheduled backup", func(t *testing.T, s *manifests.Set) {
+			drop(s, "ScheduledBackup", "finance-db-nightly")
+		}},
+		{"synchronous-replication", "prod", "finance asynchronous", func(t *testing.T, s *manifests.Set) {
+			unstructured.RemoveNestedField(cluster(t, s, "finance-db").Object, "spec", "postgresql", "synchronous")
+		}},
+		{"synchronous-replication", "prod", "orders writes go on unprotected", func(t *testing.T, s *manifests.Set) {
+			_ = unstructured.SetNestedField(cluster(t, s, "orders-db").Object, "preferred", "spec", "postgresql", "synchronous", "dataDurability")
+		}},
+		{"ingress", "prod", "no ingress", func(t *testing.T, s *manifests.Set) {
+			drop(s, "Ingress", "gateway")
+		}},
+		{"ingress", "prod", "plain HTTP", func(t *testing.T, s *manifests.Set) {
+			s.Ingresses()[0].Spec.TLS = nil
+		}},
+		{"ingress", "prod", "nobody renews the certificate", func(t *testing.T, s *manifests.Set) {
+			delete(s.Ingresses()[0].Annotations, "cert-manager.io/cluster-issuer")
+		}},
+		{"scraped", "prod", "services not scraped", func(t *testing.T, s *manifests.Set) {
+			drop(s, "PodMonitor", "crossdock-services")
+		}},
+		{"scraped", "prod", "databases not scraped", func(t *testing.T, s *manifests.Set) {
+			drop(s, "PodMonitor", "postgres")
+		}},
+		{"alerts", "prod", "an alert without a runbook", func(t *testing.T, s *manifests.Set) {
+			rules := alertRules(t, s)
+			unstructured.RemoveNestedField(rules[0].(map[string]any), "annotations", "runbook_url")
+		}},
+		{"alerts", "prod", "a runbook that does not exist", func(t *testing.T, s *manifests.Set) {
+			rules := alertRules(t, s)
+			_ = unstructured.SetNestedField(rules[0].(map[string]any), "https://example.invalid/Nowhere.md", "annotations", "runbook_url")
+		}},
+		{"alerts", "prod", "dead letters not alerted", func(t *testing.T, s *manifests.Set) {
+			rules := alertRules(t, s)
+			for _, r := range rules {
+				if r.(map[string]any)["alert"] == "CrossdockDeadLetters" {
+					r.(map[string]any)["alert"] = "Renamed"
+				}
+			}
+		}},
+		{"alerts", "prod", "a service without a dashboard", func(t *testing.T, s *manifests.Set) {
+			drop(s, "ConfigMap", "grafana-dashboard-finance")
 		}},
 	}
 

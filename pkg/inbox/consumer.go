@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,12 +91,21 @@ type Consumer struct {
 	// BatchSize caps the events applied in one transaction (default 128);
 	// 1 applies each event in its own transaction.
 	BatchSize int
+	// DeadLetters is the dead-letter stream Run ensures, with its replicas
+	// and limits (natsx.StreamSettings.DeadLetters); zero means
+	// natsx.DeadLetterStream on one replica, for tests.
+	DeadLetters natsx.StreamSpec
 
 	// afterCommit runs between the commit and the ack; tests use it to die there.
 	afterCommit func(context.Context) error
+	// once fills the defaults once: Run and an operator's Replay may start
+	// together.
+	once sync.Once
 }
 
-func (c *Consumer) defaults() {
+func (c *Consumer) defaults() { c.once.Do(c.fillDefaults) }
+
+func (c *Consumer) fillDefaults() {
 	if c.MaxDeliver <= 0 {
 		c.MaxDeliver = 5
 	}
@@ -110,6 +120,9 @@ func (c *Consumer) defaults() {
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
+	}
+	if c.DeadLetters.Name == "" {
+		c.DeadLetters = natsx.DeadLetterStream
 	}
 }
 
@@ -128,7 +141,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("inbox %s: %w", c.Name, err)
 	}
-	if _, err := natsx.EnsureStream(ctx, c.JS, natsx.DeadLetterStream); err != nil {
+	if _, err := natsx.EnsureStream(ctx, c.JS, c.DeadLetters); err != nil {
 		return err
 	}
 	cons, err := c.JS.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
@@ -374,26 +387,33 @@ func (c *Consumer) Process(ctx context.Context, msg jetstream.Msg) error {
 
 // process applies one message in its own transaction.
 func (c *Consumer) process(ctx context.Context, d delivered) error {
-	m := d.msg
-	hctx := natsx.ExtractTrace(ctx, d.raw.Headers())
-	err := pg.InTx(hctx, c.Pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(hctx, `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			c.Name, m.EventID, m.Subject)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return nil // applied before: a duplicate or a redelivery after a lost ack
-		}
-		if c.Handler == nil {
-			return c.BatchHandler(hctx, tx, []Message{m})
-		}
-		return c.Handler(hctx, tx, m)
-	})
+	_, err := c.apply(natsx.ExtractTrace(ctx, d.raw.Headers()), d.msg)
 	if err == nil {
 		return c.acknowledge(ctx, d)
 	}
 	return c.settle(ctx, d, err)
+}
+
+// apply records m in the inbox and runs the handler in one transaction;
+// applied is false when the inbox held the event already (a duplicate, a
+// redelivery after a lost ack, a replay of an event applied since).
+func (c *Consumer) apply(ctx context.Context, m Message) (applied bool, err error) {
+	err = pg.InTx(ctx, c.Pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			c.Name, m.EventID, m.Subject)
+		if err != nil {
+			return err
+		}
+		applied = tag.RowsAffected() > 0
+		if !applied {
+			return nil
+		}
+		if c.Handler == nil {
+			return c.BatchHandler(ctx, tx, []Message{m})
+		}
+		return c.Handler(ctx, tx, m)
+	})
+	return applied && err == nil, err
 }
 
 // settle answers a message whose handling failed with err: nothing while

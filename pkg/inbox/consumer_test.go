@@ -84,9 +84,25 @@ func TestPoisonMessageIsDeadLetteredAndReplayable(t *testing.T) {
 		t.Errorf("another consumer's dead letters: %v", other)
 	}
 
+	// A replay that fails again leaves the dead letter where it was.
+	if applied, err := c.Replay(ctx, d.Seq); err == nil || applied {
+		t.Fatalf("replay of a still-failing event = %v, %v, want its error", applied, err)
+	}
+	if left, _ := inbox.ListDeadLetters(ctx, e.JS, "c1"); len(left) != 1 {
+		t.Fatalf("dead letters after a failed replay: %v", left)
+	}
+	// Another consumer cannot replay c1's dead letter.
+	if _, err := e.Consumer(t, "c2").Replay(ctx, d.Seq); !errors.Is(err, inbox.ErrDeadLetterNotFound) {
+		t.Errorf("replay by another consumer = %v, want ErrDeadLetterNotFound", err)
+	}
+
 	fixed.Store(true)
-	if err := inbox.ReplayDeadLetter(ctx, e.JS, d.Seq); err != nil {
-		t.Fatal(err)
+	if applied, err := c.Replay(ctx, d.Seq); err != nil || !applied {
+		t.Fatalf("replay = %v, %v, want applied", applied, err)
+	}
+	// The dead letter is gone, so a second replay finds nothing.
+	if _, err := c.Replay(ctx, d.Seq); !errors.Is(err, inbox.ErrDeadLetterNotFound) {
+		t.Errorf("second replay = %v, want ErrDeadLetterNotFound", err)
 	}
 	all := append(good, poison)
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", all), all)

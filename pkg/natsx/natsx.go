@@ -97,6 +97,10 @@ type StreamSpec struct {
 	Replicas int
 	// MaxAge bounds retention; zero keeps messages until limits are hit.
 	MaxAge time.Duration
+	// MaxBytes bounds the stream's size on each server that holds a replica;
+	// zero leaves it unbounded. The oldest messages go first when it is
+	// reached, so a stream can never fill the servers' volumes.
+	MaxBytes int64
 }
 
 // EnsureStream creates the stream or updates it to the spec, with file storage
@@ -113,6 +117,8 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, spec StreamSpec) 
 		Retention:  jetstream.LimitsPolicy,
 		Replicas:   replicas,
 		MaxAge:     spec.MaxAge,
+		MaxBytes:   maxBytes(spec.MaxBytes),
+		Discard:    jetstream.DiscardOld,
 		Duplicates: DuplicateWindow,
 	})
 	if err != nil {
@@ -121,8 +127,18 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, spec StreamSpec) 
 	return s, nil
 }
 
+// maxBytes is JetStream's value for a size limit: -1 for none.
+func maxBytes(n int64) int64 {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
 // DeadLetterStream holds the messages consumers gave up on, one subject per
-// consumer: deadletter.<consumer>.
+// consumer: deadletter.<consumer>. Its replicas and limits come from the
+// service's settings (StreamSettings.DeadLetters); every consumer of the mesh
+// ensures it with the same settings.
 var DeadLetterStream = StreamSpec{Name: "DEADLETTER", Subjects: []string{"deadletter.>"}}
 
 // InjectTrace writes the context's trace context into NATS headers.

@@ -71,8 +71,17 @@ func (a Access) Publish() []string {
 	}
 	if len(a.Consumes) > 0 {
 		// Consumers dead-letter what they give up on into the shared
-		// DEADLETTER stream, which the first of them creates.
+		// DEADLETTER stream, which the first of them creates; an operator
+		// reads, replays and discards them through the consuming service
+		// (crossdock.ops.v1.DeadLetterService), which reads and deletes
+		// single messages. That reaches other services' dead letters too:
+		// they are copies of events, and deleting one loses no event, only
+		// an operator's chance to replay it.
 		out = append(out, streamAPI(DeadLetterStream.Name)...)
+		out = append(out,
+			"$JS.API.STREAM.MSG.GET."+DeadLetterStream.Name,
+			"$JS.API.STREAM.MSG.DELETE."+DeadLetterStream.Name,
+		)
 	}
 	for _, c := range a.Consumes {
 		out = append(out,

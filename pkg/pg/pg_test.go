@@ -3,6 +3,7 @@ package pg_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -207,5 +208,37 @@ func TestIsRetryable(t *testing.T) {
 	_, err = pool.Exec(context.Background(), `INSERT INTO things VALUES (7, 1), (7, 2)`)
 	if pg.IsRetryable(err) || !pg.IsUniqueViolation(err, "things_pkey") || pg.IsUniqueViolation(err, "other") {
 		t.Errorf("unique violation misclassified: %v", err)
+	}
+}
+
+// DATABASE_MAX_CONNS caps the pool; zero keeps pgx's default, and a pool too
+// small for the relay, a consumer and a request is refused.
+func TestPoolSize(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     pg.Config
+		want    int32
+		invalid bool
+	}{
+		{"configured", pg.Config{URL: "postgres://u@127.0.0.1:1/db", MaxConns: 7}, 7, false},
+		{"too small", pg.Config{URL: "postgres://u@127.0.0.1:1/db", MaxConns: 2}, 2, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.cfg.Validate(); (err != nil) != tt.invalid {
+				t.Errorf("Validate = %v, want invalid %v", err, tt.invalid)
+			}
+			pool, err := pg.NewPool(context.Background(), tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Close()
+			if got := pool.Config().MaxConns; got != tt.want {
+				t.Errorf("MaxConns = %d, want %d", got, tt.want)
+			}
+		})
+	}
+	if _, err := pg.NewPool(context.Background(), pg.Config{URL: "postgres://u:secret@[bad"}); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("bad URL: %v, want an error without the password", err)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/metric"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -29,6 +30,8 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 
 	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/deadletters"
+	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/logging"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/outbox"
@@ -43,15 +46,13 @@ type Config struct {
 	Server   server.Config
 	Log      logging.Config
 	NATS     natsx.Config
-	Postgres struct {
-		URL string `env:"DATABASE_URL,required" secret:"true"`
-	}
+	Postgres pg.Config
 	// OutboxRetention keeps published events for re-publishing by id.
 	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" envDefault:"168h"`
 	Auth            AuthConfig
-	// StreamReplicas is the replica count of the service's own stream: 1 on a
-	// single NATS server, 3 on the production cluster.
-	StreamReplicas int `env:"NATS_STREAM_REPLICAS" envDefault:"1"`
+	// Streams are the replicas and limits of the service's own stream and of
+	// the dead-letter stream its consumers write to.
+	Streams natsx.StreamSettings
 }
 
 // AuthConfig says where access tokens are verified against and how the service
@@ -119,11 +120,13 @@ type Runtime struct {
 	// service account is configured.
 	ServiceTokens *auth.TokenSource
 
-	spec      Spec
-	migrated  atomic.Bool
-	workers   []worker
-	telemetry func(context.Context) error
-	once      sync.Once
+	spec        Spec
+	migrated    atomic.Bool
+	workers     []worker
+	deadLetters *deadletters.Server
+	metricsReg  metric.Registration
+	telemetry   func(context.Context) error
+	once        sync.Once
 }
 
 type worker struct {
@@ -157,11 +160,7 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: %w", err)
 	}
-	poolCfg, err := pgxpool.ParseConfig(cfg.Postgres.URL)
-	if err != nil {
-		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL connection string")
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	pool, err := pg.NewPool(ctx, cfg.Postgres)
 	if err != nil {
 		return nil, err
 	}
@@ -206,6 +205,13 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 		grpc.ChainStreamInterceptor(auth.StreamServerInterceptor(verifier, spec.PublicMethods...)),
 	}, spec.ServerOptions...)
 	r.Server = server.New(spec.Name, cfg.Server, log, metrics, opts...)
+	// Operators see and replay this service's dead letters (admins only).
+	r.deadLetters = deadletters.New(js)
+	r.deadLetters.Register(r.Server.GRPC())
+	if err := r.observeEventFlow(); err != nil {
+		r.close()
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	r.Go("session-revocations", func(ctx context.Context) error { return revoked.Follow(ctx, r.JS, r.Log) })
 	r.Server.AddReadiness("postgres", pool.Ping)
 	r.Server.AddReadiness("nats", natsx.Ping(nc))
@@ -223,6 +229,28 @@ func New(ctx context.Context, spec Spec, cfg Config) (*Runtime, error) {
 func (r *Runtime) Go(name string, run func(context.Context) error) {
 	r.workers = append(r.workers, worker{name, run})
 }
+
+// Consume runs an inbox consumer as a worker: its dead letters go to the
+// dead-letter stream with the configured replicas and limits, the
+// DeadLetterService can list and replay them, and its lag and dead letters
+// are exported as metrics. Pool, JS and Log default to the runtime's.
+func (r *Runtime) Consume(c *inbox.Consumer) {
+	if c.Pool == nil {
+		c.Pool = r.Pool
+	}
+	if c.JS == nil {
+		c.JS = r.JS
+	}
+	if c.Log == nil {
+		c.Log = r.Log
+	}
+	c.DeadLetters = r.Config.Streams.DeadLetters()
+	r.deadLetters.Add(c)
+	r.Go(c.Name, c.Run)
+}
+
+// consumers returns the consumers added with Consume.
+func (r *Runtime) consumers() []*inbox.Consumer { return r.deadLetters.Consumers() }
 
 // Run serves until ctx ends, then shuts everything down in order: the gRPC
 // server drains, workers stop, then NATS, the pool and telemetry close.
@@ -264,9 +292,7 @@ func (r *Runtime) prepare(ctx context.Context) error {
 			err = auth.MigrateNonces(ctx, r.Pool)
 		}
 		if err == nil {
-			stream := r.spec.Stream
-			stream.Replicas = r.Config.StreamReplicas
-			_, err = natsx.EnsureStream(ctx, r.JS, stream)
+			_, err = natsx.EnsureStream(ctx, r.JS, r.Config.Streams.Own(r.spec.Stream))
 		}
 		return struct{}{}, err
 	}, backoff.WithBackOff(retry.Exponential(500*time.Millisecond, 5*time.Second)), backoff.WithMaxElapsedTime(0),
@@ -284,6 +310,9 @@ func (r *Runtime) prepare(ctx context.Context) error {
 
 func (r *Runtime) close() {
 	r.once.Do(func() {
+		if r.metricsReg != nil {
+			_ = r.metricsReg.Unregister()
+		}
 		if r.Users != nil {
 			_ = r.Users.Close()
 		}

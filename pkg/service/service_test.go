@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -24,7 +23,6 @@ import (
 	"github.com/crossdock/crossdock/pkg/internal/eventstest"
 	"github.com/crossdock/crossdock/pkg/logging"
 	"github.com/crossdock/crossdock/pkg/natsx"
-	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -54,16 +52,7 @@ func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
 	}, "runtime never reported SERVING")
 
 	// The relay runs: an event committed through the outbox reaches the stream.
-	err = pgx.BeginFunc(ctx, rt.Pool, func(tx pgx.Tx) error {
-		ev, err := outbox.New("things.thing.created", wrapperspb.String("x"))
-		if err != nil {
-			return err
-		}
-		return outbox.Add(ctx, tx, ev)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testkit.Emit(t, rt.Pool, "things.thing.created", wrapperspb.String("x"))
 	eventstest.Eventually(t, 10*time.Second, func() bool {
 		s, err := rt.JS.Stream(ctx, "THINGS")
 		if err != nil {
@@ -184,7 +173,7 @@ func start(ctx context.Context, t *testing.T, natsURL, databaseURL string, adjus
 	cfg.NATS.URL = natsURL
 	cfg.Postgres.URL = databaseURL
 	cfg.OutboxRetention = time.Hour
-	cfg.StreamReplicas = 1
+	cfg.Streams.Replicas = 1
 	spec := service.Spec{Name: "things", Stream: natsx.AreaStream("things")}
 	if adjust != nil {
 		adjust(&spec)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,11 +99,12 @@ func TestServicesPublishTheirOwnAndConsumeTheirConsumers(t *testing.T) {
 				// The consumer applies the good one and dead-letters the poison.
 				sub := connect(t, n, passwords, a.User)
 				inboxDB := testkit.Database(t, testkit.Migrations{Name: "natsauth-inbox"})
+				var fixed atomic.Bool
 				consumer := &inbox.Consumer{
 					Name: c.Consumer, Stream: c.Stream, Subjects: []string{owner.Area + ".>"},
 					Pool: inboxDB, JS: sub.js, Log: testkit.Logger(t),
 					Handler: func(_ context.Context, _ pgx.Tx, m inbox.Message) error {
-						if m.EventID == poison.ID {
+						if m.EventID == poison.ID && !fixed.Load() {
 							return inbox.Permanent(errors.New("poison"))
 						}
 						return nil
@@ -132,6 +134,21 @@ func TestServicesPublishTheirOwnAndConsumeTheirConsumers(t *testing.T) {
 						t.Fatalf("applied %d, dead letters %d; want 1 and 1", applied, len(letters))
 					case <-time.After(50 * time.Millisecond):
 					}
+				}
+
+				// The consuming service, as its own user, counts, lists and
+				// replays its dead letter (the operator's DeadLetterService).
+				counts, err := inbox.CountDeadLetters(ctx, sub.js, []string{c.Consumer})
+				if err != nil || counts[c.Consumer] != 1 {
+					t.Fatalf("%s counting its dead letters: %v, %v", a.User, counts, err)
+				}
+				letters, err := inbox.ListDeadLetters(ctx, sub.js, c.Consumer)
+				if err != nil || len(letters) != 1 {
+					t.Fatalf("%s listing its dead letters: %v, %v", a.User, letters, err)
+				}
+				fixed.Store(true)
+				if applied, err := consumer.Replay(ctx, letters[0].Seq); err != nil || !applied {
+					t.Fatalf("%s replaying its dead letter: %v, %v", a.User, applied, err)
 				}
 			})
 		}

@@ -82,17 +82,32 @@ func FlagSet(prog, name, summary string, w io.Writer) *flag.FlagSet {
 // then fails loudly instead of being ignored. flag.ErrHelp is passed through
 // (Dispatch turns it into success).
 func Parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &UsageError{Msg: err.Error()}
-	}
-	if fs.NArg() > 0 {
+	positional, err := ParseArgs(fs, args)
+	if err == nil && len(positional) > 0 {
 		fs.Usage()
-		return &UsageError{Msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		return &UsageError{Msg: fmt.Sprintf("unexpected argument %q", positional[0])}
 	}
-	return nil
+	return err
+}
+
+// ParseArgs parses args for a command that takes positional arguments and
+// returns them; flags may come before, between or after them
+// (`dlq replay 12 --port-offset 3`).
+func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &UsageError{Msg: err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // ExitCode reports err on w (prefixed with prog) and returns the exit status.

@@ -77,3 +77,32 @@ func TestDispatch(t *testing.T) {
 		})
 	}
 }
+
+// ParseArgs keeps positional arguments wherever the flags are.
+func TestParseArgs(t *testing.T) {
+	tests := []struct {
+		args       []string
+		positional []string
+		offset     int
+		usage      bool
+	}{
+		{args: []string{"12", "13"}, positional: []string{"12", "13"}},
+		{args: []string{"--port-offset", "3", "12"}, positional: []string{"12"}, offset: 3},
+		{args: []string{"12", "--port-offset", "3", "13"}, positional: []string{"12", "13"}, offset: 3},
+		{args: []string{"12", "--nope"}, usage: true},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			fs := cli.FlagSet("crossdock", "dlq replay", "Replay.", &bytes.Buffer{})
+			offset := fs.Int("port-offset", 0, "added to every port")
+			got, err := cli.ParseArgs(fs, tt.args)
+			var usage *cli.UsageError
+			if tt.usage != errors.As(err, &usage) || (err != nil && !tt.usage) {
+				t.Fatalf("err = %v, want usage error %v", err, tt.usage)
+			}
+			if !tt.usage && (strings.Join(got, ",") != strings.Join(tt.positional, ",") || *offset != tt.offset) {
+				t.Errorf("positional %v offset %d, want %v and %d", got, *offset, tt.positional, tt.offset)
+			}
+		})
+	}
+}

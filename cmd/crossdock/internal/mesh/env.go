@@ -7,9 +7,14 @@ import (
 
 // Defaults are variables the operator may override from the shell (for
 // example `LOG_LEVEL=debug crossdock up`); text logs read best in a terminal.
+// JetStream reserves each stream's size limit on the store's disk, so the
+// local streams are bounded smaller than a production server's (eight areas
+// and the dead letters reserve about 2 GiB rather than 8).
 var Defaults = map[string]string{
-	"LOG_FORMAT": "text",
-	"LOG_LEVEL":  "info",
+	"LOG_FORMAT":                "text",
+	"LOG_LEVEL":                 "info",
+	"NATS_STREAM_MAX_BYTES":     "268435456",
+	"NATS_DEADLETTER_MAX_BYTES": "67108864",
 }
 
 // ServiceDefaults are one service's own defaults for the local mesh, which

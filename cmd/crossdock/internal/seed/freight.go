@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/freight"
+	"github.com/crossdock/crossdock/cmd/crossdock/internal/signin"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/services/freight-estimator/synth"
@@ -30,7 +31,7 @@ func FreightHistory(ctx context.Context, usersAddr, freightAddr string) (freight
 		return freight.Summary{}, err
 	}
 	defer conn.Close()
-	session := &freight.Session{Users: usersv1.NewUsersServiceClient(usersConn), Email: AdminEmail, Password: DemoPassword}
+	session := &signin.Session{Users: usersv1.NewUsersServiceClient(usersConn), Email: AdminEmail, Password: DemoPassword}
 	im := &freight.Importer{Client: freightv1.NewFreightServiceClient(conn), Token: session.Token, Retries: 5}
 	return im.Run(ctx, freight.NewGeneratedSource(synth.New(synth.Options{Seed: 1}), DemoShipments))
 }

@@ -86,7 +86,6 @@ func run(ctx context.Context) error {
 
 	// Workers start once the database is migrated.
 	rt.Go("purge", func(ctx context.Context) error { return svc.RunPurge(ctx, purgeInterval, rt.Log) })
-	tiers := events.TierConsumer(rt.Pool, rt.JS, rt.Log)
-	rt.Go("merchant-tiers", tiers.Run)
+	rt.Consume(events.TierConsumer(rt.Pool, rt.JS, rt.Log))
 	return rt.Run(ctx)
 }

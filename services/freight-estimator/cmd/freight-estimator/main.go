@@ -122,10 +122,10 @@ func run(ctx context.Context) error {
 		}
 		return nil
 	})
-	rt.Go("shipment-history", events.ShipmentHistory{
+	rt.Consume(events.ShipmentHistory{
 		Service: svc, Repo: func(tx pgx.Tx) app.Repository { return store.WithTx(tx) },
 		Pool: rt.Pool, JS: rt.JS, Log: rt.Log,
-	}.Run)
+	}.Consumer())
 	rt.Go("maintenance", func(ctx context.Context) error { return svc.RunMaintenance(ctx, cfg.PruneInterval, rt.Log) })
 	return rt.Run(ctx)
 }

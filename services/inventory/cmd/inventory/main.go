@@ -68,7 +68,7 @@ func run(ctx context.Context) error {
 
 	// Workers start once the database is migrated.
 	catalog := &events.Catalog{Pool: rt.Pool, JS: rt.JS, Log: rt.Log, Store: store, App: svc}
-	rt.Go("catalog-events", catalog.Run)
+	rt.Consume(catalog.Consumer())
 	rt.Go("reservation-sweeper", func(ctx context.Context) error {
 		return svc.RunSweeper(ctx, cfg.ReservationSweepInterval, rt.Log)
 	})

@@ -1,4 +1,6 @@
-package freight
+// Package signin keeps an access token for an operator's account, for the
+// commands that call the mesh as an admin.
+package signin
 
 import (
 	"context"
