@@ -115,6 +115,19 @@ func (u *upRun) read(r io.Reader) {
 }
 
 // output returns the last n lines printed, for failure messages.
+// restarted reports whether crossdock up said it restarted the named
+// process after a crash.
+func (u *upRun) restarted(name string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, line := range u.lines {
+		if strings.Contains(line, name) && strings.Contains(line, "restarting it") {
+			return true
+		}
+	}
+	return false
+}
+
 func (u *upRun) output(n int) string {
 	u.mu.Lock()
 	defer u.mu.Unlock()

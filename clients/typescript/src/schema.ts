@@ -201,6 +201,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetCart returns the caller's cart with each line's current price and the units available now.
+         * @description GetCart returns the caller's cart with each line's current price and the units
+         *     available now. Any signed-in person; a service has no cart.
+         */
+        get: operations["OrdersService_GetCart"];
+        put?: never;
+        post?: never;
+        /** ClearCart empties the caller's cart. */
+        delete: operations["OrdersService_ClearCart"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cart/lines/{skuId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * SetCartLine puts a quantity of a SKU in the caller's cart: adds a line, changes it, or with quantity 0 removes it.
+         * @description SetCartLine puts a quantity of a SKU in the caller's cart: adds a line, changes
+         *     it, or with quantity 0 removes it. A SKU that is not on sale cannot be added
+         *     (FAILED_PRECONDITION, reason NOT_ON_SALE); an unknown one is NOT_FOUND.
+         */
+        put: operations["OrdersService_SetCartLine"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/categories": {
         parameters: {
             query?: never;
@@ -2122,6 +2166,45 @@ export interface components {
             hasApiKey?: boolean;
             hasWebhookSecret?: boolean;
         };
+        /**
+         * @description Cart is a buyer's cart. It lives on the server, so it survives signing out and
+         *     is the same on every device.
+         */
+        Cart: {
+            lines?: components["schemas"]["CartLine"][];
+            /** @description The goods' total per currency (suppliers price in their own). */
+            totals?: components["schemas"]["Money"][];
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /** @description CartLine is one SKU in a cart, as it is now in the catalogue and in stock. */
+        CartLine: {
+            skuId?: string;
+            /** Format: int32 */
+            quantity?: number;
+            productId?: string;
+            /** @description The supplier organization selling it: a checkout splits by supplier. */
+            supplierId?: string;
+            type?: components["schemas"]["orders.v1.ProductType"];
+            /** @description The current retail price of one unit, in the supplier's currency. */
+            unitPrice?: components["schemas"]["Money"];
+            /** @description unit_price × quantity. */
+            lineTotal?: components["schemas"]["Money"];
+            /** @description False when the SKU is no longer on sale: checkout would refuse the line. */
+            onSale?: boolean;
+            /**
+             * Format: int64
+             * @description Units available to order now across the supplier's warehouses.
+             */
+            available?: string;
+            /**
+             * @description What would stop this line at checkout, for the buyer to fix: "not on sale",
+             *     "only 3 available"; empty when nothing.
+             */
+            problem?: string;
+            /** Format: date-time */
+            addedAt?: string;
+        };
         /** @description Category is a node of the category tree. */
         Category: {
             categoryId?: string;
@@ -2130,6 +2213,9 @@ export interface components {
             name?: string;
             /** @description URL-safe and unique among siblings, e.g. "headphones". */
             slug?: string;
+        };
+        ClearCartResponse: {
+            cart?: components["schemas"]["Cart"];
         };
         CompareOffersResponse: {
             offers?: components["schemas"]["Offer"][];
@@ -2226,7 +2312,7 @@ export interface components {
         };
         CreateProductRequest: {
             modelId?: string;
-            type?: components["schemas"]["ProductType"];
+            type?: components["schemas"]["catalog.v1.ProductType"];
             origin?: components["schemas"]["Origin"];
             defaultLocale?: string;
             content?: components["schemas"]["ProductContent"];
@@ -2472,6 +2558,9 @@ export interface components {
         };
         GetCarrierResponse: {
             carrier?: components["schemas"]["Carrier"];
+        };
+        GetCartResponse: {
+            cart?: components["schemas"]["Cart"];
         };
         GetConfigResponse: {
             config?: components["schemas"]["FreightConfig"];
@@ -2795,7 +2884,7 @@ export interface components {
             supplierId?: string;
             categoryId?: string;
             brandId?: string;
-            type?: components["schemas"]["ProductType"];
+            type?: components["schemas"]["catalog.v1.ProductType"];
             origin?: components["schemas"]["Origin"];
             locale?: string;
             title?: string;
@@ -3019,7 +3108,7 @@ export interface components {
             /** @description The owning supplier organization. */
             supplierId?: string;
             modelId?: string;
-            type?: components["schemas"]["ProductType"];
+            type?: components["schemas"]["catalog.v1.ProductType"];
             origin?: components["schemas"]["Origin"];
             /** @description The locale the content is written in. */
             defaultLocale?: string;
@@ -3085,18 +3174,8 @@ export interface components {
             image?: string;
             /** @description The cheapest SKU's retail price. */
             fromPrice?: components["schemas"]["Money"];
-            type?: components["schemas"]["ProductType"];
+            type?: components["schemas"]["catalog.v1.ProductType"];
         };
-        /**
-         * @description ProductType decides whether a product ships.
-         *
-         *      - PRODUCT_TYPE_UNSPECIFIED: Not set: rejected.
-         *      - PRODUCT_TYPE_PHYSICAL: Shipped goods: weight and dimensions required.
-         *      - PRODUCT_TYPE_VIRTUAL: Delivered without shipping (licences, vouchers).
-         * @default PRODUCT_TYPE_UNSPECIFIED
-         * @enum {string}
-         */
-        ProductType: "PRODUCT_TYPE_UNSPECIFIED" | "PRODUCT_TYPE_PHYSICAL" | "PRODUCT_TYPE_VIRTUAL";
         /** @description PurchaseOrder is inbound stock. */
         PurchaseOrder: {
             purchaseOrderId?: string;
@@ -3322,6 +3401,16 @@ export interface components {
         SearchProductsResponse: {
             products?: components["schemas"]["ProductSummary"][];
             page?: components["schemas"]["PageResponse"];
+        };
+        SetCartLineBody: {
+            /**
+             * Format: int32
+             * @description 1 to 9999, or 0 to remove the line.
+             */
+            quantity?: number;
+        };
+        SetCartLineResponse: {
+            cart?: components["schemas"]["Cart"];
         };
         SetCommissionRateBody: {
             /**
@@ -3915,6 +4004,16 @@ export interface components {
             /** Format: int64 */
             heightMm?: string;
         };
+        /**
+         * @description ProductType decides whether a product ships.
+         *
+         *      - PRODUCT_TYPE_UNSPECIFIED: Not set: rejected.
+         *      - PRODUCT_TYPE_PHYSICAL: Shipped goods: weight and dimensions required.
+         *      - PRODUCT_TYPE_VIRTUAL: Delivered without shipping (licences, vouchers).
+         * @default PRODUCT_TYPE_UNSPECIFIED
+         * @enum {string}
+         */
+        "catalog.v1.ProductType": "PRODUCT_TYPE_UNSPECIFIED" | "PRODUCT_TYPE_PHYSICAL" | "PRODUCT_TYPE_VIRTUAL";
         /** @description Dimensions of a box in millimetres. */
         "freight.v1.Dimensions": {
             /** Format: int64 */
@@ -3924,6 +4023,12 @@ export interface components {
             /** Format: int64 */
             heightMm?: string;
         };
+        /**
+         * @description ProductType says whether a line's goods ship.
+         * @default PRODUCT_TYPE_UNSPECIFIED
+         * @enum {string}
+         */
+        "orders.v1.ProductType": "PRODUCT_TYPE_UNSPECIFIED" | "PRODUCT_TYPE_PHYSICAL" | "PRODUCT_TYPE_VIRTUAL";
         /** @description The body of every error (google.rpc.Status). `code` is the gRPC status code, `message` a text for people, `details` typed objects named by `@type`. */
         Status: {
             /**
@@ -4126,7 +4231,10 @@ export type CancelPurchaseOrderBody = components['schemas']['CancelPurchaseOrder
 export type CancelPurchaseOrderResponse = components['schemas']['CancelPurchaseOrderResponse'];
 export type Carrier = components['schemas']['Carrier'];
 export type CarrierEndpoint = components['schemas']['CarrierEndpoint'];
+export type Cart = components['schemas']['Cart'];
+export type CartLine = components['schemas']['CartLine'];
 export type Category = components['schemas']['Category'];
+export type ClearCartResponse = components['schemas']['ClearCartResponse'];
 export type CompareOffersResponse = components['schemas']['CompareOffersResponse'];
 export type CreateAddressRequest = components['schemas']['CreateAddressRequest'];
 export type CreateAddressResponse = components['schemas']['CreateAddressResponse'];
@@ -4173,6 +4281,7 @@ export type GeoPoint = components['schemas']['GeoPoint'];
 export type GetAddressResponse = components['schemas']['GetAddressResponse'];
 export type GetAvailabilityResponse = components['schemas']['GetAvailabilityResponse'];
 export type GetCarrierResponse = components['schemas']['GetCarrierResponse'];
+export type GetCartResponse = components['schemas']['GetCartResponse'];
 export type GetConfigResponse = components['schemas']['GetConfigResponse'];
 export type GetExchangeRateResponse = components['schemas']['GetExchangeRateResponse'];
 export type GetJwksResponse = components['schemas']['GetJwksResponse'];
@@ -4260,7 +4369,6 @@ export type ProductContent = components['schemas']['ProductContent'];
 export type ProductModel = components['schemas']['ProductModel'];
 export type ProductStatus = components['schemas']['ProductStatus'];
 export type ProductSummary = components['schemas']['ProductSummary'];
-export type ProductType = components['schemas']['ProductType'];
 export type PurchaseOrder = components['schemas']['PurchaseOrder'];
 export type PurchaseOrderLine = components['schemas']['PurchaseOrderLine'];
 export type PurchaseOrderStatus = components['schemas']['PurchaseOrderStatus'];
@@ -4293,6 +4401,8 @@ export type RotateSigningKeyResponse = components['schemas']['RotateSigningKeyRe
 export type Route = components['schemas']['Route'];
 export type RowError = components['schemas']['RowError'];
 export type SearchProductsResponse = components['schemas']['SearchProductsResponse'];
+export type SetCartLineBody = components['schemas']['SetCartLineBody'];
+export type SetCartLineResponse = components['schemas']['SetCartLineResponse'];
 export type SetCommissionRateBody = components['schemas']['SetCommissionRateBody'];
 export type SetCommissionRateResponse = components['schemas']['SetCommissionRateResponse'];
 export type SetDefaultAddressBody = components['schemas']['SetDefaultAddressBody'];
@@ -4355,7 +4465,9 @@ export type Zone = components['schemas']['Zone'];
 export type ZoneList = components['schemas']['ZoneList'];
 export type ZonePrice = components['schemas']['ZonePrice'];
 export type CatalogV1Dimensions = components['schemas']['catalog.v1.Dimensions'];
+export type CatalogV1ProductType = components['schemas']['catalog.v1.ProductType'];
 export type FreightV1Dimensions = components['schemas']['freight.v1.Dimensions'];
+export type OrdersV1ProductType = components['schemas']['orders.v1.ProductType'];
 export type Status = components['schemas']['Status'];
 export type BadRequestDetail = components['schemas']['BadRequestDetail'];
 export type FieldViolation = components['schemas']['FieldViolation'];
@@ -4758,6 +4870,98 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_GetCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetCartResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_ClearCart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearCartResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_SetCartLine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                skuId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "quantity": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetCartLineBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetCartLineResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];

@@ -7,9 +7,12 @@
 package ordersv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +23,605 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ProductType says whether a line's goods ship.
+type ProductType int32
+
+const (
+	ProductType_PRODUCT_TYPE_UNSPECIFIED ProductType = 0
+	ProductType_PRODUCT_TYPE_PHYSICAL    ProductType = 1
+	ProductType_PRODUCT_TYPE_VIRTUAL     ProductType = 2
+)
+
+// Enum value maps for ProductType.
+var (
+	ProductType_name = map[int32]string{
+		0: "PRODUCT_TYPE_UNSPECIFIED",
+		1: "PRODUCT_TYPE_PHYSICAL",
+		2: "PRODUCT_TYPE_VIRTUAL",
+	}
+	ProductType_value = map[string]int32{
+		"PRODUCT_TYPE_UNSPECIFIED": 0,
+		"PRODUCT_TYPE_PHYSICAL":    1,
+		"PRODUCT_TYPE_VIRTUAL":     2,
+	}
+)
+
+func (x ProductType) Enum() *ProductType {
+	p := new(ProductType)
+	*p = x
+	return p
+}
+
+func (x ProductType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProductType) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_orders_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ProductType) Type() protoreflect.EnumType {
+	return &file_crossdock_orders_v1_service_proto_enumTypes[0]
+}
+
+func (x ProductType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProductType.Descriptor instead.
+func (ProductType) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// CartLine is one SKU in a cart, as it is now in the catalogue and in stock.
+type CartLine struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SkuId     string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Quantity  int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	ProductId string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// The supplier organization selling it: a checkout splits by supplier.
+	SupplierId string      `protobuf:"bytes,4,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Type       ProductType `protobuf:"varint,5,opt,name=type,proto3,enum=crossdock.orders.v1.ProductType" json:"type,omitempty"`
+	// The current retail price of one unit, in the supplier's currency.
+	UnitPrice *v1.Money `protobuf:"bytes,6,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	// unit_price × quantity.
+	LineTotal *v1.Money `protobuf:"bytes,7,opt,name=line_total,json=lineTotal,proto3" json:"line_total,omitempty"`
+	// False when the SKU is no longer on sale: checkout would refuse the line.
+	OnSale bool `protobuf:"varint,8,opt,name=on_sale,json=onSale,proto3" json:"on_sale,omitempty"`
+	// Units available to order now across the supplier's warehouses.
+	Available int64 `protobuf:"varint,9,opt,name=available,proto3" json:"available,omitempty"`
+	// What would stop this line at checkout, for the buyer to fix: "not on sale",
+	// "only 3 available"; empty when nothing.
+	Problem       string                 `protobuf:"bytes,10,opt,name=problem,proto3" json:"problem,omitempty"`
+	AddedAt       *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=added_at,json=addedAt,proto3" json:"added_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CartLine) Reset() {
+	*x = CartLine{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CartLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CartLine) ProtoMessage() {}
+
+func (x *CartLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CartLine.ProtoReflect.Descriptor instead.
+func (*CartLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CartLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *CartLine) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *CartLine) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *CartLine) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *CartLine) GetType() ProductType {
+	if x != nil {
+		return x.Type
+	}
+	return ProductType_PRODUCT_TYPE_UNSPECIFIED
+}
+
+func (x *CartLine) GetUnitPrice() *v1.Money {
+	if x != nil {
+		return x.UnitPrice
+	}
+	return nil
+}
+
+func (x *CartLine) GetLineTotal() *v1.Money {
+	if x != nil {
+		return x.LineTotal
+	}
+	return nil
+}
+
+func (x *CartLine) GetOnSale() bool {
+	if x != nil {
+		return x.OnSale
+	}
+	return false
+}
+
+func (x *CartLine) GetAvailable() int64 {
+	if x != nil {
+		return x.Available
+	}
+	return 0
+}
+
+func (x *CartLine) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
+func (x *CartLine) GetAddedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AddedAt
+	}
+	return nil
+}
+
+// Cart is a buyer's cart. It lives on the server, so it survives signing out and
+// is the same on every device.
+type Cart struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Lines []*CartLine            `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The goods' total per currency (suppliers price in their own).
+	Totals        []*v1.Money            `protobuf:"bytes,2,rep,name=totals,proto3" json:"totals,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Cart) Reset() {
+	*x = Cart{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Cart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Cart) ProtoMessage() {}
+
+func (x *Cart) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Cart.ProtoReflect.Descriptor instead.
+func (*Cart) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Cart) GetLines() []*CartLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *Cart) GetTotals() []*v1.Money {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
+func (x *Cart) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type GetCartRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCartRequest) Reset() {
+	*x = GetCartRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCartRequest) ProtoMessage() {}
+
+func (x *GetCartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCartRequest.ProtoReflect.Descriptor instead.
+func (*GetCartRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+type GetCartResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cart          *Cart                  `protobuf:"bytes,1,opt,name=cart,proto3" json:"cart,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCartResponse) Reset() {
+	*x = GetCartResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCartResponse) ProtoMessage() {}
+
+func (x *GetCartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCartResponse.ProtoReflect.Descriptor instead.
+func (*GetCartResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetCartResponse) GetCart() *Cart {
+	if x != nil {
+		return x.Cart
+	}
+	return nil
+}
+
+type SetCartLineRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	SkuId string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	// 1 to 9999, or 0 to remove the line.
+	Quantity      int32 `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCartLineRequest) Reset() {
+	*x = SetCartLineRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCartLineRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCartLineRequest) ProtoMessage() {}
+
+func (x *SetCartLineRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCartLineRequest.ProtoReflect.Descriptor instead.
+func (*SetCartLineRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SetCartLineRequest) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *SetCartLineRequest) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+type SetCartLineResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cart          *Cart                  `protobuf:"bytes,1,opt,name=cart,proto3" json:"cart,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCartLineResponse) Reset() {
+	*x = SetCartLineResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCartLineResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCartLineResponse) ProtoMessage() {}
+
+func (x *SetCartLineResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCartLineResponse.ProtoReflect.Descriptor instead.
+func (*SetCartLineResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SetCartLineResponse) GetCart() *Cart {
+	if x != nil {
+		return x.Cart
+	}
+	return nil
+}
+
+type ClearCartRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearCartRequest) Reset() {
+	*x = ClearCartRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearCartRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearCartRequest) ProtoMessage() {}
+
+func (x *ClearCartRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearCartRequest.ProtoReflect.Descriptor instead.
+func (*ClearCartRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+type ClearCartResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cart          *Cart                  `protobuf:"bytes,1,opt,name=cart,proto3" json:"cart,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearCartResponse) Reset() {
+	*x = ClearCartResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearCartResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearCartResponse) ProtoMessage() {}
+
+func (x *ClearCartResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearCartResponse.ProtoReflect.Descriptor instead.
+func (*ClearCartResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ClearCartResponse) GetCart() *Cart {
+	if x != nil {
+		return x.Cart
+	}
+	return nil
+}
+
 var File_crossdock_orders_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"!crossdock/orders/v1/service.proto\x12\x13crossdock.orders.v12\x0f\n" +
-	"\rOrdersServiceB\xd6\x01\n" +
+	"!crossdock/orders/v1/service.proto\x12\x13crossdock.orders.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x03\n" +
+	"\bCartLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x05R\bquantity\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x1f\n" +
+	"\vsupplier_id\x18\x04 \x01(\tR\n" +
+	"supplierId\x124\n" +
+	"\x04type\x18\x05 \x01(\x0e2 .crossdock.orders.v1.ProductTypeR\x04type\x129\n" +
+	"\n" +
+	"unit_price\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tunitPrice\x129\n" +
+	"\n" +
+	"line_total\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\tlineTotal\x12\x17\n" +
+	"\aon_sale\x18\b \x01(\bR\x06onSale\x12\x1c\n" +
+	"\tavailable\x18\t \x01(\x03R\tavailable\x12\x18\n" +
+	"\aproblem\x18\n" +
+	" \x01(\tR\aproblem\x125\n" +
+	"\badded_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\aaddedAt\"\xaa\x01\n" +
+	"\x04Cart\x123\n" +
+	"\x05lines\x18\x01 \x03(\v2\x1d.crossdock.orders.v1.CartLineR\x05lines\x122\n" +
+	"\x06totals\x18\x02 \x03(\v2\x1a.crossdock.common.v1.MoneyR\x06totals\x129\n" +
+	"\n" +
+	"updated_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x10\n" +
+	"\x0eGetCartRequest\"@\n" +
+	"\x0fGetCartResponse\x12-\n" +
+	"\x04cart\x18\x01 \x01(\v2\x19.crossdock.orders.v1.CartR\x04cart\"G\n" +
+	"\x12SetCartLineRequest\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x05R\bquantity\"D\n" +
+	"\x13SetCartLineResponse\x12-\n" +
+	"\x04cart\x18\x01 \x01(\v2\x19.crossdock.orders.v1.CartR\x04cart\"\x12\n" +
+	"\x10ClearCartRequest\"B\n" +
+	"\x11ClearCartResponse\x12-\n" +
+	"\x04cart\x18\x01 \x01(\v2\x19.crossdock.orders.v1.CartR\x04cart*`\n" +
+	"\vProductType\x12\x1c\n" +
+	"\x18PRODUCT_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15PRODUCT_TYPE_PHYSICAL\x10\x01\x12\x18\n" +
+	"\x14PRODUCT_TYPE_VIRTUAL\x10\x022\xa3\x02\n" +
+	"\rOrdersService\x12T\n" +
+	"\aGetCart\x12#.crossdock.orders.v1.GetCartRequest\x1a$.crossdock.orders.v1.GetCartResponse\x12`\n" +
+	"\vSetCartLine\x12'.crossdock.orders.v1.SetCartLineRequest\x1a(.crossdock.orders.v1.SetCartLineResponse\x12Z\n" +
+	"\tClearCart\x12%.crossdock.orders.v1.ClearCartRequest\x1a&.crossdock.orders.v1.ClearCartResponseB\xd6\x01\n" +
 	"\x17com.crossdock.orders.v1B\fServiceProtoP\x01Z?github.com/crossdock/crossdock/gen/crossdock/orders/v1;ordersv1\xa2\x02\x03COX\xaa\x02\x13Crossdock.Orders.V1\xca\x02\x13Crossdock\\Orders\\V1\xe2\x02\x1fCrossdock\\Orders\\V1\\GPBMetadata\xea\x02\x15Crossdock::Orders::V1b\x06proto3"
 
-var file_crossdock_orders_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_orders_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_orders_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_orders_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_orders_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_orders_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_service_proto_rawDesc), len(file_crossdock_orders_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_orders_v1_service_proto_rawDescData
+}
+
+var file_crossdock_orders_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_crossdock_orders_v1_service_proto_goTypes = []any{
+	(ProductType)(0),              // 0: crossdock.orders.v1.ProductType
+	(*CartLine)(nil),              // 1: crossdock.orders.v1.CartLine
+	(*Cart)(nil),                  // 2: crossdock.orders.v1.Cart
+	(*GetCartRequest)(nil),        // 3: crossdock.orders.v1.GetCartRequest
+	(*GetCartResponse)(nil),       // 4: crossdock.orders.v1.GetCartResponse
+	(*SetCartLineRequest)(nil),    // 5: crossdock.orders.v1.SetCartLineRequest
+	(*SetCartLineResponse)(nil),   // 6: crossdock.orders.v1.SetCartLineResponse
+	(*ClearCartRequest)(nil),      // 7: crossdock.orders.v1.ClearCartRequest
+	(*ClearCartResponse)(nil),     // 8: crossdock.orders.v1.ClearCartResponse
+	(*v1.Money)(nil),              // 9: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+}
 var file_crossdock_orders_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	0,  // 0: crossdock.orders.v1.CartLine.type:type_name -> crossdock.orders.v1.ProductType
+	9,  // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
+	9,  // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
+	10, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
+	1,  // 4: crossdock.orders.v1.Cart.lines:type_name -> crossdock.orders.v1.CartLine
+	9,  // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
+	10, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
+	2,  // 7: crossdock.orders.v1.GetCartResponse.cart:type_name -> crossdock.orders.v1.Cart
+	2,  // 8: crossdock.orders.v1.SetCartLineResponse.cart:type_name -> crossdock.orders.v1.Cart
+	2,  // 9: crossdock.orders.v1.ClearCartResponse.cart:type_name -> crossdock.orders.v1.Cart
+	3,  // 10: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
+	5,  // 11: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
+	7,  // 12: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
+	4,  // 13: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
+	6,  // 14: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
+	8,  // 15: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
+	13, // [13:16] is the sub-list for method output_type
+	10, // [10:13] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_service_proto_init() }
@@ -47,13 +634,15 @@ func file_crossdock_orders_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_service_proto_rawDesc), len(file_crossdock_orders_v1_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   0,
+			NumEnums:      1,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_orders_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_orders_v1_service_proto_depIdxs,
+		EnumInfos:         file_crossdock_orders_v1_service_proto_enumTypes,
+		MessageInfos:      file_crossdock_orders_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_orders_v1_service_proto = out.File
 	file_crossdock_orders_v1_service_proto_goTypes = nil

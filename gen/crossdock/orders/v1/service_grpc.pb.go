@@ -7,7 +7,10 @@
 package ordersv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -15,14 +18,30 @@ import (
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
 
+const (
+	OrdersService_GetCart_FullMethodName     = "/crossdock.orders.v1.OrdersService/GetCart"
+	OrdersService_SetCartLine_FullMethodName = "/crossdock.orders.v1.OrdersService/SetCartLine"
+	OrdersService_ClearCart_FullMethodName   = "/crossdock.orders.v1.OrdersService/ClearCart"
+)
+
 // OrdersServiceClient is the client API for OrdersService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // OrdersService owns checkout, the pending-payment order and its split into sub-orders,
 // the order state machine and its change log, after-sale (returns, exchanges, refunds),
-// orders imported from partner platforms, merchant orders and coupons.
+// orders imported from partner platforms, merchant orders and coupons. Today it keeps
+// the buyer's cart; checkout and the rest follow.
 type OrdersServiceClient interface {
+	// GetCart returns the caller's cart with each line's current price and the units
+	// available now. Any signed-in person; a service has no cart.
+	GetCart(ctx context.Context, in *GetCartRequest, opts ...grpc.CallOption) (*GetCartResponse, error)
+	// SetCartLine puts a quantity of a SKU in the caller's cart: adds a line, changes
+	// it, or with quantity 0 removes it. A SKU that is not on sale cannot be added
+	// (FAILED_PRECONDITION, reason NOT_ON_SALE); an unknown one is NOT_FOUND.
+	SetCartLine(ctx context.Context, in *SetCartLineRequest, opts ...grpc.CallOption) (*SetCartLineResponse, error)
+	// ClearCart empties the caller's cart.
+	ClearCart(ctx context.Context, in *ClearCartRequest, opts ...grpc.CallOption) (*ClearCartResponse, error)
 }
 
 type ordersServiceClient struct {
@@ -33,14 +52,54 @@ func NewOrdersServiceClient(cc grpc.ClientConnInterface) OrdersServiceClient {
 	return &ordersServiceClient{cc}
 }
 
+func (c *ordersServiceClient) GetCart(ctx context.Context, in *GetCartRequest, opts ...grpc.CallOption) (*GetCartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetCartResponse)
+	err := c.cc.Invoke(ctx, OrdersService_GetCart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) SetCartLine(ctx context.Context, in *SetCartLineRequest, opts ...grpc.CallOption) (*SetCartLineResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetCartLineResponse)
+	err := c.cc.Invoke(ctx, OrdersService_SetCartLine_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) ClearCart(ctx context.Context, in *ClearCartRequest, opts ...grpc.CallOption) (*ClearCartResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ClearCartResponse)
+	err := c.cc.Invoke(ctx, OrdersService_ClearCart_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrdersServiceServer is the server API for OrdersService service.
 // All implementations must embed UnimplementedOrdersServiceServer
 // for forward compatibility.
 //
 // OrdersService owns checkout, the pending-payment order and its split into sub-orders,
 // the order state machine and its change log, after-sale (returns, exchanges, refunds),
-// orders imported from partner platforms, merchant orders and coupons.
+// orders imported from partner platforms, merchant orders and coupons. Today it keeps
+// the buyer's cart; checkout and the rest follow.
 type OrdersServiceServer interface {
+	// GetCart returns the caller's cart with each line's current price and the units
+	// available now. Any signed-in person; a service has no cart.
+	GetCart(context.Context, *GetCartRequest) (*GetCartResponse, error)
+	// SetCartLine puts a quantity of a SKU in the caller's cart: adds a line, changes
+	// it, or with quantity 0 removes it. A SKU that is not on sale cannot be added
+	// (FAILED_PRECONDITION, reason NOT_ON_SALE); an unknown one is NOT_FOUND.
+	SetCartLine(context.Context, *SetCartLineRequest) (*SetCartLineResponse, error)
+	// ClearCart empties the caller's cart.
+	ClearCart(context.Context, *ClearCartRequest) (*ClearCartResponse, error)
 	mustEmbedUnimplementedOrdersServiceServer()
 }
 
@@ -51,6 +110,15 @@ type OrdersServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedOrdersServiceServer struct{}
 
+func (UnimplementedOrdersServiceServer) GetCart(context.Context, *GetCartRequest) (*GetCartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCart not implemented")
+}
+func (UnimplementedOrdersServiceServer) SetCartLine(context.Context, *SetCartLineRequest) (*SetCartLineResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetCartLine not implemented")
+}
+func (UnimplementedOrdersServiceServer) ClearCart(context.Context, *ClearCartRequest) (*ClearCartResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClearCart not implemented")
+}
 func (UnimplementedOrdersServiceServer) mustEmbedUnimplementedOrdersServiceServer() {}
 func (UnimplementedOrdersServiceServer) testEmbeddedByValue()                       {}
 
@@ -72,13 +140,80 @@ func RegisterOrdersServiceServer(s grpc.ServiceRegistrar, srv OrdersServiceServe
 	s.RegisterService(&OrdersService_ServiceDesc, srv)
 }
 
+func _OrdersService_GetCart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).GetCart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_GetCart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).GetCart(ctx, req.(*GetCartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_SetCartLine_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetCartLineRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).SetCartLine(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_SetCartLine_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).SetCartLine(ctx, req.(*SetCartLineRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_ClearCart_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClearCartRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).ClearCart(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_ClearCart_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).ClearCart(ctx, req.(*ClearCartRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrdersService_ServiceDesc is the grpc.ServiceDesc for OrdersService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var OrdersService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.orders.v1.OrdersService",
 	HandlerType: (*OrdersServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/orders/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetCart",
+			Handler:    _OrdersService_GetCart_Handler,
+		},
+		{
+			MethodName: "SetCartLine",
+			Handler:    _OrdersService_SetCartLine_Handler,
+		},
+		{
+			MethodName: "ClearCart",
+			Handler:    _OrdersService_ClearCart_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/orders/v1/service.proto",
 }

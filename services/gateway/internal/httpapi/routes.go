@@ -11,6 +11,7 @@ import (
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/services/gateway/internal/upstream"
 )
@@ -42,6 +43,9 @@ func Routes(conns *upstream.Conns) []Registrar {
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return financev1.RegisterLedgerServiceHandlerClient(ctx, mux, financev1.NewLedgerServiceClient(conns.Finance))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return ordersv1.RegisterOrdersServiceHandlerClient(ctx, mux, ordersv1.NewOrdersServiceClient(conns.Orders))
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return logisticsv1.RegisterLogisticsServiceHandlerClient(ctx, mux, logisticsv1.NewLogisticsServiceClient(conns.Logistics))

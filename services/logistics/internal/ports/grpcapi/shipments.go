@@ -8,6 +8,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
@@ -66,53 +67,26 @@ func (s *Server) CreateShipment(ctx context.Context, req *logisticsv1.CreateShip
 
 // CancelShipment cancels a booking before pick-up (services).
 func (s *Server) CancelShipment(ctx context.Context, req *logisticsv1.CancelShipmentRequest) (*logisticsv1.CancelShipmentResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := apperr.ParseID("shipment_id", req.GetShipmentId())
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.svc.CancelShipment(ctx, c, id, req.GetReason())
-	if err != nil {
-		return nil, err
-	}
-	return &logisticsv1.CancelShipmentResponse{Shipment: shipmentProto(v)}, nil
+	sh, err := onShipment(ctx, req.GetShipmentId(), func(c auth.Caller, id uuid.UUID) (app.View, error) {
+		return s.svc.CancelShipment(ctx, c, id, req.GetReason())
+	})
+	return &logisticsv1.CancelShipmentResponse{Shipment: sh}, err
 }
 
 // CompleteShipment records the sub-order's completion (services).
 func (s *Server) CompleteShipment(ctx context.Context, req *logisticsv1.CompleteShipmentRequest) (*logisticsv1.CompleteShipmentResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := apperr.ParseID("shipment_id", req.GetShipmentId())
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.svc.CompleteShipment(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	return &logisticsv1.CompleteShipmentResponse{Shipment: shipmentProto(v)}, nil
+	sh, err := onShipment(ctx, req.GetShipmentId(), func(c auth.Caller, id uuid.UUID) (app.View, error) {
+		return s.svc.CompleteShipment(ctx, c, id)
+	})
+	return &logisticsv1.CompleteShipmentResponse{Shipment: sh}, err
 }
 
 // GetShipment returns a shipment to its readers.
 func (s *Server) GetShipment(ctx context.Context, req *logisticsv1.GetShipmentRequest) (*logisticsv1.GetShipmentResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := apperr.ParseID("shipment_id", req.GetShipmentId())
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.svc.GetShipment(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	return &logisticsv1.GetShipmentResponse{Shipment: shipmentProto(v)}, nil
+	sh, err := onShipment(ctx, req.GetShipmentId(), func(c auth.Caller, id uuid.UUID) (app.View, error) {
+		return s.svc.GetShipment(ctx, c, id)
+	})
+	return &logisticsv1.GetShipmentResponse{Shipment: sh}, err
 }
 
 // GetSubOrderShipment returns a sub-order's outbound shipment to its readers.
@@ -190,4 +164,22 @@ func (s *Server) HandleCarrierWebhook(ctx context.Context, req *logisticsv1.Hand
 		return nil, err
 	}
 	return &logisticsv1.HandleCarrierWebhookResponse{Applied: applied}, nil
+}
+
+// onShipment runs a use case on the shipment a request names, for the
+// authenticated caller, and answers the shipment it returns.
+func onShipment(ctx context.Context, rawID string, fn func(auth.Caller, uuid.UUID) (app.View, error)) (*logisticsv1.Shipment, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := apperr.ParseID("shipment_id", rawID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := fn(c, id)
+	if err != nil {
+		return nil, err
+	}
+	return shipmentProto(v), nil
 }

@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
+)
+
+// retryUnavailable repeats a call while the service answering it is down
+// or restarting, as the calling services do.
+func retryUnavailable[T any](t *testing.T, call func(context.Context) (T, error)) T {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		v, err := call(ctx)
+		cancel()
+		code := status.Code(err)
+		if err == nil {
+			return v
+		}
+		if (code != codes.Unavailable && code != codes.DeadlineExceeded && code != codes.Canceled) || time.Now().After(deadline) {
+			t.Fatalf("call failed: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Parcels travel while the logistics process is killed with SIGKILL and
+// started again: every parcel still arrives, and every leg the carrier
+// charged is paid from its sub-order's escrow exactly once — each escrow
+// holds what was paid less its legs — and the book balances.
+func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
+	base, offset := apiMesh(t)
+	c := newClient(t, base, "127.0.0.38")
+	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
+	word := strings.ToLower(rand.Text()[:10])
+	const parcels, paid = 16, 10_000
+	top := c.do("POST", "/v1/wallet/top-ups", buyer.Access, map[string]any{
+		"amount": map[string]any{"currencyCode": "USD", "amountMinor": parcels * paid}, "idempotencyKey": "kill-" + word,
+	}).must(t, 200, "top-up")
+	confirm(t, c, top, "tok_visa", "", 200)
+	if got := topUpState(t, c, buyer.Access, top.str("topUp", "id")); got != "succeeded" {
+		t.Fatalf("top-up %s", got)
+	}
+	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
+	withAuth := func(ctx context.Context) context.Context { return metadata.NewOutgoingContext(ctx, auth) }
+	escrows := financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset)))
+	logistics := logisticsv1.NewLogisticsServiceClient(dial(t, addr(logisticsGRPCPort, offset)))
+	carriers := logisticsv1.NewCarrierServiceClient(dial(t, addr(logisticsGRPCPort, offset)))
+
+	order, supplier := uuid.New(), uuid.New()
+	subOrders := make([]uuid.UUID, parcels)
+	shares := make([]*financev1.CheckoutShare, parcels)
+	for i := range subOrders {
+		subOrders[i] = uuid.New()
+		shares[i] = &financev1.CheckoutShare{SubOrderId: subOrders[i].String(), SupplierOrgId: supplier.String(), Amount: &commonv1.Money{CurrencyCode: "USD", AmountMinor: paid}}
+	}
+	retryUnavailable(t, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) {
+		return escrows.PayCheckout(withAuth(ctx), &financev1.PayCheckoutRequest{OrderId: order.String(), BuyerId: buyer.ID, BuyerCurrency: "USD", SubOrders: shares})
+	})
+	methods := retryUnavailable(t, func(ctx context.Context) (*logisticsv1.ListShippingMethodsResponse, error) {
+		return carriers.ListShippingMethods(withAuth(ctx), &logisticsv1.ListShippingMethodsRequest{DestinationCountryCode: "DE"})
+	})
+	method := ""
+	for _, m := range methods.GetMethods() {
+		if m.GetCode() == "express" {
+			method = m.GetMethodId()
+		}
+	}
+	ids := make([]string, parcels)
+	for i, sub := range subOrders {
+		req := &logisticsv1.CreateShipmentRequest{
+			Kind: logisticsv1.ShipmentKind_SHIPMENT_KIND_OUTBOUND, SubOrderId: sub.String(), OrderId: order.String(),
+			BuyerId: buyer.ID, SupplierOrgId: supplier.String(), MethodId: method,
+			From:  &commonv1.Address{Recipient: "Supplier", CountryCode: "DE", RegionCode: "DE-BY", City: "München", Lines: []string{"Lager 1"}},
+			To:    &commonv1.Address{Recipient: "Buyer", CountryCode: "DE", RegionCode: "DE-NW", City: "Köln", Lines: []string{fmt.Sprintf("Ring %d", i)}},
+			Lines: []*logisticsv1.ShipmentLine{{SkuId: uuid.NewString(), Quantity: 1}}, WeightG: int64(500 + 100*i), VolumeCm3: 4000,
+			DeclaredValue: &commonv1.Money{CurrencyCode: "USD", AmountMinor: 5000}, GoodsPrice: &commonv1.Money{CurrencyCode: "USD", AmountMinor: 5000},
+		}
+		ids[i] = retryUnavailable(t, func(ctx context.Context) (*logisticsv1.CreateShipmentResponse, error) {
+			return logistics.CreateShipment(withAuth(ctx), req)
+		}).GetShipment().GetShipmentId()
+	}
+
+	// Kill logistics once the first legs are paid, while the rest travel.
+	get := func(id string) *logisticsv1.Shipment {
+		return retryUnavailable(t, func(ctx context.Context) (*logisticsv1.GetShipmentResponse, error) {
+			return logistics.GetShipment(withAuth(ctx), &logisticsv1.GetShipmentRequest{ShipmentId: id})
+		}).GetShipment()
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		paidLegs := 0
+		for _, l := range get(ids[0]).GetLegs() {
+			if l.GetPaidAt() != nil {
+				paidLegs++
+			}
+		}
+		if paidLegs > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no leg was ever paid")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	pid, err := killProcess(filepath.Join(shared.dir, "bin", "logistics"))
+	if err != nil {
+		t.Fatalf("kill logistics: %v", err)
+	}
+	t.Logf("killed logistics (pid %d)", pid)
+
+	// Every parcel arrives and every leg ends paid; each escrow holds what
+	// was paid less its legs, exactly once.
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			for deadline := time.Now().Add(3 * time.Minute); ; {
+				sh := get(id)
+				legs, unpaid := sh.GetLegs(), 0
+				var freight int64
+				for _, l := range legs {
+					freight += l.GetAmount().GetAmountMinor()
+					if l.GetPaidAt() == nil {
+						unpaid++
+					}
+				}
+				if sh.GetStatus() == logisticsv1.ShipmentStatus_SHIPMENT_STATUS_DELIVERED && len(legs) >= 2 && unpaid == 0 {
+					escrow := retryUnavailable(t, func(ctx context.Context) (*financev1.GetSubOrderEscrowResponse, error) {
+						return escrows.GetSubOrderEscrow(withAuth(ctx), &financev1.GetSubOrderEscrowRequest{SubOrderId: subOrders[i].String()})
+					})
+					if got := escrow.GetEscrow().GetBalance().GetAmountMinor(); got != paid-freight {
+						t.Errorf("parcel %d: escrow holds %d, want %d paid less %d of legs", i, got, paid, freight)
+					}
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Errorf("parcel %d never ended delivered with every leg paid: %v", i, sh)
+					return
+				}
+				time.Sleep(500 * time.Millisecond)
+			}
+		})
+	}
+	wg.Wait()
+	if !shared.up.restarted("logistics") {
+		t.Errorf("crossdock up did not report restarting logistics:\n%s", shared.up.output(40))
+	}
+	bookBalances(t, c)
+}

@@ -1,0 +1,80 @@
+// Package postgres is the orders service's PostgreSQL store.
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// Store implements app.Store on a pgx pool.
+type Store struct {
+	repo
+	pg.Store[app.Repository]
+}
+
+var _ app.Store = (*Store)(nil)
+
+// New returns a store on pool.
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{repo: repo{q: pool}, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
+		return repo{q: q}
+	})}
+}
+
+// repo runs the queries on a pool or a transaction.
+type repo struct {
+	q pg.Querier
+}
+
+func (r repo) LockCart(ctx context.Context, buyerID string, at time.Time) (domain.Cart, error) {
+	if _, err := r.q.Exec(ctx, `INSERT INTO carts (buyer_id, updated_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, buyerID, at); err != nil {
+		return domain.Cart{}, err
+	}
+	c := domain.Cart{BuyerID: buyerID}
+	if err := r.q.QueryRow(ctx, `SELECT updated_at FROM carts WHERE buyer_id = $1 FOR UPDATE`, buyerID).Scan(&c.UpdatedAt); err != nil {
+		return c, err
+	}
+	return c, r.lines(ctx, &c)
+}
+
+func (r repo) GetCart(ctx context.Context, buyerID string) (domain.Cart, error) {
+	c := domain.Cart{BuyerID: buyerID}
+	err := r.q.QueryRow(ctx, `SELECT updated_at FROM carts WHERE buyer_id = $1`, buyerID).Scan(&c.UpdatedAt)
+	if err == pgx.ErrNoRows {
+		return c, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	return c, r.lines(ctx, &c)
+}
+
+func (r repo) lines(ctx context.Context, c *domain.Cart) error {
+	rows, err := r.q.Query(ctx, `SELECT sku_id, quantity, added_at FROM cart_lines WHERE buyer_id = $1 ORDER BY added_at, sku_id`, c.BuyerID)
+	if err != nil {
+		return err
+	}
+	c.Lines, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.CartLine, error) {
+		var l domain.CartLine
+		err := row.Scan(&l.SKUID, &l.Quantity, &l.AddedAt)
+		return l, err
+	})
+	return err
+}
+
+func (r repo) SaveCart(ctx context.Context, c domain.Cart) error {
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE carts SET updated_at = $2 WHERE buyer_id = $1`, c.BuyerID, c.UpdatedAt)
+	b.Queue(`DELETE FROM cart_lines WHERE buyer_id = $1`, c.BuyerID)
+	for _, l := range c.Lines {
+		b.Queue(`INSERT INTO cart_lines (buyer_id, sku_id, quantity, added_at) VALUES ($1, $2, $3, $4)`, c.BuyerID, l.SKUID, l.Quantity, l.AddedAt)
+	}
+	return r.q.SendBatch(ctx, b).Close()
+}

@@ -1,0 +1,140 @@
+package app_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/orders/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+	"github.com/crossdock/crossdock/services/orders/migrations"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+var ctx = context.Background()
+
+// catalogue plays the catalog's answer for a fixed set of SKUs.
+type catalogue map[uuid.UUID]domain.SKU
+
+func (c catalogue) SKUs(_ context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, error) {
+	out := map[uuid.UUID]domain.SKU{}
+	for _, id := range ids {
+		if s, ok := c[id]; ok {
+			out[id] = s
+		}
+	}
+	return out, nil
+}
+
+// stock plays inventory's availability.
+type stock map[uuid.UUID]int64
+
+func (s stock) Available(_ context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
+	out := map[uuid.UUID]int64{}
+	for _, id := range ids {
+		out[id] = s[id]
+	}
+	return out, nil
+}
+
+func buyer() auth.Caller {
+	return auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}
+}
+
+func TestCart(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
+	supplier := uuid.New()
+	phone := domain.SKU{ID: uuid.New(), SupplierID: supplier, Type: domain.Physical, Price: money.MustNew(19900, "USD"), OnSale: true}
+	licence := domain.SKU{ID: uuid.New(), SupplierID: supplier, Type: domain.Virtual, Price: money.MustNew(1500, "EUR"), OnSale: true}
+	gone := domain.SKU{ID: uuid.New(), SupplierID: supplier, Type: domain.Physical, Price: money.MustNew(100, "USD")}
+	cat := catalogue{phone.ID: phone, licence.ID: licence, gone.ID: gone}
+	svc := app.New(postgres.New(pool), cat, stock{phone.ID: 2, licence.ID: 1000})
+	ann := buyer()
+
+	if _, err := svc.SetCartLine(ctx, ann, phone.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.SetCartLine(ctx, ann, licence.ID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Lines) != 2 || v.Lines[0].Problem != "only 2 available" || v.Lines[1].Problem != "" {
+		t.Fatalf("cart %+v", v.Lines)
+	}
+	if len(v.Totals) != 2 || v.Totals[0] != money.MustNew(1500, "EUR") || v.Totals[1] != money.MustNew(3*19900, "USD") {
+		t.Errorf("totals %v, want 15.00 EUR and 597.00 USD", v.Totals)
+	}
+	for _, tc := range []struct {
+		name string
+		sku  uuid.UUID
+		qty  int32
+		kind apperr.Kind
+	}{
+		{"a SKU not on sale", gone.ID, 1, apperr.KindFailedPrecondition},
+		{"an unknown SKU", uuid.New(), 1, apperr.KindNotFound},
+		{"a negative quantity", phone.ID, -1, apperr.KindInvalid},
+		{"too many", phone.ID, domain.MaxLineQuantity + 1, apperr.KindInvalid},
+		{"removing a line not there", uuid.New(), 0, apperr.KindNotFound},
+	} {
+		if _, err := svc.SetCartLine(ctx, ann, tc.sku, tc.qty); apperr.KindOf(err) != tc.kind {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.kind)
+		}
+	}
+
+	// The cart is the buyer's own and stays on the server.
+	if other, err := svc.GetCart(ctx, buyer()); err != nil || len(other.Lines) != 0 {
+		t.Errorf("another buyer's cart: %v, %v", other.Lines, err)
+	}
+	again, err := app.New(postgres.New(pool), cat, stock{}).GetCart(ctx, ann)
+	if err != nil || len(again.Lines) != 2 {
+		t.Fatalf("the cart read by another process: %v, %v", again.Lines, err)
+	}
+	// A SKU that went off sale stays in the cart, flagged, and can be removed.
+	delete(cat, phone.ID)
+	v, _ = svc.GetCart(ctx, ann)
+	if v.Lines[0].Problem != "no longer in the catalogue" || len(v.Totals) != 1 {
+		t.Errorf("an unknown SKU in the cart: %+v, totals %v", v.Lines[0], v.Totals)
+	}
+	if v, err = svc.SetCartLine(ctx, ann, phone.ID, 0); err != nil || len(v.Lines) != 1 {
+		t.Fatalf("removing it: %v, %v", v.Lines, err)
+	}
+	if v, err = svc.ClearCart(ctx, ann); err != nil || len(v.Lines) != 0 {
+		t.Fatalf("clear: %v, %v", v.Lines, err)
+	}
+	if _, err := svc.GetCart(ctx, auth.Caller{Subject: "orders", Kind: auth.KindService}); !apperr.IsKind(err, apperr.KindPermissionDenied) {
+		t.Errorf("a service's cart: %v", err)
+	}
+}
+
+// Lines set at the same time by one buyer (two tabs) are all kept.
+func TestConcurrentCartChangesAreAllKept(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
+	cat := catalogue{}
+	for range 20 {
+		s := domain.SKU{ID: uuid.New(), Type: domain.Physical, Price: money.MustNew(100, "USD"), OnSale: true}
+		cat[s.ID] = s
+	}
+	svc := app.New(postgres.New(pool), cat, stock{})
+	ann := buyer()
+	var wg sync.WaitGroup
+	for id := range cat {
+		wg.Go(func() {
+			if _, err := svc.SetCartLine(ctx, ann, id, 1); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	v, err := svc.GetCart(ctx, ann)
+	if err != nil || len(v.Lines) != len(cat) {
+		t.Fatalf("%d lines kept of %d set at once (%v)", len(v.Lines), len(cat), err)
+	}
+}

@@ -1,0 +1,134 @@
+package domain
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+)
+
+// ProductType decides whether goods ship.
+type ProductType string
+
+// The product types.
+const (
+	Physical ProductType = "physical"
+	Virtual  ProductType = "virtual"
+)
+
+// SKU is a SKU as the catalog resolves it at checkout.
+type SKU struct {
+	ID         uuid.UUID
+	ProductID  uuid.UUID
+	SupplierID uuid.UUID
+	Type       ProductType
+	WeightG    int64
+	VolumeCM3  int64
+	Price      money.Money
+	// Origin is where it ships from (ISO 3166-1 and -2 codes).
+	OriginCountry, OriginRegion string
+	// OnSale is false for a SKU that is not listed, delisted, in the bin or
+	// never approved: it cannot be bought.
+	OnSale bool
+}
+
+// Line is one line of a checkout with its resolved SKU.
+type Line struct {
+	SKU      SKU
+	Quantity int32
+}
+
+// Amount is the line's goods price.
+func (l Line) Amount() (money.Money, error) { return l.SKU.Price.MulInt(int64(l.Quantity)) }
+
+// SubOrderDraft is one supplier's goods of one product type: what a
+// sub-order is made of before it is stored.
+type SubOrderDraft struct {
+	SupplierID uuid.UUID
+	Type       ProductType
+	Lines      []Line
+	Goods      money.Money
+	WeightG    int64
+	VolumeCM3  int64
+}
+
+// Resolve checks a checkout's lines against the catalog's answer: every
+// SKU known and on sale, every quantity in range. The violations name the
+// lines ("lines[2].sku_id").
+func Resolve(cart []CartLine, skus map[uuid.UUID]SKU) ([]Line, error) {
+	var v apperr.Violations
+	if len(cart) == 0 {
+		v.Add("lines", "the cart is empty")
+	}
+	out := make([]Line, 0, len(cart))
+	for i, l := range cart {
+		sku, ok := skus[l.SKUID]
+		switch {
+		case !ok:
+			v.Add(apperr.Index("lines", i, "sku_id"), "is not a SKU of the catalogue")
+		case !sku.OnSale:
+			v.Add(apperr.Index("lines", i, "sku_id"), "is not on sale")
+		}
+		if l.Quantity <= 0 || l.Quantity > MaxLineQuantity {
+			v.Add(apperr.Index("lines", i, "quantity"), "must be between 1 and 9999")
+		}
+		if ok {
+			out = append(out, Line{SKU: sku, Quantity: l.Quantity})
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Split divides a checkout by supplier, then by product type: each draft
+// holds one supplier's goods of one type. Drafts come in a stable order
+// (supplier id, then physical before virtual), lines in checkout order. A
+// supplier prices all its SKUs in one currency; two currencies from one
+// supplier are refused.
+func Split(lines []Line) ([]SubOrderDraft, error) {
+	type key struct {
+		supplier uuid.UUID
+		typ      ProductType
+	}
+	index := map[key]int{}
+	var drafts []SubOrderDraft
+	for _, l := range lines {
+		k := key{l.SKU.SupplierID, l.SKU.Type}
+		i, ok := index[k]
+		if !ok {
+			i = len(drafts)
+			index[k] = i
+			drafts = append(drafts, SubOrderDraft{SupplierID: k.supplier, Type: k.typ, Goods: money.Money{Currency: l.SKU.Price.Currency}})
+		}
+		d := &drafts[i]
+		amount, err := l.Amount()
+		if err != nil {
+			return nil, err
+		}
+		if d.Goods, err = d.Goods.Add(amount); err != nil {
+			return nil, apperr.FailedPrecondition("supplier " + k.supplier.String() + " prices its goods in more than one currency").WithReason("MIXED_CURRENCIES")
+		}
+		d.Lines = append(d.Lines, l)
+		d.WeightG += l.SKU.WeightG * int64(l.Quantity)
+		d.VolumeCM3 += l.SKU.VolumeCM3 * int64(l.Quantity)
+	}
+	slices.SortStableFunc(drafts, func(a, b SubOrderDraft) int {
+		if c := cmp.Compare(a.SupplierID.String(), b.SupplierID.String()); c != 0 {
+			return c
+		}
+		return cmp.Compare(typeOrder(a.Type), typeOrder(b.Type))
+	})
+	return drafts, nil
+}
+
+func typeOrder(t ProductType) int {
+	if t == Physical {
+		return 0
+	}
+	return 1
+}
