@@ -83,18 +83,46 @@ $(STATICCHECK):
 
 ## Contracts -----------------------------------------------------------------------
 
+# The npm packages `make generate` runs, pinned by their package-lock.json files and
+# installed with `npm ci` when a lock changes: scripts/openapi builds and validates
+# the OpenAPI 3.1 document and supplies the reference page (swagger-ui-dist);
+# clients/typescript generates the TypeScript client's types. Install scripts never
+# run: nothing here needs one.
+NPM_CI := npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+OPENAPI_TOOLS := scripts/openapi/node_modules/.package-lock.json
+CLIENT_TOOLS  := clients/typescript/node_modules/.package-lock.json
+
+$(OPENAPI_TOOLS): scripts/openapi/package-lock.json
+	cd scripts/openapi && $(NPM_CI)
+
+$(CLIENT_TOOLS): clients/typescript/package-lock.json
+	cd clients/typescript && $(NPM_CI)
+
+# Everything `make generate` writes, and check-generated compares with git: the Go
+# code and documents under gen/, the TypeScript client's types, and the reference
+# page's files embedded in the gateway.
+GENERATED := gen clients/typescript/src/schema.ts services/gateway/internal/docsui/swagger-ui
+
 # The plugins' previous output is removed first, so a deleted .proto leaves nothing
-# behind; hand-written files in gen/ (go.mod, openapi/openapi.go) are kept.
-generate: $(BUF) $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_GATEWAY) $(PROTOC_GEN_OPENAPI) ## Regenerate gen/ from proto/.
-	find gen \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' \) -type f -delete
+# behind; hand-written files in gen/ (go.mod, openapi/openapi.go) are kept. Then the
+# Swagger 2.0 document becomes the validated OpenAPI 3.1 document, which the
+# TypeScript client's types are generated from, and the reference page's files are
+# copied from the pinned swagger-ui-dist.
+generate: $(BUF) $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_GATEWAY) $(PROTOC_GEN_OPENAPI) $(OPENAPI_TOOLS) $(CLIENT_TOOLS) ## Regenerate gen/, the TypeScript client and the reference page from proto/.
+	find gen \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' -o -name '*.openapi.json' \) -type f -delete
 	$(BUF) generate
 	gofmt -w gen
+	node scripts/openapi/build.mjs gen/openapi/crossdock.swagger.json proto/openapi-v3.yaml gen/openapi/crossdock.openapi.json
+	cd clients/typescript && npx --no-install openapi-typescript ../../gen/openapi/crossdock.openapi.json --output src/schema.ts --root-types --root-types-no-schema-prefix --silent
+	rm -rf services/gateway/internal/docsui/swagger-ui && mkdir -p services/gateway/internal/docsui/swagger-ui
+	cp $(addprefix scripts/openapi/node_modules/swagger-ui-dist/,swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css LICENSE NOTICE) \
+		services/gateway/internal/docsui/swagger-ui/
 
-check-generated: generate ## Fail if gen/ differs from what proto/ generates.
-	@changes=$$(git status --porcelain -- gen); \
+check-generated: generate ## Fail if gen/, the client's types or the reference page differ from what proto/ generates.
+	@changes=$$(git status --porcelain -- $(GENERATED)); \
 	if [ -n "$$changes" ]; then \
 		echo "gen/ is out of date: it differs from what proto/ generates (changed or untracked" >&2; \
-		echo "files below). Run 'make generate' and commit gen/ with the .proto change." >&2; \
+		echo "files below). Run 'make generate' and commit the result with the .proto change." >&2; \
 		echo "$$changes" >&2; \
 		exit 1; \
 	fi

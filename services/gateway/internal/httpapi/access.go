@@ -3,6 +3,7 @@ package httpapi
 import (
 	"slices"
 
+	"github.com/crossdock/crossdock/services/gateway/internal/docsui"
 	"github.com/crossdock/crossdock/services/gateway/internal/edge"
 )
 
@@ -15,12 +16,10 @@ var credentialTemplates = []string{
 }
 
 // cacheableTemplates are the public routes that answer the same to everyone
-// and carry nothing personal: the keys, the API's documents and the public
-// catalogue.
-var cacheableTemplates = []string{
+// and carry nothing personal: the keys, the API's documents and reference, and
+// the public catalogue.
+var cacheableTemplates = slices.Concat([]string{
 	"GET /.well-known/jwks.json",
-	"GET /openapi.json",
-	"GET /docs",
 	"GET /healthz",
 	"GET /v1/categories",
 	"GET /v1/brands",
@@ -28,7 +27,7 @@ var cacheableTemplates = []string{
 	"GET /v1/listings/{product_id}",
 	"GET /v1/listings/{product_id}/offers",
 	"GET /v1/availability",
-}
+}, documentRoutes, docsui.Routes)
 
 // signedTemplates take no access token because the request carries its own
 // proof: the payment provider's and the carriers' webhooks are signed with

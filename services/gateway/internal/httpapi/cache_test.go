@@ -27,6 +27,9 @@ func TestResponsesWithTokensOrPersonalDataAreNotStored(t *testing.T) {
 		{"GET", "/v1/listings/p1", "", ""},
 		{"GET", "/v1/categories", "", ""},
 		{"GET", "/openapi.json", "", "no-cache"},
+		{"GET", "/openapi-v2.json", "", "no-cache"},
+		{"GET", "/docs", "", "no-cache"},
+		{"GET", "/docs/swagger-ui-bundle.js", "", "no-cache"},
 	} {
 		t.Run(tt.method+" "+tt.target, func(t *testing.T) {
 			rec := httptest.NewRecorder()
@@ -41,6 +44,7 @@ func TestResponsesWithTokensOrPersonalDataAreNotStored(t *testing.T) {
 func TestCacheableRoutesArePublic(t *testing.T) {
 	for _, r := range []struct{ method, path string }{
 		{"GET", "/v1/listings"}, {"GET", "/v1/listings/p1/offers"}, {"GET", "/.well-known/jwks.json"}, {"GET", "/v1/availability"},
+		{"GET", "/openapi.json"}, {"GET", "/openapi-v2.json"}, {"GET", "/docs"}, {"GET", "/docs/init.js"},
 	} {
 		if !httpapi.CacheableRoutes.Match(r.method, r.path) || !httpapi.PublicRoutes.Match(r.method, r.path) {
 			t.Errorf("%s %s: cacheable %v, public %v", r.method, r.path,

@@ -1,25 +1,27 @@
 // Package httpapi assembles the gateway's public HTTP surface: the REST routes
-// grpc-gateway maps onto the services, the OpenAPI document and its page.
+// grpc-gateway maps onto the services, the OpenAPI documents and the reference.
 package httpapi
 
 import (
-	_ "embed"
 	"net/http"
 
 	"github.com/crossdock/crossdock/gen/openapi"
 )
 
-//go:embed docs.html
-var docsPage []byte
+// documentRoutes are the API's own documents: OpenAPI 3.1 for current tooling,
+// and the Swagger 2.0 it is built from for tools that read nothing newer.
+var documentRoutes = []string{"GET /openapi.json", "GET /openapi-v2.json"}
 
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write(openapi.Document)
+	serveDocument(w, openapi.Document)
 }
 
-func serveDocs(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline' 'self'; style-src 'unsafe-inline'")
-	_, _ = w.Write(docsPage)
+func serveSwaggerV2(w http.ResponseWriter, _ *http.Request) {
+	serveDocument(w, openapi.SwaggerV2)
+}
+
+func serveDocument(w http.ResponseWriter, doc []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(doc)
 }

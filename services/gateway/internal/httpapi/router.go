@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/crossdock/crossdock/services/gateway/internal/docsui"
 	"github.com/crossdock/crossdock/services/gateway/internal/edge"
 )
 
@@ -17,8 +18,8 @@ import (
 // are wrapped as Registrars in the gateway's main.
 type Registrar func(ctx context.Context, mux *runtime.ServeMux) error
 
-// NewRouter builds the public HTTP handler: /healthz, /openapi.json, /docs and
-// every REST route the registrars add.
+// NewRouter builds the public HTTP handler: /healthz, the OpenAPI documents, the
+// reference at /docs and every REST route the registrars add.
 func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, error) {
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, bodyMarshaler{&runtime.JSONPb{
@@ -38,7 +39,8 @@ func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, erro
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
-	mux.HandleFunc("GET /docs", serveDocs)
+	mux.HandleFunc("GET /openapi-v2.json", serveSwaggerV2)
+	docsui.Register(mux)
 	mux.Handle("/", gw)
 	return mux, nil
 }

@@ -1,0 +1,102 @@
+// What the OpenAPI 3.1 document adds to the converted Swagger 2.0: see
+// proto/openapi-v3.yaml, which holds the data, and docs/adr/0016-frontend-api.md.
+
+import { addErrors, componentResponses, errorSchemas } from './errors.mjs';
+import { exampleFor } from './examples.mjs';
+
+const methods = ['get', 'put', 'post', 'delete', 'patch'];
+
+// enrich returns doc (an OpenAPI 3.1 document converted from the generated Swagger
+// 2.0) completed with what overlay (proto/openapi-v3.yaml) says. It throws on an
+// operation of no area, a public route or an example naming nothing, so the
+// overlay cannot silently fall behind the protos.
+export function enrich(doc, overlay) {
+  doc.info.description = overlay.description;
+  doc.servers = [{ url: '/', description: 'This gateway' }];
+  doc.paths = { ...doc.paths, ...structuredClone(overlay.paths ?? {}) };
+
+  const areaOf = new Map();
+  for (const area of overlay.areas) for (const s of area.services) areaOf.set(s, area.name);
+  doc.tags = overlay.areas.map(({ name, description }) => ({ name, description: description.trim() }));
+
+  doc.components.schemas = { ...doc.components.schemas, ...errorSchemas };
+  delete doc.components.schemas.rpcStatus;
+  delete doc.components.schemas.protobufAny;
+  doc.components.responses = componentResponses();
+  doc.components.securitySchemes = {
+    bearer: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'The `tokens.accessToken` of `POST /v1/auth/login` (15 minutes; refresh with `POST /v1/auth/refresh`).',
+    },
+  };
+  doc.security = [{ bearer: [] }];
+
+  const publicRoutes = new Set(overlay.public);
+  const seenPublic = new Set();
+  const examples = new Map(Object.entries(overlay.examples ?? {}));
+  const usedExamples = new Set();
+
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of methods) {
+      const op = item[method];
+      if (!op) continue;
+      const route = `${method.toUpperCase()} ${path}`;
+      const service = op.operationId.split('_')[0];
+      if (!op.tags?.every((t) => overlay.areas.some((a) => a.name === t))) {
+        const area = areaOf.get(service);
+        if (!area) throw new Error(`${route}: service ${service} is in no area of proto/openapi-v3.yaml`);
+        op.tags = [area];
+      }
+      splitSummary(op);
+      const isPublic = publicRoutes.has(route);
+      if (isPublic) {
+        op.security = [];
+        seenPublic.add(route);
+      }
+      for (const [code, resp] of Object.entries(op.responses)) {
+        if (code === '200' && resp.description === 'A successful response.') resp.description = 'OK';
+      }
+      addErrors(op, method, path, isPublic);
+      const media = op.requestBody?.content?.['application/json'];
+      if (media) {
+        if (examples.has(op.operationId)) {
+          media.example = examples.get(op.operationId);
+          usedExamples.add(op.operationId);
+        } else if (media.example === undefined) {
+          media.example = exampleFor(media.schema, doc.components.schemas);
+        }
+      }
+    }
+  }
+  for (const route of publicRoutes) {
+    if (!seenPublic.has(route)) throw new Error(`proto/openapi-v3.yaml: public route ${route} is not in the document`);
+  }
+  for (const id of examples.keys()) {
+    if (!usedExamples.has(id)) throw new Error(`proto/openapi-v3.yaml: example ${id} names no operation with a body`);
+  }
+  return order(doc);
+}
+
+// splitSummary keeps the first sentence of the proto comment as the summary, and the
+// whole comment as the description when it says more: the reference lists summaries.
+function splitSummary(op) {
+  const full = [op.summary, op.description].filter(Boolean).join('\n\n').trim();
+  if (!full) return;
+  const flat = full.replace(/\s*\n\s*/g, ' ');
+  const end = flat.search(/\.(\s|$)/);
+  op.summary = end < 0 ? flat : flat.slice(0, end + 1);
+  if (op.summary === flat) delete op.description;
+  else op.description = full;
+}
+
+// order writes the top-level fields in the specification's order, so the file reads
+// as people expect and diffs stay small.
+function order(doc) {
+  const keys = ['openapi', 'info', 'servers', 'security', 'tags', 'paths', 'components'];
+  const out = {};
+  for (const k of keys) if (doc[k] !== undefined) out[k] = doc[k];
+  for (const [k, v] of Object.entries(doc)) if (!(k in out)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,210 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/crossdock/crossdock/gen/openapi"
+	"github.com/crossdock/crossdock/services/gateway/internal/httpapi"
+)
+
+// restRule is one REST mapping of proto/gateway.yaml.
+type restRule struct {
+	operationID, method, path string
+	hasBody                   bool
+}
+
+var (
+	selectorLine = regexp.MustCompile(`^\s*- selector: crossdock\.\w+\.v1\.(\w+)\.(\w+)\s*$`)
+	verbLine     = regexp.MustCompile(`^\s*(get|post|put|patch|delete): (\S+)\s*$`)
+	bodyLine     = regexp.MustCompile(`^\s*body: "`)
+	pathParam    = regexp.MustCompile(`\{[^}]+\}`)
+)
+
+// gatewayRules reads the REST rules of proto/gateway.yaml: a selector line, its verb
+// and path, and whether a body is mapped.
+func gatewayRules(t *testing.T) []restRule {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "proto", "gateway.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []restRule
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if m := selectorLine.FindStringSubmatch(line); m != nil {
+			rules = append(rules, restRule{operationID: m[1] + "_" + m[2]})
+			continue
+		}
+		if len(rules) == 0 {
+			continue
+		}
+		last := &rules[len(rules)-1]
+		if m := verbLine.FindStringSubmatch(line); m != nil {
+			last.method, last.path = m[1], m[2]
+		} else if bodyLine.MatchString(line) {
+			last.hasBody = true
+		}
+	}
+	if len(rules) < 50 {
+		t.Fatalf("read %d rules from proto/gateway.yaml; the parser no longer fits the file", len(rules))
+	}
+	return rules
+}
+
+// operation is what the test reads of one operation of the document.
+type operation struct {
+	OperationID string                     `json:"operationId"`
+	Summary     string                     `json:"summary"`
+	Tags        []string                   `json:"tags"`
+	Security    *[]map[string][]string     `json:"security"`
+	Responses   map[string]json.RawMessage `json:"responses"`
+	RequestBody *struct {
+		Content map[string]struct {
+			Schema  json.RawMessage `json:"schema"`
+			Example any             `json:"example"`
+		} `json:"content"`
+	} `json:"requestBody"`
+}
+
+type document struct {
+	OpenAPI string `json:"openapi"`
+	Tags    []struct {
+		Name, Description string
+	} `json:"tags"`
+	Paths map[string]map[string]json.RawMessage `json:"paths"`
+}
+
+// documentOperations returns the document's operations by operationId, with their
+// method and path.
+func documentOperations(t *testing.T) (document, map[string]restRule, map[string]operation) {
+	t.Helper()
+	var doc document
+	if err := json.Unmarshal(openapi.Document, &doc); err != nil {
+		t.Fatal(err)
+	}
+	routes, ops := map[string]restRule{}, map[string]operation{}
+	for path, item := range doc.Paths {
+		for method, raw := range item {
+			if method == "parameters" {
+				continue
+			}
+			var op operation
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			if _, dup := ops[op.OperationID]; dup {
+				t.Errorf("operationId %s is used twice", op.OperationID)
+			}
+			routes[op.OperationID] = restRule{operationID: op.OperationID, method: method, path: path, hasBody: op.RequestBody != nil}
+			ops[op.OperationID] = op
+		}
+	}
+	return doc, routes, ops
+}
+
+// webhookRoutes are served by the gateway's own handlers, not through
+// gateway.yaml, and documented in proto/openapi-v3.yaml.
+var webhookRoutes = map[string]string{
+	"WalletService_HandleProviderWebhook":   httpapi.ProviderWebhookRoute,
+	"LogisticsService_HandleCarrierWebhook": httpapi.CarrierWebhookRoute,
+}
+
+// TestDocumentHasEveryRoute checks the OpenAPI 3.1 document against
+// proto/gateway.yaml and the gateway's own routes: every route is there, at its
+// method and path, with its body, its answer and its errors, and nothing else is.
+func TestDocumentHasEveryRoute(t *testing.T) {
+	_, routes, _ := documentOperations(t)
+	want := map[string]restRule{}
+	for _, r := range gatewayRules(t) {
+		want[r.operationID] = r
+	}
+	for id, route := range webhookRoutes {
+		method, path, _ := strings.Cut(route, " ")
+		want[id] = restRule{operationID: id, method: strings.ToLower(method), path: path, hasBody: true}
+	}
+	for id, w := range want {
+		got, ok := routes[id]
+		if !ok {
+			t.Errorf("%s (%s %s) is not in the document", id, w.method, w.path)
+			continue
+		}
+		// Path parameters are named in JSON case in the document.
+		if got.method != w.method || pathParam.ReplaceAllString(got.path, "{}") != pathParam.ReplaceAllString(w.path, "{}") {
+			t.Errorf("%s: document has %s %s, gateway serves %s %s", id, got.method, got.path, w.method, w.path)
+		}
+		if got.hasBody != w.hasBody {
+			t.Errorf("%s: request body in the document %v, in gateway.yaml %v", id, got.hasBody, w.hasBody)
+		}
+	}
+	for id, got := range routes {
+		if _, ok := want[id]; !ok {
+			t.Errorf("%s (%s %s) is in the document but the gateway does not serve it", id, got.method, got.path)
+		}
+	}
+}
+
+// TestDocumentOperationsAreComplete checks what a frontend developer reads of each
+// operation: a summary, one area, the answer's schema, an example of the body, the
+// error answers, and a security requirement that matches the gateway's public routes.
+func TestDocumentOperationsAreComplete(t *testing.T) {
+	doc, routes, ops := documentOperations(t)
+	if doc.OpenAPI != "3.1.1" {
+		t.Errorf("openapi = %q, want 3.1.1", doc.OpenAPI)
+	}
+	var areas []string
+	for _, tag := range doc.Tags {
+		if tag.Description == "" {
+			t.Errorf("tag %s has no description", tag.Name)
+		}
+		areas = append(areas, tag.Name)
+	}
+	for _, want := range []string{"identity", "catalog", "inventory", "freight", "finance", "orders", "logistics", "docking"} {
+		if !slices.Contains(areas, want) {
+			t.Errorf("no tag for the area %s", want)
+		}
+	}
+	for id, op := range ops {
+		t.Run(id, func(t *testing.T) {
+			route := routes[id]
+			if op.Summary == "" {
+				t.Error("no summary")
+			}
+			if len(op.Tags) != 1 || !slices.Contains(areas, op.Tags[0]) {
+				t.Errorf("tags %v, want one area", op.Tags)
+			}
+			if _, ok := op.Responses["200"]; !ok {
+				t.Error("no 200 answer")
+			}
+			// A concrete path, as a client would call it, to ask the gateway's list.
+			concrete := pathParam.ReplaceAllString(route.path, "x1")
+			public := httpapi.PublicRoutes.Match(strings.ToUpper(route.method), concrete)
+			documentedPublic := op.Security != nil && len(*op.Security) == 0
+			if public != documentedPublic {
+				t.Errorf("public at the gateway %v, in the document %v", public, documentedPublic)
+			}
+			wantErrors := []string{"400", "429", "503", "default"}
+			if !public {
+				wantErrors = append(wantErrors, "401", "403")
+			}
+			for _, code := range wantErrors {
+				if _, ok := op.Responses[code]; !ok {
+					t.Errorf("no %s answer", code)
+				}
+			}
+			if op.RequestBody != nil {
+				media, ok := op.RequestBody.Content["application/json"]
+				if !ok || len(media.Schema) == 0 {
+					t.Error("the request body has no JSON schema")
+				}
+				if media.Example == nil {
+					t.Error("the request body has no example")
+				}
+			}
+		})
+	}
+}
