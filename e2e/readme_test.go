@@ -318,6 +318,24 @@ func TestReadmeRequests(t *testing.T) {
 				t.Errorf("the intent did not succeed: %s", res.Raw)
 			}
 		},
+		"GET /v1/logistics/methods": func(t *testing.T, _ readmeRequest, res response) {
+			codes := map[string]bool{}
+			for _, m := range res.list("methods") {
+				code, _ := m["code"].(string)
+				codes[code] = true
+			}
+			for _, want := range []string{"air", "express", "sea", "ground"} {
+				if !codes[want] {
+					t.Errorf("the carrier simulator's %s method is not offered to Germany: %s", want, res.Raw)
+				}
+			}
+		},
+		"GET /v1/logistics/shipments": func(t *testing.T, _ readmeRequest, res response) {
+			// The demo buyer has no order yet: an empty list, not an error.
+			if list, ok := res.Body["shipments"].([]any); !ok || len(list) != 0 {
+				t.Errorf("not the buyer's empty list of shipments: %s", res.Raw)
+			}
+		},
 		"GET /v1/wallet": func(t *testing.T, r readmeRequest, res response) {
 			// The webhook credits the wallet a moment after the confirm.
 			deadline := time.Now().Add(30 * time.Second)
