@@ -52,8 +52,13 @@ func benchFixture(b *testing.B, n int) (*app.Service, *pgxpool.Pool, uuid.UUID, 
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `ANALYZE shipments`); err != nil {
-		b.Fatal(err)
+	// Measure the steady state, not the bulk load's aftermath: the load's
+	// dirty pages are flushed and the table's statistics and visibility map
+	// are fresh before the clock starts.
+	for _, q := range []string{`VACUUM (ANALYZE) shipments`, `CHECKPOINT`} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
 	}
 	rows, err := pool.Query(ctx, `SELECT shipment_id FROM shipments`)
 	if err != nil {
@@ -112,12 +117,26 @@ func BenchmarkTrackingIngestion(b *testing.B) {
 
 // BenchmarkWhereIsMyParcel reads parcels as a buyer's page does
 // (position, distance left, ETA, legs and the latest events) among 100,000
-// active shipments, offered at a steady 1,000 reads/s for 5 s after a
-// second's warm-up. Latency counts from when each read was due, so a read
+// active shipments, offered at a steady 1,000 reads/s for 5 s after the
+// pool is warm and a second's warm-up at that rate. Latency counts from when each read was due, so a read
 // that waited behind others counts its wait. The goal is p99 under 10 ms.
 func BenchmarkWhereIsMyParcel(b *testing.B) {
 	svc, _, _, ids := benchFixture(b, 100_000)
 	const rate, warm, measure = 1000, time.Second, 5 * time.Second
+	// A running service has its connections open and its statements
+	// prepared on each: open and prepare them before the clock starts, so
+	// the pool's growth is not measured as parcel reads.
+	var warming sync.WaitGroup
+	for w := range 32 {
+		warming.Go(func() {
+			for i := range 20 {
+				if _, err := svc.GetShipment(ctx, orders, ids[(w*20+i)%len(ids)]); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	warming.Wait()
 	b.ResetTimer()
 	for range b.N {
 		var mu sync.Mutex
