@@ -106,13 +106,7 @@ func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 	word := strings.ToLower(rand.Text()[:10])
 
 	const funded = 500_000 // 5,000.00 EUR
-	top := c.do("POST", "/v1/wallet/top-ups", buyer.Access, map[string]any{
-		"amount": map[string]any{"currencyCode": "EUR", "amountMinor": funded}, "idempotencyKey": "crash-" + word,
-	}).must(t, 200, "top-up")
-	confirm(t, c, top, "tok_visa", "", 200)
-	if got := topUpState(t, c, buyer.Access, top.str("topUp", "id")); got != "succeeded" {
-		t.Fatalf("top-up %s", got)
-	}
+	fundWallet(t, c, buyer.Access, "EUR", funded, "crash-"+word)
 
 	escrows := financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset)))
 	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))

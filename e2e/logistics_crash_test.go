@@ -50,13 +50,7 @@ func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
 	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
 	word := strings.ToLower(rand.Text()[:10])
 	const parcels, paid = 16, 10_000
-	top := c.do("POST", "/v1/wallet/top-ups", buyer.Access, map[string]any{
-		"amount": map[string]any{"currencyCode": "USD", "amountMinor": parcels * paid}, "idempotencyKey": "kill-" + word,
-	}).must(t, 200, "top-up")
-	confirm(t, c, top, "tok_visa", "", 200)
-	if got := topUpState(t, c, buyer.Access, top.str("topUp", "id")); got != "succeeded" {
-		t.Fatalf("top-up %s", got)
-	}
+	fundWallet(t, c, buyer.Access, "USD", parcels*paid, "kill-"+word)
 	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
 	withAuth := func(ctx context.Context) context.Context { return metadata.NewOutgoingContext(ctx, auth) }
 	escrows := financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset)))

@@ -35,13 +35,7 @@ func TestParcelJourneyThroughTheMesh(t *testing.T) {
 
 	// The buyer pays 250.00 USD into one sub-order's escrow: 200.00 goods,
 	// 50.00 target freight.
-	top := c.do("POST", "/v1/wallet/top-ups", buyer.Access, map[string]any{
-		"amount": map[string]any{"currencyCode": "USD", "amountMinor": 30_000}, "idempotencyKey": "parcel-" + word,
-	}).must(t, 200, "top-up")
-	confirm(t, c, top, "tok_visa", "", 200)
-	if got := topUpState(t, c, buyer.Access, top.str("topUp", "id")); got != "succeeded" {
-		t.Fatalf("top-up %s", got)
-	}
+	fundWallet(t, c, buyer.Access, "USD", 30_000, "parcel-"+word)
 	orders := metadata.NewOutgoingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders")))
 	order, subOrder, supplier := uuid.New(), uuid.New(), uuid.New()
 	const goods, paid = 20_000, 25_000

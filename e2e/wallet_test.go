@@ -35,6 +35,19 @@ func confirm(t *testing.T, c *restClient, topUp response, card, fault string, wa
 
 // topUpState waits for the provider's webhook to settle a top-up and
 // returns its final state.
+// fundWallet tops a wallet up through the payment sandbox with a card that
+// succeeds, and waits until the webhook has credited it.
+func fundWallet(t *testing.T, c *restClient, token, currency string, amount int64, key string) {
+	t.Helper()
+	top := c.do("POST", "/v1/wallet/top-ups", token, map[string]any{
+		"amount": map[string]any{"currencyCode": currency, "amountMinor": amount}, "idempotencyKey": key,
+	}).must(t, 200, "top-up")
+	confirm(t, c, top, "tok_visa", "", 200)
+	if got := topUpState(t, c, token, top.str("topUp", "id")); got != "succeeded" {
+		t.Fatalf("top-up %s", got)
+	}
+}
+
 func topUpState(t *testing.T, c *restClient, token, id string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)

@@ -101,7 +101,10 @@ func (s *Service) bookConsolidation(ctx context.Context, consolidation uuid.UUID
 	if err != nil {
 		return err
 	}
-	ep, _ := car.Endpoint(s.cfg.Environment)
+	ep, err := s.endpoint(car)
+	if err != nil {
+		return err
+	}
 	b := Booking{Reference: consolidation.String(), Service: m.Code, From: *first.Central, To: first.To,
 		DeclaredValue: money.Money{Currency: first.DeclaredValue.Currency}, ChargeCurrency: first.GoodsPrice.Currency}
 	for _, sh := range group {

@@ -86,8 +86,8 @@ func (s *Service) bookable(ctx context.Context, methodID uuid.UUID, destination 
 	if !m.Serves(destination) {
 		return m, car, apperr.InvalidField("to.country_code", "is not served by the shipping method "+m.Code).WithReason("DESTINATION_NOT_SERVED")
 	}
-	if _, ok := car.Endpoint(s.cfg.Environment); !ok {
-		return m, car, apperr.FailedPrecondition("the carrier " + car.Code + " has no " + s.cfg.Environment + " endpoint").WithReason("CARRIER_NOT_CONFIGURED")
+	if _, err := s.endpoint(car); err != nil {
+		return m, car, err
 	}
 	return m, car, nil
 }
@@ -104,9 +104,9 @@ func (s *Service) book(ctx context.Context, sh domain.Shipment) (domain.Shipment
 	if err != nil {
 		return sh, err
 	}
-	ep, ok := car.Endpoint(s.cfg.Environment)
-	if !ok {
-		return sh, apperr.FailedPrecondition("the carrier " + car.Code + " has no " + s.cfg.Environment + " endpoint").WithReason("CARRIER_NOT_CONFIGURED")
+	ep, err := s.endpoint(car)
+	if err != nil {
+		return sh, err
 	}
 	to := sh.To
 	if sh.Central != nil { // the first booking ends at the central warehouse
@@ -146,6 +146,15 @@ func (s *Service) book(ctx context.Context, sh domain.Shipment) (domain.Shipment
 		}})
 	})
 	return sh, err
+}
+
+// endpoint is the carrier's endpoint in the service's environment.
+func (s *Service) endpoint(car domain.Carrier) (domain.Endpoint, error) {
+	ep, ok := car.Endpoint(s.cfg.Environment)
+	if !ok {
+		return ep, apperr.FailedPrecondition("the carrier " + car.Code + " has no " + s.cfg.Environment + " endpoint").WithReason("CARRIER_NOT_CONFIGURED")
+	}
+	return ep, nil
 }
 
 // fingerprint is what makes two creations of one key the same request.

@@ -44,12 +44,8 @@ func (s *Service) view(ctx context.Context, id uuid.UUID) (View, error) {
 		return v, err
 	}
 	v.DistanceLeftKm, v.DistanceBasis = v.Shipment.DistanceLeft()
-	v.ETA = v.Shipment.ETAAt(s.clock(), scaledSlack(s.cfg))
+	v.ETA = v.Shipment.ETAAt(s.clock(), s.timing().Scaled(s.cfg.OverdueSlack))
 	return v, nil
-}
-
-func scaledSlack(cfg Config) time.Duration {
-	return time.Duration(float64(cfg.OverdueSlack) / cfg.TimeScale)
 }
 
 // GetShipment returns a shipment to its readers; to anyone else it does
@@ -157,7 +153,10 @@ func (s *Service) CancelShipment(ctx context.Context, c auth.Caller, id uuid.UUI
 		if err != nil {
 			return View{}, err
 		}
-		ep, _ := car.Endpoint(s.cfg.Environment)
+		ep, err := s.endpoint(car)
+		if err != nil {
+			return View{}, err
+		}
 		if err := s.carriers.Cancel(ctx, ep, sh.Waybill); err != nil {
 			return View{}, err
 		}

@@ -288,13 +288,9 @@ type Timing struct {
 }
 
 // Scaled divides a journey's duration by the time scale.
-func (t Timing) Scaled(d time.Duration) time.Duration { return scaled(d, t.TimeScale) }
-
-// scaled divides a journey's duration by the time scale of a simulated
-// carrier (1 for a real one).
-func scaled(d time.Duration, timeScale float64) time.Duration {
-	if timeScale <= 1 {
+func (t Timing) Scaled(d time.Duration) time.Duration {
+	if t.TimeScale <= 1 {
 		return d
 	}
-	return time.Duration(float64(d) / timeScale)
+	return time.Duration(float64(d) / t.TimeScale)
 }

@@ -31,7 +31,7 @@ var _ app.Catalog = Catalog{}
 func (c Catalog) SKUs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, error) {
 	out := make(map[uuid.UUID]domain.SKU, len(ids))
 	for start := 0; start < len(ids); start += batchLimit {
-		resp, err := c.Client.BatchGetSkus(ctx, &catalogv1.BatchGetSkusRequest{SkuIds: strings(ids[start:min(start+batchLimit, len(ids))])})
+		resp, err := c.Client.BatchGetSkus(ctx, &catalogv1.BatchGetSkusRequest{SkuIds: idStrings(ids[start:min(start+batchLimit, len(ids))])})
 		if err != nil {
 			return nil, peerError(err)
 		}
@@ -75,7 +75,7 @@ var _ app.Inventory = Inventory{}
 func (i Inventory) Available(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
 	out := make(map[uuid.UUID]int64, len(ids))
 	for start := 0; start < len(ids); start += batchLimit {
-		resp, err := i.Client.GetAvailability(ctx, &inventoryv1.GetAvailabilityRequest{SkuIds: strings(ids[start:min(start+batchLimit, len(ids))])})
+		resp, err := i.Client.GetAvailability(ctx, &inventoryv1.GetAvailabilityRequest{SkuIds: idStrings(ids[start:min(start+batchLimit, len(ids))])})
 		if err != nil {
 			return nil, peerError(err)
 		}
@@ -88,7 +88,8 @@ func (i Inventory) Available(ctx context.Context, ids []uuid.UUID) (map[uuid.UUI
 	return out, nil
 }
 
-func strings(ids []uuid.UUID) []string {
+// idStrings is ids in their text form, as the peers take them.
+func idStrings(ids []uuid.UUID) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = id.String()
