@@ -88,9 +88,7 @@ func TestEveryFaultOverAThousandShipments(t *testing.T) {
 	// The feed has every event; the last poll and payment round catch up.
 	close(stop)
 	workers.Wait()
-	if err := f.svc.PollCarriers(ctx, 1000, log); err != nil {
-		t.Fatal(err)
-	}
+	f.catchUp(t)
 	for {
 		paid, err := f.svc.PayLegs(ctx, 1000, log)
 		if err != nil {

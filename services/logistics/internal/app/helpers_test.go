@@ -236,6 +236,19 @@ func (f *fixture) create(t testing.TB, in domain.NewShipmentInput) domain.Shipme
 	}
 }
 
+// catchUp reads the carrier's feed to its end, retrying the simulator's
+// injected 503s as the service's poller does on its next round.
+func (f *fixture) catchUp(t testing.TB) {
+	t.Helper()
+	var err error
+	for attempt := 0; attempt < 100; attempt++ {
+		if _, err = f.svc.PollCarrier(ctx, f.carrier, 1000); err == nil {
+			return
+		}
+	}
+	t.Fatalf("the carrier's feed could not be read to its end: %v", err)
+}
+
 // simShipment is the simulator's truth about a parcel.
 type simShipment struct {
 	Waybill string `json:"waybill"`
