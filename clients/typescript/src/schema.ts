@@ -269,6 +269,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/checkouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checkout turns the caller's cart (or the lines given) into one pending-payment order: every SKU resolved through the catalogue, the order split by supplier then product type, stock reserved until the payment deadline, freight estimated per physical sub-order and the amount payable converted to the buyer's currency at a rate locked until the deadline.
+         * @description Checkout turns the caller's cart (or the lines given) into one pending-payment
+         *     order: every SKU resolved through the catalogue, the order split by supplier then
+         *     product type, stock reserved until the payment deadline, freight estimated per
+         *     physical sub-order and the amount payable converted to the buyer's currency at a
+         *     rate locked until the deadline. Idempotent on the client's checkout_id: a retry
+         *     answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
+         *     violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
+         *     (reason INSUFFICIENT_STOCK). Buyers only.
+         */
+        post: operations["OrdersService_Checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escrow/commission-rates/{supplierOrgId}": {
         parameters: {
             query?: never;
@@ -1087,6 +1114,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListOrders lists the caller's orders, newest first. */
+        get: operations["OrdersService_ListOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetOrder returns an order with its sub-orders, their breakdown and, for shipped ones, where the parcel is.
+         * @description GetOrder returns an order with its sub-orders, their breakdown and, for shipped
+         *     ones, where the parcel is. The buyer who placed it, admins and services; to anyone
+         *     else it is NOT_FOUND.
+         */
+        get: operations["OrdersService_GetOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * CancelOrder cancels an order before any of its sub-orders shipped: the stock is released and, when it was paid, the escrow refunded to the buyer's wallet.
+         * @description CancelOrder cancels an order before any of its sub-orders shipped: the stock is
+         *     released and, when it was paid, the escrow refunded to the buyer's wallet. After
+         *     shipment it is FAILED_PRECONDITION (reason ALREADY_SHIPPED). The buyer who placed
+         *     it, or an admin.
+         */
+        post: operations["OrdersService_CancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListOrderChanges returns an order's change log, oldest first, to those who may read the order; a supplier reads the entries of its own sub-orders. */
+        get: operations["OrdersService_ListOrderChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason INSUFFICIENT_FUNDS with the shortfall).
+         * @description PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
+         *     paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
+         *     (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason
+         *     INSUFFICIENT_FUNDS with the shortfall). The buyer who placed it.
+         */
+        post: operations["OrdersService_PayOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations": {
         parameters: {
             query?: never;
@@ -1674,6 +1803,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sub-orders/{subOrderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetSubOrder returns one sub-order to its buyer, to members of its supplier organization, to admins and services; to anyone else it is NOT_FOUND. */
+        get: operations["OrdersService_GetSubOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sub-orders/{subOrderId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * AcceptSubOrder records that the supplier will fulfil a paid sub-order.
+         * @description AcceptSubOrder records that the supplier will fulfil a paid sub-order. Members of
+         *     its supplier organization (or its ERP client).
+         */
+        post: operations["OrdersService_AcceptSubOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sub-orders/{subOrderId}/confirm-receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ConfirmReceipt is the buyer confirming a delivered sub-order: it settles now instead of after the automatic completion delay.
+         * @description ConfirmReceipt is the buyer confirming a delivered sub-order: it settles now
+         *     instead of after the automatic completion delay. The buyer who placed it.
+         */
+        post: operations["OrdersService_ConfirmReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sub-orders/{subOrderId}/deliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * DeliverSubOrder records that a virtual sub-order's goods reached the buyer (a code, a download): it is delivered and its stock committed.
+         * @description DeliverSubOrder records that a virtual sub-order's goods reached the buyer (a
+         *     code, a download): it is delivered and its stock committed. Members of its
+         *     supplier organization.
+         */
+        post: operations["OrdersService_DeliverSubOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sub-orders/{subOrderId}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ShipSubOrder books a physical sub-order's parcel with logistics (the method and the pick-up address given) and marks it shipped; a retry answers the same shipment.
+         * @description ShipSubOrder books a physical sub-order's parcel with logistics (the method and the
+         *     pick-up address given) and marks it shipped; a retry answers the same shipment.
+         *     Members of its supplier organization.
+         */
+        post: operations["OrdersService_ShipSubOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/supplier/products": {
         parameters: {
             query?: never;
@@ -1683,6 +1915,27 @@ export interface paths {
         };
         /** ListSupplierProducts lists the caller's organization's products; with deleted set, the bin. */
         get: operations["CatalogService_ListSupplierProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/supplier/sub-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListSupplierSubOrders lists the paid sub-orders of the caller's supplier organization (an admin names one), newest first.
+         * @description ListSupplierSubOrders lists the paid sub-orders of the caller's supplier
+         *     organization (an admin names one), newest first. A supplier never sees another's.
+         */
+        get: operations["OrdersService_ListSupplierSubOrders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1976,6 +2229,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptSubOrderBody: Record<string, never>;
+        AcceptSubOrderResponse: {
+            subOrder?: components["schemas"]["SubOrder"];
+        };
         /**
          * @description AccountType is what a self sign-up creates.
          *
@@ -2116,6 +2373,12 @@ export interface components {
             brandId?: string;
             name?: string;
         };
+        CancelOrderBody: {
+            reason?: string;
+        };
+        CancelOrderResponse: {
+            order?: components["schemas"]["Order"];
+        };
         CancelPurchaseOrderBody: {
             reason?: string;
         };
@@ -2214,11 +2477,44 @@ export interface components {
             /** @description URL-safe and unique among siblings, e.g. "headphones". */
             slug?: string;
         };
+        /** @description CheckoutLine is a line to buy. */
+        CheckoutLine: {
+            skuId?: string;
+            /** Format: int32 */
+            quantity?: number;
+        };
+        CheckoutRequest: {
+            /**
+             * @description The client's id for this checkout (1 to 64 characters): a retry with the same id
+             *     answers the same order.
+             */
+            checkoutId?: string;
+            /** @description The lines to buy; empty takes the caller's cart (which is then emptied of them). */
+            lines?: components["schemas"]["CheckoutLine"][];
+            /** @description The currency the buyer pays from (a wallet balance), e.g. "USD". */
+            currency?: string;
+            /** @description Where physical goods go when not the caller's default address. */
+            address?: components["schemas"]["Address"];
+            /**
+             * @description Per supplier, where its physical goods go instead; a supplier with only virtual
+             *     goods in the order takes none (INVALID_ARGUMENT).
+             */
+            supplierAddresses?: components["schemas"]["SupplierAddress"][];
+        };
+        CheckoutResponse: {
+            order?: components["schemas"]["Order"];
+            /** @description True when this answers an earlier checkout with the same id. */
+            replayed?: boolean;
+        };
         ClearCartResponse: {
             cart?: components["schemas"]["Cart"];
         };
         CompareOffersResponse: {
             offers?: components["schemas"]["Offer"][];
+        };
+        ConfirmReceiptBody: Record<string, never>;
+        ConfirmReceiptResponse: {
+            subOrder?: components["schemas"]["SubOrder"];
         };
         CreateAddressRequest: {
             address?: components["schemas"]["Address"];
@@ -2278,7 +2574,7 @@ export interface components {
             idempotencyKey?: string;
         };
         CreateDepositTopUpResponse: {
-            topUp?: components["schemas"]["TopUp"];
+            topUp?: components["schemas"]["finance.v1.TopUp"];
             clientSecret?: string;
             confirmUrl?: string;
         };
@@ -2322,7 +2618,7 @@ export interface components {
         };
         CreatePurchaseOrderRequest: {
             warehouseId?: string;
-            lines?: components["schemas"]["OrderLine"][];
+            lines?: components["schemas"]["inventory.v1.OrderLine"][];
             /** @description The supplier's own reference, e.g. its PO number. */
             reference?: string;
         };
@@ -2348,7 +2644,7 @@ export interface components {
             idempotencyKey?: string;
         };
         CreateTopUpResponse: {
-            topUp?: components["schemas"]["TopUp"];
+            topUp?: components["schemas"]["finance.v1.TopUp"];
             /** @description What the payer's client confirms the intent with, at confirm_url. */
             clientSecret?: string;
             confirmUrl?: string;
@@ -2372,6 +2668,10 @@ export interface components {
         DelistProductResponse: {
             product?: components["schemas"]["Product"];
         };
+        DeliverSubOrderBody: Record<string, never>;
+        DeliverSubOrderResponse: {
+            subOrder?: components["schemas"]["SubOrder"];
+        };
         DisableApiClientBody: Record<string, never>;
         DisableApiClientResponse: {
             client?: components["schemas"]["ApiClient"];
@@ -2382,7 +2682,7 @@ export interface components {
              *     the SKUs' shipping origin (which must be one).
              */
             route?: components["schemas"]["Route"];
-            parcel?: components["schemas"]["Parcel"];
+            parcel?: components["schemas"]["freight.v1.Parcel"];
             lines?: components["schemas"]["SkuLines"];
             /** @description The rate card's shipping method, e.g. "standard"; empty for the default. */
             shippingMethod?: string;
@@ -2414,7 +2714,7 @@ export interface components {
             /** @description The rate card's part (rate-card basis). */
             rateCard?: components["schemas"]["RateCardBreakdown"];
             /** @description The parcel as estimated (summed from SKU lines when given so). */
-            parcel?: components["schemas"]["Parcel"];
+            parcel?: components["schemas"]["freight.v1.Parcel"];
             route?: components["schemas"]["Route"];
             /** @description The configuration used. */
             config?: components["schemas"]["FreightConfig"];
@@ -2443,6 +2743,24 @@ export interface components {
              */
             recordedAt?: string;
         };
+        /** @description FreightBreakdown says why a physical sub-order's freight is what it is. */
+        FreightBreakdown: {
+            /** @description "history" or "rate_card". */
+            basis?: string;
+            /** @description The estimate in the platform's base currency. */
+            targetFreight?: components["schemas"]["Money"];
+            /** @description The multiplier applied, e.g. "1.5", and whether it is the route's own. */
+            multiplier?: string;
+            routeMultiplier?: boolean;
+            totalBeforeMultiplier?: string;
+            groups?: components["schemas"]["FreightGroup"][];
+            /** @description Rate-card basis: the zone and the chargeable weight. */
+            zone?: string;
+            /** Format: int64 */
+            chargeableWeightG?: string;
+            /** @description The rate from the base currency to the supplier's the freight converted at. */
+            rateToSupplierCurrency?: string;
+        };
         /** @description FreightConfig is one version of the estimator's settings. */
         FreightConfig: {
             /** @description How far back history counts, e.g. 90 days. */
@@ -2467,6 +2785,17 @@ export interface components {
             /** @description Who recorded it and why. */
             changedBy?: string;
             reason?: string;
+        };
+        /** @description FreightGroup is one group of matching shipment history behind an estimate. */
+        FreightGroup: {
+            /** @description "first", "secondary" or "end". */
+            group?: string;
+            /** Format: int64 */
+            count?: string;
+            /** @description Mean freight of the group, base currency major units; empty when none. */
+            meanFreight?: string;
+            /** @description The group's weight, e.g. "0.648". */
+            weight?: string;
         };
         /** @description FreightLeg is a carrier-confirmed charge for one leg of the journey. */
         FreightLeg: {
@@ -2600,6 +2929,9 @@ export interface components {
         GetMerchantPricesResponse: {
             prices?: components["schemas"]["MerchantSkuPrice"][];
         };
+        GetOrderResponse: {
+            order?: components["schemas"]["Order"];
+        };
         GetOrganizationResponse: {
             organization?: components["schemas"]["Organization"];
         };
@@ -2630,6 +2962,9 @@ export interface components {
         GetSubOrderEscrowResponse: {
             escrow?: components["schemas"]["SubOrderEscrow"];
         };
+        GetSubOrderResponse: {
+            subOrder?: components["schemas"]["SubOrder"];
+        };
         GetSubOrderShipmentResponse: {
             shipment?: components["schemas"]["Shipment"];
         };
@@ -2637,7 +2972,7 @@ export interface components {
             balances?: components["schemas"]["Balance"][];
         };
         GetTopUpResponse: {
-            topUp?: components["schemas"]["TopUp"];
+            topUp?: components["schemas"]["finance.v1.TopUp"];
         };
         GetTrialBalanceResponse: {
             lines?: components["schemas"]["TrialBalanceLine"][];
@@ -2829,6 +3164,13 @@ export interface components {
         ListMerchantTiersResponse: {
             tiers?: components["schemas"]["MerchantTier"][];
         };
+        ListOrderChangesResponse: {
+            changes?: components["schemas"]["OrderChange"][];
+        };
+        ListOrdersResponse: {
+            orders?: components["schemas"]["Order"][];
+            page?: components["schemas"]["PageResponse"];
+        };
         ListOrganizationsResponse: {
             organizations?: components["schemas"]["Organization"][];
             page?: components["schemas"]["PageResponse"];
@@ -2868,6 +3210,10 @@ export interface components {
         };
         ListSupplierProductsResponse: {
             products?: components["schemas"]["Product"][];
+            page?: components["schemas"]["PageResponse"];
+        };
+        ListSupplierSubOrdersResponse: {
+            subOrders?: components["schemas"]["SubOrder"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListWalletTransfersResponse: {
@@ -2991,12 +3337,58 @@ export interface components {
          * @enum {string}
          */
         OperatorRole: "OPERATOR_ROLE_UNSPECIFIED" | "OPERATOR_ROLE_ADMIN" | "OPERATOR_ROLE_REVIEWER" | "OPERATOR_ROLE_TRANSLATOR";
-        /** @description OrderLine is a requested quantity of a SKU. */
-        OrderLine: {
-            skuId?: string;
-            /** Format: int64 */
-            quantity?: string;
+        /** @description Order is a buyer's checkout: its sub-orders are paid together. */
+        Order: {
+            orderId?: string;
+            buyerId?: string;
+            status?: components["schemas"]["OrderStatus"];
+            /** @description The currency the buyer pays in. */
+            currency?: string;
+            /** @description What the buyer pays in all: the sub-orders' payable_in_buyer_currency. */
+            total?: components["schemas"]["Money"];
+            subOrders?: components["schemas"]["SubOrder"][];
+            /**
+             * Format: date-time
+             * @description Cancelled unless paid by then.
+             */
+            paymentDueAt?: string;
+            /** Format: date-time */
+            placedAt?: string;
+            /** Format: date-time */
+            paidAt?: string;
+            /** @description "own_store" or a partner channel, with the partner's order id. */
+            channel?: string;
+            externalOrderId?: string;
+            /** @description Why it was cancelled: "payment_timeout", "buyer_request", ... */
+            cancelReason?: string;
+            /** @description The client's checkout id it was created from. */
+            checkoutId?: string;
         };
+        /** @description OrderChange is one entry of an order's change log. */
+        OrderChange: {
+            orderId?: string;
+            /** @description Empty for the order itself. */
+            subOrderId?: string;
+            fromStatus?: string;
+            toStatus?: string;
+            /** @description "buyer", "supplier", "operator" or "system", and who. */
+            actorKind?: string;
+            actorId?: string;
+            reason?: string;
+            /** Format: date-time */
+            at?: string;
+        };
+        /**
+         * @description OrderStatus is where an order is.
+         *
+         *      - ORDER_STATUS_PENDING_PAYMENT: Placed; stock reserved until payment_due_at.
+         *      - ORDER_STATUS_PAID: Paid; its sub-orders are with their suppliers.
+         *      - ORDER_STATUS_COMPLETED: Every sub-order completed or cancelled.
+         *      - ORDER_STATUS_CANCELLED: Not paid in time, or cancelled before shipment.
+         * @default ORDER_STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        OrderStatus: "ORDER_STATUS_UNSPECIFIED" | "ORDER_STATUS_PENDING_PAYMENT" | "ORDER_STATUS_PAID" | "ORDER_STATUS_COMPLETED" | "ORDER_STATUS_CANCELLED";
         /** @description Organization is a supplier or merchant company. */
         Organization: {
             organizationId?: string;
@@ -3053,25 +3445,9 @@ export interface components {
             /** @description Opaque token for the next page; empty when this page is the last. */
             nextPageToken?: string;
         };
-        /** @description Parcel is what is shipped, as far as freight is concerned. */
-        Parcel: {
-            /**
-             * Format: int64
-             * @description Volume in cubic centimetres; positive.
-             */
-            volumeCm3?: string;
-            /**
-             * Format: int64
-             * @description Weight in grams; positive.
-             */
-            weightG?: string;
-            /** @description Declared value (the goods price); positive. */
-            declaredValue?: components["schemas"]["Money"];
-            /**
-             * @description Length, width and height in millimetres of the box, when known: the rate card's
-             *     volumetric weight uses them; without them it uses volume_cm3.
-             */
-            dimensions?: components["schemas"]["freight.v1.Dimensions"];
+        PayOrderBody: Record<string, never>;
+        PayOrderResponse: {
+            order?: components["schemas"]["Order"];
         };
         PayTopUpRequestBody: Record<string, never>;
         PayTopUpRequestResponse: {
@@ -3226,6 +3602,11 @@ export interface components {
              *     rate alone.
              */
             amountMinor?: string;
+            /**
+             * @description Services only: lock the rate this long instead of FX_QUOTE_TTL (at most 24 h), so
+             *     an order's rate holds until its payment deadline.
+             */
+            lockFor?: string;
         };
         QuoteConversionResponse: {
             quote?: components["schemas"]["FxQuote"];
@@ -3281,7 +3662,7 @@ export interface components {
         ReceivePurchaseOrderBody: {
             /** @description Chosen by the caller; a repeated receipt_id changes nothing. */
             receiptId?: string;
-            lines?: components["schemas"]["OrderLine"][];
+            lines?: components["schemas"]["inventory.v1.OrderLine"][];
         };
         ReceivePurchaseOrderResponse: {
             purchaseOrder?: components["schemas"]["PurchaseOrder"];
@@ -3452,6 +3833,15 @@ export interface components {
             reason?: string;
         };
         SetRouteMultiplierResponse: Record<string, never>;
+        ShipSubOrderBody: {
+            /** @description The logistics shipping method. */
+            methodId?: string;
+            /** @description Where the carrier picks the parcel up (the supplier's warehouse). */
+            from?: components["schemas"]["Address"];
+        };
+        ShipSubOrderResponse: {
+            subOrder?: components["schemas"]["SubOrder"];
+        };
         /** @description Shipment is one parcel. */
         Shipment: {
             shipmentId?: string;
@@ -3700,6 +4090,58 @@ export interface components {
             /** Format: int64 */
             lowStockThreshold?: string;
         };
+        /**
+         * @description SubOrder is one supplier's goods of one product type within an order: what the
+         *     supplier sees as its paid order.
+         */
+        SubOrder: {
+            subOrderId?: string;
+            orderId?: string;
+            buyerId?: string;
+            supplierId?: string;
+            type?: components["schemas"]["orders.v1.ProductType"];
+            status?: components["schemas"]["SubOrderStatus"];
+            lines?: components["schemas"]["orders.v1.OrderLine"][];
+            /** @description The goods, in the supplier's currency. */
+            goods?: components["schemas"]["Money"];
+            /**
+             * @description The target freight (the estimate × multiplier) in the supplier's currency; zero
+             *     for virtual goods.
+             */
+            freight?: components["schemas"]["Money"];
+            /** @description goods + freight: what the sub-order's escrow holds after payment. */
+            payable?: components["schemas"]["Money"];
+            /** @description payable in the buyer's currency at the locked rate: what the buyer pays for it. */
+            payableInBuyerCurrency?: components["schemas"]["Money"];
+            /** @description The rate from the buyer's currency to the supplier's (empty when they are one). */
+            rate?: string;
+            freightBreakdown?: components["schemas"]["FreightBreakdown"];
+            /** @description Where it ships (physical only). */
+            address?: components["schemas"]["Address"];
+            /** Format: int64 */
+            weightG?: string;
+            /** Format: int64 */
+            volumeCm3?: string;
+            /** @description Set once shipped. */
+            parcel?: components["schemas"]["orders.v1.Parcel"];
+            /** @description Set while awaiting a top-up. */
+            topUp?: components["schemas"]["orders.v1.TopUp"];
+            /** Format: date-time */
+            paidAt?: string;
+            /** Format: date-time */
+            shippedAt?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /**
+             * Format: date-time
+             * @description When a delivered sub-order completes unless the buyer confirms first.
+             */
+            completesAt?: string;
+            /** Format: date-time */
+            completedAt?: string;
+            /** @description "own_store" or the partner channel it came from. */
+            channel?: string;
+        };
         /** @description SubOrderEscrow is a sub-order's escrow. */
         SubOrderEscrow: {
             subOrderId?: string;
@@ -3723,9 +4165,30 @@ export interface components {
             /** Format: date-time */
             settledAt?: string;
         };
+        /**
+         * @description SubOrderStatus is where a sub-order is.
+         *
+         *      - SUB_ORDER_STATUS_PAID: Paid: with its supplier.
+         *      - SUB_ORDER_STATUS_ACCEPTED: The supplier accepted it.
+         *      - SUB_ORDER_STATUS_SHIPPED: Booked with a carrier (physical).
+         *      - SUB_ORDER_STATUS_DELIVERED: At the buyer: it completes when the buyer confirms or after the automatic delay.
+         *      - SUB_ORDER_STATUS_AWAITING_TOP_UP: Settlement found the escrow short: the buyer is asked for top_up.
+         *      - SUB_ORDER_STATUS_COMPLETED: Settled: the supplier paid, the buyer refunded the unspent freight.
+         * @default SUB_ORDER_STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        SubOrderStatus: "SUB_ORDER_STATUS_UNSPECIFIED" | "SUB_ORDER_STATUS_PENDING_PAYMENT" | "SUB_ORDER_STATUS_PAID" | "SUB_ORDER_STATUS_ACCEPTED" | "SUB_ORDER_STATUS_SHIPPED" | "SUB_ORDER_STATUS_DELIVERED" | "SUB_ORDER_STATUS_AWAITING_TOP_UP" | "SUB_ORDER_STATUS_COMPLETED" | "SUB_ORDER_STATUS_CANCELLED";
         SubmitProductBody: Record<string, never>;
         SubmitProductResponse: {
             product?: components["schemas"]["Product"];
+        };
+        /**
+         * @description SupplierAddress sends one supplier's physical goods to an address other than the
+         *     buyer's default.
+         */
+        SupplierAddress: {
+            supplierId?: string;
+            address?: components["schemas"]["Address"];
         };
         /** @description SyncLine sets one SKU's on-hand level. */
         SyncLine: {
@@ -3783,25 +4246,6 @@ export interface components {
              * @description When the refresh token expires.
              */
             refreshExpiresAt?: string;
-        };
-        /** @description TopUp is a card payment into a wallet or a deposit. */
-        TopUp: {
-            id?: string;
-            /** @description wallet or deposit. */
-            purpose?: string;
-            /** @description The buyer's user id, or the merchant organization's id. */
-            ownerId?: string;
-            amount?: components["schemas"]["Money"];
-            /** @description pending, succeeded or failed. */
-            state?: string;
-            /** @description The provider's payment intent. */
-            intentId?: string;
-            /** @description Why the provider refused, when it did (card_declined, insufficient_funds, …). */
-            failureCode?: string;
-            /** Format: date-time */
-            createdAt?: string;
-            /** Format: date-time */
-            updatedAt?: string;
         };
         /** @description TopUpRequest asks the buyer for what escrow lacks to settle. */
         TopUpRequest: {
@@ -4014,6 +4458,25 @@ export interface components {
          * @enum {string}
          */
         "catalog.v1.ProductType": "PRODUCT_TYPE_UNSPECIFIED" | "PRODUCT_TYPE_PHYSICAL" | "PRODUCT_TYPE_VIRTUAL";
+        /** @description TopUp is a card payment into a wallet or a deposit. */
+        "finance.v1.TopUp": {
+            id?: string;
+            /** @description wallet or deposit. */
+            purpose?: string;
+            /** @description The buyer's user id, or the merchant organization's id. */
+            ownerId?: string;
+            amount?: components["schemas"]["Money"];
+            /** @description pending, succeeded or failed. */
+            state?: string;
+            /** @description The provider's payment intent. */
+            intentId?: string;
+            /** @description Why the provider refused, when it did (card_declined, insufficient_funds, …). */
+            failureCode?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
         /** @description Dimensions of a box in millimetres. */
         "freight.v1.Dimensions": {
             /** Format: int64 */
@@ -4023,12 +4486,75 @@ export interface components {
             /** Format: int64 */
             heightMm?: string;
         };
+        /** @description Parcel is what is shipped, as far as freight is concerned. */
+        "freight.v1.Parcel": {
+            /**
+             * Format: int64
+             * @description Volume in cubic centimetres; positive.
+             */
+            volumeCm3?: string;
+            /**
+             * Format: int64
+             * @description Weight in grams; positive.
+             */
+            weightG?: string;
+            /** @description Declared value (the goods price); positive. */
+            declaredValue?: components["schemas"]["Money"];
+            /**
+             * @description Length, width and height in millimetres of the box, when known: the rate card's
+             *     volumetric weight uses them; without them it uses volume_cm3.
+             */
+            dimensions?: components["schemas"]["freight.v1.Dimensions"];
+        };
+        /** @description OrderLine is a requested quantity of a SKU. */
+        "inventory.v1.OrderLine": {
+            skuId?: string;
+            /** Format: int64 */
+            quantity?: string;
+        };
+        /** @description OrderLine is one SKU line of a sub-order, priced as at checkout. */
+        "orders.v1.OrderLine": {
+            skuId?: string;
+            productId?: string;
+            /** Format: int32 */
+            quantity?: number;
+            /** @description In the supplier's currency. */
+            unitPrice?: components["schemas"]["Money"];
+            lineTotal?: components["schemas"]["Money"];
+        };
+        /** @description Parcel is where a shipped sub-order's parcel is, as logistics tracks it. */
+        "orders.v1.Parcel": {
+            shipmentId?: string;
+            waybill?: string;
+            carrierCode?: string;
+            methodId?: string;
+            methodName?: string;
+            /** @description The shipment's status, e.g. "SHIPMENT_STATUS_IN_TRANSIT". */
+            status?: string;
+            /** @description Where it was last seen, empty before pick-up. */
+            position?: string;
+            /** Format: double */
+            distanceLeftKm?: number;
+            /** Format: date-time */
+            eta?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+        };
         /**
          * @description ProductType says whether a line's goods ship.
          * @default PRODUCT_TYPE_UNSPECIFIED
          * @enum {string}
          */
         "orders.v1.ProductType": "PRODUCT_TYPE_UNSPECIFIED" | "PRODUCT_TYPE_PHYSICAL" | "PRODUCT_TYPE_VIRTUAL";
+        /**
+         * @description TopUp is what a sub-order's escrow lacked at settlement: the buyer pays it through
+         *     finance (EscrowService.PayTopUpRequest) and the sub-order then completes.
+         */
+        "orders.v1.TopUp": {
+            requestId?: string;
+            /** @description In the supplier's currency. */
+            amount?: components["schemas"]["Money"];
+        };
         /** @description The body of every error (google.rpc.Status). `code` is the gRPC status code, `message` a text for people, `details` typed objects named by `@type`. */
         Status: {
             /**
@@ -4210,6 +4736,8 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type AcceptSubOrderBody = components['schemas']['AcceptSubOrderBody'];
+export type AcceptSubOrderResponse = components['schemas']['AcceptSubOrderResponse'];
 export type AccountType = components['schemas']['AccountType'];
 export type AddOrganizationMemberBody = components['schemas']['AddOrganizationMemberBody'];
 export type AddOrganizationMemberResponse = components['schemas']['AddOrganizationMemberResponse'];
@@ -4227,6 +4755,8 @@ export type Availability = components['schemas']['Availability'];
 export type Balance = components['schemas']['Balance'];
 export type Basis = components['schemas']['Basis'];
 export type Brand = components['schemas']['Brand'];
+export type CancelOrderBody = components['schemas']['CancelOrderBody'];
+export type CancelOrderResponse = components['schemas']['CancelOrderResponse'];
 export type CancelPurchaseOrderBody = components['schemas']['CancelPurchaseOrderBody'];
 export type CancelPurchaseOrderResponse = components['schemas']['CancelPurchaseOrderResponse'];
 export type Carrier = components['schemas']['Carrier'];
@@ -4234,8 +4764,13 @@ export type CarrierEndpoint = components['schemas']['CarrierEndpoint'];
 export type Cart = components['schemas']['Cart'];
 export type CartLine = components['schemas']['CartLine'];
 export type Category = components['schemas']['Category'];
+export type CheckoutLine = components['schemas']['CheckoutLine'];
+export type CheckoutRequest = components['schemas']['CheckoutRequest'];
+export type CheckoutResponse = components['schemas']['CheckoutResponse'];
 export type ClearCartResponse = components['schemas']['ClearCartResponse'];
 export type CompareOffersResponse = components['schemas']['CompareOffersResponse'];
+export type ConfirmReceiptBody = components['schemas']['ConfirmReceiptBody'];
+export type ConfirmReceiptResponse = components['schemas']['ConfirmReceiptResponse'];
 export type CreateAddressRequest = components['schemas']['CreateAddressRequest'];
 export type CreateAddressResponse = components['schemas']['CreateAddressResponse'];
 export type CreateApiClientRequest = components['schemas']['CreateApiClientRequest'];
@@ -4269,12 +4804,16 @@ export type DeleteAddressResponse = components['schemas']['DeleteAddressResponse
 export type DeleteProductResponse = components['schemas']['DeleteProductResponse'];
 export type DelistProductBody = components['schemas']['DelistProductBody'];
 export type DelistProductResponse = components['schemas']['DelistProductResponse'];
+export type DeliverSubOrderBody = components['schemas']['DeliverSubOrderBody'];
+export type DeliverSubOrderResponse = components['schemas']['DeliverSubOrderResponse'];
 export type DisableApiClientBody = components['schemas']['DisableApiClientBody'];
 export type DisableApiClientResponse = components['schemas']['DisableApiClientResponse'];
 export type EstimateRequest = components['schemas']['EstimateRequest'];
 export type EstimateResponse = components['schemas']['EstimateResponse'];
 export type ExchangeRate = components['schemas']['ExchangeRate'];
+export type FreightBreakdown = components['schemas']['FreightBreakdown'];
 export type FreightConfig = components['schemas']['FreightConfig'];
+export type FreightGroup = components['schemas']['FreightGroup'];
 export type FreightLeg = components['schemas']['FreightLeg'];
 export type FxQuote = components['schemas']['FxQuote'];
 export type GeoPoint = components['schemas']['GeoPoint'];
@@ -4292,6 +4831,7 @@ export type GetListingResponse = components['schemas']['GetListingResponse'];
 export type GetMeResponse = components['schemas']['GetMeResponse'];
 export type GetMerchantDepositResponse = components['schemas']['GetMerchantDepositResponse'];
 export type GetMerchantPricesResponse = components['schemas']['GetMerchantPricesResponse'];
+export type GetOrderResponse = components['schemas']['GetOrderResponse'];
 export type GetOrganizationResponse = components['schemas']['GetOrganizationResponse'];
 export type GetProductHistoryResponse = components['schemas']['GetProductHistoryResponse'];
 export type GetProductModelResponse = components['schemas']['GetProductModelResponse'];
@@ -4302,6 +4842,7 @@ export type GetRateCardResponse = components['schemas']['GetRateCardResponse'];
 export type GetShipmentResponse = components['schemas']['GetShipmentResponse'];
 export type GetStockResponse = components['schemas']['GetStockResponse'];
 export type GetSubOrderEscrowResponse = components['schemas']['GetSubOrderEscrowResponse'];
+export type GetSubOrderResponse = components['schemas']['GetSubOrderResponse'];
 export type GetSubOrderShipmentResponse = components['schemas']['GetSubOrderShipmentResponse'];
 export type GetSupplierPayableResponse = components['schemas']['GetSupplierPayableResponse'];
 export type GetTopUpResponse = components['schemas']['GetTopUpResponse'];
@@ -4325,6 +4866,8 @@ export type ListConfigVersionsResponse = components['schemas']['ListConfigVersio
 export type ListJournalResponse = components['schemas']['ListJournalResponse'];
 export type ListLedgerStatementResponse = components['schemas']['ListLedgerStatementResponse'];
 export type ListMerchantTiersResponse = components['schemas']['ListMerchantTiersResponse'];
+export type ListOrderChangesResponse = components['schemas']['ListOrderChangesResponse'];
+export type ListOrdersResponse = components['schemas']['ListOrdersResponse'];
 export type ListOrganizationsResponse = components['schemas']['ListOrganizationsResponse'];
 export type ListPayoutsResponse = components['schemas']['ListPayoutsResponse'];
 export type ListProductBody = components['schemas']['ListProductBody'];
@@ -4337,6 +4880,7 @@ export type ListShipmentsResponse = components['schemas']['ListShipmentsResponse
 export type ListShippingMethodsResponse = components['schemas']['ListShippingMethodsResponse'];
 export type ListStockResponse = components['schemas']['ListStockResponse'];
 export type ListSupplierProductsResponse = components['schemas']['ListSupplierProductsResponse'];
+export type ListSupplierSubOrdersResponse = components['schemas']['ListSupplierSubOrdersResponse'];
 export type ListWalletTransfersResponse = components['schemas']['ListWalletTransfersResponse'];
 export type ListWarehousesResponse = components['schemas']['ListWarehousesResponse'];
 export type Listing = components['schemas']['Listing'];
@@ -4352,14 +4896,17 @@ export type ModelAttribute = components['schemas']['ModelAttribute'];
 export type Money = components['schemas']['Money'];
 export type Offer = components['schemas']['Offer'];
 export type OperatorRole = components['schemas']['OperatorRole'];
-export type OrderLine = components['schemas']['OrderLine'];
+export type Order = components['schemas']['Order'];
+export type OrderChange = components['schemas']['OrderChange'];
+export type OrderStatus = components['schemas']['OrderStatus'];
 export type Organization = components['schemas']['Organization'];
 export type OrganizationKind = components['schemas']['OrganizationKind'];
 export type OrganizationStatus = components['schemas']['OrganizationStatus'];
 export type Origin = components['schemas']['Origin'];
 export type PageRequest = components['schemas']['PageRequest'];
 export type PageResponse = components['schemas']['PageResponse'];
-export type Parcel = components['schemas']['Parcel'];
+export type PayOrderBody = components['schemas']['PayOrderBody'];
+export type PayOrderResponse = components['schemas']['PayOrderResponse'];
 export type PayTopUpRequestBody = components['schemas']['PayTopUpRequestBody'];
 export type PayTopUpRequestResponse = components['schemas']['PayTopUpRequestResponse'];
 export type Payout = components['schemas']['Payout'];
@@ -4415,6 +4962,8 @@ export type SetMerchantTierResponse = components['schemas']['SetMerchantTierResp
 export type SetRateCardResponse = components['schemas']['SetRateCardResponse'];
 export type SetRouteMultiplierRequest = components['schemas']['SetRouteMultiplierRequest'];
 export type SetRouteMultiplierResponse = components['schemas']['SetRouteMultiplierResponse'];
+export type ShipSubOrderBody = components['schemas']['ShipSubOrderBody'];
+export type ShipSubOrderResponse = components['schemas']['ShipSubOrderResponse'];
 export type Shipment = components['schemas']['Shipment'];
 export type ShipmentKind = components['schemas']['ShipmentKind'];
 export type ShipmentLine = components['schemas']['ShipmentLine'];
@@ -4430,9 +4979,12 @@ export type SkuLines = components['schemas']['SkuLines'];
 export type SortOrder = components['schemas']['SortOrder'];
 export type SpeedProfile = components['schemas']['SpeedProfile'];
 export type StockLevel = components['schemas']['StockLevel'];
+export type SubOrder = components['schemas']['SubOrder'];
 export type SubOrderEscrow = components['schemas']['SubOrderEscrow'];
+export type SubOrderStatus = components['schemas']['SubOrderStatus'];
 export type SubmitProductBody = components['schemas']['SubmitProductBody'];
 export type SubmitProductResponse = components['schemas']['SubmitProductResponse'];
+export type SupplierAddress = components['schemas']['SupplierAddress'];
 export type SyncLine = components['schemas']['SyncLine'];
 export type SyncLineResult = components['schemas']['SyncLineResult'];
 export type SyncLineStatus = components['schemas']['SyncLineStatus'];
@@ -4440,7 +4992,6 @@ export type SyncStockBody = components['schemas']['SyncStockBody'];
 export type SyncStockResponse = components['schemas']['SyncStockResponse'];
 export type TierPrice = components['schemas']['TierPrice'];
 export type TokenPair = components['schemas']['TokenPair'];
-export type TopUp = components['schemas']['TopUp'];
 export type TopUpRequest = components['schemas']['TopUpRequest'];
 export type TrackingEvent = components['schemas']['TrackingEvent'];
 export type Transfer = components['schemas']['Transfer'];
@@ -4466,8 +5017,14 @@ export type ZoneList = components['schemas']['ZoneList'];
 export type ZonePrice = components['schemas']['ZonePrice'];
 export type CatalogV1Dimensions = components['schemas']['catalog.v1.Dimensions'];
 export type CatalogV1ProductType = components['schemas']['catalog.v1.ProductType'];
+export type FinanceV1TopUp = components['schemas']['finance.v1.TopUp'];
 export type FreightV1Dimensions = components['schemas']['freight.v1.Dimensions'];
+export type FreightV1Parcel = components['schemas']['freight.v1.Parcel'];
+export type InventoryV1OrderLine = components['schemas']['inventory.v1.OrderLine'];
+export type OrdersV1OrderLine = components['schemas']['orders.v1.OrderLine'];
+export type OrdersV1Parcel = components['schemas']['orders.v1.Parcel'];
 export type OrdersV1ProductType = components['schemas']['orders.v1.ProductType'];
+export type OrdersV1TopUp = components['schemas']['orders.v1.TopUp'];
 export type Status = components['schemas']['Status'];
 export type BadRequestDetail = components['schemas']['BadRequestDetail'];
 export type FieldViolation = components['schemas']['FieldViolation'];
@@ -5019,6 +5576,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreateCategoryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_Checkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "checkoutId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "lines": [
+                 *         {
+                 *           "skuId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "currency": "EUR",
+                 *       "address": {
+                 *         "recipient": "example recipient",
+                 *         "phone": "+351912345678",
+                 *         "countryCode": "PT",
+                 *         "regionCode": "PT-11",
+                 *         "city": "example city",
+                 *         "postcode": "sim",
+                 *         "lines": [
+                 *           "example lines"
+                 *         ],
+                 *         "location": {
+                 *           "latitude": 1,
+                 *           "longitude": 1
+                 *         }
+                 *       },
+                 *       "supplierAddresses": [
+                 *         {
+                 *           "supplierId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *           "address": {}
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6401,7 +7022,13 @@ export interface operations {
     };
     UsersService_ListAddresses: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Services only: whose addresses (orders reads a buyer's default at checkout);
+                 *     empty for the caller's own.
+                 */
+                userId?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6824,6 +7451,172 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_ListOrders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOrdersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_GetOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_CancelOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["CancelOrderBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_ListOrderChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListOrderChangesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_PayOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["PayOrderBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -8037,6 +8830,194 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    OrdersService_GetSubOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetSubOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_AcceptSubOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["AcceptSubOrderBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptSubOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_ConfirmReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ConfirmReceiptBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfirmReceiptResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_DeliverSubOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["DeliverSubOrderBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliverSubOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_ShipSubOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "methodId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "from": {
+                 *         "recipient": "example recipient",
+                 *         "phone": "+351912345678",
+                 *         "countryCode": "PT",
+                 *         "regionCode": "PT-11",
+                 *         "city": "example city",
+                 *         "postcode": "sim",
+                 *         "lines": [
+                 *           "example lines"
+                 *         ],
+                 *         "location": {
+                 *           "latitude": 1,
+                 *           "longitude": 1
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ShipSubOrderBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipSubOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
     CatalogService_ListSupplierProducts: {
         parameters: {
             query?: {
@@ -8076,6 +9057,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListSupplierProductsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_ListSupplierSubOrders: {
+        parameters: {
+            query?: {
+                /** @description Admins: whose; members of a supplier organization read their own. */
+                supplierId?: string;
+                /**
+                 * @description Only these statuses.
+                 *
+                 *      - SUB_ORDER_STATUS_PAID: Paid: with its supplier.
+                 *      - SUB_ORDER_STATUS_ACCEPTED: The supplier accepted it.
+                 *      - SUB_ORDER_STATUS_SHIPPED: Booked with a carrier (physical).
+                 *      - SUB_ORDER_STATUS_DELIVERED: At the buyer: it completes when the buyer confirms or after the automatic delay.
+                 *      - SUB_ORDER_STATUS_AWAITING_TOP_UP: Settlement found the escrow short: the buyer is asked for top_up.
+                 *      - SUB_ORDER_STATUS_COMPLETED: Settled: the supplier paid, the buyer refunded the unspent freight.
+                 */
+                statuses?: ("SUB_ORDER_STATUS_UNSPECIFIED" | "SUB_ORDER_STATUS_PENDING_PAYMENT" | "SUB_ORDER_STATUS_PAID" | "SUB_ORDER_STATUS_ACCEPTED" | "SUB_ORDER_STATUS_SHIPPED" | "SUB_ORDER_STATUS_DELIVERED" | "SUB_ORDER_STATUS_AWAITING_TOP_UP" | "SUB_ORDER_STATUS_COMPLETED" | "SUB_ORDER_STATUS_CANCELLED")[];
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSupplierSubOrdersResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -465,7 +466,10 @@ type QuoteConversionRequest struct {
 	ToCurrency string `protobuf:"bytes,2,opt,name=to_currency,json=toCurrency,proto3" json:"to_currency,omitempty"`
 	// Optional amount in minor units of from_currency, to see it converted; 0 quotes the
 	// rate alone.
-	AmountMinor   int64 `protobuf:"varint,3,opt,name=amount_minor,json=amountMinor,proto3" json:"amount_minor,omitempty"`
+	AmountMinor int64 `protobuf:"varint,3,opt,name=amount_minor,json=amountMinor,proto3" json:"amount_minor,omitempty"`
+	// Services only: lock the rate this long instead of FX_QUOTE_TTL (at most 24 h), so
+	// an order's rate holds until its payment deadline.
+	LockFor       *durationpb.Duration `protobuf:"bytes,4,opt,name=lock_for,json=lockFor,proto3" json:"lock_for,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -519,6 +523,13 @@ func (x *QuoteConversionRequest) GetAmountMinor() int64 {
 		return x.AmountMinor
 	}
 	return 0
+}
+
+func (x *QuoteConversionRequest) GetLockFor() *durationpb.Duration {
+	if x != nil {
+		return x.LockFor
+	}
+	return nil
 }
 
 type QuoteConversionResponse struct {
@@ -657,7 +668,7 @@ var File_crossdock_finance_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_finance_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/finance/v1/service.proto\x12\x14crossdock.finance.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
+	"\"crossdock/finance/v1/service.proto\x12\x14crossdock.finance.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
 	"\fExchangeRate\x12#\n" +
 	"\rfrom_currency\x18\x01 \x01(\tR\ffromCurrency\x12\x1f\n" +
 	"\vto_currency\x18\x02 \x01(\tR\n" +
@@ -695,12 +706,13 @@ const file_crossdock_finance_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"expires_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x81\x01\n" +
+	"expires_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\xb7\x01\n" +
 	"\x16QuoteConversionRequest\x12#\n" +
 	"\rfrom_currency\x18\x01 \x01(\tR\ffromCurrency\x12\x1f\n" +
 	"\vto_currency\x18\x02 \x01(\tR\n" +
 	"toCurrency\x12!\n" +
-	"\famount_minor\x18\x03 \x01(\x03R\vamountMinor\"N\n" +
+	"\famount_minor\x18\x03 \x01(\x03R\vamountMinor\x124\n" +
+	"\block_for\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\alockFor\"N\n" +
 	"\x17QuoteConversionResponse\x123\n" +
 	"\x05quote\x18\x01 \x01(\v2\x1d.crossdock.finance.v1.FxQuoteR\x05quote\",\n" +
 	"\x0fGetQuoteRequest\x12\x19\n" +
@@ -740,6 +752,7 @@ var file_crossdock_finance_v1_service_proto_goTypes = []any{
 	(*GetQuoteResponse)(nil),        // 9: crossdock.finance.v1.GetQuoteResponse
 	(*timestamppb.Timestamp)(nil),   // 10: google.protobuf.Timestamp
 	(*v1.Money)(nil),                // 11: crossdock.common.v1.Money
+	(*durationpb.Duration)(nil),     // 12: google.protobuf.Duration
 }
 var file_crossdock_finance_v1_service_proto_depIdxs = []int32{
 	10, // 0: crossdock.finance.v1.ExchangeRate.effective_at:type_name -> google.protobuf.Timestamp
@@ -753,21 +766,22 @@ var file_crossdock_finance_v1_service_proto_depIdxs = []int32{
 	11, // 8: crossdock.finance.v1.FxQuote.converted:type_name -> crossdock.common.v1.Money
 	10, // 9: crossdock.finance.v1.FxQuote.created_at:type_name -> google.protobuf.Timestamp
 	10, // 10: crossdock.finance.v1.FxQuote.expires_at:type_name -> google.protobuf.Timestamp
-	5,  // 11: crossdock.finance.v1.QuoteConversionResponse.quote:type_name -> crossdock.finance.v1.FxQuote
-	5,  // 12: crossdock.finance.v1.GetQuoteResponse.quote:type_name -> crossdock.finance.v1.FxQuote
-	1,  // 13: crossdock.finance.v1.FinanceService.SetExchangeRate:input_type -> crossdock.finance.v1.SetExchangeRateRequest
-	3,  // 14: crossdock.finance.v1.FinanceService.GetExchangeRate:input_type -> crossdock.finance.v1.GetExchangeRateRequest
-	6,  // 15: crossdock.finance.v1.FinanceService.QuoteConversion:input_type -> crossdock.finance.v1.QuoteConversionRequest
-	8,  // 16: crossdock.finance.v1.FinanceService.GetQuote:input_type -> crossdock.finance.v1.GetQuoteRequest
-	2,  // 17: crossdock.finance.v1.FinanceService.SetExchangeRate:output_type -> crossdock.finance.v1.SetExchangeRateResponse
-	4,  // 18: crossdock.finance.v1.FinanceService.GetExchangeRate:output_type -> crossdock.finance.v1.GetExchangeRateResponse
-	7,  // 19: crossdock.finance.v1.FinanceService.QuoteConversion:output_type -> crossdock.finance.v1.QuoteConversionResponse
-	9,  // 20: crossdock.finance.v1.FinanceService.GetQuote:output_type -> crossdock.finance.v1.GetQuoteResponse
-	17, // [17:21] is the sub-list for method output_type
-	13, // [13:17] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	12, // 11: crossdock.finance.v1.QuoteConversionRequest.lock_for:type_name -> google.protobuf.Duration
+	5,  // 12: crossdock.finance.v1.QuoteConversionResponse.quote:type_name -> crossdock.finance.v1.FxQuote
+	5,  // 13: crossdock.finance.v1.GetQuoteResponse.quote:type_name -> crossdock.finance.v1.FxQuote
+	1,  // 14: crossdock.finance.v1.FinanceService.SetExchangeRate:input_type -> crossdock.finance.v1.SetExchangeRateRequest
+	3,  // 15: crossdock.finance.v1.FinanceService.GetExchangeRate:input_type -> crossdock.finance.v1.GetExchangeRateRequest
+	6,  // 16: crossdock.finance.v1.FinanceService.QuoteConversion:input_type -> crossdock.finance.v1.QuoteConversionRequest
+	8,  // 17: crossdock.finance.v1.FinanceService.GetQuote:input_type -> crossdock.finance.v1.GetQuoteRequest
+	2,  // 18: crossdock.finance.v1.FinanceService.SetExchangeRate:output_type -> crossdock.finance.v1.SetExchangeRateResponse
+	4,  // 19: crossdock.finance.v1.FinanceService.GetExchangeRate:output_type -> crossdock.finance.v1.GetExchangeRateResponse
+	7,  // 20: crossdock.finance.v1.FinanceService.QuoteConversion:output_type -> crossdock.finance.v1.QuoteConversionResponse
+	9,  // 21: crossdock.finance.v1.FinanceService.GetQuote:output_type -> crossdock.finance.v1.GetQuoteResponse
+	18, // [18:22] is the sub-list for method output_type
+	14, // [14:18] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_service_proto_init() }

@@ -123,9 +123,12 @@ type OrderPaid struct {
 	// The sub-orders, one per supplier and product type.
 	SubOrders []*PaidSubOrder `protobuf:"bytes,5,rep,name=sub_orders,json=subOrders,proto3" json:"sub_orders,omitempty"`
 	// When it was paid.
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// "own_store" or the partner channel, with the partner's order id.
+	Channel         string `protobuf:"bytes,7,opt,name=channel,proto3" json:"channel,omitempty"`
+	ExternalOrderId string `protobuf:"bytes,8,opt,name=external_order_id,json=externalOrderId,proto3" json:"external_order_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *OrderPaid) Reset() {
@@ -200,13 +203,33 @@ func (x *OrderPaid) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *OrderPaid) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *OrderPaid) GetExternalOrderId() string {
+	if x != nil {
+		return x.ExternalOrderId
+	}
+	return ""
+}
+
 // PaidSubOrder is one supplier's part of a paid order.
 type PaidSubOrder struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The sub-order.
 	SubOrderId string `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
 	// The supplier that fulfils it.
-	SupplierId    string `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	SupplierId string `protobuf:"bytes,2,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// "physical" or "virtual".
+	Type string `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	// The goods and the target freight, in the supplier's currency.
+	Goods         *v1.Money       `protobuf:"bytes,4,opt,name=goods,proto3" json:"goods,omitempty"`
+	Freight       *v1.Money       `protobuf:"bytes,5,opt,name=freight,proto3" json:"freight,omitempty"`
+	Lines         []*SubOrderLine `protobuf:"bytes,6,rep,name=lines,proto3" json:"lines,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -255,6 +278,103 @@ func (x *PaidSubOrder) GetSupplierId() string {
 	return ""
 }
 
+func (x *PaidSubOrder) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *PaidSubOrder) GetGoods() *v1.Money {
+	if x != nil {
+		return x.Goods
+	}
+	return nil
+}
+
+func (x *PaidSubOrder) GetFreight() *v1.Money {
+	if x != nil {
+		return x.Freight
+	}
+	return nil
+}
+
+func (x *PaidSubOrder) GetLines() []*SubOrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+// SubOrderLine is a SKU line of a sub-order.
+type SubOrderLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	ProductId     string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Quantity      int32                  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	UnitPrice     *v1.Money              `protobuf:"bytes,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubOrderLine) Reset() {
+	*x = SubOrderLine{}
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubOrderLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubOrderLine) ProtoMessage() {}
+
+func (x *SubOrderLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubOrderLine.ProtoReflect.Descriptor instead.
+func (*SubOrderLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SubOrderLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *SubOrderLine) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *SubOrderLine) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *SubOrderLine) GetUnitPrice() *v1.Money {
+	if x != nil {
+		return x.UnitPrice
+	}
+	return nil
+}
+
 // OrderCancelled says that an order will not be fulfilled; its reserved stock is
 // released and any payment refunded.
 // Subject: orders.order.cancelled.
@@ -274,7 +394,7 @@ type OrderCancelled struct {
 
 func (x *OrderCancelled) Reset() {
 	*x = OrderCancelled{}
-	mi := &file_crossdock_orders_v1_events_proto_msgTypes[3]
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -286,7 +406,7 @@ func (x *OrderCancelled) String() string {
 func (*OrderCancelled) ProtoMessage() {}
 
 func (x *OrderCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_events_proto_msgTypes[3]
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -299,7 +419,7 @@ func (x *OrderCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderCancelled.ProtoReflect.Descriptor instead.
 func (*OrderCancelled) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *OrderCancelled) GetOrderId() string {
@@ -330,6 +450,289 @@ func (x *OrderCancelled) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// SubOrderShipped says a sub-order's parcel was booked with a carrier: docking
+// confirms the waybill to the partner the order came from.
+// Subject: orders.sub_order.shipped.
+type SubOrderShipped struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId      string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId         string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	SupplierId      string                 `protobuf:"bytes,3,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Channel         string                 `protobuf:"bytes,4,opt,name=channel,proto3" json:"channel,omitempty"`
+	ExternalOrderId string                 `protobuf:"bytes,5,opt,name=external_order_id,json=externalOrderId,proto3" json:"external_order_id,omitempty"`
+	ShipmentId      string                 `protobuf:"bytes,6,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	CarrierCode     string                 `protobuf:"bytes,7,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	Waybill         string                 `protobuf:"bytes,8,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	OccurredAt      *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SubOrderShipped) Reset() {
+	*x = SubOrderShipped{}
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubOrderShipped) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubOrderShipped) ProtoMessage() {}
+
+func (x *SubOrderShipped) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubOrderShipped.ProtoReflect.Descriptor instead.
+func (*SubOrderShipped) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SubOrderShipped) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *SubOrderShipped) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *SubOrderShipped) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *SubOrderShipped) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *SubOrderShipped) GetExternalOrderId() string {
+	if x != nil {
+		return x.ExternalOrderId
+	}
+	return ""
+}
+
+func (x *SubOrderShipped) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *SubOrderShipped) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *SubOrderShipped) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *SubOrderShipped) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// SubOrderCompleted says a sub-order was settled (or, from a partner channel,
+// delivered and closed). Subject: orders.sub_order.completed.
+type SubOrderCompleted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	SupplierId    string                 `protobuf:"bytes,3,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Channel       string                 `protobuf:"bytes,4,opt,name=channel,proto3" json:"channel,omitempty"`
+	Goods         *v1.Money              `protobuf:"bytes,5,opt,name=goods,proto3" json:"goods,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubOrderCompleted) Reset() {
+	*x = SubOrderCompleted{}
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubOrderCompleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubOrderCompleted) ProtoMessage() {}
+
+func (x *SubOrderCompleted) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubOrderCompleted.ProtoReflect.Descriptor instead.
+func (*SubOrderCompleted) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SubOrderCompleted) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *SubOrderCompleted) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *SubOrderCompleted) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *SubOrderCompleted) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *SubOrderCompleted) GetGoods() *v1.Money {
+	if x != nil {
+		return x.Goods
+	}
+	return nil
+}
+
+func (x *SubOrderCompleted) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// SubOrderCancelled says a sub-order will not be fulfilled: its stock released and,
+// when paid, its escrow refunded. Subject: orders.sub_order.cancelled.
+type SubOrderCancelled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId       string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	SupplierId    string                 `protobuf:"bytes,3,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Channel       string                 `protobuf:"bytes,4,opt,name=channel,proto3" json:"channel,omitempty"`
+	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubOrderCancelled) Reset() {
+	*x = SubOrderCancelled{}
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubOrderCancelled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubOrderCancelled) ProtoMessage() {}
+
+func (x *SubOrderCancelled) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubOrderCancelled.ProtoReflect.Descriptor instead.
+func (*SubOrderCancelled) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SubOrderCancelled) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *SubOrderCancelled) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *SubOrderCancelled) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *SubOrderCancelled) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *SubOrderCancelled) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SubOrderCancelled) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
 var File_crossdock_orders_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_orders_v1_events_proto_rawDesc = "" +
@@ -341,7 +744,7 @@ const file_crossdock_orders_v1_events_proto_rawDesc = "" +
 	"\x05total\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05total\x12@\n" +
 	"\x0epayment_due_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fpaymentDueAt\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\x93\x02\n" +
+	"occurredAt\"\xd9\x02\n" +
 	"\tOrderPaid\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x19\n" +
 	"\bbuyer_id\x18\x02 \x01(\tR\abuyerId\x12\x1d\n" +
@@ -351,17 +754,64 @@ const file_crossdock_orders_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"sub_orders\x18\x05 \x03(\v2!.crossdock.orders.v1.PaidSubOrderR\tsubOrders\x12;\n" +
 	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"Q\n" +
+	"occurredAt\x12\x18\n" +
+	"\achannel\x18\a \x01(\tR\achannel\x12*\n" +
+	"\x11external_order_id\x18\b \x01(\tR\x0fexternalOrderId\"\x86\x02\n" +
 	"\fPaidSubOrder\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x1f\n" +
 	"\vsupplier_id\x18\x02 \x01(\tR\n" +
-	"supplierId\"\x9b\x01\n" +
+	"supplierId\x12\x12\n" +
+	"\x04type\x18\x03 \x01(\tR\x04type\x120\n" +
+	"\x05goods\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05goods\x124\n" +
+	"\afreight\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\afreight\x127\n" +
+	"\x05lines\x18\x06 \x03(\v2!.crossdock.orders.v1.SubOrderLineR\x05lines\"\x9b\x01\n" +
+	"\fSubOrderLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\x05R\bquantity\x129\n" +
+	"\n" +
+	"unit_price\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tunitPrice\"\x9b\x01\n" +
 	"\x0eOrderCancelled\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x19\n" +
 	"\bbuyer_id\x18\x02 \x01(\tR\abuyerId\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12;\n" +
 	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xd0\x02\n" +
+	"\x0fSubOrderShipped\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x1f\n" +
+	"\vsupplier_id\x18\x03 \x01(\tR\n" +
+	"supplierId\x12\x18\n" +
+	"\achannel\x18\x04 \x01(\tR\achannel\x12*\n" +
+	"\x11external_order_id\x18\x05 \x01(\tR\x0fexternalOrderId\x12\x1f\n" +
+	"\vshipment_id\x18\x06 \x01(\tR\n" +
+	"shipmentId\x12!\n" +
+	"\fcarrier_code\x18\a \x01(\tR\vcarrierCode\x12\x18\n" +
+	"\awaybill\x18\b \x01(\tR\awaybill\x12;\n" +
+	"\voccurred_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xfa\x01\n" +
+	"\x11SubOrderCompleted\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x1f\n" +
+	"\vsupplier_id\x18\x03 \x01(\tR\n" +
+	"supplierId\x12\x18\n" +
+	"\achannel\x18\x04 \x01(\tR\achannel\x120\n" +
+	"\x05goods\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05goods\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xe0\x01\n" +
+	"\x11SubOrderCancelled\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x1f\n" +
+	"\vsupplier_id\x18\x03 \x01(\tR\n" +
+	"supplierId\x12\x18\n" +
+	"\achannel\x18\x04 \x01(\tR\achannel\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAtB\xd5\x01\n" +
 	"\x17com.crossdock.orders.v1B\vEventsProtoP\x01Z?github.com/crossdock/crossdock/gen/crossdock/orders/v1;ordersv1\xa2\x02\x03COX\xaa\x02\x13Crossdock.Orders.V1\xca\x02\x13Crossdock\\Orders\\V1\xe2\x02\x1fCrossdock\\Orders\\V1\\GPBMetadata\xea\x02\x15Crossdock::Orders::V1b\x06proto3"
 
@@ -377,28 +827,40 @@ func file_crossdock_orders_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_orders_v1_events_proto_rawDescData
 }
 
-var file_crossdock_orders_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_crossdock_orders_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_crossdock_orders_v1_events_proto_goTypes = []any{
 	(*OrderPlaced)(nil),           // 0: crossdock.orders.v1.OrderPlaced
 	(*OrderPaid)(nil),             // 1: crossdock.orders.v1.OrderPaid
 	(*PaidSubOrder)(nil),          // 2: crossdock.orders.v1.PaidSubOrder
-	(*OrderCancelled)(nil),        // 3: crossdock.orders.v1.OrderCancelled
-	(*v1.Money)(nil),              // 4: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*SubOrderLine)(nil),          // 3: crossdock.orders.v1.SubOrderLine
+	(*OrderCancelled)(nil),        // 4: crossdock.orders.v1.OrderCancelled
+	(*SubOrderShipped)(nil),       // 5: crossdock.orders.v1.SubOrderShipped
+	(*SubOrderCompleted)(nil),     // 6: crossdock.orders.v1.SubOrderCompleted
+	(*SubOrderCancelled)(nil),     // 7: crossdock.orders.v1.SubOrderCancelled
+	(*v1.Money)(nil),              // 8: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
 }
 var file_crossdock_orders_v1_events_proto_depIdxs = []int32{
-	4, // 0: crossdock.orders.v1.OrderPlaced.total:type_name -> crossdock.common.v1.Money
-	5, // 1: crossdock.orders.v1.OrderPlaced.payment_due_at:type_name -> google.protobuf.Timestamp
-	5, // 2: crossdock.orders.v1.OrderPlaced.occurred_at:type_name -> google.protobuf.Timestamp
-	4, // 3: crossdock.orders.v1.OrderPaid.amount:type_name -> crossdock.common.v1.Money
-	2, // 4: crossdock.orders.v1.OrderPaid.sub_orders:type_name -> crossdock.orders.v1.PaidSubOrder
-	5, // 5: crossdock.orders.v1.OrderPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	5, // 6: crossdock.orders.v1.OrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	8,  // 0: crossdock.orders.v1.OrderPlaced.total:type_name -> crossdock.common.v1.Money
+	9,  // 1: crossdock.orders.v1.OrderPlaced.payment_due_at:type_name -> google.protobuf.Timestamp
+	9,  // 2: crossdock.orders.v1.OrderPlaced.occurred_at:type_name -> google.protobuf.Timestamp
+	8,  // 3: crossdock.orders.v1.OrderPaid.amount:type_name -> crossdock.common.v1.Money
+	2,  // 4: crossdock.orders.v1.OrderPaid.sub_orders:type_name -> crossdock.orders.v1.PaidSubOrder
+	9,  // 5: crossdock.orders.v1.OrderPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	8,  // 6: crossdock.orders.v1.PaidSubOrder.goods:type_name -> crossdock.common.v1.Money
+	8,  // 7: crossdock.orders.v1.PaidSubOrder.freight:type_name -> crossdock.common.v1.Money
+	3,  // 8: crossdock.orders.v1.PaidSubOrder.lines:type_name -> crossdock.orders.v1.SubOrderLine
+	8,  // 9: crossdock.orders.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	9,  // 10: crossdock.orders.v1.OrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 11: crossdock.orders.v1.SubOrderShipped.occurred_at:type_name -> google.protobuf.Timestamp
+	8,  // 12: crossdock.orders.v1.SubOrderCompleted.goods:type_name -> crossdock.common.v1.Money
+	9,  // 13: crossdock.orders.v1.SubOrderCompleted.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 14: crossdock.orders.v1.SubOrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_events_proto_init() }
@@ -412,7 +874,7 @@ func file_crossdock_orders_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_events_proto_rawDesc), len(file_crossdock_orders_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -73,6 +73,140 @@ func (ProductType) EnumDescriptor() ([]byte, []int) {
 	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{0}
 }
 
+// OrderStatus is where an order is.
+type OrderStatus int32
+
+const (
+	OrderStatus_ORDER_STATUS_UNSPECIFIED OrderStatus = 0
+	// Placed; stock reserved until payment_due_at.
+	OrderStatus_ORDER_STATUS_PENDING_PAYMENT OrderStatus = 1
+	// Paid; its sub-orders are with their suppliers.
+	OrderStatus_ORDER_STATUS_PAID OrderStatus = 2
+	// Every sub-order completed or cancelled.
+	OrderStatus_ORDER_STATUS_COMPLETED OrderStatus = 3
+	// Not paid in time, or cancelled before shipment.
+	OrderStatus_ORDER_STATUS_CANCELLED OrderStatus = 4
+)
+
+// Enum value maps for OrderStatus.
+var (
+	OrderStatus_name = map[int32]string{
+		0: "ORDER_STATUS_UNSPECIFIED",
+		1: "ORDER_STATUS_PENDING_PAYMENT",
+		2: "ORDER_STATUS_PAID",
+		3: "ORDER_STATUS_COMPLETED",
+		4: "ORDER_STATUS_CANCELLED",
+	}
+	OrderStatus_value = map[string]int32{
+		"ORDER_STATUS_UNSPECIFIED":     0,
+		"ORDER_STATUS_PENDING_PAYMENT": 1,
+		"ORDER_STATUS_PAID":            2,
+		"ORDER_STATUS_COMPLETED":       3,
+		"ORDER_STATUS_CANCELLED":       4,
+	}
+)
+
+func (x OrderStatus) Enum() *OrderStatus {
+	p := new(OrderStatus)
+	*p = x
+	return p
+}
+
+func (x OrderStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OrderStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_orders_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (OrderStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_orders_v1_service_proto_enumTypes[1]
+}
+
+func (x OrderStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OrderStatus.Descriptor instead.
+func (OrderStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// SubOrderStatus is where a sub-order is.
+type SubOrderStatus int32
+
+const (
+	SubOrderStatus_SUB_ORDER_STATUS_UNSPECIFIED     SubOrderStatus = 0
+	SubOrderStatus_SUB_ORDER_STATUS_PENDING_PAYMENT SubOrderStatus = 1
+	// Paid: with its supplier.
+	SubOrderStatus_SUB_ORDER_STATUS_PAID SubOrderStatus = 2
+	// The supplier accepted it.
+	SubOrderStatus_SUB_ORDER_STATUS_ACCEPTED SubOrderStatus = 3
+	// Booked with a carrier (physical).
+	SubOrderStatus_SUB_ORDER_STATUS_SHIPPED SubOrderStatus = 4
+	// At the buyer: it completes when the buyer confirms or after the automatic delay.
+	SubOrderStatus_SUB_ORDER_STATUS_DELIVERED SubOrderStatus = 5
+	// Settlement found the escrow short: the buyer is asked for top_up.
+	SubOrderStatus_SUB_ORDER_STATUS_AWAITING_TOP_UP SubOrderStatus = 6
+	// Settled: the supplier paid, the buyer refunded the unspent freight.
+	SubOrderStatus_SUB_ORDER_STATUS_COMPLETED SubOrderStatus = 7
+	SubOrderStatus_SUB_ORDER_STATUS_CANCELLED SubOrderStatus = 8
+)
+
+// Enum value maps for SubOrderStatus.
+var (
+	SubOrderStatus_name = map[int32]string{
+		0: "SUB_ORDER_STATUS_UNSPECIFIED",
+		1: "SUB_ORDER_STATUS_PENDING_PAYMENT",
+		2: "SUB_ORDER_STATUS_PAID",
+		3: "SUB_ORDER_STATUS_ACCEPTED",
+		4: "SUB_ORDER_STATUS_SHIPPED",
+		5: "SUB_ORDER_STATUS_DELIVERED",
+		6: "SUB_ORDER_STATUS_AWAITING_TOP_UP",
+		7: "SUB_ORDER_STATUS_COMPLETED",
+		8: "SUB_ORDER_STATUS_CANCELLED",
+	}
+	SubOrderStatus_value = map[string]int32{
+		"SUB_ORDER_STATUS_UNSPECIFIED":     0,
+		"SUB_ORDER_STATUS_PENDING_PAYMENT": 1,
+		"SUB_ORDER_STATUS_PAID":            2,
+		"SUB_ORDER_STATUS_ACCEPTED":        3,
+		"SUB_ORDER_STATUS_SHIPPED":         4,
+		"SUB_ORDER_STATUS_DELIVERED":       5,
+		"SUB_ORDER_STATUS_AWAITING_TOP_UP": 6,
+		"SUB_ORDER_STATUS_COMPLETED":       7,
+		"SUB_ORDER_STATUS_CANCELLED":       8,
+	}
+)
+
+func (x SubOrderStatus) Enum() *SubOrderStatus {
+	p := new(SubOrderStatus)
+	*p = x
+	return p
+}
+
+func (x SubOrderStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SubOrderStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_orders_v1_service_proto_enumTypes[2].Descriptor()
+}
+
+func (SubOrderStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_orders_v1_service_proto_enumTypes[2]
+}
+
+func (x SubOrderStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SubOrderStatus.Descriptor instead.
+func (SubOrderStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
 // CartLine is one SKU in a cart, as it is now in the catalogue and in stock.
 type CartLine struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -525,11 +659,2342 @@ func (x *ClearCartResponse) GetCart() *Cart {
 	return nil
 }
 
+// OrderLine is one SKU line of a sub-order, priced as at checkout.
+type OrderLine struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SkuId     string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	ProductId string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Quantity  int32                  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// In the supplier's currency.
+	UnitPrice     *v1.Money `protobuf:"bytes,4,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	LineTotal     *v1.Money `protobuf:"bytes,5,opt,name=line_total,json=lineTotal,proto3" json:"line_total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderLine) Reset() {
+	*x = OrderLine{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderLine) ProtoMessage() {}
+
+func (x *OrderLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderLine.ProtoReflect.Descriptor instead.
+func (*OrderLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *OrderLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *OrderLine) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *OrderLine) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *OrderLine) GetUnitPrice() *v1.Money {
+	if x != nil {
+		return x.UnitPrice
+	}
+	return nil
+}
+
+func (x *OrderLine) GetLineTotal() *v1.Money {
+	if x != nil {
+		return x.LineTotal
+	}
+	return nil
+}
+
+// FreightGroup is one group of matching shipment history behind an estimate.
+type FreightGroup struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "first", "secondary" or "end".
+	Group string `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	Count int64  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// Mean freight of the group, base currency major units; empty when none.
+	MeanFreight string `protobuf:"bytes,3,opt,name=mean_freight,json=meanFreight,proto3" json:"mean_freight,omitempty"`
+	// The group's weight, e.g. "0.648".
+	Weight        string `protobuf:"bytes,4,opt,name=weight,proto3" json:"weight,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FreightGroup) Reset() {
+	*x = FreightGroup{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FreightGroup) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FreightGroup) ProtoMessage() {}
+
+func (x *FreightGroup) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FreightGroup.ProtoReflect.Descriptor instead.
+func (*FreightGroup) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *FreightGroup) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *FreightGroup) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *FreightGroup) GetMeanFreight() string {
+	if x != nil {
+		return x.MeanFreight
+	}
+	return ""
+}
+
+func (x *FreightGroup) GetWeight() string {
+	if x != nil {
+		return x.Weight
+	}
+	return ""
+}
+
+// FreightBreakdown says why a physical sub-order's freight is what it is.
+type FreightBreakdown struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "history" or "rate_card".
+	Basis string `protobuf:"bytes,1,opt,name=basis,proto3" json:"basis,omitempty"`
+	// The estimate in the platform's base currency.
+	TargetFreight *v1.Money `protobuf:"bytes,2,opt,name=target_freight,json=targetFreight,proto3" json:"target_freight,omitempty"`
+	// The multiplier applied, e.g. "1.5", and whether it is the route's own.
+	Multiplier            string          `protobuf:"bytes,3,opt,name=multiplier,proto3" json:"multiplier,omitempty"`
+	RouteMultiplier       bool            `protobuf:"varint,4,opt,name=route_multiplier,json=routeMultiplier,proto3" json:"route_multiplier,omitempty"`
+	TotalBeforeMultiplier string          `protobuf:"bytes,5,opt,name=total_before_multiplier,json=totalBeforeMultiplier,proto3" json:"total_before_multiplier,omitempty"`
+	Groups                []*FreightGroup `protobuf:"bytes,6,rep,name=groups,proto3" json:"groups,omitempty"`
+	// Rate-card basis: the zone and the chargeable weight.
+	Zone              string `protobuf:"bytes,7,opt,name=zone,proto3" json:"zone,omitempty"`
+	ChargeableWeightG int64  `protobuf:"varint,8,opt,name=chargeable_weight_g,json=chargeableWeightG,proto3" json:"chargeable_weight_g,omitempty"`
+	// The rate from the base currency to the supplier's the freight converted at.
+	RateToSupplierCurrency string `protobuf:"bytes,9,opt,name=rate_to_supplier_currency,json=rateToSupplierCurrency,proto3" json:"rate_to_supplier_currency,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *FreightBreakdown) Reset() {
+	*x = FreightBreakdown{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FreightBreakdown) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FreightBreakdown) ProtoMessage() {}
+
+func (x *FreightBreakdown) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FreightBreakdown.ProtoReflect.Descriptor instead.
+func (*FreightBreakdown) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *FreightBreakdown) GetBasis() string {
+	if x != nil {
+		return x.Basis
+	}
+	return ""
+}
+
+func (x *FreightBreakdown) GetTargetFreight() *v1.Money {
+	if x != nil {
+		return x.TargetFreight
+	}
+	return nil
+}
+
+func (x *FreightBreakdown) GetMultiplier() string {
+	if x != nil {
+		return x.Multiplier
+	}
+	return ""
+}
+
+func (x *FreightBreakdown) GetRouteMultiplier() bool {
+	if x != nil {
+		return x.RouteMultiplier
+	}
+	return false
+}
+
+func (x *FreightBreakdown) GetTotalBeforeMultiplier() string {
+	if x != nil {
+		return x.TotalBeforeMultiplier
+	}
+	return ""
+}
+
+func (x *FreightBreakdown) GetGroups() []*FreightGroup {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *FreightBreakdown) GetZone() string {
+	if x != nil {
+		return x.Zone
+	}
+	return ""
+}
+
+func (x *FreightBreakdown) GetChargeableWeightG() int64 {
+	if x != nil {
+		return x.ChargeableWeightG
+	}
+	return 0
+}
+
+func (x *FreightBreakdown) GetRateToSupplierCurrency() string {
+	if x != nil {
+		return x.RateToSupplierCurrency
+	}
+	return ""
+}
+
+// Parcel is where a shipped sub-order's parcel is, as logistics tracks it.
+type Parcel struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId  string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	Waybill     string                 `protobuf:"bytes,2,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	CarrierCode string                 `protobuf:"bytes,3,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	MethodId    string                 `protobuf:"bytes,4,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`
+	MethodName  string                 `protobuf:"bytes,5,opt,name=method_name,json=methodName,proto3" json:"method_name,omitempty"`
+	// The shipment's status, e.g. "SHIPMENT_STATUS_IN_TRANSIT".
+	Status string `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	// Where it was last seen, empty before pick-up.
+	Position       string                 `protobuf:"bytes,7,opt,name=position,proto3" json:"position,omitempty"`
+	DistanceLeftKm float64                `protobuf:"fixed64,8,opt,name=distance_left_km,json=distanceLeftKm,proto3" json:"distance_left_km,omitempty"`
+	Eta            *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=eta,proto3" json:"eta,omitempty"`
+	DeliveredAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Parcel) Reset() {
+	*x = Parcel{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Parcel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Parcel) ProtoMessage() {}
+
+func (x *Parcel) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Parcel.ProtoReflect.Descriptor instead.
+func (*Parcel) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Parcel) GetShipmentId() string {
+	if x != nil {
+		return x.ShipmentId
+	}
+	return ""
+}
+
+func (x *Parcel) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *Parcel) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *Parcel) GetMethodId() string {
+	if x != nil {
+		return x.MethodId
+	}
+	return ""
+}
+
+func (x *Parcel) GetMethodName() string {
+	if x != nil {
+		return x.MethodName
+	}
+	return ""
+}
+
+func (x *Parcel) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Parcel) GetPosition() string {
+	if x != nil {
+		return x.Position
+	}
+	return ""
+}
+
+func (x *Parcel) GetDistanceLeftKm() float64 {
+	if x != nil {
+		return x.DistanceLeftKm
+	}
+	return 0
+}
+
+func (x *Parcel) GetEta() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Eta
+	}
+	return nil
+}
+
+func (x *Parcel) GetDeliveredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeliveredAt
+	}
+	return nil
+}
+
+// TopUp is what a sub-order's escrow lacked at settlement: the buyer pays it through
+// finance (EscrowService.PayTopUpRequest) and the sub-order then completes.
+type TopUp struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// In the supplier's currency.
+	Amount        *v1.Money `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TopUp) Reset() {
+	*x = TopUp{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TopUp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TopUp) ProtoMessage() {}
+
+func (x *TopUp) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TopUp.ProtoReflect.Descriptor instead.
+func (*TopUp) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *TopUp) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *TopUp) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+// SubOrder is one supplier's goods of one product type within an order: what the
+// supplier sees as its paid order.
+type SubOrder struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId    string                 `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	BuyerId    string                 `protobuf:"bytes,3,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	SupplierId string                 `protobuf:"bytes,4,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Type       ProductType            `protobuf:"varint,5,opt,name=type,proto3,enum=crossdock.orders.v1.ProductType" json:"type,omitempty"`
+	Status     SubOrderStatus         `protobuf:"varint,6,opt,name=status,proto3,enum=crossdock.orders.v1.SubOrderStatus" json:"status,omitempty"`
+	Lines      []*OrderLine           `protobuf:"bytes,7,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The goods, in the supplier's currency.
+	Goods *v1.Money `protobuf:"bytes,8,opt,name=goods,proto3" json:"goods,omitempty"`
+	// The target freight (the estimate × multiplier) in the supplier's currency; zero
+	// for virtual goods.
+	Freight *v1.Money `protobuf:"bytes,9,opt,name=freight,proto3" json:"freight,omitempty"`
+	// goods + freight: what the sub-order's escrow holds after payment.
+	Payable *v1.Money `protobuf:"bytes,10,opt,name=payable,proto3" json:"payable,omitempty"`
+	// payable in the buyer's currency at the locked rate: what the buyer pays for it.
+	PayableInBuyerCurrency *v1.Money `protobuf:"bytes,11,opt,name=payable_in_buyer_currency,json=payableInBuyerCurrency,proto3" json:"payable_in_buyer_currency,omitempty"`
+	// The rate from the buyer's currency to the supplier's (empty when they are one).
+	Rate             string            `protobuf:"bytes,12,opt,name=rate,proto3" json:"rate,omitempty"`
+	FreightBreakdown *FreightBreakdown `protobuf:"bytes,13,opt,name=freight_breakdown,json=freightBreakdown,proto3" json:"freight_breakdown,omitempty"`
+	// Where it ships (physical only).
+	Address   *v1.Address `protobuf:"bytes,14,opt,name=address,proto3" json:"address,omitempty"`
+	WeightG   int64       `protobuf:"varint,15,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	VolumeCm3 int64       `protobuf:"varint,16,opt,name=volume_cm3,json=volumeCm3,proto3" json:"volume_cm3,omitempty"`
+	// Set once shipped.
+	Parcel *Parcel `protobuf:"bytes,17,opt,name=parcel,proto3" json:"parcel,omitempty"`
+	// Set while awaiting a top-up.
+	TopUp       *TopUp                 `protobuf:"bytes,18,opt,name=top_up,json=topUp,proto3" json:"top_up,omitempty"`
+	PaidAt      *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	ShippedAt   *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=shipped_at,json=shippedAt,proto3" json:"shipped_at,omitempty"`
+	DeliveredAt *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
+	// When a delivered sub-order completes unless the buyer confirms first.
+	CompletesAt *timestamppb.Timestamp `protobuf:"bytes,22,opt,name=completes_at,json=completesAt,proto3" json:"completes_at,omitempty"`
+	CompletedAt *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	// "own_store" or the partner channel it came from.
+	Channel       string `protobuf:"bytes,24,opt,name=channel,proto3" json:"channel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubOrder) Reset() {
+	*x = SubOrder{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubOrder) ProtoMessage() {}
+
+func (x *SubOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubOrder.ProtoReflect.Descriptor instead.
+func (*SubOrder) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SubOrder) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *SubOrder) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *SubOrder) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *SubOrder) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *SubOrder) GetType() ProductType {
+	if x != nil {
+		return x.Type
+	}
+	return ProductType_PRODUCT_TYPE_UNSPECIFIED
+}
+
+func (x *SubOrder) GetStatus() SubOrderStatus {
+	if x != nil {
+		return x.Status
+	}
+	return SubOrderStatus_SUB_ORDER_STATUS_UNSPECIFIED
+}
+
+func (x *SubOrder) GetLines() []*OrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *SubOrder) GetGoods() *v1.Money {
+	if x != nil {
+		return x.Goods
+	}
+	return nil
+}
+
+func (x *SubOrder) GetFreight() *v1.Money {
+	if x != nil {
+		return x.Freight
+	}
+	return nil
+}
+
+func (x *SubOrder) GetPayable() *v1.Money {
+	if x != nil {
+		return x.Payable
+	}
+	return nil
+}
+
+func (x *SubOrder) GetPayableInBuyerCurrency() *v1.Money {
+	if x != nil {
+		return x.PayableInBuyerCurrency
+	}
+	return nil
+}
+
+func (x *SubOrder) GetRate() string {
+	if x != nil {
+		return x.Rate
+	}
+	return ""
+}
+
+func (x *SubOrder) GetFreightBreakdown() *FreightBreakdown {
+	if x != nil {
+		return x.FreightBreakdown
+	}
+	return nil
+}
+
+func (x *SubOrder) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *SubOrder) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+func (x *SubOrder) GetVolumeCm3() int64 {
+	if x != nil {
+		return x.VolumeCm3
+	}
+	return 0
+}
+
+func (x *SubOrder) GetParcel() *Parcel {
+	if x != nil {
+		return x.Parcel
+	}
+	return nil
+}
+
+func (x *SubOrder) GetTopUp() *TopUp {
+	if x != nil {
+		return x.TopUp
+	}
+	return nil
+}
+
+func (x *SubOrder) GetPaidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidAt
+	}
+	return nil
+}
+
+func (x *SubOrder) GetShippedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ShippedAt
+	}
+	return nil
+}
+
+func (x *SubOrder) GetDeliveredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DeliveredAt
+	}
+	return nil
+}
+
+func (x *SubOrder) GetCompletesAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompletesAt
+	}
+	return nil
+}
+
+func (x *SubOrder) GetCompletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return nil
+}
+
+func (x *SubOrder) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+// Order is a buyer's checkout: its sub-orders are paid together.
+type Order struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	BuyerId string                 `protobuf:"bytes,2,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	Status  OrderStatus            `protobuf:"varint,3,opt,name=status,proto3,enum=crossdock.orders.v1.OrderStatus" json:"status,omitempty"`
+	// The currency the buyer pays in.
+	Currency string `protobuf:"bytes,4,opt,name=currency,proto3" json:"currency,omitempty"`
+	// What the buyer pays in all: the sub-orders' payable_in_buyer_currency.
+	Total     *v1.Money   `protobuf:"bytes,5,opt,name=total,proto3" json:"total,omitempty"`
+	SubOrders []*SubOrder `protobuf:"bytes,6,rep,name=sub_orders,json=subOrders,proto3" json:"sub_orders,omitempty"`
+	// Cancelled unless paid by then.
+	PaymentDueAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=payment_due_at,json=paymentDueAt,proto3" json:"payment_due_at,omitempty"`
+	PlacedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=placed_at,json=placedAt,proto3" json:"placed_at,omitempty"`
+	PaidAt       *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	// "own_store" or a partner channel, with the partner's order id.
+	Channel         string `protobuf:"bytes,10,opt,name=channel,proto3" json:"channel,omitempty"`
+	ExternalOrderId string `protobuf:"bytes,11,opt,name=external_order_id,json=externalOrderId,proto3" json:"external_order_id,omitempty"`
+	// Why it was cancelled: "payment_timeout", "buyer_request", ...
+	CancelReason string `protobuf:"bytes,12,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
+	// The client's checkout id it was created from.
+	CheckoutId    string `protobuf:"bytes,13,opt,name=checkout_id,json=checkoutId,proto3" json:"checkout_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Order) Reset() {
+	*x = Order{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Order) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Order) ProtoMessage() {}
+
+func (x *Order) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Order.ProtoReflect.Descriptor instead.
+func (*Order) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Order) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *Order) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *Order) GetStatus() OrderStatus {
+	if x != nil {
+		return x.Status
+	}
+	return OrderStatus_ORDER_STATUS_UNSPECIFIED
+}
+
+func (x *Order) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *Order) GetTotal() *v1.Money {
+	if x != nil {
+		return x.Total
+	}
+	return nil
+}
+
+func (x *Order) GetSubOrders() []*SubOrder {
+	if x != nil {
+		return x.SubOrders
+	}
+	return nil
+}
+
+func (x *Order) GetPaymentDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaymentDueAt
+	}
+	return nil
+}
+
+func (x *Order) GetPlacedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PlacedAt
+	}
+	return nil
+}
+
+func (x *Order) GetPaidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidAt
+	}
+	return nil
+}
+
+func (x *Order) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *Order) GetExternalOrderId() string {
+	if x != nil {
+		return x.ExternalOrderId
+	}
+	return ""
+}
+
+func (x *Order) GetCancelReason() string {
+	if x != nil {
+		return x.CancelReason
+	}
+	return ""
+}
+
+func (x *Order) GetCheckoutId() string {
+	if x != nil {
+		return x.CheckoutId
+	}
+	return ""
+}
+
+// CheckoutLine is a line to buy.
+type CheckoutLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	Quantity      int32                  `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckoutLine) Reset() {
+	*x = CheckoutLine{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckoutLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckoutLine) ProtoMessage() {}
+
+func (x *CheckoutLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckoutLine.ProtoReflect.Descriptor instead.
+func (*CheckoutLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CheckoutLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *CheckoutLine) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+// SupplierAddress sends one supplier's physical goods to an address other than the
+// buyer's default.
+type SupplierAddress struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SupplierId    string                 `protobuf:"bytes,1,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Address       *v1.Address            `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SupplierAddress) Reset() {
+	*x = SupplierAddress{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplierAddress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplierAddress) ProtoMessage() {}
+
+func (x *SupplierAddress) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplierAddress.ProtoReflect.Descriptor instead.
+func (*SupplierAddress) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SupplierAddress) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *SupplierAddress) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type CheckoutRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The client's id for this checkout (1 to 64 characters): a retry with the same id
+	// answers the same order.
+	CheckoutId string `protobuf:"bytes,1,opt,name=checkout_id,json=checkoutId,proto3" json:"checkout_id,omitempty"`
+	// The lines to buy; empty takes the caller's cart (which is then emptied of them).
+	Lines []*CheckoutLine `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The currency the buyer pays from (a wallet balance), e.g. "USD".
+	Currency string `protobuf:"bytes,3,opt,name=currency,proto3" json:"currency,omitempty"`
+	// Where physical goods go when not the caller's default address.
+	Address *v1.Address `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
+	// Per supplier, where its physical goods go instead; a supplier with only virtual
+	// goods in the order takes none (INVALID_ARGUMENT).
+	SupplierAddresses []*SupplierAddress `protobuf:"bytes,5,rep,name=supplier_addresses,json=supplierAddresses,proto3" json:"supplier_addresses,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *CheckoutRequest) Reset() {
+	*x = CheckoutRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckoutRequest) ProtoMessage() {}
+
+func (x *CheckoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckoutRequest.ProtoReflect.Descriptor instead.
+func (*CheckoutRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CheckoutRequest) GetCheckoutId() string {
+	if x != nil {
+		return x.CheckoutId
+	}
+	return ""
+}
+
+func (x *CheckoutRequest) GetLines() []*CheckoutLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *CheckoutRequest) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *CheckoutRequest) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *CheckoutRequest) GetSupplierAddresses() []*SupplierAddress {
+	if x != nil {
+		return x.SupplierAddresses
+	}
+	return nil
+}
+
+type CheckoutResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Order *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	// True when this answers an earlier checkout with the same id.
+	Replayed      bool `protobuf:"varint,2,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckoutResponse) Reset() {
+	*x = CheckoutResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckoutResponse) ProtoMessage() {}
+
+func (x *CheckoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckoutResponse.ProtoReflect.Descriptor instead.
+func (*CheckoutResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CheckoutResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *CheckoutResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+type PayOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayOrderRequest) Reset() {
+	*x = PayOrderRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayOrderRequest) ProtoMessage() {}
+
+func (x *PayOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayOrderRequest.ProtoReflect.Descriptor instead.
+func (*PayOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *PayOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type PayOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayOrderResponse) Reset() {
+	*x = PayOrderResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayOrderResponse) ProtoMessage() {}
+
+func (x *PayOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayOrderResponse.ProtoReflect.Descriptor instead.
+func (*PayOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *PayOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+type CancelOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelOrderRequest) Reset() {
+	*x = CancelOrderRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelOrderRequest) ProtoMessage() {}
+
+func (x *CancelOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelOrderRequest.ProtoReflect.Descriptor instead.
+func (*CancelOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CancelOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *CancelOrderRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type CancelOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelOrderResponse) Reset() {
+	*x = CancelOrderResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelOrderResponse) ProtoMessage() {}
+
+func (x *CancelOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelOrderResponse.ProtoReflect.Descriptor instead.
+func (*CancelOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CancelOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+type GetOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderRequest) Reset() {
+	*x = GetOrderRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderRequest) ProtoMessage() {}
+
+func (x *GetOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderRequest.ProtoReflect.Descriptor instead.
+func (*GetOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *GetOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type GetOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderResponse) Reset() {
+	*x = GetOrderResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderResponse) ProtoMessage() {}
+
+func (x *GetOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderResponse.ProtoReflect.Descriptor instead.
+func (*GetOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+type ListOrdersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Page          *v1.PageRequest        `protobuf:"bytes,1,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrdersRequest) Reset() {
+	*x = ListOrdersRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrdersRequest) ProtoMessage() {}
+
+func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListOrdersRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListOrdersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Orders        []*Order               `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrdersResponse) Reset() {
+	*x = ListOrdersResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrdersResponse) ProtoMessage() {}
+
+func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListOrdersResponse) GetOrders() []*Order {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
+func (x *ListOrdersResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// OrderChange is one entry of an order's change log.
+type OrderChange struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Empty for the order itself.
+	SubOrderId string `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	FromStatus string `protobuf:"bytes,3,opt,name=from_status,json=fromStatus,proto3" json:"from_status,omitempty"`
+	ToStatus   string `protobuf:"bytes,4,opt,name=to_status,json=toStatus,proto3" json:"to_status,omitempty"`
+	// "buyer", "supplier", "operator" or "system", and who.
+	ActorKind     string                 `protobuf:"bytes,5,opt,name=actor_kind,json=actorKind,proto3" json:"actor_kind,omitempty"`
+	ActorId       string                 `protobuf:"bytes,6,opt,name=actor_id,json=actorId,proto3" json:"actor_id,omitempty"`
+	Reason        string                 `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderChange) Reset() {
+	*x = OrderChange{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderChange) ProtoMessage() {}
+
+func (x *OrderChange) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderChange.ProtoReflect.Descriptor instead.
+func (*OrderChange) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *OrderChange) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *OrderChange) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *OrderChange) GetFromStatus() string {
+	if x != nil {
+		return x.FromStatus
+	}
+	return ""
+}
+
+func (x *OrderChange) GetToStatus() string {
+	if x != nil {
+		return x.ToStatus
+	}
+	return ""
+}
+
+func (x *OrderChange) GetActorKind() string {
+	if x != nil {
+		return x.ActorKind
+	}
+	return ""
+}
+
+func (x *OrderChange) GetActorId() string {
+	if x != nil {
+		return x.ActorId
+	}
+	return ""
+}
+
+func (x *OrderChange) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *OrderChange) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+type ListOrderChangesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrderChangesRequest) Reset() {
+	*x = ListOrderChangesRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrderChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrderChangesRequest) ProtoMessage() {}
+
+func (x *ListOrderChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrderChangesRequest.ProtoReflect.Descriptor instead.
+func (*ListOrderChangesRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListOrderChangesRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type ListOrderChangesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Changes       []*OrderChange         `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrderChangesResponse) Reset() {
+	*x = ListOrderChangesResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrderChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrderChangesResponse) ProtoMessage() {}
+
+func (x *ListOrderChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrderChangesResponse.ProtoReflect.Descriptor instead.
+func (*ListOrderChangesResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ListOrderChangesResponse) GetChanges() []*OrderChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+type GetSubOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSubOrderRequest) Reset() {
+	*x = GetSubOrderRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSubOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSubOrderRequest) ProtoMessage() {}
+
+func (x *GetSubOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSubOrderRequest.ProtoReflect.Descriptor instead.
+func (*GetSubOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetSubOrderRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+type GetSubOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrder      *SubOrder              `protobuf:"bytes,1,opt,name=sub_order,json=subOrder,proto3" json:"sub_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSubOrderResponse) Reset() {
+	*x = GetSubOrderResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSubOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSubOrderResponse) ProtoMessage() {}
+
+func (x *GetSubOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSubOrderResponse.ProtoReflect.Descriptor instead.
+func (*GetSubOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetSubOrderResponse) GetSubOrder() *SubOrder {
+	if x != nil {
+		return x.SubOrder
+	}
+	return nil
+}
+
+type ListSupplierSubOrdersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Admins: whose; members of a supplier organization read their own.
+	SupplierId string `protobuf:"bytes,1,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// Only these statuses.
+	Statuses      []SubOrderStatus `protobuf:"varint,2,rep,packed,name=statuses,proto3,enum=crossdock.orders.v1.SubOrderStatus" json:"statuses,omitempty"`
+	Page          *v1.PageRequest  `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplierSubOrdersRequest) Reset() {
+	*x = ListSupplierSubOrdersRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplierSubOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplierSubOrdersRequest) ProtoMessage() {}
+
+func (x *ListSupplierSubOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplierSubOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListSupplierSubOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListSupplierSubOrdersRequest) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *ListSupplierSubOrdersRequest) GetStatuses() []SubOrderStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListSupplierSubOrdersRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListSupplierSubOrdersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrders     []*SubOrder            `protobuf:"bytes,1,rep,name=sub_orders,json=subOrders,proto3" json:"sub_orders,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplierSubOrdersResponse) Reset() {
+	*x = ListSupplierSubOrdersResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplierSubOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplierSubOrdersResponse) ProtoMessage() {}
+
+func (x *ListSupplierSubOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplierSubOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListSupplierSubOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListSupplierSubOrdersResponse) GetSubOrders() []*SubOrder {
+	if x != nil {
+		return x.SubOrders
+	}
+	return nil
+}
+
+func (x *ListSupplierSubOrdersResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type AcceptSubOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptSubOrderRequest) Reset() {
+	*x = AcceptSubOrderRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptSubOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptSubOrderRequest) ProtoMessage() {}
+
+func (x *AcceptSubOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptSubOrderRequest.ProtoReflect.Descriptor instead.
+func (*AcceptSubOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *AcceptSubOrderRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+type AcceptSubOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrder      *SubOrder              `protobuf:"bytes,1,opt,name=sub_order,json=subOrder,proto3" json:"sub_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptSubOrderResponse) Reset() {
+	*x = AcceptSubOrderResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptSubOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptSubOrderResponse) ProtoMessage() {}
+
+func (x *AcceptSubOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptSubOrderResponse.ProtoReflect.Descriptor instead.
+func (*AcceptSubOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *AcceptSubOrderResponse) GetSubOrder() *SubOrder {
+	if x != nil {
+		return x.SubOrder
+	}
+	return nil
+}
+
+type ShipSubOrderRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	// The logistics shipping method.
+	MethodId string `protobuf:"bytes,2,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`
+	// Where the carrier picks the parcel up (the supplier's warehouse).
+	From          *v1.Address `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipSubOrderRequest) Reset() {
+	*x = ShipSubOrderRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipSubOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipSubOrderRequest) ProtoMessage() {}
+
+func (x *ShipSubOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipSubOrderRequest.ProtoReflect.Descriptor instead.
+func (*ShipSubOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ShipSubOrderRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ShipSubOrderRequest) GetMethodId() string {
+	if x != nil {
+		return x.MethodId
+	}
+	return ""
+}
+
+func (x *ShipSubOrderRequest) GetFrom() *v1.Address {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+type ShipSubOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrder      *SubOrder              `protobuf:"bytes,1,opt,name=sub_order,json=subOrder,proto3" json:"sub_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShipSubOrderResponse) Reset() {
+	*x = ShipSubOrderResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShipSubOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShipSubOrderResponse) ProtoMessage() {}
+
+func (x *ShipSubOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShipSubOrderResponse.ProtoReflect.Descriptor instead.
+func (*ShipSubOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ShipSubOrderResponse) GetSubOrder() *SubOrder {
+	if x != nil {
+		return x.SubOrder
+	}
+	return nil
+}
+
+type DeliverSubOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliverSubOrderRequest) Reset() {
+	*x = DeliverSubOrderRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliverSubOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliverSubOrderRequest) ProtoMessage() {}
+
+func (x *DeliverSubOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliverSubOrderRequest.ProtoReflect.Descriptor instead.
+func (*DeliverSubOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *DeliverSubOrderRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+type DeliverSubOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrder      *SubOrder              `protobuf:"bytes,1,opt,name=sub_order,json=subOrder,proto3" json:"sub_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliverSubOrderResponse) Reset() {
+	*x = DeliverSubOrderResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliverSubOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliverSubOrderResponse) ProtoMessage() {}
+
+func (x *DeliverSubOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliverSubOrderResponse.ProtoReflect.Descriptor instead.
+func (*DeliverSubOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *DeliverSubOrderResponse) GetSubOrder() *SubOrder {
+	if x != nil {
+		return x.SubOrder
+	}
+	return nil
+}
+
+type ConfirmReceiptRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmReceiptRequest) Reset() {
+	*x = ConfirmReceiptRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmReceiptRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmReceiptRequest) ProtoMessage() {}
+
+func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmReceiptRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmReceiptRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ConfirmReceiptRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+type ConfirmReceiptResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrder      *SubOrder              `protobuf:"bytes,1,opt,name=sub_order,json=subOrder,proto3" json:"sub_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmReceiptResponse) Reset() {
+	*x = ConfirmReceiptResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmReceiptResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmReceiptResponse) ProtoMessage() {}
+
+func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmReceiptResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmReceiptResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ConfirmReceiptResponse) GetSubOrder() *SubOrder {
+	if x != nil {
+		return x.SubOrder
+	}
+	return nil
+}
+
+type PlaceExternalOrderRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The partner channel, e.g. "partner:dh".
+	Channel         string `protobuf:"bytes,1,opt,name=channel,proto3" json:"channel,omitempty"`
+	ExternalOrderId string `protobuf:"bytes,2,opt,name=external_order_id,json=externalOrderId,proto3" json:"external_order_id,omitempty"`
+	// The partner's buyer, as the channel knows them.
+	BuyerRef string          `protobuf:"bytes,3,opt,name=buyer_ref,json=buyerRef,proto3" json:"buyer_ref,omitempty"`
+	Lines    []*CheckoutLine `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
+	// Where physical goods go.
+	Address       *v1.Address `protobuf:"bytes,5,opt,name=address,proto3" json:"address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceExternalOrderRequest) Reset() {
+	*x = PlaceExternalOrderRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceExternalOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceExternalOrderRequest) ProtoMessage() {}
+
+func (x *PlaceExternalOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceExternalOrderRequest.ProtoReflect.Descriptor instead.
+func (*PlaceExternalOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *PlaceExternalOrderRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *PlaceExternalOrderRequest) GetExternalOrderId() string {
+	if x != nil {
+		return x.ExternalOrderId
+	}
+	return ""
+}
+
+func (x *PlaceExternalOrderRequest) GetBuyerRef() string {
+	if x != nil {
+		return x.BuyerRef
+	}
+	return ""
+}
+
+func (x *PlaceExternalOrderRequest) GetLines() []*CheckoutLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *PlaceExternalOrderRequest) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+type PlaceExternalOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	Replayed      bool                   `protobuf:"varint,2,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceExternalOrderResponse) Reset() {
+	*x = PlaceExternalOrderResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceExternalOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceExternalOrderResponse) ProtoMessage() {}
+
+func (x *PlaceExternalOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceExternalOrderResponse.ProtoReflect.Descriptor instead.
+func (*PlaceExternalOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *PlaceExternalOrderResponse) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *PlaceExternalOrderResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
 var File_crossdock_orders_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"!crossdock/orders/v1/service.proto\x12\x13crossdock.orders.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x03\n" +
+	"!crossdock/orders/v1/service.proto\x12\x13crossdock.orders.v1\x1a!crossdock/common/v1/address.proto\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x03\n" +
 	"\bCartLine\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\x12\x1d\n" +
@@ -562,15 +3027,232 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x04cart\x18\x01 \x01(\v2\x19.crossdock.orders.v1.CartR\x04cart\"\x12\n" +
 	"\x10ClearCartRequest\"B\n" +
 	"\x11ClearCartResponse\x12-\n" +
-	"\x04cart\x18\x01 \x01(\v2\x19.crossdock.orders.v1.CartR\x04cart*`\n" +
+	"\x04cart\x18\x01 \x01(\v2\x19.crossdock.orders.v1.CartR\x04cart\"\xd3\x01\n" +
+	"\tOrderLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\x05R\bquantity\x129\n" +
+	"\n" +
+	"unit_price\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tunitPrice\x129\n" +
+	"\n" +
+	"line_total\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tlineTotal\"u\n" +
+	"\fFreightGroup\x12\x14\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12!\n" +
+	"\fmean_freight\x18\x03 \x01(\tR\vmeanFreight\x12\x16\n" +
+	"\x06weight\x18\x04 \x01(\tR\x06weight\"\xa8\x03\n" +
+	"\x10FreightBreakdown\x12\x14\n" +
+	"\x05basis\x18\x01 \x01(\tR\x05basis\x12A\n" +
+	"\x0etarget_freight\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rtargetFreight\x12\x1e\n" +
+	"\n" +
+	"multiplier\x18\x03 \x01(\tR\n" +
+	"multiplier\x12)\n" +
+	"\x10route_multiplier\x18\x04 \x01(\bR\x0frouteMultiplier\x126\n" +
+	"\x17total_before_multiplier\x18\x05 \x01(\tR\x15totalBeforeMultiplier\x129\n" +
+	"\x06groups\x18\x06 \x03(\v2!.crossdock.orders.v1.FreightGroupR\x06groups\x12\x12\n" +
+	"\x04zone\x18\a \x01(\tR\x04zone\x12.\n" +
+	"\x13chargeable_weight_g\x18\b \x01(\x03R\x11chargeableWeightG\x129\n" +
+	"\x19rate_to_supplier_currency\x18\t \x01(\tR\x16rateToSupplierCurrency\"\xef\x02\n" +
+	"\x06Parcel\x12\x1f\n" +
+	"\vshipment_id\x18\x01 \x01(\tR\n" +
+	"shipmentId\x12\x18\n" +
+	"\awaybill\x18\x02 \x01(\tR\awaybill\x12!\n" +
+	"\fcarrier_code\x18\x03 \x01(\tR\vcarrierCode\x12\x1b\n" +
+	"\tmethod_id\x18\x04 \x01(\tR\bmethodId\x12\x1f\n" +
+	"\vmethod_name\x18\x05 \x01(\tR\n" +
+	"methodName\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12\x1a\n" +
+	"\bposition\x18\a \x01(\tR\bposition\x12(\n" +
+	"\x10distance_left_km\x18\b \x01(\x01R\x0edistanceLeftKm\x12,\n" +
+	"\x03eta\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x03eta\x12=\n" +
+	"\fdelivered_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\"Z\n" +
+	"\x05TopUp\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x122\n" +
+	"\x06amount\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"\xaa\t\n" +
+	"\bSubOrder\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x19\n" +
+	"\bbuyer_id\x18\x03 \x01(\tR\abuyerId\x12\x1f\n" +
+	"\vsupplier_id\x18\x04 \x01(\tR\n" +
+	"supplierId\x124\n" +
+	"\x04type\x18\x05 \x01(\x0e2 .crossdock.orders.v1.ProductTypeR\x04type\x12;\n" +
+	"\x06status\x18\x06 \x01(\x0e2#.crossdock.orders.v1.SubOrderStatusR\x06status\x124\n" +
+	"\x05lines\x18\a \x03(\v2\x1e.crossdock.orders.v1.OrderLineR\x05lines\x120\n" +
+	"\x05goods\x18\b \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05goods\x124\n" +
+	"\afreight\x18\t \x01(\v2\x1a.crossdock.common.v1.MoneyR\afreight\x124\n" +
+	"\apayable\x18\n" +
+	" \x01(\v2\x1a.crossdock.common.v1.MoneyR\apayable\x12U\n" +
+	"\x19payable_in_buyer_currency\x18\v \x01(\v2\x1a.crossdock.common.v1.MoneyR\x16payableInBuyerCurrency\x12\x12\n" +
+	"\x04rate\x18\f \x01(\tR\x04rate\x12R\n" +
+	"\x11freight_breakdown\x18\r \x01(\v2%.crossdock.orders.v1.FreightBreakdownR\x10freightBreakdown\x126\n" +
+	"\aaddress\x18\x0e \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12\x19\n" +
+	"\bweight_g\x18\x0f \x01(\x03R\aweightG\x12\x1d\n" +
+	"\n" +
+	"volume_cm3\x18\x10 \x01(\x03R\tvolumeCm3\x123\n" +
+	"\x06parcel\x18\x11 \x01(\v2\x1b.crossdock.orders.v1.ParcelR\x06parcel\x121\n" +
+	"\x06top_up\x18\x12 \x01(\v2\x1a.crossdock.orders.v1.TopUpR\x05topUp\x123\n" +
+	"\apaid_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\x129\n" +
+	"\n" +
+	"shipped_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tshippedAt\x12=\n" +
+	"\fdelivered_at\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\x12=\n" +
+	"\fcompletes_at\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampR\vcompletesAt\x12=\n" +
+	"\fcompleted_at\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12\x18\n" +
+	"\achannel\x18\x18 \x01(\tR\achannel\"\xbf\x04\n" +
+	"\x05Order\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x19\n" +
+	"\bbuyer_id\x18\x02 \x01(\tR\abuyerId\x128\n" +
+	"\x06status\x18\x03 \x01(\x0e2 .crossdock.orders.v1.OrderStatusR\x06status\x12\x1a\n" +
+	"\bcurrency\x18\x04 \x01(\tR\bcurrency\x120\n" +
+	"\x05total\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05total\x12<\n" +
+	"\n" +
+	"sub_orders\x18\x06 \x03(\v2\x1d.crossdock.orders.v1.SubOrderR\tsubOrders\x12@\n" +
+	"\x0epayment_due_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fpaymentDueAt\x127\n" +
+	"\tplaced_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bplacedAt\x123\n" +
+	"\apaid_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\x12\x18\n" +
+	"\achannel\x18\n" +
+	" \x01(\tR\achannel\x12*\n" +
+	"\x11external_order_id\x18\v \x01(\tR\x0fexternalOrderId\x12#\n" +
+	"\rcancel_reason\x18\f \x01(\tR\fcancelReason\x12\x1f\n" +
+	"\vcheckout_id\x18\r \x01(\tR\n" +
+	"checkoutId\"A\n" +
+	"\fCheckoutLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x05R\bquantity\"j\n" +
+	"\x0fSupplierAddress\x12\x1f\n" +
+	"\vsupplier_id\x18\x01 \x01(\tR\n" +
+	"supplierId\x126\n" +
+	"\aaddress\x18\x02 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\"\x94\x02\n" +
+	"\x0fCheckoutRequest\x12\x1f\n" +
+	"\vcheckout_id\x18\x01 \x01(\tR\n" +
+	"checkoutId\x127\n" +
+	"\x05lines\x18\x02 \x03(\v2!.crossdock.orders.v1.CheckoutLineR\x05lines\x12\x1a\n" +
+	"\bcurrency\x18\x03 \x01(\tR\bcurrency\x126\n" +
+	"\aaddress\x18\x04 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12S\n" +
+	"\x12supplier_addresses\x18\x05 \x03(\v2$.crossdock.orders.v1.SupplierAddressR\x11supplierAddresses\"`\n" +
+	"\x10CheckoutResponse\x120\n" +
+	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\x12\x1a\n" +
+	"\breplayed\x18\x02 \x01(\bR\breplayed\",\n" +
+	"\x0fPayOrderRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"D\n" +
+	"\x10PayOrderResponse\x120\n" +
+	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\"G\n" +
+	"\x12CancelOrderRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"G\n" +
+	"\x13CancelOrderResponse\x120\n" +
+	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\",\n" +
+	"\x0fGetOrderRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"D\n" +
+	"\x10GetOrderResponse\x120\n" +
+	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\"I\n" +
+	"\x11ListOrdersRequest\x124\n" +
+	"\x04page\x18\x01 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x7f\n" +
+	"\x12ListOrdersResponse\x122\n" +
+	"\x06orders\x18\x01 \x03(\v2\x1a.crossdock.orders.v1.OrderR\x06orders\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\x86\x02\n" +
+	"\vOrderChange\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x1f\n" +
+	"\vfrom_status\x18\x03 \x01(\tR\n" +
+	"fromStatus\x12\x1b\n" +
+	"\tto_status\x18\x04 \x01(\tR\btoStatus\x12\x1d\n" +
+	"\n" +
+	"actor_kind\x18\x05 \x01(\tR\tactorKind\x12\x19\n" +
+	"\bactor_id\x18\x06 \x01(\tR\aactorId\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12*\n" +
+	"\x02at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"4\n" +
+	"\x17ListOrderChangesRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"V\n" +
+	"\x18ListOrderChangesResponse\x12:\n" +
+	"\achanges\x18\x01 \x03(\v2 .crossdock.orders.v1.OrderChangeR\achanges\"6\n" +
+	"\x12GetSubOrderRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\"Q\n" +
+	"\x13GetSubOrderResponse\x12:\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\xb6\x01\n" +
+	"\x1cListSupplierSubOrdersRequest\x12\x1f\n" +
+	"\vsupplier_id\x18\x01 \x01(\tR\n" +
+	"supplierId\x12?\n" +
+	"\bstatuses\x18\x02 \x03(\x0e2#.crossdock.orders.v1.SubOrderStatusR\bstatuses\x124\n" +
+	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x94\x01\n" +
+	"\x1dListSupplierSubOrdersResponse\x12<\n" +
+	"\n" +
+	"sub_orders\x18\x01 \x03(\v2\x1d.crossdock.orders.v1.SubOrderR\tsubOrders\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"9\n" +
+	"\x15AcceptSubOrderRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\"T\n" +
+	"\x16AcceptSubOrderResponse\x12:\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\x86\x01\n" +
+	"\x13ShipSubOrderRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x1b\n" +
+	"\tmethod_id\x18\x02 \x01(\tR\bmethodId\x120\n" +
+	"\x04from\x18\x03 \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\"R\n" +
+	"\x14ShipSubOrderResponse\x12:\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\":\n" +
+	"\x16DeliverSubOrderRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\"U\n" +
+	"\x17DeliverSubOrderResponse\x12:\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"9\n" +
+	"\x15ConfirmReceiptRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\"T\n" +
+	"\x16ConfirmReceiptResponse\x12:\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\xef\x01\n" +
+	"\x19PlaceExternalOrderRequest\x12\x18\n" +
+	"\achannel\x18\x01 \x01(\tR\achannel\x12*\n" +
+	"\x11external_order_id\x18\x02 \x01(\tR\x0fexternalOrderId\x12\x1b\n" +
+	"\tbuyer_ref\x18\x03 \x01(\tR\bbuyerRef\x127\n" +
+	"\x05lines\x18\x04 \x03(\v2!.crossdock.orders.v1.CheckoutLineR\x05lines\x126\n" +
+	"\aaddress\x18\x05 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\"j\n" +
+	"\x1aPlaceExternalOrderResponse\x120\n" +
+	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\x12\x1a\n" +
+	"\breplayed\x18\x02 \x01(\bR\breplayed*`\n" +
 	"\vProductType\x12\x1c\n" +
 	"\x18PRODUCT_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PRODUCT_TYPE_PHYSICAL\x10\x01\x12\x18\n" +
-	"\x14PRODUCT_TYPE_VIRTUAL\x10\x022\xa3\x02\n" +
+	"\x14PRODUCT_TYPE_VIRTUAL\x10\x02*\x9c\x01\n" +
+	"\vOrderStatus\x12\x1c\n" +
+	"\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cORDER_STATUS_PENDING_PAYMENT\x10\x01\x12\x15\n" +
+	"\x11ORDER_STATUS_PAID\x10\x02\x12\x1a\n" +
+	"\x16ORDER_STATUS_COMPLETED\x10\x03\x12\x1a\n" +
+	"\x16ORDER_STATUS_CANCELLED\x10\x04*\xb6\x02\n" +
+	"\x0eSubOrderStatus\x12 \n" +
+	"\x1cSUB_ORDER_STATUS_UNSPECIFIED\x10\x00\x12$\n" +
+	" SUB_ORDER_STATUS_PENDING_PAYMENT\x10\x01\x12\x19\n" +
+	"\x15SUB_ORDER_STATUS_PAID\x10\x02\x12\x1d\n" +
+	"\x19SUB_ORDER_STATUS_ACCEPTED\x10\x03\x12\x1c\n" +
+	"\x18SUB_ORDER_STATUS_SHIPPED\x10\x04\x12\x1e\n" +
+	"\x1aSUB_ORDER_STATUS_DELIVERED\x10\x05\x12$\n" +
+	" SUB_ORDER_STATUS_AWAITING_TOP_UP\x10\x06\x12\x1e\n" +
+	"\x1aSUB_ORDER_STATUS_COMPLETED\x10\a\x12\x1e\n" +
+	"\x1aSUB_ORDER_STATUS_CANCELLED\x10\b2\xe2\f\n" +
 	"\rOrdersService\x12T\n" +
 	"\aGetCart\x12#.crossdock.orders.v1.GetCartRequest\x1a$.crossdock.orders.v1.GetCartResponse\x12`\n" +
 	"\vSetCartLine\x12'.crossdock.orders.v1.SetCartLineRequest\x1a(.crossdock.orders.v1.SetCartLineResponse\x12Z\n" +
-	"\tClearCart\x12%.crossdock.orders.v1.ClearCartRequest\x1a&.crossdock.orders.v1.ClearCartResponseB\xd6\x01\n" +
+	"\tClearCart\x12%.crossdock.orders.v1.ClearCartRequest\x1a&.crossdock.orders.v1.ClearCartResponse\x12W\n" +
+	"\bCheckout\x12$.crossdock.orders.v1.CheckoutRequest\x1a%.crossdock.orders.v1.CheckoutResponse\x12W\n" +
+	"\bPayOrder\x12$.crossdock.orders.v1.PayOrderRequest\x1a%.crossdock.orders.v1.PayOrderResponse\x12`\n" +
+	"\vCancelOrder\x12'.crossdock.orders.v1.CancelOrderRequest\x1a(.crossdock.orders.v1.CancelOrderResponse\x12W\n" +
+	"\bGetOrder\x12$.crossdock.orders.v1.GetOrderRequest\x1a%.crossdock.orders.v1.GetOrderResponse\x12]\n" +
+	"\n" +
+	"ListOrders\x12&.crossdock.orders.v1.ListOrdersRequest\x1a'.crossdock.orders.v1.ListOrdersResponse\x12o\n" +
+	"\x10ListOrderChanges\x12,.crossdock.orders.v1.ListOrderChangesRequest\x1a-.crossdock.orders.v1.ListOrderChangesResponse\x12`\n" +
+	"\vGetSubOrder\x12'.crossdock.orders.v1.GetSubOrderRequest\x1a(.crossdock.orders.v1.GetSubOrderResponse\x12~\n" +
+	"\x15ListSupplierSubOrders\x121.crossdock.orders.v1.ListSupplierSubOrdersRequest\x1a2.crossdock.orders.v1.ListSupplierSubOrdersResponse\x12i\n" +
+	"\x0eAcceptSubOrder\x12*.crossdock.orders.v1.AcceptSubOrderRequest\x1a+.crossdock.orders.v1.AcceptSubOrderResponse\x12c\n" +
+	"\fShipSubOrder\x12(.crossdock.orders.v1.ShipSubOrderRequest\x1a).crossdock.orders.v1.ShipSubOrderResponse\x12l\n" +
+	"\x0fDeliverSubOrder\x12+.crossdock.orders.v1.DeliverSubOrderRequest\x1a,.crossdock.orders.v1.DeliverSubOrderResponse\x12i\n" +
+	"\x0eConfirmReceipt\x12*.crossdock.orders.v1.ConfirmReceiptRequest\x1a+.crossdock.orders.v1.ConfirmReceiptResponse\x12u\n" +
+	"\x12PlaceExternalOrder\x12..crossdock.orders.v1.PlaceExternalOrderRequest\x1a/.crossdock.orders.v1.PlaceExternalOrderResponseB\xd6\x01\n" +
 	"\x17com.crossdock.orders.v1B\fServiceProtoP\x01Z?github.com/crossdock/crossdock/gen/crossdock/orders/v1;ordersv1\xa2\x02\x03COX\xaa\x02\x13Crossdock.Orders.V1\xca\x02\x13Crossdock\\Orders\\V1\xe2\x02\x1fCrossdock\\Orders\\V1\\GPBMetadata\xea\x02\x15Crossdock::Orders::V1b\x06proto3"
 
 var (
@@ -585,43 +3267,165 @@ func file_crossdock_orders_v1_service_proto_rawDescGZIP() []byte {
 	return file_crossdock_orders_v1_service_proto_rawDescData
 }
 
-var file_crossdock_orders_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_crossdock_orders_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_crossdock_orders_v1_service_proto_goTypes = []any{
-	(ProductType)(0),              // 0: crossdock.orders.v1.ProductType
-	(*CartLine)(nil),              // 1: crossdock.orders.v1.CartLine
-	(*Cart)(nil),                  // 2: crossdock.orders.v1.Cart
-	(*GetCartRequest)(nil),        // 3: crossdock.orders.v1.GetCartRequest
-	(*GetCartResponse)(nil),       // 4: crossdock.orders.v1.GetCartResponse
-	(*SetCartLineRequest)(nil),    // 5: crossdock.orders.v1.SetCartLineRequest
-	(*SetCartLineResponse)(nil),   // 6: crossdock.orders.v1.SetCartLineResponse
-	(*ClearCartRequest)(nil),      // 7: crossdock.orders.v1.ClearCartRequest
-	(*ClearCartResponse)(nil),     // 8: crossdock.orders.v1.ClearCartResponse
-	(*v1.Money)(nil),              // 9: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(ProductType)(0),                      // 0: crossdock.orders.v1.ProductType
+	(OrderStatus)(0),                      // 1: crossdock.orders.v1.OrderStatus
+	(SubOrderStatus)(0),                   // 2: crossdock.orders.v1.SubOrderStatus
+	(*CartLine)(nil),                      // 3: crossdock.orders.v1.CartLine
+	(*Cart)(nil),                          // 4: crossdock.orders.v1.Cart
+	(*GetCartRequest)(nil),                // 5: crossdock.orders.v1.GetCartRequest
+	(*GetCartResponse)(nil),               // 6: crossdock.orders.v1.GetCartResponse
+	(*SetCartLineRequest)(nil),            // 7: crossdock.orders.v1.SetCartLineRequest
+	(*SetCartLineResponse)(nil),           // 8: crossdock.orders.v1.SetCartLineResponse
+	(*ClearCartRequest)(nil),              // 9: crossdock.orders.v1.ClearCartRequest
+	(*ClearCartResponse)(nil),             // 10: crossdock.orders.v1.ClearCartResponse
+	(*OrderLine)(nil),                     // 11: crossdock.orders.v1.OrderLine
+	(*FreightGroup)(nil),                  // 12: crossdock.orders.v1.FreightGroup
+	(*FreightBreakdown)(nil),              // 13: crossdock.orders.v1.FreightBreakdown
+	(*Parcel)(nil),                        // 14: crossdock.orders.v1.Parcel
+	(*TopUp)(nil),                         // 15: crossdock.orders.v1.TopUp
+	(*SubOrder)(nil),                      // 16: crossdock.orders.v1.SubOrder
+	(*Order)(nil),                         // 17: crossdock.orders.v1.Order
+	(*CheckoutLine)(nil),                  // 18: crossdock.orders.v1.CheckoutLine
+	(*SupplierAddress)(nil),               // 19: crossdock.orders.v1.SupplierAddress
+	(*CheckoutRequest)(nil),               // 20: crossdock.orders.v1.CheckoutRequest
+	(*CheckoutResponse)(nil),              // 21: crossdock.orders.v1.CheckoutResponse
+	(*PayOrderRequest)(nil),               // 22: crossdock.orders.v1.PayOrderRequest
+	(*PayOrderResponse)(nil),              // 23: crossdock.orders.v1.PayOrderResponse
+	(*CancelOrderRequest)(nil),            // 24: crossdock.orders.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),           // 25: crossdock.orders.v1.CancelOrderResponse
+	(*GetOrderRequest)(nil),               // 26: crossdock.orders.v1.GetOrderRequest
+	(*GetOrderResponse)(nil),              // 27: crossdock.orders.v1.GetOrderResponse
+	(*ListOrdersRequest)(nil),             // 28: crossdock.orders.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),            // 29: crossdock.orders.v1.ListOrdersResponse
+	(*OrderChange)(nil),                   // 30: crossdock.orders.v1.OrderChange
+	(*ListOrderChangesRequest)(nil),       // 31: crossdock.orders.v1.ListOrderChangesRequest
+	(*ListOrderChangesResponse)(nil),      // 32: crossdock.orders.v1.ListOrderChangesResponse
+	(*GetSubOrderRequest)(nil),            // 33: crossdock.orders.v1.GetSubOrderRequest
+	(*GetSubOrderResponse)(nil),           // 34: crossdock.orders.v1.GetSubOrderResponse
+	(*ListSupplierSubOrdersRequest)(nil),  // 35: crossdock.orders.v1.ListSupplierSubOrdersRequest
+	(*ListSupplierSubOrdersResponse)(nil), // 36: crossdock.orders.v1.ListSupplierSubOrdersResponse
+	(*AcceptSubOrderRequest)(nil),         // 37: crossdock.orders.v1.AcceptSubOrderRequest
+	(*AcceptSubOrderResponse)(nil),        // 38: crossdock.orders.v1.AcceptSubOrderResponse
+	(*ShipSubOrderRequest)(nil),           // 39: crossdock.orders.v1.ShipSubOrderRequest
+	(*ShipSubOrderResponse)(nil),          // 40: crossdock.orders.v1.ShipSubOrderResponse
+	(*DeliverSubOrderRequest)(nil),        // 41: crossdock.orders.v1.DeliverSubOrderRequest
+	(*DeliverSubOrderResponse)(nil),       // 42: crossdock.orders.v1.DeliverSubOrderResponse
+	(*ConfirmReceiptRequest)(nil),         // 43: crossdock.orders.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),        // 44: crossdock.orders.v1.ConfirmReceiptResponse
+	(*PlaceExternalOrderRequest)(nil),     // 45: crossdock.orders.v1.PlaceExternalOrderRequest
+	(*PlaceExternalOrderResponse)(nil),    // 46: crossdock.orders.v1.PlaceExternalOrderResponse
+	(*v1.Money)(nil),                      // 47: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),         // 48: google.protobuf.Timestamp
+	(*v1.Address)(nil),                    // 49: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                // 50: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),               // 51: crossdock.common.v1.PageResponse
 }
 var file_crossdock_orders_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.orders.v1.CartLine.type:type_name -> crossdock.orders.v1.ProductType
-	9,  // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
-	9,  // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
-	10, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
-	1,  // 4: crossdock.orders.v1.Cart.lines:type_name -> crossdock.orders.v1.CartLine
-	9,  // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
-	10, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
-	2,  // 7: crossdock.orders.v1.GetCartResponse.cart:type_name -> crossdock.orders.v1.Cart
-	2,  // 8: crossdock.orders.v1.SetCartLineResponse.cart:type_name -> crossdock.orders.v1.Cart
-	2,  // 9: crossdock.orders.v1.ClearCartResponse.cart:type_name -> crossdock.orders.v1.Cart
-	3,  // 10: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
-	5,  // 11: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
-	7,  // 12: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
-	4,  // 13: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
-	6,  // 14: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
-	8,  // 15: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	47, // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
+	47, // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
+	48, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
+	3,  // 4: crossdock.orders.v1.Cart.lines:type_name -> crossdock.orders.v1.CartLine
+	47, // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
+	48, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
+	4,  // 7: crossdock.orders.v1.GetCartResponse.cart:type_name -> crossdock.orders.v1.Cart
+	4,  // 8: crossdock.orders.v1.SetCartLineResponse.cart:type_name -> crossdock.orders.v1.Cart
+	4,  // 9: crossdock.orders.v1.ClearCartResponse.cart:type_name -> crossdock.orders.v1.Cart
+	47, // 10: crossdock.orders.v1.OrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	47, // 11: crossdock.orders.v1.OrderLine.line_total:type_name -> crossdock.common.v1.Money
+	47, // 12: crossdock.orders.v1.FreightBreakdown.target_freight:type_name -> crossdock.common.v1.Money
+	12, // 13: crossdock.orders.v1.FreightBreakdown.groups:type_name -> crossdock.orders.v1.FreightGroup
+	48, // 14: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
+	48, // 15: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
+	47, // 16: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
+	0,  // 17: crossdock.orders.v1.SubOrder.type:type_name -> crossdock.orders.v1.ProductType
+	2,  // 18: crossdock.orders.v1.SubOrder.status:type_name -> crossdock.orders.v1.SubOrderStatus
+	11, // 19: crossdock.orders.v1.SubOrder.lines:type_name -> crossdock.orders.v1.OrderLine
+	47, // 20: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
+	47, // 21: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
+	47, // 22: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
+	47, // 23: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
+	13, // 24: crossdock.orders.v1.SubOrder.freight_breakdown:type_name -> crossdock.orders.v1.FreightBreakdown
+	49, // 25: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
+	14, // 26: crossdock.orders.v1.SubOrder.parcel:type_name -> crossdock.orders.v1.Parcel
+	15, // 27: crossdock.orders.v1.SubOrder.top_up:type_name -> crossdock.orders.v1.TopUp
+	48, // 28: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
+	48, // 29: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
+	48, // 30: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
+	48, // 31: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
+	48, // 32: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
+	1,  // 33: crossdock.orders.v1.Order.status:type_name -> crossdock.orders.v1.OrderStatus
+	47, // 34: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
+	16, // 35: crossdock.orders.v1.Order.sub_orders:type_name -> crossdock.orders.v1.SubOrder
+	48, // 36: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
+	48, // 37: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
+	48, // 38: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
+	49, // 39: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
+	18, // 40: crossdock.orders.v1.CheckoutRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
+	49, // 41: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
+	19, // 42: crossdock.orders.v1.CheckoutRequest.supplier_addresses:type_name -> crossdock.orders.v1.SupplierAddress
+	17, // 43: crossdock.orders.v1.CheckoutResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 44: crossdock.orders.v1.PayOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 45: crossdock.orders.v1.CancelOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 46: crossdock.orders.v1.GetOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	50, // 47: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	17, // 48: crossdock.orders.v1.ListOrdersResponse.orders:type_name -> crossdock.orders.v1.Order
+	51, // 49: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	48, // 50: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
+	30, // 51: crossdock.orders.v1.ListOrderChangesResponse.changes:type_name -> crossdock.orders.v1.OrderChange
+	16, // 52: crossdock.orders.v1.GetSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	2,  // 53: crossdock.orders.v1.ListSupplierSubOrdersRequest.statuses:type_name -> crossdock.orders.v1.SubOrderStatus
+	50, // 54: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	16, // 55: crossdock.orders.v1.ListSupplierSubOrdersResponse.sub_orders:type_name -> crossdock.orders.v1.SubOrder
+	51, // 56: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	16, // 57: crossdock.orders.v1.AcceptSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	49, // 58: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
+	16, // 59: crossdock.orders.v1.ShipSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 60: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 61: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	18, // 62: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
+	49, // 63: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
+	17, // 64: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	5,  // 65: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
+	7,  // 66: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
+	9,  // 67: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
+	20, // 68: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
+	22, // 69: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
+	24, // 70: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
+	26, // 71: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
+	28, // 72: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
+	31, // 73: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
+	33, // 74: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
+	35, // 75: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
+	37, // 76: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
+	39, // 77: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
+	41, // 78: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
+	43, // 79: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
+	45, // 80: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
+	6,  // 81: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
+	8,  // 82: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
+	10, // 83: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
+	21, // 84: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
+	23, // 85: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
+	25, // 86: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
+	27, // 87: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
+	29, // 88: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
+	32, // 89: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
+	34, // 90: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
+	36, // 91: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
+	38, // 92: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
+	40, // 93: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
+	42, // 94: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
+	44, // 95: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
+	46, // 96: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
+	81, // [81:97] is the sub-list for method output_type
+	65, // [65:81] is the sub-list for method input_type
+	65, // [65:65] is the sub-list for extension type_name
+	65, // [65:65] is the sub-list for extension extendee
+	0,  // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_service_proto_init() }
@@ -634,8 +3438,8 @@ func file_crossdock_orders_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_service_proto_rawDesc), len(file_crossdock_orders_v1_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   8,
+			NumEnums:      3,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,9 +19,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	OrdersService_GetCart_FullMethodName     = "/crossdock.orders.v1.OrdersService/GetCart"
-	OrdersService_SetCartLine_FullMethodName = "/crossdock.orders.v1.OrdersService/SetCartLine"
-	OrdersService_ClearCart_FullMethodName   = "/crossdock.orders.v1.OrdersService/ClearCart"
+	OrdersService_GetCart_FullMethodName               = "/crossdock.orders.v1.OrdersService/GetCart"
+	OrdersService_SetCartLine_FullMethodName           = "/crossdock.orders.v1.OrdersService/SetCartLine"
+	OrdersService_ClearCart_FullMethodName             = "/crossdock.orders.v1.OrdersService/ClearCart"
+	OrdersService_Checkout_FullMethodName              = "/crossdock.orders.v1.OrdersService/Checkout"
+	OrdersService_PayOrder_FullMethodName              = "/crossdock.orders.v1.OrdersService/PayOrder"
+	OrdersService_CancelOrder_FullMethodName           = "/crossdock.orders.v1.OrdersService/CancelOrder"
+	OrdersService_GetOrder_FullMethodName              = "/crossdock.orders.v1.OrdersService/GetOrder"
+	OrdersService_ListOrders_FullMethodName            = "/crossdock.orders.v1.OrdersService/ListOrders"
+	OrdersService_ListOrderChanges_FullMethodName      = "/crossdock.orders.v1.OrdersService/ListOrderChanges"
+	OrdersService_GetSubOrder_FullMethodName           = "/crossdock.orders.v1.OrdersService/GetSubOrder"
+	OrdersService_ListSupplierSubOrders_FullMethodName = "/crossdock.orders.v1.OrdersService/ListSupplierSubOrders"
+	OrdersService_AcceptSubOrder_FullMethodName        = "/crossdock.orders.v1.OrdersService/AcceptSubOrder"
+	OrdersService_ShipSubOrder_FullMethodName          = "/crossdock.orders.v1.OrdersService/ShipSubOrder"
+	OrdersService_DeliverSubOrder_FullMethodName       = "/crossdock.orders.v1.OrdersService/DeliverSubOrder"
+	OrdersService_ConfirmReceipt_FullMethodName        = "/crossdock.orders.v1.OrdersService/ConfirmReceipt"
+	OrdersService_PlaceExternalOrder_FullMethodName    = "/crossdock.orders.v1.OrdersService/PlaceExternalOrder"
 )
 
 // OrdersServiceClient is the client API for OrdersService service.
@@ -30,8 +43,12 @@ const (
 //
 // OrdersService owns checkout, the pending-payment order and its split into sub-orders,
 // the order state machine and its change log, after-sale (returns, exchanges, refunds),
-// orders imported from partner platforms, merchant orders and coupons. Today it keeps
-// the buyer's cart; checkout and the rest follow.
+// orders imported from partner platforms, merchant orders and coupons.
+//
+// The order's life is a saga kept in the orders database: checkout reserves stock,
+// estimates freight and locks an exchange rate; payment moves the money into escrow;
+// each sub-order goes to its supplier, ships, is delivered and settles. Every state
+// change is in the order's change log.
 type OrdersServiceClient interface {
 	// GetCart returns the caller's cart with each line's current price and the units
 	// available now. Any signed-in person; a service has no cart.
@@ -42,6 +59,59 @@ type OrdersServiceClient interface {
 	SetCartLine(ctx context.Context, in *SetCartLineRequest, opts ...grpc.CallOption) (*SetCartLineResponse, error)
 	// ClearCart empties the caller's cart.
 	ClearCart(ctx context.Context, in *ClearCartRequest, opts ...grpc.CallOption) (*ClearCartResponse, error)
+	// Checkout turns the caller's cart (or the lines given) into one pending-payment
+	// order: every SKU resolved through the catalogue, the order split by supplier then
+	// product type, stock reserved until the payment deadline, freight estimated per
+	// physical sub-order and the amount payable converted to the buyer's currency at a
+	// rate locked until the deadline. Idempotent on the client's checkout_id: a retry
+	// answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
+	// violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
+	// (reason INSUFFICIENT_STOCK). Buyers only.
+	Checkout(ctx context.Context, in *CheckoutRequest, opts ...grpc.CallOption) (*CheckoutResponse, error)
+	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
+	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
+	// (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason
+	// INSUFFICIENT_FUNDS with the shortfall). The buyer who placed it.
+	PayOrder(ctx context.Context, in *PayOrderRequest, opts ...grpc.CallOption) (*PayOrderResponse, error)
+	// CancelOrder cancels an order before any of its sub-orders shipped: the stock is
+	// released and, when it was paid, the escrow refunded to the buyer's wallet. After
+	// shipment it is FAILED_PRECONDITION (reason ALREADY_SHIPPED). The buyer who placed
+	// it, or an admin.
+	CancelOrder(ctx context.Context, in *CancelOrderRequest, opts ...grpc.CallOption) (*CancelOrderResponse, error)
+	// GetOrder returns an order with its sub-orders, their breakdown and, for shipped
+	// ones, where the parcel is. The buyer who placed it, admins and services; to anyone
+	// else it is NOT_FOUND.
+	GetOrder(ctx context.Context, in *GetOrderRequest, opts ...grpc.CallOption) (*GetOrderResponse, error)
+	// ListOrders lists the caller's orders, newest first.
+	ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error)
+	// ListOrderChanges returns an order's change log, oldest first, to those who may
+	// read the order; a supplier reads the entries of its own sub-orders.
+	ListOrderChanges(ctx context.Context, in *ListOrderChangesRequest, opts ...grpc.CallOption) (*ListOrderChangesResponse, error)
+	// GetSubOrder returns one sub-order to its buyer, to members of its supplier
+	// organization, to admins and services; to anyone else it is NOT_FOUND.
+	GetSubOrder(ctx context.Context, in *GetSubOrderRequest, opts ...grpc.CallOption) (*GetSubOrderResponse, error)
+	// ListSupplierSubOrders lists the paid sub-orders of the caller's supplier
+	// organization (an admin names one), newest first. A supplier never sees another's.
+	ListSupplierSubOrders(ctx context.Context, in *ListSupplierSubOrdersRequest, opts ...grpc.CallOption) (*ListSupplierSubOrdersResponse, error)
+	// AcceptSubOrder records that the supplier will fulfil a paid sub-order. Members of
+	// its supplier organization (or its ERP client).
+	AcceptSubOrder(ctx context.Context, in *AcceptSubOrderRequest, opts ...grpc.CallOption) (*AcceptSubOrderResponse, error)
+	// ShipSubOrder books a physical sub-order's parcel with logistics (the method and the
+	// pick-up address given) and marks it shipped; a retry answers the same shipment.
+	// Members of its supplier organization.
+	ShipSubOrder(ctx context.Context, in *ShipSubOrderRequest, opts ...grpc.CallOption) (*ShipSubOrderResponse, error)
+	// DeliverSubOrder records that a virtual sub-order's goods reached the buyer (a
+	// code, a download): it is delivered and its stock committed. Members of its
+	// supplier organization.
+	DeliverSubOrder(ctx context.Context, in *DeliverSubOrderRequest, opts ...grpc.CallOption) (*DeliverSubOrderResponse, error)
+	// ConfirmReceipt is the buyer confirming a delivered sub-order: it settles now
+	// instead of after the automatic completion delay. The buyer who placed it.
+	ConfirmReceipt(ctx context.Context, in *ConfirmReceiptRequest, opts ...grpc.CallOption) (*ConfirmReceiptResponse, error)
+	// PlaceExternalOrder creates an already-paid order from a partner channel, split and
+	// fulfilled as any other; its money arrives by the partner's settlement, not from a
+	// wallet. Idempotent on (channel, external_order_id): a repeat answers the first
+	// order. Services only (docking).
+	PlaceExternalOrder(ctx context.Context, in *PlaceExternalOrderRequest, opts ...grpc.CallOption) (*PlaceExternalOrderResponse, error)
 }
 
 type ordersServiceClient struct {
@@ -82,14 +152,148 @@ func (c *ordersServiceClient) ClearCart(ctx context.Context, in *ClearCartReques
 	return out, nil
 }
 
+func (c *ordersServiceClient) Checkout(ctx context.Context, in *CheckoutRequest, opts ...grpc.CallOption) (*CheckoutResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckoutResponse)
+	err := c.cc.Invoke(ctx, OrdersService_Checkout_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) PayOrder(ctx context.Context, in *PayOrderRequest, opts ...grpc.CallOption) (*PayOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PayOrderResponse)
+	err := c.cc.Invoke(ctx, OrdersService_PayOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) CancelOrder(ctx context.Context, in *CancelOrderRequest, opts ...grpc.CallOption) (*CancelOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelOrderResponse)
+	err := c.cc.Invoke(ctx, OrdersService_CancelOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) GetOrder(ctx context.Context, in *GetOrderRequest, opts ...grpc.CallOption) (*GetOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetOrderResponse)
+	err := c.cc.Invoke(ctx, OrdersService_GetOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOrdersResponse)
+	err := c.cc.Invoke(ctx, OrdersService_ListOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) ListOrderChanges(ctx context.Context, in *ListOrderChangesRequest, opts ...grpc.CallOption) (*ListOrderChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOrderChangesResponse)
+	err := c.cc.Invoke(ctx, OrdersService_ListOrderChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) GetSubOrder(ctx context.Context, in *GetSubOrderRequest, opts ...grpc.CallOption) (*GetSubOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSubOrderResponse)
+	err := c.cc.Invoke(ctx, OrdersService_GetSubOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) ListSupplierSubOrders(ctx context.Context, in *ListSupplierSubOrdersRequest, opts ...grpc.CallOption) (*ListSupplierSubOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSupplierSubOrdersResponse)
+	err := c.cc.Invoke(ctx, OrdersService_ListSupplierSubOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) AcceptSubOrder(ctx context.Context, in *AcceptSubOrderRequest, opts ...grpc.CallOption) (*AcceptSubOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AcceptSubOrderResponse)
+	err := c.cc.Invoke(ctx, OrdersService_AcceptSubOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) ShipSubOrder(ctx context.Context, in *ShipSubOrderRequest, opts ...grpc.CallOption) (*ShipSubOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ShipSubOrderResponse)
+	err := c.cc.Invoke(ctx, OrdersService_ShipSubOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) DeliverSubOrder(ctx context.Context, in *DeliverSubOrderRequest, opts ...grpc.CallOption) (*DeliverSubOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeliverSubOrderResponse)
+	err := c.cc.Invoke(ctx, OrdersService_DeliverSubOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) ConfirmReceipt(ctx context.Context, in *ConfirmReceiptRequest, opts ...grpc.CallOption) (*ConfirmReceiptResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfirmReceiptResponse)
+	err := c.cc.Invoke(ctx, OrdersService_ConfirmReceipt_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ordersServiceClient) PlaceExternalOrder(ctx context.Context, in *PlaceExternalOrderRequest, opts ...grpc.CallOption) (*PlaceExternalOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlaceExternalOrderResponse)
+	err := c.cc.Invoke(ctx, OrdersService_PlaceExternalOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrdersServiceServer is the server API for OrdersService service.
 // All implementations must embed UnimplementedOrdersServiceServer
 // for forward compatibility.
 //
 // OrdersService owns checkout, the pending-payment order and its split into sub-orders,
 // the order state machine and its change log, after-sale (returns, exchanges, refunds),
-// orders imported from partner platforms, merchant orders and coupons. Today it keeps
-// the buyer's cart; checkout and the rest follow.
+// orders imported from partner platforms, merchant orders and coupons.
+//
+// The order's life is a saga kept in the orders database: checkout reserves stock,
+// estimates freight and locks an exchange rate; payment moves the money into escrow;
+// each sub-order goes to its supplier, ships, is delivered and settles. Every state
+// change is in the order's change log.
 type OrdersServiceServer interface {
 	// GetCart returns the caller's cart with each line's current price and the units
 	// available now. Any signed-in person; a service has no cart.
@@ -100,6 +304,59 @@ type OrdersServiceServer interface {
 	SetCartLine(context.Context, *SetCartLineRequest) (*SetCartLineResponse, error)
 	// ClearCart empties the caller's cart.
 	ClearCart(context.Context, *ClearCartRequest) (*ClearCartResponse, error)
+	// Checkout turns the caller's cart (or the lines given) into one pending-payment
+	// order: every SKU resolved through the catalogue, the order split by supplier then
+	// product type, stock reserved until the payment deadline, freight estimated per
+	// physical sub-order and the amount payable converted to the buyer's currency at a
+	// rate locked until the deadline. Idempotent on the client's checkout_id: a retry
+	// answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
+	// violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
+	// (reason INSUFFICIENT_STOCK). Buyers only.
+	Checkout(context.Context, *CheckoutRequest) (*CheckoutResponse, error)
+	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
+	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
+	// (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason
+	// INSUFFICIENT_FUNDS with the shortfall). The buyer who placed it.
+	PayOrder(context.Context, *PayOrderRequest) (*PayOrderResponse, error)
+	// CancelOrder cancels an order before any of its sub-orders shipped: the stock is
+	// released and, when it was paid, the escrow refunded to the buyer's wallet. After
+	// shipment it is FAILED_PRECONDITION (reason ALREADY_SHIPPED). The buyer who placed
+	// it, or an admin.
+	CancelOrder(context.Context, *CancelOrderRequest) (*CancelOrderResponse, error)
+	// GetOrder returns an order with its sub-orders, their breakdown and, for shipped
+	// ones, where the parcel is. The buyer who placed it, admins and services; to anyone
+	// else it is NOT_FOUND.
+	GetOrder(context.Context, *GetOrderRequest) (*GetOrderResponse, error)
+	// ListOrders lists the caller's orders, newest first.
+	ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error)
+	// ListOrderChanges returns an order's change log, oldest first, to those who may
+	// read the order; a supplier reads the entries of its own sub-orders.
+	ListOrderChanges(context.Context, *ListOrderChangesRequest) (*ListOrderChangesResponse, error)
+	// GetSubOrder returns one sub-order to its buyer, to members of its supplier
+	// organization, to admins and services; to anyone else it is NOT_FOUND.
+	GetSubOrder(context.Context, *GetSubOrderRequest) (*GetSubOrderResponse, error)
+	// ListSupplierSubOrders lists the paid sub-orders of the caller's supplier
+	// organization (an admin names one), newest first. A supplier never sees another's.
+	ListSupplierSubOrders(context.Context, *ListSupplierSubOrdersRequest) (*ListSupplierSubOrdersResponse, error)
+	// AcceptSubOrder records that the supplier will fulfil a paid sub-order. Members of
+	// its supplier organization (or its ERP client).
+	AcceptSubOrder(context.Context, *AcceptSubOrderRequest) (*AcceptSubOrderResponse, error)
+	// ShipSubOrder books a physical sub-order's parcel with logistics (the method and the
+	// pick-up address given) and marks it shipped; a retry answers the same shipment.
+	// Members of its supplier organization.
+	ShipSubOrder(context.Context, *ShipSubOrderRequest) (*ShipSubOrderResponse, error)
+	// DeliverSubOrder records that a virtual sub-order's goods reached the buyer (a
+	// code, a download): it is delivered and its stock committed. Members of its
+	// supplier organization.
+	DeliverSubOrder(context.Context, *DeliverSubOrderRequest) (*DeliverSubOrderResponse, error)
+	// ConfirmReceipt is the buyer confirming a delivered sub-order: it settles now
+	// instead of after the automatic completion delay. The buyer who placed it.
+	ConfirmReceipt(context.Context, *ConfirmReceiptRequest) (*ConfirmReceiptResponse, error)
+	// PlaceExternalOrder creates an already-paid order from a partner channel, split and
+	// fulfilled as any other; its money arrives by the partner's settlement, not from a
+	// wallet. Idempotent on (channel, external_order_id): a repeat answers the first
+	// order. Services only (docking).
+	PlaceExternalOrder(context.Context, *PlaceExternalOrderRequest) (*PlaceExternalOrderResponse, error)
 	mustEmbedUnimplementedOrdersServiceServer()
 }
 
@@ -118,6 +375,45 @@ func (UnimplementedOrdersServiceServer) SetCartLine(context.Context, *SetCartLin
 }
 func (UnimplementedOrdersServiceServer) ClearCart(context.Context, *ClearCartRequest) (*ClearCartResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ClearCart not implemented")
+}
+func (UnimplementedOrdersServiceServer) Checkout(context.Context, *CheckoutRequest) (*CheckoutResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Checkout not implemented")
+}
+func (UnimplementedOrdersServiceServer) PayOrder(context.Context, *PayOrderRequest) (*PayOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PayOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) CancelOrder(context.Context, *CancelOrderRequest) (*CancelOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) GetOrder(context.Context, *GetOrderRequest) (*GetOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOrders not implemented")
+}
+func (UnimplementedOrdersServiceServer) ListOrderChanges(context.Context, *ListOrderChangesRequest) (*ListOrderChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOrderChanges not implemented")
+}
+func (UnimplementedOrdersServiceServer) GetSubOrder(context.Context, *GetSubOrderRequest) (*GetSubOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSubOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) ListSupplierSubOrders(context.Context, *ListSupplierSubOrdersRequest) (*ListSupplierSubOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSupplierSubOrders not implemented")
+}
+func (UnimplementedOrdersServiceServer) AcceptSubOrder(context.Context, *AcceptSubOrderRequest) (*AcceptSubOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AcceptSubOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) ShipSubOrder(context.Context, *ShipSubOrderRequest) (*ShipSubOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ShipSubOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) DeliverSubOrder(context.Context, *DeliverSubOrderRequest) (*DeliverSubOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeliverSubOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) ConfirmReceipt(context.Context, *ConfirmReceiptRequest) (*ConfirmReceiptResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmReceipt not implemented")
+}
+func (UnimplementedOrdersServiceServer) PlaceExternalOrder(context.Context, *PlaceExternalOrderRequest) (*PlaceExternalOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PlaceExternalOrder not implemented")
 }
 func (UnimplementedOrdersServiceServer) mustEmbedUnimplementedOrdersServiceServer() {}
 func (UnimplementedOrdersServiceServer) testEmbeddedByValue()                       {}
@@ -194,6 +490,240 @@ func _OrdersService_ClearCart_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrdersService_Checkout_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckoutRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).Checkout(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_Checkout_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).Checkout(ctx, req.(*CheckoutRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_PayOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PayOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).PayOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_PayOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).PayOrder(ctx, req.(*PayOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_CancelOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).CancelOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_CancelOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).CancelOrder(ctx, req.(*CancelOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_GetOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).GetOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_GetOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).GetOrder(ctx, req.(*GetOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_ListOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).ListOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_ListOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).ListOrders(ctx, req.(*ListOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_ListOrderChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOrderChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).ListOrderChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_ListOrderChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).ListOrderChanges(ctx, req.(*ListOrderChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_GetSubOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSubOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).GetSubOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_GetSubOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).GetSubOrder(ctx, req.(*GetSubOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_ListSupplierSubOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSupplierSubOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).ListSupplierSubOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_ListSupplierSubOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).ListSupplierSubOrders(ctx, req.(*ListSupplierSubOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_AcceptSubOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AcceptSubOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).AcceptSubOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_AcceptSubOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).AcceptSubOrder(ctx, req.(*AcceptSubOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_ShipSubOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ShipSubOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).ShipSubOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_ShipSubOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).ShipSubOrder(ctx, req.(*ShipSubOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_DeliverSubOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeliverSubOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).DeliverSubOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_DeliverSubOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).DeliverSubOrder(ctx, req.(*DeliverSubOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_ConfirmReceipt_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmReceiptRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).ConfirmReceipt(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_ConfirmReceipt_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).ConfirmReceipt(ctx, req.(*ConfirmReceiptRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _OrdersService_PlaceExternalOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlaceExternalOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).PlaceExternalOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_PlaceExternalOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).PlaceExternalOrder(ctx, req.(*PlaceExternalOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrdersService_ServiceDesc is the grpc.ServiceDesc for OrdersService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -212,6 +742,58 @@ var OrdersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ClearCart",
 			Handler:    _OrdersService_ClearCart_Handler,
+		},
+		{
+			MethodName: "Checkout",
+			Handler:    _OrdersService_Checkout_Handler,
+		},
+		{
+			MethodName: "PayOrder",
+			Handler:    _OrdersService_PayOrder_Handler,
+		},
+		{
+			MethodName: "CancelOrder",
+			Handler:    _OrdersService_CancelOrder_Handler,
+		},
+		{
+			MethodName: "GetOrder",
+			Handler:    _OrdersService_GetOrder_Handler,
+		},
+		{
+			MethodName: "ListOrders",
+			Handler:    _OrdersService_ListOrders_Handler,
+		},
+		{
+			MethodName: "ListOrderChanges",
+			Handler:    _OrdersService_ListOrderChanges_Handler,
+		},
+		{
+			MethodName: "GetSubOrder",
+			Handler:    _OrdersService_GetSubOrder_Handler,
+		},
+		{
+			MethodName: "ListSupplierSubOrders",
+			Handler:    _OrdersService_ListSupplierSubOrders_Handler,
+		},
+		{
+			MethodName: "AcceptSubOrder",
+			Handler:    _OrdersService_AcceptSubOrder_Handler,
+		},
+		{
+			MethodName: "ShipSubOrder",
+			Handler:    _OrdersService_ShipSubOrder_Handler,
+		},
+		{
+			MethodName: "DeliverSubOrder",
+			Handler:    _OrdersService_DeliverSubOrder_Handler,
+		},
+		{
+			MethodName: "ConfirmReceipt",
+			Handler:    _OrdersService_ConfirmReceipt_Handler,
+		},
+		{
+			MethodName: "PlaceExternalOrder",
+			Handler:    _OrdersService_PlaceExternalOrder_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1474,7 +1474,10 @@ func (x *UserAddress) GetCreatedAt() *timestamppb.Timestamp {
 }
 
 type ListAddressesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Services only: whose addresses (orders reads a buyer's default at checkout);
+	// empty for the caller's own.
+	UserId        string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1507,6 +1510,13 @@ func (x *ListAddressesRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListAddressesRequest.ProtoReflect.Descriptor instead.
 func (*ListAddressesRequest) Descriptor() ([]byte, []int) {
 	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListAddressesRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
 }
 
 type ListAddressesResponse struct {
@@ -3803,8 +3813,9 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"is_default\x18\x03 \x01(\bR\tisDefault\x129\n" +
 	"\n" +
-	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x16\n" +
-	"\x14ListAddressesRequest\"V\n" +
+	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"/\n" +
+	"\x14ListAddressesRequest\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\"V\n" +
 	"\x15ListAddressesResponse\x12=\n" +
 	"\taddresses\x18\x01 \x03(\v2\x1f.crossdock.users.v1.UserAddressR\taddresses\"q\n" +
 	"\x14CreateAddressRequest\x126\n" +

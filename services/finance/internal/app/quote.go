@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
 )
@@ -18,6 +19,9 @@ func (s *Service) QuoteConversion(ctx context.Context, caller auth.Caller, in fx
 	}
 	if err := fx.ValidateQuoteInput(in); err != nil {
 		return fx.Quote{}, err
+	}
+	if in.LockFor != 0 && !isService(caller) {
+		return fx.Quote{}, apperr.PermissionDenied("only services may choose how long a quote locks its rate")
 	}
 	now := s.clock()
 	mid, err := s.store.ExchangeRateAt(ctx, in.From, in.To, now)

@@ -19,7 +19,20 @@ const MaxAddresses = 50
 var ErrTooManyAddresses = apperr.FailedPrecondition("an account can keep at most 50 addresses").WithReason("TOO_MANY_ADDRESSES")
 
 // ListAddresses returns the caller's addresses, the default first.
-func (s *Service) ListAddresses(ctx context.Context, caller auth.Caller) ([]domain.UserAddress, error) {
+//
+// A service names whose (forUser): orders reads a buyer's default address at
+// checkout. Anyone else naming a user is PermissionDenied.
+func (s *Service) ListAddresses(ctx context.Context, caller auth.Caller, forUser string) ([]domain.UserAddress, error) {
+	if forUser != "" {
+		if !isService(caller) {
+			return nil, apperr.PermissionDenied("only services may read another user's addresses")
+		}
+		id, err := apperr.ParseID("user_id", forUser)
+		if err != nil {
+			return nil, err
+		}
+		return s.store.ListAddresses(ctx, id)
+	}
 	id, err := userID(caller)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -40,7 +41,7 @@ func TestAddressBookDefaults(t *testing.T) {
 	if d := f.defaults(t, u.ID); len(d) != 1 || d[0] != third.ID {
 		t.Errorf("defaults = %v, want only %v", d, third.ID)
 	}
-	list, _ := f.svc.ListAddresses(ctx, me)
+	list, _ := f.svc.ListAddresses(ctx, me, "")
 	if len(list) != 3 || list[0].ID != third.ID {
 		t.Errorf("list does not start with the default: %v", list)
 	}
@@ -107,4 +108,27 @@ func TestConcurrentSetDefaultLeavesExactlyOneDefault(t *testing.T) {
 	if d := f.defaults(t, u.ID); len(d) != 1 {
 		t.Fatalf("defaults after the race = %v, want exactly one", d)
 	}
+}
+
+// A service reads a user's address book (orders takes the buyer's default
+// at checkout); a user naming another user, even an admin, is refused.
+func TestAnotherUsersAddressesAreForServicesOnly(t *testing.T) {
+	f := newFixture(t)
+	u, _ := f.signUp(t, "bea@example.com", domain.RoleBuyer)
+	eve, _ := f.signUp(t, "eve@example.com", domain.RoleBuyer)
+	home, err := f.svc.CreateAddress(ctx, caller(u), address(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders := auth.Caller{Subject: "orders", Kind: auth.KindService, Roles: []string{auth.RoleService}}
+	list, err := f.svc.ListAddresses(ctx, orders, u.ID.String())
+	if err != nil || len(list) != 1 || list[0].ID != home.ID || !list[0].IsDefault {
+		t.Fatalf("the service read %v, %v; want the buyer's default", list, err)
+	}
+	_, err = f.svc.ListAddresses(ctx, caller(eve), u.ID.String())
+	wantKind(t, err, apperr.KindPermissionDenied)
+	_, err = f.svc.ListAddresses(ctx, f.admin(t), u.ID.String())
+	wantKind(t, err, apperr.KindPermissionDenied)
+	_, err = f.svc.ListAddresses(ctx, orders, "not-a-uuid")
+	wantKind(t, err, apperr.KindInvalid)
 }

@@ -38,7 +38,7 @@ func TestAnotherUsersAddressIsNotFound(t *testing.T) {
 			wantKind(t, errMissing, apperr.KindNotFound)
 		})
 	}
-	if list, _ := f.svc.ListAddresses(ctx, caller(eve)); len(list) != 0 {
+	if list, _ := f.svc.ListAddresses(ctx, caller(eve), ""); len(list) != 0 {
 		t.Errorf("eve sees %d addresses", len(list))
 	}
 	if got, err := f.svc.GetAddress(ctx, caller(ann), a.ID); err != nil || got.ID != a.ID {

@@ -74,7 +74,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			return err
 		}, []string{"public_key"}},
 		{"bad address update", func() error {
-			a, err := f.svc.ListAddresses(ctx, me)
+			a, err := f.svc.ListAddresses(ctx, me, "")
 			if err != nil || len(a) == 0 {
 				t.Fatal("no address to update")
 			}

@@ -40,7 +40,14 @@ type QuoteInput struct {
 	// Amount is optional, in minor units of From; zero asks for the rate
 	// alone.
 	Amount int64
+	// LockFor, when set, locks the rate this long instead of the policy's
+	// QuoteTTL (services only: an order's rate holds until its payment
+	// deadline).
+	LockFor time.Duration
 }
+
+// MaxQuoteLock bounds a quote's lock however it is asked for.
+const MaxQuoteLock = 24 * time.Hour
 
 // ValidateQuoteInput checks a request for a quote before any rate is read.
 func ValidateQuoteInput(in QuoteInput) error {
@@ -48,6 +55,9 @@ func ValidateQuoteInput(in QuoteInput) error {
 	domain.CheckPair(v, "from_currency", "to_currency", in.From, in.To)
 	if in.Amount < 0 {
 		v.Add("amount_minor", "must not be negative (leave it 0 to quote the rate alone)")
+	}
+	if in.LockFor < 0 || in.LockFor > MaxQuoteLock {
+		v.Add("lock_for", "must be between 0 and 24h")
 	}
 	return v.Err()
 }
@@ -72,6 +82,9 @@ func NewQuote(in QuoteInput, mid domain.ExchangeRate, p Policy, id, by string, n
 		ID: id, From: mid.From, To: mid.To, Rate: rate, Mid: mid.Rate, SpreadBps: p.SpreadBps,
 		Source: mid.Source, RateEffectiveAt: mid.EffectiveAt, CreatedBy: by,
 		CreatedAt: now, ExpiresAt: now.Add(p.QuoteTTL),
+	}
+	if in.LockFor > 0 {
+		q.ExpiresAt = now.Add(in.LockFor)
 	}
 	if in.Amount > 0 {
 		c, err := q.Convert(money.Money{Amount: in.Amount, Currency: q.From}, now)

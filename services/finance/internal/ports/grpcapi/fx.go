@@ -16,7 +16,8 @@ func (s *Server) QuoteConversion(ctx context.Context, req *financev1.QuoteConver
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.svc.QuoteConversion(ctx, c, fx.QuoteInput{From: req.GetFromCurrency(), To: req.GetToCurrency(), Amount: req.GetAmountMinor()})
+	q, err := s.svc.QuoteConversion(ctx, c, fx.QuoteInput{
+		From: req.GetFromCurrency(), To: req.GetToCurrency(), Amount: req.GetAmountMinor(), LockFor: req.GetLockFor().AsDuration()})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
@@ -134,6 +135,17 @@ func TestQuotesOverTheWire(t *testing.T) {
 	if err != nil || rateOnly.GetQuote().GetAmount() != nil || rateOnly.GetQuote().GetConverted() != nil {
 		t.Errorf("rate alone = %v, %v", rateOnly, err)
 	}
+	// A service locks a rate until an order's payment deadline; a buyer cannot.
+	locked, err := c.QuoteConversion(service, &financev1.QuoteConversionRequest{FromCurrency: "USD", ToCurrency: "JPY", LockFor: durationpb.New(35 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held := locked.GetQuote().GetExpiresAt().AsTime().Sub(locked.GetQuote().GetCreatedAt().AsTime()); held != 35*time.Minute {
+		t.Errorf("a quote locked for 35m holds for %v", held)
+	}
+	if _, err := c.QuoteConversion(buyer, &financev1.QuoteConversionRequest{FromCurrency: "USD", ToCurrency: "JPY", LockFor: durationpb.New(time.Hour)}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("a buyer choosing the lock = %v, want PermissionDenied", err)
+	}
 	tests := []struct {
 		name string
 		req  *financev1.QuoteConversionRequest
@@ -142,6 +154,7 @@ func TestQuotesOverTheWire(t *testing.T) {
 		{"no rate", &financev1.QuoteConversionRequest{FromCurrency: "JPY", ToCurrency: "USD"}, codes.NotFound},
 		{"bad currency", &financev1.QuoteConversionRequest{FromCurrency: "XXX", ToCurrency: "USD"}, codes.InvalidArgument},
 		{"negative amount", &financev1.QuoteConversionRequest{FromCurrency: "USD", ToCurrency: "JPY", AmountMinor: -5}, codes.InvalidArgument},
+		{"lock beyond a day", &financev1.QuoteConversionRequest{FromCurrency: "USD", ToCurrency: "JPY", LockFor: durationpb.New(25 * time.Hour)}, codes.InvalidArgument},
 	}
 	for _, tt := range tests {
 		if _, err := c.QuoteConversion(buyer, tt.req); status.Code(err) != tt.code {

@@ -8,12 +8,12 @@ import (
 )
 
 // ListAddresses lists the caller's addresses.
-func (s *Server) ListAddresses(ctx context.Context, _ *usersv1.ListAddressesRequest) (*usersv1.ListAddressesResponse, error) {
+func (s *Server) ListAddresses(ctx context.Context, req *usersv1.ListAddressesRequest) (*usersv1.ListAddressesResponse, error) {
 	c, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.svc.ListAddresses(ctx, c)
+	list, err := s.svc.ListAddresses(ctx, c, req.GetUserId())
 	if err != nil {
 		return nil, err
 	}
