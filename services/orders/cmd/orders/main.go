@@ -1,18 +1,29 @@
-// Command orders runs the orders service. Today it keeps buyers' carts,
-// shown with current prices and availability; checkout, the order saga and
-// after-sale are coming (the split and the state machines are in
-// internal/domain).
+// Command orders runs the orders service: the buyer's cart, checkout into a
+// pending order split by supplier and product type, payment into escrow,
+// the sub-orders' fulfilment and settlement, orders from partner channels,
+// and the saga (a task runner and inbox consumers) that carries each order
+// through them.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/orders/internal/adapters/events"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
@@ -25,8 +36,45 @@ type Config struct {
 	service.Config
 	// CatalogAddr is the catalog's gRPC server (SKUs and prices).
 	CatalogAddr string `env:"CATALOG_ADDR" envDefault:"127.0.0.1:9102"`
-	// InventoryAddr is inventory's gRPC server (availability).
+	// InventoryAddr is inventory's gRPC server (availability, reservations).
 	InventoryAddr string `env:"INVENTORY_ADDR" envDefault:"127.0.0.1:9103"`
+	// LogisticsAddr is logistics' gRPC server (parcels).
+	LogisticsAddr string `env:"LOGISTICS_ADDR" envDefault:"127.0.0.1:9105"`
+	// FinanceAddr is finance's gRPC server (quotes, payment, escrow).
+	FinanceAddr string `env:"FINANCE_ADDR" envDefault:"127.0.0.1:9106"`
+	// FreightAddr is the freight estimator's gRPC server.
+	FreightAddr string `env:"FREIGHT_ESTIMATOR_ADDR" envDefault:"127.0.0.1:9107"`
+	// PaymentTimeout is how long a placed order waits for payment before
+	// it is cancelled and its stock released.
+	PaymentTimeout time.Duration `env:"PAYMENT_TIMEOUT" envDefault:"30m"`
+	// AutoComplete is how long after delivery a sub-order completes unless
+	// the buyer confirms receipt first.
+	AutoComplete time.Duration `env:"ORDERS_AUTO_COMPLETE" envDefault:"168h"`
+	// FulfilmentHold is how long a paid order's stock stays reserved for
+	// its supplier to ship; a sub-order not shipped by then is cancelled
+	// and refunded.
+	FulfilmentHold time.Duration `env:"ORDERS_FULFILMENT_HOLD" envDefault:"720h"`
+	// PaymentSettle is how long after a payment started the deadline waits
+	// before asking finance whether it went through.
+	PaymentSettle time.Duration `env:"ORDERS_PAYMENT_SETTLE" envDefault:"1m"`
+	// WorkInterval is how often due saga steps are looked for when there
+	// is nothing to do.
+	WorkInterval time.Duration `env:"ORDERS_WORK_INTERVAL" envDefault:"1s"`
+}
+
+// Validate checks the service's own settings.
+func (c Config) Validate() error {
+	var errs []error
+	if c.PaymentTimeout < 10*time.Second || c.PaymentTimeout > 24*time.Hour {
+		errs = append(errs, errors.New("PAYMENT_TIMEOUT must be between 10s and 24h"))
+	}
+	if c.FulfilmentHold < time.Hour || c.FulfilmentHold > 720*time.Hour {
+		errs = append(errs, errors.New("ORDERS_FULFILMENT_HOLD must be between 1h and 720h"))
+	}
+	if c.AutoComplete <= 0 || c.PaymentSettle <= 0 || c.WorkInterval <= 0 {
+		errs = append(errs, errors.New("ORDERS_AUTO_COMPLETE, ORDERS_PAYMENT_SETTLE and ORDERS_WORK_INTERVAL must be positive"))
+	}
+	return errors.Join(errs...)
 }
 
 func main() {
@@ -49,20 +97,34 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	catalogConn, err := rt.DialPeer(cfg.CatalogAddr)
-	if err != nil {
-		return fmt.Errorf("CATALOG_ADDR: %w", err)
+	conns := map[string]string{"CATALOG_ADDR": cfg.CatalogAddr, "INVENTORY_ADDR": cfg.InventoryAddr, "USERS_ADDR": cfg.Auth.UsersAddr,
+		"LOGISTICS_ADDR": cfg.LogisticsAddr, "FINANCE_ADDR": cfg.FinanceAddr, "FREIGHT_ESTIMATOR_ADDR": cfg.FreightAddr}
+	dialed := map[string]*grpc.ClientConn{}
+	for name, addr := range conns {
+		conn, err := rt.DialPeer(addr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		defer conn.Close()
+		dialed[name] = conn
 	}
-	defer catalogConn.Close()
-	inventoryConn, err := rt.DialPeer(cfg.InventoryAddr)
-	if err != nil {
-		return fmt.Errorf("INVENTORY_ADDR: %w", err)
-	}
-	defer inventoryConn.Close()
 
-	svc := app.New(postgres.New(rt.Pool),
-		peers.Catalog{Client: catalogv1.NewCatalogServiceClient(catalogConn)},
-		peers.Inventory{Client: inventoryv1.NewInventoryServiceClient(inventoryConn)})
+	store := postgres.New(rt.Pool)
+	svc := app.New(store, app.Peers{
+		Catalog:   peers.Catalog{Client: catalogv1.NewCatalogServiceClient(dialed["CATALOG_ADDR"])},
+		Inventory: peers.Inventory{Client: inventoryv1.NewInventoryServiceClient(dialed["INVENTORY_ADDR"])},
+		Users:     peers.Users{Client: usersv1.NewUsersServiceClient(dialed["USERS_ADDR"])},
+		Freight:   peers.Freight{Client: freightv1.NewFreightServiceClient(dialed["FREIGHT_ESTIMATOR_ADDR"])},
+		Finance: peers.Finance{FX: financev1.NewFinanceServiceClient(dialed["FINANCE_ADDR"]),
+			Escrows: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
+		Logistics: peers.Logistics{Client: logisticsv1.NewLogisticsServiceClient(dialed["LOGISTICS_ADDR"])},
+	}, app.Config{PaymentTimeout: cfg.PaymentTimeout, FulfilmentHold: cfg.FulfilmentHold, AutoComplete: cfg.AutoComplete, PaymentSettle: cfg.PaymentSettle})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
+
+	// Workers start once the database is migrated and the stream exists.
+	for _, c := range (events.Consumers{Service: svc, Repo: func(tx pgx.Tx) app.Repository { return store.WithTx(tx) }}).All() {
+		rt.Consume(c)
+	}
+	rt.Go("saga", func(ctx context.Context) error { return svc.RunSaga(ctx, cfg.WorkInterval, rt.Log) })
 	return rt.Run(ctx)
 }

@@ -1,7 +1,10 @@
-// Package app holds the orders service's use cases. Today: the buyer's
-// cart, shown with current prices and availability. Each command checks
-// who may call it, validates its input before writing anything, and runs
-// its writes in one transaction.
+// Package app holds the orders service's use cases: the buyer's cart,
+// checkout, payment, the sub-orders' fulfilment and settlement, and the
+// saga that carries an order through them. Each command checks who may call
+// it, validates its input before writing anything, and runs its writes in
+// one transaction together with the saga's next steps (tasks) and the
+// events it emits; the tasks then run the remote commands, each idempotent
+// on its key, so a crash at any point resumes from what is stored.
 package app
 
 import (
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
@@ -18,6 +22,9 @@ type Store interface {
 	Repository
 	// InTx runs fn in a transaction and commits it when fn returns nil.
 	InTx(ctx context.Context, fn func(Repository) error) error
+	// ClaimTasks leases up to limit due tasks for lease: another replica
+	// sees them again only after it, so a crashed one's tasks come back.
+	ClaimTasks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Task, error)
 }
 
 // Repository is what a command may do in its transaction.
@@ -29,7 +36,54 @@ type Repository interface {
 	GetCart(ctx context.Context, buyerID string) (domain.Cart, error)
 	// SaveCart replaces the cart's lines.
 	SaveCart(ctx context.Context, c domain.Cart) error
+
+	// InsertOrder stores a new order with its sub-orders; false when an
+	// order with its id exists already (a retried checkout).
+	InsertOrder(ctx context.Context, o domain.Order) (bool, error)
+	// GetOrder returns an order with its sub-orders, locked for the
+	// transaction when lock is set; NotFound when there is none.
+	GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Order, error)
+	// OrderOf returns the id of a sub-order's order; NotFound when unknown.
+	OrderOf(ctx context.Context, subOrderID uuid.UUID) (uuid.UUID, error)
+	// SaveOrder writes an order's and its sub-orders' changed state.
+	SaveOrder(ctx context.Context, o domain.Order) error
+	// ListOrders returns a buyer's orders newest first, after the cursor.
+	ListOrders(ctx context.Context, buyerID string, after *OrderCursor, limit int) ([]domain.Order, error)
+	// ListSupplierSubOrders returns a supplier's paid sub-orders newest
+	// first, after the cursor, with their orders (without other suppliers'
+	// sub-orders).
+	ListSupplierSubOrders(ctx context.Context, supplierID uuid.UUID, statuses []domain.Status, after *OrderCursor, limit int) ([]domain.Order, error)
+	// AppendChanges adds entries to the change log.
+	AppendChanges(ctx context.Context, changes []domain.Change) error
+	// ListChanges returns an order's change log, oldest first.
+	ListChanges(ctx context.Context, orderID uuid.UUID) ([]domain.Change, error)
+
+	// Schedule adds tasks, or moves an existing one's due time.
+	Schedule(ctx context.Context, tasks ...Task) error
+	// Unschedule removes a task if it exists.
+	Unschedule(ctx context.Context, kind TaskKind, subject uuid.UUID) error
+	// FinishTask removes a task that ran; RetryTask makes it due again.
+	FinishTask(ctx context.Context, t Task) error
+	RetryTask(ctx context.Context, t Task, due time.Time, cause string) error
+
+	// Emit writes events to the outbox in the transaction.
+	Emit(ctx context.Context, events ...Event) error
 }
+
+// Event is a fact to publish once the transaction commits.
+type Event struct {
+	Subject string
+	Message proto.Message
+}
+
+// OrderCursor is where a page of orders ends: the last row's sort key.
+type OrderCursor struct {
+	At time.Time `json:"at"`
+	ID uuid.UUID `json:"id"`
+}
+
+// Valid tells a decoded cursor is one a page could end at.
+func (c OrderCursor) Valid() bool { return c.ID != uuid.Nil && !c.At.IsZero() }
 
 // Catalog resolves SKUs as they are now.
 type Catalog interface {
@@ -37,24 +91,69 @@ type Catalog interface {
 	SKUs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, error)
 }
 
-// Inventory tells the units available to order.
-type Inventory interface {
-	Available(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error)
+// Config is the saga's timing.
+type Config struct {
+	// PaymentTimeout is how long a placed order waits for payment.
+	PaymentTimeout time.Duration
+	// FulfilmentHold is how long a paid order's stock stays reserved for
+	// its supplier to ship.
+	FulfilmentHold time.Duration
+	// AutoComplete is how long after delivery a sub-order completes unless
+	// the buyer confirms first.
+	AutoComplete time.Duration
+	// PaymentSettle is how long after a payment was started the deadline
+	// waits before asking finance whether it went through.
+	PaymentSettle time.Duration
+}
+
+// Peers are the services orders calls.
+type Peers struct {
+	Catalog   Catalog
+	Inventory Inventory
+	Users     Users
+	Freight   Freight
+	Finance   Finance
+	Logistics Logistics
 }
 
 // Service runs the use cases.
 type Service struct {
-	store     Store
-	catalog   Catalog
-	inventory Inventory
-	now       func() time.Time
+	store Store
+	Peers
+	cfg Config
+	now func() time.Time
+	// wake nudges the task runner after a command scheduled work due now.
+	wake chan struct{}
 }
 
 // New returns the use cases.
-func New(store Store, catalog Catalog, inventory Inventory) *Service {
-	return &Service{store: store, catalog: catalog, inventory: inventory, now: time.Now}
+func New(store Store, peers Peers, cfg Config) *Service {
+	if cfg.PaymentTimeout <= 0 {
+		cfg.PaymentTimeout = 30 * time.Minute
+	}
+	if cfg.FulfilmentHold <= 0 {
+		cfg.FulfilmentHold = 30 * 24 * time.Hour
+	}
+	if cfg.AutoComplete <= 0 {
+		cfg.AutoComplete = 7 * 24 * time.Hour
+	}
+	if cfg.PaymentSettle <= 0 {
+		cfg.PaymentSettle = time.Minute
+	}
+	return &Service{store: store, Peers: peers, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1)}
 }
+
+// SetClock replaces the clock (tests move time forward).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // clock returns the current time at microsecond precision, as PostgreSQL
 // stores it.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// nudge wakes the task runner without waiting.
+func (s *Service) nudge() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}

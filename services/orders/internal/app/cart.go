@@ -65,7 +65,7 @@ func (s *Service) SetCartLine(ctx context.Context, c auth.Caller, sku uuid.UUID,
 		return CartView{}, err
 	}
 	if quantity > 0 {
-		skus, err := s.catalog.SKUs(ctx, []uuid.UUID{sku})
+		skus, err := s.Catalog.SKUs(ctx, []uuid.UUID{sku})
 		if err != nil {
 			return CartView{}, err
 		}
@@ -131,11 +131,11 @@ func (s *Service) view(ctx context.Context, cart domain.Cart) (CartView, error) 
 	for i, l := range cart.Lines {
 		ids[i] = l.SKUID
 	}
-	skus, err := s.catalog.SKUs(ctx, ids)
+	skus, err := s.Catalog.SKUs(ctx, ids)
 	if err != nil {
 		return v, err
 	}
-	available, err := s.inventory.Available(ctx, ids)
+	available, err := s.Inventory.Available(ctx, ids)
 	if err != nil {
 		return v, err
 	}

@@ -33,7 +33,7 @@ func (s Status) Terminal() bool { return s == Completed || s == Cancelled }
 var subOrderMoves = map[Status][]Status{
 	PendingPayment: {Paid, Cancelled},
 	Paid:           {Accepted, Shipped, Cancelled},
-	Accepted:       {Shipped, Cancelled},
+	Accepted:       {Shipped, Delivered, Cancelled},
 	Shipped:        {Delivered},
 	Delivered:      {Completed, AwaitingTopUp},
 	AwaitingTopUp:  {Completed},
@@ -85,15 +85,6 @@ func transition(moves map[Status][]Status, what string, from, to Status) error {
 		WithReason("INVALID_TRANSITION").WithMetadata("from", string(from)).WithMetadata("to", string(to))
 }
 
-// SubOrder is one supplier's goods of one product type within an order.
-type SubOrder struct {
-	ID         uuid.UUID
-	OrderID    uuid.UUID
-	SupplierID uuid.UUID
-	Type       ProductType
-	Status     Status
-}
-
 // Move changes the sub-order's status and returns the change to log; a
 // move the state machine does not allow is FailedPrecondition and changes
 // nothing.
@@ -109,15 +100,6 @@ func (s *SubOrder) Move(to Status, by Actor, reason string, at time.Time) (Chang
 // Cancellable reports whether the buyer may still cancel: nothing shipped.
 func (s SubOrder) Cancellable() bool {
 	return s.Status == PendingPayment || s.Status == Paid || s.Status == Accepted
-}
-
-// Order is a buyer's checkout: N sub-orders paid together.
-type Order struct {
-	ID           uuid.UUID
-	BuyerID      string
-	Status       Status
-	PaymentDueAt time.Time
-	SubOrders    []SubOrder
 }
 
 // Move changes the order's status and returns the change to log.
@@ -136,6 +118,13 @@ func (o *Order) Pay(by Actor, at time.Time) ([]Change, error) {
 	if o.Status == PendingPayment && !at.Before(o.PaymentDueAt) {
 		return nil, apperr.FailedPrecondition("the payment deadline has passed").WithReason("PAYMENT_DEADLINE_PASSED")
 	}
+	return o.moveAll(Paid, by, "paid", at)
+}
+
+// RecordPayment moves a pending order and its sub-orders to paid whatever
+// the time: finance took the money (perhaps in the deadline's last
+// moment), so the order is paid.
+func (o *Order) RecordPayment(by Actor, at time.Time) ([]Change, error) {
 	return o.moveAll(Paid, by, "paid", at)
 }
 
@@ -177,25 +166,54 @@ func (o *Order) moveAll(to Status, by Actor, reason string, at time.Time) ([]Cha
 // Settle records a sub-order's completion and completes the order once
 // every sub-order is completed or cancelled.
 func (o *Order) Settle(subOrderID uuid.UUID, by Actor, at time.Time) ([]Change, error) {
-	for i := range o.SubOrders {
-		if o.SubOrders[i].ID != subOrderID {
-			continue
-		}
-		c, err := o.SubOrders[i].Move(Completed, by, "settled", at)
-		if err != nil {
-			return nil, err
-		}
-		changes := []Change{c}
-		for _, s := range o.SubOrders {
-			if !s.Status.Terminal() {
-				return changes, nil
-			}
-		}
-		oc, err := o.Move(Completed, by, "every sub-order finished", at)
-		if err != nil {
-			return nil, err
-		}
-		return append(changes, oc), nil
+	return o.MoveSubOrder(subOrderID, Completed, by, "settled", at)
+}
+
+// MoveSubOrder moves one sub-order and, when that leaves every sub-order
+// completed or cancelled, finishes the order: cancelled when nothing was
+// completed, completed otherwise.
+func (o *Order) MoveSubOrder(subOrderID uuid.UUID, to Status, by Actor, reason string, at time.Time) ([]Change, error) {
+	s := o.SubOrder(subOrderID)
+	if s == nil {
+		return nil, apperr.NotFound("sub-order", subOrderID.String())
 	}
-	return nil, apperr.NotFound("sub-order", subOrderID.String())
+	c, err := s.Move(to, by, reason, at)
+	if err != nil {
+		return nil, err
+	}
+	return append([]Change{c}, o.finish(by, at)...), nil
+}
+
+// finish moves a paid order on once none of its sub-orders has anything
+// left to do.
+func (o *Order) finish(by Actor, at time.Time) []Change {
+	if o.Status != Paid {
+		return nil
+	}
+	completed := false
+	for _, s := range o.SubOrders {
+		if !s.Status.Terminal() {
+			return nil
+		}
+		completed = completed || s.Status == Completed
+	}
+	to, why := Cancelled, "every sub-order cancelled"
+	if completed {
+		to, why = Completed, "every sub-order finished"
+	}
+	c, err := o.Move(to, by, why, at)
+	if err != nil {
+		return nil
+	}
+	return []Change{c}
+}
+
+// SubOrder returns the order's sub-order with id, nil when it has none.
+func (o *Order) SubOrder(id uuid.UUID) *SubOrder {
+	for i := range o.SubOrders {
+		if o.SubOrders[i].ID == id {
+			return &o.SubOrders[i]
+		}
+	}
+	return nil
 }

@@ -1,16 +1,21 @@
-// Package peers reaches the services orders reads from: the catalog
-// (SKUs as they are now) and inventory (units available). Their statuses
-// come back as apperr errors.
+// Package peers reaches the services orders calls: the catalog (SKUs as
+// they are now), inventory (availability and reservations), users (the
+// buyer's default address), the freight estimator, finance (quotes,
+// payment, escrow, settlement) and logistics (parcels). Their statuses come
+// back as apperr errors.
 package peers
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
@@ -88,6 +93,37 @@ func (i Inventory) Available(ctx context.Context, ids []uuid.UUID) (map[uuid.UUI
 	return out, nil
 }
 
+// Reserve holds a sub-order's lines (again: extends the hold).
+func (i Inventory) Reserve(ctx context.Context, key uuid.UUID, lines []domain.OrderLine, ttl time.Duration) (bool, error) {
+	req := &inventoryv1.ReserveRequest{OrderId: key.String(), Ttl: durationpb.New(ttl)}
+	for _, l := range lines {
+		req.Lines = append(req.Lines, &inventoryv1.OrderLine{SkuId: l.SKUID.String(), Quantity: int64(l.Quantity)})
+	}
+	resp, err := i.Client.Reserve(ctx, req)
+	if err != nil {
+		return false, peerError(err)
+	}
+	st := resp.GetReservation().GetStatus()
+	return st == inventoryv1.ReservationStatus_RESERVATION_STATUS_ACTIVE || st == inventoryv1.ReservationStatus_RESERVATION_STATUS_COMMITTED, nil
+}
+
+// Release gives a sub-order's stock back; none reserved is nothing to do,
+// and a committed one (shipped) is not released.
+func (i Inventory) Release(ctx context.Context, key uuid.UUID, reason string) error {
+	_, err := i.Client.Release(ctx, &inventoryv1.ReleaseRequest{OrderId: key.String(), Reason: reason})
+	err = peerError(err)
+	if apperr.IsKind(err, apperr.KindNotFound) || apperr.IsKind(err, apperr.KindFailedPrecondition) {
+		return nil
+	}
+	return err
+}
+
+// Commit turns a sub-order's hold into a shipment.
+func (i Inventory) Commit(ctx context.Context, key uuid.UUID) error {
+	_, err := i.Client.Commit(ctx, &inventoryv1.CommitRequest{OrderId: key.String()})
+	return peerError(err)
+}
+
 // idStrings is ids in their text form, as the peers take them.
 func idStrings(ids []uuid.UUID) []string {
 	out := make([]string, len(ids))
@@ -98,6 +134,9 @@ func idStrings(ids []uuid.UUID) []string {
 }
 
 func peerError(err error) error {
+	if err == nil {
+		return nil
+	}
 	if st, ok := status.FromError(err); ok {
 		return grpcerr.FromStatus(st)
 	}

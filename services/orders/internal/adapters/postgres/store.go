@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
@@ -17,20 +18,45 @@ import (
 type Store struct {
 	repo
 	pg.Store[app.Repository]
+	pool *pgxpool.Pool
 }
 
 var _ app.Store = (*Store)(nil)
 
 // New returns a store on pool.
 func New(pool *pgxpool.Pool) *Store {
-	return &Store{repo: repo{q: pool}, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
-		return repo{q: q}
+	return &Store{repo: repo{q: pool}, pool: pool, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
+		return repo{q: q, tx: tx}
 	})}
 }
 
-// repo runs the queries on a pool or a transaction.
+// WithTx returns the repository on tx: the inbox's handlers apply events in
+// the inbox's transaction.
+func (s *Store) WithTx(tx pgx.Tx) app.Repository { return repo{q: tx, tx: tx} }
+
+// repo runs the queries on a pool or, inside InTx, on a transaction.
 type repo struct {
-	q pg.Querier
+	q  pg.Querier
+	tx pgx.Tx // nil outside a transaction
+}
+
+// Emit writes the events to the outbox in the current transaction.
+func (r repo) Emit(ctx context.Context, events ...app.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if r.tx == nil {
+		return outbox.ErrNoTransaction
+	}
+	out := make([]outbox.Event, 0, len(events))
+	for _, e := range events {
+		ev, err := outbox.New(e.Subject, e.Message)
+		if err != nil {
+			return err
+		}
+		out = append(out, ev)
+	}
+	return outbox.Add(ctx, r.tx, out...)
 }
 
 func (r repo) LockCart(ctx context.Context, buyerID string, at time.Time) (domain.Cart, error) {

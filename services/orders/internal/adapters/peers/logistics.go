@@ -1,0 +1,101 @@
+package peers
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+)
+
+// Logistics is app.Logistics over the logistics service.
+type Logistics struct {
+	Client logisticsv1.LogisticsServiceClient
+	// CentralWarehouse, when set, routes every parcel through it for
+	// consolidation.
+	CentralWarehouse *commonv1.Address
+}
+
+var _ app.Logistics = Logistics{}
+
+// Ship books a sub-order's parcel; logistics answers a repeat with the same
+// shipment.
+func (l Logistics) Ship(ctx context.Context, in app.ShipInput) (app.Shipment, error) {
+	sub := in.SubOrder
+	req := &logisticsv1.CreateShipmentRequest{
+		Kind: logisticsv1.ShipmentKind_SHIPMENT_KIND_OUTBOUND, SubOrderId: sub.ID.String(), OrderId: in.Order.ID.String(),
+		BuyerId: in.Order.BuyerID, SupplierOrgId: sub.SupplierID.String(), MethodId: in.MethodID.String(),
+		From: AddressProto(in.From), To: AddressProto(*sub.Address), WeightG: sub.WeightG, VolumeCm3: sub.VolumeCM3,
+		GoodsPrice: &commonv1.Money{CurrencyCode: sub.Goods.Currency, AmountMinor: sub.Goods.Amount}, ReservationId: sub.ID.String(),
+		CentralWarehouse: l.CentralWarehouse,
+	}
+	req.DeclaredValue = req.GoodsPrice
+	if b := sub.FreightBreakdown; b != nil && b.DeclaredValue.Amount > 0 {
+		req.DeclaredValue = &commonv1.Money{CurrencyCode: b.DeclaredValue.Currency, AmountMinor: b.DeclaredValue.Amount}
+	}
+	for _, line := range sub.Lines {
+		req.Lines = append(req.Lines, &logisticsv1.ShipmentLine{SkuId: line.SKUID.String(), Quantity: line.Quantity})
+	}
+	resp, err := l.Client.CreateShipment(ctx, req)
+	if err != nil {
+		return app.Shipment{}, peerError(err)
+	}
+	return shipment(resp.GetShipment()), nil
+}
+
+func shipment(s *logisticsv1.Shipment) app.Shipment {
+	id, _ := uuid.Parse(s.GetShipmentId())
+	return app.Shipment{ID: id, Waybill: s.GetWaybill(), CarrierCode: s.GetCarrierCode()}
+}
+
+// Parcel returns where a sub-order's parcel is, nil when it has none.
+func (l Logistics) Parcel(ctx context.Context, subOrderID uuid.UUID) (*app.Parcel, error) {
+	resp, err := l.Client.GetSubOrderShipment(ctx, &logisticsv1.GetSubOrderShipmentRequest{SubOrderId: subOrderID.String()})
+	if err = peerError(err); apperr.IsKind(err, apperr.KindNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	s := resp.GetShipment()
+	p := &app.Parcel{
+		Shipment: shipment(s), MethodID: s.GetMethodId(), MethodName: s.GetMethodName(), Status: s.GetStatus().String(),
+		Position: s.GetPosition().GetName(), DistanceLeftKM: s.GetDistanceLeftKm(),
+		ETA: timeOf(s.GetEta().AsTime(), s.GetEta() != nil), DeliveredAt: timeOf(s.GetDeliveredAt().AsTime(), s.GetDeliveredAt() != nil),
+	}
+	for _, leg := range s.GetLegs() {
+		if leg.GetPaidAt() == nil && leg.GetRefusal() == "" {
+			p.UnpaidLegs++
+		}
+	}
+	return p, nil
+}
+
+func timeOf(t time.Time, set bool) *time.Time {
+	if !set {
+		return nil
+	}
+	return &t
+}
+
+// Cancel cancels a sub-order's parcel if it has one that was not picked up:
+// none, or one already cancelled, is nothing to do.
+func (l Logistics) Cancel(ctx context.Context, subOrderID uuid.UUID, reason string) error {
+	resp, err := l.Client.GetSubOrderShipment(ctx, &logisticsv1.GetSubOrderShipmentRequest{SubOrderId: subOrderID.String()})
+	if err = peerError(err); apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	_, err = l.Client.CancelShipment(ctx, &logisticsv1.CancelShipmentRequest{ShipmentId: resp.GetShipment().GetShipmentId(), Reason: reason})
+	return peerError(err)
+}
+
+// Complete records that a shipment's sub-order completed.
+func (l Logistics) Complete(ctx context.Context, shipmentID uuid.UUID) error {
+	_, err := l.Client.CompleteShipment(ctx, &logisticsv1.CompleteShipmentRequest{ShipmentId: shipmentID.String()})
+	return peerError(err)
+}

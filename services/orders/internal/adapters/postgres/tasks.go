@@ -1,0 +1,60 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+)
+
+func (r repo) Schedule(ctx context.Context, tasks ...app.Task) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, t := range tasks {
+		b.Queue(`INSERT INTO saga_tasks (kind, subject, order_id, due_at, created_at) VALUES ($1, $2, $3, $4, now())
+			ON CONFLICT (kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, version = saga_tasks.version + 1`, t.Kind, t.Subject, t.OrderID, t.DueAt)
+	}
+	return r.q.SendBatch(ctx, b).Close()
+}
+
+func (r repo) Unschedule(ctx context.Context, kind app.TaskKind, subject uuid.UUID) error {
+	_, err := r.q.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = $1 AND subject = $2`, kind, subject)
+	return err
+}
+
+// FinishTask removes a task that ran, unless it was scheduled again while
+// it ran (its version moved on): then it stays for that.
+func (r repo) FinishTask(ctx context.Context, t app.Task) error {
+	_, err := r.q.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = $1 AND subject = $2 AND version = $3`, t.Kind, t.Subject, t.Version)
+	return err
+}
+
+func (r repo) RetryTask(ctx context.Context, t app.Task, due time.Time, cause string) error {
+	_, err := r.q.Exec(ctx, `UPDATE saga_tasks SET due_at = $4, last_error = $5 WHERE kind = $1 AND subject = $2 AND version = $3`,
+		t.Kind, t.Subject, t.Version, due, cause)
+	return err
+}
+
+// ClaimTasks leases due tasks: each claimed row's due time moves a lease
+// ahead and its attempts count up, in one statement, so replicas never run
+// the same step at once and a crashed replica's steps come back when the
+// lease ends.
+func (s *Store) ClaimTasks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]app.Task, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE saga_tasks t SET due_at = $2, attempts = t.attempts + 1, version = t.version + 1
+		FROM (SELECT kind, subject FROM saga_tasks WHERE due_at <= $1 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+		WHERE t.kind = due.kind AND t.subject = due.subject
+		RETURNING t.kind, t.subject, t.order_id, t.due_at, t.attempts, t.version`, now, now.Add(lease), limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.Task, error) {
+		var t app.Task
+		err := row.Scan(&t.Kind, &t.Subject, &t.OrderID, &t.DueAt, &t.Attempts, &t.Version)
+		return t, err
+	})
+}

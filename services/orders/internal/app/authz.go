@@ -1,0 +1,80 @@
+package app
+
+import (
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// Authorization errors.
+var (
+	ErrBuyersOnly   = apperr.PermissionDenied("only a buyer's account checks out").WithReason("BUYERS_ONLY")
+	ErrServicesOnly = apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")
+	ErrSuppliersOnly = apperr.PermissionDenied("only members of a supplier organization (or its ERP) list its sub-orders").
+				WithReason("SUPPLIERS_ONLY")
+)
+
+func isAdmin(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
+
+// isService is another Crossdock service acting on its own behalf.
+func isService(c auth.Caller) bool { return c.Kind == auth.KindService && c.HasRole(auth.RoleService) }
+
+// supplierOrg returns the supplier organization the caller acts for: a
+// signed-in member of a supplier or its ERP.
+func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
+	member := c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)
+	if !member && !c.IsERP() {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(c.OrganizationID)
+	return id, err == nil && id != uuid.Nil
+}
+
+// isBuyerOf reports the caller placed the order.
+func isBuyerOf(c auth.Caller, o domain.Order) bool {
+	return c.Kind == auth.KindUser && c.Subject == o.BuyerID
+}
+
+// canReadOrder: its buyer, admins and services. Anyone else is told it
+// does not exist.
+func canReadOrder(c auth.Caller, o domain.Order) bool {
+	return isBuyerOf(c, o) || isAdmin(c) || isService(c)
+}
+
+// canReadSubOrder adds the sub-order's supplier to the order's readers.
+func canReadSubOrder(c auth.Caller, o domain.Order, s domain.SubOrder) bool {
+	if canReadOrder(c, o) {
+		return true
+	}
+	org, ok := supplierOrg(c)
+	return ok && org == s.SupplierID && s.Status != domain.PendingPayment
+}
+
+// isSupplierOf reports the caller acts for the sub-order's supplier.
+func isSupplierOf(c auth.Caller, s domain.SubOrder) bool {
+	org, ok := supplierOrg(c)
+	return ok && org == s.SupplierID
+}
+
+// actor is who the change log names for the caller.
+func actor(c auth.Caller) domain.Actor {
+	switch {
+	case isService(c):
+		return domain.Actor{Kind: domain.ActorSystem, ID: c.Subject}
+	case isAdmin(c):
+		return domain.Actor{Kind: domain.ActorOperator, ID: c.Subject}
+	case c.IsERP() || c.HasRole(auth.RoleSupplier):
+		return domain.Actor{Kind: domain.ActorSupplier, ID: c.Subject}
+	default:
+		return domain.Actor{Kind: domain.ActorBuyer, ID: c.Subject}
+	}
+}
+
+// system is the service itself in the change log: a timer or an event.
+var system = domain.Actor{Kind: domain.ActorSystem, ID: "orders"}
+
+func notFoundOrder(id uuid.UUID) error { return apperr.NotFound("order", id.String()) }
+
+func notFoundSubOrder(id uuid.UUID) error { return apperr.NotFound("sub-order", id.String()) }

@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// CancelOrder cancels an order before anything shipped: its buyer or an
+// admin. Cancelling a cancelled order answers it as it is.
+func (s *Service) CancelOrder(ctx context.Context, c auth.Caller, id uuid.UUID, reason string) (domain.Order, error) {
+	reason = strings.TrimSpace(reason)
+	if len(reason) > 500 {
+		return domain.Order{}, apperr.InvalidField("reason", "at most 500 characters")
+	}
+	o, err := s.store.GetOrder(ctx, id, false)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if !isBuyerOf(c, o) && !isAdmin(c) {
+		return domain.Order{}, notFoundOrder(id)
+	}
+	if o.External() && !isAdmin(c) {
+		return domain.Order{}, apperr.FailedPrecondition("an order from a partner channel is cancelled on the partner's platform").WithReason("EXTERNAL_ORDER")
+	}
+	why := "buyer_request"
+	if isAdmin(c) && !isBuyerOf(c, o) {
+		why = "operator_request"
+	}
+	if reason != "" {
+		why += ": " + reason
+	}
+	if err := s.cancel(ctx, id, actor(c), why); err != nil {
+		return domain.Order{}, err
+	}
+	return s.store.GetOrder(ctx, id, false)
+}
+
+// cancel cancels an order and every sub-order still open, and schedules
+// the compensations: stock released, and for a paid order any booked
+// parcel cancelled and the escrow refunded.
+func (s *Service) cancel(ctx context.Context, id uuid.UUID, by domain.Actor, reason string) error {
+	err := s.store.InTx(ctx, func(r Repository) error {
+		o, err := r.GetOrder(ctx, id, true)
+		if err != nil || o.Status == domain.Cancelled {
+			return err
+		}
+		wasPaid := o.Status == domain.Paid
+		before := map[uuid.UUID]domain.Status{}
+		for _, sub := range o.SubOrders {
+			before[sub.ID] = sub.Status
+		}
+		changes, err := o.Cancel(by, reason, s.clock())
+		if err != nil {
+			return err
+		}
+		o.CancelReason, o.UpdatedAt = reason, s.clock()
+		var tasks []Task
+		var events []Event
+		for _, sub := range o.SubOrders {
+			if before[sub.ID] == domain.Cancelled {
+				continue
+			}
+			tasks = append(tasks, compensations(o, sub, wasPaid, s.clock())...)
+			events = append(events, cancelledEvent(o, sub, reason, s.clock()))
+		}
+		events = append(events, Event{Subject: SubjectOrderCancelled, Message: &ordersv1.OrderCancelled{
+			OrderId: o.ID.String(), BuyerId: o.BuyerID, Reason: reason, OccurredAt: timestamppb.New(s.clock()),
+		}})
+		return s.saveMoves(ctx, r, o, changes, tasks, events)
+	})
+	s.nudge()
+	return err
+}
+
+// cancelSubOrder cancels one sub-order of a paid order (its stock lapsed)
+// with the same compensations; the order finishes when nothing else is
+// open.
+func (s *Service) cancelSubOrder(ctx context.Context, orderID, subID uuid.UUID, by domain.Actor, reason string) error {
+	err := s.store.InTx(ctx, func(r Repository) error {
+		o, err := r.GetOrder(ctx, orderID, true)
+		if err != nil {
+			return err
+		}
+		return s.cancelSubOrderIn(ctx, r, o, subID, by, reason)
+	})
+	s.nudge()
+	return err
+}
+
+// cancelSubOrderIn cancels a sub-order of the locked order o in r's
+// transaction; one that cannot be cancelled any more is left alone.
+func (s *Service) cancelSubOrderIn(ctx context.Context, r Repository, o domain.Order, subID uuid.UUID, by domain.Actor, reason string) error {
+	sub := o.SubOrder(subID)
+	if sub == nil || sub.Status.Terminal() || !sub.Cancellable() {
+		return nil
+	}
+	wasPaid := sub.Status != domain.PendingPayment
+	now := s.clock()
+	changes, err := o.MoveSubOrder(subID, domain.Cancelled, by, reason, now)
+	if err != nil {
+		return err
+	}
+	cancelled := *o.SubOrder(subID)
+	events := []Event{cancelledEvent(o, cancelled, reason, now)}
+	if o.Status == domain.Cancelled {
+		o.CancelReason = reason
+		events = append(events, Event{Subject: SubjectOrderCancelled, Message: &ordersv1.OrderCancelled{
+			OrderId: o.ID.String(), BuyerId: o.BuyerID, Reason: reason, OccurredAt: timestamppb.New(now),
+		}})
+	}
+	return s.saveMoves(ctx, r, o, changes, compensations(o, cancelled, wasPaid, now), events)
+}
+
+// compensations are what a cancelled sub-order must undo.
+func compensations(o domain.Order, sub domain.SubOrder, paid bool, now time.Time) []Task {
+	tasks := []Task{task(TaskReleaseStock, sub.ID, o.ID, now)}
+	if !paid {
+		return tasks
+	}
+	if sub.Type == domain.Physical {
+		tasks = append(tasks, task(TaskCancelShipment, sub.ID, o.ID, now))
+	}
+	if !o.External() {
+		tasks = append(tasks, task(TaskRefund, sub.ID, o.ID, now))
+	}
+	return tasks
+}
+
+func cancelledEvent(o domain.Order, sub domain.SubOrder, reason string, at time.Time) Event {
+	return Event{Subject: SubjectSubOrderCancelled, Message: &ordersv1.SubOrderCancelled{
+		SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
+		Reason: reason, OccurredAt: timestamppb.New(at),
+	}}
+}
+
+// saveMoves writes an order's moves with their log, tasks and events.
+func (s *Service) saveMoves(ctx context.Context, r Repository, o domain.Order, changes []domain.Change, tasks []Task, events []Event) error {
+	now := s.clock()
+	o.UpdatedAt = now
+	for i := range o.SubOrders {
+		o.SubOrders[i].UpdatedAt = now
+	}
+	if err := r.SaveOrder(ctx, o); err != nil {
+		return err
+	}
+	if err := r.AppendChanges(ctx, changes); err != nil {
+		return err
+	}
+	if o.Status.Terminal() {
+		if err := r.Unschedule(ctx, TaskPaymentDeadline, o.ID); err != nil {
+			return err
+		}
+	}
+	if err := r.Schedule(ctx, tasks...); err != nil {
+		return err
+	}
+	return r.Emit(ctx, events...)
+}
+
+// refundCancelled returns what a cancelled sub-order's escrow still holds
+// to the buyer (nothing when it was never paid).
+func (s *Service) refundCancelled(ctx context.Context, subID uuid.UUID) error {
+	e, err := s.Finance.Escrow(ctx, subID)
+	if err != nil || e == nil || e.Settled || e.Balance.Amount <= 0 {
+		return err
+	}
+	return s.Finance.Refund(ctx, subID, "cancel:"+subID.String(), e.Balance)
+}

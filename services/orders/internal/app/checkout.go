@@ -1,0 +1,258 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// CheckoutInput is a buyer's checkout as it arrives.
+type CheckoutInput struct {
+	CheckoutID string
+	// Lines to buy; none takes the cart.
+	Lines     []domain.CartLine
+	Currency  string
+	Address   *domain.Address
+	Suppliers []domain.SupplierAddress
+}
+
+// Checkout turns the caller's cart (or the lines given) into a pending
+// order: resolved, split, stock reserved per sub-order until the payment
+// deadline, freight estimated per physical sub-order, the rates locked and
+// the total converted to the buyer's currency. A retry with the same
+// checkout id answers the same order (replayed); the reservations, quotes
+// and estimates of an attempt that failed half-way are reused or expire.
+func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput) (domain.Order, bool, error) {
+	if c.Kind != auth.KindUser || !c.HasRole(auth.RoleBuyer) {
+		return domain.Order{}, false, ErrBuyersOnly
+	}
+	var v apperr.Violations
+	domain.CheckCheckoutID(&v, "checkout_id", in.CheckoutID)
+	if !money.ValidCurrency(in.Currency) {
+		v.Add("currency", "must be an ISO 4217 code such as USD")
+	}
+	if in.Address != nil {
+		domain.CheckAddress(&v, "address", *in.Address)
+	}
+	if len(in.Lines) > domain.MaxCartLines {
+		v.Add("lines", "at most 100 lines")
+	}
+	if err := v.Err(); err != nil {
+		return domain.Order{}, false, err
+	}
+	id := domain.OrderID(domain.OwnStore, c.Subject, in.CheckoutID)
+	if o, err := s.store.GetOrder(ctx, id, false); err == nil {
+		return o, true, nil
+	} else if !apperr.IsKind(err, apperr.KindNotFound) {
+		return domain.Order{}, false, err
+	}
+	fromCart := len(in.Lines) == 0
+	if fromCart {
+		cart, err := s.store.GetCart(ctx, c.Subject)
+		if err != nil {
+			return domain.Order{}, false, err
+		}
+		in.Lines = cart.Lines
+	}
+	drafts, err := s.resolve(ctx, in.Lines)
+	if err != nil {
+		return domain.Order{}, false, err
+	}
+	def := in.Address
+	if def == nil && slices.ContainsFunc(drafts, func(d domain.SubOrderDraft) bool { return d.Type == domain.Physical }) {
+		if def, err = s.Users.DefaultAddress(ctx, c.Subject); err != nil {
+			return domain.Order{}, false, err
+		}
+	}
+	addresses, err := domain.AssignAddresses(drafts, def, in.Suppliers, "supplier_addresses")
+	if err != nil {
+		return domain.Order{}, false, err
+	}
+	now := s.clock()
+	o := domain.Order{
+		ID: id, BuyerID: c.Subject, CheckoutID: in.CheckoutID, Channel: domain.OwnStore, Status: domain.PendingPayment,
+		Currency: in.Currency, Quotes: map[string]string{}, PaymentDueAt: now.Add(s.cfg.PaymentTimeout), PlacedAt: now, UpdatedAt: now,
+	}
+	for i, d := range drafts {
+		o.SubOrders = append(o.SubOrders, newSubOrder(o, i, d, addresses[i], now))
+	}
+	// Stock is held a little past the deadline, so a payment in its last
+	// second still finds it (the deadline's own step releases it).
+	if err := s.reserve(ctx, o, s.cfg.PaymentTimeout+s.cfg.PaymentSettle); err != nil {
+		return domain.Order{}, false, err
+	}
+	if err := s.price(ctx, &o, drafts); err != nil {
+		s.abandon(ctx, o)
+		return domain.Order{}, false, err
+	}
+	inserted, err := s.place(ctx, o, fromCart)
+	if err != nil {
+		s.abandon(ctx, o)
+		return domain.Order{}, false, err
+	}
+	if !inserted {
+		o, err = s.store.GetOrder(ctx, id, false)
+		return o, true, err
+	}
+	return o, false, nil
+}
+
+// resolve reads the lines' SKUs and splits them into sub-order drafts.
+func (s *Service) resolve(ctx context.Context, lines []domain.CartLine) ([]domain.SubOrderDraft, error) {
+	ids := make([]uuid.UUID, 0, len(lines))
+	for _, l := range lines {
+		ids = append(ids, l.SKUID)
+	}
+	skus := map[uuid.UUID]domain.SKU{}
+	if len(ids) > 0 {
+		var err error
+		if skus, err = s.Catalog.SKUs(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	resolved, err := domain.Resolve(lines, skus)
+	if err != nil {
+		return nil, err
+	}
+	return domain.Split(resolved)
+}
+
+func newSubOrder(o domain.Order, i int, d domain.SubOrderDraft, address *domain.Address, now time.Time) domain.SubOrder {
+	sub := domain.SubOrder{
+		ID: domain.SubOrderID(o.ID, d.SupplierID, d.Type), OrderID: o.ID, Position: i, SupplierID: d.SupplierID, Type: d.Type,
+		Status: o.Status, Goods: d.Goods, Freight: money.Money{Currency: d.Goods.Currency}, Address: address,
+		WeightG: d.WeightG, VolumeCM3: d.VolumeCM3, UpdatedAt: now,
+	}
+	for _, l := range d.Lines {
+		sub.Lines = append(sub.Lines, domain.OrderLine{SKUID: l.SKU.ID, ProductID: l.SKU.ProductID, Quantity: l.Quantity, UnitPrice: l.SKU.Price})
+	}
+	return sub
+}
+
+// reserve holds every sub-order's stock, or none: a refusal releases the
+// ones already held.
+func (s *Service) reserve(ctx context.Context, o domain.Order, ttl time.Duration) error {
+	for i, sub := range o.SubOrders {
+		if _, err := s.Inventory.Reserve(ctx, sub.ID, sub.Lines, ttl); err != nil {
+			s.abandon(ctx, domain.Order{ID: o.ID, SubOrders: o.SubOrders[:i]})
+			return err
+		}
+	}
+	return nil
+}
+
+// abandon gives back what a failed checkout reserved, unless a concurrent
+// retry of the same checkout stored the order (its sub-orders share the
+// reservations' keys). It is best effort: a hold it cannot release expires
+// with its deadline.
+func (s *Service) abandon(ctx context.Context, o domain.Order) {
+	ctx = context.WithoutCancel(ctx)
+	if _, err := s.store.GetOrder(ctx, o.ID, false); !apperr.IsKind(err, apperr.KindNotFound) {
+		return
+	}
+	s.releaseAll(ctx, o)
+}
+
+// releaseAll releases the sub-orders' reservations, best effort.
+func (s *Service) releaseAll(ctx context.Context, o domain.Order) {
+	for _, sub := range o.SubOrders {
+		_ = s.Inventory.Release(context.WithoutCancel(ctx), sub.ID, "checkout failed")
+	}
+}
+
+// price estimates each physical sub-order's freight, locks a rate per
+// supplier currency until past the deadline and converts every sub-order's
+// payable into the buyer's currency.
+func (s *Service) price(ctx context.Context, o *domain.Order, drafts []domain.SubOrderDraft) error {
+	rates := map[string]money.Rate{}
+	for i := range o.SubOrders {
+		sub := &o.SubOrders[i]
+		if sub.Type == domain.Physical {
+			freight, breakdown, err := s.Freight.Estimate(ctx, drafts[i], *sub.Address, sub.Goods.Currency)
+			if err != nil {
+				return err
+			}
+			sub.Freight, sub.FreightBreakdown = freight, &breakdown
+		}
+		cur := sub.Goods.Currency
+		if cur == o.Currency {
+			sub.BuyerAmount = sub.Payable().Amount
+			continue
+		}
+		rate, ok := rates[cur]
+		if !ok {
+			q, err := s.Finance.Quote(ctx, o.Currency, cur, s.cfg.PaymentTimeout+s.cfg.PaymentSettle)
+			if err != nil {
+				return err
+			}
+			o.Quotes[cur], rates[cur], rate = q.ID, q.Rate, q.Rate
+		}
+		paid, err := money.ConvertBack(sub.Payable(), o.Currency, rate)
+		if err != nil {
+			return apperr.FailedPrecondition("sub-order of supplier " + sub.SupplierID.String() + " cannot be converted to " + o.Currency).
+				WithReason("UNCONVERTIBLE").Wrap(err)
+		}
+		sub.BuyerAmount, sub.Rate = paid.Amount, rate.String()
+	}
+	for _, sub := range o.SubOrders {
+		o.Total += sub.BuyerAmount
+	}
+	return nil
+}
+
+// place stores the pending order with its deadline, log entry and event,
+// and takes its lines out of the cart when it was checked out from there.
+func (s *Service) place(ctx context.Context, o domain.Order, fromCart bool) (bool, error) {
+	inserted := false
+	err := s.store.InTx(ctx, func(r Repository) error {
+		ok, err := r.InsertOrder(ctx, o)
+		if err != nil || !ok {
+			return err
+		}
+		inserted = true
+		changes := []domain.Change{{OrderID: o.ID, To: domain.PendingPayment, Actor: domain.Actor{Kind: domain.ActorBuyer, ID: o.BuyerID}, Reason: "placed", At: o.PlacedAt}}
+		if err := r.AppendChanges(ctx, changes); err != nil {
+			return err
+		}
+		if err := r.Schedule(ctx, task(TaskPaymentDeadline, o.ID, o.ID, o.PaymentDueAt)); err != nil {
+			return err
+		}
+		if fromCart {
+			if err := removeFromCart(ctx, r, o, s.clock()); err != nil {
+				return err
+			}
+		}
+		return r.Emit(ctx, Event{Subject: SubjectOrderPlaced, Message: &ordersv1.OrderPlaced{
+			OrderId: o.ID.String(), BuyerId: o.BuyerID, Total: &commonv1.Money{CurrencyCode: o.Currency, AmountMinor: o.Total},
+			PaymentDueAt: timestamppb.New(o.PaymentDueAt), OccurredAt: timestamppb.New(o.PlacedAt),
+		}})
+	})
+	return inserted, err
+}
+
+// removeFromCart takes the order's SKUs out of the buyer's cart.
+func removeFromCart(ctx context.Context, r Repository, o domain.Order, at time.Time) error {
+	cart, err := r.LockCart(ctx, o.BuyerID, at)
+	if err != nil {
+		return err
+	}
+	bought := map[uuid.UUID]bool{}
+	for _, sub := range o.SubOrders {
+		for _, l := range sub.Lines {
+			bought[l.SKUID] = true
+		}
+	}
+	cart.Lines = slices.DeleteFunc(cart.Lines, func(l domain.CartLine) bool { return bought[l.SKUID] })
+	cart.UpdatedAt = at
+	return r.SaveCart(ctx, cart)
+}

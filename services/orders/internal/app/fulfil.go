@@ -1,0 +1,290 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// ErrNotPhysical and ErrNotVirtual refuse the wrong fulfilment for a
+// sub-order's goods.
+var (
+	ErrNotPhysical = apperr.FailedPrecondition("virtual goods do not ship: deliver the sub-order instead").WithReason("NOT_PHYSICAL")
+	ErrNotVirtual  = apperr.FailedPrecondition("physical goods are delivered by their carrier: ship the sub-order instead").WithReason("NOT_VIRTUAL")
+)
+
+// supplierCommand loads a sub-order for its supplier: anyone else is told
+// it does not exist.
+func (s *Service) supplierCommand(ctx context.Context, c auth.Caller, subID uuid.UUID) (domain.Order, domain.SubOrder, error) {
+	o, sub, err := s.subOrder(ctx, subID)
+	if err != nil {
+		return o, sub, err
+	}
+	if !isSupplierOf(c, sub) && !isAdmin(c) || sub.Status == domain.PendingPayment && !isAdmin(c) {
+		return o, sub, notFoundSubOrder(subID)
+	}
+	return o, sub, nil
+}
+
+func (s *Service) subOrder(ctx context.Context, subID uuid.UUID) (domain.Order, domain.SubOrder, error) {
+	orderID, err := s.store.OrderOf(ctx, subID)
+	if err != nil {
+		return domain.Order{}, domain.SubOrder{}, err
+	}
+	o, err := s.store.GetOrder(ctx, orderID, false)
+	if err != nil {
+		return o, domain.SubOrder{}, err
+	}
+	return o, *o.SubOrder(subID), nil
+}
+
+// moveSubOrder moves a sub-order in a transaction of its own (moveIn).
+func (s *Service) moveSubOrder(ctx context.Context, orderID, subID uuid.UUID, to domain.Status, by domain.Actor, reason string, also alsoFunc) (domain.SubOrder, error) {
+	var out domain.SubOrder
+	err := s.store.InTx(ctx, func(r Repository) error {
+		o, err := r.GetOrder(ctx, orderID, true)
+		if err != nil {
+			return err
+		}
+		out, err = s.moveIn(ctx, r, o, subID, to, by, reason, also)
+		return err
+	})
+	s.nudge()
+	return out, err
+}
+
+// alsoFunc edits a sub-order as it moves and lists the tasks and events that
+// go with the move.
+type alsoFunc func(o *domain.Order, sub *domain.SubOrder, now time.Time) ([]Task, []Event)
+
+// moveIn moves a sub-order of the locked order o in r's transaction. A
+// sub-order already at to is left as it is (a retry).
+func (s *Service) moveIn(ctx context.Context, r Repository, o domain.Order, subID uuid.UUID, to domain.Status, by domain.Actor, reason string, also alsoFunc) (domain.SubOrder, error) {
+	sub := o.SubOrder(subID)
+	if sub == nil {
+		return domain.SubOrder{}, notFoundSubOrder(subID)
+	}
+	if sub.Status == to {
+		return *sub, nil
+	}
+	now := s.clock()
+	changes, err := o.MoveSubOrder(subID, to, by, reason, now)
+	if err != nil {
+		return domain.SubOrder{}, err
+	}
+	var tasks []Task
+	var events []Event
+	if also != nil {
+		tasks, events = also(&o, o.SubOrder(subID), now)
+	}
+	return *o.SubOrder(subID), s.saveMoves(ctx, r, o, changes, tasks, events)
+}
+
+// AcceptSubOrder records that the supplier will fulfil a paid sub-order.
+func (s *Service) AcceptSubOrder(ctx context.Context, c auth.Caller, subID uuid.UUID) (domain.SubOrder, error) {
+	o, _, err := s.supplierCommand(ctx, c, subID)
+	if err != nil {
+		return domain.SubOrder{}, err
+	}
+	return s.moveSubOrder(ctx, o.ID, subID, domain.Accepted, actor(c), "accepted", nil)
+}
+
+// ShipSubOrder books a physical sub-order's parcel and marks it shipped. The
+// booking is logistics' (idempotent on the sub-order), so a retry after a
+// lost answer books nothing twice; if the parcel was booked but this call
+// never recorded it, logistics.shipment.booked does.
+func (s *Service) ShipSubOrder(ctx context.Context, c auth.Caller, subID, methodID uuid.UUID, from domain.Address) (domain.SubOrder, error) {
+	var v apperr.Violations
+	if methodID == uuid.Nil {
+		v.Add("method_id", "is required: a shipping method of logistics")
+	}
+	domain.CheckAddress(&v, "from", from)
+	if err := v.Err(); err != nil {
+		return domain.SubOrder{}, err
+	}
+	o, sub, err := s.supplierCommand(ctx, c, subID)
+	if err != nil {
+		return domain.SubOrder{}, err
+	}
+	if sub.Type != domain.Physical {
+		return domain.SubOrder{}, ErrNotPhysical
+	}
+	if sub.Status != domain.Paid && sub.Status != domain.Accepted && sub.Status != domain.Shipped {
+		return domain.SubOrder{}, apperr.FailedPrecondition("the sub-order is " + string(sub.Status) + " and cannot ship").WithReason("INVALID_TRANSITION")
+	}
+	sh, err := s.Logistics.Ship(ctx, ShipInput{Order: o, SubOrder: sub, MethodID: methodID, From: from})
+	if err != nil {
+		return domain.SubOrder{}, err
+	}
+	return s.recordShipped(ctx, o.ID, subID, sh, methodID.String(), actor(c))
+}
+
+// recordShipped marks a sub-order shipped with its parcel.
+func (s *Service) recordShipped(ctx context.Context, orderID, subID uuid.UUID, sh Shipment, method string, by domain.Actor) (domain.SubOrder, error) {
+	return s.moveSubOrder(ctx, orderID, subID, domain.Shipped, by, "shipped: waybill "+sh.Waybill, shipped(sh, method))
+}
+
+// shipped records the parcel on a sub-order that ships.
+func shipped(sh Shipment, method string) alsoFunc {
+	return func(o *domain.Order, sub *domain.SubOrder, now time.Time) ([]Task, []Event) {
+			sub.ShipmentID, sub.Waybill, sub.CarrierCode, sub.ShippedAt = &sh.ID, sh.Waybill, sh.CarrierCode, &now
+			if method != "" {
+				sub.MethodID = method
+			}
+			return nil, []Event{{Subject: SubjectSubOrderShipped, Message: &ordersv1.SubOrderShipped{
+				SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
+				ExternalOrderId: o.ExternalOrderID, ShipmentId: sh.ID.String(), CarrierCode: sh.CarrierCode, Waybill: sh.Waybill,
+				OccurredAt: timestamppb.New(now),
+			}}}
+		}
+}
+
+// DeliverSubOrder records that a virtual sub-order's goods reached the
+// buyer: its stock is committed and it completes after the automatic
+// delay unless the buyer confirms first.
+func (s *Service) DeliverSubOrder(ctx context.Context, c auth.Caller, subID uuid.UUID) (domain.SubOrder, error) {
+	o, sub, err := s.supplierCommand(ctx, c, subID)
+	if err != nil {
+		return domain.SubOrder{}, err
+	}
+	if sub.Type != domain.Virtual {
+		return domain.SubOrder{}, ErrNotVirtual
+	}
+	if sub.Status == domain.Paid {
+		// Delivering a paid virtual sub-order accepts it on the way.
+		if _, err := s.moveSubOrder(ctx, o.ID, subID, domain.Accepted, actor(c), "accepted", nil); err != nil {
+			return domain.SubOrder{}, err
+		}
+	}
+	return s.recordDelivered(ctx, o.ID, subID, actor(c), "delivered by the supplier")
+}
+
+// recordDelivered moves a sub-order to delivered and starts its automatic
+// completion; a virtual one's stock is committed.
+func (s *Service) recordDelivered(ctx context.Context, orderID, subID uuid.UUID, by domain.Actor, why string) (domain.SubOrder, error) {
+	return s.moveSubOrder(ctx, orderID, subID, domain.Delivered, by, why, s.delivered)
+}
+
+// delivered starts a delivered sub-order's automatic completion and, for
+// virtual goods, commits its stock.
+func (s *Service) delivered(o *domain.Order, sub *domain.SubOrder, now time.Time) ([]Task, []Event) {
+	completes := now.Add(s.cfg.AutoComplete)
+	sub.DeliveredAt, sub.CompletesAt = &now, &completes
+	tasks := []Task{task(TaskSettle, sub.ID, o.ID, completes)}
+	if sub.Type == domain.Virtual {
+		tasks = append(tasks, task(TaskCommitStock, sub.ID, o.ID, now))
+	}
+	return tasks, nil
+}
+
+// ConfirmReceipt is the buyer confirming a delivered sub-order: it settles
+// now. Confirming again, or once it completed, answers it as it is.
+func (s *Service) ConfirmReceipt(ctx context.Context, c auth.Caller, subID uuid.UUID) (domain.SubOrder, error) {
+	o, sub, err := s.subOrder(ctx, subID)
+	if err != nil {
+		return domain.SubOrder{}, err
+	}
+	if !isBuyerOf(c, o) {
+		return domain.SubOrder{}, notFoundSubOrder(subID)
+	}
+	switch sub.Status {
+	case domain.Delivered:
+	case domain.AwaitingTopUp, domain.Completed:
+		return sub, nil
+	default:
+		return domain.SubOrder{}, apperr.FailedPrecondition("the sub-order is " + string(sub.Status) + ", not delivered").WithReason("NOT_DELIVERED")
+	}
+	err = s.store.InTx(ctx, func(r Repository) error {
+		o, err := r.GetOrder(ctx, o.ID, true)
+		if err != nil {
+			return err
+		}
+		cur := o.SubOrder(subID)
+		if cur.Status != domain.Delivered {
+			return nil
+		}
+		now := s.clock()
+		if cur.CompletesAt == nil || cur.CompletesAt.After(now) {
+			cur.CompletesAt = &now
+			if err := r.SaveOrder(ctx, o); err != nil {
+				return err
+			}
+		}
+		if err := r.AppendChanges(ctx, []domain.Change{{OrderID: o.ID, SubOrderID: subID, From: domain.Delivered, To: domain.Delivered,
+			Actor: actor(c), Reason: "receipt confirmed", At: now}}); err != nil {
+			return err
+		}
+		return r.Schedule(ctx, task(TaskSettle, subID, o.ID, now))
+	})
+	if err != nil {
+		return domain.SubOrder{}, err
+	}
+	s.nudge()
+	_, sub, err = s.subOrder(ctx, subID)
+	return sub, err
+}
+
+// settle completes a delivered sub-order: once every freight leg the
+// carrier confirmed is paid from escrow, logistics records the actual bill
+// and finance pays the supplier and refunds the buyer the rest. Escrow
+// short, the sub-order awaits the buyer's top-up. A partner channel's
+// sub-order has no escrow: its money comes with the partner's settlement.
+func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
+	o, err := s.store.GetOrder(ctx, orderID, false)
+	if err != nil {
+		return err
+	}
+	sub := o.SubOrder(subID)
+	if sub == nil || sub.Status != domain.Delivered {
+		return nil
+	}
+	if sub.Type == domain.Physical && sub.ShipmentID != nil {
+		p, err := s.Logistics.Parcel(ctx, subID)
+		if err != nil {
+			return err
+		}
+		if p != nil && p.UnpaidLegs > 0 {
+			return errNotYet{until: s.clock().Add(5 * time.Second)}
+		}
+		if err := s.Logistics.Complete(ctx, *sub.ShipmentID); err != nil {
+			return err
+		}
+	}
+	var topUp *TopUpRequest
+	if !o.External() {
+		if topUp, err = s.Finance.Settle(ctx, subID, sub.Goods); err != nil {
+			return err
+		}
+	}
+	if topUp != nil {
+		_, err := s.moveSubOrder(ctx, orderID, subID, domain.AwaitingTopUp, system, "escrow short: top-up requested",
+			func(_ *domain.Order, sub *domain.SubOrder, _ time.Time) ([]Task, []Event) {
+				sub.TopUpRequestID, sub.TopUp = topUp.ID, topUp.Amount.Amount
+				return nil, nil
+			})
+		return err
+	}
+	_, err = s.complete(ctx, orderID, subID, "settled")
+	return err
+}
+
+// complete marks a sub-order completed and emits its completion.
+func (s *Service) complete(ctx context.Context, orderID, subID uuid.UUID, why string) (domain.SubOrder, error) {
+	return s.moveSubOrder(ctx, orderID, subID, domain.Completed, system, why, completed)
+}
+
+// completed stamps a sub-order's completion and emits it.
+func completed(o *domain.Order, sub *domain.SubOrder, now time.Time) ([]Task, []Event) {
+	sub.CompletedAt = &now
+	return nil, []Event{{Subject: SubjectSubOrderCompleted, Message: &ordersv1.SubOrderCompleted{
+		SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
+		Goods: moneyProto(sub.Goods), OccurredAt: timestamppb.New(now),
+	}}}
+}

@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// The events orders awaits, applied in the inbox's transaction (r), so each
+// changes the saga exactly once; each is also safe to apply to a state that
+// already moved on.
+
+// PaymentCaptured: finance took a checkout's payment. A pending order is
+// paid (the buyer's call may have been lost); a cancelled one (the deadline
+// passed while the payment was in flight) is refunded.
+func (s *Service) PaymentCaptured(ctx context.Context, r Repository, orderID uuid.UUID) error {
+	o, err := r.GetOrder(ctx, orderID, true)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch o.Status {
+	case domain.PendingPayment:
+		return s.recordPaid(ctx, r, &o, system)
+	case domain.Cancelled:
+		var tasks []Task
+		for _, sub := range o.SubOrders {
+			tasks = append(tasks, task(TaskRefund, sub.ID, o.ID, s.clock()))
+		}
+		return r.Schedule(ctx, tasks...)
+	}
+	return nil
+}
+
+// EscrowSettled: finance settled a sub-order, after the buyer paid its
+// top-up request (or our own settlement, already recorded).
+func (s *Service) EscrowSettled(ctx context.Context, r Repository, subID uuid.UUID) error {
+	o, sub, err := lockSubOrder(ctx, r, subID)
+	if err != nil || sub == nil || sub.Status != domain.AwaitingTopUp {
+		return err
+	}
+	_, err = s.moveIn(ctx, r, o, subID, domain.Completed, system, "top-up paid; settled", completed)
+	return err
+}
+
+// ShipmentBooked: logistics booked a sub-order's parcel. It is recorded if
+// the supplier's call did not get to; a parcel booked for a sub-order
+// cancelled meanwhile is cancelled.
+func (s *Service) ShipmentBooked(ctx context.Context, r Repository, subID uuid.UUID, sh Shipment) error {
+	o, sub, err := lockSubOrder(ctx, r, subID)
+	if err != nil || sub == nil {
+		return err
+	}
+	switch sub.Status {
+	case domain.Paid, domain.Accepted:
+		_, err = s.moveIn(ctx, r, o, subID, domain.Shipped, system, "shipped: waybill "+sh.Waybill, shipped(sh, ""))
+		return err
+	case domain.Cancelled:
+		return r.Schedule(ctx, task(TaskCancelShipment, subID, o.ID, s.clock()))
+	}
+	return nil
+}
+
+// ShipmentDelivered: the parcel reached the buyer; the sub-order completes
+// after the automatic delay unless the buyer confirms first.
+func (s *Service) ShipmentDelivered(ctx context.Context, r Repository, subID uuid.UUID, sh Shipment) error {
+	o, sub, err := lockSubOrder(ctx, r, subID)
+	if err != nil || sub == nil {
+		return err
+	}
+	if sub.Status == domain.Paid || sub.Status == domain.Accepted {
+		// The booking's event is behind this one: record the shipment first.
+		if _, err := s.moveIn(ctx, r, o, subID, domain.Shipped, system, "shipped: waybill "+sh.Waybill, shipped(sh, "")); err != nil {
+			return err
+		}
+		if o, err = r.GetOrder(ctx, o.ID, true); err != nil {
+			return err
+		}
+		sub = o.SubOrder(subID)
+	}
+	if sub.Status != domain.Shipped {
+		return nil
+	}
+	_, err = s.moveIn(ctx, r, o, subID, domain.Delivered, system, "delivered by the carrier", s.delivered)
+	return err
+}
+
+// ReservationLapsed: inventory let a sub-order's hold expire. Before
+// payment that is the deadline's business; a paid sub-order not shipped
+// lost its stock and is cancelled and refunded.
+func (s *Service) ReservationLapsed(ctx context.Context, r Repository, subID uuid.UUID) error {
+	o, sub, err := lockSubOrder(ctx, r, subID)
+	if err != nil || sub == nil || (sub.Status != domain.Paid && sub.Status != domain.Accepted) {
+		return err
+	}
+	return s.cancelSubOrderIn(ctx, r, o, subID, system, "stock_lost")
+}
+
+// lockSubOrder locks a sub-order's order; nil when the sub-order is not
+// ours (an event about another channel's reservation, say).
+func lockSubOrder(ctx context.Context, r Repository, subID uuid.UUID) (domain.Order, *domain.SubOrder, error) {
+	orderID, err := r.OrderOf(ctx, subID)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return domain.Order{}, nil, nil
+	}
+	if err != nil {
+		return domain.Order{}, nil, err
+	}
+	o, err := r.GetOrder(ctx, orderID, true)
+	if err != nil {
+		return o, nil, err
+	}
+	return o, o.SubOrder(subID), nil
+}

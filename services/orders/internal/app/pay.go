@@ -1,0 +1,180 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// Payment refusals.
+var (
+	ErrAlreadyPaid = apperr.FailedPrecondition("the order is paid already; nothing was taken again").WithReason("ALREADY_PAID")
+	ErrCancelled   = apperr.FailedPrecondition("the order is cancelled").WithReason("ORDER_CANCELLED")
+	ErrDeadline    = apperr.FailedPrecondition("the payment deadline has passed").WithReason("PAYMENT_DEADLINE_PASSED")
+)
+
+// PayOrder pays a pending order from the buyer's wallet: it notes that the
+// payment started (so the deadline asks finance before cancelling), asks
+// finance to take it (idempotent on the order id), and marks the order
+// paid. Finance's refusal (the wallet short) comes back as it is.
+func (s *Service) PayOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Order, error) {
+	var o domain.Order
+	err := s.store.InTx(ctx, func(r Repository) error {
+		var err error
+		if o, err = r.GetOrder(ctx, id, true); err != nil {
+			return err
+		}
+		if !isBuyerOf(c, o) {
+			return notFoundOrder(id)
+		}
+		if err := payable(o, s.clock()); err != nil {
+			return err
+		}
+		now := s.clock()
+		o.PaymentStartedAt, o.UpdatedAt = &now, now
+		return r.SaveOrder(ctx, o)
+	})
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if err := s.Finance.PayCheckout(ctx, o); err != nil {
+		return domain.Order{}, err
+	}
+	return s.markPaid(ctx, id, domain.Actor{Kind: domain.ActorBuyer, ID: c.Subject})
+}
+
+// payable refuses paying an order that is not waiting for payment.
+func payable(o domain.Order, now time.Time) error {
+	switch {
+	case o.Status == domain.Paid || o.Status == domain.Completed:
+		return ErrAlreadyPaid.WithMetadata("order_id", o.ID.String())
+	case o.Status == domain.Cancelled:
+		return ErrCancelled.WithMetadata("order_id", o.ID.String())
+	case !now.Before(o.PaymentDueAt):
+		return ErrDeadline.WithMetadata("order_id", o.ID.String())
+	}
+	return nil
+}
+
+// markPaid records that finance took the payment: the order and its
+// sub-orders paid, their stock held for fulfilment, the deadline gone, and
+// orders.order.paid listing the sub-orders for their suppliers. Marking a
+// paid order again changes nothing. Finance's word is final: a payment it
+// took is recorded even if the deadline passed meanwhile.
+func (s *Service) markPaid(ctx context.Context, id uuid.UUID, by domain.Actor) (domain.Order, error) {
+	var o domain.Order
+	err := s.store.InTx(ctx, func(r Repository) error {
+		var err error
+		if o, err = r.GetOrder(ctx, id, true); err != nil {
+			return err
+		}
+		if o.Status != domain.PendingPayment {
+			return nil
+		}
+		return s.recordPaid(ctx, r, &o, by)
+	})
+	s.nudge()
+	return o, err
+}
+
+// recordPaid moves a pending order to paid in r's transaction.
+func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order, by domain.Actor) error {
+	now := s.clock()
+	changes, err := o.RecordPayment(by, now)
+	if err != nil {
+		return err
+	}
+	o.PaidAt, o.UpdatedAt = &now, now
+	tasks := make([]Task, 0, len(o.SubOrders))
+	for i := range o.SubOrders {
+		o.SubOrders[i].PaidAt, o.SubOrders[i].UpdatedAt = &now, now
+		tasks = append(tasks, task(TaskHoldStock, o.SubOrders[i].ID, o.ID, now))
+	}
+	if err := r.SaveOrder(ctx, *o); err != nil {
+		return err
+	}
+	if err := r.AppendChanges(ctx, changes); err != nil {
+		return err
+	}
+	if err := r.Unschedule(ctx, TaskPaymentDeadline, o.ID); err != nil {
+		return err
+	}
+	if err := r.Schedule(ctx, tasks...); err != nil {
+		return err
+	}
+	return r.Emit(ctx, Event{Subject: SubjectOrderPaid, Message: paidEvent(*o)})
+}
+
+func paidEvent(o domain.Order) *ordersv1.OrderPaid {
+	ev := &ordersv1.OrderPaid{
+		OrderId: o.ID.String(), BuyerId: o.BuyerID, PaymentId: "pay:" + o.ID.String(),
+		Amount: &commonv1.Money{CurrencyCode: o.Currency, AmountMinor: o.Total}, OccurredAt: timestamppb.New(*o.PaidAt),
+		Channel: o.Channel, ExternalOrderId: o.ExternalOrderID,
+	}
+	for _, sub := range o.SubOrders {
+		ps := &ordersv1.PaidSubOrder{
+			SubOrderId: sub.ID.String(), SupplierId: sub.SupplierID.String(), Type: string(sub.Type),
+			Goods: moneyProto(sub.Goods), Freight: moneyProto(sub.Freight),
+		}
+		for _, l := range sub.Lines {
+			ps.Lines = append(ps.Lines, &ordersv1.SubOrderLine{SkuId: l.SKUID.String(), ProductId: l.ProductID.String(), Quantity: l.Quantity, UnitPrice: moneyProto(l.UnitPrice)})
+		}
+		ev.SubOrders = append(ev.SubOrders, ps)
+	}
+	return ev
+}
+
+// paymentDeadline runs at an order's deadline. A paid or cancelled order
+// needs nothing. When a payment was started, finance is asked whether it
+// took it (after the payment had time to finish): if it did, the order is
+// paid; otherwise it is cancelled and its stock released.
+func (s *Service) paymentDeadline(ctx context.Context, id uuid.UUID) error {
+	o, err := s.store.GetOrder(ctx, id, false)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err != nil || o.Status != domain.PendingPayment {
+		return err
+	}
+	if o.PaymentStartedAt != nil {
+		if settled := o.PaymentStartedAt.Add(s.cfg.PaymentSettle); s.clock().Before(settled) {
+			return errNotYet{until: settled}
+		}
+		e, err := s.Finance.Escrow(ctx, o.SubOrders[0].ID)
+		if err != nil {
+			return err
+		}
+		if e != nil {
+			_, err := s.markPaid(ctx, id, system)
+			return err
+		}
+	}
+	return s.cancel(ctx, id, system, "payment_timeout")
+}
+
+// holdStock extends a paid sub-order's reservation until its supplier
+// ships. A reservation that lapsed before the payment arrived cannot be
+// held: the sub-order is cancelled and its escrow refunded.
+func (s *Service) holdStock(ctx context.Context, orderID, subID uuid.UUID) error {
+	o, err := s.store.GetOrder(ctx, orderID, false)
+	if err != nil {
+		return err
+	}
+	sub := o.SubOrder(subID)
+	if sub == nil || sub.Status.Terminal() || sub.Status == domain.Shipped || sub.Status == domain.Delivered {
+		return nil
+	}
+	held, err := s.Inventory.Reserve(ctx, subID, sub.Lines, s.cfg.FulfilmentHold)
+	if err != nil || held {
+		return err
+	}
+	return s.cancelSubOrder(ctx, orderID, subID, system, "stock_lost")
+}

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// Users reads a buyer's address book.
+type Users interface {
+	// DefaultAddress returns the buyer's default address, nil when the buyer
+	// has none.
+	DefaultAddress(ctx context.Context, buyerID string) (*domain.Address, error)
+}
+
+// Freight estimates a parcel's target freight.
+type Freight interface {
+	// Estimate returns the target freight of a physical draft shipped to
+	// address, converted to currency, with its breakdown.
+	Estimate(ctx context.Context, d domain.SubOrderDraft, to domain.Address, currency string) (money.Money, domain.FreightBreakdown, error)
+}
+
+// Quote is a rate finance locked for a conversion.
+type Quote struct {
+	ID   string
+	Rate money.Rate
+}
+
+// Escrow is a sub-order's escrow as finance holds it.
+type Escrow struct {
+	Balance money.Money
+	Settled bool
+}
+
+// TopUpRequest is finance asking the buyer for what escrow lacked.
+type TopUpRequest struct {
+	ID     string
+	Amount money.Money
+}
+
+// Finance moves the money: quotes, the checkout's payment, refunds and
+// settlement. Every command is idempotent on its key.
+type Finance interface {
+	// Quote locks the rate from → to for lockFor.
+	Quote(ctx context.Context, from, to string, lockFor time.Duration) (Quote, error)
+	// PayCheckout takes the order's total from the buyer's wallet into its
+	// sub-orders' escrows, once per order id.
+	PayCheckout(ctx context.Context, o domain.Order) error
+	// Escrow returns a sub-order's escrow; nil when it was never paid.
+	Escrow(ctx context.Context, subOrderID uuid.UUID) (*Escrow, error)
+	// Refund returns amount of a sub-order's escrow to the buyer, once per
+	// refund id.
+	Refund(ctx context.Context, subOrderID uuid.UUID, refundID string, amount money.Money) error
+	// Settle pays the supplier the goods and refunds the buyer the rest;
+	// when escrow is short it answers the top-up request instead.
+	Settle(ctx context.Context, subOrderID uuid.UUID, goods money.Money) (*TopUpRequest, error)
+}
+
+// Inventory holds and releases stock. Each sub-order is its own
+// reservation (keyed by its id), so a parcel's pick-up commits only its
+// own goods.
+type Inventory interface {
+	// Available returns the units available per SKU.
+	Available(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error)
+	// Reserve holds the lines until ttl from now; again with the same lines
+	// it extends the hold. held is false when the reservation exists but no
+	// longer holds (expired or released).
+	Reserve(ctx context.Context, key uuid.UUID, lines []domain.OrderLine, ttl time.Duration) (held bool, err error)
+	// Release gives the stock back; a reservation that never existed is
+	// nothing to release.
+	Release(ctx context.Context, key uuid.UUID, reason string) error
+	// Commit turns the hold into a shipment.
+	Commit(ctx context.Context, key uuid.UUID) error
+}
+
+// ShipInput is a sub-order's parcel for logistics to book.
+type ShipInput struct {
+	Order    domain.Order
+	SubOrder domain.SubOrder
+	MethodID uuid.UUID
+	From     domain.Address
+}
+
+// Shipment is a booked parcel.
+type Shipment struct {
+	ID          uuid.UUID
+	Waybill     string
+	CarrierCode string
+}
+
+// Parcel is where a shipped sub-order's parcel is.
+type Parcel struct {
+	Shipment
+	MethodID, MethodName string
+	Status               string
+	Position             string
+	DistanceLeftKM       float64
+	ETA, DeliveredAt     *time.Time
+	// UnpaidLegs counts confirmed freight legs not yet paid from escrow
+	// (and not refused for good): settlement waits for them.
+	UnpaidLegs int
+}
+
+// Logistics books, tracks, cancels and completes parcels.
+type Logistics interface {
+	Ship(ctx context.Context, in ShipInput) (Shipment, error)
+	// Parcel returns the sub-order's outbound parcel, nil when none.
+	Parcel(ctx context.Context, subOrderID uuid.UUID) (*Parcel, error)
+	// Cancel cancels the sub-order's parcel if it has one not picked up.
+	Cancel(ctx context.Context, subOrderID uuid.UUID, reason string) error
+	// Complete records that the sub-order completed (the actual bill goes
+	// to the freight history).
+	Complete(ctx context.Context, shipmentID uuid.UUID) error
+}

@@ -1,0 +1,137 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+)
+
+// TaskKind names a step of the saga still to be done.
+type TaskKind string
+
+// The saga's steps. Each is a remote command idempotent on its subject (or a
+// timer), so running one twice, or after a crash half-way, does no harm.
+const (
+	// TaskPaymentDeadline cancels an order unpaid at its deadline.
+	TaskPaymentDeadline TaskKind = "payment_deadline"
+	// TaskHoldStock extends a paid sub-order's reservation for fulfilment.
+	TaskHoldStock TaskKind = "hold_stock"
+	// TaskReleaseStock gives a cancelled sub-order's stock back.
+	TaskReleaseStock TaskKind = "release_stock"
+	// TaskRefund refunds a cancelled sub-order's escrow to the buyer.
+	TaskRefund TaskKind = "refund"
+	// TaskCancelShipment cancels a cancelled sub-order's booked parcel.
+	TaskCancelShipment TaskKind = "cancel_shipment"
+	// TaskCommitStock commits a delivered virtual sub-order's stock.
+	TaskCommitStock TaskKind = "commit_stock"
+	// TaskSettle settles a delivered sub-order: due when the buyer confirms
+	// or the automatic completion delay ends.
+	TaskSettle TaskKind = "settle"
+)
+
+// Task is one saga step: what, on which order or sub-order, and when.
+type Task struct {
+	Kind     TaskKind
+	Subject  uuid.UUID
+	OrderID  uuid.UUID
+	DueAt    time.Time
+	Attempts int
+	// Version is the row's as claimed: finishing or retrying a step that
+	// was rescheduled while it ran leaves the new schedule alone.
+	Version int64
+}
+
+// retryAfter is how long a failed step waits, growing with its attempts
+// to at most ten minutes.
+func retryAfter(attempts int) time.Duration {
+	d := time.Second << min(attempts, 10)
+	return min(d, 10*time.Minute)
+}
+
+// taskLease is how long a claimed task is another replica's: longer than
+// any step's remote calls take.
+const taskLease = 2 * time.Minute
+
+// errNotYet is a step that must wait (legs still being paid, a payment
+// still settling): retried later without counting as a failure.
+type errNotYet struct{ until time.Time }
+
+func (e errNotYet) Error() string { return "not yet" }
+
+// RunTasks runs up to limit due steps and reports how many ran.
+func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (int, error) {
+	tasks, err := s.store.ClaimTasks(ctx, s.clock(), taskLease, limit)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range tasks {
+		err := s.runTask(ctx, t)
+		var wait errNotYet
+		switch {
+		case err == nil:
+			err = s.store.FinishTask(ctx, t)
+		case errors.As(err, &wait):
+			err = s.store.RetryTask(ctx, t, wait.until, "waiting")
+		default:
+			log.Warn("saga step failed; retrying", "kind", t.Kind, "subject", t.Subject, "order_id", t.OrderID, "attempts", t.Attempts, "error", err)
+			err = s.store.RetryTask(ctx, t, s.clock().Add(retryAfter(t.Attempts)), apperr.Summary(err))
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(tasks), nil
+}
+
+func (s *Service) runTask(ctx context.Context, t Task) error {
+	switch t.Kind {
+	case TaskPaymentDeadline:
+		return s.paymentDeadline(ctx, t.OrderID)
+	case TaskHoldStock:
+		return s.holdStock(ctx, t.OrderID, t.Subject)
+	case TaskReleaseStock:
+		return s.Inventory.Release(ctx, t.Subject, "order cancelled")
+	case TaskRefund:
+		return s.refundCancelled(ctx, t.Subject)
+	case TaskCancelShipment:
+		return s.Logistics.Cancel(ctx, t.Subject, "order cancelled")
+	case TaskCommitStock:
+		return s.Inventory.Commit(ctx, t.Subject)
+	case TaskSettle:
+		return s.settle(ctx, t.OrderID, t.Subject)
+	}
+	return nil // an unknown kind left by a newer version: drop it
+}
+
+// Wake returns the channel a command signals when it scheduled work due
+// now, so the runner need not wait for its next round.
+func (s *Service) Wake() <-chan struct{} { return s.wake }
+
+func task(kind TaskKind, subject, order uuid.UUID, due time.Time) Task {
+	return Task{Kind: kind, Subject: subject, OrderID: order, DueAt: due}
+}
+
+// RunSaga runs due steps until ctx ends: at once while there are more, when
+// a command signals new work, and every interval otherwise.
+func (s *Service) RunSaga(ctx context.Context, interval time.Duration, log *slog.Logger) error {
+	for {
+		n, err := s.RunTasks(ctx, 100, log)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("running saga steps failed; retrying", "error", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.wake:
+		case <-time.After(interval):
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/paging"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// Page sizes of the lists.
+var listLimits = paging.Limits{Default: 20, Max: 100}
+
+// OrderView is an order with, for each shipped sub-order, where its parcel
+// is now.
+type OrderView struct {
+	domain.Order
+	Parcels map[uuid.UUID]*Parcel
+}
+
+// GetOrder returns an order to its buyer, admins and services, with its
+// shipped parcels' positions.
+func (s *Service) GetOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (OrderView, error) {
+	o, err := s.store.GetOrder(ctx, id, false)
+	if err != nil {
+		return OrderView{}, err
+	}
+	if !canReadOrder(c, o) {
+		return OrderView{}, notFoundOrder(id)
+	}
+	return s.withParcels(ctx, o, o.SubOrders)
+}
+
+// withParcels asks logistics where each shipped sub-order's parcel is. A
+// logistics that does not answer leaves the positions out, not the order.
+func (s *Service) withParcels(ctx context.Context, o domain.Order, subs []domain.SubOrder) (OrderView, error) {
+	v := OrderView{Order: o, Parcels: map[uuid.UUID]*Parcel{}}
+	for _, sub := range subs {
+		if sub.ShipmentID == nil {
+			continue
+		}
+		p, err := s.Logistics.Parcel(ctx, sub.ID)
+		if err != nil {
+			continue
+		}
+		v.Parcels[sub.ID] = p
+	}
+	return v, nil
+}
+
+// ListOrders lists the caller's own orders, newest first.
+func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token string) ([]domain.Order, string, error) {
+	if c.Kind != auth.KindUser {
+		return nil, "", ErrBuyersOnly
+	}
+	limit, after, err := page(size, token)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := s.store.ListOrders(ctx, c.Subject, after, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	return pageOf(list, limit, byPlaced)
+}
+
+// ListSupplierSubOrders lists a supplier's paid sub-orders, newest first:
+// its members and ERP their own, admins any supplier's.
+func (s *Service) ListSupplierSubOrders(ctx context.Context, c auth.Caller, supplier uuid.UUID, statuses []domain.Status, size int, token string) ([]domain.Order, string, error) {
+	org, member := supplierOrg(c)
+	switch {
+	case member && (supplier == uuid.Nil || supplier == org):
+		supplier = org
+	case isAdmin(c) && supplier != uuid.Nil:
+	case isAdmin(c):
+		return nil, "", apperr.InvalidField("supplier_id", "is required for an admin")
+	default:
+		return nil, "", ErrSuppliersOnly
+	}
+	limit, after, err := page(size, token)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := s.store.ListSupplierSubOrders(ctx, supplier, statuses, after, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	return pageOf(list, limit, bySupplierPaid)
+}
+
+func page(size int, token string) (int, *OrderCursor, error) {
+	limit, err := listLimits.Size(size)
+	if err != nil || token == "" {
+		return limit, nil, err
+	}
+	var cur OrderCursor
+	if err := paging.Decode(token, &cur); err != nil {
+		return 0, nil, err
+	}
+	return limit, &cur, nil
+}
+
+// pageOf cuts a list read with one row more than the page and makes the
+// next page's token from the page's last row's sort key.
+func pageOf(list []domain.Order, limit int, key func(domain.Order) OrderCursor) ([]domain.Order, string, error) {
+	if len(list) <= limit {
+		return list, "", nil
+	}
+	list = list[:limit]
+	return list, paging.Encode(key(list[limit-1])), nil
+}
+
+// byPlaced is a buyer's list's sort key; bySupplierPaid a supplier's, whose
+// entries hold one sub-order each.
+func byPlaced(o domain.Order) OrderCursor { return OrderCursor{At: o.PlacedAt, ID: o.ID} }
+
+func bySupplierPaid(o domain.Order) OrderCursor {
+	return OrderCursor{At: *o.SubOrders[0].PaidAt, ID: o.SubOrders[0].ID}
+}
+
+// ListOrderChanges returns an order's change log: all of it to the order's
+// readers, the entries of its own sub-orders to a supplier.
+func (s *Service) ListOrderChanges(ctx context.Context, c auth.Caller, id uuid.UUID) ([]domain.Change, error) {
+	o, err := s.store.GetOrder(ctx, id, false)
+	if err != nil {
+		return nil, err
+	}
+	mine := map[uuid.UUID]bool{}
+	if !canReadOrder(c, o) {
+		for _, sub := range o.SubOrders {
+			if canReadSubOrder(c, o, sub) {
+				mine[sub.ID] = true
+			}
+		}
+		if len(mine) == 0 {
+			return nil, notFoundOrder(id)
+		}
+	}
+	changes, err := s.store.ListChanges(ctx, id)
+	if err != nil || len(mine) == 0 {
+		return changes, err
+	}
+	var out []domain.Change
+	for _, ch := range changes {
+		if mine[ch.SubOrderID] {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
+}
+
+// SubOrderView is one sub-order with its order's buyer and channel and
+// its parcel.
+type SubOrderView struct {
+	Order    domain.Order
+	SubOrder domain.SubOrder
+	Parcel   *Parcel
+}
+
+// GetSubOrder returns a sub-order to its buyer, its supplier, admins and
+// services.
+func (s *Service) GetSubOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (SubOrderView, error) {
+	o, sub, err := s.subOrder(ctx, id)
+	if err != nil {
+		return SubOrderView{}, err
+	}
+	if !canReadSubOrder(c, o, sub) {
+		return SubOrderView{}, notFoundSubOrder(id)
+	}
+	v, _ := s.withParcels(ctx, o, []domain.SubOrder{sub})
+	return SubOrderView{Order: o, SubOrder: sub, Parcel: v.Parcels[id]}, nil
+}

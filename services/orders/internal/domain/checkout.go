@@ -1,0 +1,127 @@
+package domain
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/iso3166"
+)
+
+// MaxCheckoutIDLength bounds a client's checkout id.
+const MaxCheckoutIDLength = 64
+
+// ids derive an order's and its sub-orders' ids from what makes the order
+// unique (the buyer's checkout id, or the partner's order id), so a retried
+// checkout reserves stock, locks rates and books freight under the same
+// keys instead of doing it twice.
+var idSpace = uuid.MustParse("8b0c2f8e-3f4a-4d59-9d0c-6f1f6c1b7a10")
+
+// OrderID is the order id of a buyer's checkout or a channel's order.
+func OrderID(channel, owner, key string) uuid.UUID {
+	return uuid.NewSHA1(idSpace, []byte(channel+"\x00"+owner+"\x00"+key))
+}
+
+// SubOrderID is the id of the sub-order at position within an order.
+func SubOrderID(order uuid.UUID, supplier uuid.UUID, typ ProductType) uuid.UUID {
+	return uuid.NewSHA1(order, []byte(supplier.String()+"/"+string(typ)))
+}
+
+// CheckCheckoutID validates a client's checkout id.
+func CheckCheckoutID(v *apperr.Violations, field, id string) {
+	switch {
+	case id == "":
+		v.Add(field, "is required: a retry with the same id answers the same order")
+	case len(id) > MaxCheckoutIDLength || !utf8.ValidString(id) || strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		v.Add(field, "must be 1 to 64 printable characters")
+	}
+}
+
+// CheckAddress validates an address a parcel can go to: a recipient, a
+// country (ISO 3166-1), a region of that country when given (ISO 3166-2),
+// a city and at least one street line.
+func CheckAddress(v *apperr.Violations, field string, a Address) {
+	if strings.TrimSpace(a.Recipient) == "" || len(a.Recipient) > 200 {
+		v.Add(field+".recipient", "is required (at most 200 characters)")
+	}
+	if !iso3166.IsCountry(a.Country) {
+		v.Add(field+".country_code", "must be an ISO 3166-1 alpha-2 code such as DE")
+	} else if a.Region != "" && !iso3166.IsSubdivisionOf(a.Region, a.Country) {
+		v.Add(field+".region_code", "must be an ISO 3166-2 code of "+a.Country)
+	}
+	if strings.TrimSpace(a.City) == "" || len(a.City) > 200 {
+		v.Add(field+".city", "is required (at most 200 characters)")
+	}
+	if len(a.Lines) == 0 || len(a.Lines) > 5 {
+		v.Add(field+".lines", "needs 1 to 5 street lines")
+	}
+	for i, l := range a.Lines {
+		if strings.TrimSpace(l) == "" || len(l) > 200 {
+			v.Add(apperr.Index(field+".lines", i, ""), "must be 1 to 200 characters")
+		}
+	}
+	if (a.Latitude == nil) != (a.Longitude == nil) ||
+		(a.Latitude != nil && (*a.Latitude < -90 || *a.Latitude > 90 || *a.Longitude < -180 || *a.Longitude > 180)) {
+		v.Add(field+".location", "needs both a latitude in [-90, 90] and a longitude in [-180, 180]")
+	}
+}
+
+// SupplierAddress sends one supplier's physical goods elsewhere than the
+// buyer's default address.
+type SupplierAddress struct {
+	SupplierID uuid.UUID
+	Address    Address
+}
+
+// AssignAddresses gives every physical draft its address: the supplier's
+// own from overrides, else def. A supplier named in overrides whose goods in
+// this order are all virtual is refused (virtual goods take no address), as
+// is one named twice or not in the order, and a physical draft with no
+// address at all. field names the overrides' list in violations.
+func AssignAddresses(drafts []SubOrderDraft, def *Address, overrides []SupplierAddress, field string) ([]*Address, error) {
+	var v apperr.Violations
+	physical, known := map[uuid.UUID]bool{}, map[uuid.UUID]bool{}
+	for _, d := range drafts {
+		known[d.SupplierID] = true
+		if d.Type == Physical {
+			physical[d.SupplierID] = true
+		}
+	}
+	chosen := map[uuid.UUID]Address{}
+	for i, o := range overrides {
+		f := apperr.Index(field, i, "supplier_id")
+		switch _, twice := chosen[o.SupplierID]; {
+		case !known[o.SupplierID]:
+			v.Add(f, "is not a supplier of this order")
+		case !physical[o.SupplierID]:
+			v.Add(f, "sells only virtual goods in this order, which take no address")
+		case twice:
+			v.Add(f, "is named twice")
+		default:
+			CheckAddress(&v, apperr.Index(field, i, "address"), o.Address)
+			chosen[o.SupplierID] = o.Address
+		}
+	}
+	out := make([]*Address, len(drafts))
+	for i, d := range drafts {
+		if d.Type != Physical {
+			continue
+		}
+		if a, ok := chosen[d.SupplierID]; ok {
+			out[i] = &a
+			continue
+		}
+		if def == nil {
+			v.Add("address", "physical goods need an address: give one or set a default address")
+			break
+		}
+		a := *def
+		out[i] = &a
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,138 @@
+package domain
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/money"
+)
+
+// OwnStore is the channel of orders placed in Crossdock's own store; a
+// partner's orders carry the partner's channel.
+const OwnStore = "own_store"
+
+// Order is a buyer's checkout: N sub-orders paid together.
+type Order struct {
+	ID      uuid.UUID
+	BuyerID string
+	// CheckoutID is the client's id of the checkout it came from.
+	CheckoutID string
+	// Channel is OwnStore or a partner's channel, with the partner's order id.
+	Channel, ExternalOrderID string
+	Status                   Status
+	// Currency is the buyer's; Total what the buyer pays in it.
+	Currency string
+	Total    int64
+	// Quotes are finance's rate locks by supplier currency.
+	Quotes       map[string]string
+	PaymentDueAt time.Time
+	// PaymentStartedAt is set once finance was asked to take the payment:
+	// the deadline then asks finance whether it did before cancelling.
+	PaymentStartedAt *time.Time
+	PlacedAt         time.Time
+	PaidAt           *time.Time
+	CancelReason     string
+	UpdatedAt        time.Time
+	SubOrders        []SubOrder
+}
+
+// External reports whether the order came from a partner channel: already
+// paid, its money arriving by the partner's settlement.
+func (o Order) External() bool { return o.Channel != OwnStore }
+
+// SubOrder is one supplier's goods of one product type within an order.
+type SubOrder struct {
+	ID         uuid.UUID
+	OrderID    uuid.UUID
+	Position   int
+	SupplierID uuid.UUID
+	Type       ProductType
+	Status     Status
+	Lines      []OrderLine
+	// Goods and Freight (the target freight) are in the supplier's
+	// currency; BuyerAmount is what the buyer pays for both, in the order's
+	// currency at Rate.
+	Goods, Freight money.Money
+	BuyerAmount    int64
+	Rate           string
+	// FreightBreakdown is the estimator's answer, kept as shown to the buyer.
+	FreightBreakdown *FreightBreakdown
+	Address          *Address
+	WeightG          int64
+	VolumeCM3        int64
+	// Set once shipped.
+	ShipmentID  *uuid.UUID
+	Waybill     string
+	CarrierCode string
+	MethodID    string
+	// Set while awaiting a top-up.
+	TopUpRequestID string
+	TopUp          int64
+	PaidAt         *time.Time
+	ShippedAt      *time.Time
+	DeliveredAt    *time.Time
+	CompletesAt    *time.Time
+	CompletedAt    *time.Time
+	UpdatedAt      time.Time
+}
+
+// Payable is what the sub-order's escrow holds once paid: goods + freight.
+func (s SubOrder) Payable() money.Money {
+	p, _ := s.Goods.Add(s.Freight)
+	return p
+}
+
+// OrderLine is a SKU line of a sub-order, priced as at checkout.
+type OrderLine struct {
+	SKUID     uuid.UUID
+	ProductID uuid.UUID
+	Quantity  int32
+	UnitPrice money.Money
+}
+
+// Total is the line's price.
+func (l OrderLine) Total() money.Money {
+	t, _ := l.UnitPrice.MulInt(int64(l.Quantity))
+	return t
+}
+
+// FreightBreakdown says why a sub-order's freight is what it is: the
+// estimator's basis, groups and multiplier.
+type FreightBreakdown struct {
+	Basis                 string         `json:"basis"`
+	TargetFreight         money.Money    `json:"target_freight"`
+	Multiplier            string         `json:"multiplier"`
+	RouteMultiplier       bool           `json:"route_multiplier"`
+	TotalBeforeMultiplier string         `json:"total_before_multiplier"`
+	Groups                []FreightGroup `json:"groups"`
+	Zone                  string         `json:"zone"`
+	ChargeableWeightG     int64          `json:"chargeable_weight_g"`
+	// DeclaredValue is the goods in the base currency, as the estimator
+	// valued the parcel: declared to customs when it ships.
+	DeclaredValue money.Money `json:"declared_value"`
+	// RateToSupplierCurrency is the rate the base-currency estimate was
+	// converted to the supplier's currency at; empty when they are one.
+	RateToSupplierCurrency string `json:"rate_to_supplier_currency"`
+}
+
+// FreightGroup is one group of matching history behind an estimate.
+type FreightGroup struct {
+	Group       string `json:"group"`
+	Count       int64  `json:"count"`
+	MeanFreight string `json:"mean_freight"`
+	Weight      string `json:"weight"`
+}
+
+// Address is where a physical sub-order goes.
+type Address struct {
+	Recipient string   `json:"recipient"`
+	Phone     string   `json:"phone,omitempty"`
+	Country   string   `json:"country_code"`
+	Region    string   `json:"region_code,omitempty"`
+	City      string   `json:"city"`
+	Postcode  string   `json:"postcode,omitempty"`
+	Lines     []string `json:"lines"`
+	Latitude  *float64 `json:"latitude,omitempty"`
+	Longitude *float64 `json:"longitude,omitempty"`
+}
