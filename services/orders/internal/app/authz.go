@@ -10,8 +10,8 @@ import (
 
 // Authorization errors.
 var (
-	ErrBuyersOnly   = apperr.PermissionDenied("only a buyer's account checks out").WithReason("BUYERS_ONLY")
-	ErrServicesOnly = apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")
+	ErrBuyersOnly    = apperr.PermissionDenied("only a buyer's account checks out").WithReason("BUYERS_ONLY")
+	ErrServicesOnly  = apperr.PermissionDenied("this method is for service accounts").WithReason("SERVICES_ONLY")
 	ErrSuppliersOnly = apperr.PermissionDenied("only members of a supplier organization (or its ERP) list its sub-orders").
 				WithReason("SUPPLIERS_ONLY")
 )

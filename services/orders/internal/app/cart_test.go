@@ -56,7 +56,7 @@ func TestCart(t *testing.T) {
 	licence := domain.SKU{ID: uuid.New(), SupplierID: supplier, Type: domain.Virtual, Price: money.MustNew(1500, "EUR"), OnSale: true}
 	gone := domain.SKU{ID: uuid.New(), SupplierID: supplier, Type: domain.Physical, Price: money.MustNew(100, "USD")}
 	cat := catalogue{phone.ID: phone, licence.ID: licence, gone.ID: gone}
-	svc := app.New(postgres.New(pool), cat, stock{phone.ID: 2, licence.ID: 1000})
+	svc := app.New(postgres.New(pool), app.Peers{Catalog: cat, Inventory: inventoryOf(stock{phone.ID: 2, licence.ID: 1000})}, app.Config{})
 	ann := buyer()
 
 	if _, err := svc.SetCartLine(ctx, ann, phone.ID, 3); err != nil {
@@ -93,7 +93,7 @@ func TestCart(t *testing.T) {
 	if other, err := svc.GetCart(ctx, buyer()); err != nil || len(other.Lines) != 0 {
 		t.Errorf("another buyer's cart: %v, %v", other.Lines, err)
 	}
-	again, err := app.New(postgres.New(pool), cat, stock{}).GetCart(ctx, ann)
+	again, err := app.New(postgres.New(pool), app.Peers{Catalog: cat, Inventory: inventoryOf(stock{})}, app.Config{}).GetCart(ctx, ann)
 	if err != nil || len(again.Lines) != 2 {
 		t.Fatalf("the cart read by another process: %v, %v", again.Lines, err)
 	}
@@ -122,7 +122,7 @@ func TestConcurrentCartChangesAreAllKept(t *testing.T) {
 		s := domain.SKU{ID: uuid.New(), Type: domain.Physical, Price: money.MustNew(100, "USD"), OnSale: true}
 		cat[s.ID] = s
 	}
-	svc := app.New(postgres.New(pool), cat, stock{})
+	svc := app.New(postgres.New(pool), app.Peers{Catalog: cat, Inventory: inventoryOf(stock{})}, app.Config{})
 	ann := buyer()
 	var wg sync.WaitGroup
 	for id := range cat {

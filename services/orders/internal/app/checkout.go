@@ -86,9 +86,10 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	for i, d := range drafts {
 		o.SubOrders = append(o.SubOrders, newSubOrder(o, i, d, addresses[i], now))
 	}
-	// Stock is held a little past the deadline, so a payment in its last
-	// second still finds it (the deadline's own step releases it).
-	if err := s.reserve(ctx, o, s.cfg.PaymentTimeout+s.cfg.PaymentSettle); err != nil {
+	// Stock is held past the deadline for as long as the deadline may wait
+	// for a payment in its last second to settle, and as long again for the
+	// payment's hold to extend it (the deadline's own step releases it).
+	if err := s.reserve(ctx, o, s.cfg.PaymentTimeout+2*s.cfg.PaymentSettle); err != nil {
 		return domain.Order{}, false, err
 	}
 	if err := s.price(ctx, &o, drafts); err != nil {

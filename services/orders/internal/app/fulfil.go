@@ -134,16 +134,16 @@ func (s *Service) recordShipped(ctx context.Context, orderID, subID uuid.UUID, s
 // shipped records the parcel on a sub-order that ships.
 func shipped(sh Shipment, method string) alsoFunc {
 	return func(o *domain.Order, sub *domain.SubOrder, now time.Time) ([]Task, []Event) {
-			sub.ShipmentID, sub.Waybill, sub.CarrierCode, sub.ShippedAt = &sh.ID, sh.Waybill, sh.CarrierCode, &now
-			if method != "" {
-				sub.MethodID = method
-			}
-			return nil, []Event{{Subject: SubjectSubOrderShipped, Message: &ordersv1.SubOrderShipped{
-				SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
-				ExternalOrderId: o.ExternalOrderID, ShipmentId: sh.ID.String(), CarrierCode: sh.CarrierCode, Waybill: sh.Waybill,
-				OccurredAt: timestamppb.New(now),
-			}}}
+		sub.ShipmentID, sub.Waybill, sub.CarrierCode, sub.ShippedAt = &sh.ID, sh.Waybill, sh.CarrierCode, &now
+		if method != "" {
+			sub.MethodID = method
 		}
+		return nil, []Event{{Subject: SubjectSubOrderShipped, Message: &ordersv1.SubOrderShipped{
+			SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
+			ExternalOrderId: o.ExternalOrderID, ShipmentId: sh.ID.String(), CarrierCode: sh.CarrierCode, Waybill: sh.Waybill,
+			OccurredAt: timestamppb.New(now),
+		}}}
+	}
 }
 
 // DeliverSubOrder records that a virtual sub-order's goods reached the

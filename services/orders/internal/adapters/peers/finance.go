@@ -17,7 +17,7 @@ import (
 
 // Finance is app.Finance over finance's FX and escrow services.
 type Finance struct {
-	FX     financev1.FinanceServiceClient
+	FX      financev1.FinanceServiceClient
 	Escrows financev1.EscrowServiceClient
 }
 

@@ -312,4 +312,3 @@ func (r repo) ListChanges(ctx context.Context, orderID uuid.UUID) ([]domain.Chan
 		return c, err
 	})
 }
-

@@ -1,0 +1,300 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// world plays the services orders calls, keeping their state in memory the
+// way they keep it: stock and reservations keyed by sub-order, one wallet
+// per buyer, an escrow per sub-order, parcels per sub-order. The real
+// services are proven against orders by the end-to-end tests; this world
+// lets the saga's paths be driven step by step, with time moved at will.
+type world struct {
+	mu       sync.Mutex
+	skus     catalogue
+	stock    map[uuid.UUID]int64 // available
+	reserved map[uuid.UUID]*reservation
+	now      func() time.Time
+
+	addresses map[string]*domain.Address
+	freight   int64 // minor units per physical sub-order
+
+	wallets   map[string]int64
+	paidOrder map[uuid.UUID]bool
+	escrows   map[uuid.UUID]*escrow
+	refunds   map[string]bool
+	// failPay makes PayCheckout take the money and then fail, as when its
+	// answer is lost.
+	failPay bool
+
+	parcels map[uuid.UUID]*parcel
+}
+
+type reservation struct {
+	lines   []domain.OrderLine
+	status  string // active, committed, released, expired
+	expires time.Time
+}
+
+type escrow struct {
+	buyer    string
+	balance  int64
+	settled  bool
+	refunded int64
+}
+
+type parcel struct {
+	id                 uuid.UUID
+	delivered, done    bool
+	unpaidLegs, legSum int64
+	cancelled          bool
+}
+
+func newWorld(skus ...domain.SKU) *world {
+	w := &world{skus: catalogue{}, stock: map[uuid.UUID]int64{}, reserved: map[uuid.UUID]*reservation{}, now: time.Now,
+		addresses: map[string]*domain.Address{}, freight: 500, wallets: map[string]int64{}, paidOrder: map[uuid.UUID]bool{},
+		escrows: map[uuid.UUID]*escrow{}, refunds: map[string]bool{}, parcels: map[uuid.UUID]*parcel{}}
+	for _, s := range skus {
+		w.skus[s.ID] = s
+	}
+	return w
+}
+
+func (w *world) peers() app.Peers {
+	return app.Peers{Catalog: w.skus, Inventory: w, Users: w, Freight: w, Finance: w, Logistics: w}
+}
+
+// Inventory.
+
+func (w *world) Available(_ context.Context, ids []uuid.UUID) (map[uuid.UUID]int64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[uuid.UUID]int64{}
+	for _, id := range ids {
+		out[id] = w.stock[id]
+	}
+	return out, nil
+}
+
+func (w *world) Reserve(_ context.Context, key uuid.UUID, lines []domain.OrderLine, ttl time.Duration) (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.expire()
+	if r, ok := w.reserved[key]; ok {
+		if r.status == "active" && w.now().Add(ttl).After(r.expires) {
+			r.expires = w.now().Add(ttl)
+		}
+		return r.status == "active" || r.status == "committed", nil
+	}
+	for _, l := range lines {
+		if w.stock[l.SKUID] < int64(l.Quantity) {
+			return false, apperr.FailedPrecondition("not enough stock").WithReason("INSUFFICIENT_STOCK")
+		}
+	}
+	for _, l := range lines {
+		w.stock[l.SKUID] -= int64(l.Quantity)
+	}
+	w.reserved[key] = &reservation{lines: lines, status: "active", expires: w.now().Add(ttl)}
+	return true, nil
+}
+
+// expire lets lapsed holds go, as inventory's expiry worker does.
+func (w *world) expire() {
+	for _, r := range w.reserved {
+		if r.status == "active" && !w.now().Before(r.expires) {
+			w.giveBack(r, "expired")
+		}
+	}
+}
+
+func (w *world) giveBack(r *reservation, status string) {
+	for _, l := range r.lines {
+		w.stock[l.SKUID] += int64(l.Quantity)
+	}
+	r.status = status
+}
+
+func (w *world) Release(_ context.Context, key uuid.UUID, _ string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if r, ok := w.reserved[key]; ok && r.status == "active" {
+		w.giveBack(r, "released")
+	}
+	return nil
+}
+
+func (w *world) Commit(_ context.Context, key uuid.UUID) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r, ok := w.reserved[key]
+	if !ok {
+		return apperr.NotFound("reservation", key.String())
+	}
+	if r.status != "active" && r.status != "committed" {
+		return apperr.FailedPrecondition("reservation " + r.status)
+	}
+	r.status = "committed"
+	return nil
+}
+
+// Users and freight.
+
+func (w *world) DefaultAddress(_ context.Context, buyer string) (*domain.Address, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.addresses[buyer], nil
+}
+
+func (w *world) Estimate(_ context.Context, d domain.SubOrderDraft, _ domain.Address, currency string) (money.Money, domain.FreightBreakdown, error) {
+	f := money.Money{Amount: w.freight, Currency: currency}
+	return f, domain.FreightBreakdown{Basis: "rate_card", TargetFreight: f, Multiplier: "1.5"}, nil
+}
+
+// Finance: one currency, rate 1.
+
+func (w *world) Quote(_ context.Context, from, to string, _ time.Duration) (app.Quote, error) {
+	return app.Quote{ID: uuid.NewString(), Rate: money.MustParseRate("1")}, nil
+}
+
+func (w *world) PayCheckout(_ context.Context, o domain.Order) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.paidOrder[o.ID] {
+		var total int64
+		for _, s := range o.SubOrders {
+			total += s.Payable().Amount
+		}
+		if w.wallets[o.BuyerID] < total {
+			return apperr.FailedPrecondition("the buyer's wallet cannot pay the checkout").WithReason("INSUFFICIENT_FUNDS")
+		}
+		w.wallets[o.BuyerID] -= total
+		w.paidOrder[o.ID] = true
+		for _, s := range o.SubOrders {
+			w.escrows[s.ID] = &escrow{buyer: o.BuyerID, balance: s.Payable().Amount}
+		}
+	}
+	if w.failPay {
+		return apperr.Unavailable("finance's answer was lost")
+	}
+	return nil
+}
+
+func (w *world) Escrow(_ context.Context, sub uuid.UUID) (*app.Escrow, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, ok := w.escrows[sub]
+	if !ok {
+		return nil, nil
+	}
+	return &app.Escrow{Balance: money.Money{Amount: e.balance, Currency: "USD"}, Settled: e.settled}, nil
+}
+
+func (w *world) Refund(_ context.Context, sub uuid.UUID, id string, amount money.Money) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.refunds[id] {
+		return nil
+	}
+	e := w.escrows[sub]
+	if amount.Amount > e.balance {
+		return apperr.FailedPrecondition("more than escrow holds")
+	}
+	w.refunds[id] = true
+	e.balance -= amount.Amount
+	e.refunded += amount.Amount
+	w.wallets[e.buyer] += amount.Amount
+	return nil
+}
+
+func (w *world) Settle(_ context.Context, sub uuid.UUID, goods money.Money) (*app.TopUpRequest, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e := w.escrows[sub]
+	if e.settled {
+		return nil, nil
+	}
+	if e.balance < goods.Amount {
+		return &app.TopUpRequest{ID: "top-up-" + sub.String(), Amount: money.Money{Amount: goods.Amount - e.balance, Currency: goods.Currency}}, nil
+	}
+	w.wallets[e.buyer] += e.balance - goods.Amount
+	e.refunded += e.balance - goods.Amount
+	e.balance, e.settled = 0, true
+	return nil, nil
+}
+
+// Logistics.
+
+func (w *world) Ship(_ context.Context, in app.ShipInput) (app.Shipment, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p, ok := w.parcels[in.SubOrder.ID]
+	if !ok {
+		p = &parcel{id: uuid.New()}
+		w.parcels[in.SubOrder.ID] = p
+	}
+	return app.Shipment{ID: p.id, Waybill: "WB" + strconv.Itoa(len(w.parcels)), CarrierCode: "sim"}, nil
+}
+
+func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p, ok := w.parcels[sub]
+	if !ok {
+		return nil, nil
+	}
+	return &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit", UnpaidLegs: int(p.unpaidLegs)}, nil
+}
+
+func (w *world) Cancel(_ context.Context, sub uuid.UUID, _ string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if p, ok := w.parcels[sub]; ok {
+		p.cancelled = true
+	}
+	return nil
+}
+
+func (w *world) Complete(_ context.Context, id uuid.UUID) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range w.parcels {
+		if p.id == id {
+			if !p.delivered {
+				return apperr.FailedPrecondition("not delivered").WithReason("NOT_DELIVERED")
+			}
+			p.done = true
+		}
+	}
+	return nil
+}
+
+// payLeg plays a carrier's charge paid from escrow.
+func (w *world) payLeg(sub uuid.UUID, amount int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.escrows[sub].balance -= amount
+}
+
+// inventoryOf is a world whose only part used is the stock (the cart's
+// tests).
+func inventoryOf(s stock) app.Inventory {
+	w := newWorld()
+	for id, n := range s {
+		w.stock[id] = n
+	}
+	return w
+}
+
+// asApp finds the apperr error in err's chain.
+func asApp(err error, target **apperr.Error) bool { return errors.As(err, target) }
