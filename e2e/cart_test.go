@@ -8,7 +8,7 @@ import (
 // A buyer's cart through the gateway, against the demo catalogue: lines
 // show the current price and availability, the cart survives signing in
 // again, bad lines are refused with the field named, and each person's cart
-// is their own (the authorization matrix of the cart's routes).
+// is their own (the cart's routes are in TestOrdersAuthorizationMatrix).
 func TestCartThroughTheGateway(t *testing.T) {
 	base, _ := apiMesh(t)
 	c := newClient(t, base, "127.0.0.39")
@@ -51,29 +51,6 @@ func TestCartThroughTheGateway(t *testing.T) {
 	if got := linesOf(c.do("DELETE", "/v1/cart", again, nil).must(t, 200, "clear")); len(got) != 0 {
 		t.Errorf("a cleared cart has %d lines", len(got))
 	}
-
-	tokens := map[string]string{}
-	for actor, email := range map[string]string{"admin": adminEmail, "buyer": buyerEmail, "supplier": supplierEmail, "merchant": "merchant@demo.crossdock.test"} {
-		tokens[actor], _ = c.login(email, demoPassword)
-	}
-	line := "/v1/cart/lines/" + skus[0]
-	everyone := func(path string, body any) []authzCheck {
-		var out []authzCheck
-		for _, a := range []string{"buyer", "supplier", "merchant", "admin"} {
-			out = append(out, authzCheck{actor: a, path: path, body: body, want: ok})
-		}
-		return out
-	}
-	authzMatrix{
-		services: []string{"crossdock.orders.v1.OrdersService"},
-		rows: map[string][]authzCheck{
-			"GET /v1/cart":                everyone("/v1/cart", nil),
-			"PUT /v1/cart/lines/{sku_id}": everyone(line, map[string]any{"quantity": 1}),
-			"DELETE /v1/cart":             everyone("/v1/cart", nil),
-		},
-		tokens: tokens,
-		params: strings.NewReplacer("{sku_id}", skus[0]),
-	}.run(t, c)
 }
 
 // linesOf returns a cart response's lines.

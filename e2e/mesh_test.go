@@ -38,7 +38,7 @@ func apiMesh(t testing.TB) (gatewayURL string, offset int) {
 			"RATE_LIMIT_PER_SUBJECT=100000:100000", "RATE_LIMIT_PER_ADDRESS=100000:100000"},
 			// The crash tests kill a service with SIGKILL; it comes back, as
 			// Kubernetes would restart its container.
-			[]string{"--restarts", "3"})
+			[]string{"--restarts", "10"})
 		shared.stop = func() {
 			shared.up.stopDetached()
 			_ = os.RemoveAll(dir)
