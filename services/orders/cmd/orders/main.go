@@ -65,8 +65,8 @@ type Config struct {
 // Validate checks the service's own settings.
 func (c Config) Validate() error {
 	var errs []error
-	if c.PaymentTimeout < 10*time.Second || c.PaymentTimeout > 24*time.Hour {
-		errs = append(errs, errors.New("PAYMENT_TIMEOUT must be between 10s and 24h"))
+	if c.PaymentTimeout < 10*time.Second || c.PaymentTimeout > 23*time.Hour {
+		errs = append(errs, errors.New("PAYMENT_TIMEOUT must be between 10s and 23h (finance locks a rate for at most a day)"))
 	}
 	if c.FulfilmentHold < time.Hour || c.FulfilmentHold > 720*time.Hour {
 		errs = append(errs, errors.New("ORDERS_FULFILMENT_HOLD must be between 1h and 720h"))
