@@ -37,7 +37,11 @@ var Accesses = []Access{
 	{User: "users", Area: "users"},
 	{User: "catalog", Area: "catalog", Consumes: []Consumption{{Stream: "USERS", Consumer: "catalog-merchant-tiers"}}},
 	{User: "inventory", Area: "inventory", Consumes: []Consumption{{Stream: "CATALOG", Consumer: "inventory-catalog"}}},
-	{User: "orders", Area: "orders"},
+	{User: "orders", Area: "orders", Consumes: []Consumption{
+		{Stream: "FINANCE", Consumer: "orders-finance"},
+		{Stream: "LOGISTICS", Consumer: "orders-logistics"},
+		{Stream: "INVENTORY", Consumer: "orders-inventory"},
+	}},
 	{User: "logistics", Area: "logistics"},
 	{User: "finance", Area: "finance"},
 	{User: "freight-estimator", Area: "freight", Consumes: []Consumption{{Stream: "LOGISTICS", Consumer: "freight-shipment-history"}}},
