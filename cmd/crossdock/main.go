@@ -19,6 +19,7 @@ func commands() []cli.Command {
 		upCommand(),
 		freightCommand(),
 		dlqCommand(),
+		loadCommand(),
 	}
 }
 
