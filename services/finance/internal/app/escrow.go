@@ -141,12 +141,24 @@ func (e *Escrows) checkoutRates(ctx context.Context, in CheckoutInput) (map[stri
 			continue
 		}
 		q, err := e.fin.usableQuote(ctx, id, in.BuyerCurrency, cur)
-		if err != nil {
+		if err != nil && (q.ID == "" || !e.paidBefore(ctx, in)) {
 			return nil, err
 		}
 		rates[cur] = q.Snapshot()
 	}
 	return rates, nil
+}
+
+// paidBefore reports that the checkout's ledger command ran though its
+// escrow records were never written (the process stopped in between): its
+// replay may use the quotes it was paid with after they expired, and the
+// ledger answers it with the first result.
+func (e *Escrows) paidBefore(ctx context.Context, in CheckoutInput) bool {
+	if len(in.Shares) == 0 {
+		return false
+	}
+	prior, err := e.ledger.TransfersByReference(ctx, in.Shares[0].SubOrderID)
+	return err == nil && len(prior) > 0
 }
 
 // refuseCheckout answers a checkout the wallet cannot pay: the shortfall,

@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
+	"github.com/crossdock/crossdock/services/finance/migrations"
 )
 
 // stopsBeforeMarking is the escrow store of a process that dies right
@@ -59,4 +64,59 @@ func TestSettlementInterruptedBeforeItsRecordIsFinishedByTheRetry(t *testing.T) 
 		t.Errorf("retry at another price: %v", err)
 	}
 	k.balanced(t)
+}
+
+// stopsBeforeRecords is the store of a process that dies right after a
+// checkout's ledger command committed, before its escrow records.
+type stopsBeforeRecords struct{ *postgres.Store }
+
+func (stopsBeforeRecords) InsertEscrows(context.Context, []escrow.Record) error { return errStopped }
+
+// A checkout paid in the ledger whose escrow records were never written is
+// finished by its replay even after its quote expired: the money moved
+// once, at the quoted rate, and the records exist. A checkout never paid
+// with that expired quote is still refused.
+func TestCheckoutInterruptedBeforeItsRecordsIsFinishedByTheReplayAfterItsQuoteExpired(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
+	now := t0
+	clock := func() time.Time { return now }
+	policy := fx.DefaultPolicy()
+	policy.SpreadBps = 0
+	fin := app.New(postgres.New(pool), app.WithClock(clock), app.WithFX(policy))
+	l := postgres.NewLedger(pool, postgres.WithLedgerClock(clock))
+	k := escrowKit{pool: pool, fin: fin, ledger: l, e: app.NewEscrows(fin, l, postgres.New(pool), escrow.DefaultCommissionBps)}
+	if _, err := fin.SetExchangeRate(ctx, admin, domain.ExchangeRateInput{From: "USD", To: "EUR", Rate: "0.92", Source: "ecb"}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := fin.QuoteConversion(ctx, svcs, fx.QuoteInput{From: "USD", To: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+	checkout := app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD", QuoteIDs: map[string]string{"EUR": q.ID},
+		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Amount: 9200}}}
+	dying := app.NewEscrows(fin, l, stopsBeforeRecords{postgres.New(pool)}, escrow.DefaultCommissionBps)
+	if _, err := dying.PayCheckout(ctx, svcs, checkout); !errors.Is(err, errStopped) {
+		t.Fatalf("interrupted checkout: %v", err)
+	}
+	wallet := escrow.BuyerWallet("buyer-1", "USD")
+	if got := k.net(t, wallet); got != 40000 {
+		t.Fatalf("the ledger command did not commit: wallet %d", got)
+	}
+	now = now.Add(policy.QuoteTTL + time.Minute)
+	paid, err := k.e.PayCheckout(ctx, svcs, checkout)
+	if err != nil || !paid.Replayed || paid.Total != 10000 {
+		t.Fatalf("replay after the quote expired: %+v, %v", paid, err)
+	}
+	if got := k.net(t, wallet); got != 40000 {
+		t.Errorf("the replay moved money again: wallet %d", got)
+	}
+	if r, balance, err := k.e.GetSubOrderEscrow(ctx, svcs, "s-1"); err != nil || r.Escrowed != 9200 || balance != 9200 {
+		t.Errorf("escrow record after the replay: %+v, %d, %v", r, balance, err)
+	}
+	other := checkout
+	other.OrderID, other.Shares = "o-2", []escrow.Share{{SubOrderID: "s-2", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Amount: 920}}
+	if _, err := k.e.PayCheckout(ctx, svcs, other); !apperr.IsKind(err, apperr.KindFailedPrecondition) {
+		t.Errorf("a new checkout with an expired quote: %v", err)
+	}
 }

@@ -26,13 +26,10 @@ func (s *Service) PaymentCaptured(ctx context.Context, r Repository, orderID uui
 	}
 	switch o.Status {
 	case domain.PendingPayment:
-		return s.recordPaid(ctx, r, &o, system)
+		return s.recordPaid(ctx, r, &o, system, false)
 	case domain.Cancelled:
-		var tasks []Task
-		for _, sub := range o.SubOrders {
-			tasks = append(tasks, task(TaskRefund, sub.ID, o.ID, s.clock()))
-		}
-		return r.Schedule(ctx, tasks...)
+		// Confirmed with finance first, then refunded (confirmPayment).
+		return r.Schedule(ctx, task(TaskConfirmPayment, o.ID, o.ID, s.clock()))
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func (s *Service) PayOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (do
 	if err := s.Finance.PayCheckout(ctx, o); err != nil {
 		return domain.Order{}, err
 	}
-	return s.markPaid(ctx, id, domain.Actor{Kind: domain.ActorBuyer, ID: c.Subject})
+	return s.markPaid(ctx, id, domain.Actor{Kind: domain.ActorBuyer, ID: c.Subject}, true)
 }
 
 // payable refuses paying an order that is not waiting for payment.
@@ -68,8 +68,11 @@ func payable(o domain.Order, now time.Time) error {
 // sub-orders paid, their stock held for fulfilment, the deadline gone, and
 // orders.order.paid listing the sub-orders for their suppliers. Marking a
 // paid order again changes nothing. Finance's word is final: a payment it
-// took is recorded even if the deadline passed meanwhile.
-func (s *Service) markPaid(ctx context.Context, id uuid.UUID, by domain.Actor) (domain.Order, error) {
+// took is recorded even if the deadline passed meanwhile. answered says
+// finance answered our PayCheckout; a payment learnt otherwise (its event,
+// the deadline's look at the escrow) is confirmed with finance by a step of
+// its own.
+func (s *Service) markPaid(ctx context.Context, id uuid.UUID, by domain.Actor, answered bool) (domain.Order, error) {
 	var o domain.Order
 	err := s.store.InTx(ctx, func(r Repository) error {
 		var err error
@@ -79,14 +82,14 @@ func (s *Service) markPaid(ctx context.Context, id uuid.UUID, by domain.Actor) (
 		if o.Status != domain.PendingPayment {
 			return nil
 		}
-		return s.recordPaid(ctx, r, &o, by)
+		return s.recordPaid(ctx, r, &o, by, answered)
 	})
 	s.nudge()
 	return o, err
 }
 
 // recordPaid moves a pending order to paid in r's transaction.
-func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order, by domain.Actor) error {
+func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order, by domain.Actor, answered bool) error {
 	now := s.clock()
 	changes, err := o.RecordPayment(by, now)
 	if err != nil {
@@ -97,6 +100,9 @@ func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order,
 	for i := range o.SubOrders {
 		o.SubOrders[i].PaidAt, o.SubOrders[i].UpdatedAt = &now, now
 		tasks = append(tasks, task(TaskHoldStock, o.SubOrders[i].ID, o.ID, now))
+	}
+	if !answered {
+		tasks = append(tasks, task(TaskConfirmPayment, o.ID, o.ID, now))
 	}
 	if err := r.SaveOrder(ctx, *o); err != nil {
 		return err
@@ -153,7 +159,7 @@ func (s *Service) paymentDeadline(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		if e != nil {
-			_, err := s.markPaid(ctx, id, system)
+			_, err := s.markPaid(ctx, id, system, false)
 			return err
 		}
 	}
@@ -177,4 +183,29 @@ func (s *Service) holdStock(ctx context.Context, orderID, subID uuid.UUID) error
 		return err
 	}
 	return s.cancelSubOrder(ctx, orderID, subID, system, "stock_lost")
+}
+
+// confirmPayment asks finance for the order's payment again (a replay,
+// idempotent on the order id) when orders learnt of it otherwise than by
+// finance's answer: finance finishes what a crash between its ledger
+// command and its escrow records left undone. A payment that landed on a
+// cancelled order is then refunded.
+func (s *Service) confirmPayment(ctx context.Context, id uuid.UUID) error {
+	o, err := s.store.GetOrder(ctx, id, false)
+	if err != nil {
+		return err
+	}
+	if err := s.Finance.PayCheckout(ctx, o); err != nil {
+		return err
+	}
+	if o.Status != domain.Cancelled {
+		return nil
+	}
+	tasks := make([]Task, 0, len(o.SubOrders))
+	for _, sub := range o.SubOrders {
+		tasks = append(tasks, task(TaskRefund, sub.ID, o.ID, s.clock()))
+	}
+	err = s.store.InTx(ctx, func(r Repository) error { return r.Schedule(ctx, tasks...) })
+	s.nudge()
+	return err
 }

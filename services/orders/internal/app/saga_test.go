@@ -530,3 +530,39 @@ func TestExternalOrdersArePaidOnceAndSettleByThePartner(t *testing.T) {
 		t.Errorf("external order %s, escrows %d", got.Status, len(s.w.escrows))
 	}
 }
+
+// A payment orders learns from finance's event (the buyer's call lost its
+// answer, finance died before writing its escrow records) is replayed with
+// finance, which finishes the records; one that lands on a cancelled order
+// is replayed and then refunded.
+func TestPaymentsLearntFromEventsAreConfirmedWithFinance(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	o := s.checkout(t, ann, line(s.code, 2))
+	s.w.dropRecords = true
+	_, err := s.svc.PayOrder(ctx, ann, o.ID)
+	wantKind(t, err, apperr.KindUnavailable, "")
+	s.w.dropRecords = false
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.PaymentCaptured(ctx, r, o.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid || s.w.escrows[o.SubOrders[0].ID] == nil {
+		t.Fatalf("order %s, escrow %v", got.Status, s.w.escrows[o.SubOrders[0].ID])
+	}
+
+	late := s.checkout(t, ann, line(s.voucher, 1))
+	s.at = s.at.Add(timeout + time.Second)
+	s.run(t)
+	wallet := s.w.wallets[ann.Subject]
+	s.w.dropRecords = true
+	_ = s.w.PayCheckout(ctx, late) // finance took it late and stopped
+	s.w.dropRecords = false
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.PaymentCaptured(ctx, r, late.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if s.w.wallets[ann.Subject] != wallet {
+		t.Errorf("a late payment whose records finance lost was kept: wallet %d, was %d", s.w.wallets[ann.Subject], wallet)
+	}
+}

@@ -32,6 +32,9 @@ const (
 	// TaskSettle settles a delivered sub-order: due when the buyer confirms
 	// or the automatic completion delay ends.
 	TaskSettle TaskKind = "settle"
+	// TaskConfirmPayment replays a payment learnt from its event or the
+	// escrow with finance, and refunds it if the order was cancelled.
+	TaskConfirmPayment TaskKind = "confirm_payment"
 )
 
 // Task is one saga step: what, on which order or sub-order, and when.
@@ -104,6 +107,8 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 		return s.Inventory.Commit(ctx, t.Subject)
 	case TaskSettle:
 		return s.settle(ctx, t.OrderID, t.Subject)
+	case TaskConfirmPayment:
+		return s.confirmPayment(ctx, t.OrderID)
 	}
 	return nil // an unknown kind left by a newer version: drop it
 }
