@@ -56,9 +56,14 @@ func retryAfter(attempts int) time.Duration {
 	return min(d, 10*time.Minute)
 }
 
-// taskLease is how long a claimed task is another replica's: longer than
-// any step's remote calls take.
-const taskLease = 2 * time.Minute
+// taskLease is how long a claimed task is its replica's: a step's calls
+// are bounded by stepTimeout within it, and a replica that died holding
+// steps has them run elsewhere when it ends (were a step still running
+// then, running it twice is harmless: every step is idempotent).
+const (
+	taskLease   = 20 * time.Second
+	stepTimeout = 15 * time.Second
+)
 
 // errNotYet is a step that must wait (legs still being paid, a payment
 // still settling): retried later without counting as a failure.
@@ -73,7 +78,9 @@ func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (in
 		return 0, err
 	}
 	for _, t := range tasks {
-		err := s.runTask(ctx, t)
+		stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
+		err := s.runTask(stepCtx, t)
+		cancel()
 		var wait errNotYet
 		switch {
 		case err == nil:
