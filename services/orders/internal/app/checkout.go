@@ -93,12 +93,12 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		return domain.Order{}, false, err
 	}
 	if err := s.price(ctx, &o, drafts); err != nil {
-		s.abandon(ctx, o)
+		s.abandon(ctx, o, err)
 		return domain.Order{}, false, err
 	}
 	inserted, err := s.place(ctx, o, fromCart)
 	if err != nil {
-		s.abandon(ctx, o)
+		s.abandon(ctx, o, err)
 		return domain.Order{}, false, err
 	}
 	if !inserted {
@@ -140,23 +140,40 @@ func newSubOrder(o domain.Order, i int, d domain.SubOrderDraft, address *domain.
 	return sub
 }
 
+// ErrCheckoutReleased refuses a checkout retried after it was refused for
+// good: its stock was given back, so it needs a new checkout id.
+var ErrCheckoutReleased = apperr.FailedPrecondition("this checkout was refused and its stock given back; check out again with a new checkout id").
+	WithReason("CHECKOUT_RELEASED")
+
 // reserve holds every sub-order's stock, or none: a refusal releases the
-// ones already held.
+// ones already held. A hold this checkout's earlier attempt gave back
+// cannot be taken again under the same keys.
 func (s *Service) reserve(ctx context.Context, o domain.Order, ttl time.Duration) error {
 	for i, sub := range o.SubOrders {
-		if _, err := s.Inventory.Reserve(ctx, sub.ID, sub.Lines, ttl); err != nil {
-			s.abandon(ctx, domain.Order{ID: o.ID, SubOrders: o.SubOrders[:i]})
+		held, err := s.Inventory.Reserve(ctx, sub.ID, sub.Lines, ttl)
+		if err == nil && !held {
+			err = ErrCheckoutReleased.WithMetadata("checkout_id", o.CheckoutID)
+		}
+		if err != nil {
+			s.abandon(ctx, domain.Order{ID: o.ID, SubOrders: o.SubOrders[:i]}, err)
 			return err
 		}
 	}
 	return nil
 }
 
-// abandon gives back what a failed checkout reserved, unless a concurrent
-// retry of the same checkout stored the order (its sub-orders share the
-// reservations' keys). It is best effort: a hold it cannot release expires
-// with its deadline.
-func (s *Service) abandon(ctx context.Context, o domain.Order) {
+// abandon gives back what a checkout refused for good reserved (stock ran
+// out, a line cannot be priced), unless a concurrent retry of the same
+// checkout stored the order (its sub-orders share the reservations' keys).
+// A checkout that failed because a service was unavailable keeps its holds:
+// its client retries with the same checkout id and finds them, and a hold
+// nobody comes back for expires with its deadline.
+func (s *Service) abandon(ctx context.Context, o domain.Order, cause error) {
+	switch apperr.KindOf(cause) {
+	case apperr.KindInvalid, apperr.KindFailedPrecondition, apperr.KindNotFound, apperr.KindPermissionDenied:
+	default:
+		return
+	}
 	ctx = context.WithoutCancel(ctx)
 	if _, err := s.store.GetOrder(ctx, o.ID, false); !apperr.IsKind(err, apperr.KindNotFound) {
 		return

@@ -87,7 +87,7 @@ func (s *Service) PlaceExternalOrder(ctx context.Context, c auth.Caller, in Exte
 		return r.Emit(ctx, Event{Subject: SubjectOrderPaid, Message: paidEvent(o)})
 	})
 	if err != nil {
-		s.abandon(ctx, o)
+		s.abandon(ctx, o, err)
 		return domain.Order{}, false, err
 	}
 	if !inserted {

@@ -566,3 +566,43 @@ func TestPaymentsLearntFromEventsAreConfirmedWithFinance(t *testing.T) {
 		t.Errorf("a late payment whose records finance lost was kept: wallet %d, was %d", s.w.wallets[ann.Subject], wallet)
 	}
 }
+
+// A checkout that failed because a service was down keeps its holds, so
+// its retry with the same checkout id finds them and places the order; one
+// refused for good gives its stock back, and its retry is told to start a
+// new checkout rather than placing an order on stock it no longer holds.
+func TestCheckoutRetriesKeepOrGiveBackTheirHolds(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	in := app.CheckoutInput{CheckoutID: "retry-1", Currency: "USD", Lines: []domain.CartLine{line(s.code, 1), line(s.phone, 2)}}
+	s.w.estimatorDown = true
+	_, _, err := s.svc.Checkout(ctx, ann, in)
+	wantKind(t, err, apperr.KindUnavailable, "")
+	if s.w.stock[s.phone.ID] != 8 || s.w.stock[s.code.ID] != 9 {
+		t.Fatalf("a transient failure gave the stock back: phone %d, code %d", s.w.stock[s.phone.ID], s.w.stock[s.code.ID])
+	}
+	s.w.estimatorDown = false
+	o, replayed, err := s.svc.Checkout(ctx, ann, in)
+	if err != nil || replayed || s.w.stock[s.phone.ID] != 8 {
+		t.Fatalf("retry: %v, %v, stock %d", o.ID, err, s.w.stock[s.phone.ID])
+	}
+	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid {
+		t.Fatalf("the retried checkout's order is %s after payment", got.Status)
+	}
+
+	// The physical sub-order is held first, the virtual one is short:
+	// refused for good.
+	refused := app.CheckoutInput{CheckoutID: "retry-2", Currency: "USD", Lines: []domain.CartLine{line(s.scarf, 1), line(s.voucher, 11)}}
+	_, _, err = s.svc.Checkout(ctx, ann, refused)
+	wantKind(t, err, apperr.KindFailedPrecondition, "INSUFFICIENT_STOCK")
+	if s.w.stock[s.scarf.ID] != 10 {
+		t.Fatalf("a refused checkout kept its stock: scarf %d", s.w.stock[s.scarf.ID])
+	}
+	s.w.stock[s.voucher.ID] = 20
+	_, _, err = s.svc.Checkout(ctx, ann, refused)
+	wantKind(t, err, apperr.KindFailedPrecondition, "CHECKOUT_RELEASED")
+}

@@ -29,6 +29,8 @@ type world struct {
 
 	addresses map[string]*domain.Address
 	freight   int64 // minor units per physical sub-order
+	// estimatorDown makes the freight estimator unavailable.
+	estimatorDown bool
 
 	wallets   map[string]int64
 	paidOrder map[uuid.UUID]bool
@@ -161,6 +163,9 @@ func (w *world) DefaultAddress(_ context.Context, buyer string) (*domain.Address
 }
 
 func (w *world) Estimate(_ context.Context, d domain.SubOrderDraft, _ domain.Address, currency string) (money.Money, domain.FreightBreakdown, error) {
+	if w.estimatorDown {
+		return money.Money{}, domain.FreightBreakdown{}, apperr.Unavailable("the estimator is restarting")
+	}
 	f := money.Money{Amount: w.freight, Currency: currency}
 	return f, domain.FreightBreakdown{Basis: "rate_card", TargetFreight: f, Multiplier: "1.5"}, nil
 }
