@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 )
 
@@ -14,7 +15,20 @@ type readyzBody struct {
 }
 
 func (s *Server) adminHandler(metrics http.Handler) http.Handler {
-	return adminMux(s.serveReadyz, metrics)
+	mux := adminMux(s.serveReadyz, metrics)
+	if s.cfg.Profiling {
+		ServeProfiles(mux)
+	}
+	return mux
+}
+
+// ServeProfiles adds Go's profiles (/debug/pprof/...) to an admin mux.
+func ServeProfiles(mux *http.ServeMux) {
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }
 
 // adminMux serves /healthz (the process answers), /readyz and /metrics.

@@ -10,6 +10,10 @@ type Config struct {
 	// ReadinessInterval is how often readiness checks re-run; each check
 	// gets the same span as its timeout.
 	ReadinessInterval time.Duration `env:"READINESS_INTERVAL" envDefault:"2s"`
+	// Profiling serves Go's profiles (/debug/pprof/) on the admin port, for
+	// finding where a load test's time goes. Off by default: profiles show
+	// internals, and the admin port is only for the cluster's own probes.
+	Profiling bool `env:"ADMIN_PPROF" envDefault:"false"`
 }
 
 // withDefaults fills zero fields, for configs built in code rather than

@@ -400,6 +400,18 @@ func TestMetricsEndpoint(t *testing.T) {
 	}
 }
 
+// Profiles are served on the admin port only when asked for.
+func TestProfilesOnlyWhenAskedFor(t *testing.T) {
+	off := start(t, server.Config{}, nil)
+	if code, _ := off.get(t, "/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("profiles served without ADMIN_PPROF: %d", code)
+	}
+	on := start(t, server.Config{Profiling: true}, nil)
+	if code, body := on.get(t, "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Errorf("/debug/pprof/ with ADMIN_PPROF = %d %.80q", code, body)
+	}
+}
+
 func TestCleanShutdown(t *testing.T) {
 	h := start(t, server.Config{ShutdownTimeout: 5 * time.Second}, nil)
 	if _, err := h.echoCall("warm up"); err != nil {

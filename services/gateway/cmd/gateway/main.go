@@ -33,6 +33,8 @@ import (
 type gatewayConfig struct {
 	HTTPAddr           string        `env:"HTTP_ADDR" envDefault:":8000"`
 	AdminAddr          string        `env:"ADMIN_ADDR" envDefault:":8080"`
+	// Profiling serves Go's profiles on the admin port (see pkg/server).
+	Profiling bool `env:"ADMIN_PPROF" envDefault:"false"`
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
 	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" envDefault:"1048576"`
@@ -116,6 +118,9 @@ func run(ctx context.Context) error {
 
 	admin := server.NewAdmin(metrics)
 	admin.Handle("GET /upstreams", conns.HealthHandler())
+	if cfg.Profiling {
+		server.ServeProfiles(admin.ServeMux)
+	}
 	return serve(ctx, log, cfg, public, admin, follow)
 }
 
