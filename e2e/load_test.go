@@ -13,7 +13,7 @@ import (
 
 // loadRun runs `crossdock load` with args and returns its exit status,
 // stdout (the report) and stderr (setup and progress).
-func loadRun(t *testing.T, args ...string) (int, string, string) {
+func loadRun(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(crossdockBin, append([]string{"load"}, args...)...)
 	cmd.Dir = repoRoot
@@ -31,7 +31,7 @@ func loadRun(t *testing.T, args ...string) (int, string, string) {
 }
 
 // reportCount reads a "key  N" line of the load report.
-func reportCount(t *testing.T, report, key string) int {
+func reportCount(t testing.TB, report, key string) int {
 	t.Helper()
 	m := regexp.MustCompile(`(?m)^` + key + `\s+(\d+)\s*$`).FindStringSubmatch(report)
 	if m == nil {

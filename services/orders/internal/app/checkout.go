@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -145,17 +146,40 @@ func newSubOrder(o domain.Order, i int, d domain.SubOrderDraft, address *domain.
 var ErrCheckoutReleased = apperr.FailedPrecondition("this checkout was refused and its stock given back; check out again with a new checkout id").
 	WithReason("CHECKOUT_RELEASED")
 
-// reserve holds every sub-order's stock, or none: a refusal releases the
-// ones already held. A hold this checkout's earlier attempt gave back
-// cannot be taken again under the same keys.
+// reserve holds every sub-order's stock, or none: the sub-orders are
+// reserved at once, and a refusal releases the others. A hold this
+// checkout's earlier attempt gave back cannot be taken again under the same
+// keys.
 func (s *Service) reserve(ctx context.Context, o domain.Order, ttl time.Duration) error {
-	for i, sub := range o.SubOrders {
+	err := concurrently(len(o.SubOrders), func(i int) error {
+		sub := o.SubOrders[i]
 		held, err := s.Inventory.Reserve(ctx, sub.ID, sub.Lines, ttl)
 		if err == nil && !held {
 			err = ErrCheckoutReleased.WithMetadata("checkout_id", o.CheckoutID)
 		}
+		return err
+	})
+	if err != nil {
+		s.abandon(ctx, o, err)
+	}
+	return err
+}
+
+// concurrently runs fn(0) … fn(n-1) at once and returns the first error
+// in index order: a checkout's calls for its sub-orders are independent,
+// and its latency is then the slowest call's, not their sum.
+func concurrently(n int, fn func(i int) error) error {
+	if n == 1 {
+		return fn(0)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = fn(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			s.abandon(ctx, domain.Order{ID: o.ID, SubOrders: o.SubOrders[:i]}, err)
 			return err
 		}
 	}
@@ -192,29 +216,43 @@ func (s *Service) releaseAll(ctx context.Context, o domain.Order) {
 // supplier currency until past the deadline and converts every sub-order's
 // payable into the buyer's currency.
 func (s *Service) price(ctx context.Context, o *domain.Order, drafts []domain.SubOrderDraft) error {
+	// The estimates and the quotes (one per supplier currency) at once.
+	var currencies []string
+	for _, sub := range o.SubOrders {
+		if cur := sub.Goods.Currency; cur != o.Currency && !slices.Contains(currencies, cur) {
+			currencies = append(currencies, cur)
+		}
+	}
+	quotes := make([]Quote, len(currencies))
+	err := concurrently(len(o.SubOrders)+len(currencies), func(i int) error {
+		if i >= len(o.SubOrders) {
+			q, err := s.Finance.Quote(ctx, o.Currency, currencies[i-len(o.SubOrders)], s.cfg.PaymentTimeout+s.cfg.PaymentSettle)
+			quotes[i-len(o.SubOrders)] = q
+			return err
+		}
+		sub := &o.SubOrders[i]
+		if sub.Type != domain.Physical {
+			return nil
+		}
+		freight, breakdown, err := s.Freight.Estimate(ctx, drafts[i], *sub.Address, sub.Goods.Currency)
+		sub.Freight, sub.FreightBreakdown = freight, &breakdown
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	rates := map[string]money.Rate{}
+	for i, cur := range currencies {
+		o.Quotes[cur], rates[cur] = quotes[i].ID, quotes[i].Rate
+	}
 	for i := range o.SubOrders {
 		sub := &o.SubOrders[i]
-		if sub.Type == domain.Physical {
-			freight, breakdown, err := s.Freight.Estimate(ctx, drafts[i], *sub.Address, sub.Goods.Currency)
-			if err != nil {
-				return err
-			}
-			sub.Freight, sub.FreightBreakdown = freight, &breakdown
-		}
 		cur := sub.Goods.Currency
 		if cur == o.Currency {
 			sub.BuyerAmount = sub.Payable().Amount
 			continue
 		}
-		rate, ok := rates[cur]
-		if !ok {
-			q, err := s.Finance.Quote(ctx, o.Currency, cur, s.cfg.PaymentTimeout+s.cfg.PaymentSettle)
-			if err != nil {
-				return err
-			}
-			o.Quotes[cur], rates[cur], rate = q.ID, q.Rate, q.Rate
-		}
+		rate := rates[cur]
 		paid, err := money.ConvertBack(sub.Payable(), o.Currency, rate)
 		if err != nil {
 			return apperr.FailedPrecondition("sub-order of supplier " + sub.SupplierID.String() + " cannot be converted to " + o.Currency).
