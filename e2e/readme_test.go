@@ -264,9 +264,14 @@ func TestReadmeRequests(t *testing.T) {
 	}
 
 	checks := map[string]func(t *testing.T, r readmeRequest, res response){
-		"POST /v1/auth/login": func(t *testing.T, _ readmeRequest, res response) {
-			vars["ACCESS_TOKEN"] = res.str("tokens", "accessToken")
-			if vars["ACCESS_TOKEN"] == "" || res.str("tokens", "refreshToken") == "" {
+		"POST /v1/auth/login": func(t *testing.T, r readmeRequest, res response) {
+			// The buyer signs in first; the supplier later, to ship.
+			name := "ACCESS_TOKEN"
+			if strings.Contains(r.data, "supplier") {
+				name = "SUPPLIER_TOKEN"
+			}
+			vars[name] = res.str("tokens", "accessToken")
+			if vars[name] == "" || res.str("tokens", "refreshToken") == "" {
 				t.Fatalf("no tokens: %s", res.Raw)
 			}
 		},
@@ -292,6 +297,73 @@ func TestReadmeRequests(t *testing.T) {
 			// German, and shown in German.
 			if locale == "de" && !hasListing(products, "de", "Kopfhörer") {
 				t.Errorf("the German headphones are not among the hits: %s", res.Raw)
+			}
+			if u.Query().Get("query") == "linen" {
+				for _, p := range products {
+					if title, _ := p["title"].(string); strings.Contains(title, "Linen T-shirt") {
+						vars["PRODUCT_ID"], _ = p["productId"].(string)
+					}
+				}
+				if vars["PRODUCT_ID"] == "" {
+					t.Fatalf("the linen T-shirt is not found: %s", res.Raw)
+				}
+			}
+		},
+		"GET /v1/listings/$PRODUCT_ID": func(t *testing.T, _ readmeRequest, res response) {
+			l, _ := res.Body["listing"].(map[string]any)
+			skus, _ := l["skus"].([]any)
+			if len(skus) == 0 {
+				t.Fatalf("the T-shirt's listing has no SKUs: %s", res.Raw)
+			}
+			vars["SKU_ID"], _ = skus[0].(map[string]any)["skuId"].(string)
+		},
+		"PUT /v1/cart/lines/$SKU_ID": func(t *testing.T, _ readmeRequest, res response) {
+			if lines := linesOf(res); len(lines) != 1 || lines[0]["skuId"] != vars["SKU_ID"] || lines[0]["problem"] != nil && lines[0]["problem"] != "" {
+				t.Fatalf("the cart does not hold the T-shirt, buyable: %s", res.Raw)
+			}
+		},
+		"POST /v1/checkouts": func(t *testing.T, _ readmeRequest, res response) {
+			vars["ORDER_ID"] = res.str("order", "orderId")
+			subs := subOrderIDs(res)
+			if vars["ORDER_ID"] == "" || res.str("order", "status") != "ORDER_STATUS_PENDING_PAYMENT" || len(subs) != 1 ||
+				res.str("order", "total", "currencyCode") != "EUR" || res.str("order", "paymentDueAt") == "" {
+				t.Fatalf("not one pending order in EUR with one sub-order: %s", res.Raw)
+			}
+			o, _ := res.Body["order"].(map[string]any)
+			sub, _ := o["subOrders"].([]any)[0].(map[string]any)
+			if sub["freightBreakdown"] == nil || sub["address"] == nil {
+				t.Errorf("the T-shirt's sub-order has no freight breakdown or address: %s", res.Raw)
+			}
+		},
+		"POST /v1/orders/$ORDER_ID/pay": func(t *testing.T, _ readmeRequest, res response) {
+			if res.str("order", "status") != "ORDER_STATUS_PAID" {
+				t.Fatalf("the order is not paid: %s", res.Raw)
+			}
+		},
+		"GET /v1/supplier/sub-orders": func(t *testing.T, _ readmeRequest, res response) {
+			for _, sub := range res.list("subOrders") {
+				if sub["orderId"] == vars["ORDER_ID"] {
+					vars["SUB_ORDER_ID"], _ = sub["subOrderId"].(string)
+				}
+			}
+			if vars["SUB_ORDER_ID"] == "" {
+				t.Fatalf("the supplier does not see the paid sub-order: %s", res.Raw)
+			}
+		},
+		"POST /v1/sub-orders/$SUB_ORDER_ID/ship": func(t *testing.T, _ readmeRequest, res response) {
+			if res.str("subOrder", "status") != "SUB_ORDER_STATUS_SHIPPED" || res.str("subOrder", "parcel", "waybill") == "" {
+				t.Fatalf("the sub-order is not shipped with a waybill: %s", res.Raw)
+			}
+		},
+		"GET /v1/orders/$ORDER_ID": func(t *testing.T, _ readmeRequest, res response) {
+			o, _ := res.Body["order"].(map[string]any)
+			subs, _ := o["subOrders"].([]any)
+			if len(subs) != 1 {
+				t.Fatalf("the order has %d sub-orders: %s", len(subs), res.Raw)
+			}
+			parcel, _ := subs[0].(map[string]any)["parcel"].(map[string]any)
+			if parcel["waybill"] == nil || parcel["status"] == nil || parcel["methodName"] == nil {
+				t.Errorf("the shipped sub-order shows no parcel with its status and method: %s", res.Raw)
 			}
 		},
 		"POST /v1/freight/estimates": func(t *testing.T, _ readmeRequest, res response) {
@@ -323,17 +395,23 @@ func TestReadmeRequests(t *testing.T) {
 			for _, m := range res.list("methods") {
 				code, _ := m["code"].(string)
 				codes[code] = true
+				if code == "express" {
+					vars["METHOD_ID"], _ = m["methodId"].(string)
+				}
 			}
 			for _, want := range []string{"air", "express", "sea", "ground"} {
 				if !codes[want] {
-					t.Errorf("the carrier simulator's %s method is not offered to Germany: %s", want, res.Raw)
+					t.Errorf("the carrier simulator's %s method is not offered to Portugal: %s", want, res.Raw)
 				}
 			}
 		},
 		"GET /v1/logistics/shipments": func(t *testing.T, _ readmeRequest, res response) {
-			// The demo buyer has no order yet: an empty list, not an error.
-			if list, ok := res.Body["shipments"].([]any); !ok || len(list) != 0 {
-				t.Errorf("not the buyer's empty list of shipments: %s", res.Raw)
+			found := false
+			for _, sh := range res.list("shipments") {
+				found = found || sh["subOrderId"] == vars["SUB_ORDER_ID"]
+			}
+			if !found {
+				t.Errorf("the buyer's shipments do not list the T-shirt's parcel: %s", res.Raw)
 			}
 		},
 		"GET /v1/wallet": func(t *testing.T, r readmeRequest, res response) {
