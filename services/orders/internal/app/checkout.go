@@ -42,20 +42,13 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	if !money.ValidCurrency(in.Currency) {
 		v.Add("currency", "must be an ISO 4217 code such as USD")
 	}
-	if in.Address != nil {
-		domain.CheckAddress(&v, "address", *in.Address)
-	}
-	if len(in.Lines) > domain.MaxCartLines {
-		v.Add("lines", "at most 100 lines")
-	}
+	checkShape(&v, in.Address, in.Lines)
 	if err := v.Err(); err != nil {
 		return domain.Order{}, false, err
 	}
 	id := domain.OrderID(domain.OwnStore, c.Subject, in.CheckoutID)
-	if o, err := s.store.GetOrder(ctx, id, false); err == nil {
-		return o, true, nil
-	} else if !apperr.IsKind(err, apperr.KindNotFound) {
-		return domain.Order{}, false, err
+	if o, found, err := s.existing(ctx, id); found || err != nil {
+		return o, found, err
 	}
 	fromCart := len(in.Lines) == 0
 	if fromCart {
@@ -107,6 +100,27 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		return o, true, err
 	}
 	return o, false, nil
+}
+
+// checkShape checks what every new order carries: its address when given,
+// and no more lines than a cart holds.
+func checkShape(v *apperr.Violations, address *domain.Address, lines []domain.CartLine) {
+	if address != nil {
+		domain.CheckAddress(v, "address", *address)
+	}
+	if len(lines) > domain.MaxCartLines {
+		v.Add("lines", "at most 100 lines")
+	}
+}
+
+// existing returns the order a repeated checkout or partner order made
+// already; found is false when there is none yet.
+func (s *Service) existing(ctx context.Context, id uuid.UUID) (domain.Order, bool, error) {
+	o, err := s.store.GetOrder(ctx, id, false)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return domain.Order{}, false, nil
+	}
+	return o, err == nil, err
 }
 
 // resolve reads the lines' SKUs and splits them into sub-order drafts.

@@ -33,20 +33,13 @@ func (s *Service) PlaceExternalOrder(ctx context.Context, c auth.Caller, in Exte
 	if strings.TrimSpace(in.BuyerRef) == "" || len(in.BuyerRef) > 200 {
 		v.Add("buyer_ref", "is required (at most 200 characters)")
 	}
-	if in.Address != nil {
-		domain.CheckAddress(&v, "address", *in.Address)
-	}
-	if len(in.Lines) > domain.MaxCartLines {
-		v.Add("lines", "at most 100 lines")
-	}
+	checkShape(&v, in.Address, in.Lines)
 	if err := v.Err(); err != nil {
 		return domain.Order{}, false, err
 	}
 	id := domain.OrderID(in.Channel, "", in.ExternalOrderID)
-	if o, err := s.store.GetOrder(ctx, id, false); err == nil {
-		return o, true, nil
-	} else if !apperr.IsKind(err, apperr.KindNotFound) {
-		return domain.Order{}, false, err
+	if o, found, err := s.existing(ctx, id); found || err != nil {
+		return o, found, err
 	}
 	drafts, err := s.resolve(ctx, in.Lines)
 	if err != nil {
