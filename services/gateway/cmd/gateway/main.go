@@ -31,10 +31,10 @@ import (
 
 // gatewayConfig is everything the gateway reads from the environment.
 type gatewayConfig struct {
-	HTTPAddr           string        `env:"HTTP_ADDR" envDefault:":8000"`
-	AdminAddr          string        `env:"ADMIN_ADDR" envDefault:":8080"`
+	HTTPAddr  string `env:"HTTP_ADDR" envDefault:":8000"`
+	AdminAddr string `env:"ADMIN_ADDR" envDefault:":8080"`
 	// Profiling serves Go's profiles on the admin port (see pkg/server).
-	Profiling bool `env:"ADMIN_PPROF" envDefault:"false"`
+	Profiling          bool          `env:"ADMIN_PPROF" envDefault:"false"`
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
 	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" envDefault:"1048576"`
