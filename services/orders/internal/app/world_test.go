@@ -61,10 +61,10 @@ type escrow struct {
 }
 
 type parcel struct {
-	id                 uuid.UUID
-	delivered, done    bool
-	unpaidLegs, legSum int64
-	cancelled          bool
+	id              uuid.UUID
+	delivered, done bool
+	unpaidLegs      int64
+	cancelled       bool
 }
 
 func newWorld(skus ...domain.SKU) *world {
