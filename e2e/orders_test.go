@@ -491,6 +491,20 @@ func TestPurchaseThroughTheMesh(t *testing.T) {
 	if got := availability(t, c, m.lamp, m.code, m.shirt); !mapsEqual(got, after) {
 		t.Errorf("availability after completion %v, want it as reserved at checkout %v", got, after)
 	}
+	// And it left the warehouses: each reservation was committed (on the
+	// parcel's pick-up, or the virtual goods' delivery), so on hand fell by
+	// the quantity and nothing is held any more.
+	for sku, owner := range map[string]seller{m.lamp: m.gadgets, m.code: m.gadgets, m.shirt: m.linen} {
+		levels := c.do("GET", "/v1/stock/"+sku, owner.Access, nil).must(t, 200, "stock of "+sku).list("levels")
+		var onHand, reserved int64
+		for _, l := range levels {
+			onHand, reserved = onHand+minor(l, "onHand"), reserved+minor(l, "reserved")
+		}
+		if onHand != 10-quantities[sku] || reserved != 0 {
+			t.Errorf("SKU %s after completion: %d on hand, %d reserved; want %d on hand (10 less %d shipped), none reserved",
+				sku, onHand, reserved, 10-quantities[sku], quantities[sku])
+		}
+	}
 
 	// 8. The change log: every step, and to a supplier only its own.
 	changes := c.do("GET", "/v1/orders/"+orderID+"/changes", buyer.Access, nil).must(t, 200, "the change log").list("changes")
