@@ -72,9 +72,7 @@ func (s *Service) cancel(ctx context.Context, id uuid.UUID, by domain.Actor, rea
 			tasks = append(tasks, compensations(o, sub, wasPaid, s.clock())...)
 			events = append(events, cancelledEvent(o, sub, reason, s.clock()))
 		}
-		events = append(events, Event{Subject: SubjectOrderCancelled, Message: &ordersv1.OrderCancelled{
-			OrderId: o.ID.String(), BuyerId: o.BuyerID, Reason: reason, OccurredAt: timestamppb.New(s.clock()),
-		}})
+		events = append(events, orderCancelledEvent(o, reason, s.clock()))
 		return s.saveMoves(ctx, r, o, changes, tasks, events)
 	})
 	s.nudge()
@@ -113,9 +111,7 @@ func (s *Service) cancelSubOrderIn(ctx context.Context, r Repository, o domain.O
 	events := []Event{cancelledEvent(o, cancelled, reason, now)}
 	if o.Status == domain.Cancelled {
 		o.CancelReason = reason
-		events = append(events, Event{Subject: SubjectOrderCancelled, Message: &ordersv1.OrderCancelled{
-			OrderId: o.ID.String(), BuyerId: o.BuyerID, Reason: reason, OccurredAt: timestamppb.New(now),
-		}})
+		events = append(events, orderCancelledEvent(o, reason, now))
 	}
 	return s.saveMoves(ctx, r, o, changes, compensations(o, cancelled, wasPaid, now), events)
 }
@@ -133,6 +129,12 @@ func compensations(o domain.Order, sub domain.SubOrder, paid bool, now time.Time
 		tasks = append(tasks, task(TaskRefund, sub.ID, o.ID, now))
 	}
 	return tasks
+}
+
+func orderCancelledEvent(o domain.Order, reason string, at time.Time) Event {
+	return Event{Subject: SubjectOrderCancelled, Message: &ordersv1.OrderCancelled{
+		OrderId: o.ID.String(), BuyerId: o.BuyerID, Reason: reason, OccurredAt: timestamppb.New(at),
+	}}
 }
 
 func cancelledEvent(o domain.Order, sub domain.SubOrder, reason string, at time.Time) Event {

@@ -207,12 +207,13 @@ func (s *Service) ConfirmReceipt(ctx context.Context, c auth.Caller, subID uuid.
 			return err
 		}
 		cur := o.SubOrder(subID)
+		sub = *cur
 		if cur.Status != domain.Delivered {
 			return nil
 		}
 		now := s.clock()
 		if cur.CompletesAt == nil || cur.CompletesAt.After(now) {
-			cur.CompletesAt = &now
+			cur.CompletesAt, sub.CompletesAt = &now, &now
 			if err := r.SaveOrder(ctx, o); err != nil {
 				return err
 			}
@@ -227,8 +228,7 @@ func (s *Service) ConfirmReceipt(ctx context.Context, c auth.Caller, subID uuid.
 		return domain.SubOrder{}, err
 	}
 	s.nudge()
-	_, sub, err = s.subOrder(ctx, subID)
-	return sub, err
+	return sub, nil
 }
 
 // settle completes a delivered sub-order: once every freight leg the

@@ -31,12 +31,12 @@ func (s *Service) GetOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (Or
 	if !canReadOrder(c, o) {
 		return OrderView{}, notFoundOrder(id)
 	}
-	return s.withParcels(ctx, o, o.SubOrders)
+	return s.withParcels(ctx, o, o.SubOrders), nil
 }
 
 // withParcels asks logistics where each shipped sub-order's parcel is. A
 // logistics that does not answer leaves the positions out, not the order.
-func (s *Service) withParcels(ctx context.Context, o domain.Order, subs []domain.SubOrder) (OrderView, error) {
+func (s *Service) withParcels(ctx context.Context, o domain.Order, subs []domain.SubOrder) OrderView {
 	v := OrderView{Order: o, Parcels: map[uuid.UUID]*Parcel{}}
 	for _, sub := range subs {
 		if sub.ShipmentID == nil {
@@ -48,7 +48,7 @@ func (s *Service) withParcels(ctx context.Context, o domain.Order, subs []domain
 		}
 		v.Parcels[sub.ID] = p
 	}
-	return v, nil
+	return v
 }
 
 // ListOrders lists the caller's own orders, newest first.
@@ -170,6 +170,6 @@ func (s *Service) GetSubOrder(ctx context.Context, c auth.Caller, id uuid.UUID) 
 	if !canReadSubOrder(c, o, sub) {
 		return SubOrderView{}, notFoundSubOrder(id)
 	}
-	v, _ := s.withParcels(ctx, o, []domain.SubOrder{sub})
+	v := s.withParcels(ctx, o, []domain.SubOrder{sub})
 	return SubOrderView{Order: o, SubOrder: sub, Parcel: v.Parcels[id]}, nil
 }

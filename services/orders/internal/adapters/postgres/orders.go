@@ -230,7 +230,7 @@ func (r repo) ListSupplierSubOrders(ctx context.Context, supplierID uuid.UUID, s
 	}
 	if after != nil {
 		n := len(args)
-		where += ` AND (paid_at, id) < ($` + itoa(n+1) + `, $` + itoa(n+2) + `)`
+		where += ` AND (paid_at, id) < ($` + strconv.Itoa(n+1) + `, $` + strconv.Itoa(n+2) + `)`
 		args = append(args, after.At, after.ID)
 	}
 	rows, err := r.q.Query(ctx, `SELECT id, order_id FROM sub_orders WHERE supplier_id = $1 AND paid_at IS NOT NULL`+where+`
@@ -277,8 +277,6 @@ func (r repo) ListSupplierSubOrders(ctx context.Context, supplierID uuid.UUID, s
 	}
 	return list, nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func (r repo) AppendChanges(ctx context.Context, changes []domain.Change) error {
 	if len(changes) == 0 {

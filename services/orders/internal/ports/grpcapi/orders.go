@@ -147,11 +147,8 @@ func (s *Server) GetSubOrder(ctx context.Context, req *ordersv1.GetSubOrderReque
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.svc.GetSubOrder(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	return &ordersv1.GetSubOrderResponse{SubOrder: subOrderProto(v.Order, v.SubOrder, v.Parcel)}, nil
+	sub, err := s.answer(ctx, c, id, nil)
+	return &ordersv1.GetSubOrderResponse{SubOrder: sub}, err
 }
 
 // ListSupplierSubOrders lists a supplier's paid sub-orders.
@@ -191,14 +188,9 @@ func (s *Server) AcceptSubOrder(ctx context.Context, req *ordersv1.AcceptSubOrde
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.svc.AcceptSubOrder(ctx, c, id); err != nil {
-		return nil, err
-	}
-	v, err := s.svc.GetSubOrder(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	return &ordersv1.AcceptSubOrderResponse{SubOrder: subOrderProto(v.Order, v.SubOrder, v.Parcel)}, nil
+	_, err = s.svc.AcceptSubOrder(ctx, c, id)
+	sub, err := s.answer(ctx, c, id, err)
+	return &ordersv1.AcceptSubOrderResponse{SubOrder: sub}, err
 }
 
 // ShipSubOrder books a physical sub-order's parcel.
@@ -213,14 +205,9 @@ func (s *Server) ShipSubOrder(ctx context.Context, req *ordersv1.ShipSubOrderReq
 			return nil, err
 		}
 	}
-	if _, err := s.svc.ShipSubOrder(ctx, c, id, method, peers.AddressFromProto(req.GetFrom())); err != nil {
-		return nil, err
-	}
-	v, err := s.svc.GetSubOrder(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	return &ordersv1.ShipSubOrderResponse{SubOrder: subOrderProto(v.Order, v.SubOrder, v.Parcel)}, nil
+	_, err = s.svc.ShipSubOrder(ctx, c, id, method, peers.AddressFromProto(req.GetFrom()))
+	sub, err := s.answer(ctx, c, id, err)
+	return &ordersv1.ShipSubOrderResponse{SubOrder: sub}, err
 }
 
 // DeliverSubOrder records a virtual sub-order's delivery.
@@ -229,14 +216,9 @@ func (s *Server) DeliverSubOrder(ctx context.Context, req *ordersv1.DeliverSubOr
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.svc.DeliverSubOrder(ctx, c, id); err != nil {
-		return nil, err
-	}
-	v, err := s.svc.GetSubOrder(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	return &ordersv1.DeliverSubOrderResponse{SubOrder: subOrderProto(v.Order, v.SubOrder, v.Parcel)}, nil
+	_, err = s.svc.DeliverSubOrder(ctx, c, id)
+	sub, err := s.answer(ctx, c, id, err)
+	return &ordersv1.DeliverSubOrderResponse{SubOrder: sub}, err
 }
 
 // ConfirmReceipt is the buyer confirming a delivered sub-order.
@@ -245,14 +227,9 @@ func (s *Server) ConfirmReceipt(ctx context.Context, req *ordersv1.ConfirmReceip
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.svc.ConfirmReceipt(ctx, c, id); err != nil {
-		return nil, err
-	}
-	v, err := s.svc.GetSubOrder(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	return &ordersv1.ConfirmReceiptResponse{SubOrder: subOrderProto(v.Order, v.SubOrder, v.Parcel)}, nil
+	_, err = s.svc.ConfirmReceipt(ctx, c, id)
+	sub, err := s.answer(ctx, c, id, err)
+	return &ordersv1.ConfirmReceiptResponse{SubOrder: sub}, err
 }
 
 // PlaceExternalOrder creates a partner channel's paid order.
@@ -275,6 +252,19 @@ func (s *Server) PlaceExternalOrder(ctx context.Context, req *ordersv1.PlaceExte
 		return nil, err
 	}
 	return &ordersv1.PlaceExternalOrderResponse{Order: orderProto(app.OrderView{Order: o}), Replayed: replayed}, nil
+}
+
+// answer is a command's answer on a sub-order: the command's error, or the
+// sub-order as its readers see it now (with its parcel).
+func (s *Server) answer(ctx context.Context, c auth.Caller, id uuid.UUID, err error) (*ordersv1.SubOrder, error) {
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.svc.GetSubOrder(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	return subOrderProto(v.Order, v.SubOrder, v.Parcel), nil
 }
 
 // callerAnd returns the caller and an id from the request.

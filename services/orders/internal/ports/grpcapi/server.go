@@ -11,7 +11,6 @@ import (
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
-	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
@@ -45,11 +44,7 @@ func (s *Server) GetCart(ctx context.Context, _ *ordersv1.GetCartRequest) (*orde
 
 // SetCartLine changes a line of the caller's cart.
 func (s *Server) SetCartLine(ctx context.Context, req *ordersv1.SetCartLineRequest) (*ordersv1.SetCartLineResponse, error) {
-	c, err := auth.RequireCaller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sku, err := apperr.ParseID("sku_id", req.GetSkuId())
+	c, sku, err := callerAnd(ctx, "sku_id", req.GetSkuId())
 	if err != nil {
 		return nil, err
 	}
