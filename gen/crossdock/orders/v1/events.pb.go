@@ -733,6 +733,188 @@ func (x *SubOrderCancelled) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// ReturnRefunded says an after-sale return was refunded to the buyer: from the
+// sub-order's escrow before settlement, or clawed back from the supplier's payable
+// after it. Amounts are goods only, in the supplier's currency.
+// Subject: orders.return.refunded.
+type ReturnRefunded struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ReturnId   string                 `protobuf:"bytes,1,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	SubOrderId string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId    string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	SupplierId string                 `protobuf:"bytes,4,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Channel    string                 `protobuf:"bytes,5,opt,name=channel,proto3" json:"channel,omitempty"`
+	Lines      []*ReturnedLine        `protobuf:"bytes,6,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The sum of the lines' amounts.
+	Amount        *v1.Money              `protobuf:"bytes,7,opt,name=amount,proto3" json:"amount,omitempty"`
+	ClawBack      bool                   `protobuf:"varint,8,opt,name=claw_back,json=clawBack,proto3" json:"claw_back,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnRefunded) Reset() {
+	*x = ReturnRefunded{}
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnRefunded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnRefunded) ProtoMessage() {}
+
+func (x *ReturnRefunded) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnRefunded.ProtoReflect.Descriptor instead.
+func (*ReturnRefunded) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ReturnRefunded) GetReturnId() string {
+	if x != nil {
+		return x.ReturnId
+	}
+	return ""
+}
+
+func (x *ReturnRefunded) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ReturnRefunded) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ReturnRefunded) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *ReturnRefunded) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *ReturnRefunded) GetLines() []*ReturnedLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *ReturnRefunded) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *ReturnRefunded) GetClawBack() bool {
+	if x != nil {
+		return x.ClawBack
+	}
+	return false
+}
+
+func (x *ReturnRefunded) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
+// ReturnedLine is the part of a sub-order line a return gave back and what it refunded.
+type ReturnedLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SkuId         string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	ProductId     string                 `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Quantity      int32                  `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	Amount        *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnedLine) Reset() {
+	*x = ReturnedLine{}
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnedLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnedLine) ProtoMessage() {}
+
+func (x *ReturnedLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnedLine.ProtoReflect.Descriptor instead.
+func (*ReturnedLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ReturnedLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *ReturnedLine) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ReturnedLine) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *ReturnedLine) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
 var File_crossdock_orders_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_orders_v1_events_proto_rawDesc = "" +
@@ -812,7 +994,26 @@ const file_crossdock_orders_v1_events_proto_rawDesc = "" +
 	"\achannel\x18\x04 \x01(\tR\achannel\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12;\n" +
 	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAtB\xd5\x01\n" +
+	"occurredAt\"\xec\x02\n" +
+	"\x0eReturnRefunded\x12\x1b\n" +
+	"\treturn_id\x18\x01 \x01(\tR\breturnId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x1f\n" +
+	"\vsupplier_id\x18\x04 \x01(\tR\n" +
+	"supplierId\x12\x18\n" +
+	"\achannel\x18\x05 \x01(\tR\achannel\x127\n" +
+	"\x05lines\x18\x06 \x03(\v2!.crossdock.orders.v1.ReturnedLineR\x05lines\x122\n" +
+	"\x06amount\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12\x1b\n" +
+	"\tclaw_back\x18\b \x01(\bR\bclawBack\x12;\n" +
+	"\voccurred_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\x94\x01\n" +
+	"\fReturnedLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1a\n" +
+	"\bquantity\x18\x03 \x01(\x05R\bquantity\x122\n" +
+	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amountB\xd5\x01\n" +
 	"\x17com.crossdock.orders.v1B\vEventsProtoP\x01Z?github.com/crossdock/crossdock/gen/crossdock/orders/v1;ordersv1\xa2\x02\x03COX\xaa\x02\x13Crossdock.Orders.V1\xca\x02\x13Crossdock\\Orders\\V1\xe2\x02\x1fCrossdock\\Orders\\V1\\GPBMetadata\xea\x02\x15Crossdock::Orders::V1b\x06proto3"
 
 var (
@@ -827,7 +1028,7 @@ func file_crossdock_orders_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_orders_v1_events_proto_rawDescData
 }
 
-var file_crossdock_orders_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_crossdock_orders_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_crossdock_orders_v1_events_proto_goTypes = []any{
 	(*OrderPlaced)(nil),           // 0: crossdock.orders.v1.OrderPlaced
 	(*OrderPaid)(nil),             // 1: crossdock.orders.v1.OrderPaid
@@ -837,30 +1038,36 @@ var file_crossdock_orders_v1_events_proto_goTypes = []any{
 	(*SubOrderShipped)(nil),       // 5: crossdock.orders.v1.SubOrderShipped
 	(*SubOrderCompleted)(nil),     // 6: crossdock.orders.v1.SubOrderCompleted
 	(*SubOrderCancelled)(nil),     // 7: crossdock.orders.v1.SubOrderCancelled
-	(*v1.Money)(nil),              // 8: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*ReturnRefunded)(nil),        // 8: crossdock.orders.v1.ReturnRefunded
+	(*ReturnedLine)(nil),          // 9: crossdock.orders.v1.ReturnedLine
+	(*v1.Money)(nil),              // 10: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
 }
 var file_crossdock_orders_v1_events_proto_depIdxs = []int32{
-	8,  // 0: crossdock.orders.v1.OrderPlaced.total:type_name -> crossdock.common.v1.Money
-	9,  // 1: crossdock.orders.v1.OrderPlaced.payment_due_at:type_name -> google.protobuf.Timestamp
-	9,  // 2: crossdock.orders.v1.OrderPlaced.occurred_at:type_name -> google.protobuf.Timestamp
-	8,  // 3: crossdock.orders.v1.OrderPaid.amount:type_name -> crossdock.common.v1.Money
+	10, // 0: crossdock.orders.v1.OrderPlaced.total:type_name -> crossdock.common.v1.Money
+	11, // 1: crossdock.orders.v1.OrderPlaced.payment_due_at:type_name -> google.protobuf.Timestamp
+	11, // 2: crossdock.orders.v1.OrderPlaced.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 3: crossdock.orders.v1.OrderPaid.amount:type_name -> crossdock.common.v1.Money
 	2,  // 4: crossdock.orders.v1.OrderPaid.sub_orders:type_name -> crossdock.orders.v1.PaidSubOrder
-	9,  // 5: crossdock.orders.v1.OrderPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	8,  // 6: crossdock.orders.v1.PaidSubOrder.goods:type_name -> crossdock.common.v1.Money
-	8,  // 7: crossdock.orders.v1.PaidSubOrder.freight:type_name -> crossdock.common.v1.Money
+	11, // 5: crossdock.orders.v1.OrderPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 6: crossdock.orders.v1.PaidSubOrder.goods:type_name -> crossdock.common.v1.Money
+	10, // 7: crossdock.orders.v1.PaidSubOrder.freight:type_name -> crossdock.common.v1.Money
 	3,  // 8: crossdock.orders.v1.PaidSubOrder.lines:type_name -> crossdock.orders.v1.SubOrderLine
-	8,  // 9: crossdock.orders.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
-	9,  // 10: crossdock.orders.v1.OrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
-	9,  // 11: crossdock.orders.v1.SubOrderShipped.occurred_at:type_name -> google.protobuf.Timestamp
-	8,  // 12: crossdock.orders.v1.SubOrderCompleted.goods:type_name -> crossdock.common.v1.Money
-	9,  // 13: crossdock.orders.v1.SubOrderCompleted.occurred_at:type_name -> google.protobuf.Timestamp
-	9,  // 14: crossdock.orders.v1.SubOrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	10, // 9: crossdock.orders.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	11, // 10: crossdock.orders.v1.OrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 11: crossdock.orders.v1.SubOrderShipped.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 12: crossdock.orders.v1.SubOrderCompleted.goods:type_name -> crossdock.common.v1.Money
+	11, // 13: crossdock.orders.v1.SubOrderCompleted.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 14: crossdock.orders.v1.SubOrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	9,  // 15: crossdock.orders.v1.ReturnRefunded.lines:type_name -> crossdock.orders.v1.ReturnedLine
+	10, // 16: crossdock.orders.v1.ReturnRefunded.amount:type_name -> crossdock.common.v1.Money
+	11, // 17: crossdock.orders.v1.ReturnRefunded.occurred_at:type_name -> google.protobuf.Timestamp
+	10, // 18: crossdock.orders.v1.ReturnedLine.amount:type_name -> crossdock.common.v1.Money
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_events_proto_init() }
@@ -874,7 +1081,7 @@ func file_crossdock_orders_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_events_proto_rawDesc), len(file_crossdock_orders_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

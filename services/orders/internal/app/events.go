@@ -13,6 +13,7 @@ const (
 	SubjectSubOrderShipped   = "orders.sub_order.shipped"
 	SubjectSubOrderCompleted = "orders.sub_order.completed"
 	SubjectSubOrderCancelled = "orders.sub_order.cancelled"
+	SubjectReturnRefunded    = "orders.return.refunded"
 )
 
 // moneyProto is an amount as the events carry it.
