@@ -21,6 +21,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/after-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListAfterSales lists requests newest first: a buyer's own, a supplier's own, any for operators. */
+        get: operations["AfterSaleService_ListAfterSales"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/after-sales/{afterSaleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetAfterSale returns a request to its buyer, its supplier and operators. */
+        get: operations["AfterSaleService_GetAfterSale"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/after-sales/{afterSaleId}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * DecideAfterSale approves or rejects (with a reason) a request.
+         * @description DecideAfterSale approves or rejects (with a reason) a request. Its supplier, or an
+         *     operator; a disputed request only an operator.
+         */
+        post: operations["AfterSaleService_DecideAfterSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/after-sales/{afterSaleId}/dispute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * DisputeAfterSale contests a rejection.
+         * @description DisputeAfterSale contests a rejection. The buyer.
+         */
+        post: operations["AfterSaleService_DisputeAfterSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/after-sales/{afterSaleId}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ReceiveReturn records that the goods came back to the supplier, restockable into one of its warehouses or not.
+         * @description ReceiveReturn records that the goods came back to the supplier, restockable into
+         *     one of its warehouses or not. The supplier or an operator.
+         */
+        post: operations["AfterSaleService_ReceiveReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/after-sales/{afterSaleId}/ship-replacement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ShipReplacement sends an approved exchange's replacement.
+         * @description ShipReplacement sends an approved exchange's replacement. The supplier.
+         */
+        post: operations["AfterSaleService_ShipReplacement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/after-sales/{afterSaleId}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WithdrawAfterSale takes back a request not yet approved.
+         * @description WithdrawAfterSale takes back a request not yet approved. The buyer.
+         */
+        post: operations["AfterSaleService_WithdrawAfterSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-clients": {
         parameters: {
             query?: never;
@@ -1841,6 +1977,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sub-orders/{subOrderId}/after-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * FileAfterSale files a return or exchange request.
+         * @description FileAfterSale files a return or exchange request. The sub-order's buyer;
+         *     idempotent on request_id.
+         */
+        post: operations["AfterSaleService_FileAfterSale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sub-orders/{subOrderId}/confirm-receipt": {
         parameters: {
             query?: never;
@@ -2284,6 +2441,61 @@ export interface components {
         AdjustStockResponse: {
             level?: components["schemas"]["StockLevel"];
         };
+        /** @description AfterSale is a return or exchange request. */
+        AfterSale: {
+            afterSaleId?: string;
+            subOrderId?: string;
+            orderId?: string;
+            buyerId?: string;
+            supplierId?: string;
+            kind?: components["schemas"]["AfterSaleKind"];
+            /**
+             * @description requested, rejected, disputed, approved, received, refunded, replacement_shipped,
+             *     exchanged or withdrawn.
+             */
+            status?: string;
+            reason?: string;
+            photos?: string[];
+            lines?: components["schemas"]["AfterSaleLine"][];
+            /** @description The last decision's reason, and the buyer's dispute. */
+            decision?: string;
+            dispute?: string;
+            /**
+             * @description What a return refunds: the lines' goods less their share of a coupon's discount,
+             *     in the supplier's currency. Freight is not refunded.
+             */
+            refund?: components["schemas"]["Money"];
+            /** @description Set once refunded from the supplier's payable (the sub-order had settled). */
+            clawBack?: boolean;
+            received?: boolean;
+            restockable?: boolean;
+            returnWaybill?: string;
+            replacementWaybill?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /**
+         * @description AfterSaleKind is what the buyer asks for.
+         * @default AFTER_SALE_KIND_UNSPECIFIED
+         * @enum {string}
+         */
+        AfterSaleKind: "AFTER_SALE_KIND_UNSPECIFIED" | "AFTER_SALE_KIND_RETURN" | "AFTER_SALE_KIND_EXCHANGE";
+        /** @description AfterSaleLine is part of a sub-order line given back. */
+        AfterSaleLine: {
+            skuId?: string;
+            productId?: string;
+            /** Format: int32 */
+            quantity?: number;
+            amount?: components["schemas"]["Money"];
+        };
+        /** @description AfterSaleLineInput is a SKU of the sub-order and how many of it go back. */
+        AfterSaleLineInput: {
+            skuId?: string;
+            /** Format: int32 */
+            quantity?: number;
+        };
         /** @description ApiClient is a machine credential. Its secret is never returned after creation. */
         ApiClient: {
             clientId?: string;
@@ -2658,6 +2870,14 @@ export interface components {
         CreateWarehouseResponse: {
             warehouse?: components["schemas"]["Warehouse"];
         };
+        DecideAfterSaleBody: {
+            approve?: boolean;
+            /** @description Required to reject. */
+            reason?: string;
+        };
+        DecideAfterSaleResponse: {
+            afterSale?: components["schemas"]["AfterSale"];
+        };
         DeleteAddressResponse: Record<string, never>;
         DeleteProductResponse: {
             product?: components["schemas"]["Product"];
@@ -2675,6 +2895,12 @@ export interface components {
         DisableApiClientBody: Record<string, never>;
         DisableApiClientResponse: {
             client?: components["schemas"]["ApiClient"];
+        };
+        DisputeAfterSaleBody: {
+            reason?: string;
+        };
+        DisputeAfterSaleResponse: {
+            afterSale?: components["schemas"]["AfterSale"];
         };
         EstimateRequest: {
             /**
@@ -2742,6 +2968,21 @@ export interface components {
              * @description When it was recorded.
              */
             recordedAt?: string;
+        };
+        FileAfterSaleBody: {
+            /**
+             * @description The client's id for the request (1 to 64 characters): filing again with it answers
+             *     the first request.
+             */
+            requestId?: string;
+            kind?: components["schemas"]["AfterSaleKind"];
+            lines?: components["schemas"]["AfterSaleLineInput"][];
+            reason?: string;
+            /** @description References to photos uploaded elsewhere (at most 10). */
+            photos?: string[];
+        };
+        FileAfterSaleResponse: {
+            afterSale?: components["schemas"]["AfterSale"];
         };
         /** @description FreightBreakdown says why a physical sub-order's freight is what it is. */
         FreightBreakdown: {
@@ -2881,6 +3122,9 @@ export interface components {
         };
         GetAddressResponse: {
             address?: components["schemas"]["UserAddress"];
+        };
+        GetAfterSaleResponse: {
+            afterSale?: components["schemas"]["AfterSale"];
         };
         GetAvailabilityResponse: {
             availability?: components["schemas"]["Availability"][];
@@ -3136,6 +3380,10 @@ export interface components {
         };
         ListAddressesResponse: {
             addresses?: components["schemas"]["UserAddress"][];
+        };
+        ListAfterSalesResponse: {
+            afterSales?: components["schemas"]["AfterSale"][];
+            page?: components["schemas"]["PageResponse"];
         };
         ListApiClientsResponse: {
             clients?: components["schemas"]["ApiClient"][];
@@ -3667,6 +3915,17 @@ export interface components {
         ReceivePurchaseOrderResponse: {
             purchaseOrder?: components["schemas"]["PurchaseOrder"];
         };
+        ReceiveReturnBody: {
+            /**
+             * @description Whether the goods can be sold again; then warehouse_id names the supplier's
+             *     warehouse they go back to.
+             */
+            restockable?: boolean;
+            warehouseId?: string;
+        };
+        ReceiveReturnResponse: {
+            afterSale?: components["schemas"]["AfterSale"];
+        };
         RecordQualityCheckBody: {
             passed?: boolean;
             notes?: string;
@@ -3833,6 +4092,15 @@ export interface components {
             reason?: string;
         };
         SetRouteMultiplierResponse: Record<string, never>;
+        ShipReplacementBody: {
+            /** @description The logistics shipping method. */
+            methodId?: string;
+            /** @description Where the carrier picks the replacement up. */
+            from?: components["schemas"]["Address"];
+        };
+        ShipReplacementResponse: {
+            afterSale?: components["schemas"]["AfterSale"];
+        };
         ShipSubOrderBody: {
             /** @description The logistics shipping method. */
             methodId?: string;
@@ -4416,6 +4684,10 @@ export interface components {
          * @enum {string}
          */
         WarehouseKind: "WAREHOUSE_KIND_UNSPECIFIED" | "WAREHOUSE_KIND_SUPPLIER" | "WAREHOUSE_KIND_CENTRAL";
+        WithdrawAfterSaleBody: Record<string, never>;
+        WithdrawAfterSaleResponse: {
+            afterSale?: components["schemas"]["AfterSale"];
+        };
         /** @description Zone groups destinations that cost the same to reach. */
         Zone: {
             /** @description e.g. "EU-1". */
@@ -4744,6 +5016,10 @@ export type AddOrganizationMemberResponse = components['schemas']['AddOrganizati
 export type Address = components['schemas']['Address'];
 export type AdjustStockBody = components['schemas']['AdjustStockBody'];
 export type AdjustStockResponse = components['schemas']['AdjustStockResponse'];
+export type AfterSale = components['schemas']['AfterSale'];
+export type AfterSaleKind = components['schemas']['AfterSaleKind'];
+export type AfterSaleLine = components['schemas']['AfterSaleLine'];
+export type AfterSaleLineInput = components['schemas']['AfterSaleLineInput'];
 export type ApiClient = components['schemas']['ApiClient'];
 export type ApiClientKind = components['schemas']['ApiClientKind'];
 export type ApproveOrganizationBody = components['schemas']['ApproveOrganizationBody'];
@@ -4800,6 +5076,8 @@ export type CreateTopUpRequest = components['schemas']['CreateTopUpRequest'];
 export type CreateTopUpResponse = components['schemas']['CreateTopUpResponse'];
 export type CreateWarehouseRequest = components['schemas']['CreateWarehouseRequest'];
 export type CreateWarehouseResponse = components['schemas']['CreateWarehouseResponse'];
+export type DecideAfterSaleBody = components['schemas']['DecideAfterSaleBody'];
+export type DecideAfterSaleResponse = components['schemas']['DecideAfterSaleResponse'];
 export type DeleteAddressResponse = components['schemas']['DeleteAddressResponse'];
 export type DeleteProductResponse = components['schemas']['DeleteProductResponse'];
 export type DelistProductBody = components['schemas']['DelistProductBody'];
@@ -4808,9 +5086,13 @@ export type DeliverSubOrderBody = components['schemas']['DeliverSubOrderBody'];
 export type DeliverSubOrderResponse = components['schemas']['DeliverSubOrderResponse'];
 export type DisableApiClientBody = components['schemas']['DisableApiClientBody'];
 export type DisableApiClientResponse = components['schemas']['DisableApiClientResponse'];
+export type DisputeAfterSaleBody = components['schemas']['DisputeAfterSaleBody'];
+export type DisputeAfterSaleResponse = components['schemas']['DisputeAfterSaleResponse'];
 export type EstimateRequest = components['schemas']['EstimateRequest'];
 export type EstimateResponse = components['schemas']['EstimateResponse'];
 export type ExchangeRate = components['schemas']['ExchangeRate'];
+export type FileAfterSaleBody = components['schemas']['FileAfterSaleBody'];
+export type FileAfterSaleResponse = components['schemas']['FileAfterSaleResponse'];
 export type FreightBreakdown = components['schemas']['FreightBreakdown'];
 export type FreightConfig = components['schemas']['FreightConfig'];
 export type FreightGroup = components['schemas']['FreightGroup'];
@@ -4818,6 +5100,7 @@ export type FreightLeg = components['schemas']['FreightLeg'];
 export type FxQuote = components['schemas']['FxQuote'];
 export type GeoPoint = components['schemas']['GeoPoint'];
 export type GetAddressResponse = components['schemas']['GetAddressResponse'];
+export type GetAfterSaleResponse = components['schemas']['GetAfterSaleResponse'];
 export type GetAvailabilityResponse = components['schemas']['GetAvailabilityResponse'];
 export type GetCarrierResponse = components['schemas']['GetCarrierResponse'];
 export type GetCartResponse = components['schemas']['GetCartResponse'];
@@ -4858,6 +5141,7 @@ export type LedgerAccount = components['schemas']['LedgerAccount'];
 export type LedgerBalance = components['schemas']['LedgerBalance'];
 export type LedgerTransfer = components['schemas']['LedgerTransfer'];
 export type ListAddressesResponse = components['schemas']['ListAddressesResponse'];
+export type ListAfterSalesResponse = components['schemas']['ListAfterSalesResponse'];
 export type ListApiClientsResponse = components['schemas']['ListApiClientsResponse'];
 export type ListBrandsResponse = components['schemas']['ListBrandsResponse'];
 export type ListCarriersResponse = components['schemas']['ListCarriersResponse'];
@@ -4927,6 +5211,8 @@ export type RateCardBreakdown = components['schemas']['RateCardBreakdown'];
 export type RateSnapshot = components['schemas']['RateSnapshot'];
 export type ReceivePurchaseOrderBody = components['schemas']['ReceivePurchaseOrderBody'];
 export type ReceivePurchaseOrderResponse = components['schemas']['ReceivePurchaseOrderResponse'];
+export type ReceiveReturnBody = components['schemas']['ReceiveReturnBody'];
+export type ReceiveReturnResponse = components['schemas']['ReceiveReturnResponse'];
 export type RecordQualityCheckBody = components['schemas']['RecordQualityCheckBody'];
 export type RecordQualityCheckResponse = components['schemas']['RecordQualityCheckResponse'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
@@ -4962,6 +5248,8 @@ export type SetMerchantTierResponse = components['schemas']['SetMerchantTierResp
 export type SetRateCardResponse = components['schemas']['SetRateCardResponse'];
 export type SetRouteMultiplierRequest = components['schemas']['SetRouteMultiplierRequest'];
 export type SetRouteMultiplierResponse = components['schemas']['SetRouteMultiplierResponse'];
+export type ShipReplacementBody = components['schemas']['ShipReplacementBody'];
+export type ShipReplacementResponse = components['schemas']['ShipReplacementResponse'];
 export type ShipSubOrderBody = components['schemas']['ShipSubOrderBody'];
 export type ShipSubOrderResponse = components['schemas']['ShipSubOrderResponse'];
 export type Shipment = components['schemas']['Shipment'];
@@ -5012,6 +5300,8 @@ export type User = components['schemas']['User'];
 export type UserAddress = components['schemas']['UserAddress'];
 export type Warehouse = components['schemas']['Warehouse'];
 export type WarehouseKind = components['schemas']['WarehouseKind'];
+export type WithdrawAfterSaleBody = components['schemas']['WithdrawAfterSaleBody'];
+export type WithdrawAfterSaleResponse = components['schemas']['WithdrawAfterSaleResponse'];
 export type Zone = components['schemas']['Zone'];
 export type ZoneList = components['schemas']['ZoneList'];
 export type ZonePrice = components['schemas']['ZonePrice'];
@@ -5059,6 +5349,280 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_ListAfterSales: {
+        parameters: {
+            query?: {
+                /** @description Operators may filter by order; buyers and suppliers see their own. */
+                orderId?: string;
+                status?: string;
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListAfterSalesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_GetAfterSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                afterSaleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetAfterSaleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_DecideAfterSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                afterSaleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "approve": false,
+                 *       "reason": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["DecideAfterSaleBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecideAfterSaleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_DisputeAfterSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                afterSaleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["DisputeAfterSaleBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeAfterSaleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_ReceiveReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                afterSaleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "restockable": false,
+                 *       "warehouseId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReceiveReturnBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiveReturnResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_ShipReplacement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                afterSaleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "methodId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "from": {
+                 *         "recipient": "example recipient",
+                 *         "phone": "+351912345678",
+                 *         "countryCode": "PT",
+                 *         "regionCode": "PT-11",
+                 *         "city": "example city",
+                 *         "postcode": "sim",
+                 *         "lines": [
+                 *           "example lines"
+                 *         ],
+                 *         "location": {
+                 *           "latitude": 1,
+                 *           "longitude": 1
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ShipReplacementBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipReplacementResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_WithdrawAfterSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                afterSaleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["WithdrawAfterSaleBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WithdrawAfterSaleResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];
@@ -8882,6 +9446,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AcceptSubOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    AfterSaleService_FileAfterSale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "requestId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "kind": "AFTER_SALE_KIND_RETURN",
+                 *       "lines": [
+                 *         {
+                 *           "skuId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *           "quantity": 1
+                 *         }
+                 *       ],
+                 *       "reason": "Checked against the supplier sheet.",
+                 *       "photos": [
+                 *         "example photos"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileAfterSaleBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileAfterSaleResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

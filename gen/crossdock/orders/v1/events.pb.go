@@ -915,6 +915,127 @@ func (x *ReturnedLine) GetAmount() *v1.Money {
 	return nil
 }
 
+// AfterSaleChanged says a return or exchange request reached a status: filed
+// (requested), approved, rejected, disputed, received, refunded, replacement_shipped,
+// exchanged or withdrawn. Subject: orders.after_sale.<status>.
+type AfterSaleChanged struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	AfterSaleId string                 `protobuf:"bytes,1,opt,name=after_sale_id,json=afterSaleId,proto3" json:"after_sale_id,omitempty"`
+	SubOrderId  string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId     string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	BuyerId     string                 `protobuf:"bytes,4,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
+	SupplierId  string                 `protobuf:"bytes,5,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// "return" or "exchange".
+	Kind   string `protobuf:"bytes,6,opt,name=kind,proto3" json:"kind,omitempty"`
+	Status string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	Reason string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	// buyer, supplier, operator or system.
+	ActorKind     string                 `protobuf:"bytes,9,opt,name=actor_kind,json=actorKind,proto3" json:"actor_kind,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AfterSaleChanged) Reset() {
+	*x = AfterSaleChanged{}
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AfterSaleChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AfterSaleChanged) ProtoMessage() {}
+
+func (x *AfterSaleChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AfterSaleChanged.ProtoReflect.Descriptor instead.
+func (*AfterSaleChanged) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *AfterSaleChanged) GetAfterSaleId() string {
+	if x != nil {
+		return x.AfterSaleId
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetBuyerId() string {
+	if x != nil {
+		return x.BuyerId
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetActorKind() string {
+	if x != nil {
+		return x.ActorKind
+	}
+	return ""
+}
+
+func (x *AfterSaleChanged) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
 var File_crossdock_orders_v1_events_proto protoreflect.FileDescriptor
 
 const file_crossdock_orders_v1_events_proto_rawDesc = "" +
@@ -1013,7 +1134,23 @@ const file_crossdock_orders_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1a\n" +
 	"\bquantity\x18\x03 \x01(\x05R\bquantity\x122\n" +
-	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amountB\xd5\x01\n" +
+	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"\xcf\x02\n" +
+	"\x10AfterSaleChanged\x12\"\n" +
+	"\rafter_sale_id\x18\x01 \x01(\tR\vafterSaleId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x03 \x01(\tR\aorderId\x12\x19\n" +
+	"\bbuyer_id\x18\x04 \x01(\tR\abuyerId\x12\x1f\n" +
+	"\vsupplier_id\x18\x05 \x01(\tR\n" +
+	"supplierId\x12\x12\n" +
+	"\x04kind\x18\x06 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06status\x18\a \x01(\tR\x06status\x12\x16\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\x12\x1d\n" +
+	"\n" +
+	"actor_kind\x18\t \x01(\tR\tactorKind\x12;\n" +
+	"\voccurred_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAtB\xd5\x01\n" +
 	"\x17com.crossdock.orders.v1B\vEventsProtoP\x01Z?github.com/crossdock/crossdock/gen/crossdock/orders/v1;ordersv1\xa2\x02\x03COX\xaa\x02\x13Crossdock.Orders.V1\xca\x02\x13Crossdock\\Orders\\V1\xe2\x02\x1fCrossdock\\Orders\\V1\\GPBMetadata\xea\x02\x15Crossdock::Orders::V1b\x06proto3"
 
 var (
@@ -1028,7 +1165,7 @@ func file_crossdock_orders_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_orders_v1_events_proto_rawDescData
 }
 
-var file_crossdock_orders_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_crossdock_orders_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_crossdock_orders_v1_events_proto_goTypes = []any{
 	(*OrderPlaced)(nil),           // 0: crossdock.orders.v1.OrderPlaced
 	(*OrderPaid)(nil),             // 1: crossdock.orders.v1.OrderPaid
@@ -1040,34 +1177,36 @@ var file_crossdock_orders_v1_events_proto_goTypes = []any{
 	(*SubOrderCancelled)(nil),     // 7: crossdock.orders.v1.SubOrderCancelled
 	(*ReturnRefunded)(nil),        // 8: crossdock.orders.v1.ReturnRefunded
 	(*ReturnedLine)(nil),          // 9: crossdock.orders.v1.ReturnedLine
-	(*v1.Money)(nil),              // 10: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*AfterSaleChanged)(nil),      // 10: crossdock.orders.v1.AfterSaleChanged
+	(*v1.Money)(nil),              // 11: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_crossdock_orders_v1_events_proto_depIdxs = []int32{
-	10, // 0: crossdock.orders.v1.OrderPlaced.total:type_name -> crossdock.common.v1.Money
-	11, // 1: crossdock.orders.v1.OrderPlaced.payment_due_at:type_name -> google.protobuf.Timestamp
-	11, // 2: crossdock.orders.v1.OrderPlaced.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 3: crossdock.orders.v1.OrderPaid.amount:type_name -> crossdock.common.v1.Money
+	11, // 0: crossdock.orders.v1.OrderPlaced.total:type_name -> crossdock.common.v1.Money
+	12, // 1: crossdock.orders.v1.OrderPlaced.payment_due_at:type_name -> google.protobuf.Timestamp
+	12, // 2: crossdock.orders.v1.OrderPlaced.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 3: crossdock.orders.v1.OrderPaid.amount:type_name -> crossdock.common.v1.Money
 	2,  // 4: crossdock.orders.v1.OrderPaid.sub_orders:type_name -> crossdock.orders.v1.PaidSubOrder
-	11, // 5: crossdock.orders.v1.OrderPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 6: crossdock.orders.v1.PaidSubOrder.goods:type_name -> crossdock.common.v1.Money
-	10, // 7: crossdock.orders.v1.PaidSubOrder.freight:type_name -> crossdock.common.v1.Money
+	12, // 5: crossdock.orders.v1.OrderPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 6: crossdock.orders.v1.PaidSubOrder.goods:type_name -> crossdock.common.v1.Money
+	11, // 7: crossdock.orders.v1.PaidSubOrder.freight:type_name -> crossdock.common.v1.Money
 	3,  // 8: crossdock.orders.v1.PaidSubOrder.lines:type_name -> crossdock.orders.v1.SubOrderLine
-	10, // 9: crossdock.orders.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
-	11, // 10: crossdock.orders.v1.OrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 11: crossdock.orders.v1.SubOrderShipped.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 12: crossdock.orders.v1.SubOrderCompleted.goods:type_name -> crossdock.common.v1.Money
-	11, // 13: crossdock.orders.v1.SubOrderCompleted.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 14: crossdock.orders.v1.SubOrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 9: crossdock.orders.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	12, // 10: crossdock.orders.v1.OrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 11: crossdock.orders.v1.SubOrderShipped.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 12: crossdock.orders.v1.SubOrderCompleted.goods:type_name -> crossdock.common.v1.Money
+	12, // 13: crossdock.orders.v1.SubOrderCompleted.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 14: crossdock.orders.v1.SubOrderCancelled.occurred_at:type_name -> google.protobuf.Timestamp
 	9,  // 15: crossdock.orders.v1.ReturnRefunded.lines:type_name -> crossdock.orders.v1.ReturnedLine
-	10, // 16: crossdock.orders.v1.ReturnRefunded.amount:type_name -> crossdock.common.v1.Money
-	11, // 17: crossdock.orders.v1.ReturnRefunded.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // 18: crossdock.orders.v1.ReturnedLine.amount:type_name -> crossdock.common.v1.Money
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	11, // 16: crossdock.orders.v1.ReturnRefunded.amount:type_name -> crossdock.common.v1.Money
+	12, // 17: crossdock.orders.v1.ReturnRefunded.occurred_at:type_name -> google.protobuf.Timestamp
+	11, // 18: crossdock.orders.v1.ReturnedLine.amount:type_name -> crossdock.common.v1.Money
+	12, // 19: crossdock.orders.v1.AfterSaleChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_events_proto_init() }
@@ -1081,7 +1220,7 @@ func file_crossdock_orders_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_events_proto_rawDesc), len(file_crossdock_orders_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

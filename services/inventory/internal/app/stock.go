@@ -47,7 +47,7 @@ func (s *Service) AdjustStock(ctx context.Context, c auth.Caller, in AdjustInput
 	}
 	var level domain.Level
 	err = s.store.InTx(ctx, func(r Repository) error {
-		w, err := s.ownWarehouse(ctx, r, c, in.WarehouseID)
+		w, err := s.adjustableWarehouse(ctx, r, c, in.WarehouseID)
 		if err != nil {
 			return err
 		}

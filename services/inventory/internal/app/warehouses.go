@@ -68,6 +68,16 @@ func (s *Service) ownWarehouse(ctx context.Context, r Warehouses, c auth.Caller,
 	return w, ownedWarehouse(c, w)
 }
 
+// adjustableWarehouse returns a warehouse whose stock the caller may
+// adjust: its owner's, or any for a service (orders puts returned goods
+// back where the supplier said).
+func (s *Service) adjustableWarehouse(ctx context.Context, r Warehouses, c auth.Caller, id uuid.UUID) (domain.Warehouse, error) {
+	if isService(c) {
+		return r.GetWarehouse(ctx, id)
+	}
+	return s.ownWarehouse(ctx, r, c, id)
+}
+
 // stockSKU returns a SKU that may be stocked in w: known, and the warehouse
 // supplier's own unless w is central.
 func stockSKU(ctx context.Context, r SKUs, w domain.Warehouse, id uuid.UUID) (domain.SKU, error) {

@@ -57,6 +57,9 @@ type Config struct {
 	// PaymentSettle is how long after a payment started the deadline waits
 	// before asking finance whether it went through.
 	PaymentSettle time.Duration `env:"ORDERS_PAYMENT_SETTLE" envDefault:"1m"`
+	// AfterSaleWindow is how long after delivery a buyer may ask for a
+	// return or an exchange.
+	AfterSaleWindow time.Duration `env:"ORDERS_AFTER_SALE_WINDOW" envDefault:"336h"`
 	// WorkInterval is how often due saga steps are looked for when there
 	// is nothing to do.
 	WorkInterval time.Duration `env:"ORDERS_WORK_INTERVAL" envDefault:"1s"`
@@ -71,8 +74,8 @@ func (c Config) Validate() error {
 	if c.FulfilmentHold < time.Hour || c.FulfilmentHold > 720*time.Hour {
 		errs = append(errs, errors.New("ORDERS_FULFILMENT_HOLD must be between 1h and 720h"))
 	}
-	if c.AutoComplete <= 0 || c.PaymentSettle <= 0 || c.WorkInterval <= 0 {
-		errs = append(errs, errors.New("ORDERS_AUTO_COMPLETE, ORDERS_PAYMENT_SETTLE and ORDERS_WORK_INTERVAL must be positive"))
+	if c.AutoComplete <= 0 || c.PaymentSettle <= 0 || c.WorkInterval <= 0 || c.AfterSaleWindow <= 0 {
+		errs = append(errs, errors.New("ORDERS_AUTO_COMPLETE, ORDERS_PAYMENT_SETTLE, ORDERS_AFTER_SALE_WINDOW and ORDERS_WORK_INTERVAL must be positive"))
 	}
 	return errors.Join(errs...)
 }
@@ -118,8 +121,10 @@ func run(ctx context.Context) error {
 		Finance: peers.Finance{FX: financev1.NewFinanceServiceClient(dialed["FINANCE_ADDR"]),
 			Escrows: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		Logistics: peers.Logistics{Client: logisticsv1.NewLogisticsServiceClient(dialed["LOGISTICS_ADDR"])},
-	}, app.Config{PaymentTimeout: cfg.PaymentTimeout, FulfilmentHold: cfg.FulfilmentHold, AutoComplete: cfg.AutoComplete, PaymentSettle: cfg.PaymentSettle})
+	}, app.Config{PaymentTimeout: cfg.PaymentTimeout, FulfilmentHold: cfg.FulfilmentHold, AutoComplete: cfg.AutoComplete, PaymentSettle: cfg.PaymentSettle,
+		AfterSaleWindow: cfg.AfterSaleWindow})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
+	grpcapi.NewAfterSale(svc).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated and the stream exists.
 	for _, c := range (events.Consumers{Service: svc, Repo: func(tx pgx.Tx) app.Repository { return store.WithTx(tx) }}).All() {

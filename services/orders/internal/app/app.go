@@ -68,6 +68,8 @@ type Repository interface {
 
 	// Emit writes events to the outbox in the transaction.
 	Emit(ctx context.Context, events ...Event) error
+
+	AfterSaleRepository
 }
 
 // Event is a fact to publish once the transaction commits.
@@ -104,6 +106,9 @@ type Config struct {
 	// PaymentSettle is how long after a payment was started the deadline
 	// waits before asking finance whether it went through.
 	PaymentSettle time.Duration
+	// AfterSaleWindow is how long after delivery a buyer may ask for a
+	// return or an exchange.
+	AfterSaleWindow time.Duration
 }
 
 // Peers are the services orders calls.
@@ -139,6 +144,9 @@ func New(store Store, peers Peers, cfg Config) *Service {
 	}
 	if cfg.PaymentSettle <= 0 {
 		cfg.PaymentSettle = time.Minute
+	}
+	if cfg.AfterSaleWindow <= 0 {
+		cfg.AfterSaleWindow = domain.AfterSaleWindow
 	}
 	return &Service{store: store, Peers: peers, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1)}
 }

@@ -175,5 +175,6 @@ func (s *Service) refundCancelled(ctx context.Context, subID uuid.UUID) error {
 	if err != nil || e == nil || e.Settled || e.Balance.Amount <= 0 {
 		return err
 	}
-	return s.Finance.Refund(ctx, subID, "cancel:"+subID.String(), e.Balance)
+	_, err = s.Finance.Refund(ctx, subID, "cancel:"+subID.String(), e.Balance)
+	return err
 }

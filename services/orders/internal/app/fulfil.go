@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -245,6 +246,10 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	if sub == nil || sub.Status != domain.Delivered {
 		return nil
 	}
+	if open, err := s.openAfterSale(ctx, subID); err != nil || open {
+		// A return refunded from escrow lowers what settles: wait for it.
+		return cmp.Or(err, error(errNotYet{until: s.clock().Add(time.Minute)}))
+	}
 	if sub.Type == domain.Physical && sub.ShipmentID != nil {
 		p, err := s.Logistics.Parcel(ctx, subID)
 		if err != nil {
@@ -258,8 +263,16 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 		}
 	}
 	var topUp *TopUpRequest
-	if !o.External() {
-		if topUp, err = s.Finance.Settle(ctx, subID, sub.Goods); err != nil {
+	switch goods := sub.SettledGoods(); {
+	case o.External():
+	case goods.Amount <= 0:
+		// Everything went back before settlement: the supplier has nothing
+		// to be paid, and what escrow still holds is the buyer's.
+		if err := s.refundCancelled(ctx, subID); err != nil {
+			return err
+		}
+	default:
+		if topUp, err = s.Finance.Settle(ctx, subID, goods); err != nil {
 			return err
 		}
 	}
@@ -273,6 +286,17 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	}
 	_, err = s.complete(ctx, orderID, subID, "settled")
 	return err
+}
+
+// openAfterSale reports whether a request on the sub-order is still open.
+func (s *Service) openAfterSale(ctx context.Context, subID uuid.UUID) (bool, error) {
+	list, err := s.store.AfterSalesOf(ctx, subID)
+	for _, a := range list {
+		if a.Status.Open() {
+			return true, err
+		}
+	}
+	return false, err
 }
 
 // complete marks a sub-order completed and emits its completion.

@@ -67,8 +67,12 @@ func (s *Service) ShipmentBooked(ctx context.Context, r Repository, subID uuid.U
 // after the automatic delay unless the buyer confirms first.
 func (s *Service) ShipmentDelivered(ctx context.Context, r Repository, subID uuid.UUID, sh Shipment) error {
 	o, sub, err := lockSubOrder(ctx, r, subID)
-	if err != nil || sub == nil {
+	if err != nil {
 		return err
+	}
+	if sub == nil {
+		// An exchange's replacement travels under its request's id.
+		return s.ReplacementDelivered(ctx, r, subID)
 	}
 	if sub.Status == domain.Paid || sub.Status == domain.Accepted {
 		// The booking's event is behind this one: record the shipment first.

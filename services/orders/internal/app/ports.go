@@ -53,11 +53,21 @@ type Finance interface {
 	// Escrow returns a sub-order's escrow; nil when it was never paid.
 	Escrow(ctx context.Context, subOrderID uuid.UUID) (*Escrow, error)
 	// Refund returns amount of a sub-order's escrow to the buyer, once per
-	// refund id.
-	Refund(ctx context.Context, subOrderID uuid.UUID, refundID string, amount money.Money) error
+	// refund id: from escrow before settlement, clawed back from the
+	// supplier's payable after it.
+	Refund(ctx context.Context, subOrderID uuid.UUID, refundID string, amount money.Money) (Refund, error)
 	// Settle pays the supplier the goods and refunds the buyer the rest;
 	// when escrow is short it answers the top-up request instead.
 	Settle(ctx context.Context, subOrderID uuid.UUID, goods money.Money) (*TopUpRequest, error)
+}
+
+// Refund is finance's answer to a refund.
+type Refund struct {
+	// ClawBack: the sub-order was settled, so the supplier's payable paid.
+	ClawBack bool
+	// Waiting: the payable could not pay yet; finance pays it later and
+	// answers a retry with the refund once done.
+	Waiting bool
 }
 
 // Inventory holds and releases stock. Each sub-order is its own
@@ -75,6 +85,9 @@ type Inventory interface {
 	Release(ctx context.Context, key uuid.UUID, reason string) error
 	// Commit turns the hold into a shipment.
 	Commit(ctx context.Context, key uuid.UUID) error
+	// Restock puts returned goods back on hand in the supplier's
+	// warehouse, once per key.
+	Restock(ctx context.Context, warehouseID uuid.UUID, key string, lines []domain.AfterSaleLine) error
 }
 
 // ShipInput is a sub-order's parcel for logistics to book.
@@ -83,6 +96,15 @@ type ShipInput struct {
 	SubOrder domain.SubOrder
 	MethodID uuid.UUID
 	From     domain.Address
+}
+
+// ReturnInput is an after-sale request's parcel back to the supplier, by
+// the method the goods came with.
+type ReturnInput struct {
+	AfterSale domain.AfterSale
+	SubOrder  domain.SubOrder
+	MethodID  string
+	To        domain.Address
 }
 
 // Shipment is a booked parcel.
@@ -100,6 +122,8 @@ type Parcel struct {
 	Position             string
 	DistanceLeftKM       float64
 	ETA, DeliveredAt     *time.Time
+	// From is where it was shipped from: where its returns go.
+	From *domain.Address
 	// UnpaidLegs counts confirmed freight legs not yet paid from escrow
 	// (and not refused for good): settlement waits for them.
 	UnpaidLegs int
@@ -108,6 +132,9 @@ type Parcel struct {
 // Logistics books, tracks, cancels and completes parcels.
 type Logistics interface {
 	Ship(ctx context.Context, in ShipInput) (Shipment, error)
+	// ShipReturn books a return parcel from the buyer back to the
+	// supplier, once per after-sale request.
+	ShipReturn(ctx context.Context, in ReturnInput) (Shipment, error)
 	// Parcel returns the sub-order's outbound parcel, nil when none.
 	Parcel(ctx context.Context, subOrderID uuid.UUID) (*Parcel, error)
 	// Cancel cancels the sub-order's parcel if it has one not picked up.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -23,6 +24,7 @@ type saga struct {
 	svc   *app.Service
 	store *postgres.Store
 	w     *world
+	pool  *pgxpool.Pool
 	at    time.Time
 	// Two suppliers, each selling a physical and a virtual SKU in USD.
 	gadgets, linen     uuid.UUID
@@ -47,7 +49,7 @@ func newSaga(t *testing.T) *saga {
 		s.w.stock[k.ID] = 10
 	}
 	s.w.now = func() time.Time { return s.at }
-	s.store = postgres.New(pool)
+	s.store, s.pool = postgres.New(pool), pool
 	s.svc = app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, AutoComplete: 7 * 24 * time.Hour, PaymentSettle: time.Minute})
 	s.svc.SetClock(func() time.Time { return s.at })
 	return s

@@ -117,6 +117,9 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 	case TaskConfirmPayment:
 		return s.confirmPayment(ctx, t.OrderID)
 	}
+	if ok, err := s.runAfterSaleTask(ctx, t); ok {
+		return err
+	}
 	return nil // an unknown kind left by a newer version: drop it
 }
 

@@ -45,6 +45,10 @@ type world struct {
 	dropRecords bool
 
 	parcels map[uuid.UUID]*parcel
+	// returns are the return parcels by after-sale request; restocked the
+	// units put back on hand by key.
+	returns   map[uuid.UUID]*parcel
+	restocked map[string]int64
 }
 
 type reservation struct {
@@ -58,6 +62,9 @@ type escrow struct {
 	balance  int64
 	settled  bool
 	refunded int64
+	// supplierPaid is what settlement paid the supplier; clawedBack what
+	// returns took back from it since.
+	supplierPaid, clawedBack int64
 }
 
 type parcel struct {
@@ -70,7 +77,8 @@ type parcel struct {
 func newWorld(skus ...domain.SKU) *world {
 	w := &world{skus: catalogue{}, stock: map[uuid.UUID]int64{}, reserved: map[uuid.UUID]*reservation{}, now: time.Now,
 		addresses: map[string]*domain.Address{}, freight: 500, wallets: map[string]int64{}, paidOrder: map[uuid.UUID]bool{},
-		escrows: map[uuid.UUID]*escrow{}, refunds: map[string]bool{}, parcels: map[uuid.UUID]*parcel{}}
+		escrows: map[uuid.UUID]*escrow{}, refunds: map[string]bool{}, parcels: map[uuid.UUID]*parcel{},
+		returns: map[uuid.UUID]*parcel{}, restocked: map[string]int64{}}
 	for _, s := range skus {
 		w.skus[s.ID] = s
 	}
@@ -214,21 +222,31 @@ func (w *world) Escrow(_ context.Context, sub uuid.UUID) (*app.Escrow, error) {
 	return &app.Escrow{Balance: money.Money{Amount: e.balance, Currency: "USD"}, Settled: e.settled}, nil
 }
 
-func (w *world) Refund(_ context.Context, sub uuid.UUID, id string, amount money.Money) error {
+func (w *world) Refund(_ context.Context, sub uuid.UUID, id string, amount money.Money) (app.Refund, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.refunds[id] {
-		return nil
-	}
 	e := w.escrows[sub]
+	if w.refunds[id] {
+		return app.Refund{ClawBack: e.settled}, nil
+	}
+	if e.settled {
+		// After settlement the supplier's payable pays it back.
+		if amount.Amount > e.supplierPaid-e.clawedBack {
+			return app.Refund{ClawBack: true, Waiting: true}, nil
+		}
+		w.refunds[id] = true
+		e.clawedBack += amount.Amount
+		w.wallets[e.buyer] += amount.Amount
+		return app.Refund{ClawBack: true}, nil
+	}
 	if amount.Amount > e.balance {
-		return apperr.FailedPrecondition("more than escrow holds")
+		return app.Refund{}, apperr.FailedPrecondition("more than escrow holds")
 	}
 	w.refunds[id] = true
 	e.balance -= amount.Amount
 	e.refunded += amount.Amount
 	w.wallets[e.buyer] += amount.Amount
-	return nil
+	return app.Refund{}, nil
 }
 
 func (w *world) Settle(_ context.Context, sub uuid.UUID, goods money.Money) (*app.TopUpRequest, error) {
@@ -243,8 +261,32 @@ func (w *world) Settle(_ context.Context, sub uuid.UUID, goods money.Money) (*ap
 	}
 	w.wallets[e.buyer] += e.balance - goods.Amount
 	e.refunded += e.balance - goods.Amount
-	e.balance, e.settled = 0, true
+	e.balance, e.settled, e.supplierPaid = 0, true, goods.Amount
 	return nil, nil
+}
+
+func (w *world) Restock(_ context.Context, _ uuid.UUID, key string, lines []domain.AfterSaleLine) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, done := w.restocked[key]; done {
+		return nil
+	}
+	for _, l := range lines {
+		w.stock[l.SKUID] += int64(l.Quantity)
+		w.restocked[key] += int64(l.Quantity)
+	}
+	return nil
+}
+
+func (w *world) ShipReturn(_ context.Context, in app.ReturnInput) (app.Shipment, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p, ok := w.returns[in.AfterSale.ID]
+	if !ok {
+		p = &parcel{id: uuid.New()}
+		w.returns[in.AfterSale.ID] = p
+	}
+	return app.Shipment{ID: p.id, Waybill: "RT" + strconv.Itoa(len(w.returns)), CarrierCode: "sim"}, nil
 }
 
 // Logistics.
@@ -267,7 +309,7 @@ func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
 	if !ok {
 		return nil, nil
 	}
-	return &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit", UnpaidLegs: int(p.unpaidLegs)}, nil
+	return &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit", UnpaidLegs: int(p.unpaidLegs), From: &warehouse}, nil
 }
 
 func (w *world) Cancel(_ context.Context, sub uuid.UUID, _ string) error {
@@ -292,6 +334,9 @@ func (w *world) Complete(_ context.Context, id uuid.UUID) error {
 	}
 	return nil
 }
+
+// warehouse is where the world's parcels leave from.
+var warehouse = domain.Address{Recipient: "Warehouse", Country: "CN", City: "Shenzhen", Lines: []string{"1 Dock Road"}}
 
 // payLeg plays a carrier's charge paid from escrow.
 func (w *world) payLeg(sub uuid.UUID, amount int64) {

@@ -66,6 +66,16 @@ type SubOrder struct {
 	Waybill     string
 	CarrierCode string
 	MethodID    string
+	// Discount is a coupon's reduction of the goods (supplier currency):
+	// the buyer paid that much less. A platform-funded discount is paid
+	// into escrow at settlement, so the supplier gets the full goods; a
+	// supplier-funded one is the supplier's, settled at goods less it.
+	Discount         int64
+	CouponID         string
+	DiscountFundedBy CouponFunder
+	// Refunded is what returns refunded from escrow before settlement:
+	// the goods settle less it.
+	Refunded int64
 	// Set while awaiting a top-up.
 	TopUpRequestID string
 	TopUp          int64
@@ -77,10 +87,41 @@ type SubOrder struct {
 	UpdatedAt      time.Time
 }
 
-// Payable is what the sub-order's escrow holds once paid: goods + freight.
+// Payable is what the buyer pays into the sub-order's escrow: goods +
+// freight less the discount.
 func (s SubOrder) Payable() money.Money {
 	p, _ := s.Goods.Add(s.Freight)
+	p.Amount -= s.Discount
 	return p
+}
+
+// CouponFunder says who bears a coupon's discount.
+type CouponFunder string
+
+// Who funds a discount.
+const (
+	FundedByPlatform CouponFunder = "platform"
+	FundedBySupplier CouponFunder = "supplier"
+)
+
+// PlatformFunding is what the platform pays into the escrow at settlement
+// for its coupon.
+func (s SubOrder) PlatformFunding() int64 {
+	if s.DiscountFundedBy == FundedByPlatform {
+		return s.Discount
+	}
+	return 0
+}
+
+// SettledGoods is what the supplier is settled on: the goods less a
+// supplier-funded discount and less what returns refunded from escrow.
+func (s SubOrder) SettledGoods() money.Money {
+	g := s.Goods
+	g.Amount -= s.Refunded
+	if s.DiscountFundedBy == FundedBySupplier {
+		g.Amount -= s.Discount
+	}
+	return g
 }
 
 // OrderLine is a SKU line of a sub-order, priced as at checkout.

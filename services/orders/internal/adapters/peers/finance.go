@@ -63,11 +63,14 @@ func (f Finance) Escrow(ctx context.Context, subOrderID uuid.UUID) (*app.Escrow,
 }
 
 // Refund returns amount of a sub-order's escrow to the buyer.
-func (f Finance) Refund(ctx context.Context, subOrderID uuid.UUID, refundID string, amount money.Money) error {
-	_, err := f.Escrows.RefundSubOrder(ctx, &financev1.RefundSubOrderRequest{
+func (f Finance) Refund(ctx context.Context, subOrderID uuid.UUID, refundID string, amount money.Money) (app.Refund, error) {
+	resp, err := f.Escrows.RefundSubOrder(ctx, &financev1.RefundSubOrderRequest{
 		SubOrderId: subOrderID.String(), RefundId: refundID, Amount: &commonv1.Money{CurrencyCode: amount.Currency, AmountMinor: amount.Amount},
 	})
-	return peerError(err)
+	if err != nil {
+		return app.Refund{}, peerError(err)
+	}
+	return app.Refund{ClawBack: resp.GetClawBack(), Waiting: resp.GetWaiting()}, nil
 }
 
 // Settle settles a sub-order on its goods; escrow short, it answers the

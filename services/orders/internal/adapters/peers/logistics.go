@@ -47,6 +47,41 @@ func (l Logistics) Ship(ctx context.Context, in app.ShipInput) (app.Shipment, er
 	return shipment(resp.GetShipment()), nil
 }
 
+// ShipReturn books an after-sale request's parcel from the buyer's address
+// back to the supplier; logistics answers a repeat (same request id) with
+// the same shipment.
+func (l Logistics) ShipReturn(ctx context.Context, in app.ReturnInput) (app.Shipment, error) {
+	sub, a := in.SubOrder, in.AfterSale
+	req := &logisticsv1.CreateShipmentRequest{
+		Kind: logisticsv1.ShipmentKind_SHIPMENT_KIND_RETURN, SubOrderId: sub.ID.String(), OrderId: sub.OrderID.String(), ReturnId: a.ID.String(),
+		BuyerId: a.BuyerID, SupplierOrgId: sub.SupplierID.String(), MethodId: in.MethodID,
+		From: AddressProto(*sub.Address), To: AddressProto(in.To),
+	}
+	var goods int64
+	for _, line := range a.Lines {
+		req.Lines = append(req.Lines, &logisticsv1.ShipmentLine{SkuId: line.SKUID.String(), Quantity: line.Quantity})
+		goods += line.Amount.Amount
+	}
+	// The parcel weighs and measures its share of the sub-order's units.
+	units, back := int64(0), int64(0)
+	for _, line := range sub.Lines {
+		units += int64(line.Quantity)
+	}
+	for _, line := range a.Lines {
+		back += int64(line.Quantity)
+	}
+	if units > 0 {
+		req.WeightG, req.VolumeCm3 = max(sub.WeightG*back/units, 1), max(sub.VolumeCM3*back/units, 1)
+	}
+	req.GoodsPrice = &commonv1.Money{CurrencyCode: a.Refund.Currency, AmountMinor: goods}
+	req.DeclaredValue = req.GoodsPrice
+	resp, err := l.Client.CreateShipment(ctx, req)
+	if err != nil {
+		return app.Shipment{}, peerError(err)
+	}
+	return shipment(resp.GetShipment()), nil
+}
+
 func shipment(s *logisticsv1.Shipment) app.Shipment {
 	id, _ := uuid.Parse(s.GetShipmentId())
 	return app.Shipment{ID: id, Waybill: s.GetWaybill(), CarrierCode: s.GetCarrierCode()}
@@ -65,6 +100,10 @@ func (l Logistics) Parcel(ctx context.Context, subOrderID uuid.UUID) (*app.Parce
 		Shipment: shipment(s), MethodID: s.GetMethodId(), MethodName: s.GetMethodName(), Status: s.GetStatus().String(),
 		Position: s.GetPosition().GetName(), DistanceLeftKM: s.GetDistanceLeftKm(),
 		ETA: timeOf(s.GetEta().AsTime(), s.GetEta() != nil), DeliveredAt: timeOf(s.GetDeliveredAt().AsTime(), s.GetDeliveredAt() != nil),
+	}
+	if s.GetFrom() != nil {
+		from := AddressFromProto(s.GetFrom())
+		p.From = &from
 	}
 	for _, leg := range s.GetLegs() {
 		if leg.GetPaidAt() == nil && leg.GetRefusal() == "" {

@@ -124,6 +124,21 @@ func (i Inventory) Commit(ctx context.Context, key uuid.UUID) error {
 	return peerError(err)
 }
 
+// Restock adds returned goods to the supplier's warehouse, one adjustment
+// per SKU keyed by key and the SKU, so a retry adds nothing twice.
+func (i Inventory) Restock(ctx context.Context, warehouseID uuid.UUID, key string, lines []domain.AfterSaleLine) error {
+	for _, l := range lines {
+		_, err := i.Client.AdjustStock(ctx, &inventoryv1.AdjustStockRequest{
+			WarehouseId: warehouseID.String(), SkuId: l.SKUID.String(), QuantityDelta: int64(l.Quantity),
+			Reason: "returned goods restocked (" + key + ")", IdempotencyKey: key + ":" + l.SKUID.String(),
+		})
+		if err != nil {
+			return peerError(err)
+		}
+	}
+	return nil
+}
+
 // idStrings is ids in their text form, as the peers take them.
 func idStrings(ids []uuid.UUID) []string {
 	out := make([]string, len(ids))

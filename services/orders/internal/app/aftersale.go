@@ -1,0 +1,471 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// AfterSaleRepository stores the buyers' return and exchange requests.
+type AfterSaleRepository interface {
+	// InsertAfterSale stores a new request; false when one with its id
+	// exists (a retried filing).
+	InsertAfterSale(ctx context.Context, a domain.AfterSale) (bool, error)
+	// GetAfterSale returns a request, locked for the transaction when lock
+	// is set; NotFound when there is none.
+	GetAfterSale(ctx context.Context, id uuid.UUID, lock bool) (domain.AfterSale, error)
+	// AfterSalesOf returns a sub-order's requests, oldest first.
+	AfterSalesOf(ctx context.Context, subOrderID uuid.UUID) ([]domain.AfterSale, error)
+	// SaveAfterSale writes a request's changed state.
+	SaveAfterSale(ctx context.Context, a domain.AfterSale) error
+	// ListAfterSales returns the requests matching f, newest first, after
+	// the cursor.
+	ListAfterSales(ctx context.Context, f AfterSaleFilter, after *OrderCursor, limit int) ([]domain.AfterSale, error)
+}
+
+// AfterSaleFilter narrows a list of requests; zero fields match all.
+type AfterSaleFilter struct {
+	BuyerID    string
+	SupplierID uuid.UUID
+	OrderID    uuid.UUID
+	Status     domain.AfterSaleStatus
+}
+
+// Subjects of the after-sale events: one per status a request reaches
+// (orders.after_sale.requested, .approved, .rejected, ...).
+const subjectAfterSalePrefix = "orders.after_sale."
+
+// ErrDisputedForOperators refuses a supplier's decision on a disputed
+// request: an operator decides it.
+var ErrDisputedForOperators = apperr.FailedPrecondition("the buyer disputed the rejection: an operator decides it now").WithReason("DISPUTED")
+
+// ErrNoVirtualExchange refuses an exchange of virtual goods: they are
+// returned and refunded instead.
+var ErrNoVirtualExchange = apperr.FailedPrecondition("virtual goods are returned, not exchanged").WithReason("NOT_PHYSICAL")
+
+// FileAfterSale is the buyer asking to return or exchange goods of a
+// delivered sub-order. Idempotent on the client's request id: filing it
+// again answers the request as it is.
+func (s *Service) FileAfterSale(ctx context.Context, c auth.Caller, subID uuid.UUID, in domain.AfterSaleInput) (domain.AfterSale, error) {
+	o, sub, err := s.subOrder(ctx, subID)
+	if err != nil {
+		return domain.AfterSale{}, err
+	}
+	if !isBuyerOf(c, o) {
+		return domain.AfterSale{}, notFoundSubOrder(subID)
+	}
+	if in.Kind == domain.Exchange && sub.Type != domain.Physical {
+		return domain.AfterSale{}, ErrNoVirtualExchange
+	}
+	var out domain.AfterSale
+	err = s.store.InTx(ctx, func(r Repository) error {
+		o, err := r.GetOrder(ctx, o.ID, true)
+		if err != nil {
+			return err
+		}
+		prior, err := r.AfterSalesOf(ctx, subID)
+		if err != nil {
+			return err
+		}
+		id := domain.AfterSaleID(subID, in.RequestID)
+		for _, p := range prior {
+			if p.ID == id {
+				out = p
+				return nil
+			}
+		}
+		out, err = domain.NewAfterSale(*o.SubOrder(subID), o, in, prior, s.cfg.AfterSaleWindow, s.clock())
+		if err != nil {
+			return err
+		}
+		if _, err := r.InsertAfterSale(ctx, out); err != nil {
+			return err
+		}
+		return s.recordAfterSale(ctx, r, out, out.Filed(actor(c)), nil)
+	})
+	return out, err
+}
+
+// recordAfterSale logs a request's change and emits its event, with the
+// steps it starts.
+func (s *Service) recordAfterSale(ctx context.Context, r Repository, a domain.AfterSale, change domain.Change, tasks []Task) error {
+	if err := r.AppendChanges(ctx, []domain.Change{change}); err != nil {
+		return err
+	}
+	if len(tasks) > 0 {
+		if err := r.Schedule(ctx, tasks...); err != nil {
+			return err
+		}
+	}
+	return r.Emit(ctx, Event{Subject: subjectAfterSalePrefix + string(a.Status), Message: &ordersv1.AfterSaleChanged{
+		AfterSaleId: a.ID.String(), SubOrderId: a.SubOrderID.String(), OrderId: a.OrderID.String(), BuyerId: a.BuyerID,
+		SupplierId: a.SupplierID.String(), Kind: string(a.Kind), Status: string(a.Status), Reason: change.Reason,
+		ActorKind: string(change.Actor.Kind), OccurredAt: timestamppb.New(change.At),
+	}})
+}
+
+// moveAfterSale moves a request in a transaction of its own: edit checks
+// the locked request and its order and may change them; the move is
+// logged, its event emitted and its steps scheduled together. A request
+// already at to is answered as it is.
+func (s *Service) moveAfterSale(ctx context.Context, id uuid.UUID, to domain.AfterSaleStatus, by domain.Actor, reason string,
+	edit func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error)) (domain.AfterSale, error) {
+	var out domain.AfterSale
+	err := s.store.InTx(ctx, func(r Repository) error {
+		a, err := r.GetAfterSale(ctx, id, false)
+		if err != nil {
+			return err
+		}
+		o, err := r.GetOrder(ctx, a.OrderID, true)
+		if err != nil {
+			return err
+		}
+		if a, err = r.GetAfterSale(ctx, id, true); err != nil {
+			return err
+		}
+		if out = a; a.Status == to {
+			return nil
+		}
+		now := s.clock()
+		var tasks []Task
+		if edit != nil {
+			if tasks, err = edit(&a, &o, now); err != nil {
+				return err
+			}
+		}
+		change, err := a.Move(to, by, reason, now)
+		if err != nil {
+			return err
+		}
+		out = a
+		if err := r.SaveAfterSale(ctx, a); err != nil {
+			return err
+		}
+		if err := r.SaveOrder(ctx, o); err != nil {
+			return err
+		}
+		if a.Status == domain.AfterSaleRefunded {
+			if err := r.Emit(ctx, returnRefunded(a, o.Channel)); err != nil {
+				return err
+			}
+		}
+		return s.recordAfterSale(ctx, r, a, change, tasks)
+	})
+	s.nudge()
+	return out, err
+}
+
+// afterSaleFor loads a request for a caller: its buyer, its supplier,
+// admins and services read it; anyone else is told it does not exist.
+func (s *Service) afterSaleFor(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.AfterSale, error) {
+	a, err := s.store.GetAfterSale(ctx, id, false)
+	if err != nil {
+		return a, err
+	}
+	org, isSupplier := supplierOrg(c)
+	if c.Kind == auth.KindUser && c.Subject == a.BuyerID || isSupplier && org == a.SupplierID || isAdmin(c) || isService(c) {
+		return a, nil
+	}
+	return domain.AfterSale{}, notFoundAfterSale(id)
+}
+
+func notFoundAfterSale(id uuid.UUID) error { return apperr.NotFound("after-sale request", id.String()) }
+
+// GetAfterSale returns a request to those who may read it.
+func (s *Service) GetAfterSale(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.AfterSale, error) {
+	return s.afterSaleFor(ctx, c, id)
+}
+
+// ListAfterSales lists requests newest first: a buyer's own, a supplier's
+// own, or, for admins, any (filtered by order or status).
+func (s *Service) ListAfterSales(ctx context.Context, c auth.Caller, f AfterSaleFilter, size int, token string) ([]domain.AfterSale, string, error) {
+	switch org, isSupplier := supplierOrg(c); {
+	case isAdmin(c):
+	case isSupplier:
+		f.BuyerID, f.SupplierID = "", org
+	case c.Kind == auth.KindUser && c.Subject != "":
+		f.BuyerID, f.SupplierID = c.Subject, uuid.Nil
+	default:
+		return nil, "", ErrBuyersOnly
+	}
+	limit, after, err := page(size, token)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := s.store.ListAfterSales(ctx, f, after, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	return pageOf(list, limit, func(a domain.AfterSale) OrderCursor { return OrderCursor{At: a.CreatedAt, ID: a.ID} })
+}
+
+// DecideAfterSale is the supplier (or its ERP) approving or rejecting a
+// request, with a reason; on a disputed request, an operator. Approved, a
+// physical sub-order's goods come back by a return parcel booked at once,
+// and an exchange's replacement is reserved; a virtual sub-order's return
+// is received as approved and refunded.
+func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UUID, approve bool, reason string) (domain.AfterSale, error) {
+	a, err := s.afterSaleFor(ctx, c, id)
+	if err != nil {
+		return a, err
+	}
+	if !isAdmin(c) && !isSupplierOf(c, domain.SubOrder{SupplierID: a.SupplierID}) {
+		return domain.AfterSale{}, notFoundAfterSale(id)
+	}
+	if !approve && (reason == "" || len(reason) > domain.MaxAfterSaleReason) {
+		return domain.AfterSale{}, apperr.InvalidField("reason", "a rejection says why, in at most 1000 characters")
+	}
+	if len(reason) > domain.MaxAfterSaleReason {
+		return domain.AfterSale{}, apperr.InvalidField("reason", "at most 1000 characters")
+	}
+	to, why := domain.AfterSaleRejected, "rejected: "+reason
+	if approve {
+		to, why = domain.AfterSaleApproved, "approved"
+		if reason != "" {
+			why += ": " + reason
+		}
+	}
+	a, err = s.moveAfterSale(ctx, id, to, actor(c), why, func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
+		if a.Status == domain.AfterSaleDisputed && !isAdmin(c) {
+			return nil, ErrDisputedForOperators
+		}
+		a.Decision = reason
+		if !approve {
+			return nil, nil
+		}
+		var tasks []Task
+		if o.SubOrder(a.SubOrderID).Type == domain.Physical {
+			tasks = append(tasks, task(TaskBookReturn, a.ID, a.OrderID, now))
+		}
+		if a.Kind == domain.Exchange {
+			tasks = append(tasks, task(TaskReserveReplacement, a.ID, a.OrderID, now))
+		}
+		return tasks, nil
+	})
+	if err != nil || !approve || a.Status != domain.AfterSaleApproved {
+		return a, err
+	}
+	if sub, _, err := s.afterSaleSubOrder(ctx, a); err == nil && sub.Type == domain.Virtual {
+		// Nothing travels back: the return is received as approved.
+		return s.receive(ctx, a.ID, system, "virtual goods: nothing to send back", false, nil)
+	}
+	return a, nil
+}
+
+// afterSaleSubOrder returns the request's sub-order and order.
+func (s *Service) afterSaleSubOrder(ctx context.Context, a domain.AfterSale) (domain.SubOrder, domain.Order, error) {
+	o, err := s.store.GetOrder(ctx, a.OrderID, false)
+	if err != nil {
+		return domain.SubOrder{}, o, err
+	}
+	return *o.SubOrder(a.SubOrderID), o, nil
+}
+
+// DisputeAfterSale is the buyer contesting a rejection: an operator decides.
+func (s *Service) DisputeAfterSale(ctx context.Context, c auth.Caller, id uuid.UUID, reason string) (domain.AfterSale, error) {
+	a, err := s.afterSaleFor(ctx, c, id)
+	if err != nil {
+		return a, err
+	}
+	if !(c.Kind == auth.KindUser && c.Subject == a.BuyerID) {
+		return domain.AfterSale{}, notFoundAfterSale(id)
+	}
+	if reason == "" || len(reason) > domain.MaxAfterSaleReason {
+		return domain.AfterSale{}, apperr.InvalidField("reason", "a dispute says why, in at most 1000 characters")
+	}
+	return s.moveAfterSale(ctx, id, domain.AfterSaleDisputed, actor(c), "disputed: "+reason,
+		func(a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+			a.Dispute = reason
+			return nil, nil
+		})
+}
+
+// WithdrawAfterSale is the buyer taking back a request not yet approved.
+func (s *Service) WithdrawAfterSale(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.AfterSale, error) {
+	a, err := s.afterSaleFor(ctx, c, id)
+	if err != nil {
+		return a, err
+	}
+	if !(c.Kind == auth.KindUser && c.Subject == a.BuyerID) {
+		return domain.AfterSale{}, notFoundAfterSale(id)
+	}
+	return s.moveAfterSale(ctx, id, domain.AfterSaleWithdrawn, actor(c), "withdrawn by the buyer", nil)
+}
+
+// ReceiveReturn is the supplier confirming the goods came back: a return
+// is refunded; an exchange waits for its replacement to arrive. Restockable
+// goods go back on hand in the given warehouse of the supplier's.
+func (s *Service) ReceiveReturn(ctx context.Context, c auth.Caller, id uuid.UUID, restockable bool, warehouseID *uuid.UUID) (domain.AfterSale, error) {
+	if restockable && (warehouseID == nil || *warehouseID == uuid.Nil) {
+		return domain.AfterSale{}, apperr.InvalidField("warehouse_id", "restockable goods go back to one of your warehouses")
+	}
+	a, err := s.afterSaleFor(ctx, c, id)
+	if err != nil {
+		return a, err
+	}
+	if !isAdmin(c) && !isSupplierOf(c, domain.SubOrder{SupplierID: a.SupplierID}) {
+		return domain.AfterSale{}, notFoundAfterSale(id)
+	}
+	return s.receive(ctx, id, actor(c), "goods received back", restockable, warehouseID)
+}
+
+// receive records a request's goods back with the supplier: a return moves
+// to received and is refunded; an exchange's original is only recorded.
+func (s *Service) receive(ctx context.Context, id uuid.UUID, by domain.Actor, why string, restockable bool, warehouseID *uuid.UUID) (domain.AfterSale, error) {
+	a, err := s.store.GetAfterSale(ctx, id, false)
+	if err != nil {
+		return a, err
+	}
+	edit := func(a *domain.AfterSale, _ *domain.Order, now time.Time) ([]Task, error) {
+		if a.Received {
+			return nil, nil
+		}
+		if a.Status != domain.AfterSaleApproved && a.Status != domain.AfterSaleReplacementShipped {
+			return nil, apperr.FailedPrecondition("the request is " + string(a.Status) + ": nothing is on its way back").WithReason("INVALID_TRANSITION")
+		}
+		a.Received, a.Restockable, a.WarehouseID = true, restockable, warehouseID
+		var tasks []Task
+		if restockable {
+			tasks = append(tasks, task(TaskRestock, a.ID, a.OrderID, now))
+		}
+		if a.Kind == domain.Return {
+			tasks = append(tasks, task(TaskReturnRefund, a.ID, a.OrderID, now))
+		}
+		return tasks, nil
+	}
+	if a.Kind == domain.Return {
+		return s.moveAfterSale(ctx, id, domain.AfterSaleReceived, by, why, edit)
+	}
+	return s.noteAfterSale(ctx, id, by, why, edit)
+}
+
+// noteAfterSale records a change of a request that keeps its status (an
+// exchange's original received back, a return parcel booked).
+func (s *Service) noteAfterSale(ctx context.Context, id uuid.UUID, by domain.Actor, why string,
+	edit func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error)) (domain.AfterSale, error) {
+	var out domain.AfterSale
+	err := s.store.InTx(ctx, func(r Repository) error {
+		a, err := r.GetAfterSale(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		before, now := a, s.clock()
+		tasks, err := edit(&a, nil, now)
+		if out = a; err != nil || equalAfterSale(before, a) {
+			return err
+		}
+		a.UpdatedAt = now
+		out = a
+		if err := r.SaveAfterSale(ctx, a); err != nil {
+			return err
+		}
+		if len(tasks) > 0 {
+			if err := r.Schedule(ctx, tasks...); err != nil {
+				return err
+			}
+		}
+		return r.AppendChanges(ctx, []domain.Change{a.Note(by, why, now)})
+	})
+	s.nudge()
+	return out, err
+}
+
+// equalAfterSale reports that an edit changed nothing worth recording.
+func equalAfterSale(a, b domain.AfterSale) bool {
+	return a.Received == b.Received && a.ReturnWaybill == b.ReturnWaybill && a.ReplacementWaybill == b.ReplacementWaybill
+}
+
+// ShipReplacement is the supplier sending an approved exchange's
+// replacement: logistics books it as a parcel of its own (keyed by the
+// request), and its pick-up commits the replacement's reservation.
+func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, methodID uuid.UUID, from domain.Address) (domain.AfterSale, error) {
+	var v apperr.Violations
+	if methodID == uuid.Nil {
+		v.Add("method_id", "is required: a shipping method of logistics")
+	}
+	domain.CheckAddress(&v, "from", from)
+	if err := v.Err(); err != nil {
+		return domain.AfterSale{}, err
+	}
+	a, err := s.afterSaleFor(ctx, c, id)
+	if err != nil {
+		return a, err
+	}
+	if !isAdmin(c) && !isSupplierOf(c, domain.SubOrder{SupplierID: a.SupplierID}) {
+		return domain.AfterSale{}, notFoundAfterSale(id)
+	}
+	if a.Kind != domain.Exchange {
+		return domain.AfterSale{}, apperr.FailedPrecondition("only an exchange ships a replacement").WithReason("NOT_EXCHANGE")
+	}
+	if a.Status == domain.AfterSaleReplacementShipped || a.Status == domain.AfterSaleExchanged {
+		return a, nil
+	}
+	if a.Status != domain.AfterSaleApproved {
+		return domain.AfterSale{}, apperr.FailedPrecondition("the exchange is " + string(a.Status) + ", not approved").WithReason("INVALID_TRANSITION")
+	}
+	sub, o, err := s.afterSaleSubOrder(ctx, a)
+	if err != nil {
+		return a, err
+	}
+	sh, err := s.Logistics.Ship(ctx, ShipInput{Order: o, SubOrder: replacement(a, sub), MethodID: methodID, From: from})
+	if err != nil {
+		return domain.AfterSale{}, err
+	}
+	return s.moveAfterSale(ctx, id, domain.AfterSaleReplacementShipped, actor(c), "replacement shipped: waybill "+sh.Waybill,
+		func(a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+			a.ReplacementShipmentID, a.ReplacementWaybill = &sh.ID, sh.Waybill
+			return nil, nil
+		})
+}
+
+// replacement is an exchange's parcel as logistics books it: the request's
+// lines of the sub-order, to its address, under the request's id (which is
+// also the replacement's reservation).
+func replacement(a domain.AfterSale, sub domain.SubOrder) domain.SubOrder {
+	r := sub
+	r.ID, r.Lines, r.Goods = a.ID, nil, a.Refund
+	units, back := int64(0), int64(0)
+	for _, l := range sub.Lines {
+		units += int64(l.Quantity)
+	}
+	for _, l := range a.Lines {
+		for _, bought := range sub.Lines {
+			if bought.SKUID == l.SKUID {
+				r.Lines = append(r.Lines, domain.OrderLine{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity, UnitPrice: bought.UnitPrice})
+				break
+			}
+		}
+		back += int64(l.Quantity)
+	}
+	if units > 0 {
+		r.WeightG, r.VolumeCM3 = max(sub.WeightG*back/units, 1), max(sub.VolumeCM3*back/units, 1)
+	}
+	return r
+}
+
+// ReplacementDelivered: an exchange's replacement reached the buyer; the
+// exchange is done. Applied in the inbox's transaction.
+func (s *Service) ReplacementDelivered(ctx context.Context, r Repository, id uuid.UUID) error {
+	a, err := r.GetAfterSale(ctx, id, true)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err != nil || a.Status != domain.AfterSaleReplacementShipped {
+		return err
+	}
+	change, err := a.Move(domain.AfterSaleExchanged, system, "replacement delivered", s.clock())
+	if err != nil {
+		return err
+	}
+	if err := r.SaveAfterSale(ctx, a); err != nil {
+		return err
+	}
+	return s.recordAfterSale(ctx, r, a, change, nil)
+}

@@ -1,0 +1,351 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+var operator = auth.Caller{Subject: "ops-1", Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}}
+
+// delivered buys lines as a new buyer, ships every physical sub-order and
+// has its parcel delivered, and returns the buyer and the order.
+func (s *saga) delivered(t *testing.T, lines ...domain.CartLine) (auth.Caller, domain.Order) {
+	t.Helper()
+	b := s.buyer(100_000)
+	o := s.checkout(t, b, lines...)
+	if _, err := s.svc.PayOrder(ctx, b, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	for _, sub := range o.SubOrders {
+		by := supplierOf(sub.SupplierID)
+		if sub.Type == domain.Virtual {
+			if _, err := s.svc.DeliverSubOrder(ctx, by, sub.ID); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if _, err := s.svc.ShipSubOrder(ctx, by, sub.ID, uuid.New(), warehouse); err != nil {
+			t.Fatal(err)
+		}
+		s.w.parcels[sub.ID].delivered = true
+		if err := s.store.InTx(ctx, func(r app.Repository) error {
+			return s.svc.ShipmentDelivered(ctx, r, sub.ID, app.Shipment{ID: s.w.parcels[sub.ID].id})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.run(t)
+	o, err := s.store.GetOrder(ctx, o.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, o
+}
+
+func (s *saga) file(t *testing.T, b auth.Caller, sub uuid.UUID, kind domain.AfterSaleKind, lines ...domain.AfterSaleLineInput) domain.AfterSale {
+	t.Helper()
+	a, err := s.svc.FileAfterSale(ctx, b, sub, domain.AfterSaleInput{RequestID: uuid.NewString(), Kind: kind, Lines: lines, Reason: "too small"})
+	if err != nil {
+		t.Fatalf("file: %v", err)
+	}
+	return a
+}
+
+func back(sku domain.SKU, n int32) domain.AfterSaleLineInput {
+	return domain.AfterSaleLineInput{SKUID: sku.ID, Quantity: n}
+}
+
+func (s *saga) subOrder(t *testing.T, orderID, subID uuid.UUID) domain.SubOrder {
+	t.Helper()
+	o, err := s.store.GetOrder(ctx, orderID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *o.SubOrder(subID)
+}
+
+func (s *saga) outboxCount(t *testing.T, subject string) int {
+	t.Helper()
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE subject = $1`, subject).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A partial return filed before settlement holds the settlement until it
+// closes; approved, its parcel goes back along the way the goods came;
+// received and restockable, the stock goes back on hand and the buyer is
+// refunded from escrow; the sub-order then settles on the goods kept and
+// refunds the unspent freight.
+func TestReturnBeforeSettlementIsRefundedFromEscrow(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	sub := o.SubOrders[0]
+	linen := supplierOf(s.linen)
+	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 2))
+	if a.Status != domain.AfterSaleRequested || a.Refund.Amount != 6000 || len(a.Lines) != 1 {
+		t.Fatalf("filed %+v", a)
+	}
+	if again, err := s.svc.FileAfterSale(ctx, ann, sub.ID, domain.AfterSaleInput{RequestID: "x", Kind: domain.Return, Lines: []domain.AfterSaleLineInput{back(s.scarf, 1)}, Reason: "r"}); apperr.KindOf(err) != apperr.KindInvalid {
+		t.Fatalf("a second request on a line with an open one: %+v, %v", again, err)
+	}
+	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Delivered {
+		t.Fatalf("settled with a return open: %s", got.Status)
+	}
+	if a, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil || a.Status != domain.AfterSaleApproved {
+		t.Fatalf("approve: %+v, %v", a, err)
+	}
+	s.run(t)
+	if s.w.returns[a.ID] == nil {
+		t.Fatal("no return parcel booked")
+	}
+	wallet, stock := s.w.wallets[ann.Subject], s.w.stock[s.scarf.ID]
+	w := uuid.New()
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, nil); apperr.KindOf(err) != apperr.KindInvalid {
+		t.Fatalf("restockable goods without a warehouse: %v", err)
+	}
+	got, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w)
+	if err != nil || got.Status != domain.AfterSaleReceived || !got.Received {
+		t.Fatalf("receive: %+v, %v", got, err)
+	}
+	s.run(t)
+	got, _ = s.svc.GetAfterSale(ctx, ann, a.ID)
+	if got.Status != domain.AfterSaleRefunded || got.ClawBack || got.ReturnWaybill == "" {
+		t.Fatalf("after the refund: %+v", got)
+	}
+	if d := s.w.wallets[ann.Subject] - wallet; d != 6000 {
+		t.Errorf("the buyer got %d back, want 6000", d)
+	}
+	if d := s.w.stock[s.scarf.ID] - stock; d != 2 {
+		t.Errorf("%d units restocked, want 2", d)
+	}
+	if s.outboxCount(t, app.SubjectReturnRefunded) != 1 || s.outboxCount(t, "orders.after_sale.approved") != 1 {
+		t.Error("the refund's or the approval's event is missing")
+	}
+	// Settlement: the goods kept (30.00) settle; escrow held 95.00 less the
+	// 60.00 refunded, so the 5.00 freight goes back.
+	s.at = s.at.Add(2 * time.Minute)
+	wallet = s.w.wallets[ann.Subject]
+	s.run(t)
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed || got.Refunded != 6000 {
+		t.Fatalf("after the return closed: %s, refunded %d", got.Status, got.Refunded)
+	}
+	if d := s.w.wallets[ann.Subject] - wallet; d != 500 || s.w.escrows[sub.ID].supplierPaid != 3000 {
+		t.Errorf("settled: buyer got %d, supplier paid %d; want 500 and 3000", d, s.w.escrows[sub.ID].supplierPaid)
+	}
+	// One more unit may still go back, and no more.
+	_, err = s.svc.FileAfterSale(ctx, ann, sub.ID, domain.AfterSaleInput{RequestID: "more", Kind: domain.Return, Lines: []domain.AfterSaleLineInput{back(s.scarf, 2)}, Reason: "r"})
+	wantKind(t, err, apperr.KindInvalid, "")
+	changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+	seen := map[domain.Status]bool{}
+	for _, c := range changes {
+		seen[c.To] = true
+	}
+	for _, st := range []domain.Status{"return:requested", "return:approved", "return:received", "return:refunded"} {
+		if !seen[st] {
+			t.Errorf("the change log has no %s", st)
+		}
+	}
+}
+
+// A return after settlement is clawed back from the supplier's payable.
+func TestReturnAfterSettlementIsClawedBack(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 1))
+	sub := o.SubOrders[0]
+	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed {
+		t.Fatalf("not settled: %s", got.Status)
+	}
+	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
+	linen := supplierOf(s.linen)
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, "sorry"); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	wallet, stock := s.w.wallets[ann.Subject], s.w.stock[s.scarf.ID]
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	got, _ := s.svc.GetAfterSale(ctx, linen, a.ID)
+	if got.Status != domain.AfterSaleRefunded || !got.ClawBack {
+		t.Fatalf("after the claw-back: %+v", got)
+	}
+	if d := s.w.wallets[ann.Subject] - wallet; d != 3000 || s.w.escrows[sub.ID].clawedBack != 3000 {
+		t.Errorf("buyer got %d, clawed back %d; want 3000", d, s.w.escrows[sub.ID].clawedBack)
+	}
+	if s.w.stock[s.scarf.ID] != stock {
+		t.Error("goods not restockable went back on hand")
+	}
+}
+
+// An approved exchange reserves its replacement and books the original's
+// return; the replacement ships under the request's id without a new
+// payment and, delivered, closes the exchange; the sub-order then settles
+// on its full goods.
+func TestExchangeShipsAReplacementWithoutPayment(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 2))
+	sub := o.SubOrders[0]
+	linen := supplierOf(s.linen)
+	wallet := s.w.wallets[ann.Subject]
+	a := s.file(t, ann, sub.ID, domain.Exchange, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if r := s.w.reserved[a.ID]; r == nil || r.status != "active" || len(r.lines) != 1 || r.lines[0].Quantity != 1 {
+		t.Fatalf("replacement not held: %+v", r)
+	}
+	if s.w.returns[a.ID] == nil {
+		t.Fatal("the original's return parcel was not booked")
+	}
+	_, err := s.svc.ShipReplacement(ctx, supplierOf(s.gadgets), a.ID, uuid.New(), warehouse)
+	wantKind(t, err, apperr.KindNotFound, "")
+	got, err := s.svc.ShipReplacement(ctx, linen, a.ID, uuid.New(), warehouse)
+	if err != nil || got.Status != domain.AfterSaleReplacementShipped || got.ReplacementWaybill == "" || s.w.parcels[a.ID] == nil {
+		t.Fatalf("ship replacement: %+v, %v", got, err)
+	}
+	w := uuid.New()
+	if got, err = s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w); err != nil || !got.Received || got.Status != domain.AfterSaleReplacementShipped {
+		t.Fatalf("original received: %+v, %v", got, err)
+	}
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	got, _ = s.svc.GetAfterSale(ctx, ann, a.ID)
+	if got.Status != domain.AfterSaleExchanged {
+		t.Fatalf("after the replacement arrived: %s", got.Status)
+	}
+	if s.w.wallets[ann.Subject] != wallet {
+		t.Errorf("an exchange moved the buyer's money: %d → %d", wallet, s.w.wallets[ann.Subject])
+	}
+	if s.w.restocked["after-sale:"+a.ID.String()] != 1 {
+		t.Error("the original was not restocked")
+	}
+	s.at = s.at.Add(8 * 24 * time.Hour)
+	s.run(t)
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed || s.w.escrows[sub.ID].supplierPaid != 6000 {
+		t.Fatalf("after the exchange: %s, supplier paid %d", got.Status, s.w.escrows[sub.ID].supplierPaid)
+	}
+}
+
+// Requests outside the window, beyond what was bought, on a sub-order not
+// delivered or someone else's are refused and store nothing; a supplier
+// decides only its own, a rejection says why, and a disputed rejection is
+// an operator's to decide.
+func TestAfterSaleBadInputAndAuthorization(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 2), line(s.voucher, 1))
+	var scarf, voucher domain.SubOrder
+	for _, sub := range o.SubOrders {
+		if sub.Type == domain.Physical {
+			scarf = sub
+		} else {
+			voucher = sub
+		}
+	}
+	bob := s.buyer(100_000)
+	pending := s.checkout(t, bob, line(s.phone, 1))
+	in := func(kind domain.AfterSaleKind, lines ...domain.AfterSaleLineInput) domain.AfterSaleInput {
+		return domain.AfterSaleInput{RequestID: uuid.NewString(), Kind: kind, Lines: lines, Reason: "broken"}
+	}
+	tests := []struct {
+		name   string
+		by     auth.Caller
+		sub    uuid.UUID
+		in     domain.AfterSaleInput
+		kind   apperr.Kind
+		reason string
+	}{
+		{"more units than bought", ann, scarf.ID, in(domain.Return, back(s.scarf, 3)), apperr.KindInvalid, ""},
+		{"no units", ann, scarf.ID, in(domain.Return, back(s.scarf, 0)), apperr.KindInvalid, ""},
+		{"a SKU not in the sub-order", ann, scarf.ID, in(domain.Return, back(s.phone, 1)), apperr.KindInvalid, ""},
+		{"no lines", ann, scarf.ID, in(domain.Return), apperr.KindInvalid, ""},
+		{"no kind", ann, scarf.ID, in("", back(s.scarf, 1)), apperr.KindInvalid, ""},
+		{"virtual goods exchanged", ann, voucher.ID, in(domain.Exchange, back(s.voucher, 1)), apperr.KindFailedPrecondition, "NOT_PHYSICAL"},
+		{"another buyer's sub-order", bob, scarf.ID, in(domain.Return, back(s.scarf, 1)), apperr.KindNotFound, ""},
+		{"the supplier files", supplierOf(s.linen), scarf.ID, in(domain.Return, back(s.scarf, 1)), apperr.KindNotFound, ""},
+		{"not delivered", bob, pending.SubOrders[0].ID, in(domain.Return, back(s.phone, 1)), apperr.KindFailedPrecondition, "OUTSIDE_AFTER_SALE_WINDOW"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.svc.FileAfterSale(ctx, tt.by, tt.sub, tt.in)
+			wantKind(t, err, tt.kind, tt.reason)
+		})
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM after_sales`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d requests stored by refused filings (%v)", n, err)
+	}
+
+	// A virtual return needs no parcel: approved, it is received and refunded.
+	v := s.file(t, ann, voucher.ID, domain.Return, back(s.voucher, 1))
+	a := s.file(t, ann, scarf.ID, domain.Return, back(s.scarf, 1))
+	gadgets, linen := supplierOf(s.gadgets), supplierOf(s.linen)
+	if _, err := s.svc.DecideAfterSale(ctx, gadgets, a.ID, true, ""); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Fatalf("another supplier decided: %v", err)
+	}
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, false, ""); apperr.KindOf(err) != apperr.KindInvalid {
+		t.Fatalf("a rejection without a reason: %v", err)
+	}
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, false, "worn"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.DisputeAfterSale(ctx, linen, a.ID, "no"); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Fatalf("the supplier disputed: %v", err)
+	}
+	if got, err := s.svc.DisputeAfterSale(ctx, ann, a.ID, "it arrived torn"); err != nil || got.Status != domain.AfterSaleDisputed {
+		t.Fatalf("dispute: %+v, %v", got, err)
+	}
+	_, err := s.svc.DecideAfterSale(ctx, linen, a.ID, false, "still worn")
+	wantKind(t, err, apperr.KindFailedPrecondition, "DISPUTED")
+	if got, err := s.svc.DecideAfterSale(ctx, operator, a.ID, true, "photos show a tear"); err != nil || got.Status != domain.AfterSaleApproved {
+		t.Fatalf("operator: %+v, %v", got, err)
+	}
+	if _, err := s.svc.WithdrawAfterSale(ctx, ann, a.ID); apperr.KindOf(err) != apperr.KindFailedPrecondition {
+		t.Fatalf("withdrawn after approval: %v", err)
+	}
+	wallet := s.w.wallets[ann.Subject]
+	if got, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), v.ID, true, ""); err != nil || got.Status != domain.AfterSaleReceived {
+		t.Fatalf("virtual return approved: %+v, %v", got, err)
+	}
+	s.run(t)
+	if d := s.w.wallets[ann.Subject] - wallet; d != 1000 {
+		t.Errorf("virtual return refunded %d, want 1000", d)
+	}
+	// Lists: each sees its own.
+	mine, _, err := s.svc.ListAfterSales(ctx, ann, app.AfterSaleFilter{}, 10, "")
+	if err != nil || len(mine) != 2 {
+		t.Fatalf("buyer lists %d, %v", len(mine), err)
+	}
+	theirs, _, _ := s.svc.ListAfterSales(ctx, gadgets, app.AfterSaleFilter{}, 10, "")
+	if len(theirs) != 0 {
+		t.Errorf("a supplier lists another's requests: %d", len(theirs))
+	}
+	if _, err := s.svc.GetAfterSale(ctx, bob, a.ID); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Errorf("another buyer read the request: %v", err)
+	}
+	// Outside the window.
+	s.at = s.at.Add(15 * 24 * time.Hour)
+	_, err = s.svc.FileAfterSale(ctx, ann, scarf.ID, in(domain.Return, back(s.scarf, 1)))
+	wantKind(t, err, apperr.KindFailedPrecondition, "OUTSIDE_AFTER_SALE_WINDOW")
+}

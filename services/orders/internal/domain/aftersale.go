@@ -1,0 +1,304 @@
+package domain
+
+import (
+	"errors"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+)
+
+// AfterSaleKind is what the buyer asks for: the money back, or the same
+// goods again.
+type AfterSaleKind string
+
+// The after-sale kinds.
+const (
+	Return   AfterSaleKind = "return"
+	Exchange AfterSaleKind = "exchange"
+)
+
+// AfterSaleStatus is where an after-sale request is.
+type AfterSaleStatus string
+
+// The after-sale statuses. A request is decided by the supplier; a rejected
+// one may be disputed, and an operator then decides for good. An approved
+// return comes back by a return parcel, is received by the supplier and
+// refunded; an approved exchange also comes back, and its replacement
+// ships without a new payment.
+const (
+	AfterSaleRequested AfterSaleStatus = "requested"
+	AfterSaleRejected  AfterSaleStatus = "rejected"
+	AfterSaleDisputed  AfterSaleStatus = "disputed"
+	// AfterSaleApproved: the goods are on their way back (a return parcel
+	// is booked from the buyer's address to the supplier).
+	AfterSaleApproved AfterSaleStatus = "approved"
+	// AfterSaleReceived: the supplier has the goods back; a return is being
+	// refunded.
+	AfterSaleReceived AfterSaleStatus = "received"
+	AfterSaleRefunded AfterSaleStatus = "refunded"
+	// AfterSaleReplacementShipped: an exchange's replacement is on its way.
+	AfterSaleReplacementShipped AfterSaleStatus = "replacement_shipped"
+	AfterSaleExchanged          AfterSaleStatus = "exchanged"
+	AfterSaleWithdrawn          AfterSaleStatus = "withdrawn"
+)
+
+// Open reports whether the request still claims its lines: filing another
+// request for them waits until this one closes, and its sub-order does not
+// settle meanwhile. A rejection is final unless disputed.
+func (s AfterSaleStatus) Open() bool {
+	switch s {
+	case AfterSaleRejected, AfterSaleRefunded, AfterSaleExchanged, AfterSaleWithdrawn:
+		return false
+	}
+	return true
+}
+
+// afterSaleMoves are the transitions a request may make.
+var afterSaleMoves = map[AfterSaleStatus][]AfterSaleStatus{
+	AfterSaleRequested:          {AfterSaleApproved, AfterSaleRejected, AfterSaleWithdrawn},
+	AfterSaleRejected:           {AfterSaleDisputed},
+	AfterSaleDisputed:           {AfterSaleApproved, AfterSaleRejected, AfterSaleWithdrawn},
+	AfterSaleApproved:           {AfterSaleReceived, AfterSaleReplacementShipped},
+	AfterSaleReceived:           {AfterSaleRefunded, AfterSaleReplacementShipped},
+	AfterSaleReplacementShipped: {AfterSaleReceived, AfterSaleExchanged},
+}
+
+// AfterSale is a buyer's return or exchange request on a delivered
+// sub-order.
+type AfterSale struct {
+	ID         uuid.UUID
+	SubOrderID uuid.UUID
+	OrderID    uuid.UUID
+	BuyerID    string
+	SupplierID uuid.UUID
+	Kind       AfterSaleKind
+	Status     AfterSaleStatus
+	Reason     string
+	// Photos are references to pictures the buyer uploaded elsewhere.
+	Photos []string
+	Lines  []AfterSaleLine
+	// Decision is the last decision's reason; Dispute the buyer's.
+	Decision, Dispute string
+	// Refund is what a return refunds (goods only, in the supplier's
+	// currency); ClawBack is set once refunded from the supplier's payable
+	// because the sub-order had been settled.
+	Refund   money.Money
+	ClawBack bool
+	// Set when the supplier received the goods back.
+	Received    bool
+	Restockable bool
+	WarehouseID *uuid.UUID
+	// The parcels: back to the supplier, and an exchange's replacement.
+	ReturnShipmentID, ReplacementShipmentID *uuid.UUID
+	ReturnWaybill, ReplacementWaybill       string
+	CreatedAt, UpdatedAt                    time.Time
+}
+
+// AfterSaleLine is part of a sub-order line given back, and what it
+// refunds.
+type AfterSaleLine struct {
+	SKUID     uuid.UUID
+	ProductID uuid.UUID
+	Quantity  int32
+	Amount    money.Money
+}
+
+// AfterSaleID is a request's id: the same client request id on the same
+// sub-order is the same request, so filing is idempotent.
+func AfterSaleID(subOrderID uuid.UUID, requestID string) uuid.UUID {
+	return uuid.NewSHA1(subOrderID, []byte("after-sale:"+requestID))
+}
+
+// Move moves the request and returns the change-log entry that records it
+// on its sub-order.
+func (a *AfterSale) Move(to AfterSaleStatus, by Actor, reason string, at time.Time) (Change, error) {
+	ok := false
+	for _, s := range afterSaleMoves[a.Status] {
+		ok = ok || s == to
+	}
+	if !ok {
+		return Change{}, apperr.FailedPrecondition("the " + string(a.Kind) + " request is " + string(a.Status) + " and cannot become " + string(to)).
+			WithReason("INVALID_TRANSITION")
+	}
+	c := Change{OrderID: a.OrderID, SubOrderID: a.SubOrderID, From: a.logStatus(a.Status), To: a.logStatus(to), Actor: by,
+		Reason: string(a.Kind) + " " + a.ID.String() + ": " + reason, At: at}
+	a.Status, a.UpdatedAt = to, at
+	return c, nil
+}
+
+// logStatus names an after-sale status in the sub-order's change log,
+// apart from the sub-order's own statuses.
+func (a AfterSale) logStatus(s AfterSaleStatus) Status {
+	return Status(string(a.Kind) + ":" + string(s))
+}
+
+// Note is the change-log entry of a change that keeps the request's status
+// (a parcel booked, an exchange's original received back).
+func (a AfterSale) Note(by Actor, why string, at time.Time) Change {
+	s := a.logStatus(a.Status)
+	return Change{OrderID: a.OrderID, SubOrderID: a.SubOrderID, From: s, To: s, Actor: by, Reason: string(a.Kind) + " " + a.ID.String() + ": " + why, At: at}
+}
+
+// Filed is the change-log entry of a new request.
+func (a AfterSale) Filed(by Actor) Change {
+	return Change{OrderID: a.OrderID, SubOrderID: a.SubOrderID, From: a.logStatus(""), To: a.logStatus(AfterSaleRequested), Actor: by,
+		Reason: string(a.Kind) + " " + a.ID.String() + ": " + a.Reason, At: a.CreatedAt}
+}
+
+// AfterSaleWindow is the default time after delivery a buyer may ask for a
+// return or an exchange.
+const AfterSaleWindow = 14 * 24 * time.Hour
+
+// The limits of a request's text.
+const (
+	MaxAfterSaleReason = 1000
+	MaxPhotos          = 10
+	MaxPhotoRef        = 500
+)
+
+// AfterSaleInput is what the buyer files.
+type AfterSaleInput struct {
+	RequestID string
+	Kind      AfterSaleKind
+	Lines     []AfterSaleLineInput
+	Reason    string
+	Photos    []string
+}
+
+// AfterSaleLineInput is a SKU and how many of it go back.
+type AfterSaleLineInput struct {
+	SKUID    uuid.UUID
+	Quantity int32
+}
+
+// ErrOutsideWindow refuses a request on a sub-order not delivered, or
+// delivered longer ago than the window.
+var ErrOutsideWindow = apperr.FailedPrecondition("returns and exchanges are accepted only within the window after delivery").
+	WithReason("OUTSIDE_AFTER_SALE_WINDOW")
+
+// NewAfterSale checks a request against its sub-order and the requests
+// already filed on it, and returns it ready to store: the sub-order must be
+// delivered (or completed) within window of now; every line a SKU of the
+// sub-order, at most the units bought less those other requests already
+// took back or still claim; no line of an open request again. Amounts are
+// the lines' goods less their share of the sub-order's discount.
+func NewAfterSale(sub SubOrder, order Order, in AfterSaleInput, prior []AfterSale, window time.Duration, now time.Time) (AfterSale, error) {
+	if sub.DeliveredAt == nil || (sub.Status != Delivered && sub.Status != AwaitingTopUp && sub.Status != Completed) ||
+		now.After(sub.DeliveredAt.Add(window)) {
+		return AfterSale{}, ErrOutsideWindow.WithMetadata("sub_order_id", sub.ID.String())
+	}
+	var v apperr.Violations
+	CheckCheckoutID(&v, "request_id", in.RequestID)
+	if in.Kind != Return && in.Kind != Exchange {
+		v.Add("kind", "must be RETURN or EXCHANGE")
+	}
+	if strings.TrimSpace(in.Reason) == "" || utf8.RuneCountInString(in.Reason) > MaxAfterSaleReason {
+		v.Add("reason", "is required, at most "+strconv.Itoa(MaxAfterSaleReason)+" characters")
+	}
+	if len(in.Photos) > MaxPhotos {
+		v.Add("photos", "at most "+strconv.Itoa(MaxPhotos))
+	}
+	for i, p := range in.Photos {
+		if p == "" || len(p) > MaxPhotoRef {
+			v.Add("photos["+strconv.Itoa(i)+"]", "must be a reference of 1 to "+strconv.Itoa(MaxPhotoRef)+" bytes")
+		}
+	}
+	if len(in.Lines) == 0 {
+		v.Add("lines", "at least one line goes back")
+	}
+	bought := map[uuid.UUID]OrderLine{}
+	for _, l := range sub.Lines {
+		if b, ok := bought[l.SKUID]; ok {
+			l.Quantity += b.Quantity
+		}
+		bought[l.SKUID] = l
+	}
+	taken, claimed := map[uuid.UUID]int32{}, map[uuid.UUID]bool{}
+	for _, p := range prior {
+		if p.Status == AfterSaleRejected || p.Status == AfterSaleWithdrawn {
+			continue
+		}
+		for _, l := range p.Lines {
+			taken[l.SKUID] += l.Quantity
+			claimed[l.SKUID] = claimed[l.SKUID] || p.Status.Open()
+		}
+	}
+	seen := map[uuid.UUID]bool{}
+	a := AfterSale{
+		ID: AfterSaleID(sub.ID, in.RequestID), SubOrderID: sub.ID, OrderID: order.ID, BuyerID: order.BuyerID, SupplierID: sub.SupplierID,
+		Kind: in.Kind, Status: AfterSaleRequested, Reason: in.Reason, Photos: in.Photos, Refund: money.Money{Currency: sub.Goods.Currency},
+		CreatedAt: now, UpdatedAt: now,
+	}
+	for i, l := range in.Lines {
+		field := "lines[" + strconv.Itoa(i) + "]"
+		b, ok := bought[l.SKUID]
+		switch {
+		case !ok:
+			v.Add(field+".sku_id", "is not a SKU of this sub-order")
+			continue
+		case seen[l.SKUID]:
+			v.Add(field+".sku_id", "appears twice")
+			continue
+		case claimed[l.SKUID]:
+			v.Add(field+".sku_id", "already has an open request")
+			continue
+		case l.Quantity <= 0:
+			v.Add(field+".quantity", "must be at least 1")
+			continue
+		case l.Quantity > b.Quantity-taken[l.SKUID]:
+			v.Add(field+".quantity", "at most "+strconv.Itoa(int(b.Quantity-taken[l.SKUID]))+" of "+strconv.Itoa(int(b.Quantity))+" bought can go back")
+			continue
+		}
+		seen[l.SKUID] = true
+		amount, err := sub.LineRefund(b, l.Quantity)
+		if err != nil {
+			return AfterSale{}, err
+		}
+		a.Lines = append(a.Lines, AfterSaleLine{SKUID: l.SKUID, ProductID: b.ProductID, Quantity: l.Quantity, Amount: amount})
+		a.Refund.Amount += amount.Amount
+	}
+	if err := v.Err(); err != nil {
+		return AfterSale{}, err
+	}
+	return a, nil
+}
+
+// LineRefund is what quantity units of a bought line refund: their goods
+// price less their share of the sub-order's discount, pro rata to the
+// goods (rounded down, so refunds never sum above what was paid). Freight
+// is not refunded: the parcel was carried, and what the buffer did not
+// spend goes back at settlement.
+func (s SubOrder) LineRefund(l OrderLine, quantity int32) (money.Money, error) {
+	gross, err := l.UnitPrice.MulInt(int64(quantity))
+	if err != nil {
+		return money.Money{}, err
+	}
+	if s.Discount <= 0 || s.Goods.Amount <= 0 {
+		return gross, nil
+	}
+	share, err := mulDiv(gross.Amount, s.Discount, s.Goods.Amount)
+	if err != nil {
+		return money.Money{}, err
+	}
+	return money.Money{Currency: gross.Currency, Amount: gross.Amount - share}, nil
+}
+
+// mulDiv is a × b / c rounded down, without overflowing on the way.
+func mulDiv(a, b, c int64) (int64, error) {
+	if c == 0 {
+		return 0, errors.New("division by zero")
+	}
+	q := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
+	q.Quo(q, big.NewInt(c))
+	if !q.IsInt64() {
+		return 0, errors.New("amount out of range")
+	}
+	return q.Int64(), nil
+}
