@@ -479,9 +479,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * PayTopUpRequest pays a top-up request from the buyer's wallet, then settles.
-         * @description PayTopUpRequest pays a top-up request from the buyer's wallet, then settles. The
-         *     buyer it asks, or a service.
+         * PayTopUpRequest pays a top-up request from the account that paid the checkout (the buyer's wallet, or the merchant's deposit), then settles.
+         * @description PayTopUpRequest pays a top-up request from the account that paid the checkout (the
+         *     buyer's wallet, or the merchant's deposit), then settles. The buyer it asks (for a
+         *     merchant order: any member of the merchant organization), or a service.
          */
         post: operations["EscrowService_PayTopUpRequest"];
         delete?: never;
@@ -4432,6 +4433,11 @@ export interface components {
             refunded?: components["schemas"]["Money"];
             /** Format: date-time */
             settledAt?: string;
+            /**
+             * @description Set when a merchant's deposit paid the sub-order (a merchant order): refunds go
+             *     back to it, and its members may pay the top-up requests.
+             */
+            merchantOrgId?: string;
         };
         /**
          * @description SubOrderStatus is where a sub-order is.

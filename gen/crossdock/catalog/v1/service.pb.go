@@ -4538,7 +4538,12 @@ type SkuInfo struct {
 	// Listed and not deleted.
 	OnSale bool `protobuf:"varint,10,opt,name=on_sale,json=onSale,proto3" json:"on_sale,omitempty"`
 	// Not deleted: stock may be reserved.
-	Reservable    bool `protobuf:"varint,11,opt,name=reservable,proto3" json:"reservable,omitempty"`
+	Reservable bool `protobuf:"varint,11,opt,name=reservable,proto3" json:"reservable,omitempty"`
+	// The merchant's tier cost price when the request names merchant_org_id; unset
+	// when no merchant was named or the supplier set no price for the merchant's tier.
+	CostPrice *v1.Money `protobuf:"bytes,12,opt,name=cost_price,json=costPrice,proto3" json:"cost_price,omitempty"`
+	// The product's category (coupons may be restricted to categories).
+	CategoryId    string `protobuf:"bytes,13,opt,name=category_id,json=categoryId,proto3" json:"category_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4650,10 +4655,28 @@ func (x *SkuInfo) GetReservable() bool {
 	return false
 }
 
+func (x *SkuInfo) GetCostPrice() *v1.Money {
+	if x != nil {
+		return x.CostPrice
+	}
+	return nil
+}
+
+func (x *SkuInfo) GetCategoryId() string {
+	if x != nil {
+		return x.CategoryId
+	}
+	return ""
+}
+
 type BatchGetSkusRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 500.
-	SkuIds        []string `protobuf:"bytes,1,rep,name=sku_ids,json=skuIds,proto3" json:"sku_ids,omitempty"`
+	SkuIds []string `protobuf:"bytes,1,rep,name=sku_ids,json=skuIds,proto3" json:"sku_ids,omitempty"`
+	// Optional: a merchant organization; each SkuInfo then carries cost_price, the
+	// price of the merchant's tier. A merchant whose tier the catalog does not know is
+	// FAILED_PRECONDITION.
+	MerchantOrgId string `protobuf:"bytes,2,opt,name=merchant_org_id,json=merchantOrgId,proto3" json:"merchant_org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -4693,6 +4716,13 @@ func (x *BatchGetSkusRequest) GetSkuIds() []string {
 		return x.SkuIds
 	}
 	return nil
+}
+
+func (x *BatchGetSkusRequest) GetMerchantOrgId() string {
+	if x != nil {
+		return x.MerchantOrgId
+	}
+	return ""
 }
 
 type BatchGetSkusResponse struct {
@@ -5098,7 +5128,7 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\"[\n" +
 	"\x19GetMerchantPricesResponse\x12>\n" +
-	"\x06prices\x18\x01 \x03(\v2&.crossdock.catalog.v1.MerchantSkuPriceR\x06prices\"\xbd\x03\n" +
+	"\x06prices\x18\x01 \x03(\v2&.crossdock.catalog.v1.MerchantSkuPriceR\x06prices\"\x99\x04\n" +
 	"\aSkuInfo\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x19\n" +
 	"\bsku_code\x18\x02 \x01(\tR\askuCode\x12\x1d\n" +
@@ -5117,9 +5147,14 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	" \x01(\bR\x06onSale\x12\x1e\n" +
 	"\n" +
 	"reservable\x18\v \x01(\bR\n" +
-	"reservable\".\n" +
+	"reservable\x129\n" +
+	"\n" +
+	"cost_price\x18\f \x01(\v2\x1a.crossdock.common.v1.MoneyR\tcostPrice\x12\x1f\n" +
+	"\vcategory_id\x18\r \x01(\tR\n" +
+	"categoryId\"V\n" +
 	"\x13BatchGetSkusRequest\x12\x17\n" +
-	"\asku_ids\x18\x01 \x03(\tR\x06skuIds\"q\n" +
+	"\asku_ids\x18\x01 \x03(\tR\x06skuIds\x12&\n" +
+	"\x0fmerchant_org_id\x18\x02 \x01(\tR\rmerchantOrgId\"q\n" +
 	"\x14BatchGetSkusResponse\x121\n" +
 	"\x04skus\x18\x01 \x03(\v2\x1d.crossdock.catalog.v1.SkuInfoR\x04skus\x12&\n" +
 	"\x0fmissing_sku_ids\x18\x02 \x03(\tR\rmissingSkuIds*~\n" +
@@ -5384,68 +5419,69 @@ var file_crossdock_catalog_v1_service_proto_depIdxs = []int32{
 	23,  // 85: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
 	88,  // 86: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
 	28,  // 87: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
-	78,  // 88: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
-	6,   // 89: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
-	8,   // 90: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
-	11,  // 91: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
-	13,  // 92: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
-	17,  // 93: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
-	19,  // 94: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
-	21,  // 95: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
-	32,  // 96: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
-	34,  // 97: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
-	36,  // 98: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
-	38,  // 99: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
-	40,  // 100: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
-	42,  // 101: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
-	44,  // 102: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
-	46,  // 103: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
-	48,  // 104: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
-	50,  // 105: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
-	52,  // 106: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
-	54,  // 107: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
-	56,  // 108: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
-	58,  // 109: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
-	60,  // 110: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
-	63,  // 111: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
-	65,  // 112: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
-	70,  // 113: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
-	73,  // 114: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
-	76,  // 115: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
-	79,  // 116: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
-	7,   // 117: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
-	9,   // 118: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
-	12,  // 119: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
-	14,  // 120: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
-	18,  // 121: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
-	20,  // 122: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
-	22,  // 123: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
-	33,  // 124: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
-	35,  // 125: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
-	37,  // 126: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
-	39,  // 127: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
-	41,  // 128: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
-	43,  // 129: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
-	45,  // 130: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
-	47,  // 131: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
-	49,  // 132: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
-	51,  // 133: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
-	53,  // 134: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
-	55,  // 135: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
-	57,  // 136: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
-	59,  // 137: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
-	61,  // 138: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
-	64,  // 139: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
-	67,  // 140: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
-	71,  // 141: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
-	74,  // 142: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
-	77,  // 143: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
-	80,  // 144: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
-	117, // [117:145] is the sub-list for method output_type
-	89,  // [89:117] is the sub-list for method input_type
-	89,  // [89:89] is the sub-list for extension type_name
-	89,  // [89:89] is the sub-list for extension extendee
-	0,   // [0:89] is the sub-list for field type_name
+	88,  // 88: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
+	78,  // 89: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
+	6,   // 90: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
+	8,   // 91: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
+	11,  // 92: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
+	13,  // 93: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
+	17,  // 94: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
+	19,  // 95: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
+	21,  // 96: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
+	32,  // 97: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
+	34,  // 98: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
+	36,  // 99: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
+	38,  // 100: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
+	40,  // 101: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
+	42,  // 102: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
+	44,  // 103: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
+	46,  // 104: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
+	48,  // 105: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
+	50,  // 106: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
+	52,  // 107: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
+	54,  // 108: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
+	56,  // 109: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
+	58,  // 110: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
+	60,  // 111: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
+	63,  // 112: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
+	65,  // 113: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
+	70,  // 114: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
+	73,  // 115: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
+	76,  // 116: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
+	79,  // 117: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
+	7,   // 118: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
+	9,   // 119: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
+	12,  // 120: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
+	14,  // 121: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
+	18,  // 122: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
+	20,  // 123: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
+	22,  // 124: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
+	33,  // 125: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
+	35,  // 126: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
+	37,  // 127: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
+	39,  // 128: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
+	41,  // 129: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
+	43,  // 130: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
+	45,  // 131: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
+	47,  // 132: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
+	49,  // 133: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
+	51,  // 134: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
+	53,  // 135: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
+	55,  // 136: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
+	57,  // 137: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
+	59,  // 138: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
+	61,  // 139: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
+	64,  // 140: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
+	67,  // 141: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
+	71,  // 142: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
+	74,  // 143: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
+	77,  // 144: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
+	80,  // 145: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
+	118, // [118:146] is the sub-list for method output_type
+	90,  // [90:118] is the sub-list for method input_type
+	90,  // [90:90] is the sub-list for extension type_name
+	90,  // [90:90] is the sub-list for extension extendee
+	0,   // [0:90] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_catalog_v1_service_proto_init() }

@@ -125,7 +125,8 @@ type CatalogServiceClient interface {
 	// SKUs. Merchants only.
 	GetMerchantPrices(ctx context.Context, in *GetMerchantPricesRequest, opts ...grpc.CallOption) (*GetMerchantPricesResponse, error)
 	// BatchGetSkus returns what other services need to know of SKUs (weight,
-	// dimensions, price, origin, whether they can be reserved). Internal.
+	// dimensions, price, category, origin, whether they can be reserved) and, for a
+	// named merchant, its tier cost price. Internal.
 	BatchGetSkus(ctx context.Context, in *BatchGetSkusRequest, opts ...grpc.CallOption) (*BatchGetSkusResponse, error)
 }
 
@@ -493,7 +494,8 @@ type CatalogServiceServer interface {
 	// SKUs. Merchants only.
 	GetMerchantPrices(context.Context, *GetMerchantPricesRequest) (*GetMerchantPricesResponse, error)
 	// BatchGetSkus returns what other services need to know of SKUs (weight,
-	// dimensions, price, origin, whether they can be reserved). Internal.
+	// dimensions, price, category, origin, whether they can be reserved) and, for a
+	// named merchant, its tier cost price. Internal.
 	BatchGetSkus(context.Context, *BatchGetSkusRequest) (*BatchGetSkusResponse, error)
 	mustEmbedUnimplementedCatalogServiceServer()
 }

@@ -93,8 +93,13 @@ type PayCheckoutRequest struct {
 	BuyerCurrency string `protobuf:"bytes,3,opt,name=buyer_currency,json=buyerCurrency,proto3" json:"buyer_currency,omitempty"`
 	// FX quote ids (QuoteConversion, buyer currency → supplier currency) by supplier
 	// currency, for every supplier currency other than the buyer's.
-	QuoteIds      map[string]string `protobuf:"bytes,4,rep,name=quote_ids,json=quoteIds,proto3" json:"quote_ids,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	SubOrders     []*CheckoutShare  `protobuf:"bytes,5,rep,name=sub_orders,json=subOrders,proto3" json:"sub_orders,omitempty"`
+	QuoteIds  map[string]string `protobuf:"bytes,4,rep,name=quote_ids,json=quoteIds,proto3" json:"quote_ids,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	SubOrders []*CheckoutShare  `protobuf:"bytes,5,rep,name=sub_orders,json=subOrders,proto3" json:"sub_orders,omitempty"`
+	// Set for a merchant order: the merchant organization whose prepaid deposit (in
+	// buyer_currency) pays instead of the buyer's wallet; buyer_id is still the user who
+	// placed the order. The escrows remember it: their refunds and remainders go back to
+	// the deposit and their top-up requests are paid from it.
+	MerchantOrgId string `protobuf:"bytes,6,opt,name=merchant_org_id,json=merchantOrgId,proto3" json:"merchant_org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -164,11 +169,18 @@ func (x *PayCheckoutRequest) GetSubOrders() []*CheckoutShare {
 	return nil
 }
 
+func (x *PayCheckoutRequest) GetMerchantOrgId() string {
+	if x != nil {
+		return x.MerchantOrgId
+	}
+	return ""
+}
+
 // PaidShare is what a sub-order cost the buyer and what its escrow holds.
 type PaidShare struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
-	// Taken from the buyer's wallet (buyer currency).
+	// Taken from the buyer's wallet, or the merchant's deposit (buyer currency).
 	Paid *v1.Money `protobuf:"bytes,2,opt,name=paid,proto3" json:"paid,omitempty"`
 	// Held in escrow (supplier currency).
 	Escrowed *v1.Money `protobuf:"bytes,3,opt,name=escrowed,proto3" json:"escrowed,omitempty"`
@@ -238,7 +250,7 @@ func (x *PaidShare) GetRate() string {
 
 type PayCheckoutResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Taken from the buyer's wallet in all.
+	// Taken from the buyer's wallet (or the merchant's deposit) in all.
 	Total     *v1.Money    `protobuf:"bytes,1,opt,name=total,proto3" json:"total,omitempty"`
 	SubOrders []*PaidShare `protobuf:"bytes,2,rep,name=sub_orders,json=subOrders,proto3" json:"sub_orders,omitempty"`
 	// True when this answers an earlier identical call.
@@ -480,10 +492,13 @@ type SubOrderEscrow struct {
 	Rate string    `protobuf:"bytes,8,opt,name=rate,proto3" json:"rate,omitempty"`
 	// Set once settled: the supplier's net, the commission (supplier currency) and
 	// the remainder refunded (buyer currency).
-	SupplierNet   *v1.Money              `protobuf:"bytes,9,opt,name=supplier_net,json=supplierNet,proto3" json:"supplier_net,omitempty"`
-	Commission    *v1.Money              `protobuf:"bytes,10,opt,name=commission,proto3" json:"commission,omitempty"`
-	Refunded      *v1.Money              `protobuf:"bytes,11,opt,name=refunded,proto3" json:"refunded,omitempty"`
-	SettledAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=settled_at,json=settledAt,proto3" json:"settled_at,omitempty"`
+	SupplierNet *v1.Money              `protobuf:"bytes,9,opt,name=supplier_net,json=supplierNet,proto3" json:"supplier_net,omitempty"`
+	Commission  *v1.Money              `protobuf:"bytes,10,opt,name=commission,proto3" json:"commission,omitempty"`
+	Refunded    *v1.Money              `protobuf:"bytes,11,opt,name=refunded,proto3" json:"refunded,omitempty"`
+	SettledAt   *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=settled_at,json=settledAt,proto3" json:"settled_at,omitempty"`
+	// Set when a merchant's deposit paid the sub-order (a merchant order): refunds go
+	// back to it, and its members may pay the top-up requests.
+	MerchantOrgId string `protobuf:"bytes,13,opt,name=merchant_org_id,json=merchantOrgId,proto3" json:"merchant_org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -600,6 +615,13 @@ func (x *SubOrderEscrow) GetSettledAt() *timestamppb.Timestamp {
 		return x.SettledAt
 	}
 	return nil
+}
+
+func (x *SubOrderEscrow) GetMerchantOrgId() string {
+	if x != nil {
+		return x.MerchantOrgId
+	}
+	return ""
 }
 
 // TopUpRequest asks the buyer for what escrow lacks to settle.
@@ -1575,14 +1597,15 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12&\n" +
 	"\x0fsupplier_org_id\x18\x02 \x01(\tR\rsupplierOrgId\x122\n" +
-	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"\xc7\x02\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"\xef\x02\n" +
 	"\x12PayCheckoutRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x19\n" +
 	"\bbuyer_id\x18\x02 \x01(\tR\abuyerId\x12%\n" +
 	"\x0ebuyer_currency\x18\x03 \x01(\tR\rbuyerCurrency\x12S\n" +
 	"\tquote_ids\x18\x04 \x03(\v26.crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntryR\bquoteIds\x12B\n" +
 	"\n" +
-	"sub_orders\x18\x05 \x03(\v2#.crossdock.finance.v1.CheckoutShareR\tsubOrders\x1a;\n" +
+	"sub_orders\x18\x05 \x03(\v2#.crossdock.finance.v1.CheckoutShareR\tsubOrders\x12&\n" +
+	"\x0fmerchant_org_id\x18\x06 \x01(\tR\rmerchantOrgId\x1a;\n" +
 	"\rQuoteIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa9\x01\n" +
@@ -1609,7 +1632,7 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\x15SettleSubOrderRequest\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x120\n" +
-	"\x05goods\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05goods\"\x8e\x04\n" +
+	"\x05goods\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05goods\"\xb6\x04\n" +
 	"\x0eSubOrderEscrow\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x19\n" +
@@ -1627,7 +1650,8 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"commission\x126\n" +
 	"\brefunded\x18\v \x01(\v2\x1a.crossdock.common.v1.MoneyR\brefunded\x129\n" +
 	"\n" +
-	"settled_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tsettledAt\"\x83\x01\n" +
+	"settled_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tsettledAt\x12&\n" +
+	"\x0fmerchant_org_id\x18\r \x01(\tR\rmerchantOrgId\"\x83\x01\n" +
 	"\fTopUpRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12 \n" +

@@ -45,10 +45,14 @@ const (
 // Crossdock's services (orders, logistics, after-sale, docking); a buyer pays a top-up
 // request and reads a sub-order's escrow; admins set commission rates.
 type EscrowServiceClient interface {
-	// PayCheckout takes the checkout's total from the buyer's wallet and holds each
-	// sub-order's share in its escrow, in the supplier's currency, converted at the
-	// quoted rate. A wallet that cannot pay is FAILED_PRECONDITION with the shortfall
-	// (ErrorInfo metadata shortfall_minor_units); nothing moves. Services only.
+	// PayCheckout takes the checkout's total from the payer's account — the buyer's
+	// wallet, or for a merchant order (merchant_org_id set) the merchant's prepaid
+	// deposit — and holds each sub-order's share in its escrow, in the supplier's
+	// currency, converted at the quoted rate. Everything the escrow later gives back
+	// (the settlement's remainder, refunds, claw-backs) goes to that same account, and
+	// its top-up requests are paid from it. An account that cannot pay is
+	// FAILED_PRECONDITION (reason INSUFFICIENT_FUNDS) with the shortfall (ErrorInfo
+	// metadata shortfall_minor_units); nothing moves. Services only.
 	PayCheckout(ctx context.Context, in *PayCheckoutRequest, opts ...grpc.CallOption) (*PayCheckoutResponse, error)
 	// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow to the
 	// carrier's payable, idempotent on the leg id. Services only.
@@ -57,8 +61,9 @@ type EscrowServiceClient interface {
 	// escrow's remainder to the buyer at the payment's rate; when escrow is short it
 	// opens a top-up request instead. Services only.
 	SettleSubOrder(ctx context.Context, in *SettleSubOrderRequest, opts ...grpc.CallOption) (*SettleSubOrderResponse, error)
-	// PayTopUpRequest pays a top-up request from the buyer's wallet, then settles. The
-	// buyer it asks, or a service.
+	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
+	// buyer's wallet, or the merchant's deposit), then settles. The buyer it asks (for a
+	// merchant order: any member of the merchant organization), or a service.
 	PayTopUpRequest(ctx context.Context, in *PayTopUpRequestRequest, opts ...grpc.CallOption) (*PayTopUpRequestResponse, error)
 	// RefundSubOrder refunds the buyer (after-sale): from escrow before settlement,
 	// clawed back from the supplier's payable after it, or waiting when the payable
@@ -217,10 +222,14 @@ func (c *escrowServiceClient) GetSubOrderEscrow(ctx context.Context, in *GetSubO
 // Crossdock's services (orders, logistics, after-sale, docking); a buyer pays a top-up
 // request and reads a sub-order's escrow; admins set commission rates.
 type EscrowServiceServer interface {
-	// PayCheckout takes the checkout's total from the buyer's wallet and holds each
-	// sub-order's share in its escrow, in the supplier's currency, converted at the
-	// quoted rate. A wallet that cannot pay is FAILED_PRECONDITION with the shortfall
-	// (ErrorInfo metadata shortfall_minor_units); nothing moves. Services only.
+	// PayCheckout takes the checkout's total from the payer's account — the buyer's
+	// wallet, or for a merchant order (merchant_org_id set) the merchant's prepaid
+	// deposit — and holds each sub-order's share in its escrow, in the supplier's
+	// currency, converted at the quoted rate. Everything the escrow later gives back
+	// (the settlement's remainder, refunds, claw-backs) goes to that same account, and
+	// its top-up requests are paid from it. An account that cannot pay is
+	// FAILED_PRECONDITION (reason INSUFFICIENT_FUNDS) with the shortfall (ErrorInfo
+	// metadata shortfall_minor_units); nothing moves. Services only.
 	PayCheckout(context.Context, *PayCheckoutRequest) (*PayCheckoutResponse, error)
 	// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow to the
 	// carrier's payable, idempotent on the leg id. Services only.
@@ -229,8 +238,9 @@ type EscrowServiceServer interface {
 	// escrow's remainder to the buyer at the payment's rate; when escrow is short it
 	// opens a top-up request instead. Services only.
 	SettleSubOrder(context.Context, *SettleSubOrderRequest) (*SettleSubOrderResponse, error)
-	// PayTopUpRequest pays a top-up request from the buyer's wallet, then settles. The
-	// buyer it asks, or a service.
+	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
+	// buyer's wallet, or the merchant's deposit), then settles. The buyer it asks (for a
+	// merchant order: any member of the merchant organization), or a service.
 	PayTopUpRequest(context.Context, *PayTopUpRequestRequest) (*PayTopUpRequestResponse, error)
 	// RefundSubOrder refunds the buyer (after-sale): from escrow before settlement,
 	// clawed back from the supplier's payable after it, or waiting when the payable

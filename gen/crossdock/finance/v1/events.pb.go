@@ -537,8 +537,11 @@ type TopUpRequested struct {
 	SubOrderId string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
 	BuyerId    string                 `protobuf:"bytes,3,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
 	// The shortfall, in the supplier's currency.
-	Amount        *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	Amount     *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Set for a merchant order: the merchant organization whose deposit pays the
+	// request (any of its members may pay it).
+	MerchantOrgId string `protobuf:"bytes,6,opt,name=merchant_org_id,json=merchantOrgId,proto3" json:"merchant_org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -606,6 +609,13 @@ func (x *TopUpRequested) GetOccurredAt() *timestamppb.Timestamp {
 		return x.OccurredAt
 	}
 	return nil
+}
+
+func (x *TopUpRequested) GetMerchantOrgId() string {
+	if x != nil {
+		return x.MerchantOrgId
+	}
+	return ""
 }
 
 // TopUpPaid says that a top-up request was paid from the buyer's wallet.
@@ -979,7 +989,7 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\trefund_id\x18\x02 \x01(\tR\brefundId\x122\n" +
 	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
 	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xdd\x01\n" +
+	"occurredAt\"\x85\x02\n" +
 	"\x0eTopUpRequested\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12 \n" +
@@ -988,7 +998,8 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\bbuyer_id\x18\x03 \x01(\tR\abuyerId\x122\n" +
 	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xb9\x01\n" +
+	"occurredAt\x12&\n" +
+	"\x0fmerchant_org_id\x18\x06 \x01(\tR\rmerchantOrgId\"\xb9\x01\n" +
 	"\tTopUpPaid\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12 \n" +

@@ -199,9 +199,12 @@ type DepositChanged struct {
 	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	// Signed: positive for a top-up, negative for a debit.
 	Change *v1.Money `protobuf:"bytes,2,opt,name=change,proto3" json:"change,omitempty"`
-	// top_up or deposit_debit.
+	// top_up or deposit_debit; for a merchant order paid through escrow the ledger code
+	// of the movement: payment, top_up_payment (a top-up request), escrow_refund (the
+	// settlement's remainder), refund or claw_back.
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	// The top-up id or the merchant order's reference.
+	// The top-up id or the merchant order's reference; for escrow movements the order
+	// id (payment), the top-up request id, the sub-order id (remainder) or the refund id.
 	Reference     string                 `protobuf:"bytes,4,opt,name=reference,proto3" json:"reference,omitempty"`
 	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
 	unknownFields protoimpl.UnknownFields

@@ -61,6 +61,11 @@ type WalletServiceClient interface {
 	GetMerchantDeposit(ctx context.Context, in *GetMerchantDepositRequest, opts ...grpc.CallOption) (*GetMerchantDepositResponse, error)
 	// DebitMerchantDeposit pays a merchant order from the merchant's deposit into the
 	// order's escrow. Idempotent on the order reference. Services only.
+	//
+	// Deprecated: use EscrowService.PayCheckout with merchant_org_id set, which pays
+	// the merchant order's sub-orders into their escrows from the deposit, so that
+	// settlement, refunds and top-up requests work as for a buyer's order. This method
+	// pays into one per-order escrow with no sub-order records; it keeps working.
 	DebitMerchantDeposit(ctx context.Context, in *DebitMerchantDepositRequest, opts ...grpc.CallOption) (*DebitMerchantDepositResponse, error)
 	// GetSupplierPayable returns what the platform owes a supplier, per currency.
 	// Members of the supplier organization and admins.
@@ -224,6 +229,11 @@ type WalletServiceServer interface {
 	GetMerchantDeposit(context.Context, *GetMerchantDepositRequest) (*GetMerchantDepositResponse, error)
 	// DebitMerchantDeposit pays a merchant order from the merchant's deposit into the
 	// order's escrow. Idempotent on the order reference. Services only.
+	//
+	// Deprecated: use EscrowService.PayCheckout with merchant_org_id set, which pays
+	// the merchant order's sub-orders into their escrows from the deposit, so that
+	// settlement, refunds and top-up requests work as for a buyer's order. This method
+	// pays into one per-order escrow with no sub-order records; it keeps working.
 	DebitMerchantDeposit(context.Context, *DebitMerchantDepositRequest) (*DebitMerchantDepositResponse, error)
 	// GetSupplierPayable returns what the platform owes a supplier, per currency.
 	// Members of the supplier organization and admins.

@@ -92,7 +92,7 @@ func TestAuthorization(t *testing.T) {
 		{"GetMerchantPrices of an unlisted product", func(c auth.Caller) error { _, err := f.svc.GetMerchantPrices(ctx, c, draft.ID); return err },
 			nil, map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.merchant}}},
 		{"BatchGetSkus", func(c auth.Caller) error {
-			_, _, err := f.svc.BatchGetSkus(ctx, c, []string{listed.Live.Content.SKUs[0].ID.String()})
+			_, _, err := f.svc.BatchGetSkus(ctx, c, []string{listed.Live.Content.SKUs[0].ID.String()}, "")
 			return err
 		}, []auth.Caller{f.service, f.admin, f.reviewer},
 			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, erpA, partner, f.buyer, f.merchant, anonymous}}},

@@ -18,7 +18,7 @@ func TestBin(t *testing.T) {
 	p := f.listed(t, f.supplierA, "Bin buds", "BIN", map[string]int64{"black": 1000, "white": 1000})
 	skus := []string{p.Live.Content.SKUs[0].ID.String(), p.Live.Content.SKUs[1].ID.String()}
 
-	infos, missing := must2(f.svc.BatchGetSkus(ctx, f.service, skus))(t)
+	infos, missing := must2(f.svc.BatchGetSkus(ctx, f.service, skus, ""))(t)
 	if len(infos) != 2 || len(missing) != 0 || !infos[0].OnSale || !infos[0].Reservable || infos[0].Code != "BIN-black" ||
 		infos[0].WeightG != 250 || infos[0].Product.Origin.RegionCode != "CN-GD" {
 		t.Fatalf("before delete = %+v, missing %v", infos, missing)
@@ -30,7 +30,7 @@ func TestBin(t *testing.T) {
 	}
 	_, err := f.svc.GetListing(ctx, p.ID, "")
 	wantKind(t, err, apperr.KindNotFound)
-	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, skus))(t)
+	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, skus, ""))(t)
 	if infos[0].OnSale || infos[0].Reservable || infos[1].Reservable {
 		t.Errorf("deleted SKUs = %+v", infos)
 	}
@@ -52,7 +52,7 @@ func TestBin(t *testing.T) {
 	if got := f.search(t, app.SearchInput{Query: "bin"}); !slices.Equal(got, []string{"Bin buds"}) {
 		t.Errorf("search after restore = %v", got)
 	}
-	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, skus))(t)
+	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, skus, ""))(t)
 	if !infos[0].Reservable || !infos[0].OnSale {
 		t.Errorf("restored SKUs = %+v", infos)
 	}
@@ -67,7 +67,7 @@ func TestBin(t *testing.T) {
 	if n := must(f.svc.PurgeBin(ctx))(t); n != 1 {
 		t.Fatalf("purged %d, want 1", n)
 	}
-	infos, missing = must2(f.svc.BatchGetSkus(ctx, f.service, append(skus, skus[0])))(t)
+	infos, missing = must2(f.svc.BatchGetSkus(ctx, f.service, append(skus, skus[0]), ""))(t)
 	if len(infos) != 0 || !slices.Equal(missing, append(skus, skus[0])) {
 		t.Errorf("after purge: %+v, missing %v", infos, missing)
 	}
@@ -93,12 +93,12 @@ func TestSKUIdentity(t *testing.T) {
 	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
 
 	// During review: white is still on sale, red is known but not on sale.
-	infos, _ := must2(f.svc.BatchGetSkus(ctx, f.service, []string{white.ID.String(), red.ID.String()}))(t)
+	infos, _ := must2(f.svc.BatchGetSkus(ctx, f.service, []string{white.ID.String(), red.ID.String()}, ""))(t)
 	if !infos[0].OnSale || infos[1].OnSale || !infos[1].Reservable || infos[1].Code != "B-red" {
 		t.Errorf("during review = %+v", infos)
 	}
 	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
-	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, []string{white.ID.String(), red.ID.String()}))(t)
+	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, []string{white.ID.String(), red.ID.String()}, ""))(t)
 	if infos[0].OnSale || infos[0].Code != "B-white" || infos[0].RetailPrice != eur(1000) || !infos[1].OnSale {
 		t.Errorf("after approval = %+v", infos)
 	}

@@ -1,13 +1,19 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/catalog/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
@@ -233,6 +239,79 @@ func TestSearchInALocaleAlsoMatchesTheOriginalLanguage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := f.search(t, tt.in); !slices.Equal(got, tt.want) {
 				t.Errorf("titles = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// countingTiers is the store counting its merchant tier reads.
+type countingTiers struct {
+	*postgres.Store
+	reads *atomic.Int64
+}
+
+func (c countingTiers) MerchantTier(ctx context.Context, merchantID uuid.UUID) (string, error) {
+	c.reads.Add(1)
+	return c.Store.MerchantTier(ctx, merchantID)
+}
+
+// BatchGetSkus tells each SKU's category and, for a named merchant, its
+// tier cost price: read once for the whole batch, unset where the supplier
+// set no price for the tier, refused for a merchant without a known tier.
+func TestBatchGetSkusMerchantCostAndCategory(t *testing.T) {
+	f := newFixture(t)
+	var reads atomic.Int64
+	svc := app.New(countingTiers{postgres.New(f.pool), &reads}, app.DefaultConfig(), app.WithClock(f.clock.now), app.WithLogger(testkit.Logger(t)))
+	listed := f.listed(t, f.supplierA, "Buds", "B", map[string]int64{"black": 1000, "white": 2000})
+	draft := f.create(t, f.supplierB, "Draft buds", "D", map[string]int64{"red": 500}) // only a pending revision
+	skus := []string{listed.Live.Content.SKUs[0].ID.String(), listed.Live.Content.SKUs[1].ID.String(), draft.Pending.Content.SKUs[0].ID.String()}
+	merchant := f.merchant.OrganizationID
+
+	tests := []struct {
+		name     string
+		tier     string // set before the call; "" leaves the merchant unknown
+		merchant string
+		kind     apperr.Kind
+		cost     func(retail money.Money) *money.Money
+	}{
+		{name: "no merchant: no cost", merchant: "", cost: func(money.Money) *money.Money { return nil }},
+		{name: "a merchant whose tier is unknown", merchant: merchant, kind: apperr.KindFailedPrecondition},
+		{name: "a merchant that is no UUID", merchant: "merchant-1", kind: apperr.KindInvalid},
+		{name: "gold: the supplier's gold price", tier: "gold", merchant: merchant, cost: func(r money.Money) *money.Money {
+			c := eur(r.Amount * 6 / 10)
+			return &c
+		}},
+		{name: "silver: no silver price set", tier: "silver", merchant: merchant, cost: func(money.Money) *money.Money { return nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.tier != "" {
+				f.clock.advance(1)
+				f.setTier(t, f.merchant, tt.tier)
+			}
+			reads.Store(0)
+			infos, missing, err := svc.BatchGetSkus(ctx, f.service, skus, tt.merchant)
+			if tt.kind != apperr.KindUnknown {
+				wantKind(t, err, tt.kind)
+				if tt.kind == apperr.KindFailedPrecondition && !errors.Is(err, app.ErrNoMerchantTier) {
+					t.Errorf("unknown tier = %v, want ErrNoMerchantTier", err)
+				}
+				return
+			}
+			if err != nil || len(infos) != 3 || len(missing) != 0 {
+				t.Fatalf("BatchGetSkus = %+v, %v, %v", infos, missing, err)
+			}
+			if n := reads.Load(); tt.merchant != "" && n != 1 {
+				t.Errorf("%d tier reads for %d SKUs, want one", n, len(skus))
+			}
+			for i, info := range infos {
+				if info.CategoryID != f.headphones.ID {
+					t.Errorf("SKU %d: category %v, want %v", i, info.CategoryID, f.headphones.ID)
+				}
+				want := tt.cost(info.RetailPrice)
+				if (want == nil) != (info.CostPrice == nil) || (want != nil && *want != *info.CostPrice) {
+					t.Errorf("SKU %d (retail %v): cost %v, want %v", i, info.RetailPrice, info.CostPrice, want)
+				}
 			}
 		})
 	}

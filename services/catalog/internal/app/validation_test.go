@@ -122,11 +122,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 			return err
 		}, apperr.KindInvalid, []string{"page.page_token"}},
 		{"too many SKUs asked", func() error {
-			_, _, err := f.svc.BatchGetSkus(ctx, f.service, make([]string, app.MaxBatchSKUs+1))
+			_, _, err := f.svc.BatchGetSkus(ctx, f.service, make([]string, app.MaxBatchSKUs+1), "")
 			return err
 		}, apperr.KindInvalid, []string{"sku_ids"}},
 		{"malformed SKU id", func() error {
-			_, _, err := f.svc.BatchGetSkus(ctx, f.service, []string{listed.Live.Content.SKUs[0].ID.String(), "nope"})
+			_, _, err := f.svc.BatchGetSkus(ctx, f.service, []string{listed.Live.Content.SKUs[0].ID.String(), "nope"}, "")
 			return err
 		}, apperr.KindInvalid, []string{"sku_ids[1]"}},
 	}

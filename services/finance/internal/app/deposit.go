@@ -59,6 +59,11 @@ type DepositDebit struct {
 // amount returns the first transfer; another amount is AlreadyExists. A
 // deposit short of the amount is the ledger's FailedPrecondition and
 // nothing moves. Emits finance.deposit.changed.
+//
+// It is superseded by PayCheckout with a MerchantOrgID, which pays each
+// sub-order's escrow from the deposit with the records settlement, refunds
+// and top-up requests need; this per-order escrow has none. The RPC is
+// marked deprecated and kept working for its callers.
 func (w *Wallets) DebitMerchantDeposit(ctx context.Context, c auth.Caller, in DepositDebit) (ledger.Result, error) {
 	if _, err := requireService(c); err != nil {
 		return ledger.Result{}, err

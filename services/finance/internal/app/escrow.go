@@ -46,11 +46,14 @@ func partnerKey(partner, line string) string { return "partner:" + partner + ":"
 
 // CheckoutInput is a checkout's payment. QuoteIDs name, per supplier
 // currency other than the buyer's, the FX quote (buyer → supplier currency)
-// its shares convert at.
+// its shares convert at. MerchantOrgID, set for a merchant order, makes the
+// merchant's prepaid deposit (in BuyerCurrency) pay instead of the buyer's
+// wallet; BuyerID is still the user who placed the order.
 type CheckoutInput struct {
 	OrderID       string
 	BuyerID       string
 	BuyerCurrency string
+	MerchantOrgID string
 	QuoteIDs      map[string]string
 	Shares        []escrow.Share
 }
@@ -65,21 +68,37 @@ type CheckoutResult struct {
 // ErrWalletShort refuses a checkout the buyer's wallet cannot pay.
 var ErrWalletShort = apperr.FailedPrecondition("the buyer's wallet cannot pay the checkout").WithReason(ledger.ReasonInsufficientFunds)
 
-// PayCheckout takes the checkout's total from the buyer's wallet and holds
-// each sub-order's share in its escrow, converted at the quoted rate. One
-// ledger command, idempotent on the order id: a retry with the same body
-// answers the first result and moves nothing, even after the quotes
-// expired. A wallet that cannot pay is FailedPrecondition with the
-// shortfall; nothing moves and finance.payment.failed is emitted.
+// ErrDepositShort refuses a merchant order's checkout the merchant's
+// deposit cannot pay.
+var ErrDepositShort = apperr.FailedPrecondition("the merchant's deposit cannot pay the checkout").WithReason(ledger.ReasonInsufficientFunds)
+
+// PayCheckout takes the checkout's total from the payer's account — the
+// buyer's wallet, or for a merchant order the merchant's deposit — and
+// holds each sub-order's share in its escrow, converted at the quoted rate.
+// The escrows remember the payer (escrow.Paid.Payer): what they give back
+// goes to it and their top-up requests are paid from it. One ledger
+// command, idempotent on the order id: a retry with the same body answers
+// the first result and moves nothing, even after the quotes expired. An
+// account that cannot pay is FailedPrecondition with the shortfall; nothing
+// moves and finance.payment.failed is emitted. A deposit's debit emits
+// finance.deposit.changed with the payment.
 func (e *Escrows) PayCheckout(ctx context.Context, caller auth.Caller, in CheckoutInput) (CheckoutResult, error) {
 	if _, err := requireService(caller); err != nil {
 		return CheckoutResult{}, err
+	}
+	if in.MerchantOrgID != "" {
+		org, err := apperr.ParseID("merchant_org_id", in.MerchantOrgID)
+		if err != nil {
+			return CheckoutResult{}, err
+		}
+		in.MerchantOrgID = org.String()
 	}
 	rates, err := e.checkoutRates(ctx, in)
 	if err != nil {
 		return CheckoutResult{}, err
 	}
-	plan, err := escrow.PlanCheckout(escrow.Checkout{OrderID: in.OrderID, BuyerID: in.BuyerID, BuyerCurrency: in.BuyerCurrency, Shares: in.Shares, Rates: rates})
+	checkout := escrow.Checkout{OrderID: in.OrderID, BuyerID: in.BuyerID, BuyerCurrency: in.BuyerCurrency, MerchantOrgID: in.MerchantOrgID, Shares: in.Shares, Rates: rates}
+	plan, err := escrow.PlanCheckout(checkout)
 	if err != nil {
 		return CheckoutResult{}, err
 	}
@@ -95,21 +114,18 @@ func (e *Escrows) PayCheckout(ctx context.Context, caller auth.Caller, in Checko
 		}
 		captured.SubOrders = append(captured.SubOrders, ps)
 	}
-	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: payKey(in.OrderID), Transfers: plan.Transfers},
-		outbox.Message{Subject: "finance.payment.captured", Payload: captured})
+	events := append([]outbox.Message{{Subject: "finance.payment.captured", Payload: captured}},
+		payerMoved(checkout.Paid(escrow.Share{}, nil), plan.Transfers, ledger.CodePayment, in.OrderID, now)...)
+	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: payKey(in.OrderID), Transfers: plan.Transfers}, events...)
 	if errors.Is(err, ledger.ErrInsufficientFunds) {
-		return CheckoutResult{}, e.refuseCheckout(ctx, in, plan.Total, now)
+		return CheckoutResult{}, e.refuseCheckout(ctx, checkout, plan.Total, now)
 	}
 	if err != nil {
 		return CheckoutResult{}, err
 	}
 	records := make([]escrow.Record, len(plan.Shares))
 	for i, s := range plan.Shares {
-		records[i] = escrow.Record{
-			Paid: escrow.Paid{SubOrderID: s.SubOrderID, OrderID: in.OrderID, BuyerID: in.BuyerID, BuyerCurrency: in.BuyerCurrency,
-				SupplierOrgID: s.SupplierOrgID, SupplierCurrency: s.SupplierCurrency, Rate: s.Rate},
-			PaidMinor: s.Paid, Escrowed: s.Escrowed, State: escrow.StateHeld, CreatedAt: now,
-		}
+		records[i] = escrow.Record{Paid: checkout.Paid(s.Share, s.Rate), PaidMinor: s.Paid, Escrowed: s.Escrowed, State: escrow.StateHeld, CreatedAt: now}
 	}
 	if err := e.store.InsertEscrows(ctx, records); err != nil {
 		return CheckoutResult{}, err
@@ -161,11 +177,35 @@ func (e *Escrows) paidBefore(ctx context.Context, in CheckoutInput) bool {
 	return err == nil && len(prior) > 0
 }
 
-// refuseCheckout answers a checkout the wallet cannot pay: the shortfall,
-// and finance.payment.failed in a transaction of its own.
-func (e *Escrows) refuseCheckout(ctx context.Context, in CheckoutInput, total int64, now time.Time) error {
+// payerMoved is the event of a movement of the payer's account by
+// transfers: finance.deposit.changed when a merchant's deposit paid (reason
+// the movement's ledger code, reference its natural key), none for a
+// buyer's wallet. It goes in the movement's own ledger command.
+func payerMoved(p escrow.Paid, transfers []ledger.TransferSpec, reason ledger.Code, reference string, at time.Time) []outbox.Message {
+	if p.MerchantOrgID == "" {
+		return nil
+	}
+	change := p.PayerChange(transfers)
+	if change == 0 {
+		return nil
+	}
+	return []outbox.Message{depositChanged(p.MerchantOrgID, change, p.BuyerCurrency, string(reason), reference, at)}
+}
+
+// isPayer reports a signed-in user whose account paid the sub-order: the
+// buyer for a wallet, any member of the merchant for a deposit.
+func isPayer(c auth.Caller, p escrow.Paid) bool {
+	if p.MerchantOrgID != "" {
+		return memberOf(c, auth.RoleMerchant, p.MerchantOrgID)
+	}
+	return c.Kind == auth.KindUser && c.Subject != "" && c.Subject == p.BuyerID
+}
+
+// refuseCheckout answers a checkout the payer's account cannot pay: the
+// shortfall, and finance.payment.failed in a transaction of its own.
+func (e *Escrows) refuseCheckout(ctx context.Context, in escrow.Checkout, total int64, now time.Time) error {
 	available := int64(0)
-	if a, err := e.ledger.AccountByRef(ctx, escrow.BuyerWallet(in.BuyerID, in.BuyerCurrency)); err == nil {
+	if a, err := e.ledger.AccountByRef(ctx, in.Payer()); err == nil {
 		available = a.Balance.Available()
 	} else if !apperr.IsKind(err, apperr.KindNotFound) {
 		return err
@@ -178,7 +218,11 @@ func (e *Escrows) refuseCheckout(ctx context.Context, in CheckoutInput, total in
 	if err := e.store.Emit(ctx, outbox.Message{Subject: "finance.payment.failed", Payload: failed}); err != nil {
 		return err
 	}
-	return ErrWalletShort.
+	refusal := ErrWalletShort
+	if in.MerchantOrgID != "" {
+		refusal = ErrDepositShort.WithMetadata("merchant_org_id", in.MerchantOrgID)
+	}
+	return refusal.
 		WithMetadata(ledger.MetadataShortfall, strconv.FormatInt(short, 10)).
 		WithMetadata(ledger.MetadataCurrency, in.BuyerCurrency).
 		WithMetadata("order_id", in.OrderID)
@@ -274,8 +318,8 @@ func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID
 }
 
 // GetSubOrderEscrow returns a sub-order's escrow and its balance to our
-// services, admins and the buyer who paid it; to anyone else it does not
-// exist.
+// services, admins and whoever paid it (the buyer, or for a merchant order
+// the merchant's members); to anyone else it does not exist.
 func (e *Escrows) GetSubOrderEscrow(ctx context.Context, caller auth.Caller, subOrderID string) (escrow.Record, int64, error) {
 	if caller.Subject == "" {
 		return escrow.Record{}, 0, auth.ErrAuthenticationRequired
@@ -284,7 +328,7 @@ func (e *Escrows) GetSubOrderEscrow(ctx context.Context, caller auth.Caller, sub
 	if err != nil {
 		return escrow.Record{}, 0, err
 	}
-	if !isServiceOrAdmin(caller) && !(caller.Kind == auth.KindUser && caller.Subject == r.BuyerID) {
+	if !isServiceOrAdmin(caller) && !isPayer(caller, r.Paid) {
 		return escrow.Record{}, 0, apperr.NotFound("sub-order escrow", subOrderID)
 	}
 	bal, err := e.escrowBalance(ctx, r)

@@ -52,8 +52,9 @@ func (e *Escrows) commissionBps(ctx context.Context, orgID string) (int64, error
 
 // SettleSubOrder completes a sub-order at its actual goods price (freight
 // was paid leg by leg): the supplier's payable gets the goods less
-// commission, the platform the commission, and the buyer the escrow's
-// remainder at the payment's original rate. When escrow is short it opens a
+// commission, the platform the commission, and the payer's account (the
+// buyer's wallet or the merchant's deposit) the escrow's remainder at the
+// payment's original rate. When escrow is short it opens a
 // top-up request (finance.topup.requested) and moves nothing. Settling a
 // settled sub-order again with the same goods price answers the first
 // settlement; another price is AlreadyExists.
@@ -115,6 +116,7 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 			func(t escrow.TopUp) []outbox.Message {
 				return []outbox.Message{{Subject: "finance.topup.requested", Payload: &financev1.TopUpRequested{
 					RequestId: t.ID, SubOrderId: subOrderID, BuyerId: r.BuyerID, Amount: moneyProto(t.Amount, r.SupplierCurrency), OccurredAt: timestamppb.New(now),
+					MerchantOrgId: r.MerchantOrgID,
 				}}}
 			})
 		if err != nil {
@@ -127,8 +129,9 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 		Commission: moneyProto(plan.Commission, r.SupplierCurrency), Refunded: moneyProto(plan.Refunded, r.BuyerCurrency), OccurredAt: timestamppb.New(now),
 	}
 	if len(plan.Transfers) > 0 {
-		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: settleKey(subOrderID), Transfers: plan.Transfers},
-			outbox.Message{Subject: "finance.escrow.settled", Payload: ev}); err != nil {
+		events := append([]outbox.Message{{Subject: "finance.escrow.settled", Payload: ev}},
+			payerMoved(r.Paid, plan.Transfers, ledger.CodeEscrowRefund, subOrderID, now)...)
+		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: settleKey(subOrderID), Transfers: plan.Transfers}, events...); err != nil {
 			return SettleResult{}, err
 		}
 	}
@@ -160,7 +163,7 @@ func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods i
 		case t.Code == ledger.CodeCommission:
 			commission += t.Amount
 		case t.Code == ledger.CodeEscrowRefund && t.Currency == r.BuyerCurrency:
-			// The leg that reached the buyer's wallet (the last one of a
+			// The leg that reached the payer's account (the last one of a
 			// conversion back).
 			refunded = t.Amount
 		}
@@ -202,10 +205,12 @@ func (e *Escrows) settlementTransfers(ctx context.Context, subOrderID string) ([
 // ErrTopUpNotYours hides another buyer's top-up request.
 func errTopUpNotFound(id string) error { return apperr.NotFound("top-up request", id) }
 
-// PayTopUp pays an open top-up request from the buyer's wallet (converted at
+// PayTopUp pays an open top-up request from the account that paid the
+// checkout — the buyer's wallet, or the merchant's deposit — (converted at
 // the payment's original rate, like the checkout) and then settles the
-// sub-order. The buyer it asks, or a service, may pay it; paying a paid
-// request again answers the settlement.
+// sub-order. The buyer it asks (for a merchant order, any member of the
+// merchant), or a service, may pay it; paying a paid request again answers
+// the settlement.
 func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID string) (SettleResult, error) {
 	if caller.Subject == "" {
 		return SettleResult{}, auth.ErrAuthenticationRequired
@@ -218,8 +223,7 @@ func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID st
 	if err != nil {
 		return SettleResult{}, err
 	}
-	isBuyer := caller.Kind == auth.KindUser && caller.Subject == r.BuyerID
-	if _, err := requireService(caller); err != nil && !isBuyer {
+	if _, err := requireService(caller); err != nil && !isPayer(caller, r.Paid) {
 		return SettleResult{}, errTopUpNotFound(requestID)
 	}
 	if !t.Paid && r.State == escrow.StateSettled {
@@ -232,7 +236,7 @@ func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID st
 		if r.Rate != nil {
 			rates[r.SupplierCurrency] = *r.Rate
 		}
-		plan, err := escrow.PlanCheckout(escrow.Checkout{OrderID: r.OrderID, BuyerID: r.BuyerID, BuyerCurrency: r.BuyerCurrency, Rates: rates,
+		plan, err := escrow.PlanCheckout(escrow.Checkout{OrderID: r.OrderID, BuyerID: r.BuyerID, BuyerCurrency: r.BuyerCurrency, MerchantOrgID: r.MerchantOrgID, Rates: rates,
 			Shares: []escrow.Share{{SubOrderID: r.SubOrderID, SupplierOrgID: r.SupplierOrgID, SupplierCurrency: r.SupplierCurrency, Amount: t.Amount}}})
 		if err != nil {
 			return SettleResult{}, err
@@ -242,9 +246,11 @@ func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID st
 				plan.Transfers[i].Code = ledger.CodeTopUpPayment
 			}
 		}
-		ev := &financev1.TopUpPaid{RequestId: t.ID, SubOrderId: t.SubOrderID, Paid: moneyProto(plan.Total, r.BuyerCurrency), OccurredAt: timestamppb.New(e.fin.clock())}
-		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: topUpKey(t.ID), Transfers: plan.Transfers},
-			outbox.Message{Subject: "finance.topup.paid", Payload: ev}); err != nil {
+		now := e.fin.clock()
+		ev := &financev1.TopUpPaid{RequestId: t.ID, SubOrderId: t.SubOrderID, Paid: moneyProto(plan.Total, r.BuyerCurrency), OccurredAt: timestamppb.New(now)}
+		events := append([]outbox.Message{{Subject: "finance.topup.paid", Payload: ev}},
+			payerMoved(r.Paid, plan.Transfers, ledger.CodeTopUpPayment, t.ID, now)...)
+		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: topUpKey(t.ID), Transfers: plan.Transfers}, events...); err != nil {
 			return SettleResult{}, err
 		}
 		if err := e.store.MarkTopUpPaid(ctx, t.ID, e.fin.clock()); err != nil {
@@ -271,7 +277,8 @@ type RefundResult struct {
 }
 
 // RefundSubOrder refunds a buyer for a sub-order (after-sale), idempotent on
-// the refund id: from escrow before settlement, clawed back from the
+// the refund id, into the account that paid it (the buyer's wallet, or the
+// merchant's deposit): from escrow before settlement, clawed back from the
 // supplier's payable after it, always converted back at the payment's
 // original rate. A claw-back the payable cannot pay (its flags forbid a
 // negative balance) waits: finance.escrow.refund_waiting, retried by
@@ -321,8 +328,9 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 	now := e.fin.clock()
 	ev := &financev1.EscrowRefunded{SubOrderId: r.SubOrderID, RefundId: refundID, Amount: moneyProto(amount, r.SupplierCurrency),
 		Refunded: moneyProto(plan.Refunded, r.BuyerCurrency), ClawBack: clawBack, OccurredAt: timestamppb.New(now)}
-	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: refundKey(refundID), Transfers: plan.Transfers},
-		outbox.Message{Subject: "finance.escrow.refunded", Payload: ev})
+	events := append([]outbox.Message{{Subject: "finance.escrow.refunded", Payload: ev}},
+		payerMoved(r.Paid, plan.Transfers, back.Code, refundID, now)...)
+	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: refundKey(refundID), Transfers: plan.Transfers}, events...)
 	if clawBack && errors.Is(err, ledger.ErrInsufficientFunds) {
 		waiting := &financev1.RefundWaiting{SubOrderId: r.SubOrderID, RefundId: refundID, Amount: moneyProto(amount, r.SupplierCurrency), OccurredAt: timestamppb.New(now)}
 		if err := e.store.SaveWaitingRefund(ctx, escrow.WaitingRefund{RefundID: refundID, SubOrderID: r.SubOrderID, Amount: amount, CreatedAt: now},

@@ -25,6 +25,8 @@ var randomOpsTable = []randomOp{
 	{"partner withdrawal", 3, opPartnerWithdrawal},
 	{"fund a wallet", 3, opFundWallet},
 	{"checkout", 14, opCheckout},
+	{"fund a deposit", 2, opFundDeposit},
+	{"merchant checkout", 7, opMerchantCheckout},
 	{"freight leg", 8, opFreightLeg},
 	{"settle", 10, opSettle},
 	{"pay a top-up request", 5, opPayTopUpRequest},
@@ -210,9 +212,30 @@ func opFundWallet(w *world) (func() error, error) {
 	return f, f()
 }
 
-func opCheckout(w *world) (func() error, error) {
+// opFundDeposit credits a merchant's deposit by a direct ledger transfer,
+// as a provider deposit top-up's ledger command does.
+func opFundDeposit(w *world) (func() error, error) {
+	org, cur, key := w.merchants[w.pick(len(w.merchants))], w.currency(), w.id("fund-deposit")
+	amount := w.amount(2_000_000)
+	f := func() error { w.k.fundDeposit(w.t, org, cur, amount, key); return nil }
+	return f, f()
+}
+
+// opCheckout pays a buyer's order from the buyer's wallet.
+func opCheckout(w *world) (func() error, error) { return w.checkout("") }
+
+// opMerchantCheckout pays a merchant order from the merchant's deposit: its
+// sub-orders then settle, refund, claw back and take top-ups like a
+// buyer's, to and from the deposit.
+func opMerchantCheckout(w *world) (func() error, error) {
+	return w.checkout(w.merchants[w.pick(len(w.merchants))])
+}
+
+// checkout pays a random order of one to three sub-orders, from the
+// merchant's deposit when merchant is set, else from a buyer's wallet.
+func (w *world) checkout(merchant string) (func() error, error) {
 	buyerID, bcur := w.buyer().Subject, w.currency()
-	in := app.CheckoutInput{OrderID: w.id("order"), BuyerID: buyerID, BuyerCurrency: bcur, QuoteIDs: map[string]string{}}
+	in := app.CheckoutInput{OrderID: w.id("order"), BuyerID: buyerID, BuyerCurrency: bcur, MerchantOrgID: merchant, QuoteIDs: map[string]string{}}
 	for range 1 + w.pick(3) {
 		scur := w.currency()
 		if scur != bcur {

@@ -13,6 +13,7 @@ import (
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 )
@@ -24,7 +25,8 @@ const randomOps = 10_000
 // TestFinanceRandomized runs random money commands, every one finance has
 // (top-ups into wallets and deposits with the provider's webhooks —
 // success, failure, duplicate and stale deliveries —, deposit debits,
-// supplier payouts and their webhooks, checkouts, freight legs,
+// supplier payouts and their webhooks, checkouts paid from wallets and from
+// merchants' deposits, freight legs,
 // settlements, top-up requests, refunds and claw-backs, coupons, partner
 // lines and withdrawals), with random amounts and currencies, retries with
 // the same key and bursts of concurrent callers, and checks after every
@@ -54,6 +56,7 @@ func TestFinanceRandomized(t *testing.T) {
 		}
 		w.check(step)
 	}
+	w.depositEventsAddUp()
 	t.Logf("%d operations: %d succeeded, %d refused, %d retries", ops, w.ok, w.refused, w.retries)
 	for _, o := range randomOpsTable {
 		t.Logf("%-22s %6d ran, %6d succeeded", o.name, w.ran[o.name], w.succeeded[o.name])
@@ -332,5 +335,24 @@ func (w *world) check(step int) {
 	w.still, w.transfers = "", transfers
 	if broken > 0 {
 		w.t.Fatalf("step %d: %d accounts break their flags, e.g. %s", step, broken, example)
+	}
+}
+
+// depositEventsAddUp asserts that every movement of a merchant's deposit
+// said finance.deposit.changed once: per deposit, the events' changes add
+// up to its balance.
+func (w *world) depositEventsAddUp() {
+	w.t.Helper()
+	said := map[ledger.AccountRef]int64{}
+	for _, ev := range w.k.depositChanges(w.t) {
+		said[escrow.MerchantDeposit(ev.GetOrganizationId(), ev.GetChange().GetCurrencyCode())] += ev.GetChange().GetAmountMinor()
+	}
+	for _, org := range w.merchants {
+		for _, cur := range randomCurrencies {
+			ref := escrow.MerchantDeposit(org, cur)
+			if got := w.k.net(w.t, ref); got != said[ref] {
+				w.t.Errorf("deposit %s %s holds %d, its events say %d", org, cur, got, said[ref])
+			}
+		}
 	}
 }

@@ -101,7 +101,7 @@ func (s *Server) BatchGetSkus(ctx context.Context, req *catalogv1.BatchGetSkusRe
 	if err != nil {
 		return nil, err
 	}
-	skus, missing, err := s.svc.BatchGetSkus(ctx, c, req.GetSkuIds())
+	skus, missing, err := s.svc.BatchGetSkus(ctx, c, req.GetSkuIds(), req.GetMerchantOrgId())
 	if err != nil {
 		return nil, err
 	}

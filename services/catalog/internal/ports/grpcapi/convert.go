@@ -257,10 +257,17 @@ func offerProto(o app.Offer) *catalogv1.Offer {
 }
 
 func skuInfoProto(s app.SKUInfo) *catalogv1.SkuInfo {
-	return &catalogv1.SkuInfo{
+	p := &catalogv1.SkuInfo{
 		SkuId: s.ID.String(), SkuCode: s.Code, ProductId: s.Product.ID.String(), SupplierId: s.Product.SupplierID.String(),
 		Type: productTypes[s.Product.Type], WeightG: s.WeightG, Dimensions: dimensionsProto(s.Dimensions),
 		RetailPrice: moneyProto(s.RetailPrice), Origin: originProto(s.Product.Origin),
 		OnSale: s.OnSale, Reservable: s.Reservable,
 	}
+	if s.CategoryID != uuid.Nil {
+		p.CategoryId = s.CategoryID.String()
+	}
+	if s.CostPrice != nil {
+		p.CostPrice = moneyProto(*s.CostPrice)
+	}
+	return p
 }

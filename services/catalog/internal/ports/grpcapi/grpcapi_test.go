@@ -203,9 +203,13 @@ func TestCatalogOverTheWire(t *testing.T) {
 	skus, err := c.BatchGetSkus(svcCtx, &catalogv1.BatchGetSkusRequest{SkuIds: []string{skuID, uuid.NewString()}})
 	if err != nil || len(skus.GetSkus()) != 1 || !skus.GetSkus()[0].GetOnSale() || !skus.GetSkus()[0].GetReservable() ||
 		skus.GetSkus()[0].GetWeightG() != 300 || len(skus.GetMissingSkuIds()) != 1 ||
-		skus.GetSkus()[0].GetSupplierId() != supA.OrganizationID {
+		skus.GetSkus()[0].GetSupplierId() != supA.OrganizationID || skus.GetSkus()[0].GetCategoryId() != leaf.GetCategory().GetCategoryId() ||
+		skus.GetSkus()[0].GetCostPrice() != nil {
 		t.Fatalf("BatchGetSkus = %v, %v", skus, err)
 	}
+	// A merchant whose tier the catalog has not heard of gets no prices.
+	_, err = c.BatchGetSkus(svcCtx, &catalogv1.BatchGetSkusRequest{SkuIds: []string{skuID}, MerchantOrgId: uuid.NewString()})
+	wantCode(t, err, codes.FailedPrecondition)
 	_, err = c.BatchGetSkus(asA, &catalogv1.BatchGetSkusRequest{SkuIds: []string{skuID}})
 	wantCode(t, err, codes.PermissionDenied)
 	// The freight estimator shows an unlisted SKU only to its supplier: it

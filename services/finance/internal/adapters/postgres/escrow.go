@@ -21,7 +21,7 @@ var _ app.EscrowStore = (*Store)(nil)
 
 const escrowColumns = `sub_order_id, order_id, buyer_id, buyer_currency, supplier_org_id, supplier_currency,
 	rate, rate_source, quote_id, rate_as_of, paid_minor, escrowed_minor, state, created_at,
-	settled_at, settled_goods_minor, commission_minor, supplier_net_minor, refunded_minor`
+	settled_at, settled_goods_minor, commission_minor, supplier_net_minor, refunded_minor, merchant_org_id`
 
 // InsertEscrows records paid sub-orders, keeping rows that exist.
 func (s *Store) InsertEscrows(ctx context.Context, rs []escrow.Record) error {
@@ -33,11 +33,11 @@ func (s *Store) InsertEscrows(ctx context.Context, rs []escrow.Record) error {
 			rate, source, quote, asOf = &r.Rate.Rate, &r.Rate.Source, &r.Rate.QuoteID, &r.Rate.AsOf
 		}
 		batch.Queue(`INSERT INTO escrows (sub_order_id, order_id, buyer_id, buyer_currency, supplier_org_id, supplier_currency,
-				rate, rate_source, quote_id, rate_as_of, paid_minor, escrowed_minor, state, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, ''), coalesce($9, ''), $10, $11, $12, 'held', $13)
+				rate, rate_source, quote_id, rate_as_of, paid_minor, escrowed_minor, state, created_at, merchant_org_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, ''), coalesce($9, ''), $10, $11, $12, 'held', $13, $14)
 			ON CONFLICT (sub_order_id) DO NOTHING`,
 			r.SubOrderID, r.OrderID, r.BuyerID, r.BuyerCurrency, r.SupplierOrgID, r.SupplierCurrency,
-			rate, source, quote, asOf, r.PaidMinor, r.Escrowed, r.CreatedAt)
+			rate, source, quote, asOf, r.PaidMinor, r.Escrowed, r.CreatedAt, r.MerchantOrgID)
 	}
 	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("insert escrows: %w", err)
@@ -84,7 +84,7 @@ func scanEscrow(row pgx.Row) (escrow.Record, error) {
 	var state string
 	if err := row.Scan(&r.SubOrderID, &r.OrderID, &r.BuyerID, &r.BuyerCurrency, &r.SupplierOrgID, &r.SupplierCurrency,
 		&rate, &source, &quote, &asOf, &r.PaidMinor, &r.Escrowed, &state, &r.CreatedAt,
-		&settledAt, &goods, &commission, &net, &refunded); err != nil {
+		&settledAt, &goods, &commission, &net, &refunded, &r.MerchantOrgID); err != nil {
 		return escrow.Record{}, err
 	}
 	r.State = escrow.State(state)

@@ -14,6 +14,11 @@ func BuyerWallet(userID, currency string) ledger.AccountRef {
 	return ref(ledger.KindBuyerWallet, ledger.Owner{Type: ledger.OwnerUser, ID: userID}, currency)
 }
 
+// MerchantDeposit is a merchant organization's prepaid deposit in a currency.
+func MerchantDeposit(orgID, currency string) ledger.AccountRef {
+	return ref(ledger.KindMerchantDeposit, ledger.Owner{Type: ledger.OwnerOrganization, ID: orgID}, currency)
+}
+
 // Escrow is a sub-order's escrow account, in the supplier's currency.
 func Escrow(subOrderID, currency string) ledger.AccountRef {
 	return ref(ledger.KindEscrow, ledger.Owner{Type: ledger.OwnerOrder, ID: subOrderID}, currency)

@@ -19,17 +19,30 @@ type Share struct {
 	Amount           int64
 }
 
-// Checkout is the payment of an order: the buyer's wallet pays every
-// sub-order's escrow. Rates holds, per supplier currency other than the
-// buyer's, the snapshot (From the buyer currency, To the supplier's) the
+// Checkout is the payment of an order: the payer's account (the buyer's
+// wallet, or a merchant's deposit) pays every sub-order's escrow. Rates
+// holds, per supplier currency other than the buyer's, the snapshot (From the buyer currency, To the supplier's) the
 // share converts at: a quote's rate.
+//
+// MerchantOrgID, set for a merchant order, makes the merchant's prepaid
+// deposit pay instead of the buyer's wallet (Paid.Payer).
 type Checkout struct {
 	OrderID       string
 	BuyerID       string
 	BuyerCurrency string
+	MerchantOrgID string
 	Shares        []Share
 	Rates         map[string]ledger.RateSnapshot
 }
+
+// Paid is how the checkout's sub-order s is paid: its record's payment.
+func (c Checkout) Paid(s Share, rate *ledger.RateSnapshot) Paid {
+	return Paid{SubOrderID: s.SubOrderID, OrderID: c.OrderID, BuyerID: c.BuyerID, BuyerCurrency: c.BuyerCurrency,
+		MerchantOrgID: c.MerchantOrgID, SupplierOrgID: s.SupplierOrgID, SupplierCurrency: s.SupplierCurrency, Rate: rate}
+}
+
+// Payer is the account that pays the checkout (Paid.Payer).
+func (c Checkout) Payer() ledger.AccountRef { return c.Paid(Share{}, nil).Payer() }
 
 // PaidShare is what a share cost the buyer and what its escrow holds.
 type PaidShare struct {
@@ -43,13 +56,13 @@ type PaidShare struct {
 // CheckoutPlan is a checkout's ledger command body and its totals.
 type CheckoutPlan struct {
 	Transfers []ledger.TransferSpec
-	// Total is what the buyer's wallet pays, in the buyer's currency.
+	// Total is what the payer's account pays, in the buyer's currency.
 	Total  int64
 	Shares []PaidShare
 }
 
 // PlanCheckout validates a checkout and builds its transfers: per share, the
-// buyer's wallet to the escrow directly in one currency, or through both FX
+// payer's account (Checkout.Payer) to the escrow directly in one currency, or through both FX
 // clearing accounts at the share's rate (the two legs carry the snapshot).
 func PlanCheckout(c Checkout) (CheckoutPlan, error) {
 	var v apperr.Violations
@@ -91,13 +104,13 @@ func PlanCheckout(c Checkout) (CheckoutPlan, error) {
 		return CheckoutPlan{}, err
 	}
 	plan := CheckoutPlan{}
-	wallet := BuyerWallet(c.BuyerID, c.BuyerCurrency)
+	payer := c.Payer()
 	total := money.Money{Currency: c.BuyerCurrency}
 	for i, s := range c.Shares {
 		p := PaidShare{Share: s, Paid: s.Amount, Escrowed: s.Amount}
 		escrow := Escrow(s.SubOrderID, s.SupplierCurrency)
 		if s.SupplierCurrency == c.BuyerCurrency {
-			plan.Transfers = append(plan.Transfers, posted(wallet, escrow, s.Amount, ledger.CodePayment, s.SubOrderID, nil))
+			plan.Transfers = append(plan.Transfers, posted(payer, escrow, s.Amount, ledger.CodePayment, s.SubOrderID, nil))
 		} else {
 			snap := c.Rates[s.SupplierCurrency]
 			paid, err := convertBack(s.Amount, s.SupplierCurrency, c.BuyerCurrency, snap)
@@ -106,7 +119,7 @@ func PlanCheckout(c Checkout) (CheckoutPlan, error) {
 			}
 			p.Paid, p.Rate = paid, &snap
 			plan.Transfers = append(plan.Transfers,
-				posted(wallet, FXClearing(c.BuyerCurrency), paid, ledger.CodePayment, s.SubOrderID, &snap),
+				posted(payer, FXClearing(c.BuyerCurrency), paid, ledger.CodePayment, s.SubOrderID, &snap),
 				posted(FXClearing(s.SupplierCurrency), escrow, s.Amount, ledger.CodeConversion, s.SubOrderID, &snap))
 		}
 		var err error

@@ -268,3 +268,79 @@ func TestPlanFreightLegAndCoupon(t *testing.T) {
 		t.Errorf("coupon = %+v, %v", c, err)
 	}
 }
+
+// TestPayer: one account pays a sub-order and takes back what escrow gives
+// back: the buyer's wallet, or for a merchant order the merchant's deposit,
+// in the buyer currency. Checkout, settlement, refunds and claw-backs all
+// move it.
+func TestPayer(t *testing.T) {
+	wallet, deposit := escrow.BuyerWallet("b-1", "USD"), escrow.MerchantDeposit("m-1", "USD")
+	if deposit.Kind != ledger.KindMerchantDeposit || deposit.Owner != (ledger.Owner{Type: ledger.OwnerOrganization, ID: "m-1"}) {
+		t.Fatalf("deposit = %+v", deposit)
+	}
+	buyer := escrow.Paid{SubOrderID: "s-1", OrderID: "o-1", BuyerID: "b-1", BuyerCurrency: "USD", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Rate: &usdEUR}
+	merchant := buyer
+	merchant.MerchantOrgID = "m-1"
+	tests := []struct {
+		name  string
+		paid  escrow.Paid
+		payer ledger.AccountRef
+		other ledger.AccountRef // never moved
+	}{
+		{"a buyer's order: the buyer's wallet", buyer, wallet, deposit},
+		{"a merchant order: the merchant's deposit", merchant, deposit, wallet},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.paid.Payer(); got != tt.payer {
+				t.Fatalf("payer = %+v, want %+v", got, tt.payer)
+			}
+			c := escrow.Checkout{OrderID: "o-1", BuyerID: "b-1", BuyerCurrency: "USD", MerchantOrgID: tt.paid.MerchantOrgID,
+				Shares: []escrow.Share{
+					{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "EUR", Amount: 9200},
+					{SubOrderID: "s-2", SupplierOrgID: "org-2", SupplierCurrency: "USD", Amount: 2500},
+				},
+				Rates: map[string]ledger.RateSnapshot{"EUR": usdEUR}}
+			if got := c.Payer(); got != tt.payer {
+				t.Errorf("checkout payer = %+v", got)
+			}
+			if got := c.Paid(c.Shares[0], &usdEUR); got != tt.paid {
+				t.Errorf("checkout's record = %+v, want %+v", got, tt.paid)
+			}
+			pay, err := escrow.PlanCheckout(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			settle, err := escrow.PlanSettlement(escrow.Settlement{Paid: tt.paid, EscrowBalance: 9200, Goods: 8000, CommissionBps: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			refund, err := escrow.PlanBack(tt.paid, escrow.Back{From: escrow.Escrow("s-1", "EUR"), Amount: 920, Code: ledger.CodeRefund, Ref: "r-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			clawBack, err := escrow.PlanBack(tt.paid, escrow.Back{From: escrow.SupplierPayable("org-1", "EUR"), Amount: 920, Code: ledger.CodeClawBack, Ref: "r-2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range []struct {
+				what      string
+				transfers []ledger.TransferSpec
+				change    int64
+			}{
+				{"checkout", pay.Transfers, -12500},
+				{"settlement remainder", settle.Transfers, 1304},
+				{"refund", refund.Transfers, 1000},
+				{"claw-back", clawBack.Transfers, 1000},
+			} {
+				moved := moves(m.transfers)
+				if moved[tt.payer] != m.change || moved[tt.other] != 0 {
+					t.Errorf("%s moved the payer %d (want %d) and the other account %d", m.what, moved[tt.payer], m.change, moved[tt.other])
+				}
+				if got := tt.paid.PayerChange(m.transfers); got != m.change {
+					t.Errorf("%s: PayerChange = %d, want %d", m.what, got, m.change)
+				}
+			}
+		})
+	}
+}

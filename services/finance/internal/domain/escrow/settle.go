@@ -15,10 +15,14 @@ const DefaultCommissionBps = 500
 // Paid is what a sub-order's payment recorded: whose money it was, in which
 // currencies and at which rate. Settlement and refunds go back through it.
 type Paid struct {
-	SubOrderID       string
-	OrderID          string
-	BuyerID          string
-	BuyerCurrency    string
+	SubOrderID    string
+	OrderID       string
+	BuyerID       string
+	BuyerCurrency string
+	// MerchantOrgID is set for a merchant order: the merchant organization
+	// whose prepaid deposit paid, rather than the buyer's wallet. BuyerID is
+	// still the user who placed the order.
+	MerchantOrgID    string
 	SupplierOrgID    string
 	SupplierCurrency string
 	// Rate is the payment's snapshot (buyer → supplier currency), nil when
@@ -26,8 +30,36 @@ type Paid struct {
 	Rate *ledger.RateSnapshot
 }
 
+// Payer is the account that paid the sub-order, in the buyer currency: the
+// merchant's deposit for a merchant order, the buyer's wallet otherwise.
+// Everything escrow gives back (the settlement's remainder, refunds,
+// claw-backs) goes to it, and its top-up requests are paid from it.
+func (p Paid) Payer() ledger.AccountRef {
+	if p.MerchantOrgID != "" {
+		return MerchantDeposit(p.MerchantOrgID, p.BuyerCurrency)
+	}
+	return BuyerWallet(p.BuyerID, p.BuyerCurrency)
+}
+
+// PayerChange is the signed net movement of the payer's account over
+// transfers (credits − debits, buyer currency): what a payment took (< 0)
+// or a refund gave back (> 0).
+func (p Paid) PayerChange(transfers []ledger.TransferSpec) int64 {
+	payer, n := p.Payer(), int64(0)
+	for _, t := range transfers {
+		if t.Debit == payer {
+			n -= t.Amount
+		}
+		if t.Credit == payer {
+			n += t.Amount
+		}
+	}
+	return n
+}
+
 // Back is a conversion back to the buyer: Amount leaves From (an escrow or
-// a supplier payable, in the supplier's currency) for the buyer's wallet at
+// a supplier payable, in the supplier's currency) for the payer's account
+// (Paid.Payer: the buyer's wallet or the merchant's deposit) at
 // the payment's ORIGINAL rate, never today's. Today, when known, is the mid
 // rate supplier → buyer currency now; the difference between the amount at
 // today's rate and at the original one is booked between FX clearing and FX
@@ -56,9 +88,9 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 	if b.Amount <= 0 {
 		return BackPlan{}, apperr.InvalidField("amount_minor", "must be greater than zero")
 	}
-	wallet := BuyerWallet(p.BuyerID, p.BuyerCurrency)
+	payer := p.Payer()
 	if p.Rate == nil || p.BuyerCurrency == p.SupplierCurrency {
-		return BackPlan{Transfers: []ledger.TransferSpec{posted(b.From, wallet, b.Amount, b.Code, b.Ref, nil)}, Refunded: b.Amount}, nil
+		return BackPlan{Transfers: []ledger.TransferSpec{posted(b.From, payer, b.Amount, b.Code, b.Ref, nil)}, Refunded: b.Amount}, nil
 	}
 	back, err := convertBack(b.Amount, p.SupplierCurrency, p.BuyerCurrency, *p.Rate)
 	if err != nil {
@@ -66,7 +98,7 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 	}
 	plan := BackPlan{Refunded: back, Transfers: []ledger.TransferSpec{
 		posted(b.From, FXClearing(p.SupplierCurrency), b.Amount, b.Code, b.Ref, p.Rate),
-		posted(FXClearing(p.BuyerCurrency), wallet, back, b.Code, b.Ref, p.Rate),
+		posted(FXClearing(p.BuyerCurrency), payer, back, b.Code, b.Ref, p.Rate),
 	}}
 	if b.Today != nil {
 		today, err := money.Convert(money.Money{Amount: b.Amount, Currency: p.SupplierCurrency}, p.BuyerCurrency, *b.Today)

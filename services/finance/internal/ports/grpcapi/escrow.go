@@ -41,7 +41,8 @@ func (s *EscrowServer) PayCheckout(ctx context.Context, req *financev1.PayChecko
 	if err != nil {
 		return nil, err
 	}
-	in := app.CheckoutInput{OrderID: req.GetOrderId(), BuyerID: req.GetBuyerId(), BuyerCurrency: req.GetBuyerCurrency(), QuoteIDs: req.GetQuoteIds()}
+	in := app.CheckoutInput{OrderID: req.GetOrderId(), BuyerID: req.GetBuyerId(), BuyerCurrency: req.GetBuyerCurrency(),
+		MerchantOrgID: req.GetMerchantOrgId(), QuoteIDs: req.GetQuoteIds()}
 	for _, sh := range req.GetSubOrders() {
 		in.Shares = append(in.Shares, escrow.Share{SubOrderID: sh.GetSubOrderId(), SupplierOrgID: sh.GetSupplierOrgId(),
 			SupplierCurrency: sh.GetAmount().GetCurrencyCode(), Amount: sh.GetAmount().GetAmountMinor()})
@@ -232,7 +233,7 @@ func money(amount int64, currency string) *commonv1.Money {
 // escrowProto maps an escrow; balance < 0 leaves the balance unset.
 func escrowProto(r escrow.Record, balance int64) *financev1.SubOrderEscrow {
 	p := &financev1.SubOrderEscrow{SubOrderId: r.SubOrderID, OrderId: r.OrderID, BuyerId: r.BuyerID, SupplierOrgId: r.SupplierOrgID,
-		State: string(r.State), Paid: money(r.PaidMinor, r.BuyerCurrency)}
+		State: string(r.State), Paid: money(r.PaidMinor, r.BuyerCurrency), MerchantOrgId: r.MerchantOrgID}
 	if balance >= 0 {
 		p.Balance = money(balance, r.SupplierCurrency)
 	}

@@ -99,9 +99,12 @@ func TestWalletServiceOverTheWire(t *testing.T) {
 		t.Errorf("top-up keyed by the header, provider down: %v", err)
 	}
 	debit := &financev1.DebitMerchantDepositRequest{OrderReference: "mo-1", OrganizationId: uuid.NewString(), Amount: amount}
+	// The deprecated method keeps working until its callers are gone.
+	//lint:ignore SA1019 tests the deprecated method on purpose
 	if _, err := c.DebitMerchantDeposit(buyer, debit); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("a buyer debits a deposit: %v", err)
 	}
+	//lint:ignore SA1019 tests the deprecated method on purpose
 	if _, err := c.DebitMerchantDeposit(service, debit); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("debit of an empty deposit: %v", err)
 	}
