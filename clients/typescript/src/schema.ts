@@ -2300,7 +2300,8 @@ export interface paths {
         /**
          * AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity, with a reason (a count correction, damage).
          * @description AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity,
-         *     with a reason (a count correction, damage). The warehouse's owner.
+         *     with a reason (a count correction, damage). The warehouse's owner, or a service
+         *     (orders puts returned goods back into the warehouse the supplier named).
          */
         post: operations["InventoryService_AdjustStock"];
         delete?: never;
