@@ -68,6 +68,8 @@ type Repository interface {
 
 	// Emit writes events to the outbox in the transaction.
 	Emit(ctx context.Context, events ...Event) error
+
+	CouponRepository
 }
 
 // Event is a fact to publish once the transaction commits.
@@ -76,7 +78,8 @@ type Event struct {
 	Message proto.Message
 }
 
-// OrderCursor is where a page of orders ends: the last row's sort key.
+// OrderCursor is where a page of orders (or campaigns, or coupons) ends:
+// the last row's sort key.
 type OrderCursor struct {
 	At time.Time `json:"at"`
 	ID uuid.UUID `json:"id"`

@@ -105,7 +105,7 @@ func page(size int, token string) (int, *OrderCursor, error) {
 
 // pageOf cuts a list read with one row more than the page and makes the
 // next page's token from the page's last row's sort key.
-func pageOf(list []domain.Order, limit int, key func(domain.Order) OrderCursor) ([]domain.Order, string, error) {
+func pageOf[T any](list []T, limit int, key func(T) OrderCursor) ([]T, string, error) {
 	if len(list) <= limit {
 		return list, "", nil
 	}
