@@ -432,6 +432,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/coupon-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListCampaigns lists the campaigns, newest first.
+         * @description ListCampaigns lists the campaigns, newest first. Admins only.
+         */
+        get: operations["CouponsService_ListCampaigns"];
+        put?: never;
+        /**
+         * CreateCampaign starts a campaign: what it gives (a fixed amount or a percentage with an optional cap), in which currency, above which minimum spend, when, on which categories and suppliers, through which channel, and who pays for it.
+         * @description CreateCampaign starts a campaign: what it gives (a fixed amount or a percentage
+         *     with an optional cap), in which currency, above which minimum spend, when, on
+         *     which categories and suppliers, through which channel, and who pays for it. A
+         *     bad campaign is INVALID_ARGUMENT naming every bad field. Admins only.
+         */
+        post: operations["CouponsService_CreateCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupon-campaigns/{campaignId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetCampaign returns one campaign.
+         * @description GetCampaign returns one campaign. Admins only.
+         */
+        get: operations["CouponsService_GetCampaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupon-campaigns/{campaignId}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * IssueCoupons issues one coupon of a campaign to each holder listed (one, or a segment of up to 10,000).
+         * @description IssueCoupons issues one coupon of a campaign to each holder listed (one, or a
+         *     segment of up to 10,000). Idempotent on the client's issuance_id: issuing again
+         *     with the same id issues nothing new and answers the first issuance's coupons
+         *     (replayed); the same id with another campaign or other holders is ALREADY_EXISTS.
+         *     A campaign that has ended is FAILED_PRECONDITION (reason CAMPAIGN_ENDED). Admins
+         *     only.
+         */
+        post: operations["CouponsService_IssueCoupons"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListMyCoupons lists the caller's coupons, newest first: a person's own, and for a member of a merchant organization also the organization's. */
+        get: operations["CouponsService_ListMyCoupons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupons/{couponId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetCoupon returns one coupon to its holder (a merchant's coupon to the merchant's members) and to admins; to anyone else it is NOT_FOUND. */
+        get: operations["CouponsService_GetCoupon"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escrow/commission-rates/{supplierOrgId}": {
         parameters: {
             query?: never;
@@ -2587,6 +2693,24 @@ export interface components {
             brandId?: string;
             name?: string;
         };
+        /**
+         * @description CampaignFunder is who bears a campaign's discounts.
+         *
+         *      - CAMPAIGN_FUNDER_PLATFORM: The platform pays for the discount.
+         *      - CAMPAIGN_FUNDER_SUPPLIER: One supplier pays for the discount, on its own goods only.
+         * @default CAMPAIGN_FUNDER_UNSPECIFIED
+         * @enum {string}
+         */
+        CampaignFunder: "CAMPAIGN_FUNDER_UNSPECIFIED" | "CAMPAIGN_FUNDER_PLATFORM" | "CAMPAIGN_FUNDER_SUPPLIER";
+        /**
+         * @description CampaignKind is what a campaign's coupons take off.
+         *
+         *      - CAMPAIGN_KIND_FIXED_AMOUNT: A fixed amount off the eligible goods (never more than they cost).
+         *      - CAMPAIGN_KIND_PERCENTAGE: A percentage of the eligible goods, optionally capped.
+         * @default CAMPAIGN_KIND_UNSPECIFIED
+         * @enum {string}
+         */
+        CampaignKind: "CAMPAIGN_KIND_UNSPECIFIED" | "CAMPAIGN_KIND_FIXED_AMOUNT" | "CAMPAIGN_KIND_PERCENTAGE";
         CancelOrderBody: {
             reason?: string;
         };
@@ -2730,6 +2854,100 @@ export interface components {
         ConfirmReceiptResponse: {
             subOrder?: components["schemas"]["SubOrder"];
         };
+        /** @description Coupon is one holder's right to one campaign's discount, once. */
+        Coupon: {
+            couponId?: string;
+            campaignId?: string;
+            holder?: components["schemas"]["CouponHolder"];
+            status?: components["schemas"]["CouponStatus"];
+            /** @description REDEEMED: the order that used it, and when. */
+            orderId?: string;
+            /** Format: date-time */
+            redeemedAt?: string;
+            /** @description The client's issuance id it was issued under. */
+            issuanceId?: string;
+            /** Format: date-time */
+            issuedAt?: string;
+            /** @description The campaign's terms, so a holder sees what the coupon gives. */
+            campaign?: components["schemas"]["CouponCampaign"];
+        };
+        /**
+         * @description CouponCampaign is a promotion operators run: the terms every coupon issued from it
+         *     carries.
+         */
+        CouponCampaign: {
+            campaignId?: string;
+            /** @description 1 to 200 characters, shown to holders. */
+            name?: string;
+            kind?: components["schemas"]["CampaignKind"];
+            /**
+             * @description ISO 4217 code. The discount applies to goods priced in this currency (each
+             *     sub-order is priced in its supplier's currency); amounts below are in it.
+             */
+            currencyCode?: string;
+            /** @description FIXED_AMOUNT: the amount off, above zero. */
+            amount?: components["schemas"]["Money"];
+            /**
+             * Format: int32
+             * @description PERCENTAGE: basis points off, 1 to 10000 (100 %).
+             */
+            percentBps?: number;
+            /** @description PERCENTAGE: the most one coupon takes off; absent for no cap. */
+            cap?: components["schemas"]["Money"];
+            /** @description The eligible goods' total an order needs; absent or zero for none. */
+            minimumSpend?: components["schemas"]["Money"];
+            /**
+             * Format: date-time
+             * @description The coupons work from valid_from (inclusive) until valid_until (exclusive).
+             */
+            validFrom?: string;
+            /** Format: date-time */
+            validUntil?: string;
+            /** @description Only goods of these categories are eligible; empty for every category. */
+            categoryIds?: string[];
+            /**
+             * @description Only goods of these suppliers are eligible; empty for every supplier. A
+             *     supplier-funded campaign names exactly one.
+             */
+            supplierIds?: string[];
+            fundedBy?: components["schemas"]["CampaignFunder"];
+            channel?: components["schemas"]["CouponChannel"];
+            /** @description The admin who created it. */
+            createdBy?: string;
+            /** Format: date-time */
+            createdAt?: string;
+        };
+        /**
+         * @description CouponChannel is where a campaign's coupons can be redeemed.
+         *
+         *      - COUPON_CHANNEL_OWN_STORE: Buyers' orders in Crossdock's own store.
+         *      - COUPON_CHANNEL_MERCHANT: Merchants' orders.
+         *      - COUPON_CHANNEL_ANY: Either.
+         * @default COUPON_CHANNEL_UNSPECIFIED
+         * @enum {string}
+         */
+        CouponChannel: "COUPON_CHANNEL_UNSPECIFIED" | "COUPON_CHANNEL_OWN_STORE" | "COUPON_CHANNEL_MERCHANT" | "COUPON_CHANNEL_ANY";
+        /** @description CouponHolder is the account a coupon was issued to. */
+        CouponHolder: {
+            kind?: components["schemas"]["CouponHolderKind"];
+            /** @description The user id or the organization id. */
+            id?: string;
+        };
+        /**
+         * @description CouponHolderKind is whose a coupon is.
+         *
+         *      - COUPON_HOLDER_KIND_USER: A person's account (a buyer).
+         *      - COUPON_HOLDER_KIND_ORGANIZATION: An organization (a merchant): every member sees and may use it.
+         * @default COUPON_HOLDER_KIND_UNSPECIFIED
+         * @enum {string}
+         */
+        CouponHolderKind: "COUPON_HOLDER_KIND_UNSPECIFIED" | "COUPON_HOLDER_KIND_USER" | "COUPON_HOLDER_KIND_ORGANIZATION";
+        /**
+         * @description CouponStatus is whether a coupon can still be used.
+         * @default COUPON_STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        CouponStatus: "COUPON_STATUS_UNSPECIFIED" | "COUPON_STATUS_AVAILABLE" | "COUPON_STATUS_REDEEMED";
         CreateAddressRequest: {
             address?: components["schemas"]["Address"];
             /** @description Make it the default now (the first address always is). */
@@ -2766,6 +2984,27 @@ export interface components {
         };
         CreateBrandResponse: {
             brand?: components["schemas"]["Brand"];
+        };
+        CreateCampaignRequest: {
+            name?: string;
+            kind?: components["schemas"]["CampaignKind"];
+            currencyCode?: string;
+            amount?: components["schemas"]["Money"];
+            /** Format: int32 */
+            percentBps?: number;
+            cap?: components["schemas"]["Money"];
+            minimumSpend?: components["schemas"]["Money"];
+            /** Format: date-time */
+            validFrom?: string;
+            /** Format: date-time */
+            validUntil?: string;
+            categoryIds?: string[];
+            supplierIds?: string[];
+            fundedBy?: components["schemas"]["CampaignFunder"];
+            channel?: components["schemas"]["CouponChannel"];
+        };
+        CreateCampaignResponse: {
+            campaign?: components["schemas"]["CouponCampaign"];
         };
         CreateCarrierRequest: {
             code?: string;
@@ -3131,6 +3370,9 @@ export interface components {
         GetAvailabilityResponse: {
             availability?: components["schemas"]["Availability"][];
         };
+        GetCampaignResponse: {
+            campaign?: components["schemas"]["CouponCampaign"];
+        };
         GetCarrierResponse: {
             carrier?: components["schemas"]["Carrier"];
         };
@@ -3142,6 +3384,9 @@ export interface components {
             /** @description The multiplier in force on the requested route, and whether it is the route's own. */
             effectiveMultiplier?: string;
             routeMultiplier?: boolean;
+        };
+        GetCouponResponse: {
+            coupon?: components["schemas"]["Coupon"];
         };
         GetExchangeRateResponse: {
             rate?: components["schemas"]["ExchangeRate"];
@@ -3270,6 +3515,26 @@ export interface components {
             /** @description Refused records, with reasons (e.g. negative freight). */
             rejected?: components["schemas"]["RowError"][];
         };
+        IssueCouponsBody: {
+            /**
+             * @description The client's id of this issuance (1 to 64 printable characters): a retry with
+             *     the same id issues nothing new.
+             */
+            issuanceId?: string;
+            /** @description One coupon each; 1 to 10,000 holders, none twice. */
+            holders?: components["schemas"]["CouponHolder"][];
+        };
+        IssueCouponsResponse: {
+            /**
+             * Format: int32
+             * @description How many coupons the issuance holds.
+             */
+            issuedCount?: number;
+            /** @description Their ids, in the order of the holders. */
+            couponIds?: string[];
+            /** @description True when the issuance had been made before and this answer is the first one's. */
+            replayed?: boolean;
+        };
         /** @description JournalEntry is one stock movement. */
         JournalEntry: {
             /** Format: int64 */
@@ -3393,6 +3658,10 @@ export interface components {
         ListBrandsResponse: {
             brands?: components["schemas"]["Brand"][];
         };
+        ListCampaignsResponse: {
+            campaigns?: components["schemas"]["CouponCampaign"][];
+            page?: components["schemas"]["PageResponse"];
+        };
         ListCarriersResponse: {
             carriers?: components["schemas"]["Carrier"][];
         };
@@ -3413,6 +3682,10 @@ export interface components {
         };
         ListMerchantTiersResponse: {
             tiers?: components["schemas"]["MerchantTier"][];
+        };
+        ListMyCouponsResponse: {
+            coupons?: components["schemas"]["Coupon"][];
+            page?: components["schemas"]["PageResponse"];
         };
         ListOrderChangesResponse: {
             changes?: components["schemas"]["OrderChange"][];
@@ -5038,6 +5311,8 @@ export type Availability = components['schemas']['Availability'];
 export type Balance = components['schemas']['Balance'];
 export type Basis = components['schemas']['Basis'];
 export type Brand = components['schemas']['Brand'];
+export type CampaignFunder = components['schemas']['CampaignFunder'];
+export type CampaignKind = components['schemas']['CampaignKind'];
 export type CancelOrderBody = components['schemas']['CancelOrderBody'];
 export type CancelOrderResponse = components['schemas']['CancelOrderResponse'];
 export type CancelPurchaseOrderBody = components['schemas']['CancelPurchaseOrderBody'];
@@ -5054,12 +5329,20 @@ export type ClearCartResponse = components['schemas']['ClearCartResponse'];
 export type CompareOffersResponse = components['schemas']['CompareOffersResponse'];
 export type ConfirmReceiptBody = components['schemas']['ConfirmReceiptBody'];
 export type ConfirmReceiptResponse = components['schemas']['ConfirmReceiptResponse'];
+export type Coupon = components['schemas']['Coupon'];
+export type CouponCampaign = components['schemas']['CouponCampaign'];
+export type CouponChannel = components['schemas']['CouponChannel'];
+export type CouponHolder = components['schemas']['CouponHolder'];
+export type CouponHolderKind = components['schemas']['CouponHolderKind'];
+export type CouponStatus = components['schemas']['CouponStatus'];
 export type CreateAddressRequest = components['schemas']['CreateAddressRequest'];
 export type CreateAddressResponse = components['schemas']['CreateAddressResponse'];
 export type CreateApiClientRequest = components['schemas']['CreateApiClientRequest'];
 export type CreateApiClientResponse = components['schemas']['CreateApiClientResponse'];
 export type CreateBrandRequest = components['schemas']['CreateBrandRequest'];
 export type CreateBrandResponse = components['schemas']['CreateBrandResponse'];
+export type CreateCampaignRequest = components['schemas']['CreateCampaignRequest'];
+export type CreateCampaignResponse = components['schemas']['CreateCampaignResponse'];
 export type CreateCarrierRequest = components['schemas']['CreateCarrierRequest'];
 export type CreateCarrierResponse = components['schemas']['CreateCarrierResponse'];
 export type CreateCategoryRequest = components['schemas']['CreateCategoryRequest'];
@@ -5109,9 +5392,11 @@ export type GeoPoint = components['schemas']['GeoPoint'];
 export type GetAddressResponse = components['schemas']['GetAddressResponse'];
 export type GetAfterSaleResponse = components['schemas']['GetAfterSaleResponse'];
 export type GetAvailabilityResponse = components['schemas']['GetAvailabilityResponse'];
+export type GetCampaignResponse = components['schemas']['GetCampaignResponse'];
 export type GetCarrierResponse = components['schemas']['GetCarrierResponse'];
 export type GetCartResponse = components['schemas']['GetCartResponse'];
 export type GetConfigResponse = components['schemas']['GetConfigResponse'];
+export type GetCouponResponse = components['schemas']['GetCouponResponse'];
 export type GetExchangeRateResponse = components['schemas']['GetExchangeRateResponse'];
 export type GetJwksResponse = components['schemas']['GetJwksResponse'];
 export type GetLedgerAccountResponse = components['schemas']['GetLedgerAccountResponse'];
@@ -5142,6 +5427,8 @@ export type Group = components['schemas']['Group'];
 export type GroupBreakdown = components['schemas']['GroupBreakdown'];
 export type ImportShipmentsRequest = components['schemas']['ImportShipmentsRequest'];
 export type ImportShipmentsResponse = components['schemas']['ImportShipmentsResponse'];
+export type IssueCouponsBody = components['schemas']['IssueCouponsBody'];
+export type IssueCouponsResponse = components['schemas']['IssueCouponsResponse'];
 export type JournalEntry = components['schemas']['JournalEntry'];
 export type Jwk = components['schemas']['Jwk'];
 export type LedgerAccount = components['schemas']['LedgerAccount'];
@@ -5151,12 +5438,14 @@ export type ListAddressesResponse = components['schemas']['ListAddressesResponse
 export type ListAfterSalesResponse = components['schemas']['ListAfterSalesResponse'];
 export type ListApiClientsResponse = components['schemas']['ListApiClientsResponse'];
 export type ListBrandsResponse = components['schemas']['ListBrandsResponse'];
+export type ListCampaignsResponse = components['schemas']['ListCampaignsResponse'];
 export type ListCarriersResponse = components['schemas']['ListCarriersResponse'];
 export type ListCategoriesResponse = components['schemas']['ListCategoriesResponse'];
 export type ListConfigVersionsResponse = components['schemas']['ListConfigVersionsResponse'];
 export type ListJournalResponse = components['schemas']['ListJournalResponse'];
 export type ListLedgerStatementResponse = components['schemas']['ListLedgerStatementResponse'];
 export type ListMerchantTiersResponse = components['schemas']['ListMerchantTiersResponse'];
+export type ListMyCouponsResponse = components['schemas']['ListMyCouponsResponse'];
 export type ListOrderChangesResponse = components['schemas']['ListOrderChangesResponse'];
 export type ListOrdersResponse = components['schemas']['ListOrdersResponse'];
 export type ListOrganizationsResponse = components['schemas']['ListOrganizationsResponse'];
@@ -6217,6 +6506,240 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    CouponsService_ListCampaigns: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListCampaignsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    CouponsService_CreateCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "example name",
+                 *       "kind": "CAMPAIGN_KIND_FIXED_AMOUNT",
+                 *       "currencyCode": "EUR",
+                 *       "amount": {
+                 *         "currencyCode": "EUR",
+                 *         "amountMinor": "1000"
+                 *       },
+                 *       "percentBps": 1,
+                 *       "cap": {
+                 *         "currencyCode": "EUR",
+                 *         "amountMinor": "1000"
+                 *       },
+                 *       "minimumSpend": {
+                 *         "currencyCode": "EUR",
+                 *         "amountMinor": "1000"
+                 *       },
+                 *       "validFrom": "2026-03-02T08:15:00Z",
+                 *       "validUntil": "2026-03-02T08:15:00Z",
+                 *       "categoryIds": [
+                 *         "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *       ],
+                 *       "supplierIds": [
+                 *         "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *       ],
+                 *       "fundedBy": "CAMPAIGN_FUNDER_PLATFORM",
+                 *       "channel": "COUPON_CHANNEL_OWN_STORE"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateCampaignRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateCampaignResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    CouponsService_GetCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetCampaignResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    CouponsService_IssueCoupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaignId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "issuanceId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "holders": [
+                 *         {
+                 *           "kind": "COUPON_HOLDER_KIND_USER",
+                 *           "id": "example id"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["IssueCouponsBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssueCouponsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    CouponsService_ListMyCoupons: {
+        parameters: {
+            query?: {
+                /** @description Only coupons in this status; UNSPECIFIED for all. */
+                status?: "COUPON_STATUS_UNSPECIFIED" | "COUPON_STATUS_AVAILABLE" | "COUPON_STATUS_REDEEMED";
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListMyCouponsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    CouponsService_GetCoupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                couponId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetCouponResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

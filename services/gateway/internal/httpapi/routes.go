@@ -51,6 +51,9 @@ func Routes(conns *upstream.Conns) []Registrar {
 			return ordersv1.RegisterAfterSaleServiceHandlerClient(ctx, mux, ordersv1.NewAfterSaleServiceClient(conns.Orders))
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return ordersv1.RegisterCouponsServiceHandlerClient(ctx, mux, ordersv1.NewCouponsServiceClient(conns.Orders))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return logisticsv1.RegisterLogisticsServiceHandlerClient(ctx, mux, logisticsv1.NewLogisticsServiceClient(conns.Logistics))
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {

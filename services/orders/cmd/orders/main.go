@@ -1,7 +1,8 @@
 // Command orders runs the orders service: the buyer's cart, checkout into a
 // pending order split by supplier and product type, payment into escrow,
 // the sub-orders' fulfilment and settlement, orders from partner channels,
-// and the saga (a task runner and inbox consumers) that carries each order
+// coupon campaigns and their coupons (served beside the orders API), and
+// the saga (a task runner and inbox consumers) that carries each order
 // through them.
 package main
 

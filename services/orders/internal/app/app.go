@@ -70,6 +70,7 @@ type Repository interface {
 	Emit(ctx context.Context, events ...Event) error
 
 	AfterSaleRepository
+	CouponRepository
 }
 
 // Event is a fact to publish once the transaction commits.
@@ -78,7 +79,8 @@ type Event struct {
 	Message proto.Message
 }
 
-// OrderCursor is where a page of orders ends: the last row's sort key.
+// OrderCursor is where a page of orders (or campaigns, or coupons) ends:
+// the last row's sort key.
 type OrderCursor struct {
 	At time.Time `json:"at"`
 	ID uuid.UUID `json:"id"`

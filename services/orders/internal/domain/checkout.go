@@ -34,9 +34,15 @@ func CheckCheckoutID(v *apperr.Violations, field, id string) {
 	switch {
 	case id == "":
 		v.Add(field, "is required: a retry with the same id answers the same order")
-	case len(id) > MaxCheckoutIDLength || !utf8.ValidString(id) || strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+	case !printableKey(id):
 		v.Add(field, "must be 1 to 64 printable characters")
 	}
+}
+
+// printableKey reports a client's idempotency key fits the house shape: at
+// most 64 bytes of printable UTF-8.
+func printableKey(id string) bool {
+	return len(id) <= MaxCheckoutIDLength && utf8.ValidString(id) && !strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // CheckAddress validates an address a parcel can go to: a recipient, a

@@ -72,7 +72,7 @@ type SubOrder struct {
 	// supplier-funded one is the supplier's, settled at goods less it.
 	Discount         int64
 	CouponID         string
-	DiscountFundedBy CouponFunder
+	DiscountFundedBy Funder
 	// Refunded is what returns refunded from escrow before settlement:
 	// the goods settle less it.
 	Refunded int64
@@ -94,15 +94,6 @@ func (s SubOrder) Payable() money.Money {
 	p.Amount -= s.Discount
 	return p
 }
-
-// CouponFunder says who bears a coupon's discount.
-type CouponFunder string
-
-// Who funds a discount.
-const (
-	FundedByPlatform CouponFunder = "platform"
-	FundedBySupplier CouponFunder = "supplier"
-)
 
 // PlatformFunding is what the platform pays into the escrow at settlement
 // for its coupon.

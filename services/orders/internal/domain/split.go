@@ -24,6 +24,9 @@ type SKU struct {
 	ID         uuid.UUID
 	ProductID  uuid.UUID
 	SupplierID uuid.UUID
+	// CategoryID is the product's category: coupon campaigns may be
+	// limited to some.
+	CategoryID uuid.UUID
 	Type       ProductType
 	WeightG    int64
 	VolumeCM3  int64

@@ -17,7 +17,8 @@ import (
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
 
-// Server implements ordersv1.OrdersServiceServer over the use cases.
+// Server implements ordersv1.OrdersServiceServer over the use cases;
+// Coupons the coupons service beside it.
 type Server struct {
 	ordersv1.UnimplementedOrdersServiceServer
 	svc *app.Service
@@ -26,8 +27,12 @@ type Server struct {
 // New returns the gRPC API of svc.
 func New(svc *app.Service) *Server { return &Server{svc: svc} }
 
-// Register adds the API to a gRPC server.
-func (s *Server) Register(g grpc.ServiceRegistrar) { ordersv1.RegisterOrdersServiceServer(g, s) }
+// Register adds the API, the orders and the coupons services, to a gRPC
+// server.
+func (s *Server) Register(g grpc.ServiceRegistrar) {
+	ordersv1.RegisterOrdersServiceServer(g, s)
+	ordersv1.RegisterCouponsServiceServer(g, &Coupons{svc: s.svc})
+}
 
 // GetCart returns the caller's cart.
 func (s *Server) GetCart(ctx context.Context, _ *ordersv1.GetCartRequest) (*ordersv1.GetCartResponse, error) {
