@@ -423,7 +423,10 @@ export interface paths {
          *     rate locked until the deadline. Idempotent on the client's checkout_id: a retry
          *     answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
          *     violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
-         *     (reason INSUFFICIENT_STOCK). Buyers only.
+         *     (reason INSUFFICIENT_STOCK). Buyers, and members of a merchant: a merchant's order
+         *     is priced at its tier's cost prices and paid from its deposit at once (a deposit
+         *     that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
+         *     is cancelled with its stock given back). A coupon lowers the goods' price.
          */
         post: operations["OrdersService_Checkout"];
         delete?: never;
@@ -2838,6 +2841,13 @@ export interface components {
              *     goods in the order takes none (INVALID_ARGUMENT).
              */
             supplierAddresses?: components["schemas"]["SupplierAddress"][];
+            /**
+             * @description A coupon the caller (or, for a merchant, its organization) holds. Refusals are
+             *     FAILED_PRECONDITION with reason COUPON_EXPIRED, COUPON_NOT_YET_VALID,
+             *     COUPON_ALREADY_USED, COUPON_BELOW_MINIMUM, COUPON_WRONG_CHANNEL or
+             *     COUPON_NOT_APPLICABLE; a coupon not the caller's is NOT_FOUND.
+             */
+            couponId?: string;
         };
         CheckoutResponse: {
             order?: components["schemas"]["Order"];
@@ -3886,6 +3896,11 @@ export interface components {
             cancelReason?: string;
             /** @description The client's checkout id it was created from. */
             checkoutId?: string;
+            /**
+             * @description Set for a merchant order: the merchant bought at its tier's cost prices and paid
+             *     from its deposit.
+             */
+            merchantOrgId?: string;
         };
         /** @description OrderChange is one entry of an order's change log. */
         OrderChange: {
@@ -4682,8 +4697,17 @@ export interface components {
             completesAt?: string;
             /** Format: date-time */
             completedAt?: string;
-            /** @description "own_store" or the partner channel it came from. */
+            /** @description "own_store", "merchant" or the partner channel it came from. */
             channel?: string;
+            /**
+             * @description A coupon's discount on the goods (supplier currency), the coupon and who funds it
+             *     ("platform" or "supplier"); the buyer paid that much less.
+             */
+            discount?: components["schemas"]["Money"];
+            couponId?: string;
+            discountFundedBy?: string;
+            /** @description What returns refunded from escrow before settlement (goods, supplier currency). */
+            refunded?: components["schemas"]["Money"];
         };
         /** @description SubOrderEscrow is a sub-order's escrow. */
         SubOrderEscrow: {
@@ -6486,7 +6510,8 @@ export interface operations {
                  *           "supplierId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
                  *           "address": {}
                  *         }
-                 *       ]
+                 *       ],
+                 *       "couponId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
                  *     }
                  */
                 "application/json": components["schemas"]["CheckoutRequest"];

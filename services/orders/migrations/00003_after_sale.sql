@@ -1,5 +1,13 @@
 -- +goose Up
 
+-- Merchant orders: bought for a merchant organization from its deposit,
+-- idempotent on the checkout id like the own store's.
+ALTER TABLE orders ADD COLUMN merchant_org_id uuid;
+DROP INDEX orders_checkout;
+DROP INDEX orders_external;
+CREATE UNIQUE INDEX orders_checkout ON orders (channel, buyer_id, checkout_id) WHERE channel IN ('own_store', 'merchant');
+CREATE UNIQUE INDEX orders_external ON orders (channel, external_order_id) WHERE channel NOT IN ('own_store', 'merchant');
+
 -- A coupon's discount on a sub-order, who bears it, and what returns
 -- refunded from its escrow before settlement (the goods settle less it).
 ALTER TABLE sub_orders
@@ -49,6 +57,11 @@ CREATE TABLE after_sale_lines (
 );
 
 -- +goose Down
+DROP INDEX orders_checkout;
+DROP INDEX orders_external;
+CREATE UNIQUE INDEX orders_checkout ON orders (channel, buyer_id, checkout_id) WHERE channel = 'own_store';
+CREATE UNIQUE INDEX orders_external ON orders (channel, external_order_id) WHERE channel <> 'own_store';
+ALTER TABLE orders DROP COLUMN merchant_org_id;
 DROP TABLE after_sale_lines;
 DROP TABLE after_sales;
 ALTER TABLE sub_orders DROP COLUMN discount_minor, DROP COLUMN coupon_id, DROP COLUMN discount_funded_by, DROP COLUMN refunded_minor;

@@ -1134,8 +1134,15 @@ type SubOrder struct {
 	// When a delivered sub-order completes unless the buyer confirms first.
 	CompletesAt *timestamppb.Timestamp `protobuf:"bytes,22,opt,name=completes_at,json=completesAt,proto3" json:"completes_at,omitempty"`
 	CompletedAt *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
-	// "own_store" or the partner channel it came from.
-	Channel       string `protobuf:"bytes,24,opt,name=channel,proto3" json:"channel,omitempty"`
+	// "own_store", "merchant" or the partner channel it came from.
+	Channel string `protobuf:"bytes,24,opt,name=channel,proto3" json:"channel,omitempty"`
+	// A coupon's discount on the goods (supplier currency), the coupon and who funds it
+	// ("platform" or "supplier"); the buyer paid that much less.
+	Discount         *v1.Money `protobuf:"bytes,25,opt,name=discount,proto3" json:"discount,omitempty"`
+	CouponId         string    `protobuf:"bytes,26,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
+	DiscountFundedBy string    `protobuf:"bytes,27,opt,name=discount_funded_by,json=discountFundedBy,proto3" json:"discount_funded_by,omitempty"`
+	// What returns refunded from escrow before settlement (goods, supplier currency).
+	Refunded      *v1.Money `protobuf:"bytes,28,opt,name=refunded,proto3" json:"refunded,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1338,6 +1345,34 @@ func (x *SubOrder) GetChannel() string {
 	return ""
 }
 
+func (x *SubOrder) GetDiscount() *v1.Money {
+	if x != nil {
+		return x.Discount
+	}
+	return nil
+}
+
+func (x *SubOrder) GetCouponId() string {
+	if x != nil {
+		return x.CouponId
+	}
+	return ""
+}
+
+func (x *SubOrder) GetDiscountFundedBy() string {
+	if x != nil {
+		return x.DiscountFundedBy
+	}
+	return ""
+}
+
+func (x *SubOrder) GetRefunded() *v1.Money {
+	if x != nil {
+		return x.Refunded
+	}
+	return nil
+}
+
 // Order is a buyer's checkout: its sub-orders are paid together.
 type Order struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -1359,7 +1394,10 @@ type Order struct {
 	// Why it was cancelled: "payment_timeout", "buyer_request", ...
 	CancelReason string `protobuf:"bytes,12,opt,name=cancel_reason,json=cancelReason,proto3" json:"cancel_reason,omitempty"`
 	// The client's checkout id it was created from.
-	CheckoutId    string `protobuf:"bytes,13,opt,name=checkout_id,json=checkoutId,proto3" json:"checkout_id,omitempty"`
+	CheckoutId string `protobuf:"bytes,13,opt,name=checkout_id,json=checkoutId,proto3" json:"checkout_id,omitempty"`
+	// Set for a merchant order: the merchant bought at its tier's cost prices and paid
+	// from its deposit.
+	MerchantOrgId string `protobuf:"bytes,14,opt,name=merchant_org_id,json=merchantOrgId,proto3" json:"merchant_org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1485,6 +1523,13 @@ func (x *Order) GetCheckoutId() string {
 	return ""
 }
 
+func (x *Order) GetMerchantOrgId() string {
+	if x != nil {
+		return x.MerchantOrgId
+	}
+	return ""
+}
+
 // CheckoutLine is a line to buy.
 type CheckoutLine struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1606,8 +1651,13 @@ type CheckoutRequest struct {
 	// Per supplier, where its physical goods go instead; a supplier with only virtual
 	// goods in the order takes none (INVALID_ARGUMENT).
 	SupplierAddresses []*SupplierAddress `protobuf:"bytes,5,rep,name=supplier_addresses,json=supplierAddresses,proto3" json:"supplier_addresses,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// A coupon the caller (or, for a merchant, its organization) holds. Refusals are
+	// FAILED_PRECONDITION with reason COUPON_EXPIRED, COUPON_NOT_YET_VALID,
+	// COUPON_ALREADY_USED, COUPON_BELOW_MINIMUM, COUPON_WRONG_CHANNEL or
+	// COUPON_NOT_APPLICABLE; a coupon not the caller's is NOT_FOUND.
+	CouponId      string `protobuf:"bytes,6,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CheckoutRequest) Reset() {
@@ -1673,6 +1723,13 @@ func (x *CheckoutRequest) GetSupplierAddresses() []*SupplierAddress {
 		return x.SupplierAddresses
 	}
 	return nil
+}
+
+func (x *CheckoutRequest) GetCouponId() string {
+	if x != nil {
+		return x.CouponId
+	}
+	return ""
 }
 
 type CheckoutResponse struct {
@@ -3071,7 +3128,8 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x05TopUp\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x122\n" +
-	"\x06amount\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"\xaa\t\n" +
+	"\x06amount\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"\xe5\n" +
+	"\n" +
 	"\bSubOrder\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x19\n" +
@@ -3101,7 +3159,11 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\fdelivered_at\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\x12=\n" +
 	"\fcompletes_at\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampR\vcompletesAt\x12=\n" +
 	"\fcompleted_at\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12\x18\n" +
-	"\achannel\x18\x18 \x01(\tR\achannel\"\xbf\x04\n" +
+	"\achannel\x18\x18 \x01(\tR\achannel\x126\n" +
+	"\bdiscount\x18\x19 \x01(\v2\x1a.crossdock.common.v1.MoneyR\bdiscount\x12\x1b\n" +
+	"\tcoupon_id\x18\x1a \x01(\tR\bcouponId\x12,\n" +
+	"\x12discount_funded_by\x18\x1b \x01(\tR\x10discountFundedBy\x126\n" +
+	"\brefunded\x18\x1c \x01(\v2\x1a.crossdock.common.v1.MoneyR\brefunded\"\xe7\x04\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x19\n" +
 	"\bbuyer_id\x18\x02 \x01(\tR\abuyerId\x128\n" +
@@ -3118,21 +3180,23 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x11external_order_id\x18\v \x01(\tR\x0fexternalOrderId\x12#\n" +
 	"\rcancel_reason\x18\f \x01(\tR\fcancelReason\x12\x1f\n" +
 	"\vcheckout_id\x18\r \x01(\tR\n" +
-	"checkoutId\"A\n" +
+	"checkoutId\x12&\n" +
+	"\x0fmerchant_org_id\x18\x0e \x01(\tR\rmerchantOrgId\"A\n" +
 	"\fCheckoutLine\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\"j\n" +
 	"\x0fSupplierAddress\x12\x1f\n" +
 	"\vsupplier_id\x18\x01 \x01(\tR\n" +
 	"supplierId\x126\n" +
-	"\aaddress\x18\x02 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\"\x94\x02\n" +
+	"\aaddress\x18\x02 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\"\xb1\x02\n" +
 	"\x0fCheckoutRequest\x12\x1f\n" +
 	"\vcheckout_id\x18\x01 \x01(\tR\n" +
 	"checkoutId\x127\n" +
 	"\x05lines\x18\x02 \x03(\v2!.crossdock.orders.v1.CheckoutLineR\x05lines\x12\x1a\n" +
 	"\bcurrency\x18\x03 \x01(\tR\bcurrency\x126\n" +
 	"\aaddress\x18\x04 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12S\n" +
-	"\x12supplier_addresses\x18\x05 \x03(\v2$.crossdock.orders.v1.SupplierAddressR\x11supplierAddresses\"`\n" +
+	"\x12supplier_addresses\x18\x05 \x03(\v2$.crossdock.orders.v1.SupplierAddressR\x11supplierAddresses\x12\x1b\n" +
+	"\tcoupon_id\x18\x06 \x01(\tR\bcouponId\"`\n" +
 	"\x10CheckoutResponse\x120\n" +
 	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\x12\x1a\n" +
 	"\breplayed\x18\x02 \x01(\bR\breplayed\",\n" +
@@ -3357,75 +3421,77 @@ var file_crossdock_orders_v1_service_proto_depIdxs = []int32{
 	48, // 30: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
 	48, // 31: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
 	48, // 32: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
-	1,  // 33: crossdock.orders.v1.Order.status:type_name -> crossdock.orders.v1.OrderStatus
-	47, // 34: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
-	16, // 35: crossdock.orders.v1.Order.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	48, // 36: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
-	48, // 37: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
-	48, // 38: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
-	49, // 39: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
-	18, // 40: crossdock.orders.v1.CheckoutRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	49, // 41: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
-	19, // 42: crossdock.orders.v1.CheckoutRequest.supplier_addresses:type_name -> crossdock.orders.v1.SupplierAddress
-	17, // 43: crossdock.orders.v1.CheckoutResponse.order:type_name -> crossdock.orders.v1.Order
-	17, // 44: crossdock.orders.v1.PayOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	17, // 45: crossdock.orders.v1.CancelOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	17, // 46: crossdock.orders.v1.GetOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	50, // 47: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	17, // 48: crossdock.orders.v1.ListOrdersResponse.orders:type_name -> crossdock.orders.v1.Order
-	51, // 49: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	48, // 50: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
-	30, // 51: crossdock.orders.v1.ListOrderChangesResponse.changes:type_name -> crossdock.orders.v1.OrderChange
-	16, // 52: crossdock.orders.v1.GetSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	2,  // 53: crossdock.orders.v1.ListSupplierSubOrdersRequest.statuses:type_name -> crossdock.orders.v1.SubOrderStatus
-	50, // 54: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	16, // 55: crossdock.orders.v1.ListSupplierSubOrdersResponse.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	51, // 56: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	16, // 57: crossdock.orders.v1.AcceptSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	49, // 58: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
-	16, // 59: crossdock.orders.v1.ShipSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	16, // 60: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	16, // 61: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	18, // 62: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	49, // 63: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
-	17, // 64: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	5,  // 65: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
-	7,  // 66: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
-	9,  // 67: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
-	20, // 68: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
-	22, // 69: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
-	24, // 70: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
-	26, // 71: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
-	28, // 72: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
-	31, // 73: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
-	33, // 74: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
-	35, // 75: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
-	37, // 76: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
-	39, // 77: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
-	41, // 78: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
-	43, // 79: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
-	45, // 80: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
-	6,  // 81: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
-	8,  // 82: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
-	10, // 83: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
-	21, // 84: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
-	23, // 85: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
-	25, // 86: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
-	27, // 87: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
-	29, // 88: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
-	32, // 89: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
-	34, // 90: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
-	36, // 91: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
-	38, // 92: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
-	40, // 93: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
-	42, // 94: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
-	44, // 95: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
-	46, // 96: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
-	81, // [81:97] is the sub-list for method output_type
-	65, // [65:81] is the sub-list for method input_type
-	65, // [65:65] is the sub-list for extension type_name
-	65, // [65:65] is the sub-list for extension extendee
-	0,  // [0:65] is the sub-list for field type_name
+	47, // 33: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
+	47, // 34: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
+	1,  // 35: crossdock.orders.v1.Order.status:type_name -> crossdock.orders.v1.OrderStatus
+	47, // 36: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
+	16, // 37: crossdock.orders.v1.Order.sub_orders:type_name -> crossdock.orders.v1.SubOrder
+	48, // 38: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
+	48, // 39: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
+	48, // 40: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
+	49, // 41: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
+	18, // 42: crossdock.orders.v1.CheckoutRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
+	49, // 43: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
+	19, // 44: crossdock.orders.v1.CheckoutRequest.supplier_addresses:type_name -> crossdock.orders.v1.SupplierAddress
+	17, // 45: crossdock.orders.v1.CheckoutResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 46: crossdock.orders.v1.PayOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 47: crossdock.orders.v1.CancelOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 48: crossdock.orders.v1.GetOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	50, // 49: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	17, // 50: crossdock.orders.v1.ListOrdersResponse.orders:type_name -> crossdock.orders.v1.Order
+	51, // 51: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	48, // 52: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
+	30, // 53: crossdock.orders.v1.ListOrderChangesResponse.changes:type_name -> crossdock.orders.v1.OrderChange
+	16, // 54: crossdock.orders.v1.GetSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	2,  // 55: crossdock.orders.v1.ListSupplierSubOrdersRequest.statuses:type_name -> crossdock.orders.v1.SubOrderStatus
+	50, // 56: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	16, // 57: crossdock.orders.v1.ListSupplierSubOrdersResponse.sub_orders:type_name -> crossdock.orders.v1.SubOrder
+	51, // 58: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	16, // 59: crossdock.orders.v1.AcceptSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	49, // 60: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
+	16, // 61: crossdock.orders.v1.ShipSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 62: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 63: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	18, // 64: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
+	49, // 65: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
+	17, // 66: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	5,  // 67: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
+	7,  // 68: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
+	9,  // 69: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
+	20, // 70: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
+	22, // 71: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
+	24, // 72: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
+	26, // 73: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
+	28, // 74: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
+	31, // 75: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
+	33, // 76: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
+	35, // 77: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
+	37, // 78: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
+	39, // 79: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
+	41, // 80: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
+	43, // 81: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
+	45, // 82: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
+	6,  // 83: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
+	8,  // 84: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
+	10, // 85: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
+	21, // 86: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
+	23, // 87: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
+	25, // 88: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
+	27, // 89: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
+	29, // 90: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
+	32, // 91: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
+	34, // 92: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
+	36, // 93: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
+	38, // 94: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
+	40, // 95: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
+	42, // 96: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
+	44, // 97: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
+	46, // 98: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
+	83, // [83:99] is the sub-list for method output_type
+	67, // [67:83] is the sub-list for method input_type
+	67, // [67:67] is the sub-list for extension type_name
+	67, // [67:67] is the sub-list for extension extendee
+	0,  // [0:67] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_service_proto_init() }

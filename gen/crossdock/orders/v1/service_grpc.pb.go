@@ -66,7 +66,10 @@ type OrdersServiceClient interface {
 	// rate locked until the deadline. Idempotent on the client's checkout_id: a retry
 	// answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
 	// violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
-	// (reason INSUFFICIENT_STOCK). Buyers only.
+	// (reason INSUFFICIENT_STOCK). Buyers, and members of a merchant: a merchant's order
+	// is priced at its tier's cost prices and paid from its deposit at once (a deposit
+	// that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
+	// is cancelled with its stock given back). A coupon lowers the goods' price.
 	Checkout(ctx context.Context, in *CheckoutRequest, opts ...grpc.CallOption) (*CheckoutResponse, error)
 	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
 	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
@@ -311,7 +314,10 @@ type OrdersServiceServer interface {
 	// rate locked until the deadline. Idempotent on the client's checkout_id: a retry
 	// answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
 	// violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
-	// (reason INSUFFICIENT_STOCK). Buyers only.
+	// (reason INSUFFICIENT_STOCK). Buyers, and members of a merchant: a merchant's order
+	// is priced at its tier's cost prices and paid from its deposit at once (a deposit
+	// that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
+	// is cancelled with its stock given back). A coupon lowers the goods' price.
 	Checkout(context.Context, *CheckoutRequest) (*CheckoutResponse, error)
 	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
 	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline

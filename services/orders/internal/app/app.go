@@ -93,6 +93,9 @@ func (c OrderCursor) Valid() bool { return c.ID != uuid.Nil && !c.At.IsZero() }
 type Catalog interface {
 	// SKUs returns the known SKUs among ids.
 	SKUs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, error)
+	// MerchantSKUs returns them priced at the merchant's tier cost price,
+	// NoTierPrice set where the tier has none.
+	MerchantSKUs(ctx context.Context, ids []uuid.UUID, merchant uuid.UUID) (map[uuid.UUID]domain.SKU, error)
 }
 
 // Config is the saga's timing.

@@ -32,6 +32,17 @@ func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
 	return id, err == nil && id != uuid.Nil
 }
 
+// merchantOrg returns the merchant organization a signed-in member buys
+// for: its orders are priced at the merchant's tier and paid from its
+// deposit.
+func merchantOrg(c auth.Caller) (uuid.UUID, bool) {
+	if c.Kind != auth.KindUser || !c.HasRole(auth.RoleMerchant) {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(c.OrganizationID)
+	return id, err == nil && id != uuid.Nil
+}
+
 // isBuyerOf reports the caller placed the order.
 func isBuyerOf(c auth.Caller, o domain.Order) bool {
 	return c.Kind == auth.KindUser && c.Subject == o.BuyerID

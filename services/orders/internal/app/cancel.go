@@ -73,6 +73,9 @@ func (s *Service) cancel(ctx context.Context, id uuid.UUID, by domain.Actor, rea
 			events = append(events, cancelledEvent(o, sub, reason, s.clock()))
 		}
 		events = append(events, orderCancelledEvent(o, reason, s.clock()))
+		if err := s.RestoreCoupon(ctx, r, o.ID); err != nil {
+			return err
+		}
 		return s.saveMoves(ctx, r, o, changes, tasks, events)
 	})
 	s.nudge()
@@ -112,6 +115,9 @@ func (s *Service) cancelSubOrderIn(ctx context.Context, r Repository, o domain.O
 	if o.Status == domain.Cancelled {
 		o.CancelReason = reason
 		events = append(events, orderCancelledEvent(o, reason, now))
+		if err := s.RestoreCoupon(ctx, r, o.ID); err != nil {
+			return err
+		}
 	}
 	return s.saveMoves(ctx, r, o, changes, compensations(o, cancelled, wasPaid, now), events)
 }

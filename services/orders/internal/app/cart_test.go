@@ -28,6 +28,20 @@ func (c catalogue) SKUs(_ context.Context, ids []uuid.UUID) (map[uuid.UUID]domai
 	out := map[uuid.UUID]domain.SKU{}
 	for _, id := range ids {
 		if s, ok := c[id]; ok {
+			s.NoTierPrice = false
+			out[id] = s
+		}
+	}
+	return out, nil
+}
+
+// MerchantSKUs prices every SKU at 70 % of retail for any merchant, except
+// those the catalogue marks as having no tier price.
+func (c catalogue) MerchantSKUs(_ context.Context, ids []uuid.UUID, _ uuid.UUID) (map[uuid.UUID]domain.SKU, error) {
+	out := map[uuid.UUID]domain.SKU{}
+	for _, id := range ids {
+		if s, ok := c[id]; ok {
+			s.Price.Amount = s.Price.Amount * 7 / 10
 			out[id] = s
 		}
 	}

@@ -25,6 +25,9 @@ type CheckoutInput struct {
 	Currency  string
 	Address   *domain.Address
 	Suppliers []domain.SupplierAddress
+	// CouponID is a coupon the buyer (or the merchant) holds, redeemed by
+	// this order.
+	CouponID string
 }
 
 // Checkout turns the caller's cart (or the lines given) into a pending
@@ -33,8 +36,18 @@ type CheckoutInput struct {
 // the total converted to the buyer's currency. A retry with the same
 // checkout id answers the same order (replayed); the reservations, quotes
 // and estimates of an attempt that failed half-way are reused or expire.
+//
+// A member of a merchant buys for the merchant: at its tier's cost prices,
+// paid from its deposit at once; a deposit that cannot pay is refused with
+// the shortfall and the order cancelled, its stock given back before the
+// answer.
 func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput) (domain.Order, bool, error) {
-	if c.Kind != auth.KindUser || !c.HasRole(auth.RoleBuyer) {
+	channel, holder := domain.OwnStore, domain.UserHolder(c.Subject)
+	merchant, isMerchant := merchantOrg(c)
+	switch {
+	case isMerchant:
+		channel, holder = domain.MerchantChannel, domain.Holder{Kind: domain.HolderOrganization, ID: merchant}
+	case c.Kind != auth.KindUser || !c.HasRole(auth.RoleBuyer):
 		return domain.Order{}, false, ErrBuyersOnly
 	}
 	var v apperr.Violations
@@ -46,8 +59,11 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	if err := v.Err(); err != nil {
 		return domain.Order{}, false, err
 	}
-	id := domain.OrderID(domain.OwnStore, c.Subject, in.CheckoutID)
+	id := domain.OrderID(channel, c.Subject, in.CheckoutID)
 	if o, found, err := s.existing(ctx, id); found || err != nil {
+		if err == nil && isMerchant {
+			o, err = s.payFromDeposit(ctx, c, o)
+		}
 		return o, found, err
 	}
 	fromCart := len(in.Lines) == 0
@@ -58,7 +74,7 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		}
 		in.Lines = cart.Lines
 	}
-	drafts, err := s.resolve(ctx, in.Lines)
+	drafts, err := s.resolve(ctx, in.Lines, merchant)
 	if err != nil {
 		return domain.Order{}, false, err
 	}
@@ -74,11 +90,17 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	}
 	now := s.clock()
 	o := domain.Order{
-		ID: id, BuyerID: c.Subject, CheckoutID: in.CheckoutID, Channel: domain.OwnStore, Status: domain.PendingPayment,
+		ID: id, BuyerID: c.Subject, CheckoutID: in.CheckoutID, Channel: channel, MerchantOrgID: merchant, Status: domain.PendingPayment,
 		Currency: in.Currency, Quotes: map[string]string{}, PaymentDueAt: now.Add(s.cfg.PaymentTimeout), PlacedAt: now, UpdatedAt: now,
 	}
 	for i, d := range drafts {
 		o.SubOrders = append(o.SubOrders, newSubOrder(o, i, d, addresses[i], now))
+	}
+	var redeem func(r Repository) error
+	if in.CouponID != "" {
+		if redeem, err = s.applyCoupon(ctx, &o, drafts, in.CouponID, holder); err != nil {
+			return domain.Order{}, false, err
+		}
 	}
 	// Stock is held past the deadline for as long as the deadline may wait
 	// for a payment in its last second to settle, and as long again for the
@@ -90,16 +112,65 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		s.abandon(ctx, o, err)
 		return domain.Order{}, false, err
 	}
-	inserted, err := s.place(ctx, o, fromCart)
+	inserted, err := s.place(ctx, o, fromCart, redeem)
 	if err != nil {
 		s.abandon(ctx, o, err)
 		return domain.Order{}, false, err
 	}
 	if !inserted {
-		o, err = s.store.GetOrder(ctx, id, false)
-		return o, true, err
+		if o, err = s.store.GetOrder(ctx, id, false); err != nil {
+			return o, true, err
+		}
 	}
-	return o, false, nil
+	if isMerchant {
+		o, err = s.payFromDeposit(ctx, c, o)
+	}
+	return o, !inserted, err
+}
+
+// applyCoupon prices the order's discount from the coupon the holder
+// holds (checked before anything is reserved) and returns the redemption
+// to run in the order's own transaction, which fails for a coupon another
+// order redeemed meanwhile.
+func (s *Service) applyCoupon(ctx context.Context, o *domain.Order, drafts []domain.SubOrderDraft, couponID string, holder domain.Holder) (func(Repository) error, error) {
+	campaign, err := s.CouponCampaign(ctx, couponID, holder, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	discounts, err := domain.CouponDiscounts(campaign, o.Channel, drafts, s.clock())
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range discounts {
+		if d.Amount > 0 {
+			sub := &o.SubOrders[i]
+			sub.Discount, sub.CouponID, sub.DiscountFundedBy = d.Amount, couponID, campaign.FundedBy
+		}
+	}
+	return func(r Repository) error {
+		_, err := s.RedeemCoupon(ctx, r, couponID, holder, o.ID)
+		return err
+	}, nil
+}
+
+// payFromDeposit pays a merchant's pending order from its deposit. A
+// deposit that cannot pay cancels the order and gives its stock back
+// before answering with finance's refusal (and the shortfall).
+func (s *Service) payFromDeposit(ctx context.Context, c auth.Caller, o domain.Order) (domain.Order, error) {
+	if o.Status != domain.PendingPayment {
+		return o, nil
+	}
+	paid, err := s.PayOrder(ctx, c, o.ID)
+	if err == nil {
+		return paid, nil
+	}
+	if apperr.KindOf(err) == apperr.KindFailedPrecondition {
+		if cerr := s.cancel(ctx, o.ID, actor(c), "deposit_short"); cerr != nil {
+			return domain.Order{}, cerr
+		}
+		s.releaseAll(ctx, o)
+	}
+	return domain.Order{}, err
 }
 
 // checkShape checks what every new order carries: its address when given,
@@ -124,7 +195,7 @@ func (s *Service) existing(ctx context.Context, id uuid.UUID) (domain.Order, boo
 }
 
 // resolve reads the lines' SKUs and splits them into sub-order drafts.
-func (s *Service) resolve(ctx context.Context, lines []domain.CartLine) ([]domain.SubOrderDraft, error) {
+func (s *Service) resolve(ctx context.Context, lines []domain.CartLine, merchant uuid.UUID) ([]domain.SubOrderDraft, error) {
 	ids := make([]uuid.UUID, 0, len(lines))
 	for _, l := range lines {
 		ids = append(ids, l.SKUID)
@@ -132,7 +203,12 @@ func (s *Service) resolve(ctx context.Context, lines []domain.CartLine) ([]domai
 	skus := map[uuid.UUID]domain.SKU{}
 	if len(ids) > 0 {
 		var err error
-		if skus, err = s.Catalog.SKUs(ctx, ids); err != nil {
+		if merchant != uuid.Nil {
+			skus, err = s.Catalog.MerchantSKUs(ctx, ids, merchant)
+		} else {
+			skus, err = s.Catalog.SKUs(ctx, ids)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -282,12 +358,17 @@ func (s *Service) price(ctx context.Context, o *domain.Order, drafts []domain.Su
 
 // place stores the pending order with its deadline, log entry and event,
 // and takes its lines out of the cart when it was checked out from there.
-func (s *Service) place(ctx context.Context, o domain.Order, fromCart bool) (bool, error) {
+func (s *Service) place(ctx context.Context, o domain.Order, fromCart bool, redeem func(Repository) error) (bool, error) {
 	inserted := false
 	err := s.store.InTx(ctx, func(r Repository) error {
 		ok, err := r.InsertOrder(ctx, o)
 		if err != nil || !ok {
 			return err
+		}
+		if redeem != nil {
+			if err := redeem(r); err != nil {
+				return err
+			}
 		}
 		inserted = true
 		changes := []domain.Change{{OrderID: o.ID, To: domain.PendingPayment, Actor: domain.Actor{Kind: domain.ActorBuyer, ID: o.BuyerID}, Reason: "placed", At: o.PlacedAt}}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
@@ -41,7 +43,7 @@ func (s *Service) PlaceExternalOrder(ctx context.Context, c auth.Caller, in Exte
 	if o, found, err := s.existing(ctx, id); found || err != nil {
 		return o, found, err
 	}
-	drafts, err := s.resolve(ctx, in.Lines)
+	drafts, err := s.resolve(ctx, in.Lines, uuid.Nil)
 	if err != nil {
 		return domain.Order{}, false, err
 	}

@@ -11,6 +11,7 @@ import (
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
 
@@ -272,6 +273,13 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 			return err
 		}
 	default:
+		if f := sub.PlatformFunding(); f > 0 {
+			// The platform's coupon pays its discount in, so the supplier
+			// is settled on the full goods.
+			if err := s.Finance.FundCoupon(ctx, subID, sub.CouponID, money.Money{Amount: f, Currency: sub.Goods.Currency}); err != nil {
+				return err
+			}
+		}
 		if topUp, err = s.Finance.Settle(ctx, subID, goods); err != nil {
 			return err
 		}

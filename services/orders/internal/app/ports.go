@@ -56,6 +56,9 @@ type Finance interface {
 	// refund id: from escrow before settlement, clawed back from the
 	// supplier's payable after it.
 	Refund(ctx context.Context, subOrderID uuid.UUID, refundID string, amount money.Money) (Refund, error)
+	// FundCoupon pays a platform-funded discount into the sub-order's
+	// escrow (from coupon expense) before it settles, once per coupon.
+	FundCoupon(ctx context.Context, subOrderID uuid.UUID, couponID string, amount money.Money) error
 	// Settle pays the supplier the goods and refunds the buyer the rest;
 	// when escrow is short it answers the top-up request instead.
 	Settle(ctx context.Context, subOrderID uuid.UUID, goods money.Money) (*TopUpRequest, error)

@@ -49,6 +49,9 @@ type world struct {
 	// units put back on hand by key.
 	returns   map[uuid.UUID]*parcel
 	restocked map[string]int64
+	// couponExpense is what the platform paid into escrows for coupons;
+	// deposits are the merchants' prepaid money.
+	couponExpense int64
 }
 
 type reservation struct {
@@ -192,10 +195,10 @@ func (w *world) PayCheckout(_ context.Context, o domain.Order) error {
 		for _, s := range o.SubOrders {
 			total += s.Payable().Amount
 		}
-		if w.wallets[o.BuyerID] < total {
+		if w.wallets[payer(o)] < total {
 			return apperr.FailedPrecondition("the buyer's wallet cannot pay the checkout").WithReason("INSUFFICIENT_FUNDS")
 		}
-		w.wallets[o.BuyerID] -= total
+		w.wallets[payer(o)] -= total
 		w.paidOrder[o.ID] = true
 		if w.dropRecords {
 			return apperr.Unavailable("finance stopped")
@@ -203,7 +206,7 @@ func (w *world) PayCheckout(_ context.Context, o domain.Order) error {
 	}
 	for _, s := range o.SubOrders {
 		if _, ok := w.escrows[s.ID]; !ok {
-			w.escrows[s.ID] = &escrow{buyer: o.BuyerID, balance: s.Payable().Amount}
+			w.escrows[s.ID] = &escrow{buyer: payer(o), balance: s.Payable().Amount}
 		}
 	}
 	if w.failPay {
@@ -211,6 +214,17 @@ func (w *world) PayCheckout(_ context.Context, o domain.Order) error {
 	}
 	return nil
 }
+
+// payer is whose money pays an order: the buyer's wallet, or a merchant's
+// deposit (kept among the wallets under the organization's key).
+func payer(o domain.Order) string {
+	if o.MerchantOrgID != uuid.Nil {
+		return depositOf(o.MerchantOrgID)
+	}
+	return o.BuyerID
+}
+
+func depositOf(org uuid.UUID) string { return "deposit:" + org.String() }
 
 func (w *world) Escrow(_ context.Context, sub uuid.UUID) (*app.Escrow, error) {
 	w.mu.Lock()
@@ -263,6 +277,18 @@ func (w *world) Settle(_ context.Context, sub uuid.UUID, goods money.Money) (*ap
 	e.refunded += e.balance - goods.Amount
 	e.balance, e.settled, e.supplierPaid = 0, true, goods.Amount
 	return nil, nil
+}
+
+func (w *world) FundCoupon(_ context.Context, sub uuid.UUID, coupon string, amount money.Money) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := "coupon:" + sub.String() + ":" + coupon
+	if !w.refunds[key] {
+		w.refunds[key] = true
+		w.escrows[sub].balance += amount.Amount
+		w.couponExpense += amount.Amount
+	}
+	return nil
 }
 
 func (w *world) Restock(_ context.Context, _ uuid.UUID, key string, lines []domain.AfterSaleLine) error {

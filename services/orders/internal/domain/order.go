@@ -18,8 +18,12 @@ type Order struct {
 	BuyerID string
 	// CheckoutID is the client's id of the checkout it came from.
 	CheckoutID string
-	// Channel is OwnStore or a partner's channel, with the partner's order id.
+	// Channel is OwnStore, MerchantChannel or a partner's channel, with the
+	// partner's order id.
 	Channel, ExternalOrderID string
+	// MerchantOrgID is the merchant a merchant order was bought for: it
+	// pays from its deposit at its tier's cost prices.
+	MerchantOrgID uuid.UUID
 	Status                   Status
 	// Currency is the buyer's; Total what the buyer pays in it.
 	Currency string
@@ -39,7 +43,7 @@ type Order struct {
 
 // External reports whether the order came from a partner channel: already
 // paid, its money arriving by the partner's settlement.
-func (o Order) External() bool { return o.Channel != OwnStore }
+func (o Order) External() bool { return o.Channel != OwnStore && o.Channel != MerchantChannel }
 
 // SubOrder is one supplier's goods of one product type within an order.
 type SubOrder struct {

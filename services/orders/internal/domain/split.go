@@ -36,6 +36,9 @@ type SKU struct {
 	// OnSale is false for a SKU that is not listed, delisted, in the bin or
 	// never approved: it cannot be bought.
 	OnSale bool
+	// NoTierPrice: priced for a merchant, the supplier set no cost price
+	// for the merchant's tier, so the merchant cannot buy it at cost.
+	NoTierPrice bool
 }
 
 // Line is one line of a checkout with its resolved SKU.
@@ -74,6 +77,8 @@ func Resolve(cart []CartLine, skus map[uuid.UUID]SKU) ([]Line, error) {
 			v.Add(apperr.Index("lines", i, "sku_id"), "is not a SKU of the catalogue")
 		case !sku.OnSale:
 			v.Add(apperr.Index("lines", i, "sku_id"), "is not on sale")
+		case sku.NoTierPrice:
+			v.Add(apperr.Index("lines", i, "sku_id"), "has no cost price for your merchant tier")
 		}
 		if l.Quantity <= 0 || l.Quantity > MaxLineQuantity {
 			v.Add(apperr.Index("lines", i, "quantity"), "must be between 1 and 9999")

@@ -39,6 +39,9 @@ func (f Finance) Quote(ctx context.Context, from, to string, lockFor time.Durati
 // PayCheckout pays the order's sub-orders into escrow, once per order.
 func (f Finance) PayCheckout(ctx context.Context, o domain.Order) error {
 	req := &financev1.PayCheckoutRequest{OrderId: o.ID.String(), BuyerId: o.BuyerID, BuyerCurrency: o.Currency, QuoteIds: o.Quotes}
+	if o.MerchantOrgID != uuid.Nil {
+		req.MerchantOrgId = o.MerchantOrgID.String()
+	}
 	for _, s := range o.SubOrders {
 		p := s.Payable()
 		req.SubOrders = append(req.SubOrders, &financev1.CheckoutShare{
@@ -71,6 +74,15 @@ func (f Finance) Refund(ctx context.Context, subOrderID uuid.UUID, refundID stri
 		return app.Refund{}, peerError(err)
 	}
 	return app.Refund{ClawBack: resp.GetClawBack(), Waiting: resp.GetWaiting()}, nil
+}
+
+// FundCoupon pays a platform-funded discount into a sub-order's escrow,
+// once per sub-order and coupon.
+func (f Finance) FundCoupon(ctx context.Context, subOrderID uuid.UUID, couponID string, amount money.Money) error {
+	_, err := f.Escrows.FundCoupon(ctx, &financev1.FundCouponRequest{
+		SubOrderId: subOrderID.String(), CouponId: couponID, Amount: &commonv1.Money{CurrencyCode: amount.Currency, AmountMinor: amount.Amount},
+	})
+	return peerError(err)
 }
 
 // Settle settles a sub-order on its goods; escrow short, it answers the

@@ -51,6 +51,33 @@ func (c Catalog) SKUs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domai
 	return out, nil
 }
 
+// MerchantSKUs returns the known SKUs among ids priced at the merchant's
+// tier cost price; a SKU without one for the tier is marked NoTierPrice.
+func (c Catalog) MerchantSKUs(ctx context.Context, ids []uuid.UUID, merchant uuid.UUID) (map[uuid.UUID]domain.SKU, error) {
+	out := make(map[uuid.UUID]domain.SKU, len(ids))
+	for start := 0; start < len(ids); start += batchLimit {
+		resp, err := c.Client.BatchGetSkus(ctx, &catalogv1.BatchGetSkusRequest{SkuIds: idStrings(ids[start:min(start+batchLimit, len(ids))]),
+			MerchantOrgId: merchant.String()})
+		if err != nil {
+			return nil, peerError(err)
+		}
+		for _, s := range resp.GetSkus() {
+			id, err := uuid.Parse(s.GetSkuId())
+			if err != nil {
+				continue
+			}
+			k := sku(id, s)
+			if cost := s.GetCostPrice(); cost != nil {
+				k.Price = money.Money{Amount: cost.GetAmountMinor(), Currency: cost.GetCurrencyCode()}
+			} else {
+				k.NoTierPrice = true
+			}
+			out[id] = k
+		}
+	}
+	return out, nil
+}
+
 func sku(id uuid.UUID, s *catalogv1.SkuInfo) domain.SKU {
 	d := s.GetDimensions()
 	typ := domain.Physical
@@ -59,7 +86,7 @@ func sku(id uuid.UUID, s *catalogv1.SkuInfo) domain.SKU {
 	}
 	product, _ := uuid.Parse(s.GetProductId())
 	supplier, _ := uuid.Parse(s.GetSupplierId())
-	return domain.SKU{
+	out := domain.SKU{
 		ID: id, ProductID: product, SupplierID: supplier, Type: typ, WeightG: s.GetWeightG(),
 		// mm³ → cm³, rounded up so a parcel is never under-measured.
 		VolumeCM3:     (d.GetLengthMm()*d.GetWidthMm()*d.GetHeightMm() + 999) / 1000,
@@ -67,6 +94,8 @@ func sku(id uuid.UUID, s *catalogv1.SkuInfo) domain.SKU {
 		OriginCountry: s.GetOrigin().GetCountryCode(), OriginRegion: s.GetOrigin().GetRegionCode(),
 		OnSale: s.GetOnSale(),
 	}
+	out.CategoryID, _ = uuid.Parse(s.GetCategoryId())
+	return out
 }
 
 // Inventory is app.Inventory over inventory's GetAvailability.

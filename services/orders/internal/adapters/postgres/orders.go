@@ -16,7 +16,7 @@ import (
 )
 
 const orderColumns = `id, buyer_id, checkout_id, channel, external_order_id, status, currency, total_minor, quotes,
-	payment_due_at, payment_started_at, placed_at, paid_at, cancel_reason, updated_at`
+	payment_due_at, payment_started_at, placed_at, paid_at, cancel_reason, updated_at, merchant_org_id`
 
 const subOrderColumns = `id, order_id, position, supplier_id, type, status, currency, goods_minor, freight_minor, buyer_minor, rate,
 	freight_breakdown, address, weight_g, volume_cm3, shipment_id, waybill, carrier_code, method_id, top_up_request_id, top_up_minor,
@@ -28,9 +28,9 @@ func (r repo) InsertOrder(ctx context.Context, o domain.Order) (bool, error) {
 		return false, err
 	}
 	tag, err := r.q.Exec(ctx, `INSERT INTO orders (`+orderColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING`,
 		o.ID, o.BuyerID, o.CheckoutID, o.Channel, o.ExternalOrderID, o.Status, o.Currency, o.Total, quotes,
-		o.PaymentDueAt, o.PaymentStartedAt, o.PlacedAt, o.PaidAt, o.CancelReason, o.UpdatedAt)
+		o.PaymentDueAt, o.PaymentStartedAt, o.PlacedAt, o.PaidAt, o.CancelReason, o.UpdatedAt, merchantOrg(o.MerchantOrgID))
 	if err != nil || tag.RowsAffected() == 0 {
 		return false, err
 	}
@@ -51,6 +51,15 @@ func (r repo) InsertOrder(ctx context.Context, o domain.Order) (bool, error) {
 		}
 	}
 	return true, r.q.SendBatch(ctx, b).Close()
+}
+
+// merchantOrg is a merchant order's organization as stored: NULL for
+// everyone else's orders.
+func merchantOrg(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
 }
 
 func subOrderJSON(s domain.SubOrder) (breakdown, address []byte, err error) {
@@ -159,10 +168,14 @@ func scanOrder(row pgx.CollectableRow) (domain.Order, error) {
 	var o domain.Order
 	var due *time.Time
 	var quotes []byte
+	var merchant *uuid.UUID
 	err := row.Scan(&o.ID, &o.BuyerID, &o.CheckoutID, &o.Channel, &o.ExternalOrderID, &o.Status, &o.Currency, &o.Total, &quotes,
-		&due, &o.PaymentStartedAt, &o.PlacedAt, &o.PaidAt, &o.CancelReason, &o.UpdatedAt)
+		&due, &o.PaymentStartedAt, &o.PlacedAt, &o.PaidAt, &o.CancelReason, &o.UpdatedAt, &merchant)
 	if err != nil {
 		return o, err
+	}
+	if merchant != nil {
+		o.MerchantOrgID = *merchant
 	}
 	if due != nil {
 		o.PaymentDueAt = *due

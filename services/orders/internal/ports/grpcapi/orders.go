@@ -23,7 +23,7 @@ func (s *Server) Checkout(ctx context.Context, req *ordersv1.CheckoutRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	in := app.CheckoutInput{CheckoutID: req.GetCheckoutId(), Currency: req.GetCurrency()}
+	in := app.CheckoutInput{CheckoutID: req.GetCheckoutId(), Currency: req.GetCurrency(), CouponID: req.GetCouponId()}
 	var v apperr.Violations
 	in.Lines = lines(&v, req.GetLines())
 	if a := req.GetAddress(); a != nil {
@@ -313,6 +313,9 @@ func orderProto(v app.OrderView) *ordersv1.Order {
 	if o.Status == domain.PendingPayment || !o.External() {
 		out.PaymentDueAt = timestamppb.New(o.PaymentDueAt)
 	}
+	if o.MerchantOrgID != uuid.Nil {
+		out.MerchantOrgId = o.MerchantOrgID.String()
+	}
 	for _, sub := range o.SubOrders {
 		out.SubOrders = append(out.SubOrders, subOrderProto(o, sub, v.Parcels[sub.ID]))
 	}
@@ -355,6 +358,13 @@ func subOrderProto(o domain.Order, s domain.SubOrder, p *app.Parcel) *ordersv1.S
 			out.Parcel.MethodId, out.Parcel.MethodName, out.Parcel.Status = p.MethodID, p.MethodName, p.Status
 			out.Parcel.Position, out.Parcel.DistanceLeftKm, out.Parcel.Eta, out.Parcel.DeliveredAt = p.Position, p.DistanceLeftKM, ts(p.ETA), ts(p.DeliveredAt)
 		}
+	}
+	if s.Discount > 0 {
+		out.Discount = moneyProto(money.Money{Amount: s.Discount, Currency: s.Goods.Currency})
+		out.CouponId, out.DiscountFundedBy = s.CouponID, string(s.DiscountFundedBy)
+	}
+	if s.Refunded > 0 {
+		out.Refunded = moneyProto(money.Money{Amount: s.Refunded, Currency: s.Goods.Currency})
 	}
 	if s.TopUpRequestID != "" && s.Status == domain.AwaitingTopUp {
 		out.TopUp = &ordersv1.TopUp{RequestId: s.TopUpRequestID, Amount: moneyProto(money.Money{Amount: s.TopUp, Currency: s.Goods.Currency})}

@@ -1,0 +1,183 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+func merchantOf(org uuid.UUID) auth.Caller {
+	return auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}
+}
+
+// campaign creates a campaign and issues one coupon of it to holder.
+func (s *saga) coupon(t *testing.T, c domain.Campaign, holder domain.Holder) (domain.Campaign, string) {
+	t.Helper()
+	c.Name, c.Currency = "Winter", "USD"
+	c.ValidFrom, c.ValidUntil = s.at.Add(-time.Hour), s.at.Add(24*time.Hour)
+	if c.Kind == "" {
+		c.Kind = domain.FixedAmount
+	}
+	if c.MinimumSpend.Currency == "" {
+		c.MinimumSpend = money.MustNew(0, "USD")
+	}
+	made, err := s.svc.CreateCampaign(ctx, operator, c)
+	if err != nil {
+		t.Fatalf("campaign: %v", err)
+	}
+	iss, _, err := s.svc.IssueCoupons(ctx, operator, made.ID, uuid.NewString(), []domain.Holder{holder})
+	if err != nil {
+		t.Fatalf("issue: %v", err)
+	}
+	return made, iss.CouponIDs[0].String()
+}
+
+// A merchant buys at its tier's cost price and pays from its deposit at
+// once, with a platform-funded coupon: the deposit pays the goods less the
+// discount plus freight; at settlement the platform pays the discount into
+// escrow and the supplier gets the full goods. A deposit that cannot pay is
+// refused with nothing held and the order cancelled; the coupon comes back.
+func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
+	s := newSaga(t)
+	org := uuid.New()
+	m := merchantOf(org)
+	s.w.addresses[m.Subject] = &domain.Address{Recipient: "Shop", Country: "PT", City: "Porto", Lines: []string{"Rua 1"}}
+	_, couponID := s.coupon(t, domain.Campaign{Amount: money.MustNew(500, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.MerchantChannel},
+		domain.Holder{Kind: domain.HolderOrganization, ID: org})
+
+	// Short deposit: refused, nothing held, the coupon still available.
+	s.w.wallets[depositOf(org)] = 1000
+	stock := s.w.stock[s.scarf.ID]
+	_, _, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-1", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID})
+	wantKind(t, err, apperr.KindFailedPrecondition, "INSUFFICIENT_FUNDS")
+	if s.w.stock[s.scarf.ID] != stock || s.w.wallets[depositOf(org)] != 1000 {
+		t.Fatalf("a refused merchant order held stock (%d → %d) or moved money", stock, s.w.stock[s.scarf.ID])
+	}
+	// Topped up, a new checkout goes through with the coupon given back.
+	s.w.wallets[depositOf(org)] = 10_000
+	o, _, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-2", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID})
+	if err != nil {
+		t.Fatalf("merchant checkout: %v", err)
+	}
+	sub := o.SubOrders[0]
+	// 2 × 21.00 at cost, less 5.00, plus 5.00 freight.
+	if o.Status != domain.Paid || o.Channel != domain.MerchantChannel || o.MerchantOrgID != org || sub.Goods.Amount != 4200 || sub.Discount != 500 {
+		t.Fatalf("merchant order %+v / %+v", o, sub)
+	}
+	if paid := 10_000 - s.w.wallets[depositOf(org)]; paid != 4200 {
+		t.Fatalf("the deposit paid %d, want 4200", paid)
+	}
+	if again, replayed, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-2", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID}); err != nil || !replayed || again.ID != o.ID {
+		t.Fatalf("retried merchant checkout: %v %v %v", again.ID, replayed, err)
+	}
+	// The coupon is used now.
+	_, _, err = s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-3", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: couponID})
+	wantKind(t, err, apperr.KindFailedPrecondition, "COUPON_ALREADY_USED")
+
+	// Fulfilled and settled: the platform funds 5.00, the supplier gets 42.00.
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.linen), sub.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	s.w.parcels[sub.ID].delivered = true
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, sub.ID, app.Shipment{}) }); err != nil {
+		t.Fatal(err)
+	}
+	s.at = s.at.Add(8 * 24 * time.Hour)
+	s.run(t)
+	if s.w.couponExpense != 500 || s.w.escrows[sub.ID].supplierPaid != 4200 {
+		t.Fatalf("coupon expense %d, supplier paid %d", s.w.couponExpense, s.w.escrows[sub.ID].supplierPaid)
+	}
+	if got := 10_000 - s.w.wallets[depositOf(org)]; got != 3700 {
+		t.Errorf("after settlement the deposit is down %d, want 3700 (the unspent freight back)", got)
+	}
+}
+
+// A supplier-funded coupon lowers what the buyer pays and what the
+// supplier is settled; a cancelled order gives the coupon back; a coupon
+// below its minimum, expired, or someone else's is refused with nothing
+// held.
+func TestCouponsAtCheckout(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	me := domain.UserHolder(ann.Subject)
+	_, pct := s.coupon(t, domain.Campaign{Kind: domain.Percentage, PercentBPS: 1000, FundedBy: domain.FundedBySupplier,
+		SupplierIDs: []uuid.UUID{s.linen}, Channel: domain.OwnStore}, me)
+	_, big := s.coupon(t, domain.Campaign{Amount: money.MustNew(100, "USD"), MinimumSpend: money.MustNew(50_000, "USD"),
+		FundedBy: domain.FundedByPlatform, Channel: domain.OwnStore}, me)
+	_, unused := s.coupon(t, domain.Campaign{Amount: money.MustNew(100, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.OwnStore}, me)
+	_, others := s.coupon(t, domain.Campaign{Amount: money.MustNew(100, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.OwnStore},
+		domain.UserHolder(uuid.NewString()))
+	stock := s.w.stock[s.scarf.ID]
+	for _, tt := range []struct {
+		name, coupon string
+		kind         apperr.Kind
+		reason       string
+	}{
+		{"below its minimum", big, apperr.KindFailedPrecondition, "COUPON_BELOW_MINIMUM"},
+		{"someone else's", others, apperr.KindNotFound, ""},
+		{"not a coupon", "nope", apperr.KindNotFound, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: uuid.NewString(), Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: tt.coupon})
+			wantKind(t, err, tt.kind, tt.reason)
+		})
+	}
+	if s.w.stock[s.scarf.ID] != stock {
+		t.Fatal("a refused coupon held stock")
+	}
+	// 10 % off the linen goods only (the phone is another supplier's).
+	o, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "c-1", Lines: []domain.CartLine{line(s.scarf, 2), line(s.phone, 1)}, Currency: "USD", CouponID: pct})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, sub := range o.SubOrders {
+		want := int64(0)
+		if sub.SupplierID == s.linen {
+			want = 600
+		}
+		if sub.Discount != want || sub.BuyerAmount != sub.Goods.Amount+sub.Freight.Amount-want {
+			t.Errorf("sub-order of %s: discount %d, buyer pays %d", sub.SupplierID, sub.Discount, sub.BuyerAmount)
+		}
+		total += sub.BuyerAmount
+	}
+	if o.Total != total {
+		t.Errorf("total %d, sub-orders %d", o.Total, total)
+	}
+	if _, err := s.svc.CancelOrder(ctx, ann, o.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "c-2", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: pct})
+	if err != nil || again.SubOrders[0].Discount != 300 {
+		t.Fatalf("the cancelled order's coupon was not given back: %v", err)
+	}
+	if _, err := s.svc.PayOrder(ctx, ann, again.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	sub := again.SubOrders[0]
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.linen), sub.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	s.w.parcels[sub.ID].delivered = true
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, sub.ID, app.Shipment{}) }); err != nil {
+		t.Fatal(err)
+	}
+	s.at = s.at.Add(8 * 24 * time.Hour)
+	s.run(t)
+	if s.w.couponExpense != 0 || s.w.escrows[sub.ID].supplierPaid != 2700 {
+		t.Errorf("supplier-funded: coupon expense %d, supplier paid %d (want 0 and 2700)", s.w.couponExpense, s.w.escrows[sub.ID].supplierPaid)
+	}
+	// Expired.
+	_, _, err = s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "c-3", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: unused})
+	wantKind(t, err, apperr.KindFailedPrecondition, "COUPON_EXPIRED")
+	_, _, err = s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "c-4", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: pct})
+	wantKind(t, err, apperr.KindFailedPrecondition, "COUPON_ALREADY_USED")
+}
