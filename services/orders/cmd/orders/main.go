@@ -2,7 +2,8 @@
 // pending order split by supplier and product type, payment into escrow,
 // the sub-orders' fulfilment and settlement, orders from partner channels,
 // and the saga (a task runner and inbox consumers) that carries each order
-// through them.
+// through them; beside them, the sales figures kept from its own order
+// events by their own consumer.
 package main
 
 import (
@@ -120,11 +121,15 @@ func run(ctx context.Context) error {
 		Logistics: peers.Logistics{Client: logisticsv1.NewLogisticsServiceClient(dialed["LOGISTICS_ADDR"])},
 	}, app.Config{PaymentTimeout: cfg.PaymentTimeout, FulfilmentHold: cfg.FulfilmentHold, AutoComplete: cfg.AutoComplete, PaymentSettle: cfg.PaymentSettle})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
+	salesStore := postgres.NewSales(rt.Pool)
+	sales := app.NewSales(salesStore, svc.Catalog, peers.Supply{Client: inventoryv1.NewInventoryServiceClient(dialed["INVENTORY_ADDR"])})
+	grpcapi.NewSales(sales).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated and the stream exists.
 	for _, c := range (events.Consumers{Service: svc, Repo: func(tx pgx.Tx) app.Repository { return store.WithTx(tx) }}).All() {
 		rt.Consume(c)
 	}
+	rt.Consume(events.SalesConsumer{Sales: sales, Repo: salesStore.WithTx}.Consumer())
 	rt.Go("saga", func(ctx context.Context) error { return svc.RunSaga(ctx, cfg.WorkInterval, rt.Log) })
 	return rt.Run(ctx)
 }
