@@ -19,11 +19,12 @@ type Access struct {
 	// service owns, e.g. "freight"; empty for one that owns none (gateway).
 	Area string
 	// Consumes lists the durable consumers the service runs on other areas'
-	// streams.
+	// streams (or on its own, for a read model of its own events).
 	Consumes []Consumption
 }
 
-// Consumption is one durable consumer on another area's stream.
+// Consumption is one durable consumer on another area's stream, or on the
+// service's own (its stream rights do not include consuming).
 type Consumption struct {
 	Stream   string // e.g. "LOGISTICS"
 	Consumer string // the durable name and inbox key, e.g. "freight-shipment-history"
@@ -41,6 +42,8 @@ var Accesses = []Access{
 		{Stream: "FINANCE", Consumer: "orders-finance"},
 		{Stream: "LOGISTICS", Consumer: "orders-logistics"},
 		{Stream: "INVENTORY", Consumer: "orders-inventory"},
+		// The sales figures follow the service's own order events.
+		{Stream: "ORDERS", Consumer: "orders-sales"},
 	}},
 	{User: "logistics", Area: "logistics"},
 	{User: "finance", Area: "finance"},

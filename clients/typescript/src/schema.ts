@@ -1991,6 +1991,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListSales lists daily sales figures, oldest day first. */
+        get: operations["SalesService_ListSales"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sales:export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ExportSales returns the rows ListSales would list, every page of them, as CSV: a header row, then one row per line, amounts in the currency's major units ("12.34") followed by the same amounts in minor units.
+         * @description ExportSales returns the rows ListSales would list, every page of them, as CSV:
+         *     a header row, then one row per line, amounts in the currency's major units
+         *     ("12.34") followed by the same amounts in minor units. More rows than one export
+         *     holds is FAILED_PRECONDITION (reason EXPORT_TOO_LARGE): narrow the dates.
+         */
+        get: operations["SalesService_ExportSales"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/signing-keys:rotate": {
         parameters: {
             query?: never;
@@ -2006,6 +2046,28 @@ export interface paths {
          *     the tokens they signed have expired. Admins only.
          */
         post: operations["UsersService_RotateSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/skus/{skuId}/psi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetPurchaseSalesInventory puts one SKU's purchase orders, its daily sales and its current stock per warehouse side by side.
+         * @description GetPurchaseSalesInventory puts one SKU's purchase orders, its daily sales and its
+         *     current stock per warehouse side by side. Members of the SKU's supplier and
+         *     admins; a SKU of another supplier is NOT_FOUND.
+         */
+        get: operations["SalesService_GetPurchaseSalesInventory"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3220,6 +3282,15 @@ export interface components {
              */
             recordedAt?: string;
         };
+        ExportSalesResponse: {
+            /** @description The rows as CSV (RFC 4180, text/csv; charset=utf-8) with a header row. */
+            csv?: string;
+            /**
+             * Format: int32
+             * @description How many rows follow the header.
+             */
+            rowCount?: number;
+        };
         FileAfterSaleBody: {
             /**
              * @description The client's id for the request (1 to 64 characters): filing again with it answers
@@ -3447,6 +3518,27 @@ export interface components {
         };
         GetPurchaseOrderResponse: {
             purchaseOrder?: components["schemas"]["PurchaseOrder"];
+        };
+        GetPurchaseSalesInventoryResponse: {
+            skuId?: string;
+            productId?: string;
+            supplierId?: string;
+            /**
+             * @description The supplier's purchase orders holding the SKU, newest first, each with the
+             *     SKU's line only.
+             */
+            purchaseOrders?: components["schemas"]["SkuPurchaseOrder"][];
+            /**
+             * @description Set when there were more purchase orders than one answer reads: the oldest are
+             *     left out; narrow from_date.
+             */
+            purchaseOrdersTruncated?: boolean;
+            /** @description The SKU's sales per day, channel and currency, oldest first. */
+            sales?: components["schemas"]["SalesRow"][];
+            /** @description The SKU's stock now, per warehouse. */
+            stock?: components["schemas"]["SkuStockLevel"][];
+            /** @description The three added up. */
+            totals?: components["schemas"]["PurchaseSalesInventoryTotals"];
         };
         GetQuoteResponse: {
             quote?: components["schemas"]["FxQuote"];
@@ -3725,6 +3817,10 @@ export interface components {
         };
         ListReviewQueueResponse: {
             products?: components["schemas"]["Product"][];
+            page?: components["schemas"]["PageResponse"];
+        };
+        ListSalesResponse: {
+            rows?: components["schemas"]["SalesRow"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListShipmentEventsResponse: {
@@ -4121,6 +4217,35 @@ export interface components {
          * @enum {string}
          */
         PurchaseOrderStatus: "PURCHASE_ORDER_STATUS_UNSPECIFIED" | "PURCHASE_ORDER_STATUS_OPEN" | "PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED" | "PURCHASE_ORDER_STATUS_RECEIVED" | "PURCHASE_ORDER_STATUS_CANCELLED";
+        /** @description PurchaseSalesInventoryTotals adds up a SKU's purchase orders, sales and stock. */
+        PurchaseSalesInventoryTotals: {
+            /**
+             * Format: int64
+             * @description Units received by the purchase orders listed.
+             */
+            received?: string;
+            /**
+             * Format: int64
+             * @description Units still expected: ordered and not received, on purchase orders not cancelled.
+             */
+            incoming?: string;
+            /**
+             * Format: int64
+             * @description Units sold and refunded in the sales listed.
+             */
+            unitsSold?: string;
+            /** Format: int64 */
+            unitsRefunded?: string;
+            /**
+             * Format: int64
+             * @description Stock now, every warehouse added up.
+             */
+            onHand?: string;
+            /** Format: int64 */
+            reserved?: string;
+            /** Format: int64 */
+            available?: string;
+        };
         /** @description QualityCheck is a recorded quality-check result. */
         QualityCheck: {
             passed?: boolean;
@@ -4327,6 +4452,44 @@ export interface components {
             index?: string;
             shipmentId?: string;
             reason?: string;
+        };
+        /**
+         * @description SalesGrouping is what a sales row counts.
+         *
+         *      - SALES_GROUPING_UNSPECIFIED: Not set: by product.
+         *      - SALES_GROUPING_PRODUCT: One row per product, its SKUs added up.
+         *      - SALES_GROUPING_SKU: One row per SKU.
+         * @default SALES_GROUPING_UNSPECIFIED
+         * @enum {string}
+         */
+        SalesGrouping: "SALES_GROUPING_UNSPECIFIED" | "SALES_GROUPING_PRODUCT" | "SALES_GROUPING_SKU";
+        /** @description SalesRow is one day's figures of a product (or SKU) on one channel in one currency. */
+        SalesRow: {
+            /** @description The UTC day, "YYYY-MM-DD". */
+            day?: string;
+            productId?: string;
+            /** @description Empty when grouped by product. */
+            skuId?: string;
+            supplierId?: string;
+            channel?: string;
+            /** @description The currency of the amounts below (the supplier's). */
+            currency?: string;
+            /**
+             * Format: int64
+             * @description Units paid for that day.
+             */
+            unitsSold?: string;
+            /**
+             * Format: int64
+             * @description Units refunded that day: cancelled after payment or returned.
+             */
+            unitsRefunded?: string;
+            /** @description Paid for the goods that day (quantity × unit price). */
+            gross?: components["schemas"]["Money"];
+            /** @description Refunded that day: paid sub-orders cancelled, returns refunded. */
+            refunds?: components["schemas"]["Money"];
+            /** @description gross − refunds. */
+            net?: components["schemas"]["Money"];
         };
         SearchProductsResponse: {
             products?: components["schemas"]["ProductSummary"][];
@@ -4599,6 +4762,43 @@ export interface components {
         /** @description SkuLines is a parcel given as catalog SKUs. */
         SkuLines: {
             lines?: components["schemas"]["SkuLine"][];
+        };
+        /** @description SkuPurchaseOrder is a purchase order's line of one SKU. */
+        SkuPurchaseOrder: {
+            purchaseOrderId?: string;
+            warehouseId?: string;
+            /**
+             * @description The purchase order's status: "open", "partially_received", "received" or
+             *     "cancelled".
+             */
+            status?: string;
+            /** @description The supplier's own reference. */
+            reference?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /**
+             * Format: int64
+             * @description Units of the SKU ordered and received so far.
+             */
+            ordered?: string;
+            /** Format: int64 */
+            received?: string;
+        };
+        /** @description SkuStockLevel is the SKU's stock in one warehouse. */
+        SkuStockLevel: {
+            warehouseId?: string;
+            /** Format: int64 */
+            onHand?: string;
+            /**
+             * Format: int64
+             * @description Held by reservations (orders not yet shipped).
+             */
+            reserved?: string;
+            /**
+             * Format: int64
+             * @description on_hand − reserved.
+             */
+            available?: string;
         };
         /**
          * @description SortOrder orders search results.
@@ -5405,6 +5605,7 @@ export type DisputeAfterSaleResponse = components['schemas']['DisputeAfterSaleRe
 export type EstimateRequest = components['schemas']['EstimateRequest'];
 export type EstimateResponse = components['schemas']['EstimateResponse'];
 export type ExchangeRate = components['schemas']['ExchangeRate'];
+export type ExportSalesResponse = components['schemas']['ExportSalesResponse'];
 export type FileAfterSaleBody = components['schemas']['FileAfterSaleBody'];
 export type FileAfterSaleResponse = components['schemas']['FileAfterSaleResponse'];
 export type FreightBreakdown = components['schemas']['FreightBreakdown'];
@@ -5436,6 +5637,7 @@ export type GetProductHistoryResponse = components['schemas']['GetProductHistory
 export type GetProductModelResponse = components['schemas']['GetProductModelResponse'];
 export type GetProductResponse = components['schemas']['GetProductResponse'];
 export type GetPurchaseOrderResponse = components['schemas']['GetPurchaseOrderResponse'];
+export type GetPurchaseSalesInventoryResponse = components['schemas']['GetPurchaseSalesInventoryResponse'];
 export type GetQuoteResponse = components['schemas']['GetQuoteResponse'];
 export type GetRateCardResponse = components['schemas']['GetRateCardResponse'];
 export type GetShipmentResponse = components['schemas']['GetShipmentResponse'];
@@ -5479,6 +5681,7 @@ export type ListProductModelsResponse = components['schemas']['ListProductModels
 export type ListProductResponse = components['schemas']['ListProductResponse'];
 export type ListPurchaseOrdersResponse = components['schemas']['ListPurchaseOrdersResponse'];
 export type ListReviewQueueResponse = components['schemas']['ListReviewQueueResponse'];
+export type ListSalesResponse = components['schemas']['ListSalesResponse'];
 export type ListShipmentEventsResponse = components['schemas']['ListShipmentEventsResponse'];
 export type ListShipmentsResponse = components['schemas']['ListShipmentsResponse'];
 export type ListShippingMethodsResponse = components['schemas']['ListShippingMethodsResponse'];
@@ -5523,6 +5726,7 @@ export type ProductSummary = components['schemas']['ProductSummary'];
 export type PurchaseOrder = components['schemas']['PurchaseOrder'];
 export type PurchaseOrderLine = components['schemas']['PurchaseOrderLine'];
 export type PurchaseOrderStatus = components['schemas']['PurchaseOrderStatus'];
+export type PurchaseSalesInventoryTotals = components['schemas']['PurchaseSalesInventoryTotals'];
 export type QualityCheck = components['schemas']['QualityCheck'];
 export type QuoteConversionRequest = components['schemas']['QuoteConversionRequest'];
 export type QuoteConversionResponse = components['schemas']['QuoteConversionResponse'];
@@ -5553,6 +5757,8 @@ export type RotateSigningKeyRequest = components['schemas']['RotateSigningKeyReq
 export type RotateSigningKeyResponse = components['schemas']['RotateSigningKeyResponse'];
 export type Route = components['schemas']['Route'];
 export type RowError = components['schemas']['RowError'];
+export type SalesGrouping = components['schemas']['SalesGrouping'];
+export type SalesRow = components['schemas']['SalesRow'];
 export type SearchProductsResponse = components['schemas']['SearchProductsResponse'];
 export type SetCartLineBody = components['schemas']['SetCartLineBody'];
 export type SetCartLineResponse = components['schemas']['SetCartLineResponse'];
@@ -5584,6 +5790,8 @@ export type SignUpResponse = components['schemas']['SignUpResponse'];
 export type SkuContent = components['schemas']['SkuContent'];
 export type SkuLine = components['schemas']['SkuLine'];
 export type SkuLines = components['schemas']['SkuLines'];
+export type SkuPurchaseOrder = components['schemas']['SkuPurchaseOrder'];
+export type SkuStockLevel = components['schemas']['SkuStockLevel'];
 export type SortOrder = components['schemas']['SortOrder'];
 export type SpeedProfile = components['schemas']['SpeedProfile'];
 export type StockLevel = components['schemas']['StockLevel'];
@@ -9849,6 +10057,102 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    SalesService_ListSales: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Admins: whose figures, or every supplier's when empty; members of a supplier
+                 *     organization read their own (another supplier's is PERMISSION_DENIED).
+                 */
+                supplierId?: string;
+                /** @description Only this product. */
+                productId?: string;
+                /** @description Only this SKU. */
+                skuId?: string;
+                /** @description Only this channel: "own_store", "merchant" or a partner's channel id. */
+                channel?: string;
+                /** @description The first and the last day, inclusive, as "YYYY-MM-DD" (UTC); empty is open. */
+                fromDate?: string;
+                toDate?: string;
+                /**
+                 * @description By product (the default) or by SKU.
+                 *
+                 *      - SALES_GROUPING_UNSPECIFIED: Not set: by product.
+                 *      - SALES_GROUPING_PRODUCT: One row per product, its SKUs added up.
+                 *      - SALES_GROUPING_SKU: One row per SKU.
+                 */
+                groupBy?: "SALES_GROUPING_UNSPECIFIED" | "SALES_GROUPING_PRODUCT" | "SALES_GROUPING_SKU";
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSalesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    SalesService_ExportSales: {
+        parameters: {
+            query?: {
+                /** @description As in ListSalesRequest. */
+                supplierId?: string;
+                productId?: string;
+                skuId?: string;
+                channel?: string;
+                fromDate?: string;
+                toDate?: string;
+                /**
+                 * @description - SALES_GROUPING_UNSPECIFIED: Not set: by product.
+                 *      - SALES_GROUPING_PRODUCT: One row per product, its SKUs added up.
+                 *      - SALES_GROUPING_SKU: One row per SKU.
+                 */
+                groupBy?: "SALES_GROUPING_UNSPECIFIED" | "SALES_GROUPING_PRODUCT" | "SALES_GROUPING_SKU";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportSalesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
     UsersService_RotateSigningKey: {
         parameters: {
             query?: never;
@@ -9876,6 +10180,42 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    SalesService_GetPurchaseSalesInventory: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The days of the purchase orders (by creation) and of the sales, inclusive, as
+                 *     "YYYY-MM-DD" (UTC); empty is open. Stock is always as it is now.
+                 */
+                fromDate?: string;
+                toDate?: string;
+            };
+            header?: never;
+            path: {
+                skuId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetPurchaseSalesInventoryResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

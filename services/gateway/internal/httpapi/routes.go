@@ -54,6 +54,9 @@ func Routes(conns *upstream.Conns) []Registrar {
 			return ordersv1.RegisterCouponsServiceHandlerClient(ctx, mux, ordersv1.NewCouponsServiceClient(conns.Orders))
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return ordersv1.RegisterSalesServiceHandlerClient(ctx, mux, ordersv1.NewSalesServiceClient(conns.Orders))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return logisticsv1.RegisterLogisticsServiceHandlerClient(ctx, mux, logisticsv1.NewLogisticsServiceClient(conns.Logistics))
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {

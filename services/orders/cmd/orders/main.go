@@ -1,9 +1,10 @@
 // Command orders runs the orders service: the buyer's cart, checkout into a
 // pending order split by supplier and product type, payment into escrow,
 // the sub-orders' fulfilment and settlement, orders from partner channels,
-// coupon campaigns and their coupons (served beside the orders API), and
-// the saga (a task runner and inbox consumers) that carries each order
-// through them.
+// coupon campaigns and their coupons (served beside the orders API),
+// returns and exchanges, and the saga (a task runner and inbox consumers)
+// that carries each order through them; beside them, the sales figures
+// kept from its own order events by their own consumer.
 package main
 
 import (
@@ -126,11 +127,15 @@ func run(ctx context.Context) error {
 		AfterSaleWindow: cfg.AfterSaleWindow})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 	grpcapi.NewAfterSale(svc).Register(rt.Server.GRPC())
+	salesStore := postgres.NewSales(rt.Pool)
+	sales := app.NewSales(salesStore, svc.Catalog, peers.Supply{Client: inventoryv1.NewInventoryServiceClient(dialed["INVENTORY_ADDR"])})
+	grpcapi.NewSales(sales).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated and the stream exists.
 	for _, c := range (events.Consumers{Service: svc, Repo: func(tx pgx.Tx) app.Repository { return store.WithTx(tx) }}).All() {
 		rt.Consume(c)
 	}
+	rt.Consume(events.SalesConsumer{Sales: sales, Repo: salesStore.WithTx}.Consumer())
 	rt.Go("saga", func(ctx context.Context) error { return svc.RunSaga(ctx, cfg.WorkInterval, rt.Log) })
 	return rt.Run(ctx)
 }

@@ -1,7 +1,8 @@
 // Package events feeds the events the order saga awaits into it through
 // inbox consumers: finance's payments and settlements, logistics' parcels
-// and inventory's lapsed reservations. Each is applied in the inbox's
-// transaction, so it changes the saga exactly once.
+// and inventory's lapsed reservations; and the service's own order events
+// into the sales figures (SalesConsumer). Each is applied in the inbox's
+// transaction, so it changes the saga or the figures exactly once.
 package events
 
 import (
@@ -34,35 +35,43 @@ type Consumers struct {
 // the runtime's (service.Runtime.Consume fills them).
 func (c Consumers) All() []*inbox.Consumer {
 	return []*inbox.Consumer{
-		c.consumer("orders-finance", "finance", map[string]handler{
+		c.consumer("orders-finance", "finance", map[string]handler[app.Repository]{
 			"finance.payment.captured": c.paymentCaptured,
 			"finance.escrow.settled":   c.escrowSettled,
 		}),
-		c.consumer("orders-logistics", "logistics", map[string]handler{
+		c.consumer("orders-logistics", "logistics", map[string]handler[app.Repository]{
 			"logistics.shipment.booked":    c.shipmentBooked,
 			"logistics.shipment.delivered": c.shipmentDelivered,
 		}),
-		c.consumer("orders-inventory", "inventory", map[string]handler{
+		c.consumer("orders-inventory", "inventory", map[string]handler[app.Repository]{
 			"inventory.reservation.expired": c.reservationExpired,
 		}),
 	}
 }
 
-type handler func(ctx context.Context, r app.Repository, payload []byte) error
+// handler applies one subject's payload on R, the repository of the
+// inbox's transaction.
+type handler[R any] func(ctx context.Context, r R, payload []byte) error
 
-func (c Consumers) consumer(name, area string, handlers map[string]handler) *inbox.Consumer {
+func (c Consumers) consumer(name, area string, handlers map[string]handler[app.Repository]) *inbox.Consumer {
+	return newConsumer(name, area, c.Backoff, c.Repo, handlers)
+}
+
+// newConsumer is the durable consumer name of area's stream, reading the
+// handlers' subjects and applying each on repo of the inbox's transaction.
+func newConsumer[R any](name, area string, backoff []time.Duration, repo func(pgx.Tx) R, handlers map[string]handler[R]) *inbox.Consumer {
 	subjects := make([]string, 0, len(handlers))
 	for s := range handlers {
 		subjects = append(subjects, s)
 	}
 	return &inbox.Consumer{
-		Name: name, Stream: natsx.AreaStream(area).Name, Subjects: subjects, Backoff: c.Backoff,
+		Name: name, Stream: natsx.AreaStream(area).Name, Subjects: subjects, Backoff: backoff,
 		Handler: func(ctx context.Context, tx pgx.Tx, msg inbox.Message) error {
 			h, ok := handlers[msg.Subject]
 			if !ok {
 				return nil
 			}
-			return h(ctx, c.Repo(tx), msg.Payload)
+			return h(ctx, repo(tx), msg.Payload)
 		},
 	}
 }

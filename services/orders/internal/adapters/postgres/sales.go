@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// Sales is the sales read model's repository (app.SalesRepository): reads
+// on the pool, writes inside the inbox's transaction (WithTx).
+type Sales struct {
+	q pg.Querier
+}
+
+var _ app.SalesRepository = Sales{}
+
+// NewSales returns the sales repository on pool.
+func NewSales(pool *pgxpool.Pool) Sales { return Sales{q: pool} }
+
+// WithTx returns the repository on tx: the sales consumer applies events in
+// the inbox's transaction.
+func (s Sales) WithTx(tx pgx.Tx) app.SalesRepository { return Sales{q: tx} }
+
+func (s Sales) AddSoldSubOrder(ctx context.Context, sub domain.SoldSubOrder) (bool, error) {
+	tag, err := s.q.Exec(ctx, `INSERT INTO sales_sub_orders (sub_order_id, order_id, supplier_id, channel, paid_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, sub.ID, sub.OrderID, sub.SupplierID, sub.Channel, sub.PaidAt)
+	if err != nil || tag.RowsAffected() == 0 {
+		return false, err
+	}
+	b := &pgx.Batch{}
+	for _, l := range sub.Lines {
+		b.Queue(`INSERT INTO sales_sub_order_lines (sub_order_id, sku_id, product_id, currency, quantity, gross_minor)
+			VALUES ($1, $2, $3, $4, $5, $6)`, sub.ID, l.SKUID, l.ProductID, l.Gross.Currency, l.Quantity, l.Gross.Amount)
+	}
+	return true, s.q.SendBatch(ctx, b).Close()
+}
+
+func (s Sales) CancelSoldSubOrder(ctx context.Context, id uuid.UUID, at time.Time) (*domain.SoldSubOrder, error) {
+	sub := domain.SoldSubOrder{ID: id}
+	err := s.q.QueryRow(ctx, `UPDATE sales_sub_orders SET cancelled_at = $2
+		WHERE sub_order_id = $1 AND cancelled_at IS NULL
+		RETURNING order_id, supplier_id, channel, paid_at`, id, at).Scan(&sub.OrderID, &sub.SupplierID, &sub.Channel, &sub.PaidAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.q.Query(ctx, `SELECT sku_id, product_id, currency, quantity, gross_minor, units_refunded, refunds_minor
+		FROM sales_sub_order_lines WHERE sub_order_id = $1 ORDER BY sku_id`, id)
+	if err != nil {
+		return nil, err
+	}
+	sub.Lines, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.SoldLine, error) {
+		var l domain.SoldLine
+		var currency string
+		err := row.Scan(&l.SKUID, &l.ProductID, &currency, &l.Quantity, &l.Gross.Amount, &l.UnitsRefunded, &l.Refunds.Amount)
+		l.Gross.Currency, l.Refunds.Currency = currency, currency
+		return l, err
+	})
+	return &sub, err
+}
+
+func (s Sales) AddReturn(ctx context.Context, r domain.SalesReturn) (bool, error) {
+	tag, err := s.q.Exec(ctx, `INSERT INTO sales_returns (return_id, sub_order_id, refunded_at) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, r.ID, r.SubOrderID, r.RefundedAt)
+	if err != nil || tag.RowsAffected() == 0 {
+		return false, err
+	}
+	b := &pgx.Batch{}
+	for _, l := range r.Lines {
+		// A line of a sub-order the figures never saw paid updates nothing.
+		b.Queue(`UPDATE sales_sub_order_lines SET units_refunded = units_refunded + $3, refunds_minor = refunds_minor + $4
+			WHERE sub_order_id = $1 AND sku_id = $2 AND currency = $5`, r.SubOrderID, l.SKUID, l.Quantity, l.Amount.Amount, l.Amount.Currency)
+	}
+	return true, s.q.SendBatch(ctx, b).Close()
+}
+
+func (s Sales) AddSales(ctx context.Context, entries []domain.SalesEntry) error {
+	b := &pgx.Batch{}
+	for _, e := range entries {
+		b.Queue(`INSERT INTO sales_daily AS d (day, sku_id, channel, currency, product_id, supplier_id,
+				units_sold, units_refunded, gross_minor, refunds_minor)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT (day, sku_id, channel, currency) DO UPDATE SET
+				units_sold = d.units_sold + EXCLUDED.units_sold,
+				units_refunded = d.units_refunded + EXCLUDED.units_refunded,
+				gross_minor = d.gross_minor + EXCLUDED.gross_minor,
+				refunds_minor = d.refunds_minor + EXCLUDED.refunds_minor`,
+			e.Day, e.SKUID, e.Channel, e.Currency, e.ProductID, e.SupplierID, e.UnitsSold, e.UnitsRefunded, e.GrossMinor, e.RefundsMinor)
+	}
+	return s.q.SendBatch(ctx, b).Close()
+}
+
+// salesRows groups the daily figures by day, product (and SKU when asked:
+// otherwise the nil uuid stands in, so the sort key has no NULL), supplier,
+// channel and currency, and reads them in that order after the cursor.
+const salesRows = `
+WITH keyed AS (
+	SELECT day, product_id, CASE WHEN $1 THEN sku_id ELSE '00000000-0000-0000-0000-000000000000'::uuid END AS sku_id,
+		supplier_id, channel, currency, units_sold, units_refunded, gross_minor, refunds_minor
+	FROM sales_daily
+	WHERE ($2::uuid IS NULL OR supplier_id = $2) AND ($3::uuid IS NULL OR product_id = $3)
+		AND ($4::uuid IS NULL OR sku_id = $4) AND ($5::text IS NULL OR channel = $5)
+		AND ($6::date IS NULL OR day >= $6) AND ($7::date IS NULL OR day <= $7)
+)
+SELECT day, product_id, sku_id, supplier_id, channel, currency,
+	sum(units_sold)::bigint, sum(units_refunded)::bigint, sum(gross_minor)::bigint, sum(refunds_minor)::bigint
+FROM keyed
+WHERE $8::date IS NULL OR (day, product_id, sku_id, supplier_id, channel, currency) > ($8, $9, $10, $11, $12, $13)
+GROUP BY day, product_id, sku_id, supplier_id, channel, currency
+ORDER BY day, product_id, sku_id, supplier_id, channel, currency
+LIMIT $14`
+
+func (s Sales) ListSales(ctx context.Context, q app.SalesQuery, after *app.SalesCursor, limit int) ([]domain.SalesRow, error) {
+	var cur app.SalesCursor
+	var afterDay *time.Time
+	if after != nil {
+		cur, afterDay = *after, &after.Day
+	}
+	rows, err := s.q.Query(ctx, salesRows, q.BySKU, nullID(q.SupplierID), nullID(q.ProductID), nullID(q.SKUID),
+		nullText(q.Channel), nullTime(q.From), nullTime(q.To),
+		afterDay, cur.ProductID, cur.SKUID, cur.SupplierID, cur.Channel, cur.Currency, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.SalesRow, error) {
+		var r domain.SalesRow
+		err := row.Scan(&r.Day, &r.ProductID, &r.SKUID, &r.SupplierID, &r.Channel, &r.Currency,
+			&r.UnitsSold, &r.UnitsRefunded, &r.GrossMinor, &r.RefundsMinor)
+		r.Day = r.Day.UTC()
+		return r, err
+	})
+}
+
+// nullID, nullText and nullTime are a query's "any" (NULL) for a zero
+// filter.
+func nullID(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
+}
+
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

@@ -1,0 +1,90 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// Sales keeps the sales figures, a read model of the service's own events
+// with its own consumer and tables, and answers the suppliers' and
+// operators' questions about them: what sold per product, channel and day,
+// and a SKU's purchases, sales and stock side by side. It shares nothing
+// with the order saga but the database.
+type Sales struct {
+	store   SalesRepository
+	catalog Catalog
+	supply  Supply
+}
+
+// NewSales returns the sales use cases: store reads the figures, catalog
+// tells a SKU's supplier, supply reads inventory's purchase orders and
+// stock.
+func NewSales(store SalesRepository, catalog Catalog, supply Supply) *Sales {
+	return &Sales{store: store, catalog: catalog, supply: supply}
+}
+
+// SalesRepository is the sales read model's storage: the figures and the
+// paid sub-orders and returns they counted.
+type SalesRepository interface {
+	// AddSoldSubOrder remembers a paid sub-order with its lines; false when
+	// it was remembered already.
+	AddSoldSubOrder(ctx context.Context, s domain.SoldSubOrder) (bool, error)
+	// CancelSoldSubOrder marks a remembered sub-order cancelled at `at` and
+	// returns it; nil when it was never paid or was cancelled already.
+	CancelSoldSubOrder(ctx context.Context, id uuid.UUID, at time.Time) (*domain.SoldSubOrder, error)
+	// AddReturn remembers a refunded return and adds its lines to the
+	// refunded part of the sub-order's lines; false when it was remembered
+	// already.
+	AddReturn(ctx context.Context, r domain.SalesReturn) (bool, error)
+	// AddSales adds the entries to the daily figures.
+	AddSales(ctx context.Context, entries []domain.SalesEntry) error
+	// ListSales returns up to limit rows matching q after the cursor, in
+	// the cursor's order.
+	ListSales(ctx context.Context, q SalesQuery, after *SalesCursor, limit int) ([]domain.SalesRow, error)
+}
+
+// The events the figures follow, applied in the inbox's transaction (r).
+// Each is also safe to apply twice: the sub-orders and returns counted are
+// remembered, so a repeat changes nothing.
+
+// OrderPaid counts each paid sub-order's units and gross on the day it was
+// paid.
+func (s *Sales) OrderPaid(ctx context.Context, r SalesRepository, subs []domain.SoldSubOrder) error {
+	for _, sub := range subs {
+		added, err := r.AddSoldSubOrder(ctx, sub)
+		if err != nil {
+			return err
+		}
+		if !added {
+			continue
+		}
+		if err := r.AddSales(ctx, sub.Sale()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SubOrderCancelled refunds a paid sub-order's gross and units on the day
+// of the cancellation; a sub-order never paid counted nothing to refund.
+func (s *Sales) SubOrderCancelled(ctx context.Context, r SalesRepository, id uuid.UUID, at time.Time) error {
+	sub, err := r.CancelSoldSubOrder(ctx, id, at)
+	if err != nil || sub == nil {
+		return err
+	}
+	return r.AddSales(ctx, sub.Cancellation(at))
+}
+
+// ReturnRefunded counts a return's refunded units and amounts on the day it
+// was refunded.
+func (s *Sales) ReturnRefunded(ctx context.Context, r SalesRepository, ret domain.SalesReturn) error {
+	added, err := r.AddReturn(ctx, ret)
+	if err != nil || !added {
+		return err
+	}
+	return r.AddSales(ctx, ret.Refunds())
+}
