@@ -89,7 +89,9 @@ func TestOrdersAuthorizationMatrix(t *testing.T) {
 			"POST /v1/checkouts": {
 				check("other", "", map[string]any{"checkoutId": "matrix-" + buyer.ID, "currency": "USD", "lines": []map[string]any{{"skuId": sku, "quantity": 1}}}, ok),
 				check("supplier", "", map[string]any{"checkoutId": "m", "currency": "USD", "lines": []map[string]any{{"skuId": sku, "quantity": 1}}}, denied),
-				check("merchant", "", map[string]any{"checkoutId": "m", "currency": "USD", "lines": []map[string]any{{"skuId": sku, "quantity": 1}}}, denied),
+				// A merchant checks out at its tier's cost price: this SKU has
+				// none for the merchant's tier.
+				check("merchant", "", map[string]any{"checkoutId": "m", "currency": "USD", "lines": []map[string]any{{"skuId": sku, "quantity": 1}}}, []int{400}),
 				check("admin", "", map[string]any{"checkoutId": "m", "currency": "USD", "lines": []map[string]any{{"skuId": sku, "quantity": 1}}}, denied),
 			},
 			"POST /v1/orders/{order_id}/pay": {check("other", o+"/pay", nil, notFound), check("supplier", o+"/pay", nil, notFound),
