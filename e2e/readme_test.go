@@ -322,6 +322,16 @@ func TestReadmeRequests(t *testing.T) {
 				t.Fatalf("the cart does not hold the T-shirt, buyable: %s", res.Raw)
 			}
 		},
+		"GET /v1/coupons": func(t *testing.T, _ readmeRequest, res response) {
+			for _, c := range res.list("coupons") {
+				if at(c, "campaign", "name") == "Welcome to Crossdock" && c["status"] == "COUPON_STATUS_AVAILABLE" {
+					vars["COUPON_ID"], _ = c["couponId"].(string)
+				}
+			}
+			if vars["COUPON_ID"] == "" {
+				t.Fatalf("the demo buyer holds no welcome coupon: %s", res.Raw)
+			}
+		},
 		"POST /v1/checkouts": func(t *testing.T, _ readmeRequest, res response) {
 			vars["ORDER_ID"] = res.str("order", "orderId")
 			subs := subOrderIDs(res)
@@ -333,6 +343,9 @@ func TestReadmeRequests(t *testing.T) {
 			sub, _ := o["subOrders"].([]any)[0].(map[string]any)
 			if sub["freightBreakdown"] == nil || sub["address"] == nil {
 				t.Errorf("the T-shirt's sub-order has no freight breakdown or address: %s", res.Raw)
+			}
+			if minor(sub, "discount", "amountMinor") != 500 || sub["couponId"] != vars["COUPON_ID"] || sub["discountFundedBy"] != "platform" {
+				t.Errorf("the welcome coupon took nothing off: %s", res.Raw)
 			}
 		},
 		"POST /v1/orders/$ORDER_ID/pay": func(t *testing.T, _ readmeRequest, res response) {

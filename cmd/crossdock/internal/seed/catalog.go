@@ -45,6 +45,12 @@ func eur(cents int64) *commonv1.Money {
 	return &commonv1.Money{CurrencyCode: "EUR", AmountMinor: cents}
 }
 
+// standard is a SKU's cost price for merchants in the demo tier. The
+// headphones have none: merchants buy linen and gift cards at cost.
+func standard(m *commonv1.Money) []*catalogv1.TierPrice {
+	return []*catalogv1.TierPrice{{TierCode: DemoTier.GetCode(), Price: m}}
+}
+
 // The demo catalogue: two suppliers in different countries, a category tree,
 // physical and virtual products with translations, and stock.
 var (
@@ -88,9 +94,9 @@ var (
 			title: "Linen T-shirt", desc: "A light linen T-shirt woven in Porto.",
 			attributes: map[string]string{"material": "100% linen"},
 			skus: []*catalogv1.SkuContent{
-				{SkuCode: "LP-TEE-S", SpecValues: map[string]string{"size": "S"}, RetailPrice: eur(2900), WeightG: 160, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
-				{SkuCode: "LP-TEE-M", SpecValues: map[string]string{"size": "M"}, RetailPrice: eur(2900), WeightG: 170, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
-				{SkuCode: "LP-TEE-L", SpecValues: map[string]string{"size": "L"}, RetailPrice: eur(2900), WeightG: 180, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
+				{SkuCode: "LP-TEE-S", SpecValues: map[string]string{"size": "S"}, RetailPrice: eur(2900), TierPrices: standard(eur(1900)), WeightG: 160, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
+				{SkuCode: "LP-TEE-M", SpecValues: map[string]string{"size": "M"}, RetailPrice: eur(2900), TierPrices: standard(eur(1900)), WeightG: 170, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
+				{SkuCode: "LP-TEE-L", SpecValues: map[string]string{"size": "L"}, RetailPrice: eur(2900), TierPrices: standard(eur(1900)), WeightG: 180, Dimensions: &catalogv1.Dimensions{LengthMm: 300, WidthMm: 250, HeightMm: 20}},
 			},
 			translations: []*catalogv1.Translation{
 				{Locale: "pt", Title: "T-shirt de linho", Description: "Uma T-shirt leve de linho tecida no Porto.",
@@ -103,8 +109,8 @@ var (
 			typ: catalogv1.ProductType_PRODUCT_TYPE_VIRTUAL, origin: &catalogv1.Origin{CountryCode: "CN", RegionCode: "CN-GD"},
 			title: "Crossdock gift card", desc: "A gift card delivered by e-mail.",
 			skus: []*catalogv1.SkuContent{
-				{SkuCode: "GC-25", SpecValues: map[string]string{"face_value": "25"}, RetailPrice: usd(2500)},
-				{SkuCode: "GC-50", SpecValues: map[string]string{"face_value": "50"}, RetailPrice: usd(5000)},
+				{SkuCode: "GC-25", SpecValues: map[string]string{"face_value": "25"}, RetailPrice: usd(2500), TierPrices: standard(usd(2200))},
+				{SkuCode: "GC-50", SpecValues: map[string]string{"face_value": "50"}, RetailPrice: usd(5000), TierPrices: standard(usd(4400))},
 			},
 			translations: []*catalogv1.Translation{
 				{Locale: "de", Title: "Crossdock-Geschenkkarte", Description: "Eine Geschenkkarte, per E-Mail zugestellt.",

@@ -10,7 +10,8 @@ import (
 )
 
 // seedCommerce records demo exchange rates and fills the demo catalogue, its
-// stock and a freight history, once the demo accounts exist. Every step is
+// stock, a freight history and coupon campaigns, once the demo accounts
+// exist. Every step is
 // safe to repeat.
 func seedCommerce(ctx context.Context, plan mesh.Plan, say io.Writer) error {
 	addr := func(name string) string { return plan.Of(mesh.Service{Name: name}).GRPC }
@@ -24,7 +25,10 @@ func seedCommerce(ctx context.Context, plan mesh.Plan, say io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("seed freight history: %w", err)
 	}
-	fmt.Fprintf(say, "demo exchange rates and catalogue recorded; freight history: %d shipments imported, %d already there, %d bad rows refused\n",
+	if err := seed.Coupons(ctx, addr(mesh.Users), addr("orders")); err != nil {
+		return fmt.Errorf("seed demo coupons: %w", err)
+	}
+	fmt.Fprintf(say, "demo exchange rates, catalogue and coupons recorded; freight history: %d shipments imported, %d already there, %d bad rows refused\n",
 		sum.Imported, sum.Duplicates, sum.Rejected)
 	return nil
 }
