@@ -181,3 +181,43 @@ func TestCouponsAtCheckout(t *testing.T) {
 	_, _, err = s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "c-4", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: pct})
 	wantKind(t, err, apperr.KindFailedPrecondition, "COUPON_ALREADY_USED")
 }
+
+// Fifty checkouts racing with one coupon: exactly one order gets it, the
+// others are refused COUPON_ALREADY_USED and give their stock back.
+func TestConcurrentCheckoutsRedeemACouponOnce(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(1_000_000)
+	s.w.stock[s.scarf.ID] = 100
+	_, coupon := s.coupon(t, domain.Campaign{Amount: money.MustNew(100, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.OwnStore},
+		domain.UserHolder(ann.Subject))
+	const n = 50
+	errs := make([]error, n)
+	done := make(chan struct{})
+	for i := range n {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			_, _, errs[i] = s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: uuid.NewString(), Lines: []domain.CartLine{line(s.scarf, 1)},
+				Currency: "USD", CouponID: coupon})
+		}()
+	}
+	for range n {
+		<-done
+	}
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case apperr.KindOf(err) == apperr.KindFailedPrecondition:
+			wantKind(t, err, apperr.KindFailedPrecondition, "COUPON_ALREADY_USED")
+		default:
+			t.Fatalf("unexpected refusal: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d checkouts redeemed the coupon", won)
+	}
+	if held := 100 - s.w.stock[s.scarf.ID]; held != 1 {
+		t.Errorf("%d scarves held after one order won, want 1", held)
+	}
+}
