@@ -32,15 +32,7 @@ func (s *saga) delivered(t *testing.T, lines ...domain.CartLine) (auth.Caller, d
 			}
 			continue
 		}
-		if _, err := s.svc.ShipSubOrder(ctx, by, sub.ID, uuid.New(), warehouse); err != nil {
-			t.Fatal(err)
-		}
-		s.w.parcels[sub.ID].delivered = true
-		if err := s.store.InTx(ctx, func(r app.Repository) error {
-			return s.svc.ShipmentDelivered(ctx, r, sub.ID, app.Shipment{ID: s.w.parcels[sub.ID].id})
-		}); err != nil {
-			t.Fatal(err)
-		}
+		s.shipAndDeliver(t, sub)
 	}
 	s.run(t)
 	o, err := s.store.GetOrder(ctx, o.ID, false)
@@ -48,6 +40,21 @@ func (s *saga) delivered(t *testing.T, lines ...domain.CartLine) (auth.Caller, d
 		t.Fatal(err)
 	}
 	return b, o
+}
+
+// shipAndDeliver has a physical sub-order's supplier ship it and the
+// carrier deliver it.
+func (s *saga) shipAndDeliver(t *testing.T, sub domain.SubOrder) {
+	t.Helper()
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(sub.SupplierID), sub.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	s.w.parcels[sub.ID].delivered = true
+	if err := s.store.InTx(ctx, func(r app.Repository) error {
+		return s.svc.ShipmentDelivered(ctx, r, sub.ID, app.Shipment{ID: s.w.parcels[sub.ID].id})
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (s *saga) file(t *testing.T, b auth.Caller, sub uuid.UUID, kind domain.AfterSaleKind, lines ...domain.AfterSaleLineInput) domain.AfterSale {

@@ -82,13 +82,7 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	wantKind(t, err, apperr.KindFailedPrecondition, "COUPON_ALREADY_USED")
 
 	// Fulfilled and settled: the platform funds 5.00, the supplier gets 42.00.
-	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.linen), sub.ID, uuid.New(), warehouse); err != nil {
-		t.Fatal(err)
-	}
-	s.w.parcels[sub.ID].delivered = true
-	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, sub.ID, app.Shipment{}) }); err != nil {
-		t.Fatal(err)
-	}
+	s.shipAndDeliver(t, sub)
 	s.at = s.at.Add(8 * 24 * time.Hour)
 	s.run(t)
 	if s.w.couponExpense != 500 || s.w.escrows[sub.ID].supplierPaid != 4200 {
@@ -163,13 +157,7 @@ func TestCouponsAtCheckout(t *testing.T) {
 	}
 	s.run(t)
 	sub := again.SubOrders[0]
-	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.linen), sub.ID, uuid.New(), warehouse); err != nil {
-		t.Fatal(err)
-	}
-	s.w.parcels[sub.ID].delivered = true
-	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, sub.ID, app.Shipment{}) }); err != nil {
-		t.Fatal(err)
-	}
+	s.shipAndDeliver(t, sub)
 	s.at = s.at.Add(8 * 24 * time.Hour)
 	s.run(t)
 	if s.w.couponExpense != 0 || s.w.escrows[sub.ID].supplierPaid != 2700 {
