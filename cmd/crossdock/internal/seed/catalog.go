@@ -121,19 +121,34 @@ var (
 	}
 )
 
+// dial opens a connection to each named address; closeAll closes them.
+func dial(addrs map[string]string) (conns map[string]*grpc.ClientConn, closeAll func(), err error) {
+	conns = map[string]*grpc.ClientConn{}
+	closeAll = func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}
+	for name, addr := range addrs {
+		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		conns[name] = c
+	}
+	return conns, closeAll, nil
+}
+
 // Catalogue seeds the demo catalogue through the catalog and inventory
 // services, as the suppliers, a reviewer and a translator would. It does
 // nothing for a supplier that already has products.
 func Catalogue(ctx context.Context, a Addrs) error {
-	conns := map[string]*grpc.ClientConn{}
-	for name, addr := range map[string]string{"users": a.Users, "catalog": a.Catalog, "inventory": a.Inventory} {
-		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		conns[name] = c
+	conns, closeAll, err := dial(map[string]string{"users": a.Users, "catalog": a.Catalog, "inventory": a.Inventory})
+	if err != nil {
+		return err
 	}
+	defer closeAll()
 	users := usersv1.NewUsersServiceClient(conns["users"])
 	catalog := catalogv1.NewCatalogServiceClient(conns["catalog"])
 	inventory := inventoryv1.NewInventoryServiceClient(conns["inventory"])

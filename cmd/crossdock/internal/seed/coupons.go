@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
@@ -35,15 +33,11 @@ var demoCampaigns = []struct {
 // issues one coupon of each to its holder (once, by issuance id): the demo
 // buyer's own, and the demo merchant organization's.
 func Coupons(ctx context.Context, usersAddr, ordersAddr string) error {
-	conns := map[string]*grpc.ClientConn{}
-	for name, addr := range map[string]string{"users": usersAddr, "orders": ordersAddr} {
-		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		conns[name] = c
+	conns, closeAll, err := dial(map[string]string{"users": usersAddr, "orders": ordersAddr})
+	if err != nil {
+		return err
 	}
+	defer closeAll()
 	users := usersv1.NewUsersServiceClient(conns["users"])
 	coupons := ordersv1.NewCouponsServiceClient(conns["orders"])
 	admin, err := login(ctx, users, AdminEmail)
