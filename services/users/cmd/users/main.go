@@ -13,7 +13,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
-	"github.com/crossdock/crossdock/services/users/internal/kek"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/services/users/internal/ports/grpcapi"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )

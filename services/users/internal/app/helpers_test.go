@@ -17,7 +17,7 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/argon2id"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
-	"github.com/crossdock/crossdock/services/users/internal/kek"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/app"
-	"github.com/crossdock/crossdock/services/users/internal/kek"
+	"github.com/crossdock/crossdock/pkg/kek"
 )
 
 // Store implements app.Store on a pgx pool: its own repository for reads,

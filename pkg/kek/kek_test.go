@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/crossdock/crossdock/services/users/internal/kek"
+	"github.com/crossdock/crossdock/pkg/kek"
 )
 
 func TestParse(t *testing.T) {
