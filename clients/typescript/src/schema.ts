@@ -541,6 +541,121 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListPartners lists every partner by code, credentials withheld. */
+        get: operations["DockingService_ListPartners"];
+        put?: never;
+        /**
+         * CreatePartner registers a partner platform, UNVERIFIED.
+         * @description CreatePartner registers a partner platform, UNVERIFIED. A code already taken is
+         *     ALREADY_EXISTS (reason PARTNER_CODE_TAKEN), so a repeated create changes nothing.
+         *     Bad fields are INVALID_ARGUMENT naming each one.
+         */
+        post: operations["DockingService_CreatePartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/docking/partners/{partnerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetPartner returns one partner, credentials withheld. */
+        get: operations["DockingService_GetPartner"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * UpdatePartner changes the fields that are set.
+         * @description UpdatePartner changes the fields that are set. A new endpoint or new credentials
+         *     clear the verification: the partner is UNVERIFIED again (a SUSPENDED partner
+         *     stays SUSPENDED, and resumes UNVERIFIED).
+         */
+        patch: operations["DockingService_UpdatePartner"];
+        trace?: never;
+    };
+    "/v1/docking/partners/{partnerId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ResumePartner lifts a suspension: the partner is VERIFIED again when its verification still holds, UNVERIFIED when it was edited meanwhile.
+         * @description ResumePartner lifts a suspension: the partner is VERIFIED again when its
+         *     verification still holds, UNVERIFIED when it was edited meanwhile. Idempotent.
+         */
+        post: operations["DockingService_ResumePartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/docking/partners/{partnerId}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * SuspendPartner stops a partner from docking at once: its calls are refused and nothing is sent to it.
+         * @description SuspendPartner stops a partner from docking at once: its calls are refused and
+         *     nothing is sent to it. Idempotent.
+         */
+        post: operations["DockingService_SuspendPartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/docking/partners/{partnerId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * VerifyPartner runs the handshake with the partner's endpoint: Crossdock sends a random challenge in a signed call, the partner answers with its signature over it, checked with the keys its API client holds in the users service.
+         * @description VerifyPartner runs the handshake with the partner's endpoint: Crossdock sends a
+         *     random challenge in a signed call, the partner answers with its signature over
+         *     it, checked with the keys its API client holds in the users service. Success
+         *     makes the partner VERIFIED (again, with a fresh verified_at, when it was). A
+         *     wrong or missing proof, or a partner refusing the call, is FAILED_PRECONDITION
+         *     (reason HANDSHAKE_FAILED); an endpoint that cannot be reached is UNAVAILABLE; a
+         *     SUSPENDED partner is FAILED_PRECONDITION (reason PARTNER_SUSPENDED) until resumed.
+         *     A failure changes nothing.
+         */
+        post: operations["DockingService_VerifyPartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escrow/commission-rates/{supplierOrgId}": {
         parameters: {
             query?: never;
@@ -3115,6 +3230,23 @@ export interface components {
         CreateOperatorResponse: {
             user?: components["schemas"]["User"];
         };
+        CreatePartnerRequest: {
+            name?: string;
+            code?: string;
+            protocol?: components["schemas"]["PartnerProtocol"];
+            endpoint?: string;
+            apiClientId?: string;
+            locales?: string[];
+            qualityCheckRequired?: boolean;
+            /** Format: int32 */
+            commissionBps?: number;
+            fees?: components["schemas"]["FeeTerms"];
+            /** @description Required for REST_MARKETPLACE, refused for STANDARD_GRPC. */
+            credentials?: components["schemas"]["PartnerCredentials"];
+        };
+        CreatePartnerResponse: {
+            partner?: components["schemas"]["Partner"];
+        };
         CreatePayoutBody: {
             amount?: components["schemas"]["Money"];
             /** @description The bank account as the provider knows it. */
@@ -3290,6 +3422,11 @@ export interface components {
              * @description How many rows follow the header.
              */
             rowCount?: number;
+        };
+        /** @description FeeTerms are what a partner charges besides its commission. */
+        FeeTerms: {
+            /** @description A fixed fee per order, in the partner's settlement currency; zero for none. */
+            fixedPerOrder?: components["schemas"]["Money"];
         };
         FileAfterSaleBody: {
             /**
@@ -3506,6 +3643,9 @@ export interface components {
         };
         GetOrganizationResponse: {
             organization?: components["schemas"]["Organization"];
+        };
+        GetPartnerResponse: {
+            partner?: components["schemas"]["Partner"];
         };
         GetProductHistoryResponse: {
             transitions?: components["schemas"]["Transition"][];
@@ -3800,6 +3940,9 @@ export interface components {
             organizations?: components["schemas"]["Organization"][];
             page?: components["schemas"]["PageResponse"];
         };
+        ListPartnersResponse: {
+            partners?: components["schemas"]["Partner"][];
+        };
         ListPayoutsResponse: {
             payouts?: components["schemas"]["Payout"][];
             page?: components["schemas"]["PageResponse"];
@@ -4079,6 +4222,78 @@ export interface components {
             /** @description Opaque token for the next page; empty when this page is the last. */
             nextPageToken?: string;
         };
+        /** @description Partner is a partner platform Crossdock docks with. */
+        Partner: {
+            partnerId?: string;
+            name?: string;
+            /** @description Short lower-case code ([a-z0-9-], 2–32 characters), unique and URL-safe. */
+            code?: string;
+            protocol?: components["schemas"]["PartnerProtocol"];
+            /**
+             * @description STANDARD_GRPC: the partner's gRPC server as host:port. REST_MARKETPLACE: the
+             *     base URL of its API (http or https).
+             */
+            endpoint?: string;
+            /**
+             * @description The users API client of kind PARTNER the partner signs its calls to us with;
+             *     its public keys also check the partner's handshake proof. Required for
+             *     STANDARD_GRPC.
+             */
+            apiClientId?: string;
+            /** @description The locales products are translated into for this partner (BCP 47, e.g. "en-US"). */
+            locales?: string[];
+            /** @description Whether the partner checks every pushed product's quality before listing it. */
+            qualityCheckRequired?: boolean;
+            /**
+             * Format: int32
+             * @description The partner's commission in basis points of the order value (0–10000).
+             */
+            commissionBps?: number;
+            fees?: components["schemas"]["FeeTerms"];
+            status?: components["schemas"]["PartnerStatus"];
+            /**
+             * Format: date-time
+             * @description When the last successful handshake happened; unset while UNVERIFIED.
+             */
+            verifiedAt?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            /** @description Whether credentials are stored (they are never returned). */
+            hasCredentials?: boolean;
+        };
+        /**
+         * @description PartnerCredentials are what Crossdock calls a REST_MARKETPLACE partner with: the
+         *     app key and secret the partner issued. Input only: stored sealed, never returned,
+         *     never logged. A STANDARD_GRPC partner has none: its public keys are those of its
+         *     users API client, and Crossdock signs with its own key.
+         */
+        PartnerCredentials: {
+            appKey?: string;
+            appSecret?: string;
+        };
+        /**
+         * @description PartnerProtocol is how Crossdock talks to a partner platform.
+         *
+         *      - PARTNER_PROTOCOL_STANDARD_GRPC: The partner implements crossdock.partner.v1.MarketplaceService over gRPC, with
+         *     calls signed both ways by Ed25519 keys.
+         *      - PARTNER_PROTOCOL_REST_MARKETPLACE: The partner has a REST marketplace API of its own, reached with an app key and
+         *     secret it issued to us.
+         * @default PARTNER_PROTOCOL_UNSPECIFIED
+         * @enum {string}
+         */
+        PartnerProtocol: "PARTNER_PROTOCOL_UNSPECIFIED" | "PARTNER_PROTOCOL_STANDARD_GRPC" | "PARTNER_PROTOCOL_REST_MARKETPLACE";
+        /**
+         * @description PartnerStatus is whether a partner may dock.
+         *
+         *      - PARTNER_STATUS_UNVERIFIED: Registered or edited, not (or no longer) proven by a handshake: cannot dock.
+         *      - PARTNER_STATUS_VERIFIED: Its endpoint answered the handshake with its keys: it docks.
+         *      - PARTNER_STATUS_SUSPENDED: Stopped by an operator: cannot dock, cannot be verified until resumed.
+         * @default PARTNER_STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        PartnerStatus: "PARTNER_STATUS_UNSPECIFIED" | "PARTNER_STATUS_UNVERIFIED" | "PARTNER_STATUS_VERIFIED" | "PARTNER_STATUS_SUSPENDED";
         PayOrderBody: Record<string, never>;
         PayOrderResponse: {
             order?: components["schemas"]["Order"];
@@ -4375,6 +4590,10 @@ export interface components {
         RestoreProductBody: Record<string, never>;
         RestoreProductResponse: {
             product?: components["schemas"]["Product"];
+        };
+        ResumePartnerBody: Record<string, never>;
+        ResumePartnerResponse: {
+            partner?: components["schemas"]["Partner"];
         };
         /** @description Revision is one version of a product's content and its review. */
         Revision: {
@@ -4962,6 +5181,10 @@ export interface components {
             supplierId?: string;
             address?: components["schemas"]["Address"];
         };
+        SuspendPartnerBody: Record<string, never>;
+        SuspendPartnerResponse: {
+            partner?: components["schemas"]["Partner"];
+        };
         /** @description SyncLine sets one SKU's on-hand level. */
         SyncLine: {
             /** @description The supplier's own SKU code. */
@@ -5123,6 +5346,26 @@ export interface components {
         UpdateMeResponse: {
             user?: components["schemas"]["User"];
         };
+        /** @description UpdatePartnerRequest changes only the fields that are set. */
+        UpdatePartnerBody: {
+            name?: string;
+            /** @description A different endpoint clears the verification. */
+            endpoint?: string;
+            /** @description Non-empty replaces the locales. */
+            locales?: string[];
+            qualityCheckRequired?: boolean;
+            /** Format: int32 */
+            commissionBps?: number;
+            fees?: components["schemas"]["FeeTerms"];
+            /**
+             * @description Replaces the stored credentials (REST_MARKETPLACE only) and clears the
+             *     verification.
+             */
+            credentials?: components["schemas"]["PartnerCredentials"];
+        };
+        UpdatePartnerResponse: {
+            partner?: components["schemas"]["Partner"];
+        };
         UpdateProductResponse: {
             product?: components["schemas"]["Product"];
         };
@@ -5165,6 +5408,10 @@ export interface components {
             isDefault?: boolean;
             /** Format: date-time */
             createdAt?: string;
+        };
+        VerifyPartnerBody: Record<string, never>;
+        VerifyPartnerResponse: {
+            partner?: components["schemas"]["Partner"];
         };
         /** @description Warehouse holds stock. */
         Warehouse: {
@@ -5576,6 +5823,8 @@ export type CreateDepositTopUpResponse = components['schemas']['CreateDepositTop
 export type CreateMerchantTierResponse = components['schemas']['CreateMerchantTierResponse'];
 export type CreateOperatorRequest = components['schemas']['CreateOperatorRequest'];
 export type CreateOperatorResponse = components['schemas']['CreateOperatorResponse'];
+export type CreatePartnerRequest = components['schemas']['CreatePartnerRequest'];
+export type CreatePartnerResponse = components['schemas']['CreatePartnerResponse'];
 export type CreatePayoutBody = components['schemas']['CreatePayoutBody'];
 export type CreatePayoutResponse = components['schemas']['CreatePayoutResponse'];
 export type CreateProductModelRequest = components['schemas']['CreateProductModelRequest'];
@@ -5606,6 +5855,7 @@ export type EstimateRequest = components['schemas']['EstimateRequest'];
 export type EstimateResponse = components['schemas']['EstimateResponse'];
 export type ExchangeRate = components['schemas']['ExchangeRate'];
 export type ExportSalesResponse = components['schemas']['ExportSalesResponse'];
+export type FeeTerms = components['schemas']['FeeTerms'];
 export type FileAfterSaleBody = components['schemas']['FileAfterSaleBody'];
 export type FileAfterSaleResponse = components['schemas']['FileAfterSaleResponse'];
 export type FreightBreakdown = components['schemas']['FreightBreakdown'];
@@ -5633,6 +5883,7 @@ export type GetMerchantDepositResponse = components['schemas']['GetMerchantDepos
 export type GetMerchantPricesResponse = components['schemas']['GetMerchantPricesResponse'];
 export type GetOrderResponse = components['schemas']['GetOrderResponse'];
 export type GetOrganizationResponse = components['schemas']['GetOrganizationResponse'];
+export type GetPartnerResponse = components['schemas']['GetPartnerResponse'];
 export type GetProductHistoryResponse = components['schemas']['GetProductHistoryResponse'];
 export type GetProductModelResponse = components['schemas']['GetProductModelResponse'];
 export type GetProductResponse = components['schemas']['GetProductResponse'];
@@ -5675,6 +5926,7 @@ export type ListMyCouponsResponse = components['schemas']['ListMyCouponsResponse
 export type ListOrderChangesResponse = components['schemas']['ListOrderChangesResponse'];
 export type ListOrdersResponse = components['schemas']['ListOrdersResponse'];
 export type ListOrganizationsResponse = components['schemas']['ListOrganizationsResponse'];
+export type ListPartnersResponse = components['schemas']['ListPartnersResponse'];
 export type ListPayoutsResponse = components['schemas']['ListPayoutsResponse'];
 export type ListProductBody = components['schemas']['ListProductBody'];
 export type ListProductModelsResponse = components['schemas']['ListProductModelsResponse'];
@@ -5712,6 +5964,10 @@ export type OrganizationStatus = components['schemas']['OrganizationStatus'];
 export type Origin = components['schemas']['Origin'];
 export type PageRequest = components['schemas']['PageRequest'];
 export type PageResponse = components['schemas']['PageResponse'];
+export type Partner = components['schemas']['Partner'];
+export type PartnerCredentials = components['schemas']['PartnerCredentials'];
+export type PartnerProtocol = components['schemas']['PartnerProtocol'];
+export type PartnerStatus = components['schemas']['PartnerStatus'];
 export type PayOrderBody = components['schemas']['PayOrderBody'];
 export type PayOrderResponse = components['schemas']['PayOrderResponse'];
 export type PayTopUpRequestBody = components['schemas']['PayTopUpRequestBody'];
@@ -5749,6 +6005,8 @@ export type RequestChangesBody = components['schemas']['RequestChangesBody'];
 export type RequestChangesResponse = components['schemas']['RequestChangesResponse'];
 export type RestoreProductBody = components['schemas']['RestoreProductBody'];
 export type RestoreProductResponse = components['schemas']['RestoreProductResponse'];
+export type ResumePartnerBody = components['schemas']['ResumePartnerBody'];
+export type ResumePartnerResponse = components['schemas']['ResumePartnerResponse'];
 export type Revision = components['schemas']['Revision'];
 export type RevisionStatus = components['schemas']['RevisionStatus'];
 export type RotateApiClientSecretBody = components['schemas']['RotateApiClientSecretBody'];
@@ -5801,6 +6059,8 @@ export type SubOrderStatus = components['schemas']['SubOrderStatus'];
 export type SubmitProductBody = components['schemas']['SubmitProductBody'];
 export type SubmitProductResponse = components['schemas']['SubmitProductResponse'];
 export type SupplierAddress = components['schemas']['SupplierAddress'];
+export type SuspendPartnerBody = components['schemas']['SuspendPartnerBody'];
+export type SuspendPartnerResponse = components['schemas']['SuspendPartnerResponse'];
 export type SyncLine = components['schemas']['SyncLine'];
 export type SyncLineResult = components['schemas']['SyncLineResult'];
 export type SyncLineStatus = components['schemas']['SyncLineStatus'];
@@ -5820,12 +6080,16 @@ export type UpdateCarrierResponse = components['schemas']['UpdateCarrierResponse
 export type UpdateConfigResponse = components['schemas']['UpdateConfigResponse'];
 export type UpdateMeRequest = components['schemas']['UpdateMeRequest'];
 export type UpdateMeResponse = components['schemas']['UpdateMeResponse'];
+export type UpdatePartnerBody = components['schemas']['UpdatePartnerBody'];
+export type UpdatePartnerResponse = components['schemas']['UpdatePartnerResponse'];
 export type UpdateProductResponse = components['schemas']['UpdateProductResponse'];
 export type UpdateShippingMethodBody = components['schemas']['UpdateShippingMethodBody'];
 export type UpdateShippingMethodResponse = components['schemas']['UpdateShippingMethodResponse'];
 export type UpsertTranslationResponse = components['schemas']['UpsertTranslationResponse'];
 export type User = components['schemas']['User'];
 export type UserAddress = components['schemas']['UserAddress'];
+export type VerifyPartnerBody = components['schemas']['VerifyPartnerBody'];
+export type VerifyPartnerResponse = components['schemas']['VerifyPartnerResponse'];
 export type Warehouse = components['schemas']['Warehouse'];
 export type WarehouseKind = components['schemas']['WarehouseKind'];
 export type WithdrawAfterSaleBody = components['schemas']['WithdrawAfterSaleBody'];
@@ -6973,6 +7237,276 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_ListPartners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPartnersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_CreatePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "example name",
+                 *       "code": "sim",
+                 *       "protocol": "PARTNER_PROTOCOL_STANDARD_GRPC",
+                 *       "endpoint": "example endpoint",
+                 *       "apiClientId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "locales": [
+                 *         "example locales"
+                 *       ],
+                 *       "qualityCheckRequired": false,
+                 *       "commissionBps": 1,
+                 *       "fees": {
+                 *         "fixedPerOrder": {
+                 *           "currencyCode": "EUR",
+                 *           "amountMinor": "1000"
+                 *         }
+                 *       },
+                 *       "credentials": {
+                 *         "appKey": "example appKey",
+                 *         "appSecret": "example appSecret"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreatePartnerRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatePartnerResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_GetPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetPartnerResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_UpdatePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "example name",
+                 *       "endpoint": "example endpoint",
+                 *       "locales": [
+                 *         "example locales"
+                 *       ],
+                 *       "qualityCheckRequired": false,
+                 *       "commissionBps": 1,
+                 *       "fees": {
+                 *         "fixedPerOrder": {
+                 *           "currencyCode": "EUR",
+                 *           "amountMinor": "1000"
+                 *         }
+                 *       },
+                 *       "credentials": {
+                 *         "appKey": "example appKey",
+                 *         "appSecret": "example appSecret"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdatePartnerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatePartnerResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_ResumePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["ResumePartnerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResumePartnerResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_SuspendPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["SuspendPartnerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspendPartnerResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_VerifyPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["VerifyPartnerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyPartnerResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

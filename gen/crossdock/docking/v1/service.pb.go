@@ -7,9 +7,12 @@
 package dockingv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +23,1309 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// PartnerProtocol is how Crossdock talks to a partner platform.
+type PartnerProtocol int32
+
+const (
+	PartnerProtocol_PARTNER_PROTOCOL_UNSPECIFIED PartnerProtocol = 0
+	// The partner implements crossdock.partner.v1.MarketplaceService over gRPC, with
+	// calls signed both ways by Ed25519 keys.
+	PartnerProtocol_PARTNER_PROTOCOL_STANDARD_GRPC PartnerProtocol = 1
+	// The partner has a REST marketplace API of its own, reached with an app key and
+	// secret it issued to us.
+	PartnerProtocol_PARTNER_PROTOCOL_REST_MARKETPLACE PartnerProtocol = 2
+)
+
+// Enum value maps for PartnerProtocol.
+var (
+	PartnerProtocol_name = map[int32]string{
+		0: "PARTNER_PROTOCOL_UNSPECIFIED",
+		1: "PARTNER_PROTOCOL_STANDARD_GRPC",
+		2: "PARTNER_PROTOCOL_REST_MARKETPLACE",
+	}
+	PartnerProtocol_value = map[string]int32{
+		"PARTNER_PROTOCOL_UNSPECIFIED":      0,
+		"PARTNER_PROTOCOL_STANDARD_GRPC":    1,
+		"PARTNER_PROTOCOL_REST_MARKETPLACE": 2,
+	}
+)
+
+func (x PartnerProtocol) Enum() *PartnerProtocol {
+	p := new(PartnerProtocol)
+	*p = x
+	return p
+}
+
+func (x PartnerProtocol) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PartnerProtocol) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_docking_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (PartnerProtocol) Type() protoreflect.EnumType {
+	return &file_crossdock_docking_v1_service_proto_enumTypes[0]
+}
+
+func (x PartnerProtocol) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PartnerProtocol.Descriptor instead.
+func (PartnerProtocol) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// PartnerStatus is whether a partner may dock.
+type PartnerStatus int32
+
+const (
+	PartnerStatus_PARTNER_STATUS_UNSPECIFIED PartnerStatus = 0
+	// Registered or edited, not (or no longer) proven by a handshake: cannot dock.
+	PartnerStatus_PARTNER_STATUS_UNVERIFIED PartnerStatus = 1
+	// Its endpoint answered the handshake with its keys: it docks.
+	PartnerStatus_PARTNER_STATUS_VERIFIED PartnerStatus = 2
+	// Stopped by an operator: cannot dock, cannot be verified until resumed.
+	PartnerStatus_PARTNER_STATUS_SUSPENDED PartnerStatus = 3
+)
+
+// Enum value maps for PartnerStatus.
+var (
+	PartnerStatus_name = map[int32]string{
+		0: "PARTNER_STATUS_UNSPECIFIED",
+		1: "PARTNER_STATUS_UNVERIFIED",
+		2: "PARTNER_STATUS_VERIFIED",
+		3: "PARTNER_STATUS_SUSPENDED",
+	}
+	PartnerStatus_value = map[string]int32{
+		"PARTNER_STATUS_UNSPECIFIED": 0,
+		"PARTNER_STATUS_UNVERIFIED":  1,
+		"PARTNER_STATUS_VERIFIED":    2,
+		"PARTNER_STATUS_SUSPENDED":   3,
+	}
+)
+
+func (x PartnerStatus) Enum() *PartnerStatus {
+	p := new(PartnerStatus)
+	*p = x
+	return p
+}
+
+func (x PartnerStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PartnerStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_docking_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (PartnerStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_docking_v1_service_proto_enumTypes[1]
+}
+
+func (x PartnerStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PartnerStatus.Descriptor instead.
+func (PartnerStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// FeeTerms are what a partner charges besides its commission.
+type FeeTerms struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A fixed fee per order, in the partner's settlement currency; zero for none.
+	FixedPerOrder *v1.Money `protobuf:"bytes,1,opt,name=fixed_per_order,json=fixedPerOrder,proto3" json:"fixed_per_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FeeTerms) Reset() {
+	*x = FeeTerms{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FeeTerms) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FeeTerms) ProtoMessage() {}
+
+func (x *FeeTerms) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FeeTerms.ProtoReflect.Descriptor instead.
+func (*FeeTerms) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *FeeTerms) GetFixedPerOrder() *v1.Money {
+	if x != nil {
+		return x.FixedPerOrder
+	}
+	return nil
+}
+
+// PartnerCredentials are what Crossdock calls a REST_MARKETPLACE partner with: the
+// app key and secret the partner issued. Input only: stored sealed, never returned,
+// never logged. A STANDARD_GRPC partner has none: its public keys are those of its
+// users API client, and Crossdock signs with its own key.
+type PartnerCredentials struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AppKey        string                 `protobuf:"bytes,1,opt,name=app_key,json=appKey,proto3" json:"app_key,omitempty"`
+	AppSecret     string                 `protobuf:"bytes,2,opt,name=app_secret,json=appSecret,proto3" json:"app_secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartnerCredentials) Reset() {
+	*x = PartnerCredentials{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerCredentials) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerCredentials) ProtoMessage() {}
+
+func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerCredentials.ProtoReflect.Descriptor instead.
+func (*PartnerCredentials) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PartnerCredentials) GetAppKey() string {
+	if x != nil {
+		return x.AppKey
+	}
+	return ""
+}
+
+func (x *PartnerCredentials) GetAppSecret() string {
+	if x != nil {
+		return x.AppSecret
+	}
+	return ""
+}
+
+// Partner is a partner platform Crossdock docks with.
+type Partner struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	Name      string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Short lower-case code ([a-z0-9-], 2–32 characters), unique and URL-safe.
+	Code     string          `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
+	Protocol PartnerProtocol `protobuf:"varint,4,opt,name=protocol,proto3,enum=crossdock.docking.v1.PartnerProtocol" json:"protocol,omitempty"`
+	// STANDARD_GRPC: the partner's gRPC server as host:port. REST_MARKETPLACE: the
+	// base URL of its API (http or https).
+	Endpoint string `protobuf:"bytes,5,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	// The users API client of kind PARTNER the partner signs its calls to us with;
+	// its public keys also check the partner's handshake proof. Required for
+	// STANDARD_GRPC.
+	ApiClientId string `protobuf:"bytes,6,opt,name=api_client_id,json=apiClientId,proto3" json:"api_client_id,omitempty"`
+	// The locales products are translated into for this partner (BCP 47, e.g. "en-US").
+	Locales []string `protobuf:"bytes,7,rep,name=locales,proto3" json:"locales,omitempty"`
+	// Whether the partner checks every pushed product's quality before listing it.
+	QualityCheckRequired bool `protobuf:"varint,8,opt,name=quality_check_required,json=qualityCheckRequired,proto3" json:"quality_check_required,omitempty"`
+	// The partner's commission in basis points of the order value (0–10000).
+	CommissionBps int32         `protobuf:"varint,9,opt,name=commission_bps,json=commissionBps,proto3" json:"commission_bps,omitempty"`
+	Fees          *FeeTerms     `protobuf:"bytes,10,opt,name=fees,proto3" json:"fees,omitempty"`
+	Status        PartnerStatus `protobuf:"varint,11,opt,name=status,proto3,enum=crossdock.docking.v1.PartnerStatus" json:"status,omitempty"`
+	// When the last successful handshake happened; unset while UNVERIFIED.
+	VerifiedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=verified_at,json=verifiedAt,proto3" json:"verified_at,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Whether credentials are stored (they are never returned).
+	HasCredentials bool `protobuf:"varint,15,opt,name=has_credentials,json=hasCredentials,proto3" json:"has_credentials,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Partner) Reset() {
+	*x = Partner{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Partner) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Partner) ProtoMessage() {}
+
+func (x *Partner) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Partner.ProtoReflect.Descriptor instead.
+func (*Partner) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Partner) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *Partner) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Partner) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Partner) GetProtocol() PartnerProtocol {
+	if x != nil {
+		return x.Protocol
+	}
+	return PartnerProtocol_PARTNER_PROTOCOL_UNSPECIFIED
+}
+
+func (x *Partner) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *Partner) GetApiClientId() string {
+	if x != nil {
+		return x.ApiClientId
+	}
+	return ""
+}
+
+func (x *Partner) GetLocales() []string {
+	if x != nil {
+		return x.Locales
+	}
+	return nil
+}
+
+func (x *Partner) GetQualityCheckRequired() bool {
+	if x != nil {
+		return x.QualityCheckRequired
+	}
+	return false
+}
+
+func (x *Partner) GetCommissionBps() int32 {
+	if x != nil {
+		return x.CommissionBps
+	}
+	return 0
+}
+
+func (x *Partner) GetFees() *FeeTerms {
+	if x != nil {
+		return x.Fees
+	}
+	return nil
+}
+
+func (x *Partner) GetStatus() PartnerStatus {
+	if x != nil {
+		return x.Status
+	}
+	return PartnerStatus_PARTNER_STATUS_UNSPECIFIED
+}
+
+func (x *Partner) GetVerifiedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.VerifiedAt
+	}
+	return nil
+}
+
+func (x *Partner) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Partner) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Partner) GetHasCredentials() bool {
+	if x != nil {
+		return x.HasCredentials
+	}
+	return false
+}
+
+type CreatePartnerRequest struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	Name                 string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Code                 string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	Protocol             PartnerProtocol        `protobuf:"varint,3,opt,name=protocol,proto3,enum=crossdock.docking.v1.PartnerProtocol" json:"protocol,omitempty"`
+	Endpoint             string                 `protobuf:"bytes,4,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	ApiClientId          string                 `protobuf:"bytes,5,opt,name=api_client_id,json=apiClientId,proto3" json:"api_client_id,omitempty"`
+	Locales              []string               `protobuf:"bytes,6,rep,name=locales,proto3" json:"locales,omitempty"`
+	QualityCheckRequired bool                   `protobuf:"varint,7,opt,name=quality_check_required,json=qualityCheckRequired,proto3" json:"quality_check_required,omitempty"`
+	CommissionBps        int32                  `protobuf:"varint,8,opt,name=commission_bps,json=commissionBps,proto3" json:"commission_bps,omitempty"`
+	Fees                 *FeeTerms              `protobuf:"bytes,9,opt,name=fees,proto3" json:"fees,omitempty"`
+	// Required for REST_MARKETPLACE, refused for STANDARD_GRPC.
+	Credentials   *PartnerCredentials `protobuf:"bytes,10,opt,name=credentials,proto3" json:"credentials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePartnerRequest) Reset() {
+	*x = CreatePartnerRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePartnerRequest) ProtoMessage() {}
+
+func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePartnerRequest.ProtoReflect.Descriptor instead.
+func (*CreatePartnerRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CreatePartnerRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreatePartnerRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *CreatePartnerRequest) GetProtocol() PartnerProtocol {
+	if x != nil {
+		return x.Protocol
+	}
+	return PartnerProtocol_PARTNER_PROTOCOL_UNSPECIFIED
+}
+
+func (x *CreatePartnerRequest) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *CreatePartnerRequest) GetApiClientId() string {
+	if x != nil {
+		return x.ApiClientId
+	}
+	return ""
+}
+
+func (x *CreatePartnerRequest) GetLocales() []string {
+	if x != nil {
+		return x.Locales
+	}
+	return nil
+}
+
+func (x *CreatePartnerRequest) GetQualityCheckRequired() bool {
+	if x != nil {
+		return x.QualityCheckRequired
+	}
+	return false
+}
+
+func (x *CreatePartnerRequest) GetCommissionBps() int32 {
+	if x != nil {
+		return x.CommissionBps
+	}
+	return 0
+}
+
+func (x *CreatePartnerRequest) GetFees() *FeeTerms {
+	if x != nil {
+		return x.Fees
+	}
+	return nil
+}
+
+func (x *CreatePartnerRequest) GetCredentials() *PartnerCredentials {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+type CreatePartnerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partner       *Partner               `protobuf:"bytes,1,opt,name=partner,proto3" json:"partner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreatePartnerResponse) Reset() {
+	*x = CreatePartnerResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreatePartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreatePartnerResponse) ProtoMessage() {}
+
+func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreatePartnerResponse.ProtoReflect.Descriptor instead.
+func (*CreatePartnerResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreatePartnerResponse) GetPartner() *Partner {
+	if x != nil {
+		return x.Partner
+	}
+	return nil
+}
+
+type GetPartnerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPartnerRequest) Reset() {
+	*x = GetPartnerRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPartnerRequest) ProtoMessage() {}
+
+func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPartnerRequest.ProtoReflect.Descriptor instead.
+func (*GetPartnerRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetPartnerRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+type GetPartnerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partner       *Partner               `protobuf:"bytes,1,opt,name=partner,proto3" json:"partner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPartnerResponse) Reset() {
+	*x = GetPartnerResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPartnerResponse) ProtoMessage() {}
+
+func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPartnerResponse.ProtoReflect.Descriptor instead.
+func (*GetPartnerResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetPartnerResponse) GetPartner() *Partner {
+	if x != nil {
+		return x.Partner
+	}
+	return nil
+}
+
+type ListPartnersRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartnersRequest) Reset() {
+	*x = ListPartnersRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartnersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartnersRequest) ProtoMessage() {}
+
+func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartnersRequest.ProtoReflect.Descriptor instead.
+func (*ListPartnersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+type ListPartnersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partners      []*Partner             `protobuf:"bytes,1,rep,name=partners,proto3" json:"partners,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartnersResponse) Reset() {
+	*x = ListPartnersResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartnersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartnersResponse) ProtoMessage() {}
+
+func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartnersResponse.ProtoReflect.Descriptor instead.
+func (*ListPartnersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListPartnersResponse) GetPartners() []*Partner {
+	if x != nil {
+		return x.Partners
+	}
+	return nil
+}
+
+// UpdatePartnerRequest changes only the fields that are set.
+type UpdatePartnerRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	Name      *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	// A different endpoint clears the verification.
+	Endpoint *string `protobuf:"bytes,3,opt,name=endpoint,proto3,oneof" json:"endpoint,omitempty"`
+	// Non-empty replaces the locales.
+	Locales              []string  `protobuf:"bytes,4,rep,name=locales,proto3" json:"locales,omitempty"`
+	QualityCheckRequired *bool     `protobuf:"varint,5,opt,name=quality_check_required,json=qualityCheckRequired,proto3,oneof" json:"quality_check_required,omitempty"`
+	CommissionBps        *int32    `protobuf:"varint,6,opt,name=commission_bps,json=commissionBps,proto3,oneof" json:"commission_bps,omitempty"`
+	Fees                 *FeeTerms `protobuf:"bytes,7,opt,name=fees,proto3" json:"fees,omitempty"`
+	// Replaces the stored credentials (REST_MARKETPLACE only) and clears the
+	// verification.
+	Credentials   *PartnerCredentials `protobuf:"bytes,8,opt,name=credentials,proto3" json:"credentials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePartnerRequest) Reset() {
+	*x = UpdatePartnerRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePartnerRequest) ProtoMessage() {}
+
+func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePartnerRequest.ProtoReflect.Descriptor instead.
+func (*UpdatePartnerRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UpdatePartnerRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *UpdatePartnerRequest) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *UpdatePartnerRequest) GetEndpoint() string {
+	if x != nil && x.Endpoint != nil {
+		return *x.Endpoint
+	}
+	return ""
+}
+
+func (x *UpdatePartnerRequest) GetLocales() []string {
+	if x != nil {
+		return x.Locales
+	}
+	return nil
+}
+
+func (x *UpdatePartnerRequest) GetQualityCheckRequired() bool {
+	if x != nil && x.QualityCheckRequired != nil {
+		return *x.QualityCheckRequired
+	}
+	return false
+}
+
+func (x *UpdatePartnerRequest) GetCommissionBps() int32 {
+	if x != nil && x.CommissionBps != nil {
+		return *x.CommissionBps
+	}
+	return 0
+}
+
+func (x *UpdatePartnerRequest) GetFees() *FeeTerms {
+	if x != nil {
+		return x.Fees
+	}
+	return nil
+}
+
+func (x *UpdatePartnerRequest) GetCredentials() *PartnerCredentials {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+type UpdatePartnerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partner       *Partner               `protobuf:"bytes,1,opt,name=partner,proto3" json:"partner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePartnerResponse) Reset() {
+	*x = UpdatePartnerResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePartnerResponse) ProtoMessage() {}
+
+func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePartnerResponse.ProtoReflect.Descriptor instead.
+func (*UpdatePartnerResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *UpdatePartnerResponse) GetPartner() *Partner {
+	if x != nil {
+		return x.Partner
+	}
+	return nil
+}
+
+type VerifyPartnerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyPartnerRequest) Reset() {
+	*x = VerifyPartnerRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyPartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyPartnerRequest) ProtoMessage() {}
+
+func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyPartnerRequest.ProtoReflect.Descriptor instead.
+func (*VerifyPartnerRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *VerifyPartnerRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+type VerifyPartnerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partner       *Partner               `protobuf:"bytes,1,opt,name=partner,proto3" json:"partner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyPartnerResponse) Reset() {
+	*x = VerifyPartnerResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyPartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyPartnerResponse) ProtoMessage() {}
+
+func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyPartnerResponse.ProtoReflect.Descriptor instead.
+func (*VerifyPartnerResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *VerifyPartnerResponse) GetPartner() *Partner {
+	if x != nil {
+		return x.Partner
+	}
+	return nil
+}
+
+type SuspendPartnerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuspendPartnerRequest) Reset() {
+	*x = SuspendPartnerRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuspendPartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuspendPartnerRequest) ProtoMessage() {}
+
+func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuspendPartnerRequest.ProtoReflect.Descriptor instead.
+func (*SuspendPartnerRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SuspendPartnerRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+type SuspendPartnerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partner       *Partner               `protobuf:"bytes,1,opt,name=partner,proto3" json:"partner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SuspendPartnerResponse) Reset() {
+	*x = SuspendPartnerResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SuspendPartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SuspendPartnerResponse) ProtoMessage() {}
+
+func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SuspendPartnerResponse.ProtoReflect.Descriptor instead.
+func (*SuspendPartnerResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SuspendPartnerResponse) GetPartner() *Partner {
+	if x != nil {
+		return x.Partner
+	}
+	return nil
+}
+
+type ResumePartnerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumePartnerRequest) Reset() {
+	*x = ResumePartnerRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumePartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumePartnerRequest) ProtoMessage() {}
+
+func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumePartnerRequest.ProtoReflect.Descriptor instead.
+func (*ResumePartnerRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ResumePartnerRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+type ResumePartnerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Partner       *Partner               `protobuf:"bytes,1,opt,name=partner,proto3" json:"partner,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumePartnerResponse) Reset() {
+	*x = ResumePartnerResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumePartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumePartnerResponse) ProtoMessage() {}
+
+func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumePartnerResponse.ProtoReflect.Descriptor instead.
+func (*ResumePartnerResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ResumePartnerResponse) GetPartner() *Partner {
+	if x != nil {
+		return x.Partner
+	}
+	return nil
+}
+
 var File_crossdock_docking_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/docking/v1/service.proto\x12\x14crossdock.docking.v12\x10\n" +
-	"\x0eDockingServiceB\xdd\x01\n" +
+	"\"crossdock/docking/v1/service.proto\x12\x14crossdock.docking.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n" +
+	"\bFeeTerms\x12B\n" +
+	"\x0ffixed_per_order\x18\x01 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rfixedPerOrder\"L\n" +
+	"\x12PartnerCredentials\x12\x17\n" +
+	"\aapp_key\x18\x01 \x01(\tR\x06appKey\x12\x1d\n" +
+	"\n" +
+	"app_secret\x18\x02 \x01(\tR\tappSecret\"\x97\x05\n" +
+	"\aPartner\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\x04code\x18\x03 \x01(\tR\x04code\x12A\n" +
+	"\bprotocol\x18\x04 \x01(\x0e2%.crossdock.docking.v1.PartnerProtocolR\bprotocol\x12\x1a\n" +
+	"\bendpoint\x18\x05 \x01(\tR\bendpoint\x12\"\n" +
+	"\rapi_client_id\x18\x06 \x01(\tR\vapiClientId\x12\x18\n" +
+	"\alocales\x18\a \x03(\tR\alocales\x124\n" +
+	"\x16quality_check_required\x18\b \x01(\bR\x14qualityCheckRequired\x12%\n" +
+	"\x0ecommission_bps\x18\t \x01(\x05R\rcommissionBps\x122\n" +
+	"\x04fees\x18\n" +
+	" \x01(\v2\x1e.crossdock.docking.v1.FeeTermsR\x04fees\x12;\n" +
+	"\x06status\x18\v \x01(\x0e2#.crossdock.docking.v1.PartnerStatusR\x06status\x12;\n" +
+	"\vverified_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"verifiedAt\x129\n" +
+	"\n" +
+	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12'\n" +
+	"\x0fhas_credentials\x18\x0f \x01(\bR\x0ehasCredentials\"\xb8\x03\n" +
+	"\x14CreatePartnerRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12A\n" +
+	"\bprotocol\x18\x03 \x01(\x0e2%.crossdock.docking.v1.PartnerProtocolR\bprotocol\x12\x1a\n" +
+	"\bendpoint\x18\x04 \x01(\tR\bendpoint\x12\"\n" +
+	"\rapi_client_id\x18\x05 \x01(\tR\vapiClientId\x12\x18\n" +
+	"\alocales\x18\x06 \x03(\tR\alocales\x124\n" +
+	"\x16quality_check_required\x18\a \x01(\bR\x14qualityCheckRequired\x12%\n" +
+	"\x0ecommission_bps\x18\b \x01(\x05R\rcommissionBps\x122\n" +
+	"\x04fees\x18\t \x01(\v2\x1e.crossdock.docking.v1.FeeTermsR\x04fees\x12J\n" +
+	"\vcredentials\x18\n" +
+	" \x01(\v2(.crossdock.docking.v1.PartnerCredentialsR\vcredentials\"P\n" +
+	"\x15CreatePartnerResponse\x127\n" +
+	"\apartner\x18\x01 \x01(\v2\x1d.crossdock.docking.v1.PartnerR\apartner\"2\n" +
+	"\x11GetPartnerRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\"M\n" +
+	"\x12GetPartnerResponse\x127\n" +
+	"\apartner\x18\x01 \x01(\v2\x1d.crossdock.docking.v1.PartnerR\apartner\"\x15\n" +
+	"\x13ListPartnersRequest\"Q\n" +
+	"\x14ListPartnersResponse\x129\n" +
+	"\bpartners\x18\x01 \x03(\v2\x1d.crossdock.docking.v1.PartnerR\bpartners\"\xb4\x03\n" +
+	"\x14UpdatePartnerRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x1f\n" +
+	"\bendpoint\x18\x03 \x01(\tH\x01R\bendpoint\x88\x01\x01\x12\x18\n" +
+	"\alocales\x18\x04 \x03(\tR\alocales\x129\n" +
+	"\x16quality_check_required\x18\x05 \x01(\bH\x02R\x14qualityCheckRequired\x88\x01\x01\x12*\n" +
+	"\x0ecommission_bps\x18\x06 \x01(\x05H\x03R\rcommissionBps\x88\x01\x01\x122\n" +
+	"\x04fees\x18\a \x01(\v2\x1e.crossdock.docking.v1.FeeTermsR\x04fees\x12J\n" +
+	"\vcredentials\x18\b \x01(\v2(.crossdock.docking.v1.PartnerCredentialsR\vcredentialsB\a\n" +
+	"\x05_nameB\v\n" +
+	"\t_endpointB\x19\n" +
+	"\x17_quality_check_requiredB\x11\n" +
+	"\x0f_commission_bps\"P\n" +
+	"\x15UpdatePartnerResponse\x127\n" +
+	"\apartner\x18\x01 \x01(\v2\x1d.crossdock.docking.v1.PartnerR\apartner\"5\n" +
+	"\x14VerifyPartnerRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\"P\n" +
+	"\x15VerifyPartnerResponse\x127\n" +
+	"\apartner\x18\x01 \x01(\v2\x1d.crossdock.docking.v1.PartnerR\apartner\"6\n" +
+	"\x15SuspendPartnerRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\"Q\n" +
+	"\x16SuspendPartnerResponse\x127\n" +
+	"\apartner\x18\x01 \x01(\v2\x1d.crossdock.docking.v1.PartnerR\apartner\"5\n" +
+	"\x14ResumePartnerRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\"P\n" +
+	"\x15ResumePartnerResponse\x127\n" +
+	"\apartner\x18\x01 \x01(\v2\x1d.crossdock.docking.v1.PartnerR\apartner*~\n" +
+	"\x0fPartnerProtocol\x12 \n" +
+	"\x1cPARTNER_PROTOCOL_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1ePARTNER_PROTOCOL_STANDARD_GRPC\x10\x01\x12%\n" +
+	"!PARTNER_PROTOCOL_REST_MARKETPLACE\x10\x02*\x89\x01\n" +
+	"\rPartnerStatus\x12\x1e\n" +
+	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
+	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xed\x05\n" +
+	"\x0eDockingService\x12h\n" +
+	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
+	"\n" +
+	"GetPartner\x12'.crossdock.docking.v1.GetPartnerRequest\x1a(.crossdock.docking.v1.GetPartnerResponse\x12e\n" +
+	"\fListPartners\x12).crossdock.docking.v1.ListPartnersRequest\x1a*.crossdock.docking.v1.ListPartnersResponse\x12h\n" +
+	"\rUpdatePartner\x12*.crossdock.docking.v1.UpdatePartnerRequest\x1a+.crossdock.docking.v1.UpdatePartnerResponse\x12h\n" +
+	"\rVerifyPartner\x12*.crossdock.docking.v1.VerifyPartnerRequest\x1a+.crossdock.docking.v1.VerifyPartnerResponse\x12k\n" +
+	"\x0eSuspendPartner\x12+.crossdock.docking.v1.SuspendPartnerRequest\x1a,.crossdock.docking.v1.SuspendPartnerResponse\x12h\n" +
+	"\rResumePartner\x12*.crossdock.docking.v1.ResumePartnerRequest\x1a+.crossdock.docking.v1.ResumePartnerResponseB\xdd\x01\n" +
 	"\x18com.crossdock.docking.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/docking/v1;dockingv1\xa2\x02\x03CDX\xaa\x02\x14Crossdock.Docking.V1\xca\x02\x14Crossdock\\Docking\\V1\xe2\x02 Crossdock\\Docking\\V1\\GPBMetadata\xea\x02\x16Crossdock::Docking::V1b\x06proto3"
 
-var file_crossdock_docking_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_docking_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_docking_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_docking_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_docking_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_docking_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_service_proto_rawDesc), len(file_crossdock_docking_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_docking_v1_service_proto_rawDescData
+}
+
+var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_crossdock_docking_v1_service_proto_goTypes = []any{
+	(PartnerProtocol)(0),           // 0: crossdock.docking.v1.PartnerProtocol
+	(PartnerStatus)(0),             // 1: crossdock.docking.v1.PartnerStatus
+	(*FeeTerms)(nil),               // 2: crossdock.docking.v1.FeeTerms
+	(*PartnerCredentials)(nil),     // 3: crossdock.docking.v1.PartnerCredentials
+	(*Partner)(nil),                // 4: crossdock.docking.v1.Partner
+	(*CreatePartnerRequest)(nil),   // 5: crossdock.docking.v1.CreatePartnerRequest
+	(*CreatePartnerResponse)(nil),  // 6: crossdock.docking.v1.CreatePartnerResponse
+	(*GetPartnerRequest)(nil),      // 7: crossdock.docking.v1.GetPartnerRequest
+	(*GetPartnerResponse)(nil),     // 8: crossdock.docking.v1.GetPartnerResponse
+	(*ListPartnersRequest)(nil),    // 9: crossdock.docking.v1.ListPartnersRequest
+	(*ListPartnersResponse)(nil),   // 10: crossdock.docking.v1.ListPartnersResponse
+	(*UpdatePartnerRequest)(nil),   // 11: crossdock.docking.v1.UpdatePartnerRequest
+	(*UpdatePartnerResponse)(nil),  // 12: crossdock.docking.v1.UpdatePartnerResponse
+	(*VerifyPartnerRequest)(nil),   // 13: crossdock.docking.v1.VerifyPartnerRequest
+	(*VerifyPartnerResponse)(nil),  // 14: crossdock.docking.v1.VerifyPartnerResponse
+	(*SuspendPartnerRequest)(nil),  // 15: crossdock.docking.v1.SuspendPartnerRequest
+	(*SuspendPartnerResponse)(nil), // 16: crossdock.docking.v1.SuspendPartnerResponse
+	(*ResumePartnerRequest)(nil),   // 17: crossdock.docking.v1.ResumePartnerRequest
+	(*ResumePartnerResponse)(nil),  // 18: crossdock.docking.v1.ResumePartnerResponse
+	(*v1.Money)(nil),               // 19: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),  // 20: google.protobuf.Timestamp
+}
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	19, // 0: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
+	0,  // 1: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	2,  // 2: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
+	1,  // 3: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
+	20, // 4: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
+	20, // 5: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
+	20, // 6: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
+	0,  // 7: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	2,  // 8: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	3,  // 9: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	4,  // 10: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	4,  // 11: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	4,  // 12: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
+	2,  // 13: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	3,  // 14: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	4,  // 15: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	4,  // 16: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	4,  // 17: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	4,  // 18: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	5,  // 19: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
+	7,  // 20: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
+	9,  // 21: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
+	11, // 22: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
+	13, // 23: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
+	15, // 24: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
+	17, // 25: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
+	6,  // 26: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	8,  // 27: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	10, // 28: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	12, // 29: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	14, // 30: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	16, // 31: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	18, // 32: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	26, // [26:33] is the sub-list for method output_type
+	19, // [19:26] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_service_proto_init() }
@@ -42,18 +1333,21 @@ func file_crossdock_docking_v1_service_proto_init() {
 	if File_crossdock_docking_v1_service_proto != nil {
 		return
 	}
+	file_crossdock_docking_v1_service_proto_msgTypes[9].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_service_proto_rawDesc), len(file_crossdock_docking_v1_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   0,
+			NumEnums:      2,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_docking_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_docking_v1_service_proto_depIdxs,
+		EnumInfos:         file_crossdock_docking_v1_service_proto_enumTypes,
+		MessageInfos:      file_crossdock_docking_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_docking_v1_service_proto = out.File
 	file_crossdock_docking_v1_service_proto_goTypes = nil

@@ -7,7 +7,10 @@
 package dockingv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -15,14 +18,55 @@ import (
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
 
+const (
+	DockingService_CreatePartner_FullMethodName  = "/crossdock.docking.v1.DockingService/CreatePartner"
+	DockingService_GetPartner_FullMethodName     = "/crossdock.docking.v1.DockingService/GetPartner"
+	DockingService_ListPartners_FullMethodName   = "/crossdock.docking.v1.DockingService/ListPartners"
+	DockingService_UpdatePartner_FullMethodName  = "/crossdock.docking.v1.DockingService/UpdatePartner"
+	DockingService_VerifyPartner_FullMethodName  = "/crossdock.docking.v1.DockingService/VerifyPartner"
+	DockingService_SuspendPartner_FullMethodName = "/crossdock.docking.v1.DockingService/SuspendPartner"
+	DockingService_ResumePartner_FullMethodName  = "/crossdock.docking.v1.DockingService/ResumePartner"
+)
+
 // DockingServiceClient is the client API for DockingService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // DockingService is the operators' view of platform docking: partner platforms and
 // their credentials, product push, scheduled order pull, waybill return and settlement
-// reconciliation.
+// reconciliation. Every method is for admins only; anyone else is PERMISSION_DENIED.
+//
+// A partner starts UNVERIFIED and docks only once VerifyPartner proved that its
+// endpoint answers with its keys. Changing its endpoint or credentials sends it back
+// to UNVERIFIED. Credentials are write-only: no method returns them.
 type DockingServiceClient interface {
+	// CreatePartner registers a partner platform, UNVERIFIED. A code already taken is
+	// ALREADY_EXISTS (reason PARTNER_CODE_TAKEN), so a repeated create changes nothing.
+	// Bad fields are INVALID_ARGUMENT naming each one.
+	CreatePartner(ctx context.Context, in *CreatePartnerRequest, opts ...grpc.CallOption) (*CreatePartnerResponse, error)
+	// GetPartner returns one partner, credentials withheld.
+	GetPartner(ctx context.Context, in *GetPartnerRequest, opts ...grpc.CallOption) (*GetPartnerResponse, error)
+	// ListPartners lists every partner by code, credentials withheld.
+	ListPartners(ctx context.Context, in *ListPartnersRequest, opts ...grpc.CallOption) (*ListPartnersResponse, error)
+	// UpdatePartner changes the fields that are set. A new endpoint or new credentials
+	// clear the verification: the partner is UNVERIFIED again (a SUSPENDED partner
+	// stays SUSPENDED, and resumes UNVERIFIED).
+	UpdatePartner(ctx context.Context, in *UpdatePartnerRequest, opts ...grpc.CallOption) (*UpdatePartnerResponse, error)
+	// VerifyPartner runs the handshake with the partner's endpoint: Crossdock sends a
+	// random challenge in a signed call, the partner answers with its signature over
+	// it, checked with the keys its API client holds in the users service. Success
+	// makes the partner VERIFIED (again, with a fresh verified_at, when it was). A
+	// wrong or missing proof, or a partner refusing the call, is FAILED_PRECONDITION
+	// (reason HANDSHAKE_FAILED); an endpoint that cannot be reached is UNAVAILABLE; a
+	// SUSPENDED partner is FAILED_PRECONDITION (reason PARTNER_SUSPENDED) until resumed.
+	// A failure changes nothing.
+	VerifyPartner(ctx context.Context, in *VerifyPartnerRequest, opts ...grpc.CallOption) (*VerifyPartnerResponse, error)
+	// SuspendPartner stops a partner from docking at once: its calls are refused and
+	// nothing is sent to it. Idempotent.
+	SuspendPartner(ctx context.Context, in *SuspendPartnerRequest, opts ...grpc.CallOption) (*SuspendPartnerResponse, error)
+	// ResumePartner lifts a suspension: the partner is VERIFIED again when its
+	// verification still holds, UNVERIFIED when it was edited meanwhile. Idempotent.
+	ResumePartner(ctx context.Context, in *ResumePartnerRequest, opts ...grpc.CallOption) (*ResumePartnerResponse, error)
 }
 
 type dockingServiceClient struct {
@@ -33,14 +77,115 @@ func NewDockingServiceClient(cc grpc.ClientConnInterface) DockingServiceClient {
 	return &dockingServiceClient{cc}
 }
 
+func (c *dockingServiceClient) CreatePartner(ctx context.Context, in *CreatePartnerRequest, opts ...grpc.CallOption) (*CreatePartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreatePartnerResponse)
+	err := c.cc.Invoke(ctx, DockingService_CreatePartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) GetPartner(ctx context.Context, in *GetPartnerRequest, opts ...grpc.CallOption) (*GetPartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPartnerResponse)
+	err := c.cc.Invoke(ctx, DockingService_GetPartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) ListPartners(ctx context.Context, in *ListPartnersRequest, opts ...grpc.CallOption) (*ListPartnersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPartnersResponse)
+	err := c.cc.Invoke(ctx, DockingService_ListPartners_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) UpdatePartner(ctx context.Context, in *UpdatePartnerRequest, opts ...grpc.CallOption) (*UpdatePartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdatePartnerResponse)
+	err := c.cc.Invoke(ctx, DockingService_UpdatePartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) VerifyPartner(ctx context.Context, in *VerifyPartnerRequest, opts ...grpc.CallOption) (*VerifyPartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyPartnerResponse)
+	err := c.cc.Invoke(ctx, DockingService_VerifyPartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) SuspendPartner(ctx context.Context, in *SuspendPartnerRequest, opts ...grpc.CallOption) (*SuspendPartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SuspendPartnerResponse)
+	err := c.cc.Invoke(ctx, DockingService_SuspendPartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) ResumePartner(ctx context.Context, in *ResumePartnerRequest, opts ...grpc.CallOption) (*ResumePartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResumePartnerResponse)
+	err := c.cc.Invoke(ctx, DockingService_ResumePartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DockingServiceServer is the server API for DockingService service.
 // All implementations must embed UnimplementedDockingServiceServer
 // for forward compatibility.
 //
 // DockingService is the operators' view of platform docking: partner platforms and
 // their credentials, product push, scheduled order pull, waybill return and settlement
-// reconciliation.
+// reconciliation. Every method is for admins only; anyone else is PERMISSION_DENIED.
+//
+// A partner starts UNVERIFIED and docks only once VerifyPartner proved that its
+// endpoint answers with its keys. Changing its endpoint or credentials sends it back
+// to UNVERIFIED. Credentials are write-only: no method returns them.
 type DockingServiceServer interface {
+	// CreatePartner registers a partner platform, UNVERIFIED. A code already taken is
+	// ALREADY_EXISTS (reason PARTNER_CODE_TAKEN), so a repeated create changes nothing.
+	// Bad fields are INVALID_ARGUMENT naming each one.
+	CreatePartner(context.Context, *CreatePartnerRequest) (*CreatePartnerResponse, error)
+	// GetPartner returns one partner, credentials withheld.
+	GetPartner(context.Context, *GetPartnerRequest) (*GetPartnerResponse, error)
+	// ListPartners lists every partner by code, credentials withheld.
+	ListPartners(context.Context, *ListPartnersRequest) (*ListPartnersResponse, error)
+	// UpdatePartner changes the fields that are set. A new endpoint or new credentials
+	// clear the verification: the partner is UNVERIFIED again (a SUSPENDED partner
+	// stays SUSPENDED, and resumes UNVERIFIED).
+	UpdatePartner(context.Context, *UpdatePartnerRequest) (*UpdatePartnerResponse, error)
+	// VerifyPartner runs the handshake with the partner's endpoint: Crossdock sends a
+	// random challenge in a signed call, the partner answers with its signature over
+	// it, checked with the keys its API client holds in the users service. Success
+	// makes the partner VERIFIED (again, with a fresh verified_at, when it was). A
+	// wrong or missing proof, or a partner refusing the call, is FAILED_PRECONDITION
+	// (reason HANDSHAKE_FAILED); an endpoint that cannot be reached is UNAVAILABLE; a
+	// SUSPENDED partner is FAILED_PRECONDITION (reason PARTNER_SUSPENDED) until resumed.
+	// A failure changes nothing.
+	VerifyPartner(context.Context, *VerifyPartnerRequest) (*VerifyPartnerResponse, error)
+	// SuspendPartner stops a partner from docking at once: its calls are refused and
+	// nothing is sent to it. Idempotent.
+	SuspendPartner(context.Context, *SuspendPartnerRequest) (*SuspendPartnerResponse, error)
+	// ResumePartner lifts a suspension: the partner is VERIFIED again when its
+	// verification still holds, UNVERIFIED when it was edited meanwhile. Idempotent.
+	ResumePartner(context.Context, *ResumePartnerRequest) (*ResumePartnerResponse, error)
 	mustEmbedUnimplementedDockingServiceServer()
 }
 
@@ -51,6 +196,27 @@ type DockingServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedDockingServiceServer struct{}
 
+func (UnimplementedDockingServiceServer) CreatePartner(context.Context, *CreatePartnerRequest) (*CreatePartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreatePartner not implemented")
+}
+func (UnimplementedDockingServiceServer) GetPartner(context.Context, *GetPartnerRequest) (*GetPartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPartner not implemented")
+}
+func (UnimplementedDockingServiceServer) ListPartners(context.Context, *ListPartnersRequest) (*ListPartnersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPartners not implemented")
+}
+func (UnimplementedDockingServiceServer) UpdatePartner(context.Context, *UpdatePartnerRequest) (*UpdatePartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdatePartner not implemented")
+}
+func (UnimplementedDockingServiceServer) VerifyPartner(context.Context, *VerifyPartnerRequest) (*VerifyPartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyPartner not implemented")
+}
+func (UnimplementedDockingServiceServer) SuspendPartner(context.Context, *SuspendPartnerRequest) (*SuspendPartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SuspendPartner not implemented")
+}
+func (UnimplementedDockingServiceServer) ResumePartner(context.Context, *ResumePartnerRequest) (*ResumePartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResumePartner not implemented")
+}
 func (UnimplementedDockingServiceServer) mustEmbedUnimplementedDockingServiceServer() {}
 func (UnimplementedDockingServiceServer) testEmbeddedByValue()                        {}
 
@@ -72,13 +238,168 @@ func RegisterDockingServiceServer(s grpc.ServiceRegistrar, srv DockingServiceSer
 	s.RegisterService(&DockingService_ServiceDesc, srv)
 }
 
+func _DockingService_CreatePartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreatePartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).CreatePartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_CreatePartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).CreatePartner(ctx, req.(*CreatePartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_GetPartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).GetPartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_GetPartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).GetPartner(ctx, req.(*GetPartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_ListPartners_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPartnersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ListPartners(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ListPartners_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ListPartners(ctx, req.(*ListPartnersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_UpdatePartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdatePartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).UpdatePartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_UpdatePartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).UpdatePartner(ctx, req.(*UpdatePartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_VerifyPartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyPartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).VerifyPartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_VerifyPartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).VerifyPartner(ctx, req.(*VerifyPartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_SuspendPartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SuspendPartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).SuspendPartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_SuspendPartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).SuspendPartner(ctx, req.(*SuspendPartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_ResumePartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResumePartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ResumePartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ResumePartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ResumePartner(ctx, req.(*ResumePartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DockingService_ServiceDesc is the grpc.ServiceDesc for DockingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var DockingService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.docking.v1.DockingService",
 	HandlerType: (*DockingServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/docking/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CreatePartner",
+			Handler:    _DockingService_CreatePartner_Handler,
+		},
+		{
+			MethodName: "GetPartner",
+			Handler:    _DockingService_GetPartner_Handler,
+		},
+		{
+			MethodName: "ListPartners",
+			Handler:    _DockingService_ListPartners_Handler,
+		},
+		{
+			MethodName: "UpdatePartner",
+			Handler:    _DockingService_UpdatePartner_Handler,
+		},
+		{
+			MethodName: "VerifyPartner",
+			Handler:    _DockingService_VerifyPartner_Handler,
+		},
+		{
+			MethodName: "SuspendPartner",
+			Handler:    _DockingService_SuspendPartner_Handler,
+		},
+		{
+			MethodName: "ResumePartner",
+			Handler:    _DockingService_ResumePartner_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/docking/v1/service.proto",
 }

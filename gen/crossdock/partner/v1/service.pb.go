@@ -7,9 +7,12 @@
 package partnerv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,21 +23,315 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// RegistrationStatus is whether the partner may dock.
+type RegistrationStatus int32
+
+const (
+	RegistrationStatus_REGISTRATION_STATUS_UNSPECIFIED RegistrationStatus = 0
+	// Not proven by a handshake yet, or edited since: ask the operator to verify.
+	RegistrationStatus_REGISTRATION_STATUS_UNVERIFIED RegistrationStatus = 1
+	RegistrationStatus_REGISTRATION_STATUS_VERIFIED   RegistrationStatus = 2
+	// Stopped by an operator.
+	RegistrationStatus_REGISTRATION_STATUS_SUSPENDED RegistrationStatus = 3
+)
+
+// Enum value maps for RegistrationStatus.
+var (
+	RegistrationStatus_name = map[int32]string{
+		0: "REGISTRATION_STATUS_UNSPECIFIED",
+		1: "REGISTRATION_STATUS_UNVERIFIED",
+		2: "REGISTRATION_STATUS_VERIFIED",
+		3: "REGISTRATION_STATUS_SUSPENDED",
+	}
+	RegistrationStatus_value = map[string]int32{
+		"REGISTRATION_STATUS_UNSPECIFIED": 0,
+		"REGISTRATION_STATUS_UNVERIFIED":  1,
+		"REGISTRATION_STATUS_VERIFIED":    2,
+		"REGISTRATION_STATUS_SUSPENDED":   3,
+	}
+)
+
+func (x RegistrationStatus) Enum() *RegistrationStatus {
+	p := new(RegistrationStatus)
+	*p = x
+	return p
+}
+
+func (x RegistrationStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RegistrationStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_partner_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (RegistrationStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_partner_v1_service_proto_enumTypes[0]
+}
+
+func (x RegistrationStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RegistrationStatus.Descriptor instead.
+func (RegistrationStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// Registration is a partner's registration as the partner sees it: its terms and
+// status, without anything internal to Crossdock.
+type Registration struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId  string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	Code       string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	Name       string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Status     RegistrationStatus     `protobuf:"varint,4,opt,name=status,proto3,enum=crossdock.partner.v1.RegistrationStatus" json:"status,omitempty"`
+	VerifiedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=verified_at,json=verifiedAt,proto3" json:"verified_at,omitempty"`
+	// The locales products arrive translated into.
+	Locales              []string  `protobuf:"bytes,6,rep,name=locales,proto3" json:"locales,omitempty"`
+	QualityCheckRequired bool      `protobuf:"varint,7,opt,name=quality_check_required,json=qualityCheckRequired,proto3" json:"quality_check_required,omitempty"`
+	CommissionBps        int32     `protobuf:"varint,8,opt,name=commission_bps,json=commissionBps,proto3" json:"commission_bps,omitempty"`
+	FixedFeePerOrder     *v1.Money `protobuf:"bytes,9,opt,name=fixed_fee_per_order,json=fixedFeePerOrder,proto3" json:"fixed_fee_per_order,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *Registration) Reset() {
+	*x = Registration{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Registration) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Registration) ProtoMessage() {}
+
+func (x *Registration) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Registration.ProtoReflect.Descriptor instead.
+func (*Registration) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Registration) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *Registration) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Registration) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Registration) GetStatus() RegistrationStatus {
+	if x != nil {
+		return x.Status
+	}
+	return RegistrationStatus_REGISTRATION_STATUS_UNSPECIFIED
+}
+
+func (x *Registration) GetVerifiedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.VerifiedAt
+	}
+	return nil
+}
+
+func (x *Registration) GetLocales() []string {
+	if x != nil {
+		return x.Locales
+	}
+	return nil
+}
+
+func (x *Registration) GetQualityCheckRequired() bool {
+	if x != nil {
+		return x.QualityCheckRequired
+	}
+	return false
+}
+
+func (x *Registration) GetCommissionBps() int32 {
+	if x != nil {
+		return x.CommissionBps
+	}
+	return 0
+}
+
+func (x *Registration) GetFixedFeePerOrder() *v1.Money {
+	if x != nil {
+		return x.FixedFeePerOrder
+	}
+	return nil
+}
+
+type GetMyPartnerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyPartnerRequest) Reset() {
+	*x = GetMyPartnerRequest{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyPartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyPartnerRequest) ProtoMessage() {}
+
+func (x *GetMyPartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyPartnerRequest.ProtoReflect.Descriptor instead.
+func (*GetMyPartnerRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+type GetMyPartnerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Registration  *Registration          `protobuf:"bytes,1,opt,name=registration,proto3" json:"registration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyPartnerResponse) Reset() {
+	*x = GetMyPartnerResponse{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyPartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyPartnerResponse) ProtoMessage() {}
+
+func (x *GetMyPartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyPartnerResponse.ProtoReflect.Descriptor instead.
+func (*GetMyPartnerResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetMyPartnerResponse) GetRegistration() *Registration {
+	if x != nil {
+		return x.Registration
+	}
+	return nil
+}
+
 var File_crossdock_partner_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_partner_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/partner/v1/service.proto\x12\x14crossdock.partner.v12\x10\n" +
-	"\x0ePartnerServiceB\xdd\x01\n" +
+	"\"crossdock/partner/v1/service.proto\x12\x14crossdock.partner.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x96\x03\n" +
+	"\fRegistration\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12@\n" +
+	"\x06status\x18\x04 \x01(\x0e2(.crossdock.partner.v1.RegistrationStatusR\x06status\x12;\n" +
+	"\vverified_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"verifiedAt\x12\x18\n" +
+	"\alocales\x18\x06 \x03(\tR\alocales\x124\n" +
+	"\x16quality_check_required\x18\a \x01(\bR\x14qualityCheckRequired\x12%\n" +
+	"\x0ecommission_bps\x18\b \x01(\x05R\rcommissionBps\x12I\n" +
+	"\x13fixed_fee_per_order\x18\t \x01(\v2\x1a.crossdock.common.v1.MoneyR\x10fixedFeePerOrder\"\x15\n" +
+	"\x13GetMyPartnerRequest\"^\n" +
+	"\x14GetMyPartnerResponse\x12F\n" +
+	"\fregistration\x18\x01 \x01(\v2\".crossdock.partner.v1.RegistrationR\fregistration*\xa2\x01\n" +
+	"\x12RegistrationStatus\x12#\n" +
+	"\x1fREGISTRATION_STATUS_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eREGISTRATION_STATUS_UNVERIFIED\x10\x01\x12 \n" +
+	"\x1cREGISTRATION_STATUS_VERIFIED\x10\x02\x12!\n" +
+	"\x1dREGISTRATION_STATUS_SUSPENDED\x10\x032w\n" +
+	"\x0ePartnerService\x12e\n" +
+	"\fGetMyPartner\x12).crossdock.partner.v1.GetMyPartnerRequest\x1a*.crossdock.partner.v1.GetMyPartnerResponseB\xdd\x01\n" +
 	"\x18com.crossdock.partner.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/partner/v1;partnerv1\xa2\x02\x03CPX\xaa\x02\x14Crossdock.Partner.V1\xca\x02\x14Crossdock\\Partner\\V1\xe2\x02 Crossdock\\Partner\\V1\\GPBMetadata\xea\x02\x16Crossdock::Partner::V1b\x06proto3"
 
-var file_crossdock_partner_v1_service_proto_goTypes = []any{}
+var (
+	file_crossdock_partner_v1_service_proto_rawDescOnce sync.Once
+	file_crossdock_partner_v1_service_proto_rawDescData []byte
+)
+
+func file_crossdock_partner_v1_service_proto_rawDescGZIP() []byte {
+	file_crossdock_partner_v1_service_proto_rawDescOnce.Do(func() {
+		file_crossdock_partner_v1_service_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_crossdock_partner_v1_service_proto_rawDesc), len(file_crossdock_partner_v1_service_proto_rawDesc)))
+	})
+	return file_crossdock_partner_v1_service_proto_rawDescData
+}
+
+var file_crossdock_partner_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_crossdock_partner_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_crossdock_partner_v1_service_proto_goTypes = []any{
+	(RegistrationStatus)(0),       // 0: crossdock.partner.v1.RegistrationStatus
+	(*Registration)(nil),          // 1: crossdock.partner.v1.Registration
+	(*GetMyPartnerRequest)(nil),   // 2: crossdock.partner.v1.GetMyPartnerRequest
+	(*GetMyPartnerResponse)(nil),  // 3: crossdock.partner.v1.GetMyPartnerResponse
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*v1.Money)(nil),              // 5: crossdock.common.v1.Money
+}
 var file_crossdock_partner_v1_service_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	0, // 0: crossdock.partner.v1.Registration.status:type_name -> crossdock.partner.v1.RegistrationStatus
+	4, // 1: crossdock.partner.v1.Registration.verified_at:type_name -> google.protobuf.Timestamp
+	5, // 2: crossdock.partner.v1.Registration.fixed_fee_per_order:type_name -> crossdock.common.v1.Money
+	1, // 3: crossdock.partner.v1.GetMyPartnerResponse.registration:type_name -> crossdock.partner.v1.Registration
+	2, // 4: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
+	3, // 5: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
+	5, // [5:6] is the sub-list for method output_type
+	4, // [4:5] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_partner_v1_service_proto_init() }
@@ -47,13 +344,15 @@ func file_crossdock_partner_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_partner_v1_service_proto_rawDesc), len(file_crossdock_partner_v1_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   0,
+			NumEnums:      1,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_partner_v1_service_proto_goTypes,
 		DependencyIndexes: file_crossdock_partner_v1_service_proto_depIdxs,
+		EnumInfos:         file_crossdock_partner_v1_service_proto_enumTypes,
+		MessageInfos:      file_crossdock_partner_v1_service_proto_msgTypes,
 	}.Build()
 	File_crossdock_partner_v1_service_proto = out.File
 	file_crossdock_partner_v1_service_proto_goTypes = nil

@@ -7,13 +7,20 @@
 package partnerv1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
 // is compatible with the grpc package it is being compiled against.
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
+
+const (
+	PartnerService_GetMyPartner_FullMethodName = "/crossdock.partner.v1.PartnerService/GetMyPartner"
+)
 
 // PartnerServiceClient is the client API for PartnerService service.
 //
@@ -22,7 +29,17 @@ const _ = grpc.SupportPackageIsVersion9
 // PartnerService is the partner- and ERP-facing API, served by platform-docking. Partner
 // platforms and supplier ERPs call it with signed requests to push stock, read their
 // sub-orders, confirm shipments and exchange orders, waybills and settlements.
+//
+// Every call is signed with the caller's API client key (headers
+// x-crossdock-client-id, -timestamp, -nonce and -signature; see pkg/auth): an unknown
+// client, a bad signature, a timestamp more than five minutes off or a nonce used
+// before is UNAUTHENTICATED. A SUSPENDED partner is PERMISSION_DENIED (reason
+// PARTNER_SUSPENDED) and an UNVERIFIED one FAILED_PRECONDITION (reason
+// PARTNER_NOT_VERIFIED), except on GetMyPartner, which tells a partner where it stands.
 type PartnerServiceClient interface {
+	// GetMyPartner returns the calling partner's own registration and status. A
+	// signed client that is no registered partner is NOT_FOUND.
+	GetMyPartner(ctx context.Context, in *GetMyPartnerRequest, opts ...grpc.CallOption) (*GetMyPartnerResponse, error)
 }
 
 type partnerServiceClient struct {
@@ -33,6 +50,16 @@ func NewPartnerServiceClient(cc grpc.ClientConnInterface) PartnerServiceClient {
 	return &partnerServiceClient{cc}
 }
 
+func (c *partnerServiceClient) GetMyPartner(ctx context.Context, in *GetMyPartnerRequest, opts ...grpc.CallOption) (*GetMyPartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMyPartnerResponse)
+	err := c.cc.Invoke(ctx, PartnerService_GetMyPartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PartnerServiceServer is the server API for PartnerService service.
 // All implementations must embed UnimplementedPartnerServiceServer
 // for forward compatibility.
@@ -40,7 +67,17 @@ func NewPartnerServiceClient(cc grpc.ClientConnInterface) PartnerServiceClient {
 // PartnerService is the partner- and ERP-facing API, served by platform-docking. Partner
 // platforms and supplier ERPs call it with signed requests to push stock, read their
 // sub-orders, confirm shipments and exchange orders, waybills and settlements.
+//
+// Every call is signed with the caller's API client key (headers
+// x-crossdock-client-id, -timestamp, -nonce and -signature; see pkg/auth): an unknown
+// client, a bad signature, a timestamp more than five minutes off or a nonce used
+// before is UNAUTHENTICATED. A SUSPENDED partner is PERMISSION_DENIED (reason
+// PARTNER_SUSPENDED) and an UNVERIFIED one FAILED_PRECONDITION (reason
+// PARTNER_NOT_VERIFIED), except on GetMyPartner, which tells a partner where it stands.
 type PartnerServiceServer interface {
+	// GetMyPartner returns the calling partner's own registration and status. A
+	// signed client that is no registered partner is NOT_FOUND.
+	GetMyPartner(context.Context, *GetMyPartnerRequest) (*GetMyPartnerResponse, error)
 	mustEmbedUnimplementedPartnerServiceServer()
 }
 
@@ -51,6 +88,9 @@ type PartnerServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedPartnerServiceServer struct{}
 
+func (UnimplementedPartnerServiceServer) GetMyPartner(context.Context, *GetMyPartnerRequest) (*GetMyPartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMyPartner not implemented")
+}
 func (UnimplementedPartnerServiceServer) mustEmbedUnimplementedPartnerServiceServer() {}
 func (UnimplementedPartnerServiceServer) testEmbeddedByValue()                        {}
 
@@ -72,13 +112,36 @@ func RegisterPartnerServiceServer(s grpc.ServiceRegistrar, srv PartnerServiceSer
 	s.RegisterService(&PartnerService_ServiceDesc, srv)
 }
 
+func _PartnerService_GetMyPartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMyPartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).GetMyPartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_GetMyPartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).GetMyPartner(ctx, req.(*GetMyPartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PartnerService_ServiceDesc is the grpc.ServiceDesc for PartnerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var PartnerService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "crossdock.partner.v1.PartnerService",
 	HandlerType: (*PartnerServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "crossdock/partner/v1/service.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetMyPartner",
+			Handler:    _PartnerService_GetMyPartner_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "crossdock/partner/v1/service.proto",
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
@@ -55,6 +56,9 @@ func Routes(conns *upstream.Conns) []Registrar {
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return ordersv1.RegisterSalesServiceHandlerClient(ctx, mux, ordersv1.NewSalesServiceClient(conns.Orders))
+		},
+		func(ctx context.Context, mux *runtime.ServeMux) error {
+			return dockingv1.RegisterDockingServiceHandlerClient(ctx, mux, dockingv1.NewDockingServiceClient(conns.PlatformDocking))
 		},
 		func(ctx context.Context, mux *runtime.ServeMux) error {
 			return logisticsv1.RegisterLogisticsServiceHandlerClient(ctx, mux, logisticsv1.NewLogisticsServiceClient(conns.Logistics))
