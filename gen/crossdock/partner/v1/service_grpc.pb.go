@@ -35,9 +35,9 @@ const (
 // client, a bad signature, a timestamp more than five minutes off or a nonce used
 // before is UNAUTHENTICATED. A SUSPENDED partner is PERMISSION_DENIED (reason
 // PARTNER_SUSPENDED) and an UNVERIFIED one FAILED_PRECONDITION (reason
-// PARTNER_NOT_VERIFIED), except on GetMyPartner, which tells a partner where it stands.
+// PARTNER_NOT_VERIFIED): the reason tells it what to ask the operators.
 type PartnerServiceClient interface {
-	// GetMyPartner returns the calling partner's own registration and status. A
+	// GetMyPartner returns the calling partner's own registration and terms. A
 	// signed client that is no registered partner is NOT_FOUND.
 	GetMyPartner(ctx context.Context, in *GetMyPartnerRequest, opts ...grpc.CallOption) (*GetMyPartnerResponse, error)
 }
@@ -73,9 +73,9 @@ func (c *partnerServiceClient) GetMyPartner(ctx context.Context, in *GetMyPartne
 // client, a bad signature, a timestamp more than five minutes off or a nonce used
 // before is UNAUTHENTICATED. A SUSPENDED partner is PERMISSION_DENIED (reason
 // PARTNER_SUSPENDED) and an UNVERIFIED one FAILED_PRECONDITION (reason
-// PARTNER_NOT_VERIFIED), except on GetMyPartner, which tells a partner where it stands.
+// PARTNER_NOT_VERIFIED): the reason tells it what to ask the operators.
 type PartnerServiceServer interface {
-	// GetMyPartner returns the calling partner's own registration and status. A
+	// GetMyPartner returns the calling partner's own registration and terms. A
 	// signed client that is no registered partner is NOT_FOUND.
 	GetMyPartner(context.Context, *GetMyPartnerRequest) (*GetMyPartnerResponse, error)
 	mustEmbedUnimplementedPartnerServiceServer()

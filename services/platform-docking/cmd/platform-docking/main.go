@@ -1,17 +1,80 @@
-// Command platform-docking runs the platform-docking service. It is a
-// skeleton: it starts, owns the DOCKING stream and reports healthy, but its
-// gRPC APIs (DockingService and PartnerService) have no methods yet. Partner
-// platforms, product push, order pull and reconciliation are coming.
+// Command platform-docking runs the platform-docking service: the registry
+// of partner platforms with their terms and sealed credentials, the
+// handshake that verifies a partner's endpoint and keys, and the
+// partner-facing API partners call with signed requests. Product push,
+// order pull, waybill return and settlement reconciliation are coming.
 package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
 
-	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
-	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
+	"google.golang.org/grpc"
+
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/ports/grpcapi"
+	"github.com/crossdock/crossdock/services/platform-docking/migrations"
 )
+
+// Config is the service's configuration: the kit's settings plus its own.
+type Config struct {
+	service.Config
+	// SecretsKey seals partners' credentials at rest (AES-256-GCM): the
+	// base64 of 32 bytes, or key-encryption keys "kid:base64key,..." whose
+	// first seals and all open, for a rotation.
+	SecretsKey string `env:"DOCKING_SECRETS_KEY" secret:"true"`
+	// SigningKey is docking's own Ed25519 key, which signs every call to a
+	// partner: the base64 of its 32-byte seed, or PKCS#8 PEM.
+	SigningKey string `env:"DOCKING_SIGNING_KEY" secret:"true"`
+	// ClientID is the client id docking signs its calls to partners as;
+	// partners know it, with docking's public key.
+	ClientID string `env:"DOCKING_CLIENT_ID" envDefault:"crossdock"`
+	// PartnerTimeout bounds one call to a partner.
+	PartnerTimeout time.Duration `env:"DOCKING_PARTNER_TIMEOUT" envDefault:"10s"`
+}
+
+// defaultKeyID names DOCKING_SECRETS_KEY's key when it is given bare.
+const defaultKeyID = "default"
+
+// secretsRing reads DOCKING_SECRETS_KEY. Standard base64 has no colon, so a
+// bare key cannot be mistaken for a ring.
+func (c Config) secretsRing() (*kek.Ring, error) {
+	spec := strings.TrimSpace(c.SecretsKey)
+	if spec != "" && !strings.Contains(spec, ":") {
+		spec = defaultKeyID + ":" + spec
+	}
+	return kek.Parse(spec)
+}
+
+// Validate checks the service's own settings; errors never quote a key.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := c.secretsRing(); err != nil {
+		errs = append(errs, fmt.Errorf("DOCKING_SECRETS_KEY must be the base64 of 32 bytes (or kid:base64key,...): %w", err))
+	}
+	if _, err := auth.ParseRequestPrivateKey(c.SigningKey); err != nil {
+		errs = append(errs, errors.New("DOCKING_SIGNING_KEY must be the base64 of a 32-byte Ed25519 seed, or PKCS#8 PEM"))
+	}
+	if c.ClientID == "" || len(c.ClientID) > 128 {
+		errs = append(errs, errors.New("DOCKING_CLIENT_ID must be 1 to 128 characters"))
+	}
+	if c.PartnerTimeout <= 0 {
+		errs = append(errs, errors.New("DOCKING_PARTNER_TIMEOUT must be positive"))
+	}
+	return errors.Join(errs...)
+}
 
 func main() {
 	ctx, stop := service.SignalContext()
@@ -19,14 +82,34 @@ func main() {
 	service.Exit("platform-docking", run(ctx))
 }
 
+// apiClientKeysTTL is how long a partner's API client keys are trusted
+// for handshakes without asking users again.
+const apiClientKeysTTL = 30 * time.Second
+
 func run(ctx context.Context) error {
-	rt, err := service.Start(ctx, service.Spec{Name: "platform-docking", Stream: natsx.AreaStream("docking")})
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	ring, _ := cfg.secretsRing()                                 // checked by Validate
+	signingKey, _ := auth.ParseRequestPrivateKey(cfg.SigningKey) // checked by Validate
+	rt, err := service.New(ctx, service.Spec{
+		Name:       "platform-docking",
+		Stream:     natsx.AreaStream("docking"),
+		Migrations: migrations.FS,
+		// Partners call PartnerService with signed requests; operators call
+		// DockingService with access tokens.
+		SignedRequests: true,
+		Settings:       cfg,
+	}, cfg.Config)
 	if err != nil {
 		return err
 	}
-	// Operators manage docking through DockingService; partner platforms and
-	// supplier ERPs call PartnerService.
-	dockingv1.RegisterDockingServiceServer(rt.Server.GRPC(), dockingv1.UnimplementedDockingServiceServer{})
-	partnerv1.RegisterPartnerServiceServer(rt.Server.GRPC(), partnerv1.UnimplementedPartnerServiceServer{})
+	keys := auth.UsersKeyLookup(usersv1.NewUsersServiceClient(rt.Users), apiClientKeysTTL,
+		grpc.PerRPCCredentials(rt.ServiceTokens.PerRPCCredentials()))
+	handshakers := map[domain.Protocol]app.Handshaker{
+		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: cfg.ClientID, Key: signingKey}, cfg.PartnerTimeout),
+	}
+	grpcapi.Register(rt.Server.GRPC(), app.New(postgres.New(rt.Pool, ring), handshakers, keys))
 	return rt.Run(ctx)
 }

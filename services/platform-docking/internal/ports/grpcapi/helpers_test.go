@@ -1,0 +1,288 @@
+package grpcapi_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/kek"
+	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/ports/grpcapi"
+	"github.com/crossdock/crossdock/services/platform-docking/migrations"
+	"github.com/crossdock/crossdock/simulators/partnersim"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// crossdockClientID is who docking signs as to partners.
+const crossdockClientID = "crossdock-test"
+
+// Callers as access tokens carry them.
+var (
+	admin    = auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}}
+	buyer    = auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}
+	supplier = auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: uuid.NewString()}
+)
+
+// users plays the users service's GetApiClientKeys: the API clients and
+// their public keys.
+type users struct {
+	usersv1.UnimplementedUsersServiceServer
+	mu      sync.Mutex
+	clients map[string]*usersv1.GetApiClientKeysResponse
+}
+
+func (u *users) add(id string, kind usersv1.ApiClientKind, key ed25519.PublicKey) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.clients[id] = &usersv1.GetApiClientKeysResponse{
+		Client: &usersv1.ApiClient{ClientId: id, Kind: kind},
+		Keys:   []*usersv1.SigningKey{{PublicKey: key}},
+	}
+}
+
+func (u *users) remove(id string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.clients, id)
+}
+
+func (u *users) GetApiClientKeys(_ context.Context, req *usersv1.GetApiClientKeysRequest) (*usersv1.GetApiClientKeysResponse, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	resp, ok := u.clients[req.GetClientId()]
+	if !ok {
+		return nil, grpcerr.Error(apperr.NotFound("api client", req.GetClientId()))
+	}
+	return resp, nil
+}
+
+// fixture is platform-docking's gRPC API on a loopback port, over a fresh
+// database, authenticating access tokens and signed requests as the
+// runtime does.
+type fixture struct {
+	pool     *pgxpool.Pool
+	store    *postgres.Store
+	addr     string
+	tokenKey auth.SigningKey
+	users    *users
+	// crossdock is docking's own signing key, which partners know.
+	crossdock ed25519.PrivateKey
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{pool: testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS}),
+		users: &users{clients: map[string]*usersv1.GetApiClientKeysResponse{}}}
+	if err := auth.MigrateNonces(ctx, f.pool); err != nil {
+		t.Fatal(err)
+	}
+	ring, err := kek.Parse(kek.Generate("test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store = postgres.New(f.pool, ring)
+	f.crossdock = newKey(t)
+
+	usersConn := serveGRPC(t, func(g *grpc.Server) { usersv1.RegisterUsersServiceServer(g, f.users) })
+	// A zero cache lifetime: every check sees the keys as they are now.
+	keys := auth.UsersKeyLookup(usersv1.NewUsersServiceClient(usersConn), 0)
+
+	var tokenKeys auth.KeySource
+	f.tokenKey, tokenKeys = testkit.SigningKey(t)
+	bearer := auth.UnaryServerInterceptor(auth.NewVerifier(tokenKeys))
+	signed := auth.SignedUnaryServerInterceptor(&auth.RequestVerifier{Keys: keys, Nonces: auth.NewPostgresNonceStore(f.pool, slog.Default())})
+	srv := server.New("platform-docking", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
+		grpc.ChainUnaryInterceptor(auth.SignedOrBearerUnaryServerInterceptor(signed, bearer)))
+	handshakers := map[domain.Protocol]app.Handshaker{
+		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second),
+	}
+	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys))
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	f.addr = srv.GRPCAddr().String()
+	return f
+}
+
+// serveGRPC serves a plain gRPC server on a loopback port until the test
+// ends and returns a connection to it.
+func serveGRPC(t *testing.T, register func(*grpc.Server)) *grpc.ClientConn {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	register(g)
+	go func() { _ = g.Serve(l) }()
+	t.Cleanup(g.Stop)
+	return dial(t, l.Addr().String())
+}
+
+func dial(t *testing.T, addr string, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func newKey(t *testing.T) ed25519.PrivateKey {
+	t.Helper()
+	k, err := auth.GenerateRequestKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// docking returns a DockingService client and a context carrying c's token.
+func (f *fixture) docking(t *testing.T, c auth.Caller) (dockingv1.DockingServiceClient, context.Context) {
+	t.Helper()
+	return dockingv1.NewDockingServiceClient(dial(t, f.addr)), testkit.As(t, f.tokenKey, c)
+}
+
+// asPartner returns clients whose calls are signed as clientID with key.
+func (f *fixture) asPartner(t *testing.T, clientID string, key ed25519.PrivateKey) *grpc.ClientConn {
+	t.Helper()
+	return dial(t, f.addr, grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor(clientID, key)))
+}
+
+// rawSigned returns a context whose call to method carries a signature
+// made by hand: at ts, with nonce, by key, so a test can send a stale,
+// replayed or forged one.
+func rawSigned(clientID string, key ed25519.PrivateKey, method string, ts time.Time, nonce string, req proto.Message) context.Context {
+	body, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
+	if err != nil {
+		panic(err)
+	}
+	return metadata.AppendToOutgoingContext(context.Background(),
+		auth.ClientIDHeader, clientID, auth.TimestampHeader, strconv.FormatInt(ts.Unix(), 10),
+		auth.NonceHeader, nonce, auth.SignatureHeader, auth.SignRequest(key, method, ts, nonce, body))
+}
+
+// partner is a standard-protocol partner: its API client registered in
+// users and a simulator serving its endpoint.
+type partner struct {
+	code     string
+	clientID string
+	key      ed25519.PrivateKey
+	sim      *partnersim.Server
+	endpoint string
+}
+
+// startPartner registers a partner API client and starts its simulator
+// with the faults given.
+func (f *fixture) startPartner(t *testing.T, code string, faults func(*partnersim.Config)) *partner {
+	t.Helper()
+	p := &partner{code: code, clientID: "pc-" + code, key: newKey(t)}
+	f.users.add(p.clientID, usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, p.key.Public().(ed25519.PublicKey))
+	cfg := partnersim.Config{Code: code, Key: p.key, CrossdockClientID: crossdockClientID,
+		CrossdockKey: f.crossdock.Public().(ed25519.PublicKey)}
+	if faults != nil {
+		faults(&cfg)
+	}
+	sim, err := partnersim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = sim.Serve(l) }()
+	t.Cleanup(sim.Stop)
+	p.sim, p.endpoint = sim, l.Addr().String()
+	return p
+}
+
+// register creates the partner in the registry (as an admin).
+func (f *fixture) register(t *testing.T, p *partner) *dockingv1.Partner {
+	t.Helper()
+	client, ctx := f.docking(t, admin)
+	resp, err := client.CreatePartner(ctx, &dockingv1.CreatePartnerRequest{
+		Name: "Partner " + p.code, Code: p.code, Protocol: dockingv1.PartnerProtocol_PARTNER_PROTOCOL_STANDARD_GRPC,
+		Endpoint: p.endpoint, ApiClientId: p.clientID, Locales: []string{"en-US", "de-DE"}, CommissionBps: 800,
+		Fees: &dockingv1.FeeTerms{FixedPerOrder: money("EUR", 50)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.GetPartner()
+}
+
+// verified registers and verifies the partner.
+func (f *fixture) verified(t *testing.T, p *partner) *dockingv1.Partner {
+	t.Helper()
+	reg := f.register(t, p)
+	client, ctx := f.docking(t, admin)
+	resp, err := client.VerifyPartner(ctx, &dockingv1.VerifyPartnerRequest{PartnerId: reg.GetPartnerId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.GetPartner()
+}
+
+// get reads a partner as an admin.
+func (f *fixture) get(t *testing.T, id string) *dockingv1.Partner {
+	t.Helper()
+	client, ctx := f.docking(t, admin)
+	resp, err := client.GetPartner(ctx, &dockingv1.GetPartnerRequest{PartnerId: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.GetPartner()
+}
+
+// wantError checks a call's error by kind and, when given, reason.
+func wantError(t *testing.T, err error, kind apperr.Kind, reason string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(grpcerr.FromError(err), &e) || e.Kind != kind || (reason != "" && e.Reason != reason) {
+		t.Fatalf("error = %v, want %v %s", err, kind, reason)
+	}
+}
+
+// unchanged fails when the partner differs from before.
+func unchanged(t *testing.T, before, after *dockingv1.Partner) {
+	t.Helper()
+	if !proto.Equal(before, after) {
+		t.Errorf("partner changed:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+func money(currency string, minor int64) *commonv1.Money {
+	return &commonv1.Money{CurrencyCode: currency, AmountMinor: minor}
+}

@@ -1,0 +1,15 @@
+// Package partnersim is a partner marketplace for tests and the local mesh:
+// a gRPC server implementing the standard partner protocol
+// (crossdock.partner.v1.MarketplaceService), so platform-docking's connector
+// is tested against the wire rather than a mock of it.
+//
+// Like a real partner, it accepts only calls signed by Crossdock: it checks
+// each call's signature with the client id and Ed25519 public key it was
+// configured with (pkg/auth's scheme, nonces remembered in memory), and it
+// answers a handshake with its own signature over the challenge, by the
+// private key of its Crossdock API client. Faults are switched on in Config:
+// proving with a wrong key, or refusing the handshake.
+//
+// It shares no code with platform-docking: the proof it signs is spelled
+// out here as MarketplaceService.Handshake documents it.
+package partnersim

@@ -1,0 +1,116 @@
+package partnersim
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"net"
+	"slices"
+	"sync/atomic"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
+)
+
+// Config is a simulated partner.
+type Config struct {
+	// Code is the partner's code in Crossdock's registry; a handshake for
+	// another code is refused.
+	Code string
+	// Key is the private key of the partner's Crossdock API client: it
+	// signs the handshake proof.
+	Key ed25519.PrivateKey
+	// CrossdockClientID and CrossdockKey are who may call: the client id
+	// Crossdock signs as and its public key.
+	CrossdockClientID string
+	CrossdockKey      ed25519.PublicKey
+	// WrongKey proves with a key Crossdock does not know.
+	WrongKey bool
+	// Refuse answers every handshake PERMISSION_DENIED.
+	Refuse bool
+}
+
+// Server is a running simulated partner.
+type Server struct {
+	partnerv1.UnimplementedMarketplaceServiceServer
+	cfg        Config
+	wrongKey   ed25519.PrivateKey
+	handshakes atomic.Int64
+	grpc       *grpc.Server
+}
+
+// New returns a partner that checks calls against cfg's Crossdock key.
+func New(cfg Config) (*Server, error) {
+	if len(cfg.Key) != ed25519.PrivateKeySize || len(cfg.CrossdockKey) != ed25519.PublicKeySize {
+		return nil, errors.New("partnersim: Key and CrossdockKey must be Ed25519 keys")
+	}
+	if cfg.Code == "" || cfg.CrossdockClientID == "" {
+		return nil, errors.New("partnersim: Code and CrossdockClientID are required")
+	}
+	_, wrong, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, wrongKey: wrong}
+	verifier := &auth.RequestVerifier{Keys: s.crossdock, Nonces: auth.NewMemoryNonceStore()}
+	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(statusOf, auth.SignedUnaryServerInterceptor(verifier)))
+	partnerv1.RegisterMarketplaceServiceServer(s.grpc, s)
+	return s, nil
+}
+
+// crossdock is the simulator's one known client: Crossdock.
+func (s *Server) crossdock(_ context.Context, clientID string) (auth.APIClient, error) {
+	if clientID != s.cfg.CrossdockClientID {
+		return auth.APIClient{}, apperr.NotFound("client", clientID)
+	}
+	return auth.APIClient{Keys: []ed25519.PublicKey{s.cfg.CrossdockKey}}, nil
+}
+
+// statusOf turns pkg/auth's errors into gRPC statuses, as a partner's own
+// server would answer them.
+func statusOf(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	resp, err := handler(ctx, req)
+	if err != nil {
+		return nil, grpcerr.Error(err)
+	}
+	return resp, nil
+}
+
+// Serve serves on l until Stop.
+func (s *Server) Serve(l net.Listener) error { return s.grpc.Serve(l) }
+
+// Stop stops serving at once.
+func (s *Server) Stop() { s.grpc.Stop() }
+
+// Handshakes counts the handshakes answered with a proof.
+func (s *Server) Handshakes() int64 { return s.handshakes.Load() }
+
+// handshakeContext is the protocol's context string of a proof.
+const handshakeContext = "crossdock-partner-handshake-v1\n"
+
+// Handshake answers Crossdock's challenge with the proof.
+func (s *Server) Handshake(_ context.Context, req *partnerv1.HandshakeRequest) (*partnerv1.HandshakeResponse, error) {
+	if s.cfg.Refuse {
+		return nil, status.Error(codes.PermissionDenied, "partnersim: refusing handshakes")
+	}
+	if req.GetPartnerCode() != s.cfg.Code {
+		return nil, status.Error(codes.PermissionDenied, "partnersim: not my partner code")
+	}
+	if len(req.GetChallenge()) < 16 {
+		return nil, status.Error(codes.InvalidArgument, "partnersim: challenge too short")
+	}
+	key := s.cfg.Key
+	if s.cfg.WrongKey {
+		key = s.wrongKey
+	}
+	msg := slices.Concat([]byte(handshakeContext), []byte(req.GetPartnerCode()), []byte("\n"), req.GetChallenge())
+	s.handshakes.Add(1)
+	return &partnerv1.HandshakeResponse{Proof: ed25519.Sign(key, msg)}, nil
+}
