@@ -9,11 +9,11 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
-	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/services/users/internal/ports/grpcapi"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )

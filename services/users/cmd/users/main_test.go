@@ -12,8 +12,8 @@ import (
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/config"
-	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/pkg/kek"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
 

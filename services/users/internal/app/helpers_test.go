@@ -12,12 +12,12 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/argon2id"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
-	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
 

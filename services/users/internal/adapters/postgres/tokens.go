@@ -10,9 +10,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
-	"github.com/crossdock/crossdock/pkg/kek"
 )
 
 // signingKeysLock is the advisory lock id that serialises key rotation.

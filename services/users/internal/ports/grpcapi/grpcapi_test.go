@@ -16,11 +16,11 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/argon2id"
-	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/services/users/internal/ports/grpcapi"
 	"github.com/crossdock/crossdock/services/users/migrations"
 )
