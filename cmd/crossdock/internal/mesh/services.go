@@ -34,6 +34,9 @@ const Logistics = "logistics"
 // Finance is the service that talks to the payment provider.
 const Finance = "finance"
 
+// PlatformDocking is the service that talks to partner platforms.
+const PlatformDocking = "platform-docking"
+
 // Services lists the mesh in start order: the backends first, the gateway last.
 // Ports are fixed (before the offset) so URLs stay the same from one run to
 // the next and can be bookmarked.
@@ -45,7 +48,7 @@ var Services = []Service{
 	{Name: Logistics, GRPCPort: 9105, AdminPort: 9205},
 	{Name: Finance, GRPCPort: 9106, AdminPort: 9206},
 	{Name: "freight-estimator", GRPCPort: 9107, AdminPort: 9207},
-	{Name: "platform-docking", GRPCPort: 9108, AdminPort: 9208},
+	{Name: PlatformDocking, GRPCPort: 9108, AdminPort: 9208},
 	{Name: Gateway, AdminPort: 9209, HTTPPort: 8080},
 }
 

@@ -50,6 +50,17 @@ type File struct {
 	// CarrierSim is the API key logistics calls the carrier simulator with
 	// and the secret the simulator signs its webhooks with.
 	CarrierSim CarrierSim `json:"carrier_sim"`
+	// Docking holds platform-docking's own keys: generated once and kept,
+	// because partners' credentials in the mesh's database are sealed under
+	// one and partners know the other's public half.
+	Docking Docking `json:"docking"`
+}
+
+// Docking is platform-docking's DOCKING_SECRETS_KEY (base64 of 32 bytes)
+// and DOCKING_SIGNING_KEY (base64 of an Ed25519 seed, 32 bytes).
+type Docking struct {
+	SecretsKey string `json:"secrets_key"`
+	SigningKey string `json:"signing_key"`
 }
 
 // PaymentSandbox holds the credentials finance and the payment sandbox share.
@@ -109,6 +120,7 @@ func LoadOrCreate(path string, wants []Want, natsUsers []string) (File, error) {
 	}
 	for _, v := range []*string{
 		&f.PaymentSandbox.APIKey, &f.PaymentSandbox.WebhookSecret, &f.CarrierSim.APIKey, &f.CarrierSim.WebhookSecret,
+		&f.Docking.SecretsKey, &f.Docking.SigningKey,
 	} {
 		if *v == "" {
 			pw, err := password()

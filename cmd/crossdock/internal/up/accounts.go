@@ -14,7 +14,8 @@ import (
 
 // accountEnv gives each process its NATS login (the gateway's too), each
 // backend its service account, finance the payment sandbox's address and
-// credentials, logistics the carrier simulator's, and the users service the accounts it
+// credentials, logistics the carrier simulator's, platform-docking its
+// sealing and signing keys, and the users service the accounts it
 // bootstraps (the demo admin and every service account) and the key its
 // signing keys are sealed under.
 func accountEnv(s mesh.Service, plan mesh.Plan, creds secrets.File) map[string]string {
@@ -28,6 +29,10 @@ func accountEnv(s mesh.Service, plan mesh.Plan, creds secrets.File) map[string]s
 		for k, v := range mesh.LogisticsCarrierEnv(plan, carrierCredentials(creds)) {
 			env[k] = v
 		}
+	}
+	if s.Name == mesh.PlatformDocking {
+		env["DOCKING_SECRETS_KEY"] = creds.Docking.SecretsKey
+		env["DOCKING_SIGNING_KEY"] = creds.Docking.SigningKey
 	}
 	if pw := creds.NATSPasswords[s.Name]; pw != "" {
 		env["NATS_USER"] = s.Name
