@@ -24,7 +24,7 @@ type Order struct {
 	// MerchantOrgID is the merchant a merchant order was bought for: it
 	// pays from its deposit at its tier's cost prices.
 	MerchantOrgID uuid.UUID
-	Status                   Status
+	Status        Status
 	// Currency is the buyer's; Total what the buyer pays in it.
 	Currency string
 	Total    int64
