@@ -46,10 +46,24 @@ func newSeller(t *testing.T, c *restClient, admin, name, country, region, city, 
 // stock units in its warehouse, and returns the SKU's id.
 func (s seller) offer(t *testing.T, c *restClient, f catalogFixture, reviewer, typ string, cents, stock int) string {
 	t.Helper()
+	return s.offerToTiers(t, c, f, reviewer, typ, cents, stock, nil)
+}
+
+// offerToTiers is offer with merchant tiers' cost prices on the SKU: tier
+// code → minor units of the seller's currency.
+func (s seller) offerToTiers(t *testing.T, c *restClient, f catalogFixture, reviewer, typ string, cents, stock int, tiers map[string]int) string {
+	t.Helper()
 	word := strings.ToUpper(rand.Text()[:10])
 	content := lampContent(f, s.name+" "+strings.ToLower(typ[len("PRODUCT_TYPE_"):])+" "+word, "OR-"+word, cents)
 	sku := content["skus"].([]map[string]any)[0]
 	sku["retailPrice"] = map[string]any{"currencyCode": s.currency, "amountMinor": cents}
+	var prices []map[string]any
+	for tier, cost := range tiers {
+		prices = append(prices, map[string]any{"tierCode": tier, "price": map[string]any{"currencyCode": s.currency, "amountMinor": cost}})
+	}
+	if len(prices) > 0 {
+		sku["tierPrices"] = prices
+	}
 	if typ == "PRODUCT_TYPE_VIRTUAL" {
 		delete(sku, "weightG")
 		delete(sku, "dimensions")

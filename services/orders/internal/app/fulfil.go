@@ -1,8 +1,8 @@
 package app
 
 import (
-	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -247,10 +247,15 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	if sub == nil || sub.Status != domain.Delivered {
 		return nil
 	}
-	if open, err := s.openAfterSale(ctx, subID); err != nil || open {
-		// A return refunded from escrow lowers what settles: wait for it.
-		return cmp.Or(err, error(errNotYet{until: s.clock().Add(time.Minute)}))
+	afterSales, err := s.store.AfterSalesOf(ctx, subID)
+	if err != nil {
+		return err
 	}
+	if slices.ContainsFunc(afterSales, func(a domain.AfterSale) bool { return a.Status.Open() }) {
+		// A return refunded from escrow lowers what settles: wait for it.
+		return errNotYet{until: s.clock().Add(time.Minute)}
+	}
+	returned := sub.ReturnedDiscount(afterSales)
 	if sub.Type == domain.Physical && sub.ShipmentID != nil {
 		p, err := s.Logistics.Parcel(ctx, subID)
 		if err != nil {
@@ -264,7 +269,7 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 		}
 	}
 	var topUp *TopUpRequest
-	switch goods := sub.SettledGoods(); {
+	switch goods := sub.SettledGoods(returned); {
 	case o.External():
 	case goods.Amount <= 0:
 		// Everything went back before settlement: the supplier has nothing
@@ -273,7 +278,7 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 			return err
 		}
 	default:
-		if f := sub.PlatformFunding(); f > 0 {
+		if f := sub.PlatformFunding(returned); f > 0 {
 			// The platform's coupon pays its discount in, so the supplier
 			// is settled on the full goods.
 			if err := s.Finance.FundCoupon(ctx, subID, sub.CouponID, money.Money{Amount: f, Currency: sub.Goods.Currency}); err != nil {
@@ -294,17 +299,6 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	}
 	_, err = s.complete(ctx, orderID, subID, "settled")
 	return err
-}
-
-// openAfterSale reports whether a request on the sub-order is still open.
-func (s *Service) openAfterSale(ctx context.Context, subID uuid.UUID) (bool, error) {
-	list, err := s.store.AfterSalesOf(ctx, subID)
-	for _, a := range list {
-		if a.Status.Open() {
-			return true, err
-		}
-	}
-	return false, err
 }
 
 // complete marks a sub-order completed and emits its completion.

@@ -100,23 +100,52 @@ func (s SubOrder) Payable() money.Money {
 }
 
 // PlatformFunding is what the platform pays into the escrow at settlement
-// for its coupon.
-func (s SubOrder) PlatformFunding() int64 {
+// for its coupon: the discount on the goods kept, that is less
+// returnedDiscount (see ReturnedDiscount), which the buyer gave back with
+// the goods returned.
+func (s SubOrder) PlatformFunding(returnedDiscount int64) int64 {
 	if s.DiscountFundedBy == FundedByPlatform {
-		return s.Discount
+		return s.Discount - returnedDiscount
 	}
 	return 0
 }
 
-// SettledGoods is what the supplier is settled on: the goods less a
-// supplier-funded discount and less what returns refunded from escrow.
-func (s SubOrder) SettledGoods() money.Money {
+// SettledGoods is what the supplier is settled on: the goods kept, less
+// their discount when the supplier funds it. Refunded holds the returned
+// goods less their share of the discount (returnedDiscount), so a
+// platform-funded discount's share is taken off as well: the platform, not
+// the supplier, had paid it.
+func (s SubOrder) SettledGoods(returnedDiscount int64) money.Money {
 	g := s.Goods
 	g.Amount -= s.Refunded
-	if s.DiscountFundedBy == FundedBySupplier {
+	switch s.DiscountFundedBy {
+	case FundedBySupplier:
 		g.Amount -= s.Discount
+	case FundedByPlatform:
+		g.Amount -= returnedDiscount
 	}
 	return g
+}
+
+// ReturnedDiscount is the part of the sub-order's discount that returns
+// refunded from its escrow (before settlement) took back with their goods:
+// each returned line's goods price less what it refunded. Returns clawed
+// back after settlement are not counted: the settlement had been made.
+func (s SubOrder) ReturnedDiscount(afterSales []AfterSale) int64 {
+	price := map[uuid.UUID]int64{}
+	for _, l := range s.Lines {
+		price[l.SKUID] = l.UnitPrice.Amount
+	}
+	var out int64
+	for _, a := range afterSales {
+		if a.SubOrderID != s.ID || a.Kind != Return || a.Status != AfterSaleRefunded || a.ClawBack {
+			continue
+		}
+		for _, l := range a.Lines {
+			out += price[l.SKUID]*int64(l.Quantity) - l.Amount.Amount
+		}
+	}
+	return out
 }
 
 // OrderLine is a SKU line of a sub-order, priced as at checkout.
