@@ -2763,6 +2763,12 @@ export interface components {
             createdAt?: string;
             /** Format: date-time */
             updatedAt?: string;
+            /**
+             * @description Set when escrow could not pay the whole refund before settlement (the carrier
+             *     charged more than the freight buffer): what was paid back; the rest was netted
+             *     against the overrun the buyer would otherwise be asked to top up.
+             */
+            cashRefund?: components["schemas"]["Money"];
         };
         /**
          * @description AfterSaleKind is what the buyer asks for.

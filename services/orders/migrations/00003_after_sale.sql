@@ -32,6 +32,7 @@ CREATE TABLE after_sales (
     currency                 text NOT NULL,
     refund_minor             bigint NOT NULL CHECK (refund_minor >= 0),
     claw_back                boolean NOT NULL DEFAULT false,
+    cash_refund_minor        bigint CHECK (cash_refund_minor >= 0),
     received                 boolean NOT NULL DEFAULT false,
     restockable              boolean NOT NULL DEFAULT false,
     warehouse_id             uuid,

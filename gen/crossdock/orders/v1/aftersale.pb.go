@@ -102,8 +102,12 @@ type AfterSale struct {
 	ReplacementWaybill string                 `protobuf:"bytes,18,opt,name=replacement_waybill,json=replacementWaybill,proto3" json:"replacement_waybill,omitempty"`
 	CreatedAt          *timestamppb.Timestamp `protobuf:"bytes,19,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt          *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Set when escrow could not pay the whole refund before settlement (the carrier
+	// charged more than the freight buffer): what was paid back; the rest was netted
+	// against the overrun the buyer would otherwise be asked to top up.
+	CashRefund    *v1.Money `protobuf:"bytes,21,opt,name=cash_refund,json=cashRefund,proto3" json:"cash_refund,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AfterSale) Reset() {
@@ -272,6 +276,13 @@ func (x *AfterSale) GetCreatedAt() *timestamppb.Timestamp {
 func (x *AfterSale) GetUpdatedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *AfterSale) GetCashRefund() *v1.Money {
+	if x != nil {
+		return x.CashRefund
 	}
 	return nil
 }
@@ -1235,7 +1246,7 @@ var File_crossdock_orders_v1_aftersale_proto protoreflect.FileDescriptor
 
 const file_crossdock_orders_v1_aftersale_proto_rawDesc = "" +
 	"\n" +
-	"#crossdock/orders/v1/aftersale.proto\x12\x13crossdock.orders.v1\x1a!crossdock/common/v1/address.proto\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\x05\n" +
+	"#crossdock/orders/v1/aftersale.proto\x12\x13crossdock.orders.v1\x1a!crossdock/common/v1/address.proto\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb2\x06\n" +
 	"\tAfterSale\x12\"\n" +
 	"\rafter_sale_id\x18\x01 \x01(\tR\vafterSaleId\x12 \n" +
 	"\fsub_order_id\x18\x02 \x01(\tR\n" +
@@ -1261,7 +1272,9 @@ const file_crossdock_orders_v1_aftersale_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x95\x01\n" +
+	"updated_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12;\n" +
+	"\vcash_refund\x18\x15 \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"cashRefund\"\x95\x01\n" +
 	"\rAfterSaleLine\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1d\n" +
 	"\n" +
@@ -1390,41 +1403,42 @@ var file_crossdock_orders_v1_aftersale_proto_depIdxs = []int32{
 	20, // 2: crossdock.orders.v1.AfterSale.refund:type_name -> crossdock.common.v1.Money
 	21, // 3: crossdock.orders.v1.AfterSale.created_at:type_name -> google.protobuf.Timestamp
 	21, // 4: crossdock.orders.v1.AfterSale.updated_at:type_name -> google.protobuf.Timestamp
-	20, // 5: crossdock.orders.v1.AfterSaleLine.amount:type_name -> crossdock.common.v1.Money
-	0,  // 6: crossdock.orders.v1.FileAfterSaleRequest.kind:type_name -> crossdock.orders.v1.AfterSaleKind
-	4,  // 7: crossdock.orders.v1.FileAfterSaleRequest.lines:type_name -> crossdock.orders.v1.AfterSaleLineInput
-	1,  // 8: crossdock.orders.v1.FileAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	1,  // 9: crossdock.orders.v1.GetAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	22, // 10: crossdock.orders.v1.ListAfterSalesRequest.page:type_name -> crossdock.common.v1.PageRequest
-	1,  // 11: crossdock.orders.v1.ListAfterSalesResponse.after_sales:type_name -> crossdock.orders.v1.AfterSale
-	23, // 12: crossdock.orders.v1.ListAfterSalesResponse.page:type_name -> crossdock.common.v1.PageResponse
-	1,  // 13: crossdock.orders.v1.DecideAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	1,  // 14: crossdock.orders.v1.DisputeAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	1,  // 15: crossdock.orders.v1.WithdrawAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	1,  // 16: crossdock.orders.v1.ReceiveReturnResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	24, // 17: crossdock.orders.v1.ShipReplacementRequest.from:type_name -> crossdock.common.v1.Address
-	1,  // 18: crossdock.orders.v1.ShipReplacementResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
-	3,  // 19: crossdock.orders.v1.AfterSaleService.FileAfterSale:input_type -> crossdock.orders.v1.FileAfterSaleRequest
-	6,  // 20: crossdock.orders.v1.AfterSaleService.GetAfterSale:input_type -> crossdock.orders.v1.GetAfterSaleRequest
-	8,  // 21: crossdock.orders.v1.AfterSaleService.ListAfterSales:input_type -> crossdock.orders.v1.ListAfterSalesRequest
-	10, // 22: crossdock.orders.v1.AfterSaleService.DecideAfterSale:input_type -> crossdock.orders.v1.DecideAfterSaleRequest
-	12, // 23: crossdock.orders.v1.AfterSaleService.DisputeAfterSale:input_type -> crossdock.orders.v1.DisputeAfterSaleRequest
-	14, // 24: crossdock.orders.v1.AfterSaleService.WithdrawAfterSale:input_type -> crossdock.orders.v1.WithdrawAfterSaleRequest
-	16, // 25: crossdock.orders.v1.AfterSaleService.ReceiveReturn:input_type -> crossdock.orders.v1.ReceiveReturnRequest
-	18, // 26: crossdock.orders.v1.AfterSaleService.ShipReplacement:input_type -> crossdock.orders.v1.ShipReplacementRequest
-	5,  // 27: crossdock.orders.v1.AfterSaleService.FileAfterSale:output_type -> crossdock.orders.v1.FileAfterSaleResponse
-	7,  // 28: crossdock.orders.v1.AfterSaleService.GetAfterSale:output_type -> crossdock.orders.v1.GetAfterSaleResponse
-	9,  // 29: crossdock.orders.v1.AfterSaleService.ListAfterSales:output_type -> crossdock.orders.v1.ListAfterSalesResponse
-	11, // 30: crossdock.orders.v1.AfterSaleService.DecideAfterSale:output_type -> crossdock.orders.v1.DecideAfterSaleResponse
-	13, // 31: crossdock.orders.v1.AfterSaleService.DisputeAfterSale:output_type -> crossdock.orders.v1.DisputeAfterSaleResponse
-	15, // 32: crossdock.orders.v1.AfterSaleService.WithdrawAfterSale:output_type -> crossdock.orders.v1.WithdrawAfterSaleResponse
-	17, // 33: crossdock.orders.v1.AfterSaleService.ReceiveReturn:output_type -> crossdock.orders.v1.ReceiveReturnResponse
-	19, // 34: crossdock.orders.v1.AfterSaleService.ShipReplacement:output_type -> crossdock.orders.v1.ShipReplacementResponse
-	27, // [27:35] is the sub-list for method output_type
-	19, // [19:27] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	20, // 5: crossdock.orders.v1.AfterSale.cash_refund:type_name -> crossdock.common.v1.Money
+	20, // 6: crossdock.orders.v1.AfterSaleLine.amount:type_name -> crossdock.common.v1.Money
+	0,  // 7: crossdock.orders.v1.FileAfterSaleRequest.kind:type_name -> crossdock.orders.v1.AfterSaleKind
+	4,  // 8: crossdock.orders.v1.FileAfterSaleRequest.lines:type_name -> crossdock.orders.v1.AfterSaleLineInput
+	1,  // 9: crossdock.orders.v1.FileAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
+	1,  // 10: crossdock.orders.v1.GetAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
+	22, // 11: crossdock.orders.v1.ListAfterSalesRequest.page:type_name -> crossdock.common.v1.PageRequest
+	1,  // 12: crossdock.orders.v1.ListAfterSalesResponse.after_sales:type_name -> crossdock.orders.v1.AfterSale
+	23, // 13: crossdock.orders.v1.ListAfterSalesResponse.page:type_name -> crossdock.common.v1.PageResponse
+	1,  // 14: crossdock.orders.v1.DecideAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
+	1,  // 15: crossdock.orders.v1.DisputeAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
+	1,  // 16: crossdock.orders.v1.WithdrawAfterSaleResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
+	1,  // 17: crossdock.orders.v1.ReceiveReturnResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
+	24, // 18: crossdock.orders.v1.ShipReplacementRequest.from:type_name -> crossdock.common.v1.Address
+	1,  // 19: crossdock.orders.v1.ShipReplacementResponse.after_sale:type_name -> crossdock.orders.v1.AfterSale
+	3,  // 20: crossdock.orders.v1.AfterSaleService.FileAfterSale:input_type -> crossdock.orders.v1.FileAfterSaleRequest
+	6,  // 21: crossdock.orders.v1.AfterSaleService.GetAfterSale:input_type -> crossdock.orders.v1.GetAfterSaleRequest
+	8,  // 22: crossdock.orders.v1.AfterSaleService.ListAfterSales:input_type -> crossdock.orders.v1.ListAfterSalesRequest
+	10, // 23: crossdock.orders.v1.AfterSaleService.DecideAfterSale:input_type -> crossdock.orders.v1.DecideAfterSaleRequest
+	12, // 24: crossdock.orders.v1.AfterSaleService.DisputeAfterSale:input_type -> crossdock.orders.v1.DisputeAfterSaleRequest
+	14, // 25: crossdock.orders.v1.AfterSaleService.WithdrawAfterSale:input_type -> crossdock.orders.v1.WithdrawAfterSaleRequest
+	16, // 26: crossdock.orders.v1.AfterSaleService.ReceiveReturn:input_type -> crossdock.orders.v1.ReceiveReturnRequest
+	18, // 27: crossdock.orders.v1.AfterSaleService.ShipReplacement:input_type -> crossdock.orders.v1.ShipReplacementRequest
+	5,  // 28: crossdock.orders.v1.AfterSaleService.FileAfterSale:output_type -> crossdock.orders.v1.FileAfterSaleResponse
+	7,  // 29: crossdock.orders.v1.AfterSaleService.GetAfterSale:output_type -> crossdock.orders.v1.GetAfterSaleResponse
+	9,  // 30: crossdock.orders.v1.AfterSaleService.ListAfterSales:output_type -> crossdock.orders.v1.ListAfterSalesResponse
+	11, // 31: crossdock.orders.v1.AfterSaleService.DecideAfterSale:output_type -> crossdock.orders.v1.DecideAfterSaleResponse
+	13, // 32: crossdock.orders.v1.AfterSaleService.DisputeAfterSale:output_type -> crossdock.orders.v1.DisputeAfterSaleResponse
+	15, // 33: crossdock.orders.v1.AfterSaleService.WithdrawAfterSale:output_type -> crossdock.orders.v1.WithdrawAfterSaleResponse
+	17, // 34: crossdock.orders.v1.AfterSaleService.ReceiveReturn:output_type -> crossdock.orders.v1.ReceiveReturnResponse
+	19, // 35: crossdock.orders.v1.AfterSaleService.ShipReplacement:output_type -> crossdock.orders.v1.ShipReplacementResponse
+	28, // [28:36] is the sub-list for method output_type
+	20, // [20:28] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_aftersale_proto_init() }

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -9,6 +11,7 @@ import (
 
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
 
@@ -111,7 +114,7 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		if !o.External() {
-			if res, err = s.Finance.Refund(ctx, a.SubOrderID, "return:"+a.ID.String(), a.Refund); err != nil {
+			if res, a, err = s.payReturn(ctx, o, a); err != nil {
 				return err
 			}
 			if res.Waiting {
@@ -119,7 +122,12 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			}
 		}
 	}
-	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleRefunded, system, "refunded "+a.Refund.String(),
+	why := "refunded " + a.Refund.String()
+	if a.CashRefund != nil {
+		why = fmt.Sprintf("refunded %d of %s: %d netted against the freight the carrier charged over the buffer",
+			*a.CashRefund, a.Refund, a.Refund.Amount-*a.CashRefund)
+	}
+	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleRefunded, system, why,
 		func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
 			a.ClawBack = res.ClawBack
 			if !res.ClawBack {
@@ -128,6 +136,82 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			return nil, nil
 		})
 	return err
+}
+
+// payReturn asks finance to refund a return. Before settlement the escrow
+// may no longer hold it all: the carrier's legs cost more than the freight
+// buffer, and the buyer would be asked for that overrun at settlement. The
+// refund is then netted against it: escrow pays back what it holds beyond
+// what settling the goods kept needs, and nothing is asked of the buyer
+// later for that part. The cash part is stored before it is paid, so a
+// retry pays the same amount under its own key.
+func (s *Service) payReturn(ctx context.Context, o domain.Order, a domain.AfterSale) (Refund, domain.AfterSale, error) {
+	key := "return:" + a.ID.String()
+	if a.CashRefund == nil {
+		res, err := s.Finance.Refund(ctx, a.SubOrderID, key, a.Refund)
+		if !escrowShort(err) {
+			return res, a, err
+		}
+		cash, err := s.cashRefund(ctx, o, a)
+		if err != nil {
+			return Refund{}, a, err
+		}
+		err = s.store.InTx(ctx, func(r Repository) error {
+			cur, err := r.GetAfterSale(ctx, a.ID, true)
+			if err != nil {
+				return err
+			}
+			if cur.CashRefund == nil {
+				cur.CashRefund = &cash
+				if err := r.SaveAfterSale(ctx, cur); err != nil {
+					return err
+				}
+			}
+			a = cur
+			return nil
+		})
+		if err != nil {
+			return Refund{}, a, err
+		}
+	}
+	if *a.CashRefund == 0 {
+		return Refund{}, a, nil
+	}
+	res, err := s.Finance.Refund(ctx, a.SubOrderID, key+":net", money.Money{Amount: *a.CashRefund, Currency: a.Refund.Currency})
+	return res, a, err
+}
+
+// escrowShort reports finance refusing a refund the escrow cannot pay.
+func escrowShort(err error) bool {
+	var e *apperr.Error
+	return errors.As(err, &e) && e.Kind == apperr.KindFailedPrecondition && e.Reason == "INSUFFICIENT_FUNDS"
+}
+
+// cashRefund is what escrow can pay of a return before settlement: what it
+// holds beyond what settling the goods kept will take from it (the
+// platform's coupon funding is paid in then), at most the refund.
+func (s *Service) cashRefund(ctx context.Context, o domain.Order, a domain.AfterSale) (int64, error) {
+	e, err := s.Finance.Escrow(ctx, a.SubOrderID)
+	if err != nil {
+		return 0, err
+	}
+	if e == nil || e.Settled {
+		return 0, apperr.Unavailable("the sub-order's escrow changed while refunding; retrying")
+	}
+	afterSales, err := s.store.AfterSalesOf(ctx, a.SubOrderID)
+	if err != nil {
+		return 0, err
+	}
+	for i := range afterSales {
+		if afterSales[i].ID == a.ID {
+			afterSales[i].Status, afterSales[i].ClawBack = domain.AfterSaleRefunded, false
+		}
+	}
+	sub := *o.SubOrder(a.SubOrderID)
+	sub.Refunded += a.Refund.Amount
+	returned := sub.ReturnedDiscount(afterSales)
+	needed := sub.SettledGoods(returned).Amount - sub.PlatformFunding(returned)
+	return min(max(e.Balance.Amount-needed, 0), a.Refund.Amount), nil
 }
 
 // returnRefunded is a refunded return as sales data and docking read it.

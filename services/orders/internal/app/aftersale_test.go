@@ -356,3 +356,40 @@ func TestAfterSaleBadInputAndAuthorization(t *testing.T) {
 	_, err = s.svc.FileAfterSale(ctx, ann, scarf.ID, in(domain.Return, back(s.scarf, 1)))
 	wantKind(t, err, apperr.KindFailedPrecondition, "OUTSIDE_AFTER_SALE_WINDOW")
 }
+
+// A return refunded before settlement from an escrow the carrier's legs
+// overran: escrow pays back what settling the goods kept does not need,
+// the rest is netted against the overrun, and the sub-order settles
+// without asking the buyer for anything.
+func TestReturnIsNettedAgainstAFreightOverrun(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	sub := o.SubOrders[0]
+	// Escrow held 90.00 goods + 5.00 freight; the carrier charged 40.00.
+	s.w.payLeg(sub.ID, 4000)
+	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 2))
+	linen := supplierOf(s.linen)
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	wallet := s.w.wallets[ann.Subject]
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	got, _ := s.svc.GetAfterSale(ctx, ann, a.ID)
+	// 55.00 left; the scarf kept settles 30.00, so 25.00 goes back and
+	// 35.00 of the 60.00 is netted against the 35.00 overrun.
+	if got.Status != domain.AfterSaleRefunded || got.CashRefund == nil || *got.CashRefund != 2500 {
+		t.Fatalf("netted refund: %+v", got)
+	}
+	if d := s.w.wallets[ann.Subject] - wallet; d != 2500 {
+		t.Errorf("the buyer got %d back, want 2500", d)
+	}
+	s.at = s.at.Add(8 * 24 * time.Hour)
+	s.run(t)
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed || s.w.escrows[sub.ID].supplierPaid != 3000 {
+		t.Fatalf("after the netted return: %s, supplier paid %d", got.Status, s.w.escrows[sub.ID].supplierPaid)
+	}
+}

@@ -254,7 +254,7 @@ func (w *world) Refund(_ context.Context, sub uuid.UUID, id string, amount money
 		return app.Refund{ClawBack: true}, nil
 	}
 	if amount.Amount > e.balance {
-		return app.Refund{}, apperr.FailedPrecondition("more than escrow holds")
+		return app.Refund{}, apperr.FailedPrecondition("insufficient funds in escrow").WithReason("INSUFFICIENT_FUNDS")
 	}
 	w.refunds[id] = true
 	e.balance -= amount.Amount

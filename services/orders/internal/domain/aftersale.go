@@ -91,6 +91,11 @@ type AfterSale struct {
 	// because the sub-order had been settled.
 	Refund   money.Money
 	ClawBack bool
+	// CashRefund, once decided, is what of Refund escrow pays the buyer when
+	// it cannot pay all of it: the carrier's legs spent more than the
+	// freight buffer, and the overrun the buyer would otherwise be asked to
+	// top up at settlement is netted against the refund. Nil: all of it.
+	CashRefund *int64
 	// Set when the supplier received the goods back.
 	Received    bool
 	Restockable bool

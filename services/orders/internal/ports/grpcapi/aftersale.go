@@ -11,6 +11,7 @@ import (
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
@@ -185,6 +186,9 @@ func afterSaleProto(a domain.AfterSale) *ordersv1.AfterSale {
 		Dispute: a.Dispute, Refund: moneyProto(a.Refund), ClawBack: a.ClawBack, Received: a.Received, Restockable: a.Restockable,
 		ReturnWaybill: a.ReturnWaybill, ReplacementWaybill: a.ReplacementWaybill,
 		CreatedAt: timestamppb.New(a.CreatedAt), UpdatedAt: timestamppb.New(a.UpdatedAt),
+	}
+	if a.CashRefund != nil {
+		out.CashRefund = moneyProto(money.Money{Amount: *a.CashRefund, Currency: a.Refund.Currency})
 	}
 	for k, v := range afterSaleKinds {
 		if v == a.Kind {
