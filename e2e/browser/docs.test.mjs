@@ -36,6 +36,10 @@ before(async () => {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     args: chromiumArgs,
+    // Past a hundred-odd operations Swagger UI leaves those below the window
+    // unrendered until they are scrolled to; a window tall enough for the whole
+    // reference shows every one, as scrolling through it would.
+    viewport: { width: 1280, height: 20_000 },
   });
 });
 
