@@ -43,7 +43,7 @@ func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCrede
 	}
 	state := strings.TrimPrefix(docked.Status.String(), "PARTNER_STATUS_")
 	if docked.Warning != "" {
-		state += ": the handshake failed: " + docked.Warning
+		state += " (left as it was: this start's handshake failed: " + docked.Warning + ")"
 	}
 	fmt.Fprintf(say, "demo partner %s at %s: %s\n", mesh.PartnerCode, plan.SimulatorAddr(mesh.PartnerSim), state)
 	return nil
