@@ -195,11 +195,13 @@ const (
 	postgresPort     = 5433
 	// paymentSandboxPort is the payment provider's sandbox (simulators/).
 	paymentSandboxPort = 9300
+	// carrierSimPort is the carrier simulator's API (simulators/).
+	carrierSimPort = 9301
 )
 
 // meshPorts lists every port a mesh at offset listens on.
 func meshPorts(offset int) []int {
-	ports := []int{4222, 8222, postgresPort, gatewayHTTPPort, gatewayAdminPort, paymentSandboxPort}
+	ports := []int{4222, 8222, postgresPort, gatewayHTTPPort, gatewayAdminPort, paymentSandboxPort, carrierSimPort, partnerSimPort}
 	for _, b := range backends {
 		ports = append(ports, b.grpc, b.grpc+100)
 	}

@@ -1,8 +1,12 @@
 package manifests_test
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/crossdock/crossdock/deploy/manifests"
 )
@@ -106,4 +110,48 @@ func TestDevLogisticsUsesTheCarrierSimulator(t *testing.T) {
 		"LOGISTICS_SEED_CARRIER_API_KEY":        "CARRIER_SIM_API_KEY",
 		"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": "CARRIER_SIM_WEBHOOK_SECRET",
 	})
+}
+
+// TestDevDockingReachesThePartnerSimulator: in the dev overlay the partner
+// simulator accepts platform-docking's calls: it knows docking's client id
+// and the public half of the signing key docking reads, and it reads its own
+// key from a secret.
+func TestDevDockingReachesThePartnerSimulator(t *testing.T) {
+	set := load(t, "dev")
+	config := map[string]string{}
+	for _, cm := range set.ConfigMaps() {
+		if strings.HasPrefix(cm.Name, "partner-sim-config-") {
+			config = cm.Data
+		}
+	}
+	docking := server(t, set, "platform-docking")
+	clientID := "crossdock" // DOCKING_CLIENT_ID's default
+	for _, cm := range set.ConfigMaps() {
+		if id, ok := cm.Data["DOCKING_CLIENT_ID"]; ok && strings.HasPrefix(cm.Name, "platform-docking-config-") {
+			clientID = id
+		}
+	}
+	if got := config["PARTNER_SIM_CROSSDOCK_CLIENT_ID"]; got != clientID {
+		t.Errorf("PARTNER_SIM_CROSSDOCK_CLIENT_ID = %q, docking signs as %q", got, clientID)
+	}
+	ref := envVar(t, docking, "DOCKING_SIGNING_KEY").ValueFrom
+	if ref == nil || ref.SecretKeyRef == nil {
+		t.Fatal("docking's DOCKING_SIGNING_KEY is not from a secret")
+	}
+	var seed []byte
+	for _, o := range set.Objects {
+		if s, ok := o.Value.(*corev1.Secret); ok && s.Name == ref.SecretKeyRef.Name {
+			seed, _ = base64.StdEncoding.DecodeString(string(s.Data[ref.SecretKeyRef.Key]))
+		}
+	}
+	if len(seed) != ed25519.SeedSize {
+		t.Fatalf("docking's signing key in %s is not a base64 seed", ref.SecretKeyRef.Name)
+	}
+	want := base64.StdEncoding.EncodeToString(ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey))
+	if got := config["PARTNER_SIM_CROSSDOCK_KEY"]; got != want {
+		t.Errorf("PARTNER_SIM_CROSSDOCK_KEY = %q, want docking's public key %q", got, want)
+	}
+	if key := envVar(t, server(t, set, "partner-sim"), "PARTNER_SIM_KEY").ValueFrom; key == nil || key.SecretKeyRef == nil {
+		t.Error("the partner simulator's key is not from a secret")
+	}
 }

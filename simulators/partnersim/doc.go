@@ -8,7 +8,8 @@
 // configured with (pkg/auth's scheme, nonces remembered in memory), and it
 // answers a handshake with its own signature over the challenge, by the
 // private key of its Crossdock API client. Faults are switched on in Config:
-// proving with a wrong key, or refusing the handshake.
+// proving with a wrong key, or refusing the handshake. The standard gRPC
+// health service answers unsigned, for probes.
 //
 // It shares no code with platform-docking: the proof it signs is spelled
 // out here as MarketplaceService.Handshake documents it.

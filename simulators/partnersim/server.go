@@ -11,6 +11,8 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
@@ -62,6 +64,9 @@ func New(cfg Config) (*Server, error) {
 	verifier := &auth.RequestVerifier{Keys: s.crossdock, Nonces: auth.NewMemoryNonceStore()}
 	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(statusOf, auth.SignedUnaryServerInterceptor(verifier)))
 	partnerv1.RegisterMarketplaceServiceServer(s.grpc, s)
+	// The standard health service needs no signature (pkg/auth), so probes
+	// (crossdock up's, the kubelet's) can ask it.
+	healthpb.RegisterHealthServer(s.grpc, health.NewServer())
 	return s, nil
 }
 
@@ -88,6 +93,9 @@ func (s *Server) Serve(l net.Listener) error { return s.grpc.Serve(l) }
 
 // Stop stops serving at once.
 func (s *Server) Stop() { s.grpc.Stop() }
+
+// GracefulStop stops accepting calls and waits for those under way.
+func (s *Server) GracefulStop() { s.grpc.GracefulStop() }
 
 // Handshakes counts the handshakes answered with a proof.
 func (s *Server) Handshakes() int64 { return s.handshakes.Load() }

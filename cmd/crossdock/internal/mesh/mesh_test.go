@@ -51,6 +51,9 @@ func TestPlanInfrastructure(t *testing.T) {
 	if got := p.SimulatorAddr(mesh.CarrierSim); got != "127.0.0.1:9601" {
 		t.Fatalf("carrier simulator on %s", got)
 	}
+	if got := p.SimulatorAddr(mesh.PartnerSim); got != "127.0.0.1:9602" {
+		t.Fatalf("partner simulator on %s", got)
+	}
 	if p.GatewayURL() != "http://127.0.0.1:8380" {
 		t.Fatalf("gateway URL %s", p.GatewayURL())
 	}
@@ -69,8 +72,8 @@ func TestPlanHasNoDuplicatePorts(t *testing.T) {
 		seen[l.Addr] = l.Owner
 	}
 	// 8 backends × 2, gateway × 2, NATS × 2, PostgreSQL, the payment
-	// sandbox and the carrier simulator.
-	if len(seen) != 8*2+2+2+1+2 {
+	// sandbox, the carrier simulator and the partner simulator.
+	if len(seen) != 8*2+2+2+1+3 {
 		t.Fatalf("%d listeners: %v", len(seen), seen)
 	}
 }
@@ -93,8 +96,8 @@ func TestNewPlanRejectsOffsetsOutsideThePortRange(t *testing.T) {
 	for _, svc := range mesh.Services {
 		highest = max(highest, svc.GRPCPort, svc.AdminPort, svc.HTTPPort)
 	}
-	if got := p.SimulatorAddr(mesh.CarrierSim); got != "127.0.0.1:65535" {
-		t.Errorf("carrier simulator on %s at the highest offset", got)
+	if got := p.SimulatorAddr(mesh.PartnerSim); got != "127.0.0.1:65535" {
+		t.Errorf("partner simulator on %s at the highest offset", got)
 	}
 	if highest+mesh.MaxOffset != 65535 {
 		t.Errorf("the highest port %d + MaxOffset %d is %d, want 65535", highest, mesh.MaxOffset, highest+mesh.MaxOffset)

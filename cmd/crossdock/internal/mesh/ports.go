@@ -24,9 +24,9 @@ type Plan struct {
 	services       map[string]Addresses
 }
 
-// MaxOffset keeps the highest port (the carrier simulator's 9301 + offset) a
+// MaxOffset keeps the highest port (the partner simulator's 9302 + offset) a
 // valid TCP port.
-const MaxOffset = 65535 - 9301
+const MaxOffset = 65535 - 9302
 
 // NewPlan computes the addresses for a port offset; the offset lets two meshes
 // (a developer's and an end-to-end test's) run on one machine.
@@ -94,7 +94,11 @@ func (p Plan) Listeners() []Listener {
 		out = append(out, Listener{s.Name + " admin", a.Admin})
 	}
 	for _, s := range Simulators {
-		out = append(out, Listener{s.Name + " HTTP", p.SimulatorAddr(s)})
+		kind := " HTTP"
+		if s.GRPC {
+			kind = " gRPC"
+		}
+		out = append(out, Listener{s.Name + kind, p.SimulatorAddr(s)})
 	}
 	return out
 }

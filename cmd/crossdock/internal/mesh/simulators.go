@@ -3,12 +3,14 @@ package mesh
 import "net/url"
 
 // Simulator is a party outside the mesh played by a process of its own
-// (simulators/): it has no gRPC server and no database, and listens on one
-// HTTP port.
+// (simulators/): it has no database, and listens on one port, HTTP (probed
+// at /healthz) or, for a partner speaking the standard partner protocol,
+// gRPC (probed through the standard health service).
 type Simulator struct {
 	Name    string
 	Port    int    // before the offset
 	Package string // the binary's Go package, relative to the repository root
+	GRPC    bool   // serves gRPC rather than HTTP
 }
 
 // PaymentSandbox is the payment provider finance collects top-ups and pays
@@ -19,8 +21,12 @@ var PaymentSandbox = Simulator{Name: "payment-sandbox", Port: 9300, Package: "./
 // they are by.
 var CarrierSim = Simulator{Name: "carrier-sim", Port: 9301, Package: "./simulators/cmd/carrier-sim"}
 
+// PartnerSim is the partner marketplace platform-docking docks with over
+// the standard partner protocol.
+var PartnerSim = Simulator{Name: "partner-sim", Port: 9302, Package: "./simulators/cmd/partner-sim", GRPC: true}
+
 // Simulators lists every simulator the mesh starts, before the services.
-var Simulators = []Simulator{PaymentSandbox, CarrierSim}
+var Simulators = []Simulator{PaymentSandbox, CarrierSim, PartnerSim}
 
 // PaymentWebhookPath is the gateway route the payment provider posts its
 // webhooks to.
@@ -107,4 +113,33 @@ func LogisticsCarrierEnv(p Plan, c CarrierCredentials) map[string]string {
 		"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": c.WebhookSecret,
 		"LOGISTICS_TIME_SCALE":                  CarrierTimeScale,
 	}
+}
+
+// PartnerCode is the demo partner's code in docking's registry, which the
+// partner simulator answers handshakes for.
+const PartnerCode = "demo-partner"
+
+// DockingClientID is the client id platform-docking signs its calls to
+// partners as (DOCKING_CLIENT_ID); the partner simulator accepts only it.
+const DockingClientID = "crossdock"
+
+// PartnerCredentials are the keys of the docking pair: the partner
+// simulator's private key (base64 of its Ed25519 seed), whose public half
+// its users API client holds, and docking's public key (base64 of 32
+// bytes), which the simulator checks docking's calls with.
+type PartnerCredentials struct {
+	Key, DockingPublicKey string
+}
+
+// PartnerSimEnv is the simulator process's environment: the defaults and
+// the parent's (so `PARTNER_SIM_REFUSE=true crossdock up` injects a fault),
+// then its address, code and keys and docking's client id, which win.
+func PartnerSimEnv(p Plan, c PartnerCredentials, parent []string) []string {
+	return merge(nil, parent, map[string]string{
+		"PARTNER_SIM_ADDR":                p.SimulatorAddr(PartnerSim),
+		"PARTNER_SIM_CODE":                PartnerCode,
+		"PARTNER_SIM_KEY":                 c.Key,
+		"PARTNER_SIM_CROSSDOCK_CLIENT_ID": DockingClientID,
+		"PARTNER_SIM_CROSSDOCK_KEY":       c.DockingPublicKey,
+	})
 }

@@ -1,6 +1,7 @@
 // Package secrets keeps the generated credentials of the local mesh (database
 // logins, service accounts, NATS passwords, the payment sandbox's and the
-// carrier simulator's API keys and webhook secrets) in one file. The
+// carrier simulator's API keys and webhook secrets, platform-docking's keys
+// and the partner simulator's) in one file. The
 // passwords are created once and reused, so a restarted mesh finds its
 // databases as it left them; the file is readable by its owner only.
 package secrets
@@ -54,6 +55,17 @@ type File struct {
 	// because partners' credentials in the mesh's database are sealed under
 	// one and partners know the other's public half.
 	Docking Docking `json:"docking"`
+	// PartnerSim is the partner simulator's own key, generated once and
+	// kept because users holds its public half (the demo partner's API
+	// client).
+	PartnerSim PartnerSim `json:"partner_sim"`
+}
+
+// PartnerSim is the private key of the partner simulator's users API
+// client (base64 of an Ed25519 seed, 32 bytes): it proves the simulator's
+// handshakes, and will sign its calls to docking's PartnerService.
+type PartnerSim struct {
+	Key string `json:"key"`
 }
 
 // Docking is platform-docking's DOCKING_SECRETS_KEY (base64 of 32 bytes)
@@ -120,7 +132,7 @@ func LoadOrCreate(path string, wants []Want, natsUsers []string) (File, error) {
 	}
 	for _, v := range []*string{
 		&f.PaymentSandbox.APIKey, &f.PaymentSandbox.WebhookSecret, &f.CarrierSim.APIKey, &f.CarrierSim.WebhookSecret,
-		&f.Docking.SecretsKey, &f.Docking.SigningKey,
+		&f.Docking.SecretsKey, &f.Docking.SigningKey, &f.PartnerSim.Key,
 	} {
 		if *v == "" {
 			pw, err := password()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
+	"github.com/crossdock/crossdock/pkg/auth"
 )
 
 func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
@@ -78,6 +79,14 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	}
 	if second.CarrierSim != first.CarrierSim {
 		t.Error("carrier simulator credentials changed")
+	}
+	// The partner simulator's key is an Ed25519 seed, kept: users holds its
+	// public half.
+	if _, err := auth.ParseRequestPrivateKey(first.PartnerSim.Key); err != nil || first.PartnerSim.Key == first.Docking.SigningKey {
+		t.Fatalf("partner simulator key: %v", err)
+	}
+	if second.PartnerSim != first.PartnerSim {
+		t.Error("partner simulator key changed")
 	}
 	if second.Databases["orders"].Password == "" {
 		t.Fatal("orders login not added")

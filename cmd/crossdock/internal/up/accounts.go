@@ -1,6 +1,8 @@
 package up
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"sort"
@@ -10,12 +12,13 @@ import (
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
+	"github.com/crossdock/crossdock/pkg/auth"
 )
 
 // accountEnv gives each process its NATS login (the gateway's too), each
 // backend its service account, finance the payment sandbox's address and
 // credentials, logistics the carrier simulator's, platform-docking its
-// sealing and signing keys, and the users service the accounts it
+// sealing and signing keys and client id, and the users service the accounts it
 // bootstraps (the demo admin and every service account) and the key its
 // signing keys are sealed under.
 func accountEnv(s mesh.Service, plan mesh.Plan, creds secrets.File) map[string]string {
@@ -33,6 +36,8 @@ func accountEnv(s mesh.Service, plan mesh.Plan, creds secrets.File) map[string]s
 	if s.Name == mesh.PlatformDocking {
 		env["DOCKING_SECRETS_KEY"] = creds.Docking.SecretsKey
 		env["DOCKING_SIGNING_KEY"] = creds.Docking.SigningKey
+		// The partner simulator accepts calls from this client id only.
+		env["DOCKING_CLIENT_ID"] = mesh.DockingClientID
 	}
 	if pw := creds.NATSPasswords[s.Name]; pw != "" {
 		env["NATS_USER"] = s.Name
@@ -79,4 +84,30 @@ func paymentCredentials(creds secrets.File) mesh.PaymentCredentials {
 // carrierCredentials is the pair logistics and the carrier simulator share.
 func carrierCredentials(creds secrets.File) mesh.CarrierCredentials {
 	return mesh.CarrierCredentials{APIKey: creds.CarrierSim.APIKey, WebhookSecret: creds.CarrierSim.WebhookSecret}
+}
+
+// partnerCredentials are the partner simulator's key and docking's public
+// key, the half of DOCKING_SIGNING_KEY the simulator checks calls with.
+func partnerCredentials(creds secrets.File) (mesh.PartnerCredentials, error) {
+	docking, err := auth.ParseRequestPrivateKey(creds.Docking.SigningKey)
+	if err != nil {
+		return mesh.PartnerCredentials{}, fmt.Errorf("docking's signing key in %s: %w", secrets.FileName, err)
+	}
+	if _, err := auth.ParseRequestPrivateKey(creds.PartnerSim.Key); err != nil {
+		return mesh.PartnerCredentials{}, fmt.Errorf("the partner simulator's key in %s: %w", secrets.FileName, err)
+	}
+	return mesh.PartnerCredentials{
+		Key:              creds.PartnerSim.Key,
+		DockingPublicKey: base64.StdEncoding.EncodeToString(docking.Public().(ed25519.PublicKey)),
+	}, nil
+}
+
+// partnerPublicKey is the public half of the partner simulator's key, which
+// its users API client holds.
+func partnerPublicKey(c mesh.PartnerCredentials) (ed25519.PublicKey, error) {
+	key, err := auth.ParseRequestPrivateKey(c.Key)
+	if err != nil {
+		return nil, err
+	}
+	return key.Public().(ed25519.PublicKey), nil
 }

@@ -1,6 +1,8 @@
 package up
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/mesh"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/seed"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/natsx"
 )
 
@@ -128,4 +131,48 @@ func envMap(env []string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// The partner simulator is started with its own key, docking's client id and
+// docking's public key; docking signs as that client id with the private
+// half; the shell's faults reach the simulator, not its keys.
+func TestPartnerSimEnv(t *testing.T) {
+	dockingKey, _ := auth.GenerateRequestKey()
+	partnerKey, _ := auth.GenerateRequestKey()
+	creds := secrets.File{
+		Docking:    secrets.Docking{SecretsKey: "sk", SigningKey: base64.RawURLEncoding.EncodeToString(dockingKey.Seed())},
+		PartnerSim: secrets.PartnerSim{Key: base64.RawURLEncoding.EncodeToString(partnerKey.Seed())},
+	}
+	plan, err := mesh.NewPlan(300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := partnerCredentials(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := envMap(mesh.PartnerSimEnv(plan, pc, []string{"PARTNER_SIM_REFUSE=true", "PARTNER_SIM_KEY=shell", "PARTNER_SIM_CROSSDOCK_CLIENT_ID=x"}))
+	docking := accountEnv(mesh.Service{Name: mesh.PlatformDocking}, plan, creds)
+	for k, want := range map[string]string{
+		"PARTNER_SIM_ADDR":                "127.0.0.1:9602",
+		"PARTNER_SIM_CODE":                mesh.PartnerCode,
+		"PARTNER_SIM_KEY":                 creds.PartnerSim.Key,
+		"PARTNER_SIM_CROSSDOCK_CLIENT_ID": docking["DOCKING_CLIENT_ID"],
+		"PARTNER_SIM_CROSSDOCK_KEY":       base64.StdEncoding.EncodeToString(dockingKey.Public().(ed25519.PublicKey)),
+		"PARTNER_SIM_REFUSE":              "true",
+	} {
+		if sim[k] != want || want == "" {
+			t.Errorf("partner simulator %s = %q, want %q", k, sim[k], want)
+		}
+	}
+	if docking["DOCKING_SIGNING_KEY"] != creds.Docking.SigningKey {
+		t.Errorf("docking's signing key %q", docking["DOCKING_SIGNING_KEY"])
+	}
+	pub, err := partnerPublicKey(pc)
+	if err != nil || !pub.Equal(partnerKey.Public()) {
+		t.Errorf("partner public key %x, %v", pub, err)
+	}
+	if _, err := partnerCredentials(secrets.File{Docking: secrets.Docking{SigningKey: "short"}, PartnerSim: creds.PartnerSim}); err == nil {
+		t.Error("a bad docking key was accepted")
+	}
 }

@@ -147,6 +147,10 @@ func Run(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	partner, err := partnerCredentials(creds)
+	if err != nil {
+		return err
+	}
 
 	// watch ends with the first unexpected exit of anything the mesh runs.
 	watch, fail := context.WithCancelCause(ctx)
@@ -196,7 +200,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 
 	// The simulators start first: finance and logistics may call them as
-	// soon as they are up.
+	// soon as they are up, and the seed verifies the partner simulator.
 	for _, sim := range []struct {
 		sim  mesh.Simulator
 		what string
@@ -204,6 +208,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	}{
 		{mesh.PaymentSandbox, "the payment sandbox", mesh.PaymentSandboxEnv(plan, paymentCredentials(creds), os.Environ())},
 		{mesh.CarrierSim, "the carrier simulator", mesh.CarrierSimEnv(plan, carrierCredentials(creds), os.Environ())},
+		{mesh.PartnerSim, "the partner simulator", mesh.PartnerSimEnv(plan, partner, os.Environ())},
 	} {
 		fmt.Fprintf(say, "starting %s on %s\n", sim.what, plan.SimulatorAddr(sim.sim))
 		start := func() (*child.Process, error) {
@@ -263,7 +268,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 		return fmt.Errorf("seed demo accounts: %w", err)
 	}
-	if err := seedCommerce(watch, plan, say); err != nil {
+	if err := seedCommerce(watch, plan, partner, say); err != nil {
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
@@ -292,7 +297,16 @@ func Run(ctx context.Context, o Options) (err error) {
 func waitHealthy(ctx context.Context, plan mesh.Plan, timeout time.Duration) ([]health.Result, error) {
 	probes := make([]health.Probe, 0, len(mesh.Services)+len(mesh.Simulators))
 	for _, s := range mesh.Simulators {
-		probes = append(probes, health.Probe{Name: s.Name, Check: health.HTTP("http://" + plan.SimulatorAddr(s) + "/healthz")})
+		if !s.GRPC {
+			probes = append(probes, health.Probe{Name: s.Name, Check: health.HTTP("http://" + plan.SimulatorAddr(s) + "/healthz")})
+			continue
+		}
+		check, closer, err := health.GRPC(plan.SimulatorAddr(s))
+		if err != nil {
+			return nil, err
+		}
+		defer closer()
+		probes = append(probes, health.Probe{Name: s.Name, Check: check})
 	}
 	for _, s := range mesh.Services {
 		a := plan.Of(s)

@@ -1,0 +1,156 @@
+package seed
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"fmt"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
+	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
+)
+
+// DemoPartner is the partner platform the demo docks with: the partner
+// simulator, registered under Code at Endpoint, proving its handshakes with
+// the private half of PublicKey.
+type DemoPartner struct {
+	Code      string
+	Endpoint  string // host:port of the simulator's gRPC server
+	PublicKey ed25519.PublicKey
+}
+
+// PartnerClientName names the demo partner's users API client.
+const PartnerClientName = "Demo partner (partner simulator)"
+
+// PartnerResult is where the demo partner stands after Partner.
+type PartnerResult struct {
+	PartnerID string
+	Status    dockingv1.PartnerStatus
+	// Warning says why the partner is not VERIFIED when the handshake
+	// failed (a simulator started with a fault, say); empty otherwise.
+	Warning string
+}
+
+// Partner registers the demo partner, as an admin would: a users API client
+// of kind PARTNER holding the simulator's public key (created once, its key
+// replaced if it differs), the partner in docking's registry (created once;
+// its endpoint updated when the mesh's ports moved) and a handshake, unless
+// an operator suspended it. A failed handshake is reported, not returned:
+// the mesh runs without a verified partner.
+func Partner(ctx context.Context, usersAddr, dockingAddr string, p DemoPartner) (PartnerResult, error) {
+	conns, closeAll, err := dial(map[string]string{"users": usersAddr, "docking": dockingAddr})
+	if err != nil {
+		return PartnerResult{}, err
+	}
+	defer closeAll()
+	users := usersv1.NewUsersServiceClient(conns["users"])
+	docking := dockingv1.NewDockingServiceClient(conns["docking"])
+	admin, err := login(ctx, users, AdminEmail)
+	if err != nil {
+		return PartnerResult{}, fmt.Errorf("log in the admin: %w", err)
+	}
+
+	partner, err := findPartner(admin, docking, p.Code)
+	if err != nil {
+		return PartnerResult{}, err
+	}
+	clientID := partner.GetApiClientId()
+	if err := ensurePartnerClient(admin, users, &clientID, p.PublicKey); err != nil {
+		return PartnerResult{}, err
+	}
+	if partner == nil {
+		created, err := docking.CreatePartner(admin, &dockingv1.CreatePartnerRequest{
+			Name: "Demo partner marketplace", Code: p.Code, Protocol: dockingv1.PartnerProtocol_PARTNER_PROTOCOL_STANDARD_GRPC,
+			Endpoint: p.Endpoint, ApiClientId: clientID, Locales: []string{"de"}, CommissionBps: 800,
+		})
+		if err != nil {
+			return PartnerResult{}, fmt.Errorf("create partner %s: %w", p.Code, err)
+		}
+		partner = created.GetPartner()
+	}
+	if partner.GetEndpoint() != p.Endpoint {
+		updated, err := docking.UpdatePartner(admin, &dockingv1.UpdatePartnerRequest{PartnerId: partner.GetPartnerId(), Endpoint: proto.String(p.Endpoint)})
+		if err != nil {
+			return PartnerResult{}, fmt.Errorf("move partner %s to %s: %w", p.Code, p.Endpoint, err)
+		}
+		partner = updated.GetPartner()
+	}
+	res := PartnerResult{PartnerID: partner.GetPartnerId(), Status: partner.GetStatus()}
+	if partner.GetStatus() == dockingv1.PartnerStatus_PARTNER_STATUS_SUSPENDED {
+		return res, nil // an operator's choice, kept
+	}
+	verified, err := docking.VerifyPartner(admin, &dockingv1.VerifyPartnerRequest{PartnerId: partner.GetPartnerId()})
+	switch {
+	case status.Code(err) == codes.FailedPrecondition:
+		res.Warning = status.Convert(err).Message()
+		return res, nil
+	case err != nil:
+		return PartnerResult{}, fmt.Errorf("verify partner %s: %w", p.Code, err)
+	}
+	res.Status = verified.GetPartner().GetStatus()
+	return res, nil
+}
+
+// findPartner returns the partner registered under code, or nil.
+func findPartner(admin context.Context, docking dockingv1.DockingServiceClient, code string) (*dockingv1.Partner, error) {
+	list, err := docking.ListPartners(admin, &dockingv1.ListPartnersRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("list partners: %w", err)
+	}
+	for _, p := range list.GetPartners() {
+		if p.GetCode() == code {
+			return p, nil
+		}
+	}
+	return nil, nil
+}
+
+// ensurePartnerClient makes *clientID (the registered partner's client, or
+// empty for the one named PartnerClientName, created when missing) an
+// enabled PARTNER client holding key, rotating to key if it holds another.
+func ensurePartnerClient(admin context.Context, users usersv1.UsersServiceClient, clientID *string, key ed25519.PublicKey) error {
+	list, err := users.ListApiClients(admin, &usersv1.ListApiClientsRequest{})
+	if err != nil {
+		return fmt.Errorf("list API clients: %w", err)
+	}
+	var client *usersv1.ApiClient
+	for _, c := range list.GetClients() {
+		switch {
+		case *clientID != "" && c.GetClientId() == *clientID:
+			client = c
+		case *clientID == "" && c.GetName() == PartnerClientName && c.GetKind() == usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER && !c.GetDisabled():
+			client = c // the newest, as the list is oldest first
+		}
+	}
+	encoded := base64.StdEncoding.EncodeToString(key)
+	if client == nil {
+		if *clientID != "" {
+			return fmt.Errorf("the demo partner's API client %s is gone (start with --fresh)", *clientID)
+		}
+		created, err := users.CreateApiClient(admin, &usersv1.CreateApiClientRequest{
+			Name: PartnerClientName, Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, PublicKey: encoded,
+		})
+		if err != nil {
+			return fmt.Errorf("create the demo partner's API client: %w", err)
+		}
+		*clientID = created.GetClient().GetClientId()
+		return nil
+	}
+	*clientID = client.GetClientId()
+	if client.GetDisabled() {
+		return fmt.Errorf("the demo partner's API client %s is disabled (start with --fresh)", client.GetClientId())
+	}
+	if held, err := auth.ParseRequestPublicKey(client.GetPublicKey()); err == nil && bytes.Equal(held, key) {
+		return nil
+	}
+	if _, err := users.RotateApiClientSecret(admin, &usersv1.RotateApiClientSecretRequest{ClientId: client.GetClientId(), PublicKey: encoded}); err != nil {
+		return fmt.Errorf("give the demo partner's API client the simulator's key: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	// demoPartnerCode is the partner simulator's code in docking's registry,
+	// where `crossdock up` registers and verifies it.
+	demoPartnerCode = "demo-partner"
+	// partnerSimPort is the partner simulator's gRPC port (simulators/).
+	partnerSimPort = 9302
+)
+
+// demoPartner returns the demo partner as the admin lists it.
+func demoPartner(t *testing.T, c *restClient, admin string) map[string]any {
+	t.Helper()
+	for _, p := range c.do("GET", "/v1/docking/partners", admin, nil).must(t, 200, "list partners").list("partners") {
+		if p["code"] == demoPartnerCode {
+			return p
+		}
+	}
+	t.Fatalf("no partner %s in docking's registry", demoPartnerCode)
+	return nil
+}
+
+// The mesh docks onto the running partner simulator: `crossdock up`
+// registered it and its handshake succeeded. A suspended partner cannot be
+// verified; resumed, it is VERIFIED again, and a fresh handshake over the
+// wire succeeds. Only admins see the registry.
+func TestDockingDemoPartner(t *testing.T) {
+	base, offset := apiMesh(t)
+	c := newClient(t, base, "127.0.0.61")
+	admin, _ := c.login(adminEmail, demoPassword)
+	buyer, _ := c.login(buyerEmail, demoPassword)
+
+	p := demoPartner(t, c, admin)
+	id, _ := p["partnerId"].(string)
+	for field, want := range map[string]any{
+		"status":   "PARTNER_STATUS_VERIFIED",
+		"protocol": "PARTNER_PROTOCOL_STANDARD_GRPC",
+		"endpoint": addr(partnerSimPort, offset),
+	} {
+		if p[field] != want {
+			t.Errorf("demo partner %s = %v, want %v", field, p[field], want)
+		}
+	}
+	if client, _ := p["apiClientId"].(string); client == "" || p["verifiedAt"] == nil {
+		t.Errorf("demo partner without an API client or a verification: %v", p)
+	}
+	path := "/v1/docking/partners/" + id
+	// Whatever happens below, the shared mesh keeps a docking partner.
+	t.Cleanup(func() { c.do("POST", path+"/resume", admin, map[string]any{}) })
+
+	status := func(r response) string { return r.str("partner", "status") }
+	if s := status(c.do("POST", path+"/suspend", admin, map[string]any{}).must(t, 200, "suspend")); s != "PARTNER_STATUS_SUSPENDED" {
+		t.Fatalf("suspended partner is %s", s)
+	}
+	if r := c.do("POST", path+"/verify", admin, map[string]any{}); r.Status != 400 || !strings.Contains(r.Raw, "PARTNER_SUSPENDED") {
+		t.Errorf("verify a suspended partner: %d %s, want 400 PARTNER_SUSPENDED", r.Status, r.Raw)
+	}
+	if s := status(c.do("GET", path, admin, nil).must(t, 200, "get")); s != "PARTNER_STATUS_SUSPENDED" {
+		t.Errorf("after a refused verification the partner is %s", s)
+	}
+	if s := status(c.do("POST", path+"/resume", admin, map[string]any{}).must(t, 200, "resume")); s != "PARTNER_STATUS_VERIFIED" {
+		t.Errorf("resumed partner is %s, want VERIFIED", s)
+	}
+	before, _ := demoPartner(t, c, admin)["verifiedAt"].(string)
+	verified := c.do("POST", path+"/verify", admin, map[string]any{}).must(t, 200, "a fresh handshake with the simulator")
+	was, err1 := time.Parse(time.RFC3339Nano, before)
+	now, err2 := time.Parse(time.RFC3339Nano, verified.str("partner", "verifiedAt"))
+	if s := status(verified); s != "PARTNER_STATUS_VERIFIED" || err1 != nil || err2 != nil || !now.After(was) {
+		t.Errorf("after a fresh handshake: %s at %v (before %v; %v, %v)", s, now, was, err1, err2)
+	}
+
+	for _, route := range []struct{ method, path string }{{"GET", "/v1/docking/partners"}, {"GET", path}, {"POST", path + "/suspend"}} {
+		if r := c.do(route.method, route.path, buyer, map[string]any{}); r.Status != 403 {
+			t.Errorf("buyer %s %s: %d, want 403: %s", route.method, route.path, r.Status, r.Raw)
+		}
+	}
+	if s, _ := demoPartner(t, c, admin)["status"].(string); s != "PARTNER_STATUS_VERIFIED" {
+		t.Errorf("a buyer's calls changed the partner: %s", s)
+	}
+}
+
+// The authorization matrix of every docking route: admins only. The matrix
+// works on a partner of its own (a REST marketplace, which needs no
+// simulator), so the demo partner stays as it is.
+func TestDockingAuthorizationMatrix(t *testing.T) {
+	base, _ := apiMesh(t)
+	c := newClient(t, base, "127.0.0.62")
+	tokens := map[string]string{}
+	for actor, email := range map[string]string{
+		"admin": adminEmail, "buyer": buyerEmail, "supplier": supplierEmail, "merchant": "merchant@demo.crossdock.test",
+	} {
+		tokens[actor], _ = c.login(email, demoPassword)
+	}
+	run := time.Now().UnixNano() % 1_000_000_000
+	secret := fmt.Sprintf("matrix-app-secret-%d", run)
+	create := func(code string) map[string]any {
+		return map[string]any{
+			"name": "Matrix marketplace", "code": code, "protocol": "PARTNER_PROTOCOL_REST_MARKETPLACE",
+			"endpoint": "https://marketplace.example", "locales": []string{"de"}, "commissionBps": 500,
+			"credentials": map[string]any{"appKey": "matrix-app-key", "appSecret": secret},
+		}
+	}
+	id := c.do("POST", "/v1/docking/partners", tokens["admin"], create(fmt.Sprintf("matrix-%d", run))).
+		must(t, 200, "the matrix's partner").str("partner", "partnerId")
+	p := "/v1/docking/partners/" + id
+	check := func(actor, path string, body any, want []int) authzCheck {
+		return authzCheck{actor: actor, path: path, body: body, want: want}
+	}
+	// A REST marketplace cannot be verified yet (no connector), and a
+	// suspended one not at all: either way FAILED_PRECONDITION.
+	refused := []int{400}
+	onlyAdmin := func(path string, body any, adminWant []int) []authzCheck {
+		return []authzCheck{check("buyer", path, body, denied), check("supplier", path, body, denied),
+			check("merchant", path, body, denied), check("admin", path, body, adminWant)}
+	}
+	authzMatrix{
+		services: []string{"crossdock.docking.v1.DockingService"},
+		rows: map[string][]authzCheck{
+			"POST /v1/docking/partners": {check("buyer", "", create(fmt.Sprintf("matrix-b-%d", run)), denied),
+				check("supplier", "", create(fmt.Sprintf("matrix-s-%d", run)), denied),
+				check("merchant", "", create(fmt.Sprintf("matrix-m-%d", run)), denied),
+				check("admin", "", create(fmt.Sprintf("matrix-a-%d", run)), ok)},
+			"GET /v1/docking/partners":                       onlyAdmin("/v1/docking/partners", nil, ok),
+			"GET /v1/docking/partners/{partner_id}":          onlyAdmin(p, nil, ok),
+			"PATCH /v1/docking/partners/{partner_id}":        onlyAdmin(p, map[string]any{"name": "Matrix marketplace, renamed"}, ok),
+			"POST /v1/docking/partners/{partner_id}/verify":  onlyAdmin(p+"/verify", map[string]any{}, refused),
+			"POST /v1/docking/partners/{partner_id}/suspend": onlyAdmin(p+"/suspend", map[string]any{}, ok),
+			"POST /v1/docking/partners/{partner_id}/resume":  onlyAdmin(p+"/resume", map[string]any{}, ok),
+		},
+		tokens:  tokens,
+		params:  strings.NewReplacer("{partner_id}", id),
+		secrets: []string{secret},
+	}.run(t, c)
+
+	// Credentials are write-only: not even an admin reads them back.
+	for _, path := range []string{p, "/v1/docking/partners"} {
+		if r := c.do("GET", path, tokens["admin"], nil).must(t, 200, "admin read"); strings.Contains(r.Raw, secret) {
+			t.Errorf("GET %s returned the app secret: %s", path, r.Raw)
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+
+	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
+	"github.com/crossdock/crossdock/pkg/auth"
+)
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// start runs serve with args until the test ends and returns a client of
+// the address it listens on, signing as crossdock with key.
+func start(t *testing.T, args []string, key ed25519.PrivateKey) *grpc.ClientConn {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, args, ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve stopped at once: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("not listening within 10s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve after a stop: %v", err)
+		}
+	})
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor("crossdock", key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// The binary's wiring: keys and code from the environment, health without
+// a signature, handshakes proved with the partner's key, and the faults
+// from flags winning over the environment.
+func TestServe(t *testing.T) {
+	crossdock, _ := auth.GenerateRequestKey()
+	partner, _ := auth.GenerateRequestKey()
+	t.Setenv("PARTNER_SIM_ADDR", "127.0.0.1:0")
+	t.Setenv("PARTNER_SIM_CODE", "demo-partner")
+	t.Setenv("PARTNER_SIM_KEY", b64(partner.Seed()))
+	t.Setenv("PARTNER_SIM_CROSSDOCK_KEY", b64(crossdock.Public().(ed25519.PublicKey)))
+	t.Setenv("PARTNER_SIM_REFUSE", "false")
+	t.Setenv("LOG_LEVEL", "error")
+
+	conn := start(t, nil, crossdock)
+	h, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health = %v, %v", h, err)
+	}
+	challenge := []byte("0123456789abcdef0123456789abcdef")
+	resp, err := partnerv1.NewMarketplaceServiceClient(conn).Handshake(context.Background(),
+		&partnerv1.HandshakeRequest{Challenge: challenge, PartnerCode: "demo-partner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := append([]byte("crossdock-partner-handshake-v1\ndemo-partner\n"), challenge...)
+	if !ed25519.Verify(partner.Public().(ed25519.PublicKey), msg, resp.GetProof()) {
+		t.Error("the proof does not verify with the partner's key")
+	}
+
+	refusing := start(t, []string{"-refuse"}, crossdock)
+	_, err = partnerv1.NewMarketplaceServiceClient(refusing).Handshake(context.Background(),
+		&partnerv1.HandshakeRequest{Challenge: challenge, PartnerCode: "demo-partner"})
+	if status.Code(err) != codes.PermissionDenied {
+		t.Errorf("-refuse: handshake = %v, want PERMISSION_DENIED", err)
+	}
+}
+
+func TestServeRefusesBadSettings(t *testing.T) {
+	crossdock, _ := auth.GenerateRequestKey()
+	partner, _ := auth.GenerateRequestKey()
+	good := map[string]string{
+		"PARTNER_SIM_CODE":          "demo-partner",
+		"PARTNER_SIM_KEY":           b64(partner.Seed()),
+		"PARTNER_SIM_CROSSDOCK_KEY": b64(crossdock.Public().(ed25519.PublicKey)),
+	}
+	tests := []struct {
+		name, unset, set, value, want string
+	}{
+		{"no code", "PARTNER_SIM_CODE", "", "", "PARTNER_SIM_CODE"},
+		{"no key", "PARTNER_SIM_KEY", "", "", "PARTNER_SIM_KEY"},
+		{"no Crossdock key", "PARTNER_SIM_CROSSDOCK_KEY", "", "", "PARTNER_SIM_CROSSDOCK_KEY"},
+		{"bad key", "", "PARTNER_SIM_KEY", "not-a-key", "PARTNER_SIM_KEY"},
+		{"bad Crossdock key", "", "PARTNER_SIM_CROSSDOCK_KEY", "short", "PARTNER_SIM_CROSSDOCK_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range good {
+				t.Setenv(k, v)
+			}
+			if tt.unset != "" {
+				t.Setenv(tt.unset, "")
+			}
+			if tt.set != "" {
+				t.Setenv(tt.set, tt.value)
+			}
+			t.Setenv("PARTNER_SIM_ADDR", "127.0.0.1:0")
+			err := serve(context.Background(), nil, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("serve = %v, want an error naming %s", err, tt.want)
+			}
+			if strings.Contains(err.Error(), good["PARTNER_SIM_KEY"]) {
+				t.Errorf("the error quotes the key: %v", err)
+			}
+		})
+	}
+}
