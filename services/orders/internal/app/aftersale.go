@@ -170,10 +170,23 @@ func (s *Service) afterSaleFor(ctx context.Context, c auth.Caller, id uuid.UUID)
 		return a, err
 	}
 	org, isSupplier := supplierOrg(c)
-	if c.Kind == auth.KindUser && c.Subject == a.BuyerID || isSupplier && org == a.SupplierID || isAdmin(c) || isService(c) {
+	if s.buysFor(ctx, c, a) || isSupplier && org == a.SupplierID || isAdmin(c) || isService(c) {
 		return a, nil
 	}
 	return domain.AfterSale{}, notFoundAfterSale(id)
+}
+
+// buysFor reports the caller is the request's buyer: the person who filed
+// it, or a member of the merchant whose order it is about.
+func (s *Service) buysFor(ctx context.Context, c auth.Caller, a domain.AfterSale) bool {
+	if c.Kind == auth.KindUser && c.Subject == a.BuyerID {
+		return true
+	}
+	if _, ok := merchantOrg(c); !ok {
+		return false
+	}
+	o, err := s.store.GetOrder(ctx, a.OrderID, false)
+	return err == nil && isBuyerOf(c, o)
 }
 
 func notFoundAfterSale(id uuid.UUID) error { return apperr.NotFound("after-sale request", id.String()) }
@@ -274,7 +287,7 @@ func (s *Service) DisputeAfterSale(ctx context.Context, c auth.Caller, id uuid.U
 	if err != nil {
 		return a, err
 	}
-	if !(c.Kind == auth.KindUser && c.Subject == a.BuyerID) {
+	if !s.buysFor(ctx, c, a) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
 	if reason == "" || len(reason) > domain.MaxAfterSaleReason {
@@ -293,7 +306,7 @@ func (s *Service) WithdrawAfterSale(ctx context.Context, c auth.Caller, id uuid.
 	if err != nil {
 		return a, err
 	}
-	if !(c.Kind == auth.KindUser && c.Subject == a.BuyerID) {
+	if !s.buysFor(ctx, c, a) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
 	return s.moveAfterSale(ctx, id, domain.AfterSaleWithdrawn, actor(c), "withdrawn by the buyer", nil)

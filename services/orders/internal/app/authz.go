@@ -43,8 +43,13 @@ func merchantOrg(c auth.Caller) (uuid.UUID, bool) {
 	return id, err == nil && id != uuid.Nil
 }
 
-// isBuyerOf reports the caller placed the order.
+// isBuyerOf reports the caller bought the order: placed it, or, for a
+// merchant's order, is a member of that merchant (the merchant is the
+// buyer, whichever member placed it).
 func isBuyerOf(c auth.Caller, o domain.Order) bool {
+	if org, ok := merchantOrg(c); ok && o.MerchantOrgID != uuid.Nil {
+		return org == o.MerchantOrgID
+	}
 	return c.Kind == auth.KindUser && c.Subject == o.BuyerID
 }
 

@@ -77,6 +77,21 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if again, replayed, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-2", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID}); err != nil || !replayed || again.ID != o.ID {
 		t.Fatalf("retried merchant checkout: %v %v %v", again.ID, replayed, err)
 	}
+	// The order is the merchant's: another member reads and lists it, a
+	// member of another merchant does not.
+	colleague, stranger := merchantOf(org), merchantOf(uuid.New())
+	if _, err := s.svc.GetOrder(ctx, colleague, o.ID); err != nil {
+		t.Errorf("a colleague cannot read the merchant's order: %v", err)
+	}
+	if list, _, err := s.svc.ListOrders(ctx, colleague, 10, ""); err != nil || len(list) != 2 {
+		t.Errorf("a colleague lists %d of the merchant's 2 orders (one cancelled): %v", len(list), err)
+	}
+	if _, err := s.svc.GetOrder(ctx, stranger, o.ID); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Errorf("another merchant read the order: %v", err)
+	}
+	if list, _, _ := s.svc.ListOrders(ctx, stranger, 10, ""); len(list) != 0 {
+		t.Errorf("another merchant lists %d orders", len(list))
+	}
 	// The coupon is used now.
 	_, _, err = s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-3", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: couponID})
 	wantKind(t, err, apperr.KindFailedPrecondition, "COUPON_ALREADY_USED")

@@ -60,7 +60,8 @@ func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token
 	if err != nil {
 		return nil, "", err
 	}
-	list, err := s.store.ListOrders(ctx, c.Subject, after, limit+1)
+	merchant, _ := merchantOrg(c)
+	list, err := s.store.ListOrders(ctx, c.Subject, merchant, after, limit+1)
 	if err != nil {
 		return nil, "", err
 	}

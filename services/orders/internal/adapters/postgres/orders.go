@@ -219,13 +219,16 @@ func (r repo) OrderOf(ctx context.Context, subOrderID uuid.UUID) (uuid.UUID, err
 	return id, err
 }
 
-func (r repo) ListOrders(ctx context.Context, buyerID string, after *app.OrderCursor, limit int) ([]domain.Order, error) {
-	args := []any{buyerID, limit}
+func (r repo) ListOrders(ctx context.Context, buyerID string, merchant uuid.UUID, after *app.OrderCursor, limit int) ([]domain.Order, error) {
+	owner, args := `buyer_id = $1`, []any{buyerID, limit}
+	if merchant != uuid.Nil {
+		owner, args[0] = `merchant_org_id = $1`, merchant
+	}
 	where := ``
 	if after != nil {
 		where, args = ` AND (placed_at, id) < ($3, $4)`, append(args, after.At, after.ID)
 	}
-	rows, err := r.q.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE buyer_id = $1`+where+` ORDER BY placed_at DESC, id DESC LIMIT $2`, args...)
+	rows, err := r.q.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+owner+where+` ORDER BY placed_at DESC, id DESC LIMIT $2`, args...)
 	if err != nil {
 		return nil, err
 	}
