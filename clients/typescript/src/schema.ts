@@ -453,7 +453,10 @@ export interface paths {
          * @description CreateCampaign starts a campaign: what it gives (a fixed amount or a percentage
          *     with an optional cap), in which currency, above which minimum spend, when, on
          *     which categories and suppliers, through which channel, and who pays for it. A
-         *     bad campaign is INVALID_ARGUMENT naming every bad field. Admins only.
+         *     bad campaign is INVALID_ARGUMENT naming every bad field. Idempotent on the
+         *     client's request_id: a retry with the same terms answers the first campaign; the
+         *     same id with other terms is ALREADY_EXISTS (reason CAMPAIGN_REQUEST_REUSED).
+         *     Admins only.
          */
         post: operations["CouponsService_CreateCampaign"];
         delete?: never;
@@ -3195,6 +3198,11 @@ export interface components {
             supplierIds?: string[];
             fundedBy?: components["schemas"]["CampaignFunder"];
             channel?: components["schemas"]["CouponChannel"];
+            /**
+             * @description The client's id of this create (1 to 64 printable characters). Without one every
+             *     call starts a new campaign.
+             */
+            requestId?: string;
         };
         CreateCampaignResponse: {
             campaign?: components["schemas"]["CouponCampaign"];
@@ -7084,7 +7092,8 @@ export interface operations {
                  *         "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
                  *       ],
                  *       "fundedBy": "CAMPAIGN_FUNDER_PLATFORM",
-                 *       "channel": "COUPON_CHANNEL_OWN_STORE"
+                 *       "channel": "COUPON_CHANNEL_OWN_STORE",
+                 *       "requestId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
                  *     }
                  */
                 "application/json": components["schemas"]["CreateCampaignRequest"];

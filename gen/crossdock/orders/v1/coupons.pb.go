@@ -630,20 +630,23 @@ func (x *Coupon) GetCampaign() *CouponCampaign {
 }
 
 type CreateCampaignRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Kind          CampaignKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.orders.v1.CampaignKind" json:"kind,omitempty"`
-	CurrencyCode  string                 `protobuf:"bytes,3,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
-	Amount        *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
-	PercentBps    int32                  `protobuf:"varint,5,opt,name=percent_bps,json=percentBps,proto3" json:"percent_bps,omitempty"`
-	Cap           *v1.Money              `protobuf:"bytes,6,opt,name=cap,proto3" json:"cap,omitempty"`
-	MinimumSpend  *v1.Money              `protobuf:"bytes,7,opt,name=minimum_spend,json=minimumSpend,proto3" json:"minimum_spend,omitempty"`
-	ValidFrom     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_from,json=validFrom,proto3" json:"valid_from,omitempty"`
-	ValidUntil    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
-	CategoryIds   []string               `protobuf:"bytes,10,rep,name=category_ids,json=categoryIds,proto3" json:"category_ids,omitempty"`
-	SupplierIds   []string               `protobuf:"bytes,11,rep,name=supplier_ids,json=supplierIds,proto3" json:"supplier_ids,omitempty"`
-	FundedBy      CampaignFunder         `protobuf:"varint,12,opt,name=funded_by,json=fundedBy,proto3,enum=crossdock.orders.v1.CampaignFunder" json:"funded_by,omitempty"`
-	Channel       CouponChannel          `protobuf:"varint,13,opt,name=channel,proto3,enum=crossdock.orders.v1.CouponChannel" json:"channel,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Name         string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Kind         CampaignKind           `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.orders.v1.CampaignKind" json:"kind,omitempty"`
+	CurrencyCode string                 `protobuf:"bytes,3,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	Amount       *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	PercentBps   int32                  `protobuf:"varint,5,opt,name=percent_bps,json=percentBps,proto3" json:"percent_bps,omitempty"`
+	Cap          *v1.Money              `protobuf:"bytes,6,opt,name=cap,proto3" json:"cap,omitempty"`
+	MinimumSpend *v1.Money              `protobuf:"bytes,7,opt,name=minimum_spend,json=minimumSpend,proto3" json:"minimum_spend,omitempty"`
+	ValidFrom    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_from,json=validFrom,proto3" json:"valid_from,omitempty"`
+	ValidUntil   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	CategoryIds  []string               `protobuf:"bytes,10,rep,name=category_ids,json=categoryIds,proto3" json:"category_ids,omitempty"`
+	SupplierIds  []string               `protobuf:"bytes,11,rep,name=supplier_ids,json=supplierIds,proto3" json:"supplier_ids,omitempty"`
+	FundedBy     CampaignFunder         `protobuf:"varint,12,opt,name=funded_by,json=fundedBy,proto3,enum=crossdock.orders.v1.CampaignFunder" json:"funded_by,omitempty"`
+	Channel      CouponChannel          `protobuf:"varint,13,opt,name=channel,proto3,enum=crossdock.orders.v1.CouponChannel" json:"channel,omitempty"`
+	// The client's id of this create (1 to 64 printable characters). Without one every
+	// call starts a new campaign.
+	RequestId     string `protobuf:"bytes,14,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -767,6 +770,13 @@ func (x *CreateCampaignRequest) GetChannel() CouponChannel {
 		return x.Channel
 	}
 	return CouponChannel_COUPON_CHANNEL_UNSPECIFIED
+}
+
+func (x *CreateCampaignRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 type CreateCampaignResponse struct {
@@ -1360,7 +1370,7 @@ const file_crossdock_orders_v1_coupons_proto_rawDesc = "" +
 	"\vissuance_id\x18\a \x01(\tR\n" +
 	"issuanceId\x127\n" +
 	"\tissued_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bissuedAt\x12?\n" +
-	"\bcampaign\x18\t \x01(\v2#.crossdock.orders.v1.CouponCampaignR\bcampaign\"\x89\x05\n" +
+	"\bcampaign\x18\t \x01(\v2#.crossdock.orders.v1.CouponCampaignR\bcampaign\"\xa8\x05\n" +
 	"\x15CreateCampaignRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\x04kind\x18\x02 \x01(\x0e2!.crossdock.orders.v1.CampaignKindR\x04kind\x12#\n" +
@@ -1378,7 +1388,9 @@ const file_crossdock_orders_v1_coupons_proto_rawDesc = "" +
 	" \x03(\tR\vcategoryIds\x12!\n" +
 	"\fsupplier_ids\x18\v \x03(\tR\vsupplierIds\x12@\n" +
 	"\tfunded_by\x18\f \x01(\x0e2#.crossdock.orders.v1.CampaignFunderR\bfundedBy\x12<\n" +
-	"\achannel\x18\r \x01(\x0e2\".crossdock.orders.v1.CouponChannelR\achannel\"Y\n" +
+	"\achannel\x18\r \x01(\x0e2\".crossdock.orders.v1.CouponChannelR\achannel\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x0e \x01(\tR\trequestId\"Y\n" +
 	"\x16CreateCampaignResponse\x12?\n" +
 	"\bcampaign\x18\x01 \x01(\v2#.crossdock.orders.v1.CouponCampaignR\bcampaign\"5\n" +
 	"\x12GetCampaignRequest\x12\x1f\n" +

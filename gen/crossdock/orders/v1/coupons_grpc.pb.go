@@ -39,7 +39,10 @@ type CouponsServiceClient interface {
 	// CreateCampaign starts a campaign: what it gives (a fixed amount or a percentage
 	// with an optional cap), in which currency, above which minimum spend, when, on
 	// which categories and suppliers, through which channel, and who pays for it. A
-	// bad campaign is INVALID_ARGUMENT naming every bad field. Admins only.
+	// bad campaign is INVALID_ARGUMENT naming every bad field. Idempotent on the
+	// client's request_id: a retry with the same terms answers the first campaign; the
+	// same id with other terms is ALREADY_EXISTS (reason CAMPAIGN_REQUEST_REUSED).
+	// Admins only.
 	CreateCampaign(ctx context.Context, in *CreateCampaignRequest, opts ...grpc.CallOption) (*CreateCampaignResponse, error)
 	// GetCampaign returns one campaign. Admins only.
 	GetCampaign(ctx context.Context, in *GetCampaignRequest, opts ...grpc.CallOption) (*GetCampaignResponse, error)
@@ -140,7 +143,10 @@ type CouponsServiceServer interface {
 	// CreateCampaign starts a campaign: what it gives (a fixed amount or a percentage
 	// with an optional cap), in which currency, above which minimum spend, when, on
 	// which categories and suppliers, through which channel, and who pays for it. A
-	// bad campaign is INVALID_ARGUMENT naming every bad field. Admins only.
+	// bad campaign is INVALID_ARGUMENT naming every bad field. Idempotent on the
+	// client's request_id: a retry with the same terms answers the first campaign; the
+	// same id with other terms is ALREADY_EXISTS (reason CAMPAIGN_REQUEST_REUSED).
+	// Admins only.
 	CreateCampaign(context.Context, *CreateCampaignRequest) (*CreateCampaignResponse, error)
 	// GetCampaign returns one campaign. Admins only.
 	GetCampaign(context.Context, *GetCampaignRequest) (*GetCampaignResponse, error)

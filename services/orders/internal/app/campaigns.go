@@ -14,29 +14,53 @@ import (
 
 // Errors of the operators' coupon commands.
 var (
-	ErrAdminsOnly     = apperr.PermissionDenied("only operators (admins) manage coupon campaigns").WithReason("ADMINS_ONLY")
-	ErrCampaignEnded  = apperr.FailedPrecondition("the campaign has ended: its coupons would never work").WithReason("CAMPAIGN_ENDED")
+	ErrAdminsOnly            = apperr.PermissionDenied("only operators (admins) manage coupon campaigns").WithReason("ADMINS_ONLY")
+	ErrCampaignEnded         = apperr.FailedPrecondition("the campaign has ended: its coupons would never work").WithReason("CAMPAIGN_ENDED")
+	ErrCampaignRequestReused = apperr.AlreadyExists("this request id created a campaign with other terms").
+					WithReason("CAMPAIGN_REQUEST_REUSED")
 	ErrIssuanceReused = apperr.AlreadyExists("this issuance id was used for another campaign or other holders").
 				WithReason("ISSUANCE_ID_REUSED")
 )
 
 // CreateCampaign starts a coupon campaign on the terms given (its id,
-// author and creation time are set here). Admins only.
-func (s *Service) CreateCampaign(ctx context.Context, c auth.Caller, in domain.Campaign) (domain.Campaign, error) {
+// author and creation time are set here). With the client's request id the
+// campaign's id derives from it, so a retry answers the first campaign and
+// the id reused with other terms is ErrCampaignRequestReused. Admins only.
+func (s *Service) CreateCampaign(ctx context.Context, c auth.Caller, requestID string, in domain.Campaign) (domain.Campaign, error) {
 	if !isAdmin(c) {
 		return domain.Campaign{}, ErrAdminsOnly
 	}
 	// PostgreSQL keeps microseconds: the campaign is validated as stored.
 	in.ValidFrom, in.ValidUntil = in.ValidFrom.UTC().Truncate(time.Microsecond), in.ValidUntil.UTC().Truncate(time.Microsecond)
-	if err := in.Validate(); err != nil {
+	err := in.Validate()
+	if requestID != "" {
+		var v apperr.Violations
+		domain.CheckCheckoutID(&v, "request_id", requestID)
+		err = apperr.JoinInvalid(err, v.Err())
+	}
+	if err != nil {
 		return domain.Campaign{}, err
 	}
 	in.ID, in.CreatedBy, in.CreatedAt = uuid.New(), c.Subject, s.clock()
-	if err := s.store.InsertCampaign(ctx, in); err != nil {
+	if requestID != "" {
+		in.ID = uuid.NewSHA1(campaignSpace, []byte(requestID))
+	}
+	inserted, err := s.store.InsertCampaign(ctx, in)
+	if err != nil || inserted {
+		return in, err
+	}
+	first, err := campaignOf(ctx, s.store, in.ID)
+	if err != nil {
 		return domain.Campaign{}, err
 	}
-	return in, nil
+	if !first.SameTerms(in) {
+		return domain.Campaign{}, ErrCampaignRequestReused.WithMetadata("campaign_id", first.ID.String())
+	}
+	return first, nil
 }
+
+// campaignSpace names the campaigns created under a client's request id.
+var campaignSpace = uuid.MustParse("6d3f0b4e-8f35-5b7c-9a51-0c2f6e1d7a90")
 
 // GetCampaign returns a campaign. Admins only.
 func (s *Service) GetCampaign(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Campaign, error) {

@@ -14,8 +14,9 @@ import (
 // issuances and the coupons themselves. Part of Repository, so checkout
 // redeems a coupon in the transaction that stores its order.
 type CouponRepository interface {
-	// InsertCampaign stores a new campaign.
-	InsertCampaign(ctx context.Context, c domain.Campaign) error
+	// InsertCampaign stores a new campaign; false when one with its id
+	// exists (a retried create).
+	InsertCampaign(ctx context.Context, c domain.Campaign) (bool, error)
 	// Campaigns returns the campaigns among ids that exist.
 	Campaigns(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Campaign, error)
 	// ListCampaigns returns campaigns newest first, after the cursor.

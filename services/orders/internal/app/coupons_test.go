@@ -48,7 +48,7 @@ func (c *coupons) campaign() domain.Campaign {
 
 func (c *coupons) create(t *testing.T, in domain.Campaign) domain.Campaign {
 	t.Helper()
-	out, err := c.svc.CreateCampaign(ctx, c.admin, in)
+	out, err := c.svc.CreateCampaign(ctx, c.admin, "", in)
 	if err != nil {
 		t.Fatalf("create campaign: %v", err)
 	}
@@ -72,14 +72,14 @@ func merchantMember(org uuid.UUID) auth.Caller {
 
 func TestCampaignsAreAdminsOnlyAndValidated(t *testing.T) {
 	c := newCoupons(t)
-	if _, err := c.svc.CreateCampaign(ctx, buyer(), c.campaign()); !errors.Is(err, app.ErrAdminsOnly) {
+	if _, err := c.svc.CreateCampaign(ctx, buyer(), "", c.campaign()); !errors.Is(err, app.ErrAdminsOnly) {
 		t.Fatalf("a buyer creating a campaign: %v, want ADMINS_ONLY", err)
 	}
 	bad := c.campaign()
 	bad.Kind, bad.PercentBPS, bad.Amount = domain.Percentage, 12000, money.Money{}
 	bad.ValidUntil = bad.ValidFrom
 	bad.Currency = "usd"
-	_, err := c.svc.CreateCampaign(ctx, c.admin, bad)
+	_, err := c.svc.CreateCampaign(ctx, c.admin, "", bad)
 	var e *apperr.Error
 	if !asApp(err, &e) || e.Kind != apperr.KindInvalid {
 		t.Fatalf("bad campaign: %v, want INVALID_ARGUMENT", err)
@@ -400,5 +400,32 @@ func TestACouponIsRedeemedAtMostOnce(t *testing.T) {
 	}
 	if v, err := c.svc.GetCoupon(ctx, c.admin, other); err != nil || v.Status != domain.CouponAvailable {
 		t.Fatalf("after a rolled-back redemption: %+v, %v", v, err)
+	}
+}
+
+// A create retried with its request id answers the first campaign; the id
+// reused with other terms is refused and stores nothing.
+func TestCreateCampaignIsIdempotentOnItsRequestID(t *testing.T) {
+	c := newCoupons(t)
+	in := c.campaign()
+	first, err := c.svc.CreateCampaign(ctx, c.admin, "winter-2026", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.svc.CreateCampaign(ctx, c.admin, "winter-2026", in)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("retry: %v, %v (first %v)", again.ID, err, first.ID)
+	}
+	other := in
+	other.Name = "Spring"
+	if _, err := c.svc.CreateCampaign(ctx, c.admin, "winter-2026", other); !errors.Is(err, app.ErrCampaignRequestReused) {
+		t.Fatalf("reused request id: %v", err)
+	}
+	if _, err := c.svc.CreateCampaign(ctx, c.admin, "bad\nid", in); apperr.KindOf(err) != apperr.KindInvalid {
+		t.Fatalf("a request id with a control character: %v", err)
+	}
+	list, _, err := c.svc.ListCampaigns(ctx, c.admin, 50, "")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d campaigns stored, want 1 (%v)", len(list), err)
 	}
 }

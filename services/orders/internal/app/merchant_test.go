@@ -28,7 +28,7 @@ func (s *saga) coupon(t *testing.T, c domain.Campaign, holder domain.Holder) (do
 	if c.MinimumSpend.Currency == "" {
 		c.MinimumSpend = money.MustNew(0, "USD")
 	}
-	made, err := s.svc.CreateCampaign(ctx, operator, c)
+	made, err := s.svc.CreateCampaign(ctx, operator, "", c)
 	if err != nil {
 		t.Fatalf("campaign: %v", err)
 	}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -74,6 +75,23 @@ type Campaign struct {
 	Channel   string
 	CreatedBy string
 	CreatedAt time.Time
+}
+
+// SameTerms reports that two campaigns say the same thing, whoever made
+// them and when: a retried create.
+func (c Campaign) SameTerms(o Campaign) bool {
+	norm := func(c Campaign) Campaign {
+		c.ID, c.CreatedBy, c.CreatedAt = uuid.Nil, "", time.Time{}
+		c.ValidFrom, c.ValidUntil = c.ValidFrom.UTC(), c.ValidUntil.UTC()
+		if len(c.CategoryIDs) == 0 {
+			c.CategoryIDs = nil
+		}
+		if len(c.SupplierIDs) == 0 {
+			c.SupplierIDs = nil
+		}
+		return c
+	}
+	return reflect.DeepEqual(norm(c), norm(o))
 }
 
 // Validate checks a campaign's terms as an operator wrote them, naming

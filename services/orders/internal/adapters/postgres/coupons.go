@@ -20,16 +20,16 @@ const campaignColumns = `id, name, kind, currency, amount_minor, percent_bps, ca
 
 const couponColumns = `id, campaign_id, holder_kind, holder_id, status, order_id, redeemed_at, issuance_id, issued_at`
 
-func (r repo) InsertCampaign(ctx context.Context, c domain.Campaign) error {
+func (r repo) InsertCampaign(ctx context.Context, c domain.Campaign) (bool, error) {
 	var capMinor *int64
 	if c.Cap != nil {
 		capMinor = &c.Cap.Amount
 	}
-	_, err := r.q.Exec(ctx, `INSERT INTO coupon_campaigns (`+campaignColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	tag, err := r.q.Exec(ctx, `INSERT INTO coupon_campaigns (`+campaignColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING`,
 		c.ID, c.Name, c.Kind, c.Currency, c.Amount.Amount, c.PercentBPS, capMinor, c.MinimumSpend.Amount, c.ValidFrom, c.ValidUntil,
 		ids(c.CategoryIDs), ids(c.SupplierIDs), c.FundedBy, c.Channel, c.CreatedBy, c.CreatedAt)
-	return err
+	return err == nil && tag.RowsAffected() == 1, err
 }
 
 // ids stores a nil list as an empty array, which the columns require.

@@ -50,7 +50,7 @@ func (s *Coupons) CreateCampaign(ctx context.Context, req *ordersv1.CreateCampai
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	campaign, err := s.svc.CreateCampaign(ctx, c, in)
+	campaign, err := s.svc.CreateCampaign(ctx, c, req.GetRequestId(), in)
 	if err != nil {
 		return nil, err
 	}
