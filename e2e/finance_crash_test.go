@@ -94,11 +94,12 @@ func killProcess(path string) (int, error) {
 
 // A stream of checkout payments runs while the finance process is killed
 // with SIGKILL (no shutdown, no flush of anything in memory) and started
-// again. Callers retry what failed with the same order id, as the orders
-// service does. Afterwards every payment is in the book exactly once: a
-// replay of each answers the first result and moves nothing, the wallet
-// holds its top-up less each payment once, and the book balances per
-// currency.
+// again; every fourth is a merchant's, paid from its deposit. Callers retry
+// what failed with the same order id, as the orders service does.
+// Afterwards every payment is in the book exactly once: a replay of each
+// answers the first result and moves nothing, the wallet and the deposit
+// hold their top-ups less each of their payments once, and the book
+// balances per currency.
 func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 	base, offset := apiMesh(t)
 	c := newClient(t, base, "127.0.0.34")
@@ -107,19 +108,27 @@ func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 
 	const funded = 500_000 // 5,000.00 EUR
 	fundWallet(t, c, buyer.Access, "EUR", funded, "crash-"+word)
+	admin, _ := c.login(adminEmail, demoPassword)
+	merchant := newMerchant(t, c, admin, "Crash Corner "+word, "standard")
+	fundDeposit(t, c, merchant.Access, merchant.OrgID, "EUR", funded, "crash-deposit-"+word)
+	fromDeposit := func(i int) bool { return i%4 == 3 }
 
 	escrows := financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset)))
 	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
 	supplier := "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", offset)
 	request := func(i int) *financev1.PayCheckoutRequest {
 		order := fmt.Sprintf("crash-%s-%03d", word, i)
-		return &financev1.PayCheckoutRequest{
+		req := &financev1.PayCheckoutRequest{
 			OrderId: order, BuyerId: buyer.ID, BuyerCurrency: "EUR",
 			SubOrders: []*financev1.CheckoutShare{
 				{SubOrderId: order + "-a", SupplierOrgId: supplier, Amount: &commonv1.Money{CurrencyCode: "EUR", AmountMinor: int64(100 + i)}},
 				{SubOrderId: order + "-b", SupplierOrgId: supplier, Amount: &commonv1.Money{CurrencyCode: "EUR", AmountMinor: 50}},
 			},
 		}
+		if fromDeposit(i) {
+			req.BuyerId, req.MerchantOrgId = merchant.ID, merchant.OrgID
+		}
+		return req
 	}
 	// pay sends one payment until finance answers it, retrying only what a
 	// dead or restarting process answers.
@@ -185,12 +194,16 @@ func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 		t.Errorf("crossdock up did not report restarting finance:\n%s", shared.up.output(40))
 	}
 
-	var spent int64
+	var spent, spentFromDeposit int64
 	for i := range payments {
 		if want := int64(100+i) + 50; totals[i] != want {
 			t.Errorf("payment %d acknowledged a total of %d, want %d", i, totals[i], want)
 		}
-		spent += totals[i]
+		if fromDeposit(i) {
+			spentFromDeposit += totals[i]
+		} else {
+			spent += totals[i]
+		}
 		// A retry with the same order id answers the first result.
 		resp, err := pay(request(i))
 		if err != nil || !resp.GetReplayed() || resp.GetTotal().GetAmountMinor() != totals[i] {
@@ -200,6 +213,9 @@ func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
 	if got := walletHolds(wallet, "EUR"); got != strconv.FormatInt(funded-spent, 10) {
 		t.Errorf("wallet holds %s EUR minor units, want %d − %d = %d: every payment exactly once", got, funded, spent, funded-spent)
+	}
+	if got := depositHolds(t, c, merchant.Access, merchant.OrgID, "EUR"); got != funded-spentFromDeposit {
+		t.Errorf("deposit holds %d EUR minor units, want %d − %d = %d: every payment exactly once", got, funded, spentFromDeposit, funded-spentFromDeposit)
 	}
 
 	bookBalances(t, c)
