@@ -169,8 +169,7 @@ func (s *Service) afterSaleFor(ctx context.Context, c auth.Caller, id uuid.UUID)
 	if err != nil {
 		return a, err
 	}
-	org, isSupplier := supplierOrg(c)
-	if s.buysFor(ctx, c, a) || isSupplier && org == a.SupplierID || isAdmin(c) || isService(c) {
+	if s.buysFor(ctx, c, a) || actsFor(c, a.SupplierID) || isAdmin(c) || isService(c) {
 		return a, nil
 	}
 	return domain.AfterSale{}, notFoundAfterSale(id)
@@ -229,7 +228,7 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 	if err != nil {
 		return a, err
 	}
-	if !isAdmin(c) && !isSupplierOf(c, domain.SubOrder{SupplierID: a.SupplierID}) {
+	if !isAdmin(c) && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
 	if !approve && (reason == "" || len(reason) > domain.MaxAfterSaleReason) {
@@ -323,7 +322,7 @@ func (s *Service) ReceiveReturn(ctx context.Context, c auth.Caller, id uuid.UUID
 	if err != nil {
 		return a, err
 	}
-	if !isAdmin(c) && !isSupplierOf(c, domain.SubOrder{SupplierID: a.SupplierID}) {
+	if !isAdmin(c) && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
 	return s.receive(ctx, id, actor(c), "goods received back", restockable, warehouseID)
@@ -411,7 +410,7 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 	if err != nil {
 		return a, err
 	}
-	if !isAdmin(c) && !isSupplierOf(c, domain.SubOrder{SupplierID: a.SupplierID}) {
+	if !isAdmin(c) && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
 	if a.Kind != domain.Exchange {
@@ -444,10 +443,6 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 func replacement(a domain.AfterSale, sub domain.SubOrder) domain.SubOrder {
 	r := sub
 	r.ID, r.Lines, r.Goods = a.ID, nil, a.Refund
-	units, back := int64(0), int64(0)
-	for _, l := range sub.Lines {
-		units += int64(l.Quantity)
-	}
 	for _, l := range a.Lines {
 		for _, bought := range sub.Lines {
 			if bought.SKUID == l.SKUID {
@@ -455,11 +450,8 @@ func replacement(a domain.AfterSale, sub domain.SubOrder) domain.SubOrder {
 				break
 			}
 		}
-		back += int64(l.Quantity)
 	}
-	if units > 0 {
-		r.WeightG, r.VolumeCM3 = max(sub.WeightG*back/units, 1), max(sub.VolumeCM3*back/units, 1)
-	}
+	r.WeightG, r.VolumeCM3 = a.Parcel(sub)
 	return r
 }
 

@@ -69,9 +69,12 @@ func canReadSubOrder(c auth.Caller, o domain.Order, s domain.SubOrder) bool {
 }
 
 // isSupplierOf reports the caller acts for the sub-order's supplier.
-func isSupplierOf(c auth.Caller, s domain.SubOrder) bool {
+func isSupplierOf(c auth.Caller, s domain.SubOrder) bool { return actsFor(c, s.SupplierID) }
+
+// actsFor reports the caller acts for the supplier (a member or its ERP).
+func actsFor(c auth.Caller, supplier uuid.UUID) bool {
 	org, ok := supplierOrg(c)
-	return ok && org == s.SupplierID
+	return ok && org == supplier
 }
 
 // actor is who the change log names for the caller.

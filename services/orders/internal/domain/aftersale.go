@@ -295,6 +295,23 @@ func (s SubOrder) LineRefund(l OrderLine, quantity int32) (money.Money, error) {
 	return money.Money{Currency: gross.Currency, Amount: gross.Amount - share}, nil
 }
 
+// Parcel is what a request's goods weigh and measure: the sub-order's
+// parcel, pro rata to the units they are of the units bought (at least
+// 1 g and 1 cm³), for the parcel back and an exchange's replacement.
+func (a AfterSale) Parcel(sub SubOrder) (weightG, volumeCM3 int64) {
+	var bought, back int64
+	for _, l := range sub.Lines {
+		bought += int64(l.Quantity)
+	}
+	for _, l := range a.Lines {
+		back += int64(l.Quantity)
+	}
+	if bought == 0 {
+		return 0, 0
+	}
+	return max(sub.WeightG*back/bought, 1), max(sub.VolumeCM3*back/bought, 1)
+}
+
 // mulDiv is a × b / c rounded down, without overflowing on the way.
 func mulDiv(a, b, c int64) (int64, error) {
 	if c == 0 {

@@ -57,23 +57,11 @@ func (l Logistics) ShipReturn(ctx context.Context, in app.ReturnInput) (app.Ship
 		BuyerId: a.BuyerID, SupplierOrgId: sub.SupplierID.String(), MethodId: in.MethodID,
 		From: AddressProto(*sub.Address), To: AddressProto(in.To),
 	}
-	var goods int64
 	for _, line := range a.Lines {
 		req.Lines = append(req.Lines, &logisticsv1.ShipmentLine{SkuId: line.SKUID.String(), Quantity: line.Quantity})
-		goods += line.Amount.Amount
 	}
-	// The parcel weighs and measures its share of the sub-order's units.
-	units, back := int64(0), int64(0)
-	for _, line := range sub.Lines {
-		units += int64(line.Quantity)
-	}
-	for _, line := range a.Lines {
-		back += int64(line.Quantity)
-	}
-	if units > 0 {
-		req.WeightG, req.VolumeCm3 = max(sub.WeightG*back/units, 1), max(sub.VolumeCM3*back/units, 1)
-	}
-	req.GoodsPrice = &commonv1.Money{CurrencyCode: a.Refund.Currency, AmountMinor: goods}
+	req.WeightG, req.VolumeCm3 = a.Parcel(sub)
+	req.GoodsPrice = &commonv1.Money{CurrencyCode: a.Refund.Currency, AmountMinor: a.Refund.Amount}
 	req.DeclaredValue = req.GoodsPrice
 	resp, err := l.Client.CreateShipment(ctx, req)
 	if err != nil {

@@ -34,30 +34,22 @@ var _ app.Catalog = Catalog{}
 
 // SKUs returns the known SKUs among ids.
 func (c Catalog) SKUs(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, error) {
-	out := make(map[uuid.UUID]domain.SKU, len(ids))
-	for start := 0; start < len(ids); start += batchLimit {
-		resp, err := c.Client.BatchGetSkus(ctx, &catalogv1.BatchGetSkusRequest{SkuIds: idStrings(ids[start:min(start+batchLimit, len(ids))])})
-		if err != nil {
-			return nil, peerError(err)
-		}
-		for _, s := range resp.GetSkus() {
-			id, err := uuid.Parse(s.GetSkuId())
-			if err != nil {
-				continue
-			}
-			out[id] = sku(id, s)
-		}
-	}
-	return out, nil
+	return c.batch(ctx, ids, "")
 }
 
 // MerchantSKUs returns the known SKUs among ids priced at the merchant's
 // tier cost price; a SKU without one for the tier is marked NoTierPrice.
 func (c Catalog) MerchantSKUs(ctx context.Context, ids []uuid.UUID, merchant uuid.UUID) (map[uuid.UUID]domain.SKU, error) {
+	return c.batch(ctx, ids, merchant.String())
+}
+
+// batch reads ids in batches the catalog accepts, priced for the merchant
+// when one is named.
+func (c Catalog) batch(ctx context.Context, ids []uuid.UUID, merchant string) (map[uuid.UUID]domain.SKU, error) {
 	out := make(map[uuid.UUID]domain.SKU, len(ids))
 	for start := 0; start < len(ids); start += batchLimit {
 		resp, err := c.Client.BatchGetSkus(ctx, &catalogv1.BatchGetSkusRequest{SkuIds: idStrings(ids[start:min(start+batchLimit, len(ids))]),
-			MerchantOrgId: merchant.String()})
+			MerchantOrgId: merchant})
 		if err != nil {
 			return nil, peerError(err)
 		}
@@ -67,10 +59,12 @@ func (c Catalog) MerchantSKUs(ctx context.Context, ids []uuid.UUID, merchant uui
 				continue
 			}
 			k := sku(id, s)
-			if cost := s.GetCostPrice(); cost != nil {
-				k.Price = money.Money{Amount: cost.GetAmountMinor(), Currency: cost.GetCurrencyCode()}
-			} else {
-				k.NoTierPrice = true
+			if merchant != "" {
+				if cost := s.GetCostPrice(); cost != nil {
+					k.Price = money.Money{Amount: cost.GetAmountMinor(), Currency: cost.GetCurrencyCode()}
+				} else {
+					k.NoTierPrice = true
+				}
 			}
 			out[id] = k
 		}
