@@ -544,6 +544,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListListings lists the listings pushed to partners, newest change first.
+         * @description ListListings lists the listings pushed to partners, newest change first. Admins
+         *     see every listing; a supplier's members and ERP clients see their own products'
+         *     (supplier_id is then theirs, or empty for theirs).
+         */
+        get: operations["DockingService_ListListings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/docking/partners": {
         parameters: {
             query?: never;
@@ -590,6 +612,40 @@ export interface paths {
         patch: operations["DockingService_UpdatePartner"];
         trace?: never;
     };
+    "/v1/docking/partners/{partnerId}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetPartnerActivity is what docking did with a partner lately: the last successful order pull and its watermark, how far behind it is, the last error, listings by status and settlement lines not reconciled. */
+        get: operations["DockingService_GetPartnerActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/docking/partners/{partnerId}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListPartnerOrders lists the orders pulled from a partner, newest first: the imported ones with their local order, and those held back (an unknown status, goods we cannot map) for an operator to look at. */
+        get: operations["DockingService_ListPartnerOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/docking/partners/{partnerId}/resume": {
         parameters: {
             query?: never;
@@ -611,6 +667,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/partners/{partnerId}/settlement-lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListSettlementLines lists a partner's settlement lines with how each reconciled against our orders, newest first. */
+        get: operations["DockingService_ListSettlementLines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/docking/partners/{partnerId}/suspend": {
         parameters: {
             query?: never;
@@ -626,6 +699,23 @@ export interface paths {
          *     nothing is sent to it. Idempotent.
          */
         post: operations["DockingService_SuspendPartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/docking/partners/{partnerId}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** SyncPartner asks docking to push every listing and pull orders and settlements from a VERIFIED partner now instead of at the next scheduled round. */
+        post: operations["DockingService_SyncPartner"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3652,11 +3742,11 @@ export interface components {
         GetMerchantPricesResponse: {
             prices?: components["schemas"]["MerchantSkuPrice"][];
         };
-        GetOrderResponse: {
-            order?: components["schemas"]["Order"];
-        };
         GetOrganizationResponse: {
             organization?: components["schemas"]["Organization"];
+        };
+        GetPartnerActivityResponse: {
+            activity?: components["schemas"]["PartnerActivity"];
         };
         GetPartnerResponse: {
             partner?: components["schemas"]["Partner"];
@@ -3936,6 +4026,10 @@ export interface components {
             transfers?: components["schemas"]["LedgerTransfer"][];
             page?: components["schemas"]["PageResponse"];
         };
+        ListListingsResponse: {
+            listings?: components["schemas"]["docking.v1.PartnerListing"][];
+            page?: components["schemas"]["PageResponse"];
+        };
         ListMerchantTiersResponse: {
             tiers?: components["schemas"]["MerchantTier"][];
         };
@@ -3946,12 +4040,12 @@ export interface components {
         ListOrderChangesResponse: {
             changes?: components["schemas"]["OrderChange"][];
         };
-        ListOrdersResponse: {
-            orders?: components["schemas"]["Order"][];
-            page?: components["schemas"]["PageResponse"];
-        };
         ListOrganizationsResponse: {
             organizations?: components["schemas"]["Organization"][];
+            page?: components["schemas"]["PageResponse"];
+        };
+        ListPartnerOrdersResponse: {
+            orders?: components["schemas"]["PulledOrder"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListPartnersResponse: {
@@ -3978,6 +4072,10 @@ export interface components {
         };
         ListSalesResponse: {
             rows?: components["schemas"]["SalesRow"][];
+            page?: components["schemas"]["PageResponse"];
+        };
+        ListSettlementLinesResponse: {
+            lines?: components["schemas"]["docking.v1.SettlementLine"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListShipmentEventsResponse: {
@@ -4027,6 +4125,12 @@ export interface components {
                 [key: string]: string;
             };
             skus?: components["schemas"]["ListingSku"][];
+        };
+        /** @description ListingCount is how many listings of a partner have a status. */
+        ListingCount: {
+            status?: components["schemas"]["docking.v1.ListingStatus"];
+            /** Format: int64 */
+            count?: string;
         };
         /** @description ListingSku is a SKU as buyers see it. */
         ListingSku: {
@@ -4127,7 +4231,7 @@ export interface components {
         Order: {
             orderId?: string;
             buyerId?: string;
-            status?: components["schemas"]["OrderStatus"];
+            status?: components["schemas"]["orders.v1.OrderStatus"];
             /** @description The currency the buyer pays in. */
             currency?: string;
             /** @description What the buyer pays in all: the sub-orders' payable_in_buyer_currency. */
@@ -4169,17 +4273,6 @@ export interface components {
             /** Format: date-time */
             at?: string;
         };
-        /**
-         * @description OrderStatus is where an order is.
-         *
-         *      - ORDER_STATUS_PENDING_PAYMENT: Placed; stock reserved until payment_due_at.
-         *      - ORDER_STATUS_PAID: Paid; its sub-orders are with their suppliers.
-         *      - ORDER_STATUS_COMPLETED: Every sub-order completed or cancelled.
-         *      - ORDER_STATUS_CANCELLED: Not paid in time, or cancelled before shipment.
-         * @default ORDER_STATUS_UNSPECIFIED
-         * @enum {string}
-         */
-        OrderStatus: "ORDER_STATUS_UNSPECIFIED" | "ORDER_STATUS_PENDING_PAYMENT" | "ORDER_STATUS_PAID" | "ORDER_STATUS_COMPLETED" | "ORDER_STATUS_CANCELLED";
         /** @description Organization is a supplier or merchant company. */
         Organization: {
             organizationId?: string;
@@ -4277,6 +4370,47 @@ export interface components {
             /** @description Whether credentials are stored (they are never returned). */
             hasCredentials?: boolean;
         };
+        /** @description PartnerActivity is docking's recent work with one partner. */
+        PartnerActivity: {
+            partnerId?: string;
+            /**
+             * Format: date-time
+             * @description When an order pull last completed, and the update time it reached: orders
+             *     updated before the watermark are in.
+             */
+            lastPullAt?: string;
+            /** Format: date-time */
+            watermark?: string;
+            /**
+             * Format: int64
+             * @description How far the watermark is behind now, in seconds.
+             */
+            lagSeconds?: string;
+            /** @description The last failure of any job for this partner, and when; empty after a success. */
+            lastError?: string;
+            /** Format: date-time */
+            lastErrorAt?: string;
+            listings?: components["schemas"]["ListingCount"][];
+            /** Format: int64 */
+            ordersImported?: string;
+            /**
+             * Format: int64
+             * @description Pulled orders held back for an operator (unknown status, unmapped goods).
+             */
+            ordersHeld?: string;
+            /**
+             * Format: int64
+             * @description Waybills not yet confirmed to the partner.
+             */
+            waybillsPending?: string;
+            /**
+             * Format: int64
+             * @description Settlement lines missing an order or differing in amount.
+             */
+            settlementLinesUnreconciled?: string;
+            /** Format: date-time */
+            lastSettlementPullAt?: string;
+        };
         /**
          * @description PartnerCredentials are what Crossdock calls a REST_MARKETPLACE partner with: the
          *     app key and secret the partner issued. Input only: stored sealed, never returned,
@@ -4287,6 +4421,17 @@ export interface components {
             appKey?: string;
             appSecret?: string;
         };
+        /**
+         * @description PartnerOrderState is what docking did with a pulled order.
+         *
+         *      - PARTNER_ORDER_STATE_IMPORTED: A local order was placed for it.
+         *      - PARTNER_ORDER_STATE_WAITING: Seen, not paid yet (or cancelled before it was): nothing placed.
+         *      - PARTNER_ORDER_STATE_HELD: Held for an operator: problem says why (an unknown status, goods that no longer
+         *     map, an order the mesh refused).
+         * @default PARTNER_ORDER_STATE_UNSPECIFIED
+         * @enum {string}
+         */
+        PartnerOrderState: "PARTNER_ORDER_STATE_UNSPECIFIED" | "PARTNER_ORDER_STATE_IMPORTED" | "PARTNER_ORDER_STATE_WAITING" | "PARTNER_ORDER_STATE_HELD";
         /**
          * @description PartnerProtocol is how Crossdock talks to a partner platform.
          *
@@ -4414,6 +4559,23 @@ export interface components {
             /** @description The cheapest SKU's retail price. */
             fromPrice?: components["schemas"]["Money"];
             type?: components["schemas"]["catalog.v1.ProductType"];
+        };
+        /** @description PulledOrder is a partner's order as docking pulled it. */
+        PulledOrder: {
+            partnerId?: string;
+            partnerOrderId?: string;
+            state?: components["schemas"]["PartnerOrderState"];
+            /** @description The partner's status as it sent it (a name, or a number it did not know). */
+            partnerStatus?: string;
+            /** @description The local order, once imported. */
+            orderId?: string;
+            problem?: string;
+            /** @description The partner's order as received, JSON. */
+            raw?: string;
+            /** Format: date-time */
+            firstSeenAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
         };
         /** @description PurchaseOrder is inbound stock. */
         PurchaseOrder: {
@@ -4778,6 +4940,17 @@ export interface components {
             reason?: string;
         };
         SetRouteMultiplierResponse: Record<string, never>;
+        /**
+         * @description SettlementLineState is how a settlement line reconciled.
+         *
+         *      - SETTLEMENT_LINE_STATE_MATCHED: Its amount matches our order and it was credited to the supplier, the
+         *     platform and the partner's fees in finance.
+         *      - SETTLEMENT_LINE_STATE_MISSING: No order of ours has its partner order id.
+         *      - SETTLEMENT_LINE_STATE_MISMATCH: The amount or the fees differ from what our order and the partner's terms say.
+         * @default SETTLEMENT_LINE_STATE_UNSPECIFIED
+         * @enum {string}
+         */
+        SettlementLineState: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH";
         ShipReplacementBody: {
             /** @description The logistics shipping method. */
             methodId?: string;
@@ -5224,6 +5397,8 @@ export interface components {
          * @enum {string}
          */
         SyncLineStatus: "SYNC_LINE_STATUS_UNSPECIFIED" | "SYNC_LINE_STATUS_APPLIED" | "SYNC_LINE_STATUS_UNCHANGED" | "SYNC_LINE_STATUS_REJECTED";
+        SyncPartnerBody: Record<string, never>;
+        SyncPartnerResponse: Record<string, never>;
         SyncStockBody: {
             /** @description Chosen by the caller; a repeated sync_id returns the first result. */
             syncId?: string;
@@ -5495,6 +5670,62 @@ export interface components {
          * @enum {string}
          */
         "catalog.v1.ProductType": "PRODUCT_TYPE_UNSPECIFIED" | "PRODUCT_TYPE_PHYSICAL" | "PRODUCT_TYPE_VIRTUAL";
+        /**
+         * @description ListingStatus is where a pushed listing is on the partner's platform.
+         *
+         *      - LISTING_STATUS_QUEUED: Waiting to be pushed (new, or changed since the last push).
+         *      - LISTING_STATUS_PENDING: Received by the partner, waiting for its checks.
+         *      - LISTING_STATUS_LIVE: On sale on the partner's platform.
+         *      - LISTING_STATUS_REJECTED: Refused by the partner; reasons say why.
+         *      - LISTING_STATUS_WITHDRAWN: Taken off sale (delisted here, or no longer eligible).
+         * @default LISTING_STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        "docking.v1.ListingStatus": "LISTING_STATUS_UNSPECIFIED" | "LISTING_STATUS_QUEUED" | "LISTING_STATUS_PENDING" | "LISTING_STATUS_LIVE" | "LISTING_STATUS_REJECTED" | "LISTING_STATUS_WITHDRAWN";
+        /** @description PartnerListing is one SKU listed on one partner. */
+        "docking.v1.PartnerListing": {
+            partnerId?: string;
+            partnerCode?: string;
+            productId?: string;
+            skuId?: string;
+            supplierId?: string;
+            /** @description Our marker on the listing, "crossdock:" + sku_id. */
+            marker?: string;
+            /** @description The partner's own id of the listing, once it has one. */
+            partnerListingId?: string;
+            status?: components["schemas"]["docking.v1.ListingStatus"];
+            /** @description The partner's reasons for a rejection. */
+            reasons?: string[];
+            locale?: string;
+            /** @description The price and stock last pushed. */
+            price?: components["schemas"]["Money"];
+            /** Format: int64 */
+            stock?: string;
+            /** Format: date-time */
+            pushedAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            /** @description Why the last push failed, when it did; it is retried. */
+            lastError?: string;
+        };
+        /** @description SettlementLine is one line of a partner's settlement, reconciled. */
+        "docking.v1.SettlementLine": {
+            partnerId?: string;
+            lineId?: string;
+            partnerOrderId?: string;
+            state?: components["schemas"]["SettlementLineState"];
+            gross?: components["schemas"]["Money"];
+            fees?: components["schemas"]["Money"];
+            /** @description What our order and the partner's terms expected, for a mismatch. */
+            expectedGross?: components["schemas"]["Money"];
+            expectedFees?: components["schemas"]["Money"];
+            /** @description The local order it matched. */
+            orderId?: string;
+            /** Format: date-time */
+            settledAt?: string;
+            /** Format: date-time */
+            reconciledAt?: string;
+        };
         /** @description TopUp is a card payment into a wallet or a deposit. */
         "finance.v1.TopUp": {
             id?: string;
@@ -5549,6 +5780,13 @@ export interface components {
             /** Format: int64 */
             quantity?: string;
         };
+        "orders.v1.GetOrderResponse": {
+            order?: components["schemas"]["Order"];
+        };
+        "orders.v1.ListOrdersResponse": {
+            orders?: components["schemas"]["Order"][];
+            page?: components["schemas"]["PageResponse"];
+        };
         /** @description OrderLine is one SKU line of a sub-order, priced as at checkout. */
         "orders.v1.OrderLine": {
             skuId?: string;
@@ -5559,6 +5797,17 @@ export interface components {
             unitPrice?: components["schemas"]["Money"];
             lineTotal?: components["schemas"]["Money"];
         };
+        /**
+         * @description OrderStatus is where an order is.
+         *
+         *      - ORDER_STATUS_PENDING_PAYMENT: Placed; stock reserved until payment_due_at.
+         *      - ORDER_STATUS_PAID: Paid; its sub-orders are with their suppliers.
+         *      - ORDER_STATUS_COMPLETED: Every sub-order completed or cancelled.
+         *      - ORDER_STATUS_CANCELLED: Not paid in time, or cancelled before shipment.
+         * @default ORDER_STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        "orders.v1.OrderStatus": "ORDER_STATUS_UNSPECIFIED" | "ORDER_STATUS_PENDING_PAYMENT" | "ORDER_STATUS_PAID" | "ORDER_STATUS_COMPLETED" | "ORDER_STATUS_CANCELLED";
         /** @description Parcel is where a shipped sub-order's parcel is, as logistics tracks it. */
         "orders.v1.Parcel": {
             shipmentId?: string;
@@ -5895,8 +6144,8 @@ export type GetListingResponse = components['schemas']['GetListingResponse'];
 export type GetMeResponse = components['schemas']['GetMeResponse'];
 export type GetMerchantDepositResponse = components['schemas']['GetMerchantDepositResponse'];
 export type GetMerchantPricesResponse = components['schemas']['GetMerchantPricesResponse'];
-export type GetOrderResponse = components['schemas']['GetOrderResponse'];
 export type GetOrganizationResponse = components['schemas']['GetOrganizationResponse'];
+export type GetPartnerActivityResponse = components['schemas']['GetPartnerActivityResponse'];
 export type GetPartnerResponse = components['schemas']['GetPartnerResponse'];
 export type GetProductHistoryResponse = components['schemas']['GetProductHistoryResponse'];
 export type GetProductModelResponse = components['schemas']['GetProductModelResponse'];
@@ -5935,11 +6184,12 @@ export type ListCategoriesResponse = components['schemas']['ListCategoriesRespon
 export type ListConfigVersionsResponse = components['schemas']['ListConfigVersionsResponse'];
 export type ListJournalResponse = components['schemas']['ListJournalResponse'];
 export type ListLedgerStatementResponse = components['schemas']['ListLedgerStatementResponse'];
+export type ListListingsResponse = components['schemas']['ListListingsResponse'];
 export type ListMerchantTiersResponse = components['schemas']['ListMerchantTiersResponse'];
 export type ListMyCouponsResponse = components['schemas']['ListMyCouponsResponse'];
 export type ListOrderChangesResponse = components['schemas']['ListOrderChangesResponse'];
-export type ListOrdersResponse = components['schemas']['ListOrdersResponse'];
 export type ListOrganizationsResponse = components['schemas']['ListOrganizationsResponse'];
+export type ListPartnerOrdersResponse = components['schemas']['ListPartnerOrdersResponse'];
 export type ListPartnersResponse = components['schemas']['ListPartnersResponse'];
 export type ListPayoutsResponse = components['schemas']['ListPayoutsResponse'];
 export type ListProductBody = components['schemas']['ListProductBody'];
@@ -5948,6 +6198,7 @@ export type ListProductResponse = components['schemas']['ListProductResponse'];
 export type ListPurchaseOrdersResponse = components['schemas']['ListPurchaseOrdersResponse'];
 export type ListReviewQueueResponse = components['schemas']['ListReviewQueueResponse'];
 export type ListSalesResponse = components['schemas']['ListSalesResponse'];
+export type ListSettlementLinesResponse = components['schemas']['ListSettlementLinesResponse'];
 export type ListShipmentEventsResponse = components['schemas']['ListShipmentEventsResponse'];
 export type ListShipmentsResponse = components['schemas']['ListShipmentsResponse'];
 export type ListShippingMethodsResponse = components['schemas']['ListShippingMethodsResponse'];
@@ -5957,6 +6208,7 @@ export type ListSupplierSubOrdersResponse = components['schemas']['ListSupplierS
 export type ListWalletTransfersResponse = components['schemas']['ListWalletTransfersResponse'];
 export type ListWarehousesResponse = components['schemas']['ListWarehousesResponse'];
 export type Listing = components['schemas']['Listing'];
+export type ListingCount = components['schemas']['ListingCount'];
 export type ListingSku = components['schemas']['ListingSku'];
 export type LoginRequest = components['schemas']['LoginRequest'];
 export type LoginResponse = components['schemas']['LoginResponse'];
@@ -5971,7 +6223,6 @@ export type Offer = components['schemas']['Offer'];
 export type OperatorRole = components['schemas']['OperatorRole'];
 export type Order = components['schemas']['Order'];
 export type OrderChange = components['schemas']['OrderChange'];
-export type OrderStatus = components['schemas']['OrderStatus'];
 export type Organization = components['schemas']['Organization'];
 export type OrganizationKind = components['schemas']['OrganizationKind'];
 export type OrganizationStatus = components['schemas']['OrganizationStatus'];
@@ -5979,7 +6230,9 @@ export type Origin = components['schemas']['Origin'];
 export type PageRequest = components['schemas']['PageRequest'];
 export type PageResponse = components['schemas']['PageResponse'];
 export type Partner = components['schemas']['Partner'];
+export type PartnerActivity = components['schemas']['PartnerActivity'];
 export type PartnerCredentials = components['schemas']['PartnerCredentials'];
+export type PartnerOrderState = components['schemas']['PartnerOrderState'];
 export type PartnerProtocol = components['schemas']['PartnerProtocol'];
 export type PartnerStatus = components['schemas']['PartnerStatus'];
 export type PayOrderBody = components['schemas']['PayOrderBody'];
@@ -5993,6 +6246,7 @@ export type ProductContent = components['schemas']['ProductContent'];
 export type ProductModel = components['schemas']['ProductModel'];
 export type ProductStatus = components['schemas']['ProductStatus'];
 export type ProductSummary = components['schemas']['ProductSummary'];
+export type PulledOrder = components['schemas']['PulledOrder'];
 export type PurchaseOrder = components['schemas']['PurchaseOrder'];
 export type PurchaseOrderLine = components['schemas']['PurchaseOrderLine'];
 export type PurchaseOrderStatus = components['schemas']['PurchaseOrderStatus'];
@@ -6046,6 +6300,7 @@ export type SetMerchantTierResponse = components['schemas']['SetMerchantTierResp
 export type SetRateCardResponse = components['schemas']['SetRateCardResponse'];
 export type SetRouteMultiplierRequest = components['schemas']['SetRouteMultiplierRequest'];
 export type SetRouteMultiplierResponse = components['schemas']['SetRouteMultiplierResponse'];
+export type SettlementLineState = components['schemas']['SettlementLineState'];
 export type ShipReplacementBody = components['schemas']['ShipReplacementBody'];
 export type ShipReplacementResponse = components['schemas']['ShipReplacementResponse'];
 export type ShipSubOrderBody = components['schemas']['ShipSubOrderBody'];
@@ -6078,6 +6333,8 @@ export type SuspendPartnerResponse = components['schemas']['SuspendPartnerRespon
 export type SyncLine = components['schemas']['SyncLine'];
 export type SyncLineResult = components['schemas']['SyncLineResult'];
 export type SyncLineStatus = components['schemas']['SyncLineStatus'];
+export type SyncPartnerBody = components['schemas']['SyncPartnerBody'];
+export type SyncPartnerResponse = components['schemas']['SyncPartnerResponse'];
 export type SyncStockBody = components['schemas']['SyncStockBody'];
 export type SyncStockResponse = components['schemas']['SyncStockResponse'];
 export type TierPrice = components['schemas']['TierPrice'];
@@ -6113,11 +6370,17 @@ export type ZoneList = components['schemas']['ZoneList'];
 export type ZonePrice = components['schemas']['ZonePrice'];
 export type CatalogV1Dimensions = components['schemas']['catalog.v1.Dimensions'];
 export type CatalogV1ProductType = components['schemas']['catalog.v1.ProductType'];
+export type DockingV1ListingStatus = components['schemas']['docking.v1.ListingStatus'];
+export type DockingV1PartnerListing = components['schemas']['docking.v1.PartnerListing'];
+export type DockingV1SettlementLine = components['schemas']['docking.v1.SettlementLine'];
 export type FinanceV1TopUp = components['schemas']['finance.v1.TopUp'];
 export type FreightV1Dimensions = components['schemas']['freight.v1.Dimensions'];
 export type FreightV1Parcel = components['schemas']['freight.v1.Parcel'];
 export type InventoryV1OrderLine = components['schemas']['inventory.v1.OrderLine'];
+export type OrdersV1GetOrderResponse = components['schemas']['orders.v1.GetOrderResponse'];
+export type OrdersV1ListOrdersResponse = components['schemas']['orders.v1.ListOrdersResponse'];
 export type OrdersV1OrderLine = components['schemas']['orders.v1.OrderLine'];
+export type OrdersV1OrderStatus = components['schemas']['orders.v1.OrderStatus'];
 export type OrdersV1Parcel = components['schemas']['orders.v1.Parcel'];
 export type OrdersV1ProductType = components['schemas']['orders.v1.ProductType'];
 export type OrdersV1TopUp = components['schemas']['orders.v1.TopUp'];
@@ -7257,6 +7520,52 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    DockingService_ListListings: {
+        parameters: {
+            query?: {
+                /** @description Any of these narrow the list; empty means all. */
+                partnerId?: string;
+                productId?: string;
+                supplierId?: string;
+                /**
+                 * @description - LISTING_STATUS_QUEUED: Waiting to be pushed (new, or changed since the last push).
+                 *      - LISTING_STATUS_PENDING: Received by the partner, waiting for its checks.
+                 *      - LISTING_STATUS_LIVE: On sale on the partner's platform.
+                 *      - LISTING_STATUS_REJECTED: Refused by the partner; reasons say why.
+                 *      - LISTING_STATUS_WITHDRAWN: Taken off sale (delisted here, or no longer eligible).
+                 */
+                status?: "LISTING_STATUS_UNSPECIFIED" | "LISTING_STATUS_QUEUED" | "LISTING_STATUS_PENDING" | "LISTING_STATUS_LIVE" | "LISTING_STATUS_REJECTED" | "LISTING_STATUS_WITHDRAWN";
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListListingsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
     DockingService_ListPartners: {
         parameters: {
             query?: never;
@@ -7422,6 +7731,81 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    DockingService_GetPartnerActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetPartnerActivityResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_ListPartnerOrders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Unspecified lists every state.
+                 *
+                 *      - PARTNER_ORDER_STATE_IMPORTED: A local order was placed for it.
+                 *      - PARTNER_ORDER_STATE_WAITING: Seen, not paid yet (or cancelled before it was): nothing placed.
+                 *      - PARTNER_ORDER_STATE_HELD: Held for an operator: problem says why (an unknown status, goods that no longer
+                 *     map, an order the mesh refused).
+                 */
+                state?: "PARTNER_ORDER_STATE_UNSPECIFIED" | "PARTNER_ORDER_STATE_IMPORTED" | "PARTNER_ORDER_STATE_WAITING" | "PARTNER_ORDER_STATE_HELD";
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPartnerOrdersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
     DockingService_ResumePartner: {
         parameters: {
             query?: never;
@@ -7457,6 +7841,50 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    DockingService_ListSettlementLines: {
+        parameters: {
+            query?: {
+                /**
+                 * @description - SETTLEMENT_LINE_STATE_MATCHED: Its amount matches our order and it was credited to the supplier, the
+                 *     platform and the partner's fees in finance.
+                 *      - SETTLEMENT_LINE_STATE_MISSING: No order of ours has its partner order id.
+                 *      - SETTLEMENT_LINE_STATE_MISMATCH: The amount or the fees differ from what our order and the partner's terms say.
+                 */
+                state?: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH";
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSettlementLinesResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
     DockingService_SuspendPartner: {
         parameters: {
             query?: never;
@@ -7480,6 +7908,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SuspendPartnerResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_SyncPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["SyncPartnerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncPartnerResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9356,7 +9819,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListOrdersResponse"];
+                    "application/json": components["schemas"]["orders.v1.ListOrdersResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9384,7 +9847,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GetOrderResponse"];
+                    "application/json": components["schemas"]["orders.v1.GetOrderResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

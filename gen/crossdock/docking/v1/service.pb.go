@@ -23,6 +23,184 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ListingStatus is where a pushed listing is on the partner's platform.
+type ListingStatus int32
+
+const (
+	ListingStatus_LISTING_STATUS_UNSPECIFIED ListingStatus = 0
+	// Waiting to be pushed (new, or changed since the last push).
+	ListingStatus_LISTING_STATUS_QUEUED ListingStatus = 1
+	// Received by the partner, waiting for its checks.
+	ListingStatus_LISTING_STATUS_PENDING ListingStatus = 2
+	// On sale on the partner's platform.
+	ListingStatus_LISTING_STATUS_LIVE ListingStatus = 3
+	// Refused by the partner; reasons say why.
+	ListingStatus_LISTING_STATUS_REJECTED ListingStatus = 4
+	// Taken off sale (delisted here, or no longer eligible).
+	ListingStatus_LISTING_STATUS_WITHDRAWN ListingStatus = 5
+)
+
+// Enum value maps for ListingStatus.
+var (
+	ListingStatus_name = map[int32]string{
+		0: "LISTING_STATUS_UNSPECIFIED",
+		1: "LISTING_STATUS_QUEUED",
+		2: "LISTING_STATUS_PENDING",
+		3: "LISTING_STATUS_LIVE",
+		4: "LISTING_STATUS_REJECTED",
+		5: "LISTING_STATUS_WITHDRAWN",
+	}
+	ListingStatus_value = map[string]int32{
+		"LISTING_STATUS_UNSPECIFIED": 0,
+		"LISTING_STATUS_QUEUED":      1,
+		"LISTING_STATUS_PENDING":     2,
+		"LISTING_STATUS_LIVE":        3,
+		"LISTING_STATUS_REJECTED":    4,
+		"LISTING_STATUS_WITHDRAWN":   5,
+	}
+)
+
+func (x ListingStatus) Enum() *ListingStatus {
+	p := new(ListingStatus)
+	*p = x
+	return p
+}
+
+func (x ListingStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ListingStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_docking_v1_service_proto_enumTypes[0].Descriptor()
+}
+
+func (ListingStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_docking_v1_service_proto_enumTypes[0]
+}
+
+func (x ListingStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ListingStatus.Descriptor instead.
+func (ListingStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+// PartnerOrderState is what docking did with a pulled order.
+type PartnerOrderState int32
+
+const (
+	PartnerOrderState_PARTNER_ORDER_STATE_UNSPECIFIED PartnerOrderState = 0
+	// A local order was placed for it.
+	PartnerOrderState_PARTNER_ORDER_STATE_IMPORTED PartnerOrderState = 1
+	// Seen, not paid yet (or cancelled before it was): nothing placed.
+	PartnerOrderState_PARTNER_ORDER_STATE_WAITING PartnerOrderState = 2
+	// Held for an operator: problem says why (an unknown status, goods that no longer
+	// map, an order the mesh refused).
+	PartnerOrderState_PARTNER_ORDER_STATE_HELD PartnerOrderState = 3
+)
+
+// Enum value maps for PartnerOrderState.
+var (
+	PartnerOrderState_name = map[int32]string{
+		0: "PARTNER_ORDER_STATE_UNSPECIFIED",
+		1: "PARTNER_ORDER_STATE_IMPORTED",
+		2: "PARTNER_ORDER_STATE_WAITING",
+		3: "PARTNER_ORDER_STATE_HELD",
+	}
+	PartnerOrderState_value = map[string]int32{
+		"PARTNER_ORDER_STATE_UNSPECIFIED": 0,
+		"PARTNER_ORDER_STATE_IMPORTED":    1,
+		"PARTNER_ORDER_STATE_WAITING":     2,
+		"PARTNER_ORDER_STATE_HELD":        3,
+	}
+)
+
+func (x PartnerOrderState) Enum() *PartnerOrderState {
+	p := new(PartnerOrderState)
+	*p = x
+	return p
+}
+
+func (x PartnerOrderState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PartnerOrderState) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_docking_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (PartnerOrderState) Type() protoreflect.EnumType {
+	return &file_crossdock_docking_v1_service_proto_enumTypes[1]
+}
+
+func (x PartnerOrderState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PartnerOrderState.Descriptor instead.
+func (PartnerOrderState) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// SettlementLineState is how a settlement line reconciled.
+type SettlementLineState int32
+
+const (
+	SettlementLineState_SETTLEMENT_LINE_STATE_UNSPECIFIED SettlementLineState = 0
+	// Its amount matches our order and it was credited to the supplier, the
+	// platform and the partner's fees in finance.
+	SettlementLineState_SETTLEMENT_LINE_STATE_MATCHED SettlementLineState = 1
+	// No order of ours has its partner order id.
+	SettlementLineState_SETTLEMENT_LINE_STATE_MISSING SettlementLineState = 2
+	// The amount or the fees differ from what our order and the partner's terms say.
+	SettlementLineState_SETTLEMENT_LINE_STATE_MISMATCH SettlementLineState = 3
+)
+
+// Enum value maps for SettlementLineState.
+var (
+	SettlementLineState_name = map[int32]string{
+		0: "SETTLEMENT_LINE_STATE_UNSPECIFIED",
+		1: "SETTLEMENT_LINE_STATE_MATCHED",
+		2: "SETTLEMENT_LINE_STATE_MISSING",
+		3: "SETTLEMENT_LINE_STATE_MISMATCH",
+	}
+	SettlementLineState_value = map[string]int32{
+		"SETTLEMENT_LINE_STATE_UNSPECIFIED": 0,
+		"SETTLEMENT_LINE_STATE_MATCHED":     1,
+		"SETTLEMENT_LINE_STATE_MISSING":     2,
+		"SETTLEMENT_LINE_STATE_MISMATCH":    3,
+	}
+)
+
+func (x SettlementLineState) Enum() *SettlementLineState {
+	p := new(SettlementLineState)
+	*p = x
+	return p
+}
+
+func (x SettlementLineState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SettlementLineState) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_docking_v1_service_proto_enumTypes[2].Descriptor()
+}
+
+func (SettlementLineState) Type() protoreflect.EnumType {
+	return &file_crossdock_docking_v1_service_proto_enumTypes[2]
+}
+
+func (x SettlementLineState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SettlementLineState.Descriptor instead.
+func (SettlementLineState) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
 // PartnerProtocol is how Crossdock talks to a partner platform.
 type PartnerProtocol int32
 
@@ -61,11 +239,11 @@ func (x PartnerProtocol) String() string {
 }
 
 func (PartnerProtocol) Descriptor() protoreflect.EnumDescriptor {
-	return file_crossdock_docking_v1_service_proto_enumTypes[0].Descriptor()
+	return file_crossdock_docking_v1_service_proto_enumTypes[3].Descriptor()
 }
 
 func (PartnerProtocol) Type() protoreflect.EnumType {
-	return &file_crossdock_docking_v1_service_proto_enumTypes[0]
+	return &file_crossdock_docking_v1_service_proto_enumTypes[3]
 }
 
 func (x PartnerProtocol) Number() protoreflect.EnumNumber {
@@ -74,7 +252,7 @@ func (x PartnerProtocol) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PartnerProtocol.Descriptor instead.
 func (PartnerProtocol) EnumDescriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{0}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{3}
 }
 
 // PartnerStatus is whether a partner may dock.
@@ -117,11 +295,11 @@ func (x PartnerStatus) String() string {
 }
 
 func (PartnerStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_crossdock_docking_v1_service_proto_enumTypes[1].Descriptor()
+	return file_crossdock_docking_v1_service_proto_enumTypes[4].Descriptor()
 }
 
 func (PartnerStatus) Type() protoreflect.EnumType {
-	return &file_crossdock_docking_v1_service_proto_enumTypes[1]
+	return &file_crossdock_docking_v1_service_proto_enumTypes[4]
 }
 
 func (x PartnerStatus) Number() protoreflect.EnumNumber {
@@ -130,7 +308,1123 @@ func (x PartnerStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PartnerStatus.Descriptor instead.
 func (PartnerStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+// PartnerListing is one SKU listed on one partner.
+type PartnerListing struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId   string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	PartnerCode string                 `protobuf:"bytes,2,opt,name=partner_code,json=partnerCode,proto3" json:"partner_code,omitempty"`
+	ProductId   string                 `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SkuId       string                 `protobuf:"bytes,4,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	SupplierId  string                 `protobuf:"bytes,5,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// Our marker on the listing, "crossdock:" + sku_id.
+	Marker string `protobuf:"bytes,6,opt,name=marker,proto3" json:"marker,omitempty"`
+	// The partner's own id of the listing, once it has one.
+	PartnerListingId string        `protobuf:"bytes,7,opt,name=partner_listing_id,json=partnerListingId,proto3" json:"partner_listing_id,omitempty"`
+	Status           ListingStatus `protobuf:"varint,8,opt,name=status,proto3,enum=crossdock.docking.v1.ListingStatus" json:"status,omitempty"`
+	// The partner's reasons for a rejection.
+	Reasons []string `protobuf:"bytes,9,rep,name=reasons,proto3" json:"reasons,omitempty"`
+	Locale  string   `protobuf:"bytes,10,opt,name=locale,proto3" json:"locale,omitempty"`
+	// The price and stock last pushed.
+	Price     *v1.Money              `protobuf:"bytes,11,opt,name=price,proto3" json:"price,omitempty"`
+	Stock     int64                  `protobuf:"varint,12,opt,name=stock,proto3" json:"stock,omitempty"`
+	PushedAt  *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=pushed_at,json=pushedAt,proto3" json:"pushed_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Why the last push failed, when it did; it is retried.
+	LastError     string `protobuf:"bytes,15,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartnerListing) Reset() {
+	*x = PartnerListing{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerListing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerListing) ProtoMessage() {}
+
+func (x *PartnerListing) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerListing.ProtoReflect.Descriptor instead.
+func (*PartnerListing) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *PartnerListing) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetPartnerCode() string {
+	if x != nil {
+		return x.PartnerCode
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetMarker() string {
+	if x != nil {
+		return x.Marker
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetPartnerListingId() string {
+	if x != nil {
+		return x.PartnerListingId
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetStatus() ListingStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ListingStatus_LISTING_STATUS_UNSPECIFIED
+}
+
+func (x *PartnerListing) GetReasons() []string {
+	if x != nil {
+		return x.Reasons
+	}
+	return nil
+}
+
+func (x *PartnerListing) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetPrice() *v1.Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+func (x *PartnerListing) GetStock() int64 {
+	if x != nil {
+		return x.Stock
+	}
+	return 0
+}
+
+func (x *PartnerListing) GetPushedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PushedAt
+	}
+	return nil
+}
+
+func (x *PartnerListing) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *PartnerListing) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+// ListingCount is how many listings of a partner have a status.
+type ListingCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Status        ListingStatus          `protobuf:"varint,1,opt,name=status,proto3,enum=crossdock.docking.v1.ListingStatus" json:"status,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListingCount) Reset() {
+	*x = ListingCount{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListingCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListingCount) ProtoMessage() {}
+
+func (x *ListingCount) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListingCount.ProtoReflect.Descriptor instead.
+func (*ListingCount) Descriptor() ([]byte, []int) {
 	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListingCount) GetStatus() ListingStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ListingStatus_LISTING_STATUS_UNSPECIFIED
+}
+
+func (x *ListingCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// PartnerActivity is docking's recent work with one partner.
+type PartnerActivity struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// When an order pull last completed, and the update time it reached: orders
+	// updated before the watermark are in.
+	LastPullAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=last_pull_at,json=lastPullAt,proto3" json:"last_pull_at,omitempty"`
+	Watermark  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=watermark,proto3" json:"watermark,omitempty"`
+	// How far the watermark is behind now, in seconds.
+	LagSeconds int64 `protobuf:"varint,4,opt,name=lag_seconds,json=lagSeconds,proto3" json:"lag_seconds,omitempty"`
+	// The last failure of any job for this partner, and when; empty after a success.
+	LastError      string                 `protobuf:"bytes,5,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	LastErrorAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_error_at,json=lastErrorAt,proto3" json:"last_error_at,omitempty"`
+	Listings       []*ListingCount        `protobuf:"bytes,7,rep,name=listings,proto3" json:"listings,omitempty"`
+	OrdersImported int64                  `protobuf:"varint,8,opt,name=orders_imported,json=ordersImported,proto3" json:"orders_imported,omitempty"`
+	// Pulled orders held back for an operator (unknown status, unmapped goods).
+	OrdersHeld int64 `protobuf:"varint,9,opt,name=orders_held,json=ordersHeld,proto3" json:"orders_held,omitempty"`
+	// Waybills not yet confirmed to the partner.
+	WaybillsPending int64 `protobuf:"varint,10,opt,name=waybills_pending,json=waybillsPending,proto3" json:"waybills_pending,omitempty"`
+	// Settlement lines missing an order or differing in amount.
+	SettlementLinesUnreconciled int64                  `protobuf:"varint,11,opt,name=settlement_lines_unreconciled,json=settlementLinesUnreconciled,proto3" json:"settlement_lines_unreconciled,omitempty"`
+	LastSettlementPullAt        *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=last_settlement_pull_at,json=lastSettlementPullAt,proto3" json:"last_settlement_pull_at,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
+}
+
+func (x *PartnerActivity) Reset() {
+	*x = PartnerActivity{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerActivity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerActivity) ProtoMessage() {}
+
+func (x *PartnerActivity) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerActivity.ProtoReflect.Descriptor instead.
+func (*PartnerActivity) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PartnerActivity) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *PartnerActivity) GetLastPullAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastPullAt
+	}
+	return nil
+}
+
+func (x *PartnerActivity) GetWatermark() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Watermark
+	}
+	return nil
+}
+
+func (x *PartnerActivity) GetLagSeconds() int64 {
+	if x != nil {
+		return x.LagSeconds
+	}
+	return 0
+}
+
+func (x *PartnerActivity) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *PartnerActivity) GetLastErrorAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastErrorAt
+	}
+	return nil
+}
+
+func (x *PartnerActivity) GetListings() []*ListingCount {
+	if x != nil {
+		return x.Listings
+	}
+	return nil
+}
+
+func (x *PartnerActivity) GetOrdersImported() int64 {
+	if x != nil {
+		return x.OrdersImported
+	}
+	return 0
+}
+
+func (x *PartnerActivity) GetOrdersHeld() int64 {
+	if x != nil {
+		return x.OrdersHeld
+	}
+	return 0
+}
+
+func (x *PartnerActivity) GetWaybillsPending() int64 {
+	if x != nil {
+		return x.WaybillsPending
+	}
+	return 0
+}
+
+func (x *PartnerActivity) GetSettlementLinesUnreconciled() int64 {
+	if x != nil {
+		return x.SettlementLinesUnreconciled
+	}
+	return 0
+}
+
+func (x *PartnerActivity) GetLastSettlementPullAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastSettlementPullAt
+	}
+	return nil
+}
+
+type GetPartnerActivityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPartnerActivityRequest) Reset() {
+	*x = GetPartnerActivityRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPartnerActivityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPartnerActivityRequest) ProtoMessage() {}
+
+func (x *GetPartnerActivityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPartnerActivityRequest.ProtoReflect.Descriptor instead.
+func (*GetPartnerActivityRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetPartnerActivityRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+type GetPartnerActivityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Activity      *PartnerActivity       `protobuf:"bytes,1,opt,name=activity,proto3" json:"activity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPartnerActivityResponse) Reset() {
+	*x = GetPartnerActivityResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPartnerActivityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPartnerActivityResponse) ProtoMessage() {}
+
+func (x *GetPartnerActivityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPartnerActivityResponse.ProtoReflect.Descriptor instead.
+func (*GetPartnerActivityResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetPartnerActivityResponse) GetActivity() *PartnerActivity {
+	if x != nil {
+		return x.Activity
+	}
+	return nil
+}
+
+type ListListingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Any of these narrow the list; empty means all.
+	PartnerId     string          `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	ProductId     string          `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SupplierId    string          `protobuf:"bytes,3,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	Status        ListingStatus   `protobuf:"varint,4,opt,name=status,proto3,enum=crossdock.docking.v1.ListingStatus" json:"status,omitempty"`
+	Page          *v1.PageRequest `protobuf:"bytes,5,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListListingsRequest) Reset() {
+	*x = ListListingsRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListListingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListListingsRequest) ProtoMessage() {}
+
+func (x *ListListingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListListingsRequest.ProtoReflect.Descriptor instead.
+func (*ListListingsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListListingsRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *ListListingsRequest) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *ListListingsRequest) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *ListListingsRequest) GetStatus() ListingStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ListingStatus_LISTING_STATUS_UNSPECIFIED
+}
+
+func (x *ListListingsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListListingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Listings      []*PartnerListing      `protobuf:"bytes,1,rep,name=listings,proto3" json:"listings,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListListingsResponse) Reset() {
+	*x = ListListingsResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListListingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListListingsResponse) ProtoMessage() {}
+
+func (x *ListListingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListListingsResponse.ProtoReflect.Descriptor instead.
+func (*ListListingsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListListingsResponse) GetListings() []*PartnerListing {
+	if x != nil {
+		return x.Listings
+	}
+	return nil
+}
+
+func (x *ListListingsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// PulledOrder is a partner's order as docking pulled it.
+type PulledOrder struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId      string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	PartnerOrderId string                 `protobuf:"bytes,2,opt,name=partner_order_id,json=partnerOrderId,proto3" json:"partner_order_id,omitempty"`
+	State          PartnerOrderState      `protobuf:"varint,3,opt,name=state,proto3,enum=crossdock.docking.v1.PartnerOrderState" json:"state,omitempty"`
+	// The partner's status as it sent it (a name, or a number it did not know).
+	PartnerStatus string `protobuf:"bytes,4,opt,name=partner_status,json=partnerStatus,proto3" json:"partner_status,omitempty"`
+	// The local order, once imported.
+	OrderId string `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Problem string `protobuf:"bytes,6,opt,name=problem,proto3" json:"problem,omitempty"`
+	// The partner's order as received, JSON.
+	Raw           string                 `protobuf:"bytes,7,opt,name=raw,proto3" json:"raw,omitempty"`
+	FirstSeenAt   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=first_seen_at,json=firstSeenAt,proto3" json:"first_seen_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PulledOrder) Reset() {
+	*x = PulledOrder{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PulledOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PulledOrder) ProtoMessage() {}
+
+func (x *PulledOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PulledOrder.ProtoReflect.Descriptor instead.
+func (*PulledOrder) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PulledOrder) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *PulledOrder) GetPartnerOrderId() string {
+	if x != nil {
+		return x.PartnerOrderId
+	}
+	return ""
+}
+
+func (x *PulledOrder) GetState() PartnerOrderState {
+	if x != nil {
+		return x.State
+	}
+	return PartnerOrderState_PARTNER_ORDER_STATE_UNSPECIFIED
+}
+
+func (x *PulledOrder) GetPartnerStatus() string {
+	if x != nil {
+		return x.PartnerStatus
+	}
+	return ""
+}
+
+func (x *PulledOrder) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *PulledOrder) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
+func (x *PulledOrder) GetRaw() string {
+	if x != nil {
+		return x.Raw
+	}
+	return ""
+}
+
+func (x *PulledOrder) GetFirstSeenAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FirstSeenAt
+	}
+	return nil
+}
+
+func (x *PulledOrder) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type ListPartnerOrdersRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// Unspecified lists every state.
+	State         PartnerOrderState `protobuf:"varint,2,opt,name=state,proto3,enum=crossdock.docking.v1.PartnerOrderState" json:"state,omitempty"`
+	Page          *v1.PageRequest   `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartnerOrdersRequest) Reset() {
+	*x = ListPartnerOrdersRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartnerOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartnerOrdersRequest) ProtoMessage() {}
+
+func (x *ListPartnerOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartnerOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListPartnerOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListPartnerOrdersRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *ListPartnerOrdersRequest) GetState() PartnerOrderState {
+	if x != nil {
+		return x.State
+	}
+	return PartnerOrderState_PARTNER_ORDER_STATE_UNSPECIFIED
+}
+
+func (x *ListPartnerOrdersRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListPartnerOrdersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Orders        []*PulledOrder         `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartnerOrdersResponse) Reset() {
+	*x = ListPartnerOrdersResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartnerOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartnerOrdersResponse) ProtoMessage() {}
+
+func (x *ListPartnerOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartnerOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListPartnerOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListPartnerOrdersResponse) GetOrders() []*PulledOrder {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
+func (x *ListPartnerOrdersResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// SettlementLine is one line of a partner's settlement, reconciled.
+type SettlementLine struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId      string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	LineId         string                 `protobuf:"bytes,2,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`
+	PartnerOrderId string                 `protobuf:"bytes,3,opt,name=partner_order_id,json=partnerOrderId,proto3" json:"partner_order_id,omitempty"`
+	State          SettlementLineState    `protobuf:"varint,4,opt,name=state,proto3,enum=crossdock.docking.v1.SettlementLineState" json:"state,omitempty"`
+	Gross          *v1.Money              `protobuf:"bytes,5,opt,name=gross,proto3" json:"gross,omitempty"`
+	Fees           *v1.Money              `protobuf:"bytes,6,opt,name=fees,proto3" json:"fees,omitempty"`
+	// What our order and the partner's terms expected, for a mismatch.
+	ExpectedGross *v1.Money `protobuf:"bytes,7,opt,name=expected_gross,json=expectedGross,proto3" json:"expected_gross,omitempty"`
+	ExpectedFees  *v1.Money `protobuf:"bytes,8,opt,name=expected_fees,json=expectedFees,proto3" json:"expected_fees,omitempty"`
+	// The local order it matched.
+	OrderId       string                 `protobuf:"bytes,9,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	SettledAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=settled_at,json=settledAt,proto3" json:"settled_at,omitempty"`
+	ReconciledAt  *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=reconciled_at,json=reconciledAt,proto3" json:"reconciled_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettlementLine) Reset() {
+	*x = SettlementLine{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettlementLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettlementLine) ProtoMessage() {}
+
+func (x *SettlementLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettlementLine.ProtoReflect.Descriptor instead.
+func (*SettlementLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SettlementLine) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *SettlementLine) GetLineId() string {
+	if x != nil {
+		return x.LineId
+	}
+	return ""
+}
+
+func (x *SettlementLine) GetPartnerOrderId() string {
+	if x != nil {
+		return x.PartnerOrderId
+	}
+	return ""
+}
+
+func (x *SettlementLine) GetState() SettlementLineState {
+	if x != nil {
+		return x.State
+	}
+	return SettlementLineState_SETTLEMENT_LINE_STATE_UNSPECIFIED
+}
+
+func (x *SettlementLine) GetGross() *v1.Money {
+	if x != nil {
+		return x.Gross
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetFees() *v1.Money {
+	if x != nil {
+		return x.Fees
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetExpectedGross() *v1.Money {
+	if x != nil {
+		return x.ExpectedGross
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetExpectedFees() *v1.Money {
+	if x != nil {
+		return x.ExpectedFees
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *SettlementLine) GetSettledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SettledAt
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetReconciledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReconciledAt
+	}
+	return nil
+}
+
+type ListSettlementLinesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	State         SettlementLineState    `protobuf:"varint,2,opt,name=state,proto3,enum=crossdock.docking.v1.SettlementLineState" json:"state,omitempty"`
+	Page          *v1.PageRequest        `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSettlementLinesRequest) Reset() {
+	*x = ListSettlementLinesRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSettlementLinesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSettlementLinesRequest) ProtoMessage() {}
+
+func (x *ListSettlementLinesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSettlementLinesRequest.ProtoReflect.Descriptor instead.
+func (*ListSettlementLinesRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListSettlementLinesRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *ListSettlementLinesRequest) GetState() SettlementLineState {
+	if x != nil {
+		return x.State
+	}
+	return SettlementLineState_SETTLEMENT_LINE_STATE_UNSPECIFIED
+}
+
+func (x *ListSettlementLinesRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListSettlementLinesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lines         []*SettlementLine      `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSettlementLinesResponse) Reset() {
+	*x = ListSettlementLinesResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSettlementLinesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSettlementLinesResponse) ProtoMessage() {}
+
+func (x *ListSettlementLinesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSettlementLinesResponse.ProtoReflect.Descriptor instead.
+func (*ListSettlementLinesResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListSettlementLinesResponse) GetLines() []*SettlementLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *ListSettlementLinesResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type SyncPartnerRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyncPartnerRequest) Reset() {
+	*x = SyncPartnerRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyncPartnerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyncPartnerRequest) ProtoMessage() {}
+
+func (x *SyncPartnerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyncPartnerRequest.ProtoReflect.Descriptor instead.
+func (*SyncPartnerRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SyncPartnerRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+type SyncPartnerResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SyncPartnerResponse) Reset() {
+	*x = SyncPartnerResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SyncPartnerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SyncPartnerResponse) ProtoMessage() {}
+
+func (x *SyncPartnerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SyncPartnerResponse.ProtoReflect.Descriptor instead.
+func (*SyncPartnerResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{14}
 }
 
 // FeeTerms are what a partner charges besides its commission.
@@ -144,7 +1438,7 @@ type FeeTerms struct {
 
 func (x *FeeTerms) Reset() {
 	*x = FeeTerms{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[0]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -156,7 +1450,7 @@ func (x *FeeTerms) String() string {
 func (*FeeTerms) ProtoMessage() {}
 
 func (x *FeeTerms) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[0]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -169,7 +1463,7 @@ func (x *FeeTerms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeeTerms.ProtoReflect.Descriptor instead.
 func (*FeeTerms) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{0}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *FeeTerms) GetFixedPerOrder() *v1.Money {
@@ -193,7 +1487,7 @@ type PartnerCredentials struct {
 
 func (x *PartnerCredentials) Reset() {
 	*x = PartnerCredentials{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[1]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -205,7 +1499,7 @@ func (x *PartnerCredentials) String() string {
 func (*PartnerCredentials) ProtoMessage() {}
 
 func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[1]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -218,7 +1512,7 @@ func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartnerCredentials.ProtoReflect.Descriptor instead.
 func (*PartnerCredentials) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{1}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *PartnerCredentials) GetAppKey() string {
@@ -270,7 +1564,7 @@ type Partner struct {
 
 func (x *Partner) Reset() {
 	*x = Partner{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[2]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -282,7 +1576,7 @@ func (x *Partner) String() string {
 func (*Partner) ProtoMessage() {}
 
 func (x *Partner) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[2]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -295,7 +1589,7 @@ func (x *Partner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Partner.ProtoReflect.Descriptor instead.
 func (*Partner) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{2}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Partner) GetPartnerId() string {
@@ -422,7 +1716,7 @@ type CreatePartnerRequest struct {
 
 func (x *CreatePartnerRequest) Reset() {
 	*x = CreatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[3]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -434,7 +1728,7 @@ func (x *CreatePartnerRequest) String() string {
 func (*CreatePartnerRequest) ProtoMessage() {}
 
 func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[3]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -447,7 +1741,7 @@ func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*CreatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{3}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreatePartnerRequest) GetName() string {
@@ -529,7 +1823,7 @@ type CreatePartnerResponse struct {
 
 func (x *CreatePartnerResponse) Reset() {
 	*x = CreatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[4]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -541,7 +1835,7 @@ func (x *CreatePartnerResponse) String() string {
 func (*CreatePartnerResponse) ProtoMessage() {}
 
 func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[4]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -554,7 +1848,7 @@ func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*CreatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{4}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreatePartnerResponse) GetPartner() *Partner {
@@ -573,7 +1867,7 @@ type GetPartnerRequest struct {
 
 func (x *GetPartnerRequest) Reset() {
 	*x = GetPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[5]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -585,7 +1879,7 @@ func (x *GetPartnerRequest) String() string {
 func (*GetPartnerRequest) ProtoMessage() {}
 
 func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[5]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -598,7 +1892,7 @@ func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerRequest.ProtoReflect.Descriptor instead.
 func (*GetPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{5}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetPartnerRequest) GetPartnerId() string {
@@ -617,7 +1911,7 @@ type GetPartnerResponse struct {
 
 func (x *GetPartnerResponse) Reset() {
 	*x = GetPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[6]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +1923,7 @@ func (x *GetPartnerResponse) String() string {
 func (*GetPartnerResponse) ProtoMessage() {}
 
 func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[6]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,7 +1936,7 @@ func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerResponse.ProtoReflect.Descriptor instead.
 func (*GetPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{6}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetPartnerResponse) GetPartner() *Partner {
@@ -660,7 +1954,7 @@ type ListPartnersRequest struct {
 
 func (x *ListPartnersRequest) Reset() {
 	*x = ListPartnersRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[7]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -672,7 +1966,7 @@ func (x *ListPartnersRequest) String() string {
 func (*ListPartnersRequest) ProtoMessage() {}
 
 func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[7]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -685,7 +1979,7 @@ func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersRequest.ProtoReflect.Descriptor instead.
 func (*ListPartnersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{7}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{22}
 }
 
 type ListPartnersResponse struct {
@@ -697,7 +1991,7 @@ type ListPartnersResponse struct {
 
 func (x *ListPartnersResponse) Reset() {
 	*x = ListPartnersResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +2003,7 @@ func (x *ListPartnersResponse) String() string {
 func (*ListPartnersResponse) ProtoMessage() {}
 
 func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +2016,7 @@ func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersResponse.ProtoReflect.Descriptor instead.
 func (*ListPartnersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{8}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListPartnersResponse) GetPartners() []*Partner {
@@ -753,7 +2047,7 @@ type UpdatePartnerRequest struct {
 
 func (x *UpdatePartnerRequest) Reset() {
 	*x = UpdatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +2059,7 @@ func (x *UpdatePartnerRequest) String() string {
 func (*UpdatePartnerRequest) ProtoMessage() {}
 
 func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +2072,7 @@ func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{9}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UpdatePartnerRequest) GetPartnerId() string {
@@ -846,7 +2140,7 @@ type UpdatePartnerResponse struct {
 
 func (x *UpdatePartnerResponse) Reset() {
 	*x = UpdatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -858,7 +2152,7 @@ func (x *UpdatePartnerResponse) String() string {
 func (*UpdatePartnerResponse) ProtoMessage() {}
 
 func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -871,7 +2165,7 @@ func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{10}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdatePartnerResponse) GetPartner() *Partner {
@@ -890,7 +2184,7 @@ type VerifyPartnerRequest struct {
 
 func (x *VerifyPartnerRequest) Reset() {
 	*x = VerifyPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -902,7 +2196,7 @@ func (x *VerifyPartnerRequest) String() string {
 func (*VerifyPartnerRequest) ProtoMessage() {}
 
 func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -915,7 +2209,7 @@ func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerRequest.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{11}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *VerifyPartnerRequest) GetPartnerId() string {
@@ -934,7 +2228,7 @@ type VerifyPartnerResponse struct {
 
 func (x *VerifyPartnerResponse) Reset() {
 	*x = VerifyPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +2240,7 @@ func (x *VerifyPartnerResponse) String() string {
 func (*VerifyPartnerResponse) ProtoMessage() {}
 
 func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +2253,7 @@ func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerResponse.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{12}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *VerifyPartnerResponse) GetPartner() *Partner {
@@ -978,7 +2272,7 @@ type SuspendPartnerRequest struct {
 
 func (x *SuspendPartnerRequest) Reset() {
 	*x = SuspendPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -990,7 +2284,7 @@ func (x *SuspendPartnerRequest) String() string {
 func (*SuspendPartnerRequest) ProtoMessage() {}
 
 func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1003,7 +2297,7 @@ func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerRequest.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{13}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SuspendPartnerRequest) GetPartnerId() string {
@@ -1022,7 +2316,7 @@ type SuspendPartnerResponse struct {
 
 func (x *SuspendPartnerResponse) Reset() {
 	*x = SuspendPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1034,7 +2328,7 @@ func (x *SuspendPartnerResponse) String() string {
 func (*SuspendPartnerResponse) ProtoMessage() {}
 
 func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1047,7 +2341,7 @@ func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerResponse.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{14}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SuspendPartnerResponse) GetPartner() *Partner {
@@ -1066,7 +2360,7 @@ type ResumePartnerRequest struct {
 
 func (x *ResumePartnerRequest) Reset() {
 	*x = ResumePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +2372,7 @@ func (x *ResumePartnerRequest) String() string {
 func (*ResumePartnerRequest) ProtoMessage() {}
 
 func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +2385,7 @@ func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerRequest.ProtoReflect.Descriptor instead.
 func (*ResumePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{15}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ResumePartnerRequest) GetPartnerId() string {
@@ -1110,7 +2404,7 @@ type ResumePartnerResponse struct {
 
 func (x *ResumePartnerResponse) Reset() {
 	*x = ResumePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1122,7 +2416,7 @@ func (x *ResumePartnerResponse) String() string {
 func (*ResumePartnerResponse) ProtoMessage() {}
 
 func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1135,7 +2429,7 @@ func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerResponse.ProtoReflect.Descriptor instead.
 func (*ResumePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{16}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ResumePartnerResponse) GetPartner() *Partner {
@@ -1149,7 +2443,115 @@ var File_crossdock_docking_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/docking/v1/service.proto\x12\x14crossdock.docking.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n" +
+	"\"crossdock/docking/v1/service.proto\x12\x14crossdock.docking.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x04\n" +
+	"\x0ePartnerListing\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12!\n" +
+	"\fpartner_code\x18\x02 \x01(\tR\vpartnerCode\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x15\n" +
+	"\x06sku_id\x18\x04 \x01(\tR\x05skuId\x12\x1f\n" +
+	"\vsupplier_id\x18\x05 \x01(\tR\n" +
+	"supplierId\x12\x16\n" +
+	"\x06marker\x18\x06 \x01(\tR\x06marker\x12,\n" +
+	"\x12partner_listing_id\x18\a \x01(\tR\x10partnerListingId\x12;\n" +
+	"\x06status\x18\b \x01(\x0e2#.crossdock.docking.v1.ListingStatusR\x06status\x12\x18\n" +
+	"\areasons\x18\t \x03(\tR\areasons\x12\x16\n" +
+	"\x06locale\x18\n" +
+	" \x01(\tR\x06locale\x120\n" +
+	"\x05price\x18\v \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05price\x12\x14\n" +
+	"\x05stock\x18\f \x01(\x03R\x05stock\x127\n" +
+	"\tpushed_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\bpushedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\x0f \x01(\tR\tlastError\"a\n" +
+	"\fListingCount\x12;\n" +
+	"\x06status\x18\x01 \x01(\x0e2#.crossdock.docking.v1.ListingStatusR\x06status\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xf4\x04\n" +
+	"\x0fPartnerActivity\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12<\n" +
+	"\flast_pull_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"lastPullAt\x128\n" +
+	"\twatermark\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\twatermark\x12\x1f\n" +
+	"\vlag_seconds\x18\x04 \x01(\x03R\n" +
+	"lagSeconds\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\x05 \x01(\tR\tlastError\x12>\n" +
+	"\rlast_error_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vlastErrorAt\x12>\n" +
+	"\blistings\x18\a \x03(\v2\".crossdock.docking.v1.ListingCountR\blistings\x12'\n" +
+	"\x0forders_imported\x18\b \x01(\x03R\x0eordersImported\x12\x1f\n" +
+	"\vorders_held\x18\t \x01(\x03R\n" +
+	"ordersHeld\x12)\n" +
+	"\x10waybills_pending\x18\n" +
+	" \x01(\x03R\x0fwaybillsPending\x12B\n" +
+	"\x1dsettlement_lines_unreconciled\x18\v \x01(\x03R\x1bsettlementLinesUnreconciled\x12Q\n" +
+	"\x17last_settlement_pull_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x14lastSettlementPullAt\":\n" +
+	"\x19GetPartnerActivityRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\"_\n" +
+	"\x1aGetPartnerActivityResponse\x12A\n" +
+	"\bactivity\x18\x01 \x01(\v2%.crossdock.docking.v1.PartnerActivityR\bactivity\"\xe7\x01\n" +
+	"\x13ListListingsRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x1f\n" +
+	"\vsupplier_id\x18\x03 \x01(\tR\n" +
+	"supplierId\x12;\n" +
+	"\x06status\x18\x04 \x01(\x0e2#.crossdock.docking.v1.ListingStatusR\x06status\x124\n" +
+	"\x04page\x18\x05 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8f\x01\n" +
+	"\x14ListListingsResponse\x12@\n" +
+	"\blistings\x18\x01 \x03(\v2$.crossdock.docking.v1.PartnerListingR\blistings\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xfe\x02\n" +
+	"\vPulledOrder\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12(\n" +
+	"\x10partner_order_id\x18\x02 \x01(\tR\x0epartnerOrderId\x12=\n" +
+	"\x05state\x18\x03 \x01(\x0e2'.crossdock.docking.v1.PartnerOrderStateR\x05state\x12%\n" +
+	"\x0epartner_status\x18\x04 \x01(\tR\rpartnerStatus\x12\x19\n" +
+	"\border_id\x18\x05 \x01(\tR\aorderId\x12\x18\n" +
+	"\aproblem\x18\x06 \x01(\tR\aproblem\x12\x10\n" +
+	"\x03raw\x18\a \x01(\tR\x03raw\x12>\n" +
+	"\rfirst_seen_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vfirstSeenAt\x129\n" +
+	"\n" +
+	"updated_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xae\x01\n" +
+	"\x18ListPartnerOrdersRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12=\n" +
+	"\x05state\x18\x02 \x01(\x0e2'.crossdock.docking.v1.PartnerOrderStateR\x05state\x124\n" +
+	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8d\x01\n" +
+	"\x19ListPartnerOrdersResponse\x129\n" +
+	"\x06orders\x18\x01 \x03(\v2!.crossdock.docking.v1.PulledOrderR\x06orders\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xb0\x04\n" +
+	"\x0eSettlementLine\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x17\n" +
+	"\aline_id\x18\x02 \x01(\tR\x06lineId\x12(\n" +
+	"\x10partner_order_id\x18\x03 \x01(\tR\x0epartnerOrderId\x12?\n" +
+	"\x05state\x18\x04 \x01(\x0e2).crossdock.docking.v1.SettlementLineStateR\x05state\x120\n" +
+	"\x05gross\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05gross\x12.\n" +
+	"\x04fees\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\x12A\n" +
+	"\x0eexpected_gross\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\rexpectedGross\x12?\n" +
+	"\rexpected_fees\x18\b \x01(\v2\x1a.crossdock.common.v1.MoneyR\fexpectedFees\x12\x19\n" +
+	"\border_id\x18\t \x01(\tR\aorderId\x129\n" +
+	"\n" +
+	"settled_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tsettledAt\x12?\n" +
+	"\rreconciled_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\freconciledAt\"\xb2\x01\n" +
+	"\x1aListSettlementLinesRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12?\n" +
+	"\x05state\x18\x02 \x01(\x0e2).crossdock.docking.v1.SettlementLineStateR\x05state\x124\n" +
+	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x90\x01\n" +
+	"\x1bListSettlementLinesResponse\x12:\n" +
+	"\x05lines\x18\x01 \x03(\v2$.crossdock.docking.v1.SettlementLineR\x05lines\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"3\n" +
+	"\x12SyncPartnerRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\"\x15\n" +
+	"\x13SyncPartnerResponse\"N\n" +
 	"\bFeeTerms\x12B\n" +
 	"\x0ffixed_per_order\x18\x01 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rfixedPerOrder\"L\n" +
 	"\x12PartnerCredentials\x12\x17\n" +
@@ -1229,7 +2631,24 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\"P\n" +
 	"\x15ResumePartnerResponse\x127\n" +
-	"\apartner\x18\x01 \x01(\v2\x1d.crossdock.docking.v1.PartnerR\apartner*~\n" +
+	"\apartner\x18\x01 \x01(\v2\x1d.crossdock.docking.v1.PartnerR\apartner*\xba\x01\n" +
+	"\rListingStatus\x12\x1e\n" +
+	"\x1aLISTING_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15LISTING_STATUS_QUEUED\x10\x01\x12\x1a\n" +
+	"\x16LISTING_STATUS_PENDING\x10\x02\x12\x17\n" +
+	"\x13LISTING_STATUS_LIVE\x10\x03\x12\x1b\n" +
+	"\x17LISTING_STATUS_REJECTED\x10\x04\x12\x1c\n" +
+	"\x18LISTING_STATUS_WITHDRAWN\x10\x05*\x99\x01\n" +
+	"\x11PartnerOrderState\x12#\n" +
+	"\x1fPARTNER_ORDER_STATE_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cPARTNER_ORDER_STATE_IMPORTED\x10\x01\x12\x1f\n" +
+	"\x1bPARTNER_ORDER_STATE_WAITING\x10\x02\x12\x1c\n" +
+	"\x18PARTNER_ORDER_STATE_HELD\x10\x03*\xa6\x01\n" +
+	"\x13SettlementLineState\x12%\n" +
+	"!SETTLEMENT_LINE_STATE_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dSETTLEMENT_LINE_STATE_MATCHED\x10\x01\x12!\n" +
+	"\x1dSETTLEMENT_LINE_STATE_MISSING\x10\x02\x12\"\n" +
+	"\x1eSETTLEMENT_LINE_STATE_MISMATCH\x10\x03*~\n" +
 	"\x0fPartnerProtocol\x12 \n" +
 	"\x1cPARTNER_PROTOCOL_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1ePARTNER_PROTOCOL_STANDARD_GRPC\x10\x01\x12%\n" +
@@ -1238,7 +2657,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
 	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xed\x05\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xa3\n" +
+	"\n" +
 	"\x0eDockingService\x12h\n" +
 	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
 	"\n" +
@@ -1247,7 +2667,12 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\rUpdatePartner\x12*.crossdock.docking.v1.UpdatePartnerRequest\x1a+.crossdock.docking.v1.UpdatePartnerResponse\x12h\n" +
 	"\rVerifyPartner\x12*.crossdock.docking.v1.VerifyPartnerRequest\x1a+.crossdock.docking.v1.VerifyPartnerResponse\x12k\n" +
 	"\x0eSuspendPartner\x12+.crossdock.docking.v1.SuspendPartnerRequest\x1a,.crossdock.docking.v1.SuspendPartnerResponse\x12h\n" +
-	"\rResumePartner\x12*.crossdock.docking.v1.ResumePartnerRequest\x1a+.crossdock.docking.v1.ResumePartnerResponseB\xdd\x01\n" +
+	"\rResumePartner\x12*.crossdock.docking.v1.ResumePartnerRequest\x1a+.crossdock.docking.v1.ResumePartnerResponse\x12w\n" +
+	"\x12GetPartnerActivity\x12/.crossdock.docking.v1.GetPartnerActivityRequest\x1a0.crossdock.docking.v1.GetPartnerActivityResponse\x12e\n" +
+	"\fListListings\x12).crossdock.docking.v1.ListListingsRequest\x1a*.crossdock.docking.v1.ListListingsResponse\x12t\n" +
+	"\x11ListPartnerOrders\x12..crossdock.docking.v1.ListPartnerOrdersRequest\x1a/.crossdock.docking.v1.ListPartnerOrdersResponse\x12z\n" +
+	"\x13ListSettlementLines\x120.crossdock.docking.v1.ListSettlementLinesRequest\x1a1.crossdock.docking.v1.ListSettlementLinesResponse\x12b\n" +
+	"\vSyncPartner\x12(.crossdock.docking.v1.SyncPartnerRequest\x1a).crossdock.docking.v1.SyncPartnerResponseB\xdd\x01\n" +
 	"\x18com.crossdock.docking.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/docking/v1;dockingv1\xa2\x02\x03CDX\xaa\x02\x14Crossdock.Docking.V1\xca\x02\x14Crossdock\\Docking\\V1\xe2\x02 Crossdock\\Docking\\V1\\GPBMetadata\xea\x02\x16Crossdock::Docking::V1b\x06proto3"
 
 var (
@@ -1262,70 +2687,133 @@ func file_crossdock_docking_v1_service_proto_rawDescGZIP() []byte {
 	return file_crossdock_docking_v1_service_proto_rawDescData
 }
 
-var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_crossdock_docking_v1_service_proto_goTypes = []any{
-	(PartnerProtocol)(0),           // 0: crossdock.docking.v1.PartnerProtocol
-	(PartnerStatus)(0),             // 1: crossdock.docking.v1.PartnerStatus
-	(*FeeTerms)(nil),               // 2: crossdock.docking.v1.FeeTerms
-	(*PartnerCredentials)(nil),     // 3: crossdock.docking.v1.PartnerCredentials
-	(*Partner)(nil),                // 4: crossdock.docking.v1.Partner
-	(*CreatePartnerRequest)(nil),   // 5: crossdock.docking.v1.CreatePartnerRequest
-	(*CreatePartnerResponse)(nil),  // 6: crossdock.docking.v1.CreatePartnerResponse
-	(*GetPartnerRequest)(nil),      // 7: crossdock.docking.v1.GetPartnerRequest
-	(*GetPartnerResponse)(nil),     // 8: crossdock.docking.v1.GetPartnerResponse
-	(*ListPartnersRequest)(nil),    // 9: crossdock.docking.v1.ListPartnersRequest
-	(*ListPartnersResponse)(nil),   // 10: crossdock.docking.v1.ListPartnersResponse
-	(*UpdatePartnerRequest)(nil),   // 11: crossdock.docking.v1.UpdatePartnerRequest
-	(*UpdatePartnerResponse)(nil),  // 12: crossdock.docking.v1.UpdatePartnerResponse
-	(*VerifyPartnerRequest)(nil),   // 13: crossdock.docking.v1.VerifyPartnerRequest
-	(*VerifyPartnerResponse)(nil),  // 14: crossdock.docking.v1.VerifyPartnerResponse
-	(*SuspendPartnerRequest)(nil),  // 15: crossdock.docking.v1.SuspendPartnerRequest
-	(*SuspendPartnerResponse)(nil), // 16: crossdock.docking.v1.SuspendPartnerResponse
-	(*ResumePartnerRequest)(nil),   // 17: crossdock.docking.v1.ResumePartnerRequest
-	(*ResumePartnerResponse)(nil),  // 18: crossdock.docking.v1.ResumePartnerResponse
-	(*v1.Money)(nil),               // 19: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),  // 20: google.protobuf.Timestamp
+	(ListingStatus)(0),                  // 0: crossdock.docking.v1.ListingStatus
+	(PartnerOrderState)(0),              // 1: crossdock.docking.v1.PartnerOrderState
+	(SettlementLineState)(0),            // 2: crossdock.docking.v1.SettlementLineState
+	(PartnerProtocol)(0),                // 3: crossdock.docking.v1.PartnerProtocol
+	(PartnerStatus)(0),                  // 4: crossdock.docking.v1.PartnerStatus
+	(*PartnerListing)(nil),              // 5: crossdock.docking.v1.PartnerListing
+	(*ListingCount)(nil),                // 6: crossdock.docking.v1.ListingCount
+	(*PartnerActivity)(nil),             // 7: crossdock.docking.v1.PartnerActivity
+	(*GetPartnerActivityRequest)(nil),   // 8: crossdock.docking.v1.GetPartnerActivityRequest
+	(*GetPartnerActivityResponse)(nil),  // 9: crossdock.docking.v1.GetPartnerActivityResponse
+	(*ListListingsRequest)(nil),         // 10: crossdock.docking.v1.ListListingsRequest
+	(*ListListingsResponse)(nil),        // 11: crossdock.docking.v1.ListListingsResponse
+	(*PulledOrder)(nil),                 // 12: crossdock.docking.v1.PulledOrder
+	(*ListPartnerOrdersRequest)(nil),    // 13: crossdock.docking.v1.ListPartnerOrdersRequest
+	(*ListPartnerOrdersResponse)(nil),   // 14: crossdock.docking.v1.ListPartnerOrdersResponse
+	(*SettlementLine)(nil),              // 15: crossdock.docking.v1.SettlementLine
+	(*ListSettlementLinesRequest)(nil),  // 16: crossdock.docking.v1.ListSettlementLinesRequest
+	(*ListSettlementLinesResponse)(nil), // 17: crossdock.docking.v1.ListSettlementLinesResponse
+	(*SyncPartnerRequest)(nil),          // 18: crossdock.docking.v1.SyncPartnerRequest
+	(*SyncPartnerResponse)(nil),         // 19: crossdock.docking.v1.SyncPartnerResponse
+	(*FeeTerms)(nil),                    // 20: crossdock.docking.v1.FeeTerms
+	(*PartnerCredentials)(nil),          // 21: crossdock.docking.v1.PartnerCredentials
+	(*Partner)(nil),                     // 22: crossdock.docking.v1.Partner
+	(*CreatePartnerRequest)(nil),        // 23: crossdock.docking.v1.CreatePartnerRequest
+	(*CreatePartnerResponse)(nil),       // 24: crossdock.docking.v1.CreatePartnerResponse
+	(*GetPartnerRequest)(nil),           // 25: crossdock.docking.v1.GetPartnerRequest
+	(*GetPartnerResponse)(nil),          // 26: crossdock.docking.v1.GetPartnerResponse
+	(*ListPartnersRequest)(nil),         // 27: crossdock.docking.v1.ListPartnersRequest
+	(*ListPartnersResponse)(nil),        // 28: crossdock.docking.v1.ListPartnersResponse
+	(*UpdatePartnerRequest)(nil),        // 29: crossdock.docking.v1.UpdatePartnerRequest
+	(*UpdatePartnerResponse)(nil),       // 30: crossdock.docking.v1.UpdatePartnerResponse
+	(*VerifyPartnerRequest)(nil),        // 31: crossdock.docking.v1.VerifyPartnerRequest
+	(*VerifyPartnerResponse)(nil),       // 32: crossdock.docking.v1.VerifyPartnerResponse
+	(*SuspendPartnerRequest)(nil),       // 33: crossdock.docking.v1.SuspendPartnerRequest
+	(*SuspendPartnerResponse)(nil),      // 34: crossdock.docking.v1.SuspendPartnerResponse
+	(*ResumePartnerRequest)(nil),        // 35: crossdock.docking.v1.ResumePartnerRequest
+	(*ResumePartnerResponse)(nil),       // 36: crossdock.docking.v1.ResumePartnerResponse
+	(*v1.Money)(nil),                    // 37: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),       // 38: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),              // 39: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),             // 40: crossdock.common.v1.PageResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
-	19, // 0: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
-	0,  // 1: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	2,  // 2: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
-	1,  // 3: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
-	20, // 4: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
-	20, // 5: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
-	20, // 6: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
-	0,  // 7: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	2,  // 8: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	3,  // 9: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	4,  // 10: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	4,  // 11: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	4,  // 12: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
-	2,  // 13: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	3,  // 14: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	4,  // 15: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	4,  // 16: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	4,  // 17: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	4,  // 18: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	5,  // 19: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
-	7,  // 20: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
-	9,  // 21: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
-	11, // 22: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
-	13, // 23: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
-	15, // 24: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
-	17, // 25: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
-	6,  // 26: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	8,  // 27: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	10, // 28: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	12, // 29: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	14, // 30: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	16, // 31: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	18, // 32: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	26, // [26:33] is the sub-list for method output_type
-	19, // [19:26] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
+	37, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
+	38, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
+	38, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
+	0,  // 4: crossdock.docking.v1.ListingCount.status:type_name -> crossdock.docking.v1.ListingStatus
+	38, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
+	38, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
+	38, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
+	6,  // 8: crossdock.docking.v1.PartnerActivity.listings:type_name -> crossdock.docking.v1.ListingCount
+	38, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
+	7,  // 10: crossdock.docking.v1.GetPartnerActivityResponse.activity:type_name -> crossdock.docking.v1.PartnerActivity
+	0,  // 11: crossdock.docking.v1.ListListingsRequest.status:type_name -> crossdock.docking.v1.ListingStatus
+	39, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	5,  // 13: crossdock.docking.v1.ListListingsResponse.listings:type_name -> crossdock.docking.v1.PartnerListing
+	40, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	1,  // 15: crossdock.docking.v1.PulledOrder.state:type_name -> crossdock.docking.v1.PartnerOrderState
+	38, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
+	38, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 18: crossdock.docking.v1.ListPartnerOrdersRequest.state:type_name -> crossdock.docking.v1.PartnerOrderState
+	39, // 19: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	12, // 20: crossdock.docking.v1.ListPartnerOrdersResponse.orders:type_name -> crossdock.docking.v1.PulledOrder
+	40, // 21: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	2,  // 22: crossdock.docking.v1.SettlementLine.state:type_name -> crossdock.docking.v1.SettlementLineState
+	37, // 23: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
+	37, // 24: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
+	37, // 25: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
+	37, // 26: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
+	38, // 27: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
+	38, // 28: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
+	2,  // 29: crossdock.docking.v1.ListSettlementLinesRequest.state:type_name -> crossdock.docking.v1.SettlementLineState
+	39, // 30: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
+	15, // 31: crossdock.docking.v1.ListSettlementLinesResponse.lines:type_name -> crossdock.docking.v1.SettlementLine
+	40, // 32: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
+	37, // 33: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
+	3,  // 34: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	20, // 35: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
+	4,  // 36: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
+	38, // 37: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
+	38, // 38: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
+	38, // 39: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
+	3,  // 40: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	20, // 41: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	21, // 42: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	22, // 43: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	22, // 44: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	22, // 45: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
+	20, // 46: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	21, // 47: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	22, // 48: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	22, // 49: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	22, // 50: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	22, // 51: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	23, // 52: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
+	25, // 53: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
+	27, // 54: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
+	29, // 55: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
+	31, // 56: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
+	33, // 57: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
+	35, // 58: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
+	8,  // 59: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
+	10, // 60: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
+	13, // 61: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
+	16, // 62: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
+	18, // 63: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
+	24, // 64: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	26, // 65: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	28, // 66: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	30, // 67: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	32, // 68: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	34, // 69: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	36, // 70: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	9,  // 71: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	11, // 72: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	14, // 73: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	17, // 74: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	19, // 75: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	64, // [64:76] is the sub-list for method output_type
+	52, // [52:64] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_service_proto_init() }
@@ -1333,14 +2821,14 @@ func file_crossdock_docking_v1_service_proto_init() {
 	if File_crossdock_docking_v1_service_proto != nil {
 		return
 	}
-	file_crossdock_docking_v1_service_proto_msgTypes[9].OneofWrappers = []any{}
+	file_crossdock_docking_v1_service_proto_msgTypes[24].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_service_proto_rawDesc), len(file_crossdock_docking_v1_service_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   17,
+			NumEnums:      5,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,13 +19,18 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DockingService_CreatePartner_FullMethodName  = "/crossdock.docking.v1.DockingService/CreatePartner"
-	DockingService_GetPartner_FullMethodName     = "/crossdock.docking.v1.DockingService/GetPartner"
-	DockingService_ListPartners_FullMethodName   = "/crossdock.docking.v1.DockingService/ListPartners"
-	DockingService_UpdatePartner_FullMethodName  = "/crossdock.docking.v1.DockingService/UpdatePartner"
-	DockingService_VerifyPartner_FullMethodName  = "/crossdock.docking.v1.DockingService/VerifyPartner"
-	DockingService_SuspendPartner_FullMethodName = "/crossdock.docking.v1.DockingService/SuspendPartner"
-	DockingService_ResumePartner_FullMethodName  = "/crossdock.docking.v1.DockingService/ResumePartner"
+	DockingService_CreatePartner_FullMethodName       = "/crossdock.docking.v1.DockingService/CreatePartner"
+	DockingService_GetPartner_FullMethodName          = "/crossdock.docking.v1.DockingService/GetPartner"
+	DockingService_ListPartners_FullMethodName        = "/crossdock.docking.v1.DockingService/ListPartners"
+	DockingService_UpdatePartner_FullMethodName       = "/crossdock.docking.v1.DockingService/UpdatePartner"
+	DockingService_VerifyPartner_FullMethodName       = "/crossdock.docking.v1.DockingService/VerifyPartner"
+	DockingService_SuspendPartner_FullMethodName      = "/crossdock.docking.v1.DockingService/SuspendPartner"
+	DockingService_ResumePartner_FullMethodName       = "/crossdock.docking.v1.DockingService/ResumePartner"
+	DockingService_GetPartnerActivity_FullMethodName  = "/crossdock.docking.v1.DockingService/GetPartnerActivity"
+	DockingService_ListListings_FullMethodName        = "/crossdock.docking.v1.DockingService/ListListings"
+	DockingService_ListPartnerOrders_FullMethodName   = "/crossdock.docking.v1.DockingService/ListPartnerOrders"
+	DockingService_ListSettlementLines_FullMethodName = "/crossdock.docking.v1.DockingService/ListSettlementLines"
+	DockingService_SyncPartner_FullMethodName         = "/crossdock.docking.v1.DockingService/SyncPartner"
 )
 
 // DockingServiceClient is the client API for DockingService service.
@@ -67,6 +72,24 @@ type DockingServiceClient interface {
 	// ResumePartner lifts a suspension: the partner is VERIFIED again when its
 	// verification still holds, UNVERIFIED when it was edited meanwhile. Idempotent.
 	ResumePartner(ctx context.Context, in *ResumePartnerRequest, opts ...grpc.CallOption) (*ResumePartnerResponse, error)
+	// GetPartnerActivity is what docking did with a partner lately: the last
+	// successful order pull and its watermark, how far behind it is, the last error,
+	// listings by status and settlement lines not reconciled.
+	GetPartnerActivity(ctx context.Context, in *GetPartnerActivityRequest, opts ...grpc.CallOption) (*GetPartnerActivityResponse, error)
+	// ListListings lists the listings pushed to partners, newest change first. Admins
+	// see every listing; a supplier's members and ERP clients see their own products'
+	// (supplier_id is then theirs, or empty for theirs).
+	ListListings(ctx context.Context, in *ListListingsRequest, opts ...grpc.CallOption) (*ListListingsResponse, error)
+	// ListPartnerOrders lists the orders pulled from a partner, newest first: the
+	// imported ones with their local order, and those held back (an unknown status,
+	// goods we cannot map) for an operator to look at.
+	ListPartnerOrders(ctx context.Context, in *ListPartnerOrdersRequest, opts ...grpc.CallOption) (*ListPartnerOrdersResponse, error)
+	// ListSettlementLines lists a partner's settlement lines with how each reconciled
+	// against our orders, newest first.
+	ListSettlementLines(ctx context.Context, in *ListSettlementLinesRequest, opts ...grpc.CallOption) (*ListSettlementLinesResponse, error)
+	// SyncPartner asks docking to push every listing and pull orders and settlements
+	// from a VERIFIED partner now instead of at the next scheduled round.
+	SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error)
 }
 
 type dockingServiceClient struct {
@@ -147,6 +170,56 @@ func (c *dockingServiceClient) ResumePartner(ctx context.Context, in *ResumePart
 	return out, nil
 }
 
+func (c *dockingServiceClient) GetPartnerActivity(ctx context.Context, in *GetPartnerActivityRequest, opts ...grpc.CallOption) (*GetPartnerActivityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPartnerActivityResponse)
+	err := c.cc.Invoke(ctx, DockingService_GetPartnerActivity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) ListListings(ctx context.Context, in *ListListingsRequest, opts ...grpc.CallOption) (*ListListingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListListingsResponse)
+	err := c.cc.Invoke(ctx, DockingService_ListListings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) ListPartnerOrders(ctx context.Context, in *ListPartnerOrdersRequest, opts ...grpc.CallOption) (*ListPartnerOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPartnerOrdersResponse)
+	err := c.cc.Invoke(ctx, DockingService_ListPartnerOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) ListSettlementLines(ctx context.Context, in *ListSettlementLinesRequest, opts ...grpc.CallOption) (*ListSettlementLinesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSettlementLinesResponse)
+	err := c.cc.Invoke(ctx, DockingService_ListSettlementLines_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SyncPartnerResponse)
+	err := c.cc.Invoke(ctx, DockingService_SyncPartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DockingServiceServer is the server API for DockingService service.
 // All implementations must embed UnimplementedDockingServiceServer
 // for forward compatibility.
@@ -186,6 +259,24 @@ type DockingServiceServer interface {
 	// ResumePartner lifts a suspension: the partner is VERIFIED again when its
 	// verification still holds, UNVERIFIED when it was edited meanwhile. Idempotent.
 	ResumePartner(context.Context, *ResumePartnerRequest) (*ResumePartnerResponse, error)
+	// GetPartnerActivity is what docking did with a partner lately: the last
+	// successful order pull and its watermark, how far behind it is, the last error,
+	// listings by status and settlement lines not reconciled.
+	GetPartnerActivity(context.Context, *GetPartnerActivityRequest) (*GetPartnerActivityResponse, error)
+	// ListListings lists the listings pushed to partners, newest change first. Admins
+	// see every listing; a supplier's members and ERP clients see their own products'
+	// (supplier_id is then theirs, or empty for theirs).
+	ListListings(context.Context, *ListListingsRequest) (*ListListingsResponse, error)
+	// ListPartnerOrders lists the orders pulled from a partner, newest first: the
+	// imported ones with their local order, and those held back (an unknown status,
+	// goods we cannot map) for an operator to look at.
+	ListPartnerOrders(context.Context, *ListPartnerOrdersRequest) (*ListPartnerOrdersResponse, error)
+	// ListSettlementLines lists a partner's settlement lines with how each reconciled
+	// against our orders, newest first.
+	ListSettlementLines(context.Context, *ListSettlementLinesRequest) (*ListSettlementLinesResponse, error)
+	// SyncPartner asks docking to push every listing and pull orders and settlements
+	// from a VERIFIED partner now instead of at the next scheduled round.
+	SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error)
 	mustEmbedUnimplementedDockingServiceServer()
 }
 
@@ -216,6 +307,21 @@ func (UnimplementedDockingServiceServer) SuspendPartner(context.Context, *Suspen
 }
 func (UnimplementedDockingServiceServer) ResumePartner(context.Context, *ResumePartnerRequest) (*ResumePartnerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResumePartner not implemented")
+}
+func (UnimplementedDockingServiceServer) GetPartnerActivity(context.Context, *GetPartnerActivityRequest) (*GetPartnerActivityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPartnerActivity not implemented")
+}
+func (UnimplementedDockingServiceServer) ListListings(context.Context, *ListListingsRequest) (*ListListingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListListings not implemented")
+}
+func (UnimplementedDockingServiceServer) ListPartnerOrders(context.Context, *ListPartnerOrdersRequest) (*ListPartnerOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPartnerOrders not implemented")
+}
+func (UnimplementedDockingServiceServer) ListSettlementLines(context.Context, *ListSettlementLinesRequest) (*ListSettlementLinesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSettlementLines not implemented")
+}
+func (UnimplementedDockingServiceServer) SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SyncPartner not implemented")
 }
 func (UnimplementedDockingServiceServer) mustEmbedUnimplementedDockingServiceServer() {}
 func (UnimplementedDockingServiceServer) testEmbeddedByValue()                        {}
@@ -364,6 +470,96 @@ func _DockingService_ResumePartner_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DockingService_GetPartnerActivity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPartnerActivityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).GetPartnerActivity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_GetPartnerActivity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).GetPartnerActivity(ctx, req.(*GetPartnerActivityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_ListListings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListListingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ListListings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ListListings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ListListings(ctx, req.(*ListListingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_ListPartnerOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPartnerOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ListPartnerOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ListPartnerOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ListPartnerOrders(ctx, req.(*ListPartnerOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_ListSettlementLines_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSettlementLinesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ListSettlementLines(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ListSettlementLines_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ListSettlementLines(ctx, req.(*ListSettlementLinesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_SyncPartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SyncPartnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).SyncPartner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_SyncPartner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).SyncPartner(ctx, req.(*SyncPartnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DockingService_ServiceDesc is the grpc.ServiceDesc for DockingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -398,6 +594,26 @@ var DockingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResumePartner",
 			Handler:    _DockingService_ResumePartner_Handler,
+		},
+		{
+			MethodName: "GetPartnerActivity",
+			Handler:    _DockingService_GetPartnerActivity_Handler,
+		},
+		{
+			MethodName: "ListListings",
+			Handler:    _DockingService_ListListings_Handler,
+		},
+		{
+			MethodName: "ListPartnerOrders",
+			Handler:    _DockingService_ListPartnerOrders_Handler,
+		},
+		{
+			MethodName: "ListSettlementLines",
+			Handler:    _DockingService_ListSettlementLines_Handler,
+		},
+		{
+			MethodName: "SyncPartner",
+			Handler:    _DockingService_SyncPartner_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -7,8 +7,10 @@
 package partnerv1
 
 import (
+	v1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -20,6 +22,1345 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// ListingStatus is where a listing is on the partner's platform.
+type ListingStatus int32
+
+const (
+	ListingStatus_LISTING_STATUS_UNSPECIFIED ListingStatus = 0
+	// Received, waiting for the partner's checks.
+	ListingStatus_LISTING_STATUS_PENDING ListingStatus = 1
+	// On sale.
+	ListingStatus_LISTING_STATUS_LIVE ListingStatus = 2
+	// Refused by the partner's checks; reasons say why.
+	ListingStatus_LISTING_STATUS_REJECTED ListingStatus = 3
+	// Taken off sale by Crossdock.
+	ListingStatus_LISTING_STATUS_WITHDRAWN ListingStatus = 4
+)
+
+// Enum value maps for ListingStatus.
+var (
+	ListingStatus_name = map[int32]string{
+		0: "LISTING_STATUS_UNSPECIFIED",
+		1: "LISTING_STATUS_PENDING",
+		2: "LISTING_STATUS_LIVE",
+		3: "LISTING_STATUS_REJECTED",
+		4: "LISTING_STATUS_WITHDRAWN",
+	}
+	ListingStatus_value = map[string]int32{
+		"LISTING_STATUS_UNSPECIFIED": 0,
+		"LISTING_STATUS_PENDING":     1,
+		"LISTING_STATUS_LIVE":        2,
+		"LISTING_STATUS_REJECTED":    3,
+		"LISTING_STATUS_WITHDRAWN":   4,
+	}
+)
+
+func (x ListingStatus) Enum() *ListingStatus {
+	p := new(ListingStatus)
+	*p = x
+	return p
+}
+
+func (x ListingStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ListingStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_partner_v1_marketplace_proto_enumTypes[0].Descriptor()
+}
+
+func (ListingStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_partner_v1_marketplace_proto_enumTypes[0]
+}
+
+func (x ListingStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ListingStatus.Descriptor instead.
+func (ListingStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{0}
+}
+
+// OrderStatus is where a partner's order is. Values a Crossdock build does not know
+// arrive as numbers and are not guessed at.
+type OrderStatus int32
+
+const (
+	OrderStatus_ORDER_STATUS_UNSPECIFIED OrderStatus = 0
+	// Placed, not paid: not to be fulfilled.
+	OrderStatus_ORDER_STATUS_AWAITING_PAYMENT OrderStatus = 1
+	// Paid: to be fulfilled.
+	OrderStatus_ORDER_STATUS_PAID OrderStatus = 2
+	// Every package confirmed shipped.
+	OrderStatus_ORDER_STATUS_SHIPPED OrderStatus = 3
+	// Delivered and closed.
+	OrderStatus_ORDER_STATUS_COMPLETED OrderStatus = 4
+	// Cancelled before shipping.
+	OrderStatus_ORDER_STATUS_CANCELLED OrderStatus = 5
+)
+
+// Enum value maps for OrderStatus.
+var (
+	OrderStatus_name = map[int32]string{
+		0: "ORDER_STATUS_UNSPECIFIED",
+		1: "ORDER_STATUS_AWAITING_PAYMENT",
+		2: "ORDER_STATUS_PAID",
+		3: "ORDER_STATUS_SHIPPED",
+		4: "ORDER_STATUS_COMPLETED",
+		5: "ORDER_STATUS_CANCELLED",
+	}
+	OrderStatus_value = map[string]int32{
+		"ORDER_STATUS_UNSPECIFIED":      0,
+		"ORDER_STATUS_AWAITING_PAYMENT": 1,
+		"ORDER_STATUS_PAID":             2,
+		"ORDER_STATUS_SHIPPED":          3,
+		"ORDER_STATUS_COMPLETED":        4,
+		"ORDER_STATUS_CANCELLED":        5,
+	}
+)
+
+func (x OrderStatus) Enum() *OrderStatus {
+	p := new(OrderStatus)
+	*p = x
+	return p
+}
+
+func (x OrderStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OrderStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_partner_v1_marketplace_proto_enumTypes[1].Descriptor()
+}
+
+func (OrderStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_partner_v1_marketplace_proto_enumTypes[1]
+}
+
+func (x OrderStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OrderStatus.Descriptor instead.
+func (OrderStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{1}
+}
+
+// PartnerListing is one SKU as Crossdock lists it on a partner platform.
+type PartnerListing struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Crossdock's marker, "crossdock:" + sku_id: the partner returns it on every
+	// order item, so Crossdock can tell its goods from the partner's other sellers'.
+	Marker string `protobuf:"bytes,1,opt,name=marker,proto3" json:"marker,omitempty"`
+	// The original codes: Crossdock's product and SKU ids and the supplier's own SKU
+	// code.
+	ProductId string `protobuf:"bytes,2,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	SkuId     string `protobuf:"bytes,3,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	SkuCode   string `protobuf:"bytes,4,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
+	// The supplier organization, for the partner's records.
+	SupplierId string `protobuf:"bytes,5,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
+	// The locale title, description and attributes are written in (BCP 47).
+	Locale      string   `protobuf:"bytes,6,opt,name=locale,proto3" json:"locale,omitempty"`
+	Title       string   `protobuf:"bytes,7,opt,name=title,proto3" json:"title,omitempty"`
+	Description string   `protobuf:"bytes,8,opt,name=description,proto3" json:"description,omitempty"`
+	Images      []string `protobuf:"bytes,9,rep,name=images,proto3" json:"images,omitempty"`
+	// Attribute and spec values by label in the locale.
+	Attributes map[string]string `protobuf:"bytes,10,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The price a buyer pays for one unit.
+	Price *v1.Money `protobuf:"bytes,11,opt,name=price,proto3" json:"price,omitempty"`
+	// Units that may be sold.
+	Stock int64 `protobuf:"varint,12,opt,name=stock,proto3" json:"stock,omitempty"`
+	// Shipping weight of one unit in grams; zero for virtual goods.
+	WeightG       int64 `protobuf:"varint,13,opt,name=weight_g,json=weightG,proto3" json:"weight_g,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartnerListing) Reset() {
+	*x = PartnerListing{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerListing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerListing) ProtoMessage() {}
+
+func (x *PartnerListing) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerListing.ProtoReflect.Descriptor instead.
+func (*PartnerListing) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *PartnerListing) GetMarker() string {
+	if x != nil {
+		return x.Marker
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetSupplierId() string {
+	if x != nil {
+		return x.SupplierId
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *PartnerListing) GetImages() []string {
+	if x != nil {
+		return x.Images
+	}
+	return nil
+}
+
+func (x *PartnerListing) GetAttributes() map[string]string {
+	if x != nil {
+		return x.Attributes
+	}
+	return nil
+}
+
+func (x *PartnerListing) GetPrice() *v1.Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+func (x *PartnerListing) GetStock() int64 {
+	if x != nil {
+		return x.Stock
+	}
+	return 0
+}
+
+func (x *PartnerListing) GetWeightG() int64 {
+	if x != nil {
+		return x.WeightG
+	}
+	return 0
+}
+
+// ListingState is a listing's status on the partner's platform.
+type ListingState struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Marker string                 `protobuf:"bytes,1,opt,name=marker,proto3" json:"marker,omitempty"`
+	// The partner's own id of the listing.
+	ListingId string        `protobuf:"bytes,2,opt,name=listing_id,json=listingId,proto3" json:"listing_id,omitempty"`
+	Status    ListingStatus `protobuf:"varint,3,opt,name=status,proto3,enum=crossdock.partner.v1.ListingStatus" json:"status,omitempty"`
+	// Why it was rejected, in the partner's words.
+	Reasons       []string               `protobuf:"bytes,4,rep,name=reasons,proto3" json:"reasons,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListingState) Reset() {
+	*x = ListingState{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListingState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListingState) ProtoMessage() {}
+
+func (x *ListingState) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListingState.ProtoReflect.Descriptor instead.
+func (*ListingState) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListingState) GetMarker() string {
+	if x != nil {
+		return x.Marker
+	}
+	return ""
+}
+
+func (x *ListingState) GetListingId() string {
+	if x != nil {
+		return x.ListingId
+	}
+	return ""
+}
+
+func (x *ListingState) GetStatus() ListingStatus {
+	if x != nil {
+		return x.Status
+	}
+	return ListingStatus_LISTING_STATUS_UNSPECIFIED
+}
+
+func (x *ListingState) GetReasons() []string {
+	if x != nil {
+		return x.Reasons
+	}
+	return nil
+}
+
+func (x *ListingState) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type UpsertListingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Listing       *PartnerListing        `protobuf:"bytes,1,opt,name=listing,proto3" json:"listing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertListingRequest) Reset() {
+	*x = UpsertListingRequest{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertListingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertListingRequest) ProtoMessage() {}
+
+func (x *UpsertListingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertListingRequest.ProtoReflect.Descriptor instead.
+func (*UpsertListingRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *UpsertListingRequest) GetListing() *PartnerListing {
+	if x != nil {
+		return x.Listing
+	}
+	return nil
+}
+
+type UpsertListingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	State         *ListingState          `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpsertListingResponse) Reset() {
+	*x = UpsertListingResponse{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpsertListingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpsertListingResponse) ProtoMessage() {}
+
+func (x *UpsertListingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpsertListingResponse.ProtoReflect.Descriptor instead.
+func (*UpsertListingResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *UpsertListingResponse) GetState() *ListingState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+type WithdrawListingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Marker        string                 `protobuf:"bytes,1,opt,name=marker,proto3" json:"marker,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawListingRequest) Reset() {
+	*x = WithdrawListingRequest{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawListingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawListingRequest) ProtoMessage() {}
+
+func (x *WithdrawListingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawListingRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawListingRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *WithdrawListingRequest) GetMarker() string {
+	if x != nil {
+		return x.Marker
+	}
+	return ""
+}
+
+type WithdrawListingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	State         *ListingState          `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawListingResponse) Reset() {
+	*x = WithdrawListingResponse{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawListingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawListingResponse) ProtoMessage() {}
+
+func (x *WithdrawListingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawListingResponse.ProtoReflect.Descriptor instead.
+func (*WithdrawListingResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WithdrawListingResponse) GetState() *ListingState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+type GetListingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 100.
+	Markers       []string `protobuf:"bytes,1,rep,name=markers,proto3" json:"markers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetListingsRequest) Reset() {
+	*x = GetListingsRequest{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetListingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetListingsRequest) ProtoMessage() {}
+
+func (x *GetListingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetListingsRequest.ProtoReflect.Descriptor instead.
+func (*GetListingsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetListingsRequest) GetMarkers() []string {
+	if x != nil {
+		return x.Markers
+	}
+	return nil
+}
+
+type GetListingsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Listings      []*ListingState        `protobuf:"bytes,1,rep,name=listings,proto3" json:"listings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetListingsResponse) Reset() {
+	*x = GetListingsResponse{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetListingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetListingsResponse) ProtoMessage() {}
+
+func (x *GetListingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetListingsResponse.ProtoReflect.Descriptor instead.
+func (*GetListingsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetListingsResponse) GetListings() []*ListingState {
+	if x != nil {
+		return x.Listings
+	}
+	return nil
+}
+
+// OrderItem is one line of a partner's order.
+type OrderItem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The partner's id of the line.
+	ItemId string `protobuf:"bytes,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	// The listing bought and its marker (empty for other sellers' goods).
+	ListingId     string    `protobuf:"bytes,2,opt,name=listing_id,json=listingId,proto3" json:"listing_id,omitempty"`
+	Marker        string    `protobuf:"bytes,3,opt,name=marker,proto3" json:"marker,omitempty"`
+	Quantity      int32     `protobuf:"varint,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	UnitPrice     *v1.Money `protobuf:"bytes,5,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderItem) Reset() {
+	*x = OrderItem{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderItem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderItem) ProtoMessage() {}
+
+func (x *OrderItem) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderItem.ProtoReflect.Descriptor instead.
+func (*OrderItem) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *OrderItem) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
+}
+
+func (x *OrderItem) GetListingId() string {
+	if x != nil {
+		return x.ListingId
+	}
+	return ""
+}
+
+func (x *OrderItem) GetMarker() string {
+	if x != nil {
+		return x.Marker
+	}
+	return ""
+}
+
+func (x *OrderItem) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *OrderItem) GetUnitPrice() *v1.Money {
+	if x != nil {
+		return x.UnitPrice
+	}
+	return nil
+}
+
+// PartnerOrder is an order on the partner's platform.
+type PartnerOrder struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Status  OrderStatus            `protobuf:"varint,2,opt,name=status,proto3,enum=crossdock.partner.v1.OrderStatus" json:"status,omitempty"`
+	// The partner's buyer, as the partner names them.
+	BuyerRef string       `protobuf:"bytes,3,opt,name=buyer_ref,json=buyerRef,proto3" json:"buyer_ref,omitempty"`
+	Address  *v1.Address  `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
+	Items    []*OrderItem `protobuf:"bytes,5,rep,name=items,proto3" json:"items,omitempty"`
+	// What the buyer paid for all items.
+	Total    *v1.Money              `protobuf:"bytes,6,opt,name=total,proto3" json:"total,omitempty"`
+	PlacedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=placed_at,json=placedAt,proto3" json:"placed_at,omitempty"`
+	PaidAt   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	// The order's last change; ListOrders' window is over it.
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartnerOrder) Reset() {
+	*x = PartnerOrder{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerOrder) ProtoMessage() {}
+
+func (x *PartnerOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerOrder.ProtoReflect.Descriptor instead.
+func (*PartnerOrder) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PartnerOrder) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *PartnerOrder) GetStatus() OrderStatus {
+	if x != nil {
+		return x.Status
+	}
+	return OrderStatus_ORDER_STATUS_UNSPECIFIED
+}
+
+func (x *PartnerOrder) GetBuyerRef() string {
+	if x != nil {
+		return x.BuyerRef
+	}
+	return ""
+}
+
+func (x *PartnerOrder) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *PartnerOrder) GetItems() []*OrderItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *PartnerOrder) GetTotal() *v1.Money {
+	if x != nil {
+		return x.Total
+	}
+	return nil
+}
+
+func (x *PartnerOrder) GetPlacedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PlacedAt
+	}
+	return nil
+}
+
+func (x *PartnerOrder) GetPaidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidAt
+	}
+	return nil
+}
+
+func (x *PartnerOrder) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type ListOrdersRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	UpdatedFrom *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=updated_from,json=updatedFrom,proto3" json:"updated_from,omitempty"`
+	UpdatedTo   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=updated_to,json=updatedTo,proto3" json:"updated_to,omitempty"`
+	// At most 100; 0 is the partner's default.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The previous page's next_page_token; empty for the first page.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrdersRequest) Reset() {
+	*x = ListOrdersRequest{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrdersRequest) ProtoMessage() {}
+
+func (x *ListOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListOrdersRequest) GetUpdatedFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedFrom
+	}
+	return nil
+}
+
+func (x *ListOrdersRequest) GetUpdatedTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedTo
+	}
+	return nil
+}
+
+func (x *ListOrdersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListOrdersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListOrdersResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Orders []*PartnerOrder        `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOrdersResponse) Reset() {
+	*x = ListOrdersResponse{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOrdersResponse) ProtoMessage() {}
+
+func (x *ListOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListOrdersResponse) GetOrders() []*PartnerOrder {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
+func (x *ListOrdersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type GetOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderRequest) Reset() {
+	*x = GetOrderRequest{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderRequest) ProtoMessage() {}
+
+func (x *GetOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderRequest.ProtoReflect.Descriptor instead.
+func (*GetOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetOrderRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type GetOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *PartnerOrder          `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOrderResponse) Reset() {
+	*x = GetOrderResponse{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOrderResponse) ProtoMessage() {}
+
+func (x *GetOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOrderResponse.ProtoReflect.Descriptor instead.
+func (*GetOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetOrderResponse) GetOrder() *PartnerOrder {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+type ConfirmShipmentRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// The order's items in the package (item ids); empty means every item with our
+	// marker.
+	ItemIds       []string `protobuf:"bytes,2,rep,name=item_ids,json=itemIds,proto3" json:"item_ids,omitempty"`
+	CarrierCode   string   `protobuf:"bytes,3,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	Waybill       string   `protobuf:"bytes,4,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmShipmentRequest) Reset() {
+	*x = ConfirmShipmentRequest{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmShipmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmShipmentRequest) ProtoMessage() {}
+
+func (x *ConfirmShipmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmShipmentRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmShipmentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ConfirmShipmentRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *ConfirmShipmentRequest) GetItemIds() []string {
+	if x != nil {
+		return x.ItemIds
+	}
+	return nil
+}
+
+func (x *ConfirmShipmentRequest) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *ConfirmShipmentRequest) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+type ConfirmShipmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when this waybill was confirmed before: nothing changed.
+	AlreadyConfirmed bool `protobuf:"varint,1,opt,name=already_confirmed,json=alreadyConfirmed,proto3" json:"already_confirmed,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ConfirmShipmentResponse) Reset() {
+	*x = ConfirmShipmentResponse{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmShipmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmShipmentResponse) ProtoMessage() {}
+
+func (x *ConfirmShipmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmShipmentResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmShipmentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ConfirmShipmentResponse) GetAlreadyConfirmed() bool {
+	if x != nil {
+		return x.AlreadyConfirmed
+	}
+	return false
+}
+
+// SettlementLine is money the partner credited to Crossdock's seller account for
+// one order.
+type SettlementLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The partner's id of the line, unique on its platform.
+	LineId  string `protobuf:"bytes,1,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`
+	OrderId string `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// What the buyer paid for Crossdock's items in the order.
+	Gross *v1.Money `protobuf:"bytes,3,opt,name=gross,proto3" json:"gross,omitempty"`
+	// What the partner kept (commission and fees), same currency.
+	Fees          *v1.Money              `protobuf:"bytes,4,opt,name=fees,proto3" json:"fees,omitempty"`
+	SettledAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=settled_at,json=settledAt,proto3" json:"settled_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SettlementLine) Reset() {
+	*x = SettlementLine{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SettlementLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SettlementLine) ProtoMessage() {}
+
+func (x *SettlementLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SettlementLine.ProtoReflect.Descriptor instead.
+func (*SettlementLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SettlementLine) GetLineId() string {
+	if x != nil {
+		return x.LineId
+	}
+	return ""
+}
+
+func (x *SettlementLine) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *SettlementLine) GetGross() *v1.Money {
+	if x != nil {
+		return x.Gross
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetFees() *v1.Money {
+	if x != nil {
+		return x.Fees
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetSettledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SettledAt
+	}
+	return nil
+}
+
+type ListSettlementsRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	SettledFrom *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=settled_from,json=settledFrom,proto3" json:"settled_from,omitempty"`
+	SettledTo   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=settled_to,json=settledTo,proto3" json:"settled_to,omitempty"`
+	// At most 100; 0 is the partner's default.
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSettlementsRequest) Reset() {
+	*x = ListSettlementsRequest{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSettlementsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSettlementsRequest) ProtoMessage() {}
+
+func (x *ListSettlementsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSettlementsRequest.ProtoReflect.Descriptor instead.
+func (*ListSettlementsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListSettlementsRequest) GetSettledFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SettledFrom
+	}
+	return nil
+}
+
+func (x *ListSettlementsRequest) GetSettledTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SettledTo
+	}
+	return nil
+}
+
+func (x *ListSettlementsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSettlementsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListSettlementsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lines         []*SettlementLine      `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSettlementsResponse) Reset() {
+	*x = ListSettlementsResponse{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSettlementsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSettlementsResponse) ProtoMessage() {}
+
+func (x *ListSettlementsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSettlementsResponse.ProtoReflect.Descriptor instead.
+func (*ListSettlementsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListSettlementsResponse) GetLines() []*SettlementLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *ListSettlementsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
 
 type HandshakeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -33,7 +1374,7 @@ type HandshakeRequest struct {
 
 func (x *HandshakeRequest) Reset() {
 	*x = HandshakeRequest{}
-	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[0]
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -45,7 +1386,7 @@ func (x *HandshakeRequest) String() string {
 func (*HandshakeRequest) ProtoMessage() {}
 
 func (x *HandshakeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[0]
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -58,7 +1399,7 @@ func (x *HandshakeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandshakeRequest.ProtoReflect.Descriptor instead.
 func (*HandshakeRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{0}
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HandshakeRequest) GetChallenge() []byte {
@@ -85,7 +1426,7 @@ type HandshakeResponse struct {
 
 func (x *HandshakeResponse) Reset() {
 	*x = HandshakeResponse{}
-	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[1]
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -97,7 +1438,7 @@ func (x *HandshakeResponse) String() string {
 func (*HandshakeResponse) ProtoMessage() {}
 
 func (x *HandshakeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[1]
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -110,7 +1451,7 @@ func (x *HandshakeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandshakeResponse.ProtoReflect.Descriptor instead.
 func (*HandshakeResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{1}
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HandshakeResponse) GetProof() []byte {
@@ -124,14 +1465,134 @@ var File_crossdock_partner_v1_marketplace_proto protoreflect.FileDescriptor
 
 const file_crossdock_partner_v1_marketplace_proto_rawDesc = "" +
 	"\n" +
-	"&crossdock/partner/v1/marketplace.proto\x12\x14crossdock.partner.v1\"S\n" +
+	"&crossdock/partner/v1/marketplace.proto\x12\x14crossdock.partner.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a!crossdock/common/v1/address.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x03\n" +
+	"\x0ePartnerListing\x12\x16\n" +
+	"\x06marker\x18\x01 \x01(\tR\x06marker\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x02 \x01(\tR\tproductId\x12\x15\n" +
+	"\x06sku_id\x18\x03 \x01(\tR\x05skuId\x12\x19\n" +
+	"\bsku_code\x18\x04 \x01(\tR\askuCode\x12\x1f\n" +
+	"\vsupplier_id\x18\x05 \x01(\tR\n" +
+	"supplierId\x12\x16\n" +
+	"\x06locale\x18\x06 \x01(\tR\x06locale\x12\x14\n" +
+	"\x05title\x18\a \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\b \x01(\tR\vdescription\x12\x16\n" +
+	"\x06images\x18\t \x03(\tR\x06images\x12T\n" +
+	"\n" +
+	"attributes\x18\n" +
+	" \x03(\v24.crossdock.partner.v1.PartnerListing.AttributesEntryR\n" +
+	"attributes\x120\n" +
+	"\x05price\x18\v \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05price\x12\x14\n" +
+	"\x05stock\x18\f \x01(\x03R\x05stock\x12\x19\n" +
+	"\bweight_g\x18\r \x01(\x03R\aweightG\x1a=\n" +
+	"\x0fAttributesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd7\x01\n" +
+	"\fListingState\x12\x16\n" +
+	"\x06marker\x18\x01 \x01(\tR\x06marker\x12\x1d\n" +
+	"\n" +
+	"listing_id\x18\x02 \x01(\tR\tlistingId\x12;\n" +
+	"\x06status\x18\x03 \x01(\x0e2#.crossdock.partner.v1.ListingStatusR\x06status\x12\x18\n" +
+	"\areasons\x18\x04 \x03(\tR\areasons\x129\n" +
+	"\n" +
+	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"V\n" +
+	"\x14UpsertListingRequest\x12>\n" +
+	"\alisting\x18\x01 \x01(\v2$.crossdock.partner.v1.PartnerListingR\alisting\"Q\n" +
+	"\x15UpsertListingResponse\x128\n" +
+	"\x05state\x18\x01 \x01(\v2\".crossdock.partner.v1.ListingStateR\x05state\"0\n" +
+	"\x16WithdrawListingRequest\x12\x16\n" +
+	"\x06marker\x18\x01 \x01(\tR\x06marker\"S\n" +
+	"\x17WithdrawListingResponse\x128\n" +
+	"\x05state\x18\x01 \x01(\v2\".crossdock.partner.v1.ListingStateR\x05state\".\n" +
+	"\x12GetListingsRequest\x12\x18\n" +
+	"\amarkers\x18\x01 \x03(\tR\amarkers\"U\n" +
+	"\x13GetListingsResponse\x12>\n" +
+	"\blistings\x18\x01 \x03(\v2\".crossdock.partner.v1.ListingStateR\blistings\"\xb2\x01\n" +
+	"\tOrderItem\x12\x17\n" +
+	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12\x1d\n" +
+	"\n" +
+	"listing_id\x18\x02 \x01(\tR\tlistingId\x12\x16\n" +
+	"\x06marker\x18\x03 \x01(\tR\x06marker\x12\x1a\n" +
+	"\bquantity\x18\x04 \x01(\x05R\bquantity\x129\n" +
+	"\n" +
+	"unit_price\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tunitPrice\"\xcb\x03\n" +
+	"\fPartnerOrder\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x129\n" +
+	"\x06status\x18\x02 \x01(\x0e2!.crossdock.partner.v1.OrderStatusR\x06status\x12\x1b\n" +
+	"\tbuyer_ref\x18\x03 \x01(\tR\bbuyerRef\x126\n" +
+	"\aaddress\x18\x04 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x125\n" +
+	"\x05items\x18\x05 \x03(\v2\x1f.crossdock.partner.v1.OrderItemR\x05items\x120\n" +
+	"\x05total\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05total\x127\n" +
+	"\tplaced_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bplacedAt\x123\n" +
+	"\apaid_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\x129\n" +
+	"\n" +
+	"updated_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xc9\x01\n" +
+	"\x11ListOrdersRequest\x12=\n" +
+	"\fupdated_from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\vupdatedFrom\x129\n" +
+	"\n" +
+	"updated_to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedTo\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"x\n" +
+	"\x12ListOrdersResponse\x12:\n" +
+	"\x06orders\x18\x01 \x03(\v2\".crossdock.partner.v1.PartnerOrderR\x06orders\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\",\n" +
+	"\x0fGetOrderRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"L\n" +
+	"\x10GetOrderResponse\x128\n" +
+	"\x05order\x18\x01 \x01(\v2\".crossdock.partner.v1.PartnerOrderR\x05order\"\x8b\x01\n" +
+	"\x16ConfirmShipmentRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x19\n" +
+	"\bitem_ids\x18\x02 \x03(\tR\aitemIds\x12!\n" +
+	"\fcarrier_code\x18\x03 \x01(\tR\vcarrierCode\x12\x18\n" +
+	"\awaybill\x18\x04 \x01(\tR\awaybill\"F\n" +
+	"\x17ConfirmShipmentResponse\x12+\n" +
+	"\x11already_confirmed\x18\x01 \x01(\bR\x10alreadyConfirmed\"\xe1\x01\n" +
+	"\x0eSettlementLine\x12\x17\n" +
+	"\aline_id\x18\x01 \x01(\tR\x06lineId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x120\n" +
+	"\x05gross\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05gross\x12.\n" +
+	"\x04fees\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\x129\n" +
+	"\n" +
+	"settled_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tsettledAt\"\xce\x01\n" +
+	"\x16ListSettlementsRequest\x12=\n" +
+	"\fsettled_from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\vsettledFrom\x129\n" +
+	"\n" +
+	"settled_to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tsettledTo\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"}\n" +
+	"\x17ListSettlementsResponse\x12:\n" +
+	"\x05lines\x18\x01 \x03(\v2$.crossdock.partner.v1.SettlementLineR\x05lines\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
 	"\x10HandshakeRequest\x12\x1c\n" +
 	"\tchallenge\x18\x01 \x01(\fR\tchallenge\x12!\n" +
 	"\fpartner_code\x18\x02 \x01(\tR\vpartnerCode\")\n" +
 	"\x11HandshakeResponse\x12\x14\n" +
-	"\x05proof\x18\x01 \x01(\fR\x05proof2r\n" +
+	"\x05proof\x18\x01 \x01(\fR\x05proof*\x9f\x01\n" +
+	"\rListingStatus\x12\x1e\n" +
+	"\x1aLISTING_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16LISTING_STATUS_PENDING\x10\x01\x12\x17\n" +
+	"\x13LISTING_STATUS_LIVE\x10\x02\x12\x1b\n" +
+	"\x17LISTING_STATUS_REJECTED\x10\x03\x12\x1c\n" +
+	"\x18LISTING_STATUS_WITHDRAWN\x10\x04*\xb7\x01\n" +
+	"\vOrderStatus\x12\x1c\n" +
+	"\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dORDER_STATUS_AWAITING_PAYMENT\x10\x01\x12\x15\n" +
+	"\x11ORDER_STATUS_PAID\x10\x02\x12\x18\n" +
+	"\x14ORDER_STATUS_SHIPPED\x10\x03\x12\x1a\n" +
+	"\x16ORDER_STATUS_COMPLETED\x10\x04\x12\x1a\n" +
+	"\x16ORDER_STATUS_CANCELLED\x10\x052\xcc\x06\n" +
 	"\x12MarketplaceService\x12\\\n" +
-	"\tHandshake\x12&.crossdock.partner.v1.HandshakeRequest\x1a'.crossdock.partner.v1.HandshakeResponseB\xe1\x01\n" +
+	"\tHandshake\x12&.crossdock.partner.v1.HandshakeRequest\x1a'.crossdock.partner.v1.HandshakeResponse\x12h\n" +
+	"\rUpsertListing\x12*.crossdock.partner.v1.UpsertListingRequest\x1a+.crossdock.partner.v1.UpsertListingResponse\x12n\n" +
+	"\x0fWithdrawListing\x12,.crossdock.partner.v1.WithdrawListingRequest\x1a-.crossdock.partner.v1.WithdrawListingResponse\x12b\n" +
+	"\vGetListings\x12(.crossdock.partner.v1.GetListingsRequest\x1a).crossdock.partner.v1.GetListingsResponse\x12_\n" +
+	"\n" +
+	"ListOrders\x12'.crossdock.partner.v1.ListOrdersRequest\x1a(.crossdock.partner.v1.ListOrdersResponse\x12Y\n" +
+	"\bGetOrder\x12%.crossdock.partner.v1.GetOrderRequest\x1a&.crossdock.partner.v1.GetOrderResponse\x12n\n" +
+	"\x0fConfirmShipment\x12,.crossdock.partner.v1.ConfirmShipmentRequest\x1a-.crossdock.partner.v1.ConfirmShipmentResponse\x12n\n" +
+	"\x0fListSettlements\x12,.crossdock.partner.v1.ListSettlementsRequest\x1a-.crossdock.partner.v1.ListSettlementsResponseB\xe1\x01\n" +
 	"\x18com.crossdock.partner.v1B\x10MarketplaceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/partner/v1;partnerv1\xa2\x02\x03CPX\xaa\x02\x14Crossdock.Partner.V1\xca\x02\x14Crossdock\\Partner\\V1\xe2\x02 Crossdock\\Partner\\V1\\GPBMetadata\xea\x02\x16Crossdock::Partner::V1b\x06proto3"
 
 var (
@@ -146,19 +1607,85 @@ func file_crossdock_partner_v1_marketplace_proto_rawDescGZIP() []byte {
 	return file_crossdock_partner_v1_marketplace_proto_rawDescData
 }
 
-var file_crossdock_partner_v1_marketplace_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_crossdock_partner_v1_marketplace_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crossdock_partner_v1_marketplace_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_crossdock_partner_v1_marketplace_proto_goTypes = []any{
-	(*HandshakeRequest)(nil),  // 0: crossdock.partner.v1.HandshakeRequest
-	(*HandshakeResponse)(nil), // 1: crossdock.partner.v1.HandshakeResponse
+	(ListingStatus)(0),              // 0: crossdock.partner.v1.ListingStatus
+	(OrderStatus)(0),                // 1: crossdock.partner.v1.OrderStatus
+	(*PartnerListing)(nil),          // 2: crossdock.partner.v1.PartnerListing
+	(*ListingState)(nil),            // 3: crossdock.partner.v1.ListingState
+	(*UpsertListingRequest)(nil),    // 4: crossdock.partner.v1.UpsertListingRequest
+	(*UpsertListingResponse)(nil),   // 5: crossdock.partner.v1.UpsertListingResponse
+	(*WithdrawListingRequest)(nil),  // 6: crossdock.partner.v1.WithdrawListingRequest
+	(*WithdrawListingResponse)(nil), // 7: crossdock.partner.v1.WithdrawListingResponse
+	(*GetListingsRequest)(nil),      // 8: crossdock.partner.v1.GetListingsRequest
+	(*GetListingsResponse)(nil),     // 9: crossdock.partner.v1.GetListingsResponse
+	(*OrderItem)(nil),               // 10: crossdock.partner.v1.OrderItem
+	(*PartnerOrder)(nil),            // 11: crossdock.partner.v1.PartnerOrder
+	(*ListOrdersRequest)(nil),       // 12: crossdock.partner.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),      // 13: crossdock.partner.v1.ListOrdersResponse
+	(*GetOrderRequest)(nil),         // 14: crossdock.partner.v1.GetOrderRequest
+	(*GetOrderResponse)(nil),        // 15: crossdock.partner.v1.GetOrderResponse
+	(*ConfirmShipmentRequest)(nil),  // 16: crossdock.partner.v1.ConfirmShipmentRequest
+	(*ConfirmShipmentResponse)(nil), // 17: crossdock.partner.v1.ConfirmShipmentResponse
+	(*SettlementLine)(nil),          // 18: crossdock.partner.v1.SettlementLine
+	(*ListSettlementsRequest)(nil),  // 19: crossdock.partner.v1.ListSettlementsRequest
+	(*ListSettlementsResponse)(nil), // 20: crossdock.partner.v1.ListSettlementsResponse
+	(*HandshakeRequest)(nil),        // 21: crossdock.partner.v1.HandshakeRequest
+	(*HandshakeResponse)(nil),       // 22: crossdock.partner.v1.HandshakeResponse
+	nil,                             // 23: crossdock.partner.v1.PartnerListing.AttributesEntry
+	(*v1.Money)(nil),                // 24: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),   // 25: google.protobuf.Timestamp
+	(*v1.Address)(nil),              // 26: crossdock.common.v1.Address
 }
 var file_crossdock_partner_v1_marketplace_proto_depIdxs = []int32{
-	0, // 0: crossdock.partner.v1.MarketplaceService.Handshake:input_type -> crossdock.partner.v1.HandshakeRequest
-	1, // 1: crossdock.partner.v1.MarketplaceService.Handshake:output_type -> crossdock.partner.v1.HandshakeResponse
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	23, // 0: crossdock.partner.v1.PartnerListing.attributes:type_name -> crossdock.partner.v1.PartnerListing.AttributesEntry
+	24, // 1: crossdock.partner.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
+	0,  // 2: crossdock.partner.v1.ListingState.status:type_name -> crossdock.partner.v1.ListingStatus
+	25, // 3: crossdock.partner.v1.ListingState.updated_at:type_name -> google.protobuf.Timestamp
+	2,  // 4: crossdock.partner.v1.UpsertListingRequest.listing:type_name -> crossdock.partner.v1.PartnerListing
+	3,  // 5: crossdock.partner.v1.UpsertListingResponse.state:type_name -> crossdock.partner.v1.ListingState
+	3,  // 6: crossdock.partner.v1.WithdrawListingResponse.state:type_name -> crossdock.partner.v1.ListingState
+	3,  // 7: crossdock.partner.v1.GetListingsResponse.listings:type_name -> crossdock.partner.v1.ListingState
+	24, // 8: crossdock.partner.v1.OrderItem.unit_price:type_name -> crossdock.common.v1.Money
+	1,  // 9: crossdock.partner.v1.PartnerOrder.status:type_name -> crossdock.partner.v1.OrderStatus
+	26, // 10: crossdock.partner.v1.PartnerOrder.address:type_name -> crossdock.common.v1.Address
+	10, // 11: crossdock.partner.v1.PartnerOrder.items:type_name -> crossdock.partner.v1.OrderItem
+	24, // 12: crossdock.partner.v1.PartnerOrder.total:type_name -> crossdock.common.v1.Money
+	25, // 13: crossdock.partner.v1.PartnerOrder.placed_at:type_name -> google.protobuf.Timestamp
+	25, // 14: crossdock.partner.v1.PartnerOrder.paid_at:type_name -> google.protobuf.Timestamp
+	25, // 15: crossdock.partner.v1.PartnerOrder.updated_at:type_name -> google.protobuf.Timestamp
+	25, // 16: crossdock.partner.v1.ListOrdersRequest.updated_from:type_name -> google.protobuf.Timestamp
+	25, // 17: crossdock.partner.v1.ListOrdersRequest.updated_to:type_name -> google.protobuf.Timestamp
+	11, // 18: crossdock.partner.v1.ListOrdersResponse.orders:type_name -> crossdock.partner.v1.PartnerOrder
+	11, // 19: crossdock.partner.v1.GetOrderResponse.order:type_name -> crossdock.partner.v1.PartnerOrder
+	24, // 20: crossdock.partner.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
+	24, // 21: crossdock.partner.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
+	25, // 22: crossdock.partner.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
+	25, // 23: crossdock.partner.v1.ListSettlementsRequest.settled_from:type_name -> google.protobuf.Timestamp
+	25, // 24: crossdock.partner.v1.ListSettlementsRequest.settled_to:type_name -> google.protobuf.Timestamp
+	18, // 25: crossdock.partner.v1.ListSettlementsResponse.lines:type_name -> crossdock.partner.v1.SettlementLine
+	21, // 26: crossdock.partner.v1.MarketplaceService.Handshake:input_type -> crossdock.partner.v1.HandshakeRequest
+	4,  // 27: crossdock.partner.v1.MarketplaceService.UpsertListing:input_type -> crossdock.partner.v1.UpsertListingRequest
+	6,  // 28: crossdock.partner.v1.MarketplaceService.WithdrawListing:input_type -> crossdock.partner.v1.WithdrawListingRequest
+	8,  // 29: crossdock.partner.v1.MarketplaceService.GetListings:input_type -> crossdock.partner.v1.GetListingsRequest
+	12, // 30: crossdock.partner.v1.MarketplaceService.ListOrders:input_type -> crossdock.partner.v1.ListOrdersRequest
+	14, // 31: crossdock.partner.v1.MarketplaceService.GetOrder:input_type -> crossdock.partner.v1.GetOrderRequest
+	16, // 32: crossdock.partner.v1.MarketplaceService.ConfirmShipment:input_type -> crossdock.partner.v1.ConfirmShipmentRequest
+	19, // 33: crossdock.partner.v1.MarketplaceService.ListSettlements:input_type -> crossdock.partner.v1.ListSettlementsRequest
+	22, // 34: crossdock.partner.v1.MarketplaceService.Handshake:output_type -> crossdock.partner.v1.HandshakeResponse
+	5,  // 35: crossdock.partner.v1.MarketplaceService.UpsertListing:output_type -> crossdock.partner.v1.UpsertListingResponse
+	7,  // 36: crossdock.partner.v1.MarketplaceService.WithdrawListing:output_type -> crossdock.partner.v1.WithdrawListingResponse
+	9,  // 37: crossdock.partner.v1.MarketplaceService.GetListings:output_type -> crossdock.partner.v1.GetListingsResponse
+	13, // 38: crossdock.partner.v1.MarketplaceService.ListOrders:output_type -> crossdock.partner.v1.ListOrdersResponse
+	15, // 39: crossdock.partner.v1.MarketplaceService.GetOrder:output_type -> crossdock.partner.v1.GetOrderResponse
+	17, // 40: crossdock.partner.v1.MarketplaceService.ConfirmShipment:output_type -> crossdock.partner.v1.ConfirmShipmentResponse
+	20, // 41: crossdock.partner.v1.MarketplaceService.ListSettlements:output_type -> crossdock.partner.v1.ListSettlementsResponse
+	34, // [34:42] is the sub-list for method output_type
+	26, // [26:34] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_partner_v1_marketplace_proto_init() }
@@ -171,13 +1698,14 @@ func file_crossdock_partner_v1_marketplace_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_partner_v1_marketplace_proto_rawDesc), len(file_crossdock_partner_v1_marketplace_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   2,
+			NumEnums:      2,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_partner_v1_marketplace_proto_goTypes,
 		DependencyIndexes: file_crossdock_partner_v1_marketplace_proto_depIdxs,
+		EnumInfos:         file_crossdock_partner_v1_marketplace_proto_enumTypes,
 		MessageInfos:      file_crossdock_partner_v1_marketplace_proto_msgTypes,
 	}.Build()
 	File_crossdock_partner_v1_marketplace_proto = out.File

@@ -19,7 +19,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MarketplaceService_Handshake_FullMethodName = "/crossdock.partner.v1.MarketplaceService/Handshake"
+	MarketplaceService_Handshake_FullMethodName       = "/crossdock.partner.v1.MarketplaceService/Handshake"
+	MarketplaceService_UpsertListing_FullMethodName   = "/crossdock.partner.v1.MarketplaceService/UpsertListing"
+	MarketplaceService_WithdrawListing_FullMethodName = "/crossdock.partner.v1.MarketplaceService/WithdrawListing"
+	MarketplaceService_GetListings_FullMethodName     = "/crossdock.partner.v1.MarketplaceService/GetListings"
+	MarketplaceService_ListOrders_FullMethodName      = "/crossdock.partner.v1.MarketplaceService/ListOrders"
+	MarketplaceService_GetOrder_FullMethodName        = "/crossdock.partner.v1.MarketplaceService/GetOrder"
+	MarketplaceService_ConfirmShipment_FullMethodName = "/crossdock.partner.v1.MarketplaceService/ConfirmShipment"
+	MarketplaceService_ListSettlements_FullMethodName = "/crossdock.partner.v1.MarketplaceService/ListSettlements"
 )
 
 // MarketplaceServiceClient is the client API for MarketplaceService service.
@@ -33,11 +40,12 @@ const (
 // protobuf body); the partner checks it with Crossdock's public key, which the
 // operators give it, and refuses anything else with UNAUTHENTICATED.
 //
-// Today it holds the handshake that verifies a partner. It will grow the rest of
-// docking, each as its own methods: listings (product push, price and stock sync,
-// with our marker and original codes on every listing), orders (paid orders since a
-// cursor, pulled idempotently), shipments (waybill numbers sent back) and settlements
-// (what the partner paid into our virtual seller account).
+// Besides the handshake it has one group of methods per capability: listings
+// (product push, price and stock sync, with our marker and original codes on every
+// listing), orders (paid orders listed by an update-time window, or one by id),
+// shipments (waybills sent back) and settlements (what the partner credited to our
+// virtual seller account). A partner may answer RESOURCE_EXHAUSTED with a
+// "retry-after" trailer (seconds) when called too often; Crossdock waits that long.
 type MarketplaceServiceClient interface {
 	// Handshake proves that the partner controls its endpoint and the keys of its
 	// Crossdock API client: it answers proof = Ed25519 signature, by the API client's
@@ -49,6 +57,33 @@ type MarketplaceServiceClient interface {
 	// own must be refused (PERMISSION_DENIED), so a proof for one registration cannot
 	// be replayed for another.
 	Handshake(ctx context.Context, in *HandshakeRequest, opts ...grpc.CallOption) (*HandshakeResponse, error)
+	// UpsertListing creates or replaces the listing carrying marker with what the
+	// request says (content, price, stock). Idempotent: the same listing again changes
+	// nothing. Acceptance is asynchronous: a new or changed listing is PENDING until
+	// the partner's checks pass (LIVE) or fail (REJECTED, with reasons).
+	UpsertListing(ctx context.Context, in *UpsertListingRequest, opts ...grpc.CallOption) (*UpsertListingResponse, error)
+	// WithdrawListing takes a listing off sale (WITHDRAWN); an unknown marker or a
+	// listing already withdrawn is success.
+	WithdrawListing(ctx context.Context, in *WithdrawListingRequest, opts ...grpc.CallOption) (*WithdrawListingResponse, error)
+	// GetListings returns the state of the listings with these markers; unknown
+	// markers are left out.
+	GetListings(ctx context.Context, in *GetListingsRequest, opts ...grpc.CallOption) (*GetListingsResponse, error)
+	// ListOrders lists the orders whose last update falls in [updated_from,
+	// updated_to), oldest update first, a page at a time. An order becomes visible
+	// to it only some time after its update (the partner's visibility lag), and a
+	// page boundary may shift when orders change while paging: callers overlap their
+	// windows and take each order once.
+	ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error)
+	// GetOrder returns one order as it is now; unknown is NOT_FOUND.
+	GetOrder(ctx context.Context, in *GetOrderRequest, opts ...grpc.CallOption) (*GetOrderResponse, error)
+	// ConfirmShipment records that a package of the order left with a carrier. The
+	// same waybill again is success with already_confirmed; another waybill for items
+	// already confirmed is ALREADY_EXISTS.
+	ConfirmShipment(ctx context.Context, in *ConfirmShipmentRequest, opts ...grpc.CallOption) (*ConfirmShipmentResponse, error)
+	// ListSettlements lists settlement lines (what the partner credited for an
+	// order, less the fees it kept) booked in [settled_from, settled_to), oldest
+	// first, a page at a time. Lines come days after delivery on a real platform.
+	ListSettlements(ctx context.Context, in *ListSettlementsRequest, opts ...grpc.CallOption) (*ListSettlementsResponse, error)
 }
 
 type marketplaceServiceClient struct {
@@ -69,6 +104,76 @@ func (c *marketplaceServiceClient) Handshake(ctx context.Context, in *HandshakeR
 	return out, nil
 }
 
+func (c *marketplaceServiceClient) UpsertListing(ctx context.Context, in *UpsertListingRequest, opts ...grpc.CallOption) (*UpsertListingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpsertListingResponse)
+	err := c.cc.Invoke(ctx, MarketplaceService_UpsertListing_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *marketplaceServiceClient) WithdrawListing(ctx context.Context, in *WithdrawListingRequest, opts ...grpc.CallOption) (*WithdrawListingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WithdrawListingResponse)
+	err := c.cc.Invoke(ctx, MarketplaceService_WithdrawListing_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *marketplaceServiceClient) GetListings(ctx context.Context, in *GetListingsRequest, opts ...grpc.CallOption) (*GetListingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetListingsResponse)
+	err := c.cc.Invoke(ctx, MarketplaceService_GetListings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *marketplaceServiceClient) ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOrdersResponse)
+	err := c.cc.Invoke(ctx, MarketplaceService_ListOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *marketplaceServiceClient) GetOrder(ctx context.Context, in *GetOrderRequest, opts ...grpc.CallOption) (*GetOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetOrderResponse)
+	err := c.cc.Invoke(ctx, MarketplaceService_GetOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *marketplaceServiceClient) ConfirmShipment(ctx context.Context, in *ConfirmShipmentRequest, opts ...grpc.CallOption) (*ConfirmShipmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfirmShipmentResponse)
+	err := c.cc.Invoke(ctx, MarketplaceService_ConfirmShipment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *marketplaceServiceClient) ListSettlements(ctx context.Context, in *ListSettlementsRequest, opts ...grpc.CallOption) (*ListSettlementsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSettlementsResponse)
+	err := c.cc.Invoke(ctx, MarketplaceService_ListSettlements_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MarketplaceServiceServer is the server API for MarketplaceService service.
 // All implementations must embed UnimplementedMarketplaceServiceServer
 // for forward compatibility.
@@ -80,11 +185,12 @@ func (c *marketplaceServiceClient) Handshake(ctx context.Context, in *HandshakeR
 // protobuf body); the partner checks it with Crossdock's public key, which the
 // operators give it, and refuses anything else with UNAUTHENTICATED.
 //
-// Today it holds the handshake that verifies a partner. It will grow the rest of
-// docking, each as its own methods: listings (product push, price and stock sync,
-// with our marker and original codes on every listing), orders (paid orders since a
-// cursor, pulled idempotently), shipments (waybill numbers sent back) and settlements
-// (what the partner paid into our virtual seller account).
+// Besides the handshake it has one group of methods per capability: listings
+// (product push, price and stock sync, with our marker and original codes on every
+// listing), orders (paid orders listed by an update-time window, or one by id),
+// shipments (waybills sent back) and settlements (what the partner credited to our
+// virtual seller account). A partner may answer RESOURCE_EXHAUSTED with a
+// "retry-after" trailer (seconds) when called too often; Crossdock waits that long.
 type MarketplaceServiceServer interface {
 	// Handshake proves that the partner controls its endpoint and the keys of its
 	// Crossdock API client: it answers proof = Ed25519 signature, by the API client's
@@ -96,6 +202,33 @@ type MarketplaceServiceServer interface {
 	// own must be refused (PERMISSION_DENIED), so a proof for one registration cannot
 	// be replayed for another.
 	Handshake(context.Context, *HandshakeRequest) (*HandshakeResponse, error)
+	// UpsertListing creates or replaces the listing carrying marker with what the
+	// request says (content, price, stock). Idempotent: the same listing again changes
+	// nothing. Acceptance is asynchronous: a new or changed listing is PENDING until
+	// the partner's checks pass (LIVE) or fail (REJECTED, with reasons).
+	UpsertListing(context.Context, *UpsertListingRequest) (*UpsertListingResponse, error)
+	// WithdrawListing takes a listing off sale (WITHDRAWN); an unknown marker or a
+	// listing already withdrawn is success.
+	WithdrawListing(context.Context, *WithdrawListingRequest) (*WithdrawListingResponse, error)
+	// GetListings returns the state of the listings with these markers; unknown
+	// markers are left out.
+	GetListings(context.Context, *GetListingsRequest) (*GetListingsResponse, error)
+	// ListOrders lists the orders whose last update falls in [updated_from,
+	// updated_to), oldest update first, a page at a time. An order becomes visible
+	// to it only some time after its update (the partner's visibility lag), and a
+	// page boundary may shift when orders change while paging: callers overlap their
+	// windows and take each order once.
+	ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error)
+	// GetOrder returns one order as it is now; unknown is NOT_FOUND.
+	GetOrder(context.Context, *GetOrderRequest) (*GetOrderResponse, error)
+	// ConfirmShipment records that a package of the order left with a carrier. The
+	// same waybill again is success with already_confirmed; another waybill for items
+	// already confirmed is ALREADY_EXISTS.
+	ConfirmShipment(context.Context, *ConfirmShipmentRequest) (*ConfirmShipmentResponse, error)
+	// ListSettlements lists settlement lines (what the partner credited for an
+	// order, less the fees it kept) booked in [settled_from, settled_to), oldest
+	// first, a page at a time. Lines come days after delivery on a real platform.
+	ListSettlements(context.Context, *ListSettlementsRequest) (*ListSettlementsResponse, error)
 	mustEmbedUnimplementedMarketplaceServiceServer()
 }
 
@@ -108,6 +241,27 @@ type UnimplementedMarketplaceServiceServer struct{}
 
 func (UnimplementedMarketplaceServiceServer) Handshake(context.Context, *HandshakeRequest) (*HandshakeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Handshake not implemented")
+}
+func (UnimplementedMarketplaceServiceServer) UpsertListing(context.Context, *UpsertListingRequest) (*UpsertListingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpsertListing not implemented")
+}
+func (UnimplementedMarketplaceServiceServer) WithdrawListing(context.Context, *WithdrawListingRequest) (*WithdrawListingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawListing not implemented")
+}
+func (UnimplementedMarketplaceServiceServer) GetListings(context.Context, *GetListingsRequest) (*GetListingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetListings not implemented")
+}
+func (UnimplementedMarketplaceServiceServer) ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOrders not implemented")
+}
+func (UnimplementedMarketplaceServiceServer) GetOrder(context.Context, *GetOrderRequest) (*GetOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetOrder not implemented")
+}
+func (UnimplementedMarketplaceServiceServer) ConfirmShipment(context.Context, *ConfirmShipmentRequest) (*ConfirmShipmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmShipment not implemented")
+}
+func (UnimplementedMarketplaceServiceServer) ListSettlements(context.Context, *ListSettlementsRequest) (*ListSettlementsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSettlements not implemented")
 }
 func (UnimplementedMarketplaceServiceServer) mustEmbedUnimplementedMarketplaceServiceServer() {}
 func (UnimplementedMarketplaceServiceServer) testEmbeddedByValue()                            {}
@@ -148,6 +302,132 @@ func _MarketplaceService_Handshake_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MarketplaceService_UpsertListing_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpsertListingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketplaceServiceServer).UpsertListing(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketplaceService_UpsertListing_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketplaceServiceServer).UpsertListing(ctx, req.(*UpsertListingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MarketplaceService_WithdrawListing_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawListingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketplaceServiceServer).WithdrawListing(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketplaceService_WithdrawListing_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketplaceServiceServer).WithdrawListing(ctx, req.(*WithdrawListingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MarketplaceService_GetListings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetListingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketplaceServiceServer).GetListings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketplaceService_GetListings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketplaceServiceServer).GetListings(ctx, req.(*GetListingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MarketplaceService_ListOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketplaceServiceServer).ListOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketplaceService_ListOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketplaceServiceServer).ListOrders(ctx, req.(*ListOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MarketplaceService_GetOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketplaceServiceServer).GetOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketplaceService_GetOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketplaceServiceServer).GetOrder(ctx, req.(*GetOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MarketplaceService_ConfirmShipment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmShipmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketplaceServiceServer).ConfirmShipment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketplaceService_ConfirmShipment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketplaceServiceServer).ConfirmShipment(ctx, req.(*ConfirmShipmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MarketplaceService_ListSettlements_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSettlementsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketplaceServiceServer).ListSettlements(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketplaceService_ListSettlements_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketplaceServiceServer).ListSettlements(ctx, req.(*ListSettlementsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MarketplaceService_ServiceDesc is the grpc.ServiceDesc for MarketplaceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -158,6 +438,34 @@ var MarketplaceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Handshake",
 			Handler:    _MarketplaceService_Handshake_Handler,
+		},
+		{
+			MethodName: "UpsertListing",
+			Handler:    _MarketplaceService_UpsertListing_Handler,
+		},
+		{
+			MethodName: "WithdrawListing",
+			Handler:    _MarketplaceService_WithdrawListing_Handler,
+		},
+		{
+			MethodName: "GetListings",
+			Handler:    _MarketplaceService_GetListings_Handler,
+		},
+		{
+			MethodName: "ListOrders",
+			Handler:    _MarketplaceService_ListOrders_Handler,
+		},
+		{
+			MethodName: "GetOrder",
+			Handler:    _MarketplaceService_GetOrder_Handler,
+		},
+		{
+			MethodName: "ConfirmShipment",
+			Handler:    _MarketplaceService_ConfirmShipment_Handler,
+		},
+		{
+			MethodName: "ListSettlements",
+			Handler:    _MarketplaceService_ListSettlements_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,169 @@
+package domain
+
+import (
+	"strings"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/money"
+)
+
+// MarkerPrefix starts the marker on every listing Crossdock pushes: a
+// partner returns it on order items, so Crossdock tells its goods from the
+// partner's other sellers'.
+const MarkerPrefix = "crossdock:"
+
+// Marker is the marker of a SKU's listings.
+func Marker(skuID string) string { return MarkerPrefix + skuID }
+
+// SKUOfMarker returns the SKU a marker names, and false for an item without
+// our marker.
+func SKUOfMarker(marker string) (string, bool) {
+	sku, ok := strings.CutPrefix(marker, MarkerPrefix)
+	return sku, ok && sku != ""
+}
+
+// Channel is the orders channel of a partner's orders: "partner:" + code.
+func Channel(code string) string { return "partner:" + code }
+
+// CodeOfChannel returns the partner code of an orders channel, and false
+// for a channel that is no partner's.
+func CodeOfChannel(channel string) (string, bool) {
+	code, ok := strings.CutPrefix(channel, "partner:")
+	return code, ok && code != ""
+}
+
+// ListingStatus is where a pushed listing is on the partner's platform.
+type ListingStatus string
+
+// The statuses of a listing.
+const (
+	// ListingQueued is to be pushed: new, or changed since the last push.
+	ListingQueued ListingStatus = "queued"
+	// ListingPending was received by the partner and awaits its checks.
+	ListingPending ListingStatus = "pending"
+	// ListingLive is on sale on the partner's platform.
+	ListingLive ListingStatus = "live"
+	// ListingRejected was refused by the partner, with reasons.
+	ListingRejected ListingStatus = "rejected"
+	// ListingWithdrawn was taken off sale.
+	ListingWithdrawn ListingStatus = "withdrawn"
+)
+
+// Listing is one SKU as Crossdock lists it on a partner: content in one of
+// the partner's locales, price, stock, our marker and the original codes.
+type Listing struct {
+	Marker      string
+	ProductID   string
+	SKUID       string
+	SKUCode     string
+	SupplierID  string
+	Locale      string
+	Title       string
+	Description string
+	Images      []string
+	Attributes  map[string]string
+	Price       money.Money
+	Stock       int64
+	WeightG     int64
+}
+
+// ListingState is a listing's state as the partner reports it.
+type ListingState struct {
+	Marker           string
+	PartnerListingID string
+	Status           ListingStatus
+	Reasons          []string
+	UpdatedAt        time.Time
+}
+
+// OrderStatus is a partner order's status, mapped from the partner's own
+// values. OrderUnknown is a value the connector did not recognise: such an
+// order is held for an operator, never guessed at.
+type OrderStatus string
+
+// The partner order statuses docking understands.
+const (
+	OrderAwaitingPayment OrderStatus = "awaiting_payment"
+	OrderPaid            OrderStatus = "paid"
+	OrderShipped         OrderStatus = "shipped"
+	OrderCompleted       OrderStatus = "completed"
+	OrderCancelled       OrderStatus = "cancelled"
+	OrderUnknown         OrderStatus = "unknown"
+)
+
+// Address is where a partner's buyer wants the goods.
+type Address struct {
+	Recipient   string
+	Phone       string
+	CountryCode string
+	RegionCode  string
+	City        string
+	Postcode    string
+	Lines       []string
+}
+
+// OrderItem is one line of a partner's order.
+type OrderItem struct {
+	ItemID    string
+	ListingID string
+	// Marker is our marker when the goods are ours, empty otherwise.
+	Marker    string
+	Quantity  int32
+	UnitPrice money.Money
+}
+
+// PartnerOrder is an order on a partner's platform, as its connector mapped
+// it. RawStatus is the partner's status as sent (a name or a number); Raw is
+// the whole order as received, kept for operators and disputes.
+type PartnerOrder struct {
+	ID        string
+	Status    OrderStatus
+	RawStatus string
+	BuyerRef  string
+	Address   *Address
+	Items     []OrderItem
+	Total     money.Money
+	PlacedAt  time.Time
+	PaidAt    *time.Time
+	UpdatedAt time.Time
+	Raw       []byte
+}
+
+// Window is a half-open time range [From, To).
+type Window struct {
+	From, To time.Time
+}
+
+// OrderPage is one page of a partner's order listing; Next is empty on the
+// last page.
+type OrderPage struct {
+	Orders []PartnerOrder
+	Next   string
+}
+
+// Shipment is a package of a partner's order confirmed to the partner: its
+// items (the partner's item ids; empty for all of ours), carrier and
+// waybill.
+type Shipment struct {
+	PartnerOrderID string
+	ItemIDs        []string
+	CarrierCode    string
+	Waybill        string
+}
+
+// SettlementLine is money a partner credited to Crossdock's seller account
+// for one of its orders, less the fees it kept.
+type SettlementLine struct {
+	LineID         string
+	PartnerOrderID string
+	Gross          money.Money
+	Fees           money.Money
+	SettledAt      time.Time
+	Raw            []byte
+}
+
+// SettlementPage is one page of a partner's settlement lines.
+type SettlementPage struct {
+	Lines []SettlementLine
+	Next  string
+}
