@@ -48,7 +48,13 @@ var Accesses = []Access{
 	{User: "logistics", Area: "logistics"},
 	{User: "finance", Area: "finance"},
 	{User: "freight-estimator", Area: "freight", Consumes: []Consumption{{Stream: "LOGISTICS", Consumer: "freight-shipment-history"}}},
-	{User: "platform-docking", Area: "docking"},
+	{User: "platform-docking", Area: "docking", Consumes: []Consumption{
+		// Catalogue and stock changes keep partner listings in sync; a
+		// partner sub-order's shipment sends its waybill to the partner.
+		{Stream: "CATALOG", Consumer: "docking-catalog"},
+		{Stream: "INVENTORY", Consumer: "docking-inventory"},
+		{Stream: "ORDERS", Consumer: "docking-orders"},
+	}},
 	// The gateway publishes nothing and runs no stream: it only follows
 	// revoked sessions, which every user may (followRevocations).
 	{User: "gateway"},

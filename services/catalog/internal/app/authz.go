@@ -89,10 +89,10 @@ func ownedBy(org uuid.UUID, p domain.Product) error {
 	return nil
 }
 
-// visibleProduct reads a product for its owner or an operator; to anyone
-// else it does not exist.
+// visibleProduct reads a product for its owner, an operator or a service
+// (docking pushes products to partners); to anyone else it does not exist.
 func visibleProduct(ctx context.Context, r Products, c auth.Caller, id uuid.UUID) (domain.Product, error) {
-	if isOperator(c) {
+	if isOperator(c) || isService(c) {
 		return r.GetProduct(ctx, id)
 	}
 	if _, err := supplierOf(c); err != nil {

@@ -218,8 +218,8 @@ func (s *Service) registerSKUs(ctx context.Context, r Repository, p domain.Produ
 	return nil
 }
 
-// GetProduct returns a product to its owner and to operators; to anyone else
-// it does not exist.
+// GetProduct returns a product to its owner, operators and services; to
+// anyone else it does not exist.
 func (s *Service) GetProduct(ctx context.Context, caller auth.Caller, id uuid.UUID) (domain.Product, error) {
 	return visibleProduct(ctx, s.store, caller, id)
 }

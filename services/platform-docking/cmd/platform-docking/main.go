@@ -14,13 +14,18 @@ import (
 
 	"google.golang.org/grpc"
 
+	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
 	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/events"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -43,6 +48,31 @@ type Config struct {
 	ClientID string `env:"DOCKING_CLIENT_ID" envDefault:"crossdock"`
 	// PartnerTimeout bounds one call to a partner.
 	PartnerTimeout time.Duration `env:"DOCKING_PARTNER_TIMEOUT" envDefault:"10s"`
+	// CatalogAddr is the catalog's gRPC server (products to push).
+	CatalogAddr string `env:"CATALOG_ADDR" envDefault:"127.0.0.1:9102"`
+	// OrdersAddr is the orders service (partner orders placed).
+	OrdersAddr string `env:"ORDERS_ADDR" envDefault:"127.0.0.1:9104"`
+	// FinanceAddr is finance (settlement lines credited).
+	FinanceAddr string `env:"FINANCE_ADDR" envDefault:"127.0.0.1:9106"`
+	// Round is how often the jobs look for work (queued pushes, waybills,
+	// due pulls).
+	Round time.Duration `env:"DOCKING_ROUND" envDefault:"2s"`
+	// PullEvery is how often each partner's orders are pulled.
+	PullEvery time.Duration `env:"DOCKING_PULL_EVERY" envDefault:"30s"`
+	// SettleEvery is how often each partner's settlement lines are pulled.
+	SettleEvery time.Duration `env:"DOCKING_SETTLE_EVERY" envDefault:"5m"`
+	// PullLag keeps each pull's window this far behind now: at least the
+	// partners' visibility lag.
+	PullLag time.Duration `env:"DOCKING_PULL_LAG" envDefault:"2m"`
+	// PullOverlap is how much of the previous window each pull reads
+	// again, for orders that appeared late or slipped between pages.
+	PullOverlap time.Duration `env:"DOCKING_PULL_OVERLAP" envDefault:"30m"`
+	// Lookback is how long before its registration a partner's first pull
+	// starts.
+	Lookback time.Duration `env:"DOCKING_LOOKBACK" envDefault:"24h"`
+	// Retry is how long a failed push or waybill waits before the next
+	// attempt (doubling per attempt for waybills, at most an hour).
+	Retry time.Duration `env:"DOCKING_RETRY" envDefault:"30s"`
 }
 
 // defaultKeyID names DOCKING_SECRETS_KEY's key when it is given bare.
@@ -70,8 +100,16 @@ func (c Config) Validate() error {
 	if c.ClientID == "" || len(c.ClientID) > 128 {
 		errs = append(errs, errors.New("DOCKING_CLIENT_ID must be 1 to 128 characters"))
 	}
-	if c.PartnerTimeout <= 0 {
-		errs = append(errs, errors.New("DOCKING_PARTNER_TIMEOUT must be positive"))
+	for name, d := range map[string]time.Duration{"DOCKING_PARTNER_TIMEOUT": c.PartnerTimeout, "DOCKING_ROUND": c.Round,
+		"DOCKING_PULL_EVERY": c.PullEvery, "DOCKING_SETTLE_EVERY": c.SettleEvery, "DOCKING_RETRY": c.Retry} {
+		if d <= 0 {
+			errs = append(errs, errors.New(name+" must be positive"))
+		}
+	}
+	for name, d := range map[string]time.Duration{"DOCKING_PULL_LAG": c.PullLag, "DOCKING_PULL_OVERLAP": c.PullOverlap, "DOCKING_LOOKBACK": c.Lookback} {
+		if d < 0 {
+			errs = append(errs, errors.New(name+" must not be negative"))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -110,6 +148,30 @@ func run(ctx context.Context) error {
 	handshakers := map[domain.Protocol]app.Handshaker{
 		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: cfg.ClientID, Key: signingKey}, cfg.PartnerTimeout),
 	}
-	grpcapi.Register(rt.Server.GRPC(), app.New(postgres.New(rt.Pool, ring), handshakers, keys))
+	peerConns := map[string]string{"CATALOG_ADDR": cfg.CatalogAddr, "ORDERS_ADDR": cfg.OrdersAddr, "FINANCE_ADDR": cfg.FinanceAddr}
+	dialed := map[string]*grpc.ClientConn{}
+	for name, addr := range peerConns {
+		conn, err := rt.DialPeer(addr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		defer conn.Close()
+		dialed[name] = conn
+	}
+	partners := postgres.New(rt.Pool, ring)
+	connectors := map[domain.Protocol]app.Connector{}
+	trade := app.NewTrade(partners, postgres.NewTrade(rt.Pool), connectors,
+		peers.Catalog{Client: catalogv1.NewCatalogServiceClient(dialed["CATALOG_ADDR"])},
+		peers.Orders{Client: ordersv1.NewOrdersServiceClient(dialed["ORDERS_ADDR"])},
+		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
+		app.Timing{Round: cfg.Round, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
+			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
+	grpcapi.Register(rt.Server.GRPC(), app.New(partners, handshakers, keys), trade)
+
+	// Workers start once the database is migrated and the streams exist.
+	for _, c := range (events.Consumers{Nudge: trade.Nudge}).All() {
+		rt.Consume(c)
+	}
+	rt.Go("docking-jobs", trade.Run)
 	return rt.Run(ctx)
 }

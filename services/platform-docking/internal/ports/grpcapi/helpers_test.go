@@ -122,7 +122,8 @@ func newFixture(t *testing.T) *fixture {
 	handshakers := map[domain.Protocol]app.Handshaker{
 		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second),
 	}
-	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys))
+	trade := app.NewTrade(f.store, postgres.NewTrade(f.pool), nil, nil, nil, nil, app.Timing{}, slog.Default())
+	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), trade)
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}

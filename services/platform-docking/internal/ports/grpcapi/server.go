@@ -21,7 +21,8 @@ import (
 // Docking implements DockingService.
 type Docking struct {
 	dockingv1.UnimplementedDockingServiceServer
-	svc *app.Service
+	svc   *app.Service
+	trade *app.Trade
 }
 
 // Partners implements PartnerService.
@@ -30,9 +31,10 @@ type Partners struct {
 	svc *app.Service
 }
 
-// Register adds both services over svc to a gRPC server.
-func Register(g grpc.ServiceRegistrar, svc *app.Service) {
-	dockingv1.RegisterDockingServiceServer(g, &Docking{svc: svc})
+// Register adds both services over the registry and the trade jobs to a
+// gRPC server.
+func Register(g grpc.ServiceRegistrar, svc *app.Service, trade *app.Trade) {
+	dockingv1.RegisterDockingServiceServer(g, &Docking{svc: svc, trade: trade})
 	partnerv1.RegisterPartnerServiceServer(g, &Partners{svc: svc})
 }
 

@@ -1,0 +1,458 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/crossdock/crossdock/pkg/paging"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// Trade implements app.TradeStore on the pool.
+type Trade struct {
+	pool *pgxpool.Pool
+}
+
+var _ app.TradeStore = Trade{}
+
+// NewTrade returns the trade store on pool.
+func NewTrade(pool *pgxpool.Pool) Trade { return Trade{pool: pool} }
+
+// QueueProducts queues products for a push on q (the pool, or an inbox's
+// transaction); a product already queued is queued again from at.
+func QueueProducts(ctx context.Context, q pg.Querier, ids []uuid.UUID, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := q.Exec(ctx, `INSERT INTO push_queue (product_id, queued_at, due_at) SELECT unnest($1::uuid[]), $2, $2
+		ON CONFLICT (product_id) DO UPDATE SET queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at)`, ids, at)
+	return err
+}
+
+// QueueProductsOfSKU queues the product of a SKU that has listings.
+func QueueProductsOfSKU(ctx context.Context, q pg.Querier, skuID uuid.UUID, at time.Time) error {
+	_, err := q.Exec(ctx, `INSERT INTO push_queue (product_id, queued_at, due_at)
+		SELECT DISTINCT product_id, $2::timestamptz, $2::timestamptz FROM listings WHERE sku_id = $1
+		ON CONFLICT (product_id) DO UPDATE SET queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at)`, skuID, at)
+	return err
+}
+
+// QueueWaybill queues a shipped partner sub-order's waybill, once.
+func QueueWaybill(ctx context.Context, q pg.Querier, w app.Waybill) error {
+	_, err := q.Exec(ctx, `INSERT INTO waybills (sub_order_id, partner_code, partner_order_id, carrier_code, waybill, queued_at, due_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (sub_order_id) DO NOTHING`,
+		w.SubOrderID, w.PartnerCode, w.PartnerOrderID, w.CarrierCode, w.Waybill, w.QueuedAt)
+	return err
+}
+
+func (s Trade) QueueProducts(ctx context.Context, ids []uuid.UUID, at time.Time) error {
+	return QueueProducts(ctx, s.pool, ids, at)
+}
+
+func (s Trade) DueProducts(ctx context.Context, now time.Time, limit int) ([]app.QueuedProduct, error) {
+	rows, err := s.pool.Query(ctx, `SELECT product_id, queued_at FROM push_queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.QueuedProduct, error) {
+		var q app.QueuedProduct
+		return q, r.Scan(&q.ProductID, &q.QueuedAt)
+	})
+}
+
+func (s Trade) DoneProduct(ctx context.Context, q app.QueuedProduct) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM push_queue WHERE product_id = $1 AND queued_at <= $2`, q.ProductID, q.QueuedAt)
+	return err
+}
+
+func (s Trade) DeferProduct(ctx context.Context, id uuid.UUID, until time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE push_queue SET due_at = $2 WHERE product_id = $1`, id, until)
+	return err
+}
+
+const listingColumns = `partner_id, sku_id, product_id, supplier_id, marker, partner_listing_id, status, reasons, locale,
+	currency, price_minor, stock, fingerprint, pushed_at, updated_at, last_error`
+
+func scanListing(r pgx.CollectableRow) (app.StoredListing, error) {
+	var l app.StoredListing
+	var sku, product, supplier uuid.UUID
+	err := r.Scan(&l.PartnerID, &sku, &product, &supplier, &l.Marker, &l.PartnerListingID, &l.Status, &l.Reasons, &l.Locale,
+		&l.Price.Currency, &l.Price.Amount, &l.Stock, &l.Fingerprint, &l.PushedAt, &l.UpdatedAt, &l.LastError)
+	l.SKUID, l.ProductID, l.SupplierID = sku.String(), product.String(), supplier.String()
+	return l, err
+}
+
+func (s Trade) ListingsOfProduct(ctx context.Context, partnerID, productID uuid.UUID) ([]app.StoredListing, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+` FROM listings WHERE partner_id = $1 AND product_id = $2 ORDER BY sku_id`, partnerID, productID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanListing)
+}
+
+func (s Trade) SaveListing(ctx context.Context, l app.StoredListing) error {
+	if l.Reasons == nil {
+		l.Reasons = []string{}
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO listings (`+listingColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		ON CONFLICT (partner_id, sku_id) DO UPDATE SET product_id = $3, supplier_id = $4, marker = $5, partner_listing_id = $6,
+			status = $7, reasons = $8, locale = $9, currency = $10, price_minor = $11, stock = $12, fingerprint = $13,
+			pushed_at = $14, updated_at = $15, last_error = $16`,
+		l.PartnerID, l.SKUID, l.ProductID, l.SupplierID, l.Marker, l.PartnerListingID, l.Status, l.Reasons, l.Locale,
+		l.Price.Currency, l.Price.Amount, l.Stock, l.Fingerprint, l.PushedAt, l.UpdatedAt, l.LastError)
+	return err
+}
+
+func (s Trade) PendingListings(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredListing, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+` FROM listings WHERE partner_id = $1 AND status = 'pending'
+		ORDER BY updated_at LIMIT $2`, partnerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanListing)
+}
+
+func (s Trade) SetListingStates(ctx context.Context, partnerID uuid.UUID, states []domain.ListingState, at time.Time) error {
+	b := &pgx.Batch{}
+	for _, st := range states {
+		reasons := st.Reasons
+		if reasons == nil {
+			reasons = []string{}
+		}
+		// A listing withdrawn or re-queued meanwhile keeps its own state.
+		b.Queue(`UPDATE listings SET status = $3, reasons = $4, partner_listing_id = COALESCE(NULLIF($5, ''), partner_listing_id), updated_at = $6
+			WHERE partner_id = $1 AND marker = $2 AND status = 'pending' AND $3 <> 'pending'`,
+			partnerID, st.Marker, st.Status, reasons, st.PartnerListingID, at)
+	}
+	return s.pool.SendBatch(ctx, b).Close()
+}
+
+// listCursor is the keyset of the newest-first lists: the last row's time
+// and key.
+type listCursor struct {
+	At  time.Time `json:"t"`
+	Key string    `json:"k"`
+	Sub string    `json:"s"`
+}
+
+func (c listCursor) Valid() bool { return !c.At.IsZero() }
+
+func decodeCursor(page string) (*listCursor, error) {
+	if page == "" {
+		return nil, nil
+	}
+	var c listCursor
+	if err := paging.Decode(page, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (s Trade) ListListings(ctx context.Context, f app.ListingFilter) ([]app.StoredListing, string, error) {
+	cur, err := decodeCursor(f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{nullUUID(f.PartnerID), nullUUID(f.ProductID), nullUUID(f.SupplierID), string(f.Status), f.Limit + 1, nil, "", ""}
+	if cur != nil {
+		args[5], args[6], args[7] = cur.At, cur.Key, cur.Sub
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+listingColumns+` FROM listings
+		WHERE ($1::uuid IS NULL OR partner_id = $1) AND ($2::uuid IS NULL OR product_id = $2) AND ($3::uuid IS NULL OR supplier_id = $3)
+		  AND ($4 = '' OR status = $4)
+		  AND ($6::timestamptz IS NULL OR (updated_at, partner_id::text, sku_id::text) < ($6, $7, $8))
+		ORDER BY updated_at DESC, partner_id::text DESC, sku_id::text DESC LIMIT $5`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := pgx.CollectRows(rows, scanListing)
+	if err != nil || len(out) <= f.Limit {
+		return out, "", err
+	}
+	out = out[:f.Limit]
+	last := out[len(out)-1]
+	return out, paging.Encode(listCursor{At: last.UpdatedAt, Key: last.PartnerID.String(), Sub: last.SKUID}), nil
+}
+
+func nullUUID(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
+}
+
+func (s Trade) PullState(ctx context.Context, partnerID uuid.UUID, start time.Time) (app.PullState, error) {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO pull_state (partner_id, watermark, settlement_watermark) VALUES ($1, $2, $2)
+		ON CONFLICT (partner_id) DO NOTHING`, partnerID, start); err != nil {
+		return app.PullState{}, err
+	}
+	var st app.PullState
+	err := s.pool.QueryRow(ctx, `SELECT partner_id, watermark, last_pull_at, settlement_watermark, last_settlement_pull_at,
+		last_error, last_error_at, quiet_until FROM pull_state WHERE partner_id = $1`, partnerID).
+		Scan(&st.PartnerID, &st.Watermark, &st.LastPullAt, &st.SettlementWatermark, &st.LastSettlementPullAt, &st.LastError, &st.LastErrorAt, &st.QuietUntil)
+	return st, err
+}
+
+func (s Trade) SaveOrderWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET watermark = GREATEST(watermark, $2), last_pull_at = $3, last_error = '', last_error_at = NULL
+		WHERE partner_id = $1`, partnerID, watermark, at)
+	return err
+}
+
+func (s Trade) SaveSettlementWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET settlement_watermark = GREATEST(settlement_watermark, $2), last_settlement_pull_at = $3
+		WHERE partner_id = $1`, partnerID, watermark, at)
+	return err
+}
+
+func (s Trade) RecordFailure(ctx context.Context, partnerID uuid.UUID, msg string, at, quietUntil time.Time) error {
+	var quiet *time.Time
+	if !quietUntil.IsZero() {
+		quiet = &quietUntil
+	}
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET last_error = $2, last_error_at = $3, quiet_until = COALESCE($4, quiet_until) WHERE partner_id = $1`,
+		partnerID, msg, at, quiet)
+	return err
+}
+
+func (s Trade) ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error {
+	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET last_pull_at = NULL, last_settlement_pull_at = NULL, quiet_until = NULL WHERE partner_id = $1`, partnerID)
+	return err
+}
+
+const pulledColumns = `partner_id, partner_order_id, state, partner_status, order_id, problem, raw, partner_updated_at, first_seen_at, updated_at`
+
+func scanPulled(r pgx.CollectableRow) (app.PulledOrder, error) {
+	var o app.PulledOrder
+	err := r.Scan(&o.PartnerID, &o.PartnerOrderID, &o.State, &o.PartnerStatus, &o.OrderID, &o.Problem, &o.Raw, &o.PartnerUpdatedAt, &o.FirstSeenAt, &o.UpdatedAt)
+	return o, err
+}
+
+func (s Trade) GetPulledOrder(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) (app.PulledOrder, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+pulledColumns+` FROM partner_orders WHERE partner_id = $1 AND partner_order_id = $2`, partnerID, partnerOrderID)
+	if err != nil {
+		return app.PulledOrder{}, false, err
+	}
+	o, err := pgx.CollectExactlyOneRow(rows, scanPulled)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return app.PulledOrder{}, false, nil
+	}
+	return o, err == nil, err
+}
+
+// rawJSON is a pulled order's raw form as jsonb: JSON as received, or the
+// text wrapped as a JSON string when a partner sent something else.
+func rawJSON(raw []byte) []byte {
+	if json.Valid(raw) {
+		return raw
+	}
+	b, _ := json.Marshal(string(raw))
+	return b
+}
+
+func (s Trade) SavePulledOrder(ctx context.Context, o app.PulledOrder, subs []app.ImportedSubOrder) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		// An imported order stays imported with its order, whatever a
+		// later write says.
+		if _, err := tx.Exec(ctx, `INSERT INTO partner_orders (`+pulledColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT (partner_id, partner_order_id) DO UPDATE SET
+				state = CASE WHEN partner_orders.state = 'imported' THEN 'imported' ELSE EXCLUDED.state END,
+				order_id = COALESCE(partner_orders.order_id, EXCLUDED.order_id),
+				partner_status = EXCLUDED.partner_status, problem = EXCLUDED.problem, raw = EXCLUDED.raw,
+				partner_updated_at = GREATEST(partner_orders.partner_updated_at, EXCLUDED.partner_updated_at), updated_at = EXCLUDED.updated_at`,
+			o.PartnerID, o.PartnerOrderID, o.State, o.PartnerStatus, o.OrderID, o.Problem, rawJSON(o.Raw), o.PartnerUpdatedAt, o.FirstSeenAt, o.UpdatedAt); err != nil {
+			return err
+		}
+		for _, sub := range subs {
+			if _, err := tx.Exec(ctx, `INSERT INTO partner_sub_orders (partner_id, partner_order_id, sub_order_id, supplier_id, currency, goods_minor, item_ids)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+				o.PartnerID, o.PartnerOrderID, sub.SubOrderID, sub.SupplierID, sub.Currency, sub.GoodsMinor, sub.ItemIDs); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s Trade) ListPulledOrders(ctx context.Context, f app.PulledOrderFilter) ([]app.PulledOrder, string, error) {
+	cur, err := decodeCursor(f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{f.PartnerID, f.State, f.Limit + 1, nil, ""}
+	if cur != nil {
+		args[3], args[4] = cur.At, cur.Key
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+pulledColumns+` FROM partner_orders WHERE partner_id = $1 AND ($2 = '' OR state = $2)
+		AND ($4::timestamptz IS NULL OR (first_seen_at, partner_order_id) < ($4, $5))
+		ORDER BY first_seen_at DESC, partner_order_id DESC LIMIT $3`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := pgx.CollectRows(rows, scanPulled)
+	if err != nil || len(out) <= f.Limit {
+		return out, "", err
+	}
+	out = out[:f.Limit]
+	last := out[len(out)-1]
+	return out, paging.Encode(listCursor{At: last.FirstSeenAt, Key: last.PartnerOrderID}), nil
+}
+
+func (s Trade) SubOrdersOf(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) ([]app.ImportedSubOrder, error) {
+	rows, err := s.pool.Query(ctx, `SELECT sub_order_id, supplier_id, currency, goods_minor, item_ids FROM partner_sub_orders
+		WHERE partner_id = $1 AND partner_order_id = $2 ORDER BY sub_order_id`, partnerID, partnerOrderID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.ImportedSubOrder, error) {
+		var o app.ImportedSubOrder
+		var sub, supplier uuid.UUID
+		err := r.Scan(&sub, &supplier, &o.Currency, &o.GoodsMinor, &o.ItemIDs)
+		o.SubOrderID, o.SupplierID = sub.String(), supplier.String()
+		return o, err
+	})
+}
+
+const waybillColumns = `sub_order_id, partner_code, partner_order_id, carrier_code, waybill, queued_at, due_at, attempts, confirmed_at, already, held, last_error`
+
+func (s Trade) DueWaybills(ctx context.Context, now time.Time, limit int) ([]app.Waybill, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+waybillColumns+` FROM waybills WHERE confirmed_at IS NULL AND NOT held AND due_at <= $1
+		ORDER BY due_at LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Waybill, error) {
+		var w app.Waybill
+		err := r.Scan(&w.SubOrderID, &w.PartnerCode, &w.PartnerOrderID, &w.CarrierCode, &w.Waybill, &w.QueuedAt, &w.DueAt, &w.Attempts,
+			&w.ConfirmedAt, &w.Already, &w.Held, &w.LastError)
+		return w, err
+	})
+}
+
+func (s Trade) SaveWaybill(ctx context.Context, w app.Waybill) error {
+	_, err := s.pool.Exec(ctx, `UPDATE waybills SET due_at = $2, attempts = $3, confirmed_at = $4, already = $5, held = $6, last_error = $7
+		WHERE sub_order_id = $1 AND confirmed_at IS NULL`, w.SubOrderID, w.DueAt, w.Attempts, w.ConfirmedAt, w.Already, w.Held, w.LastError)
+	return err
+}
+
+const lineColumns = `partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor, settled_at, raw, state,
+	order_id, expected_currency, expected_gross_minor, expected_fees_minor, first_seen_at, reconciled_at`
+
+func scanLine(r pgx.CollectableRow) (app.StoredLine, error) {
+	var l app.StoredLine
+	err := r.Scan(&l.PartnerID, &l.LineID, &l.PartnerOrderID, &l.Gross.Currency, &l.Gross.Amount, &l.Fees.Currency, &l.Fees.Amount,
+		&l.SettledAt, &l.Raw, &l.State, &l.OrderID, &l.Expected.Currency, &l.Expected.GrossMinor, &l.Expected.FeesMinor, &l.FirstSeenAt, &l.ReconciledAt)
+	return l, err
+}
+
+func (s Trade) SaveSettlementLine(ctx context.Context, l app.StoredLine) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO settlement_lines (partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor,
+			settled_at, raw, state, first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+		l.PartnerID, l.LineID, l.PartnerOrderID, l.Gross.Currency, l.Gross.Amount, l.Fees.Currency, l.Fees.Amount, l.SettledAt,
+		rawJSON(l.Raw), l.State, l.FirstSeenAt)
+	return err
+}
+
+func (s Trade) OpenLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredLine, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+lineColumns+` FROM settlement_lines WHERE partner_id = $1 AND state IN ('new', 'missing')
+		ORDER BY reconciled_at NULLS FIRST, settled_at LIMIT $2`, partnerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanLine)
+}
+
+func (s Trade) SaveLineState(ctx context.Context, l app.StoredLine) error {
+	_, err := s.pool.Exec(ctx, `UPDATE settlement_lines SET state = $3, order_id = $4, expected_currency = $5, expected_gross_minor = $6,
+		expected_fees_minor = $7, reconciled_at = $8 WHERE partner_id = $1 AND line_id = $2`,
+		l.PartnerID, l.LineID, l.State, l.OrderID, l.Expected.Currency, l.Expected.GrossMinor, l.Expected.FeesMinor, l.ReconciledAt)
+	return err
+}
+
+func (s Trade) ListLines(ctx context.Context, f app.LineFilter) ([]app.StoredLine, string, error) {
+	cur, err := decodeCursor(f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{f.PartnerID, string(f.State), f.Limit + 1, nil, ""}
+	if cur != nil {
+		args[3], args[4] = cur.At, cur.Key
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+lineColumns+` FROM settlement_lines WHERE partner_id = $1 AND ($2 = '' OR state = $2)
+		AND ($4::timestamptz IS NULL OR (settled_at, line_id) < ($4, $5))
+		ORDER BY settled_at DESC, line_id DESC LIMIT $3`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := pgx.CollectRows(rows, scanLine)
+	if err != nil || len(out) <= f.Limit {
+		return out, "", err
+	}
+	out = out[:f.Limit]
+	last := out[len(out)-1]
+	return out, paging.Encode(listCursor{At: last.SettledAt, Key: last.LineID}), nil
+}
+
+func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (app.Activity, error) {
+	a := app.Activity{Listings: map[domain.ListingStatus]int64{}}
+	st, err := s.PullState(ctx, partnerID, now)
+	if err != nil {
+		return a, err
+	}
+	a.PullState = st
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM listings WHERE partner_id = $1 GROUP BY status`, partnerID)
+	if err != nil {
+		return a, err
+	}
+	var status domain.ListingStatus
+	var n int64
+	if _, err := pgx.ForEachRow(rows, []any{&status, &n}, func() error { a.Listings[status] = n; return nil }); err != nil {
+		return a, err
+	}
+	err = s.pool.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM partner_orders WHERE partner_id = $1 AND state = 'imported'),
+			(SELECT count(*) FROM partner_orders WHERE partner_id = $1 AND state = 'held'),
+			(SELECT count(*) FROM waybills w JOIN partners p ON p.code = w.partner_code WHERE p.partner_id = $1 AND w.confirmed_at IS NULL),
+			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('new', 'missing', 'mismatch'))`, partnerID).
+		Scan(&a.OrdersImported, &a.OrdersHeld, &a.WaybillsPending, &a.LinesUnreconciled)
+	return a, err
+}
+
+// WithPartnerLock holds a session advisory lock on a connection of its own
+// while fn runs, so one replica at a time runs a partner's job; another
+// replica holding it makes this one skip.
+func (s Trade) WithPartnerLock(ctx context.Context, partnerID uuid.UUID, job string, fn func(context.Context) error) (bool, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Release()
+	h := fnv.New64a()
+	h.Write(partnerID[:])
+	h.Write([]byte(job))
+	key := int64(h.Sum64())
+	var got bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil || !got {
+		return false, err
+	}
+	defer func() {
+		// A lock left behind by a failed unlock dies with the connection.
+		if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key); err != nil {
+			conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+	return true, fn(ctx)
+}

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// Run runs docking's jobs until ctx ends: every round (or when nudged) it
+// pushes queued products, reads pending listings' verdicts, pulls each
+// verified partner's orders and settlements when they are due, and
+// confirms waybills. Each partner's pulls run on one replica at a time; a
+// partner rate limiting us is left alone until it said to come back.
+func (t *Trade) Run(ctx context.Context) error {
+	if err := t.QueueAllProducts(ctx); err != nil && ctx.Err() == nil {
+		t.log.Warn("queueing every listed product for a push failed; events still queue them", "error", err)
+	}
+	tick := time.NewTicker(t.timing.Round)
+	defer tick.Stop()
+	for {
+		if err := t.Round(ctx); err != nil && ctx.Err() == nil {
+			t.log.Error("a docking round failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-t.wake:
+		}
+	}
+}
+
+// Round runs every job once.
+func (t *Trade) Round(ctx context.Context) error {
+	all, err := t.partners.ListPartners(ctx)
+	if err != nil {
+		return err
+	}
+	now := t.clock()
+	var active []domain.Partner
+	byCode := map[string]domain.Partner{}
+	var errs []error
+	for _, p := range all {
+		if p.Status != domain.StatusVerified {
+			continue
+		}
+		st, err := t.store.PullState(ctx, p.ID, t.start(p))
+		if err != nil {
+			return err
+		}
+		if st.QuietUntil != nil && st.QuietUntil.After(now) {
+			continue
+		}
+		active = append(active, p)
+		byCode[p.Code] = p
+		errs = append(errs, t.partnerJobs(ctx, p, st, now))
+	}
+	errs = append(errs, t.pushRound(ctx, active), t.confirmWaybills(ctx, byCode))
+	return errors.Join(errs...)
+}
+
+// partnerJobs runs one partner's due pulls under its lock.
+func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState, now time.Time) error {
+	c := t.connectors[p.Protocol]
+	_, err := t.store.WithPartnerLock(ctx, p.ID, "pull", func(ctx context.Context) error {
+		var errs []error
+		if c.Listings != nil {
+			errs = append(errs, t.failed(ctx, p, "listing status", t.pollListings(ctx, p)))
+		}
+		if c.Orders != nil && due(st.LastPullAt, t.timing.PullEvery, now) {
+			errs = append(errs, t.failed(ctx, p, "order pull", t.pullOrders(ctx, p, c.Orders)))
+		}
+		if c.Settlements != nil && due(st.LastSettlementPullAt, t.timing.SettleEvery, now) {
+			errs = append(errs, t.failed(ctx, p, "settlement pull", t.pullSettlements(ctx, p, c.Settlements)))
+		}
+		return errors.Join(errs...)
+	})
+	return err
+}
+
+// failed records a job's failure on the partner for operators.
+func (t *Trade) failed(ctx context.Context, p domain.Partner, job string, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	t.log.Warn("a docking job failed; it runs again next round", "partner", p.Code, "job", job, "error", err)
+	if rerr := t.store.RecordFailure(ctx, p.ID, job+": "+err.Error(), t.clock(), t.quiet(err)); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return nil
+}
+
+func due(last *time.Time, every time.Duration, now time.Time) bool {
+	return last == nil || !last.Add(every).After(now)
+}

@@ -1,0 +1,226 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// pushBatch bounds the products one round pushes.
+const pushBatch = 50
+
+// pushRound pushes the queued products to every verified partner that
+// takes listings: each SKU's listing is upserted when its content, price or
+// stock changed since the last push, and withdrawn when the product is no
+// longer to be pushed there. A partner failing defers the product (the
+// others keep theirs: pushing again is idempotent).
+func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner) error {
+	due, err := t.store.DueProducts(ctx, t.clock(), pushBatch)
+	if err != nil || len(due) == 0 {
+		return err
+	}
+	for _, q := range due {
+		if err := t.pushProduct(ctx, partners, q.ProductID); err != nil {
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
+			t.log.Warn("pushing a product to partners failed; it is retried", "product_id", q.ProductID, "error", err)
+			if err := t.store.DeferProduct(ctx, q.ProductID, t.clock().Add(t.retryAfter(err))); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := t.store.DoneProduct(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retryAfter is how long to wait after err: what a rate limit asks, else
+// the configured retry delay.
+func (t *Trade) retryAfter(err error) time.Duration {
+	if d, ok := RetryAfter(err); ok && d > 0 {
+		return d
+	}
+	return t.timing.Retry
+}
+
+// pushProduct brings one product's listings on every partner up to date.
+func (t *Trade) pushProduct(ctx context.Context, partners []domain.Partner, id uuid.UUID) error {
+	product, err := t.catalog.Product(ctx, id)
+	gone := apperr.IsKind(err, apperr.KindNotFound)
+	if err != nil && !gone {
+		return err
+	}
+	var failed error
+	for _, p := range partners {
+		conn := t.connectors[p.Protocol].Listings
+		if conn == nil {
+			continue
+		}
+		if err := t.pushTo(ctx, p, conn, id, product, gone); err != nil {
+			failed = errors.Join(failed, err)
+			_ = t.store.RecordFailure(ctx, p.ID, "push "+id.String()+": "+err.Error(), t.clock(), t.quiet(err))
+		}
+	}
+	return failed
+}
+
+// quiet is until when a rate-limited partner is left alone; zero for other
+// errors.
+func (t *Trade) quiet(err error) time.Time {
+	if d, ok := RetryAfter(err); ok {
+		return t.clock().Add(max(d, time.Second))
+	}
+	return time.Time{}
+}
+
+func (t *Trade) pushTo(ctx context.Context, p domain.Partner, conn ListingConnector, id uuid.UUID, product CatalogProduct, gone bool) error {
+	stored, err := t.store.ListingsOfProduct(ctx, p.ID, id)
+	if err != nil {
+		return err
+	}
+	locale, ok, why := "", false, "the product no longer exists"
+	if !gone {
+		locale, ok, why = domain.PushLocale(p, product.Facts)
+	}
+	if !ok {
+		return t.withdraw(ctx, p, conn, stored, why)
+	}
+	content, err := t.catalog.Content(ctx, id, locale)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return t.withdraw(ctx, p, conn, stored, "not on sale")
+	}
+	if err != nil {
+		return err
+	}
+	listings := buildListings(product, content)
+	for _, l := range listings {
+		if err := t.upsert(ctx, p, conn, l, stored); err != nil {
+			return err
+		}
+	}
+	// SKUs the product no longer has are withdrawn.
+	var dropped []StoredListing
+	for _, s := range stored {
+		if !slices.ContainsFunc(listings, func(l domain.Listing) bool { return l.SKUID == s.SKUID }) {
+			dropped = append(dropped, s)
+		}
+	}
+	return t.withdraw(ctx, p, conn, dropped, "the SKU is gone")
+}
+
+// buildListings is a product's listings: one per SKU, in the content's
+// locale, spec values added to the attributes, our marker and the
+// supplier's code on each.
+func buildListings(product CatalogProduct, c CatalogContent) []domain.Listing {
+	out := make([]domain.Listing, 0, len(c.SKUs))
+	for _, sku := range c.SKUs {
+		attrs := make(map[string]string, len(c.Attributes)+len(sku.Specs))
+		for k, v := range c.Attributes {
+			attrs[k] = v
+		}
+		for k, v := range sku.Specs {
+			attrs[k] = v
+		}
+		out = append(out, domain.Listing{
+			Marker: domain.Marker(sku.ID), ProductID: product.ID.String(), SKUID: sku.ID, SKUCode: product.SKUCodes[sku.ID],
+			SupplierID: product.SupplierID.String(), Locale: c.Locale, Title: c.Title, Description: c.Description,
+			Images: c.Images, Attributes: attrs, Price: sku.Price, Stock: max(sku.Available, 0), WeightG: sku.WeightG,
+		})
+	}
+	return out
+}
+
+// upsert pushes one listing unless the partner already has exactly it.
+func (t *Trade) upsert(ctx context.Context, p domain.Partner, conn ListingConnector, l domain.Listing, stored []StoredListing) error {
+	fp := l.Fingerprint()
+	i := slices.IndexFunc(stored, func(s StoredListing) bool { return s.SKUID == l.SKUID })
+	if i >= 0 && slices.Equal(stored[i].Fingerprint, fp) && stored[i].Status != domain.ListingWithdrawn {
+		return nil
+	}
+	state, err := conn.UpsertListing(ctx, p, l)
+	now := t.clock()
+	row := StoredListing{PartnerID: p.ID, Listing: l, Status: domain.ListingQueued, UpdatedAt: now}
+	if i >= 0 {
+		row.PartnerListingID, row.Status, row.Reasons, row.PushedAt = stored[i].PartnerListingID, stored[i].Status, stored[i].Reasons, stored[i].PushedAt
+	}
+	if err != nil {
+		row.LastError = err.Error()
+		if i < 0 {
+			row.Status = domain.ListingQueued
+		}
+		return errors.Join(err, t.store.SaveListing(ctx, row))
+	}
+	row.PartnerListingID, row.Status, row.Reasons, row.Fingerprint, row.PushedAt = state.PartnerListingID, state.Status, state.Reasons, fp, &now
+	return t.store.SaveListing(ctx, row)
+}
+
+// withdraw takes listings off the partner; those already withdrawn are
+// left alone.
+func (t *Trade) withdraw(ctx context.Context, p domain.Partner, conn ListingConnector, listings []StoredListing, why string) error {
+	for _, s := range listings {
+		if s.Status == domain.ListingWithdrawn {
+			continue
+		}
+		if _, err := conn.WithdrawListing(ctx, p, s.Marker); err != nil {
+			return err
+		}
+		s.Status, s.Reasons, s.UpdatedAt, s.LastError, s.Fingerprint = domain.ListingWithdrawn, []string{why}, t.clock(), "", nil
+		if err := t.store.SaveListing(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listingStatusBatch is how many pending listings one status read asks
+// about.
+const listingStatusBatch = 100
+
+// pollListings reads the partner's verdict on its pending listings.
+func (t *Trade) pollListings(ctx context.Context, p domain.Partner) error {
+	conn := t.connectors[p.Protocol].Listings
+	if conn == nil {
+		return nil
+	}
+	pending, err := t.store.PendingListings(ctx, p.ID, listingStatusBatch)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	markers := make([]string, len(pending))
+	for i, l := range pending {
+		markers[i] = l.Marker
+	}
+	states, err := conn.ListingStates(ctx, p, markers)
+	if err != nil {
+		return err
+	}
+	return t.store.SetListingStates(ctx, p.ID, states, t.clock())
+}
+
+// QueueAllProducts queues every product on sale for a push: after a
+// partner is verified or asked to sync, and at start.
+func (t *Trade) QueueAllProducts(ctx context.Context) error {
+	page := ""
+	for {
+		ids, next, err := t.catalog.ListedProducts(ctx, page)
+		if err != nil {
+			return err
+		}
+		if err := t.store.QueueProducts(ctx, ids, t.clock()); err != nil {
+			return err
+		}
+		if next == "" {
+			return nil
+		}
+		page = next
+	}
+}

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// openLinesBatch bounds the lines one round reconciles.
+const openLinesBatch = 200
+
+// pullSettlements reads one window of a partner's settlement lines into
+// the store (each line once), then reconciles the open ones. The window
+// is the order pull's: overlap and lag, moved on only once stored.
+func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn SettlementConnector) error {
+	st, err := t.store.PullState(ctx, p.ID, t.start(p))
+	if err != nil {
+		return err
+	}
+	now := t.clock()
+	if w, ok := t.timing.Pull.Window(st.SettlementWatermark, now); ok {
+		page := ""
+		for {
+			res, err := conn.ListSettlements(ctx, p, w, page)
+			if err != nil {
+				return err
+			}
+			for _, l := range res.Lines {
+				if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: t.clock()}); err != nil {
+					return err
+				}
+			}
+			if res.Next == "" {
+				break
+			}
+			page = res.Next
+		}
+		if err := t.store.SaveSettlementWatermark(ctx, p.ID, w.To, t.clock()); err != nil {
+			return err
+		}
+	}
+	return t.reconcile(ctx, p)
+}
+
+// reconcile matches a partner's open lines against our orders: a line
+// whose order we imported and whose amounts agree with the order and the
+// partner's terms is split per sub-order and credited in finance (each part
+// idempotent on the line and sub-order), then marked matched; a line for an
+// order we never imported stays missing (and is looked at again, in case
+// the order arrives late); a line that differs is a mismatch for operators.
+func (t *Trade) reconcile(ctx context.Context, p domain.Partner) error {
+	open, err := t.store.OpenLines(ctx, p.ID, openLinesBatch)
+	if err != nil {
+		return err
+	}
+	for _, l := range open {
+		pulled, seen, err := t.store.GetPulledOrder(ctx, p.ID, l.PartnerOrderID)
+		if err != nil {
+			return err
+		}
+		imported := seen && pulled.State == PulledImported
+		var subs []ImportedSubOrder
+		if imported {
+			if subs, err = t.store.SubOrdersOf(ctx, p.ID, l.PartnerOrderID); err != nil {
+				return err
+			}
+		}
+		settled := make([]domain.SettledSubOrder, len(subs))
+		for i, s := range subs {
+			settled[i] = s.SettledSubOrder
+		}
+		l.Expected = domain.ExpectedSettlement(p, settled)
+		l.State = domain.Reconcile(l.SettlementLine, imported, l.Expected)
+		if imported {
+			l.OrderID = pulled.OrderID
+		}
+		if l.State == domain.SettlementMatched {
+			for _, c := range domain.SplitLine(l.LineID, l.Fees.Amount, settled) {
+				if err := t.finance.CreditPartnerSettlement(ctx, p.ID, l.Gross.Currency, c); err != nil {
+					return fmt.Errorf("crediting line %s: %w", l.LineID, err)
+				}
+			}
+		}
+		if l.State == domain.SettlementMismatch {
+			t.log.Error("a partner settlement line does not match our order", "partner", p.Code, "line_id", l.LineID,
+				"partner_order_id", l.PartnerOrderID, "gross", l.Gross.Amount, "expected_gross", l.Expected.GrossMinor,
+				"fees", l.Fees.Amount, "expected_fees", l.Expected.FeesMinor)
+		}
+		now := t.clock()
+		l.ReconciledAt = &now
+		if err := t.store.SaveLineState(ctx, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}

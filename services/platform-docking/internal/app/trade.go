@@ -1,0 +1,327 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/money"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// TradeStore keeps what docking did with each partner: listings pushed,
+// pull cursors, pulled orders, waybills to confirm and settlement lines.
+type TradeStore interface {
+	// DueProducts returns products queued for a push whose time has come,
+	// with the time each was queued at.
+	DueProducts(ctx context.Context, now time.Time, limit int) ([]QueuedProduct, error)
+	// QueueProducts queues products for a push at once.
+	QueueProducts(ctx context.Context, ids []uuid.UUID, at time.Time) error
+	// DoneProduct dequeues a product unless it was queued again after
+	// queuedAt.
+	DoneProduct(ctx context.Context, q QueuedProduct) error
+	// DeferProduct pushes a queued product's turn back to until.
+	DeferProduct(ctx context.Context, id uuid.UUID, until time.Time) error
+
+	ListingsOfProduct(ctx context.Context, partnerID, productID uuid.UUID) ([]StoredListing, error)
+	SaveListing(ctx context.Context, l StoredListing) error
+	// PendingListings returns a partner's listings awaiting its checks.
+	PendingListings(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredListing, error)
+	// SetListingStates records what the partner says of its listings.
+	SetListingStates(ctx context.Context, partnerID uuid.UUID, states []domain.ListingState, at time.Time) error
+	ListListings(ctx context.Context, f ListingFilter) ([]StoredListing, string, error)
+
+	// PullState returns a partner's cursors, starting them at start the
+	// first time.
+	PullState(ctx context.Context, partnerID uuid.UUID, start time.Time) (PullState, error)
+	SaveOrderWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error
+	SaveSettlementWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error
+	// RecordFailure notes a job's failure for operators and, for a rate
+	// limit, keeps every job off the partner until quietUntil (zero: not).
+	RecordFailure(ctx context.Context, partnerID uuid.UUID, msg string, at, quietUntil time.Time) error
+	// ClearOrderPull forgets the last pull time, so the next round pulls.
+	ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error
+
+	GetPulledOrder(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) (PulledOrder, bool, error)
+	// SavePulledOrder records a pulled order; an imported one with its
+	// sub-orders, in one transaction. An order already imported stays
+	// imported with its order (a second import is impossible).
+	SavePulledOrder(ctx context.Context, o PulledOrder, subs []ImportedSubOrder) error
+	ListPulledOrders(ctx context.Context, f PulledOrderFilter) ([]PulledOrder, string, error)
+	// SubOrdersOf returns an imported partner order's sub-orders.
+	SubOrdersOf(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) ([]ImportedSubOrder, error)
+
+	// DueWaybills returns waybills to confirm whose time has come.
+	DueWaybills(ctx context.Context, now time.Time, limit int) ([]Waybill, error)
+	SaveWaybill(ctx context.Context, w Waybill) error
+
+	// SaveSettlementLine stores a pulled line once; a line seen before is
+	// left as it is.
+	SaveSettlementLine(ctx context.Context, l StoredLine) error
+	// OpenLines returns a partner's lines not reconciled yet or missing
+	// their order.
+	OpenLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredLine, error)
+	SaveLineState(ctx context.Context, l StoredLine) error
+	ListLines(ctx context.Context, f LineFilter) ([]StoredLine, string, error)
+
+	Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (Activity, error)
+	// WithPartnerLock runs fn when no other replica runs job for the
+	// partner, and skips it (ran false) when one does.
+	WithPartnerLock(ctx context.Context, partnerID uuid.UUID, job string, fn func(context.Context) error) (ran bool, err error)
+}
+
+// QueuedProduct is a product waiting to be pushed.
+type QueuedProduct struct {
+	ProductID uuid.UUID
+	QueuedAt  time.Time
+}
+
+// StoredListing is a listing and what the partner said of it.
+type StoredListing struct {
+	PartnerID uuid.UUID
+	domain.Listing
+	PartnerListingID string
+	Status           domain.ListingStatus
+	Reasons          []string
+	Fingerprint      []byte
+	PushedAt         *time.Time
+	UpdatedAt        time.Time
+	LastError        string
+}
+
+// ListingFilter narrows ListListings; zero fields match all.
+type ListingFilter struct {
+	PartnerID, ProductID, SupplierID uuid.UUID
+	Status                           domain.ListingStatus
+	Page                             string
+	Limit                            int
+}
+
+// PullState is a partner's pull cursors and its jobs' last failure.
+type PullState struct {
+	PartnerID            uuid.UUID
+	Watermark            time.Time
+	LastPullAt           *time.Time
+	SettlementWatermark  time.Time
+	LastSettlementPullAt *time.Time
+	LastError            string
+	LastErrorAt          *time.Time
+	QuietUntil           *time.Time
+}
+
+// Pulled order states.
+const (
+	PulledImported = "imported"
+	PulledWaiting  = "waiting"
+	PulledHeld     = "held"
+)
+
+// PulledOrder is a partner order as pulled, and what docking did with it.
+type PulledOrder struct {
+	PartnerID        uuid.UUID
+	PartnerOrderID   string
+	State            string
+	PartnerStatus    string
+	OrderID          *uuid.UUID
+	Problem          string
+	Raw              []byte
+	PartnerUpdatedAt time.Time
+	FirstSeenAt      time.Time
+	UpdatedAt        time.Time
+}
+
+// PulledOrderFilter narrows ListPulledOrders.
+type PulledOrderFilter struct {
+	PartnerID uuid.UUID
+	State     string
+	Page      string
+	Limit     int
+}
+
+// ImportedSubOrder is a local sub-order of an imported partner order, with
+// the partner's item ids of its goods.
+type ImportedSubOrder struct {
+	domain.SettledSubOrder
+	ItemIDs []string
+}
+
+// Waybill is a shipped sub-order's waybill to confirm to its partner.
+type Waybill struct {
+	SubOrderID     uuid.UUID
+	PartnerCode    string
+	PartnerOrderID string
+	CarrierCode    string
+	Waybill        string
+	QueuedAt       time.Time
+	DueAt          time.Time
+	Attempts       int
+	ConfirmedAt    *time.Time
+	Already        bool
+	Held           bool
+	LastError      string
+}
+
+// Settlement line states besides the reconciled ones: new lines are not
+// reconciled yet.
+const LineNew domain.SettlementState = "new"
+
+// StoredLine is a pulled settlement line and its reconciliation.
+type StoredLine struct {
+	PartnerID uuid.UUID
+	domain.SettlementLine
+	State        domain.SettlementState
+	OrderID      *uuid.UUID
+	Expected     domain.Expected
+	FirstSeenAt  time.Time
+	ReconciledAt *time.Time
+}
+
+// LineFilter narrows ListLines.
+type LineFilter struct {
+	PartnerID uuid.UUID
+	State     domain.SettlementState
+	Page      string
+	Limit     int
+}
+
+// Activity is docking's recent work with a partner.
+type Activity struct {
+	PullState
+	Listings          map[domain.ListingStatus]int64
+	OrdersImported    int64
+	OrdersHeld        int64
+	WaybillsPending   int64
+	LinesUnreconciled int64
+}
+
+// Catalog reads what a push needs from the catalogue.
+type Catalog interface {
+	// Product returns what decides a product's push, its supplier and its
+	// SKUs' own codes by SKU id; a product that no longer exists is an
+	// apperr NotFound error.
+	Product(ctx context.Context, id uuid.UUID) (CatalogProduct, error)
+	// Content returns a listed product's text in locale, its SKUs' prices,
+	// availability and weights.
+	Content(ctx context.Context, id uuid.UUID, locale string) (CatalogContent, error)
+	// ListedProducts returns a page of the products on sale.
+	ListedProducts(ctx context.Context, page string) ([]uuid.UUID, string, error)
+}
+
+// CatalogProduct is a product as a push sees it.
+type CatalogProduct struct {
+	ID         uuid.UUID
+	SupplierID uuid.UUID
+	Facts      domain.ProductFacts
+	// SKUCodes are the supplier's own codes by SKU id.
+	SKUCodes map[string]string
+}
+
+// CatalogContent is a listed product in one locale.
+type CatalogContent struct {
+	Locale      string
+	Title       string
+	Description string
+	Images      []string
+	Attributes  map[string]string
+	SKUs        []CatalogSKU
+}
+
+// CatalogSKU is one SKU's offer.
+type CatalogSKU struct {
+	ID        string
+	Specs     map[string]string
+	Price     money.Money
+	Available int64
+	WeightG   int64
+}
+
+// Orders places partner orders as local orders.
+type Orders interface {
+	// PlaceExternal places a paid partner order; idempotent on channel and
+	// partner order id (a repeat answers the first order).
+	PlaceExternal(ctx context.Context, in ExternalOrder) (PlacedOrder, error)
+}
+
+// ExternalOrder is a partner's paid order for PlaceExternal.
+type ExternalOrder struct {
+	Channel         string
+	ExternalOrderID string
+	BuyerRef        string
+	Lines           []domain.OrderLine
+	Address         *domain.Address
+}
+
+// PlacedOrder is the local order placed for a partner order.
+type PlacedOrder struct {
+	OrderID   uuid.UUID
+	SubOrders []PlacedSubOrder
+}
+
+// PlacedSubOrder is one of its sub-orders.
+type PlacedSubOrder struct {
+	domain.SettledSubOrder
+	SKUIDs []string
+}
+
+// Finance credits matched settlement lines.
+type Finance interface {
+	// CreditPartnerSettlement books one sub-order's part of a line;
+	// idempotent on the partner and the part's line id.
+	CreditPartnerSettlement(ctx context.Context, partnerID uuid.UUID, currency string, c domain.SupplierCredit) error
+}
+
+// Timing is how often docking's jobs run and how they read partners.
+type Timing struct {
+	// Round is how often the jobs look for work.
+	Round time.Duration
+	// PullEvery is how often each partner's orders are pulled.
+	PullEvery time.Duration
+	// SettleEvery is how often each partner's settlements are pulled.
+	SettleEvery time.Duration
+	// Pull is the order window's lag and overlap.
+	Pull domain.PullTiming
+	// Lookback is where a new partner's first pull starts, before its
+	// verification.
+	Lookback time.Duration
+	// Retry is how long a failed waybill or push waits.
+	Retry time.Duration
+}
+
+// Trade runs docking's jobs with partners: product push, order pull,
+// waybill return, settlement pull and reconciliation; and the operators'
+// views of them.
+type Trade struct {
+	partners   Store
+	store      TradeStore
+	connectors map[domain.Protocol]Connector
+	catalog    Catalog
+	orders     Orders
+	finance    Finance
+	timing     Timing
+	log        *slog.Logger
+	now        func() time.Time
+	// wake nudges the jobs to run a round now.
+	wake chan struct{}
+}
+
+// NewTrade returns the jobs over their stores, connectors and peers.
+func NewTrade(partners Store, store TradeStore, connectors map[domain.Protocol]Connector, catalog Catalog, orders Orders, finance Finance, timing Timing, log *slog.Logger) *Trade {
+	return &Trade{partners: partners, store: store, connectors: connectors, catalog: catalog, orders: orders, finance: finance,
+		timing: timing, log: log, now: time.Now, wake: make(chan struct{}, 1)}
+}
+
+// SetClock replaces the clock (tests).
+func (t *Trade) SetClock(now func() time.Time) { t.now = now }
+
+func (t *Trade) clock() time.Time { return t.now().UTC().Truncate(time.Microsecond) }
+
+// Nudge asks for a round now.
+func (t *Trade) Nudge() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}

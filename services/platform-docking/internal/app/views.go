@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// ErrAdminsOrSuppliers refuses listings to anyone but admins and suppliers.
+var ErrAdminsOrSuppliers = apperr.PermissionDenied("only admins and suppliers see partner listings").WithReason("ADMINS_OR_SUPPLIERS_ONLY")
+
+// Activity returns what docking did with a partner lately (admins).
+func (t *Trade) Activity(ctx context.Context, c auth.Caller, partnerID uuid.UUID) (Activity, error) {
+	if err := requireAdmin(c); err != nil {
+		return Activity{}, err
+	}
+	p, err := t.partners.GetPartner(ctx, partnerID)
+	if err != nil {
+		return Activity{}, err
+	}
+	return t.store.Activity(ctx, p.ID, t.clock())
+}
+
+// ListListings lists pushed listings: every one to admins, their own
+// products' to a supplier's members and ERP clients.
+func (t *Trade) ListListings(ctx context.Context, c auth.Caller, f ListingFilter) ([]StoredListing, string, error) {
+	switch {
+	case c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin):
+	case (c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)) || c.IsERP():
+		org, err := uuid.Parse(c.OrganizationID)
+		if err != nil {
+			return nil, "", ErrAdminsOrSuppliers
+		}
+		if f.SupplierID != uuid.Nil && f.SupplierID != org {
+			// Another supplier's listings are none of theirs: an empty page.
+			return nil, "", nil
+		}
+		f.SupplierID = org
+	default:
+		return nil, "", ErrAdminsOrSuppliers
+	}
+	return t.store.ListListings(ctx, f)
+}
+
+// ListPulledOrders lists a partner's pulled orders (admins).
+func (t *Trade) ListPulledOrders(ctx context.Context, c auth.Caller, f PulledOrderFilter) ([]PulledOrder, string, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, "", err
+	}
+	if _, err := t.partners.GetPartner(ctx, f.PartnerID); err != nil {
+		return nil, "", err
+	}
+	return t.store.ListPulledOrders(ctx, f)
+}
+
+// ListLines lists a partner's settlement lines (admins).
+func (t *Trade) ListLines(ctx context.Context, c auth.Caller, f LineFilter) ([]StoredLine, string, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, "", err
+	}
+	if _, err := t.partners.GetPartner(ctx, f.PartnerID); err != nil {
+		return nil, "", err
+	}
+	return t.store.ListLines(ctx, f)
+}
+
+// ErrNotVerified refuses to sync a partner that cannot dock.
+var ErrNotVerified = apperr.FailedPrecondition("the partner is not verified: it docks nothing").WithReason("PARTNER_NOT_VERIFIED")
+
+// Sync asks for a full push and an order pull of a verified partner now
+// (admins): every product on sale is queued, the partner's next pull is due
+// at once, and a round starts.
+func (t *Trade) Sync(ctx context.Context, c auth.Caller, partnerID uuid.UUID) error {
+	if err := requireAdmin(c); err != nil {
+		return err
+	}
+	p, err := t.partners.GetPartner(ctx, partnerID)
+	if err != nil {
+		return err
+	}
+	if p.Status != domain.StatusVerified {
+		return ErrNotVerified
+	}
+	if err := t.QueueAllProducts(ctx); err != nil {
+		return err
+	}
+	if _, err := t.store.PullState(ctx, p.ID, t.start(p)); err != nil {
+		return err
+	}
+	if err := t.store.ClearOrderPull(ctx, p.ID); err != nil {
+		return err
+	}
+	t.Nudge()
+	return nil
+}
+
+// PartnerCodes maps every partner's id to its code, for answers that name
+// partners.
+func (t *Trade) PartnerCodes(ctx context.Context) (map[uuid.UUID]string, error) {
+	all, err := t.partners.ListPartners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]string, len(all))
+	for _, p := range all {
+		out[p.ID] = p.Code
+	}
+	return out, nil
+}

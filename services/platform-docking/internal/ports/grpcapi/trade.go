@@ -1,0 +1,232 @@
+package grpcapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/paging"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// pageLimits are the docking lists' page sizes.
+var pageLimits = paging.Limits{Default: 50, Max: 200}
+
+var listingStatuses = map[dockingv1.ListingStatus]domain.ListingStatus{
+	dockingv1.ListingStatus_LISTING_STATUS_QUEUED:    domain.ListingQueued,
+	dockingv1.ListingStatus_LISTING_STATUS_PENDING:   domain.ListingPending,
+	dockingv1.ListingStatus_LISTING_STATUS_LIVE:      domain.ListingLive,
+	dockingv1.ListingStatus_LISTING_STATUS_REJECTED:  domain.ListingRejected,
+	dockingv1.ListingStatus_LISTING_STATUS_WITHDRAWN: domain.ListingWithdrawn,
+}
+
+var orderStates = map[dockingv1.PartnerOrderState]string{
+	dockingv1.PartnerOrderState_PARTNER_ORDER_STATE_IMPORTED: app.PulledImported,
+	dockingv1.PartnerOrderState_PARTNER_ORDER_STATE_WAITING:  app.PulledWaiting,
+	dockingv1.PartnerOrderState_PARTNER_ORDER_STATE_HELD:     app.PulledHeld,
+}
+
+var lineStates = map[dockingv1.SettlementLineState]domain.SettlementState{
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MATCHED:  domain.SettlementMatched,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISSING:  domain.SettlementMissing,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISMATCH: domain.SettlementMismatch,
+}
+
+// reverse inverts one of the enum maps for answers.
+func reverse[K comparable, V comparable](m map[K]V) map[V]K {
+	out := make(map[V]K, len(m))
+	for k, v := range m {
+		out[v] = k
+	}
+	return out
+}
+
+var (
+	listingStatusProto = reverse(listingStatuses)
+	orderStateProto    = reverse(orderStates)
+	lineStateProto     = reverse(lineStates)
+)
+
+// GetPartnerActivity returns docking's recent work with a partner (admins).
+func (s *Docking) GetPartnerActivity(ctx context.Context, req *dockingv1.GetPartnerActivityRequest) (*dockingv1.GetPartnerActivityResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.trade.Activity(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &dockingv1.PartnerActivity{PartnerId: id.String(), LastPullAt: ts(a.LastPullAt), Watermark: timestamppb.New(a.Watermark),
+		LagSeconds: int64(time.Since(a.Watermark) / time.Second), LastError: a.LastError, LastErrorAt: ts(a.LastErrorAt),
+		OrdersImported: a.OrdersImported, OrdersHeld: a.OrdersHeld, WaybillsPending: a.WaybillsPending,
+		SettlementLinesUnreconciled: a.LinesUnreconciled, LastSettlementPullAt: ts(a.LastSettlementPullAt)}
+	for _, st := range []domain.ListingStatus{domain.ListingQueued, domain.ListingPending, domain.ListingLive, domain.ListingRejected, domain.ListingWithdrawn} {
+		if n := a.Listings[st]; n > 0 {
+			out.Listings = append(out.Listings, &dockingv1.ListingCount{Status: listingStatusProto[st], Count: n})
+		}
+	}
+	return &dockingv1.GetPartnerActivityResponse{Activity: out}, nil
+}
+
+// ListListings lists pushed listings (admins; suppliers their own).
+func (s *Docking) ListListings(ctx context.Context, req *dockingv1.ListListingsRequest) (*dockingv1.ListListingsResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Violations
+	f := app.ListingFilter{PartnerID: optionalID(&v, "partner_id", req.GetPartnerId()), ProductID: optionalID(&v, "product_id", req.GetProductId()),
+		SupplierID: optionalID(&v, "supplier_id", req.GetSupplierId()), Page: req.GetPage().GetPageToken()}
+	if req.GetStatus() != dockingv1.ListingStatus_LISTING_STATUS_UNSPECIFIED {
+		st, ok := listingStatuses[req.GetStatus()]
+		if !ok {
+			v.Add("status", "is not a listing status")
+		}
+		f.Status = st
+	}
+	size, err := pageLimits.Size(int(req.GetPage().GetPageSize()))
+	if err != nil {
+		return nil, err
+	}
+	f.Limit = size
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	list, next, err := s.trade.ListListings(ctx, c, f)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := s.partnerCodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &dockingv1.ListListingsResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
+	for _, l := range list {
+		out.Listings = append(out.Listings, &dockingv1.PartnerListing{PartnerId: l.PartnerID.String(), PartnerCode: codes[l.PartnerID],
+			ProductId: l.ProductID, SkuId: l.SKUID, SupplierId: l.SupplierID, Marker: l.Marker, PartnerListingId: l.PartnerListingID,
+			Status: listingStatusProto[l.Status], Reasons: l.Reasons, Locale: l.Locale, Price: moneyProto(l.Price), Stock: l.Stock,
+			PushedAt: ts(l.PushedAt), UpdatedAt: timestamppb.New(l.UpdatedAt), LastError: l.LastError})
+	}
+	return out, nil
+}
+
+// partnerCodes maps partner ids to codes for answers; listings are read by
+// suppliers too, who may not read partners themselves.
+func (s *Docking) partnerCodes(ctx context.Context) (map[uuid.UUID]string, error) {
+	return s.trade.PartnerCodes(ctx)
+}
+
+// ListPartnerOrders lists a partner's pulled orders (admins).
+func (s *Docking) ListPartnerOrders(ctx context.Context, req *dockingv1.ListPartnerOrdersRequest) (*dockingv1.ListPartnerOrdersResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
+	if err != nil {
+		return nil, err
+	}
+	size, err := pageLimits.Size(int(req.GetPage().GetPageSize()))
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.trade.ListPulledOrders(ctx, c, app.PulledOrderFilter{PartnerID: id, State: orderStates[req.GetState()], Page: req.GetPage().GetPageToken(), Limit: size})
+	if err != nil {
+		return nil, err
+	}
+	out := &dockingv1.ListPartnerOrdersResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
+	for _, o := range list {
+		po := &dockingv1.PulledOrder{PartnerId: o.PartnerID.String(), PartnerOrderId: o.PartnerOrderID, State: orderStateProto[o.State],
+			PartnerStatus: o.PartnerStatus, Problem: o.Problem, Raw: string(o.Raw), FirstSeenAt: timestamppb.New(o.FirstSeenAt), UpdatedAt: timestamppb.New(o.UpdatedAt)}
+		if o.OrderID != nil {
+			po.OrderId = o.OrderID.String()
+		}
+		out.Orders = append(out.Orders, po)
+	}
+	return out, nil
+}
+
+// ListSettlementLines lists a partner's settlement lines (admins).
+func (s *Docking) ListSettlementLines(ctx context.Context, req *dockingv1.ListSettlementLinesRequest) (*dockingv1.ListSettlementLinesResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
+	if err != nil {
+		return nil, err
+	}
+	size, err := pageLimits.Size(int(req.GetPage().GetPageSize()))
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.trade.ListLines(ctx, c, app.LineFilter{PartnerID: id, State: lineStates[req.GetState()], Page: req.GetPage().GetPageToken(), Limit: size})
+	if err != nil {
+		return nil, err
+	}
+	out := &dockingv1.ListSettlementLinesResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
+	for _, l := range list {
+		pl := &dockingv1.SettlementLine{PartnerId: l.PartnerID.String(), LineId: l.LineID, PartnerOrderId: l.PartnerOrderID,
+			State: lineStateProto[l.State], Gross: moneyProto(l.Gross), Fees: moneyProto(l.Fees), SettledAt: timestamppb.New(l.SettledAt),
+			ReconciledAt: ts(l.ReconciledAt)}
+		if l.Expected.Currency != "" {
+			pl.ExpectedGross = moneyProto(money.Money{Amount: l.Expected.GrossMinor, Currency: l.Expected.Currency})
+			pl.ExpectedFees = moneyProto(money.Money{Amount: l.Expected.FeesMinor, Currency: l.Expected.Currency})
+		}
+		if l.OrderID != nil {
+			pl.OrderId = l.OrderID.String()
+		}
+		out.Lines = append(out.Lines, pl)
+	}
+	return out, nil
+}
+
+// SyncPartner asks for a full push and pull now (admins).
+func (s *Docking) SyncPartner(ctx context.Context, req *dockingv1.SyncPartnerRequest) (*dockingv1.SyncPartnerResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.trade.Sync(ctx, c, id); err != nil {
+		return nil, err
+	}
+	return &dockingv1.SyncPartnerResponse{}, nil
+}
+
+func optionalID(v *apperr.Violations, field, raw string) uuid.UUID {
+	if raw == "" {
+		return uuid.Nil
+	}
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		v.Add(field, "is not a valid id")
+	}
+	return id
+}
+
+func ts(t *time.Time) *timestamppb.Timestamp {
+	if t == nil {
+		return nil
+	}
+	return timestamppb.New(*t)
+}
+
+func moneyProto(m money.Money) *commonv1.Money {
+	return &commonv1.Money{CurrencyCode: m.Currency, AmountMinor: m.Amount}
+}
