@@ -139,7 +139,7 @@ func (m *Market) PlaceOrder(buyer string, addr Address, items []ItemInput, paid 
 	o := &order{Order: Order{
 		OrderID:  fmt.Sprintf("po-%06d", seq),
 		BuyerRef: buyer, Status: StatusAwaitingPayment,
-		Address:  addr, Currency: currency, PlacedAt: now, UpdatedAt: now,
+		Address: addr, Currency: currency, PlacedAt: now, UpdatedAt: now,
 	}}
 	o.Address.Lines = slices.Clone(addr.Lines)
 	for i, in := range items {
