@@ -3,6 +3,14 @@
 // (crossdock.partner.v1.MarketplaceService), so platform-docking's connector
 // is tested against the wire rather than a mock of it.
 //
+// Behind the gRPC frontend sits a Market: a protocol-neutral marketplace
+// (listings under review, buyers' orders, shipments, settlements) with
+// failure-injection flags for what real partners do: rate limits, server
+// errors, timeouts, lag beyond the documented one, pages that shift while
+// a caller pages, rejected listings, late settlements and an undocumented
+// order status. Other frontends (a REST protocol) serve the same Market.
+// AdminHandler is its back office over HTTP, for tests and the demo.
+//
 // Like a real partner, it accepts only calls signed by Crossdock: it checks
 // each call's signature with the client id and Ed25519 public key it was
 // configured with (pkg/auth's scheme, nonces remembered in memory), and it

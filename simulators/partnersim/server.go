@@ -37,6 +37,9 @@ type Config struct {
 	WrongKey bool
 	// Refuse answers every handshake PERMISSION_DENIED.
 	Refuse bool
+	// Market is the marketplace behind the listing, order, shipment and
+	// settlement calls; nil is an empty one without faults.
+	Market *Market
 }
 
 // Server is a running simulated partner.
@@ -44,6 +47,7 @@ type Server struct {
 	partnerv1.UnimplementedMarketplaceServiceServer
 	cfg        Config
 	wrongKey   ed25519.PrivateKey
+	market     *Market
 	handshakes atomic.Int64
 	grpc       *grpc.Server
 }
@@ -60,7 +64,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, wrongKey: wrong}
+	if cfg.Market == nil {
+		cfg.Market = NewMarket(MarketConfig{})
+	}
+	s := &Server{cfg: cfg, wrongKey: wrong, market: cfg.Market}
 	verifier := &auth.RequestVerifier{Keys: s.crossdock, Nonces: auth.NewMemoryNonceStore()}
 	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(statusOf, auth.SignedUnaryServerInterceptor(verifier)))
 	partnerv1.RegisterMarketplaceServiceServer(s.grpc, s)
@@ -96,6 +103,9 @@ func (s *Server) Stop() { s.grpc.Stop() }
 
 // GracefulStop stops accepting calls and waits for those under way.
 func (s *Server) GracefulStop() { s.grpc.GracefulStop() }
+
+// Market is the marketplace the server answers for.
+func (s *Server) Market() *Market { return s.market }
 
 // Handshakes counts the handshakes answered with a proof.
 func (s *Server) Handshakes() int64 { return s.handshakes.Load() }

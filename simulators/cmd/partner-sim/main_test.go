@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,10 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
 )
@@ -23,14 +26,21 @@ func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 // start runs serve with args until the test ends and returns a client of
 // the address it listens on, signing as crossdock with key.
 func start(t *testing.T, args []string, key ed25519.PrivateKey) *grpc.ClientConn {
+	conn, _ := startWithAdmin(t, args, key)
+	return conn
+}
+
+// startWithAdmin is start that also returns the admin API's base URL.
+func startWithAdmin(t *testing.T, args []string, key ed25519.PrivateKey) (*grpc.ClientConn, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
+	ready := make(chan string, 2)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, args, ready) }()
-	var addr string
+	var addr, admin string
 	select {
 	case addr = <-ready:
+		admin = <-ready
 	case err := <-done:
 		t.Fatalf("serve stopped at once: %v", err)
 	case <-time.After(10 * time.Second):
@@ -48,7 +58,7 @@ func start(t *testing.T, args []string, key ed25519.PrivateKey) *grpc.ClientConn
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return conn
+	return conn, "http://" + admin
 }
 
 // The binary's wiring: keys and code from the environment, health without
@@ -125,5 +135,59 @@ func TestServeRefusesBadSettings(t *testing.T) {
 				t.Errorf("the error quotes the key: %v", err)
 			}
 		})
+	}
+}
+
+// The marketplace behind the protocol: an order placed through the admin
+// API is listed over gRPC, and a fault flag reaches the calls.
+func TestServeMarket(t *testing.T) {
+	crossdock, _ := auth.GenerateRequestKey()
+	partner, _ := auth.GenerateRequestKey()
+	t.Setenv("PARTNER_SIM_ADDR", "127.0.0.1:0")
+	t.Setenv("PARTNER_SIM_CODE", "demo-partner")
+	t.Setenv("PARTNER_SIM_KEY", b64(partner.Seed()))
+	t.Setenv("PARTNER_SIM_CROSSDOCK_KEY", b64(crossdock.Public().(ed25519.PublicKey)))
+	t.Setenv("PARTNER_SIM_REVIEW_DELAY", "0s")
+	t.Setenv("PARTNER_SIM_VISIBILITY_LAG", "0s")
+	t.Setenv("LOG_LEVEL", "error")
+	ctx := context.Background()
+
+	conn, admin := startWithAdmin(t, nil, crossdock)
+	c := partnerv1.NewMarketplaceServiceClient(conn)
+	_, err := c.UpsertListing(ctx, &partnerv1.UpsertListingRequest{Listing: &partnerv1.PartnerListing{
+		Marker: "crossdock:sku-1", Title: "Teapot", Price: &commonv1.Money{CurrencyCode: "EUR", AmountMinor: 1999}, Stock: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(admin+"/admin/orders", "application/json",
+		strings.NewReader(`{"buyer":"anna","items":[{"marker":"crossdock:sku-1","quantity":1}],"paid":true}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("admin order = %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	orders, err := c.ListOrders(ctx, &partnerv1.ListOrdersRequest{})
+	if err != nil || len(orders.GetOrders()) != 1 || orders.GetOrders()[0].GetTotal().GetAmountMinor() != 1999 {
+		t.Fatalf("ListOrders = %v, %v", orders, err)
+	}
+
+	limited := partnerv1.NewMarketplaceServiceClient(start(t, []string{"-rate-limit", "1", "-retry-after", "4s"}, crossdock))
+	var trailer metadata.MD
+	_, err = limited.GetListings(ctx, &partnerv1.GetListingsRequest{}, grpc.Trailer(&trailer))
+	if status.Code(err) != codes.ResourceExhausted || strings.Join(trailer.Get("retry-after"), ",") != "4" {
+		t.Errorf("-rate-limit 1: %v, retry-after %v", err, trailer.Get("retry-after"))
+	}
+}
+
+func TestAdminAddr(t *testing.T) {
+	tests := []struct{ addr, admin, want string }{
+		{"127.0.0.1:9302", "", "127.0.0.1:9402"},
+		{"127.0.0.1:0", "", "127.0.0.1:0"},
+		{"127.0.0.1:9302", "127.0.0.1:7000", "127.0.0.1:7000"},
+	}
+	for _, tt := range tests {
+		got, err := Config{Addr: tt.addr, AdminAddr: tt.admin}.adminAddr()
+		if err != nil || got != tt.want {
+			t.Errorf("adminAddr(%s, %q) = %s, %v; want %s", tt.addr, tt.admin, got, err, tt.want)
+		}
 	}
 }

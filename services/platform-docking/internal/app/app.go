@@ -39,10 +39,21 @@ type Handshaker interface {
 	Handshake(ctx context.Context, p domain.Partner, challenge []byte) (proof []byte, err error)
 }
 
+// CredentialChecker verifies a partner of a protocol without a handshake,
+// whose calls carry credentials the partner issued to us (an app key and
+// secret): the partner must show it holds them by answering the nonce in a
+// way only a holder of the secret can. An endpoint that cannot be reached
+// is an apperr Unavailable error; a partner refusing or answering wrongly is
+// ErrHandshakeFailed. There is one per protocol.
+type CredentialChecker interface {
+	CheckCredentials(ctx context.Context, p domain.Partner, nonce []byte) error
+}
+
 // Service runs the use cases.
 type Service struct {
 	store      Store
 	handshaker map[domain.Protocol]Handshaker
+	checkers   map[domain.Protocol]CredentialChecker
 	// keys looks up a partner's API client in the users service: its public
 	// keys check handshake proofs.
 	keys auth.KeyLookup
@@ -55,6 +66,12 @@ type Option func(*Service)
 
 // WithClock sets the clock.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithCredentialCheckers sets the credential checkers by protocol, which
+// verify the partners no handshaker serves (REST marketplaces).
+func WithCredentialCheckers(checkers map[domain.Protocol]CredentialChecker) Option {
+	return func(s *Service) { s.checkers = checkers }
+}
 
 // New returns the use cases over store, the handshakers by protocol and the
 // API clients' key lookup.

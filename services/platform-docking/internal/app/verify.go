@@ -30,9 +30,10 @@ func HandshakeFailed(msg string, cause error) error {
 	return e
 }
 
-// VerifyPartner runs the handshake with the partner's endpoint and, when
-// the partner proves it holds its API client's key, marks it verified
-// (admins). The call to the partner happens outside any transaction; the
+// VerifyPartner runs the handshake with the partner's endpoint (or, for a
+// protocol without one, checks the credentials it issued us) and, when the
+// partner proves it holds its API client's key (or those credentials),
+// marks it verified (admins). The call to the partner happens outside any transaction; the
 // result is saved only if nobody changed the partner meanwhile, so a proof
 // for an old endpoint never verifies a new one. A failure changes nothing.
 func (s *Service) VerifyPartner(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Partner, error) {
@@ -46,17 +47,7 @@ func (s *Service) VerifyPartner(ctx context.Context, c auth.Caller, id uuid.UUID
 	if err := p.CanVerify(); err != nil {
 		return domain.Partner{}, err
 	}
-	hs, ok := s.handshaker[p.Protocol]
-	if !ok {
-		return domain.Partner{}, ErrProtocolNotSupport
-	}
-	challenge := make([]byte, domain.ChallengeSize)
-	s.rand(challenge)
-	proof, err := hs.Handshake(ctx, p, challenge)
-	if err != nil {
-		return domain.Partner{}, err
-	}
-	if err := s.checkProof(ctx, p, challenge, proof); err != nil {
+	if err := s.prove(ctx, p); err != nil {
 		return domain.Partner{}, err
 	}
 	now := s.clock()
@@ -66,6 +57,24 @@ func (s *Service) VerifyPartner(ctx context.Context, c auth.Caller, id uuid.UUID
 		}
 		return cur.MarkVerified(now)
 	})
+}
+
+// prove has the partner prove itself the way its protocol can: a handshake
+// checked with its API client's keys, or else its credentials checked.
+func (s *Service) prove(ctx context.Context, p domain.Partner) error {
+	challenge := make([]byte, domain.ChallengeSize)
+	s.rand(challenge)
+	if hs, ok := s.handshaker[p.Protocol]; ok {
+		proof, err := hs.Handshake(ctx, p, challenge)
+		if err != nil {
+			return err
+		}
+		return s.checkProof(ctx, p, challenge, proof)
+	}
+	if cc, ok := s.checkers[p.Protocol]; ok {
+		return cc.CheckCredentials(ctx, p, challenge)
+	}
+	return ErrProtocolNotSupport
 }
 
 // checkProof checks the partner's answer with the public keys its API

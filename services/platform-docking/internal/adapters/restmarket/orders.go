@@ -1,0 +1,195 @@
+package restmarket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// pageSize is the most the protocol's list methods give per page.
+const pageSize = 100
+
+// The partner's trade statuses. Any other number is an order docking does
+// not understand: OrderUnknown, held for an operator.
+var tradeStatuses = map[int]domain.OrderStatus{
+	10: domain.OrderAwaitingPayment,
+	20: domain.OrderPaid,
+	30: domain.OrderShipped,
+	40: domain.OrderCompleted,
+	90: domain.OrderCancelled,
+}
+
+// wireTrade is a trade as the partner answers it.
+type wireTrade struct {
+	TID             string      `json:"tid"`
+	Status          int         `json:"status"`
+	BuyerNick       string      `json:"buyer_nick"`
+	ReceiverName    string      `json:"receiver_name"`
+	ReceiverMobile  string      `json:"receiver_mobile"`
+	ReceiverCountry string      `json:"receiver_country"`
+	ReceiverState   string      `json:"receiver_state"`
+	ReceiverCity    string      `json:"receiver_city"`
+	ReceiverZip     string      `json:"receiver_zip"`
+	ReceiverAddress string      `json:"receiver_address"`
+	Orders          []wireOrder `json:"orders"`
+	Payment         string      `json:"payment"`
+	Currency        string      `json:"currency"`
+	Created         string      `json:"created"`
+	PayTime         string      `json:"pay_time"`
+	Modified        string      `json:"modified"`
+}
+
+// wireOrder is a trade's line (TOP calls lines "orders").
+type wireOrder struct {
+	OID      string `json:"oid"`
+	NumIID   string `json:"num_iid"`
+	OuterIID string `json:"outer_iid"`
+	Num      int32  `json:"num"`
+	Price    string `json:"price"`
+	Currency string `json:"currency"`
+}
+
+// pageNo reads a page token: the page number as text, empty for the first.
+func pageNo(page string) (int, error) {
+	if page == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(page)
+	if err != nil || n < 1 {
+		return 0, apperr.InvalidField("page", "must be a page token this connector returned")
+	}
+	return n, nil
+}
+
+// ListOrders reads trades.sold.increment.get: the trades modified in w,
+// the window written in the partner's zone and whole seconds.
+func (c *Client) ListOrders(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.OrderPage, error) {
+	n, err := pageNo(page)
+	if err != nil {
+		return domain.OrderPage{}, err
+	}
+	start, end := windowBounds(w.From, w.To)
+	var a struct {
+		HasNext bool              `json:"has_next"`
+		Trades  []json.RawMessage `json:"trades"`
+	}
+	if err := c.call(ctx, p, "trades.sold.increment.get", url.Values{"start_modified": {start}, "end_modified": {end},
+		"page_no": {strconv.Itoa(n)}, "page_size": {strconv.Itoa(pageSize)}}, &a); err != nil {
+		return domain.OrderPage{}, err
+	}
+	out := domain.OrderPage{Orders: make([]domain.PartnerOrder, 0, len(a.Trades))}
+	for _, raw := range a.Trades {
+		o, err := partnerOrder(raw)
+		if err != nil {
+			return domain.OrderPage{}, badAnswer("trades.sold.increment.get", err)
+		}
+		out.Orders = append(out.Orders, o)
+	}
+	if a.HasNext {
+		out.Next = strconv.Itoa(n + 1)
+	}
+	return out, nil
+}
+
+// GetOrder reads one trade with trade.get.
+func (c *Client) GetOrder(ctx context.Context, p domain.Partner, orderID string) (domain.PartnerOrder, error) {
+	var a struct {
+		Trade json.RawMessage `json:"trade"`
+	}
+	err := c.call(ctx, p, "trade.get", url.Values{"tid": {orderID}}, &a)
+	if errors.Is(err, errNoSuchTrade) {
+		return domain.PartnerOrder{}, apperr.NotFound("partner order", orderID)
+	}
+	if err != nil {
+		return domain.PartnerOrder{}, err
+	}
+	o, err := partnerOrder(a.Trade)
+	if err != nil {
+		return domain.PartnerOrder{}, badAnswer("trade.get", err)
+	}
+	return o, nil
+}
+
+// partnerOrder maps a trade, keeping it as received in Raw.
+func partnerOrder(raw json.RawMessage) (domain.PartnerOrder, error) {
+	var t wireTrade
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return domain.PartnerOrder{}, err
+	}
+	if t.TID == "" {
+		return domain.PartnerOrder{}, errors.New("a trade without a tid")
+	}
+	o := domain.PartnerOrder{ID: t.TID, RawStatus: strconv.Itoa(t.Status), BuyerRef: t.BuyerNick,
+		Raw: append([]byte(nil), raw...)}
+	status, ok := tradeStatuses[t.Status]
+	if !ok {
+		status = domain.OrderUnknown
+	}
+	o.Status = status
+	var err error
+	if o.Total, err = parseMajor(t.Payment, t.Currency); err != nil {
+		return domain.PartnerOrder{}, fmt.Errorf("trade %s payment: %w", t.TID, err)
+	}
+	for _, l := range t.Orders {
+		item, err := orderItem(l, t.Currency)
+		if err != nil {
+			return domain.PartnerOrder{}, fmt.Errorf("trade %s line %s: %w", t.TID, l.OID, err)
+		}
+		o.Items = append(o.Items, item)
+	}
+	if a := address(t); a != nil {
+		o.Address = a
+	}
+	if o.PlacedAt, err = parseTime(t.Created); err != nil {
+		return domain.PartnerOrder{}, err
+	}
+	if o.UpdatedAt, err = parseTime(t.Modified); err != nil {
+		return domain.PartnerOrder{}, err
+	}
+	if t.PayTime != "" {
+		paid, err := parseTime(t.PayTime)
+		if err != nil {
+			return domain.PartnerOrder{}, err
+		}
+		o.PaidAt = &paid
+	}
+	return o, nil
+}
+
+// orderItem maps a line; its marker is kept only when it is ours.
+func orderItem(l wireOrder, currency string) (domain.OrderItem, error) {
+	if l.Currency != "" {
+		currency = l.Currency
+	}
+	price, err := parseMajor(l.Price, currency)
+	if err != nil {
+		return domain.OrderItem{}, err
+	}
+	item := domain.OrderItem{ItemID: l.OID, ListingID: l.NumIID, Quantity: l.Num, UnitPrice: price}
+	if _, ours := domain.SKUOfMarker(l.OuterIID); ours {
+		item.Marker = l.OuterIID
+	}
+	return item, nil
+}
+
+// address maps the receiver fields, nil when the partner sent none (an
+// order not yet paid may have no address). The street lines come as one
+// field, a line each.
+func address(t wireTrade) *domain.Address {
+	a := domain.Address{Recipient: t.ReceiverName, Phone: t.ReceiverMobile, CountryCode: t.ReceiverCountry,
+		RegionCode: t.ReceiverState, City: t.ReceiverCity, Postcode: t.ReceiverZip}
+	if t.ReceiverAddress != "" {
+		a.Lines = strings.Split(t.ReceiverAddress, "\n")
+	}
+	if a.Recipient == "" && a.CountryCode == "" && a.City == "" && len(a.Lines) == 0 {
+		return nil
+	}
+	return &a
+}

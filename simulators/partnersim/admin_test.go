@@ -1,0 +1,68 @@
+package partnersim_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/simulators/partnersim"
+)
+
+func TestAdminHandler(t *testing.T) {
+	clk := newClock()
+	m := liveMarket(t, clk, partnersim.MarketConfig{}, 1)
+	srv := httptest.NewServer(partnersim.AdminHandler(m))
+	t.Cleanup(srv.Close)
+	call := func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, bytes.NewBufferString(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	placed := `{"buyer":"anna","address":{"recipient":"Anna","country_code":"DE","city":"Berlin","lines":["Invalidenstraße 12"]},
+		"items":[{"marker":"crossdock:sku-0","quantity":2},{"quantity":1}],"paid":false}`
+	status, order := call("POST", "/admin/orders", placed)
+	if status != http.StatusCreated || order["status"] != float64(10) || len(order["items"].([]any)) != 2 {
+		t.Fatalf("place = %d %v", status, order)
+	}
+	id := order["order_id"].(string)
+	clk.Advance(time.Minute)
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		check                    func(map[string]any) bool
+	}{
+		{"pay", "POST", "/admin/orders/" + id + "/pay", "", http.StatusOK,
+			func(o map[string]any) bool { return o["status"] == float64(20) && o["paid_at"] != nil }},
+		{"pay again", "POST", "/admin/orders/" + id + "/pay", "", http.StatusConflict, nil},
+		{"one order", "GET", "/admin/orders/" + id, "", http.StatusOK,
+			func(o map[string]any) bool { return o["address"].(map[string]any)["country_code"] == "DE" }},
+		{"an unknown order", "GET", "/admin/orders/po-nope", "", http.StatusNotFound, nil},
+		{"every order", "GET", "/admin/orders", "", http.StatusOK,
+			func(o map[string]any) bool { return len(o["orders"].([]any)) == 1 }},
+		{"listings", "GET", "/admin/listings", "", http.StatusOK,
+			func(o map[string]any) bool { return o["listings"].([]any)[0].(map[string]any)["stock"] == float64(98) }},
+		{"settlements", "GET", "/admin/settlements", "", http.StatusOK,
+			func(o map[string]any) bool { return len(o["settlements"].([]any)) == 0 }},
+		{"an unknown field", "POST", "/admin/orders", `{"buyer":"x","colour":"red"}`, http.StatusBadRequest, nil},
+		{"an unknown listing", "POST", "/admin/orders", `{"items":[{"marker":"crossdock:nope","quantity":1}]}`, http.StatusNotFound, nil},
+		{"an unknown route", "GET", "/admin/nothing", "", http.StatusNotFound, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := call(tt.method, tt.path, tt.body)
+			if status != tt.want || (tt.check != nil && !tt.check(body)) {
+				t.Errorf("= %d %v, want %d", status, body, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,72 @@
+package partnersim
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// SettlementLine is what the marketplace credits the seller for one order:
+// the gross of its marked items less the fees it keeps, booked at SettledAt.
+type SettlementLine struct {
+	LineID, OrderID, Currency string
+	GrossMinor, FeesMinor     int64
+	SettledAt                 time.Time
+}
+
+// book schedules the settlement line of an order just shipped, SettlementDelay
+// (plus up to the jitter) from now; the caller holds mu.
+func (m *Market) book(o *order) {
+	var gross int64
+	for _, it := range o.Items {
+		if it.Marker != "" {
+			gross += int64(it.Quantity) * it.UnitPriceMinor
+		}
+	}
+	at := m.now().Add(m.cfg.SettlementDelay + m.rand.upTo(m.cfg.Faults.SettlementDelayJitter))
+	m.lines = append(m.lines, SettlementLine{
+		LineID: fmt.Sprintf("st-%06d", m.nextSeq()), OrderID: o.OrderID, Currency: o.Currency,
+		GrossMinor: gross, FeesMinor: Fees(gross, m.cfg.FeeBps, m.cfg.FixedFeeMinor), SettledAt: at,
+	})
+}
+
+// Fees is what the marketplace keeps of gross: the commission of bps basis
+// points rounded half up, plus the fixed fee, never more than gross.
+func Fees(gross int64, bps int, fixed int64) int64 {
+	commission := (gross*int64(bps) + 5000) / 10000
+	return min(commission+fixed, gross)
+}
+
+// Settlements returns the lines booked in [from, to) by now, sorted by
+// (SettledAt, LineID), from offset, at most limit of them (limit <= 0:
+// all); more is true when further lines follow.
+func (m *Market) Settlements(from, to time.Time, offset, limit int) (lines []SettlementLine, more bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	var booked []SettlementLine
+	for _, l := range m.lines {
+		if !l.SettledAt.Before(from) && l.SettledAt.Before(to) && !l.SettledAt.After(now) {
+			booked = append(booked, l)
+		}
+	}
+	sortLines(booked)
+	return pageOf(booked, offset, limit)
+}
+
+// AllSettlements returns every line, booked or still scheduled, by
+// (SettledAt, LineID).
+func (m *Market) AllSettlements() []SettlementLine {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lines := slices.Clone(m.lines)
+	sortLines(lines)
+	return lines
+}
+
+func sortLines(lines []SettlementLine) {
+	slices.SortFunc(lines, func(a, b SettlementLine) int {
+		return cmp.Or(a.SettledAt.Compare(b.SettledAt), cmp.Compare(a.LineID, b.LineID))
+	})
+}

@@ -1,0 +1,43 @@
+package restmarket
+
+import (
+	"net/url"
+
+	"github.com/crossdock/crossdock/simulators/partnersim"
+)
+
+// bill is a settlement line: amount is the gross credited for the trade,
+// fee what the platform kept, both in major units of currency.
+type bill struct {
+	BillID   string `json:"bill_id"`
+	TID      string `json:"tid"`
+	Amount   string `json:"amount"`
+	Fee      string `json:"fee"`
+	Currency string `json:"currency"`
+	BookTime string `json:"book_time"`
+}
+
+func billOf(l partnersim.SettlementLine) bill {
+	return bill{BillID: l.LineID, TID: l.OrderID, Amount: formatMajor(l.GrossMinor, l.Currency),
+		Fee: formatMajor(l.FeesMinor, l.Currency), Currency: l.Currency, BookTime: formatTime(l.SettledAt)}
+}
+
+// settlementBillsGet answers a page of the bills booked in [start_time,
+// end_time), oldest first, with their total.
+func settlementBillsGet(s *server, params url.Values) (any, *apiError) {
+	from, to, e := window(params, "start_time", "end_time")
+	if e != nil {
+		return nil, e
+	}
+	offset, limit, e := paging(params)
+	if e != nil {
+		return nil, e
+	}
+	all, _ := s.market.Settlements(from, to, 0, 0)
+	lines, more := s.market.Settlements(from, to, offset, limit)
+	bills := make([]bill, 0, len(lines))
+	for _, l := range lines {
+		bills = append(bills, billOf(l))
+	}
+	return map[string]any{"total_results": len(all), "has_next": more, "bills": bills}, nil
+}
