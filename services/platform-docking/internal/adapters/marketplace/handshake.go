@@ -1,8 +1,8 @@
 // Package marketplace is platform-docking's connector to partners that speak
 // the standard protocol (crossdock.partner.v1.MarketplaceService over gRPC).
 // Every call is signed with docking's own Ed25519 key in pkg/auth's scheme,
-// so the partner can tell it is us. One small type per capability: today
-// the handshake; listings, orders, shipments and settlements come later.
+// so the partner can tell it is us. The Handshaker verifies a partner; the
+// Connector docks onto one: listings, orders, shipments and settlements.
 package marketplace
 
 import (
@@ -48,12 +48,7 @@ func NewHandshaker(signer Signer, timeout time.Duration) *Handshaker {
 // call and returns the proof. The connection lives for the one call: a
 // handshake is rare, and a partner's endpoint may have just changed.
 func (h *Handshaker) Handshake(ctx context.Context, p domain.Partner, challenge []byte) ([]byte, error) {
-	conn, err := grpc.NewClient(p.Endpoint,
-		// Plaintext for now: partners on the public internet need TLS, which
-		// comes with the first real partner (see the README).
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-		grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor(h.signer.ClientID, h.signer.Key)))
+	conn, err := dial(p.Endpoint, h.signer)
 	if err != nil {
 		return nil, app.HandshakeFailed("its endpoint "+p.Endpoint+" is not a gRPC target", err)
 	}
@@ -72,12 +67,31 @@ func (h *Handshaker) Handshake(ctx context.Context, p domain.Partner, challenge 
 // a partner that answered and refused (it must be fixed first). The
 // partner's own message is not passed on: it is text from outside.
 func callError(p domain.Partner, err error) error {
-	code := status.Code(err)
-	switch code {
+	if unreachable := unreachableError(p, err); unreachable != nil {
+		return unreachable
+	}
+	return app.HandshakeFailed("the partner refused the call ("+status.Code(err).String()+")", err)
+}
+
+// dial opens a client connection to a partner's endpoint whose calls are
+// signed as signer. It does not connect yet: grpc connects on the first
+// call.
+func dial(endpoint string, signer Signer) (*grpc.ClientConn, error) {
+	return grpc.NewClient(endpoint,
+		// Plaintext for now: partners on the public internet need TLS, which
+		// comes with the first real partner (see the README).
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor(signer.ClientID, signer.Key)))
+}
+
+// unreachableError is the error of a call that did not reach the partner
+// or timed out, worth retrying; nil for a partner that answered.
+func unreachableError(p domain.Partner, err error) error {
+	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
 		return apperr.Unavailable("the partner's endpoint " + p.Endpoint + " cannot be reached").
 			WithReason("PARTNER_UNREACHABLE").Wrap(err)
-	default:
-		return app.HandshakeFailed("the partner refused the call ("+code.String()+")", err)
 	}
+	return nil
 }

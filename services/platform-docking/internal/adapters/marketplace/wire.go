@@ -1,0 +1,145 @@
+package marketplace
+
+import (
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// The translation between docking's domain and the standard protocol's
+// messages. What a partner sends is checked as far as docking relies on it
+// (amounts in a known currency); anything else is kept as sent.
+
+func partnerListing(l domain.Listing) *partnerv1.PartnerListing {
+	return &partnerv1.PartnerListing{
+		Marker: l.Marker, ProductId: l.ProductID, SkuId: l.SKUID, SkuCode: l.SKUCode, SupplierId: l.SupplierID,
+		Locale: l.Locale, Title: l.Title, Description: l.Description, Images: l.Images, Attributes: l.Attributes,
+		Price: &commonv1.Money{CurrencyCode: l.Price.Currency, AmountMinor: l.Price.Amount},
+		Stock: l.Stock, WeightG: l.WeightG,
+	}
+}
+
+var listingStatuses = map[partnerv1.ListingStatus]domain.ListingStatus{
+	partnerv1.ListingStatus_LISTING_STATUS_PENDING:   domain.ListingPending,
+	partnerv1.ListingStatus_LISTING_STATUS_LIVE:      domain.ListingLive,
+	partnerv1.ListingStatus_LISTING_STATUS_REJECTED:  domain.ListingRejected,
+	partnerv1.ListingStatus_LISTING_STATUS_WITHDRAWN: domain.ListingWithdrawn,
+}
+
+// listingState maps a listing's state; a status docking cannot place is a
+// bad answer, not something to guess at.
+func listingState(st *partnerv1.ListingState) (domain.ListingState, error) {
+	status, ok := listingStatuses[st.GetStatus()]
+	if !ok {
+		return domain.ListingState{}, badAnswer("listing " + st.GetMarker() + " has the status " + st.GetStatus().String())
+	}
+	return domain.ListingState{Marker: st.GetMarker(), PartnerListingID: st.GetListingId(), Status: status,
+		Reasons: st.GetReasons(), UpdatedAt: timeOf(st.GetUpdatedAt())}, nil
+}
+
+var orderStatuses = map[partnerv1.OrderStatus]domain.OrderStatus{
+	partnerv1.OrderStatus_ORDER_STATUS_AWAITING_PAYMENT: domain.OrderAwaitingPayment,
+	partnerv1.OrderStatus_ORDER_STATUS_PAID:             domain.OrderPaid,
+	partnerv1.OrderStatus_ORDER_STATUS_SHIPPED:          domain.OrderShipped,
+	partnerv1.OrderStatus_ORDER_STATUS_COMPLETED:        domain.OrderCompleted,
+	partnerv1.OrderStatus_ORDER_STATUS_CANCELLED:        domain.OrderCancelled,
+}
+
+// orderStatus maps a partner's order status: a known one with its enum
+// name as the raw status, any other number (proto3 enums are open) as
+// OrderUnknown with the number, for an operator to look at.
+func orderStatus(s partnerv1.OrderStatus) (domain.OrderStatus, string) {
+	if st, ok := orderStatuses[s]; ok {
+		return st, s.String()
+	}
+	return domain.OrderUnknown, strconv.Itoa(int(s))
+}
+
+func partnerOrder(o *partnerv1.PartnerOrder) (domain.PartnerOrder, error) {
+	raw, err := protojson.Marshal(o)
+	if err != nil {
+		return domain.PartnerOrder{}, badAnswer("order " + o.GetOrderId() + " cannot be kept as JSON")
+	}
+	total, err := moneyOf(o.GetTotal(), "order "+o.GetOrderId()+" total")
+	if err != nil {
+		return domain.PartnerOrder{}, err
+	}
+	status, rawStatus := orderStatus(o.GetStatus())
+	po := domain.PartnerOrder{ID: o.GetOrderId(), Status: status, RawStatus: rawStatus, BuyerRef: o.GetBuyerRef(),
+		Total: total, PlacedAt: timeOf(o.GetPlacedAt()), UpdatedAt: timeOf(o.GetUpdatedAt()), Raw: raw}
+	if a := o.GetAddress(); a != nil {
+		po.Address = &domain.Address{Recipient: a.GetRecipient(), Phone: a.GetPhone(), CountryCode: a.GetCountryCode(),
+			RegionCode: a.GetRegionCode(), City: a.GetCity(), Postcode: a.GetPostcode(), Lines: a.GetLines()}
+	}
+	if o.GetPaidAt() != nil {
+		paid := timeOf(o.GetPaidAt())
+		po.PaidAt = &paid
+	}
+	for _, it := range o.GetItems() {
+		price, err := moneyOf(it.GetUnitPrice(), "order "+o.GetOrderId()+" item "+it.GetItemId())
+		if err != nil {
+			return domain.PartnerOrder{}, err
+		}
+		po.Items = append(po.Items, domain.OrderItem{ItemID: it.GetItemId(), ListingID: it.GetListingId(),
+			Marker: it.GetMarker(), Quantity: it.GetQuantity(), UnitPrice: price})
+	}
+	return po, nil
+}
+
+func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) {
+	raw, err := protojson.Marshal(l)
+	if err != nil {
+		return domain.SettlementLine{}, badAnswer("settlement line " + l.GetLineId() + " cannot be kept as JSON")
+	}
+	gross, err := moneyOf(l.GetGross(), "settlement line "+l.GetLineId()+" gross")
+	if err != nil {
+		return domain.SettlementLine{}, err
+	}
+	fees, err := moneyOf(l.GetFees(), "settlement line "+l.GetLineId()+" fees")
+	if err != nil {
+		return domain.SettlementLine{}, err
+	}
+	return domain.SettlementLine{LineID: l.GetLineId(), PartnerOrderID: l.GetOrderId(), Gross: gross, Fees: fees,
+		SettledAt: timeOf(l.GetSettledAt()), Raw: raw}, nil
+}
+
+// moneyOf checks an amount the partner sent.
+func moneyOf(m *commonv1.Money, what string) (money.Money, error) {
+	v, err := money.New(m.GetAmountMinor(), m.GetCurrencyCode())
+	if err != nil {
+		return money.Money{}, badAnswer(what + " is not in a known currency").Wrap(err)
+	}
+	return v, nil
+}
+
+// badAnswer is a partner answering something docking cannot take.
+func badAnswer(what string) *apperr.Error {
+	return apperr.FailedPrecondition("the partner's answer is malformed: " + what).WithReason("PARTNER_BAD_ANSWER")
+}
+
+// timeOf is a timestamp's time, zero when unset.
+func timeOf(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
+// windowBounds is a window's bounds; a zero bound is left unset (open).
+func windowBounds(w domain.Window) (from, to *timestamppb.Timestamp) {
+	if !w.From.IsZero() {
+		from = timestamppb.New(w.From)
+	}
+	if !w.To.IsZero() {
+		to = timestamppb.New(w.To)
+	}
+	return from, to
+}
