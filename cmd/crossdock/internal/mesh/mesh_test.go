@@ -72,8 +72,9 @@ func TestPlanHasNoDuplicatePorts(t *testing.T) {
 		seen[l.Addr] = l.Owner
 	}
 	// 8 backends × 2, gateway × 2, NATS × 2, PostgreSQL, the payment
-	// sandbox, the carrier simulator and the partner simulator.
-	if len(seen) != 8*2+2+2+1+3 {
+	// sandbox, the carrier simulator and the two partner simulators with
+	// their admin APIs.
+	if len(seen) != 8*2+2+2+1+2+2*2 {
 		t.Fatalf("%d listeners: %v", len(seen), seen)
 	}
 }
@@ -92,12 +93,15 @@ func TestNewPlanRejectsOffsetsOutsideThePortRange(t *testing.T) {
 	highest := 0
 	for _, s := range mesh.Simulators {
 		highest = max(highest, s.Port)
+		if s.Admin {
+			highest = max(highest, s.Port+100)
+		}
 	}
 	for _, svc := range mesh.Services {
 		highest = max(highest, svc.GRPCPort, svc.AdminPort, svc.HTTPPort)
 	}
-	if got := p.SimulatorAddr(mesh.PartnerSim); got != "127.0.0.1:65535" {
-		t.Errorf("partner simulator on %s at the highest offset", got)
+	if got := p.SimulatorAdminAddr(mesh.RestMarketSim); got != "127.0.0.1:65535" {
+		t.Errorf("the REST simulator's admin API on %s at the highest offset", got)
 	}
 	if highest+mesh.MaxOffset != 65535 {
 		t.Errorf("the highest port %d + MaxOffset %d is %d, want 65535", highest, mesh.MaxOffset, highest+mesh.MaxOffset)

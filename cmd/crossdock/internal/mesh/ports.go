@@ -24,9 +24,9 @@ type Plan struct {
 	services       map[string]Addresses
 }
 
-// MaxOffset keeps the highest port (the partner simulator's 9302 + offset) a
-// valid TCP port.
-const MaxOffset = 65535 - 9302
+// MaxOffset keeps the highest port (the REST marketplace simulator's admin
+// API, 9403 + offset) a valid TCP port.
+const MaxOffset = 65535 - 9403
 
 // NewPlan computes the addresses for a port offset; the offset lets two meshes
 // (a developer's and an end-to-end test's) run on one machine.
@@ -99,6 +99,9 @@ func (p Plan) Listeners() []Listener {
 			kind = " gRPC"
 		}
 		out = append(out, Listener{s.Name + kind, p.SimulatorAddr(s)})
+		if s.Admin {
+			out = append(out, Listener{s.Name + " admin", p.SimulatorAdminAddr(s)})
+		}
 	}
 	return out
 }

@@ -11,6 +11,9 @@ type Simulator struct {
 	Port    int    // before the offset
 	Package string // the binary's Go package, relative to the repository root
 	GRPC    bool   // serves gRPC rather than HTTP
+	// Admin is whether it serves an admin API (a partner marketplace's:
+	// orders placed as its buyers, what it received) on Port + 100.
+	Admin bool
 }
 
 // PaymentSandbox is the payment provider finance collects top-ups and pays
@@ -23,10 +26,25 @@ var CarrierSim = Simulator{Name: "carrier-sim", Port: 9301, Package: "./simulato
 
 // PartnerSim is the partner marketplace platform-docking docks with over
 // the standard partner protocol.
-var PartnerSim = Simulator{Name: "partner-sim", Port: 9302, Package: "./simulators/cmd/partner-sim", GRPC: true}
+var PartnerSim = Simulator{Name: "partner-sim", Port: 9302, Package: "./simulators/cmd/partner-sim", GRPC: true, Admin: true}
+
+// RestMarketSim is the partner marketplace with a REST API of its own
+// (method router, app key and signed parameters) docking docks with too.
+var RestMarketSim = Simulator{Name: "rest-market-sim", Port: 9303, Package: "./simulators/cmd/rest-market-sim", Admin: true}
 
 // Simulators lists every simulator the mesh starts, before the services.
-var Simulators = []Simulator{PaymentSandbox, CarrierSim, PartnerSim}
+var Simulators = []Simulator{PaymentSandbox, CarrierSim, PartnerSim, RestMarketSim}
+
+// marketplaceDemoTimes are the partner simulators' clocks and terms in the
+// local mesh: listings reviewed in two seconds and orders settled five
+// seconds after they ship (a real platform takes days), so the demo shows a
+// whole round in a minute; a 12 % commission and no fixed fee, as the demo
+// partners are registered (seed.DemoCommissionBps). The shell may override
+// each.
+func marketplaceDemoTimes(prefix string) map[string]string {
+	return map[string]string{prefix + "_REVIEW_DELAY": "2s", prefix + "_SETTLEMENT_DELAY": "5s", prefix + "_VISIBILITY_LAG": "2s",
+		prefix + "_FEE_BPS": "1200", prefix + "_FIXED_FEE_MINOR": "0"}
+}
 
 // PaymentWebhookPath is the gateway route the payment provider posts its
 // webhooks to.
@@ -34,6 +52,16 @@ const PaymentWebhookPath = "/v1/webhooks/payment-provider"
 
 // SimulatorAddr is where a simulator listens under the plan.
 func (p Plan) SimulatorAddr(s Simulator) string { return loopback(s.Port + p.Offset) }
+
+// simulatorAdminOffset is how far above its API port a partner simulator
+// serves its admin API (orders placed as its buyers, what it received).
+const simulatorAdminOffset = 100
+
+// SimulatorAdminAddr is where a partner simulator serves its admin API
+// under the plan.
+func (p Plan) SimulatorAdminAddr(s Simulator) string {
+	return loopback(s.Port + simulatorAdminOffset + p.Offset)
+}
 
 // PaymentCredentials are the API key finance calls the payment sandbox with
 // and the secret the sandbox signs its webhooks with: one pair, given to
@@ -135,11 +163,32 @@ type PartnerCredentials struct {
 // the parent's (so `PARTNER_SIM_REFUSE=true crossdock up` injects a fault),
 // then its address, code and keys and docking's client id, which win.
 func PartnerSimEnv(p Plan, c PartnerCredentials, parent []string) []string {
-	return merge(nil, parent, map[string]string{
+	return merge(marketplaceDemoTimes("PARTNER_SIM"), parent, map[string]string{
 		"PARTNER_SIM_ADDR":                p.SimulatorAddr(PartnerSim),
 		"PARTNER_SIM_CODE":                PartnerCode,
 		"PARTNER_SIM_KEY":                 c.Key,
 		"PARTNER_SIM_CROSSDOCK_CLIENT_ID": DockingClientID,
 		"PARTNER_SIM_CROSSDOCK_KEY":       c.DockingPublicKey,
+	})
+}
+
+// RestPartnerCode is the demo REST partner's code in docking's registry.
+const RestPartnerCode = "demo-rest-market"
+
+// RestMarketCredentials are the app key and secret the REST marketplace
+// simulator issued to Crossdock's seller account: the simulator checks
+// signatures with them, docking's registry holds them sealed.
+type RestMarketCredentials struct {
+	AppKey, AppSecret string
+}
+
+// RestMarketSimEnv is the REST simulator's environment: the demo times and
+// the parent's (so `REST_MARKET_SIM_RATE_LIMIT=0.2 crossdock up` injects
+// faults), then its address and the credentials, which win.
+func RestMarketSimEnv(p Plan, c RestMarketCredentials, parent []string) []string {
+	return merge(marketplaceDemoTimes("REST_MARKET_SIM"), parent, map[string]string{
+		"REST_MARKET_SIM_ADDR":       p.SimulatorAddr(RestMarketSim),
+		"REST_MARKET_SIM_APP_KEY":    c.AppKey,
+		"REST_MARKET_SIM_APP_SECRET": c.AppSecret,
 	})
 }

@@ -59,6 +59,17 @@ type File struct {
 	// kept because users holds its public half (the demo partner's API
 	// client).
 	PartnerSim PartnerSim `json:"partner_sim"`
+	// RestMarketSim is the app key and secret the REST marketplace
+	// simulator issued to Crossdock: docking holds them (sealed) in the
+	// demo REST partner's registration.
+	RestMarketSim RestMarketSim `json:"rest_market_sim"`
+}
+
+// RestMarketSim holds the app key and secret of Crossdock's seller account
+// at the REST marketplace simulator.
+type RestMarketSim struct {
+	AppKey    string `json:"app_key"`
+	AppSecret string `json:"app_secret"`
 }
 
 // PartnerSim is the private key of the partner simulator's users API
@@ -132,7 +143,7 @@ func LoadOrCreate(path string, wants []Want, natsUsers []string) (File, error) {
 	}
 	for _, v := range []*string{
 		&f.PaymentSandbox.APIKey, &f.PaymentSandbox.WebhookSecret, &f.CarrierSim.APIKey, &f.CarrierSim.WebhookSecret,
-		&f.Docking.SecretsKey, &f.Docking.SigningKey, &f.PartnerSim.Key,
+		&f.Docking.SecretsKey, &f.Docking.SigningKey, &f.PartnerSim.Key, &f.RestMarketSim.AppKey, &f.RestMarketSim.AppSecret,
 	} {
 		if *v == "" {
 			pw, err := password()

@@ -67,7 +67,7 @@ func Partner(ctx context.Context, usersAddr, dockingAddr string, p DemoPartner) 
 	if partner == nil {
 		created, err := docking.CreatePartner(admin, &dockingv1.CreatePartnerRequest{
 			Name: "Demo partner marketplace", Code: p.Code, Protocol: dockingv1.PartnerProtocol_PARTNER_PROTOCOL_STANDARD_GRPC,
-			Endpoint: p.Endpoint, ApiClientId: clientID, Locales: []string{"de"}, CommissionBps: 800,
+			Endpoint: p.Endpoint, ApiClientId: clientID, Locales: []string{"de"}, CommissionBps: DemoCommissionBps,
 		})
 		if err != nil {
 			return PartnerResult{}, fmt.Errorf("create partner %s: %w", p.Code, err)
@@ -81,6 +81,12 @@ func Partner(ctx context.Context, usersAddr, dockingAddr string, p DemoPartner) 
 		}
 		partner = updated.GetPartner()
 	}
+	return verify(admin, docking, partner)
+}
+
+// verify runs a partner's handshake unless an operator suspended it; a
+// refused handshake is a warning, not an error.
+func verify(admin context.Context, docking dockingv1.DockingServiceClient, partner *dockingv1.Partner) (PartnerResult, error) {
 	res := PartnerResult{PartnerID: partner.GetPartnerId(), Status: partner.GetStatus()}
 	if partner.GetStatus() == dockingv1.PartnerStatus_PARTNER_STATUS_SUSPENDED {
 		return res, nil // an operator's choice, kept
@@ -91,10 +97,64 @@ func Partner(ctx context.Context, usersAddr, dockingAddr string, p DemoPartner) 
 		res.Warning = status.Convert(err).Message()
 		return res, nil
 	case err != nil:
-		return PartnerResult{}, fmt.Errorf("verify partner %s: %w", p.Code, err)
+		return PartnerResult{}, fmt.Errorf("verify partner %s: %w", partner.GetCode(), err)
 	}
 	res.Status = verified.GetPartner().GetStatus()
 	return res, nil
+}
+
+// DemoRestPartner is the REST marketplace the demo docks with too: the
+// REST simulator at Endpoint (its base URL), which issued Crossdock the
+// app key and secret.
+type DemoRestPartner struct {
+	Code              string
+	Endpoint          string
+	AppKey, AppSecret string
+}
+
+// DemoCommissionBps is the demo partners' commission, as the simulators
+// charge it (their fixed fee per order is zero in the demo).
+const DemoCommissionBps = 1200
+
+// RestPartner registers the demo REST partner as an admin would (created
+// once with its credentials; moved, with the credentials given again, when
+// the mesh's ports moved) and verifies it unless suspended.
+func RestPartner(ctx context.Context, usersAddr, dockingAddr string, p DemoRestPartner) (PartnerResult, error) {
+	conns, closeAll, err := dial(map[string]string{"users": usersAddr, "docking": dockingAddr})
+	if err != nil {
+		return PartnerResult{}, err
+	}
+	defer closeAll()
+	users := usersv1.NewUsersServiceClient(conns["users"])
+	docking := dockingv1.NewDockingServiceClient(conns["docking"])
+	admin, err := login(ctx, users, AdminEmail)
+	if err != nil {
+		return PartnerResult{}, fmt.Errorf("log in the admin: %w", err)
+	}
+	partner, err := findPartner(admin, docking, p.Code)
+	if err != nil {
+		return PartnerResult{}, err
+	}
+	creds := &dockingv1.PartnerCredentials{AppKey: p.AppKey, AppSecret: p.AppSecret}
+	switch {
+	case partner == nil:
+		created, err := docking.CreatePartner(admin, &dockingv1.CreatePartnerRequest{
+			Name: "Demo REST marketplace", Code: p.Code, Protocol: dockingv1.PartnerProtocol_PARTNER_PROTOCOL_REST_MARKETPLACE,
+			Endpoint: p.Endpoint, Locales: []string{"en"}, CommissionBps: DemoCommissionBps, Credentials: creds,
+		})
+		if err != nil {
+			return PartnerResult{}, fmt.Errorf("create partner %s: %w", p.Code, err)
+		}
+		partner = created.GetPartner()
+	case partner.GetEndpoint() != p.Endpoint:
+		updated, err := docking.UpdatePartner(admin, &dockingv1.UpdatePartnerRequest{PartnerId: partner.GetPartnerId(),
+			Endpoint: proto.String(p.Endpoint), Credentials: creds})
+		if err != nil {
+			return PartnerResult{}, fmt.Errorf("move partner %s to %s: %w", p.Code, p.Endpoint, err)
+		}
+		partner = updated.GetPartner()
+	}
+	return verify(admin, docking, partner)
 }
 
 // findPartner returns the partner registered under code, or nil.

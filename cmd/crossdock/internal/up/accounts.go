@@ -86,6 +86,12 @@ func carrierCredentials(creds secrets.File) mesh.CarrierCredentials {
 	return mesh.CarrierCredentials{APIKey: creds.CarrierSim.APIKey, WebhookSecret: creds.CarrierSim.WebhookSecret}
 }
 
+// restMarketCredentials are the app key and secret of Crossdock's seller
+// account at the REST marketplace simulator.
+func restMarketCredentials(creds secrets.File) mesh.RestMarketCredentials {
+	return mesh.RestMarketCredentials{AppKey: creds.RestMarketSim.AppKey, AppSecret: creds.RestMarketSim.AppSecret}
+}
+
 // partnerCredentials are the partner simulator's key and docking's public
 // key, the half of DOCKING_SIGNING_KEY the simulator checks calls with.
 func partnerCredentials(creds secrets.File) (mesh.PartnerCredentials, error) {

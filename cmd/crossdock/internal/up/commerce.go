@@ -12,9 +12,10 @@ import (
 
 // seedCommerce records demo exchange rates and fills the demo catalogue, its
 // stock, a freight history and coupon campaigns, and registers and verifies
-// the partner simulator as the demo partner, once the demo accounts exist.
+// the partner simulators as the demo partners (the standard protocol's and
+// the REST marketplace), once the demo accounts exist.
 // Every step is safe to repeat.
-func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCredentials, say io.Writer) error {
+func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCredentials, restCreds mesh.RestMarketCredentials, say io.Writer) error {
 	addr := func(name string) string { return plan.Of(mesh.Service{Name: name}).GRPC }
 	if err := seed.ExchangeRates(ctx, addr(mesh.Users), addr("finance")); err != nil {
 		return fmt.Errorf("seed exchange rates: %w", err)
@@ -41,10 +42,23 @@ func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCrede
 	if err != nil {
 		return fmt.Errorf("seed the demo partner: %w", err)
 	}
-	state := strings.TrimPrefix(docked.Status.String(), "PARTNER_STATUS_")
-	if docked.Warning != "" {
-		state += " (left as it was: this start's handshake failed: " + docked.Warning + ")"
+	fmt.Fprintf(say, "demo partner %s at %s: %s\n", mesh.PartnerCode, plan.SimulatorAddr(mesh.PartnerSim), partnerState(docked))
+	restEndpoint := "http://" + plan.SimulatorAddr(mesh.RestMarketSim)
+	rest, err := seed.RestPartner(ctx, addr(mesh.Users), addr(mesh.PlatformDocking), seed.DemoRestPartner{
+		Code: mesh.RestPartnerCode, Endpoint: restEndpoint, AppKey: restCreds.AppKey, AppSecret: restCreds.AppSecret,
+	})
+	if err != nil {
+		return fmt.Errorf("seed the demo REST partner: %w", err)
 	}
-	fmt.Fprintf(say, "demo partner %s at %s: %s\n", mesh.PartnerCode, plan.SimulatorAddr(mesh.PartnerSim), state)
+	fmt.Fprintf(say, "demo partner %s at %s: %s\n", mesh.RestPartnerCode, restEndpoint, partnerState(rest))
 	return nil
+}
+
+// partnerState says where a seeded partner stands.
+func partnerState(r seed.PartnerResult) string {
+	state := strings.TrimPrefix(r.Status.String(), "PARTNER_STATUS_")
+	if r.Warning != "" {
+		state += " (left as it was: this start's handshake failed: " + r.Warning + ")"
+	}
+	return state
 }

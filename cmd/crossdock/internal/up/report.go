@@ -43,7 +43,10 @@ func report(w io.Writer, plan mesh.Plan, results []health.Result, adminURL, secr
 	fmt.Fprintf(tw, "API docs\t%s/docs\n", gw)
 	fmt.Fprintf(tw, "Payment sandbox\thttp://%s (%s; simulators/README.md)\n", plan.SimulatorAddr(mesh.PaymentSandbox), status[mesh.PaymentSandbox.Name])
 	fmt.Fprintf(tw, "Carrier simulator\thttp://%s (%s; a simulated day per 10 s; simulators/README.md)\n", plan.SimulatorAddr(mesh.CarrierSim), status[mesh.CarrierSim.Name])
-	fmt.Fprintf(tw, "Partner simulator\tgRPC %s (%s; partner %s; simulators/README.md)\n", plan.SimulatorAddr(mesh.PartnerSim), status[mesh.PartnerSim.Name], mesh.PartnerCode)
+	fmt.Fprintf(tw, "Partner simulator\tgRPC %s, admin http://%s (%s; partner %s; simulators/README.md)\n", plan.SimulatorAddr(mesh.PartnerSim),
+		plan.SimulatorAdminAddr(mesh.PartnerSim), status[mesh.PartnerSim.Name], mesh.PartnerCode)
+	fmt.Fprintf(tw, "REST marketplace simulator\thttp://%s, admin http://%s (%s; partner %s; simulators/README.md)\n", plan.SimulatorAddr(mesh.RestMarketSim),
+		plan.SimulatorAdminAddr(mesh.RestMarketSim), status[mesh.RestMarketSim.Name], mesh.RestPartnerCode)
 	fmt.Fprintf(tw, "NATS\t%s\n", plan.NATSURL())
 	fmt.Fprintf(tw, "NATS monitoring\thttp://%s (JetStream: /jsz)\n", plan.NATSMonitoring)
 	fmt.Fprintf(tw, "PostgreSQL\tpsql '%s'\n", adminURL)

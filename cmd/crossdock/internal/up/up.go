@@ -209,6 +209,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		{mesh.PaymentSandbox, "the payment sandbox", mesh.PaymentSandboxEnv(plan, paymentCredentials(creds), os.Environ())},
 		{mesh.CarrierSim, "the carrier simulator", mesh.CarrierSimEnv(plan, carrierCredentials(creds), os.Environ())},
 		{mesh.PartnerSim, "the partner simulator", mesh.PartnerSimEnv(plan, partner, os.Environ())},
+		{mesh.RestMarketSim, "the REST marketplace simulator", mesh.RestMarketSimEnv(plan, restMarketCredentials(creds), os.Environ())},
 	} {
 		fmt.Fprintf(say, "starting %s on %s\n", sim.what, plan.SimulatorAddr(sim.sim))
 		start := func() (*child.Process, error) {
@@ -268,7 +269,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 		return fmt.Errorf("seed demo accounts: %w", err)
 	}
-	if err := seedCommerce(watch, plan, partner, say); err != nil {
+	if err := seedCommerce(watch, plan, partner, restMarketCredentials(creds), say); err != nil {
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}

@@ -1,8 +1,8 @@
 // Command platform-docking runs the platform-docking service: the registry
 // of partner platforms with their terms and sealed credentials, the
-// handshake that verifies a partner's endpoint and keys, and the
-// partner-facing API partners call with signed requests. Product push,
-// order pull, waybill return and settlement reconciliation are coming.
+// handshake that verifies a partner's endpoint and keys, the partner-facing
+// API partners call with signed requests, and the jobs that dock: product
+// push, order pull, waybill return and settlement reconciliation.
 package main
 
 import (
@@ -27,6 +27,7 @@ import (
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/restmarket"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/ports/grpcapi"
@@ -145,8 +146,19 @@ func run(ctx context.Context) error {
 	}
 	keys := auth.UsersKeyLookup(usersv1.NewUsersServiceClient(rt.Users), apiClientKeysTTL,
 		grpc.PerRPCCredentials(rt.ServiceTokens.PerRPCCredentials()))
+	signer := marketplace.Signer{ClientID: cfg.ClientID, Key: signingKey}
 	handshakers := map[domain.Protocol]app.Handshaker{
-		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: cfg.ClientID, Key: signingKey}, cfg.PartnerTimeout),
+		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(signer, cfg.PartnerTimeout),
+	}
+	// One connector per protocol: the standard protocol's keeps a
+	// connection per partner endpoint; the REST marketplaces' is plain
+	// HTTP with the partner's app key and secret.
+	standard := marketplace.NewConnector(signer, cfg.PartnerTimeout)
+	defer standard.Close()
+	rest := restmarket.New(nil, cfg.PartnerTimeout)
+	connectors := map[domain.Protocol]app.Connector{
+		domain.ProtocolStandardGRPC:    standard.App(),
+		domain.ProtocolRESTMarketplace: rest.App(),
 	}
 	peerConns := map[string]string{"CATALOG_ADDR": cfg.CatalogAddr, "ORDERS_ADDR": cfg.OrdersAddr, "FINANCE_ADDR": cfg.FinanceAddr}
 	dialed := map[string]*grpc.ClientConn{}
@@ -159,14 +171,15 @@ func run(ctx context.Context) error {
 		dialed[name] = conn
 	}
 	partners := postgres.New(rt.Pool, ring)
-	connectors := map[domain.Protocol]app.Connector{}
 	trade := app.NewTrade(partners, postgres.NewTrade(rt.Pool), connectors,
 		peers.Catalog{Client: catalogv1.NewCatalogServiceClient(dialed["CATALOG_ADDR"])},
 		peers.Orders{Client: ordersv1.NewOrdersServiceClient(dialed["ORDERS_ADDR"])},
 		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		app.Timing{Round: cfg.Round, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
 			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
-	grpcapi.Register(rt.Server.GRPC(), app.New(partners, handshakers, keys), trade)
+	registry := app.New(partners, handshakers, keys,
+		app.WithCredentialCheckers(map[domain.Protocol]app.CredentialChecker{domain.ProtocolRESTMarketplace: rest}))
+	grpcapi.Register(rt.Server.GRPC(), registry, trade)
 
 	// Workers start once the database is migrated and the streams exist.
 	for _, c := range (events.Consumers{Nudge: trade.Nudge}).All() {

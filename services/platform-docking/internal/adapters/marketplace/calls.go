@@ -10,6 +10,7 @@ import (
 
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
@@ -107,8 +108,7 @@ func (c *Connector) GetOrder(ctx context.Context, p domain.Partner, orderID stri
 
 // ErrWaybillConflict is items the partner has confirmed under another
 // waybill: retrying cannot help, an operator must look.
-var ErrWaybillConflict = apperr.FailedPrecondition("the partner has these items confirmed under another waybill").
-	WithReason("WAYBILL_CONFLICT")
+var ErrWaybillConflict = app.ErrWaybillConflict
 
 // ConfirmShipment confirms a package's waybill; the same waybill again is
 // success with already = true.

@@ -28,7 +28,7 @@ const (
 var (
 	// ErrWaybillConflict is the partner holding another waybill for lines
 	// we confirm: a second parcel for shipped goods needs an operator.
-	ErrWaybillConflict = apperr.FailedPrecondition("the partner holds another waybill for these items").WithReason("WAYBILL_CONFLICT")
+	ErrWaybillConflict = app.ErrWaybillConflict
 	// ErrRefused is the partner refusing a call: our app key, signature or
 	// parameters. Retrying the same call will not help.
 	ErrRefused = apperr.FailedPrecondition("the partner refused the call").WithReason("PARTNER_REFUSED")
