@@ -154,7 +154,7 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 			}
 			return false, r.Raw
 		})
-		order := c.do("GET", "/v1/orders/"+orderID, s.Access, nil).must(t, 200, "the supplier reads the partner's order")
+		order := c.do("GET", "/v1/orders/"+orderID, admin, nil).must(t, 200, "the partner's order, as an operator reads it")
 		subs := objects(order.Body, "order", "subOrders")
 		if len(subs) != 1 || order.str("order", "channel") != "partner:"+p.code || minor(subs[0], "goods", "amountMinor") != 2*price {
 			t.Fatalf("local order of %s: %s", p.code, order.Raw)
@@ -162,6 +162,7 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 		sub := fmt.Sprint(subs[0]["subOrderId"])
 
 		// Shipped: the waybill reaches the partner, once.
+		_, feesBefore := ledgerKind(t, c, admin, "partner_fees", "EUR")
 		shipped := c.do("POST", "/v1/sub-orders/"+sub+"/ship", s.Access, map[string]any{"methodId": express, "from": s.from}).must(t, 200, "ship")
 		waybill := shipped.str("subOrder", "parcel", "waybill")
 		waitFor(t, "the waybill on "+p.code, 60*time.Second, func() (bool, string) {
@@ -171,7 +172,6 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 		})
 
 		// The settlement line is matched and split: the partner kept its 12 %.
-		_, feesBefore := ledgerKind(t, c, admin, "partner_fees", "EUR")
 		var line map[string]any
 		waitFor(t, "the settlement of "+partnerOrder+" on "+p.code, 90*time.Second, func() (bool, string) {
 			r := c.do("GET", "/v1/docking/partners/"+id+"/settlement-lines", admin, nil).must(t, 200, "settlement lines")

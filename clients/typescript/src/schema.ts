@@ -1860,7 +1860,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetProduct returns a product with its live and pending revisions, to its owner and to operators. */
+        /** GetProduct returns a product with its live and pending revisions, to its owner, to operators and to services (docking). */
         get: operations["CatalogService_GetProduct"];
         put?: never;
         post?: never;

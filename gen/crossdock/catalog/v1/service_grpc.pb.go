@@ -78,8 +78,8 @@ type CatalogServiceClient interface {
 	// sent back for changes, or — for a listed product — a new revision that goes
 	// through review while the listed one stays live. The product's owner only.
 	UpdateProduct(ctx context.Context, in *UpdateProductRequest, opts ...grpc.CallOption) (*UpdateProductResponse, error)
-	// GetProduct returns a product with its live and pending revisions, to its owner
-	// and to operators.
+	// GetProduct returns a product with its live and pending revisions, to its owner,
+	// to operators and to services (docking).
 	GetProduct(ctx context.Context, in *GetProductRequest, opts ...grpc.CallOption) (*GetProductResponse, error)
 	// ListSupplierProducts lists the caller's organization's products; with deleted
 	// set, the bin.
@@ -447,8 +447,8 @@ type CatalogServiceServer interface {
 	// sent back for changes, or — for a listed product — a new revision that goes
 	// through review while the listed one stays live. The product's owner only.
 	UpdateProduct(context.Context, *UpdateProductRequest) (*UpdateProductResponse, error)
-	// GetProduct returns a product with its live and pending revisions, to its owner
-	// and to operators.
+	// GetProduct returns a product with its live and pending revisions, to its owner,
+	// to operators and to services (docking).
 	GetProduct(context.Context, *GetProductRequest) (*GetProductResponse, error)
 	// ListSupplierProducts lists the caller's organization's products; with deleted
 	// set, the bin.

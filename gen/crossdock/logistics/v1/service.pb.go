@@ -826,7 +826,9 @@ type CreateShipmentRequest struct {
 	SubOrderId string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
 	OrderId    string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	// Required for a return; its idempotency key.
-	ReturnId      string `protobuf:"bytes,4,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	ReturnId string `protobuf:"bytes,4,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	// The buyer's user id, or for an order a partner platform sold, its buyer as
+	// "partner:<code>/<the partner's buyer>".
 	BuyerId       string `protobuf:"bytes,5,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
 	SupplierOrgId string `protobuf:"bytes,6,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
 	MethodId      string `protobuf:"bytes,7,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`

@@ -164,6 +164,11 @@ func TestNewShipmentInputValidate(t *testing.T) {
 	if err := valid().Validate(); err != nil {
 		t.Fatalf("valid input refused: %v", err)
 	}
+	partnerBuyer := valid()
+	partnerBuyer.BuyerID = "partner:demo-partner/buyer-42"
+	if err := partnerBuyer.Validate(); err != nil {
+		t.Fatalf("a partner channel's buyer refused: %v", err)
+	}
 	for _, tc := range []struct {
 		field  string
 		change func(*domain.NewShipmentInput)
@@ -176,6 +181,8 @@ func TestNewShipmentInputValidate(t *testing.T) {
 		{"lines[0].quantity", func(in *domain.NewShipmentInput) { in.Lines[0].Quantity = 0 }},
 		{"return_id", func(in *domain.NewShipmentInput) { in.Kind = domain.KindReturn }},
 		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "someone" }},
+		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "partner:/someone" }},
+		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "partner:dh/ " }},
 		{"goods_price", func(in *domain.NewShipmentInput) { in.GoodsPrice = money.Money{Amount: 1, Currency: "XYZ"} }},
 	} {
 		in := valid()

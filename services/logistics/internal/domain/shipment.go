@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -149,8 +150,8 @@ func (in NewShipmentInput) Validate() error {
 	if in.OrderID == uuid.Nil {
 		v.Add("order_id", "is required")
 	}
-	if _, err := uuid.Parse(in.BuyerID); err != nil {
-		v.Add("buyer_id", "must be the buyer's user id (a UUID)")
+	if !validBuyer(in.BuyerID) {
+		v.Add("buyer_id", `must be the buyer's user id (a UUID), or a partner channel's buyer ("partner:<code>/<buyer>")`)
 	}
 	if in.SupplierOrgID == uuid.Nil {
 		v.Add("supplier_org_id", "is required")
@@ -293,4 +294,15 @@ func (t Timing) Scaled(d time.Duration) time.Duration {
 		return d
 	}
 	return time.Duration(float64(d) / t.TimeScale)
+}
+
+// validBuyer accepts a Crossdock user id, or the buyer of an order a
+// partner platform sold ("partner:<code>/<the partner's buyer>"): their
+// parcels travel like any other, and consolidate per such buyer too.
+func validBuyer(id string) bool {
+	if _, err := uuid.Parse(id); err == nil {
+		return true
+	}
+	channel, buyer, ok := strings.Cut(id, "/")
+	return ok && strings.HasPrefix(channel, "partner:") && len(channel) > len("partner:") && strings.TrimSpace(buyer) != "" && len(id) <= 300
 }
