@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -60,12 +61,15 @@ func (t *Trade) confirm(ctx context.Context, p domain.Partner, conn ShipmentConn
 	if err != nil {
 		return err
 	}
-	var items []string
-	for _, s := range subs {
-		if s.SubOrderID == w.SubOrderID.String() {
-			items = s.ItemIDs
-		}
+	i := slices.IndexFunc(subs, func(s ImportedSubOrder) bool { return s.SubOrderID == w.SubOrderID.String() })
+	if i < 0 {
+		// Shipped before docking recorded the import (placing answered
+		// late): which of the partner's items travel is not known yet, and
+		// confirming "every item" would claim the other parcels' goods.
+		w.DueAt, w.LastError = t.clock().Add(t.timing.Retry), "the sub-order's import is not recorded yet"
+		return t.store.SaveWaybill(ctx, w)
 	}
+	items := subs[i].ItemIDs
 	already, err := conn.ConfirmShipment(ctx, p, domain.Shipment{PartnerOrderID: w.PartnerOrderID, ItemIDs: items, CarrierCode: w.CarrierCode, Waybill: w.Waybill})
 	now := t.clock()
 	w.Attempts++
