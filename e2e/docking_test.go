@@ -86,7 +86,8 @@ func TestDockingDemoPartner(t *testing.T) {
 	}
 }
 
-// The authorization matrix of every docking route: admins only. The matrix
+// The authorization matrix of every docking route: admins only (listings:
+// admins and suppliers). The matrix
 // works on a partner of its own (a REST marketplace, which needs no
 // simulator), so the demo partner stays as it is.
 func TestDockingAuthorizationMatrix(t *testing.T) {
@@ -113,9 +114,11 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 	check := func(actor, path string, body any, want []int) authzCheck {
 		return authzCheck{actor: actor, path: path, body: body, want: want}
 	}
-	// A REST marketplace cannot be verified yet (no connector), and a
-	// suspended one not at all: either way FAILED_PRECONDITION.
+	// The matrix's marketplace does not answer (UNAVAILABLE), and a
+	// suspended one cannot be verified at all (FAILED_PRECONDITION); an
+	// unverified one cannot be synced (FAILED_PRECONDITION).
 	refused := []int{400}
+	unreachable := []int{400, 503}
 	onlyAdmin := func(path string, body any, adminWant []int) []authzCheck {
 		return []authzCheck{check("buyer", path, body, denied), check("supplier", path, body, denied),
 			check("merchant", path, body, denied), check("admin", path, body, adminWant)}
@@ -127,12 +130,20 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 				check("supplier", "", create(fmt.Sprintf("matrix-s-%d", run)), denied),
 				check("merchant", "", create(fmt.Sprintf("matrix-m-%d", run)), denied),
 				check("admin", "", create(fmt.Sprintf("matrix-a-%d", run)), ok)},
-			"GET /v1/docking/partners":                       onlyAdmin("/v1/docking/partners", nil, ok),
-			"GET /v1/docking/partners/{partner_id}":          onlyAdmin(p, nil, ok),
-			"PATCH /v1/docking/partners/{partner_id}":        onlyAdmin(p, map[string]any{"name": "Matrix marketplace, renamed"}, ok),
-			"POST /v1/docking/partners/{partner_id}/verify":  onlyAdmin(p+"/verify", map[string]any{}, refused),
-			"POST /v1/docking/partners/{partner_id}/suspend": onlyAdmin(p+"/suspend", map[string]any{}, ok),
-			"POST /v1/docking/partners/{partner_id}/resume":  onlyAdmin(p+"/resume", map[string]any{}, ok),
+			"GET /v1/docking/partners":                               onlyAdmin("/v1/docking/partners", nil, ok),
+			"GET /v1/docking/partners/{partner_id}":                  onlyAdmin(p, nil, ok),
+			"PATCH /v1/docking/partners/{partner_id}":                onlyAdmin(p, map[string]any{"name": "Matrix marketplace, renamed"}, ok),
+			"POST /v1/docking/partners/{partner_id}/verify":          onlyAdmin(p+"/verify", map[string]any{}, unreachable),
+			"POST /v1/docking/partners/{partner_id}/suspend":         onlyAdmin(p+"/suspend", map[string]any{}, ok),
+			"POST /v1/docking/partners/{partner_id}/resume":          onlyAdmin(p+"/resume", map[string]any{}, ok),
+			"GET /v1/docking/partners/{partner_id}/activity":         onlyAdmin(p+"/activity", nil, ok),
+			"GET /v1/docking/partners/{partner_id}/orders":           onlyAdmin(p+"/orders", nil, ok),
+			"GET /v1/docking/partners/{partner_id}/settlement-lines": onlyAdmin(p+"/settlement-lines", nil, ok),
+			"POST /v1/docking/partners/{partner_id}/sync":            onlyAdmin(p+"/sync", map[string]any{}, refused),
+			// Listings are the admins' and, for their own products, the
+			// suppliers'.
+			"GET /v1/docking/listings": {check("buyer", "/v1/docking/listings", nil, denied), check("merchant", "/v1/docking/listings", nil, denied),
+				check("supplier", "/v1/docking/listings", nil, ok), check("admin", "/v1/docking/listings", nil, ok)},
 		},
 		tokens:  tokens,
 		params:  strings.NewReplacer("{partner_id}", id),
