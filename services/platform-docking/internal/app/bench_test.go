@@ -53,8 +53,8 @@ var benchTiming = app.Timing{Round: 2 * time.Second, PullEvery: 0, SettleEvery: 
 // as the service's Run paces them. The goal is 10,000 orders within 60 s.
 //
 // Local orders are placed in an in-memory double of the orders service:
-// this measures docking (paging, rate limits, its records), not orders,
-// whose own cost per order is in docs/benchmarks.md (BenchmarkCheckoutAndPay).
+// this measures docking (paging, rate limits, its records), not orders;
+// docs/benchmarks.md says what orders' own cost implies for the whole.
 func BenchmarkPullTenThousandOrders(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
