@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -27,16 +29,14 @@ func (t *Trade) pullOrders(ctx context.Context, p domain.Partner, conn OrderConn
 	if !ok {
 		return nil
 	}
-	page := ""
+	page, patience := "", pagePatience
 	for {
-		res, err := conn.ListOrders(ctx, p, w, page)
+		res, err := listOrders(ctx, p, conn, w, page, &patience)
 		if err != nil {
 			return err
 		}
-		for _, o := range res.Orders {
-			if err := t.take(ctx, p, o); err != nil {
-				return fmt.Errorf("partner order %s: %w", o.ID, err)
-			}
+		if err := t.takeAll(ctx, p, res.Orders); err != nil {
+			return err
 		}
 		if res.Next == "" {
 			break
@@ -44,6 +44,43 @@ func (t *Trade) pullOrders(ctx context.Context, p domain.Partner, conn OrderConn
 		page = res.Next
 	}
 	return t.store.SaveOrderWatermark(ctx, p.ID, w.To, t.clock())
+}
+
+// pagePatience is how long one window's pull waits, in all, for a partner
+// rate limiting its pages before it gives up until the next round.
+const pagePatience = 10 * time.Second
+
+// listOrders reads one page of the window. A partner asking us to wait is
+// waited for and asked again while the wait fits in patience (what is left
+// of it is updated): giving up would read the window's pages again from the
+// first next round, and a partner refusing 2 % of the calls rarely lets a
+// window of a few hundred pages through whole. A longer wait fails the
+// pull, and the jobs leave the partner alone for that long.
+func listOrders(ctx context.Context, p domain.Partner, conn OrderConnector, w domain.Window, page string, patience *time.Duration) (domain.OrderPage, error) {
+	for {
+		res, err := conn.ListOrders(ctx, p, w, page)
+		after, limited := RetryAfter(err)
+		after = max(after, time.Second) // unspecified: a second, as the jobs wait
+		if !limited || after > *patience {
+			return res, err
+		}
+		*patience -= after
+		if err := sleep(ctx, after); err != nil {
+			return domain.OrderPage{}, err
+		}
+	}
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 // start is where a partner's first pull begins.
@@ -62,56 +99,172 @@ func (t *Trade) pullOne(ctx context.Context, p domain.Partner, conn OrderConnect
 	if err != nil {
 		return err
 	}
-	return t.take(ctx, p, o)
+	return t.takeAll(ctx, p, []domain.PartnerOrder{o})
 }
 
-// take records one pulled order and places it when it is paid and new.
-func (t *Trade) take(ctx context.Context, p domain.Partner, o domain.PartnerOrder) error {
-	decision, lines, problem := domain.Decide(o)
-	if decision == domain.Ignore {
+// placeWorkers is how many orders of a page are placed at once: enough to
+// overlap the orders service's latency, few enough not to flood it.
+const placeWorkers = 8
+
+// taking is a pulled order on its way to its record.
+type taking struct {
+	order    domain.PartnerOrder
+	decision domain.ImportDecision
+	lines    []domain.OrderLine
+	problem  string
+	rec      PulledRecord
+	// place is set for a paid order not imported yet; err is its placing's
+	// failure worth retrying, which leaves the order unrecorded.
+	place bool
+	err   error
+}
+
+// takeAll records a page of pulled orders and places those paid and new,
+// with one read of what docking knows of them, the placing concurrently
+// (placeWorkers at a time) and one transaction recording them all. Each
+// order is recorded only after its placing answered. An order whose placing
+// failed for now is not recorded, the others are, and the first failure is
+// returned: the window is read again next round.
+func (t *Trade) takeAll(ctx context.Context, p domain.Partner, orders []domain.PartnerOrder) error {
+	takes := decidePage(orders)
+	if len(takes) == 0 {
 		return nil
 	}
-	prev, seen, err := t.store.GetPulledOrder(ctx, p.ID, o.ID)
+	ids := make([]string, len(takes))
+	for i, tk := range takes {
+		ids[i] = tk.order.ID
+	}
+	prev, err := t.store.GetPulledOrders(ctx, p.ID, ids)
 	if err != nil {
 		return err
 	}
 	now := t.clock()
+	for i := range takes {
+		t.plan(p, &takes[i], prev, now)
+	}
+	failed := t.placeAll(ctx, p, takes)
+	recs := make([]PulledRecord, 0, len(takes))
+	for _, tk := range takes {
+		if tk.err == nil {
+			recs = append(recs, tk.rec)
+		}
+	}
+	if err := t.store.SavePulledOrders(ctx, recs); err != nil {
+		return errors.Join(err, failed)
+	}
+	return failed
+}
+
+// decidePage reads a page's orders, leaving out those with nothing of ours; an
+// order listed twice is taken once, as last listed.
+func decidePage(orders []domain.PartnerOrder) []taking {
+	takes := make([]taking, 0, len(orders))
+	at := map[string]int{}
+	for _, o := range orders {
+		decision, lines, problem := domain.Decide(o)
+		if decision == domain.Ignore {
+			continue
+		}
+		tk := taking{order: o, decision: decision, lines: lines, problem: problem}
+		if i, ok := at[o.ID]; ok {
+			takes[i] = tk
+			continue
+		}
+		at[o.ID] = len(takes)
+		takes = append(takes, tk)
+	}
+	return takes
+}
+
+// plan makes an order's record from what it is and what docking did with
+// it before: imported once is imported for good; otherwise waiting, held,
+// or to be placed.
+func (t *Trade) plan(p domain.Partner, tk *taking, prev map[string]PulledOrder, now time.Time) {
+	o := tk.order
 	rec := PulledOrder{PartnerID: p.ID, PartnerOrderID: o.ID, PartnerStatus: o.RawStatus, Raw: o.Raw,
 		PartnerUpdatedAt: o.UpdatedAt, FirstSeenAt: now, UpdatedAt: now}
-	if seen {
-		rec.FirstSeenAt = prev.FirstSeenAt
-		if prev.State == PulledImported {
-			// Imported once is imported for good; later versions of the
-			// order are kept, and a status we do not know still alerts.
-			rec.State, rec.OrderID = PulledImported, prev.OrderID
-			if decision == domain.Hold || o.Status == domain.OrderCancelled {
-				rec.Problem = "after import: " + orEmpty(problem, "cancelled on the partner")
+	if before, seen := prev[o.ID]; seen {
+		rec.FirstSeenAt = before.FirstSeenAt
+		if before.State == PulledImported {
+			// Later versions of the order are kept, and a status we do not
+			// know still alerts.
+			rec.State, rec.OrderID = PulledImported, before.OrderID
+			if tk.decision == domain.Hold || o.Status == domain.OrderCancelled {
+				rec.Problem = "after import: " + orEmpty(tk.problem, "cancelled on the partner")
 				t.log.Error("a partner order changed after its import in a way docking cannot follow", "partner", p.Code, "partner_order_id", o.ID, "status", o.RawStatus)
 			}
-			return t.store.SavePulledOrder(ctx, rec, nil)
+			tk.rec.Order = rec
+			return
 		}
 	}
-	switch decision {
+	switch tk.decision {
 	case domain.Wait:
 		rec.State = PulledWaiting
-		return t.store.SavePulledOrder(ctx, rec, nil)
 	case domain.Hold:
-		rec.State, rec.Problem = PulledHeld, problem
-		t.log.Error("a partner order is held for an operator", "partner", p.Code, "partner_order_id", o.ID, "status", o.RawStatus, "problem", problem)
-		return t.store.SavePulledOrder(ctx, rec, nil)
+		rec.State, rec.Problem = PulledHeld, tk.problem
+		t.log.Error("a partner order is held for an operator", "partner", p.Code, "partner_order_id", o.ID, "status", o.RawStatus, "problem", tk.problem)
+	default:
+		tk.place = true
 	}
-	placed, err := t.orders.PlaceExternal(ctx, ExternalOrder{Channel: domain.Channel(p.Code), ExternalOrderID: o.ID,
-		BuyerRef: orEmpty(o.BuyerRef, "unknown"), Lines: lines, Address: o.Address})
-	if err != nil {
-		if !refusedForGood(err) {
-			return err
+	tk.rec.Order = rec
+}
+
+// placeAll places the orders to place, placeWorkers at a time, and
+// returns the first failure worth retrying. After it no further order is
+// started (the page fails anyway; those under way finish), and those left
+// get it as their err.
+func (t *Trade) placeAll(ctx context.Context, p domain.Partner, takes []taking) error {
+	var mu sync.Mutex
+	var failed error
+	firstFailure := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return failed
+	}
+	slots := make(chan struct{}, placeWorkers)
+	var wg sync.WaitGroup
+	for i := range takes {
+		tk := &takes[i]
+		if !tk.place {
+			continue
 		}
-		rec.State, rec.Problem = PulledHeld, "the order cannot be placed: "+err.Error()
-		t.log.Error("a paid partner order cannot be placed; held for an operator", "partner", p.Code, "partner_order_id", o.ID, "error", err)
-		return t.store.SavePulledOrder(ctx, rec, nil)
+		slots <- struct{}{}
+		if err := firstFailure(); err != nil {
+			tk.err = err
+			<-slots
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if t.place(ctx, p, tk); tk.err != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				if failed == nil {
+					failed = fmt.Errorf("partner order %s: %w", tk.order.ID, tk.err)
+				}
+			}
+		})
 	}
-	rec.State, rec.OrderID = PulledImported, &placed.OrderID
-	return t.store.SavePulledOrder(ctx, rec, importedSubOrders(o, placed))
+	wg.Wait()
+	return failed
+}
+
+// place places one paid order: imported, held when the mesh refuses it
+// for good, or tk.err when it may take it later.
+func (t *Trade) place(ctx context.Context, p domain.Partner, tk *taking) {
+	o := tk.order
+	placed, err := t.orders.PlaceExternal(ctx, ExternalOrder{Channel: domain.Channel(p.Code), ExternalOrderID: o.ID,
+		BuyerRef: orEmpty(o.BuyerRef, "unknown"), Lines: tk.lines, Address: o.Address})
+	switch {
+	case err == nil:
+		tk.rec.Order.State, tk.rec.Order.OrderID = PulledImported, &placed.OrderID
+		tk.rec.SubOrders = importedSubOrders(o, placed)
+	case refusedForGood(err):
+		tk.rec.Order.State, tk.rec.Order.Problem = PulledHeld, "the order cannot be placed: "+err.Error()
+		t.log.Error("a paid partner order cannot be placed; held for an operator", "partner", p.Code, "partner_order_id", o.ID, "error", err)
+	default:
+		tk.err = err
+	}
 }
 
 // refusedForGood tells an order the mesh will never take (bad input, goods

@@ -50,6 +50,12 @@ type TradeStore interface {
 	// sub-orders, in one transaction. An order already imported stays
 	// imported with its order (a second import is impossible).
 	SavePulledOrder(ctx context.Context, o PulledOrder, subs []ImportedSubOrder) error
+	// GetPulledOrders returns the pulled orders among ids, by partner
+	// order id; ids not pulled before are left out.
+	GetPulledOrders(ctx context.Context, partnerID uuid.UUID, partnerOrderIDs []string) (map[string]PulledOrder, error)
+	// SavePulledOrders records pulled orders as SavePulledOrder does, all
+	// in one transaction.
+	SavePulledOrders(ctx context.Context, recs []PulledRecord) error
 	ListPulledOrders(ctx context.Context, f PulledOrderFilter) ([]PulledOrder, string, error)
 	// SubOrdersOf returns an imported partner order's sub-orders.
 	SubOrdersOf(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) ([]ImportedSubOrder, error)
@@ -146,6 +152,13 @@ type PulledOrderFilter struct {
 type ImportedSubOrder struct {
 	domain.SettledSubOrder
 	ItemIDs []string
+}
+
+// PulledRecord is a pulled order to record, with its local sub-orders when
+// it was imported.
+type PulledRecord struct {
+	Order     PulledOrder
+	SubOrders []ImportedSubOrder
 }
 
 // Waybill is a shipped sub-order's waybill to confirm to its partner.

@@ -1,10 +1,14 @@
 package postgres
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"hash/fnv"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -253,6 +257,24 @@ func (s Trade) GetPulledOrder(ctx context.Context, partnerID uuid.UUID, partnerO
 	return o, err == nil, err
 }
 
+// GetPulledOrders reads the pulled orders among ids in one query.
+func (s Trade) GetPulledOrders(ctx context.Context, partnerID uuid.UUID, partnerOrderIDs []string) (map[string]app.PulledOrder, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+pulledColumns+` FROM partner_orders WHERE partner_id = $1 AND partner_order_id = ANY($2)`,
+		partnerID, partnerOrderIDs)
+	if err != nil {
+		return nil, err
+	}
+	found, err := pgx.CollectRows(rows, scanPulled)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]app.PulledOrder, len(found))
+	for _, o := range found {
+		out[o.PartnerOrderID] = o
+	}
+	return out, nil
+}
+
 // rawJSON is a pulled order's raw form as jsonb: JSON as received, or the
 // text wrapped as a JSON string when a partner sent something else.
 func rawJSON(raw []byte) []byte {
@@ -263,27 +285,44 @@ func rawJSON(raw []byte) []byte {
 	return b
 }
 
+// upsertPulled records a pulled order. An imported order stays imported
+// with its order, whatever a later write says.
+const upsertPulled = `INSERT INTO partner_orders (` + pulledColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	ON CONFLICT (partner_id, partner_order_id) DO UPDATE SET
+		state = CASE WHEN partner_orders.state = 'imported' THEN 'imported' ELSE EXCLUDED.state END,
+		order_id = COALESCE(partner_orders.order_id, EXCLUDED.order_id),
+		partner_status = EXCLUDED.partner_status, problem = EXCLUDED.problem, raw = EXCLUDED.raw,
+		partner_updated_at = GREATEST(partner_orders.partner_updated_at, EXCLUDED.partner_updated_at), updated_at = EXCLUDED.updated_at`
+
+const insertPulledSub = `INSERT INTO partner_sub_orders (partner_id, partner_order_id, sub_order_id, supplier_id, currency, goods_minor, item_ids)
+	VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
+
 func (s Trade) SavePulledOrder(ctx context.Context, o app.PulledOrder, subs []app.ImportedSubOrder) error {
+	return s.SavePulledOrders(ctx, []app.PulledRecord{{Order: o, SubOrders: subs}})
+}
+
+// SavePulledOrders records pulled orders in one transaction, its
+// statements sent in one round trip. Rows are written in key order, so two
+// writers of the same orders wait for each other instead of deadlocking.
+func (s Trade) SavePulledOrders(ctx context.Context, recs []app.PulledRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	recs = slices.Clone(recs)
+	slices.SortStableFunc(recs, func(a, b app.PulledRecord) int {
+		return cmp.Or(bytes.Compare(a.Order.PartnerID[:], b.Order.PartnerID[:]), strings.Compare(a.Order.PartnerOrderID, b.Order.PartnerOrderID))
+	})
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		// An imported order stays imported with its order, whatever a
-		// later write says.
-		if _, err := tx.Exec(ctx, `INSERT INTO partner_orders (`+pulledColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-			ON CONFLICT (partner_id, partner_order_id) DO UPDATE SET
-				state = CASE WHEN partner_orders.state = 'imported' THEN 'imported' ELSE EXCLUDED.state END,
-				order_id = COALESCE(partner_orders.order_id, EXCLUDED.order_id),
-				partner_status = EXCLUDED.partner_status, problem = EXCLUDED.problem, raw = EXCLUDED.raw,
-				partner_updated_at = GREATEST(partner_orders.partner_updated_at, EXCLUDED.partner_updated_at), updated_at = EXCLUDED.updated_at`,
-			o.PartnerID, o.PartnerOrderID, o.State, o.PartnerStatus, o.OrderID, o.Problem, rawJSON(o.Raw), o.PartnerUpdatedAt, o.FirstSeenAt, o.UpdatedAt); err != nil {
-			return err
-		}
-		for _, sub := range subs {
-			if _, err := tx.Exec(ctx, `INSERT INTO partner_sub_orders (partner_id, partner_order_id, sub_order_id, supplier_id, currency, goods_minor, item_ids)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-				o.PartnerID, o.PartnerOrderID, sub.SubOrderID, sub.SupplierID, sub.Currency, sub.GoodsMinor, sub.ItemIDs); err != nil {
-				return err
+		b := &pgx.Batch{}
+		for _, r := range recs {
+			o := r.Order
+			b.Queue(upsertPulled, o.PartnerID, o.PartnerOrderID, o.State, o.PartnerStatus, o.OrderID, o.Problem, rawJSON(o.Raw),
+				o.PartnerUpdatedAt, o.FirstSeenAt, o.UpdatedAt)
+			for _, sub := range r.SubOrders {
+				b.Queue(insertPulledSub, o.PartnerID, o.PartnerOrderID, sub.SubOrderID, sub.SupplierID, sub.Currency, sub.GoodsMinor, sub.ItemIDs)
 			}
 		}
-		return nil
+		return tx.SendBatch(ctx, b).Close()
 	})
 }
 

@@ -1,0 +1,182 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+	"github.com/crossdock/crossdock/simulators/partnersim"
+)
+
+// testTiming pulls every round the orders updated up to a moment ago, the
+// whole past day again each time.
+var testTiming = app.Timing{Round: 10 * time.Millisecond, SettleEvery: time.Hour,
+	Pull: domain.PullTiming{Lag: time.Millisecond, Overlap: 24 * time.Hour}, Lookback: 24 * time.Hour, Retry: time.Second}
+
+// pulled is what docking recorded of one partner order.
+type pulled struct {
+	state, problem string
+	orderID        *string
+	raw            bool
+	subs           int
+}
+
+func (f *pullFixture) pulled(t *testing.T) map[string]pulled {
+	t.Helper()
+	rows, err := f.pool.Query(context.Background(), `SELECT o.partner_order_id, o.state, o.problem, o.order_id::text, o.raw <> 'null'::jsonb,
+		(SELECT count(*) FROM partner_sub_orders s WHERE s.partner_id = o.partner_id AND s.partner_order_id = o.partner_order_id)
+		FROM partner_orders o`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]pulled{}
+	for rows.Next() {
+		var id string
+		var p pulled
+		if err := rows.Scan(&id, &p.state, &p.problem, &p.orderID, &p.raw, &p.subs); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (f *pullFixture) watermark(t *testing.T) time.Time {
+	t.Helper()
+	st, err := f.store.PullState(context.Background(), f.partner, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Watermark
+}
+
+// round runs one round a moment after the last change on the market, so
+// the window reaches it.
+func (f *pullFixture) round(t *testing.T) error {
+	t.Helper()
+	time.Sleep(5 * time.Millisecond)
+	return f.trade.Round(context.Background())
+}
+
+// Each paid order becomes one local order, recorded with its sub-orders and
+// raw form; reading it again (here with every order of the day again, one
+// of them cancelled since) places nothing twice and keeps it imported. An
+// unpaid order waits.
+func TestPullImportsEachPaidOrderOnce(t *testing.T) {
+	clk := &benchClock{}
+	m := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 3})
+	fillMarket(t, m, clk, 120)
+	all := m.Orders()
+	unpaid, err := m.PlaceOrder("bob", partnersim.Address{Recipient: "Bob", CountryCode: "DE", City: "Köln"},
+		[]partnersim.ItemInput{{Marker: all[0].Items[0].Marker, Quantity: 1}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newPullFixture(t, m, testTiming)
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	cancelled := all[7].OrderID
+	if _, err := m.Cancel(cancelled); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+
+	got := f.pulled(t)
+	for _, o := range all {
+		p := got[o.OrderID]
+		placed := f.orders.byKey[domain.Channel("bench")+"\x00"+o.OrderID]
+		if p.state != app.PulledImported || p.orderID == nil || *p.orderID != placed.OrderID.String() || !p.raw || p.subs != 1 {
+			t.Errorf("%s: %+v, want imported as %s with its raw form and 1 sub-order", o.OrderID, p, placed.OrderID)
+		}
+		if n := f.orders.calls[o.OrderID]; n != 1 {
+			t.Errorf("%s placed %d times, want once", o.OrderID, n)
+		}
+	}
+	if p := got[cancelled]; p.problem != "after import: cancelled on the partner" {
+		t.Errorf("cancelled after import: %+v", p)
+	}
+	if p := got[unpaid.OrderID]; p.state != app.PulledWaiting || f.orders.calls[unpaid.OrderID] != 0 {
+		t.Errorf("unpaid: %+v, placed %d times", p, f.orders.calls[unpaid.OrderID])
+	}
+	if n := f.orders.placed(); n != len(all) {
+		t.Errorf("%d local orders, want %d", n, len(all))
+	}
+}
+
+// An order the orders service cannot take now fails the pull: the orders
+// placed before it are recorded, it is not, and the watermark stays until a
+// round stores the whole window.
+func TestPullWatermarkWaitsForEveryOrder(t *testing.T) {
+	clk := &benchClock{}
+	m := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 3})
+	fillMarket(t, m, clk, 120)
+	all := m.Orders()
+	f := newPullFixture(t, m, testTiming)
+	stuck := all[75].OrderID // on the second page of 50
+	f.orders.fail[stuck] = apperr.Unavailable("orders is restarting")
+	start := f.watermark(t)
+	if err := f.round(t); err != nil {
+		t.Fatal(err) // recorded on the partner, not returned
+	}
+	got := f.pulled(t)
+	if _, ok := got[stuck]; ok {
+		t.Errorf("%s recorded though it was not placed", stuck)
+	}
+	for _, o := range all[:75] {
+		if got[o.OrderID].state != app.PulledImported {
+			t.Errorf("%s, listed before the stuck order: %+v, want imported", o.OrderID, got[o.OrderID])
+		}
+	}
+	if w := f.watermark(t); !w.Equal(start) {
+		t.Errorf("watermark moved from %v to %v with an order not stored", start, w)
+	}
+
+	delete(f.orders.fail, stuck)
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.pulled(t); got[stuck].state != app.PulledImported || len(got) != len(all) {
+		t.Errorf("after the retry: %d recorded, the stuck one %+v", len(got), got[stuck])
+	}
+	if w := f.watermark(t); !w.After(start) {
+		t.Errorf("watermark %v did not move after the whole window was stored", w)
+	}
+	if n := f.orders.placed(); n != len(all) {
+		t.Errorf("%d local orders, want %d", n, len(all))
+	}
+}
+
+// A partner rate limiting pages makes the pull wait as asked and go on
+// with the window where it was, not start it again.
+func TestPullWaitsOutRateLimitedPages(t *testing.T) {
+	clk := &benchClock{}
+	m := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 5,
+		Faults: partnersim.Faults{RateLimit: 0.3, RetryAfter: time.Second}})
+	fillMarket(t, m, clk, 160)
+	f := newPullFixture(t, m, testTiming)
+	start := f.watermark(t)
+	// The first round's settlement pull may be rate limited too; its
+	// orders' pull ran before it.
+	_ = f.round(t)
+	if n := len(f.pulled(t)); n != 160 {
+		t.Errorf("%d orders recorded after one round, want 160", n)
+	}
+	if w := f.watermark(t); !w.After(start) {
+		t.Error("the watermark did not move")
+	}
+	for id, n := range f.orders.calls {
+		if n != 1 {
+			t.Errorf("%s placed %d times", id, n)
+		}
+	}
+}
