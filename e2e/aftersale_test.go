@@ -12,7 +12,7 @@ import (
 
 // waitFor polls check until it reports done, and fails the test with the
 // last state check described once limit has passed.
-func waitFor(t *testing.T, what string, limit time.Duration, check func() (done bool, state string)) {
+func waitFor(t testing.TB, what string, limit time.Duration, check func() (done bool, state string)) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {

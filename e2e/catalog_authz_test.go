@@ -17,7 +17,7 @@ var catalogPublicRoutes = []string{
 
 // firstSKU returns the id of the first SKU of a product's live revision, or
 // of its pending one before the first approval.
-func firstSKU(t *testing.T, r response) string {
+func firstSKU(t testing.TB, r response) string {
 	t.Helper()
 	for _, rev := range []string{"live", "pending"} {
 		product, _ := r.Body["product"].(map[string]any)
@@ -45,7 +45,7 @@ func supplierWarehouse(t *testing.T, c *restClient, token, name string) string {
 
 // stockOnce adjusts stock, retrying while inventory has not yet learned of a
 // SKU created a moment ago (it hears of SKUs through catalog events).
-func stockOnce(t *testing.T, c *restClient, token, warehouse, sku string, delta int) response {
+func stockOnce(t testing.TB, c *restClient, token, warehouse, sku string, delta int) response {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {

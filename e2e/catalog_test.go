@@ -22,7 +22,7 @@ type catalogFixture struct {
 	root, child, model string
 }
 
-func newCatalogFixture(t *testing.T, c *restClient, admin string) catalogFixture {
+func newCatalogFixture(t testing.TB, c *restClient, admin string) catalogFixture {
 	t.Helper()
 	tag := strings.ToLower(rand.Text()[:8])
 	root := c.do("POST", "/v1/categories", admin, map[string]any{"name": "E2E " + tag, "slug": "e2e-" + tag}).

@@ -22,7 +22,7 @@ const (
 )
 
 // simAdmin calls a partner simulator's admin API.
-func simAdmin(t *testing.T, method, url string, body any) map[string]any {
+func simAdmin(t testing.TB, method, url string, body any) map[string]any {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -48,7 +48,7 @@ func simAdmin(t *testing.T, method, url string, body any) map[string]any {
 }
 
 // partnerByCode returns a registered partner's id.
-func partnerByCode(t *testing.T, c *restClient, admin, code string) string {
+func partnerByCode(t testing.TB, c *restClient, admin, code string) string {
 	t.Helper()
 	for _, p := range c.do("GET", "/v1/docking/partners", admin, nil).must(t, 200, "list partners").list("partners") {
 		if p["code"] == code {

@@ -26,7 +26,7 @@ type seller struct {
 // newSeller signs a supplier up, has the admin approve it, signs it in again
 // (the first token predates the approval and carries no supplier role) and
 // gives it a warehouse in country/region.
-func newSeller(t *testing.T, c *restClient, admin, name, country, region, city, currency string) seller {
+func newSeller(t testing.TB, c *restClient, admin, name, country, region, city, currency string) seller {
 	t.Helper()
 	s := seller{account: c.signUp("ACCOUNT_TYPE_SUPPLIER", name), name: name, currency: currency}
 	c.do("POST", "/v1/organizations/"+s.OrgID+":approve", admin, map[string]any{}).must(t, 200, "approve "+name)
