@@ -251,10 +251,15 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	}()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
+	// The admin API's result is read once: when it ended first (or at the
+	// same time as ctx, which select may pick), it is not read again.
+	var adminErr error
+	adminEnded := false
 	select {
 	case err = <-done:
 		cancel()
-	case err = <-admin:
+	case adminErr = <-admin:
+		adminEnded = true
 		srv.GracefulStop()
 		<-done
 	case <-ctx.Done():
@@ -263,7 +268,10 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	}
 	cancel()
 	<-buyers
-	if adminErr := <-admin; err == nil && adminErr != nil && !errors.Is(adminErr, http.ErrServerClosed) {
+	if !adminEnded {
+		adminErr = <-admin
+	}
+	if err == nil && adminErr != nil && !errors.Is(adminErr, http.ErrServerClosed) {
 		err = adminErr
 	}
 	return err
