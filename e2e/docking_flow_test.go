@@ -2,10 +2,10 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
-	"crypto/rand"
 	"net/http"
 	"strings"
 	"testing"
