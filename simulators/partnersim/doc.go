@@ -19,6 +19,13 @@
 // proving with a wrong key, or refusing the handshake. The standard gRPC
 // health service answers unsigned, for probes.
 //
+// Given Crossdock's PartnerService address (Config.WebhookAddr), it also
+// tells Crossdock of every order change, as partners' webhooks do:
+// NotifyOrderChanged with the order id and update time only, signed as its
+// own API client (Config.ClientID, Config.Key), sent from a goroutine of
+// its own so the Market never waits for Crossdock. Faults send a share of
+// them twice or late, after later changes.
+//
 // It shares no code with platform-docking: the proof it signs is spelled
 // out here as MarketplaceService.Handshake documents it.
 package partnersim

@@ -71,6 +71,13 @@ type Faults struct {
 	// show its real status. A connector must hold such an order rather
 	// than guess what 77 means.
 	UnknownStatus float64
+	// DuplicateWebhooks is the share of order notifications (webhooks to
+	// Crossdock) sent twice, as at-least-once senders do.
+	DuplicateWebhooks float64
+	// ReorderWebhooks is the share of order notifications held back until
+	// the next one was sent (or a second passed), so they arrive after
+	// later changes.
+	ReorderWebhooks float64
 }
 
 // The errors the marketplace answers; frontends map them to their
@@ -101,6 +108,7 @@ type Market struct {
 	lines         []SettlementLine    // in booking order
 	confirmations map[string]int      // by order id
 	seq           int64               // the last id handed out
+	watchers      []func(OrderChange) // see OnOrderChange
 }
 
 // NewMarket returns an empty marketplace.

@@ -164,6 +164,7 @@ func (m *Market) PlaceOrder(buyer string, addr Address, items []ItemInput, paid 
 	}
 	o.unknownStatus = m.rand.chance(m.cfg.Faults.UnknownStatus)
 	m.orders[o.OrderID] = o
+	m.changed(o)
 	return o.view(), nil
 }
 
@@ -180,6 +181,7 @@ func (m *Market) Pay(orderID string) (Order, error) {
 	}
 	now := m.now()
 	o.Status, o.PaidAt, o.UpdatedAt = StatusPaid, &now, now
+	m.changed(o)
 	return o.view(), nil
 }
 
@@ -204,6 +206,7 @@ func (m *Market) Cancel(orderID string) (Order, error) {
 		}
 	}
 	o.Status, o.UpdatedAt = StatusCancelled, m.now()
+	m.changed(o)
 	return o.view(), nil
 }
 
@@ -219,6 +222,7 @@ func (m *Market) Complete(orderID string) (Order, error) {
 		return Order{}, fmt.Errorf("%w: order %q has not shipped", ErrConflict, orderID)
 	}
 	o.Status, o.UpdatedAt = StatusCompleted, m.now()
+	m.changed(o)
 	return o.view(), nil
 }
 

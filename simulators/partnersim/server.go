@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"log/slog"
 	"net"
 	"slices"
 	"sync/atomic"
@@ -40,6 +41,14 @@ type Config struct {
 	// Market is the marketplace behind the listing, order, shipment and
 	// settlement calls; nil is an empty one without faults.
 	Market *Market
+	// WebhookAddr is Crossdock's PartnerService (gRPC, plaintext): every
+	// order change is notified there with NotifyOrderChanged, signed as
+	// ClientID with Key, the partner's own Crossdock API client. Empty
+	// sends no webhooks.
+	WebhookAddr string
+	ClientID    string
+	// Log receives webhook failures; nil discards them.
+	Log *slog.Logger
 }
 
 // Server is a running simulated partner.
@@ -50,6 +59,8 @@ type Server struct {
 	market     *Market
 	handshakes atomic.Int64
 	grpc       *grpc.Server
+	// webhooks is nil without a WebhookAddr.
+	webhooks *webhooks
 }
 
 // New returns a partner that checks calls against cfg's Crossdock key.
@@ -64,10 +75,21 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.WebhookAddr != "" && cfg.ClientID == "" {
+		return nil, errors.New("partnersim: ClientID is required to send webhooks")
+	}
 	if cfg.Market == nil {
 		cfg.Market = NewMarket(MarketConfig{})
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	s := &Server{cfg: cfg, wrongKey: wrong, market: cfg.Market}
+	if cfg.WebhookAddr != "" {
+		if s.webhooks, err = newWebhooks(cfg.WebhookAddr, cfg.ClientID, cfg.Key, cfg.Market, cfg.Log); err != nil {
+			return nil, err
+		}
+	}
 	verifier := &auth.RequestVerifier{Keys: s.crossdock, Nonces: auth.NewMemoryNonceStore()}
 	s.grpc = grpc.NewServer(grpc.ChainUnaryInterceptor(statusOf, auth.SignedUnaryServerInterceptor(verifier)))
 	partnerv1.RegisterMarketplaceServiceServer(s.grpc, s)
@@ -98,11 +120,24 @@ func statusOf(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grp
 // Serve serves on l until Stop.
 func (s *Server) Serve(l net.Listener) error { return s.grpc.Serve(l) }
 
-// Stop stops serving at once.
-func (s *Server) Stop() { s.grpc.Stop() }
+// Stop stops serving and sending webhooks at once.
+func (s *Server) Stop() {
+	s.grpc.Stop()
+	s.stopWebhooks()
+}
 
-// GracefulStop stops accepting calls and waits for those under way.
-func (s *Server) GracefulStop() { s.grpc.GracefulStop() }
+// GracefulStop stops accepting calls and waits for those under way, then
+// stops sending webhooks (those not sent yet are dropped).
+func (s *Server) GracefulStop() {
+	s.grpc.GracefulStop()
+	s.stopWebhooks()
+}
+
+func (s *Server) stopWebhooks() {
+	if s.webhooks != nil {
+		s.webhooks.close()
+	}
+}
 
 // Market is the marketplace the server answers for.
 func (s *Server) Market() *Market { return s.market }

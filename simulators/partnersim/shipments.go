@@ -66,6 +66,7 @@ func (m *Market) ConfirmShipment(orderID string, itemIDs []string, carrierCode, 
 		o.Status = StatusShipped
 		m.book(o)
 	}
+	m.changed(o)
 	return false, nil
 }
 

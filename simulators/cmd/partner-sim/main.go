@@ -45,6 +45,14 @@ type Config struct {
 	CrossdockClientID string `env:"PARTNER_SIM_CROSSDOCK_CLIENT_ID" envDefault:"crossdock"`
 	CrossdockKey      string `env:"PARTNER_SIM_CROSSDOCK_KEY,required"`
 
+	// WebhookAddr is Crossdock's PartnerService (platform-docking's gRPC
+	// address): every order change is notified there, signed as ClientID
+	// with Key. Empty sends no webhooks.
+	WebhookAddr string `env:"PARTNER_SIM_WEBHOOK_ADDR"`
+	// ClientID is the partner's own Crossdock API client id, whose key is
+	// Key; required with a WebhookAddr.
+	ClientID string `env:"PARTNER_SIM_CLIENT_ID"`
+
 	// AdminAddr is where the admin HTTP API listens; empty is the gRPC
 	// port plus 100 on the same host (port 0 stays 0).
 	AdminAddr string `env:"PARTNER_SIM_ADMIN_ADDR"`
@@ -72,6 +80,8 @@ type Config struct {
 	RejectListings        float64       `env:"PARTNER_SIM_REJECT_LISTINGS"`
 	SettlementDelayJitter time.Duration `env:"PARTNER_SIM_SETTLEMENT_JITTER"`
 	UnknownStatus         float64       `env:"PARTNER_SIM_UNKNOWN_STATUS"`
+	DuplicateWebhooks     float64       `env:"PARTNER_SIM_DUPLICATE_WEBHOOKS"`
+	ReorderWebhooks       float64       `env:"PARTNER_SIM_REORDER_WEBHOOKS"`
 }
 
 // market is the marketplace the settings describe.
@@ -83,7 +93,7 @@ func (c Config) market() partnersim.MarketConfig {
 			RateLimit: c.RateLimit, RetryAfter: c.RetryAfter, ServerError: c.ServerError,
 			Timeout: c.Timeout, TimeoutDelay: c.TimeoutDelay, ExtraLag: c.ExtraLag, ExtraLagShare: c.ExtraLagShare,
 			PageShift: c.PageShift, RejectListings: c.RejectListings, SettlementDelayJitter: c.SettlementDelayJitter,
-			UnknownStatus: c.UnknownStatus,
+			UnknownStatus: c.UnknownStatus, DuplicateWebhooks: c.DuplicateWebhooks, ReorderWebhooks: c.ReorderWebhooks,
 		},
 	}
 }
@@ -122,10 +132,14 @@ func (c Config) Validate() error {
 	}
 	for name, p := range map[string]float64{"PARTNER_SIM_RATE_LIMIT": c.RateLimit, "PARTNER_SIM_SERVER_ERROR": c.ServerError,
 		"PARTNER_SIM_TIMEOUT": c.Timeout, "PARTNER_SIM_EXTRA_LAG_SHARE": c.ExtraLagShare, "PARTNER_SIM_PAGE_SHIFT": c.PageShift,
-		"PARTNER_SIM_REJECT_LISTINGS": c.RejectListings, "PARTNER_SIM_UNKNOWN_STATUS": c.UnknownStatus} {
+		"PARTNER_SIM_REJECT_LISTINGS": c.RejectListings, "PARTNER_SIM_UNKNOWN_STATUS": c.UnknownStatus,
+		"PARTNER_SIM_DUPLICATE_WEBHOOKS": c.DuplicateWebhooks, "PARTNER_SIM_REORDER_WEBHOOKS": c.ReorderWebhooks} {
 		if p < 0 || p > 1 {
 			errs = append(errs, fmt.Errorf("%s must be between 0 and 1", name))
 		}
+	}
+	if c.WebhookAddr != "" && c.ClientID == "" {
+		errs = append(errs, errors.New("PARTNER_SIM_CLIENT_ID is required with PARTNER_SIM_WEBHOOK_ADDR: webhooks are signed as that API client"))
 	}
 	if c.BuyersPerMinute < 0 {
 		errs = append(errs, errors.New("PARTNER_SIM_BUYERS_PER_MINUTE must not be negative"))
@@ -166,6 +180,8 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	fs.Float64Var(&cfg.RejectListings, "reject-listings", cfg.RejectListings, "share of listings rejected (PARTNER_SIM_REJECT_LISTINGS)")
 	fs.DurationVar(&cfg.SettlementDelayJitter, "settlement-jitter", cfg.SettlementDelayJitter, "settlements up to this much later (PARTNER_SIM_SETTLEMENT_JITTER)")
 	fs.Float64Var(&cfg.UnknownStatus, "unknown-status", cfg.UnknownStatus, "share of orders first listed with status 77 (PARTNER_SIM_UNKNOWN_STATUS)")
+	fs.Float64Var(&cfg.DuplicateWebhooks, "duplicate-webhooks", cfg.DuplicateWebhooks, "share of order webhooks sent twice (PARTNER_SIM_DUPLICATE_WEBHOOKS)")
+	fs.Float64Var(&cfg.ReorderWebhooks, "reorder-webhooks", cfg.ReorderWebhooks, "share of order webhooks sent after later ones (PARTNER_SIM_REORDER_WEBHOOKS)")
 	fs.Float64Var(&cfg.BuyersPerMinute, "buyers-per-minute", cfg.BuyersPerMinute, "orders background buyers place a minute (PARTNER_SIM_BUYERS_PER_MINUTE)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -194,17 +210,22 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 		CrossdockKey:      crossdock,
 		WrongKey:          cfg.WrongKey,
 		Refuse:            cfg.Refuse,
+		WebhookAddr:       cfg.WebhookAddr,
+		ClientID:          cfg.ClientID,
+		Log:               log.With("webhooks", cfg.WebhookAddr),
 	})
 	if err != nil {
 		return err
 	}
+	// Whatever ends the run, the webhook sender stops with the server.
+	defer srv.Stop()
 	var lc net.ListenConfig
 	l, err := lc.Listen(ctx, "tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	log.Info("partner simulator listening", "addr", l.Addr().String(), "code", cfg.Code,
-		"public_key", publicKey(key), "wrong_key", cfg.WrongKey, "refuse", cfg.Refuse)
+		"public_key", publicKey(key), "wrong_key", cfg.WrongKey, "refuse", cfg.Refuse, "webhooks", cfg.WebhookAddr)
 	adminReady := make(chan string, 1)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -230,10 +251,15 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	}()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
+	// The admin API's result is read once: when it ended first (or at the
+	// same time as ctx, which select may pick), it is not read again.
+	var adminErr error
+	adminEnded := false
 	select {
 	case err = <-done:
 		cancel()
-	case err = <-admin:
+	case adminErr = <-admin:
+		adminEnded = true
 		srv.GracefulStop()
 		<-done
 	case <-ctx.Done():
@@ -242,7 +268,10 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	}
 	cancel()
 	<-buyers
-	if adminErr := <-admin; err == nil && adminErr != nil && !errors.Is(adminErr, http.ErrServerClosed) {
+	if !adminEnded {
+		adminErr = <-admin
+	}
+	if err == nil && adminErr != nil && !errors.Is(adminErr, http.ErrServerClosed) {
 		err = adminErr
 	}
 	return err

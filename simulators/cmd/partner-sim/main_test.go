@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 )
 
@@ -190,4 +192,64 @@ func TestAdminAddr(t *testing.T) {
 			t.Errorf("adminAddr(%s, %q) = %s, %v; want %s", tt.addr, tt.admin, got, err, tt.want)
 		}
 	}
+}
+
+// With a webhook address the binary notifies Crossdock of order changes,
+// signed as its own API client; the client id is required then.
+func TestServeWebhooks(t *testing.T) {
+	crossdock, _ := auth.GenerateRequestKey()
+	partner, _ := auth.GenerateRequestKey()
+	got := make(chan string, 10)
+	keys := func(_ context.Context, clientID string) (auth.APIClient, error) {
+		if clientID != "pc-demo" {
+			return auth.APIClient{}, apperr.NotFound("client", clientID)
+		}
+		return auth.APIClient{Keys: []ed25519.PublicKey{partner.Public().(ed25519.PublicKey)}, Roles: []string{auth.RolePartner}}, nil
+	}
+	g := grpc.NewServer(grpc.ChainUnaryInterceptor(auth.SignedUnaryServerInterceptor(&auth.RequestVerifier{Keys: keys, Nonces: auth.NewMemoryNonceStore()})))
+	partnerv1.RegisterPartnerServiceServer(g, &notified{got: got})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = g.Serve(l) }()
+	t.Cleanup(g.Stop)
+
+	t.Setenv("PARTNER_SIM_ADDR", "127.0.0.1:0")
+	t.Setenv("PARTNER_SIM_CODE", "demo-partner")
+	t.Setenv("PARTNER_SIM_KEY", b64(partner.Seed()))
+	t.Setenv("PARTNER_SIM_CROSSDOCK_KEY", b64(crossdock.Public().(ed25519.PublicKey)))
+	t.Setenv("PARTNER_SIM_WEBHOOK_ADDR", l.Addr().String())
+	t.Setenv("LOG_LEVEL", "error")
+	if err := serve(context.Background(), nil, nil); err == nil || !strings.Contains(err.Error(), "PARTNER_SIM_CLIENT_ID") {
+		t.Fatalf("serve without a client id = %v, want an error naming PARTNER_SIM_CLIENT_ID", err)
+	}
+	t.Setenv("PARTNER_SIM_CLIENT_ID", "pc-demo")
+	_, admin := startWithAdmin(t, []string{"-duplicate-webhooks", "1"}, crossdock)
+	resp, err := http.Post(admin+"/admin/orders", "application/json", strings.NewReader(`{"buyer":"anna","items":[{"quantity":1}]}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("admin order = %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	for range 2 { // -duplicate-webhooks 1 sends it twice
+		select {
+		case id := <-got:
+			if id == "" {
+				t.Error("a notification without an order id")
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no notification within 5s")
+		}
+	}
+}
+
+// notified records the order ids of NotifyOrderChanged calls.
+type notified struct {
+	partnerv1.UnimplementedPartnerServiceServer
+	got chan<- string
+}
+
+func (n *notified) NotifyOrderChanged(_ context.Context, req *partnerv1.NotifyOrderChangedRequest) (*partnerv1.NotifyOrderChangedResponse, error) {
+	n.got <- req.GetOrderId()
+	return &partnerv1.NotifyOrderChangedResponse{Scheduled: true}, nil
 }

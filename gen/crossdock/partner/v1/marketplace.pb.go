@@ -1465,7 +1465,7 @@ var File_crossdock_partner_v1_marketplace_proto protoreflect.FileDescriptor
 
 const file_crossdock_partner_v1_marketplace_proto_rawDesc = "" +
 	"\n" +
-	"&crossdock/partner/v1/marketplace.proto\x12\x14crossdock.partner.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a!crossdock/common/v1/address.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x03\n" +
+	"&crossdock/partner/v1/marketplace.proto\x12\x14crossdock.partner.v1\x1a!crossdock/common/v1/address.proto\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x03\n" +
 	"\x0ePartnerListing\x12\x16\n" +
 	"\x06marker\x18\x01 \x01(\tR\x06marker\x12\x1d\n" +
 	"\n" +

@@ -269,6 +269,107 @@ func (x *GetMyPartnerResponse) GetRegistration() *Registration {
 	return nil
 }
 
+type NotifyOrderChangedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The partner's id of the order, as GetOrder takes it (1 to 128 characters).
+	OrderId string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// When the order changed on the partner's platform (its updated_at); unset
+	// is unknown and always schedules a pull.
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotifyOrderChangedRequest) Reset() {
+	*x = NotifyOrderChangedRequest{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotifyOrderChangedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotifyOrderChangedRequest) ProtoMessage() {}
+
+func (x *NotifyOrderChangedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotifyOrderChangedRequest.ProtoReflect.Descriptor instead.
+func (*NotifyOrderChangedRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *NotifyOrderChangedRequest) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *NotifyOrderChangedRequest) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type NotifyOrderChangedResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when a pull of the order is pending (scheduled now or before); false
+	// when docking already holds this version of the order or a later one.
+	Scheduled     bool `protobuf:"varint,1,opt,name=scheduled,proto3" json:"scheduled,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NotifyOrderChangedResponse) Reset() {
+	*x = NotifyOrderChangedResponse{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NotifyOrderChangedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NotifyOrderChangedResponse) ProtoMessage() {}
+
+func (x *NotifyOrderChangedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NotifyOrderChangedResponse.ProtoReflect.Descriptor instead.
+func (*NotifyOrderChangedResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *NotifyOrderChangedResponse) GetScheduled() bool {
+	if x != nil {
+		return x.Scheduled
+	}
+	return false
+}
+
 var File_crossdock_partner_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_partner_v1_service_proto_rawDesc = "" +
@@ -288,14 +389,21 @@ const file_crossdock_partner_v1_service_proto_rawDesc = "" +
 	"\x13fixed_fee_per_order\x18\t \x01(\v2\x1a.crossdock.common.v1.MoneyR\x10fixedFeePerOrder\"\x15\n" +
 	"\x13GetMyPartnerRequest\"^\n" +
 	"\x14GetMyPartnerResponse\x12F\n" +
-	"\fregistration\x18\x01 \x01(\v2\".crossdock.partner.v1.RegistrationR\fregistration*\xa2\x01\n" +
+	"\fregistration\x18\x01 \x01(\v2\".crossdock.partner.v1.RegistrationR\fregistration\"q\n" +
+	"\x19NotifyOrderChangedRequest\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x129\n" +
+	"\n" +
+	"updated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\":\n" +
+	"\x1aNotifyOrderChangedResponse\x12\x1c\n" +
+	"\tscheduled\x18\x01 \x01(\bR\tscheduled*\xa2\x01\n" +
 	"\x12RegistrationStatus\x12#\n" +
 	"\x1fREGISTRATION_STATUS_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eREGISTRATION_STATUS_UNVERIFIED\x10\x01\x12 \n" +
 	"\x1cREGISTRATION_STATUS_VERIFIED\x10\x02\x12!\n" +
-	"\x1dREGISTRATION_STATUS_SUSPENDED\x10\x032w\n" +
+	"\x1dREGISTRATION_STATUS_SUSPENDED\x10\x032\xf0\x01\n" +
 	"\x0ePartnerService\x12e\n" +
-	"\fGetMyPartner\x12).crossdock.partner.v1.GetMyPartnerRequest\x1a*.crossdock.partner.v1.GetMyPartnerResponseB\xdd\x01\n" +
+	"\fGetMyPartner\x12).crossdock.partner.v1.GetMyPartnerRequest\x1a*.crossdock.partner.v1.GetMyPartnerResponse\x12w\n" +
+	"\x12NotifyOrderChanged\x12/.crossdock.partner.v1.NotifyOrderChangedRequest\x1a0.crossdock.partner.v1.NotifyOrderChangedResponseB\xdd\x01\n" +
 	"\x18com.crossdock.partner.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/partner/v1;partnerv1\xa2\x02\x03CPX\xaa\x02\x14Crossdock.Partner.V1\xca\x02\x14Crossdock\\Partner\\V1\xe2\x02 Crossdock\\Partner\\V1\\GPBMetadata\xea\x02\x16Crossdock::Partner::V1b\x06proto3"
 
 var (
@@ -311,27 +419,32 @@ func file_crossdock_partner_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_partner_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_partner_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_crossdock_partner_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_crossdock_partner_v1_service_proto_goTypes = []any{
-	(RegistrationStatus)(0),       // 0: crossdock.partner.v1.RegistrationStatus
-	(*Registration)(nil),          // 1: crossdock.partner.v1.Registration
-	(*GetMyPartnerRequest)(nil),   // 2: crossdock.partner.v1.GetMyPartnerRequest
-	(*GetMyPartnerResponse)(nil),  // 3: crossdock.partner.v1.GetMyPartnerResponse
-	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
-	(*v1.Money)(nil),              // 5: crossdock.common.v1.Money
+	(RegistrationStatus)(0),            // 0: crossdock.partner.v1.RegistrationStatus
+	(*Registration)(nil),               // 1: crossdock.partner.v1.Registration
+	(*GetMyPartnerRequest)(nil),        // 2: crossdock.partner.v1.GetMyPartnerRequest
+	(*GetMyPartnerResponse)(nil),       // 3: crossdock.partner.v1.GetMyPartnerResponse
+	(*NotifyOrderChangedRequest)(nil),  // 4: crossdock.partner.v1.NotifyOrderChangedRequest
+	(*NotifyOrderChangedResponse)(nil), // 5: crossdock.partner.v1.NotifyOrderChangedResponse
+	(*timestamppb.Timestamp)(nil),      // 6: google.protobuf.Timestamp
+	(*v1.Money)(nil),                   // 7: crossdock.common.v1.Money
 }
 var file_crossdock_partner_v1_service_proto_depIdxs = []int32{
 	0, // 0: crossdock.partner.v1.Registration.status:type_name -> crossdock.partner.v1.RegistrationStatus
-	4, // 1: crossdock.partner.v1.Registration.verified_at:type_name -> google.protobuf.Timestamp
-	5, // 2: crossdock.partner.v1.Registration.fixed_fee_per_order:type_name -> crossdock.common.v1.Money
+	6, // 1: crossdock.partner.v1.Registration.verified_at:type_name -> google.protobuf.Timestamp
+	7, // 2: crossdock.partner.v1.Registration.fixed_fee_per_order:type_name -> crossdock.common.v1.Money
 	1, // 3: crossdock.partner.v1.GetMyPartnerResponse.registration:type_name -> crossdock.partner.v1.Registration
-	2, // 4: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
-	3, // 5: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
-	5, // [5:6] is the sub-list for method output_type
-	4, // [4:5] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	6, // 4: crossdock.partner.v1.NotifyOrderChangedRequest.updated_at:type_name -> google.protobuf.Timestamp
+	2, // 5: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
+	4, // 6: crossdock.partner.v1.PartnerService.NotifyOrderChanged:input_type -> crossdock.partner.v1.NotifyOrderChangedRequest
+	3, // 7: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
+	5, // 8: crossdock.partner.v1.PartnerService.NotifyOrderChanged:output_type -> crossdock.partner.v1.NotifyOrderChangedResponse
+	7, // [7:9] is the sub-list for method output_type
+	5, // [5:7] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_partner_v1_service_proto_init() }
@@ -345,7 +458,7 @@ func file_crossdock_partner_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_partner_v1_service_proto_rawDesc), len(file_crossdock_partner_v1_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,7 +19,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PartnerService_GetMyPartner_FullMethodName = "/crossdock.partner.v1.PartnerService/GetMyPartner"
+	PartnerService_GetMyPartner_FullMethodName       = "/crossdock.partner.v1.PartnerService/GetMyPartner"
+	PartnerService_NotifyOrderChanged_FullMethodName = "/crossdock.partner.v1.PartnerService/NotifyOrderChanged"
 )
 
 // PartnerServiceClient is the client API for PartnerService service.
@@ -40,6 +41,17 @@ type PartnerServiceClient interface {
 	// GetMyPartner returns the calling partner's own registration and terms. A
 	// signed client that is no registered partner is NOT_FOUND.
 	GetMyPartner(ctx context.Context, in *GetMyPartnerRequest, opts ...grpc.CallOption) (*GetMyPartnerResponse, error)
+	// NotifyOrderChanged is the partner's webhook: one of its orders changed
+	// (placed, paid, cancelled, shipped). Docking only schedules a pull of that one
+	// order through the partner's own API (MarketplaceService.GetOrder, signed by
+	// Crossdock); the notification's content is never taken as the order, so a
+	// forged or wrong one can at most cause a read. Duplicates and out-of-order
+	// deliveries are harmless: there is at most one pending pull per order, and
+	// an updated_at no later than the version docking already pulled schedules
+	// nothing. The periodic pull still runs, so a lost notification only delays
+	// an order. An order_id that is empty or longer than 128 characters is
+	// INVALID_ARGUMENT.
+	NotifyOrderChanged(ctx context.Context, in *NotifyOrderChangedRequest, opts ...grpc.CallOption) (*NotifyOrderChangedResponse, error)
 }
 
 type partnerServiceClient struct {
@@ -54,6 +66,16 @@ func (c *partnerServiceClient) GetMyPartner(ctx context.Context, in *GetMyPartne
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetMyPartnerResponse)
 	err := c.cc.Invoke(ctx, PartnerService_GetMyPartner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *partnerServiceClient) NotifyOrderChanged(ctx context.Context, in *NotifyOrderChangedRequest, opts ...grpc.CallOption) (*NotifyOrderChangedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(NotifyOrderChangedResponse)
+	err := c.cc.Invoke(ctx, PartnerService_NotifyOrderChanged_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +100,17 @@ type PartnerServiceServer interface {
 	// GetMyPartner returns the calling partner's own registration and terms. A
 	// signed client that is no registered partner is NOT_FOUND.
 	GetMyPartner(context.Context, *GetMyPartnerRequest) (*GetMyPartnerResponse, error)
+	// NotifyOrderChanged is the partner's webhook: one of its orders changed
+	// (placed, paid, cancelled, shipped). Docking only schedules a pull of that one
+	// order through the partner's own API (MarketplaceService.GetOrder, signed by
+	// Crossdock); the notification's content is never taken as the order, so a
+	// forged or wrong one can at most cause a read. Duplicates and out-of-order
+	// deliveries are harmless: there is at most one pending pull per order, and
+	// an updated_at no later than the version docking already pulled schedules
+	// nothing. The periodic pull still runs, so a lost notification only delays
+	// an order. An order_id that is empty or longer than 128 characters is
+	// INVALID_ARGUMENT.
+	NotifyOrderChanged(context.Context, *NotifyOrderChangedRequest) (*NotifyOrderChangedResponse, error)
 	mustEmbedUnimplementedPartnerServiceServer()
 }
 
@@ -90,6 +123,9 @@ type UnimplementedPartnerServiceServer struct{}
 
 func (UnimplementedPartnerServiceServer) GetMyPartner(context.Context, *GetMyPartnerRequest) (*GetMyPartnerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMyPartner not implemented")
+}
+func (UnimplementedPartnerServiceServer) NotifyOrderChanged(context.Context, *NotifyOrderChangedRequest) (*NotifyOrderChangedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method NotifyOrderChanged not implemented")
 }
 func (UnimplementedPartnerServiceServer) mustEmbedUnimplementedPartnerServiceServer() {}
 func (UnimplementedPartnerServiceServer) testEmbeddedByValue()                        {}
@@ -130,6 +166,24 @@ func _PartnerService_GetMyPartner_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PartnerService_NotifyOrderChanged_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(NotifyOrderChangedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).NotifyOrderChanged(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_NotifyOrderChanged_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).NotifyOrderChanged(ctx, req.(*NotifyOrderChangedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PartnerService_ServiceDesc is the grpc.ServiceDesc for PartnerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -140,6 +194,10 @@ var PartnerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMyPartner",
 			Handler:    _PartnerService_GetMyPartner_Handler,
+		},
+		{
+			MethodName: "NotifyOrderChanged",
+			Handler:    _PartnerService_NotifyOrderChanged_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -9,10 +9,11 @@ import (
 )
 
 // Run runs docking's jobs until ctx ends: every round (or when nudged) it
-// pushes queued products, reads pending listings' verdicts, pulls each
-// verified partner's orders and settlements when they are due, and
-// confirms waybills. Each partner's pulls run on one replica at a time; a
-// partner rate limiting us is left alone until it said to come back.
+// pushes queued products, reads pending listings' verdicts, pulls the
+// orders partners notified, pulls each verified partner's orders and
+// settlements when they are due, and confirms waybills. Each partner's
+// pulls run on one replica at a time; a partner rate limiting us is left
+// alone until it said to come back.
 func (t *Trade) Run(ctx context.Context) error {
 	if err := t.QueueAllProducts(ctx); err != nil && ctx.Err() == nil {
 		t.log.Warn("queueing every listed product for a push failed; events still queue them", "error", err)
@@ -61,13 +62,17 @@ func (t *Trade) Round(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// partnerJobs runs one partner's due pulls under its lock.
+// partnerJobs runs one partner's due pulls under its lock: the orders its
+// webhooks asked for first, then the periodic ones.
 func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState, now time.Time) error {
 	c := t.connectors[p.Protocol]
 	_, err := t.store.WithPartnerLock(ctx, p.ID, "pull", func(ctx context.Context) error {
 		var errs []error
 		if c.Listings != nil {
 			errs = append(errs, t.failed(ctx, p, "listing status", t.pollListings(ctx, p)))
+		}
+		if c.Orders != nil {
+			errs = append(errs, t.failed(ctx, p, "requested order pull", t.pullRequested(ctx, p, c.Orders)))
 		}
 		if c.Orders != nil && due(st.LastPullAt, t.timing.PullEvery, now) {
 			errs = append(errs, t.failed(ctx, p, "order pull", t.pullOrders(ctx, p, c.Orders)))

@@ -92,8 +92,8 @@ func (t *Trade) start(p domain.Partner) time.Time {
 	return from.Add(-t.timing.Lookback)
 }
 
-// PullOrder takes one partner order now (a partner's webhook, an
-// operator).
+// pullOne reads one partner order with GetOrder and takes it (a partner's
+// webhook, an operator).
 func (t *Trade) pullOne(ctx context.Context, p domain.Partner, conn OrderConnector, orderID string) error {
 	o, err := conn.GetOrder(ctx, p, orderID)
 	if err != nil {

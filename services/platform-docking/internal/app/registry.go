@@ -71,10 +71,18 @@ func (s *Service) ResumePartner(ctx context.Context, c auth.Caller, id uuid.UUID
 // the call, if it may dock: a suspended or unverified partner is refused
 // with the reason, so it knows what to ask the operators.
 func (s *Service) MyPartner(ctx context.Context, c auth.Caller) (domain.Partner, error) {
+	return callingPartner(ctx, s.store, c)
+}
+
+// callingPartner finds the partner whose API client signed the call and
+// checks that it may dock; every partner-facing call starts here, so they
+// all refuse alike. On a refusal for its status the partner is returned
+// with the error.
+func callingPartner(ctx context.Context, store Store, c auth.Caller) (domain.Partner, error) {
 	if err := requirePartner(c); err != nil {
 		return domain.Partner{}, err
 	}
-	p, err := s.store.GetPartnerByAPIClient(ctx, c.Subject)
+	p, err := store.GetPartnerByAPIClient(ctx, c.Subject)
 	if err != nil {
 		return domain.Partner{}, err
 	}

@@ -45,6 +45,20 @@ type TradeStore interface {
 	// ClearOrderPull forgets the last pull time, so the next round pulls.
 	ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error
 
+	// RequestPull schedules a pull of one partner order (a partner's
+	// webhook), due at once. An order with a pull pending keeps that one
+	// and its due time (a backoff holds), with at as its latest request.
+	RequestPull(ctx context.Context, partnerID uuid.UUID, partnerOrderID string, at time.Time) error
+	// DuePullRequests returns a partner's requested pulls whose time has
+	// come, the longest due first.
+	DuePullRequests(ctx context.Context, partnerID uuid.UUID, now time.Time, limit int) ([]PullRequest, error)
+	// DonePullRequest deletes a request unless the order was requested
+	// again after r.RequestedAt: that request still wants a pull.
+	DonePullRequest(ctx context.Context, r PullRequest) error
+	// DeferPullRequest counts a failed attempt of a request, notes its
+	// error and moves its turn to until.
+	DeferPullRequest(ctx context.Context, r PullRequest, until time.Time, msg string) error
+
 	GetPulledOrder(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) (PulledOrder, bool, error)
 	// SavePulledOrder records a pulled order; an imported one with its
 	// sub-orders, in one transaction. An order already imported stays
@@ -116,6 +130,18 @@ type PullState struct {
 	LastError            string
 	LastErrorAt          *time.Time
 	QuietUntil           *time.Time
+}
+
+// PullRequest is a pull of one partner order a partner's webhook asked
+// for.
+type PullRequest struct {
+	PartnerID      uuid.UUID
+	PartnerOrderID string
+	// RequestedAt is when the latest notification of the order arrived.
+	RequestedAt time.Time
+	DueAt       time.Time
+	Attempts    int
+	LastError   string
 }
 
 // Pulled order states.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -92,6 +93,44 @@ type fixture struct {
 	users    *users
 	// crossdock is docking's own signing key, which partners know.
 	crossdock ed25519.PrivateKey
+	// trade runs docking's jobs over the standard protocol's connector;
+	// orders records what they place.
+	trade  *app.Trade
+	orders *orders
+}
+
+// orders plays the orders service's PlaceExternal: idempotent on channel
+// and partner order id, each partner order one local order with one
+// sub-order, every call recorded.
+type orders struct {
+	mu     sync.Mutex
+	calls  []app.ExternalOrder
+	placed map[string]app.PlacedOrder
+}
+
+func (o *orders) PlaceExternal(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.calls = append(o.calls, in)
+	key := in.Channel + "/" + in.ExternalOrderID
+	if placed, ok := o.placed[key]; ok {
+		return placed, nil
+	}
+	sub := app.PlacedSubOrder{SettledSubOrder: domain.SettledSubOrder{SubOrderID: uuid.NewString(), SupplierID: uuid.NewString(),
+		Currency: "EUR", GoodsMinor: 1999}}
+	for _, l := range in.Lines {
+		sub.SKUIDs = append(sub.SKUIDs, l.SKUID)
+	}
+	placed := app.PlacedOrder{OrderID: uuid.New(), SubOrders: []app.PlacedSubOrder{sub}}
+	o.placed[key] = placed
+	return placed, nil
+}
+
+// Calls returns the PlaceExternal calls so far.
+func (o *orders) Calls() []app.ExternalOrder {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.calls)
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -122,8 +161,12 @@ func newFixture(t *testing.T) *fixture {
 	handshakers := map[domain.Protocol]app.Handshaker{
 		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second),
 	}
-	trade := app.NewTrade(f.store, postgres.NewTrade(f.pool), nil, nil, nil, nil, app.Timing{}, slog.Default())
-	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), trade)
+	connector := marketplace.NewConnector(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second)
+	t.Cleanup(func() { connector.Close() })
+	f.orders = &orders{placed: map[string]app.PlacedOrder{}}
+	f.trade = app.NewTrade(f.store, postgres.NewTrade(f.pool), map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: connector.App()},
+		nil, f.orders, nil, app.Timing{PullEvery: time.Hour, SettleEvery: time.Hour, Retry: time.Minute}, slog.Default())
+	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), f.trade)
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}

@@ -28,14 +28,15 @@ type Docking struct {
 // Partners implements PartnerService.
 type Partners struct {
 	partnerv1.UnimplementedPartnerServiceServer
-	svc *app.Service
+	svc   *app.Service
+	trade *app.Trade
 }
 
 // Register adds both services over the registry and the trade jobs to a
 // gRPC server.
 func Register(g grpc.ServiceRegistrar, svc *app.Service, trade *app.Trade) {
 	dockingv1.RegisterDockingServiceServer(g, &Docking{svc: svc, trade: trade})
-	partnerv1.RegisterPartnerServiceServer(g, &Partners{svc: svc})
+	partnerv1.RegisterPartnerServiceServer(g, &Partners{svc: svc, trade: trade})
 }
 
 // caller returns the authenticated caller of a protected method.

@@ -1,0 +1,48 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+)
+
+// RequestPull inserts the request, or on a pending one only moves
+// requested_at forward: its due time stays, so a partner's backoff is not
+// cut short by another notification.
+func (s Trade) RequestPull(ctx context.Context, partnerID uuid.UUID, partnerOrderID string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO pull_requests (partner_id, partner_order_id, requested_at, due_at) VALUES ($1, $2, $3, $3)
+		ON CONFLICT (partner_id, partner_order_id) DO UPDATE SET requested_at = GREATEST(pull_requests.requested_at, EXCLUDED.requested_at)`,
+		partnerID, partnerOrderID, at)
+	return err
+}
+
+func (s Trade) DuePullRequests(ctx context.Context, partnerID uuid.UUID, now time.Time, limit int) ([]app.PullRequest, error) {
+	rows, err := s.pool.Query(ctx, `SELECT partner_id, partner_order_id, requested_at, due_at, attempts, last_error FROM pull_requests
+		WHERE partner_id = $1 AND due_at <= $2 ORDER BY due_at, partner_order_id LIMIT $3`, partnerID, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.PullRequest, error) {
+		var q app.PullRequest
+		return q, r.Scan(&q.PartnerID, &q.PartnerOrderID, &q.RequestedAt, &q.DueAt, &q.Attempts, &q.LastError)
+	})
+}
+
+func (s Trade) DonePullRequest(ctx context.Context, r app.PullRequest) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM pull_requests WHERE partner_id = $1 AND partner_order_id = $2 AND requested_at <= $3`,
+		r.PartnerID, r.PartnerOrderID, r.RequestedAt)
+	return err
+}
+
+func (s Trade) DeferPullRequest(ctx context.Context, r app.PullRequest, until time.Time, msg string) error {
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE pull_requests SET attempts = attempts + 1, last_error = $3, due_at = $4
+		WHERE partner_id = $1 AND partner_order_id = $2`, r.PartnerID, r.PartnerOrderID, msg, until)
+	return err
+}
