@@ -44,7 +44,9 @@ type Config struct {
 	// WebhookAddr is Crossdock's PartnerService (gRPC, plaintext): every
 	// order change is notified there with NotifyOrderChanged, signed as
 	// ClientID with Key, the partner's own Crossdock API client. Empty
-	// sends no webhooks.
+	// sends no webhooks. An empty ClientID is learned from Crossdock's
+	// verification handshake, which names the client the registration
+	// holds; until then notifications are dropped.
 	WebhookAddr string
 	ClientID    string
 	// Log receives webhook failures; nil discards them.
@@ -61,7 +63,14 @@ type Server struct {
 	grpc       *grpc.Server
 	// webhooks is nil without a WebhookAddr.
 	webhooks *webhooks
+	// clientID is the partner's Crossdock API client id: configured, or
+	// learned from the last verification handshake.
+	clientID atomic.Pointer[string]
 }
+
+// ClientID is the Crossdock API client id the partner signs its calls as;
+// empty until configured or learned from a handshake.
+func (s *Server) ClientID() string { return *s.clientID.Load() }
 
 // New returns a partner that checks calls against cfg's Crossdock key.
 func New(cfg Config) (*Server, error) {
@@ -75,9 +84,6 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.WebhookAddr != "" && cfg.ClientID == "" {
-		return nil, errors.New("partnersim: ClientID is required to send webhooks")
-	}
 	if cfg.Market == nil {
 		cfg.Market = NewMarket(MarketConfig{})
 	}
@@ -85,8 +91,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, wrongKey: wrong, market: cfg.Market}
+	s.clientID.Store(&cfg.ClientID)
 	if cfg.WebhookAddr != "" {
-		if s.webhooks, err = newWebhooks(cfg.WebhookAddr, cfg.ClientID, cfg.Key, cfg.Market, cfg.Log); err != nil {
+		if s.webhooks, err = newWebhooks(cfg.WebhookAddr, s.ClientID, cfg.Key, cfg.Market, cfg.Log); err != nil {
 			return nil, err
 		}
 	}
@@ -165,5 +172,9 @@ func (s *Server) Handshake(_ context.Context, req *partnerv1.HandshakeRequest) (
 	}
 	msg := slices.Concat([]byte(handshakeContext), []byte(req.GetPartnerCode()), []byte("\n"), req.GetChallenge())
 	s.handshakes.Add(1)
+	if id := req.GetApiClientId(); id != "" && s.cfg.ClientID == "" {
+		// The call is Crossdock's (signed): the client it names is ours.
+		s.clientID.Store(&id)
+	}
 	return &partnerv1.HandshakeResponse{Proof: ed25519.Sign(key, msg)}, nil
 }

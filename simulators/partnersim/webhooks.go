@@ -56,11 +56,19 @@ type webhooks struct {
 	stopped bool
 }
 
-// newWebhooks starts delivering m's order changes to addr, signed as
-// clientID with key.
-func newWebhooks(addr, clientID string, key ed25519.PrivateKey, m *Market, log *slog.Logger) (*webhooks, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor(clientID, key)))
+// newWebhooks starts delivering m's order changes to addr, signed with key
+// as the client id clientID returns at the time (empty until the partner
+// knows it: notifications are then dropped, and Crossdock's periodic pull
+// finds the orders anyway).
+func newWebhooks(addr string, clientID func() string, key ed25519.PrivateKey, m *Market, log *slog.Logger) (*webhooks, error) {
+	sign := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		id := clientID()
+		if id == "" {
+			return errNoClientID
+		}
+		return auth.SignedUnaryClientInterceptor(id, key)(ctx, method, req, reply, cc, invoker, opts...)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithChainUnaryInterceptor(sign))
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +168,10 @@ func (w *webhooks) send(c OrderChange) {
 		wait *= 2
 	}
 }
+
+// errNoClientID is a notification before the partner knows the API client
+// Crossdock registered it with.
+var errNoClientID = errors.New("partnersim: the partner's Crossdock API client id is not known yet (set it, or let Crossdock verify the partner)")
 
 // transient is a failure worth another attempt.
 func transient(err error) bool {

@@ -209,3 +209,40 @@ func TestWebhooksNeverBlockTheMarket(t *testing.T) {
 		t.Errorf("received %d notifications, want 5", len(got))
 	}
 }
+
+// A partner not told its client id learns it from Crossdock's verification
+// handshake: changes before are not notified (Crossdock's pull finds
+// them), changes after are, signed as the client the handshake named.
+func TestWebhooksSignedAsTheClientTheHandshakeNamed(t *testing.T) {
+	c := &crossdock{}
+	m := partnersim.NewMarket(partnersim.MarketConfig{Seed: 5})
+	crossdockKey, _ := auth.GenerateRequestKey()
+	partnerKey, _ := auth.GenerateRequestKey()
+	sim, err := partnersim.New(partnersim.Config{Code: "dh", Key: partnerKey, CrossdockClientID: "crossdock",
+		CrossdockKey: crossdockKey.Public().(ed25519.PublicKey), Market: m,
+		WebhookAddr: serveCrossdock(t, c, partnerKey.Public().(ed25519.PublicKey))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Stop)
+	if _, err := m.PlaceOrder("early", berlin, []partnersim.ItemInput{{Quantity: 1}}, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.received(t, 1); len(got) != 0 {
+		t.Fatalf("notified %v before the partner knew its client id", got)
+	}
+	if _, err := sim.Handshake(context.Background(), &partnerv1.HandshakeRequest{Challenge: make([]byte, 32), PartnerCode: "dh", ApiClientId: partnerClientID}); err != nil {
+		t.Fatal(err)
+	}
+	if sim.ClientID() != partnerClientID {
+		t.Fatalf("client id after the handshake = %q", sim.ClientID())
+	}
+	later, err := m.PlaceOrder("later", berlin, []partnersim.ItemInput{{Quantity: 1}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.received(t, 1)
+	if len(got) != 1 || got[0].OrderID != later.OrderID {
+		t.Fatalf("notified %v, want the later order %s once", got, later.OrderID)
+	}
+}

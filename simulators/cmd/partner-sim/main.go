@@ -50,7 +50,8 @@ type Config struct {
 	// with Key. Empty sends no webhooks.
 	WebhookAddr string `env:"PARTNER_SIM_WEBHOOK_ADDR"`
 	// ClientID is the partner's own Crossdock API client id, whose key is
-	// Key; required with a WebhookAddr.
+	// Key. Empty: learned from Crossdock's verification handshake, which
+	// names it (webhooks before that are dropped).
 	ClientID string `env:"PARTNER_SIM_CLIENT_ID"`
 
 	// AdminAddr is where the admin HTTP API listens; empty is the gRPC
@@ -137,9 +138,6 @@ func (c Config) Validate() error {
 		if p < 0 || p > 1 {
 			errs = append(errs, fmt.Errorf("%s must be between 0 and 1", name))
 		}
-	}
-	if c.WebhookAddr != "" && c.ClientID == "" {
-		errs = append(errs, errors.New("PARTNER_SIM_CLIENT_ID is required with PARTNER_SIM_WEBHOOK_ADDR: webhooks are signed as that API client"))
 	}
 	if c.BuyersPerMinute < 0 {
 		errs = append(errs, errors.New("PARTNER_SIM_BUYERS_PER_MINUTE must not be negative"))

@@ -161,7 +161,9 @@ type PartnerCredentials struct {
 
 // PartnerSimEnv is the simulator process's environment: the defaults and
 // the parent's (so `PARTNER_SIM_REFUSE=true crossdock up` injects a fault),
-// then its address, code and keys and docking's client id, which win.
+// then its address, code and keys, docking's client id and where its order
+// webhooks go (docking's PartnerService; the simulator learns its own client
+// id from docking's verification handshake), which win.
 func PartnerSimEnv(p Plan, c PartnerCredentials, parent []string) []string {
 	return merge(marketplaceDemoTimes("PARTNER_SIM"), parent, map[string]string{
 		"PARTNER_SIM_ADDR":                p.SimulatorAddr(PartnerSim),
@@ -169,6 +171,7 @@ func PartnerSimEnv(p Plan, c PartnerCredentials, parent []string) []string {
 		"PARTNER_SIM_KEY":                 c.Key,
 		"PARTNER_SIM_CROSSDOCK_CLIENT_ID": DockingClientID,
 		"PARTNER_SIM_CROSSDOCK_KEY":       c.DockingPublicKey,
+		"PARTNER_SIM_WEBHOOK_ADDR":        p.Of(Service{Name: PlatformDocking}).GRPC,
 	})
 }
 

@@ -1367,7 +1367,10 @@ type HandshakeRequest struct {
 	// 32 random bytes, fresh for every handshake.
 	Challenge []byte `protobuf:"bytes,1,opt,name=challenge,proto3" json:"challenge,omitempty"`
 	// The partner's code in Crossdock's registry.
-	PartnerCode   string `protobuf:"bytes,2,opt,name=partner_code,json=partnerCode,proto3" json:"partner_code,omitempty"`
+	PartnerCode string `protobuf:"bytes,2,opt,name=partner_code,json=partnerCode,proto3" json:"partner_code,omitempty"`
+	// The users API client the registration names: the client id the partner signs
+	// its calls to PartnerService as (order webhooks, reads).
+	ApiClientId   string `protobuf:"bytes,3,opt,name=api_client_id,json=apiClientId,proto3" json:"api_client_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1412,6 +1415,13 @@ func (x *HandshakeRequest) GetChallenge() []byte {
 func (x *HandshakeRequest) GetPartnerCode() string {
 	if x != nil {
 		return x.PartnerCode
+	}
+	return ""
+}
+
+func (x *HandshakeRequest) GetApiClientId() string {
+	if x != nil {
+		return x.ApiClientId
 	}
 	return ""
 }
@@ -1564,10 +1574,11 @@ const file_crossdock_partner_v1_marketplace_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"}\n" +
 	"\x17ListSettlementsResponse\x12:\n" +
 	"\x05lines\x18\x01 \x03(\v2$.crossdock.partner.v1.SettlementLineR\x05lines\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n" +
 	"\x10HandshakeRequest\x12\x1c\n" +
 	"\tchallenge\x18\x01 \x01(\fR\tchallenge\x12!\n" +
-	"\fpartner_code\x18\x02 \x01(\tR\vpartnerCode\")\n" +
+	"\fpartner_code\x18\x02 \x01(\tR\vpartnerCode\x12\"\n" +
+	"\rapi_client_id\x18\x03 \x01(\tR\vapiClientId\")\n" +
 	"\x11HandshakeResponse\x12\x14\n" +
 	"\x05proof\x18\x01 \x01(\fR\x05proof*\x9f\x01\n" +
 	"\rListingStatus\x12\x1e\n" +

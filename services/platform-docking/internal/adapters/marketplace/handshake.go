@@ -56,7 +56,7 @@ func (h *Handshaker) Handshake(ctx context.Context, p domain.Partner, challenge 
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
 	resp, err := partnerv1.NewMarketplaceServiceClient(conn).Handshake(ctx,
-		&partnerv1.HandshakeRequest{Challenge: challenge, PartnerCode: p.Code})
+		&partnerv1.HandshakeRequest{Challenge: challenge, PartnerCode: p.Code, ApiClientId: p.APIClientID})
 	if err != nil {
 		return nil, callError(p, err)
 	}
