@@ -18,9 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/config"
@@ -58,45 +56,21 @@ type Config struct {
 	// port plus 100 on the same host (port 0 stays 0).
 	AdminAddr string `env:"PARTNER_SIM_ADMIN_ADDR"`
 
-	// The marketplace's behaviour.
-	VisibilityLag   time.Duration `env:"PARTNER_SIM_VISIBILITY_LAG" envDefault:"2s"`
-	ReviewDelay     time.Duration `env:"PARTNER_SIM_REVIEW_DELAY" envDefault:"5s"`
-	SettlementDelay time.Duration `env:"PARTNER_SIM_SETTLEMENT_DELAY" envDefault:"30s"`
-	FeeBps          int           `env:"PARTNER_SIM_FEE_BPS" envDefault:"1200"`
-	FixedFeeMinor   int64         `env:"PARTNER_SIM_FIXED_FEE_MINOR" envDefault:"30"`
-	Seed            int64         `env:"PARTNER_SIM_SEED"`
-	BuyersPerMinute float64       `env:"PARTNER_SIM_BUYERS_PER_MINUTE"`
-
-	// The faults, off by default.
-	WrongKey              bool          `env:"PARTNER_SIM_WRONG_KEY"`
-	Refuse                bool          `env:"PARTNER_SIM_REFUSE"`
-	RateLimit             float64       `env:"PARTNER_SIM_RATE_LIMIT"`
-	RetryAfter            time.Duration `env:"PARTNER_SIM_RETRY_AFTER" envDefault:"1s"`
-	ServerError           float64       `env:"PARTNER_SIM_SERVER_ERROR"`
-	Timeout               float64       `env:"PARTNER_SIM_TIMEOUT"`
-	TimeoutDelay          time.Duration `env:"PARTNER_SIM_TIMEOUT_DELAY" envDefault:"30s"`
-	ExtraLag              time.Duration `env:"PARTNER_SIM_EXTRA_LAG"`
-	ExtraLagShare         float64       `env:"PARTNER_SIM_EXTRA_LAG_SHARE"`
-	PageShift             float64       `env:"PARTNER_SIM_PAGE_SHIFT"`
-	RejectListings        float64       `env:"PARTNER_SIM_REJECT_LISTINGS"`
-	SettlementDelayJitter time.Duration `env:"PARTNER_SIM_SETTLEMENT_JITTER"`
-	UnknownStatus         float64       `env:"PARTNER_SIM_UNKNOWN_STATUS"`
-	DuplicateWebhooks     float64       `env:"PARTNER_SIM_DUPLICATE_WEBHOOKS"`
-	ReorderWebhooks       float64       `env:"PARTNER_SIM_REORDER_WEBHOOKS"`
+	// The marketplace's clock, terms, buyers and faults.
+	Market partnersim.Settings `envPrefix:"PARTNER_SIM_"`
+	// The handshake's and the webhooks' faults.
+	WrongKey          bool    `env:"PARTNER_SIM_WRONG_KEY"`
+	Refuse            bool    `env:"PARTNER_SIM_REFUSE"`
+	DuplicateWebhooks float64 `env:"PARTNER_SIM_DUPLICATE_WEBHOOKS"`
+	ReorderWebhooks   float64 `env:"PARTNER_SIM_REORDER_WEBHOOKS"`
 }
 
-// market is the marketplace the settings describe.
+// market is the marketplace the settings describe, with its webhooks'
+// faults.
 func (c Config) market() partnersim.MarketConfig {
-	return partnersim.MarketConfig{
-		VisibilityLag: c.VisibilityLag, ReviewDelay: c.ReviewDelay, SettlementDelay: c.SettlementDelay,
-		FeeBps: c.FeeBps, FixedFeeMinor: c.FixedFeeMinor, Seed: c.Seed,
-		Faults: partnersim.Faults{
-			RateLimit: c.RateLimit, RetryAfter: c.RetryAfter, ServerError: c.ServerError,
-			Timeout: c.Timeout, TimeoutDelay: c.TimeoutDelay, ExtraLag: c.ExtraLag, ExtraLagShare: c.ExtraLagShare,
-			PageShift: c.PageShift, RejectListings: c.RejectListings, SettlementDelayJitter: c.SettlementDelayJitter,
-			UnknownStatus: c.UnknownStatus, DuplicateWebhooks: c.DuplicateWebhooks, ReorderWebhooks: c.ReorderWebhooks,
-		},
-	}
+	m := c.Market.Market()
+	m.Faults.DuplicateWebhooks, m.Faults.ReorderWebhooks = c.DuplicateWebhooks, c.ReorderWebhooks
+	return m
 }
 
 // adminAddr is where the admin API listens: AdminAddr, or the gRPC port
@@ -105,18 +79,7 @@ func (c Config) adminAddr() (string, error) {
 	if c.AdminAddr != "" {
 		return c.AdminAddr, nil
 	}
-	host, port, err := net.SplitHostPort(c.Addr)
-	if err != nil {
-		return "", fmt.Errorf("PARTNER_SIM_ADDR: %w", err)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		return "", fmt.Errorf("PARTNER_SIM_ADDR: port %q is not a number", port)
-	}
-	if n != 0 {
-		n += 100
-	}
-	return net.JoinHostPort(host, strconv.Itoa(n)), nil
+	return partnersim.AdminAddr(c.Addr, "PARTNER_SIM_ADDR")
 }
 
 // Validate checks the keys; errors never quote one.
@@ -131,16 +94,11 @@ func (c Config) Validate() error {
 	if c.CrossdockClientID == "" {
 		errs = append(errs, errors.New("PARTNER_SIM_CROSSDOCK_CLIENT_ID must not be empty"))
 	}
-	for name, p := range map[string]float64{"PARTNER_SIM_RATE_LIMIT": c.RateLimit, "PARTNER_SIM_SERVER_ERROR": c.ServerError,
-		"PARTNER_SIM_TIMEOUT": c.Timeout, "PARTNER_SIM_EXTRA_LAG_SHARE": c.ExtraLagShare, "PARTNER_SIM_PAGE_SHIFT": c.PageShift,
-		"PARTNER_SIM_REJECT_LISTINGS": c.RejectListings, "PARTNER_SIM_UNKNOWN_STATUS": c.UnknownStatus,
-		"PARTNER_SIM_DUPLICATE_WEBHOOKS": c.DuplicateWebhooks, "PARTNER_SIM_REORDER_WEBHOOKS": c.ReorderWebhooks} {
+	errs = append(errs, c.Market.Check("PARTNER_SIM_"))
+	for name, p := range map[string]float64{"PARTNER_SIM_DUPLICATE_WEBHOOKS": c.DuplicateWebhooks, "PARTNER_SIM_REORDER_WEBHOOKS": c.ReorderWebhooks} {
 		if p < 0 || p > 1 {
 			errs = append(errs, fmt.Errorf("%s must be between 0 and 1", name))
 		}
-	}
-	if c.BuyersPerMinute < 0 {
-		errs = append(errs, errors.New("PARTNER_SIM_BUYERS_PER_MINUTE must not be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -167,20 +125,9 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	fs := flag.NewFlagSet("partner-sim", flag.ContinueOnError)
 	fs.BoolVar(&cfg.WrongKey, "wrong-key", cfg.WrongKey, "prove handshakes with a key Crossdock does not know (PARTNER_SIM_WRONG_KEY)")
 	fs.BoolVar(&cfg.Refuse, "refuse", cfg.Refuse, "answer every handshake PERMISSION_DENIED (PARTNER_SIM_REFUSE)")
-	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "share of calls refused RESOURCE_EXHAUSTED (PARTNER_SIM_RATE_LIMIT)")
-	fs.DurationVar(&cfg.RetryAfter, "retry-after", cfg.RetryAfter, "wait a rate-limited call asks for (PARTNER_SIM_RETRY_AFTER)")
-	fs.Float64Var(&cfg.ServerError, "server-error", cfg.ServerError, "share of calls failed UNAVAILABLE (PARTNER_SIM_SERVER_ERROR)")
-	fs.Float64Var(&cfg.Timeout, "timeout", cfg.Timeout, "share of calls that hang after their work (PARTNER_SIM_TIMEOUT)")
-	fs.DurationVar(&cfg.TimeoutDelay, "timeout-delay", cfg.TimeoutDelay, "how long such a call hangs (PARTNER_SIM_TIMEOUT_DELAY)")
-	fs.DurationVar(&cfg.ExtraLag, "extra-lag", cfg.ExtraLag, "undocumented extra visibility lag (PARTNER_SIM_EXTRA_LAG)")
-	fs.Float64Var(&cfg.ExtraLagShare, "extra-lag-share", cfg.ExtraLagShare, "share of orders with the extra lag (PARTNER_SIM_EXTRA_LAG_SHARE)")
-	fs.Float64Var(&cfg.PageShift, "page-shift", cfg.PageShift, "chance a later ListOrders page shifts (PARTNER_SIM_PAGE_SHIFT)")
-	fs.Float64Var(&cfg.RejectListings, "reject-listings", cfg.RejectListings, "share of listings rejected (PARTNER_SIM_REJECT_LISTINGS)")
-	fs.DurationVar(&cfg.SettlementDelayJitter, "settlement-jitter", cfg.SettlementDelayJitter, "settlements up to this much later (PARTNER_SIM_SETTLEMENT_JITTER)")
-	fs.Float64Var(&cfg.UnknownStatus, "unknown-status", cfg.UnknownStatus, "share of orders first listed with status 77 (PARTNER_SIM_UNKNOWN_STATUS)")
+	cfg.Market.AddFlags(fs, "PARTNER_SIM_")
 	fs.Float64Var(&cfg.DuplicateWebhooks, "duplicate-webhooks", cfg.DuplicateWebhooks, "share of order webhooks sent twice (PARTNER_SIM_DUPLICATE_WEBHOOKS)")
 	fs.Float64Var(&cfg.ReorderWebhooks, "reorder-webhooks", cfg.ReorderWebhooks, "share of order webhooks sent after later ones (PARTNER_SIM_REORDER_WEBHOOKS)")
-	fs.Float64Var(&cfg.BuyersPerMinute, "buyers-per-minute", cfg.BuyersPerMinute, "orders background buyers place a minute (PARTNER_SIM_BUYERS_PER_MINUTE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -245,7 +192,7 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	buyers := make(chan struct{})
 	go func() {
 		defer close(buyers)
-		market.RunBuyers(ctx, cfg.BuyersPerMinute)
+		market.RunBuyers(ctx, cfg.Market.BuyersPerMinute)
 	}()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
