@@ -28,6 +28,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -120,7 +121,8 @@ func newFixture(t *testing.T) *fixture {
 	srv := server.New("platform-docking", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
 		grpc.ChainUnaryInterceptor(auth.SignedOrBearerUnaryServerInterceptor(signed, bearer)))
 	handshakers := map[domain.Protocol]app.Handshaker{
-		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second),
+		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second,
+			partnertls.Transport{Plaintext: true}),
 	}
 	trade := app.NewTrade(f.store, postgres.NewTrade(f.pool), nil, nil, nil, nil, app.Timing{}, slog.Default())
 	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), trade)
