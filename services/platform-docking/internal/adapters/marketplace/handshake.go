@@ -1,7 +1,8 @@
 // Package marketplace is platform-docking's connector to partners that speak
 // the standard protocol (crossdock.partner.v1.MarketplaceService over gRPC).
 // Every call is signed with docking's own Ed25519 key in pkg/auth's scheme,
-// so the partner can tell it is us. The Handshaker verifies a partner; the
+// so the partner can tell it is us, over TLS unless the installation allows
+// plaintext (partnertls). The Handshaker verifies a partner; the
 // Connector docks onto one: listings, orders, shipments and settlements.
 package marketplace
 
