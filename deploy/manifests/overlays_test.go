@@ -3,10 +3,12 @@ package manifests_test
 import (
 	"crypto/ed25519"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/crossdock/crossdock/deploy/manifests"
 )
@@ -153,5 +155,85 @@ func TestDevDockingReachesThePartnerSimulator(t *testing.T) {
 	}
 	if key := envVar(t, server(t, set, "partner-sim"), "PARTNER_SIM_KEY").ValueFrom; key == nil || key.SecretKeyRef == nil {
 		t.Error("the partner simulator's key is not from a secret")
+	}
+}
+
+// TestPartnerEdge: production publishes platform-docking's PartnerService,
+// and only it, through an Ingress of its own: TLS with a cert-manager
+// certificate, gRPC to docking's port 9090, which docking's network policy
+// admits from the ingress controller's namespace. Development publishes no
+// part of docking, and reaches its simulators in plaintext, as production
+// never does.
+func TestPartnerEdge(t *testing.T) {
+	for overlay := range expectations(t) {
+		t.Run(overlay, func(t *testing.T) {
+			set := load(t, overlay)
+			var routed []*networkingv1.Ingress
+			for _, ing := range set.Ingresses() {
+				for _, r := range ing.Spec.Rules {
+					for _, p := range r.HTTP.Paths {
+						if p.Backend.Service.Name == "platform-docking" {
+							routed = append(routed, ing)
+						}
+					}
+				}
+			}
+			plaintext := ""
+			for _, cm := range set.ConfigMaps() {
+				if strings.HasPrefix(cm.Name, "platform-docking-config-") {
+					plaintext = cm.Data["DOCKING_PARTNER_PLAINTEXT"]
+				}
+			}
+			if overlay != "prod" {
+				if len(routed) != 0 || plaintext != "true" {
+					t.Errorf("%d Ingresses route to docking, DOCKING_PARTNER_PLAINTEXT=%q; want none, true", len(routed), plaintext)
+				}
+				return
+			}
+			if len(routed) != 1 || plaintext == "true" {
+				t.Fatalf("%d Ingresses route to docking, DOCKING_PARTNER_PLAINTEXT=%q; want one, not true", len(routed), plaintext)
+			}
+			ing := routed[0]
+			if ing.Annotations["nginx.ingress.kubernetes.io/backend-protocol"] != "GRPC" || ing.Annotations["cert-manager.io/cluster-issuer"] == "" {
+				t.Errorf("annotations %v: want the GRPC backend protocol and a cert-manager issuer", ing.Annotations)
+			}
+			if len(ing.Spec.Rules) != 1 || len(ing.Spec.TLS) != 1 || ing.Spec.TLS[0].SecretName == "" ||
+				!slices.Equal(ing.Spec.TLS[0].Hosts, []string{ing.Spec.Rules[0].Host}) {
+				t.Fatalf("rules %v, TLS %v: want one host, served over TLS", ing.Spec.Rules, ing.Spec.TLS)
+			}
+			paths := ing.Spec.Rules[0].HTTP.Paths
+			if len(paths) != 1 || paths[0].Path != "/crossdock.partner.v1.PartnerService/" || *paths[0].PathType != networkingv1.PathTypePrefix {
+				t.Fatalf("paths %v: want only the Prefix /crossdock.partner.v1.PartnerService/", paths)
+			}
+			port := paths[0].Backend.Service.Port
+			for _, svc := range set.Services() {
+				for _, p := range svc.Spec.Ports {
+					if svc.Name == "platform-docking" && p.Name == port.Name && port.Name != "" {
+						port.Number = p.Port
+					}
+				}
+			}
+			if port.Number != 9090 {
+				t.Errorf("backend port %+v, want platform-docking's 9090", paths[0].Backend.Service.Port)
+			}
+			admitted := false
+			for _, np := range set.NetworkPolicies() {
+				if np.Name != "platform-docking" {
+					continue
+				}
+				for _, r := range np.Spec.Ingress {
+					for _, from := range r.From {
+						if from.NamespaceSelector != nil && from.PodSelector == nil &&
+							from.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] == "ingress-nginx" &&
+							len(r.Ports) == 1 && r.Ports[0].Port.IntVal == 9090 {
+							admitted = true
+						}
+					}
+				}
+			}
+			if !admitted {
+				t.Error("platform-docking's NetworkPolicy does not admit the ingress-nginx namespace to 9090")
+			}
+		})
 	}
 }

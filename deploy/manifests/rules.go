@@ -113,6 +113,8 @@ func Rules(e Expectations) []Rule {
 		{"nats-streams", func(s *Set) []Violation { return checkStreams(s, e) }},
 		{"connection-budget", func(s *Set) []Violation { return checkConnectionBudget(s, e) }},
 		{"forwarded-for", func(s *Set) []Violation { return checkForwardedFor(s, e) }},
+		{"partner-ingress", func(s *Set) []Violation { return checkPartnerIngress(s, e) }},
+		{"partner-tls", func(s *Set) []Violation { return checkPartnerTLS(s, e) }},
 	}
 	if e.Production {
 		rules = append(rules,

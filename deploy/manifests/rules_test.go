@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -40,6 +41,18 @@ func envVar(t *testing.T, c *corev1.Container, name string) *corev1.EnvVar {
 		}
 	}
 	t.Fatalf("container %s has no %s", c.Name, name)
+	return nil
+}
+
+// partnerIngress is production's Ingress for PartnerService.
+func partnerIngress(t *testing.T, s *manifests.Set) *networkingv1.Ingress {
+	t.Helper()
+	for _, ing := range s.Ingresses() {
+		if ing.Name == "platform-docking-partners" {
+			return ing
+		}
+	}
+	t.Fatal("no Ingress platform-docking-partners")
 	return nil
 }
 
@@ -447,6 +460,51 @@ func TestRulesCatchViolations(t *testing.T) {
 		}},
 		{"alerts", "prod", "a service without a dashboard", func(t *testing.T, s *manifests.Set) {
 			drop(s, "ConfigMap", "grafana-dashboard-finance")
+		}},
+		{"partner-ingress", "prod", "no partner ingress", func(t *testing.T, s *manifests.Set) {
+			drop(s, "Ingress", "platform-docking-partners")
+		}},
+		{"partner-ingress", "prod", "DockingService published", func(t *testing.T, s *manifests.Set) {
+			paths := &partnerIngress(t, s).Spec.Rules[0].HTTP.Paths
+			p := (*paths)[0]
+			p.Path = "/crossdock.docking.v1.DockingService/"
+			*paths = append(*paths, p)
+		}},
+		{"partner-ingress", "prod", "every path published", func(t *testing.T, s *manifests.Set) {
+			partnerIngress(t, s).Spec.Rules[0].HTTP.Paths[0].Path = "/"
+		}},
+		{"partner-ingress", "prod", "a regular expression path", func(t *testing.T, s *manifests.Set) {
+			partnerIngress(t, s).Spec.Rules[0].HTTP.Paths[0].PathType = ptr.To(networkingv1.PathTypeImplementationSpecific)
+		}},
+		{"partner-ingress", "prod", "plaintext gRPC", func(t *testing.T, s *manifests.Set) {
+			partnerIngress(t, s).Spec.TLS = nil
+		}},
+		{"partner-ingress", "prod", "nobody renews the certificate", func(t *testing.T, s *manifests.Set) {
+			delete(partnerIngress(t, s).Annotations, "cert-manager.io/cluster-issuer")
+		}},
+		{"partner-ingress", "prod", "HTTP/1.1 to the gRPC server", func(t *testing.T, s *manifests.Set) {
+			delete(partnerIngress(t, s).Annotations, "nginx.ingress.kubernetes.io/backend-protocol")
+		}},
+		{"partner-ingress", "prod", "docking's admin port", func(t *testing.T, s *manifests.Set) {
+			partnerIngress(t, s).Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port = networkingv1.ServiceBackendPort{Number: 8080}
+		}},
+		{"partner-ingress", "prod", "the controller not admitted", func(t *testing.T, s *manifests.Set) {
+			for _, np := range s.NetworkPolicies() {
+				if np.Name == "platform-docking" {
+					np.Spec.Ingress = slices.DeleteFunc(np.Spec.Ingress, func(r networkingv1.NetworkPolicyIngressRule) bool {
+						return len(r.From) == 1 && r.From[0].NamespaceSelector != nil &&
+							r.From[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] == "ingress-nginx"
+					})
+				}
+			}
+		}},
+		{"partner-ingress", "dev", "docking published in development", func(t *testing.T, s *manifests.Set) {
+			prod := load(t, "prod")
+			s.Objects = append(s.Objects, manifests.Object{GVK: networkingv1.SchemeGroupVersion.WithKind("Ingress"),
+				Value: partnerIngress(t, prod)})
+		}},
+		{"partner-tls", "prod", "plaintext partners in production", func(t *testing.T, s *manifests.Set) {
+			setConfig(t, s, "platform-docking-config", "DOCKING_PARTNER_PLAINTEXT", "true")
 		}},
 	}
 

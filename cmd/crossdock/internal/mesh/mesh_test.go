@@ -230,6 +230,19 @@ func TestServiceDefaultsYieldToTheShell(t *testing.T) {
 	}
 }
 
+// The local mesh's partner simulators serve plaintext on loopback, so
+// docking is told it is development; nothing else allows it.
+func TestDockingReachesTheSimulatorsInPlaintext(t *testing.T) {
+	p, err := mesh.NewPlan(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := envMap(t, mesh.Env(service(t, "platform-docking"), p, "postgres://d@db/d", nil, nil))
+	if got := env["DOCKING_PARTNER_PLAINTEXT"]; got != "true" {
+		t.Errorf("DOCKING_PARTNER_PLAINTEXT=%q, want true for the simulators", got)
+	}
+}
+
 func envMap(t *testing.T, env []string) map[string]string {
 	t.Helper()
 	m := map[string]string{}

@@ -25,6 +25,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/events"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/restmarket"
@@ -49,6 +50,14 @@ type Config struct {
 	ClientID string `env:"DOCKING_CLIENT_ID" envDefault:"crossdock"`
 	// PartnerTimeout bounds one call to a partner.
 	PartnerTimeout time.Duration `env:"DOCKING_PARTNER_TIMEOUT" envDefault:"10s"`
+	// PartnerPlaintext allows partners without TLS, for development against
+	// the simulators: standard-protocol partners are dialled in plaintext
+	// and REST partners may have http endpoints. Never in production.
+	PartnerPlaintext bool `env:"DOCKING_PARTNER_PLAINTEXT" envDefault:"false"`
+	// PartnerCAFile names a PEM file of certificate authorities trusted for
+	// partners' certificates besides the system's, for partners certified by
+	// a private CA.
+	PartnerCAFile string `env:"DOCKING_PARTNER_CA_FILE"`
 	// CatalogAddr is the catalog's gRPC server (products to push).
 	CatalogAddr string `env:"CATALOG_ADDR" envDefault:"127.0.0.1:9102"`
 	// OrdersAddr is the orders service (partner orders placed).
@@ -89,6 +98,11 @@ func (c Config) secretsRing() (*kek.Ring, error) {
 	return kek.Parse(spec)
 }
 
+// partnerTransport reads DOCKING_PARTNER_PLAINTEXT and DOCKING_PARTNER_CA_FILE.
+func (c Config) partnerTransport() (partnertls.Transport, error) {
+	return partnertls.Load(c.PartnerPlaintext, c.PartnerCAFile)
+}
+
 // Validate checks the service's own settings; errors never quote a key.
 func (c Config) Validate() error {
 	var errs []error
@@ -100,6 +114,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClientID == "" || len(c.ClientID) > 128 {
 		errs = append(errs, errors.New("DOCKING_CLIENT_ID must be 1 to 128 characters"))
+	}
+	if _, err := c.partnerTransport(); err != nil {
+		errs = append(errs, fmt.Errorf("DOCKING_PARTNER_CA_FILE: %w", err))
 	}
 	for name, d := range map[string]time.Duration{"DOCKING_PARTNER_TIMEOUT": c.PartnerTimeout, "DOCKING_ROUND": c.Round,
 		"DOCKING_PULL_EVERY": c.PullEvery, "DOCKING_SETTLE_EVERY": c.SettleEvery, "DOCKING_RETRY": c.Retry} {
@@ -132,6 +149,7 @@ func run(ctx context.Context) error {
 	}
 	ring, _ := cfg.secretsRing()                                 // checked by Validate
 	signingKey, _ := auth.ParseRequestPrivateKey(cfg.SigningKey) // checked by Validate
+	transport, _ := cfg.partnerTransport()                       // checked by Validate
 	rt, err := service.New(ctx, service.Spec{
 		Name:       "platform-docking",
 		Stream:     natsx.AreaStream("docking"),
@@ -146,16 +164,19 @@ func run(ctx context.Context) error {
 	}
 	keys := auth.UsersKeyLookup(usersv1.NewUsersServiceClient(rt.Users), apiClientKeysTTL,
 		grpc.PerRPCCredentials(rt.ServiceTokens.PerRPCCredentials()))
+	if transport.Plaintext {
+		rt.Log.Warn("partners may be reached without TLS (DOCKING_PARTNER_PLAINTEXT): for development only")
+	}
 	signer := marketplace.Signer{ClientID: cfg.ClientID, Key: signingKey}
 	handshakers := map[domain.Protocol]app.Handshaker{
-		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(signer, cfg.PartnerTimeout),
+		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(signer, cfg.PartnerTimeout, transport),
 	}
 	// One connector per protocol: the standard protocol's keeps a
-	// connection per partner endpoint; the REST marketplaces' is plain
-	// HTTP with the partner's app key and secret.
-	standard := marketplace.NewConnector(signer, cfg.PartnerTimeout)
+	// connection per partner endpoint; the REST marketplaces' is HTTPS with
+	// the partner's app key and secret. Both take the same transport.
+	standard := marketplace.NewConnector(signer, cfg.PartnerTimeout, transport)
 	defer standard.Close()
-	rest := restmarket.New(nil, cfg.PartnerTimeout)
+	rest := restmarket.New(transport, cfg.PartnerTimeout)
 	connectors := map[domain.Protocol]app.Connector{
 		domain.ProtocolStandardGRPC:    standard.App(),
 		domain.ProtocolRESTMarketplace: rest.App(),
@@ -177,7 +198,7 @@ func run(ctx context.Context) error {
 		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		app.Timing{Round: cfg.Round, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
 			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
-	registry := app.New(partners, handshakers, keys,
+	registry := app.New(partners, handshakers, keys, app.WithPlaintextPartners(transport.Plaintext),
 		app.WithCredentialCheckers(map[domain.Protocol]app.CredentialChecker{domain.ProtocolRESTMarketplace: rest}))
 	grpcapi.Register(rt.Server.GRPC(), registry, trade)
 

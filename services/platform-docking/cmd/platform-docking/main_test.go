@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,8 +19,15 @@ func TestConfig(t *testing.T) {
 	if err := config.LoadFrom(&cfg, base); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.ClientID != "crossdock" || cfg.PartnerTimeout.String() != "10s" {
-		t.Errorf("defaults = %q, %v", cfg.ClientID, cfg.PartnerTimeout)
+	if cfg.ClientID != "crossdock" || cfg.PartnerTimeout.String() != "10s" || cfg.PartnerPlaintext || cfg.PartnerCAFile != "" {
+		t.Errorf("defaults = %q, %v, plaintext %v, CA file %q", cfg.ClientID, cfg.PartnerTimeout, cfg.PartnerPlaintext, cfg.PartnerCAFile)
+	}
+	if tr, err := cfg.partnerTransport(); err != nil || tr.Plaintext || tr.Roots != nil {
+		t.Errorf("default partner transport = %+v, %v: want TLS with the system's roots", tr, err)
+	}
+	notPEM := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	if ring, err := cfg.secretsRing(); err != nil || ring.Primary() != defaultKeyID {
 		t.Errorf("bare key: %v", err)
@@ -30,6 +39,9 @@ func TestConfig(t *testing.T) {
 		"no signing key":         {"DOCKING_SIGNING_KEY": ""},
 		"signing key not a seed": {"DOCKING_SIGNING_KEY": "c2hvcnQ="},
 		"timeout not positive":   {"DOCKING_PARTNER_TIMEOUT": "0s"},
+		"plaintext partners":     {"DOCKING_PARTNER_PLAINTEXT": "true"},
+		"no such CA file":        {"DOCKING_PARTNER_CA_FILE": filepath.Join(t.TempDir(), "missing.pem")},
+		"CA file not PEM":        {"DOCKING_PARTNER_CA_FILE": notPEM},
 	}
 	for name, extra := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -42,7 +54,7 @@ func TestConfig(t *testing.T) {
 			}
 			var cfg Config
 			err := config.LoadFrom(&cfg, env)
-			if wantOK := name == "a key ring"; (err == nil) != wantOK {
+			if wantOK := name == "a key ring" || name == "plaintext partners"; (err == nil) != wantOK {
 				t.Fatalf("error = %v", err)
 			}
 			if err != nil && (strings.Contains(err.Error(), secrets) || strings.Contains(err.Error(), seed)) {

@@ -57,8 +57,10 @@ type Service struct {
 	// keys looks up a partner's API client in the users service: its public
 	// keys check handshake proofs.
 	keys auth.KeyLookup
-	now  func() time.Time
-	rand func([]byte)
+	// plaintext allows partner endpoints without TLS (development).
+	plaintext bool
+	now       func() time.Time
+	rand      func([]byte)
 }
 
 // Option changes a Service's defaults.
@@ -72,6 +74,12 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 func WithCredentialCheckers(checkers map[domain.Protocol]CredentialChecker) Option {
 	return func(s *Service) { s.checkers = checkers }
 }
+
+// WithPlaintextPartners lets partners be registered with endpoints reached
+// without TLS (REST partners' http URLs), as a development installation
+// does for its simulators. Without it every partner must be reached over
+// TLS.
+func WithPlaintextPartners(allowed bool) Option { return func(s *Service) { s.plaintext = allowed } }
 
 // New returns the use cases over store, the handshakers by protocol and the
 // API clients' key lookup.

@@ -19,6 +19,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -115,7 +116,8 @@ func newPullFixture(b testing.TB, market *partnersim.Market, timing app.Timing) 
 		b.Fatal(err)
 	}
 
-	conn := marketplace.NewConnector(marketplace.Signer{ClientID: crossdockClientID, Key: crossdockKey}, 10*time.Second)
+	conn := marketplace.NewConnector(marketplace.Signer{ClientID: crossdockClientID, Key: crossdockKey}, 10*time.Second,
+		partnertls.Transport{Plaintext: true})
 	b.Cleanup(func() { conn.Close() })
 	f := &pullFixture{pool: pool, store: postgres.NewTrade(pool), partner: p.ID, orders: newOrderBook()}
 	f.trade = app.NewTrade(partners, f.store, map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: conn.App()},

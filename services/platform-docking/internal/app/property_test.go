@@ -20,6 +20,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -196,7 +197,8 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 	}
 	go func() { _ = sim.Serve(l) }()
 	t.Cleanup(sim.Stop)
-	conn := marketplace.NewConnector(marketplace.Signer{ClientID: "crossdock", Key: crossdock}, 200*time.Millisecond)
+	conn := marketplace.NewConnector(marketplace.Signer{ClientID: "crossdock", Key: crossdock}, 200*time.Millisecond,
+		partnertls.Transport{Plaintext: true})
 	t.Cleanup(func() { _ = conn.Close() })
 
 	partners := postgres.New(pool, ring)

@@ -20,6 +20,9 @@ func (s *Service) CreatePartner(ctx context.Context, c auth.Caller, in domain.Pa
 	if err != nil {
 		return domain.Partner{}, err
 	}
+	if err := p.ValidateTransport(s.plaintext); err != nil {
+		return domain.Partner{}, err
+	}
 	return p, s.store.CreatePartner(ctx, p)
 }
 
@@ -40,13 +43,21 @@ func (s *Service) ListPartners(ctx context.Context, c auth.Caller) ([]domain.Par
 }
 
 // UpdatePartner changes a partner (admins); see domain.Partner.Apply for
-// what clears its verification.
+// what clears its verification. The endpoint must be reachable over TLS
+// where plaintext is not allowed, even when the edit is of another field: a
+// partner registered while plaintext was allowed is refused until its
+// endpoint is https, as its calls are.
 func (s *Service) UpdatePartner(ctx context.Context, c auth.Caller, id uuid.UUID, u domain.Update) (domain.Partner, error) {
 	if err := requireAdmin(c); err != nil {
 		return domain.Partner{}, err
 	}
 	now := s.clock()
-	return s.store.UpdatePartner(ctx, id, func(p *domain.Partner) error { return p.Apply(u, now) })
+	return s.store.UpdatePartner(ctx, id, func(p *domain.Partner) error {
+		if err := p.Apply(u, now); err != nil {
+			return err
+		}
+		return p.ValidateTransport(s.plaintext)
+	})
 }
 
 // SuspendPartner stops a partner from docking (admins). Idempotent.

@@ -15,6 +15,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -47,7 +48,8 @@ func TestNothingDocksWithAPartnerThatMayNotDock(t *testing.T) {
 	}
 	go func() { _ = sim.Serve(l) }()
 	t.Cleanup(sim.Stop)
-	conn := marketplace.NewConnector(marketplace.Signer{ClientID: "crossdock", Key: crossdock}, 2*time.Second)
+	conn := marketplace.NewConnector(marketplace.Signer{ClientID: "crossdock", Key: crossdock}, 2*time.Second,
+		partnertls.Transport{Plaintext: true})
 	t.Cleanup(func() { _ = conn.Close() })
 
 	partners := postgres.New(pool, ring)

@@ -61,6 +61,34 @@ func TestValidateNamesFields(t *testing.T) {
 	}
 }
 
+// TestValidateTransport: a REST partner's endpoint must be https unless the
+// installation allows plaintext; a standard one is host:port either way.
+func TestValidateTransport(t *testing.T) {
+	rest := func(endpoint string) domain.Partner {
+		return domain.Partner{Protocol: domain.ProtocolRESTMarketplace, Endpoint: endpoint}
+	}
+	tests := []struct {
+		name      string
+		p         domain.Partner
+		plaintext bool
+		fields    []string
+	}{
+		{"https", rest("https://api.example/v2"), false, nil},
+		{"http", rest("http://api.example/v2"), false, []string{"endpoint"}},
+		{"http where plaintext is allowed", rest("http://api-sim:9303"), true, nil},
+		{"https where plaintext is allowed", rest("https://api.example"), true, nil},
+		{"standard", standard(), false, nil},
+		{"standard where plaintext is allowed", standard(), true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := testkit.Fields(t, tt.p.ValidateTransport(tt.plaintext)); !slices.Equal(got, tt.fields) {
+				t.Errorf("fields = %v, want %v", got, tt.fields)
+			}
+		})
+	}
+}
+
 // The life cycle: verified by a handshake, suspended and resumed by
 // operators, sent back to unverified by edits that invalidate the proof.
 func TestLifeCycle(t *testing.T) {

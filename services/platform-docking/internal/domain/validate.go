@@ -92,6 +92,23 @@ func (p Partner) validateEndpoint(v *apperr.Violations) {
 	}
 }
 
+// ValidateTransport checks the partner's endpoint can be reached over TLS,
+// unless the installation allows plaintext (development against
+// simulators): a REST partner's endpoint must be https. A standard-protocol
+// endpoint (host:port) is always dialled over TLS where plaintext is not
+// allowed, so it has nothing to refuse here. It is separate from Validate
+// because the rule is the installation's, not the partner's.
+func (p Partner) ValidateTransport(plaintextAllowed bool) error {
+	if p.Protocol != ProtocolRESTMarketplace || plaintextAllowed {
+		return nil
+	}
+	var v apperr.Violations
+	if u, err := url.Parse(p.Endpoint); err == nil && u.Scheme != "https" {
+		v.Add("endpoint", "must be an https URL: this installation reaches partners over TLS only")
+	}
+	return v.Err()
+}
+
 func (p Partner) validateCredentials(v *apperr.Violations) {
 	switch p.Protocol {
 	case ProtocolStandardGRPC:

@@ -14,6 +14,7 @@ import (
 
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -24,8 +25,9 @@ import (
 // package), so it keeps one connection per partner endpoint, opened on first
 // use and closed by Close.
 type Connector struct {
-	signer  Signer
-	timeout time.Duration
+	signer    Signer
+	timeout   time.Duration
+	transport partnertls.Transport
 
 	mu     sync.Mutex
 	conns  map[string]*grpc.ClientConn // by endpoint
@@ -39,10 +41,10 @@ var (
 	_ app.SettlementConnector = (*Connector)(nil)
 )
 
-// NewConnector returns a connector signing as signer, each call bounded by
-// timeout.
-func NewConnector(signer Signer, timeout time.Duration) *Connector {
-	return &Connector{signer: signer, timeout: timeout, conns: map[string]*grpc.ClientConn{}}
+// NewConnector returns a connector signing as signer over transport, each
+// call bounded by timeout.
+func NewConnector(signer Signer, timeout time.Duration, transport partnertls.Transport) *Connector {
+	return &Connector{signer: signer, timeout: timeout, transport: transport, conns: map[string]*grpc.ClientConn{}}
 }
 
 // App is the connector's capabilities as docking's application layer takes
@@ -77,7 +79,7 @@ func (c *Connector) client(p domain.Partner) (partnerv1.MarketplaceServiceClient
 	conn, ok := c.conns[p.Endpoint]
 	if !ok {
 		var err error
-		if conn, err = dial(p.Endpoint, c.signer); err != nil {
+		if conn, err = dial(p.Endpoint, c.signer, c.transport); err != nil {
 			return nil, apperr.FailedPrecondition("the partner's endpoint " + p.Endpoint + " is not a gRPC target").
 				WithReason("PARTNER_REFUSED").Wrap(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 	"github.com/crossdock/crossdock/simulators/partnersim"
@@ -70,7 +71,8 @@ func dock(t *testing.T, cfg partnersim.MarketConfig, wrongKey bool) docked {
 	if wrongKey {
 		key = partnerKey
 	}
-	c := marketplace.NewConnector(marketplace.Signer{ClientID: "crossdock", Key: key}, 5*time.Second)
+	c := marketplace.NewConnector(marketplace.Signer{ClientID: "crossdock", Key: key}, 5*time.Second,
+		partnertls.Transport{Plaintext: true})
 	t.Cleanup(func() { c.Close() })
 	return docked{clk: clk, market: m, partner: domain.Partner{Code: "dh", Endpoint: l.Addr().String()}, conn: c.App()}
 }

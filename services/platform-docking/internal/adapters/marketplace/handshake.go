@@ -1,7 +1,8 @@
 // Package marketplace is platform-docking's connector to partners that speak
 // the standard protocol (crossdock.partner.v1.MarketplaceService over gRPC).
 // Every call is signed with docking's own Ed25519 key in pkg/auth's scheme,
-// so the partner can tell it is us. The Handshaker verifies a partner; the
+// so the partner can tell it is us, over TLS unless the installation allows
+// plaintext (partnertls). The Handshaker verifies a partner; the
 // Connector docks onto one: listings, orders, shipments and settlements.
 package marketplace
 
@@ -13,12 +14,12 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -32,23 +33,24 @@ type Signer struct {
 
 // Handshaker runs the handshake with standard-protocol partners.
 type Handshaker struct {
-	signer  Signer
-	timeout time.Duration
+	signer    Signer
+	timeout   time.Duration
+	transport partnertls.Transport
 }
 
 var _ app.Handshaker = (*Handshaker)(nil)
 
-// NewHandshaker returns a handshaker signing as signer, each handshake
-// bounded by timeout.
-func NewHandshaker(signer Signer, timeout time.Duration) *Handshaker {
-	return &Handshaker{signer: signer, timeout: timeout}
+// NewHandshaker returns a handshaker signing as signer over transport, each
+// handshake bounded by timeout.
+func NewHandshaker(signer Signer, timeout time.Duration, transport partnertls.Transport) *Handshaker {
+	return &Handshaker{signer: signer, timeout: timeout, transport: transport}
 }
 
 // Handshake dials the partner's endpoint, sends the challenge in a signed
 // call and returns the proof. The connection lives for the one call: a
 // handshake is rare, and a partner's endpoint may have just changed.
 func (h *Handshaker) Handshake(ctx context.Context, p domain.Partner, challenge []byte) ([]byte, error) {
-	conn, err := dial(p.Endpoint, h.signer)
+	conn, err := dial(p.Endpoint, h.signer, h.transport)
 	if err != nil {
 		return nil, app.HandshakeFailed("its endpoint "+p.Endpoint+" is not a gRPC target", err)
 	}
@@ -74,13 +76,13 @@ func callError(p domain.Partner, err error) error {
 }
 
 // dial opens a client connection to a partner's endpoint whose calls are
-// signed as signer. It does not connect yet: grpc connects on the first
-// call.
-func dial(endpoint string, signer Signer) (*grpc.ClientConn, error) {
+// signed as signer, over TLS verified for the endpoint's host unless the
+// transport allows plaintext. It does not connect yet: grpc connects on the
+// first call, and a certificate that does not verify fails that call as
+// unreachable (the partner may be renewing it; the jobs retry).
+func dial(endpoint string, signer Signer, transport partnertls.Transport) (*grpc.ClientConn, error) {
 	return grpc.NewClient(endpoint,
-		// Plaintext for now: partners on the public internet need TLS, which
-		// comes with the first real partner (see the README).
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithTransportCredentials(transport.GRPCCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithChainUnaryInterceptor(auth.SignedUnaryClientInterceptor(signer.ClientID, signer.Key)))
 }

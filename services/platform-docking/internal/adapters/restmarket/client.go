@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -24,18 +26,34 @@ const maxAnswer = 8 << 20
 // partner as registered, so an edited endpoint or rotated secret is used at
 // once.
 type Client struct {
-	http    *http.Client
-	timeout time.Duration
-	now     func() time.Time
+	http      *http.Client
+	transport partnertls.Transport
+	timeout   time.Duration
+	now       func() time.Time
 }
 
-// New returns a client sending through httpClient (nil: the default one),
-// each call bounded by timeout.
-func New(httpClient *http.Client, timeout time.Duration) *Client {
-	if httpClient == nil {
-		httpClient = http.DefaultClient
-	}
-	return &Client{http: httpClient, timeout: timeout, now: time.Now}
+// maxRedirects is how many redirects one call follows, as net/http's
+// default client does.
+const maxRedirects = 10
+
+// New returns a client calling partners over transport, each call bounded
+// by timeout: https endpoints verified against the transport's roots, and
+// http ones only where the transport allows plaintext. A redirect is held to
+// the same rule, so an https endpoint cannot send the signed form on in
+// plaintext.
+func New(transport partnertls.Transport, timeout time.Duration) *Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = transport.TLSConfig()
+	hc := &http.Client{Transport: t, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if !transport.AllowsScheme(req.URL.Scheme) {
+			return partnertls.ErrPlaintext
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}}
+	return &Client{http: hc, transport: transport, timeout: timeout, now: time.Now}
 }
 
 // App returns the client as docking's connector: REST marketplaces take
@@ -95,8 +113,17 @@ func (c *Client) post(ctx context.Context, p domain.Partner, method string, para
 	if err != nil {
 		return nil, refused(method, "its endpoint "+p.Endpoint+" is not a URL", err)
 	}
+	// Registration refuses such endpoints too; this holds for partners
+	// registered while plaintext was allowed, and is checked before the
+	// signed form leaves.
+	if !c.transport.AllowsScheme(req.URL.Scheme) {
+		return nil, partnertls.ErrPlaintext.WithMetadata("endpoint", p.Endpoint)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := c.http.Do(req)
+	if errors.Is(err, partnertls.ErrPlaintext) {
+		return nil, partnertls.ErrPlaintext.WithMetadata("endpoint", p.Endpoint).Wrap(err)
+	}
 	if err != nil {
 		return nil, unreachable(p, err)
 	}

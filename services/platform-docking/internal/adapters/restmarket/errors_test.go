@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/restmarket"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -68,7 +69,7 @@ func TestCallErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := startMarket(t, partnersim.MarketConfig{Faults: tt.faults}, start)
-			client := restmarket.New(nil, 300*time.Millisecond)
+			client := restmarket.New(partnertls.Transport{Plaintext: true}, 300*time.Millisecond)
 			if tt.partner != nil {
 				tt.partner(&m.partner)
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/restmarket"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 	"github.com/crossdock/crossdock/simulators/partnersim"
@@ -49,7 +50,7 @@ func startMarket(t *testing.T, cfg partnersim.MarketConfig, now time.Time) *mark
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &market{Market: m, clock: c, client: restmarket.New(srv.Client(), 2*time.Second), partner: domain.Partner{
+	return &market{Market: m, clock: c, client: restmarket.New(partnertls.Transport{Plaintext: true}, 2*time.Second), partner: domain.Partner{
 		Code: "rest-demo", Protocol: domain.ProtocolRESTMarketplace, Endpoint: srv.URL + "/",
 		Credentials: domain.Credentials{AppKey: appKey, AppSecret: appSecret}}}
 }

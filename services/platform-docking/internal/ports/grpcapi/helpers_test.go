@@ -29,6 +29,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -159,9 +160,10 @@ func newFixture(t *testing.T) *fixture {
 	srv := server.New("platform-docking", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil,
 		grpc.ChainUnaryInterceptor(auth.SignedOrBearerUnaryServerInterceptor(signed, bearer)))
 	handshakers := map[domain.Protocol]app.Handshaker{
-		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second),
+		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second,
+			partnertls.Transport{Plaintext: true}),
 	}
-	connector := marketplace.NewConnector(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second)
+	connector := marketplace.NewConnector(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second, partnertls.Transport{Plaintext: true})
 	t.Cleanup(func() { connector.Close() })
 	f.orders = &orders{placed: map[string]app.PlacedOrder{}}
 	f.trade = app.NewTrade(f.store, postgres.NewTrade(f.pool), map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: connector.App()},

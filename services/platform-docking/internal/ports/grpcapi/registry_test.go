@@ -79,6 +79,9 @@ func TestCreatePartnerViolations(t *testing.T) {
 			[]string{"credentials.app_key", "credentials.app_secret"}},
 		{"REST endpoint not a URL", func(r *dockingv1.CreatePartnerRequest) { r.Endpoint = "api.dh.example:443" },
 			[]string{"endpoint"}},
+		// The fixture's installation does not allow plaintext partners.
+		{"REST endpoint in plaintext", func(r *dockingv1.CreatePartnerRequest) { r.Endpoint = "http://api.dh.example/v2" },
+			[]string{"endpoint"}},
 		{"standard protocol with credentials and no client", func(r *dockingv1.CreatePartnerRequest) {
 			r.Protocol, r.Endpoint = dockingv1.PartnerProtocol_PARTNER_PROTOCOL_STANDARD_GRPC, "partner.example:443"
 		}, []string{"api_client_id", "credentials"}},
@@ -104,6 +107,23 @@ func TestCreatePartnerViolations(t *testing.T) {
 	if n := count(t, f, `SELECT count(*) FROM partners`); n != 0 {
 		t.Errorf("%d partners stored from bad input", n)
 	}
+}
+
+// An edit cannot move a REST partner to plaintext where the installation
+// reaches partners over TLS only.
+func TestUpdateToPlaintextRefused(t *testing.T) {
+	f := newFixture(t)
+	client, ctx := f.docking(t, admin)
+	created, err := client.CreatePartner(ctx, restPartner("dh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.GetPartner().GetPartnerId()
+	_, err = client.UpdatePartner(ctx, &dockingv1.UpdatePartnerRequest{PartnerId: id, Endpoint: proto.String("http://api.dh.example/v2")})
+	if got := testkit.Fields(t, grpcerr.FromError(err)); !slices.Equal(got, []string{"endpoint"}) {
+		t.Errorf("fields = %v, want [endpoint] (%v)", got, err)
+	}
+	unchanged(t, created.GetPartner(), f.get(t, id))
 }
 
 // The code is the idempotency key of a registration: the same code again
