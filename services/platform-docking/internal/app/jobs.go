@@ -63,22 +63,35 @@ func (t *Trade) Round(ctx context.Context) error {
 }
 
 // partnerJobs runs one partner's due pulls under its lock: the orders its
-// webhooks asked for first, then the periodic ones.
+// webhooks asked for first, then the periodic ones. A partner rate limiting
+// one job is asked nothing more this round.
 func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState, now time.Time) error {
 	c := t.connectors[p.Protocol]
+	type job struct {
+		name string
+		run  func(context.Context) error
+	}
+	var jobs []job
+	if c.Listings != nil {
+		jobs = append(jobs, job{"listing status", func(ctx context.Context) error { return t.pollListings(ctx, p) }})
+	}
+	if c.Orders != nil {
+		jobs = append(jobs, job{"requested order pull", func(ctx context.Context) error { return t.pullRequested(ctx, p, c.Orders) }})
+		if due(st.LastPullAt, t.timing.PullEvery, now) {
+			jobs = append(jobs, job{"order pull", func(ctx context.Context) error { return t.pullOrders(ctx, p, c.Orders) }})
+		}
+	}
+	if c.Settlements != nil && due(st.LastSettlementPullAt, t.timing.SettleEvery, now) {
+		jobs = append(jobs, job{"settlement pull", func(ctx context.Context) error { return t.pullSettlements(ctx, p, c.Settlements) }})
+	}
 	_, err := t.store.WithPartnerLock(ctx, p.ID, "pull", func(ctx context.Context) error {
 		var errs []error
-		if c.Listings != nil {
-			errs = append(errs, t.failed(ctx, p, "listing status", t.pollListings(ctx, p)))
-		}
-		if c.Orders != nil {
-			errs = append(errs, t.failed(ctx, p, "requested order pull", t.pullRequested(ctx, p, c.Orders)))
-		}
-		if c.Orders != nil && due(st.LastPullAt, t.timing.PullEvery, now) {
-			errs = append(errs, t.failed(ctx, p, "order pull", t.pullOrders(ctx, p, c.Orders)))
-		}
-		if c.Settlements != nil && due(st.LastSettlementPullAt, t.timing.SettleEvery, now) {
-			errs = append(errs, t.failed(ctx, p, "settlement pull", t.pullSettlements(ctx, p, c.Settlements)))
+		for _, j := range jobs {
+			err := j.run(ctx)
+			errs = append(errs, t.failed(ctx, p, j.name, err))
+			if _, limited := RetryAfter(err); limited {
+				break
+			}
 		}
 		return errors.Join(errs...)
 	})
