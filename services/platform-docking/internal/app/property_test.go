@@ -227,6 +227,7 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 			Pull: domain.PullTiming{Lag: 4 * time.Second, Overlap: 2 * time.Minute}, Lookback: time.Minute, Retry: 2 * time.Second},
 		slog.New(slog.DiscardHandler))
 	trade.SetClock(clk.Now)
+	trade.SetSleep(func(_ context.Context, d time.Duration) error { clk.Advance(d); return nil })
 	if err := trade.QueueAllProducts(ctx); err != nil {
 		t.Fatal(err)
 	}

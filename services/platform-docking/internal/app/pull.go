@@ -31,7 +31,7 @@ func (t *Trade) pullOrders(ctx context.Context, p domain.Partner, conn OrderConn
 	}
 	page, patience := "", pagePatience
 	for {
-		res, err := listOrders(ctx, p, conn, w, page, &patience)
+		res, err := t.listOrders(ctx, p, conn, w, page, &patience)
 		if err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ const pagePatience = 10 * time.Second
 // first next round, and a partner refusing 2 % of the calls rarely lets a
 // window of a few hundred pages through whole. A longer wait fails the
 // pull, and the jobs leave the partner alone for that long.
-func listOrders(ctx context.Context, p domain.Partner, conn OrderConnector, w domain.Window, page string, patience *time.Duration) (domain.OrderPage, error) {
+func (t *Trade) listOrders(ctx context.Context, p domain.Partner, conn OrderConnector, w domain.Window, page string, patience *time.Duration) (domain.OrderPage, error) {
 	for {
 		res, err := conn.ListOrders(ctx, p, w, page)
 		after, limited := RetryAfter(err)
@@ -65,14 +65,14 @@ func listOrders(ctx context.Context, p domain.Partner, conn OrderConnector, w do
 			return res, err
 		}
 		*patience -= after
-		if err := sleep(ctx, after); err != nil {
+		if err := t.sleep(ctx, after); err != nil {
 			return domain.OrderPage{}, err
 		}
 	}
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// sleepFor waits d or until ctx ends.
+func sleepFor(ctx context.Context, d time.Duration) error {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {

@@ -342,6 +342,9 @@ type Trade struct {
 	timing     Timing
 	log        *slog.Logger
 	now        func() time.Time
+	// sleep waits out a partner's short rate limit (tests pass simulated
+	// time instead).
+	sleep func(context.Context, time.Duration) error
 	// wake nudges the jobs to run a round now.
 	wake chan struct{}
 }
@@ -349,11 +352,15 @@ type Trade struct {
 // NewTrade returns the jobs over their stores, connectors and peers.
 func NewTrade(partners Store, store TradeStore, connectors map[domain.Protocol]Connector, catalog Catalog, orders Orders, finance Finance, timing Timing, log *slog.Logger) *Trade {
 	return &Trade{partners: partners, store: store, connectors: connectors, catalog: catalog, orders: orders, finance: finance,
-		timing: timing, log: log, now: time.Now, wake: make(chan struct{}, 1)}
+		timing: timing, log: log, now: time.Now, sleep: sleepFor, wake: make(chan struct{}, 1)}
 }
 
 // SetClock replaces the clock (tests).
 func (t *Trade) SetClock(now func() time.Time) { t.now = now }
+
+// SetSleep replaces how the jobs wait out a partner's short rate limit
+// (tests on a simulated clock advance it instead).
+func (t *Trade) SetSleep(sleep func(context.Context, time.Duration) error) { t.sleep = sleep }
 
 func (t *Trade) clock() time.Time { return t.now().UTC().Truncate(time.Microsecond) }
 
