@@ -11,7 +11,7 @@ import (
 )
 
 // Round runs the supply jobs once: for each platform not asking us to
-// wait, the catalogue import and the listing of approved products when
+// wait, the listing of approved products and the catalogue import when
 // due, then the stock sync when due; then the purchase orders due.
 func (s *Supply) Round(ctx context.Context) error {
 	platforms, err := s.store.ListSupplyPlatforms(ctx)
@@ -33,8 +33,12 @@ func (s *Supply) Round(ctx context.Context) error {
 			continue
 		}
 		if due(st.LastImportAt, s.timing.ImportEvery, now) {
-			errs = append(errs, s.failed(ctx, p, "catalogue import", s.importCatalogue(ctx, p, st), quiet))
+			// Approved products go on sale before a newer version of them is
+			// imported, which would start a new review.
 			errs = append(errs, s.failed(ctx, p, "listing approved products", s.listApproved(ctx, p), quiet))
+			if !quiet[p.ID] {
+				errs = append(errs, s.failed(ctx, p, "catalogue import", s.importCatalogue(ctx, p, st), quiet))
+			}
 		}
 		if !quiet[p.ID] && due(st.LastStockSyncAt, s.timing.StockEvery, now) {
 			errs = append(errs, s.failed(ctx, p, "stock sync", s.syncStock(ctx, p), quiet))
