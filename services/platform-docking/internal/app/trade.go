@@ -325,6 +325,9 @@ type Trade struct {
 // WithSupply runs the supply platforms' jobs in every round.
 func (t *Trade) WithSupply(s *Supply) *Trade { t.supply = s; return t }
 
+// Supply returns the supply platforms' use cases (nil: none docked).
+func (t *Trade) Supply() *Supply { return t.supply }
+
 // NewTrade returns the jobs over their stores, connectors and peers.
 func NewTrade(partners Store, store TradeStore, connectors map[domain.Protocol]Connector, catalog Catalog, orders Orders, finance Finance, timing Timing, log *slog.Logger) *Trade {
 	return &Trade{partners: partners, store: store, connectors: connectors, catalog: catalog, orders: orders, finance: finance,

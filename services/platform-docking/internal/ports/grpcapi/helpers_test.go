@@ -122,7 +122,8 @@ func newFixture(t *testing.T) *fixture {
 	handshakers := map[domain.Protocol]app.Handshaker{
 		domain.ProtocolStandardGRPC: marketplace.NewHandshaker(marketplace.Signer{ClientID: crossdockClientID, Key: f.crossdock}, 5*time.Second),
 	}
-	trade := app.NewTrade(f.store, postgres.NewTrade(f.pool), nil, nil, nil, nil, app.Timing{}, slog.Default())
+	trade := app.NewTrade(f.store, postgres.NewTrade(f.pool), nil, nil, nil, nil, app.Timing{}, slog.Default()).
+		WithSupply(app.NewSupply(postgres.NewSupply(f.pool, ring), nil, nil, app.SupplyTiming{}, slog.Default()))
 	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), trade)
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
