@@ -28,6 +28,8 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 		return err
 	}
 	var errs []error
+	// The platforms' SKU codes by catalogue SKU id, read once per round.
+	codes := map[uuid.UUID]map[string]string{}
 	for _, o := range due {
 		p, ok := platforms[o.PlatformID]
 		if !ok || quiet[o.PlatformID] {
@@ -36,7 +38,12 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 		var err error
 		switch o.State {
 		case SupplyQueued:
-			err = s.place(ctx, p, o)
+			if codes[p.ID] == nil {
+				if codes[p.ID], err = s.skuCodes(ctx, p.ID); err != nil {
+					return errors.Join(append(errs, err)...)
+				}
+			}
+			err = s.place(ctx, p, o, codes[p.ID])
 		case SupplyPlaced:
 			err = s.track(ctx, p, o)
 		}
@@ -55,7 +62,7 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 // first attempt and the sub-order id is the platform's idempotency key, so
 // a retry after a lost answer or a crash answers the order the first
 // attempt placed.
-func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrder) error {
+func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrder, codes map[string]string) error {
 	now := s.clock()
 	if o.AccountID == "" {
 		o.AccountID = p.AccountFor(o.MerchantOrgID).AccountID
@@ -63,14 +70,6 @@ func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrd
 	account, ok := p.AccountByID(o.AccountID)
 	if !ok {
 		return s.hold(ctx, o, "account "+o.AccountID+" is no longer registered with the platform")
-	}
-	imported, err := s.store.ImportedSKUCodes(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	codes := make(map[string]string, len(imported))
-	for code, id := range imported {
-		codes[id.String()] = code
 	}
 	lines, err := domain.PurchaseLines(o.Lines, codes)
 	if err != nil {
@@ -90,6 +89,19 @@ func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrd
 	default:
 		return s.hold(ctx, o, "the platform refused the order: "+err.Error())
 	}
+}
+
+// skuCodes returns a platform's SKU codes by catalogue SKU id.
+func (s *Supply) skuCodes(ctx context.Context, platformID uuid.UUID) (map[string]string, error) {
+	imported, err := s.store.ImportedSKUCodes(ctx, platformID)
+	if err != nil {
+		return nil, err
+	}
+	codes := make(map[string]string, len(imported))
+	for code, id := range imported {
+		codes[id.String()] = code
+	}
+	return codes, nil
 }
 
 // track reads a placed order back; once shipped its carrier and waybill
