@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const (
@@ -111,6 +114,20 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 	id := c.do("POST", "/v1/docking/partners", tokens["admin"], create(fmt.Sprintf("matrix-%d", run))).
 		must(t, 200, "the matrix's partner").str("partner", "partnerId")
 	p := "/v1/docking/partners/" + id
+	supplyKey := fmt.Sprintf("matrix-supply-key-%d", run)
+	supply := func(code string) map[string]any {
+		return map[string]any{
+			"code": code, "name": "Matrix supply platform", "endpoint": "https://supply.example",
+			"supplierOrgId": uuid.NewString(), "erpClientId": "erp-" + code,
+			"erpPrivateKey": base64.StdEncoding.EncodeToString(make([]byte, 32)),
+			"defaults": map[string]any{"modelId": uuid.NewString(), "categoryId": uuid.NewString(), "brandId": uuid.NewString(),
+				"originCountryCode": "CN", "defaultLocale": "zh-CN", "warehouseId": uuid.NewString()},
+			"defaultAccount": map[string]any{"accountId": "acc-default", "apiKey": supplyKey},
+		}
+	}
+	sid := c.do("POST", "/v1/docking/supply-platforms", tokens["admin"], supply(fmt.Sprintf("matrix-s-%d", run))).
+		must(t, 200, "the matrix's supply platform").str("platform", "platformId")
+	sp := "/v1/docking/supply-platforms/" + sid
 	check := func(actor, path string, body any, want []int) authzCheck {
 		return authzCheck{actor: actor, path: path, body: body, want: want}
 	}
@@ -140,20 +157,27 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 			"GET /v1/docking/partners/{partner_id}/orders":           onlyAdmin(p+"/orders", nil, ok),
 			"GET /v1/docking/partners/{partner_id}/settlement-lines": onlyAdmin(p+"/settlement-lines", nil, ok),
 			"POST /v1/docking/partners/{partner_id}/sync":            onlyAdmin(p+"/sync", map[string]any{}, refused),
+			"POST /v1/docking/supply-platforms": {check("buyer", "", supply(fmt.Sprintf("matrix-sb-%d", run)), denied),
+				check("supplier", "", supply(fmt.Sprintf("matrix-ss-%d", run)), denied),
+				check("merchant", "", supply(fmt.Sprintf("matrix-sm-%d", run)), denied),
+				check("admin", "", supply(fmt.Sprintf("matrix-sa-%d", run)), ok)},
+			"GET /v1/docking/supply-platforms":                      onlyAdmin("/v1/docking/supply-platforms", nil, ok),
+			"GET /v1/docking/supply-platforms/{platform_id}":        onlyAdmin(sp, nil, ok),
+			"GET /v1/docking/supply-platforms/{platform_id}/orders": onlyAdmin(sp+"/orders", nil, ok),
 			// Listings are the admins' and, for their own products, the
 			// suppliers'.
 			"GET /v1/docking/listings": {check("buyer", "/v1/docking/listings", nil, denied), check("merchant", "/v1/docking/listings", nil, denied),
 				check("supplier", "/v1/docking/listings", nil, ok), check("admin", "/v1/docking/listings", nil, ok)},
 		},
 		tokens:  tokens,
-		params:  strings.NewReplacer("{partner_id}", id),
-		secrets: []string{secret},
+		params:  strings.NewReplacer("{partner_id}", id, "{platform_id}", sid),
+		secrets: []string{secret, supplyKey},
 	}.run(t, c)
 
 	// Credentials are write-only: not even an admin reads them back.
-	for _, path := range []string{p, "/v1/docking/partners"} {
-		if r := c.do("GET", path, tokens["admin"], nil).must(t, 200, "admin read"); strings.Contains(r.Raw, secret) {
-			t.Errorf("GET %s returned the app secret: %s", path, r.Raw)
+	for _, path := range []string{p, "/v1/docking/partners", sp, "/v1/docking/supply-platforms"} {
+		if r := c.do("GET", path, tokens["admin"], nil).must(t, 200, "admin read"); strings.Contains(r.Raw, secret) || strings.Contains(r.Raw, supplyKey) {
+			t.Errorf("GET %s returned a secret: %s", path, r.Raw)
 		}
 	}
 }

@@ -50,10 +50,12 @@ var Accesses = []Access{
 	{User: "freight-estimator", Area: "freight", Consumes: []Consumption{{Stream: "LOGISTICS", Consumer: "freight-shipment-history"}}},
 	{User: "platform-docking", Area: "docking", Consumes: []Consumption{
 		// Catalogue and stock changes keep partner listings in sync; a
-		// partner sub-order's shipment sends its waybill to the partner.
+		// partner sub-order's shipment sends its waybill to the partner; a
+		// paid order's sub-orders of a supply platform are placed with it.
 		{Stream: "CATALOG", Consumer: "docking-catalog"},
 		{Stream: "INVENTORY", Consumer: "docking-inventory"},
 		{Stream: "ORDERS", Consumer: "docking-orders"},
+		{Stream: "ORDERS", Consumer: "docking-supply"},
 	}},
 	// The gateway publishes nothing and runs no stream: it only follows
 	// revoked sessions, which every user may (followRevocations).

@@ -749,6 +749,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/supply-platforms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListSupplyPlatforms lists the supply platforms by code. */
+        get: operations["DockingService_ListSupplyPlatforms"];
+        put?: never;
+        /**
+         * CreateSupplyPlatform docks a third-party supply platform as a supplier: its catalogue and stock flow in as the supplier organization's, and that supplier's paid sub-orders are placed with it under the merchant's account (the default account otherwise).
+         * @description CreateSupplyPlatform docks a third-party supply platform as a supplier: its
+         *     catalogue and stock flow in as the supplier organization's, and that supplier's
+         *     paid sub-orders are placed with it under the merchant's account (the default
+         *     account otherwise). A code already taken is ALREADY_EXISTS (reason
+         *     SUPPLY_PLATFORM_CODE_TAKEN). API keys and the ERP key are write-only.
+         */
+        post: operations["DockingService_CreateSupplyPlatform"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/docking/supply-platforms/{platformId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetSupplyPlatform returns a supply platform with its last import and error. */
+        get: operations["DockingService_GetSupplyPlatform"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/docking/supply-platforms/{platformId}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListSupplyOrders lists the purchase orders placed (or to place) with a supply platform, newest first, with the account each went to and its status. */
+        get: operations["DockingService_ListSupplyOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escrow/commission-rates/{supplierOrgId}": {
         parameters: {
             query?: never;
@@ -3396,6 +3455,9 @@ export interface components {
         CreateShippingMethodResponse: {
             method?: components["schemas"]["ShippingMethod"];
         };
+        CreateSupplyPlatformResponse: {
+            platform?: components["schemas"]["SupplyPlatform"];
+        };
         CreateTopUpRequest: {
             amount?: components["schemas"]["Money"];
             /**
@@ -3808,6 +3870,9 @@ export interface components {
         GetSupplierPayableResponse: {
             balances?: components["schemas"]["Balance"][];
         };
+        GetSupplyPlatformResponse: {
+            platform?: components["schemas"]["SupplyPlatform"];
+        };
         GetTopUpResponse: {
             topUp?: components["schemas"]["finance.v1.TopUp"];
         };
@@ -4100,6 +4165,13 @@ export interface components {
             subOrders?: components["schemas"]["SubOrder"][];
             page?: components["schemas"]["PageResponse"];
         };
+        ListSupplyOrdersResponse: {
+            orders?: components["schemas"]["SupplyOrder"][];
+            page?: components["schemas"]["PageResponse"];
+        };
+        ListSupplyPlatformsResponse: {
+            platforms?: components["schemas"]["SupplyPlatform"][];
+        };
         ListWalletTransfersResponse: {
             balance?: components["schemas"]["Balance"];
             transfers?: components["schemas"]["Transfer"][];
@@ -4161,6 +4233,15 @@ export interface components {
         LogoutResponse: Record<string, never>;
         LookupLedgerAccountResponse: {
             account?: components["schemas"]["LedgerAccount"];
+        };
+        /**
+         * @description MerchantAccount routes one merchant's sub-orders to its own account on the
+         *     platform.
+         */
+        MerchantAccount: {
+            /** @description The merchant organization whose orders this account places. */
+            merchantOrgId?: string;
+            account?: components["schemas"]["SupplyAccount"];
         };
         /** @description MerchantSkuPrice is a merchant's cost price of one SKU. */
         MerchantSkuPrice: {
@@ -5368,6 +5449,125 @@ export interface components {
             supplierId?: string;
             address?: components["schemas"]["Address"];
         };
+        /**
+         * @description SupplyAccount is one account we hold on a supply platform. Its API key is
+         *     write-only: it is sealed at rest and no method returns it.
+         */
+        SupplyAccount: {
+            /** @description The platform's id of the account (shown to operators, sent by nobody). */
+            accountId?: string;
+            /**
+             * @description The account's API key on the platform. Write-only: set on create, empty in
+             *     every answer (has_api_key says whether one is stored).
+             */
+            apiKey?: string;
+            hasApiKey?: boolean;
+        };
+        /** @description SupplyActivity is what docking did with a supply platform lately. */
+        SupplyActivity: {
+            /** Format: date-time */
+            lastImportAt?: string;
+            /**
+             * Format: date-time
+             * @description The platform's update time up to which products were imported.
+             */
+            importWatermark?: string;
+            /** Format: int64 */
+            productsImported?: string;
+            /** Format: date-time */
+            lastStockSyncAt?: string;
+            lastError?: string;
+            /** Format: date-time */
+            lastErrorAt?: string;
+            /** Format: int64 */
+            ordersQueued?: string;
+            /** Format: int64 */
+            ordersPlaced?: string;
+            /** Format: int64 */
+            ordersHeld?: string;
+        };
+        /**
+         * @description SupplyImportDefaults is what the catalogue needs that a supply platform does not
+         *     say: every imported product gets these.
+         */
+        SupplyImportDefaults: {
+            modelId?: string;
+            categoryId?: string;
+            brandId?: string;
+            /** @description ISO 3166-1 alpha-2 of where the goods ship from. */
+            originCountryCode?: string;
+            /** @description BCP 47 locale the platform writes its titles in. */
+            defaultLocale?: string;
+            /** @description The supplier's warehouse in inventory whose levels follow the platform's stock. */
+            warehouseId?: string;
+        };
+        /** @description SupplyOrder is one sub-order placed with a supply platform. */
+        SupplyOrder: {
+            platformId?: string;
+            subOrderId?: string;
+            orderId?: string;
+            /** @description The merchant the order was bought for, empty for a buyer's order. */
+            merchantOrgId?: string;
+            /** @description The platform account that places (or placed) it. */
+            accountId?: string;
+            state?: components["schemas"]["SupplyOrderState"];
+            platformOrderId?: string;
+            platformStatus?: string;
+            carrierCode?: string;
+            waybill?: string;
+            /** Format: int32 */
+            attempts?: number;
+            problem?: string;
+            /** Format: date-time */
+            queuedAt?: string;
+            /** Format: date-time */
+            placedAt?: string;
+        };
+        /**
+         * @description SupplyOrderState is where a purchase order for one of our sub-orders is.
+         *
+         *      - SUPPLY_ORDER_STATE_QUEUED: Waiting to be placed (or retried after a failure).
+         *      - SUPPLY_ORDER_STATE_PLACED: Placed: the platform answered its order id.
+         *      - SUPPLY_ORDER_STATE_SHIPPED: Shipped by the platform: the waybill is known.
+         *      - SUPPLY_ORDER_STATE_HELD: Held for an operator: problem says why (a SKU docking never imported, a
+         *     platform refusing the order).
+         * @default SUPPLY_ORDER_STATE_UNSPECIFIED
+         * @enum {string}
+         */
+        SupplyOrderState: "SUPPLY_ORDER_STATE_UNSPECIFIED" | "SUPPLY_ORDER_STATE_QUEUED" | "SUPPLY_ORDER_STATE_PLACED" | "SUPPLY_ORDER_STATE_SHIPPED" | "SUPPLY_ORDER_STATE_HELD";
+        /** @description SupplyPlatform is a third-party supply platform docked as a supplier. */
+        SupplyPlatform: {
+            platformId?: string;
+            /** @description Unique, URL-safe. */
+            code?: string;
+            name?: string;
+            /** @description The platform's API base URL (http or https). */
+            endpoint?: string;
+            /** @description The approved supplier organization whose products and sub-orders these are. */
+            supplierOrgId?: string;
+            /**
+             * @description The users API client of kind ERP, of that organization, docking signs the
+             *     catalogue and stock calls as.
+             */
+            erpClientId?: string;
+            /**
+             * @description Write-only: the Ed25519 key of that API client (base64 of the 32-byte seed, or
+             *     PKCS#8 PEM). Empty in every answer; has_erp_key says whether one is stored.
+             */
+            erpPrivateKey?: string;
+            hasErpKey?: boolean;
+            defaults?: components["schemas"]["SupplyImportDefaults"];
+            /**
+             * @description Places every sub-order whose merchant has no account of its own, and reads the
+             *     catalogue and stock.
+             */
+            defaultAccount?: components["schemas"]["SupplyAccount"];
+            merchantAccounts?: components["schemas"]["MerchantAccount"][];
+            /** Format: date-time */
+            createdAt?: string;
+            /** @description Output only: the last catalogue import, its watermark and the last error. */
+            activity?: components["schemas"]["SupplyActivity"];
+        };
         SuspendPartnerBody: Record<string, never>;
         SuspendPartnerResponse: {
             partner?: components["schemas"]["Partner"];
@@ -6098,6 +6298,7 @@ export type CreatePurchaseOrderRequest = components['schemas']['CreatePurchaseOr
 export type CreatePurchaseOrderResponse = components['schemas']['CreatePurchaseOrderResponse'];
 export type CreateShippingMethodBody = components['schemas']['CreateShippingMethodBody'];
 export type CreateShippingMethodResponse = components['schemas']['CreateShippingMethodResponse'];
+export type CreateSupplyPlatformResponse = components['schemas']['CreateSupplyPlatformResponse'];
 export type CreateTopUpRequest = components['schemas']['CreateTopUpRequest'];
 export type CreateTopUpResponse = components['schemas']['CreateTopUpResponse'];
 export type CreateWarehouseRequest = components['schemas']['CreateWarehouseRequest'];
@@ -6160,6 +6361,7 @@ export type GetSubOrderEscrowResponse = components['schemas']['GetSubOrderEscrow
 export type GetSubOrderResponse = components['schemas']['GetSubOrderResponse'];
 export type GetSubOrderShipmentResponse = components['schemas']['GetSubOrderShipmentResponse'];
 export type GetSupplierPayableResponse = components['schemas']['GetSupplierPayableResponse'];
+export type GetSupplyPlatformResponse = components['schemas']['GetSupplyPlatformResponse'];
 export type GetTopUpResponse = components['schemas']['GetTopUpResponse'];
 export type GetTrialBalanceResponse = components['schemas']['GetTrialBalanceResponse'];
 export type GetWalletResponse = components['schemas']['GetWalletResponse'];
@@ -6205,6 +6407,8 @@ export type ListShippingMethodsResponse = components['schemas']['ListShippingMet
 export type ListStockResponse = components['schemas']['ListStockResponse'];
 export type ListSupplierProductsResponse = components['schemas']['ListSupplierProductsResponse'];
 export type ListSupplierSubOrdersResponse = components['schemas']['ListSupplierSubOrdersResponse'];
+export type ListSupplyOrdersResponse = components['schemas']['ListSupplyOrdersResponse'];
+export type ListSupplyPlatformsResponse = components['schemas']['ListSupplyPlatformsResponse'];
 export type ListWalletTransfersResponse = components['schemas']['ListWalletTransfersResponse'];
 export type ListWarehousesResponse = components['schemas']['ListWarehousesResponse'];
 export type Listing = components['schemas']['Listing'];
@@ -6215,6 +6419,7 @@ export type LoginResponse = components['schemas']['LoginResponse'];
 export type LogoutRequest = components['schemas']['LogoutRequest'];
 export type LogoutResponse = components['schemas']['LogoutResponse'];
 export type LookupLedgerAccountResponse = components['schemas']['LookupLedgerAccountResponse'];
+export type MerchantAccount = components['schemas']['MerchantAccount'];
 export type MerchantSkuPrice = components['schemas']['MerchantSkuPrice'];
 export type MerchantTier = components['schemas']['MerchantTier'];
 export type ModelAttribute = components['schemas']['ModelAttribute'];
@@ -6328,6 +6533,12 @@ export type SubOrderStatus = components['schemas']['SubOrderStatus'];
 export type SubmitProductBody = components['schemas']['SubmitProductBody'];
 export type SubmitProductResponse = components['schemas']['SubmitProductResponse'];
 export type SupplierAddress = components['schemas']['SupplierAddress'];
+export type SupplyAccount = components['schemas']['SupplyAccount'];
+export type SupplyActivity = components['schemas']['SupplyActivity'];
+export type SupplyImportDefaults = components['schemas']['SupplyImportDefaults'];
+export type SupplyOrder = components['schemas']['SupplyOrder'];
+export type SupplyOrderState = components['schemas']['SupplyOrderState'];
+export type SupplyPlatform = components['schemas']['SupplyPlatform'];
 export type SuspendPartnerBody = components['schemas']['SuspendPartnerBody'];
 export type SuspendPartnerResponse = components['schemas']['SuspendPartnerResponse'];
 export type SyncLine = components['schemas']['SyncLine'];
@@ -7985,6 +8196,182 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_ListSupplyPlatforms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSupplyPlatformsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_CreateSupplyPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "platformId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "code": "sim",
+                 *       "name": "example name",
+                 *       "endpoint": "example endpoint",
+                 *       "supplierOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "erpClientId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "erpPrivateKey": "example erpPrivateKey",
+                 *       "hasErpKey": false,
+                 *       "defaults": {
+                 *         "modelId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *         "categoryId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *         "brandId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *         "originCountryCode": "PT",
+                 *         "defaultLocale": "de",
+                 *         "warehouseId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *       },
+                 *       "defaultAccount": {
+                 *         "accountId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *         "apiKey": "example apiKey",
+                 *         "hasApiKey": false
+                 *       },
+                 *       "merchantAccounts": [
+                 *         {
+                 *           "merchantOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *           "account": {}
+                 *         }
+                 *       ],
+                 *       "createdAt": "2026-03-02T08:15:00Z",
+                 *       "activity": {
+                 *         "lastImportAt": "2026-03-02T08:15:00Z",
+                 *         "importWatermark": "2026-03-02T08:15:00Z",
+                 *         "productsImported": "1000",
+                 *         "lastStockSyncAt": "2026-03-02T08:15:00Z",
+                 *         "lastError": "example lastError",
+                 *         "lastErrorAt": "2026-03-02T08:15:00Z",
+                 *         "ordersQueued": "1000",
+                 *         "ordersPlaced": "1000",
+                 *         "ordersHeld": "1000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["SupplyPlatform"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateSupplyPlatformResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_GetSupplyPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platformId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetSupplyPlatformResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_ListSupplyOrders: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only orders in this state; unspecified for all.
+                 *
+                 *      - SUPPLY_ORDER_STATE_QUEUED: Waiting to be placed (or retried after a failure).
+                 *      - SUPPLY_ORDER_STATE_PLACED: Placed: the platform answered its order id.
+                 *      - SUPPLY_ORDER_STATE_SHIPPED: Shipped by the platform: the waybill is known.
+                 *      - SUPPLY_ORDER_STATE_HELD: Held for an operator: problem says why (a SKU docking never imported, a
+                 *     platform refusing the order).
+                 */
+                state?: "SUPPLY_ORDER_STATE_UNSPECIFIED" | "SUPPLY_ORDER_STATE_QUEUED" | "SUPPLY_ORDER_STATE_PLACED" | "SUPPLY_ORDER_STATE_SHIPPED" | "SUPPLY_ORDER_STATE_HELD";
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path: {
+                platformId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSupplyOrdersResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

@@ -2443,7 +2443,7 @@ var File_crossdock_docking_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/docking/v1/service.proto\x12\x14crossdock.docking.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x04\n" +
+	"\"crossdock/docking/v1/service.proto\x12\x14crossdock.docking.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a!crossdock/docking/v1/supply.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb9\x04\n" +
 	"\x0ePartnerListing\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12!\n" +
@@ -2657,8 +2657,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
 	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xa3\n" +
-	"\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\x87\x0e\n" +
 	"\x0eDockingService\x12h\n" +
 	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
 	"\n" +
@@ -2672,7 +2671,11 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\fListListings\x12).crossdock.docking.v1.ListListingsRequest\x1a*.crossdock.docking.v1.ListListingsResponse\x12t\n" +
 	"\x11ListPartnerOrders\x12..crossdock.docking.v1.ListPartnerOrdersRequest\x1a/.crossdock.docking.v1.ListPartnerOrdersResponse\x12z\n" +
 	"\x13ListSettlementLines\x120.crossdock.docking.v1.ListSettlementLinesRequest\x1a1.crossdock.docking.v1.ListSettlementLinesResponse\x12b\n" +
-	"\vSyncPartner\x12(.crossdock.docking.v1.SyncPartnerRequest\x1a).crossdock.docking.v1.SyncPartnerResponseB\xdd\x01\n" +
+	"\vSyncPartner\x12(.crossdock.docking.v1.SyncPartnerRequest\x1a).crossdock.docking.v1.SyncPartnerResponse\x12}\n" +
+	"\x14CreateSupplyPlatform\x121.crossdock.docking.v1.CreateSupplyPlatformRequest\x1a2.crossdock.docking.v1.CreateSupplyPlatformResponse\x12t\n" +
+	"\x11GetSupplyPlatform\x12..crossdock.docking.v1.GetSupplyPlatformRequest\x1a/.crossdock.docking.v1.GetSupplyPlatformResponse\x12z\n" +
+	"\x13ListSupplyPlatforms\x120.crossdock.docking.v1.ListSupplyPlatformsRequest\x1a1.crossdock.docking.v1.ListSupplyPlatformsResponse\x12q\n" +
+	"\x10ListSupplyOrders\x12-.crossdock.docking.v1.ListSupplyOrdersRequest\x1a..crossdock.docking.v1.ListSupplyOrdersResponseB\xdd\x01\n" +
 	"\x18com.crossdock.docking.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/docking/v1;dockingv1\xa2\x02\x03CDX\xaa\x02\x14Crossdock.Docking.V1\xca\x02\x14Crossdock\\Docking\\V1\xe2\x02 Crossdock\\Docking\\V1\\GPBMetadata\xea\x02\x16Crossdock::Docking::V1b\x06proto3"
 
 var (
@@ -2690,47 +2693,55 @@ func file_crossdock_docking_v1_service_proto_rawDescGZIP() []byte {
 var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_crossdock_docking_v1_service_proto_goTypes = []any{
-	(ListingStatus)(0),                  // 0: crossdock.docking.v1.ListingStatus
-	(PartnerOrderState)(0),              // 1: crossdock.docking.v1.PartnerOrderState
-	(SettlementLineState)(0),            // 2: crossdock.docking.v1.SettlementLineState
-	(PartnerProtocol)(0),                // 3: crossdock.docking.v1.PartnerProtocol
-	(PartnerStatus)(0),                  // 4: crossdock.docking.v1.PartnerStatus
-	(*PartnerListing)(nil),              // 5: crossdock.docking.v1.PartnerListing
-	(*ListingCount)(nil),                // 6: crossdock.docking.v1.ListingCount
-	(*PartnerActivity)(nil),             // 7: crossdock.docking.v1.PartnerActivity
-	(*GetPartnerActivityRequest)(nil),   // 8: crossdock.docking.v1.GetPartnerActivityRequest
-	(*GetPartnerActivityResponse)(nil),  // 9: crossdock.docking.v1.GetPartnerActivityResponse
-	(*ListListingsRequest)(nil),         // 10: crossdock.docking.v1.ListListingsRequest
-	(*ListListingsResponse)(nil),        // 11: crossdock.docking.v1.ListListingsResponse
-	(*PulledOrder)(nil),                 // 12: crossdock.docking.v1.PulledOrder
-	(*ListPartnerOrdersRequest)(nil),    // 13: crossdock.docking.v1.ListPartnerOrdersRequest
-	(*ListPartnerOrdersResponse)(nil),   // 14: crossdock.docking.v1.ListPartnerOrdersResponse
-	(*SettlementLine)(nil),              // 15: crossdock.docking.v1.SettlementLine
-	(*ListSettlementLinesRequest)(nil),  // 16: crossdock.docking.v1.ListSettlementLinesRequest
-	(*ListSettlementLinesResponse)(nil), // 17: crossdock.docking.v1.ListSettlementLinesResponse
-	(*SyncPartnerRequest)(nil),          // 18: crossdock.docking.v1.SyncPartnerRequest
-	(*SyncPartnerResponse)(nil),         // 19: crossdock.docking.v1.SyncPartnerResponse
-	(*FeeTerms)(nil),                    // 20: crossdock.docking.v1.FeeTerms
-	(*PartnerCredentials)(nil),          // 21: crossdock.docking.v1.PartnerCredentials
-	(*Partner)(nil),                     // 22: crossdock.docking.v1.Partner
-	(*CreatePartnerRequest)(nil),        // 23: crossdock.docking.v1.CreatePartnerRequest
-	(*CreatePartnerResponse)(nil),       // 24: crossdock.docking.v1.CreatePartnerResponse
-	(*GetPartnerRequest)(nil),           // 25: crossdock.docking.v1.GetPartnerRequest
-	(*GetPartnerResponse)(nil),          // 26: crossdock.docking.v1.GetPartnerResponse
-	(*ListPartnersRequest)(nil),         // 27: crossdock.docking.v1.ListPartnersRequest
-	(*ListPartnersResponse)(nil),        // 28: crossdock.docking.v1.ListPartnersResponse
-	(*UpdatePartnerRequest)(nil),        // 29: crossdock.docking.v1.UpdatePartnerRequest
-	(*UpdatePartnerResponse)(nil),       // 30: crossdock.docking.v1.UpdatePartnerResponse
-	(*VerifyPartnerRequest)(nil),        // 31: crossdock.docking.v1.VerifyPartnerRequest
-	(*VerifyPartnerResponse)(nil),       // 32: crossdock.docking.v1.VerifyPartnerResponse
-	(*SuspendPartnerRequest)(nil),       // 33: crossdock.docking.v1.SuspendPartnerRequest
-	(*SuspendPartnerResponse)(nil),      // 34: crossdock.docking.v1.SuspendPartnerResponse
-	(*ResumePartnerRequest)(nil),        // 35: crossdock.docking.v1.ResumePartnerRequest
-	(*ResumePartnerResponse)(nil),       // 36: crossdock.docking.v1.ResumePartnerResponse
-	(*v1.Money)(nil),                    // 37: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),       // 38: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),              // 39: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),             // 40: crossdock.common.v1.PageResponse
+	(ListingStatus)(0),                   // 0: crossdock.docking.v1.ListingStatus
+	(PartnerOrderState)(0),               // 1: crossdock.docking.v1.PartnerOrderState
+	(SettlementLineState)(0),             // 2: crossdock.docking.v1.SettlementLineState
+	(PartnerProtocol)(0),                 // 3: crossdock.docking.v1.PartnerProtocol
+	(PartnerStatus)(0),                   // 4: crossdock.docking.v1.PartnerStatus
+	(*PartnerListing)(nil),               // 5: crossdock.docking.v1.PartnerListing
+	(*ListingCount)(nil),                 // 6: crossdock.docking.v1.ListingCount
+	(*PartnerActivity)(nil),              // 7: crossdock.docking.v1.PartnerActivity
+	(*GetPartnerActivityRequest)(nil),    // 8: crossdock.docking.v1.GetPartnerActivityRequest
+	(*GetPartnerActivityResponse)(nil),   // 9: crossdock.docking.v1.GetPartnerActivityResponse
+	(*ListListingsRequest)(nil),          // 10: crossdock.docking.v1.ListListingsRequest
+	(*ListListingsResponse)(nil),         // 11: crossdock.docking.v1.ListListingsResponse
+	(*PulledOrder)(nil),                  // 12: crossdock.docking.v1.PulledOrder
+	(*ListPartnerOrdersRequest)(nil),     // 13: crossdock.docking.v1.ListPartnerOrdersRequest
+	(*ListPartnerOrdersResponse)(nil),    // 14: crossdock.docking.v1.ListPartnerOrdersResponse
+	(*SettlementLine)(nil),               // 15: crossdock.docking.v1.SettlementLine
+	(*ListSettlementLinesRequest)(nil),   // 16: crossdock.docking.v1.ListSettlementLinesRequest
+	(*ListSettlementLinesResponse)(nil),  // 17: crossdock.docking.v1.ListSettlementLinesResponse
+	(*SyncPartnerRequest)(nil),           // 18: crossdock.docking.v1.SyncPartnerRequest
+	(*SyncPartnerResponse)(nil),          // 19: crossdock.docking.v1.SyncPartnerResponse
+	(*FeeTerms)(nil),                     // 20: crossdock.docking.v1.FeeTerms
+	(*PartnerCredentials)(nil),           // 21: crossdock.docking.v1.PartnerCredentials
+	(*Partner)(nil),                      // 22: crossdock.docking.v1.Partner
+	(*CreatePartnerRequest)(nil),         // 23: crossdock.docking.v1.CreatePartnerRequest
+	(*CreatePartnerResponse)(nil),        // 24: crossdock.docking.v1.CreatePartnerResponse
+	(*GetPartnerRequest)(nil),            // 25: crossdock.docking.v1.GetPartnerRequest
+	(*GetPartnerResponse)(nil),           // 26: crossdock.docking.v1.GetPartnerResponse
+	(*ListPartnersRequest)(nil),          // 27: crossdock.docking.v1.ListPartnersRequest
+	(*ListPartnersResponse)(nil),         // 28: crossdock.docking.v1.ListPartnersResponse
+	(*UpdatePartnerRequest)(nil),         // 29: crossdock.docking.v1.UpdatePartnerRequest
+	(*UpdatePartnerResponse)(nil),        // 30: crossdock.docking.v1.UpdatePartnerResponse
+	(*VerifyPartnerRequest)(nil),         // 31: crossdock.docking.v1.VerifyPartnerRequest
+	(*VerifyPartnerResponse)(nil),        // 32: crossdock.docking.v1.VerifyPartnerResponse
+	(*SuspendPartnerRequest)(nil),        // 33: crossdock.docking.v1.SuspendPartnerRequest
+	(*SuspendPartnerResponse)(nil),       // 34: crossdock.docking.v1.SuspendPartnerResponse
+	(*ResumePartnerRequest)(nil),         // 35: crossdock.docking.v1.ResumePartnerRequest
+	(*ResumePartnerResponse)(nil),        // 36: crossdock.docking.v1.ResumePartnerResponse
+	(*v1.Money)(nil),                     // 37: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),        // 38: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),               // 39: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 40: crossdock.common.v1.PageResponse
+	(*CreateSupplyPlatformRequest)(nil),  // 41: crossdock.docking.v1.CreateSupplyPlatformRequest
+	(*GetSupplyPlatformRequest)(nil),     // 42: crossdock.docking.v1.GetSupplyPlatformRequest
+	(*ListSupplyPlatformsRequest)(nil),   // 43: crossdock.docking.v1.ListSupplyPlatformsRequest
+	(*ListSupplyOrdersRequest)(nil),      // 44: crossdock.docking.v1.ListSupplyOrdersRequest
+	(*CreateSupplyPlatformResponse)(nil), // 45: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformResponse)(nil),    // 46: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsResponse)(nil),  // 47: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*ListSupplyOrdersResponse)(nil),     // 48: crossdock.docking.v1.ListSupplyOrdersResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
@@ -2797,20 +2808,28 @@ var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	13, // 61: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
 	16, // 62: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
 	18, // 63: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
-	24, // 64: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	26, // 65: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	28, // 66: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	30, // 67: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	32, // 68: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	34, // 69: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	36, // 70: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	9,  // 71: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
-	11, // 72: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
-	14, // 73: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
-	17, // 74: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
-	19, // 75: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
-	64, // [64:76] is the sub-list for method output_type
-	52, // [52:64] is the sub-list for method input_type
+	41, // 64: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
+	42, // 65: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
+	43, // 66: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
+	44, // 67: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
+	24, // 68: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	26, // 69: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	28, // 70: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	30, // 71: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	32, // 72: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	34, // 73: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	36, // 74: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	9,  // 75: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	11, // 76: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	14, // 77: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	17, // 78: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	19, // 79: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	45, // 80: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
+	46, // 81: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
+	47, // 82: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
+	48, // 83: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
+	68, // [68:84] is the sub-list for method output_type
+	52, // [52:68] is the sub-list for method input_type
 	52, // [52:52] is the sub-list for extension type_name
 	52, // [52:52] is the sub-list for extension extendee
 	0,  // [0:52] is the sub-list for field type_name
@@ -2821,6 +2840,7 @@ func file_crossdock_docking_v1_service_proto_init() {
 	if File_crossdock_docking_v1_service_proto != nil {
 		return
 	}
+	file_crossdock_docking_v1_supply_proto_init()
 	file_crossdock_docking_v1_service_proto_msgTypes[24].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -19,18 +19,22 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DockingService_CreatePartner_FullMethodName       = "/crossdock.docking.v1.DockingService/CreatePartner"
-	DockingService_GetPartner_FullMethodName          = "/crossdock.docking.v1.DockingService/GetPartner"
-	DockingService_ListPartners_FullMethodName        = "/crossdock.docking.v1.DockingService/ListPartners"
-	DockingService_UpdatePartner_FullMethodName       = "/crossdock.docking.v1.DockingService/UpdatePartner"
-	DockingService_VerifyPartner_FullMethodName       = "/crossdock.docking.v1.DockingService/VerifyPartner"
-	DockingService_SuspendPartner_FullMethodName      = "/crossdock.docking.v1.DockingService/SuspendPartner"
-	DockingService_ResumePartner_FullMethodName       = "/crossdock.docking.v1.DockingService/ResumePartner"
-	DockingService_GetPartnerActivity_FullMethodName  = "/crossdock.docking.v1.DockingService/GetPartnerActivity"
-	DockingService_ListListings_FullMethodName        = "/crossdock.docking.v1.DockingService/ListListings"
-	DockingService_ListPartnerOrders_FullMethodName   = "/crossdock.docking.v1.DockingService/ListPartnerOrders"
-	DockingService_ListSettlementLines_FullMethodName = "/crossdock.docking.v1.DockingService/ListSettlementLines"
-	DockingService_SyncPartner_FullMethodName         = "/crossdock.docking.v1.DockingService/SyncPartner"
+	DockingService_CreatePartner_FullMethodName        = "/crossdock.docking.v1.DockingService/CreatePartner"
+	DockingService_GetPartner_FullMethodName           = "/crossdock.docking.v1.DockingService/GetPartner"
+	DockingService_ListPartners_FullMethodName         = "/crossdock.docking.v1.DockingService/ListPartners"
+	DockingService_UpdatePartner_FullMethodName        = "/crossdock.docking.v1.DockingService/UpdatePartner"
+	DockingService_VerifyPartner_FullMethodName        = "/crossdock.docking.v1.DockingService/VerifyPartner"
+	DockingService_SuspendPartner_FullMethodName       = "/crossdock.docking.v1.DockingService/SuspendPartner"
+	DockingService_ResumePartner_FullMethodName        = "/crossdock.docking.v1.DockingService/ResumePartner"
+	DockingService_GetPartnerActivity_FullMethodName   = "/crossdock.docking.v1.DockingService/GetPartnerActivity"
+	DockingService_ListListings_FullMethodName         = "/crossdock.docking.v1.DockingService/ListListings"
+	DockingService_ListPartnerOrders_FullMethodName    = "/crossdock.docking.v1.DockingService/ListPartnerOrders"
+	DockingService_ListSettlementLines_FullMethodName  = "/crossdock.docking.v1.DockingService/ListSettlementLines"
+	DockingService_SyncPartner_FullMethodName          = "/crossdock.docking.v1.DockingService/SyncPartner"
+	DockingService_CreateSupplyPlatform_FullMethodName = "/crossdock.docking.v1.DockingService/CreateSupplyPlatform"
+	DockingService_GetSupplyPlatform_FullMethodName    = "/crossdock.docking.v1.DockingService/GetSupplyPlatform"
+	DockingService_ListSupplyPlatforms_FullMethodName  = "/crossdock.docking.v1.DockingService/ListSupplyPlatforms"
+	DockingService_ListSupplyOrders_FullMethodName     = "/crossdock.docking.v1.DockingService/ListSupplyOrders"
 )
 
 // DockingServiceClient is the client API for DockingService service.
@@ -90,6 +94,19 @@ type DockingServiceClient interface {
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
 	SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error)
+	// CreateSupplyPlatform docks a third-party supply platform as a supplier: its
+	// catalogue and stock flow in as the supplier organization's, and that supplier's
+	// paid sub-orders are placed with it under the merchant's account (the default
+	// account otherwise). A code already taken is ALREADY_EXISTS (reason
+	// SUPPLY_PLATFORM_CODE_TAKEN). API keys and the ERP key are write-only.
+	CreateSupplyPlatform(ctx context.Context, in *CreateSupplyPlatformRequest, opts ...grpc.CallOption) (*CreateSupplyPlatformResponse, error)
+	// GetSupplyPlatform returns a supply platform with its last import and error.
+	GetSupplyPlatform(ctx context.Context, in *GetSupplyPlatformRequest, opts ...grpc.CallOption) (*GetSupplyPlatformResponse, error)
+	// ListSupplyPlatforms lists the supply platforms by code.
+	ListSupplyPlatforms(ctx context.Context, in *ListSupplyPlatformsRequest, opts ...grpc.CallOption) (*ListSupplyPlatformsResponse, error)
+	// ListSupplyOrders lists the purchase orders placed (or to place) with a supply
+	// platform, newest first, with the account each went to and its status.
+	ListSupplyOrders(ctx context.Context, in *ListSupplyOrdersRequest, opts ...grpc.CallOption) (*ListSupplyOrdersResponse, error)
 }
 
 type dockingServiceClient struct {
@@ -220,6 +237,46 @@ func (c *dockingServiceClient) SyncPartner(ctx context.Context, in *SyncPartnerR
 	return out, nil
 }
 
+func (c *dockingServiceClient) CreateSupplyPlatform(ctx context.Context, in *CreateSupplyPlatformRequest, opts ...grpc.CallOption) (*CreateSupplyPlatformResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateSupplyPlatformResponse)
+	err := c.cc.Invoke(ctx, DockingService_CreateSupplyPlatform_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) GetSupplyPlatform(ctx context.Context, in *GetSupplyPlatformRequest, opts ...grpc.CallOption) (*GetSupplyPlatformResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSupplyPlatformResponse)
+	err := c.cc.Invoke(ctx, DockingService_GetSupplyPlatform_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) ListSupplyPlatforms(ctx context.Context, in *ListSupplyPlatformsRequest, opts ...grpc.CallOption) (*ListSupplyPlatformsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSupplyPlatformsResponse)
+	err := c.cc.Invoke(ctx, DockingService_ListSupplyPlatforms_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) ListSupplyOrders(ctx context.Context, in *ListSupplyOrdersRequest, opts ...grpc.CallOption) (*ListSupplyOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSupplyOrdersResponse)
+	err := c.cc.Invoke(ctx, DockingService_ListSupplyOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DockingServiceServer is the server API for DockingService service.
 // All implementations must embed UnimplementedDockingServiceServer
 // for forward compatibility.
@@ -277,6 +334,19 @@ type DockingServiceServer interface {
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
 	SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error)
+	// CreateSupplyPlatform docks a third-party supply platform as a supplier: its
+	// catalogue and stock flow in as the supplier organization's, and that supplier's
+	// paid sub-orders are placed with it under the merchant's account (the default
+	// account otherwise). A code already taken is ALREADY_EXISTS (reason
+	// SUPPLY_PLATFORM_CODE_TAKEN). API keys and the ERP key are write-only.
+	CreateSupplyPlatform(context.Context, *CreateSupplyPlatformRequest) (*CreateSupplyPlatformResponse, error)
+	// GetSupplyPlatform returns a supply platform with its last import and error.
+	GetSupplyPlatform(context.Context, *GetSupplyPlatformRequest) (*GetSupplyPlatformResponse, error)
+	// ListSupplyPlatforms lists the supply platforms by code.
+	ListSupplyPlatforms(context.Context, *ListSupplyPlatformsRequest) (*ListSupplyPlatformsResponse, error)
+	// ListSupplyOrders lists the purchase orders placed (or to place) with a supply
+	// platform, newest first, with the account each went to and its status.
+	ListSupplyOrders(context.Context, *ListSupplyOrdersRequest) (*ListSupplyOrdersResponse, error)
 	mustEmbedUnimplementedDockingServiceServer()
 }
 
@@ -322,6 +392,18 @@ func (UnimplementedDockingServiceServer) ListSettlementLines(context.Context, *L
 }
 func (UnimplementedDockingServiceServer) SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SyncPartner not implemented")
+}
+func (UnimplementedDockingServiceServer) CreateSupplyPlatform(context.Context, *CreateSupplyPlatformRequest) (*CreateSupplyPlatformResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSupplyPlatform not implemented")
+}
+func (UnimplementedDockingServiceServer) GetSupplyPlatform(context.Context, *GetSupplyPlatformRequest) (*GetSupplyPlatformResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSupplyPlatform not implemented")
+}
+func (UnimplementedDockingServiceServer) ListSupplyPlatforms(context.Context, *ListSupplyPlatformsRequest) (*ListSupplyPlatformsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSupplyPlatforms not implemented")
+}
+func (UnimplementedDockingServiceServer) ListSupplyOrders(context.Context, *ListSupplyOrdersRequest) (*ListSupplyOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSupplyOrders not implemented")
 }
 func (UnimplementedDockingServiceServer) mustEmbedUnimplementedDockingServiceServer() {}
 func (UnimplementedDockingServiceServer) testEmbeddedByValue()                        {}
@@ -560,6 +642,78 @@ func _DockingService_SyncPartner_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DockingService_CreateSupplyPlatform_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSupplyPlatformRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).CreateSupplyPlatform(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_CreateSupplyPlatform_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).CreateSupplyPlatform(ctx, req.(*CreateSupplyPlatformRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_GetSupplyPlatform_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSupplyPlatformRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).GetSupplyPlatform(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_GetSupplyPlatform_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).GetSupplyPlatform(ctx, req.(*GetSupplyPlatformRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_ListSupplyPlatforms_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSupplyPlatformsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ListSupplyPlatforms(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ListSupplyPlatforms_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ListSupplyPlatforms(ctx, req.(*ListSupplyPlatformsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_ListSupplyOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSupplyOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ListSupplyOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ListSupplyOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ListSupplyOrders(ctx, req.(*ListSupplyOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DockingService_ServiceDesc is the grpc.ServiceDesc for DockingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -614,6 +768,22 @@ var DockingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SyncPartner",
 			Handler:    _DockingService_SyncPartner_Handler,
+		},
+		{
+			MethodName: "CreateSupplyPlatform",
+			Handler:    _DockingService_CreateSupplyPlatform_Handler,
+		},
+		{
+			MethodName: "GetSupplyPlatform",
+			Handler:    _DockingService_GetSupplyPlatform_Handler,
+		},
+		{
+			MethodName: "ListSupplyPlatforms",
+			Handler:    _DockingService_ListSupplyPlatforms_Handler,
+		},
+		{
+			MethodName: "ListSupplyOrders",
+			Handler:    _DockingService_ListSupplyOrders_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -127,8 +127,11 @@ type OrderPaid struct {
 	// "own_store" or the partner channel, with the partner's order id.
 	Channel         string `protobuf:"bytes,7,opt,name=channel,proto3" json:"channel,omitempty"`
 	ExternalOrderId string `protobuf:"bytes,8,opt,name=external_order_id,json=externalOrderId,proto3" json:"external_order_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The merchant organization a merchant order was bought for; empty for a buyer's
+	// order. Docking routes a supply platform's sub-orders to the merchant's account.
+	MerchantOrgId string `protobuf:"bytes,9,opt,name=merchant_org_id,json=merchantOrgId,proto3" json:"merchant_org_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OrderPaid) Reset() {
@@ -213,6 +216,13 @@ func (x *OrderPaid) GetChannel() string {
 func (x *OrderPaid) GetExternalOrderId() string {
 	if x != nil {
 		return x.ExternalOrderId
+	}
+	return ""
+}
+
+func (x *OrderPaid) GetMerchantOrgId() string {
+	if x != nil {
+		return x.MerchantOrgId
 	}
 	return ""
 }
@@ -1047,7 +1057,7 @@ const file_crossdock_orders_v1_events_proto_rawDesc = "" +
 	"\x05total\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05total\x12@\n" +
 	"\x0epayment_due_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\fpaymentDueAt\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xd9\x02\n" +
+	"occurredAt\"\x81\x03\n" +
 	"\tOrderPaid\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x19\n" +
 	"\bbuyer_id\x18\x02 \x01(\tR\abuyerId\x12\x1d\n" +
@@ -1059,7 +1069,8 @@ const file_crossdock_orders_v1_events_proto_rawDesc = "" +
 	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\x12\x18\n" +
 	"\achannel\x18\a \x01(\tR\achannel\x12*\n" +
-	"\x11external_order_id\x18\b \x01(\tR\x0fexternalOrderId\"\x86\x02\n" +
+	"\x11external_order_id\x18\b \x01(\tR\x0fexternalOrderId\x12&\n" +
+	"\x0fmerchant_org_id\x18\t \x01(\tR\rmerchantOrgId\"\x86\x02\n" +
 	"\fPaidSubOrder\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x1f\n" +

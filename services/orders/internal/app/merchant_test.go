@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
 
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
@@ -73,6 +75,11 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	}
 	if paid := 10_000 - s.w.wallets[depositOf(org)]; paid != 4200 {
 		t.Fatalf("the deposit paid %d, want 4200", paid)
+	}
+	// The paid event names the merchant: docking routes a supply
+	// platform's sub-orders to the merchant's account by it.
+	if ev := s.paidEvent(t, o.ID); ev.GetMerchantOrgId() != org.String() {
+		t.Errorf("OrderPaid merchant %q, want %s", ev.GetMerchantOrgId(), org)
 	}
 	if again, replayed, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-2", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID}); err != nil || !replayed || again.ID != o.ID {
 		t.Fatalf("retried merchant checkout: %v %v %v", again.ID, replayed, err)
@@ -223,4 +230,26 @@ func TestConcurrentCheckoutsRedeemACouponOnce(t *testing.T) {
 	if held := 100 - s.w.stock[s.scarf.ID]; held != 1 {
 		t.Errorf("%d scarves held after one order won, want 1", held)
 	}
+}
+
+// paidEvent returns the orders.order.paid event of order from the outbox.
+func (s *saga) paidEvent(t *testing.T, order uuid.UUID) *ordersv1.OrderPaid {
+	t.Helper()
+	rows, err := s.pool.Query(ctx, `SELECT payload FROM outbox WHERE subject = 'orders.order.paid'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var payload []byte
+		ev := &ordersv1.OrderPaid{}
+		if err := rows.Scan(&payload); err != nil || proto.Unmarshal(payload, ev) != nil {
+			t.Fatalf("outbox row: %v", err)
+		}
+		if ev.GetOrderId() == order.String() {
+			return ev
+		}
+	}
+	t.Fatalf("no orders.order.paid for %s", order)
+	return nil
 }

@@ -125,6 +125,9 @@ func paidEvent(o domain.Order) *ordersv1.OrderPaid {
 		Amount: &commonv1.Money{CurrencyCode: o.Currency, AmountMinor: o.Total}, OccurredAt: timestamppb.New(*o.PaidAt),
 		Channel: o.Channel, ExternalOrderId: o.ExternalOrderID,
 	}
+	if o.MerchantOrgID != uuid.Nil {
+		ev.MerchantOrgId = o.MerchantOrgID.String()
+	}
 	for _, sub := range o.SubOrders {
 		ps := &ordersv1.PaidSubOrder{
 			SubOrderId: sub.ID.String(), SupplierId: sub.SupplierID.String(), Type: string(sub.Type),

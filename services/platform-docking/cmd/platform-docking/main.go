@@ -2,7 +2,9 @@
 // of partner platforms with their terms and sealed credentials, the
 // handshake that verifies a partner's endpoint and keys, the partner-facing
 // API partners call with signed requests, and the jobs that dock: product
-// push, order pull, waybill return and settlement reconciliation.
+// push, order pull, waybill return and settlement reconciliation; and the
+// supply platforms docked as suppliers (catalogue and stock import,
+// purchase orders placed under merchants' accounts).
 package main
 
 import (
@@ -29,6 +31,7 @@ import (
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/restmarket"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/supplyapi"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/ports/grpcapi"
@@ -64,6 +67,15 @@ type Config struct {
 	OrdersAddr string `env:"ORDERS_ADDR" envDefault:"127.0.0.1:9104"`
 	// FinanceAddr is finance (settlement lines credited).
 	FinanceAddr string `env:"FINANCE_ADDR" envDefault:"127.0.0.1:9106"`
+	// InventoryAddr is inventory (supply platforms' stock synced, as their
+	// supplier's ERP).
+	InventoryAddr string `env:"INVENTORY_ADDR" envDefault:"127.0.0.1:9103"`
+	// SupplyImportEvery and SupplyStockEvery pace each supply platform's
+	// catalogue import and stock sync; SupplyTrackEvery is how often a
+	// placed purchase order is read back for its waybill.
+	SupplyImportEvery time.Duration `env:"DOCKING_SUPPLY_IMPORT_EVERY" envDefault:"1m"`
+	SupplyStockEvery  time.Duration `env:"DOCKING_SUPPLY_STOCK_EVERY" envDefault:"5m"`
+	SupplyTrackEvery  time.Duration `env:"DOCKING_SUPPLY_TRACK_EVERY" envDefault:"5m"`
 	// Round is how often the jobs look for work (queued pushes, waybills,
 	// due pulls).
 	Round time.Duration `env:"DOCKING_ROUND" envDefault:"2s"`
@@ -119,7 +131,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("DOCKING_PARTNER_CA_FILE: %w", err))
 	}
 	for name, d := range map[string]time.Duration{"DOCKING_PARTNER_TIMEOUT": c.PartnerTimeout, "DOCKING_ROUND": c.Round,
-		"DOCKING_PULL_EVERY": c.PullEvery, "DOCKING_SETTLE_EVERY": c.SettleEvery, "DOCKING_RETRY": c.Retry} {
+		"DOCKING_PULL_EVERY": c.PullEvery, "DOCKING_SETTLE_EVERY": c.SettleEvery, "DOCKING_RETRY": c.Retry,
+		"DOCKING_SUPPLY_IMPORT_EVERY": c.SupplyImportEvery, "DOCKING_SUPPLY_STOCK_EVERY": c.SupplyStockEvery, "DOCKING_SUPPLY_TRACK_EVERY": c.SupplyTrackEvery} {
 		if d <= 0 {
 			errs = append(errs, errors.New(name+" must be positive"))
 		}
@@ -181,7 +194,8 @@ func run(ctx context.Context) error {
 		domain.ProtocolStandardGRPC:    standard.App(),
 		domain.ProtocolRESTMarketplace: rest.App(),
 	}
-	peerConns := map[string]string{"CATALOG_ADDR": cfg.CatalogAddr, "ORDERS_ADDR": cfg.OrdersAddr, "FINANCE_ADDR": cfg.FinanceAddr}
+	peerConns := map[string]string{"CATALOG_ADDR": cfg.CatalogAddr, "ORDERS_ADDR": cfg.OrdersAddr, "FINANCE_ADDR": cfg.FinanceAddr,
+		"INVENTORY_ADDR": cfg.InventoryAddr}
 	dialed := map[string]*grpc.ClientConn{}
 	for name, addr := range peerConns {
 		conn, err := rt.DialPeer(addr)
@@ -198,6 +212,12 @@ func run(ctx context.Context) error {
 		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		app.Timing{Round: cfg.Round, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
 			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
+	// Supply platforms dock in the same rounds. Their catalogue and stock
+	// calls are signed as each platform's ERP API client over the peers'
+	// connections (a signed call is checked as the ERP, not as docking).
+	trade.WithSupply(app.NewSupply(postgres.NewSupply(rt.Pool, ring), supplyapi.New(nil, cfg.PartnerTimeout),
+		peers.SupplyCatalog{Catalog: dialed["CATALOG_ADDR"], Inventory: dialed["INVENTORY_ADDR"]},
+		app.SupplyTiming{ImportEvery: cfg.SupplyImportEvery, StockEvery: cfg.SupplyStockEvery, TrackEvery: cfg.SupplyTrackEvery, Retry: cfg.Retry}, rt.Log))
 	registry := app.New(partners, handshakers, keys, app.WithPlaintextPartners(transport.Plaintext),
 		app.WithCredentialCheckers(map[domain.Protocol]app.CredentialChecker{domain.ProtocolRESTMarketplace: rest}))
 	grpcapi.Register(rt.Server.GRPC(), registry, trade)

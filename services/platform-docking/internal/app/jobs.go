@@ -33,7 +33,7 @@ func (t *Trade) Run(ctx context.Context) error {
 	}
 }
 
-// Round runs every job once.
+// Round runs every job once, the supply platforms' too.
 func (t *Trade) Round(ctx context.Context) error {
 	all, err := t.partners.ListPartners(ctx)
 	if err != nil {
@@ -59,6 +59,9 @@ func (t *Trade) Round(ctx context.Context) error {
 		errs = append(errs, t.partnerJobs(ctx, p, st, now))
 	}
 	errs = append(errs, t.pushRound(ctx, active), t.confirmWaybills(ctx, byCode))
+	if t.supply != nil {
+		errs = append(errs, t.supply.Round(ctx))
+	}
 	return errors.Join(errs...)
 }
 

@@ -347,7 +347,15 @@ type Trade struct {
 	sleep func(context.Context, time.Duration) error
 	// wake nudges the jobs to run a round now.
 	wake chan struct{}
+	// supply docks the supply platforms in the same rounds (nil: none).
+	supply *Supply
 }
+
+// WithSupply runs the supply platforms' jobs in every round.
+func (t *Trade) WithSupply(s *Supply) *Trade { t.supply = s; return t }
+
+// Supply returns the supply platforms' use cases (nil: none docked).
+func (t *Trade) Supply() *Supply { return t.supply }
 
 // NewTrade returns the jobs over their stores, connectors and peers.
 func NewTrade(partners Store, store TradeStore, connectors map[domain.Protocol]Connector, catalog Catalog, orders Orders, finance Finance, timing Timing, log *slog.Logger) *Trade {

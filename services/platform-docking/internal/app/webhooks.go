@@ -106,8 +106,9 @@ func (t *Trade) pullRequested(ctx context.Context, p domain.Partner, conn OrderC
 	return errors.Join(refused...)
 }
 
-// retryable is a partner that cannot be reached or asks us to slow down:
-// the calls after this one would fail alike.
+// retryable is a failed call that may succeed later: the partner (or
+// supply platform) cannot be reached, fails or asks us to slow down; the
+// calls after this one would fail alike.
 func retryable(err error) bool {
 	_, limited := RetryAfter(err)
 	return limited || apperr.IsKind(err, apperr.KindUnavailable) || errors.Is(err, context.DeadlineExceeded)

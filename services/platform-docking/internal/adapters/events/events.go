@@ -1,7 +1,8 @@
 // Package events feeds docking's queues from the mesh's events, each in
 // its inbox's transaction so it is queued exactly once: catalogue and stock
 // changes queue a product for a push; a partner sub-order's shipment queues
-// its waybill for the partner.
+// its waybill for the partner; a paid order's sub-orders of a supply
+// platform's supplier are queued for placing with the platform.
 package events
 
 import (
@@ -37,8 +38,8 @@ type productEvent interface {
 	GetProductId() string
 }
 
-// All returns the consumers: docking-catalog, docking-inventory and
-// docking-orders.
+// All returns the consumers: docking-catalog, docking-inventory,
+// docking-orders and docking-supply.
 func (c Consumers) All() []*inbox.Consumer {
 	product := func(new func() productEvent) handler {
 		return func(ctx context.Context, tx pgx.Tx, payload []byte) error {
@@ -69,6 +70,9 @@ func (c Consumers) All() []*inbox.Consumer {
 		}),
 		c.consumer("docking-orders", "orders", map[string]handler{
 			"orders.sub_order.shipped": c.subOrderShipped,
+		}),
+		c.consumer("docking-supply", "orders", map[string]handler{
+			"orders.order.paid": c.orderPaid,
 		}),
 	}
 }
@@ -136,4 +140,39 @@ func (c Consumers) subOrderShipped(ctx context.Context, tx pgx.Tx, payload []byt
 	}
 	return postgres.QueueWaybill(ctx, tx, app.Waybill{SubOrderID: sub, PartnerCode: code, PartnerOrderID: ev.GetExternalOrderId(),
 		CarrierCode: ev.GetCarrierCode(), Waybill: ev.GetWaybill(), QueuedAt: c.now()})
+}
+
+// orderPaid queues the sub-orders a supply platform fulfils (those whose
+// supplier is a platform's organization), with the order's merchant, for
+// placing with the platform. Other sub-orders are not docking's.
+func (c Consumers) orderPaid(ctx context.Context, tx pgx.Tx, payload []byte) error {
+	var ev ordersv1.OrderPaid
+	if err := proto.Unmarshal(payload, &ev); err != nil {
+		return inbox.Permanent(fmt.Errorf("decode order paid: %w", err))
+	}
+	order, err := uuid.Parse(ev.GetOrderId())
+	if err != nil {
+		return inbox.Permanent(fmt.Errorf("order paid without an order id: %w", err))
+	}
+	var merchant uuid.UUID
+	if m := ev.GetMerchantOrgId(); m != "" {
+		if merchant, err = uuid.Parse(m); err != nil {
+			return inbox.Permanent(fmt.Errorf("order %s paid for merchant %q: %w", order, m, err))
+		}
+	}
+	subs := make([]app.PaidSubOrder, 0, len(ev.GetSubOrders()))
+	for _, s := range ev.GetSubOrders() {
+		id, err1 := uuid.Parse(s.GetSubOrderId())
+		supplier, err2 := uuid.Parse(s.GetSupplierId())
+		if err1 != nil || err2 != nil {
+			return inbox.Permanent(fmt.Errorf("order %s paid with a sub-order without its ids", order))
+		}
+		sub := app.PaidSubOrder{SubOrderID: id, SupplierID: supplier}
+		for _, l := range s.GetLines() {
+			sub.Lines = append(sub.Lines, domain.PaidLine{SKUID: l.GetSkuId(), Quantity: int64(l.GetQuantity())})
+		}
+		subs = append(subs, sub)
+	}
+	_, err = postgres.QueueSupplyOrders(ctx, tx, order, merchant, subs, c.now())
+	return err
 }

@@ -167,7 +167,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { connector.Close() })
 	f.orders = &orders{placed: map[string]app.PlacedOrder{}}
 	f.trade = app.NewTrade(f.store, postgres.NewTrade(f.pool), map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: connector.App()},
-		nil, f.orders, nil, app.Timing{PullEvery: time.Hour, SettleEvery: time.Hour, Retry: time.Minute}, slog.Default())
+		nil, f.orders, nil, app.Timing{PullEvery: time.Hour, SettleEvery: time.Hour, Retry: time.Minute}, slog.Default()).
+		WithSupply(app.NewSupply(postgres.NewSupply(f.pool, ring), nil, nil, app.SupplyTiming{}, slog.Default()))
 	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), f.trade)
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,343 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/kek"
+	"github.com/crossdock/crossdock/pkg/paging"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// Supply implements app.SupplyStore on the pool, sealing every platform's
+// secrets under the key ring.
+type Supply struct {
+	pool *pgxpool.Pool
+	keys *kek.Ring
+}
+
+var _ app.SupplyStore = Supply{}
+
+// NewSupply returns the supply store on pool that seals secrets under
+// keys.
+func NewSupply(pool *pgxpool.Pool, keys *kek.Ring) Supply { return Supply{pool: pool, keys: keys} }
+
+// supplySecrets is the plaintext sealed into secrets_sealed: the ERP key
+// and every account's API key, by account id.
+type supplySecrets struct {
+	ERPKey  string            `json:"erp_key"`
+	APIKeys map[string]string `json:"api_keys"`
+}
+
+type supplyDefaults struct {
+	ModelID       string `json:"model_id"`
+	CategoryID    string `json:"category_id"`
+	BrandID       string `json:"brand_id"`
+	OriginCountry string `json:"origin_country"`
+	Locale        string `json:"locale"`
+	WarehouseID   string `json:"warehouse_id"`
+}
+
+const supplyColumns = `platform_id, code, name, endpoint, supplier_org_id, erp_client_id, defaults, default_account_id,
+	merchant_accounts, secrets_kid, secrets_sealed, created_at`
+
+func (s Supply) CreateSupplyPlatform(ctx context.Context, p domain.SupplyPlatform) error {
+	secrets := supplySecrets{ERPKey: p.ERPKey, APIKeys: map[string]string{p.Default.AccountID: p.Default.APIKey}}
+	merchants := map[string]string{}
+	for m, a := range p.Merchants {
+		merchants[m.String()] = a.AccountID
+		secrets.APIKeys[a.AccountID] = a.APIKey
+	}
+	plain, err := json.Marshal(secrets)
+	if err != nil {
+		return err
+	}
+	kid, sealed := s.keys.Seal(plain, p.ID[:])
+	d := p.Defaults
+	_, err = s.pool.Exec(ctx, `INSERT INTO supply_platforms (`+supplyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		p.ID, p.Code, p.Name, p.Endpoint, p.SupplierOrgID, p.ERPClientID,
+		supplyDefaults{d.ModelID, d.CategoryID, d.BrandID, d.OriginCountry, d.Locale, d.WarehouseID}, p.Default.AccountID,
+		merchants, kid, sealed, p.CreatedAt)
+	switch {
+	case pg.IsUniqueViolation(err, "supply_platforms_code_key"):
+		return apperr.AlreadyExists("a supply platform with code " + p.Code + " exists").WithReason("SUPPLY_PLATFORM_CODE_TAKEN")
+	case pg.IsUniqueViolation(err, "supply_platforms_supplier_org_id_key"):
+		return apperr.AlreadyExists("supplier " + p.SupplierOrgID.String() + " is another supply platform's").WithReason("SUPPLIER_TAKEN")
+	}
+	return err
+}
+
+func (s Supply) scanPlatform(row pgx.Row) (domain.SupplyPlatform, error) {
+	var p domain.SupplyPlatform
+	var d supplyDefaults
+	var merchants map[string]string
+	var kid string
+	var sealed []byte
+	if err := row.Scan(&p.ID, &p.Code, &p.Name, &p.Endpoint, &p.SupplierOrgID, &p.ERPClientID, &d, &p.Default.AccountID,
+		&merchants, &kid, &sealed, &p.CreatedAt); err != nil {
+		return p, err
+	}
+	plain, err := s.keys.Open(kid, sealed, p.ID[:])
+	if err != nil {
+		return p, fmt.Errorf("open the secrets of supply platform %s: %w", p.ID, err)
+	}
+	var sec supplySecrets
+	if err := json.Unmarshal(plain, &sec); err != nil {
+		return p, fmt.Errorf("read the secrets of supply platform %s: %w", p.ID, err)
+	}
+	p.Defaults = domain.SupplyDefaults{ModelID: d.ModelID, CategoryID: d.CategoryID, BrandID: d.BrandID,
+		OriginCountry: d.OriginCountry, Locale: d.Locale, WarehouseID: d.WarehouseID}
+	p.ERPKey, p.Default.APIKey = sec.ERPKey, sec.APIKeys[p.Default.AccountID]
+	p.Merchants = make(map[uuid.UUID]domain.SupplyAccount, len(merchants))
+	for m, account := range merchants {
+		id, err := uuid.Parse(m)
+		if err != nil {
+			return p, fmt.Errorf("supply platform %s: merchant %q: %w", p.ID, m, err)
+		}
+		p.Merchants[id] = domain.SupplyAccount{AccountID: account, APIKey: sec.APIKeys[account]}
+	}
+	return p, nil
+}
+
+func (s Supply) GetSupplyPlatform(ctx context.Context, id uuid.UUID) (domain.SupplyPlatform, error) {
+	p, err := s.scanPlatform(s.pool.QueryRow(ctx, `SELECT `+supplyColumns+` FROM supply_platforms WHERE platform_id = $1`, id))
+	return p, pg.NoRows(err, apperr.NotFound("supply platform", id.String()))
+}
+
+func (s Supply) ListSupplyPlatforms(ctx context.Context) ([]domain.SupplyPlatform, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+supplyColumns+` FROM supply_platforms ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.SupplyPlatform
+	for rows.Next() {
+		p, err := s.scanPlatform(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (s Supply) SupplyState(ctx context.Context, id uuid.UUID) (app.SupplyState, error) {
+	var st app.SupplyState
+	err := s.pool.QueryRow(ctx, `SELECT import_watermark, last_import_at, last_stock_sync_at, last_error, last_error_at, quiet_until
+		FROM supply_state WHERE platform_id = $1`, id).Scan(&st.ImportWatermark, &st.LastImportAt, &st.LastStockSyncAt, &st.LastError, &st.LastErrorAt, &st.QuietUntil)
+	if err == pgx.ErrNoRows {
+		return app.SupplyState{}, nil
+	}
+	return st, err
+}
+
+func (s Supply) SaveImportWatermark(ctx context.Context, id uuid.UUID, watermark, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO supply_state (platform_id, import_watermark, last_import_at) VALUES ($1, $2, $3)
+		ON CONFLICT (platform_id) DO UPDATE SET import_watermark = GREATEST(supply_state.import_watermark, $2), last_import_at = $3`, id, watermark, at)
+	return err
+}
+
+func (s Supply) SaveStockSync(ctx context.Context, id uuid.UUID, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO supply_state (platform_id, last_stock_sync_at) VALUES ($1, $2)
+		ON CONFLICT (platform_id) DO UPDATE SET last_stock_sync_at = $2`, id, at)
+	return err
+}
+
+func (s Supply) RecordSupplyFailure(ctx context.Context, id uuid.UUID, msg string, at, quietUntil time.Time) error {
+	var quiet *time.Time
+	if !quietUntil.IsZero() {
+		quiet = &quietUntil
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO supply_state (platform_id, last_error, last_error_at, quiet_until) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (platform_id) DO UPDATE SET last_error = $2, last_error_at = $3, quiet_until = COALESCE($4, supply_state.quiet_until)`,
+		id, msg, at, quiet)
+	return err
+}
+
+const supplyProductColumns = `platform_id, platform_product_id, product_id, fingerprint, state, problem, updated_at`
+
+func scanSupplyProduct(r pgx.CollectableRow) (app.SupplyProductRecord, error) {
+	var rec app.SupplyProductRecord
+	var product *uuid.UUID
+	err := r.Scan(&rec.PlatformID, &rec.PlatformProductID, &product, &rec.Fingerprint, &rec.State, &rec.Problem, &rec.UpdatedAt)
+	if product != nil {
+		rec.ProductID = *product
+	}
+	return rec, err
+}
+
+func (s Supply) SupplyProducts(ctx context.Context, platformID uuid.UUID, ids []string) (map[string]app.SupplyProductRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+supplyProductColumns+` FROM supply_products WHERE platform_id = $1 AND platform_product_id = ANY($2)`, platformID, ids)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := pgx.CollectRows(rows, scanSupplyProduct)
+	out := make(map[string]app.SupplyProductRecord, len(recs))
+	for _, r := range recs {
+		out[r.PlatformProductID] = r
+	}
+	return out, err
+}
+
+func (s Supply) SaveSupplyProduct(ctx context.Context, r app.SupplyProductRecord, skus map[string]uuid.UUID) error {
+	var product *uuid.UUID
+	if r.ProductID != uuid.Nil {
+		product = &r.ProductID
+	}
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO supply_products (`+supplyProductColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (platform_id, platform_product_id) DO UPDATE SET product_id = $3, fingerprint = $4, state = $5, problem = $6, updated_at = $7`,
+			r.PlatformID, r.PlatformProductID, product, r.Fingerprint, r.State, r.Problem, r.UpdatedAt); err != nil {
+			return err
+		}
+		for code, sku := range skus {
+			if _, err := tx.Exec(ctx, `INSERT INTO supply_skus (platform_id, sku_id, sku_code, product_id) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (platform_id, sku_code) DO UPDATE SET sku_id = $2, product_id = $4`, r.PlatformID, sku, code, r.ProductID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s Supply) SubmittedSupplyProducts(ctx context.Context, platformID uuid.UUID, limit int) ([]app.SupplyProductRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+supplyProductColumns+` FROM supply_products
+		WHERE platform_id = $1 AND state = 'submitted' ORDER BY updated_at LIMIT $2`, platformID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanSupplyProduct)
+}
+
+func (s Supply) ImportedSKUCodes(ctx context.Context, platformID uuid.UUID) (map[string]uuid.UUID, error) {
+	rows, err := s.pool.Query(ctx, `SELECT sku_code, sku_id FROM supply_skus WHERE platform_id = $1`, platformID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]uuid.UUID{}
+	for rows.Next() {
+		var code string
+		var id uuid.UUID
+		if err := rows.Scan(&code, &id); err != nil {
+			return nil, err
+		}
+		out[code] = id
+	}
+	return out, rows.Err()
+}
+
+// paidLine is a supply order's line as stored.
+type paidLine struct {
+	SKUID    string `json:"sku_id"`
+	Quantity int64  `json:"quantity"`
+}
+
+// QueueSupplyOrders queues, on q (an inbox's transaction), every paid
+// sub-order whose supplier is a supply platform's organization, once per
+// sub-order: a repeated event queues nothing.
+func QueueSupplyOrders(ctx context.Context, q pg.Querier, orderID, merchant uuid.UUID, subs []app.PaidSubOrder, at time.Time) (int, error) {
+	queued := 0
+	var m *uuid.UUID
+	if merchant != uuid.Nil {
+		m = &merchant
+	}
+	for _, sub := range subs {
+		lines := make([]paidLine, len(sub.Lines))
+		for i, l := range sub.Lines {
+			lines[i] = paidLine{SKUID: l.SKUID, Quantity: l.Quantity}
+		}
+		tag, err := q.Exec(ctx, `INSERT INTO supply_orders (sub_order_id, platform_id, order_id, merchant_org_id, lines, state, due_at, queued_at, updated_at)
+			SELECT $1, platform_id, $2, $3, $4, 'queued', $5, $5, $5 FROM supply_platforms WHERE supplier_org_id = $6
+			ON CONFLICT (sub_order_id) DO NOTHING`, sub.SubOrderID, orderID, m, lines, at, sub.SupplierID)
+		if err != nil {
+			return queued, err
+		}
+		queued += int(tag.RowsAffected())
+	}
+	return queued, nil
+}
+
+const supplyOrderColumns = `sub_order_id, platform_id, order_id, merchant_org_id, lines, account_id, state, platform_order_id, platform_status,
+	carrier_code, waybill, attempts, due_at, problem, queued_at, placed_at, updated_at`
+
+func scanSupplyOrder(r pgx.CollectableRow) (app.SupplyOrder, error) {
+	var o app.SupplyOrder
+	var merchant *uuid.UUID
+	var lines []paidLine
+	err := r.Scan(&o.SubOrderID, &o.PlatformID, &o.OrderID, &merchant, &lines, &o.AccountID, &o.State, &o.PlatformOrderID, &o.PlatformStatus,
+		&o.CarrierCode, &o.Waybill, &o.Attempts, &o.DueAt, &o.Problem, &o.QueuedAt, &o.PlacedAt, &o.UpdatedAt)
+	if merchant != nil {
+		o.MerchantOrgID = *merchant
+	}
+	for _, l := range lines {
+		o.Lines = append(o.Lines, domain.PaidLine{SKUID: l.SKUID, Quantity: l.Quantity})
+	}
+	return o, err
+}
+
+func (s Supply) DueSupplyOrders(ctx context.Context, now time.Time, limit int) ([]app.SupplyOrder, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+supplyOrderColumns+` FROM supply_orders
+		WHERE state IN ('queued', 'placed') AND due_at <= $1 ORDER BY due_at LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanSupplyOrder)
+}
+
+func (s Supply) SaveSupplyOrder(ctx context.Context, o app.SupplyOrder) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE supply_orders SET account_id = $2, state = $3, platform_order_id = $4, platform_status = $5,
+		carrier_code = $6, waybill = $7, attempts = $8, due_at = $9, problem = $10, placed_at = $11, updated_at = $12
+		WHERE sub_order_id = $1`, o.SubOrderID, o.AccountID, o.State, o.PlatformOrderID, o.PlatformStatus,
+		o.CarrierCode, o.Waybill, o.Attempts, o.DueAt, o.Problem, o.PlacedAt, o.UpdatedAt)
+	return pg.Affected(tag, err, apperr.NotFound("supply order", o.SubOrderID.String()))
+}
+
+func (s Supply) ListSupplyOrders(ctx context.Context, f app.SupplyOrderFilter) ([]app.SupplyOrder, string, error) {
+	cur, err := decodeCursor(f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{f.PlatformID, f.State, f.Limit + 1, nil, ""}
+	if cur != nil {
+		args[3], args[4] = cur.At, cur.Key
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+supplyOrderColumns+` FROM supply_orders
+		WHERE platform_id = $1 AND ($2 = '' OR state = $2)
+		  AND ($4::timestamptz IS NULL OR (queued_at, sub_order_id::text) < ($4, $5))
+		ORDER BY queued_at DESC, sub_order_id::text DESC LIMIT $3`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := pgx.CollectRows(rows, scanSupplyOrder)
+	if err != nil || len(out) <= f.Limit {
+		return out, "", err
+	}
+	out = out[:f.Limit]
+	last := out[len(out)-1]
+	return out, paging.Encode(listCursor{At: last.QueuedAt, Key: last.SubOrderID.String()}), nil
+}
+
+func (s Supply) SupplyActivity(ctx context.Context, id uuid.UUID) (app.SupplyActivity, error) {
+	st, err := s.SupplyState(ctx, id)
+	if err != nil {
+		return app.SupplyActivity{}, err
+	}
+	a := app.SupplyActivity{SupplyState: st}
+	err = s.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM supply_products WHERE platform_id = $1 AND product_id IS NOT NULL),
+		(SELECT count(*) FROM supply_orders WHERE platform_id = $1 AND state = 'queued'),
+		(SELECT count(*) FROM supply_orders WHERE platform_id = $1 AND state IN ('placed', 'shipped')),
+		(SELECT count(*) FROM supply_orders WHERE platform_id = $1 AND state = 'held')`, id).
+		Scan(&a.ProductsImported, &a.OrdersQueued, &a.OrdersPlaced, &a.OrdersHeld)
+	return a, err
+}

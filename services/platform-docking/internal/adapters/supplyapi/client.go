@@ -1,0 +1,227 @@
+// Package supplyapi is app.SupplyClient over a supply platform's JSON API
+// (simulators/README.md, supply-sim): bearer API keys per account, a
+// catalogue paged by update time, stock levels, and purchase orders
+// idempotent on our reference. It shares no code with the simulator, so
+// their tests compare two readings of the protocol.
+package supplyapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// pageSize is how many products or levels one page asks for.
+const pageSize = 100
+
+// Client calls supply platforms.
+type Client struct {
+	http    *http.Client
+	timeout time.Duration
+}
+
+var _ app.SupplyClient = (*Client)(nil)
+
+// New returns a client; nil httpClient is a plain one. timeout bounds each
+// call.
+func New(httpClient *http.Client, timeout time.Duration) *Client {
+	if httpClient == nil {
+		httpClient = &http.Client{}
+	}
+	return &Client{http: httpClient, timeout: timeout}
+}
+
+// apiError is the platform's error body.
+type apiError struct {
+	Error struct {
+		Type    string `json:"type"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// do makes one call as account and decodes a 2xx answer into out.
+func (c *Client) do(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, method, path string, body, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(p.Endpoint, "/")+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+account.APIKey)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return apperr.Unavailable(fmt.Sprintf("supply platform %s unreachable: %v", p.Code, err)).WithReason("SUPPLY_PLATFORM_UNREACHABLE")
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 8<<20))
+	if err != nil {
+		return apperr.Unavailable(fmt.Sprintf("supply platform %s: reading the answer: %v", p.Code, err))
+	}
+	switch {
+	case res.StatusCode == http.StatusTooManyRequests:
+		return &app.RateLimited{After: retryAfter(res.Header.Get("Retry-After"))}
+	case res.StatusCode >= 500:
+		return apperr.Unavailable(fmt.Sprintf("supply platform %s answered %d", p.Code, res.StatusCode)).WithReason("SUPPLY_PLATFORM_FAILED")
+	case res.StatusCode >= 300:
+		var e apiError
+		_ = json.Unmarshal(raw, &e)
+		msg := fmt.Sprintf("supply platform %s refused %s %s: %d %s/%s: %s", p.Code, method, path, res.StatusCode, e.Error.Type, e.Error.Code, e.Error.Message)
+		if res.StatusCode == http.StatusNotFound {
+			return apperr.NotFound("supply platform object", path).WithReason("SUPPLY_NOT_FOUND")
+		}
+		return apperr.FailedPrecondition(msg).WithReason("SUPPLY_PLATFORM_REFUSED")
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return apperr.Unavailable(fmt.Sprintf("supply platform %s answered what is not the protocol's JSON: %v", p.Code, err))
+	}
+	return nil
+}
+
+// retryAfter reads Retry-After in seconds (the HTTP date form is rare from
+// APIs and read as unspecified).
+func retryAfter(h string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
+type wireSKU struct {
+	SKU     string            `json:"sku"`
+	Price   string            `json:"price"`
+	WeightG int64             `json:"weight_g"`
+	Stock   int64             `json:"stock"`
+	Specs   map[string]string `json:"specs"`
+}
+
+type wireProduct struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Images      []string  `json:"images"`
+	Currency    string    `json:"currency"`
+	SKUs        []wireSKU `json:"skus"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Products reads a page of the catalogue with the default account.
+func (c *Client) Products(ctx context.Context, p domain.SupplyPlatform, since time.Time, cursor string) (app.SupplyProductPage, error) {
+	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
+	if !since.IsZero() {
+		q.Set("updated_since", since.UTC().Format(time.RFC3339Nano))
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	var out struct {
+		Products []wireProduct `json:"products"`
+		Next     string        `json:"next_cursor"`
+	}
+	if err := c.do(ctx, p, p.Default, http.MethodGet, "/v1/products?"+q.Encode(), nil, &out); err != nil {
+		return app.SupplyProductPage{}, err
+	}
+	page := app.SupplyProductPage{Next: out.Next}
+	for _, w := range out.Products {
+		sp := domain.SupplyProduct{ID: w.ID, Title: w.Title, Description: w.Description, Images: w.Images, Currency: w.Currency, UpdatedAt: w.UpdatedAt}
+		for _, s := range w.SKUs {
+			sp.SKUs = append(sp.SKUs, domain.SupplySKU{Code: s.SKU, Price: s.Price, WeightG: s.WeightG, Stock: s.Stock, Specs: s.Specs})
+		}
+		page.Products = append(page.Products, sp)
+	}
+	return page, nil
+}
+
+// Stock reads a page of stock levels with the default account.
+func (c *Client) Stock(ctx context.Context, p domain.SupplyPlatform, cursor string) (map[string]int64, string, error) {
+	q := url.Values{"limit": {strconv.Itoa(pageSize)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	var out struct {
+		Levels []struct {
+			SKU   string `json:"sku"`
+			Stock int64  `json:"stock"`
+		} `json:"levels"`
+		Next string `json:"next_cursor"`
+	}
+	if err := c.do(ctx, p, p.Default, http.MethodGet, "/v1/stock?"+q.Encode(), nil, &out); err != nil {
+		return nil, "", err
+	}
+	levels := make(map[string]int64, len(out.Levels))
+	for _, l := range out.Levels {
+		levels[l.SKU] = l.Stock
+	}
+	return levels, out.Next, nil
+}
+
+type wireOrder struct {
+	ID          string `json:"id"`
+	Reference   string `json:"reference"`
+	AccountID   string `json:"account_id"`
+	Status      string `json:"status"`
+	CarrierCode string `json:"carrier_code"`
+	Waybill     string `json:"waybill"`
+}
+
+func (w wireOrder) app() app.PurchaseOrder {
+	return app.PurchaseOrder{ID: w.ID, AccountID: w.AccountID, Status: w.Status, CarrierCode: w.CarrierCode, Waybill: w.Waybill}
+}
+
+// PlaceOrder places a purchase order under account; ref is the platform's
+// idempotency key, so a repeat answers the first order.
+func (c *Client) PlaceOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, ref string, lines []domain.PurchaseLine) (app.PurchaseOrder, error) {
+	type line struct {
+		SKU      string `json:"sku"`
+		Quantity int64  `json:"quantity"`
+	}
+	body := struct {
+		Reference string `json:"reference"`
+		Lines     []line `json:"lines"`
+	}{Reference: ref}
+	for _, l := range lines {
+		body.Lines = append(body.Lines, line{SKU: l.SKUCode, Quantity: l.Quantity})
+	}
+	var out wireOrder
+	if err := c.do(ctx, p, account, http.MethodPost, "/v1/purchase-orders", body, &out); err != nil {
+		return app.PurchaseOrder{}, err
+	}
+	if out.ID == "" || out.Reference != ref {
+		return app.PurchaseOrder{}, errors.New("supply platform " + p.Code + " answered a purchase order without its id or for another reference")
+	}
+	return out.app(), nil
+}
+
+// GetOrder reads a purchase order placed under account.
+func (c *Client) GetOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, id string) (app.PurchaseOrder, error) {
+	var out wireOrder
+	if err := c.do(ctx, p, account, http.MethodGet, "/v1/purchase-orders/"+url.PathEscape(id), nil, &out); err != nil {
+		return app.PurchaseOrder{}, err
+	}
+	return out.app(), nil
+}

@@ -1,0 +1,285 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// SupplyStore keeps the supply platforms and what docking did with them:
+// the import cursor, the products imported and their SKUs' codes, and the
+// purchase orders placed for our sub-orders.
+type SupplyStore interface {
+	// CreateSupplyPlatform stores a platform with its secrets sealed; a
+	// taken code or supplier organization is AlreadyExists.
+	CreateSupplyPlatform(ctx context.Context, p domain.SupplyPlatform) error
+	GetSupplyPlatform(ctx context.Context, id uuid.UUID) (domain.SupplyPlatform, error)
+	ListSupplyPlatforms(ctx context.Context) ([]domain.SupplyPlatform, error)
+
+	SupplyState(ctx context.Context, id uuid.UUID) (SupplyState, error)
+	SaveImportWatermark(ctx context.Context, id uuid.UUID, watermark, at time.Time) error
+	SaveStockSync(ctx context.Context, id uuid.UUID, at time.Time) error
+	// RecordSupplyFailure notes a job's failure for operators and, for a
+	// rate limit, keeps every job off the platform until quietUntil (zero:
+	// not).
+	RecordSupplyFailure(ctx context.Context, id uuid.UUID, msg string, at, quietUntil time.Time) error
+
+	// SupplyProducts returns the imported records among the platform's
+	// product ids.
+	SupplyProducts(ctx context.Context, platformID uuid.UUID, ids []string) (map[string]SupplyProductRecord, error)
+	// SaveSupplyProduct records an import with its SKUs (catalogue SKU id by
+	// platform code), in one transaction.
+	SaveSupplyProduct(ctx context.Context, r SupplyProductRecord, skus map[string]uuid.UUID) error
+	// SubmittedSupplyProducts returns imports waiting for their first
+	// approval.
+	SubmittedSupplyProducts(ctx context.Context, platformID uuid.UUID, limit int) ([]SupplyProductRecord, error)
+	// ImportedSKUCodes returns the platform codes docking imported, by
+	// code, with their catalogue SKU ids.
+	ImportedSKUCodes(ctx context.Context, platformID uuid.UUID) (map[string]uuid.UUID, error)
+
+	// DueSupplyOrders returns queued orders to place and placed ones to
+	// track whose time has come.
+	DueSupplyOrders(ctx context.Context, now time.Time, limit int) ([]SupplyOrder, error)
+	SaveSupplyOrder(ctx context.Context, o SupplyOrder) error
+	ListSupplyOrders(ctx context.Context, f SupplyOrderFilter) ([]SupplyOrder, string, error)
+	SupplyActivity(ctx context.Context, id uuid.UUID) (SupplyActivity, error)
+}
+
+// SupplyState is a platform's import cursor and its jobs' last runs.
+type SupplyState struct {
+	ImportWatermark *time.Time
+	LastImportAt    *time.Time
+	LastStockSyncAt *time.Time
+	LastError       string
+	LastErrorAt     *time.Time
+	QuietUntil      *time.Time
+}
+
+// SupplyActivity is what operators see of a platform.
+type SupplyActivity struct {
+	SupplyState
+	ProductsImported int64
+	OrdersQueued     int64
+	OrdersPlaced     int64
+	OrdersHeld       int64
+}
+
+// Supply product states.
+const (
+	SupplySubmitted = "submitted"
+	SupplyListed    = "listed"
+	SupplySkipped   = "skipped"
+)
+
+// SupplyProductRecord is a platform product and what it became.
+type SupplyProductRecord struct {
+	PlatformID        uuid.UUID
+	PlatformProductID string
+	ProductID         uuid.UUID
+	Fingerprint       string
+	State             string
+	Problem           string
+	UpdatedAt         time.Time
+}
+
+// Supply order states.
+const (
+	SupplyQueued  = "queued"
+	SupplyPlaced  = "placed"
+	SupplyShipped = "shipped"
+	SupplyHeld    = "held"
+)
+
+// SupplyOrder is one of our sub-orders to place (or placed) with a supply
+// platform.
+type SupplyOrder struct {
+	SubOrderID      uuid.UUID
+	PlatformID      uuid.UUID
+	OrderID         uuid.UUID
+	MerchantOrgID   uuid.UUID
+	Lines           []domain.PaidLine
+	AccountID       string
+	State           string
+	PlatformOrderID string
+	PlatformStatus  string
+	CarrierCode     string
+	Waybill         string
+	Attempts        int
+	DueAt           time.Time
+	Problem         string
+	QueuedAt        time.Time
+	PlacedAt        *time.Time
+	UpdatedAt       time.Time
+}
+
+// SupplyOrderFilter narrows ListSupplyOrders.
+type SupplyOrderFilter struct {
+	PlatformID uuid.UUID
+	State      string
+	Page       string
+	Limit      int
+}
+
+// SupplyClient talks to a supply platform's API, once per call; retries
+// and pacing are docking's. Errors as the partner connectors': an apperr
+// Unavailable error for a platform unreachable or answering 5xx, a
+// *RateLimited, anything else the platform refusing the call.
+type SupplyClient interface {
+	// Products returns a page of the products updated at or after since,
+	// oldest first, read with the default account; cursor is the previous
+	// page's, empty for the first.
+	Products(ctx context.Context, p domain.SupplyPlatform, since time.Time, cursor string) (SupplyProductPage, error)
+	// Stock returns a page of stock levels by SKU code.
+	Stock(ctx context.Context, p domain.SupplyPlatform, cursor string) (levels map[string]int64, next string, err error)
+	// PlaceOrder places a purchase order under account, idempotent on ref.
+	PlaceOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, ref string, lines []domain.PurchaseLine) (PurchaseOrder, error)
+	// GetOrder reads a purchase order placed under account.
+	GetOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, id string) (PurchaseOrder, error)
+}
+
+// SupplyProductPage is a page of a platform's catalogue.
+type SupplyProductPage struct {
+	Products []domain.SupplyProduct
+	Next     string
+}
+
+// PurchaseOrder is a purchase order as the platform answers it.
+type PurchaseOrder struct {
+	ID, AccountID, Status string
+	CarrierCode, Waybill  string
+}
+
+// PurchaseShipped is the platform's status of a shipped order.
+const PurchaseShipped = "shipped"
+
+// SupplyCatalog is the catalogue and inventory as a platform's supplier
+// sees them: every call is made as the platform's ERP API client, signed
+// with its key, so catalog and inventory check ownership as for any
+// supplier's ERP.
+type SupplyCatalog interface {
+	// CreateProduct creates a draft product and answers its id and its
+	// SKUs' ids by code. A SKU code the supplier already has is
+	// AlreadyExists (an earlier attempt created it).
+	CreateProduct(ctx context.Context, as SupplyERP, d domain.SupplyDefaults, p domain.ImportedProduct) (CatalogImport, error)
+	// FindProduct finds the supplier's product holding a SKU code.
+	FindProduct(ctx context.Context, as SupplyERP, skuCode string) (CatalogImport, bool, error)
+	// UpdateProduct replaces the pending revision's content.
+	UpdateProduct(ctx context.Context, as SupplyERP, id uuid.UUID, d domain.SupplyDefaults, p domain.ImportedProduct) (CatalogImport, error)
+	// SubmitProduct sends the pending revision to review.
+	SubmitProduct(ctx context.Context, as SupplyERP, id uuid.UUID) error
+	// ProductApproved says whether the product has an approved revision
+	// (approved, or listed).
+	ProductApproved(ctx context.Context, as SupplyERP, id uuid.UUID) (approved, listed bool, err error)
+	// ListProduct puts an approved product on sale.
+	ListProduct(ctx context.Context, as SupplyERP, id uuid.UUID) error
+	// SyncStock sets absolute levels by SKU code in warehouse; syncID makes
+	// a repeat harmless.
+	SyncStock(ctx context.Context, as SupplyERP, syncID, warehouse string, levels map[string]int64) error
+}
+
+// SupplyERP is the ERP API client docking acts as for a platform's
+// supplier.
+type SupplyERP struct {
+	ClientID string
+	Key      string
+}
+
+// CatalogImport is a catalogue product made from a supply product.
+type CatalogImport struct {
+	ProductID uuid.UUID
+	// SKUs are the catalogue SKU ids by code.
+	SKUs map[string]uuid.UUID
+}
+
+// SupplyTiming is how often the supply jobs run.
+type SupplyTiming struct {
+	// ImportEvery and StockEvery pace the catalogue import and the stock
+	// sync of each platform.
+	ImportEvery, StockEvery time.Duration
+	// TrackEvery is how often a placed order is read back for its waybill.
+	TrackEvery time.Duration
+	// Retry is the first wait after a failed placement, doubling per
+	// attempt up to an hour.
+	Retry time.Duration
+}
+
+// Supply docks supply platforms: the registry (admins), the catalogue
+// import and stock sync, and the placement of our sub-orders with them.
+type Supply struct {
+	store   SupplyStore
+	client  SupplyClient
+	catalog SupplyCatalog
+	timing  SupplyTiming
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// NewSupply returns the supply jobs and use cases.
+func NewSupply(store SupplyStore, client SupplyClient, catalog SupplyCatalog, timing SupplyTiming, log *slog.Logger) *Supply {
+	return &Supply{store: store, client: client, catalog: catalog, timing: timing, log: log, now: time.Now}
+}
+
+// SetClock replaces the clock (tests).
+func (s *Supply) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Supply) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// CreateSupplyPlatform registers a supply platform (admins).
+func (s *Supply) CreateSupplyPlatform(ctx context.Context, c auth.Caller, in domain.SupplyPlatform) (domain.SupplyPlatform, error) {
+	if err := requireAdmin(c); err != nil {
+		return domain.SupplyPlatform{}, err
+	}
+	p, err := domain.NewSupplyPlatform(uuid.New(), in, s.clock())
+	if err != nil {
+		return domain.SupplyPlatform{}, err
+	}
+	if _, err := auth.ParseRequestPrivateKey(p.ERPKey); err != nil {
+		return domain.SupplyPlatform{}, errInvalidERPKey
+	}
+	return p, s.store.CreateSupplyPlatform(ctx, p)
+}
+
+// GetSupplyPlatform returns a platform and its activity (admins).
+func (s *Supply) GetSupplyPlatform(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.SupplyPlatform, SupplyActivity, error) {
+	if err := requireAdmin(c); err != nil {
+		return domain.SupplyPlatform{}, SupplyActivity{}, err
+	}
+	p, err := s.store.GetSupplyPlatform(ctx, id)
+	if err != nil {
+		return p, SupplyActivity{}, err
+	}
+	a, err := s.store.SupplyActivity(ctx, id)
+	return p, a, err
+}
+
+// ListSupplyPlatforms lists the platforms (admins).
+func (s *Supply) ListSupplyPlatforms(ctx context.Context, c auth.Caller) ([]domain.SupplyPlatform, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	return s.store.ListSupplyPlatforms(ctx)
+}
+
+// ListSupplyOrders lists a platform's purchase orders (admins).
+func (s *Supply) ListSupplyOrders(ctx context.Context, c auth.Caller, f SupplyOrderFilter) ([]SupplyOrder, string, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, "", err
+	}
+	if _, err := s.store.GetSupplyPlatform(ctx, f.PlatformID); err != nil {
+		return nil, "", err
+	}
+	return s.store.ListSupplyOrders(ctx, f)
+}
+
+// PaidSubOrder is a sub-order of a paid order, as orders.order.paid
+// carries it.
+type PaidSubOrder struct {
+	SubOrderID uuid.UUID
+	SupplierID uuid.UUID
+	Lines      []domain.PaidLine
+}

@@ -1,0 +1,328 @@
+package app_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/protobuf/proto"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/inbox"
+	"github.com/crossdock/crossdock/pkg/kek"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/events"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/supplyapi"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+	"github.com/crossdock/crossdock/services/platform-docking/migrations"
+	"github.com/crossdock/crossdock/simulators/supplysim"
+)
+
+var admin = auth.Caller{Subject: "ops-1", Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}}
+
+// supplyFixture is docking with one supply platform: the real simulator
+// over loopback HTTP, a real PostgreSQL, and a stand-in for the catalog and
+// inventory services.
+type supplyFixture struct {
+	pool      *pgxpool.Pool
+	sim       *supplysim.Platform
+	catalog   *catalogDouble
+	supply    *app.Supply
+	platform  domain.SupplyPlatform
+	m1, m2    uuid.UUID
+	clk       *stepClock
+	consumer  *inbox.Consumer
+	supplier  uuid.UUID
+	erpClient string
+}
+
+// stepClock is docking's clock, stepped by the tests past backoffs and
+// rate limits.
+type stepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *stepClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var supplyTestTiming = app.SupplyTiming{TrackEvery: time.Minute, Retry: time.Second}
+
+func newSupplyFixture(t *testing.T, faults supplysim.Faults) *supplyFixture {
+	t.Helper()
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
+	ring, err := kek.Parse(kek.Generate("supply"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := supplysim.New(supplysim.Config{Accounts: map[string]string{"acc-default": "key-default", "acc-m1": "key-m1", "acc-m2": "key-m2"},
+		Faults: supplysim.Faults{ServerError: faults.ServerError, RateLimit: faults.RateLimit, RetryAfter: faults.RetryAfter, LostAnswer: faults.LostAnswer}, Seed: 7})
+	srv := httptest.NewServer(sim.API())
+	t.Cleanup(srv.Close)
+
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	f := &supplyFixture{pool: pool, sim: sim, catalog: newCatalogDouble(), m1: uuid.New(), m2: uuid.New(),
+		clk: &stepClock{t: time.Now().UTC()}, supplier: uuid.New(), erpClient: "erp-wholesale"}
+	f.supply = app.NewSupply(postgres.NewSupply(pool, ring), supplyapi.New(nil, 5*time.Second), f.catalog, supplyTestTiming, slog.New(slog.DiscardHandler))
+	f.supply.SetClock(f.clk.Now)
+	f.platform, err = f.supply.CreateSupplyPlatform(ctx, admin, domain.SupplyPlatform{Code: "wholesale", Name: "Wholesale", Endpoint: srv.URL,
+		SupplierOrgID: f.supplier, ERPClientID: f.erpClient, ERPKey: base64.StdEncoding.EncodeToString(key.Seed()),
+		Defaults: domain.SupplyDefaults{ModelID: uuid.NewString(), CategoryID: uuid.NewString(), BrandID: uuid.NewString(),
+			OriginCountry: "CN", Locale: "zh-CN", WarehouseID: uuid.NewString()},
+		Default: domain.SupplyAccount{AccountID: "acc-default", APIKey: "key-default"},
+		Merchants: map[uuid.UUID]domain.SupplyAccount{
+			f.m1: {AccountID: "acc-m1", APIKey: "key-m1"},
+			f.m2: {AccountID: "acc-m2", APIKey: "key-m2"},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range (events.Consumers{Now: f.clk.Now}).All() {
+		if c.Name == "docking-supply" {
+			f.consumer = c
+		}
+	}
+	return f
+}
+
+// round runs the supply jobs once, then steps the clock past any backoff
+// or rate limit.
+func (f *supplyFixture) round(t *testing.T) error {
+	t.Helper()
+	err := f.supply.Round(context.Background())
+	f.clk.Add(2 * time.Hour)
+	return err
+}
+
+func (f *supplyFixture) seed(t *testing.T, id, price string, stock int64, codes ...string) {
+	t.Helper()
+	p := supplysim.Product{ID: id, Title: "Product " + id, Description: "From the platform"}
+	for _, c := range codes {
+		p.SKUs = append(p.SKUs, supplysim.SKU{Code: c, Price: price, WeightG: 500, Stock: stock})
+	}
+	if _, err := f.sim.PutProduct(p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// paid delivers an orders.order.paid event to docking's consumer in a
+// transaction, as the inbox does.
+func (f *supplyFixture) paid(t *testing.T, ev *ordersv1.OrderPaid) {
+	t.Helper()
+	payload, err := proto.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := pg.InTx(ctx, f.pool, func(tx pgx.Tx) error {
+		return f.consumer.Handler(ctx, tx, inbox.Message{EventID: uuid.New(), Subject: "orders.order.paid", Payload: payload, Delivery: 1})
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// paidOrder is an order with one sub-order of supplier for codes' SKUs
+// (one of each), for merchant (uuid.Nil: a buyer's order).
+func (f *supplyFixture) paidOrder(merchant, supplier uuid.UUID, codes ...string) (*ordersv1.OrderPaid, string) {
+	sub := &ordersv1.PaidSubOrder{SubOrderId: uuid.NewString(), SupplierId: supplier.String(), Type: "physical",
+		Goods: &commonv1.Money{CurrencyCode: "CNY", AmountMinor: 100}}
+	for _, c := range codes {
+		sub.Lines = append(sub.Lines, &ordersv1.SubOrderLine{SkuId: f.catalog.skuID(c), ProductId: uuid.NewString(), Quantity: 1})
+	}
+	ev := &ordersv1.OrderPaid{OrderId: uuid.NewString(), BuyerId: uuid.NewString(), Channel: "own_store", SubOrders: []*ordersv1.PaidSubOrder{sub}}
+	if merchant != uuid.Nil {
+		ev.MerchantOrgId = merchant.String()
+	}
+	return ev, sub.SubOrderId
+}
+
+// catalogDouble stands in for the catalog and inventory services as one
+// supplier's ERP sees them: SKU codes unique within the supplier (so a
+// second create of a product is AlreadyExists), review by an operator,
+// stock levels by code. It records what docking asked.
+type catalogDouble struct {
+	mu       sync.Mutex
+	products map[uuid.UUID]*doubleProduct
+	codes    map[string]uuid.UUID // SKU id by code
+	stock    map[string]int64
+	syncs    map[string]bool
+	calls    map[string]int
+	callers  map[string]bool
+}
+
+type doubleProduct struct {
+	skus     map[string]uuid.UUID
+	content  domain.ImportedProduct
+	status   string // draft, submitted, approved, listed
+	revision int
+}
+
+func newCatalogDouble() *catalogDouble {
+	return &catalogDouble{products: map[uuid.UUID]*doubleProduct{}, codes: map[string]uuid.UUID{}, stock: map[string]int64{},
+		syncs: map[string]bool{}, calls: map[string]int{}, callers: map[string]bool{}}
+}
+
+func (c *catalogDouble) skuID(code string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id, ok := c.codes[code]; ok {
+		return id.String()
+	}
+	return uuid.NewString() // never imported
+}
+
+func (c *catalogDouble) count(call string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls[call]
+}
+
+func (c *catalogDouble) product(code string) doubleProduct {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.products {
+		if _, ok := p.skus[code]; ok {
+			return *p
+		}
+	}
+	return doubleProduct{}
+}
+
+// approve approves every submitted product, as a reviewer would.
+func (c *catalogDouble) approve() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range c.products {
+		if p.status == "submitted" {
+			p.status = "approved"
+		}
+	}
+}
+
+func (c *catalogDouble) enter(call string, as app.SupplyERP) {
+	c.calls[call]++
+	c.callers[as.ClientID] = true
+}
+
+func (c *catalogDouble) imported(id uuid.UUID, p *doubleProduct) app.CatalogImport {
+	skus := map[string]uuid.UUID{}
+	for k, v := range p.skus {
+		skus[k] = v
+	}
+	return app.CatalogImport{ProductID: id, SKUs: skus}
+}
+
+func (c *catalogDouble) CreateProduct(_ context.Context, as app.SupplyERP, _ domain.SupplyDefaults, p domain.ImportedProduct) (app.CatalogImport, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("create", as)
+	for _, s := range p.SKUs {
+		if _, ok := c.codes[s.Code]; ok {
+			return app.CatalogImport{}, apperr.AlreadyExists("SKU code " + s.Code + " exists")
+		}
+	}
+	id := uuid.New()
+	dp := &doubleProduct{skus: map[string]uuid.UUID{}, content: p, status: "draft", revision: 1}
+	for _, s := range p.SKUs {
+		dp.skus[s.Code] = uuid.New()
+		c.codes[s.Code] = dp.skus[s.Code]
+	}
+	c.products[id] = dp
+	return c.imported(id, dp), nil
+}
+
+func (c *catalogDouble) FindProduct(_ context.Context, as app.SupplyERP, code string) (app.CatalogImport, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("find", as)
+	for id, p := range c.products {
+		if _, ok := p.skus[code]; ok {
+			return c.imported(id, p), true, nil
+		}
+	}
+	return app.CatalogImport{}, false, nil
+}
+
+func (c *catalogDouble) UpdateProduct(_ context.Context, as app.SupplyERP, id uuid.UUID, _ domain.SupplyDefaults, p domain.ImportedProduct) (app.CatalogImport, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("update", as)
+	dp, ok := c.products[id]
+	if !ok {
+		return app.CatalogImport{}, apperr.NotFound("product", id.String())
+	}
+	dp.content, dp.revision = p, dp.revision+1
+	for _, s := range p.SKUs {
+		if _, ok := dp.skus[s.Code]; !ok {
+			dp.skus[s.Code] = uuid.New()
+			c.codes[s.Code] = dp.skus[s.Code]
+		}
+	}
+	if dp.status != "listed" {
+		dp.status = "draft"
+	}
+	return c.imported(id, dp), nil
+}
+
+func (c *catalogDouble) SubmitProduct(_ context.Context, as app.SupplyERP, id uuid.UUID) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("submit", as)
+	if dp, ok := c.products[id]; ok && dp.status == "draft" {
+		dp.status = "submitted"
+	}
+	return nil
+}
+
+func (c *catalogDouble) ProductApproved(_ context.Context, as app.SupplyERP, id uuid.UUID) (bool, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("get", as)
+	dp := c.products[id]
+	return dp.status == "approved" || dp.status == "listed", dp.status == "listed", nil
+}
+
+func (c *catalogDouble) ListProduct(_ context.Context, as app.SupplyERP, id uuid.UUID) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("list", as)
+	if dp := c.products[id]; dp.status != "approved" {
+		return apperr.FailedPrecondition("not approved")
+	}
+	c.products[id].status = "listed"
+	return nil
+}
+
+func (c *catalogDouble) SyncStock(_ context.Context, as app.SupplyERP, syncID, _ string, levels map[string]int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("sync", as)
+	if c.syncs[syncID] {
+		return nil
+	}
+	c.syncs[syncID] = true
+	for code, n := range levels {
+		c.stock[code] = n
+	}
+	return nil
+}

@@ -1,0 +1,255 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+
+	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/simulators/supplysim"
+)
+
+// The import creates each platform product once as the supplier's ERP and
+// submits it, lists it once approved, updates only what changed (a stock
+// change is a stock sync, not an update) and keeps the platform's SKU codes.
+func TestSupplyImportCreatesAndUpdates(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 5, "P1-A", "P1-B")
+	f.seed(t, "P2", "20.00", 7, "P2-A")
+	f.seed(t, "P3", "30.00", 9, "P3-A")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.catalog.count("create"); got != 3 {
+		t.Fatalf("%d products created, want 3", got)
+	}
+	if p := f.catalog.product("P1-B"); p.status != "submitted" || len(p.skus) != 2 || p.content.SKUs[1].Price.Amount != 1000 || p.content.SKUs[1].Price.Currency != "CNY" {
+		t.Errorf("P1 in the catalogue: %+v", p)
+	}
+	if !f.catalog.callers[f.erpClient] || len(f.catalog.callers) != 1 {
+		t.Errorf("catalogue called as %v, want only the ERP client %s", f.catalog.callers, f.erpClient)
+	}
+	if got := f.catalog.stock["P2-A"]; got != 7 {
+		t.Errorf("P2-A stock %d, want 7", got)
+	}
+
+	f.catalog.approve()
+	if _, err := f.sim.PutProduct(supplysim.Product{ID: "P2", Title: "Product P2", Description: "From the platform",
+		SKUs: []supplysim.SKU{{Code: "P2-A", Price: "21.50", WeightG: 500, Stock: 7}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sim.SetStock("P3-A", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.catalog.count("create"); got != 3 {
+		t.Errorf("%d creates after changes, want still 3", got)
+	}
+	if got := f.catalog.count("update"); got != 1 {
+		t.Errorf("%d updates, want 1 (P2's price; P3 only restocked)", got)
+	}
+	if p := f.catalog.product("P2-A"); p.content.SKUs[0].Price.Amount != 2150 || p.status != "listed" {
+		t.Errorf("P2 after its price change: %+v", p)
+	}
+	if p := f.catalog.product("P1-A"); p.status != "listed" {
+		t.Errorf("P1 approved but %s, want listed", p.status)
+	}
+	if got := f.catalog.count("list"); got != 3 {
+		t.Errorf("%d ListProduct calls, want 3 (once each)", got)
+	}
+	if got := f.catalog.stock["P3-A"]; got != 2 {
+		t.Errorf("P3-A stock %d, want 2", got)
+	}
+	_, act, err := f.supply.GetSupplyPlatform(context.Background(), admin, f.platform.ID)
+	if err != nil || act.ProductsImported != 3 || act.LastImportAt == nil || act.ImportWatermark == nil || act.LastError != "" {
+		t.Errorf("activity: %+v %v", act, err)
+	}
+}
+
+// Each merchant's sub-orders go to its own account on the platform and the
+// rest (buyers, merchants without an account) to the default account, as
+// the platform itself saw them; other suppliers' sub-orders are not
+// placed; a paid event delivered again places nothing twice.
+func TestSupplyOrdersRouteByMerchant(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 100, "P1-A", "P1-B")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	stranger, other := uuid.New(), uuid.New()
+	want := map[string]string{}
+	var evs []*ordersv1.OrderPaid
+	for i, c := range []struct {
+		merchant uuid.UUID
+		account  string
+	}{{f.m1, "acc-m1"}, {f.m2, "acc-m2"}, {f.m1, "acc-m1"}, {uuid.Nil, "acc-default"}, {stranger, "acc-default"}} {
+		ev, sub := f.paidOrder(c.merchant, f.supplier, "P1-A", "P1-B")
+		if i == 0 {
+			// One order also has another supplier's goods: not docking's.
+			o, _ := f.paidOrder(c.merchant, other, "P1-A")
+			ev.SubOrders = append(ev.SubOrders, o.SubOrders[0])
+		}
+		want[sub] = c.account
+		evs = append(evs, ev)
+		f.paid(t, ev)
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		f.paid(t, ev) // redelivered
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+
+	orders := f.sim.Orders()
+	if len(orders) != len(want) {
+		t.Fatalf("%d purchase orders on the platform, want %d", len(orders), len(want))
+	}
+	for _, o := range orders {
+		if acc, ok := want[o.Reference]; !ok || o.AccountID != acc {
+			t.Errorf("purchase order %s for %s placed by %s, want %q", o.ID, o.Reference, o.AccountID, acc)
+		}
+		if len(o.Lines) != 2 || o.Lines[0].SKU != "P1-A" || o.Lines[1].SKU != "P1-B" {
+			t.Errorf("purchase order %s lines %+v", o.ID, o.Lines)
+		}
+	}
+	listed, _, err := f.supply.ListSupplyOrders(context.Background(), admin, app.SupplyOrderFilter{PlatformID: f.platform.ID, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range listed {
+		po, _ := f.sim.OrderByReference(o.SubOrderID.String())
+		if o.State != app.SupplyPlaced || o.PlatformOrderID != po.ID || o.AccountID != want[o.SubOrderID.String()] || o.Attempts != 1 {
+			t.Errorf("recorded %+v, want placed as %s by %s once", o, po.ID, want[o.SubOrderID.String()])
+		}
+	}
+	if len(listed) != len(want) {
+		t.Errorf("%d supply orders recorded, want %d", len(listed), len(want))
+	}
+}
+
+// A sub-order of a SKU docking never imported is held for an operator,
+// not sent.
+func TestSupplyOrderOfUnknownSKUIsHeld(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 100, "P1-A")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := f.paidOrder(uuid.Nil, f.supplier, "NOT-IMPORTED")
+	f.paid(t, ev)
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	held, _, err := f.supply.ListSupplyOrders(context.Background(), admin, app.SupplyOrderFilter{PlatformID: f.platform.ID, State: app.SupplyHeld, Limit: 10})
+	if err != nil || len(held) != 1 || held[0].Problem == "" {
+		t.Errorf("held: %+v %v", held, err)
+	}
+	if n := len(f.sim.Orders()); n != 0 {
+		t.Errorf("%d orders placed, want none", n)
+	}
+}
+
+// With the platform failing, rate limiting and losing answers, every
+// import and placement gets through in later rounds, each sub-order placed
+// exactly once under its account.
+func TestSupplyFaultsRetriedToCompletion(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{ServerError: 0.25, RateLimit: 0.15, LostAnswer: 0.25})
+	for i := range 12 {
+		id := fmt.Sprintf("P%02d", i)
+		f.seed(t, id, "5.00", 1000, id+"-A")
+	}
+	for range 100 {
+		_ = f.round(t)
+		if f.catalog.count("create") >= 12 {
+			break
+		}
+	}
+	want := map[string]string{}
+	for i := range 30 {
+		merchant, account := []uuid.UUID{f.m1, f.m2, uuid.Nil}[i%3], []string{"acc-m1", "acc-m2", "acc-default"}[i%3]
+		ev, sub := f.paidOrder(merchant, f.supplier, fmt.Sprintf("P%02d-A", i%12))
+		want[sub] = account
+		f.paid(t, ev)
+	}
+	rounds := 0
+	for ; rounds < 300; rounds++ {
+		_ = f.round(t)
+		placed, _, err := f.supply.ListSupplyOrders(context.Background(), admin, app.SupplyOrderFilter{PlatformID: f.platform.ID, State: app.SupplyPlaced, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(placed) == len(want) {
+			break
+		}
+	}
+	orders := f.sim.Orders()
+	if len(orders) != len(want) {
+		t.Fatalf("%d purchase orders on the platform after %d rounds, want %d", len(orders), rounds, len(want))
+	}
+	retried := 0
+	for _, o := range orders {
+		if o.AccountID != want[o.Reference] {
+			t.Errorf("%s placed by %s, want %s", o.Reference, o.AccountID, want[o.Reference])
+		}
+	}
+	all, _, _ := f.supply.ListSupplyOrders(context.Background(), admin, app.SupplyOrderFilter{PlatformID: f.platform.ID, Limit: 100})
+	for _, o := range all {
+		po, _ := f.sim.OrderByReference(o.SubOrderID.String())
+		if o.State != app.SupplyPlaced || o.PlatformOrderID != po.ID {
+			t.Errorf("%s: %+v, want placed as %s", o.SubOrderID, o, po.ID)
+		}
+		if o.Attempts > 1 {
+			retried++
+		}
+	}
+	if retried == 0 {
+		t.Error("no placement needed a retry: the faults were not exercised")
+	}
+	if got := f.catalog.count("create"); got < 12 {
+		t.Errorf("%d products created, want 12", got)
+	}
+	if n := len(f.catalog.products); n != 12 {
+		t.Errorf("%d products in the catalogue, want 12 (none twice)", n)
+	}
+}
+
+// A placed order is read back under its account until the platform ships
+// it; then its carrier and waybill are recorded.
+func TestSupplyWaybillRecorded(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 100, "P1-A")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	ev, sub := f.paidOrder(f.m2, f.supplier, "P1-A")
+	f.paid(t, ev)
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	po, ok := f.sim.OrderByReference(sub)
+	if !ok {
+		t.Fatal("not placed")
+	}
+	if _, err := f.sim.Ship(po.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := f.supply.ListSupplyOrders(context.Background(), admin, app.SupplyOrderFilter{PlatformID: f.platform.ID, Limit: 10})
+	shipped, _ := f.sim.OrderByReference(sub)
+	if err != nil || len(got) != 1 || got[0].State != app.SupplyShipped || got[0].Waybill != shipped.Waybill || got[0].CarrierCode != "YTO" {
+		t.Errorf("after shipping: %+v %v", got, err)
+	}
+}

@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+var errInvalidERPKey = apperr.InvalidField("erp_private_key", "must be the base64 of a 32-byte Ed25519 seed, or PKCS#8 PEM")
+
+// maxImportPages bounds one import run; the watermark keeps the rest for
+// the next.
+const maxImportPages = 50
+
+// importCatalogue imports the products the platform changed since the
+// watermark: new ones are created as the supplier's drafts and submitted
+// to review, changed ones updated and submitted again, unchanged ones
+// (only their stock moved) left alone. The watermark moves to the last
+// product stored, page by page, so a failure re-reads from there: a
+// product read twice is recognised by its fingerprint.
+func (s *Supply) importCatalogue(ctx context.Context, p domain.SupplyPlatform, st SupplyState) error {
+	var since time.Time
+	if st.ImportWatermark != nil {
+		since = *st.ImportWatermark
+	}
+	cursor := ""
+	for range maxImportPages {
+		page, err := s.client.Products(ctx, p, since, cursor)
+		if err != nil {
+			return fmt.Errorf("read the catalogue: %w", err)
+		}
+		ids := make([]string, len(page.Products))
+		for i, sp := range page.Products {
+			ids[i] = sp.ID
+		}
+		known, err := s.store.SupplyProducts(ctx, p.ID, ids)
+		if err != nil {
+			return err
+		}
+		for _, sp := range page.Products {
+			if err := s.importProduct(ctx, p, sp, known[sp.ID]); err != nil {
+				return fmt.Errorf("product %s: %w", sp.ID, err)
+			}
+			if err := s.store.SaveImportWatermark(ctx, p.ID, sp.UpdatedAt, s.clock()); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return s.store.SaveImportWatermark(ctx, p.ID, lastOr(page.Products, since), s.clock())
+		}
+		cursor = page.Next
+	}
+	return nil
+}
+
+func lastOr(ps []domain.SupplyProduct, since time.Time) time.Time {
+	if len(ps) == 0 {
+		return since
+	}
+	return ps[len(ps)-1].UpdatedAt
+}
+
+// importProduct brings one platform product into the catalogue.
+func (s *Supply) importProduct(ctx context.Context, p domain.SupplyPlatform, sp domain.SupplyProduct, rec SupplyProductRecord) error {
+	now := s.clock()
+	erp := SupplyERP{ClientID: p.ERPClientID, Key: p.ERPKey}
+	mapped, err := domain.MapSupplyProduct(sp)
+	if errors.Is(err, domain.ErrNotImportable) {
+		s.log.Warn("a supply product cannot be imported; it is looked at again when it changes", "platform", p.Code, "error", err)
+		state := SupplySkipped
+		if rec.State != "" {
+			state = rec.State // an imported product keeps its state; the problem is shown
+		}
+		return s.store.SaveSupplyProduct(ctx, SupplyProductRecord{PlatformID: p.ID, PlatformProductID: sp.ID, ProductID: rec.ProductID,
+			Fingerprint: rec.Fingerprint, State: state, Problem: err.Error(), UpdatedAt: now}, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if rec.State != "" && rec.State != SupplySkipped && rec.Fingerprint == mapped.Fingerprint {
+		return nil
+	}
+	var made CatalogImport
+	state := SupplySubmitted
+	if rec.State == "" || (rec.State == SupplySkipped && rec.ProductID == uuid.Nil) {
+		made, err = s.catalog.CreateProduct(ctx, erp, p.Defaults, mapped)
+		if apperr.IsKind(err, apperr.KindAlreadyExists) {
+			// An earlier attempt created it and failed before recording it:
+			// find it by a SKU code (unique within the supplier) and update.
+			found, ok, ferr := s.catalog.FindProduct(ctx, erp, mapped.SKUs[0].Code)
+			if ferr != nil || !ok {
+				return errors.Join(err, ferr)
+			}
+			made, err = s.catalog.UpdateProduct(ctx, erp, found.ProductID, p.Defaults, mapped)
+		}
+	} else {
+		if rec.State == SupplyListed {
+			state = SupplyListed // the live revision stays on sale while the new one is reviewed
+		}
+		made, err = s.catalog.UpdateProduct(ctx, erp, rec.ProductID, p.Defaults, mapped)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.catalog.SubmitProduct(ctx, erp, made.ProductID); err != nil {
+		return err
+	}
+	return s.store.SaveSupplyProduct(ctx, SupplyProductRecord{PlatformID: p.ID, PlatformProductID: sp.ID, ProductID: made.ProductID,
+		Fingerprint: mapped.Fingerprint, State: state, UpdatedAt: now}, made.SKUs)
+}
+
+// listApproved puts on sale the imported products operators approved
+// since the last round.
+func (s *Supply) listApproved(ctx context.Context, p domain.SupplyPlatform) error {
+	recs, err := s.store.SubmittedSupplyProducts(ctx, p.ID, 100)
+	if err != nil {
+		return err
+	}
+	erp := SupplyERP{ClientID: p.ERPClientID, Key: p.ERPKey}
+	var errs []error
+	for _, r := range recs {
+		approved, listed, err := s.catalog.ProductApproved(ctx, erp, r.ProductID)
+		if err == nil && approved && !listed {
+			err = s.catalog.ListProduct(ctx, erp, r.ProductID)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("list product %s: %w", r.ProductID, err))
+			continue
+		}
+		if approved || listed {
+			r.State, r.UpdatedAt = SupplyListed, s.clock()
+			errs = append(errs, s.store.SaveSupplyProduct(ctx, r, nil))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// stockBatch is how many levels one SyncStock call carries.
+const stockBatch = 200
+
+// syncStock copies the platform's stock of every imported SKU into the
+// supplier's warehouse as absolute levels; the platform reserves stock for
+// our purchase orders itself, so its level is what is left to sell.
+func (s *Supply) syncStock(ctx context.Context, p domain.SupplyPlatform) error {
+	imported, err := s.store.ImportedSKUCodes(ctx, p.ID)
+	if err != nil || len(imported) == 0 {
+		return err
+	}
+	erp := SupplyERP{ClientID: p.ERPClientID, Key: p.ERPKey}
+	now := s.clock()
+	batch, n := map[string]int64{}, 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		n++
+		id := "supply:" + p.ID.String() + ":" + strconv.FormatInt(now.UnixMicro(), 10) + ":" + strconv.Itoa(n)
+		err := s.catalog.SyncStock(ctx, erp, id, p.Defaults.WarehouseID, batch)
+		batch = map[string]int64{}
+		return err
+	}
+	cursor := ""
+	for {
+		levels, next, err := s.client.Stock(ctx, p, cursor)
+		if err != nil {
+			return fmt.Errorf("read the stock: %w", err)
+		}
+		for code, level := range levels {
+			if _, ok := imported[code]; ok {
+				batch[code] = level
+			}
+			if len(batch) == stockBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return s.store.SaveStockSync(ctx, p.ID, now)
+}

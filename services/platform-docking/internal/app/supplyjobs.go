@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// Round runs the supply jobs once: for each platform not asking us to
+// wait, the listing of approved products and the catalogue import when
+// due, then the stock sync when due; then the purchase orders due.
+func (s *Supply) Round(ctx context.Context) error {
+	platforms, err := s.store.ListSupplyPlatforms(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	byID := make(map[uuid.UUID]domain.SupplyPlatform, len(platforms))
+	quiet := map[uuid.UUID]bool{}
+	var errs []error
+	for _, p := range platforms {
+		byID[p.ID] = p
+		st, err := s.store.SupplyState(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if st.QuietUntil != nil && st.QuietUntil.After(now) {
+			quiet[p.ID] = true
+			continue
+		}
+		if due(st.LastImportAt, s.timing.ImportEvery, now) {
+			// Approved products go on sale before a newer version of them is
+			// imported, which would start a new review.
+			errs = append(errs, s.failed(ctx, p, "listing approved products", s.listApproved(ctx, p), quiet))
+			if !quiet[p.ID] {
+				errs = append(errs, s.failed(ctx, p, "catalogue import", s.importCatalogue(ctx, p, st), quiet))
+			}
+		}
+		if !quiet[p.ID] && due(st.LastStockSyncAt, s.timing.StockEvery, now) {
+			errs = append(errs, s.failed(ctx, p, "stock sync", s.syncStock(ctx, p), quiet))
+		}
+	}
+	errs = append(errs, s.workSupplyOrders(ctx, byID, quiet))
+	return errors.Join(errs...)
+}
+
+// failed records a job's failure on the platform for operators; a rate
+// limit keeps every job off it for as long as it asked.
+func (s *Supply) failed(ctx context.Context, p domain.SupplyPlatform, job string, err error, quiet map[uuid.UUID]bool) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	s.log.Warn("a supply job failed; it runs again next round", "platform", p.Code, "job", job, "error", err)
+	var until time.Time
+	if after, ok := RetryAfter(err); ok {
+		until, quiet[p.ID] = s.clock().Add(max(after, time.Second)), true
+	}
+	return s.store.RecordSupplyFailure(ctx, p.ID, errString(job, err), s.clock(), until)
+}

@@ -1,0 +1,155 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// supplyOrderBatch is how many due purchase orders one round works.
+const supplyOrderBatch = 100
+
+// maxSupplyBackoff caps the wait between placement attempts.
+const maxSupplyBackoff = time.Hour
+
+// workSupplyOrders places the queued sub-orders whose time has come and
+// reads placed ones back for their waybill. A platform rate limiting us is
+// left alone for as long as it asked (quiet lists the platforms already
+// quiet this round).
+func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]domain.SupplyPlatform, quiet map[uuid.UUID]bool) error {
+	due, err := s.store.DueSupplyOrders(ctx, s.clock(), supplyOrderBatch)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	// The platforms' SKU codes by catalogue SKU id, read once per round.
+	codes := map[uuid.UUID]map[string]string{}
+	for _, o := range due {
+		p, ok := platforms[o.PlatformID]
+		if !ok || quiet[o.PlatformID] {
+			continue
+		}
+		var err error
+		switch o.State {
+		case SupplyQueued:
+			if codes[p.ID] == nil {
+				if codes[p.ID], err = s.skuCodes(ctx, p.ID); err != nil {
+					return errors.Join(append(errs, err)...)
+				}
+			}
+			err = s.place(ctx, p, o, codes[p.ID])
+		case SupplyPlaced:
+			err = s.track(ctx, p, o)
+		}
+		if after, limited := RetryAfter(err); limited {
+			quiet[p.ID] = true
+			errs = append(errs, s.store.RecordSupplyFailure(ctx, p.ID, "purchase orders: "+err.Error(), s.clock(), s.clock().Add(max(after, time.Second))))
+			continue
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// place places one sub-order with the platform under its merchant's
+// account, the default account otherwise. The account is fixed at the
+// first attempt and the sub-order id is the platform's idempotency key, so
+// a retry after a lost answer or a crash answers the order the first
+// attempt placed.
+func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrder, codes map[string]string) error {
+	now := s.clock()
+	if o.AccountID == "" {
+		o.AccountID = p.AccountFor(o.MerchantOrgID).AccountID
+	}
+	account, ok := p.AccountByID(o.AccountID)
+	if !ok {
+		return s.hold(ctx, o, "account "+o.AccountID+" is no longer registered with the platform")
+	}
+	lines, err := domain.PurchaseLines(o.Lines, codes)
+	if err != nil {
+		return s.hold(ctx, o, err.Error())
+	}
+	o.Attempts++
+	po, err := s.client.PlaceOrder(ctx, p, account, o.SubOrderID.String(), lines)
+	switch {
+	case err == nil:
+		o.State, o.PlatformOrderID, o.PlatformStatus, o.Problem = SupplyPlaced, po.ID, po.Status, ""
+		o.PlacedAt, o.UpdatedAt, o.DueAt = &now, now, now.Add(s.timing.TrackEvery)
+		s.log.Info("sub-order placed with a supply platform", "platform", p.Code, "sub_order", o.SubOrderID, "account", o.AccountID, "platform_order", po.ID)
+		return s.store.SaveSupplyOrder(ctx, o)
+	case retryable(err):
+		o.Problem, o.UpdatedAt, o.DueAt = err.Error(), now, now.Add(s.backoff(o.Attempts, err))
+		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
+	default:
+		return s.hold(ctx, o, "the platform refused the order: "+err.Error())
+	}
+}
+
+// skuCodes returns a platform's SKU codes by catalogue SKU id.
+func (s *Supply) skuCodes(ctx context.Context, platformID uuid.UUID) (map[string]string, error) {
+	imported, err := s.store.ImportedSKUCodes(ctx, platformID)
+	if err != nil {
+		return nil, err
+	}
+	codes := make(map[string]string, len(imported))
+	for code, id := range imported {
+		codes[id.String()] = code
+	}
+	return codes, nil
+}
+
+// track reads a placed order back; once shipped its carrier and waybill
+// are recorded.
+func (s *Supply) track(ctx context.Context, p domain.SupplyPlatform, o SupplyOrder) error {
+	now := s.clock()
+	account, ok := p.AccountByID(o.AccountID)
+	if !ok {
+		return s.hold(ctx, o, "account "+o.AccountID+" is no longer registered with the platform")
+	}
+	po, err := s.client.GetOrder(ctx, p, account, o.PlatformOrderID)
+	if err != nil {
+		o.Problem, o.UpdatedAt, o.DueAt = err.Error(), now, now.Add(s.backoff(1, err))
+		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
+	}
+	o.PlatformStatus, o.Problem, o.UpdatedAt, o.DueAt = po.Status, "", now, now.Add(s.timing.TrackEvery)
+	if po.Status == PurchaseShipped && po.Waybill != "" {
+		o.State, o.CarrierCode, o.Waybill = SupplyShipped, po.CarrierCode, po.Waybill
+	}
+	return s.store.SaveSupplyOrder(ctx, o)
+}
+
+func (s *Supply) hold(ctx context.Context, o SupplyOrder, problem string) error {
+	s.log.Warn("a supply order is held for an operator", "sub_order", o.SubOrderID, "problem", problem)
+	o.State, o.Problem, o.UpdatedAt = SupplyHeld, problem, s.clock()
+	return s.store.SaveSupplyOrder(ctx, o)
+}
+
+// backoff is the wait before attempt n+1: what a rate limit asked, or
+// Retry doubling per attempt up to an hour.
+func (s *Supply) backoff(attempts int, err error) time.Duration {
+	if after, ok := RetryAfter(err); ok {
+		return max(after, time.Second)
+	}
+	d := s.timing.Retry
+	for i := 1; i < attempts && d < maxSupplyBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxSupplyBackoff)
+}
+
+// rateLimitOnly passes a rate limit up (it quiets the platform) and
+// swallows the other retryable failures, which are recorded on the order.
+func rateLimitOnly(err error) error {
+	if _, ok := RetryAfter(err); ok {
+		return err
+	}
+	return nil
+}
+
+// errString formats a job's failure for operators.
+func errString(job string, err error) string { return fmt.Sprintf("%s: %v", job, err) }

@@ -1,0 +1,190 @@
+package domain_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+func supplyPlatform(merchants map[uuid.UUID]domain.SupplyAccount) domain.SupplyPlatform {
+	return domain.SupplyPlatform{Code: "wholesale", Name: "Wholesale", Endpoint: "https://supply.example/api",
+		SupplierOrgID: uuid.New(), ERPClientID: "erp-1", ERPKey: "seed",
+		Defaults: domain.SupplyDefaults{ModelID: uuid.NewString(), CategoryID: uuid.NewString(), BrandID: uuid.NewString(),
+			OriginCountry: "cn", Locale: "zh-CN", WarehouseID: uuid.NewString()},
+		Default: domain.SupplyAccount{AccountID: "acc-default", APIKey: "k0"}, Merchants: merchants}
+}
+
+// A merchant with an account of its own gets it; anyone else (another
+// merchant, a buyer) gets the default.
+func TestAccountRouting(t *testing.T) {
+	m1, m2, stranger := uuid.New(), uuid.New(), uuid.New()
+	p, err := domain.NewSupplyPlatform(uuid.New(), supplyPlatform(map[uuid.UUID]domain.SupplyAccount{
+		m1: {AccountID: "acc-m1", APIKey: "k1"}, m2: {AccountID: "acc-m2", APIKey: "k2"}}), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		merchant uuid.UUID
+		want     string
+	}{
+		{"first merchant", m1, "acc-m1"},
+		{"second merchant", m2, "acc-m2"},
+		{"merchant without an account", stranger, "acc-default"},
+		{"buyer's order", uuid.Nil, "acc-default"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := p.AccountFor(tt.merchant).AccountID; got != tt.want {
+				t.Errorf("AccountFor = %s, want %s", got, tt.want)
+			}
+		})
+	}
+	if a, ok := p.AccountByID("acc-m2"); !ok || a.APIKey != "k2" {
+		t.Errorf("AccountByID(acc-m2) = %v %v", a, ok)
+	}
+	if got := fmt.Sprint(p.Default); got != "acc-default [key redacted]" {
+		t.Errorf("an account prints as %q", got)
+	}
+}
+
+func TestNewSupplyPlatformValidates(t *testing.T) {
+	m := uuid.New()
+	tests := []struct {
+		name   string
+		change func(*domain.SupplyPlatform)
+		field  string
+	}{
+		{"bad code", func(p *domain.SupplyPlatform) { p.Code = "No Spaces" }, "code"},
+		{"endpoint not http", func(p *domain.SupplyPlatform) { p.Endpoint = "supply.example:443" }, "endpoint"},
+		{"no supplier", func(p *domain.SupplyPlatform) { p.SupplierOrgID = uuid.Nil }, "supplier_org_id"},
+		{"no ERP client", func(p *domain.SupplyPlatform) { p.ERPClientID = "" }, "erp_client_id"},
+		{"no ERP key", func(p *domain.SupplyPlatform) { p.ERPKey = "" }, "erp_private_key"},
+		{"bad model", func(p *domain.SupplyPlatform) { p.Defaults.ModelID = "m" }, "defaults.model_id"},
+		{"no default key", func(p *domain.SupplyPlatform) { p.Default.APIKey = "" }, "default_account.api_key"},
+		{"account twice", func(p *domain.SupplyPlatform) {
+			p.Merchants = map[uuid.UUID]domain.SupplyAccount{m: {AccountID: "acc-default", APIKey: "x"}}
+		}, "merchant_accounts.account_id"},
+		{"nil merchant", func(p *domain.SupplyPlatform) {
+			p.Merchants = map[uuid.UUID]domain.SupplyAccount{uuid.Nil: {AccountID: "a", APIKey: "x"}}
+		}, "merchant_accounts.merchant_org_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := supplyPlatform(nil)
+			tt.change(&in)
+			_, err := domain.NewSupplyPlatform(uuid.New(), in, t0)
+			var e *apperr.Error
+			if !errors.As(err, &e) || !slices.ContainsFunc(e.Violations, func(v apperr.FieldViolation) bool { return v.Field == tt.field }) {
+				t.Errorf("err = %v, want a violation of %s", err, tt.field)
+			}
+		})
+	}
+	p, err := domain.NewSupplyPlatform(uuid.New(), supplyPlatform(nil), t0)
+	if err != nil || p.Defaults.OriginCountry != "CN" {
+		t.Errorf("valid platform: %+v %v", p, err)
+	}
+}
+
+func TestMapSupplyProduct(t *testing.T) {
+	base := domain.SupplyProduct{ID: "p1", Title: " Kettle ", Currency: "CNY", SKUs: []domain.SupplySKU{
+		{Code: "B", Price: "12.5", WeightG: 900, Stock: 3}, {Code: "A", Price: "89.00", WeightG: 1200, Stock: 1}}}
+	got, err := domain.MapSupplyProduct(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != "Kettle" || len(got.SKUs) != 2 || got.SKUs[0].Code != "A" || got.SKUs[0].Price != money.MustNew(8900, "CNY") ||
+		got.SKUs[1].Price != money.MustNew(1250, "CNY") {
+		t.Errorf("mapped: %+v", got)
+	}
+	restocked := base
+	restocked.SKUs = slices.Clone(base.SKUs)
+	restocked.SKUs[0].Stock = 99
+	if again, _ := domain.MapSupplyProduct(restocked); again.Fingerprint != got.Fingerprint {
+		t.Error("a stock change moved the fingerprint: stock flows through inventory")
+	}
+	repriced := base
+	repriced.SKUs = slices.Clone(base.SKUs)
+	repriced.SKUs[0].Price = "12.51"
+	if again, _ := domain.MapSupplyProduct(repriced); again.Fingerprint == got.Fingerprint {
+		t.Error("a price change kept the fingerprint")
+	}
+
+	bad := []struct {
+		name   string
+		change func(*domain.SupplyProduct)
+	}{
+		{"no title", func(p *domain.SupplyProduct) { p.Title = " " }},
+		{"no SKUs", func(p *domain.SupplyProduct) { p.SKUs = nil }},
+		{"repeated code", func(p *domain.SupplyProduct) { p.SKUs[1].Code = "B" }},
+		{"too many places", func(p *domain.SupplyProduct) { p.SKUs[0].Price = "1.234" }},
+		{"negative price", func(p *domain.SupplyProduct) { p.SKUs[0].Price = "-1" }},
+		{"zero price", func(p *domain.SupplyProduct) { p.SKUs[0].Price = "0.00" }},
+		{"no weight", func(p *domain.SupplyProduct) { p.SKUs[0].WeightG = 0 }},
+		{"unknown currency", func(p *domain.SupplyProduct) { p.Currency = "XXQ" }},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			p := base
+			p.SKUs = slices.Clone(base.SKUs)
+			tt.change(&p)
+			if _, err := domain.MapSupplyProduct(p); !errors.Is(err, domain.ErrNotImportable) {
+				t.Errorf("err = %v, want ErrNotImportable", err)
+			}
+		})
+	}
+}
+
+func TestParseSupplyPriceByExponent(t *testing.T) {
+	tests := []struct {
+		in, currency string
+		want         int64
+		ok           bool
+	}{
+		{"12.30", "CNY", 1230, true},
+		{"12", "CNY", 1200, true},
+		{"1200", "JPY", 1200, true},
+		{"12.5", "JPY", 0, false},
+		{"12.", "CNY", 0, false},
+		{"1.234", "KWD", 1234, true},
+		{"abc", "CNY", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := domain.ParseSupplyPrice(tt.in, tt.currency)
+		if (err == nil) != tt.ok || (tt.ok && got.Amount != tt.want) {
+			t.Errorf("ParseSupplyPrice(%q, %s) = %v, %v", tt.in, tt.currency, got, err)
+		}
+	}
+}
+
+func TestPurchaseLines(t *testing.T) {
+	codes := map[string]string{"sku-1": "B", "sku-2": "A", "sku-3": "B"}
+	tests := []struct {
+		name  string
+		lines []domain.PaidLine
+		want  []domain.PurchaseLine
+		err   error
+	}{
+		{"sorted by code", []domain.PaidLine{{"sku-1", 2}, {"sku-2", 1}}, []domain.PurchaseLine{{"A", 1}, {"B", 2}}, nil},
+		{"one code twice is one line", []domain.PaidLine{{"sku-1", 2}, {"sku-3", 3}}, []domain.PurchaseLine{{"B", 5}}, nil},
+		{"a SKU not imported", []domain.PaidLine{{"sku-9", 1}}, nil, domain.ErrSKUNotImported},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := domain.PurchaseLines(tt.lines, codes)
+			if !errors.Is(err, tt.err) || !slices.Equal(got, tt.want) {
+				t.Errorf("= %v, %v; want %v, %v", got, err, tt.want, tt.err)
+			}
+		})
+	}
+	if _, err := domain.PurchaseLines(nil, codes); err == nil {
+		t.Error("no lines accepted")
+	}
+}

@@ -1,0 +1,186 @@
+// Command supply-sim runs a third-party supply platform (package
+// supplysim) as its own process: a wholesale platform whose catalogue and
+// stock platform-docking imports as a supplier's, and with which it places
+// purchase orders for our sub-orders under per-merchant accounts, over
+// JSON/HTTP with a bearer API key per account. The back office (seeding
+// products, shipping orders, seeing which account placed each) is served
+// on a second port. Settings come from the environment; the faults may
+// also be given as flags, which win (see simulators/README.md).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/logging"
+	"github.com/crossdock/crossdock/simulators/jsonapi"
+	"github.com/crossdock/crossdock/simulators/supplysim"
+)
+
+// Config is the supply platform simulator's configuration.
+type Config struct {
+	logging.Config
+	// Addr is where the platform's API listens.
+	Addr string `env:"SUPPLY_SIM_ADDR" envDefault:"127.0.0.1:9304"`
+	// AdminAddr is where the back office listens; empty is the API's port
+	// plus 100.
+	AdminAddr string `env:"SUPPLY_SIM_ADMIN_ADDR"`
+	// Accounts are the buyer accounts and their API keys,
+	// "account:key,account:key", registered with the platform in docking.
+	Accounts string `env:"SUPPLY_SIM_ACCOUNTS,required" secret:"true"`
+	// Currency of every price.
+	Currency string `env:"SUPPLY_SIM_CURRENCY" envDefault:"CNY"`
+	// ShipAfter ships an order this long after it was placed (0: only
+	// through the back office).
+	ShipAfter time.Duration `env:"SUPPLY_SIM_SHIP_AFTER" envDefault:"1m"`
+	// Demo seeds a small catalogue at start.
+	Demo bool   `env:"SUPPLY_SIM_DEMO" envDefault:"true"`
+	Seed uint64 `env:"SUPPLY_SIM_SEED"`
+
+	// The faults, off by default: shares from 0 to 1.
+	ServerError float64       `env:"SUPPLY_SIM_SERVER_ERROR"`
+	RateLimit   float64       `env:"SUPPLY_SIM_RATE_LIMIT"`
+	RetryAfter  time.Duration `env:"SUPPLY_SIM_RETRY_AFTER" envDefault:"1s"`
+	LostAnswer  float64       `env:"SUPPLY_SIM_LOST_ANSWER"`
+}
+
+// accounts parses Accounts.
+func (c Config) accounts() (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.Split(c.Accounts, ",") {
+		id, key, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		if !ok || id == "" || key == "" {
+			return nil, errors.New("SUPPLY_SIM_ACCOUNTS must be account:key pairs separated by commas")
+		}
+		out[id] = key
+	}
+	return out, nil
+}
+
+func (c Config) adminAddr() (string, error) {
+	if c.AdminAddr != "" {
+		return c.AdminAddr, nil
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return "", fmt.Errorf("SUPPLY_SIM_ADDR: %w", err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return "", fmt.Errorf("SUPPLY_SIM_ADDR: port %q is not a number", port)
+	}
+	if n != 0 {
+		n += 100
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
+}
+
+// Validate checks the shares and the accounts; errors never quote a key.
+func (c Config) Validate() error {
+	var errs []error
+	for name, p := range map[string]float64{"SUPPLY_SIM_SERVER_ERROR": c.ServerError, "SUPPLY_SIM_RATE_LIMIT": c.RateLimit,
+		"SUPPLY_SIM_LOST_ANSWER": c.LostAnswer} {
+		if p < 0 || p > 1 {
+			errs = append(errs, fmt.Errorf("%s must be between 0 and 1", name))
+		}
+	}
+	if _, err := c.accounts(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, os.Args[1:], nil); err != nil {
+		fmt.Fprintf(os.Stderr, "supply-sim: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func flags(cfg *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet("supply-sim", flag.ContinueOnError)
+	fs.Float64Var(&cfg.ServerError, "server-error", cfg.ServerError, "share of calls answered 503 (SUPPLY_SIM_SERVER_ERROR)")
+	fs.Float64Var(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "share of calls answered 429 (SUPPLY_SIM_RATE_LIMIT)")
+	fs.DurationVar(&cfg.RetryAfter, "retry-after", cfg.RetryAfter, "Retry-After of a 429 (SUPPLY_SIM_RETRY_AFTER)")
+	fs.Float64Var(&cfg.LostAnswer, "lost-answer", cfg.LostAnswer, "share of calls that work but answer 503 (SUPPLY_SIM_LOST_ANSWER)")
+	fs.DurationVar(&cfg.ShipAfter, "ship-after", cfg.ShipAfter, "orders ship this long after placing (SUPPLY_SIM_SHIP_AFTER)")
+	return fs
+}
+
+// serve runs the simulator until ctx ends; ready, when not nil, receives
+// the API's address, then the back office's.
+func serve(ctx context.Context, args []string, ready chan<- string) error {
+	var cfg Config
+	if err := config.Load(&cfg); err != nil {
+		return err
+	}
+	if err := flags(&cfg).Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	adminAddr, err := cfg.adminAddr()
+	if err != nil {
+		return err
+	}
+	log, err := logging.FromConfig(cfg.Config, os.Stderr)
+	if err != nil {
+		return err
+	}
+	config.Log(log, cfg)
+	accounts, _ := cfg.accounts() // checked by Validate
+	p := supplysim.New(supplysim.Config{Accounts: accounts, Currency: cfg.Currency, ShipAfter: cfg.ShipAfter, Seed: cfg.Seed,
+		Faults: supplysim.Faults{ServerError: cfg.ServerError, RateLimit: cfg.RateLimit, RetryAfter: cfg.RetryAfter, LostAnswer: cfg.LostAnswer}})
+	if cfg.Demo {
+		if err := supplysim.SeedDemo(p); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	apiReady, adminReady := make(chan string, 1), make(chan string, 1)
+	apiDone, adminDone := make(chan error, 1), make(chan error, 1)
+	go func() { apiDone <- jsonapi.Serve(ctx, cfg.Addr, p.API(), log.With("api", "supply platform"), apiReady) }()
+	go func() { adminDone <- jsonapi.Serve(ctx, adminAddr, p.Admin(), log.With("api", "admin"), adminReady) }()
+	var addrs [2]string
+	for i, c := range []chan string{apiReady, adminReady} {
+		select {
+		case addrs[i] = <-c:
+		case err := <-apiDone:
+			cancel()
+			<-adminDone
+			return fmt.Errorf("API: %w", err)
+		case err := <-adminDone:
+			cancel()
+			<-apiDone
+			return fmt.Errorf("admin API: %w", err)
+		}
+	}
+	if ready != nil {
+		ready <- addrs[0]
+		ready <- addrs[1]
+	}
+	select {
+	case err = <-apiDone:
+		cancel()
+		return errors.Join(err, <-adminDone)
+	case err = <-adminDone:
+		cancel()
+		return errors.Join(err, <-apiDone)
+	case <-ctx.Done():
+		return errors.Join(<-apiDone, <-adminDone)
+	}
+}
