@@ -2493,7 +2493,9 @@ export interface paths {
          * ShipSubOrder books a physical sub-order's parcel with logistics (the method and the pick-up address given) and marks it shipped; a retry answers the same shipment.
          * @description ShipSubOrder books a physical sub-order's parcel with logistics (the method and the
          *     pick-up address given) and marks it shipped; a retry answers the same shipment.
-         *     Members of its supplier organization.
+         *     Members of its supplier organization, its ERP client, or a service relaying for
+         *     the supplier it names in supplier_org_id (platform-docking for an ERP calling
+         *     PartnerService); another supplier's sub-order is NOT_FOUND.
          */
         post: operations["OrdersService_ShipSubOrder"];
         delete?: never;
@@ -2527,9 +2529,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListSupplierSubOrders lists the paid sub-orders of the caller's supplier organization (an admin names one), newest first.
+         * ListSupplierSubOrders lists the paid sub-orders of the caller's supplier organization (an admin, or a service relaying for a supplier, names one), newest first.
          * @description ListSupplierSubOrders lists the paid sub-orders of the caller's supplier
-         *     organization (an admin names one), newest first. A supplier never sees another's.
+         *     organization (an admin, or a service relaying for a supplier, names one), newest
+         *     first. A supplier never sees another's.
          */
         get: operations["OrdersService_ListSupplierSubOrders"];
         put?: never;
@@ -2761,7 +2764,10 @@ export interface paths {
          * SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the supplier's own SKU codes.
          * @description SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the
          *     supplier's own SKU codes. Idempotent by sync_id; each line has its result. The
-         *     supplier, or its ERP client.
+         *     supplier, its ERP client, or a service relaying for the supplier it names in
+         *     supplier_org_id (platform-docking for an ERP calling PartnerService): a service
+         *     that names none is INVALID_ARGUMENT, and a warehouse of another supplier than the
+         *     one named is NOT_FOUND.
          */
         post: operations["InventoryService_SyncStock"];
         delete?: never;
@@ -2828,7 +2834,7 @@ export interface components {
     schemas: {
         AcceptSubOrderBody: Record<string, never>;
         AcceptSubOrderResponse: {
-            subOrder?: components["schemas"]["SubOrder"];
+            subOrder?: components["schemas"]["orders.v1.SubOrder"];
         };
         /**
          * @description AccountType is what a self sign-up creates.
@@ -2879,7 +2885,7 @@ export interface components {
             idempotencyKey?: string;
         };
         AdjustStockResponse: {
-            level?: components["schemas"]["StockLevel"];
+            level?: components["schemas"]["inventory.v1.StockLevel"];
         };
         /** @description AfterSale is a return or exchange request. */
         AfterSale: {
@@ -3197,7 +3203,7 @@ export interface components {
         };
         ConfirmReceiptBody: Record<string, never>;
         ConfirmReceiptResponse: {
-            subOrder?: components["schemas"]["SubOrder"];
+            subOrder?: components["schemas"]["orders.v1.SubOrder"];
         };
         /** @description Coupon is one holder's right to one campaign's discount, once. */
         Coupon: {
@@ -3501,7 +3507,7 @@ export interface components {
         };
         DeliverSubOrderBody: Record<string, never>;
         DeliverSubOrderResponse: {
-            subOrder?: components["schemas"]["SubOrder"];
+            subOrder?: components["schemas"]["orders.v1.SubOrder"];
         };
         DisableApiClientBody: Record<string, never>;
         DisableApiClientResponse: {
@@ -3853,19 +3859,19 @@ export interface components {
             rateCard?: components["schemas"]["RateCard"];
         };
         GetShipmentResponse: {
-            shipment?: components["schemas"]["Shipment"];
+            shipment?: components["schemas"]["logistics.v1.Shipment"];
         };
         GetStockResponse: {
-            levels?: components["schemas"]["StockLevel"][];
+            levels?: components["schemas"]["inventory.v1.StockLevel"][];
         };
         GetSubOrderEscrowResponse: {
             escrow?: components["schemas"]["SubOrderEscrow"];
         };
         GetSubOrderResponse: {
-            subOrder?: components["schemas"]["SubOrder"];
+            subOrder?: components["schemas"]["orders.v1.SubOrder"];
         };
         GetSubOrderShipmentResponse: {
-            shipment?: components["schemas"]["Shipment"];
+            shipment?: components["schemas"]["logistics.v1.Shipment"];
         };
         GetSupplierPayableResponse: {
             balances?: components["schemas"]["Balance"][];
@@ -4147,14 +4153,14 @@ export interface components {
             events?: components["schemas"]["TrackingEvent"][];
         };
         ListShipmentsResponse: {
-            shipments?: components["schemas"]["Shipment"][];
+            shipments?: components["schemas"]["logistics.v1.Shipment"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListShippingMethodsResponse: {
             methods?: components["schemas"]["ShippingMethod"][];
         };
         ListStockResponse: {
-            levels?: components["schemas"]["StockLevel"][];
+            levels?: components["schemas"]["inventory.v1.StockLevel"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListSupplierProductsResponse: {
@@ -4162,7 +4168,7 @@ export interface components {
             page?: components["schemas"]["PageResponse"];
         };
         ListSupplierSubOrdersResponse: {
-            subOrders?: components["schemas"]["SubOrder"][];
+            subOrders?: components["schemas"]["orders.v1.SubOrder"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListSupplyOrdersResponse: {
@@ -4317,7 +4323,7 @@ export interface components {
             currency?: string;
             /** @description What the buyer pays in all: the sub-orders' payable_in_buyer_currency. */
             total?: components["schemas"]["Money"];
-            subOrders?: components["schemas"]["SubOrder"][];
+            subOrders?: components["schemas"]["orders.v1.SubOrder"][];
             /**
              * Format: date-time
              * @description Cancelled unless paid by then.
@@ -5001,7 +5007,7 @@ export interface components {
             threshold?: string;
         };
         SetLowStockThresholdResponse: {
-            level?: components["schemas"]["StockLevel"];
+            level?: components["schemas"]["inventory.v1.StockLevel"];
         };
         SetMerchantTierBody: {
             tierCode?: string;
@@ -5046,88 +5052,15 @@ export interface components {
             methodId?: string;
             /** @description Where the carrier picks the parcel up (the supplier's warehouse). */
             from?: components["schemas"]["Address"];
+            /**
+             * @description Services only: the supplier organization they relay for, whose sub-order it
+             *     must be (else NOT_FOUND). A service naming none cannot ship; ignored for
+             *     everyone else, who act for their own organization.
+             */
+            supplierOrgId?: string;
         };
         ShipSubOrderResponse: {
-            subOrder?: components["schemas"]["SubOrder"];
-        };
-        /** @description Shipment is one parcel. */
-        Shipment: {
-            shipmentId?: string;
-            kind?: components["schemas"]["ShipmentKind"];
-            subOrderId?: string;
-            orderId?: string;
-            /** @description Set on a return: the after-sale request it serves. */
-            returnId?: string;
-            buyerId?: string;
-            supplierOrgId?: string;
-            methodId?: string;
-            methodName?: string;
-            mode?: components["schemas"]["ShippingMode"];
-            carrierId?: string;
-            carrierCode?: string;
-            /**
-             * @description The carrier's tracking number (of the first booking, for a parcel through the
-             *     central warehouse; onward_waybill has the second).
-             */
-            waybill?: string;
-            status?: components["schemas"]["ShipmentStatus"];
-            from?: components["schemas"]["Address"];
-            to?: components["schemas"]["Address"];
-            lines?: components["schemas"]["ShipmentLine"][];
-            /** Format: int64 */
-            weightG?: string;
-            /** Format: int64 */
-            volumeCm3?: string;
-            /** @description Declared to customs, in the platform base currency. */
-            declaredValue?: components["schemas"]["Money"];
-            /** @description The goods' price, in the escrow's (supplier's) currency. */
-            goodsPrice?: components["schemas"]["Money"];
-            /** @description Where the parcel was last seen; unset until picked up. */
-            position?: components["schemas"]["Position"];
-            /**
-             * Format: double
-             * @description Great-circle kilometres from the position (or the origin before pick-up) to the
-             *     address.
-             */
-            distanceLeftKm?: number;
-            /**
-             * @description What the address end of distance_left_km is: "address" (its coordinates),
-             *     "region" or "country" (a reference point, when the address has none).
-             */
-            distanceBasis?: string;
-            /**
-             * Format: date-time
-             * @description Expected delivery; unset once delivered, returned or cancelled. Never in the past.
-             */
-            eta?: string;
-            legs?: components["schemas"]["FreightLeg"][];
-            /** @description The sum of the confirmed legs. */
-            actualFreight?: components["schemas"]["Money"];
-            /** @description The latest events, newest first (at most 20; ListShipmentEvents has them all). */
-            recentEvents?: components["schemas"]["TrackingEvent"][];
-            /** Format: date-time */
-            createdAt?: string;
-            /** Format: date-time */
-            pickedUpAt?: string;
-            /** Format: date-time */
-            deliveredAt?: string;
-            /** Format: date-time */
-            completedAt?: string;
-            /** Format: date-time */
-            cancelledAt?: string;
-            /** @description Set when the parcel goes through the central warehouse. */
-            centralWarehouse?: components["schemas"]["Address"];
-            /**
-             * Format: date-time
-             * @description When it arrived at the central warehouse.
-             */
-            atCentralAt?: string;
-            /**
-             * @description The onward booking from the central warehouse, shared by the parcels
-             *     consolidated with this one: its id and the carrier's tracking number.
-             */
-            consolidationId?: string;
-            onwardWaybill?: string;
+            subOrder?: components["schemas"]["orders.v1.SubOrder"];
         };
         /**
          * @description ShipmentKind says which way a parcel goes.
@@ -5316,86 +5249,6 @@ export interface components {
             /** Format: int32 */
             lastMileKmPerDay?: number;
         };
-        /** @description StockLevel is a SKU's stock in one warehouse. */
-        StockLevel: {
-            skuId?: string;
-            warehouseId?: string;
-            /** Format: int64 */
-            onHand?: string;
-            /**
-             * Format: int64
-             * @description Held by active reservations.
-             */
-            reserved?: string;
-            /**
-             * Format: int64
-             * @description on_hand − reserved.
-             */
-            available?: string;
-            /** Format: int64 */
-            lowStockThreshold?: string;
-        };
-        /**
-         * @description SubOrder is one supplier's goods of one product type within an order: what the
-         *     supplier sees as its paid order.
-         */
-        SubOrder: {
-            subOrderId?: string;
-            orderId?: string;
-            buyerId?: string;
-            supplierId?: string;
-            type?: components["schemas"]["orders.v1.ProductType"];
-            status?: components["schemas"]["SubOrderStatus"];
-            lines?: components["schemas"]["orders.v1.OrderLine"][];
-            /** @description The goods, in the supplier's currency. */
-            goods?: components["schemas"]["Money"];
-            /**
-             * @description The target freight (the estimate × multiplier) in the supplier's currency; zero
-             *     for virtual goods.
-             */
-            freight?: components["schemas"]["Money"];
-            /** @description goods + freight: what the sub-order's escrow holds after payment. */
-            payable?: components["schemas"]["Money"];
-            /** @description payable in the buyer's currency at the locked rate: what the buyer pays for it. */
-            payableInBuyerCurrency?: components["schemas"]["Money"];
-            /** @description The rate from the buyer's currency to the supplier's (empty when they are one). */
-            rate?: string;
-            freightBreakdown?: components["schemas"]["FreightBreakdown"];
-            /** @description Where it ships (physical only). */
-            address?: components["schemas"]["Address"];
-            /** Format: int64 */
-            weightG?: string;
-            /** Format: int64 */
-            volumeCm3?: string;
-            /** @description Set once shipped. */
-            parcel?: components["schemas"]["orders.v1.Parcel"];
-            /** @description Set while awaiting a top-up. */
-            topUp?: components["schemas"]["orders.v1.TopUp"];
-            /** Format: date-time */
-            paidAt?: string;
-            /** Format: date-time */
-            shippedAt?: string;
-            /** Format: date-time */
-            deliveredAt?: string;
-            /**
-             * Format: date-time
-             * @description When a delivered sub-order completes unless the buyer confirms first.
-             */
-            completesAt?: string;
-            /** Format: date-time */
-            completedAt?: string;
-            /** @description "own_store", "merchant" or the partner channel it came from. */
-            channel?: string;
-            /**
-             * @description A coupon's discount on the goods (supplier currency), the coupon and who funds it
-             *     ("platform" or "supplier"); the buyer paid that much less.
-             */
-            discount?: components["schemas"]["Money"];
-            couponId?: string;
-            discountFundedBy?: string;
-            /** @description What returns refunded from escrow before settlement (goods, supplier currency). */
-            refunded?: components["schemas"]["Money"];
-        };
         /** @description SubOrderEscrow is a sub-order's escrow. */
         SubOrderEscrow: {
             subOrderId?: string;
@@ -5424,19 +5277,6 @@ export interface components {
              */
             merchantOrgId?: string;
         };
-        /**
-         * @description SubOrderStatus is where a sub-order is.
-         *
-         *      - SUB_ORDER_STATUS_PAID: Paid: with its supplier.
-         *      - SUB_ORDER_STATUS_ACCEPTED: The supplier accepted it.
-         *      - SUB_ORDER_STATUS_SHIPPED: Booked with a carrier (physical).
-         *      - SUB_ORDER_STATUS_DELIVERED: At the buyer: it completes when the buyer confirms or after the automatic delay.
-         *      - SUB_ORDER_STATUS_AWAITING_TOP_UP: Settlement found the escrow short: the buyer is asked for top_up.
-         *      - SUB_ORDER_STATUS_COMPLETED: Settled: the supplier paid, the buyer refunded the unspent freight.
-         * @default SUB_ORDER_STATUS_UNSPECIFIED
-         * @enum {string}
-         */
-        SubOrderStatus: "SUB_ORDER_STATUS_UNSPECIFIED" | "SUB_ORDER_STATUS_PENDING_PAYMENT" | "SUB_ORDER_STATUS_PAID" | "SUB_ORDER_STATUS_ACCEPTED" | "SUB_ORDER_STATUS_SHIPPED" | "SUB_ORDER_STATUS_DELIVERED" | "SUB_ORDER_STATUS_AWAITING_TOP_UP" | "SUB_ORDER_STATUS_COMPLETED" | "SUB_ORDER_STATUS_CANCELLED";
         SubmitProductBody: Record<string, never>;
         SubmitProductResponse: {
             product?: components["schemas"]["Product"];
@@ -5603,6 +5443,12 @@ export interface components {
             /** @description Chosen by the caller; a repeated sync_id returns the first result. */
             syncId?: string;
             lines?: components["schemas"]["SyncLine"][];
+            /**
+             * @description Services only: the supplier organization they relay for, which must own the
+             *     warehouse. Required of services; ignored for everyone else, who act for their
+             *     own organization.
+             */
+            supplierOrgId?: string;
         };
         SyncStockResponse: {
             results?: components["schemas"]["SyncLineResult"][];
@@ -5980,6 +5826,104 @@ export interface components {
             /** Format: int64 */
             quantity?: string;
         };
+        /** @description StockLevel is a SKU's stock in one warehouse. */
+        "inventory.v1.StockLevel": {
+            skuId?: string;
+            warehouseId?: string;
+            /** Format: int64 */
+            onHand?: string;
+            /**
+             * Format: int64
+             * @description Held by active reservations.
+             */
+            reserved?: string;
+            /**
+             * Format: int64
+             * @description on_hand − reserved.
+             */
+            available?: string;
+            /** Format: int64 */
+            lowStockThreshold?: string;
+        };
+        /** @description Shipment is one parcel. */
+        "logistics.v1.Shipment": {
+            shipmentId?: string;
+            kind?: components["schemas"]["ShipmentKind"];
+            subOrderId?: string;
+            orderId?: string;
+            /** @description Set on a return: the after-sale request it serves. */
+            returnId?: string;
+            buyerId?: string;
+            supplierOrgId?: string;
+            methodId?: string;
+            methodName?: string;
+            mode?: components["schemas"]["ShippingMode"];
+            carrierId?: string;
+            carrierCode?: string;
+            /**
+             * @description The carrier's tracking number (of the first booking, for a parcel through the
+             *     central warehouse; onward_waybill has the second).
+             */
+            waybill?: string;
+            status?: components["schemas"]["ShipmentStatus"];
+            from?: components["schemas"]["Address"];
+            to?: components["schemas"]["Address"];
+            lines?: components["schemas"]["ShipmentLine"][];
+            /** Format: int64 */
+            weightG?: string;
+            /** Format: int64 */
+            volumeCm3?: string;
+            /** @description Declared to customs, in the platform base currency. */
+            declaredValue?: components["schemas"]["Money"];
+            /** @description The goods' price, in the escrow's (supplier's) currency. */
+            goodsPrice?: components["schemas"]["Money"];
+            /** @description Where the parcel was last seen; unset until picked up. */
+            position?: components["schemas"]["Position"];
+            /**
+             * Format: double
+             * @description Great-circle kilometres from the position (or the origin before pick-up) to the
+             *     address.
+             */
+            distanceLeftKm?: number;
+            /**
+             * @description What the address end of distance_left_km is: "address" (its coordinates),
+             *     "region" or "country" (a reference point, when the address has none).
+             */
+            distanceBasis?: string;
+            /**
+             * Format: date-time
+             * @description Expected delivery; unset once delivered, returned or cancelled. Never in the past.
+             */
+            eta?: string;
+            legs?: components["schemas"]["FreightLeg"][];
+            /** @description The sum of the confirmed legs. */
+            actualFreight?: components["schemas"]["Money"];
+            /** @description The latest events, newest first (at most 20; ListShipmentEvents has them all). */
+            recentEvents?: components["schemas"]["TrackingEvent"][];
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            pickedUpAt?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /** Format: date-time */
+            completedAt?: string;
+            /** Format: date-time */
+            cancelledAt?: string;
+            /** @description Set when the parcel goes through the central warehouse. */
+            centralWarehouse?: components["schemas"]["Address"];
+            /**
+             * Format: date-time
+             * @description When it arrived at the central warehouse.
+             */
+            atCentralAt?: string;
+            /**
+             * @description The onward booking from the central warehouse, shared by the parcels
+             *     consolidated with this one: its id and the carrier's tracking number.
+             */
+            consolidationId?: string;
+            onwardWaybill?: string;
+        };
         "orders.v1.GetOrderResponse": {
             order?: components["schemas"]["Order"];
         };
@@ -6032,6 +5976,80 @@ export interface components {
          * @enum {string}
          */
         "orders.v1.ProductType": "PRODUCT_TYPE_UNSPECIFIED" | "PRODUCT_TYPE_PHYSICAL" | "PRODUCT_TYPE_VIRTUAL";
+        /**
+         * @description SubOrder is one supplier's goods of one product type within an order: what the
+         *     supplier sees as its paid order.
+         */
+        "orders.v1.SubOrder": {
+            subOrderId?: string;
+            orderId?: string;
+            buyerId?: string;
+            supplierId?: string;
+            type?: components["schemas"]["orders.v1.ProductType"];
+            status?: components["schemas"]["orders.v1.SubOrderStatus"];
+            lines?: components["schemas"]["orders.v1.OrderLine"][];
+            /** @description The goods, in the supplier's currency. */
+            goods?: components["schemas"]["Money"];
+            /**
+             * @description The target freight (the estimate × multiplier) in the supplier's currency; zero
+             *     for virtual goods.
+             */
+            freight?: components["schemas"]["Money"];
+            /** @description goods + freight: what the sub-order's escrow holds after payment. */
+            payable?: components["schemas"]["Money"];
+            /** @description payable in the buyer's currency at the locked rate: what the buyer pays for it. */
+            payableInBuyerCurrency?: components["schemas"]["Money"];
+            /** @description The rate from the buyer's currency to the supplier's (empty when they are one). */
+            rate?: string;
+            freightBreakdown?: components["schemas"]["FreightBreakdown"];
+            /** @description Where it ships (physical only). */
+            address?: components["schemas"]["Address"];
+            /** Format: int64 */
+            weightG?: string;
+            /** Format: int64 */
+            volumeCm3?: string;
+            /** @description Set once shipped. */
+            parcel?: components["schemas"]["orders.v1.Parcel"];
+            /** @description Set while awaiting a top-up. */
+            topUp?: components["schemas"]["orders.v1.TopUp"];
+            /** Format: date-time */
+            paidAt?: string;
+            /** Format: date-time */
+            shippedAt?: string;
+            /** Format: date-time */
+            deliveredAt?: string;
+            /**
+             * Format: date-time
+             * @description When a delivered sub-order completes unless the buyer confirms first.
+             */
+            completesAt?: string;
+            /** Format: date-time */
+            completedAt?: string;
+            /** @description "own_store", "merchant" or the partner channel it came from. */
+            channel?: string;
+            /**
+             * @description A coupon's discount on the goods (supplier currency), the coupon and who funds it
+             *     ("platform" or "supplier"); the buyer paid that much less.
+             */
+            discount?: components["schemas"]["Money"];
+            couponId?: string;
+            discountFundedBy?: string;
+            /** @description What returns refunded from escrow before settlement (goods, supplier currency). */
+            refunded?: components["schemas"]["Money"];
+        };
+        /**
+         * @description SubOrderStatus is where a sub-order is.
+         *
+         *      - SUB_ORDER_STATUS_PAID: Paid: with its supplier.
+         *      - SUB_ORDER_STATUS_ACCEPTED: The supplier accepted it.
+         *      - SUB_ORDER_STATUS_SHIPPED: Booked with a carrier (physical).
+         *      - SUB_ORDER_STATUS_DELIVERED: At the buyer: it completes when the buyer confirms or after the automatic delay.
+         *      - SUB_ORDER_STATUS_AWAITING_TOP_UP: Settlement found the escrow short: the buyer is asked for top_up.
+         *      - SUB_ORDER_STATUS_COMPLETED: Settled: the supplier paid, the buyer refunded the unspent freight.
+         * @default SUB_ORDER_STATUS_UNSPECIFIED
+         * @enum {string}
+         */
+        "orders.v1.SubOrderStatus": "SUB_ORDER_STATUS_UNSPECIFIED" | "SUB_ORDER_STATUS_PENDING_PAYMENT" | "SUB_ORDER_STATUS_PAID" | "SUB_ORDER_STATUS_ACCEPTED" | "SUB_ORDER_STATUS_SHIPPED" | "SUB_ORDER_STATUS_DELIVERED" | "SUB_ORDER_STATUS_AWAITING_TOP_UP" | "SUB_ORDER_STATUS_COMPLETED" | "SUB_ORDER_STATUS_CANCELLED";
         /**
          * @description TopUp is what a sub-order's escrow lacked at settlement: the buyer pays it through
          *     finance (EscrowService.PayTopUpRequest) and the sub-order then completes.
@@ -6510,7 +6528,6 @@ export type ShipReplacementBody = components['schemas']['ShipReplacementBody'];
 export type ShipReplacementResponse = components['schemas']['ShipReplacementResponse'];
 export type ShipSubOrderBody = components['schemas']['ShipSubOrderBody'];
 export type ShipSubOrderResponse = components['schemas']['ShipSubOrderResponse'];
-export type Shipment = components['schemas']['Shipment'];
 export type ShipmentKind = components['schemas']['ShipmentKind'];
 export type ShipmentLine = components['schemas']['ShipmentLine'];
 export type ShipmentRecord = components['schemas']['ShipmentRecord'];
@@ -6526,10 +6543,7 @@ export type SkuPurchaseOrder = components['schemas']['SkuPurchaseOrder'];
 export type SkuStockLevel = components['schemas']['SkuStockLevel'];
 export type SortOrder = components['schemas']['SortOrder'];
 export type SpeedProfile = components['schemas']['SpeedProfile'];
-export type StockLevel = components['schemas']['StockLevel'];
-export type SubOrder = components['schemas']['SubOrder'];
 export type SubOrderEscrow = components['schemas']['SubOrderEscrow'];
-export type SubOrderStatus = components['schemas']['SubOrderStatus'];
 export type SubmitProductBody = components['schemas']['SubmitProductBody'];
 export type SubmitProductResponse = components['schemas']['SubmitProductResponse'];
 export type SupplierAddress = components['schemas']['SupplierAddress'];
@@ -6588,12 +6602,16 @@ export type FinanceV1TopUp = components['schemas']['finance.v1.TopUp'];
 export type FreightV1Dimensions = components['schemas']['freight.v1.Dimensions'];
 export type FreightV1Parcel = components['schemas']['freight.v1.Parcel'];
 export type InventoryV1OrderLine = components['schemas']['inventory.v1.OrderLine'];
+export type InventoryV1StockLevel = components['schemas']['inventory.v1.StockLevel'];
+export type LogisticsV1Shipment = components['schemas']['logistics.v1.Shipment'];
 export type OrdersV1GetOrderResponse = components['schemas']['orders.v1.GetOrderResponse'];
 export type OrdersV1ListOrdersResponse = components['schemas']['orders.v1.ListOrdersResponse'];
 export type OrdersV1OrderLine = components['schemas']['orders.v1.OrderLine'];
 export type OrdersV1OrderStatus = components['schemas']['orders.v1.OrderStatus'];
 export type OrdersV1Parcel = components['schemas']['orders.v1.Parcel'];
 export type OrdersV1ProductType = components['schemas']['orders.v1.ProductType'];
+export type OrdersV1SubOrder = components['schemas']['orders.v1.SubOrder'];
+export type OrdersV1SubOrderStatus = components['schemas']['orders.v1.SubOrderStatus'];
 export type OrdersV1TopUp = components['schemas']['orders.v1.TopUp'];
 export type Status = components['schemas']['Status'];
 export type BadRequestDetail = components['schemas']['BadRequestDetail'];
@@ -11900,7 +11918,8 @@ export interface operations {
                  *           "latitude": 1,
                  *           "longitude": 1
                  *         }
-                 *       }
+                 *       },
+                 *       "supplierOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
                  *     }
                  */
                 "application/json": components["schemas"]["ShipSubOrderBody"];
@@ -11978,7 +11997,10 @@ export interface operations {
     OrdersService_ListSupplierSubOrders: {
         parameters: {
             query?: {
-                /** @description Admins: whose; members of a supplier organization read their own. */
+                /**
+                 * @description Admins and services: whose (required of them); members of a supplier
+                 *     organization and its ERP read their own.
+                 */
                 supplierId?: string;
                 /**
                  * @description Only these statuses.
@@ -12470,7 +12492,8 @@ export interface operations {
                  *           "skuCode": "sim",
                  *           "onHand": "1000"
                  *         }
-                 *       ]
+                 *       ],
+                 *       "supplierOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
                  *     }
                  */
                 "application/json": components["schemas"]["SyncStockBody"];

@@ -1560,9 +1560,13 @@ func (x *SyncLineResult) GetMessage() string {
 type SyncStockRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Chosen by the caller; a repeated sync_id returns the first result.
-	SyncId        string      `protobuf:"bytes,1,opt,name=sync_id,json=syncId,proto3" json:"sync_id,omitempty"`
-	WarehouseId   string      `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
-	Lines         []*SyncLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	SyncId      string      `protobuf:"bytes,1,opt,name=sync_id,json=syncId,proto3" json:"sync_id,omitempty"`
+	WarehouseId string      `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Lines       []*SyncLine `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	// Services only: the supplier organization they relay for, which must own the
+	// warehouse. Required of services; ignored for everyone else, who act for their
+	// own organization.
+	SupplierOrgId string `protobuf:"bytes,4,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1616,6 +1620,13 @@ func (x *SyncStockRequest) GetLines() []*SyncLine {
 		return x.Lines
 	}
 	return nil
+}
+
+func (x *SyncStockRequest) GetSupplierOrgId() string {
+	if x != nil {
+		return x.SupplierOrgId
+	}
+	return ""
 }
 
 type SyncStockResponse struct {
@@ -2976,11 +2987,12 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\bsku_code\x18\x01 \x01(\tR\askuCode\x12>\n" +
 	"\x06status\x18\x02 \x01(\x0e2&.crossdock.inventory.v1.SyncLineStatusR\x06status\x12\x15\n" +
 	"\x06sku_id\x18\x03 \x01(\tR\x05skuId\x12\x18\n" +
-	"\amessage\x18\x04 \x01(\tR\amessage\"\x86\x01\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\xae\x01\n" +
 	"\x10SyncStockRequest\x12\x17\n" +
 	"\async_id\x18\x01 \x01(\tR\x06syncId\x12!\n" +
 	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x126\n" +
-	"\x05lines\x18\x03 \x03(\v2 .crossdock.inventory.v1.SyncLineR\x05lines\"U\n" +
+	"\x05lines\x18\x03 \x03(\v2 .crossdock.inventory.v1.SyncLineR\x05lines\x12&\n" +
+	"\x0fsupplier_org_id\x18\x04 \x01(\tR\rsupplierOrgId\"U\n" +
 	"\x11SyncStockResponse\x12@\n" +
 	"\aresults\x18\x01 \x03(\v2&.crossdock.inventory.v1.SyncLineResultR\aresults\"g\n" +
 	"\x0fReservationLine\x12\x15\n" +

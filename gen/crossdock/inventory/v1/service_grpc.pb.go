@@ -68,7 +68,10 @@ type InventoryServiceClient interface {
 	ListJournal(ctx context.Context, in *ListJournalRequest, opts ...grpc.CallOption) (*ListJournalResponse, error)
 	// SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the
 	// supplier's own SKU codes. Idempotent by sync_id; each line has its result. The
-	// supplier, or its ERP client.
+	// supplier, its ERP client, or a service relaying for the supplier it names in
+	// supplier_org_id (platform-docking for an ERP calling PartnerService): a service
+	// that names none is INVALID_ARGUMENT, and a warehouse of another supplier than the
+	// one named is NOT_FOUND.
 	SyncStock(ctx context.Context, in *SyncStockRequest, opts ...grpc.CallOption) (*SyncStockResponse, error)
 	// Reserve reserves every line of an order or none (same-SKU lines combined first),
 	// until the expiry. Idempotent on the order id. Services only.
@@ -310,7 +313,10 @@ type InventoryServiceServer interface {
 	ListJournal(context.Context, *ListJournalRequest) (*ListJournalResponse, error)
 	// SyncStock sets absolute on-hand levels for many SKUs of one warehouse by the
 	// supplier's own SKU codes. Idempotent by sync_id; each line has its result. The
-	// supplier, or its ERP client.
+	// supplier, its ERP client, or a service relaying for the supplier it names in
+	// supplier_org_id (platform-docking for an ERP calling PartnerService): a service
+	// that names none is INVALID_ARGUMENT, and a warehouse of another supplier than the
+	// one named is NOT_FOUND.
 	SyncStock(context.Context, *SyncStockRequest) (*SyncStockResponse, error)
 	// Reserve reserves every line of an order or none (same-SKU lines combined first),
 	// until the expiry. Idempotent on the order id. Services only.

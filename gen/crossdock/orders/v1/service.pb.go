@@ -2434,7 +2434,8 @@ func (x *GetSubOrderResponse) GetSubOrder() *SubOrder {
 
 type ListSupplierSubOrdersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Admins: whose; members of a supplier organization read their own.
+	// Admins and services: whose (required of them); members of a supplier
+	// organization and its ERP read their own.
 	SupplierId string `protobuf:"bytes,1,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
 	// Only these statuses.
 	Statuses      []SubOrderStatus `protobuf:"varint,2,rep,packed,name=statuses,proto3,enum=crossdock.orders.v1.SubOrderStatus" json:"statuses,omitempty"`
@@ -2640,7 +2641,11 @@ type ShipSubOrderRequest struct {
 	// The logistics shipping method.
 	MethodId string `protobuf:"bytes,2,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`
 	// Where the carrier picks the parcel up (the supplier's warehouse).
-	From          *v1.Address `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	From *v1.Address `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	// Services only: the supplier organization they relay for, whose sub-order it
+	// must be (else NOT_FOUND). A service naming none cannot ship; ignored for
+	// everyone else, who act for their own organization.
+	SupplierOrgId string `protobuf:"bytes,4,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2694,6 +2699,13 @@ func (x *ShipSubOrderRequest) GetFrom() *v1.Address {
 		return x.From
 	}
 	return nil
+}
+
+func (x *ShipSubOrderRequest) GetSupplierOrgId() string {
+	if x != nil {
+		return x.SupplierOrgId
+	}
+	return ""
 }
 
 type ShipSubOrderResponse struct {
@@ -3252,12 +3264,13 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\"T\n" +
 	"\x16AcceptSubOrderResponse\x12:\n" +
-	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\x86\x01\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\xae\x01\n" +
 	"\x13ShipSubOrderRequest\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x1b\n" +
 	"\tmethod_id\x18\x02 \x01(\tR\bmethodId\x120\n" +
-	"\x04from\x18\x03 \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\"R\n" +
+	"\x04from\x18\x03 \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\x12&\n" +
+	"\x0fsupplier_org_id\x18\x04 \x01(\tR\rsupplierOrgId\"R\n" +
 	"\x14ShipSubOrderResponse\x12:\n" +
 	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\":\n" +
 	"\x16DeliverSubOrderRequest\x12 \n" +

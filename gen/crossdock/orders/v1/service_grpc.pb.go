@@ -94,14 +94,17 @@ type OrdersServiceClient interface {
 	// organization, to admins and services; to anyone else it is NOT_FOUND.
 	GetSubOrder(ctx context.Context, in *GetSubOrderRequest, opts ...grpc.CallOption) (*GetSubOrderResponse, error)
 	// ListSupplierSubOrders lists the paid sub-orders of the caller's supplier
-	// organization (an admin names one), newest first. A supplier never sees another's.
+	// organization (an admin, or a service relaying for a supplier, names one), newest
+	// first. A supplier never sees another's.
 	ListSupplierSubOrders(ctx context.Context, in *ListSupplierSubOrdersRequest, opts ...grpc.CallOption) (*ListSupplierSubOrdersResponse, error)
 	// AcceptSubOrder records that the supplier will fulfil a paid sub-order. Members of
 	// its supplier organization (or its ERP client).
 	AcceptSubOrder(ctx context.Context, in *AcceptSubOrderRequest, opts ...grpc.CallOption) (*AcceptSubOrderResponse, error)
 	// ShipSubOrder books a physical sub-order's parcel with logistics (the method and the
 	// pick-up address given) and marks it shipped; a retry answers the same shipment.
-	// Members of its supplier organization.
+	// Members of its supplier organization, its ERP client, or a service relaying for
+	// the supplier it names in supplier_org_id (platform-docking for an ERP calling
+	// PartnerService); another supplier's sub-order is NOT_FOUND.
 	ShipSubOrder(ctx context.Context, in *ShipSubOrderRequest, opts ...grpc.CallOption) (*ShipSubOrderResponse, error)
 	// DeliverSubOrder records that a virtual sub-order's goods reached the buyer (a
 	// code, a download): it is delivered and its stock committed. Members of its
@@ -342,14 +345,17 @@ type OrdersServiceServer interface {
 	// organization, to admins and services; to anyone else it is NOT_FOUND.
 	GetSubOrder(context.Context, *GetSubOrderRequest) (*GetSubOrderResponse, error)
 	// ListSupplierSubOrders lists the paid sub-orders of the caller's supplier
-	// organization (an admin names one), newest first. A supplier never sees another's.
+	// organization (an admin, or a service relaying for a supplier, names one), newest
+	// first. A supplier never sees another's.
 	ListSupplierSubOrders(context.Context, *ListSupplierSubOrdersRequest) (*ListSupplierSubOrdersResponse, error)
 	// AcceptSubOrder records that the supplier will fulfil a paid sub-order. Members of
 	// its supplier organization (or its ERP client).
 	AcceptSubOrder(context.Context, *AcceptSubOrderRequest) (*AcceptSubOrderResponse, error)
 	// ShipSubOrder books a physical sub-order's parcel with logistics (the method and the
 	// pick-up address given) and marks it shipped; a retry answers the same shipment.
-	// Members of its supplier organization.
+	// Members of its supplier organization, its ERP client, or a service relaying for
+	// the supplier it names in supplier_org_id (platform-docking for an ERP calling
+	// PartnerService); another supplier's sub-order is NOT_FOUND.
 	ShipSubOrder(context.Context, *ShipSubOrderRequest) (*ShipSubOrderResponse, error)
 	// DeliverSubOrder records that a virtual sub-order's goods reached the buyer (a
 	// code, a download): it is delivered and its stock committed. Members of its

@@ -78,6 +78,181 @@ func (RegistrationStatus) EnumDescriptor() ([]byte, []int) {
 	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{0}
 }
 
+// StockLineStatus is what became of one pushed level.
+type StockLineStatus int32
+
+const (
+	StockLineStatus_STOCK_LINE_STATUS_UNSPECIFIED StockLineStatus = 0
+	// The level was set.
+	StockLineStatus_STOCK_LINE_STATUS_APPLIED StockLineStatus = 1
+	// The level already was that.
+	StockLineStatus_STOCK_LINE_STATUS_UNCHANGED StockLineStatus = 2
+	// Refused; the message says why (an unknown code, below the reserved units).
+	StockLineStatus_STOCK_LINE_STATUS_REJECTED StockLineStatus = 3
+)
+
+// Enum value maps for StockLineStatus.
+var (
+	StockLineStatus_name = map[int32]string{
+		0: "STOCK_LINE_STATUS_UNSPECIFIED",
+		1: "STOCK_LINE_STATUS_APPLIED",
+		2: "STOCK_LINE_STATUS_UNCHANGED",
+		3: "STOCK_LINE_STATUS_REJECTED",
+	}
+	StockLineStatus_value = map[string]int32{
+		"STOCK_LINE_STATUS_UNSPECIFIED": 0,
+		"STOCK_LINE_STATUS_APPLIED":     1,
+		"STOCK_LINE_STATUS_UNCHANGED":   2,
+		"STOCK_LINE_STATUS_REJECTED":    3,
+	}
+)
+
+func (x StockLineStatus) Enum() *StockLineStatus {
+	p := new(StockLineStatus)
+	*p = x
+	return p
+}
+
+func (x StockLineStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StockLineStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_partner_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (StockLineStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_partner_v1_service_proto_enumTypes[1]
+}
+
+func (x StockLineStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StockLineStatus.Descriptor instead.
+func (StockLineStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
+// SubOrderStatus is where a supplier's sub-order is.
+type SubOrderStatus int32
+
+const (
+	SubOrderStatus_SUB_ORDER_STATUS_UNSPECIFIED SubOrderStatus = 0
+	// Paid by the buyer: the supplier's to fulfil.
+	SubOrderStatus_SUB_ORDER_STATUS_PAID SubOrderStatus = 1
+	// The supplier accepted it.
+	SubOrderStatus_SUB_ORDER_STATUS_ACCEPTED SubOrderStatus = 2
+	// Booked with a carrier (physical goods).
+	SubOrderStatus_SUB_ORDER_STATUS_SHIPPED SubOrderStatus = 3
+	// At the buyer.
+	SubOrderStatus_SUB_ORDER_STATUS_DELIVERED SubOrderStatus = 4
+	// Settled with the supplier.
+	SubOrderStatus_SUB_ORDER_STATUS_COMPLETED SubOrderStatus = 5
+	SubOrderStatus_SUB_ORDER_STATUS_CANCELLED SubOrderStatus = 6
+)
+
+// Enum value maps for SubOrderStatus.
+var (
+	SubOrderStatus_name = map[int32]string{
+		0: "SUB_ORDER_STATUS_UNSPECIFIED",
+		1: "SUB_ORDER_STATUS_PAID",
+		2: "SUB_ORDER_STATUS_ACCEPTED",
+		3: "SUB_ORDER_STATUS_SHIPPED",
+		4: "SUB_ORDER_STATUS_DELIVERED",
+		5: "SUB_ORDER_STATUS_COMPLETED",
+		6: "SUB_ORDER_STATUS_CANCELLED",
+	}
+	SubOrderStatus_value = map[string]int32{
+		"SUB_ORDER_STATUS_UNSPECIFIED": 0,
+		"SUB_ORDER_STATUS_PAID":        1,
+		"SUB_ORDER_STATUS_ACCEPTED":    2,
+		"SUB_ORDER_STATUS_SHIPPED":     3,
+		"SUB_ORDER_STATUS_DELIVERED":   4,
+		"SUB_ORDER_STATUS_COMPLETED":   5,
+		"SUB_ORDER_STATUS_CANCELLED":   6,
+	}
+)
+
+func (x SubOrderStatus) Enum() *SubOrderStatus {
+	p := new(SubOrderStatus)
+	*p = x
+	return p
+}
+
+func (x SubOrderStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SubOrderStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_partner_v1_service_proto_enumTypes[2].Descriptor()
+}
+
+func (SubOrderStatus) Type() protoreflect.EnumType {
+	return &file_crossdock_partner_v1_service_proto_enumTypes[2]
+}
+
+func (x SubOrderStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SubOrderStatus.Descriptor instead.
+func (SubOrderStatus) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+// GoodsType says whether a sub-order's goods ship.
+type GoodsType int32
+
+const (
+	GoodsType_GOODS_TYPE_UNSPECIFIED GoodsType = 0
+	// Shipped in a parcel: ConfirmSubOrderShipment books it.
+	GoodsType_GOODS_TYPE_PHYSICAL GoodsType = 1
+	// Delivered without a parcel (a code, a download).
+	GoodsType_GOODS_TYPE_VIRTUAL GoodsType = 2
+)
+
+// Enum value maps for GoodsType.
+var (
+	GoodsType_name = map[int32]string{
+		0: "GOODS_TYPE_UNSPECIFIED",
+		1: "GOODS_TYPE_PHYSICAL",
+		2: "GOODS_TYPE_VIRTUAL",
+	}
+	GoodsType_value = map[string]int32{
+		"GOODS_TYPE_UNSPECIFIED": 0,
+		"GOODS_TYPE_PHYSICAL":    1,
+		"GOODS_TYPE_VIRTUAL":     2,
+	}
+)
+
+func (x GoodsType) Enum() *GoodsType {
+	p := new(GoodsType)
+	*p = x
+	return p
+}
+
+func (x GoodsType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GoodsType) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_partner_v1_service_proto_enumTypes[3].Descriptor()
+}
+
+func (GoodsType) Type() protoreflect.EnumType {
+	return &file_crossdock_partner_v1_service_proto_enumTypes[3]
+}
+
+func (x GoodsType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GoodsType.Descriptor instead.
+func (GoodsType) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
 // Registration is a partner's registration as the partner sees it: its terms and
 // status, without anything internal to Crossdock.
 type Registration struct {
@@ -370,11 +545,737 @@ func (x *NotifyOrderChangedResponse) GetScheduled() bool {
 	return false
 }
 
+// StockLevel is the on-hand level an ERP counts for one SKU.
+type StockLevel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The supplier's own SKU code, as in its catalogue.
+	SkuCode string `protobuf:"bytes,1,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
+	// The absolute on-hand level (not a change), zero or more.
+	Quantity      int64 `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockLevel) Reset() {
+	*x = StockLevel{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockLevel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockLevel) ProtoMessage() {}
+
+func (x *StockLevel) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockLevel.ProtoReflect.Descriptor instead.
+func (*StockLevel) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *StockLevel) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
+}
+
+func (x *StockLevel) GetQuantity() int64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+// StockLineResult is the result of one pushed line, in the order pushed.
+type StockLineResult struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	SkuCode string                 `protobuf:"bytes,1,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
+	Status  StockLineStatus        `protobuf:"varint,2,opt,name=status,proto3,enum=crossdock.partner.v1.StockLineStatus" json:"status,omitempty"`
+	// The Crossdock SKU the code names; empty when rejected for an unknown code.
+	SkuId string `protobuf:"bytes,3,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	// Why it was rejected.
+	Message       string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StockLineResult) Reset() {
+	*x = StockLineResult{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StockLineResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StockLineResult) ProtoMessage() {}
+
+func (x *StockLineResult) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StockLineResult.ProtoReflect.Descriptor instead.
+func (*StockLineResult) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *StockLineResult) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
+}
+
+func (x *StockLineResult) GetStatus() StockLineStatus {
+	if x != nil {
+		return x.Status
+	}
+	return StockLineStatus_STOCK_LINE_STATUS_UNSPECIFIED
+}
+
+func (x *StockLineResult) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *StockLineResult) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type PushStockRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the ERP, 1 to 128 characters; a repeat answers the first result.
+	SyncId string `protobuf:"bytes,1,opt,name=sync_id,json=syncId,proto3" json:"sync_id,omitempty"`
+	// One of the supplier's warehouses.
+	WarehouseId   string        `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Lines         []*StockLevel `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PushStockRequest) Reset() {
+	*x = PushStockRequest{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PushStockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PushStockRequest) ProtoMessage() {}
+
+func (x *PushStockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PushStockRequest.ProtoReflect.Descriptor instead.
+func (*PushStockRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PushStockRequest) GetSyncId() string {
+	if x != nil {
+		return x.SyncId
+	}
+	return ""
+}
+
+func (x *PushStockRequest) GetWarehouseId() string {
+	if x != nil {
+		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *PushStockRequest) GetLines() []*StockLevel {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+type PushStockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*StockLineResult     `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PushStockResponse) Reset() {
+	*x = PushStockResponse{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PushStockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PushStockResponse) ProtoMessage() {}
+
+func (x *PushStockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PushStockResponse.ProtoReflect.Descriptor instead.
+func (*PushStockResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PushStockResponse) GetResults() []*StockLineResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// SubOrderLine is one SKU of a sub-order.
+type SubOrderLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	SkuId string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	// The supplier's own code of the SKU; empty when the product is gone from the
+	// catalogue.
+	SkuCode   string `protobuf:"bytes,2,opt,name=sku_code,json=skuCode,proto3" json:"sku_code,omitempty"`
+	ProductId string `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Quantity  int32  `protobuf:"varint,4,opt,name=quantity,proto3" json:"quantity,omitempty"`
+	// In the supplier's currency.
+	UnitPrice     *v1.Money `protobuf:"bytes,5,opt,name=unit_price,json=unitPrice,proto3" json:"unit_price,omitempty"`
+	LineTotal     *v1.Money `protobuf:"bytes,6,opt,name=line_total,json=lineTotal,proto3" json:"line_total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubOrderLine) Reset() {
+	*x = SubOrderLine{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubOrderLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubOrderLine) ProtoMessage() {}
+
+func (x *SubOrderLine) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubOrderLine.ProtoReflect.Descriptor instead.
+func (*SubOrderLine) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SubOrderLine) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *SubOrderLine) GetSkuCode() string {
+	if x != nil {
+		return x.SkuCode
+	}
+	return ""
+}
+
+func (x *SubOrderLine) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *SubOrderLine) GetQuantity() int32 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *SubOrderLine) GetUnitPrice() *v1.Money {
+	if x != nil {
+		return x.UnitPrice
+	}
+	return nil
+}
+
+func (x *SubOrderLine) GetLineTotal() *v1.Money {
+	if x != nil {
+		return x.LineTotal
+	}
+	return nil
+}
+
+// Shipment is a shipped sub-order's parcel.
+type Shipment struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Waybill     string                 `protobuf:"bytes,1,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	CarrierCode string                 `protobuf:"bytes,2,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	// The shipping method booked.
+	MethodId      string                 `protobuf:"bytes,3,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`
+	ShippedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=shipped_at,json=shippedAt,proto3" json:"shipped_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Shipment) Reset() {
+	*x = Shipment{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Shipment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Shipment) ProtoMessage() {}
+
+func (x *Shipment) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Shipment.ProtoReflect.Descriptor instead.
+func (*Shipment) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Shipment) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *Shipment) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *Shipment) GetMethodId() string {
+	if x != nil {
+		return x.MethodId
+	}
+	return ""
+}
+
+func (x *Shipment) GetShippedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ShippedAt
+	}
+	return nil
+}
+
+// SubOrder is one of the supplier's sub-orders as its ERP sees it: what to
+// pick, pack and where to send it.
+type SubOrder struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	// The order it belongs to (one order may hold several suppliers' sub-orders).
+	OrderId   string          `protobuf:"bytes,2,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Status    SubOrderStatus  `protobuf:"varint,3,opt,name=status,proto3,enum=crossdock.partner.v1.SubOrderStatus" json:"status,omitempty"`
+	GoodsType GoodsType       `protobuf:"varint,4,opt,name=goods_type,json=goodsType,proto3,enum=crossdock.partner.v1.GoodsType" json:"goods_type,omitempty"`
+	Lines     []*SubOrderLine `protobuf:"bytes,5,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The goods' value, in the supplier's currency.
+	Goods *v1.Money `protobuf:"bytes,6,opt,name=goods,proto3" json:"goods,omitempty"`
+	// Where it ships (physical goods only).
+	Address *v1.Address `protobuf:"bytes,7,opt,name=address,proto3" json:"address,omitempty"`
+	// Where the order came from: "own_store", "merchant" or a partner channel such
+	// as "partner:dh".
+	Channel string                 `protobuf:"bytes,8,opt,name=channel,proto3" json:"channel,omitempty"`
+	PaidAt  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	// Set once shipped.
+	Shipment      *Shipment `protobuf:"bytes,10,opt,name=shipment,proto3" json:"shipment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubOrder) Reset() {
+	*x = SubOrder{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubOrder) ProtoMessage() {}
+
+func (x *SubOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubOrder.ProtoReflect.Descriptor instead.
+func (*SubOrder) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SubOrder) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *SubOrder) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *SubOrder) GetStatus() SubOrderStatus {
+	if x != nil {
+		return x.Status
+	}
+	return SubOrderStatus_SUB_ORDER_STATUS_UNSPECIFIED
+}
+
+func (x *SubOrder) GetGoodsType() GoodsType {
+	if x != nil {
+		return x.GoodsType
+	}
+	return GoodsType_GOODS_TYPE_UNSPECIFIED
+}
+
+func (x *SubOrder) GetLines() []*SubOrderLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *SubOrder) GetGoods() *v1.Money {
+	if x != nil {
+		return x.Goods
+	}
+	return nil
+}
+
+func (x *SubOrder) GetAddress() *v1.Address {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *SubOrder) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *SubOrder) GetPaidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidAt
+	}
+	return nil
+}
+
+func (x *SubOrder) GetShipment() *Shipment {
+	if x != nil {
+		return x.Shipment
+	}
+	return nil
+}
+
+type ListMySubOrdersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only sub-orders in these statuses; none is all.
+	Statuses      []SubOrderStatus `protobuf:"varint,1,rep,packed,name=statuses,proto3,enum=crossdock.partner.v1.SubOrderStatus" json:"statuses,omitempty"`
+	Page          *v1.PageRequest  `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMySubOrdersRequest) Reset() {
+	*x = ListMySubOrdersRequest{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMySubOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMySubOrdersRequest) ProtoMessage() {}
+
+func (x *ListMySubOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMySubOrdersRequest.ProtoReflect.Descriptor instead.
+func (*ListMySubOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListMySubOrdersRequest) GetStatuses() []SubOrderStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *ListMySubOrdersRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListMySubOrdersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrders     []*SubOrder            `protobuf:"bytes,1,rep,name=sub_orders,json=subOrders,proto3" json:"sub_orders,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMySubOrdersResponse) Reset() {
+	*x = ListMySubOrdersResponse{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMySubOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMySubOrdersResponse) ProtoMessage() {}
+
+func (x *ListMySubOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMySubOrdersResponse.ProtoReflect.Descriptor instead.
+func (*ListMySubOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListMySubOrdersResponse) GetSubOrders() []*SubOrder {
+	if x != nil {
+		return x.SubOrders
+	}
+	return nil
+}
+
+func (x *ListMySubOrdersResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ConfirmSubOrderShipmentRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	// The logistics shipping method to book.
+	MethodId string `protobuf:"bytes,2,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`
+	// Where the carrier picks the parcel up (the supplier's warehouse).
+	From          *v1.Address `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmSubOrderShipmentRequest) Reset() {
+	*x = ConfirmSubOrderShipmentRequest{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmSubOrderShipmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmSubOrderShipmentRequest) ProtoMessage() {}
+
+func (x *ConfirmSubOrderShipmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmSubOrderShipmentRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmSubOrderShipmentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ConfirmSubOrderShipmentRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ConfirmSubOrderShipmentRequest) GetMethodId() string {
+	if x != nil {
+		return x.MethodId
+	}
+	return ""
+}
+
+func (x *ConfirmSubOrderShipmentRequest) GetFrom() *v1.Address {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+type ConfirmSubOrderShipmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sub-order, shipped, with its shipment's waybill.
+	SubOrder      *SubOrder `protobuf:"bytes,1,opt,name=sub_order,json=subOrder,proto3" json:"sub_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmSubOrderShipmentResponse) Reset() {
+	*x = ConfirmSubOrderShipmentResponse{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmSubOrderShipmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmSubOrderShipmentResponse) ProtoMessage() {}
+
+func (x *ConfirmSubOrderShipmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmSubOrderShipmentResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmSubOrderShipmentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ConfirmSubOrderShipmentResponse) GetSubOrder() *SubOrder {
+	if x != nil {
+		return x.SubOrder
+	}
+	return nil
+}
+
 var File_crossdock_partner_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_partner_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\"crossdock/partner/v1/service.proto\x12\x14crossdock.partner.v1\x1a\x1fcrossdock/common/v1/money.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x96\x03\n" +
+	"\"crossdock/partner/v1/service.proto\x12\x14crossdock.partner.v1\x1a!crossdock/common/v1/address.proto\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x96\x03\n" +
 	"\fRegistration\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x12\n" +
@@ -395,15 +1296,94 @@ const file_crossdock_partner_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\":\n" +
 	"\x1aNotifyOrderChangedResponse\x12\x1c\n" +
-	"\tscheduled\x18\x01 \x01(\bR\tscheduled*\xa2\x01\n" +
+	"\tscheduled\x18\x01 \x01(\bR\tscheduled\"C\n" +
+	"\n" +
+	"StockLevel\x12\x19\n" +
+	"\bsku_code\x18\x01 \x01(\tR\askuCode\x12\x1a\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x9c\x01\n" +
+	"\x0fStockLineResult\x12\x19\n" +
+	"\bsku_code\x18\x01 \x01(\tR\askuCode\x12=\n" +
+	"\x06status\x18\x02 \x01(\x0e2%.crossdock.partner.v1.StockLineStatusR\x06status\x12\x15\n" +
+	"\x06sku_id\x18\x03 \x01(\tR\x05skuId\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\x86\x01\n" +
+	"\x10PushStockRequest\x12\x17\n" +
+	"\async_id\x18\x01 \x01(\tR\x06syncId\x12!\n" +
+	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x126\n" +
+	"\x05lines\x18\x03 \x03(\v2 .crossdock.partner.v1.StockLevelR\x05lines\"T\n" +
+	"\x11PushStockResponse\x12?\n" +
+	"\aresults\x18\x01 \x03(\v2%.crossdock.partner.v1.StockLineResultR\aresults\"\xf1\x01\n" +
+	"\fSubOrderLine\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x19\n" +
+	"\bsku_code\x18\x02 \x01(\tR\askuCode\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12\x1a\n" +
+	"\bquantity\x18\x04 \x01(\x05R\bquantity\x129\n" +
+	"\n" +
+	"unit_price\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tunitPrice\x129\n" +
+	"\n" +
+	"line_total\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tlineTotal\"\x9f\x01\n" +
+	"\bShipment\x12\x18\n" +
+	"\awaybill\x18\x01 \x01(\tR\awaybill\x12!\n" +
+	"\fcarrier_code\x18\x02 \x01(\tR\vcarrierCode\x12\x1b\n" +
+	"\tmethod_id\x18\x03 \x01(\tR\bmethodId\x129\n" +
+	"\n" +
+	"shipped_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tshippedAt\"\xf4\x03\n" +
+	"\bSubOrder\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x19\n" +
+	"\border_id\x18\x02 \x01(\tR\aorderId\x12<\n" +
+	"\x06status\x18\x03 \x01(\x0e2$.crossdock.partner.v1.SubOrderStatusR\x06status\x12>\n" +
+	"\n" +
+	"goods_type\x18\x04 \x01(\x0e2\x1f.crossdock.partner.v1.GoodsTypeR\tgoodsType\x128\n" +
+	"\x05lines\x18\x05 \x03(\v2\".crossdock.partner.v1.SubOrderLineR\x05lines\x120\n" +
+	"\x05goods\x18\x06 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05goods\x126\n" +
+	"\aaddress\x18\a \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12\x18\n" +
+	"\achannel\x18\b \x01(\tR\achannel\x123\n" +
+	"\apaid_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\x12:\n" +
+	"\bshipment\x18\n" +
+	" \x01(\v2\x1e.crossdock.partner.v1.ShipmentR\bshipment\"\x90\x01\n" +
+	"\x16ListMySubOrdersRequest\x12@\n" +
+	"\bstatuses\x18\x01 \x03(\x0e2$.crossdock.partner.v1.SubOrderStatusR\bstatuses\x124\n" +
+	"\x04page\x18\x02 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8f\x01\n" +
+	"\x17ListMySubOrdersResponse\x12=\n" +
+	"\n" +
+	"sub_orders\x18\x01 \x03(\v2\x1e.crossdock.partner.v1.SubOrderR\tsubOrders\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\x91\x01\n" +
+	"\x1eConfirmSubOrderShipmentRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x1b\n" +
+	"\tmethod_id\x18\x02 \x01(\tR\bmethodId\x120\n" +
+	"\x04from\x18\x03 \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\"^\n" +
+	"\x1fConfirmSubOrderShipmentResponse\x12;\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1e.crossdock.partner.v1.SubOrderR\bsubOrder*\xa2\x01\n" +
 	"\x12RegistrationStatus\x12#\n" +
 	"\x1fREGISTRATION_STATUS_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eREGISTRATION_STATUS_UNVERIFIED\x10\x01\x12 \n" +
 	"\x1cREGISTRATION_STATUS_VERIFIED\x10\x02\x12!\n" +
-	"\x1dREGISTRATION_STATUS_SUSPENDED\x10\x032\xf0\x01\n" +
+	"\x1dREGISTRATION_STATUS_SUSPENDED\x10\x03*\x94\x01\n" +
+	"\x0fStockLineStatus\x12!\n" +
+	"\x1dSTOCK_LINE_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19STOCK_LINE_STATUS_APPLIED\x10\x01\x12\x1f\n" +
+	"\x1bSTOCK_LINE_STATUS_UNCHANGED\x10\x02\x12\x1e\n" +
+	"\x1aSTOCK_LINE_STATUS_REJECTED\x10\x03*\xea\x01\n" +
+	"\x0eSubOrderStatus\x12 \n" +
+	"\x1cSUB_ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15SUB_ORDER_STATUS_PAID\x10\x01\x12\x1d\n" +
+	"\x19SUB_ORDER_STATUS_ACCEPTED\x10\x02\x12\x1c\n" +
+	"\x18SUB_ORDER_STATUS_SHIPPED\x10\x03\x12\x1e\n" +
+	"\x1aSUB_ORDER_STATUS_DELIVERED\x10\x04\x12\x1e\n" +
+	"\x1aSUB_ORDER_STATUS_COMPLETED\x10\x05\x12\x1e\n" +
+	"\x1aSUB_ORDER_STATUS_CANCELLED\x10\x06*X\n" +
+	"\tGoodsType\x12\x1a\n" +
+	"\x16GOODS_TYPE_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13GOODS_TYPE_PHYSICAL\x10\x01\x12\x16\n" +
+	"\x12GOODS_TYPE_VIRTUAL\x10\x022\xc7\x04\n" +
 	"\x0ePartnerService\x12e\n" +
 	"\fGetMyPartner\x12).crossdock.partner.v1.GetMyPartnerRequest\x1a*.crossdock.partner.v1.GetMyPartnerResponse\x12w\n" +
-	"\x12NotifyOrderChanged\x12/.crossdock.partner.v1.NotifyOrderChangedRequest\x1a0.crossdock.partner.v1.NotifyOrderChangedResponseB\xdd\x01\n" +
+	"\x12NotifyOrderChanged\x12/.crossdock.partner.v1.NotifyOrderChangedRequest\x1a0.crossdock.partner.v1.NotifyOrderChangedResponse\x12\\\n" +
+	"\tPushStock\x12&.crossdock.partner.v1.PushStockRequest\x1a'.crossdock.partner.v1.PushStockResponse\x12n\n" +
+	"\x0fListMySubOrders\x12,.crossdock.partner.v1.ListMySubOrdersRequest\x1a-.crossdock.partner.v1.ListMySubOrdersResponse\x12\x86\x01\n" +
+	"\x17ConfirmSubOrderShipment\x124.crossdock.partner.v1.ConfirmSubOrderShipmentRequest\x1a5.crossdock.partner.v1.ConfirmSubOrderShipmentResponseB\xdd\x01\n" +
 	"\x18com.crossdock.partner.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/partner/v1;partnerv1\xa2\x02\x03CPX\xaa\x02\x14Crossdock.Partner.V1\xca\x02\x14Crossdock\\Partner\\V1\xe2\x02 Crossdock\\Partner\\V1\\GPBMetadata\xea\x02\x16Crossdock::Partner::V1b\x06proto3"
 
 var (
@@ -418,33 +1398,75 @@ func file_crossdock_partner_v1_service_proto_rawDescGZIP() []byte {
 	return file_crossdock_partner_v1_service_proto_rawDescData
 }
 
-var file_crossdock_partner_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_partner_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_crossdock_partner_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_crossdock_partner_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_crossdock_partner_v1_service_proto_goTypes = []any{
-	(RegistrationStatus)(0),            // 0: crossdock.partner.v1.RegistrationStatus
-	(*Registration)(nil),               // 1: crossdock.partner.v1.Registration
-	(*GetMyPartnerRequest)(nil),        // 2: crossdock.partner.v1.GetMyPartnerRequest
-	(*GetMyPartnerResponse)(nil),       // 3: crossdock.partner.v1.GetMyPartnerResponse
-	(*NotifyOrderChangedRequest)(nil),  // 4: crossdock.partner.v1.NotifyOrderChangedRequest
-	(*NotifyOrderChangedResponse)(nil), // 5: crossdock.partner.v1.NotifyOrderChangedResponse
-	(*timestamppb.Timestamp)(nil),      // 6: google.protobuf.Timestamp
-	(*v1.Money)(nil),                   // 7: crossdock.common.v1.Money
+	(RegistrationStatus)(0),                 // 0: crossdock.partner.v1.RegistrationStatus
+	(StockLineStatus)(0),                    // 1: crossdock.partner.v1.StockLineStatus
+	(SubOrderStatus)(0),                     // 2: crossdock.partner.v1.SubOrderStatus
+	(GoodsType)(0),                          // 3: crossdock.partner.v1.GoodsType
+	(*Registration)(nil),                    // 4: crossdock.partner.v1.Registration
+	(*GetMyPartnerRequest)(nil),             // 5: crossdock.partner.v1.GetMyPartnerRequest
+	(*GetMyPartnerResponse)(nil),            // 6: crossdock.partner.v1.GetMyPartnerResponse
+	(*NotifyOrderChangedRequest)(nil),       // 7: crossdock.partner.v1.NotifyOrderChangedRequest
+	(*NotifyOrderChangedResponse)(nil),      // 8: crossdock.partner.v1.NotifyOrderChangedResponse
+	(*StockLevel)(nil),                      // 9: crossdock.partner.v1.StockLevel
+	(*StockLineResult)(nil),                 // 10: crossdock.partner.v1.StockLineResult
+	(*PushStockRequest)(nil),                // 11: crossdock.partner.v1.PushStockRequest
+	(*PushStockResponse)(nil),               // 12: crossdock.partner.v1.PushStockResponse
+	(*SubOrderLine)(nil),                    // 13: crossdock.partner.v1.SubOrderLine
+	(*Shipment)(nil),                        // 14: crossdock.partner.v1.Shipment
+	(*SubOrder)(nil),                        // 15: crossdock.partner.v1.SubOrder
+	(*ListMySubOrdersRequest)(nil),          // 16: crossdock.partner.v1.ListMySubOrdersRequest
+	(*ListMySubOrdersResponse)(nil),         // 17: crossdock.partner.v1.ListMySubOrdersResponse
+	(*ConfirmSubOrderShipmentRequest)(nil),  // 18: crossdock.partner.v1.ConfirmSubOrderShipmentRequest
+	(*ConfirmSubOrderShipmentResponse)(nil), // 19: crossdock.partner.v1.ConfirmSubOrderShipmentResponse
+	(*timestamppb.Timestamp)(nil),           // 20: google.protobuf.Timestamp
+	(*v1.Money)(nil),                        // 21: crossdock.common.v1.Money
+	(*v1.Address)(nil),                      // 22: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                  // 23: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                 // 24: crossdock.common.v1.PageResponse
 }
 var file_crossdock_partner_v1_service_proto_depIdxs = []int32{
-	0, // 0: crossdock.partner.v1.Registration.status:type_name -> crossdock.partner.v1.RegistrationStatus
-	6, // 1: crossdock.partner.v1.Registration.verified_at:type_name -> google.protobuf.Timestamp
-	7, // 2: crossdock.partner.v1.Registration.fixed_fee_per_order:type_name -> crossdock.common.v1.Money
-	1, // 3: crossdock.partner.v1.GetMyPartnerResponse.registration:type_name -> crossdock.partner.v1.Registration
-	6, // 4: crossdock.partner.v1.NotifyOrderChangedRequest.updated_at:type_name -> google.protobuf.Timestamp
-	2, // 5: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
-	4, // 6: crossdock.partner.v1.PartnerService.NotifyOrderChanged:input_type -> crossdock.partner.v1.NotifyOrderChangedRequest
-	3, // 7: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
-	5, // 8: crossdock.partner.v1.PartnerService.NotifyOrderChanged:output_type -> crossdock.partner.v1.NotifyOrderChangedResponse
-	7, // [7:9] is the sub-list for method output_type
-	5, // [5:7] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	0,  // 0: crossdock.partner.v1.Registration.status:type_name -> crossdock.partner.v1.RegistrationStatus
+	20, // 1: crossdock.partner.v1.Registration.verified_at:type_name -> google.protobuf.Timestamp
+	21, // 2: crossdock.partner.v1.Registration.fixed_fee_per_order:type_name -> crossdock.common.v1.Money
+	4,  // 3: crossdock.partner.v1.GetMyPartnerResponse.registration:type_name -> crossdock.partner.v1.Registration
+	20, // 4: crossdock.partner.v1.NotifyOrderChangedRequest.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 5: crossdock.partner.v1.StockLineResult.status:type_name -> crossdock.partner.v1.StockLineStatus
+	9,  // 6: crossdock.partner.v1.PushStockRequest.lines:type_name -> crossdock.partner.v1.StockLevel
+	10, // 7: crossdock.partner.v1.PushStockResponse.results:type_name -> crossdock.partner.v1.StockLineResult
+	21, // 8: crossdock.partner.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	21, // 9: crossdock.partner.v1.SubOrderLine.line_total:type_name -> crossdock.common.v1.Money
+	20, // 10: crossdock.partner.v1.Shipment.shipped_at:type_name -> google.protobuf.Timestamp
+	2,  // 11: crossdock.partner.v1.SubOrder.status:type_name -> crossdock.partner.v1.SubOrderStatus
+	3,  // 12: crossdock.partner.v1.SubOrder.goods_type:type_name -> crossdock.partner.v1.GoodsType
+	13, // 13: crossdock.partner.v1.SubOrder.lines:type_name -> crossdock.partner.v1.SubOrderLine
+	21, // 14: crossdock.partner.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
+	22, // 15: crossdock.partner.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
+	20, // 16: crossdock.partner.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
+	14, // 17: crossdock.partner.v1.SubOrder.shipment:type_name -> crossdock.partner.v1.Shipment
+	2,  // 18: crossdock.partner.v1.ListMySubOrdersRequest.statuses:type_name -> crossdock.partner.v1.SubOrderStatus
+	23, // 19: crossdock.partner.v1.ListMySubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	15, // 20: crossdock.partner.v1.ListMySubOrdersResponse.sub_orders:type_name -> crossdock.partner.v1.SubOrder
+	24, // 21: crossdock.partner.v1.ListMySubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	22, // 22: crossdock.partner.v1.ConfirmSubOrderShipmentRequest.from:type_name -> crossdock.common.v1.Address
+	15, // 23: crossdock.partner.v1.ConfirmSubOrderShipmentResponse.sub_order:type_name -> crossdock.partner.v1.SubOrder
+	5,  // 24: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
+	7,  // 25: crossdock.partner.v1.PartnerService.NotifyOrderChanged:input_type -> crossdock.partner.v1.NotifyOrderChangedRequest
+	11, // 26: crossdock.partner.v1.PartnerService.PushStock:input_type -> crossdock.partner.v1.PushStockRequest
+	16, // 27: crossdock.partner.v1.PartnerService.ListMySubOrders:input_type -> crossdock.partner.v1.ListMySubOrdersRequest
+	18, // 28: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:input_type -> crossdock.partner.v1.ConfirmSubOrderShipmentRequest
+	6,  // 29: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
+	8,  // 30: crossdock.partner.v1.PartnerService.NotifyOrderChanged:output_type -> crossdock.partner.v1.NotifyOrderChangedResponse
+	12, // 31: crossdock.partner.v1.PartnerService.PushStock:output_type -> crossdock.partner.v1.PushStockResponse
+	17, // 32: crossdock.partner.v1.PartnerService.ListMySubOrders:output_type -> crossdock.partner.v1.ListMySubOrdersResponse
+	19, // 33: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:output_type -> crossdock.partner.v1.ConfirmSubOrderShipmentResponse
+	29, // [29:34] is the sub-list for method output_type
+	24, // [24:29] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_partner_v1_service_proto_init() }
@@ -457,8 +1479,8 @@ func file_crossdock_partner_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_partner_v1_service_proto_rawDesc), len(file_crossdock_partner_v1_service_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   5,
+			NumEnums:      4,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PartnerService_GetMyPartner_FullMethodName       = "/crossdock.partner.v1.PartnerService/GetMyPartner"
-	PartnerService_NotifyOrderChanged_FullMethodName = "/crossdock.partner.v1.PartnerService/NotifyOrderChanged"
+	PartnerService_GetMyPartner_FullMethodName            = "/crossdock.partner.v1.PartnerService/GetMyPartner"
+	PartnerService_NotifyOrderChanged_FullMethodName      = "/crossdock.partner.v1.PartnerService/NotifyOrderChanged"
+	PartnerService_PushStock_FullMethodName               = "/crossdock.partner.v1.PartnerService/PushStock"
+	PartnerService_ListMySubOrders_FullMethodName         = "/crossdock.partner.v1.PartnerService/ListMySubOrders"
+	PartnerService_ConfirmSubOrderShipment_FullMethodName = "/crossdock.partner.v1.PartnerService/ConfirmSubOrderShipment"
 )
 
 // PartnerServiceClient is the client API for PartnerService service.
@@ -52,6 +55,26 @@ type PartnerServiceClient interface {
 	// an order. An order_id that is empty or longer than 128 characters is
 	// INVALID_ARGUMENT.
 	NotifyOrderChanged(ctx context.Context, in *NotifyOrderChangedRequest, opts ...grpc.CallOption) (*NotifyOrderChangedResponse, error)
+	// PushStock sets the on-hand levels of many SKUs in one of the supplier's
+	// warehouses, by the supplier's own SKU codes, as absolute levels (what the ERP
+	// counts), all at once with a result per line: a line naming an unknown code or a
+	// level below what is reserved is rejected without failing the others. Retries
+	// are safe: a repeated sync_id answers the first result and changes nothing; the
+	// same sync_id with other lines is ALREADY_EXISTS. Supplier ERPs only: a partner
+	// platform's or any other caller is PERMISSION_DENIED (reason ERPS_ONLY); a
+	// warehouse of another supplier is NOT_FOUND.
+	PushStock(ctx context.Context, in *PushStockRequest, opts ...grpc.CallOption) (*PushStockResponse, error)
+	// ListMySubOrders lists the ERP's supplier's paid sub-orders, newest first,
+	// optionally only those in the statuses given. Supplier ERPs only (else
+	// PERMISSION_DENIED, reason ERPS_ONLY); a supplier never sees another's.
+	ListMySubOrders(ctx context.Context, in *ListMySubOrdersRequest, opts ...grpc.CallOption) (*ListMySubOrdersResponse, error)
+	// ConfirmSubOrderShipment books a physical sub-order's parcel with the shipping method
+	// given, picked up at the from address, and marks the sub-order shipped; it
+	// answers the sub-order with its waybill. Retries are safe: a sub-order already
+	// shipped answers the same shipment. Supplier ERPs only (else PERMISSION_DENIED,
+	// reason ERPS_ONLY); another supplier's sub-order is NOT_FOUND, a virtual one or
+	// one past shipping FAILED_PRECONDITION.
+	ConfirmSubOrderShipment(ctx context.Context, in *ConfirmSubOrderShipmentRequest, opts ...grpc.CallOption) (*ConfirmSubOrderShipmentResponse, error)
 }
 
 type partnerServiceClient struct {
@@ -76,6 +99,36 @@ func (c *partnerServiceClient) NotifyOrderChanged(ctx context.Context, in *Notif
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(NotifyOrderChangedResponse)
 	err := c.cc.Invoke(ctx, PartnerService_NotifyOrderChanged_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *partnerServiceClient) PushStock(ctx context.Context, in *PushStockRequest, opts ...grpc.CallOption) (*PushStockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PushStockResponse)
+	err := c.cc.Invoke(ctx, PartnerService_PushStock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *partnerServiceClient) ListMySubOrders(ctx context.Context, in *ListMySubOrdersRequest, opts ...grpc.CallOption) (*ListMySubOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMySubOrdersResponse)
+	err := c.cc.Invoke(ctx, PartnerService_ListMySubOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *partnerServiceClient) ConfirmSubOrderShipment(ctx context.Context, in *ConfirmSubOrderShipmentRequest, opts ...grpc.CallOption) (*ConfirmSubOrderShipmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfirmSubOrderShipmentResponse)
+	err := c.cc.Invoke(ctx, PartnerService_ConfirmSubOrderShipment_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +164,26 @@ type PartnerServiceServer interface {
 	// an order. An order_id that is empty or longer than 128 characters is
 	// INVALID_ARGUMENT.
 	NotifyOrderChanged(context.Context, *NotifyOrderChangedRequest) (*NotifyOrderChangedResponse, error)
+	// PushStock sets the on-hand levels of many SKUs in one of the supplier's
+	// warehouses, by the supplier's own SKU codes, as absolute levels (what the ERP
+	// counts), all at once with a result per line: a line naming an unknown code or a
+	// level below what is reserved is rejected without failing the others. Retries
+	// are safe: a repeated sync_id answers the first result and changes nothing; the
+	// same sync_id with other lines is ALREADY_EXISTS. Supplier ERPs only: a partner
+	// platform's or any other caller is PERMISSION_DENIED (reason ERPS_ONLY); a
+	// warehouse of another supplier is NOT_FOUND.
+	PushStock(context.Context, *PushStockRequest) (*PushStockResponse, error)
+	// ListMySubOrders lists the ERP's supplier's paid sub-orders, newest first,
+	// optionally only those in the statuses given. Supplier ERPs only (else
+	// PERMISSION_DENIED, reason ERPS_ONLY); a supplier never sees another's.
+	ListMySubOrders(context.Context, *ListMySubOrdersRequest) (*ListMySubOrdersResponse, error)
+	// ConfirmSubOrderShipment books a physical sub-order's parcel with the shipping method
+	// given, picked up at the from address, and marks the sub-order shipped; it
+	// answers the sub-order with its waybill. Retries are safe: a sub-order already
+	// shipped answers the same shipment. Supplier ERPs only (else PERMISSION_DENIED,
+	// reason ERPS_ONLY); another supplier's sub-order is NOT_FOUND, a virtual one or
+	// one past shipping FAILED_PRECONDITION.
+	ConfirmSubOrderShipment(context.Context, *ConfirmSubOrderShipmentRequest) (*ConfirmSubOrderShipmentResponse, error)
 	mustEmbedUnimplementedPartnerServiceServer()
 }
 
@@ -126,6 +199,15 @@ func (UnimplementedPartnerServiceServer) GetMyPartner(context.Context, *GetMyPar
 }
 func (UnimplementedPartnerServiceServer) NotifyOrderChanged(context.Context, *NotifyOrderChangedRequest) (*NotifyOrderChangedResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method NotifyOrderChanged not implemented")
+}
+func (UnimplementedPartnerServiceServer) PushStock(context.Context, *PushStockRequest) (*PushStockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PushStock not implemented")
+}
+func (UnimplementedPartnerServiceServer) ListMySubOrders(context.Context, *ListMySubOrdersRequest) (*ListMySubOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMySubOrders not implemented")
+}
+func (UnimplementedPartnerServiceServer) ConfirmSubOrderShipment(context.Context, *ConfirmSubOrderShipmentRequest) (*ConfirmSubOrderShipmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmSubOrderShipment not implemented")
 }
 func (UnimplementedPartnerServiceServer) mustEmbedUnimplementedPartnerServiceServer() {}
 func (UnimplementedPartnerServiceServer) testEmbeddedByValue()                        {}
@@ -184,6 +266,60 @@ func _PartnerService_NotifyOrderChanged_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PartnerService_PushStock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PushStockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).PushStock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_PushStock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).PushStock(ctx, req.(*PushStockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PartnerService_ListMySubOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMySubOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).ListMySubOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_ListMySubOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).ListMySubOrders(ctx, req.(*ListMySubOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _PartnerService_ConfirmSubOrderShipment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmSubOrderShipmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PartnerServiceServer).ConfirmSubOrderShipment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PartnerService_ConfirmSubOrderShipment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PartnerServiceServer).ConfirmSubOrderShipment(ctx, req.(*ConfirmSubOrderShipmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PartnerService_ServiceDesc is the grpc.ServiceDesc for PartnerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -198,6 +334,18 @@ var PartnerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "NotifyOrderChanged",
 			Handler:    _PartnerService_NotifyOrderChanged_Handler,
+		},
+		{
+			MethodName: "PushStock",
+			Handler:    _PartnerService_PushStock_Handler,
+		},
+		{
+			MethodName: "ListMySubOrders",
+			Handler:    _PartnerService_ListMySubOrders_Handler,
+		},
+		{
+			MethodName: "ConfirmSubOrderShipment",
+			Handler:    _PartnerService_ConfirmSubOrderShipment_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
