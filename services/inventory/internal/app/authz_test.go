@@ -47,6 +47,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return err
 		}
 	}
+	// A service relays an ERP's sync for the supplier it names (docking).
+	relayFor := func(supplier auth.Caller, w domain.Warehouse, code string) func() error {
+		return func() error {
+			_, err := f.svc.SyncStock(ctx, orders, app.SyncInput{WarehouseID: w.ID, SyncID: "sync-" + uuid.NewString(),
+				Lines: []domain.SyncLine{{Code: code, OnHand: 12}}, SupplierOrgID: orgOf(supplier)})
+			return err
+		}
+	}
 	tests := []struct {
 		name string
 		run  func() error
@@ -65,6 +73,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return err
 		}, apperr.KindPermissionDenied},
 		{"partner client syncs", syncAs(partner, mine, "MINE"), apperr.KindPermissionDenied},
+		{"a service syncs my warehouse for me", relayFor(me, mine, "MINE"), apperr.KindUnknown},
+		{"a service syncs another supplier's warehouse for me", relayFor(me, theirs, "THEIRS"), apperr.KindNotFound},
+		{"a service syncs for no supplier", syncAs(orders, mine, "MINE"), apperr.KindInvalid},
 		{"partner client adjusts", adjust(partner, mine, mySKU), apperr.KindNotFound},
 		{"adjust another supplier's SKU in my warehouse", adjust(me, mine, theirSKU), apperr.KindNotFound},
 		{"adjust in a central warehouse as a supplier", adjust(me, central, mySKU), apperr.KindNotFound},
@@ -150,9 +161,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Errorf("my purchase orders = %v, %v", pos, err)
 	}
 	levels, err := f.svc.GetStock(ctx, me, mySKU)
-	// 10, +1 by me, synced to 12 by the ERP, +1 by the ERP (the service
-	// restocked the other supplier's warehouse only).
-	if err != nil || len(levels) != 1 || levels[0].OnHand != 13 || levels[0].Reserved != 1 {
+	// 10, +1 by me, synced to 12 by the ERP, +1 by the ERP, synced to 12
+	// again by a service relaying for me (the service restocked the other
+	// supplier's warehouse only, and its sync there for me was refused).
+	if err != nil || len(levels) != 1 || levels[0].OnHand != 12 || levels[0].Reserved != 1 {
 		t.Errorf("my stock = %+v, %v", levels, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -19,6 +20,12 @@ type SyncInput struct {
 	SyncID      string
 	WarehouseID uuid.UUID
 	Lines       []domain.SyncLine
+	// SupplierOrgID is the supplier a service relays for (platform-docking
+	// for an ERP's signed call): a service must name it, so that it can only
+	// ever change the stock of the supplier it was asked by, never of
+	// whichever warehouse id it was given. Ignored for other callers, whose
+	// organization is their own.
+	SupplierOrgID uuid.UUID
 }
 
 // SyncStock sets the on-hand levels an ERP reports, all in one transaction,
@@ -26,14 +33,18 @@ type SyncInput struct {
 // unknown code, a level below what is reserved) without failing the others.
 // It is idempotent by sync_id within the warehouse: a repeat returns the
 // first result and changes nothing; the same sync_id with other lines is
-// AlreadyExists. Callers: the warehouse supplier's members, and services
-// relaying for it.
+// AlreadyExists. Callers: the warehouse supplier's members and ERP, and
+// services relaying for the supplier they name (another supplier's
+// warehouse is NotFound to them, as to the supplier).
 func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([]domain.SyncResult, error) {
 	if _, ok := supplierOrg(c); !ok && !isService(c) {
 		if c.Kind == auth.KindAPIClient {
 			return nil, ErrSyncCallerNoOrg
 		}
 		return nil, ErrSuppliersOnly
+	}
+	if isService(c) && in.SupplierOrgID == uuid.Nil {
+		return nil, apperr.InvalidField("supplier_org_id", "is required of a service: the supplier it relays for")
 	}
 	syncID, lines, err := domain.CheckSync(in.SyncID, in.Lines)
 	if err != nil {
@@ -45,10 +56,12 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 		if err != nil {
 			return err
 		}
-		if !isService(c) {
-			if err := ownedWarehouse(c, w); err != nil {
-				return err
+		if isService(c) {
+			if w.Kind == domain.WarehouseSupplier && w.SupplierID != in.SupplierOrgID {
+				return warehouseNotFound(w.ID)
 			}
+		} else if err := ownedWarehouse(c, w); err != nil {
+			return err
 		}
 		if w.Kind != domain.WarehouseSupplier {
 			return domain.ErrSyncNeedsSupplierWarehouse

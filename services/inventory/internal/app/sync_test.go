@@ -87,6 +87,12 @@ func TestSyncCallers(t *testing.T) {
 	in := func(w domain.Warehouse, id string) app.SyncInput {
 		return app.SyncInput{SyncID: id, WarehouseID: w.ID, Lines: []domain.SyncLine{{Code: "A", OnHand: 1}}}
 	}
+	// relay is a service's sync for the supplier named.
+	relay := func(w domain.Warehouse, id string, supplier auth.Caller) app.SyncInput {
+		r := in(w, id)
+		r.SupplierOrgID = orgOf(supplier)
+		return r
+	}
 	staff := sup
 	staff.Subject, staff.OrganizationRole = "staff-member", auth.OrgRoleStaff
 	erp := auth.Caller{Subject: "erp-client", Kind: auth.KindAPIClient}
@@ -98,12 +104,15 @@ func TestSyncCallers(t *testing.T) {
 	}{
 		{"owner", sup, in(w, "1"), apperr.KindUnknown},
 		{"staff", staff, in(w, "2"), apperr.KindUnknown},
-		{"a service relaying for the supplier", orders, in(w, "3"), apperr.KindUnknown},
+		{"a service relaying for the supplier", orders, relay(w, "3", sup), apperr.KindUnknown},
+		{"a service naming no supplier", orders, in(w, "3a"), apperr.KindInvalid},
+		{"a service naming another supplier", orders, relay(w, "3b", supplier()), apperr.KindNotFound},
+		{"a supplier naming another supplier acts for its own", sup, relay(w, "3c", supplier()), apperr.KindUnknown},
 		{"another supplier", supplier(), in(w, "4"), apperr.KindNotFound},
 		{"an ERP API client (no organization in its identity yet)", erp, in(w, "5"), apperr.KindPermissionDenied},
 		{"a buyer", buyer, in(w, "6"), apperr.KindPermissionDenied},
 		{"a central warehouse", admin, in(central, "7"), apperr.KindPermissionDenied},
-		{"a service into a central warehouse", orders, in(central, "8"), apperr.KindFailedPrecondition},
+		{"a service into a central warehouse", orders, relay(central, "8", sup), apperr.KindFailedPrecondition},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -183,10 +183,11 @@ func (s *Server) SyncStock(ctx context.Context, req *inventoryv1.SyncStockReques
 	}
 	var p ids
 	w := p.required("warehouse_id", req.GetWarehouseId())
+	org := p.optional("supplier_org_id", req.GetSupplierOrgId())
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	in := app.SyncInput{SyncID: req.GetSyncId(), WarehouseID: w}
+	in := app.SyncInput{SyncID: req.GetSyncId(), WarehouseID: w, SupplierOrgID: org}
 	for _, l := range req.GetLines() {
 		in.Lines = append(in.Lines, domain.SyncLine{Code: l.GetSkuCode(), OnHand: l.GetOnHand()})
 	}
