@@ -46,7 +46,7 @@ func (s *saga) delivered(t *testing.T, lines ...domain.CartLine) (auth.Caller, d
 // carrier deliver it.
 func (s *saga) shipAndDeliver(t *testing.T, sub domain.SubOrder) {
 	t.Helper()
-	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(sub.SupplierID), sub.ID, uuid.New(), warehouse); err != nil {
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(sub.SupplierID), sub.ID, uuid.New(), warehouse, uuid.Nil); err != nil {
 		t.Fatal(err)
 	}
 	s.w.parcels[sub.ID].delivered = true

@@ -77,6 +77,14 @@ func actsFor(c auth.Caller, supplier uuid.UUID) bool {
 	return ok && org == supplier
 }
 
+// relaysFor reports a service relaying for the supplier it names
+// (platform-docking for the supplier's ERP): it may do for that supplier what
+// the supplier's ERP may, and only for that one. Everyone else's named
+// supplier counts for nothing.
+func relaysFor(c auth.Caller, named, supplier uuid.UUID) bool {
+	return isService(c) && named != uuid.Nil && named == supplier
+}
+
 // actor is who the change log names for the caller.
 func actor(c auth.Caller) domain.Actor {
 	switch {

@@ -22,14 +22,16 @@ var (
 	ErrNotVirtual  = apperr.FailedPrecondition("physical goods are delivered by their carrier: ship the sub-order instead").WithReason("NOT_VIRTUAL")
 )
 
-// supplierCommand loads a sub-order for its supplier: anyone else is told
-// it does not exist.
-func (s *Service) supplierCommand(ctx context.Context, c auth.Caller, subID uuid.UUID) (domain.Order, domain.SubOrder, error) {
+// supplierCommand loads a sub-order for its supplier, or for a service
+// relaying for the supplier it names (onBehalfOf, uuid.Nil when none):
+// anyone else is told it does not exist.
+func (s *Service) supplierCommand(ctx context.Context, c auth.Caller, subID, onBehalfOf uuid.UUID) (domain.Order, domain.SubOrder, error) {
 	o, sub, err := s.subOrder(ctx, subID)
 	if err != nil {
 		return o, sub, err
 	}
-	if !isSupplierOf(c, sub) && !isAdmin(c) || sub.Status == domain.PendingPayment && !isAdmin(c) {
+	supplier := isSupplierOf(c, sub) || relaysFor(c, onBehalfOf, sub.SupplierID)
+	if !supplier && !isAdmin(c) || sub.Status == domain.PendingPayment && !isAdmin(c) {
 		return o, sub, notFoundSubOrder(subID)
 	}
 	return o, sub, nil
@@ -91,7 +93,7 @@ func (s *Service) moveIn(ctx context.Context, r Repository, o domain.Order, subI
 
 // AcceptSubOrder records that the supplier will fulfil a paid sub-order.
 func (s *Service) AcceptSubOrder(ctx context.Context, c auth.Caller, subID uuid.UUID) (domain.SubOrder, error) {
-	o, _, err := s.supplierCommand(ctx, c, subID)
+	o, _, err := s.supplierCommand(ctx, c, subID, uuid.Nil)
 	if err != nil {
 		return domain.SubOrder{}, err
 	}
@@ -101,8 +103,12 @@ func (s *Service) AcceptSubOrder(ctx context.Context, c auth.Caller, subID uuid.
 // ShipSubOrder books a physical sub-order's parcel and marks it shipped. The
 // booking is logistics' (idempotent on the sub-order), so a retry after a
 // lost answer books nothing twice; if the parcel was booked but this call
-// never recorded it, logistics.shipment.booked does.
-func (s *Service) ShipSubOrder(ctx context.Context, c auth.Caller, subID, methodID uuid.UUID, from domain.Address) (domain.SubOrder, error) {
+// never recorded it, logistics.shipment.booked does. Its supplier's members
+// and ERP ship it, and so does a service relaying for the supplier it names
+// in onBehalfOf (docking for an ERP's signed call; uuid.Nil for everyone
+// else): a service naming none, or another supplier, is told the sub-order
+// does not exist.
+func (s *Service) ShipSubOrder(ctx context.Context, c auth.Caller, subID, methodID uuid.UUID, from domain.Address, onBehalfOf uuid.UUID) (domain.SubOrder, error) {
 	var v apperr.Violations
 	if methodID == uuid.Nil {
 		v.Add("method_id", "is required: a shipping method of logistics")
@@ -111,7 +117,7 @@ func (s *Service) ShipSubOrder(ctx context.Context, c auth.Caller, subID, method
 	if err := v.Err(); err != nil {
 		return domain.SubOrder{}, err
 	}
-	o, sub, err := s.supplierCommand(ctx, c, subID)
+	o, sub, err := s.supplierCommand(ctx, c, subID, onBehalfOf)
 	if err != nil {
 		return domain.SubOrder{}, err
 	}
@@ -152,7 +158,7 @@ func shipped(sh Shipment, method string) alsoFunc {
 // buyer: its stock is committed and it completes after the automatic
 // delay unless the buyer confirms first.
 func (s *Service) DeliverSubOrder(ctx context.Context, c auth.Caller, subID uuid.UUID) (domain.SubOrder, error) {
-	o, sub, err := s.supplierCommand(ctx, c, subID)
+	o, sub, err := s.supplierCommand(ctx, c, subID, uuid.Nil)
 	if err != nil {
 		return domain.SubOrder{}, err
 	}

@@ -340,7 +340,7 @@ func TestCancelBeforeShipmentRefundsAfterIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := shipped.SubOrders[0]
-	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), sub.ID, uuid.New(), domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}); err != nil {
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), sub.ID, uuid.New(), domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}, uuid.Nil); err != nil {
 		t.Fatal(err)
 	}
 	wallet := s.w.wallets[ann.Subject]
@@ -376,10 +376,10 @@ func TestFulfilmentSettlesWithActualFreight(t *testing.T) {
 	}
 	from := domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}
 	works, porto := supplierOf(s.gadgets), supplierOf(s.linen)
-	if _, err := s.svc.ShipSubOrder(ctx, porto, phone.ID, uuid.New(), from); apperr.KindOf(err) != apperr.KindNotFound {
+	if _, err := s.svc.ShipSubOrder(ctx, porto, phone.ID, uuid.New(), from, uuid.Nil); apperr.KindOf(err) != apperr.KindNotFound {
 		t.Fatalf("another supplier shipped the sub-order: %v", err)
 	}
-	_, err := s.svc.ShipSubOrder(ctx, works, code.ID, uuid.New(), from)
+	_, err := s.svc.ShipSubOrder(ctx, works, code.ID, uuid.New(), from, uuid.Nil)
 	wantKind(t, err, apperr.KindFailedPrecondition, "NOT_PHYSICAL")
 	if _, err := s.svc.AcceptSubOrder(ctx, works, phone.ID); err != nil {
 		t.Fatal(err)
@@ -389,7 +389,7 @@ func TestFulfilmentSettlesWithActualFreight(t *testing.T) {
 		if id == scarf.ID {
 			by = porto
 		}
-		got, err := s.svc.ShipSubOrder(ctx, by, id, uuid.New(), from)
+		got, err := s.svc.ShipSubOrder(ctx, by, id, uuid.New(), from, uuid.Nil)
 		if err != nil || got.Status != domain.Shipped || got.Waybill == "" {
 			t.Fatalf("ship: %+v, %v", got, err)
 		}
@@ -518,7 +518,7 @@ func TestExternalOrdersArePaidOnceAndSettleByThePartner(t *testing.T) {
 	_, _, err = s.svc.PlaceExternalOrder(ctx, buyer(), in)
 	wantKind(t, err, apperr.KindPermissionDenied, "SERVICES_ONLY")
 	sub := o.SubOrders[0]
-	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), sub.ID, uuid.New(), domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}); err != nil {
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), sub.ID, uuid.New(), domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}, uuid.Nil); err != nil {
 		t.Fatal(err)
 	}
 	s.w.parcels[sub.ID].delivered = true

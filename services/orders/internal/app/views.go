@@ -69,15 +69,16 @@ func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token
 }
 
 // ListSupplierSubOrders lists a supplier's paid sub-orders, newest first:
-// its members and ERP their own, admins any supplier's.
+// its members and ERP their own, admins and services relaying for a
+// supplier (docking for its ERP) the supplier they name.
 func (s *Service) ListSupplierSubOrders(ctx context.Context, c auth.Caller, supplier uuid.UUID, statuses []domain.Status, size int, token string) ([]domain.Order, string, error) {
 	org, member := supplierOrg(c)
 	switch {
 	case member && (supplier == uuid.Nil || supplier == org):
 		supplier = org
-	case isAdmin(c) && supplier != uuid.Nil:
-	case isAdmin(c):
-		return nil, "", apperr.InvalidField("supplier_id", "is required for an admin")
+	case (isAdmin(c) || isService(c)) && supplier != uuid.Nil:
+	case isAdmin(c) || isService(c):
+		return nil, "", apperr.InvalidField("supplier_id", "is required for an admin or a service")
 	default:
 		return nil, "", ErrSuppliersOnly
 	}

@@ -199,13 +199,18 @@ func (s *Server) ShipSubOrder(ctx context.Context, req *ordersv1.ShipSubOrderReq
 	if err != nil {
 		return nil, err
 	}
-	var method uuid.UUID
+	var method, onBehalfOf uuid.UUID
 	if raw := req.GetMethodId(); raw != "" {
 		if method, err = apperr.ParseID("method_id", raw); err != nil {
 			return nil, err
 		}
 	}
-	_, err = s.svc.ShipSubOrder(ctx, c, id, method, peers.AddressFromProto(req.GetFrom()))
+	if raw := req.GetSupplierOrgId(); raw != "" {
+		if onBehalfOf, err = apperr.ParseID("supplier_org_id", raw); err != nil {
+			return nil, err
+		}
+	}
+	_, err = s.svc.ShipSubOrder(ctx, c, id, method, peers.AddressFromProto(req.GetFrom()), onBehalfOf)
 	sub, err := s.answer(ctx, c, id, err)
 	return &ordersv1.ShipSubOrderResponse{SubOrder: sub}, err
 }
