@@ -1,9 +1,9 @@
 // Command platform-docking runs the platform-docking service: the registry
 // of partner platforms with their terms and sealed credentials, the
 // handshake that verifies a partner's endpoint and keys, the partner-facing
-// API partners call with signed requests, and the jobs that dock: product
-// push, order pull, waybill return and settlement reconciliation; and the
-// supply platforms docked as suppliers (catalogue and stock import,
+// API partners and supplier ERPs call with signed requests, and the jobs
+// that dock: product push, order pull, waybill return and settlement
+// reconciliation; and the supply platforms docked as suppliers (catalogue and stock import,
 // purchase orders placed under merchants' accounts).
 package main
 
@@ -18,6 +18,7 @@ import (
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -68,7 +69,7 @@ type Config struct {
 	// FinanceAddr is finance (settlement lines credited).
 	FinanceAddr string `env:"FINANCE_ADDR" envDefault:"127.0.0.1:9106"`
 	// InventoryAddr is inventory (supply platforms' stock synced, as their
-	// supplier's ERP).
+	// supplier's ERP; the stock levels supplier ERPs push).
 	InventoryAddr string `env:"INVENTORY_ADDR" envDefault:"127.0.0.1:9103"`
 	// SupplyImportEvery and SupplyStockEvery pace each supply platform's
 	// catalogue import and stock sync; SupplyTrackEvery is how often a
@@ -206,9 +207,9 @@ func run(ctx context.Context) error {
 		dialed[name] = conn
 	}
 	partners := postgres.New(rt.Pool, ring)
-	trade := app.NewTrade(partners, postgres.NewTrade(rt.Pool), connectors,
-		peers.Catalog{Client: catalogv1.NewCatalogServiceClient(dialed["CATALOG_ADDR"])},
-		peers.Orders{Client: ordersv1.NewOrdersServiceClient(dialed["ORDERS_ADDR"])},
+	catalog := peers.Catalog{Client: catalogv1.NewCatalogServiceClient(dialed["CATALOG_ADDR"])}
+	orders := peers.Orders{Client: ordersv1.NewOrdersServiceClient(dialed["ORDERS_ADDR"])}
+	trade := app.NewTrade(partners, postgres.NewTrade(rt.Pool), connectors, catalog, orders,
 		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		app.Timing{Round: cfg.Round, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
 			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
@@ -220,7 +221,10 @@ func run(ctx context.Context) error {
 		app.SupplyTiming{ImportEvery: cfg.SupplyImportEvery, StockEvery: cfg.SupplyStockEvery, TrackEvery: cfg.SupplyTrackEvery, Retry: cfg.Retry}, rt.Log))
 	registry := app.New(partners, handshakers, keys, app.WithPlaintextPartners(transport.Plaintext),
 		app.WithCredentialCheckers(map[domain.Protocol]app.CredentialChecker{domain.ProtocolRESTMarketplace: rest}))
-	grpcapi.Register(rt.Server.GRPC(), registry, trade)
+	// Supplier ERPs' calls are relayed as docking's service account, naming
+	// the ERP's supplier, to the services that own stock and sub-orders.
+	erp := app.NewERP(peers.Inventory{Client: inventoryv1.NewInventoryServiceClient(dialed["INVENTORY_ADDR"])}, orders, catalog)
+	grpcapi.Register(rt.Server.GRPC(), registry, trade, erp)
 
 	// Workers start once the database is migrated and the streams exist.
 	for _, c := range (events.Consumers{Nudge: trade.Nudge}).All() {

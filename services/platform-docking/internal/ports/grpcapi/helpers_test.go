@@ -98,6 +98,8 @@ type fixture struct {
 	// orders records what they place.
 	trade  *app.Trade
 	orders *orders
+	// erp is what inventory, orders and the catalogue were sent for ERPs.
+	erp *erpPeers
 }
 
 // orders plays the orders service's PlaceExternal: idempotent on channel
@@ -169,7 +171,8 @@ func newFixture(t *testing.T) *fixture {
 	f.trade = app.NewTrade(f.store, postgres.NewTrade(f.pool), map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: connector.App()},
 		nil, f.orders, nil, app.Timing{PullEvery: time.Hour, SettleEvery: time.Hour, Retry: time.Minute}, slog.Default()).
 		WithSupply(app.NewSupply(postgres.NewSupply(f.pool, ring), nil, nil, app.SupplyTiming{}, slog.Default()))
-	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), f.trade)
+	f.erp = startERPPeers(t)
+	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), f.trade, f.erp.app())
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}

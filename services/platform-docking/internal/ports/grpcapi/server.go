@@ -1,10 +1,10 @@
 // Package grpcapi is platform-docking's gRPC edge: DockingService for
-// operators and PartnerService for partners' signed calls. It maps protobuf
-// messages to the use cases' types and back and returns the use cases'
-// apperr errors, which the kit's interceptor turns into statuses. Calls are
-// authenticated before they get here: access tokens, or request signatures
-// checked by pkg/auth (unknown client, bad signature, stale timestamp and
-// replayed nonce never reach a handler).
+// operators and PartnerService for partners' and supplier ERPs' signed
+// calls. It maps protobuf messages to the use cases' types and back and
+// returns the use cases' apperr errors, which the kit's interceptor turns
+// into statuses. Calls are authenticated before they get here: access
+// tokens, or request signatures checked by pkg/auth (unknown client, bad
+// signature, stale timestamp and replayed nonce never reach a handler).
 package grpcapi
 
 import (
@@ -30,13 +30,14 @@ type Partners struct {
 	partnerv1.UnimplementedPartnerServiceServer
 	svc   *app.Service
 	trade *app.Trade
+	erp   *app.ERP
 }
 
-// Register adds both services over the registry and the trade jobs to a
-// gRPC server.
-func Register(g grpc.ServiceRegistrar, svc *app.Service, trade *app.Trade) {
+// Register adds both services over the registry, the trade jobs and the
+// ERP calls to a gRPC server.
+func Register(g grpc.ServiceRegistrar, svc *app.Service, trade *app.Trade, erp *app.ERP) {
 	dockingv1.RegisterDockingServiceServer(g, &Docking{svc: svc, trade: trade})
-	partnerv1.RegisterPartnerServiceServer(g, &Partners{svc: svc, trade: trade})
+	partnerv1.RegisterPartnerServiceServer(g, &Partners{svc: svc, trade: trade, erp: erp})
 }
 
 // caller returns the authenticated caller of a protected method.
