@@ -64,8 +64,8 @@ func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCrede
 	if !platform.Created {
 		state = "registered before (kept as it was)"
 	}
-	fmt.Fprintf(say, "demo supply platform %s at %s: %s; its goods are %s's and await review by %s\n",
-		mesh.SupplyPlatformCode, supplyEndpoint, state, seed.SupplyEmail, seed.ReviewerEmail)
+	fmt.Fprintf(say, "demo supply platform %s at %s: %s; docking imports its catalogue as %s's products, for review\n",
+		mesh.SupplyPlatformCode, supplyEndpoint, state, seed.SupplyEmail)
 	return nil
 }
 
