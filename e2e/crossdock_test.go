@@ -201,7 +201,8 @@ const (
 
 // meshPorts lists every port a mesh at offset listens on.
 func meshPorts(offset int) []int {
-	ports := []int{4222, 8222, postgresPort, gatewayHTTPPort, gatewayAdminPort, paymentSandboxPort, carrierSimPort, partnerSimPort}
+	ports := []int{4222, 8222, postgresPort, gatewayHTTPPort, gatewayAdminPort, paymentSandboxPort, carrierSimPort, partnerSimPort,
+		supplySimPort, supplyAdminPort}
 	for _, b := range backends {
 		ports = append(ports, b.grpc, b.grpc+100)
 	}

@@ -41,14 +41,22 @@ type Faults struct {
 
 // SKU is one saleable variant: the platform's code, its price in the
 // platform's currency (a decimal string, as the platform writes it), its
-// weight and stock.
+// weight, packed dimensions and stock.
 type SKU struct {
 	Code      string            `json:"sku"`
 	Price     string            `json:"price"`
 	WeightG   int64             `json:"weight_g"`
+	Package   Package           `json:"package_mm"`
 	Stock     int64             `json:"stock"`
 	Specs     map[string]string `json:"specs,omitempty"`
 	UpdatedAt time.Time         `json:"-"`
+}
+
+// Package is a SKU's packed size in millimetres, as carriers measure it.
+type Package struct {
+	Length int64 `json:"length"`
+	Width  int64 `json:"width"`
+	Height int64 `json:"height"`
 }
 
 // Product is a catalogue entry with its SKUs.

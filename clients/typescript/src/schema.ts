@@ -5340,6 +5340,11 @@ export interface components {
             defaultLocale?: string;
             /** @description The supplier's warehouse in inventory whose levels follow the platform's stock. */
             warehouseId?: string;
+            /**
+             * @description ISO 3166-2 of where the goods ship from, within origin_country_code (the
+             *     catalogue needs it for physical goods).
+             */
+            originRegionCode?: string;
         };
         /** @description SupplyOrder is one sub-order placed with a supply platform. */
         SupplyOrder: {
@@ -8270,7 +8275,8 @@ export interface operations {
                  *         "brandId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
                  *         "originCountryCode": "PT",
                  *         "defaultLocale": "de",
-                 *         "warehouseId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *         "warehouseId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *         "originRegionCode": "PT-11"
                  *       },
                  *       "defaultAccount": {
                  *         "accountId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",

@@ -29,7 +29,12 @@ var ServiceDefaults = map[string]map[string]string{
 	// a simulator arrives while one watches. The simulators serve plaintext
 	// on loopback, which docking refuses unless told it is development.
 	PlatformDocking: {"DOCKING_PULL_EVERY": "3s", "DOCKING_PULL_LAG": "5s", "DOCKING_SETTLE_EVERY": "5s", "DOCKING_PULL_OVERLAP": "10m",
-		"DOCKING_RETRY": "5s", "DOCKING_ROUND": "1s", "DOCKING_PARTNER_PLAINTEXT": "true"},
+		"DOCKING_RETRY": "5s", "DOCKING_ROUND": "1s", "DOCKING_PARTNER_PLAINTEXT": "true",
+		// The supply simulator's catalogue is imported, its stock synced
+		// and its purchase orders tracked every few seconds (a minute or
+		// more in production), so its products reach review and its
+		// waybills arrive while one watches.
+		"DOCKING_SUPPLY_IMPORT_EVERY": "5s", "DOCKING_SUPPLY_STOCK_EVERY": "10s", "DOCKING_SUPPLY_TRACK_EVERY": "5s"},
 }
 
 // Env returns the environment of one service's process: the defaults, then the

@@ -72,9 +72,9 @@ func TestPlanHasNoDuplicatePorts(t *testing.T) {
 		seen[l.Addr] = l.Owner
 	}
 	// 8 backends × 2, gateway × 2, NATS × 2, PostgreSQL, the payment
-	// sandbox, the carrier simulator and the two partner simulators with
-	// their admin APIs.
-	if len(seen) != 8*2+2+2+1+2+2*2 {
+	// sandbox, the carrier simulator, and the two partner simulators and
+	// the supply simulator with their admin APIs.
+	if len(seen) != 8*2+2+2+1+2+3*2 {
 		t.Fatalf("%d listeners: %v", len(seen), seen)
 	}
 }
@@ -100,8 +100,8 @@ func TestNewPlanRejectsOffsetsOutsideThePortRange(t *testing.T) {
 	for _, svc := range mesh.Services {
 		highest = max(highest, svc.GRPCPort, svc.AdminPort, svc.HTTPPort)
 	}
-	if got := p.SimulatorAdminAddr(mesh.RestMarketSim); got != "127.0.0.1:65535" {
-		t.Errorf("the REST simulator's admin API on %s at the highest offset", got)
+	if got := p.SimulatorAdminAddr(mesh.SupplySim); got != "127.0.0.1:65535" {
+		t.Errorf("the supply simulator's back office on %s at the highest offset", got)
 	}
 	if highest+mesh.MaxOffset != 65535 {
 		t.Errorf("the highest port %d + MaxOffset %d is %d, want 65535", highest, mesh.MaxOffset, highest+mesh.MaxOffset)
@@ -240,6 +240,24 @@ func TestDockingReachesTheSimulatorsInPlaintext(t *testing.T) {
 	env := envMap(t, mesh.Env(service(t, "platform-docking"), p, "postgres://d@db/d", nil, nil))
 	if got := env["DOCKING_PARTNER_PLAINTEXT"]; got != "true" {
 		t.Errorf("DOCKING_PARTNER_PLAINTEXT=%q, want true for the simulators", got)
+	}
+}
+
+// The supply simulator gets its address and both accounts from the mesh;
+// its shipping delay is the demo's unless the shell says otherwise.
+func TestSupplySimEnv(t *testing.T) {
+	p, err := mesh.NewPlan(300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mesh.SupplyCredentials{DefaultAccount: "acc-d", DefaultKey: "kd", MerchantAccount: "acc-m", MerchantKey: "km"}
+	env := envMap(t, mesh.SupplySimEnv(p, c, []string{"SUPPLY_SIM_ADDR=:1", "SUPPLY_SIM_ACCOUNTS=x:y"}))
+	if env["SUPPLY_SIM_ADDR"] != "127.0.0.1:9604" || env["SUPPLY_SIM_ACCOUNTS"] != "acc-d:kd,acc-m:km" || env["SUPPLY_SIM_SHIP_AFTER"] != mesh.SupplyShipAfter {
+		t.Errorf("got %v", env)
+	}
+	env = envMap(t, mesh.SupplySimEnv(p, c, []string{"SUPPLY_SIM_SHIP_AFTER=0"}))
+	if env["SUPPLY_SIM_SHIP_AFTER"] != "0" {
+		t.Errorf("SUPPLY_SIM_SHIP_AFTER=%q, want the shell's 0", env["SUPPLY_SIM_SHIP_AFTER"])
 	}
 }
 

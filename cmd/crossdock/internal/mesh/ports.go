@@ -24,9 +24,9 @@ type Plan struct {
 	services       map[string]Addresses
 }
 
-// MaxOffset keeps the highest port (the REST marketplace simulator's admin
-// API, 9403 + offset) a valid TCP port.
-const MaxOffset = 65535 - 9403
+// MaxOffset keeps the highest port (the supply simulator's back office,
+// 9404 + offset) a valid TCP port.
+const MaxOffset = 65535 - 9404
 
 // NewPlan computes the addresses for a port offset; the offset lets two meshes
 // (a developer's and an end-to-end test's) run on one machine.

@@ -12,7 +12,8 @@ type Simulator struct {
 	Package string // the binary's Go package, relative to the repository root
 	GRPC    bool   // serves gRPC rather than HTTP
 	// Admin is whether it serves an admin API (a partner marketplace's:
-	// orders placed as its buyers, what it received) on Port + 100.
+	// orders placed as its buyers, what it received; a supply platform's
+	// back office: the purchase orders by account) on Port + 100.
 	Admin bool
 }
 
@@ -32,8 +33,12 @@ var PartnerSim = Simulator{Name: "partner-sim", Port: 9302, Package: "./simulato
 // (method router, app key and signed parameters) docking docks with too.
 var RestMarketSim = Simulator{Name: "rest-market-sim", Port: 9303, Package: "./simulators/cmd/rest-market-sim", Admin: true}
 
+// SupplySim is the supply platform docking imports a supplier's catalogue
+// and stock from and places purchase orders with, per merchant account.
+var SupplySim = Simulator{Name: "supply-sim", Port: 9304, Package: "./simulators/cmd/supply-sim", Admin: true}
+
 // Simulators lists every simulator the mesh starts, before the services.
-var Simulators = []Simulator{PaymentSandbox, CarrierSim, PartnerSim, RestMarketSim}
+var Simulators = []Simulator{PaymentSandbox, CarrierSim, PartnerSim, RestMarketSim, SupplySim}
 
 // marketplaceDemoTimes are the partner simulators' clocks and terms in the
 // local mesh: listings reviewed in two seconds and orders settled five
@@ -193,5 +198,41 @@ func RestMarketSimEnv(p Plan, c RestMarketCredentials, parent []string) []string
 		"REST_MARKET_SIM_ADDR":       p.SimulatorAddr(RestMarketSim),
 		"REST_MARKET_SIM_APP_KEY":    c.AppKey,
 		"REST_MARKET_SIM_APP_SECRET": c.AppSecret,
+	})
+}
+
+// SupplyPlatformCode is the demo supply platform's code in docking's
+// registry.
+const SupplyPlatformCode = "demo-supply"
+
+// SupplyShipAfter is how long after a purchase order the mesh's supply
+// simulator ships it: seconds rather than its default minute, so the demo
+// shows a waybill while one watches. The shell may override it.
+const SupplyShipAfter = "10s"
+
+// The demo supply platform's account ids: Crossdock's default account and
+// the one the demo merchant (seed.MerchantEmail's organization) buys
+// through.
+const (
+	SupplyDefaultAccount  = "crossdock-default"
+	SupplyMerchantAccount = "lisboa-corner-shop"
+)
+
+// SupplyCredentials are the supply simulator's accounts and their API
+// keys: the default account, which places buyers' orders and reads the
+// catalogue, and the demo merchant's own. The simulator knows them
+// (SUPPLY_SIM_ACCOUNTS); docking's registration holds them sealed.
+type SupplyCredentials struct {
+	DefaultAccount, DefaultKey   string
+	MerchantAccount, MerchantKey string
+}
+
+// SupplySimEnv is the supply simulator's environment: the demo's shipping
+// delay and the parent's (so `SUPPLY_SIM_RATE_LIMIT=0.2 crossdock up`
+// injects faults), then its address and accounts, which win.
+func SupplySimEnv(p Plan, c SupplyCredentials, parent []string) []string {
+	return merge(map[string]string{"SUPPLY_SIM_SHIP_AFTER": SupplyShipAfter}, parent, map[string]string{
+		"SUPPLY_SIM_ADDR":     p.SimulatorAddr(SupplySim),
+		"SUPPLY_SIM_ACCOUNTS": c.DefaultAccount + ":" + c.DefaultKey + "," + c.MerchantAccount + ":" + c.MerchantKey,
 	})
 }

@@ -1,7 +1,7 @@
 // Package secrets keeps the generated credentials of the local mesh (database
 // logins, service accounts, NATS passwords, the payment sandbox's and the
-// carrier simulator's API keys and webhook secrets, platform-docking's keys
-// and the partner simulator's) in one file. The
+// carrier simulator's API keys and webhook secrets, platform-docking's keys,
+// the partner simulator's and the supply simulator's) in one file. The
 // passwords are created once and reused, so a restarted mesh finds its
 // databases as it left them; the file is readable by its owner only.
 package secrets
@@ -63,6 +63,17 @@ type File struct {
 	// simulator issued to Crossdock: docking holds them (sealed) in the
 	// demo REST partner's registration.
 	RestMarketSim RestMarketSim `json:"rest_market_sim"`
+	// SupplySim is the API keys of Crossdock's two accounts at the supply
+	// simulator: the simulator knows them, docking holds them (sealed) in
+	// the demo supply platform's registration.
+	SupplySim SupplySim `json:"supply_sim"`
+}
+
+// SupplySim holds the API keys of the supply simulator's accounts: the
+// default account's and the demo merchant's.
+type SupplySim struct {
+	DefaultKey  string `json:"default_key"`
+	MerchantKey string `json:"merchant_key"`
 }
 
 // RestMarketSim holds the app key and secret of Crossdock's seller account
@@ -144,6 +155,7 @@ func LoadOrCreate(path string, wants []Want, natsUsers []string) (File, error) {
 	for _, v := range []*string{
 		&f.PaymentSandbox.APIKey, &f.PaymentSandbox.WebhookSecret, &f.CarrierSim.APIKey, &f.CarrierSim.WebhookSecret,
 		&f.Docking.SecretsKey, &f.Docking.SigningKey, &f.PartnerSim.Key, &f.RestMarketSim.AppKey, &f.RestMarketSim.AppSecret,
+		&f.SupplySim.DefaultKey, &f.SupplySim.MerchantKey,
 	} {
 		if *v == "" {
 			pw, err := password()

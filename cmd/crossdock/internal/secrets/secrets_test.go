@@ -88,6 +88,16 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	if second.PartnerSim != first.PartnerSim {
 		t.Error("partner simulator key changed")
 	}
+	// The supply simulator's account keys go into SUPPLY_SIM_ACCOUNTS
+	// ("account:key,..."): two distinct keys without either separator,
+	// kept because docking's registration holds them.
+	if ss := first.SupplySim; len(ss.DefaultKey) < 32 || len(ss.MerchantKey) < 32 || ss.DefaultKey == ss.MerchantKey ||
+		strings.ContainsAny(ss.DefaultKey+ss.MerchantKey, ":,") {
+		t.Fatalf("supply simulator keys %+v", ss)
+	}
+	if second.SupplySim != first.SupplySim {
+		t.Error("supply simulator keys changed")
+	}
 	if second.Databases["orders"].Password == "" {
 		t.Fatal("orders login not added")
 	}

@@ -30,6 +30,9 @@ const (
 	SupplierEmail   = "supplier@demo.crossdock.test"
 	Supplier2Email  = "supplier2@demo.crossdock.test"
 	MerchantEmail   = "merchant@demo.crossdock.test"
+	// SupplyEmail's organization is the demo supply platform's supplier:
+	// docking imports the platform's goods as its products.
+	SupplyEmail = "supply@demo.crossdock.test"
 )
 
 // Account is one demo login.
@@ -84,6 +87,7 @@ func Accounts(ctx context.Context, usersAddr string) ([]Account, error) {
 		{usersv1.AccountType_ACCOUNT_TYPE_SUPPLIER, "supplier", SupplierEmail, "Shenzhen Gadget Works"},
 		{usersv1.AccountType_ACCOUNT_TYPE_SUPPLIER, "supplier", Supplier2Email, "Porto Linen Co"},
 		{usersv1.AccountType_ACCOUNT_TYPE_MERCHANT, "merchant", MerchantEmail, "Lisboa Corner Shop"},
+		{usersv1.AccountType_ACCOUNT_TYPE_SUPPLIER, "supplier", SupplyEmail, SupplyOrganization},
 	} {
 		_, err := users.SignUp(ctx, &usersv1.SignUpRequest{
 			Email: a.email, Password: DemoPassword, DisplayName: "Demo " + a.role,

@@ -92,6 +92,15 @@ func restMarketCredentials(creds secrets.File) mesh.RestMarketCredentials {
 	return mesh.RestMarketCredentials{AppKey: creds.RestMarketSim.AppKey, AppSecret: creds.RestMarketSim.AppSecret}
 }
 
+// supplyCredentials are Crossdock's accounts at the supply simulator and
+// their API keys, which the simulator and docking's registration share.
+func supplyCredentials(creds secrets.File) mesh.SupplyCredentials {
+	return mesh.SupplyCredentials{
+		DefaultAccount: mesh.SupplyDefaultAccount, DefaultKey: creds.SupplySim.DefaultKey,
+		MerchantAccount: mesh.SupplyMerchantAccount, MerchantKey: creds.SupplySim.MerchantKey,
+	}
+}
+
 // partnerCredentials are the partner simulator's key and docking's public
 // key, the half of DOCKING_SIGNING_KEY the simulator checks calls with.
 func partnerCredentials(creds secrets.File) (mesh.PartnerCredentials, error) {

@@ -13,9 +13,11 @@ import (
 // seedCommerce records demo exchange rates and fills the demo catalogue, its
 // stock, a freight history and coupon campaigns, and registers and verifies
 // the partner simulators as the demo partners (the standard protocol's and
-// the REST marketplace), once the demo accounts exist.
+// the REST marketplace), and registers the supply simulator as the demo
+// supply platform, once the demo accounts exist.
 // Every step is safe to repeat.
-func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCredentials, restCreds mesh.RestMarketCredentials, say io.Writer) error {
+func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCredentials, restCreds mesh.RestMarketCredentials,
+	supply mesh.SupplyCredentials, say io.Writer) error {
 	addr := func(name string) string { return plan.Of(mesh.Service{Name: name}).GRPC }
 	if err := seed.ExchangeRates(ctx, addr(mesh.Users), addr("finance")); err != nil {
 		return fmt.Errorf("seed exchange rates: %w", err)
@@ -51,6 +53,19 @@ func seedCommerce(ctx context.Context, plan mesh.Plan, partner mesh.PartnerCrede
 		return fmt.Errorf("seed the demo REST partner: %w", err)
 	}
 	fmt.Fprintf(say, "demo partner %s at %s: %s\n", mesh.RestPartnerCode, restEndpoint, partnerState(rest))
+	supplyEndpoint := "http://" + plan.SimulatorAddr(mesh.SupplySim)
+	platform, err := seed.Supply(ctx, seed.Addrs{Users: addr(mesh.Users), Catalog: addr("catalog"), Inventory: addr("inventory")}, addr(mesh.PlatformDocking),
+		seed.DemoSupply{Code: mesh.SupplyPlatformCode, Endpoint: supplyEndpoint,
+			DefaultAccount: supply.DefaultAccount, DefaultKey: supply.DefaultKey, MerchantAccount: supply.MerchantAccount, MerchantKey: supply.MerchantKey})
+	if err != nil {
+		return fmt.Errorf("seed the demo supply platform: %w", err)
+	}
+	state := "registered"
+	if !platform.Created {
+		state = "registered before (kept as it was)"
+	}
+	fmt.Fprintf(say, "demo supply platform %s at %s: %s; docking imports its catalogue as %s's products, for review\n",
+		mesh.SupplyPlatformCode, supplyEndpoint, state, seed.SupplyEmail)
 	return nil
 }
 

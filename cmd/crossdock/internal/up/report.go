@@ -47,6 +47,8 @@ func report(w io.Writer, plan mesh.Plan, results []health.Result, adminURL, secr
 		plan.SimulatorAdminAddr(mesh.PartnerSim), status[mesh.PartnerSim.Name], mesh.PartnerCode)
 	fmt.Fprintf(tw, "REST marketplace simulator\thttp://%s, admin http://%s (%s; partner %s; simulators/README.md)\n", plan.SimulatorAddr(mesh.RestMarketSim),
 		plan.SimulatorAdminAddr(mesh.RestMarketSim), status[mesh.RestMarketSim.Name], mesh.RestPartnerCode)
+	fmt.Fprintf(tw, "Supply platform simulator\thttp://%s, back office http://%s (%s; platform %s; simulators/README.md)\n", plan.SimulatorAddr(mesh.SupplySim),
+		plan.SimulatorAdminAddr(mesh.SupplySim), status[mesh.SupplySim.Name], mesh.SupplyPlatformCode)
 	fmt.Fprintf(tw, "NATS\t%s\n", plan.NATSURL())
 	fmt.Fprintf(tw, "NATS monitoring\thttp://%s (JetStream: /jsz)\n", plan.NATSMonitoring)
 	fmt.Fprintf(tw, "PostgreSQL\tpsql '%s'\n", adminURL)

@@ -45,6 +45,7 @@ func TestReportListsEveryServiceAndTheURLs(t *testing.T) {
 		"http://127.0.0.1:8522",
 		"nats://127.0.0.1:4522",
 		"http://127.0.0.1:9600",
+		"http://127.0.0.1:9604, back office http://127.0.0.1:9704",
 		"psql 'postgres://postgres@/postgres?port=5733'",
 		"/data/secrets.json",
 	} {

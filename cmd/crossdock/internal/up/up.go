@@ -200,7 +200,8 @@ func Run(ctx context.Context, o Options) (err error) {
 	}
 
 	// The simulators start first: finance and logistics may call them as
-	// soon as they are up, and the seed verifies the partner simulator.
+	// soon as they are up, the seed verifies the partner simulator, and
+	// docking imports the supply simulator's catalogue once it is seeded.
 	for _, sim := range []struct {
 		sim  mesh.Simulator
 		what string
@@ -210,6 +211,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		{mesh.CarrierSim, "the carrier simulator", mesh.CarrierSimEnv(plan, carrierCredentials(creds), os.Environ())},
 		{mesh.PartnerSim, "the partner simulator", mesh.PartnerSimEnv(plan, partner, os.Environ())},
 		{mesh.RestMarketSim, "the REST marketplace simulator", mesh.RestMarketSimEnv(plan, restMarketCredentials(creds), os.Environ())},
+		{mesh.SupplySim, "the supply platform simulator", mesh.SupplySimEnv(plan, supplyCredentials(creds), os.Environ())},
 	} {
 		fmt.Fprintf(say, "starting %s on %s\n", sim.what, plan.SimulatorAddr(sim.sim))
 		start := func() (*child.Process, error) {
@@ -269,7 +271,7 @@ func Run(ctx context.Context, o Options) (err error) {
 		}
 		return fmt.Errorf("seed demo accounts: %w", err)
 	}
-	if err := seedCommerce(watch, plan, partner, restMarketCredentials(creds), say); err != nil {
+	if err := seedCommerce(watch, plan, partner, restMarketCredentials(creds), supplyCredentials(creds), say); err != nil {
 		if ctx.Err() != nil {
 			return ErrInterrupted
 		}

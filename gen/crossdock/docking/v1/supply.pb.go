@@ -216,9 +216,12 @@ type SupplyImportDefaults struct {
 	// BCP 47 locale the platform writes its titles in.
 	DefaultLocale string `protobuf:"bytes,5,opt,name=default_locale,json=defaultLocale,proto3" json:"default_locale,omitempty"`
 	// The supplier's warehouse in inventory whose levels follow the platform's stock.
-	WarehouseId   string `protobuf:"bytes,6,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	WarehouseId string `protobuf:"bytes,6,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	// ISO 3166-2 of where the goods ship from, within origin_country_code (the
+	// catalogue needs it for physical goods).
+	OriginRegionCode string `protobuf:"bytes,7,opt,name=origin_region_code,json=originRegionCode,proto3" json:"origin_region_code,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SupplyImportDefaults) Reset() {
@@ -289,6 +292,13 @@ func (x *SupplyImportDefaults) GetDefaultLocale() string {
 func (x *SupplyImportDefaults) GetWarehouseId() string {
 	if x != nil {
 		return x.WarehouseId
+	}
+	return ""
+}
+
+func (x *SupplyImportDefaults) GetOriginRegionCode() string {
+	if x != nil {
+		return x.OriginRegionCode
 	}
 	return ""
 }
@@ -1086,7 +1096,7 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\vhas_api_key\x18\x03 \x01(\bR\thasApiKey\"x\n" +
 	"\x0fMerchantAccount\x12&\n" +
 	"\x0fmerchant_org_id\x18\x01 \x01(\tR\rmerchantOrgId\x12=\n" +
-	"\aaccount\x18\x02 \x01(\v2#.crossdock.docking.v1.SupplyAccountR\aaccount\"\xe7\x01\n" +
+	"\aaccount\x18\x02 \x01(\v2#.crossdock.docking.v1.SupplyAccountR\aaccount\"\x95\x02\n" +
 	"\x14SupplyImportDefaults\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\tR\amodelId\x12\x1f\n" +
 	"\vcategory_id\x18\x02 \x01(\tR\n" +
@@ -1094,7 +1104,8 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\bbrand_id\x18\x03 \x01(\tR\abrandId\x12.\n" +
 	"\x13origin_country_code\x18\x04 \x01(\tR\x11originCountryCode\x12%\n" +
 	"\x0edefault_locale\x18\x05 \x01(\tR\rdefaultLocale\x12!\n" +
-	"\fwarehouse_id\x18\x06 \x01(\tR\vwarehouseId\"\xf0\x04\n" +
+	"\fwarehouse_id\x18\x06 \x01(\tR\vwarehouseId\x12,\n" +
+	"\x12origin_region_code\x18\a \x01(\tR\x10originRegionCode\"\xf0\x04\n" +
 	"\x0eSupplyPlatform\x12\x1f\n" +
 	"\vplatform_id\x18\x01 \x01(\tR\n" +
 	"platformId\x12\x12\n" +

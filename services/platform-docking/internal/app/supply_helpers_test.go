@@ -88,7 +88,7 @@ func newSupplyFixture(t *testing.T, faults supplysim.Faults) *supplyFixture {
 	f.platform, err = f.supply.CreateSupplyPlatform(ctx, admin, domain.SupplyPlatform{Code: "wholesale", Name: "Wholesale", Endpoint: srv.URL,
 		SupplierOrgID: f.supplier, ERPClientID: f.erpClient, ERPKey: base64.StdEncoding.EncodeToString(key.Seed()),
 		Defaults: domain.SupplyDefaults{ModelID: uuid.NewString(), CategoryID: uuid.NewString(), BrandID: uuid.NewString(),
-			OriginCountry: "CN", Locale: "zh-CN", WarehouseID: uuid.NewString()},
+			OriginCountry: "CN", OriginRegion: "CN-ZJ", Locale: "zh-CN", WarehouseID: uuid.NewString()},
 		Default: domain.SupplyAccount{AccountID: "acc-default", APIKey: "key-default"},
 		Merchants: map[uuid.UUID]domain.SupplyAccount{
 			f.m1: {AccountID: "acc-m1", APIKey: "key-m1"},
@@ -118,7 +118,7 @@ func (f *supplyFixture) seed(t *testing.T, id, price string, stock int64, codes 
 	t.Helper()
 	p := supplysim.Product{ID: id, Title: "Product " + id, Description: "From the platform"}
 	for _, c := range codes {
-		p.SKUs = append(p.SKUs, supplysim.SKU{Code: c, Price: price, WeightG: 500, Stock: stock})
+		p.SKUs = append(p.SKUs, supplysim.SKU{Code: c, Price: price, WeightG: 500, Package: supplysim.Package{Length: 200, Width: 150, Height: 100}, Stock: stock})
 	}
 	if _, err := f.sim.PutProduct(p); err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func TestSupplyImportCreatesAndUpdates(t *testing.T) {
 
 	f.catalog.approve()
 	if _, err := f.sim.PutProduct(supplysim.Product{ID: "P2", Title: "Product P2", Description: "From the platform",
-		SKUs: []supplysim.SKU{{Code: "P2-A", Price: "21.50", WeightG: 500, Stock: 7}}}); err != nil {
+		SKUs: []supplysim.SKU{{Code: "P2-A", Price: "21.50", WeightG: 500, Package: supplysim.Package{Length: 120, Width: 80, Height: 60}, Stock: 7}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.sim.SetStock("P3-A", 2); err != nil {

@@ -27,6 +27,7 @@ func (a SupplyAccount) String() string { return a.AccountID + " [key redacted]" 
 type SupplyDefaults struct {
 	ModelID, CategoryID, BrandID string
 	OriginCountry                string
+	OriginRegion                 string
 	Locale                       string
 	// WarehouseID is the supplier's warehouse whose levels follow the
 	// platform's stock.
@@ -85,6 +86,7 @@ func NewSupplyPlatform(id uuid.UUID, in SupplyPlatform, now time.Time) (SupplyPl
 	in.Code, in.Name, in.Endpoint = strings.TrimSpace(in.Code), strings.TrimSpace(in.Name), strings.TrimSpace(in.Endpoint)
 	in.ERPClientID = strings.TrimSpace(in.ERPClientID)
 	in.Defaults.OriginCountry = strings.ToUpper(strings.TrimSpace(in.Defaults.OriginCountry))
+	in.Defaults.OriginRegion = strings.ToUpper(strings.TrimSpace(in.Defaults.OriginRegion))
 	var v apperr.Violations
 	checkText(&v, "name", in.Name, 120)
 	if !codePattern.MatchString(in.Code) {
@@ -110,6 +112,9 @@ func NewSupplyPlatform(id uuid.UUID, in SupplyPlatform, now time.Time) (SupplyPl
 	}
 	if len(in.Defaults.OriginCountry) != 2 {
 		v.Add("defaults.origin_country_code", "must be an ISO 3166-1 alpha-2 code")
+	}
+	if region, ok := strings.CutPrefix(in.Defaults.OriginRegion, in.Defaults.OriginCountry+"-"); !ok || region == "" || len(in.Defaults.OriginRegion) > 6 {
+		v.Add("defaults.origin_region_code", "must be an ISO 3166-2 code within the origin country, e.g. CN-GD")
 	}
 	if in.Defaults.Locale == "" {
 		v.Add("defaults.default_locale", "is required")

@@ -17,7 +17,7 @@ func supplyPlatform(merchants map[uuid.UUID]domain.SupplyAccount) domain.SupplyP
 	return domain.SupplyPlatform{Code: "wholesale", Name: "Wholesale", Endpoint: "https://supply.example/api",
 		SupplierOrgID: uuid.New(), ERPClientID: "erp-1", ERPKey: "seed",
 		Defaults: domain.SupplyDefaults{ModelID: uuid.NewString(), CategoryID: uuid.NewString(), BrandID: uuid.NewString(),
-			OriginCountry: "cn", Locale: "zh-CN", WarehouseID: uuid.NewString()},
+			OriginCountry: "cn", OriginRegion: "cn-zj", Locale: "zh-CN", WarehouseID: uuid.NewString()},
 		Default: domain.SupplyAccount{AccountID: "acc-default", APIKey: "k0"}, Merchants: merchants}
 }
 
@@ -68,6 +68,8 @@ func TestNewSupplyPlatformValidates(t *testing.T) {
 		{"no ERP client", func(p *domain.SupplyPlatform) { p.ERPClientID = "" }, "erp_client_id"},
 		{"no ERP key", func(p *domain.SupplyPlatform) { p.ERPKey = "" }, "erp_private_key"},
 		{"bad model", func(p *domain.SupplyPlatform) { p.Defaults.ModelID = "m" }, "defaults.model_id"},
+		{"no origin region", func(p *domain.SupplyPlatform) { p.Defaults.OriginRegion = "" }, "defaults.origin_region_code"},
+		{"region of another country", func(p *domain.SupplyPlatform) { p.Defaults.OriginRegion = "DE-BY" }, "defaults.origin_region_code"},
 		{"no default key", func(p *domain.SupplyPlatform) { p.Default.APIKey = "" }, "default_account.api_key"},
 		{"account twice", func(p *domain.SupplyPlatform) {
 			p.Merchants = map[uuid.UUID]domain.SupplyAccount{m: {AccountID: "acc-default", APIKey: "x"}}
@@ -88,19 +90,21 @@ func TestNewSupplyPlatformValidates(t *testing.T) {
 		})
 	}
 	p, err := domain.NewSupplyPlatform(uuid.New(), supplyPlatform(nil), t0)
-	if err != nil || p.Defaults.OriginCountry != "CN" {
+	if err != nil || p.Defaults.OriginCountry != "CN" || p.Defaults.OriginRegion != "CN-ZJ" {
 		t.Errorf("valid platform: %+v %v", p, err)
 	}
 }
 
 func TestMapSupplyProduct(t *testing.T) {
 	base := domain.SupplyProduct{ID: "p1", Title: " Kettle ", Currency: "CNY", SKUs: []domain.SupplySKU{
-		{Code: "B", Price: "12.5", WeightG: 900, Stock: 3}, {Code: "A", Price: "89.00", WeightG: 1200, Stock: 1}}}
+		{Code: "B", Price: "12.5", WeightG: 900, PackageMM: [3]int64{200, 150, 100}, Stock: 3},
+		{Code: "A", Price: "89.00", WeightG: 1200, PackageMM: [3]int64{260, 200, 240}, Stock: 1}}}
 	got, err := domain.MapSupplyProduct(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Title != "Kettle" || len(got.SKUs) != 2 || got.SKUs[0].Code != "A" || got.SKUs[0].Price != money.MustNew(8900, "CNY") ||
+		got.SKUs[0].PackageMM != [3]int64{260, 200, 240} ||
 		got.SKUs[1].Price != money.MustNew(1250, "CNY") {
 		t.Errorf("mapped: %+v", got)
 	}
@@ -128,6 +132,7 @@ func TestMapSupplyProduct(t *testing.T) {
 		{"negative price", func(p *domain.SupplyProduct) { p.SKUs[0].Price = "-1" }},
 		{"zero price", func(p *domain.SupplyProduct) { p.SKUs[0].Price = "0.00" }},
 		{"no weight", func(p *domain.SupplyProduct) { p.SKUs[0].WeightG = 0 }},
+		{"no packed size", func(p *domain.SupplyProduct) { p.SKUs[0].PackageMM[2] = 0 }},
 		{"unknown currency", func(p *domain.SupplyProduct) { p.Currency = "XXQ" }},
 	}
 	for _, tt := range bad {

@@ -26,13 +26,15 @@ type SupplyProduct struct {
 }
 
 // SupplySKU is one of its SKUs: the platform's code, its price as the
-// platform writes it (a decimal in major units), weight and stock.
+// platform writes it (a decimal in major units), weight, packed size
+// (length, width, height in millimetres) and stock.
 type SupplySKU struct {
-	Code    string
-	Price   string
-	WeightG int64
-	Stock   int64
-	Specs   map[string]string
+	Code      string
+	Price     string
+	WeightG   int64
+	PackageMM [3]int64
+	Stock     int64
+	Specs     map[string]string
 }
 
 // ImportedProduct is a supply product as the catalogue is given it.
@@ -48,10 +50,11 @@ type ImportedProduct struct {
 
 // ImportedSKU keeps the platform's SKU code as the supplier's code.
 type ImportedSKU struct {
-	Code    string
-	Specs   map[string]string
-	Price   money.Money
-	WeightG int64
+	Code      string
+	Specs     map[string]string
+	Price     money.Money
+	WeightG   int64
+	PackageMM [3]int64
 }
 
 // ErrNotImportable is a supply product the catalogue could not take as it
@@ -85,7 +88,11 @@ func MapSupplyProduct(p SupplyProduct) (ImportedProduct, error) {
 		if s.WeightG <= 0 {
 			return bad("SKU %s has no weight", s.Code)
 		}
-		out.SKUs = append(out.SKUs, ImportedSKU{Code: s.Code, Specs: s.Specs, Price: price, WeightG: s.WeightG})
+		if s.PackageMM[0] <= 0 || s.PackageMM[1] <= 0 || s.PackageMM[2] <= 0 {
+			// Freight is estimated and booked by size too.
+			return bad("SKU %s has no packed dimensions", s.Code)
+		}
+		out.SKUs = append(out.SKUs, ImportedSKU{Code: s.Code, Specs: s.Specs, Price: price, WeightG: s.WeightG, PackageMM: s.PackageMM})
 	}
 	slices.SortFunc(out.SKUs, func(a, b ImportedSKU) int { return strings.Compare(a.Code, b.Code) })
 	b, _ := json.Marshal(out) // maps marshal with sorted keys: stable

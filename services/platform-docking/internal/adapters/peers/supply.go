@@ -64,6 +64,7 @@ func content(d domain.SupplyDefaults, p domain.ImportedProduct, skuIDs map[strin
 	out := &catalogv1.ProductContent{CategoryId: d.CategoryID, BrandId: d.BrandID, Title: p.Title, Description: p.Description, Images: p.Images}
 	for _, s := range p.SKUs {
 		out.Skus = append(out.Skus, &catalogv1.SkuContent{SkuId: skuIDs[s.Code], SkuCode: s.Code, SpecValues: s.Specs, WeightG: s.WeightG,
+			Dimensions:  &catalogv1.Dimensions{LengthMm: s.PackageMM[0], WidthMm: s.PackageMM[1], HeightMm: s.PackageMM[2]},
 			RetailPrice: &commonv1.Money{CurrencyCode: s.Price.Currency, AmountMinor: s.Price.Amount}})
 	}
 	return out
@@ -96,7 +97,7 @@ func (c SupplyCatalog) CreateProduct(ctx context.Context, erp app.SupplyERP, d d
 		return app.CatalogImport{}, err
 	}
 	resp, err := cat.CreateProduct(ctx, &catalogv1.CreateProductRequest{ModelId: d.ModelID, Type: catalogv1.ProductType_PRODUCT_TYPE_PHYSICAL,
-		Origin: &catalogv1.Origin{CountryCode: d.OriginCountry}, DefaultLocale: d.Locale, Content: content(d, p, nil)})
+		Origin: &catalogv1.Origin{CountryCode: d.OriginCountry, RegionCode: d.OriginRegion}, DefaultLocale: d.Locale, Content: content(d, p, nil)})
 	if err != nil {
 		return app.CatalogImport{}, grpcerr.FromError(err)
 	}

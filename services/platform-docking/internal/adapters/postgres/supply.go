@@ -43,6 +43,7 @@ type supplyDefaults struct {
 	CategoryID    string `json:"category_id"`
 	BrandID       string `json:"brand_id"`
 	OriginCountry string `json:"origin_country"`
+	OriginRegion  string `json:"origin_region"`
 	Locale        string `json:"locale"`
 	WarehouseID   string `json:"warehouse_id"`
 }
@@ -65,7 +66,7 @@ func (s Supply) CreateSupplyPlatform(ctx context.Context, p domain.SupplyPlatfor
 	d := p.Defaults
 	_, err = s.pool.Exec(ctx, `INSERT INTO supply_platforms (`+supplyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		p.ID, p.Code, p.Name, p.Endpoint, p.SupplierOrgID, p.ERPClientID,
-		supplyDefaults{d.ModelID, d.CategoryID, d.BrandID, d.OriginCountry, d.Locale, d.WarehouseID}, p.Default.AccountID,
+		supplyDefaults{d.ModelID, d.CategoryID, d.BrandID, d.OriginCountry, d.OriginRegion, d.Locale, d.WarehouseID}, p.Default.AccountID,
 		merchants, kid, sealed, p.CreatedAt)
 	switch {
 	case pg.IsUniqueViolation(err, "supply_platforms_code_key"):
@@ -95,7 +96,7 @@ func (s Supply) scanPlatform(row pgx.Row) (domain.SupplyPlatform, error) {
 		return p, fmt.Errorf("read the secrets of supply platform %s: %w", p.ID, err)
 	}
 	p.Defaults = domain.SupplyDefaults{ModelID: d.ModelID, CategoryID: d.CategoryID, BrandID: d.BrandID,
-		OriginCountry: d.OriginCountry, Locale: d.Locale, WarehouseID: d.WarehouseID}
+		OriginCountry: d.OriginCountry, OriginRegion: d.OriginRegion, Locale: d.Locale, WarehouseID: d.WarehouseID}
 	p.ERPKey, p.Default.APIKey = sec.ERPKey, sec.APIKeys[p.Default.AccountID]
 	p.Merchants = make(map[uuid.UUID]domain.SupplyAccount, len(merchants))
 	for m, account := range merchants {

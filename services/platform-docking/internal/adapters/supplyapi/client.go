@@ -113,11 +113,16 @@ func retryAfter(h string) time.Duration {
 }
 
 type wireSKU struct {
-	SKU     string            `json:"sku"`
-	Price   string            `json:"price"`
-	WeightG int64             `json:"weight_g"`
-	Stock   int64             `json:"stock"`
-	Specs   map[string]string `json:"specs"`
+	SKU     string `json:"sku"`
+	Price   string `json:"price"`
+	WeightG int64  `json:"weight_g"`
+	Package struct {
+		Length int64 `json:"length"`
+		Width  int64 `json:"width"`
+		Height int64 `json:"height"`
+	} `json:"package_mm"`
+	Stock int64             `json:"stock"`
+	Specs map[string]string `json:"specs"`
 }
 
 type wireProduct struct {
@@ -150,7 +155,8 @@ func (c *Client) Products(ctx context.Context, p domain.SupplyPlatform, since ti
 	for _, w := range out.Products {
 		sp := domain.SupplyProduct{ID: w.ID, Title: w.Title, Description: w.Description, Images: w.Images, Currency: w.Currency, UpdatedAt: w.UpdatedAt}
 		for _, s := range w.SKUs {
-			sp.SKUs = append(sp.SKUs, domain.SupplySKU{Code: s.SKU, Price: s.Price, WeightG: s.WeightG, Stock: s.Stock, Specs: s.Specs})
+			sp.SKUs = append(sp.SKUs, domain.SupplySKU{Code: s.SKU, Price: s.Price, WeightG: s.WeightG, Stock: s.Stock, Specs: s.Specs,
+				PackageMM: [3]int64{s.Package.Length, s.Package.Width, s.Package.Height}})
 		}
 		page.Products = append(page.Products, sp)
 	}

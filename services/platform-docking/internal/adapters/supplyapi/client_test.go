@@ -18,7 +18,7 @@ func serve(t *testing.T, faults supplysim.Faults) (*supplysim.Platform, domain.S
 	t.Helper()
 	sim := supplysim.New(supplysim.Config{Accounts: map[string]string{"acc-a": "key-a", "acc-b": "key-b"}, Faults: faults})
 	if _, err := sim.PutProduct(supplysim.Product{ID: "P1", Title: "Kettle", SKUs: []supplysim.SKU{
-		{Code: "K-1", Price: "89.90", WeightG: 900, Stock: 3, Specs: map[string]string{"colour": "red"}}}}); err != nil {
+		{Code: "K-1", Price: "89.90", WeightG: 900, Package: supplysim.Package{Length: 250, Width: 180, Height: 200}, Stock: 3, Specs: map[string]string{"colour": "red"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(sim.API())
@@ -36,7 +36,8 @@ func TestClientReadsTheProtocol(t *testing.T) {
 	if err != nil || len(page.Products) != 1 || page.Next != "" {
 		t.Fatalf("products: %+v %v", page, err)
 	}
-	if got := page.Products[0]; got.ID != "P1" || got.Currency != "CNY" || got.SKUs[0].Price != "89.90" || got.SKUs[0].Specs["colour"] != "red" || got.UpdatedAt.IsZero() {
+	if got := page.Products[0]; got.ID != "P1" || got.Currency != "CNY" || got.SKUs[0].Price != "89.90" || got.SKUs[0].Specs["colour"] != "red" || got.UpdatedAt.IsZero() ||
+		got.SKUs[0].PackageMM != [3]int64{250, 180, 200} {
 		t.Errorf("product %+v", got)
 	}
 	levels, next, err := c.Stock(ctx, p, "")

@@ -40,7 +40,7 @@ func supplyPlatformOf(in *dockingv1.SupplyPlatform) (domain.SupplyPlatform, erro
 	out := domain.SupplyPlatform{Code: in.GetCode(), Name: in.GetName(), Endpoint: in.GetEndpoint(), SupplierOrgID: supplier,
 		ERPClientID: in.GetErpClientId(), ERPKey: in.GetErpPrivateKey(),
 		Defaults: domain.SupplyDefaults{ModelID: d.GetModelId(), CategoryID: d.GetCategoryId(), BrandID: d.GetBrandId(),
-			OriginCountry: d.GetOriginCountryCode(), Locale: d.GetDefaultLocale(), WarehouseID: d.GetWarehouseId()},
+			OriginCountry: d.GetOriginCountryCode(), OriginRegion: d.GetOriginRegionCode(), Locale: d.GetDefaultLocale(), WarehouseID: d.GetWarehouseId()},
 		Default:   domain.SupplyAccount{AccountID: in.GetDefaultAccount().GetAccountId(), APIKey: in.GetDefaultAccount().GetApiKey()},
 		Merchants: map[uuid.UUID]domain.SupplyAccount{}}
 	for _, m := range in.GetMerchantAccounts() {
@@ -62,7 +62,7 @@ func supplyPlatformProto(p domain.SupplyPlatform, a *app.SupplyActivity) *dockin
 	out := &dockingv1.SupplyPlatform{PlatformId: p.ID.String(), Code: p.Code, Name: p.Name, Endpoint: p.Endpoint,
 		SupplierOrgId: p.SupplierOrgID.String(), ErpClientId: p.ERPClientID, HasErpKey: p.ERPKey != "",
 		Defaults: &dockingv1.SupplyImportDefaults{ModelId: p.Defaults.ModelID, CategoryId: p.Defaults.CategoryID, BrandId: p.Defaults.BrandID,
-			OriginCountryCode: p.Defaults.OriginCountry, DefaultLocale: p.Defaults.Locale, WarehouseId: p.Defaults.WarehouseID},
+			OriginCountryCode: p.Defaults.OriginCountry, OriginRegionCode: p.Defaults.OriginRegion, DefaultLocale: p.Defaults.Locale, WarehouseId: p.Defaults.WarehouseID},
 		DefaultAccount: &dockingv1.SupplyAccount{AccountId: p.Default.AccountID, HasApiKey: p.Default.APIKey != ""},
 		CreatedAt:      timestamppb.New(p.CreatedAt)}
 	for m, acc := range p.Merchants {

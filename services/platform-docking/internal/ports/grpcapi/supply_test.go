@@ -20,7 +20,7 @@ func supplyPlatform(t *testing.T, code string) *dockingv1.SupplyPlatform {
 	return &dockingv1.SupplyPlatform{Code: code, Name: "Wholesale " + code, Endpoint: "https://supply.example/api",
 		SupplierOrgId: uuid.NewString(), ErpClientId: "erp-" + code, ErpPrivateKey: base64.StdEncoding.EncodeToString(newKey(t).Seed()),
 		Defaults: &dockingv1.SupplyImportDefaults{ModelId: uuid.NewString(), CategoryId: uuid.NewString(), BrandId: uuid.NewString(),
-			OriginCountryCode: "CN", DefaultLocale: "zh-CN", WarehouseId: uuid.NewString()},
+			OriginCountryCode: "CN", OriginRegionCode: "CN-ZJ", DefaultLocale: "zh-CN", WarehouseId: uuid.NewString()},
 		DefaultAccount: &dockingv1.SupplyAccount{AccountId: "acc-default", ApiKey: "default-key-9f81c2"},
 		MerchantAccounts: []*dockingv1.MerchantAccount{
 			{MerchantOrgId: uuid.NewString(), Account: &dockingv1.SupplyAccount{AccountId: "acc-m1", ApiKey: "merchant-key-77ab10"}}},
