@@ -21,6 +21,8 @@ import (
 //	POST /admin/orders/{id}/cancel  cancels an order not shipped
 //	GET  /admin/listings            every listing
 //	GET  /admin/settlements         every settlement line, booked or scheduled
+//	POST /admin/payouts             pays out the lines booked and not paid out yet → the payouts made
+//	GET  /admin/payouts             every payout made, and what is left unpaid by currency
 //	GET  /healthz                   "ok"
 func AdminHandler(m *Market) http.Handler {
 	mux := http.NewServeMux()
@@ -79,6 +81,12 @@ func AdminHandler(m *Market) http.Handler {
 			lines = append(lines, settlementJSON(l))
 		}
 		jsonapi.WriteJSON(w, http.StatusOK, map[string]any{"settlements": lines})
+	})
+	mux.HandleFunc("POST /admin/payouts", func(w http.ResponseWriter, _ *http.Request) {
+		jsonapi.WriteJSON(w, http.StatusOK, map[string]any{"payouts": payoutsJSON(m.PayOut())})
+	})
+	mux.HandleFunc("GET /admin/payouts", func(w http.ResponseWriter, _ *http.Request) {
+		jsonapi.WriteJSON(w, http.StatusOK, map[string]any{"payouts": payoutsJSON(m.AllPayouts()), "unpaid_minor": m.Unpaid()})
 	})
 	mux.HandleFunc("/", jsonapi.NoRoute)
 	return mux
@@ -203,4 +211,19 @@ type settlementJSON struct {
 	GrossMinor int64     `json:"gross_minor"`
 	FeesMinor  int64     `json:"fees_minor"`
 	SettledAt  time.Time `json:"settled_at"`
+}
+
+type payoutJSON struct {
+	PayoutID    string    `json:"payout_id"`
+	Currency    string    `json:"currency"`
+	AmountMinor int64     `json:"amount_minor"`
+	PaidAt      time.Time `json:"paid_at"`
+}
+
+func payoutsJSON(payouts []Payout) []payoutJSON {
+	out := make([]payoutJSON, 0, len(payouts))
+	for _, p := range payouts {
+		out = append(out, payoutJSON(p))
+	}
+	return out
 }

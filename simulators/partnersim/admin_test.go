@@ -66,3 +66,55 @@ func TestAdminHandler(t *testing.T) {
 		})
 	}
 }
+
+// The back office forces a payout of what is booked and not paid out, once.
+func TestAdminPayouts(t *testing.T) {
+	clk := newClock()
+	m := liveMarket(t, clk, partnersim.MarketConfig{FeeBps: 1000}, 1)
+	o := place(t, m, 0)
+	if _, err := m.ConfirmShipment(o.OrderID, nil, "dhl", "WB1"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(partnersim.AdminHandler(m))
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		name, method string
+		wantPayouts  int
+		wantUnpaid   any
+	}{
+		{"forced", "POST", 1, nil},
+		{"forced again: nothing left", "POST", 0, nil},
+		{"listed", "GET", 1, map[string]any{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+"/admin/payouts", nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out struct {
+				Payouts []struct {
+					PayoutID    string `json:"payout_id"`
+					Currency    string `json:"currency"`
+					AmountMinor int64  `json:"amount_minor"`
+				} `json:"payouts"`
+				Unpaid map[string]any `json:"unpaid_minor"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("= %d, %v", resp.StatusCode, err)
+			}
+			if len(out.Payouts) != tt.wantPayouts {
+				t.Fatalf("payouts %+v, want %d", out.Payouts, tt.wantPayouts)
+			}
+			// 1999 less 10% (200).
+			if tt.wantPayouts == 1 && (out.Payouts[0].Currency != "EUR" || out.Payouts[0].AmountMinor != 1799 || out.Payouts[0].PayoutID == "") {
+				t.Errorf("payout %+v", out.Payouts[0])
+			}
+			if tt.wantUnpaid != nil && (out.Unpaid == nil || len(out.Unpaid) != 0) {
+				t.Errorf("unpaid %v, want none", out.Unpaid)
+			}
+		})
+	}
+}

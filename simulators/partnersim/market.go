@@ -26,6 +26,11 @@ type MarketConfig struct {
 	// FixedFeeMinor is a fixed fee per settled order, in minor units of the
 	// order's currency.
 	FixedFeeMinor int64
+	// PayoutEvery is how often the partner pays the seller's balance out to
+	// its bank (the net of the lines booked since the last payout, one payout
+	// per currency), from the market's start; 0 never does on its own (the
+	// back office can still force one).
+	PayoutEvery time.Duration
 	// Faults are the failures to inject.
 	Faults Faults
 	// Seed makes every random choice reproducible for a given sequence of
@@ -106,6 +111,10 @@ type Market struct {
 	listings      map[string]*listing // by marker
 	orders        map[string]*order   // by id
 	lines         []SettlementLine    // in booking order
+	paidLines     map[string]bool     // line ids paid out
+	payouts       []Payout            // in payment order
+	start         time.Time           // the payout grid's origin
+	nextPayout    time.Time           // the next periodic payout (zero: none yet)
 	confirmations map[string]int      // by order id
 	seq           int64               // the last id handed out
 	watchers      []func(OrderChange) // see OnOrderChange
@@ -128,6 +137,8 @@ func NewMarket(cfg MarketConfig) *Market {
 		listings:      map[string]*listing{},
 		orders:        map[string]*order{},
 		confirmations: map[string]int{},
+		paidLines:     map[string]bool{},
+		start:         cfg.Now(),
 	}
 }
 

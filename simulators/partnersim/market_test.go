@@ -392,3 +392,90 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+func TestPayouts(t *testing.T) {
+	clk := newClock()
+	m := liveMarket(t, clk, partnersim.MarketConfig{SettlementDelay: 10 * time.Minute, FeeBps: 1000, PayoutEvery: time.Hour}, 1)
+	usd := listing(9)
+	usd.Currency = "USD"
+	if _, err := m.UpsertListing(usd); err != nil {
+		t.Fatal(err)
+	}
+	start := clk.Now()
+	ship := func(n int) {
+		t.Helper()
+		o := place(t, m, n)
+		if _, err := m.ConfirmShipment(o.OrderID, nil, "dhl", "WB-"+o.OrderID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ship(0)
+	ship(0)
+	ship(9)
+	// 1999 less 10% (200): 1799 a line.
+	type want struct {
+		currency string
+		amount   int64
+		at       time.Time
+	}
+	tests := []struct {
+		name    string
+		advance time.Duration
+		act     func() []partnersim.Payout
+		made    []want
+		all     int
+		unpaid  map[string]int64
+	}{
+		{"booked, not yet paid out", 59 * time.Minute, nil, nil, 0, map[string]int64{"EUR": 3598, "USD": 1799}},
+		{"the hourly payout, one per currency", time.Minute, nil, nil, 2, map[string]int64{}},
+		{"forced with nothing to pay", 0, m.PayOut, nil, 2, map[string]int64{}},
+		{"a new line forced out", 20 * time.Minute, func() []partnersim.Payout { ship(0); clk.Advance(10 * time.Minute); return m.PayOut() },
+			[]want{{"EUR", 1799, start.Add(90 * time.Minute)}}, 3, map[string]int64{}},
+		{"the next hour pays nothing twice", time.Hour, nil, nil, 3, map[string]int64{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk.Advance(tt.advance)
+			if tt.act != nil {
+				made := tt.act()
+				if len(made) != len(tt.made) {
+					t.Fatalf("made %+v, want %+v", made, tt.made)
+				}
+				for i, w := range tt.made {
+					if made[i].Currency != w.currency || made[i].AmountMinor != w.amount || !made[i].PaidAt.Equal(w.at) {
+						t.Errorf("payout %+v, want %+v", made[i], w)
+					}
+				}
+			}
+			if all := m.AllPayouts(); len(all) != tt.all {
+				t.Errorf("%d payouts, want %d: %+v", len(all), tt.all, all)
+			}
+			if got := m.Unpaid(); len(got) != len(tt.unpaid) || got["EUR"] != tt.unpaid["EUR"] || got["USD"] != tt.unpaid["USD"] {
+				t.Errorf("unpaid %v, want %v", got, tt.unpaid)
+			}
+		})
+	}
+	hourly, more := m.Payouts(start.Add(time.Hour), start.Add(time.Hour+time.Second), 0, 1)
+	if len(hourly) != 1 || !more || hourly[0].Currency != "EUR" || hourly[0].AmountMinor != 3598 || !hourly[0].PaidAt.Equal(start.Add(time.Hour)) {
+		t.Errorf("the hourly payouts' first page: %+v, more %v", hourly, more)
+	}
+	if rest, more := m.Payouts(start.Add(time.Hour), start.Add(time.Hour+time.Second), 1, 1); len(rest) != 1 || more || rest[0].Currency != "USD" || rest[0].AmountMinor != 1799 {
+		t.Errorf("the second page: %+v, more %v", rest, more)
+	}
+}
+
+func TestNoPayoutsByDefault(t *testing.T) {
+	clk := newClock()
+	m := liveMarket(t, clk, partnersim.MarketConfig{}, 1)
+	o := place(t, m, 0)
+	if _, err := m.ConfirmShipment(o.OrderID, nil, "dhl", "WB1"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(1000 * time.Hour)
+	if all := m.AllPayouts(); len(all) != 0 {
+		t.Errorf("payouts %+v without PayoutEvery", all)
+	}
+	if got := m.Unpaid()["EUR"]; got != 1999 {
+		t.Errorf("unpaid %d, want the whole line", got)
+	}
+}

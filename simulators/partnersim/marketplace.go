@@ -16,7 +16,7 @@ import (
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 )
 
-// The page sizes of ListOrders and ListSettlements.
+// The page sizes of ListOrders, ListSettlements and ListPayouts.
 const (
 	defaultPageSize = 50
 	maxPageSize     = 100
@@ -201,6 +201,25 @@ func (s *Server) ListSettlements(ctx context.Context, req *partnerv1.ListSettlem
 	resp := &partnerv1.ListSettlementsResponse{NextPageToken: nextToken(offset, len(lines), more)}
 	for _, l := range lines {
 		resp.Lines = append(resp.Lines, settlementLine(l))
+	}
+	s.market.Delay(ctx)
+	return resp, nil
+}
+
+// ListPayouts lists a page of the payouts made in the window.
+func (s *Server) ListPayouts(ctx context.Context, req *partnerv1.ListPayoutsRequest) (*partnerv1.ListPayoutsResponse, error) {
+	if err := s.fault(ctx); err != nil {
+		return nil, err
+	}
+	offset, limit, err := page(req.GetPageToken(), req.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	from, to := bound(req.GetPaidFrom(), time.Time{}), bound(req.GetPaidTo(), openEnd)
+	payouts, more := s.market.Payouts(from, to, offset, limit)
+	resp := &partnerv1.ListPayoutsResponse{NextPageToken: nextToken(offset, len(payouts), more)}
+	for _, p := range payouts {
+		resp.Payouts = append(resp.Payouts, payout(p))
 	}
 	s.market.Delay(ctx)
 	return resp, nil

@@ -142,3 +142,39 @@ func firstOf(s []string) string {
 	}
 	return s[0]
 }
+
+// Payouts page through tokens within their window.
+func TestPayoutsOverGRPC(t *testing.T) {
+	clk := newClock()
+	m := liveMarket(t, clk, partnersim.MarketConfig{}, 1)
+	from := clk.Now()
+	for range 3 {
+		o := place(t, m, 0)
+		if _, err := m.ConfirmShipment(o.OrderID, nil, "dhl", "WB-"+o.OrderID); err != nil {
+			t.Fatal(err)
+		}
+		m.PayOut()
+		clk.Advance(time.Minute)
+	}
+	c := serveMarket(t, m)
+	var got []*partnerv1.Payout
+	token := ""
+	for pages := 1; ; pages++ {
+		resp, err := c.ListPayouts(context.Background(), &partnerv1.ListPayoutsRequest{PaidFrom: timestamppb.New(from.Add(time.Minute)),
+			PaidTo: timestamppb.New(clk.Now()), PageSize: 1, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, resp.GetPayouts()...)
+		if token = resp.GetNextPageToken(); token == "" {
+			if pages != 2 {
+				t.Errorf("%d pages, want 2", pages)
+			}
+			break
+		}
+	}
+	if len(got) != 2 || !got[0].GetPaidAt().AsTime().Equal(from.Add(time.Minute)) || got[1].GetAmount().GetAmountMinor() != 1999 ||
+		got[1].GetAmount().GetCurrencyCode() != "EUR" || got[0].GetPayoutId() == got[1].GetPayoutId() {
+		t.Errorf("payouts %v, want the second and third", got)
+	}
+}

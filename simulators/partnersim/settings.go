@@ -21,6 +21,7 @@ type Settings struct {
 	SettlementDelay time.Duration `env:"SETTLEMENT_DELAY" envDefault:"30s"`
 	FeeBps          int           `env:"FEE_BPS" envDefault:"1200"`
 	FixedFeeMinor   int64         `env:"FIXED_FEE_MINOR" envDefault:"30"`
+	PayoutEvery     time.Duration `env:"PAYOUT_EVERY"`
 	Seed            int64         `env:"SEED"`
 	BuyersPerMinute float64       `env:"BUYERS_PER_MINUTE"`
 
@@ -42,7 +43,7 @@ type Settings struct {
 func (s Settings) Market() MarketConfig {
 	return MarketConfig{
 		VisibilityLag: s.VisibilityLag, ReviewDelay: s.ReviewDelay, SettlementDelay: s.SettlementDelay,
-		FeeBps: s.FeeBps, FixedFeeMinor: s.FixedFeeMinor, Seed: s.Seed,
+		FeeBps: s.FeeBps, FixedFeeMinor: s.FixedFeeMinor, PayoutEvery: s.PayoutEvery, Seed: s.Seed,
 		Faults: Faults{
 			RateLimit: s.RateLimit, RetryAfter: s.RetryAfter, ServerError: s.ServerError,
 			Timeout: s.Timeout, TimeoutDelay: s.TimeoutDelay, ExtraLag: s.ExtraLag, ExtraLagShare: s.ExtraLagShare,
@@ -60,6 +61,9 @@ func (s Settings) Check(prefix string) error {
 		if p < 0 || p > 1 {
 			errs = append(errs, fmt.Errorf("%s%s must be between 0 and 1", prefix, name))
 		}
+	}
+	if s.PayoutEvery < 0 {
+		errs = append(errs, fmt.Errorf("%sPAYOUT_EVERY must not be negative", prefix))
 	}
 	if s.BuyersPerMinute < 0 {
 		errs = append(errs, fmt.Errorf("%sBUYERS_PER_MINUTE must not be negative", prefix))

@@ -84,3 +84,7 @@ func settlementLine(l SettlementLine) *partnerv1.SettlementLine {
 	return &partnerv1.SettlementLine{LineId: l.LineID, OrderId: l.OrderID,
 		Gross: money(l.GrossMinor, l.Currency), Fees: money(l.FeesMinor, l.Currency), SettledAt: timestamppb.New(l.SettledAt)}
 }
+
+func payout(p Payout) *partnerv1.Payout {
+	return &partnerv1.Payout{PayoutId: p.PayoutID, Amount: money(p.AmountMinor, p.Currency), PaidAt: timestamppb.New(p.PaidAt)}
+}

@@ -23,14 +23,15 @@ type method func(s *server, params url.Values) (any, *apiError)
 
 // methods are the API, by name.
 var methods = map[string]method{
-	"seller.get":                sellerGet,
-	"item.upsert":               itemUpsert,
-	"item.delete":               itemDelete,
-	"items.status.get":          itemsStatusGet,
-	"trades.sold.increment.get": tradesSoldIncrementGet,
-	"trade.get":                 tradeGet,
-	"logistics.offline.send":    logisticsOfflineSend,
-	"settlement.bills.get":      settlementBillsGet,
+	"seller.get":                 sellerGet,
+	"item.upsert":                itemUpsert,
+	"item.delete":                itemDelete,
+	"items.status.get":           itemsStatusGet,
+	"trades.sold.increment.get":  tradesSoldIncrementGet,
+	"trade.get":                  tradeGet,
+	"logistics.offline.send":     logisticsOfflineSend,
+	"settlement.bills.get":       settlementBillsGet,
+	"settlement.withdrawals.get": settlementWithdrawalsGet,
 }
 
 type server struct {

@@ -162,3 +162,67 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+// Withdrawals are the market's payouts in the window, in major units and
+// UTC+8 wall clock, a page at a time.
+func TestSettlementWithdrawalsGet(t *testing.T) {
+	paidAt := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	market := partnersim.NewMarket(partnersim.MarketConfig{Now: func() time.Time { return paidAt }})
+	if _, err := market.UpsertListing(partnersim.ListingInput{Marker: "crossdock:sku-1", SKUID: "sku-1", Title: "Teapot",
+		Currency: "USD", PriceMinor: 1999, Stock: 10}); err != nil {
+		t.Fatal(err)
+	}
+	for _, waybill := range []string{"WB1", "WB2"} {
+		o, err := market.PlaceOrder("anna", partnersim.Address{CountryCode: "DE"}, []partnersim.ItemInput{{Marker: "crossdock:sku-1", Quantity: 1}}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := market.ConfirmShipment(o.OrderID, nil, "dhl", waybill); err != nil {
+			t.Fatal(err)
+		}
+		if made := market.PayOut(); len(made) != 1 {
+			t.Fatalf("payouts %+v", made)
+		}
+	}
+	base := start(t, market)
+	type page struct {
+		Total       int  `json:"total_results"`
+		HasNext     bool `json:"has_next"`
+		Withdrawals []struct {
+			WithdrawID string `json:"withdraw_id"`
+			Amount     string `json:"amount"`
+			Currency   string `json:"currency"`
+			PayTime    string `json:"pay_time"`
+		} `json:"withdrawals"`
+	}
+	tests := []struct {
+		name       string
+		start, end string
+		pageNo     string
+		wantIDs    int
+		wantNext   bool
+	}{
+		{"the first page", "2026-03-02 17:00:00", "2026-03-02 17:00:01", "1", 1, true},
+		{"the last page", "2026-03-02 17:00:00", "2026-03-02 17:00:01", "2", 1, false},
+		{"the end is open", "2026-03-02 16:00:00", "2026-03-02 17:00:00", "1", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, body := post(t, base, signedForm("settlement.withdrawals.get", url.Values{"start_time": {tt.start},
+				"end_time": {tt.end}, "page_no": {tt.pageNo}, "page_size": {"1"}}, appSecret, time.Now()))
+			var p page
+			if err := json.Unmarshal(body["settlement_withdrawals_get_response"], &p); err != nil {
+				t.Fatalf("%v: %v", body, err)
+			}
+			if len(p.Withdrawals) != tt.wantIDs || p.HasNext != tt.wantNext {
+				t.Fatalf("page %+v", p)
+			}
+			if tt.wantIDs == 1 {
+				w := p.Withdrawals[0]
+				if p.Total != 2 || w.Amount != "19.99" || w.Currency != "USD" || w.PayTime != "2026-03-02 17:00:00" || w.WithdrawID == "" {
+					t.Errorf("withdrawal %+v of %d", w, p.Total)
+				}
+			}
+		})
+	}
+}

@@ -41,3 +41,33 @@ func settlementBillsGet(s *server, params url.Values) (any, *apiError) {
 	}
 	return map[string]any{"total_results": len(all), "has_next": more, "bills": bills}, nil
 }
+
+// withdrawal is a payout of the seller's balance to its bank: amount in
+// major units of currency.
+type withdrawal struct {
+	WithdrawID string `json:"withdraw_id"`
+	Amount     string `json:"amount"`
+	Currency   string `json:"currency"`
+	PayTime    string `json:"pay_time"`
+}
+
+// settlementWithdrawalsGet answers a page of the payouts made in
+// [start_time, end_time), oldest first, with their total.
+func settlementWithdrawalsGet(s *server, params url.Values) (any, *apiError) {
+	from, to, e := window(params, "start_time", "end_time")
+	if e != nil {
+		return nil, e
+	}
+	offset, limit, e := paging(params)
+	if e != nil {
+		return nil, e
+	}
+	all, _ := s.market.Payouts(from, to, 0, 0)
+	payouts, more := s.market.Payouts(from, to, offset, limit)
+	out := make([]withdrawal, 0, len(payouts))
+	for _, p := range payouts {
+		out = append(out, withdrawal{WithdrawID: p.PayoutID, Amount: formatMajor(p.AmountMinor, p.Currency),
+			Currency: p.Currency, PayTime: formatTime(p.PaidAt)})
+	}
+	return map[string]any{"total_results": len(all), "has_next": more, "withdrawals": out}, nil
+}

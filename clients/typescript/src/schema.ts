@@ -3423,7 +3423,7 @@ export interface components {
             idempotencyKey?: string;
         };
         CreatePayoutResponse: {
-            payout?: components["schemas"]["Payout"];
+            payout?: components["schemas"]["finance.v1.Payout"];
         };
         CreateProductModelRequest: {
             name?: string;
@@ -4122,10 +4122,6 @@ export interface components {
         ListPartnersResponse: {
             partners?: components["schemas"]["Partner"][];
         };
-        ListPayoutsResponse: {
-            payouts?: components["schemas"]["Payout"][];
-            page?: components["schemas"]["PageResponse"];
-        };
         ListProductBody: Record<string, never>;
         ListProductModelsResponse: {
             models?: components["schemas"]["ProductModel"][];
@@ -4497,6 +4493,12 @@ export interface components {
             settlementLinesUnreconciled?: string;
             /** Format: date-time */
             lastSettlementPullAt?: string;
+            /**
+             * Format: int64
+             * @description Partner payouts not yet recorded as withdrawals in finance: usually the partner
+             *     paid out lines we have not matched yet; tried again every settlement round.
+             */
+            payoutsUnrecorded?: string;
         };
         /**
          * @description PartnerCredentials are what Crossdock calls a REST_MARKETPLACE partner with: the
@@ -4549,21 +4551,6 @@ export interface components {
             escrow?: components["schemas"]["SubOrderEscrow"];
             /** @description Set when escrow is still short after the payment. */
             topUpRequest?: components["schemas"]["TopUpRequest"];
-        };
-        /** @description Payout is money sent from a supplier's payable to its bank. */
-        Payout: {
-            id?: string;
-            organizationId?: string;
-            amount?: components["schemas"]["Money"];
-            destination?: string;
-            /** @description requested, reserved, sent, paid or failed. */
-            state?: string;
-            providerPayoutId?: string;
-            failureCode?: string;
-            /** Format: date-time */
-            createdAt?: string;
-            /** Format: date-time */
-            updatedAt?: string;
         };
         /** @description Position is where a parcel was last seen. */
         Position: {
@@ -5777,6 +5764,25 @@ export interface components {
             /** Format: date-time */
             reconciledAt?: string;
         };
+        "finance.v1.ListPayoutsResponse": {
+            payouts?: components["schemas"]["finance.v1.Payout"][];
+            page?: components["schemas"]["PageResponse"];
+        };
+        /** @description Payout is money sent from a supplier's payable to its bank. */
+        "finance.v1.Payout": {
+            id?: string;
+            organizationId?: string;
+            amount?: components["schemas"]["Money"];
+            destination?: string;
+            /** @description requested, reserved, sent, paid or failed. */
+            state?: string;
+            providerPayoutId?: string;
+            failureCode?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
         /** @description TopUp is a card payment into a wallet or a deposit. */
         "finance.v1.TopUp": {
             id?: string;
@@ -6416,7 +6422,6 @@ export type ListOrderChangesResponse = components['schemas']['ListOrderChangesRe
 export type ListOrganizationsResponse = components['schemas']['ListOrganizationsResponse'];
 export type ListPartnerOrdersResponse = components['schemas']['ListPartnerOrdersResponse'];
 export type ListPartnersResponse = components['schemas']['ListPartnersResponse'];
-export type ListPayoutsResponse = components['schemas']['ListPayoutsResponse'];
 export type ListProductBody = components['schemas']['ListProductBody'];
 export type ListProductModelsResponse = components['schemas']['ListProductModelsResponse'];
 export type ListProductResponse = components['schemas']['ListProductResponse'];
@@ -6467,7 +6472,6 @@ export type PayOrderBody = components['schemas']['PayOrderBody'];
 export type PayOrderResponse = components['schemas']['PayOrderResponse'];
 export type PayTopUpRequestBody = components['schemas']['PayTopUpRequestBody'];
 export type PayTopUpRequestResponse = components['schemas']['PayTopUpRequestResponse'];
-export type Payout = components['schemas']['Payout'];
 export type Position = components['schemas']['Position'];
 export type Product = components['schemas']['Product'];
 export type ProductContent = components['schemas']['ProductContent'];
@@ -6603,6 +6607,8 @@ export type CatalogV1ProductType = components['schemas']['catalog.v1.ProductType
 export type DockingV1ListingStatus = components['schemas']['docking.v1.ListingStatus'];
 export type DockingV1PartnerListing = components['schemas']['docking.v1.PartnerListing'];
 export type DockingV1SettlementLine = components['schemas']['docking.v1.SettlementLine'];
+export type FinanceV1ListPayoutsResponse = components['schemas']['finance.v1.ListPayoutsResponse'];
+export type FinanceV1Payout = components['schemas']['finance.v1.Payout'];
 export type FinanceV1TopUp = components['schemas']['finance.v1.TopUp'];
 export type FreightV1Dimensions = components['schemas']['freight.v1.Dimensions'];
 export type FreightV1Parcel = components['schemas']['freight.v1.Parcel'];
@@ -12104,7 +12110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ListPayoutsResponse"];
+                    "application/json": components["schemas"]["finance.v1.ListPayoutsResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -548,8 +548,11 @@ type PartnerActivity struct {
 	// Settlement lines missing an order or differing in amount.
 	SettlementLinesUnreconciled int64                  `protobuf:"varint,11,opt,name=settlement_lines_unreconciled,json=settlementLinesUnreconciled,proto3" json:"settlement_lines_unreconciled,omitempty"`
 	LastSettlementPullAt        *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=last_settlement_pull_at,json=lastSettlementPullAt,proto3" json:"last_settlement_pull_at,omitempty"`
-	unknownFields               protoimpl.UnknownFields
-	sizeCache                   protoimpl.SizeCache
+	// Partner payouts not yet recorded as withdrawals in finance: usually the partner
+	// paid out lines we have not matched yet; tried again every settlement round.
+	PayoutsUnrecorded int64 `protobuf:"varint,13,opt,name=payouts_unrecorded,json=payoutsUnrecorded,proto3" json:"payouts_unrecorded,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *PartnerActivity) Reset() {
@@ -664,6 +667,13 @@ func (x *PartnerActivity) GetLastSettlementPullAt() *timestamppb.Timestamp {
 		return x.LastSettlementPullAt
 	}
 	return nil
+}
+
+func (x *PartnerActivity) GetPayoutsUnrecorded() int64 {
+	if x != nil {
+		return x.PayoutsUnrecorded
+	}
+	return 0
 }
 
 type GetPartnerActivityRequest struct {
@@ -2468,7 +2478,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"last_error\x18\x0f \x01(\tR\tlastError\"a\n" +
 	"\fListingCount\x12;\n" +
 	"\x06status\x18\x01 \x01(\x0e2#.crossdock.docking.v1.ListingStatusR\x06status\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x03R\x05count\"\xf4\x04\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xa3\x05\n" +
 	"\x0fPartnerActivity\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12<\n" +
@@ -2487,7 +2497,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x10waybills_pending\x18\n" +
 	" \x01(\x03R\x0fwaybillsPending\x12B\n" +
 	"\x1dsettlement_lines_unreconciled\x18\v \x01(\x03R\x1bsettlementLinesUnreconciled\x12Q\n" +
-	"\x17last_settlement_pull_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x14lastSettlementPullAt\":\n" +
+	"\x17last_settlement_pull_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x14lastSettlementPullAt\x12-\n" +
+	"\x12payouts_unrecorded\x18\r \x01(\x03R\x11payoutsUnrecorded\":\n" +
 	"\x19GetPartnerActivityRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\"_\n" +

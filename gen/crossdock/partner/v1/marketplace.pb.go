@@ -1362,6 +1362,191 @@ func (x *ListSettlementsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Payout is money the partner paid out of Crossdock's seller account to
+// Crossdock's bank: the net of the lines it settled since its last payout, in one
+// currency.
+type Payout struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The partner's id of the payout, unique on its platform.
+	PayoutId      string                 `protobuf:"bytes,1,opt,name=payout_id,json=payoutId,proto3" json:"payout_id,omitempty"`
+	Amount        *v1.Money              `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	PaidAt        *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Payout) Reset() {
+	*x = Payout{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Payout) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Payout) ProtoMessage() {}
+
+func (x *Payout) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Payout.ProtoReflect.Descriptor instead.
+func (*Payout) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *Payout) GetPayoutId() string {
+	if x != nil {
+		return x.PayoutId
+	}
+	return ""
+}
+
+func (x *Payout) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *Payout) GetPaidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidAt
+	}
+	return nil
+}
+
+type ListPayoutsRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	PaidFrom *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=paid_from,json=paidFrom,proto3" json:"paid_from,omitempty"`
+	PaidTo   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=paid_to,json=paidTo,proto3" json:"paid_to,omitempty"`
+	// At most 100; 0 is the partner's default.
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPayoutsRequest) Reset() {
+	*x = ListPayoutsRequest{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPayoutsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPayoutsRequest) ProtoMessage() {}
+
+func (x *ListPayoutsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPayoutsRequest.ProtoReflect.Descriptor instead.
+func (*ListPayoutsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListPayoutsRequest) GetPaidFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidFrom
+	}
+	return nil
+}
+
+func (x *ListPayoutsRequest) GetPaidTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidTo
+	}
+	return nil
+}
+
+func (x *ListPayoutsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPayoutsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListPayoutsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Payouts       []*Payout              `protobuf:"bytes,1,rep,name=payouts,proto3" json:"payouts,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPayoutsResponse) Reset() {
+	*x = ListPayoutsResponse{}
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPayoutsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPayoutsResponse) ProtoMessage() {}
+
+func (x *ListPayoutsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPayoutsResponse.ProtoReflect.Descriptor instead.
+func (*ListPayoutsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListPayoutsResponse) GetPayouts() []*Payout {
+	if x != nil {
+		return x.Payouts
+	}
+	return nil
+}
+
+func (x *ListPayoutsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 type HandshakeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 32 random bytes, fresh for every handshake.
@@ -1377,7 +1562,7 @@ type HandshakeRequest struct {
 
 func (x *HandshakeRequest) Reset() {
 	*x = HandshakeRequest{}
-	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[19]
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1389,7 +1574,7 @@ func (x *HandshakeRequest) String() string {
 func (*HandshakeRequest) ProtoMessage() {}
 
 func (x *HandshakeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[19]
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1402,7 +1587,7 @@ func (x *HandshakeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandshakeRequest.ProtoReflect.Descriptor instead.
 func (*HandshakeRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{19}
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *HandshakeRequest) GetChallenge() []byte {
@@ -1436,7 +1621,7 @@ type HandshakeResponse struct {
 
 func (x *HandshakeResponse) Reset() {
 	*x = HandshakeResponse{}
-	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[20]
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1448,7 +1633,7 @@ func (x *HandshakeResponse) String() string {
 func (*HandshakeResponse) ProtoMessage() {}
 
 func (x *HandshakeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[20]
+	mi := &file_crossdock_partner_v1_marketplace_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1461,7 +1646,7 @@ func (x *HandshakeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandshakeResponse.ProtoReflect.Descriptor instead.
 func (*HandshakeResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{20}
+	return file_crossdock_partner_v1_marketplace_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *HandshakeResponse) GetProof() []byte {
@@ -1574,6 +1759,19 @@ const file_crossdock_partner_v1_marketplace_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"}\n" +
 	"\x17ListSettlementsResponse\x12:\n" +
 	"\x05lines\x18\x01 \x03(\v2$.crossdock.partner.v1.SettlementLineR\x05lines\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8e\x01\n" +
+	"\x06Payout\x12\x1b\n" +
+	"\tpayout_id\x18\x01 \x01(\tR\bpayoutId\x122\n" +
+	"\x06amount\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x123\n" +
+	"\apaid_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\"\xbe\x01\n" +
+	"\x12ListPayoutsRequest\x127\n" +
+	"\tpaid_from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\bpaidFrom\x123\n" +
+	"\apaid_to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidTo\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"u\n" +
+	"\x13ListPayoutsResponse\x126\n" +
+	"\apayouts\x18\x01 \x03(\v2\x1c.crossdock.partner.v1.PayoutR\apayouts\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"w\n" +
 	"\x10HandshakeRequest\x12\x1c\n" +
 	"\tchallenge\x18\x01 \x01(\fR\tchallenge\x12!\n" +
@@ -1593,7 +1791,7 @@ const file_crossdock_partner_v1_marketplace_proto_rawDesc = "" +
 	"\x11ORDER_STATUS_PAID\x10\x02\x12\x18\n" +
 	"\x14ORDER_STATUS_SHIPPED\x10\x03\x12\x1a\n" +
 	"\x16ORDER_STATUS_COMPLETED\x10\x04\x12\x1a\n" +
-	"\x16ORDER_STATUS_CANCELLED\x10\x052\xcc\x06\n" +
+	"\x16ORDER_STATUS_CANCELLED\x10\x052\xb0\a\n" +
 	"\x12MarketplaceService\x12\\\n" +
 	"\tHandshake\x12&.crossdock.partner.v1.HandshakeRequest\x1a'.crossdock.partner.v1.HandshakeResponse\x12h\n" +
 	"\rUpsertListing\x12*.crossdock.partner.v1.UpsertListingRequest\x1a+.crossdock.partner.v1.UpsertListingResponse\x12n\n" +
@@ -1603,7 +1801,8 @@ const file_crossdock_partner_v1_marketplace_proto_rawDesc = "" +
 	"ListOrders\x12'.crossdock.partner.v1.ListOrdersRequest\x1a(.crossdock.partner.v1.ListOrdersResponse\x12Y\n" +
 	"\bGetOrder\x12%.crossdock.partner.v1.GetOrderRequest\x1a&.crossdock.partner.v1.GetOrderResponse\x12n\n" +
 	"\x0fConfirmShipment\x12,.crossdock.partner.v1.ConfirmShipmentRequest\x1a-.crossdock.partner.v1.ConfirmShipmentResponse\x12n\n" +
-	"\x0fListSettlements\x12,.crossdock.partner.v1.ListSettlementsRequest\x1a-.crossdock.partner.v1.ListSettlementsResponseB\xe1\x01\n" +
+	"\x0fListSettlements\x12,.crossdock.partner.v1.ListSettlementsRequest\x1a-.crossdock.partner.v1.ListSettlementsResponse\x12b\n" +
+	"\vListPayouts\x12(.crossdock.partner.v1.ListPayoutsRequest\x1a).crossdock.partner.v1.ListPayoutsResponseB\xe1\x01\n" +
 	"\x18com.crossdock.partner.v1B\x10MarketplaceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/partner/v1;partnerv1\xa2\x02\x03CPX\xaa\x02\x14Crossdock.Partner.V1\xca\x02\x14Crossdock\\Partner\\V1\xe2\x02 Crossdock\\Partner\\V1\\GPBMetadata\xea\x02\x16Crossdock::Partner::V1b\x06proto3"
 
 var (
@@ -1619,7 +1818,7 @@ func file_crossdock_partner_v1_marketplace_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_partner_v1_marketplace_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_crossdock_partner_v1_marketplace_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_crossdock_partner_v1_marketplace_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_crossdock_partner_v1_marketplace_proto_goTypes = []any{
 	(ListingStatus)(0),              // 0: crossdock.partner.v1.ListingStatus
 	(OrderStatus)(0),                // 1: crossdock.partner.v1.OrderStatus
@@ -1642,61 +1841,71 @@ var file_crossdock_partner_v1_marketplace_proto_goTypes = []any{
 	(*SettlementLine)(nil),          // 18: crossdock.partner.v1.SettlementLine
 	(*ListSettlementsRequest)(nil),  // 19: crossdock.partner.v1.ListSettlementsRequest
 	(*ListSettlementsResponse)(nil), // 20: crossdock.partner.v1.ListSettlementsResponse
-	(*HandshakeRequest)(nil),        // 21: crossdock.partner.v1.HandshakeRequest
-	(*HandshakeResponse)(nil),       // 22: crossdock.partner.v1.HandshakeResponse
-	nil,                             // 23: crossdock.partner.v1.PartnerListing.AttributesEntry
-	(*v1.Money)(nil),                // 24: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),   // 25: google.protobuf.Timestamp
-	(*v1.Address)(nil),              // 26: crossdock.common.v1.Address
+	(*Payout)(nil),                  // 21: crossdock.partner.v1.Payout
+	(*ListPayoutsRequest)(nil),      // 22: crossdock.partner.v1.ListPayoutsRequest
+	(*ListPayoutsResponse)(nil),     // 23: crossdock.partner.v1.ListPayoutsResponse
+	(*HandshakeRequest)(nil),        // 24: crossdock.partner.v1.HandshakeRequest
+	(*HandshakeResponse)(nil),       // 25: crossdock.partner.v1.HandshakeResponse
+	nil,                             // 26: crossdock.partner.v1.PartnerListing.AttributesEntry
+	(*v1.Money)(nil),                // 27: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),   // 28: google.protobuf.Timestamp
+	(*v1.Address)(nil),              // 29: crossdock.common.v1.Address
 }
 var file_crossdock_partner_v1_marketplace_proto_depIdxs = []int32{
-	23, // 0: crossdock.partner.v1.PartnerListing.attributes:type_name -> crossdock.partner.v1.PartnerListing.AttributesEntry
-	24, // 1: crossdock.partner.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
+	26, // 0: crossdock.partner.v1.PartnerListing.attributes:type_name -> crossdock.partner.v1.PartnerListing.AttributesEntry
+	27, // 1: crossdock.partner.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
 	0,  // 2: crossdock.partner.v1.ListingState.status:type_name -> crossdock.partner.v1.ListingStatus
-	25, // 3: crossdock.partner.v1.ListingState.updated_at:type_name -> google.protobuf.Timestamp
+	28, // 3: crossdock.partner.v1.ListingState.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 4: crossdock.partner.v1.UpsertListingRequest.listing:type_name -> crossdock.partner.v1.PartnerListing
 	3,  // 5: crossdock.partner.v1.UpsertListingResponse.state:type_name -> crossdock.partner.v1.ListingState
 	3,  // 6: crossdock.partner.v1.WithdrawListingResponse.state:type_name -> crossdock.partner.v1.ListingState
 	3,  // 7: crossdock.partner.v1.GetListingsResponse.listings:type_name -> crossdock.partner.v1.ListingState
-	24, // 8: crossdock.partner.v1.OrderItem.unit_price:type_name -> crossdock.common.v1.Money
+	27, // 8: crossdock.partner.v1.OrderItem.unit_price:type_name -> crossdock.common.v1.Money
 	1,  // 9: crossdock.partner.v1.PartnerOrder.status:type_name -> crossdock.partner.v1.OrderStatus
-	26, // 10: crossdock.partner.v1.PartnerOrder.address:type_name -> crossdock.common.v1.Address
+	29, // 10: crossdock.partner.v1.PartnerOrder.address:type_name -> crossdock.common.v1.Address
 	10, // 11: crossdock.partner.v1.PartnerOrder.items:type_name -> crossdock.partner.v1.OrderItem
-	24, // 12: crossdock.partner.v1.PartnerOrder.total:type_name -> crossdock.common.v1.Money
-	25, // 13: crossdock.partner.v1.PartnerOrder.placed_at:type_name -> google.protobuf.Timestamp
-	25, // 14: crossdock.partner.v1.PartnerOrder.paid_at:type_name -> google.protobuf.Timestamp
-	25, // 15: crossdock.partner.v1.PartnerOrder.updated_at:type_name -> google.protobuf.Timestamp
-	25, // 16: crossdock.partner.v1.ListOrdersRequest.updated_from:type_name -> google.protobuf.Timestamp
-	25, // 17: crossdock.partner.v1.ListOrdersRequest.updated_to:type_name -> google.protobuf.Timestamp
+	27, // 12: crossdock.partner.v1.PartnerOrder.total:type_name -> crossdock.common.v1.Money
+	28, // 13: crossdock.partner.v1.PartnerOrder.placed_at:type_name -> google.protobuf.Timestamp
+	28, // 14: crossdock.partner.v1.PartnerOrder.paid_at:type_name -> google.protobuf.Timestamp
+	28, // 15: crossdock.partner.v1.PartnerOrder.updated_at:type_name -> google.protobuf.Timestamp
+	28, // 16: crossdock.partner.v1.ListOrdersRequest.updated_from:type_name -> google.protobuf.Timestamp
+	28, // 17: crossdock.partner.v1.ListOrdersRequest.updated_to:type_name -> google.protobuf.Timestamp
 	11, // 18: crossdock.partner.v1.ListOrdersResponse.orders:type_name -> crossdock.partner.v1.PartnerOrder
 	11, // 19: crossdock.partner.v1.GetOrderResponse.order:type_name -> crossdock.partner.v1.PartnerOrder
-	24, // 20: crossdock.partner.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
-	24, // 21: crossdock.partner.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
-	25, // 22: crossdock.partner.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
-	25, // 23: crossdock.partner.v1.ListSettlementsRequest.settled_from:type_name -> google.protobuf.Timestamp
-	25, // 24: crossdock.partner.v1.ListSettlementsRequest.settled_to:type_name -> google.protobuf.Timestamp
+	27, // 20: crossdock.partner.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
+	27, // 21: crossdock.partner.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
+	28, // 22: crossdock.partner.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
+	28, // 23: crossdock.partner.v1.ListSettlementsRequest.settled_from:type_name -> google.protobuf.Timestamp
+	28, // 24: crossdock.partner.v1.ListSettlementsRequest.settled_to:type_name -> google.protobuf.Timestamp
 	18, // 25: crossdock.partner.v1.ListSettlementsResponse.lines:type_name -> crossdock.partner.v1.SettlementLine
-	21, // 26: crossdock.partner.v1.MarketplaceService.Handshake:input_type -> crossdock.partner.v1.HandshakeRequest
-	4,  // 27: crossdock.partner.v1.MarketplaceService.UpsertListing:input_type -> crossdock.partner.v1.UpsertListingRequest
-	6,  // 28: crossdock.partner.v1.MarketplaceService.WithdrawListing:input_type -> crossdock.partner.v1.WithdrawListingRequest
-	8,  // 29: crossdock.partner.v1.MarketplaceService.GetListings:input_type -> crossdock.partner.v1.GetListingsRequest
-	12, // 30: crossdock.partner.v1.MarketplaceService.ListOrders:input_type -> crossdock.partner.v1.ListOrdersRequest
-	14, // 31: crossdock.partner.v1.MarketplaceService.GetOrder:input_type -> crossdock.partner.v1.GetOrderRequest
-	16, // 32: crossdock.partner.v1.MarketplaceService.ConfirmShipment:input_type -> crossdock.partner.v1.ConfirmShipmentRequest
-	19, // 33: crossdock.partner.v1.MarketplaceService.ListSettlements:input_type -> crossdock.partner.v1.ListSettlementsRequest
-	22, // 34: crossdock.partner.v1.MarketplaceService.Handshake:output_type -> crossdock.partner.v1.HandshakeResponse
-	5,  // 35: crossdock.partner.v1.MarketplaceService.UpsertListing:output_type -> crossdock.partner.v1.UpsertListingResponse
-	7,  // 36: crossdock.partner.v1.MarketplaceService.WithdrawListing:output_type -> crossdock.partner.v1.WithdrawListingResponse
-	9,  // 37: crossdock.partner.v1.MarketplaceService.GetListings:output_type -> crossdock.partner.v1.GetListingsResponse
-	13, // 38: crossdock.partner.v1.MarketplaceService.ListOrders:output_type -> crossdock.partner.v1.ListOrdersResponse
-	15, // 39: crossdock.partner.v1.MarketplaceService.GetOrder:output_type -> crossdock.partner.v1.GetOrderResponse
-	17, // 40: crossdock.partner.v1.MarketplaceService.ConfirmShipment:output_type -> crossdock.partner.v1.ConfirmShipmentResponse
-	20, // 41: crossdock.partner.v1.MarketplaceService.ListSettlements:output_type -> crossdock.partner.v1.ListSettlementsResponse
-	34, // [34:42] is the sub-list for method output_type
-	26, // [26:34] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	27, // 26: crossdock.partner.v1.Payout.amount:type_name -> crossdock.common.v1.Money
+	28, // 27: crossdock.partner.v1.Payout.paid_at:type_name -> google.protobuf.Timestamp
+	28, // 28: crossdock.partner.v1.ListPayoutsRequest.paid_from:type_name -> google.protobuf.Timestamp
+	28, // 29: crossdock.partner.v1.ListPayoutsRequest.paid_to:type_name -> google.protobuf.Timestamp
+	21, // 30: crossdock.partner.v1.ListPayoutsResponse.payouts:type_name -> crossdock.partner.v1.Payout
+	24, // 31: crossdock.partner.v1.MarketplaceService.Handshake:input_type -> crossdock.partner.v1.HandshakeRequest
+	4,  // 32: crossdock.partner.v1.MarketplaceService.UpsertListing:input_type -> crossdock.partner.v1.UpsertListingRequest
+	6,  // 33: crossdock.partner.v1.MarketplaceService.WithdrawListing:input_type -> crossdock.partner.v1.WithdrawListingRequest
+	8,  // 34: crossdock.partner.v1.MarketplaceService.GetListings:input_type -> crossdock.partner.v1.GetListingsRequest
+	12, // 35: crossdock.partner.v1.MarketplaceService.ListOrders:input_type -> crossdock.partner.v1.ListOrdersRequest
+	14, // 36: crossdock.partner.v1.MarketplaceService.GetOrder:input_type -> crossdock.partner.v1.GetOrderRequest
+	16, // 37: crossdock.partner.v1.MarketplaceService.ConfirmShipment:input_type -> crossdock.partner.v1.ConfirmShipmentRequest
+	19, // 38: crossdock.partner.v1.MarketplaceService.ListSettlements:input_type -> crossdock.partner.v1.ListSettlementsRequest
+	22, // 39: crossdock.partner.v1.MarketplaceService.ListPayouts:input_type -> crossdock.partner.v1.ListPayoutsRequest
+	25, // 40: crossdock.partner.v1.MarketplaceService.Handshake:output_type -> crossdock.partner.v1.HandshakeResponse
+	5,  // 41: crossdock.partner.v1.MarketplaceService.UpsertListing:output_type -> crossdock.partner.v1.UpsertListingResponse
+	7,  // 42: crossdock.partner.v1.MarketplaceService.WithdrawListing:output_type -> crossdock.partner.v1.WithdrawListingResponse
+	9,  // 43: crossdock.partner.v1.MarketplaceService.GetListings:output_type -> crossdock.partner.v1.GetListingsResponse
+	13, // 44: crossdock.partner.v1.MarketplaceService.ListOrders:output_type -> crossdock.partner.v1.ListOrdersResponse
+	15, // 45: crossdock.partner.v1.MarketplaceService.GetOrder:output_type -> crossdock.partner.v1.GetOrderResponse
+	17, // 46: crossdock.partner.v1.MarketplaceService.ConfirmShipment:output_type -> crossdock.partner.v1.ConfirmShipmentResponse
+	20, // 47: crossdock.partner.v1.MarketplaceService.ListSettlements:output_type -> crossdock.partner.v1.ListSettlementsResponse
+	23, // 48: crossdock.partner.v1.MarketplaceService.ListPayouts:output_type -> crossdock.partner.v1.ListPayoutsResponse
+	40, // [40:49] is the sub-list for method output_type
+	31, // [31:40] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_partner_v1_marketplace_proto_init() }
@@ -1710,7 +1919,7 @@ func file_crossdock_partner_v1_marketplace_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_partner_v1_marketplace_proto_rawDesc), len(file_crossdock_partner_v1_marketplace_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   22,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

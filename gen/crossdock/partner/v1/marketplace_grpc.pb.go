@@ -27,6 +27,7 @@ const (
 	MarketplaceService_GetOrder_FullMethodName        = "/crossdock.partner.v1.MarketplaceService/GetOrder"
 	MarketplaceService_ConfirmShipment_FullMethodName = "/crossdock.partner.v1.MarketplaceService/ConfirmShipment"
 	MarketplaceService_ListSettlements_FullMethodName = "/crossdock.partner.v1.MarketplaceService/ListSettlements"
+	MarketplaceService_ListPayouts_FullMethodName     = "/crossdock.partner.v1.MarketplaceService/ListPayouts"
 )
 
 // MarketplaceServiceClient is the client API for MarketplaceService service.
@@ -44,7 +45,7 @@ const (
 // (product push, price and stock sync, with our marker and original codes on every
 // listing), orders (paid orders listed by an update-time window, or one by id),
 // shipments (waybills sent back) and settlements (what the partner credited to our
-// virtual seller account). A partner may answer RESOURCE_EXHAUSTED with a
+// virtual seller account, and what it paid out of it to our bank). A partner may answer RESOURCE_EXHAUSTED with a
 // "retry-after" trailer (seconds) when called too often; Crossdock waits that long.
 type MarketplaceServiceClient interface {
 	// Handshake proves that the partner controls its endpoint and the keys of its
@@ -84,6 +85,10 @@ type MarketplaceServiceClient interface {
 	// order, less the fees it kept) booked in [settled_from, settled_to), oldest
 	// first, a page at a time. Lines come days after delivery on a real platform.
 	ListSettlements(ctx context.Context, in *ListSettlementsRequest, opts ...grpc.CallOption) (*ListSettlementsResponse, error)
+	// ListPayouts lists the payouts (money the partner paid out of our seller
+	// account to our bank) booked in [paid_from, paid_to), oldest first, a page at a
+	// time. Crossdock records each as a withdrawal from its virtual account there.
+	ListPayouts(ctx context.Context, in *ListPayoutsRequest, opts ...grpc.CallOption) (*ListPayoutsResponse, error)
 }
 
 type marketplaceServiceClient struct {
@@ -174,6 +179,16 @@ func (c *marketplaceServiceClient) ListSettlements(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *marketplaceServiceClient) ListPayouts(ctx context.Context, in *ListPayoutsRequest, opts ...grpc.CallOption) (*ListPayoutsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPayoutsResponse)
+	err := c.cc.Invoke(ctx, MarketplaceService_ListPayouts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MarketplaceServiceServer is the server API for MarketplaceService service.
 // All implementations must embed UnimplementedMarketplaceServiceServer
 // for forward compatibility.
@@ -189,7 +204,7 @@ func (c *marketplaceServiceClient) ListSettlements(ctx context.Context, in *List
 // (product push, price and stock sync, with our marker and original codes on every
 // listing), orders (paid orders listed by an update-time window, or one by id),
 // shipments (waybills sent back) and settlements (what the partner credited to our
-// virtual seller account). A partner may answer RESOURCE_EXHAUSTED with a
+// virtual seller account, and what it paid out of it to our bank). A partner may answer RESOURCE_EXHAUSTED with a
 // "retry-after" trailer (seconds) when called too often; Crossdock waits that long.
 type MarketplaceServiceServer interface {
 	// Handshake proves that the partner controls its endpoint and the keys of its
@@ -229,6 +244,10 @@ type MarketplaceServiceServer interface {
 	// order, less the fees it kept) booked in [settled_from, settled_to), oldest
 	// first, a page at a time. Lines come days after delivery on a real platform.
 	ListSettlements(context.Context, *ListSettlementsRequest) (*ListSettlementsResponse, error)
+	// ListPayouts lists the payouts (money the partner paid out of our seller
+	// account to our bank) booked in [paid_from, paid_to), oldest first, a page at a
+	// time. Crossdock records each as a withdrawal from its virtual account there.
+	ListPayouts(context.Context, *ListPayoutsRequest) (*ListPayoutsResponse, error)
 	mustEmbedUnimplementedMarketplaceServiceServer()
 }
 
@@ -262,6 +281,9 @@ func (UnimplementedMarketplaceServiceServer) ConfirmShipment(context.Context, *C
 }
 func (UnimplementedMarketplaceServiceServer) ListSettlements(context.Context, *ListSettlementsRequest) (*ListSettlementsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSettlements not implemented")
+}
+func (UnimplementedMarketplaceServiceServer) ListPayouts(context.Context, *ListPayoutsRequest) (*ListPayoutsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPayouts not implemented")
 }
 func (UnimplementedMarketplaceServiceServer) mustEmbedUnimplementedMarketplaceServiceServer() {}
 func (UnimplementedMarketplaceServiceServer) testEmbeddedByValue()                            {}
@@ -428,6 +450,24 @@ func _MarketplaceService_ListSettlements_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MarketplaceService_ListPayouts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPayoutsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MarketplaceServiceServer).ListPayouts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MarketplaceService_ListPayouts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MarketplaceServiceServer).ListPayouts(ctx, req.(*ListPayoutsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MarketplaceService_ServiceDesc is the grpc.ServiceDesc for MarketplaceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -466,6 +506,10 @@ var MarketplaceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSettlements",
 			Handler:    _MarketplaceService_ListSettlements_Handler,
+		},
+		{
+			MethodName: "ListPayouts",
+			Handler:    _MarketplaceService_ListPayouts_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

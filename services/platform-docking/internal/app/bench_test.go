@@ -17,6 +17,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/kek"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
@@ -305,5 +306,9 @@ func (noCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, e
 type noFinance struct{}
 
 func (noFinance) CreditPartnerSettlement(context.Context, uuid.UUID, string, domain.SupplierCredit) error {
+	return nil
+}
+
+func (noFinance) RecordPartnerWithdrawal(context.Context, uuid.UUID, string, money.Money) error {
 	return nil
 }

@@ -47,11 +47,14 @@ type ShipmentConnector interface {
 	ConfirmShipment(ctx context.Context, p domain.Partner, s domain.Shipment) (already bool, err error)
 }
 
-// SettlementConnector reads a partner's settlement lines.
+// SettlementConnector reads a partner's settlement lines and its payouts.
 type SettlementConnector interface {
 	// ListSettlements returns a page of the lines booked in w, oldest
 	// first.
 	ListSettlements(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.SettlementPage, error)
+	// ListPayouts returns a page of the payouts (our balance paid out to
+	// our bank) made in w, oldest first.
+	ListPayouts(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.PayoutPage, error)
 }
 
 // Connector is one protocol's capabilities; nil ones are not supported.

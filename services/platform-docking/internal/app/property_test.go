@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -126,33 +127,117 @@ func (o *propOrders) PlaceExternal(_ context.Context, in app.ExternalOrder) (app
 	return p, nil
 }
 
-// propFinance plays finance's CreditPartnerSettlement: idempotent on the
-// partner and part, refusing another body under the same key, and failing a
-// share of calls (half after booking).
+// propFinance plays finance's CreditPartnerSettlement and
+// RecordPartnerWithdrawal: each idempotent on the partner and its key,
+// refusing another body under the same key, and failing a share of calls
+// (half after booking) unless calm. Like finance's virtual account, it
+// refuses a withdrawal larger than what was credited (gross less fees) and
+// not yet withdrawn in that currency.
 type propFinance struct {
 	mu      sync.Mutex
 	rnd     *rand.Rand
+	calm    bool
 	credits map[string]domain.SupplierCredit
 	clashes int
+	// held is each virtual account's balance, by partner and currency.
+	held map[string]int64
+	// withdrawals are the payouts recorded, by partner and payout id.
+	withdrawals map[string]money.Money
+	// refused counts withdrawals refused as more than the account held.
+	refused int
+	// asked counts the calls for each withdrawal, by partner and payout id.
+	asked map[string]int
+}
+
+func (f *propFinance) fault() (before, after bool) {
+	if f.calm || f.rnd.Float64() >= 0.05 {
+		return false, false
+	}
+	if f.rnd.IntN(2) == 0 {
+		return true, false
+	}
+	return false, true
 }
 
 func (f *propFinance) CreditPartnerSettlement(_ context.Context, partnerID uuid.UUID, currency string, c domain.SupplierCredit) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fail := f.rnd.Float64() < 0.05
-	if fail && f.rnd.IntN(2) == 0 {
+	before, after := f.fault()
+	if before {
 		return apperr.Unavailable("finance is restarting")
 	}
 	key := partnerID.String() + "|" + c.LineID
-	if prev, ok := f.credits[key]; ok && prev != c {
+	prev, ok := f.credits[key]
+	if ok && prev != c {
 		f.clashes++
 		return apperr.AlreadyExists("another body under the same line")
 	}
+	if !ok {
+		if f.held == nil {
+			f.held = map[string]int64{}
+		}
+		f.held[partnerID.String()+"|"+currency] += c.GrossMinor - c.FeesMinor
+	}
 	f.credits[key] = c
-	if fail {
+	if after {
 		return apperr.Unavailable("the answer was lost")
 	}
 	return nil
+}
+
+func (f *propFinance) RecordPartnerWithdrawal(_ context.Context, partnerID uuid.UUID, payoutID string, amount money.Money) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	before, after := f.fault()
+	if before {
+		return apperr.Unavailable("finance is restarting")
+	}
+	key := partnerID.String() + "|" + payoutID
+	if f.asked == nil {
+		f.asked = map[string]int{}
+	}
+	f.asked[key]++
+	if prev, ok := f.withdrawals[key]; ok {
+		if prev != amount {
+			f.clashes++
+			return apperr.AlreadyExists("another body under the same withdrawal")
+		}
+		return nil
+	}
+	account := partnerID.String() + "|" + amount.Currency
+	if amount.Amount > f.held[account] {
+		f.refused++
+		return apperr.FailedPrecondition("the withdrawal exceeds the partner virtual account").WithReason("CREDITS_EXCEED_DEBITS")
+	}
+	if f.withdrawals == nil {
+		f.withdrawals = map[string]money.Money{}
+	}
+	f.held[account] -= amount.Amount
+	f.withdrawals[key] = amount
+	if after {
+		return apperr.Unavailable("the answer was lost")
+	}
+	return nil
+}
+
+// recorded returns the withdrawals recorded for the partner, by payout id.
+func (f *propFinance) recorded(partnerID uuid.UUID) map[string]money.Money {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]money.Money{}
+	for key, m := range f.withdrawals {
+		if id, ok := strings.CutPrefix(key, partnerID.String()+"|"); ok {
+			out[id] = m
+		}
+	}
+	return out
+}
+
+// balance is what the partner's virtual account holds in currency.
+func (f *propFinance) balance(partnerID uuid.UUID, currency string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.held[partnerID.String()+"|"+currency]
 }
 
 // The docking property: a partner marketplace with every fault on (rate
@@ -180,7 +265,7 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(7, 2026))
 
 	market := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 7,
-		VisibilityLag: 2 * time.Second, ReviewDelay: 3 * time.Second, SettlementDelay: 20 * time.Second, FeeBps: 1200,
+		VisibilityLag: 2 * time.Second, ReviewDelay: 3 * time.Second, SettlementDelay: 20 * time.Second, FeeBps: 1200, PayoutEvery: 30 * time.Second,
 		Faults: partnersim.Faults{RateLimit: 0.03, RetryAfter: time.Second, ServerError: 0.05, Timeout: 0.01, TimeoutDelay: 250 * time.Millisecond,
 			ExtraLag: 8 * time.Second, ExtraLagShare: 0.1, PageShift: 0.3, RejectListings: 0.15, SettlementDelayJitter: 30 * time.Second,
 			UnknownStatus: 0.03}})
@@ -349,6 +434,12 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 		if matched < len(lines) {
 			return false, fmt.Sprintf("%d of %d settlement lines matched", matched, len(lines))
 		}
+		recorded := finance.recorded(p.ID)
+		for _, po := range market.AllPayouts() {
+			if _, ok := recorded[po.PayoutID]; !ok {
+				return false, "payout " + po.PayoutID + " not recorded yet"
+			}
+		}
 		return true, ""
 	}
 	var state string
@@ -407,13 +498,32 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 			t.Fatalf("line %s is %s", l.LineID, l.State)
 		}
 	}
+	// Payouts: every payout recorded once with its amount, and the virtual
+	// account in finance holds what the partner has not paid out yet.
+	payouts := market.AllPayouts()
+	recorded := finance.recorded(p.ID)
+	if len(payouts) == 0 || len(recorded) != len(payouts) {
+		t.Fatalf("%d payouts recorded for %d made", len(recorded), len(payouts))
+	}
+	for _, po := range payouts {
+		if r := recorded[po.PayoutID]; r.Amount != po.AmountMinor || r.Currency != po.Currency {
+			t.Fatalf("payout %+v recorded as %v", po, r)
+		}
+	}
+	owed := market.Unpaid()
+	for _, l := range market.AllSettlements() {
+		if got, cur := finance.balance(p.ID, l.Currency), l.Currency; got != owed[cur] {
+			t.Fatalf("the virtual account holds %d %s, the partner owes %d", got, cur, owed[cur])
+		}
+	}
 	a, err := store.Activity(ctx, p.ID, clk.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.OrdersImported != int64(len(want)) || a.WaybillsPending != 0 || a.LinesUnreconciled != 0 {
+	if a.OrdersImported != int64(len(want)) || a.WaybillsPending != 0 || a.LinesUnreconciled != 0 || a.PayoutsUnrecorded != 0 {
 		t.Fatalf("activity: %+v", a)
 	}
+	t.Logf("%d payouts recorded, %d withdrawals refused until their lines were matched", len(payouts), finance.refused)
 }
 
 // expectedImports are the partner orders that must become local orders:

@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -10,9 +13,17 @@ import (
 // openLinesBatch bounds the lines one round reconciles.
 const openLinesBatch = 200
 
+// payoutsBatch bounds the payouts one round records.
+const payoutsBatch = 100
+
+// reasonCreditsExceedDebits is finance refusing a withdrawal larger than
+// the virtual account holds.
+const reasonCreditsExceedDebits = "CREDITS_EXCEED_DEBITS"
+
 // pullSettlements reads one window of a partner's settlement lines into
-// the store (each line once), then reconciles the open ones. The window
-// is the order pull's: overlap and lag, moved on only once stored.
+// the store (each line once), then reconciles the open ones, then pulls and
+// records the partner's payouts. The window is the order pull's: overlap
+// and lag, moved on only once stored.
 func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn SettlementConnector) error {
 	st, err := t.store.PullState(ctx, p.ID, t.start(p))
 	if err != nil {
@@ -40,7 +51,71 @@ func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn Sett
 			return err
 		}
 	}
-	return t.reconcile(ctx, p)
+	if err := t.reconcile(ctx, p); err != nil {
+		return err
+	}
+	return t.pullPayouts(ctx, p, conn, st)
+}
+
+// pullPayouts reads one window of a partner's payouts into the store (each
+// once; its own watermark, the same lag and overlap), then records the
+// ones not recorded yet. It runs after the lines are reconciled, so a
+// payout of lines matched this round finds them credited.
+func (t *Trade) pullPayouts(ctx context.Context, p domain.Partner, conn SettlementConnector, st PullState) error {
+	if w, ok := t.timing.Pull.Window(st.PayoutWatermark, t.clock()); ok {
+		page := ""
+		for {
+			res, err := conn.ListPayouts(ctx, p, w, page)
+			if err != nil {
+				return err
+			}
+			for _, po := range res.Payouts {
+				if err := t.store.SavePayout(ctx, StoredPayout{PartnerID: p.ID, Payout: po, FirstSeenAt: t.clock()}); err != nil {
+					return err
+				}
+			}
+			if res.Next == "" {
+				break
+			}
+			page = res.Next
+		}
+		if err := t.store.SavePayoutWatermark(ctx, p.ID, w.To, t.clock()); err != nil {
+			return err
+		}
+	}
+	return t.recordPayouts(ctx, p)
+}
+
+// recordPayouts records a partner's unrecorded payouts in finance as
+// withdrawals from our virtual account there, each idempotent on the
+// partner and payout id. One finance refuses because the account does not
+// hold it yet (the partner paid out lines we have not matched) keeps the
+// refusal and waits for a later round; any other failure ends the round.
+func (t *Trade) recordPayouts(ctx context.Context, p domain.Partner) error {
+	due, err := t.store.UnrecordedPayouts(ctx, p.ID, payoutsBatch)
+	if err != nil {
+		return err
+	}
+	for _, po := range due {
+		err := t.finance.RecordPartnerWithdrawal(ctx, p.ID, po.PayoutID, po.Amount)
+		var ae *apperr.Error
+		switch {
+		case err == nil:
+			now := t.clock()
+			if err := t.store.SavePayoutRecord(ctx, p.ID, po.PayoutID, &now, ""); err != nil {
+				return err
+			}
+		case errors.As(err, &ae) && ae.Kind == apperr.KindFailedPrecondition && ae.Reason == reasonCreditsExceedDebits:
+			t.log.Warn("a partner payout exceeds what finance holds for the partner; recorded once its lines are matched",
+				"partner", p.Code, "payout_id", po.PayoutID, "amount", po.Amount.Amount, "currency", po.Amount.Currency)
+			if err := t.store.SavePayoutRecord(ctx, p.ID, po.PayoutID, nil, err.Error()); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("recording payout %s: %w", po.PayoutID, err)
+		}
+	}
+	return nil
 }
 
 // reconcile matches a partner's open lines against our orders: a line

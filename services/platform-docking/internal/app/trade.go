@@ -39,6 +39,7 @@ type TradeStore interface {
 	PullState(ctx context.Context, partnerID uuid.UUID, start time.Time) (PullState, error)
 	SaveOrderWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error
 	SaveSettlementWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error
+	SavePayoutWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error
 	// RecordFailure notes a job's failure for operators and, for a rate
 	// limit, keeps every job off the partner until quietUntil (zero: not).
 	RecordFailure(ctx context.Context, partnerID uuid.UUID, msg string, at, quietUntil time.Time) error
@@ -87,6 +88,16 @@ type TradeStore interface {
 	SaveLineState(ctx context.Context, l StoredLine) error
 	ListLines(ctx context.Context, f LineFilter) ([]StoredLine, string, error)
 
+	// SavePayout stores a pulled payout once; a payout seen before is left
+	// as it is (recorded or not).
+	SavePayout(ctx context.Context, p StoredPayout) error
+	// UnrecordedPayouts returns a partner's payouts not yet recorded in
+	// finance, the oldest first.
+	UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredPayout, error)
+	// SavePayoutRecord notes finance's answer for a payout: recorded at
+	// recordedAt, or (nil) refused with msg.
+	SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, msg string) error
+
 	Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (Activity, error)
 	// WithPartnerLock runs fn when no other replica runs job for the
 	// partner, and skips it (ran false) when one does.
@@ -127,6 +138,8 @@ type PullState struct {
 	LastPullAt           *time.Time
 	SettlementWatermark  time.Time
 	LastSettlementPullAt *time.Time
+	PayoutWatermark      time.Time
+	LastPayoutPullAt     *time.Time
 	LastError            string
 	LastErrorAt          *time.Time
 	QuietUntil           *time.Time
@@ -218,6 +231,18 @@ type StoredLine struct {
 	ReconciledAt *time.Time
 }
 
+// StoredPayout is a pulled payout and whether finance recorded it: a
+// payout finance refused (our virtual account does not hold it yet) keeps
+// RecordedAt nil and the refusal in LastError until a later round records
+// it.
+type StoredPayout struct {
+	PartnerID uuid.UUID
+	domain.Payout
+	FirstSeenAt time.Time
+	RecordedAt  *time.Time
+	LastError   string
+}
+
 // LineFilter narrows ListLines.
 type LineFilter struct {
 	PartnerID uuid.UUID
@@ -234,6 +259,8 @@ type Activity struct {
 	OrdersHeld        int64
 	WaybillsPending   int64
 	LinesUnreconciled int64
+	// PayoutsUnrecorded are payouts finance has not recorded yet.
+	PayoutsUnrecorded int64
 }
 
 // Catalog reads what a push needs from the catalogue.
@@ -305,11 +332,17 @@ type PlacedSubOrder struct {
 	SKUIDs []string
 }
 
-// Finance credits matched settlement lines.
+// Finance credits matched settlement lines to our virtual account at a
+// partner and records the partner's payouts out of it.
 type Finance interface {
 	// CreditPartnerSettlement books one sub-order's part of a line;
 	// idempotent on the partner and the part's line id.
 	CreditPartnerSettlement(ctx context.Context, partnerID uuid.UUID, currency string, c domain.SupplierCredit) error
+	// RecordPartnerWithdrawal records a payout as a withdrawal from the
+	// virtual account; idempotent on the partner and payout id. More than
+	// the account holds is an apperr FailedPrecondition with reason
+	// CREDITS_EXCEED_DEBITS, and nothing is recorded.
+	RecordPartnerWithdrawal(ctx context.Context, partnerID uuid.UUID, payoutID string, amount money.Money) error
 }
 
 // Timing is how often docking's jobs run and how they read partners.

@@ -167,3 +167,20 @@ type SettlementPage struct {
 	Lines []SettlementLine
 	Next  string
 }
+
+// Payout is money a partner paid out of Crossdock's seller account there to
+// Crossdock's bank: a withdrawal from our virtual account at the partner,
+// which finance records so the account keeps matching what the partner
+// holds.
+type Payout struct {
+	PayoutID string
+	Amount   money.Money
+	PaidAt   time.Time
+	Raw      []byte
+}
+
+// PayoutPage is one page of a partner's payouts.
+type PayoutPage struct {
+	Payouts []Payout
+	Next    string
+}

@@ -151,3 +151,25 @@ func (c *Connector) ListSettlements(ctx context.Context, p domain.Partner, w dom
 	}
 	return out, nil
 }
+
+// ListPayouts reads a page of the payouts made in w.
+func (c *Connector) ListPayouts(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.PayoutPage, error) {
+	from, to := windowBounds(w)
+	var resp *partnerv1.ListPayoutsResponse
+	err := c.call(ctx, p, func(ctx context.Context, mc partnerv1.MarketplaceServiceClient, opt grpc.CallOption) (err error) {
+		resp, err = mc.ListPayouts(ctx, &partnerv1.ListPayoutsRequest{PaidFrom: from, PaidTo: to, PageToken: page}, opt)
+		return err
+	})
+	if err != nil {
+		return domain.PayoutPage{}, err
+	}
+	out := domain.PayoutPage{Next: resp.GetNextPageToken(), Payouts: make([]domain.Payout, 0, len(resp.GetPayouts()))}
+	for _, po := range resp.GetPayouts() {
+		payout, err := payoutOf(po)
+		if err != nil {
+			return domain.PayoutPage{}, err
+		}
+		out.Payouts = append(out.Payouts, payout)
+	}
+	return out, nil
+}

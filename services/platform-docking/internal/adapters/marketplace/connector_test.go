@@ -296,3 +296,80 @@ func TestConnectorClose(t *testing.T) {
 		t.Errorf("after Close: %v", err)
 	}
 }
+
+// A payout is the net of the lines booked since the last one, listed in the
+// window it was made in, page by page.
+func TestListPayouts(t *testing.T) {
+	d := dock(t, partnersim.MarketConfig{FeeBps: 1000, PayoutEvery: time.Hour}, false)
+	origin := d.clk.Now()
+	d.live(t, 1)
+	d.clk.Advance(30 * time.Minute)
+	o := d.order(t, 0)
+	if _, err := d.conn.Shipments.ConfirmShipment(context.Background(), d.partner, domain.Shipment{PartnerOrderID: o.OrderID, CarrierCode: "dhl", Waybill: "WB1"}); err != nil {
+		t.Fatal(err)
+	}
+	d.clk.Advance(time.Hour)
+	paidAt := origin.Add(2 * time.Hour)
+	tests := []struct {
+		name     string
+		from, to time.Time
+		want     int
+	}{
+		{"the window it was made in", paidAt, paidAt.Add(time.Second), 1},
+		{"a window ending at it", origin, paidAt, 0},
+		{"a later window", paidAt.Add(time.Second), d.clk.Now(), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page, err := d.conn.Settlements.ListPayouts(context.Background(), d.partner, domain.Window{From: tt.from, To: tt.to}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Payouts) != tt.want || page.Next != "" {
+				t.Fatalf("payouts %+v, next %q; want %d", page.Payouts, page.Next, tt.want)
+			}
+			// 2 × 19.99 EUR less 10% (4.00).
+			if tt.want == 1 && (page.Payouts[0].Amount != money.MustNew(3598, "EUR") || !page.Payouts[0].PaidAt.Equal(paidAt) ||
+				page.Payouts[0].PayoutID == "" || len(page.Payouts[0].Raw) == 0) {
+				t.Errorf("payout %+v", page.Payouts[0])
+			}
+		})
+	}
+}
+
+// More payouts than the partner's page come on further pages, oldest first.
+func TestListPayoutsPages(t *testing.T) {
+	d := dock(t, partnersim.MarketConfig{}, false)
+	d.live(t, 1)
+	from := d.clk.Now()
+	const n = 51 // partnersim's default page is 50
+	for i := range n {
+		o := d.order(t, 0)
+		if _, err := d.market.ConfirmShipment(o.OrderID, nil, "dhl", fmt.Sprintf("WB%d", i)); err != nil {
+			t.Fatal(err)
+		}
+		d.market.PayOut()
+		d.clk.Advance(time.Second)
+	}
+	var got []domain.Payout
+	page, pages := "", 0
+	for {
+		res, err := d.conn.Settlements.ListPayouts(context.Background(), d.partner, domain.Window{From: from, To: d.clk.Now()}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		got = append(got, res.Payouts...)
+		if page = res.Next; page == "" {
+			break
+		}
+	}
+	if len(got) != n || pages != 2 {
+		t.Fatalf("%d payouts on %d pages, want %d on 2", len(got), pages, n)
+	}
+	for i := 1; i < n; i++ {
+		if !got[i].PaidAt.After(got[i-1].PaidAt) {
+			t.Fatalf("payout %d at %v, not after %v", i, got[i].PaidAt, got[i-1].PaidAt)
+		}
+	}
+}

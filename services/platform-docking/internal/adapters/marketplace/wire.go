@@ -111,6 +111,24 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 		SettledAt: timeOf(l.GetSettledAt()), Raw: raw}, nil
 }
 
+func payoutOf(po *partnerv1.Payout) (domain.Payout, error) {
+	raw, err := protojson.Marshal(po)
+	if err != nil {
+		return domain.Payout{}, badAnswer("payout " + po.GetPayoutId() + " cannot be kept as JSON")
+	}
+	if po.GetPayoutId() == "" {
+		return domain.Payout{}, badAnswer("a payout has no id")
+	}
+	amount, err := moneyOf(po.GetAmount(), "payout "+po.GetPayoutId()+" amount")
+	if err != nil {
+		return domain.Payout{}, err
+	}
+	if amount.Amount <= 0 {
+		return domain.Payout{}, badAnswer("payout " + po.GetPayoutId() + " is not a positive amount")
+	}
+	return domain.Payout{PayoutID: po.GetPayoutId(), Amount: amount, PaidAt: timeOf(po.GetPaidAt()), Raw: raw}, nil
+}
+
 // moneyOf checks an amount the partner sent.
 func moneyOf(m *commonv1.Money, what string) (money.Money, error) {
 	v, err := money.New(m.GetAmountMinor(), m.GetCurrencyCode())

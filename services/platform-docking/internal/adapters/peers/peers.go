@@ -133,3 +133,11 @@ func (f Finance) CreditPartnerSettlement(ctx context.Context, partnerID uuid.UUI
 		SupplierOrgId: c.SupplierID, Gross: &commonv1.Money{CurrencyCode: currency, AmountMinor: c.GrossMinor}, FeesMinor: c.FeesMinor})
 	return grpcerr.FromError(err)
 }
+
+// RecordPartnerWithdrawal records a partner's payout as a withdrawal from
+// our virtual account there; a repeat is finance's replay, success.
+func (f Finance) RecordPartnerWithdrawal(ctx context.Context, partnerID uuid.UUID, payoutID string, amount money.Money) error {
+	_, err := f.Client.RecordPartnerWithdrawal(ctx, &financev1.RecordPartnerWithdrawalRequest{PartnerId: partnerID.String(),
+		WithdrawalId: payoutID, Amount: &commonv1.Money{CurrencyCode: amount.Currency, AmountMinor: amount.Amount}})
+	return grpcerr.FromError(err)
+}

@@ -196,14 +196,15 @@ func nullUUID(id uuid.UUID) *uuid.UUID {
 }
 
 func (s Trade) PullState(ctx context.Context, partnerID uuid.UUID, start time.Time) (app.PullState, error) {
-	if _, err := s.pool.Exec(ctx, `INSERT INTO pull_state (partner_id, watermark, settlement_watermark) VALUES ($1, $2, $2)
+	if _, err := s.pool.Exec(ctx, `INSERT INTO pull_state (partner_id, watermark, settlement_watermark, payout_watermark) VALUES ($1, $2, $2, $2)
 		ON CONFLICT (partner_id) DO NOTHING`, partnerID, start); err != nil {
 		return app.PullState{}, err
 	}
 	var st app.PullState
 	err := s.pool.QueryRow(ctx, `SELECT partner_id, watermark, last_pull_at, settlement_watermark, last_settlement_pull_at,
-		last_error, last_error_at, quiet_until FROM pull_state WHERE partner_id = $1`, partnerID).
-		Scan(&st.PartnerID, &st.Watermark, &st.LastPullAt, &st.SettlementWatermark, &st.LastSettlementPullAt, &st.LastError, &st.LastErrorAt, &st.QuietUntil)
+		payout_watermark, last_payout_pull_at, last_error, last_error_at, quiet_until FROM pull_state WHERE partner_id = $1`, partnerID).
+		Scan(&st.PartnerID, &st.Watermark, &st.LastPullAt, &st.SettlementWatermark, &st.LastSettlementPullAt,
+			&st.PayoutWatermark, &st.LastPayoutPullAt, &st.LastError, &st.LastErrorAt, &st.QuietUntil)
 	return st, err
 }
 
@@ -215,6 +216,12 @@ func (s Trade) SaveOrderWatermark(ctx context.Context, partnerID uuid.UUID, wate
 
 func (s Trade) SaveSettlementWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET settlement_watermark = GREATEST(settlement_watermark, $2), last_settlement_pull_at = $3
+		WHERE partner_id = $1`, partnerID, watermark, at)
+	return err
+}
+
+func (s Trade) SavePayoutWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET payout_watermark = GREATEST(payout_watermark, $2), last_payout_pull_at = $3
 		WHERE partner_id = $1`, partnerID, watermark, at)
 	return err
 }
@@ -445,6 +452,32 @@ func (s Trade) ListLines(ctx context.Context, f app.LineFilter) ([]app.StoredLin
 	return out, paging.Encode(listCursor{At: last.SettledAt, Key: last.LineID}), nil
 }
 
+func (s Trade) SavePayout(ctx context.Context, p app.StoredPayout) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO partner_payouts (partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+		p.PartnerID, p.PayoutID, p.Amount.Amount, p.Amount.Currency, p.PaidAt, rawJSON(p.Raw), p.FirstSeenAt)
+	return err
+}
+
+func (s Trade) UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredPayout, error) {
+	rows, err := s.pool.Query(ctx, `SELECT partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at, recorded_at, last_error
+		FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL ORDER BY paid_at, payout_id LIMIT $2`, partnerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.StoredPayout, error) {
+		var p app.StoredPayout
+		err := r.Scan(&p.PartnerID, &p.PayoutID, &p.Amount.Amount, &p.Amount.Currency, &p.PaidAt, &p.Raw, &p.FirstSeenAt, &p.RecordedAt, &p.LastError)
+		return p, err
+	})
+}
+
+func (s Trade) SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, msg string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE partner_payouts SET recorded_at = $3, last_error = $4 WHERE partner_id = $1 AND payout_id = $2`,
+		partnerID, payoutID, recordedAt, msg)
+	return err
+}
+
 func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (app.Activity, error) {
 	a := app.Activity{Listings: map[domain.ListingStatus]int64{}}
 	st, err := s.PullState(ctx, partnerID, now)
@@ -465,8 +498,9 @@ func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time)
 			(SELECT count(*) FROM partner_orders WHERE partner_id = $1 AND state = 'imported'),
 			(SELECT count(*) FROM partner_orders WHERE partner_id = $1 AND state = 'held'),
 			(SELECT count(*) FROM waybills w JOIN partners p ON p.code = w.partner_code WHERE p.partner_id = $1 AND w.confirmed_at IS NULL),
-			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('new', 'missing', 'mismatch'))`, partnerID).
-		Scan(&a.OrdersImported, &a.OrdersHeld, &a.WaybillsPending, &a.LinesUnreconciled)
+			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('new', 'missing', 'mismatch')),
+			(SELECT count(*) FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL)`, partnerID).
+		Scan(&a.OrdersImported, &a.OrdersHeld, &a.WaybillsPending, &a.LinesUnreconciled, &a.PayoutsUnrecorded)
 	return a, err
 }
 

@@ -2,6 +2,7 @@ package restmarket_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -91,5 +92,49 @@ func TestListSettlements(t *testing.T) {
 				t.Errorf("a later window: %+v, %v", later, err)
 			}
 		})
+	}
+}
+
+// Withdrawals (the platform's payouts) come back in minor units at their
+// UTC+8 time, in the window asked, page by page.
+func TestListPayouts(t *testing.T) {
+	m := startMarket(t, partnersim.MarketConfig{FeeBps: 500}, start)
+	m.live(t, listing("sku-1", 1500, "JPY"))
+	from := m.clock.Now()
+	const n = 101 // more than a page
+	for i := range n {
+		o := m.order(t, true, domain.Marker("sku-1"))
+		if _, err := m.ConfirmShipment(o.OrderID, nil, "CS", fmt.Sprintf("CS%010d", i)); err != nil {
+			t.Fatal(err)
+		}
+		m.PayOut()
+		m.clock.Add(time.Second)
+	}
+	var got []domain.Payout
+	page, pages := "", 0
+	for {
+		res, err := m.client.ListPayouts(t.Context(), m.partner, domain.Window{From: from, To: m.clock.Now()}, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		got = append(got, res.Payouts...)
+		if page = res.Next; page == "" {
+			break
+		}
+	}
+	if len(got) != n || pages != 2 {
+		t.Fatalf("%d payouts on %d pages, want %d on 2", len(got), pages, n)
+	}
+	// 2 × 1500 JPY less 5 % (150).
+	if p := got[0]; p.Amount != money.MustNew(2850, "JPY") || !p.PaidAt.Equal(from) || p.PayoutID == "" || len(p.Raw) == 0 {
+		t.Errorf("first payout %+v, want 2850 JPY at %v", p, from)
+	}
+	if p := got[n-1]; !p.PaidAt.Equal(from.Add((n - 1) * time.Second)) {
+		t.Errorf("last payout at %v", p.PaidAt)
+	}
+	later, err := m.client.ListPayouts(t.Context(), m.partner, domain.Window{From: m.clock.Now(), To: m.clock.Now().Add(time.Hour)}, "")
+	if err != nil || len(later.Payouts) != 0 {
+		t.Errorf("a later window: %+v, %v", later, err)
 	}
 }

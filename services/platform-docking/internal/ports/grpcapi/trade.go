@@ -71,7 +71,8 @@ func (s *Docking) GetPartnerActivity(ctx context.Context, req *dockingv1.GetPart
 	out := &dockingv1.PartnerActivity{PartnerId: id.String(), LastPullAt: ts(a.LastPullAt), Watermark: timestamppb.New(a.Watermark),
 		LagSeconds: int64(time.Since(a.Watermark) / time.Second), LastError: a.LastError, LastErrorAt: ts(a.LastErrorAt),
 		OrdersImported: a.OrdersImported, OrdersHeld: a.OrdersHeld, WaybillsPending: a.WaybillsPending,
-		SettlementLinesUnreconciled: a.LinesUnreconciled, LastSettlementPullAt: ts(a.LastSettlementPullAt)}
+		SettlementLinesUnreconciled: a.LinesUnreconciled, LastSettlementPullAt: ts(a.LastSettlementPullAt),
+		PayoutsUnrecorded: a.PayoutsUnrecorded}
 	for _, st := range []domain.ListingStatus{domain.ListingQueued, domain.ListingPending, domain.ListingLive, domain.ListingRejected, domain.ListingWithdrawn} {
 		if n := a.Listings[st]; n > 0 {
 			out.Listings = append(out.Listings, &dockingv1.ListingCount{Status: listingStatusProto[st], Count: n})
