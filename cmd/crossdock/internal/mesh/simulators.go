@@ -44,11 +44,12 @@ var Simulators = []Simulator{PaymentSandbox, CarrierSim, PartnerSim, RestMarketS
 // local mesh: listings reviewed in two seconds and orders settled five
 // seconds after they ship (a real platform takes days), so the demo shows a
 // whole round in a minute; a 12 % commission and no fixed fee, as the demo
-// partners are registered (seed.DemoCommissionBps). The shell may override
-// each.
+// partners are registered (seed.DemoCommissionBps); what they settled paid
+// out to our bank every minute, which docking records as withdrawals. The
+// shell may override each.
 func marketplaceDemoTimes(prefix string) map[string]string {
 	return map[string]string{prefix + "_REVIEW_DELAY": "2s", prefix + "_SETTLEMENT_DELAY": "5s", prefix + "_VISIBILITY_LAG": "2s",
-		prefix + "_FEE_BPS": "1200", prefix + "_FIXED_FEE_MINOR": "0"}
+		prefix + "_FEE_BPS": "1200", prefix + "_FIXED_FEE_MINOR": "0", prefix + "_PAYOUT_EVERY": "1m"}
 }
 
 // PaymentWebhookPath is the gateway route the payment provider posts its
