@@ -71,31 +71,8 @@ func pageNo(page string) (int, error) {
 // ListOrders reads trades.sold.increment.get: the trades modified in w,
 // the window written in the partner's zone and whole seconds.
 func (c *Client) ListOrders(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.OrderPage, error) {
-	n, err := pageNo(page)
-	if err != nil {
-		return domain.OrderPage{}, err
-	}
-	start, end := windowBounds(w.From, w.To)
-	var a struct {
-		HasNext bool              `json:"has_next"`
-		Trades  []json.RawMessage `json:"trades"`
-	}
-	if err := c.call(ctx, p, "trades.sold.increment.get", url.Values{"start_modified": {start}, "end_modified": {end},
-		"page_no": {strconv.Itoa(n)}, "page_size": {strconv.Itoa(pageSize)}}, &a); err != nil {
-		return domain.OrderPage{}, err
-	}
-	out := domain.OrderPage{Orders: make([]domain.PartnerOrder, 0, len(a.Trades))}
-	for _, raw := range a.Trades {
-		o, err := partnerOrder(raw)
-		if err != nil {
-			return domain.OrderPage{}, badAnswer("trades.sold.increment.get", err)
-		}
-		out.Orders = append(out.Orders, o)
-	}
-	if a.HasNext {
-		out.Next = strconv.Itoa(n + 1)
-	}
-	return out, nil
+	orders, next, err := listWindow(ctx, c, p, windowCall{"trades.sold.increment.get", "start_modified", "end_modified", "trades"}, w, page, partnerOrder)
+	return domain.OrderPage{Orders: orders, Next: next}, err
 }
 
 // GetOrder reads one trade with trade.get.

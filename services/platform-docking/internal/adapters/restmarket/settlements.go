@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"strconv"
 
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -24,31 +22,8 @@ type wireBill struct {
 
 // ListSettlements reads settlement.bills.get: the bills booked in w.
 func (c *Client) ListSettlements(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.SettlementPage, error) {
-	n, err := pageNo(page)
-	if err != nil {
-		return domain.SettlementPage{}, err
-	}
-	start, end := windowBounds(w.From, w.To)
-	var a struct {
-		HasNext bool              `json:"has_next"`
-		Bills   []json.RawMessage `json:"bills"`
-	}
-	if err := c.call(ctx, p, "settlement.bills.get", url.Values{"start_time": {start}, "end_time": {end},
-		"page_no": {strconv.Itoa(n)}, "page_size": {strconv.Itoa(pageSize)}}, &a); err != nil {
-		return domain.SettlementPage{}, err
-	}
-	out := domain.SettlementPage{Lines: make([]domain.SettlementLine, 0, len(a.Bills))}
-	for _, raw := range a.Bills {
-		l, err := settlementLine(raw)
-		if err != nil {
-			return domain.SettlementPage{}, badAnswer("settlement.bills.get", err)
-		}
-		out.Lines = append(out.Lines, l)
-	}
-	if a.HasNext {
-		out.Next = strconv.Itoa(n + 1)
-	}
-	return out, nil
+	lines, next, err := listWindow(ctx, c, p, windowCall{"settlement.bills.get", "start_time", "end_time", "bills"}, w, page, settlementLine)
+	return domain.SettlementPage{Lines: lines, Next: next}, err
 }
 
 func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
@@ -83,31 +58,8 @@ type wireWithdrawal struct {
 
 // ListPayouts reads settlement.withdrawals.get: the payouts made in w.
 func (c *Client) ListPayouts(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.PayoutPage, error) {
-	n, err := pageNo(page)
-	if err != nil {
-		return domain.PayoutPage{}, err
-	}
-	start, end := windowBounds(w.From, w.To)
-	var a struct {
-		HasNext     bool              `json:"has_next"`
-		Withdrawals []json.RawMessage `json:"withdrawals"`
-	}
-	if err := c.call(ctx, p, "settlement.withdrawals.get", url.Values{"start_time": {start}, "end_time": {end},
-		"page_no": {strconv.Itoa(n)}, "page_size": {strconv.Itoa(pageSize)}}, &a); err != nil {
-		return domain.PayoutPage{}, err
-	}
-	out := domain.PayoutPage{Payouts: make([]domain.Payout, 0, len(a.Withdrawals))}
-	for _, raw := range a.Withdrawals {
-		po, err := payoutOf(raw)
-		if err != nil {
-			return domain.PayoutPage{}, badAnswer("settlement.withdrawals.get", err)
-		}
-		out.Payouts = append(out.Payouts, po)
-	}
-	if a.HasNext {
-		out.Next = strconv.Itoa(n + 1)
-	}
-	return out, nil
+	payouts, next, err := listWindow(ctx, c, p, windowCall{"settlement.withdrawals.get", "start_time", "end_time", "withdrawals"}, w, page, payoutOf)
+	return domain.PayoutPage{Payouts: payouts, Next: next}, err
 }
 
 func payoutOf(raw json.RawMessage) (domain.Payout, error) {
