@@ -2,6 +2,8 @@ package jsonapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,4 +33,61 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, r
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(shutdown)
+}
+
+// Listener is one HTTP API a simulator serves: where, what and its name in
+// logs and errors.
+type Listener struct {
+	Name    string
+	Addr    string
+	Handler http.Handler
+}
+
+// ServeAll serves every listener until ctx ends or one of them fails (which
+// stops the others); when ready is not nil it receives each listener's
+// address, in order, once all of them listen. A simulator with an API and a
+// back office on two ports runs on it.
+func ServeAll(ctx context.Context, log *slog.Logger, ready chan<- string, listeners ...Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readies := make([]chan string, len(listeners))
+	done := make(chan error, len(listeners))
+	for i, l := range listeners {
+		readies[i] = make(chan string, 1)
+		go func() {
+			if err := Serve(ctx, l.Addr, l.Handler, log.With("api", l.Name), readies[i]); err != nil {
+				done <- fmt.Errorf("%s: %w", l.Name, err)
+				return
+			}
+			done <- nil
+		}()
+	}
+	// stop ends the others and collects every result once.
+	stop := func(first error, got int) error {
+		cancel()
+		errs := []error{first}
+		for ; got < len(listeners); got++ {
+			errs = append(errs, <-done)
+		}
+		return errors.Join(errs...)
+	}
+	addrs := make([]string, len(listeners))
+	for i := range listeners {
+		select {
+		case addrs[i] = <-readies[i]:
+		case err := <-done:
+			return stop(err, 1)
+		}
+	}
+	if ready != nil {
+		for _, a := range addrs {
+			ready <- a
+		}
+	}
+	select {
+	case err := <-done:
+		return stop(err, 1)
+	case <-ctx.Done():
+		return stop(nil, 0)
+	}
 }

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -103,47 +102,15 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	apiReady, adminReady := make(chan string, 1), make(chan string, 1)
-	apiDone, adminDone := make(chan error, 1), make(chan error, 1)
-	go func() { apiDone <- jsonapi.Serve(ctx, cfg.Addr, api, log.With("api", "open platform"), apiReady) }()
-	go func() {
-		adminDone <- jsonapi.Serve(ctx, adminAddr, partnersim.AdminHandler(market), log.With("api", "admin"), adminReady)
-	}()
-	var addrs [2]string
-	for i, c := range []chan string{apiReady, adminReady} {
-		select {
-		case addrs[i] = <-c:
-		case err := <-apiDone:
-			cancel()
-			<-adminDone
-			return fmt.Errorf("API: %w", err)
-		case err := <-adminDone:
-			cancel()
-			<-apiDone
-			return fmt.Errorf("admin API: %w", err)
-		}
-	}
-	if ready != nil {
-		ready <- addrs[0]
-		ready <- addrs[1]
-	}
 	buyers := make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		defer close(buyers)
 		market.RunBuyers(ctx, cfg.Market.BuyersPerMinute)
 	}()
-	select {
-	case err = <-apiDone:
-		cancel()
-		err = errors.Join(err, <-adminDone)
-	case err = <-adminDone:
-		cancel()
-		err = errors.Join(err, <-apiDone)
-	case <-ctx.Done():
-		err = errors.Join(<-apiDone, <-adminDone)
-	}
+	err = jsonapi.ServeAll(ctx, log, ready, jsonapi.Listener{Name: "open platform API", Addr: cfg.Addr, Handler: api},
+		jsonapi.Listener{Name: "admin API", Addr: adminAddr, Handler: partnersim.AdminHandler(market)})
+	cancel()
 	<-buyers
 	return err
 }

@@ -149,38 +149,6 @@ func serve(ctx context.Context, args []string, ready chan<- string) error {
 			return err
 		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	apiReady, adminReady := make(chan string, 1), make(chan string, 1)
-	apiDone, adminDone := make(chan error, 1), make(chan error, 1)
-	go func() { apiDone <- jsonapi.Serve(ctx, cfg.Addr, p.API(), log.With("api", "supply platform"), apiReady) }()
-	go func() { adminDone <- jsonapi.Serve(ctx, adminAddr, p.Admin(), log.With("api", "admin"), adminReady) }()
-	var addrs [2]string
-	for i, c := range []chan string{apiReady, adminReady} {
-		select {
-		case addrs[i] = <-c:
-		case err := <-apiDone:
-			cancel()
-			<-adminDone
-			return fmt.Errorf("API: %w", err)
-		case err := <-adminDone:
-			cancel()
-			<-apiDone
-			return fmt.Errorf("admin API: %w", err)
-		}
-	}
-	if ready != nil {
-		ready <- addrs[0]
-		ready <- addrs[1]
-	}
-	select {
-	case err = <-apiDone:
-		cancel()
-		return errors.Join(err, <-adminDone)
-	case err = <-adminDone:
-		cancel()
-		return errors.Join(err, <-apiDone)
-	case <-ctx.Done():
-		return errors.Join(<-apiDone, <-adminDone)
-	}
+	return jsonapi.ServeAll(ctx, log, ready, jsonapi.Listener{Name: "supply platform API", Addr: cfg.Addr, Handler: p.API()},
+		jsonapi.Listener{Name: "admin API", Addr: adminAddr, Handler: p.Admin()})
 }
