@@ -121,7 +121,7 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 			"supplierOrgId": uuid.NewString(), "erpClientId": "erp-" + code,
 			"erpPrivateKey": base64.StdEncoding.EncodeToString(make([]byte, 32)),
 			"defaults": map[string]any{"modelId": uuid.NewString(), "categoryId": uuid.NewString(), "brandId": uuid.NewString(),
-				"originCountryCode": "CN", "defaultLocale": "zh-CN", "warehouseId": uuid.NewString()},
+				"originCountryCode": "CN", "originRegionCode": "CN-ZJ", "defaultLocale": "zh-CN", "warehouseId": uuid.NewString()},
 			"defaultAccount": map[string]any{"accountId": "acc-default", "apiKey": supplyKey},
 		}
 	}
