@@ -1,0 +1,56 @@
+package grpcerr
+
+import (
+	"errors"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+)
+
+func TestProblemRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		kind apperr.Kind
+	}{
+		{"violations", apperr.Invalid(apperr.FieldViolation{Field: "lines[0].quantity", Description: "must be positive"}), apperr.KindInvalid},
+		{"reason and metadata", apperr.FailedPrecondition("out of stock").WithReason("OUT_OF_STOCK").WithMetadata("sku_id", "s1"), apperr.KindFailedPrecondition},
+		{"unavailable", apperr.Unavailable("inventory is down"), apperr.KindUnavailable},
+		{"unexpected", errors.New("boom"), apperr.KindUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := ProblemOf(tt.err)
+			back := FromProblem(p)
+			if apperr.KindOf(back) != tt.kind {
+				t.Fatalf("kind = %v, want %v (problem %v)", apperr.KindOf(back), tt.kind, p)
+			}
+			var want, got *apperr.Error
+			if !errors.As(tt.err, &want) {
+				if ToStatus(back).Message() != InternalMessage {
+					t.Fatalf("an unexpected error leaked its text: %v", back)
+				}
+				return
+			}
+			if !errors.As(back, &got) {
+				t.Fatalf("not an apperr: %v", back)
+			}
+			if got.Message != want.Message || got.Reason != want.Reason || len(got.Violations) != len(want.Violations) || got.Metadata["sku_id"] != want.Metadata["sku_id"] {
+				t.Fatalf("round trip = %+v, want %+v", got, want)
+			}
+		})
+	}
+	if ProblemOf(nil) != nil || FromProblem(nil) != nil {
+		t.Fatal("no error must give no problem and back")
+	}
+}
+
+func TestCodeName(t *testing.T) {
+	for c, want := range map[codes.Code]string{codes.OK: "OK", codes.FailedPrecondition: "FAILED_PRECONDITION", codes.DeadlineExceeded: "DEADLINE_EXCEEDED", codes.Unavailable: "UNAVAILABLE"} {
+		if got := codeName(c); got != want {
+			t.Errorf("codeName(%v) = %q, want %q", c, got, want)
+		}
+	}
+}
