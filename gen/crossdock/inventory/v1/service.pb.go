@@ -1977,6 +1977,148 @@ func (x *ReserveResponse) GetReservation() *Reservation {
 	return nil
 }
 
+type ReserveManyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reservations  []*ReserveRequest      `protobuf:"bytes,1,rep,name=reservations,proto3" json:"reservations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReserveManyRequest) Reset() {
+	*x = ReserveManyRequest{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReserveManyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReserveManyRequest) ProtoMessage() {}
+
+func (x *ReserveManyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReserveManyRequest.ProtoReflect.Descriptor instead.
+func (*ReserveManyRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ReserveManyRequest) GetReservations() []*ReserveRequest {
+	if x != nil {
+		return x.Reservations
+	}
+	return nil
+}
+
+type ReserveManyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per request, in its order.
+	Results       []*ReserveResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReserveManyResponse) Reset() {
+	*x = ReserveManyResponse{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReserveManyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReserveManyResponse) ProtoMessage() {}
+
+func (x *ReserveManyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReserveManyResponse.ProtoReflect.Descriptor instead.
+func (*ReserveManyResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ReserveManyResponse) GetResults() []*ReserveResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// ReserveResult is one order's answer: its reservation, or why it was refused.
+type ReserveResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reservation   *Reservation           `protobuf:"bytes,1,opt,name=reservation,proto3" json:"reservation,omitempty"`
+	Problem       *v1.Problem            `protobuf:"bytes,2,opt,name=problem,proto3" json:"problem,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReserveResult) Reset() {
+	*x = ReserveResult{}
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReserveResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReserveResult) ProtoMessage() {}
+
+func (x *ReserveResult) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReserveResult.ProtoReflect.Descriptor instead.
+func (*ReserveResult) Descriptor() ([]byte, []int) {
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ReserveResult) GetReservation() *Reservation {
+	if x != nil {
+		return x.Reservation
+	}
+	return nil
+}
+
+func (x *ReserveResult) GetProblem() *v1.Problem {
+	if x != nil {
+		return x.Problem
+	}
+	return nil
+}
+
 type CommitRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -1986,7 +2128,7 @@ type CommitRequest struct {
 
 func (x *CommitRequest) Reset() {
 	*x = CommitRequest{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1998,7 +2140,7 @@ func (x *CommitRequest) String() string {
 func (*CommitRequest) ProtoMessage() {}
 
 func (x *CommitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2011,7 +2153,7 @@ func (x *CommitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitRequest.ProtoReflect.Descriptor instead.
 func (*CommitRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{29}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CommitRequest) GetOrderId() string {
@@ -2030,7 +2172,7 @@ type CommitResponse struct {
 
 func (x *CommitResponse) Reset() {
 	*x = CommitResponse{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2042,7 +2184,7 @@ func (x *CommitResponse) String() string {
 func (*CommitResponse) ProtoMessage() {}
 
 func (x *CommitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2055,7 +2197,7 @@ func (x *CommitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitResponse.ProtoReflect.Descriptor instead.
 func (*CommitResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{30}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CommitResponse) GetReservation() *Reservation {
@@ -2075,7 +2217,7 @@ type ReleaseRequest struct {
 
 func (x *ReleaseRequest) Reset() {
 	*x = ReleaseRequest{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2087,7 +2229,7 @@ func (x *ReleaseRequest) String() string {
 func (*ReleaseRequest) ProtoMessage() {}
 
 func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2100,7 +2242,7 @@ func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{31}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReleaseRequest) GetOrderId() string {
@@ -2126,7 +2268,7 @@ type ReleaseResponse struct {
 
 func (x *ReleaseResponse) Reset() {
 	*x = ReleaseResponse{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[32]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2138,7 +2280,7 @@ func (x *ReleaseResponse) String() string {
 func (*ReleaseResponse) ProtoMessage() {}
 
 func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[32]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2151,7 +2293,7 @@ func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{32}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ReleaseResponse) GetReservation() *Reservation {
@@ -2170,7 +2312,7 @@ type GetReservationRequest struct {
 
 func (x *GetReservationRequest) Reset() {
 	*x = GetReservationRequest{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[33]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2182,7 +2324,7 @@ func (x *GetReservationRequest) String() string {
 func (*GetReservationRequest) ProtoMessage() {}
 
 func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[33]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2195,7 +2337,7 @@ func (x *GetReservationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReservationRequest.ProtoReflect.Descriptor instead.
 func (*GetReservationRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{33}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *GetReservationRequest) GetOrderId() string {
@@ -2214,7 +2356,7 @@ type GetReservationResponse struct {
 
 func (x *GetReservationResponse) Reset() {
 	*x = GetReservationResponse{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[34]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2226,7 +2368,7 @@ func (x *GetReservationResponse) String() string {
 func (*GetReservationResponse) ProtoMessage() {}
 
 func (x *GetReservationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[34]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2239,7 +2381,7 @@ func (x *GetReservationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReservationResponse.ProtoReflect.Descriptor instead.
 func (*GetReservationResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{34}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetReservationResponse) GetReservation() *Reservation {
@@ -2261,7 +2403,7 @@ type PurchaseOrderLine struct {
 
 func (x *PurchaseOrderLine) Reset() {
 	*x = PurchaseOrderLine{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[35]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2273,7 +2415,7 @@ func (x *PurchaseOrderLine) String() string {
 func (*PurchaseOrderLine) ProtoMessage() {}
 
 func (x *PurchaseOrderLine) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[35]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2286,7 +2428,7 @@ func (x *PurchaseOrderLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurchaseOrderLine.ProtoReflect.Descriptor instead.
 func (*PurchaseOrderLine) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{35}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PurchaseOrderLine) GetSkuId() string {
@@ -2326,7 +2468,7 @@ type PurchaseOrder struct {
 
 func (x *PurchaseOrder) Reset() {
 	*x = PurchaseOrder{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[36]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2338,7 +2480,7 @@ func (x *PurchaseOrder) String() string {
 func (*PurchaseOrder) ProtoMessage() {}
 
 func (x *PurchaseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[36]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2351,7 +2493,7 @@ func (x *PurchaseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PurchaseOrder.ProtoReflect.Descriptor instead.
 func (*PurchaseOrder) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{36}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *PurchaseOrder) GetPurchaseOrderId() string {
@@ -2415,7 +2557,7 @@ type CreatePurchaseOrderRequest struct {
 
 func (x *CreatePurchaseOrderRequest) Reset() {
 	*x = CreatePurchaseOrderRequest{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[37]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2427,7 +2569,7 @@ func (x *CreatePurchaseOrderRequest) String() string {
 func (*CreatePurchaseOrderRequest) ProtoMessage() {}
 
 func (x *CreatePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[37]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2440,7 +2582,7 @@ func (x *CreatePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePurchaseOrderRequest.ProtoReflect.Descriptor instead.
 func (*CreatePurchaseOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{37}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *CreatePurchaseOrderRequest) GetWarehouseId() string {
@@ -2473,7 +2615,7 @@ type CreatePurchaseOrderResponse struct {
 
 func (x *CreatePurchaseOrderResponse) Reset() {
 	*x = CreatePurchaseOrderResponse{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[38]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2485,7 +2627,7 @@ func (x *CreatePurchaseOrderResponse) String() string {
 func (*CreatePurchaseOrderResponse) ProtoMessage() {}
 
 func (x *CreatePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[38]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2498,7 +2640,7 @@ func (x *CreatePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePurchaseOrderResponse.ProtoReflect.Descriptor instead.
 func (*CreatePurchaseOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{38}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CreatePurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
@@ -2520,7 +2662,7 @@ type ReceivePurchaseOrderRequest struct {
 
 func (x *ReceivePurchaseOrderRequest) Reset() {
 	*x = ReceivePurchaseOrderRequest{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[39]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2532,7 +2674,7 @@ func (x *ReceivePurchaseOrderRequest) String() string {
 func (*ReceivePurchaseOrderRequest) ProtoMessage() {}
 
 func (x *ReceivePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[39]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2545,7 +2687,7 @@ func (x *ReceivePurchaseOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceivePurchaseOrderRequest.ProtoReflect.Descriptor instead.
 func (*ReceivePurchaseOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{39}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReceivePurchaseOrderRequest) GetPurchaseOrderId() string {
@@ -2578,7 +2720,7 @@ type ReceivePurchaseOrderResponse struct {
 
 func (x *ReceivePurchaseOrderResponse) Reset() {
 	*x = ReceivePurchaseOrderResponse{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[40]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2590,7 +2732,7 @@ func (x *ReceivePurchaseOrderResponse) String() string {
 func (*ReceivePurchaseOrderResponse) ProtoMessage() {}
 
 func (x *ReceivePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[40]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2603,7 +2745,7 @@ func (x *ReceivePurchaseOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceivePurchaseOrderResponse.ProtoReflect.Descriptor instead.
 func (*ReceivePurchaseOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{40}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ReceivePurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
@@ -2623,7 +2765,7 @@ type CancelPurchaseOrderRequest struct {
 
 func (x *CancelPurchaseOrderRequest) Reset() {
 	*x = CancelPurchaseOrderRequest{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[41]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2635,7 +2777,7 @@ func (x *CancelPurchaseOrderRequest) String() string {
 func (*CancelPurchaseOrderRequest) ProtoMessage() {}
 
 func (x *CancelPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[41]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2648,7 +2790,7 @@ func (x *CancelPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelPurchaseOrderRequest.ProtoReflect.Descriptor instead.
 func (*CancelPurchaseOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{41}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CancelPurchaseOrderRequest) GetPurchaseOrderId() string {
@@ -2674,7 +2816,7 @@ type CancelPurchaseOrderResponse struct {
 
 func (x *CancelPurchaseOrderResponse) Reset() {
 	*x = CancelPurchaseOrderResponse{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[42]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2686,7 +2828,7 @@ func (x *CancelPurchaseOrderResponse) String() string {
 func (*CancelPurchaseOrderResponse) ProtoMessage() {}
 
 func (x *CancelPurchaseOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[42]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2699,7 +2841,7 @@ func (x *CancelPurchaseOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelPurchaseOrderResponse.ProtoReflect.Descriptor instead.
 func (*CancelPurchaseOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{42}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *CancelPurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
@@ -2718,7 +2860,7 @@ type GetPurchaseOrderRequest struct {
 
 func (x *GetPurchaseOrderRequest) Reset() {
 	*x = GetPurchaseOrderRequest{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[43]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2730,7 +2872,7 @@ func (x *GetPurchaseOrderRequest) String() string {
 func (*GetPurchaseOrderRequest) ProtoMessage() {}
 
 func (x *GetPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[43]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2743,7 +2885,7 @@ func (x *GetPurchaseOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPurchaseOrderRequest.ProtoReflect.Descriptor instead.
 func (*GetPurchaseOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{43}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetPurchaseOrderRequest) GetPurchaseOrderId() string {
@@ -2762,7 +2904,7 @@ type GetPurchaseOrderResponse struct {
 
 func (x *GetPurchaseOrderResponse) Reset() {
 	*x = GetPurchaseOrderResponse{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[44]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2774,7 +2916,7 @@ func (x *GetPurchaseOrderResponse) String() string {
 func (*GetPurchaseOrderResponse) ProtoMessage() {}
 
 func (x *GetPurchaseOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[44]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2787,7 +2929,7 @@ func (x *GetPurchaseOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPurchaseOrderResponse.ProtoReflect.Descriptor instead.
 func (*GetPurchaseOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{44}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *GetPurchaseOrderResponse) GetPurchaseOrder() *PurchaseOrder {
@@ -2806,7 +2948,7 @@ type ListPurchaseOrdersRequest struct {
 
 func (x *ListPurchaseOrdersRequest) Reset() {
 	*x = ListPurchaseOrdersRequest{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[45]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2818,7 +2960,7 @@ func (x *ListPurchaseOrdersRequest) String() string {
 func (*ListPurchaseOrdersRequest) ProtoMessage() {}
 
 func (x *ListPurchaseOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[45]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2831,7 +2973,7 @@ func (x *ListPurchaseOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPurchaseOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListPurchaseOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{45}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListPurchaseOrdersRequest) GetPage() *v1.PageRequest {
@@ -2851,7 +2993,7 @@ type ListPurchaseOrdersResponse struct {
 
 func (x *ListPurchaseOrdersResponse) Reset() {
 	*x = ListPurchaseOrdersResponse{}
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[46]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2863,7 +3005,7 @@ func (x *ListPurchaseOrdersResponse) String() string {
 func (*ListPurchaseOrdersResponse) ProtoMessage() {}
 
 func (x *ListPurchaseOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[46]
+	mi := &file_crossdock_inventory_v1_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2876,7 +3018,7 @@ func (x *ListPurchaseOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPurchaseOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListPurchaseOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{46}
+	return file_crossdock_inventory_v1_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListPurchaseOrdersResponse) GetPurchaseOrders() []*PurchaseOrder {
@@ -2897,7 +3039,7 @@ var File_crossdock_inventory_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"$crossdock/inventory/v1/service.proto\x12\x16crossdock.inventory.v1\x1a crossdock/common/v1/paging.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x01\n" +
+	"$crossdock/inventory/v1/service.proto\x12\x16crossdock.inventory.v1\x1a crossdock/common/v1/paging.proto\x1a!crossdock/common/v1/problem.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x01\n" +
 	"\tWarehouse\x12!\n" +
 	"\fwarehouse_id\x18\x01 \x01(\tR\vwarehouseId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x129\n" +
@@ -3016,7 +3158,14 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\x05lines\x18\x02 \x03(\v2!.crossdock.inventory.v1.OrderLineR\x05lines\x12+\n" +
 	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"X\n" +
 	"\x0fReserveResponse\x12E\n" +
-	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\"*\n" +
+	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\"`\n" +
+	"\x12ReserveManyRequest\x12J\n" +
+	"\freservations\x18\x01 \x03(\v2&.crossdock.inventory.v1.ReserveRequestR\freservations\"V\n" +
+	"\x13ReserveManyResponse\x12?\n" +
+	"\aresults\x18\x01 \x03(\v2%.crossdock.inventory.v1.ReserveResultR\aresults\"\x8e\x01\n" +
+	"\rReserveResult\x12E\n" +
+	"\vreservation\x18\x01 \x01(\v2#.crossdock.inventory.v1.ReservationR\vreservation\x126\n" +
+	"\aproblem\x18\x02 \x01(\v2\x1c.crossdock.common.v1.ProblemR\aproblem\"*\n" +
 	"\rCommitRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\"W\n" +
 	"\x0eCommitResponse\x12E\n" +
@@ -3091,7 +3240,7 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\x1aPURCHASE_ORDER_STATUS_OPEN\x10\x01\x12,\n" +
 	"(PURCHASE_ORDER_STATUS_PARTIALLY_RECEIVED\x10\x02\x12\"\n" +
 	"\x1ePURCHASE_ORDER_STATUS_RECEIVED\x10\x03\x12#\n" +
-	"\x1fPURCHASE_ORDER_STATUS_CANCELLED\x10\x042\xdc\x0f\n" +
+	"\x1fPURCHASE_ORDER_STATUS_CANCELLED\x10\x042\xc4\x10\n" +
 	"\x10InventoryService\x12r\n" +
 	"\x0fCreateWarehouse\x12..crossdock.inventory.v1.CreateWarehouseRequest\x1a/.crossdock.inventory.v1.CreateWarehouseResponse\x12o\n" +
 	"\x0eListWarehouses\x12-.crossdock.inventory.v1.ListWarehousesRequest\x1a..crossdock.inventory.v1.ListWarehousesResponse\x12f\n" +
@@ -3102,7 +3251,8 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\x14SetLowStockThreshold\x123.crossdock.inventory.v1.SetLowStockThresholdRequest\x1a4.crossdock.inventory.v1.SetLowStockThresholdResponse\x12f\n" +
 	"\vListJournal\x12*.crossdock.inventory.v1.ListJournalRequest\x1a+.crossdock.inventory.v1.ListJournalResponse\x12`\n" +
 	"\tSyncStock\x12(.crossdock.inventory.v1.SyncStockRequest\x1a).crossdock.inventory.v1.SyncStockResponse\x12Z\n" +
-	"\aReserve\x12&.crossdock.inventory.v1.ReserveRequest\x1a'.crossdock.inventory.v1.ReserveResponse\x12W\n" +
+	"\aReserve\x12&.crossdock.inventory.v1.ReserveRequest\x1a'.crossdock.inventory.v1.ReserveResponse\x12f\n" +
+	"\vReserveMany\x12*.crossdock.inventory.v1.ReserveManyRequest\x1a+.crossdock.inventory.v1.ReserveManyResponse\x12W\n" +
 	"\x06Commit\x12%.crossdock.inventory.v1.CommitRequest\x1a&.crossdock.inventory.v1.CommitResponse\x12Z\n" +
 	"\aRelease\x12&.crossdock.inventory.v1.ReleaseRequest\x1a'.crossdock.inventory.v1.ReleaseResponse\x12o\n" +
 	"\x0eGetReservation\x12-.crossdock.inventory.v1.GetReservationRequest\x1a..crossdock.inventory.v1.GetReservationResponse\x12~\n" +
@@ -3126,7 +3276,7 @@ func file_crossdock_inventory_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_inventory_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_crossdock_inventory_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_crossdock_inventory_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_crossdock_inventory_v1_service_proto_goTypes = []any{
 	(WarehouseKind)(0),                   // 0: crossdock.inventory.v1.WarehouseKind
 	(SyncLineStatus)(0),                  // 1: crossdock.inventory.v1.SyncLineStatus
@@ -3161,28 +3311,32 @@ var file_crossdock_inventory_v1_service_proto_goTypes = []any{
 	(*OrderLine)(nil),                    // 30: crossdock.inventory.v1.OrderLine
 	(*ReserveRequest)(nil),               // 31: crossdock.inventory.v1.ReserveRequest
 	(*ReserveResponse)(nil),              // 32: crossdock.inventory.v1.ReserveResponse
-	(*CommitRequest)(nil),                // 33: crossdock.inventory.v1.CommitRequest
-	(*CommitResponse)(nil),               // 34: crossdock.inventory.v1.CommitResponse
-	(*ReleaseRequest)(nil),               // 35: crossdock.inventory.v1.ReleaseRequest
-	(*ReleaseResponse)(nil),              // 36: crossdock.inventory.v1.ReleaseResponse
-	(*GetReservationRequest)(nil),        // 37: crossdock.inventory.v1.GetReservationRequest
-	(*GetReservationResponse)(nil),       // 38: crossdock.inventory.v1.GetReservationResponse
-	(*PurchaseOrderLine)(nil),            // 39: crossdock.inventory.v1.PurchaseOrderLine
-	(*PurchaseOrder)(nil),                // 40: crossdock.inventory.v1.PurchaseOrder
-	(*CreatePurchaseOrderRequest)(nil),   // 41: crossdock.inventory.v1.CreatePurchaseOrderRequest
-	(*CreatePurchaseOrderResponse)(nil),  // 42: crossdock.inventory.v1.CreatePurchaseOrderResponse
-	(*ReceivePurchaseOrderRequest)(nil),  // 43: crossdock.inventory.v1.ReceivePurchaseOrderRequest
-	(*ReceivePurchaseOrderResponse)(nil), // 44: crossdock.inventory.v1.ReceivePurchaseOrderResponse
-	(*CancelPurchaseOrderRequest)(nil),   // 45: crossdock.inventory.v1.CancelPurchaseOrderRequest
-	(*CancelPurchaseOrderResponse)(nil),  // 46: crossdock.inventory.v1.CancelPurchaseOrderResponse
-	(*GetPurchaseOrderRequest)(nil),      // 47: crossdock.inventory.v1.GetPurchaseOrderRequest
-	(*GetPurchaseOrderResponse)(nil),     // 48: crossdock.inventory.v1.GetPurchaseOrderResponse
-	(*ListPurchaseOrdersRequest)(nil),    // 49: crossdock.inventory.v1.ListPurchaseOrdersRequest
-	(*ListPurchaseOrdersResponse)(nil),   // 50: crossdock.inventory.v1.ListPurchaseOrdersResponse
-	(*v1.PageRequest)(nil),               // 51: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),              // 52: crossdock.common.v1.PageResponse
-	(*timestamppb.Timestamp)(nil),        // 53: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),          // 54: google.protobuf.Duration
+	(*ReserveManyRequest)(nil),           // 33: crossdock.inventory.v1.ReserveManyRequest
+	(*ReserveManyResponse)(nil),          // 34: crossdock.inventory.v1.ReserveManyResponse
+	(*ReserveResult)(nil),                // 35: crossdock.inventory.v1.ReserveResult
+	(*CommitRequest)(nil),                // 36: crossdock.inventory.v1.CommitRequest
+	(*CommitResponse)(nil),               // 37: crossdock.inventory.v1.CommitResponse
+	(*ReleaseRequest)(nil),               // 38: crossdock.inventory.v1.ReleaseRequest
+	(*ReleaseResponse)(nil),              // 39: crossdock.inventory.v1.ReleaseResponse
+	(*GetReservationRequest)(nil),        // 40: crossdock.inventory.v1.GetReservationRequest
+	(*GetReservationResponse)(nil),       // 41: crossdock.inventory.v1.GetReservationResponse
+	(*PurchaseOrderLine)(nil),            // 42: crossdock.inventory.v1.PurchaseOrderLine
+	(*PurchaseOrder)(nil),                // 43: crossdock.inventory.v1.PurchaseOrder
+	(*CreatePurchaseOrderRequest)(nil),   // 44: crossdock.inventory.v1.CreatePurchaseOrderRequest
+	(*CreatePurchaseOrderResponse)(nil),  // 45: crossdock.inventory.v1.CreatePurchaseOrderResponse
+	(*ReceivePurchaseOrderRequest)(nil),  // 46: crossdock.inventory.v1.ReceivePurchaseOrderRequest
+	(*ReceivePurchaseOrderResponse)(nil), // 47: crossdock.inventory.v1.ReceivePurchaseOrderResponse
+	(*CancelPurchaseOrderRequest)(nil),   // 48: crossdock.inventory.v1.CancelPurchaseOrderRequest
+	(*CancelPurchaseOrderResponse)(nil),  // 49: crossdock.inventory.v1.CancelPurchaseOrderResponse
+	(*GetPurchaseOrderRequest)(nil),      // 50: crossdock.inventory.v1.GetPurchaseOrderRequest
+	(*GetPurchaseOrderResponse)(nil),     // 51: crossdock.inventory.v1.GetPurchaseOrderResponse
+	(*ListPurchaseOrdersRequest)(nil),    // 52: crossdock.inventory.v1.ListPurchaseOrdersRequest
+	(*ListPurchaseOrdersResponse)(nil),   // 53: crossdock.inventory.v1.ListPurchaseOrdersResponse
+	(*v1.PageRequest)(nil),               // 54: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 55: crossdock.common.v1.PageResponse
+	(*timestamppb.Timestamp)(nil),        // 56: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),          // 57: google.protobuf.Duration
+	(*v1.Problem)(nil),                   // 58: crossdock.common.v1.Problem
 }
 var file_crossdock_inventory_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.inventory.v1.Warehouse.kind:type_name -> crossdock.inventory.v1.WarehouseKind
@@ -3191,81 +3345,87 @@ var file_crossdock_inventory_v1_service_proto_depIdxs = []int32{
 	4,  // 3: crossdock.inventory.v1.ListWarehousesResponse.warehouses:type_name -> crossdock.inventory.v1.Warehouse
 	9,  // 4: crossdock.inventory.v1.AdjustStockResponse.level:type_name -> crossdock.inventory.v1.StockLevel
 	9,  // 5: crossdock.inventory.v1.GetStockResponse.levels:type_name -> crossdock.inventory.v1.StockLevel
-	51, // 6: crossdock.inventory.v1.ListStockRequest.page:type_name -> crossdock.common.v1.PageRequest
+	54, // 6: crossdock.inventory.v1.ListStockRequest.page:type_name -> crossdock.common.v1.PageRequest
 	9,  // 7: crossdock.inventory.v1.ListStockResponse.levels:type_name -> crossdock.inventory.v1.StockLevel
-	52, // 8: crossdock.inventory.v1.ListStockResponse.page:type_name -> crossdock.common.v1.PageResponse
+	55, // 8: crossdock.inventory.v1.ListStockResponse.page:type_name -> crossdock.common.v1.PageResponse
 	17, // 9: crossdock.inventory.v1.GetAvailabilityResponse.availability:type_name -> crossdock.inventory.v1.Availability
 	9,  // 10: crossdock.inventory.v1.SetLowStockThresholdResponse.level:type_name -> crossdock.inventory.v1.StockLevel
-	53, // 11: crossdock.inventory.v1.JournalEntry.at:type_name -> google.protobuf.Timestamp
-	51, // 12: crossdock.inventory.v1.ListJournalRequest.page:type_name -> crossdock.common.v1.PageRequest
+	56, // 11: crossdock.inventory.v1.JournalEntry.at:type_name -> google.protobuf.Timestamp
+	54, // 12: crossdock.inventory.v1.ListJournalRequest.page:type_name -> crossdock.common.v1.PageRequest
 	21, // 13: crossdock.inventory.v1.ListJournalResponse.entries:type_name -> crossdock.inventory.v1.JournalEntry
-	52, // 14: crossdock.inventory.v1.ListJournalResponse.page:type_name -> crossdock.common.v1.PageResponse
+	55, // 14: crossdock.inventory.v1.ListJournalResponse.page:type_name -> crossdock.common.v1.PageResponse
 	1,  // 15: crossdock.inventory.v1.SyncLineResult.status:type_name -> crossdock.inventory.v1.SyncLineStatus
 	24, // 16: crossdock.inventory.v1.SyncStockRequest.lines:type_name -> crossdock.inventory.v1.SyncLine
 	25, // 17: crossdock.inventory.v1.SyncStockResponse.results:type_name -> crossdock.inventory.v1.SyncLineResult
 	2,  // 18: crossdock.inventory.v1.Reservation.status:type_name -> crossdock.inventory.v1.ReservationStatus
 	28, // 19: crossdock.inventory.v1.Reservation.lines:type_name -> crossdock.inventory.v1.ReservationLine
-	53, // 20: crossdock.inventory.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	53, // 21: crossdock.inventory.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	56, // 20: crossdock.inventory.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	56, // 21: crossdock.inventory.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
 	30, // 22: crossdock.inventory.v1.ReserveRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
-	54, // 23: crossdock.inventory.v1.ReserveRequest.ttl:type_name -> google.protobuf.Duration
+	57, // 23: crossdock.inventory.v1.ReserveRequest.ttl:type_name -> google.protobuf.Duration
 	29, // 24: crossdock.inventory.v1.ReserveResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	29, // 25: crossdock.inventory.v1.CommitResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	29, // 26: crossdock.inventory.v1.ReleaseResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	29, // 27: crossdock.inventory.v1.GetReservationResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	3,  // 28: crossdock.inventory.v1.PurchaseOrder.status:type_name -> crossdock.inventory.v1.PurchaseOrderStatus
-	39, // 29: crossdock.inventory.v1.PurchaseOrder.lines:type_name -> crossdock.inventory.v1.PurchaseOrderLine
-	53, // 30: crossdock.inventory.v1.PurchaseOrder.created_at:type_name -> google.protobuf.Timestamp
-	30, // 31: crossdock.inventory.v1.CreatePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
-	40, // 32: crossdock.inventory.v1.CreatePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	30, // 33: crossdock.inventory.v1.ReceivePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
-	40, // 34: crossdock.inventory.v1.ReceivePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	40, // 35: crossdock.inventory.v1.CancelPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	40, // 36: crossdock.inventory.v1.GetPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	51, // 37: crossdock.inventory.v1.ListPurchaseOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	40, // 38: crossdock.inventory.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> crossdock.inventory.v1.PurchaseOrder
-	52, // 39: crossdock.inventory.v1.ListPurchaseOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	5,  // 40: crossdock.inventory.v1.InventoryService.CreateWarehouse:input_type -> crossdock.inventory.v1.CreateWarehouseRequest
-	7,  // 41: crossdock.inventory.v1.InventoryService.ListWarehouses:input_type -> crossdock.inventory.v1.ListWarehousesRequest
-	10, // 42: crossdock.inventory.v1.InventoryService.AdjustStock:input_type -> crossdock.inventory.v1.AdjustStockRequest
-	12, // 43: crossdock.inventory.v1.InventoryService.GetStock:input_type -> crossdock.inventory.v1.GetStockRequest
-	14, // 44: crossdock.inventory.v1.InventoryService.ListStock:input_type -> crossdock.inventory.v1.ListStockRequest
-	16, // 45: crossdock.inventory.v1.InventoryService.GetAvailability:input_type -> crossdock.inventory.v1.GetAvailabilityRequest
-	19, // 46: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:input_type -> crossdock.inventory.v1.SetLowStockThresholdRequest
-	22, // 47: crossdock.inventory.v1.InventoryService.ListJournal:input_type -> crossdock.inventory.v1.ListJournalRequest
-	26, // 48: crossdock.inventory.v1.InventoryService.SyncStock:input_type -> crossdock.inventory.v1.SyncStockRequest
-	31, // 49: crossdock.inventory.v1.InventoryService.Reserve:input_type -> crossdock.inventory.v1.ReserveRequest
-	33, // 50: crossdock.inventory.v1.InventoryService.Commit:input_type -> crossdock.inventory.v1.CommitRequest
-	35, // 51: crossdock.inventory.v1.InventoryService.Release:input_type -> crossdock.inventory.v1.ReleaseRequest
-	37, // 52: crossdock.inventory.v1.InventoryService.GetReservation:input_type -> crossdock.inventory.v1.GetReservationRequest
-	41, // 53: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:input_type -> crossdock.inventory.v1.CreatePurchaseOrderRequest
-	43, // 54: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:input_type -> crossdock.inventory.v1.ReceivePurchaseOrderRequest
-	45, // 55: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:input_type -> crossdock.inventory.v1.CancelPurchaseOrderRequest
-	47, // 56: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:input_type -> crossdock.inventory.v1.GetPurchaseOrderRequest
-	49, // 57: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:input_type -> crossdock.inventory.v1.ListPurchaseOrdersRequest
-	6,  // 58: crossdock.inventory.v1.InventoryService.CreateWarehouse:output_type -> crossdock.inventory.v1.CreateWarehouseResponse
-	8,  // 59: crossdock.inventory.v1.InventoryService.ListWarehouses:output_type -> crossdock.inventory.v1.ListWarehousesResponse
-	11, // 60: crossdock.inventory.v1.InventoryService.AdjustStock:output_type -> crossdock.inventory.v1.AdjustStockResponse
-	13, // 61: crossdock.inventory.v1.InventoryService.GetStock:output_type -> crossdock.inventory.v1.GetStockResponse
-	15, // 62: crossdock.inventory.v1.InventoryService.ListStock:output_type -> crossdock.inventory.v1.ListStockResponse
-	18, // 63: crossdock.inventory.v1.InventoryService.GetAvailability:output_type -> crossdock.inventory.v1.GetAvailabilityResponse
-	20, // 64: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:output_type -> crossdock.inventory.v1.SetLowStockThresholdResponse
-	23, // 65: crossdock.inventory.v1.InventoryService.ListJournal:output_type -> crossdock.inventory.v1.ListJournalResponse
-	27, // 66: crossdock.inventory.v1.InventoryService.SyncStock:output_type -> crossdock.inventory.v1.SyncStockResponse
-	32, // 67: crossdock.inventory.v1.InventoryService.Reserve:output_type -> crossdock.inventory.v1.ReserveResponse
-	34, // 68: crossdock.inventory.v1.InventoryService.Commit:output_type -> crossdock.inventory.v1.CommitResponse
-	36, // 69: crossdock.inventory.v1.InventoryService.Release:output_type -> crossdock.inventory.v1.ReleaseResponse
-	38, // 70: crossdock.inventory.v1.InventoryService.GetReservation:output_type -> crossdock.inventory.v1.GetReservationResponse
-	42, // 71: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:output_type -> crossdock.inventory.v1.CreatePurchaseOrderResponse
-	44, // 72: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:output_type -> crossdock.inventory.v1.ReceivePurchaseOrderResponse
-	46, // 73: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:output_type -> crossdock.inventory.v1.CancelPurchaseOrderResponse
-	48, // 74: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:output_type -> crossdock.inventory.v1.GetPurchaseOrderResponse
-	50, // 75: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:output_type -> crossdock.inventory.v1.ListPurchaseOrdersResponse
-	58, // [58:76] is the sub-list for method output_type
-	40, // [40:58] is the sub-list for method input_type
-	40, // [40:40] is the sub-list for extension type_name
-	40, // [40:40] is the sub-list for extension extendee
-	0,  // [0:40] is the sub-list for field type_name
+	31, // 25: crossdock.inventory.v1.ReserveManyRequest.reservations:type_name -> crossdock.inventory.v1.ReserveRequest
+	35, // 26: crossdock.inventory.v1.ReserveManyResponse.results:type_name -> crossdock.inventory.v1.ReserveResult
+	29, // 27: crossdock.inventory.v1.ReserveResult.reservation:type_name -> crossdock.inventory.v1.Reservation
+	58, // 28: crossdock.inventory.v1.ReserveResult.problem:type_name -> crossdock.common.v1.Problem
+	29, // 29: crossdock.inventory.v1.CommitResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 30: crossdock.inventory.v1.ReleaseResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 31: crossdock.inventory.v1.GetReservationResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	3,  // 32: crossdock.inventory.v1.PurchaseOrder.status:type_name -> crossdock.inventory.v1.PurchaseOrderStatus
+	42, // 33: crossdock.inventory.v1.PurchaseOrder.lines:type_name -> crossdock.inventory.v1.PurchaseOrderLine
+	56, // 34: crossdock.inventory.v1.PurchaseOrder.created_at:type_name -> google.protobuf.Timestamp
+	30, // 35: crossdock.inventory.v1.CreatePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	43, // 36: crossdock.inventory.v1.CreatePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	30, // 37: crossdock.inventory.v1.ReceivePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	43, // 38: crossdock.inventory.v1.ReceivePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	43, // 39: crossdock.inventory.v1.CancelPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	43, // 40: crossdock.inventory.v1.GetPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	54, // 41: crossdock.inventory.v1.ListPurchaseOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	43, // 42: crossdock.inventory.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> crossdock.inventory.v1.PurchaseOrder
+	55, // 43: crossdock.inventory.v1.ListPurchaseOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	5,  // 44: crossdock.inventory.v1.InventoryService.CreateWarehouse:input_type -> crossdock.inventory.v1.CreateWarehouseRequest
+	7,  // 45: crossdock.inventory.v1.InventoryService.ListWarehouses:input_type -> crossdock.inventory.v1.ListWarehousesRequest
+	10, // 46: crossdock.inventory.v1.InventoryService.AdjustStock:input_type -> crossdock.inventory.v1.AdjustStockRequest
+	12, // 47: crossdock.inventory.v1.InventoryService.GetStock:input_type -> crossdock.inventory.v1.GetStockRequest
+	14, // 48: crossdock.inventory.v1.InventoryService.ListStock:input_type -> crossdock.inventory.v1.ListStockRequest
+	16, // 49: crossdock.inventory.v1.InventoryService.GetAvailability:input_type -> crossdock.inventory.v1.GetAvailabilityRequest
+	19, // 50: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:input_type -> crossdock.inventory.v1.SetLowStockThresholdRequest
+	22, // 51: crossdock.inventory.v1.InventoryService.ListJournal:input_type -> crossdock.inventory.v1.ListJournalRequest
+	26, // 52: crossdock.inventory.v1.InventoryService.SyncStock:input_type -> crossdock.inventory.v1.SyncStockRequest
+	31, // 53: crossdock.inventory.v1.InventoryService.Reserve:input_type -> crossdock.inventory.v1.ReserveRequest
+	33, // 54: crossdock.inventory.v1.InventoryService.ReserveMany:input_type -> crossdock.inventory.v1.ReserveManyRequest
+	36, // 55: crossdock.inventory.v1.InventoryService.Commit:input_type -> crossdock.inventory.v1.CommitRequest
+	38, // 56: crossdock.inventory.v1.InventoryService.Release:input_type -> crossdock.inventory.v1.ReleaseRequest
+	40, // 57: crossdock.inventory.v1.InventoryService.GetReservation:input_type -> crossdock.inventory.v1.GetReservationRequest
+	44, // 58: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:input_type -> crossdock.inventory.v1.CreatePurchaseOrderRequest
+	46, // 59: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:input_type -> crossdock.inventory.v1.ReceivePurchaseOrderRequest
+	48, // 60: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:input_type -> crossdock.inventory.v1.CancelPurchaseOrderRequest
+	50, // 61: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:input_type -> crossdock.inventory.v1.GetPurchaseOrderRequest
+	52, // 62: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:input_type -> crossdock.inventory.v1.ListPurchaseOrdersRequest
+	6,  // 63: crossdock.inventory.v1.InventoryService.CreateWarehouse:output_type -> crossdock.inventory.v1.CreateWarehouseResponse
+	8,  // 64: crossdock.inventory.v1.InventoryService.ListWarehouses:output_type -> crossdock.inventory.v1.ListWarehousesResponse
+	11, // 65: crossdock.inventory.v1.InventoryService.AdjustStock:output_type -> crossdock.inventory.v1.AdjustStockResponse
+	13, // 66: crossdock.inventory.v1.InventoryService.GetStock:output_type -> crossdock.inventory.v1.GetStockResponse
+	15, // 67: crossdock.inventory.v1.InventoryService.ListStock:output_type -> crossdock.inventory.v1.ListStockResponse
+	18, // 68: crossdock.inventory.v1.InventoryService.GetAvailability:output_type -> crossdock.inventory.v1.GetAvailabilityResponse
+	20, // 69: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:output_type -> crossdock.inventory.v1.SetLowStockThresholdResponse
+	23, // 70: crossdock.inventory.v1.InventoryService.ListJournal:output_type -> crossdock.inventory.v1.ListJournalResponse
+	27, // 71: crossdock.inventory.v1.InventoryService.SyncStock:output_type -> crossdock.inventory.v1.SyncStockResponse
+	32, // 72: crossdock.inventory.v1.InventoryService.Reserve:output_type -> crossdock.inventory.v1.ReserveResponse
+	34, // 73: crossdock.inventory.v1.InventoryService.ReserveMany:output_type -> crossdock.inventory.v1.ReserveManyResponse
+	37, // 74: crossdock.inventory.v1.InventoryService.Commit:output_type -> crossdock.inventory.v1.CommitResponse
+	39, // 75: crossdock.inventory.v1.InventoryService.Release:output_type -> crossdock.inventory.v1.ReleaseResponse
+	41, // 76: crossdock.inventory.v1.InventoryService.GetReservation:output_type -> crossdock.inventory.v1.GetReservationResponse
+	45, // 77: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:output_type -> crossdock.inventory.v1.CreatePurchaseOrderResponse
+	47, // 78: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:output_type -> crossdock.inventory.v1.ReceivePurchaseOrderResponse
+	49, // 79: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:output_type -> crossdock.inventory.v1.CancelPurchaseOrderResponse
+	51, // 80: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:output_type -> crossdock.inventory.v1.GetPurchaseOrderResponse
+	53, // 81: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:output_type -> crossdock.inventory.v1.ListPurchaseOrdersResponse
+	63, // [63:82] is the sub-list for method output_type
+	44, // [44:63] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_inventory_v1_service_proto_init() }
@@ -3279,7 +3439,7 @@ func file_crossdock_inventory_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_inventory_v1_service_proto_rawDesc), len(file_crossdock_inventory_v1_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   47,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	InventoryService_ListJournal_FullMethodName          = "/crossdock.inventory.v1.InventoryService/ListJournal"
 	InventoryService_SyncStock_FullMethodName            = "/crossdock.inventory.v1.InventoryService/SyncStock"
 	InventoryService_Reserve_FullMethodName              = "/crossdock.inventory.v1.InventoryService/Reserve"
+	InventoryService_ReserveMany_FullMethodName          = "/crossdock.inventory.v1.InventoryService/ReserveMany"
 	InventoryService_Commit_FullMethodName               = "/crossdock.inventory.v1.InventoryService/Commit"
 	InventoryService_Release_FullMethodName              = "/crossdock.inventory.v1.InventoryService/Release"
 	InventoryService_GetReservation_FullMethodName       = "/crossdock.inventory.v1.InventoryService/GetReservation"
@@ -76,6 +77,9 @@ type InventoryServiceClient interface {
 	// Reserve reserves every line of an order or none (same-SKU lines combined first),
 	// until the expiry. Idempotent on the order id. Services only.
 	Reserve(ctx context.Context, in *ReserveRequest, opts ...grpc.CallOption) (*ReserveResponse, error)
+	// ReserveMany is Reserve for several orders in one call (at most 200), each
+	// answered on its own: one refused leaves the others held. Services only.
+	ReserveMany(ctx context.Context, in *ReserveManyRequest, opts ...grpc.CallOption) (*ReserveManyResponse, error)
 	// Commit turns an order's reservation into a shipment: on-hand stock falls.
 	// Services only.
 	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
@@ -204,6 +208,16 @@ func (c *inventoryServiceClient) Reserve(ctx context.Context, in *ReserveRequest
 	return out, nil
 }
 
+func (c *inventoryServiceClient) ReserveMany(ctx context.Context, in *ReserveManyRequest, opts ...grpc.CallOption) (*ReserveManyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReserveManyResponse)
+	err := c.cc.Invoke(ctx, InventoryService_ReserveMany_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *inventoryServiceClient) Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CommitResponse)
@@ -321,6 +335,9 @@ type InventoryServiceServer interface {
 	// Reserve reserves every line of an order or none (same-SKU lines combined first),
 	// until the expiry. Idempotent on the order id. Services only.
 	Reserve(context.Context, *ReserveRequest) (*ReserveResponse, error)
+	// ReserveMany is Reserve for several orders in one call (at most 200), each
+	// answered on its own: one refused leaves the others held. Services only.
+	ReserveMany(context.Context, *ReserveManyRequest) (*ReserveManyResponse, error)
 	// Commit turns an order's reservation into a shipment: on-hand stock falls.
 	// Services only.
 	Commit(context.Context, *CommitRequest) (*CommitResponse, error)
@@ -378,6 +395,9 @@ func (UnimplementedInventoryServiceServer) SyncStock(context.Context, *SyncStock
 }
 func (UnimplementedInventoryServiceServer) Reserve(context.Context, *ReserveRequest) (*ReserveResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Reserve not implemented")
+}
+func (UnimplementedInventoryServiceServer) ReserveMany(context.Context, *ReserveManyRequest) (*ReserveManyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReserveMany not implemented")
 }
 func (UnimplementedInventoryServiceServer) Commit(context.Context, *CommitRequest) (*CommitResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Commit not implemented")
@@ -604,6 +624,24 @@ func _InventoryService_Reserve_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InventoryService_ReserveMany_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReserveManyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).ReserveMany(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_ReserveMany_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).ReserveMany(ctx, req.(*ReserveManyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _InventoryService_Commit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CommitRequest)
 	if err := dec(in); err != nil {
@@ -794,6 +832,10 @@ var InventoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Reserve",
 			Handler:    _InventoryService_Reserve_Handler,
+		},
+		{
+			MethodName: "ReserveMany",
+			Handler:    _InventoryService_ReserveMany_Handler,
 		},
 		{
 			MethodName: "Commit",

@@ -132,6 +132,29 @@ func TestInventoryOverGRPC(t *testing.T) {
 	_, err = e.client.Reserve(svc, &inventoryv1.ReserveRequest{OrderId: "order-3", Lines: []*inventoryv1.OrderLine{{SkuId: uuid.NewString(), Quantity: 1}}})
 	wantCode(t, err, codes.NotFound)
 
+	// ReserveMany answers each order on its own: one held, one short of
+	// stock, one malformed; a supplier may not call it.
+	many := &inventoryv1.ReserveManyRequest{Reservations: []*inventoryv1.ReserveRequest{
+		{OrderId: "order-4", Lines: []*inventoryv1.OrderLine{{SkuId: skuID.String(), Quantity: 1}}},
+		{OrderId: "order-5", Lines: []*inventoryv1.OrderLine{{SkuId: skuID.String(), Quantity: 10}}},
+		{OrderId: "order-6", Lines: []*inventoryv1.OrderLine{{SkuId: "nope", Quantity: 1}}},
+	}}
+	_, err = e.client.ReserveMany(sup, many)
+	wantCode(t, err, codes.PermissionDenied)
+	answers, err := e.client.ReserveMany(svc, many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := answers.GetResults()
+	if len(r) != 3 || r[0].GetProblem() != nil || r[0].GetReservation().GetOrderId() != "order-4" ||
+		r[1].GetProblem().GetCode() != "FAILED_PRECONDITION" || r[1].GetReservation() != nil ||
+		r[2].GetProblem().GetCode() != "INVALID_ARGUMENT" || len(r[2].GetProblem().GetFieldViolations()) != 1 {
+		t.Fatalf("reserve many = %v", r)
+	}
+	if _, err := e.client.Release(svc, &inventoryv1.ReleaseRequest{OrderId: "order-4"}); err != nil {
+		t.Fatal(err)
+	}
+
 	got, err := e.client.Commit(svc, &inventoryv1.CommitRequest{OrderId: "order-1"})
 	if err != nil || got.GetReservation().GetStatus() != inventoryv1.ReservationStatus_RESERVATION_STATUS_COMMITTED {
 		t.Fatalf("commit = %v, %v", got, err)

@@ -1,10 +1,12 @@
 package grpcapi
 
 import (
+	"cmp"
 	"context"
 
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 )
 
@@ -14,15 +16,8 @@ func (s *Server) Reserve(ctx context.Context, req *inventoryv1.ReserveRequest) (
 	if err != nil {
 		return nil, err
 	}
-	var p ids
-	in := app.ReserveInput{OrderID: req.GetOrderId(), Lines: p.orderLines(req.GetLines())}
-	if t := req.GetTtl(); t != nil {
-		if t.CheckValid() != nil {
-			return nil, apperr.InvalidField("ttl", "is not a valid duration")
-		}
-		in.TTL = t.AsDuration() // zero means the default; negative is refused by the use case
-	}
-	if err := p.err(); err != nil {
+	in, err := reserveInput(req)
+	if err != nil {
 		return nil, err
 	}
 	res, err := s.svc.Reserve(ctx, c, in)
@@ -30,6 +25,43 @@ func (s *Server) Reserve(ctx context.Context, req *inventoryv1.ReserveRequest) (
 		return nil, err
 	}
 	return &inventoryv1.ReserveResponse{Reservation: reservationProto(res)}, nil
+}
+
+// ReserveMany reserves several orders' lines, each answered on its own
+// (services).
+func (s *Server) ReserveMany(ctx context.Context, req *inventoryv1.ReserveManyRequest) (*inventoryv1.ReserveManyResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	items, err := grpcerr.Batch(req.GetReservations(), reserveInput, func(ins []app.ReserveInput) ([]app.ReserveResult, error) {
+		return s.svc.ReserveMany(ctx, c, ins)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &inventoryv1.ReserveManyResponse{Results: make([]*inventoryv1.ReserveResult, len(items))}
+	for i, it := range items {
+		err := cmp.Or(it.Err, it.Out.Err)
+		out.Results[i] = &inventoryv1.ReserveResult{Problem: grpcerr.ProblemOf(err)}
+		if err == nil {
+			out.Results[i].Reservation = reservationProto(it.Out.Reservation)
+		}
+	}
+	return out, nil
+}
+
+// reserveInput reads one reservation request.
+func reserveInput(req *inventoryv1.ReserveRequest) (app.ReserveInput, error) {
+	var p ids
+	in := app.ReserveInput{OrderID: req.GetOrderId(), Lines: p.orderLines(req.GetLines())}
+	if t := req.GetTtl(); t != nil {
+		if t.CheckValid() != nil {
+			return app.ReserveInput{}, apperr.InvalidField("ttl", "is not a valid duration")
+		}
+		in.TTL = t.AsDuration() // zero means the default; negative is refused by the use case
+	}
+	return in, p.err()
 }
 
 // Commit turns an order's reservation into a shipment (services).
