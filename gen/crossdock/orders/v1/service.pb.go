@@ -3059,11 +3059,162 @@ func (x *PlaceExternalOrderResponse) GetReplayed() bool {
 	return false
 }
 
+type PlaceExternalOrdersRequest struct {
+	state         protoimpl.MessageState       `protogen:"open.v1"`
+	Orders        []*PlaceExternalOrderRequest `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceExternalOrdersRequest) Reset() {
+	*x = PlaceExternalOrdersRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceExternalOrdersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceExternalOrdersRequest) ProtoMessage() {}
+
+func (x *PlaceExternalOrdersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceExternalOrdersRequest.ProtoReflect.Descriptor instead.
+func (*PlaceExternalOrdersRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *PlaceExternalOrdersRequest) GetOrders() []*PlaceExternalOrderRequest {
+	if x != nil {
+		return x.Orders
+	}
+	return nil
+}
+
+type PlaceExternalOrdersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per request, in its order.
+	Results       []*PlacedExternalOrder `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceExternalOrdersResponse) Reset() {
+	*x = PlaceExternalOrdersResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceExternalOrdersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceExternalOrdersResponse) ProtoMessage() {}
+
+func (x *PlaceExternalOrdersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceExternalOrdersResponse.ProtoReflect.Descriptor instead.
+func (*PlaceExternalOrdersResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *PlaceExternalOrdersResponse) GetResults() []*PlacedExternalOrder {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+// PlacedExternalOrder is one partner order's answer: the local order (replayed
+// when it existed already), or why it was refused.
+type PlacedExternalOrder struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *Order                 `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	Replayed      bool                   `protobuf:"varint,2,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	Problem       *v1.Problem            `protobuf:"bytes,3,opt,name=problem,proto3" json:"problem,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlacedExternalOrder) Reset() {
+	*x = PlacedExternalOrder{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlacedExternalOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlacedExternalOrder) ProtoMessage() {}
+
+func (x *PlacedExternalOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlacedExternalOrder.ProtoReflect.Descriptor instead.
+func (*PlacedExternalOrder) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *PlacedExternalOrder) GetOrder() *Order {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
+func (x *PlacedExternalOrder) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+func (x *PlacedExternalOrder) GetProblem() *v1.Problem {
+	if x != nil {
+		return x.Problem
+	}
+	return nil
+}
+
 var File_crossdock_orders_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"!crossdock/orders/v1/service.proto\x12\x13crossdock.orders.v1\x1a!crossdock/common/v1/address.proto\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x03\n" +
+	"!crossdock/orders/v1/service.proto\x12\x13crossdock.orders.v1\x1a!crossdock/common/v1/address.proto\x1a\x1fcrossdock/common/v1/money.proto\x1a crossdock/common/v1/paging.proto\x1a!crossdock/common/v1/problem.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb1\x03\n" +
 	"\bCartLine\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x05R\bquantity\x12\x1d\n" +
@@ -3291,7 +3442,15 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\aaddress\x18\x05 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\"j\n" +
 	"\x1aPlaceExternalOrderResponse\x120\n" +
 	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\x12\x1a\n" +
-	"\breplayed\x18\x02 \x01(\bR\breplayed*`\n" +
+	"\breplayed\x18\x02 \x01(\bR\breplayed\"d\n" +
+	"\x1aPlaceExternalOrdersRequest\x12F\n" +
+	"\x06orders\x18\x01 \x03(\v2..crossdock.orders.v1.PlaceExternalOrderRequestR\x06orders\"a\n" +
+	"\x1bPlaceExternalOrdersResponse\x12B\n" +
+	"\aresults\x18\x01 \x03(\v2(.crossdock.orders.v1.PlacedExternalOrderR\aresults\"\x9b\x01\n" +
+	"\x13PlacedExternalOrder\x120\n" +
+	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\x12\x1a\n" +
+	"\breplayed\x18\x02 \x01(\bR\breplayed\x126\n" +
+	"\aproblem\x18\x03 \x01(\v2\x1c.crossdock.common.v1.ProblemR\aproblem*`\n" +
 	"\vProductType\x12\x1c\n" +
 	"\x18PRODUCT_TYPE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15PRODUCT_TYPE_PHYSICAL\x10\x01\x12\x18\n" +
@@ -3311,7 +3470,7 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x1aSUB_ORDER_STATUS_DELIVERED\x10\x05\x12$\n" +
 	" SUB_ORDER_STATUS_AWAITING_TOP_UP\x10\x06\x12\x1e\n" +
 	"\x1aSUB_ORDER_STATUS_COMPLETED\x10\a\x12\x1e\n" +
-	"\x1aSUB_ORDER_STATUS_CANCELLED\x10\b2\xe2\f\n" +
+	"\x1aSUB_ORDER_STATUS_CANCELLED\x10\b2\xdc\r\n" +
 	"\rOrdersService\x12T\n" +
 	"\aGetCart\x12#.crossdock.orders.v1.GetCartRequest\x1a$.crossdock.orders.v1.GetCartResponse\x12`\n" +
 	"\vSetCartLine\x12'.crossdock.orders.v1.SetCartLineRequest\x1a(.crossdock.orders.v1.SetCartLineResponse\x12Z\n" +
@@ -3329,7 +3488,8 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\fShipSubOrder\x12(.crossdock.orders.v1.ShipSubOrderRequest\x1a).crossdock.orders.v1.ShipSubOrderResponse\x12l\n" +
 	"\x0fDeliverSubOrder\x12+.crossdock.orders.v1.DeliverSubOrderRequest\x1a,.crossdock.orders.v1.DeliverSubOrderResponse\x12i\n" +
 	"\x0eConfirmReceipt\x12*.crossdock.orders.v1.ConfirmReceiptRequest\x1a+.crossdock.orders.v1.ConfirmReceiptResponse\x12u\n" +
-	"\x12PlaceExternalOrder\x12..crossdock.orders.v1.PlaceExternalOrderRequest\x1a/.crossdock.orders.v1.PlaceExternalOrderResponseB\xd6\x01\n" +
+	"\x12PlaceExternalOrder\x12..crossdock.orders.v1.PlaceExternalOrderRequest\x1a/.crossdock.orders.v1.PlaceExternalOrderResponse\x12x\n" +
+	"\x13PlaceExternalOrders\x12/.crossdock.orders.v1.PlaceExternalOrdersRequest\x1a0.crossdock.orders.v1.PlaceExternalOrdersResponseB\xd6\x01\n" +
 	"\x17com.crossdock.orders.v1B\fServiceProtoP\x01Z?github.com/crossdock/crossdock/gen/crossdock/orders/v1;ordersv1\xa2\x02\x03COX\xaa\x02\x13Crossdock.Orders.V1\xca\x02\x13Crossdock\\Orders\\V1\xe2\x02\x1fCrossdock\\Orders\\V1\\GPBMetadata\xea\x02\x15Crossdock::Orders::V1b\x06proto3"
 
 var (
@@ -3345,7 +3505,7 @@ func file_crossdock_orders_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_orders_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_crossdock_orders_v1_service_proto_goTypes = []any{
 	(ProductType)(0),                      // 0: crossdock.orders.v1.ProductType
 	(OrderStatus)(0),                      // 1: crossdock.orders.v1.OrderStatus
@@ -3394,117 +3554,127 @@ var file_crossdock_orders_v1_service_proto_goTypes = []any{
 	(*ConfirmReceiptResponse)(nil),        // 44: crossdock.orders.v1.ConfirmReceiptResponse
 	(*PlaceExternalOrderRequest)(nil),     // 45: crossdock.orders.v1.PlaceExternalOrderRequest
 	(*PlaceExternalOrderResponse)(nil),    // 46: crossdock.orders.v1.PlaceExternalOrderResponse
-	(*v1.Money)(nil),                      // 47: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),         // 48: google.protobuf.Timestamp
-	(*v1.Address)(nil),                    // 49: crossdock.common.v1.Address
-	(*v1.PageRequest)(nil),                // 50: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),               // 51: crossdock.common.v1.PageResponse
+	(*PlaceExternalOrdersRequest)(nil),    // 47: crossdock.orders.v1.PlaceExternalOrdersRequest
+	(*PlaceExternalOrdersResponse)(nil),   // 48: crossdock.orders.v1.PlaceExternalOrdersResponse
+	(*PlacedExternalOrder)(nil),           // 49: crossdock.orders.v1.PlacedExternalOrder
+	(*v1.Money)(nil),                      // 50: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),         // 51: google.protobuf.Timestamp
+	(*v1.Address)(nil),                    // 52: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                // 53: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),               // 54: crossdock.common.v1.PageResponse
+	(*v1.Problem)(nil),                    // 55: crossdock.common.v1.Problem
 }
 var file_crossdock_orders_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.orders.v1.CartLine.type:type_name -> crossdock.orders.v1.ProductType
-	47, // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
-	47, // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
-	48, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
+	50, // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
+	50, // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
+	51, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
 	3,  // 4: crossdock.orders.v1.Cart.lines:type_name -> crossdock.orders.v1.CartLine
-	47, // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
-	48, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
+	50, // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
+	51, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
 	4,  // 7: crossdock.orders.v1.GetCartResponse.cart:type_name -> crossdock.orders.v1.Cart
 	4,  // 8: crossdock.orders.v1.SetCartLineResponse.cart:type_name -> crossdock.orders.v1.Cart
 	4,  // 9: crossdock.orders.v1.ClearCartResponse.cart:type_name -> crossdock.orders.v1.Cart
-	47, // 10: crossdock.orders.v1.OrderLine.unit_price:type_name -> crossdock.common.v1.Money
-	47, // 11: crossdock.orders.v1.OrderLine.line_total:type_name -> crossdock.common.v1.Money
-	47, // 12: crossdock.orders.v1.FreightBreakdown.target_freight:type_name -> crossdock.common.v1.Money
+	50, // 10: crossdock.orders.v1.OrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	50, // 11: crossdock.orders.v1.OrderLine.line_total:type_name -> crossdock.common.v1.Money
+	50, // 12: crossdock.orders.v1.FreightBreakdown.target_freight:type_name -> crossdock.common.v1.Money
 	12, // 13: crossdock.orders.v1.FreightBreakdown.groups:type_name -> crossdock.orders.v1.FreightGroup
-	48, // 14: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
-	48, // 15: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
-	47, // 16: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
+	51, // 14: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
+	51, // 15: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
+	50, // 16: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
 	0,  // 17: crossdock.orders.v1.SubOrder.type:type_name -> crossdock.orders.v1.ProductType
 	2,  // 18: crossdock.orders.v1.SubOrder.status:type_name -> crossdock.orders.v1.SubOrderStatus
 	11, // 19: crossdock.orders.v1.SubOrder.lines:type_name -> crossdock.orders.v1.OrderLine
-	47, // 20: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
-	47, // 21: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
-	47, // 22: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
-	47, // 23: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
+	50, // 20: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
+	50, // 21: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
+	50, // 22: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
+	50, // 23: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
 	13, // 24: crossdock.orders.v1.SubOrder.freight_breakdown:type_name -> crossdock.orders.v1.FreightBreakdown
-	49, // 25: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
+	52, // 25: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
 	14, // 26: crossdock.orders.v1.SubOrder.parcel:type_name -> crossdock.orders.v1.Parcel
 	15, // 27: crossdock.orders.v1.SubOrder.top_up:type_name -> crossdock.orders.v1.TopUp
-	48, // 28: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
-	48, // 29: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
-	48, // 30: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
-	48, // 31: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
-	48, // 32: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
-	47, // 33: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
-	47, // 34: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
+	51, // 28: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
+	51, // 29: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
+	51, // 30: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
+	51, // 31: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
+	51, // 32: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
+	50, // 33: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
+	50, // 34: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
 	1,  // 35: crossdock.orders.v1.Order.status:type_name -> crossdock.orders.v1.OrderStatus
-	47, // 36: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
+	50, // 36: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
 	16, // 37: crossdock.orders.v1.Order.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	48, // 38: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
-	48, // 39: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
-	48, // 40: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
-	49, // 41: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
+	51, // 38: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
+	51, // 39: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
+	51, // 40: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
+	52, // 41: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
 	18, // 42: crossdock.orders.v1.CheckoutRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	49, // 43: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
+	52, // 43: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
 	19, // 44: crossdock.orders.v1.CheckoutRequest.supplier_addresses:type_name -> crossdock.orders.v1.SupplierAddress
 	17, // 45: crossdock.orders.v1.CheckoutResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 46: crossdock.orders.v1.PayOrderResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 47: crossdock.orders.v1.CancelOrderResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 48: crossdock.orders.v1.GetOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	50, // 49: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	53, // 49: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	17, // 50: crossdock.orders.v1.ListOrdersResponse.orders:type_name -> crossdock.orders.v1.Order
-	51, // 51: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	48, // 52: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
+	54, // 51: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	51, // 52: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
 	30, // 53: crossdock.orders.v1.ListOrderChangesResponse.changes:type_name -> crossdock.orders.v1.OrderChange
 	16, // 54: crossdock.orders.v1.GetSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	2,  // 55: crossdock.orders.v1.ListSupplierSubOrdersRequest.statuses:type_name -> crossdock.orders.v1.SubOrderStatus
-	50, // 56: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	53, // 56: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	16, // 57: crossdock.orders.v1.ListSupplierSubOrdersResponse.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	51, // 58: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	54, // 58: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
 	16, // 59: crossdock.orders.v1.AcceptSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	49, // 60: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
+	52, // 60: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
 	16, // 61: crossdock.orders.v1.ShipSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	16, // 62: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	16, // 63: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	18, // 64: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	49, // 65: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
+	52, // 65: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
 	17, // 66: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	5,  // 67: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
-	7,  // 68: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
-	9,  // 69: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
-	20, // 70: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
-	22, // 71: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
-	24, // 72: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
-	26, // 73: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
-	28, // 74: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
-	31, // 75: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
-	33, // 76: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
-	35, // 77: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
-	37, // 78: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
-	39, // 79: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
-	41, // 80: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
-	43, // 81: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
-	45, // 82: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
-	6,  // 83: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
-	8,  // 84: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
-	10, // 85: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
-	21, // 86: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
-	23, // 87: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
-	25, // 88: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
-	27, // 89: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
-	29, // 90: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
-	32, // 91: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
-	34, // 92: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
-	36, // 93: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
-	38, // 94: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
-	40, // 95: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
-	42, // 96: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
-	44, // 97: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
-	46, // 98: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
-	83, // [83:99] is the sub-list for method output_type
-	67, // [67:83] is the sub-list for method input_type
-	67, // [67:67] is the sub-list for extension type_name
-	67, // [67:67] is the sub-list for extension extendee
-	0,  // [0:67] is the sub-list for field type_name
+	45, // 67: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
+	49, // 68: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
+	17, // 69: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
+	55, // 70: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
+	5,  // 71: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
+	7,  // 72: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
+	9,  // 73: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
+	20, // 74: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
+	22, // 75: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
+	24, // 76: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
+	26, // 77: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
+	28, // 78: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
+	31, // 79: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
+	33, // 80: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
+	35, // 81: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
+	37, // 82: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
+	39, // 83: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
+	41, // 84: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
+	43, // 85: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
+	45, // 86: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
+	47, // 87: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
+	6,  // 88: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
+	8,  // 89: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
+	10, // 90: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
+	21, // 91: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
+	23, // 92: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
+	25, // 93: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
+	27, // 94: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
+	29, // 95: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
+	32, // 96: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
+	34, // 97: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
+	36, // 98: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
+	38, // 99: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
+	40, // 100: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
+	42, // 101: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
+	44, // 102: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
+	46, // 103: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
+	48, // 104: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
+	88, // [88:105] is the sub-list for method output_type
+	71, // [71:88] is the sub-list for method input_type
+	71, // [71:71] is the sub-list for extension type_name
+	71, // [71:71] is the sub-list for extension extendee
+	0,  // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_service_proto_init() }
@@ -3518,7 +3688,7 @@ func file_crossdock_orders_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_service_proto_rawDesc), len(file_crossdock_orders_v1_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   44,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

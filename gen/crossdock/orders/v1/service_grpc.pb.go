@@ -35,6 +35,7 @@ const (
 	OrdersService_DeliverSubOrder_FullMethodName       = "/crossdock.orders.v1.OrdersService/DeliverSubOrder"
 	OrdersService_ConfirmReceipt_FullMethodName        = "/crossdock.orders.v1.OrdersService/ConfirmReceipt"
 	OrdersService_PlaceExternalOrder_FullMethodName    = "/crossdock.orders.v1.OrdersService/PlaceExternalOrder"
+	OrdersService_PlaceExternalOrders_FullMethodName   = "/crossdock.orders.v1.OrdersService/PlaceExternalOrders"
 )
 
 // OrdersServiceClient is the client API for OrdersService service.
@@ -118,6 +119,11 @@ type OrdersServiceClient interface {
 	// wallet. Idempotent on (channel, external_order_id): a repeat answers the first
 	// order. Services only (docking).
 	PlaceExternalOrder(ctx context.Context, in *PlaceExternalOrderRequest, opts ...grpc.CallOption) (*PlaceExternalOrderResponse, error)
+	// PlaceExternalOrders is PlaceExternalOrder for a page of a channel's orders (at
+	// most 100) in one call: the SKUs read once, the stock reserved in one call and
+	// the new orders committed in one transaction. Each order is answered on its
+	// own; one refused leaves the others placed. Services only (docking).
+	PlaceExternalOrders(ctx context.Context, in *PlaceExternalOrdersRequest, opts ...grpc.CallOption) (*PlaceExternalOrdersResponse, error)
 }
 
 type ordersServiceClient struct {
@@ -288,6 +294,16 @@ func (c *ordersServiceClient) PlaceExternalOrder(ctx context.Context, in *PlaceE
 	return out, nil
 }
 
+func (c *ordersServiceClient) PlaceExternalOrders(ctx context.Context, in *PlaceExternalOrdersRequest, opts ...grpc.CallOption) (*PlaceExternalOrdersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlaceExternalOrdersResponse)
+	err := c.cc.Invoke(ctx, OrdersService_PlaceExternalOrders_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OrdersServiceServer is the server API for OrdersService service.
 // All implementations must embed UnimplementedOrdersServiceServer
 // for forward compatibility.
@@ -369,6 +385,11 @@ type OrdersServiceServer interface {
 	// wallet. Idempotent on (channel, external_order_id): a repeat answers the first
 	// order. Services only (docking).
 	PlaceExternalOrder(context.Context, *PlaceExternalOrderRequest) (*PlaceExternalOrderResponse, error)
+	// PlaceExternalOrders is PlaceExternalOrder for a page of a channel's orders (at
+	// most 100) in one call: the SKUs read once, the stock reserved in one call and
+	// the new orders committed in one transaction. Each order is answered on its
+	// own; one refused leaves the others placed. Services only (docking).
+	PlaceExternalOrders(context.Context, *PlaceExternalOrdersRequest) (*PlaceExternalOrdersResponse, error)
 	mustEmbedUnimplementedOrdersServiceServer()
 }
 
@@ -426,6 +447,9 @@ func (UnimplementedOrdersServiceServer) ConfirmReceipt(context.Context, *Confirm
 }
 func (UnimplementedOrdersServiceServer) PlaceExternalOrder(context.Context, *PlaceExternalOrderRequest) (*PlaceExternalOrderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PlaceExternalOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) PlaceExternalOrders(context.Context, *PlaceExternalOrdersRequest) (*PlaceExternalOrdersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PlaceExternalOrders not implemented")
 }
 func (UnimplementedOrdersServiceServer) mustEmbedUnimplementedOrdersServiceServer() {}
 func (UnimplementedOrdersServiceServer) testEmbeddedByValue()                       {}
@@ -736,6 +760,24 @@ func _OrdersService_PlaceExternalOrder_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrdersService_PlaceExternalOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PlaceExternalOrdersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).PlaceExternalOrders(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_PlaceExternalOrders_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).PlaceExternalOrders(ctx, req.(*PlaceExternalOrdersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // OrdersService_ServiceDesc is the grpc.ServiceDesc for OrdersService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -806,6 +848,10 @@ var OrdersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PlaceExternalOrder",
 			Handler:    _OrdersService_PlaceExternalOrder_Handler,
+		},
+		{
+			MethodName: "PlaceExternalOrders",
+			Handler:    _OrdersService_PlaceExternalOrders_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

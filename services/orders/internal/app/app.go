@@ -43,6 +43,8 @@ type Repository interface {
 	// GetOrder returns an order with its sub-orders, locked for the
 	// transaction when lock is set; NotFound when there is none.
 	GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Order, error)
+	// GetOrders returns the orders among ids that exist, by id.
+	GetOrders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Order, error)
 	// OrderOf returns the id of a sub-order's order; NotFound when unknown.
 	OrderOf(ctx context.Context, subOrderID uuid.UUID) (uuid.UUID, error)
 	// SaveOrder writes an order's and its sub-orders' changed state.

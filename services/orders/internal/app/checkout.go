@@ -212,6 +212,12 @@ func (s *Service) resolve(ctx context.Context, lines []domain.CartLine, merchant
 			return nil, err
 		}
 	}
+	return split(lines, skus)
+}
+
+// split prices lines with the SKUs read and splits them into sub-order
+// drafts (per supplier, then per product type).
+func split(lines []domain.CartLine, skus map[uuid.UUID]domain.SKU) ([]domain.SubOrderDraft, error) {
 	resolved, err := domain.Resolve(lines, skus)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -11,6 +14,9 @@ import (
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
 
+// MaxExternalOrders bounds one PlaceExternalOrders call: a partner's page.
+const MaxExternalOrders = 100
+
 // ExternalOrderInput is an order a partner channel sold, as docking pulled
 // it.
 type ExternalOrderInput struct {
@@ -19,14 +25,73 @@ type ExternalOrderInput struct {
 	Address                            *domain.Address
 }
 
+// ExternalOrderResult is one partner order's answer: the local order
+// (Replayed when it existed already) or why it was refused.
+type ExternalOrderResult struct {
+	Order    domain.Order
+	Replayed bool
+	Err      error
+}
+
 // PlaceExternalOrder creates an already-paid order from a partner channel:
 // the same split, stock reserved for fulfilment, no freight estimate and no
 // wallet (its money arrives by the partner's settlement). Idempotent on
 // (channel, external order id).
 func (s *Service) PlaceExternalOrder(ctx context.Context, c auth.Caller, in ExternalOrderInput) (domain.Order, bool, error) {
-	if !isService(c) {
-		return domain.Order{}, false, ErrServicesOnly
+	res, err := s.PlaceExternalOrders(ctx, c, []ExternalOrderInput{in})
+	if err != nil {
+		return domain.Order{}, false, err
 	}
+	return res[0].Order, res[0].Replayed, res[0].Err
+}
+
+// PlaceExternalOrders is PlaceExternalOrder for a page of partner orders,
+// each answered on its own. Its cost does not grow with the page the way
+// single calls do: the orders placed before are read at once, the SKUs
+// with one catalogue read, the stock with one inventory call, and the new
+// orders committed in one transaction (one disk flush). A partner order
+// listed twice is placed once; the second answer is the first's replay.
+func (s *Service) PlaceExternalOrders(ctx context.Context, c auth.Caller, ins []ExternalOrderInput) ([]ExternalOrderResult, error) {
+	if !isService(c) {
+		return nil, ErrServicesOnly
+	}
+	if len(ins) > MaxExternalOrders {
+		return nil, apperr.InvalidField("orders", fmt.Sprintf("at most %d per call", MaxExternalOrders))
+	}
+	out := make([]ExternalOrderResult, len(ins))
+	ids := make([]uuid.UUID, len(ins))
+	first := map[uuid.UUID]int{}
+	var todo []int
+	for i, in := range ins {
+		if out[i].Err = checkExternal(in); out[i].Err != nil {
+			continue
+		}
+		ids[i] = domain.OrderID(in.Channel, "", in.ExternalOrderID)
+		if _, dup := first[ids[i]]; !dup {
+			first[ids[i]] = i
+			todo = append(todo, i)
+		}
+	}
+	todo, err := s.replayExisting(ctx, ids, todo, out)
+	if err != nil {
+		return nil, err
+	}
+	placed, err := s.draftExternal(ctx, ins, ids, todo, out)
+	if err != nil {
+		return nil, err
+	}
+	s.commitExternal(ctx, c, ins, placed, out)
+	for i := range ins {
+		if j, ok := first[ids[i]]; ok && j != i {
+			out[i] = out[j]
+			out[i].Replayed = out[i].Err == nil
+		}
+	}
+	return out, nil
+}
+
+// checkExternal is one partner order's input check.
+func checkExternal(in ExternalOrderInput) error {
 	var v apperr.Violations
 	if in.Channel == domain.OwnStore || !strings.HasPrefix(in.Channel, "partner:") || len(in.Channel) > 64 {
 		v.Add("channel", `must be a partner channel such as "partner:dh"`)
@@ -36,58 +101,167 @@ func (s *Service) PlaceExternalOrder(ctx context.Context, c auth.Caller, in Exte
 		v.Add("buyer_ref", "is required (at most 200 characters)")
 	}
 	checkShape(&v, in.Address, in.Lines)
-	if err := v.Err(); err != nil {
-		return domain.Order{}, false, err
+	return v.Err()
+}
+
+// replayExisting answers the orders placed before with what they are and
+// returns the others.
+func (s *Service) replayExisting(ctx context.Context, ids []uuid.UUID, todo []int, out []ExternalOrderResult) ([]int, error) {
+	if len(todo) == 0 {
+		return nil, nil
 	}
-	id := domain.OrderID(in.Channel, "", in.ExternalOrderID)
-	if o, found, err := s.existing(ctx, id); found || err != nil {
-		return o, found, err
+	want := make([]uuid.UUID, len(todo))
+	for k, i := range todo {
+		want[k] = ids[i]
 	}
-	drafts, err := s.resolve(ctx, in.Lines, uuid.Nil)
+	found, err := s.store.GetOrders(ctx, want)
 	if err != nil {
-		return domain.Order{}, false, err
+		return nil, err
 	}
-	addresses, err := domain.AssignAddresses(drafts, in.Address, nil, "")
+	left := todo[:0]
+	for _, i := range todo {
+		if o, ok := found[ids[i]]; ok {
+			out[i] = ExternalOrderResult{Order: o, Replayed: true}
+			continue
+		}
+		left = append(left, i)
+	}
+	return left, nil
+}
+
+// draftExternal prices and splits the new orders with one catalogue read
+// and holds their stock with one inventory call; it returns the orders
+// held, in the order of their ids (concurrent calls then insert the same
+// orders in the same order). An order refused (a SKU not on sale, stock
+// short) gets its error and gives back whatever it held.
+func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, ids []uuid.UUID, todo []int, out []ExternalOrderResult) ([]pending, error) {
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	var skuIDs []uuid.UUID
+	for _, i := range todo {
+		for _, l := range ins[i].Lines {
+			skuIDs = append(skuIDs, l.SKUID)
+		}
+	}
+	skus, err := s.Catalog.SKUs(ctx, skuIDs)
 	if err != nil {
-		return domain.Order{}, false, err
+		return nil, err
 	}
 	now := s.clock()
-	o := domain.Order{
-		ID: id, BuyerID: in.Channel + "/" + in.BuyerRef, CheckoutID: in.ExternalOrderID, Channel: in.Channel, ExternalOrderID: in.ExternalOrderID,
-		Status: domain.Paid, Currency: drafts[0].Goods.Currency, Quotes: map[string]string{}, PaymentDueAt: now, PlacedAt: now, PaidAt: &now, UpdatedAt: now,
-	}
-	for i, d := range drafts {
-		sub := newSubOrder(o, i, d, addresses[i], now)
-		sub.PaidAt = &now
-		o.SubOrders = append(o.SubOrders, sub)
-	}
-	if err := s.reserve(ctx, o, s.cfg.FulfilmentHold); err != nil {
-		return domain.Order{}, false, err
-	}
-	inserted := false
-	err = s.store.InTx(ctx, func(r Repository) error {
-		ok, err := r.InsertOrder(ctx, o)
-		if err != nil || !ok {
-			return err
+	var orders []pending
+	var holds []Hold
+	var holder []int
+	for _, i := range todo {
+		in := ins[i]
+		drafts, err := split(in.Lines, skus)
+		if err != nil {
+			out[i].Err = err
+			continue
 		}
-		inserted = true
-		by := domain.Actor{Kind: domain.ActorSystem, ID: c.Subject}
-		changes := []domain.Change{{OrderID: o.ID, To: domain.Paid, Actor: by, Reason: "placed on " + in.Channel + " as " + in.ExternalOrderID, At: now}}
-		for _, sub := range o.SubOrders {
-			changes = append(changes, domain.Change{OrderID: o.ID, SubOrderID: sub.ID, To: domain.Paid, Actor: by, Reason: "paid on " + in.Channel, At: now})
+		addresses, err := domain.AssignAddresses(drafts, in.Address, nil, "")
+		if err != nil {
+			out[i].Err = err
+			continue
 		}
-		if err := r.AppendChanges(ctx, changes); err != nil {
-			return err
+		o := domain.Order{
+			ID: ids[i], BuyerID: in.Channel + "/" + in.BuyerRef, CheckoutID: in.ExternalOrderID, Channel: in.Channel, ExternalOrderID: in.ExternalOrderID,
+			Status: domain.Paid, Currency: drafts[0].Goods.Currency, Quotes: map[string]string{}, PaymentDueAt: now, PlacedAt: now, PaidAt: &now, UpdatedAt: now,
 		}
-		return r.Emit(ctx, Event{Subject: SubjectOrderPaid, Message: paidEvent(o)})
-	})
+		for k, d := range drafts {
+			sub := newSubOrder(o, k, d, addresses[k], now)
+			sub.PaidAt = &now
+			o.SubOrders = append(o.SubOrders, sub)
+			holds = append(holds, Hold{Key: sub.ID, Lines: sub.Lines, TTL: s.cfg.FulfilmentHold})
+			holder = append(holder, i)
+		}
+		orders = append(orders, pending{i: i, order: o})
+	}
+	if len(holds) == 0 {
+		return orders, nil
+	}
+	answers, err := s.Inventory.ReserveMany(ctx, holds)
 	if err != nil {
-		s.abandon(ctx, o, err)
-		return domain.Order{}, false, err
+		return nil, err
 	}
-	if !inserted {
-		o, err = s.store.GetOrder(ctx, id, false)
-		return o, true, err
+	for k, a := range answers {
+		i := holder[k]
+		if a.Err == nil && !a.Held {
+			a.Err = ErrCheckoutReleased.WithMetadata("checkout_id", ins[i].ExternalOrderID)
+		}
+		if a.Err != nil && out[i].Err == nil {
+			out[i].Err = a.Err
+		}
 	}
-	return o, false, nil
+	held := orders[:0]
+	for _, p := range orders {
+		if out[p.i].Err != nil {
+			s.abandon(ctx, p.order, out[p.i].Err)
+			continue
+		}
+		held = append(held, p)
+	}
+	slices.SortFunc(held, func(a, b pending) int { return bytes.Compare(a.order.ID[:], b.order.ID[:]) })
+	return held, nil
+}
+
+// pending is a new partner order held and not stored yet; i is its index
+// in the call.
+type pending struct {
+	i     int
+	order domain.Order
+}
+
+// commitExternal stores the held orders in one transaction, each with its
+// changes and its orders.order.paid; an order a concurrent call stored
+// first is answered as a replay. When the transaction fails every order in
+// it gets the failure.
+func (s *Service) commitExternal(ctx context.Context, c auth.Caller, ins []ExternalOrderInput, placed []pending, out []ExternalOrderResult) {
+	if len(placed) == 0 {
+		return
+	}
+	now := s.clock()
+	by := domain.Actor{Kind: domain.ActorSystem, ID: c.Subject}
+	raced := map[int]bool{}
+	err := s.store.InTx(ctx, func(r Repository) error {
+		clear(raced)
+		var changes []domain.Change
+		var events []Event
+		for _, p := range placed {
+			i, o := p.i, p.order
+			ok, err := r.InsertOrder(ctx, o)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				raced[i] = true
+				continue
+			}
+			channel := ins[i].Channel
+			changes = append(changes, domain.Change{OrderID: o.ID, To: domain.Paid, Actor: by, Reason: "placed on " + channel + " as " + o.ExternalOrderID, At: now})
+			for _, sub := range o.SubOrders {
+				changes = append(changes, domain.Change{OrderID: o.ID, SubOrderID: sub.ID, To: domain.Paid, Actor: by, Reason: "paid on " + channel, At: now})
+			}
+			events = append(events, Event{Subject: SubjectOrderPaid, Message: paidEvent(o)})
+		}
+		if len(changes) > 0 {
+			if err := r.AppendChanges(ctx, changes); err != nil {
+				return err
+			}
+		}
+		return r.Emit(ctx, events...)
+	})
+	for _, p := range placed {
+		i, o := p.i, p.order
+		switch {
+		case err != nil:
+			out[i].Err = err
+			s.abandon(ctx, o, err)
+		case raced[i]:
+			out[i].Order, out[i].Err = s.store.GetOrder(ctx, o.ID, false)
+			out[i].Replayed = out[i].Err == nil
+		default:
+			out[i].Order = o
+		}
+	}
 }

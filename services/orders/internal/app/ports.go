@@ -83,6 +83,9 @@ type Inventory interface {
 	// it extends the hold. held is false when the reservation exists but no
 	// longer holds (expired or released).
 	Reserve(ctx context.Context, key uuid.UUID, lines []domain.OrderLine, ttl time.Duration) (held bool, err error)
+	// ReserveMany is Reserve for several keys at once, answered per key in
+	// the order given; an error of the call itself fails them all.
+	ReserveMany(ctx context.Context, holds []Hold) ([]HoldAnswer, error)
 	// Release gives the stock back; a reservation that never existed is
 	// nothing to release.
 	Release(ctx context.Context, key uuid.UUID, reason string) error
@@ -145,4 +148,17 @@ type Logistics interface {
 	// Complete records that the sub-order completed (the actual bill goes
 	// to the freight history).
 	Complete(ctx context.Context, shipmentID uuid.UUID) error
+}
+
+// Hold is one key's stock to reserve in a ReserveMany.
+type Hold struct {
+	Key   uuid.UUID
+	Lines []domain.OrderLine
+	TTL   time.Duration
+}
+
+// HoldAnswer is one Hold's answer: Held as Reserve's, or its refusal.
+type HoldAnswer struct {
+	Held bool
+	Err  error
 }

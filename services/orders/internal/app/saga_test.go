@@ -504,7 +504,6 @@ func TestPaidOrderWhoseStockLapsedIsRefunded(t *testing.T) {
 // completes on delivery without touching any wallet or escrow.
 func TestExternalOrdersArePaidOnceAndSettleByThePartner(t *testing.T) {
 	s := newSaga(t)
-	docking := auth.Caller{Subject: "platform-docking", Kind: auth.KindService, Roles: []string{auth.RoleService}}
 	to := &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}
 	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-1001", BuyerRef: "kim", Lines: []domain.CartLine{line(s.phone, 1)}, Address: to}
 	o, replayed, err := s.svc.PlaceExternalOrder(ctx, docking, in)

@@ -31,6 +31,8 @@ type world struct {
 	freight   int64 // minor units per physical sub-order
 	// estimatorDown makes the freight estimator unavailable.
 	estimatorDown bool
+	// inventoryDown fails every ReserveMany call, as a restarting inventory would.
+	inventoryDown bool
 
 	wallets   map[string]int64
 	paidOrder map[uuid.UUID]bool
@@ -124,6 +126,17 @@ func (w *world) Reserve(_ context.Context, key uuid.UUID, lines []domain.OrderLi
 	}
 	w.reserved[key] = &reservation{lines: lines, status: "active", expires: w.now().Add(ttl)}
 	return true, nil
+}
+
+func (w *world) ReserveMany(ctx context.Context, holds []app.Hold) ([]app.HoldAnswer, error) {
+	if w.inventoryDown {
+		return nil, apperr.Unavailable("inventory is restarting")
+	}
+	out := make([]app.HoldAnswer, len(holds))
+	for i, h := range holds {
+		out[i].Held, out[i].Err = w.Reserve(ctx, h.Key, h.Lines, h.TTL)
+	}
+	return out, nil
 }
 
 // expire lets lapsed holds go, as inventory's expiry worker does.

@@ -7,6 +7,7 @@ package peers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -126,8 +127,48 @@ func (i Inventory) Reserve(ctx context.Context, key uuid.UUID, lines []domain.Or
 	if err != nil {
 		return false, peerError(err)
 	}
-	st := resp.GetReservation().GetStatus()
-	return st == inventoryv1.ReservationStatus_RESERVATION_STATUS_ACTIVE || st == inventoryv1.ReservationStatus_RESERVATION_STATUS_COMMITTED, nil
+	return holding(resp.GetReservation()), nil
+}
+
+// reserveManyLimit is the most reservations inventory takes per call.
+const reserveManyLimit = 200
+
+// ReserveMany holds several sub-orders' stock in as few calls as inventory
+// allows, each answered on its own.
+func (i Inventory) ReserveMany(ctx context.Context, holds []app.Hold) ([]app.HoldAnswer, error) {
+	out := make([]app.HoldAnswer, 0, len(holds))
+	for start := 0; start < len(holds); start += reserveManyLimit {
+		req := &inventoryv1.ReserveManyRequest{}
+		for _, h := range holds[start:min(start+reserveManyLimit, len(holds))] {
+			r := &inventoryv1.ReserveRequest{OrderId: h.Key.String(), Ttl: durationpb.New(h.TTL)}
+			for _, l := range h.Lines {
+				r.Lines = append(r.Lines, &inventoryv1.OrderLine{SkuId: l.SKUID.String(), Quantity: int64(l.Quantity)})
+			}
+			req.Reservations = append(req.Reservations, r)
+		}
+		resp, err := i.Client.ReserveMany(ctx, req)
+		if err != nil {
+			return nil, peerError(err)
+		}
+		if len(resp.GetResults()) != len(req.GetReservations()) {
+			return nil, fmt.Errorf("inventory answered %d of %d reservations", len(resp.GetResults()), len(req.GetReservations()))
+		}
+		for _, r := range resp.GetResults() {
+			if p := r.GetProblem(); p != nil {
+				out = append(out, app.HoldAnswer{Err: grpcerr.FromProblem(p)})
+				continue
+			}
+			out = append(out, app.HoldAnswer{Held: holding(r.GetReservation())})
+		}
+	}
+	return out, nil
+}
+
+// holding tells a reservation that still holds (or shipped) from one that
+// expired or was released.
+func holding(r *inventoryv1.Reservation) bool {
+	st := r.GetStatus()
+	return st == inventoryv1.ReservationStatus_RESERVATION_STATUS_ACTIVE || st == inventoryv1.ReservationStatus_RESERVATION_STATUS_COMMITTED
 }
 
 // Release gives a sub-order's stock back; none reserved is nothing to do,

@@ -113,6 +113,28 @@ func (r repo) GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Ord
 	return list[0], nil
 }
 
+func (r repo) GetOrders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Order, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	list, err := pgx.CollectRows(rows, scanOrder)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]domain.Order, len(list))
+	if len(list) == 0 {
+		return out, nil
+	}
+	if err := r.fillSubOrders(ctx, list); err != nil {
+		return nil, err
+	}
+	for _, o := range list {
+		out[o.ID] = o
+	}
+	return out, nil
+}
+
 // fillSubOrders reads the sub-orders of the orders in list into them.
 func (r repo) fillSubOrders(ctx context.Context, list []domain.Order) error {
 	ids := make([]uuid.UUID, len(list))

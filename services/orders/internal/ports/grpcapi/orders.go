@@ -1,6 +1,7 @@
 package grpcapi
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
@@ -243,13 +245,8 @@ func (s *Server) PlaceExternalOrder(ctx context.Context, req *ordersv1.PlaceExte
 	if err != nil {
 		return nil, err
 	}
-	var v apperr.Violations
-	in := app.ExternalOrderInput{Channel: req.GetChannel(), ExternalOrderID: req.GetExternalOrderId(), BuyerRef: req.GetBuyerRef(), Lines: lines(&v, req.GetLines())}
-	if a := req.GetAddress(); a != nil {
-		addr := peers.AddressFromProto(a)
-		in.Address = &addr
-	}
-	if err := v.Err(); err != nil {
+	in, err := externalOrderInput(req)
+	if err != nil {
 		return nil, err
 	}
 	o, replayed, err := s.svc.PlaceExternalOrder(ctx, c, in)
@@ -257,6 +254,41 @@ func (s *Server) PlaceExternalOrder(ctx context.Context, req *ordersv1.PlaceExte
 		return nil, err
 	}
 	return &ordersv1.PlaceExternalOrderResponse{Order: orderProto(app.OrderView{Order: o}), Replayed: replayed}, nil
+}
+
+// PlaceExternalOrders creates a page of a partner channel's paid orders,
+// each answered on its own.
+func (s *Server) PlaceExternalOrders(ctx context.Context, req *ordersv1.PlaceExternalOrdersRequest) (*ordersv1.PlaceExternalOrdersResponse, error) {
+	c, err := auth.RequireCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	items, err := grpcerr.Batch(req.GetOrders(), externalOrderInput, func(ins []app.ExternalOrderInput) ([]app.ExternalOrderResult, error) {
+		return s.svc.PlaceExternalOrders(ctx, c, ins)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ordersv1.PlaceExternalOrdersResponse{Results: make([]*ordersv1.PlacedExternalOrder, len(items))}
+	for i, it := range items {
+		err := cmp.Or(it.Err, it.Out.Err)
+		out.Results[i] = &ordersv1.PlacedExternalOrder{Problem: grpcerr.ProblemOf(err)}
+		if err == nil {
+			out.Results[i].Order, out.Results[i].Replayed = orderProto(app.OrderView{Order: it.Out.Order}), it.Out.Replayed
+		}
+	}
+	return out, nil
+}
+
+// externalOrderInput reads one partner order.
+func externalOrderInput(req *ordersv1.PlaceExternalOrderRequest) (app.ExternalOrderInput, error) {
+	var v apperr.Violations
+	in := app.ExternalOrderInput{Channel: req.GetChannel(), ExternalOrderID: req.GetExternalOrderId(), BuyerRef: req.GetBuyerRef(), Lines: lines(&v, req.GetLines())}
+	if a := req.GetAddress(); a != nil {
+		addr := peers.AddressFromProto(a)
+		in.Address = &addr
+	}
+	return in, v.Err()
 }
 
 // answer is a command's answer on a sub-order: the command's error, or the

@@ -1,0 +1,92 @@
+package app_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+var docking = auth.Caller{Subject: "platform-docking", Kind: auth.KindService, Roles: []string{auth.RoleService}}
+
+// A page of partner orders is answered order by order: new ones placed
+// once (a partner order listed twice too), one placed before replayed, one
+// with a SKU not on sale or not enough stock refused alone with nothing
+// left held, and an orders.order.paid per new order.
+func TestExternalOrdersArePlacedAPageAtATime(t *testing.T) {
+	s := newSaga(t)
+	to := &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}
+	order := func(id string, lines ...domain.CartLine) app.ExternalOrderInput {
+		return app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: id, BuyerRef: "kim", Lines: lines, Address: to}
+	}
+	before, _, err := s.svc.PlaceExternalOrder(ctx, docking, order("DH-1", line(s.phone, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := domain.SKU{ID: uuid.New()}
+	page := []app.ExternalOrderInput{
+		order("DH-1", line(s.phone, 1)),                    // placed before
+		order("DH-2", line(s.phone, 2), line(s.scarf, 1)),  // two suppliers
+		order("DH-3", line(unknown, 1)),                    // not a SKU of ours
+		order("DH-4", line(s.scarf, 1), line(s.phone, 50)), // more phones than there are
+		order("DH-2", line(s.phone, 2), line(s.scarf, 1)),  // listed twice
+		{Channel: "own", ExternalOrderID: "DH-5", BuyerRef: "kim", Lines: []domain.CartLine{line(s.code, 1)}},
+	}
+	res, err := s.svc.PlaceExternalOrders(ctx, docking, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(page) {
+		t.Fatalf("%d answers for %d orders", len(res), len(page))
+	}
+	if r := res[0]; r.Err != nil || !r.Replayed || r.Order.ID != before.ID {
+		t.Errorf("placed before: %+v", r)
+	}
+	if r := res[1]; r.Err != nil || r.Replayed || len(r.Order.SubOrders) != 2 || r.Order.Status != domain.Paid {
+		t.Errorf("new: %+v", r)
+	}
+	if apperr.KindOf(res[2].Err) != apperr.KindInvalid && apperr.KindOf(res[2].Err) != apperr.KindNotFound {
+		t.Errorf("unknown SKU: %v", res[2].Err)
+	}
+	wantKind(t, res[3].Err, apperr.KindFailedPrecondition, "INSUFFICIENT_STOCK")
+	if r := res[4]; r.Err != nil || !r.Replayed || r.Order.ID != res[1].Order.ID {
+		t.Errorf("listed twice: %+v", r)
+	}
+	if apperr.KindOf(res[5].Err) != apperr.KindInvalid {
+		t.Errorf("not a partner channel: %v", res[5].Err)
+	}
+	// Phones: 10 - 1 (DH-1) - 2 (DH-2); scarves: 10 - 1 (DH-2), DH-4's
+	// scarf given back.
+	if s.w.stock[s.phone.ID] != 7 || s.w.stock[s.scarf.ID] != 9 {
+		t.Errorf("stock: phones %d, scarves %d", s.w.stock[s.phone.ID], s.w.stock[s.scarf.ID])
+	}
+	if n := s.outboxCount(t, app.SubjectOrderPaid); n != 2 {
+		t.Errorf("%d orders.order.paid, want 2 (DH-1, DH-2)", n)
+	}
+	for _, id := range []string{"DH-3", "DH-4"} {
+		if _, err := s.store.GetOrder(ctx, domain.OrderID("partner:dh", "", id), false); !apperr.IsKind(err, apperr.KindNotFound) {
+			t.Errorf("%s stored: %v", id, err)
+		}
+	}
+
+	// A failing inventory fails the page and stores nothing.
+	s.w.inventoryDown = true
+	if _, err := s.svc.PlaceExternalOrders(ctx, docking, []app.ExternalOrderInput{order("DH-6", line(s.phone, 1))}); apperr.KindOf(err) != apperr.KindUnavailable {
+		t.Errorf("inventory down: %v", err)
+	}
+	s.w.inventoryDown = false
+
+	too := make([]app.ExternalOrderInput, app.MaxExternalOrders+1)
+	for i := range too {
+		too[i] = order(fmt.Sprintf("DH-X%d", i), line(s.phone, 1))
+	}
+	_, err = s.svc.PlaceExternalOrders(ctx, docking, too)
+	wantKind(t, err, apperr.KindInvalid, "")
+	_, err = s.svc.PlaceExternalOrders(ctx, buyer(), page[:1])
+	wantKind(t, err, apperr.KindPermissionDenied, "SERVICES_ONLY")
+}
