@@ -256,7 +256,11 @@ func newOrderBook() *orderBook {
 	return &orderBook{byKey: map[string]app.PlacedOrder{}, calls: map[string]int{}, fail: map[string]error{}}
 }
 
-func (o *orderBook) PlaceExternal(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
+func (o *orderBook) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]app.Placing, error) {
+	return app.OneAtATime(o.placeOne).PlaceExternal(ctx, in)
+}
+
+func (o *orderBook) placeOne(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.calls[in.ExternalOrderID]++

@@ -94,7 +94,11 @@ type propOrders struct {
 	replays int
 }
 
-func (o *propOrders) PlaceExternal(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
+func (o *propOrders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]app.Placing, error) {
+	return app.OneAtATime(o.placeOne).PlaceExternal(ctx, in)
+}
+
+func (o *propOrders) placeOne(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	key := in.Channel + "|" + in.ExternalOrderID

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -102,10 +101,6 @@ func (t *Trade) pullOne(ctx context.Context, p domain.Partner, conn OrderConnect
 	return t.takeAll(ctx, p, []domain.PartnerOrder{o})
 }
 
-// placeWorkers is how many orders of a page are placed at once: enough to
-// overlap the orders service's latency, few enough not to flood it.
-const placeWorkers = 8
-
 // taking is a pulled order on its way to its record.
 type taking struct {
 	order    domain.PartnerOrder
@@ -120,8 +115,8 @@ type taking struct {
 }
 
 // takeAll records a page of pulled orders and places those paid and new,
-// with one read of what docking knows of them, the placing concurrently
-// (placeWorkers at a time) and one transaction recording them all. Each
+// with one read of what docking knows of them, the new ones placed with as
+// few orders calls as the page needs and one transaction recording them all. Each
 // order is recorded only after its placing answered. An order whose placing
 // failed for now is not recorded, the others are, and the first failure is
 // returned: the window is read again next round.
@@ -209,56 +204,49 @@ func (t *Trade) plan(p domain.Partner, tk *taking, prev map[string]PulledOrder, 
 	tk.rec.Order = rec
 }
 
-// placeAll places the orders to place, placeWorkers at a time, and
-// returns the first failure worth retrying. After it no further order is
-// started (the page fails anyway; those under way finish), and those left
-// get it as their err.
+// placeAll places the orders to place, MaxPlacePerCall per orders call,
+// and returns the first failure worth retrying; the orders it concerns are
+// left unrecorded (their err set).
 func (t *Trade) placeAll(ctx context.Context, p domain.Partner, takes []taking) error {
-	var mu sync.Mutex
-	var failed error
-	firstFailure := func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		return failed
-	}
-	slots := make(chan struct{}, placeWorkers)
-	var wg sync.WaitGroup
+	var todo []*taking
 	for i := range takes {
-		tk := &takes[i]
-		if !tk.place {
-			continue
+		if takes[i].place {
+			todo = append(todo, &takes[i])
 		}
-		slots <- struct{}{}
-		if err := firstFailure(); err != nil {
-			tk.err = err
-			<-slots
-			continue
-		}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			if t.place(ctx, p, tk); tk.err != nil {
-				mu.Lock()
-				defer mu.Unlock()
-				if failed == nil {
-					failed = fmt.Errorf("partner order %s: %w", tk.order.ID, tk.err)
-				}
-			}
-		})
 	}
-	wg.Wait()
+	var failed error
+	for start := 0; start < len(todo); start += MaxPlacePerCall {
+		chunk := todo[start:min(start+MaxPlacePerCall, len(todo))]
+		in := make([]ExternalOrder, len(chunk))
+		for k, tk := range chunk {
+			o := tk.order
+			in[k] = ExternalOrder{Channel: domain.Channel(p.Code), ExternalOrderID: o.ID, BuyerRef: orEmpty(o.BuyerRef, "unknown"), Lines: tk.lines, Address: o.Address}
+		}
+		answers, err := t.orders.PlaceExternal(ctx, in)
+		if err == nil && len(answers) != len(chunk) {
+			err = fmt.Errorf("orders answered %d of %d partner orders", len(answers), len(chunk))
+		}
+		for k, tk := range chunk {
+			a := Placing{Err: err}
+			if err == nil {
+				a = answers[k]
+			}
+			if t.took(p, tk, a); tk.err != nil && failed == nil {
+				failed = fmt.Errorf("partner order %s: %w", tk.order.ID, tk.err)
+			}
+		}
+	}
 	return failed
 }
 
-// place places one paid order: imported, held when the mesh refuses it
-// for good, or tk.err when it may take it later.
-func (t *Trade) place(ctx context.Context, p domain.Partner, tk *taking) {
+// took applies one order's placing: imported, held when the mesh refuses
+// it for good, or tk.err when it may take it later.
+func (t *Trade) took(p domain.Partner, tk *taking, a Placing) {
 	o := tk.order
-	placed, err := t.orders.PlaceExternal(ctx, ExternalOrder{Channel: domain.Channel(p.Code), ExternalOrderID: o.ID,
-		BuyerRef: orEmpty(o.BuyerRef, "unknown"), Lines: tk.lines, Address: o.Address})
-	switch {
+	switch err := a.Err; {
 	case err == nil:
-		tk.rec.Order.State, tk.rec.Order.OrderID = PulledImported, &placed.OrderID
-		tk.rec.SubOrders = importedSubOrders(o, placed)
+		tk.rec.Order.State, tk.rec.Order.OrderID = PulledImported, &a.Order.OrderID
+		tk.rec.SubOrders = importedSubOrders(o, a.Order)
 	case refusedForGood(err):
 		tk.rec.Order.State, tk.rec.Order.Problem = PulledHeld, "the order cannot be placed: "+err.Error()
 		t.log.Error("a paid partner order cannot be placed; held for an operator", "partner", p.Code, "partner_order_id", o.ID, "error", err)

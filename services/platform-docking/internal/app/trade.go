@@ -306,9 +306,21 @@ type CatalogSKU struct {
 
 // Orders places partner orders as local orders.
 type Orders interface {
-	// PlaceExternal places a paid partner order; idempotent on channel and
-	// partner order id (a repeat answers the first order).
-	PlaceExternal(ctx context.Context, in ExternalOrder) (PlacedOrder, error)
+	// PlaceExternal places paid partner orders (at most MaxPlacePerCall),
+	// each answered on its own in the order given; idempotent on channel and
+	// partner order id (a repeat answers the first order). An error of the
+	// call itself leaves every order's fate unknown.
+	PlaceExternal(ctx context.Context, in []ExternalOrder) ([]Placing, error)
+}
+
+// MaxPlacePerCall is the most partner orders one PlaceExternal call takes
+// (orders' PlaceExternalOrders bound).
+const MaxPlacePerCall = 100
+
+// Placing is one partner order's answer: the local order, or its refusal.
+type Placing struct {
+	Order PlacedOrder
+	Err   error
 }
 
 // ExternalOrder is a partner's paid order for PlaceExternal.
@@ -411,4 +423,17 @@ func (t *Trade) Nudge() {
 	case t.wake <- struct{}{}:
 	default:
 	}
+}
+
+// OneAtATime is Orders over a function placing one partner order per
+// call: each order of a batch is placed in turn and answered on its own.
+type OneAtATime func(ctx context.Context, in ExternalOrder) (PlacedOrder, error)
+
+// PlaceExternal places each order with f.
+func (f OneAtATime) PlaceExternal(ctx context.Context, in []ExternalOrder) ([]Placing, error) {
+	out := make([]Placing, len(in))
+	for i, o := range in {
+		out[i].Order, out[i].Err = f(ctx, o)
+	}
+	return out, nil
 }

@@ -89,21 +89,37 @@ type Orders struct {
 
 var _ app.Orders = Orders{}
 
-// PlaceExternal places a partner's paid order.
-func (o Orders) PlaceExternal(ctx context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
-	req := &ordersv1.PlaceExternalOrderRequest{Channel: in.Channel, ExternalOrderId: in.ExternalOrderID, BuyerRef: in.BuyerRef}
-	for _, l := range in.Lines {
-		req.Lines = append(req.Lines, &ordersv1.CheckoutLine{SkuId: l.SKUID, Quantity: int32(l.Quantity)})
+// PlaceExternal places a page of a partner's paid orders in one call.
+func (o Orders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]app.Placing, error) {
+	req := &ordersv1.PlaceExternalOrdersRequest{Orders: make([]*ordersv1.PlaceExternalOrderRequest, len(in))}
+	for i, e := range in {
+		r := &ordersv1.PlaceExternalOrderRequest{Channel: e.Channel, ExternalOrderId: e.ExternalOrderID, BuyerRef: e.BuyerRef}
+		for _, l := range e.Lines {
+			r.Lines = append(r.Lines, &ordersv1.CheckoutLine{SkuId: l.SKUID, Quantity: int32(l.Quantity)})
+		}
+		if a := e.Address; a != nil {
+			r.Address = &commonv1.Address{Recipient: a.Recipient, Phone: a.Phone, CountryCode: a.CountryCode, RegionCode: a.RegionCode,
+				City: a.City, Postcode: a.Postcode, Lines: a.Lines}
+		}
+		req.Orders[i] = r
 	}
-	if a := in.Address; a != nil {
-		req.Address = &commonv1.Address{Recipient: a.Recipient, Phone: a.Phone, CountryCode: a.CountryCode, RegionCode: a.RegionCode,
-			City: a.City, Postcode: a.Postcode, Lines: a.Lines}
-	}
-	resp, err := o.Client.PlaceExternalOrder(ctx, req)
+	resp, err := o.Client.PlaceExternalOrders(ctx, req)
 	if err != nil {
-		return app.PlacedOrder{}, grpcerr.FromError(err)
+		return nil, grpcerr.FromError(err)
 	}
-	order := resp.GetOrder()
+	out := make([]app.Placing, len(resp.GetResults()))
+	for i, r := range resp.GetResults() {
+		if p := r.GetProblem(); p != nil {
+			out[i].Err = grpcerr.FromProblem(p)
+			continue
+		}
+		out[i].Order, out[i].Err = placedOrder(r.GetOrder())
+	}
+	return out, nil
+}
+
+// placedOrder reads the local order orders placed.
+func placedOrder(order *ordersv1.Order) (app.PlacedOrder, error) {
 	id, err := uuid.Parse(order.GetOrderId())
 	if err != nil {
 		return app.PlacedOrder{}, err

@@ -111,7 +111,11 @@ type orders struct {
 	placed map[string]app.PlacedOrder
 }
 
-func (o *orders) PlaceExternal(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
+func (o *orders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]app.Placing, error) {
+	return app.OneAtATime(o.placeOne).PlaceExternal(ctx, in)
+}
+
+func (o *orders) placeOne(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.calls = append(o.calls, in)
