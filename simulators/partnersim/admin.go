@@ -23,19 +23,15 @@ import (
 //	GET  /admin/settlements         every settlement line, booked or scheduled
 //	POST /admin/payouts             pays out the lines booked and not paid out yet → the payouts made
 //	GET  /admin/payouts             every payout made, and what is left unpaid by currency
+//	GET  /admin/faults              the call faults in force
+//	PUT  /admin/faults              {rate_limit, retry_after_ms, server_error} → the call faults now
 //	GET  /healthz                   "ok"
 func AdminHandler(m *Market) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", jsonapi.Healthz)
 	mux.HandleFunc("POST /admin/orders", func(w http.ResponseWriter, r *http.Request) {
 		var req placeOrderJSON
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, jsonapi.MaxBody))
-		if err != nil {
-			jsonapi.WriteError(w, jsonapi.Invalid("", "the request body could not be read"))
-			return
-		}
-		if e := jsonapi.Decode(body, &req); e != nil {
-			jsonapi.WriteError(w, e)
+		if !decodeBody(w, r, &req) {
 			return
 		}
 		items := make([]ItemInput, 0, len(req.Items))
@@ -88,8 +84,49 @@ func AdminHandler(m *Market) http.Handler {
 	mux.HandleFunc("GET /admin/payouts", func(w http.ResponseWriter, _ *http.Request) {
 		jsonapi.WriteJSON(w, http.StatusOK, map[string]any{"payouts": payoutsJSON(m.AllPayouts()), "unpaid_minor": m.Unpaid()})
 	})
+	mux.HandleFunc("GET /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
+		jsonapi.WriteJSON(w, http.StatusOK, callFaultsOf(m.CallFaultsNow()))
+	})
+	mux.HandleFunc("PUT /admin/faults", func(w http.ResponseWriter, r *http.Request) {
+		var req callFaultsJSON
+		if !decodeBody(w, r, &req) {
+			return
+		}
+		f := CallFaults{RateLimit: req.RateLimit, RetryAfter: time.Duration(req.RetryAfterMS) * time.Millisecond, ServerError: req.ServerError}
+		if err := m.SetCallFaults(f); err != nil {
+			jsonapi.WriteError(w, jsonapi.Invalid("", err.Error()))
+			return
+		}
+		jsonapi.WriteJSON(w, http.StatusOK, callFaultsOf(m.CallFaultsNow()))
+	})
 	mux.HandleFunc("/", jsonapi.NoRoute)
 	return mux
+}
+
+// decodeBody reads a JSON request body into v, or answers why it cannot.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, jsonapi.MaxBody))
+	if err != nil {
+		jsonapi.WriteError(w, jsonapi.Invalid("", "the request body could not be read"))
+		return false
+	}
+	if e := jsonapi.Decode(body, v); e != nil {
+		jsonapi.WriteError(w, e)
+		return false
+	}
+	return true
+}
+
+// callFaultsJSON is the call faults in force, as the back office shows and
+// takes them.
+type callFaultsJSON struct {
+	RateLimit    float64 `json:"rate_limit"`
+	RetryAfterMS int64   `json:"retry_after_ms"`
+	ServerError  float64 `json:"server_error"`
+}
+
+func callFaultsOf(f CallFaults) callFaultsJSON {
+	return callFaultsJSON{RateLimit: f.RateLimit, RetryAfterMS: f.RetryAfter.Milliseconds(), ServerError: f.ServerError}
 }
 
 // answerOrder writes an order, or the marketplace's error as the HTTP

@@ -3,6 +3,7 @@ package partnersim_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -56,6 +57,11 @@ func TestAdminHandler(t *testing.T) {
 		{"an unknown field", "POST", "/admin/orders", `{"buyer":"x","colour":"red"}`, http.StatusBadRequest, nil},
 		{"an unknown listing", "POST", "/admin/orders", `{"items":[{"marker":"crossdock:nope","quantity":1}]}`, http.StatusNotFound, nil},
 		{"an unknown route", "GET", "/admin/nothing", "", http.StatusNotFound, nil},
+		{"faults", "GET", "/admin/faults", "", http.StatusOK,
+			func(o map[string]any) bool { return o["rate_limit"] == float64(0) && o["retry_after_ms"] == float64(1000) }},
+		{"rate limit everything", "PUT", "/admin/faults", `{"rate_limit":1,"retry_after_ms":250}`, http.StatusOK,
+			func(o map[string]any) bool { return o["rate_limit"] == float64(1) && o["retry_after_ms"] == float64(250) }},
+		{"a share above one", "PUT", "/admin/faults", `{"server_error":1.5}`, http.StatusBadRequest, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +70,11 @@ func TestAdminHandler(t *testing.T) {
 				t.Errorf("= %d %v, want %d", status, body, tt.want)
 			}
 		})
+	}
+	// The rate limit set above refuses every call now.
+	var fe *partnersim.FaultError
+	if err := m.Fault(); !errors.As(err, &fe) || fe.Kind != partnersim.FaultRateLimited || fe.RetryAfter != 250*time.Millisecond {
+		t.Fatalf("a call after the rate limit was set: %v", err)
 	}
 }
 

@@ -36,7 +36,7 @@ func (e *FaultError) Error() string {
 // anything: nil, or a *FaultError. Frontends call it first in every call
 // but the handshake.
 func (m *Market) Fault() error {
-	f := m.cfg.Faults
+	f := m.callFaults.Load()
 	switch {
 	case m.rand.chance(f.RateLimit):
 		return &FaultError{Kind: FaultRateLimited, RetryAfter: f.RetryAfter}

@@ -3,6 +3,7 @@ package partnersim
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -106,6 +107,9 @@ var (
 type Market struct {
 	cfg  MarketConfig
 	rand *random
+	// callFaults are the faults a call meets before doing anything; the
+	// back office may change them while the market runs (SetCallFaults).
+	callFaults atomic.Pointer[CallFaults]
 
 	mu            sync.Mutex
 	listings      map[string]*listing // by marker
@@ -131,7 +135,7 @@ func NewMarket(cfg MarketConfig) *Market {
 	if cfg.Faults.ExtraLag > 0 && cfg.Faults.ExtraLagShare == 0 {
 		cfg.Faults.ExtraLagShare = 0.1
 	}
-	return &Market{
+	m := &Market{
 		cfg:           cfg,
 		rand:          newRandom(cfg.Seed),
 		listings:      map[string]*listing{},
@@ -140,7 +144,33 @@ func NewMarket(cfg MarketConfig) *Market {
 		paidLines:     map[string]bool{},
 		start:         cfg.Now(),
 	}
+	m.callFaults.Store(&CallFaults{RateLimit: cfg.Faults.RateLimit, RetryAfter: cfg.Faults.RetryAfter, ServerError: cfg.Faults.ServerError})
+	return m
 }
+
+// CallFaults are the faults that refuse a call before it does anything.
+type CallFaults struct {
+	RateLimit   float64
+	RetryAfter  time.Duration
+	ServerError float64
+}
+
+// SetCallFaults changes the share of calls rate limited (asking to wait
+// retryAfter, at least a millisecond) and failed as server errors, as a
+// partner's load or incidents change through the day.
+func (m *Market) SetCallFaults(f CallFaults) error {
+	if f.RateLimit < 0 || f.RateLimit > 1 || f.ServerError < 0 || f.ServerError > 1 {
+		return errors.New("partnersim: shares must be between 0 and 1")
+	}
+	if f.RetryAfter < time.Millisecond {
+		f.RetryAfter = time.Second
+	}
+	m.callFaults.Store(&f)
+	return nil
+}
+
+// CallFaultsNow are the call faults in force.
+func (m *Market) CallFaultsNow() CallFaults { return *m.callFaults.Load() }
 
 func (m *Market) now() time.Time { return m.cfg.Now() }
 

@@ -243,18 +243,23 @@ var ErrCheckoutReleased = apperr.FailedPrecondition("this checkout was refused a
 	WithReason("CHECKOUT_RELEASED")
 
 // reserve holds every sub-order's stock, or none: the sub-orders are
-// reserved at once, and a refusal releases the others. A hold this
+// reserved with one inventory call, and a refusal releases the others. A hold this
 // checkout's earlier attempt gave back cannot be taken again under the same
 // keys.
 func (s *Service) reserve(ctx context.Context, o domain.Order, ttl time.Duration) error {
-	err := concurrently(len(o.SubOrders), func(i int) error {
-		sub := o.SubOrders[i]
-		held, err := s.Inventory.Reserve(ctx, sub.ID, sub.Lines, ttl)
-		if err == nil && !held {
+	holds := make([]Hold, len(o.SubOrders))
+	for i, sub := range o.SubOrders {
+		holds[i] = Hold{Key: sub.ID, Lines: sub.Lines, TTL: ttl}
+	}
+	answers, err := s.Inventory.ReserveMany(ctx, holds)
+	for _, a := range answers {
+		if err != nil {
+			break
+		}
+		if err = a.Err; err == nil && !a.Held {
 			err = ErrCheckoutReleased.WithMetadata("checkout_id", o.CheckoutID)
 		}
-		return err
-	})
+	}
 	if err != nil {
 		s.abandon(ctx, o, err)
 	}
