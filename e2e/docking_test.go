@@ -128,6 +128,11 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 	sid := c.do("POST", "/v1/docking/supply-platforms", tokens["admin"], supply(fmt.Sprintf("matrix-s-%d", run))).
 		must(t, 200, "the matrix's supply platform").str("platform", "platformId")
 	sp := "/v1/docking/supply-platforms/" + sid
+	// The edit rotates the default account's key: the new one is as
+	// write-only as the first.
+	rotatedSupplyKey := fmt.Sprintf("matrix-supply-key-rotated-%d", run)
+	supplyEdit := map[string]any{"name": "Matrix supply platform, renamed",
+		"defaultAccount": map[string]any{"accountId": "acc-default", "apiKey": rotatedSupplyKey}}
 	check := func(actor, path string, body any, want []int) authzCheck {
 		return authzCheck{actor: actor, path: path, body: body, want: want}
 	}
@@ -163,6 +168,7 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 				check("admin", "", supply(fmt.Sprintf("matrix-sa-%d", run)), ok)},
 			"GET /v1/docking/supply-platforms":                      onlyAdmin("/v1/docking/supply-platforms", nil, ok),
 			"GET /v1/docking/supply-platforms/{platform_id}":        onlyAdmin(sp, nil, ok),
+			"PATCH /v1/docking/supply-platforms/{platform_id}":      onlyAdmin(sp, supplyEdit, ok),
 			"GET /v1/docking/supply-platforms/{platform_id}/orders": onlyAdmin(sp+"/orders", nil, ok),
 			// Listings are the admins' and, for their own products, the
 			// suppliers'.
@@ -171,13 +177,19 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 		},
 		tokens:  tokens,
 		params:  strings.NewReplacer("{partner_id}", id, "{platform_id}", sid),
-		secrets: []string{secret, supplyKey},
+		secrets: []string{secret, supplyKey, rotatedSupplyKey},
 	}.run(t, c)
 
 	// Credentials are write-only: not even an admin reads them back.
 	for _, path := range []string{p, "/v1/docking/partners", sp, "/v1/docking/supply-platforms"} {
-		if r := c.do("GET", path, tokens["admin"], nil).must(t, 200, "admin read"); strings.Contains(r.Raw, secret) || strings.Contains(r.Raw, supplyKey) {
-			t.Errorf("GET %s returned a secret: %s", path, r.Raw)
+		r := c.do("GET", path, tokens["admin"], nil).must(t, 200, "admin read")
+		for _, s := range []string{secret, supplyKey, rotatedSupplyKey} {
+			if strings.Contains(r.Raw, s) {
+				t.Errorf("GET %s returned a secret: %s", path, r.Raw)
+			}
 		}
+	}
+	if name := c.do("GET", sp, tokens["admin"], nil).must(t, 200, "admin read").str("platform", "name"); name != "Matrix supply platform, renamed" {
+		t.Errorf("the admin's edit left the supply platform named %q", name)
 	}
 }

@@ -37,6 +37,37 @@ func TestAPIKeys(t *testing.T) {
 	}
 }
 
+// The back office rotates an account's key: the old one stops working at
+// once, the new one calls as the same account, whose orders stay its own;
+// a new account's key calls as it.
+func TestSetAccountKey(t *testing.T) {
+	f := newFixture(t, supplysim.Config{})
+	f.seed(t, "p1", supplysim.SKU{Code: "S-1", Price: "1.00", WeightG: 10, Stock: 5})
+	var placed supplysim.Order
+	if res := f.call(t, "key-a", http.MethodPost, "/v1/purchase-orders",
+		map[string]any{"reference": "r1", "lines": []map[string]any{{"sku": "S-1", "quantity": 1}}}, &placed); res.StatusCode != http.StatusCreated {
+		t.Fatalf("place: %d", res.StatusCode)
+	}
+	f.p.SetAccountKey("acc-a", "key-a2")
+	f.p.SetAccountKey("acc-c", "key-c")
+	tests := []struct {
+		name, key string
+		want      int
+	}{
+		{"the old key", "key-a", http.StatusUnauthorized},
+		{"the new key reads the account's order", "key-a2", http.StatusOK},
+		{"another account", "key-b", http.StatusNotFound},
+		{"a new account", "key-c", http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if res := f.call(t, tt.key, http.MethodGet, "/v1/purchase-orders/"+placed.ID, nil, nil); res.StatusCode != tt.want {
+				t.Errorf("%d, want %d", res.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
 // The catalogue pages by update time: a page's cursor leads to the rest,
 // updated_since leaves out what did not change, and a product updated
 // while paging shows up again at the end rather than shifting a page.

@@ -2,6 +2,7 @@ package supplysim
 
 import (
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -136,11 +137,25 @@ func New(cfg Config) *Platform {
 	if cfg.Faults.RetryAfter <= 0 {
 		cfg.Faults.RetryAfter = time.Second
 	}
+	// The platform's own copy: SetAccountKey changes it under the lock.
+	cfg.Accounts = maps.Clone(cfg.Accounts)
+	if cfg.Accounts == nil {
+		cfg.Accounts = map[string]string{}
+	}
 	return &Platform{cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5eed)),
 		prod: map[string]*Product{}, sku: map[string]string{}, orders: map[string]*Order{}, byRef: map[string]*Order{}, placed: map[string]int{}}
 }
 
 func (p *Platform) now() time.Time { return p.cfg.Now().UTC() }
+
+// SetAccountKey opens an account with key, or gives an account a new key
+// (the back office rotating it): from then on only key calls as the
+// account, and the account's orders stay its own.
+func (p *Platform) SetAccountKey(account, key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cfg.Accounts[account] = key
+}
 
 // PutProduct creates or replaces a product (the back office); its update
 // time is now, so an import picks it up again. SKUs' codes must be unique

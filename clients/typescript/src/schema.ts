@@ -788,7 +788,19 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * UpdateSupplyPlatform changes the fields that are set: the name, the endpoint, the ERP API client and its key, the default account, merchants' accounts (added, replaced, removed), and the category and origin region imports get.
+         * @description UpdateSupplyPlatform changes the fields that are set: the name, the endpoint, the
+         *     ERP API client and its key, the default account, merchants' accounts (added,
+         *     replaced, removed), and the category and origin region imports get. The code and
+         *     the supplier organization never change. Keys are write-only, sealed again. The
+         *     jobs use the edit from their next round; a purchase order placed (or first tried)
+         *     under an account that was replaced or removed stays with that account, which is
+         *     kept as a retired account until no such order needs it. Bad fields are
+         *     INVALID_ARGUMENT naming each one, and change nothing; an unknown platform is
+         *     NOT_FOUND.
+         */
+        patch: operations["DockingService_UpdateSupplyPlatform"];
         trace?: never;
     };
     "/v1/docking/supply-platforms/{platformId}/orders": {
@@ -5333,6 +5345,16 @@ export interface components {
              */
             originRegionCode?: string;
         };
+        /**
+         * @description SupplyImportDefaultsUpdate changes the import defaults that are set. They apply to
+         *     the products imported, or changed on the platform, from then on: a registration's
+         *     edit alone sends nothing back to review.
+         */
+        SupplyImportDefaultsUpdate: {
+            categoryId?: string;
+            /** @description ISO 3166-2, within the registration's origin country. */
+            originRegionCode?: string;
+        };
         /** @description SupplyOrder is one sub-order placed with a supply platform. */
         SupplyOrder: {
             platformId?: string;
@@ -5373,7 +5395,10 @@ export interface components {
             /** @description Unique, URL-safe. */
             code?: string;
             name?: string;
-            /** @description The platform's API base URL (http or https). */
+            /**
+             * @description The platform's API base URL: https, verified like a partner's; http only where the
+             *     installation allows plaintext (DOCKING_PARTNER_PLAINTEXT, development).
+             */
             endpoint?: string;
             /** @description The approved supplier organization whose products and sub-orders these are. */
             supplierOrgId?: string;
@@ -5399,6 +5424,18 @@ export interface components {
             createdAt?: string;
             /** @description Output only: the last catalogue import, its watermark and the last error. */
             activity?: components["schemas"]["SupplyActivity"];
+            /**
+             * Format: date-time
+             * @description Output only: when the registration was last changed.
+             */
+            updatedAt?: string;
+            /**
+             * @description Output only: accounts an edit replaced or removed whose key docking still holds,
+             *     because purchase orders placed (or first tried) under them are still followed
+             *     there. No new order goes to them; each is dropped at the first edit once none of
+             *     its orders is still being placed or followed.
+             */
+            retiredAccounts?: components["schemas"]["SupplyAccount"][];
         };
         SuspendPartnerBody: Record<string, never>;
         SuspendPartnerResponse: {
@@ -5608,6 +5645,46 @@ export interface components {
         };
         UpdateShippingMethodResponse: {
             method?: components["schemas"]["ShippingMethod"];
+        };
+        /** @description UpdateSupplyPlatformRequest changes only the fields that are set. */
+        UpdateSupplyPlatformBody: {
+            name?: string;
+            /**
+             * @description The API base URL: https, or http where the installation allows plaintext
+             *     (DOCKING_PARTNER_PLAINTEXT, development).
+             */
+            endpoint?: string;
+            /**
+             * @description Another ERP API client of the same supplier organization; erp_private_key must
+             *     come with it.
+             */
+            erpClientId?: string;
+            /**
+             * @description Replaces the ERP API client's Ed25519 key (base64 of the 32-byte seed, or PKCS#8
+             *     PEM). Write-only.
+             */
+            erpPrivateKey?: string;
+            /**
+             * @description Replaces the default account, both fields required: the same account_id with a
+             *     new api_key rotates its key; another account_id takes the catalogue and stock
+             *     reads and the sub-orders of merchants without an account of their own from now on.
+             */
+            defaultAccount?: components["schemas"]["SupplyAccount"];
+            /**
+             * @description Adds each merchant's account, or replaces it (a new key, or another account),
+             *     both fields of the account required.
+             */
+            merchantAccounts?: components["schemas"]["MerchantAccount"][];
+            /**
+             * @description Removes these merchants' accounts: their sub-orders go to the default account
+             *     from now on. A merchant without an account here is nothing to remove.
+             */
+            removeMerchantOrgIds?: string[];
+            /** @description The import defaults that may change. */
+            defaults?: components["schemas"]["SupplyImportDefaultsUpdate"];
+        };
+        UpdateSupplyPlatformResponse: {
+            platform?: components["schemas"]["SupplyPlatform"];
         };
         UpsertTranslationResponse: {
             translation?: components["schemas"]["Translation"];
@@ -6559,6 +6636,7 @@ export type SupplierAddress = components['schemas']['SupplierAddress'];
 export type SupplyAccount = components['schemas']['SupplyAccount'];
 export type SupplyActivity = components['schemas']['SupplyActivity'];
 export type SupplyImportDefaults = components['schemas']['SupplyImportDefaults'];
+export type SupplyImportDefaultsUpdate = components['schemas']['SupplyImportDefaultsUpdate'];
 export type SupplyOrder = components['schemas']['SupplyOrder'];
 export type SupplyOrderState = components['schemas']['SupplyOrderState'];
 export type SupplyPlatform = components['schemas']['SupplyPlatform'];
@@ -6590,6 +6668,8 @@ export type UpdatePartnerResponse = components['schemas']['UpdatePartnerResponse
 export type UpdateProductResponse = components['schemas']['UpdateProductResponse'];
 export type UpdateShippingMethodBody = components['schemas']['UpdateShippingMethodBody'];
 export type UpdateShippingMethodResponse = components['schemas']['UpdateShippingMethodResponse'];
+export type UpdateSupplyPlatformBody = components['schemas']['UpdateSupplyPlatformBody'];
+export type UpdateSupplyPlatformResponse = components['schemas']['UpdateSupplyPlatformResponse'];
 export type UpsertTranslationResponse = components['schemas']['UpsertTranslationResponse'];
 export type User = components['schemas']['User'];
 export type UserAddress = components['schemas']['UserAddress'];
@@ -8306,7 +8386,15 @@ export interface operations {
                  *         "ordersQueued": "1000",
                  *         "ordersPlaced": "1000",
                  *         "ordersHeld": "1000"
-                 *       }
+                 *       },
+                 *       "updatedAt": "2026-03-02T08:15:00Z",
+                 *       "retiredAccounts": [
+                 *         {
+                 *           "accountId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *           "apiKey": "example apiKey",
+                 *           "hasApiKey": false
+                 *         }
+                 *       ]
                  *     }
                  */
                 "application/json": components["schemas"]["SupplyPlatform"];
@@ -8355,6 +8443,66 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_UpdateSupplyPlatform: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platformId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "example name",
+                 *       "endpoint": "example endpoint",
+                 *       "erpClientId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "erpPrivateKey": "example erpPrivateKey",
+                 *       "defaultAccount": {
+                 *         "accountId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *         "apiKey": "example apiKey",
+                 *         "hasApiKey": false
+                 *       },
+                 *       "merchantAccounts": [
+                 *         {
+                 *           "merchantOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *           "account": {}
+                 *         }
+                 *       ],
+                 *       "removeMerchantOrgIds": [
+                 *         "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *       ],
+                 *       "defaults": {
+                 *         "categoryId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *         "originRegionCode": "PT-11"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateSupplyPlatformBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdateSupplyPlatformResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

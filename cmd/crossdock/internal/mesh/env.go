@@ -26,8 +26,9 @@ var ServiceDefaults = map[string]map[string]string{
 	Finance: {"FX_MAX_RATE_AGE_BY_SOURCE": "ecb=26h,manual=720h,demo=8760h"},
 	// Docking pulls the simulated partners every few seconds, as close to
 	// now as their two-second visibility lag allows, so an order placed on
-	// a simulator arrives while one watches. The simulators serve plaintext
-	// on loopback, which docking refuses unless told it is development.
+	// a simulator arrives while one watches. The simulators (the partners'
+	// and the supply platform's) serve plaintext on loopback, which docking
+	// refuses unless told it is development.
 	PlatformDocking: {"DOCKING_PULL_EVERY": "3s", "DOCKING_PULL_LAG": "5s", "DOCKING_SETTLE_EVERY": "5s", "DOCKING_PULL_OVERLAP": "10m",
 		"DOCKING_RETRY": "5s", "DOCKING_ROUND": "1s", "DOCKING_PARTNER_PLAINTEXT": "true",
 		// The supply simulator's catalogue is imported, its stock synced

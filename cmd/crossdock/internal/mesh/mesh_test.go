@@ -230,8 +230,8 @@ func TestServiceDefaultsYieldToTheShell(t *testing.T) {
 	}
 }
 
-// The local mesh's partner simulators serve plaintext on loopback, so
-// docking is told it is development; nothing else allows it.
+// The local mesh's partner and supply simulators serve plaintext on
+// loopback, so docking is told it is development; nothing else allows it.
 func TestDockingReachesTheSimulatorsInPlaintext(t *testing.T) {
 	p, err := mesh.NewPlan(0)
 	if err != nil {

@@ -2668,7 +2668,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
 	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\x87\x0e\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\x86\x0f\n" +
 	"\x0eDockingService\x12h\n" +
 	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
 	"\n" +
@@ -2685,7 +2685,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\vSyncPartner\x12(.crossdock.docking.v1.SyncPartnerRequest\x1a).crossdock.docking.v1.SyncPartnerResponse\x12}\n" +
 	"\x14CreateSupplyPlatform\x121.crossdock.docking.v1.CreateSupplyPlatformRequest\x1a2.crossdock.docking.v1.CreateSupplyPlatformResponse\x12t\n" +
 	"\x11GetSupplyPlatform\x12..crossdock.docking.v1.GetSupplyPlatformRequest\x1a/.crossdock.docking.v1.GetSupplyPlatformResponse\x12z\n" +
-	"\x13ListSupplyPlatforms\x120.crossdock.docking.v1.ListSupplyPlatformsRequest\x1a1.crossdock.docking.v1.ListSupplyPlatformsResponse\x12q\n" +
+	"\x13ListSupplyPlatforms\x120.crossdock.docking.v1.ListSupplyPlatformsRequest\x1a1.crossdock.docking.v1.ListSupplyPlatformsResponse\x12}\n" +
+	"\x14UpdateSupplyPlatform\x121.crossdock.docking.v1.UpdateSupplyPlatformRequest\x1a2.crossdock.docking.v1.UpdateSupplyPlatformResponse\x12q\n" +
 	"\x10ListSupplyOrders\x12-.crossdock.docking.v1.ListSupplyOrdersRequest\x1a..crossdock.docking.v1.ListSupplyOrdersResponseB\xdd\x01\n" +
 	"\x18com.crossdock.docking.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/docking/v1;dockingv1\xa2\x02\x03CDX\xaa\x02\x14Crossdock.Docking.V1\xca\x02\x14Crossdock\\Docking\\V1\xe2\x02 Crossdock\\Docking\\V1\\GPBMetadata\xea\x02\x16Crossdock::Docking::V1b\x06proto3"
 
@@ -2748,11 +2749,13 @@ var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(*CreateSupplyPlatformRequest)(nil),  // 41: crossdock.docking.v1.CreateSupplyPlatformRequest
 	(*GetSupplyPlatformRequest)(nil),     // 42: crossdock.docking.v1.GetSupplyPlatformRequest
 	(*ListSupplyPlatformsRequest)(nil),   // 43: crossdock.docking.v1.ListSupplyPlatformsRequest
-	(*ListSupplyOrdersRequest)(nil),      // 44: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*CreateSupplyPlatformResponse)(nil), // 45: crossdock.docking.v1.CreateSupplyPlatformResponse
-	(*GetSupplyPlatformResponse)(nil),    // 46: crossdock.docking.v1.GetSupplyPlatformResponse
-	(*ListSupplyPlatformsResponse)(nil),  // 47: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*ListSupplyOrdersResponse)(nil),     // 48: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*UpdateSupplyPlatformRequest)(nil),  // 44: crossdock.docking.v1.UpdateSupplyPlatformRequest
+	(*ListSupplyOrdersRequest)(nil),      // 45: crossdock.docking.v1.ListSupplyOrdersRequest
+	(*CreateSupplyPlatformResponse)(nil), // 46: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformResponse)(nil),    // 47: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsResponse)(nil),  // 48: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*UpdateSupplyPlatformResponse)(nil), // 49: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersResponse)(nil),     // 50: crossdock.docking.v1.ListSupplyOrdersResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
@@ -2822,25 +2825,27 @@ var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	41, // 64: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
 	42, // 65: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
 	43, // 66: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
-	44, // 67: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
-	24, // 68: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	26, // 69: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	28, // 70: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	30, // 71: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	32, // 72: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	34, // 73: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	36, // 74: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	9,  // 75: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
-	11, // 76: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
-	14, // 77: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
-	17, // 78: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
-	19, // 79: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
-	45, // 80: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
-	46, // 81: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
-	47, // 82: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
-	48, // 83: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
-	68, // [68:84] is the sub-list for method output_type
-	52, // [52:68] is the sub-list for method input_type
+	44, // 67: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
+	45, // 68: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
+	24, // 69: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	26, // 70: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	28, // 71: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	30, // 72: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	32, // 73: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	34, // 74: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	36, // 75: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	9,  // 76: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	11, // 77: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	14, // 78: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	17, // 79: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	19, // 80: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	46, // 81: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
+	47, // 82: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
+	48, // 83: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
+	49, // 84: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
+	50, // 85: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
+	69, // [69:86] is the sub-list for method output_type
+	52, // [52:69] is the sub-list for method input_type
 	52, // [52:52] is the sub-list for extension type_name
 	52, // [52:52] is the sub-list for extension extendee
 	0,  // [0:52] is the sub-list for field type_name

@@ -34,6 +34,7 @@ const (
 	DockingService_CreateSupplyPlatform_FullMethodName = "/crossdock.docking.v1.DockingService/CreateSupplyPlatform"
 	DockingService_GetSupplyPlatform_FullMethodName    = "/crossdock.docking.v1.DockingService/GetSupplyPlatform"
 	DockingService_ListSupplyPlatforms_FullMethodName  = "/crossdock.docking.v1.DockingService/ListSupplyPlatforms"
+	DockingService_UpdateSupplyPlatform_FullMethodName = "/crossdock.docking.v1.DockingService/UpdateSupplyPlatform"
 	DockingService_ListSupplyOrders_FullMethodName     = "/crossdock.docking.v1.DockingService/ListSupplyOrders"
 )
 
@@ -104,6 +105,16 @@ type DockingServiceClient interface {
 	GetSupplyPlatform(ctx context.Context, in *GetSupplyPlatformRequest, opts ...grpc.CallOption) (*GetSupplyPlatformResponse, error)
 	// ListSupplyPlatforms lists the supply platforms by code.
 	ListSupplyPlatforms(ctx context.Context, in *ListSupplyPlatformsRequest, opts ...grpc.CallOption) (*ListSupplyPlatformsResponse, error)
+	// UpdateSupplyPlatform changes the fields that are set: the name, the endpoint, the
+	// ERP API client and its key, the default account, merchants' accounts (added,
+	// replaced, removed), and the category and origin region imports get. The code and
+	// the supplier organization never change. Keys are write-only, sealed again. The
+	// jobs use the edit from their next round; a purchase order placed (or first tried)
+	// under an account that was replaced or removed stays with that account, which is
+	// kept as a retired account until no such order needs it. Bad fields are
+	// INVALID_ARGUMENT naming each one, and change nothing; an unknown platform is
+	// NOT_FOUND.
+	UpdateSupplyPlatform(ctx context.Context, in *UpdateSupplyPlatformRequest, opts ...grpc.CallOption) (*UpdateSupplyPlatformResponse, error)
 	// ListSupplyOrders lists the purchase orders placed (or to place) with a supply
 	// platform, newest first, with the account each went to and its status.
 	ListSupplyOrders(ctx context.Context, in *ListSupplyOrdersRequest, opts ...grpc.CallOption) (*ListSupplyOrdersResponse, error)
@@ -267,6 +278,16 @@ func (c *dockingServiceClient) ListSupplyPlatforms(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *dockingServiceClient) UpdateSupplyPlatform(ctx context.Context, in *UpdateSupplyPlatformRequest, opts ...grpc.CallOption) (*UpdateSupplyPlatformResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateSupplyPlatformResponse)
+	err := c.cc.Invoke(ctx, DockingService_UpdateSupplyPlatform_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *dockingServiceClient) ListSupplyOrders(ctx context.Context, in *ListSupplyOrdersRequest, opts ...grpc.CallOption) (*ListSupplyOrdersResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListSupplyOrdersResponse)
@@ -344,6 +365,16 @@ type DockingServiceServer interface {
 	GetSupplyPlatform(context.Context, *GetSupplyPlatformRequest) (*GetSupplyPlatformResponse, error)
 	// ListSupplyPlatforms lists the supply platforms by code.
 	ListSupplyPlatforms(context.Context, *ListSupplyPlatformsRequest) (*ListSupplyPlatformsResponse, error)
+	// UpdateSupplyPlatform changes the fields that are set: the name, the endpoint, the
+	// ERP API client and its key, the default account, merchants' accounts (added,
+	// replaced, removed), and the category and origin region imports get. The code and
+	// the supplier organization never change. Keys are write-only, sealed again. The
+	// jobs use the edit from their next round; a purchase order placed (or first tried)
+	// under an account that was replaced or removed stays with that account, which is
+	// kept as a retired account until no such order needs it. Bad fields are
+	// INVALID_ARGUMENT naming each one, and change nothing; an unknown platform is
+	// NOT_FOUND.
+	UpdateSupplyPlatform(context.Context, *UpdateSupplyPlatformRequest) (*UpdateSupplyPlatformResponse, error)
 	// ListSupplyOrders lists the purchase orders placed (or to place) with a supply
 	// platform, newest first, with the account each went to and its status.
 	ListSupplyOrders(context.Context, *ListSupplyOrdersRequest) (*ListSupplyOrdersResponse, error)
@@ -401,6 +432,9 @@ func (UnimplementedDockingServiceServer) GetSupplyPlatform(context.Context, *Get
 }
 func (UnimplementedDockingServiceServer) ListSupplyPlatforms(context.Context, *ListSupplyPlatformsRequest) (*ListSupplyPlatformsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSupplyPlatforms not implemented")
+}
+func (UnimplementedDockingServiceServer) UpdateSupplyPlatform(context.Context, *UpdateSupplyPlatformRequest) (*UpdateSupplyPlatformResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateSupplyPlatform not implemented")
 }
 func (UnimplementedDockingServiceServer) ListSupplyOrders(context.Context, *ListSupplyOrdersRequest) (*ListSupplyOrdersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSupplyOrders not implemented")
@@ -696,6 +730,24 @@ func _DockingService_ListSupplyPlatforms_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DockingService_UpdateSupplyPlatform_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSupplyPlatformRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).UpdateSupplyPlatform(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_UpdateSupplyPlatform_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).UpdateSupplyPlatform(ctx, req.(*UpdateSupplyPlatformRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DockingService_ListSupplyOrders_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListSupplyOrdersRequest)
 	if err := dec(in); err != nil {
@@ -780,6 +832,10 @@ var DockingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSupplyPlatforms",
 			Handler:    _DockingService_ListSupplyPlatforms_Handler,
+		},
+		{
+			MethodName: "UpdateSupplyPlatform",
+			Handler:    _DockingService_UpdateSupplyPlatform_Handler,
 		},
 		{
 			MethodName: "ListSupplyOrders",

@@ -310,7 +310,8 @@ type SupplyPlatform struct {
 	// Unique, URL-safe.
 	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
-	// The platform's API base URL (http or https).
+	// The platform's API base URL: https, verified like a partner's; http only where the
+	// installation allows plaintext (DOCKING_PARTNER_PLAINTEXT, development).
 	Endpoint string `protobuf:"bytes,4,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
 	// The approved supplier organization whose products and sub-orders these are.
 	SupplierOrgId string `protobuf:"bytes,5,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
@@ -328,9 +329,16 @@ type SupplyPlatform struct {
 	MerchantAccounts []*MerchantAccount     `protobuf:"bytes,11,rep,name=merchant_accounts,json=merchantAccounts,proto3" json:"merchant_accounts,omitempty"`
 	CreatedAt        *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Output only: the last catalogue import, its watermark and the last error.
-	Activity      *SupplyActivity `protobuf:"bytes,13,opt,name=activity,proto3" json:"activity,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Activity *SupplyActivity `protobuf:"bytes,13,opt,name=activity,proto3" json:"activity,omitempty"`
+	// Output only: when the registration was last changed.
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Output only: accounts an edit replaced or removed whose key docking still holds,
+	// because purchase orders placed (or first tried) under them are still followed
+	// there. No new order goes to them; each is dropped at the first edit once none of
+	// its orders is still being placed or followed.
+	RetiredAccounts []*SupplyAccount `protobuf:"bytes,15,rep,name=retired_accounts,json=retiredAccounts,proto3" json:"retired_accounts,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SupplyPlatform) Reset() {
@@ -450,6 +458,20 @@ func (x *SupplyPlatform) GetCreatedAt() *timestamppb.Timestamp {
 func (x *SupplyPlatform) GetActivity() *SupplyActivity {
 	if x != nil {
 		return x.Activity
+	}
+	return nil
+}
+
+func (x *SupplyPlatform) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *SupplyPlatform) GetRetiredAccounts() []*SupplyAccount {
+	if x != nil {
+		return x.RetiredAccounts
 	}
 	return nil
 }
@@ -971,6 +993,229 @@ func (x *ListSupplyPlatformsResponse) GetPlatforms() []*SupplyPlatform {
 	return nil
 }
 
+// UpdateSupplyPlatformRequest changes only the fields that are set.
+type UpdateSupplyPlatformRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	PlatformId string                 `protobuf:"bytes,1,opt,name=platform_id,json=platformId,proto3" json:"platform_id,omitempty"`
+	Name       *string                `protobuf:"bytes,2,opt,name=name,proto3,oneof" json:"name,omitempty"`
+	// The API base URL: https, or http where the installation allows plaintext
+	// (DOCKING_PARTNER_PLAINTEXT, development).
+	Endpoint *string `protobuf:"bytes,3,opt,name=endpoint,proto3,oneof" json:"endpoint,omitempty"`
+	// Another ERP API client of the same supplier organization; erp_private_key must
+	// come with it.
+	ErpClientId *string `protobuf:"bytes,4,opt,name=erp_client_id,json=erpClientId,proto3,oneof" json:"erp_client_id,omitempty"`
+	// Replaces the ERP API client's Ed25519 key (base64 of the 32-byte seed, or PKCS#8
+	// PEM). Write-only.
+	ErpPrivateKey *string `protobuf:"bytes,5,opt,name=erp_private_key,json=erpPrivateKey,proto3,oneof" json:"erp_private_key,omitempty"`
+	// Replaces the default account, both fields required: the same account_id with a
+	// new api_key rotates its key; another account_id takes the catalogue and stock
+	// reads and the sub-orders of merchants without an account of their own from now on.
+	DefaultAccount *SupplyAccount `protobuf:"bytes,6,opt,name=default_account,json=defaultAccount,proto3" json:"default_account,omitempty"`
+	// Adds each merchant's account, or replaces it (a new key, or another account),
+	// both fields of the account required.
+	MerchantAccounts []*MerchantAccount `protobuf:"bytes,7,rep,name=merchant_accounts,json=merchantAccounts,proto3" json:"merchant_accounts,omitempty"`
+	// Removes these merchants' accounts: their sub-orders go to the default account
+	// from now on. A merchant without an account here is nothing to remove.
+	RemoveMerchantOrgIds []string `protobuf:"bytes,8,rep,name=remove_merchant_org_ids,json=removeMerchantOrgIds,proto3" json:"remove_merchant_org_ids,omitempty"`
+	// The import defaults that may change.
+	Defaults      *SupplyImportDefaultsUpdate `protobuf:"bytes,9,opt,name=defaults,proto3" json:"defaults,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSupplyPlatformRequest) Reset() {
+	*x = UpdateSupplyPlatformRequest{}
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSupplyPlatformRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSupplyPlatformRequest) ProtoMessage() {}
+
+func (x *UpdateSupplyPlatformRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSupplyPlatformRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSupplyPlatformRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UpdateSupplyPlatformRequest) GetPlatformId() string {
+	if x != nil {
+		return x.PlatformId
+	}
+	return ""
+}
+
+func (x *UpdateSupplyPlatformRequest) GetName() string {
+	if x != nil && x.Name != nil {
+		return *x.Name
+	}
+	return ""
+}
+
+func (x *UpdateSupplyPlatformRequest) GetEndpoint() string {
+	if x != nil && x.Endpoint != nil {
+		return *x.Endpoint
+	}
+	return ""
+}
+
+func (x *UpdateSupplyPlatformRequest) GetErpClientId() string {
+	if x != nil && x.ErpClientId != nil {
+		return *x.ErpClientId
+	}
+	return ""
+}
+
+func (x *UpdateSupplyPlatformRequest) GetErpPrivateKey() string {
+	if x != nil && x.ErpPrivateKey != nil {
+		return *x.ErpPrivateKey
+	}
+	return ""
+}
+
+func (x *UpdateSupplyPlatformRequest) GetDefaultAccount() *SupplyAccount {
+	if x != nil {
+		return x.DefaultAccount
+	}
+	return nil
+}
+
+func (x *UpdateSupplyPlatformRequest) GetMerchantAccounts() []*MerchantAccount {
+	if x != nil {
+		return x.MerchantAccounts
+	}
+	return nil
+}
+
+func (x *UpdateSupplyPlatformRequest) GetRemoveMerchantOrgIds() []string {
+	if x != nil {
+		return x.RemoveMerchantOrgIds
+	}
+	return nil
+}
+
+func (x *UpdateSupplyPlatformRequest) GetDefaults() *SupplyImportDefaultsUpdate {
+	if x != nil {
+		return x.Defaults
+	}
+	return nil
+}
+
+// SupplyImportDefaultsUpdate changes the import defaults that are set. They apply to
+// the products imported, or changed on the platform, from then on: a registration's
+// edit alone sends nothing back to review.
+type SupplyImportDefaultsUpdate struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CategoryId *string                `protobuf:"bytes,1,opt,name=category_id,json=categoryId,proto3,oneof" json:"category_id,omitempty"`
+	// ISO 3166-2, within the registration's origin country.
+	OriginRegionCode *string `protobuf:"bytes,2,opt,name=origin_region_code,json=originRegionCode,proto3,oneof" json:"origin_region_code,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SupplyImportDefaultsUpdate) Reset() {
+	*x = SupplyImportDefaultsUpdate{}
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplyImportDefaultsUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplyImportDefaultsUpdate) ProtoMessage() {}
+
+func (x *SupplyImportDefaultsUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplyImportDefaultsUpdate.ProtoReflect.Descriptor instead.
+func (*SupplyImportDefaultsUpdate) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SupplyImportDefaultsUpdate) GetCategoryId() string {
+	if x != nil && x.CategoryId != nil {
+		return *x.CategoryId
+	}
+	return ""
+}
+
+func (x *SupplyImportDefaultsUpdate) GetOriginRegionCode() string {
+	if x != nil && x.OriginRegionCode != nil {
+		return *x.OriginRegionCode
+	}
+	return ""
+}
+
+type UpdateSupplyPlatformResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Platform      *SupplyPlatform        `protobuf:"bytes,1,opt,name=platform,proto3" json:"platform,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSupplyPlatformResponse) Reset() {
+	*x = UpdateSupplyPlatformResponse{}
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSupplyPlatformResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSupplyPlatformResponse) ProtoMessage() {}
+
+func (x *UpdateSupplyPlatformResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSupplyPlatformResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSupplyPlatformResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateSupplyPlatformResponse) GetPlatform() *SupplyPlatform {
+	if x != nil {
+		return x.Platform
+	}
+	return nil
+}
+
 type ListSupplyOrdersRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	PlatformId string                 `protobuf:"bytes,1,opt,name=platform_id,json=platformId,proto3" json:"platform_id,omitempty"`
@@ -983,7 +1228,7 @@ type ListSupplyOrdersRequest struct {
 
 func (x *ListSupplyOrdersRequest) Reset() {
 	*x = ListSupplyOrdersRequest{}
-	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[12]
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -995,7 +1240,7 @@ func (x *ListSupplyOrdersRequest) String() string {
 func (*ListSupplyOrdersRequest) ProtoMessage() {}
 
 func (x *ListSupplyOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[12]
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1008,7 +1253,7 @@ func (x *ListSupplyOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSupplyOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListSupplyOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{12}
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListSupplyOrdersRequest) GetPlatformId() string {
@@ -1042,7 +1287,7 @@ type ListSupplyOrdersResponse struct {
 
 func (x *ListSupplyOrdersResponse) Reset() {
 	*x = ListSupplyOrdersResponse{}
-	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[13]
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1054,7 +1299,7 @@ func (x *ListSupplyOrdersResponse) String() string {
 func (*ListSupplyOrdersResponse) ProtoMessage() {}
 
 func (x *ListSupplyOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[13]
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1067,7 +1312,7 @@ func (x *ListSupplyOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSupplyOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListSupplyOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{13}
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListSupplyOrdersResponse) GetOrders() []*SupplyOrder {
@@ -1105,7 +1350,7 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\x13origin_country_code\x18\x04 \x01(\tR\x11originCountryCode\x12%\n" +
 	"\x0edefault_locale\x18\x05 \x01(\tR\rdefaultLocale\x12!\n" +
 	"\fwarehouse_id\x18\x06 \x01(\tR\vwarehouseId\x12,\n" +
-	"\x12origin_region_code\x18\a \x01(\tR\x10originRegionCode\"\xf0\x04\n" +
+	"\x12origin_region_code\x18\a \x01(\tR\x10originRegionCode\"\xfb\x05\n" +
 	"\x0eSupplyPlatform\x12\x1f\n" +
 	"\vplatform_id\x18\x01 \x01(\tR\n" +
 	"platformId\x12\x12\n" +
@@ -1122,7 +1367,10 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\x11merchant_accounts\x18\v \x03(\v2%.crossdock.docking.v1.MerchantAccountR\x10merchantAccounts\x129\n" +
 	"\n" +
 	"created_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12@\n" +
-	"\bactivity\x18\r \x01(\v2$.crossdock.docking.v1.SupplyActivityR\bactivity\"\xd9\x03\n" +
+	"\bactivity\x18\r \x01(\v2$.crossdock.docking.v1.SupplyActivityR\bactivity\x129\n" +
+	"\n" +
+	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12N\n" +
+	"\x10retired_accounts\x18\x0f \x03(\v2#.crossdock.docking.v1.SupplyAccountR\x0fretiredAccounts\"\xd9\x03\n" +
 	"\x0eSupplyActivity\x12@\n" +
 	"\x0elast_import_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\flastImportAt\x12E\n" +
 	"\x10import_watermark\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x0fimportWatermark\x12+\n" +
@@ -1165,7 +1413,30 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\bplatform\x18\x01 \x01(\v2$.crossdock.docking.v1.SupplyPlatformR\bplatform\"\x1c\n" +
 	"\x1aListSupplyPlatformsRequest\"a\n" +
 	"\x1bListSupplyPlatformsResponse\x12B\n" +
-	"\tplatforms\x18\x01 \x03(\v2$.crossdock.docking.v1.SupplyPlatformR\tplatforms\"\xae\x01\n" +
+	"\tplatforms\x18\x01 \x03(\v2$.crossdock.docking.v1.SupplyPlatformR\tplatforms\"\xb1\x04\n" +
+	"\x1bUpdateSupplyPlatformRequest\x12\x1f\n" +
+	"\vplatform_id\x18\x01 \x01(\tR\n" +
+	"platformId\x12\x17\n" +
+	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12\x1f\n" +
+	"\bendpoint\x18\x03 \x01(\tH\x01R\bendpoint\x88\x01\x01\x12'\n" +
+	"\rerp_client_id\x18\x04 \x01(\tH\x02R\verpClientId\x88\x01\x01\x12+\n" +
+	"\x0ferp_private_key\x18\x05 \x01(\tH\x03R\rerpPrivateKey\x88\x01\x01\x12L\n" +
+	"\x0fdefault_account\x18\x06 \x01(\v2#.crossdock.docking.v1.SupplyAccountR\x0edefaultAccount\x12R\n" +
+	"\x11merchant_accounts\x18\a \x03(\v2%.crossdock.docking.v1.MerchantAccountR\x10merchantAccounts\x125\n" +
+	"\x17remove_merchant_org_ids\x18\b \x03(\tR\x14removeMerchantOrgIds\x12L\n" +
+	"\bdefaults\x18\t \x01(\v20.crossdock.docking.v1.SupplyImportDefaultsUpdateR\bdefaultsB\a\n" +
+	"\x05_nameB\v\n" +
+	"\t_endpointB\x10\n" +
+	"\x0e_erp_client_idB\x12\n" +
+	"\x10_erp_private_key\"\x9c\x01\n" +
+	"\x1aSupplyImportDefaultsUpdate\x12$\n" +
+	"\vcategory_id\x18\x01 \x01(\tH\x00R\n" +
+	"categoryId\x88\x01\x01\x121\n" +
+	"\x12origin_region_code\x18\x02 \x01(\tH\x01R\x10originRegionCode\x88\x01\x01B\x0e\n" +
+	"\f_category_idB\x15\n" +
+	"\x13_origin_region_code\"`\n" +
+	"\x1cUpdateSupplyPlatformResponse\x12@\n" +
+	"\bplatform\x18\x01 \x01(\v2$.crossdock.docking.v1.SupplyPlatformR\bplatform\"\xae\x01\n" +
 	"\x17ListSupplyOrdersRequest\x12\x1f\n" +
 	"\vplatform_id\x18\x01 \x01(\tR\n" +
 	"platformId\x12<\n" +
@@ -1195,7 +1466,7 @@ func file_crossdock_docking_v1_supply_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_docking_v1_supply_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_docking_v1_supply_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_crossdock_docking_v1_supply_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_crossdock_docking_v1_supply_proto_goTypes = []any{
 	(SupplyOrderState)(0),                // 0: crossdock.docking.v1.SupplyOrderState
 	(*SupplyAccount)(nil),                // 1: crossdock.docking.v1.SupplyAccount
@@ -1210,39 +1481,48 @@ var file_crossdock_docking_v1_supply_proto_goTypes = []any{
 	(*GetSupplyPlatformResponse)(nil),    // 10: crossdock.docking.v1.GetSupplyPlatformResponse
 	(*ListSupplyPlatformsRequest)(nil),   // 11: crossdock.docking.v1.ListSupplyPlatformsRequest
 	(*ListSupplyPlatformsResponse)(nil),  // 12: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*ListSupplyOrdersRequest)(nil),      // 13: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*ListSupplyOrdersResponse)(nil),     // 14: crossdock.docking.v1.ListSupplyOrdersResponse
-	(*timestamppb.Timestamp)(nil),        // 15: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),               // 16: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),              // 17: crossdock.common.v1.PageResponse
+	(*UpdateSupplyPlatformRequest)(nil),  // 13: crossdock.docking.v1.UpdateSupplyPlatformRequest
+	(*SupplyImportDefaultsUpdate)(nil),   // 14: crossdock.docking.v1.SupplyImportDefaultsUpdate
+	(*UpdateSupplyPlatformResponse)(nil), // 15: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersRequest)(nil),      // 16: crossdock.docking.v1.ListSupplyOrdersRequest
+	(*ListSupplyOrdersResponse)(nil),     // 17: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*timestamppb.Timestamp)(nil),        // 18: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),               // 19: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 20: crossdock.common.v1.PageResponse
 }
 var file_crossdock_docking_v1_supply_proto_depIdxs = []int32{
 	1,  // 0: crossdock.docking.v1.MerchantAccount.account:type_name -> crossdock.docking.v1.SupplyAccount
 	3,  // 1: crossdock.docking.v1.SupplyPlatform.defaults:type_name -> crossdock.docking.v1.SupplyImportDefaults
 	1,  // 2: crossdock.docking.v1.SupplyPlatform.default_account:type_name -> crossdock.docking.v1.SupplyAccount
 	2,  // 3: crossdock.docking.v1.SupplyPlatform.merchant_accounts:type_name -> crossdock.docking.v1.MerchantAccount
-	15, // 4: crossdock.docking.v1.SupplyPlatform.created_at:type_name -> google.protobuf.Timestamp
+	18, // 4: crossdock.docking.v1.SupplyPlatform.created_at:type_name -> google.protobuf.Timestamp
 	5,  // 5: crossdock.docking.v1.SupplyPlatform.activity:type_name -> crossdock.docking.v1.SupplyActivity
-	15, // 6: crossdock.docking.v1.SupplyActivity.last_import_at:type_name -> google.protobuf.Timestamp
-	15, // 7: crossdock.docking.v1.SupplyActivity.import_watermark:type_name -> google.protobuf.Timestamp
-	15, // 8: crossdock.docking.v1.SupplyActivity.last_stock_sync_at:type_name -> google.protobuf.Timestamp
-	15, // 9: crossdock.docking.v1.SupplyActivity.last_error_at:type_name -> google.protobuf.Timestamp
-	0,  // 10: crossdock.docking.v1.SupplyOrder.state:type_name -> crossdock.docking.v1.SupplyOrderState
-	15, // 11: crossdock.docking.v1.SupplyOrder.queued_at:type_name -> google.protobuf.Timestamp
-	15, // 12: crossdock.docking.v1.SupplyOrder.placed_at:type_name -> google.protobuf.Timestamp
-	4,  // 13: crossdock.docking.v1.CreateSupplyPlatformRequest.platform:type_name -> crossdock.docking.v1.SupplyPlatform
-	4,  // 14: crossdock.docking.v1.CreateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
-	4,  // 15: crossdock.docking.v1.GetSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
-	4,  // 16: crossdock.docking.v1.ListSupplyPlatformsResponse.platforms:type_name -> crossdock.docking.v1.SupplyPlatform
-	0,  // 17: crossdock.docking.v1.ListSupplyOrdersRequest.state:type_name -> crossdock.docking.v1.SupplyOrderState
-	16, // 18: crossdock.docking.v1.ListSupplyOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	6,  // 19: crossdock.docking.v1.ListSupplyOrdersResponse.orders:type_name -> crossdock.docking.v1.SupplyOrder
-	17, // 20: crossdock.docking.v1.ListSupplyOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	18, // 6: crossdock.docking.v1.SupplyPlatform.updated_at:type_name -> google.protobuf.Timestamp
+	1,  // 7: crossdock.docking.v1.SupplyPlatform.retired_accounts:type_name -> crossdock.docking.v1.SupplyAccount
+	18, // 8: crossdock.docking.v1.SupplyActivity.last_import_at:type_name -> google.protobuf.Timestamp
+	18, // 9: crossdock.docking.v1.SupplyActivity.import_watermark:type_name -> google.protobuf.Timestamp
+	18, // 10: crossdock.docking.v1.SupplyActivity.last_stock_sync_at:type_name -> google.protobuf.Timestamp
+	18, // 11: crossdock.docking.v1.SupplyActivity.last_error_at:type_name -> google.protobuf.Timestamp
+	0,  // 12: crossdock.docking.v1.SupplyOrder.state:type_name -> crossdock.docking.v1.SupplyOrderState
+	18, // 13: crossdock.docking.v1.SupplyOrder.queued_at:type_name -> google.protobuf.Timestamp
+	18, // 14: crossdock.docking.v1.SupplyOrder.placed_at:type_name -> google.protobuf.Timestamp
+	4,  // 15: crossdock.docking.v1.CreateSupplyPlatformRequest.platform:type_name -> crossdock.docking.v1.SupplyPlatform
+	4,  // 16: crossdock.docking.v1.CreateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
+	4,  // 17: crossdock.docking.v1.GetSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
+	4,  // 18: crossdock.docking.v1.ListSupplyPlatformsResponse.platforms:type_name -> crossdock.docking.v1.SupplyPlatform
+	1,  // 19: crossdock.docking.v1.UpdateSupplyPlatformRequest.default_account:type_name -> crossdock.docking.v1.SupplyAccount
+	2,  // 20: crossdock.docking.v1.UpdateSupplyPlatformRequest.merchant_accounts:type_name -> crossdock.docking.v1.MerchantAccount
+	14, // 21: crossdock.docking.v1.UpdateSupplyPlatformRequest.defaults:type_name -> crossdock.docking.v1.SupplyImportDefaultsUpdate
+	4,  // 22: crossdock.docking.v1.UpdateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
+	0,  // 23: crossdock.docking.v1.ListSupplyOrdersRequest.state:type_name -> crossdock.docking.v1.SupplyOrderState
+	19, // 24: crossdock.docking.v1.ListSupplyOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	6,  // 25: crossdock.docking.v1.ListSupplyOrdersResponse.orders:type_name -> crossdock.docking.v1.SupplyOrder
+	20, // 26: crossdock.docking.v1.ListSupplyOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_supply_proto_init() }
@@ -1250,13 +1530,15 @@ func file_crossdock_docking_v1_supply_proto_init() {
 	if File_crossdock_docking_v1_supply_proto != nil {
 		return
 	}
+	file_crossdock_docking_v1_supply_proto_msgTypes[12].OneofWrappers = []any{}
+	file_crossdock_docking_v1_supply_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_supply_proto_rawDesc), len(file_crossdock_docking_v1_supply_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

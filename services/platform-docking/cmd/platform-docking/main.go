@@ -54,13 +54,14 @@ type Config struct {
 	ClientID string `env:"DOCKING_CLIENT_ID" envDefault:"crossdock"`
 	// PartnerTimeout bounds one call to a partner.
 	PartnerTimeout time.Duration `env:"DOCKING_PARTNER_TIMEOUT" envDefault:"10s"`
-	// PartnerPlaintext allows partners without TLS, for development against
-	// the simulators: standard-protocol partners are dialled in plaintext
-	// and REST partners may have http endpoints. Never in production.
+	// PartnerPlaintext allows partners and supply platforms without TLS,
+	// for development against the simulators: standard-protocol partners
+	// are dialled in plaintext, and REST partners and supply platforms may
+	// have http endpoints. Never in production.
 	PartnerPlaintext bool `env:"DOCKING_PARTNER_PLAINTEXT" envDefault:"false"`
 	// PartnerCAFile names a PEM file of certificate authorities trusted for
-	// partners' certificates besides the system's, for partners certified by
-	// a private CA.
+	// partners' and supply platforms' certificates besides the system's,
+	// for those certified by a private CA.
 	PartnerCAFile string `env:"DOCKING_PARTNER_CA_FILE"`
 	// CatalogAddr is the catalog's gRPC server (products to push).
 	CatalogAddr string `env:"CATALOG_ADDR" envDefault:"127.0.0.1:9102"`
@@ -179,7 +180,7 @@ func run(ctx context.Context) error {
 	keys := auth.UsersKeyLookup(usersv1.NewUsersServiceClient(rt.Users), apiClientKeysTTL,
 		grpc.PerRPCCredentials(rt.ServiceTokens.PerRPCCredentials()))
 	if transport.Plaintext {
-		rt.Log.Warn("partners may be reached without TLS (DOCKING_PARTNER_PLAINTEXT): for development only")
+		rt.Log.Warn("partners and supply platforms may be reached without TLS (DOCKING_PARTNER_PLAINTEXT): for development only")
 	}
 	signer := marketplace.Signer{ClientID: cfg.ClientID, Key: signingKey}
 	handshakers := map[domain.Protocol]app.Handshaker{
@@ -213,12 +214,14 @@ func run(ctx context.Context) error {
 		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		app.Timing{Round: cfg.Round, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
 			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
-	// Supply platforms dock in the same rounds. Their catalogue and stock
-	// calls are signed as each platform's ERP API client over the peers'
-	// connections (a signed call is checked as the ERP, not as docking).
-	trade.WithSupply(app.NewSupply(postgres.NewSupply(rt.Pool, ring), supplyapi.New(nil, cfg.PartnerTimeout),
+	// Supply platforms dock in the same rounds, their API reached over the
+	// partners' transport. Their catalogue and stock calls are signed as
+	// each platform's ERP API client over the peers' connections (a signed
+	// call is checked as the ERP, not as docking).
+	trade.WithSupply(app.NewSupply(postgres.NewSupply(rt.Pool, ring), supplyapi.New(transport, cfg.PartnerTimeout),
 		peers.SupplyCatalog{Catalog: dialed["CATALOG_ADDR"], Inventory: dialed["INVENTORY_ADDR"]},
-		app.SupplyTiming{ImportEvery: cfg.SupplyImportEvery, StockEvery: cfg.SupplyStockEvery, TrackEvery: cfg.SupplyTrackEvery, Retry: cfg.Retry}, rt.Log))
+		app.SupplyTiming{ImportEvery: cfg.SupplyImportEvery, StockEvery: cfg.SupplyStockEvery, TrackEvery: cfg.SupplyTrackEvery, Retry: cfg.Retry}, rt.Log,
+		app.WithPlaintextSupply(transport.Plaintext)))
 	registry := app.New(partners, handshakers, keys, app.WithPlaintextPartners(transport.Plaintext),
 		app.WithCredentialCheckers(map[domain.Protocol]app.CredentialChecker{domain.ProtocolRESTMarketplace: rest}))
 	// Supplier ERPs' calls are relayed as docking's service account, naming

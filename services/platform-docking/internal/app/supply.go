@@ -20,6 +20,14 @@ type SupplyStore interface {
 	CreateSupplyPlatform(ctx context.Context, p domain.SupplyPlatform) error
 	GetSupplyPlatform(ctx context.Context, id uuid.UUID) (domain.SupplyPlatform, error)
 	ListSupplyPlatforms(ctx context.Context) ([]domain.SupplyPlatform, error)
+	// UpdateSupplyPlatform locks the platform, applies change and saves it
+	// with its secrets sealed again, in one transaction; an error from
+	// change saves nothing.
+	UpdateSupplyPlatform(ctx context.Context, id uuid.UUID, change func(*domain.SupplyPlatform) error) (domain.SupplyPlatform, error)
+	// SupplyAccountsInUse returns the platform accounts its purchase orders
+	// still need: queued ones already sent (their account is fixed) and
+	// placed ones still followed.
+	SupplyAccountsInUse(ctx context.Context, id uuid.UUID) (map[string]bool, error)
 
 	SupplyState(ctx context.Context, id uuid.UUID) (SupplyState, error)
 	SaveImportWatermark(ctx context.Context, id uuid.UUID, watermark, at time.Time) error
@@ -216,12 +224,28 @@ type Supply struct {
 	catalog SupplyCatalog
 	timing  SupplyTiming
 	log     *slog.Logger
-	now     func() time.Time
+	// plaintext allows platform endpoints without TLS (development).
+	plaintext bool
+	now       func() time.Time
 }
 
+// SupplyOption changes a Supply's defaults.
+type SupplyOption func(*Supply)
+
+// WithPlaintextSupply lets supply platforms have http endpoints, as a
+// development installation does for its simulator (the partners' setting,
+// DOCKING_PARTNER_PLAINTEXT). Without it every platform must be https: its
+// API keys and our purchase orders would otherwise cross the internet
+// readable by anyone on the way.
+func WithPlaintextSupply(allowed bool) SupplyOption { return func(s *Supply) { s.plaintext = allowed } }
+
 // NewSupply returns the supply jobs and use cases.
-func NewSupply(store SupplyStore, client SupplyClient, catalog SupplyCatalog, timing SupplyTiming, log *slog.Logger) *Supply {
-	return &Supply{store: store, client: client, catalog: catalog, timing: timing, log: log, now: time.Now}
+func NewSupply(store SupplyStore, client SupplyClient, catalog SupplyCatalog, timing SupplyTiming, log *slog.Logger, opts ...SupplyOption) *Supply {
+	s := &Supply{store: store, client: client, catalog: catalog, timing: timing, log: log, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // SetClock replaces the clock (tests).
@@ -241,7 +265,37 @@ func (s *Supply) CreateSupplyPlatform(ctx context.Context, c auth.Caller, in dom
 	if _, err := auth.ParseRequestPrivateKey(p.ERPKey); err != nil {
 		return domain.SupplyPlatform{}, errInvalidERPKey
 	}
+	if err := p.ValidateTransport(s.plaintext); err != nil {
+		return domain.SupplyPlatform{}, err
+	}
 	return p, s.store.CreateSupplyPlatform(ctx, p)
+}
+
+// UpdateSupplyPlatform changes a platform's registration (admins); see
+// domain.SupplyPlatform.Apply for what becomes of the accounts an edit
+// replaces. The endpoint must be https where plaintext is not allowed, even
+// when the edit is of another field, as for partners. The jobs read the
+// registration afresh every round, so the edit applies from the next one.
+func (s *Supply) UpdateSupplyPlatform(ctx context.Context, c auth.Caller, id uuid.UUID, u domain.SupplyUpdate) (domain.SupplyPlatform, error) {
+	if err := requireAdmin(c); err != nil {
+		return domain.SupplyPlatform{}, err
+	}
+	inUse, err := s.store.SupplyAccountsInUse(ctx, id)
+	if err != nil {
+		return domain.SupplyPlatform{}, err
+	}
+	now := s.clock()
+	return s.store.UpdateSupplyPlatform(ctx, id, func(p *domain.SupplyPlatform) error {
+		if err := p.Apply(u, func(account string) bool { return inUse[account] }, now); err != nil {
+			return err
+		}
+		if u.ERPKey != nil {
+			if _, err := auth.ParseRequestPrivateKey(p.ERPKey); err != nil {
+				return errInvalidERPKey
+			}
+		}
+		return p.ValidateTransport(s.plaintext)
+	})
 }
 
 // GetSupplyPlatform returns a platform and its activity (admins).

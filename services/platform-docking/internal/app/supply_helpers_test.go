@@ -25,6 +25,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/events"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/supplyapi"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -40,6 +41,7 @@ var admin = auth.Caller{Subject: "ops-1", Kind: auth.KindUser, Roles: []string{a
 // inventory services.
 type supplyFixture struct {
 	pool      *pgxpool.Pool
+	store     postgres.Supply
 	sim       *supplysim.Platform
 	catalog   *catalogDouble
 	supply    *app.Supply
@@ -83,7 +85,10 @@ func newSupplyFixture(t *testing.T, faults supplysim.Faults) *supplyFixture {
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	f := &supplyFixture{pool: pool, sim: sim, catalog: newCatalogDouble(), m1: uuid.New(), m2: uuid.New(),
 		clk: &stepClock{t: time.Now().UTC()}, supplier: uuid.New(), erpClient: "erp-wholesale"}
-	f.supply = app.NewSupply(postgres.NewSupply(pool, ring), supplyapi.New(nil, 5*time.Second), f.catalog, supplyTestTiming, slog.New(slog.DiscardHandler))
+	// The simulator serves plaintext, as in a development installation.
+	f.store = postgres.NewSupply(pool, ring)
+	f.supply = app.NewSupply(f.store, supplyapi.New(partnertls.Transport{Plaintext: true}, 5*time.Second), f.catalog, supplyTestTiming,
+		slog.New(slog.DiscardHandler), app.WithPlaintextSupply(true))
 	f.supply.SetClock(f.clk.Now)
 	f.platform, err = f.supply.CreateSupplyPlatform(ctx, admin, domain.SupplyPlatform{Code: "wholesale", Name: "Wholesale", Endpoint: srv.URL,
 		SupplierOrgID: f.supplier, ERPClientID: f.erpClient, ERPKey: base64.StdEncoding.EncodeToString(key.Seed()),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
@@ -24,6 +25,14 @@ func (s *Supply) Round(ctx context.Context) error {
 	var errs []error
 	for _, p := range platforms {
 		byID[p.ID] = p
+		if err := p.ValidateTransport(s.plaintext); err != nil {
+			// Registered while plaintext was allowed: nothing is sent to it,
+			// and its sub-orders wait queued (not held) until an operator
+			// gives it an https endpoint.
+			quiet[p.ID] = true
+			errs = append(errs, s.failed(ctx, p, "calls", errSupplyPlaintext, quiet))
+			continue
+		}
 		st, err := s.store.SupplyState(ctx, p.ID)
 		if err != nil {
 			return err
@@ -47,6 +56,11 @@ func (s *Supply) Round(ctx context.Context) error {
 	errs = append(errs, s.workSupplyOrders(ctx, byID, quiet))
 	return errors.Join(errs...)
 }
+
+// errSupplyPlaintext is a platform whose endpoint is not https where the
+// installation reaches platforms over TLS only.
+var errSupplyPlaintext = apperr.FailedPrecondition("the platform's endpoint is not https: this installation reaches supply platforms over TLS only; edit its endpoint").
+	WithReason("PARTNER_PLAINTEXT")
 
 // failed records a job's failure on the platform for operators; a rate
 // limit keeps every job off it for as long as it asked.

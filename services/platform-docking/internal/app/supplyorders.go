@@ -64,7 +64,13 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrder, codes map[string]string) error {
 	now := s.clock()
 	if o.AccountID == "" {
-		o.AccountID = p.AccountFor(o.MerchantOrgID).AccountID
+		// Fixed before the first call leaves: were docking to stop after the
+		// platform took the order, a later attempt must still go to this
+		// account, even once an edit routes the merchant elsewhere.
+		o.AccountID, o.UpdatedAt = p.AccountFor(o.MerchantOrgID).AccountID, now
+		if err := s.store.SaveSupplyOrder(ctx, o); err != nil {
+			return err
+		}
 	}
 	account, ok := p.AccountByID(o.AccountID)
 	if !ok {

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
@@ -191,5 +193,153 @@ func TestPurchaseLines(t *testing.T) {
 	}
 	if _, err := domain.PurchaseLines(nil, codes); err == nil {
 		t.Error("no lines accepted")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// An edit changes only what it sets; an account it replaces or removes is
+// retired with its key (orders may be under it), one routed to again is
+// active again, and a retired account no order needs is dropped at the
+// next edit, unless that edit retires it.
+func TestSupplyApply(t *testing.T) {
+	m1, m2 := uuid.New(), uuid.New()
+	registered := func(t *testing.T) domain.SupplyPlatform {
+		p, err := domain.NewSupplyPlatform(uuid.New(), supplyPlatform(map[uuid.UUID]domain.SupplyAccount{
+			m1: {AccountID: "acc-m1", APIKey: "k1"}, m2: {AccountID: "acc-m2", APIKey: "k2"}}), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	inUse := func(ids ...string) func(string) bool { return func(id string) bool { return slices.Contains(ids, id) } }
+	tests := []struct {
+		name      string
+		before    []domain.SupplyUpdate // applied first, nothing in use
+		u         domain.SupplyUpdate
+		inUse     func(string) bool
+		accounts  map[string]string // merchant ("" the default) → account after the edit
+		retired   map[string]string // retired account → its key
+		checkKeys map[string]string // account → key after the edit
+	}{
+		{"a name keeps every account", nil, domain.SupplyUpdate{Name: ptr("Renamed")}, nil,
+			map[string]string{"": "acc-default", "m1": "acc-m1", "m2": "acc-m2"}, map[string]string{}, nil},
+		{"a key rotation retires nothing", nil, domain.SupplyUpdate{Default: &domain.SupplyAccount{AccountID: "acc-default", APIKey: "k0b"},
+			SetMerchants: map[uuid.UUID]domain.SupplyAccount{m1: {AccountID: "acc-m1", APIKey: "k1b"}}}, nil,
+			map[string]string{"": "acc-default", "m1": "acc-m1", "m2": "acc-m2"}, map[string]string{}, map[string]string{"acc-default": "k0b", "acc-m1": "k1b"}},
+		{"another account for a merchant retires its old one", nil, domain.SupplyUpdate{
+			SetMerchants: map[uuid.UUID]domain.SupplyAccount{m1: {AccountID: "acc-m1b", APIKey: "k1b"}}}, nil,
+			map[string]string{"": "acc-default", "m1": "acc-m1b", "m2": "acc-m2"}, map[string]string{"acc-m1": "k1"}, nil},
+		{"a removed merchant goes to the default", nil, domain.SupplyUpdate{RemoveMerchants: []uuid.UUID{m2, uuid.New()}}, nil,
+			map[string]string{"": "acc-default", "m1": "acc-m1", "m2": "acc-default"}, map[string]string{"acc-m2": "k2"}, nil},
+		{"another default account", nil, domain.SupplyUpdate{Default: &domain.SupplyAccount{AccountID: "acc-d2", APIKey: "kd2"}}, nil,
+			map[string]string{"": "acc-d2", "m1": "acc-m1", "m2": "acc-m2"}, map[string]string{"acc-default": "k0"}, nil},
+		{"an account moved to another merchant stays active", nil, domain.SupplyUpdate{
+			SetMerchants:    map[uuid.UUID]domain.SupplyAccount{m2: {AccountID: "acc-m1", APIKey: "k1"}},
+			RemoveMerchants: []uuid.UUID{m1}}, nil,
+			map[string]string{"": "acc-default", "m1": "acc-default", "m2": "acc-m1"}, map[string]string{"acc-m2": "k2"}, nil},
+		{"a retired account no order needs is dropped", []domain.SupplyUpdate{{RemoveMerchants: []uuid.UUID{m2}}},
+			domain.SupplyUpdate{Name: ptr("Renamed")}, inUse(),
+			map[string]string{"": "acc-default", "m1": "acc-m1", "m2": "acc-default"}, map[string]string{}, nil},
+		{"a retired account an order needs is kept", []domain.SupplyUpdate{{RemoveMerchants: []uuid.UUID{m2}}},
+			domain.SupplyUpdate{Name: ptr("Renamed")}, inUse("acc-m2"),
+			map[string]string{"": "acc-default", "m1": "acc-m1", "m2": "acc-default"}, map[string]string{"acc-m2": "k2"}, nil},
+		{"a retired account routed to again is active", []domain.SupplyUpdate{{RemoveMerchants: []uuid.UUID{m2}}},
+			domain.SupplyUpdate{SetMerchants: map[uuid.UUID]domain.SupplyAccount{m2: {AccountID: "acc-m2", APIKey: "k2b"}}}, inUse("acc-m2"),
+			map[string]string{"": "acc-default", "m1": "acc-m1", "m2": "acc-m2"}, map[string]string{}, map[string]string{"acc-m2": "k2b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := registered(t)
+			for _, u := range tt.before {
+				if err := p.Apply(u, nil, t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			now := t0.Add(time.Hour)
+			if err := p.Apply(tt.u, tt.inUse, now); err != nil {
+				t.Fatal(err)
+			}
+			for who, want := range tt.accounts {
+				merchant := map[string]uuid.UUID{"": uuid.Nil, "m1": m1, "m2": m2}[who]
+				if got := p.AccountFor(merchant).AccountID; got != want {
+					t.Errorf("%q is routed to %s, want %s", who, got, want)
+				}
+			}
+			if len(p.Retired) != len(tt.retired) {
+				t.Errorf("retired %v, want %v", p.Retired, tt.retired)
+			}
+			for id, key := range tt.retired {
+				if a, ok := p.AccountByID(id); !ok || a.APIKey != key || p.Retired[id].APIKey != key {
+					t.Errorf("retired account %s: %v %v, want its key %s", id, a, ok, key)
+				}
+			}
+			for id, key := range tt.checkKeys {
+				if a, _ := p.AccountByID(id); a.APIKey != key {
+					t.Errorf("account %s has key %q, want %q", id, a.APIKey, key)
+				}
+			}
+			if !p.UpdatedAt.Equal(now) || p.Code != "wholesale" || !p.CreatedAt.Equal(t0) {
+				t.Errorf("after the edit: %+v", p)
+			}
+		})
+	}
+}
+
+// A refused edit names its bad fields and leaves the platform as it was.
+func TestSupplyApplyRefuses(t *testing.T) {
+	m := uuid.New()
+	p, err := domain.NewSupplyPlatform(uuid.New(), supplyPlatform(map[uuid.UUID]domain.SupplyAccount{m: {AccountID: "acc-m", APIKey: "km"}}), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fmt.Sprintf("%+v", p)
+	for _, tt := range []struct {
+		name   string
+		u      domain.SupplyUpdate
+		fields []string
+	}{
+		{"no name", domain.SupplyUpdate{Name: ptr("")}, []string{"name"}},
+		{"a merchant without a key", domain.SupplyUpdate{SetMerchants: map[uuid.UUID]domain.SupplyAccount{uuid.New(): {AccountID: "acc-n"}}},
+			[]string{"merchant_accounts.api_key"}},
+		{"a nil merchant", domain.SupplyUpdate{SetMerchants: map[uuid.UUID]domain.SupplyAccount{uuid.Nil: {AccountID: "acc-n", APIKey: "k"}}},
+			[]string{"merchant_accounts.merchant_org_id"}},
+		{"set and removed", domain.SupplyUpdate{SetMerchants: map[uuid.UUID]domain.SupplyAccount{m: {AccountID: "acc-m", APIKey: "k"}},
+			RemoveMerchants: []uuid.UUID{m}}, []string{"remove_merchant_org_ids"}},
+		{"another ERP client alone", domain.SupplyUpdate{ERPClientID: ptr("erp-2")}, []string{"erp_private_key"}},
+		{"a region outside the country", domain.SupplyUpdate{OriginRegion: ptr("US-CA")}, []string{"defaults.origin_region_code"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := p.Apply(tt.u, nil, t0.Add(time.Hour))
+			if got := testkit.Fields(t, err); !slices.Equal(got, tt.fields) {
+				t.Errorf("fields = %v, want %v", got, tt.fields)
+			}
+			if after := fmt.Sprintf("%+v", p); after != before {
+				t.Errorf("a refused edit changed the platform:\n%s\nwas\n%s", after, before)
+			}
+		})
+	}
+	if err := p.Apply(domain.SupplyUpdate{ERPClientID: ptr(" erp-1 ")}, nil, t0); err != nil {
+		t.Errorf("the same ERP client without a key: %v", err)
+	}
+}
+
+// A supply platform's endpoint must be https unless the installation
+// allows plaintext, as a REST partner's.
+func TestSupplyValidateTransport(t *testing.T) {
+	for _, tt := range []struct {
+		endpoint  string
+		plaintext bool
+		fields    []string
+	}{
+		{"https://supply.example/api", false, nil},
+		{"http://supply.example/api", false, []string{"endpoint"}},
+		{"http://supply-sim:9304", true, nil},
+		{"https://supply.example/api", true, nil},
+	} {
+		p := domain.SupplyPlatform{Endpoint: tt.endpoint}
+		if got := testkit.Fields(t, p.ValidateTransport(tt.plaintext)); !slices.Equal(got, tt.fields) {
+			t.Errorf("%s with plaintext %v: fields %v, want %v", tt.endpoint, tt.plaintext, got, tt.fields)
+		}
 	}
 }

@@ -99,12 +99,22 @@ func (p Partner) validateEndpoint(v *apperr.Violations) {
 // allowed, so it has nothing to refuse here. It is separate from Validate
 // because the rule is the installation's, not the partner's.
 func (p Partner) ValidateTransport(plaintextAllowed bool) error {
-	if p.Protocol != ProtocolRESTMarketplace || plaintextAllowed {
+	if p.Protocol != ProtocolRESTMarketplace {
+		return nil
+	}
+	return httpsOnly(p.Endpoint, plaintextAllowed)
+}
+
+// httpsOnly refuses an http(s) endpoint that is not https, unless the
+// installation allows plaintext: the rule of every platform docking calls
+// over HTTP.
+func httpsOnly(endpoint string, plaintextAllowed bool) error {
+	if plaintextAllowed {
 		return nil
 	}
 	var v apperr.Violations
-	if u, err := url.Parse(p.Endpoint); err == nil && u.Scheme != "https" {
-		v.Add("endpoint", "must be an https URL: this installation reaches partners over TLS only")
+	if u, err := url.Parse(endpoint); err == nil && u.Scheme != "https" {
+		v.Add("endpoint", "must be an https URL: this installation reaches partners and supply platforms over TLS only")
 	}
 	return v.Err()
 }

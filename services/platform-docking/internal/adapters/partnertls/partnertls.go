@@ -2,8 +2,9 @@
 // partners: TLS whose certificate must chain to the system's roots or, for
 // partners certified by a private CA, to the installation's CA file; and
 // plaintext only where the installation allows it, which a development
-// installation does for its simulators. Both protocols take the same
-// Transport, so one setting decides for every partner.
+// installation does for its simulators. Both partner protocols and the
+// supply platforms' API take the same Transport, so one setting decides for
+// every platform docking calls.
 package partnertls
 
 import (
@@ -11,6 +12,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 
 	"google.golang.org/grpc/credentials"
@@ -19,10 +21,11 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
-// ErrPlaintext is a partner reached without TLS where the installation does
-// not allow it: its signed calls, orders and buyers' addresses would cross
-// the internet readable by anyone on the way.
-var ErrPlaintext = apperr.FailedPrecondition("the partner's endpoint is not TLS: plaintext is for development installations only").
+// ErrPlaintext is a partner or supply platform reached without TLS where
+// the installation does not allow it: its signed calls, API keys, orders
+// and buyers' addresses would cross the internet readable by anyone on the
+// way.
+var ErrPlaintext = apperr.FailedPrecondition("the platform's endpoint is not TLS: plaintext is for development installations only").
 	WithReason("PARTNER_PLAINTEXT")
 
 // Transport is how docking reaches partners. The zero Transport is TLS
@@ -78,8 +81,57 @@ func (t Transport) GRPCCredentials() credentials.TransportCredentials {
 	return credentials.NewTLS(t.TLSConfig())
 }
 
-// AllowsScheme reports whether a REST partner's endpoint with this URL
-// scheme may be called: https always, http only where plaintext is allowed.
+// AllowsScheme reports whether an HTTP API's endpoint (a REST partner's, a
+// supply platform's) with this URL scheme may be called: https always,
+// http only where plaintext is allowed.
 func (t Transport) AllowsScheme(scheme string) bool {
 	return scheme == "https" || (scheme == "http" && t.Plaintext)
+}
+
+// maxRedirects is how many redirects one call follows, as net/http's
+// default client does.
+const maxRedirects = 10
+
+// HTTPClient calls platforms with HTTP APIs of their own (REST
+// marketplaces, supply platforms) over the transport: https verified
+// against its roots, and http only where it allows plaintext, for the
+// endpoint and for every redirect alike, so an https endpoint cannot send
+// a call on in plaintext. It is safe for concurrent use.
+type HTTPClient struct {
+	client    *http.Client
+	transport Transport
+}
+
+// HTTPClient returns the transport's client of HTTP APIs.
+func (t Transport) HTTPClient() *HTTPClient {
+	rt := http.DefaultTransport.(*http.Transport).Clone()
+	rt.TLSClientConfig = t.TLSConfig()
+	return &HTTPClient{transport: t, client: &http.Client{Transport: rt, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if !t.AllowsScheme(req.URL.Scheme) {
+			return ErrPlaintext
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}}}
+}
+
+// Do sends req. A URL, or a redirect, in plaintext where the transport does
+// not allow it is ErrPlaintext naming endpoint (the platform's as
+// registered), and leaves nothing: the check is made before the request
+// goes, so an API key or a signed form is never sent in the clear. Other
+// errors are net/http's: the platform could not be reached, or its
+// certificate did not verify.
+func (h *HTTPClient) Do(req *http.Request, endpoint string) (*http.Response, error) {
+	// Registration refuses such endpoints too; this holds for those
+	// registered while plaintext was allowed.
+	if !h.transport.AllowsScheme(req.URL.Scheme) {
+		return nil, ErrPlaintext.WithMetadata("endpoint", endpoint)
+	}
+	res, err := h.client.Do(req)
+	if errors.Is(err, ErrPlaintext) {
+		return nil, ErrPlaintext.WithMetadata("endpoint", endpoint).Wrap(err)
+	}
+	return res, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/kek"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -21,21 +23,59 @@ import (
 // Supply implements app.SupplyStore on the pool, sealing every platform's
 // secrets under the key ring.
 type Supply struct {
-	pool *pgxpool.Pool
-	keys *kek.Ring
+	pool      *pgxpool.Pool
+	keys      *kek.Ring
+	platforms pg.Repository[uuid.UUID, domain.SupplyPlatform]
 }
 
 var _ app.SupplyStore = Supply{}
 
 // NewSupply returns the supply store on pool that seals secrets under
 // keys.
-func NewSupply(pool *pgxpool.Pool, keys *kek.Ring) Supply { return Supply{pool: pool, keys: keys} }
+func NewSupply(pool *pgxpool.Pool, keys *kek.Ring) Supply {
+	s := Supply{pool: pool, keys: keys}
+	s.platforms = pg.Repository[uuid.UUID, domain.SupplyPlatform]{Lock: s.lockPlatform, Save: s.savePlatform}
+	return s
+}
 
 // supplySecrets is the plaintext sealed into secrets_sealed: the ERP key
-// and every account's API key, by account id.
+// and every account's API key, by account id, retired accounts' included.
 type supplySecrets struct {
 	ERPKey  string            `json:"erp_key"`
 	APIKeys map[string]string `json:"api_keys"`
+}
+
+// supplyRow is a platform's columns as stored: account ids plain, every
+// secret sealed in one value with the platform id as associated data.
+type supplyRow struct {
+	defaults  supplyDefaults
+	merchants map[string]string
+	retired   []string
+	kid       string
+	sealed    []byte
+}
+
+// row seals a platform's secrets and lays out its accounts for storing.
+func (s Supply) row(p domain.SupplyPlatform) (supplyRow, error) {
+	secrets := supplySecrets{ERPKey: p.ERPKey, APIKeys: map[string]string{p.Default.AccountID: p.Default.APIKey}}
+	r := supplyRow{merchants: map[string]string{}, retired: []string{}}
+	for m, a := range p.Merchants {
+		r.merchants[m.String()] = a.AccountID
+		secrets.APIKeys[a.AccountID] = a.APIKey
+	}
+	for id, a := range p.Retired {
+		r.retired = append(r.retired, id)
+		secrets.APIKeys[id] = a.APIKey
+	}
+	slices.Sort(r.retired)
+	plain, err := json.Marshal(secrets)
+	if err != nil {
+		return supplyRow{}, err
+	}
+	r.kid, r.sealed = s.keys.Seal(plain, p.ID[:])
+	d := p.Defaults
+	r.defaults = supplyDefaults{d.ModelID, d.CategoryID, d.BrandID, d.OriginCountry, d.OriginRegion, d.Locale, d.WarehouseID}
+	return r, nil
 }
 
 type supplyDefaults struct {
@@ -49,25 +89,16 @@ type supplyDefaults struct {
 }
 
 const supplyColumns = `platform_id, code, name, endpoint, supplier_org_id, erp_client_id, defaults, default_account_id,
-	merchant_accounts, secrets_kid, secrets_sealed, created_at`
+	merchant_accounts, retired_account_ids, secrets_kid, secrets_sealed, created_at, updated_at`
 
 func (s Supply) CreateSupplyPlatform(ctx context.Context, p domain.SupplyPlatform) error {
-	secrets := supplySecrets{ERPKey: p.ERPKey, APIKeys: map[string]string{p.Default.AccountID: p.Default.APIKey}}
-	merchants := map[string]string{}
-	for m, a := range p.Merchants {
-		merchants[m.String()] = a.AccountID
-		secrets.APIKeys[a.AccountID] = a.APIKey
-	}
-	plain, err := json.Marshal(secrets)
+	r, err := s.row(p)
 	if err != nil {
 		return err
 	}
-	kid, sealed := s.keys.Seal(plain, p.ID[:])
-	d := p.Defaults
-	_, err = s.pool.Exec(ctx, `INSERT INTO supply_platforms (`+supplyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		p.ID, p.Code, p.Name, p.Endpoint, p.SupplierOrgID, p.ERPClientID,
-		supplyDefaults{d.ModelID, d.CategoryID, d.BrandID, d.OriginCountry, d.OriginRegion, d.Locale, d.WarehouseID}, p.Default.AccountID,
-		merchants, kid, sealed, p.CreatedAt)
+	_, err = s.pool.Exec(ctx, `INSERT INTO supply_platforms (`+supplyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		p.ID, p.Code, p.Name, p.Endpoint, p.SupplierOrgID, p.ERPClientID, r.defaults, p.Default.AccountID,
+		r.merchants, r.retired, r.kid, r.sealed, p.CreatedAt, p.UpdatedAt)
 	switch {
 	case pg.IsUniqueViolation(err, "supply_platforms_code_key"):
 		return apperr.AlreadyExists("a supply platform with code " + p.Code + " exists").WithReason("SUPPLY_PLATFORM_CODE_TAKEN")
@@ -81,10 +112,11 @@ func (s Supply) scanPlatform(row pgx.Row) (domain.SupplyPlatform, error) {
 	var p domain.SupplyPlatform
 	var d supplyDefaults
 	var merchants map[string]string
+	var retired []string
 	var kid string
 	var sealed []byte
 	if err := row.Scan(&p.ID, &p.Code, &p.Name, &p.Endpoint, &p.SupplierOrgID, &p.ERPClientID, &d, &p.Default.AccountID,
-		&merchants, &kid, &sealed, &p.CreatedAt); err != nil {
+		&merchants, &retired, &kid, &sealed, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return p, err
 	}
 	plain, err := s.keys.Open(kid, sealed, p.ID[:])
@@ -106,7 +138,54 @@ func (s Supply) scanPlatform(row pgx.Row) (domain.SupplyPlatform, error) {
 		}
 		p.Merchants[id] = domain.SupplyAccount{AccountID: account, APIKey: sec.APIKeys[account]}
 	}
+	if len(retired) > 0 {
+		p.Retired = make(map[string]domain.SupplyAccount, len(retired))
+		for _, account := range retired {
+			p.Retired[account] = domain.SupplyAccount{AccountID: account, APIKey: sec.APIKeys[account]}
+		}
+	}
 	return p, nil
+}
+
+// UpdateSupplyPlatform is the read-modify-write of one platform under its
+// row lock.
+func (s Supply) UpdateSupplyPlatform(ctx context.Context, id uuid.UUID, change func(*domain.SupplyPlatform) error) (domain.SupplyPlatform, error) {
+	return s.platforms.Update(ctx, s.pool, id, func(p *domain.SupplyPlatform) ([]outbox.Message, error) {
+		return nil, change(p)
+	})
+}
+
+func (s Supply) lockPlatform(ctx context.Context, q pg.Querier, id uuid.UUID) (domain.SupplyPlatform, error) {
+	p, err := s.scanPlatform(q.QueryRow(ctx, `SELECT `+supplyColumns+` FROM supply_platforms WHERE platform_id = $1 FOR UPDATE`, id))
+	return p, pg.NoRows(err, apperr.NotFound("supply platform", id.String()))
+}
+
+// savePlatform writes the changed fields back with the secrets sealed
+// again; the code and the supplier organization never change.
+func (s Supply) savePlatform(ctx context.Context, q pg.Querier, p domain.SupplyPlatform) error {
+	r, err := s.row(p)
+	if err != nil {
+		return err
+	}
+	tag, err := q.Exec(ctx, `UPDATE supply_platforms SET name = $2, endpoint = $3, erp_client_id = $4, defaults = $5, default_account_id = $6,
+		merchant_accounts = $7, retired_account_ids = $8, secrets_kid = $9, secrets_sealed = $10, updated_at = $11
+		WHERE platform_id = $1`,
+		p.ID, p.Name, p.Endpoint, p.ERPClientID, r.defaults, p.Default.AccountID, r.merchants, r.retired, r.kid, r.sealed, p.UpdatedAt)
+	return pg.Affected(tag, err, apperr.NotFound("supply platform", p.ID.String()))
+}
+
+func (s Supply) SupplyAccountsInUse(ctx context.Context, id uuid.UUID) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT account_id FROM supply_orders
+		WHERE platform_id = $1 AND state IN ('queued', 'placed') AND account_id <> ''`, id)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out := make(map[string]bool, len(accounts))
+	for _, a := range accounts {
+		out[a] = true
+	}
+	return out, err
 }
 
 func (s Supply) GetSupplyPlatform(ctx context.Context, id uuid.UUID) (domain.SupplyPlatform, error) {

@@ -26,15 +26,10 @@ const maxAnswer = 8 << 20
 // partner as registered, so an edited endpoint or rotated secret is used at
 // once.
 type Client struct {
-	http      *http.Client
-	transport partnertls.Transport
-	timeout   time.Duration
-	now       func() time.Time
+	http    *partnertls.HTTPClient
+	timeout time.Duration
+	now     func() time.Time
 }
-
-// maxRedirects is how many redirects one call follows, as net/http's
-// default client does.
-const maxRedirects = 10
 
 // New returns a client calling partners over transport, each call bounded
 // by timeout: https endpoints verified against the transport's roots, and
@@ -42,18 +37,7 @@ const maxRedirects = 10
 // the same rule, so an https endpoint cannot send the signed form on in
 // plaintext.
 func New(transport partnertls.Transport, timeout time.Duration) *Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = transport.TLSConfig()
-	hc := &http.Client{Transport: t, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if !transport.AllowsScheme(req.URL.Scheme) {
-			return partnertls.ErrPlaintext
-		}
-		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
-		}
-		return nil
-	}}
-	return &Client{http: hc, transport: transport, timeout: timeout, now: time.Now}
+	return &Client{http: transport.HTTPClient(), timeout: timeout, now: time.Now}
 }
 
 // App returns the client as docking's connector: REST marketplaces take
@@ -113,16 +97,10 @@ func (c *Client) post(ctx context.Context, p domain.Partner, method string, para
 	if err != nil {
 		return nil, refused(method, "its endpoint "+p.Endpoint+" is not a URL", err)
 	}
-	// Registration refuses such endpoints too; this holds for partners
-	// registered while plaintext was allowed, and is checked before the
-	// signed form leaves.
-	if !c.transport.AllowsScheme(req.URL.Scheme) {
-		return nil, partnertls.ErrPlaintext.WithMetadata("endpoint", p.Endpoint)
-	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := c.http.Do(req)
+	res, err := c.http.Do(req, p.Endpoint)
 	if errors.Is(err, partnertls.ErrPlaintext) {
-		return nil, partnertls.ErrPlaintext.WithMetadata("endpoint", p.Endpoint).Wrap(err)
+		return nil, err
 	}
 	if err != nil {
 		return nil, unreachable(p, err)

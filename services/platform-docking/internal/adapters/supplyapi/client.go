@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -26,21 +27,23 @@ import (
 // pageSize is how many products or levels one page asks for.
 const pageSize = 100
 
-// Client calls supply platforms.
+// Client calls supply platforms. It holds no platform: every call takes
+// the platform as registered, so an edited endpoint or a rotated key is
+// used at once.
 type Client struct {
-	http    *http.Client
+	http    *partnertls.HTTPClient
 	timeout time.Duration
 }
 
 var _ app.SupplyClient = (*Client)(nil)
 
-// New returns a client; nil httpClient is a plain one. timeout bounds each
-// call.
-func New(httpClient *http.Client, timeout time.Duration) *Client {
-	if httpClient == nil {
-		httpClient = &http.Client{}
-	}
-	return &Client{http: httpClient, timeout: timeout}
+// New returns a client calling platforms over transport, the partners'
+// (DOCKING_PARTNER_PLAINTEXT, DOCKING_PARTNER_CA_FILE): https endpoints
+// verified against the transport's roots, http ones only where it allows
+// plaintext, redirects held to the same rule, so an API key never crosses
+// the network in the clear. timeout bounds each call.
+func New(transport partnertls.Transport, timeout time.Duration) *Client {
+	return &Client{http: transport.HTTPClient(), timeout: timeout}
 }
 
 // apiError is the platform's error body.
@@ -73,7 +76,10 @@ func (c *Client) do(ctx context.Context, p domain.SupplyPlatform, account domain
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := c.http.Do(req)
+	res, err := c.http.Do(req, p.Endpoint)
+	if errors.Is(err, partnertls.ErrPlaintext) {
+		return err
+	}
 	if err != nil {
 		return apperr.Unavailable(fmt.Sprintf("supply platform %s unreachable: %v", p.Code, err)).WithReason("SUPPLY_PLATFORM_UNREACHABLE")
 	}

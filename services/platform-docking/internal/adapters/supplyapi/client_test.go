@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/supplyapi"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -30,7 +31,7 @@ func serve(t *testing.T, faults supplysim.Faults) (*supplysim.Platform, domain.S
 // protocol says, each under the account it is given.
 func TestClientReadsTheProtocol(t *testing.T) {
 	sim, p := serve(t, supplysim.Faults{})
-	c := supplyapi.New(nil, 5*time.Second)
+	c := supplyapi.New(partnertls.Transport{Plaintext: true}, 5*time.Second)
 	ctx := context.Background()
 	page, err := c.Products(ctx, p, time.Time{}, "")
 	if err != nil || len(page.Products) != 1 || page.Next != "" {
@@ -66,7 +67,7 @@ func TestClientReadsTheProtocol(t *testing.T) {
 // (unavailable, rate limited with its wait) or a refusal.
 func TestClientErrors(t *testing.T) {
 	ctx := context.Background()
-	c := supplyapi.New(nil, 5*time.Second)
+	c := supplyapi.New(partnertls.Transport{Plaintext: true}, 5*time.Second)
 	line := []domain.PurchaseLine{{SKUCode: "K-1", Quantity: 1}}
 	tests := []struct {
 		name   string

@@ -30,7 +30,7 @@ func (s *Docking) CreatePartner(ctx context.Context, req *dockingv1.CreatePartne
 
 // GetPartner returns a partner (admins).
 func (s *Docking) GetPartner(ctx context.Context, req *dockingv1.GetPartnerRequest) (*dockingv1.GetPartnerResponse, error) {
-	p, err := s.byID(ctx, req.GetPartnerId(), s.svc.GetPartner)
+	p, err := byID(ctx, "partner_id", req.GetPartnerId(), s.svc.GetPartner)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (s *Docking) UpdatePartner(ctx context.Context, req *dockingv1.UpdatePartne
 		c := credentialsOf(req.GetCredentials())
 		u.Credentials = &c
 	}
-	p, err := s.byID(ctx, req.GetPartnerId(), func(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Partner, error) {
+	p, err := byID(ctx, "partner_id", req.GetPartnerId(), func(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Partner, error) {
 		return s.svc.UpdatePartner(ctx, c, id, u)
 	})
 	if err != nil {
@@ -80,7 +80,7 @@ func (s *Docking) UpdatePartner(ctx context.Context, req *dockingv1.UpdatePartne
 
 // VerifyPartner runs the partner's handshake (admins).
 func (s *Docking) VerifyPartner(ctx context.Context, req *dockingv1.VerifyPartnerRequest) (*dockingv1.VerifyPartnerResponse, error) {
-	p, err := s.byID(ctx, req.GetPartnerId(), s.svc.VerifyPartner)
+	p, err := byID(ctx, "partner_id", req.GetPartnerId(), s.svc.VerifyPartner)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Docking) VerifyPartner(ctx context.Context, req *dockingv1.VerifyPartne
 
 // SuspendPartner suspends a partner (admins).
 func (s *Docking) SuspendPartner(ctx context.Context, req *dockingv1.SuspendPartnerRequest) (*dockingv1.SuspendPartnerResponse, error) {
-	p, err := s.byID(ctx, req.GetPartnerId(), s.svc.SuspendPartner)
+	p, err := byID(ctx, "partner_id", req.GetPartnerId(), s.svc.SuspendPartner)
 	if err != nil {
 		return nil, err
 	}
@@ -98,23 +98,25 @@ func (s *Docking) SuspendPartner(ctx context.Context, req *dockingv1.SuspendPart
 
 // ResumePartner resumes a partner (admins).
 func (s *Docking) ResumePartner(ctx context.Context, req *dockingv1.ResumePartnerRequest) (*dockingv1.ResumePartnerResponse, error) {
-	p, err := s.byID(ctx, req.GetPartnerId(), s.svc.ResumePartner)
+	p, err := byID(ctx, "partner_id", req.GetPartnerId(), s.svc.ResumePartner)
 	if err != nil {
 		return nil, err
 	}
 	return &dockingv1.ResumePartnerResponse{Partner: partnerProto(p)}, nil
 }
 
-// byID runs a use case on the partner a request names, after the caller
-// and the id are read.
-func (s *Docking) byID(ctx context.Context, rawID string, use func(context.Context, auth.Caller, uuid.UUID) (domain.Partner, error)) (domain.Partner, error) {
+// byID runs a use case on the object a request names (a partner, a supply
+// platform) by its id in field, after the caller and the id are read.
+func byID[T any](ctx context.Context, field, rawID string, use func(context.Context, auth.Caller, uuid.UUID) (T, error)) (T, error) {
 	c, err := caller(ctx)
 	if err != nil {
-		return domain.Partner{}, err
+		var zero T
+		return zero, err
 	}
-	id, err := apperr.ParseID("partner_id", rawID)
+	id, err := apperr.ParseID(field, rawID)
 	if err != nil {
-		return domain.Partner{}, err
+		var zero T
+		return zero, err
 	}
 	return use(ctx, c, id)
 }

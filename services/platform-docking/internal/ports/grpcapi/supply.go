@@ -2,6 +2,8 @@ package grpcapi
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -9,6 +11,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -41,19 +44,55 @@ func supplyPlatformOf(in *dockingv1.SupplyPlatform) (domain.SupplyPlatform, erro
 		ERPClientID: in.GetErpClientId(), ERPKey: in.GetErpPrivateKey(),
 		Defaults: domain.SupplyDefaults{ModelID: d.GetModelId(), CategoryID: d.GetCategoryId(), BrandID: d.GetBrandId(),
 			OriginCountry: d.GetOriginCountryCode(), OriginRegion: d.GetOriginRegionCode(), Locale: d.GetDefaultLocale(), WarehouseID: d.GetWarehouseId()},
-		Default:   domain.SupplyAccount{AccountID: in.GetDefaultAccount().GetAccountId(), APIKey: in.GetDefaultAccount().GetApiKey()},
-		Merchants: map[uuid.UUID]domain.SupplyAccount{}}
-	for _, m := range in.GetMerchantAccounts() {
+		Default: accountOf(in.GetDefaultAccount())}
+	var err error
+	out.Merchants, err = merchantAccountsOf(in.GetMerchantAccounts())
+	return out, err
+}
+
+func accountOf(a *dockingv1.SupplyAccount) domain.SupplyAccount {
+	return domain.SupplyAccount{AccountID: a.GetAccountId(), APIKey: a.GetApiKey()}
+}
+
+// merchantAccountsOf reads merchants' accounts by merchant; a merchant id
+// that is not a UUID, or given twice, is named as the bad field.
+func merchantAccountsOf(in []*dockingv1.MerchantAccount) (map[uuid.UUID]domain.SupplyAccount, error) {
+	out := make(map[uuid.UUID]domain.SupplyAccount, len(in))
+	for _, m := range in {
 		id, err := apperr.ParseID("merchant_accounts.merchant_org_id", m.GetMerchantOrgId())
 		if err != nil {
-			return domain.SupplyPlatform{}, err
+			return nil, err
 		}
-		if _, dup := out.Merchants[id]; dup {
-			return domain.SupplyPlatform{}, apperr.InvalidField("merchant_accounts.merchant_org_id", "is given twice: "+id.String())
+		if _, dup := out[id]; dup {
+			return nil, apperr.InvalidField("merchant_accounts.merchant_org_id", "is given twice: "+id.String())
 		}
-		out.Merchants[id] = domain.SupplyAccount{AccountID: m.GetAccount().GetAccountId(), APIKey: m.GetAccount().GetApiKey()}
+		out[id] = accountOf(m.GetAccount())
 	}
 	return out, nil
+}
+
+// supplyUpdateOf reads an edit: only what is set changes.
+func supplyUpdateOf(req *dockingv1.UpdateSupplyPlatformRequest) (domain.SupplyUpdate, error) {
+	u := domain.SupplyUpdate{Name: req.Name, Endpoint: req.Endpoint, ERPClientID: req.ErpClientId, ERPKey: req.ErpPrivateKey}
+	if d := req.GetDefaults(); d != nil {
+		u.CategoryID, u.OriginRegion = d.CategoryId, d.OriginRegionCode
+	}
+	if req.DefaultAccount != nil {
+		a := accountOf(req.GetDefaultAccount())
+		u.Default = &a
+	}
+	var err error
+	if u.SetMerchants, err = merchantAccountsOf(req.GetMerchantAccounts()); err != nil {
+		return u, err
+	}
+	for _, raw := range req.GetRemoveMerchantOrgIds() {
+		id, err := apperr.ParseID("remove_merchant_org_ids", raw)
+		if err != nil {
+			return u, err
+		}
+		u.RemoveMerchants = append(u.RemoveMerchants, id)
+	}
+	return u, nil
 }
 
 // supplyPlatformProto is a platform as operators see it: no key, only
@@ -63,11 +102,12 @@ func supplyPlatformProto(p domain.SupplyPlatform, a *app.SupplyActivity) *dockin
 		SupplierOrgId: p.SupplierOrgID.String(), ErpClientId: p.ERPClientID, HasErpKey: p.ERPKey != "",
 		Defaults: &dockingv1.SupplyImportDefaults{ModelId: p.Defaults.ModelID, CategoryId: p.Defaults.CategoryID, BrandId: p.Defaults.BrandID,
 			OriginCountryCode: p.Defaults.OriginCountry, OriginRegionCode: p.Defaults.OriginRegion, DefaultLocale: p.Defaults.Locale, WarehouseId: p.Defaults.WarehouseID},
-		DefaultAccount: &dockingv1.SupplyAccount{AccountId: p.Default.AccountID, HasApiKey: p.Default.APIKey != ""},
-		CreatedAt:      timestamppb.New(p.CreatedAt)}
+		DefaultAccount: accountProto(p.Default), CreatedAt: timestamppb.New(p.CreatedAt), UpdatedAt: timestamppb.New(p.UpdatedAt)}
 	for m, acc := range p.Merchants {
-		out.MerchantAccounts = append(out.MerchantAccounts, &dockingv1.MerchantAccount{MerchantOrgId: m.String(),
-			Account: &dockingv1.SupplyAccount{AccountId: acc.AccountID, HasApiKey: acc.APIKey != ""}})
+		out.MerchantAccounts = append(out.MerchantAccounts, &dockingv1.MerchantAccount{MerchantOrgId: m.String(), Account: accountProto(acc)})
+	}
+	for _, id := range slices.Sorted(maps.Keys(p.Retired)) {
+		out.RetiredAccounts = append(out.RetiredAccounts, accountProto(p.Retired[id]))
 	}
 	if a != nil {
 		out.Activity = &dockingv1.SupplyActivity{LastImportAt: ts(a.LastImportAt), ImportWatermark: ts(a.ImportWatermark),
@@ -75,6 +115,11 @@ func supplyPlatformProto(p domain.SupplyPlatform, a *app.SupplyActivity) *dockin
 			OrdersQueued: a.OrdersQueued, OrdersPlaced: a.OrdersPlaced, OrdersHeld: a.OrdersHeld}
 	}
 	return out
+}
+
+// accountProto is an account without its key, only whether one is stored.
+func accountProto(a domain.SupplyAccount) *dockingv1.SupplyAccount {
+	return &dockingv1.SupplyAccount{AccountId: a.AccountID, HasApiKey: a.APIKey != ""}
 }
 
 // CreateSupplyPlatform registers a supply platform (admins).
@@ -138,6 +183,25 @@ func (s *Docking) ListSupplyPlatforms(ctx context.Context, _ *dockingv1.ListSupp
 		out.Platforms = append(out.Platforms, supplyPlatformProto(p, nil))
 	}
 	return out, nil
+}
+
+// UpdateSupplyPlatform changes a platform's registration (admins).
+func (s *Docking) UpdateSupplyPlatform(ctx context.Context, req *dockingv1.UpdateSupplyPlatformRequest) (*dockingv1.UpdateSupplyPlatformResponse, error) {
+	sup, err := s.supply()
+	if err != nil {
+		return nil, err
+	}
+	p, err := byID(ctx, "platform_id", req.GetPlatformId(), func(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.SupplyPlatform, error) {
+		u, err := supplyUpdateOf(req)
+		if err != nil {
+			return domain.SupplyPlatform{}, err
+		}
+		return sup.UpdateSupplyPlatform(ctx, c, id, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &dockingv1.UpdateSupplyPlatformResponse{Platform: supplyPlatformProto(p, nil)}, nil
 }
 
 // ListSupplyOrders lists a platform's purchase orders (admins).

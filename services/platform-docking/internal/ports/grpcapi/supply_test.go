@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/base64"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/pkg/testkit"
 )
@@ -93,5 +97,106 @@ func TestSupplyPlatformRegistry(t *testing.T) {
 	list, err := c.ListSupplyOrders(ctx, &dockingv1.ListSupplyOrdersRequest{PlatformId: created.GetPlatform().GetPlatformId()})
 	if err != nil || len(list.GetOrders()) != 0 {
 		t.Errorf("orders of a new platform: %v %v", list, err)
+	}
+}
+
+// Admins edit supply platforms; anyone else is PERMISSION_DENIED and
+// changes nothing. Rotated keys are sealed again and never answered; an
+// account an edit replaced is listed as retired, without its key; bad
+// fields are named as the request spells them; an unknown platform is
+// NOT_FOUND.
+func TestUpdateSupplyPlatform(t *testing.T) {
+	f := newFixture(t)
+	c, ctx := f.docking(t, admin)
+	in := supplyPlatform(t, "wholesale")
+	created, err := c.CreateSupplyPlatform(ctx, &dockingv1.CreateSupplyPlatformRequest{Platform: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.GetPlatform().GetPlatformId()
+	merchant := in.GetMerchantAccounts()[0].GetMerchantOrgId()
+	get := func() *dockingv1.SupplyPlatform {
+		t.Helper()
+		got, err := c.GetSupplyPlatform(ctx, &dockingv1.GetSupplyPlatformRequest{PlatformId: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.GetPlatform().Activity = nil
+		return got.GetPlatform()
+	}
+	before := get()
+
+	for _, who := range []struct {
+		name   string
+		caller auth.Caller
+	}{{"buyer", buyer}, {"supplier", supplier}} {
+		t.Run(who.name, func(t *testing.T) {
+			c, ctx := f.docking(t, who.caller)
+			_, err := c.UpdateSupplyPlatform(ctx, &dockingv1.UpdateSupplyPlatformRequest{PlatformId: id, Name: proto.String("Mine"),
+				DefaultAccount: &dockingv1.SupplyAccount{AccountId: "acc-theirs", ApiKey: "their-key"}})
+			wantError(t, err, apperr.KindPermissionDenied, "ADMINS_ONLY")
+		})
+	}
+	if after := get(); !proto.Equal(before, after) {
+		t.Errorf("refused edits changed the platform:\nbefore %v\nafter  %v", before, after)
+	}
+
+	_, err = c.UpdateSupplyPlatform(ctx, &dockingv1.UpdateSupplyPlatformRequest{PlatformId: id, Endpoint: proto.String("http://supply.example"),
+		DefaultAccount:       &dockingv1.SupplyAccount{AccountId: "acc-default"},
+		Defaults:             &dockingv1.SupplyImportDefaultsUpdate{OriginRegionCode: proto.String("DE-BY")},
+		RemoveMerchantOrgIds: []string{merchant},
+		MerchantAccounts:     []*dockingv1.MerchantAccount{{MerchantOrgId: merchant, Account: &dockingv1.SupplyAccount{AccountId: "acc-m9", ApiKey: "k"}}}})
+	if fields := testkit.Fields(t, grpcerr.FromError(err)); !slices.Equal(fields,
+		[]string{"default_account.api_key", "defaults.origin_region_code", "remove_merchant_org_ids"}) {
+		t.Errorf("violations %v", fields)
+	}
+	_, err = c.UpdateSupplyPlatform(ctx, &dockingv1.UpdateSupplyPlatformRequest{PlatformId: id, Endpoint: proto.String("http://supply.example")})
+	if fields := testkit.Fields(t, grpcerr.FromError(err)); !slices.Equal(fields, []string{"endpoint"}) {
+		t.Errorf("an http endpoint where TLS is required: violations %v", fields)
+	}
+	_, err = c.UpdateSupplyPlatform(ctx, &dockingv1.UpdateSupplyPlatformRequest{PlatformId: id, RemoveMerchantOrgIds: []string{"nope"}})
+	if fields := testkit.Fields(t, grpcerr.FromError(err)); !slices.Equal(fields, []string{"remove_merchant_org_ids"}) {
+		t.Errorf("violations %v", fields)
+	}
+	if after := get(); !proto.Equal(before, after) {
+		t.Errorf("bad edits changed the platform:\nbefore %v\nafter  %v", before, after)
+	}
+	_, err = c.UpdateSupplyPlatform(ctx, &dockingv1.UpdateSupplyPlatformRequest{PlatformId: uuid.NewString(), Name: proto.String("Nobody")})
+	wantError(t, err, apperr.KindNotFound, "")
+
+	const rotated, moved = "default-key-rotated-5d1e", "merchant-key-moved-0b7c"
+	erpKey := base64.StdEncoding.EncodeToString(newKey(t).Seed())
+	updated, err := c.UpdateSupplyPlatform(ctx, &dockingv1.UpdateSupplyPlatformRequest{PlatformId: id, Name: proto.String("Wholesale, renamed"),
+		ErpPrivateKey:    proto.String(erpKey),
+		DefaultAccount:   &dockingv1.SupplyAccount{AccountId: "acc-default", ApiKey: rotated},
+		MerchantAccounts: []*dockingv1.MerchantAccount{{MerchantOrgId: merchant, Account: &dockingv1.SupplyAccount{AccountId: "acc-m2", ApiKey: moved}}},
+		Defaults:         &dockingv1.SupplyImportDefaultsUpdate{OriginRegionCode: proto.String("CN-GD")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := updated.GetPlatform()
+	if p.GetName() != "Wholesale, renamed" || p.GetCode() != "wholesale" || p.GetDefaults().GetOriginRegionCode() != "CN-GD" ||
+		p.GetDefaults().GetCategoryId() != before.GetDefaults().GetCategoryId() || p.GetMerchantAccounts()[0].GetAccount().GetAccountId() != "acc-m2" ||
+		len(p.GetRetiredAccounts()) != 1 || p.GetRetiredAccounts()[0].GetAccountId() != "acc-m1" || !p.GetRetiredAccounts()[0].GetHasApiKey() ||
+		!p.GetUpdatedAt().AsTime().After(p.GetCreatedAt().AsTime()) {
+		t.Errorf("after the edit: %v", p)
+	}
+	list, err := c.ListSupplyPlatforms(ctx, &dockingv1.ListSupplyPlatformsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw []byte
+	if err := f.pool.QueryRow(context.Background(), `SELECT row_to_json(s)::text::bytea FROM supply_platforms s`).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{rotated, moved, "merchant-key-77ab10", erpKey} {
+		for _, m := range []proto.Message{updated, list, get()} {
+			if strings.Contains(protojson.Format(m), secret) {
+				t.Errorf("an answer carries a key: %v", m)
+			}
+		}
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("a key is stored in clear")
+		}
 	}
 }
