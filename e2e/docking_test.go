@@ -161,7 +161,12 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 			"GET /v1/docking/partners/{partner_id}/activity":         onlyAdmin(p+"/activity", nil, ok),
 			"GET /v1/docking/partners/{partner_id}/orders":           onlyAdmin(p+"/orders", nil, ok),
 			"GET /v1/docking/partners/{partner_id}/settlement-lines": onlyAdmin(p+"/settlement-lines", nil, ok),
-			"POST /v1/docking/partners/{partner_id}/sync":            onlyAdmin(p+"/sync", map[string]any{}, refused),
+			// The matrix's partner has no settlement lines: an admin's
+			// resolution of one is NOT_FOUND.
+			"POST /v1/docking/partners/{partner_id}/settlement-lines/{line_id}/resolve": onlyAdmin(p+"/settlement-lines/matrix-no-such-line/resolve",
+				map[string]any{"resolution": "SETTLEMENT_LINE_RESOLUTION_DISMISS", "note": "Not an order of ours."}, []int{404}),
+			"GET /v1/docking/partners/{partner_id}/payouts": onlyAdmin(p+"/payouts", nil, ok),
+			"POST /v1/docking/partners/{partner_id}/sync":   onlyAdmin(p+"/sync", map[string]any{}, refused),
 			"POST /v1/docking/supply-platforms": {check("buyer", "", supply(fmt.Sprintf("matrix-sb-%d", run)), denied),
 				check("supplier", "", supply(fmt.Sprintf("matrix-ss-%d", run)), denied),
 				check("merchant", "", supply(fmt.Sprintf("matrix-sm-%d", run)), denied),
@@ -176,7 +181,7 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 				check("supplier", "/v1/docking/listings", nil, ok), check("admin", "/v1/docking/listings", nil, ok)},
 		},
 		tokens:  tokens,
-		params:  strings.NewReplacer("{partner_id}", id, "{platform_id}", sid),
+		params:  strings.NewReplacer("{partner_id}", id, "{platform_id}", sid, "{line_id}", "matrix-no-such-line"),
 		secrets: []string{secret, supplyKey, rotatedSupplyKey},
 	}.run(t, c)
 

@@ -646,6 +646,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/partners/{partnerId}/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListPartnerPayouts lists the partner's payouts out of our seller account there, latest paid first: each recorded as a withdrawal in finance, or waiting with finance's last refusal (usually lines not credited yet). */
+        get: operations["DockingService_ListPartnerPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/docking/partners/{partnerId}/resume": {
         parameters: {
             query?: never;
@@ -678,6 +695,38 @@ export interface paths {
         get: operations["DockingService_ListSettlementLines"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/docking/partners/{partnerId}/settlement-lines/{lineId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ResolveSettlementLine is an operator's decision on a line docking could not match, with a required note.
+         * @description ResolveSettlementLine is an operator's decision on a line docking could not
+         *     match, with a required note. ACCEPT_PARTNER_FIGURES (a MISMATCH only) credits the
+         *     line as the partner stated it, split over the order's sub-orders exactly as a
+         *     matched line is, and keeps what we expected beside it; a payout that waited for
+         *     the line is recorded by the next settlement round. DISMISS (a MISSING or
+         *     MISMATCH line) closes it with no credit. The same resolution again answers the
+         *     line as it is; the other one is FAILED_PRECONDITION (reason
+         *     LINE_RESOLVED_OTHERWISE), as are a MATCHED line (LINE_MATCHED), accepting a
+         *     MISSING line (LINE_ORDER_MISSING), figures finance could not credit
+         *     (LINE_NOT_CREDITABLE) and a line not reconciled yet (LINE_NOT_RECONCILED). A
+         *     line the partner does not have is NOT_FOUND. An accepted line whose credit could
+         *     not complete now (finance unreachable) is answered without credited_at and
+         *     credited by the next settlement round.
+         */
+        post: operations["DockingService_ResolveSettlementLine"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4074,6 +4123,17 @@ export interface components {
             debitBalance?: components["schemas"]["LedgerBalance"];
             creditBalance?: components["schemas"]["LedgerBalance"];
         };
+        /** @description LineResolution is the audit record of an operator's resolution. */
+        LineResolution: {
+            /** @description The state docking had left the line in: MISSING or MISMATCH. */
+            previousState?: components["schemas"]["SettlementLineState"];
+            /** @description Why the operator resolved it this way. */
+            note?: string;
+            /** @description The user id of the admin who resolved it. */
+            resolvedBy?: string;
+            /** Format: date-time */
+            resolvedAt?: string;
+        };
         ListAddressesResponse: {
             addresses?: components["schemas"]["UserAddress"][];
         };
@@ -4129,6 +4189,10 @@ export interface components {
         };
         ListPartnerOrdersResponse: {
             orders?: components["schemas"]["PulledOrder"][];
+            page?: components["schemas"]["PageResponse"];
+        };
+        ListPartnerPayoutsResponse: {
+            payouts?: components["schemas"]["PartnerPayout"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListPartnersResponse: {
@@ -4500,7 +4564,8 @@ export interface components {
             waybillsPending?: string;
             /**
              * Format: int64
-             * @description Settlement lines missing an order or differing in amount.
+             * @description Settlement lines missing an order or differing in amount, not resolved by an
+             *     operator.
              */
             settlementLinesUnreconciled?: string;
             /** Format: date-time */
@@ -4511,6 +4576,12 @@ export interface components {
              *     paid out lines we have not matched yet; tried again every settlement round.
              */
             payoutsUnrecorded?: string;
+            /**
+             * Format: int64
+             * @description Matched or accepted settlement lines whose credit finance has not confirmed yet;
+             *     tried again every settlement round.
+             */
+            settlementLinesUncredited?: string;
         };
         /**
          * @description PartnerCredentials are what Crossdock calls a REST_MARKETPLACE partner with: the
@@ -4533,6 +4604,35 @@ export interface components {
          * @enum {string}
          */
         PartnerOrderState: "PARTNER_ORDER_STATE_UNSPECIFIED" | "PARTNER_ORDER_STATE_IMPORTED" | "PARTNER_ORDER_STATE_WAITING" | "PARTNER_ORDER_STATE_HELD";
+        /**
+         * @description PartnerPayout is the partner paying our balance out of Crossdock's seller account
+         *     there to our bank.
+         */
+        PartnerPayout: {
+            partnerId?: string;
+            /** @description The partner's own id of the payout. */
+            payoutId?: string;
+            amount?: components["schemas"]["Money"];
+            state?: components["schemas"]["PartnerPayoutState"];
+            /** Format: date-time */
+            paidAt?: string;
+            /** Format: date-time */
+            firstSeenAt?: string;
+            /** Format: date-time */
+            recordedAt?: string;
+            /** @description Finance's last refusal while the payout waits; empty once recorded. */
+            lastRefusal?: string;
+        };
+        /**
+         * @description PartnerPayoutState is whether finance recorded a partner's payout.
+         *
+         *      - PARTNER_PAYOUT_STATE_RECORDED: Recorded in finance as a withdrawal from our virtual account at the partner.
+         *      - PARTNER_PAYOUT_STATE_WAITING: Not recorded yet: finance refused it (the account does not hold it yet) or was
+         *     not asked yet; tried again every settlement round.
+         * @default PARTNER_PAYOUT_STATE_UNSPECIFIED
+         * @enum {string}
+         */
+        PartnerPayoutState: "PARTNER_PAYOUT_STATE_UNSPECIFIED" | "PARTNER_PAYOUT_STATE_RECORDED" | "PARTNER_PAYOUT_STATE_WAITING";
         /**
          * @description PartnerProtocol is how Crossdock talks to a partner platform.
          *
@@ -4849,6 +4949,14 @@ export interface components {
         RequestChangesResponse: {
             product?: components["schemas"]["Product"];
         };
+        ResolveSettlementLineBody: {
+            resolution?: components["schemas"]["SettlementLineResolution"];
+            /** @description Required: why the line is resolved this way (at most 2,000 characters). */
+            note?: string;
+        };
+        ResolveSettlementLineResponse: {
+            line?: components["schemas"]["docking.v1.SettlementLine"];
+        };
         RestoreProductBody: Record<string, never>;
         RestoreProductResponse: {
             product?: components["schemas"]["Product"];
@@ -5027,16 +5135,30 @@ export interface components {
         };
         SetRouteMultiplierResponse: Record<string, never>;
         /**
+         * @description SettlementLineResolution is what an operator does with a line docking could not
+         *     match.
+         *
+         *      - SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES: Credit a MISMATCH line as the partner stated it.
+         *      - SETTLEMENT_LINE_RESOLUTION_DISMISS: Close a MISSING or MISMATCH line with no credit.
+         * @default SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED
+         * @enum {string}
+         */
+        SettlementLineResolution: "SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED" | "SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES" | "SETTLEMENT_LINE_RESOLUTION_DISMISS";
+        /**
          * @description SettlementLineState is how a settlement line reconciled.
          *
          *      - SETTLEMENT_LINE_STATE_MATCHED: Its amount matches our order and it was credited to the supplier, the
          *     platform and the partner's fees in finance.
          *      - SETTLEMENT_LINE_STATE_MISSING: No order of ours has its partner order id.
          *      - SETTLEMENT_LINE_STATE_MISMATCH: The amount or the fees differ from what our order and the partner's terms say.
+         *      - SETTLEMENT_LINE_STATE_ACCEPTED: A mismatch an operator accepted: credited as the partner stated it (gross and
+         *     fees), split over the order's sub-orders as a matched line is; expected_gross
+         *     and expected_fees keep what we expected.
+         *      - SETTLEMENT_LINE_STATE_DISMISSED: Closed by an operator with no credit (a line for an order that is not ours).
          * @default SETTLEMENT_LINE_STATE_UNSPECIFIED
          * @enum {string}
          */
-        SettlementLineState: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH";
+        SettlementLineState: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH" | "SETTLEMENT_LINE_STATE_ACCEPTED" | "SETTLEMENT_LINE_STATE_DISMISSED";
         ShipReplacementBody: {
             /** @description The logistics shipping method. */
             methodId?: string;
@@ -5840,6 +5962,14 @@ export interface components {
             settledAt?: string;
             /** Format: date-time */
             reconciledAt?: string;
+            /** @description Set on ACCEPTED and DISMISSED lines. */
+            resolution?: components["schemas"]["LineResolution"];
+            /**
+             * Format: date-time
+             * @description When finance confirmed crediting a MATCHED or ACCEPTED line; unset while the
+             *     credit is still due (it is retried every settlement round).
+             */
+            creditedAt?: string;
         };
         "finance.v1.ListPayoutsResponse": {
             payouts?: components["schemas"]["finance.v1.Payout"][];
@@ -6482,6 +6612,7 @@ export type Jwk = components['schemas']['Jwk'];
 export type LedgerAccount = components['schemas']['LedgerAccount'];
 export type LedgerBalance = components['schemas']['LedgerBalance'];
 export type LedgerTransfer = components['schemas']['LedgerTransfer'];
+export type LineResolution = components['schemas']['LineResolution'];
 export type ListAddressesResponse = components['schemas']['ListAddressesResponse'];
 export type ListAfterSalesResponse = components['schemas']['ListAfterSalesResponse'];
 export type ListApiClientsResponse = components['schemas']['ListApiClientsResponse'];
@@ -6498,6 +6629,7 @@ export type ListMyCouponsResponse = components['schemas']['ListMyCouponsResponse
 export type ListOrderChangesResponse = components['schemas']['ListOrderChangesResponse'];
 export type ListOrganizationsResponse = components['schemas']['ListOrganizationsResponse'];
 export type ListPartnerOrdersResponse = components['schemas']['ListPartnerOrdersResponse'];
+export type ListPartnerPayoutsResponse = components['schemas']['ListPartnerPayoutsResponse'];
 export type ListPartnersResponse = components['schemas']['ListPartnersResponse'];
 export type ListProductBody = components['schemas']['ListProductBody'];
 export type ListProductModelsResponse = components['schemas']['ListProductModelsResponse'];
@@ -6543,6 +6675,8 @@ export type Partner = components['schemas']['Partner'];
 export type PartnerActivity = components['schemas']['PartnerActivity'];
 export type PartnerCredentials = components['schemas']['PartnerCredentials'];
 export type PartnerOrderState = components['schemas']['PartnerOrderState'];
+export type PartnerPayout = components['schemas']['PartnerPayout'];
+export type PartnerPayoutState = components['schemas']['PartnerPayoutState'];
 export type PartnerProtocol = components['schemas']['PartnerProtocol'];
 export type PartnerStatus = components['schemas']['PartnerStatus'];
 export type PayOrderBody = components['schemas']['PayOrderBody'];
@@ -6580,6 +6714,8 @@ export type RejectProductBody = components['schemas']['RejectProductBody'];
 export type RejectProductResponse = components['schemas']['RejectProductResponse'];
 export type RequestChangesBody = components['schemas']['RequestChangesBody'];
 export type RequestChangesResponse = components['schemas']['RequestChangesResponse'];
+export type ResolveSettlementLineBody = components['schemas']['ResolveSettlementLineBody'];
+export type ResolveSettlementLineResponse = components['schemas']['ResolveSettlementLineResponse'];
 export type RestoreProductBody = components['schemas']['RestoreProductBody'];
 export type RestoreProductResponse = components['schemas']['RestoreProductResponse'];
 export type ResumePartnerBody = components['schemas']['ResumePartnerBody'];
@@ -6609,6 +6745,7 @@ export type SetMerchantTierResponse = components['schemas']['SetMerchantTierResp
 export type SetRateCardResponse = components['schemas']['SetRateCardResponse'];
 export type SetRouteMultiplierRequest = components['schemas']['SetRouteMultiplierRequest'];
 export type SetRouteMultiplierResponse = components['schemas']['SetRouteMultiplierResponse'];
+export type SettlementLineResolution = components['schemas']['SettlementLineResolution'];
 export type SettlementLineState = components['schemas']['SettlementLineState'];
 export type ShipReplacementBody = components['schemas']['ShipReplacementBody'];
 export type ShipReplacementResponse = components['schemas']['ShipReplacementResponse'];
@@ -8126,6 +8263,51 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    DockingService_ListPartnerPayouts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Unspecified lists both states.
+                 *
+                 *      - PARTNER_PAYOUT_STATE_RECORDED: Recorded in finance as a withdrawal from our virtual account at the partner.
+                 *      - PARTNER_PAYOUT_STATE_WAITING: Not recorded yet: finance refused it (the account does not hold it yet) or was
+                 *     not asked yet; tried again every settlement round.
+                 */
+                state?: "PARTNER_PAYOUT_STATE_UNSPECIFIED" | "PARTNER_PAYOUT_STATE_RECORDED" | "PARTNER_PAYOUT_STATE_WAITING";
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListPartnerPayoutsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
     DockingService_ResumePartner: {
         parameters: {
             query?: never;
@@ -8169,8 +8351,12 @@ export interface operations {
                  *     platform and the partner's fees in finance.
                  *      - SETTLEMENT_LINE_STATE_MISSING: No order of ours has its partner order id.
                  *      - SETTLEMENT_LINE_STATE_MISMATCH: The amount or the fees differ from what our order and the partner's terms say.
+                 *      - SETTLEMENT_LINE_STATE_ACCEPTED: A mismatch an operator accepted: credited as the partner stated it (gross and
+                 *     fees), split over the order's sub-orders as a matched line is; expected_gross
+                 *     and expected_fees keep what we expected.
+                 *      - SETTLEMENT_LINE_STATE_DISMISSED: Closed by an operator with no credit (a line for an order that is not ours).
                  */
-                state?: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH";
+                state?: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH" | "SETTLEMENT_LINE_STATE_ACCEPTED" | "SETTLEMENT_LINE_STATE_DISMISSED";
                 /**
                  * @description The most items to return; the server applies its default when 0 and caps
                  *     larger values.
@@ -8200,6 +8386,48 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_ResolveSettlementLine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+                /** @description The partner's line id, as ListSettlementLines shows it. */
+                lineId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "resolution": "SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES",
+                 *       "note": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResolveSettlementLineBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolveSettlementLineResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

@@ -156,6 +156,12 @@ const (
 	SettlementLineState_SETTLEMENT_LINE_STATE_MISSING SettlementLineState = 2
 	// The amount or the fees differ from what our order and the partner's terms say.
 	SettlementLineState_SETTLEMENT_LINE_STATE_MISMATCH SettlementLineState = 3
+	// A mismatch an operator accepted: credited as the partner stated it (gross and
+	// fees), split over the order's sub-orders as a matched line is; expected_gross
+	// and expected_fees keep what we expected.
+	SettlementLineState_SETTLEMENT_LINE_STATE_ACCEPTED SettlementLineState = 4
+	// Closed by an operator with no credit (a line for an order that is not ours).
+	SettlementLineState_SETTLEMENT_LINE_STATE_DISMISSED SettlementLineState = 5
 )
 
 // Enum value maps for SettlementLineState.
@@ -165,12 +171,16 @@ var (
 		1: "SETTLEMENT_LINE_STATE_MATCHED",
 		2: "SETTLEMENT_LINE_STATE_MISSING",
 		3: "SETTLEMENT_LINE_STATE_MISMATCH",
+		4: "SETTLEMENT_LINE_STATE_ACCEPTED",
+		5: "SETTLEMENT_LINE_STATE_DISMISSED",
 	}
 	SettlementLineState_value = map[string]int32{
 		"SETTLEMENT_LINE_STATE_UNSPECIFIED": 0,
 		"SETTLEMENT_LINE_STATE_MATCHED":     1,
 		"SETTLEMENT_LINE_STATE_MISSING":     2,
 		"SETTLEMENT_LINE_STATE_MISMATCH":    3,
+		"SETTLEMENT_LINE_STATE_ACCEPTED":    4,
+		"SETTLEMENT_LINE_STATE_DISMISSED":   5,
 	}
 )
 
@@ -199,6 +209,112 @@ func (x SettlementLineState) Number() protoreflect.EnumNumber {
 // Deprecated: Use SettlementLineState.Descriptor instead.
 func (SettlementLineState) EnumDescriptor() ([]byte, []int) {
 	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
+// SettlementLineResolution is what an operator does with a line docking could not
+// match.
+type SettlementLineResolution int32
+
+const (
+	SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED SettlementLineResolution = 0
+	// Credit a MISMATCH line as the partner stated it.
+	SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES SettlementLineResolution = 1
+	// Close a MISSING or MISMATCH line with no credit.
+	SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_DISMISS SettlementLineResolution = 2
+)
+
+// Enum value maps for SettlementLineResolution.
+var (
+	SettlementLineResolution_name = map[int32]string{
+		0: "SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED",
+		1: "SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES",
+		2: "SETTLEMENT_LINE_RESOLUTION_DISMISS",
+	}
+	SettlementLineResolution_value = map[string]int32{
+		"SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED":            0,
+		"SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES": 1,
+		"SETTLEMENT_LINE_RESOLUTION_DISMISS":                2,
+	}
+)
+
+func (x SettlementLineResolution) Enum() *SettlementLineResolution {
+	p := new(SettlementLineResolution)
+	*p = x
+	return p
+}
+
+func (x SettlementLineResolution) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SettlementLineResolution) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_docking_v1_service_proto_enumTypes[3].Descriptor()
+}
+
+func (SettlementLineResolution) Type() protoreflect.EnumType {
+	return &file_crossdock_docking_v1_service_proto_enumTypes[3]
+}
+
+func (x SettlementLineResolution) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SettlementLineResolution.Descriptor instead.
+func (SettlementLineResolution) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{3}
+}
+
+// PartnerPayoutState is whether finance recorded a partner's payout.
+type PartnerPayoutState int32
+
+const (
+	PartnerPayoutState_PARTNER_PAYOUT_STATE_UNSPECIFIED PartnerPayoutState = 0
+	// Recorded in finance as a withdrawal from our virtual account at the partner.
+	PartnerPayoutState_PARTNER_PAYOUT_STATE_RECORDED PartnerPayoutState = 1
+	// Not recorded yet: finance refused it (the account does not hold it yet) or was
+	// not asked yet; tried again every settlement round.
+	PartnerPayoutState_PARTNER_PAYOUT_STATE_WAITING PartnerPayoutState = 2
+)
+
+// Enum value maps for PartnerPayoutState.
+var (
+	PartnerPayoutState_name = map[int32]string{
+		0: "PARTNER_PAYOUT_STATE_UNSPECIFIED",
+		1: "PARTNER_PAYOUT_STATE_RECORDED",
+		2: "PARTNER_PAYOUT_STATE_WAITING",
+	}
+	PartnerPayoutState_value = map[string]int32{
+		"PARTNER_PAYOUT_STATE_UNSPECIFIED": 0,
+		"PARTNER_PAYOUT_STATE_RECORDED":    1,
+		"PARTNER_PAYOUT_STATE_WAITING":     2,
+	}
+)
+
+func (x PartnerPayoutState) Enum() *PartnerPayoutState {
+	p := new(PartnerPayoutState)
+	*p = x
+	return p
+}
+
+func (x PartnerPayoutState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PartnerPayoutState) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_docking_v1_service_proto_enumTypes[4].Descriptor()
+}
+
+func (PartnerPayoutState) Type() protoreflect.EnumType {
+	return &file_crossdock_docking_v1_service_proto_enumTypes[4]
+}
+
+func (x PartnerPayoutState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PartnerPayoutState.Descriptor instead.
+func (PartnerPayoutState) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{4}
 }
 
 // PartnerProtocol is how Crossdock talks to a partner platform.
@@ -239,11 +355,11 @@ func (x PartnerProtocol) String() string {
 }
 
 func (PartnerProtocol) Descriptor() protoreflect.EnumDescriptor {
-	return file_crossdock_docking_v1_service_proto_enumTypes[3].Descriptor()
+	return file_crossdock_docking_v1_service_proto_enumTypes[5].Descriptor()
 }
 
 func (PartnerProtocol) Type() protoreflect.EnumType {
-	return &file_crossdock_docking_v1_service_proto_enumTypes[3]
+	return &file_crossdock_docking_v1_service_proto_enumTypes[5]
 }
 
 func (x PartnerProtocol) Number() protoreflect.EnumNumber {
@@ -252,7 +368,7 @@ func (x PartnerProtocol) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PartnerProtocol.Descriptor instead.
 func (PartnerProtocol) EnumDescriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{3}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{5}
 }
 
 // PartnerStatus is whether a partner may dock.
@@ -295,11 +411,11 @@ func (x PartnerStatus) String() string {
 }
 
 func (PartnerStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_crossdock_docking_v1_service_proto_enumTypes[4].Descriptor()
+	return file_crossdock_docking_v1_service_proto_enumTypes[6].Descriptor()
 }
 
 func (PartnerStatus) Type() protoreflect.EnumType {
-	return &file_crossdock_docking_v1_service_proto_enumTypes[4]
+	return &file_crossdock_docking_v1_service_proto_enumTypes[6]
 }
 
 func (x PartnerStatus) Number() protoreflect.EnumNumber {
@@ -308,7 +424,7 @@ func (x PartnerStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PartnerStatus.Descriptor instead.
 func (PartnerStatus) EnumDescriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{4}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{6}
 }
 
 // PartnerListing is one SKU listed on one partner.
@@ -545,14 +661,18 @@ type PartnerActivity struct {
 	OrdersHeld int64 `protobuf:"varint,9,opt,name=orders_held,json=ordersHeld,proto3" json:"orders_held,omitempty"`
 	// Waybills not yet confirmed to the partner.
 	WaybillsPending int64 `protobuf:"varint,10,opt,name=waybills_pending,json=waybillsPending,proto3" json:"waybills_pending,omitempty"`
-	// Settlement lines missing an order or differing in amount.
+	// Settlement lines missing an order or differing in amount, not resolved by an
+	// operator.
 	SettlementLinesUnreconciled int64                  `protobuf:"varint,11,opt,name=settlement_lines_unreconciled,json=settlementLinesUnreconciled,proto3" json:"settlement_lines_unreconciled,omitempty"`
 	LastSettlementPullAt        *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=last_settlement_pull_at,json=lastSettlementPullAt,proto3" json:"last_settlement_pull_at,omitempty"`
 	// Partner payouts not yet recorded as withdrawals in finance: usually the partner
 	// paid out lines we have not matched yet; tried again every settlement round.
 	PayoutsUnrecorded int64 `protobuf:"varint,13,opt,name=payouts_unrecorded,json=payoutsUnrecorded,proto3" json:"payouts_unrecorded,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Matched or accepted settlement lines whose credit finance has not confirmed yet;
+	// tried again every settlement round.
+	SettlementLinesUncredited int64 `protobuf:"varint,14,opt,name=settlement_lines_uncredited,json=settlementLinesUncredited,proto3" json:"settlement_lines_uncredited,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *PartnerActivity) Reset() {
@@ -672,6 +792,13 @@ func (x *PartnerActivity) GetLastSettlementPullAt() *timestamppb.Timestamp {
 func (x *PartnerActivity) GetPayoutsUnrecorded() int64 {
 	if x != nil {
 		return x.PayoutsUnrecorded
+	}
+	return 0
+}
+
+func (x *PartnerActivity) GetSettlementLinesUncredited() int64 {
+	if x != nil {
+		return x.SettlementLinesUncredited
 	}
 	return 0
 }
@@ -1118,6 +1245,78 @@ func (x *ListPartnerOrdersResponse) GetPage() *v1.PageResponse {
 	return nil
 }
 
+// LineResolution is the audit record of an operator's resolution.
+type LineResolution struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The state docking had left the line in: MISSING or MISMATCH.
+	PreviousState SettlementLineState `protobuf:"varint,1,opt,name=previous_state,json=previousState,proto3,enum=crossdock.docking.v1.SettlementLineState" json:"previous_state,omitempty"`
+	// Why the operator resolved it this way.
+	Note string `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	// The user id of the admin who resolved it.
+	ResolvedBy    string                 `protobuf:"bytes,3,opt,name=resolved_by,json=resolvedBy,proto3" json:"resolved_by,omitempty"`
+	ResolvedAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LineResolution) Reset() {
+	*x = LineResolution{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LineResolution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LineResolution) ProtoMessage() {}
+
+func (x *LineResolution) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LineResolution.ProtoReflect.Descriptor instead.
+func (*LineResolution) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *LineResolution) GetPreviousState() SettlementLineState {
+	if x != nil {
+		return x.PreviousState
+	}
+	return SettlementLineState_SETTLEMENT_LINE_STATE_UNSPECIFIED
+}
+
+func (x *LineResolution) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *LineResolution) GetResolvedBy() string {
+	if x != nil {
+		return x.ResolvedBy
+	}
+	return ""
+}
+
+func (x *LineResolution) GetResolvedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolvedAt
+	}
+	return nil
+}
+
 // SettlementLine is one line of a partner's settlement, reconciled.
 type SettlementLine struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -1131,16 +1330,21 @@ type SettlementLine struct {
 	ExpectedGross *v1.Money `protobuf:"bytes,7,opt,name=expected_gross,json=expectedGross,proto3" json:"expected_gross,omitempty"`
 	ExpectedFees  *v1.Money `protobuf:"bytes,8,opt,name=expected_fees,json=expectedFees,proto3" json:"expected_fees,omitempty"`
 	// The local order it matched.
-	OrderId       string                 `protobuf:"bytes,9,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	SettledAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=settled_at,json=settledAt,proto3" json:"settled_at,omitempty"`
-	ReconciledAt  *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=reconciled_at,json=reconciledAt,proto3" json:"reconciled_at,omitempty"`
+	OrderId      string                 `protobuf:"bytes,9,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	SettledAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=settled_at,json=settledAt,proto3" json:"settled_at,omitempty"`
+	ReconciledAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=reconciled_at,json=reconciledAt,proto3" json:"reconciled_at,omitempty"`
+	// Set on ACCEPTED and DISMISSED lines.
+	Resolution *LineResolution `protobuf:"bytes,12,opt,name=resolution,proto3" json:"resolution,omitempty"`
+	// When finance confirmed crediting a MATCHED or ACCEPTED line; unset while the
+	// credit is still due (it is retried every settlement round).
+	CreditedAt    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=credited_at,json=creditedAt,proto3" json:"credited_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SettlementLine) Reset() {
 	*x = SettlementLine{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1356,7 @@ func (x *SettlementLine) String() string {
 func (*SettlementLine) ProtoMessage() {}
 
 func (x *SettlementLine) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1369,7 @@ func (x *SettlementLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettlementLine.ProtoReflect.Descriptor instead.
 func (*SettlementLine) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{10}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SettlementLine) GetPartnerId() string {
@@ -1245,6 +1449,20 @@ func (x *SettlementLine) GetReconciledAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *SettlementLine) GetResolution() *LineResolution {
+	if x != nil {
+		return x.Resolution
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetCreditedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreditedAt
+	}
+	return nil
+}
+
 type ListSettlementLinesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
@@ -1256,7 +1474,7 @@ type ListSettlementLinesRequest struct {
 
 func (x *ListSettlementLinesRequest) Reset() {
 	*x = ListSettlementLinesRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1268,7 +1486,7 @@ func (x *ListSettlementLinesRequest) String() string {
 func (*ListSettlementLinesRequest) ProtoMessage() {}
 
 func (x *ListSettlementLinesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1281,7 +1499,7 @@ func (x *ListSettlementLinesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSettlementLinesRequest.ProtoReflect.Descriptor instead.
 func (*ListSettlementLinesRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{11}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListSettlementLinesRequest) GetPartnerId() string {
@@ -1315,7 +1533,7 @@ type ListSettlementLinesResponse struct {
 
 func (x *ListSettlementLinesResponse) Reset() {
 	*x = ListSettlementLinesResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1327,7 +1545,7 @@ func (x *ListSettlementLinesResponse) String() string {
 func (*ListSettlementLinesResponse) ProtoMessage() {}
 
 func (x *ListSettlementLinesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1340,7 +1558,7 @@ func (x *ListSettlementLinesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSettlementLinesResponse.ProtoReflect.Descriptor instead.
 func (*ListSettlementLinesResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{12}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListSettlementLinesResponse) GetLines() []*SettlementLine {
@@ -1357,6 +1575,337 @@ func (x *ListSettlementLinesResponse) GetPage() *v1.PageResponse {
 	return nil
 }
 
+type ResolveSettlementLineRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// The partner's line id, as ListSettlementLines shows it.
+	LineId     string                   `protobuf:"bytes,2,opt,name=line_id,json=lineId,proto3" json:"line_id,omitempty"`
+	Resolution SettlementLineResolution `protobuf:"varint,3,opt,name=resolution,proto3,enum=crossdock.docking.v1.SettlementLineResolution" json:"resolution,omitempty"`
+	// Required: why the line is resolved this way (at most 2,000 characters).
+	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveSettlementLineRequest) Reset() {
+	*x = ResolveSettlementLineRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveSettlementLineRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveSettlementLineRequest) ProtoMessage() {}
+
+func (x *ResolveSettlementLineRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveSettlementLineRequest.ProtoReflect.Descriptor instead.
+func (*ResolveSettlementLineRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ResolveSettlementLineRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *ResolveSettlementLineRequest) GetLineId() string {
+	if x != nil {
+		return x.LineId
+	}
+	return ""
+}
+
+func (x *ResolveSettlementLineRequest) GetResolution() SettlementLineResolution {
+	if x != nil {
+		return x.Resolution
+	}
+	return SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED
+}
+
+func (x *ResolveSettlementLineRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type ResolveSettlementLineResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Line          *SettlementLine        `protobuf:"bytes,1,opt,name=line,proto3" json:"line,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveSettlementLineResponse) Reset() {
+	*x = ResolveSettlementLineResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveSettlementLineResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveSettlementLineResponse) ProtoMessage() {}
+
+func (x *ResolveSettlementLineResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveSettlementLineResponse.ProtoReflect.Descriptor instead.
+func (*ResolveSettlementLineResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ResolveSettlementLineResponse) GetLine() *SettlementLine {
+	if x != nil {
+		return x.Line
+	}
+	return nil
+}
+
+// PartnerPayout is the partner paying our balance out of Crossdock's seller account
+// there to our bank.
+type PartnerPayout struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// The partner's own id of the payout.
+	PayoutId    string                 `protobuf:"bytes,2,opt,name=payout_id,json=payoutId,proto3" json:"payout_id,omitempty"`
+	Amount      *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	State       PartnerPayoutState     `protobuf:"varint,4,opt,name=state,proto3,enum=crossdock.docking.v1.PartnerPayoutState" json:"state,omitempty"`
+	PaidAt      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
+	FirstSeenAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=first_seen_at,json=firstSeenAt,proto3" json:"first_seen_at,omitempty"`
+	RecordedAt  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	// Finance's last refusal while the payout waits; empty once recorded.
+	LastRefusal   string `protobuf:"bytes,8,opt,name=last_refusal,json=lastRefusal,proto3" json:"last_refusal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartnerPayout) Reset() {
+	*x = PartnerPayout{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerPayout) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerPayout) ProtoMessage() {}
+
+func (x *PartnerPayout) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerPayout.ProtoReflect.Descriptor instead.
+func (*PartnerPayout) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PartnerPayout) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *PartnerPayout) GetPayoutId() string {
+	if x != nil {
+		return x.PayoutId
+	}
+	return ""
+}
+
+func (x *PartnerPayout) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *PartnerPayout) GetState() PartnerPayoutState {
+	if x != nil {
+		return x.State
+	}
+	return PartnerPayoutState_PARTNER_PAYOUT_STATE_UNSPECIFIED
+}
+
+func (x *PartnerPayout) GetPaidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PaidAt
+	}
+	return nil
+}
+
+func (x *PartnerPayout) GetFirstSeenAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FirstSeenAt
+	}
+	return nil
+}
+
+func (x *PartnerPayout) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
+func (x *PartnerPayout) GetLastRefusal() string {
+	if x != nil {
+		return x.LastRefusal
+	}
+	return ""
+}
+
+type ListPartnerPayoutsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// Unspecified lists both states.
+	State         PartnerPayoutState `protobuf:"varint,2,opt,name=state,proto3,enum=crossdock.docking.v1.PartnerPayoutState" json:"state,omitempty"`
+	Page          *v1.PageRequest    `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartnerPayoutsRequest) Reset() {
+	*x = ListPartnerPayoutsRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartnerPayoutsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartnerPayoutsRequest) ProtoMessage() {}
+
+func (x *ListPartnerPayoutsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartnerPayoutsRequest.ProtoReflect.Descriptor instead.
+func (*ListPartnerPayoutsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListPartnerPayoutsRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *ListPartnerPayoutsRequest) GetState() PartnerPayoutState {
+	if x != nil {
+		return x.State
+	}
+	return PartnerPayoutState_PARTNER_PAYOUT_STATE_UNSPECIFIED
+}
+
+func (x *ListPartnerPayoutsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListPartnerPayoutsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Payouts       []*PartnerPayout       `protobuf:"bytes,1,rep,name=payouts,proto3" json:"payouts,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPartnerPayoutsResponse) Reset() {
+	*x = ListPartnerPayoutsResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPartnerPayoutsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPartnerPayoutsResponse) ProtoMessage() {}
+
+func (x *ListPartnerPayoutsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPartnerPayoutsResponse.ProtoReflect.Descriptor instead.
+func (*ListPartnerPayoutsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListPartnerPayoutsResponse) GetPayouts() []*PartnerPayout {
+	if x != nil {
+		return x.Payouts
+	}
+	return nil
+}
+
+func (x *ListPartnerPayoutsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 type SyncPartnerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
@@ -1366,7 +1915,7 @@ type SyncPartnerRequest struct {
 
 func (x *SyncPartnerRequest) Reset() {
 	*x = SyncPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1378,7 +1927,7 @@ func (x *SyncPartnerRequest) String() string {
 func (*SyncPartnerRequest) ProtoMessage() {}
 
 func (x *SyncPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1391,7 +1940,7 @@ func (x *SyncPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncPartnerRequest.ProtoReflect.Descriptor instead.
 func (*SyncPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{13}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SyncPartnerRequest) GetPartnerId() string {
@@ -1409,7 +1958,7 @@ type SyncPartnerResponse struct {
 
 func (x *SyncPartnerResponse) Reset() {
 	*x = SyncPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1421,7 +1970,7 @@ func (x *SyncPartnerResponse) String() string {
 func (*SyncPartnerResponse) ProtoMessage() {}
 
 func (x *SyncPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1434,7 +1983,7 @@ func (x *SyncPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncPartnerResponse.ProtoReflect.Descriptor instead.
 func (*SyncPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{14}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{20}
 }
 
 // FeeTerms are what a partner charges besides its commission.
@@ -1448,7 +1997,7 @@ type FeeTerms struct {
 
 func (x *FeeTerms) Reset() {
 	*x = FeeTerms{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1460,7 +2009,7 @@ func (x *FeeTerms) String() string {
 func (*FeeTerms) ProtoMessage() {}
 
 func (x *FeeTerms) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1473,7 +2022,7 @@ func (x *FeeTerms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeeTerms.ProtoReflect.Descriptor instead.
 func (*FeeTerms) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{15}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *FeeTerms) GetFixedPerOrder() *v1.Money {
@@ -1497,7 +2046,7 @@ type PartnerCredentials struct {
 
 func (x *PartnerCredentials) Reset() {
 	*x = PartnerCredentials{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +2058,7 @@ func (x *PartnerCredentials) String() string {
 func (*PartnerCredentials) ProtoMessage() {}
 
 func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +2071,7 @@ func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartnerCredentials.ProtoReflect.Descriptor instead.
 func (*PartnerCredentials) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{16}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PartnerCredentials) GetAppKey() string {
@@ -1574,7 +2123,7 @@ type Partner struct {
 
 func (x *Partner) Reset() {
 	*x = Partner{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1586,7 +2135,7 @@ func (x *Partner) String() string {
 func (*Partner) ProtoMessage() {}
 
 func (x *Partner) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1599,7 +2148,7 @@ func (x *Partner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Partner.ProtoReflect.Descriptor instead.
 func (*Partner) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{17}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Partner) GetPartnerId() string {
@@ -1726,7 +2275,7 @@ type CreatePartnerRequest struct {
 
 func (x *CreatePartnerRequest) Reset() {
 	*x = CreatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1738,7 +2287,7 @@ func (x *CreatePartnerRequest) String() string {
 func (*CreatePartnerRequest) ProtoMessage() {}
 
 func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1751,7 +2300,7 @@ func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*CreatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{18}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CreatePartnerRequest) GetName() string {
@@ -1833,7 +2382,7 @@ type CreatePartnerResponse struct {
 
 func (x *CreatePartnerResponse) Reset() {
 	*x = CreatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1845,7 +2394,7 @@ func (x *CreatePartnerResponse) String() string {
 func (*CreatePartnerResponse) ProtoMessage() {}
 
 func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1858,7 +2407,7 @@ func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*CreatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{19}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CreatePartnerResponse) GetPartner() *Partner {
@@ -1877,7 +2426,7 @@ type GetPartnerRequest struct {
 
 func (x *GetPartnerRequest) Reset() {
 	*x = GetPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1889,7 +2438,7 @@ func (x *GetPartnerRequest) String() string {
 func (*GetPartnerRequest) ProtoMessage() {}
 
 func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1902,7 +2451,7 @@ func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerRequest.ProtoReflect.Descriptor instead.
 func (*GetPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{20}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetPartnerRequest) GetPartnerId() string {
@@ -1921,7 +2470,7 @@ type GetPartnerResponse struct {
 
 func (x *GetPartnerResponse) Reset() {
 	*x = GetPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1933,7 +2482,7 @@ func (x *GetPartnerResponse) String() string {
 func (*GetPartnerResponse) ProtoMessage() {}
 
 func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1946,7 +2495,7 @@ func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerResponse.ProtoReflect.Descriptor instead.
 func (*GetPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{21}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetPartnerResponse) GetPartner() *Partner {
@@ -1964,7 +2513,7 @@ type ListPartnersRequest struct {
 
 func (x *ListPartnersRequest) Reset() {
 	*x = ListPartnersRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1976,7 +2525,7 @@ func (x *ListPartnersRequest) String() string {
 func (*ListPartnersRequest) ProtoMessage() {}
 
 func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1989,7 +2538,7 @@ func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersRequest.ProtoReflect.Descriptor instead.
 func (*ListPartnersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{22}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
 }
 
 type ListPartnersResponse struct {
@@ -2001,7 +2550,7 @@ type ListPartnersResponse struct {
 
 func (x *ListPartnersResponse) Reset() {
 	*x = ListPartnersResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2562,7 @@ func (x *ListPartnersResponse) String() string {
 func (*ListPartnersResponse) ProtoMessage() {}
 
 func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2575,7 @@ func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersResponse.ProtoReflect.Descriptor instead.
 func (*ListPartnersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{23}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListPartnersResponse) GetPartners() []*Partner {
@@ -2057,7 +2606,7 @@ type UpdatePartnerRequest struct {
 
 func (x *UpdatePartnerRequest) Reset() {
 	*x = UpdatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2618,7 @@ func (x *UpdatePartnerRequest) String() string {
 func (*UpdatePartnerRequest) ProtoMessage() {}
 
 func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2631,7 @@ func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UpdatePartnerRequest) GetPartnerId() string {
@@ -2150,7 +2699,7 @@ type UpdatePartnerResponse struct {
 
 func (x *UpdatePartnerResponse) Reset() {
 	*x = UpdatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2162,7 +2711,7 @@ func (x *UpdatePartnerResponse) String() string {
 func (*UpdatePartnerResponse) ProtoMessage() {}
 
 func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2175,7 +2724,7 @@ func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdatePartnerResponse) GetPartner() *Partner {
@@ -2194,7 +2743,7 @@ type VerifyPartnerRequest struct {
 
 func (x *VerifyPartnerRequest) Reset() {
 	*x = VerifyPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2206,7 +2755,7 @@ func (x *VerifyPartnerRequest) String() string {
 func (*VerifyPartnerRequest) ProtoMessage() {}
 
 func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2219,7 +2768,7 @@ func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerRequest.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *VerifyPartnerRequest) GetPartnerId() string {
@@ -2238,7 +2787,7 @@ type VerifyPartnerResponse struct {
 
 func (x *VerifyPartnerResponse) Reset() {
 	*x = VerifyPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2250,7 +2799,7 @@ func (x *VerifyPartnerResponse) String() string {
 func (*VerifyPartnerResponse) ProtoMessage() {}
 
 func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2263,7 +2812,7 @@ func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerResponse.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *VerifyPartnerResponse) GetPartner() *Partner {
@@ -2282,7 +2831,7 @@ type SuspendPartnerRequest struct {
 
 func (x *SuspendPartnerRequest) Reset() {
 	*x = SuspendPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2294,7 +2843,7 @@ func (x *SuspendPartnerRequest) String() string {
 func (*SuspendPartnerRequest) ProtoMessage() {}
 
 func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2307,7 +2856,7 @@ func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerRequest.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *SuspendPartnerRequest) GetPartnerId() string {
@@ -2326,7 +2875,7 @@ type SuspendPartnerResponse struct {
 
 func (x *SuspendPartnerResponse) Reset() {
 	*x = SuspendPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2338,7 +2887,7 @@ func (x *SuspendPartnerResponse) String() string {
 func (*SuspendPartnerResponse) ProtoMessage() {}
 
 func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2351,7 +2900,7 @@ func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerResponse.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SuspendPartnerResponse) GetPartner() *Partner {
@@ -2370,7 +2919,7 @@ type ResumePartnerRequest struct {
 
 func (x *ResumePartnerRequest) Reset() {
 	*x = ResumePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2382,7 +2931,7 @@ func (x *ResumePartnerRequest) String() string {
 func (*ResumePartnerRequest) ProtoMessage() {}
 
 func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2395,7 +2944,7 @@ func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerRequest.ProtoReflect.Descriptor instead.
 func (*ResumePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ResumePartnerRequest) GetPartnerId() string {
@@ -2414,7 +2963,7 @@ type ResumePartnerResponse struct {
 
 func (x *ResumePartnerResponse) Reset() {
 	*x = ResumePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2426,7 +2975,7 @@ func (x *ResumePartnerResponse) String() string {
 func (*ResumePartnerResponse) ProtoMessage() {}
 
 func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2439,7 +2988,7 @@ func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerResponse.ProtoReflect.Descriptor instead.
 func (*ResumePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ResumePartnerResponse) GetPartner() *Partner {
@@ -2478,7 +3027,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"last_error\x18\x0f \x01(\tR\tlastError\"a\n" +
 	"\fListingCount\x12;\n" +
 	"\x06status\x18\x01 \x01(\x0e2#.crossdock.docking.v1.ListingStatusR\x06status\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x03R\x05count\"\xa3\x05\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xe3\x05\n" +
 	"\x0fPartnerActivity\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12<\n" +
@@ -2498,7 +3047,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	" \x01(\x03R\x0fwaybillsPending\x12B\n" +
 	"\x1dsettlement_lines_unreconciled\x18\v \x01(\x03R\x1bsettlementLinesUnreconciled\x12Q\n" +
 	"\x17last_settlement_pull_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\x14lastSettlementPullAt\x12-\n" +
-	"\x12payouts_unrecorded\x18\r \x01(\x03R\x11payoutsUnrecorded\":\n" +
+	"\x12payouts_unrecorded\x18\r \x01(\x03R\x11payoutsUnrecorded\x12>\n" +
+	"\x1bsettlement_lines_uncredited\x18\x0e \x01(\x03R\x19settlementLinesUncredited\":\n" +
 	"\x19GetPartnerActivityRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\"_\n" +
@@ -2535,7 +3085,14 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8d\x01\n" +
 	"\x19ListPartnerOrdersResponse\x129\n" +
 	"\x06orders\x18\x01 \x03(\v2!.crossdock.docking.v1.PulledOrderR\x06orders\x125\n" +
-	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xb0\x04\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xd4\x01\n" +
+	"\x0eLineResolution\x12P\n" +
+	"\x0eprevious_state\x18\x01 \x01(\x0e2).crossdock.docking.v1.SettlementLineStateR\rpreviousState\x12\x12\n" +
+	"\x04note\x18\x02 \x01(\tR\x04note\x12\x1f\n" +
+	"\vresolved_by\x18\x03 \x01(\tR\n" +
+	"resolvedBy\x12;\n" +
+	"\vresolved_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"resolvedAt\"\xb3\x05\n" +
 	"\x0eSettlementLine\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x17\n" +
@@ -2550,7 +3107,12 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"settled_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\tsettledAt\x12?\n" +
-	"\rreconciled_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\freconciledAt\"\xb2\x01\n" +
+	"\rreconciled_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\freconciledAt\x12D\n" +
+	"\n" +
+	"resolution\x18\f \x01(\v2$.crossdock.docking.v1.LineResolutionR\n" +
+	"resolution\x12;\n" +
+	"\vcredited_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"creditedAt\"\xb2\x01\n" +
 	"\x1aListSettlementLinesRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12?\n" +
@@ -2558,6 +3120,35 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x90\x01\n" +
 	"\x1bListSettlementLinesResponse\x12:\n" +
 	"\x05lines\x18\x01 \x03(\v2$.crossdock.docking.v1.SettlementLineR\x05lines\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xba\x01\n" +
+	"\x1cResolveSettlementLineRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x17\n" +
+	"\aline_id\x18\x02 \x01(\tR\x06lineId\x12N\n" +
+	"\n" +
+	"resolution\x18\x03 \x01(\x0e2..crossdock.docking.v1.SettlementLineResolutionR\n" +
+	"resolution\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"Y\n" +
+	"\x1dResolveSettlementLineResponse\x128\n" +
+	"\x04line\x18\x01 \x01(\v2$.crossdock.docking.v1.SettlementLineR\x04line\"\x94\x03\n" +
+	"\rPartnerPayout\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x1b\n" +
+	"\tpayout_id\x18\x02 \x01(\tR\bpayoutId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12>\n" +
+	"\x05state\x18\x04 \x01(\x0e2(.crossdock.docking.v1.PartnerPayoutStateR\x05state\x123\n" +
+	"\apaid_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x06paidAt\x12>\n" +
+	"\rfirst_seen_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vfirstSeenAt\x12;\n" +
+	"\vrecorded_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordedAt\x12!\n" +
+	"\flast_refusal\x18\b \x01(\tR\vlastRefusal\"\xb0\x01\n" +
+	"\x19ListPartnerPayoutsRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12>\n" +
+	"\x05state\x18\x02 \x01(\x0e2(.crossdock.docking.v1.PartnerPayoutStateR\x05state\x124\n" +
+	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x92\x01\n" +
+	"\x1aListPartnerPayoutsResponse\x12=\n" +
+	"\apayouts\x18\x01 \x03(\v2#.crossdock.docking.v1.PartnerPayoutR\apayouts\x125\n" +
 	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"3\n" +
 	"\x12SyncPartnerRequest\x12\x1d\n" +
 	"\n" +
@@ -2654,12 +3245,22 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1fPARTNER_ORDER_STATE_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cPARTNER_ORDER_STATE_IMPORTED\x10\x01\x12\x1f\n" +
 	"\x1bPARTNER_ORDER_STATE_WAITING\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_ORDER_STATE_HELD\x10\x03*\xa6\x01\n" +
+	"\x18PARTNER_ORDER_STATE_HELD\x10\x03*\xef\x01\n" +
 	"\x13SettlementLineState\x12%\n" +
 	"!SETTLEMENT_LINE_STATE_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dSETTLEMENT_LINE_STATE_MATCHED\x10\x01\x12!\n" +
 	"\x1dSETTLEMENT_LINE_STATE_MISSING\x10\x02\x12\"\n" +
-	"\x1eSETTLEMENT_LINE_STATE_MISMATCH\x10\x03*~\n" +
+	"\x1eSETTLEMENT_LINE_STATE_MISMATCH\x10\x03\x12\"\n" +
+	"\x1eSETTLEMENT_LINE_STATE_ACCEPTED\x10\x04\x12#\n" +
+	"\x1fSETTLEMENT_LINE_STATE_DISMISSED\x10\x05*\xa5\x01\n" +
+	"\x18SettlementLineResolution\x12*\n" +
+	"&SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED\x10\x00\x125\n" +
+	"1SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES\x10\x01\x12&\n" +
+	"\"SETTLEMENT_LINE_RESOLUTION_DISMISS\x10\x02*\x7f\n" +
+	"\x12PartnerPayoutState\x12$\n" +
+	" PARTNER_PAYOUT_STATE_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dPARTNER_PAYOUT_STATE_RECORDED\x10\x01\x12 \n" +
+	"\x1cPARTNER_PAYOUT_STATE_WAITING\x10\x02*~\n" +
 	"\x0fPartnerProtocol\x12 \n" +
 	"\x1cPARTNER_PROTOCOL_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1ePARTNER_PROTOCOL_STANDARD_GRPC\x10\x01\x12%\n" +
@@ -2668,7 +3269,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
 	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\x86\x0f\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\x82\x11\n" +
 	"\x0eDockingService\x12h\n" +
 	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
 	"\n" +
@@ -2681,7 +3282,9 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x12GetPartnerActivity\x12/.crossdock.docking.v1.GetPartnerActivityRequest\x1a0.crossdock.docking.v1.GetPartnerActivityResponse\x12e\n" +
 	"\fListListings\x12).crossdock.docking.v1.ListListingsRequest\x1a*.crossdock.docking.v1.ListListingsResponse\x12t\n" +
 	"\x11ListPartnerOrders\x12..crossdock.docking.v1.ListPartnerOrdersRequest\x1a/.crossdock.docking.v1.ListPartnerOrdersResponse\x12z\n" +
-	"\x13ListSettlementLines\x120.crossdock.docking.v1.ListSettlementLinesRequest\x1a1.crossdock.docking.v1.ListSettlementLinesResponse\x12b\n" +
+	"\x13ListSettlementLines\x120.crossdock.docking.v1.ListSettlementLinesRequest\x1a1.crossdock.docking.v1.ListSettlementLinesResponse\x12\x80\x01\n" +
+	"\x15ResolveSettlementLine\x122.crossdock.docking.v1.ResolveSettlementLineRequest\x1a3.crossdock.docking.v1.ResolveSettlementLineResponse\x12w\n" +
+	"\x12ListPartnerPayouts\x12/.crossdock.docking.v1.ListPartnerPayoutsRequest\x1a0.crossdock.docking.v1.ListPartnerPayoutsResponse\x12b\n" +
 	"\vSyncPartner\x12(.crossdock.docking.v1.SyncPartnerRequest\x1a).crossdock.docking.v1.SyncPartnerResponse\x12}\n" +
 	"\x14CreateSupplyPlatform\x121.crossdock.docking.v1.CreateSupplyPlatformRequest\x1a2.crossdock.docking.v1.CreateSupplyPlatformResponse\x12t\n" +
 	"\x11GetSupplyPlatform\x12..crossdock.docking.v1.GetSupplyPlatformRequest\x1a/.crossdock.docking.v1.GetSupplyPlatformResponse\x12z\n" +
@@ -2702,153 +3305,180 @@ func file_crossdock_docking_v1_service_proto_rawDescGZIP() []byte {
 	return file_crossdock_docking_v1_service_proto_rawDescData
 }
 
-var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_crossdock_docking_v1_service_proto_goTypes = []any{
-	(ListingStatus)(0),                   // 0: crossdock.docking.v1.ListingStatus
-	(PartnerOrderState)(0),               // 1: crossdock.docking.v1.PartnerOrderState
-	(SettlementLineState)(0),             // 2: crossdock.docking.v1.SettlementLineState
-	(PartnerProtocol)(0),                 // 3: crossdock.docking.v1.PartnerProtocol
-	(PartnerStatus)(0),                   // 4: crossdock.docking.v1.PartnerStatus
-	(*PartnerListing)(nil),               // 5: crossdock.docking.v1.PartnerListing
-	(*ListingCount)(nil),                 // 6: crossdock.docking.v1.ListingCount
-	(*PartnerActivity)(nil),              // 7: crossdock.docking.v1.PartnerActivity
-	(*GetPartnerActivityRequest)(nil),    // 8: crossdock.docking.v1.GetPartnerActivityRequest
-	(*GetPartnerActivityResponse)(nil),   // 9: crossdock.docking.v1.GetPartnerActivityResponse
-	(*ListListingsRequest)(nil),          // 10: crossdock.docking.v1.ListListingsRequest
-	(*ListListingsResponse)(nil),         // 11: crossdock.docking.v1.ListListingsResponse
-	(*PulledOrder)(nil),                  // 12: crossdock.docking.v1.PulledOrder
-	(*ListPartnerOrdersRequest)(nil),     // 13: crossdock.docking.v1.ListPartnerOrdersRequest
-	(*ListPartnerOrdersResponse)(nil),    // 14: crossdock.docking.v1.ListPartnerOrdersResponse
-	(*SettlementLine)(nil),               // 15: crossdock.docking.v1.SettlementLine
-	(*ListSettlementLinesRequest)(nil),   // 16: crossdock.docking.v1.ListSettlementLinesRequest
-	(*ListSettlementLinesResponse)(nil),  // 17: crossdock.docking.v1.ListSettlementLinesResponse
-	(*SyncPartnerRequest)(nil),           // 18: crossdock.docking.v1.SyncPartnerRequest
-	(*SyncPartnerResponse)(nil),          // 19: crossdock.docking.v1.SyncPartnerResponse
-	(*FeeTerms)(nil),                     // 20: crossdock.docking.v1.FeeTerms
-	(*PartnerCredentials)(nil),           // 21: crossdock.docking.v1.PartnerCredentials
-	(*Partner)(nil),                      // 22: crossdock.docking.v1.Partner
-	(*CreatePartnerRequest)(nil),         // 23: crossdock.docking.v1.CreatePartnerRequest
-	(*CreatePartnerResponse)(nil),        // 24: crossdock.docking.v1.CreatePartnerResponse
-	(*GetPartnerRequest)(nil),            // 25: crossdock.docking.v1.GetPartnerRequest
-	(*GetPartnerResponse)(nil),           // 26: crossdock.docking.v1.GetPartnerResponse
-	(*ListPartnersRequest)(nil),          // 27: crossdock.docking.v1.ListPartnersRequest
-	(*ListPartnersResponse)(nil),         // 28: crossdock.docking.v1.ListPartnersResponse
-	(*UpdatePartnerRequest)(nil),         // 29: crossdock.docking.v1.UpdatePartnerRequest
-	(*UpdatePartnerResponse)(nil),        // 30: crossdock.docking.v1.UpdatePartnerResponse
-	(*VerifyPartnerRequest)(nil),         // 31: crossdock.docking.v1.VerifyPartnerRequest
-	(*VerifyPartnerResponse)(nil),        // 32: crossdock.docking.v1.VerifyPartnerResponse
-	(*SuspendPartnerRequest)(nil),        // 33: crossdock.docking.v1.SuspendPartnerRequest
-	(*SuspendPartnerResponse)(nil),       // 34: crossdock.docking.v1.SuspendPartnerResponse
-	(*ResumePartnerRequest)(nil),         // 35: crossdock.docking.v1.ResumePartnerRequest
-	(*ResumePartnerResponse)(nil),        // 36: crossdock.docking.v1.ResumePartnerResponse
-	(*v1.Money)(nil),                     // 37: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),        // 38: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),               // 39: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),              // 40: crossdock.common.v1.PageResponse
-	(*CreateSupplyPlatformRequest)(nil),  // 41: crossdock.docking.v1.CreateSupplyPlatformRequest
-	(*GetSupplyPlatformRequest)(nil),     // 42: crossdock.docking.v1.GetSupplyPlatformRequest
-	(*ListSupplyPlatformsRequest)(nil),   // 43: crossdock.docking.v1.ListSupplyPlatformsRequest
-	(*UpdateSupplyPlatformRequest)(nil),  // 44: crossdock.docking.v1.UpdateSupplyPlatformRequest
-	(*ListSupplyOrdersRequest)(nil),      // 45: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*CreateSupplyPlatformResponse)(nil), // 46: crossdock.docking.v1.CreateSupplyPlatformResponse
-	(*GetSupplyPlatformResponse)(nil),    // 47: crossdock.docking.v1.GetSupplyPlatformResponse
-	(*ListSupplyPlatformsResponse)(nil),  // 48: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*UpdateSupplyPlatformResponse)(nil), // 49: crossdock.docking.v1.UpdateSupplyPlatformResponse
-	(*ListSupplyOrdersResponse)(nil),     // 50: crossdock.docking.v1.ListSupplyOrdersResponse
+	(ListingStatus)(0),                    // 0: crossdock.docking.v1.ListingStatus
+	(PartnerOrderState)(0),                // 1: crossdock.docking.v1.PartnerOrderState
+	(SettlementLineState)(0),              // 2: crossdock.docking.v1.SettlementLineState
+	(SettlementLineResolution)(0),         // 3: crossdock.docking.v1.SettlementLineResolution
+	(PartnerPayoutState)(0),               // 4: crossdock.docking.v1.PartnerPayoutState
+	(PartnerProtocol)(0),                  // 5: crossdock.docking.v1.PartnerProtocol
+	(PartnerStatus)(0),                    // 6: crossdock.docking.v1.PartnerStatus
+	(*PartnerListing)(nil),                // 7: crossdock.docking.v1.PartnerListing
+	(*ListingCount)(nil),                  // 8: crossdock.docking.v1.ListingCount
+	(*PartnerActivity)(nil),               // 9: crossdock.docking.v1.PartnerActivity
+	(*GetPartnerActivityRequest)(nil),     // 10: crossdock.docking.v1.GetPartnerActivityRequest
+	(*GetPartnerActivityResponse)(nil),    // 11: crossdock.docking.v1.GetPartnerActivityResponse
+	(*ListListingsRequest)(nil),           // 12: crossdock.docking.v1.ListListingsRequest
+	(*ListListingsResponse)(nil),          // 13: crossdock.docking.v1.ListListingsResponse
+	(*PulledOrder)(nil),                   // 14: crossdock.docking.v1.PulledOrder
+	(*ListPartnerOrdersRequest)(nil),      // 15: crossdock.docking.v1.ListPartnerOrdersRequest
+	(*ListPartnerOrdersResponse)(nil),     // 16: crossdock.docking.v1.ListPartnerOrdersResponse
+	(*LineResolution)(nil),                // 17: crossdock.docking.v1.LineResolution
+	(*SettlementLine)(nil),                // 18: crossdock.docking.v1.SettlementLine
+	(*ListSettlementLinesRequest)(nil),    // 19: crossdock.docking.v1.ListSettlementLinesRequest
+	(*ListSettlementLinesResponse)(nil),   // 20: crossdock.docking.v1.ListSettlementLinesResponse
+	(*ResolveSettlementLineRequest)(nil),  // 21: crossdock.docking.v1.ResolveSettlementLineRequest
+	(*ResolveSettlementLineResponse)(nil), // 22: crossdock.docking.v1.ResolveSettlementLineResponse
+	(*PartnerPayout)(nil),                 // 23: crossdock.docking.v1.PartnerPayout
+	(*ListPartnerPayoutsRequest)(nil),     // 24: crossdock.docking.v1.ListPartnerPayoutsRequest
+	(*ListPartnerPayoutsResponse)(nil),    // 25: crossdock.docking.v1.ListPartnerPayoutsResponse
+	(*SyncPartnerRequest)(nil),            // 26: crossdock.docking.v1.SyncPartnerRequest
+	(*SyncPartnerResponse)(nil),           // 27: crossdock.docking.v1.SyncPartnerResponse
+	(*FeeTerms)(nil),                      // 28: crossdock.docking.v1.FeeTerms
+	(*PartnerCredentials)(nil),            // 29: crossdock.docking.v1.PartnerCredentials
+	(*Partner)(nil),                       // 30: crossdock.docking.v1.Partner
+	(*CreatePartnerRequest)(nil),          // 31: crossdock.docking.v1.CreatePartnerRequest
+	(*CreatePartnerResponse)(nil),         // 32: crossdock.docking.v1.CreatePartnerResponse
+	(*GetPartnerRequest)(nil),             // 33: crossdock.docking.v1.GetPartnerRequest
+	(*GetPartnerResponse)(nil),            // 34: crossdock.docking.v1.GetPartnerResponse
+	(*ListPartnersRequest)(nil),           // 35: crossdock.docking.v1.ListPartnersRequest
+	(*ListPartnersResponse)(nil),          // 36: crossdock.docking.v1.ListPartnersResponse
+	(*UpdatePartnerRequest)(nil),          // 37: crossdock.docking.v1.UpdatePartnerRequest
+	(*UpdatePartnerResponse)(nil),         // 38: crossdock.docking.v1.UpdatePartnerResponse
+	(*VerifyPartnerRequest)(nil),          // 39: crossdock.docking.v1.VerifyPartnerRequest
+	(*VerifyPartnerResponse)(nil),         // 40: crossdock.docking.v1.VerifyPartnerResponse
+	(*SuspendPartnerRequest)(nil),         // 41: crossdock.docking.v1.SuspendPartnerRequest
+	(*SuspendPartnerResponse)(nil),        // 42: crossdock.docking.v1.SuspendPartnerResponse
+	(*ResumePartnerRequest)(nil),          // 43: crossdock.docking.v1.ResumePartnerRequest
+	(*ResumePartnerResponse)(nil),         // 44: crossdock.docking.v1.ResumePartnerResponse
+	(*v1.Money)(nil),                      // 45: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),         // 46: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),                // 47: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),               // 48: crossdock.common.v1.PageResponse
+	(*CreateSupplyPlatformRequest)(nil),   // 49: crossdock.docking.v1.CreateSupplyPlatformRequest
+	(*GetSupplyPlatformRequest)(nil),      // 50: crossdock.docking.v1.GetSupplyPlatformRequest
+	(*ListSupplyPlatformsRequest)(nil),    // 51: crossdock.docking.v1.ListSupplyPlatformsRequest
+	(*UpdateSupplyPlatformRequest)(nil),   // 52: crossdock.docking.v1.UpdateSupplyPlatformRequest
+	(*ListSupplyOrdersRequest)(nil),       // 53: crossdock.docking.v1.ListSupplyOrdersRequest
+	(*CreateSupplyPlatformResponse)(nil),  // 54: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformResponse)(nil),     // 55: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsResponse)(nil),   // 56: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*UpdateSupplyPlatformResponse)(nil),  // 57: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersResponse)(nil),      // 58: crossdock.docking.v1.ListSupplyOrdersResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
-	37, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
-	38, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
-	38, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
+	45, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
+	46, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
+	46, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: crossdock.docking.v1.ListingCount.status:type_name -> crossdock.docking.v1.ListingStatus
-	38, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
-	38, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
-	38, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
-	6,  // 8: crossdock.docking.v1.PartnerActivity.listings:type_name -> crossdock.docking.v1.ListingCount
-	38, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
-	7,  // 10: crossdock.docking.v1.GetPartnerActivityResponse.activity:type_name -> crossdock.docking.v1.PartnerActivity
+	46, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
+	46, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
+	46, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
+	8,  // 8: crossdock.docking.v1.PartnerActivity.listings:type_name -> crossdock.docking.v1.ListingCount
+	46, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
+	9,  // 10: crossdock.docking.v1.GetPartnerActivityResponse.activity:type_name -> crossdock.docking.v1.PartnerActivity
 	0,  // 11: crossdock.docking.v1.ListListingsRequest.status:type_name -> crossdock.docking.v1.ListingStatus
-	39, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	5,  // 13: crossdock.docking.v1.ListListingsResponse.listings:type_name -> crossdock.docking.v1.PartnerListing
-	40, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	47, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	7,  // 13: crossdock.docking.v1.ListListingsResponse.listings:type_name -> crossdock.docking.v1.PartnerListing
+	48, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
 	1,  // 15: crossdock.docking.v1.PulledOrder.state:type_name -> crossdock.docking.v1.PartnerOrderState
-	38, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
-	38, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
+	46, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
+	46, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 18: crossdock.docking.v1.ListPartnerOrdersRequest.state:type_name -> crossdock.docking.v1.PartnerOrderState
-	39, // 19: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	12, // 20: crossdock.docking.v1.ListPartnerOrdersResponse.orders:type_name -> crossdock.docking.v1.PulledOrder
-	40, // 21: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	2,  // 22: crossdock.docking.v1.SettlementLine.state:type_name -> crossdock.docking.v1.SettlementLineState
-	37, // 23: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
-	37, // 24: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
-	37, // 25: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
-	37, // 26: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
-	38, // 27: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
-	38, // 28: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
-	2,  // 29: crossdock.docking.v1.ListSettlementLinesRequest.state:type_name -> crossdock.docking.v1.SettlementLineState
-	39, // 30: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
-	15, // 31: crossdock.docking.v1.ListSettlementLinesResponse.lines:type_name -> crossdock.docking.v1.SettlementLine
-	40, // 32: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
-	37, // 33: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
-	3,  // 34: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	20, // 35: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
-	4,  // 36: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
-	38, // 37: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
-	38, // 38: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
-	38, // 39: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
-	3,  // 40: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	20, // 41: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	21, // 42: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	22, // 43: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	22, // 44: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	22, // 45: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
-	20, // 46: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	21, // 47: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	22, // 48: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	22, // 49: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	22, // 50: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	22, // 51: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	23, // 52: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
-	25, // 53: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
-	27, // 54: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
-	29, // 55: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
-	31, // 56: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
-	33, // 57: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
-	35, // 58: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
-	8,  // 59: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
-	10, // 60: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
-	13, // 61: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
-	16, // 62: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
-	18, // 63: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
-	41, // 64: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
-	42, // 65: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
-	43, // 66: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
-	44, // 67: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
-	45, // 68: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
-	24, // 69: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	26, // 70: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	28, // 71: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	30, // 72: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	32, // 73: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	34, // 74: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	36, // 75: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	9,  // 76: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
-	11, // 77: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
-	14, // 78: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
-	17, // 79: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
-	19, // 80: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
-	46, // 81: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
-	47, // 82: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
-	48, // 83: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
-	49, // 84: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
-	50, // 85: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
-	69, // [69:86] is the sub-list for method output_type
-	52, // [52:69] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	47, // 19: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	14, // 20: crossdock.docking.v1.ListPartnerOrdersResponse.orders:type_name -> crossdock.docking.v1.PulledOrder
+	48, // 21: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	2,  // 22: crossdock.docking.v1.LineResolution.previous_state:type_name -> crossdock.docking.v1.SettlementLineState
+	46, // 23: crossdock.docking.v1.LineResolution.resolved_at:type_name -> google.protobuf.Timestamp
+	2,  // 24: crossdock.docking.v1.SettlementLine.state:type_name -> crossdock.docking.v1.SettlementLineState
+	45, // 25: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
+	45, // 26: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
+	45, // 27: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
+	45, // 28: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
+	46, // 29: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
+	46, // 30: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
+	17, // 31: crossdock.docking.v1.SettlementLine.resolution:type_name -> crossdock.docking.v1.LineResolution
+	46, // 32: crossdock.docking.v1.SettlementLine.credited_at:type_name -> google.protobuf.Timestamp
+	2,  // 33: crossdock.docking.v1.ListSettlementLinesRequest.state:type_name -> crossdock.docking.v1.SettlementLineState
+	47, // 34: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
+	18, // 35: crossdock.docking.v1.ListSettlementLinesResponse.lines:type_name -> crossdock.docking.v1.SettlementLine
+	48, // 36: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
+	3,  // 37: crossdock.docking.v1.ResolveSettlementLineRequest.resolution:type_name -> crossdock.docking.v1.SettlementLineResolution
+	18, // 38: crossdock.docking.v1.ResolveSettlementLineResponse.line:type_name -> crossdock.docking.v1.SettlementLine
+	45, // 39: crossdock.docking.v1.PartnerPayout.amount:type_name -> crossdock.common.v1.Money
+	4,  // 40: crossdock.docking.v1.PartnerPayout.state:type_name -> crossdock.docking.v1.PartnerPayoutState
+	46, // 41: crossdock.docking.v1.PartnerPayout.paid_at:type_name -> google.protobuf.Timestamp
+	46, // 42: crossdock.docking.v1.PartnerPayout.first_seen_at:type_name -> google.protobuf.Timestamp
+	46, // 43: crossdock.docking.v1.PartnerPayout.recorded_at:type_name -> google.protobuf.Timestamp
+	4,  // 44: crossdock.docking.v1.ListPartnerPayoutsRequest.state:type_name -> crossdock.docking.v1.PartnerPayoutState
+	47, // 45: crossdock.docking.v1.ListPartnerPayoutsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	23, // 46: crossdock.docking.v1.ListPartnerPayoutsResponse.payouts:type_name -> crossdock.docking.v1.PartnerPayout
+	48, // 47: crossdock.docking.v1.ListPartnerPayoutsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	45, // 48: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
+	5,  // 49: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	28, // 50: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
+	6,  // 51: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
+	46, // 52: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
+	46, // 53: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
+	46, // 54: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 55: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	28, // 56: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	29, // 57: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	30, // 58: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	30, // 59: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	30, // 60: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
+	28, // 61: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	29, // 62: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	30, // 63: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	30, // 64: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	30, // 65: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	30, // 66: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	31, // 67: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
+	33, // 68: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
+	35, // 69: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
+	37, // 70: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
+	39, // 71: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
+	41, // 72: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
+	43, // 73: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
+	10, // 74: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
+	12, // 75: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
+	15, // 76: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
+	19, // 77: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
+	21, // 78: crossdock.docking.v1.DockingService.ResolveSettlementLine:input_type -> crossdock.docking.v1.ResolveSettlementLineRequest
+	24, // 79: crossdock.docking.v1.DockingService.ListPartnerPayouts:input_type -> crossdock.docking.v1.ListPartnerPayoutsRequest
+	26, // 80: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
+	49, // 81: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
+	50, // 82: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
+	51, // 83: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
+	52, // 84: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
+	53, // 85: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
+	32, // 86: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	34, // 87: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	36, // 88: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	38, // 89: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	40, // 90: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	42, // 91: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	44, // 92: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	11, // 93: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	13, // 94: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	16, // 95: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	20, // 96: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	22, // 97: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
+	25, // 98: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
+	27, // 99: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	54, // 100: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
+	55, // 101: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
+	56, // 102: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
+	57, // 103: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
+	58, // 104: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
+	86, // [86:105] is the sub-list for method output_type
+	67, // [67:86] is the sub-list for method input_type
+	67, // [67:67] is the sub-list for extension type_name
+	67, // [67:67] is the sub-list for extension extendee
+	0,  // [0:67] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_service_proto_init() }
@@ -2857,14 +3487,14 @@ func file_crossdock_docking_v1_service_proto_init() {
 		return
 	}
 	file_crossdock_docking_v1_supply_proto_init()
-	file_crossdock_docking_v1_service_proto_msgTypes[24].OneofWrappers = []any{}
+	file_crossdock_docking_v1_service_proto_msgTypes[30].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_service_proto_rawDesc), len(file_crossdock_docking_v1_service_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   32,
+			NumEnums:      7,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

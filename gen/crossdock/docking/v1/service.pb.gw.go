@@ -482,6 +482,120 @@ func local_request_DockingService_ListSettlementLines_0(ctx context.Context, mar
 	return msg, metadata, err
 }
 
+func request_DockingService_ResolveSettlementLine_0(ctx context.Context, marshaler runtime.Marshaler, client DockingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ResolveSettlementLineRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["partner_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_id")
+	}
+	protoReq.PartnerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_id", err)
+	}
+	val, ok = pathParams["line_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "line_id")
+	}
+	protoReq.LineId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "line_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ResolveSettlementLine(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DockingService_ResolveSettlementLine_0(ctx context.Context, marshaler runtime.Marshaler, server DockingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ResolveSettlementLineRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["partner_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_id")
+	}
+	protoReq.PartnerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_id", err)
+	}
+	val, ok = pathParams["line_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "line_id")
+	}
+	protoReq.LineId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "line_id", err)
+	}
+	msg, err := server.ResolveSettlementLine(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_DockingService_ListPartnerPayouts_0 = &utilities.DoubleArray{Encoding: map[string]int{"partner_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
+func request_DockingService_ListPartnerPayouts_0(ctx context.Context, marshaler runtime.Marshaler, client DockingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListPartnerPayoutsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["partner_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_id")
+	}
+	protoReq.PartnerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DockingService_ListPartnerPayouts_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListPartnerPayouts(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DockingService_ListPartnerPayouts_0(ctx context.Context, marshaler runtime.Marshaler, server DockingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListPartnerPayoutsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["partner_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_id")
+	}
+	protoReq.PartnerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DockingService_ListPartnerPayouts_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListPartnerPayouts(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_DockingService_SyncPartner_0(ctx context.Context, marshaler runtime.Marshaler, client DockingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq SyncPartnerRequest
@@ -938,6 +1052,46 @@ func RegisterDockingServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_DockingService_ListSettlementLines_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DockingService_ResolveSettlementLine_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/ResolveSettlementLine", runtime.WithHTTPPathPattern("/v1/docking/partners/{partner_id}/settlement-lines/{line_id}/resolve"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DockingService_ResolveSettlementLine_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_ResolveSettlementLine_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_DockingService_ListPartnerPayouts_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/ListPartnerPayouts", runtime.WithHTTPPathPattern("/v1/docking/partners/{partner_id}/payouts"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DockingService_ListPartnerPayouts_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_ListPartnerPayouts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DockingService_SyncPartner_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1285,6 +1439,40 @@ func RegisterDockingServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_DockingService_ListSettlementLines_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DockingService_ResolveSettlementLine_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/ResolveSettlementLine", runtime.WithHTTPPathPattern("/v1/docking/partners/{partner_id}/settlement-lines/{line_id}/resolve"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DockingService_ResolveSettlementLine_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_ResolveSettlementLine_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_DockingService_ListPartnerPayouts_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/ListPartnerPayouts", runtime.WithHTTPPathPattern("/v1/docking/partners/{partner_id}/payouts"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DockingService_ListPartnerPayouts_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_ListPartnerPayouts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DockingService_SyncPartner_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1391,41 +1579,45 @@ func RegisterDockingServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 }
 
 var (
-	pattern_DockingService_CreatePartner_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "partners"}, ""))
-	pattern_DockingService_GetPartner_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "partners", "partner_id"}, ""))
-	pattern_DockingService_ListPartners_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "partners"}, ""))
-	pattern_DockingService_UpdatePartner_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "partners", "partner_id"}, ""))
-	pattern_DockingService_VerifyPartner_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "verify"}, ""))
-	pattern_DockingService_SuspendPartner_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "suspend"}, ""))
-	pattern_DockingService_ResumePartner_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "resume"}, ""))
-	pattern_DockingService_GetPartnerActivity_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "activity"}, ""))
-	pattern_DockingService_ListListings_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "listings"}, ""))
-	pattern_DockingService_ListPartnerOrders_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "orders"}, ""))
-	pattern_DockingService_ListSettlementLines_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "settlement-lines"}, ""))
-	pattern_DockingService_SyncPartner_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "sync"}, ""))
-	pattern_DockingService_CreateSupplyPlatform_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "supply-platforms"}, ""))
-	pattern_DockingService_GetSupplyPlatform_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "supply-platforms", "platform_id"}, ""))
-	pattern_DockingService_ListSupplyPlatforms_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "supply-platforms"}, ""))
-	pattern_DockingService_UpdateSupplyPlatform_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "supply-platforms", "platform_id"}, ""))
-	pattern_DockingService_ListSupplyOrders_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "supply-platforms", "platform_id", "orders"}, ""))
+	pattern_DockingService_CreatePartner_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "partners"}, ""))
+	pattern_DockingService_GetPartner_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "partners", "partner_id"}, ""))
+	pattern_DockingService_ListPartners_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "partners"}, ""))
+	pattern_DockingService_UpdatePartner_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "partners", "partner_id"}, ""))
+	pattern_DockingService_VerifyPartner_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "verify"}, ""))
+	pattern_DockingService_SuspendPartner_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "suspend"}, ""))
+	pattern_DockingService_ResumePartner_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "resume"}, ""))
+	pattern_DockingService_GetPartnerActivity_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "activity"}, ""))
+	pattern_DockingService_ListListings_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "listings"}, ""))
+	pattern_DockingService_ListPartnerOrders_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "orders"}, ""))
+	pattern_DockingService_ListSettlementLines_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "settlement-lines"}, ""))
+	pattern_DockingService_ResolveSettlementLine_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4, 1, 0, 4, 1, 5, 5, 2, 6}, []string{"v1", "docking", "partners", "partner_id", "settlement-lines", "line_id", "resolve"}, ""))
+	pattern_DockingService_ListPartnerPayouts_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "payouts"}, ""))
+	pattern_DockingService_SyncPartner_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "sync"}, ""))
+	pattern_DockingService_CreateSupplyPlatform_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "supply-platforms"}, ""))
+	pattern_DockingService_GetSupplyPlatform_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "supply-platforms", "platform_id"}, ""))
+	pattern_DockingService_ListSupplyPlatforms_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "supply-platforms"}, ""))
+	pattern_DockingService_UpdateSupplyPlatform_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "supply-platforms", "platform_id"}, ""))
+	pattern_DockingService_ListSupplyOrders_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "supply-platforms", "platform_id", "orders"}, ""))
 )
 
 var (
-	forward_DockingService_CreatePartner_0        = runtime.ForwardResponseMessage
-	forward_DockingService_GetPartner_0           = runtime.ForwardResponseMessage
-	forward_DockingService_ListPartners_0         = runtime.ForwardResponseMessage
-	forward_DockingService_UpdatePartner_0        = runtime.ForwardResponseMessage
-	forward_DockingService_VerifyPartner_0        = runtime.ForwardResponseMessage
-	forward_DockingService_SuspendPartner_0       = runtime.ForwardResponseMessage
-	forward_DockingService_ResumePartner_0        = runtime.ForwardResponseMessage
-	forward_DockingService_GetPartnerActivity_0   = runtime.ForwardResponseMessage
-	forward_DockingService_ListListings_0         = runtime.ForwardResponseMessage
-	forward_DockingService_ListPartnerOrders_0    = runtime.ForwardResponseMessage
-	forward_DockingService_ListSettlementLines_0  = runtime.ForwardResponseMessage
-	forward_DockingService_SyncPartner_0          = runtime.ForwardResponseMessage
-	forward_DockingService_CreateSupplyPlatform_0 = runtime.ForwardResponseMessage
-	forward_DockingService_GetSupplyPlatform_0    = runtime.ForwardResponseMessage
-	forward_DockingService_ListSupplyPlatforms_0  = runtime.ForwardResponseMessage
-	forward_DockingService_UpdateSupplyPlatform_0 = runtime.ForwardResponseMessage
-	forward_DockingService_ListSupplyOrders_0     = runtime.ForwardResponseMessage
+	forward_DockingService_CreatePartner_0         = runtime.ForwardResponseMessage
+	forward_DockingService_GetPartner_0            = runtime.ForwardResponseMessage
+	forward_DockingService_ListPartners_0          = runtime.ForwardResponseMessage
+	forward_DockingService_UpdatePartner_0         = runtime.ForwardResponseMessage
+	forward_DockingService_VerifyPartner_0         = runtime.ForwardResponseMessage
+	forward_DockingService_SuspendPartner_0        = runtime.ForwardResponseMessage
+	forward_DockingService_ResumePartner_0         = runtime.ForwardResponseMessage
+	forward_DockingService_GetPartnerActivity_0    = runtime.ForwardResponseMessage
+	forward_DockingService_ListListings_0          = runtime.ForwardResponseMessage
+	forward_DockingService_ListPartnerOrders_0     = runtime.ForwardResponseMessage
+	forward_DockingService_ListSettlementLines_0   = runtime.ForwardResponseMessage
+	forward_DockingService_ResolveSettlementLine_0 = runtime.ForwardResponseMessage
+	forward_DockingService_ListPartnerPayouts_0    = runtime.ForwardResponseMessage
+	forward_DockingService_SyncPartner_0           = runtime.ForwardResponseMessage
+	forward_DockingService_CreateSupplyPlatform_0  = runtime.ForwardResponseMessage
+	forward_DockingService_GetSupplyPlatform_0     = runtime.ForwardResponseMessage
+	forward_DockingService_ListSupplyPlatforms_0   = runtime.ForwardResponseMessage
+	forward_DockingService_UpdateSupplyPlatform_0  = runtime.ForwardResponseMessage
+	forward_DockingService_ListSupplyOrders_0      = runtime.ForwardResponseMessage
 )

@@ -19,23 +19,25 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DockingService_CreatePartner_FullMethodName        = "/crossdock.docking.v1.DockingService/CreatePartner"
-	DockingService_GetPartner_FullMethodName           = "/crossdock.docking.v1.DockingService/GetPartner"
-	DockingService_ListPartners_FullMethodName         = "/crossdock.docking.v1.DockingService/ListPartners"
-	DockingService_UpdatePartner_FullMethodName        = "/crossdock.docking.v1.DockingService/UpdatePartner"
-	DockingService_VerifyPartner_FullMethodName        = "/crossdock.docking.v1.DockingService/VerifyPartner"
-	DockingService_SuspendPartner_FullMethodName       = "/crossdock.docking.v1.DockingService/SuspendPartner"
-	DockingService_ResumePartner_FullMethodName        = "/crossdock.docking.v1.DockingService/ResumePartner"
-	DockingService_GetPartnerActivity_FullMethodName   = "/crossdock.docking.v1.DockingService/GetPartnerActivity"
-	DockingService_ListListings_FullMethodName         = "/crossdock.docking.v1.DockingService/ListListings"
-	DockingService_ListPartnerOrders_FullMethodName    = "/crossdock.docking.v1.DockingService/ListPartnerOrders"
-	DockingService_ListSettlementLines_FullMethodName  = "/crossdock.docking.v1.DockingService/ListSettlementLines"
-	DockingService_SyncPartner_FullMethodName          = "/crossdock.docking.v1.DockingService/SyncPartner"
-	DockingService_CreateSupplyPlatform_FullMethodName = "/crossdock.docking.v1.DockingService/CreateSupplyPlatform"
-	DockingService_GetSupplyPlatform_FullMethodName    = "/crossdock.docking.v1.DockingService/GetSupplyPlatform"
-	DockingService_ListSupplyPlatforms_FullMethodName  = "/crossdock.docking.v1.DockingService/ListSupplyPlatforms"
-	DockingService_UpdateSupplyPlatform_FullMethodName = "/crossdock.docking.v1.DockingService/UpdateSupplyPlatform"
-	DockingService_ListSupplyOrders_FullMethodName     = "/crossdock.docking.v1.DockingService/ListSupplyOrders"
+	DockingService_CreatePartner_FullMethodName         = "/crossdock.docking.v1.DockingService/CreatePartner"
+	DockingService_GetPartner_FullMethodName            = "/crossdock.docking.v1.DockingService/GetPartner"
+	DockingService_ListPartners_FullMethodName          = "/crossdock.docking.v1.DockingService/ListPartners"
+	DockingService_UpdatePartner_FullMethodName         = "/crossdock.docking.v1.DockingService/UpdatePartner"
+	DockingService_VerifyPartner_FullMethodName         = "/crossdock.docking.v1.DockingService/VerifyPartner"
+	DockingService_SuspendPartner_FullMethodName        = "/crossdock.docking.v1.DockingService/SuspendPartner"
+	DockingService_ResumePartner_FullMethodName         = "/crossdock.docking.v1.DockingService/ResumePartner"
+	DockingService_GetPartnerActivity_FullMethodName    = "/crossdock.docking.v1.DockingService/GetPartnerActivity"
+	DockingService_ListListings_FullMethodName          = "/crossdock.docking.v1.DockingService/ListListings"
+	DockingService_ListPartnerOrders_FullMethodName     = "/crossdock.docking.v1.DockingService/ListPartnerOrders"
+	DockingService_ListSettlementLines_FullMethodName   = "/crossdock.docking.v1.DockingService/ListSettlementLines"
+	DockingService_ResolveSettlementLine_FullMethodName = "/crossdock.docking.v1.DockingService/ResolveSettlementLine"
+	DockingService_ListPartnerPayouts_FullMethodName    = "/crossdock.docking.v1.DockingService/ListPartnerPayouts"
+	DockingService_SyncPartner_FullMethodName           = "/crossdock.docking.v1.DockingService/SyncPartner"
+	DockingService_CreateSupplyPlatform_FullMethodName  = "/crossdock.docking.v1.DockingService/CreateSupplyPlatform"
+	DockingService_GetSupplyPlatform_FullMethodName     = "/crossdock.docking.v1.DockingService/GetSupplyPlatform"
+	DockingService_ListSupplyPlatforms_FullMethodName   = "/crossdock.docking.v1.DockingService/ListSupplyPlatforms"
+	DockingService_UpdateSupplyPlatform_FullMethodName  = "/crossdock.docking.v1.DockingService/UpdateSupplyPlatform"
+	DockingService_ListSupplyOrders_FullMethodName      = "/crossdock.docking.v1.DockingService/ListSupplyOrders"
 )
 
 // DockingServiceClient is the client API for DockingService service.
@@ -92,6 +94,24 @@ type DockingServiceClient interface {
 	// ListSettlementLines lists a partner's settlement lines with how each reconciled
 	// against our orders, newest first.
 	ListSettlementLines(ctx context.Context, in *ListSettlementLinesRequest, opts ...grpc.CallOption) (*ListSettlementLinesResponse, error)
+	// ResolveSettlementLine is an operator's decision on a line docking could not
+	// match, with a required note. ACCEPT_PARTNER_FIGURES (a MISMATCH only) credits the
+	// line as the partner stated it, split over the order's sub-orders exactly as a
+	// matched line is, and keeps what we expected beside it; a payout that waited for
+	// the line is recorded by the next settlement round. DISMISS (a MISSING or
+	// MISMATCH line) closes it with no credit. The same resolution again answers the
+	// line as it is; the other one is FAILED_PRECONDITION (reason
+	// LINE_RESOLVED_OTHERWISE), as are a MATCHED line (LINE_MATCHED), accepting a
+	// MISSING line (LINE_ORDER_MISSING), figures finance could not credit
+	// (LINE_NOT_CREDITABLE) and a line not reconciled yet (LINE_NOT_RECONCILED). A
+	// line the partner does not have is NOT_FOUND. An accepted line whose credit could
+	// not complete now (finance unreachable) is answered without credited_at and
+	// credited by the next settlement round.
+	ResolveSettlementLine(ctx context.Context, in *ResolveSettlementLineRequest, opts ...grpc.CallOption) (*ResolveSettlementLineResponse, error)
+	// ListPartnerPayouts lists the partner's payouts out of our seller account there,
+	// latest paid first: each recorded as a withdrawal in finance, or waiting with
+	// finance's last refusal (usually lines not credited yet).
+	ListPartnerPayouts(ctx context.Context, in *ListPartnerPayoutsRequest, opts ...grpc.CallOption) (*ListPartnerPayoutsResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
 	SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error)
@@ -238,6 +258,26 @@ func (c *dockingServiceClient) ListSettlementLines(ctx context.Context, in *List
 	return out, nil
 }
 
+func (c *dockingServiceClient) ResolveSettlementLine(ctx context.Context, in *ResolveSettlementLineRequest, opts ...grpc.CallOption) (*ResolveSettlementLineResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResolveSettlementLineResponse)
+	err := c.cc.Invoke(ctx, DockingService_ResolveSettlementLine_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dockingServiceClient) ListPartnerPayouts(ctx context.Context, in *ListPartnerPayoutsRequest, opts ...grpc.CallOption) (*ListPartnerPayoutsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPartnerPayoutsResponse)
+	err := c.cc.Invoke(ctx, DockingService_ListPartnerPayouts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *dockingServiceClient) SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SyncPartnerResponse)
@@ -352,6 +392,24 @@ type DockingServiceServer interface {
 	// ListSettlementLines lists a partner's settlement lines with how each reconciled
 	// against our orders, newest first.
 	ListSettlementLines(context.Context, *ListSettlementLinesRequest) (*ListSettlementLinesResponse, error)
+	// ResolveSettlementLine is an operator's decision on a line docking could not
+	// match, with a required note. ACCEPT_PARTNER_FIGURES (a MISMATCH only) credits the
+	// line as the partner stated it, split over the order's sub-orders exactly as a
+	// matched line is, and keeps what we expected beside it; a payout that waited for
+	// the line is recorded by the next settlement round. DISMISS (a MISSING or
+	// MISMATCH line) closes it with no credit. The same resolution again answers the
+	// line as it is; the other one is FAILED_PRECONDITION (reason
+	// LINE_RESOLVED_OTHERWISE), as are a MATCHED line (LINE_MATCHED), accepting a
+	// MISSING line (LINE_ORDER_MISSING), figures finance could not credit
+	// (LINE_NOT_CREDITABLE) and a line not reconciled yet (LINE_NOT_RECONCILED). A
+	// line the partner does not have is NOT_FOUND. An accepted line whose credit could
+	// not complete now (finance unreachable) is answered without credited_at and
+	// credited by the next settlement round.
+	ResolveSettlementLine(context.Context, *ResolveSettlementLineRequest) (*ResolveSettlementLineResponse, error)
+	// ListPartnerPayouts lists the partner's payouts out of our seller account there,
+	// latest paid first: each recorded as a withdrawal in finance, or waiting with
+	// finance's last refusal (usually lines not credited yet).
+	ListPartnerPayouts(context.Context, *ListPartnerPayoutsRequest) (*ListPartnerPayoutsResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
 	SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error)
@@ -420,6 +478,12 @@ func (UnimplementedDockingServiceServer) ListPartnerOrders(context.Context, *Lis
 }
 func (UnimplementedDockingServiceServer) ListSettlementLines(context.Context, *ListSettlementLinesRequest) (*ListSettlementLinesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSettlementLines not implemented")
+}
+func (UnimplementedDockingServiceServer) ResolveSettlementLine(context.Context, *ResolveSettlementLineRequest) (*ResolveSettlementLineResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResolveSettlementLine not implemented")
+}
+func (UnimplementedDockingServiceServer) ListPartnerPayouts(context.Context, *ListPartnerPayoutsRequest) (*ListPartnerPayoutsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPartnerPayouts not implemented")
 }
 func (UnimplementedDockingServiceServer) SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SyncPartner not implemented")
@@ -658,6 +722,42 @@ func _DockingService_ListSettlementLines_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DockingService_ResolveSettlementLine_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolveSettlementLineRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ResolveSettlementLine(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ResolveSettlementLine_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ResolveSettlementLine(ctx, req.(*ResolveSettlementLineRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DockingService_ListPartnerPayouts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPartnerPayoutsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ListPartnerPayouts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ListPartnerPayouts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ListPartnerPayouts(ctx, req.(*ListPartnerPayoutsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DockingService_SyncPartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SyncPartnerRequest)
 	if err := dec(in); err != nil {
@@ -816,6 +916,14 @@ var DockingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSettlementLines",
 			Handler:    _DockingService_ListSettlementLines_Handler,
+		},
+		{
+			MethodName: "ResolveSettlementLine",
+			Handler:    _DockingService_ResolveSettlementLine_Handler,
+		},
+		{
+			MethodName: "ListPartnerPayouts",
+			Handler:    _DockingService_ListPartnerPayouts_Handler,
 		},
 		{
 			MethodName: "SyncPartner",

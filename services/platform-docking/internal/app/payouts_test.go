@@ -30,15 +30,16 @@ import (
 // and of a calm finance that refuses withdrawals its virtual account does
 // not hold.
 type payoutFixture struct {
-	clk     *propClock
-	market  *partnersim.Market
-	pool    *pgxpool.Pool
-	store   postgres.Trade
-	trade   *app.Trade
-	orders  *propOrders
-	finance *propFinance
-	partner uuid.UUID
-	marker  string
+	clk      *propClock
+	market   *partnersim.Market
+	pool     *pgxpool.Pool
+	partners *postgres.Store
+	store    postgres.Trade
+	trade    *app.Trade
+	orders   *propOrders
+	finance  *propFinance
+	partner  uuid.UUID
+	marker   string
 }
 
 func newPayoutFixture(t *testing.T, visibilityLag time.Duration) *payoutFixture {
@@ -96,7 +97,7 @@ func newPayoutFixture(t *testing.T, visibilityLag time.Duration) *payoutFixture 
 	}
 	clk.Advance(time.Second)
 	market.Listings(nil) // the review runs on a read
-	return &payoutFixture{clk: clk, market: market, pool: pool, store: store, trade: trade, orders: orders, finance: finance,
+	return &payoutFixture{clk: clk, market: market, pool: pool, partners: partners, store: store, trade: trade, orders: orders, finance: finance,
 		partner: p.ID, marker: marker}
 }
 

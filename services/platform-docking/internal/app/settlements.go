@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -118,13 +120,19 @@ func (t *Trade) recordPayouts(ctx context.Context, p domain.Partner) error {
 	return nil
 }
 
-// reconcile matches a partner's open lines against our orders: a line
-// whose order we imported and whose amounts agree with the order and the
-// partner's terms is split per sub-order and credited in finance (each part
-// idempotent on the line and sub-order), then marked matched; a line for an
-// order we never imported stays missing (and is looked at again, in case
-// the order arrives late); a line that differs is a mismatch for operators.
+// reconcile credits a partner's lines whose credit is still due, then
+// matches its open lines against our orders: a line whose order we
+// imported and whose amounts agree with the order and the partner's terms
+// is matched and credited; a line for an order we never imported stays
+// missing (and is looked at again, in case the order arrives late); a line
+// that differs is a mismatch for operators. A line's state is saved before
+// its credit, and only while the line is still open, so an operator's
+// dismissal and the round's match never both win a line; the credit then
+// follows, and one that fails is due again next round.
 func (t *Trade) reconcile(ctx context.Context, p domain.Partner) error {
+	if err := t.creditDue(ctx, p.ID); err != nil {
+		return err
+	}
 	open, err := t.store.OpenLines(ctx, p.ID, openLinesBatch)
 	if err != nil {
 		return err
@@ -135,38 +143,83 @@ func (t *Trade) reconcile(ctx context.Context, p domain.Partner) error {
 			return err
 		}
 		imported := seen && pulled.State == PulledImported
-		var subs []ImportedSubOrder
+		var settled []domain.SettledSubOrder
 		if imported {
-			if subs, err = t.store.SubOrdersOf(ctx, p.ID, l.PartnerOrderID); err != nil {
+			if settled, err = t.settledSubOrders(ctx, p.ID, l.PartnerOrderID); err != nil {
 				return err
 			}
-		}
-		settled := make([]domain.SettledSubOrder, len(subs))
-		for i, s := range subs {
-			settled[i] = s.SettledSubOrder
+			l.OrderID = pulled.OrderID
 		}
 		l.Expected = domain.ExpectedSettlement(p, settled)
 		l.State = domain.Reconcile(l.SettlementLine, imported, l.Expected)
-		if imported {
-			l.OrderID = pulled.OrderID
+		now := t.clock()
+		l.ReconciledAt = &now
+		saved, err := t.store.SaveLineState(ctx, l)
+		if err != nil {
+			return err
 		}
-		if l.State == domain.SettlementMatched {
-			for _, c := range domain.SplitLine(l.LineID, l.Fees.Amount, settled) {
-				if err := t.finance.CreditPartnerSettlement(ctx, p.ID, l.Gross.Currency, c); err != nil {
-					return fmt.Errorf("crediting line %s: %w", l.LineID, err)
-				}
-			}
+		if !saved {
+			continue // an operator resolved it meanwhile
 		}
 		if l.State == domain.SettlementMismatch {
 			t.log.Error("a partner settlement line does not match our order", "partner", p.Code, "line_id", l.LineID,
 				"partner_order_id", l.PartnerOrderID, "gross", l.Gross.Amount, "expected_gross", l.Expected.GrossMinor,
 				"fees", l.Fees.Amount, "expected_fees", l.Expected.FeesMinor)
 		}
-		now := t.clock()
-		l.ReconciledAt = &now
-		if err := t.store.SaveLineState(ctx, l); err != nil {
+		if l.State.Credited() {
+			if err := t.creditLine(ctx, p.ID, l, settled); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// creditDue credits a partner's matched and accepted lines whose credit
+// did not complete: finance failed or its answer was lost, or an
+// operator's accept ended before its credit did.
+func (t *Trade) creditDue(ctx context.Context, partnerID uuid.UUID) error {
+	due, err := t.store.UncreditedLines(ctx, partnerID, openLinesBatch)
+	if err != nil {
+		return err
+	}
+	for _, l := range due {
+		settled, err := t.settledSubOrders(ctx, partnerID, l.PartnerOrderID)
+		if err != nil {
+			return err
+		}
+		if err := t.creditLine(ctx, partnerID, l, settled); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// creditLine is the one way money leaves a settlement line: a matched or
+// accepted line's gross and fees split over its order's sub-orders
+// (domain.SplitLine), each part credited through finance's
+// CreditPartnerSettlement, idempotent on the line and sub-order, so a
+// retry after a lost answer credits nothing twice; then the line is marked
+// credited.
+func (t *Trade) creditLine(ctx context.Context, partnerID uuid.UUID, l StoredLine, settled []domain.SettledSubOrder) error {
+	for _, c := range domain.SplitLine(l.LineID, l.Gross.Amount, l.Fees.Amount, settled) {
+		if err := t.finance.CreditPartnerSettlement(ctx, partnerID, l.Gross.Currency, c); err != nil {
+			return fmt.Errorf("crediting line %s: %w", l.LineID, err)
+		}
+	}
+	return t.store.MarkLineCredited(ctx, partnerID, l.LineID, t.clock())
+}
+
+// settledSubOrders returns the sub-orders an imported partner order's
+// settlement is split over.
+func (t *Trade) settledSubOrders(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) ([]domain.SettledSubOrder, error) {
+	subs, err := t.store.SubOrdersOf(ctx, partnerID, partnerOrderID)
+	if err != nil {
+		return nil, err
+	}
+	settled := make([]domain.SettledSubOrder, len(subs))
+	for i, s := range subs {
+		settled[i] = s.SettledSubOrder
+	}
+	return settled, nil
 }

@@ -85,7 +85,23 @@ type TradeStore interface {
 	// OpenLines returns a partner's lines not reconciled yet or missing
 	// their order.
 	OpenLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredLine, error)
-	SaveLineState(ctx context.Context, l StoredLine) error
+	// SaveLineState records a line's reconciliation while the line is
+	// still open (new or missing), and reports whether it did: a line an
+	// operator resolved meanwhile keeps the operator's resolution.
+	SaveLineState(ctx context.Context, l StoredLine) (bool, error)
+	// UncreditedLines returns a partner's matched and accepted lines that
+	// finance has not confirmed crediting yet, the longest waiting first.
+	UncreditedLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredLine, error)
+	// MarkLineCredited notes that every part of a line was credited.
+	MarkLineCredited(ctx context.Context, partnerID uuid.UUID, lineID string, at time.Time) error
+	// GetLine returns one of a partner's lines; a line the partner does not
+	// have is an apperr NotFound error.
+	GetLine(ctx context.Context, partnerID uuid.UUID, lineID string) (StoredLine, error)
+	// UpdateLine applies change to one of a partner's lines under its row
+	// lock and saves its state and resolution, in one transaction; the
+	// round's SaveLineState waits for it. A line the partner does not have
+	// is an apperr NotFound error; an error from change saves nothing.
+	UpdateLine(ctx context.Context, partnerID uuid.UUID, lineID string, change func(*StoredLine) error) (StoredLine, error)
 	ListLines(ctx context.Context, f LineFilter) ([]StoredLine, string, error)
 
 	// SavePayout stores a pulled payout once; a payout seen before is left
@@ -97,6 +113,9 @@ type TradeStore interface {
 	// SavePayoutRecord notes finance's answer for a payout: recorded at
 	// recordedAt, or (nil) refused with msg.
 	SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, msg string) error
+	// ListPayouts returns a page of a partner's payouts, the latest paid
+	// first.
+	ListPayouts(ctx context.Context, f PayoutFilter) ([]StoredPayout, string, error)
 
 	Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (Activity, error)
 	// WithPartnerLock runs fn when no other replica runs job for the
@@ -220,15 +239,21 @@ type Waybill struct {
 // reconciled yet.
 const LineNew domain.SettlementState = "new"
 
-// StoredLine is a pulled settlement line and its reconciliation.
+// StoredLine is a pulled settlement line, its reconciliation and, once an
+// operator resolved it, the resolution.
 type StoredLine struct {
 	PartnerID uuid.UUID
 	domain.SettlementLine
-	State        domain.SettlementState
-	OrderID      *uuid.UUID
-	Expected     domain.Expected
+	State    domain.SettlementState
+	OrderID  *uuid.UUID
+	Expected domain.Expected
+	// Resolution is the operator's, for accepted and dismissed lines.
+	Resolution   *domain.LineResolution
 	FirstSeenAt  time.Time
 	ReconciledAt *time.Time
+	// CreditedAt is when finance confirmed every part of a matched or
+	// accepted line; nil while a credit is still due.
+	CreditedAt *time.Time
 }
 
 // StoredPayout is a pulled payout and whether finance recorded it: a
@@ -241,6 +266,24 @@ type StoredPayout struct {
 	FirstSeenAt time.Time
 	RecordedAt  *time.Time
 	LastError   string
+}
+
+// Payout states as operators see them.
+const (
+	// PayoutRecorded payouts are withdrawals in finance.
+	PayoutRecorded = "recorded"
+	// PayoutWaiting payouts are not recorded yet: finance refused them (our
+	// virtual account does not hold them: lines not credited yet), or
+	// nobody asked it yet.
+	PayoutWaiting = "waiting"
+)
+
+// PayoutFilter narrows ListPayouts; an empty State lists both.
+type PayoutFilter struct {
+	PartnerID uuid.UUID
+	State     string
+	Page      string
+	Limit     int
 }
 
 // LineFilter narrows ListLines.
@@ -259,6 +302,9 @@ type Activity struct {
 	OrdersHeld        int64
 	WaybillsPending   int64
 	LinesUnreconciled int64
+	// LinesUncredited are matched or accepted lines whose credit finance
+	// has not confirmed yet.
+	LinesUncredited int64
 	// PayoutsUnrecorded are payouts finance has not recorded yet.
 	PayoutsUnrecorded int64
 }
@@ -344,8 +390,8 @@ type PlacedSubOrder struct {
 	SKUIDs []string
 }
 
-// Finance credits matched settlement lines to our virtual account at a
-// partner and records the partner's payouts out of it.
+// Finance credits matched and accepted settlement lines to our virtual
+// account at a partner and records the partner's payouts out of it.
 type Finance interface {
 	// CreditPartnerSettlement books one sub-order's part of a line;
 	// idempotent on the partner and the part's line id.

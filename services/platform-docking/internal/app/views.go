@@ -68,6 +68,18 @@ func (t *Trade) ListLines(ctx context.Context, c auth.Caller, f LineFilter) ([]S
 	return t.store.ListLines(ctx, f)
 }
 
+// ListPayouts lists a partner's payouts (admins): each recorded in finance
+// or waiting, with finance's last refusal while it waits.
+func (t *Trade) ListPayouts(ctx context.Context, c auth.Caller, f PayoutFilter) ([]StoredPayout, string, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, "", err
+	}
+	if _, err := t.partners.GetPartner(ctx, f.PartnerID); err != nil {
+		return nil, "", err
+	}
+	return t.store.ListPayouts(ctx, f)
+}
+
 // ErrNotVerified refuses to sync a partner that cannot dock.
 var ErrNotVerified = apperr.FailedPrecondition("the partner is not verified: it docks nothing").WithReason("PARTNER_NOT_VERIFIED")
 

@@ -16,7 +16,19 @@ const (
 	SettlementMissing SettlementState = "missing"
 	// SettlementMismatch lines differ in amount or fees.
 	SettlementMismatch SettlementState = "mismatch"
+	// SettlementAccepted lines were mismatches an operator accepted as the
+	// partner stated them; they are credited in finance like matched ones.
+	SettlementAccepted SettlementState = "accepted"
+	// SettlementDismissed lines were closed by an operator with no credit.
+	SettlementDismissed SettlementState = "dismissed"
 )
+
+// Credited reports whether a line in this state moves money: matched and
+// accepted lines are credited in finance, every other state credits
+// nothing.
+func (s SettlementState) Credited() bool {
+	return s == SettlementMatched || s == SettlementAccepted
+}
 
 // SettledSubOrder is one local sub-order of a partner's order: the
 // supplier to be paid and its goods.
@@ -64,7 +76,7 @@ func Reconcile(l SettlementLine, imported bool, e Expected) SettlementState {
 	}
 }
 
-// SupplierCredit is the part of a matched line credited for one sub-order.
+// SupplierCredit is the part of a credited line booked for one sub-order.
 type SupplierCredit struct {
 	SubOrderID string
 	SupplierID string
@@ -75,42 +87,55 @@ type SupplierCredit struct {
 	FeesMinor  int64
 }
 
-// SplitLine splits a matched line's fees over its sub-orders in proportion
-// to their goods (largest remainder, ties to the earlier sub-order), so the
-// parts add up to the line exactly.
-func SplitLine(lineID string, feesMinor int64, subs []SettledSubOrder) []SupplierCredit {
-	var total int64
-	for _, s := range subs {
-		total += s.GoodsMinor
-	}
-	out := make([]SupplierCredit, len(subs))
-	type rem struct {
-		i int
-		r int64
-	}
-	rems := make([]rem, len(subs))
-	var given int64
+// SplitLine splits a line's gross and fees over its order's sub-orders in
+// proportion to their goods (largest remainder, ties to the earlier
+// sub-order), so the parts add up to the line exactly. A matched line's
+// gross is the goods, so each part's gross is its sub-order's goods; an
+// accepted line's gross may differ and is shared out the same way as its
+// fees, so both kinds of line are credited by this one rule.
+func SplitLine(lineID string, grossMinor, feesMinor int64, subs []SettledSubOrder) []SupplierCredit {
+	goods := make([]int64, len(subs))
 	for i, s := range subs {
-		var share, r int64
-		if total > 0 {
-			share, r = feesMinor*s.GoodsMinor/total, feesMinor*s.GoodsMinor%total
-		}
-		out[i] = SupplierCredit{SubOrderID: s.SubOrderID, SupplierID: s.SupplierID, LineID: lineID + "/" + s.SubOrderID, GrossMinor: s.GoodsMinor, FeesMinor: share}
-		rems[i] = rem{i, r}
-		given += share
+		goods[i] = s.GoodsMinor
 	}
-	for left := feesMinor - given; left > 0; left-- {
+	gross, fees := shares(grossMinor, goods), shares(feesMinor, goods)
+	out := make([]SupplierCredit, len(subs))
+	for i, s := range subs {
+		out[i] = SupplierCredit{SubOrderID: s.SubOrderID, SupplierID: s.SupplierID, LineID: lineID + "/" + s.SubOrderID,
+			GrossMinor: gross[i], FeesMinor: fees[i]}
+	}
+	return out
+}
+
+// shares splits amount in proportion to weights by largest remainder: each
+// share is rounded down, then the units left go one each to the largest
+// remainders, ties to the earlier weight.
+func shares(amount int64, weights []int64) []int64 {
+	var total int64
+	for _, w := range weights {
+		total += w
+	}
+	out := make([]int64, len(weights))
+	rems := make([]int64, len(weights))
+	var given int64
+	for i, w := range weights {
+		if total > 0 {
+			out[i], rems[i] = amount*w/total, amount*w%total
+		}
+		given += out[i]
+	}
+	for left := amount - given; left > 0; left-- {
 		best := -1
 		for j, r := range rems {
-			if r.r >= 0 && (best < 0 || r.r > rems[best].r) {
+			if r >= 0 && (best < 0 || r > rems[best]) {
 				best = j
 			}
 		}
 		if best < 0 {
 			break
 		}
-		out[rems[best].i].FeesMinor++
-		rems[best].r = -1
+		out[best]++
+		rems[best] = -1
 	}
 	return out
 }

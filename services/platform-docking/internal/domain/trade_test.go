@@ -154,7 +154,7 @@ func TestExpectedSettlementAndReconcile(t *testing.T) {
 func TestSplitLineAddsUpExactly(t *testing.T) {
 	subs := []SettledSubOrder{{SubOrderID: "s1", SupplierID: "a", GoodsMinor: 1}, {SubOrderID: "s2", SupplierID: "b", GoodsMinor: 1}, {SubOrderID: "s3", SupplierID: "c", GoodsMinor: 1}}
 	for _, fees := range []int64{0, 1, 2, 100, 101} {
-		parts := SplitLine("L1", fees, subs)
+		parts := SplitLine("L1", 3, fees, subs)
 		var sum int64
 		for _, p := range parts {
 			sum += p.FeesMinor
@@ -166,8 +166,42 @@ func TestSplitLineAddsUpExactly(t *testing.T) {
 			t.Fatalf("fees %d split into %v (sum %d)", fees, parts, sum)
 		}
 	}
-	parts := SplitLine("L", 10, []SettledSubOrder{{SubOrderID: "a", GoodsMinor: 300}, {SubOrderID: "b", GoodsMinor: 700}})
-	if parts[0].FeesMinor != 3 || parts[1].FeesMinor != 7 || parts[0].GrossMinor != 300 {
+	parts := SplitLine("L", 1000, 10, []SettledSubOrder{{SubOrderID: "a", GoodsMinor: 300}, {SubOrderID: "b", GoodsMinor: 700}})
+	if parts[0].FeesMinor != 3 || parts[1].FeesMinor != 7 || parts[0].GrossMinor != 300 || parts[1].GrossMinor != 700 {
 		t.Fatalf("pro rata split = %+v", parts)
+	}
+}
+
+// A line's gross other than its order's goods (an accepted mismatch) is
+// shared out by the same largest-remainder rule as the fees: the parts add
+// up to the line exactly, and a gross equal to the goods gives each part
+// its sub-order's goods, as a matched line's parts always had.
+func TestSplitLineSharesAnyGross(t *testing.T) {
+	subs := []SettledSubOrder{{SubOrderID: "s1", GoodsMinor: 1999}, {SubOrderID: "s2", GoodsMinor: 1001}, {SubOrderID: "s3", GoodsMinor: 500}}
+	tests := []struct {
+		name        string
+		gross, fees int64
+		wantGross   []int64
+	}{
+		{"the goods", 3500, 350, []int64{1999, 1001, 500}},
+		{"less than the goods", 3400, 340, []int64{1942, 972, 486}},
+		{"more than the goods", 3501, 0, []int64{2000, 1001, 500}},
+		{"one unit", 1, 1, []int64{1, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parts := SplitLine("L", tt.gross, tt.fees, subs)
+			var gross, fees int64
+			for i, p := range parts {
+				gross += p.GrossMinor
+				fees += p.FeesMinor
+				if p.GrossMinor != tt.wantGross[i] {
+					t.Errorf("part %d gross %d, want %d", i, p.GrossMinor, tt.wantGross[i])
+				}
+			}
+			if gross != tt.gross || fees != tt.fees {
+				t.Errorf("parts add up to %d (fees %d), want %d (fees %d): %+v", gross, fees, tt.gross, tt.fees, parts)
+			}
+		})
 	}
 }

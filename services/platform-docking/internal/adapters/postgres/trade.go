@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -23,13 +25,16 @@ import (
 
 // Trade implements app.TradeStore on the pool.
 type Trade struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	lines pg.Repository[lineKey, app.StoredLine]
 }
 
 var _ app.TradeStore = Trade{}
 
 // NewTrade returns the trade store on pool.
-func NewTrade(pool *pgxpool.Pool) Trade { return Trade{pool: pool} }
+func NewTrade(pool *pgxpool.Pool) Trade {
+	return Trade{pool: pool, lines: pg.Repository[lineKey, app.StoredLine]{Lock: lockLine, Save: saveResolution}}
+}
 
 // QueueProducts queues products for a push on q (the pool, or an inbox's
 // transaction); a product already queued is queued again from at.
@@ -395,13 +400,71 @@ func (s Trade) SaveWaybill(ctx context.Context, w app.Waybill) error {
 }
 
 const lineColumns = `partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor, settled_at, raw, state,
-	order_id, expected_currency, expected_gross_minor, expected_fees_minor, first_seen_at, reconciled_at`
+	order_id, expected_currency, expected_gross_minor, expected_fees_minor, first_seen_at, reconciled_at, credited_at,
+	resolved_from, resolution_note, resolved_by, resolved_at`
 
 func scanLine(r pgx.CollectableRow) (app.StoredLine, error) {
 	var l app.StoredLine
+	var res domain.LineResolution
+	var resolvedAt *time.Time
 	err := r.Scan(&l.PartnerID, &l.LineID, &l.PartnerOrderID, &l.Gross.Currency, &l.Gross.Amount, &l.Fees.Currency, &l.Fees.Amount,
-		&l.SettledAt, &l.Raw, &l.State, &l.OrderID, &l.Expected.Currency, &l.Expected.GrossMinor, &l.Expected.FeesMinor, &l.FirstSeenAt, &l.ReconciledAt)
+		&l.SettledAt, &l.Raw, &l.State, &l.OrderID, &l.Expected.Currency, &l.Expected.GrossMinor, &l.Expected.FeesMinor, &l.FirstSeenAt,
+		&l.ReconciledAt, &l.CreditedAt, &res.From, &res.Note, &res.By, &resolvedAt)
+	if resolvedAt != nil {
+		res.At = *resolvedAt
+		l.Resolution = &res
+	}
 	return l, err
+}
+
+// lineKey names one partner's settlement line.
+type lineKey struct {
+	partnerID uuid.UUID
+	lineID    string
+}
+
+// errLineNotFound is a line the partner does not have.
+func errLineNotFound(lineID string) error { return apperr.NotFound("settlement line", lineID) }
+
+// readLine reads one partner's line, under its row lock when forUpdate.
+func readLine(ctx context.Context, q pg.Querier, k lineKey, forUpdate bool) (app.StoredLine, error) {
+	sql := `SELECT ` + lineColumns + ` FROM settlement_lines WHERE partner_id = $1 AND line_id = $2`
+	if forUpdate {
+		sql += ` FOR UPDATE`
+	}
+	rows, err := q.Query(ctx, sql, k.partnerID, k.lineID)
+	if err != nil {
+		return app.StoredLine{}, err
+	}
+	l, err := pgx.CollectExactlyOneRow(rows, scanLine)
+	return l, pg.NoRows(err, errLineNotFound(k.lineID))
+}
+
+func lockLine(ctx context.Context, q pg.Querier, k lineKey) (app.StoredLine, error) {
+	return readLine(ctx, q, k, true)
+}
+
+// saveResolution writes an operator's resolution: the state and who, why
+// and when; the partner's figures and what we expected stay as they were.
+func saveResolution(ctx context.Context, q pg.Querier, l app.StoredLine) error {
+	var res domain.LineResolution
+	var at *time.Time
+	if l.Resolution != nil {
+		res, at = *l.Resolution, &l.Resolution.At
+	}
+	tag, err := q.Exec(ctx, `UPDATE settlement_lines SET state = $3, resolved_from = $4, resolution_note = $5, resolved_by = $6, resolved_at = $7
+		WHERE partner_id = $1 AND line_id = $2`, l.PartnerID, l.LineID, l.State, res.From, res.Note, res.By, at)
+	return pg.Affected(tag, err, errLineNotFound(l.LineID))
+}
+
+func (s Trade) GetLine(ctx context.Context, partnerID uuid.UUID, lineID string) (app.StoredLine, error) {
+	return readLine(ctx, s.pool, lineKey{partnerID, lineID}, false)
+}
+
+func (s Trade) UpdateLine(ctx context.Context, partnerID uuid.UUID, lineID string, change func(*app.StoredLine) error) (app.StoredLine, error) {
+	return s.lines.Update(ctx, s.pool, lineKey{partnerID, lineID}, func(l *app.StoredLine) ([]outbox.Message, error) {
+		return nil, change(l)
+	})
 }
 
 func (s Trade) SaveSettlementLine(ctx context.Context, l app.StoredLine) error {
@@ -421,10 +484,26 @@ func (s Trade) OpenLines(ctx context.Context, partnerID uuid.UUID, limit int) ([
 	return pgx.CollectRows(rows, scanLine)
 }
 
-func (s Trade) SaveLineState(ctx context.Context, l app.StoredLine) error {
-	_, err := s.pool.Exec(ctx, `UPDATE settlement_lines SET state = $3, order_id = $4, expected_currency = $5, expected_gross_minor = $6,
-		expected_fees_minor = $7, reconciled_at = $8 WHERE partner_id = $1 AND line_id = $2`,
+func (s Trade) SaveLineState(ctx context.Context, l app.StoredLine) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE settlement_lines SET state = $3, order_id = $4, expected_currency = $5, expected_gross_minor = $6,
+		expected_fees_minor = $7, reconciled_at = $8 WHERE partner_id = $1 AND line_id = $2 AND state IN ('new', 'missing')`,
 		l.PartnerID, l.LineID, l.State, l.OrderID, l.Expected.Currency, l.Expected.GrossMinor, l.Expected.FeesMinor, l.ReconciledAt)
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+func (s Trade) UncreditedLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredLine, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+lineColumns+` FROM settlement_lines
+		WHERE partner_id = $1 AND state IN ('matched', 'accepted') AND credited_at IS NULL
+		ORDER BY COALESCE(resolved_at, reconciled_at), line_id LIMIT $2`, partnerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanLine)
+}
+
+func (s Trade) MarkLineCredited(ctx context.Context, partnerID uuid.UUID, lineID string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE settlement_lines SET credited_at = $3
+		WHERE partner_id = $1 AND line_id = $2 AND state IN ('matched', 'accepted') AND credited_at IS NULL`, partnerID, lineID, at)
 	return err
 }
 
@@ -460,22 +539,51 @@ func (s Trade) SavePayout(ctx context.Context, p app.StoredPayout) error {
 }
 
 func (s Trade) UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredPayout, error) {
-	rows, err := s.pool.Query(ctx, `SELECT partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at, recorded_at, last_error
+	rows, err := s.pool.Query(ctx, `SELECT `+payoutColumns+`
 		FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL ORDER BY paid_at, payout_id LIMIT $2`, partnerID, limit)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.StoredPayout, error) {
-		var p app.StoredPayout
-		err := r.Scan(&p.PartnerID, &p.PayoutID, &p.Amount.Amount, &p.Amount.Currency, &p.PaidAt, &p.Raw, &p.FirstSeenAt, &p.RecordedAt, &p.LastError)
-		return p, err
-	})
+	return pgx.CollectRows(rows, scanPayout)
 }
 
 func (s Trade) SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, msg string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE partner_payouts SET recorded_at = $3, last_error = $4 WHERE partner_id = $1 AND payout_id = $2`,
 		partnerID, payoutID, recordedAt, msg)
 	return err
+}
+
+const payoutColumns = `partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at, recorded_at, last_error`
+
+func scanPayout(r pgx.CollectableRow) (app.StoredPayout, error) {
+	var p app.StoredPayout
+	err := r.Scan(&p.PartnerID, &p.PayoutID, &p.Amount.Amount, &p.Amount.Currency, &p.PaidAt, &p.Raw, &p.FirstSeenAt, &p.RecordedAt, &p.LastError)
+	return p, err
+}
+
+func (s Trade) ListPayouts(ctx context.Context, f app.PayoutFilter) ([]app.StoredPayout, string, error) {
+	cur, err := decodeCursor(f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{f.PartnerID, f.State, f.Limit + 1, nil, ""}
+	if cur != nil {
+		args[3], args[4] = cur.At, cur.Key
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+payoutColumns+` FROM partner_payouts WHERE partner_id = $1
+		AND ($2 = '' OR ($2 = 'recorded') = (recorded_at IS NOT NULL))
+		AND ($4::timestamptz IS NULL OR (paid_at, payout_id) < ($4, $5))
+		ORDER BY paid_at DESC, payout_id DESC LIMIT $3`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := pgx.CollectRows(rows, scanPayout)
+	if err != nil || len(out) <= f.Limit {
+		return out, "", err
+	}
+	out = out[:f.Limit]
+	last := out[len(out)-1]
+	return out, paging.Encode(listCursor{At: last.PaidAt, Key: last.PayoutID}), nil
 }
 
 func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (app.Activity, error) {
@@ -499,8 +607,9 @@ func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time)
 			(SELECT count(*) FROM partner_orders WHERE partner_id = $1 AND state = 'held'),
 			(SELECT count(*) FROM waybills w JOIN partners p ON p.code = w.partner_code WHERE p.partner_id = $1 AND w.confirmed_at IS NULL),
 			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('new', 'missing', 'mismatch')),
+			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('matched', 'accepted') AND credited_at IS NULL),
 			(SELECT count(*) FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL)`, partnerID).
-		Scan(&a.OrdersImported, &a.OrdersHeld, &a.WaybillsPending, &a.LinesUnreconciled, &a.PayoutsUnrecorded)
+		Scan(&a.OrdersImported, &a.OrdersHeld, &a.WaybillsPending, &a.LinesUnreconciled, &a.LinesUncredited, &a.PayoutsUnrecorded)
 	return a, err
 }
 

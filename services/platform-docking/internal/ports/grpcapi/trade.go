@@ -34,9 +34,21 @@ var orderStates = map[dockingv1.PartnerOrderState]string{
 }
 
 var lineStates = map[dockingv1.SettlementLineState]domain.SettlementState{
-	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MATCHED:  domain.SettlementMatched,
-	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISSING:  domain.SettlementMissing,
-	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISMATCH: domain.SettlementMismatch,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MATCHED:   domain.SettlementMatched,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISSING:   domain.SettlementMissing,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISMATCH:  domain.SettlementMismatch,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_ACCEPTED:  domain.SettlementAccepted,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_DISMISSED: domain.SettlementDismissed,
+}
+
+var lineResolutions = map[dockingv1.SettlementLineResolution]domain.Resolution{
+	dockingv1.SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES: domain.ResolutionAccept,
+	dockingv1.SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_DISMISS:                domain.ResolutionDismiss,
+}
+
+var payoutStates = map[dockingv1.PartnerPayoutState]string{
+	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_RECORDED: app.PayoutRecorded,
+	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_WAITING:  app.PayoutWaiting,
 }
 
 // reverse inverts one of the enum maps for answers.
@@ -52,6 +64,7 @@ var (
 	listingStatusProto = reverse(listingStatuses)
 	orderStateProto    = reverse(orderStates)
 	lineStateProto     = reverse(lineStates)
+	payoutStateProto   = reverse(payoutStates)
 )
 
 // GetPartnerActivity returns docking's recent work with a partner (admins).
@@ -72,7 +85,7 @@ func (s *Docking) GetPartnerActivity(ctx context.Context, req *dockingv1.GetPart
 		LagSeconds: int64(time.Since(a.Watermark) / time.Second), LastError: a.LastError, LastErrorAt: ts(a.LastErrorAt),
 		OrdersImported: a.OrdersImported, OrdersHeld: a.OrdersHeld, WaybillsPending: a.WaybillsPending,
 		SettlementLinesUnreconciled: a.LinesUnreconciled, LastSettlementPullAt: ts(a.LastSettlementPullAt),
-		PayoutsUnrecorded: a.PayoutsUnrecorded}
+		PayoutsUnrecorded: a.PayoutsUnrecorded, SettlementLinesUncredited: a.LinesUncredited}
 	for _, st := range []domain.ListingStatus{domain.ListingQueued, domain.ListingPending, domain.ListingLive, domain.ListingRejected, domain.ListingWithdrawn} {
 		if n := a.Listings[st]; n > 0 {
 			out.Listings = append(out.Listings, &dockingv1.ListingCount{Status: listingStatusProto[st], Count: n})
@@ -179,17 +192,84 @@ func (s *Docking) ListSettlementLines(ctx context.Context, req *dockingv1.ListSe
 	}
 	out := &dockingv1.ListSettlementLinesResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
 	for _, l := range list {
-		pl := &dockingv1.SettlementLine{PartnerId: l.PartnerID.String(), LineId: l.LineID, PartnerOrderId: l.PartnerOrderID,
-			State: lineStateProto[l.State], Gross: moneyProto(l.Gross), Fees: moneyProto(l.Fees), SettledAt: timestamppb.New(l.SettledAt),
-			ReconciledAt: ts(l.ReconciledAt)}
-		if l.Expected.Currency != "" {
-			pl.ExpectedGross = moneyProto(money.Money{Amount: l.Expected.GrossMinor, Currency: l.Expected.Currency})
-			pl.ExpectedFees = moneyProto(money.Money{Amount: l.Expected.FeesMinor, Currency: l.Expected.Currency})
+		out.Lines = append(out.Lines, lineProto(l))
+	}
+	return out, nil
+}
+
+// ResolveSettlementLine applies an operator's resolution to a line
+// (admins). Every bad field is named in one answer.
+func (s *Docking) ResolveSettlementLine(ctx context.Context, req *dockingv1.ResolveSettlementLineRequest) (*dockingv1.ResolveSettlementLineResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Violations
+	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
+	if err := v.Merge(err); err != nil {
+		return nil, err
+	}
+	in := app.LineResolutionInput{PartnerID: id, LineID: req.GetLineId(), Resolution: lineResolutions[req.GetResolution()], Note: req.GetNote()}
+	if err := v.Merge(domain.ValidateResolution(in.LineID, in.Resolution, in.Note)); err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	l, err := s.trade.ResolveLine(ctx, c, in)
+	if err != nil {
+		return nil, err
+	}
+	return &dockingv1.ResolveSettlementLineResponse{Line: lineProto(l)}, nil
+}
+
+// lineProto maps a stored line for operators: the partner's figures, what
+// we expected, and the resolution once there is one.
+func lineProto(l app.StoredLine) *dockingv1.SettlementLine {
+	pl := &dockingv1.SettlementLine{PartnerId: l.PartnerID.String(), LineId: l.LineID, PartnerOrderId: l.PartnerOrderID,
+		State: lineStateProto[l.State], Gross: moneyProto(l.Gross), Fees: moneyProto(l.Fees), SettledAt: timestamppb.New(l.SettledAt),
+		ReconciledAt: ts(l.ReconciledAt), CreditedAt: ts(l.CreditedAt)}
+	if l.Expected.Currency != "" {
+		pl.ExpectedGross = moneyProto(money.Money{Amount: l.Expected.GrossMinor, Currency: l.Expected.Currency})
+		pl.ExpectedFees = moneyProto(money.Money{Amount: l.Expected.FeesMinor, Currency: l.Expected.Currency})
+	}
+	if l.OrderID != nil {
+		pl.OrderId = l.OrderID.String()
+	}
+	if r := l.Resolution; r != nil {
+		pl.Resolution = &dockingv1.LineResolution{PreviousState: lineStateProto[r.From], Note: r.Note, ResolvedBy: r.By,
+			ResolvedAt: timestamppb.New(r.At)}
+	}
+	return pl
+}
+
+// ListPartnerPayouts lists a partner's payouts (admins).
+func (s *Docking) ListPartnerPayouts(ctx context.Context, req *dockingv1.ListPartnerPayoutsRequest) (*dockingv1.ListPartnerPayoutsResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
+	if err != nil {
+		return nil, err
+	}
+	size, err := pageLimits.Size(int(req.GetPage().GetPageSize()))
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.trade.ListPayouts(ctx, c, app.PayoutFilter{PartnerID: id, State: payoutStates[req.GetState()], Page: req.GetPage().GetPageToken(), Limit: size})
+	if err != nil {
+		return nil, err
+	}
+	out := &dockingv1.ListPartnerPayoutsResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
+	for _, p := range list {
+		state := app.PayoutWaiting
+		if p.RecordedAt != nil {
+			state = app.PayoutRecorded
 		}
-		if l.OrderID != nil {
-			pl.OrderId = l.OrderID.String()
-		}
-		out.Lines = append(out.Lines, pl)
+		out.Payouts = append(out.Payouts, &dockingv1.PartnerPayout{PartnerId: p.PartnerID.String(), PayoutId: p.PayoutID,
+			Amount: moneyProto(p.Amount), State: payoutStateProto[state], PaidAt: timestamppb.New(p.PaidAt),
+			FirstSeenAt: timestamppb.New(p.FirstSeenAt), RecordedAt: ts(p.RecordedAt), LastRefusal: p.LastError})
 	}
 	return out, nil
 }

@@ -1,0 +1,336 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// expectLowerFees registers the partner with a commission of 8 % while it
+// charges 10 %: its lines then say fees of 300 on 3000 where docking
+// expects 240, a mismatch.
+func (f *payoutFixture) expectLowerFees(t *testing.T) {
+	t.Helper()
+	if _, err := f.partners.UpdatePartner(context.Background(), f.partner, func(p *domain.Partner) error {
+		p.CommissionBPS = 800
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// line returns the partner's only settlement line as docking stored it.
+func (f *payoutFixture) line(t *testing.T) app.StoredLine {
+	t.Helper()
+	lines, _, err := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 1 {
+		t.Fatalf("%d settlement lines, want 1", len(lines))
+	}
+	return lines[0]
+}
+
+func (f *payoutFixture) resolve(lineID string, r domain.Resolution, note string) (app.StoredLine, error) {
+	return f.trade.ResolveLine(context.Background(), admin, app.LineResolutionInput{PartnerID: f.partner, LineID: lineID, Resolution: r, Note: note})
+}
+
+func (f *payoutFixture) activity(t *testing.T) app.Activity {
+	t.Helper()
+	a, err := f.store.Activity(context.Background(), f.partner, f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// payouts lists the partner's payouts as an operator does.
+func (f *payoutFixture) payouts(t *testing.T, state string) []app.StoredPayout {
+	t.Helper()
+	list, _, err := f.trade.ListPayouts(context.Background(), admin, app.PayoutFilter{PartnerID: f.partner, State: state, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+func wantReason(t *testing.T, err error, kind apperr.Kind, reason string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Kind != kind || (reason != "" && e.Reason != reason) {
+		t.Fatalf("error %v, want %v %s", err, kind, reason)
+	}
+}
+
+// A mismatch the operator accepts is credited as the partner stated it,
+// through the matched lines' split and keys, with what docking expected
+// kept beside it; the payout that covered it, refused until then, is
+// recorded by the next round, once. Resolving it again the same way
+// answers the same and credits nothing more; the other way is refused.
+func TestAcceptedMismatchIsCreditedAndItsPayoutRecorded(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.expectLowerFees(t)
+	f.sell(t)
+	f.rounds(t, 3)
+	l := f.line(t)
+	if l.State != domain.SettlementMismatch || l.Expected.FeesMinor != 240 || l.Fees.Amount != 300 || l.Gross.Amount != 3000 {
+		t.Fatalf("line %+v, want a mismatch of fees 300 where 240 was expected", l)
+	}
+	payouts := f.market.PayOut()
+	if len(payouts) != 1 || payouts[0].AmountMinor != 2700 {
+		t.Fatalf("payouts %+v", payouts)
+	}
+	id := payouts[0].PayoutID
+	f.rounds(t, 3)
+	if rows := f.stored(t); rows[id].recorded {
+		t.Fatalf("payout %s recorded though its line was never credited", id)
+	}
+	waiting := f.payouts(t, app.PayoutWaiting)
+	if len(waiting) != 1 || waiting[0].PayoutID != id || waiting[0].Amount.Amount != 2700 || !strings.Contains(waiting[0].LastError, "exceeds") {
+		t.Fatalf("waiting payouts %+v, want %s with finance's refusal", waiting, id)
+	}
+	if a := f.activity(t); a.LinesUnreconciled != 1 || a.PayoutsUnrecorded != 1 {
+		t.Fatalf("activity before: %d lines unreconciled, %d payouts unrecorded", a.LinesUnreconciled, a.PayoutsUnrecorded)
+	}
+
+	accepted, err := f.resolve(l.LineID, domain.ResolutionAccept, "The partner's 10 % is right; our terms are out of date.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accepted.State != domain.SettlementAccepted || accepted.CreditedAt == nil || accepted.Resolution == nil ||
+		accepted.Resolution.From != domain.SettlementMismatch || accepted.Resolution.By != admin.Subject ||
+		!strings.HasPrefix(accepted.Resolution.Note, "The partner's 10 %") || !accepted.Resolution.At.Equal(f.clk.Now()) {
+		t.Fatalf("accepted line %+v (resolution %+v)", accepted, accepted.Resolution)
+	}
+	if accepted.Expected.FeesMinor != 240 || accepted.Expected.GrossMinor != 3000 || accepted.Fees.Amount != 300 {
+		t.Errorf("accepted line keeps expected %+v and stated fees %d, want 240 expected beside 300 stated", accepted.Expected, accepted.Fees.Amount)
+	}
+	sub := f.orders.placed["partner:payer|"+l.PartnerOrderID].SubOrders[0]
+	credit, ok := f.finance.credits[f.partner.String()+"|"+l.LineID+"/"+sub.SubOrderID]
+	if len(f.finance.credits) != 1 || !ok || credit.GrossMinor != 3000 || credit.FeesMinor != 300 || credit.SupplierID != sub.SupplierID {
+		t.Fatalf("finance credited %+v, want one part of 3000 less 300 under the line and its sub-order", f.finance.credits)
+	}
+	if got := f.finance.balance(f.partner, "EUR"); got != 2700 {
+		t.Fatalf("virtual account %d after the accept, want 2700", got)
+	}
+
+	again, err := f.resolve(l.LineID, domain.ResolutionAccept, "Accepting once more.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Resolution == nil || again.Resolution.Note != accepted.Resolution.Note || again.State != domain.SettlementAccepted {
+		t.Errorf("the same resolution again answered %+v, want the first", again.Resolution)
+	}
+	_, err = f.resolve(l.LineID, domain.ResolutionDismiss, "Changed my mind.")
+	wantReason(t, err, apperr.KindFailedPrecondition, "LINE_RESOLVED_OTHERWISE")
+	if got := f.finance.balance(f.partner, "EUR"); got != 2700 || f.finance.clashes != 0 {
+		t.Fatalf("virtual account %d (%d clashes) after resolving again, want 2700 credited once", got, f.finance.clashes)
+	}
+
+	asked := f.finance.asked[f.partner.String()+"|"+id]
+	f.rounds(t, 5)
+	if recorded := f.finance.recorded(f.partner); len(recorded) != 1 || recorded[id].Amount != 2700 {
+		t.Fatalf("finance recorded %v after the accept, want %s", recorded, id)
+	}
+	if n := f.finance.asked[f.partner.String()+"|"+id] - asked; n != 1 {
+		t.Errorf("finance asked %d times to record %s after the accept, want once", n, id)
+	}
+	if got := f.finance.balance(f.partner, "EUR"); got != 0 {
+		t.Errorf("virtual account %d after the payout, want 0", got)
+	}
+	if a := f.activity(t); a.LinesUnreconciled != 0 || a.PayoutsUnrecorded != 0 || a.LinesUncredited != 0 {
+		t.Errorf("activity after: %d lines unreconciled, %d uncredited, %d payouts unrecorded", a.LinesUnreconciled, a.LinesUncredited, a.PayoutsUnrecorded)
+	}
+	if recorded := f.payouts(t, app.PayoutRecorded); len(recorded) != 1 || recorded[0].RecordedAt == nil || recorded[0].LastError != "" {
+		t.Errorf("recorded payouts %+v", recorded)
+	}
+	if l := f.line(t); l.State != domain.SettlementAccepted || l.Resolution == nil || l.CreditedAt == nil {
+		t.Errorf("listed line %+v", l)
+	}
+}
+
+// An accept whose credit answer is lost keeps the decision and answers the
+// line not credited yet; the next round credits it again under the same
+// keys, so finance holds it once.
+func TestAcceptedLineCreditedOnceAfterALostAnswer(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.expectLowerFees(t)
+	f.sell(t)
+	f.rounds(t, 3)
+	l := f.line(t)
+	f.finance.lose = 1
+	accepted, err := f.resolve(l.LineID, domain.ResolutionAccept, "Agreed with the partner.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accepted.State != domain.SettlementAccepted || accepted.CreditedAt != nil {
+		t.Fatalf("line %+v after a lost answer, want accepted and not credited yet", accepted)
+	}
+	if a := f.activity(t); a.LinesUncredited != 1 || a.LinesUnreconciled != 0 {
+		t.Fatalf("activity: %d lines uncredited, %d unreconciled, want 1 and 0", a.LinesUncredited, a.LinesUnreconciled)
+	}
+	f.rounds(t, 2)
+	if l := f.line(t); l.CreditedAt == nil {
+		t.Fatal("the round did not credit the accepted line")
+	}
+	if got := f.finance.balance(f.partner, "EUR"); got != 2700 || len(f.finance.credits) != 1 || f.finance.clashes != 0 {
+		t.Fatalf("virtual account %d, %d parts, %d clashes: want 2700 credited once", got, len(f.finance.credits), f.finance.clashes)
+	}
+}
+
+// A line for an order docking never imported can be dismissed, not
+// accepted; once dismissed it stays closed with no credit, even when the
+// order shows up later, and a reconciliation read before the dismissal
+// cannot overwrite it.
+func TestDismissedMissingLineStaysClosed(t *testing.T) {
+	f := newPayoutFixture(t, 30*time.Second)
+	f.sell(t)
+	f.rounds(t, 4)
+	l := f.line(t)
+	if l.State != domain.SettlementMissing {
+		t.Fatalf("line %s, want missing within the order's visibility lag", l.State)
+	}
+	_, err := f.resolve(l.LineID, domain.ResolutionAccept, "Credit it anyway.")
+	wantReason(t, err, apperr.KindFailedPrecondition, "LINE_ORDER_MISSING")
+
+	dismissed, err := f.resolve(l.LineID, domain.ResolutionDismiss, "Not an order of ours: the partner booked it to our account by mistake.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dismissed.State != domain.SettlementDismissed || dismissed.Resolution == nil || dismissed.Resolution.From != domain.SettlementMissing ||
+		dismissed.CreditedAt != nil {
+		t.Fatalf("dismissed line %+v", dismissed)
+	}
+	if a := f.activity(t); a.LinesUnreconciled != 0 {
+		t.Errorf("%d lines unreconciled after the dismissal", a.LinesUnreconciled)
+	}
+	stale := l
+	stale.State = domain.SettlementMatched
+	if saved, err := f.store.SaveLineState(context.Background(), stale); err != nil || saved {
+		t.Fatalf("a reconciliation read before the dismissal saved %v (%v), want refused", saved, err)
+	}
+
+	f.clk.Advance(30 * time.Second)
+	f.rounds(t, 5)
+	if len(f.orders.placed) != 1 {
+		t.Fatalf("%d orders imported after the lag, want 1", len(f.orders.placed))
+	}
+	if l := f.line(t); l.State != domain.SettlementDismissed || l.Resolution == nil {
+		t.Fatalf("line %+v once its order arrived, want still dismissed", l)
+	}
+	if len(f.finance.credits) != 0 {
+		t.Fatalf("finance credited %+v for a dismissed line", f.finance.credits)
+	}
+	again, err := f.resolve(l.LineID, domain.ResolutionDismiss, "Dismissing again.")
+	if err != nil || again.Resolution == nil || again.Resolution.Note != dismissed.Resolution.Note {
+		t.Fatalf("dismissing again: %+v, %v", again.Resolution, err)
+	}
+}
+
+// Matched lines are not resolved; an unknown line, another partner's line
+// and an unknown partner are not found; only admins resolve and list
+// payouts; bad input names its fields.
+func TestResolveRefusals(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.sell(t)
+	f.rounds(t, 3)
+	l := f.line(t)
+	if l.State != domain.SettlementMatched || l.CreditedAt == nil {
+		t.Fatalf("line %+v, want matched and credited", l)
+	}
+	ctx := context.Background()
+	other, err := domain.NewPartner(uuid.New(), domain.Partner{Name: "Other market", Code: "other", Protocol: domain.ProtocolStandardGRPC,
+		Endpoint: "127.0.0.1:1", APIClientID: "other-client", Locales: []string{"en"}}, f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.partners.CreatePartner(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	note := "A note."
+	for name, tt := range map[string]struct {
+		c      auth.Caller
+		in     app.LineResolutionInput
+		kind   apperr.Kind
+		reason string
+	}{
+		"a matched line": {admin, app.LineResolutionInput{PartnerID: f.partner, LineID: l.LineID, Resolution: domain.ResolutionDismiss, Note: note},
+			apperr.KindFailedPrecondition, "LINE_MATCHED"},
+		"an unknown line": {admin, app.LineResolutionInput{PartnerID: f.partner, LineID: "st-nope", Resolution: domain.ResolutionDismiss, Note: note},
+			apperr.KindNotFound, ""},
+		"another partner's line": {admin, app.LineResolutionInput{PartnerID: other.ID, LineID: l.LineID, Resolution: domain.ResolutionDismiss, Note: note},
+			apperr.KindNotFound, ""},
+		"an unknown partner": {admin, app.LineResolutionInput{PartnerID: uuid.New(), LineID: l.LineID, Resolution: domain.ResolutionDismiss, Note: note},
+			apperr.KindNotFound, ""},
+		"a supplier": {auth.Caller{Subject: "s", Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}},
+			app.LineResolutionInput{PartnerID: f.partner, LineID: l.LineID, Resolution: domain.ResolutionDismiss, Note: note}, apperr.KindPermissionDenied, "ADMINS_ONLY"},
+		"no note": {admin, app.LineResolutionInput{PartnerID: f.partner, LineID: l.LineID, Resolution: domain.ResolutionDismiss},
+			apperr.KindInvalid, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := f.trade.ResolveLine(ctx, tt.c, tt.in)
+			wantReason(t, err, tt.kind, tt.reason)
+		})
+	}
+	_, _, err = f.trade.ListPayouts(ctx, auth.Caller{Subject: "b", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, app.PayoutFilter{PartnerID: f.partner, Limit: 10})
+	wantReason(t, err, apperr.KindPermissionDenied, "ADMINS_ONLY")
+	if l := f.line(t); l.State != domain.SettlementMatched || l.Resolution != nil {
+		t.Errorf("line %+v after the refusals, want untouched", l)
+	}
+	if len(f.finance.credits) != 1 {
+		t.Errorf("%d parts credited, want the matched line's one", len(f.finance.credits))
+	}
+}
+
+// Payouts page newest first, filtered by state.
+func TestListPartnerPayoutsPages(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	var ids []string
+	for range 3 {
+		f.sell(t)
+		f.rounds(t, 3)
+		po := f.market.PayOut()
+		if len(po) != 1 {
+			t.Fatalf("payouts %+v", po)
+		}
+		ids = append(ids, po[0].PayoutID)
+		f.clk.Advance(time.Second)
+	}
+	f.rounds(t, 3)
+	var got []string
+	page := ""
+	for {
+		list, next, err := f.trade.ListPayouts(context.Background(), admin, app.PayoutFilter{PartnerID: f.partner, Page: page, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range list {
+			got = append(got, p.PayoutID)
+		}
+		if next == "" {
+			break
+		}
+		page = next
+	}
+	slices.Reverse(ids)
+	if !slices.Equal(got, ids) {
+		t.Errorf("paged %v, want %v", got, ids)
+	}
+	if n := len(f.payouts(t, app.PayoutRecorded)); n != 3 {
+		t.Errorf("%d recorded payouts, want 3", n)
+	}
+	if n := len(f.payouts(t, app.PayoutWaiting)); n != 0 {
+		t.Errorf("%d waiting payouts, want 0", n)
+	}
+}
