@@ -58,9 +58,13 @@ func TestAdminHandler(t *testing.T) {
 		{"an unknown listing", "POST", "/admin/orders", `{"items":[{"marker":"crossdock:nope","quantity":1}]}`, http.StatusNotFound, nil},
 		{"an unknown route", "GET", "/admin/nothing", "", http.StatusNotFound, nil},
 		{"faults", "GET", "/admin/faults", "", http.StatusOK,
-			func(o map[string]any) bool { return o["rate_limit"] == float64(0) && o["retry_after_ms"] == float64(1000) }},
+			func(o map[string]any) bool {
+				return o["rate_limit"] == float64(0) && o["retry_after_ms"] == float64(1000)
+			}},
 		{"rate limit everything", "PUT", "/admin/faults", `{"rate_limit":1,"retry_after_ms":250}`, http.StatusOK,
-			func(o map[string]any) bool { return o["rate_limit"] == float64(1) && o["retry_after_ms"] == float64(250) }},
+			func(o map[string]any) bool {
+				return o["rate_limit"] == float64(1) && o["retry_after_ms"] == float64(250)
+			}},
 		{"a share above one", "PUT", "/admin/faults", `{"server_error":1.5}`, http.StatusBadRequest, nil},
 	}
 	for _, tt := range tests {
