@@ -3,6 +3,8 @@ package jsonapi
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 )
 
 // Decode reads a JSON body into v, refusing unknown fields so a typo in a
@@ -18,4 +20,19 @@ func Decode(body []byte, v any) *Error {
 		return Invalid("", "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// DecodeRequest reads a request's JSON body (at most MaxBody) into v as
+// Decode does, or writes why it cannot and returns false.
+func DecodeRequest(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		WriteError(w, Invalid("", "the request body could not be read"))
+		return false
+	}
+	if e := Decode(body, v); e != nil {
+		WriteError(w, e)
+		return false
+	}
+	return true
 }

@@ -2,7 +2,6 @@ package partnersim
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -31,7 +30,7 @@ func AdminHandler(m *Market) http.Handler {
 	mux.HandleFunc("GET /healthz", jsonapi.Healthz)
 	mux.HandleFunc("POST /admin/orders", func(w http.ResponseWriter, r *http.Request) {
 		var req placeOrderJSON
-		if !decodeBody(w, r, &req) {
+		if !jsonapi.DecodeRequest(w, r, &req) {
 			return
 		}
 		items := make([]ItemInput, 0, len(req.Items))
@@ -89,7 +88,7 @@ func AdminHandler(m *Market) http.Handler {
 	})
 	mux.HandleFunc("PUT /admin/faults", func(w http.ResponseWriter, r *http.Request) {
 		var req callFaultsJSON
-		if !decodeBody(w, r, &req) {
+		if !jsonapi.DecodeRequest(w, r, &req) {
 			return
 		}
 		f := CallFaults{RateLimit: req.RateLimit, RetryAfter: time.Duration(req.RetryAfterMS) * time.Millisecond, ServerError: req.ServerError}
@@ -101,20 +100,6 @@ func AdminHandler(m *Market) http.Handler {
 	})
 	mux.HandleFunc("/", jsonapi.NoRoute)
 	return mux
-}
-
-// decodeBody reads a JSON request body into v, or answers why it cannot.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, jsonapi.MaxBody))
-	if err != nil {
-		jsonapi.WriteError(w, jsonapi.Invalid("", "the request body could not be read"))
-		return false
-	}
-	if e := jsonapi.Decode(body, v); e != nil {
-		jsonapi.WriteError(w, e)
-		return false
-	}
-	return true
 }
 
 // callFaultsJSON is the call faults in force, as the back office shows and

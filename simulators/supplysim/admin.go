@@ -2,7 +2,6 @@ package supplysim
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"sort"
 
@@ -22,7 +21,7 @@ func (p *Platform) Admin() http.Handler {
 	mux.HandleFunc("GET /healthz", jsonapi.Healthz)
 	mux.HandleFunc("PUT /admin/products", func(w http.ResponseWriter, r *http.Request) {
 		var in Product
-		if !decode(w, r, &in) {
+		if !jsonapi.DecodeRequest(w, r, &in) {
 			return
 		}
 		out, err := p.PutProduct(in)
@@ -34,7 +33,7 @@ func (p *Platform) Admin() http.Handler {
 	})
 	mux.HandleFunc("POST /admin/stock", func(w http.ResponseWriter, r *http.Request) {
 		var in stockLevel
-		if !decode(w, r, &in) {
+		if !jsonapi.DecodeRequest(w, r, &in) {
 			return
 		}
 		if err := p.SetStock(in.SKU, in.Stock); err != nil {
@@ -70,19 +69,6 @@ func (p *Platform) Admin() http.Handler {
 	})
 	mux.HandleFunc("/", jsonapi.NoRoute)
 	return mux
-}
-
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, jsonapi.MaxBody))
-	if err != nil {
-		jsonapi.WriteError(w, jsonapi.Invalid("", "the request body could not be read"))
-		return false
-	}
-	if e := jsonapi.Decode(body, v); e != nil {
-		jsonapi.WriteError(w, e)
-		return false
-	}
-	return true
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

@@ -206,19 +206,11 @@ func (s *Docking) UpdateSupplyPlatform(ctx context.Context, req *dockingv1.Updat
 
 // ListSupplyOrders lists a platform's purchase orders (admins).
 func (s *Docking) ListSupplyOrders(ctx context.Context, req *dockingv1.ListSupplyOrdersRequest) (*dockingv1.ListSupplyOrdersResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	sup, err := s.supply()
 	if err != nil {
 		return nil, err
 	}
-	id, err := apperr.ParseID("platform_id", req.GetPlatformId())
-	if err != nil {
-		return nil, err
-	}
-	size, err := pageLimits.Size(int(req.GetPage().GetPageSize()))
+	c, id, size, err := listOf(ctx, "platform_id", req.GetPlatformId(), req.GetPage())
 	if err != nil {
 		return nil, err
 	}

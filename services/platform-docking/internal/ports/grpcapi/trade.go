@@ -10,6 +10,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -142,17 +143,24 @@ func (s *Docking) partnerCodes(ctx context.Context) (map[uuid.UUID]string, error
 	return s.trade.PartnerCodes(ctx)
 }
 
-// ListPartnerOrders lists a partner's pulled orders (admins).
-func (s *Docking) ListPartnerOrders(ctx context.Context, req *dockingv1.ListPartnerOrdersRequest) (*dockingv1.ListPartnerOrdersResponse, error) {
+// listOf reads what every list of one partner's (or platform's) records
+// takes: the caller, the owner's id (field names it) and the page size.
+func listOf(ctx context.Context, field, rawID string, page *commonv1.PageRequest) (auth.Caller, uuid.UUID, int, error) {
 	c, err := caller(ctx)
 	if err != nil {
-		return nil, err
+		return auth.Caller{}, uuid.Nil, 0, err
 	}
-	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
+	id, err := apperr.ParseID(field, rawID)
 	if err != nil {
-		return nil, err
+		return auth.Caller{}, uuid.Nil, 0, err
 	}
-	size, err := pageLimits.Size(int(req.GetPage().GetPageSize()))
+	size, err := pageLimits.Size(int(page.GetPageSize()))
+	return c, id, size, err
+}
+
+// ListPartnerOrders lists a partner's pulled orders (admins).
+func (s *Docking) ListPartnerOrders(ctx context.Context, req *dockingv1.ListPartnerOrdersRequest) (*dockingv1.ListPartnerOrdersResponse, error) {
+	c, id, size, err := listOf(ctx, "partner_id", req.GetPartnerId(), req.GetPage())
 	if err != nil {
 		return nil, err
 	}
@@ -174,15 +182,7 @@ func (s *Docking) ListPartnerOrders(ctx context.Context, req *dockingv1.ListPart
 
 // ListSettlementLines lists a partner's settlement lines (admins).
 func (s *Docking) ListSettlementLines(ctx context.Context, req *dockingv1.ListSettlementLinesRequest) (*dockingv1.ListSettlementLinesResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
-	if err != nil {
-		return nil, err
-	}
-	size, err := pageLimits.Size(int(req.GetPage().GetPageSize()))
+	c, id, size, err := listOf(ctx, "partner_id", req.GetPartnerId(), req.GetPage())
 	if err != nil {
 		return nil, err
 	}
@@ -245,15 +245,7 @@ func lineProto(l app.StoredLine) *dockingv1.SettlementLine {
 
 // ListPartnerPayouts lists a partner's payouts (admins).
 func (s *Docking) ListPartnerPayouts(ctx context.Context, req *dockingv1.ListPartnerPayoutsRequest) (*dockingv1.ListPartnerPayoutsResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
-	if err != nil {
-		return nil, err
-	}
-	size, err := pageLimits.Size(int(req.GetPage().GetPageSize()))
+	c, id, size, err := listOf(ctx, "partner_id", req.GetPartnerId(), req.GetPage())
 	if err != nil {
 		return nil, err
 	}
