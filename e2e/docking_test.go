@@ -175,6 +175,10 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 			"GET /v1/docking/supply-platforms/{platform_id}":        onlyAdmin(sp, nil, ok),
 			"PATCH /v1/docking/supply-platforms/{platform_id}":      onlyAdmin(sp, supplyEdit, ok),
 			"GET /v1/docking/supply-platforms/{platform_id}/orders": onlyAdmin(sp+"/orders", nil, ok),
+			// The matrix's platform has no orders: an admin's retry of one is
+			// NOT_FOUND.
+			"POST /v1/docking/supply-platforms/{platform_id}/orders/{sub_order_id}/retry": onlyAdmin(sp+"/orders/"+uuid.NewString()+"/retry",
+				map[string]any{}, []int{404}),
 			// Listings are the admins' and, for their own products, the
 			// suppliers'.
 			"GET /v1/docking/listings": {check("buyer", "/v1/docking/listings", nil, denied), check("merchant", "/v1/docking/listings", nil, denied),

@@ -869,6 +869,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/supply-platforms/{platformId}/orders/{subOrderId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RetrySupplyOrder puts a held purchase order back to work once an operator fixed what held it (the SKU imported, the platform's key rotated, an account added): one never placed is placed again (under the account it was first sent with), one placed is tracked again, from the next round.
+         * @description RetrySupplyOrder puts a held purchase order back to work once an operator fixed
+         *     what held it (the SKU imported, the platform's key rotated, an account added):
+         *     one never placed is placed again (under the account it was first sent with), one
+         *     placed is tracked again, from the next round. A queued or placed order is answered
+         *     as it is; a shipped one is FAILED_PRECONDITION (SUPPLY_ORDER_SHIPPED); an unknown
+         *     one is NOT_FOUND. Admins only.
+         */
+        post: operations["DockingService_RetrySupplyOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escrow/commission-rates/{supplierOrgId}": {
         parameters: {
             query?: never;
@@ -4965,6 +4990,10 @@ export interface components {
         ResumePartnerResponse: {
             partner?: components["schemas"]["Partner"];
         };
+        RetrySupplyOrderBody: Record<string, never>;
+        RetrySupplyOrderResponse: {
+            order?: components["schemas"]["SupplyOrder"];
+        };
         /** @description Revision is one version of a product's content and its review. */
         Revision: {
             /** Format: int64 */
@@ -6720,6 +6749,8 @@ export type RestoreProductBody = components['schemas']['RestoreProductBody'];
 export type RestoreProductResponse = components['schemas']['RestoreProductResponse'];
 export type ResumePartnerBody = components['schemas']['ResumePartnerBody'];
 export type ResumePartnerResponse = components['schemas']['ResumePartnerResponse'];
+export type RetrySupplyOrderBody = components['schemas']['RetrySupplyOrderBody'];
+export type RetrySupplyOrderResponse = components['schemas']['RetrySupplyOrderResponse'];
 export type Revision = components['schemas']['Revision'];
 export type RevisionStatus = components['schemas']['RevisionStatus'];
 export type RotateApiClientSecretBody = components['schemas']['RotateApiClientSecretBody'];
@@ -8778,6 +8809,42 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_RetrySupplyOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                platformId: string;
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RetrySupplyOrderBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetrySupplyOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

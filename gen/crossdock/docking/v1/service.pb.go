@@ -3269,7 +3269,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
 	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\x82\x11\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xf5\x11\n" +
 	"\x0eDockingService\x12h\n" +
 	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
 	"\n" +
@@ -3290,7 +3290,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x11GetSupplyPlatform\x12..crossdock.docking.v1.GetSupplyPlatformRequest\x1a/.crossdock.docking.v1.GetSupplyPlatformResponse\x12z\n" +
 	"\x13ListSupplyPlatforms\x120.crossdock.docking.v1.ListSupplyPlatformsRequest\x1a1.crossdock.docking.v1.ListSupplyPlatformsResponse\x12}\n" +
 	"\x14UpdateSupplyPlatform\x121.crossdock.docking.v1.UpdateSupplyPlatformRequest\x1a2.crossdock.docking.v1.UpdateSupplyPlatformResponse\x12q\n" +
-	"\x10ListSupplyOrders\x12-.crossdock.docking.v1.ListSupplyOrdersRequest\x1a..crossdock.docking.v1.ListSupplyOrdersResponseB\xdd\x01\n" +
+	"\x10ListSupplyOrders\x12-.crossdock.docking.v1.ListSupplyOrdersRequest\x1a..crossdock.docking.v1.ListSupplyOrdersResponse\x12q\n" +
+	"\x10RetrySupplyOrder\x12-.crossdock.docking.v1.RetrySupplyOrderRequest\x1a..crossdock.docking.v1.RetrySupplyOrderResponseB\xdd\x01\n" +
 	"\x18com.crossdock.docking.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/docking/v1;dockingv1\xa2\x02\x03CDX\xaa\x02\x14Crossdock.Docking.V1\xca\x02\x14Crossdock\\Docking\\V1\xe2\x02 Crossdock\\Docking\\V1\\GPBMetadata\xea\x02\x16Crossdock::Docking::V1b\x06proto3"
 
 var (
@@ -3362,11 +3363,13 @@ var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(*ListSupplyPlatformsRequest)(nil),    // 51: crossdock.docking.v1.ListSupplyPlatformsRequest
 	(*UpdateSupplyPlatformRequest)(nil),   // 52: crossdock.docking.v1.UpdateSupplyPlatformRequest
 	(*ListSupplyOrdersRequest)(nil),       // 53: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*CreateSupplyPlatformResponse)(nil),  // 54: crossdock.docking.v1.CreateSupplyPlatformResponse
-	(*GetSupplyPlatformResponse)(nil),     // 55: crossdock.docking.v1.GetSupplyPlatformResponse
-	(*ListSupplyPlatformsResponse)(nil),   // 56: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*UpdateSupplyPlatformResponse)(nil),  // 57: crossdock.docking.v1.UpdateSupplyPlatformResponse
-	(*ListSupplyOrdersResponse)(nil),      // 58: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*RetrySupplyOrderRequest)(nil),       // 54: crossdock.docking.v1.RetrySupplyOrderRequest
+	(*CreateSupplyPlatformResponse)(nil),  // 55: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformResponse)(nil),     // 56: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsResponse)(nil),   // 57: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*UpdateSupplyPlatformResponse)(nil),  // 58: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersResponse)(nil),      // 59: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*RetrySupplyOrderResponse)(nil),      // 60: crossdock.docking.v1.RetrySupplyOrderResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
@@ -3455,27 +3458,29 @@ var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	51, // 83: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
 	52, // 84: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
 	53, // 85: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
-	32, // 86: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	34, // 87: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	36, // 88: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	38, // 89: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	40, // 90: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	42, // 91: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	44, // 92: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	11, // 93: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
-	13, // 94: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
-	16, // 95: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
-	20, // 96: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
-	22, // 97: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
-	25, // 98: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
-	27, // 99: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
-	54, // 100: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
-	55, // 101: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
-	56, // 102: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
-	57, // 103: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
-	58, // 104: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
-	86, // [86:105] is the sub-list for method output_type
-	67, // [67:86] is the sub-list for method input_type
+	54, // 86: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
+	32, // 87: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	34, // 88: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	36, // 89: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	38, // 90: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	40, // 91: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	42, // 92: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	44, // 93: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	11, // 94: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	13, // 95: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	16, // 96: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	20, // 97: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	22, // 98: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
+	25, // 99: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
+	27, // 100: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	55, // 101: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
+	56, // 102: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
+	57, // 103: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
+	58, // 104: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
+	59, // 105: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
+	60, // 106: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
+	87, // [87:107] is the sub-list for method output_type
+	67, // [67:87] is the sub-list for method input_type
 	67, // [67:67] is the sub-list for extension type_name
 	67, // [67:67] is the sub-list for extension extendee
 	0,  // [0:67] is the sub-list for field type_name

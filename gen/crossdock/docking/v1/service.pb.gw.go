@@ -826,6 +826,67 @@ func local_request_DockingService_ListSupplyOrders_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
+func request_DockingService_RetrySupplyOrder_0(ctx context.Context, marshaler runtime.Marshaler, client DockingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RetrySupplyOrderRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["platform_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "platform_id")
+	}
+	protoReq.PlatformId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "platform_id", err)
+	}
+	val, ok = pathParams["sub_order_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "sub_order_id")
+	}
+	protoReq.SubOrderId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "sub_order_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RetrySupplyOrder(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DockingService_RetrySupplyOrder_0(ctx context.Context, marshaler runtime.Marshaler, server DockingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RetrySupplyOrderRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["platform_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "platform_id")
+	}
+	protoReq.PlatformId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "platform_id", err)
+	}
+	val, ok = pathParams["sub_order_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "sub_order_id")
+	}
+	protoReq.SubOrderId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "sub_order_id", err)
+	}
+	msg, err := server.RetrySupplyOrder(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterDockingServiceHandlerServer registers the http handlers for service DockingService to "mux".
 // UnaryRPC     :call DockingServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1212,6 +1273,26 @@ func RegisterDockingServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_DockingService_ListSupplyOrders_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DockingService_RetrySupplyOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/RetrySupplyOrder", runtime.WithHTTPPathPattern("/v1/docking/supply-platforms/{platform_id}/orders/{sub_order_id}/retry"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DockingService_RetrySupplyOrder_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_RetrySupplyOrder_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1575,6 +1656,23 @@ func RegisterDockingServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_DockingService_ListSupplyOrders_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DockingService_RetrySupplyOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/RetrySupplyOrder", runtime.WithHTTPPathPattern("/v1/docking/supply-platforms/{platform_id}/orders/{sub_order_id}/retry"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DockingService_RetrySupplyOrder_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_RetrySupplyOrder_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -1598,6 +1696,7 @@ var (
 	pattern_DockingService_ListSupplyPlatforms_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "supply-platforms"}, ""))
 	pattern_DockingService_UpdateSupplyPlatform_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "supply-platforms", "platform_id"}, ""))
 	pattern_DockingService_ListSupplyOrders_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "supply-platforms", "platform_id", "orders"}, ""))
+	pattern_DockingService_RetrySupplyOrder_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4, 1, 0, 4, 1, 5, 5, 2, 6}, []string{"v1", "docking", "supply-platforms", "platform_id", "orders", "sub_order_id", "retry"}, ""))
 )
 
 var (
@@ -1620,4 +1719,5 @@ var (
 	forward_DockingService_ListSupplyPlatforms_0   = runtime.ForwardResponseMessage
 	forward_DockingService_UpdateSupplyPlatform_0  = runtime.ForwardResponseMessage
 	forward_DockingService_ListSupplyOrders_0      = runtime.ForwardResponseMessage
+	forward_DockingService_RetrySupplyOrder_0      = runtime.ForwardResponseMessage
 )

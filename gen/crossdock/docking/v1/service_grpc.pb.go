@@ -38,6 +38,7 @@ const (
 	DockingService_ListSupplyPlatforms_FullMethodName   = "/crossdock.docking.v1.DockingService/ListSupplyPlatforms"
 	DockingService_UpdateSupplyPlatform_FullMethodName  = "/crossdock.docking.v1.DockingService/UpdateSupplyPlatform"
 	DockingService_ListSupplyOrders_FullMethodName      = "/crossdock.docking.v1.DockingService/ListSupplyOrders"
+	DockingService_RetrySupplyOrder_FullMethodName      = "/crossdock.docking.v1.DockingService/RetrySupplyOrder"
 )
 
 // DockingServiceClient is the client API for DockingService service.
@@ -138,6 +139,13 @@ type DockingServiceClient interface {
 	// ListSupplyOrders lists the purchase orders placed (or to place) with a supply
 	// platform, newest first, with the account each went to and its status.
 	ListSupplyOrders(ctx context.Context, in *ListSupplyOrdersRequest, opts ...grpc.CallOption) (*ListSupplyOrdersResponse, error)
+	// RetrySupplyOrder puts a held purchase order back to work once an operator fixed
+	// what held it (the SKU imported, the platform's key rotated, an account added):
+	// one never placed is placed again (under the account it was first sent with), one
+	// placed is tracked again, from the next round. A queued or placed order is answered
+	// as it is; a shipped one is FAILED_PRECONDITION (SUPPLY_ORDER_SHIPPED); an unknown
+	// one is NOT_FOUND. Admins only.
+	RetrySupplyOrder(ctx context.Context, in *RetrySupplyOrderRequest, opts ...grpc.CallOption) (*RetrySupplyOrderResponse, error)
 }
 
 type dockingServiceClient struct {
@@ -338,6 +346,16 @@ func (c *dockingServiceClient) ListSupplyOrders(ctx context.Context, in *ListSup
 	return out, nil
 }
 
+func (c *dockingServiceClient) RetrySupplyOrder(ctx context.Context, in *RetrySupplyOrderRequest, opts ...grpc.CallOption) (*RetrySupplyOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetrySupplyOrderResponse)
+	err := c.cc.Invoke(ctx, DockingService_RetrySupplyOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DockingServiceServer is the server API for DockingService service.
 // All implementations must embed UnimplementedDockingServiceServer
 // for forward compatibility.
@@ -436,6 +454,13 @@ type DockingServiceServer interface {
 	// ListSupplyOrders lists the purchase orders placed (or to place) with a supply
 	// platform, newest first, with the account each went to and its status.
 	ListSupplyOrders(context.Context, *ListSupplyOrdersRequest) (*ListSupplyOrdersResponse, error)
+	// RetrySupplyOrder puts a held purchase order back to work once an operator fixed
+	// what held it (the SKU imported, the platform's key rotated, an account added):
+	// one never placed is placed again (under the account it was first sent with), one
+	// placed is tracked again, from the next round. A queued or placed order is answered
+	// as it is; a shipped one is FAILED_PRECONDITION (SUPPLY_ORDER_SHIPPED); an unknown
+	// one is NOT_FOUND. Admins only.
+	RetrySupplyOrder(context.Context, *RetrySupplyOrderRequest) (*RetrySupplyOrderResponse, error)
 	mustEmbedUnimplementedDockingServiceServer()
 }
 
@@ -502,6 +527,9 @@ func (UnimplementedDockingServiceServer) UpdateSupplyPlatform(context.Context, *
 }
 func (UnimplementedDockingServiceServer) ListSupplyOrders(context.Context, *ListSupplyOrdersRequest) (*ListSupplyOrdersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSupplyOrders not implemented")
+}
+func (UnimplementedDockingServiceServer) RetrySupplyOrder(context.Context, *RetrySupplyOrderRequest) (*RetrySupplyOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetrySupplyOrder not implemented")
 }
 func (UnimplementedDockingServiceServer) mustEmbedUnimplementedDockingServiceServer() {}
 func (UnimplementedDockingServiceServer) testEmbeddedByValue()                        {}
@@ -866,6 +894,24 @@ func _DockingService_ListSupplyOrders_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DockingService_RetrySupplyOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetrySupplyOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).RetrySupplyOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_RetrySupplyOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).RetrySupplyOrder(ctx, req.(*RetrySupplyOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DockingService_ServiceDesc is the grpc.ServiceDesc for DockingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -948,6 +994,10 @@ var DockingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSupplyOrders",
 			Handler:    _DockingService_ListSupplyOrders_Handler,
+		},
+		{
+			MethodName: "RetrySupplyOrder",
+			Handler:    _DockingService_RetrySupplyOrder_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1329,6 +1329,102 @@ func (x *ListSupplyOrdersResponse) GetPage() *v1.PageResponse {
 	return nil
 }
 
+type RetrySupplyOrderRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PlatformId    string                 `protobuf:"bytes,1,opt,name=platform_id,json=platformId,proto3" json:"platform_id,omitempty"`
+	SubOrderId    string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetrySupplyOrderRequest) Reset() {
+	*x = RetrySupplyOrderRequest{}
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetrySupplyOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetrySupplyOrderRequest) ProtoMessage() {}
+
+func (x *RetrySupplyOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetrySupplyOrderRequest.ProtoReflect.Descriptor instead.
+func (*RetrySupplyOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *RetrySupplyOrderRequest) GetPlatformId() string {
+	if x != nil {
+		return x.PlatformId
+	}
+	return ""
+}
+
+func (x *RetrySupplyOrderRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+type RetrySupplyOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *SupplyOrder           `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetrySupplyOrderResponse) Reset() {
+	*x = RetrySupplyOrderResponse{}
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetrySupplyOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetrySupplyOrderResponse) ProtoMessage() {}
+
+func (x *RetrySupplyOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetrySupplyOrderResponse.ProtoReflect.Descriptor instead.
+func (*RetrySupplyOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *RetrySupplyOrderResponse) GetOrder() *SupplyOrder {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 var File_crossdock_docking_v1_supply_proto protoreflect.FileDescriptor
 
 const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
@@ -1444,7 +1540,14 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8c\x01\n" +
 	"\x18ListSupplyOrdersResponse\x129\n" +
 	"\x06orders\x18\x01 \x03(\v2!.crossdock.docking.v1.SupplyOrderR\x06orders\x125\n" +
-	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page*\xb1\x01\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\\\n" +
+	"\x17RetrySupplyOrderRequest\x12\x1f\n" +
+	"\vplatform_id\x18\x01 \x01(\tR\n" +
+	"platformId\x12 \n" +
+	"\fsub_order_id\x18\x02 \x01(\tR\n" +
+	"subOrderId\"S\n" +
+	"\x18RetrySupplyOrderResponse\x127\n" +
+	"\x05order\x18\x01 \x01(\v2!.crossdock.docking.v1.SupplyOrderR\x05order*\xb1\x01\n" +
 	"\x10SupplyOrderState\x12\"\n" +
 	"\x1eSUPPLY_ORDER_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SUPPLY_ORDER_STATE_QUEUED\x10\x01\x12\x1d\n" +
@@ -1466,7 +1569,7 @@ func file_crossdock_docking_v1_supply_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_docking_v1_supply_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_docking_v1_supply_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_crossdock_docking_v1_supply_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_crossdock_docking_v1_supply_proto_goTypes = []any{
 	(SupplyOrderState)(0),                // 0: crossdock.docking.v1.SupplyOrderState
 	(*SupplyAccount)(nil),                // 1: crossdock.docking.v1.SupplyAccount
@@ -1486,26 +1589,28 @@ var file_crossdock_docking_v1_supply_proto_goTypes = []any{
 	(*UpdateSupplyPlatformResponse)(nil), // 15: crossdock.docking.v1.UpdateSupplyPlatformResponse
 	(*ListSupplyOrdersRequest)(nil),      // 16: crossdock.docking.v1.ListSupplyOrdersRequest
 	(*ListSupplyOrdersResponse)(nil),     // 17: crossdock.docking.v1.ListSupplyOrdersResponse
-	(*timestamppb.Timestamp)(nil),        // 18: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),               // 19: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),              // 20: crossdock.common.v1.PageResponse
+	(*RetrySupplyOrderRequest)(nil),      // 18: crossdock.docking.v1.RetrySupplyOrderRequest
+	(*RetrySupplyOrderResponse)(nil),     // 19: crossdock.docking.v1.RetrySupplyOrderResponse
+	(*timestamppb.Timestamp)(nil),        // 20: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),               // 21: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 22: crossdock.common.v1.PageResponse
 }
 var file_crossdock_docking_v1_supply_proto_depIdxs = []int32{
 	1,  // 0: crossdock.docking.v1.MerchantAccount.account:type_name -> crossdock.docking.v1.SupplyAccount
 	3,  // 1: crossdock.docking.v1.SupplyPlatform.defaults:type_name -> crossdock.docking.v1.SupplyImportDefaults
 	1,  // 2: crossdock.docking.v1.SupplyPlatform.default_account:type_name -> crossdock.docking.v1.SupplyAccount
 	2,  // 3: crossdock.docking.v1.SupplyPlatform.merchant_accounts:type_name -> crossdock.docking.v1.MerchantAccount
-	18, // 4: crossdock.docking.v1.SupplyPlatform.created_at:type_name -> google.protobuf.Timestamp
+	20, // 4: crossdock.docking.v1.SupplyPlatform.created_at:type_name -> google.protobuf.Timestamp
 	5,  // 5: crossdock.docking.v1.SupplyPlatform.activity:type_name -> crossdock.docking.v1.SupplyActivity
-	18, // 6: crossdock.docking.v1.SupplyPlatform.updated_at:type_name -> google.protobuf.Timestamp
+	20, // 6: crossdock.docking.v1.SupplyPlatform.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 7: crossdock.docking.v1.SupplyPlatform.retired_accounts:type_name -> crossdock.docking.v1.SupplyAccount
-	18, // 8: crossdock.docking.v1.SupplyActivity.last_import_at:type_name -> google.protobuf.Timestamp
-	18, // 9: crossdock.docking.v1.SupplyActivity.import_watermark:type_name -> google.protobuf.Timestamp
-	18, // 10: crossdock.docking.v1.SupplyActivity.last_stock_sync_at:type_name -> google.protobuf.Timestamp
-	18, // 11: crossdock.docking.v1.SupplyActivity.last_error_at:type_name -> google.protobuf.Timestamp
+	20, // 8: crossdock.docking.v1.SupplyActivity.last_import_at:type_name -> google.protobuf.Timestamp
+	20, // 9: crossdock.docking.v1.SupplyActivity.import_watermark:type_name -> google.protobuf.Timestamp
+	20, // 10: crossdock.docking.v1.SupplyActivity.last_stock_sync_at:type_name -> google.protobuf.Timestamp
+	20, // 11: crossdock.docking.v1.SupplyActivity.last_error_at:type_name -> google.protobuf.Timestamp
 	0,  // 12: crossdock.docking.v1.SupplyOrder.state:type_name -> crossdock.docking.v1.SupplyOrderState
-	18, // 13: crossdock.docking.v1.SupplyOrder.queued_at:type_name -> google.protobuf.Timestamp
-	18, // 14: crossdock.docking.v1.SupplyOrder.placed_at:type_name -> google.protobuf.Timestamp
+	20, // 13: crossdock.docking.v1.SupplyOrder.queued_at:type_name -> google.protobuf.Timestamp
+	20, // 14: crossdock.docking.v1.SupplyOrder.placed_at:type_name -> google.protobuf.Timestamp
 	4,  // 15: crossdock.docking.v1.CreateSupplyPlatformRequest.platform:type_name -> crossdock.docking.v1.SupplyPlatform
 	4,  // 16: crossdock.docking.v1.CreateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
 	4,  // 17: crossdock.docking.v1.GetSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
@@ -1515,14 +1620,15 @@ var file_crossdock_docking_v1_supply_proto_depIdxs = []int32{
 	14, // 21: crossdock.docking.v1.UpdateSupplyPlatformRequest.defaults:type_name -> crossdock.docking.v1.SupplyImportDefaultsUpdate
 	4,  // 22: crossdock.docking.v1.UpdateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
 	0,  // 23: crossdock.docking.v1.ListSupplyOrdersRequest.state:type_name -> crossdock.docking.v1.SupplyOrderState
-	19, // 24: crossdock.docking.v1.ListSupplyOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	21, // 24: crossdock.docking.v1.ListSupplyOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	6,  // 25: crossdock.docking.v1.ListSupplyOrdersResponse.orders:type_name -> crossdock.docking.v1.SupplyOrder
-	20, // 26: crossdock.docking.v1.ListSupplyOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	22, // 26: crossdock.docking.v1.ListSupplyOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	6,  // 27: crossdock.docking.v1.RetrySupplyOrderResponse.order:type_name -> crossdock.docking.v1.SupplyOrder
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_supply_proto_init() }
@@ -1538,7 +1644,7 @@ func file_crossdock_docking_v1_supply_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_supply_proto_rawDesc), len(file_crossdock_docking_v1_supply_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -53,6 +54,13 @@ type SupplyStore interface {
 	// DueSupplyOrders returns queued orders to place and placed ones to
 	// track whose time has come.
 	DueSupplyOrders(ctx context.Context, now time.Time, limit int) ([]SupplyOrder, error)
+	// GetSupplyOrder returns one of a platform's orders; NotFound when the
+	// platform has no such sub-order.
+	GetSupplyOrder(ctx context.Context, platformID, subOrderID uuid.UUID) (SupplyOrder, error)
+	// RequeueHeldSupplyOrder puts a held order back to work, due at now:
+	// placed again when it has no platform order, tracked again when it has.
+	// requeued is false (and nothing changes) when it was not held.
+	RequeueHeldSupplyOrder(ctx context.Context, platformID, subOrderID uuid.UUID, now time.Time) (o SupplyOrder, requeued bool, err error)
 	SaveSupplyOrder(ctx context.Context, o SupplyOrder) error
 	ListSupplyOrders(ctx context.Context, f SupplyOrderFilter) ([]SupplyOrder, string, error)
 	SupplyActivity(ctx context.Context, id uuid.UUID) (SupplyActivity, error)
@@ -328,6 +336,34 @@ func (s *Supply) ListSupplyOrders(ctx context.Context, c auth.Caller, f SupplyOr
 		return nil, "", err
 	}
 	return s.store.ListSupplyOrders(ctx, f)
+}
+
+// ErrSupplyOrderShipped refuses retrying an order the platform shipped.
+var ErrSupplyOrderShipped = apperr.FailedPrecondition("the platform shipped this order; there is nothing to retry").WithReason("SUPPLY_ORDER_SHIPPED")
+
+// RetrySupplyOrder puts a held purchase order back to work from the next
+// round (admins): an operator fixed what held it. Its account stays the
+// one it was first sent under, and the sub-order id stays the platform's
+// idempotency key, so an order the platform did take is not placed twice.
+// A queued or placed order is answered as it is.
+func (s *Supply) RetrySupplyOrder(ctx context.Context, c auth.Caller, platformID, subOrderID uuid.UUID) (SupplyOrder, error) {
+	if err := requireAdmin(c); err != nil {
+		return SupplyOrder{}, err
+	}
+	o, requeued, err := s.store.RequeueHeldSupplyOrder(ctx, platformID, subOrderID, s.clock())
+	if err != nil || requeued {
+		if requeued {
+			s.log.Info("a held supply order was put back to work", "platform", platformID, "sub_order", subOrderID, "by", c.Subject)
+		}
+		return o, err
+	}
+	if o, err = s.store.GetSupplyOrder(ctx, platformID, subOrderID); err != nil {
+		return SupplyOrder{}, err
+	}
+	if o.State == SupplyShipped {
+		return SupplyOrder{}, ErrSupplyOrderShipped
+	}
+	return o, nil
 }
 
 // PaidSubOrder is a sub-order of a paid order, as orders.order.paid

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -372,6 +373,33 @@ func (s Supply) DueSupplyOrders(ctx context.Context, now time.Time, limit int) (
 		return nil, err
 	}
 	return pgx.CollectRows(rows, scanSupplyOrder)
+}
+
+func (s Supply) GetSupplyOrder(ctx context.Context, platformID, subOrderID uuid.UUID) (app.SupplyOrder, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+supplyOrderColumns+` FROM supply_orders WHERE platform_id = $1 AND sub_order_id = $2`, platformID, subOrderID)
+	if err != nil {
+		return app.SupplyOrder{}, err
+	}
+	o, err := pgx.CollectExactlyOneRow(rows, scanSupplyOrder)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return o, apperr.NotFound("supply order", subOrderID.String())
+	}
+	return o, err
+}
+
+func (s Supply) RequeueHeldSupplyOrder(ctx context.Context, platformID, subOrderID uuid.UUID, now time.Time) (app.SupplyOrder, bool, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE supply_orders
+		SET state = CASE WHEN platform_order_id = '' THEN 'queued' ELSE 'placed' END, problem = '', attempts = 0, due_at = $3, updated_at = $3
+		WHERE platform_id = $1 AND sub_order_id = $2 AND state = 'held'
+		RETURNING `+supplyOrderColumns, platformID, subOrderID, now)
+	if err != nil {
+		return app.SupplyOrder{}, false, err
+	}
+	o, err := pgx.CollectExactlyOneRow(rows, scanSupplyOrder)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return app.SupplyOrder{}, false, nil
+	}
+	return o, err == nil, err
 }
 
 func (s Supply) SaveSupplyOrder(ctx context.Context, o app.SupplyOrder) error {

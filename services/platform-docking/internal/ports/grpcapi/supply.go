@@ -220,14 +220,40 @@ func (s *Docking) ListSupplyOrders(ctx context.Context, req *dockingv1.ListSuppl
 	}
 	out := &dockingv1.ListSupplyOrdersResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
 	for _, o := range list {
-		po := &dockingv1.SupplyOrder{PlatformId: o.PlatformID.String(), SubOrderId: o.SubOrderID.String(), OrderId: o.OrderID.String(),
-			AccountId: o.AccountID, State: supplyOrderStateProto[o.State], PlatformOrderId: o.PlatformOrderID, PlatformStatus: o.PlatformStatus,
-			CarrierCode: o.CarrierCode, Waybill: o.Waybill, Attempts: int32(o.Attempts), Problem: o.Problem,
-			QueuedAt: timestamppb.New(o.QueuedAt), PlacedAt: ts(o.PlacedAt)}
-		if o.MerchantOrgID != uuid.Nil {
-			po.MerchantOrgId = o.MerchantOrgID.String()
-		}
-		out.Orders = append(out.Orders, po)
+		out.Orders = append(out.Orders, supplyOrderProto(o))
 	}
 	return out, nil
+}
+
+// RetrySupplyOrder puts a held purchase order back to work (admins).
+func (s *Docking) RetrySupplyOrder(ctx context.Context, req *dockingv1.RetrySupplyOrderRequest) (*dockingv1.RetrySupplyOrderResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sup, err := s.supply()
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Violations
+	platform, sub := requiredID(&v, "platform_id", req.GetPlatformId()), requiredID(&v, "sub_order_id", req.GetSubOrderId())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	o, err := sup.RetrySupplyOrder(ctx, c, platform, sub)
+	if err != nil {
+		return nil, err
+	}
+	return &dockingv1.RetrySupplyOrderResponse{Order: supplyOrderProto(o)}, nil
+}
+
+func supplyOrderProto(o app.SupplyOrder) *dockingv1.SupplyOrder {
+	po := &dockingv1.SupplyOrder{PlatformId: o.PlatformID.String(), SubOrderId: o.SubOrderID.String(), OrderId: o.OrderID.String(),
+		AccountId: o.AccountID, State: supplyOrderStateProto[o.State], PlatformOrderId: o.PlatformOrderID, PlatformStatus: o.PlatformStatus,
+		CarrierCode: o.CarrierCode, Waybill: o.Waybill, Attempts: int32(o.Attempts), Problem: o.Problem,
+		QueuedAt: timestamppb.New(o.QueuedAt), PlacedAt: ts(o.PlacedAt)}
+	if o.MerchantOrgID != uuid.Nil {
+		po.MerchantOrgId = o.MerchantOrgID.String()
+	}
+	return po
 }

@@ -91,6 +91,11 @@ func TestSupplyPlatformRegistry(t *testing.T) {
 			_, err := c.ListSupplyOrders(ctx, &dockingv1.ListSupplyOrdersRequest{PlatformId: created.GetPlatform().GetPlatformId()})
 			return err
 		}},
+		{"supplier retries an order", func() error {
+			c, ctx := f.docking(t, supplier)
+			_, err := c.RetrySupplyOrder(ctx, &dockingv1.RetrySupplyOrderRequest{PlatformId: created.GetPlatform().GetPlatformId(), SubOrderId: uuid.NewString()})
+			return err
+		}},
 	} {
 		t.Run(who.name, func(t *testing.T) { wantError(t, who.c(), apperr.KindPermissionDenied, "ADMINS_ONLY") })
 	}
@@ -98,6 +103,12 @@ func TestSupplyPlatformRegistry(t *testing.T) {
 	if err != nil || len(list.GetOrders()) != 0 {
 		t.Errorf("orders of a new platform: %v %v", list, err)
 	}
+	_, err = c.RetrySupplyOrder(ctx, &dockingv1.RetrySupplyOrderRequest{PlatformId: "nope"})
+	if got := testkit.Fields(t, grpcerr.FromError(err)); !slices.Equal(got, []string{"platform_id", "sub_order_id"}) {
+		t.Errorf("retry with bad ids: %v (fields %v)", err, got)
+	}
+	_, err = c.RetrySupplyOrder(ctx, &dockingv1.RetrySupplyOrderRequest{PlatformId: created.GetPlatform().GetPlatformId(), SubOrderId: uuid.NewString()})
+	wantError(t, err, apperr.KindNotFound, "")
 }
 
 // Admins edit supply platforms; anyone else is PERMISSION_DENIED and

@@ -282,6 +282,15 @@ func (s *Docking) SyncPartner(ctx context.Context, req *dockingv1.SyncPartnerReq
 	return &dockingv1.SyncPartnerResponse{}, nil
 }
 
+// requiredID reads an id that must be given.
+func requiredID(v *apperr.Violations, field, raw string) uuid.UUID {
+	if raw == "" {
+		v.Add(field, "is required")
+		return uuid.Nil
+	}
+	return optionalID(v, field, raw)
+}
+
 func optionalID(v *apperr.Violations, field, raw string) uuid.UUID {
 	if raw == "" {
 		return uuid.Nil
