@@ -117,6 +117,17 @@ func supplyPlatformProto(p domain.SupplyPlatform, a *app.SupplyActivity) *dockin
 	return out
 }
 
+// supplyAs is what every supply handler needs first: the caller and the
+// supply use cases (Unavailable when the installation has none).
+func (s *Docking) supplyAs(ctx context.Context) (auth.Caller, *app.Supply, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return auth.Caller{}, nil, err
+	}
+	sup, err := s.supply()
+	return c, sup, err
+}
+
 // accountProto is an account without its key, only whether one is stored.
 func accountProto(a domain.SupplyAccount) *dockingv1.SupplyAccount {
 	return &dockingv1.SupplyAccount{AccountId: a.AccountID, HasApiKey: a.APIKey != ""}
@@ -124,11 +135,7 @@ func accountProto(a domain.SupplyAccount) *dockingv1.SupplyAccount {
 
 // CreateSupplyPlatform registers a supply platform (admins).
 func (s *Docking) CreateSupplyPlatform(ctx context.Context, req *dockingv1.CreateSupplyPlatformRequest) (*dockingv1.CreateSupplyPlatformResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sup, err := s.supply()
+	c, sup, err := s.supplyAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -145,11 +152,7 @@ func (s *Docking) CreateSupplyPlatform(ctx context.Context, req *dockingv1.Creat
 
 // GetSupplyPlatform returns a platform with its activity (admins).
 func (s *Docking) GetSupplyPlatform(ctx context.Context, req *dockingv1.GetSupplyPlatformRequest) (*dockingv1.GetSupplyPlatformResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sup, err := s.supply()
+	c, sup, err := s.supplyAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -166,11 +169,7 @@ func (s *Docking) GetSupplyPlatform(ctx context.Context, req *dockingv1.GetSuppl
 
 // ListSupplyPlatforms lists the platforms (admins).
 func (s *Docking) ListSupplyPlatforms(ctx context.Context, _ *dockingv1.ListSupplyPlatformsRequest) (*dockingv1.ListSupplyPlatformsResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sup, err := s.supply()
+	c, sup, err := s.supplyAs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -227,11 +226,7 @@ func (s *Docking) ListSupplyOrders(ctx context.Context, req *dockingv1.ListSuppl
 
 // RetrySupplyOrder puts a held purchase order back to work (admins).
 func (s *Docking) RetrySupplyOrder(ctx context.Context, req *dockingv1.RetrySupplyOrderRequest) (*dockingv1.RetrySupplyOrderResponse, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sup, err := s.supply()
+	c, sup, err := s.supplyAs(ctx)
 	if err != nil {
 		return nil, err
 	}
