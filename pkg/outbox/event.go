@@ -105,6 +105,6 @@ func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
 		t.WroteOutbox()
 		return nil
 	}
-	WakeRelays()
+	wakeRelaysPending()
 	return nil
 }

@@ -5,3 +5,6 @@ import "context"
 // SetAfterPublish makes the relay run fn between publishing and marking, so tests
 // can kill it there.
 func SetAfterPublish(r *Relay, fn func(context.Context) error) { r.afterPublish = fn }
+
+// Looks is how many claims the relay tried, found rows or not.
+func Looks(r *Relay) int64 { return r.looks.Load() }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,6 +46,8 @@ type Relay struct {
 
 	// afterPublish runs between publishing and marking; tests use it to die there.
 	afterPublish func(context.Context) error
+	// looks counts the claims tried, found rows or not (tests).
+	looks atomic.Int64
 }
 
 func (r *Relay) defaults() {
@@ -78,10 +81,14 @@ func (r *Relay) Run(ctx context.Context) error {
 	return nil
 }
 
-// relay drains the outbox, then waits for a wake. After a wake or a batch it
-// looks again on the wakeBackoff steps (the rows of transactions that called
-// Add may not have committed yet), then only on a wake or the fallback.
-func (r *Relay) relay(ctx context.Context, wake <-chan struct{}) error {
+// relay drains the outbox, then waits for a wake. A wake after a commit
+// (WakeRelays) is looked at once: the rows are visible, and a transaction
+// committing more rows meanwhile wakes it again. After a pending wake (Add
+// in a transaction that does not track its commit), and at the start, it
+// looks again on the wakeBackoff steps, after a wake and after each batch,
+// since those rows may not have committed yet; past the steps it looks only
+// on a wake or the fallback.
+func (r *Relay) relay(ctx context.Context, wake *wakeSignals) error {
 	committing := make(chan error, 1) // the one mark commit in flight, if any
 	inFlight := false
 	defer func() {
@@ -90,6 +97,7 @@ func (r *Relay) relay(ctx context.Context, wake <-chan struct{}) error {
 		}
 	}()
 	step := 0
+	untracked := true // rows may be added without a commit's wake
 	lastPrune := time.Time{}
 	for {
 		for {
@@ -111,7 +119,9 @@ func (r *Relay) relay(ctx context.Context, wake <-chan struct{}) error {
 			}
 			inFlight = true
 			go func() { committing <- tx.Commit(context.WithoutCancel(ctx)) }()
-			step = 0
+			if untracked {
+				step = 0
+			}
 			if n < r.BatchSize {
 				break
 			}
@@ -132,8 +142,10 @@ func (r *Relay) relay(ctx context.Context, wake <-chan struct{}) error {
 		case <-ctx.Done():
 			timer.Stop()
 			return nil
-		case <-wake:
-			step = 0
+		case <-wake.committed:
+			untracked, step = false, len(wakeBackoff)
+		case <-wake.pending:
+			untracked, step = true, 0
 		case err := <-committing:
 			inFlight = false
 			if err != nil {
@@ -172,6 +184,7 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 // with their error, and the transaction is committed here with the error
 // returned, so the caller backs off before the retry.
 func (r *Relay) claimAndPublish(ctx context.Context) (tx pgx.Tx, claimed int, err error) {
+	r.looks.Add(1)
 	own, err := r.Pool.Begin(ctx)
 	if err != nil {
 		return nil, 0, err

@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/crossdock/crossdock/pkg/internal/eventstest"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
 )
 
@@ -177,4 +180,36 @@ func TestRelayPublishesInOrderAcrossBatches(t *testing.T) {
 			t.Fatalf("stream message %d is event %s, want %s", i+1, got, id)
 		}
 	}
+}
+
+// A commit that wakes the relay itself (pg.InTx's) makes it look once, not
+// again and again on the backoff steps meant for rows added by
+// transactions that do not report their commit; those are still found.
+func TestATrackedCommitIsLookedAtOnce(t *testing.T) {
+	e := eventstest.Setup(t)
+	relay := newRelay(t, e)
+	e.Go(t, relay.Run)
+	e.Go(t, e.Consumer(t, "c1").Run)
+	time.Sleep(1500 * time.Millisecond) // past the start's backoff steps
+	before := outbox.Looks(relay)
+
+	var ids []uuid.UUID
+	if err := pg.InTx(context.Background(), e.Pool, func(tx pgx.Tx) error {
+		ev, err := outbox.New(eventstest.Subject, wrapperspb.String("tracked"))
+		ids = append(ids, ev.ID)
+		if err != nil {
+			return err
+		}
+		return outbox.Add(context.Background(), tx, ev)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", ids), ids)
+	time.Sleep(300 * time.Millisecond)
+	if looks := outbox.Looks(relay) - before; looks > 2 {
+		t.Errorf("the relay looked %d times for one tracked commit, want at most 2", looks)
+	}
+
+	untracked := e.Emit(t, 1, true) // woken before its commit
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", append(ids, untracked...)), append(ids, untracked...))
 }

@@ -5,23 +5,32 @@ import (
 	"time"
 )
 
-// wakers are the running relays' wake channels. Add signals every relay of the
-// process: a relay of another database merely looks once and finds nothing.
+// wakers are the running relays' wake signals. Add signals every relay of
+// the process: a relay of another database merely looks once and finds
+// nothing.
 var wakers = struct {
 	sync.Mutex
-	chans map[chan struct{}]struct{}
-}{chans: map[chan struct{}]struct{}{}}
+	set map[*wakeSignals]struct{}
+}{set: map[*wakeSignals]struct{}{}}
 
-// subscribeWake returns a channel that receives (coalesced) wakes until
-// cancel is called.
-func subscribeWake() (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
+// wakeSignals are one relay's two (coalesced) wakes: committed, after a
+// transaction that tracks its commit committed outbox rows, which the relay
+// then finds on its first look; and pending, from Add in a transaction that
+// does not, whose rows may become visible only a moment later.
+type wakeSignals struct {
+	committed, pending chan struct{}
+}
+
+// subscribeWake returns the wake signals of one relay until cancel is
+// called.
+func subscribeWake() (*wakeSignals, func()) {
+	w := &wakeSignals{committed: make(chan struct{}, 1), pending: make(chan struct{}, 1)}
 	wakers.Lock()
-	wakers.chans[ch] = struct{}{}
+	wakers.set[w] = struct{}{}
 	wakers.Unlock()
-	return ch, func() {
+	return w, func() {
 		wakers.Lock()
-		delete(wakers.chans, ch)
+		delete(wakers.set, w)
 		wakers.Unlock()
 	}
 }
@@ -37,13 +46,21 @@ type CommitTracker interface {
 
 // WakeRelays signals every relay of the process without blocking; a relay
 // already signalled stays signalled once. Transactions that track their
-// commit call it after committing rows written by Add.
-func WakeRelays() {
+// commit call it after committing rows written by Add: the rows are visible,
+// so a relay looks once.
+func WakeRelays() { signal(func(w *wakeSignals) chan struct{} { return w.committed }) }
+
+// wakeRelaysPending signals every relay that rows were added by a
+// transaction that has not committed yet: a relay looks on the wakeBackoff
+// steps until it finds them.
+func wakeRelaysPending() { signal(func(w *wakeSignals) chan struct{} { return w.pending }) }
+
+func signal(which func(*wakeSignals) chan struct{}) {
 	wakers.Lock()
 	defer wakers.Unlock()
-	for ch := range wakers.chans {
+	for w := range wakers.set {
 		select {
-		case ch <- struct{}{}:
+		case which(w) <- struct{}{}:
 		default:
 		}
 	}
