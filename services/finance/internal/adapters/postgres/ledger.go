@@ -417,7 +417,9 @@ func (l *Ledger) openAccounts(ctx context.Context, tx pgx.Tx, refs []ledger.Acco
 }
 
 // lockAccounts locks and reads the accounts with the given ids or refs, in id
-// order.
+// order. The two lookups are joined by a UNION so each uses its index: an OR
+// of an id list and a row-value IN would read every account of the ledger
+// (a sequential scan per batch, growing with every wallet and escrow opened).
 func lockAccounts(ctx context.Context, tx pgx.Tx, ids []string, refs map[ledger.AccountRef]bool) ([]ledger.Account, error) {
 	var kinds, ownerTypes, ownerIDs, currencies []string
 	for r := range refs {
@@ -426,8 +428,11 @@ func lockAccounts(ctx context.Context, tx pgx.Tx, ids []string, refs map[ledger.
 		ownerIDs = append(ownerIDs, r.Owner.ID)
 		currencies = append(currencies, r.Currency)
 	}
-	return queryAccounts(ctx, tx, `WHERE id = ANY($1::uuid[])
-		OR (kind, owner_type, owner_id, currency) IN (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]))
+	return queryAccounts(ctx, tx, `WHERE id IN (
+			SELECT unnest($1::uuid[])
+			UNION
+			SELECT a.id FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS r(kind, owner_type, owner_id, currency)
+			JOIN ledger_accounts a USING (kind, owner_type, owner_id, currency))
 		ORDER BY id FOR UPDATE`, ids, kinds, ownerTypes, ownerIDs, currencies)
 }
 
