@@ -81,6 +81,12 @@ type Config struct {
 	// Round is how often the jobs look for work (queued pushes, waybills,
 	// due pulls).
 	Round time.Duration `env:"DOCKING_ROUND" envDefault:"2s"`
+	// RoundGap is the least time between rounds asked for by events (a
+	// stock change, a paid order): the events of a busy store share rounds.
+	RoundGap time.Duration `env:"DOCKING_ROUND_GAP" envDefault:"250ms"`
+	// StockPushDelay is how long a listed product waits after a stock
+	// change before its push, so a busy product's changes share one.
+	StockPushDelay time.Duration `env:"DOCKING_STOCK_PUSH_DELAY" envDefault:"2s"`
 	// PullEvery is how often each partner's orders are pulled.
 	PullEvery time.Duration `env:"DOCKING_PULL_EVERY" envDefault:"30s"`
 	// SettleEvery is how often each partner's settlement lines are pulled.
@@ -212,7 +218,7 @@ func run(ctx context.Context) error {
 	orders := peers.Orders{Client: ordersv1.NewOrdersServiceClient(dialed["ORDERS_ADDR"])}
 	trade := app.NewTrade(partners, postgres.NewTrade(rt.Pool), connectors, catalog, orders,
 		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
-		app.Timing{Round: cfg.Round, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
+		app.Timing{Round: cfg.Round, NudgeGap: cfg.RoundGap, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
 			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
 	// Supply platforms dock in the same rounds, their API reached over the
 	// partners' transport. Their catalogue and stock calls are signed as
@@ -230,7 +236,7 @@ func run(ctx context.Context) error {
 	grpcapi.Register(rt.Server.GRPC(), registry, trade, erp)
 
 	// Workers start once the database is migrated and the streams exist.
-	for _, c := range (events.Consumers{Nudge: trade.Nudge}).All() {
+	for _, c := range (events.Consumers{Nudge: trade.Nudge, StockPushDelay: cfg.StockPushDelay}).All() {
 		rt.Consume(c)
 	}
 	rt.Go("docking-jobs", trade.Run)

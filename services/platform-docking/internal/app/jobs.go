@@ -21,15 +21,31 @@ func (t *Trade) Run(ctx context.Context) error {
 	tick := time.NewTicker(t.timing.Round)
 	defer tick.Stop()
 	for {
+		started := time.Now()
 		if err := t.Round(ctx); err != nil && ctx.Err() == nil {
 			t.log.Error("a docking round failed", "error", err)
 		}
-		select {
-		case <-ctx.Done():
+		if !waitForRound(ctx, tick.C, t.wake, t.timing.NudgeGap-time.Since(started)) {
 			return nil
-		case <-tick.C:
-		case <-t.wake:
 		}
+	}
+}
+
+// waitForRound waits for the next round: the ticker's, or an event's nudge
+// but not before gap has passed, so a burst of events (every stock change
+// of a busy store asks for one) shares a round instead of each running all
+// the jobs. It reports false when ctx ends.
+func waitForRound(ctx context.Context, tick <-chan time.Time, wake <-chan struct{}, gap time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-tick:
+		return true
+	case <-wake:
+		if gap <= 0 {
+			return true
+		}
+		return sleepFor(ctx, gap) == nil
 	}
 }
 

@@ -30,6 +30,10 @@ type Consumers struct {
 	Now func() time.Time
 	// Nudge asks the jobs for a round once something was queued.
 	Nudge func()
+	// StockPushDelay is how long a product waits for its push after a
+	// stock change: the changes of a busy product within it (every
+	// reservation is one) reach partners in one push.
+	StockPushDelay time.Duration
 }
 
 // productEvent is a catalogue event naming a product.
@@ -110,7 +114,7 @@ func (c Consumers) consumer(name, area string, handlers map[string]handler) *inb
 }
 
 // stockChanged queues the product of a SKU listed on partners: its stock
-// there follows.
+// there follows, within StockPushDelay.
 func (c Consumers) stockChanged(ctx context.Context, tx pgx.Tx, payload []byte) error {
 	var ev inventoryv1.StockChanged
 	if err := proto.Unmarshal(payload, &ev); err != nil {
@@ -120,7 +124,8 @@ func (c Consumers) stockChanged(ctx context.Context, tx pgx.Tx, payload []byte) 
 	if err != nil {
 		return inbox.Permanent(fmt.Errorf("stock change without a SKU id: %w", err))
 	}
-	return postgres.QueueProductsOfSKU(ctx, tx, sku, c.now())
+	now := c.now()
+	return postgres.QueueProductsOfSKU(ctx, tx, sku, now, now.Add(c.StockPushDelay))
 }
 
 // subOrderShipped queues the waybill of a partner channel's sub-order;

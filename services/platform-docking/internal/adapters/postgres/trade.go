@@ -47,11 +47,12 @@ func QueueProducts(ctx context.Context, q pg.Querier, ids []uuid.UUID, at time.T
 	return err
 }
 
-// QueueProductsOfSKU queues the product of a SKU that has listings.
-func QueueProductsOfSKU(ctx context.Context, q pg.Querier, skuID uuid.UUID, at time.Time) error {
+// QueueProductsOfSKU queues the product of a SKU that has listings, to be
+// pushed at due (or sooner, when it is queued for sooner already).
+func QueueProductsOfSKU(ctx context.Context, q pg.Querier, skuID uuid.UUID, at, due time.Time) error {
 	_, err := q.Exec(ctx, `INSERT INTO push_queue (product_id, queued_at, due_at)
-		SELECT DISTINCT product_id, $2::timestamptz, $2::timestamptz FROM listings WHERE sku_id = $1
-		ON CONFLICT (product_id) DO UPDATE SET queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at)`, skuID, at)
+		SELECT DISTINCT product_id, $2::timestamptz, $3::timestamptz FROM listings WHERE sku_id = $1
+		ON CONFLICT (product_id) DO UPDATE SET queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at)`, skuID, at, due)
 	return err
 }
 
