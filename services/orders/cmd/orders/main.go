@@ -62,6 +62,10 @@ type Config struct {
 	// AfterSaleWindow is how long after delivery a buyer may ask for a
 	// return or an exchange.
 	AfterSaleWindow time.Duration `env:"ORDERS_AFTER_SALE_WINDOW" envDefault:"336h"`
+	// QuoteReuse is how long one FX quote prices the checkouts of its
+	// currency pair (0: a quote per checkout); its rate is locked that much
+	// longer than an order needs.
+	QuoteReuse time.Duration `env:"ORDERS_QUOTE_REUSE" envDefault:"1m"`
 	// WorkInterval is how often due saga steps are looked for when there
 	// is nothing to do.
 	WorkInterval time.Duration `env:"ORDERS_WORK_INTERVAL" envDefault:"1s"`
@@ -78,6 +82,11 @@ func (c Config) Validate() error {
 	}
 	if c.AutoComplete <= 0 || c.PaymentSettle <= 0 || c.WorkInterval <= 0 || c.AfterSaleWindow <= 0 {
 		errs = append(errs, errors.New("ORDERS_AUTO_COMPLETE, ORDERS_PAYMENT_SETTLE, ORDERS_AFTER_SALE_WINDOW and ORDERS_WORK_INTERVAL must be positive"))
+	}
+	if c.QuoteReuse < 0 || c.QuoteReuse > 10*time.Minute {
+		errs = append(errs, errors.New("ORDERS_QUOTE_REUSE must be between 0 and 10m"))
+	} else if c.PaymentTimeout+c.PaymentSettle+c.QuoteReuse > 24*time.Hour {
+		errs = append(errs, errors.New("PAYMENT_TIMEOUT, ORDERS_PAYMENT_SETTLE and ORDERS_QUOTE_REUSE together must not exceed 24h (finance locks a rate for at most a day)"))
 	}
 	return errors.Join(errs...)
 }
@@ -124,7 +133,7 @@ func run(ctx context.Context) error {
 			Escrows: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		Logistics: peers.Logistics{Client: logisticsv1.NewLogisticsServiceClient(dialed["LOGISTICS_ADDR"])},
 	}, app.Config{PaymentTimeout: cfg.PaymentTimeout, FulfilmentHold: cfg.FulfilmentHold, AutoComplete: cfg.AutoComplete, PaymentSettle: cfg.PaymentSettle,
-		AfterSaleWindow: cfg.AfterSaleWindow})
+		AfterSaleWindow: cfg.AfterSaleWindow, QuoteReuse: cfg.QuoteReuse})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 	grpcapi.NewAfterSale(svc).Register(rt.Server.GRPC())
 	salesStore := postgres.NewSales(rt.Pool)

@@ -117,6 +117,10 @@ type Config struct {
 	// AfterSaleWindow is how long after delivery a buyer may ask for a
 	// return or an exchange.
 	AfterSaleWindow time.Duration
+	// QuoteReuse is how long an FX quote prices further checkouts of its
+	// currency pair (0: one quote per checkout). Its rate is locked this
+	// much longer, so each order keeps its full lock.
+	QuoteReuse time.Duration
 }
 
 // Peers are the services orders calls.
@@ -137,6 +141,8 @@ type Service struct {
 	now func() time.Time
 	// wake nudges the task runner after a command scheduled work due now.
 	wake chan struct{}
+	// quotes are the FX quotes checkouts share.
+	quotes *quoteBook
 }
 
 // New returns the use cases.
@@ -156,7 +162,8 @@ func New(store Store, peers Peers, cfg Config) *Service {
 	if cfg.AfterSaleWindow <= 0 {
 		cfg.AfterSaleWindow = domain.AfterSaleWindow
 	}
-	return &Service{store: store, Peers: peers, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1)}
+	return &Service{store: store, Peers: peers, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1),
+		quotes: &quoteBook{reuse: cfg.QuoteReuse, byPair: map[[2]string]bookedQuote{}}}
 }
 
 // SetClock replaces the clock (tests move time forward).

@@ -327,7 +327,7 @@ func (s *Service) price(ctx context.Context, o *domain.Order, drafts []domain.Su
 	quotes := make([]Quote, len(currencies))
 	err := concurrently(len(o.SubOrders)+len(currencies), func(i int) error {
 		if i >= len(o.SubOrders) {
-			q, err := s.Finance.Quote(ctx, o.Currency, currencies[i-len(o.SubOrders)], s.cfg.PaymentTimeout+s.cfg.PaymentSettle)
+			q, err := s.quote(ctx, o.Currency, currencies[i-len(o.SubOrders)], s.cfg.PaymentTimeout+s.cfg.PaymentSettle)
 			quotes[i-len(o.SubOrders)] = q
 			return err
 		}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,6 +82,11 @@ func (s *Service) markPaid(ctx context.Context, id uuid.UUID, by domain.Actor, a
 			return err
 		}
 		if o.Status != domain.PendingPayment {
+			if answered && o.Status != domain.Cancelled {
+				// The payment's event got here first; finance's answer
+				// is the confirmation its step would have asked for.
+				return r.Unschedule(ctx, TaskConfirmPayment, o.ID)
+			}
 			return nil
 		}
 		return s.recordPaid(ctx, r, &o, by, answered)
@@ -96,13 +103,12 @@ func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order,
 		return err
 	}
 	o.PaidAt, o.UpdatedAt = &now, now
-	tasks := make([]Task, 0, len(o.SubOrders))
 	for i := range o.SubOrders {
 		o.SubOrders[i].PaidAt, o.SubOrders[i].UpdatedAt = &now, now
-		tasks = append(tasks, task(TaskHoldStock, o.SubOrders[i].ID, o.ID, now))
 	}
+	tasks := []Task{task(TaskHoldOrderStock, o.ID, o.ID, now)}
 	if !answered {
-		tasks = append(tasks, task(TaskConfirmPayment, o.ID, o.ID, now))
+		tasks = append(tasks, task(TaskConfirmPayment, o.ID, o.ID, s.confirmAt(*o, now)))
 	}
 	if err := r.SaveOrder(ctx, *o); err != nil {
 		return err
@@ -117,6 +123,22 @@ func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order,
 		return err
 	}
 	return r.Emit(ctx, Event{Subject: SubjectOrderPaid, Message: paidEvent(*o)})
+}
+
+// confirmDelay is how long the confirmation of a payment learnt from its
+// event waits while the payer's own call may still be waiting for finance's
+// answer: the event usually arrives a few milliseconds before it, and the
+// answer makes the confirmation unnecessary (markPaid drops it).
+const confirmDelay = 5 * time.Second
+
+// confirmAt is when a payment learnt otherwise than by finance's answer is
+// confirmed: at once, unless a payer's call started it within the payment
+// settle time and may still be answered.
+func (s *Service) confirmAt(o domain.Order, now time.Time) time.Time {
+	if o.PaymentStartedAt != nil && now.Before(o.PaymentStartedAt.Add(s.cfg.PaymentSettle)) {
+		return now.Add(confirmDelay)
+	}
+	return now
 }
 
 func paidEvent(o domain.Order) *ordersv1.OrderPaid {
@@ -169,23 +191,40 @@ func (s *Service) paymentDeadline(ctx context.Context, id uuid.UUID) error {
 	return s.cancel(ctx, id, system, "payment_timeout")
 }
 
-// holdStock extends a paid sub-order's reservation until its supplier
-// ships. A reservation that lapsed before the payment arrived cannot be
-// held: the sub-order is cancelled and its escrow refunded.
-func (s *Service) holdStock(ctx context.Context, orderID, subID uuid.UUID) error {
+// holdStock extends the reservations of a paid order's sub-orders (of subs
+// only, when given) until their suppliers ship, in one inventory call. A
+// reservation that lapsed before the payment arrived cannot be held: its
+// sub-order is cancelled and its escrow refunded.
+func (s *Service) holdStock(ctx context.Context, orderID uuid.UUID, subs ...uuid.UUID) error {
 	o, err := s.store.GetOrder(ctx, orderID, false)
 	if err != nil {
 		return err
 	}
-	sub := o.SubOrder(subID)
-	if sub == nil || sub.Status.Terminal() || sub.Status == domain.Shipped || sub.Status == domain.Delivered {
+	var holds []Hold
+	for _, sub := range o.SubOrders {
+		if sub.Status.Terminal() || sub.Status == domain.Shipped || sub.Status == domain.Delivered ||
+			(len(subs) > 0 && !slices.Contains(subs, sub.ID)) {
+			continue
+		}
+		holds = append(holds, Hold{Key: sub.ID, Lines: sub.Lines, TTL: s.cfg.FulfilmentHold})
+	}
+	if len(holds) == 0 {
 		return nil
 	}
-	held, err := s.Inventory.Reserve(ctx, subID, sub.Lines, s.cfg.FulfilmentHold)
-	if err != nil || held {
+	answers, err := s.Inventory.ReserveMany(ctx, holds)
+	if err != nil {
 		return err
 	}
-	return s.cancelSubOrder(ctx, orderID, subID, system, "stock_lost")
+	var errs []error
+	for i, a := range answers {
+		switch {
+		case a.Err != nil:
+			errs = append(errs, a.Err)
+		case !a.Held:
+			errs = append(errs, s.cancelSubOrder(ctx, orderID, holds[i].Key, system, "stock_lost"))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // confirmPayment asks finance for the order's payment again (a replay,

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -500,6 +501,74 @@ func TestPaidOrderWhoseStockLapsedIsRefunded(t *testing.T) {
 	}
 }
 
+// With quote reuse on, checkouts of one currency pair within the window
+// share a quote locked for the window longer; the next window asks again.
+func TestCheckoutsShareAQuoteWithinTheReuseWindow(t *testing.T) {
+	s := newSaga(t)
+	svc := app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, PaymentSettle: time.Minute, QuoteReuse: time.Minute})
+	svc.SetClock(func() time.Time { return s.at })
+	ann := s.buyer(100_000)
+	place := func() domain.Order {
+		t.Helper()
+		o, _, err := svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: uuid.NewString(), Lines: []domain.CartLine{line(s.code, 1)}, Currency: "EUR"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	first := place()
+	s.at = s.at.Add(59 * time.Second)
+	second := place()
+	s.at = s.at.Add(time.Second)
+	third := place()
+	if first.Quotes["USD"] == "" || second.Quotes["USD"] != first.Quotes["USD"] {
+		t.Errorf("quotes %q and %q within the window, want one shared", first.Quotes["USD"], second.Quotes["USD"])
+	}
+	if third.Quotes["USD"] == first.Quotes["USD"] {
+		t.Errorf("the window's end still handed out quote %q", third.Quotes["USD"])
+	}
+	want := []time.Duration{timeout + 2*time.Minute, timeout + 2*time.Minute}
+	if !slices.Equal(s.w.quoteLocks, want) {
+		t.Errorf("locks asked %v, want %v (the deadline, its settle time and the window)", s.w.quoteLocks, want)
+	}
+}
+
+// A paid order's holds are extended for fulfilment together; a step stored
+// by the version that held each sub-order on its own still runs.
+func TestPaymentHoldsEverySubOrdersStock(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	o := s.checkout(t, ann, line(s.phone, 1), line(s.scarf, 1), line(s.code, 1))
+	checkoutHold := s.w.reserved[o.SubOrders[0].ID].expires
+	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	for _, sub := range o.SubOrders {
+		if r := s.w.reserved[sub.ID]; r.status != "active" || !r.expires.After(checkoutHold) {
+			t.Errorf("sub-order %s: hold %s until %s, want active past the checkout's %s", sub.ID, r.status, r.expires, checkoutHold)
+		}
+	}
+
+	// A hold_stock step of one sub-order, as stored before.
+	later := s.checkout(t, ann, line(s.voucher, 1))
+	s.w.failPay = true
+	_, _ = s.svc.PayOrder(ctx, ann, later.ID) // paid, the answer lost: no steps yet
+	s.w.failPay = false
+	sub := later.SubOrders[0].ID
+	before := s.w.reserved[sub].expires
+	s.at = s.at.Add(time.Second)
+	if err := s.store.InTx(ctx, func(r app.Repository) error {
+		return r.Schedule(ctx, app.Task{Kind: app.TaskHoldStock, Subject: sub, OrderID: later.ID, DueAt: s.at})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if r := s.w.reserved[sub]; !r.expires.After(before) {
+		t.Errorf("the stored hold_stock step left the hold until %s (was %s)", r.expires, before)
+	}
+}
+
 // A partner channel's order arrives paid, once per (channel, order id), and
 // completes on delivery without touching any wallet or escrow.
 func TestExternalOrdersArePaidOnceAndSettleByThePartner(t *testing.T) {
@@ -548,6 +617,13 @@ func TestPaymentsLearntFromEventsAreConfirmedWithFinance(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.run(t)
+	// The payer's call started it a moment ago and might still be
+	// answered: the confirmation waits a few seconds for that answer.
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid || s.w.escrows[o.SubOrders[0].ID] != nil {
+		t.Fatalf("order %s, escrow %v: want paid, confirmation not yet run", got.Status, s.w.escrows[o.SubOrders[0].ID])
+	}
+	s.at = s.at.Add(5 * time.Second)
+	s.run(t)
 	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid || s.w.escrows[o.SubOrders[0].ID] == nil {
 		t.Fatalf("order %s, escrow %v", got.Status, s.w.escrows[o.SubOrders[0].ID])
 	}
@@ -565,6 +641,31 @@ func TestPaymentsLearntFromEventsAreConfirmedWithFinance(t *testing.T) {
 	s.run(t)
 	if s.w.wallets[ann.Subject] != wallet {
 		t.Errorf("a late payment whose records finance lost was kept: wallet %d, was %d", s.w.wallets[ann.Subject], wallet)
+	}
+}
+
+// A payment's event usually reaches orders just before finance's answer to
+// the payer's call: the event records the payment, and the answer makes
+// its confirmation unnecessary, so finance is not asked twice.
+func TestAnEventBeforeTheAnswerIsNotConfirmedAgain(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	o := s.checkout(t, ann, line(s.phone, 1))
+	s.w.beforeAnswer = func(o domain.Order) {
+		if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.PaymentCaptured(ctx, r, o.ID) }); err != nil {
+			t.Error(err)
+		}
+	}
+	if paid, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil || paid.Status != domain.Paid {
+		t.Fatalf("PayOrder = %s, %v; want paid", paid.Status, err)
+	}
+	s.at = s.at.Add(time.Minute)
+	s.run(t)
+	if got := s.w.payCalls[o.ID]; got != 1 {
+		t.Errorf("finance was asked %d times for the payment, want once", got)
+	}
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid {
+		t.Errorf("order %s, want paid", got.Status)
 	}
 }
 

@@ -19,7 +19,11 @@ type TaskKind string
 const (
 	// TaskPaymentDeadline cancels an order unpaid at its deadline.
 	TaskPaymentDeadline TaskKind = "payment_deadline"
-	// TaskHoldStock extends a paid sub-order's reservation for fulfilment.
+	// TaskHoldOrderStock extends a paid order's reservations for
+	// fulfilment, all its sub-orders in one inventory call.
+	TaskHoldOrderStock TaskKind = "hold_order_stock"
+	// TaskHoldStock extends one paid sub-order's reservation: the step
+	// before TaskHoldOrderStock, still run for steps stored by then.
 	TaskHoldStock TaskKind = "hold_stock"
 	// TaskReleaseStock gives a cancelled sub-order's stock back.
 	TaskReleaseStock TaskKind = "release_stock"
@@ -102,6 +106,8 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 	switch t.Kind {
 	case TaskPaymentDeadline:
 		return s.paymentDeadline(ctx, t.OrderID)
+	case TaskHoldOrderStock:
+		return s.holdStock(ctx, t.OrderID)
 	case TaskHoldStock:
 		return s.holdStock(ctx, t.OrderID, t.Subject)
 	case TaskReleaseStock:

@@ -36,8 +36,15 @@ type world struct {
 
 	wallets   map[string]int64
 	paidOrder map[uuid.UUID]bool
-	escrows   map[uuid.UUID]*escrow
-	refunds   map[string]bool
+	// payCalls counts PayCheckout calls per order, replays included.
+	payCalls map[uuid.UUID]int
+	// quoteLocks are the rate locks asked for, a quote each.
+	quoteLocks []time.Duration
+	// beforeAnswer runs after PayCheckout took a payment, before it
+	// answers: the payment's event arriving first.
+	beforeAnswer func(o domain.Order)
+	escrows      map[uuid.UUID]*escrow
+	refunds      map[string]bool
 	// failPay makes PayCheckout take the money and then fail, as when its
 	// answer is lost.
 	failPay bool
@@ -81,7 +88,7 @@ type parcel struct {
 
 func newWorld(skus ...domain.SKU) *world {
 	w := &world{skus: catalogue{}, stock: map[uuid.UUID]int64{}, reserved: map[uuid.UUID]*reservation{}, now: time.Now,
-		addresses: map[string]*domain.Address{}, freight: 500, wallets: map[string]int64{}, paidOrder: map[uuid.UUID]bool{},
+		addresses: map[string]*domain.Address{}, freight: 500, wallets: map[string]int64{}, paidOrder: map[uuid.UUID]bool{}, payCalls: map[uuid.UUID]int{},
 		escrows: map[uuid.UUID]*escrow{}, refunds: map[string]bool{}, parcels: map[uuid.UUID]*parcel{},
 		returns: map[uuid.UUID]*parcel{}, restocked: map[string]int64{}}
 	for _, s := range skus {
@@ -196,13 +203,25 @@ func (w *world) Estimate(_ context.Context, d domain.SubOrderDraft, _ domain.Add
 
 // Finance: one currency, rate 1.
 
-func (w *world) Quote(_ context.Context, from, to string, _ time.Duration) (app.Quote, error) {
+func (w *world) Quote(_ context.Context, from, to string, lockFor time.Duration) (app.Quote, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.quoteLocks = append(w.quoteLocks, lockFor)
 	return app.Quote{ID: uuid.NewString(), Rate: money.MustParseRate("1")}, nil
 }
 
-func (w *world) PayCheckout(_ context.Context, o domain.Order) error {
+func (w *world) PayCheckout(ctx context.Context, o domain.Order) error {
+	err := w.payCheckout(o)
+	if err == nil && w.beforeAnswer != nil {
+		w.beforeAnswer(o)
+	}
+	return err
+}
+
+func (w *world) payCheckout(o domain.Order) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.payCalls[o.ID]++
 	if !w.paidOrder[o.ID] {
 		var total int64
 		for _, s := range o.SubOrders {
