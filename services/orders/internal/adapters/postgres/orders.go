@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -90,12 +91,23 @@ func (r repo) SaveOrder(ctx context.Context, o domain.Order) error {
 	return r.q.SendBatch(ctx, b).Close()
 }
 
+// GetOrder reads an order with its sub-orders and their lines in one round
+// trip: the three statements are pipelined, the order's row lock (when
+// asked for) taken by the first before the others run.
 func (r repo) GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Order, error) {
 	q := `SELECT ` + orderColumns + ` FROM orders WHERE id = $1`
 	if lock {
 		q += ` FOR UPDATE`
 	}
-	rows, err := r.q.Query(ctx, q, id)
+	b := &pgx.Batch{}
+	b.Queue(q, id)
+	b.Queue(`SELECT `+subOrderColumns+` FROM sub_orders WHERE order_id = $1 ORDER BY position`, id)
+	b.Queue(`SELECT l.sub_order_id, l.sku_id, l.product_id, l.quantity, l.unit_price_minor
+		FROM sub_order_lines l JOIN sub_orders s ON s.id = l.sub_order_id
+		WHERE s.order_id = $1 ORDER BY l.sub_order_id, l.position`, id)
+	br := r.q.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return domain.Order{}, err
 	}
@@ -106,11 +118,19 @@ func (r repo) GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Ord
 	if err != nil {
 		return o, err
 	}
-	list := []domain.Order{o}
-	if err := r.fillSubOrders(ctx, list); err != nil {
+	if rows, err = br.Query(); err != nil {
 		return o, err
 	}
-	return list[0], nil
+	if o.SubOrders, err = pgx.CollectRows(rows, scanSubOrder); err != nil {
+		return o, err
+	}
+	if rows, err = br.Query(); err != nil {
+		return o, err
+	}
+	if err := attachLines(rows, o.SubOrders); err != nil {
+		return o, err
+	}
+	return o, br.Close()
 }
 
 func (r repo) GetOrders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Order, error) {
@@ -165,25 +185,37 @@ func (r repo) readSubOrders(ctx context.Context, where string, args ...any) ([]d
 		return subs, err
 	}
 	ids := make([]uuid.UUID, len(subs))
-	index := map[uuid.UUID]*domain.SubOrder{}
 	for i := range subs {
-		ids[i], index[subs[i].ID] = subs[i].ID, &subs[i]
+		ids[i] = subs[i].ID
 	}
 	lines, err := r.q.Query(ctx, `SELECT sub_order_id, sku_id, product_id, quantity, unit_price_minor
 		FROM sub_order_lines WHERE sub_order_id = ANY($1) ORDER BY sub_order_id, position`, ids)
 	if err != nil {
 		return nil, err
 	}
+	return subs, attachLines(lines, subs)
+}
+
+// attachLines reads lines (sub_order_id, sku_id, product_id, quantity,
+// unit_price_minor, in each sub-order's position order) into subs.
+func attachLines(lines pgx.Rows, subs []domain.SubOrder) error {
+	index := make(map[uuid.UUID]*domain.SubOrder, len(subs))
+	for i := range subs {
+		index[subs[i].ID] = &subs[i]
+	}
 	var sub uuid.UUID
 	var l domain.OrderLine
-	_, err = pgx.ForEachRow(lines, []any{&sub, &l.SKUID, &l.ProductID, &l.Quantity, &l.UnitPrice.Amount}, func() error {
+	_, err := pgx.ForEachRow(lines, []any{&sub, &l.SKUID, &l.ProductID, &l.Quantity, &l.UnitPrice.Amount}, func() error {
 		s := index[sub]
+		if s == nil {
+			return fmt.Errorf("line of sub-order %s read without its sub-order", sub)
+		}
 		line := l
 		line.UnitPrice.Currency = s.Goods.Currency
 		s.Lines = append(s.Lines, line)
 		return nil
 	})
-	return subs, err
+	return err
 }
 
 func scanOrder(row pgx.CollectableRow) (domain.Order, error) {
