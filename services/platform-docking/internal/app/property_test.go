@@ -154,6 +154,10 @@ type propFinance struct {
 	// lose is how many of the next credits are booked with their answer
 	// lost, whatever calm says.
 	lose int
+	// refuseOneLine refuses every credit of the first line credited for
+	// good (FailedPrecondition), whatever calm says; refusedLine is it.
+	refuseOneLine bool
+	refusedLine   string
 }
 
 func (f *propFinance) fault() (before, after bool) {
@@ -169,6 +173,10 @@ func (f *propFinance) fault() (before, after bool) {
 func (f *propFinance) CreditPartnerSettlement(_ context.Context, partnerID uuid.UUID, currency string, c domain.SupplierCredit) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if line, _, _ := strings.Cut(c.LineID, "/"); f.refuseOneLine && (f.refusedLine == "" || f.refusedLine == line) {
+		f.refusedLine = line
+		return apperr.FailedPrecondition("the settlement cannot be credited").WithReason("SETTLEMENT_REFUSED")
+	}
 	before, after := f.fault()
 	if before {
 		return apperr.Unavailable("finance is restarting")

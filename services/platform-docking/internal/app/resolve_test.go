@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -186,6 +187,45 @@ func TestAcceptedLineCreditedOnceAfterALostAnswer(t *testing.T) {
 	}
 	if got := f.finance.balance(f.partner, "EUR"); got != 2700 || len(f.finance.credits) != 1 || f.finance.clashes != 0 {
 		t.Fatalf("virtual account %d, %d parts, %d clashes: want 2700 credited once", got, len(f.finance.credits), f.finance.clashes)
+	}
+}
+
+// A line finance refuses to credit for good does not hold up the others:
+// they are credited in the same rounds, and it stays due (not credited)
+// for the next.
+func TestALineRefusedForGoodDoesNotStopTheOthers(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.finance.refuseOneLine = true
+	for range 3 {
+		f.sell(t)
+	}
+	f.rounds(t, 3)
+	f.rounds(t, 2) // again, with the refused line due
+	rows, err := f.pool.Query(context.Background(), `SELECT line_id, state, credited_at IS NOT NULL FROM settlement_lines`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id, state string
+		credited  bool
+	}
+	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		return x, r.Scan(&x.id, &x.state, &x.credited)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 3 || f.finance.refusedLine == "" {
+		t.Fatalf("%d lines, refused %q: want 3 lines and one refused", len(lines), f.finance.refusedLine)
+	}
+	for _, l := range lines {
+		if want := l.id != f.finance.refusedLine; l.credited != want || l.state != string(domain.SettlementMatched) {
+			t.Errorf("line %s: %s, credited %v; want matched, credited %v", l.id, l.state, l.credited, want)
+		}
+	}
+	if a := f.activity(t); a.LinesUncredited != 1 {
+		t.Errorf("activity shows %d lines uncredited, want the refused one", a.LinesUncredited)
 	}
 }
 

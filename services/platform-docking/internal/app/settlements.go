@@ -167,7 +167,7 @@ func (t *Trade) reconcile(ctx context.Context, p domain.Partner) error {
 				"fees", l.Fees.Amount, "expected_fees", l.Expected.FeesMinor)
 		}
 		if l.State.Credited() {
-			if err := t.creditLine(ctx, p.ID, l, settled); err != nil {
+			if err := t.creditLine(ctx, p.ID, l, settled); err != nil && !t.creditRefused(p.ID, l, err) {
 				return err
 			}
 		}
@@ -188,11 +188,31 @@ func (t *Trade) creditDue(ctx context.Context, partnerID uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		if err := t.creditLine(ctx, partnerID, l, settled); err != nil {
+		if err := t.creditLine(ctx, partnerID, l, settled); err != nil && !t.creditRefused(partnerID, l, err) {
 			return err
 		}
 	}
 	return nil
+}
+
+// creditRefused reports whether finance refused a line's credit for good
+// (its answer, not its absence): the line is logged and stays due, and the
+// round goes on to the partner's other lines, which the refusal must not
+// hold up. Finance down or slow ends the round instead; the next one
+// starts again from the first line due.
+func (t *Trade) creditRefused(partnerID uuid.UUID, l StoredLine, err error) bool {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.Kind {
+	case apperr.KindInvalid, apperr.KindNotFound, apperr.KindFailedPrecondition, apperr.KindAlreadyExists, apperr.KindPermissionDenied:
+	default:
+		return false
+	}
+	t.log.Error("finance refuses a settlement line's credit; the line stays due and the partner's other lines go on",
+		"partner_id", partnerID, "line_id", l.LineID, "partner_order_id", l.PartnerOrderID, "error", err)
+	return true
 }
 
 // creditLine is the one way money leaves a settlement line: a matched or
