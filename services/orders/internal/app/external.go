@@ -80,7 +80,7 @@ func (s *Service) PlaceExternalOrders(ctx context.Context, c auth.Caller, ins []
 	if err != nil {
 		return nil, err
 	}
-	s.commitExternal(ctx, c, ins, placed, out)
+	s.commitExternal(ctx, c, placed, out)
 	for i := range ins {
 		if j, ok := first[ids[i]]; ok && j != i {
 			out[i] = out[j]
@@ -216,7 +216,7 @@ type pending struct {
 // changes and its orders.order.paid; an order a concurrent call stored
 // first is answered as a replay. When the transaction fails every order in
 // it gets the failure.
-func (s *Service) commitExternal(ctx context.Context, c auth.Caller, ins []ExternalOrderInput, placed []pending, out []ExternalOrderResult) {
+func (s *Service) commitExternal(ctx context.Context, c auth.Caller, placed []pending, out []ExternalOrderResult) {
 	if len(placed) == 0 {
 		return
 	}
@@ -237,10 +237,9 @@ func (s *Service) commitExternal(ctx context.Context, c auth.Caller, ins []Exter
 				raced[i] = true
 				continue
 			}
-			channel := ins[i].Channel
-			changes = append(changes, domain.Change{OrderID: o.ID, To: domain.Paid, Actor: by, Reason: "placed on " + channel + " as " + o.ExternalOrderID, At: now})
+			changes = append(changes, domain.Change{OrderID: o.ID, To: domain.Paid, Actor: by, Reason: "placed on " + o.Channel + " as " + o.ExternalOrderID, At: now})
 			for _, sub := range o.SubOrders {
-				changes = append(changes, domain.Change{OrderID: o.ID, SubOrderID: sub.ID, To: domain.Paid, Actor: by, Reason: "paid on " + channel, At: now})
+				changes = append(changes, domain.Change{OrderID: o.ID, SubOrderID: sub.ID, To: domain.Paid, Actor: by, Reason: "paid on " + o.Channel, At: now})
 			}
 			events = append(events, Event{Subject: SubjectOrderPaid, Message: paidEvent(o)})
 		}
