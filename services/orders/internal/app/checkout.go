@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -74,15 +75,27 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		}
 		in.Lines = cart.Lines
 	}
-	drafts, err := s.resolve(ctx, in.Lines, merchant)
+	// The buyer's default address is read beside the SKUs (a checkout of
+	// virtual goods only then reads it for nothing, and ignores it).
+	def := in.Address
+	var defErr error
+	var drafts []domain.SubOrderDraft
+	err := concurrently(2, func(i int) error {
+		if i == 0 {
+			var err error
+			drafts, err = s.resolve(ctx, in.Lines, merchant)
+			return err
+		}
+		if def == nil {
+			def, defErr = s.Users.DefaultAddress(ctx, c.Subject)
+		}
+		return nil
+	})
 	if err != nil {
 		return domain.Order{}, false, err
 	}
-	def := in.Address
-	if def == nil && slices.ContainsFunc(drafts, func(d domain.SubOrderDraft) bool { return d.Type == domain.Physical }) {
-		if def, err = s.Users.DefaultAddress(ctx, c.Subject); err != nil {
-			return domain.Order{}, false, err
-		}
+	if defErr != nil && slices.ContainsFunc(drafts, func(d domain.SubOrderDraft) bool { return d.Type == domain.Physical }) {
+		return domain.Order{}, false, defErr
 	}
 	addresses, err := domain.AssignAddresses(drafts, def, in.Suppliers, "supplier_addresses")
 	if err != nil {
@@ -105,10 +118,18 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	// Stock is held past the deadline for as long as the deadline may wait
 	// for a payment in its last second to settle, and as long again for the
 	// payment's hold to extend it (the deadline's own step releases it).
-	if err := s.reserve(ctx, o, s.cfg.PaymentTimeout+2*s.cfg.PaymentSettle); err != nil {
-		return domain.Order{}, false, err
-	}
-	if err := s.price(ctx, &o, drafts); err != nil {
+	// The holds and the pricing are independent and run at once; a refusal
+	// of either gives back what the checkout holds, stock's refusal first.
+	holds, checkoutID := holdsOf(o, s.cfg.PaymentTimeout+2*s.cfg.PaymentSettle), o.CheckoutID
+	var held error
+	priced := concurrently(2, func(i int) error {
+		if i == 0 {
+			held = s.reserve(ctx, checkoutID, holds)
+			return nil
+		}
+		return s.price(ctx, &o, drafts)
+	})
+	if err := cmp.Or(held, priced); err != nil {
 		s.abandon(ctx, o, err)
 		return domain.Order{}, false, err
 	}
@@ -242,28 +263,31 @@ func newSubOrder(o domain.Order, i int, d domain.SubOrderDraft, address *domain.
 var ErrCheckoutReleased = apperr.FailedPrecondition("this checkout was refused and its stock given back; check out again with a new checkout id").
 	WithReason("CHECKOUT_RELEASED")
 
-// reserve holds every sub-order's stock, or none: the sub-orders are
-// reserved with one inventory call, and a refusal releases the others. A hold this
-// checkout's earlier attempt gave back cannot be taken again under the same
-// keys.
-func (s *Service) reserve(ctx context.Context, o domain.Order, ttl time.Duration) error {
-	holds := make([]Hold, len(o.SubOrders))
-	for i, sub := range o.SubOrders {
-		holds[i] = Hold{Key: sub.ID, Lines: sub.Lines, TTL: ttl}
-	}
+// reserve holds every sub-order's stock with one inventory call and
+// answers the first refusal; the caller gives back what was held (abandon).
+// A hold this checkout's earlier attempt gave back cannot be taken again
+// under the same keys.
+func (s *Service) reserve(ctx context.Context, checkoutID string, holds []Hold) error {
 	answers, err := s.Inventory.ReserveMany(ctx, holds)
 	for _, a := range answers {
 		if err != nil {
 			break
 		}
 		if err = a.Err; err == nil && !a.Held {
-			err = ErrCheckoutReleased.WithMetadata("checkout_id", o.CheckoutID)
+			err = ErrCheckoutReleased.WithMetadata("checkout_id", checkoutID)
 		}
 	}
-	if err != nil {
-		s.abandon(ctx, o, err)
-	}
 	return err
+}
+
+// holdsOf are the holds of an order's sub-orders, each under its sub-order
+// id, for ttl.
+func holdsOf(o domain.Order, ttl time.Duration) []Hold {
+	holds := make([]Hold, len(o.SubOrders))
+	for i, sub := range o.SubOrders {
+		holds[i] = Hold{Key: sub.ID, Lines: sub.Lines, TTL: ttl}
+	}
+	return holds
 }
 
 // concurrently runs fn(0) … fn(n-1) at once and returns the first error
