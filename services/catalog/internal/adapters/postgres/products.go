@@ -192,20 +192,46 @@ func (r repo) ListProducts(ctx context.Context, q app.ProductQuery) ([]domain.Pr
 }
 
 // complete loads the live and pending revisions and the translations of
-// products read from their rows.
+// products read from their rows, both in one round trip.
 func (r repo) complete(ctx context.Context, rows []productRow) ([]domain.Product, error) {
-	out := make([]domain.Product, len(rows))
 	if len(rows) == 0 {
-		return out, nil
+		return []domain.Product{}, nil
 	}
-	index := make(map[uuid.UUID]int, len(rows))
 	ids := make([]uuid.UUID, len(rows))
 	for i, row := range rows {
-		out[i], index[row.ID], ids[i] = row.Product, i, row.ID
+		ids[i] = row.ID
 	}
-	revs, err := r.q.Query(ctx, `SELECT r.product_id, r.number, r.status, r.content, r.review_reason, r.created_at, r.updated_at
+	b := &pgx.Batch{}
+	queueContent(b, `r.product_id = ANY($1)`, `product_id = ANY($1)`, ids)
+	br := r.q.SendBatch(ctx, b)
+	defer br.Close()
+	out, err := fillContent(br, rows)
+	if err != nil {
+		return nil, err
+	}
+	return out, br.Close()
+}
+
+// queueContent queues the reads of products' live and pending revisions
+// (products matching revisionsOf, over r) and translations (matching
+// translationsOf), for fillContent.
+func queueContent(b *pgx.Batch, revisionsOf, translationsOf string, args ...any) {
+	b.Queue(`SELECT r.product_id, r.number, r.status, r.content, r.review_reason, r.created_at, r.updated_at
 		FROM product_revisions r JOIN products p ON p.id = r.product_id
-		WHERE r.product_id = ANY($1) AND r.number IN (p.live_revision, p.pending_revision)`, ids)
+		WHERE `+revisionsOf+` AND r.number IN (p.live_revision, p.pending_revision)`, args...)
+	b.Queue(`SELECT product_id, locale, title, description, attribute_labels, complete, translated_by, updated_at
+		FROM product_translations WHERE `+translationsOf+` ORDER BY product_id, locale`, args...)
+}
+
+// fillContent reads the next two results of br, queued by queueContent,
+// into the products of rows.
+func fillContent(br pgx.BatchResults, rows []productRow) ([]domain.Product, error) {
+	out := make([]domain.Product, len(rows))
+	index := make(map[uuid.UUID]int, len(rows))
+	for i, row := range rows {
+		out[i], index[row.ID] = row.Product, i
+	}
+	revs, err := br.Query()
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +246,10 @@ func (r repo) complete(ctx context.Context, rows []productRow) ([]domain.Product
 		if rev.Content, err = unmarshalContent(doc); err != nil {
 			return nil, fmt.Errorf("revision %d of %s: %w", rev.Number, pid, err)
 		}
-		i := index[pid]
+		i, ok := index[pid]
+		if !ok {
+			continue // a product created after the products were read
+		}
 		if l := rows[i].live; l != nil && *l == rev.Number {
 			live := rev
 			out[i].Live = &live
@@ -233,8 +262,7 @@ func (r repo) complete(ctx context.Context, rows []productRow) ([]domain.Product
 	if err := revs.Err(); err != nil {
 		return nil, err
 	}
-	trs, err := r.q.Query(ctx, `SELECT product_id, locale, title, description, attribute_labels, complete, translated_by, updated_at
-		FROM product_translations WHERE product_id = ANY($1) ORDER BY product_id, locale`, ids)
+	trs, err := br.Query()
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +277,9 @@ func (r repo) complete(ctx context.Context, rows []productRow) ([]domain.Product
 		if err := json.Unmarshal(labels, &t.AttributeLabels); err != nil {
 			return nil, err
 		}
-		out[index[pid]].Translations = append(out[index[pid]].Translations, t)
+		if i, ok := index[pid]; ok {
+			out[i].Translations = append(out[i].Translations, t)
+		}
 	}
 	return out, trs.Err()
 }

@@ -71,7 +71,17 @@ func (r repo) CreateSKUs(ctx context.Context, supplierID, productID uuid.UUID, s
 // from the live revision, else the pending one, else the latest revision
 // that still had it.
 func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error) {
-	rows, err := r.q.Query(ctx, `SELECT id, sku_code, product_id FROM skus WHERE id = ANY($1)`, ids)
+	// The SKUs, their products and the products' revisions and
+	// translations in one round trip: the later reads find the products
+	// through the SKUs themselves.
+	const ofSKUs = `(SELECT product_id FROM skus WHERE id = ANY($1))`
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id, sku_code, product_id FROM skus WHERE id = ANY($1)`, ids)
+	b.Queue(`SELECT `+productColumns+` FROM products p WHERE p.id IN `+ofSKUs, ids)
+	queueContent(b, `r.product_id IN `+ofSKUs, `product_id IN `+ofSKUs, ids)
+	br := r.q.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return nil, err
 	}
@@ -84,18 +94,10 @@ func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 		err := row.Scan(&s.id, &s.code, &s.product)
 		return s, err
 	})
-	if err != nil || len(refs) == 0 {
+	if err != nil {
 		return nil, err
 	}
-	var productIDs []uuid.UUID
-	seen := map[uuid.UUID]bool{}
-	for _, s := range refs {
-		if !seen[s.product] {
-			seen[s.product] = true
-			productIDs = append(productIDs, s.product)
-		}
-	}
-	prows, err := r.q.Query(ctx, `SELECT `+productColumns+` FROM products p WHERE p.id = ANY($1)`, productIDs)
+	prows, err := br.Query()
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +105,15 @@ func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 	if err != nil {
 		return nil, err
 	}
-	products, err := r.complete(ctx, found)
+	products, err := fillContent(br, found)
 	if err != nil {
 		return nil, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, err
+	}
+	if len(refs) == 0 {
+		return nil, nil
 	}
 	byID := make(map[uuid.UUID]domain.Product, len(products))
 	for _, p := range products {
