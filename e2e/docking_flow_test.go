@@ -177,8 +177,11 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 			r := c.do("GET", "/v1/docking/partners/"+id+"/settlement-lines", admin, nil).must(t, 200, "settlement lines")
 			for _, l := range r.list("lines") {
 				if l["partnerOrderId"] == partnerOrder {
+					// A matched line's state is saved before its credit:
+					// wait for the credit too.
 					line = l
-					return l["state"] != nil && l["state"] != "SETTLEMENT_LINE_STATE_UNSPECIFIED", r.Raw
+					decided := l["state"] != nil && l["state"] != "SETTLEMENT_LINE_STATE_UNSPECIFIED"
+					return decided && (l["state"] != "SETTLEMENT_LINE_STATE_MATCHED" || l["creditedAt"] != nil), r.Raw
 				}
 			}
 			return false, r.Raw
