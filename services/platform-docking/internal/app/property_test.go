@@ -459,6 +459,15 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 				return false, "payout " + po.PayoutID + " not recorded yet"
 			}
 		}
+		// Finance may hold a withdrawal whose answer was lost: docking
+		// records it on a later round.
+		a, err := store.Activity(ctx, p.ID, clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.PayoutsUnrecorded > 0 {
+			return false, fmt.Sprintf("%d payouts recorded by finance, not yet by docking", a.PayoutsUnrecorded)
+		}
 		return true, ""
 	}
 	var state string
