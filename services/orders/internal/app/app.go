@@ -163,7 +163,7 @@ func New(store Store, peers Peers, cfg Config) *Service {
 		cfg.AfterSaleWindow = domain.AfterSaleWindow
 	}
 	return &Service{store: store, Peers: peers, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1),
-		quotes: &quoteBook{reuse: cfg.QuoteReuse, byPair: map[[2]string]bookedQuote{}}}
+		quotes: &quoteBook{byPair: map[[2]string]bookedQuote{}}}
 }
 
 // SetClock replaces the clock (tests move time forward).

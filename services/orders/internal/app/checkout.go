@@ -120,7 +120,7 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	// payment's hold to extend it (the deadline's own step releases it).
 	// The holds and the pricing are independent and run at once; a refusal
 	// of either gives back what the checkout holds, stock's refusal first.
-	holds, checkoutID := holdsOf(o, s.cfg.PaymentTimeout+2*s.cfg.PaymentSettle), o.CheckoutID
+	holds, checkoutID := holdsOf(o.SubOrders, s.cfg.PaymentTimeout+2*s.cfg.PaymentSettle), o.CheckoutID
 	var held error
 	priced := concurrently(2, func(i int) error {
 		if i == 0 {
@@ -280,11 +280,11 @@ func (s *Service) reserve(ctx context.Context, checkoutID string, holds []Hold) 
 	return err
 }
 
-// holdsOf are the holds of an order's sub-orders, each under its sub-order
-// id, for ttl.
-func holdsOf(o domain.Order, ttl time.Duration) []Hold {
-	holds := make([]Hold, len(o.SubOrders))
-	for i, sub := range o.SubOrders {
+// holdsOf are the holds of sub-orders, each under its sub-order id, for
+// ttl.
+func holdsOf(subs []domain.SubOrder, ttl time.Duration) []Hold {
+	holds := make([]Hold, len(subs))
+	for i, sub := range subs {
 		holds[i] = Hold{Key: sub.ID, Lines: sub.Lines, TTL: ttl}
 	}
 	return holds

@@ -200,14 +200,11 @@ func (s *Service) holdStock(ctx context.Context, orderID uuid.UUID, subs ...uuid
 	if err != nil {
 		return err
 	}
-	var holds []Hold
-	for _, sub := range o.SubOrders {
-		if sub.Status.Terminal() || sub.Status == domain.Shipped || sub.Status == domain.Delivered ||
-			(len(subs) > 0 && !slices.Contains(subs, sub.ID)) {
-			continue
-		}
-		holds = append(holds, Hold{Key: sub.ID, Lines: sub.Lines, TTL: s.cfg.FulfilmentHold})
-	}
+	waiting := slices.DeleteFunc(o.SubOrders, func(sub domain.SubOrder) bool {
+		return sub.Status.Terminal() || sub.Status == domain.Shipped || sub.Status == domain.Delivered ||
+			(len(subs) > 0 && !slices.Contains(subs, sub.ID))
+	})
+	holds := holdsOf(waiting, s.cfg.FulfilmentHold)
 	if len(holds) == 0 {
 		return nil
 	}

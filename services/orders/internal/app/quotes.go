@@ -13,7 +13,6 @@ import (
 // that window: every order it prices still has its full lock. A finance
 // rate recorded meanwhile reaches new checkouts at the end of the window.
 type quoteBook struct {
-	reuse  time.Duration
 	mu     sync.Mutex
 	byPair map[[2]string]bookedQuote
 }
@@ -24,10 +23,10 @@ type bookedQuote struct {
 }
 
 // quote returns a quote from → to locked at least lockFor from now,
-// reusing a booked one when reuse is on.
+// reusing a booked one when reuse is on (Config.QuoteReuse).
 func (s *Service) quote(ctx context.Context, from, to string, lockFor time.Duration) (Quote, error) {
-	b := s.quotes
-	if b.reuse <= 0 {
+	b, reuse := s.quotes, s.cfg.QuoteReuse
+	if reuse <= 0 {
 		return s.Finance.Quote(ctx, from, to, lockFor)
 	}
 	pair, now := [2]string{from, to}, s.clock()
@@ -37,13 +36,13 @@ func (s *Service) quote(ctx context.Context, from, to string, lockFor time.Durat
 	if ok && now.Before(booked.until) {
 		return booked.quote, nil
 	}
-	q, err := s.Finance.Quote(ctx, from, to, lockFor+b.reuse)
+	q, err := s.Finance.Quote(ctx, from, to, lockFor+reuse)
 	if err != nil {
 		return Quote{}, err
 	}
 	b.mu.Lock()
-	if cur, ok := b.byPair[pair]; !ok || cur.until.Before(now.Add(b.reuse)) {
-		b.byPair[pair] = bookedQuote{quote: q, until: now.Add(b.reuse)}
+	if cur, ok := b.byPair[pair]; !ok || cur.until.Before(now.Add(reuse)) {
+		b.byPair[pair] = bookedQuote{quote: q, until: now.Add(reuse)}
 	}
 	b.mu.Unlock()
 	return q, nil

@@ -218,7 +218,7 @@ func run(ctx context.Context) error {
 	orders := peers.Orders{Client: ordersv1.NewOrdersServiceClient(dialed["ORDERS_ADDR"])}
 	trade := app.NewTrade(partners, postgres.NewTrade(rt.Pool), connectors, catalog, orders,
 		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
-		app.Timing{Round: cfg.Round, NudgeGap: cfg.RoundGap, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
+		app.Timing{Round: cfg.Round, RoundGap: cfg.RoundGap, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
 			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
 	// Supply platforms dock in the same rounds, their API reached over the
 	// partners' transport. Their catalogue and stock calls are signed as

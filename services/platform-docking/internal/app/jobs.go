@@ -25,7 +25,7 @@ func (t *Trade) Run(ctx context.Context) error {
 		if err := t.Round(ctx); err != nil && ctx.Err() == nil {
 			t.log.Error("a docking round failed", "error", err)
 		}
-		if !waitForRound(ctx, tick.C, t.wake, t.timing.NudgeGap-time.Since(started)) {
+		if !waitForRound(ctx, tick.C, t.wake, t.timing.RoundGap-time.Since(started)) {
 			return nil
 		}
 	}

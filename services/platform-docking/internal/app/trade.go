@@ -407,9 +407,9 @@ type Finance interface {
 type Timing struct {
 	// Round is how often the jobs look for work.
 	Round time.Duration
-	// NudgeGap is the least time from one round's start to a round an
+	// RoundGap is the least time from one round's start to a round an
 	// event asked for: events closer together share it.
-	NudgeGap time.Duration
+	RoundGap time.Duration
 	// PullEvery is how often each partner's orders are pulled.
 	PullEvery time.Duration
 	// SettleEvery is how often each partner's settlements are pulled.
