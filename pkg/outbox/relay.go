@@ -137,24 +137,37 @@ func (r *Relay) relay(ctx context.Context, wake *wakeSignals) error {
 			delay = wakeBackoff[step]
 			step++
 		}
-		timer := time.NewTimer(delay)
+		if err := r.wait(ctx, wake, delay, committing, &inFlight, &untracked, &step); err != nil || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// wait sleeps until a wake or delay. The end of the mark commit in flight
+// is no reason to look: the batch it marks was the last one found, and rows
+// committed since wake the relay themselves (or are found on the backoff
+// steps and the fallback).
+func (r *Relay) wait(ctx context.Context, wake *wakeSignals, delay time.Duration, committing chan error, inFlight, untracked *bool, step *int) error {
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	for {
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return nil
 		case <-wake.committed:
-			untracked, step = false, len(wakeBackoff)
+			*untracked, *step = false, len(wakeBackoff)
+			return nil
 		case <-wake.pending:
-			untracked, step = true, 0
+			*untracked, *step = true, 0
+			return nil
 		case err := <-committing:
-			inFlight = false
+			*inFlight = false
 			if err != nil {
-				timer.Stop()
 				return fmt.Errorf("outbox: mark published: %w", err)
 			}
 		case <-timer.C:
+			return nil
 		}
-		timer.Stop()
 	}
 }
 
