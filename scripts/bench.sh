@@ -85,7 +85,8 @@ calib_cpu="CPU loop (SHA-256 of 16 MiB) $(metric BenchmarkCalibrationCPU ns/op) 
   echo "- Logins are bound by argon2id with the OWASP parameters reported beside the figure"
   echo "  (m in KiB, t, p); each login costs one hash, by design."
   echo "- Token verification in the gateway: BenchmarkAccessMiddleware (Ed25519 verify, rate-limit"
-  echo "  lookups) and BenchmarkVerify in pkg/auth (the verification alone, serial and parallel)."
+  echo "  lookups) and BenchmarkVerify in pkg/auth (the verification alone: a token seen first, signature
+  checked, and one remembered from an earlier request, serial and parallel)."
   echo "- Gateway overhead: BenchmarkGatewayOverhead reads the caller's profile 2,000 times through"
   echo "  the gateway's REST route and directly over gRPC on the running local mesh; overhead ="
   echo "  gateway − direct at the same quantile."

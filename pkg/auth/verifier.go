@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,11 @@ type Verifier struct {
 	parser *jwt.Parser
 
 	keys atomic.Pointer[keySet]
+
+	// verified remembers accepted tokens (verified.go); parsed counts the
+	// tokens verified in full (tests).
+	verified verifiedTokens
+	parsed   atomic.Int64
 
 	// fetching is a one-slot semaphore held by the goroutine that fetches;
 	// unlike a mutex, waiting for it respects the caller's context.
@@ -140,17 +146,23 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Caller, error) {
 	if len(token) > maxTokenLen {
 		return Caller{}, ErrInvalidToken.Wrap(errTokenTooLong)
 	}
+	keyOf := func(kid string) (ed25519.PublicKey, error) { return v.key(ctx, kid) }
+	if c, ok, err := v.remembered(token, keyOf); ok {
+		return c, err
+	}
 	if !wellFormed(token) {
 		return Caller{}, ErrInvalidToken.Wrap(errMalformed)
 	}
+	v.parsed.Add(1)
 	var (
 		cl     claims
 		keyErr error
+		kid    string
+		pub    ed25519.PublicKey
 	)
 	_, err := v.parser.ParseWithClaims(token, &cl, func(t *jwt.Token) (any, error) {
-		pub, err := v.tokenKey(ctx, t)
-		keyErr = err
-		return pub, err
+		kid, pub, keyErr = v.tokenKey(ctx, t)
+		return pub, keyErr
 	})
 	switch {
 	case keyErr != nil:
@@ -160,7 +172,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Caller, error) {
 	case cl.Sid != "" && v.revoked.Revoked(cl.Sid):
 		return Caller{}, ErrInvalidToken.Wrap(errRevoked)
 	}
-	return Caller{
+	c := Caller{
 		Subject:          cl.Subject,
 		Kind:             cl.Kind,
 		Roles:            cl.Roles,
@@ -169,27 +181,32 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Caller, error) {
 		TokenID:          cl.ID,
 		SessionID:        cl.Sid,
 		ExpiresAt:        cl.ExpiresAt.Time,
-	}, nil
+	}
+	kept := c
+	kept.Roles = slices.Clone(c.Roles)
+	v.verified.remember(token, verifiedToken{caller: kept, kid: kid, key: pub}, v.expired)
+	return c, nil
 }
 
 // tokenKey is the jwt key function: it refuses header parameters this
 // package does not implement, then finds the key named by "kid". The
 // algorithm was already pinned to EdDSA by the parser, before any key is
 // looked up: "none", HS256 and every other value fail there.
-func (v *Verifier) tokenKey(ctx context.Context, t *jwt.Token) (ed25519.PublicKey, error) {
+func (v *Verifier) tokenKey(ctx context.Context, t *jwt.Token) (string, ed25519.PublicKey, error) {
 	// Critical extensions must be understood or the token refused (RFC 7515
 	// §4.1.11); none are implemented.
 	if _, crit := t.Header["crit"]; crit {
-		return nil, ErrInvalidToken.Wrap(errAlgorithm)
+		return "", nil, ErrInvalidToken.Wrap(errAlgorithm)
 	}
 	if typ, ok := t.Header["typ"]; ok && typ != "JWT" {
-		return nil, ErrInvalidToken.Wrap(errAlgorithm)
+		return "", nil, ErrInvalidToken.Wrap(errAlgorithm)
 	}
 	kid, _ := t.Header["kid"].(string)
 	if kid == "" {
-		return nil, ErrInvalidToken.Wrap(errMalformed)
+		return "", nil, ErrInvalidToken.Wrap(errMalformed)
 	}
-	return v.key(ctx, kid)
+	pub, err := v.key(ctx, kid)
+	return kid, pub, err
 }
 
 // wellFormed checks that a token is three non-empty segments of the

@@ -530,3 +530,69 @@ func TestPublicJWK(t *testing.T) {
 		t.Fatalf("proto round trip = %+v", back)
 	}
 }
+
+// A token verified once is answered from memory afterwards (no signature
+// check), yet everything that can change while it is remembered is still
+// checked on every use: its expiry, its session's revocation and its key.
+func TestARememberedTokenIsCheckedOnEveryUse(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock()
+	key, other := mustKey(t), mustKey(t)
+	src := newKeySource(key)
+	revoked := auth.NewRevocations()
+	v := auth.NewVerifier(src.fetch, auth.WithClock(clk.Now), auth.WithRevocations(revoked),
+		auth.WithLeeway(10*time.Second), auth.WithMaxKeyAge(time.Minute))
+	buyer := auth.Caller{Subject: "u-1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}, SessionID: "s-1"}
+
+	tok := mustSign(t, key, buyer, 10*time.Minute, clk.Now())
+	first, err := v.Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Roles[0] = auth.RoleReviewer // a caller's changes stay its own
+	again, err := v.Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := auth.Parsed(v); n != 1 {
+		t.Errorf("%d full verifications for one token used twice, want 1", n)
+	}
+	if !reflect.DeepEqual(again.Roles, []string{auth.RoleBuyer}) || again.Subject != "u-1" || again.SessionID != "s-1" {
+		t.Errorf("remembered caller = %+v", again)
+	}
+
+	t.Run("expiry", func(t *testing.T) {
+		tok := mustSign(t, key, buyer, 30*time.Second, clk.Now())
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(39 * time.Second) // within the leeway
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatalf("within the leeway: %v", err)
+		}
+		clk.Advance(time.Second)
+		_, err := v.Verify(ctx, tok)
+		assertInvalidToken(t, err, tok)
+	})
+	t.Run("revoked session", func(t *testing.T) {
+		other := buyer
+		other.SessionID = "s-2"
+		tok := mustSign(t, key, other, time.Minute, clk.Now())
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		revoked.Revoke("s-2", clk.Now())
+		_, err := v.Verify(ctx, tok)
+		assertInvalidToken(t, err, tok)
+	})
+	t.Run("withdrawn key", func(t *testing.T) {
+		tok := mustSign(t, key, buyer, 10*time.Minute, clk.Now())
+		if _, err := v.Verify(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		src.set(other)
+		clk.Advance(2 * time.Minute) // past the key set's max age
+		_, err := v.Verify(ctx, tok)
+		assertInvalidToken(t, err, tok)
+	})
+}
