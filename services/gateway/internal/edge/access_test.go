@@ -50,6 +50,8 @@ func TestAccessAuthenticatesPrivateRoutes(t *testing.T) {
 		{"public route without token", "POST", "/v1/auth/login", "", 200, ""},
 		{"public templated route without token", "GET", "/v1/listings/p-1", "", 200, ""},
 		{"a deeper path is not the public route", "GET", "/v1/listings/p-1/secret", "", 401, ""},
+		{"an encoded slash stays within its segment", "GET", "/v1/listings/p%2F1", "", 200, ""},
+		{"a public route spelled with an encoded slash is not that route", "POST", "/v1/auth%2Flogin", "", 401, ""},
 		{"private route without token", "GET", "/v1/me", "", 401, ""},
 		{"private route with valid token", "GET", "/v1/me", "Bearer " + sign(key, 0), 200, "u1"},
 		{"token from an unknown key", "GET", "/v1/me", "Bearer " + sign(stranger, 0), 401, ""},

@@ -42,13 +42,13 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 			TooManyRequests(w, wait)
 			return
 		}
-		if a.Credential.Match(r.Method, r.URL.Path) {
+		if a.Credential.MatchRequest(r) {
 			if ok, wait := a.Credentials.Allow(addr); !ok {
 				TooManyRequests(w, wait)
 				return
 			}
 		}
-		if a.Public.Match(r.Method, r.URL.Path) || r.Method == http.MethodOptions {
+		if a.Public.MatchRequest(r) || r.Method == http.MethodOptions {
 			next.ServeHTTP(w, r)
 			return
 		}

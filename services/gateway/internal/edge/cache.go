@@ -10,7 +10,7 @@ import "net/http"
 func NoStore(cacheable RouteSet) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !cacheable.Match(r.Method, r.URL.Path) {
+			if !cacheable.MatchRequest(r) {
 				w.Header().Set("Cache-Control", "no-store")
 			}
 			next.ServeHTTP(w, r)

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 )
@@ -37,4 +38,13 @@ func (s RouteSet) Match(method, path string) bool {
 		}
 	}
 	return false
+}
+
+// MatchRequest reports whether r matches one of the templates, on its path
+// as sent: the router matches the escaped path segment by segment (an id
+// holding "/" travels as %2F within one segment), so the edge must decide
+// on the same segments or a request could look public here and reach a
+// private route there.
+func (s RouteSet) MatchRequest(r *http.Request) bool {
+	return s.Match(r.Method, r.URL.EscapedPath())
 }

@@ -27,6 +27,10 @@ func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, erro
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}}),
 		runtime.WithErrorHandler(errorHandler),
+		// Routes match on the path as sent and each variable is decoded on
+		// its own, so an id holding "/" (a partner's settlement line, sent
+		// as %2F) is one segment; the default decodes first and splits it.
+		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved),
 		runtime.WithMetadata(clientAddrMetadata),
 		runtime.WithIncomingHeaderMatcher(forwardHeader),
 		runtime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
