@@ -65,8 +65,9 @@ type Repository interface {
 	Schedule(ctx context.Context, tasks ...Task) error
 	// Unschedule removes a task if it exists.
 	Unschedule(ctx context.Context, kind TaskKind, subject uuid.UUID) error
-	// FinishTask removes a task that ran; RetryTask makes it due again.
-	FinishTask(ctx context.Context, t Task) error
+	// FinishTasks removes tasks that ran (one not scheduled again
+	// meanwhile); RetryTask makes one due again.
+	FinishTasks(ctx context.Context, tasks ...Task) error
 	RetryTask(ctx context.Context, t Task, due time.Time, cause string) error
 
 	// Emit writes events to the outbox in the transaction.

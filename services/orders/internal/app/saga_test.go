@@ -569,6 +569,86 @@ func TestPaymentHoldsEverySubOrdersStock(t *testing.T) {
 	}
 }
 
+// The steps of one claimed batch run at once: the holds of several paid
+// orders are asked of inventory together (which batches them), not one
+// after the other; and every step that ran is gone afterwards.
+func TestTheStepsOfABatchRunAtOnce(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	const orders = 3
+	for range orders {
+		o := s.checkout(t, ann, line(s.scarf, 1))
+		if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arrived, release := make(chan struct{}, orders), make(chan struct{})
+	s.w.holding = func() {
+		arrived <- struct{}{}
+		<-release
+	}
+	together := make(chan bool, 1)
+	go func() {
+		defer close(release)
+		for range orders {
+			select {
+			case <-arrived:
+			case <-time.After(5 * time.Second):
+				together <- false
+				return
+			}
+		}
+		together <- true
+	}()
+	s.run(t)
+	if !<-together {
+		t.Errorf("the %d holds were not asked for at once", orders)
+	}
+	var left int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1`, app.TaskHoldOrderStock).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d hold steps left after the run, want none", left)
+	}
+}
+
+// Finishing the steps that ran leaves alone one scheduled again while it
+// ran: that schedule is a new step.
+func TestFinishingLeavesAStepScheduledAgainMeanwhile(t *testing.T) {
+	s := newSaga(t)
+	order := uuid.New()
+	a := app.Task{Kind: app.TaskRefund, Subject: uuid.New(), OrderID: order, DueAt: s.at}
+	b := app.Task{Kind: app.TaskRefund, Subject: uuid.New(), OrderID: order, DueAt: s.at}
+	schedule := func(tasks ...app.Task) {
+		if err := s.store.InTx(ctx, func(r app.Repository) error { return r.Schedule(ctx, tasks...) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schedule(a, b)
+	claimed, err := s.store.ClaimTasks(ctx, s.at, time.Minute, 10)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %d (%v), want 2", len(claimed), err)
+	}
+	b.DueAt = s.at.Add(time.Hour)
+	schedule(b) // while it ran
+	if err := s.store.FinishTasks(ctx, claimed...); err != nil {
+		t.Fatal(err)
+	}
+	var subjects []uuid.UUID
+	rows, _ := s.pool.Query(ctx, `SELECT subject FROM saga_tasks WHERE order_id = $1`, order)
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		subjects = append(subjects, id)
+	}
+	if rows.Err() != nil || !slices.Equal(subjects, []uuid.UUID{b.Subject}) {
+		t.Errorf("steps left %v (%v), want only the one scheduled again (%s)", subjects, rows.Err(), b.Subject)
+	}
+}
+
 // A partner channel's order arrives paid, once per (channel, order id), and
 // completes on delivery without touching any wallet or escrow.
 func TestExternalOrdersArePaidOnceAndSettleByThePartner(t *testing.T) {

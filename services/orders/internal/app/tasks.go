@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -75,29 +76,51 @@ type errNotYet struct{ until time.Time }
 
 func (e errNotYet) Error() string { return "not yet" }
 
-// RunTasks runs up to limit due steps and reports how many ran.
+// stepConcurrency bounds the steps of one claimed batch that run at once:
+// each is mostly a remote call (inventory's holds, finance's refunds), and
+// run together their services batch them.
+const stepConcurrency = 8
+
+// RunTasks runs up to limit due steps, stepConcurrency at a time, and
+// reports how many ran. The steps that succeeded are removed together.
 func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (int, error) {
 	tasks, err := s.store.ClaimTasks(ctx, s.clock(), taskLease, limit)
 	if err != nil {
 		return 0, err
 	}
-	for _, t := range tasks {
-		stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
-		err := s.runTask(stepCtx, t)
-		cancel()
+	results := make([]error, len(tasks))
+	slots := make(chan struct{}, stepConcurrency)
+	var wg sync.WaitGroup
+	for i, t := range tasks {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
+			defer cancel()
+			results[i] = s.runTask(stepCtx, t)
+		})
+	}
+	wg.Wait()
+	done := make([]Task, 0, len(tasks))
+	for i, t := range tasks {
 		var wait errNotYet
-		switch {
+		switch err := results[i]; {
 		case err == nil:
-			err = s.store.FinishTask(ctx, t)
+			done = append(done, t)
 		case errors.As(err, &wait):
 			err = s.store.RetryTask(ctx, t, wait.until, "waiting")
+			if err != nil {
+				return 0, err
+			}
 		default:
 			log.Warn("saga step failed; retrying", "kind", t.Kind, "subject", t.Subject, "order_id", t.OrderID, "attempts", t.Attempts, "error", err)
-			err = s.store.RetryTask(ctx, t, s.clock().Add(retryAfter(t.Attempts)), apperr.Summary(err))
+			if err := s.store.RetryTask(ctx, t, s.clock().Add(retryAfter(t.Attempts)), apperr.Summary(err)); err != nil {
+				return 0, err
+			}
 		}
-		if err != nil {
-			return 0, err
-		}
+	}
+	if err := s.store.FinishTasks(ctx, done...); err != nil {
+		return 0, err
 	}
 	return len(tasks), nil
 }
@@ -137,15 +160,21 @@ func task(kind TaskKind, subject, order uuid.UUID, due time.Time) Task {
 	return Task{Kind: kind, Subject: subject, OrderID: order, DueAt: due}
 }
 
-// RunSaga runs due steps until ctx ends: at once while there are more, when
-// a command signals new work, and every interval otherwise.
+// sagaBatch is how many due steps RunSaga claims at once.
+const sagaBatch = 100
+
+// RunSaga runs due steps until ctx ends: at once while a full batch
+// suggests there are more, when a command signals new work, and every
+// interval otherwise. (A batch that was not full needs no second look:
+// steps scheduled meanwhile signal, and later ones fall due by the
+// interval.)
 func (s *Service) RunSaga(ctx context.Context, interval time.Duration, log *slog.Logger) error {
 	for {
-		n, err := s.RunTasks(ctx, 100, log)
+		n, err := s.RunTasks(ctx, sagaBatch, log)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("running saga steps failed; retrying", "error", err)
 		}
-		if n > 0 && err == nil {
+		if n == sagaBatch && err == nil {
 			continue
 		}
 		select {

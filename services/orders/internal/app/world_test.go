@@ -33,6 +33,9 @@ type world struct {
 	estimatorDown bool
 	// inventoryDown fails every ReserveMany call, as a restarting inventory would.
 	inventoryDown bool
+	// holding, when set, runs at the start of every ReserveMany call
+	// (outside the world's lock): a test may hold the call there.
+	holding func()
 
 	wallets   map[string]int64
 	paidOrder map[uuid.UUID]bool
@@ -136,6 +139,9 @@ func (w *world) Reserve(_ context.Context, key uuid.UUID, lines []domain.OrderLi
 }
 
 func (w *world) ReserveMany(ctx context.Context, holds []app.Hold) ([]app.HoldAnswer, error) {
+	if w.holding != nil {
+		w.holding()
+	}
 	if w.inventoryDown {
 		return nil, apperr.Unavailable("inventory is restarting")
 	}

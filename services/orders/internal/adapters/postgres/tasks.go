@@ -27,10 +27,19 @@ func (r repo) Unschedule(ctx context.Context, kind app.TaskKind, subject uuid.UU
 	return err
 }
 
-// FinishTask removes a task that ran, unless it was scheduled again while
-// it ran (its version moved on): then it stays for that.
-func (r repo) FinishTask(ctx context.Context, t app.Task) error {
-	_, err := r.q.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = $1 AND subject = $2 AND version = $3`, t.Kind, t.Subject, t.Version)
+// FinishTasks removes tasks that ran, in one statement, except those
+// scheduled again while they ran (their version moved on): they stay for
+// that.
+func (r repo) FinishTasks(ctx context.Context, tasks ...app.Task) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	kinds, subjects, versions := make([]string, len(tasks)), make([]uuid.UUID, len(tasks)), make([]int64, len(tasks))
+	for i, t := range tasks {
+		kinds[i], subjects[i], versions[i] = string(t.Kind), t.Subject, t.Version
+	}
+	_, err := r.q.Exec(ctx, `DELETE FROM saga_tasks t USING unnest($1::text[], $2::uuid[], $3::bigint[]) AS f (kind, subject, version)
+		WHERE t.kind = f.kind AND t.subject = f.subject AND t.version = f.version`, kinds, subjects, versions)
 	return err
 }
 
