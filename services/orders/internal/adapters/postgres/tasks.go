@@ -49,15 +49,20 @@ func (r repo) RetryTask(ctx context.Context, t app.Task, due time.Time, cause st
 	return err
 }
 
+// claimTasks leases the due tasks ($1 now, $2 the lease's end, $3 the most).
+const claimTasks = `UPDATE saga_tasks SET due_at = $2, attempts = attempts + 1, version = version + 1
+	WHERE ctid = ANY(ARRAY(SELECT ctid FROM saga_tasks WHERE due_at <= $1 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED))
+	RETURNING kind, subject, order_id, due_at, attempts, version`
+
 // ClaimTasks leases due tasks: each claimed row's due time moves a lease
 // ahead and its attempts count up, in one statement, so replicas never run
 // the same step at once and a crashed replica's steps come back when the
-// lease ends.
+// lease ends. The rows locked by the subquery are updated by their ctid (a
+// TID scan): joined back on the key, PostgreSQL chose to read the whole
+// table into a hash on every claim while it held a few thousand rows (every
+// pending order's deadline), which under load is every wake.
 func (s *Store) ClaimTasks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]app.Task, error) {
-	rows, err := s.pool.Query(ctx, `UPDATE saga_tasks t SET due_at = $2, attempts = t.attempts + 1, version = t.version + 1
-		FROM (SELECT kind, subject FROM saga_tasks WHERE due_at <= $1 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
-		WHERE t.kind = due.kind AND t.subject = due.subject
-		RETURNING t.kind, t.subject, t.order_id, t.due_at, t.attempts, t.version`, now, now.Add(lease), limit)
+	rows, err := s.pool.Query(ctx, claimTasks, now, now.Add(lease), limit)
 	if err != nil {
 		return nil, err
 	}
