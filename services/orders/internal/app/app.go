@@ -49,6 +49,9 @@ type Repository interface {
 	OrderOf(ctx context.Context, subOrderID uuid.UUID) (uuid.UUID, error)
 	// SaveOrder writes an order's and its sub-orders' changed state.
 	SaveOrder(ctx context.Context, o domain.Order) error
+	// SaveOrderRow writes the order's own state only, for a change that
+	// leaves its sub-orders as they are.
+	SaveOrderRow(ctx context.Context, o domain.Order) error
 	// ListOrders returns a buyer's orders, or (merchant set) a merchant's,
 	// newest first, after the cursor.
 	ListOrders(ctx context.Context, buyerID string, merchant uuid.UUID, after *OrderCursor, limit int) ([]domain.Order, error)

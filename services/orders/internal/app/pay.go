@@ -42,7 +42,7 @@ func (s *Service) PayOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (do
 		}
 		now := s.clock()
 		o.PaymentStartedAt, o.UpdatedAt = &now, now
-		return r.SaveOrder(ctx, o)
+		return r.SaveOrderRow(ctx, o)
 	})
 	if err != nil {
 		return domain.Order{}, err

@@ -77,10 +77,17 @@ func subOrderJSON(s domain.SubOrder) (breakdown, address []byte, err error) {
 	return breakdown, address, nil
 }
 
+// saveOrderRow is the statement writing an order's own state.
+const saveOrderRow = `UPDATE orders SET status = $2, payment_started_at = $3, paid_at = $4, cancel_reason = $5, updated_at = $6 WHERE id = $1`
+
+func (r repo) SaveOrderRow(ctx context.Context, o domain.Order) error {
+	_, err := r.q.Exec(ctx, saveOrderRow, o.ID, o.Status, o.PaymentStartedAt, o.PaidAt, o.CancelReason, o.UpdatedAt)
+	return err
+}
+
 func (r repo) SaveOrder(ctx context.Context, o domain.Order) error {
 	b := &pgx.Batch{}
-	b.Queue(`UPDATE orders SET status = $2, payment_started_at = $3, paid_at = $4, cancel_reason = $5, updated_at = $6 WHERE id = $1`,
-		o.ID, o.Status, o.PaymentStartedAt, o.PaidAt, o.CancelReason, o.UpdatedAt)
+	b.Queue(saveOrderRow, o.ID, o.Status, o.PaymentStartedAt, o.PaidAt, o.CancelReason, o.UpdatedAt)
 	for _, s := range o.SubOrders {
 		b.Queue(`UPDATE sub_orders SET status = $2, shipment_id = $3, waybill = $4, carrier_code = $5, method_id = $6,
 			top_up_request_id = $7, top_up_minor = $8, paid_at = $9, shipped_at = $10, delivered_at = $11, completes_at = $12,
