@@ -17,6 +17,15 @@ import (
 // paid (the buyer's call may have been lost); a cancelled one (the deadline
 // passed while the payment was in flight) is refunded.
 func (s *Service) PaymentCaptured(ctx context.Context, r Repository, orderID uuid.UUID) error {
+	// Mostly the payer's call recorded the payment already: a paid order
+	// never goes back, so its status alone answers, without the order's
+	// lock that call may still hold.
+	if status, err := r.OrderStatus(ctx, orderID); err != nil || (status != domain.PendingPayment && status != domain.Cancelled) {
+		if apperr.IsKind(err, apperr.KindNotFound) {
+			return nil
+		}
+		return err
+	}
 	o, err := r.GetOrder(ctx, orderID, true)
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return nil

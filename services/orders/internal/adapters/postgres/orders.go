@@ -140,6 +140,15 @@ func (r repo) GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Ord
 	return o, br.Close()
 }
 
+func (r repo) OrderStatus(ctx context.Context, id uuid.UUID) (domain.Status, error) {
+	var status domain.Status
+	err := r.q.QueryRow(ctx, `SELECT status FROM orders WHERE id = $1`, id).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return status, apperr.NotFound("order", id.String())
+	}
+	return status, err
+}
+
 func (r repo) GetOrders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Order, error) {
 	rows, err := r.q.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1)`, ids)
 	if err != nil {
