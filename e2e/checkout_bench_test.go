@@ -25,7 +25,7 @@ func BenchmarkCheckoutAndPay(b *testing.B) {
 	if code, report, log := loadRun(b, "--gateway", base, "--sandbox", sandbox, "--rate", "10", "--duration", "5s", "--buyers", "10"); code != 0 {
 		b.Fatalf("warm-up: exit %d\nreport:\n%s\nstderr:\n%s", code, report, log)
 	}
-	for _, rate := range []int{10, 40, 60} {
+	for _, rate := range []int{10, 40, 80} {
 		b.Run("rate="+strconv.Itoa(rate), func(b *testing.B) {
 			code, report, log := loadRun(b, "--gateway", base, "--sandbox", sandbox, "--rate", strconv.Itoa(rate),
 				"--duration", "20s", "--buyers", strconv.Itoa(2*rate))

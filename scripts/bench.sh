@@ -117,7 +117,7 @@ calib_cpu="CPU loop (SHA-256 of 16 MiB) $(metric BenchmarkCalibrationCPU ns/op) 
   echo "  counts from when each read was due."
   echo "- Checkout and payment: BenchmarkCheckoutAndPay (e2e) runs \`crossdock load\` through the gateway on"
   echo "  the whole local mesh (every service, the simulators, PostgreSQL durable, logs at info), after a 5 s"
-  echo "  warm-up, for 20 s at 10, 40 and 60 journeys/s; a journey is a listings search, a checkout of 1 to"
+  echo "  warm-up, for 20 s at 10, 40 and 80 journeys/s; a journey is a listings search, a checkout of 1 to"
   echo "  3 demo SKUs from both suppliers and its payment from the wallet. Goals: ≥ 300 checkouts+payments/s"
   echo "  with < 0.1 % errors, checkout p99 < 30 ms, placed→paid p99 < 200 ms. **Not met on this machine**:"
   echo "  the mesh saturates its 2 cores at about 55–65 journeys/s (about 40 before the round of work"
