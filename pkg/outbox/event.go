@@ -67,6 +67,21 @@ func Emit(ctx context.Context, tx pgx.Tx, subject string, msg proto.Message) err
 // the commits of every transaction that notifies, one flush each, which would
 // cap a service's writes at one commit per disk flush.
 func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
+	b := &pgx.Batch{}
+	if err := Queue(ctx, b, tx, events...); err != nil || b.Len() == 0 {
+		return err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("outbox: insert: %w", err)
+	}
+	return nil
+}
+
+// Queue is Add for a transaction that sends several statements at once: it
+// queues the events' insert on b, which the caller sends in tx (its Close
+// reports an insert's failure), so the events cost no round trip of their
+// own. The relays are woken as Add wakes them.
+func Queue(ctx context.Context, b *pgx.Batch, tx pgx.Tx, events ...Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -94,13 +109,11 @@ func Add(ctx context.Context, tx pgx.Tx, events ...Event) error {
 	}
 	// One statement for any number of events; rows are inserted (and take
 	// their seq) in the order given.
-	if _, err := tx.Exec(ctx, `INSERT INTO outbox (event_id, subject, event_type, payload, headers)
+	b.Queue(`INSERT INTO outbox (event_id, subject, event_type, payload, headers)
 		SELECT e.id, e.subject, e.type, e.payload, e.headers::jsonb
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[]) WITH ORDINALITY
 			AS e (id, subject, type, payload, headers, n)
-		ORDER BY e.n`, ids, subjects, types, payloads, heads); err != nil {
-		return fmt.Errorf("outbox: insert: %w", err)
-	}
+		ORDER BY e.n`, ids, subjects, types, payloads, heads)
 	if t, ok := tx.(CommitTracker); ok {
 		t.WroteOutbox()
 		return nil

@@ -81,8 +81,9 @@ type Stock interface {
 	// LockLevels locks the stock rows of keys, creating missing ones at zero
 	// when create is true (missing rows are left out otherwise).
 	LockLevels(ctx context.Context, keys []domain.StockKey, create bool, at time.Time) ([]domain.Level, error)
-	// LockSKULevels locks every stock row of the SKUs.
-	LockSKULevels(ctx context.Context, skuIDs []uuid.UUID) ([]domain.Level, error)
+	// SKUsAndLockedLevels returns the known SKUs among ids (as GetSKUs) and
+	// locks every stock row of them, in one round trip.
+	SKUsAndLockedLevels(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, []domain.Level, error)
 	// SaveLevels writes levels' on-hand, reserved and threshold.
 	SaveLevels(ctx context.Context, levels []domain.Level, at time.Time) error
 	// AppendJournal records movements.
@@ -124,8 +125,8 @@ type Reservations interface {
 	// SaveReserveBatch writes what a batch of reservations decided, in one
 	// round trip: the claims no call made deleted, the rows that changed
 	// updated, the new reservations' lines, the stock rows that moved (locked
-	// by the caller) and their journal entries.
-	SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at time.Time) error
+	// by the caller), their journal entries and the events.
+	SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at time.Time, events ...Event) error
 	// GetReservation reads an order's reservation with its lines.
 	GetReservation(ctx context.Context, orderID string) (domain.Reservation, error)
 	// UpdateReservation locks an order's reservation, applies change, saves

@@ -134,19 +134,13 @@ func (s *Service) reserveBatch(ctx context.Context, r Repository, calls []*reser
 	var skus map[uuid.UUID]domain.SKU
 	var levels []domain.Level
 	if len(ids) > 0 {
-		if skus, err = r.GetSKUs(ctx, ids); err != nil {
-			return nil, err
-		}
-		if levels, err = r.LockSKULevels(ctx, ids); err != nil {
+		if skus, levels, err = r.SKUsAndLockedLevels(ctx, ids); err != nil {
 			return nil, err
 		}
 	}
 
 	out := domain.DecideReservations(in, claimed, existing, skus, levels, now)
 
-	if err := r.SaveReserveBatch(ctx, out, now); err != nil {
-		return nil, err
-	}
 	var events []Event
 	for _, d := range out.Decisions {
 		if d.Err != nil || len(d.Moves) == 0 {
@@ -155,7 +149,7 @@ func (s *Service) reserveBatch(ctx context.Context, r Repository, calls []*reser
 		events = append(events, stockEvents(d.Moves)...)
 		events = append(events, reservedEvent(d.Reservation, now))
 	}
-	return out.Decisions, r.Emit(ctx, events...)
+	return out.Decisions, r.SaveReserveBatch(ctx, out, now, events...)
 }
 
 // reservedEvent is ReservationReserved for a new reservation.

@@ -13,6 +13,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/inventory/internal/app"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -97,9 +98,22 @@ func (r repo) LockReservations(ctx context.Context, orderIDs []string) (map[stri
 
 // SaveReserveBatch writes what a batch of reservations decided in one round
 // trip: the claims no call made deleted, the rows that changed updated, the
-// new reservations' lines inserted, the stock rows that moved and their
-// journal entries.
-func (r repo) SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at time.Time) error {
+// new reservations' lines inserted, the stock rows that moved, their
+// journal entries and the batch's events.
+func (r repo) SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at time.Time, events ...app.Event) error {
+	first := &pgx.Batch{}
+	if len(events) > 0 {
+		if r.tx == nil {
+			return outbox.ErrNoTransaction
+		}
+		out, err := outboxEvents(events)
+		if err != nil {
+			return err
+		}
+		if err := outbox.Queue(ctx, first, r.tx, out...); err != nil {
+			return err
+		}
+	}
 	var stmts []statement
 	if len(b.Unused) > 0 {
 		stmts = append(stmts, statement{what: "delete reservations", rows: len(b.Unused),
@@ -121,7 +135,7 @@ func (r repo) SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at ti
 	if len(b.Moves) > 0 {
 		stmts = append(stmts, appendJournal(b.Moves))
 	}
-	return execAll(ctx, r.q, stmts...)
+	return sendAll(ctx, r.q, first, stmts...)
 }
 
 // saveReservations writes the requested lines, expiry and creator of active

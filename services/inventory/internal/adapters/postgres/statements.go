@@ -43,12 +43,16 @@ func (s statement) queue(b *pgx.Batch) {
 
 // execAll runs statements in one round trip.
 func execAll(ctx context.Context, q pg.Querier, stmts ...statement) error {
-	if len(stmts) == 0 {
-		return nil
-	}
-	b := &pgx.Batch{}
+	return sendAll(ctx, q, &pgx.Batch{}, stmts...)
+}
+
+// sendAll queues the statements after what b holds already and sends it.
+func sendAll(ctx context.Context, q pg.Querier, b *pgx.Batch, stmts ...statement) error {
 	for _, s := range stmts {
 		s.queue(b)
+	}
+	if b.Len() == 0 {
+		return nil
 	}
 	return q.SendBatch(ctx, b).Close()
 }

@@ -55,11 +55,32 @@ func (r repo) LockLevels(ctx context.Context, keys []domain.StockKey, create boo
 		ORDER BY sku_id, warehouse_id FOR UPDATE`, skus, warehouses))
 }
 
-// LockSKULevels locks every stock row of the SKUs in (sku_id, warehouse_id)
-// order.
-func (r repo) LockSKULevels(ctx context.Context, skuIDs []uuid.UUID) ([]domain.Level, error) {
-	return collectLevels(r.q.Query(ctx, `SELECT `+levelColumns+` FROM stock
-		WHERE sku_id = ANY($1) ORDER BY sku_id, warehouse_id FOR UPDATE`, skuIDs))
+// SKUsAndLockedLevels reads the SKUs among ids and locks every stock row of
+// them in (sku_id, warehouse_id) order (the lock is taken as the sorted scan
+// returns the rows), in one round trip.
+func (r repo) SKUsAndLockedLevels(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, []domain.Level, error) {
+	b := &pgx.Batch{}
+	b.Queue(skuSelect+` WHERE s.id = ANY($1)`, ids)
+	b.Queue(`SELECT `+levelColumns+` FROM stock WHERE sku_id = ANY($1) ORDER BY sku_id, warehouse_id FOR UPDATE`, ids)
+	br := r.q.SendBatch(ctx, b)
+	defer br.Close()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, err
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.SKU, error) { return scanSKU(row) })
+	if err != nil {
+		return nil, nil, err
+	}
+	levels, err := collectLevels(br.Query())
+	if err != nil {
+		return nil, nil, err
+	}
+	skus := make(map[uuid.UUID]domain.SKU, len(list))
+	for _, s := range list {
+		skus[s.ID] = s
+	}
+	return skus, levels, br.Close()
 }
 
 // SaveLevels writes the levels in one statement.

@@ -43,13 +43,22 @@ func (r repo) Emit(ctx context.Context, events ...app.Event) error {
 	if r.tx == nil {
 		return outbox.ErrNoTransaction
 	}
+	out, err := outboxEvents(events)
+	if err != nil {
+		return err
+	}
+	return outbox.Add(ctx, r.tx, out...)
+}
+
+// outboxEvents encodes events for the outbox.
+func outboxEvents(events []app.Event) ([]outbox.Event, error) {
 	out := make([]outbox.Event, 0, len(events))
 	for _, e := range events {
 		ev, err := outbox.New(e.Subject, e.Message)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out = append(out, ev)
 	}
-	return outbox.Add(ctx, r.tx, out...)
+	return out, nil
 }
