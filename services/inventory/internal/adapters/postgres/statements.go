@@ -41,12 +41,8 @@ func (s statement) queue(b *pgx.Batch) {
 	b.Queue(s.sql, s.args...).Exec(func(tag pgconn.CommandTag) error { return s.check(tag) })
 }
 
-// execAll runs statements in one round trip.
-func execAll(ctx context.Context, q pg.Querier, stmts ...statement) error {
-	return sendAll(ctx, q, &pgx.Batch{}, stmts...)
-}
-
-// sendAll queues the statements after what b holds already and sends it.
+// sendAll queues the statements after what b holds already and sends them
+// all in one round trip.
 func sendAll(ctx context.Context, q pg.Querier, b *pgx.Batch, stmts ...statement) error {
 	for _, s := range stmts {
 		s.queue(b)
