@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
+
 	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/services/gateway/internal/httpapi"
 	"github.com/crossdock/crossdock/services/gateway/internal/upstream"
@@ -31,7 +33,15 @@ type errorJSON struct {
 // gateway before any service is asked.
 func routerOverIdleUpstreams(t *testing.T) http.Handler {
 	t.Helper()
-	srv := server.New("idle", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil)
+	return routerOver(t, func(grpc.ServiceRegistrar) {})
+}
+
+// routerOver is the gateway's router with every upstream connected to one
+// kit gRPC server (no authentication) serving what register adds.
+func routerOver(t *testing.T, register func(grpc.ServiceRegistrar)) http.Handler {
+	t.Helper()
+	srv := server.New("upstream", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil)
+	register(srv.GRPC())
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}

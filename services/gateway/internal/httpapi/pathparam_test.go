@@ -7,10 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/grpc"
+
 	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
-	"github.com/crossdock/crossdock/pkg/server"
-	"github.com/crossdock/crossdock/services/gateway/internal/httpapi"
-	"github.com/crossdock/crossdock/services/gateway/internal/upstream"
 )
 
 // lineRecorder is a docking service that records the line ids it is asked
@@ -29,26 +28,7 @@ func (r *lineRecorder) ResolveSettlementLine(_ context.Context, req *dockingv1.R
 // one path segment, they reach the service decoded, slashes included.
 func TestAnEncodedPathSegmentReachesTheServiceDecoded(t *testing.T) {
 	rec := &lineRecorder{got: make(chan string, 1)}
-	srv := server.New("docking", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil)
-	dockingv1.RegisterDockingServiceServer(srv.GRPC(), rec)
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	addr := srv.GRPCAddr().String()
-	conns, err := upstream.Dial(upstream.Addresses{Users: addr, Catalog: addr, Inventory: addr, Orders: addr,
-		Logistics: addr, Finance: addr, FreightEstimator: addr, PlatformDocking: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(conns.Close)
-	h, err := httpapi.NewRouter(context.Background(), httpapi.Routes(conns)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := routerOver(t, func(s grpc.ServiceRegistrar) { dockingv1.RegisterDockingServiceServer(s, rec) })
 	for _, tt := range []struct{ segment, want string }{
 		{"st-2026-11/line-7", "st-2026-11/line-7"},
 		{"a%2Fb%3Fc%23d%25e", "a/b?c#d%e"},

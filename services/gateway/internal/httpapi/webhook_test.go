@@ -8,13 +8,12 @@ import (
 	"sync"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
-	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/services/gateway/internal/httpapi"
-	"github.com/crossdock/crossdock/services/gateway/internal/upstream"
 )
 
 // webhookReceiver stands in for finance's webhook method: it records what
@@ -38,26 +37,7 @@ func (r *webhookReceiver) HandleProviderWebhook(_ context.Context, req *financev
 
 func TestProviderWebhookPassesTheRawBodyAndSignature(t *testing.T) {
 	recv := &webhookReceiver{}
-	srv := server.New("finance", server.Config{GRPCAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0"}, nil, nil)
-	financev1.RegisterWalletServiceServer(srv.GRPC(), recv)
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	addr := srv.GRPCAddr().String()
-	conns, err := upstream.Dial(upstream.Addresses{Users: addr, Catalog: addr, Inventory: addr, Orders: addr,
-		Logistics: addr, Finance: addr, FreightEstimator: addr, PlatformDocking: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(conns.Close)
-	h, err := httpapi.NewRouter(context.Background(), httpapi.Routes(conns)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := routerOver(t, func(s grpc.ServiceRegistrar) { financev1.RegisterWalletServiceServer(s, recv) })
 	if !httpapi.PublicRoutes.Match("POST", "/v1/webhooks/payment-provider") {
 		t.Error("the webhook route asks for an access token")
 	}

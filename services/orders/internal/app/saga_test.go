@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -635,17 +636,10 @@ func TestFinishingLeavesAStepScheduledAgainMeanwhile(t *testing.T) {
 	if err := s.store.FinishTasks(ctx, claimed...); err != nil {
 		t.Fatal(err)
 	}
-	var subjects []uuid.UUID
 	rows, _ := s.pool.Query(ctx, `SELECT subject FROM saga_tasks WHERE order_id = $1`, order)
-	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		subjects = append(subjects, id)
-	}
-	if rows.Err() != nil || !slices.Equal(subjects, []uuid.UUID{b.Subject}) {
-		t.Errorf("steps left %v (%v), want only the one scheduled again (%s)", subjects, rows.Err(), b.Subject)
+	subjects, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil || !slices.Equal(subjects, []uuid.UUID{b.Subject}) {
+		t.Errorf("steps left %v (%v), want only the one scheduled again (%s)", subjects, err, b.Subject)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
@@ -143,10 +144,7 @@ func (r repo) GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Ord
 func (r repo) OrderStatus(ctx context.Context, id uuid.UUID) (domain.Status, error) {
 	var status domain.Status
 	err := r.q.QueryRow(ctx, `SELECT status FROM orders WHERE id = $1`, id).Scan(&status)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return status, apperr.NotFound("order", id.String())
-	}
-	return status, err
+	return status, pg.NoRows(err, apperr.NotFound("order", id.String()))
 }
 
 func (r repo) GetOrders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Order, error) {
@@ -283,10 +281,7 @@ func scanSubOrder(row pgx.CollectableRow) (domain.SubOrder, error) {
 func (r repo) OrderOf(ctx context.Context, subOrderID uuid.UUID) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := r.q.QueryRow(ctx, `SELECT order_id FROM sub_orders WHERE id = $1`, subOrderID).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return id, apperr.NotFound("sub-order", subOrderID.String())
-	}
-	return id, err
+	return id, pg.NoRows(err, apperr.NotFound("sub-order", subOrderID.String()))
 }
 
 func (r repo) ListOrders(ctx context.Context, buyerID string, merchant uuid.UUID, after *app.OrderCursor, limit int) ([]domain.Order, error) {
