@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
@@ -26,6 +27,19 @@ func Of(subject string, payload proto.Message) []Message {
 // EmitAll writes messages as events in tx, in order and in one round trip;
 // it fails outside a transaction like Emit.
 func EmitAll(ctx context.Context, tx pgx.Tx, messages ...Message) error {
+	b := &pgx.Batch{}
+	if err := QueueAll(ctx, b, tx, messages...); err != nil || b.Len() == 0 {
+		return err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("outbox: insert: %w", err)
+	}
+	return nil
+}
+
+// QueueAll is EmitAll for a transaction that sends several statements at
+// once: the insert is queued on b for the caller to send in tx (see Queue).
+func QueueAll(ctx context.Context, b *pgx.Batch, tx pgx.Tx, messages ...Message) error {
 	if len(messages) == 0 {
 		return nil
 	}
@@ -40,5 +54,5 @@ func EmitAll(ctx context.Context, tx pgx.Tx, messages ...Message) error {
 		}
 		events = append(events, ev)
 	}
-	return Add(ctx, tx, events...)
+	return Queue(ctx, b, tx, events...)
 }

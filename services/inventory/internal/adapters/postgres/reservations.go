@@ -102,17 +102,8 @@ func (r repo) LockReservations(ctx context.Context, orderIDs []string) (map[stri
 // journal entries and the batch's events.
 func (r repo) SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at time.Time, events ...app.Event) error {
 	first := &pgx.Batch{}
-	if len(events) > 0 {
-		if r.tx == nil {
-			return outbox.ErrNoTransaction
-		}
-		out, err := outboxEvents(events)
-		if err != nil {
-			return err
-		}
-		if err := outbox.Queue(ctx, first, r.tx, out...); err != nil {
-			return err
-		}
+	if err := outbox.QueueAll(ctx, first, r.tx, messages(events)...); err != nil {
+		return err
 	}
 	var stmts []statement
 	if len(b.Unused) > 0 {

@@ -40,25 +40,14 @@ type repo struct {
 
 // Emit writes the events to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, events ...app.Event) error {
-	if r.tx == nil {
-		return outbox.ErrNoTransaction
-	}
-	out, err := outboxEvents(events)
-	if err != nil {
-		return err
-	}
-	return outbox.Add(ctx, r.tx, out...)
+	return outbox.EmitAll(ctx, r.tx, messages(events)...)
 }
 
-// outboxEvents encodes events for the outbox.
-func outboxEvents(events []app.Event) ([]outbox.Event, error) {
-	out := make([]outbox.Event, 0, len(events))
-	for _, e := range events {
-		ev, err := outbox.New(e.Subject, e.Message)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
+// messages are events as the outbox takes them.
+func messages(events []app.Event) []outbox.Message {
+	out := make([]outbox.Message, len(events))
+	for i, e := range events {
+		out[i] = outbox.Message{Subject: e.Subject, Payload: e.Message}
 	}
-	return out, nil
+	return out
 }
