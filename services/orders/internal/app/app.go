@@ -78,6 +78,9 @@ type Repository interface {
 
 	// Emit writes events to the outbox in the transaction.
 	Emit(ctx context.Context, events ...Event) error
+	// Write sends a command's writes that need no answer in one round
+	// trip (see Writes).
+	Write(ctx context.Context, w Writes) error
 
 	AfterSaleRepository
 	CouponRepository
@@ -87,6 +90,19 @@ type Repository interface {
 type Event struct {
 	Subject string
 	Message proto.Message
+}
+
+// Writes are a command's writes that need no answer, sent together and in
+// this order: the order's state and its sub-orders' (SaveOrder), change log
+// entries (AppendChanges), steps removed by kind and subject (Unschedule),
+// steps scheduled (Schedule) and events (Emit). A failure of any fails the
+// transaction.
+type Writes struct {
+	Order      *domain.Order
+	Changes    []domain.Change
+	Unschedule []Task
+	Schedule   []Task
+	Events     []Event
 }
 
 // OrderCursor is where a page of orders (or campaigns, or coupons) ends:

@@ -406,22 +406,19 @@ func (s *Service) place(ctx context.Context, o domain.Order, fromCart bool, rede
 			}
 		}
 		inserted = true
-		changes := []domain.Change{{OrderID: o.ID, To: domain.PendingPayment, Actor: domain.Actor{Kind: domain.ActorBuyer, ID: o.BuyerID}, Reason: "placed", At: o.PlacedAt}}
-		if err := r.AppendChanges(ctx, changes); err != nil {
-			return err
-		}
-		if err := r.Schedule(ctx, task(TaskPaymentDeadline, o.ID, o.ID, o.PaymentDueAt)); err != nil {
-			return err
-		}
 		if fromCart {
 			if err := removeFromCart(ctx, r, o, s.clock()); err != nil {
 				return err
 			}
 		}
-		return r.Emit(ctx, Event{Subject: SubjectOrderPlaced, Message: &ordersv1.OrderPlaced{
-			OrderId: o.ID.String(), BuyerId: o.BuyerID, Total: &commonv1.Money{CurrencyCode: o.Currency, AmountMinor: o.Total},
-			PaymentDueAt: timestamppb.New(o.PaymentDueAt), OccurredAt: timestamppb.New(o.PlacedAt),
-		}})
+		return r.Write(ctx, Writes{
+			Changes:  []domain.Change{{OrderID: o.ID, To: domain.PendingPayment, Actor: domain.Actor{Kind: domain.ActorBuyer, ID: o.BuyerID}, Reason: "placed", At: o.PlacedAt}},
+			Schedule: []Task{task(TaskPaymentDeadline, o.ID, o.ID, o.PaymentDueAt)},
+			Events: []Event{{Subject: SubjectOrderPlaced, Message: &ordersv1.OrderPlaced{
+				OrderId: o.ID.String(), BuyerId: o.BuyerID, Total: &commonv1.Money{CurrencyCode: o.Currency, AmountMinor: o.Total},
+				PaymentDueAt: timestamppb.New(o.PaymentDueAt), OccurredAt: timestamppb.New(o.PlacedAt),
+			}}},
+		})
 	})
 	return inserted, err
 }

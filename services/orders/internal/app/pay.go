@@ -110,19 +110,10 @@ func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order,
 	if !answered {
 		tasks = append(tasks, task(TaskConfirmPayment, o.ID, o.ID, s.confirmAt(*o, now)))
 	}
-	if err := r.SaveOrder(ctx, *o); err != nil {
-		return err
-	}
-	if err := r.AppendChanges(ctx, changes); err != nil {
-		return err
-	}
-	if err := r.Unschedule(ctx, TaskPaymentDeadline, o.ID); err != nil {
-		return err
-	}
-	if err := r.Schedule(ctx, tasks...); err != nil {
-		return err
-	}
-	return r.Emit(ctx, Event{Subject: SubjectOrderPaid, Message: paidEvent(*o)})
+	return r.Write(ctx, Writes{
+		Order: o, Changes: changes, Unschedule: []Task{{Kind: TaskPaymentDeadline, Subject: o.ID}}, Schedule: tasks,
+		Events: []Event{{Subject: SubjectOrderPaid, Message: paidEvent(*o)}},
+	})
 }
 
 // confirmDelay is how long the confirmation of a payment learnt from its

@@ -88,6 +88,12 @@ func (r repo) SaveOrderRow(ctx context.Context, o domain.Order) error {
 
 func (r repo) SaveOrder(ctx context.Context, o domain.Order) error {
 	b := &pgx.Batch{}
+	queueSaveOrder(b, o)
+	return send(ctx, r.q, b)
+}
+
+// queueSaveOrder queues writing an order's and its sub-orders' state.
+func queueSaveOrder(b *pgx.Batch, o domain.Order) {
 	b.Queue(saveOrderRow, o.ID, o.Status, o.PaymentStartedAt, o.PaidAt, o.CancelReason, o.UpdatedAt)
 	for _, s := range o.SubOrders {
 		b.Queue(`UPDATE sub_orders SET status = $2, shipment_id = $3, waybill = $4, carrier_code = $5, method_id = $6,
@@ -96,7 +102,6 @@ func (r repo) SaveOrder(ctx context.Context, o domain.Order) error {
 			s.ID, s.Status, s.ShipmentID, s.Waybill, s.CarrierCode, s.MethodID, s.TopUpRequestID, s.TopUp,
 			s.PaidAt, s.ShippedAt, s.DeliveredAt, s.CompletesAt, s.CompletedAt, s.UpdatedAt, s.Refunded)
 	}
-	return r.q.SendBatch(ctx, b).Close()
 }
 
 // GetOrder reads an order with its sub-orders and their lines in one round
@@ -361,10 +366,13 @@ func (r repo) ListSupplierSubOrders(ctx context.Context, supplierID uuid.UUID, s
 }
 
 func (r repo) AppendChanges(ctx context.Context, changes []domain.Change) error {
-	if len(changes) == 0 {
-		return nil
-	}
 	b := &pgx.Batch{}
+	queueChanges(b, changes)
+	return send(ctx, r.q, b)
+}
+
+// queueChanges queues adding entries to the change log.
+func queueChanges(b *pgx.Batch, changes []domain.Change) {
 	for _, c := range changes {
 		var sub *uuid.UUID
 		if c.SubOrderID != uuid.Nil {
@@ -373,7 +381,6 @@ func (r repo) AppendChanges(ctx context.Context, changes []domain.Change) error 
 		b.Queue(`INSERT INTO order_changes (order_id, sub_order_id, from_status, to_status, actor_kind, actor_id, reason, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.OrderID, sub, c.From, c.To, c.Actor.Kind, c.Actor.ID, c.Reason, c.At)
 	}
-	return r.q.SendBatch(ctx, b).Close()
 }
 
 func (r repo) ListChanges(ctx context.Context, orderID uuid.UUID) ([]domain.Change, error) {

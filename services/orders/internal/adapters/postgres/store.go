@@ -42,11 +42,40 @@ type repo struct {
 
 // Emit writes the events to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, events ...app.Event) error {
-	messages := make([]outbox.Message, len(events))
+	return outbox.EmitAll(ctx, r.tx, messages(events)...)
+}
+
+// messages are events as the outbox takes them.
+func messages(events []app.Event) []outbox.Message {
+	out := make([]outbox.Message, len(events))
 	for i, e := range events {
-		messages[i] = outbox.Message{Subject: e.Subject, Payload: e.Message}
+		out[i] = outbox.Message{Subject: e.Subject, Payload: e.Message}
 	}
-	return outbox.EmitAll(ctx, r.tx, messages...)
+	return out
+}
+
+// Write sends w's writes in one round trip, in the order its fields are
+// listed.
+func (r repo) Write(ctx context.Context, w app.Writes) error {
+	b := &pgx.Batch{}
+	if w.Order != nil {
+		queueSaveOrder(b, *w.Order)
+	}
+	queueChanges(b, w.Changes)
+	queueUnschedule(b, w.Unschedule...)
+	queueSchedule(b, w.Schedule)
+	if err := outbox.QueueAll(ctx, b, r.tx, messages(w.Events)...); err != nil {
+		return err
+	}
+	return send(ctx, r.q, b)
+}
+
+// send sends what b holds in one round trip; an empty b sends nothing.
+func send(ctx context.Context, q pg.Querier, b *pgx.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	return q.SendBatch(ctx, b).Close()
 }
 
 func (r repo) LockCart(ctx context.Context, buyerID string, at time.Time) (domain.Cart, error) {

@@ -11,20 +11,31 @@ import (
 )
 
 func (r repo) Schedule(ctx context.Context, tasks ...app.Task) error {
-	if len(tasks) == 0 {
-		return nil
-	}
 	b := &pgx.Batch{}
+	queueSchedule(b, tasks)
+	return send(ctx, r.q, b)
+}
+
+func (r repo) Unschedule(ctx context.Context, kind app.TaskKind, subject uuid.UUID) error {
+	b := &pgx.Batch{}
+	queueUnschedule(b, app.Task{Kind: kind, Subject: subject})
+	return send(ctx, r.q, b)
+}
+
+// queueSchedule queues adding tasks, or moving an existing one's due time.
+func queueSchedule(b *pgx.Batch, tasks []app.Task) {
 	for _, t := range tasks {
 		b.Queue(`INSERT INTO saga_tasks (kind, subject, order_id, due_at, created_at) VALUES ($1, $2, $3, $4, now())
 			ON CONFLICT (kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, version = saga_tasks.version + 1`, t.Kind, t.Subject, t.OrderID, t.DueAt)
 	}
-	return r.q.SendBatch(ctx, b).Close()
 }
 
-func (r repo) Unschedule(ctx context.Context, kind app.TaskKind, subject uuid.UUID) error {
-	_, err := r.q.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = $1 AND subject = $2`, kind, subject)
-	return err
+// queueUnschedule queues removing the tasks (by kind and subject) that
+// exist.
+func queueUnschedule(b *pgx.Batch, tasks ...app.Task) {
+	for _, t := range tasks {
+		b.Queue(`DELETE FROM saga_tasks WHERE kind = $1 AND subject = $2`, t.Kind, t.Subject)
+	}
 }
 
 // FinishTasks removes tasks that ran, in one statement, except those
