@@ -43,6 +43,9 @@ type Config struct {
 	// RateCacheTTL is how long an exchange rate from finance is reused;
 	// zero asks finance on every conversion.
 	RateCacheTTL time.Duration `env:"RATE_CACHE_TTL" envDefault:"30s"`
+	// SkuCacheTTL is how long what the catalog says of an SKU is reused;
+	// zero asks the catalog on every estimate by SKU lines.
+	SkuCacheTTL time.Duration `env:"SKU_CACHE_TTL" envDefault:"30s"`
 }
 
 // Validate checks the estimator's own settings.
@@ -59,6 +62,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateCacheTTL < 0 || c.RateCacheTTL > time.Hour {
 		errs = append(errs, errors.New("RATE_CACHE_TTL must be between 0 and 1h"))
+	}
+	if c.SkuCacheTTL < 0 || c.SkuCacheTTL > 10*time.Minute {
+		errs = append(errs, errors.New("SKU_CACHE_TTL must be between 0 and 10m"))
 	}
 	return errors.Join(errs...)
 }
@@ -98,7 +104,7 @@ func run(ctx context.Context) error {
 	store := postgres.New(rt.Pool)
 	svc, err := app.New(store, cfg.BaseCurrency,
 		app.WithHistoryLimit(cfg.HistoryMaxRecords),
-		app.WithCatalog(peers.NewCatalog(catalogv1.NewCatalogServiceClient(catalogConn))),
+		app.WithCatalog(peers.NewSkuCache(peers.NewCatalog(catalogv1.NewCatalogServiceClient(catalogConn)), cfg.SkuCacheTTL, time.Now)),
 		app.WithRates(peers.NewRateCache(peers.NewFinance(financev1.NewFinanceServiceClient(financeConn)), cfg.RateCacheTTL)))
 	if err != nil {
 		return err

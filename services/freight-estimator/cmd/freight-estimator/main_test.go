@@ -26,7 +26,7 @@ func TestConfig(t *testing.T) {
 	if err := config.LoadFrom(&cfg, base); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.BaseCurrency != "USD" || cfg.CatalogAddr != "127.0.0.1:9102" || cfg.FinanceAddr != "127.0.0.1:9106" || cfg.PruneInterval != time.Hour || cfg.RateCacheTTL != 30*time.Second || cfg.HistoryMaxRecords != 2_000_000 {
+	if cfg.BaseCurrency != "USD" || cfg.CatalogAddr != "127.0.0.1:9102" || cfg.FinanceAddr != "127.0.0.1:9106" || cfg.PruneInterval != time.Hour || cfg.RateCacheTTL != 30*time.Second || cfg.SkuCacheTTL != 30*time.Second || cfg.HistoryMaxRecords != 2_000_000 {
 		t.Errorf("defaults = %+v", cfg)
 	}
 	for name, extra := range map[string]map[string]string{
@@ -35,6 +35,8 @@ func TestConfig(t *testing.T) {
 		"negative rate cache":    {"RATE_CACHE_TTL": "-1s"},
 		"negative history limit": {"HISTORY_MAX_RECORDS": "-1"},
 		"day-long rate cache":    {"RATE_CACHE_TTL": "24h"},
+		"negative SKU cache":     {"SKU_CACHE_TTL": "-1s"},
+		"hour-long SKU cache":    {"SKU_CACHE_TTL": "1h"},
 	} {
 		vars := map[string]string{}
 		for k, v := range base {

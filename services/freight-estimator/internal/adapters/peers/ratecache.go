@@ -2,7 +2,6 @@ package peers
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/money"
@@ -15,17 +14,12 @@ import (
 // t answers for times in [t, t+ttl): a rate that takes effect later is used
 // at most ttl late. Failures are never remembered.
 type RateCache struct {
-	next app.Rates
-	ttl  time.Duration
-
-	mu      sync.Mutex
-	entries map[[2]string]cachedRate
+	next  app.Rates
+	rates *recent[[2]string, money.Rate]
 }
 
-type cachedRate struct {
-	rate money.Rate
-	at   time.Time // the time the rate was asked for
-}
+// ratePairs bounds the pairs remembered; there are far fewer currencies.
+const ratePairs = 4096
 
 var _ app.Rates = (*RateCache)(nil)
 
@@ -35,27 +29,20 @@ func NewRateCache(next app.Rates, ttl time.Duration) app.Rates {
 	if ttl <= 0 {
 		return next
 	}
-	return &RateCache{next: next, ttl: ttl, entries: map[[2]string]cachedRate{}}
+	return &RateCache{next: next, rates: newRecent[[2]string, money.Rate](ttl, ratePairs)}
 }
 
 // Rate answers from the cache when it holds the pair for a time at most ttl
 // before at, and asks next otherwise.
 func (c *RateCache) Rate(ctx context.Context, from, to string, at time.Time) (money.Rate, error) {
 	key := [2]string{from, to}
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && !at.Before(e.at) && at.Sub(e.at) < c.ttl {
-		return e.rate, nil
+	if rate, ok := c.rates.get(key, at); ok {
+		return rate, nil
 	}
 	rate, err := c.next.Rate(ctx, from, to, at)
 	if err != nil {
 		return money.Rate{}, err
 	}
-	c.mu.Lock()
-	if cur, ok := c.entries[key]; !ok || at.After(cur.at) {
-		c.entries[key] = cachedRate{rate: rate, at: at}
-	}
-	c.mu.Unlock()
+	c.rates.put(key, rate, at)
 	return rate, nil
 }
