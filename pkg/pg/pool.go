@@ -45,6 +45,7 @@ func NewPool(ctx context.Context, c Config) (*pgxpool.Pool, error) {
 	if c.MaxConns > 0 {
 		cfg.MaxConns = c.MaxConns
 	}
+	cfg.AfterConnect = afterConnect
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
 

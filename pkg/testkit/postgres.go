@@ -125,7 +125,8 @@ func Database(t testing.TB, m Migrations) *pgxpool.Pool {
 
 	name := fmt.Sprintf("t_%s_%d_%d", sanitize(m.Name), os.Getpid(), dbSeq.Add(1))
 	execAdmin(t, admin("postgres"), fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tpl))
-	pool, err := pgxpool.New(ctx, admin(name))
+	// The services' own pool constructor, so tests run with the same types.
+	pool, err := pg.NewPool(ctx, pg.Config{URL: admin(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
