@@ -3733,6 +3733,167 @@ func (x *SigningKey) GetPublicKey() []byte {
 	return nil
 }
 
+type FindAccountsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// User ids (UUIDs); at most 10,000.
+	UserIds []string `protobuf:"bytes,1,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	// Organization ids (UUIDs); at most 10,000.
+	OrganizationIds []string `protobuf:"bytes,2,rep,name=organization_ids,json=organizationIds,proto3" json:"organization_ids,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *FindAccountsRequest) Reset() {
+	*x = FindAccountsRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindAccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindAccountsRequest) ProtoMessage() {}
+
+func (x *FindAccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindAccountsRequest.ProtoReflect.Descriptor instead.
+func (*FindAccountsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{66}
+}
+
+func (x *FindAccountsRequest) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *FindAccountsRequest) GetOrganizationIds() []string {
+	if x != nil {
+		return x.OrganizationIds
+	}
+	return nil
+}
+
+type FindAccountsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The requested user ids that are accounts, in no particular order.
+	UserIds []string `protobuf:"bytes,1,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	// The requested organization ids that are organizations, with their kind.
+	Organizations []*FoundOrganization `protobuf:"bytes,2,rep,name=organizations,proto3" json:"organizations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindAccountsResponse) Reset() {
+	*x = FindAccountsResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindAccountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindAccountsResponse) ProtoMessage() {}
+
+func (x *FindAccountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindAccountsResponse.ProtoReflect.Descriptor instead.
+func (*FindAccountsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *FindAccountsResponse) GetUserIds() []string {
+	if x != nil {
+		return x.UserIds
+	}
+	return nil
+}
+
+func (x *FindAccountsResponse) GetOrganizations() []*FoundOrganization {
+	if x != nil {
+		return x.Organizations
+	}
+	return nil
+}
+
+// FoundOrganization is an organization FindAccounts found.
+type FoundOrganization struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Kind           OrganizationKind       `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.users.v1.OrganizationKind" json:"kind,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *FoundOrganization) Reset() {
+	*x = FoundOrganization{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FoundOrganization) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FoundOrganization) ProtoMessage() {}
+
+func (x *FoundOrganization) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FoundOrganization.ProtoReflect.Descriptor instead.
+func (*FoundOrganization) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *FoundOrganization) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *FoundOrganization) GetKind() OrganizationKind {
+	if x != nil {
+		return x.Kind
+	}
+	return OrganizationKind_ORGANIZATION_KIND_UNSPECIFIED
+}
+
 var File_crossdock_users_v1_service_proto protoreflect.FileDescriptor
 
 const file_crossdock_users_v1_service_proto_rawDesc = "" +
@@ -3948,7 +4109,16 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x1d\n" +
 	"\n" +
-	"public_key\x18\x03 \x01(\fR\tpublicKeyJ\x04\b\x01\x10\x02R\x03key*y\n" +
+	"public_key\x18\x03 \x01(\fR\tpublicKeyJ\x04\b\x01\x10\x02R\x03key\"[\n" +
+	"\x13FindAccountsRequest\x12\x19\n" +
+	"\buser_ids\x18\x01 \x03(\tR\auserIds\x12)\n" +
+	"\x10organization_ids\x18\x02 \x03(\tR\x0forganizationIds\"~\n" +
+	"\x14FindAccountsResponse\x12\x19\n" +
+	"\buser_ids\x18\x01 \x03(\tR\auserIds\x12K\n" +
+	"\rorganizations\x18\x02 \x03(\v2%.crossdock.users.v1.FoundOrganizationR\rorganizations\"v\n" +
+	"\x11FoundOrganization\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x128\n" +
+	"\x04kind\x18\x02 \x01(\x0e2$.crossdock.users.v1.OrganizationKindR\x04kind*y\n" +
 	"\vAccountType\x12\x1c\n" +
 	"\x18ACCOUNT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ACCOUNT_TYPE_BUYER\x10\x01\x12\x19\n" +
@@ -3972,7 +4142,7 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\x1bAPI_CLIENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17API_CLIENT_KIND_PARTNER\x10\x01\x12\x17\n" +
 	"\x13API_CLIENT_KIND_ERP\x10\x02\x12\x1b\n" +
-	"\x17API_CLIENT_KIND_SERVICE\x10\x032\xc9\x17\n" +
+	"\x17API_CLIENT_KIND_SERVICE\x10\x032\xac\x18\n" +
 	"\fUsersService\x12O\n" +
 	"\x06SignUp\x12!.crossdock.users.v1.SignUpRequest\x1a\".crossdock.users.v1.SignUpResponse\x12L\n" +
 	"\x05Login\x12 .crossdock.users.v1.LoginRequest\x1a!.crossdock.users.v1.LoginResponse\x12R\n" +
@@ -4003,7 +4173,8 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\x10DisableApiClient\x12+.crossdock.users.v1.DisableApiClientRequest\x1a,.crossdock.users.v1.DisableApiClientResponse\x12|\n" +
 	"\x15RotateApiClientSecret\x120.crossdock.users.v1.RotateApiClientSecretRequest\x1a1.crossdock.users.v1.RotateApiClientSecretResponse\x12p\n" +
 	"\x11IssueServiceToken\x12,.crossdock.users.v1.IssueServiceTokenRequest\x1a-.crossdock.users.v1.IssueServiceTokenResponse\x12m\n" +
-	"\x10GetApiClientKeys\x12+.crossdock.users.v1.GetApiClientKeysRequest\x1a,.crossdock.users.v1.GetApiClientKeysResponseB\xcf\x01\n" +
+	"\x10GetApiClientKeys\x12+.crossdock.users.v1.GetApiClientKeysRequest\x1a,.crossdock.users.v1.GetApiClientKeysResponse\x12a\n" +
+	"\fFindAccounts\x12'.crossdock.users.v1.FindAccountsRequest\x1a(.crossdock.users.v1.FindAccountsResponseB\xcf\x01\n" +
 	"\x16com.crossdock.users.v1B\fServiceProtoP\x01Z=github.com/crossdock/crossdock/gen/crossdock/users/v1;usersv1\xa2\x02\x03CUX\xaa\x02\x12Crossdock.Users.V1\xca\x02\x12Crossdock\\Users\\V1\xe2\x02\x1eCrossdock\\Users\\V1\\GPBMetadata\xea\x02\x14Crossdock::Users::V1b\x06proto3"
 
 var (
@@ -4019,7 +4190,7 @@ func file_crossdock_users_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_users_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_crossdock_users_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
+var file_crossdock_users_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
 var file_crossdock_users_v1_service_proto_goTypes = []any{
 	(AccountType)(0),                      // 0: crossdock.users.v1.AccountType
 	(OrganizationKind)(0),                 // 1: crossdock.users.v1.OrganizationKind
@@ -4092,18 +4263,21 @@ var file_crossdock_users_v1_service_proto_goTypes = []any{
 	(*GetApiClientKeysRequest)(nil),       // 68: crossdock.users.v1.GetApiClientKeysRequest
 	(*GetApiClientKeysResponse)(nil),      // 69: crossdock.users.v1.GetApiClientKeysResponse
 	(*SigningKey)(nil),                    // 70: crossdock.users.v1.SigningKey
-	(*timestamppb.Timestamp)(nil),         // 71: google.protobuf.Timestamp
-	(*v1.Address)(nil),                    // 72: crossdock.common.v1.Address
-	(*v1.PageRequest)(nil),                // 73: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),               // 74: crossdock.common.v1.PageResponse
-	(*durationpb.Duration)(nil),           // 75: google.protobuf.Duration
+	(*FindAccountsRequest)(nil),           // 71: crossdock.users.v1.FindAccountsRequest
+	(*FindAccountsResponse)(nil),          // 72: crossdock.users.v1.FindAccountsResponse
+	(*FoundOrganization)(nil),             // 73: crossdock.users.v1.FoundOrganization
+	(*timestamppb.Timestamp)(nil),         // 74: google.protobuf.Timestamp
+	(*v1.Address)(nil),                    // 75: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                // 76: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),               // 77: crossdock.common.v1.PageResponse
+	(*durationpb.Duration)(nil),           // 78: google.protobuf.Duration
 }
 var file_crossdock_users_v1_service_proto_depIdxs = []int32{
-	71, // 0: crossdock.users.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	74, // 0: crossdock.users.v1.User.created_at:type_name -> google.protobuf.Timestamp
 	1,  // 1: crossdock.users.v1.Organization.kind:type_name -> crossdock.users.v1.OrganizationKind
 	2,  // 2: crossdock.users.v1.Organization.status:type_name -> crossdock.users.v1.OrganizationStatus
-	71, // 3: crossdock.users.v1.Organization.created_at:type_name -> google.protobuf.Timestamp
-	71, // 4: crossdock.users.v1.TokenPair.refresh_expires_at:type_name -> google.protobuf.Timestamp
+	74, // 3: crossdock.users.v1.Organization.created_at:type_name -> google.protobuf.Timestamp
+	74, // 4: crossdock.users.v1.TokenPair.refresh_expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 5: crossdock.users.v1.SignUpRequest.account_type:type_name -> crossdock.users.v1.AccountType
 	5,  // 6: crossdock.users.v1.SignUpResponse.user:type_name -> crossdock.users.v1.User
 	6,  // 7: crossdock.users.v1.SignUpResponse.organization:type_name -> crossdock.users.v1.Organization
@@ -4113,20 +4287,20 @@ var file_crossdock_users_v1_service_proto_depIdxs = []int32{
 	5,  // 11: crossdock.users.v1.GetMeResponse.user:type_name -> crossdock.users.v1.User
 	6,  // 12: crossdock.users.v1.GetMeResponse.organization:type_name -> crossdock.users.v1.Organization
 	5,  // 13: crossdock.users.v1.UpdateMeResponse.user:type_name -> crossdock.users.v1.User
-	72, // 14: crossdock.users.v1.UserAddress.address:type_name -> crossdock.common.v1.Address
-	71, // 15: crossdock.users.v1.UserAddress.created_at:type_name -> google.protobuf.Timestamp
+	75, // 14: crossdock.users.v1.UserAddress.address:type_name -> crossdock.common.v1.Address
+	74, // 15: crossdock.users.v1.UserAddress.created_at:type_name -> google.protobuf.Timestamp
 	25, // 16: crossdock.users.v1.ListAddressesResponse.addresses:type_name -> crossdock.users.v1.UserAddress
-	72, // 17: crossdock.users.v1.CreateAddressRequest.address:type_name -> crossdock.common.v1.Address
+	75, // 17: crossdock.users.v1.CreateAddressRequest.address:type_name -> crossdock.common.v1.Address
 	25, // 18: crossdock.users.v1.CreateAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
 	25, // 19: crossdock.users.v1.GetAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
-	72, // 20: crossdock.users.v1.UpdateAddressRequest.address:type_name -> crossdock.common.v1.Address
+	75, // 20: crossdock.users.v1.UpdateAddressRequest.address:type_name -> crossdock.common.v1.Address
 	25, // 21: crossdock.users.v1.UpdateAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
 	25, // 22: crossdock.users.v1.SetDefaultAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
 	6,  // 23: crossdock.users.v1.GetOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
 	2,  // 24: crossdock.users.v1.ListOrganizationsRequest.status:type_name -> crossdock.users.v1.OrganizationStatus
-	73, // 25: crossdock.users.v1.ListOrganizationsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	76, // 25: crossdock.users.v1.ListOrganizationsRequest.page:type_name -> crossdock.common.v1.PageRequest
 	6,  // 26: crossdock.users.v1.ListOrganizationsResponse.organizations:type_name -> crossdock.users.v1.Organization
-	74, // 27: crossdock.users.v1.ListOrganizationsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	77, // 27: crossdock.users.v1.ListOrganizationsResponse.page:type_name -> crossdock.common.v1.PageResponse
 	6,  // 28: crossdock.users.v1.ApproveOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
 	6,  // 29: crossdock.users.v1.RejectOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
 	5,  // 30: crossdock.users.v1.AddOrganizationMemberResponse.user:type_name -> crossdock.users.v1.User
@@ -4137,80 +4311,84 @@ var file_crossdock_users_v1_service_proto_depIdxs = []int32{
 	50, // 35: crossdock.users.v1.ListMerchantTiersResponse.tiers:type_name -> crossdock.users.v1.MerchantTier
 	6,  // 36: crossdock.users.v1.SetMerchantTierResponse.organization:type_name -> crossdock.users.v1.Organization
 	4,  // 37: crossdock.users.v1.ApiClient.kind:type_name -> crossdock.users.v1.ApiClientKind
-	71, // 38: crossdock.users.v1.ApiClient.created_at:type_name -> google.protobuf.Timestamp
+	74, // 38: crossdock.users.v1.ApiClient.created_at:type_name -> google.protobuf.Timestamp
 	4,  // 39: crossdock.users.v1.CreateApiClientRequest.kind:type_name -> crossdock.users.v1.ApiClientKind
 	57, // 40: crossdock.users.v1.CreateApiClientResponse.client:type_name -> crossdock.users.v1.ApiClient
 	57, // 41: crossdock.users.v1.ListApiClientsResponse.clients:type_name -> crossdock.users.v1.ApiClient
 	57, // 42: crossdock.users.v1.DisableApiClientResponse.client:type_name -> crossdock.users.v1.ApiClient
-	75, // 43: crossdock.users.v1.RotateApiClientSecretRequest.overlap:type_name -> google.protobuf.Duration
+	78, // 43: crossdock.users.v1.RotateApiClientSecretRequest.overlap:type_name -> google.protobuf.Duration
 	57, // 44: crossdock.users.v1.RotateApiClientSecretResponse.client:type_name -> crossdock.users.v1.ApiClient
-	71, // 45: crossdock.users.v1.RotateApiClientSecretResponse.previous_expires_at:type_name -> google.protobuf.Timestamp
+	74, // 45: crossdock.users.v1.RotateApiClientSecretResponse.previous_expires_at:type_name -> google.protobuf.Timestamp
 	57, // 46: crossdock.users.v1.GetApiClientKeysResponse.client:type_name -> crossdock.users.v1.ApiClient
 	70, // 47: crossdock.users.v1.GetApiClientKeysResponse.keys:type_name -> crossdock.users.v1.SigningKey
-	71, // 48: crossdock.users.v1.SigningKey.expires_at:type_name -> google.protobuf.Timestamp
-	8,  // 49: crossdock.users.v1.UsersService.SignUp:input_type -> crossdock.users.v1.SignUpRequest
-	10, // 50: crossdock.users.v1.UsersService.Login:input_type -> crossdock.users.v1.LoginRequest
-	12, // 51: crossdock.users.v1.UsersService.Refresh:input_type -> crossdock.users.v1.RefreshRequest
-	14, // 52: crossdock.users.v1.UsersService.Logout:input_type -> crossdock.users.v1.LogoutRequest
-	16, // 53: crossdock.users.v1.UsersService.GetJwks:input_type -> crossdock.users.v1.GetJwksRequest
-	19, // 54: crossdock.users.v1.UsersService.RotateSigningKey:input_type -> crossdock.users.v1.RotateSigningKeyRequest
-	21, // 55: crossdock.users.v1.UsersService.GetMe:input_type -> crossdock.users.v1.GetMeRequest
-	23, // 56: crossdock.users.v1.UsersService.UpdateMe:input_type -> crossdock.users.v1.UpdateMeRequest
-	26, // 57: crossdock.users.v1.UsersService.ListAddresses:input_type -> crossdock.users.v1.ListAddressesRequest
-	28, // 58: crossdock.users.v1.UsersService.CreateAddress:input_type -> crossdock.users.v1.CreateAddressRequest
-	30, // 59: crossdock.users.v1.UsersService.GetAddress:input_type -> crossdock.users.v1.GetAddressRequest
-	32, // 60: crossdock.users.v1.UsersService.UpdateAddress:input_type -> crossdock.users.v1.UpdateAddressRequest
-	34, // 61: crossdock.users.v1.UsersService.DeleteAddress:input_type -> crossdock.users.v1.DeleteAddressRequest
-	36, // 62: crossdock.users.v1.UsersService.SetDefaultAddress:input_type -> crossdock.users.v1.SetDefaultAddressRequest
-	38, // 63: crossdock.users.v1.UsersService.GetOrganization:input_type -> crossdock.users.v1.GetOrganizationRequest
-	40, // 64: crossdock.users.v1.UsersService.ListOrganizations:input_type -> crossdock.users.v1.ListOrganizationsRequest
-	42, // 65: crossdock.users.v1.UsersService.ApproveOrganization:input_type -> crossdock.users.v1.ApproveOrganizationRequest
-	44, // 66: crossdock.users.v1.UsersService.RejectOrganization:input_type -> crossdock.users.v1.RejectOrganizationRequest
-	46, // 67: crossdock.users.v1.UsersService.AddOrganizationMember:input_type -> crossdock.users.v1.AddOrganizationMemberRequest
-	48, // 68: crossdock.users.v1.UsersService.CreateOperator:input_type -> crossdock.users.v1.CreateOperatorRequest
-	51, // 69: crossdock.users.v1.UsersService.CreateMerchantTier:input_type -> crossdock.users.v1.CreateMerchantTierRequest
-	53, // 70: crossdock.users.v1.UsersService.ListMerchantTiers:input_type -> crossdock.users.v1.ListMerchantTiersRequest
-	55, // 71: crossdock.users.v1.UsersService.SetMerchantTier:input_type -> crossdock.users.v1.SetMerchantTierRequest
-	58, // 72: crossdock.users.v1.UsersService.CreateApiClient:input_type -> crossdock.users.v1.CreateApiClientRequest
-	60, // 73: crossdock.users.v1.UsersService.ListApiClients:input_type -> crossdock.users.v1.ListApiClientsRequest
-	62, // 74: crossdock.users.v1.UsersService.DisableApiClient:input_type -> crossdock.users.v1.DisableApiClientRequest
-	64, // 75: crossdock.users.v1.UsersService.RotateApiClientSecret:input_type -> crossdock.users.v1.RotateApiClientSecretRequest
-	66, // 76: crossdock.users.v1.UsersService.IssueServiceToken:input_type -> crossdock.users.v1.IssueServiceTokenRequest
-	68, // 77: crossdock.users.v1.UsersService.GetApiClientKeys:input_type -> crossdock.users.v1.GetApiClientKeysRequest
-	9,  // 78: crossdock.users.v1.UsersService.SignUp:output_type -> crossdock.users.v1.SignUpResponse
-	11, // 79: crossdock.users.v1.UsersService.Login:output_type -> crossdock.users.v1.LoginResponse
-	13, // 80: crossdock.users.v1.UsersService.Refresh:output_type -> crossdock.users.v1.RefreshResponse
-	15, // 81: crossdock.users.v1.UsersService.Logout:output_type -> crossdock.users.v1.LogoutResponse
-	17, // 82: crossdock.users.v1.UsersService.GetJwks:output_type -> crossdock.users.v1.GetJwksResponse
-	20, // 83: crossdock.users.v1.UsersService.RotateSigningKey:output_type -> crossdock.users.v1.RotateSigningKeyResponse
-	22, // 84: crossdock.users.v1.UsersService.GetMe:output_type -> crossdock.users.v1.GetMeResponse
-	24, // 85: crossdock.users.v1.UsersService.UpdateMe:output_type -> crossdock.users.v1.UpdateMeResponse
-	27, // 86: crossdock.users.v1.UsersService.ListAddresses:output_type -> crossdock.users.v1.ListAddressesResponse
-	29, // 87: crossdock.users.v1.UsersService.CreateAddress:output_type -> crossdock.users.v1.CreateAddressResponse
-	31, // 88: crossdock.users.v1.UsersService.GetAddress:output_type -> crossdock.users.v1.GetAddressResponse
-	33, // 89: crossdock.users.v1.UsersService.UpdateAddress:output_type -> crossdock.users.v1.UpdateAddressResponse
-	35, // 90: crossdock.users.v1.UsersService.DeleteAddress:output_type -> crossdock.users.v1.DeleteAddressResponse
-	37, // 91: crossdock.users.v1.UsersService.SetDefaultAddress:output_type -> crossdock.users.v1.SetDefaultAddressResponse
-	39, // 92: crossdock.users.v1.UsersService.GetOrganization:output_type -> crossdock.users.v1.GetOrganizationResponse
-	41, // 93: crossdock.users.v1.UsersService.ListOrganizations:output_type -> crossdock.users.v1.ListOrganizationsResponse
-	43, // 94: crossdock.users.v1.UsersService.ApproveOrganization:output_type -> crossdock.users.v1.ApproveOrganizationResponse
-	45, // 95: crossdock.users.v1.UsersService.RejectOrganization:output_type -> crossdock.users.v1.RejectOrganizationResponse
-	47, // 96: crossdock.users.v1.UsersService.AddOrganizationMember:output_type -> crossdock.users.v1.AddOrganizationMemberResponse
-	49, // 97: crossdock.users.v1.UsersService.CreateOperator:output_type -> crossdock.users.v1.CreateOperatorResponse
-	52, // 98: crossdock.users.v1.UsersService.CreateMerchantTier:output_type -> crossdock.users.v1.CreateMerchantTierResponse
-	54, // 99: crossdock.users.v1.UsersService.ListMerchantTiers:output_type -> crossdock.users.v1.ListMerchantTiersResponse
-	56, // 100: crossdock.users.v1.UsersService.SetMerchantTier:output_type -> crossdock.users.v1.SetMerchantTierResponse
-	59, // 101: crossdock.users.v1.UsersService.CreateApiClient:output_type -> crossdock.users.v1.CreateApiClientResponse
-	61, // 102: crossdock.users.v1.UsersService.ListApiClients:output_type -> crossdock.users.v1.ListApiClientsResponse
-	63, // 103: crossdock.users.v1.UsersService.DisableApiClient:output_type -> crossdock.users.v1.DisableApiClientResponse
-	65, // 104: crossdock.users.v1.UsersService.RotateApiClientSecret:output_type -> crossdock.users.v1.RotateApiClientSecretResponse
-	67, // 105: crossdock.users.v1.UsersService.IssueServiceToken:output_type -> crossdock.users.v1.IssueServiceTokenResponse
-	69, // 106: crossdock.users.v1.UsersService.GetApiClientKeys:output_type -> crossdock.users.v1.GetApiClientKeysResponse
-	78, // [78:107] is the sub-list for method output_type
-	49, // [49:78] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	74, // 48: crossdock.users.v1.SigningKey.expires_at:type_name -> google.protobuf.Timestamp
+	73, // 49: crossdock.users.v1.FindAccountsResponse.organizations:type_name -> crossdock.users.v1.FoundOrganization
+	1,  // 50: crossdock.users.v1.FoundOrganization.kind:type_name -> crossdock.users.v1.OrganizationKind
+	8,  // 51: crossdock.users.v1.UsersService.SignUp:input_type -> crossdock.users.v1.SignUpRequest
+	10, // 52: crossdock.users.v1.UsersService.Login:input_type -> crossdock.users.v1.LoginRequest
+	12, // 53: crossdock.users.v1.UsersService.Refresh:input_type -> crossdock.users.v1.RefreshRequest
+	14, // 54: crossdock.users.v1.UsersService.Logout:input_type -> crossdock.users.v1.LogoutRequest
+	16, // 55: crossdock.users.v1.UsersService.GetJwks:input_type -> crossdock.users.v1.GetJwksRequest
+	19, // 56: crossdock.users.v1.UsersService.RotateSigningKey:input_type -> crossdock.users.v1.RotateSigningKeyRequest
+	21, // 57: crossdock.users.v1.UsersService.GetMe:input_type -> crossdock.users.v1.GetMeRequest
+	23, // 58: crossdock.users.v1.UsersService.UpdateMe:input_type -> crossdock.users.v1.UpdateMeRequest
+	26, // 59: crossdock.users.v1.UsersService.ListAddresses:input_type -> crossdock.users.v1.ListAddressesRequest
+	28, // 60: crossdock.users.v1.UsersService.CreateAddress:input_type -> crossdock.users.v1.CreateAddressRequest
+	30, // 61: crossdock.users.v1.UsersService.GetAddress:input_type -> crossdock.users.v1.GetAddressRequest
+	32, // 62: crossdock.users.v1.UsersService.UpdateAddress:input_type -> crossdock.users.v1.UpdateAddressRequest
+	34, // 63: crossdock.users.v1.UsersService.DeleteAddress:input_type -> crossdock.users.v1.DeleteAddressRequest
+	36, // 64: crossdock.users.v1.UsersService.SetDefaultAddress:input_type -> crossdock.users.v1.SetDefaultAddressRequest
+	38, // 65: crossdock.users.v1.UsersService.GetOrganization:input_type -> crossdock.users.v1.GetOrganizationRequest
+	40, // 66: crossdock.users.v1.UsersService.ListOrganizations:input_type -> crossdock.users.v1.ListOrganizationsRequest
+	42, // 67: crossdock.users.v1.UsersService.ApproveOrganization:input_type -> crossdock.users.v1.ApproveOrganizationRequest
+	44, // 68: crossdock.users.v1.UsersService.RejectOrganization:input_type -> crossdock.users.v1.RejectOrganizationRequest
+	46, // 69: crossdock.users.v1.UsersService.AddOrganizationMember:input_type -> crossdock.users.v1.AddOrganizationMemberRequest
+	48, // 70: crossdock.users.v1.UsersService.CreateOperator:input_type -> crossdock.users.v1.CreateOperatorRequest
+	51, // 71: crossdock.users.v1.UsersService.CreateMerchantTier:input_type -> crossdock.users.v1.CreateMerchantTierRequest
+	53, // 72: crossdock.users.v1.UsersService.ListMerchantTiers:input_type -> crossdock.users.v1.ListMerchantTiersRequest
+	55, // 73: crossdock.users.v1.UsersService.SetMerchantTier:input_type -> crossdock.users.v1.SetMerchantTierRequest
+	58, // 74: crossdock.users.v1.UsersService.CreateApiClient:input_type -> crossdock.users.v1.CreateApiClientRequest
+	60, // 75: crossdock.users.v1.UsersService.ListApiClients:input_type -> crossdock.users.v1.ListApiClientsRequest
+	62, // 76: crossdock.users.v1.UsersService.DisableApiClient:input_type -> crossdock.users.v1.DisableApiClientRequest
+	64, // 77: crossdock.users.v1.UsersService.RotateApiClientSecret:input_type -> crossdock.users.v1.RotateApiClientSecretRequest
+	66, // 78: crossdock.users.v1.UsersService.IssueServiceToken:input_type -> crossdock.users.v1.IssueServiceTokenRequest
+	68, // 79: crossdock.users.v1.UsersService.GetApiClientKeys:input_type -> crossdock.users.v1.GetApiClientKeysRequest
+	71, // 80: crossdock.users.v1.UsersService.FindAccounts:input_type -> crossdock.users.v1.FindAccountsRequest
+	9,  // 81: crossdock.users.v1.UsersService.SignUp:output_type -> crossdock.users.v1.SignUpResponse
+	11, // 82: crossdock.users.v1.UsersService.Login:output_type -> crossdock.users.v1.LoginResponse
+	13, // 83: crossdock.users.v1.UsersService.Refresh:output_type -> crossdock.users.v1.RefreshResponse
+	15, // 84: crossdock.users.v1.UsersService.Logout:output_type -> crossdock.users.v1.LogoutResponse
+	17, // 85: crossdock.users.v1.UsersService.GetJwks:output_type -> crossdock.users.v1.GetJwksResponse
+	20, // 86: crossdock.users.v1.UsersService.RotateSigningKey:output_type -> crossdock.users.v1.RotateSigningKeyResponse
+	22, // 87: crossdock.users.v1.UsersService.GetMe:output_type -> crossdock.users.v1.GetMeResponse
+	24, // 88: crossdock.users.v1.UsersService.UpdateMe:output_type -> crossdock.users.v1.UpdateMeResponse
+	27, // 89: crossdock.users.v1.UsersService.ListAddresses:output_type -> crossdock.users.v1.ListAddressesResponse
+	29, // 90: crossdock.users.v1.UsersService.CreateAddress:output_type -> crossdock.users.v1.CreateAddressResponse
+	31, // 91: crossdock.users.v1.UsersService.GetAddress:output_type -> crossdock.users.v1.GetAddressResponse
+	33, // 92: crossdock.users.v1.UsersService.UpdateAddress:output_type -> crossdock.users.v1.UpdateAddressResponse
+	35, // 93: crossdock.users.v1.UsersService.DeleteAddress:output_type -> crossdock.users.v1.DeleteAddressResponse
+	37, // 94: crossdock.users.v1.UsersService.SetDefaultAddress:output_type -> crossdock.users.v1.SetDefaultAddressResponse
+	39, // 95: crossdock.users.v1.UsersService.GetOrganization:output_type -> crossdock.users.v1.GetOrganizationResponse
+	41, // 96: crossdock.users.v1.UsersService.ListOrganizations:output_type -> crossdock.users.v1.ListOrganizationsResponse
+	43, // 97: crossdock.users.v1.UsersService.ApproveOrganization:output_type -> crossdock.users.v1.ApproveOrganizationResponse
+	45, // 98: crossdock.users.v1.UsersService.RejectOrganization:output_type -> crossdock.users.v1.RejectOrganizationResponse
+	47, // 99: crossdock.users.v1.UsersService.AddOrganizationMember:output_type -> crossdock.users.v1.AddOrganizationMemberResponse
+	49, // 100: crossdock.users.v1.UsersService.CreateOperator:output_type -> crossdock.users.v1.CreateOperatorResponse
+	52, // 101: crossdock.users.v1.UsersService.CreateMerchantTier:output_type -> crossdock.users.v1.CreateMerchantTierResponse
+	54, // 102: crossdock.users.v1.UsersService.ListMerchantTiers:output_type -> crossdock.users.v1.ListMerchantTiersResponse
+	56, // 103: crossdock.users.v1.UsersService.SetMerchantTier:output_type -> crossdock.users.v1.SetMerchantTierResponse
+	59, // 104: crossdock.users.v1.UsersService.CreateApiClient:output_type -> crossdock.users.v1.CreateApiClientResponse
+	61, // 105: crossdock.users.v1.UsersService.ListApiClients:output_type -> crossdock.users.v1.ListApiClientsResponse
+	63, // 106: crossdock.users.v1.UsersService.DisableApiClient:output_type -> crossdock.users.v1.DisableApiClientResponse
+	65, // 107: crossdock.users.v1.UsersService.RotateApiClientSecret:output_type -> crossdock.users.v1.RotateApiClientSecretResponse
+	67, // 108: crossdock.users.v1.UsersService.IssueServiceToken:output_type -> crossdock.users.v1.IssueServiceTokenResponse
+	69, // 109: crossdock.users.v1.UsersService.GetApiClientKeys:output_type -> crossdock.users.v1.GetApiClientKeysResponse
+	72, // 110: crossdock.users.v1.UsersService.FindAccounts:output_type -> crossdock.users.v1.FindAccountsResponse
+	81, // [81:111] is the sub-list for method output_type
+	51, // [51:81] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_users_v1_service_proto_init() }
@@ -4224,7 +4402,7 @@ func file_crossdock_users_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_users_v1_service_proto_rawDesc), len(file_crossdock_users_v1_service_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   66,
+			NumMessages:   69,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

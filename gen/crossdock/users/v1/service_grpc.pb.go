@@ -48,6 +48,7 @@ const (
 	UsersService_RotateApiClientSecret_FullMethodName = "/crossdock.users.v1.UsersService/RotateApiClientSecret"
 	UsersService_IssueServiceToken_FullMethodName     = "/crossdock.users.v1.UsersService/IssueServiceToken"
 	UsersService_GetApiClientKeys_FullMethodName      = "/crossdock.users.v1.UsersService/GetApiClientKeys"
+	UsersService_FindAccounts_FullMethodName          = "/crossdock.users.v1.UsersService/FindAccounts"
 )
 
 // UsersServiceClient is the client API for UsersService service.
@@ -134,6 +135,11 @@ type UsersServiceClient interface {
 	// ERP's signed requests, for the services that take signed calls. Service accounts only;
 	// internal: not exposed over REST.
 	GetApiClientKeys(ctx context.Context, in *GetApiClientKeysRequest, opts ...grpc.CallOption) (*GetApiClientKeysResponse, error)
+	// FindAccounts says which of some user and organization ids exist, so a
+	// service acting for accounts it was given (coupons issued to holders) can
+	// refuse the ones that do not. Service accounts and operators only;
+	// internal: not exposed over REST.
+	FindAccounts(ctx context.Context, in *FindAccountsRequest, opts ...grpc.CallOption) (*FindAccountsResponse, error)
 }
 
 type usersServiceClient struct {
@@ -434,6 +440,16 @@ func (c *usersServiceClient) GetApiClientKeys(ctx context.Context, in *GetApiCli
 	return out, nil
 }
 
+func (c *usersServiceClient) FindAccounts(ctx context.Context, in *FindAccountsRequest, opts ...grpc.CallOption) (*FindAccountsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FindAccountsResponse)
+	err := c.cc.Invoke(ctx, UsersService_FindAccounts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UsersServiceServer is the server API for UsersService service.
 // All implementations must embed UnimplementedUsersServiceServer
 // for forward compatibility.
@@ -518,6 +534,11 @@ type UsersServiceServer interface {
 	// ERP's signed requests, for the services that take signed calls. Service accounts only;
 	// internal: not exposed over REST.
 	GetApiClientKeys(context.Context, *GetApiClientKeysRequest) (*GetApiClientKeysResponse, error)
+	// FindAccounts says which of some user and organization ids exist, so a
+	// service acting for accounts it was given (coupons issued to holders) can
+	// refuse the ones that do not. Service accounts and operators only;
+	// internal: not exposed over REST.
+	FindAccounts(context.Context, *FindAccountsRequest) (*FindAccountsResponse, error)
 	mustEmbedUnimplementedUsersServiceServer()
 }
 
@@ -614,6 +635,9 @@ func (UnimplementedUsersServiceServer) IssueServiceToken(context.Context, *Issue
 }
 func (UnimplementedUsersServiceServer) GetApiClientKeys(context.Context, *GetApiClientKeysRequest) (*GetApiClientKeysResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetApiClientKeys not implemented")
+}
+func (UnimplementedUsersServiceServer) FindAccounts(context.Context, *FindAccountsRequest) (*FindAccountsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FindAccounts not implemented")
 }
 func (UnimplementedUsersServiceServer) mustEmbedUnimplementedUsersServiceServer() {}
 func (UnimplementedUsersServiceServer) testEmbeddedByValue()                      {}
@@ -1158,6 +1182,24 @@ func _UsersService_GetApiClientKeys_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UsersService_FindAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FindAccountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).FindAccounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_FindAccounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).FindAccounts(ctx, req.(*FindAccountsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UsersService_ServiceDesc is the grpc.ServiceDesc for UsersService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1280,6 +1322,10 @@ var UsersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetApiClientKeys",
 			Handler:    _UsersService_GetApiClientKeys_Handler,
+		},
+		{
+			MethodName: "FindAccounts",
+			Handler:    _UsersService_FindAccounts_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -64,6 +64,9 @@ type Organizations interface {
 	// caller's inside InTx); an error from change changes nothing.
 	UpdateOrganization(ctx context.Context, id uuid.UUID, change func(*domain.Organization) ([]outbox.Message, error)) (domain.Organization, error)
 	ListOrganizations(ctx context.Context, q OrganizationQuery) ([]domain.Organization, error)
+	// FindAccounts returns which of the user and organization ids exist,
+	// the organizations with their kind.
+	FindAccounts(ctx context.Context, users, orgs []uuid.UUID) (FoundAccounts, error)
 }
 
 // MerchantTiers stores the merchant tiers operators define.

@@ -106,3 +106,28 @@ func (r repo) ListOrganizations(ctx context.Context, q app.OrganizationQuery) ([
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Organization, error) { return scanOrganization(row) })
 }
+
+// FindAccounts reads which of the ids are users and which organizations, in
+// one round trip.
+func (r repo) FindAccounts(ctx context.Context, users, orgs []uuid.UUID) (app.FoundAccounts, error) {
+	found := app.FoundAccounts{Organizations: map[uuid.UUID]domain.OrganizationKind{}}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id FROM users WHERE id = ANY($1)`, users).Query(func(rows pgx.Rows) error {
+		var err error
+		found.Users, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	b.Queue(`SELECT id, kind FROM organizations WHERE id = ANY($1)`, orgs).Query(func(rows pgx.Rows) error {
+		var id uuid.UUID
+		var kind domain.OrganizationKind
+		_, err := pgx.ForEachRow(rows, []any{&id, &kind}, func() error {
+			found.Organizations[id] = kind
+			return nil
+		})
+		return err
+	})
+	if err := r.q.SendBatch(ctx, b).Close(); err != nil {
+		return app.FoundAccounts{}, err
+	}
+	return found, nil
+}

@@ -49,6 +49,19 @@ func wantCode(t *testing.T, err error, code codes.Code) {
 	}
 }
 
+// badFields returns the fields a status's BadRequest names.
+func badFields(err error) map[string]bool {
+	fields := map[string]bool{}
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				fields[v.GetField()] = true
+			}
+		}
+	}
+	return fields
+}
+
 func login(t *testing.T, c usersv1.UsersServiceClient, email, pw string) *usersv1.TokenPair {
 	t.Helper()
 	resp, err := c.Login(context.Background(), &usersv1.LoginRequest{Email: email, Password: pw})
@@ -140,14 +153,7 @@ func TestErrorsOverTheWire(t *testing.T) {
 	// Bad input: InvalidArgument with a BadRequest naming the fields.
 	_, err := c.SignUp(ctx, &usersv1.SignUpRequest{Email: "nope", Password: "short", DisplayName: "X", AccountType: usersv1.AccountType_ACCOUNT_TYPE_BUYER})
 	wantCode(t, err, codes.InvalidArgument)
-	fields := map[string]bool{}
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				fields[v.GetField()] = true
-			}
-		}
-	}
+	fields := badFields(err)
 	if !fields["email"] || !fields["password"] || len(fields) != 2 {
 		t.Errorf("violations = %v, want email and password", fields)
 	}
@@ -194,6 +200,22 @@ func TestErrorsOverTheWire(t *testing.T) {
 	_, err = c.GetApiClientKeys(ann, &usersv1.GetApiClientKeysRequest{ClientId: "unknown"})
 	wantCode(t, err, codes.PermissionDenied)
 	_, err = c.GetMe(bearer(st.GetAccessToken()), &usersv1.GetMeRequest{})
+	wantCode(t, err, codes.PermissionDenied)
+
+	// FindAccounts: for services; each malformed id named.
+	supOrg := sup.GetOrganization().GetOrganizationId()
+	found, err := c.FindAccounts(bearer(st.GetAccessToken()), &usersv1.FindAccountsRequest{
+		UserIds: []string{sup.GetUser().GetUserId(), supOrg}, OrganizationIds: []string{supOrg}})
+	if err != nil || len(found.GetUserIds()) != 1 || found.GetUserIds()[0] != sup.GetUser().GetUserId() ||
+		len(found.GetOrganizations()) != 1 || found.GetOrganizations()[0].GetKind() != usersv1.OrganizationKind_ORGANIZATION_KIND_SUPPLIER {
+		t.Errorf("FindAccounts = %v, %v", found, err)
+	}
+	_, err = c.FindAccounts(bearer(st.GetAccessToken()), &usersv1.FindAccountsRequest{UserIds: []string{sup.GetUser().GetUserId(), "nope"}})
+	wantCode(t, err, codes.InvalidArgument)
+	if got := badFields(err); !got["user_ids[1]"] || len(got) != 1 {
+		t.Errorf("violations %v, want user_ids[1]", got)
+	}
+	_, err = c.FindAccounts(ann, &usersv1.FindAccountsRequest{UserIds: []string{sup.GetUser().GetUserId()}})
 	wantCode(t, err, codes.PermissionDenied)
 
 	// A partner gets its private key once; the keys served to verifiers and

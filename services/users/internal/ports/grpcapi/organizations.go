@@ -127,3 +127,30 @@ func (s *Server) SetMerchantTier(ctx context.Context, req *usersv1.SetMerchantTi
 	}
 	return &usersv1.SetMerchantTierResponse{Organization: orgProto(&org)}, nil
 }
+
+// FindAccounts says which of some user and organization ids exist (services
+// and operators).
+func (s *Server) FindAccounts(ctx context.Context, req *usersv1.FindAccountsRequest) (*usersv1.FindAccountsResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Violations
+	users := apperr.ParseIDs(&v, "user_ids", req.GetUserIds())
+	orgs := apperr.ParseIDs(&v, "organization_ids", req.GetOrganizationIds())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	found, err := s.svc.FindAccounts(ctx, c, users, orgs)
+	if err != nil {
+		return nil, err
+	}
+	resp := &usersv1.FindAccountsResponse{UserIds: make([]string, len(found.Users))}
+	for i, id := range found.Users {
+		resp.UserIds[i] = id.String()
+	}
+	for id, kind := range found.Organizations {
+		resp.Organizations = append(resp.Organizations, &usersv1.FoundOrganization{OrganizationId: id.String(), Kind: orgKinds[kind]})
+	}
+	return resp, nil
+}
