@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // demoTier is the merchant tier `crossdock up` seeds.
@@ -126,6 +128,18 @@ func TestMerchantOrdersAndCouponsThroughTheMesh(t *testing.T) {
 		return ids
 	}
 	spring := campaign("Spring", nil)
+	// Merchant coupons to no organization, or to a supplier's, issue nothing.
+	for what, holder := range map[string]map[string]any{
+		"no organization": {"kind": "COUPON_HOLDER_KIND_ORGANIZATION", "id": uuid.NewString()},
+		"a supplier":      {"kind": "COUPON_HOLDER_KIND_ORGANIZATION", "id": shop.OrgID},
+	} {
+		r := c.do("POST", "/v1/coupon-campaigns/"+spring+"/issue", admin, map[string]any{
+			"issuanceId": "refused-" + word, "holders": []any{holder},
+		}).must(t, 400, "merchant coupons to "+what)
+		if got := r.fieldViolations(); !slices.Equal(got, []string{"holders[0].id"}) {
+			t.Errorf("merchant coupons to %s: violations %v, want holders[0].id", what, got)
+		}
+	}
 	coupon, spare := issue("spring", spring, toMerchant)[0], issue("spring-spare", spring, toMerchant)[0]
 	expiring := issue("flash", campaign("Flash", map[string]any{"validUntil": expiresAt.Format(time.RFC3339Nano)}), toMerchant)[0]
 	later := issue("summer", campaign("Summer", map[string]any{"validFrom": stamp(time.Hour), "validUntil": stamp(2 * time.Hour)}), toMerchant)[0]

@@ -89,7 +89,8 @@ func (s *Service) ListCampaigns(ctx context.Context, c auth.Caller, size int, to
 // IssueCoupons issues one coupon of the campaign to each holder, once per
 // issuance id: a retry stores nothing and answers the first issuance
 // (replayed); the id reused for another campaign or other holders is
-// ErrIssuanceReused. Admins only.
+// ErrIssuanceReused. Every holder must be an account (a merchant's
+// organization for merchant coupons). Admins only.
 func (s *Service) IssueCoupons(ctx context.Context, c auth.Caller, campaignID uuid.UUID, issuanceID string, holders []domain.Holder) (domain.Issuance, bool, error) {
 	if !isAdmin(c) {
 		return domain.Issuance{}, false, ErrAdminsOnly
@@ -99,6 +100,13 @@ func (s *Service) IssueCoupons(ctx context.Context, c auth.Caller, campaignID uu
 		return domain.Issuance{}, false, err
 	}
 	if err := domain.CheckIssuance(campaign, issuanceID, holders); err != nil {
+		return domain.Issuance{}, false, err
+	}
+	found, err := s.Users.FindHolders(ctx, holders)
+	if err != nil {
+		return domain.Issuance{}, false, err
+	}
+	if err := domain.CheckHolders(campaign, holders, found); err != nil {
 		return domain.Issuance{}, false, err
 	}
 	now := s.clock()

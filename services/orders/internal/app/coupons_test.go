@@ -24,6 +24,7 @@ import (
 type coupons struct {
 	svc   *app.Service
 	store *postgres.Store
+	world *world // the peers: users answers which holders are accounts
 	at    time.Time
 	admin auth.Caller
 }
@@ -31,9 +32,9 @@ type coupons struct {
 func newCoupons(t *testing.T) *coupons {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
-	c := &coupons{store: postgres.New(pool), at: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC),
+	c := &coupons{store: postgres.New(pool), world: newWorld(), at: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC),
 		admin: auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}}}
-	c.svc = app.New(c.store, app.Peers{}, app.Config{})
+	c.svc = app.New(c.store, c.world.peers(), app.Config{})
 	c.svc.SetClock(func() time.Time { return c.at })
 	return c
 }
@@ -126,6 +127,43 @@ func TestCampaignsAreAdminsOnlyAndValidated(t *testing.T) {
 	page, next, err = c.svc.ListCampaigns(ctx, c.admin, 2, next)
 	if err != nil || len(page) != 1 || page[0].ID != made.ID || next != "" {
 		t.Fatalf("second page %v, next %q, %v", page, next, err)
+	}
+}
+
+func TestIssuingRefusesHoldersThatAreNoAccounts(t *testing.T) {
+	c := newCoupons(t)
+	ann, ghost := userOf(buyer()), userOf(buyer())
+	shop, factory, gone := uuid.New(), uuid.New(), uuid.New()
+	c.world.noAccount = map[uuid.UUID]bool{ghost.ID: true, gone: true}
+	c.world.supplierOrgs = map[uuid.UUID]bool{factory: true}
+	org := func(id uuid.UUID) domain.Holder { return domain.Holder{Kind: domain.HolderOrganization, ID: id} }
+	merchants := c.campaign()
+	merchants.Channel = domain.MerchantChannel
+
+	for _, tt := range []struct {
+		name     string
+		campaign domain.Campaign
+		holders  []domain.Holder
+		want     []string
+	}{
+		{"a user that is none", c.campaign(), []domain.Holder{ann, ghost}, []string{"holders[1].id"}},
+		{"an organization that is none", c.campaign(), []domain.Holder{org(gone), org(shop)}, []string{"holders[0].id"}},
+		{"merchant coupons to a supplier", merchants, []domain.Holder{org(shop), org(factory)}, []string{"holders[1].id"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			campaign := c.create(t, tt.campaign)
+			_, _, err := c.svc.IssueCoupons(ctx, c.admin, campaign.ID, "refused-"+campaign.ID.String(), tt.holders)
+			if got := testkit.Fields(t, err); !slices.Equal(got, tt.want) {
+				t.Fatalf("violations %v, want %v", got, tt.want)
+			}
+			// Nothing issued: the id is free for the corrected list.
+			fixed := slices.DeleteFunc(slices.Clone(tt.holders), func(h domain.Holder) bool {
+				return c.world.noAccount[h.ID] || campaign.Channel == domain.MerchantChannel && c.world.supplierOrgs[h.ID]
+			})
+			if iss, replayed, err := c.svc.IssueCoupons(ctx, c.admin, campaign.ID, "refused-"+campaign.ID.String(), fixed); err != nil || replayed || len(iss.CouponIDs) != 1 {
+				t.Fatalf("the corrected issuance: %+v, replayed %v, %v", iss, replayed, err)
+			}
+		})
 	}
 }
 

@@ -15,6 +15,9 @@ type Users interface {
 	// DefaultAddress returns the buyer's default address, nil when the buyer
 	// has none.
 	DefaultAddress(ctx context.Context, buyerID string) (*domain.Address, error)
+	// FindHolders returns the holders that are accounts, with what each is;
+	// the others are absent.
+	FindHolders(ctx context.Context, holders []domain.Holder) (map[domain.Holder]domain.AccountKind, error)
 }
 
 // Freight estimates a parcel's target freight.

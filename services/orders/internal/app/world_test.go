@@ -28,7 +28,11 @@ type world struct {
 	now      func() time.Time
 
 	addresses map[string]*domain.Address
-	freight   int64 // minor units per physical sub-order
+	// Every coupon holder is an account (an organization a merchant's)
+	// except the ids in noAccount; the organizations in supplierOrgs are
+	// suppliers'.
+	noAccount, supplierOrgs map[uuid.UUID]bool
+	freight                 int64 // minor units per physical sub-order
 	// estimatorDown makes the freight estimator unavailable.
 	estimatorDown bool
 	// inventoryDown fails every ReserveMany call, as a restarting inventory would.
@@ -197,6 +201,24 @@ func (w *world) DefaultAddress(_ context.Context, buyer string) (*domain.Address
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.addresses[buyer], nil
+}
+
+func (w *world) FindHolders(_ context.Context, holders []domain.Holder) (map[domain.Holder]domain.AccountKind, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	found := map[domain.Holder]domain.AccountKind{}
+	for _, h := range holders {
+		switch {
+		case w.noAccount[h.ID]:
+		case h.Kind == domain.HolderUser:
+			found[h] = domain.AccountUser
+		case w.supplierOrgs[h.ID]:
+			found[h] = domain.AccountSupplier
+		default:
+			found[h] = domain.AccountMerchant
+		}
+	}
+	return found, nil
 }
 
 func (w *world) Estimate(_ context.Context, d domain.SubOrderDraft, _ domain.Address, currency string) (money.Money, domain.FreightBreakdown, error) {

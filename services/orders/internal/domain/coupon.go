@@ -121,6 +121,36 @@ func CheckIssuance(c Campaign, id string, holders []Holder) error {
 	return v.Err()
 }
 
+// AccountKind is what an account found for a holder is.
+type AccountKind string
+
+// The account kinds: a person, a supplier's or a merchant's organization.
+const (
+	AccountUser     AccountKind = "user"
+	AccountSupplier AccountKind = "supplier"
+	AccountMerchant AccountKind = "merchant"
+)
+
+// CheckHolders refuses an issuance's holders that are no account (found
+// holds the accounts found among them), and merchant coupons to an
+// organization that is not a merchant: a coupon nobody can use is an
+// operator's typo, better refused than issued.
+func CheckHolders(c Campaign, holders []Holder, found map[Holder]AccountKind) error {
+	var v apperr.Violations
+	for i, h := range holders {
+		kind, ok := found[h]
+		switch {
+		case !ok && h.Kind == HolderUser:
+			v.Add(apperr.Index("holders", i, "id"), "is no user")
+		case !ok:
+			v.Add(apperr.Index("holders", i, "id"), "is no organization")
+		case c.Channel == MerchantChannel && kind != AccountMerchant:
+			v.Add(apperr.Index("holders", i, "id"), "is not a merchant's organization: merchant coupons go to merchants")
+		}
+	}
+	return v.Err()
+}
+
 // Reasons a coupon does not apply to an order, for clients to branch on.
 var (
 	ErrCouponNotYetValid   = apperr.FailedPrecondition("the coupon's campaign has not started yet").WithReason("COUPON_NOT_YET_VALID")

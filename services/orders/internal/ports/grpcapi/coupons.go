@@ -32,7 +32,7 @@ func (s *Coupons) CreateCampaign(ctx context.Context, req *ordersv1.CreateCampai
 		Name: req.GetName(), Kind: campaignKindFromProto[req.GetKind()], Currency: req.GetCurrencyCode(),
 		Amount: moneyOf(req.GetAmount()), PercentBPS: int64(req.GetPercentBps()), MinimumSpend: moneyOf(req.GetMinimumSpend()),
 		FundedBy: funderFromProto[req.GetFundedBy()], Channel: channelFromProto[req.GetChannel()],
-		CategoryIDs: idList(&v, "category_ids", req.GetCategoryIds()), SupplierIDs: idList(&v, "supplier_ids", req.GetSupplierIds()),
+		CategoryIDs: apperr.ParseIDs(&v, "category_ids", req.GetCategoryIds()), SupplierIDs: apperr.ParseIDs(&v, "supplier_ids", req.GetSupplierIds()),
 	}
 	if req.GetMinimumSpend() == nil {
 		in.MinimumSpend = money.Money{Currency: in.Currency}
@@ -148,20 +148,6 @@ func (s *Coupons) GetCoupon(ctx context.Context, req *ordersv1.GetCouponRequest)
 		return nil, err
 	}
 	return &ordersv1.GetCouponResponse{Coupon: couponProto(coupon)}, nil
-}
-
-// idList reads a repeated UUID field, naming each bad entry.
-func idList(v *apperr.Violations, field string, raw []string) []uuid.UUID {
-	var out []uuid.UUID
-	for i, s := range raw {
-		id, err := uuid.Parse(s)
-		if err != nil {
-			v.Add(apperr.Index(field, i, ""), "must be a UUID")
-			continue
-		}
-		out = append(out, id)
-	}
-	return out
 }
 
 // moneyOf reads an amount as sent; validation names a bad one.

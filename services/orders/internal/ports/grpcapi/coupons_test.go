@@ -18,10 +18,30 @@ import (
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
 	"github.com/crossdock/crossdock/services/orders/migrations"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
+
+// everyoneAMerchant is a users service for which every holder is an
+// account, every organization a merchant's.
+type everyoneAMerchant struct{}
+
+func (everyoneAMerchant) DefaultAddress(context.Context, string) (*domain.Address, error) {
+	return nil, nil
+}
+
+func (everyoneAMerchant) FindHolders(_ context.Context, holders []domain.Holder) (map[domain.Holder]domain.AccountKind, error) {
+	found := map[domain.Holder]domain.AccountKind{}
+	for _, h := range holders {
+		found[h] = domain.AccountMerchant
+		if h.Kind == domain.HolderUser {
+			found[h] = domain.AccountUser
+		}
+	}
+	return found, nil
+}
 
 func as(c auth.Caller) context.Context { return auth.WithCaller(context.Background(), c) }
 
@@ -29,7 +49,7 @@ func as(c auth.Caller) context.Context { return auth.WithCaller(context.Backgrou
 // what they stored, field for field.
 func TestCouponsAPI(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
-	svc := app.New(postgres.New(pool), app.Peers{}, app.Config{})
+	svc := app.New(postgres.New(pool), app.Peers{Users: everyoneAMerchant{}}, app.Config{})
 	svc.SetClock(func() time.Time { return time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC) })
 	api := &Coupons{svc: svc}
 	admin := as(auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}})
