@@ -97,6 +97,20 @@ func (c Caller) HasAnyRole(roles ...string) bool {
 	return false
 }
 
+// IsService reports a Crossdock service acting on its own behalf with a
+// service-account token. Both the kind and the role must say so: neither a
+// user token carrying the role nor a service token without it is one.
+func (c Caller) IsService() bool { return c.Kind == KindService && c.HasRole(RoleService) }
+
+// IsAdmin reports a signed-in admin.
+func (c Caller) IsAdmin() bool { return c.Kind == KindUser && c.HasRole(RoleAdmin) }
+
+// IsOperator reports a signed-in person who operates the platform: an
+// admin, a reviewer or a translator.
+func (c Caller) IsOperator() bool {
+	return c.Kind == KindUser && c.HasAnyRole(RoleAdmin, RoleReviewer, RoleTranslator)
+}
+
 // IsERP reports a supplier's ERP client calling with a signed request: it
 // acts for the supplier organization in OrganizationID.
 func (c Caller) IsERP() bool { return c.Kind == KindAPIClient && c.HasRole(RoleERP) }

@@ -81,7 +81,7 @@ func requireAdmin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Kind != auth.KindUser || !c.HasRole(auth.RoleAdmin) {
+	if !c.IsAdmin() {
 		return errOperatorsOnly
 	}
 	return nil

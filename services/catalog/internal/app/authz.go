@@ -32,12 +32,6 @@ func isTranslator(c auth.Caller) bool {
 	return isUser(c) && c.HasAnyRole(auth.RoleTranslator, auth.RoleAdmin)
 }
 
-func isOperator(c auth.Caller) bool {
-	return isUser(c) && c.HasAnyRole(auth.RoleAdmin, auth.RoleReviewer, auth.RoleTranslator)
-}
-
-func isService(c auth.Caller) bool { return c.Kind == auth.KindService && c.HasRole(auth.RoleService) }
-
 // supplierOf returns the supplier organization the caller acts for: a member's
 // token carries the supplier role only once the organization is approved, and
 // an ERP client exists only for an approved supplier.
@@ -92,7 +86,7 @@ func ownedBy(org uuid.UUID, p domain.Product) error {
 // visibleProduct reads a product for its owner, an operator or a service
 // (docking pushes products to partners); to anyone else it does not exist.
 func visibleProduct(ctx context.Context, r Products, c auth.Caller, id uuid.UUID) (domain.Product, error) {
-	if isOperator(c) || isService(c) {
+	if c.IsOperator() || c.IsService() {
 		return r.GetProduct(ctx, id)
 	}
 	if _, err := supplierOf(c); err != nil {

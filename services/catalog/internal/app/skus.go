@@ -37,7 +37,7 @@ type SKUInfo struct {
 // whose tier the catalog does not know is ErrNoMerchantTier. The tier is
 // read once for the whole batch. Services and operators.
 func (s *Service) BatchGetSkus(ctx context.Context, caller auth.Caller, rawIDs []string, merchantOrgID string) ([]SKUInfo, []string, error) {
-	if !isService(caller) && !isOperator(caller) {
+	if !caller.IsService() && !caller.IsOperator() {
 		return nil, nil, ErrInternalOnly
 	}
 	if len(rawIDs) > MaxBatchSKUs {

@@ -8,15 +8,9 @@ import (
 // ErrAdminsOnly refuses a method to anyone but an admin.
 var ErrAdminsOnly = apperr.PermissionDenied("this method is for admins").WithReason("ADMINS_ONLY")
 
-// isAdmin is a signed-in admin, who may read any party's finance objects.
-func isAdmin(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
-
-// isService is another Crossdock service acting on its own behalf.
-func isService(c auth.Caller) bool { return c.Kind == auth.KindService && c.HasRole(auth.RoleService) }
-
 // requireAdmin returns the admin's id for the record, or PermissionDenied.
 func requireAdmin(c auth.Caller) (string, error) {
-	if !isAdmin(c) || c.Subject == "" {
+	if !c.IsAdmin() || c.Subject == "" {
 		return "", ErrAdminsOnly
 	}
 	return c.Subject, nil
@@ -24,7 +18,7 @@ func requireAdmin(c auth.Caller) (string, error) {
 
 // isServiceOrAdmin reports whether the caller is one of our services or an
 // admin: the callers that may read any party's finance objects.
-func isServiceOrAdmin(c auth.Caller) bool { return isService(c) || isAdmin(c) }
+func isServiceOrAdmin(c auth.Caller) bool { return c.IsService() || c.IsAdmin() }
 
 // ErrServicesOnly refuses an internal money command to anyone but our
 // services: buyers, suppliers and admins move escrow only through them.
@@ -32,7 +26,7 @@ var ErrServicesOnly = apperr.PermissionDenied("this method is for Crossdock's se
 
 // requireService returns the calling service's name, or PermissionDenied.
 func requireService(c auth.Caller) (string, error) {
-	if !isService(c) || c.Subject == "" {
+	if !c.IsService() || c.Subject == "" {
 		return "", ErrServicesOnly
 	}
 	return c.Subject, nil

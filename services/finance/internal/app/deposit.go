@@ -25,7 +25,7 @@ func (w *Wallets) GetMerchantDeposit(ctx context.Context, c auth.Caller, org, cu
 	if err != nil {
 		return MerchantDeposit{}, err
 	}
-	if !memberOf(c, auth.RoleMerchant, org) && !isAdmin(c) {
+	if !memberOf(c, auth.RoleMerchant, org) && !c.IsAdmin() {
 		return MerchantDeposit{}, ErrNotMerchantMember
 	}
 	accounts, err := w.ledger.AccountsOf(ctx, orgOwner(org), ledger.KindMerchantDeposit)

@@ -24,7 +24,7 @@ func (w *Wallets) SupplierPayable(ctx context.Context, c auth.Caller, org string
 	if err != nil {
 		return nil, err
 	}
-	if !memberOf(c, auth.RoleSupplier, org) && !isAdmin(c) {
+	if !memberOf(c, auth.RoleSupplier, org) && !c.IsAdmin() {
 		return nil, ErrNotSupplierMember
 	}
 	return w.ledger.AccountsOf(ctx, orgOwner(org), ledger.KindSupplierPayable)
@@ -37,7 +37,7 @@ func (w *Wallets) ListPayouts(ctx context.Context, c auth.Caller, org string, pa
 	if err != nil {
 		return nil, "", err
 	}
-	if !memberOf(c, auth.RoleSupplier, org) && !isAdmin(c) {
+	if !memberOf(c, auth.RoleSupplier, org) && !c.IsAdmin() {
 		return nil, "", ErrNotSupplierMember
 	}
 	size, err := statementPages.Size(pageSize)

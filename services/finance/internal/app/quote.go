@@ -20,7 +20,7 @@ func (s *Service) QuoteConversion(ctx context.Context, caller auth.Caller, in fx
 	if err := fx.ValidateQuoteInput(in); err != nil {
 		return fx.Quote{}, err
 	}
-	if in.LockFor != 0 && !isService(caller) {
+	if in.LockFor != 0 && !caller.IsService() {
 		return fx.Quote{}, apperr.PermissionDenied("only services may choose how long a quote locks its rate")
 	}
 	now := s.clock()

@@ -82,7 +82,7 @@ func (w *Wallets) GetTopUp(ctx context.Context, c auth.Caller, id string) (walle
 	}
 	mine := c.Kind == auth.KindUser && c.Subject == t.CreatedBy
 	merchant := t.Purpose == wallet.PurposeDeposit && memberOf(c, auth.RoleMerchant, t.OwnerID)
-	if !mine && !merchant && !isAdmin(c) {
+	if !mine && !merchant && !c.IsAdmin() {
 		return wallet.TopUp{}, apperr.NotFound("top-up", id)
 	}
 	return t, nil

@@ -89,7 +89,7 @@ func walletOwner(c auth.Caller, userID string) (string, error) {
 		}
 		return c.Subject, nil
 	}
-	if !isAdmin(c) {
+	if !c.IsAdmin() {
 		return "", ErrNotBuyer
 	}
 	return userID, nil

@@ -12,22 +12,16 @@ var (
 	ErrOperatorsOnly = apperr.PermissionDenied("this method is for operators").WithReason("OPERATORS_ONLY")
 )
 
-func isAdmin(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
-
-func isOperator(c auth.Caller) bool {
-	return c.Kind == auth.KindUser && c.HasAnyRole(auth.RoleAdmin, auth.RoleReviewer, auth.RoleTranslator)
-}
-
 // requireAdmin returns the admin's id for the audit trail, or PermissionDenied.
 func requireAdmin(c auth.Caller) (string, error) {
-	if !isAdmin(c) || c.Subject == "" {
+	if !c.IsAdmin() || c.Subject == "" {
 		return "", ErrAdminsOnly
 	}
 	return c.Subject, nil
 }
 
 func requireOperator(c auth.Caller) error {
-	if !isOperator(c) {
+	if !c.IsOperator() {
 		return ErrOperatorsOnly
 	}
 	return nil
@@ -49,7 +43,7 @@ func requireCaller(c auth.Caller) error {
 // deleted or foreign SKU is answered exactly like an id that does not exist,
 // and the estimate does not even reveal that it exists.
 func visibleSkus(c auth.Caller, skus map[string]domain.SkuInfo) map[string]domain.SkuInfo {
-	if c.Kind == auth.KindService || isOperator(c) {
+	if c.Kind == auth.KindService || c.IsOperator() {
 		return skus
 	}
 	out := make(map[string]domain.SkuInfo, len(skus))

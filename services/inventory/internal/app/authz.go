@@ -17,16 +17,6 @@ var (
 	ErrSyncCallerNoOrg = apperr.PermissionDenied("this caller cannot be tied to a supplier organization").WithReason("NO_ORGANIZATION")
 )
 
-func isAdmin(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
-
-// isOperator is platform staff, who may read any stock.
-func isOperator(c auth.Caller) bool {
-	return c.Kind == auth.KindUser && c.HasAnyRole(auth.RoleAdmin, auth.RoleReviewer, auth.RoleTranslator)
-}
-
-// isService is another Crossdock service acting on its own behalf.
-func isService(c auth.Caller) bool { return c.Kind == auth.KindService || c.HasRole(auth.RoleService) }
-
 // supplierOrg returns the supplier organization the caller acts for: a
 // signed-in member (owner or staff) of an approved supplier, whose token
 // carries the supplier role only once the organization is approved, or the
@@ -44,7 +34,7 @@ func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
 // supplier's members, or admins for a central warehouse.
 func ownsWarehouse(c auth.Caller, w domain.Warehouse) bool {
 	if w.Kind == domain.WarehouseCentral {
-		return isAdmin(c)
+		return c.IsAdmin()
 	}
 	org, ok := supplierOrg(c)
 	return ok && org == w.SupplierID
@@ -52,13 +42,13 @@ func ownsWarehouse(c auth.Caller, w domain.Warehouse) bool {
 
 // canReadWarehouse reports whether the caller may see the warehouse at all.
 func canReadWarehouse(c auth.Caller, w domain.Warehouse) bool {
-	return ownsWarehouse(c, w) || isOperator(c) || isService(c)
+	return ownsWarehouse(c, w) || c.IsOperator() || c.IsService()
 }
 
 // canReadSKU reports whether the caller may see a SKU's stock: its supplier,
 // operators and services.
 func canReadSKU(c auth.Caller, sku domain.SKU) bool {
-	if isOperator(c) || isService(c) {
+	if c.IsOperator() || c.IsService() {
 		return true
 	}
 	org, ok := supplierOrg(c)

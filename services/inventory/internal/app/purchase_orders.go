@@ -207,7 +207,7 @@ func (s *Service) ListPurchaseOrders(ctx context.Context, c auth.Caller, page Pa
 		return PurchaseOrderPage{}, err
 	}
 	var supplier *uuid.UUID
-	if !isOperator(c) && !isService(c) {
+	if !c.IsOperator() && !c.IsService() {
 		org, ok := supplierOrg(c)
 		if !ok {
 			return PurchaseOrderPage{}, ErrSuppliersOnly

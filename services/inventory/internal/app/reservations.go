@@ -42,7 +42,7 @@ type ReserveInput struct {
 // group-committed: many reservations share one transaction and one disk
 // flush, each with its own answer (see reserveBatcher).
 func (s *Service) Reserve(ctx context.Context, c auth.Caller, in ReserveInput) (domain.Reservation, error) {
-	if !isService(c) {
+	if !c.IsService() {
 		return domain.Reservation{}, ErrServicesOnly
 	}
 	req, err := domain.NewReserveRequest(in.OrderID, in.Lines, in.TTL)
@@ -70,7 +70,7 @@ type ReserveResult struct {
 // transactions as concurrent Reserve calls do; a caller placing a page of
 // orders pays one round trip instead of one per order.
 func (s *Service) ReserveMany(ctx context.Context, c auth.Caller, ins []ReserveInput) ([]ReserveResult, error) {
-	if !isService(c) {
+	if !c.IsService() {
 		return nil, ErrServicesOnly
 	}
 	if len(ins) > MaxReserveMany {
@@ -179,7 +179,7 @@ func reserveSKUs(req domain.ReserveRequest) []uuid.UUID {
 // stock fall by the reserved lines. A committed reservation commits again as
 // a no-op; a released or expired one cannot. Services only.
 func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string) (domain.Reservation, error) {
-	if !isService(c) {
+	if !c.IsService() {
 		return domain.Reservation{}, ErrServicesOnly
 	}
 	orderID, err := domain.Text("order_id", orderID, 128, true)
@@ -214,7 +214,7 @@ func (s *Service) Commit(ctx context.Context, c auth.Caller, orderID string) (do
 // a reservation that holds nothing any more (released or expired) is a
 // no-op; a committed one has shipped and cannot be released. Services only.
 func (s *Service) Release(ctx context.Context, c auth.Caller, orderID, reason string) (domain.Reservation, error) {
-	if !isService(c) {
+	if !c.IsService() {
 		return domain.Reservation{}, ErrServicesOnly
 	}
 	orderID, err := domain.Text("order_id", orderID, 128, true)
@@ -251,7 +251,7 @@ func (s *Service) Release(ctx context.Context, c auth.Caller, orderID, reason st
 
 // GetReservation returns an order's reservation to services and operators.
 func (s *Service) GetReservation(ctx context.Context, c auth.Caller, orderID string) (domain.Reservation, error) {
-	if !isService(c) && !isOperator(c) {
+	if !c.IsService() && !c.IsOperator() {
 		return domain.Reservation{}, ErrOperatorsOrServices
 	}
 	orderID, err := domain.Text("order_id", orderID, 128, true)

@@ -37,13 +37,13 @@ type SyncInput struct {
 // services relaying for the supplier they name (another supplier's
 // warehouse is NotFound to them, as to the supplier).
 func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([]domain.SyncResult, error) {
-	if _, ok := supplierOrg(c); !ok && !isService(c) {
+	if _, ok := supplierOrg(c); !ok && !c.IsService() {
 		if c.Kind == auth.KindAPIClient {
 			return nil, ErrSyncCallerNoOrg
 		}
 		return nil, ErrSuppliersOnly
 	}
-	if isService(c) && in.SupplierOrgID == uuid.Nil {
+	if c.IsService() && in.SupplierOrgID == uuid.Nil {
 		return nil, apperr.InvalidField("supplier_org_id", "is required of a service: the supplier it relays for")
 	}
 	syncID, lines, err := domain.CheckSync(in.SyncID, in.Lines)
@@ -56,7 +56,7 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 		if err != nil {
 			return err
 		}
-		if isService(c) {
+		if c.IsService() {
 			if w.Kind == domain.WarehouseSupplier && w.SupplierID != in.SupplierOrgID {
 				return warehouseNotFound(w.ID)
 			}

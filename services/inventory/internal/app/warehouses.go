@@ -14,7 +14,7 @@ import (
 func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.WarehouseInput) (domain.Warehouse, error) {
 	switch in.Kind {
 	case domain.WarehouseCentral:
-		if !isAdmin(c) {
+		if !c.IsAdmin() {
 			return domain.Warehouse{}, ErrAdminsOnly
 		}
 	case domain.WarehouseSupplier:
@@ -37,7 +37,7 @@ func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.
 // ListWarehouses lists the caller's organization's warehouses; operators and
 // services see every warehouse.
 func (s *Service) ListWarehouses(ctx context.Context, c auth.Caller) ([]domain.Warehouse, error) {
-	if isOperator(c) || isService(c) {
+	if c.IsOperator() || c.IsService() {
 		return s.store.ListWarehouses(ctx, nil)
 	}
 	org, ok := supplierOrg(c)
@@ -72,7 +72,7 @@ func (s *Service) ownWarehouse(ctx context.Context, r Warehouses, c auth.Caller,
 // adjust: its owner's, or any for a service (orders puts returned goods
 // back where the supplier said).
 func (s *Service) adjustableWarehouse(ctx context.Context, r Warehouses, c auth.Caller, id uuid.UUID) (domain.Warehouse, error) {
-	if isService(c) {
+	if c.IsService() {
 		return r.GetWarehouse(ctx, id)
 	}
 	return s.ownWarehouse(ctx, r, c, id)

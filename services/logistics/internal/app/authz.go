@@ -15,11 +15,6 @@ var (
 	ErrNotYours     = apperr.PermissionDenied("you may list only your own shipments or your organization's").WithReason("NOT_YOURS")
 )
 
-func isAdmin(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
-
-// isService is another Crossdock service acting on its own behalf.
-func isService(c auth.Caller) bool { return c.Kind == auth.KindService || c.HasRole(auth.RoleService) }
-
 // supplierOrg returns the supplier organization the caller acts for: a
 // signed-in member of an approved supplier or its ERP.
 func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
@@ -35,7 +30,7 @@ func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
 // supplier's members, admins and services. Anyone else is told it does not
 // exist.
 func canRead(c auth.Caller, s domain.Shipment) bool {
-	if isAdmin(c) || isService(c) {
+	if c.IsAdmin() || c.IsService() {
 		return true
 	}
 	if c.Kind == auth.KindUser && c.Subject == s.BuyerID {
@@ -46,14 +41,14 @@ func canRead(c auth.Caller, s domain.Shipment) bool {
 }
 
 func requireService(c auth.Caller) error {
-	if !isService(c) {
+	if !c.IsService() {
 		return ErrServicesOnly
 	}
 	return nil
 }
 
 func requireAdmin(c auth.Caller) error {
-	if !isAdmin(c) {
+	if !c.IsAdmin() {
 		return ErrAdminsOnly
 	}
 	return nil

@@ -135,7 +135,7 @@ func (s *Service) UpdateMethod(ctx context.Context, c auth.Caller, id uuid.UUID,
 // ListMethods lists shipping methods, only those serving destination when
 // it is set; inactive ones only for admins who ask.
 func (s *Service) ListMethods(ctx context.Context, c auth.Caller, destination string, includeInactive bool) ([]domain.Method, error) {
-	if includeInactive && !isAdmin(c) {
+	if includeInactive && !c.IsAdmin() {
 		return nil, ErrAdminsOnly
 	}
 	ms, err := s.store.ListMethods(ctx, includeInactive)

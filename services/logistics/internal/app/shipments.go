@@ -87,7 +87,7 @@ var shipmentPages = paging.Limits{Default: 20, Max: 100}
 // organization's, or anyone's for admins and services.
 func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFilter, pageSize int, pageToken string) ([]View, string, error) {
 	switch {
-	case isAdmin(c) || isService(c):
+	case c.IsAdmin() || c.IsService():
 	case f.SupplierOrgID != uuid.Nil:
 		if org, ok := supplierOrg(c); !ok || org != f.SupplierOrgID {
 			return nil, "", ErrNotYours

@@ -169,7 +169,7 @@ func (s *Service) afterSaleFor(ctx context.Context, c auth.Caller, id uuid.UUID)
 	if err != nil {
 		return a, err
 	}
-	if s.buysFor(ctx, c, a) || actsFor(c, a.SupplierID) || isAdmin(c) || isService(c) {
+	if s.buysFor(ctx, c, a) || actsFor(c, a.SupplierID) || c.IsAdmin() || c.IsService() {
 		return a, nil
 	}
 	return domain.AfterSale{}, notFoundAfterSale(id)
@@ -199,7 +199,7 @@ func (s *Service) GetAfterSale(ctx context.Context, c auth.Caller, id uuid.UUID)
 // own, or, for admins, any (filtered by order or status).
 func (s *Service) ListAfterSales(ctx context.Context, c auth.Caller, f AfterSaleFilter, size int, token string) ([]domain.AfterSale, string, error) {
 	switch org, isSupplier := supplierOrg(c); {
-	case isAdmin(c):
+	case c.IsAdmin():
 	case isSupplier:
 		f.BuyerID, f.SupplierID = "", org
 	case c.Kind == auth.KindUser && c.Subject != "":
@@ -228,7 +228,7 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 	if err != nil {
 		return a, err
 	}
-	if !isAdmin(c) && !actsFor(c, a.SupplierID) {
+	if !c.IsAdmin() && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
 	if !approve && (reason == "" || len(reason) > domain.MaxAfterSaleReason) {
@@ -245,7 +245,7 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 		}
 	}
 	a, err = s.moveAfterSale(ctx, id, to, actor(c), why, func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
-		if a.Status == domain.AfterSaleDisputed && !isAdmin(c) {
+		if a.Status == domain.AfterSaleDisputed && !c.IsAdmin() {
 			return nil, ErrDisputedForOperators
 		}
 		a.Decision = reason
@@ -322,7 +322,7 @@ func (s *Service) ReceiveReturn(ctx context.Context, c auth.Caller, id uuid.UUID
 	if err != nil {
 		return a, err
 	}
-	if !isAdmin(c) && !actsFor(c, a.SupplierID) {
+	if !c.IsAdmin() && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
 	return s.receive(ctx, id, actor(c), "goods received back", restockable, warehouseID)
@@ -410,7 +410,7 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 	if err != nil {
 		return a, err
 	}
-	if !isAdmin(c) && !actsFor(c, a.SupplierID) {
+	if !c.IsAdmin() && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
 	if a.Kind != domain.Exchange {

@@ -16,11 +16,6 @@ var (
 				WithReason("SUPPLIERS_ONLY")
 )
 
-func isAdmin(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
-
-// isService is another Crossdock service acting on its own behalf.
-func isService(c auth.Caller) bool { return c.Kind == auth.KindService && c.HasRole(auth.RoleService) }
-
 // supplierOrg returns the supplier organization the caller acts for: a
 // signed-in member of a supplier or its ERP.
 func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
@@ -56,7 +51,7 @@ func isBuyerOf(c auth.Caller, o domain.Order) bool {
 // canReadOrder: its buyer, admins and services. Anyone else is told it
 // does not exist.
 func canReadOrder(c auth.Caller, o domain.Order) bool {
-	return isBuyerOf(c, o) || isAdmin(c) || isService(c)
+	return isBuyerOf(c, o) || c.IsAdmin() || c.IsService()
 }
 
 // canReadSubOrder adds the sub-order's supplier to the order's readers.
@@ -82,15 +77,15 @@ func actsFor(c auth.Caller, supplier uuid.UUID) bool {
 // the supplier's ERP may, and only for that one. Everyone else's named
 // supplier counts for nothing.
 func relaysFor(c auth.Caller, named, supplier uuid.UUID) bool {
-	return isService(c) && named != uuid.Nil && named == supplier
+	return c.IsService() && named != uuid.Nil && named == supplier
 }
 
 // actor is who the change log names for the caller.
 func actor(c auth.Caller) domain.Actor {
 	switch {
-	case isService(c):
+	case c.IsService():
 		return domain.Actor{Kind: domain.ActorSystem, ID: c.Subject}
-	case isAdmin(c):
+	case c.IsAdmin():
 		return domain.Actor{Kind: domain.ActorOperator, ID: c.Subject}
 	case c.IsERP() || c.HasRole(auth.RoleSupplier):
 		return domain.Actor{Kind: domain.ActorSupplier, ID: c.Subject}

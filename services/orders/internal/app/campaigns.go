@@ -27,7 +27,7 @@ var (
 // campaign's id derives from it, so a retry answers the first campaign and
 // the id reused with other terms is ErrCampaignRequestReused. Admins only.
 func (s *Service) CreateCampaign(ctx context.Context, c auth.Caller, requestID string, in domain.Campaign) (domain.Campaign, error) {
-	if !isAdmin(c) {
+	if !c.IsAdmin() {
 		return domain.Campaign{}, ErrAdminsOnly
 	}
 	// PostgreSQL keeps microseconds: the campaign is validated as stored.
@@ -64,7 +64,7 @@ var campaignSpace = uuid.MustParse("6d3f0b4e-8f35-5b7c-9a51-0c2f6e1d7a90")
 
 // GetCampaign returns a campaign. Admins only.
 func (s *Service) GetCampaign(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Campaign, error) {
-	if !isAdmin(c) {
+	if !c.IsAdmin() {
 		return domain.Campaign{}, ErrAdminsOnly
 	}
 	return campaignOf(ctx, s.store, id)
@@ -72,7 +72,7 @@ func (s *Service) GetCampaign(ctx context.Context, c auth.Caller, id uuid.UUID) 
 
 // ListCampaigns lists the campaigns, newest first. Admins only.
 func (s *Service) ListCampaigns(ctx context.Context, c auth.Caller, size int, token string) ([]domain.Campaign, string, error) {
-	if !isAdmin(c) {
+	if !c.IsAdmin() {
 		return nil, "", ErrAdminsOnly
 	}
 	limit, after, err := page(size, token)
@@ -92,7 +92,7 @@ func (s *Service) ListCampaigns(ctx context.Context, c auth.Caller, size int, to
 // ErrIssuanceReused. Every holder must be an account (a merchant's
 // organization for merchant coupons). Admins only.
 func (s *Service) IssueCoupons(ctx context.Context, c auth.Caller, campaignID uuid.UUID, issuanceID string, holders []domain.Holder) (domain.Issuance, bool, error) {
-	if !isAdmin(c) {
+	if !c.IsAdmin() {
 		return domain.Issuance{}, false, ErrAdminsOnly
 	}
 	campaign, err := campaignOf(ctx, s.store, campaignID)

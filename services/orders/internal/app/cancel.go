@@ -25,14 +25,14 @@ func (s *Service) CancelOrder(ctx context.Context, c auth.Caller, id uuid.UUID, 
 	if err != nil {
 		return domain.Order{}, err
 	}
-	if !isBuyerOf(c, o) && !isAdmin(c) {
+	if !isBuyerOf(c, o) && !c.IsAdmin() {
 		return domain.Order{}, notFoundOrder(id)
 	}
-	if o.External() && !isAdmin(c) {
+	if o.External() && !c.IsAdmin() {
 		return domain.Order{}, apperr.FailedPrecondition("an order from a partner channel is cancelled on the partner's platform").WithReason("EXTERNAL_ORDER")
 	}
 	why := "buyer_request"
-	if isAdmin(c) && !isBuyerOf(c, o) {
+	if c.IsAdmin() && !isBuyerOf(c, o) {
 		why = "operator_request"
 	}
 	if reason != "" {

@@ -65,7 +65,7 @@ func (s *Service) GetCoupon(ctx context.Context, c auth.Caller, id uuid.UUID) (C
 	if err != nil {
 		return CouponView{}, err
 	}
-	if !isAdmin(c) && !slices.Contains(holdersOf(c), coupon.Holder) {
+	if !c.IsAdmin() && !slices.Contains(holdersOf(c), coupon.Holder) {
 		return CouponView{}, notFoundCoupon(id.String())
 	}
 	views, err := s.withCampaigns(ctx, []domain.Coupon{coupon})

@@ -52,7 +52,7 @@ func (s *Service) PlaceExternalOrder(ctx context.Context, c auth.Caller, in Exte
 // orders committed in one transaction (one disk flush). A partner order
 // listed twice is placed once; the second answer is the first's replay.
 func (s *Service) PlaceExternalOrders(ctx context.Context, c auth.Caller, ins []ExternalOrderInput) ([]ExternalOrderResult, error) {
-	if !isService(c) {
+	if !c.IsService() {
 		return nil, ErrServicesOnly
 	}
 	if len(ins) > MaxExternalOrders {

@@ -31,7 +31,7 @@ func (s *Service) supplierCommand(ctx context.Context, c auth.Caller, subID, onB
 		return o, sub, err
 	}
 	supplier := isSupplierOf(c, sub) || relaysFor(c, onBehalfOf, sub.SupplierID)
-	if !supplier && !isAdmin(c) || sub.Status == domain.PendingPayment && !isAdmin(c) {
+	if !supplier && !c.IsAdmin() || sub.Status == domain.PendingPayment && !c.IsAdmin() {
 		return o, sub, notFoundSubOrder(subID)
 	}
 	return o, sub, nil

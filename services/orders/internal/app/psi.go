@@ -97,7 +97,7 @@ func (v PSI) totals() PSITotals {
 // found.
 func (s *Sales) PurchaseSalesInventory(ctx context.Context, c auth.Caller, skuID uuid.UUID, from, to time.Time) (PSI, error) {
 	org, member := supplierOrg(c)
-	if !member && !isAdmin(c) {
+	if !member && !c.IsAdmin() {
 		return PSI{}, ErrSalesReaders
 	}
 	q := SalesQuery{SKUID: skuID, From: from, To: to, BySKU: true}
@@ -109,7 +109,7 @@ func (s *Sales) PurchaseSalesInventory(ctx context.Context, c auth.Caller, skuID
 		return PSI{}, err
 	}
 	sku, ok := skus[skuID]
-	if !ok || (!isAdmin(c) && sku.SupplierID != org) {
+	if !ok || (!c.IsAdmin() && sku.SupplierID != org) {
 		return PSI{}, apperr.NotFound("sku", skuID.String())
 	}
 	v := PSI{SKU: sku}

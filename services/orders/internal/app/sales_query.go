@@ -73,7 +73,7 @@ func salesCursorOf(r domain.SalesRow) SalesCursor {
 // readerScope narrows q to what the caller may read: a supplier's members
 // their own supplier's figures, operators any supplier's (or all).
 func readerScope(c auth.Caller, q *SalesQuery) error {
-	if isAdmin(c) {
+	if c.IsAdmin() {
 		return nil
 	}
 	org, ok := supplierOrg(c)

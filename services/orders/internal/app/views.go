@@ -76,8 +76,8 @@ func (s *Service) ListSupplierSubOrders(ctx context.Context, c auth.Caller, supp
 	switch {
 	case member && (supplier == uuid.Nil || supplier == org):
 		supplier = org
-	case (isAdmin(c) || isService(c)) && supplier != uuid.Nil:
-	case isAdmin(c) || isService(c):
+	case (c.IsAdmin() || c.IsService()) && supplier != uuid.Nil:
+	case c.IsAdmin() || c.IsService():
 		return nil, "", apperr.InvalidField("supplier_id", "is required for an admin or a service")
 	default:
 		return nil, "", ErrSuppliersOnly

@@ -14,7 +14,7 @@ var (
 // requireAdmin lets through a signed-in admin only: not services, not API
 // clients, whatever roles they claim.
 func requireAdmin(c auth.Caller) error {
-	if c.Kind != auth.KindUser || !c.HasRole(auth.RoleAdmin) {
+	if !c.IsAdmin() {
 		return ErrAdminsOnly
 	}
 	return nil

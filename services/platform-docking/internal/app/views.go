@@ -29,7 +29,7 @@ func (t *Trade) Activity(ctx context.Context, c auth.Caller, partnerID uuid.UUID
 // products' to a supplier's members and ERP clients.
 func (t *Trade) ListListings(ctx context.Context, c auth.Caller, f ListingFilter) ([]StoredListing, string, error) {
 	switch {
-	case c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin):
+	case c.IsAdmin():
 	case (c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)) || c.IsERP():
 		org, err := uuid.Parse(c.OrganizationID)
 		if err != nil {

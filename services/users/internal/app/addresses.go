@@ -24,7 +24,7 @@ var ErrTooManyAddresses = apperr.FailedPrecondition("an account can keep at most
 // checkout. Anyone else naming a user is PermissionDenied.
 func (s *Service) ListAddresses(ctx context.Context, caller auth.Caller, forUser string) ([]domain.UserAddress, error) {
 	if forUser != "" {
-		if !isService(caller) {
+		if !caller.IsService() {
 			return nil, apperr.PermissionDenied("only services may read another user's addresses")
 		}
 		id, err := apperr.ParseID("user_id", forUser)

@@ -38,7 +38,7 @@ func (s *Service) ownedSupplier(ctx context.Context, caller auth.Caller) (uuid.U
 // manages reports whether the caller may see and change client c: admins
 // manage every client, a supplier owner its organization's ERP clients.
 func (s *Service) manages(ctx context.Context, caller auth.Caller, c domain.APIClient) (bool, error) {
-	if isAdmin(caller) {
+	if caller.IsAdmin() {
 		return true, nil
 	}
 	if c.Kind != domain.ClientERP {
@@ -58,7 +58,7 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 	if err != nil {
 		return domain.APIClient{}, Credential{}, err
 	}
-	if !isAdmin(caller) {
+	if !caller.IsAdmin() {
 		org, err := s.ownedSupplier(ctx, caller)
 		if err != nil {
 			return domain.APIClient{}, Credential{}, err
@@ -94,7 +94,7 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 // ListAPIClients lists the clients the caller manages: all for an admin, the
 // organization's ERP clients for a supplier owner, none for anyone else.
 func (s *Service) ListAPIClients(ctx context.Context, caller auth.Caller) ([]domain.APIClient, error) {
-	if isAdmin(caller) {
+	if caller.IsAdmin() {
 		return s.store.ListAPIClients(ctx, nil)
 	}
 	org, err := s.ownedSupplier(ctx, caller)
@@ -186,7 +186,7 @@ func (s *Service) IssueServiceToken(ctx context.Context, clientID, secret string
 // Service accounts only; service clients' secret hashes are never handed
 // out.
 func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id string) (domain.APIClient, []ClientKey, error) {
-	if !isService(caller) {
+	if !caller.IsService() {
 		return domain.APIClient{}, nil, ErrServicesOnly
 	}
 	c, err := s.store.GetAPIClient(ctx, id)

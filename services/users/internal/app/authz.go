@@ -29,18 +29,10 @@ func userID(c auth.Caller) (uuid.UUID, error) {
 	return id, nil
 }
 
-func isAdmin(c auth.Caller) bool { return c.Kind == auth.KindUser && c.HasRole(auth.RoleAdmin) }
-
-func isOperator(c auth.Caller) bool {
-	return c.Kind == auth.KindUser && c.HasAnyRole(auth.RoleAdmin, auth.RoleReviewer, auth.RoleTranslator)
-}
-
-func isService(c auth.Caller) bool { return c.Kind == auth.KindService && c.HasRole(auth.RoleService) }
-
 // requireAdmin returns the admin's user id, or PermissionDenied.
 func requireAdmin(c auth.Caller) (uuid.UUID, error) {
 	id, err := userID(c)
-	if err != nil || !isAdmin(c) {
+	if err != nil || !c.IsAdmin() {
 		return uuid.Nil, ErrAdminsOnly
 	}
 	return id, nil

@@ -28,7 +28,7 @@ type FoundAccounts struct {
 // service acting for accounts it was handed can refuse the others. Service
 // accounts and operators only.
 func (s *Service) FindAccounts(ctx context.Context, caller auth.Caller, users, orgs []uuid.UUID) (FoundAccounts, error) {
-	if !isService(caller) && !isOperator(caller) {
+	if !caller.IsService() && !caller.IsOperator() {
 		return FoundAccounts{}, ErrServicesAndOperatorsOnly
 	}
 	var v apperr.Violations

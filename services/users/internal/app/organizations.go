@@ -24,7 +24,7 @@ const (
 // GetOrganization returns an organization to its members, to operators and
 // to service accounts; to anyone else it does not exist.
 func (s *Service) GetOrganization(ctx context.Context, caller auth.Caller, orgID uuid.UUID) (domain.Organization, error) {
-	if !isOperator(caller) && !isService(caller) {
+	if !caller.IsOperator() && !caller.IsService() {
 		me, err := s.me(ctx, caller)
 		if apperr.IsKind(err, apperr.KindPermissionDenied) || err == nil && me.OrganizationID != orgID {
 			return domain.Organization{}, apperr.NotFound("organization", orgID.String())
@@ -46,7 +46,7 @@ type OrganizationPage struct {
 // ListOrganizations lists organizations oldest first, optionally in one
 // status. Operators only.
 func (s *Service) ListOrganizations(ctx context.Context, caller auth.Caller, status domain.OrganizationStatus, pageSize int, pageToken string) (OrganizationPage, error) {
-	if !isOperator(caller) {
+	if !caller.IsOperator() {
 		return OrganizationPage{}, ErrOperatorsOnly
 	}
 	size, err := paging.Limits{Default: DefaultPageSize, Max: MaxPageSize}.Size(pageSize)
