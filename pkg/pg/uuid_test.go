@@ -42,6 +42,13 @@ func TestUUIDsRoundTrip(t *testing.T) {
 				if err := pool.QueryRow(ctx, `SELECT count(*) FROM ids WHERE id = ANY($1)`, mode, []uuid.UUID{a, c, uuid.New()}).Scan(&n); err != nil || n != 2 {
 					t.Errorf("ANY of a uuid list matched %d rows (%v), want 2", n, err)
 				}
+				// Ids held as strings, sent as uuid[].
+				if err := pool.QueryRow(ctx, `SELECT count(*) FROM ids WHERE id = ANY($1::uuid[])`, mode, []string{a.String(), uuid.NewString()}).Scan(&n); err != nil || n != 1 {
+					t.Errorf("ANY of a string list matched %d rows (%v), want 1", n, err)
+				}
+				if err := pool.QueryRow(ctx, `SELECT count(*) FROM ids WHERE id = ANY($1::uuid[])`, mode, []string{"nope"}).Scan(&n); err == nil {
+					t.Errorf("a string list holding no uuid was sent")
+				}
 			}
 			// NULL: uuid.Nil in a uuid.UUID (even one holding an earlier value),
 			// nil through a pointer, invalid in a uuid.NullUUID.
@@ -81,6 +88,17 @@ func TestUUIDsEncodeWithoutText(t *testing.T) {
 	scan := m.PlanScan(pgtype.UUIDOID, pgtype.BinaryFormatCode, &out)
 	if err := scan.Scan(u[:], &out); err != nil || out != u {
 		t.Fatalf("scanned %v, %v; want %v", out, err, u)
+	}
+	var text any = u.String()
+	encText := m.PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, text)
+	if encText == nil {
+		t.Fatalf("no plan encodes a string id as a binary uuid")
+	}
+	if got, err := encText.Encode(text, buf); err != nil || !slices.Equal(got, u[:]) {
+		t.Fatalf("encoded %q as %x, %v; want %x", text, got, err, u[:])
+	}
+	if textAllocs := testing.AllocsPerRun(100, func() { _, _ = encText.Encode(text, buf) }); textAllocs != 0 {
+		t.Errorf("encoding a string id allocates %v times, want 0", textAllocs)
 	}
 	encAllocs := testing.AllocsPerRun(100, func() { _, _ = enc.Encode(value, buf) })
 	scanAllocs := testing.AllocsPerRun(100, func() { _ = scan.Scan(u[:], &out) })
