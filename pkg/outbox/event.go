@@ -85,6 +85,32 @@ func Queue(ctx context.Context, b *pgx.Batch, tx pgx.Tx, events ...Event) error 
 	if len(events) == 0 {
 		return nil
 	}
+	if err := queueInsert(ctx, b, events); err != nil {
+		return err
+	}
+	if t, ok := tx.(CommitTracker); ok {
+		t.WroteOutbox()
+		return nil
+	}
+	wakeRelaysPending()
+	return nil
+}
+
+// QueueAtomic queues the events' insert on b for a caller that sends b on
+// its own, outside a transaction: PostgreSQL runs a pipelined batch as one
+// implicit transaction, so the rows commit with the batch's other
+// statements or not at all. The caller wakes the relays (WakeRelays) once
+// the batch succeeded.
+func QueueAtomic(ctx context.Context, b *pgx.Batch, events ...Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return queueInsert(ctx, b, events)
+}
+
+// queueInsert queues inserting events, in one statement whatever their
+// number.
+func queueInsert(ctx context.Context, b *pgx.Batch, events []Event) error {
 	n := len(events)
 	ids, subjects, types := make([]uuid.UUID, n), make([]string, n), make([]string, n)
 	payloads, heads := make([][]byte, n), make([]string, n)
@@ -114,10 +140,5 @@ func Queue(ctx context.Context, b *pgx.Batch, tx pgx.Tx, events ...Event) error 
 		FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[]) WITH ORDINALITY
 			AS e (id, subject, type, payload, headers, n)
 		ORDER BY e.n`, ids, subjects, types, payloads, heads)
-	if t, ok := tx.(CommitTracker); ok {
-		t.WroteOutbox()
-		return nil
-	}
-	wakeRelaysPending()
 	return nil
 }

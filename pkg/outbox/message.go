@@ -46,13 +46,32 @@ func QueueAll(ctx context.Context, b *pgx.Batch, tx pgx.Tx, messages ...Message)
 	if tx == nil {
 		return ErrNoTransaction
 	}
+	events, err := eventsOf(messages)
+	if err != nil {
+		return err
+	}
+	return Queue(ctx, b, tx, events...)
+}
+
+// QueueAllAtomic is QueueAll for a batch sent outside a transaction (see
+// QueueAtomic): the caller wakes the relays once it succeeded.
+func QueueAllAtomic(ctx context.Context, b *pgx.Batch, messages ...Message) error {
+	events, err := eventsOf(messages)
+	if err != nil {
+		return err
+	}
+	return QueueAtomic(ctx, b, events...)
+}
+
+// eventsOf gives each message an event id and its type.
+func eventsOf(messages []Message) ([]Event, error) {
 	events := make([]Event, 0, len(messages))
 	for _, m := range messages {
 		ev, err := New(m.Subject, m.Payload)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		events = append(events, ev)
 	}
-	return Queue(ctx, b, tx, events...)
+	return events, nil
 }

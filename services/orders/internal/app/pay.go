@@ -27,30 +27,74 @@ var (
 // payment started (so the deadline asks finance before cancelling), asks
 // finance to take it (idempotent on the order id), and marks the order
 // paid. Finance's refusal (the wallet short) comes back as it is.
+//
+// Both writes are made in one round trip each on the order as read
+// unlocked, on the condition that nothing wrote it in between (its
+// version); when something did, they are redone under the order's lock.
 func (s *Service) PayOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Order, error) {
-	var o domain.Order
-	err := s.store.InTx(ctx, func(r Repository) error {
-		var err error
-		if o, err = r.GetOrder(ctx, id, true); err != nil {
-			return err
-		}
-		if !isBuyerOf(c, o) {
-			return notFoundOrder(id)
-		}
-		if err := payable(o, s.clock()); err != nil {
-			return err
-		}
-		now := s.clock()
-		o.PaymentStartedAt, o.UpdatedAt = &now, now
-		return r.SaveOrderRow(ctx, o)
-	})
+	o, err := s.startPayment(ctx, c, id)
 	if err != nil {
 		return domain.Order{}, err
 	}
 	if err := s.Finance.PayCheckout(ctx, o); err != nil {
 		return domain.Order{}, err
 	}
-	return s.markPaid(ctx, id, domain.Actor{Kind: domain.ActorBuyer, ID: c.Subject}, true)
+	by := domain.Actor{Kind: domain.ActorBuyer, ID: c.Subject}
+	paid := o
+	paid.SubOrders = slices.Clone(o.SubOrders)
+	w, err := s.paidWrites(&paid, by, true)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	done, err := s.store.WriteAt(ctx, o.Version, w)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if !done {
+		return s.markPaid(ctx, id, by, true)
+	}
+	s.nudge()
+	paid.Version++
+	return paid, nil
+}
+
+// startPayment notes on a payable order of the caller's that its payment
+// started, and returns it as written.
+func (s *Service) startPayment(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Order, error) {
+	o, err := s.store.GetOrder(ctx, id, false)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if !isBuyerOf(c, o) {
+		return domain.Order{}, notFoundOrder(id)
+	}
+	if err := payable(o, s.clock()); err != nil {
+		return domain.Order{}, err
+	}
+	now := s.clock()
+	o.PaymentStartedAt, o.UpdatedAt = &now, now
+	done, err := s.store.SaveOrderRowAt(ctx, o)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if done {
+		o.Version++
+		return o, nil
+	}
+	err = s.store.InTx(ctx, func(r Repository) error {
+		var err error
+		if o, err = r.GetOrder(ctx, id, true); err != nil {
+			return err
+		}
+		if err := payable(o, s.clock()); err != nil {
+			return err
+		}
+		now := s.clock()
+		o.PaymentStartedAt, o.UpdatedAt = &now, now
+		o.Version++
+		return r.SaveOrderRow(ctx, o)
+	})
+	return o, err
 }
 
 // payable refuses paying an order that is not waiting for payment.
@@ -97,10 +141,19 @@ func (s *Service) markPaid(ctx context.Context, id uuid.UUID, by domain.Actor, a
 
 // recordPaid moves a pending order to paid in r's transaction.
 func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order, by domain.Actor, answered bool) error {
+	w, err := s.paidWrites(o, by, answered)
+	if err != nil {
+		return err
+	}
+	return r.Write(ctx, w)
+}
+
+// paidWrites moves a pending order to paid and returns what records it.
+func (s *Service) paidWrites(o *domain.Order, by domain.Actor, answered bool) (Writes, error) {
 	now := s.clock()
 	changes, err := o.RecordPayment(by, now)
 	if err != nil {
-		return err
+		return Writes{}, err
 	}
 	o.PaidAt, o.UpdatedAt = &now, now
 	for i := range o.SubOrders {
@@ -110,10 +163,10 @@ func (s *Service) recordPaid(ctx context.Context, r Repository, o *domain.Order,
 	if !answered {
 		tasks = append(tasks, task(TaskConfirmPayment, o.ID, o.ID, s.confirmAt(*o, now)))
 	}
-	return r.Write(ctx, Writes{
+	return Writes{
 		Order: o, Changes: changes, Unschedule: []Task{{Kind: TaskPaymentDeadline, Subject: o.ID}}, Schedule: tasks,
 		Events: []Event{{Subject: SubjectOrderPaid, Message: paidEvent(*o)}},
-	})
+	}, nil
 }
 
 // confirmDelay is how long the confirmation of a payment learnt from its

@@ -39,6 +39,9 @@ type Order struct {
 	CancelReason     string
 	UpdatedAt        time.Time
 	SubOrders        []SubOrder
+	// Version counts the store's writes of the order: a write that read
+	// it unlocked lands only if no other came first.
+	Version int64
 }
 
 // External reports whether the order came from a partner channel: already

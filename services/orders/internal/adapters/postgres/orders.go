@@ -20,6 +20,10 @@ import (
 const orderColumns = `id, buyer_id, checkout_id, channel, external_order_id, status, currency, total_minor, quotes,
 	payment_due_at, payment_started_at, placed_at, paid_at, cancel_reason, updated_at, merchant_org_id`
 
+// orderRead is what reading an order selects: its columns and the version
+// its writes count up.
+const orderRead = orderColumns + `, version`
+
 const subOrderColumns = `id, order_id, position, supplier_id, type, status, currency, goods_minor, freight_minor, buyer_minor, rate,
 	freight_breakdown, address, weight_g, volume_cm3, shipment_id, waybill, carrier_code, method_id, top_up_request_id, top_up_minor,
 	paid_at, shipped_at, delivered_at, completes_at, completed_at, updated_at, discount_minor, coupon_id, discount_funded_by, refunded_minor`
@@ -47,12 +51,27 @@ func (r repo) InsertOrder(ctx context.Context, o domain.Order) (bool, error) {
 			s.ID, s.OrderID, s.Position, s.SupplierID, s.Type, s.Status, s.Goods.Currency, s.Goods.Amount, s.Freight.Amount, s.BuyerAmount, s.Rate,
 			breakdown, address, s.WeightG, s.VolumeCM3, s.ShipmentID, s.Waybill, s.CarrierCode, s.MethodID, s.TopUpRequestID, s.TopUp,
 			s.PaidAt, s.ShippedAt, s.DeliveredAt, s.CompletesAt, s.CompletedAt, s.UpdatedAt, s.Discount, s.CouponID, s.DiscountFundedBy, s.Refunded)
+	}
+	queueLines(b, o.SubOrders)
+	return true, r.q.SendBatch(ctx, b).Close()
+}
+
+// queueLines queues inserting the sub-orders' lines, in one statement.
+func queueLines(b *pgx.Batch, subs []domain.SubOrder) {
+	var ids, skus, products []uuid.UUID
+	var positions, quantities []int32
+	var prices []int64
+	for _, s := range subs {
 		for i, l := range s.Lines {
-			b.Queue(`INSERT INTO sub_order_lines (sub_order_id, position, sku_id, product_id, quantity, unit_price_minor) VALUES ($1, $2, $3, $4, $5, $6)`,
-				s.ID, i, l.SKUID, l.ProductID, l.Quantity, l.UnitPrice.Amount)
+			ids, positions, skus, products = append(ids, s.ID), append(positions, int32(i)), append(skus, l.SKUID), append(products, l.ProductID)
+			quantities, prices = append(quantities, l.Quantity), append(prices, l.UnitPrice.Amount)
 		}
 	}
-	return true, r.q.SendBatch(ctx, b).Close()
+	if len(ids) == 0 {
+		return
+	}
+	b.Queue(`INSERT INTO sub_order_lines (sub_order_id, position, sku_id, product_id, quantity, unit_price_minor)
+		SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::bigint[])`, ids, positions, skus, products, quantities, prices)
 }
 
 // merchantOrg is a merchant order's organization as stored: NULL for
@@ -78,12 +97,19 @@ func subOrderJSON(s domain.SubOrder) (breakdown, address []byte, err error) {
 	return breakdown, address, nil
 }
 
-// saveOrderRow is the statement writing an order's own state.
-const saveOrderRow = `UPDATE orders SET status = $2, payment_started_at = $3, paid_at = $4, cancel_reason = $5, updated_at = $6 WHERE id = $1`
+// saveOrderRow is the statement writing an order's own state; it counts up
+// the order's version, as every write of the order does.
+const saveOrderRow = `UPDATE orders SET status = $2, payment_started_at = $3, paid_at = $4, cancel_reason = $5, updated_at = $6,
+	version = version + 1 WHERE id = $1`
 
 func (r repo) SaveOrderRow(ctx context.Context, o domain.Order) error {
 	_, err := r.q.Exec(ctx, saveOrderRow, o.ID, o.Status, o.PaymentStartedAt, o.PaidAt, o.CancelReason, o.UpdatedAt)
 	return err
+}
+
+func (r repo) SaveOrderRowAt(ctx context.Context, o domain.Order) (bool, error) {
+	tag, err := r.q.Exec(ctx, saveOrderRow+` AND version = $7`, o.ID, o.Status, o.PaymentStartedAt, o.PaidAt, o.CancelReason, o.UpdatedAt, o.Version)
+	return tag.RowsAffected() == 1, err
 }
 
 func (r repo) SaveOrder(ctx context.Context, o domain.Order) error {
@@ -108,7 +134,7 @@ func queueSaveOrder(b *pgx.Batch, o domain.Order) {
 // trip: the three statements are pipelined, the order's row lock (when
 // asked for) taken by the first before the others run.
 func (r repo) GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Order, error) {
-	q := `SELECT ` + orderColumns + ` FROM orders WHERE id = $1`
+	q := `SELECT ` + orderRead + ` FROM orders WHERE id = $1`
 	if lock {
 		q += ` FOR UPDATE`
 	}
@@ -153,7 +179,7 @@ func (r repo) OrderStatus(ctx context.Context, id uuid.UUID) (domain.Status, err
 }
 
 func (r repo) GetOrders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Order, error) {
-	rows, err := r.q.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1)`, ids)
+	rows, err := r.q.Query(ctx, `SELECT `+orderRead+` FROM orders WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +269,7 @@ func scanOrder(row pgx.CollectableRow) (domain.Order, error) {
 	var quotes []byte
 	var merchant *uuid.UUID
 	err := row.Scan(&o.ID, &o.BuyerID, &o.CheckoutID, &o.Channel, &o.ExternalOrderID, &o.Status, &o.Currency, &o.Total, &quotes,
-		&due, &o.PaymentStartedAt, &o.PlacedAt, &o.PaidAt, &o.CancelReason, &o.UpdatedAt, &merchant)
+		&due, &o.PaymentStartedAt, &o.PlacedAt, &o.PaidAt, &o.CancelReason, &o.UpdatedAt, &merchant, &o.Version)
 	if err != nil {
 		return o, err
 	}
@@ -298,7 +324,7 @@ func (r repo) ListOrders(ctx context.Context, buyerID string, merchant uuid.UUID
 	if after != nil {
 		where, args = ` AND (placed_at, id) < ($3, $4)`, append(args, after.At, after.ID)
 	}
-	rows, err := r.q.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+owner+where+` ORDER BY placed_at DESC, id DESC LIMIT $2`, args...)
+	rows, err := r.q.Query(ctx, `SELECT `+orderRead+` FROM orders WHERE `+owner+where+` ORDER BY placed_at DESC, id DESC LIMIT $2`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +359,7 @@ func (r repo) ListSupplierSubOrders(ctx context.Context, supplierID uuid.UUID, s
 	}); err != nil || len(subIDs) == 0 {
 		return nil, err
 	}
-	rows, err = r.q.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1)`, orderIDs)
+	rows, err = r.q.Query(ctx, `SELECT `+orderRead+` FROM orders WHERE id = ANY($1)`, orderIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -371,16 +397,28 @@ func (r repo) AppendChanges(ctx context.Context, changes []domain.Change) error 
 	return send(ctx, r.q, b)
 }
 
-// queueChanges queues adding entries to the change log.
+// queueChanges queues adding entries to the change log, in one statement
+// whatever their number; they take their ids (the log's order) in the
+// order given.
 func queueChanges(b *pgx.Batch, changes []domain.Change) {
-	for _, c := range changes {
-		var sub *uuid.UUID
-		if c.SubOrderID != uuid.Nil {
-			sub = &c.SubOrderID
-		}
-		b.Queue(`INSERT INTO order_changes (order_id, sub_order_id, from_status, to_status, actor_kind, actor_id, reason, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.OrderID, sub, c.From, c.To, c.Actor.Kind, c.Actor.ID, c.Reason, c.At)
+	if len(changes) == 0 {
+		return
 	}
+	n := len(changes)
+	orders, subs, ats := make([]uuid.UUID, n), make([]*uuid.UUID, n), make([]time.Time, n)
+	from, to, kinds, actors, reasons := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, c := range changes {
+		if c.SubOrderID != uuid.Nil {
+			subs[i] = &changes[i].SubOrderID
+		}
+		orders[i], ats[i] = c.OrderID, c.At
+		from[i], to[i], kinds[i], actors[i], reasons[i] = string(c.From), string(c.To), string(c.Actor.Kind), c.Actor.ID, c.Reason
+	}
+	b.Queue(`INSERT INTO order_changes (order_id, sub_order_id, from_status, to_status, actor_kind, actor_id, reason, at)
+		SELECT c.order_id, c.sub_order_id, c.from_status, c.to_status, c.actor_kind, c.actor_id, c.reason, c.at
+		FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[]) WITH ORDINALITY
+			AS c (order_id, sub_order_id, from_status, to_status, actor_kind, actor_id, reason, at, n)
+		ORDER BY c.n`, orders, subs, from, to, kinds, actors, reasons, ats)
 }
 
 func (r repo) ListChanges(ctx context.Context, orderID uuid.UUID) ([]domain.Change, error) {

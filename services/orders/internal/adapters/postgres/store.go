@@ -58,16 +58,47 @@ func messages(events []app.Event) []outbox.Message {
 // listed.
 func (r repo) Write(ctx context.Context, w app.Writes) error {
 	b := &pgx.Batch{}
+	queueWrites(b, w)
+	if err := outbox.QueueAll(ctx, b, r.tx, messages(w.Events)...); err != nil {
+		return err
+	}
+	return send(ctx, r.q, b)
+}
+
+// WriteAt sends w's writes of w.Order in one round trip outside a
+// transaction, on the condition that nothing wrote the order since it read
+// version: PostgreSQL runs the pipelined statements as one implicit
+// transaction, so they all land or none does. false: the order moved on
+// (and nothing was written); the command is redone under the order's lock.
+func (s *Store) WriteAt(ctx context.Context, version int64, w app.Writes) (bool, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT orders_expect_version($1, $2)`, w.Order.ID, version)
+	queueWrites(b, w)
+	if err := outbox.QueueAllAtomic(ctx, b, messages(w.Events)...); err != nil {
+		return false, err
+	}
+	err := send(ctx, s.pool, b)
+	if pg.IsRetryable(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if len(w.Events) > 0 {
+		outbox.WakeRelays()
+	}
+	return true, nil
+}
+
+// queueWrites queues w's writes but its events, in the order its fields
+// are listed.
+func queueWrites(b *pgx.Batch, w app.Writes) {
 	if w.Order != nil {
 		queueSaveOrder(b, *w.Order)
 	}
 	queueChanges(b, w.Changes)
 	queueUnschedule(b, w.Unschedule...)
 	queueSchedule(b, w.Schedule)
-	if err := outbox.QueueAll(ctx, b, r.tx, messages(w.Events)...); err != nil {
-		return err
-	}
-	return send(ctx, r.q, b)
 }
 
 // send sends what b holds in one round trip; an empty b sends nothing.
