@@ -325,27 +325,37 @@ type paidLine struct {
 
 // QueueSupplyOrders queues, on q (an inbox's transaction), every paid
 // sub-order whose supplier is a supply platform's organization, once per
-// sub-order: a repeated event queues nothing.
+// sub-order: a repeated event queues nothing. One statement for the whole
+// order.
 func QueueSupplyOrders(ctx context.Context, q pg.Querier, orderID, merchant uuid.UUID, subs []app.PaidSubOrder, at time.Time) (int, error) {
-	queued := 0
+	if len(subs) == 0 {
+		return 0, nil
+	}
 	var m *uuid.UUID
 	if merchant != uuid.Nil {
 		m = &merchant
 	}
-	for _, sub := range subs {
-		lines := make([]paidLine, len(sub.Lines))
-		for i, l := range sub.Lines {
-			lines[i] = paidLine{SKUID: l.SKUID, Quantity: l.Quantity}
+	ids, suppliers, lines := make([]uuid.UUID, len(subs)), make([]uuid.UUID, len(subs)), make([]string, len(subs))
+	for i, sub := range subs {
+		paid := make([]paidLine, len(sub.Lines))
+		for j, l := range sub.Lines {
+			paid[j] = paidLine{SKUID: l.SKUID, Quantity: l.Quantity}
 		}
-		tag, err := q.Exec(ctx, `INSERT INTO supply_orders (sub_order_id, platform_id, order_id, merchant_org_id, lines, state, due_at, queued_at, updated_at)
-			SELECT $1, platform_id, $2, $3, $4, 'queued', $5, $5, $5 FROM supply_platforms WHERE supplier_org_id = $6
-			ON CONFLICT (sub_order_id) DO NOTHING`, sub.SubOrderID, orderID, m, lines, at, sub.SupplierID)
+		encoded, err := json.Marshal(paid)
 		if err != nil {
-			return queued, err
+			return 0, err
 		}
-		queued += int(tag.RowsAffected())
+		ids[i], suppliers[i], lines[i] = sub.SubOrderID, sub.SupplierID, string(encoded)
 	}
-	return queued, nil
+	tag, err := q.Exec(ctx, `INSERT INTO supply_orders (sub_order_id, platform_id, order_id, merchant_org_id, lines, state, due_at, queued_at, updated_at)
+		SELECT v.sub_order_id, p.platform_id, $1, $2, v.lines::jsonb, 'queued', $3, $3, $3
+		FROM unnest($4::uuid[], $5::uuid[], $6::text[]) AS v (sub_order_id, supplier_id, lines)
+		JOIN supply_platforms p ON p.supplier_org_id = v.supplier_id
+		ON CONFLICT (sub_order_id) DO NOTHING`, orderID, m, at, ids, suppliers, lines)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 const supplyOrderColumns = `sub_order_id, platform_id, order_id, merchant_org_id, lines, account_id, state, platform_order_id, platform_status,
