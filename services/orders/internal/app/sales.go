@@ -30,9 +30,9 @@ func NewSales(store SalesRepository, catalog Catalog, supply Supply) *Sales {
 // SalesRepository is the sales read model's storage: the figures and the
 // paid sub-orders and returns they counted.
 type SalesRepository interface {
-	// AddSoldSubOrder remembers a paid sub-order with its lines; false when
-	// it was remembered already.
-	AddSoldSubOrder(ctx context.Context, s domain.SoldSubOrder) (bool, error)
+	// AddSoldSubOrders remembers paid sub-orders with their lines and
+	// returns the ids of those it had not remembered already.
+	AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder) (map[uuid.UUID]bool, error)
 	// CancelSoldSubOrder marks a remembered sub-order cancelled at `at` and
 	// returns it; nil when it was never paid or was cancelled already.
 	CancelSoldSubOrder(ctx context.Context, id uuid.UUID, at time.Time) (*domain.SoldSubOrder, error)
@@ -54,19 +54,17 @@ type SalesRepository interface {
 // OrderPaid counts each paid sub-order's units and gross on the day it was
 // paid.
 func (s *Sales) OrderPaid(ctx context.Context, r SalesRepository, subs []domain.SoldSubOrder) error {
+	added, err := r.AddSoldSubOrders(ctx, subs)
+	if err != nil || len(added) == 0 {
+		return err
+	}
+	var entries []domain.SalesEntry
 	for _, sub := range subs {
-		added, err := r.AddSoldSubOrder(ctx, sub)
-		if err != nil {
-			return err
-		}
-		if !added {
-			continue
-		}
-		if err := r.AddSales(ctx, sub.Sale()); err != nil {
-			return err
+		if added[sub.ID] {
+			entries = append(entries, sub.Sale()...)
 		}
 	}
-	return nil
+	return r.AddSales(ctx, entries)
 }
 
 // SubOrderCancelled refunds a paid sub-order's gross and units on the day

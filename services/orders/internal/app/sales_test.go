@@ -210,6 +210,11 @@ func TestSalesFollowOrderEvents(t *testing.T) {
 			},
 		},
 		{
+			name:  "one event's entries of one row add up (one statement may not write a row twice)",
+			facts: []fact{orderPaid("own_store", monday, paidSub(s1, gadgets, phone.line(1, usd(100))), paidSub(s2, gadgets, phone.line(2, usd(100))))},
+			want:  []row{{d(monday), phone.sku, "own_store", "USD", 3, 0, 300, 0, 300}},
+		},
+		{
 			name: "currencies are separate rows",
 			facts: []fact{
 				orderPaid("partner-7", monday, paidSub(s1, gadgets, phone.line(1, usd(10000)))),

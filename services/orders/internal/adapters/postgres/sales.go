@@ -29,18 +29,45 @@ func NewSales(pool *pgxpool.Pool) Sales { return Sales{q: pool} }
 // the inbox's transaction.
 func (s Sales) WithTx(tx pgx.Tx) app.SalesRepository { return Sales{q: tx} }
 
-func (s Sales) AddSoldSubOrder(ctx context.Context, sub domain.SoldSubOrder) (bool, error) {
-	tag, err := s.q.Exec(ctx, `INSERT INTO sales_sub_orders (sub_order_id, order_id, supplier_id, channel, paid_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, sub.ID, sub.OrderID, sub.SupplierID, sub.Channel, sub.PaidAt)
-	if err != nil || tag.RowsAffected() == 0 {
-		return false, err
+func (s Sales) AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder) (map[uuid.UUID]bool, error) {
+	added := map[uuid.UUID]bool{}
+	if len(subs) == 0 {
+		return added, nil
 	}
-	b := &pgx.Batch{}
-	for _, l := range sub.Lines {
-		b.Queue(`INSERT INTO sales_sub_order_lines (sub_order_id, sku_id, product_id, currency, quantity, gross_minor)
-			VALUES ($1, $2, $3, $4, $5, $6)`, sub.ID, l.SKUID, l.ProductID, l.Gross.Currency, l.Quantity, l.Gross.Amount)
+	n := len(subs)
+	ids, orders, suppliers, channels, paid := make([]uuid.UUID, n), make([]uuid.UUID, n), make([]uuid.UUID, n), make([]string, n), make([]time.Time, n)
+	for i, sub := range subs {
+		ids[i], orders[i], suppliers[i], channels[i], paid[i] = sub.ID, sub.OrderID, sub.SupplierID, sub.Channel, sub.PaidAt
 	}
-	return true, s.q.SendBatch(ctx, b).Close()
+	rows, err := s.q.Query(ctx, `INSERT INTO sales_sub_orders (sub_order_id, order_id, supplier_id, channel, paid_at)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[])
+		ON CONFLICT DO NOTHING RETURNING sub_order_id`, ids, orders, suppliers, channels, paid)
+	if err != nil {
+		return nil, err
+	}
+	var id uuid.UUID
+	if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { added[id] = true; return nil }); err != nil || len(added) == 0 {
+		return added, err
+	}
+	var lineSubs, skus, products []uuid.UUID
+	var currencies []string
+	var quantities, gross []int64
+	for _, sub := range subs {
+		if !added[sub.ID] {
+			continue
+		}
+		for _, l := range sub.Lines {
+			lineSubs, skus, products = append(lineSubs, sub.ID), append(skus, l.SKUID), append(products, l.ProductID)
+			currencies, quantities, gross = append(currencies, l.Gross.Currency), append(quantities, l.Quantity), append(gross, l.Gross.Amount)
+		}
+	}
+	if len(lineSubs) == 0 {
+		return added, nil
+	}
+	_, err = s.q.Exec(ctx, `INSERT INTO sales_sub_order_lines (sub_order_id, sku_id, product_id, currency, quantity, gross_minor)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::bigint[])`,
+		lineSubs, skus, products, currencies, quantities, gross)
+	return added, err
 }
 
 func (s Sales) CancelSoldSubOrder(ctx context.Context, id uuid.UUID, at time.Time) (*domain.SoldSubOrder, error) {
@@ -84,20 +111,51 @@ func (s Sales) AddReturn(ctx context.Context, r domain.SalesReturn) (bool, error
 	return true, s.q.SendBatch(ctx, b).Close()
 }
 
+// AddSales adds the entries in one statement: entries of one key (day,
+// SKU, channel, currency) are summed first, since one statement may not
+// update a row twice.
 func (s Sales) AddSales(ctx context.Context, entries []domain.SalesEntry) error {
-	b := &pgx.Batch{}
-	for _, e := range entries {
-		b.Queue(`INSERT INTO sales_daily AS d (day, sku_id, channel, currency, product_id, supplier_id,
-				units_sold, units_refunded, gross_minor, refunds_minor)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-			ON CONFLICT (day, sku_id, channel, currency) DO UPDATE SET
-				units_sold = d.units_sold + EXCLUDED.units_sold,
-				units_refunded = d.units_refunded + EXCLUDED.units_refunded,
-				gross_minor = d.gross_minor + EXCLUDED.gross_minor,
-				refunds_minor = d.refunds_minor + EXCLUDED.refunds_minor`,
-			e.Day, e.SKUID, e.Channel, e.Currency, e.ProductID, e.SupplierID, e.UnitsSold, e.UnitsRefunded, e.GrossMinor, e.RefundsMinor)
+	type key struct {
+		day               time.Time
+		sku               uuid.UUID
+		channel, currency string
 	}
-	return s.q.SendBatch(ctx, b).Close()
+	index := map[key]int{}
+	var merged []domain.SalesEntry
+	for _, e := range entries {
+		k := key{e.Day, e.SKUID, e.Channel, e.Currency}
+		i, ok := index[k]
+		if !ok {
+			index[k] = len(merged)
+			merged = append(merged, e)
+			continue
+		}
+		m := &merged[i].SalesFigures
+		m.UnitsSold, m.UnitsRefunded = m.UnitsSold+e.UnitsSold, m.UnitsRefunded+e.UnitsRefunded
+		m.GrossMinor, m.RefundsMinor = m.GrossMinor+e.GrossMinor, m.RefundsMinor+e.RefundsMinor
+	}
+	if len(merged) == 0 {
+		return nil
+	}
+	n := len(merged)
+	days, skus, products, suppliers := make([]time.Time, n), make([]uuid.UUID, n), make([]uuid.UUID, n), make([]uuid.UUID, n)
+	channels, currencies := make([]string, n), make([]string, n)
+	sold, refunded, gross, refunds := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, e := range merged {
+		days[i], skus[i], products[i], suppliers[i], channels[i], currencies[i] = e.Day, e.SKUID, e.ProductID, e.SupplierID, e.Channel, e.Currency
+		sold[i], refunded[i], gross[i], refunds[i] = e.UnitsSold, e.UnitsRefunded, e.GrossMinor, e.RefundsMinor
+	}
+	_, err := s.q.Exec(ctx, `INSERT INTO sales_daily AS d (day, sku_id, channel, currency, product_id, supplier_id,
+			units_sold, units_refunded, gross_minor, refunds_minor)
+		SELECT * FROM unnest($1::date[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::uuid[],
+			$7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+		ON CONFLICT (day, sku_id, channel, currency) DO UPDATE SET
+			units_sold = d.units_sold + EXCLUDED.units_sold,
+			units_refunded = d.units_refunded + EXCLUDED.units_refunded,
+			gross_minor = d.gross_minor + EXCLUDED.gross_minor,
+			refunds_minor = d.refunds_minor + EXCLUDED.refunds_minor`,
+		days, skus, channels, currencies, products, suppliers, sold, refunded, gross, refunds)
+	return err
 }
 
 // salesRows groups the daily figures by day, product (and SKU when asked:
