@@ -22,10 +22,10 @@ type Store interface {
 	Repository
 	// InTx runs fn in a transaction and commits it when fn returns nil.
 	InTx(ctx context.Context, fn func(Repository) error) error
-	// WriteAt sends w (its Order set) in one round trip outside a
+	// WriteAtVersion sends w (its Order set) in one round trip outside a
 	// transaction if nothing wrote the order since it read version; false,
 	// nothing written, when something did.
-	WriteAt(ctx context.Context, version int64, w Writes) (bool, error)
+	WriteAtVersion(ctx context.Context, version int64, w Writes) (bool, error)
 	// ClaimTasks leases up to limit due tasks for lease: another replica
 	// sees them again only after it, so a crashed one's tasks come back.
 	ClaimTasks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Task, error)
@@ -59,10 +59,10 @@ type Repository interface {
 	// SaveOrderRow writes the order's own state only, for a change that
 	// leaves its sub-orders as they are.
 	SaveOrderRow(ctx context.Context, o domain.Order) error
-	// SaveOrderRowAt is SaveOrderRow on the condition that nothing wrote
+	// SaveOrderRowAtVersion is SaveOrderRow on the condition that nothing wrote
 	// the order since it read o.Version; false, nothing written, when
 	// something did.
-	SaveOrderRowAt(ctx context.Context, o domain.Order) (bool, error)
+	SaveOrderRowAtVersion(ctx context.Context, o domain.Order) (bool, error)
 	// ListOrders returns a buyer's orders, or (merchant set) a merchant's,
 	// newest first, after the cursor.
 	ListOrders(ctx context.Context, buyerID string, merchant uuid.UUID, after *OrderCursor, limit int) ([]domain.Order, error)

@@ -40,13 +40,12 @@ func (s *Service) PayOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (do
 		return domain.Order{}, err
 	}
 	by := domain.Actor{Kind: domain.ActorBuyer, ID: c.Subject}
-	paid := o
-	paid.SubOrders = slices.Clone(o.SubOrders)
-	w, err := s.paidWrites(&paid, by, true)
+	read := o.Version
+	w, err := s.paidWrites(&o, by, true)
 	if err != nil {
 		return domain.Order{}, err
 	}
-	done, err := s.store.WriteAt(ctx, o.Version, w)
+	done, err := s.store.WriteAtVersion(ctx, read, w)
 	if err != nil {
 		return domain.Order{}, err
 	}
@@ -54,8 +53,14 @@ func (s *Service) PayOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (do
 		return s.markPaid(ctx, id, by, true)
 	}
 	s.nudge()
-	paid.Version++
-	return paid, nil
+	o.Version++
+	return o, nil
+}
+
+// markStarted notes on o that its payment starts now.
+func (s *Service) markStarted(o *domain.Order) {
+	now := s.clock()
+	o.PaymentStartedAt, o.UpdatedAt = &now, now
 }
 
 // startPayment notes on a payable order of the caller's that its payment
@@ -71,9 +76,8 @@ func (s *Service) startPayment(ctx context.Context, c auth.Caller, id uuid.UUID)
 	if err := payable(o, s.clock()); err != nil {
 		return domain.Order{}, err
 	}
-	now := s.clock()
-	o.PaymentStartedAt, o.UpdatedAt = &now, now
-	done, err := s.store.SaveOrderRowAt(ctx, o)
+	s.markStarted(&o)
+	done, err := s.store.SaveOrderRowAtVersion(ctx, o)
 	if err != nil {
 		return domain.Order{}, err
 	}
@@ -89,8 +93,7 @@ func (s *Service) startPayment(ctx context.Context, c auth.Caller, id uuid.UUID)
 		if err := payable(o, s.clock()); err != nil {
 			return err
 		}
-		now := s.clock()
-		o.PaymentStartedAt, o.UpdatedAt = &now, now
+		s.markStarted(&o)
 		o.Version++
 		return r.SaveOrderRow(ctx, o)
 	})

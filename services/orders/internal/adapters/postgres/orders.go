@@ -107,7 +107,7 @@ func (r repo) SaveOrderRow(ctx context.Context, o domain.Order) error {
 	return err
 }
 
-func (r repo) SaveOrderRowAt(ctx context.Context, o domain.Order) (bool, error) {
+func (r repo) SaveOrderRowAtVersion(ctx context.Context, o domain.Order) (bool, error) {
 	tag, err := r.q.Exec(ctx, saveOrderRow+` AND version = $7`, o.ID, o.Status, o.PaymentStartedAt, o.PaidAt, o.CancelReason, o.UpdatedAt, o.Version)
 	return tag.RowsAffected() == 1, err
 }

@@ -65,12 +65,12 @@ func (r repo) Write(ctx context.Context, w app.Writes) error {
 	return send(ctx, r.q, b)
 }
 
-// WriteAt sends w's writes of w.Order in one round trip outside a
+// WriteAtVersion sends w's writes of w.Order in one round trip outside a
 // transaction, on the condition that nothing wrote the order since it read
 // version: PostgreSQL runs the pipelined statements as one implicit
 // transaction, so they all land or none does. false: the order moved on
 // (and nothing was written); the command is redone under the order's lock.
-func (s *Store) WriteAt(ctx context.Context, version int64, w app.Writes) (bool, error) {
+func (s *Store) WriteAtVersion(ctx context.Context, version int64, w app.Writes) (bool, error) {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT orders_expect_version($1, $2)`, w.Order.ID, version)
 	queueWrites(b, w)

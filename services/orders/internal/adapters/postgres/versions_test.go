@@ -55,16 +55,16 @@ func TestWritesAtAVersionLandWholeOrNotAtAll(t *testing.T) {
 	started := o
 	startedAt := at.Add(time.Minute)
 	started.PaymentStartedAt, started.UpdatedAt = &startedAt, startedAt
-	if ok, err := store.SaveOrderRowAt(ctx, started); err != nil || !ok {
-		t.Fatalf("SaveOrderRowAt at the version read = %v, %v", ok, err)
+	if ok, err := store.SaveOrderRowAtVersion(ctx, started); err != nil || !ok {
+		t.Fatalf("SaveOrderRowAtVersion at the version read = %v, %v", ok, err)
 	}
 	if got := read(); got.Version != 1 || got.PaymentStartedAt == nil {
 		t.Fatalf("after the write: version %d, payment started %v", got.Version, got.PaymentStartedAt)
 	}
 	cancelled := o // still at version 0
 	cancelled.Status, cancelled.CancelReason = domain.Cancelled, "late"
-	if ok, err := store.SaveOrderRowAt(ctx, cancelled); err != nil || ok {
-		t.Fatalf("SaveOrderRowAt at a version passed = %v, %v; want refused", ok, err)
+	if ok, err := store.SaveOrderRowAtVersion(ctx, cancelled); err != nil || ok {
+		t.Fatalf("SaveOrderRowAtVersion at a version passed = %v, %v; want refused", ok, err)
 	}
 
 	paid := read()
@@ -86,8 +86,8 @@ func TestWritesAtAVersionLandWholeOrNotAtAll(t *testing.T) {
 		}
 		return n
 	}
-	if ok, err := store.WriteAt(ctx, 0, w); err != nil || ok {
-		t.Fatalf("WriteAt a version passed = %v, %v; want refused", ok, err)
+	if ok, err := store.WriteAtVersion(ctx, 0, w); err != nil || ok {
+		t.Fatalf("WriteAtVersion a version passed = %v, %v; want refused", ok, err)
 	}
 	if got := read(); got.Status != domain.PendingPayment || got.Version != 1 || got.SubOrders[0].Status != domain.PendingPayment {
 		t.Errorf("a refused write changed the order: %s (sub-order %s) at version %d", got.Status, got.SubOrders[0].Status, got.Version)
@@ -98,8 +98,8 @@ func TestWritesAtAVersionLandWholeOrNotAtAll(t *testing.T) {
 		}
 	}
 
-	if ok, err := store.WriteAt(ctx, 1, w); err != nil || !ok {
-		t.Fatalf("WriteAt the version read = %v, %v", ok, err)
+	if ok, err := store.WriteAtVersion(ctx, 1, w); err != nil || !ok {
+		t.Fatalf("WriteAtVersion the version read = %v, %v", ok, err)
 	}
 	got := read()
 	if got.Status != domain.Paid || got.SubOrders[0].Status != domain.Paid || got.Version != 2 {
