@@ -80,7 +80,7 @@ func expectations(t *testing.T) map[string]manifests.Expectations {
 			Production:            true,
 			WithoutServiceAccount: []string{"users", "gateway"},
 			// deploy/README.md: the installation creates these.
-			ExternalSecrets: append([]string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption", "payment-provider", "platform-docking-keys",
+			ExternalSecrets: append([]string{"service-accounts", "users-bootstrap-admin", "users-signing-key-encryption", "payment-provider", "platform-docking-keys", "logistics-keys",
 				manifests.BackupSecret}, natsSecrets()...),
 			SynchronousDatabases: []string{"finance-db", "orders-db"},
 			RunbookDir:           filepath.Join(repoRoot, "docs", "runbooks"),

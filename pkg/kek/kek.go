@@ -76,6 +76,21 @@ func Parse(spec string) (*Ring, error) {
 	return r, nil
 }
 
+// DefaultKeyID names a key given bare in a setting (ParseSetting).
+const DefaultKeyID = "default"
+
+// ParseSetting reads a service's key setting: a bare base64 key (one key,
+// named DefaultKeyID), or a ring as Parse reads it during a rotation.
+// Standard and URL-safe base64 have no colon, so a bare key is never
+// mistaken for a ring.
+func ParseSetting(spec string) (*Ring, error) {
+	spec = strings.TrimSpace(spec)
+	if spec != "" && !strings.Contains(spec, ":") {
+		spec = DefaultKeyID + ":" + spec
+	}
+	return Parse(spec)
+}
+
 func decodeKey(s string) ([]byte, bool) {
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(s); err == nil {

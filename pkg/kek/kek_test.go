@@ -49,6 +49,46 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestParseSetting(t *testing.T) {
+	k1, k2 := kek.Generate("k1"), kek.Generate("k2")
+	bare := strings.TrimPrefix(k1, "k1:")
+	tests := []struct {
+		name, spec, primary string
+		ok                  bool
+	}{
+		{"bare key", bare, kek.DefaultKeyID, true},
+		{"bare url-safe key", base64.RawURLEncoding.EncodeToString(mustDecode(t, bare)), kek.DefaultKeyID, true},
+		{"bare key with spaces", " " + bare + "\n", kek.DefaultKeyID, true},
+		{"a ring", k2 + "," + k1, "k2", true},
+		{"empty", "", "", false},
+		{"bare short key", base64.StdEncoding.EncodeToString(make([]byte, 16)), "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := kek.ParseSetting(tt.spec)
+			if !tt.ok {
+				if err == nil {
+					t.Fatalf("ParseSetting(%q) accepted a bad setting", tt.spec)
+				}
+				return
+			}
+			if err != nil || r.Primary() != tt.primary {
+				t.Fatalf("ParseSetting = %v, %v; want primary %s", r, err, tt.primary)
+			}
+		})
+	}
+	// A bare key opens what the same key sealed under its default id.
+	ring, err := kek.Parse(kek.DefaultKeyID + ":" + bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid, sealed := ring.Seal([]byte("secret"), []byte("row"))
+	setting, _ := kek.ParseSetting(bare)
+	if got, err := setting.Open(kid, sealed, []byte("row")); err != nil || string(got) != "secret" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+}
+
 func mustDecode(t *testing.T, s string) []byte {
 	t.Helper()
 	b, err := base64.StdEncoding.DecodeString(s)

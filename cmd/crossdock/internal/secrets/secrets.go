@@ -1,9 +1,10 @@
 // Package secrets keeps the generated credentials of the local mesh (database
 // logins, service accounts, NATS passwords, the payment sandbox's and the
-// carrier simulator's API keys and webhook secrets, platform-docking's keys,
-// the partner simulator's and the supply simulator's) in one file. The
-// passwords are created once and reused, so a restarted mesh finds its
-// databases as it left them; the file is readable by its owner only.
+// carrier simulator's API keys and webhook secrets, logistics' and
+// platform-docking's keys, the partner simulator's and the supply
+// simulator's) in one file. The passwords are created once and reused, so a
+// restarted mesh finds its databases as it left them; the file is readable by
+// its owner only.
 package secrets
 
 import (
@@ -55,6 +56,10 @@ type File struct {
 	// because partners' credentials in the mesh's database are sealed under
 	// one and partners know the other's public half.
 	Docking Docking `json:"docking"`
+	// Logistics holds the key logistics seals carriers' credentials under
+	// (LOGISTICS_SECRETS_KEY): generated once and kept, because the
+	// carriers in the mesh's database are sealed under it.
+	Logistics Logistics `json:"logistics"`
 	// PartnerSim is the partner simulator's own key, generated once and
 	// kept because users holds its public half (the demo partner's API
 	// client).
@@ -95,6 +100,11 @@ type PartnerSim struct {
 type Docking struct {
 	SecretsKey string `json:"secrets_key"`
 	SigningKey string `json:"signing_key"`
+}
+
+// Logistics is logistics' LOGISTICS_SECRETS_KEY (base64 of 32 bytes).
+type Logistics struct {
+	SecretsKey string `json:"secrets_key"`
 }
 
 // PaymentSandbox holds the credentials finance and the payment sandbox share.
@@ -154,7 +164,7 @@ func LoadOrCreate(path string, wants []Want, natsUsers []string) (File, error) {
 	}
 	for _, v := range []*string{
 		&f.PaymentSandbox.APIKey, &f.PaymentSandbox.WebhookSecret, &f.CarrierSim.APIKey, &f.CarrierSim.WebhookSecret,
-		&f.Docking.SecretsKey, &f.Docking.SigningKey, &f.PartnerSim.Key, &f.RestMarketSim.AppKey, &f.RestMarketSim.AppSecret,
+		&f.Docking.SecretsKey, &f.Docking.SigningKey, &f.Logistics.SecretsKey, &f.PartnerSim.Key, &f.RestMarketSim.AppKey, &f.RestMarketSim.AppSecret,
 		&f.SupplySim.DefaultKey, &f.SupplySim.MerchantKey,
 	} {
 		if *v == "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crossdock/crossdock/cmd/crossdock/internal/secrets"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/kek"
 )
 
 func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
@@ -79,6 +80,14 @@ func TestLoadOrCreateGeneratesOnceAndReuses(t *testing.T) {
 	}
 	if second.CarrierSim != first.CarrierSim {
 		t.Error("carrier simulator credentials changed")
+	}
+	// Logistics seals carriers' credentials under a key that opens what the
+	// mesh's database holds, so it is a valid key and kept.
+	if _, err := kek.ParseSetting(first.Logistics.SecretsKey); err != nil || first.Logistics.SecretsKey == first.Docking.SecretsKey {
+		t.Fatalf("logistics' secrets key: %v", err)
+	}
+	if second.Logistics != first.Logistics {
+		t.Error("logistics' secrets key changed")
 	}
 	// The partner simulator's key is an Ed25519 seed, kept: users holds its
 	// public half.

@@ -17,10 +17,11 @@ import (
 
 // accountEnv gives each process its NATS login (the gateway's too), each
 // backend its service account, finance the payment sandbox's address and
-// credentials, logistics the carrier simulator's, platform-docking its
-// sealing and signing keys and client id, and the users service the accounts it
-// bootstraps (the demo admin and every service account) and the key its
-// signing keys are sealed under.
+// credentials, logistics the carrier simulator's and the key it seals
+// carriers' credentials under, platform-docking its sealing and signing keys
+// and client id, and the users service the accounts it bootstraps (the demo
+// admin and every service account) and the key its signing keys are sealed
+// under.
 func accountEnv(s mesh.Service, plan mesh.Plan, creds secrets.File) map[string]string {
 	env := map[string]string{}
 	if s.Name == mesh.Finance {
@@ -32,6 +33,7 @@ func accountEnv(s mesh.Service, plan mesh.Plan, creds secrets.File) map[string]s
 		for k, v := range mesh.LogisticsCarrierEnv(plan, carrierCredentials(creds)) {
 			env[k] = v
 		}
+		env["LOGISTICS_SECRETS_KEY"] = creds.Logistics.SecretsKey
 	}
 	if s.Name == mesh.PlatformDocking {
 		env["DOCKING_SECRETS_KEY"] = creds.Docking.SecretsKey

@@ -20,7 +20,8 @@ func TestAccountEnv(t *testing.T) {
 		"orders": {ClientID: "svc-orders", Secret: "s2"},
 	}, SigningKeyEncryptionKey: "local:kek", NATSPasswords: map[string]string{"users": "n1", "orders": "n2", "gateway": "n3"},
 		PaymentSandbox: secrets.PaymentSandbox{APIKey: "pk", WebhookSecret: "ws"},
-		CarrierSim:     secrets.CarrierSim{APIKey: "ck", WebhookSecret: "cs"}}
+		CarrierSim:     secrets.CarrierSim{APIKey: "ck", WebhookSecret: "cs"},
+		Logistics:      secrets.Logistics{SecretsKey: "lk"}}
 	plan, err := mesh.NewPlan(300)
 	if err != nil {
 		t.Fatal(err)
@@ -39,8 +40,10 @@ func TestAccountEnv(t *testing.T) {
 	if _, ok := orders["PAYMENT_PROVIDER_API_KEY"]; ok {
 		t.Error("a service other than finance got the payment provider's API key")
 	}
-	if _, ok := orders["LOGISTICS_SEED_CARRIER_API_KEY"]; ok {
-		t.Error("a service other than logistics got the carrier's API key")
+	for _, k := range []string{"LOGISTICS_SEED_CARRIER_API_KEY", "LOGISTICS_SECRETS_KEY"} {
+		if _, ok := orders[k]; ok {
+			t.Errorf("a service other than logistics got %s", k)
+		}
 	}
 	// Finance reaches the sandbox at its port after the offset, with the
 	// pair the sandbox is started with.
@@ -69,6 +72,7 @@ func TestAccountEnv(t *testing.T) {
 			"LOGISTICS_SEED_CARRIER_API_KEY":        "ck",
 			"LOGISTICS_SEED_CARRIER_WEBHOOK_SECRET": "cs",
 			"LOGISTICS_TIME_SCALE":                  "8640",
+			"LOGISTICS_SECRETS_KEY":                 "lk",
 		}},
 		{"carrier simulator", carrier, map[string]string{
 			"CARRIER_SIM_ADDR":           "127.0.0.1:9601",

@@ -13,6 +13,7 @@ import (
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/config"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/service"
@@ -53,6 +54,10 @@ type Config struct {
 	ConsolidationWindow time.Duration `env:"LOGISTICS_CONSOLIDATION_WINDOW" envDefault:"6h"`
 	// WebhookTolerance is how far a webhook's signed time may be from now.
 	WebhookTolerance time.Duration `env:"LOGISTICS_WEBHOOK_TOLERANCE" envDefault:"5m"`
+	// SecretsKey is the key carriers' credentials are sealed under at rest
+	// (pkg/kek): the base64 of 32 bytes, or "kid:base64key,..." during a
+	// rotation (the first seals, every one opens).
+	SecretsKey string `env:"LOGISTICS_SECRETS_KEY" secret:"true"`
 	// Seed* set up a carrier at start (the local mesh's simulator): code,
 	// API URL and credentials. Unset, no carrier is seeded.
 	SeedCarrierCode          string `env:"LOGISTICS_SEED_CARRIER_CODE"`
@@ -75,6 +80,9 @@ func (c Config) Validate() error {
 	}
 	if c.TimeScale < 1 {
 		errs = append(errs, errors.New("LOGISTICS_TIME_SCALE must be at least 1"))
+	}
+	if _, err := kek.ParseSetting(c.SecretsKey); err != nil {
+		errs = append(errs, fmt.Errorf("LOGISTICS_SECRETS_KEY must be the base64 of 32 bytes (or kid:base64key,...): %w", err))
 	}
 	if c.SeedCarrierCode != "" && (c.SeedCarrierURL == "" || c.SeedCarrierAPIKey == "" || c.SeedCarrierWebhookSecret == "") {
 		errs = append(errs, errors.New("LOGISTICS_SEED_CARRIER_CODE needs LOGISTICS_SEED_CARRIER_URL, _API_KEY and _WEBHOOK_SECRET"))
@@ -114,7 +122,12 @@ func run(ctx context.Context) error {
 	}
 	defer inventoryConn.Close()
 
-	svc := app.New(postgres.New(rt.Pool), carrierapi.New(cfg.CarrierTimeout),
+	keys, err := kek.ParseSetting(cfg.SecretsKey) // checked by Validate
+	if err != nil {
+		return fmt.Errorf("LOGISTICS_SECRETS_KEY: %w", err)
+	}
+	store := postgres.New(rt.Pool, keys)
+	svc := app.New(store, carrierapi.New(cfg.CarrierTimeout),
 		peers.Finance{Escrow: financev1.NewEscrowServiceClient(financeConn), Rates: financev1.NewFinanceServiceClient(financeConn), BaseCurrency: cfg.BaseCurrency},
 		peers.Inventory{Client: inventoryv1.NewInventoryServiceClient(inventoryConn)},
 		app.Config{Environment: cfg.CarrierEnvironment, BaseCurrency: cfg.BaseCurrency, TimeScale: cfg.TimeScale, WebhookTolerance: cfg.WebhookTolerance,
@@ -122,7 +135,14 @@ func run(ctx context.Context) error {
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated and the stream exists.
-	rt.Go("seed-carrier", func(ctx context.Context) error {
+	rt.Go("carriers", func(ctx context.Context) error {
+		sealed, err := store.SealCarrierCredentials(ctx)
+		if err != nil {
+			return fmt.Errorf("sealing carriers' credentials under LOGISTICS_SECRETS_KEY: %w", err)
+		}
+		if sealed > 0 {
+			rt.Log.Info("carriers' credentials sealed under the current key", "carriers", sealed, "kid", keys.Primary())
+		}
 		if cfg.SeedCarrierCode == "" {
 			return nil
 		}

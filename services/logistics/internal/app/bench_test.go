@@ -32,7 +32,7 @@ func benchFixture(b *testing.B, n int) (*app.Service, *pgxpool.Pool, uuid.UUID, 
 		b.Fatal(err)
 	}
 	b.Cleanup(pool.Close)
-	svc := app.New(postgres.New(pool), carrierapi.New(time.Second), &financeLedger{}, &stockLedger{}, app.DefaultConfig())
+	svc := app.New(postgres.New(pool, testKeys), carrierapi.New(time.Second), &financeLedger{}, &stockLedger{}, app.DefaultConfig())
 	if err := svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: carrierCode, Name: "Bench", URL: "http://127.0.0.1:1", APIKey: apiKey, WebhookSecret: webhookSecret}); err != nil {
 		b.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
@@ -31,6 +32,15 @@ import (
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 var ctx = context.Background()
+
+// testKeys seals the carriers' credentials of the tests' stores.
+var testKeys = func() *kek.Ring {
+	r, err := kek.Parse(kek.Generate("test"))
+	if err != nil {
+		panic(err)
+	}
+	return r
+}()
 
 // Callers as the gRPC edge builds them from verified tokens.
 var (
@@ -119,7 +129,7 @@ func newFixture(t testing.TB, simCfg carriersim.Config, conns int32, opts ...fun
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	f := &fixture{store: postgres.New(pool), pool: pool,
+	f := &fixture{store: postgres.New(pool, testKeys), pool: pool,
 		finance: &financeLedger{paid: map[string]money.Money{}, calls: map[string]int{}}, inventory: &stockLedger{commits: map[string]int{}}}
 	cfg := app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: max(simCfg.TimeScale, 1)}
 	for _, o := range opts {

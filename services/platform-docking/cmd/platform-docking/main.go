@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -105,18 +104,8 @@ type Config struct {
 	Retry time.Duration `env:"DOCKING_RETRY" envDefault:"30s"`
 }
 
-// defaultKeyID names DOCKING_SECRETS_KEY's key when it is given bare.
-const defaultKeyID = "default"
-
-// secretsRing reads DOCKING_SECRETS_KEY. Standard base64 has no colon, so a
-// bare key cannot be mistaken for a ring.
-func (c Config) secretsRing() (*kek.Ring, error) {
-	spec := strings.TrimSpace(c.SecretsKey)
-	if spec != "" && !strings.Contains(spec, ":") {
-		spec = defaultKeyID + ":" + spec
-	}
-	return kek.Parse(spec)
-}
+// secretsRing reads DOCKING_SECRETS_KEY.
+func (c Config) secretsRing() (*kek.Ring, error) { return kek.ParseSetting(c.SecretsKey) }
 
 // partnerTransport reads DOCKING_PARTNER_PLAINTEXT and DOCKING_PARTNER_CA_FILE.
 func (c Config) partnerTransport() (partnertls.Transport, error) {

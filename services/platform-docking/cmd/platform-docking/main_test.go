@@ -29,7 +29,7 @@ func TestConfig(t *testing.T) {
 	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if ring, err := cfg.secretsRing(); err != nil || ring.Primary() != defaultKeyID {
+	if ring, err := cfg.secretsRing(); err != nil || ring.Primary() != kek.DefaultKeyID {
 		t.Errorf("bare key: %v", err)
 	}
 	tests := map[string]map[string]string{

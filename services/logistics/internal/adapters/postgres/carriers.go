@@ -3,33 +3,105 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
 
-const carrierColumns = `carrier_id, code, name, endpoints, active, created_at, updated_at`
+const carrierColumns = `carrier_id, code, name, endpoints, credentials_kid, credentials_sealed, active, created_at, updated_at`
 
-func scanCarrier(row pgx.Row) (domain.Carrier, error) {
+// storedEndpoint is an endpoint as the endpoints column keeps it: where the
+// carrier is called, not with what (the credentials are sealed apart). Its
+// keys are the ones of rows written before credentials were sealed, whose
+// credentials are still here in clear until SealCarrierCredentials runs.
+type storedEndpoint struct {
+	Environment   string
+	APIURL        string
+	APIKey        string `json:",omitempty"`
+	WebhookSecret string `json:",omitempty"`
+}
+
+// endpointSecrets is one environment's credentials inside the sealed value.
+type endpointSecrets struct {
+	APIKey        string `json:"api_key"`
+	WebhookSecret string `json:"webhook_secret"`
+}
+
+// sealedCarrier is a carrier's columns as written: endpoints without their
+// credentials, and the credentials of every environment sealed under the
+// primary key with the carrier's id as associated data. A carrier with no
+// endpoint is sealed too, so credentials_kid always names the key a row is
+// under and a rotation finds every row not under the newest one.
+type sealedCarrier struct {
+	endpoints []byte
+	kid       string
+	sealed    []byte
+}
+
+func (r repo) sealCarrier(c domain.Carrier) (sealedCarrier, error) {
+	eps := make([]storedEndpoint, 0, len(c.Endpoints))
+	secrets := make(map[string]endpointSecrets, len(c.Endpoints))
+	for _, e := range c.Endpoints {
+		eps = append(eps, storedEndpoint{Environment: e.Environment, APIURL: e.APIURL})
+		secrets[e.Environment] = endpointSecrets{APIKey: e.APIKey, WebhookSecret: e.WebhookSecret}
+	}
+	out := sealedCarrier{}
+	var err error
+	if out.endpoints, err = json.Marshal(eps); err != nil {
+		return out, err
+	}
+	plain, err := json.Marshal(secrets)
+	if err != nil {
+		return out, err
+	}
+	out.kid, out.sealed = r.keys.Seal(plain, c.ID[:])
+	return out, nil
+}
+
+func (r repo) scanCarrier(row pgx.Row) (domain.Carrier, error) {
 	var c domain.Carrier
-	var endpoints []byte
-	if err := row.Scan(&c.ID, &c.Code, &c.Name, &endpoints, &c.Active, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	var endpoints, sealed []byte
+	var kid *string
+	if err := row.Scan(&c.ID, &c.Code, &c.Name, &endpoints, &kid, &sealed, &c.Active, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return c, err
 	}
-	return c, json.Unmarshal(endpoints, &c.Endpoints)
+	var eps []storedEndpoint
+	if err := json.Unmarshal(endpoints, &eps); err != nil {
+		return c, fmt.Errorf("read the endpoints of carrier %s: %w", c.ID, err)
+	}
+	secrets := map[string]endpointSecrets{}
+	if kid != nil {
+		plain, err := r.keys.Open(*kid, sealed, c.ID[:])
+		if err != nil {
+			return c, fmt.Errorf("open the credentials of carrier %s: %w", c.ID, err)
+		}
+		if err := json.Unmarshal(plain, &secrets); err != nil {
+			return c, fmt.Errorf("read the credentials of carrier %s: %w", c.ID, err)
+		}
+	}
+	for _, e := range eps {
+		ep := domain.Endpoint{Environment: e.Environment, APIURL: e.APIURL, APIKey: e.APIKey, WebhookSecret: e.WebhookSecret}
+		if s, ok := secrets[e.Environment]; ok {
+			ep.APIKey, ep.WebhookSecret = s.APIKey, s.WebhookSecret
+		}
+		c.Endpoints = append(c.Endpoints, ep)
+	}
+	return c, nil
 }
 
 func (r repo) CreateCarrier(ctx context.Context, c domain.Carrier) error {
-	eps, err := json.Marshal(c.Endpoints)
+	sc, err := r.sealCarrier(c)
 	if err != nil {
 		return err
 	}
-	_, err = r.q.Exec(ctx, `INSERT INTO carriers (`+carrierColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		c.ID, c.Code, c.Name, eps, c.Active, c.CreatedAt, c.UpdatedAt)
+	_, err = r.q.Exec(ctx, `INSERT INTO carriers (`+carrierColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		c.ID, c.Code, c.Name, sc.endpoints, sc.kid, sc.sealed, c.Active, c.CreatedAt, c.UpdatedAt)
 	if pg.IsUniqueViolation(err, "carriers_code_key") {
 		return apperr.AlreadyExists("a carrier with code " + c.Code + " exists").WithReason("CARRIER_CODE_TAKEN")
 	}
@@ -37,22 +109,59 @@ func (r repo) CreateCarrier(ctx context.Context, c domain.Carrier) error {
 }
 
 func (r repo) SaveCarrier(ctx context.Context, c domain.Carrier) error {
-	eps, err := json.Marshal(c.Endpoints)
+	sc, err := r.sealCarrier(c)
 	if err != nil {
 		return err
 	}
-	tag, err := r.q.Exec(ctx, `UPDATE carriers SET name = $2, endpoints = $3, active = $4, updated_at = $5 WHERE carrier_id = $1`,
-		c.ID, c.Name, eps, c.Active, c.UpdatedAt)
+	tag, err := r.q.Exec(ctx, `UPDATE carriers SET name = $2, endpoints = $3, credentials_kid = $4, credentials_sealed = $5,
+		active = $6, updated_at = $7 WHERE carrier_id = $1`,
+		c.ID, c.Name, sc.endpoints, sc.kid, sc.sealed, c.Active, c.UpdatedAt)
 	return pg.Affected(tag, err, apperr.NotFound("carrier", c.ID.String()))
 }
 
+// SealCarrierCredentials seals again, under the primary key, the
+// credentials of every carrier not sealed under it: sealed under an older
+// key during a rotation, or written in clear before credentials were
+// sealed. It returns how many carriers it wrote. The rows are locked while
+// it runs, so replicas starting together do not write them twice, and a
+// carrier that does not open under any configured key stops it: that key
+// must stay configured until every row is sealed under the new one.
+func (s *Store) SealCarrierCredentials(ctx context.Context) (int, error) {
+	n := 0
+	err := s.InTx(ctx, func(tx app.Repository) error {
+		r := tx.(repo)
+		rows, err := r.q.Query(ctx, `SELECT `+carrierColumns+` FROM carriers
+			WHERE credentials_kid IS DISTINCT FROM $1 ORDER BY carrier_id FOR UPDATE`, r.keys.Primary())
+		if err != nil {
+			return err
+		}
+		stale, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Carrier, error) { return r.scanCarrier(row) })
+		if err != nil {
+			return err
+		}
+		for _, c := range stale {
+			sc, err := r.sealCarrier(c)
+			if err != nil {
+				return err
+			}
+			if _, err := r.q.Exec(ctx, `UPDATE carriers SET endpoints = $2, credentials_kid = $3, credentials_sealed = $4
+				WHERE carrier_id = $1`, c.ID, sc.endpoints, sc.kid, sc.sealed); err != nil {
+				return err
+			}
+		}
+		n = len(stale)
+		return nil
+	})
+	return n, err
+}
+
 func (r repo) GetCarrier(ctx context.Context, id uuid.UUID) (domain.Carrier, error) {
-	c, err := scanCarrier(r.q.QueryRow(ctx, `SELECT `+carrierColumns+` FROM carriers WHERE carrier_id = $1`, id))
+	c, err := r.scanCarrier(r.q.QueryRow(ctx, `SELECT `+carrierColumns+` FROM carriers WHERE carrier_id = $1`, id))
 	return c, pg.NoRows(err, apperr.NotFound("carrier", id.String()))
 }
 
 func (r repo) GetCarrierByCode(ctx context.Context, code string) (domain.Carrier, error) {
-	c, err := scanCarrier(r.q.QueryRow(ctx, `SELECT `+carrierColumns+` FROM carriers WHERE code = $1`, code))
+	c, err := r.scanCarrier(r.q.QueryRow(ctx, `SELECT `+carrierColumns+` FROM carriers WHERE code = $1`, code))
 	return c, pg.NoRows(err, apperr.NotFound("carrier", code))
 }
 
@@ -61,7 +170,7 @@ func (r repo) ListCarriers(ctx context.Context) ([]domain.Carrier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Carrier, error) { return scanCarrier(row) })
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Carrier, error) { return r.scanCarrier(row) })
 }
 
 const methodColumns = `method_id, carrier_id, code, name, mode, handling_hours, domestic_km_per_day,

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
@@ -22,17 +23,18 @@ type Store struct {
 
 var _ app.Store = (*Store)(nil)
 
-// New returns a store on pool.
-func New(pool *pgxpool.Pool) *Store {
-	return &Store{repo: repo{q: pool}, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
-		return repo{q: q, tx: tx}
+// New returns a store on pool that seals carriers' credentials under keys.
+func New(pool *pgxpool.Pool, keys *kek.Ring) *Store {
+	return &Store{repo: repo{q: pool, keys: keys}, Store: pg.NewStore(pool, func(q pg.Querier, tx pgx.Tx) app.Repository {
+		return repo{q: q, tx: tx, keys: keys}
 	})}
 }
 
 // repo runs the queries on a pool or, inside InTx, on a transaction.
 type repo struct {
-	q  pg.Querier
-	tx pgx.Tx // nil outside a transaction
+	q    pg.Querier
+	tx   pgx.Tx    // nil outside a transaction
+	keys *kek.Ring // seals carriers' credentials at rest
 }
 
 // Emit writes the events to the outbox in the current transaction.
