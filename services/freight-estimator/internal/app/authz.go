@@ -43,7 +43,7 @@ func requireCaller(c auth.Caller) error {
 // deleted or foreign SKU is answered exactly like an id that does not exist,
 // and the estimate does not even reveal that it exists.
 func visibleSkus(c auth.Caller, skus map[string]domain.SkuInfo) map[string]domain.SkuInfo {
-	if c.Kind == auth.KindService || c.IsOperator() {
+	if c.IsService() || c.IsOperator() {
 		return skus
 	}
 	out := make(map[string]domain.SkuInfo, len(skus))

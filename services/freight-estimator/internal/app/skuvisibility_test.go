@@ -45,7 +45,10 @@ func TestEstimateSeesOnlyListedOrOwnSkus(t *testing.T) {
 	}
 	f := newFixture(t, "USD", app.WithCatalog(skus))
 	supplierA := auth.Caller{Subject: "u-a", Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: "org-a"}
-	service := auth.Caller{Subject: "orders", Kind: auth.KindService}
+	service := auth.Caller{Subject: "orders", Kind: auth.KindService, Roles: []string{auth.RoleService}}
+	// A service token without the service role (none is issued today) is
+	// trusted no further than its organization, like any other caller.
+	roleless := auth.Caller{Subject: "svc-x", Kind: auth.KindService}
 	dest := domain.Route{DestinationCountry: "US", DestinationRegion: "US-CA"}
 
 	for _, tt := range []struct {
@@ -63,6 +66,8 @@ func TestEstimateSeesOnlyListedOrOwnSkus(t *testing.T) {
 		{"another supplier's deleted SKU", supplierA, "other-deleted", false},
 		{"an unknown SKU", supplierA, "ghost", false},
 		{"an unlisted SKU, to a service", service, "other-draft", true},
+		{"an unlisted SKU, to a service token without the role", roleless, "other-draft", false},
+		{"a listed SKU, to a service token without the role", roleless, "listed", true},
 		{"an unlisted SKU, to an admin", admin, "other-draft", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
