@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 )
 
@@ -179,7 +180,25 @@ func TestLedgerInvariantRandomized(t *testing.T) {
 	if testing.Short() {
 		commands = 1_000
 	}
-	l, clk, pool := newLedger(t)
+	// One batch at a time (the default), and several small batches at once
+	// (LEDGER_BATCH_CONCURRENCY > 1), whose transactions meet on shared
+	// accounts' row locks and idempotency keys.
+	for _, tt := range []struct {
+		name              string
+		size, concurrency int
+		commands          int
+	}{
+		{"one batch at a time", 0, 0, commands},
+		{"four small batches at once", 3, 4, commands / 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) { runLedgerInvariant(t, seed, tt.commands, postgres.WithBatching(tt.size, tt.concurrency)) })
+	}
+}
+
+// runLedgerInvariant runs commands random commands, a round of up to twelve
+// at once, on a ledger with opts, checking the book after every round.
+func runLedgerInvariant(t *testing.T, seed uint64, commands int, opts ...postgres.LedgerOption) {
+	l, clk, pool := newLedger(t, opts...)
 	m := &invariantModel{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), results: map[string]ledger.Result{}, now: clk.Now}
 	wantTransfers := 0
 	for ran, round := 0, 0; ran < commands; round++ {
