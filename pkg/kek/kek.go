@@ -91,6 +91,16 @@ func ParseSetting(spec string) (*Ring, error) {
 	return Parse(spec)
 }
 
+// MustParse is Parse for rings fixed in code (tests, generated development
+// keys): it panics on a spec Parse refuses.
+func MustParse(spec string) *Ring {
+	r, err := Parse(spec)
+	if err != nil {
+		panic("kek: " + err.Error())
+	}
+	return r
+}
+
 func decodeKey(s string) ([]byte, bool) {
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if b, err := enc.DecodeString(s); err == nil {

@@ -149,3 +149,15 @@ func TestSealAndOpen(t *testing.T) {
 		t.Fatalf("unknown key id: %v, want ErrUnknownKey", err)
 	}
 }
+
+func TestMustParse(t *testing.T) {
+	if r := kek.MustParse(kek.Generate("k1")); r.Primary() != "k1" {
+		t.Fatalf("primary %q", r.Primary())
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("MustParse accepted an empty spec")
+		}
+	}()
+	kek.MustParse("")
+}

@@ -34,13 +34,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 var ctx = context.Background()
 
 // testKeys seals the carriers' credentials of the tests' stores.
-var testKeys = func() *kek.Ring {
-	r, err := kek.Parse(kek.Generate("test"))
-	if err != nil {
-		panic(err)
-	}
-	return r
-}()
+var testKeys = kek.MustParse(kek.Generate("test"))
 
 // Callers as the gRPC edge builds them from verified tokens.
 var (

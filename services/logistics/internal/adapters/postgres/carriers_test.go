@@ -21,15 +21,6 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 var ctx = context.Background()
 
-func ring(t *testing.T, spec string) *kek.Ring {
-	t.Helper()
-	r, err := kek.Parse(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func carrier(code string) domain.Carrier {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	return domain.Carrier{ID: uuid.New(), Code: code, Name: "Carrier " + code, Active: true, CreatedAt: now, UpdatedAt: now,
@@ -99,7 +90,7 @@ func requireCarrier(t *testing.T, s *postgres.Store, want domain.Carrier) {
 // another carrier's row does not open there.
 func TestCarriersCredentialsAreSealedAtRest(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "logistics", FS: migrations.FS})
-	store := postgres.New(pool, ring(t, kek.Generate("k1")))
+	store := postgres.New(pool, kek.MustParse(kek.Generate("k1")))
 	a, b := carrier("alpha"), carrier("beta")
 	for _, c := range []domain.Carrier{a, b} {
 		if err := store.CreateCarrier(ctx, c); err != nil {
@@ -139,7 +130,7 @@ func TestCarriersCredentialsAreSealedAtRest(t *testing.T) {
 func TestSealCarrierCredentials(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "logistics", FS: migrations.FS})
 	k1, k2 := kek.Generate("k1"), kek.Generate("k2")
-	old := postgres.New(pool, ring(t, k1))
+	old := postgres.New(pool, kek.MustParse(k1))
 
 	// A carrier as rows were written before: credentials in endpoints.
 	legacy := carrier("legacy")
@@ -162,14 +153,14 @@ func TestSealCarrierCredentials(t *testing.T) {
 	requireCarrier(t, old, legacy)
 
 	// A rotation: k2 seals, k1 still opens.
-	rotating := postgres.New(pool, ring(t, k2+","+k1))
+	rotating := postgres.New(pool, kek.MustParse(k2+","+k1))
 	if n, err := rotating.SealCarrierCredentials(ctx); err != nil || n != 2 {
 		t.Fatalf("sealing with k2 = %d, %v; want both carriers", n, err)
 	}
 	if n, err := rotating.SealCarrierCredentials(ctx); err != nil || n != 0 {
 		t.Fatalf("sealing again = %d, %v; want nothing left", n, err)
 	}
-	onlyK2 := postgres.New(pool, ring(t, k2))
+	onlyK2 := postgres.New(pool, kek.MustParse(k2))
 	for _, c := range []domain.Carrier{legacy, under1} {
 		requireSealed(t, pool, c, "k2")
 		requireCarrier(t, onlyK2, c)
@@ -180,7 +171,7 @@ func TestSealCarrierCredentials(t *testing.T) {
 
 	// k2 dropped too early: the run fails and leaves the rows as they were.
 	before := readRow(t, pool, legacy.ID)
-	if n, err := postgres.New(pool, ring(t, kek.Generate("k3"))).SealCarrierCredentials(ctx); !errors.Is(err, kek.ErrUnknownKey) || n != 0 {
+	if n, err := postgres.New(pool, kek.MustParse(kek.Generate("k3"))).SealCarrierCredentials(ctx); !errors.Is(err, kek.ErrUnknownKey) || n != 0 {
 		t.Fatalf("sealing without k2 = %d, %v; want ErrUnknownKey", n, err)
 	}
 	if after := readRow(t, pool, legacy.ID); *after.kid != "k2" || !bytes.Equal(after.sealed, before.sealed) {

@@ -248,15 +248,6 @@ func TestEventsCommitWithTheTransaction(t *testing.T) {
 	}
 }
 
-func ring(t *testing.T, spec string) *kek.Ring {
-	t.Helper()
-	r, err := kek.Parse(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 // sealedRows returns each signing key's kek_id ("" for clear) and stored bytes.
 func sealedRows(t *testing.T, pool *pgxpool.Pool) map[string]struct {
 	kekID  string
@@ -309,7 +300,7 @@ func reseal(t *testing.T, s *postgres.Store) (int, error) {
 func TestSigningKeysSealedAtRestAndKEKRotation(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
 	k1, k2 := kek.Generate("k1"), kek.Generate("k2")
-	first := postgres.New(pool, ring(t, k1))
+	first := postgres.New(pool, kek.MustParse(k1))
 	_, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -330,7 +321,7 @@ func TestSigningKeysSealedAtRestAndKEKRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rotated := postgres.New(pool, ring(t, k2+","+k1))
+	rotated := postgres.New(pool, kek.MustParse(k2+","+k1))
 	want := map[string]ed25519.PrivateKey{"sk-1": priv, "sk-legacy": legacy}
 	check := func(name string, s *postgres.Store) {
 		t.Helper()
@@ -358,8 +349,8 @@ func TestSigningKeysSealedAtRestAndKEKRotation(t *testing.T) {
 		t.Fatalf("second reseal = %d, %v; want nothing to do", n, err)
 	}
 	// k2 alone opens everything now; k1 alone opens nothing.
-	check("k2 only", postgres.New(pool, ring(t, k2)))
-	_, err = postgres.New(pool, ring(t, k1)).SigningKeys(ctx)
+	check("k2 only", postgres.New(pool, kek.MustParse(k2)))
+	_, err = postgres.New(pool, kek.MustParse(k1)).SigningKeys(ctx)
 	if !errors.Is(err, kek.ErrUnknownKey) || !strings.Contains(err.Error(), `"k2"`) || !strings.Contains(err.Error(), "SIGNING_KEY_ENCRYPTION_KEY") {
 		t.Fatalf("rows under a missing key: %v; want an error naming k2 and SIGNING_KEY_ENCRYPTION_KEY", err)
 	}
