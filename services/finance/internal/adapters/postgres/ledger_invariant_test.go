@@ -191,7 +191,9 @@ func TestLedgerInvariantRandomized(t *testing.T) {
 		{"one batch at a time", 0, 0, commands},
 		{"four small batches at once", 3, 4, commands / 2},
 	} {
-		t.Run(tt.name, func(t *testing.T) { runLedgerInvariant(t, seed, tt.commands, postgres.WithBatching(tt.size, tt.concurrency)) })
+		t.Run(tt.name, func(t *testing.T) {
+			runLedgerInvariant(t, seed, tt.commands, postgres.WithBatching(tt.size, tt.concurrency))
+		})
 	}
 }
 
