@@ -135,19 +135,28 @@ func run(ctx context.Context) error {
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 
 	// Workers start once the database is migrated and the stream exists.
-	rt.Go("carriers", func(ctx context.Context) error {
+	// Carriers not sealed under the first key are sealed at start (a start
+	// that cannot open one fails, naming it), then every poll interval:
+	// during a rotation's roll-out a replica still on the old order of keys
+	// may write a carrier under the old key after the new ones started.
+	sealCarriers := func(ctx context.Context) (int, error) {
 		sealed, err := store.SealCarrierCredentials(ctx)
-		if err != nil {
-			return fmt.Errorf("sealing carriers' credentials under LOGISTICS_SECRETS_KEY: %w", err)
-		}
 		if sealed > 0 {
 			rt.Log.Info("carriers' credentials sealed under the current key", "carriers", sealed, "kid", keys.Primary())
 		}
-		if cfg.SeedCarrierCode == "" {
-			return nil
+		return sealed, err
+	}
+	rt.Go("carriers", func(ctx context.Context) error {
+		if _, err := sealCarriers(ctx); err != nil {
+			return fmt.Errorf("sealing carriers' credentials under LOGISTICS_SECRETS_KEY: %w", err)
 		}
-		return svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: cfg.SeedCarrierCode, Name: "Carrier simulator",
-			URL: cfg.SeedCarrierURL, APIKey: cfg.SeedCarrierAPIKey, WebhookSecret: cfg.SeedCarrierWebhookSecret})
+		if cfg.SeedCarrierCode != "" {
+			if err := svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: cfg.SeedCarrierCode, Name: "Carrier simulator",
+				URL: cfg.SeedCarrierURL, APIKey: cfg.SeedCarrierAPIKey, WebhookSecret: cfg.SeedCarrierWebhookSecret}); err != nil {
+				return err
+			}
+		}
+		return app.Every(ctx, cfg.PollInterval, rt.Log, "sealing carriers' credentials", sealCarriers)
 	})
 	rt.Go("carrier-feeds", func(ctx context.Context) error {
 		return app.Every(ctx, cfg.PollInterval, rt.Log, "reading carrier feeds", func(ctx context.Context) (int, error) {
