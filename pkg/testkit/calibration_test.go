@@ -4,8 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/crossdock/crossdock/pkg/testkit"
 )
@@ -79,5 +83,73 @@ func BenchmarkCalibrationCPU(b *testing.B) {
 	}
 	if sum == [32]byte{} {
 		b.Fatal("no work done")
+	}
+}
+
+// BenchmarkCalibrationStatement measures the CPU one statement costs on this
+// host, on each side of the connection: the client (pgx, the socket calls)
+// and the server's backends (bind, execute, the socket calls), from 16
+// callers sharing a pool over loopback TCP, as a service's queries run. The
+// read is a prepared primary-key lookup of one row of 1,000; the write an
+// UPDATE of one row, its own transaction, so it pays a durable commit. A
+// request's CPU is roughly its calls times BenchmarkUnaryCall's figure plus
+// its statements times these.
+func BenchmarkCalibrationStatement(b *testing.B) {
+	ctx := context.Background()
+	pool := testkit.Database(b, testkit.Migrations{Name: "calibration_statement"})
+	if _, err := pool.Exec(ctx, `CREATE TABLE calibration (id int PRIMARY KEY, n bigint NOT NULL);
+		INSERT INTO calibration SELECT i, 0 FROM generate_series(1, 1000) i`); err != nil {
+		b.Fatal(err)
+	}
+	for _, bb := range []struct {
+		name, sql string
+	}{
+		{"read", `SELECT n FROM calibration WHERE id = $1`},
+		{"write", `UPDATE calibration SET n = n + 1 WHERE id = $1`},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			var next atomic.Int64
+			exec := func() error {
+				_, err := pool.Exec(ctx, bb.sql, next.Add(1)%1000+1)
+				return err
+			}
+			// Warm up from as many callers as the run has, so every
+			// connection it uses is open (and its statement prepared)
+			// before the backends are listed.
+			var warm errgroup.Group
+			for range 16 {
+				warm.Go(func() error {
+					for range 50 {
+						if err := exec(); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
+			if err := warm.Wait(); err != nil {
+				b.Fatal(err)
+			}
+			rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pids, err := pgx.CollectRows(rows, pgx.RowTo[int])
+			if err != nil {
+				b.Fatal(err)
+			}
+			serverBefore, err := testkit.ProcessesCPU(pids)
+			if err != nil {
+				b.Fatal(err)
+			}
+			client, wall := testkit.RunParallelCPU(b, exec)
+			serverAfter, err := testkit.ProcessesCPU(pids)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(client.Microseconds())/float64(b.N), "client-cpu-µs/op")
+			b.ReportMetric(float64((serverAfter-serverBefore).Microseconds())/float64(b.N), "server-cpu-µs/op")
+			b.ReportMetric(float64(b.N)/wall.Seconds(), "statements/s")
+		})
 	}
 }
