@@ -209,8 +209,12 @@ func (r *Relay) claimAndPublish(ctx context.Context) (tx pgx.Tx, claimed int, er
 			_ = own.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
+	// The claim and the marks are planned at every execution
+	// (planPerCall), not once per connection: a plan cached while the
+	// outbox was empty, as in a new database, scans every retained row of
+	// the grown table for each batch until an ANALYZE replaces it.
 	rows, err := tx.Query(ctx, `SELECT seq, event_id, subject, event_type, payload, headers FROM outbox
-		WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, r.BatchSize)
+		WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, planPerCall, r.BatchSize)
 	if err != nil {
 		return tx, 0, err
 	}
@@ -237,7 +241,7 @@ func (r *Relay) claimAndPublish(ctx context.Context) (tx pgx.Tx, claimed int, er
 	}
 	if len(published) > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL
-			WHERE seq = ANY($1)`, published); err != nil {
+			WHERE seq = ANY($1)`, planPerCall, published); err != nil {
 			return tx, len(pending), err
 		}
 	}
@@ -255,7 +259,7 @@ func (r *Relay) claimAndPublish(ctx context.Context) (tx pgx.Tx, claimed int, er
 		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE outbox o SET attempts = attempts + 1, last_error = f.error
-		FROM unnest($1::bigint[], $2::text[]) AS f (seq, error) WHERE o.seq = f.seq`, seqs, msgs); err != nil {
+		FROM unnest($1::bigint[], $2::text[]) AS f (seq, error) WHERE o.seq = f.seq`, planPerCall, seqs, msgs); err != nil {
 		return tx, len(pending), err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -331,6 +335,12 @@ func (r *Relay) Republish(ctx context.Context, id uuid.UUID) error {
 	_, err = r.JS.PublishMsg(ctx, msg)
 	return err
 }
+
+// planPerCall runs a statement as an unnamed prepared statement whose
+// description pgx caches: one round trip as usual, but PostgreSQL plans it
+// with the values of every call instead of settling on a generic plan for
+// the connection.
+const planPerCall = pgx.QueryExecModeCacheDescribe
 
 func (r *Relay) prune(ctx context.Context) error {
 	_, err := r.Pool.Exec(ctx, `DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)`, r.Retention.Seconds())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -212,4 +213,64 @@ func TestATrackedCommitIsLookedAtOnce(t *testing.T) {
 
 	untracked := e.Emit(t, 1, true) // woken before its commit
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", append(ids, untracked...)), append(ids, untracked...))
+}
+
+// A relay started on an empty outbox keeps claiming and marking through
+// the indexes once the table has grown, and the backlog is counted through
+// the pending index: their statements are planned at each call, not once
+// per connection while the outbox was empty (plans that scan every retained
+// row of the grown table until an ANALYZE happens to replace them).
+func TestClaimsAndMarksUseIndexesAsTheOutboxGrows(t *testing.T) {
+	e := eventstest.Setup(t)
+	ctx := context.Background()
+	// Statistics of an empty outbox, as a new database's first ANALYZE
+	// leaves them.
+	if _, err := e.Pool.Exec(ctx, `ANALYZE outbox`); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.Pool.Config()
+	cfg.MaxConns = 1 // every batch on the one connection, where a plan would be cached
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	e.Go(t, (&outbox.Relay{Pool: pool, JS: e.JS, Log: testkit.Logger(t)}).Run)
+	e.Go(t, e.Consumer(t, "c1").Run)
+	publish := func(batches int, ids []uuid.UUID) []uuid.UUID {
+		for range batches {
+			ids = append(ids, e.Emit(t, 1, true)...)
+			e.WaitApplied(t, "c1", ids)
+			// The backlog, as the metrics read it, on the same connection.
+			if _, err := outbox.PendingBacklog(ctx, pool); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return ids
+	}
+	// More batches than the five after which PostgreSQL may settle on a
+	// cached generic plan.
+	ids := publish(8, nil)
+	if _, err := e.Pool.Exec(ctx, `INSERT INTO outbox (event_id, subject, event_type, payload, published_at)
+		SELECT gen_random_uuid(), 'test.grown', 'test', '\x00', now() FROM generate_series(1, 20000)`); err != nil {
+		t.Fatal(err)
+	}
+	scans := func() (seq, idx int64) { return testkit.TableScans(t, e.Pool, "outbox") }
+	// The scans of the small outbox are reported within a second or so
+	// (a backend sends its counts at most once a second): let them land
+	// before counting.
+	time.Sleep(2500 * time.Millisecond)
+	seq0, idx0 := scans()
+	const batches = 10
+	publish(batches, ids)
+	// A backend reports its scans when idle, within seconds; each batch
+	// scans the outbox at least twice (its claim and its mark).
+	var seq, idx int64
+	eventstest.Eventually(t, 20*time.Second, func() bool {
+		seq, idx = scans()
+		return seq-seq0+idx-idx0 >= 2*batches
+	}, "the relay's scans were never reported")
+	if seq-seq0 >= batches/2 {
+		t.Fatalf("%d sequential scans of the grown outbox over %d batches: its statements kept plans made for an empty table", seq-seq0, batches)
+	}
 }
