@@ -420,6 +420,11 @@ func (l *Ledger) openAccounts(ctx context.Context, tx pgx.Tx, refs []ledger.Acco
 // order. The two lookups are joined by a UNION so each uses its index: an OR
 // of an id list and a row-value IN would read every account of the ledger
 // (a sequential scan per batch, growing with every wallet and escrow opened).
+// It is planned at every call, with the lists' lengths known
+// (QueryExecModeCacheDescribe: an unnamed statement, still one round trip):
+// a generic plan cached while the ledger held a few accounts, as in a new
+// database, hash-joins a sequential scan of every account per batch until an
+// ANALYZE replaces it.
 func lockAccounts(ctx context.Context, tx pgx.Tx, ids []string, refs map[ledger.AccountRef]bool) ([]ledger.Account, error) {
 	var kinds, ownerTypes, ownerIDs, currencies []string
 	for r := range refs {
@@ -433,7 +438,7 @@ func lockAccounts(ctx context.Context, tx pgx.Tx, ids []string, refs map[ledger.
 			UNION
 			SELECT a.id FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS r(kind, owner_type, owner_id, currency)
 			JOIN ledger_accounts a USING (kind, owner_type, owner_id, currency))
-		ORDER BY id FOR UPDATE`, ids, kinds, ownerTypes, ownerIDs, currencies)
+		ORDER BY id FOR UPDATE`, pgx.QueryExecModeCacheDescribe, ids, kinds, ownerTypes, ownerIDs, currencies)
 }
 
 // loadPending reads the transfers posts and voids name; ids that name no
@@ -482,7 +487,8 @@ func readResolutions(ctx context.Context, q pg.Querier, pendings []ledger.Pendin
 	return rows.Err()
 }
 
-// writeAccounts stores the changed balances, one statement for all.
+// writeAccounts stores the changed balances, one statement for all, planned
+// at every call for the reason lockAccounts is.
 func writeAccounts(ctx context.Context, tx pgx.Tx, accounts []ledger.Account) error {
 	if len(accounts) == 0 {
 		return nil
@@ -496,7 +502,7 @@ func writeAccounts(ctx context.Context, tx pgx.Tx, accounts []ledger.Account) er
 	}
 	_, err := tx.Exec(ctx, `UPDATE ledger_accounts a SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe
 		FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS v(id, dp, cp, dpe, cpe)
-		WHERE a.id = v.id`, ids, dp, cp, dpe, cpe)
+		WHERE a.id = v.id`, pgx.QueryExecModeCacheDescribe, ids, dp, cp, dpe, cpe)
 	if err != nil {
 		return fmt.Errorf("write account balances: %w", err)
 	}
