@@ -140,12 +140,7 @@ func (s *Store) SealCarrierCredentials(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, c := range stale {
-			sc, err := r.sealCarrier(c)
-			if err != nil {
-				return err
-			}
-			if _, err := r.q.Exec(ctx, `UPDATE carriers SET endpoints = $2, credentials_kid = $3, credentials_sealed = $4
-				WHERE carrier_id = $1`, c.ID, sc.endpoints, sc.kid, sc.sealed); err != nil {
+			if err := r.SaveCarrier(ctx, c); err != nil { // sealed under the primary key, the rest as read
 				return err
 			}
 		}
