@@ -1298,12 +1298,16 @@ func (x *CreditPartnerSettlementResponse) GetFees() *v1.Money {
 }
 
 type RecordPartnerWithdrawalRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
-	WithdrawalId  string                 `protobuf:"bytes,2,opt,name=withdrawal_id,json=withdrawalId,proto3" json:"withdrawal_id,omitempty"`
-	Amount        *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId    string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	WithdrawalId string                 `protobuf:"bytes,2,opt,name=withdrawal_id,json=withdrawalId,proto3" json:"withdrawal_id,omitempty"`
+	Amount       *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Book what the virtual account does not hold to the partner's unallocated
+	// receipts instead of refusing: an operator's decision on a payout that covers
+	// lines we will never credit.
+	ExcessUnallocated bool `protobuf:"varint,4,opt,name=excess_unallocated,json=excessUnallocated,proto3" json:"excess_unallocated,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RecordPartnerWithdrawalRequest) Reset() {
@@ -1357,12 +1361,22 @@ func (x *RecordPartnerWithdrawalRequest) GetAmount() *v1.Money {
 	return nil
 }
 
+func (x *RecordPartnerWithdrawalRequest) GetExcessUnallocated() bool {
+	if x != nil {
+		return x.ExcessUnallocated
+	}
+	return false
+}
+
 type RecordPartnerWithdrawalResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// True when the withdrawal was recorded before: nothing moved.
 	Replayed bool `protobuf:"varint,1,opt,name=replayed,proto3" json:"replayed,omitempty"`
-	// The ledger transfer that recorded it.
-	TransferId    string `protobuf:"bytes,2,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
+	// The ledger transfer that recorded it (the first, when it was split).
+	TransferId string `protobuf:"bytes,2,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
+	// The part booked to the partner's unallocated receipts; zero when the virtual
+	// account held it all.
+	Unallocated   *v1.Money `protobuf:"bytes,3,opt,name=unallocated,proto3" json:"unallocated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1409,6 +1423,13 @@ func (x *RecordPartnerWithdrawalResponse) GetTransferId() string {
 		return x.TransferId
 	}
 	return ""
+}
+
+func (x *RecordPartnerWithdrawalResponse) GetUnallocated() *v1.Money {
+	if x != nil {
+		return x.Unallocated
+	}
+	return nil
 }
 
 type SetCommissionRateRequest struct {
@@ -1701,16 +1722,18 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\n" +
 	"commission\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
 	"commission\x12.\n" +
-	"\x04fees\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\"\x98\x01\n" +
+	"\x04fees\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\"\xc7\x01\n" +
 	"\x1eRecordPartnerWithdrawalRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12#\n" +
 	"\rwithdrawal_id\x18\x02 \x01(\tR\fwithdrawalId\x122\n" +
-	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"^\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12-\n" +
+	"\x12excess_unallocated\x18\x04 \x01(\bR\x11excessUnallocated\"\x9c\x01\n" +
 	"\x1fRecordPartnerWithdrawalResponse\x12\x1a\n" +
 	"\breplayed\x18\x01 \x01(\bR\breplayed\x12\x1f\n" +
 	"\vtransfer_id\x18\x02 \x01(\tR\n" +
-	"transferId\"i\n" +
+	"transferId\x12<\n" +
+	"\vunallocated\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vunallocated\"i\n" +
 	"\x18SetCommissionRateRequest\x12&\n" +
 	"\x0fsupplier_org_id\x18\x01 \x01(\tR\rsupplierOrgId\x12%\n" +
 	"\x0ecommission_bps\x18\x02 \x01(\x03R\rcommissionBps\"\x1b\n" +
@@ -1809,34 +1832,35 @@ var file_crossdock_finance_v1_escrow_proto_depIdxs = []int32{
 	27, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
 	27, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
 	27, // 27: crossdock.finance.v1.RecordPartnerWithdrawalRequest.amount:type_name -> crossdock.common.v1.Money
-	7,  // 28: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
-	1,  // 29: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
-	4,  // 30: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
-	6,  // 31: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
-	10, // 32: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
-	12, // 33: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
-	14, // 34: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
-	16, // 35: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
-	18, // 36: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
-	20, // 37: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
-	22, // 38: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
-	24, // 39: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
-	3,  // 40: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
-	5,  // 41: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
-	9,  // 42: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
-	11, // 43: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
-	13, // 44: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
-	15, // 45: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
-	17, // 46: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
-	19, // 47: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
-	21, // 48: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
-	23, // 49: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
-	25, // 50: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
-	40, // [40:51] is the sub-list for method output_type
-	29, // [29:40] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	27, // 28: crossdock.finance.v1.RecordPartnerWithdrawalResponse.unallocated:type_name -> crossdock.common.v1.Money
+	7,  // 29: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
+	1,  // 30: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
+	4,  // 31: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
+	6,  // 32: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
+	10, // 33: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
+	12, // 34: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
+	14, // 35: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
+	16, // 36: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
+	18, // 37: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
+	20, // 38: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
+	22, // 39: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
+	24, // 40: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
+	3,  // 41: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
+	5,  // 42: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
+	9,  // 43: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
+	11, // 44: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
+	13, // 45: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
+	15, // 46: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
+	17, // 47: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
+	19, // 48: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
+	21, // 49: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
+	23, // 50: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
+	25, // 51: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
+	41, // [41:52] is the sub-list for method output_type
+	30, // [30:41] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_escrow_proto_init() }

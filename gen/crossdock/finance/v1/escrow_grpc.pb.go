@@ -82,7 +82,9 @@ type EscrowServiceClient interface {
 	// RecordPartnerWithdrawal records money withdrawn from a partner virtual seller
 	// account to the platform's bank, idempotent on the partner and withdrawal id. More
 	// than the account holds is FAILED_PRECONDITION (reason CREDITS_EXCEED_DEBITS) and
-	// nothing moves. Services only.
+	// nothing moves, unless excess_unallocated is set: then the account gives what it
+	// holds and the rest is credited to the partner's unallocated receipts (split once;
+	// a retry answers the first split). Services only.
 	RecordPartnerWithdrawal(ctx context.Context, in *RecordPartnerWithdrawalRequest, opts ...grpc.CallOption) (*RecordPartnerWithdrawalResponse, error)
 	// SetCommissionRate sets a supplier's commission in basis points. Admins only.
 	SetCommissionRate(ctx context.Context, in *SetCommissionRateRequest, opts ...grpc.CallOption) (*SetCommissionRateResponse, error)
@@ -259,7 +261,9 @@ type EscrowServiceServer interface {
 	// RecordPartnerWithdrawal records money withdrawn from a partner virtual seller
 	// account to the platform's bank, idempotent on the partner and withdrawal id. More
 	// than the account holds is FAILED_PRECONDITION (reason CREDITS_EXCEED_DEBITS) and
-	// nothing moves. Services only.
+	// nothing moves, unless excess_unallocated is set: then the account gives what it
+	// holds and the rest is credited to the partner's unallocated receipts (split once;
+	// a retry answers the first split). Services only.
 	RecordPartnerWithdrawal(context.Context, *RecordPartnerWithdrawalRequest) (*RecordPartnerWithdrawalResponse, error)
 	// SetCommissionRate sets a supplier's commission in basis points. Admins only.
 	SetCommissionRate(context.Context, *SetCommissionRateRequest) (*SetCommissionRateResponse, error)

@@ -865,11 +865,14 @@ func (x *PartnerCredited) GetOccurredAt() *timestamppb.Timestamp {
 // PartnerWithdrawn says that the platform withdrew money from its virtual seller
 // account at a partner platform to its bank. Subject: finance.partner.withdrawn.
 type PartnerWithdrawn struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
-	WithdrawalId  string                 `protobuf:"bytes,2,opt,name=withdrawal_id,json=withdrawalId,proto3" json:"withdrawal_id,omitempty"`
-	Amount        *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId    string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	WithdrawalId string                 `protobuf:"bytes,2,opt,name=withdrawal_id,json=withdrawalId,proto3" json:"withdrawal_id,omitempty"`
+	Amount       *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	OccurredAt   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// The part of the amount booked to the partner's unallocated receipts (zero for
+	// an ordinary payout): what the partner paid beyond the lines we credited.
+	Unallocated   *v1.Money `protobuf:"bytes,5,opt,name=unallocated,proto3" json:"unallocated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -928,6 +931,13 @@ func (x *PartnerWithdrawn) GetAmount() *v1.Money {
 func (x *PartnerWithdrawn) GetOccurredAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.OccurredAt
+	}
+	return nil
+}
+
+func (x *PartnerWithdrawn) GetUnallocated() *v1.Money {
+	if x != nil {
+		return x.Unallocated
 	}
 	return nil
 }
@@ -1027,14 +1037,15 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"commission\x12.\n" +
 	"\x04fees\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\x12;\n" +
 	"\voccurred_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xc7\x01\n" +
+	"occurredAt\"\x85\x02\n" +
 	"\x10PartnerWithdrawn\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12#\n" +
 	"\rwithdrawal_id\x18\x02 \x01(\tR\fwithdrawalId\x122\n" +
 	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
 	"\voccurred_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAtB\xdc\x01\n" +
+	"occurredAt\x12<\n" +
+	"\vunallocated\x18\x05 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vunallocatedB\xdc\x01\n" +
 	"\x18com.crossdock.finance.v1B\vEventsProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/finance/v1;financev1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Finance.V1\xca\x02\x14Crossdock\\Finance\\V1\xe2\x02 Crossdock\\Finance\\V1\\GPBMetadata\xea\x02\x16Crossdock::Finance::V1b\x06proto3"
 
 var (
@@ -1098,11 +1109,12 @@ var file_crossdock_finance_v1_events_proto_depIdxs = []int32{
 	12, // 28: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
 	11, // 29: crossdock.finance.v1.PartnerWithdrawn.amount:type_name -> crossdock.common.v1.Money
 	12, // 30: crossdock.finance.v1.PartnerWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	11, // 31: crossdock.finance.v1.PartnerWithdrawn.unallocated:type_name -> crossdock.common.v1.Money
+	32, // [32:32] is the sub-list for method output_type
+	32, // [32:32] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_events_proto_init() }

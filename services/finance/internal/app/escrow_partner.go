@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
@@ -45,25 +46,99 @@ func (e *Escrows) CreditPartnerSettlement(ctx context.Context, caller auth.Calle
 }
 
 // PartnerWithdrawalInput is money the platform withdrew from its virtual
-// seller account at a partner.
-type PartnerWithdrawalInput = escrow.PartnerWithdrawal
+// seller account at a partner (a partner's payout to our bank).
+type PartnerWithdrawalInput struct {
+	PartnerID    string
+	WithdrawalID string
+	Amount       int64
+	Currency     string
+	// ExcessUnallocated books the part of Amount beyond what the virtual
+	// account holds to the partner's unallocated receipts instead of
+	// refusing the withdrawal: an operator's decision on a payout that
+	// covers lines we will never credit (a dismissed line).
+	ExcessUnallocated bool
+}
+
+// PartnerWithdrawalResult is a recorded withdrawal and how much of it went
+// to the partner's unallocated receipts.
+type PartnerWithdrawalResult struct {
+	ledger.Result
+	Unallocated int64
+}
 
 // RecordPartnerWithdrawal records a withdrawal from a partner virtual
 // account to the platform's bank, idempotent on the partner and withdrawal
 // id: a retry with the same body answers the first result and moves
 // nothing; another body is AlreadyExists. More than the account holds is
-// FailedPrecondition and nothing moves. Services only; emits
-// finance.partner.withdrawn.
-func (e *Escrows) RecordPartnerWithdrawal(ctx context.Context, caller auth.Caller, in PartnerWithdrawalInput) (ledger.Result, error) {
+// FailedPrecondition and nothing moves, unless the excess is to be booked
+// unallocated: then the account gives what it holds and the rest is
+// credited to the partner's unallocated receipts, split once (a retry
+// answers the first split, whatever the account holds by then). Services
+// only; emits finance.partner.withdrawn.
+func (e *Escrows) RecordPartnerWithdrawal(ctx context.Context, caller auth.Caller, in PartnerWithdrawalInput) (PartnerWithdrawalResult, error) {
 	if _, err := requireService(caller); err != nil {
-		return ledger.Result{}, err
+		return PartnerWithdrawalResult{}, err
 	}
-	transfers, err := escrow.PlanPartnerWithdrawal(in)
+	w := escrow.PartnerWithdrawal{PartnerID: in.PartnerID, WithdrawalID: in.WithdrawalID, Amount: in.Amount, Currency: in.Currency}
+	if _, err := escrow.PlanPartnerWithdrawal(w); err != nil {
+		return PartnerWithdrawalResult{}, err
+	}
+	if in.ExcessUnallocated {
+		u, err := e.unallocatedPart(ctx, w)
+		if err != nil {
+			return PartnerWithdrawalResult{}, err
+		}
+		w.Unallocated = u
+	}
+	transfers, err := escrow.PlanPartnerWithdrawal(w)
 	if err != nil {
-		return ledger.Result{}, err
+		return PartnerWithdrawalResult{}, err
 	}
 	ev := &financev1.PartnerWithdrawn{PartnerId: in.PartnerID, WithdrawalId: in.WithdrawalID, Amount: moneyProto(in.Amount, in.Currency),
-		OccurredAt: timestamppb.New(e.fin.clock())}
-	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: escrow.PartnerWithdrawalRef(in.PartnerID, in.WithdrawalID), Transfers: transfers},
+		Unallocated: moneyProto(w.Unallocated, in.Currency), OccurredAt: timestamppb.New(e.fin.clock())}
+	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: escrow.PartnerWithdrawalRef(in.PartnerID, in.WithdrawalID), Transfers: transfers},
 		outbox.Message{Subject: "finance.partner.withdrawn", Payload: ev})
+	if err != nil {
+		return PartnerWithdrawalResult{}, err
+	}
+	return PartnerWithdrawalResult{Result: res, Unallocated: w.Unallocated}, nil
+}
+
+// unallocatedPart is how much of a withdrawal the partner's virtual
+// account does not hold: what was booked unallocated the first time when
+// the withdrawal was recorded before, so a retry repeats the first command.
+// A concurrent withdrawal that leaves the account short is refused by the
+// account's flag when the command runs; a concurrent credit only leaves
+// the account holding more.
+func (e *Escrows) unallocatedPart(ctx context.Context, w escrow.PartnerWithdrawal) (int64, error) {
+	prior, err := e.ledger.TransfersByReference(ctx, escrow.PartnerWithdrawalRef(w.PartnerID, w.WithdrawalID))
+	if err != nil {
+		return 0, err
+	}
+	if len(prior) > 0 {
+		acct, err := e.ledger.AccountByRef(ctx, escrow.PartnerUnallocated(w.PartnerID, w.Currency))
+		if apperr.IsKind(err, apperr.KindNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		var u int64
+		for _, t := range prior {
+			if t.CreditAccount == acct.ID {
+				u += t.Amount
+			}
+		}
+		return u, nil
+	}
+	var held int64
+	acct, err := e.ledger.AccountByRef(ctx, escrow.PartnerVirtual(w.PartnerID, w.Currency))
+	switch {
+	case err == nil:
+		b := acct.Balance
+		held = max(0, b.DebitsPosted-b.CreditsPosted-b.CreditsPending)
+	case !apperr.IsKind(err, apperr.KindNotFound):
+		return 0, err
+	}
+	return max(0, w.Amount-held), nil
 }

@@ -73,3 +73,55 @@ func TestRecordPartnerWithdrawal(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// A payout covering more than was credited (a line an operator dismissed)
+// is recorded when the excess is to be booked unallocated: the virtual
+// account gives what it holds, the rest lands in the partner's unallocated
+// receipts, once; a retry answers the first split even after the virtual
+// account has grown.
+func TestRecordPartnerWithdrawalBeyondCredits(t *testing.T) {
+	k := newEscrowKit(t)
+	credit := func(line string, gross int64) {
+		t.Helper()
+		if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: line, SupplierOrgID: "org-1", Currency: "EUR", Gross: gross}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	credit("l-1", 3000)
+	virtual, unallocated := escrow.PartnerVirtual("p-1", "EUR"), escrow.PartnerUnallocated("p-1", "EUR")
+	payout := app.PartnerWithdrawalInput{PartnerID: "p-1", WithdrawalID: "po-1", Amount: 5000, Currency: "EUR"}
+
+	if _, err := k.e.RecordPartnerWithdrawal(ctx, svcs, payout); !apperr.IsKind(err, apperr.KindFailedPrecondition) {
+		t.Fatalf("a payout beyond the credits without the operator's decision: err = %v, want FailedPrecondition", err)
+	}
+	payout.ExcessUnallocated = true
+	res, err := k.e.RecordPartnerWithdrawal(ctx, svcs, payout)
+	if err != nil || res.Replayed || res.Unallocated != 2000 {
+		t.Fatalf("payout = %+v, %v; want 2000 unallocated", res, err)
+	}
+	if got := -k.net(t, virtual); got != 0 {
+		t.Errorf("the virtual account holds %d, want 0", got)
+	}
+	if got := k.net(t, unallocated); got != 2000 {
+		t.Errorf("unallocated receipts %d, want 2000", got)
+	}
+	credit("l-2", 1000) // the account holds more now; the split stays the first one
+	again, err := k.e.RecordPartnerWithdrawal(ctx, svcs, payout)
+	if err != nil || !again.Replayed || again.Unallocated != 2000 || again.Transfers[0].ID != res.Transfers[0].ID {
+		t.Fatalf("retry = %+v, %v; want the first split replayed", again, err)
+	}
+	if got := -k.net(t, virtual); got != 1000 {
+		t.Errorf("after the retry the virtual account holds %d, want the new line's 1000", got)
+	}
+	covered, err := k.e.RecordPartnerWithdrawal(ctx, svcs, app.PartnerWithdrawalInput{PartnerID: "p-1", WithdrawalID: "po-2", Amount: 1000, Currency: "EUR", ExcessUnallocated: true})
+	if err != nil || covered.Unallocated != 0 || len(covered.Transfers) != 1 {
+		t.Fatalf("a payout the account holds = %+v, %v; want all of it from the virtual account", covered, err)
+	}
+	if got := k.net(t, unallocated); got != 2000 {
+		t.Errorf("unallocated receipts %d, want still 2000", got)
+	}
+	if got := k.net(t, escrow.Payout("EUR")); got != -6000 {
+		t.Errorf("the platform's bank received %d, want both payouts 6000", -got)
+	}
+	k.balanced(t)
+}

@@ -179,7 +179,8 @@ func opPayoutWebhook(w *world) (func() error, error) {
 }
 
 // opPartnerWithdrawal takes money out of a partner virtual account: often
-// within what it holds, sometimes more (refused by its flag).
+// within what it holds, sometimes more (refused by its flag, or booked to
+// the partner's unallocated receipts when an operator decided so).
 func opPartnerWithdrawal(w *world) (func() error, error) {
 	partner, cur := fmt.Sprintf("partner-%d", w.pick(2)), w.currency()
 	held := w.held(escrow.PartnerVirtual(partner, cur))
@@ -187,7 +188,8 @@ func opPartnerWithdrawal(w *world) (func() error, error) {
 	if held > 0 && w.pick(100) < 70 {
 		amount = w.amount(held)
 	}
-	in := app.PartnerWithdrawalInput{PartnerID: partner, WithdrawalID: w.id("withdrawal"), Amount: amount, Currency: cur}
+	in := app.PartnerWithdrawalInput{PartnerID: partner, WithdrawalID: w.id("withdrawal"), Amount: amount, Currency: cur,
+		ExcessUnallocated: w.pick(100) < 30}
 	if _, err := w.k.e.RecordPartnerWithdrawal(ctx, svcs, in); err != nil {
 		return nil, err
 	}

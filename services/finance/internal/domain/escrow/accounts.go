@@ -70,6 +70,12 @@ func PartnerFees(partnerID, currency string) ledger.AccountRef {
 	return ref(ledger.KindPartnerFees, ledger.Owner{Type: ledger.OwnerPartner, ID: partnerID}, currency)
 }
 
+// PartnerUnallocated holds what a partner paid out beyond the lines we
+// credited, until an operator allocates it.
+func PartnerUnallocated(partnerID, currency string) ledger.AccountRef {
+	return ref(ledger.KindPartnerUnallocated, ledger.Owner{Type: ledger.OwnerPartner, ID: partnerID}, currency)
+}
+
 // Payout is money leaving to a bank, outside the book.
 func Payout(currency string) ledger.AccountRef {
 	return ref(ledger.KindPayout, Platform, currency)

@@ -226,14 +226,24 @@ func TestPlanPartnerSettlement(t *testing.T) {
 }
 
 func TestPlanPartnerWithdrawal(t *testing.T) {
+	virtual := escrow.PartnerVirtual("p-1", "USD")
+	unallocated := escrow.PartnerUnallocated("p-1", "USD")
 	for _, tc := range []struct {
 		name   string
 		w      escrow.PartnerWithdrawal
 		fields int
+		want   map[ledger.AccountRef]int64 // credited accounts
 	}{
-		{name: "withdrawal", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "USD"}},
+		{name: "withdrawal", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "USD"},
+			want: map[ledger.AccountRef]int64{virtual: 700}},
+		{name: "partly unallocated", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "USD", Unallocated: 200},
+			want: map[ledger.AccountRef]int64{virtual: 500, unallocated: 200}},
+		{name: "all unallocated", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "USD", Unallocated: 700},
+			want: map[ledger.AccountRef]int64{unallocated: 700}},
 		{name: "empty", w: escrow.PartnerWithdrawal{Currency: "USD"}, fields: 3},
 		{name: "bad currency", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "usd"}, fields: 1},
+		{name: "unallocated beyond the amount", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "USD", Unallocated: 701}, fields: 1},
+		{name: "negative unallocated", w: escrow.PartnerWithdrawal{PartnerID: "p-1", WithdrawalID: "w-1", Amount: 700, Currency: "USD", Unallocated: -1}, fields: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts, err := escrow.PlanPartnerWithdrawal(tc.w)
@@ -243,13 +253,14 @@ func TestPlanPartnerWithdrawal(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || len(ts) != 1 {
+			if err != nil || len(ts) != len(tc.want) {
 				t.Fatalf("withdrawal = %+v, %v", ts, err)
 			}
-			got := ts[0]
-			if got.Debit != escrow.Payout("USD") || got.Credit != escrow.PartnerVirtual("p-1", "USD") || got.Amount != 700 ||
-				got.Code != ledger.CodeWithdrawal || got.Reference != "partner-withdrawal:p-1:w-1" {
-				t.Errorf("withdrawal = %+v", got)
+			for _, got := range ts {
+				if got.Debit != escrow.Payout("USD") || got.Amount != tc.want[got.Credit] ||
+					got.Code != ledger.CodeWithdrawal || got.Reference != "partner-withdrawal:p-1:w-1" {
+					t.Errorf("transfer = %+v, want %v", got, tc.want)
+				}
 			}
 		})
 	}

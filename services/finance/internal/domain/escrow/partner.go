@@ -80,25 +80,42 @@ type PartnerWithdrawal struct {
 	WithdrawalID string
 	Amount       int64
 	Currency     string
+	// Unallocated is the part of Amount the partner paid beyond the lines we
+	// credited (an operator's decision on a payout covering a dismissed
+	// line): it is booked to the partner's unallocated receipts instead of
+	// being taken from the virtual account. Zero for an ordinary payout.
+	Unallocated int64
 }
 
 // PlanPartnerWithdrawal moves a withdrawal from the partner virtual account
 // to the platform's bank (the payout account, outside the book). The
 // virtual account's flag (credits must not exceed debits) refuses taking
-// more than the partner owes us.
+// more than the partner owes us. The unallocated part, if any, is credited
+// to the partner's unallocated receipts instead, both transfers under the
+// withdrawal's reference.
 func PlanPartnerWithdrawal(w PartnerWithdrawal) ([]ledger.TransferSpec, error) {
 	var v apperr.Violations
 	required(&v, "partner_id", w.PartnerID)
 	required(&v, "withdrawal_id", w.WithdrawalID)
 	positive(&v, "amount_minor", w.Amount)
+	if w.Unallocated < 0 || w.Unallocated > w.Amount {
+		v.Add("unallocated_minor", "must be between 0 and the amount")
+	}
 	if !money.ValidCurrency(w.Currency) {
 		v.Add("amount.currency_code", "is not a transactable ISO 4217 currency")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return []ledger.TransferSpec{posted(Payout(w.Currency), PartnerVirtual(w.PartnerID, w.Currency), w.Amount, ledger.CodeWithdrawal,
-		PartnerWithdrawalRef(w.PartnerID, w.WithdrawalID), nil)}, nil
+	ref := PartnerWithdrawalRef(w.PartnerID, w.WithdrawalID)
+	var out []ledger.TransferSpec
+	if held := w.Amount - w.Unallocated; held > 0 {
+		out = append(out, posted(Payout(w.Currency), PartnerVirtual(w.PartnerID, w.Currency), held, ledger.CodeWithdrawal, ref, nil))
+	}
+	if w.Unallocated > 0 {
+		out = append(out, posted(Payout(w.Currency), PartnerUnallocated(w.PartnerID, w.Currency), w.Unallocated, ledger.CodeWithdrawal, ref, nil))
+	}
+	return out, nil
 }
 
 // PartnerWithdrawalRef is a partner withdrawal's reference and idempotency

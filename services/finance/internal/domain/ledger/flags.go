@@ -4,8 +4,8 @@ package ledger
 // opens it. The choice, by what an account holds:
 //
 //   - Money we hold for someone or owe someone (buyer wallet, escrow, supplier
-//     and carrier payables, merchant deposit, platform revenue, partner fees)
-//     is credit-normal and may never be overdrawn:
+//     and carrier payables, merchant deposit, platform revenue, partner fees,
+//     a partner's unallocated receipts) is credit-normal and may never be overdrawn:
 //     FlagDebitsMustNotExceedCredits, pending debits included.
 //   - Coupon expense is debit-normal: FlagCreditsMustNotExceedDebits, so a
 //     coupon can be reversed but never turned into income.
@@ -47,7 +47,7 @@ func FlagsFor(kind Kind) Flags {
 func (k Kind) Known() bool {
 	switch k {
 	case KindBuyerWallet, KindEscrow, KindSupplierPayable, KindMerchantDeposit, KindPartnerVirtual,
-		KindCarrierPayable, KindPlatformRevenue, KindPartnerFees, KindCouponExpense, KindFXClearing,
+		KindCarrierPayable, KindPlatformRevenue, KindPartnerFees, KindPartnerUnallocated, KindCouponExpense, KindFXClearing,
 		KindFXGainLoss, KindPaymentProvider, KindPayout, KindPartnerSettlement, KindCarrierSettlement:
 		return true
 	}

@@ -96,21 +96,22 @@ func TestValidate(t *testing.T) {
 
 func TestFlagsFor(t *testing.T) {
 	cases := map[ledger.Kind]ledger.Flags{
-		ledger.KindBuyerWallet:       ledger.FlagDebitsMustNotExceedCredits,
-		ledger.KindEscrow:            ledger.FlagDebitsMustNotExceedCredits,
-		ledger.KindSupplierPayable:   ledger.FlagDebitsMustNotExceedCredits,
-		ledger.KindMerchantDeposit:   ledger.FlagDebitsMustNotExceedCredits,
-		ledger.KindPartnerVirtual:    ledger.FlagCreditsMustNotExceedDebits,
-		ledger.KindCarrierPayable:    ledger.FlagDebitsMustNotExceedCredits,
-		ledger.KindPlatformRevenue:   ledger.FlagDebitsMustNotExceedCredits,
-		ledger.KindPartnerFees:       ledger.FlagDebitsMustNotExceedCredits,
-		ledger.KindCouponExpense:     ledger.FlagCreditsMustNotExceedDebits,
-		ledger.KindFXClearing:        0,
-		ledger.KindFXGainLoss:        0,
-		ledger.KindPaymentProvider:   ledger.FlagExternal,
-		ledger.KindPayout:            ledger.FlagExternal,
-		ledger.KindPartnerSettlement: ledger.FlagExternal,
-		ledger.KindCarrierSettlement: ledger.FlagExternal,
+		ledger.KindBuyerWallet:        ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindEscrow:             ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindSupplierPayable:    ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindMerchantDeposit:    ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindPartnerVirtual:     ledger.FlagCreditsMustNotExceedDebits,
+		ledger.KindCarrierPayable:     ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindPlatformRevenue:    ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindPartnerFees:        ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindPartnerUnallocated: ledger.FlagDebitsMustNotExceedCredits,
+		ledger.KindCouponExpense:      ledger.FlagCreditsMustNotExceedDebits,
+		ledger.KindFXClearing:         0,
+		ledger.KindFXGainLoss:         0,
+		ledger.KindPaymentProvider:    ledger.FlagExternal,
+		ledger.KindPayout:             ledger.FlagExternal,
+		ledger.KindPartnerSettlement:  ledger.FlagExternal,
+		ledger.KindCarrierSettlement:  ledger.FlagExternal,
 	}
 	for kind, want := range cases {
 		if got := ledger.FlagsFor(kind); got != want {

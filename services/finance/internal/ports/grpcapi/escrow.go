@@ -194,11 +194,12 @@ func (s *EscrowServer) RecordPartnerWithdrawal(ctx context.Context, req *finance
 		return nil, err
 	}
 	res, err := s.escrows.RecordPartnerWithdrawal(ctx, c, app.PartnerWithdrawalInput{PartnerID: req.GetPartnerId(), WithdrawalID: req.GetWithdrawalId(),
-		Amount: amount, Currency: cur})
+		Amount: amount, Currency: cur, ExcessUnallocated: req.GetExcessUnallocated()})
 	if err != nil {
 		return nil, err
 	}
-	return &financev1.RecordPartnerWithdrawalResponse{Replayed: res.Replayed, TransferId: res.Transfers[0].ID}, nil
+	return &financev1.RecordPartnerWithdrawalResponse{Replayed: res.Replayed, TransferId: res.Transfers[0].ID,
+		Unallocated: money(res.Unallocated, cur)}, nil
 }
 
 // SetCommissionRate sets a supplier's commission (admins).
