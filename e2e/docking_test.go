@@ -166,7 +166,10 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 			"POST /v1/docking/partners/{partner_id}/settlement-lines/{line_id}/resolve": onlyAdmin(p+"/settlement-lines/matrix-no-such-line/resolve",
 				map[string]any{"resolution": "SETTLEMENT_LINE_RESOLUTION_DISMISS", "note": "Not an order of ours."}, []int{404}),
 			"GET /v1/docking/partners/{partner_id}/payouts": onlyAdmin(p+"/payouts", nil, ok),
-			"POST /v1/docking/partners/{partner_id}/sync":   onlyAdmin(p+"/sync", map[string]any{}, refused),
+			// Nor payouts: an admin's resolution of one is NOT_FOUND.
+			"POST /v1/docking/partners/{partner_id}/payouts/{payout_id}/resolve": onlyAdmin(p+"/payouts/matrix-no-such-payout/resolve",
+				map[string]any{"note": "Paid out beyond our credits."}, []int{404}),
+			"POST /v1/docking/partners/{partner_id}/sync": onlyAdmin(p+"/sync", map[string]any{}, refused),
 			"POST /v1/docking/supply-platforms": {check("buyer", "", supply(fmt.Sprintf("matrix-sb-%d", run)), denied),
 				check("supplier", "", supply(fmt.Sprintf("matrix-ss-%d", run)), denied),
 				check("merchant", "", supply(fmt.Sprintf("matrix-sm-%d", run)), denied),
@@ -184,8 +187,9 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 			"GET /v1/docking/listings": {check("buyer", "/v1/docking/listings", nil, denied), check("merchant", "/v1/docking/listings", nil, denied),
 				check("supplier", "/v1/docking/listings", nil, ok), check("admin", "/v1/docking/listings", nil, ok)},
 		},
-		tokens:  tokens,
-		params:  strings.NewReplacer("{partner_id}", id, "{platform_id}", sid, "{line_id}", "matrix-no-such-line"),
+		tokens: tokens,
+		params: strings.NewReplacer("{partner_id}", id, "{platform_id}", sid, "{line_id}", "matrix-no-such-line",
+			"{payout_id}", "matrix-no-such-payout"),
 		secrets: []string{secret, supplyKey, rotatedSupplyKey},
 	}.run(t, c)
 

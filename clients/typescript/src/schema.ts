@@ -663,6 +663,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/partners/{partnerId}/payouts/{payoutId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ResolvePartnerPayout is an operator's decision, with a required note, on a WAITING payout that covers more than docking credited (a dismissed line, say): record it now, the virtual account at the partner giving what it holds and the rest booked to the partner's unallocated receipts in finance (shown as unallocated), where it stays until allocated.
+         * @description ResolvePartnerPayout is an operator's decision, with a required note, on a
+         *     WAITING payout that covers more than docking credited (a dismissed line, say):
+         *     record it now, the virtual account at the partner giving what it holds and the
+         *     rest booked to the partner's unallocated receipts in finance (shown as
+         *     unallocated), where it stays until allocated. The same call again answers the
+         *     payout as it is (the first note stays); a payout finance recorded without one is
+         *     FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
+         *     is NOT_FOUND. A resolution whose recording could not complete now (finance
+         *     unreachable) is answered without recorded_at and recorded by the next
+         *     settlement round.
+         */
+        post: operations["DockingService_ResolvePartnerPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/docking/partners/{partnerId}/resume": {
         parameters: {
             query?: never;
@@ -4647,6 +4676,13 @@ export interface components {
             recordedAt?: string;
             /** @description Finance's last refusal while the payout waits; empty once recorded. */
             lastRefusal?: string;
+            /** @description Set once an operator resolved the payout (ResolvePartnerPayout). */
+            resolution?: components["schemas"]["PayoutResolution"];
+            /**
+             * @description The part finance booked to the partner's unallocated receipts when it recorded
+             *     a resolved payout; unset otherwise.
+             */
+            unallocated?: components["schemas"]["Money"];
         };
         /**
          * @description PartnerPayoutState is whether finance recorded a partner's payout.
@@ -4688,6 +4724,15 @@ export interface components {
             escrow?: components["schemas"]["SubOrderEscrow"];
             /** @description Set when escrow is still short after the payment. */
             topUpRequest?: components["schemas"]["TopUpRequest"];
+        };
+        /** @description PayoutResolution is the audit record of an operator's decision on a payout. */
+        PayoutResolution: {
+            /** @description Why the operator had the payout recorded beyond what was credited. */
+            note?: string;
+            /** @description The user id of the admin who resolved it. */
+            resolvedBy?: string;
+            /** Format: date-time */
+            resolvedAt?: string;
         };
         /** @description Position is where a parcel was last seen. */
         Position: {
@@ -4973,6 +5018,16 @@ export interface components {
         };
         RequestChangesResponse: {
             product?: components["schemas"]["Product"];
+        };
+        ResolvePartnerPayoutBody: {
+            /**
+             * @description Required: why the payout is recorded beyond what was credited (at most 2,000
+             *     characters).
+             */
+            note?: string;
+        };
+        ResolvePartnerPayoutResponse: {
+            payout?: components["schemas"]["PartnerPayout"];
         };
         ResolveSettlementLineBody: {
             resolution?: components["schemas"]["SettlementLineResolution"];
@@ -6712,6 +6767,7 @@ export type PayOrderBody = components['schemas']['PayOrderBody'];
 export type PayOrderResponse = components['schemas']['PayOrderResponse'];
 export type PayTopUpRequestBody = components['schemas']['PayTopUpRequestBody'];
 export type PayTopUpRequestResponse = components['schemas']['PayTopUpRequestResponse'];
+export type PayoutResolution = components['schemas']['PayoutResolution'];
 export type Position = components['schemas']['Position'];
 export type Product = components['schemas']['Product'];
 export type ProductContent = components['schemas']['ProductContent'];
@@ -6743,6 +6799,8 @@ export type RejectProductBody = components['schemas']['RejectProductBody'];
 export type RejectProductResponse = components['schemas']['RejectProductResponse'];
 export type RequestChangesBody = components['schemas']['RequestChangesBody'];
 export type RequestChangesResponse = components['schemas']['RequestChangesResponse'];
+export type ResolvePartnerPayoutBody = components['schemas']['ResolvePartnerPayoutBody'];
+export type ResolvePartnerPayoutResponse = components['schemas']['ResolvePartnerPayoutResponse'];
 export type ResolveSettlementLineBody = components['schemas']['ResolveSettlementLineBody'];
 export type ResolveSettlementLineResponse = components['schemas']['ResolveSettlementLineResponse'];
 export type RestoreProductBody = components['schemas']['RestoreProductBody'];
@@ -8334,6 +8392,47 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_ResolvePartnerPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+                /** @description The partner's payout id, as ListPartnerPayouts shows it. */
+                payoutId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResolvePartnerPayoutBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolvePartnerPayoutResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

@@ -1702,7 +1702,12 @@ type PartnerPayout struct {
 	FirstSeenAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=first_seen_at,json=firstSeenAt,proto3" json:"first_seen_at,omitempty"`
 	RecordedAt  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
 	// Finance's last refusal while the payout waits; empty once recorded.
-	LastRefusal   string `protobuf:"bytes,8,opt,name=last_refusal,json=lastRefusal,proto3" json:"last_refusal,omitempty"`
+	LastRefusal string `protobuf:"bytes,8,opt,name=last_refusal,json=lastRefusal,proto3" json:"last_refusal,omitempty"`
+	// Set once an operator resolved the payout (ResolvePartnerPayout).
+	Resolution *PayoutResolution `protobuf:"bytes,9,opt,name=resolution,proto3" json:"resolution,omitempty"`
+	// The part finance booked to the partner's unallocated receipts when it recorded
+	// a resolved payout; unset otherwise.
+	Unallocated   *v1.Money `protobuf:"bytes,10,opt,name=unallocated,proto3" json:"unallocated,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1793,6 +1798,190 @@ func (x *PartnerPayout) GetLastRefusal() string {
 	return ""
 }
 
+func (x *PartnerPayout) GetResolution() *PayoutResolution {
+	if x != nil {
+		return x.Resolution
+	}
+	return nil
+}
+
+func (x *PartnerPayout) GetUnallocated() *v1.Money {
+	if x != nil {
+		return x.Unallocated
+	}
+	return nil
+}
+
+// PayoutResolution is the audit record of an operator's decision on a payout.
+type PayoutResolution struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Why the operator had the payout recorded beyond what was credited.
+	Note string `protobuf:"bytes,1,opt,name=note,proto3" json:"note,omitempty"`
+	// The user id of the admin who resolved it.
+	ResolvedBy    string                 `protobuf:"bytes,2,opt,name=resolved_by,json=resolvedBy,proto3" json:"resolved_by,omitempty"`
+	ResolvedAt    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayoutResolution) Reset() {
+	*x = PayoutResolution{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayoutResolution) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayoutResolution) ProtoMessage() {}
+
+func (x *PayoutResolution) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayoutResolution.ProtoReflect.Descriptor instead.
+func (*PayoutResolution) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *PayoutResolution) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *PayoutResolution) GetResolvedBy() string {
+	if x != nil {
+		return x.ResolvedBy
+	}
+	return ""
+}
+
+func (x *PayoutResolution) GetResolvedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolvedAt
+	}
+	return nil
+}
+
+type ResolvePartnerPayoutRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// The partner's payout id, as ListPartnerPayouts shows it.
+	PayoutId string `protobuf:"bytes,2,opt,name=payout_id,json=payoutId,proto3" json:"payout_id,omitempty"`
+	// Required: why the payout is recorded beyond what was credited (at most 2,000
+	// characters).
+	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolvePartnerPayoutRequest) Reset() {
+	*x = ResolvePartnerPayoutRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolvePartnerPayoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolvePartnerPayoutRequest) ProtoMessage() {}
+
+func (x *ResolvePartnerPayoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolvePartnerPayoutRequest.ProtoReflect.Descriptor instead.
+func (*ResolvePartnerPayoutRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ResolvePartnerPayoutRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *ResolvePartnerPayoutRequest) GetPayoutId() string {
+	if x != nil {
+		return x.PayoutId
+	}
+	return ""
+}
+
+func (x *ResolvePartnerPayoutRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type ResolvePartnerPayoutResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Payout        *PartnerPayout         `protobuf:"bytes,1,opt,name=payout,proto3" json:"payout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolvePartnerPayoutResponse) Reset() {
+	*x = ResolvePartnerPayoutResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolvePartnerPayoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolvePartnerPayoutResponse) ProtoMessage() {}
+
+func (x *ResolvePartnerPayoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolvePartnerPayoutResponse.ProtoReflect.Descriptor instead.
+func (*ResolvePartnerPayoutResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ResolvePartnerPayoutResponse) GetPayout() *PartnerPayout {
+	if x != nil {
+		return x.Payout
+	}
+	return nil
+}
+
 type ListPartnerPayoutsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
@@ -1805,7 +1994,7 @@ type ListPartnerPayoutsRequest struct {
 
 func (x *ListPartnerPayoutsRequest) Reset() {
 	*x = ListPartnerPayoutsRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1817,7 +2006,7 @@ func (x *ListPartnerPayoutsRequest) String() string {
 func (*ListPartnerPayoutsRequest) ProtoMessage() {}
 
 func (x *ListPartnerPayoutsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1830,7 +2019,7 @@ func (x *ListPartnerPayoutsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnerPayoutsRequest.ProtoReflect.Descriptor instead.
 func (*ListPartnerPayoutsRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{17}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListPartnerPayoutsRequest) GetPartnerId() string {
@@ -1864,7 +2053,7 @@ type ListPartnerPayoutsResponse struct {
 
 func (x *ListPartnerPayoutsResponse) Reset() {
 	*x = ListPartnerPayoutsResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1876,7 +2065,7 @@ func (x *ListPartnerPayoutsResponse) String() string {
 func (*ListPartnerPayoutsResponse) ProtoMessage() {}
 
 func (x *ListPartnerPayoutsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1889,7 +2078,7 @@ func (x *ListPartnerPayoutsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnerPayoutsResponse.ProtoReflect.Descriptor instead.
 func (*ListPartnerPayoutsResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{18}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListPartnerPayoutsResponse) GetPayouts() []*PartnerPayout {
@@ -1915,7 +2104,7 @@ type SyncPartnerRequest struct {
 
 func (x *SyncPartnerRequest) Reset() {
 	*x = SyncPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1927,7 +2116,7 @@ func (x *SyncPartnerRequest) String() string {
 func (*SyncPartnerRequest) ProtoMessage() {}
 
 func (x *SyncPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1940,7 +2129,7 @@ func (x *SyncPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncPartnerRequest.ProtoReflect.Descriptor instead.
 func (*SyncPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{19}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SyncPartnerRequest) GetPartnerId() string {
@@ -1958,7 +2147,7 @@ type SyncPartnerResponse struct {
 
 func (x *SyncPartnerResponse) Reset() {
 	*x = SyncPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1970,7 +2159,7 @@ func (x *SyncPartnerResponse) String() string {
 func (*SyncPartnerResponse) ProtoMessage() {}
 
 func (x *SyncPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1983,7 +2172,7 @@ func (x *SyncPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncPartnerResponse.ProtoReflect.Descriptor instead.
 func (*SyncPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{20}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{23}
 }
 
 // FeeTerms are what a partner charges besides its commission.
@@ -1997,7 +2186,7 @@ type FeeTerms struct {
 
 func (x *FeeTerms) Reset() {
 	*x = FeeTerms{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2009,7 +2198,7 @@ func (x *FeeTerms) String() string {
 func (*FeeTerms) ProtoMessage() {}
 
 func (x *FeeTerms) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2022,7 +2211,7 @@ func (x *FeeTerms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeeTerms.ProtoReflect.Descriptor instead.
 func (*FeeTerms) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{21}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *FeeTerms) GetFixedPerOrder() *v1.Money {
@@ -2046,7 +2235,7 @@ type PartnerCredentials struct {
 
 func (x *PartnerCredentials) Reset() {
 	*x = PartnerCredentials{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2058,7 +2247,7 @@ func (x *PartnerCredentials) String() string {
 func (*PartnerCredentials) ProtoMessage() {}
 
 func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2071,7 +2260,7 @@ func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartnerCredentials.ProtoReflect.Descriptor instead.
 func (*PartnerCredentials) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{22}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PartnerCredentials) GetAppKey() string {
@@ -2123,7 +2312,7 @@ type Partner struct {
 
 func (x *Partner) Reset() {
 	*x = Partner{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2135,7 +2324,7 @@ func (x *Partner) String() string {
 func (*Partner) ProtoMessage() {}
 
 func (x *Partner) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2148,7 +2337,7 @@ func (x *Partner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Partner.ProtoReflect.Descriptor instead.
 func (*Partner) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{23}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Partner) GetPartnerId() string {
@@ -2275,7 +2464,7 @@ type CreatePartnerRequest struct {
 
 func (x *CreatePartnerRequest) Reset() {
 	*x = CreatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2287,7 +2476,7 @@ func (x *CreatePartnerRequest) String() string {
 func (*CreatePartnerRequest) ProtoMessage() {}
 
 func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2300,7 +2489,7 @@ func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*CreatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CreatePartnerRequest) GetName() string {
@@ -2382,7 +2571,7 @@ type CreatePartnerResponse struct {
 
 func (x *CreatePartnerResponse) Reset() {
 	*x = CreatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2394,7 +2583,7 @@ func (x *CreatePartnerResponse) String() string {
 func (*CreatePartnerResponse) ProtoMessage() {}
 
 func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2407,7 +2596,7 @@ func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*CreatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreatePartnerResponse) GetPartner() *Partner {
@@ -2426,7 +2615,7 @@ type GetPartnerRequest struct {
 
 func (x *GetPartnerRequest) Reset() {
 	*x = GetPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2438,7 +2627,7 @@ func (x *GetPartnerRequest) String() string {
 func (*GetPartnerRequest) ProtoMessage() {}
 
 func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2451,7 +2640,7 @@ func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerRequest.ProtoReflect.Descriptor instead.
 func (*GetPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetPartnerRequest) GetPartnerId() string {
@@ -2470,7 +2659,7 @@ type GetPartnerResponse struct {
 
 func (x *GetPartnerResponse) Reset() {
 	*x = GetPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2482,7 +2671,7 @@ func (x *GetPartnerResponse) String() string {
 func (*GetPartnerResponse) ProtoMessage() {}
 
 func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2495,7 +2684,7 @@ func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerResponse.ProtoReflect.Descriptor instead.
 func (*GetPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetPartnerResponse) GetPartner() *Partner {
@@ -2513,7 +2702,7 @@ type ListPartnersRequest struct {
 
 func (x *ListPartnersRequest) Reset() {
 	*x = ListPartnersRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2525,7 +2714,7 @@ func (x *ListPartnersRequest) String() string {
 func (*ListPartnersRequest) ProtoMessage() {}
 
 func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2538,7 +2727,7 @@ func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersRequest.ProtoReflect.Descriptor instead.
 func (*ListPartnersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
 }
 
 type ListPartnersResponse struct {
@@ -2550,7 +2739,7 @@ type ListPartnersResponse struct {
 
 func (x *ListPartnersResponse) Reset() {
 	*x = ListPartnersResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2562,7 +2751,7 @@ func (x *ListPartnersResponse) String() string {
 func (*ListPartnersResponse) ProtoMessage() {}
 
 func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2575,7 +2764,7 @@ func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersResponse.ProtoReflect.Descriptor instead.
 func (*ListPartnersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListPartnersResponse) GetPartners() []*Partner {
@@ -2606,7 +2795,7 @@ type UpdatePartnerRequest struct {
 
 func (x *UpdatePartnerRequest) Reset() {
 	*x = UpdatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2618,7 +2807,7 @@ func (x *UpdatePartnerRequest) String() string {
 func (*UpdatePartnerRequest) ProtoMessage() {}
 
 func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2631,7 +2820,7 @@ func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdatePartnerRequest) GetPartnerId() string {
@@ -2699,7 +2888,7 @@ type UpdatePartnerResponse struct {
 
 func (x *UpdatePartnerResponse) Reset() {
 	*x = UpdatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2711,7 +2900,7 @@ func (x *UpdatePartnerResponse) String() string {
 func (*UpdatePartnerResponse) ProtoMessage() {}
 
 func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2724,7 +2913,7 @@ func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpdatePartnerResponse) GetPartner() *Partner {
@@ -2743,7 +2932,7 @@ type VerifyPartnerRequest struct {
 
 func (x *VerifyPartnerRequest) Reset() {
 	*x = VerifyPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2755,7 +2944,7 @@ func (x *VerifyPartnerRequest) String() string {
 func (*VerifyPartnerRequest) ProtoMessage() {}
 
 func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2768,7 +2957,7 @@ func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerRequest.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{32}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *VerifyPartnerRequest) GetPartnerId() string {
@@ -2787,7 +2976,7 @@ type VerifyPartnerResponse struct {
 
 func (x *VerifyPartnerResponse) Reset() {
 	*x = VerifyPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2799,7 +2988,7 @@ func (x *VerifyPartnerResponse) String() string {
 func (*VerifyPartnerResponse) ProtoMessage() {}
 
 func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2812,7 +3001,7 @@ func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerResponse.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{33}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *VerifyPartnerResponse) GetPartner() *Partner {
@@ -2831,7 +3020,7 @@ type SuspendPartnerRequest struct {
 
 func (x *SuspendPartnerRequest) Reset() {
 	*x = SuspendPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2843,7 +3032,7 @@ func (x *SuspendPartnerRequest) String() string {
 func (*SuspendPartnerRequest) ProtoMessage() {}
 
 func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2856,7 +3045,7 @@ func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerRequest.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{34}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *SuspendPartnerRequest) GetPartnerId() string {
@@ -2875,7 +3064,7 @@ type SuspendPartnerResponse struct {
 
 func (x *SuspendPartnerResponse) Reset() {
 	*x = SuspendPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2887,7 +3076,7 @@ func (x *SuspendPartnerResponse) String() string {
 func (*SuspendPartnerResponse) ProtoMessage() {}
 
 func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2900,7 +3089,7 @@ func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerResponse.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{35}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *SuspendPartnerResponse) GetPartner() *Partner {
@@ -2919,7 +3108,7 @@ type ResumePartnerRequest struct {
 
 func (x *ResumePartnerRequest) Reset() {
 	*x = ResumePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2931,7 +3120,7 @@ func (x *ResumePartnerRequest) String() string {
 func (*ResumePartnerRequest) ProtoMessage() {}
 
 func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2944,7 +3133,7 @@ func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerRequest.ProtoReflect.Descriptor instead.
 func (*ResumePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{36}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ResumePartnerRequest) GetPartnerId() string {
@@ -2963,7 +3152,7 @@ type ResumePartnerResponse struct {
 
 func (x *ResumePartnerResponse) Reset() {
 	*x = ResumePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2975,7 +3164,7 @@ func (x *ResumePartnerResponse) String() string {
 func (*ResumePartnerResponse) ProtoMessage() {}
 
 func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2988,7 +3177,7 @@ func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerResponse.ProtoReflect.Descriptor instead.
 func (*ResumePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{37}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ResumePartnerResponse) GetPartner() *Partner {
@@ -3130,7 +3319,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"resolution\x12\x12\n" +
 	"\x04note\x18\x04 \x01(\tR\x04note\"Y\n" +
 	"\x1dResolveSettlementLineResponse\x128\n" +
-	"\x04line\x18\x01 \x01(\v2$.crossdock.docking.v1.SettlementLineR\x04line\"\x94\x03\n" +
+	"\x04line\x18\x01 \x01(\v2$.crossdock.docking.v1.SettlementLineR\x04line\"\x9a\x04\n" +
 	"\rPartnerPayout\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x1b\n" +
@@ -3141,7 +3330,25 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\rfirst_seen_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vfirstSeenAt\x12;\n" +
 	"\vrecorded_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"recordedAt\x12!\n" +
-	"\flast_refusal\x18\b \x01(\tR\vlastRefusal\"\xb0\x01\n" +
+	"\flast_refusal\x18\b \x01(\tR\vlastRefusal\x12F\n" +
+	"\n" +
+	"resolution\x18\t \x01(\v2&.crossdock.docking.v1.PayoutResolutionR\n" +
+	"resolution\x12<\n" +
+	"\vunallocated\x18\n" +
+	" \x01(\v2\x1a.crossdock.common.v1.MoneyR\vunallocated\"\x84\x01\n" +
+	"\x10PayoutResolution\x12\x12\n" +
+	"\x04note\x18\x01 \x01(\tR\x04note\x12\x1f\n" +
+	"\vresolved_by\x18\x02 \x01(\tR\n" +
+	"resolvedBy\x12;\n" +
+	"\vresolved_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"resolvedAt\"m\n" +
+	"\x1bResolvePartnerPayoutRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x1b\n" +
+	"\tpayout_id\x18\x02 \x01(\tR\bpayoutId\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"[\n" +
+	"\x1cResolvePartnerPayoutResponse\x12;\n" +
+	"\x06payout\x18\x01 \x01(\v2#.crossdock.docking.v1.PartnerPayoutR\x06payout\"\xb0\x01\n" +
 	"\x19ListPartnerPayoutsRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12>\n" +
@@ -3269,7 +3476,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
 	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xf5\x11\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xf4\x12\n" +
 	"\x0eDockingService\x12h\n" +
 	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
 	"\n" +
@@ -3284,7 +3491,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x11ListPartnerOrders\x12..crossdock.docking.v1.ListPartnerOrdersRequest\x1a/.crossdock.docking.v1.ListPartnerOrdersResponse\x12z\n" +
 	"\x13ListSettlementLines\x120.crossdock.docking.v1.ListSettlementLinesRequest\x1a1.crossdock.docking.v1.ListSettlementLinesResponse\x12\x80\x01\n" +
 	"\x15ResolveSettlementLine\x122.crossdock.docking.v1.ResolveSettlementLineRequest\x1a3.crossdock.docking.v1.ResolveSettlementLineResponse\x12w\n" +
-	"\x12ListPartnerPayouts\x12/.crossdock.docking.v1.ListPartnerPayoutsRequest\x1a0.crossdock.docking.v1.ListPartnerPayoutsResponse\x12b\n" +
+	"\x12ListPartnerPayouts\x12/.crossdock.docking.v1.ListPartnerPayoutsRequest\x1a0.crossdock.docking.v1.ListPartnerPayoutsResponse\x12}\n" +
+	"\x14ResolvePartnerPayout\x121.crossdock.docking.v1.ResolvePartnerPayoutRequest\x1a2.crossdock.docking.v1.ResolvePartnerPayoutResponse\x12b\n" +
 	"\vSyncPartner\x12(.crossdock.docking.v1.SyncPartnerRequest\x1a).crossdock.docking.v1.SyncPartnerResponse\x12}\n" +
 	"\x14CreateSupplyPlatform\x121.crossdock.docking.v1.CreateSupplyPlatformRequest\x1a2.crossdock.docking.v1.CreateSupplyPlatformResponse\x12t\n" +
 	"\x11GetSupplyPlatform\x12..crossdock.docking.v1.GetSupplyPlatformRequest\x1a/.crossdock.docking.v1.GetSupplyPlatformResponse\x12z\n" +
@@ -3307,7 +3515,7 @@ func file_crossdock_docking_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(ListingStatus)(0),                    // 0: crossdock.docking.v1.ListingStatus
 	(PartnerOrderState)(0),                // 1: crossdock.docking.v1.PartnerOrderState
@@ -3333,157 +3541,166 @@ var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(*ResolveSettlementLineRequest)(nil),  // 21: crossdock.docking.v1.ResolveSettlementLineRequest
 	(*ResolveSettlementLineResponse)(nil), // 22: crossdock.docking.v1.ResolveSettlementLineResponse
 	(*PartnerPayout)(nil),                 // 23: crossdock.docking.v1.PartnerPayout
-	(*ListPartnerPayoutsRequest)(nil),     // 24: crossdock.docking.v1.ListPartnerPayoutsRequest
-	(*ListPartnerPayoutsResponse)(nil),    // 25: crossdock.docking.v1.ListPartnerPayoutsResponse
-	(*SyncPartnerRequest)(nil),            // 26: crossdock.docking.v1.SyncPartnerRequest
-	(*SyncPartnerResponse)(nil),           // 27: crossdock.docking.v1.SyncPartnerResponse
-	(*FeeTerms)(nil),                      // 28: crossdock.docking.v1.FeeTerms
-	(*PartnerCredentials)(nil),            // 29: crossdock.docking.v1.PartnerCredentials
-	(*Partner)(nil),                       // 30: crossdock.docking.v1.Partner
-	(*CreatePartnerRequest)(nil),          // 31: crossdock.docking.v1.CreatePartnerRequest
-	(*CreatePartnerResponse)(nil),         // 32: crossdock.docking.v1.CreatePartnerResponse
-	(*GetPartnerRequest)(nil),             // 33: crossdock.docking.v1.GetPartnerRequest
-	(*GetPartnerResponse)(nil),            // 34: crossdock.docking.v1.GetPartnerResponse
-	(*ListPartnersRequest)(nil),           // 35: crossdock.docking.v1.ListPartnersRequest
-	(*ListPartnersResponse)(nil),          // 36: crossdock.docking.v1.ListPartnersResponse
-	(*UpdatePartnerRequest)(nil),          // 37: crossdock.docking.v1.UpdatePartnerRequest
-	(*UpdatePartnerResponse)(nil),         // 38: crossdock.docking.v1.UpdatePartnerResponse
-	(*VerifyPartnerRequest)(nil),          // 39: crossdock.docking.v1.VerifyPartnerRequest
-	(*VerifyPartnerResponse)(nil),         // 40: crossdock.docking.v1.VerifyPartnerResponse
-	(*SuspendPartnerRequest)(nil),         // 41: crossdock.docking.v1.SuspendPartnerRequest
-	(*SuspendPartnerResponse)(nil),        // 42: crossdock.docking.v1.SuspendPartnerResponse
-	(*ResumePartnerRequest)(nil),          // 43: crossdock.docking.v1.ResumePartnerRequest
-	(*ResumePartnerResponse)(nil),         // 44: crossdock.docking.v1.ResumePartnerResponse
-	(*v1.Money)(nil),                      // 45: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),         // 46: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),                // 47: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),               // 48: crossdock.common.v1.PageResponse
-	(*CreateSupplyPlatformRequest)(nil),   // 49: crossdock.docking.v1.CreateSupplyPlatformRequest
-	(*GetSupplyPlatformRequest)(nil),      // 50: crossdock.docking.v1.GetSupplyPlatformRequest
-	(*ListSupplyPlatformsRequest)(nil),    // 51: crossdock.docking.v1.ListSupplyPlatformsRequest
-	(*UpdateSupplyPlatformRequest)(nil),   // 52: crossdock.docking.v1.UpdateSupplyPlatformRequest
-	(*ListSupplyOrdersRequest)(nil),       // 53: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*RetrySupplyOrderRequest)(nil),       // 54: crossdock.docking.v1.RetrySupplyOrderRequest
-	(*CreateSupplyPlatformResponse)(nil),  // 55: crossdock.docking.v1.CreateSupplyPlatformResponse
-	(*GetSupplyPlatformResponse)(nil),     // 56: crossdock.docking.v1.GetSupplyPlatformResponse
-	(*ListSupplyPlatformsResponse)(nil),   // 57: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*UpdateSupplyPlatformResponse)(nil),  // 58: crossdock.docking.v1.UpdateSupplyPlatformResponse
-	(*ListSupplyOrdersResponse)(nil),      // 59: crossdock.docking.v1.ListSupplyOrdersResponse
-	(*RetrySupplyOrderResponse)(nil),      // 60: crossdock.docking.v1.RetrySupplyOrderResponse
+	(*PayoutResolution)(nil),              // 24: crossdock.docking.v1.PayoutResolution
+	(*ResolvePartnerPayoutRequest)(nil),   // 25: crossdock.docking.v1.ResolvePartnerPayoutRequest
+	(*ResolvePartnerPayoutResponse)(nil),  // 26: crossdock.docking.v1.ResolvePartnerPayoutResponse
+	(*ListPartnerPayoutsRequest)(nil),     // 27: crossdock.docking.v1.ListPartnerPayoutsRequest
+	(*ListPartnerPayoutsResponse)(nil),    // 28: crossdock.docking.v1.ListPartnerPayoutsResponse
+	(*SyncPartnerRequest)(nil),            // 29: crossdock.docking.v1.SyncPartnerRequest
+	(*SyncPartnerResponse)(nil),           // 30: crossdock.docking.v1.SyncPartnerResponse
+	(*FeeTerms)(nil),                      // 31: crossdock.docking.v1.FeeTerms
+	(*PartnerCredentials)(nil),            // 32: crossdock.docking.v1.PartnerCredentials
+	(*Partner)(nil),                       // 33: crossdock.docking.v1.Partner
+	(*CreatePartnerRequest)(nil),          // 34: crossdock.docking.v1.CreatePartnerRequest
+	(*CreatePartnerResponse)(nil),         // 35: crossdock.docking.v1.CreatePartnerResponse
+	(*GetPartnerRequest)(nil),             // 36: crossdock.docking.v1.GetPartnerRequest
+	(*GetPartnerResponse)(nil),            // 37: crossdock.docking.v1.GetPartnerResponse
+	(*ListPartnersRequest)(nil),           // 38: crossdock.docking.v1.ListPartnersRequest
+	(*ListPartnersResponse)(nil),          // 39: crossdock.docking.v1.ListPartnersResponse
+	(*UpdatePartnerRequest)(nil),          // 40: crossdock.docking.v1.UpdatePartnerRequest
+	(*UpdatePartnerResponse)(nil),         // 41: crossdock.docking.v1.UpdatePartnerResponse
+	(*VerifyPartnerRequest)(nil),          // 42: crossdock.docking.v1.VerifyPartnerRequest
+	(*VerifyPartnerResponse)(nil),         // 43: crossdock.docking.v1.VerifyPartnerResponse
+	(*SuspendPartnerRequest)(nil),         // 44: crossdock.docking.v1.SuspendPartnerRequest
+	(*SuspendPartnerResponse)(nil),        // 45: crossdock.docking.v1.SuspendPartnerResponse
+	(*ResumePartnerRequest)(nil),          // 46: crossdock.docking.v1.ResumePartnerRequest
+	(*ResumePartnerResponse)(nil),         // 47: crossdock.docking.v1.ResumePartnerResponse
+	(*v1.Money)(nil),                      // 48: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),                // 50: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),               // 51: crossdock.common.v1.PageResponse
+	(*CreateSupplyPlatformRequest)(nil),   // 52: crossdock.docking.v1.CreateSupplyPlatformRequest
+	(*GetSupplyPlatformRequest)(nil),      // 53: crossdock.docking.v1.GetSupplyPlatformRequest
+	(*ListSupplyPlatformsRequest)(nil),    // 54: crossdock.docking.v1.ListSupplyPlatformsRequest
+	(*UpdateSupplyPlatformRequest)(nil),   // 55: crossdock.docking.v1.UpdateSupplyPlatformRequest
+	(*ListSupplyOrdersRequest)(nil),       // 56: crossdock.docking.v1.ListSupplyOrdersRequest
+	(*RetrySupplyOrderRequest)(nil),       // 57: crossdock.docking.v1.RetrySupplyOrderRequest
+	(*CreateSupplyPlatformResponse)(nil),  // 58: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformResponse)(nil),     // 59: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsResponse)(nil),   // 60: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*UpdateSupplyPlatformResponse)(nil),  // 61: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersResponse)(nil),      // 62: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*RetrySupplyOrderResponse)(nil),      // 63: crossdock.docking.v1.RetrySupplyOrderResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
-	45, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
-	46, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
-	46, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
+	48, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
+	49, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
+	49, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: crossdock.docking.v1.ListingCount.status:type_name -> crossdock.docking.v1.ListingStatus
-	46, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
-	46, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
-	46, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
+	49, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
+	49, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
+	49, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: crossdock.docking.v1.PartnerActivity.listings:type_name -> crossdock.docking.v1.ListingCount
-	46, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
+	49, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
 	9,  // 10: crossdock.docking.v1.GetPartnerActivityResponse.activity:type_name -> crossdock.docking.v1.PartnerActivity
 	0,  // 11: crossdock.docking.v1.ListListingsRequest.status:type_name -> crossdock.docking.v1.ListingStatus
-	47, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	50, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
 	7,  // 13: crossdock.docking.v1.ListListingsResponse.listings:type_name -> crossdock.docking.v1.PartnerListing
-	48, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	51, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
 	1,  // 15: crossdock.docking.v1.PulledOrder.state:type_name -> crossdock.docking.v1.PartnerOrderState
-	46, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
-	46, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
+	49, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
+	49, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 18: crossdock.docking.v1.ListPartnerOrdersRequest.state:type_name -> crossdock.docking.v1.PartnerOrderState
-	47, // 19: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	50, // 19: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	14, // 20: crossdock.docking.v1.ListPartnerOrdersResponse.orders:type_name -> crossdock.docking.v1.PulledOrder
-	48, // 21: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	51, // 21: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
 	2,  // 22: crossdock.docking.v1.LineResolution.previous_state:type_name -> crossdock.docking.v1.SettlementLineState
-	46, // 23: crossdock.docking.v1.LineResolution.resolved_at:type_name -> google.protobuf.Timestamp
+	49, // 23: crossdock.docking.v1.LineResolution.resolved_at:type_name -> google.protobuf.Timestamp
 	2,  // 24: crossdock.docking.v1.SettlementLine.state:type_name -> crossdock.docking.v1.SettlementLineState
-	45, // 25: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
-	45, // 26: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
-	45, // 27: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
-	45, // 28: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
-	46, // 29: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
-	46, // 30: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
+	48, // 25: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
+	48, // 26: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
+	48, // 27: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
+	48, // 28: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
+	49, // 29: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
+	49, // 30: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
 	17, // 31: crossdock.docking.v1.SettlementLine.resolution:type_name -> crossdock.docking.v1.LineResolution
-	46, // 32: crossdock.docking.v1.SettlementLine.credited_at:type_name -> google.protobuf.Timestamp
+	49, // 32: crossdock.docking.v1.SettlementLine.credited_at:type_name -> google.protobuf.Timestamp
 	2,  // 33: crossdock.docking.v1.ListSettlementLinesRequest.state:type_name -> crossdock.docking.v1.SettlementLineState
-	47, // 34: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
+	50, // 34: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
 	18, // 35: crossdock.docking.v1.ListSettlementLinesResponse.lines:type_name -> crossdock.docking.v1.SettlementLine
-	48, // 36: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
+	51, // 36: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
 	3,  // 37: crossdock.docking.v1.ResolveSettlementLineRequest.resolution:type_name -> crossdock.docking.v1.SettlementLineResolution
 	18, // 38: crossdock.docking.v1.ResolveSettlementLineResponse.line:type_name -> crossdock.docking.v1.SettlementLine
-	45, // 39: crossdock.docking.v1.PartnerPayout.amount:type_name -> crossdock.common.v1.Money
+	48, // 39: crossdock.docking.v1.PartnerPayout.amount:type_name -> crossdock.common.v1.Money
 	4,  // 40: crossdock.docking.v1.PartnerPayout.state:type_name -> crossdock.docking.v1.PartnerPayoutState
-	46, // 41: crossdock.docking.v1.PartnerPayout.paid_at:type_name -> google.protobuf.Timestamp
-	46, // 42: crossdock.docking.v1.PartnerPayout.first_seen_at:type_name -> google.protobuf.Timestamp
-	46, // 43: crossdock.docking.v1.PartnerPayout.recorded_at:type_name -> google.protobuf.Timestamp
-	4,  // 44: crossdock.docking.v1.ListPartnerPayoutsRequest.state:type_name -> crossdock.docking.v1.PartnerPayoutState
-	47, // 45: crossdock.docking.v1.ListPartnerPayoutsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	23, // 46: crossdock.docking.v1.ListPartnerPayoutsResponse.payouts:type_name -> crossdock.docking.v1.PartnerPayout
-	48, // 47: crossdock.docking.v1.ListPartnerPayoutsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	45, // 48: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
-	5,  // 49: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	28, // 50: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
-	6,  // 51: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
-	46, // 52: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
-	46, // 53: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
-	46, // 54: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
-	5,  // 55: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	28, // 56: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	29, // 57: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	30, // 58: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	30, // 59: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	30, // 60: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
-	28, // 61: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	29, // 62: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	30, // 63: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	30, // 64: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	30, // 65: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	30, // 66: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	31, // 67: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
-	33, // 68: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
-	35, // 69: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
-	37, // 70: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
-	39, // 71: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
-	41, // 72: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
-	43, // 73: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
-	10, // 74: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
-	12, // 75: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
-	15, // 76: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
-	19, // 77: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
-	21, // 78: crossdock.docking.v1.DockingService.ResolveSettlementLine:input_type -> crossdock.docking.v1.ResolveSettlementLineRequest
-	24, // 79: crossdock.docking.v1.DockingService.ListPartnerPayouts:input_type -> crossdock.docking.v1.ListPartnerPayoutsRequest
-	26, // 80: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
-	49, // 81: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
-	50, // 82: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
-	51, // 83: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
-	52, // 84: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
-	53, // 85: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
-	54, // 86: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
-	32, // 87: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	34, // 88: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	36, // 89: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	38, // 90: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	40, // 91: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	42, // 92: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	44, // 93: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	11, // 94: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
-	13, // 95: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
-	16, // 96: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
-	20, // 97: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
-	22, // 98: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
-	25, // 99: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
-	27, // 100: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
-	55, // 101: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
-	56, // 102: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
-	57, // 103: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
-	58, // 104: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
-	59, // 105: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
-	60, // 106: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
-	87, // [87:107] is the sub-list for method output_type
-	67, // [67:87] is the sub-list for method input_type
-	67, // [67:67] is the sub-list for extension type_name
-	67, // [67:67] is the sub-list for extension extendee
-	0,  // [0:67] is the sub-list for field type_name
+	49, // 41: crossdock.docking.v1.PartnerPayout.paid_at:type_name -> google.protobuf.Timestamp
+	49, // 42: crossdock.docking.v1.PartnerPayout.first_seen_at:type_name -> google.protobuf.Timestamp
+	49, // 43: crossdock.docking.v1.PartnerPayout.recorded_at:type_name -> google.protobuf.Timestamp
+	24, // 44: crossdock.docking.v1.PartnerPayout.resolution:type_name -> crossdock.docking.v1.PayoutResolution
+	48, // 45: crossdock.docking.v1.PartnerPayout.unallocated:type_name -> crossdock.common.v1.Money
+	49, // 46: crossdock.docking.v1.PayoutResolution.resolved_at:type_name -> google.protobuf.Timestamp
+	23, // 47: crossdock.docking.v1.ResolvePartnerPayoutResponse.payout:type_name -> crossdock.docking.v1.PartnerPayout
+	4,  // 48: crossdock.docking.v1.ListPartnerPayoutsRequest.state:type_name -> crossdock.docking.v1.PartnerPayoutState
+	50, // 49: crossdock.docking.v1.ListPartnerPayoutsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	23, // 50: crossdock.docking.v1.ListPartnerPayoutsResponse.payouts:type_name -> crossdock.docking.v1.PartnerPayout
+	51, // 51: crossdock.docking.v1.ListPartnerPayoutsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	48, // 52: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
+	5,  // 53: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	31, // 54: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
+	6,  // 55: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
+	49, // 56: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
+	49, // 57: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
+	49, // 58: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 59: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	31, // 60: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	32, // 61: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	33, // 62: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	33, // 63: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	33, // 64: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
+	31, // 65: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	32, // 66: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	33, // 67: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	33, // 68: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	33, // 69: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	33, // 70: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	34, // 71: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
+	36, // 72: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
+	38, // 73: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
+	40, // 74: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
+	42, // 75: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
+	44, // 76: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
+	46, // 77: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
+	10, // 78: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
+	12, // 79: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
+	15, // 80: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
+	19, // 81: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
+	21, // 82: crossdock.docking.v1.DockingService.ResolveSettlementLine:input_type -> crossdock.docking.v1.ResolveSettlementLineRequest
+	27, // 83: crossdock.docking.v1.DockingService.ListPartnerPayouts:input_type -> crossdock.docking.v1.ListPartnerPayoutsRequest
+	25, // 84: crossdock.docking.v1.DockingService.ResolvePartnerPayout:input_type -> crossdock.docking.v1.ResolvePartnerPayoutRequest
+	29, // 85: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
+	52, // 86: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
+	53, // 87: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
+	54, // 88: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
+	55, // 89: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
+	56, // 90: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
+	57, // 91: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
+	35, // 92: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	37, // 93: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	39, // 94: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	41, // 95: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	43, // 96: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	45, // 97: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	47, // 98: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	11, // 99: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	13, // 100: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	16, // 101: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	20, // 102: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	22, // 103: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
+	28, // 104: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
+	26, // 105: crossdock.docking.v1.DockingService.ResolvePartnerPayout:output_type -> crossdock.docking.v1.ResolvePartnerPayoutResponse
+	30, // 106: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	58, // 107: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
+	59, // 108: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
+	60, // 109: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
+	61, // 110: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
+	62, // 111: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
+	63, // 112: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
+	92, // [92:113] is the sub-list for method output_type
+	71, // [71:92] is the sub-list for method input_type
+	71, // [71:71] is the sub-list for extension type_name
+	71, // [71:71] is the sub-list for extension extendee
+	0,  // [0:71] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_service_proto_init() }
@@ -3492,14 +3709,14 @@ func file_crossdock_docking_v1_service_proto_init() {
 		return
 	}
 	file_crossdock_docking_v1_supply_proto_init()
-	file_crossdock_docking_v1_service_proto_msgTypes[30].OneofWrappers = []any{}
+	file_crossdock_docking_v1_service_proto_msgTypes[33].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_service_proto_rawDesc), len(file_crossdock_docking_v1_service_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   38,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

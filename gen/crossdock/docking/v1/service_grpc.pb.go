@@ -32,6 +32,7 @@ const (
 	DockingService_ListSettlementLines_FullMethodName   = "/crossdock.docking.v1.DockingService/ListSettlementLines"
 	DockingService_ResolveSettlementLine_FullMethodName = "/crossdock.docking.v1.DockingService/ResolveSettlementLine"
 	DockingService_ListPartnerPayouts_FullMethodName    = "/crossdock.docking.v1.DockingService/ListPartnerPayouts"
+	DockingService_ResolvePartnerPayout_FullMethodName  = "/crossdock.docking.v1.DockingService/ResolvePartnerPayout"
 	DockingService_SyncPartner_FullMethodName           = "/crossdock.docking.v1.DockingService/SyncPartner"
 	DockingService_CreateSupplyPlatform_FullMethodName  = "/crossdock.docking.v1.DockingService/CreateSupplyPlatform"
 	DockingService_GetSupplyPlatform_FullMethodName     = "/crossdock.docking.v1.DockingService/GetSupplyPlatform"
@@ -113,6 +114,17 @@ type DockingServiceClient interface {
 	// latest paid first: each recorded as a withdrawal in finance, or waiting with
 	// finance's last refusal (usually lines not credited yet).
 	ListPartnerPayouts(ctx context.Context, in *ListPartnerPayoutsRequest, opts ...grpc.CallOption) (*ListPartnerPayoutsResponse, error)
+	// ResolvePartnerPayout is an operator's decision, with a required note, on a
+	// WAITING payout that covers more than docking credited (a dismissed line, say):
+	// record it now, the virtual account at the partner giving what it holds and the
+	// rest booked to the partner's unallocated receipts in finance (shown as
+	// unallocated), where it stays until allocated. The same call again answers the
+	// payout as it is (the first note stays); a payout finance recorded without one is
+	// FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
+	// is NOT_FOUND. A resolution whose recording could not complete now (finance
+	// unreachable) is answered without recorded_at and recorded by the next
+	// settlement round.
+	ResolvePartnerPayout(ctx context.Context, in *ResolvePartnerPayoutRequest, opts ...grpc.CallOption) (*ResolvePartnerPayoutResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
 	SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error)
@@ -286,6 +298,16 @@ func (c *dockingServiceClient) ListPartnerPayouts(ctx context.Context, in *ListP
 	return out, nil
 }
 
+func (c *dockingServiceClient) ResolvePartnerPayout(ctx context.Context, in *ResolvePartnerPayoutRequest, opts ...grpc.CallOption) (*ResolvePartnerPayoutResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ResolvePartnerPayoutResponse)
+	err := c.cc.Invoke(ctx, DockingService_ResolvePartnerPayout_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *dockingServiceClient) SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SyncPartnerResponse)
@@ -428,6 +450,17 @@ type DockingServiceServer interface {
 	// latest paid first: each recorded as a withdrawal in finance, or waiting with
 	// finance's last refusal (usually lines not credited yet).
 	ListPartnerPayouts(context.Context, *ListPartnerPayoutsRequest) (*ListPartnerPayoutsResponse, error)
+	// ResolvePartnerPayout is an operator's decision, with a required note, on a
+	// WAITING payout that covers more than docking credited (a dismissed line, say):
+	// record it now, the virtual account at the partner giving what it holds and the
+	// rest booked to the partner's unallocated receipts in finance (shown as
+	// unallocated), where it stays until allocated. The same call again answers the
+	// payout as it is (the first note stays); a payout finance recorded without one is
+	// FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
+	// is NOT_FOUND. A resolution whose recording could not complete now (finance
+	// unreachable) is answered without recorded_at and recorded by the next
+	// settlement round.
+	ResolvePartnerPayout(context.Context, *ResolvePartnerPayoutRequest) (*ResolvePartnerPayoutResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
 	SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error)
@@ -509,6 +542,9 @@ func (UnimplementedDockingServiceServer) ResolveSettlementLine(context.Context, 
 }
 func (UnimplementedDockingServiceServer) ListPartnerPayouts(context.Context, *ListPartnerPayoutsRequest) (*ListPartnerPayoutsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPartnerPayouts not implemented")
+}
+func (UnimplementedDockingServiceServer) ResolvePartnerPayout(context.Context, *ResolvePartnerPayoutRequest) (*ResolvePartnerPayoutResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResolvePartnerPayout not implemented")
 }
 func (UnimplementedDockingServiceServer) SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SyncPartner not implemented")
@@ -786,6 +822,24 @@ func _DockingService_ListPartnerPayouts_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DockingService_ResolvePartnerPayout_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolvePartnerPayoutRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ResolvePartnerPayout(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ResolvePartnerPayout_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ResolvePartnerPayout(ctx, req.(*ResolvePartnerPayoutRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DockingService_SyncPartner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SyncPartnerRequest)
 	if err := dec(in); err != nil {
@@ -970,6 +1024,10 @@ var DockingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPartnerPayouts",
 			Handler:    _DockingService_ListPartnerPayouts_Handler,
+		},
+		{
+			MethodName: "ResolvePartnerPayout",
+			Handler:    _DockingService_ResolvePartnerPayout_Handler,
 		},
 		{
 			MethodName: "SyncPartner",

@@ -313,6 +313,6 @@ func (noFinance) CreditPartnerSettlement(context.Context, uuid.UUID, string, dom
 	return nil
 }
 
-func (noFinance) RecordPartnerWithdrawal(context.Context, uuid.UUID, string, money.Money) error {
-	return nil
+func (noFinance) RecordPartnerWithdrawal(context.Context, uuid.UUID, string, money.Money, bool) (int64, error) {
+	return 0, nil
 }

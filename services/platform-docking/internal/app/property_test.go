@@ -145,8 +145,12 @@ type propFinance struct {
 	clashes int
 	// held is each virtual account's balance, by partner and currency.
 	held map[string]int64
-	// withdrawals are the payouts recorded, by partner and payout id.
+	// withdrawals are the payouts recorded, by partner and payout id, and
+	// unallocated the part of each booked beyond the virtual account.
 	withdrawals map[string]money.Money
+	unallocated map[string]int64
+	// down fails every withdrawal before booking, whatever calm says.
+	down bool
 	// refused counts withdrawals refused as more than the account held.
 	refused int
 	// asked counts the calls for each withdrawal, by partner and payout id.
@@ -204,12 +208,12 @@ func (f *propFinance) CreditPartnerSettlement(_ context.Context, partnerID uuid.
 	return nil
 }
 
-func (f *propFinance) RecordPartnerWithdrawal(_ context.Context, partnerID uuid.UUID, payoutID string, amount money.Money) error {
+func (f *propFinance) RecordPartnerWithdrawal(_ context.Context, partnerID uuid.UUID, payoutID string, amount money.Money, excessUnallocated bool) (int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	before, after := f.fault()
-	if before {
-		return apperr.Unavailable("finance is restarting")
+	if before || f.down {
+		return 0, apperr.Unavailable("finance is restarting")
 	}
 	key := partnerID.String() + "|" + payoutID
 	if f.asked == nil {
@@ -219,24 +223,28 @@ func (f *propFinance) RecordPartnerWithdrawal(_ context.Context, partnerID uuid.
 	if prev, ok := f.withdrawals[key]; ok {
 		if prev != amount {
 			f.clashes++
-			return apperr.AlreadyExists("another body under the same withdrawal")
+			return 0, apperr.AlreadyExists("another body under the same withdrawal")
 		}
-		return nil
+		return f.unallocated[key], nil
 	}
 	account := partnerID.String() + "|" + amount.Currency
+	var unallocated int64
 	if amount.Amount > f.held[account] {
-		f.refused++
-		return apperr.FailedPrecondition("the withdrawal exceeds the partner virtual account").WithReason("CREDITS_EXCEED_DEBITS")
+		if !excessUnallocated {
+			f.refused++
+			return 0, apperr.FailedPrecondition("the withdrawal exceeds the partner virtual account").WithReason("CREDITS_EXCEED_DEBITS")
+		}
+		unallocated = amount.Amount - max(0, f.held[account])
 	}
 	if f.withdrawals == nil {
-		f.withdrawals = map[string]money.Money{}
+		f.withdrawals, f.unallocated = map[string]money.Money{}, map[string]int64{}
 	}
-	f.held[account] -= amount.Amount
-	f.withdrawals[key] = amount
+	f.held[account] -= amount.Amount - unallocated
+	f.withdrawals[key], f.unallocated[key] = amount, unallocated
 	if after {
-		return apperr.Unavailable("the answer was lost")
+		return 0, apperr.Unavailable("the answer was lost")
 	}
-	return nil
+	return unallocated, nil
 }
 
 // recorded returns the withdrawals recorded for the partner, by payout id.

@@ -92,32 +92,38 @@ func (t *Trade) pullPayouts(ctx context.Context, p domain.Partner, conn Settleme
 // withdrawals from our virtual account there, each idempotent on the
 // partner and payout id. One finance refuses because the account does not
 // hold it yet (the partner paid out lines we have not matched) keeps the
-// refusal and waits for a later round; any other failure ends the round.
+// refusal and waits for a later round, or for an operator's resolution;
+// any other failure ends the round.
 func (t *Trade) recordPayouts(ctx context.Context, p domain.Partner) error {
 	due, err := t.store.UnrecordedPayouts(ctx, p.ID, payoutsBatch)
 	if err != nil {
 		return err
 	}
 	for _, po := range due {
-		err := t.finance.RecordPartnerWithdrawal(ctx, p.ID, po.PayoutID, po.Amount)
-		var ae *apperr.Error
-		switch {
-		case err == nil:
-			now := t.clock()
-			if err := t.store.SavePayoutRecord(ctx, p.ID, po.PayoutID, &now, ""); err != nil {
-				return err
-			}
-		case errors.As(err, &ae) && ae.Kind == apperr.KindFailedPrecondition && ae.Reason == reasonCreditsExceedDebits:
-			t.log.Warn("a partner payout exceeds what finance holds for the partner; recorded once its lines are matched",
-				"partner", p.Code, "payout_id", po.PayoutID, "amount", po.Amount.Amount, "currency", po.Amount.Currency)
-			if err := t.store.SavePayoutRecord(ctx, p.ID, po.PayoutID, nil, err.Error()); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("recording payout %s: %w", po.PayoutID, err)
+		if err := t.recordPayout(ctx, p, po); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// recordPayout asks finance to record one payout, the excess over the
+// virtual account booked unallocated when an operator resolved it, and
+// saves finance's answer.
+func (t *Trade) recordPayout(ctx context.Context, p domain.Partner, po StoredPayout) error {
+	unallocated, err := t.finance.RecordPartnerWithdrawal(ctx, p.ID, po.PayoutID, po.Amount, po.Resolution != nil)
+	var ae *apperr.Error
+	switch {
+	case err == nil:
+		now := t.clock()
+		return t.store.SavePayoutRecord(ctx, p.ID, po.PayoutID, &now, unallocated, "")
+	case errors.As(err, &ae) && ae.Kind == apperr.KindFailedPrecondition && ae.Reason == reasonCreditsExceedDebits:
+		t.log.Warn("a partner payout exceeds what finance holds for the partner; recorded once its lines are credited or an operator resolves it",
+			"partner", p.Code, "payout_id", po.PayoutID, "amount", po.Amount.Amount, "currency", po.Amount.Currency)
+		return t.store.SavePayoutRecord(ctx, p.ID, po.PayoutID, nil, 0, err.Error())
+	default:
+		return fmt.Errorf("recording payout %s: %w", po.PayoutID, err)
+	}
 }
 
 // reconcile credits a partner's lines whose credit is still due, then

@@ -111,8 +111,16 @@ type TradeStore interface {
 	// finance, the oldest first.
 	UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredPayout, error)
 	// SavePayoutRecord notes finance's answer for a payout: recorded at
-	// recordedAt, or (nil) refused with msg.
-	SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, msg string) error
+	// recordedAt with the part finance booked unallocated, or refused with
+	// msg (recordedAt nil).
+	SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, unallocated int64, msg string) error
+	// ResolvePayout sets an operator's resolution on an unrecorded payout
+	// without one and returns the payout. A payout resolved before is
+	// returned as it is; one recorded without a resolution is
+	// domain.ErrPayoutRecorded; one the partner does not have is NotFound.
+	ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, r PayoutResolution) (StoredPayout, error)
+	// GetPayout returns one of a partner's payouts, or NotFound.
+	GetPayout(ctx context.Context, partnerID uuid.UUID, payoutID string) (StoredPayout, error)
 	// ListPayouts returns a page of a partner's payouts, the latest paid
 	// first.
 	ListPayouts(ctx context.Context, f PayoutFilter) ([]StoredPayout, string, error)
@@ -266,6 +274,20 @@ type StoredPayout struct {
 	FirstSeenAt time.Time
 	RecordedAt  *time.Time
 	LastError   string
+	// Resolution is an operator's decision to record the payout beyond
+	// what was credited; nil until then.
+	Resolution *PayoutResolution
+	// Unallocated is the part finance booked to the partner's unallocated
+	// receipts when it recorded a resolved payout.
+	Unallocated int64
+}
+
+// PayoutResolution is the audit record of an operator's decision on a
+// payout: why, who, when.
+type PayoutResolution struct {
+	Note string
+	By   string
+	At   time.Time
 }
 
 // Payout states as operators see them.
@@ -399,8 +421,10 @@ type Finance interface {
 	// RecordPartnerWithdrawal records a payout as a withdrawal from the
 	// virtual account; idempotent on the partner and payout id. More than
 	// the account holds is an apperr FailedPrecondition with reason
-	// CREDITS_EXCEED_DEBITS, and nothing is recorded.
-	RecordPartnerWithdrawal(ctx context.Context, partnerID uuid.UUID, payoutID string, amount money.Money) error
+	// CREDITS_EXCEED_DEBITS, and nothing is recorded, unless
+	// excessUnallocated: then the excess is booked to the partner's
+	// unallocated receipts, and unallocated says how much.
+	RecordPartnerWithdrawal(ctx context.Context, partnerID uuid.UUID, payoutID string, amount money.Money, excessUnallocated bool) (unallocated int64, err error)
 }
 
 // Timing is how often docking's jobs run and how they read partners.

@@ -51,6 +51,10 @@ var (
 				WithReason("LINE_ORDER_MISSING")
 	ErrLineResolvedOtherwise = apperr.FailedPrecondition("the line was already resolved the other way").
 					WithReason("LINE_RESOLVED_OTHERWISE")
+	// ErrPayoutRecorded refuses to resolve a payout finance already recorded
+	// in full from our virtual account: there is nothing to decide.
+	ErrPayoutRecorded = apperr.FailedPrecondition("finance recorded the payout from what was credited: there is nothing to resolve").
+				WithReason("PAYOUT_RECORDED")
 )
 
 // ValidateResolution checks an operator's request before anything is read,
@@ -68,15 +72,39 @@ func ValidateResolution(lineID string, r Resolution, note string) error {
 	if r != ResolutionAccept && r != ResolutionDismiss {
 		v.Add("resolution", "must be ACCEPT_PARTNER_FIGURES or DISMISS")
 	}
+	checkNote(&v, note, "say why the line is resolved this way")
+	return v.Err()
+}
+
+// maxPayoutID is the longest payout id a partner may give.
+const maxPayoutID = 128
+
+// ValidatePayoutResolution checks an operator's resolution of a payout
+// before anything is read: the payout id, and the note, required as a
+// line's is (the resolution books money nobody can attribute yet).
+func ValidatePayoutResolution(payoutID, note string) error {
+	var v apperr.Violations
+	switch n := utf8.RuneCountInString(payoutID); {
+	case n == 0:
+		v.Add("payout_id", "is required")
+	case n > maxPayoutID:
+		v.Add("payout_id", "must be at most 128 characters")
+	}
+	checkNote(&v, note, "say why the payout is recorded beyond what was credited")
+	return v.Err()
+}
+
+// checkNote adds a violation for a missing, long or garbled resolution
+// note; why is what a missing note should have said.
+func checkNote(v *apperr.Violations, note, why string) {
 	switch n := utf8.RuneCountInString(note); {
 	case strings.TrimSpace(note) == "":
-		v.Add("note", "is required: say why the line is resolved this way")
+		v.Add("note", "is required: "+why)
 	case n > MaxResolutionNote:
 		v.Add("note", "must be at most 2000 characters")
 	case strings.IndexFunc(note, func(c rune) bool { return unicode.IsControl(c) && c != '\n' && c != '\t' }) >= 0:
 		v.Add("note", "must not contain control characters other than line breaks and tabs")
 	}
-	return v.Err()
 }
 
 // Resolve decides what resolution r does to a line in state st: the state

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
@@ -145,6 +146,36 @@ func TestCheckAcceptable(t *testing.T) {
 			}
 			if err != nil && !apperr.IsKind(err, apperr.KindFailedPrecondition) {
 				t.Errorf("error %v, want FailedPrecondition", err)
+			}
+		})
+	}
+}
+
+func TestValidatePayoutResolution(t *testing.T) {
+	tests := []struct {
+		name       string
+		payoutID   string
+		note       string
+		wantFields []string
+	}{
+		{"valid", "po-1", "The dismissed line was the partner's own promotion; they will not claw it back.", nil},
+		{"nothing", "", "", []string{"note", "payout_id"}}, // sorted
+		{"a blank note", "po-1", "\t", []string{"note"}},
+		{"a long note", "po-1", strings.Repeat("é", domain.MaxResolutionNote+1), []string{"note"}},
+		{"a control character", "po-1", "ok\x1b", []string{"note"}},
+		{"a long payout id", strings.Repeat("x", 129), "n", []string{"payout_id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := domain.ValidatePayoutResolution(tt.payoutID, tt.note)
+			if tt.wantFields == nil {
+				if err != nil {
+					t.Fatalf("error %v, want none", err)
+				}
+				return
+			}
+			if got := testkit.Fields(t, err); !slices.Equal(got, tt.wantFields) {
+				t.Errorf("violations on %v, want %v", got, tt.wantFields)
 			}
 		})
 	}

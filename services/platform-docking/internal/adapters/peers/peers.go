@@ -151,9 +151,14 @@ func (f Finance) CreditPartnerSettlement(ctx context.Context, partnerID uuid.UUI
 }
 
 // RecordPartnerWithdrawal records a partner's payout as a withdrawal from
-// our virtual account there; a repeat is finance's replay, success.
-func (f Finance) RecordPartnerWithdrawal(ctx context.Context, partnerID uuid.UUID, payoutID string, amount money.Money) error {
-	_, err := f.Client.RecordPartnerWithdrawal(ctx, &financev1.RecordPartnerWithdrawalRequest{PartnerId: partnerID.String(),
-		WithdrawalId: payoutID, Amount: &commonv1.Money{CurrencyCode: amount.Currency, AmountMinor: amount.Amount}})
-	return grpcerr.FromError(err)
+// our virtual account there, the excess booked unallocated when asked; a
+// repeat is finance's replay, success, with the first split.
+func (f Finance) RecordPartnerWithdrawal(ctx context.Context, partnerID uuid.UUID, payoutID string, amount money.Money, excessUnallocated bool) (int64, error) {
+	res, err := f.Client.RecordPartnerWithdrawal(ctx, &financev1.RecordPartnerWithdrawalRequest{PartnerId: partnerID.String(),
+		WithdrawalId: payoutID, Amount: &commonv1.Money{CurrencyCode: amount.Currency, AmountMinor: amount.Amount},
+		ExcessUnallocated: excessUnallocated})
+	if err != nil {
+		return 0, grpcerr.FromError(err)
+	}
+	return res.GetUnallocated().GetAmountMinor(), nil
 }

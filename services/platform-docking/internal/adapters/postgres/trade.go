@@ -548,17 +548,53 @@ func (s Trade) UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit
 	return pgx.CollectRows(rows, scanPayout)
 }
 
-func (s Trade) SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, msg string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE partner_payouts SET recorded_at = $3, last_error = $4 WHERE partner_id = $1 AND payout_id = $2`,
-		partnerID, payoutID, recordedAt, msg)
+func (s Trade) SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, unallocated int64, msg string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE partner_payouts SET recorded_at = $3, unallocated_minor = $4, last_error = $5
+		WHERE partner_id = $1 AND payout_id = $2`, partnerID, payoutID, recordedAt, unallocated, msg)
 	return err
 }
 
-const payoutColumns = `partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at, recorded_at, last_error`
+func (s Trade) ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, r app.PayoutResolution) (app.StoredPayout, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE partner_payouts SET resolution_note = $3, resolved_by = $4, resolved_at = $5
+		WHERE partner_id = $1 AND payout_id = $2 AND recorded_at IS NULL AND resolved_at IS NULL
+		RETURNING `+payoutColumns, partnerID, payoutID, r.Note, r.By, r.At)
+	if err != nil {
+		return app.StoredPayout{}, err
+	}
+	po, err := pgx.CollectExactlyOneRow(rows, scanPayout)
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return po, err
+	}
+	// Resolved before (answered as it is), recorded without a resolution,
+	// or not the partner's.
+	po, err = s.GetPayout(ctx, partnerID, payoutID)
+	if err == nil && po.Resolution == nil {
+		return app.StoredPayout{}, domain.ErrPayoutRecorded
+	}
+	return po, err
+}
+
+func (s Trade) GetPayout(ctx context.Context, partnerID uuid.UUID, payoutID string) (app.StoredPayout, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+payoutColumns+` FROM partner_payouts WHERE partner_id = $1 AND payout_id = $2`, partnerID, payoutID)
+	if err != nil {
+		return app.StoredPayout{}, err
+	}
+	po, err := pgx.CollectExactlyOneRow(rows, scanPayout)
+	return po, pg.NoRows(err, apperr.NotFound("payout", payoutID))
+}
+
+const payoutColumns = `partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at, recorded_at, last_error,
+	resolution_note, resolved_by, resolved_at, unallocated_minor`
 
 func scanPayout(r pgx.CollectableRow) (app.StoredPayout, error) {
 	var p app.StoredPayout
-	err := r.Scan(&p.PartnerID, &p.PayoutID, &p.Amount.Amount, &p.Amount.Currency, &p.PaidAt, &p.Raw, &p.FirstSeenAt, &p.RecordedAt, &p.LastError)
+	var note, by *string
+	var at *time.Time
+	err := r.Scan(&p.PartnerID, &p.PayoutID, &p.Amount.Amount, &p.Amount.Currency, &p.PaidAt, &p.Raw, &p.FirstSeenAt, &p.RecordedAt, &p.LastError,
+		&note, &by, &at, &p.Unallocated)
+	if at != nil {
+		p.Resolution = &app.PayoutResolution{Note: *note, By: *by, At: *at}
+	}
 	return p, err
 }
 

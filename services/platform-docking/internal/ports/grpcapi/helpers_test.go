@@ -25,6 +25,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/kek"
+	pkgmoney "github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/server"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -173,7 +174,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { connector.Close() })
 	f.orders = &orders{placed: map[string]app.PlacedOrder{}}
 	f.trade = app.NewTrade(f.store, postgres.NewTrade(f.pool), map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: connector.App()},
-		nil, f.orders, nil, app.Timing{PullEvery: time.Hour, SettleEvery: time.Hour, Retry: time.Minute}, slog.Default()).
+		nil, f.orders, shortFinance{}, app.Timing{PullEvery: time.Hour, SettleEvery: time.Hour, Retry: time.Minute}, slog.Default()).
 		WithSupply(app.NewSupply(postgres.NewSupply(f.pool, ring), nil, nil, app.SupplyTiming{}, slog.Default()))
 	f.erp = startERPPeers(t)
 	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), f.trade, f.erp.app())
@@ -339,4 +340,20 @@ func unchanged(t *testing.T, before, after *dockingv1.Partner) {
 
 func money(currency string, minor int64) *commonv1.Money {
 	return &commonv1.Money{CurrencyCode: currency, AmountMinor: minor}
+}
+
+// shortFinance plays a finance whose virtual accounts hold nothing: every
+// withdrawal is refused, unless its excess is to be booked unallocated,
+// which is then all of it.
+type shortFinance struct{}
+
+func (shortFinance) CreditPartnerSettlement(context.Context, uuid.UUID, string, domain.SupplierCredit) error {
+	return nil
+}
+
+func (shortFinance) RecordPartnerWithdrawal(_ context.Context, _ uuid.UUID, _ string, amount pkgmoney.Money, excessUnallocated bool) (int64, error) {
+	if !excessUnallocated {
+		return 0, apperr.FailedPrecondition("the withdrawal exceeds the partner virtual account").WithReason("CREDITS_EXCEED_DEBITS")
+	}
+	return amount.Amount, nil
 }

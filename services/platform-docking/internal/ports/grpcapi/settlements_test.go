@@ -48,6 +48,7 @@ func TestSettlementOperationsAreForAdminsOnly(t *testing.T) {
 	resolve := &dockingv1.ResolveSettlementLineRequest{PartnerId: reg.GetPartnerId(), LineId: lineID,
 		Resolution: dockingv1.SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_DISMISS, Note: "Not ours."}
 	payouts := &dockingv1.ListPartnerPayoutsRequest{PartnerId: reg.GetPartnerId()}
+	resolvePayout := &dockingv1.ResolvePartnerPayoutRequest{PartnerId: reg.GetPartnerId(), PayoutId: "po-1", Note: "Record it."}
 	signed := dockingv1.NewDockingServiceClient(f.asPartner(t, p.clientID, p.key))
 	for name, call := range map[string]func() error{
 		"buyer resolves": func() error {
@@ -76,6 +77,15 @@ func TestSettlementOperationsAreForAdminsOnly(t *testing.T) {
 		},
 		"partner lists its payouts": func() error {
 			_, err := signed.ListPartnerPayouts(context.Background(), payouts)
+			return err
+		},
+		"supplier resolves a payout": func() error {
+			c, ctx := f.docking(t, supplier)
+			_, err := c.ResolvePartnerPayout(ctx, resolvePayout)
+			return err
+		},
+		"partner resolves its own payout": func() error {
+			_, err := signed.ResolvePartnerPayout(context.Background(), resolvePayout)
 			return err
 		},
 	} {
@@ -148,10 +158,10 @@ func TestResolveSettlementLineOverTheWire(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	if err := store.SavePayoutRecord(context.Background(), pid, "po-1", &now, ""); err != nil {
+	if err := store.SavePayoutRecord(context.Background(), pid, "po-1", &now, 0, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SavePayoutRecord(context.Background(), pid, "po-2", nil, "the withdrawal exceeds the partner virtual account"); err != nil {
+	if err := store.SavePayoutRecord(context.Background(), pid, "po-2", nil, 0, "the withdrawal exceeds the partner virtual account"); err != nil {
 		t.Fatal(err)
 	}
 	waiting, err := client.ListPartnerPayouts(ctx, &dockingv1.ListPartnerPayoutsRequest{PartnerId: reg.GetPartnerId(),
@@ -172,4 +182,36 @@ func TestResolveSettlementLineOverTheWire(t *testing.T) {
 	}
 	_, err = client.ListPartnerPayouts(ctx, &dockingv1.ListPartnerPayoutsRequest{PartnerId: uuid.NewString()})
 	wantError(t, err, apperr.KindNotFound, "")
+
+	_, err = client.ResolvePartnerPayout(ctx, &dockingv1.ResolvePartnerPayoutRequest{PartnerId: "not-an-id", Note: " "})
+	if got := testkit.Fields(t, grpcerr.FromError(err)); !slices.Equal(got, []string{"note", "partner_id", "payout_id"}) {
+		t.Errorf("fields = %v (%v)", got, err)
+	}
+	note := "The dismissed line was paid out anyway; held unallocated until the partner claws it back."
+	_, err = client.ResolvePartnerPayout(ctx, &dockingv1.ResolvePartnerPayoutRequest{PartnerId: reg.GetPartnerId(), PayoutId: "po-nope", Note: note})
+	wantError(t, err, apperr.KindNotFound, "")
+	_, err = client.ResolvePartnerPayout(ctx, &dockingv1.ResolvePartnerPayoutRequest{PartnerId: reg.GetPartnerId(), PayoutId: "po-1", Note: note})
+	wantError(t, err, apperr.KindFailedPrecondition, "PAYOUT_RECORDED")
+	resolved, err := client.ResolvePartnerPayout(ctx, &dockingv1.ResolvePartnerPayoutRequest{PartnerId: reg.GetPartnerId(), PayoutId: "po-2", Note: note})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if po := resolved.GetPayout(); po.GetState() != dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_RECORDED || po.GetRecordedAt() == nil ||
+		po.GetLastRefusal() != "" || po.GetUnallocated().GetAmountMinor() != 2700 || po.GetUnallocated().GetCurrencyCode() != "EUR" ||
+		po.GetResolution().GetNote() != note || po.GetResolution().GetResolvedBy() != admin.Subject || po.GetResolution().GetResolvedAt() == nil {
+		t.Errorf("resolved payout %v", po)
+	}
+	all, err = client.ListPartnerPayouts(ctx, &dockingv1.ListPartnerPayoutsRequest{PartnerId: reg.GetPartnerId(),
+		State: dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_RECORDED})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := all.GetPayouts(); len(ps) != 2 {
+		t.Errorf("recorded payouts %v, want both", ps)
+	}
+	for _, po := range all.GetPayouts() {
+		if (po.GetPayoutId() == "po-1") != (po.GetResolution() == nil && po.GetUnallocated() == nil) {
+			t.Errorf("listed payout %v: only po-2 carries a resolution and an unallocated part", po)
+		}
+	}
 }

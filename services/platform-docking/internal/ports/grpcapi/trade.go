@@ -255,15 +255,54 @@ func (s *Docking) ListPartnerPayouts(ctx context.Context, req *dockingv1.ListPar
 	}
 	out := &dockingv1.ListPartnerPayoutsResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
 	for _, p := range list {
-		state := app.PayoutWaiting
-		if p.RecordedAt != nil {
-			state = app.PayoutRecorded
-		}
-		out.Payouts = append(out.Payouts, &dockingv1.PartnerPayout{PartnerId: p.PartnerID.String(), PayoutId: p.PayoutID,
-			Amount: moneyProto(p.Amount), State: payoutStateProto[state], PaidAt: timestamppb.New(p.PaidAt),
-			FirstSeenAt: timestamppb.New(p.FirstSeenAt), RecordedAt: ts(p.RecordedAt), LastRefusal: p.LastError})
+		out.Payouts = append(out.Payouts, payoutProto(p))
 	}
 	return out, nil
+}
+
+// ResolvePartnerPayout records a waiting payout beyond what was credited
+// (admins). Every bad field is named in one answer.
+func (s *Docking) ResolvePartnerPayout(ctx context.Context, req *dockingv1.ResolvePartnerPayoutRequest) (*dockingv1.ResolvePartnerPayoutResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Violations
+	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
+	if err := v.Merge(err); err != nil {
+		return nil, err
+	}
+	if err := v.Merge(domain.ValidatePayoutResolution(req.GetPayoutId(), req.GetNote())); err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	p, err := s.trade.ResolvePayout(ctx, c, app.PayoutResolutionInput{PartnerID: id, PayoutID: req.GetPayoutId(), Note: req.GetNote()})
+	if err != nil {
+		return nil, err
+	}
+	return &dockingv1.ResolvePartnerPayoutResponse{Payout: payoutProto(p)}, nil
+}
+
+// payoutProto maps a stored payout for operators: its state, finance's
+// last refusal while it waits, and an operator's resolution once there is
+// one.
+func payoutProto(p app.StoredPayout) *dockingv1.PartnerPayout {
+	state := app.PayoutWaiting
+	if p.RecordedAt != nil {
+		state = app.PayoutRecorded
+	}
+	pp := &dockingv1.PartnerPayout{PartnerId: p.PartnerID.String(), PayoutId: p.PayoutID,
+		Amount: moneyProto(p.Amount), State: payoutStateProto[state], PaidAt: timestamppb.New(p.PaidAt),
+		FirstSeenAt: timestamppb.New(p.FirstSeenAt), RecordedAt: ts(p.RecordedAt), LastRefusal: p.LastError}
+	if r := p.Resolution; r != nil {
+		pp.Resolution = &dockingv1.PayoutResolution{Note: r.Note, ResolvedBy: r.By, ResolvedAt: timestamppb.New(r.At)}
+		if p.RecordedAt != nil {
+			pp.Unallocated = moneyProto(money.Money{Amount: p.Unallocated, Currency: p.Amount.Currency})
+		}
+	}
+	return pp
 }
 
 // SyncPartner asks for a full push and pull now (admins).
