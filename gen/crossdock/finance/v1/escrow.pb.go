@@ -315,8 +315,13 @@ type PayFreightLegRequest struct {
 	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
 	LegId      string                 `protobuf:"bytes,2,opt,name=leg_id,json=legId,proto3" json:"leg_id,omitempty"`
 	CarrierId  string                 `protobuf:"bytes,3,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
-	// In the escrow's (supplier's) currency.
-	Amount        *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// In the escrow's (supplier's) currency; any currency from the platform.
+	Amount *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Pay from the platform's freight expense instead of the sub-order's escrow: a
+	// partner platform's order, whose buyer paid the partner and left no escrow with
+	// us. A sub-order with an escrow is FAILED_PRECONDITION (reason
+	// FREIGHT_FROM_ESCROW).
+	FromPlatform  bool `protobuf:"varint,5,opt,name=from_platform,json=fromPlatform,proto3" json:"from_platform,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -377,6 +382,13 @@ func (x *PayFreightLegRequest) GetAmount() *v1.Money {
 		return x.Amount
 	}
 	return nil
+}
+
+func (x *PayFreightLegRequest) GetFromPlatform() bool {
+	if x != nil {
+		return x.FromPlatform
+	}
+	return false
 }
 
 type PayFreightLegResponse struct {
@@ -1640,14 +1652,15 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\x05total\x18\x01 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05total\x12>\n" +
 	"\n" +
 	"sub_orders\x18\x02 \x03(\v2\x1f.crossdock.finance.v1.PaidShareR\tsubOrders\x12\x1a\n" +
-	"\breplayed\x18\x03 \x01(\bR\breplayed\"\xa2\x01\n" +
+	"\breplayed\x18\x03 \x01(\bR\breplayed\"\xc7\x01\n" +
 	"\x14PayFreightLegRequest\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x15\n" +
 	"\x06leg_id\x18\x02 \x01(\tR\x05legId\x12\x1d\n" +
 	"\n" +
 	"carrier_id\x18\x03 \x01(\tR\tcarrierId\x122\n" +
-	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"3\n" +
+	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12#\n" +
+	"\rfrom_platform\x18\x05 \x01(\bR\ffromPlatform\"3\n" +
 	"\x15PayFreightLegResponse\x12\x1a\n" +
 	"\breplayed\x18\x01 \x01(\bR\breplayed\"k\n" +
 	"\x15SettleSubOrderRequest\x12 \n" +

@@ -54,8 +54,9 @@ type EscrowServiceClient interface {
 	// FAILED_PRECONDITION (reason INSUFFICIENT_FUNDS) with the shortfall (ErrorInfo
 	// metadata shortfall_minor_units); nothing moves. Services only.
 	PayCheckout(ctx context.Context, in *PayCheckoutRequest, opts ...grpc.CallOption) (*PayCheckoutResponse, error)
-	// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow to the
-	// carrier's payable, idempotent on the leg id. Services only.
+	// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow (or, for
+	// a partner platform's order, from the platform's freight expense) to the carrier's
+	// payable, idempotent on the leg id. Services only.
 	PayFreightLeg(ctx context.Context, in *PayFreightLegRequest, opts ...grpc.CallOption) (*PayFreightLegResponse, error)
 	// SettleSubOrder pays the supplier the goods less commission and refunds the
 	// escrow's remainder to the buyer at the payment's rate; when escrow is short it
@@ -233,8 +234,9 @@ type EscrowServiceServer interface {
 	// FAILED_PRECONDITION (reason INSUFFICIENT_FUNDS) with the shortfall (ErrorInfo
 	// metadata shortfall_minor_units); nothing moves. Services only.
 	PayCheckout(context.Context, *PayCheckoutRequest) (*PayCheckoutResponse, error)
-	// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow to the
-	// carrier's payable, idempotent on the leg id. Services only.
+	// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow (or, for
+	// a partner platform's order, from the platform's freight expense) to the carrier's
+	// payable, idempotent on the leg id. Services only.
 	PayFreightLeg(context.Context, *PayFreightLegRequest) (*PayFreightLegResponse, error)
 	// SettleSubOrder pays the supplier the goods less commission and refunds the
 	// escrow's remainder to the buyer at the payment's rate; when escrow is short it

@@ -203,12 +203,15 @@ func (x *PaymentFailed) GetOccurredAt() *timestamppb.Timestamp {
 // FreightLegPaid says that a carrier's confirmed charge was paid from a sub-order's
 // escrow. Subject: finance.freight_leg.paid.
 type FreightLegPaid struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
-	LegId         string                 `protobuf:"bytes,2,opt,name=leg_id,json=legId,proto3" json:"leg_id,omitempty"`
-	CarrierId     string                 `protobuf:"bytes,3,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
-	Amount        *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
-	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	LegId      string                 `protobuf:"bytes,2,opt,name=leg_id,json=legId,proto3" json:"leg_id,omitempty"`
+	CarrierId  string                 `protobuf:"bytes,3,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
+	Amount     *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	// Paid from the platform's freight expense (a partner platform's order), not
+	// from the sub-order's escrow.
+	FromPlatform  bool `protobuf:"varint,6,opt,name=from_platform,json=fromPlatform,proto3" json:"from_platform,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -276,6 +279,13 @@ func (x *FreightLegPaid) GetOccurredAt() *timestamppb.Timestamp {
 		return x.OccurredAt
 	}
 	return nil
+}
+
+func (x *FreightLegPaid) GetFromPlatform() bool {
+	if x != nil {
+		return x.FromPlatform
+	}
+	return false
 }
 
 // EscrowSettled says that a sub-order was settled: the supplier's payable credited
@@ -963,7 +973,7 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\tshortfall\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tshortfall\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xd9\x01\n" +
+	"occurredAt\"\xfe\x01\n" +
 	"\x0eFreightLegPaid\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x15\n" +
@@ -972,7 +982,8 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"carrier_id\x18\x03 \x01(\tR\tcarrierId\x122\n" +
 	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xbc\x02\n" +
+	"occurredAt\x12#\n" +
+	"\rfrom_platform\x18\x06 \x01(\bR\ffromPlatform\"\xbc\x02\n" +
 	"\rEscrowSettled\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x19\n" +

@@ -267,7 +267,9 @@ func checkCurrency(r escrow.Record, currency string) error {
 }
 
 // PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow to
-// the carrier's payable, idempotent on the leg id.
+// the carrier's payable, idempotent on the leg id. A leg of a partner
+// platform's order (FromPlatform) is paid from the platform's freight
+// expense instead; a sub-order with an escrow is refused that way.
 func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg escrow.FreightLeg) (ledger.Result, error) {
 	if _, err := requireService(caller); err != nil {
 		return ledger.Result{}, err
@@ -275,6 +277,9 @@ func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg esc
 	specs, err := escrow.PlanFreightLeg(leg)
 	if err != nil {
 		return ledger.Result{}, err
+	}
+	if leg.FromPlatform {
+		return e.payPlatformFreight(ctx, leg, specs)
 	}
 	r, err := e.heldEscrow(ctx, leg.SubOrderID)
 	if errors.Is(err, ErrEscrowSettled) {
@@ -291,6 +296,28 @@ func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg esc
 	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: legKey(leg.LegID), Transfers: specs},
 		outbox.Message{Subject: "finance.freight_leg.paid", Payload: ev})
 }
+
+// payPlatformFreight pays a partner order's leg from the platform's freight
+// expense. A sub-order with an escrow pays its freight from it: paying it
+// from the platform too would charge the platform for freight the buyer
+// paid.
+func (e *Escrows) payPlatformFreight(ctx context.Context, leg escrow.FreightLeg, specs []ledger.TransferSpec) (ledger.Result, error) {
+	switch _, err := e.store.Escrow(ctx, leg.SubOrderID); {
+	case err == nil:
+		return ledger.Result{}, ErrFreightFromEscrow.WithMetadata("sub_order_id", leg.SubOrderID)
+	case !apperr.IsKind(err, apperr.KindNotFound):
+		return ledger.Result{}, err
+	}
+	ev := &financev1.FreightLegPaid{SubOrderId: leg.SubOrderID, LegId: leg.LegID, CarrierId: leg.CarrierID,
+		Amount: moneyProto(leg.Amount, leg.Currency), FromPlatform: true, OccurredAt: timestamppb.New(e.fin.clock())}
+	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: legKey(leg.LegID), Transfers: specs},
+		outbox.Message{Subject: "finance.freight_leg.paid", Payload: ev})
+}
+
+// ErrFreightFromEscrow refuses to pay from the platform a leg of a
+// sub-order whose buyer paid its freight into escrow.
+var ErrFreightFromEscrow = apperr.FailedPrecondition("the sub-order has an escrow: its freight is paid from it, not by the platform").
+	WithReason("FREIGHT_FROM_ESCROW")
 
 // FundCoupon pays a platform-funded discount into a sub-order's escrow from
 // the coupon expense, idempotent on the sub-order and coupon.

@@ -152,6 +152,12 @@ func TestEscrowLifecycle(t *testing.T) {
 	if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-2", CarrierID: "carrier-1", Amount: 700, Currency: "USD"}); !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Errorf("leg in another currency: %v", err)
 	}
+	// A sub-order with an escrow pays its freight from it, never from the
+	// platform.
+	if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-4", CarrierID: "carrier-1", Amount: 700, Currency: "EUR",
+		FromPlatform: true}); !errors.Is(err, app.ErrFreightFromEscrow) {
+		t.Errorf("platform leg of an escrowed sub-order: %v", err)
+	}
 
 	// Settlement: 85.00 EUR in escrow, goods 80.00: supplier 76.00,
 	// commission 4.00, 5.00 EUR back to the buyer at 0.92 = 5.43 USD.
@@ -253,4 +259,47 @@ func TestEscrowLifecycle(t *testing.T) {
 		captured.GetSubOrders()[0].GetRate() != "0.92" || captured.GetSubOrders()[0].GetPaid().GetAmountMinor() != 10000 {
 		t.Errorf("captured = %v", &captured)
 	}
+}
+
+// A partner platform's order has no escrow: its legs are paid from the
+// platform's freight expense, in the carrier's currency, once per leg; the
+// escrow path still refuses them.
+func TestPlatformPaysPartnerOrdersFreight(t *testing.T) {
+	k := newEscrowKit(t)
+	leg := escrow.FreightLeg{SubOrderID: "partner-sub-1", LegID: "leg-p1", CarrierID: "carrier-1", Amount: 1250, Currency: "USD"}
+	if _, err := k.e.PayFreightLeg(ctx, svcs, leg); !apperr.IsKind(err, apperr.KindNotFound) {
+		t.Fatalf("a leg of a sub-order without escrow, from escrow: %v, want NotFound", err)
+	}
+	leg.FromPlatform = true
+	first, err := k.e.PayFreightLeg(ctx, svcs, leg)
+	if err != nil || first.Replayed {
+		t.Fatalf("platform leg = %+v, %v", first, err)
+	}
+	again, err := k.e.PayFreightLeg(ctx, svcs, leg)
+	if err != nil || !again.Replayed {
+		t.Fatalf("platform leg retried = %+v, %v; want a replay", again, err)
+	}
+	other := leg
+	other.Amount++
+	if _, err := k.e.PayFreightLeg(ctx, svcs, other); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+		t.Errorf("the same leg with another amount: %v, want AlreadyExists", err)
+	}
+	if _, err := k.e.PayFreightLeg(ctx, admin, escrow.FreightLeg{SubOrderID: "partner-sub-1", LegID: "leg-p2", CarrierID: "carrier-1",
+		Amount: 1, Currency: "USD", FromPlatform: true}); !apperr.IsKind(err, apperr.KindPermissionDenied) {
+		t.Errorf("an admin paying freight: %v, want PermissionDenied", err)
+	}
+	if got := k.net(t, escrow.CarrierPayable("carrier-1", "USD")); got != 1250 {
+		t.Errorf("carrier payable %d, want 1250", got)
+	}
+	if got := -k.net(t, escrow.FreightExpense("USD")); got != 1250 {
+		t.Errorf("the platform's freight expense %d, want 1250", got)
+	}
+	var n int
+	if err := k.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE subject = 'finance.freight_leg.paid'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d finance.freight_leg.paid events, want 1", n)
+	}
+	k.balanced(t)
 }

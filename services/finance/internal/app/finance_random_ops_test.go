@@ -263,7 +263,15 @@ func (w *world) checkout(merchant string) (func() error, error) {
 	}, nil
 }
 
+// opFreightLeg pays a carrier's leg: mostly from a sub-order's escrow,
+// sometimes a partner order's from the platform's freight expense.
 func opFreightLeg(w *world) (func() error, error) {
+	if w.pick(100) < 20 {
+		leg := escrow.FreightLeg{SubOrderID: w.id("partner-sub"), LegID: w.id("leg"), CarrierID: fmt.Sprintf("carrier-%d", w.pick(3)),
+			Amount: w.amount(20_000), Currency: w.currency(), FromPlatform: true}
+		_, err := w.k.e.PayFreightLeg(ctx, svcs, leg)
+		return func() error { _, err := w.k.e.PayFreightLeg(ctx, svcs, leg); return err }, err
+	}
 	s, ok := w.anySub()
 	if !ok {
 		return nil, nil

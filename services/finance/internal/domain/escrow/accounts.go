@@ -50,6 +50,12 @@ func FXGainLoss(currency string) ledger.AccountRef {
 	return ref(ledger.KindFXGainLoss, Platform, currency)
 }
 
+// FreightExpense is the platform's expense for the freight of orders with no
+// escrow (partner platforms' orders).
+func FreightExpense(currency string) ledger.AccountRef {
+	return ref(ledger.KindFreightExpense, Platform, currency)
+}
+
 // CouponExpense is the platform's expense for the discounts it funds.
 func CouponExpense(currency string) ledger.AccountRef {
 	return ref(ledger.KindCouponExpense, Platform, currency)

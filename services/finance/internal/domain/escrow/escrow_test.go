@@ -271,6 +271,11 @@ func TestPlanFreightLegAndCoupon(t *testing.T) {
 	if err != nil || len(leg) != 1 || leg[0].Debit != escrow.Escrow("s-1", "EUR") || leg[0].Credit != escrow.CarrierPayable("c-1", "EUR") || leg[0].Reference != "leg-1" {
 		t.Errorf("leg = %+v, %v", leg, err)
 	}
+	platform, err := escrow.PlanFreightLeg(escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-2", CarrierID: "c-1", Amount: 900, Currency: "USD", FromPlatform: true})
+	if err != nil || len(platform) != 1 || platform[0].Debit != escrow.FreightExpense("USD") || platform[0].Credit != escrow.CarrierPayable("c-1", "USD") ||
+		platform[0].Amount != 900 || platform[0].Reference != "leg-2" {
+		t.Errorf("platform leg = %+v, %v", platform, err)
+	}
 	if _, err := escrow.PlanFreightLeg(escrow.FreightLeg{Currency: "EUR"}); len(testkit.Fields(t, err)) != 4 {
 		t.Errorf("empty leg: %v", err)
 	}

@@ -13,9 +13,13 @@ type FreightLeg struct {
 	CarrierID  string
 	Amount     int64
 	Currency   string // the escrow's, the supplier's currency
+	// FromPlatform pays the leg from the platform's freight expense: a
+	// partner platform's order has no escrow (its buyer paid the partner).
+	FromPlatform bool
 }
 
-// PlanFreightLeg pays a leg: escrow → the carrier's payable.
+// PlanFreightLeg pays a leg: escrow (or the platform's freight expense) →
+// the carrier's payable.
 func PlanFreightLeg(l FreightLeg) ([]ledger.TransferSpec, error) {
 	var v apperr.Violations
 	required(&v, "sub_order_id", l.SubOrderID)
@@ -28,7 +32,11 @@ func PlanFreightLeg(l FreightLeg) ([]ledger.TransferSpec, error) {
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return []ledger.TransferSpec{posted(Escrow(l.SubOrderID, l.Currency), CarrierPayable(l.CarrierID, l.Currency), l.Amount, ledger.CodeFreightLeg, l.LegID, nil)}, nil
+	from := Escrow(l.SubOrderID, l.Currency)
+	if l.FromPlatform {
+		from = FreightExpense(l.Currency)
+	}
+	return []ledger.TransferSpec{posted(from, CarrierPayable(l.CarrierID, l.Currency), l.Amount, ledger.CodeFreightLeg, l.LegID, nil)}, nil
 }
 
 // PlanCoupon moves a platform-funded discount into a sub-order's escrow: the

@@ -8,25 +8,30 @@ type Kind string
 
 // The kinds of account finance keeps.
 const (
-	KindBuyerWallet     Kind = "buyer_wallet"     // a buyer's money held by us, per currency
-	KindEscrow          Kind = "escrow"           // a sub-order's payment held until settlement
-	KindSupplierPayable Kind = "supplier_payable" // what we owe a supplier
-	KindMerchantDeposit Kind = "merchant_deposit" // a merchant's prepaid deposit
-	KindPartnerVirtual  Kind = "partner_virtual"  // our money held at a partner platform (an asset)
-	KindCarrierPayable  Kind = "carrier_payable"  // what we owe a carrier for confirmed freight
-	KindPlatformRevenue Kind = "platform_revenue" // commission earned
-	KindPartnerFees     Kind = "partner_fees"     // fees partner platforms keep from settlements
+	KindBuyerWallet       Kind = "buyer_wallet"       // a buyer's money held by us, per currency
+	KindEscrow            Kind = "escrow"             // a sub-order's payment held until settlement
+	KindSupplierPayable   Kind = "supplier_payable"   // what we owe a supplier
+	KindMerchantDeposit   Kind = "merchant_deposit"   // a merchant's prepaid deposit
+	KindPartnerVirtual    Kind = "partner_virtual"    // our money held at a partner platform (an asset)
+	KindCarrierPayable    Kind = "carrier_payable"    // what we owe a carrier for confirmed freight
+	KindPlatformRevenue   Kind = "platform_revenue"   // commission earned
+	KindPartnerFees       Kind = "partner_fees"       // fees partner platforms keep from settlements
+	KindCouponExpense     Kind = "coupon_expense"     // discounts the platform funds
+	KindFXClearing        Kind = "fx_clearing"        // one per currency; conversions pass through it
+	KindFXGainLoss        Kind = "fx_gain_loss"       // differences from converting back at an old rate
+	KindPaymentProvider   Kind = "payment_provider"   // external: money arriving from a provider
+	KindPayout            Kind = "payout"             // external: money leaving to a bank
+	KindPartnerSettlement Kind = "partner_settlement" // external: a partner's settlement source
+	KindCarrierSettlement Kind = "carrier_settlement" // external: money paid out to carriers
+
 	// KindPartnerUnallocated holds what a partner paid out to us beyond the
 	// lines we credited (a line an operator dismissed, say) until an
 	// operator allocates it: money we received and cannot yet attribute.
 	KindPartnerUnallocated Kind = "partner_unallocated"
-	KindCouponExpense      Kind = "coupon_expense"     // discounts the platform funds
-	KindFXClearing         Kind = "fx_clearing"        // one per currency; conversions pass through it
-	KindFXGainLoss         Kind = "fx_gain_loss"       // differences from converting back at an old rate
-	KindPaymentProvider    Kind = "payment_provider"   // external: money arriving from a provider
-	KindPayout             Kind = "payout"             // external: money leaving to a bank
-	KindPartnerSettlement  Kind = "partner_settlement" // external: a partner's settlement source
-	KindCarrierSettlement  Kind = "carrier_settlement" // external: money paid out to carriers
+	// KindFreightExpense is the freight the platform pays carriers for
+	// orders with no escrow: those partner platforms sold, whose buyers paid
+	// the partner.
+	KindFreightExpense Kind = "freight_expense"
 )
 
 // OwnerType says whose an account is.

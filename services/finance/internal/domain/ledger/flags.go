@@ -7,8 +7,9 @@ package ledger
 //     and carrier payables, merchant deposit, platform revenue, partner fees,
 //     a partner's unallocated receipts) is credit-normal and may never be overdrawn:
 //     FlagDebitsMustNotExceedCredits, pending debits included.
-//   - Coupon expense is debit-normal: FlagCreditsMustNotExceedDebits, so a
-//     coupon can be reversed but never turned into income.
+//   - Coupon and freight expense are debit-normal:
+//     FlagCreditsMustNotExceedDebits, so an expense can be reversed but never
+//     turned into income.
 //   - The partner virtual account is the platform's money held at a partner
 //     platform, an asset: debit-normal, FlagCreditsMustNotExceedDebits. A
 //     settlement line debits it with what the partner owes us; a withdrawal
@@ -32,7 +33,7 @@ package ledger
 // Validate refuses unknown kinds before any account is opened.
 func FlagsFor(kind Kind) Flags {
 	switch kind {
-	case KindCouponExpense, KindPartnerVirtual:
+	case KindCouponExpense, KindFreightExpense, KindPartnerVirtual:
 		return FlagCreditsMustNotExceedDebits
 	case KindFXClearing, KindFXGainLoss:
 		return 0
@@ -47,7 +48,7 @@ func FlagsFor(kind Kind) Flags {
 func (k Kind) Known() bool {
 	switch k {
 	case KindBuyerWallet, KindEscrow, KindSupplierPayable, KindMerchantDeposit, KindPartnerVirtual,
-		KindCarrierPayable, KindPlatformRevenue, KindPartnerFees, KindPartnerUnallocated, KindCouponExpense, KindFXClearing,
+		KindCarrierPayable, KindPlatformRevenue, KindPartnerFees, KindPartnerUnallocated, KindCouponExpense, KindFreightExpense, KindFXClearing,
 		KindFXGainLoss, KindPaymentProvider, KindPayout, KindPartnerSettlement, KindCarrierSettlement:
 		return true
 	}

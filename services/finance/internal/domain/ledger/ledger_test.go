@@ -106,6 +106,7 @@ func TestFlagsFor(t *testing.T) {
 		ledger.KindPartnerFees:        ledger.FlagDebitsMustNotExceedCredits,
 		ledger.KindPartnerUnallocated: ledger.FlagDebitsMustNotExceedCredits,
 		ledger.KindCouponExpense:      ledger.FlagCreditsMustNotExceedDebits,
+		ledger.KindFreightExpense:     ledger.FlagCreditsMustNotExceedDebits,
 		ledger.KindFXClearing:         0,
 		ledger.KindFXGainLoss:         0,
 		ledger.KindPaymentProvider:    ledger.FlagExternal,

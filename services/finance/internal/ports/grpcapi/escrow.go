@@ -72,7 +72,8 @@ func (s *EscrowServer) PayFreightLeg(ctx context.Context, req *financev1.PayFrei
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.escrows.PayFreightLeg(ctx, c, escrow.FreightLeg{SubOrderID: req.GetSubOrderId(), LegID: req.GetLegId(), CarrierID: req.GetCarrierId(), Amount: amount, Currency: cur})
+	res, err := s.escrows.PayFreightLeg(ctx, c, escrow.FreightLeg{SubOrderID: req.GetSubOrderId(), LegID: req.GetLegId(), CarrierID: req.GetCarrierId(), Amount: amount, Currency: cur,
+		FromPlatform: req.GetFromPlatform()})
 	if err != nil {
 		return nil, err
 	}
