@@ -75,6 +75,61 @@ func (ShipmentKind) EnumDescriptor() ([]byte, []int) {
 	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{0}
 }
 
+// FreightPayer is who pays the carrier for the legs it confirms on an outbound
+// parcel.
+type FreightPayer int32
+
+const (
+	// The sub-order's escrow.
+	FreightPayer_FREIGHT_PAYER_UNSPECIFIED FreightPayer = 0
+	// The sub-order's escrow: the buyer paid the freight to us at checkout.
+	FreightPayer_FREIGHT_PAYER_ESCROW FreightPayer = 1
+	// The platform's freight expense: an order a partner platform sold, whose buyer
+	// paid the partner, so there is no escrow to pay the carrier from.
+	FreightPayer_FREIGHT_PAYER_PLATFORM FreightPayer = 2
+)
+
+// Enum value maps for FreightPayer.
+var (
+	FreightPayer_name = map[int32]string{
+		0: "FREIGHT_PAYER_UNSPECIFIED",
+		1: "FREIGHT_PAYER_ESCROW",
+		2: "FREIGHT_PAYER_PLATFORM",
+	}
+	FreightPayer_value = map[string]int32{
+		"FREIGHT_PAYER_UNSPECIFIED": 0,
+		"FREIGHT_PAYER_ESCROW":      1,
+		"FREIGHT_PAYER_PLATFORM":    2,
+	}
+)
+
+func (x FreightPayer) Enum() *FreightPayer {
+	p := new(FreightPayer)
+	*p = x
+	return p
+}
+
+func (x FreightPayer) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FreightPayer) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_logistics_v1_service_proto_enumTypes[1].Descriptor()
+}
+
+func (FreightPayer) Type() protoreflect.EnumType {
+	return &file_crossdock_logistics_v1_service_proto_enumTypes[1]
+}
+
+func (x FreightPayer) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FreightPayer.Descriptor instead.
+func (FreightPayer) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{1}
+}
+
 // ShipmentStatus is where a parcel is in its journey.
 type ShipmentStatus int32
 
@@ -136,11 +191,11 @@ func (x ShipmentStatus) String() string {
 }
 
 func (ShipmentStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_crossdock_logistics_v1_service_proto_enumTypes[1].Descriptor()
+	return file_crossdock_logistics_v1_service_proto_enumTypes[2].Descriptor()
 }
 
 func (ShipmentStatus) Type() protoreflect.EnumType {
-	return &file_crossdock_logistics_v1_service_proto_enumTypes[1]
+	return &file_crossdock_logistics_v1_service_proto_enumTypes[2]
 }
 
 func (x ShipmentStatus) Number() protoreflect.EnumNumber {
@@ -149,7 +204,7 @@ func (x ShipmentStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ShipmentStatus.Descriptor instead.
 func (ShipmentStatus) EnumDescriptor() ([]byte, []int) {
-	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{1}
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{2}
 }
 
 // ShipmentLine is one SKU in the parcel.
@@ -276,7 +331,8 @@ type FreightLeg struct {
 	Kind        string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	Amount      *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
 	ConfirmedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=confirmed_at,json=confirmedAt,proto3" json:"confirmed_at,omitempty"`
-	// Set once finance has paid it from the sub-order's escrow to the carrier.
+	// Set once finance has paid it to the carrier, from the sub-order's escrow or
+	// (a partner platform's order) from the platform's freight expense.
 	PaidAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=paid_at,json=paidAt,proto3" json:"paid_at,omitempty"`
 	// Finance's reason when it refused to pay the leg for good (the escrow was
 	// already settled, say); such a leg is not offered again.
@@ -527,8 +583,10 @@ type Shipment struct {
 	// consolidated with this one: its id and the carrier's tracking number.
 	ConsolidationId string `protobuf:"bytes,36,opt,name=consolidation_id,json=consolidationId,proto3" json:"consolidation_id,omitempty"`
 	OnwardWaybill   string `protobuf:"bytes,37,opt,name=onward_waybill,json=onwardWaybill,proto3" json:"onward_waybill,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Who pays the carrier's legs: ESCROW, or PLATFORM for a partner platform's order.
+	FreightPayer  FreightPayer `protobuf:"varint,38,opt,name=freight_payer,json=freightPayer,proto3,enum=crossdock.logistics.v1.FreightPayer" json:"freight_payer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Shipment) Reset() {
@@ -820,6 +878,13 @@ func (x *Shipment) GetOnwardWaybill() string {
 	return ""
 }
 
+func (x *Shipment) GetFreightPayer() FreightPayer {
+	if x != nil {
+		return x.FreightPayer
+	}
+	return FreightPayer_FREIGHT_PAYER_UNSPECIFIED
+}
+
 type CreateShipmentRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Kind       ShipmentKind           `protobuf:"varint,1,opt,name=kind,proto3,enum=crossdock.logistics.v1.ShipmentKind" json:"kind,omitempty"`
@@ -848,8 +913,11 @@ type CreateShipmentRequest struct {
 	// onward to the address together with the buyer's other parcels to the same
 	// address that arrived within the consolidation window.
 	CentralWarehouse *v1.Address `protobuf:"bytes,16,opt,name=central_warehouse,json=centralWarehouse,proto3" json:"central_warehouse,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Who pays the carrier's confirmed legs of an outbound parcel; unspecified is the
+	// escrow. PLATFORM on a return is INVALID_ARGUMENT (return legs are not paid here).
+	FreightPayer  FreightPayer `protobuf:"varint,17,opt,name=freight_payer,json=freightPayer,proto3,enum=crossdock.logistics.v1.FreightPayer" json:"freight_payer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateShipmentRequest) Reset() {
@@ -992,6 +1060,13 @@ func (x *CreateShipmentRequest) GetCentralWarehouse() *v1.Address {
 		return x.CentralWarehouse
 	}
 	return nil
+}
+
+func (x *CreateShipmentRequest) GetFreightPayer() FreightPayer {
+	if x != nil {
+		return x.FreightPayer
+	}
+	return FreightPayer_FREIGHT_PAYER_UNSPECIFIED
 }
 
 type CreateShipmentResponse struct {
@@ -1757,7 +1832,7 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\x03leg\x18\a \x01(\tR\x03leg\x12\x18\n" +
 	"\aapplied\x18\b \x01(\bR\aapplied\x12;\n" +
 	"\vreceived_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"receivedAt\"\x83\x0e\n" +
+	"receivedAt\"\xce\x0e\n" +
 	"\bShipment\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x128\n" +
@@ -1804,7 +1879,8 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\x11central_warehouse\x18\" \x01(\v2\x1c.crossdock.common.v1.AddressR\x10centralWarehouse\x12>\n" +
 	"\rat_central_at\x18# \x01(\v2\x1a.google.protobuf.TimestampR\vatCentralAt\x12)\n" +
 	"\x10consolidation_id\x18$ \x01(\tR\x0fconsolidationId\x12%\n" +
-	"\x0eonward_waybill\x18% \x01(\tR\ronwardWaybill\"\xd3\x05\n" +
+	"\x0eonward_waybill\x18% \x01(\tR\ronwardWaybill\x12I\n" +
+	"\rfreight_payer\x18& \x01(\x0e2$.crossdock.logistics.v1.FreightPayerR\ffreightPayer\"\x9e\x06\n" +
 	"\x15CreateShipmentRequest\x128\n" +
 	"\x04kind\x18\x01 \x01(\x0e2$.crossdock.logistics.v1.ShipmentKindR\x04kind\x12 \n" +
 	"\fsub_order_id\x18\x02 \x01(\tR\n" +
@@ -1825,7 +1901,8 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\vgoods_price\x18\x0e \x01(\v2\x1a.crossdock.common.v1.MoneyR\n" +
 	"goodsPrice\x12%\n" +
 	"\x0ereservation_id\x18\x0f \x01(\tR\rreservationId\x12I\n" +
-	"\x11central_warehouse\x18\x10 \x01(\v2\x1c.crossdock.common.v1.AddressR\x10centralWarehouse\"r\n" +
+	"\x11central_warehouse\x18\x10 \x01(\v2\x1c.crossdock.common.v1.AddressR\x10centralWarehouse\x12I\n" +
+	"\rfreight_payer\x18\x11 \x01(\x0e2$.crossdock.logistics.v1.FreightPayerR\ffreightPayer\"r\n" +
 	"\x16CreateShipmentResponse\x12<\n" +
 	"\bshipment\x18\x01 \x01(\v2 .crossdock.logistics.v1.ShipmentR\bshipment\x12\x1a\n" +
 	"\breplayed\x18\x02 \x01(\bR\breplayed\"P\n" +
@@ -1872,7 +1949,11 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\fShipmentKind\x12\x1d\n" +
 	"\x19SHIPMENT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SHIPMENT_KIND_OUTBOUND\x10\x01\x12\x18\n" +
-	"\x14SHIPMENT_KIND_RETURN\x10\x02*\xcf\x02\n" +
+	"\x14SHIPMENT_KIND_RETURN\x10\x02*c\n" +
+	"\fFreightPayer\x12\x1d\n" +
+	"\x19FREIGHT_PAYER_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14FREIGHT_PAYER_ESCROW\x10\x01\x12\x1a\n" +
+	"\x16FREIGHT_PAYER_PLATFORM\x10\x02*\xcf\x02\n" +
 	"\x0eShipmentStatus\x12\x1f\n" +
 	"\x1bSHIPMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SHIPMENT_STATUS_BOOKED\x10\x01\x12\x1d\n" +
@@ -1907,108 +1988,111 @@ func file_crossdock_logistics_v1_service_proto_rawDescGZIP() []byte {
 	return file_crossdock_logistics_v1_service_proto_rawDescData
 }
 
-var file_crossdock_logistics_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crossdock_logistics_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
 var file_crossdock_logistics_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_crossdock_logistics_v1_service_proto_goTypes = []any{
 	(ShipmentKind)(0),                    // 0: crossdock.logistics.v1.ShipmentKind
-	(ShipmentStatus)(0),                  // 1: crossdock.logistics.v1.ShipmentStatus
-	(*ShipmentLine)(nil),                 // 2: crossdock.logistics.v1.ShipmentLine
-	(*Position)(nil),                     // 3: crossdock.logistics.v1.Position
-	(*FreightLeg)(nil),                   // 4: crossdock.logistics.v1.FreightLeg
-	(*TrackingEvent)(nil),                // 5: crossdock.logistics.v1.TrackingEvent
-	(*Shipment)(nil),                     // 6: crossdock.logistics.v1.Shipment
-	(*CreateShipmentRequest)(nil),        // 7: crossdock.logistics.v1.CreateShipmentRequest
-	(*CreateShipmentResponse)(nil),       // 8: crossdock.logistics.v1.CreateShipmentResponse
-	(*CancelShipmentRequest)(nil),        // 9: crossdock.logistics.v1.CancelShipmentRequest
-	(*CancelShipmentResponse)(nil),       // 10: crossdock.logistics.v1.CancelShipmentResponse
-	(*CompleteShipmentRequest)(nil),      // 11: crossdock.logistics.v1.CompleteShipmentRequest
-	(*CompleteShipmentResponse)(nil),     // 12: crossdock.logistics.v1.CompleteShipmentResponse
-	(*GetShipmentRequest)(nil),           // 13: crossdock.logistics.v1.GetShipmentRequest
-	(*GetShipmentResponse)(nil),          // 14: crossdock.logistics.v1.GetShipmentResponse
-	(*GetSubOrderShipmentRequest)(nil),   // 15: crossdock.logistics.v1.GetSubOrderShipmentRequest
-	(*GetSubOrderShipmentResponse)(nil),  // 16: crossdock.logistics.v1.GetSubOrderShipmentResponse
-	(*ListShipmentsRequest)(nil),         // 17: crossdock.logistics.v1.ListShipmentsRequest
-	(*ListShipmentsResponse)(nil),        // 18: crossdock.logistics.v1.ListShipmentsResponse
-	(*ListShipmentEventsRequest)(nil),    // 19: crossdock.logistics.v1.ListShipmentEventsRequest
-	(*ListShipmentEventsResponse)(nil),   // 20: crossdock.logistics.v1.ListShipmentEventsResponse
-	(*HandleCarrierWebhookRequest)(nil),  // 21: crossdock.logistics.v1.HandleCarrierWebhookRequest
-	(*HandleCarrierWebhookResponse)(nil), // 22: crossdock.logistics.v1.HandleCarrierWebhookResponse
-	(*v1.GeoPoint)(nil),                  // 23: crossdock.common.v1.GeoPoint
-	(*timestamppb.Timestamp)(nil),        // 24: google.protobuf.Timestamp
-	(*v1.Money)(nil),                     // 25: crossdock.common.v1.Money
-	(ShippingMode)(0),                    // 26: crossdock.logistics.v1.ShippingMode
-	(*v1.Address)(nil),                   // 27: crossdock.common.v1.Address
-	(*v1.PageRequest)(nil),               // 28: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),              // 29: crossdock.common.v1.PageResponse
+	(FreightPayer)(0),                    // 1: crossdock.logistics.v1.FreightPayer
+	(ShipmentStatus)(0),                  // 2: crossdock.logistics.v1.ShipmentStatus
+	(*ShipmentLine)(nil),                 // 3: crossdock.logistics.v1.ShipmentLine
+	(*Position)(nil),                     // 4: crossdock.logistics.v1.Position
+	(*FreightLeg)(nil),                   // 5: crossdock.logistics.v1.FreightLeg
+	(*TrackingEvent)(nil),                // 6: crossdock.logistics.v1.TrackingEvent
+	(*Shipment)(nil),                     // 7: crossdock.logistics.v1.Shipment
+	(*CreateShipmentRequest)(nil),        // 8: crossdock.logistics.v1.CreateShipmentRequest
+	(*CreateShipmentResponse)(nil),       // 9: crossdock.logistics.v1.CreateShipmentResponse
+	(*CancelShipmentRequest)(nil),        // 10: crossdock.logistics.v1.CancelShipmentRequest
+	(*CancelShipmentResponse)(nil),       // 11: crossdock.logistics.v1.CancelShipmentResponse
+	(*CompleteShipmentRequest)(nil),      // 12: crossdock.logistics.v1.CompleteShipmentRequest
+	(*CompleteShipmentResponse)(nil),     // 13: crossdock.logistics.v1.CompleteShipmentResponse
+	(*GetShipmentRequest)(nil),           // 14: crossdock.logistics.v1.GetShipmentRequest
+	(*GetShipmentResponse)(nil),          // 15: crossdock.logistics.v1.GetShipmentResponse
+	(*GetSubOrderShipmentRequest)(nil),   // 16: crossdock.logistics.v1.GetSubOrderShipmentRequest
+	(*GetSubOrderShipmentResponse)(nil),  // 17: crossdock.logistics.v1.GetSubOrderShipmentResponse
+	(*ListShipmentsRequest)(nil),         // 18: crossdock.logistics.v1.ListShipmentsRequest
+	(*ListShipmentsResponse)(nil),        // 19: crossdock.logistics.v1.ListShipmentsResponse
+	(*ListShipmentEventsRequest)(nil),    // 20: crossdock.logistics.v1.ListShipmentEventsRequest
+	(*ListShipmentEventsResponse)(nil),   // 21: crossdock.logistics.v1.ListShipmentEventsResponse
+	(*HandleCarrierWebhookRequest)(nil),  // 22: crossdock.logistics.v1.HandleCarrierWebhookRequest
+	(*HandleCarrierWebhookResponse)(nil), // 23: crossdock.logistics.v1.HandleCarrierWebhookResponse
+	(*v1.GeoPoint)(nil),                  // 24: crossdock.common.v1.GeoPoint
+	(*timestamppb.Timestamp)(nil),        // 25: google.protobuf.Timestamp
+	(*v1.Money)(nil),                     // 26: crossdock.common.v1.Money
+	(ShippingMode)(0),                    // 27: crossdock.logistics.v1.ShippingMode
+	(*v1.Address)(nil),                   // 28: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),               // 29: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 30: crossdock.common.v1.PageResponse
 }
 var file_crossdock_logistics_v1_service_proto_depIdxs = []int32{
-	23, // 0: crossdock.logistics.v1.Position.point:type_name -> crossdock.common.v1.GeoPoint
-	24, // 1: crossdock.logistics.v1.Position.at:type_name -> google.protobuf.Timestamp
-	25, // 2: crossdock.logistics.v1.FreightLeg.amount:type_name -> crossdock.common.v1.Money
-	24, // 3: crossdock.logistics.v1.FreightLeg.confirmed_at:type_name -> google.protobuf.Timestamp
-	24, // 4: crossdock.logistics.v1.FreightLeg.paid_at:type_name -> google.protobuf.Timestamp
-	24, // 5: crossdock.logistics.v1.TrackingEvent.occurred_at:type_name -> google.protobuf.Timestamp
-	1,  // 6: crossdock.logistics.v1.TrackingEvent.status:type_name -> crossdock.logistics.v1.ShipmentStatus
-	23, // 7: crossdock.logistics.v1.TrackingEvent.location:type_name -> crossdock.common.v1.GeoPoint
-	24, // 8: crossdock.logistics.v1.TrackingEvent.received_at:type_name -> google.protobuf.Timestamp
+	24, // 0: crossdock.logistics.v1.Position.point:type_name -> crossdock.common.v1.GeoPoint
+	25, // 1: crossdock.logistics.v1.Position.at:type_name -> google.protobuf.Timestamp
+	26, // 2: crossdock.logistics.v1.FreightLeg.amount:type_name -> crossdock.common.v1.Money
+	25, // 3: crossdock.logistics.v1.FreightLeg.confirmed_at:type_name -> google.protobuf.Timestamp
+	25, // 4: crossdock.logistics.v1.FreightLeg.paid_at:type_name -> google.protobuf.Timestamp
+	25, // 5: crossdock.logistics.v1.TrackingEvent.occurred_at:type_name -> google.protobuf.Timestamp
+	2,  // 6: crossdock.logistics.v1.TrackingEvent.status:type_name -> crossdock.logistics.v1.ShipmentStatus
+	24, // 7: crossdock.logistics.v1.TrackingEvent.location:type_name -> crossdock.common.v1.GeoPoint
+	25, // 8: crossdock.logistics.v1.TrackingEvent.received_at:type_name -> google.protobuf.Timestamp
 	0,  // 9: crossdock.logistics.v1.Shipment.kind:type_name -> crossdock.logistics.v1.ShipmentKind
-	26, // 10: crossdock.logistics.v1.Shipment.mode:type_name -> crossdock.logistics.v1.ShippingMode
-	1,  // 11: crossdock.logistics.v1.Shipment.status:type_name -> crossdock.logistics.v1.ShipmentStatus
-	27, // 12: crossdock.logistics.v1.Shipment.from:type_name -> crossdock.common.v1.Address
-	27, // 13: crossdock.logistics.v1.Shipment.to:type_name -> crossdock.common.v1.Address
-	2,  // 14: crossdock.logistics.v1.Shipment.lines:type_name -> crossdock.logistics.v1.ShipmentLine
-	25, // 15: crossdock.logistics.v1.Shipment.declared_value:type_name -> crossdock.common.v1.Money
-	25, // 16: crossdock.logistics.v1.Shipment.goods_price:type_name -> crossdock.common.v1.Money
-	3,  // 17: crossdock.logistics.v1.Shipment.position:type_name -> crossdock.logistics.v1.Position
-	24, // 18: crossdock.logistics.v1.Shipment.eta:type_name -> google.protobuf.Timestamp
-	4,  // 19: crossdock.logistics.v1.Shipment.legs:type_name -> crossdock.logistics.v1.FreightLeg
-	25, // 20: crossdock.logistics.v1.Shipment.actual_freight:type_name -> crossdock.common.v1.Money
-	5,  // 21: crossdock.logistics.v1.Shipment.recent_events:type_name -> crossdock.logistics.v1.TrackingEvent
-	24, // 22: crossdock.logistics.v1.Shipment.created_at:type_name -> google.protobuf.Timestamp
-	24, // 23: crossdock.logistics.v1.Shipment.picked_up_at:type_name -> google.protobuf.Timestamp
-	24, // 24: crossdock.logistics.v1.Shipment.delivered_at:type_name -> google.protobuf.Timestamp
-	24, // 25: crossdock.logistics.v1.Shipment.completed_at:type_name -> google.protobuf.Timestamp
-	24, // 26: crossdock.logistics.v1.Shipment.cancelled_at:type_name -> google.protobuf.Timestamp
-	27, // 27: crossdock.logistics.v1.Shipment.central_warehouse:type_name -> crossdock.common.v1.Address
-	24, // 28: crossdock.logistics.v1.Shipment.at_central_at:type_name -> google.protobuf.Timestamp
-	0,  // 29: crossdock.logistics.v1.CreateShipmentRequest.kind:type_name -> crossdock.logistics.v1.ShipmentKind
-	27, // 30: crossdock.logistics.v1.CreateShipmentRequest.from:type_name -> crossdock.common.v1.Address
-	27, // 31: crossdock.logistics.v1.CreateShipmentRequest.to:type_name -> crossdock.common.v1.Address
-	2,  // 32: crossdock.logistics.v1.CreateShipmentRequest.lines:type_name -> crossdock.logistics.v1.ShipmentLine
-	25, // 33: crossdock.logistics.v1.CreateShipmentRequest.declared_value:type_name -> crossdock.common.v1.Money
-	25, // 34: crossdock.logistics.v1.CreateShipmentRequest.goods_price:type_name -> crossdock.common.v1.Money
-	27, // 35: crossdock.logistics.v1.CreateShipmentRequest.central_warehouse:type_name -> crossdock.common.v1.Address
-	6,  // 36: crossdock.logistics.v1.CreateShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	6,  // 37: crossdock.logistics.v1.CancelShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	6,  // 38: crossdock.logistics.v1.CompleteShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	6,  // 39: crossdock.logistics.v1.GetShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	6,  // 40: crossdock.logistics.v1.GetSubOrderShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	1,  // 41: crossdock.logistics.v1.ListShipmentsRequest.statuses:type_name -> crossdock.logistics.v1.ShipmentStatus
-	28, // 42: crossdock.logistics.v1.ListShipmentsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	6,  // 43: crossdock.logistics.v1.ListShipmentsResponse.shipments:type_name -> crossdock.logistics.v1.Shipment
-	29, // 44: crossdock.logistics.v1.ListShipmentsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	5,  // 45: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
-	7,  // 46: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
-	9,  // 47: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
-	11, // 48: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
-	13, // 49: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
-	15, // 50: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
-	17, // 51: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
-	19, // 52: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
-	21, // 53: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
-	8,  // 54: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
-	10, // 55: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
-	12, // 56: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
-	14, // 57: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
-	16, // 58: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
-	18, // 59: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
-	20, // 60: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
-	22, // 61: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
-	54, // [54:62] is the sub-list for method output_type
-	46, // [46:54] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	27, // 10: crossdock.logistics.v1.Shipment.mode:type_name -> crossdock.logistics.v1.ShippingMode
+	2,  // 11: crossdock.logistics.v1.Shipment.status:type_name -> crossdock.logistics.v1.ShipmentStatus
+	28, // 12: crossdock.logistics.v1.Shipment.from:type_name -> crossdock.common.v1.Address
+	28, // 13: crossdock.logistics.v1.Shipment.to:type_name -> crossdock.common.v1.Address
+	3,  // 14: crossdock.logistics.v1.Shipment.lines:type_name -> crossdock.logistics.v1.ShipmentLine
+	26, // 15: crossdock.logistics.v1.Shipment.declared_value:type_name -> crossdock.common.v1.Money
+	26, // 16: crossdock.logistics.v1.Shipment.goods_price:type_name -> crossdock.common.v1.Money
+	4,  // 17: crossdock.logistics.v1.Shipment.position:type_name -> crossdock.logistics.v1.Position
+	25, // 18: crossdock.logistics.v1.Shipment.eta:type_name -> google.protobuf.Timestamp
+	5,  // 19: crossdock.logistics.v1.Shipment.legs:type_name -> crossdock.logistics.v1.FreightLeg
+	26, // 20: crossdock.logistics.v1.Shipment.actual_freight:type_name -> crossdock.common.v1.Money
+	6,  // 21: crossdock.logistics.v1.Shipment.recent_events:type_name -> crossdock.logistics.v1.TrackingEvent
+	25, // 22: crossdock.logistics.v1.Shipment.created_at:type_name -> google.protobuf.Timestamp
+	25, // 23: crossdock.logistics.v1.Shipment.picked_up_at:type_name -> google.protobuf.Timestamp
+	25, // 24: crossdock.logistics.v1.Shipment.delivered_at:type_name -> google.protobuf.Timestamp
+	25, // 25: crossdock.logistics.v1.Shipment.completed_at:type_name -> google.protobuf.Timestamp
+	25, // 26: crossdock.logistics.v1.Shipment.cancelled_at:type_name -> google.protobuf.Timestamp
+	28, // 27: crossdock.logistics.v1.Shipment.central_warehouse:type_name -> crossdock.common.v1.Address
+	25, // 28: crossdock.logistics.v1.Shipment.at_central_at:type_name -> google.protobuf.Timestamp
+	1,  // 29: crossdock.logistics.v1.Shipment.freight_payer:type_name -> crossdock.logistics.v1.FreightPayer
+	0,  // 30: crossdock.logistics.v1.CreateShipmentRequest.kind:type_name -> crossdock.logistics.v1.ShipmentKind
+	28, // 31: crossdock.logistics.v1.CreateShipmentRequest.from:type_name -> crossdock.common.v1.Address
+	28, // 32: crossdock.logistics.v1.CreateShipmentRequest.to:type_name -> crossdock.common.v1.Address
+	3,  // 33: crossdock.logistics.v1.CreateShipmentRequest.lines:type_name -> crossdock.logistics.v1.ShipmentLine
+	26, // 34: crossdock.logistics.v1.CreateShipmentRequest.declared_value:type_name -> crossdock.common.v1.Money
+	26, // 35: crossdock.logistics.v1.CreateShipmentRequest.goods_price:type_name -> crossdock.common.v1.Money
+	28, // 36: crossdock.logistics.v1.CreateShipmentRequest.central_warehouse:type_name -> crossdock.common.v1.Address
+	1,  // 37: crossdock.logistics.v1.CreateShipmentRequest.freight_payer:type_name -> crossdock.logistics.v1.FreightPayer
+	7,  // 38: crossdock.logistics.v1.CreateShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	7,  // 39: crossdock.logistics.v1.CancelShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	7,  // 40: crossdock.logistics.v1.CompleteShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	7,  // 41: crossdock.logistics.v1.GetShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	7,  // 42: crossdock.logistics.v1.GetSubOrderShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	2,  // 43: crossdock.logistics.v1.ListShipmentsRequest.statuses:type_name -> crossdock.logistics.v1.ShipmentStatus
+	29, // 44: crossdock.logistics.v1.ListShipmentsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	7,  // 45: crossdock.logistics.v1.ListShipmentsResponse.shipments:type_name -> crossdock.logistics.v1.Shipment
+	30, // 46: crossdock.logistics.v1.ListShipmentsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	6,  // 47: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
+	8,  // 48: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
+	10, // 49: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
+	12, // 50: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
+	14, // 51: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
+	16, // 52: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
+	18, // 53: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
+	20, // 54: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
+	22, // 55: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
+	9,  // 56: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
+	11, // 57: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
+	13, // 58: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
+	15, // 59: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
+	17, // 60: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
+	19, // 61: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
+	21, // 62: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
+	23, // 63: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
+	56, // [56:64] is the sub-list for method output_type
+	48, // [48:56] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_logistics_v1_service_proto_init() }
@@ -2022,7 +2106,7 @@ func file_crossdock_logistics_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_logistics_v1_service_proto_rawDesc), len(file_crossdock_logistics_v1_service_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      3,
 			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,

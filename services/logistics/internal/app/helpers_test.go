@@ -61,13 +61,15 @@ type financeLedger struct {
 	// refuse answers every leg FailedPrecondition, as finance does once a
 	// sub-order's escrow is settled.
 	refuse bool
+	// fromPlatform are the legs paid from the platform's freight expense.
+	fromPlatform map[string]bool
 }
 
-func (f *financeLedger) PayFreightLeg(_ context.Context, _ uuid.UUID, legID string, _ uuid.UUID, amount money.Money) error {
+func (f *financeLedger) PayFreightLeg(_ context.Context, _ uuid.UUID, legID string, _ uuid.UUID, amount money.Money, fromPlatform bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[legID]++
-	if f.refuse {
+	if f.refuse && !fromPlatform {
 		return apperr.FailedPrecondition("the sub-order's escrow is settled").WithReason("ESCROW_SETTLED")
 	}
 	if prev, ok := f.paid[legID]; ok {
@@ -78,6 +80,9 @@ func (f *financeLedger) PayFreightLeg(_ context.Context, _ uuid.UUID, legID stri
 		return nil
 	}
 	f.paid[legID] = amount
+	if fromPlatform {
+		f.fromPlatform[legID] = true
+	}
 	return nil
 }
 
@@ -124,7 +129,7 @@ func newFixture(t testing.TB, simCfg carriersim.Config, conns int32, opts ...fun
 	}
 	t.Cleanup(pool.Close)
 	f := &fixture{store: postgres.New(pool, testKeys), pool: pool,
-		finance: &financeLedger{paid: map[string]money.Money{}, calls: map[string]int{}}, inventory: &stockLedger{commits: map[string]int{}}}
+		finance: &financeLedger{paid: map[string]money.Money{}, calls: map[string]int{}, fromPlatform: map[string]bool{}}, inventory: &stockLedger{commits: map[string]int{}}}
 	cfg := app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: max(simCfg.TimeScale, 1)}
 	for _, o := range opts {
 		o(&cfg)

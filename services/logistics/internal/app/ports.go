@@ -162,6 +162,9 @@ type PayableLeg struct {
 	domain.Leg
 	SubOrderID uuid.UUID
 	CarrierID  uuid.UUID
+	// Payer is the shipment's: the escrow, or the platform for a partner
+	// platform's order.
+	Payer domain.FreightPayer
 }
 
 // Legs stores the freight legs carriers confirmed.
@@ -228,11 +231,12 @@ type CarrierAPI interface {
 	ParseEvent(body []byte) (CarrierEvent, error)
 }
 
-// Finance pays freight legs from escrow and knows exchange rates.
+// Finance pays freight legs and knows exchange rates.
 type Finance interface {
-	// PayFreightLeg pays a leg from the sub-order's escrow to the carrier,
-	// idempotent on the leg id.
-	PayFreightLeg(ctx context.Context, subOrderID uuid.UUID, legID string, carrierID uuid.UUID, amount money.Money) error
+	// PayFreightLeg pays a leg to the carrier from the sub-order's escrow,
+	// or from the platform's freight expense when fromPlatform (a partner
+	// platform's order), idempotent on the leg id.
+	PayFreightLeg(ctx context.Context, subOrderID uuid.UUID, legID string, carrierID uuid.UUID, amount money.Money, fromPlatform bool) error
 	// RateToBase is one unit of currency in base-currency units, now.
 	RateToBase(ctx context.Context, currency string) (string, error)
 }

@@ -95,3 +95,56 @@ func TestRefusedLegsAreNotOfferedAgain(t *testing.T) {
 		}
 	}
 }
+
+// A partner platform's order has no escrow: its parcel's legs are paid from
+// the platform's freight expense, while an own-store parcel's legs still go
+// to the escrow (refused here, as for a settled escrow). A repeat of the
+// creation without the payer is another request.
+func TestPartnerOrdersLegsArePaidByThePlatform(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 19, UnservedCountries: []string{}}, 4)
+	f.finance.refuse = true
+	in := f.input(8, "express")
+	in.BuyerID, in.FreightPayer = "partner:demo-partner/buyer-7", domain.PayerPlatform
+	partner := f.create(t, in)
+	own := f.create(t, f.input(9, "express"))
+	escrowed := in
+	escrowed.FreightPayer = domain.PayerEscrow
+	if _, _, err := f.svc.CreateShipment(ctx, orders, escrowed); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+		t.Errorf("the partner parcel again with the escrow paying: %v, want AlreadyExists", err)
+	}
+	if _, replayed, err := f.svc.CreateShipment(ctx, orders, in); err != nil || !replayed {
+		t.Errorf("the partner parcel again, unchanged: replayed %v, %v", replayed, err)
+	}
+	f.waitQuiet(t, time.Minute)
+	log := testkit.Logger(t)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := f.svc.PayLegs(ctx, 100, log); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pv, err := f.svc.GetShipment(ctx, orders, partner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pv.FreightPayer != domain.PayerPlatform || len(pv.Legs) == 0 {
+		t.Fatalf("partner parcel: payer %q, %d legs", pv.FreightPayer, len(pv.Legs))
+	}
+	for _, l := range pv.Legs {
+		if l.PaidAt == nil || l.Refusal != "" || !f.finance.fromPlatform[l.LegID] || f.finance.calls[l.LegID] != 1 {
+			t.Errorf("partner leg %s: paid %v, refusal %q, from the platform %v, offered %d times; want paid once by the platform",
+				l.LegID, l.PaidAt, l.Refusal, f.finance.fromPlatform[l.LegID], f.finance.calls[l.LegID])
+		}
+	}
+	ov, err := f.svc.GetShipment(ctx, orders, own.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ov.Legs {
+		if l.PaidAt != nil || l.Refusal == "" || f.finance.fromPlatform[l.LegID] {
+			t.Errorf("own-store leg %s: paid %v, refusal %q; want it offered to the escrow (refused here)", l.LegID, l.PaidAt, l.Refusal)
+		}
+	}
+}

@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
 
 // PayLegs pays confirmed legs of outbound parcels from their sub-order's
-// escrow, oldest first, and returns how many it paid. Finance is idempotent
+// escrow (a partner platform's order: from the platform's freight
+// expense), oldest first, and returns how many it paid. Finance is idempotent
 // on the leg id, so a leg paid whose mark was lost is paid once. A leg
 // finance refuses for good (the escrow is settled, say) is marked refused
 // with finance's reason, logged, and not offered again; the others go on.
@@ -20,7 +22,7 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 	}
 	paid := 0
 	for _, l := range legs {
-		if err := s.finance.PayFreightLeg(ctx, l.SubOrderID, l.LegID, l.CarrierID, l.Amount); err != nil {
+		if err := s.finance.PayFreightLeg(ctx, l.SubOrderID, l.LegID, l.CarrierID, l.Amount, l.Payer == domain.PayerPlatform); err != nil {
 			if permanent(err) {
 				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "sub_order_id", l.SubOrderID, "error", err)
 				if err := s.store.MarkLegRefused(ctx, l.LegID, err.Error(), s.clock()); err != nil {

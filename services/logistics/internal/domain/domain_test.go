@@ -169,6 +169,10 @@ func TestNewShipmentInputValidate(t *testing.T) {
 	if err := partnerBuyer.Validate(); err != nil {
 		t.Fatalf("a partner channel's buyer refused: %v", err)
 	}
+	partnerBuyer.FreightPayer = domain.PayerPlatform
+	if err := partnerBuyer.Validate(); err != nil {
+		t.Fatalf("a partner order's parcel with its freight on the platform refused: %v", err)
+	}
 	for _, tc := range []struct {
 		field  string
 		change func(*domain.NewShipmentInput)
@@ -184,6 +188,10 @@ func TestNewShipmentInputValidate(t *testing.T) {
 		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "partner:/someone" }},
 		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "partner:dh/ " }},
 		{"goods_price", func(in *domain.NewShipmentInput) { in.GoodsPrice = money.Money{Amount: 1, Currency: "XYZ"} }},
+		{"freight_payer", func(in *domain.NewShipmentInput) { in.FreightPayer = "buyer" }},
+		{"freight_payer", func(in *domain.NewShipmentInput) {
+			in.Kind, in.ReturnID, in.FreightPayer = domain.KindReturn, "ret-1", domain.PayerPlatform
+		}},
 	} {
 		in := valid()
 		tc.change(&in)

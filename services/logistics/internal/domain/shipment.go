@@ -75,6 +75,8 @@ type Shipment struct {
 	DeclaredValue money.Money
 	GoodsPrice    money.Money
 	ReservationID string
+	// FreightPayer pays the carrier's confirmed legs.
+	FreightPayer FreightPayer
 
 	Position *Position
 	// Leg is the kind of leg the position is on.
@@ -106,6 +108,19 @@ type Shipment struct {
 	OnwardWaybill   string
 }
 
+// FreightPayer is who pays the carrier for the legs it confirms on an
+// outbound parcel.
+type FreightPayer string
+
+const (
+	// PayerEscrow is the sub-order's escrow: the buyer paid the freight to
+	// us at checkout. The zero value.
+	PayerEscrow FreightPayer = ""
+	// PayerPlatform is the platform's freight expense: an order a partner
+	// platform sold, whose buyer paid the partner, leaving no escrow.
+	PayerPlatform FreightPayer = "platform"
+)
+
 // NewShipmentInput is what a shipment is created from.
 type NewShipmentInput struct {
 	Kind          Kind
@@ -124,6 +139,10 @@ type NewShipmentInput struct {
 	ReservationID string
 	// Central routes the parcel through the central warehouse.
 	Central *Address
+	// FreightPayer pays the carrier's legs (outbound only). Left out of a
+	// request's fingerprint when it is the escrow, so creations made before
+	// it existed replay unchanged.
+	FreightPayer FreightPayer `json:",omitempty"`
 }
 
 // MaxWeightG bounds a parcel's weight (1 t): more is a freight booking, not
@@ -141,8 +160,14 @@ func (in NewShipmentInput) Validate() error {
 		}
 	case KindReturn:
 		checkText(&v, "return_id", in.ReturnID, 1, 64)
+		if in.FreightPayer != PayerEscrow {
+			v.Add("freight_payer", "is only for an outbound shipment")
+		}
 	default:
 		v.Add("kind", "must be outbound or return")
+	}
+	if in.FreightPayer != PayerEscrow && in.FreightPayer != PayerPlatform {
+		v.Add("freight_payer", "must be the escrow or the platform")
 	}
 	if in.SubOrderID == uuid.Nil {
 		v.Add("sub_order_id", "is required")

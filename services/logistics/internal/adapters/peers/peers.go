@@ -29,11 +29,12 @@ type Finance struct {
 
 var _ app.Finance = Finance{}
 
-// PayFreightLeg pays a leg from the sub-order's escrow.
-func (f Finance) PayFreightLeg(ctx context.Context, subOrderID uuid.UUID, legID string, carrierID uuid.UUID, amount money.Money) error {
+// PayFreightLeg pays a leg from the sub-order's escrow, or from the
+// platform's freight expense.
+func (f Finance) PayFreightLeg(ctx context.Context, subOrderID uuid.UUID, legID string, carrierID uuid.UUID, amount money.Money, fromPlatform bool) error {
 	_, err := f.Escrow.PayFreightLeg(ctx, &financev1.PayFreightLegRequest{
 		SubOrderId: subOrderID.String(), LegId: legID, CarrierId: carrierID.String(),
-		Amount: &commonv1.Money{AmountMinor: amount.Amount, CurrencyCode: amount.Currency},
+		Amount: &commonv1.Money{AmountMinor: amount.Amount, CurrencyCode: amount.Currency}, FromPlatform: fromPlatform,
 	})
 	return peerError(err)
 }

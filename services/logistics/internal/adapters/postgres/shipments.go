@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ const shipmentColumns = `shipment_id, kind, sub_order_id, order_id, return_id, b
 	carrier_id, waybill, status, from_address, to_address, lines, weight_g, volume_cm3, declared_minor,
 	declared_currency, goods_minor, goods_currency, reservation_id, position_lat, position_lng, position_name,
 	position_at, leg, last_event_at, last_event_seq, eta, created_at, picked_up_at, delivered_at, completed_at,
-	cancelled_at, committed, central_address, stage, at_central_at, consolidation_id, onward_waybill`
+	cancelled_at, committed, central_address, stage, at_central_at, consolidation_id, onward_waybill, freight_payer`
 
 // address is an address as stored in JSON.
 type address struct {
@@ -43,6 +44,30 @@ func (a address) domain() domain.Address {
 		City: a.City, Postcode: a.Postcode, Lines: a.Lines, Location: a.Location}
 }
 
+// payerColumn is a freight payer as the column spells it: 'escrow' or
+// 'platform'.
+func payerColumn(p domain.FreightPayer) string {
+	if p == domain.PayerEscrow {
+		return "escrow"
+	}
+	return string(p)
+}
+
+// payerScan reads the freight_payer column into a domain payer.
+type payerScan struct{ p *domain.FreightPayer }
+
+func (s payerScan) Scan(src any) error {
+	v, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("freight_payer: %T is not text", src)
+	}
+	*s.p = domain.FreightPayer(v)
+	if v == "escrow" {
+		*s.p = domain.PayerEscrow
+	}
+	return nil
+}
+
 type line struct {
 	SKU      uuid.UUID `json:"sku"`
 	Quantity int32     `json:"qty"`
@@ -62,7 +87,7 @@ func scanShipment(row pgx.Row) (domain.Shipment, error) {
 		&s.CarrierID, &waybill, &s.Status, &from, &to, &lines, &s.WeightG, &s.VolumeCM3, &s.DeclaredValue.Amount,
 		&s.DeclaredValue.Currency, &s.GoodsPrice.Amount, &s.GoodsPrice.Currency, &s.ReservationID, &lat, &lng, &posName,
 		&posAt, &s.Leg, &lastAt, &s.LastEventSeq, &s.ETA, &s.CreatedAt, &s.PickedUpAt, &s.DeliveredAt, &s.CompletedAt,
-		&s.CancelledAt, &s.Committed, &central, &s.Stage, &s.AtCentralAt, &consolidation, &onward)
+		&s.CancelledAt, &s.Committed, &central, &s.Stage, &s.AtCentralAt, &consolidation, &onward, payerScan{&s.FreightPayer})
 	if err != nil {
 		return s, err
 	}
@@ -122,12 +147,12 @@ func (r repo) InsertShipment(ctx context.Context, s domain.Shipment, fingerprint
 	tag, err := r.q.Exec(ctx, `INSERT INTO shipments (shipment_id, kind, sub_order_id, order_id, return_id, buyer_id,
 		supplier_org_id, method_id, carrier_id, status, from_address, to_address, lines, weight_g, volume_cm3,
 		declared_minor, declared_currency, goods_minor, goods_currency, reservation_id, created_at, fingerprint,
-		central_address)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+		central_address, freight_payer)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 		ON CONFLICT DO NOTHING`,
 		s.ID, s.Kind, s.SubOrderID, s.OrderID, s.ReturnID, s.BuyerID, s.SupplierOrgID, s.MethodID, s.CarrierID,
 		s.Status, from, to, lines, s.WeightG, s.VolumeCM3, s.DeclaredValue.Amount, s.DeclaredValue.Currency,
-		s.GoodsPrice.Amount, s.GoodsPrice.Currency, s.ReservationID, s.CreatedAt, fingerprint, central)
+		s.GoodsPrice.Amount, s.GoodsPrice.Currency, s.ReservationID, s.CreatedAt, fingerprint, central, payerColumn(s.FreightPayer))
 	return tag.RowsAffected() == 1, err
 }
 

@@ -122,10 +122,22 @@ func eventProto(e app.StoredEvent) *logisticsv1.TrackingEvent {
 		Applied: e.Applied, ReceivedAt: timestamppb.New(e.ReceivedAt)}
 }
 
+// payers maps the API's freight payers to the domain's; unspecified is the
+// escrow.
+var payers = map[logisticsv1.FreightPayer]domain.FreightPayer{
+	logisticsv1.FreightPayer_FREIGHT_PAYER_UNSPECIFIED: domain.PayerEscrow,
+	logisticsv1.FreightPayer_FREIGHT_PAYER_ESCROW:      domain.PayerEscrow,
+	logisticsv1.FreightPayer_FREIGHT_PAYER_PLATFORM:    domain.PayerPlatform,
+}
+
 func shipmentProto(v app.View) *logisticsv1.Shipment {
 	kind := logisticsv1.ShipmentKind_SHIPMENT_KIND_OUTBOUND
 	if v.Kind == domain.KindReturn {
 		kind = logisticsv1.ShipmentKind_SHIPMENT_KIND_RETURN
+	}
+	payer := logisticsv1.FreightPayer_FREIGHT_PAYER_ESCROW
+	if v.FreightPayer == domain.PayerPlatform {
+		payer = logisticsv1.FreightPayer_FREIGHT_PAYER_PLATFORM
 	}
 	out := &logisticsv1.Shipment{
 		ShipmentId: v.ID.String(), Kind: kind, SubOrderId: v.SubOrderID.String(), OrderId: v.OrderID.String(),
@@ -135,7 +147,8 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 		WeightG: v.WeightG, VolumeCm3: v.VolumeCM3, DeclaredValue: moneyProto(v.DeclaredValue), GoodsPrice: moneyProto(v.GoodsPrice),
 		DistanceLeftKm: v.DistanceLeftKm, DistanceBasis: string(v.DistanceBasis), Eta: ts(v.ETA),
 		ActualFreight: moneyProto(v.ActualFreight), CreatedAt: timestamppb.New(v.CreatedAt), PickedUpAt: ts(v.PickedUpAt),
-		DeliveredAt: ts(v.DeliveredAt), CompletedAt: ts(v.CompletedAt), CancelledAt: ts(v.CancelledAt),
+		FreightPayer: payer,
+		DeliveredAt:  ts(v.DeliveredAt), CompletedAt: ts(v.CompletedAt), CancelledAt: ts(v.CancelledAt),
 	}
 	if v.Central != nil {
 		out.CentralWarehouse, out.AtCentralAt, out.OnwardWaybill = addressProto(*v.Central), ts(v.AtCentralAt), v.OnwardWaybill

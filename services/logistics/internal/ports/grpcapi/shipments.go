@@ -37,6 +37,10 @@ func (s *Server) CreateShipment(ctx context.Context, req *logisticsv1.CreateShip
 		MethodID: p.id("method_id", req.GetMethodId()), From: addressOf(req.GetFrom()), To: addressOf(req.GetTo()),
 		WeightG: req.GetWeightG(), VolumeCM3: req.GetVolumeCm3(), DeclaredValue: moneyOf(req.GetDeclaredValue()),
 		GoodsPrice: moneyOf(req.GetGoodsPrice()), ReservationID: req.GetReservationId(),
+		FreightPayer: payers[req.GetFreightPayer()],
+	}
+	if _, known := payers[req.GetFreightPayer()]; !known {
+		in.FreightPayer = domain.FreightPayer(req.GetFreightPayer().String())
 	}
 	if req.GetCentralWarehouse() != nil {
 		central := addressOf(req.GetCentralWarehouse())
