@@ -163,6 +163,7 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 
 		// Shipped: the waybill reaches the partner, once.
 		_, feesBefore := ledgerKind(t, c, admin, "partner_fees", "EUR")
+		freightBefore, _ := ledgerKind(t, c, admin, "freight_expense", "EUR")
 		shipped := c.do("POST", "/v1/sub-orders/"+sub+"/ship", s.Access, map[string]any{"methodId": express, "from": s.from}).must(t, 200, "ship")
 		waybill := shipped.str("subOrder", "parcel", "waybill")
 		waitFor(t, "the waybill on "+p.code, 60*time.Second, func() (bool, string) {
@@ -193,6 +194,29 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 		}
 		if _, after := ledgerKind(t, c, admin, "partner_fees", "EUR"); after-feesBefore != fees {
 			t.Errorf("the partner's fees account moved by %d, want the line's %d", after-feesBefore, fees)
+		}
+		// The partner's buyer paid the partner, not us: there is no escrow,
+		// and the carrier's legs are paid from the platform's freight expense.
+		var parcel response
+		waitFor(t, "the legs of "+partnerOrder+"'s parcel paid", 90*time.Second, func() (bool, string) {
+			parcel = c.do("GET", "/v1/logistics/sub-orders/"+sub+"/shipment", admin, nil).must(t, 200, "the partner order's parcel")
+			legs, unpaid := legsOf(parcel)
+			return len(legs) > 0 && unpaid == 0, parcel.Raw
+		})
+		if payer := parcel.str("shipment", "freightPayer"); payer != "FREIGHT_PAYER_PLATFORM" {
+			t.Errorf("the partner order's parcel has freight payer %q, want the platform", payer)
+		}
+		var legsEUR int64
+		for _, l := range objects(parcel.Body, "shipment", "legs") {
+			if m, _ := l["amount"].(map[string]any); m["currencyCode"] == "EUR" {
+				legsEUR += minor(l, "amount", "amountMinor")
+			}
+			if l["refusal"] != nil && l["refusal"] != "" {
+				t.Errorf("leg %v refused: %v", l["legId"], l["refusal"])
+			}
+		}
+		if after, _ := ledgerKind(t, c, admin, "freight_expense", "EUR"); after-freightBefore < legsEUR {
+			t.Errorf("the platform's freight expense grew by %d, want at least the parcel's EUR legs %d", after-freightBefore, legsEUR)
 		}
 		activity := c.do("GET", "/v1/docking/partners/"+id+"/activity", admin, nil).must(t, 200, "activity")
 		if activity.str("activity", "lastPullAt") == "" || minor(activity.Body, "activity", "ordersImported") < 1 {

@@ -3795,7 +3795,8 @@ export interface components {
             confirmedAt?: string;
             /**
              * Format: date-time
-             * @description Set once finance has paid it from the sub-order's escrow to the carrier.
+             * @description Set once finance has paid it to the carrier, from the sub-order's escrow or
+             *     (a partner platform's order) from the platform's freight expense.
              */
             paidAt?: string;
             /**
@@ -3804,6 +3805,18 @@ export interface components {
              */
             refusal?: string;
         };
+        /**
+         * @description FreightPayer is who pays the carrier for the legs it confirms on an outbound
+         *     parcel.
+         *
+         *      - FREIGHT_PAYER_UNSPECIFIED: The sub-order's escrow.
+         *      - FREIGHT_PAYER_ESCROW: The sub-order's escrow: the buyer paid the freight to us at checkout.
+         *      - FREIGHT_PAYER_PLATFORM: The platform's freight expense: an order a partner platform sold, whose buyer
+         *     paid the partner, so there is no escrow to pay the carrier from.
+         * @default FREIGHT_PAYER_UNSPECIFIED
+         * @enum {string}
+         */
+        FreightPayer: "FREIGHT_PAYER_UNSPECIFIED" | "FREIGHT_PAYER_ESCROW" | "FREIGHT_PAYER_PLATFORM";
         /**
          * @description FxQuote is a rate locked for a conversion from from_currency to to_currency until
          *     expires_at.
@@ -6225,6 +6238,8 @@ export interface components {
              */
             consolidationId?: string;
             onwardWaybill?: string;
+            /** @description Who pays the carrier's legs: ESCROW, or PLATFORM for a partner platform's order. */
+            freightPayer?: components["schemas"]["FreightPayer"];
         };
         "orders.v1.GetOrderResponse": {
             order?: components["schemas"]["Order"];
@@ -6646,6 +6661,7 @@ export type FreightBreakdown = components['schemas']['FreightBreakdown'];
 export type FreightConfig = components['schemas']['FreightConfig'];
 export type FreightGroup = components['schemas']['FreightGroup'];
 export type FreightLeg = components['schemas']['FreightLeg'];
+export type FreightPayer = components['schemas']['FreightPayer'];
 export type FxQuote = components['schemas']['FxQuote'];
 export type GeoPoint = components['schemas']['GeoPoint'];
 export type GetAddressResponse = components['schemas']['GetAddressResponse'];

@@ -48,6 +48,12 @@ type Order struct {
 // paid, its money arriving by the partner's settlement.
 func (o Order) External() bool { return o.Channel != OwnStore && o.Channel != MerchantChannel }
 
+// FreightPaidByPlatform reports whether the carrier's legs of the order's
+// parcels are the platform's to pay: a partner channel's buyer paid the
+// partner, goods only, so no escrow holds freight for the carrier. Own-store
+// and merchant orders paid their target freight into escrow at checkout.
+func (o Order) FreightPaidByPlatform() bool { return o.External() }
+
 // SubOrder is one supplier's goods of one product type within an order.
 type SubOrder struct {
 	ID         uuid.UUID

@@ -61,3 +61,18 @@ func refunded(sku uuid.UUID, quantity int32, amount int64, clawBack bool) domain
 	return domain.AfterSale{SubOrderID: subID, Kind: domain.Return, Status: domain.AfterSaleRefunded, ClawBack: clawBack,
 		Refund: money.MustNew(amount, "USD"), Lines: []domain.AfterSaleLine{{SKUID: sku, Quantity: quantity, Amount: money.MustNew(amount, "USD")}}}
 }
+
+// Only a partner channel's order leaves its freight to the platform: the
+// others paid target freight into escrow at checkout.
+func TestFreightPaidByPlatform(t *testing.T) {
+	for channel, want := range map[string]bool{
+		domain.OwnStore:         false,
+		domain.MerchantChannel:  false,
+		"partner:demo-partner":  true,
+		"partner:demo-rest-mkt": true,
+	} {
+		if got := (domain.Order{Channel: channel}).FreightPaidByPlatform(); got != want {
+			t.Errorf("channel %q: freight paid by the platform = %v, want %v", channel, got, want)
+		}
+	}
+}

@@ -34,6 +34,9 @@ func (l Logistics) Ship(ctx context.Context, in app.ShipInput) (app.Shipment, er
 		CentralWarehouse: l.CentralWarehouse,
 	}
 	req.DeclaredValue = req.GoodsPrice
+	if in.Order.FreightPaidByPlatform() {
+		req.FreightPayer = logisticsv1.FreightPayer_FREIGHT_PAYER_PLATFORM
+	}
 	if b := sub.FreightBreakdown; b != nil && b.DeclaredValue.Amount > 0 {
 		req.DeclaredValue = &commonv1.Money{CurrencyCode: b.DeclaredValue.Currency, AmountMinor: b.DeclaredValue.Amount}
 	}
