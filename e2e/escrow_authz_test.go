@@ -8,11 +8,13 @@ import (
 
 // escrowRoutes are the only REST routes of EscrowService: what a person
 // calls. The money commands (pay, legs, settle, refund, coupons, partner
-// lines and withdrawals) are for services and have no route at all.
+// lines and withdrawals) are for services and have no route at all; an
+// admin's allocation of a partner's unallocated receipts is a person's.
 var escrowRoutes = []string{
 	"GET /v1/escrow/sub-orders/{sub_order_id}",
 	"POST /v1/escrow/top-up-requests/{request_id}:pay",
 	"PUT /v1/escrow/commission-rates/{supplier_org_id}",
+	"POST /v1/escrow/partners/{partner_id}/unallocated-receipts:allocate",
 }
 
 // The authorization matrix of escrow's REST routes: a sub-order's escrow and
@@ -32,6 +34,9 @@ func TestEscrowAuthorizationMatrix(t *testing.T) {
 	}
 	sub, request := "/v1/escrow/sub-orders/no-such-sub-order", "/v1/escrow/top-up-requests/00000000-0000-4000-8000-000000000000:pay"
 	commission := "/v1/escrow/commission-rates/org-e2e"
+	allocate := "/v1/escrow/partners/partner-e2e/unallocated-receipts:allocate"
+	allocation := map[string]any{"allocationId": "a-e2e", "amount": map[string]any{"currencyCode": "EUR", "amountMinor": 100},
+		"allocation": "RECEIPT_ALLOCATION_REVENUE", "note": "Kept: the partner will not claim it back."}
 	notFound := []int{404}
 	authzMatrix{
 		services: []string{"crossdock.finance.v1.EscrowService"},
@@ -52,8 +57,19 @@ func TestEscrowAuthorizationMatrix(t *testing.T) {
 				{actor: "buyer", path: commission, body: map[string]any{"commissionBps": 0}, want: denied},
 				{actor: "merchant", path: commission, body: map[string]any{"commissionBps": 0}, want: denied},
 			},
+			// The matrix's partner has no unallocated receipts: an admin's
+			// allocation is refused (FAILED_PRECONDITION), as is one without
+			// a note (INVALID_ARGUMENT); nobody else may allocate at all.
+			"POST /v1/escrow/partners/{partner_id}/unallocated-receipts:allocate": {
+				{actor: "admin", path: allocate, body: allocation, want: []int{400}},
+				{actor: "admin", path: allocate, body: map[string]any{"allocationId": "a-e2e"}, want: []int{400}},
+				{actor: "supplier", path: allocate, body: allocation, want: denied},
+				{actor: "buyer", path: allocate, body: allocation, want: denied},
+				{actor: "merchant", path: allocate, body: allocation, want: denied},
+			},
 		},
 		tokens: tokens,
-		params: strings.NewReplacer("{sub_order_id}", "x", "{request_id}", "00000000-0000-4000-8000-000000000000", "{supplier_org_id}", "org-e2e"),
+		params: strings.NewReplacer("{sub_order_id}", "x", "{request_id}", "00000000-0000-4000-8000-000000000000", "{supplier_org_id}", "org-e2e",
+			"{partner_id}", "partner-e2e"),
 	}.run(t, c)
 }

@@ -943,6 +943,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/escrow/partners/{partnerId}/unallocated-receipts:allocate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * AllocatePartnerReceipts is an operator's decision on money in a partner's unallocated receipts (what a resolved payout paid beyond our credits), with a required note, idempotent on the partner and allocation id: REVENUE takes it as the platform's income, RETURNED_TO_PARTNER records it paid back to the partner.
+         * @description AllocatePartnerReceipts is an operator's decision on money in a partner's
+         *     unallocated receipts (what a resolved payout paid beyond our credits), with a
+         *     required note, idempotent on the partner and allocation id: REVENUE takes it as
+         *     the platform's income, RETURNED_TO_PARTNER records it paid back to the partner.
+         *     More than the receipts hold is FAILED_PRECONDITION (reason
+         *     DEBITS_EXCEED_CREDITS) and nothing moves. The note and the admin travel in
+         *     finance.partner.receipts_allocated, written with the transfer. Admins only.
+         */
+        post: operations["EscrowService_AllocatePartnerReceipts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escrow/sub-orders/{subOrderId}": {
         parameters: {
             query?: never;
@@ -3063,6 +3089,23 @@ export interface components {
             /** Format: int32 */
             quantity?: number;
         };
+        AllocatePartnerReceiptsBody: {
+            /**
+             * @description The operator's key for this allocation: a retry with the same body answers the
+             *     first result; another body under it is ALREADY_EXISTS.
+             */
+            allocationId?: string;
+            amount?: components["schemas"]["Money"];
+            allocation?: components["schemas"]["ReceiptAllocation"];
+            /** @description Required: why (at most 2,000 characters). */
+            note?: string;
+        };
+        AllocatePartnerReceiptsResponse: {
+            /** @description True when the allocation was recorded before: nothing moved. */
+            replayed?: boolean;
+            /** @description The ledger transfer that recorded it. */
+            transferId?: string;
+        };
         /** @description ApiClient is a machine credential. Its secret is never returned after creation. */
         ApiClient: {
             clientId?: string;
@@ -4982,6 +5025,15 @@ export interface components {
             /** Format: date-time */
             asOf?: string;
         };
+        /**
+         * @description ReceiptAllocation is where money leaves a partner's unallocated receipts to.
+         *
+         *      - RECEIPT_ALLOCATION_REVENUE: The platform keeps it as income (the partner will not claim it back).
+         *      - RECEIPT_ALLOCATION_RETURNED_TO_PARTNER: It was paid back to the partner.
+         * @default RECEIPT_ALLOCATION_UNSPECIFIED
+         * @enum {string}
+         */
+        ReceiptAllocation: "RECEIPT_ALLOCATION_UNSPECIFIED" | "RECEIPT_ALLOCATION_REVENUE" | "RECEIPT_ALLOCATION_RETURNED_TO_PARTNER";
         ReceivePurchaseOrderBody: {
             /** @description Chosen by the caller; a repeated receipt_id changes nothing. */
             receiptId?: string;
@@ -6569,6 +6621,8 @@ export type AfterSale = components['schemas']['AfterSale'];
 export type AfterSaleKind = components['schemas']['AfterSaleKind'];
 export type AfterSaleLine = components['schemas']['AfterSaleLine'];
 export type AfterSaleLineInput = components['schemas']['AfterSaleLineInput'];
+export type AllocatePartnerReceiptsBody = components['schemas']['AllocatePartnerReceiptsBody'];
+export type AllocatePartnerReceiptsResponse = components['schemas']['AllocatePartnerReceiptsResponse'];
 export type ApiClient = components['schemas']['ApiClient'];
 export type ApiClientKind = components['schemas']['ApiClientKind'];
 export type ApproveOrganizationBody = components['schemas']['ApproveOrganizationBody'];
@@ -6801,6 +6855,7 @@ export type QuoteConversionResponse = components['schemas']['QuoteConversionResp
 export type RateCard = components['schemas']['RateCard'];
 export type RateCardBreakdown = components['schemas']['RateCardBreakdown'];
 export type RateSnapshot = components['schemas']['RateSnapshot'];
+export type ReceiptAllocation = components['schemas']['ReceiptAllocation'];
 export type ReceivePurchaseOrderBody = components['schemas']['ReceivePurchaseOrderBody'];
 export type ReceivePurchaseOrderResponse = components['schemas']['ReceivePurchaseOrderResponse'];
 export type ReceiveReturnBody = components['schemas']['ReceiveReturnBody'];
@@ -8992,6 +9047,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SetCommissionRateResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    EscrowService_AllocatePartnerReceipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "allocationId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "amount": {
+                 *         "currencyCode": "EUR",
+                 *         "amountMinor": "1000"
+                 *       },
+                 *       "allocation": "RECEIPT_ALLOCATION_REVENUE",
+                 *       "note": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["AllocatePartnerReceiptsBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllocatePartnerReceiptsResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -23,6 +23,58 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ReceiptAllocation is where money leaves a partner's unallocated receipts to.
+type ReceiptAllocation int32
+
+const (
+	ReceiptAllocation_RECEIPT_ALLOCATION_UNSPECIFIED ReceiptAllocation = 0
+	// The platform keeps it as income (the partner will not claim it back).
+	ReceiptAllocation_RECEIPT_ALLOCATION_REVENUE ReceiptAllocation = 1
+	// It was paid back to the partner.
+	ReceiptAllocation_RECEIPT_ALLOCATION_RETURNED_TO_PARTNER ReceiptAllocation = 2
+)
+
+// Enum value maps for ReceiptAllocation.
+var (
+	ReceiptAllocation_name = map[int32]string{
+		0: "RECEIPT_ALLOCATION_UNSPECIFIED",
+		1: "RECEIPT_ALLOCATION_REVENUE",
+		2: "RECEIPT_ALLOCATION_RETURNED_TO_PARTNER",
+	}
+	ReceiptAllocation_value = map[string]int32{
+		"RECEIPT_ALLOCATION_UNSPECIFIED":         0,
+		"RECEIPT_ALLOCATION_REVENUE":             1,
+		"RECEIPT_ALLOCATION_RETURNED_TO_PARTNER": 2,
+	}
+)
+
+func (x ReceiptAllocation) Enum() *ReceiptAllocation {
+	p := new(ReceiptAllocation)
+	*p = x
+	return p
+}
+
+func (x ReceiptAllocation) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReceiptAllocation) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_finance_v1_escrow_proto_enumTypes[0].Descriptor()
+}
+
+func (ReceiptAllocation) Type() protoreflect.EnumType {
+	return &file_crossdock_finance_v1_escrow_proto_enumTypes[0]
+}
+
+func (x ReceiptAllocation) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReceiptAllocation.Descriptor instead.
+func (ReceiptAllocation) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{0}
+}
+
 // CheckoutShare is one sub-order of a checkout: goods price plus target freight, in the
 // supplier's currency.
 type CheckoutShare struct {
@@ -1444,6 +1496,139 @@ func (x *RecordPartnerWithdrawalResponse) GetUnallocated() *v1.Money {
 	return nil
 }
 
+type AllocatePartnerReceiptsRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// The operator's key for this allocation: a retry with the same body answers the
+	// first result; another body under it is ALREADY_EXISTS.
+	AllocationId string            `protobuf:"bytes,2,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
+	Amount       *v1.Money         `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Allocation   ReceiptAllocation `protobuf:"varint,4,opt,name=allocation,proto3,enum=crossdock.finance.v1.ReceiptAllocation" json:"allocation,omitempty"`
+	// Required: why (at most 2,000 characters).
+	Note          string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllocatePartnerReceiptsRequest) Reset() {
+	*x = AllocatePartnerReceiptsRequest{}
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocatePartnerReceiptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocatePartnerReceiptsRequest) ProtoMessage() {}
+
+func (x *AllocatePartnerReceiptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocatePartnerReceiptsRequest.ProtoReflect.Descriptor instead.
+func (*AllocatePartnerReceiptsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *AllocatePartnerReceiptsRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *AllocatePartnerReceiptsRequest) GetAllocationId() string {
+	if x != nil {
+		return x.AllocationId
+	}
+	return ""
+}
+
+func (x *AllocatePartnerReceiptsRequest) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *AllocatePartnerReceiptsRequest) GetAllocation() ReceiptAllocation {
+	if x != nil {
+		return x.Allocation
+	}
+	return ReceiptAllocation_RECEIPT_ALLOCATION_UNSPECIFIED
+}
+
+func (x *AllocatePartnerReceiptsRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type AllocatePartnerReceiptsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when the allocation was recorded before: nothing moved.
+	Replayed bool `protobuf:"varint,1,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	// The ledger transfer that recorded it.
+	TransferId    string `protobuf:"bytes,2,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllocatePartnerReceiptsResponse) Reset() {
+	*x = AllocatePartnerReceiptsResponse{}
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllocatePartnerReceiptsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllocatePartnerReceiptsResponse) ProtoMessage() {}
+
+func (x *AllocatePartnerReceiptsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllocatePartnerReceiptsResponse.ProtoReflect.Descriptor instead.
+func (*AllocatePartnerReceiptsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *AllocatePartnerReceiptsResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+func (x *AllocatePartnerReceiptsResponse) GetTransferId() string {
+	if x != nil {
+		return x.TransferId
+	}
+	return ""
+}
+
 type SetCommissionRateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	SupplierOrgId string                 `protobuf:"bytes,1,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
@@ -1455,7 +1640,7 @@ type SetCommissionRateRequest struct {
 
 func (x *SetCommissionRateRequest) Reset() {
 	*x = SetCommissionRateRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1652,7 @@ func (x *SetCommissionRateRequest) String() string {
 func (*SetCommissionRateRequest) ProtoMessage() {}
 
 func (x *SetCommissionRateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1665,7 @@ func (x *SetCommissionRateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCommissionRateRequest.ProtoReflect.Descriptor instead.
 func (*SetCommissionRateRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{22}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SetCommissionRateRequest) GetSupplierOrgId() string {
@@ -1505,7 +1690,7 @@ type SetCommissionRateResponse struct {
 
 func (x *SetCommissionRateResponse) Reset() {
 	*x = SetCommissionRateResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1517,7 +1702,7 @@ func (x *SetCommissionRateResponse) String() string {
 func (*SetCommissionRateResponse) ProtoMessage() {}
 
 func (x *SetCommissionRateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1530,7 +1715,7 @@ func (x *SetCommissionRateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCommissionRateResponse.ProtoReflect.Descriptor instead.
 func (*SetCommissionRateResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{23}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{25}
 }
 
 type GetSubOrderEscrowRequest struct {
@@ -1542,7 +1727,7 @@ type GetSubOrderEscrowRequest struct {
 
 func (x *GetSubOrderEscrowRequest) Reset() {
 	*x = GetSubOrderEscrowRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1739,7 @@ func (x *GetSubOrderEscrowRequest) String() string {
 func (*GetSubOrderEscrowRequest) ProtoMessage() {}
 
 func (x *GetSubOrderEscrowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1752,7 @@ func (x *GetSubOrderEscrowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubOrderEscrowRequest.ProtoReflect.Descriptor instead.
 func (*GetSubOrderEscrowRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{24}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetSubOrderEscrowRequest) GetSubOrderId() string {
@@ -1586,7 +1771,7 @@ type GetSubOrderEscrowResponse struct {
 
 func (x *GetSubOrderEscrowResponse) Reset() {
 	*x = GetSubOrderEscrowResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1598,7 +1783,7 @@ func (x *GetSubOrderEscrowResponse) String() string {
 func (*GetSubOrderEscrowResponse) ProtoMessage() {}
 
 func (x *GetSubOrderEscrowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1611,7 +1796,7 @@ func (x *GetSubOrderEscrowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubOrderEscrowResponse.ProtoReflect.Descriptor instead.
 func (*GetSubOrderEscrowResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{25}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetSubOrderEscrowResponse) GetEscrow() *SubOrderEscrow {
@@ -1746,7 +1931,20 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\breplayed\x18\x01 \x01(\bR\breplayed\x12\x1f\n" +
 	"\vtransfer_id\x18\x02 \x01(\tR\n" +
 	"transferId\x12<\n" +
-	"\vunallocated\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vunallocated\"i\n" +
+	"\vunallocated\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\vunallocated\"\xf5\x01\n" +
+	"\x1eAllocatePartnerReceiptsRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12#\n" +
+	"\rallocation_id\x18\x02 \x01(\tR\fallocationId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12G\n" +
+	"\n" +
+	"allocation\x18\x04 \x01(\x0e2'.crossdock.finance.v1.ReceiptAllocationR\n" +
+	"allocation\x12\x12\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note\"^\n" +
+	"\x1fAllocatePartnerReceiptsResponse\x12\x1a\n" +
+	"\breplayed\x18\x01 \x01(\bR\breplayed\x12\x1f\n" +
+	"\vtransfer_id\x18\x02 \x01(\tR\n" +
+	"transferId\"i\n" +
 	"\x18SetCommissionRateRequest\x12&\n" +
 	"\x0fsupplier_org_id\x18\x01 \x01(\tR\rsupplierOrgId\x12%\n" +
 	"\x0ecommission_bps\x18\x02 \x01(\x03R\rcommissionBps\"\x1b\n" +
@@ -1755,8 +1953,11 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\"Y\n" +
 	"\x19GetSubOrderEscrowResponse\x12<\n" +
-	"\x06escrow\x18\x01 \x01(\v2$.crossdock.finance.v1.SubOrderEscrowR\x06escrow2\x82\n" +
-	"\n" +
+	"\x06escrow\x18\x01 \x01(\v2$.crossdock.finance.v1.SubOrderEscrowR\x06escrow*\x83\x01\n" +
+	"\x11ReceiptAllocation\x12\"\n" +
+	"\x1eRECEIPT_ALLOCATION_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aRECEIPT_ALLOCATION_REVENUE\x10\x01\x12*\n" +
+	"&RECEIPT_ALLOCATION_RETURNED_TO_PARTNER\x10\x022\x8b\v\n" +
 	"\rEscrowService\x12b\n" +
 	"\vPayCheckout\x12(.crossdock.finance.v1.PayCheckoutRequest\x1a).crossdock.finance.v1.PayCheckoutResponse\x12h\n" +
 	"\rPayFreightLeg\x12*.crossdock.finance.v1.PayFreightLegRequest\x1a+.crossdock.finance.v1.PayFreightLegResponse\x12k\n" +
@@ -1767,7 +1968,8 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\n" +
 	"FundCoupon\x12'.crossdock.finance.v1.FundCouponRequest\x1a(.crossdock.finance.v1.FundCouponResponse\x12\x86\x01\n" +
 	"\x17CreditPartnerSettlement\x124.crossdock.finance.v1.CreditPartnerSettlementRequest\x1a5.crossdock.finance.v1.CreditPartnerSettlementResponse\x12\x86\x01\n" +
-	"\x17RecordPartnerWithdrawal\x124.crossdock.finance.v1.RecordPartnerWithdrawalRequest\x1a5.crossdock.finance.v1.RecordPartnerWithdrawalResponse\x12t\n" +
+	"\x17RecordPartnerWithdrawal\x124.crossdock.finance.v1.RecordPartnerWithdrawalRequest\x1a5.crossdock.finance.v1.RecordPartnerWithdrawalResponse\x12\x86\x01\n" +
+	"\x17AllocatePartnerReceipts\x124.crossdock.finance.v1.AllocatePartnerReceiptsRequest\x1a5.crossdock.finance.v1.AllocatePartnerReceiptsResponse\x12t\n" +
 	"\x11SetCommissionRate\x12..crossdock.finance.v1.SetCommissionRateRequest\x1a/.crossdock.finance.v1.SetCommissionRateResponse\x12t\n" +
 	"\x11GetSubOrderEscrow\x12..crossdock.finance.v1.GetSubOrderEscrowRequest\x1a/.crossdock.finance.v1.GetSubOrderEscrowResponseB\xdc\x01\n" +
 	"\x18com.crossdock.finance.v1B\vEscrowProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/finance/v1;financev1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Finance.V1\xca\x02\x14Crossdock\\Finance\\V1\xe2\x02 Crossdock\\Finance\\V1\\GPBMetadata\xea\x02\x16Crossdock::Finance::V1b\x06proto3"
@@ -1784,96 +1986,104 @@ func file_crossdock_finance_v1_escrow_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_escrow_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_escrow_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_crossdock_finance_v1_escrow_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_crossdock_finance_v1_escrow_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_crossdock_finance_v1_escrow_proto_goTypes = []any{
-	(*CheckoutShare)(nil),                   // 0: crossdock.finance.v1.CheckoutShare
-	(*PayCheckoutRequest)(nil),              // 1: crossdock.finance.v1.PayCheckoutRequest
-	(*PaidShare)(nil),                       // 2: crossdock.finance.v1.PaidShare
-	(*PayCheckoutResponse)(nil),             // 3: crossdock.finance.v1.PayCheckoutResponse
-	(*PayFreightLegRequest)(nil),            // 4: crossdock.finance.v1.PayFreightLegRequest
-	(*PayFreightLegResponse)(nil),           // 5: crossdock.finance.v1.PayFreightLegResponse
-	(*SettleSubOrderRequest)(nil),           // 6: crossdock.finance.v1.SettleSubOrderRequest
-	(*SubOrderEscrow)(nil),                  // 7: crossdock.finance.v1.SubOrderEscrow
-	(*TopUpRequest)(nil),                    // 8: crossdock.finance.v1.TopUpRequest
-	(*SettleSubOrderResponse)(nil),          // 9: crossdock.finance.v1.SettleSubOrderResponse
-	(*PayTopUpRequestRequest)(nil),          // 10: crossdock.finance.v1.PayTopUpRequestRequest
-	(*PayTopUpRequestResponse)(nil),         // 11: crossdock.finance.v1.PayTopUpRequestResponse
-	(*RefundSubOrderRequest)(nil),           // 12: crossdock.finance.v1.RefundSubOrderRequest
-	(*RefundSubOrderResponse)(nil),          // 13: crossdock.finance.v1.RefundSubOrderResponse
-	(*RetryWaitingRefundsRequest)(nil),      // 14: crossdock.finance.v1.RetryWaitingRefundsRequest
-	(*RetryWaitingRefundsResponse)(nil),     // 15: crossdock.finance.v1.RetryWaitingRefundsResponse
-	(*FundCouponRequest)(nil),               // 16: crossdock.finance.v1.FundCouponRequest
-	(*FundCouponResponse)(nil),              // 17: crossdock.finance.v1.FundCouponResponse
-	(*CreditPartnerSettlementRequest)(nil),  // 18: crossdock.finance.v1.CreditPartnerSettlementRequest
-	(*CreditPartnerSettlementResponse)(nil), // 19: crossdock.finance.v1.CreditPartnerSettlementResponse
-	(*RecordPartnerWithdrawalRequest)(nil),  // 20: crossdock.finance.v1.RecordPartnerWithdrawalRequest
-	(*RecordPartnerWithdrawalResponse)(nil), // 21: crossdock.finance.v1.RecordPartnerWithdrawalResponse
-	(*SetCommissionRateRequest)(nil),        // 22: crossdock.finance.v1.SetCommissionRateRequest
-	(*SetCommissionRateResponse)(nil),       // 23: crossdock.finance.v1.SetCommissionRateResponse
-	(*GetSubOrderEscrowRequest)(nil),        // 24: crossdock.finance.v1.GetSubOrderEscrowRequest
-	(*GetSubOrderEscrowResponse)(nil),       // 25: crossdock.finance.v1.GetSubOrderEscrowResponse
-	nil,                                     // 26: crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
-	(*v1.Money)(nil),                        // 27: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),           // 28: google.protobuf.Timestamp
+	(ReceiptAllocation)(0),                  // 0: crossdock.finance.v1.ReceiptAllocation
+	(*CheckoutShare)(nil),                   // 1: crossdock.finance.v1.CheckoutShare
+	(*PayCheckoutRequest)(nil),              // 2: crossdock.finance.v1.PayCheckoutRequest
+	(*PaidShare)(nil),                       // 3: crossdock.finance.v1.PaidShare
+	(*PayCheckoutResponse)(nil),             // 4: crossdock.finance.v1.PayCheckoutResponse
+	(*PayFreightLegRequest)(nil),            // 5: crossdock.finance.v1.PayFreightLegRequest
+	(*PayFreightLegResponse)(nil),           // 6: crossdock.finance.v1.PayFreightLegResponse
+	(*SettleSubOrderRequest)(nil),           // 7: crossdock.finance.v1.SettleSubOrderRequest
+	(*SubOrderEscrow)(nil),                  // 8: crossdock.finance.v1.SubOrderEscrow
+	(*TopUpRequest)(nil),                    // 9: crossdock.finance.v1.TopUpRequest
+	(*SettleSubOrderResponse)(nil),          // 10: crossdock.finance.v1.SettleSubOrderResponse
+	(*PayTopUpRequestRequest)(nil),          // 11: crossdock.finance.v1.PayTopUpRequestRequest
+	(*PayTopUpRequestResponse)(nil),         // 12: crossdock.finance.v1.PayTopUpRequestResponse
+	(*RefundSubOrderRequest)(nil),           // 13: crossdock.finance.v1.RefundSubOrderRequest
+	(*RefundSubOrderResponse)(nil),          // 14: crossdock.finance.v1.RefundSubOrderResponse
+	(*RetryWaitingRefundsRequest)(nil),      // 15: crossdock.finance.v1.RetryWaitingRefundsRequest
+	(*RetryWaitingRefundsResponse)(nil),     // 16: crossdock.finance.v1.RetryWaitingRefundsResponse
+	(*FundCouponRequest)(nil),               // 17: crossdock.finance.v1.FundCouponRequest
+	(*FundCouponResponse)(nil),              // 18: crossdock.finance.v1.FundCouponResponse
+	(*CreditPartnerSettlementRequest)(nil),  // 19: crossdock.finance.v1.CreditPartnerSettlementRequest
+	(*CreditPartnerSettlementResponse)(nil), // 20: crossdock.finance.v1.CreditPartnerSettlementResponse
+	(*RecordPartnerWithdrawalRequest)(nil),  // 21: crossdock.finance.v1.RecordPartnerWithdrawalRequest
+	(*RecordPartnerWithdrawalResponse)(nil), // 22: crossdock.finance.v1.RecordPartnerWithdrawalResponse
+	(*AllocatePartnerReceiptsRequest)(nil),  // 23: crossdock.finance.v1.AllocatePartnerReceiptsRequest
+	(*AllocatePartnerReceiptsResponse)(nil), // 24: crossdock.finance.v1.AllocatePartnerReceiptsResponse
+	(*SetCommissionRateRequest)(nil),        // 25: crossdock.finance.v1.SetCommissionRateRequest
+	(*SetCommissionRateResponse)(nil),       // 26: crossdock.finance.v1.SetCommissionRateResponse
+	(*GetSubOrderEscrowRequest)(nil),        // 27: crossdock.finance.v1.GetSubOrderEscrowRequest
+	(*GetSubOrderEscrowResponse)(nil),       // 28: crossdock.finance.v1.GetSubOrderEscrowResponse
+	nil,                                     // 29: crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
+	(*v1.Money)(nil),                        // 30: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),           // 31: google.protobuf.Timestamp
 }
 var file_crossdock_finance_v1_escrow_proto_depIdxs = []int32{
-	27, // 0: crossdock.finance.v1.CheckoutShare.amount:type_name -> crossdock.common.v1.Money
-	26, // 1: crossdock.finance.v1.PayCheckoutRequest.quote_ids:type_name -> crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
-	0,  // 2: crossdock.finance.v1.PayCheckoutRequest.sub_orders:type_name -> crossdock.finance.v1.CheckoutShare
-	27, // 3: crossdock.finance.v1.PaidShare.paid:type_name -> crossdock.common.v1.Money
-	27, // 4: crossdock.finance.v1.PaidShare.escrowed:type_name -> crossdock.common.v1.Money
-	27, // 5: crossdock.finance.v1.PayCheckoutResponse.total:type_name -> crossdock.common.v1.Money
-	2,  // 6: crossdock.finance.v1.PayCheckoutResponse.sub_orders:type_name -> crossdock.finance.v1.PaidShare
-	27, // 7: crossdock.finance.v1.PayFreightLegRequest.amount:type_name -> crossdock.common.v1.Money
-	27, // 8: crossdock.finance.v1.SettleSubOrderRequest.goods:type_name -> crossdock.common.v1.Money
-	27, // 9: crossdock.finance.v1.SubOrderEscrow.balance:type_name -> crossdock.common.v1.Money
-	27, // 10: crossdock.finance.v1.SubOrderEscrow.paid:type_name -> crossdock.common.v1.Money
-	27, // 11: crossdock.finance.v1.SubOrderEscrow.supplier_net:type_name -> crossdock.common.v1.Money
-	27, // 12: crossdock.finance.v1.SubOrderEscrow.commission:type_name -> crossdock.common.v1.Money
-	27, // 13: crossdock.finance.v1.SubOrderEscrow.refunded:type_name -> crossdock.common.v1.Money
-	28, // 14: crossdock.finance.v1.SubOrderEscrow.settled_at:type_name -> google.protobuf.Timestamp
-	27, // 15: crossdock.finance.v1.TopUpRequest.amount:type_name -> crossdock.common.v1.Money
-	7,  // 16: crossdock.finance.v1.SettleSubOrderResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
-	8,  // 17: crossdock.finance.v1.SettleSubOrderResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
-	7,  // 18: crossdock.finance.v1.PayTopUpRequestResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
-	8,  // 19: crossdock.finance.v1.PayTopUpRequestResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
-	27, // 20: crossdock.finance.v1.RefundSubOrderRequest.amount:type_name -> crossdock.common.v1.Money
-	27, // 21: crossdock.finance.v1.RefundSubOrderResponse.refunded:type_name -> crossdock.common.v1.Money
-	27, // 22: crossdock.finance.v1.FundCouponRequest.amount:type_name -> crossdock.common.v1.Money
-	27, // 23: crossdock.finance.v1.CreditPartnerSettlementRequest.gross:type_name -> crossdock.common.v1.Money
-	27, // 24: crossdock.finance.v1.CreditPartnerSettlementResponse.supplier_net:type_name -> crossdock.common.v1.Money
-	27, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
-	27, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
-	27, // 27: crossdock.finance.v1.RecordPartnerWithdrawalRequest.amount:type_name -> crossdock.common.v1.Money
-	27, // 28: crossdock.finance.v1.RecordPartnerWithdrawalResponse.unallocated:type_name -> crossdock.common.v1.Money
-	7,  // 29: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
-	1,  // 30: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
-	4,  // 31: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
-	6,  // 32: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
-	10, // 33: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
-	12, // 34: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
-	14, // 35: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
-	16, // 36: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
-	18, // 37: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
-	20, // 38: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
-	22, // 39: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
-	24, // 40: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
-	3,  // 41: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
-	5,  // 42: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
-	9,  // 43: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
-	11, // 44: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
-	13, // 45: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
-	15, // 46: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
-	17, // 47: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
-	19, // 48: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
-	21, // 49: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
-	23, // 50: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
-	25, // 51: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
-	41, // [41:52] is the sub-list for method output_type
-	30, // [30:41] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	30, // 0: crossdock.finance.v1.CheckoutShare.amount:type_name -> crossdock.common.v1.Money
+	29, // 1: crossdock.finance.v1.PayCheckoutRequest.quote_ids:type_name -> crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
+	1,  // 2: crossdock.finance.v1.PayCheckoutRequest.sub_orders:type_name -> crossdock.finance.v1.CheckoutShare
+	30, // 3: crossdock.finance.v1.PaidShare.paid:type_name -> crossdock.common.v1.Money
+	30, // 4: crossdock.finance.v1.PaidShare.escrowed:type_name -> crossdock.common.v1.Money
+	30, // 5: crossdock.finance.v1.PayCheckoutResponse.total:type_name -> crossdock.common.v1.Money
+	3,  // 6: crossdock.finance.v1.PayCheckoutResponse.sub_orders:type_name -> crossdock.finance.v1.PaidShare
+	30, // 7: crossdock.finance.v1.PayFreightLegRequest.amount:type_name -> crossdock.common.v1.Money
+	30, // 8: crossdock.finance.v1.SettleSubOrderRequest.goods:type_name -> crossdock.common.v1.Money
+	30, // 9: crossdock.finance.v1.SubOrderEscrow.balance:type_name -> crossdock.common.v1.Money
+	30, // 10: crossdock.finance.v1.SubOrderEscrow.paid:type_name -> crossdock.common.v1.Money
+	30, // 11: crossdock.finance.v1.SubOrderEscrow.supplier_net:type_name -> crossdock.common.v1.Money
+	30, // 12: crossdock.finance.v1.SubOrderEscrow.commission:type_name -> crossdock.common.v1.Money
+	30, // 13: crossdock.finance.v1.SubOrderEscrow.refunded:type_name -> crossdock.common.v1.Money
+	31, // 14: crossdock.finance.v1.SubOrderEscrow.settled_at:type_name -> google.protobuf.Timestamp
+	30, // 15: crossdock.finance.v1.TopUpRequest.amount:type_name -> crossdock.common.v1.Money
+	8,  // 16: crossdock.finance.v1.SettleSubOrderResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
+	9,  // 17: crossdock.finance.v1.SettleSubOrderResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
+	8,  // 18: crossdock.finance.v1.PayTopUpRequestResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
+	9,  // 19: crossdock.finance.v1.PayTopUpRequestResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
+	30, // 20: crossdock.finance.v1.RefundSubOrderRequest.amount:type_name -> crossdock.common.v1.Money
+	30, // 21: crossdock.finance.v1.RefundSubOrderResponse.refunded:type_name -> crossdock.common.v1.Money
+	30, // 22: crossdock.finance.v1.FundCouponRequest.amount:type_name -> crossdock.common.v1.Money
+	30, // 23: crossdock.finance.v1.CreditPartnerSettlementRequest.gross:type_name -> crossdock.common.v1.Money
+	30, // 24: crossdock.finance.v1.CreditPartnerSettlementResponse.supplier_net:type_name -> crossdock.common.v1.Money
+	30, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
+	30, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
+	30, // 27: crossdock.finance.v1.RecordPartnerWithdrawalRequest.amount:type_name -> crossdock.common.v1.Money
+	30, // 28: crossdock.finance.v1.RecordPartnerWithdrawalResponse.unallocated:type_name -> crossdock.common.v1.Money
+	30, // 29: crossdock.finance.v1.AllocatePartnerReceiptsRequest.amount:type_name -> crossdock.common.v1.Money
+	0,  // 30: crossdock.finance.v1.AllocatePartnerReceiptsRequest.allocation:type_name -> crossdock.finance.v1.ReceiptAllocation
+	8,  // 31: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
+	2,  // 32: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
+	5,  // 33: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
+	7,  // 34: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
+	11, // 35: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
+	13, // 36: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
+	15, // 37: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
+	17, // 38: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
+	19, // 39: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
+	21, // 40: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
+	23, // 41: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:input_type -> crossdock.finance.v1.AllocatePartnerReceiptsRequest
+	25, // 42: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
+	27, // 43: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
+	4,  // 44: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
+	6,  // 45: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
+	10, // 46: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
+	12, // 47: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
+	14, // 48: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
+	16, // 49: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
+	18, // 50: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
+	20, // 51: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
+	22, // 52: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
+	24, // 53: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:output_type -> crossdock.finance.v1.AllocatePartnerReceiptsResponse
+	26, // 54: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
+	28, // 55: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
+	44, // [44:56] is the sub-list for method output_type
+	32, // [32:44] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_escrow_proto_init() }
@@ -1886,13 +2096,14 @@ func file_crossdock_finance_v1_escrow_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_escrow_proto_rawDesc), len(file_crossdock_finance_v1_escrow_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   27,
+			NumEnums:      1,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_crossdock_finance_v1_escrow_proto_goTypes,
 		DependencyIndexes: file_crossdock_finance_v1_escrow_proto_depIdxs,
+		EnumInfos:         file_crossdock_finance_v1_escrow_proto_enumTypes,
 		MessageInfos:      file_crossdock_finance_v1_escrow_proto_msgTypes,
 	}.Build()
 	File_crossdock_finance_v1_escrow_proto = out.File

@@ -80,6 +80,51 @@ func local_request_EscrowService_PayTopUpRequest_0(ctx context.Context, marshale
 	return msg, metadata, err
 }
 
+func request_EscrowService_AllocatePartnerReceipts_0(ctx context.Context, marshaler runtime.Marshaler, client EscrowServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq AllocatePartnerReceiptsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["partner_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_id")
+	}
+	protoReq.PartnerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.AllocatePartnerReceipts(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscrowService_AllocatePartnerReceipts_0(ctx context.Context, marshaler runtime.Marshaler, server EscrowServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq AllocatePartnerReceiptsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["partner_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_id")
+	}
+	protoReq.PartnerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_id", err)
+	}
+	msg, err := server.AllocatePartnerReceipts(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_EscrowService_SetCommissionRate_0(ctx context.Context, marshaler runtime.Marshaler, client EscrowServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq SetCommissionRateRequest
@@ -190,6 +235,26 @@ func RegisterEscrowServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_EscrowService_PayTopUpRequest_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_EscrowService_AllocatePartnerReceipts_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.finance.v1.EscrowService/AllocatePartnerReceipts", runtime.WithHTTPPathPattern("/v1/escrow/partners/{partner_id}/unallocated-receipts:allocate"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscrowService_AllocatePartnerReceipts_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscrowService_AllocatePartnerReceipts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPut, pattern_EscrowService_SetCommissionRate_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -287,6 +352,23 @@ func RegisterEscrowServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_EscrowService_PayTopUpRequest_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_EscrowService_AllocatePartnerReceipts_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.finance.v1.EscrowService/AllocatePartnerReceipts", runtime.WithHTTPPathPattern("/v1/escrow/partners/{partner_id}/unallocated-receipts:allocate"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscrowService_AllocatePartnerReceipts_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscrowService_AllocatePartnerReceipts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPut, pattern_EscrowService_SetCommissionRate_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -325,13 +407,15 @@ func RegisterEscrowServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 }
 
 var (
-	pattern_EscrowService_PayTopUpRequest_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "top-up-requests", "request_id"}, "pay"))
-	pattern_EscrowService_SetCommissionRate_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "commission-rates", "supplier_org_id"}, ""))
-	pattern_EscrowService_GetSubOrderEscrow_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "sub-orders", "sub_order_id"}, ""))
+	pattern_EscrowService_PayTopUpRequest_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "top-up-requests", "request_id"}, "pay"))
+	pattern_EscrowService_AllocatePartnerReceipts_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "escrow", "partners", "partner_id", "unallocated-receipts"}, "allocate"))
+	pattern_EscrowService_SetCommissionRate_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "commission-rates", "supplier_org_id"}, ""))
+	pattern_EscrowService_GetSubOrderEscrow_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "sub-orders", "sub_order_id"}, ""))
 )
 
 var (
-	forward_EscrowService_PayTopUpRequest_0   = runtime.ForwardResponseMessage
-	forward_EscrowService_SetCommissionRate_0 = runtime.ForwardResponseMessage
-	forward_EscrowService_GetSubOrderEscrow_0 = runtime.ForwardResponseMessage
+	forward_EscrowService_PayTopUpRequest_0         = runtime.ForwardResponseMessage
+	forward_EscrowService_AllocatePartnerReceipts_0 = runtime.ForwardResponseMessage
+	forward_EscrowService_SetCommissionRate_0       = runtime.ForwardResponseMessage
+	forward_EscrowService_GetSubOrderEscrow_0       = runtime.ForwardResponseMessage
 )

@@ -28,6 +28,7 @@ const (
 	EscrowService_FundCoupon_FullMethodName              = "/crossdock.finance.v1.EscrowService/FundCoupon"
 	EscrowService_CreditPartnerSettlement_FullMethodName = "/crossdock.finance.v1.EscrowService/CreditPartnerSettlement"
 	EscrowService_RecordPartnerWithdrawal_FullMethodName = "/crossdock.finance.v1.EscrowService/RecordPartnerWithdrawal"
+	EscrowService_AllocatePartnerReceipts_FullMethodName = "/crossdock.finance.v1.EscrowService/AllocatePartnerReceipts"
 	EscrowService_SetCommissionRate_FullMethodName       = "/crossdock.finance.v1.EscrowService/SetCommissionRate"
 	EscrowService_GetSubOrderEscrow_FullMethodName       = "/crossdock.finance.v1.EscrowService/GetSubOrderEscrow"
 )
@@ -87,6 +88,14 @@ type EscrowServiceClient interface {
 	// holds and the rest is credited to the partner's unallocated receipts (split once;
 	// a retry answers the first split). Services only.
 	RecordPartnerWithdrawal(ctx context.Context, in *RecordPartnerWithdrawalRequest, opts ...grpc.CallOption) (*RecordPartnerWithdrawalResponse, error)
+	// AllocatePartnerReceipts is an operator's decision on money in a partner's
+	// unallocated receipts (what a resolved payout paid beyond our credits), with a
+	// required note, idempotent on the partner and allocation id: REVENUE takes it as
+	// the platform's income, RETURNED_TO_PARTNER records it paid back to the partner.
+	// More than the receipts hold is FAILED_PRECONDITION (reason
+	// DEBITS_EXCEED_CREDITS) and nothing moves. The note and the admin travel in
+	// finance.partner.receipts_allocated, written with the transfer. Admins only.
+	AllocatePartnerReceipts(ctx context.Context, in *AllocatePartnerReceiptsRequest, opts ...grpc.CallOption) (*AllocatePartnerReceiptsResponse, error)
 	// SetCommissionRate sets a supplier's commission in basis points. Admins only.
 	SetCommissionRate(ctx context.Context, in *SetCommissionRateRequest, opts ...grpc.CallOption) (*SetCommissionRateResponse, error)
 	// GetSubOrderEscrow returns a sub-order's escrow: services, admins and the buyer who
@@ -192,6 +201,16 @@ func (c *escrowServiceClient) RecordPartnerWithdrawal(ctx context.Context, in *R
 	return out, nil
 }
 
+func (c *escrowServiceClient) AllocatePartnerReceipts(ctx context.Context, in *AllocatePartnerReceiptsRequest, opts ...grpc.CallOption) (*AllocatePartnerReceiptsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AllocatePartnerReceiptsResponse)
+	err := c.cc.Invoke(ctx, EscrowService_AllocatePartnerReceipts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *escrowServiceClient) SetCommissionRate(ctx context.Context, in *SetCommissionRateRequest, opts ...grpc.CallOption) (*SetCommissionRateResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SetCommissionRateResponse)
@@ -267,6 +286,14 @@ type EscrowServiceServer interface {
 	// holds and the rest is credited to the partner's unallocated receipts (split once;
 	// a retry answers the first split). Services only.
 	RecordPartnerWithdrawal(context.Context, *RecordPartnerWithdrawalRequest) (*RecordPartnerWithdrawalResponse, error)
+	// AllocatePartnerReceipts is an operator's decision on money in a partner's
+	// unallocated receipts (what a resolved payout paid beyond our credits), with a
+	// required note, idempotent on the partner and allocation id: REVENUE takes it as
+	// the platform's income, RETURNED_TO_PARTNER records it paid back to the partner.
+	// More than the receipts hold is FAILED_PRECONDITION (reason
+	// DEBITS_EXCEED_CREDITS) and nothing moves. The note and the admin travel in
+	// finance.partner.receipts_allocated, written with the transfer. Admins only.
+	AllocatePartnerReceipts(context.Context, *AllocatePartnerReceiptsRequest) (*AllocatePartnerReceiptsResponse, error)
 	// SetCommissionRate sets a supplier's commission in basis points. Admins only.
 	SetCommissionRate(context.Context, *SetCommissionRateRequest) (*SetCommissionRateResponse, error)
 	// GetSubOrderEscrow returns a sub-order's escrow: services, admins and the buyer who
@@ -308,6 +335,9 @@ func (UnimplementedEscrowServiceServer) CreditPartnerSettlement(context.Context,
 }
 func (UnimplementedEscrowServiceServer) RecordPartnerWithdrawal(context.Context, *RecordPartnerWithdrawalRequest) (*RecordPartnerWithdrawalResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordPartnerWithdrawal not implemented")
+}
+func (UnimplementedEscrowServiceServer) AllocatePartnerReceipts(context.Context, *AllocatePartnerReceiptsRequest) (*AllocatePartnerReceiptsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AllocatePartnerReceipts not implemented")
 }
 func (UnimplementedEscrowServiceServer) SetCommissionRate(context.Context, *SetCommissionRateRequest) (*SetCommissionRateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetCommissionRate not implemented")
@@ -498,6 +528,24 @@ func _EscrowService_RecordPartnerWithdrawal_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EscrowService_AllocatePartnerReceipts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AllocatePartnerReceiptsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscrowServiceServer).AllocatePartnerReceipts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscrowService_AllocatePartnerReceipts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscrowServiceServer).AllocatePartnerReceipts(ctx, req.(*AllocatePartnerReceiptsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _EscrowService_SetCommissionRate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SetCommissionRateRequest)
 	if err := dec(in); err != nil {
@@ -576,6 +624,10 @@ var EscrowService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordPartnerWithdrawal",
 			Handler:    _EscrowService_RecordPartnerWithdrawal_Handler,
+		},
+		{
+			MethodName: "AllocatePartnerReceipts",
+			Handler:    _EscrowService_AllocatePartnerReceipts_Handler,
 		},
 		{
 			MethodName: "SetCommissionRate",

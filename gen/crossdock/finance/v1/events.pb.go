@@ -872,6 +872,101 @@ func (x *PartnerCredited) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// PartnerReceiptsAllocated says that an operator moved money out of a partner's
+// unallocated receipts. Subject: finance.partner.receipts_allocated.
+type PartnerReceiptsAllocated struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId    string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	AllocationId string                 `protobuf:"bytes,2,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
+	Amount       *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Allocation   ReceiptAllocation      `protobuf:"varint,4,opt,name=allocation,proto3,enum=crossdock.finance.v1.ReceiptAllocation" json:"allocation,omitempty"`
+	Note         string                 `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	// The admin's user id.
+	AllocatedBy   string                 `protobuf:"bytes,6,opt,name=allocated_by,json=allocatedBy,proto3" json:"allocated_by,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PartnerReceiptsAllocated) Reset() {
+	*x = PartnerReceiptsAllocated{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PartnerReceiptsAllocated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PartnerReceiptsAllocated) ProtoMessage() {}
+
+func (x *PartnerReceiptsAllocated) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PartnerReceiptsAllocated.ProtoReflect.Descriptor instead.
+func (*PartnerReceiptsAllocated) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PartnerReceiptsAllocated) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *PartnerReceiptsAllocated) GetAllocationId() string {
+	if x != nil {
+		return x.AllocationId
+	}
+	return ""
+}
+
+func (x *PartnerReceiptsAllocated) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *PartnerReceiptsAllocated) GetAllocation() ReceiptAllocation {
+	if x != nil {
+		return x.Allocation
+	}
+	return ReceiptAllocation_RECEIPT_ALLOCATION_UNSPECIFIED
+}
+
+func (x *PartnerReceiptsAllocated) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *PartnerReceiptsAllocated) GetAllocatedBy() string {
+	if x != nil {
+		return x.AllocatedBy
+	}
+	return ""
+}
+
+func (x *PartnerReceiptsAllocated) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
 // PartnerWithdrawn says that the platform withdrew money from its virtual seller
 // account at a partner platform to its bank. Subject: finance.partner.withdrawn.
 type PartnerWithdrawn struct {
@@ -889,7 +984,7 @@ type PartnerWithdrawn struct {
 
 func (x *PartnerWithdrawn) Reset() {
 	*x = PartnerWithdrawn{}
-	mi := &file_crossdock_finance_v1_events_proto_msgTypes[10]
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -901,7 +996,7 @@ func (x *PartnerWithdrawn) String() string {
 func (*PartnerWithdrawn) ProtoMessage() {}
 
 func (x *PartnerWithdrawn) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_events_proto_msgTypes[10]
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -914,7 +1009,7 @@ func (x *PartnerWithdrawn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartnerWithdrawn.ProtoReflect.Descriptor instead.
 func (*PartnerWithdrawn) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PartnerWithdrawn) GetPartnerId() string {
@@ -1048,6 +1143,18 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"commission\x12.\n" +
 	"\x04fees\x18\a \x01(\v2\x1a.crossdock.common.v1.MoneyR\x04fees\x12;\n" +
 	"\voccurred_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xcf\x02\n" +
+	"\x18PartnerReceiptsAllocated\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12#\n" +
+	"\rallocation_id\x18\x02 \x01(\tR\fallocationId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12G\n" +
+	"\n" +
+	"allocation\x18\x04 \x01(\x0e2'.crossdock.finance.v1.ReceiptAllocationR\n" +
+	"allocation\x12\x12\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note\x12!\n" +
+	"\fallocated_by\x18\x06 \x01(\tR\vallocatedBy\x12;\n" +
+	"\voccurred_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\"\x85\x02\n" +
 	"\x10PartnerWithdrawn\x12\x1d\n" +
 	"\n" +
@@ -1071,61 +1178,66 @@ func file_crossdock_finance_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_events_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_crossdock_finance_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_crossdock_finance_v1_events_proto_goTypes = []any{
-	(*PaymentCaptured)(nil),       // 0: crossdock.finance.v1.PaymentCaptured
-	(*PaymentFailed)(nil),         // 1: crossdock.finance.v1.PaymentFailed
-	(*FreightLegPaid)(nil),        // 2: crossdock.finance.v1.FreightLegPaid
-	(*EscrowSettled)(nil),         // 3: crossdock.finance.v1.EscrowSettled
-	(*EscrowRefunded)(nil),        // 4: crossdock.finance.v1.EscrowRefunded
-	(*RefundWaiting)(nil),         // 5: crossdock.finance.v1.RefundWaiting
-	(*TopUpRequested)(nil),        // 6: crossdock.finance.v1.TopUpRequested
-	(*TopUpPaid)(nil),             // 7: crossdock.finance.v1.TopUpPaid
-	(*CouponFunded)(nil),          // 8: crossdock.finance.v1.CouponFunded
-	(*PartnerCredited)(nil),       // 9: crossdock.finance.v1.PartnerCredited
-	(*PartnerWithdrawn)(nil),      // 10: crossdock.finance.v1.PartnerWithdrawn
-	(*v1.Money)(nil),              // 11: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
-	(*PaidShare)(nil),             // 13: crossdock.finance.v1.PaidShare
+	(*PaymentCaptured)(nil),          // 0: crossdock.finance.v1.PaymentCaptured
+	(*PaymentFailed)(nil),            // 1: crossdock.finance.v1.PaymentFailed
+	(*FreightLegPaid)(nil),           // 2: crossdock.finance.v1.FreightLegPaid
+	(*EscrowSettled)(nil),            // 3: crossdock.finance.v1.EscrowSettled
+	(*EscrowRefunded)(nil),           // 4: crossdock.finance.v1.EscrowRefunded
+	(*RefundWaiting)(nil),            // 5: crossdock.finance.v1.RefundWaiting
+	(*TopUpRequested)(nil),           // 6: crossdock.finance.v1.TopUpRequested
+	(*TopUpPaid)(nil),                // 7: crossdock.finance.v1.TopUpPaid
+	(*CouponFunded)(nil),             // 8: crossdock.finance.v1.CouponFunded
+	(*PartnerCredited)(nil),          // 9: crossdock.finance.v1.PartnerCredited
+	(*PartnerReceiptsAllocated)(nil), // 10: crossdock.finance.v1.PartnerReceiptsAllocated
+	(*PartnerWithdrawn)(nil),         // 11: crossdock.finance.v1.PartnerWithdrawn
+	(*v1.Money)(nil),                 // 12: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),    // 13: google.protobuf.Timestamp
+	(*PaidShare)(nil),                // 14: crossdock.finance.v1.PaidShare
+	(ReceiptAllocation)(0),           // 15: crossdock.finance.v1.ReceiptAllocation
 }
 var file_crossdock_finance_v1_events_proto_depIdxs = []int32{
-	11, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
-	11, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
-	12, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
-	13, // 3: crossdock.finance.v1.PaymentCaptured.sub_orders:type_name -> crossdock.finance.v1.PaidShare
-	11, // 4: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
-	11, // 5: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
-	12, // 6: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 7: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
-	12, // 8: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 9: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
-	11, // 10: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
-	11, // 11: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
-	12, // 12: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 13: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
-	11, // 14: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
-	12, // 15: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 16: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
-	12, // 17: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 18: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
-	12, // 19: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 20: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
-	12, // 21: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 22: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
-	12, // 23: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 24: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
-	11, // 25: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
-	11, // 26: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
-	11, // 27: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
-	12, // 28: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 29: crossdock.finance.v1.PartnerWithdrawn.amount:type_name -> crossdock.common.v1.Money
-	12, // 30: crossdock.finance.v1.PartnerWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
-	11, // 31: crossdock.finance.v1.PartnerWithdrawn.unallocated:type_name -> crossdock.common.v1.Money
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	12, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
+	12, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
+	13, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
+	14, // 3: crossdock.finance.v1.PaymentCaptured.sub_orders:type_name -> crossdock.finance.v1.PaidShare
+	12, // 4: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
+	12, // 5: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
+	13, // 6: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 7: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
+	13, // 8: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 9: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
+	12, // 10: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
+	12, // 11: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
+	13, // 12: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 13: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
+	12, // 14: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
+	13, // 15: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 16: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
+	13, // 17: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 18: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
+	13, // 19: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 20: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
+	13, // 21: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 22: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
+	13, // 23: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 24: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
+	12, // 25: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
+	12, // 26: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
+	12, // 27: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
+	13, // 28: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 29: crossdock.finance.v1.PartnerReceiptsAllocated.amount:type_name -> crossdock.common.v1.Money
+	15, // 30: crossdock.finance.v1.PartnerReceiptsAllocated.allocation:type_name -> crossdock.finance.v1.ReceiptAllocation
+	13, // 31: crossdock.finance.v1.PartnerReceiptsAllocated.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 32: crossdock.finance.v1.PartnerWithdrawn.amount:type_name -> crossdock.common.v1.Money
+	13, // 33: crossdock.finance.v1.PartnerWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // 34: crossdock.finance.v1.PartnerWithdrawn.unallocated:type_name -> crossdock.common.v1.Money
+	35, // [35:35] is the sub-list for method output_type
+	35, // [35:35] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_events_proto_init() }
@@ -1140,7 +1252,7 @@ func file_crossdock_finance_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_events_proto_rawDesc), len(file_crossdock_finance_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

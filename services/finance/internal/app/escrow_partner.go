@@ -142,3 +142,33 @@ func (e *Escrows) unallocatedPart(ctx context.Context, w escrow.PartnerWithdrawa
 	}
 	return max(0, w.Amount-held), nil
 }
+
+// PartnerAllocationInput is an operator's move out of a partner's
+// unallocated receipts.
+type PartnerAllocationInput = escrow.PartnerAllocation
+
+// AllocatePartnerReceipts moves money out of a partner's unallocated
+// receipts to revenue or back to the partner (admins), idempotent on the
+// partner and allocation id; more than the receipts hold is
+// FailedPrecondition and nothing moves. The note and the admin are written
+// with the transfer in finance.partner.receipts_allocated.
+func (e *Escrows) AllocatePartnerReceipts(ctx context.Context, caller auth.Caller, in PartnerAllocationInput) (ledger.Result, error) {
+	admin, err := requireAdmin(caller)
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	transfers, err := escrow.PlanPartnerAllocation(in)
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	ev := &financev1.PartnerReceiptsAllocated{PartnerId: in.PartnerID, AllocationId: in.AllocationID, Amount: moneyProto(in.Amount, in.Currency),
+		Allocation: receiptAllocations[in.To], Note: in.Note, AllocatedBy: admin, OccurredAt: timestamppb.New(e.fin.clock())}
+	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: escrow.PartnerAllocationRef(in.PartnerID, in.AllocationID), Transfers: transfers},
+		outbox.Message{Subject: "finance.partner.receipts_allocated", Payload: ev})
+}
+
+// receiptAllocations names the domain's allocations in events.
+var receiptAllocations = map[escrow.ReceiptAllocation]financev1.ReceiptAllocation{
+	escrow.AllocateToRevenue: financev1.ReceiptAllocation_RECEIPT_ALLOCATION_REVENUE,
+	escrow.AllocateToPartner: financev1.ReceiptAllocation_RECEIPT_ALLOCATION_RETURNED_TO_PARTNER,
+}

@@ -125,3 +125,69 @@ func TestRecordPartnerWithdrawalBeyondCredits(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// What a resolved payout booked unallocated leaves only by an admin's
+// allocation: to revenue or back to the partner, each once, never more than
+// the receipts hold, the note written with the transfer.
+func TestAllocatePartnerReceipts(t *testing.T) {
+	k := newEscrowKit(t)
+	if _, err := k.e.RecordPartnerWithdrawal(ctx, svcs, app.PartnerWithdrawalInput{PartnerID: "p-1", WithdrawalID: "po-1", Amount: 2000,
+		Currency: "EUR", ExcessUnallocated: true}); err != nil {
+		t.Fatal(err)
+	}
+	unallocated := escrow.PartnerUnallocated("p-1", "EUR")
+	if got := k.net(t, unallocated); got != 2000 {
+		t.Fatalf("unallocated receipts %d, want 2000", got)
+	}
+	allocation := func(id string, amount int64, to escrow.ReceiptAllocation) app.PartnerAllocationInput {
+		return app.PartnerAllocationInput{PartnerID: "p-1", AllocationID: id, Amount: amount, Currency: "EUR", To: to,
+			Note: "Agreed with the partner's account manager."}
+	}
+	for _, tc := range []struct {
+		name     string
+		caller   auth.Caller
+		in       app.PartnerAllocationInput
+		kind     apperr.Kind // the refusal, or KindUnknown for success
+		replayed bool
+		left     int64 // in the unallocated receipts afterwards
+	}{
+		{name: "a service", caller: svcs, in: allocation("a-1", 500, escrow.AllocateToRevenue), kind: apperr.KindPermissionDenied, left: 2000},
+		{name: "no note", caller: admin, in: app.PartnerAllocationInput{PartnerID: "p-1", AllocationID: "a-1", Amount: 500, Currency: "EUR",
+			To: escrow.AllocateToRevenue}, kind: apperr.KindInvalid, left: 2000},
+		{name: "more than held", caller: admin, in: allocation("a-1", 2001, escrow.AllocateToRevenue), kind: apperr.KindFailedPrecondition, left: 2000},
+		{name: "to revenue", caller: admin, in: allocation("a-1", 500, escrow.AllocateToRevenue), left: 1500},
+		{name: "replay", caller: admin, in: allocation("a-1", 500, escrow.AllocateToRevenue), replayed: true, left: 1500},
+		{name: "same id, another amount", caller: admin, in: allocation("a-1", 400, escrow.AllocateToRevenue), kind: apperr.KindAlreadyExists, left: 1500},
+		{name: "back to the partner", caller: admin, in: allocation("a-2", 1500, escrow.AllocateToPartner), left: 0},
+		{name: "nothing left", caller: admin, in: allocation("a-3", 1, escrow.AllocateToPartner), kind: apperr.KindFailedPrecondition, left: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := k.e.AllocatePartnerReceipts(ctx, tc.caller, tc.in)
+			switch {
+			case tc.kind != apperr.KindUnknown && !apperr.IsKind(err, tc.kind):
+				t.Errorf("err = %v, want kind %v", err, tc.kind)
+			case tc.kind == apperr.KindUnknown && err != nil:
+				t.Fatal(err)
+			case tc.kind == apperr.KindUnknown && res.Replayed != tc.replayed:
+				t.Errorf("replayed = %v, want %v", res.Replayed, tc.replayed)
+			}
+			if got := k.net(t, unallocated); got != tc.left {
+				t.Errorf("unallocated receipts %d, want %d", got, tc.left)
+			}
+		})
+	}
+	if got := k.net(t, escrow.Revenue("EUR")); got != 500 {
+		t.Errorf("revenue %d, want the 500 allocated to it", got)
+	}
+	if got := k.net(t, escrow.PartnerSettlement("p-1", "EUR")); got != 1500 {
+		t.Errorf("the partner's settlement source received %d, want the 1500 paid back to it", got)
+	}
+	var n int
+	if err := k.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE subject = 'finance.partner.receipts_allocated'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("%d finance.partner.receipts_allocated events, want one per allocation (2)", n)
+	}
+	k.balanced(t)
+}

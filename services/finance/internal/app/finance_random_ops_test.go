@@ -23,6 +23,7 @@ var randomOpsTable = []randomOp{
 	{"payout", 4, opPayout},
 	{"payout webhook", 4, opPayoutWebhook},
 	{"partner withdrawal", 3, opPartnerWithdrawal},
+	{"partner allocation", 2, opPartnerAllocation},
 	{"fund a wallet", 3, opFundWallet},
 	{"checkout", 14, opCheckout},
 	{"fund a deposit", 2, opFundDeposit},
@@ -200,6 +201,33 @@ func opPartnerWithdrawal(w *world) (func() error, error) {
 		again, err := w.k.e.RecordPartnerWithdrawal(ctx, svcs, in)
 		if err == nil && !again.Replayed {
 			return fmt.Errorf("withdrawal %s retried without a replay", in.WithdrawalID)
+		}
+		return err
+	}, nil
+}
+
+// opPartnerAllocation moves part of a partner's unallocated receipts (what
+// withdrawals beyond the virtual account booked) to revenue or back to the
+// partner: often within what they hold, sometimes more (refused by their
+// flag).
+func opPartnerAllocation(w *world) (func() error, error) {
+	partner, cur := fmt.Sprintf("partner-%d", w.pick(2)), w.currency()
+	amount := w.amount(50_000)
+	if held := -w.held(escrow.PartnerUnallocated(partner, cur)); held > 0 && w.pick(100) < 70 {
+		amount = w.amount(held)
+	}
+	to := escrow.AllocateToRevenue
+	if w.pick(2) == 0 {
+		to = escrow.AllocateToPartner
+	}
+	in := app.PartnerAllocationInput{PartnerID: partner, AllocationID: w.id("allocation"), Amount: amount, Currency: cur, To: to, Note: "randomized"}
+	if _, err := w.k.e.AllocatePartnerReceipts(ctx, admin, in); err != nil {
+		return nil, err
+	}
+	return func() error {
+		again, err := w.k.e.AllocatePartnerReceipts(ctx, admin, in)
+		if err == nil && !again.Replayed {
+			return fmt.Errorf("allocation %s retried without a replay", in.AllocationID)
 		}
 		return err
 	}, nil

@@ -2,6 +2,7 @@ package escrow_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/crossdock/crossdock/pkg/money"
@@ -356,6 +357,43 @@ func TestPayer(t *testing.T) {
 				if got := tt.paid.PayerChange(m.transfers); got != m.change {
 					t.Errorf("%s: PayerChange = %d, want %d", m.what, got, m.change)
 				}
+			}
+		})
+	}
+}
+
+func TestPlanPartnerAllocation(t *testing.T) {
+	unallocated := escrow.PartnerUnallocated("p-1", "EUR")
+	valid := escrow.PartnerAllocation{PartnerID: "p-1", AllocationID: "a-1", Amount: 400, Currency: "EUR", To: escrow.AllocateToRevenue,
+		Note: "The partner confirmed it will not claim the dismissed line back."}
+	for _, tc := range []struct {
+		name   string
+		change func(*escrow.PartnerAllocation)
+		to     ledger.AccountRef
+		fields []string
+	}{
+		{name: "to revenue", change: func(*escrow.PartnerAllocation) {}, to: escrow.Revenue("EUR")},
+		{name: "back to the partner", change: func(a *escrow.PartnerAllocation) { a.To = escrow.AllocateToPartner }, to: escrow.PartnerSettlement("p-1", "EUR")},
+		{name: "nothing", change: func(a *escrow.PartnerAllocation) { *a = escrow.PartnerAllocation{Currency: "EUR"} },
+			fields: []string{"allocation", "allocation_id", "amount_minor", "note", "partner_id"}},
+		{name: "a blank note", change: func(a *escrow.PartnerAllocation) { a.Note = " \n" }, fields: []string{"note"}},
+		{name: "a long note", change: func(a *escrow.PartnerAllocation) { a.Note = strings.Repeat("x", escrow.MaxAllocationNote+1) }, fields: []string{"note"}},
+		{name: "an unknown allocation", change: func(a *escrow.PartnerAllocation) { a.To = "charity" }, fields: []string{"allocation"}},
+		{name: "a bad currency", change: func(a *escrow.PartnerAllocation) { a.Currency = "eur" }, fields: []string{"amount.currency_code"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := valid
+			tc.change(&a)
+			ts, err := escrow.PlanPartnerAllocation(a)
+			if tc.fields != nil {
+				if got := testkit.Fields(t, err); !slices.Equal(got, tc.fields) {
+					t.Fatalf("fields = %v, want %v", got, tc.fields)
+				}
+				return
+			}
+			if err != nil || len(ts) != 1 || ts[0].Debit != unallocated || ts[0].Credit != tc.to || ts[0].Amount != 400 ||
+				ts[0].Code != ledger.CodePartnerAllocation || ts[0].Reference != "partner-allocation:p-1:a-1" {
+				t.Errorf("allocation = %+v, %v", ts, err)
 			}
 		})
 	}

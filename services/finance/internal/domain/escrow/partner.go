@@ -1,6 +1,9 @@
 package escrow
 
 import (
+	"strings"
+	"unicode/utf8"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
@@ -122,4 +125,72 @@ func PlanPartnerWithdrawal(w PartnerWithdrawal) ([]ledger.TransferSpec, error) {
 // key.
 func PartnerWithdrawalRef(partnerID, withdrawalID string) string {
 	return "partner-withdrawal:" + partnerID + ":" + withdrawalID
+}
+
+// ReceiptAllocation is where money leaves a partner's unallocated receipts
+// to.
+type ReceiptAllocation string
+
+// The allocations an operator can make.
+const (
+	// AllocateToRevenue keeps the money as the platform's income.
+	AllocateToRevenue ReceiptAllocation = "revenue"
+	// AllocateToPartner records it paid back to the partner.
+	AllocateToPartner ReceiptAllocation = "returned_to_partner"
+)
+
+// MaxAllocationNote bounds an allocation's note, in characters.
+const MaxAllocationNote = 2000
+
+// PartnerAllocation is an operator's move out of a partner's unallocated
+// receipts.
+type PartnerAllocation struct {
+	PartnerID    string
+	AllocationID string
+	Amount       int64
+	Currency     string
+	To           ReceiptAllocation
+	// Note says why; it travels in the allocation's event.
+	Note string
+}
+
+// PlanPartnerAllocation debits the partner's unallocated receipts (whose
+// flag refuses taking more than they hold) and credits platform revenue,
+// or the partner's settlement source (outside the book) for money paid
+// back. The note is required: the decision turns money nobody could
+// attribute into income or a payment.
+func PlanPartnerAllocation(a PartnerAllocation) ([]ledger.TransferSpec, error) {
+	var v apperr.Violations
+	required(&v, "partner_id", a.PartnerID)
+	required(&v, "allocation_id", a.AllocationID)
+	positive(&v, "amount_minor", a.Amount)
+	if !money.ValidCurrency(a.Currency) {
+		v.Add("amount.currency_code", "is not a transactable ISO 4217 currency")
+	}
+	var to ledger.AccountRef
+	switch a.To {
+	case AllocateToRevenue:
+		to = Revenue(a.Currency)
+	case AllocateToPartner:
+		to = PartnerSettlement(a.PartnerID, a.Currency)
+	default:
+		v.Add("allocation", "must be REVENUE or RETURNED_TO_PARTNER")
+	}
+	switch n := utf8.RuneCountInString(a.Note); {
+	case strings.TrimSpace(a.Note) == "":
+		v.Add("note", "is required: say why the money goes there")
+	case n > MaxAllocationNote:
+		v.Add("note", "must be at most 2000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return []ledger.TransferSpec{posted(PartnerUnallocated(a.PartnerID, a.Currency), to, a.Amount, ledger.CodePartnerAllocation,
+		PartnerAllocationRef(a.PartnerID, a.AllocationID), nil)}, nil
+}
+
+// PartnerAllocationRef is a partner allocation's reference and idempotency
+// key.
+func PartnerAllocationRef(partnerID, allocationID string) string {
+	return "partner-allocation:" + partnerID + ":" + allocationID
 }

@@ -25,6 +25,9 @@ const (
 	CodeWithdrawal      Code = "withdrawal"       // payout ← partner virtual: money out of a partner
 	CodeCoupon          Code = "coupon"           // coupon expense → escrow
 	CodeCarrierPayment  Code = "carrier_payment"  // carrier payable → carrier settlement
+	// CodePartnerAllocation moves a partner's unallocated receipts to revenue
+	// or back to the partner, on an operator's decision.
+	CodePartnerAllocation Code = "partner_allocation"
 )
 
 // Phase is where a transfer stands in the two-phase protocol.

@@ -203,6 +203,32 @@ func (s *EscrowServer) RecordPartnerWithdrawal(ctx context.Context, req *finance
 		Unallocated: money(res.Unallocated, cur)}, nil
 }
 
+// AllocatePartnerReceipts moves money out of a partner's unallocated
+// receipts (admins).
+func (s *EscrowServer) AllocatePartnerReceipts(ctx context.Context, req *financev1.AllocatePartnerReceiptsRequest) (*financev1.AllocatePartnerReceiptsResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	amount, cur, err := amountOf("amount", req.GetAmount())
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.escrows.AllocatePartnerReceipts(ctx, c, app.PartnerAllocationInput{PartnerID: req.GetPartnerId(), AllocationID: req.GetAllocationId(),
+		Amount: amount, Currency: cur, To: allocationsOf[req.GetAllocation()], Note: req.GetNote()})
+	if err != nil {
+		return nil, err
+	}
+	return &financev1.AllocatePartnerReceiptsResponse{Replayed: res.Replayed, TransferId: res.Transfers[0].ID}, nil
+}
+
+// allocationsOf maps the API's receipt allocations to the domain's; an
+// unknown one maps to none and is refused by the plan.
+var allocationsOf = map[financev1.ReceiptAllocation]escrow.ReceiptAllocation{
+	financev1.ReceiptAllocation_RECEIPT_ALLOCATION_REVENUE:             escrow.AllocateToRevenue,
+	financev1.ReceiptAllocation_RECEIPT_ALLOCATION_RETURNED_TO_PARTNER: escrow.AllocateToPartner,
+}
+
 // SetCommissionRate sets a supplier's commission (admins).
 func (s *EscrowServer) SetCommissionRate(ctx context.Context, req *financev1.SetCommissionRateRequest) (*financev1.SetCommissionRateResponse, error) {
 	c, err := caller(ctx)
