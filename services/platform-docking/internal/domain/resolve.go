@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -63,12 +64,7 @@ var (
 // later needs the reason.
 func ValidateResolution(lineID string, r Resolution, note string) error {
 	var v apperr.Violations
-	switch n := utf8.RuneCountInString(lineID); {
-	case n == 0:
-		v.Add("line_id", "is required")
-	case n > maxLineID:
-		v.Add("line_id", "must be at most 256 characters")
-	}
+	checkPartnerID(&v, "line_id", lineID, maxLineID)
 	if r != ResolutionAccept && r != ResolutionDismiss {
 		v.Add("resolution", "must be ACCEPT_PARTNER_FIGURES or DISMISS")
 	}
@@ -84,14 +80,19 @@ const maxPayoutID = 128
 // line's is (the resolution books money nobody can attribute yet).
 func ValidatePayoutResolution(payoutID, note string) error {
 	var v apperr.Violations
-	switch n := utf8.RuneCountInString(payoutID); {
-	case n == 0:
-		v.Add("payout_id", "is required")
-	case n > maxPayoutID:
-		v.Add("payout_id", "must be at most 128 characters")
-	}
+	checkPartnerID(&v, "payout_id", payoutID, maxPayoutID)
 	checkNote(&v, note, "say why the payout is recorded beyond what was credited")
 	return v.Err()
+}
+
+// checkPartnerID adds a violation for a missing or long partner-given id.
+func checkPartnerID(v *apperr.Violations, field, id string, most int) {
+	switch n := utf8.RuneCountInString(id); {
+	case n == 0:
+		v.Add(field, "is required")
+	case n > most:
+		v.Add(field, fmt.Sprintf("must be at most %d characters", most))
+	}
 }
 
 // checkNote adds a violation for a missing, long or garbled resolution

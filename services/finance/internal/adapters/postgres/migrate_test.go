@@ -2,10 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"io/fs"
-	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,19 +18,7 @@ import (
 // one that would break the new flag keeps the old one for an operator.
 func TestPartnerVirtualMigration(t *testing.T) {
 	ctx := context.Background()
-	before := fstest.MapFS{}
-	err := fs.WalkDir(migrations.FS, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".sql") || name >= "00006" {
-			return err
-		}
-		b, err := fs.ReadFile(migrations.FS, name)
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := testkit.Database(t, testkit.Migrations{Name: "finance_before_00006", FS: before})
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "finance", migrations.FS, "00006"))
 	old := int32(ledger.FlagDebitsMustNotExceedCredits)
 	accounts := []struct {
 		kind            ledger.Kind

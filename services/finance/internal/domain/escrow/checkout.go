@@ -68,9 +68,7 @@ func PlanCheckout(c Checkout) (CheckoutPlan, error) {
 	var v apperr.Violations
 	required(&v, "order_id", c.OrderID)
 	required(&v, "buyer_id", c.BuyerID)
-	if !money.ValidCurrency(c.BuyerCurrency) {
-		v.Add("buyer_currency", "is not a transactable ISO 4217 currency")
-	}
+	transactable(&v, "buyer_currency", c.BuyerCurrency)
 	switch {
 	case len(c.Shares) == 0:
 		v.Add("sub_orders", "must name at least one sub-order")

@@ -26,9 +26,7 @@ func PlanFreightLeg(l FreightLeg) ([]ledger.TransferSpec, error) {
 	required(&v, "leg_id", l.LegID)
 	required(&v, "carrier_id", l.CarrierID)
 	positive(&v, "amount_minor", l.Amount)
-	if !money.ValidCurrency(l.Currency) {
-		v.Add("amount.currency_code", "is not a transactable ISO 4217 currency")
-	}
+	transactable(&v, "amount.currency_code", l.Currency)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -47,13 +45,19 @@ func PlanCoupon(subOrderID, couponID string, amount int64, currency string) ([]l
 	required(&v, "sub_order_id", subOrderID)
 	required(&v, "coupon_id", couponID)
 	positive(&v, "amount_minor", amount)
-	if !money.ValidCurrency(currency) {
-		v.Add("amount.currency_code", "is not a transactable ISO 4217 currency")
-	}
+	transactable(&v, "amount.currency_code", currency)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	return []ledger.TransferSpec{posted(CouponExpense(currency), Escrow(subOrderID, currency), amount, ledger.CodeCoupon, CouponRef(subOrderID, couponID), nil)}, nil
+}
+
+// transactable adds a violation on field unless currency is one money can
+// move in.
+func transactable(v *apperr.Violations, field, currency string) {
+	if !money.ValidCurrency(currency) {
+		v.Add(field, "is not a transactable ISO 4217 currency")
+	}
 }
 
 func positive(v *apperr.Violations, field string, n int64) {

@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
-	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 )
 
@@ -45,9 +44,7 @@ func PlanPartnerSettlement(l PartnerSettlementLine) (PartnerPlan, error) {
 	if l.Fees < 0 || l.Fees > l.Gross {
 		v.Add("fees_minor", "must be between 0 and the gross amount")
 	}
-	if !money.ValidCurrency(l.Currency) {
-		v.Add("currency_code", "is not a transactable ISO 4217 currency")
-	}
+	transactable(&v, "currency_code", l.Currency)
 	if err := v.Err(); err != nil {
 		return PartnerPlan{}, err
 	}
@@ -104,9 +101,7 @@ func PlanPartnerWithdrawal(w PartnerWithdrawal) ([]ledger.TransferSpec, error) {
 	if w.Unallocated < 0 || w.Unallocated > w.Amount {
 		v.Add("unallocated_minor", "must be between 0 and the amount")
 	}
-	if !money.ValidCurrency(w.Currency) {
-		v.Add("amount.currency_code", "is not a transactable ISO 4217 currency")
-	}
+	transactable(&v, "amount.currency_code", w.Currency)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -164,9 +159,7 @@ func PlanPartnerAllocation(a PartnerAllocation) ([]ledger.TransferSpec, error) {
 	required(&v, "partner_id", a.PartnerID)
 	required(&v, "allocation_id", a.AllocationID)
 	positive(&v, "amount_minor", a.Amount)
-	if !money.ValidCurrency(a.Currency) {
-		v.Add("amount.currency_code", "is not a transactable ISO 4217 currency")
-	}
+	transactable(&v, "amount.currency_code", a.Currency)
 	var to ledger.AccountRef
 	switch a.To {
 	case AllocateToRevenue:

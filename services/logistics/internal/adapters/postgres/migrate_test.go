@@ -2,10 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"io/fs"
-	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,19 +18,7 @@ import (
 // their refused legs are left as they were.
 func TestFreightPayerMigration(t *testing.T) {
 	ctx := context.Background()
-	before := fstest.MapFS{}
-	err := fs.WalkDir(migrations.FS, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".sql") || name >= "00003" {
-			return err
-		}
-		b, err := fs.ReadFile(migrations.FS, name)
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := testkit.Database(t, testkit.Migrations{Name: "logistics_before_00003", FS: before})
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "logistics", migrations.FS, "00003"))
 	now := time.Now()
 	carrier, method := uuid.New(), uuid.New()
 	exec := func(sql string, args ...any) {

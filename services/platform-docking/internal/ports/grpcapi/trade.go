@@ -204,23 +204,30 @@ func (s *Docking) ResolveSettlementLine(ctx context.Context, req *dockingv1.Reso
 	if err != nil {
 		return nil, err
 	}
-	var v apperr.Violations
-	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
-	if err := v.Merge(err); err != nil {
+	resolution := lineResolutions[req.GetResolution()]
+	id, err := partnerAnd(req.GetPartnerId(), domain.ValidateResolution(req.GetLineId(), resolution, req.GetNote()))
+	if err != nil {
 		return nil, err
 	}
-	in := app.LineResolutionInput{PartnerID: id, LineID: req.GetLineId(), Resolution: lineResolutions[req.GetResolution()], Note: req.GetNote()}
-	if err := v.Merge(domain.ValidateResolution(in.LineID, in.Resolution, in.Note)); err != nil {
-		return nil, err
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	l, err := s.trade.ResolveLine(ctx, c, in)
+	l, err := s.trade.ResolveLine(ctx, c, app.LineResolutionInput{PartnerID: id, LineID: req.GetLineId(), Resolution: resolution, Note: req.GetNote()})
 	if err != nil {
 		return nil, err
 	}
 	return &dockingv1.ResolveSettlementLineResponse{Line: lineProto(l)}, nil
+}
+
+// partnerAnd parses a request's partner id and answers its bad fields and
+// the request's others (fields, from the domain's validation) together.
+func partnerAnd(partnerID string, fields error) (uuid.UUID, error) {
+	var v apperr.Violations
+	id, err := apperr.ParseID("partner_id", partnerID)
+	if err := v.Merge(err); err != nil {
+		return uuid.Nil, err
+	}
+	if err := v.Merge(fields); err != nil {
+		return uuid.Nil, err
+	}
+	return id, v.Err()
 }
 
 // lineProto maps a stored line for operators: the partner's figures, what
@@ -267,15 +274,8 @@ func (s *Docking) ResolvePartnerPayout(ctx context.Context, req *dockingv1.Resol
 	if err != nil {
 		return nil, err
 	}
-	var v apperr.Violations
-	id, err := apperr.ParseID("partner_id", req.GetPartnerId())
-	if err := v.Merge(err); err != nil {
-		return nil, err
-	}
-	if err := v.Merge(domain.ValidatePayoutResolution(req.GetPayoutId(), req.GetNote())); err != nil {
-		return nil, err
-	}
-	if err := v.Err(); err != nil {
+	id, err := partnerAnd(req.GetPartnerId(), domain.ValidatePayoutResolution(req.GetPayoutId(), req.GetNote()))
+	if err != nil {
 		return nil, err
 	}
 	p, err := s.trade.ResolvePayout(ctx, c, app.PayoutResolutionInput{PartnerID: id, PayoutID: req.GetPayoutId(), Note: req.GetNote()})
