@@ -118,4 +118,14 @@ func TestResolvingARecordedPayoutIsRefused(t *testing.T) {
 	if p, err := f.store.GetPayout(context.Background(), f.partner, payouts[0].PayoutID); err != nil || p.Resolution != nil || p.Unallocated != 0 {
 		t.Errorf("after the refusal the payout is %+v, %v; want it unchanged", p, err)
 	}
+	// A refusal saved late (a round that asked finance while the payout was
+	// being recorded) never unrecords it.
+	recordedAt := f.payouts(t, app.PayoutRecorded)[0].RecordedAt
+	if err := f.store.SavePayoutRecord(context.Background(), f.partner, payouts[0].PayoutID, nil, 0, "the withdrawal exceeds the partner virtual account"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := f.store.GetPayout(context.Background(), f.partner, payouts[0].PayoutID); err != nil || p.RecordedAt == nil ||
+		!p.RecordedAt.Equal(*recordedAt) || p.LastError != "" {
+		t.Errorf("after a late refusal the payout is %+v, %v; want it recorded as it was", p, err)
+	}
 }

@@ -112,7 +112,7 @@ type TradeStore interface {
 	UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredPayout, error)
 	// SavePayoutRecord notes finance's answer for a payout: recorded at
 	// recordedAt with the part finance booked unallocated, or refused with
-	// msg (recordedAt nil).
+	// msg (recordedAt nil). A payout recorded stays as first recorded.
 	SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, unallocated int64, msg string) error
 	// ResolvePayout sets an operator's resolution on an unrecorded payout
 	// without one and returns the payout. A payout resolved before is

@@ -548,9 +548,18 @@ func (s Trade) UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit
 	return pgx.CollectRows(rows, scanPayout)
 }
 
+// SavePayoutRecord never unrecords a payout: an operator's resolution and
+// a settlement round may ask finance about the same payout at once, and a
+// refusal the round saves after the resolution's recording must not undo
+// it.
 func (s Trade) SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, unallocated int64, msg string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE partner_payouts SET recorded_at = $3, unallocated_minor = $4, last_error = $5
-		WHERE partner_id = $1 AND payout_id = $2`, partnerID, payoutID, recordedAt, unallocated, msg)
+	if recordedAt == nil {
+		_, err := s.pool.Exec(ctx, `UPDATE partner_payouts SET last_error = $3
+			WHERE partner_id = $1 AND payout_id = $2 AND recorded_at IS NULL`, partnerID, payoutID, msg)
+		return err
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE partner_payouts SET recorded_at = $3, unallocated_minor = $4, last_error = ''
+		WHERE partner_id = $1 AND payout_id = $2 AND recorded_at IS NULL`, partnerID, payoutID, recordedAt, unallocated)
 	return err
 }
 
