@@ -80,10 +80,11 @@ func (e *Escrows) RecordPartnerWithdrawal(ctx context.Context, caller auth.Calle
 		return PartnerWithdrawalResult{}, err
 	}
 	w := escrow.PartnerWithdrawal{PartnerID: in.PartnerID, WithdrawalID: in.WithdrawalID, Amount: in.Amount, Currency: in.Currency}
-	if _, err := escrow.PlanPartnerWithdrawal(w); err != nil {
-		return PartnerWithdrawalResult{}, err
-	}
 	if in.ExcessUnallocated {
+		// Bad input is refused before the ledger is read for the split.
+		if _, err := escrow.PlanPartnerWithdrawal(w); err != nil {
+			return PartnerWithdrawalResult{}, err
+		}
 		u, err := e.unallocatedPart(ctx, w)
 		if err != nil {
 			return PartnerWithdrawalResult{}, err
@@ -162,13 +163,14 @@ func (e *Escrows) AllocatePartnerReceipts(ctx context.Context, caller auth.Calle
 		return ledger.Result{}, err
 	}
 	ev := &financev1.PartnerReceiptsAllocated{PartnerId: in.PartnerID, AllocationId: in.AllocationID, Amount: moneyProto(in.Amount, in.Currency),
-		Allocation: receiptAllocations[in.To], Note: in.Note, AllocatedBy: admin, OccurredAt: timestamppb.New(e.fin.clock())}
+		Allocation: ReceiptAllocations[in.To], Note: in.Note, AllocatedBy: admin, OccurredAt: timestamppb.New(e.fin.clock())}
 	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: escrow.PartnerAllocationRef(in.PartnerID, in.AllocationID), Transfers: transfers},
 		outbox.Message{Subject: "finance.partner.receipts_allocated", Payload: ev})
 }
 
-// receiptAllocations names the domain's allocations in events.
-var receiptAllocations = map[escrow.ReceiptAllocation]financev1.ReceiptAllocation{
+// ReceiptAllocations names the domain's allocations in the API and its
+// events.
+var ReceiptAllocations = map[escrow.ReceiptAllocation]financev1.ReceiptAllocation{
 	escrow.AllocateToRevenue: financev1.ReceiptAllocation_RECEIPT_ALLOCATION_REVENUE,
 	escrow.AllocateToPartner: financev1.ReceiptAllocation_RECEIPT_ALLOCATION_RETURNED_TO_PARTNER,
 }

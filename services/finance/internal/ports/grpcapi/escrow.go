@@ -9,6 +9,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/enummap"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 )
@@ -224,10 +225,7 @@ func (s *EscrowServer) AllocatePartnerReceipts(ctx context.Context, req *finance
 
 // allocationsOf maps the API's receipt allocations to the domain's; an
 // unknown one maps to none and is refused by the plan.
-var allocationsOf = map[financev1.ReceiptAllocation]escrow.ReceiptAllocation{
-	financev1.ReceiptAllocation_RECEIPT_ALLOCATION_REVENUE:             escrow.AllocateToRevenue,
-	financev1.ReceiptAllocation_RECEIPT_ALLOCATION_RETURNED_TO_PARTNER: escrow.AllocateToPartner,
-}
+var allocationsOf = enummap.Invert(app.ReceiptAllocations)
 
 // SetCommissionRate sets a supplier's commission (admins).
 func (s *EscrowServer) SetCommissionRate(ctx context.Context, req *financev1.SetCommissionRateRequest) (*financev1.SetCommissionRateResponse, error) {

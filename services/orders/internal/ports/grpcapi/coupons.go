@@ -10,6 +10,7 @@ import (
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/enummap"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
@@ -188,24 +189,16 @@ var couponStatuses = map[domain.CouponStatus]ordersv1.CouponStatus{
 // domain value, which validation refuses by name; a status left
 // UNSPECIFIED lists every status.
 var (
-	campaignKindFromProto = reverse(campaignKinds)
-	funderFromProto       = reverse(funders)
-	channelFromProto      = reverse(channels)
-	holderKindFromProto   = reverse(holderKinds)
+	campaignKindFromProto = enummap.Invert(campaignKinds)
+	funderFromProto       = enummap.Invert(funders)
+	channelFromProto      = enummap.Invert(channels)
+	holderKindFromProto   = enummap.Invert(holderKinds)
 	couponStatusFromProto = func() map[ordersv1.CouponStatus]domain.CouponStatus {
-		m := reverse(couponStatuses)
+		m := enummap.Invert(couponStatuses)
 		m[ordersv1.CouponStatus_COUPON_STATUS_UNSPECIFIED] = ""
 		return m
 	}()
 )
-
-func reverse[D, P comparable](m map[D]P) map[P]D {
-	out := make(map[P]D, len(m))
-	for d, p := range m {
-		out[p] = d
-	}
-	return out
-}
 
 func campaignProto(c domain.Campaign) *ordersv1.CouponCampaign {
 	out := &ordersv1.CouponCampaign{

@@ -6,6 +6,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/enummap"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -29,7 +30,7 @@ var subOrderStatuses = map[partnerv1.SubOrderStatus]app.SubOrderStatus{
 	partnerv1.SubOrderStatus_SUB_ORDER_STATUS_CANCELLED: app.SubOrderCancelled,
 }
 
-var subOrderStatusProtos = reverse(subOrderStatuses)
+var subOrderStatusProtos = enummap.Invert(subOrderStatuses)
 
 func stockSync(req *partnerv1.PushStockRequest) (app.StockSync, error) {
 	w, err := apperr.ParseID("warehouse_id", req.GetWarehouseId())

@@ -12,6 +12,7 @@ import (
 	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/enummap"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -23,7 +24,7 @@ var supplyOrderStates = map[dockingv1.SupplyOrderState]string{
 	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_HELD:    app.SupplyHeld,
 }
 
-var supplyOrderStateProto = reverse(supplyOrderStates)
+var supplyOrderStateProto = enummap.Invert(supplyOrderStates)
 
 // errNoSupply answers the supply methods of a docking run without them.
 var errNoSupply = apperr.Unavailable("supply platforms are not docked by this deployment").WithReason("SUPPLY_NOT_CONFIGURED")

@@ -11,6 +11,7 @@ import (
 	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/enummap"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -52,20 +53,11 @@ var payoutStates = map[dockingv1.PartnerPayoutState]string{
 	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_WAITING:  app.PayoutWaiting,
 }
 
-// reverse inverts one of the enum maps for answers.
-func reverse[K comparable, V comparable](m map[K]V) map[V]K {
-	out := make(map[V]K, len(m))
-	for k, v := range m {
-		out[v] = k
-	}
-	return out
-}
-
 var (
-	listingStatusProto = reverse(listingStatuses)
-	orderStateProto    = reverse(orderStates)
-	lineStateProto     = reverse(lineStates)
-	payoutStateProto   = reverse(payoutStates)
+	listingStatusProto = enummap.Invert(listingStatuses)
+	orderStateProto    = enummap.Invert(orderStates)
+	lineStateProto     = enummap.Invert(lineStates)
+	payoutStateProto   = enummap.Invert(payoutStates)
 )
 
 // GetPartnerActivity returns docking's recent work with a partner (admins).
@@ -205,7 +197,7 @@ func (s *Docking) ResolveSettlementLine(ctx context.Context, req *dockingv1.Reso
 		return nil, err
 	}
 	resolution := lineResolutions[req.GetResolution()]
-	id, err := partnerAnd(req.GetPartnerId(), domain.ValidateResolution(req.GetLineId(), resolution, req.GetNote()))
+	id, err := partnerIDWithFields(req.GetPartnerId(), domain.ValidateResolution(req.GetLineId(), resolution, req.GetNote()))
 	if err != nil {
 		return nil, err
 	}
@@ -216,9 +208,9 @@ func (s *Docking) ResolveSettlementLine(ctx context.Context, req *dockingv1.Reso
 	return &dockingv1.ResolveSettlementLineResponse{Line: lineProto(l)}, nil
 }
 
-// partnerAnd parses a request's partner id and answers its bad fields and
+// partnerIDWithFields parses a request's partner id and answers its bad fields and
 // the request's others (fields, from the domain's validation) together.
-func partnerAnd(partnerID string, fields error) (uuid.UUID, error) {
+func partnerIDWithFields(partnerID string, fields error) (uuid.UUID, error) {
 	var v apperr.Violations
 	id, err := apperr.ParseID("partner_id", partnerID)
 	if err := v.Merge(err); err != nil {
@@ -274,7 +266,7 @@ func (s *Docking) ResolvePartnerPayout(ctx context.Context, req *dockingv1.Resol
 	if err != nil {
 		return nil, err
 	}
-	id, err := partnerAnd(req.GetPartnerId(), domain.ValidatePayoutResolution(req.GetPayoutId(), req.GetNote()))
+	id, err := partnerIDWithFields(req.GetPartnerId(), domain.ValidatePayoutResolution(req.GetPayoutId(), req.GetNote()))
 	if err != nil {
 		return nil, err
 	}
