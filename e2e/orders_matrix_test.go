@@ -59,6 +59,7 @@ func TestOrdersAuthorizationMatrix(t *testing.T) {
 	o, s := "/v1/orders/"+order, "/v1/sub-orders/"+sub
 	unknown := "00000000-0000-4000-8000-000000000000"
 	from := map[string]any{"methodId": unknown, "from": map[string]any{"recipient": "Works", "countryCode": "CN", "city": "Shenzhen", "lines": []string{"Dock 4"}}}
+	parcel := map[string]any{"carrierCode": "YTO", "waybill": "YT7000000001"}
 	notFound, refused := []int{404}, []int{400, 409}
 	check := func(actor, path string, body any, want []int) authzCheck {
 		return authzCheck{actor: actor, path: path, body: body, want: want}
@@ -76,9 +77,12 @@ func TestOrdersAuthorizationMatrix(t *testing.T) {
 	}
 	// The sub-order's own supplier may fulfil it; everyone else is told it
 	// does not exist.
-	fulfil := func(path string, body any, supplierWant []int) []authzCheck {
+	strangers := func(path string, body any) []authzCheck {
 		return []authzCheck{check("supplier2", path, body, notFound), check("buyer", path, body, notFound),
-			check("other", path, body, notFound), check("merchant", path, body, notFound), check("supplier", path, body, supplierWant)}
+			check("other", path, body, notFound), check("merchant", path, body, notFound)}
+	}
+	fulfil := func(path string, body any, supplierWant []int) []authzCheck {
+		return append(strangers(path, body), check("supplier", path, body, supplierWant))
 	}
 	authzMatrix{
 		services: []string{"crossdock.orders.v1.OrdersService"},
@@ -105,9 +109,13 @@ func TestOrdersAuthorizationMatrix(t *testing.T) {
 			"GET /v1/supplier/sub-orders": {check("supplier", "", nil, ok), check("supplier2", "", nil, ok),
 				check("admin", "/v1/supplier/sub-orders?supplierId="+supplierOrg, nil, ok), check("buyer", "", nil, denied),
 				check("merchant", "", nil, denied), check("supplier2", "/v1/supplier/sub-orders?supplierId="+supplierOrg, nil, denied)},
-			"POST /v1/sub-orders/{sub_order_id}/accept":          fulfil(s+"/accept", nil, ok),
-			"POST /v1/sub-orders/{sub_order_id}/ship":            fulfil(s+"/ship", from, []int{400, 404}),
-			"POST /v1/sub-orders/{sub_order_id}/deliver":         fulfil(s+"/deliver", nil, refused),
+			"POST /v1/sub-orders/{sub_order_id}/accept":  fulfil(s+"/accept", nil, ok),
+			"POST /v1/sub-orders/{sub_order_id}/ship":    fulfil(s+"/ship", from, []int{400, 404}),
+			"POST /v1/sub-orders/{sub_order_id}/deliver": fulfil(s+"/deliver", nil, refused),
+			// The supplier's parcel lacks its waybill, so the sub-order stays
+			// unshipped for the other rows.
+			"POST /v1/sub-orders/{sub_order_id}/external-shipment": append(strangers(s+"/external-shipment", parcel),
+				check("supplier", s+"/external-shipment", map[string]any{"carrierCode": "YTO"}, []int{400})),
 			"POST /v1/sub-orders/{sub_order_id}/confirm-receipt": {check("supplier", s+"/confirm-receipt", nil, notFound), check("other", s+"/confirm-receipt", nil, notFound), check("admin", s+"/confirm-receipt", nil, notFound), check("buyer", s+"/confirm-receipt", nil, refused)},
 		},
 		tokens:  tokens,

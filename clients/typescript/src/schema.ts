@@ -2590,7 +2590,9 @@ export interface paths {
         /**
          * ConfirmReceipt is the buyer confirming a delivered sub-order: it settles now instead of after the automatic completion delay.
          * @description ConfirmReceipt is the buyer confirming a delivered sub-order: it settles now
-         *     instead of after the automatic completion delay. The buyer who placed it.
+         *     instead of after the automatic completion delay. A sub-order shipped outside our
+         *     logistics (RecordExternalShipment) may be confirmed while shipped: nobody else
+         *     reports its delivery. The buyer who placed it.
          */
         post: operations["OrdersService_ConfirmReceipt"];
         delete?: never;
@@ -2615,6 +2617,35 @@ export interface paths {
          *     supplier organization.
          */
         post: operations["OrdersService_DeliverSubOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sub-orders/{subOrderId}/external-shipment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RecordExternalShipment marks a physical sub-order shipped by a parcel booked outside Crossdock's logistics (the supplier's own carrier, or the supply platform it buys from): only its carrier and waybill are known, so it carries no freight legs (the escrow's target freight goes back to the buyer at settlement) and no tracking.
+         * @description RecordExternalShipment marks a physical sub-order shipped by a parcel booked
+         *     outside Crossdock's logistics (the supplier's own carrier, or the supply platform
+         *     it buys from): only its carrier and waybill are known, so it carries no freight
+         *     legs (the escrow's target freight goes back to the buyer at settlement) and no
+         *     tracking. Its stock is committed at once; it counts as delivered when the buyer
+         *     confirms receipt, or ORDERS_EXTERNAL_DELIVERY after shipping. A retry with the
+         *     same carrier and waybill answers the sub-order as it is; another waybill, or a
+         *     sub-order shipped through logistics, is FAILED_PRECONDITION ALREADY_SHIPPED.
+         *     Callers as for ShipSubOrder (platform-docking records its supply platforms'
+         *     waybills this way, naming the platform's supplier).
+         */
+        post: operations["OrdersService_RecordExternalShipment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5053,6 +5084,17 @@ export interface components {
         ReceiveReturnResponse: {
             afterSale?: components["schemas"]["AfterSale"];
         };
+        RecordExternalShipmentBody: {
+            /** @description The carrier's code (at most 32 characters), e.g. "YTO". */
+            carrierCode?: string;
+            /** @description The carrier's tracking number (at most 64 characters). */
+            waybill?: string;
+            /** @description As ShipSubOrderRequest.supplier_org_id. */
+            supplierOrgId?: string;
+        };
+        RecordExternalShipmentResponse: {
+            subOrder?: components["schemas"]["orders.v1.SubOrder"];
+        };
         RecordQualityCheckBody: {
             passed?: boolean;
             notes?: string;
@@ -6338,6 +6380,11 @@ export interface components {
             eta?: string;
             /** Format: date-time */
             deliveredAt?: string;
+            /**
+             * @description Shipped outside Crossdock's logistics (RecordExternalShipment): only the waybill
+             *     and carrier are known, no position, method or ETA.
+             */
+            external?: boolean;
         };
         /**
          * @description ProductType says whether a line's goods ship.
@@ -6860,6 +6907,8 @@ export type ReceivePurchaseOrderBody = components['schemas']['ReceivePurchaseOrd
 export type ReceivePurchaseOrderResponse = components['schemas']['ReceivePurchaseOrderResponse'];
 export type ReceiveReturnBody = components['schemas']['ReceiveReturnBody'];
 export type ReceiveReturnResponse = components['schemas']['ReceiveReturnResponse'];
+export type RecordExternalShipmentBody = components['schemas']['RecordExternalShipmentBody'];
+export type RecordExternalShipmentResponse = components['schemas']['RecordExternalShipmentResponse'];
 export type RecordQualityCheckBody = components['schemas']['RecordQualityCheckBody'];
 export type RecordQualityCheckResponse = components['schemas']['RecordQualityCheckResponse'];
 export type RefreshRequest = components['schemas']['RefreshRequest'];
@@ -12548,6 +12597,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliverSubOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    OrdersService_RecordExternalShipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "carrierCode": "sim",
+                 *       "waybill": "example waybill",
+                 *       "supplierOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordExternalShipmentBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordExternalShipmentResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -938,8 +938,11 @@ type Parcel struct {
 	DistanceLeftKm float64                `protobuf:"fixed64,8,opt,name=distance_left_km,json=distanceLeftKm,proto3" json:"distance_left_km,omitempty"`
 	Eta            *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=eta,proto3" json:"eta,omitempty"`
 	DeliveredAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Shipped outside Crossdock's logistics (RecordExternalShipment): only the waybill
+	// and carrier are known, no position, method or ETA.
+	External      bool `protobuf:"varint,11,opt,name=external,proto3" json:"external,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Parcel) Reset() {
@@ -1040,6 +1043,13 @@ func (x *Parcel) GetDeliveredAt() *timestamppb.Timestamp {
 		return x.DeliveredAt
 	}
 	return nil
+}
+
+func (x *Parcel) GetExternal() bool {
+	if x != nil {
+		return x.External
+	}
+	return false
 }
 
 // TopUp is what a sub-order's escrow lacked at settlement: the buyer pays it through
@@ -2752,6 +2762,121 @@ func (x *ShipSubOrderResponse) GetSubOrder() *SubOrder {
 	return nil
 }
 
+type RecordExternalShipmentRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	// The carrier's code (at most 32 characters), e.g. "YTO".
+	CarrierCode string `protobuf:"bytes,2,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	// The carrier's tracking number (at most 64 characters).
+	Waybill string `protobuf:"bytes,3,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	// As ShipSubOrderRequest.supplier_org_id.
+	SupplierOrgId string `protobuf:"bytes,4,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordExternalShipmentRequest) Reset() {
+	*x = RecordExternalShipmentRequest{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordExternalShipmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordExternalShipmentRequest) ProtoMessage() {}
+
+func (x *RecordExternalShipmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordExternalShipmentRequest.ProtoReflect.Descriptor instead.
+func (*RecordExternalShipmentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *RecordExternalShipmentRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *RecordExternalShipmentRequest) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *RecordExternalShipmentRequest) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
+func (x *RecordExternalShipmentRequest) GetSupplierOrgId() string {
+	if x != nil {
+		return x.SupplierOrgId
+	}
+	return ""
+}
+
+type RecordExternalShipmentResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SubOrder      *SubOrder              `protobuf:"bytes,1,opt,name=sub_order,json=subOrder,proto3" json:"sub_order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordExternalShipmentResponse) Reset() {
+	*x = RecordExternalShipmentResponse{}
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordExternalShipmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordExternalShipmentResponse) ProtoMessage() {}
+
+func (x *RecordExternalShipmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordExternalShipmentResponse.ProtoReflect.Descriptor instead.
+func (*RecordExternalShipmentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *RecordExternalShipmentResponse) GetSubOrder() *SubOrder {
+	if x != nil {
+		return x.SubOrder
+	}
+	return nil
+}
+
 type DeliverSubOrderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	SubOrderId    string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
@@ -2761,7 +2886,7 @@ type DeliverSubOrderRequest struct {
 
 func (x *DeliverSubOrderRequest) Reset() {
 	*x = DeliverSubOrderRequest{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[38]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2773,7 +2898,7 @@ func (x *DeliverSubOrderRequest) String() string {
 func (*DeliverSubOrderRequest) ProtoMessage() {}
 
 func (x *DeliverSubOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[38]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2786,7 +2911,7 @@ func (x *DeliverSubOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverSubOrderRequest.ProtoReflect.Descriptor instead.
 func (*DeliverSubOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{38}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *DeliverSubOrderRequest) GetSubOrderId() string {
@@ -2805,7 +2930,7 @@ type DeliverSubOrderResponse struct {
 
 func (x *DeliverSubOrderResponse) Reset() {
 	*x = DeliverSubOrderResponse{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[39]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2817,7 +2942,7 @@ func (x *DeliverSubOrderResponse) String() string {
 func (*DeliverSubOrderResponse) ProtoMessage() {}
 
 func (x *DeliverSubOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[39]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2830,7 +2955,7 @@ func (x *DeliverSubOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeliverSubOrderResponse.ProtoReflect.Descriptor instead.
 func (*DeliverSubOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{39}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *DeliverSubOrderResponse) GetSubOrder() *SubOrder {
@@ -2849,7 +2974,7 @@ type ConfirmReceiptRequest struct {
 
 func (x *ConfirmReceiptRequest) Reset() {
 	*x = ConfirmReceiptRequest{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[40]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2861,7 +2986,7 @@ func (x *ConfirmReceiptRequest) String() string {
 func (*ConfirmReceiptRequest) ProtoMessage() {}
 
 func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[40]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2874,7 +2999,7 @@ func (x *ConfirmReceiptRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptRequest.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{40}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ConfirmReceiptRequest) GetSubOrderId() string {
@@ -2893,7 +3018,7 @@ type ConfirmReceiptResponse struct {
 
 func (x *ConfirmReceiptResponse) Reset() {
 	*x = ConfirmReceiptResponse{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[41]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2905,7 +3030,7 @@ func (x *ConfirmReceiptResponse) String() string {
 func (*ConfirmReceiptResponse) ProtoMessage() {}
 
 func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[41]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2918,7 +3043,7 @@ func (x *ConfirmReceiptResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmReceiptResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmReceiptResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{41}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ConfirmReceiptResponse) GetSubOrder() *SubOrder {
@@ -2944,7 +3069,7 @@ type PlaceExternalOrderRequest struct {
 
 func (x *PlaceExternalOrderRequest) Reset() {
 	*x = PlaceExternalOrderRequest{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[42]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2956,7 +3081,7 @@ func (x *PlaceExternalOrderRequest) String() string {
 func (*PlaceExternalOrderRequest) ProtoMessage() {}
 
 func (x *PlaceExternalOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[42]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2969,7 +3094,7 @@ func (x *PlaceExternalOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceExternalOrderRequest.ProtoReflect.Descriptor instead.
 func (*PlaceExternalOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{42}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *PlaceExternalOrderRequest) GetChannel() string {
@@ -3017,7 +3142,7 @@ type PlaceExternalOrderResponse struct {
 
 func (x *PlaceExternalOrderResponse) Reset() {
 	*x = PlaceExternalOrderResponse{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[43]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3029,7 +3154,7 @@ func (x *PlaceExternalOrderResponse) String() string {
 func (*PlaceExternalOrderResponse) ProtoMessage() {}
 
 func (x *PlaceExternalOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[43]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3042,7 +3167,7 @@ func (x *PlaceExternalOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceExternalOrderResponse.ProtoReflect.Descriptor instead.
 func (*PlaceExternalOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{43}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *PlaceExternalOrderResponse) GetOrder() *Order {
@@ -3068,7 +3193,7 @@ type PlaceExternalOrdersRequest struct {
 
 func (x *PlaceExternalOrdersRequest) Reset() {
 	*x = PlaceExternalOrdersRequest{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3080,7 +3205,7 @@ func (x *PlaceExternalOrdersRequest) String() string {
 func (*PlaceExternalOrdersRequest) ProtoMessage() {}
 
 func (x *PlaceExternalOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[44]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3093,7 +3218,7 @@ func (x *PlaceExternalOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceExternalOrdersRequest.ProtoReflect.Descriptor instead.
 func (*PlaceExternalOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{44}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *PlaceExternalOrdersRequest) GetOrders() []*PlaceExternalOrderRequest {
@@ -3113,7 +3238,7 @@ type PlaceExternalOrdersResponse struct {
 
 func (x *PlaceExternalOrdersResponse) Reset() {
 	*x = PlaceExternalOrdersResponse{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3125,7 +3250,7 @@ func (x *PlaceExternalOrdersResponse) String() string {
 func (*PlaceExternalOrdersResponse) ProtoMessage() {}
 
 func (x *PlaceExternalOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[45]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3138,7 +3263,7 @@ func (x *PlaceExternalOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlaceExternalOrdersResponse.ProtoReflect.Descriptor instead.
 func (*PlaceExternalOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{45}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *PlaceExternalOrdersResponse) GetResults() []*PlacedExternalOrder {
@@ -3161,7 +3286,7 @@ type PlacedExternalOrder struct {
 
 func (x *PlacedExternalOrder) Reset() {
 	*x = PlacedExternalOrder{}
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3173,7 +3298,7 @@ func (x *PlacedExternalOrder) String() string {
 func (*PlacedExternalOrder) ProtoMessage() {}
 
 func (x *PlacedExternalOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_orders_v1_service_proto_msgTypes[46]
+	mi := &file_crossdock_orders_v1_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3186,7 +3311,7 @@ func (x *PlacedExternalOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PlacedExternalOrder.ProtoReflect.Descriptor instead.
 func (*PlacedExternalOrder) Descriptor() ([]byte, []int) {
-	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{46}
+	return file_crossdock_orders_v1_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *PlacedExternalOrder) GetOrder() *Order {
@@ -3273,7 +3398,7 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x06groups\x18\x06 \x03(\v2!.crossdock.orders.v1.FreightGroupR\x06groups\x12\x12\n" +
 	"\x04zone\x18\a \x01(\tR\x04zone\x12.\n" +
 	"\x13chargeable_weight_g\x18\b \x01(\x03R\x11chargeableWeightG\x129\n" +
-	"\x19rate_to_supplier_currency\x18\t \x01(\tR\x16rateToSupplierCurrency\"\xef\x02\n" +
+	"\x19rate_to_supplier_currency\x18\t \x01(\tR\x16rateToSupplierCurrency\"\x8b\x03\n" +
 	"\x06Parcel\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x12\x18\n" +
@@ -3287,7 +3412,8 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x10distance_left_km\x18\b \x01(\x01R\x0edistanceLeftKm\x12,\n" +
 	"\x03eta\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x03eta\x12=\n" +
 	"\fdelivered_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\"Z\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\x12\x1a\n" +
+	"\bexternal\x18\v \x01(\bR\bexternal\"Z\n" +
 	"\x05TopUp\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x122\n" +
@@ -3423,6 +3549,14 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x04from\x18\x03 \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\x12&\n" +
 	"\x0fsupplier_org_id\x18\x04 \x01(\tR\rsupplierOrgId\"R\n" +
 	"\x14ShipSubOrderResponse\x12:\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\xa6\x01\n" +
+	"\x1dRecordExternalShipmentRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12!\n" +
+	"\fcarrier_code\x18\x02 \x01(\tR\vcarrierCode\x12\x18\n" +
+	"\awaybill\x18\x03 \x01(\tR\awaybill\x12&\n" +
+	"\x0fsupplier_org_id\x18\x04 \x01(\tR\rsupplierOrgId\"\\\n" +
+	"\x1eRecordExternalShipmentResponse\x12:\n" +
 	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\":\n" +
 	"\x16DeliverSubOrderRequest\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
@@ -3470,7 +3604,7 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x1aSUB_ORDER_STATUS_DELIVERED\x10\x05\x12$\n" +
 	" SUB_ORDER_STATUS_AWAITING_TOP_UP\x10\x06\x12\x1e\n" +
 	"\x1aSUB_ORDER_STATUS_COMPLETED\x10\a\x12\x1e\n" +
-	"\x1aSUB_ORDER_STATUS_CANCELLED\x10\b2\xdc\r\n" +
+	"\x1aSUB_ORDER_STATUS_CANCELLED\x10\b2\xe0\x0e\n" +
 	"\rOrdersService\x12T\n" +
 	"\aGetCart\x12#.crossdock.orders.v1.GetCartRequest\x1a$.crossdock.orders.v1.GetCartResponse\x12`\n" +
 	"\vSetCartLine\x12'.crossdock.orders.v1.SetCartLineRequest\x1a(.crossdock.orders.v1.SetCartLineResponse\x12Z\n" +
@@ -3485,7 +3619,8 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\vGetSubOrder\x12'.crossdock.orders.v1.GetSubOrderRequest\x1a(.crossdock.orders.v1.GetSubOrderResponse\x12~\n" +
 	"\x15ListSupplierSubOrders\x121.crossdock.orders.v1.ListSupplierSubOrdersRequest\x1a2.crossdock.orders.v1.ListSupplierSubOrdersResponse\x12i\n" +
 	"\x0eAcceptSubOrder\x12*.crossdock.orders.v1.AcceptSubOrderRequest\x1a+.crossdock.orders.v1.AcceptSubOrderResponse\x12c\n" +
-	"\fShipSubOrder\x12(.crossdock.orders.v1.ShipSubOrderRequest\x1a).crossdock.orders.v1.ShipSubOrderResponse\x12l\n" +
+	"\fShipSubOrder\x12(.crossdock.orders.v1.ShipSubOrderRequest\x1a).crossdock.orders.v1.ShipSubOrderResponse\x12\x81\x01\n" +
+	"\x16RecordExternalShipment\x122.crossdock.orders.v1.RecordExternalShipmentRequest\x1a3.crossdock.orders.v1.RecordExternalShipmentResponse\x12l\n" +
 	"\x0fDeliverSubOrder\x12+.crossdock.orders.v1.DeliverSubOrderRequest\x1a,.crossdock.orders.v1.DeliverSubOrderResponse\x12i\n" +
 	"\x0eConfirmReceipt\x12*.crossdock.orders.v1.ConfirmReceiptRequest\x1a+.crossdock.orders.v1.ConfirmReceiptResponse\x12u\n" +
 	"\x12PlaceExternalOrder\x12..crossdock.orders.v1.PlaceExternalOrderRequest\x1a/.crossdock.orders.v1.PlaceExternalOrderResponse\x12x\n" +
@@ -3505,176 +3640,181 @@ func file_crossdock_orders_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_orders_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_crossdock_orders_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_crossdock_orders_v1_service_proto_goTypes = []any{
-	(ProductType)(0),                      // 0: crossdock.orders.v1.ProductType
-	(OrderStatus)(0),                      // 1: crossdock.orders.v1.OrderStatus
-	(SubOrderStatus)(0),                   // 2: crossdock.orders.v1.SubOrderStatus
-	(*CartLine)(nil),                      // 3: crossdock.orders.v1.CartLine
-	(*Cart)(nil),                          // 4: crossdock.orders.v1.Cart
-	(*GetCartRequest)(nil),                // 5: crossdock.orders.v1.GetCartRequest
-	(*GetCartResponse)(nil),               // 6: crossdock.orders.v1.GetCartResponse
-	(*SetCartLineRequest)(nil),            // 7: crossdock.orders.v1.SetCartLineRequest
-	(*SetCartLineResponse)(nil),           // 8: crossdock.orders.v1.SetCartLineResponse
-	(*ClearCartRequest)(nil),              // 9: crossdock.orders.v1.ClearCartRequest
-	(*ClearCartResponse)(nil),             // 10: crossdock.orders.v1.ClearCartResponse
-	(*OrderLine)(nil),                     // 11: crossdock.orders.v1.OrderLine
-	(*FreightGroup)(nil),                  // 12: crossdock.orders.v1.FreightGroup
-	(*FreightBreakdown)(nil),              // 13: crossdock.orders.v1.FreightBreakdown
-	(*Parcel)(nil),                        // 14: crossdock.orders.v1.Parcel
-	(*TopUp)(nil),                         // 15: crossdock.orders.v1.TopUp
-	(*SubOrder)(nil),                      // 16: crossdock.orders.v1.SubOrder
-	(*Order)(nil),                         // 17: crossdock.orders.v1.Order
-	(*CheckoutLine)(nil),                  // 18: crossdock.orders.v1.CheckoutLine
-	(*SupplierAddress)(nil),               // 19: crossdock.orders.v1.SupplierAddress
-	(*CheckoutRequest)(nil),               // 20: crossdock.orders.v1.CheckoutRequest
-	(*CheckoutResponse)(nil),              // 21: crossdock.orders.v1.CheckoutResponse
-	(*PayOrderRequest)(nil),               // 22: crossdock.orders.v1.PayOrderRequest
-	(*PayOrderResponse)(nil),              // 23: crossdock.orders.v1.PayOrderResponse
-	(*CancelOrderRequest)(nil),            // 24: crossdock.orders.v1.CancelOrderRequest
-	(*CancelOrderResponse)(nil),           // 25: crossdock.orders.v1.CancelOrderResponse
-	(*GetOrderRequest)(nil),               // 26: crossdock.orders.v1.GetOrderRequest
-	(*GetOrderResponse)(nil),              // 27: crossdock.orders.v1.GetOrderResponse
-	(*ListOrdersRequest)(nil),             // 28: crossdock.orders.v1.ListOrdersRequest
-	(*ListOrdersResponse)(nil),            // 29: crossdock.orders.v1.ListOrdersResponse
-	(*OrderChange)(nil),                   // 30: crossdock.orders.v1.OrderChange
-	(*ListOrderChangesRequest)(nil),       // 31: crossdock.orders.v1.ListOrderChangesRequest
-	(*ListOrderChangesResponse)(nil),      // 32: crossdock.orders.v1.ListOrderChangesResponse
-	(*GetSubOrderRequest)(nil),            // 33: crossdock.orders.v1.GetSubOrderRequest
-	(*GetSubOrderResponse)(nil),           // 34: crossdock.orders.v1.GetSubOrderResponse
-	(*ListSupplierSubOrdersRequest)(nil),  // 35: crossdock.orders.v1.ListSupplierSubOrdersRequest
-	(*ListSupplierSubOrdersResponse)(nil), // 36: crossdock.orders.v1.ListSupplierSubOrdersResponse
-	(*AcceptSubOrderRequest)(nil),         // 37: crossdock.orders.v1.AcceptSubOrderRequest
-	(*AcceptSubOrderResponse)(nil),        // 38: crossdock.orders.v1.AcceptSubOrderResponse
-	(*ShipSubOrderRequest)(nil),           // 39: crossdock.orders.v1.ShipSubOrderRequest
-	(*ShipSubOrderResponse)(nil),          // 40: crossdock.orders.v1.ShipSubOrderResponse
-	(*DeliverSubOrderRequest)(nil),        // 41: crossdock.orders.v1.DeliverSubOrderRequest
-	(*DeliverSubOrderResponse)(nil),       // 42: crossdock.orders.v1.DeliverSubOrderResponse
-	(*ConfirmReceiptRequest)(nil),         // 43: crossdock.orders.v1.ConfirmReceiptRequest
-	(*ConfirmReceiptResponse)(nil),        // 44: crossdock.orders.v1.ConfirmReceiptResponse
-	(*PlaceExternalOrderRequest)(nil),     // 45: crossdock.orders.v1.PlaceExternalOrderRequest
-	(*PlaceExternalOrderResponse)(nil),    // 46: crossdock.orders.v1.PlaceExternalOrderResponse
-	(*PlaceExternalOrdersRequest)(nil),    // 47: crossdock.orders.v1.PlaceExternalOrdersRequest
-	(*PlaceExternalOrdersResponse)(nil),   // 48: crossdock.orders.v1.PlaceExternalOrdersResponse
-	(*PlacedExternalOrder)(nil),           // 49: crossdock.orders.v1.PlacedExternalOrder
-	(*v1.Money)(nil),                      // 50: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),         // 51: google.protobuf.Timestamp
-	(*v1.Address)(nil),                    // 52: crossdock.common.v1.Address
-	(*v1.PageRequest)(nil),                // 53: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),               // 54: crossdock.common.v1.PageResponse
-	(*v1.Problem)(nil),                    // 55: crossdock.common.v1.Problem
+	(ProductType)(0),                       // 0: crossdock.orders.v1.ProductType
+	(OrderStatus)(0),                       // 1: crossdock.orders.v1.OrderStatus
+	(SubOrderStatus)(0),                    // 2: crossdock.orders.v1.SubOrderStatus
+	(*CartLine)(nil),                       // 3: crossdock.orders.v1.CartLine
+	(*Cart)(nil),                           // 4: crossdock.orders.v1.Cart
+	(*GetCartRequest)(nil),                 // 5: crossdock.orders.v1.GetCartRequest
+	(*GetCartResponse)(nil),                // 6: crossdock.orders.v1.GetCartResponse
+	(*SetCartLineRequest)(nil),             // 7: crossdock.orders.v1.SetCartLineRequest
+	(*SetCartLineResponse)(nil),            // 8: crossdock.orders.v1.SetCartLineResponse
+	(*ClearCartRequest)(nil),               // 9: crossdock.orders.v1.ClearCartRequest
+	(*ClearCartResponse)(nil),              // 10: crossdock.orders.v1.ClearCartResponse
+	(*OrderLine)(nil),                      // 11: crossdock.orders.v1.OrderLine
+	(*FreightGroup)(nil),                   // 12: crossdock.orders.v1.FreightGroup
+	(*FreightBreakdown)(nil),               // 13: crossdock.orders.v1.FreightBreakdown
+	(*Parcel)(nil),                         // 14: crossdock.orders.v1.Parcel
+	(*TopUp)(nil),                          // 15: crossdock.orders.v1.TopUp
+	(*SubOrder)(nil),                       // 16: crossdock.orders.v1.SubOrder
+	(*Order)(nil),                          // 17: crossdock.orders.v1.Order
+	(*CheckoutLine)(nil),                   // 18: crossdock.orders.v1.CheckoutLine
+	(*SupplierAddress)(nil),                // 19: crossdock.orders.v1.SupplierAddress
+	(*CheckoutRequest)(nil),                // 20: crossdock.orders.v1.CheckoutRequest
+	(*CheckoutResponse)(nil),               // 21: crossdock.orders.v1.CheckoutResponse
+	(*PayOrderRequest)(nil),                // 22: crossdock.orders.v1.PayOrderRequest
+	(*PayOrderResponse)(nil),               // 23: crossdock.orders.v1.PayOrderResponse
+	(*CancelOrderRequest)(nil),             // 24: crossdock.orders.v1.CancelOrderRequest
+	(*CancelOrderResponse)(nil),            // 25: crossdock.orders.v1.CancelOrderResponse
+	(*GetOrderRequest)(nil),                // 26: crossdock.orders.v1.GetOrderRequest
+	(*GetOrderResponse)(nil),               // 27: crossdock.orders.v1.GetOrderResponse
+	(*ListOrdersRequest)(nil),              // 28: crossdock.orders.v1.ListOrdersRequest
+	(*ListOrdersResponse)(nil),             // 29: crossdock.orders.v1.ListOrdersResponse
+	(*OrderChange)(nil),                    // 30: crossdock.orders.v1.OrderChange
+	(*ListOrderChangesRequest)(nil),        // 31: crossdock.orders.v1.ListOrderChangesRequest
+	(*ListOrderChangesResponse)(nil),       // 32: crossdock.orders.v1.ListOrderChangesResponse
+	(*GetSubOrderRequest)(nil),             // 33: crossdock.orders.v1.GetSubOrderRequest
+	(*GetSubOrderResponse)(nil),            // 34: crossdock.orders.v1.GetSubOrderResponse
+	(*ListSupplierSubOrdersRequest)(nil),   // 35: crossdock.orders.v1.ListSupplierSubOrdersRequest
+	(*ListSupplierSubOrdersResponse)(nil),  // 36: crossdock.orders.v1.ListSupplierSubOrdersResponse
+	(*AcceptSubOrderRequest)(nil),          // 37: crossdock.orders.v1.AcceptSubOrderRequest
+	(*AcceptSubOrderResponse)(nil),         // 38: crossdock.orders.v1.AcceptSubOrderResponse
+	(*ShipSubOrderRequest)(nil),            // 39: crossdock.orders.v1.ShipSubOrderRequest
+	(*ShipSubOrderResponse)(nil),           // 40: crossdock.orders.v1.ShipSubOrderResponse
+	(*RecordExternalShipmentRequest)(nil),  // 41: crossdock.orders.v1.RecordExternalShipmentRequest
+	(*RecordExternalShipmentResponse)(nil), // 42: crossdock.orders.v1.RecordExternalShipmentResponse
+	(*DeliverSubOrderRequest)(nil),         // 43: crossdock.orders.v1.DeliverSubOrderRequest
+	(*DeliverSubOrderResponse)(nil),        // 44: crossdock.orders.v1.DeliverSubOrderResponse
+	(*ConfirmReceiptRequest)(nil),          // 45: crossdock.orders.v1.ConfirmReceiptRequest
+	(*ConfirmReceiptResponse)(nil),         // 46: crossdock.orders.v1.ConfirmReceiptResponse
+	(*PlaceExternalOrderRequest)(nil),      // 47: crossdock.orders.v1.PlaceExternalOrderRequest
+	(*PlaceExternalOrderResponse)(nil),     // 48: crossdock.orders.v1.PlaceExternalOrderResponse
+	(*PlaceExternalOrdersRequest)(nil),     // 49: crossdock.orders.v1.PlaceExternalOrdersRequest
+	(*PlaceExternalOrdersResponse)(nil),    // 50: crossdock.orders.v1.PlaceExternalOrdersResponse
+	(*PlacedExternalOrder)(nil),            // 51: crossdock.orders.v1.PlacedExternalOrder
+	(*v1.Money)(nil),                       // 52: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),          // 53: google.protobuf.Timestamp
+	(*v1.Address)(nil),                     // 54: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                 // 55: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                // 56: crossdock.common.v1.PageResponse
+	(*v1.Problem)(nil),                     // 57: crossdock.common.v1.Problem
 }
 var file_crossdock_orders_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.orders.v1.CartLine.type:type_name -> crossdock.orders.v1.ProductType
-	50, // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
-	50, // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
-	51, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
+	52, // 1: crossdock.orders.v1.CartLine.unit_price:type_name -> crossdock.common.v1.Money
+	52, // 2: crossdock.orders.v1.CartLine.line_total:type_name -> crossdock.common.v1.Money
+	53, // 3: crossdock.orders.v1.CartLine.added_at:type_name -> google.protobuf.Timestamp
 	3,  // 4: crossdock.orders.v1.Cart.lines:type_name -> crossdock.orders.v1.CartLine
-	50, // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
-	51, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
+	52, // 5: crossdock.orders.v1.Cart.totals:type_name -> crossdock.common.v1.Money
+	53, // 6: crossdock.orders.v1.Cart.updated_at:type_name -> google.protobuf.Timestamp
 	4,  // 7: crossdock.orders.v1.GetCartResponse.cart:type_name -> crossdock.orders.v1.Cart
 	4,  // 8: crossdock.orders.v1.SetCartLineResponse.cart:type_name -> crossdock.orders.v1.Cart
 	4,  // 9: crossdock.orders.v1.ClearCartResponse.cart:type_name -> crossdock.orders.v1.Cart
-	50, // 10: crossdock.orders.v1.OrderLine.unit_price:type_name -> crossdock.common.v1.Money
-	50, // 11: crossdock.orders.v1.OrderLine.line_total:type_name -> crossdock.common.v1.Money
-	50, // 12: crossdock.orders.v1.FreightBreakdown.target_freight:type_name -> crossdock.common.v1.Money
+	52, // 10: crossdock.orders.v1.OrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	52, // 11: crossdock.orders.v1.OrderLine.line_total:type_name -> crossdock.common.v1.Money
+	52, // 12: crossdock.orders.v1.FreightBreakdown.target_freight:type_name -> crossdock.common.v1.Money
 	12, // 13: crossdock.orders.v1.FreightBreakdown.groups:type_name -> crossdock.orders.v1.FreightGroup
-	51, // 14: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
-	51, // 15: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
-	50, // 16: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
+	53, // 14: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
+	53, // 15: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
+	52, // 16: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
 	0,  // 17: crossdock.orders.v1.SubOrder.type:type_name -> crossdock.orders.v1.ProductType
 	2,  // 18: crossdock.orders.v1.SubOrder.status:type_name -> crossdock.orders.v1.SubOrderStatus
 	11, // 19: crossdock.orders.v1.SubOrder.lines:type_name -> crossdock.orders.v1.OrderLine
-	50, // 20: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
-	50, // 21: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
-	50, // 22: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
-	50, // 23: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
+	52, // 20: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
+	52, // 21: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
+	52, // 22: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
+	52, // 23: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
 	13, // 24: crossdock.orders.v1.SubOrder.freight_breakdown:type_name -> crossdock.orders.v1.FreightBreakdown
-	52, // 25: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
+	54, // 25: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
 	14, // 26: crossdock.orders.v1.SubOrder.parcel:type_name -> crossdock.orders.v1.Parcel
 	15, // 27: crossdock.orders.v1.SubOrder.top_up:type_name -> crossdock.orders.v1.TopUp
-	51, // 28: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
-	51, // 29: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
-	51, // 30: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
-	51, // 31: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
-	51, // 32: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
-	50, // 33: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
-	50, // 34: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
+	53, // 28: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
+	53, // 29: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
+	53, // 30: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
+	53, // 31: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
+	53, // 32: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
+	52, // 33: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
+	52, // 34: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
 	1,  // 35: crossdock.orders.v1.Order.status:type_name -> crossdock.orders.v1.OrderStatus
-	50, // 36: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
+	52, // 36: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
 	16, // 37: crossdock.orders.v1.Order.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	51, // 38: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
-	51, // 39: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
-	51, // 40: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
-	52, // 41: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
+	53, // 38: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
+	53, // 39: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
+	53, // 40: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
+	54, // 41: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
 	18, // 42: crossdock.orders.v1.CheckoutRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	52, // 43: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
+	54, // 43: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
 	19, // 44: crossdock.orders.v1.CheckoutRequest.supplier_addresses:type_name -> crossdock.orders.v1.SupplierAddress
 	17, // 45: crossdock.orders.v1.CheckoutResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 46: crossdock.orders.v1.PayOrderResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 47: crossdock.orders.v1.CancelOrderResponse.order:type_name -> crossdock.orders.v1.Order
 	17, // 48: crossdock.orders.v1.GetOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	53, // 49: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	55, // 49: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	17, // 50: crossdock.orders.v1.ListOrdersResponse.orders:type_name -> crossdock.orders.v1.Order
-	54, // 51: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	51, // 52: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
+	56, // 51: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	53, // 52: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
 	30, // 53: crossdock.orders.v1.ListOrderChangesResponse.changes:type_name -> crossdock.orders.v1.OrderChange
 	16, // 54: crossdock.orders.v1.GetSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	2,  // 55: crossdock.orders.v1.ListSupplierSubOrdersRequest.statuses:type_name -> crossdock.orders.v1.SubOrderStatus
-	53, // 56: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	55, // 56: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	16, // 57: crossdock.orders.v1.ListSupplierSubOrdersResponse.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	54, // 58: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	56, // 58: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
 	16, // 59: crossdock.orders.v1.AcceptSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	52, // 60: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
+	54, // 60: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
 	16, // 61: crossdock.orders.v1.ShipSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	16, // 62: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	16, // 63: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	18, // 64: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	52, // 65: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
-	17, // 66: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	45, // 67: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
-	49, // 68: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
-	17, // 69: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
-	55, // 70: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
-	5,  // 71: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
-	7,  // 72: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
-	9,  // 73: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
-	20, // 74: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
-	22, // 75: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
-	24, // 76: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
-	26, // 77: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
-	28, // 78: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
-	31, // 79: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
-	33, // 80: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
-	35, // 81: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
-	37, // 82: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
-	39, // 83: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
-	41, // 84: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
-	43, // 85: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
-	45, // 86: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
-	47, // 87: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
-	6,  // 88: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
-	8,  // 89: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
-	10, // 90: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
-	21, // 91: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
-	23, // 92: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
-	25, // 93: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
-	27, // 94: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
-	29, // 95: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
-	32, // 96: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
-	34, // 97: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
-	36, // 98: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
-	38, // 99: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
-	40, // 100: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
-	42, // 101: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
-	44, // 102: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
-	46, // 103: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
-	48, // 104: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
-	88, // [88:105] is the sub-list for method output_type
-	71, // [71:88] is the sub-list for method input_type
-	71, // [71:71] is the sub-list for extension type_name
-	71, // [71:71] is the sub-list for extension extendee
-	0,  // [0:71] is the sub-list for field type_name
+	16, // 62: crossdock.orders.v1.RecordExternalShipmentResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 63: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 64: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	18, // 65: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
+	54, // 66: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
+	17, // 67: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	47, // 68: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
+	51, // 69: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
+	17, // 70: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
+	57, // 71: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
+	5,  // 72: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
+	7,  // 73: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
+	9,  // 74: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
+	20, // 75: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
+	22, // 76: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
+	24, // 77: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
+	26, // 78: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
+	28, // 79: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
+	31, // 80: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
+	33, // 81: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
+	35, // 82: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
+	37, // 83: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
+	39, // 84: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
+	41, // 85: crossdock.orders.v1.OrdersService.RecordExternalShipment:input_type -> crossdock.orders.v1.RecordExternalShipmentRequest
+	43, // 86: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
+	45, // 87: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
+	47, // 88: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
+	49, // 89: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
+	6,  // 90: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
+	8,  // 91: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
+	10, // 92: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
+	21, // 93: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
+	23, // 94: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
+	25, // 95: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
+	27, // 96: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
+	29, // 97: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
+	32, // 98: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
+	34, // 99: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
+	36, // 100: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
+	38, // 101: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
+	40, // 102: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
+	42, // 103: crossdock.orders.v1.OrdersService.RecordExternalShipment:output_type -> crossdock.orders.v1.RecordExternalShipmentResponse
+	44, // 104: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
+	46, // 105: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
+	48, // 106: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
+	50, // 107: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
+	90, // [90:108] is the sub-list for method output_type
+	72, // [72:90] is the sub-list for method input_type
+	72, // [72:72] is the sub-list for extension type_name
+	72, // [72:72] is the sub-list for extension extendee
+	0,  // [0:72] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_service_proto_init() }
@@ -3688,7 +3828,7 @@ func file_crossdock_orders_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_orders_v1_service_proto_rawDesc), len(file_crossdock_orders_v1_service_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   47,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,23 +19,24 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	OrdersService_GetCart_FullMethodName               = "/crossdock.orders.v1.OrdersService/GetCart"
-	OrdersService_SetCartLine_FullMethodName           = "/crossdock.orders.v1.OrdersService/SetCartLine"
-	OrdersService_ClearCart_FullMethodName             = "/crossdock.orders.v1.OrdersService/ClearCart"
-	OrdersService_Checkout_FullMethodName              = "/crossdock.orders.v1.OrdersService/Checkout"
-	OrdersService_PayOrder_FullMethodName              = "/crossdock.orders.v1.OrdersService/PayOrder"
-	OrdersService_CancelOrder_FullMethodName           = "/crossdock.orders.v1.OrdersService/CancelOrder"
-	OrdersService_GetOrder_FullMethodName              = "/crossdock.orders.v1.OrdersService/GetOrder"
-	OrdersService_ListOrders_FullMethodName            = "/crossdock.orders.v1.OrdersService/ListOrders"
-	OrdersService_ListOrderChanges_FullMethodName      = "/crossdock.orders.v1.OrdersService/ListOrderChanges"
-	OrdersService_GetSubOrder_FullMethodName           = "/crossdock.orders.v1.OrdersService/GetSubOrder"
-	OrdersService_ListSupplierSubOrders_FullMethodName = "/crossdock.orders.v1.OrdersService/ListSupplierSubOrders"
-	OrdersService_AcceptSubOrder_FullMethodName        = "/crossdock.orders.v1.OrdersService/AcceptSubOrder"
-	OrdersService_ShipSubOrder_FullMethodName          = "/crossdock.orders.v1.OrdersService/ShipSubOrder"
-	OrdersService_DeliverSubOrder_FullMethodName       = "/crossdock.orders.v1.OrdersService/DeliverSubOrder"
-	OrdersService_ConfirmReceipt_FullMethodName        = "/crossdock.orders.v1.OrdersService/ConfirmReceipt"
-	OrdersService_PlaceExternalOrder_FullMethodName    = "/crossdock.orders.v1.OrdersService/PlaceExternalOrder"
-	OrdersService_PlaceExternalOrders_FullMethodName   = "/crossdock.orders.v1.OrdersService/PlaceExternalOrders"
+	OrdersService_GetCart_FullMethodName                = "/crossdock.orders.v1.OrdersService/GetCart"
+	OrdersService_SetCartLine_FullMethodName            = "/crossdock.orders.v1.OrdersService/SetCartLine"
+	OrdersService_ClearCart_FullMethodName              = "/crossdock.orders.v1.OrdersService/ClearCart"
+	OrdersService_Checkout_FullMethodName               = "/crossdock.orders.v1.OrdersService/Checkout"
+	OrdersService_PayOrder_FullMethodName               = "/crossdock.orders.v1.OrdersService/PayOrder"
+	OrdersService_CancelOrder_FullMethodName            = "/crossdock.orders.v1.OrdersService/CancelOrder"
+	OrdersService_GetOrder_FullMethodName               = "/crossdock.orders.v1.OrdersService/GetOrder"
+	OrdersService_ListOrders_FullMethodName             = "/crossdock.orders.v1.OrdersService/ListOrders"
+	OrdersService_ListOrderChanges_FullMethodName       = "/crossdock.orders.v1.OrdersService/ListOrderChanges"
+	OrdersService_GetSubOrder_FullMethodName            = "/crossdock.orders.v1.OrdersService/GetSubOrder"
+	OrdersService_ListSupplierSubOrders_FullMethodName  = "/crossdock.orders.v1.OrdersService/ListSupplierSubOrders"
+	OrdersService_AcceptSubOrder_FullMethodName         = "/crossdock.orders.v1.OrdersService/AcceptSubOrder"
+	OrdersService_ShipSubOrder_FullMethodName           = "/crossdock.orders.v1.OrdersService/ShipSubOrder"
+	OrdersService_RecordExternalShipment_FullMethodName = "/crossdock.orders.v1.OrdersService/RecordExternalShipment"
+	OrdersService_DeliverSubOrder_FullMethodName        = "/crossdock.orders.v1.OrdersService/DeliverSubOrder"
+	OrdersService_ConfirmReceipt_FullMethodName         = "/crossdock.orders.v1.OrdersService/ConfirmReceipt"
+	OrdersService_PlaceExternalOrder_FullMethodName     = "/crossdock.orders.v1.OrdersService/PlaceExternalOrder"
+	OrdersService_PlaceExternalOrders_FullMethodName    = "/crossdock.orders.v1.OrdersService/PlaceExternalOrders"
 )
 
 // OrdersServiceClient is the client API for OrdersService service.
@@ -107,12 +108,25 @@ type OrdersServiceClient interface {
 	// the supplier it names in supplier_org_id (platform-docking for an ERP calling
 	// PartnerService); another supplier's sub-order is NOT_FOUND.
 	ShipSubOrder(ctx context.Context, in *ShipSubOrderRequest, opts ...grpc.CallOption) (*ShipSubOrderResponse, error)
+	// RecordExternalShipment marks a physical sub-order shipped by a parcel booked
+	// outside Crossdock's logistics (the supplier's own carrier, or the supply platform
+	// it buys from): only its carrier and waybill are known, so it carries no freight
+	// legs (the escrow's target freight goes back to the buyer at settlement) and no
+	// tracking. Its stock is committed at once; it counts as delivered when the buyer
+	// confirms receipt, or ORDERS_EXTERNAL_DELIVERY after shipping. A retry with the
+	// same carrier and waybill answers the sub-order as it is; another waybill, or a
+	// sub-order shipped through logistics, is FAILED_PRECONDITION ALREADY_SHIPPED.
+	// Callers as for ShipSubOrder (platform-docking records its supply platforms'
+	// waybills this way, naming the platform's supplier).
+	RecordExternalShipment(ctx context.Context, in *RecordExternalShipmentRequest, opts ...grpc.CallOption) (*RecordExternalShipmentResponse, error)
 	// DeliverSubOrder records that a virtual sub-order's goods reached the buyer (a
 	// code, a download): it is delivered and its stock committed. Members of its
 	// supplier organization.
 	DeliverSubOrder(ctx context.Context, in *DeliverSubOrderRequest, opts ...grpc.CallOption) (*DeliverSubOrderResponse, error)
 	// ConfirmReceipt is the buyer confirming a delivered sub-order: it settles now
-	// instead of after the automatic completion delay. The buyer who placed it.
+	// instead of after the automatic completion delay. A sub-order shipped outside our
+	// logistics (RecordExternalShipment) may be confirmed while shipped: nobody else
+	// reports its delivery. The buyer who placed it.
 	ConfirmReceipt(ctx context.Context, in *ConfirmReceiptRequest, opts ...grpc.CallOption) (*ConfirmReceiptResponse, error)
 	// PlaceExternalOrder creates an already-paid order from a partner channel, split and
 	// fulfilled as any other; its money arrives by the partner's settlement, not from a
@@ -264,6 +278,16 @@ func (c *ordersServiceClient) ShipSubOrder(ctx context.Context, in *ShipSubOrder
 	return out, nil
 }
 
+func (c *ordersServiceClient) RecordExternalShipment(ctx context.Context, in *RecordExternalShipmentRequest, opts ...grpc.CallOption) (*RecordExternalShipmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordExternalShipmentResponse)
+	err := c.cc.Invoke(ctx, OrdersService_RecordExternalShipment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *ordersServiceClient) DeliverSubOrder(ctx context.Context, in *DeliverSubOrderRequest, opts ...grpc.CallOption) (*DeliverSubOrderResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeliverSubOrderResponse)
@@ -373,12 +397,25 @@ type OrdersServiceServer interface {
 	// the supplier it names in supplier_org_id (platform-docking for an ERP calling
 	// PartnerService); another supplier's sub-order is NOT_FOUND.
 	ShipSubOrder(context.Context, *ShipSubOrderRequest) (*ShipSubOrderResponse, error)
+	// RecordExternalShipment marks a physical sub-order shipped by a parcel booked
+	// outside Crossdock's logistics (the supplier's own carrier, or the supply platform
+	// it buys from): only its carrier and waybill are known, so it carries no freight
+	// legs (the escrow's target freight goes back to the buyer at settlement) and no
+	// tracking. Its stock is committed at once; it counts as delivered when the buyer
+	// confirms receipt, or ORDERS_EXTERNAL_DELIVERY after shipping. A retry with the
+	// same carrier and waybill answers the sub-order as it is; another waybill, or a
+	// sub-order shipped through logistics, is FAILED_PRECONDITION ALREADY_SHIPPED.
+	// Callers as for ShipSubOrder (platform-docking records its supply platforms'
+	// waybills this way, naming the platform's supplier).
+	RecordExternalShipment(context.Context, *RecordExternalShipmentRequest) (*RecordExternalShipmentResponse, error)
 	// DeliverSubOrder records that a virtual sub-order's goods reached the buyer (a
 	// code, a download): it is delivered and its stock committed. Members of its
 	// supplier organization.
 	DeliverSubOrder(context.Context, *DeliverSubOrderRequest) (*DeliverSubOrderResponse, error)
 	// ConfirmReceipt is the buyer confirming a delivered sub-order: it settles now
-	// instead of after the automatic completion delay. The buyer who placed it.
+	// instead of after the automatic completion delay. A sub-order shipped outside our
+	// logistics (RecordExternalShipment) may be confirmed while shipped: nobody else
+	// reports its delivery. The buyer who placed it.
 	ConfirmReceipt(context.Context, *ConfirmReceiptRequest) (*ConfirmReceiptResponse, error)
 	// PlaceExternalOrder creates an already-paid order from a partner channel, split and
 	// fulfilled as any other; its money arrives by the partner's settlement, not from a
@@ -438,6 +475,9 @@ func (UnimplementedOrdersServiceServer) AcceptSubOrder(context.Context, *AcceptS
 }
 func (UnimplementedOrdersServiceServer) ShipSubOrder(context.Context, *ShipSubOrderRequest) (*ShipSubOrderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ShipSubOrder not implemented")
+}
+func (UnimplementedOrdersServiceServer) RecordExternalShipment(context.Context, *RecordExternalShipmentRequest) (*RecordExternalShipmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordExternalShipment not implemented")
 }
 func (UnimplementedOrdersServiceServer) DeliverSubOrder(context.Context, *DeliverSubOrderRequest) (*DeliverSubOrderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeliverSubOrder not implemented")
@@ -706,6 +746,24 @@ func _OrdersService_ShipSubOrder_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OrdersService_RecordExternalShipment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordExternalShipmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OrdersServiceServer).RecordExternalShipment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: OrdersService_RecordExternalShipment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OrdersServiceServer).RecordExternalShipment(ctx, req.(*RecordExternalShipmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _OrdersService_DeliverSubOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(DeliverSubOrderRequest)
 	if err := dec(in); err != nil {
@@ -836,6 +894,10 @@ var OrdersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ShipSubOrder",
 			Handler:    _OrdersService_ShipSubOrder_Handler,
+		},
+		{
+			MethodName: "RecordExternalShipment",
+			Handler:    _OrdersService_RecordExternalShipment_Handler,
 		},
 		{
 			MethodName: "DeliverSubOrder",

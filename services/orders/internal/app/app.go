@@ -148,6 +148,10 @@ type Config struct {
 	// AfterSaleWindow is how long after delivery a buyer may ask for a
 	// return or an exchange.
 	AfterSaleWindow time.Duration
+	// ExternalDelivery is how long after an external shipment (a parcel
+	// booked outside our logistics, which nobody tracks for us) it counts
+	// as delivered unless the buyer confirms receipt first.
+	ExternalDelivery time.Duration
 	// QuoteReuse is how long an FX quote prices further checkouts of its
 	// currency pair (0: one quote per checkout). Its rate is locked this
 	// much longer, so each order keeps its full lock.
@@ -192,6 +196,9 @@ func New(store Store, peers Peers, cfg Config) *Service {
 	}
 	if cfg.AfterSaleWindow <= 0 {
 		cfg.AfterSaleWindow = domain.AfterSaleWindow
+	}
+	if cfg.ExternalDelivery <= 0 {
+		cfg.ExternalDelivery = 15 * 24 * time.Hour
 	}
 	return &Service{store: store, Peers: peers, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1),
 		quotes: &quoteBook{byPair: map[[2]string]bookedQuote{}}}

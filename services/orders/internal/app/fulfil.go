@@ -124,6 +124,9 @@ func (s *Service) ShipSubOrder(ctx context.Context, c auth.Caller, subID, method
 	if sub.Type != domain.Physical {
 		return domain.SubOrder{}, ErrNotPhysical
 	}
+	if sub.ExternalParcel() {
+		return domain.SubOrder{}, ErrAlreadyShipped
+	}
 	if sub.Status != domain.Paid && sub.Status != domain.Accepted && sub.Status != domain.Shipped {
 		return domain.SubOrder{}, apperr.FailedPrecondition("the sub-order is " + string(sub.Status) + " and cannot ship").WithReason("INVALID_TRANSITION")
 	}
@@ -193,7 +196,9 @@ func (s *Service) delivered(o *domain.Order, sub *domain.SubOrder, now time.Time
 }
 
 // ConfirmReceipt is the buyer confirming a delivered sub-order: it settles
-// now. Confirming again, or once it completed, answers it as it is.
+// now. A sub-order shipped by an external parcel is delivered by the
+// confirmation. Confirming again, or once it completed, answers it as it
+// is.
 func (s *Service) ConfirmReceipt(ctx context.Context, c auth.Caller, subID uuid.UUID) (domain.SubOrder, error) {
 	o, sub, err := s.subOrder(ctx, subID)
 	if err != nil {
@@ -202,10 +207,15 @@ func (s *Service) ConfirmReceipt(ctx context.Context, c auth.Caller, subID uuid.
 	if !isBuyerOf(c, o) {
 		return domain.SubOrder{}, notFoundSubOrder(subID)
 	}
-	switch sub.Status {
-	case domain.Delivered:
-	case domain.AwaitingTopUp, domain.Completed:
+	switch {
+	case sub.Status == domain.Delivered:
+	case sub.Status == domain.AwaitingTopUp, sub.Status == domain.Completed:
 		return sub, nil
+	case sub.Status == domain.Shipped && sub.ExternalParcel():
+		// Nobody but the buyer reports an external parcel's arrival.
+		if _, err := s.recordDelivered(ctx, o.ID, subID, actor(c), "delivered: the buyer confirmed receipt"); err != nil {
+			return domain.SubOrder{}, err
+		}
 	default:
 		return domain.SubOrder{}, apperr.FailedPrecondition("the sub-order is " + string(sub.Status) + ", not delivered").WithReason("NOT_DELIVERED")
 	}

@@ -37,6 +37,10 @@ const (
 	// TaskSettle settles a delivered sub-order: due when the buyer confirms
 	// or the automatic completion delay ends.
 	TaskSettle TaskKind = "settle"
+	// TaskPresumeDelivered delivers a sub-order shipped outside our
+	// logistics once ExternalDelivery has passed without the buyer's
+	// confirmation.
+	TaskPresumeDelivered TaskKind = "presume_delivered"
 	// TaskConfirmPayment replays a payment learnt from its event or the
 	// escrow with finance, and refunds it if the order was cancelled.
 	TaskConfirmPayment TaskKind = "confirm_payment"
@@ -145,6 +149,8 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 		return s.settle(ctx, t.OrderID, t.Subject)
 	case TaskConfirmPayment:
 		return s.confirmPayment(ctx, t.OrderID)
+	case TaskPresumeDelivered:
+		return s.presumeDelivered(ctx, t.OrderID, t.Subject)
 	}
 	if ok, err := s.runAfterSaleTask(ctx, t); ok {
 		return err

@@ -131,3 +131,15 @@ func AssignAddresses(drafts []SubOrderDraft, def *Address, overrides []SupplierA
 	}
 	return out, nil
 }
+
+// CheckExternalParcel validates the carrier code and waybill of a parcel
+// booked outside our logistics: what a buyer is given to track it, so
+// printable and of the sizes carriers use.
+func CheckExternalParcel(v *apperr.Violations, carrierCode, waybill string) {
+	if carrierCode == "" || len(carrierCode) > 32 || !printableKey(carrierCode) || strings.TrimSpace(carrierCode) != carrierCode {
+		v.Add("carrier_code", "is required: the carrier's code, 1 to 32 printable characters")
+	}
+	if waybill == "" || !printableKey(waybill) || strings.TrimSpace(waybill) != waybill {
+		v.Add("waybill", "is required: the carrier's tracking number, 1 to 64 printable characters")
+	}
+}

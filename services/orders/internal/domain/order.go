@@ -100,6 +100,11 @@ type SubOrder struct {
 	UpdatedAt      time.Time
 }
 
+// ExternalParcel reports whether the sub-order shipped by a parcel booked
+// outside our logistics: a waybill without a shipment of ours. Nobody
+// tracks it for us, and no carrier's legs are paid from its escrow.
+func (s SubOrder) ExternalParcel() bool { return s.ShipmentID == nil && s.Waybill != "" }
+
 // Payable is what the buyer pays into the sub-order's escrow: goods +
 // freight less the discount.
 func (s SubOrder) Payable() money.Money {

@@ -201,20 +201,31 @@ func (s *Server) ShipSubOrder(ctx context.Context, req *ordersv1.ShipSubOrderReq
 	if err != nil {
 		return nil, err
 	}
-	var method, onBehalfOf uuid.UUID
-	if raw := req.GetMethodId(); raw != "" {
-		if method, err = apperr.ParseID("method_id", raw); err != nil {
-			return nil, err
-		}
-	}
-	if raw := req.GetSupplierOrgId(); raw != "" {
-		if onBehalfOf, err = apperr.ParseID("supplier_org_id", raw); err != nil {
-			return nil, err
-		}
+	var v apperr.Violations
+	method, onBehalfOf := optionalID(&v, "method_id", req.GetMethodId()), optionalID(&v, "supplier_org_id", req.GetSupplierOrgId())
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	_, err = s.svc.ShipSubOrder(ctx, c, id, method, peers.AddressFromProto(req.GetFrom()), onBehalfOf)
 	sub, err := s.answer(ctx, c, id, err)
 	return &ordersv1.ShipSubOrderResponse{SubOrder: sub}, err
+}
+
+// RecordExternalShipment marks a sub-order shipped by a parcel booked
+// outside our logistics.
+func (s *Server) RecordExternalShipment(ctx context.Context, req *ordersv1.RecordExternalShipmentRequest) (*ordersv1.RecordExternalShipmentResponse, error) {
+	c, id, err := callerAnd(ctx, "sub_order_id", req.GetSubOrderId())
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Violations
+	onBehalfOf := optionalID(&v, "supplier_org_id", req.GetSupplierOrgId())
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	_, err = s.svc.RecordExternalShipment(ctx, c, id, req.GetCarrierCode(), req.GetWaybill(), onBehalfOf)
+	sub, err := s.answer(ctx, c, id, err)
+	return &ordersv1.RecordExternalShipmentResponse{SubOrder: sub}, err
 }
 
 // DeliverSubOrder records a virtual sub-order's delivery.
@@ -388,6 +399,9 @@ func subOrderProto(o domain.Order, s domain.SubOrder, p *app.Parcel) *ordersv1.S
 			fb.Groups = append(fb.Groups, &ordersv1.FreightGroup{Group: g.Group, Count: g.Count, MeanFreight: g.MeanFreight, Weight: g.Weight})
 		}
 		out.FreightBreakdown = fb
+	}
+	if s.ExternalParcel() {
+		out.Parcel = &ordersv1.Parcel{Waybill: s.Waybill, CarrierCode: s.CarrierCode, External: true}
 	}
 	if s.ShipmentID != nil {
 		out.Parcel = &ordersv1.Parcel{ShipmentId: s.ShipmentID.String(), Waybill: s.Waybill, CarrierCode: s.CarrierCode, MethodId: s.MethodID}

@@ -1,0 +1,133 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// A sub-order shipped by a parcel booked outside our logistics (its
+// supplier's own carrier, a supply platform's) carries the carrier and
+// waybill only: its stock is committed at once and nothing is booked with
+// logistics; a retry with the same waybill answers it, another parcel is
+// refused either way. It is delivered when the buyer confirms receipt, or
+// once the delivery window passed, and settles like any other: the supplier
+// is paid the goods and the buyer gets the freight back, no carrier's leg
+// having been paid from the escrow.
+func TestExternalShipmentDeliversAndSettles(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	o := s.checkout(t, ann, line(s.phone, 1), line(s.code, 1), line(s.scarf, 1))
+	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	var phone, code, scarf domain.SubOrder
+	for _, sub := range o.SubOrders {
+		switch {
+		case sub.SupplierID == s.gadgets && sub.Type == domain.Physical:
+			phone = sub
+		case sub.Type == domain.Virtual:
+			code = sub
+		default:
+			scarf = sub
+		}
+	}
+	works, porto := supplierOf(s.gadgets), supplierOf(s.linen)
+
+	for _, tc := range []struct{ name, carrier, waybill, field string }{
+		{"no carrier", "", "YT1", "carrier_code"},
+		{"no waybill", "YTO", "", "waybill"},
+		{"carrier too long", strings.Repeat("C", 33), "YT1", "carrier_code"},
+		{"waybill too long", "YTO", strings.Repeat("9", 65), "waybill"},
+		{"control character", "YTO", "YT\n1", "waybill"},
+		{"padded", " YTO", "YT1", "carrier_code"},
+	} {
+		_, err := s.svc.RecordExternalShipment(ctx, works, phone.ID, tc.carrier, tc.waybill, uuid.Nil)
+		var e *apperr.Error
+		if !asApp(err, &e) || e.Kind != apperr.KindInvalid || len(e.Violations) != 1 || e.Violations[0].Field != tc.field {
+			t.Errorf("%s: %v, want one violation of %s", tc.name, err, tc.field)
+		}
+	}
+	if _, err := s.svc.RecordExternalShipment(ctx, porto, phone.ID, "YTO", "YT1", uuid.Nil); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Errorf("another supplier shipped the sub-order: %v", err)
+	}
+	_, err := s.svc.RecordExternalShipment(ctx, works, code.ID, "YTO", "YT1", uuid.Nil)
+	wantKind(t, err, apperr.KindFailedPrecondition, "NOT_PHYSICAL")
+
+	got, err := s.svc.RecordExternalShipment(ctx, works, phone.ID, "YTO", "YT7000000001", uuid.Nil)
+	if err != nil || got.Status != domain.Shipped || got.Waybill != "YT7000000001" || got.CarrierCode != "YTO" || got.ShipmentID != nil ||
+		!got.ExternalParcel() || got.ShippedAt == nil {
+		t.Fatalf("external shipment: %+v, %v", got, err)
+	}
+	s.run(t)
+	if st := s.w.reserved[phone.ID].status; st != "committed" {
+		t.Errorf("an externally shipped sub-order's stock is %s, want committed", st)
+	}
+	if s.w.parcels[phone.ID] != nil {
+		t.Error("an external shipment booked a parcel with logistics")
+	}
+	if n := s.outboxCount(t, app.SubjectSubOrderShipped); n != 1 {
+		t.Errorf("%d sub-order shipped events, want 1", n)
+	}
+	if again, err := s.svc.RecordExternalShipment(ctx, works, phone.ID, "YTO", "YT7000000001", uuid.Nil); err != nil || again.Waybill != "YT7000000001" {
+		t.Errorf("the same waybill again: %+v, %v", again, err)
+	}
+	_, err = s.svc.RecordExternalShipment(ctx, works, phone.ID, "YTO", "YT7000000002", uuid.Nil)
+	wantKind(t, err, apperr.KindFailedPrecondition, "ALREADY_SHIPPED")
+	from := domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}
+	_, err = s.svc.ShipSubOrder(ctx, works, phone.ID, uuid.New(), from, uuid.Nil)
+	wantKind(t, err, apperr.KindFailedPrecondition, "ALREADY_SHIPPED")
+	if n := s.outboxCount(t, app.SubjectSubOrderShipped); n != 1 {
+		t.Errorf("%d sub-order shipped events after the retries, want 1", n)
+	}
+
+	// The buyer confirms the phone's receipt while it is shipped: nobody
+	// else reports an external parcel's arrival. It settles now.
+	wallet := s.w.wallets[ann.Subject]
+	held := s.w.escrows[phone.ID].balance
+	if _, err := s.svc.ConfirmReceipt(ctx, porto, phone.ID); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Errorf("a supplier confirmed the buyer's receipt: %v", err)
+	}
+	if got, err := s.svc.ConfirmReceipt(ctx, ann, phone.ID); err != nil || got.Status != domain.Delivered {
+		t.Fatalf("confirm: %+v, %v", got, err)
+	}
+	s.run(t)
+	after, _ := s.store.GetOrder(ctx, o.ID, false)
+	if st := after.SubOrder(phone.ID).Status; st != domain.Completed {
+		t.Fatalf("the confirmed phone is %s, want completed", st)
+	}
+	if paid := s.w.escrows[phone.ID].supplierPaid; paid != phone.Goods.Amount {
+		t.Errorf("the supplier was paid %d, want the goods %d", paid, phone.Goods.Amount)
+	}
+	if refund := s.w.wallets[ann.Subject] - wallet; refund != held-phone.Goods.Amount || refund != phone.Freight.Amount {
+		t.Errorf("the buyer got back %d, want the freight %d (escrow held %d)", refund, phone.Freight.Amount, held)
+	}
+
+	// The scarf is never confirmed: it is delivered when the window ends
+	// and completes after the automatic delay.
+	if _, err := s.svc.RecordExternalShipment(ctx, porto, scarf.ID, "SF", "SF100200300", uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	s.at = s.at.Add(15*24*time.Hour - time.Minute)
+	s.run(t)
+	if after, _ = s.store.GetOrder(ctx, o.ID, false); after.SubOrder(scarf.ID).Status != domain.Shipped {
+		t.Fatalf("the scarf is %s before its delivery window ended", after.SubOrder(scarf.ID).Status)
+	}
+	s.at = s.at.Add(time.Minute)
+	s.run(t)
+	if after, _ = s.store.GetOrder(ctx, o.ID, false); after.SubOrder(scarf.ID).Status != domain.Delivered {
+		t.Fatalf("the scarf is %s once its delivery window ended, want delivered", after.SubOrder(scarf.ID).Status)
+	}
+	s.at = s.at.Add(7 * 24 * time.Hour)
+	s.run(t)
+	if after, _ = s.store.GetOrder(ctx, o.ID, false); after.SubOrder(scarf.ID).Status != domain.Completed || s.w.escrows[scarf.ID].supplierPaid != scarf.Goods.Amount {
+		t.Errorf("the scarf after the automatic delay: %s, supplier paid %d", after.SubOrder(scarf.ID).Status, s.w.escrows[scarf.ID].supplierPaid)
+	}
+}
