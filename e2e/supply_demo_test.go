@@ -72,7 +72,8 @@ func skuByCode(p map[string]any, code string) string {
 // imported products have none); docking places each sub-order with the
 // platform, the buyer's under the default account and the merchant's under
 // its own, and the simulator's back office shows both under those accounts,
-// shipped with a waybill a few seconds later.
+// shipped with a waybill a few seconds later. The waybill ships the local
+// sub-orders; the buyer confirms receipt and the sub-order settles.
 func TestSupplyPlatformDemo(t *testing.T) {
 	base, offset := apiMesh(t)
 	c := newClient(t, base, "127.0.0.71")
@@ -213,5 +214,26 @@ func TestSupplyPlatformDemo(t *testing.T) {
 	}
 	if len(seen) != 2 {
 		t.Fatalf("the back office shows %v of %v: %v", seen, placedOrders, back)
+	}
+
+	// 7. The platform's waybill ships the local sub-orders: the buyer sees
+	// the platform's carrier and waybill, confirms receipt (nobody else
+	// reports an external parcel's arrival) and the sub-order settles, the
+	// freight it paid coming back (no carrier of ours was paid).
+	for sub, token := range map[string]string{buyerSub: buyer, merchantSub: merchant} {
+		view := c.do("GET", "/v1/sub-orders/"+sub, token, nil).must(t, 200, "the shipped sub-order")
+		if view.str("subOrder", "status") != "SUB_ORDER_STATUS_SHIPPED" || view.str("subOrder", "parcel", "waybill") == "" ||
+			at(view.Body, "subOrder", "parcel", "external") != true {
+			t.Errorf("sub-order %s after the platform shipped it: %s", sub, view.Raw)
+		}
+	}
+	wallet := walletUSD(t, c, buyer)
+	c.do("POST", "/v1/sub-orders/"+buyerSub+"/confirm-receipt", buyer, map[string]any{}).must(t, 200, "the buyer confirms receipt")
+	waitFor(t, "the buyer's sub-order settled", 60*time.Second, func() (bool, string) {
+		view := c.do("GET", "/v1/sub-orders/"+buyerSub, buyer, nil).must(t, 200, "the settling sub-order")
+		return view.str("subOrder", "status") == "SUB_ORDER_STATUS_COMPLETED", view.Raw
+	})
+	if refund := walletUSD(t, c, buyer) - wallet; refund <= 0 {
+		t.Errorf("the buyer got %d back at settlement, want the freight paid", refund)
 	}
 }

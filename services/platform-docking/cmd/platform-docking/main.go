@@ -214,7 +214,7 @@ func run(ctx context.Context) error {
 	// each platform's ERP API client over the peers' connections (a signed
 	// call is checked as the ERP, not as docking).
 	trade.WithSupply(app.NewSupply(postgres.NewSupply(rt.Pool, ring), supplyapi.New(transport, cfg.PartnerTimeout),
-		peers.SupplyCatalog{Catalog: dialed["CATALOG_ADDR"], Inventory: dialed["INVENTORY_ADDR"]},
+		peers.SupplyCatalog{Catalog: dialed["CATALOG_ADDR"], Inventory: dialed["INVENTORY_ADDR"]}, orders,
 		app.SupplyTiming{ImportEvery: cfg.SupplyImportEvery, StockEvery: cfg.SupplyStockEvery, TrackEvery: cfg.SupplyTrackEvery, Retry: cfg.Retry}, rt.Log,
 		app.WithPlaintextSupply(transport.Plaintext)))
 	registry := app.New(partners, handshakers, keys, app.WithPlaintextPartners(transport.Plaintext),

@@ -158,6 +158,16 @@ type SupplyClient interface {
 	GetOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, id string) (PurchaseOrder, error)
 }
 
+// SupplyShipments tells orders that a supply platform shipped one of our
+// sub-orders with its own carrier.
+type SupplyShipments interface {
+	// RecordExternalShipment marks the sub-order shipped with the
+	// platform's carrier and waybill, as the platform's supplier;
+	// idempotent on the same waybill. A refusal (the sub-order cancelled
+	// meanwhile, shipped by another parcel) is a FailedPrecondition error.
+	RecordExternalShipment(ctx context.Context, supplier, subOrderID uuid.UUID, carrierCode, waybill string) error
+}
+
 // SupplyProductPage is a page of a platform's catalogue.
 type SupplyProductPage struct {
 	Products []domain.SupplyProduct
@@ -227,11 +237,12 @@ type SupplyTiming struct {
 // Supply docks supply platforms: the registry (admins), the catalogue
 // import and stock sync, and the placement of our sub-orders with them.
 type Supply struct {
-	store   SupplyStore
-	client  SupplyClient
-	catalog SupplyCatalog
-	timing  SupplyTiming
-	log     *slog.Logger
+	store     SupplyStore
+	client    SupplyClient
+	catalog   SupplyCatalog
+	shipments SupplyShipments
+	timing    SupplyTiming
+	log       *slog.Logger
 	// plaintext allows platform endpoints without TLS (development).
 	plaintext bool
 	now       func() time.Time
@@ -248,8 +259,8 @@ type SupplyOption func(*Supply)
 func WithPlaintextSupply(allowed bool) SupplyOption { return func(s *Supply) { s.plaintext = allowed } }
 
 // NewSupply returns the supply jobs and use cases.
-func NewSupply(store SupplyStore, client SupplyClient, catalog SupplyCatalog, timing SupplyTiming, log *slog.Logger, opts ...SupplyOption) *Supply {
-	s := &Supply{store: store, client: client, catalog: catalog, timing: timing, log: log, now: time.Now}
+func NewSupply(store SupplyStore, client SupplyClient, catalog SupplyCatalog, shipments SupplyShipments, timing SupplyTiming, log *slog.Logger, opts ...SupplyOption) *Supply {
+	s := &Supply{store: store, client: client, catalog: catalog, shipments: shipments, timing: timing, log: log, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}

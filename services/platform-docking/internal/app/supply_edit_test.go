@@ -305,7 +305,7 @@ func TestSupplyPlaintextRefusedWithoutTheSetting(t *testing.T) {
 	if err := f.round(t); err != nil {
 		t.Fatal(err)
 	}
-	tlsOnly := app.NewSupply(f.store, supplyapi.New(partnertls.Transport{}, 5*time.Second), f.catalog, supplyTestTiming, slog.New(slog.DiscardHandler))
+	tlsOnly := app.NewSupply(f.store, supplyapi.New(partnertls.Transport{}, 5*time.Second), f.catalog, f.shipments, supplyTestTiming, slog.New(slog.DiscardHandler))
 	tlsOnly.SetClock(f.clk.Now)
 
 	in := f.platform
@@ -369,7 +369,7 @@ func TestSupplyAccountFixedBeforeTheFirstCall(t *testing.T) {
 	}
 	client := &storedAtCall{SupplyClient: supplyapi.New(partnertls.Transport{Plaintext: true}, 5*time.Second), store: f.store,
 		platform: f.platform.ID, stored: map[string]string{}}
-	supply := app.NewSupply(f.store, client, f.catalog, supplyTestTiming, slog.New(slog.DiscardHandler), app.WithPlaintextSupply(true))
+	supply := app.NewSupply(f.store, client, f.catalog, f.shipments, supplyTestTiming, slog.New(slog.DiscardHandler), app.WithPlaintextSupply(true))
 	supply.SetClock(f.clk.Now)
 	ev, sub := f.paidOrder(f.m2, f.supplier, "P1-A")
 	f.paid(t, ev)

@@ -44,6 +44,7 @@ type supplyFixture struct {
 	store     postgres.Supply
 	sim       *supplysim.Platform
 	catalog   *catalogDouble
+	shipments *shipmentsDouble
 	supply    *app.Supply
 	platform  domain.SupplyPlatform
 	m1, m2    uuid.UUID
@@ -83,11 +84,11 @@ func newSupplyFixture(t *testing.T, faults supplysim.Faults) *supplyFixture {
 	t.Cleanup(srv.Close)
 
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	f := &supplyFixture{pool: pool, sim: sim, catalog: newCatalogDouble(), m1: uuid.New(), m2: uuid.New(),
+	f := &supplyFixture{pool: pool, sim: sim, catalog: newCatalogDouble(), shipments: &shipmentsDouble{shipped: map[uuid.UUID]string{}}, m1: uuid.New(), m2: uuid.New(),
 		clk: &stepClock{t: time.Now().UTC()}, supplier: uuid.New(), erpClient: "erp-wholesale"}
 	// The simulator serves plaintext, as in a development installation.
 	f.store = postgres.NewSupply(pool, ring)
-	f.supply = app.NewSupply(f.store, supplyapi.New(partnertls.Transport{Plaintext: true}, 5*time.Second), f.catalog, supplyTestTiming,
+	f.supply = app.NewSupply(f.store, supplyapi.New(partnertls.Transport{Plaintext: true}, 5*time.Second), f.catalog, f.shipments, supplyTestTiming,
 		slog.New(slog.DiscardHandler), app.WithPlaintextSupply(true))
 	f.supply.SetClock(f.clk.Now)
 	f.platform, err = f.supply.CreateSupplyPlatform(ctx, admin, domain.SupplyPlatform{Code: "wholesale", Name: "Wholesale", Endpoint: srv.URL,
@@ -330,4 +331,49 @@ func (c *catalogDouble) SyncStock(_ context.Context, as app.SupplyERP, syncID, _
 		c.stock[code] = n
 	}
 	return nil
+}
+
+// shipmentsDouble stands in for orders' RecordExternalShipment as orders
+// answers it: the same waybill again is harmless, another is refused, and
+// so is a sub-order cancelled meanwhile; down answers Unavailable.
+type shipmentsDouble struct {
+	mu        sync.Mutex
+	down      bool
+	cancelled map[uuid.UUID]bool
+	shipped   map[uuid.UUID]string // sub-order → carrier/waybill
+	suppliers map[uuid.UUID]bool
+	calls     int
+}
+
+func (d *shipmentsDouble) RecordExternalShipment(_ context.Context, supplier, sub uuid.UUID, carrier, waybill string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls++
+	if d.suppliers == nil {
+		d.suppliers = map[uuid.UUID]bool{}
+	}
+	d.suppliers[supplier] = true
+	switch parcel := carrier + "/" + waybill; {
+	case d.down:
+		return apperr.Unavailable("orders is down")
+	case d.cancelled[sub]:
+		return apperr.FailedPrecondition("the sub-order is cancelled and cannot ship").WithReason("INVALID_TRANSITION")
+	case d.shipped[sub] != "" && d.shipped[sub] != parcel:
+		return apperr.FailedPrecondition("the sub-order shipped by another parcel").WithReason("ALREADY_SHIPPED")
+	default:
+		d.shipped[sub] = parcel
+		return nil
+	}
+}
+
+func (d *shipmentsDouble) set(change func(d *shipmentsDouble)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	change(d)
+}
+
+func (d *shipmentsDouble) parcel(sub uuid.UUID) (string, int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.shipped[sub], d.calls
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -225,8 +226,11 @@ func TestSupplyFaultsRetriedToCompletion(t *testing.T) {
 }
 
 // A placed order is read back under its account until the platform ships
-// it; then its carrier and waybill are recorded.
-func TestSupplyWaybillRecorded(t *testing.T) {
+// it; then the local sub-order is shipped with the platform's carrier and
+// waybill, as the platform's supplier, and only then is the purchase order
+// shipped: orders down, the next round tells it again; orders refusing it
+// (the sub-order cancelled meanwhile), it is held for an operator.
+func TestSupplyWaybillShipsTheSubOrder(t *testing.T) {
 	f := newSupplyFixture(t, supplysim.Faults{})
 	f.seed(t, "P1", "10.00", 100, "P1-A")
 	if err := f.round(t); err != nil {
@@ -234,22 +238,50 @@ func TestSupplyWaybillRecorded(t *testing.T) {
 	}
 	ev, sub := f.paidOrder(f.m2, f.supplier, "P1-A")
 	f.paid(t, ev)
+	ev, cancelled := f.paidOrder(f.m1, f.supplier, "P1-A")
+	f.paid(t, ev)
 	if err := f.round(t); err != nil {
 		t.Fatal(err)
 	}
-	po, ok := f.sim.OrderByReference(sub)
-	if !ok {
-		t.Fatal("not placed")
+	for _, ref := range []string{sub, cancelled} {
+		po, ok := f.sim.OrderByReference(ref)
+		if !ok {
+			t.Fatalf("%s not placed", ref)
+		}
+		if _, err := f.sim.Ship(po.ID); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := f.sim.Ship(po.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
-	got, _, err := f.supply.ListSupplyOrders(context.Background(), admin, app.SupplyOrderFilter{PlatformID: f.platform.ID, Limit: 10})
 	shipped, _ := f.sim.OrderByReference(sub)
-	if err != nil || len(got) != 1 || got[0].State != app.SupplyShipped || got[0].Waybill != shipped.Waybill || got[0].CarrierCode != "YTO" {
-		t.Errorf("after shipping: %+v %v", got, err)
+
+	f.shipments.set(func(d *shipmentsDouble) { d.down = true })
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if o := f.supplyOrder(t, sub); o.State != app.SupplyPlaced || o.Waybill != shipped.Waybill || !strings.Contains(o.Problem, "orders did not record") {
+		t.Fatalf("orders down: %+v; want placed, the waybill kept, the problem shown", o)
+	}
+
+	f.shipments.set(func(d *shipmentsDouble) {
+		d.down, d.cancelled = false, map[uuid.UUID]bool{uuid.MustParse(cancelled): true}
+	})
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if o := f.supplyOrder(t, sub); o.State != app.SupplyShipped || o.Waybill != shipped.Waybill || o.CarrierCode != "YTO" || o.Problem != "" {
+		t.Errorf("after shipping: %+v", o)
+	}
+	parcel, calls := f.shipments.parcel(uuid.MustParse(sub))
+	if parcel != "YTO/"+shipped.Waybill || len(f.shipments.suppliers) != 1 || !f.shipments.suppliers[f.supplier] {
+		t.Errorf("orders recorded %q for suppliers %v; want YTO/%s for the platform's supplier %s", parcel, f.shipments.suppliers, shipped.Waybill, f.supplier)
+	}
+	if o := f.supplyOrder(t, cancelled); o.State != app.SupplyHeld || !strings.Contains(o.Problem, "orders refused the platform's shipment") {
+		t.Errorf("the cancelled sub-order's purchase order: %+v; want held with orders' refusal", o)
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if _, again := f.shipments.parcel(uuid.MustParse(sub)); again != calls {
+		t.Errorf("orders was told %d more times after the shipment was recorded", again-calls)
 	}
 }

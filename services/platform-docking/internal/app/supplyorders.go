@@ -110,7 +110,11 @@ func (s *Supply) skuCodes(ctx context.Context, platformID uuid.UUID) (map[string
 }
 
 // track reads a placed order back; once shipped its carrier and waybill
-// are recorded.
+// are recorded, and the local sub-order is shipped with them. The order is
+// shipped here only once orders has recorded the waybill: orders
+// unreachable, the next round reads the platform and tells orders again
+// (the same waybill is harmless there); orders refusing it (the sub-order
+// cancelled meanwhile) holds it for an operator.
 func (s *Supply) track(ctx context.Context, p domain.SupplyPlatform, o SupplyOrder) error {
 	now := s.clock()
 	account, ok := p.AccountByID(o.AccountID)
@@ -123,8 +127,18 @@ func (s *Supply) track(ctx context.Context, p domain.SupplyPlatform, o SupplyOrd
 		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
 	}
 	o.PlatformStatus, o.Problem, o.UpdatedAt, o.DueAt = po.Status, "", now, now.Add(s.timing.TrackEvery)
-	if po.Status == PurchaseShipped && po.Waybill != "" {
-		o.State, o.CarrierCode, o.Waybill = SupplyShipped, po.CarrierCode, po.Waybill
+	if po.Status != PurchaseShipped || po.Waybill == "" {
+		return s.store.SaveSupplyOrder(ctx, o)
+	}
+	o.CarrierCode, o.Waybill = po.CarrierCode, po.Waybill
+	switch err := s.shipments.RecordExternalShipment(ctx, p.SupplierOrgID, o.SubOrderID, po.CarrierCode, po.Waybill); {
+	case err == nil:
+		o.State = SupplyShipped
+		s.log.Info("a supply platform shipped a sub-order", "platform", p.Code, "sub_order", o.SubOrderID, "waybill", po.Waybill)
+	case retryable(err):
+		o.Problem, o.DueAt = "orders did not record the shipment: "+err.Error(), now.Add(s.backoff(1, err))
+	default:
+		return s.hold(ctx, o, "orders refused the platform's shipment: "+err.Error())
 	}
 	return s.store.SaveSupplyOrder(ctx, o)
 }

@@ -96,6 +96,16 @@ func (o Orders) ShipSubOrder(ctx context.Context, supplier uuid.UUID, in app.Shi
 	return supplierSubOrder(resp.GetSubOrder()), nil
 }
 
+var _ app.SupplyShipments = Orders{}
+
+// RecordExternalShipment ships a supply platform's sub-order with the
+// platform's carrier and waybill, as the platform's supplier.
+func (o Orders) RecordExternalShipment(ctx context.Context, supplier, subOrderID uuid.UUID, carrierCode, waybill string) error {
+	_, err := o.Client.RecordExternalShipment(ctx, &ordersv1.RecordExternalShipmentRequest{SubOrderId: subOrderID.String(),
+		CarrierCode: carrierCode, Waybill: waybill, SupplierOrgId: supplier.String()})
+	return grpcerr.FromError(err)
+}
+
 func supplierSubOrder(s *ordersv1.SubOrder) app.SupplierSubOrder {
 	id, _ := uuid.Parse(s.GetSubOrderId())
 	orderID, _ := uuid.Parse(s.GetOrderId())

@@ -175,7 +175,7 @@ func newFixture(t *testing.T) *fixture {
 	f.orders = &orders{placed: map[string]app.PlacedOrder{}}
 	f.trade = app.NewTrade(f.store, postgres.NewTrade(f.pool), map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: connector.App()},
 		nil, f.orders, shortFinance{}, app.Timing{PullEvery: time.Hour, SettleEvery: time.Hour, Retry: time.Minute}, slog.Default()).
-		WithSupply(app.NewSupply(postgres.NewSupply(f.pool, ring), nil, nil, app.SupplyTiming{}, slog.Default()))
+		WithSupply(app.NewSupply(postgres.NewSupply(f.pool, ring), nil, nil, nil, app.SupplyTiming{}, slog.Default()))
 	f.erp = startERPPeers(t)
 	grpcapi.Register(srv.GRPC(), app.New(f.store, handshakers, keys), f.trade, f.erp.app())
 	if err := srv.Listen(); err != nil {
