@@ -32,25 +32,21 @@ func (s *Service) RecordExternalShipment(ctx context.Context, c auth.Caller, sub
 	if err := v.Err(); err != nil {
 		return domain.SubOrder{}, err
 	}
-	o, sub, err := s.supplierCommand(ctx, c, subID, onBehalfOf)
+	o, sub, err := s.shippable(ctx, c, subID, onBehalfOf)
 	if err != nil {
 		return domain.SubOrder{}, err
-	}
-	if sub.Type != domain.Physical {
-		return domain.SubOrder{}, ErrNotPhysical
 	}
 	sameParcel := func(sub domain.SubOrder) bool {
 		return sub.ExternalParcel() && sub.CarrierCode == carrierCode && sub.Waybill == waybill
 	}
-	switch sub.Status {
-	case domain.Paid, domain.Accepted:
-	case domain.Shipped, domain.Delivered, domain.AwaitingTopUp, domain.Completed:
-		if sameParcel(sub) {
-			return sub, nil
-		}
+	switch {
+	case sameParcel(sub):
+		return sub, nil
+	case sub.ShippedAt != nil:
 		return domain.SubOrder{}, ErrAlreadyShipped
-	default:
-		return domain.SubOrder{}, apperr.FailedPrecondition("the sub-order is " + string(sub.Status) + " and cannot ship").WithReason("INVALID_TRANSITION")
+	}
+	if err := cannotShip(sub); err != nil {
+		return domain.SubOrder{}, err
 	}
 	out, err := s.moveSubOrder(ctx, o.ID, subID, domain.Shipped, actor(c), "shipped outside our logistics: "+carrierCode+" waybill "+waybill,
 		s.shippedExternally(carrierCode, waybill))

@@ -22,23 +22,7 @@ import (
 // having been paid from the escrow.
 func TestExternalShipmentDeliversAndSettles(t *testing.T) {
 	s := newSaga(t)
-	ann := s.buyer(100_000)
-	o := s.checkout(t, ann, line(s.phone, 1), line(s.code, 1), line(s.scarf, 1))
-	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
-	var phone, code, scarf domain.SubOrder
-	for _, sub := range o.SubOrders {
-		switch {
-		case sub.SupplierID == s.gadgets && sub.Type == domain.Physical:
-			phone = sub
-		case sub.Type == domain.Virtual:
-			code = sub
-		default:
-			scarf = sub
-		}
-	}
+	ann, o, phone, code, scarf := s.paidPhoneCodeAndScarf(t)
 	works, porto := supplierOf(s.gadgets), supplierOf(s.linen)
 
 	for _, tc := range []struct{ name, carrier, waybill, field string }{

@@ -117,24 +117,40 @@ func (s *Service) ShipSubOrder(ctx context.Context, c auth.Caller, subID, method
 	if err := v.Err(); err != nil {
 		return domain.SubOrder{}, err
 	}
-	o, sub, err := s.supplierCommand(ctx, c, subID, onBehalfOf)
+	o, sub, err := s.shippable(ctx, c, subID, onBehalfOf)
 	if err != nil {
 		return domain.SubOrder{}, err
-	}
-	if sub.Type != domain.Physical {
-		return domain.SubOrder{}, ErrNotPhysical
 	}
 	if sub.ExternalParcel() {
 		return domain.SubOrder{}, ErrAlreadyShipped
 	}
-	if sub.Status != domain.Paid && sub.Status != domain.Accepted && sub.Status != domain.Shipped {
-		return domain.SubOrder{}, apperr.FailedPrecondition("the sub-order is " + string(sub.Status) + " and cannot ship").WithReason("INVALID_TRANSITION")
+	// Shipped already is a retry: logistics answers the parcel it booked.
+	if err := cannotShip(sub); err != nil && sub.Status != domain.Shipped {
+		return domain.SubOrder{}, err
 	}
 	sh, err := s.Logistics.Ship(ctx, ShipInput{Order: o, SubOrder: sub, MethodID: methodID, From: from})
 	if err != nil {
 		return domain.SubOrder{}, err
 	}
 	return s.recordShipped(ctx, o.ID, subID, sh, methodID.String(), actor(c))
+}
+
+// shippable loads a physical sub-order for its supplier to ship
+// (supplierCommand).
+func (s *Service) shippable(ctx context.Context, c auth.Caller, subID, onBehalfOf uuid.UUID) (domain.Order, domain.SubOrder, error) {
+	o, sub, err := s.supplierCommand(ctx, c, subID, onBehalfOf)
+	if err == nil && sub.Type != domain.Physical {
+		err = ErrNotPhysical
+	}
+	return o, sub, err
+}
+
+// cannotShip refuses to ship a sub-order that is not paid or accepted.
+func cannotShip(sub domain.SubOrder) error {
+	if sub.Status == domain.Paid || sub.Status == domain.Accepted {
+		return nil
+	}
+	return apperr.FailedPrecondition("the sub-order is " + string(sub.Status) + " and cannot ship").WithReason("INVALID_TRANSITION")
 }
 
 // recordShipped marks a sub-order shipped with its parcel.

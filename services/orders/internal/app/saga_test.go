@@ -359,23 +359,7 @@ func TestCancelBeforeShipmentRefundsAfterIsRefused(t *testing.T) {
 // escrow waits for the buyer's top-up.
 func TestFulfilmentSettlesWithActualFreight(t *testing.T) {
 	s := newSaga(t)
-	ann := s.buyer(100_000)
-	o := s.checkout(t, ann, line(s.phone, 1), line(s.code, 1), line(s.scarf, 1))
-	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
-	var phone, code, scarf domain.SubOrder
-	for _, sub := range o.SubOrders {
-		switch {
-		case sub.SupplierID == s.gadgets && sub.Type == domain.Physical:
-			phone = sub
-		case sub.Type == domain.Virtual:
-			code = sub
-		default:
-			scarf = sub
-		}
-	}
+	ann, o, phone, code, scarf := s.paidPhoneCodeAndScarf(t)
 	from := domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}
 	works, porto := supplierOf(s.gadgets), supplierOf(s.linen)
 	if _, err := s.svc.ShipSubOrder(ctx, porto, phone.ID, uuid.New(), from, uuid.Nil); apperr.KindOf(err) != apperr.KindNotFound {
@@ -480,6 +464,30 @@ func TestFulfilmentSettlesWithActualFreight(t *testing.T) {
 	if len(mine) == 0 {
 		t.Error("a supplier reads none of its own sub-order's changes")
 	}
+}
+
+// paidPhoneCodeAndScarf is a buyer's paid order of the phone (the gadgets'
+// physical sub-order), the code (their virtual one) and the scarf (linen's
+// physical one), its paying steps run.
+func (s *saga) paidPhoneCodeAndScarf(t *testing.T) (ann auth.Caller, o domain.Order, phone, code, scarf domain.SubOrder) {
+	t.Helper()
+	ann = s.buyer(100_000)
+	o = s.checkout(t, ann, line(s.phone, 1), line(s.code, 1), line(s.scarf, 1))
+	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	for _, sub := range o.SubOrders {
+		switch {
+		case sub.SupplierID == s.gadgets && sub.Type == domain.Physical:
+			phone = sub
+		case sub.Type == domain.Virtual:
+			code = sub
+		default:
+			scarf = sub
+		}
+	}
+	return ann, o, phone, code, scarf
 }
 
 // A payment recovered after the order's stock lapsed cannot be fulfilled:
