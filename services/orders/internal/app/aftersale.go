@@ -253,7 +253,9 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 			return nil, nil
 		}
 		var tasks []Task
-		if o.SubOrder(a.SubOrderID).Type == domain.Physical {
+		if sub := o.SubOrder(a.SubOrderID); sub.Type == domain.Physical && !sub.ExternalParcel() {
+			// Goods that came by a parcel outside our logistics go back
+			// the way their supplier says; it confirms their receipt.
 			tasks = append(tasks, task(TaskBookReturn, a.ID, a.OrderID, now))
 		}
 		if a.Kind == domain.Exchange {

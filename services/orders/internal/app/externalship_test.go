@@ -19,7 +19,8 @@ import (
 // refused either way. It is delivered when the buyer confirms receipt, or
 // once the delivery window passed, and settles like any other: the supplier
 // is paid the goods and the buyer gets the freight back, no carrier's leg
-// having been paid from the escrow.
+// having been paid from the escrow. A return of such goods books no parcel
+// back.
 func TestExternalShipmentDeliversAndSettles(t *testing.T) {
 	s := newSaga(t)
 	ann, o, phone, code, scarf := s.paidPhoneCodeAndScarf(t)
@@ -109,9 +110,33 @@ func TestExternalShipmentDeliversAndSettles(t *testing.T) {
 	if after, _ = s.store.GetOrder(ctx, o.ID, false); after.SubOrder(scarf.ID).Status != domain.Delivered {
 		t.Fatalf("the scarf is %s once its delivery window ended, want delivered", after.SubOrder(scarf.ID).Status)
 	}
+
+	// A return of goods that came by an external parcel books no parcel
+	// back (we have none to return along): the supplier confirms receipt
+	// and the buyer is refunded; it then settles on the goods kept.
+	a := s.file(t, ann, scarf.ID, domain.Return, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, porto, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	var failing int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1 OR attempts > 0`, app.TaskBookReturn).Scan(&failing); err != nil {
+		t.Fatal(err)
+	}
+	if s.w.returns[a.ID] != nil || failing != 0 {
+		t.Fatalf("approving the return booked %v and left %d steps booking or failing, want neither", s.w.returns[a.ID], failing)
+	}
+	wallet = s.w.wallets[ann.Subject]
+	if got, err := s.svc.ReceiveReturn(ctx, porto, a.ID, false, nil); err != nil || !got.Received {
+		t.Fatalf("receive: %+v, %v", got, err)
+	}
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleRefunded || s.w.wallets[ann.Subject]-wallet != scarf.Goods.Amount {
+		t.Fatalf("the return: %s, the buyer got %d back, want the scarf's %d", got.Status, s.w.wallets[ann.Subject]-wallet, scarf.Goods.Amount)
+	}
 	s.at = s.at.Add(7 * 24 * time.Hour)
 	s.run(t)
-	if after, _ = s.store.GetOrder(ctx, o.ID, false); after.SubOrder(scarf.ID).Status != domain.Completed || s.w.escrows[scarf.ID].supplierPaid != scarf.Goods.Amount {
-		t.Errorf("the scarf after the automatic delay: %s, supplier paid %d", after.SubOrder(scarf.ID).Status, s.w.escrows[scarf.ID].supplierPaid)
+	if after, _ = s.store.GetOrder(ctx, o.ID, false); after.SubOrder(scarf.ID).Status != domain.Completed {
+		t.Errorf("the scarf after the automatic delay: %s, want completed", after.SubOrder(scarf.ID).Status)
 	}
 }
