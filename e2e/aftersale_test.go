@@ -330,6 +330,31 @@ func TestAfterSaleThroughTheMesh(t *testing.T) {
 		t.Errorf("the exchange moved the shirt's escrow from %d to %d", escrowBefore, got)
 	}
 	bookBalances(t, c)
+	// The carrier is paid for the after-sale parcels too: the two parcels
+	// back and the replacement, from the platform's freight expense (so
+	// neither escrow moved above), none refused.
+	waitFor(t, "every leg of the buyer's five parcels paid", 90*time.Second, func() (bool, string) {
+		r := c.do("GET", "/v1/logistics/shipments?buyerId="+buyer.ID, m.admin, nil).must(t, 200, "the buyer's parcels")
+		parcels := r.list("shipments")
+		kinds := map[string]int{}
+		for _, sh := range parcels {
+			kinds[fmt.Sprint(sh["kind"])]++
+			legs, _ := sh["legs"].([]any)
+			if len(legs) == 0 {
+				return false, r.Raw
+			}
+			for _, l := range legs {
+				leg, _ := l.(map[string]any)
+				if leg["refusal"] != nil && leg["refusal"] != "" {
+					t.Fatalf("leg %v of parcel %v refused: %v", leg["legId"], sh["shipmentId"], leg["refusal"])
+				}
+				if leg["paidAt"] == nil {
+					return false, r.Raw
+				}
+			}
+		}
+		return len(parcels) == 5 && kinds["SHIPMENT_KIND_RETURN"] == 2, fmt.Sprintf("kinds %v: %s", kinds, r.Raw)
+	})
 
 	// 4. Settlement: Gadgets is paid for the two lamps kept, Linen for both
 	// shirts (one of them exchanged).

@@ -371,9 +371,14 @@ type PayFreightLegRequest struct {
 	Amount *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
 	// Pay from the platform's freight expense instead of the sub-order's escrow: a
 	// partner platform's order, whose buyer paid the partner and left no escrow with
-	// us. A sub-order with an escrow is FAILED_PRECONDITION (reason
-	// FREIGHT_FROM_ESCROW).
-	FromPlatform  bool `protobuf:"varint,5,opt,name=from_platform,json=fromPlatform,proto3" json:"from_platform,omitempty"`
+	// us, or an after-sale parcel (after_sale_id). Otherwise a sub-order with an
+	// escrow is FAILED_PRECONDITION (reason FREIGHT_FROM_ESCROW).
+	FromPlatform bool `protobuf:"varint,5,opt,name=from_platform,json=fromPlatform,proto3" json:"from_platform,omitempty"`
+	// The after-sale request (a return) whose parcel back the leg carried: its freight
+	// is the platform's even though the sub-order has an escrow (that holds the
+	// outbound freight the buyer paid). Requires from_platform; at most 64
+	// characters.
+	AfterSaleId   string `protobuf:"bytes,6,opt,name=after_sale_id,json=afterSaleId,proto3" json:"after_sale_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -441,6 +446,13 @@ func (x *PayFreightLegRequest) GetFromPlatform() bool {
 		return x.FromPlatform
 	}
 	return false
+}
+
+func (x *PayFreightLegRequest) GetAfterSaleId() string {
+	if x != nil {
+		return x.AfterSaleId
+	}
+	return ""
 }
 
 type PayFreightLegResponse struct {
@@ -1837,7 +1849,7 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\x05total\x18\x01 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x05total\x12>\n" +
 	"\n" +
 	"sub_orders\x18\x02 \x03(\v2\x1f.crossdock.finance.v1.PaidShareR\tsubOrders\x12\x1a\n" +
-	"\breplayed\x18\x03 \x01(\bR\breplayed\"\xc7\x01\n" +
+	"\breplayed\x18\x03 \x01(\bR\breplayed\"\xeb\x01\n" +
 	"\x14PayFreightLegRequest\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x15\n" +
@@ -1845,7 +1857,8 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\n" +
 	"carrier_id\x18\x03 \x01(\tR\tcarrierId\x122\n" +
 	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12#\n" +
-	"\rfrom_platform\x18\x05 \x01(\bR\ffromPlatform\"3\n" +
+	"\rfrom_platform\x18\x05 \x01(\bR\ffromPlatform\x12\"\n" +
+	"\rafter_sale_id\x18\x06 \x01(\tR\vafterSaleId\"3\n" +
 	"\x15PayFreightLegResponse\x12\x1a\n" +
 	"\breplayed\x18\x01 \x01(\bR\breplayed\"k\n" +
 	"\x15SettleSubOrderRequest\x12 \n" +

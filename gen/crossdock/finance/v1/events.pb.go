@@ -209,9 +209,11 @@ type FreightLegPaid struct {
 	CarrierId  string                 `protobuf:"bytes,3,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
 	Amount     *v1.Money              `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
 	OccurredAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
-	// Paid from the platform's freight expense (a partner platform's order), not
-	// from the sub-order's escrow.
-	FromPlatform  bool `protobuf:"varint,6,opt,name=from_platform,json=fromPlatform,proto3" json:"from_platform,omitempty"`
+	// Paid from the platform's freight expense (a partner platform's order, an
+	// after-sale parcel), not from the sub-order's escrow.
+	FromPlatform bool `protobuf:"varint,6,opt,name=from_platform,json=fromPlatform,proto3" json:"from_platform,omitempty"`
+	// Set for a return parcel's leg: the after-sale request it carried back.
+	AfterSaleId   string `protobuf:"bytes,7,opt,name=after_sale_id,json=afterSaleId,proto3" json:"after_sale_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -286,6 +288,13 @@ func (x *FreightLegPaid) GetFromPlatform() bool {
 		return x.FromPlatform
 	}
 	return false
+}
+
+func (x *FreightLegPaid) GetAfterSaleId() string {
+	if x != nil {
+		return x.AfterSaleId
+	}
+	return ""
 }
 
 // EscrowSettled says that a sub-order was settled: the supplier's payable credited
@@ -1068,7 +1077,7 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\tshortfall\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\tshortfall\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"occurredAt\"\xfe\x01\n" +
+	"occurredAt\"\xa2\x02\n" +
 	"\x0eFreightLegPaid\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x15\n" +
@@ -1078,7 +1087,8 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\x12#\n" +
-	"\rfrom_platform\x18\x06 \x01(\bR\ffromPlatform\"\xbc\x02\n" +
+	"\rfrom_platform\x18\x06 \x01(\bR\ffromPlatform\x12\"\n" +
+	"\rafter_sale_id\x18\a \x01(\tR\vafterSaleId\"\xbc\x02\n" +
 	"\rEscrowSettled\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x19\n" +

@@ -268,8 +268,9 @@ func checkCurrency(r escrow.Record, currency string) error {
 
 // PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow to
 // the carrier's payable, idempotent on the leg id. A leg of a partner
-// platform's order (FromPlatform) is paid from the platform's freight
-// expense instead; a sub-order with an escrow is refused that way.
+// platform's order or of an after-sale parcel (FromPlatform) is paid from
+// the platform's freight expense instead; an outbound parcel of a sub-order
+// with an escrow is refused that way.
 func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg escrow.FreightLeg) (ledger.Result, error) {
 	if _, err := requireService(caller); err != nil {
 		return ledger.Result{}, err
@@ -297,19 +298,22 @@ func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg esc
 		outbox.Message{Subject: "finance.freight_leg.paid", Payload: ev})
 }
 
-// payPlatformFreight pays a partner order's leg from the platform's freight
-// expense. A sub-order with an escrow pays its freight from it: paying it
-// from the platform too would charge the platform for freight the buyer
-// paid.
+// payPlatformFreight pays a partner order's or an after-sale parcel's leg
+// from the platform's freight expense. An outbound parcel of a sub-order
+// with an escrow pays its freight from it: paying it from the platform too
+// would charge the platform for freight the buyer paid. A return parcel's
+// is the platform's whatever the sub-order's escrow.
 func (e *Escrows) payPlatformFreight(ctx context.Context, leg escrow.FreightLeg, specs []ledger.TransferSpec) (ledger.Result, error) {
-	switch _, err := e.store.Escrow(ctx, leg.SubOrderID); {
-	case err == nil:
-		return ledger.Result{}, ErrFreightFromEscrow.WithMetadata("sub_order_id", leg.SubOrderID)
-	case !apperr.IsKind(err, apperr.KindNotFound):
-		return ledger.Result{}, err
+	if leg.AfterSaleID == "" {
+		switch _, err := e.store.Escrow(ctx, leg.SubOrderID); {
+		case err == nil:
+			return ledger.Result{}, ErrFreightFromEscrow.WithMetadata("sub_order_id", leg.SubOrderID)
+		case !apperr.IsKind(err, apperr.KindNotFound):
+			return ledger.Result{}, err
+		}
 	}
 	ev := &financev1.FreightLegPaid{SubOrderId: leg.SubOrderID, LegId: leg.LegID, CarrierId: leg.CarrierID,
-		Amount: moneyProto(leg.Amount, leg.Currency), FromPlatform: true, OccurredAt: timestamppb.New(e.fin.clock())}
+		Amount: moneyProto(leg.Amount, leg.Currency), FromPlatform: true, AfterSaleId: leg.AfterSaleID, OccurredAt: timestamppb.New(e.fin.clock())}
 	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: legKey(leg.LegID), Transfers: specs},
 		outbox.Message{Subject: "finance.freight_leg.paid", Payload: ev})
 }

@@ -303,3 +303,42 @@ func TestPlatformPaysPartnerOrdersFreight(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// A return parcel's leg is the platform's although its sub-order has an
+// escrow: paid from the freight expense, the escrow (the buyer's outbound
+// freight and goods) untouched, the event naming the return; without the
+// return the same leg is still refused that way.
+func TestPlatformPaysReturnParcelsFreight(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 10000, "fund-1")
+	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 2500}}}); err != nil {
+		t.Fatal(err)
+	}
+	leg := escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-r1", CarrierID: "carrier-1", Amount: 800, Currency: "USD", FromPlatform: true}
+	_, err := k.e.PayFreightLeg(ctx, svcs, leg)
+	if e := (*apperr.Error)(nil); !errors.As(err, &e) || e.Reason != "FREIGHT_FROM_ESCROW" {
+		t.Fatalf("an outbound leg of an escrowed sub-order from the platform: %v, want FREIGHT_FROM_ESCROW", err)
+	}
+	leg.AfterSaleID = "return-1"
+	for i := range 2 {
+		if r, err := k.e.PayFreightLeg(ctx, svcs, leg); err != nil || r.Replayed != (i == 1) {
+			t.Fatalf("return leg, call %d: %+v, %v", i+1, r, err)
+		}
+	}
+	if got := k.net(t, escrow.Escrow("s-1", "USD")); got != 2500 {
+		t.Errorf("the escrow holds %d, want the 2500 paid", got)
+	}
+	if got := -k.net(t, escrow.FreightExpense("USD")); got != 800 {
+		t.Errorf("the platform's freight expense %d, want 800", got)
+	}
+	var payload []byte
+	if err := k.pool.QueryRow(ctx, `SELECT payload FROM outbox WHERE subject = 'finance.freight_leg.paid'`).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	var ev financev1.FreightLegPaid
+	if err := proto.Unmarshal(payload, &ev); err != nil || ev.GetAfterSaleId() != "return-1" || !ev.GetFromPlatform() {
+		t.Errorf("event %v, %v; want the return named, from the platform", &ev, err)
+	}
+	k.balanced(t)
+}

@@ -292,7 +292,8 @@ func (w *world) checkout(merchant string) (func() error, error) {
 }
 
 // opFreightLeg pays a carrier's leg: mostly from a sub-order's escrow,
-// sometimes a partner order's from the platform's freight expense.
+// sometimes a partner order's or a return parcel's from the platform's
+// freight expense.
 func opFreightLeg(w *world) (func() error, error) {
 	if w.pick(100) < 20 {
 		leg := escrow.FreightLeg{SubOrderID: w.id("partner-sub"), LegID: w.id("leg"), CarrierID: fmt.Sprintf("carrier-%d", w.pick(3)),
@@ -305,6 +306,10 @@ func opFreightLeg(w *world) (func() error, error) {
 		return nil, nil
 	}
 	leg := escrow.FreightLeg{SubOrderID: s.id, LegID: w.id("leg"), CarrierID: fmt.Sprintf("carrier-%d", w.pick(3)), Amount: w.amount(20_000), Currency: s.currency}
+	if w.pick(100) < 15 {
+		// A return parcel's leg: the platform's, escrow or not.
+		leg.FromPlatform, leg.AfterSaleID = true, w.id("return")
+	}
 	_, err := w.k.e.PayFreightLeg(ctx, svcs, leg)
 	return func() error { _, err := w.k.e.PayFreightLeg(ctx, svcs, leg); return err }, err
 }

@@ -61,14 +61,20 @@ type financeLedger struct {
 	// refuse answers every leg FailedPrecondition, as finance does once a
 	// sub-order's escrow is settled.
 	refuse bool
-	// fromPlatform are the legs paid from the platform's freight expense.
+	// fromPlatform are the legs paid from the platform's freight expense,
+	// afterSale the return each return parcel's leg named.
 	fromPlatform map[string]bool
+	afterSale    map[string]string
 }
 
-func (f *financeLedger) PayFreightLeg(_ context.Context, _ uuid.UUID, legID string, _ uuid.UUID, amount money.Money, fromPlatform bool) error {
+func (f *financeLedger) PayFreightLeg(_ context.Context, p app.LegPayment) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	legID, amount, fromPlatform := p.LegID, p.Amount, p.FromPlatform
 	f.calls[legID]++
+	if p.AfterSaleID != "" && !fromPlatform {
+		return apperr.InvalidField("after_sale_id", "is an after-sale parcel's: set from_platform")
+	}
 	if f.refuse && !fromPlatform {
 		return apperr.FailedPrecondition("the sub-order's escrow is settled").WithReason("ESCROW_SETTLED")
 	}
@@ -82,6 +88,12 @@ func (f *financeLedger) PayFreightLeg(_ context.Context, _ uuid.UUID, legID stri
 	f.paid[legID] = amount
 	if fromPlatform {
 		f.fromPlatform[legID] = true
+	}
+	if p.AfterSaleID != "" {
+		if f.afterSale == nil {
+			f.afterSale = map[string]string{}
+		}
+		f.afterSale[legID] = p.AfterSaleID
 	}
 	return nil
 }

@@ -165,6 +165,36 @@ type PayableLeg struct {
 	// Payer is the shipment's: the escrow, or the platform for a partner
 	// platform's order.
 	Payer domain.FreightPayer
+	// ShipmentKind and ReturnID are the shipment's: a return parcel names
+	// its after-sale request.
+	ShipmentKind domain.Kind
+	ReturnID     string
+}
+
+// LegPayment is a leg as finance pays it.
+type LegPayment struct {
+	SubOrderID uuid.UUID
+	LegID      string
+	CarrierID  uuid.UUID
+	Amount     money.Money
+	// FromPlatform pays it from the platform's freight expense; AfterSaleID
+	// names the return a return parcel's leg carried back.
+	FromPlatform bool
+	AfterSaleID  string
+}
+
+// Payment is how finance pays the leg. A return parcel's freight is the
+// platform's: who is at fault is not recorded (a buyer's reason is free
+// text), the carrier is owed once it confirms the leg, and the escrow
+// holds the outbound freight the buyer paid, not this. A partner order's
+// parcel is the platform's too (its buyer paid the partner); the rest are
+// paid from the sub-order's escrow.
+func (l PayableLeg) Payment() LegPayment {
+	p := LegPayment{SubOrderID: l.SubOrderID, LegID: l.LegID, CarrierID: l.CarrierID, Amount: l.Amount, FromPlatform: l.Payer == domain.PayerPlatform}
+	if l.ShipmentKind == domain.KindReturn {
+		p.FromPlatform, p.AfterSaleID = true, l.ReturnID
+	}
+	return p
 }
 
 // Legs stores the freight legs carriers confirmed.
@@ -173,8 +203,8 @@ type Legs interface {
 	// whether it was new.
 	InsertLeg(ctx context.Context, carrierID uuid.UUID, l domain.Leg) (bool, error)
 	ListLegs(ctx context.Context, shipmentID uuid.UUID) ([]domain.Leg, error)
-	// UnpaidLegs returns legs of outbound shipments not yet paid, oldest
-	// first.
+	// UnpaidLegs returns legs not yet paid nor refused, of outbound and
+	// return shipments, oldest first.
 	UnpaidLegs(ctx context.Context, limit int) ([]PayableLeg, error)
 	MarkLegPaid(ctx context.Context, legID string, at time.Time) error
 	// MarkLegRefused records that finance refused a leg for good.
@@ -234,9 +264,9 @@ type CarrierAPI interface {
 // Finance pays freight legs and knows exchange rates.
 type Finance interface {
 	// PayFreightLeg pays a leg to the carrier from the sub-order's escrow,
-	// or from the platform's freight expense when fromPlatform (a partner
-	// platform's order), idempotent on the leg id.
-	PayFreightLeg(ctx context.Context, subOrderID uuid.UUID, legID string, carrierID uuid.UUID, amount money.Money, fromPlatform bool) error
+	// or from the platform's freight expense (LegPayment.FromPlatform),
+	// idempotent on the leg id.
+	PayFreightLeg(ctx context.Context, p LegPayment) error
 	// RateToBase is one unit of currency in base-currency units, now.
 	RateToBase(ctx context.Context, currency string) (string, error)
 }

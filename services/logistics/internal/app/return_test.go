@@ -11,9 +11,10 @@ import (
 )
 
 // A return parcel (buyer → supplier) is booked once per return request,
-// tracked like any parcel, and its legs are recorded but not paid from the
-// sub-order's escrow: after-sale decides who pays a return's freight.
-func TestReturnShipmentsAreTrackedAndTheirLegsLeftToAfterSale(t *testing.T) {
+// tracked like any parcel, and its legs are paid by the platform, naming
+// the return, never from the sub-order's escrow (refused here, as for a
+// settled escrow).
+func TestReturnShipmentsAreTrackedAndTheirLegsPaidByThePlatform(t *testing.T) {
 	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 13, UnservedCountries: []string{}}, 4)
 	out := f.input(5, "express")
 	ret := out
@@ -40,6 +41,7 @@ func TestReturnShipmentsAreTrackedAndTheirLegsLeftToAfterSale(t *testing.T) {
 	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
 		t.Fatal(err)
 	}
+	f.finance.refuse = true
 	if _, err := f.svc.PayLegs(ctx, 100, log); err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +53,9 @@ func TestReturnShipmentsAreTrackedAndTheirLegsLeftToAfterSale(t *testing.T) {
 		t.Fatalf("the return ends %s %s with %d legs", v.Kind, v.Status, len(v.Legs))
 	}
 	for _, l := range v.Legs {
-		if l.PaidAt != nil || f.finance.calls[l.LegID] != 0 {
-			t.Errorf("return leg %s was paid from escrow", l.LegID)
+		if l.PaidAt == nil || !f.finance.fromPlatform[l.LegID] || f.finance.afterSale[l.LegID] != "rtn-1" || f.finance.calls[l.LegID] != 1 {
+			t.Errorf("return leg %s: paid at %v, from the platform %v for %q, %d calls; want paid once by the platform for rtn-1",
+				l.LegID, l.PaidAt, f.finance.fromPlatform[l.LegID], f.finance.afterSale[l.LegID], f.finance.calls[l.LegID])
 		}
 	}
 	if n := f.count(t, `SELECT count(*) FROM outbox WHERE subject = 'logistics.shipment.delivered'`); n != 2 {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
-	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
 
 // PayLegs pays confirmed legs of outbound parcels from their sub-order's
@@ -22,7 +21,7 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 	}
 	paid := 0
 	for _, l := range legs {
-		if err := s.finance.PayFreightLeg(ctx, l.SubOrderID, l.LegID, l.CarrierID, l.Amount, l.Payer == domain.PayerPlatform); err != nil {
+		if err := s.finance.PayFreightLeg(ctx, l.Payment()); err != nil {
 			if permanent(err) {
 				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "sub_order_id", l.SubOrderID, "error", err)
 				if err := s.store.MarkLegRefused(ctx, l.LegID, err.Error(), s.clock()); err != nil {

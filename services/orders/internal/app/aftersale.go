@@ -428,7 +428,9 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 	if err != nil {
 		return a, err
 	}
-	sh, err := s.Logistics.Ship(ctx, ShipInput{Order: o, SubOrder: replacement(a, sub), MethodID: methodID, From: from})
+	// The replacement's freight is the platform's, as a return parcel's
+	// is: no escrow holds it (the buyer paid the outbound freight only).
+	sh, err := s.Logistics.Ship(ctx, ShipInput{Order: o, SubOrder: replacement(a, sub), MethodID: methodID, From: from, PlatformPays: true})
 	if err != nil {
 		return domain.AfterSale{}, err
 	}

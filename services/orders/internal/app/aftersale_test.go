@@ -230,6 +230,9 @@ func TestExchangeShipsAReplacementWithoutPayment(t *testing.T) {
 	if err != nil || got.Status != domain.AfterSaleReplacementShipped || got.ReplacementWaybill == "" || s.w.parcels[a.ID] == nil {
 		t.Fatalf("ship replacement: %+v, %v", got, err)
 	}
+	if !s.w.parcels[a.ID].platformPays {
+		t.Error("the replacement's legs go to an escrow that does not exist, not to the platform")
+	}
 	w := uuid.New()
 	if got, err = s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w); err != nil || !got.Received || got.Status != domain.AfterSaleReplacementShipped {
 		t.Fatalf("original received: %+v, %v", got, err)

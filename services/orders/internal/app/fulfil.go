@@ -128,7 +128,7 @@ func (s *Service) ShipSubOrder(ctx context.Context, c auth.Caller, subID, method
 	if err := cannotShip(sub); err != nil && sub.Status != domain.Shipped {
 		return domain.SubOrder{}, err
 	}
-	sh, err := s.Logistics.Ship(ctx, ShipInput{Order: o, SubOrder: sub, MethodID: methodID, From: from})
+	sh, err := s.Logistics.Ship(ctx, ShipInput{Order: o, SubOrder: sub, MethodID: methodID, From: from, PlatformPays: o.FreightPaidByPlatform()})
 	if err != nil {
 		return domain.SubOrder{}, err
 	}

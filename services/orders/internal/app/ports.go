@@ -105,6 +105,10 @@ type ShipInput struct {
 	SubOrder domain.SubOrder
 	MethodID uuid.UUID
 	From     domain.Address
+	// PlatformPays has the carrier's legs paid from the platform's freight
+	// expense, not the sub-order's escrow: a partner order's parcel
+	// (Order.FreightPaidByPlatform) and an exchange's replacement.
+	PlatformPays bool
 }
 
 // ReturnInput is an after-sale request's parcel back to the supplier, by

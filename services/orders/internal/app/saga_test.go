@@ -376,8 +376,8 @@ func TestFulfilmentSettlesWithActualFreight(t *testing.T) {
 			by = porto
 		}
 		got, err := s.svc.ShipSubOrder(ctx, by, id, uuid.New(), from, uuid.Nil)
-		if err != nil || got.Status != domain.Shipped || got.Waybill == "" {
-			t.Fatalf("ship: %+v, %v", got, err)
+		if err != nil || got.Status != domain.Shipped || got.Waybill == "" || s.w.parcels[id].platformPays {
+			t.Fatalf("ship: %+v, %v; legs from the platform %v, want from the escrow", got, err, s.w.parcels[id].platformPays)
 		}
 	}
 	if _, err := s.svc.DeliverSubOrder(ctx, works, code.ID); err != nil {
@@ -670,6 +670,9 @@ func TestExternalOrdersArePaidOnceAndSettleByThePartner(t *testing.T) {
 	sub := o.SubOrders[0]
 	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), sub.ID, uuid.New(), domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}, uuid.Nil); err != nil {
 		t.Fatal(err)
+	}
+	if !s.w.parcels[sub.ID].platformPays {
+		t.Error("a partner order's parcel was booked with its legs on an escrow it does not have")
 	}
 	s.w.parcels[sub.ID].delivered = true
 	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, sub.ID, app.Shipment{}) }); err != nil {

@@ -88,6 +88,7 @@ type escrow struct {
 
 type parcel struct {
 	id              uuid.UUID
+	platformPays    bool // its legs from the platform's freight expense
 	delivered, done bool
 	unpaidLegs      int64
 	cancelled       bool
@@ -382,7 +383,7 @@ func (w *world) Ship(_ context.Context, in app.ShipInput) (app.Shipment, error) 
 	defer w.mu.Unlock()
 	p, ok := w.parcels[in.SubOrder.ID]
 	if !ok {
-		p = &parcel{id: uuid.New()}
+		p = &parcel{id: uuid.New(), platformPays: in.PlatformPays}
 		w.parcels[in.SubOrder.ID] = p
 	}
 	return app.Shipment{ID: p.id, Waybill: "WB" + strconv.Itoa(len(w.parcels)), CarrierCode: "sim"}, nil

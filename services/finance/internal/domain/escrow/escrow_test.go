@@ -280,6 +280,15 @@ func TestPlanFreightLegAndCoupon(t *testing.T) {
 	if _, err := escrow.PlanFreightLeg(escrow.FreightLeg{Currency: "EUR"}); len(testkit.Fields(t, err)) != 4 {
 		t.Errorf("empty leg: %v", err)
 	}
+	// A return parcel's leg is the platform's: from escrow it is refused.
+	for _, bad := range []escrow.FreightLeg{
+		{SubOrderID: "s-1", LegID: "leg-3", CarrierID: "c-1", Amount: 900, Currency: "USD", AfterSaleID: "as-1"},
+		{SubOrderID: "s-1", LegID: "leg-3", CarrierID: "c-1", Amount: 900, Currency: "USD", AfterSaleID: strings.Repeat("a", 65), FromPlatform: true},
+	} {
+		if fields := testkit.Fields(t, func() error { _, err := escrow.PlanFreightLeg(bad); return err }()); len(fields) != 1 || fields[0] != "after_sale_id" {
+			t.Errorf("leg %+v: fields %v, want after_sale_id", bad, fields)
+		}
+	}
 	c, err := escrow.PlanCoupon("s-1", "cp-1", 300, "EUR")
 	if err != nil || c[0].Debit != escrow.CouponExpense("EUR") || c[0].Credit != escrow.Escrow("s-1", "EUR") {
 		t.Errorf("coupon = %+v, %v", c, err)

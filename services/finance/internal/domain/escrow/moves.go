@@ -14,8 +14,12 @@ type FreightLeg struct {
 	Amount     int64
 	Currency   string // the escrow's, the supplier's currency
 	// FromPlatform pays the leg from the platform's freight expense: a
-	// partner platform's order has no escrow (its buyer paid the partner).
+	// partner platform's order has no escrow (its buyer paid the partner),
+	// and after-sale parcels are the platform's.
 	FromPlatform bool
+	// AfterSaleID is the return whose parcel back the leg carried: the
+	// platform pays it although the sub-order has an escrow.
+	AfterSaleID string
 }
 
 // PlanFreightLeg pays a leg: escrow (or the platform's freight expense) →
@@ -27,6 +31,12 @@ func PlanFreightLeg(l FreightLeg) ([]ledger.TransferSpec, error) {
 	required(&v, "carrier_id", l.CarrierID)
 	positive(&v, "amount_minor", l.Amount)
 	transactable(&v, "amount.currency_code", l.Currency)
+	switch {
+	case len(l.AfterSaleID) > 64:
+		v.Add("after_sale_id", "must be at most 64 characters")
+	case l.AfterSaleID != "" && !l.FromPlatform:
+		v.Add("after_sale_id", "is an after-sale parcel's, whose freight the platform pays: set from_platform")
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ func (s *EscrowServer) PayFreightLeg(ctx context.Context, req *financev1.PayFrei
 		return nil, err
 	}
 	res, err := s.escrows.PayFreightLeg(ctx, c, escrow.FreightLeg{SubOrderID: req.GetSubOrderId(), LegID: req.GetLegId(), CarrierID: req.GetCarrierId(), Amount: amount, Currency: cur,
-		FromPlatform: req.GetFromPlatform()})
+		FromPlatform: req.GetFromPlatform(), AfterSaleID: req.GetAfterSaleId()})
 	if err != nil {
 		return nil, err
 	}

@@ -8,14 +8,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
-	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
 )
@@ -31,10 +29,11 @@ var _ app.Finance = Finance{}
 
 // PayFreightLeg pays a leg from the sub-order's escrow, or from the
 // platform's freight expense.
-func (f Finance) PayFreightLeg(ctx context.Context, subOrderID uuid.UUID, legID string, carrierID uuid.UUID, amount money.Money, fromPlatform bool) error {
+func (f Finance) PayFreightLeg(ctx context.Context, p app.LegPayment) error {
 	_, err := f.Escrow.PayFreightLeg(ctx, &financev1.PayFreightLegRequest{
-		SubOrderId: subOrderID.String(), LegId: legID, CarrierId: carrierID.String(),
-		Amount: &commonv1.Money{AmountMinor: amount.Amount, CurrencyCode: amount.Currency}, FromPlatform: fromPlatform,
+		SubOrderId: p.SubOrderID.String(), LegId: p.LegID, CarrierId: p.CarrierID.String(),
+		Amount:       &commonv1.Money{AmountMinor: p.Amount.Amount, CurrencyCode: p.Amount.Currency},
+		FromPlatform: p.FromPlatform, AfterSaleId: p.AfterSaleID,
 	})
 	return peerError(err)
 }

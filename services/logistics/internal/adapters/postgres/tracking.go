@@ -126,8 +126,8 @@ func (r repo) ListLegs(ctx context.Context, shipmentID uuid.UUID) ([]domain.Leg,
 }
 
 func (r repo) UnpaidLegs(ctx context.Context, limit int) ([]app.PayableLeg, error) {
-	rows, err := r.q.Query(ctx, `SELECT `+legColumns+`, s.sub_order_id, s.carrier_id, s.freight_payer FROM freight_legs l
-		JOIN shipments s USING (shipment_id) WHERE l.paid_at IS NULL AND l.refused_at IS NULL AND s.kind = 'outbound'
+	rows, err := r.q.Query(ctx, `SELECT `+legColumns+`, s.sub_order_id, s.carrier_id, s.freight_payer, s.kind, s.return_id FROM freight_legs l
+		JOIN shipments s USING (shipment_id) WHERE l.paid_at IS NULL AND l.refused_at IS NULL
 		ORDER BY l.confirmed_at, l.leg_id LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func (r repo) UnpaidLegs(ctx context.Context, limit int) ([]app.PayableLeg, erro
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.PayableLeg, error) {
 		var p app.PayableLeg
 		var err error
-		p.Leg, err = scanLeg(row, &p.SubOrderID, &p.CarrierID, payerScan{&p.Payer})
+		p.Leg, err = scanLeg(row, &p.SubOrderID, &p.CarrierID, payerScan{&p.Payer}, &p.ShipmentKind, &p.ReturnID)
 		return p, err
 	})
 }

@@ -34,7 +34,7 @@ func (l Logistics) Ship(ctx context.Context, in app.ShipInput) (app.Shipment, er
 		CentralWarehouse: l.CentralWarehouse,
 	}
 	req.DeclaredValue = req.GoodsPrice
-	if in.Order.FreightPaidByPlatform() {
+	if in.PlatformPays {
 		req.FreightPayer = logisticsv1.FreightPayer_FREIGHT_PAYER_PLATFORM
 	}
 	if b := sub.FreightBreakdown; b != nil && b.DeclaredValue.Amount > 0 {
