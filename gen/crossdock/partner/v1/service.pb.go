@@ -1170,7 +1170,10 @@ type ConfirmSubOrderShipmentRequest struct {
 	// The logistics shipping method to book.
 	MethodId string `protobuf:"bytes,2,opt,name=method_id,json=methodId,proto3" json:"method_id,omitempty"`
 	// Where the carrier picks the parcel up (the supplier's warehouse).
-	From          *v1.Address `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	From *v1.Address `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	// A parcel the supplier booked with its own carrier, instead of method_id and
+	// from.
+	External      *ExternalParcel `protobuf:"bytes,4,opt,name=external,proto3" json:"external,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1226,6 +1229,68 @@ func (x *ConfirmSubOrderShipmentRequest) GetFrom() *v1.Address {
 	return nil
 }
 
+func (x *ConfirmSubOrderShipmentRequest) GetExternal() *ExternalParcel {
+	if x != nil {
+		return x.External
+	}
+	return nil
+}
+
+// ExternalParcel is a parcel booked outside Crossdock's logistics.
+type ExternalParcel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The carrier's code (at most 32 characters), e.g. "YTO".
+	CarrierCode string `protobuf:"bytes,1,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
+	// The carrier's tracking number (at most 64 characters).
+	Waybill       string `protobuf:"bytes,2,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExternalParcel) Reset() {
+	*x = ExternalParcel{}
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExternalParcel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExternalParcel) ProtoMessage() {}
+
+func (x *ExternalParcel) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExternalParcel.ProtoReflect.Descriptor instead.
+func (*ExternalParcel) Descriptor() ([]byte, []int) {
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ExternalParcel) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
+}
+
+func (x *ExternalParcel) GetWaybill() string {
+	if x != nil {
+		return x.Waybill
+	}
+	return ""
+}
+
 type ConfirmSubOrderShipmentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The sub-order, shipped, with its shipment's waybill.
@@ -1236,7 +1301,7 @@ type ConfirmSubOrderShipmentResponse struct {
 
 func (x *ConfirmSubOrderShipmentResponse) Reset() {
 	*x = ConfirmSubOrderShipmentResponse{}
-	mi := &file_crossdock_partner_v1_service_proto_msgTypes[15]
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1248,7 +1313,7 @@ func (x *ConfirmSubOrderShipmentResponse) String() string {
 func (*ConfirmSubOrderShipmentResponse) ProtoMessage() {}
 
 func (x *ConfirmSubOrderShipmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_partner_v1_service_proto_msgTypes[15]
+	mi := &file_crossdock_partner_v1_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1261,7 +1326,7 @@ func (x *ConfirmSubOrderShipmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfirmSubOrderShipmentResponse.ProtoReflect.Descriptor instead.
 func (*ConfirmSubOrderShipmentResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{15}
+	return file_crossdock_partner_v1_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ConfirmSubOrderShipmentResponse) GetSubOrder() *SubOrder {
@@ -1348,12 +1413,16 @@ const file_crossdock_partner_v1_service_proto_rawDesc = "" +
 	"\x17ListMySubOrdersResponse\x12=\n" +
 	"\n" +
 	"sub_orders\x18\x01 \x03(\v2\x1e.crossdock.partner.v1.SubOrderR\tsubOrders\x125\n" +
-	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\x91\x01\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xd3\x01\n" +
 	"\x1eConfirmSubOrderShipmentRequest\x12 \n" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\x12\x1b\n" +
 	"\tmethod_id\x18\x02 \x01(\tR\bmethodId\x120\n" +
-	"\x04from\x18\x03 \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\"^\n" +
+	"\x04from\x18\x03 \x01(\v2\x1c.crossdock.common.v1.AddressR\x04from\x12@\n" +
+	"\bexternal\x18\x04 \x01(\v2$.crossdock.partner.v1.ExternalParcelR\bexternal\"M\n" +
+	"\x0eExternalParcel\x12!\n" +
+	"\fcarrier_code\x18\x01 \x01(\tR\vcarrierCode\x12\x18\n" +
+	"\awaybill\x18\x02 \x01(\tR\awaybill\"^\n" +
 	"\x1fConfirmSubOrderShipmentResponse\x12;\n" +
 	"\tsub_order\x18\x01 \x01(\v2\x1e.crossdock.partner.v1.SubOrderR\bsubOrder*\xa2\x01\n" +
 	"\x12RegistrationStatus\x12#\n" +
@@ -1399,7 +1468,7 @@ func file_crossdock_partner_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_partner_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_crossdock_partner_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_crossdock_partner_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_crossdock_partner_v1_service_proto_goTypes = []any{
 	(RegistrationStatus)(0),                 // 0: crossdock.partner.v1.RegistrationStatus
 	(StockLineStatus)(0),                    // 1: crossdock.partner.v1.StockLineStatus
@@ -1420,53 +1489,55 @@ var file_crossdock_partner_v1_service_proto_goTypes = []any{
 	(*ListMySubOrdersRequest)(nil),          // 16: crossdock.partner.v1.ListMySubOrdersRequest
 	(*ListMySubOrdersResponse)(nil),         // 17: crossdock.partner.v1.ListMySubOrdersResponse
 	(*ConfirmSubOrderShipmentRequest)(nil),  // 18: crossdock.partner.v1.ConfirmSubOrderShipmentRequest
-	(*ConfirmSubOrderShipmentResponse)(nil), // 19: crossdock.partner.v1.ConfirmSubOrderShipmentResponse
-	(*timestamppb.Timestamp)(nil),           // 20: google.protobuf.Timestamp
-	(*v1.Money)(nil),                        // 21: crossdock.common.v1.Money
-	(*v1.Address)(nil),                      // 22: crossdock.common.v1.Address
-	(*v1.PageRequest)(nil),                  // 23: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),                 // 24: crossdock.common.v1.PageResponse
+	(*ExternalParcel)(nil),                  // 19: crossdock.partner.v1.ExternalParcel
+	(*ConfirmSubOrderShipmentResponse)(nil), // 20: crossdock.partner.v1.ConfirmSubOrderShipmentResponse
+	(*timestamppb.Timestamp)(nil),           // 21: google.protobuf.Timestamp
+	(*v1.Money)(nil),                        // 22: crossdock.common.v1.Money
+	(*v1.Address)(nil),                      // 23: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                  // 24: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                 // 25: crossdock.common.v1.PageResponse
 }
 var file_crossdock_partner_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.partner.v1.Registration.status:type_name -> crossdock.partner.v1.RegistrationStatus
-	20, // 1: crossdock.partner.v1.Registration.verified_at:type_name -> google.protobuf.Timestamp
-	21, // 2: crossdock.partner.v1.Registration.fixed_fee_per_order:type_name -> crossdock.common.v1.Money
+	21, // 1: crossdock.partner.v1.Registration.verified_at:type_name -> google.protobuf.Timestamp
+	22, // 2: crossdock.partner.v1.Registration.fixed_fee_per_order:type_name -> crossdock.common.v1.Money
 	4,  // 3: crossdock.partner.v1.GetMyPartnerResponse.registration:type_name -> crossdock.partner.v1.Registration
-	20, // 4: crossdock.partner.v1.NotifyOrderChangedRequest.updated_at:type_name -> google.protobuf.Timestamp
+	21, // 4: crossdock.partner.v1.NotifyOrderChangedRequest.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: crossdock.partner.v1.StockLineResult.status:type_name -> crossdock.partner.v1.StockLineStatus
 	9,  // 6: crossdock.partner.v1.PushStockRequest.lines:type_name -> crossdock.partner.v1.StockLevel
 	10, // 7: crossdock.partner.v1.PushStockResponse.results:type_name -> crossdock.partner.v1.StockLineResult
-	21, // 8: crossdock.partner.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
-	21, // 9: crossdock.partner.v1.SubOrderLine.line_total:type_name -> crossdock.common.v1.Money
-	20, // 10: crossdock.partner.v1.Shipment.shipped_at:type_name -> google.protobuf.Timestamp
+	22, // 8: crossdock.partner.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	22, // 9: crossdock.partner.v1.SubOrderLine.line_total:type_name -> crossdock.common.v1.Money
+	21, // 10: crossdock.partner.v1.Shipment.shipped_at:type_name -> google.protobuf.Timestamp
 	2,  // 11: crossdock.partner.v1.SubOrder.status:type_name -> crossdock.partner.v1.SubOrderStatus
 	3,  // 12: crossdock.partner.v1.SubOrder.goods_type:type_name -> crossdock.partner.v1.GoodsType
 	13, // 13: crossdock.partner.v1.SubOrder.lines:type_name -> crossdock.partner.v1.SubOrderLine
-	21, // 14: crossdock.partner.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
-	22, // 15: crossdock.partner.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
-	20, // 16: crossdock.partner.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
+	22, // 14: crossdock.partner.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
+	23, // 15: crossdock.partner.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
+	21, // 16: crossdock.partner.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
 	14, // 17: crossdock.partner.v1.SubOrder.shipment:type_name -> crossdock.partner.v1.Shipment
 	2,  // 18: crossdock.partner.v1.ListMySubOrdersRequest.statuses:type_name -> crossdock.partner.v1.SubOrderStatus
-	23, // 19: crossdock.partner.v1.ListMySubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	24, // 19: crossdock.partner.v1.ListMySubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	15, // 20: crossdock.partner.v1.ListMySubOrdersResponse.sub_orders:type_name -> crossdock.partner.v1.SubOrder
-	24, // 21: crossdock.partner.v1.ListMySubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	22, // 22: crossdock.partner.v1.ConfirmSubOrderShipmentRequest.from:type_name -> crossdock.common.v1.Address
-	15, // 23: crossdock.partner.v1.ConfirmSubOrderShipmentResponse.sub_order:type_name -> crossdock.partner.v1.SubOrder
-	5,  // 24: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
-	7,  // 25: crossdock.partner.v1.PartnerService.NotifyOrderChanged:input_type -> crossdock.partner.v1.NotifyOrderChangedRequest
-	11, // 26: crossdock.partner.v1.PartnerService.PushStock:input_type -> crossdock.partner.v1.PushStockRequest
-	16, // 27: crossdock.partner.v1.PartnerService.ListMySubOrders:input_type -> crossdock.partner.v1.ListMySubOrdersRequest
-	18, // 28: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:input_type -> crossdock.partner.v1.ConfirmSubOrderShipmentRequest
-	6,  // 29: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
-	8,  // 30: crossdock.partner.v1.PartnerService.NotifyOrderChanged:output_type -> crossdock.partner.v1.NotifyOrderChangedResponse
-	12, // 31: crossdock.partner.v1.PartnerService.PushStock:output_type -> crossdock.partner.v1.PushStockResponse
-	17, // 32: crossdock.partner.v1.PartnerService.ListMySubOrders:output_type -> crossdock.partner.v1.ListMySubOrdersResponse
-	19, // 33: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:output_type -> crossdock.partner.v1.ConfirmSubOrderShipmentResponse
-	29, // [29:34] is the sub-list for method output_type
-	24, // [24:29] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	25, // 21: crossdock.partner.v1.ListMySubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	23, // 22: crossdock.partner.v1.ConfirmSubOrderShipmentRequest.from:type_name -> crossdock.common.v1.Address
+	19, // 23: crossdock.partner.v1.ConfirmSubOrderShipmentRequest.external:type_name -> crossdock.partner.v1.ExternalParcel
+	15, // 24: crossdock.partner.v1.ConfirmSubOrderShipmentResponse.sub_order:type_name -> crossdock.partner.v1.SubOrder
+	5,  // 25: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
+	7,  // 26: crossdock.partner.v1.PartnerService.NotifyOrderChanged:input_type -> crossdock.partner.v1.NotifyOrderChangedRequest
+	11, // 27: crossdock.partner.v1.PartnerService.PushStock:input_type -> crossdock.partner.v1.PushStockRequest
+	16, // 28: crossdock.partner.v1.PartnerService.ListMySubOrders:input_type -> crossdock.partner.v1.ListMySubOrdersRequest
+	18, // 29: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:input_type -> crossdock.partner.v1.ConfirmSubOrderShipmentRequest
+	6,  // 30: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
+	8,  // 31: crossdock.partner.v1.PartnerService.NotifyOrderChanged:output_type -> crossdock.partner.v1.NotifyOrderChangedResponse
+	12, // 32: crossdock.partner.v1.PartnerService.PushStock:output_type -> crossdock.partner.v1.PushStockResponse
+	17, // 33: crossdock.partner.v1.PartnerService.ListMySubOrders:output_type -> crossdock.partner.v1.ListMySubOrdersResponse
+	20, // 34: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:output_type -> crossdock.partner.v1.ConfirmSubOrderShipmentResponse
+	30, // [30:35] is the sub-list for method output_type
+	25, // [25:30] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_partner_v1_service_proto_init() }
@@ -1480,7 +1551,7 @@ func file_crossdock_partner_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_partner_v1_service_proto_rawDesc), len(file_crossdock_partner_v1_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -70,10 +70,14 @@ type PartnerServiceClient interface {
 	ListMySubOrders(ctx context.Context, in *ListMySubOrdersRequest, opts ...grpc.CallOption) (*ListMySubOrdersResponse, error)
 	// ConfirmSubOrderShipment books a physical sub-order's parcel with the shipping method
 	// given, picked up at the from address, and marks the sub-order shipped; it
-	// answers the sub-order with its waybill. Retries are safe: a sub-order already
-	// shipped answers the same shipment. Supplier ERPs only (else PERMISSION_DENIED,
-	// reason ERPS_ONLY); another supplier's sub-order is NOT_FOUND, a virtual one or
-	// one past shipping FAILED_PRECONDITION.
+	// answers the sub-order with its waybill. A supplier shipping with its own carrier
+	// gives `external` (carrier code and waybill) instead of method_id and from: the
+	// sub-order ships with that parcel, which the buyer's confirmation of receipt
+	// delivers (see OrdersService.RecordExternalShipment). Retries are safe: a
+	// sub-order already shipped answers the same shipment (another external waybill is
+	// FAILED_PRECONDITION, reason ALREADY_SHIPPED). Supplier ERPs only (else
+	// PERMISSION_DENIED, reason ERPS_ONLY); another supplier's sub-order is NOT_FOUND, a
+	// virtual one or one past shipping FAILED_PRECONDITION.
 	ConfirmSubOrderShipment(ctx context.Context, in *ConfirmSubOrderShipmentRequest, opts ...grpc.CallOption) (*ConfirmSubOrderShipmentResponse, error)
 }
 
@@ -179,10 +183,14 @@ type PartnerServiceServer interface {
 	ListMySubOrders(context.Context, *ListMySubOrdersRequest) (*ListMySubOrdersResponse, error)
 	// ConfirmSubOrderShipment books a physical sub-order's parcel with the shipping method
 	// given, picked up at the from address, and marks the sub-order shipped; it
-	// answers the sub-order with its waybill. Retries are safe: a sub-order already
-	// shipped answers the same shipment. Supplier ERPs only (else PERMISSION_DENIED,
-	// reason ERPS_ONLY); another supplier's sub-order is NOT_FOUND, a virtual one or
-	// one past shipping FAILED_PRECONDITION.
+	// answers the sub-order with its waybill. A supplier shipping with its own carrier
+	// gives `external` (carrier code and waybill) instead of method_id and from: the
+	// sub-order ships with that parcel, which the buyer's confirmation of receipt
+	// delivers (see OrdersService.RecordExternalShipment). Retries are safe: a
+	// sub-order already shipped answers the same shipment (another external waybill is
+	// FAILED_PRECONDITION, reason ALREADY_SHIPPED). Supplier ERPs only (else
+	// PERMISSION_DENIED, reason ERPS_ONLY); another supplier's sub-order is NOT_FOUND, a
+	// virtual one or one past shipping FAILED_PRECONDITION.
 	ConfirmSubOrderShipment(context.Context, *ConfirmSubOrderShipmentRequest) (*ConfirmSubOrderShipmentResponse, error)
 	mustEmbedUnimplementedPartnerServiceServer()
 }

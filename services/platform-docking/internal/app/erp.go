@@ -85,6 +85,7 @@ type SupplierOrders interface {
 	// and marks it shipped; a retry answers the same shipment. Another
 	// supplier's sub-order is an apperr NotFound error.
 	ShipSubOrder(ctx context.Context, supplier uuid.UUID, in ShipmentInput) (SupplierSubOrder, error)
+	SupplyShipments
 }
 
 // SubOrderStatus is where a supplier's sub-order is, as its ERP sees it.
@@ -141,6 +142,14 @@ type ShipmentInput struct {
 	SubOrderID uuid.UUID
 	MethodID   uuid.UUID
 	From       domain.Address
+	// External is a parcel the supplier booked with its own carrier,
+	// instead of a method and a pick-up address.
+	External *ExternalParcel
+}
+
+// ExternalParcel is a parcel booked outside our logistics.
+type ExternalParcel struct {
+	CarrierCode, Waybill string
 }
 
 // ERP serves supplier ERPs' signed calls to PartnerService by relaying them
@@ -188,8 +197,9 @@ func (e *ERP) MySubOrders(ctx context.Context, c auth.Caller, statuses []SubOrde
 	return subs, next, nil
 }
 
-// ConfirmShipment books a sub-order's parcel for the ERP's supplier and
-// answers the sub-order shipped, with its waybill.
+// ConfirmShipment books a sub-order's parcel for the ERP's supplier, or
+// records the parcel it booked with its own carrier, and answers the
+// sub-order shipped, with its waybill.
 func (e *ERP) ConfirmShipment(ctx context.Context, c auth.Caller, in ShipmentInput) (SupplierSubOrder, error) {
 	org, err := RequireERP(c)
 	if err != nil {
@@ -199,13 +209,21 @@ func (e *ERP) ConfirmShipment(ctx context.Context, c auth.Caller, in ShipmentInp
 	if in.SubOrderID == uuid.Nil {
 		v.Add("sub_order_id", "is required")
 	}
-	if in.MethodID == uuid.Nil {
-		v.Add("method_id", "is required: a shipping method of logistics")
+	switch {
+	case in.External != nil && (in.MethodID != uuid.Nil || in.From.CountryCode != "" || in.From.City != "" || len(in.From.Lines) > 0):
+		v.Add("external", "is instead of method_id and from: give one or the other")
+	case in.External == nil && in.MethodID == uuid.Nil:
+		v.Add("method_id", "is required: a shipping method of logistics (or external, a parcel of your own carrier)")
 	}
 	if err := v.Err(); err != nil {
 		return SupplierSubOrder{}, err
 	}
-	sub, err := e.orders.ShipSubOrder(ctx, org, in)
+	var sub SupplierSubOrder
+	if in.External != nil {
+		sub, err = e.orders.RecordExternalShipment(ctx, org, in.SubOrderID, in.External.CarrierCode, in.External.Waybill)
+	} else {
+		sub, err = e.orders.ShipSubOrder(ctx, org, in)
+	}
 	if err != nil {
 		return SupplierSubOrder{}, err
 	}

@@ -158,14 +158,15 @@ type SupplyClient interface {
 	GetOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, id string) (PurchaseOrder, error)
 }
 
-// SupplyShipments tells orders that a supply platform shipped one of our
-// sub-orders with its own carrier.
+// SupplyShipments tells orders that a supplier (a supply platform, or an
+// ERP's) shipped one of its sub-orders with its own carrier.
 type SupplyShipments interface {
 	// RecordExternalShipment marks the sub-order shipped with the
-	// platform's carrier and waybill, as the platform's supplier;
-	// idempotent on the same waybill. A refusal (the sub-order cancelled
-	// meanwhile, shipped by another parcel) is a FailedPrecondition error.
-	RecordExternalShipment(ctx context.Context, supplier, subOrderID uuid.UUID, carrierCode, waybill string) error
+	// carrier and waybill, as the supplier, and answers it; idempotent on
+	// the same waybill. A refusal (the sub-order cancelled meanwhile,
+	// shipped by another parcel) is a FailedPrecondition error, another
+	// supplier's sub-order NotFound.
+	RecordExternalShipment(ctx context.Context, supplier, subOrderID uuid.UUID, carrierCode, waybill string) (SupplierSubOrder, error)
 }
 
 // SupplyProductPage is a page of a platform's catalogue.

@@ -345,9 +345,13 @@ type shipmentsDouble struct {
 	calls     int
 }
 
-func (d *shipmentsDouble) RecordExternalShipment(_ context.Context, supplier, sub uuid.UUID, carrier, waybill string) error {
+func (d *shipmentsDouble) RecordExternalShipment(_ context.Context, supplier, sub uuid.UUID, carrier, waybill string) (app.SupplierSubOrder, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return app.SupplierSubOrder{ID: sub}, d.record(supplier, sub, carrier, waybill)
+}
+
+func (d *shipmentsDouble) record(supplier, sub uuid.UUID, carrier, waybill string) error {
 	d.calls++
 	if d.suppliers == nil {
 		d.suppliers = map[uuid.UUID]bool{}

@@ -131,7 +131,7 @@ func (s *Supply) track(ctx context.Context, p domain.SupplyPlatform, o SupplyOrd
 		return s.store.SaveSupplyOrder(ctx, o)
 	}
 	o.CarrierCode, o.Waybill = po.CarrierCode, po.Waybill
-	switch err := s.shipments.RecordExternalShipment(ctx, p.SupplierOrgID, o.SubOrderID, po.CarrierCode, po.Waybill); {
+	switch _, err := s.shipments.RecordExternalShipment(ctx, p.SupplierOrgID, o.SubOrderID, po.CarrierCode, po.Waybill); {
 	case err == nil:
 		o.State = SupplyShipped
 		s.log.Info("a supply platform shipped a sub-order", "platform", p.Code, "sub_order", o.SubOrderID, "waybill", po.Waybill)

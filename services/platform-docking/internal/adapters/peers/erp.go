@@ -96,14 +96,15 @@ func (o Orders) ShipSubOrder(ctx context.Context, supplier uuid.UUID, in app.Shi
 	return supplierSubOrder(resp.GetSubOrder()), nil
 }
 
-var _ app.SupplyShipments = Orders{}
-
-// RecordExternalShipment ships a supply platform's sub-order with the
-// platform's carrier and waybill, as the platform's supplier.
-func (o Orders) RecordExternalShipment(ctx context.Context, supplier, subOrderID uuid.UUID, carrierCode, waybill string) error {
-	_, err := o.Client.RecordExternalShipment(ctx, &ordersv1.RecordExternalShipmentRequest{SubOrderId: subOrderID.String(),
+// RecordExternalShipment ships a supplier's sub-order with its own
+// carrier's waybill (a supply platform's, an ERP's), as the supplier.
+func (o Orders) RecordExternalShipment(ctx context.Context, supplier, subOrderID uuid.UUID, carrierCode, waybill string) (app.SupplierSubOrder, error) {
+	resp, err := o.Client.RecordExternalShipment(ctx, &ordersv1.RecordExternalShipmentRequest{SubOrderId: subOrderID.String(),
 		CarrierCode: carrierCode, Waybill: waybill, SupplierOrgId: supplier.String()})
-	return grpcerr.FromError(err)
+	if err != nil {
+		return app.SupplierSubOrder{}, grpcerr.FromError(err)
+	}
+	return supplierSubOrder(resp.GetSubOrder()), nil
 }
 
 func supplierSubOrder(s *ordersv1.SubOrder) app.SupplierSubOrder {

@@ -65,8 +65,12 @@ func shipmentInput(req *partnerv1.ConfirmSubOrderShipmentRequest) (app.ShipmentI
 		return app.ShipmentInput{}, err
 	}
 	a := req.GetFrom()
-	return app.ShipmentInput{SubOrderID: sub, MethodID: method, From: domain.Address{Recipient: a.GetRecipient(), Phone: a.GetPhone(),
-		CountryCode: a.GetCountryCode(), RegionCode: a.GetRegionCode(), City: a.GetCity(), Postcode: a.GetPostcode(), Lines: a.GetLines()}}, nil
+	in := app.ShipmentInput{SubOrderID: sub, MethodID: method, From: domain.Address{Recipient: a.GetRecipient(), Phone: a.GetPhone(),
+		CountryCode: a.GetCountryCode(), RegionCode: a.GetRegionCode(), City: a.GetCity(), Postcode: a.GetPostcode(), Lines: a.GetLines()}}
+	if x := req.GetExternal(); x != nil {
+		in.External = &app.ExternalParcel{CarrierCode: x.GetCarrierCode(), Waybill: x.GetWaybill()}
+	}
+	return in, nil
 }
 
 func supplierSubOrderProto(s app.SupplierSubOrder) *partnerv1.SubOrder {

@@ -50,6 +50,7 @@ type erpPeers struct {
 	syncs    []*inventoryv1.SyncStockRequest
 	lists    []*ordersv1.ListSupplierSubOrdersRequest
 	ships    []*ordersv1.ShipSubOrderRequest
+	external []*ordersv1.RecordExternalShipmentRequest
 	products []string
 	// signed counts requests that arrived carrying an API client's
 	// signature headers: docking must call as itself, never pass an ERP's
@@ -143,6 +144,15 @@ func (p *erpPeers) ShipSubOrder(ctx context.Context, req *ordersv1.ShipSubOrderR
 	}
 	return &ordersv1.ShipSubOrderResponse{SubOrder: subOrder(req.GetSupplierOrgId(), ordersv1.SubOrderStatus_SUB_ORDER_STATUS_SHIPPED,
 		&ordersv1.Parcel{ShipmentId: uuid.NewString(), Waybill: "WB-1", CarrierCode: "sf", MethodId: req.GetMethodId()})}, nil
+}
+
+func (p *erpPeers) RecordExternalShipment(ctx context.Context, req *ordersv1.RecordExternalShipmentRequest) (*ordersv1.RecordExternalShipmentResponse, error) {
+	p.record(ctx, func() { p.external = append(p.external, req) })
+	if req.GetSubOrderId() != shippable {
+		return nil, grpcerr.Error(apperr.NotFound("sub-order", req.GetSubOrderId()))
+	}
+	return &ordersv1.RecordExternalShipmentResponse{SubOrder: subOrder(req.GetSupplierOrgId(), ordersv1.SubOrderStatus_SUB_ORDER_STATUS_SHIPPED,
+		&ordersv1.Parcel{Waybill: req.GetWaybill(), CarrierCode: req.GetCarrierCode(), External: true})}, nil
 }
 
 func (p *erpPeers) GetProduct(ctx context.Context, req *catalogv1.GetProductRequest) (*catalogv1.GetProductResponse, error) {
@@ -271,6 +281,28 @@ func TestERPCallsReachTheOwnersForItsSupplier(t *testing.T) {
 		_, err := client.ConfirmSubOrderShipment(ctx, &partnerv1.ConfirmSubOrderShipmentRequest{SubOrderId: uuid.NewString(),
 			MethodId: method, From: shipFrom})
 		wantError(t, err, apperr.KindNotFound, "")
+	})
+
+	t.Run("confirm a parcel of the supplier's own carrier", func(t *testing.T) {
+		parcel := &partnerv1.ExternalParcel{CarrierCode: "YTO", Waybill: "YT7000000042"}
+		_, err := client.ConfirmSubOrderShipment(ctx, &partnerv1.ConfirmSubOrderShipmentRequest{SubOrderId: shippable,
+			MethodId: uuid.NewString(), From: shipFrom, External: parcel})
+		wantError(t, err, apperr.KindInvalid, "")
+		if len(f.erp.external) != 0 {
+			t.Fatalf("a parcel given both ways was forwarded: %v", f.erp.external)
+		}
+		resp, err := client.ConfirmSubOrderShipment(ctx, &partnerv1.ConfirmSubOrderShipmentRequest{SubOrderId: shippable, External: parcel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sub := resp.GetSubOrder(); sub.GetStatus() != partnerv1.SubOrderStatus_SUB_ORDER_STATUS_SHIPPED || sub.GetShipment().GetWaybill() != "YT7000000042" ||
+			sub.GetShipment().GetCarrierCode() != "YTO" || sub.GetLines()[0].GetSkuCode() != "A-1" {
+			t.Errorf("shipped = %v", sub)
+		}
+		want := &ordersv1.RecordExternalShipmentRequest{SubOrderId: shippable, CarrierCode: "YTO", Waybill: "YT7000000042", SupplierOrgId: org}
+		if got := f.erp.external; len(got) != 1 || !proto.Equal(got[0], want) {
+			t.Errorf("orders got %v, want %v", got, want)
+		}
 	})
 
 	if f.erp.signed != 0 {
