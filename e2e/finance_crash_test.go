@@ -92,6 +92,19 @@ func killProcess(path string) (int, error) {
 	return pids[0], syscall.Kill(pids[0], syscall.SIGKILL)
 }
 
+// killWhenRunning kills the one process running path, waiting up to within
+// for it to be there (the supervisor may still be restarting it).
+func killWhenRunning(path string, within time.Duration) (int, error) {
+	deadline := time.Now().Add(within)
+	for {
+		pid, err := killProcess(path)
+		if err == nil || time.Now().After(deadline) {
+			return pid, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // A stream of checkout payments runs while the finance process is killed
 // with SIGKILL (no shutdown, no flush of anything in memory) and started
 // again; every fourth is a merchant's, paid from its deposit. Callers retry

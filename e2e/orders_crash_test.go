@@ -37,8 +37,8 @@ type crashOrder struct {
 }
 
 // A stream of checkouts, payments and cancellations runs while orders,
-// finance and inventory are each killed with SIGKILL at random moments and
-// started again (as Kubernetes restarts a container). Every call is retried
+// finance and inventory are each killed twice with SIGKILL at random
+// moments and started again (as Kubernetes restarts a container). Every call is retried
 // with the same key until it is answered, as a client would. Afterwards,
 // within 60 s: every order is where its journey left it — paid with its
 // escrow full and its stock held, cancelled with no stock held and no money
@@ -104,13 +104,16 @@ func TestOrdersSurviveKillsDuringCheckoutAndPayment(t *testing.T) {
 	var killWG sync.WaitGroup
 	killWG.Go(func() {
 		for i, name := range kills {
-			// Every kill happens, within the stream's first seconds.
+			// Every kill happens, within the stream's first seconds: a
+			// service still restarting from its last kill is killed again
+			// as soon as it is back.
 			time.Sleep(time.Until(start.Add(at[i])))
-			if pid, err := killProcess(filepath.Join(shared.dir, "bin", name)); err != nil {
-				t.Logf("kill %s: %v (it may be restarting)", name, err)
-			} else {
-				t.Logf("killed %s (pid %d) at %v", name, pid, time.Since(start).Round(time.Millisecond))
+			pid, err := killWhenRunning(filepath.Join(shared.dir, "bin", name), 20*time.Second)
+			if err != nil {
+				t.Errorf("kill %d of %d (%s) never landed: %v", i+1, len(kills), name, err)
+				continue
 			}
+			t.Logf("killed %s (pid %d) at %v", name, pid, time.Since(start).Round(time.Millisecond))
 		}
 	})
 
