@@ -49,15 +49,20 @@ func (m *Market) Fault() error {
 // Delay hangs for Faults.TimeoutDelay in a share Faults.Timeout of the
 // calls, or until ctx ends. Frontends call it after doing a call's work
 // and before answering, so the caller times out on a call that happened.
-func (m *Market) Delay(ctx context.Context) {
+// Cut short by ctx it returns ctx's error, which the frontend answers
+// instead of the result: a caller whose deadline the server saw pass first
+// (deadlines travel rounded) must not hear a success.
+func (m *Market) Delay(ctx context.Context) error {
 	f := m.cfg.Faults
 	if f.TimeoutDelay <= 0 || !m.rand.chance(f.Timeout) {
-		return
+		return nil
 	}
 	t := time.NewTimer(f.TimeoutDelay)
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return nil
 	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

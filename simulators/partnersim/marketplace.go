@@ -105,7 +105,9 @@ func (s *Server) UpsertListing(ctx context.Context, req *partnerv1.UpsertListing
 	if err != nil {
 		return nil, marketStatus(err)
 	}
-	s.market.Delay(ctx)
+	if err := s.market.Delay(ctx); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return &partnerv1.UpsertListingResponse{State: listingState(v)}, nil
 }
 
@@ -122,7 +124,9 @@ func (s *Server) WithdrawListing(ctx context.Context, req *partnerv1.WithdrawLis
 	if v.Marker == "" {
 		v.Marker, v.Status = req.GetMarker(), ListingWithdrawn
 	}
-	s.market.Delay(ctx)
+	if err := s.market.Delay(ctx); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return &partnerv1.WithdrawListingResponse{State: listingState(v)}, nil
 }
 
@@ -138,7 +142,9 @@ func (s *Server) GetListings(ctx context.Context, req *partnerv1.GetListingsRequ
 	for _, v := range s.market.Listings(append([]string{}, req.GetMarkers()...)) {
 		resp.Listings = append(resp.Listings, listingState(v))
 	}
-	s.market.Delay(ctx)
+	if err := s.market.Delay(ctx); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return resp, nil
 }
 
@@ -157,7 +163,9 @@ func (s *Server) ListOrders(ctx context.Context, req *partnerv1.ListOrdersReques
 	for _, o := range orders {
 		resp.Orders = append(resp.Orders, partnerOrder(o))
 	}
-	s.market.Delay(ctx)
+	if err := s.market.Delay(ctx); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return resp, nil
 }
 
@@ -170,7 +178,9 @@ func (s *Server) GetOrder(ctx context.Context, req *partnerv1.GetOrderRequest) (
 	if !ok {
 		return nil, status.Error(codes.NotFound, "partnersim: no order "+strconv.Quote(req.GetOrderId()))
 	}
-	s.market.Delay(ctx)
+	if err := s.market.Delay(ctx); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return &partnerv1.GetOrderResponse{Order: partnerOrder(o)}, nil
 }
 
@@ -183,7 +193,9 @@ func (s *Server) ConfirmShipment(ctx context.Context, req *partnerv1.ConfirmShip
 	if err != nil {
 		return nil, marketStatus(err)
 	}
-	s.market.Delay(ctx)
+	if err := s.market.Delay(ctx); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return &partnerv1.ConfirmShipmentResponse{AlreadyConfirmed: already}, nil
 }
 
@@ -202,7 +214,9 @@ func (s *Server) ListSettlements(ctx context.Context, req *partnerv1.ListSettlem
 	for _, l := range lines {
 		resp.Lines = append(resp.Lines, settlementLine(l))
 	}
-	s.market.Delay(ctx)
+	if err := s.market.Delay(ctx); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return resp, nil
 }
 
@@ -221,6 +235,8 @@ func (s *Server) ListPayouts(ctx context.Context, req *partnerv1.ListPayoutsRequ
 	for _, p := range payouts {
 		resp.Payouts = append(resp.Payouts, payout(p))
 	}
-	s.market.Delay(ctx)
+	if err := s.market.Delay(ctx); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
 	return resp, nil
 }

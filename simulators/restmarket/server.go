@@ -79,7 +79,9 @@ func (s *server) router(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, e := m(s, params)
-	s.market.Delay(r.Context())
+	if s.market.Delay(r.Context()) != nil {
+		return // the caller gave up: nothing reaches it
+	}
 	if e != nil {
 		writeError(w, e)
 		return
