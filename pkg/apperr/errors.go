@@ -249,6 +249,17 @@ func KindOf(err error) Kind {
 	return KindUnknown
 }
 
+// Permanent reports an answer that repeating the same call cannot change:
+// the request is wrong, its object gone or in a state that refuses it, or
+// the caller not allowed. A worker retrying a step stops on one of these.
+func Permanent(err error) bool {
+	switch KindOf(err) {
+	case KindInvalid, KindNotFound, KindFailedPrecondition, KindAlreadyExists, KindPermissionDenied:
+		return true
+	}
+	return false
+}
+
 // IsKind reports whether err's chain holds an *Error of kind k.
 func IsKind(err error, k Kind) bool {
 	return err != nil && KindOf(err) == k

@@ -50,3 +50,27 @@ func TestWithViolationsCopies(t *testing.T) {
 		t.Fatalf("copy = %+v", named)
 	}
 }
+
+// A worker stops retrying on a refusal the same call would meet again, and
+// keeps retrying what may pass later (or is not ours to judge).
+func TestPermanent(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{apperr.InvalidField("x", "bad"), true},
+		{apperr.NotFound("sub-order", "s-1"), true},
+		{apperr.FailedPrecondition("lapsed"), true},
+		{apperr.AlreadyExists("leg"), true},
+		{apperr.PermissionDenied("no"), true},
+		{fmt.Errorf("wrapped: %w", apperr.FailedPrecondition("lapsed")), true},
+		{apperr.Unavailable("down"), false},
+		{apperr.Aborted("conflict"), false},
+		{errors.New("connection reset"), false},
+		{nil, false},
+	} {
+		if got := apperr.Permanent(tt.err); got != tt.want {
+			t.Errorf("Permanent(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}

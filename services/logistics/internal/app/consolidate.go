@@ -54,7 +54,7 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 			}
 		}
 		if err := s.bookConsolidation(ctx, consolidation, group); err != nil {
-			if permanent(err) {
+			if apperr.Permanent(err) {
 				log.Error("the carrier refused a consolidated onward booking; an operator must look", "consolidation_id", consolidation, "error", err)
 				continue
 			}

@@ -22,7 +22,7 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 	paid := 0
 	for _, l := range legs {
 		if err := s.finance.PayFreightLeg(ctx, l.Payment()); err != nil {
-			if permanent(err) {
+			if apperr.Permanent(err) {
 				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "sub_order_id", l.SubOrderID, "error", err)
 				if err := s.store.MarkLegRefused(ctx, l.LegID, err.Error(), s.clock()); err != nil {
 					return paid, err
@@ -49,7 +49,7 @@ func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) 
 	n := 0
 	for _, sh := range list {
 		if err := s.inventory.Commit(ctx, sh.ReservationID); err != nil {
-			if !permanent(err) {
+			if !apperr.Permanent(err) {
 				return n, err
 			}
 			log.Error("inventory refused to commit a picked-up parcel's reservation", "shipment_id", sh.ID, "reservation_id", sh.ReservationID, "error", err)
@@ -79,15 +79,6 @@ func (s *Service) PollCarriers(ctx context.Context, pageSize int, log *slog.Logg
 		}
 	}
 	return nil
-}
-
-// permanent reports an answer that repeating the same call cannot change.
-func permanent(err error) bool {
-	switch apperr.KindOf(err) {
-	case apperr.KindInvalid, apperr.KindNotFound, apperr.KindFailedPrecondition, apperr.KindAlreadyExists, apperr.KindPermissionDenied:
-		return true
-	}
-	return false
 }
 
 // Every runs fn every interval until ctx ends, and at once when it did
@@ -127,7 +118,7 @@ func (s *Service) RetryBookings(ctx context.Context, batch int, log *slog.Logger
 	n := 0
 	for _, sh := range list {
 		if _, err := s.book(ctx, sh); err != nil {
-			if permanent(err) {
+			if apperr.Permanent(err) {
 				log.Error("a parcel's booking was refused on retry; it is dropped", "shipment_id", sh.ID, "sub_order_id", sh.SubOrderID, "error", err)
 				continue
 			}

@@ -140,3 +140,33 @@ func TestExternalShipmentDeliversAndSettles(t *testing.T) {
 		t.Errorf("the scarf after the automatic delay: %s, want completed", after.SubOrder(scarf.ID).Status)
 	}
 }
+
+// A stock commit inventory refuses for good (the reservation lapsed before
+// the goods left) is noted in the change log for an operator and not asked
+// again.
+func TestAStockCommitRefusedForGoodIsNotedOnce(t *testing.T) {
+	s := newSaga(t)
+	ann, o, phone, _, _ := s.paidPhoneCodeAndScarf(t)
+	s.w.reserved[phone.ID].status = "expired"
+	if _, err := s.svc.RecordExternalShipment(ctx, supplierOf(s.gadgets), phone.ID, "YTO", "YT7000000001", uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	var left int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM saga_tasks WHERE kind = $1`, app.TaskCommitStock).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := s.svc.ListOrderChanges(ctx, ann, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := 0
+	for _, c := range changes {
+		if c.SubOrderID == phone.ID && strings.HasPrefix(c.Reason, "stock not committed") {
+			notes++
+		}
+	}
+	if left != 0 || notes != 1 {
+		t.Errorf("%d commit steps left, %d notes in the change log; want none left and one note", left, notes)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
 
 // TaskKind names a step of the saga still to be done.
@@ -32,7 +33,8 @@ const (
 	TaskRefund TaskKind = "refund"
 	// TaskCancelShipment cancels a cancelled sub-order's booked parcel.
 	TaskCancelShipment TaskKind = "cancel_shipment"
-	// TaskCommitStock commits a delivered virtual sub-order's stock.
+	// TaskCommitStock commits a delivered virtual sub-order's stock, or
+	// an external parcel's.
 	TaskCommitStock TaskKind = "commit_stock"
 	// TaskSettle settles a delivered sub-order: due when the buyer confirms
 	// or the automatic completion delay ends.
@@ -144,7 +146,7 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 	case TaskCancelShipment:
 		return s.Logistics.Cancel(ctx, t.Subject, "order cancelled")
 	case TaskCommitStock:
-		return s.Inventory.Commit(ctx, t.Subject)
+		return s.commitStock(ctx, t.OrderID, t.Subject)
 	case TaskSettle:
 		return s.settle(ctx, t.OrderID, t.Subject)
 	case TaskConfirmPayment:
@@ -190,4 +192,28 @@ func (s *Service) RunSaga(ctx context.Context, interval time.Duration, log *slog
 		case <-time.After(interval):
 		}
 	}
+}
+
+// commitStock commits a sub-order's reserved stock. A reservation inventory
+// refuses for good (it lapsed or was given back before the goods left) is
+// not asked again: the goods are gone, so the count is an operator's to
+// correct, and the refusal is noted in the order's change log where they
+// look.
+func (s *Service) commitStock(ctx context.Context, orderID, subID uuid.UUID) error {
+	refusal := s.Inventory.Commit(ctx, subID)
+	if refusal == nil || !apperr.Permanent(refusal) {
+		return refusal
+	}
+	return s.store.InTx(ctx, func(r Repository) error {
+		o, err := r.GetOrder(ctx, orderID, true)
+		if err != nil {
+			return err
+		}
+		sub := o.SubOrder(subID)
+		if sub == nil {
+			return nil
+		}
+		return r.AppendChanges(ctx, []domain.Change{{OrderID: orderID, SubOrderID: subID, From: sub.Status, To: sub.Status, Actor: system,
+			Reason: "stock not committed, inventory's count needs an operator: " + apperr.Summary(refusal), At: s.clock()}})
+	})
 }
