@@ -210,7 +210,7 @@ func (e *ERP) ConfirmShipment(ctx context.Context, c auth.Caller, in ShipmentInp
 		v.Add("sub_order_id", "is required")
 	}
 	switch {
-	case in.External != nil && (in.MethodID != uuid.Nil || in.From.CountryCode != "" || in.From.City != "" || len(in.From.Lines) > 0):
+	case in.External != nil && (in.MethodID != uuid.Nil || !in.From.IsZero()):
 		v.Add("external", "is instead of method_id and from: give one or the other")
 	case in.External == nil && in.MethodID == uuid.Nil:
 		v.Add("method_id", "is required: a shipping method of logistics (or external, a parcel of your own carrier)")

@@ -102,6 +102,11 @@ type Address struct {
 	Lines       []string
 }
 
+// IsZero reports an address with nothing in it: none was given.
+func (a Address) IsZero() bool {
+	return a.Recipient == "" && a.Phone == "" && a.CountryCode == "" && a.RegionCode == "" && a.City == "" && a.Postcode == "" && len(a.Lines) == 0
+}
+
 // OrderItem is one line of a partner's order.
 type OrderItem struct {
 	ItemID    string
