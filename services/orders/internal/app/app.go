@@ -47,9 +47,9 @@ type Repository interface {
 	// GetOrder returns an order with its sub-orders, locked for the
 	// transaction when lock is set; NotFound when there is none.
 	GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Order, error)
-	// OrderStatus returns an order's status, unlocked; NotFound when there
-	// is none.
-	OrderStatus(ctx context.Context, id uuid.UUID) (domain.Status, error)
+	// PaymentStatus returns an order's status and when a payer last started
+	// paying it (nil if none did), unlocked; NotFound when there is none.
+	PaymentStatus(ctx context.Context, id uuid.UUID) (domain.Status, *time.Time, error)
 	// GetOrders returns the orders among ids that exist, by id.
 	GetOrders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Order, error)
 	// OrderOf returns the id of a sub-order's order; NotFound when unknown.

@@ -16,16 +16,34 @@ import (
 // PaymentCaptured: finance took a checkout's payment. A pending order is
 // paid (the buyer's call may have been lost); a cancelled one (the deadline
 // passed while the payment was in flight) is refunded.
+//
+// Mostly the event arrives while the payer's call that started the payment
+// is about to record finance's answer, or just after it did. A paid order
+// never goes back, so its status alone answers, without the order's lock.
+// A payment started moments ago (within the settle time) is left to that
+// call: locking the order in this batch's transaction would make the call
+// wait for the whole batch and then write the order again. A step records
+// it a few seconds on if the call did not (its answer was lost).
 func (s *Service) PaymentCaptured(ctx context.Context, r Repository, orderID uuid.UUID) error {
-	// Mostly the payer's call recorded the payment already: a paid order
-	// never goes back, so its status alone answers, without the order's
-	// lock that call may still hold.
-	if status, err := r.OrderStatus(ctx, orderID); err != nil || (status != domain.PendingPayment && status != domain.Cancelled) {
-		if apperr.IsKind(err, apperr.KindNotFound) {
-			return nil
-		}
-		return err
+	status, started, err := r.PaymentStatus(ctx, orderID)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
 	}
+	now := s.clock()
+	switch {
+	case err != nil:
+		return err
+	case status != domain.PendingPayment && status != domain.Cancelled:
+		return nil
+	case status == domain.PendingPayment && started != nil && now.Before(started.Add(s.cfg.PaymentSettle)):
+		return r.Schedule(ctx, task(TaskRecordPayment, orderID, orderID, now.Add(confirmDelay)))
+	}
+	return s.captured(ctx, r, orderID)
+}
+
+// captured records a captured payment on a pending order, or has a
+// cancelled order's payment confirmed and refunded, in r's transaction.
+func (s *Service) captured(ctx context.Context, r Repository, orderID uuid.UUID) error {
 	o, err := r.GetOrder(ctx, orderID, true)
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return nil

@@ -271,11 +271,28 @@ func (s *Service) holdStock(ctx context.Context, orderID uuid.UUID, subs ...uuid
 	return errors.Join(errs...)
 }
 
+// recordPayment records a payment whose event arrived while its payer's
+// call was under way (PaymentCaptured), when that call did not: its answer
+// was lost, or the call failed after finance took the money. Finance's
+// answer to the replay is the confirmation.
+func (s *Service) recordPayment(ctx context.Context, id uuid.UUID) error {
+	status, _, err := s.store.PaymentStatus(ctx, id)
+	switch {
+	case apperr.IsKind(err, apperr.KindNotFound):
+		return nil
+	case err != nil:
+		return err
+	case status != domain.PendingPayment && status != domain.Cancelled:
+		return nil // the payer's call recorded it
+	}
+	return s.confirmPayment(ctx, id)
+}
+
 // confirmPayment asks finance for the order's payment again (a replay,
 // idempotent on the order id) when orders learnt of it otherwise than by
 // finance's answer: finance finishes what a crash between its ledger
-// command and its escrow records left undone. A payment that landed on a
-// cancelled order is then refunded.
+// command and its escrow records left undone. A pending order is then
+// paid; a payment that landed on a cancelled order is refunded.
 func (s *Service) confirmPayment(ctx context.Context, id uuid.UUID) error {
 	o, err := s.store.GetOrder(ctx, id, false)
 	if err != nil {
@@ -284,7 +301,12 @@ func (s *Service) confirmPayment(ctx context.Context, id uuid.UUID) error {
 	if err := s.Finance.PayCheckout(ctx, o); err != nil {
 		return err
 	}
-	if o.Status != domain.Cancelled {
+	switch o.Status {
+	case domain.PendingPayment:
+		_, err := s.markPaid(ctx, id, system, true)
+		return err
+	case domain.Cancelled:
+	default:
 		return nil
 	}
 	tasks := make([]Task, 0, len(o.SubOrders))

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"log/slog"
 	"slices"
 	"testing"
@@ -702,15 +703,19 @@ func TestPaymentsLearntFromEventsAreConfirmedWithFinance(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.run(t)
-	// The payer's call started it a moment ago and might still be
-	// answered: the confirmation waits a few seconds for that answer.
-	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid || s.w.escrows[o.SubOrders[0].ID] != nil {
-		t.Fatalf("order %s, escrow %v: want paid, confirmation not yet run", got.Status, s.w.escrows[o.SubOrders[0].ID])
+	// The payer's call started it a moment ago and might still record
+	// finance's answer: the event leaves the order to it for a few seconds.
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.PendingPayment || s.w.escrows[o.SubOrders[0].ID] != nil {
+		t.Fatalf("order %s, escrow %v: want pending, the payer's call given its time", got.Status, s.w.escrows[o.SubOrders[0].ID])
 	}
 	s.at = s.at.Add(5 * time.Second)
 	s.run(t)
-	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid || s.w.escrows[o.SubOrders[0].ID] == nil {
+	got, _ := s.store.GetOrder(ctx, o.ID, false)
+	if got.Status != domain.Paid || s.w.escrows[o.SubOrders[0].ID] == nil {
 		t.Fatalf("order %s, escrow %v", got.Status, s.w.escrows[o.SubOrders[0].ID])
+	}
+	if calls := s.w.payCalls[o.ID]; calls != 2 {
+		t.Errorf("finance was asked %d times, want twice (the lost call, its replay)", calls)
 	}
 
 	late := s.checkout(t, ann, line(s.voucher, 1))
@@ -730,19 +735,38 @@ func TestPaymentsLearntFromEventsAreConfirmedWithFinance(t *testing.T) {
 }
 
 // A payment's event usually reaches orders just before finance's answer to
-// the payer's call: the event records the payment, and the answer makes
-// its confirmation unnecessary, so finance is not asked twice.
-func TestAnEventBeforeTheAnswerIsNotConfirmedAgain(t *testing.T) {
+// the payer's call. The event takes no lock on the order (the call records
+// the payment while the event's transaction is still open), the answer
+// records it, and the step the event left behind finds it recorded without
+// asking finance again. An event for a payment whose payer started it
+// longer ago than the settle time records it at once.
+func TestAnEventBeforeTheAnswerLeavesThePaymentToTheCall(t *testing.T) {
 	s := newSaga(t)
 	ann := s.buyer(100_000)
 	o := s.checkout(t, ann, line(s.phone, 1))
+	applied, release, committed := make(chan error, 1), make(chan struct{}), make(chan error, 1)
 	s.w.beforeAnswer = func(o domain.Order) {
-		if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.PaymentCaptured(ctx, r, o.ID) }); err != nil {
+		go func() {
+			committed <- s.store.InTx(ctx, func(r app.Repository) error {
+				err := s.svc.PaymentCaptured(ctx, r, o.ID)
+				applied <- err
+				<-release // the inbox batch still open
+				return err
+			})
+		}()
+		if err := <-applied; err != nil {
 			t.Error(err)
 		}
 	}
-	if paid, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil || paid.Status != domain.Paid {
-		t.Fatalf("PayOrder = %s, %v; want paid", paid.Status, err)
+	callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	paid, err := s.svc.PayOrder(callCtx, ann, o.ID)
+	cancel()
+	close(release)
+	if err := <-committed; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || paid.Status != domain.Paid {
+		t.Fatalf("PayOrder = %s, %v; want paid without waiting for the event's transaction", paid.Status, err)
 	}
 	s.at = s.at.Add(time.Minute)
 	s.run(t)
@@ -751,6 +775,21 @@ func TestAnEventBeforeTheAnswerIsNotConfirmedAgain(t *testing.T) {
 	}
 	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid {
 		t.Errorf("order %s, want paid", got.Status)
+	}
+
+	// The payer's call lost its answer more than the settle time ago: the
+	// event records the payment itself, then has it confirmed.
+	late := s.checkout(t, ann, line(s.scarf, 1))
+	s.w.failPay = true
+	_, err = s.svc.PayOrder(ctx, ann, late.ID)
+	wantKind(t, err, apperr.KindUnavailable, "")
+	s.w.failPay = false
+	s.at = s.at.Add(time.Minute + time.Second)
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.PaymentCaptured(ctx, r, late.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.store.GetOrder(ctx, late.ID, false); got.Status != domain.Paid {
+		t.Errorf("order %s after its event, the payer's call long gone: want paid", got.Status)
 	}
 }
 

@@ -46,6 +46,10 @@ const (
 	// TaskConfirmPayment replays a payment learnt from its event or the
 	// escrow with finance, and refunds it if the order was cancelled.
 	TaskConfirmPayment TaskKind = "confirm_payment"
+	// TaskRecordPayment records a payment whose event arrived while the
+	// payer's call was still waiting for finance's answer, if that call
+	// did not record it.
+	TaskRecordPayment TaskKind = "record_payment"
 )
 
 // Task is one saga step: what, on which order or sub-order, and when.
@@ -151,6 +155,8 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 		return s.settle(ctx, t.OrderID, t.Subject)
 	case TaskConfirmPayment:
 		return s.confirmPayment(ctx, t.OrderID)
+	case TaskRecordPayment:
+		return s.recordPayment(ctx, t.OrderID)
 	case TaskPresumeDelivered:
 		return s.presumeDelivered(ctx, t.OrderID, t.Subject)
 	}

@@ -172,10 +172,11 @@ func (r repo) GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Ord
 	return o, br.Close()
 }
 
-func (r repo) OrderStatus(ctx context.Context, id uuid.UUID) (domain.Status, error) {
+func (r repo) PaymentStatus(ctx context.Context, id uuid.UUID) (domain.Status, *time.Time, error) {
 	var status domain.Status
-	err := r.q.QueryRow(ctx, `SELECT status FROM orders WHERE id = $1`, id).Scan(&status)
-	return status, pg.NoRows(err, apperr.NotFound("order", id.String()))
+	var started *time.Time
+	err := r.q.QueryRow(ctx, `SELECT status, payment_started_at FROM orders WHERE id = $1`, id).Scan(&status, &started)
+	return status, started, pg.NoRows(err, apperr.NotFound("order", id.String()))
 }
 
 func (r repo) GetOrders(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]domain.Order, error) {
