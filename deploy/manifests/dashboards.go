@@ -36,6 +36,7 @@ func meshPanels() []panel {
 		{"Oldest unpublished outbox event", "s", []query{{`max by (job) (crossdock_outbox_oldest_pending_age_seconds{namespace="crossdock"})`, "{{job}}"}}},
 		{"Consumer lag", "short", []query{{`max by (consumer) (crossdock_inbox_consumer_pending{namespace="crossdock"})`, "{{consumer}}"}}},
 		{"Dead letters", "short", []query{{`max by (consumer) (crossdock_inbox_dead_letters{namespace="crossdock"})`, "{{consumer}}"}}},
+		{"Longest failing step", "s", []query{{`max by (job, queue, kind) (crossdock_steps_failing_oldest_age_seconds{namespace="crossdock"})`, "{{job}} {{queue}} {{kind}}"}}},
 		{"Database pool in use", "percentunit", []query{{`max by (job) (crossdock_db_pool_acquired{namespace="crossdock"} / crossdock_db_pool_max{namespace="crossdock"})`, "{{job}}"}}},
 		{"Replicas up", "short", []query{{`sum by (job) (up{namespace="crossdock"})`, "{{job}}"}}},
 	}
@@ -63,6 +64,10 @@ func servicePanels(service string) []panel {
 			{`max by (consumer) (crossdock_inbox_consumer_pending{` + sel + `})`, "pending {{consumer}}"},
 			{`max by (consumer) (crossdock_inbox_consumer_unacknowledged{` + sel + `})`, "unacknowledged {{consumer}}"},
 			{`max by (consumer) (crossdock_inbox_dead_letters{` + sel + `})`, "dead letters {{consumer}}"},
+		}},
+		{"Failing steps: how many and the longest's age", "short", []query{
+			{`max by (queue, kind) (crossdock_steps_failing{` + sel + `})`, "failing {{queue}} {{kind}}"},
+			{`max by (queue, kind) (crossdock_steps_failing_oldest_age_seconds{` + sel + `})`, "longest (s) {{queue}} {{kind}}"},
 		}},
 		{"Database pool", "short", []query{
 			{`sum(crossdock_db_pool_acquired{` + sel + `})`, "in use"},

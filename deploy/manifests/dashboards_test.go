@@ -158,6 +158,9 @@ func scrapeRuntime(t *testing.T) map[string]bool {
 	}
 	rt.Consume(&inbox.Consumer{Name: "things-audit", Stream: "THINGS", Subjects: []string{"things.>"},
 		Handler: func(context.Context, pgx.Tx, inbox.Message) error { return nil }})
+	rt.ObserveFailingSteps("things", func(context.Context) ([]service.FailingSteps, error) {
+		return []service.FailingSteps{{Kind: "push", Count: 1, Longest: time.Hour}}, nil
+	})
 	if err := rt.Server.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +196,7 @@ func scrapeRuntime(t *testing.T) map[string]bool {
 		for _, m := range sample.FindAllStringSubmatch(string(body), -1) {
 			names[m[1]] = true
 		}
-		if names["crossdock_inbox_consumer_pending"] && names["crossdock_outbox_oldest_pending_age_seconds"] &&
+		if names["crossdock_inbox_consumer_pending"] && names["crossdock_outbox_oldest_pending_age_seconds"] && names["crossdock_steps_failing_oldest_age_seconds"] &&
 			names["http_server_request_duration_seconds_count"] && names["rpc_client_call_duration_seconds_count"] {
 			return names
 		}

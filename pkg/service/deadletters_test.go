@@ -178,12 +178,18 @@ func TestDeadLettersCanBeListedReplayedAndDiscarded(t *testing.T) {
 	waitStopped(t, m.done)
 }
 
-// Every service exports its outbox backlog, and each consumer's lag and dead
-// letters, which the alerts watch.
+// Every service exports its outbox backlog, each consumer's lag and dead
+// letters, and the failing steps of its queues, which the alerts watch.
 func TestRuntimeExportsTheEventFlow(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	m := startThings(ctx, t)
+	m.rt.ObserveFailingSteps("things", func(context.Context) ([]service.FailingSteps, error) {
+		return []service.FailingSteps{{Kind: "push", Count: 2, Longest: 90 * time.Second}}, nil
+	})
+	m.rt.ObserveFailingSteps("broken", func(context.Context) ([]service.FailingSteps, error) {
+		return []service.FailingSteps{{Kind: "push", Count: 1, Longest: time.Second}}, errors.New("the probe's query failed")
+	})
 	testkit.Emit(t, m.rt.Pool, "things.thing.created", wrapperspb.String("poison"))
 	want := []string{
 		"crossdock_outbox_pending ",
@@ -204,6 +210,21 @@ func TestRuntimeExportsTheEventFlow(t *testing.T) {
 		}
 		return metricValue(body, `crossdock_inbox_dead_letters{consumer="things-audit"`) == "1"
 	}, "metrics never showed the event flow")
+	steps := map[string]string{}
+	for line := range strings.SplitSeq(body, "\n") {
+		if name, _, ok := strings.Cut(line, `{kind="push",`); ok && strings.Contains(line, `queue="things"`) {
+			steps[name] = line[strings.LastIndex(line, " ")+1:]
+		}
+	}
+	if got := steps["crossdock_steps_failing"]; got != "2" {
+		t.Errorf("failing steps = %q, want 2", got)
+	}
+	if got := steps["crossdock_steps_failing_oldest_age_seconds"]; got != "90" {
+		t.Errorf("longest failing = %q, want 90", got)
+	}
+	if strings.Contains(body, `queue="broken"`) {
+		t.Errorf("a probe that failed was reported")
+	}
 	cancel()
 	waitStopped(t, m.done)
 }

@@ -24,12 +24,16 @@ const (
 	metricDeadLetters        = "crossdock.inbox.dead_letters"
 	metricPoolAcquired       = "crossdock.db.pool.acquired"
 	metricPoolMax            = "crossdock.db.pool.max"
+	metricStepsFailing       = "crossdock.steps.failing"
+	metricStepsFailingAge    = "crossdock.steps.failing.oldest.age"
+	attrQueue, attrKind      = "queue", "kind"
 	observeTimeout           = 2 * time.Second
 	attrConsumer, attrStream = "consumer", "stream"
 )
 
 // observeEventFlow registers the gauges of the outbox backlog, each
-// consumer's lag and its dead letters, and the database pool's use. They are read when Prometheus scrapes,
+// consumer's lag and its dead letters, the database pool's use and the
+// failing steps of the queues a service registered (ObserveFailingSteps). They are read when Prometheus scrapes,
 // each source within observeTimeout; a source that does not answer (the
 // database or NATS down, migrations not applied yet) is left out of that
 // scrape rather than reported as zero, and the readiness checks say why.
@@ -70,6 +74,16 @@ func (r *Runtime) observeEventFlow() error {
 	if err != nil {
 		return err
 	}
+	failing, err := m.Int64ObservableGauge(metricStepsFailing, metric.WithUnit("{step}"),
+		metric.WithDescription("Persisted steps (a saga's, a queue's) that failed and wait to be tried again, by queue and kind."))
+	if err != nil {
+		return err
+	}
+	failingAge, err := m.Float64ObservableGauge(metricStepsFailingAge, metric.WithUnit("s"),
+		metric.WithDescription("How long the step failing longest, by queue and kind, has failed."))
+	if err != nil {
+		return err
+	}
 	r.metricsReg, err = m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		ctx, cancel := context.WithTimeout(ctx, observeTimeout)
 		defer cancel()
@@ -81,6 +95,7 @@ func (r *Runtime) observeEventFlow() error {
 				o.ObserveInt64(pending, b.Pending)
 				o.ObserveFloat64(oldest, b.OldestAge.Seconds())
 			}
+			r.observeFailingSteps(ctx, o, failing, failingAge)
 		}
 		consumers := r.consumers()
 		for _, c := range consumers {
@@ -102,6 +117,6 @@ func (r *Runtime) observeEventFlow() error {
 			}
 		}
 		return nil
-	}, pending, oldest, lag, unacked, dead, acquired, maxConns)
+	}, pending, oldest, lag, unacked, dead, acquired, maxConns, failing, failingAge)
 	return err
 }

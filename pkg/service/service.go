@@ -125,6 +125,8 @@ type Runtime struct {
 	workers     []worker
 	deadLetters *deadletters.Server
 	metricsReg  metric.Registration
+	stepsMu     sync.Mutex
+	steps       []stepsProbe
 	telemetry   func(context.Context) error
 	once        sync.Once
 }

@@ -80,9 +80,15 @@ type Repository interface {
 	// Unschedule removes a task if it exists.
 	Unschedule(ctx context.Context, kind TaskKind, subject uuid.UUID) error
 	// FinishTasks removes tasks that ran (one not scheduled again
-	// meanwhile); RetryTask makes one due again.
+	// meanwhile); RetryTask makes one that failed due again, noting the
+	// cause and, at its first failure, since when it fails; PostponeTask
+	// makes one that must wait due later, not failing.
 	FinishTasks(ctx context.Context, tasks ...Task) error
 	RetryTask(ctx context.Context, t Task, due time.Time, cause string) error
+	PostponeTask(ctx context.Context, t Task, until time.Time) error
+	// FailingSteps counts the tasks failing, by kind, with how long the
+	// one failing longest has failed.
+	FailingSteps(ctx context.Context) ([]FailingSteps, error)
 
 	// Emit writes events to the outbox in the transaction.
 	Emit(ctx context.Context, events ...Event) error

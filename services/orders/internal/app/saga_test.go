@@ -832,3 +832,55 @@ func TestCheckoutRetriesKeepOrGiveBackTheirHolds(t *testing.T) {
 	_, _, err = s.svc.Checkout(ctx, ann, refused)
 	wantKind(t, err, apperr.KindFailedPrecondition, "CHECKOUT_RELEASED")
 }
+
+// A step that fails is counted among the failing steps from its first
+// failure until it succeeds (for the operators' alert); one that only waits
+// (a deadline waiting for a payment to settle) is not failing.
+func TestFailingStepsAreCountedFromTheirFirstFailure(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	o := s.checkout(t, ann, line(s.phone, 1))
+	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	failing := func() []app.FailingSteps {
+		t.Helper()
+		f, err := s.store.FailingSteps(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	s.w.inventoryDown = true
+	s.run(t)
+	first := failing()
+	if len(first) != 1 || first[0].Kind != app.TaskHoldOrderStock || first[0].Count != 1 {
+		t.Fatalf("failing steps = %+v, want the stock hold", first)
+	}
+	time.Sleep(200 * time.Millisecond)
+	s.at = s.at.Add(time.Minute)
+	s.run(t) // fails again
+	if again := failing(); len(again) != 1 || again[0].Longest < 200*time.Millisecond {
+		t.Fatalf("failing steps = %+v: counted from the latest failure, not the first", again)
+	}
+	s.w.inventoryDown = false
+	s.at = s.at.Add(time.Minute)
+	s.run(t)
+	if f := failing(); len(f) != 0 {
+		t.Fatalf("failing steps after the hold succeeded = %+v", f)
+	}
+
+	// A payment started a second before the deadline: the deadline waits
+	// for it to settle, which is not a failure.
+	late := s.checkout(t, ann, line(s.scarf, 1))
+	s.at = late.PaymentDueAt.Add(-time.Second)
+	s.w.failPay = true
+	_, err := s.svc.PayOrder(ctx, ann, late.ID)
+	wantKind(t, err, apperr.KindUnavailable, "")
+	s.w.failPay = false
+	s.at = s.at.Add(2 * time.Second)
+	s.run(t)
+	if f := failing(); len(f) != 0 {
+		t.Fatalf("failing steps while the deadline waits = %+v", f)
+	}
+}

@@ -52,6 +52,14 @@ const (
 	TaskRecordPayment TaskKind = "record_payment"
 )
 
+// FailingSteps is how many steps of a kind are failing (they failed and
+// wait to be tried again) and how long the one failing longest has failed.
+type FailingSteps struct {
+	Kind    TaskKind
+	Count   int64
+	Longest time.Duration
+}
+
 // Task is one saga step: what, on which order or sub-order, and when.
 type Task struct {
 	Kind     TaskKind
@@ -118,7 +126,7 @@ func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (in
 		case err == nil:
 			done = append(done, t)
 		case errors.As(err, &wait):
-			err = s.store.RetryTask(ctx, t, wait.until, "waiting")
+			err = s.store.PostponeTask(ctx, t, wait.until)
 			if err != nil {
 				return 0, err
 			}

@@ -26,7 +26,7 @@ func (r repo) Unschedule(ctx context.Context, kind app.TaskKind, subject uuid.UU
 func queueSchedule(b *pgx.Batch, tasks []app.Task) {
 	for _, t := range tasks {
 		b.Queue(`INSERT INTO saga_tasks (kind, subject, order_id, due_at, created_at) VALUES ($1, $2, $3, $4, now())
-			ON CONFLICT (kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, version = saga_tasks.version + 1`, t.Kind, t.Subject, t.OrderID, t.DueAt)
+			ON CONFLICT (kind, subject) DO UPDATE SET due_at = EXCLUDED.due_at, attempts = 0, failing_since = NULL, version = saga_tasks.version + 1`, t.Kind, t.Subject, t.OrderID, t.DueAt)
 	}
 }
 
@@ -55,9 +55,32 @@ func (r repo) FinishTasks(ctx context.Context, tasks ...app.Task) error {
 }
 
 func (r repo) RetryTask(ctx context.Context, t app.Task, due time.Time, cause string) error {
-	_, err := r.q.Exec(ctx, `UPDATE saga_tasks SET due_at = $4, last_error = $5 WHERE kind = $1 AND subject = $2 AND version = $3`,
+	_, err := r.q.Exec(ctx, `UPDATE saga_tasks SET due_at = $4, last_error = $5, failing_since = coalesce(failing_since, now())
+		WHERE kind = $1 AND subject = $2 AND version = $3`,
 		t.Kind, t.Subject, t.Version, due, cause)
 	return err
+}
+
+func (r repo) PostponeTask(ctx context.Context, t app.Task, until time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE saga_tasks SET due_at = $4, last_error = '', failing_since = NULL
+		WHERE kind = $1 AND subject = $2 AND version = $3`,
+		t.Kind, t.Subject, t.Version, until)
+	return err
+}
+
+func (r repo) FailingSteps(ctx context.Context) ([]app.FailingSteps, error) {
+	rows, err := r.q.Query(ctx, `SELECT kind, count(*), extract(epoch FROM now() - min(failing_since))::float8
+		FROM saga_tasks WHERE failing_since IS NOT NULL GROUP BY kind ORDER BY kind`, pgx.QueryExecModeCacheDescribe)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.FailingSteps, error) {
+		var f app.FailingSteps
+		var seconds float64
+		err := row.Scan(&f.Kind, &f.Count, &seconds)
+		f.Longest = time.Duration(max(seconds, 0) * float64(time.Second))
+		return f, err
+	})
 }
 
 // claimTasks leases the due tasks ($1 now, $2 the lease's end, $3 the most).

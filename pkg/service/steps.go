@@ -1,0 +1,62 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// FailingSteps is one kind of a service's persisted steps (a saga's tasks,
+// a queue of calls to a partner) that failed and wait to be tried again.
+// Such steps retry on their own with backoff, so a failure is expected to
+// pass; one that has failed for long needs a person (a peer down, a refusal
+// no retry will change) while money or stock waits on it. The kit exports
+// them so one alert covers every service's steps.
+type FailingSteps struct {
+	Kind string
+	// Count is how many steps of the kind are failing.
+	Count int64
+	// Longest is how long the step failing longest has failed: since its
+	// first failure, not since it was scheduled (a step may be scheduled
+	// days ahead).
+	Longest time.Duration
+}
+
+// FailingStepsProbe reads a queue's failing steps. It is called at each
+// scrape, within a short timeout, and should be one cheap query.
+type FailingStepsProbe func(ctx context.Context) ([]FailingSteps, error)
+
+type stepsProbe struct {
+	queue string
+	read  FailingStepsProbe
+}
+
+// ObserveFailingSteps exports what probe reads as crossdock.steps.failing
+// and crossdock.steps.failing.oldest.age, labelled with queue and kind. A
+// kind without failing steps is left out of the scrape (the gauges are of
+// failures, not of every kind there is); a probe that fails is left out of
+// that scrape, as the other sources are. Call it while wiring, before Run.
+func (r *Runtime) ObserveFailingSteps(queue string, probe FailingStepsProbe) {
+	r.stepsMu.Lock()
+	defer r.stepsMu.Unlock()
+	r.steps = append(r.steps, stepsProbe{queue: queue, read: probe})
+}
+
+func (r *Runtime) observeFailingSteps(ctx context.Context, o metric.Observer, count metric.Int64Observable, longest metric.Float64Observable) {
+	r.stepsMu.Lock()
+	probes := append([]stepsProbe(nil), r.steps...)
+	r.stepsMu.Unlock()
+	for _, p := range probes {
+		failing, err := p.read(ctx)
+		if err != nil {
+			continue
+		}
+		for _, f := range failing {
+			attrs := metric.WithAttributes(attribute.String(attrQueue, p.queue), attribute.String(attrKind, f.Kind))
+			o.ObserveInt64(count, f.Count, attrs)
+			o.ObserveFloat64(longest, f.Longest.Seconds(), attrs)
+		}
+	}
+}
