@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -27,6 +28,19 @@ type FailingSteps struct {
 // FailingStepsProbe reads a queue's failing steps. It is called at each
 // scrape, within a short timeout, and should be one cheap query.
 type FailingStepsProbe func(ctx context.Context) ([]FailingSteps, error)
+
+// CollectFailingSteps reads a probe's rows: each the kind (text), how many
+// steps of it fail (bigint) and how many seconds the one failing longest
+// has failed (float8).
+func CollectFailingSteps(rows pgx.Rows) ([]FailingSteps, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (FailingSteps, error) {
+		var f FailingSteps
+		var seconds float64
+		err := row.Scan(&f.Kind, &f.Count, &seconds)
+		f.Longest = time.Duration(max(seconds, 0) * float64(time.Second))
+		return f, err
+	})
+}
 
 type stepsProbe struct {
 	queue string

@@ -150,13 +150,6 @@ func run(ctx context.Context) error {
 	}
 	rt.Consume(events.SalesConsumer{Sales: sales, Repo: salesStore.WithTx}.Consumer())
 	rt.Go("saga", func(ctx context.Context) error { return svc.RunSaga(ctx, cfg.WorkInterval, rt.Log) })
-	rt.ObserveFailingSteps("saga", func(ctx context.Context) ([]service.FailingSteps, error) {
-		failing, err := store.FailingSteps(ctx)
-		out := make([]service.FailingSteps, len(failing))
-		for i, f := range failing {
-			out[i] = service.FailingSteps{Kind: string(f.Kind), Count: f.Count, Longest: f.Longest}
-		}
-		return out, err
-	})
+	rt.ObserveFailingSteps("saga", store.FailingSteps)
 	return rt.Run(ctx)
 }

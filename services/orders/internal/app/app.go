@@ -86,9 +86,6 @@ type Repository interface {
 	FinishTasks(ctx context.Context, tasks ...Task) error
 	RetryTask(ctx context.Context, t Task, due time.Time, cause string) error
 	PostponeTask(ctx context.Context, t Task, until time.Time) error
-	// FailingSteps counts the tasks failing, by kind, with how long the
-	// one failing longest has failed.
-	FailingSteps(ctx context.Context) ([]FailingSteps, error)
 
 	// Emit writes events to the outbox in the transaction.
 	Emit(ctx context.Context, events ...Event) error

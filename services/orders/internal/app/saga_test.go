@@ -14,6 +14,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
@@ -843,7 +844,7 @@ func TestFailingStepsAreCountedFromTheirFirstFailure(t *testing.T) {
 	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
 		t.Fatal(err)
 	}
-	failing := func() []app.FailingSteps {
+	failing := func() []service.FailingSteps {
 		t.Helper()
 		f, err := s.store.FailingSteps(ctx)
 		if err != nil {
@@ -854,7 +855,7 @@ func TestFailingStepsAreCountedFromTheirFirstFailure(t *testing.T) {
 	s.w.inventoryDown = true
 	s.run(t)
 	first := failing()
-	if len(first) != 1 || first[0].Kind != app.TaskHoldOrderStock || first[0].Count != 1 {
+	if len(first) != 1 || first[0].Kind != string(app.TaskHoldOrderStock) || first[0].Count != 1 {
 		t.Fatalf("failing steps = %+v, want the stock hold", first)
 	}
 	time.Sleep(200 * time.Millisecond)

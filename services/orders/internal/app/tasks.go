@@ -52,14 +52,6 @@ const (
 	TaskRecordPayment TaskKind = "record_payment"
 )
 
-// FailingSteps is how many steps of a kind are failing (they failed and
-// wait to be tried again) and how long the one failing longest has failed.
-type FailingSteps struct {
-	Kind    TaskKind
-	Count   int64
-	Longest time.Duration
-}
-
 // Task is one saga step: what, on which order or sub-order, and when.
 type Task struct {
 	Kind     TaskKind

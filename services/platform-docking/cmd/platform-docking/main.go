@@ -205,7 +205,8 @@ func run(ctx context.Context) error {
 	partners := postgres.New(rt.Pool, ring)
 	catalog := peers.Catalog{Client: catalogv1.NewCatalogServiceClient(dialed["CATALOG_ADDR"])}
 	orders := peers.Orders{Client: ordersv1.NewOrdersServiceClient(dialed["ORDERS_ADDR"])}
-	trade := app.NewTrade(partners, postgres.NewTrade(rt.Pool), connectors, catalog, orders,
+	tradeStore, supplyStore := postgres.NewTrade(rt.Pool), postgres.NewSupply(rt.Pool, ring)
+	trade := app.NewTrade(partners, tradeStore, connectors, catalog, orders,
 		peers.Finance{Client: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		app.Timing{Round: cfg.Round, RoundGap: cfg.RoundGap, PullEvery: cfg.PullEvery, SettleEvery: cfg.SettleEvery,
 			Pull: domain.PullTiming{Lag: cfg.PullLag, Overlap: cfg.PullOverlap}, Lookback: cfg.Lookback, Retry: cfg.Retry}, rt.Log)
@@ -213,7 +214,7 @@ func run(ctx context.Context) error {
 	// partners' transport. Their catalogue and stock calls are signed as
 	// each platform's ERP API client over the peers' connections (a signed
 	// call is checked as the ERP, not as docking).
-	trade.WithSupply(app.NewSupply(postgres.NewSupply(rt.Pool, ring), supplyapi.New(transport, cfg.PartnerTimeout),
+	trade.WithSupply(app.NewSupply(supplyStore, supplyapi.New(transport, cfg.PartnerTimeout),
 		peers.SupplyCatalog{Catalog: dialed["CATALOG_ADDR"], Inventory: dialed["INVENTORY_ADDR"]}, orders,
 		app.SupplyTiming{ImportEvery: cfg.SupplyImportEvery, StockEvery: cfg.SupplyStockEvery, TrackEvery: cfg.SupplyTrackEvery, Retry: cfg.Retry}, rt.Log,
 		app.WithPlaintextSupply(transport.Plaintext)))
@@ -229,5 +230,7 @@ func run(ctx context.Context) error {
 		rt.Consume(c)
 	}
 	rt.Go("docking-jobs", trade.Run)
+	rt.ObserveFailingSteps("waybills", tradeStore.FailingWaybills)
+	rt.ObserveFailingSteps("supply_orders", supplyStore.FailingSupplyOrders)
 	return rt.Run(ctx)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 )
 
@@ -68,19 +69,15 @@ func (r repo) PostponeTask(ctx context.Context, t app.Task, until time.Time) err
 	return err
 }
 
-func (r repo) FailingSteps(ctx context.Context) ([]app.FailingSteps, error) {
-	rows, err := r.q.Query(ctx, `SELECT kind, count(*), extract(epoch FROM now() - min(failing_since))::float8
+// FailingSteps counts the saga's failing steps by kind, with how long the
+// one failing longest has failed, for the kit's failing-steps gauges.
+func (s *Store) FailingSteps(ctx context.Context) ([]service.FailingSteps, error) {
+	rows, err := s.pool.Query(ctx, `SELECT kind, count(*), extract(epoch FROM now() - min(failing_since))::float8
 		FROM saga_tasks WHERE failing_since IS NOT NULL GROUP BY kind ORDER BY kind`, pgx.QueryExecModeCacheDescribe)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.FailingSteps, error) {
-		var f app.FailingSteps
-		var seconds float64
-		err := row.Scan(&f.Kind, &f.Count, &seconds)
-		f.Longest = time.Duration(max(seconds, 0) * float64(time.Second))
-		return f, err
-	})
+	return service.CollectFailingSteps(rows)
 }
 
 // claimTasks leases the due tasks ($1 now, $2 the lease's end, $3 the most).

@@ -17,6 +17,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -399,7 +400,8 @@ func (s Supply) GetSupplyOrder(ctx context.Context, platformID, subOrderID uuid.
 
 func (s Supply) RequeueHeldSupplyOrder(ctx context.Context, platformID, subOrderID uuid.UUID, now time.Time) (app.SupplyOrder, bool, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE supply_orders
-		SET state = CASE WHEN platform_order_id = '' THEN 'queued' ELSE 'placed' END, problem = '', attempts = 0, due_at = $3, updated_at = $3
+		SET state = CASE WHEN platform_order_id = '' THEN 'queued' ELSE 'placed' END, problem = '', attempts = 0, due_at = $3, updated_at = $3,
+			failing_since = NULL
 		WHERE platform_id = $1 AND sub_order_id = $2 AND state = 'held'
 		RETURNING `+supplyOrderColumns, platformID, subOrderID, now)
 	if err != nil {
@@ -414,10 +416,24 @@ func (s Supply) RequeueHeldSupplyOrder(ctx context.Context, platformID, subOrder
 
 func (s Supply) SaveSupplyOrder(ctx context.Context, o app.SupplyOrder) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE supply_orders SET account_id = $2, state = $3, platform_order_id = $4, platform_status = $5,
-		carrier_code = $6, waybill = $7, attempts = $8, due_at = $9, problem = $10, placed_at = $11, updated_at = $12
+		carrier_code = $6, waybill = $7, attempts = $8, due_at = $9, problem = $10, placed_at = $11, updated_at = $12,
+		failing_since = CASE WHEN $3 = 'held' OR ($3 IN ('queued', 'placed') AND $10 <> '') THEN coalesce(failing_since, now()) END
 		WHERE sub_order_id = $1`, o.SubOrderID, o.AccountID, o.State, o.PlatformOrderID, o.PlatformStatus,
 		o.CarrierCode, o.Waybill, o.Attempts, o.DueAt, o.Problem, o.PlacedAt, o.UpdatedAt)
 	return pg.Affected(tag, err, apperr.NotFound("supply order", o.SubOrderID.String()))
+}
+
+// FailingSupplyOrders counts the purchase orders whose placing or tracking
+// fails (kind "retrying") or was held for an operator ("held"), for the
+// kit's failing-steps gauges.
+func (s Supply) FailingSupplyOrders(ctx context.Context) ([]service.FailingSteps, error) {
+	rows, err := s.pool.Query(ctx, `SELECT CASE WHEN state = 'held' THEN 'held' ELSE 'retrying' END, count(*),
+			extract(epoch FROM now() - min(failing_since))::float8
+		FROM supply_orders WHERE failing_since IS NOT NULL GROUP BY 1 ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	return service.CollectFailingSteps(rows)
 }
 
 func (s Supply) ListSupplyOrders(ctx context.Context, f app.SupplyOrderFilter) ([]app.SupplyOrder, string, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -395,9 +396,23 @@ func (s Trade) DueWaybills(ctx context.Context, now time.Time, limit int) ([]app
 }
 
 func (s Trade) SaveWaybill(ctx context.Context, w app.Waybill) error {
-	_, err := s.pool.Exec(ctx, `UPDATE waybills SET due_at = $2, attempts = $3, confirmed_at = $4, already = $5, held = $6, last_error = $7
+	_, err := s.pool.Exec(ctx, `UPDATE waybills SET due_at = $2, attempts = $3, confirmed_at = $4, already = $5, held = $6, last_error = $7,
+			failing_since = CASE WHEN $4::timestamptz IS NULL AND ($6 OR $7 <> '') THEN coalesce(failing_since, now()) END
 		WHERE sub_order_id = $1 AND confirmed_at IS NULL`, w.SubOrderID, w.DueAt, w.Attempts, w.ConfirmedAt, w.Already, w.Held, w.LastError)
 	return err
+}
+
+// FailingWaybills counts the waybills whose confirmation to the partner
+// fails (kind "retrying") or was held for an operator ("held"), for the
+// kit's failing-steps gauges.
+func (s Trade) FailingWaybills(ctx context.Context) ([]service.FailingSteps, error) {
+	rows, err := s.pool.Query(ctx, `SELECT CASE WHEN held THEN 'held' ELSE 'retrying' END, count(*),
+			extract(epoch FROM now() - min(failing_since))::float8
+		FROM waybills WHERE failing_since IS NOT NULL AND confirmed_at IS NULL GROUP BY 1 ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	return service.CollectFailingSteps(rows)
 }
 
 const lineColumns = `partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor, settled_at, raw, state,
