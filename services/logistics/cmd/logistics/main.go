@@ -183,5 +183,7 @@ func run(ctx context.Context) error {
 			return svc.CommitStock(ctx, 100, rt.Log)
 		})
 	})
+	rt.ObserveFailingSteps("freight_legs", store.FailingLegs)
+	rt.ObserveFailingSteps("shipments", store.FailingShipments)
 	return rt.Run(ctx)
 }

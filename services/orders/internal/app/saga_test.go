@@ -14,7 +14,6 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
-	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
@@ -844,30 +843,22 @@ func TestFailingStepsAreCountedFromTheirFirstFailure(t *testing.T) {
 	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
 		t.Fatal(err)
 	}
-	failing := func() []service.FailingSteps {
-		t.Helper()
-		f, err := s.store.FailingSteps(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
 	s.w.inventoryDown = true
 	s.run(t)
-	first := failing()
-	if len(first) != 1 || first[0].Kind != string(app.TaskHoldOrderStock) || first[0].Count != 1 {
+	hold := string(app.TaskHoldOrderStock)
+	if first := testkit.FailingSteps(t, s.store.FailingSteps); len(first) != 1 || first[hold].Count != 1 {
 		t.Fatalf("failing steps = %+v, want the stock hold", first)
 	}
 	time.Sleep(200 * time.Millisecond)
 	s.at = s.at.Add(time.Minute)
 	s.run(t) // fails again
-	if again := failing(); len(again) != 1 || again[0].Longest < 200*time.Millisecond {
+	if again := testkit.FailingSteps(t, s.store.FailingSteps); len(again) != 1 || again[hold].Longest < 200*time.Millisecond {
 		t.Fatalf("failing steps = %+v: counted from the latest failure, not the first", again)
 	}
 	s.w.inventoryDown = false
 	s.at = s.at.Add(time.Minute)
 	s.run(t)
-	if f := failing(); len(f) != 0 {
+	if f := testkit.FailingSteps(t, s.store.FailingSteps); len(f) != 0 {
 		t.Fatalf("failing steps after the hold succeeded = %+v", f)
 	}
 
@@ -881,7 +872,7 @@ func TestFailingStepsAreCountedFromTheirFirstFailure(t *testing.T) {
 	s.w.failPay = false
 	s.at = s.at.Add(2 * time.Second)
 	s.run(t)
-	if f := failing(); len(f) != 0 {
+	if f := testkit.FailingSteps(t, s.store.FailingSteps); len(f) != 0 {
 		t.Fatalf("failing steps while the deadline waits = %+v", f)
 	}
 }

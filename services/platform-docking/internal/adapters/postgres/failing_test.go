@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -22,18 +21,6 @@ func TestFailingWaybillsAndSupplyOrdersCountFromTheFirstFailure(t *testing.T) {
 	ctx := context.Background()
 	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
 	trade, supply := postgres.NewTrade(pool), postgres.NewSupply(pool, nil)
-	kinds := func(read func(context.Context) ([]service.FailingSteps, error)) map[string]service.FailingSteps {
-		t.Helper()
-		steps, err := read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := map[string]service.FailingSteps{}
-		for _, s := range steps {
-			out[s.Kind] = s
-		}
-		return out
-	}
 	now := time.Now()
 
 	waybill := func() app.Waybill {
@@ -59,14 +46,14 @@ func TestFailingWaybillsAndSupplyOrdersCountFromTheFirstFailure(t *testing.T) {
 	time.Sleep(150 * time.Millisecond)
 	flaky.Attempts = 2
 	save(flaky) // fails again
-	got := kinds(trade.FailingWaybills)
+	got := testkit.FailingSteps(t, trade.FailingWaybills)
 	if got["retrying"].Count != 1 || got["retrying"].Longest < 150*time.Millisecond || got["held"].Count != 1 || len(got) != 2 {
 		t.Fatalf("failing waybills = %+v; want one retrying since its first failure, one held", got)
 	}
 	confirmed := time.Now()
 	flaky.ConfirmedAt, flaky.LastError = &confirmed, ""
 	save(flaky)
-	if got := kinds(trade.FailingWaybills); got["retrying"].Count != 0 || got["held"].Count != 1 {
+	if got := testkit.FailingSteps(t, trade.FailingWaybills); got["retrying"].Count != 0 || got["held"].Count != 1 {
 		t.Fatalf("failing waybills after the confirmation = %+v", got)
 	}
 
@@ -96,12 +83,12 @@ func TestFailingWaybillsAndSupplyOrdersCountFromTheFirstFailure(t *testing.T) {
 	saveOrder(tracked) // placed three days ago, tracked without trouble
 	held.State, held.Problem = "held", "the platform cancelled the purchase order"
 	saveOrder(held)
-	if got := kinds(supply.FailingSupplyOrders); got["retrying"].Count != 0 || got["held"].Count != 1 || got["held"].Longest > time.Minute {
+	if got := testkit.FailingSteps(t, supply.FailingSupplyOrders); got["retrying"].Count != 0 || got["held"].Count != 1 || got["held"].Longest > time.Minute {
 		t.Fatalf("failing supply orders = %+v; want the held one only, failing since now", got)
 	}
 	tracked.Problem = "orders did not record the shipment: unavailable"
 	saveOrder(tracked)
-	if got := kinds(supply.FailingSupplyOrders); got["retrying"].Count != 1 {
+	if got := testkit.FailingSteps(t, supply.FailingSupplyOrders); got["retrying"].Count != 1 {
 		t.Fatalf("failing supply orders = %+v; want the one whose tracking fails", got)
 	}
 	if _, requeued, err := supply.RequeueHeldSupplyOrder(ctx, platform, held.SubOrderID, time.Now()); err != nil || !requeued {
@@ -109,7 +96,7 @@ func TestFailingWaybillsAndSupplyOrdersCountFromTheFirstFailure(t *testing.T) {
 	}
 	tracked.Problem = ""
 	saveOrder(tracked)
-	if got := kinds(supply.FailingSupplyOrders); len(got) != 0 {
+	if got := testkit.FailingSteps(t, supply.FailingSupplyOrders); len(got) != 0 {
 		t.Fatalf("failing supply orders after the requeue and a good round = %+v", got)
 	}
 }

@@ -1,0 +1,62 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/logistics/migrations"
+)
+
+// The failing-steps probes count the legs finance has not paid (from the
+// carrier's confirmation) or refused for good, the bookings without a
+// waybill and the picked-up parcels whose stock is not committed; each
+// leaves the count once done.
+func TestFailingLegsAndShipmentsAreCounted(t *testing.T) {
+	ctx := context.Background()
+	o := newOldLogistics(t, "00005")
+	if err := pg.Migrate(ctx, o.pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.New(o.pool, nil)
+	if got := testkit.FailingSteps(t, store.FailingLegs); len(got) != 0 {
+		t.Fatalf("failing legs of an empty table = %+v", got)
+	}
+
+	parcel := o.shipment("outbound", "buyer", uuid.New(), "")
+	unpaid := o.leg(parcel, false)
+	o.leg(parcel, true)
+	o.exec(`UPDATE freight_legs SET confirmed_at = now() - interval '1 hour' WHERE leg_id = $1`, unpaid)
+	got := testkit.FailingSteps(t, store.FailingLegs)
+	if got["unpaid"].Count != 1 || got["unpaid"].Longest < 59*time.Minute || got["refused"].Count != 1 || len(got) != 2 {
+		t.Fatalf("failing legs = %+v; want one unpaid for an hour, one refused", got)
+	}
+	if err := store.MarkLegPaid(ctx, unpaid, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, store.FailingLegs); got["unpaid"].Count != 0 || got["refused"].Count != 1 {
+		t.Fatalf("failing legs once paid = %+v", got)
+	}
+
+	if got := testkit.FailingSteps(t, store.FailingShipments); len(got) != 0 {
+		t.Fatalf("failing shipments of parcels in transit = %+v", got)
+	}
+	unbooked, picked := o.shipment("outbound", "buyer", uuid.New(), ""), o.shipment("outbound", "buyer", uuid.New(), "")
+	o.exec(`UPDATE shipments SET status = 'booked' WHERE shipment_id = $1`, unbooked)
+	o.exec(`UPDATE shipments SET waybill = 'YT1', picked_up_at = now(), reservation_id = 'r-1' WHERE shipment_id = $1`, picked)
+	got = testkit.FailingSteps(t, store.FailingShipments)
+	if got["booking"].Count != 1 || got["stock_commit"].Count != 1 || len(got) != 2 {
+		t.Fatalf("failing shipments = %+v; want one booking, one stock commit", got)
+	}
+	if err := store.MarkCommitted(ctx, picked); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, store.FailingShipments); got["stock_commit"].Count != 0 || got["booking"].Count != 1 {
+		t.Fatalf("failing shipments once committed = %+v", got)
+	}
+}
