@@ -52,12 +52,14 @@ func run(ctx context.Context) error {
 	fin := app.New(store, app.WithFX(policy))
 	grpcapi.New(fin).Register(rt.Server.GRPC())
 	grpcapi.NewEscrows(app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps)).Register(rt.Server.GRPC())
-	wallets := app.NewWallets(postgres.NewWallets(store), book, payprovider.New(cfg.PaymentProvider))
+	walletStore := postgres.NewWallets(store)
+	wallets := app.NewWallets(walletStore, book, payprovider.New(cfg.PaymentProvider))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
 	rt.Go("payout-worker", func(ctx context.Context) error {
 		wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
 		return nil
 	})
+	rt.ObserveFailingSteps("payouts", walletStore.FailingPayouts)
 	return rt.Run(ctx)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
@@ -80,6 +81,20 @@ func (w *Wallets) PayoutsOf(ctx context.Context, org string, after *app.PayoutCu
 func (w *Wallets) UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error) {
 	return queryPayouts(ctx, w.pool, `SELECT `+payoutColumns+` FROM payouts
 		WHERE state IN ('requested', 'reserved', 'sent') AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit)
+}
+
+// FailingPayouts counts, for the kit's failing-steps gauges, the payouts
+// not yet sent to the provider (kind "unsent", since requested): sending is
+// done at once and retried while the provider cannot be reached. A sent
+// payout waiting for the provider's result is not counted: a bank transfer
+// may take days.
+func (w *Wallets) FailingPayouts(ctx context.Context) ([]service.FailingSteps, error) {
+	rows, err := w.pool.Query(ctx, `SELECT 'unsent', count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+		FROM payouts WHERE state IN ('requested', 'reserved') HAVING count(*) > 0`)
+	if err != nil {
+		return nil, err
+	}
+	return service.CollectFailingSteps(rows)
 }
 
 func queryPayouts(ctx context.Context, q pg.Querier, sql string, args ...any) ([]wallet.Payout, error) {
