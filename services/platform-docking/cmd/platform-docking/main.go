@@ -230,6 +230,7 @@ func run(ctx context.Context) error {
 		rt.Consume(c)
 	}
 	rt.Go("docking-jobs", trade.Run)
+	rt.ObserveFailingSteps("partner_orders", tradeStore.FailingPartnerOrders)
 	rt.ObserveFailingSteps("waybills", tradeStore.FailingWaybills)
 	rt.ObserveFailingSteps("supply_orders", supplyStore.FailingSupplyOrders)
 	return rt.Run(ctx)

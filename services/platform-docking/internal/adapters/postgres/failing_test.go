@@ -99,4 +99,20 @@ func TestFailingWaybillsAndSupplyOrdersCountFromTheFirstFailure(t *testing.T) {
 	if got := testkit.FailingSteps(t, supply.FailingSupplyOrders); len(got) != 0 {
 		t.Fatalf("failing supply orders after the requeue and a good round = %+v", got)
 	}
+
+	// A paid partner order docking could not place, first pulled an hour ago.
+	partner := uuid.New()
+	if _, err := pool.Exec(ctx, `INSERT INTO partners (partner_id, code, name, protocol, endpoint, locales, commission_bps, status, created_at, updated_at)
+		VALUES ($1, 'm', 'M', 'standard_grpc', 'http://m', '{en}', 500, 'unverified', now(), now())`, partner); err != nil {
+		t.Fatal(err)
+	}
+	for state, seen := range map[string]time.Duration{"held": time.Hour, "waiting": 3 * time.Hour} {
+		if _, err := pool.Exec(ctx, `INSERT INTO partner_orders (partner_id, partner_order_id, state, partner_status, raw, partner_updated_at,
+			first_seen_at, updated_at) VALUES ($1, $2, $2, 'x', '{}', now(), now() - $3::interval, now())`, partner, state, seen.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := testkit.FailingSteps(t, trade.FailingPartnerOrders); got["held"].Count != 1 || got["held"].Longest < 59*time.Minute || len(got) != 1 {
+		t.Fatalf("failing partner orders = %+v; want the held one, an hour", got)
+	}
 }

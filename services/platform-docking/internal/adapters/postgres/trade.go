@@ -402,6 +402,18 @@ func (s Trade) SaveWaybill(ctx context.Context, w app.Waybill) error {
 	return err
 }
 
+// FailingPartnerOrders counts, for the kit's failing-steps gauges, the
+// paid partner orders docking could not place (kind "held", since first
+// pulled): the partner's buyer paid and nothing ships until an operator acts.
+func (s Trade) FailingPartnerOrders(ctx context.Context) ([]service.FailingSteps, error) {
+	rows, err := s.pool.Query(ctx, `SELECT 'held', count(*), coalesce(extract(epoch FROM now() - min(first_seen_at)), 0)::float8
+		FROM partner_orders WHERE state = 'held' HAVING count(*) > 0`)
+	if err != nil {
+		return nil, err
+	}
+	return service.CollectFailingSteps(rows)
+}
+
 // FailingWaybills counts the waybills whose confirmation to the partner
 // fails (kind "retrying") or was held for an operator ("held"), for the
 // kit's failing-steps gauges.
