@@ -29,10 +29,17 @@ type FailingSteps struct {
 // scrape, within a short timeout, and should be one cheap query.
 type FailingStepsProbe func(ctx context.Context) ([]FailingSteps, error)
 
-// CollectFailingSteps reads a probe's rows: each the kind (text), how many
-// steps of it fail (bigint) and how many seconds the one failing longest
-// has failed (float8).
-func CollectFailingSteps(rows pgx.Rows) ([]FailingSteps, error) {
+// QueryFailingSteps runs a probe's query on q (a pool or a transaction)
+// and reads its rows: each the kind (text), how many steps of it fail
+// (bigint) and how many seconds the one failing longest has failed
+// (float8).
+func QueryFailingSteps(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, sql string, args ...any) ([]FailingSteps, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (FailingSteps, error) {
 		var f FailingSteps
 		var seconds float64

@@ -89,12 +89,8 @@ func (w *Wallets) UnfinishedPayouts(ctx context.Context, before time.Time, limit
 // payout waiting for the provider's result is not counted: a bank transfer
 // may take days.
 func (w *Wallets) FailingPayouts(ctx context.Context) ([]service.FailingSteps, error) {
-	rows, err := w.pool.Query(ctx, `SELECT 'unsent', count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+	return service.QueryFailingSteps(ctx, w.pool, `SELECT 'unsent', count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
 		FROM payouts WHERE state IN ('requested', 'reserved') HAVING count(*) > 0`)
-	if err != nil {
-		return nil, err
-	}
-	return service.CollectFailingSteps(rows)
 }
 
 func queryPayouts(ctx context.Context, q pg.Querier, sql string, args ...any) ([]wallet.Payout, error) {

@@ -72,12 +72,8 @@ func (r repo) PostponeTask(ctx context.Context, t app.Task, until time.Time) err
 // FailingSteps counts the saga's failing steps by kind, with how long the
 // one failing longest has failed, for the kit's failing-steps gauges.
 func (s *Store) FailingSteps(ctx context.Context) ([]service.FailingSteps, error) {
-	rows, err := s.pool.Query(ctx, `SELECT kind, count(*), extract(epoch FROM now() - min(failing_since))::float8
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT kind, count(*), extract(epoch FROM now() - min(failing_since))::float8
 		FROM saga_tasks WHERE failing_since IS NOT NULL GROUP BY kind ORDER BY kind`, pgx.QueryExecModeCacheDescribe)
-	if err != nil {
-		return nil, err
-	}
-	return service.CollectFailingSteps(rows)
 }
 
 // claimTasks leases the due tasks ($1 now, $2 the lease's end, $3 the most).

@@ -427,13 +427,9 @@ func (s Supply) SaveSupplyOrder(ctx context.Context, o app.SupplyOrder) error {
 // fails (kind "retrying") or was held for an operator ("held"), for the
 // kit's failing-steps gauges.
 func (s Supply) FailingSupplyOrders(ctx context.Context) ([]service.FailingSteps, error) {
-	rows, err := s.pool.Query(ctx, `SELECT CASE WHEN state = 'held' THEN 'held' ELSE 'retrying' END, count(*),
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT CASE WHEN state = 'held' THEN 'held' ELSE 'retrying' END, count(*),
 			extract(epoch FROM now() - min(failing_since))::float8
 		FROM supply_orders WHERE failing_since IS NOT NULL GROUP BY 1 ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	return service.CollectFailingSteps(rows)
 }
 
 func (s Supply) ListSupplyOrders(ctx context.Context, f app.SupplyOrderFilter) ([]app.SupplyOrder, string, error) {

@@ -406,25 +406,17 @@ func (s Trade) SaveWaybill(ctx context.Context, w app.Waybill) error {
 // paid partner orders docking could not place (kind "held", since first
 // pulled): the partner's buyer paid and nothing ships until an operator acts.
 func (s Trade) FailingPartnerOrders(ctx context.Context) ([]service.FailingSteps, error) {
-	rows, err := s.pool.Query(ctx, `SELECT 'held', count(*), coalesce(extract(epoch FROM now() - min(first_seen_at)), 0)::float8
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT 'held', count(*), coalesce(extract(epoch FROM now() - min(first_seen_at)), 0)::float8
 		FROM partner_orders WHERE state = 'held' HAVING count(*) > 0`)
-	if err != nil {
-		return nil, err
-	}
-	return service.CollectFailingSteps(rows)
 }
 
 // FailingWaybills counts the waybills whose confirmation to the partner
 // fails (kind "retrying") or was held for an operator ("held"), for the
 // kit's failing-steps gauges.
 func (s Trade) FailingWaybills(ctx context.Context) ([]service.FailingSteps, error) {
-	rows, err := s.pool.Query(ctx, `SELECT CASE WHEN held THEN 'held' ELSE 'retrying' END, count(*),
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT CASE WHEN held THEN 'held' ELSE 'retrying' END, count(*),
 			extract(epoch FROM now() - min(failing_since))::float8
 		FROM waybills WHERE failing_since IS NOT NULL AND confirmed_at IS NULL GROUP BY 1 ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	return service.CollectFailingSteps(rows)
 }
 
 const lineColumns = `partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor, settled_at, raw, state,
