@@ -143,20 +143,8 @@ func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 		}
 		return req
 	}
-	// pay sends one payment until finance answers it, retrying only what a
-	// dead or restarting process answers.
 	pay := func(req *financev1.PayCheckoutRequest) (*financev1.PayCheckoutResponse, error) {
-		deadline := time.Now().Add(2 * time.Minute)
-		for {
-			ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), auth), 5*time.Second)
-			resp, err := escrows.PayCheckout(ctx, req)
-			cancel()
-			code := status.Code(err)
-			if err == nil || (code != codes.Unavailable && code != codes.DeadlineExceeded && code != codes.Canceled) || time.Now().After(deadline) {
-				return resp, err
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		return throughRestarts(auth, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) { return escrows.PayCheckout(ctx, req) })
 	}
 
 	const payments, workers, killAfter = 160, 4, 40
@@ -232,6 +220,23 @@ func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 	}
 
 	bookBalances(t, c)
+}
+
+// throughRestarts sends one command until the service answers it, retrying
+// with the same request only what a dead or restarting process answers, as
+// the mesh's callers do.
+func throughRestarts[R any](auth metadata.MD, call func(context.Context) (R, error)) (R, error) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		ctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), auth), 5*time.Second)
+		resp, err := call(ctx)
+		cancel()
+		code := status.Code(err)
+		if err == nil || (code != codes.Unavailable && code != codes.DeadlineExceeded && code != codes.Canceled) || time.Now().After(deadline) {
+			return resp, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // bookBalances checks, as an admin, that the ledger's trial balance nets to

@@ -1,0 +1,244 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
+)
+
+// After the checkout's payment, an escrow's money moves by four more
+// commands: a carrier's freight leg, the settlement (the supplier's net and
+// the platform's commission, the remainder back to the buyer), a refund from
+// escrow before settlement and a claw-back from the supplier's payable after
+// it. Settling writes the ledger and then marks the escrow settled, so a
+// crash between the two must be finished by the retry, not done twice. A
+// stream of these commands runs while finance is killed with SIGKILL twice
+// and restarted; callers retry what failed with the same key. Afterwards
+// every escrow is settled and empty, a replay of every command answers the
+// first result and moves nothing, the buyer's wallet and the supplier's
+// payable hold exactly what each command moved once, and the book balances
+// per currency.
+func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
+	base, offset := apiMesh(t)
+	c := newClient(t, base, "127.0.0.35")
+	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
+	word := strings.ToLower(rand.Text()[:10])
+	const funded = 500_000 // 5,000.00 EUR
+	fundWallet(t, c, buyer.Access, "EUR", funded, "settle-crash-"+word)
+	admin, _ := c.login(adminEmail, demoPassword)
+
+	conn := dial(t, addr(financeGRPCPort, offset))
+	escrows := financev1.NewEscrowServiceClient(conn)
+	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
+	supplier := strings.ToLower(rand.Text()[:8])
+	supplier = "00000000-0000-4000-8000-" + fmt.Sprintf("%x", []byte(supplier))[:12]
+	carrier := "crash-carrier-" + word
+	eur := func(minor int64) *commonv1.Money { return &commonv1.Money{CurrencyCode: "EUR", AmountMinor: minor} }
+
+	// Each order pays 1,000+i into sub-order a and 500 into sub-order b.
+	const orders, workers = 48, 4
+	order := func(i int) string { return fmt.Sprintf("settle-crash-%s-%02d", word, i) }
+	var paid int64
+	for i := range orders {
+		req := &financev1.PayCheckoutRequest{OrderId: order(i), BuyerId: buyer.ID, BuyerCurrency: "EUR", SubOrders: []*financev1.CheckoutShare{
+			{SubOrderId: order(i) + "-a", SupplierOrgId: supplier, Amount: eur(int64(1000 + i))},
+			{SubOrderId: order(i) + "-b", SupplierOrgId: supplier, Amount: eur(500)},
+		}}
+		resp, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) { return escrows.PayCheckout(ctx, req) })
+		if err != nil {
+			t.Fatalf("payment %d: %v", i, err)
+		}
+		paid += resp.GetTotal().GetAmountMinor()
+	}
+
+	// The commands of order i, in the order the mesh sends them: a's freight
+	// leg and settlement, b's refund and settlement, and for every third
+	// order a claw-back of a after its settlement.
+	leg := func(i int) *financev1.PayFreightLegRequest {
+		return &financev1.PayFreightLegRequest{SubOrderId: order(i) + "-a", LegId: order(i) + "-leg", CarrierId: carrier, Amount: eur(100)}
+	}
+	settle := func(i int, sub string, goods int64) *financev1.SettleSubOrderRequest {
+		return &financev1.SettleSubOrderRequest{SubOrderId: order(i) + "-" + sub, Goods: eur(goods)}
+	}
+	refund := func(i int, sub, kind string, amount int64) *financev1.RefundSubOrderRequest {
+		return &financev1.RefundSubOrderRequest{SubOrderId: order(i) + "-" + sub, RefundId: order(i) + "-" + kind, Amount: eur(amount)}
+	}
+	clawedBack := func(i int) bool { return i%3 == 0 }
+	type outcome struct {
+		settledA, settledB *financev1.SubOrderEscrow
+		refundB, clawBack  *financev1.RefundSubOrderResponse
+	}
+	results := make([]outcome, orders)
+	run := func(i int) (outcome, error) {
+		var o outcome
+		if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayFreightLegResponse, error) { return escrows.PayFreightLeg(ctx, leg(i)) }); err != nil {
+			return o, fmt.Errorf("freight leg: %w", err)
+		}
+		a, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) { return escrows.SettleSubOrder(ctx, settle(i, "a", 800)) })
+		if err != nil {
+			return o, fmt.Errorf("settle a: %w", err)
+		}
+		o.settledA = a.GetEscrow()
+		if o.refundB, err = throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) {
+			return escrows.RefundSubOrder(ctx, refund(i, "b", "refund", 200))
+		}); err != nil {
+			return o, fmt.Errorf("refund b: %w", err)
+		}
+		b, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) { return escrows.SettleSubOrder(ctx, settle(i, "b", 300)) })
+		if err != nil {
+			return o, fmt.Errorf("settle b: %w", err)
+		}
+		o.settledB = b.GetEscrow()
+		if clawedBack(i) {
+			if o.clawBack, err = throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) {
+				return escrows.RefundSubOrder(ctx, refund(i, "a", "claw-back", 50))
+			}); err != nil {
+				return o, fmt.Errorf("claw back a: %w", err)
+			}
+		}
+		return o, nil
+	}
+
+	// Finance is killed once a quarter of the orders are through and again,
+	// once it is back, when three quarters are.
+	var done atomic.Int64
+	kills := make(chan error, 2)
+	go func() {
+		for _, after := range []int64{orders / 4, 3 * orders / 4} {
+			for done.Load() < after {
+				time.Sleep(time.Millisecond)
+			}
+			pid, err := killWhenRunning(filepath.Join(shared.dir, "bin", "finance"), 30*time.Second)
+			if err == nil {
+				t.Logf("killed finance (pid %d) after %d orders' commands", pid, after)
+			}
+			kills <- err
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, orders)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < orders; i += workers {
+				o, err := run(i)
+				if err != nil {
+					errs <- fmt.Errorf("order %d: %w", i, err)
+					continue
+				}
+				results[i] = o
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for range 2 {
+		select {
+		case err := <-kills:
+			if err != nil {
+				t.Fatalf("kill finance: %v", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("finance was not killed twice while the commands ran")
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	// What each command moved, from its first answer.
+	var backToBuyer, supplierNet, clawedBackTotal int64
+	for i, o := range results {
+		for _, e := range []*financev1.SubOrderEscrow{o.settledA, o.settledB} {
+			goods := map[bool]int64{true: 800, false: 300}[strings.HasSuffix(e.GetSubOrderId(), "-a")]
+			if e.GetState() != "settled" || e.GetSupplierNet().GetAmountMinor()+e.GetCommission().GetAmountMinor() != goods {
+				t.Errorf("order %d: settlement of %s answered %v, want settled with net + commission = %d", i, e.GetSubOrderId(), e, goods)
+			}
+			supplierNet += e.GetSupplierNet().GetAmountMinor()
+			backToBuyer += e.GetRefunded().GetAmountMinor()
+		}
+		// a held 1,000+i, paid 100 of freight and settled 800; b held 500,
+		// refunded 200 and settled 300.
+		if got, want := o.settledA.GetRefunded().GetAmountMinor(), int64(100+i); got != want {
+			t.Errorf("order %d: a's remainder refunded %d, want %d", i, got, want)
+		}
+		if got := o.settledB.GetRefunded().GetAmountMinor(); got != 0 {
+			t.Errorf("order %d: b's remainder refunded %d, want 0", i, got)
+		}
+		if got := o.refundB.GetRefunded().GetAmountMinor(); got != 200 || o.refundB.GetClawBack() {
+			t.Errorf("order %d: b's refund answered %v, want 200 from escrow", i, o.refundB)
+		}
+		backToBuyer += o.refundB.GetRefunded().GetAmountMinor()
+		if clawedBack(i) {
+			if got := o.clawBack.GetRefunded().GetAmountMinor(); got != 50 || !o.clawBack.GetClawBack() {
+				t.Errorf("order %d: a's claw-back answered %v, want 50 clawed back", i, o.clawBack)
+			}
+			backToBuyer += o.clawBack.GetRefunded().GetAmountMinor()
+			clawedBackTotal += 50
+		}
+	}
+
+	// A replay of every command answers the first result and moves nothing.
+	for i, o := range results {
+		if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayFreightLegResponse, error) { return escrows.PayFreightLeg(ctx, leg(i)) }); err != nil || !r.GetReplayed() {
+			t.Errorf("order %d: replay of the freight leg: %v, %v", i, r, err)
+		}
+		for _, s := range []struct {
+			sub   string
+			goods int64
+			first *financev1.SubOrderEscrow
+		}{{"a", 800, o.settledA}, {"b", 300, o.settledB}} {
+			r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) { return escrows.SettleSubOrder(ctx, settle(i, s.sub, s.goods)) })
+			if err != nil || r.GetEscrow().GetSupplierNet().GetAmountMinor() != s.first.GetSupplierNet().GetAmountMinor() ||
+				r.GetEscrow().GetRefunded().GetAmountMinor() != s.first.GetRefunded().GetAmountMinor() || r.GetEscrow().GetBalance().GetAmountMinor() != 0 {
+				t.Errorf("order %d: replay of %s's settlement: %v, %v; first %v", i, s.sub, r, err, s.first)
+			}
+		}
+		again := []*financev1.RefundSubOrderRequest{refund(i, "b", "refund", 200)}
+		if clawedBack(i) {
+			again = append(again, refund(i, "a", "claw-back", 50))
+		}
+		for _, req := range again {
+			if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) { return escrows.RefundSubOrder(ctx, req) }); err != nil || !r.GetReplayed() {
+				t.Errorf("order %d: replay of refund %s: %v, %v", i, req.GetRefundId(), r, err)
+			}
+		}
+	}
+
+	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
+	if got, want := walletHolds(wallet, "EUR"), funded-paid+backToBuyer; got != strconv.FormatInt(want, 10) {
+		t.Errorf("wallet holds %s EUR minor units, want %d − %d paid + %d back = %d: every command exactly once", got, funded, paid, backToBuyer, want)
+	}
+	payable, err := throughRestarts(metadata.Pairs("authorization", "Bearer "+admin), func(ctx context.Context) (*financev1.GetSupplierPayableResponse, error) {
+		return financev1.NewWalletServiceClient(conn).GetSupplierPayable(ctx, &financev1.GetSupplierPayableRequest{OrganizationId: supplier})
+	})
+	if err != nil {
+		t.Fatalf("supplier payable: %v", err)
+	}
+	var owed int64
+	for _, b := range payable.GetBalances() {
+		if b.GetCurrencyCode() == "EUR" {
+			owed = b.GetPostedMinor()
+		}
+	}
+	if want := supplierNet - clawedBackTotal; owed != want {
+		t.Errorf("the supplier's payable holds %d EUR minor units, want %d net − %d clawed back = %d: every settlement and claw-back exactly once (%v)",
+			owed, supplierNet, clawedBackTotal, want, payable)
+	}
+	bookBalances(t, c)
+}
