@@ -56,7 +56,9 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			{SubOrderId: order(i) + "-a", SupplierOrgId: supplier, Amount: eur(int64(1000 + i))},
 			{SubOrderId: order(i) + "-b", SupplierOrgId: supplier, Amount: eur(500)},
 		}}
-		resp, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) { return escrows.PayCheckout(ctx, req) })
+		resp, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) {
+			return escrows.PayCheckout(ctx, req)
+		})
 		if err != nil {
 			t.Fatalf("payment %d: %v", i, err)
 		}
@@ -83,10 +85,14 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	results := make([]outcome, orders)
 	run := func(i int) (outcome, error) {
 		var o outcome
-		if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayFreightLegResponse, error) { return escrows.PayFreightLeg(ctx, leg(i)) }); err != nil {
+		if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayFreightLegResponse, error) {
+			return escrows.PayFreightLeg(ctx, leg(i))
+		}); err != nil {
 			return o, fmt.Errorf("freight leg: %w", err)
 		}
-		a, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) { return escrows.SettleSubOrder(ctx, settle(i, "a", 800)) })
+		a, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
+			return escrows.SettleSubOrder(ctx, settle(i, "a", 800))
+		})
 		if err != nil {
 			return o, fmt.Errorf("settle a: %w", err)
 		}
@@ -96,7 +102,9 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		}); err != nil {
 			return o, fmt.Errorf("refund b: %w", err)
 		}
-		b, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) { return escrows.SettleSubOrder(ctx, settle(i, "b", 300)) })
+		b, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
+			return escrows.SettleSubOrder(ctx, settle(i, "b", 300))
+		})
 		if err != nil {
 			return o, fmt.Errorf("settle b: %w", err)
 		}
@@ -195,7 +203,9 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 
 	// A replay of every command answers the first result and moves nothing.
 	for i, o := range results {
-		if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayFreightLegResponse, error) { return escrows.PayFreightLeg(ctx, leg(i)) }); err != nil || !r.GetReplayed() {
+		if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayFreightLegResponse, error) {
+			return escrows.PayFreightLeg(ctx, leg(i))
+		}); err != nil || !r.GetReplayed() {
 			t.Errorf("order %d: replay of the freight leg: %v, %v", i, r, err)
 		}
 		for _, s := range []struct {
@@ -203,7 +213,9 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			goods int64
 			first *financev1.SubOrderEscrow
 		}{{"a", 800, o.settledA}, {"b", 300, o.settledB}} {
-			r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) { return escrows.SettleSubOrder(ctx, settle(i, s.sub, s.goods)) })
+			r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
+				return escrows.SettleSubOrder(ctx, settle(i, s.sub, s.goods))
+			})
 			if err != nil || r.GetEscrow().GetSupplierNet().GetAmountMinor() != s.first.GetSupplierNet().GetAmountMinor() ||
 				r.GetEscrow().GetRefunded().GetAmountMinor() != s.first.GetRefunded().GetAmountMinor() || r.GetEscrow().GetBalance().GetAmountMinor() != 0 {
 				t.Errorf("order %d: replay of %s's settlement: %v, %v; first %v", i, s.sub, r, err, s.first)
@@ -214,7 +226,9 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			again = append(again, refund(i, "a", "claw-back", 50))
 		}
 		for _, req := range again {
-			if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) { return escrows.RefundSubOrder(ctx, req) }); err != nil || !r.GetReplayed() {
+			if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) {
+				return escrows.RefundSubOrder(ctx, req)
+			}); err != nil || !r.GetReplayed() {
 				t.Errorf("order %d: replay of refund %s: %v, %v", i, req.GetRefundId(), r, err)
 			}
 		}

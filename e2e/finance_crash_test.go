@@ -144,7 +144,9 @@ func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 		return req
 	}
 	pay := func(req *financev1.PayCheckoutRequest) (*financev1.PayCheckoutResponse, error) {
-		return throughRestarts(auth, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) { return escrows.PayCheckout(ctx, req) })
+		return throughRestarts(auth, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) {
+			return escrows.PayCheckout(ctx, req)
+		})
 	}
 
 	const payments, workers, killAfter = 160, 4, 40
