@@ -186,7 +186,7 @@ func TestRuntimeExportsTheEventFlow(t *testing.T) {
 	m := startThings(ctx, t)
 	m.rt.ObserveFailingSteps("things", func(context.Context) ([]service.FailingSteps, error) {
 		return []service.FailingSteps{{Kind: "push", Count: 2, Longest: 90 * time.Second}}, nil
-	})
+	}, "push", "pull")
 	m.rt.ObserveFailingSteps("broken", func(context.Context) ([]service.FailingSteps, error) {
 		return []service.FailingSteps{{Kind: "push", Count: 1, Longest: time.Second}}, errors.New("the probe's query failed")
 	})
@@ -212,15 +212,20 @@ func TestRuntimeExportsTheEventFlow(t *testing.T) {
 	}, "metrics never showed the event flow")
 	steps := map[string]string{}
 	for line := range strings.SplitSeq(body, "\n") {
-		if name, _, ok := strings.Cut(line, `{kind="push",`); ok && strings.Contains(line, `queue="things"`) {
-			steps[name] = line[strings.LastIndex(line, " ")+1:]
+		for _, kind := range []string{"push", "pull"} {
+			if name, _, ok := strings.Cut(line, `{kind="`+kind+`",`); ok && strings.Contains(line, `queue="things"`) {
+				steps[name+" "+kind] = line[strings.LastIndex(line, " ")+1:]
+			}
 		}
 	}
-	if got := steps["crossdock_steps_failing"]; got != "2" {
-		t.Errorf("failing steps = %q, want 2", got)
-	}
-	if got := steps["crossdock_steps_failing_oldest_age_seconds"]; got != "90" {
-		t.Errorf("longest failing = %q, want 90", got)
+	for series, want := range map[string]string{
+		"crossdock_steps_failing push": "2", "crossdock_steps_failing_oldest_age_seconds push": "90",
+		// A declared kind with nothing failing is a zero, not a gap.
+		"crossdock_steps_failing pull": "0", "crossdock_steps_failing_oldest_age_seconds pull": "0",
+	} {
+		if got := steps[series]; got != want {
+			t.Errorf("%s = %q, want %s", series, got, want)
+		}
 	}
 	if strings.Contains(body, `queue="broken"`) {
 		t.Errorf("a probe that failed was reported")

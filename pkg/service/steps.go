@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,17 +53,20 @@ func QueryFailingSteps(ctx context.Context, q interface {
 type stepsProbe struct {
 	queue string
 	read  FailingStepsProbe
+	kinds []string
 }
 
 // ObserveFailingSteps exports what probe reads as crossdock.steps.failing
-// and crossdock.steps.failing.oldest.age, labelled with queue and kind. A
-// kind without failing steps is left out of the scrape (the gauges are of
-// failures, not of every kind there is); a probe that fails is left out of
-// that scrape, as the other sources are. Call it while wiring, before Run.
-func (r *Runtime) ObserveFailingSteps(queue string, probe FailingStepsProbe) {
+// and crossdock.steps.failing.oldest.age, labelled with queue and kind.
+// Each of kinds is reported at zero while none of its steps fails, so a
+// dashboard shows a healthy queue as zero rather than as no data; a kind
+// the probe reads that is not among them is reported while it fails. A
+// probe that fails is left out of that scrape, as the other sources are.
+// Call it while wiring, before Run.
+func (r *Runtime) ObserveFailingSteps(queue string, probe FailingStepsProbe, kinds ...string) {
 	r.stepsMu.Lock()
 	defer r.stepsMu.Unlock()
-	r.steps = append(r.steps, stepsProbe{queue: queue, read: probe})
+	r.steps = append(r.steps, stepsProbe{queue: queue, read: probe, kinds: kinds})
 }
 
 func (r *Runtime) observeFailingSteps(ctx context.Context, o metric.Observer, count metric.Int64Observable, longest metric.Float64Observable) {
@@ -73,6 +77,11 @@ func (r *Runtime) observeFailingSteps(ctx context.Context, o metric.Observer, co
 		failing, err := p.read(ctx)
 		if err != nil {
 			continue
+		}
+		for _, kind := range p.kinds {
+			if !slices.ContainsFunc(failing, func(f FailingSteps) bool { return f.Kind == kind }) {
+				failing = append(failing, FailingSteps{Kind: kind})
+			}
 		}
 		for _, f := range failing {
 			attrs := metric.WithAttributes(attribute.String(attrQueue, p.queue), attribute.String(attrKind, f.Kind))
