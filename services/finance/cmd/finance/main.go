@@ -59,7 +59,7 @@ func run(ctx context.Context) error {
 		wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
 		return nil
 	})
-	rt.ObserveFailingSteps("payouts", walletStore.FailingPayouts)
+	rt.ObserveFailingSteps("payouts", walletStore.FailingPayouts, "unsent")
 	return rt.Run(ctx)
 }
 

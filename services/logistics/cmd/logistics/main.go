@@ -183,7 +183,7 @@ func run(ctx context.Context) error {
 			return svc.CommitStock(ctx, 100, rt.Log)
 		})
 	})
-	rt.ObserveFailingSteps("freight_legs", store.FailingLegs)
-	rt.ObserveFailingSteps("shipments", store.FailingShipments)
+	rt.ObserveFailingSteps("freight_legs", store.FailingLegs, "unpaid", "refused")
+	rt.ObserveFailingSteps("shipments", store.FailingShipments, "booking", "stock_commit")
 	return rt.Run(ctx)
 }

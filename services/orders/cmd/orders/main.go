@@ -150,6 +150,6 @@ func run(ctx context.Context) error {
 	}
 	rt.Consume(events.SalesConsumer{Sales: sales, Repo: salesStore.WithTx}.Consumer())
 	rt.Go("saga", func(ctx context.Context) error { return svc.RunSaga(ctx, cfg.WorkInterval, rt.Log) })
-	rt.ObserveFailingSteps("saga", store.FailingSteps)
+	rt.ObserveFailingSteps("saga", store.FailingSteps, app.TaskKindNames()...)
 	return rt.Run(ctx)
 }

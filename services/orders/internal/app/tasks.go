@@ -52,6 +52,19 @@ const (
 	TaskRecordPayment TaskKind = "record_payment"
 )
 
+// TaskKindNames lists every kind of saga step, the after-sale's too: the
+// failing-steps gauges report each, at zero while none fails.
+func TaskKindNames() []string {
+	kinds := []TaskKind{TaskPaymentDeadline, TaskHoldOrderStock, TaskHoldStock, TaskReleaseStock, TaskRefund, TaskCancelShipment,
+		TaskCommitStock, TaskSettle, TaskPresumeDelivered, TaskConfirmPayment, TaskRecordPayment,
+		TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund}
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	return names
+}
+
 // Task is one saga step: what, on which order or sub-order, and when.
 type Task struct {
 	Kind     TaskKind
