@@ -230,8 +230,12 @@ func run(ctx context.Context) error {
 		rt.Consume(c)
 	}
 	rt.Go("docking-jobs", trade.Run)
-	rt.ObserveFailingSteps("partner_orders", tradeStore.FailingPartnerOrders)
-	rt.ObserveFailingSteps("waybills", tradeStore.FailingWaybills)
-	rt.ObserveFailingSteps("supply_orders", supplyStore.FailingSupplyOrders)
+	rt.ObserveFailingSteps("partner_orders", tradeStore.FailingPartnerOrders, "held")
+	rt.ObserveFailingSteps("waybills", tradeStore.FailingWaybills, "retrying", "held")
+	rt.ObserveFailingSteps("supply_orders", supplyStore.FailingSupplyOrders, "retrying", "held")
+	rt.ObserveFailingSteps("partner_jobs", tradeStore.FailingPartnerJobs, app.PartnerJobKinds...)
+	rt.ObserveFailingSteps("pushes", tradeStore.FailingPushes, "retrying")
+	rt.ObserveFailingSteps("pull_requests", tradeStore.FailingPullRequests, "retrying")
+	rt.ObserveFailingSteps("partner_payouts", tradeStore.FailingPartnerPayouts, "unrecorded")
 	return rt.Run(ctx)
 }

@@ -87,26 +87,33 @@ func (t *Trade) Round(ctx context.Context) error {
 func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState, now time.Time) error {
 	c := t.connectors[p.Protocol]
 	type job struct {
-		name string
-		run  func(context.Context) error
+		kind, name string
+		run        func(context.Context) error
 	}
 	var jobs []job
 	if c.Listings != nil {
-		jobs = append(jobs, job{"listing status", func(ctx context.Context) error { return t.pollListings(ctx, p) }})
+		jobs = append(jobs, job{JobListingStatus, "listing status", func(ctx context.Context) error { return t.pollListings(ctx, p) }})
 	}
 	if c.Orders != nil {
-		jobs = append(jobs, job{"requested order pull", func(ctx context.Context) error { return t.pullRequested(ctx, p, c.Orders) }})
+		jobs = append(jobs, job{JobRequestedPulls, "requested order pull", func(ctx context.Context) error { return t.pullRequested(ctx, p, c.Orders) }})
 		if due(st.LastPullAt, t.timing.PullEvery, now) {
-			jobs = append(jobs, job{"order pull", func(ctx context.Context) error { return t.pullOrders(ctx, p, c.Orders) }})
+			jobs = append(jobs, job{JobOrderPull, "order pull", func(ctx context.Context) error { return t.pullOrders(ctx, p, c.Orders) }})
 		}
 	}
 	if c.Settlements != nil && due(st.LastSettlementPullAt, t.timing.SettleEvery, now) {
-		jobs = append(jobs, job{"settlement pull", func(ctx context.Context) error { return t.pullSettlements(ctx, p, c.Settlements) }})
+		jobs = append(jobs, job{JobSettlementPull, "settlement pull", func(ctx context.Context) error { return t.pullSettlements(ctx, p, c.Settlements) }})
 	}
+	var failed, succeeded []string
 	_, err := t.store.WithPartnerLock(ctx, p.ID, "pull", func(ctx context.Context) error {
 		var errs []error
 		for _, j := range jobs {
 			err := j.run(ctx)
+			switch {
+			case err == nil:
+				succeeded = append(succeeded, j.kind)
+			case !errors.Is(err, context.Canceled):
+				failed = append(failed, j.kind)
+			}
 			errs = append(errs, t.failed(ctx, p, j.name, err))
 			if _, limited := RetryAfter(err); limited {
 				break
@@ -114,8 +121,23 @@ func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState,
 		}
 		return errors.Join(errs...)
 	})
+	if len(failed) > 0 || len(succeeded) > 0 {
+		err = errors.Join(err, t.store.JobsRan(ctx, p.ID, failed, succeeded))
+	}
 	return err
 }
+
+// The kinds of a partner's periodic jobs, as the failing-steps gauges
+// report them (queue "partner_jobs").
+const (
+	JobListingStatus  = "listing_status"
+	JobRequestedPulls = "requested_pulls"
+	JobOrderPull      = "order_pull"
+	JobSettlementPull = "settlement_pull"
+)
+
+// PartnerJobKinds lists every kind of a partner's periodic jobs.
+var PartnerJobKinds = []string{JobListingStatus, JobRequestedPulls, JobOrderPull, JobSettlementPull}
 
 // failed records a job's failure on the partner for operators.
 func (t *Trade) failed(ctx context.Context, p domain.Partner, job string, err error) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 	"github.com/crossdock/crossdock/simulators/partnersim"
@@ -140,6 +141,10 @@ func TestPullWatermarkWaitsForEveryOrder(t *testing.T) {
 	if w := f.watermark(t); !w.Equal(start) {
 		t.Errorf("watermark moved from %v to %v with an order not stored", start, w)
 	}
+	// Operators see the partner's order pull failing, and only that job.
+	if got := testkit.FailingSteps(t, f.store.FailingPartnerJobs); got[app.JobOrderPull].Count != 1 || len(got) != 1 {
+		t.Errorf("failing partner jobs = %+v, want the order pull", got)
+	}
 
 	delete(f.orders.fail, stuck)
 	if err := f.round(t); err != nil {
@@ -153,6 +158,9 @@ func TestPullWatermarkWaitsForEveryOrder(t *testing.T) {
 	}
 	if n := f.orders.placed(); n != len(all) {
 		t.Errorf("%d local orders, want %d", n, len(all))
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingPartnerJobs); len(got) != 0 {
+		t.Errorf("failing partner jobs after a good pull = %+v", got)
 	}
 }
 

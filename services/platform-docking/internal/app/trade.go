@@ -43,6 +43,10 @@ type TradeStore interface {
 	// RecordFailure notes a job's failure for operators and, for a rate
 	// limit, keeps every job off the partner until quietUntil (zero: not).
 	RecordFailure(ctx context.Context, partnerID uuid.UUID, msg string, at, quietUntil time.Time) error
+	// JobsRan records a round of a partner's periodic jobs (kinds of
+	// PartnerJobKinds): those that failed are failing from their first
+	// failure on, those that succeeded no longer are.
+	JobsRan(ctx context.Context, partnerID uuid.UUID, failed, succeeded []string) error
 	// ClearOrderPull forgets the last pull time, so the next round pulls.
 	ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error
 

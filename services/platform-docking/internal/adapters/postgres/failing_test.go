@@ -116,3 +116,104 @@ func TestFailingWaybillsAndSupplyOrdersCountFromTheFirstFailure(t *testing.T) {
 		t.Fatalf("failing partner orders = %+v; want the held one, an hour", got)
 	}
 }
+
+// A partner's periodic job, a product's push and a requested pull are
+// failing from their first failure until they succeed; a later failure does
+// not restart the count, and a suspended partner's jobs are not reported.
+// A partner payout finance refused to record is failing since docking first
+// saw it.
+func TestFailingPartnerJobsPushesPullsAndPayoutsAreCounted(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
+	trade := postgres.NewTrade(pool)
+	partner := func(status string) uuid.UUID {
+		id := uuid.New()
+		if _, err := pool.Exec(ctx, `INSERT INTO partners (partner_id, code, name, protocol, endpoint, locales, commission_bps, status,
+			verified_at, created_at, updated_at) VALUES ($1, $2, 'M', 'standard_grpc', 'http://m', '{en}', 500, $3, now(), now(), now())`,
+			id, id.String()[:8], status); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	market, suspended := partner("verified"), partner("suspended")
+	ran := func(p uuid.UUID, failed, succeeded []string) {
+		t.Helper()
+		if err := trade.JobsRan(ctx, p, failed, succeeded); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ran(market, []string{app.JobOrderPull, app.JobSettlementPull}, []string{app.JobListingStatus})
+	ran(suspended, []string{app.JobOrderPull}, nil)
+	time.Sleep(150 * time.Millisecond)
+	ran(market, []string{app.JobOrderPull}, []string{app.JobSettlementPull}) // fails again; the settlement pull recovers
+	got := testkit.FailingSteps(t, trade.FailingPartnerJobs)
+	if got[app.JobOrderPull].Count != 1 || got[app.JobOrderPull].Longest < 150*time.Millisecond || len(got) != 1 {
+		t.Fatalf("failing partner jobs = %+v; want the verified partner's order pull, since its first failure", got)
+	}
+	ran(market, nil, []string{app.JobOrderPull})
+	if got := testkit.FailingSteps(t, trade.FailingPartnerJobs); len(got) != 0 {
+		t.Fatalf("failing partner jobs after a good pull = %+v", got)
+	}
+
+	// Two products queued; one fails twice, then succeeds while it was
+	// queued again: its new turn is not failing.
+	flaky, fine := uuid.New(), uuid.New()
+	queuedAt := time.Now().Add(-time.Minute)
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{flaky, fine}, queuedAt); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := trade.DeferProduct(ctx, flaky, time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := testkit.FailingSteps(t, trade.FailingPushes); got["retrying"].Count != 1 || len(got) != 1 {
+		t.Fatalf("failing pushes = %+v; want one", got)
+	}
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{flaky}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := trade.DoneProduct(ctx, app.QueuedProduct{ProductID: flaky, QueuedAt: queuedAt}); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, trade.FailingPushes); len(got) != 0 {
+		t.Fatalf("failing pushes after a successful push = %+v", got)
+	}
+
+	// A requested pull that fails, then succeeds.
+	requested := time.Now()
+	if err := trade.RequestPull(ctx, market, "po-7", requested); err != nil {
+		t.Fatal(err)
+	}
+	req := app.PullRequest{PartnerID: market, PartnerOrderID: "po-7", RequestedAt: requested}
+	if err := trade.DeferPullRequest(ctx, req, time.Now(), "partner unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, trade.FailingPullRequests); got["retrying"].Count != 1 {
+		t.Fatalf("failing pull requests = %+v; want one", got)
+	}
+	if err := trade.DonePullRequest(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, trade.FailingPullRequests); len(got) != 0 {
+		t.Fatalf("failing pull requests after the pull = %+v", got)
+	}
+
+	// Two payouts seen an hour ago: one recorded, one refused by finance.
+	for _, id := range []string{"paid-1", "refused-1"} {
+		if _, err := pool.Exec(ctx, `INSERT INTO partner_payouts (partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at)
+			VALUES ($1, $2, 100, 'EUR', now(), '{}', now() - interval '1 hour')`, market, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recorded := time.Now()
+	if err := trade.SavePayoutRecord(ctx, market, "paid-1", &recorded, 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := trade.SavePayoutRecord(ctx, market, "refused-1", nil, 0, "the virtual account holds less than the payout"); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, trade.FailingPartnerPayouts); got["unrecorded"].Count != 1 || got["unrecorded"].Longest < 59*time.Minute || len(got) != 1 {
+		t.Fatalf("failing partner payouts = %+v; want the refused one, an hour", got)
+	}
+}

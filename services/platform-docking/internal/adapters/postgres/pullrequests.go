@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 )
 
@@ -32,8 +33,12 @@ func (s Trade) DuePullRequests(ctx context.Context, partnerID uuid.UUID, now tim
 	})
 }
 
+// DonePullRequest deletes the request, or, when the order was requested
+// again meanwhile, keeps that request as not failing: the pull succeeded.
 func (s Trade) DonePullRequest(ctx context.Context, r app.PullRequest) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM pull_requests WHERE partner_id = $1 AND partner_order_id = $2 AND requested_at <= $3`,
+	_, err := s.pool.Exec(ctx, `WITH done AS (DELETE FROM pull_requests WHERE partner_id = $1 AND partner_order_id = $2 AND requested_at <= $3)
+		UPDATE pull_requests SET failing_since = NULL
+		WHERE partner_id = $1 AND partner_order_id = $2 AND requested_at > $3 AND failing_since IS NOT NULL`,
 		r.PartnerID, r.PartnerOrderID, r.RequestedAt)
 	return err
 }
@@ -42,7 +47,16 @@ func (s Trade) DeferPullRequest(ctx context.Context, r app.PullRequest, until ti
 	if len(msg) > 1000 {
 		msg = msg[:1000]
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE pull_requests SET attempts = attempts + 1, last_error = $3, due_at = $4
+	_, err := s.pool.Exec(ctx, `UPDATE pull_requests SET attempts = attempts + 1, last_error = $3, due_at = $4,
+		failing_since = coalesce(failing_since, now())
 		WHERE partner_id = $1 AND partner_order_id = $2`, r.PartnerID, r.PartnerOrderID, msg, until)
 	return err
+}
+
+// FailingPullRequests counts, for the kit's failing-steps gauges, the pulls
+// a partner's webhook asked for that failed and are retried (kind
+// "retrying"), since the first failure.
+func (s Trade) FailingPullRequests(ctx context.Context) ([]service.FailingSteps, error) {
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT 'retrying', count(*), coalesce(extract(epoch FROM now() - min(failing_since)), 0)::float8
+		FROM pull_requests WHERE failing_since IS NOT NULL HAVING count(*) > 0`)
 }

@@ -80,14 +80,27 @@ func (s Trade) DueProducts(ctx context.Context, now time.Time, limit int) ([]app
 	})
 }
 
+// DoneProduct deletes the product's turn, or, when it was queued again
+// while it was pushed, keeps that turn as not failing: the push succeeded.
 func (s Trade) DoneProduct(ctx context.Context, q app.QueuedProduct) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM push_queue WHERE product_id = $1 AND queued_at <= $2`, q.ProductID, q.QueuedAt)
+	_, err := s.pool.Exec(ctx, `WITH done AS (DELETE FROM push_queue WHERE product_id = $1 AND queued_at <= $2)
+		UPDATE push_queue SET failing_since = NULL WHERE product_id = $1 AND queued_at > $2 AND failing_since IS NOT NULL`, q.ProductID, q.QueuedAt)
 	return err
 }
 
+// DeferProduct moves a product's turn back after its push failed; it is
+// failing from its first failure on.
 func (s Trade) DeferProduct(ctx context.Context, id uuid.UUID, until time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE push_queue SET due_at = $2 WHERE product_id = $1`, id, until)
+	_, err := s.pool.Exec(ctx, `UPDATE push_queue SET due_at = $2, failing_since = coalesce(failing_since, now()) WHERE product_id = $1`, id, until)
 	return err
+}
+
+// FailingPushes counts, for the kit's failing-steps gauges, the queued
+// products whose push to a partner failed and is retried (kind "retrying"),
+// since the first failure.
+func (s Trade) FailingPushes(ctx context.Context) ([]service.FailingSteps, error) {
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT 'retrying', count(*), coalesce(extract(epoch FROM now() - min(failing_since)), 0)::float8
+		FROM push_queue WHERE failing_since IS NOT NULL HAVING count(*) > 0`)
 }
 
 const listingColumns = `partner_id, sku_id, product_id, supplier_id, marker, partner_listing_id, status, reasons, locale,
@@ -244,6 +257,34 @@ func (s Trade) RecordFailure(ctx context.Context, partnerID uuid.UUID, msg strin
 	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET last_error = $2, last_error_at = $3, quiet_until = COALESCE($4, quiet_until) WHERE partner_id = $1`,
 		partnerID, msg, at, quiet)
 	return err
+}
+
+// JobsRan records a round of a partner's periodic jobs: each job that
+// failed is failing from its first failure on (a later failure does not
+// restart the count), each that succeeded no longer is.
+func (s Trade) JobsRan(ctx context.Context, partnerID uuid.UUID, failed, succeeded []string) error {
+	_, err := s.pool.Exec(ctx, `WITH cleared AS (DELETE FROM partner_job_failures WHERE partner_id = $1 AND job = ANY($3::text[]))
+		INSERT INTO partner_job_failures (partner_id, job, failing_since) SELECT $1, unnest($2::text[]), now()
+		ON CONFLICT (partner_id, job) DO NOTHING`, partnerID, failed, succeeded)
+	return err
+}
+
+// FailingPartnerJobs counts, for the kit's failing-steps gauges, the
+// verified partners whose periodic job of each kind (app.PartnerJobKinds)
+// is failing, since its first failure. A suspended partner runs no jobs:
+// its failures are left out.
+func (s Trade) FailingPartnerJobs(ctx context.Context) ([]service.FailingSteps, error) {
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT f.job, count(*), extract(epoch FROM now() - min(f.failing_since))::float8
+		FROM partner_job_failures f JOIN partners p ON p.partner_id = f.partner_id
+		WHERE p.status = 'verified' GROUP BY f.job ORDER BY f.job`)
+}
+
+// FailingPartnerPayouts counts, for the kit's failing-steps gauges, the
+// partner payouts that finance refused to record (kind "unrecorded": an
+// operator decides on them), since docking first saw them.
+func (s Trade) FailingPartnerPayouts(ctx context.Context) ([]service.FailingSteps, error) {
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT 'unrecorded', count(*), coalesce(extract(epoch FROM now() - min(first_seen_at)), 0)::float8
+		FROM partner_payouts WHERE recorded_at IS NULL AND last_error <> '' HAVING count(*) > 0`)
 }
 
 func (s Trade) ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error {
