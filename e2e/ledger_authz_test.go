@@ -8,7 +8,8 @@ import (
 )
 
 // The authorization matrix of finance's ledger views: operators (admins)
-// read any account, balance, statement, transfer and the trial balance;
+// list the accounts of a kind and read any account, balance, statement,
+// transfer and the trial balance;
 // buyers, suppliers, merchants and reviewers get nothing.
 func TestLedgerAuthorizationMatrix(t *testing.T) {
 	base, _ := apiMesh(t)
@@ -46,6 +47,8 @@ func TestLedgerAuthorizationMatrix(t *testing.T) {
 		}
 	}
 	rows := map[string][]authzCheck{
+		"GET /v1/ledger/accounts": append(row("/v1/ledger/accounts?kind=supplier_payable&nonzero=true", ok),
+			authzCheck{"admin", "/v1/ledger/accounts?kind=vault", nil, []int{400}}),
 		"GET /v1/ledger/accounts/{account_id}":           row(accountPath, found),
 		"GET /v1/ledger/account-lookup":                  append(row(lookup, found), authzCheck{"admin", badLookup, nil, []int{400}}),
 		"GET /v1/ledger/accounts/{account_id}/balance":   row(balance, found),

@@ -1245,6 +1245,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ledger/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListLedgerAccounts lists the accounts of one kind by owner and currency, a page at a time: every partner's unallocated receipts, every supplier's payable, every carrier's.
+         * @description ListLedgerAccounts lists the accounts of one kind by owner and currency, a page at
+         *     a time: every partner's unallocated receipts, every supplier's payable, every
+         *     carrier's. With nonzero set, only those holding or reserving money. Admins.
+         */
+        get: operations["LedgerService_ListLedgerAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ledger/accounts/{accountId}": {
         parameters: {
             query?: never;
@@ -4306,6 +4328,11 @@ export interface components {
             entries?: components["schemas"]["JournalEntry"][];
             page?: components["schemas"]["PageResponse"];
         };
+        ListLedgerAccountsResponse: {
+            /** @description Ordered by owner type, owner id and currency. */
+            accounts?: components["schemas"]["LedgerAccount"][];
+            page?: components["schemas"]["PageResponse"];
+        };
         ListLedgerStatementResponse: {
             transfers?: components["schemas"]["LedgerTransfer"][];
             page?: components["schemas"]["PageResponse"];
@@ -6823,6 +6850,7 @@ export type ListCarriersResponse = components['schemas']['ListCarriersResponse']
 export type ListCategoriesResponse = components['schemas']['ListCategoriesResponse'];
 export type ListConfigVersionsResponse = components['schemas']['ListConfigVersionsResponse'];
 export type ListJournalResponse = components['schemas']['ListJournalResponse'];
+export type ListLedgerAccountsResponse = components['schemas']['ListLedgerAccountsResponse'];
 export type ListLedgerStatementResponse = components['schemas']['ListLedgerStatementResponse'];
 export type ListListingsResponse = components['schemas']['ListListingsResponse'];
 export type ListMerchantTiersResponse = components['schemas']['ListMerchantTiersResponse'];
@@ -9722,6 +9750,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LookupLedgerAccountResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    LedgerService_ListLedgerAccounts: {
+        parameters: {
+            query?: {
+                /** @description Required: one of the ledger's kinds (partner_unallocated, supplier_payable, …). */
+                kind?: string;
+                /** @description Only accounts in this ISO 4217 currency; empty: every currency. */
+                currencyCode?: string;
+                /** @description Only accounts whose posted balance is not zero or with a pending transfer. */
+                nonzero?: boolean;
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListLedgerAccountsResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

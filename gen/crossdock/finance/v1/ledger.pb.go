@@ -663,6 +663,130 @@ func (x *LookupLedgerAccountResponse) GetAccount() *LedgerAccount {
 	return nil
 }
 
+type ListLedgerAccountsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required: one of the ledger's kinds (partner_unallocated, supplier_payable, …).
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Only accounts in this ISO 4217 currency; empty: every currency.
+	CurrencyCode string `protobuf:"bytes,2,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
+	// Only accounts whose posted balance is not zero or with a pending transfer.
+	Nonzero       bool            `protobuf:"varint,3,opt,name=nonzero,proto3" json:"nonzero,omitempty"`
+	Page          *v1.PageRequest `protobuf:"bytes,4,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLedgerAccountsRequest) Reset() {
+	*x = ListLedgerAccountsRequest{}
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLedgerAccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLedgerAccountsRequest) ProtoMessage() {}
+
+func (x *ListLedgerAccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLedgerAccountsRequest.ProtoReflect.Descriptor instead.
+func (*ListLedgerAccountsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListLedgerAccountsRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ListLedgerAccountsRequest) GetCurrencyCode() string {
+	if x != nil {
+		return x.CurrencyCode
+	}
+	return ""
+}
+
+func (x *ListLedgerAccountsRequest) GetNonzero() bool {
+	if x != nil {
+		return x.Nonzero
+	}
+	return false
+}
+
+func (x *ListLedgerAccountsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListLedgerAccountsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ordered by owner type, owner id and currency.
+	Accounts      []*LedgerAccount `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	Page          *v1.PageResponse `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListLedgerAccountsResponse) Reset() {
+	*x = ListLedgerAccountsResponse{}
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListLedgerAccountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListLedgerAccountsResponse) ProtoMessage() {}
+
+func (x *ListLedgerAccountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListLedgerAccountsResponse.ProtoReflect.Descriptor instead.
+func (*ListLedgerAccountsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListLedgerAccountsResponse) GetAccounts() []*LedgerAccount {
+	if x != nil {
+		return x.Accounts
+	}
+	return nil
+}
+
+func (x *ListLedgerAccountsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 type GetLedgerBalanceAtRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	AccountId string                 `protobuf:"bytes,1,opt,name=account_id,json=accountId,proto3" json:"account_id,omitempty"`
@@ -674,7 +798,7 @@ type GetLedgerBalanceAtRequest struct {
 
 func (x *GetLedgerBalanceAtRequest) Reset() {
 	*x = GetLedgerBalanceAtRequest{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[8]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -686,7 +810,7 @@ func (x *GetLedgerBalanceAtRequest) String() string {
 func (*GetLedgerBalanceAtRequest) ProtoMessage() {}
 
 func (x *GetLedgerBalanceAtRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[8]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -699,7 +823,7 @@ func (x *GetLedgerBalanceAtRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLedgerBalanceAtRequest.ProtoReflect.Descriptor instead.
 func (*GetLedgerBalanceAtRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{8}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetLedgerBalanceAtRequest) GetAccountId() string {
@@ -725,7 +849,7 @@ type GetLedgerBalanceAtResponse struct {
 
 func (x *GetLedgerBalanceAtResponse) Reset() {
 	*x = GetLedgerBalanceAtResponse{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[9]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -737,7 +861,7 @@ func (x *GetLedgerBalanceAtResponse) String() string {
 func (*GetLedgerBalanceAtResponse) ProtoMessage() {}
 
 func (x *GetLedgerBalanceAtResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[9]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -750,7 +874,7 @@ func (x *GetLedgerBalanceAtResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLedgerBalanceAtResponse.ProtoReflect.Descriptor instead.
 func (*GetLedgerBalanceAtResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{9}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetLedgerBalanceAtResponse) GetBalance() *LedgerBalance {
@@ -770,7 +894,7 @@ type ListLedgerStatementRequest struct {
 
 func (x *ListLedgerStatementRequest) Reset() {
 	*x = ListLedgerStatementRequest{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[10]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -782,7 +906,7 @@ func (x *ListLedgerStatementRequest) String() string {
 func (*ListLedgerStatementRequest) ProtoMessage() {}
 
 func (x *ListLedgerStatementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[10]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -795,7 +919,7 @@ func (x *ListLedgerStatementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerStatementRequest.ProtoReflect.Descriptor instead.
 func (*ListLedgerStatementRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{10}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListLedgerStatementRequest) GetAccountId() string {
@@ -822,7 +946,7 @@ type ListLedgerStatementResponse struct {
 
 func (x *ListLedgerStatementResponse) Reset() {
 	*x = ListLedgerStatementResponse{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[11]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -834,7 +958,7 @@ func (x *ListLedgerStatementResponse) String() string {
 func (*ListLedgerStatementResponse) ProtoMessage() {}
 
 func (x *ListLedgerStatementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[11]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -847,7 +971,7 @@ func (x *ListLedgerStatementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLedgerStatementResponse.ProtoReflect.Descriptor instead.
 func (*ListLedgerStatementResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{11}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListLedgerStatementResponse) GetTransfers() []*LedgerTransfer {
@@ -873,7 +997,7 @@ type GetLedgerTransferRequest struct {
 
 func (x *GetLedgerTransferRequest) Reset() {
 	*x = GetLedgerTransferRequest{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[12]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +1009,7 @@ func (x *GetLedgerTransferRequest) String() string {
 func (*GetLedgerTransferRequest) ProtoMessage() {}
 
 func (x *GetLedgerTransferRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[12]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1022,7 @@ func (x *GetLedgerTransferRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLedgerTransferRequest.ProtoReflect.Descriptor instead.
 func (*GetLedgerTransferRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{12}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetLedgerTransferRequest) GetTransferId() string {
@@ -917,7 +1041,7 @@ type GetLedgerTransferResponse struct {
 
 func (x *GetLedgerTransferResponse) Reset() {
 	*x = GetLedgerTransferResponse{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[13]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -929,7 +1053,7 @@ func (x *GetLedgerTransferResponse) String() string {
 func (*GetLedgerTransferResponse) ProtoMessage() {}
 
 func (x *GetLedgerTransferResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[13]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -942,7 +1066,7 @@ func (x *GetLedgerTransferResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLedgerTransferResponse.ProtoReflect.Descriptor instead.
 func (*GetLedgerTransferResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{13}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetLedgerTransferResponse) GetTransfer() *LedgerTransfer {
@@ -960,7 +1084,7 @@ type GetTrialBalanceRequest struct {
 
 func (x *GetTrialBalanceRequest) Reset() {
 	*x = GetTrialBalanceRequest{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[14]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -972,7 +1096,7 @@ func (x *GetTrialBalanceRequest) String() string {
 func (*GetTrialBalanceRequest) ProtoMessage() {}
 
 func (x *GetTrialBalanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[14]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -985,7 +1109,7 @@ func (x *GetTrialBalanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrialBalanceRequest.ProtoReflect.Descriptor instead.
 func (*GetTrialBalanceRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{14}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{16}
 }
 
 // TrialBalanceLine is one currency and kind's posted totals.
@@ -1002,7 +1126,7 @@ type TrialBalanceLine struct {
 
 func (x *TrialBalanceLine) Reset() {
 	*x = TrialBalanceLine{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[15]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1014,7 +1138,7 @@ func (x *TrialBalanceLine) String() string {
 func (*TrialBalanceLine) ProtoMessage() {}
 
 func (x *TrialBalanceLine) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[15]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1027,7 +1151,7 @@ func (x *TrialBalanceLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrialBalanceLine.ProtoReflect.Descriptor instead.
 func (*TrialBalanceLine) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{15}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TrialBalanceLine) GetCurrencyCode() string {
@@ -1074,7 +1198,7 @@ type GetTrialBalanceResponse struct {
 
 func (x *GetTrialBalanceResponse) Reset() {
 	*x = GetTrialBalanceResponse{}
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[16]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1086,7 +1210,7 @@ func (x *GetTrialBalanceResponse) String() string {
 func (*GetTrialBalanceResponse) ProtoMessage() {}
 
 func (x *GetTrialBalanceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[16]
+	mi := &file_crossdock_finance_v1_ledger_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1099,7 +1223,7 @@ func (x *GetTrialBalanceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTrialBalanceResponse.ProtoReflect.Descriptor instead.
 func (*GetTrialBalanceResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{16}
+	return file_crossdock_finance_v1_ledger_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetTrialBalanceResponse) GetLines() []*TrialBalanceLine {
@@ -1173,7 +1297,15 @@ const file_crossdock_finance_v1_ledger_proto_rawDesc = "" +
 	"\bowner_id\x18\x03 \x01(\tR\aownerId\x12#\n" +
 	"\rcurrency_code\x18\x04 \x01(\tR\fcurrencyCode\"\\\n" +
 	"\x1bLookupLedgerAccountResponse\x12=\n" +
-	"\aaccount\x18\x01 \x01(\v2#.crossdock.finance.v1.LedgerAccountR\aaccount\"f\n" +
+	"\aaccount\x18\x01 \x01(\v2#.crossdock.finance.v1.LedgerAccountR\aaccount\"\xa4\x01\n" +
+	"\x19ListLedgerAccountsRequest\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12#\n" +
+	"\rcurrency_code\x18\x02 \x01(\tR\fcurrencyCode\x12\x18\n" +
+	"\anonzero\x18\x03 \x01(\bR\anonzero\x124\n" +
+	"\x04page\x18\x04 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x94\x01\n" +
+	"\x1aListLedgerAccountsResponse\x12?\n" +
+	"\baccounts\x18\x01 \x03(\v2#.crossdock.finance.v1.LedgerAccountR\baccounts\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"f\n" +
 	"\x19GetLedgerBalanceAtRequest\x12\x1d\n" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12*\n" +
@@ -1200,10 +1332,11 @@ const file_crossdock_finance_v1_ledger_proto_rawDesc = "" +
 	"\x13debits_posted_minor\x18\x04 \x01(\x03R\x11debitsPostedMinor\x120\n" +
 	"\x14credits_posted_minor\x18\x05 \x01(\x03R\x12creditsPostedMinor\"W\n" +
 	"\x17GetTrialBalanceResponse\x12<\n" +
-	"\x05lines\x18\x01 \x03(\v2&.crossdock.finance.v1.TrialBalanceLineR\x05lines2\xd9\x05\n" +
+	"\x05lines\x18\x01 \x03(\v2&.crossdock.finance.v1.TrialBalanceLineR\x05lines2\xd2\x06\n" +
 	"\rLedgerService\x12q\n" +
 	"\x10GetLedgerAccount\x12-.crossdock.finance.v1.GetLedgerAccountRequest\x1a..crossdock.finance.v1.GetLedgerAccountResponse\x12z\n" +
 	"\x13LookupLedgerAccount\x120.crossdock.finance.v1.LookupLedgerAccountRequest\x1a1.crossdock.finance.v1.LookupLedgerAccountResponse\x12w\n" +
+	"\x12ListLedgerAccounts\x12/.crossdock.finance.v1.ListLedgerAccountsRequest\x1a0.crossdock.finance.v1.ListLedgerAccountsResponse\x12w\n" +
 	"\x12GetLedgerBalanceAt\x12/.crossdock.finance.v1.GetLedgerBalanceAtRequest\x1a0.crossdock.finance.v1.GetLedgerBalanceAtResponse\x12z\n" +
 	"\x13ListLedgerStatement\x120.crossdock.finance.v1.ListLedgerStatementRequest\x1a1.crossdock.finance.v1.ListLedgerStatementResponse\x12t\n" +
 	"\x11GetLedgerTransfer\x12..crossdock.finance.v1.GetLedgerTransferRequest\x1a/.crossdock.finance.v1.GetLedgerTransferResponse\x12n\n" +
@@ -1222,7 +1355,7 @@ func file_crossdock_finance_v1_ledger_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_ledger_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_ledger_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_crossdock_finance_v1_ledger_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_crossdock_finance_v1_ledger_proto_goTypes = []any{
 	(*LedgerBalance)(nil),               // 0: crossdock.finance.v1.LedgerBalance
 	(*LedgerAccount)(nil),               // 1: crossdock.finance.v1.LedgerAccount
@@ -1232,55 +1365,62 @@ var file_crossdock_finance_v1_ledger_proto_goTypes = []any{
 	(*GetLedgerAccountResponse)(nil),    // 5: crossdock.finance.v1.GetLedgerAccountResponse
 	(*LookupLedgerAccountRequest)(nil),  // 6: crossdock.finance.v1.LookupLedgerAccountRequest
 	(*LookupLedgerAccountResponse)(nil), // 7: crossdock.finance.v1.LookupLedgerAccountResponse
-	(*GetLedgerBalanceAtRequest)(nil),   // 8: crossdock.finance.v1.GetLedgerBalanceAtRequest
-	(*GetLedgerBalanceAtResponse)(nil),  // 9: crossdock.finance.v1.GetLedgerBalanceAtResponse
-	(*ListLedgerStatementRequest)(nil),  // 10: crossdock.finance.v1.ListLedgerStatementRequest
-	(*ListLedgerStatementResponse)(nil), // 11: crossdock.finance.v1.ListLedgerStatementResponse
-	(*GetLedgerTransferRequest)(nil),    // 12: crossdock.finance.v1.GetLedgerTransferRequest
-	(*GetLedgerTransferResponse)(nil),   // 13: crossdock.finance.v1.GetLedgerTransferResponse
-	(*GetTrialBalanceRequest)(nil),      // 14: crossdock.finance.v1.GetTrialBalanceRequest
-	(*TrialBalanceLine)(nil),            // 15: crossdock.finance.v1.TrialBalanceLine
-	(*GetTrialBalanceResponse)(nil),     // 16: crossdock.finance.v1.GetTrialBalanceResponse
-	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),              // 18: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),             // 19: crossdock.common.v1.PageResponse
+	(*ListLedgerAccountsRequest)(nil),   // 8: crossdock.finance.v1.ListLedgerAccountsRequest
+	(*ListLedgerAccountsResponse)(nil),  // 9: crossdock.finance.v1.ListLedgerAccountsResponse
+	(*GetLedgerBalanceAtRequest)(nil),   // 10: crossdock.finance.v1.GetLedgerBalanceAtRequest
+	(*GetLedgerBalanceAtResponse)(nil),  // 11: crossdock.finance.v1.GetLedgerBalanceAtResponse
+	(*ListLedgerStatementRequest)(nil),  // 12: crossdock.finance.v1.ListLedgerStatementRequest
+	(*ListLedgerStatementResponse)(nil), // 13: crossdock.finance.v1.ListLedgerStatementResponse
+	(*GetLedgerTransferRequest)(nil),    // 14: crossdock.finance.v1.GetLedgerTransferRequest
+	(*GetLedgerTransferResponse)(nil),   // 15: crossdock.finance.v1.GetLedgerTransferResponse
+	(*GetTrialBalanceRequest)(nil),      // 16: crossdock.finance.v1.GetTrialBalanceRequest
+	(*TrialBalanceLine)(nil),            // 17: crossdock.finance.v1.TrialBalanceLine
+	(*GetTrialBalanceResponse)(nil),     // 18: crossdock.finance.v1.GetTrialBalanceResponse
+	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),              // 20: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),             // 21: crossdock.common.v1.PageResponse
 }
 var file_crossdock_finance_v1_ledger_proto_depIdxs = []int32{
 	0,  // 0: crossdock.finance.v1.LedgerAccount.balance:type_name -> crossdock.finance.v1.LedgerBalance
-	17, // 1: crossdock.finance.v1.LedgerAccount.created_at:type_name -> google.protobuf.Timestamp
-	17, // 2: crossdock.finance.v1.LedgerAccount.closed_at:type_name -> google.protobuf.Timestamp
-	17, // 3: crossdock.finance.v1.RateSnapshot.as_of:type_name -> google.protobuf.Timestamp
-	17, // 4: crossdock.finance.v1.LedgerTransfer.expires_at:type_name -> google.protobuf.Timestamp
+	19, // 1: crossdock.finance.v1.LedgerAccount.created_at:type_name -> google.protobuf.Timestamp
+	19, // 2: crossdock.finance.v1.LedgerAccount.closed_at:type_name -> google.protobuf.Timestamp
+	19, // 3: crossdock.finance.v1.RateSnapshot.as_of:type_name -> google.protobuf.Timestamp
+	19, // 4: crossdock.finance.v1.LedgerTransfer.expires_at:type_name -> google.protobuf.Timestamp
 	2,  // 5: crossdock.finance.v1.LedgerTransfer.rate:type_name -> crossdock.finance.v1.RateSnapshot
-	17, // 6: crossdock.finance.v1.LedgerTransfer.created_at:type_name -> google.protobuf.Timestamp
+	19, // 6: crossdock.finance.v1.LedgerTransfer.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 7: crossdock.finance.v1.LedgerTransfer.debit_balance:type_name -> crossdock.finance.v1.LedgerBalance
 	0,  // 8: crossdock.finance.v1.LedgerTransfer.credit_balance:type_name -> crossdock.finance.v1.LedgerBalance
 	1,  // 9: crossdock.finance.v1.GetLedgerAccountResponse.account:type_name -> crossdock.finance.v1.LedgerAccount
 	1,  // 10: crossdock.finance.v1.LookupLedgerAccountResponse.account:type_name -> crossdock.finance.v1.LedgerAccount
-	17, // 11: crossdock.finance.v1.GetLedgerBalanceAtRequest.at:type_name -> google.protobuf.Timestamp
-	0,  // 12: crossdock.finance.v1.GetLedgerBalanceAtResponse.balance:type_name -> crossdock.finance.v1.LedgerBalance
-	18, // 13: crossdock.finance.v1.ListLedgerStatementRequest.page:type_name -> crossdock.common.v1.PageRequest
-	3,  // 14: crossdock.finance.v1.ListLedgerStatementResponse.transfers:type_name -> crossdock.finance.v1.LedgerTransfer
-	19, // 15: crossdock.finance.v1.ListLedgerStatementResponse.page:type_name -> crossdock.common.v1.PageResponse
-	3,  // 16: crossdock.finance.v1.GetLedgerTransferResponse.transfer:type_name -> crossdock.finance.v1.LedgerTransfer
-	15, // 17: crossdock.finance.v1.GetTrialBalanceResponse.lines:type_name -> crossdock.finance.v1.TrialBalanceLine
-	4,  // 18: crossdock.finance.v1.LedgerService.GetLedgerAccount:input_type -> crossdock.finance.v1.GetLedgerAccountRequest
-	6,  // 19: crossdock.finance.v1.LedgerService.LookupLedgerAccount:input_type -> crossdock.finance.v1.LookupLedgerAccountRequest
-	8,  // 20: crossdock.finance.v1.LedgerService.GetLedgerBalanceAt:input_type -> crossdock.finance.v1.GetLedgerBalanceAtRequest
-	10, // 21: crossdock.finance.v1.LedgerService.ListLedgerStatement:input_type -> crossdock.finance.v1.ListLedgerStatementRequest
-	12, // 22: crossdock.finance.v1.LedgerService.GetLedgerTransfer:input_type -> crossdock.finance.v1.GetLedgerTransferRequest
-	14, // 23: crossdock.finance.v1.LedgerService.GetTrialBalance:input_type -> crossdock.finance.v1.GetTrialBalanceRequest
-	5,  // 24: crossdock.finance.v1.LedgerService.GetLedgerAccount:output_type -> crossdock.finance.v1.GetLedgerAccountResponse
-	7,  // 25: crossdock.finance.v1.LedgerService.LookupLedgerAccount:output_type -> crossdock.finance.v1.LookupLedgerAccountResponse
-	9,  // 26: crossdock.finance.v1.LedgerService.GetLedgerBalanceAt:output_type -> crossdock.finance.v1.GetLedgerBalanceAtResponse
-	11, // 27: crossdock.finance.v1.LedgerService.ListLedgerStatement:output_type -> crossdock.finance.v1.ListLedgerStatementResponse
-	13, // 28: crossdock.finance.v1.LedgerService.GetLedgerTransfer:output_type -> crossdock.finance.v1.GetLedgerTransferResponse
-	16, // 29: crossdock.finance.v1.LedgerService.GetTrialBalance:output_type -> crossdock.finance.v1.GetTrialBalanceResponse
-	24, // [24:30] is the sub-list for method output_type
-	18, // [18:24] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	20, // 11: crossdock.finance.v1.ListLedgerAccountsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	1,  // 12: crossdock.finance.v1.ListLedgerAccountsResponse.accounts:type_name -> crossdock.finance.v1.LedgerAccount
+	21, // 13: crossdock.finance.v1.ListLedgerAccountsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	19, // 14: crossdock.finance.v1.GetLedgerBalanceAtRequest.at:type_name -> google.protobuf.Timestamp
+	0,  // 15: crossdock.finance.v1.GetLedgerBalanceAtResponse.balance:type_name -> crossdock.finance.v1.LedgerBalance
+	20, // 16: crossdock.finance.v1.ListLedgerStatementRequest.page:type_name -> crossdock.common.v1.PageRequest
+	3,  // 17: crossdock.finance.v1.ListLedgerStatementResponse.transfers:type_name -> crossdock.finance.v1.LedgerTransfer
+	21, // 18: crossdock.finance.v1.ListLedgerStatementResponse.page:type_name -> crossdock.common.v1.PageResponse
+	3,  // 19: crossdock.finance.v1.GetLedgerTransferResponse.transfer:type_name -> crossdock.finance.v1.LedgerTransfer
+	17, // 20: crossdock.finance.v1.GetTrialBalanceResponse.lines:type_name -> crossdock.finance.v1.TrialBalanceLine
+	4,  // 21: crossdock.finance.v1.LedgerService.GetLedgerAccount:input_type -> crossdock.finance.v1.GetLedgerAccountRequest
+	6,  // 22: crossdock.finance.v1.LedgerService.LookupLedgerAccount:input_type -> crossdock.finance.v1.LookupLedgerAccountRequest
+	8,  // 23: crossdock.finance.v1.LedgerService.ListLedgerAccounts:input_type -> crossdock.finance.v1.ListLedgerAccountsRequest
+	10, // 24: crossdock.finance.v1.LedgerService.GetLedgerBalanceAt:input_type -> crossdock.finance.v1.GetLedgerBalanceAtRequest
+	12, // 25: crossdock.finance.v1.LedgerService.ListLedgerStatement:input_type -> crossdock.finance.v1.ListLedgerStatementRequest
+	14, // 26: crossdock.finance.v1.LedgerService.GetLedgerTransfer:input_type -> crossdock.finance.v1.GetLedgerTransferRequest
+	16, // 27: crossdock.finance.v1.LedgerService.GetTrialBalance:input_type -> crossdock.finance.v1.GetTrialBalanceRequest
+	5,  // 28: crossdock.finance.v1.LedgerService.GetLedgerAccount:output_type -> crossdock.finance.v1.GetLedgerAccountResponse
+	7,  // 29: crossdock.finance.v1.LedgerService.LookupLedgerAccount:output_type -> crossdock.finance.v1.LookupLedgerAccountResponse
+	9,  // 30: crossdock.finance.v1.LedgerService.ListLedgerAccounts:output_type -> crossdock.finance.v1.ListLedgerAccountsResponse
+	11, // 31: crossdock.finance.v1.LedgerService.GetLedgerBalanceAt:output_type -> crossdock.finance.v1.GetLedgerBalanceAtResponse
+	13, // 32: crossdock.finance.v1.LedgerService.ListLedgerStatement:output_type -> crossdock.finance.v1.ListLedgerStatementResponse
+	15, // 33: crossdock.finance.v1.LedgerService.GetLedgerTransfer:output_type -> crossdock.finance.v1.GetLedgerTransferResponse
+	18, // 34: crossdock.finance.v1.LedgerService.GetTrialBalance:output_type -> crossdock.finance.v1.GetTrialBalanceResponse
+	28, // [28:35] is the sub-list for method output_type
+	21, // [21:28] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_ledger_proto_init() }
@@ -1294,7 +1434,7 @@ func file_crossdock_finance_v1_ledger_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_ledger_proto_rawDesc), len(file_crossdock_finance_v1_ledger_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	LedgerService_GetLedgerAccount_FullMethodName    = "/crossdock.finance.v1.LedgerService/GetLedgerAccount"
 	LedgerService_LookupLedgerAccount_FullMethodName = "/crossdock.finance.v1.LedgerService/LookupLedgerAccount"
+	LedgerService_ListLedgerAccounts_FullMethodName  = "/crossdock.finance.v1.LedgerService/ListLedgerAccounts"
 	LedgerService_GetLedgerBalanceAt_FullMethodName  = "/crossdock.finance.v1.LedgerService/GetLedgerBalanceAt"
 	LedgerService_ListLedgerStatement_FullMethodName = "/crossdock.finance.v1.LedgerService/ListLedgerStatement"
 	LedgerService_GetLedgerTransfer_FullMethodName   = "/crossdock.finance.v1.LedgerService/GetLedgerTransfer"
@@ -40,6 +41,10 @@ type LedgerServiceClient interface {
 	GetLedgerAccount(ctx context.Context, in *GetLedgerAccountRequest, opts ...grpc.CallOption) (*GetLedgerAccountResponse, error)
 	// LookupLedgerAccount finds an account by what it is: kind, owner and currency. Admins.
 	LookupLedgerAccount(ctx context.Context, in *LookupLedgerAccountRequest, opts ...grpc.CallOption) (*LookupLedgerAccountResponse, error)
+	// ListLedgerAccounts lists the accounts of one kind by owner and currency, a page at
+	// a time: every partner's unallocated receipts, every supplier's payable, every
+	// carrier's. With nonzero set, only those holding or reserving money. Admins.
+	ListLedgerAccounts(ctx context.Context, in *ListLedgerAccountsRequest, opts ...grpc.CallOption) (*ListLedgerAccountsResponse, error)
 	// GetLedgerBalanceAt returns an account's balance as it stood at an instant. Admins.
 	GetLedgerBalanceAt(ctx context.Context, in *GetLedgerBalanceAtRequest, opts ...grpc.CallOption) (*GetLedgerBalanceAtResponse, error)
 	// ListLedgerStatement returns an account's transfers, newest first. Admins.
@@ -73,6 +78,16 @@ func (c *ledgerServiceClient) LookupLedgerAccount(ctx context.Context, in *Looku
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(LookupLedgerAccountResponse)
 	err := c.cc.Invoke(ctx, LedgerService_LookupLedgerAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ledgerServiceClient) ListLedgerAccounts(ctx context.Context, in *ListLedgerAccountsRequest, opts ...grpc.CallOption) (*ListLedgerAccountsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListLedgerAccountsResponse)
+	err := c.cc.Invoke(ctx, LedgerService_ListLedgerAccounts_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +147,10 @@ type LedgerServiceServer interface {
 	GetLedgerAccount(context.Context, *GetLedgerAccountRequest) (*GetLedgerAccountResponse, error)
 	// LookupLedgerAccount finds an account by what it is: kind, owner and currency. Admins.
 	LookupLedgerAccount(context.Context, *LookupLedgerAccountRequest) (*LookupLedgerAccountResponse, error)
+	// ListLedgerAccounts lists the accounts of one kind by owner and currency, a page at
+	// a time: every partner's unallocated receipts, every supplier's payable, every
+	// carrier's. With nonzero set, only those holding or reserving money. Admins.
+	ListLedgerAccounts(context.Context, *ListLedgerAccountsRequest) (*ListLedgerAccountsResponse, error)
 	// GetLedgerBalanceAt returns an account's balance as it stood at an instant. Admins.
 	GetLedgerBalanceAt(context.Context, *GetLedgerBalanceAtRequest) (*GetLedgerBalanceAtResponse, error)
 	// ListLedgerStatement returns an account's transfers, newest first. Admins.
@@ -156,6 +175,9 @@ func (UnimplementedLedgerServiceServer) GetLedgerAccount(context.Context, *GetLe
 }
 func (UnimplementedLedgerServiceServer) LookupLedgerAccount(context.Context, *LookupLedgerAccountRequest) (*LookupLedgerAccountResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method LookupLedgerAccount not implemented")
+}
+func (UnimplementedLedgerServiceServer) ListLedgerAccounts(context.Context, *ListLedgerAccountsRequest) (*ListLedgerAccountsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListLedgerAccounts not implemented")
 }
 func (UnimplementedLedgerServiceServer) GetLedgerBalanceAt(context.Context, *GetLedgerBalanceAtRequest) (*GetLedgerBalanceAtResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetLedgerBalanceAt not implemented")
@@ -222,6 +244,24 @@ func _LedgerService_LookupLedgerAccount_Handler(srv interface{}, ctx context.Con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(LedgerServiceServer).LookupLedgerAccount(ctx, req.(*LookupLedgerAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LedgerService_ListLedgerAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListLedgerAccountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LedgerServiceServer).ListLedgerAccounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: LedgerService_ListLedgerAccounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LedgerServiceServer).ListLedgerAccounts(ctx, req.(*ListLedgerAccountsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -312,6 +352,10 @@ var LedgerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LookupLedgerAccount",
 			Handler:    _LedgerService_LookupLedgerAccount_Handler,
+		},
+		{
+			MethodName: "ListLedgerAccounts",
+			Handler:    _LedgerService_ListLedgerAccounts_Handler,
 		},
 		{
 			MethodName: "GetLedgerBalanceAt",

@@ -28,6 +28,9 @@ type Ledger interface {
 	// AccountsOf returns an owner's accounts of one kind, one per currency
 	// the owner has used, ordered by currency.
 	AccountsOf(ctx context.Context, owner ledger.Owner, kind ledger.Kind) ([]ledger.Account, error)
+	// ListAccounts returns the accounts f selects, ordered by owner type,
+	// owner id and currency, a page at a time; the page token is opaque.
+	ListAccounts(ctx context.Context, f AccountFilter) ([]ledger.Account, string, error)
 	// CloseAccount closes an account with a zero balance and nothing
 	// pending; a closed account takes no new transfers. Closing a closed
 	// account returns it unchanged.
@@ -45,6 +48,16 @@ type Ledger interface {
 	// TrialBalance sums every account's posted balance per currency and
 	// kind; a healthy book nets to zero per currency.
 	TrialBalance(ctx context.Context) ([]TrialBalanceLine, error)
+}
+
+// AccountFilter selects the accounts of one kind: in one currency when
+// Currency is set, and only those holding or reserving money when NonZero.
+type AccountFilter struct {
+	Kind      ledger.Kind
+	Currency  string
+	NonZero   bool
+	PageSize  int
+	PageToken string
 }
 
 // TrialBalanceLine is one currency and kind's totals in a trial balance.

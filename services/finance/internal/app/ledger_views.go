@@ -55,6 +55,25 @@ func (v *LedgerViews) LookupAccount(ctx context.Context, c auth.Caller, ref ledg
 	return v.ledger.AccountByRef(ctx, ref)
 }
 
+// Accounts lists the accounts of one kind (every partner's unallocated
+// receipts, every supplier's payable), by owner and currency.
+func (v *LedgerViews) Accounts(ctx context.Context, c auth.Caller, f AccountFilter) ([]ledger.Account, string, error) {
+	if _, err := requireAdmin(c); err != nil {
+		return nil, "", err
+	}
+	var bad apperr.Violations
+	if !f.Kind.Known() {
+		bad.Add("kind", "is not a kind of ledger account")
+	}
+	if f.Currency != "" && !money.ValidCurrency(f.Currency) {
+		bad.Add("currency_code", "must be a transactable ISO 4217 code")
+	}
+	if err := bad.Err(); err != nil {
+		return nil, "", err
+	}
+	return v.ledger.ListAccounts(ctx, f)
+}
+
 // BalanceAt returns an account's balance at an instant.
 func (v *LedgerViews) BalanceAt(ctx context.Context, c auth.Caller, id string, at time.Time) (ledger.Balance, error) {
 	if _, err := requireAdmin(c); err != nil {

@@ -169,6 +169,48 @@ func (l *Ledger) AccountsOf(ctx context.Context, owner ledger.Owner, kind ledger
 		kind, owner.Type, owner.ID)
 }
 
+// AccountPage is the page size of account lists.
+var AccountPage = paging.Limits{Default: 50, Max: 500}
+
+// accountsCursor is where a page of accounts ends: the last account's ref.
+type accountsCursor struct {
+	Kind      ledger.Kind      `json:"k"`
+	OwnerType ledger.OwnerType `json:"t"`
+	OwnerID   string           `json:"o"`
+	Currency  string           `json:"c"`
+}
+
+func (c accountsCursor) Valid() bool { return c.Kind != "" && c.OwnerType != "" }
+
+// ListAccounts reads the accounts of a kind along the ref's unique index,
+// after the page token's account.
+func (l *Ledger) ListAccounts(ctx context.Context, f app.AccountFilter) ([]ledger.Account, string, error) {
+	size, err := AccountPage.Size(f.PageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	var after accountsCursor
+	if f.PageToken != "" {
+		if err := paging.Decode(f.PageToken, &after); err != nil {
+			return nil, "", err
+		}
+		if after.Kind != f.Kind {
+			return nil, "", paging.ErrBadToken
+		}
+	}
+	accounts, err := queryAccounts(ctx, l.pool, `WHERE kind = $1 AND ($2 = '' OR currency = $2)
+		AND (NOT $3 OR debits_posted <> credits_posted OR debits_pending <> 0 OR credits_pending <> 0)
+		AND (owner_type, owner_id, currency) > ($4, $5, $6)
+		ORDER BY owner_type, owner_id, currency LIMIT $7`,
+		f.Kind, f.Currency, f.NonZero, after.OwnerType, after.OwnerID, after.Currency, size+1)
+	if err != nil || len(accounts) <= size {
+		return accounts, "", err
+	}
+	accounts = accounts[:size]
+	last := accounts[size-1]
+	return accounts, paging.Encode(accountsCursor{Kind: last.Kind, OwnerType: last.Owner.Type, OwnerID: last.Owner.ID, Currency: last.Currency}), nil
+}
+
 // CloseAccount closes an account with a zero balance and nothing pending.
 func (l *Ledger) CloseAccount(ctx context.Context, id string) (ledger.Account, error) {
 	var out ledger.Account

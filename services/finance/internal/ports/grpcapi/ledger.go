@@ -56,6 +56,26 @@ func (s *LedgerServer) LookupLedgerAccount(ctx context.Context, req *financev1.L
 	return &financev1.LookupLedgerAccountResponse{Account: ledgerAccountProto(a)}, nil
 }
 
+// ListLedgerAccounts lists the accounts of one kind (admins).
+func (s *LedgerServer) ListLedgerAccounts(ctx context.Context, req *financev1.ListLedgerAccountsRequest) (*financev1.ListLedgerAccountsResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accounts, next, err := s.views.Accounts(ctx, c, app.AccountFilter{
+		Kind: ledger.Kind(req.GetKind()), Currency: req.GetCurrencyCode(), NonZero: req.GetNonzero(),
+		PageSize: int(req.GetPage().GetPageSize()), PageToken: req.GetPage().GetPageToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &financev1.ListLedgerAccountsResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
+	for _, a := range accounts {
+		out.Accounts = append(out.Accounts, ledgerAccountProto(a))
+	}
+	return out, nil
+}
+
 // GetLedgerBalanceAt returns a balance at an instant (admins).
 func (s *LedgerServer) GetLedgerBalanceAt(ctx context.Context, req *financev1.GetLedgerBalanceAtRequest) (*financev1.GetLedgerBalanceAtResponse, error) {
 	c, err := caller(ctx)

@@ -2,6 +2,7 @@ package grpcapi_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -87,5 +89,95 @@ func TestLedgerOverTheWire(t *testing.T) {
 	}
 	if _, err := c.GetTrialBalance(buyer, &financev1.GetTrialBalanceRequest{}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("buyer's trial balance: %v", err)
+	}
+}
+
+// An operator lists every account of a kind (here every partner's
+// unallocated receipts) by owner and currency, a page at a time, only those
+// holding money if asked, in one currency if asked.
+func TestLedgerAccountsOfAKind(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
+	key, keys := testkit.SigningKey(t)
+	book := postgres.NewLedger(pool)
+	conn := testkit.ServeAPI(t, "finance", keys, grpcapi.PublicMethods, grpcapi.NewLedger(app.NewLedgerViews(book)).Register)
+	c := financev1.NewLedgerServiceClient(conn)
+	admin := as(t, key, auth.KindUser, auth.RoleAdmin)
+	buyer := as(t, key, auth.KindUser, auth.RoleBuyer)
+
+	receipts := func(partner, currency string) ledger.AccountRef {
+		return ledger.AccountRef{Kind: ledger.KindPartnerUnallocated, Owner: ledger.Owner{Type: ledger.OwnerPartner, ID: partner}, Currency: currency}
+	}
+	provider := func(currency string) ledger.AccountRef { // external: it may go below zero
+		return ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: currency}
+	}
+	move := func(key string, debit, credit ledger.AccountRef, amount int64) {
+		t.Helper()
+		if _, err := book.Execute(context.Background(), ledger.Command{IdempotencyKey: key, Transfers: []ledger.TransferSpec{{
+			Debit: debit, Credit: credit, Amount: amount, Currency: debit.Currency, Code: ledger.CodeTopUp, Reference: key, Phase: ledger.PhasePosted,
+		}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move("p1-eur", provider("EUR"), receipts("p1", "EUR"), 500)
+	move("p1-usd", provider("USD"), receipts("p1", "USD"), 700)
+	move("p2-eur", provider("EUR"), receipts("p2", "EUR"), 300)
+	move("p2-eur-back", receipts("p2", "EUR"), provider("EUR"), 300) // allocated: holds nothing now
+	move("p3-eur", provider("EUR"), receipts("p3", "EUR"), 900)
+
+	list := func(req *financev1.ListLedgerAccountsRequest) []string {
+		t.Helper()
+		var out []string
+		for {
+			resp, err := c.ListLedgerAccounts(admin, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range resp.GetAccounts() {
+				if a.GetKind() != "partner_unallocated" {
+					t.Errorf("listed %v", a)
+				}
+				out = append(out, fmt.Sprintf("%s/%s=%d", a.GetOwnerId(), a.GetCurrencyCode(), a.GetBalance().GetNetMinor()))
+			}
+			if resp.GetPage().GetNextPageToken() == "" {
+				return out
+			}
+			req.Page = &commonv1.PageRequest{PageSize: req.GetPage().GetPageSize(), PageToken: resp.GetPage().GetNextPageToken()}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		req  *financev1.ListLedgerAccountsRequest
+		want []string
+	}{
+		{"every one", &financev1.ListLedgerAccountsRequest{Kind: "partner_unallocated"}, []string{"p1/EUR=500", "p1/USD=700", "p2/EUR=0", "p3/EUR=900"}},
+		{"a page at a time", &financev1.ListLedgerAccountsRequest{Kind: "partner_unallocated", Page: &commonv1.PageRequest{PageSize: 1}},
+			[]string{"p1/EUR=500", "p1/USD=700", "p2/EUR=0", "p3/EUR=900"}},
+		{"holding money", &financev1.ListLedgerAccountsRequest{Kind: "partner_unallocated", Nonzero: true, Page: &commonv1.PageRequest{PageSize: 2}},
+			[]string{"p1/EUR=500", "p1/USD=700", "p3/EUR=900"}},
+		{"in euros", &financev1.ListLedgerAccountsRequest{Kind: "partner_unallocated", CurrencyCode: "EUR", Nonzero: true}, []string{"p1/EUR=500", "p3/EUR=900"}},
+		{"a kind with no account", &financev1.ListLedgerAccountsRequest{Kind: "carrier_payable"}, nil},
+	} {
+		if got := list(tc.req); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+
+	first, err := c.ListLedgerAccounts(admin, &financev1.ListLedgerAccountsRequest{Kind: "partner_unallocated", Page: &commonv1.PageRequest{PageSize: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, req := range map[string]*financev1.ListLedgerAccountsRequest{
+		"no kind":                     {},
+		"unknown kind":                {Kind: "vault"},
+		"bad currency":                {Kind: "partner_unallocated", CurrencyCode: "euro"},
+		"another kind's page token":   {Kind: "platform_revenue", Page: &commonv1.PageRequest{PageToken: first.GetPage().GetNextPageToken()}},
+		"a page token from elsewhere": {Kind: "partner_unallocated", Page: &commonv1.PageRequest{PageToken: "bm90LWEtdG9rZW4"}},
+	} {
+		if _, err := c.ListLedgerAccounts(admin, req); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("%s: %v, want InvalidArgument", name, err)
+		}
+	}
+	if _, err := c.ListLedgerAccounts(buyer, &financev1.ListLedgerAccountsRequest{Kind: "partner_unallocated"}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("a buyer listing accounts: %v, want PermissionDenied", err)
 	}
 }
