@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"google.golang.org/grpc/metadata"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
@@ -31,19 +31,11 @@ import (
 // payable hold exactly what each command moved once, and the book balances
 // per currency.
 func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
-	base, offset := apiMesh(t)
-	c := newClient(t, base, "127.0.0.35")
-	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
-	word := strings.ToLower(rand.Text()[:10])
-	const funded = 500_000 // 5,000.00 EUR
-	fundWallet(t, c, buyer.Access, "EUR", funded, "settle-crash-"+word)
+	f := newFinanceCrash(t, "127.0.0.35")
+	c, buyer, word, auth := f.c, f.buyer, f.word, f.auth
 	admin, _ := c.login(adminEmail, demoPassword)
-
-	conn := dial(t, addr(financeGRPCPort, offset))
-	escrows := financev1.NewEscrowServiceClient(conn)
-	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
-	supplier := strings.ToLower(rand.Text()[:8])
-	supplier = "00000000-0000-4000-8000-" + fmt.Sprintf("%x", []byte(supplier))[:12]
+	escrows := financev1.NewEscrowServiceClient(f.finance)
+	supplier := uuid.NewString()
 	carrier := "crash-carrier-" + word
 	eur := func(minor int64) *commonv1.Money { return &commonv1.Money{CurrencyCode: "EUR", AmountMinor: minor} }
 
@@ -235,11 +227,11 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	}
 
 	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
-	if got, want := walletHolds(wallet, "EUR"), funded-paid+backToBuyer; got != strconv.FormatInt(want, 10) {
-		t.Errorf("wallet holds %s EUR minor units, want %d − %d paid + %d back = %d: every command exactly once", got, funded, paid, backToBuyer, want)
+	if got, want := walletHolds(wallet, "EUR"), crashFunds-paid+backToBuyer; got != strconv.FormatInt(want, 10) {
+		t.Errorf("wallet holds %s EUR minor units, want %d − %d paid + %d back = %d: every command exactly once", got, crashFunds, paid, backToBuyer, want)
 	}
 	payable, err := throughRestarts(metadata.Pairs("authorization", "Bearer "+admin), func(ctx context.Context) (*financev1.GetSupplierPayableResponse, error) {
-		return financev1.NewWalletServiceClient(conn).GetSupplierPayable(ctx, &financev1.GetSupplierPayableRequest{OrganizationId: supplier})
+		return financev1.NewWalletServiceClient(f.finance).GetSupplierPayable(ctx, &financev1.GetSupplierPayableRequest{OrganizationId: supplier})
 	})
 	if err != nil {
 		t.Fatalf("supplier payable: %v", err)

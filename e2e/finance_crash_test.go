@@ -114,20 +114,14 @@ func killWhenRunning(path string, within time.Duration) (int, error) {
 // hold their top-ups less each of their payments once, and the book
 // balances per currency.
 func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
-	base, offset := apiMesh(t)
-	c := newClient(t, base, "127.0.0.34")
-	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
-	word := strings.ToLower(rand.Text()[:10])
-
-	const funded = 500_000 // 5,000.00 EUR
-	fundWallet(t, c, buyer.Access, "EUR", funded, "crash-"+word)
+	f := newFinanceCrash(t, "127.0.0.34")
+	c, buyer, word, auth, offset := f.c, f.buyer, f.word, f.auth, shared.offset
 	admin, _ := c.login(adminEmail, demoPassword)
 	merchant := newMerchant(t, c, admin, "Crash Corner "+word, "standard")
-	fundDeposit(t, c, merchant.Access, merchant.OrgID, "EUR", funded, "crash-deposit-"+word)
+	fundDeposit(t, c, merchant.Access, merchant.OrgID, "EUR", crashFunds, "crash-deposit-"+word)
 	fromDeposit := func(i int) bool { return i%4 == 3 }
 
-	escrows := financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset)))
-	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
+	escrows := financev1.NewEscrowServiceClient(f.finance)
 	supplier := "00000000-0000-4000-8000-" + fmt.Sprintf("%012d", offset)
 	request := func(i int) *financev1.PayCheckoutRequest {
 		order := fmt.Sprintf("crash-%s-%03d", word, i)
@@ -214,14 +208,41 @@ func TestFinanceSurvivesKillDuringPayments(t *testing.T) {
 		}
 	}
 	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
-	if got := walletHolds(wallet, "EUR"); got != strconv.FormatInt(funded-spent, 10) {
-		t.Errorf("wallet holds %s EUR minor units, want %d − %d = %d: every payment exactly once", got, funded, spent, funded-spent)
+	if got := walletHolds(wallet, "EUR"); got != strconv.FormatInt(crashFunds-spent, 10) {
+		t.Errorf("wallet holds %s EUR minor units, want %d − %d = %d: every payment exactly once", got, crashFunds, spent, crashFunds-spent)
 	}
-	if got := depositHolds(t, c, merchant.Access, merchant.OrgID, "EUR"); got != funded-spentFromDeposit {
-		t.Errorf("deposit holds %d EUR minor units, want %d − %d = %d: every payment exactly once", got, funded, spentFromDeposit, funded-spentFromDeposit)
+	if got := depositHolds(t, c, merchant.Access, merchant.OrgID, "EUR"); got != crashFunds-spentFromDeposit {
+		t.Errorf("deposit holds %d EUR minor units, want %d − %d = %d: every payment exactly once", got, crashFunds, spentFromDeposit, crashFunds-spentFromDeposit)
 	}
 
 	bookBalances(t, c)
+}
+
+// crashFunds is what a finance crash test's buyer tops up: 5,000.00 EUR.
+const crashFunds = 500_000
+
+// financeCrash is where a crash test of finance starts: a buyer whose
+// wallet holds crashFunds EUR (topped up through the payment sandbox), a word
+// that keeps this run's keys apart from other runs', finance's gRPC
+// connection and the orders service's credentials, as the mesh's callers
+// send them.
+type financeCrash struct {
+	c       *restClient
+	buyer   account
+	word    string
+	finance *grpc.ClientConn
+	auth    metadata.MD
+}
+
+func newFinanceCrash(t *testing.T, localIP string) financeCrash {
+	t.Helper()
+	base, offset := apiMesh(t)
+	f := financeCrash{c: newClient(t, base, localIP), word: strings.ToLower(rand.Text()[:10])}
+	f.buyer = f.c.signUp("ACCOUNT_TYPE_BUYER", "")
+	fundWallet(t, f.c, f.buyer.Access, "EUR", crashFunds, "crash-"+f.word)
+	f.finance = dial(t, addr(financeGRPCPort, offset))
+	f.auth = metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
+	return f
 }
 
 // throughRestarts sends one command until the service answers it, retrying

@@ -22,14 +22,19 @@ import (
 	"github.com/crossdock/crossdock/services/finance/migrations"
 )
 
-func TestLedgerOverTheWire(t *testing.T) {
+// ledgerAPI serves the ledger views over gRPC on a fresh book, with an
+// admin's and a buyer's call contexts.
+func ledgerAPI(t *testing.T) (book *postgres.Ledger, c financev1.LedgerServiceClient, admin, buyer context.Context) {
+	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
 	key, keys := testkit.SigningKey(t)
-	book := postgres.NewLedger(pool)
+	book = postgres.NewLedger(pool)
 	conn := testkit.ServeAPI(t, "finance", keys, grpcapi.PublicMethods, grpcapi.NewLedger(app.NewLedgerViews(book)).Register)
-	c := financev1.NewLedgerServiceClient(conn)
-	admin := as(t, key, auth.KindUser, auth.RoleAdmin)
-	buyer := as(t, key, auth.KindUser, auth.RoleBuyer)
+	return book, financev1.NewLedgerServiceClient(conn), as(t, key, auth.KindUser, auth.RoleAdmin), as(t, key, auth.KindUser, auth.RoleBuyer)
+}
+
+func TestLedgerOverTheWire(t *testing.T) {
+	book, c, admin, buyer := ledgerAPI(t)
 
 	walletRef := ledger.AccountRef{Kind: ledger.KindBuyerWallet, Owner: ledger.Owner{Type: ledger.OwnerUser, ID: "b1"}, Currency: "EUR"}
 	res, err := book.Execute(context.Background(), ledger.Command{IdempotencyKey: "k", Transfers: []ledger.TransferSpec{{
@@ -96,13 +101,7 @@ func TestLedgerOverTheWire(t *testing.T) {
 // unallocated receipts) by owner and currency, a page at a time, only those
 // holding money if asked, in one currency if asked.
 func TestLedgerAccountsOfAKind(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
-	key, keys := testkit.SigningKey(t)
-	book := postgres.NewLedger(pool)
-	conn := testkit.ServeAPI(t, "finance", keys, grpcapi.PublicMethods, grpcapi.NewLedger(app.NewLedgerViews(book)).Register)
-	c := financev1.NewLedgerServiceClient(conn)
-	admin := as(t, key, auth.KindUser, auth.RoleAdmin)
-	buyer := as(t, key, auth.KindUser, auth.RoleBuyer)
+	book, c, admin, buyer := ledgerAPI(t)
 
 	receipts := func(partner, currency string) ledger.AccountRef {
 		return ledger.AccountRef{Kind: ledger.KindPartnerUnallocated, Owner: ledger.Owner{Type: ledger.OwnerPartner, ID: partner}, Currency: currency}
