@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,11 +17,12 @@ import (
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 )
 
-// After the checkout's payment, an escrow's money moves by four more
+// After the checkout's payment, an escrow's money moves by five more
 // commands: a carrier's freight leg, the settlement (the supplier's net and
-// the platform's commission, the remainder back to the buyer), a refund from
-// escrow before settlement and a claw-back from the supplier's payable after
-// it. Settling writes the ledger and then marks the escrow settled, so a
+// the platform's commission, the remainder back to the buyer), the buyer's
+// payment of a top-up request when escrow was short (which then settles), a
+// refund from escrow before settlement and a claw-back from the supplier's
+// payable after it. Settling writes the ledger and then marks the escrow settled, so a
 // crash between the two must be finished by the retry, not done twice. A
 // stream of these commands runs while finance is killed with SIGKILL twice
 // and restarted; callers retry what failed with the same key. Afterwards
@@ -70,8 +70,19 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		return &financev1.RefundSubOrderRequest{SubOrderId: order(i) + "-" + sub, RefundId: order(i) + "-" + kind, Amount: eur(amount)}
 	}
 	clawedBack := func(i int) bool { return i%3 == 0 }
+	// Every fourth order's goods cost more than a's escrow holds after its
+	// freight: settling asks the buyer for the 100 missing, and paying that
+	// request settles.
+	short := func(i int) bool { return i%4 == 1 }
+	goodsA := func(i int) int64 {
+		if short(i) {
+			return int64(1000 + i)
+		}
+		return 800
+	}
 	type outcome struct {
 		settledA, settledB *financev1.SubOrderEscrow
+		topUp              *financev1.TopUpRequest
 		refundB, clawBack  *financev1.RefundSubOrderResponse
 	}
 	results := make([]outcome, orders)
@@ -83,12 +94,21 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			return o, fmt.Errorf("freight leg: %w", err)
 		}
 		a, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
-			return escrows.SettleSubOrder(ctx, settle(i, "a", 800))
+			return escrows.SettleSubOrder(ctx, settle(i, "a", goodsA(i)))
 		})
 		if err != nil {
 			return o, fmt.Errorf("settle a: %w", err)
 		}
-		o.settledA = a.GetEscrow()
+		o.settledA, o.topUp = a.GetEscrow(), a.GetTopUpRequest()
+		if o.topUp != nil {
+			paid, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayTopUpRequestResponse, error) {
+				return escrows.PayTopUpRequest(ctx, &financev1.PayTopUpRequestRequest{RequestId: o.topUp.GetRequestId()})
+			})
+			if err != nil {
+				return o, fmt.Errorf("pay the top-up request of a: %w", err)
+			}
+			o.settledA = paid.GetEscrow()
+		}
 		if o.refundB, err = throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) {
 			return escrows.RefundSubOrder(ctx, refund(i, "b", "refund", 200))
 		}); err != nil {
@@ -162,20 +182,32 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	}
 
 	// What each command moved, from its first answer.
-	var backToBuyer, supplierNet, clawedBackTotal int64
+	var backToBuyer, toppedUp, supplierNet, clawedBackTotal int64
 	for i, o := range results {
-		for _, e := range []*financev1.SubOrderEscrow{o.settledA, o.settledB} {
-			goods := map[bool]int64{true: 800, false: 300}[strings.HasSuffix(e.GetSubOrderId(), "-a")]
-			if e.GetState() != "settled" || e.GetSupplierNet().GetAmountMinor()+e.GetCommission().GetAmountMinor() != goods {
-				t.Errorf("order %d: settlement of %s answered %v, want settled with net + commission = %d", i, e.GetSubOrderId(), e, goods)
+		for _, s := range []struct {
+			e     *financev1.SubOrderEscrow
+			goods int64
+		}{{o.settledA, goodsA(i)}, {o.settledB, 300}} {
+			if s.e.GetState() != "settled" || s.e.GetSupplierNet().GetAmountMinor()+s.e.GetCommission().GetAmountMinor() != s.goods {
+				t.Errorf("order %d: settlement of %s answered %v, want settled with net + commission = %d", i, s.e.GetSubOrderId(), s.e, s.goods)
 			}
-			supplierNet += e.GetSupplierNet().GetAmountMinor()
-			backToBuyer += e.GetRefunded().GetAmountMinor()
+			supplierNet += s.e.GetSupplierNet().GetAmountMinor()
+			backToBuyer += s.e.GetRefunded().GetAmountMinor()
 		}
-		// a held 1,000+i, paid 100 of freight and settled 800; b held 500,
-		// refunded 200 and settled 300.
-		if got, want := o.settledA.GetRefunded().GetAmountMinor(), int64(100+i); got != want {
-			t.Errorf("order %d: a's remainder refunded %d, want %d", i, got, want)
+		// a held 1,000+i, paid 100 of freight and settled 800 (or 1,000+i
+		// after a top-up of 100); b held 500, refunded 200 and settled 300.
+		wantA := int64(100 + i)
+		if short(i) {
+			wantA = 0
+			if got := o.topUp.GetAmount().GetAmountMinor(); got != 100 {
+				t.Errorf("order %d: a's settlement asked for %d, want 100 (%v)", i, got, o.topUp)
+			}
+			toppedUp += o.topUp.GetAmount().GetAmountMinor()
+		} else if o.topUp != nil {
+			t.Errorf("order %d: a's settlement asked for a top-up: %v", i, o.topUp)
+		}
+		if got := o.settledA.GetRefunded().GetAmountMinor(); got != wantA {
+			t.Errorf("order %d: a's remainder refunded %d, want %d", i, got, wantA)
 		}
 		if got := o.settledB.GetRefunded().GetAmountMinor(); got != 0 {
 			t.Errorf("order %d: b's remainder refunded %d, want 0", i, got)
@@ -204,7 +236,7 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			sub   string
 			goods int64
 			first *financev1.SubOrderEscrow
-		}{{"a", 800, o.settledA}, {"b", 300, o.settledB}} {
+		}{{"a", goodsA(i), o.settledA}, {"b", 300, o.settledB}} {
 			r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
 				return escrows.SettleSubOrder(ctx, settle(i, s.sub, s.goods))
 			})
@@ -217,6 +249,13 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		if clawedBack(i) {
 			again = append(again, refund(i, "a", "claw-back", 50))
 		}
+		if o.topUp != nil {
+			if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayTopUpRequestResponse, error) {
+				return escrows.PayTopUpRequest(ctx, &financev1.PayTopUpRequestRequest{RequestId: o.topUp.GetRequestId()})
+			}); err != nil || r.GetEscrow().GetState() != "settled" || r.GetTopUpRequest() != nil {
+				t.Errorf("order %d: paying the top-up request again: %v, %v", i, r, err)
+			}
+		}
 		for _, req := range again {
 			if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) {
 				return escrows.RefundSubOrder(ctx, req)
@@ -227,8 +266,9 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	}
 
 	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
-	if got, want := walletHolds(wallet, "EUR"), crashFunds-paid+backToBuyer; got != strconv.FormatInt(want, 10) {
-		t.Errorf("wallet holds %s EUR minor units, want %d − %d paid + %d back = %d: every command exactly once", got, crashFunds, paid, backToBuyer, want)
+	if got, want := walletHolds(wallet, "EUR"), crashFunds-paid-toppedUp+backToBuyer; got != strconv.FormatInt(want, 10) {
+		t.Errorf("wallet holds %s EUR minor units, want %d − %d paid − %d topped up + %d back = %d: every command exactly once",
+			got, crashFunds, paid, toppedUp, backToBuyer, want)
 	}
 	payable, err := throughRestarts(metadata.Pairs("authorization", "Bearer "+admin), func(ctx context.Context) (*financev1.GetSupplierPayableResponse, error) {
 		return financev1.NewWalletServiceClient(f.finance).GetSupplierPayable(ctx, &financev1.GetSupplierPayableRequest{OrganizationId: supplier})
