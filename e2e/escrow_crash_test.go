@@ -288,3 +288,178 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	}
 	bookBalances(t, c)
 }
+
+// A partner platform's money moves by three commands of its own: each
+// settlement line credited (our money at the partner split into the
+// supplier's payable and the platform's commission, the partner's fees
+// recorded), withdrawals from that virtual account to our bank (one with
+// more than it holds booked to the partner's unallocated receipts, split
+// once), and an operator's allocation of those receipts. A stream of them
+// runs while finance is killed with SIGKILL three times and restarted (the
+// last kill as the split withdrawal is sent); callers retry with the same
+// keys. Afterwards a replay of each answers the first result and moves
+// nothing, the supplier's payable, the virtual account and the unallocated
+// receipts hold exactly what each command moved once, and the book balances.
+func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
+	f := newFinanceCrash(t, "127.0.0.36")
+	c, word, auth := f.c, f.word, f.auth
+	admin, _ := c.login(adminEmail, demoPassword)
+	adminAuth := metadata.Pairs("authorization", "Bearer "+admin)
+	escrows := financev1.NewEscrowServiceClient(f.finance)
+	book := financev1.NewLedgerServiceClient(f.finance)
+	partner, supplier := "crash-partner-"+word, uuid.NewString()
+	eur := func(minor int64) *commonv1.Money { return &commonv1.Money{CurrencyCode: "EUR", AmountMinor: minor} }
+	financeBin := filepath.Join(shared.dir, "bin", "finance")
+
+	// Line i credits 1,000+i, of which the partner kept 30 in fees; after
+	// every eighth line 5,000 is withdrawn.
+	const lines, workers, withdrawal = 48, 4, 5_000
+	credit := func(i int) *financev1.CreditPartnerSettlementRequest {
+		return &financev1.CreditPartnerSettlementRequest{PartnerId: partner, LineId: fmt.Sprintf("line-%02d", i), SupplierOrgId: supplier,
+			Gross: eur(int64(1000 + i)), FeesMinor: 30}
+	}
+	withdraw := func(id string, amount int64, excess bool) *financev1.RecordPartnerWithdrawalRequest {
+		return &financev1.RecordPartnerWithdrawalRequest{PartnerId: partner, WithdrawalId: id, Amount: eur(amount), ExcessUnallocated: excess}
+	}
+	credited := make([]*financev1.CreditPartnerSettlementResponse, lines)
+	var done atomic.Int64
+	kills := make(chan error, 3)
+	go func() {
+		for _, after := range []int64{lines / 4, 3 * lines / 4} {
+			for done.Load() < after {
+				time.Sleep(time.Millisecond)
+			}
+			_, err := killWhenRunning(financeBin, 30*time.Second)
+			kills <- err
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, lines)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < lines; i += workers {
+				resp, err := throughRestarts(auth, func(ctx context.Context) (*financev1.CreditPartnerSettlementResponse, error) {
+					return escrows.CreditPartnerSettlement(ctx, credit(i))
+				})
+				if err != nil {
+					errs <- fmt.Errorf("line %d: %w", i, err)
+					continue
+				}
+				credited[i] = resp
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	withdrawn := int64(0)
+	for n := range lines / 8 {
+		if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RecordPartnerWithdrawalResponse, error) {
+			return escrows.RecordPartnerWithdrawal(ctx, withdraw(fmt.Sprintf("w-%d", n), withdrawal, false))
+		}); err != nil {
+			t.Fatalf("withdrawal %d: %v", n, err)
+		}
+		withdrawn += withdrawal
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var toVirtual, supplierNet int64
+	for i, r := range credited {
+		if r == nil {
+			t.FailNow()
+		}
+		if r.GetSupplierNet().GetAmountMinor()+r.GetCommission().GetAmountMinor()+r.GetFees().GetAmountMinor() != int64(1000+i) || r.GetFees().GetAmountMinor() != 30 {
+			t.Errorf("line %d answered %v, want net + commission + fees = %d", i, r, 1000+i)
+		}
+		toVirtual += r.GetSupplierNet().GetAmountMinor() + r.GetCommission().GetAmountMinor()
+		supplierNet += r.GetSupplierNet().GetAmountMinor()
+	}
+
+	// The partner pays out 100,000 though the virtual account holds less:
+	// an operator booked the rest to its unallocated receipts, then takes
+	// half of those as revenue. Finance is killed as the payout is sent.
+	const payout = 100_000
+	go func() {
+		time.Sleep(2 * time.Millisecond)
+		_, err := killWhenRunning(financeBin, 30*time.Second)
+		kills <- err
+	}()
+	split, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RecordPartnerWithdrawalResponse, error) {
+		return escrows.RecordPartnerWithdrawal(ctx, withdraw("payout-all", payout, true))
+	})
+	if err != nil {
+		t.Fatalf("the split withdrawal: %v", err)
+	}
+	unallocated := split.GetUnallocated().GetAmountMinor()
+	if want := payout - (toVirtual - withdrawn); unallocated != want {
+		t.Errorf("the split booked %d unallocated, want %d − (%d credited − %d withdrawn) = %d", unallocated, payout, toVirtual, withdrawn, want)
+	}
+	allocate := &financev1.AllocatePartnerReceiptsRequest{PartnerId: partner, AllocationId: "alloc-1", Amount: eur(unallocated / 2),
+		Allocation: financev1.ReceiptAllocation_RECEIPT_ALLOCATION_REVENUE, Note: "the partner confirmed it will not claim it back"}
+	if _, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.AllocatePartnerReceiptsResponse, error) {
+		return escrows.AllocatePartnerReceipts(ctx, allocate)
+	}); err != nil {
+		t.Fatalf("allocation: %v", err)
+	}
+	for range 3 {
+		select {
+		case err := <-kills:
+			if err != nil {
+				t.Fatalf("kill finance: %v", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("finance was not killed three times while the commands ran")
+		}
+	}
+
+	// A replay of every command answers the first result and moves nothing.
+	for i, first := range credited {
+		r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.CreditPartnerSettlementResponse, error) {
+			return escrows.CreditPartnerSettlement(ctx, credit(i))
+		})
+		if err != nil || r.GetSupplierNet().GetAmountMinor() != first.GetSupplierNet().GetAmountMinor() {
+			t.Errorf("replay of line %d: %v, %v; first %v", i, r, err, first)
+		}
+	}
+	for n := range lines / 8 {
+		if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RecordPartnerWithdrawalResponse, error) {
+			return escrows.RecordPartnerWithdrawal(ctx, withdraw(fmt.Sprintf("w-%d", n), withdrawal, false))
+		}); err != nil || !r.GetReplayed() {
+			t.Errorf("replay of withdrawal %d: %v, %v", n, r, err)
+		}
+	}
+	if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RecordPartnerWithdrawalResponse, error) {
+		return escrows.RecordPartnerWithdrawal(ctx, withdraw("payout-all", payout, true))
+	}); err != nil || !r.GetReplayed() || r.GetUnallocated().GetAmountMinor() != unallocated {
+		t.Errorf("replay of the split withdrawal: %v, %v; want replayed with %d unallocated", r, err, unallocated)
+	}
+	if r, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.AllocatePartnerReceiptsResponse, error) {
+		return escrows.AllocatePartnerReceipts(ctx, allocate)
+	}); err != nil || !r.GetReplayed() {
+		t.Errorf("replay of the allocation: %v, %v", r, err)
+	}
+
+	holds := func(kind, ownerType, owner string) int64 {
+		t.Helper()
+		r, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.LookupLedgerAccountResponse, error) {
+			return book.LookupLedgerAccount(ctx, &financev1.LookupLedgerAccountRequest{Kind: kind, OwnerType: ownerType, OwnerId: owner, CurrencyCode: "EUR"})
+		})
+		if err != nil {
+			t.Fatalf("%s of %s: %v", kind, owner, err)
+		}
+		return r.GetAccount().GetBalance().GetNetMinor()
+	}
+	if got := holds("supplier_payable", "organization", supplier); got != supplierNet {
+		t.Errorf("the supplier's payable holds %d, want %d: every line exactly once", got, supplierNet)
+	}
+	// The virtual account is our asset at the partner (debits exceed
+	// credits): the split withdrawal took all it held.
+	if got := holds("partner_virtual", "partner", partner); got != 0 {
+		t.Errorf("the partner virtual account holds %d after the payout of everything, want 0", got)
+	}
+	if got, want := holds("partner_unallocated", "partner", partner), unallocated-unallocated/2; got != want {
+		t.Errorf("the partner's unallocated receipts hold %d, want %d − %d allocated = %d", got, unallocated, unallocated/2, want)
+	}
+	bookBalances(t, c)
+}

@@ -37,8 +37,9 @@ func apiMesh(t testing.TB) (gatewayURL string, offset int) {
 			// The overhead benchmark sends thousands of calls from one client.
 			"RATE_LIMIT_PER_SUBJECT=100000:100000", "RATE_LIMIT_PER_ADDRESS=100000:100000"},
 			// The crash tests kill a service with SIGKILL; it comes back, as
-			// Kubernetes would restart its container.
-			[]string{"--restarts", "10"})
+			// Kubernetes would restart its container. Finance alone is
+			// killed eight times over the package's crash tests.
+			[]string{"--restarts", "50"})
 		shared.stop = func() {
 			shared.up.stopDetached()
 			_ = os.RemoveAll(dir)
