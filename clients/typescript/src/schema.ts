@@ -998,8 +998,10 @@ export interface paths {
         /**
          * PayTopUpRequest pays a top-up request from the account that paid the checkout (the buyer's wallet, or the merchant's deposit), then settles.
          * @description PayTopUpRequest pays a top-up request from the account that paid the checkout (the
-         *     buyer's wallet, or the merchant's deposit), then settles. The buyer it asks (for a
-         *     merchant order: any member of the merchant organization), or a service.
+         *     buyer's wallet, or the merchant's deposit), then settles. Paying a paid request
+         *     again answers the settlement, finishing it first if it was interrupted. The buyer
+         *     it asks (for a merchant order: any member of the merchant organization), or a
+         *     service.
          */
         post: operations["EscrowService_PayTopUpRequest"];
         delete?: never;

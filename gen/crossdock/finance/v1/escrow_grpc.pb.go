@@ -64,8 +64,10 @@ type EscrowServiceClient interface {
 	// opens a top-up request instead. Services only.
 	SettleSubOrder(ctx context.Context, in *SettleSubOrderRequest, opts ...grpc.CallOption) (*SettleSubOrderResponse, error)
 	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
-	// buyer's wallet, or the merchant's deposit), then settles. The buyer it asks (for a
-	// merchant order: any member of the merchant organization), or a service.
+	// buyer's wallet, or the merchant's deposit), then settles. Paying a paid request
+	// again answers the settlement, finishing it first if it was interrupted. The buyer
+	// it asks (for a merchant order: any member of the merchant organization), or a
+	// service.
 	PayTopUpRequest(ctx context.Context, in *PayTopUpRequestRequest, opts ...grpc.CallOption) (*PayTopUpRequestResponse, error)
 	// RefundSubOrder refunds the buyer (after-sale): from escrow before settlement,
 	// clawed back from the supplier's payable after it, or waiting when the payable
@@ -262,8 +264,10 @@ type EscrowServiceServer interface {
 	// opens a top-up request instead. Services only.
 	SettleSubOrder(context.Context, *SettleSubOrderRequest) (*SettleSubOrderResponse, error)
 	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
-	// buyer's wallet, or the merchant's deposit), then settles. The buyer it asks (for a
-	// merchant order: any member of the merchant organization), or a service.
+	// buyer's wallet, or the merchant's deposit), then settles. Paying a paid request
+	// again answers the settlement, finishing it first if it was interrupted. The buyer
+	// it asks (for a merchant order: any member of the merchant organization), or a
+	// service.
 	PayTopUpRequest(context.Context, *PayTopUpRequestRequest) (*PayTopUpRequestResponse, error)
 	// RefundSubOrder refunds the buyer (after-sale): from escrow before settlement,
 	// clawed back from the supplier's payable after it, or waiting when the payable

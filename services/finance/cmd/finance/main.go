@@ -51,7 +51,12 @@ func run(ctx context.Context) error {
 	grpcapi.NewLedger(app.NewLedgerViews(book)).Register(rt.Server.GRPC())
 	fin := app.New(store, app.WithFX(policy))
 	grpcapi.New(fin).Register(rt.Server.GRPC())
-	grpcapi.NewEscrows(app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps)).Register(rt.Server.GRPC())
+	escrows := app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps)
+	grpcapi.NewEscrows(escrows).Register(rt.Server.GRPC())
+	rt.Go("topup-recovery", func(ctx context.Context) error {
+		escrows.RunTopUpRecovery(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("finishing interrupted top-ups", "error", err) })
+		return nil
+	})
 	walletStore := postgres.NewWallets(store)
 	wallets := app.NewWallets(walletStore, book, payprovider.New(cfg.PaymentProvider))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
@@ -65,5 +70,6 @@ func run(ctx context.Context) error {
 
 // payoutRetryInterval is how often the payout worker looks for payouts
 // left between steps (a crash, a provider that was down), and how long a
-// payout must have waited to be picked up.
+// payout must have waited to be picked up; the top-up recovery uses it for
+// paid top-up requests whose sub-order was not settled.
 const payoutRetryInterval = 30 * time.Second

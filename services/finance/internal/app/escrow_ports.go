@@ -28,6 +28,10 @@ type EscrowStore interface {
 	OpenTopUp(ctx context.Context, t escrow.TopUp, events func(escrow.TopUp) []outbox.Message) (escrow.TopUp, error)
 	// TopUp returns a top-up request, or NotFound.
 	TopUp(ctx context.Context, id string) (escrow.TopUp, error)
+	// InterruptedTopUps returns the top-up requests whose payment (its
+	// ledger command keyed keyPrefix + the request id) committed before
+	// `before` while their sub-order is still held, oldest first.
+	InterruptedTopUps(ctx context.Context, before time.Time, keyPrefix string, limit int) ([]string, error)
 	// MarkTopUpPaid closes a top-up request.
 	MarkTopUpPaid(ctx context.Context, id string, at time.Time) error
 	// SaveWaitingRefund records a claw-back that waits, with its events,

@@ -120,3 +120,95 @@ func TestCheckoutInterruptedBeforeItsRecordsIsFinishedByTheReplayAfterItsQuoteEx
 		t.Errorf("a new checkout with an expired quote: %v", err)
 	}
 }
+
+// stopsAfterTopUpPayment is the store of a process that dies right after a
+// top-up request's payment committed in the ledger: before the request is
+// marked paid (marked false), or just after (marked true), and in both
+// cases before the settlement.
+type stopsAfterTopUpPayment struct {
+	*postgres.Store
+	marked bool
+}
+
+func (s stopsAfterTopUpPayment) MarkTopUpPaid(ctx context.Context, id string, at time.Time) error {
+	if s.marked {
+		if err := s.Store.MarkTopUpPaid(ctx, id, at); err != nil {
+			return err
+		}
+	}
+	return errStopped
+}
+
+// A top-up request whose payment committed but whose settlement never ran
+// (the process stopped in between) is finished, the buyer charged once: by
+// the payer's retry, which answers the settlement, or, when nobody calls
+// again, by the recovery that finance runs. A request nobody paid is left
+// to the buyer.
+func TestTopUpPaidButNotSettledIsFinished(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		marked, retry bool
+	}{
+		{"stopped before marking, the payer retries", false, true},
+		{"stopped after marking, the payer retries", true, true},
+		{"stopped before marking, nobody calls again", false, false},
+		{"stopped after marking, nobody calls again", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newEscrowKit(t)
+			k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+			for _, sub := range []string{"s-1", "s-2"} {
+				if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-" + sub, BuyerID: "buyer-1", BuyerCurrency: "USD",
+					Shares: []escrow.Share{{SubOrderID: sub, SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 10000}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			short := map[string]escrow.TopUp{}
+			for _, sub := range []string{"s-1", "s-2"} {
+				res, err := k.e.SettleSubOrder(ctx, svcs, sub, 12000, "USD")
+				if err != nil || res.TopUp == nil || res.TopUp.Amount != 2000 {
+					t.Fatalf("settling %s short: %+v, %v", sub, res, err)
+				}
+				short[sub] = *res.TopUp
+			}
+			dying := app.NewEscrows(k.fin, k.ledger, stopsAfterTopUpPayment{postgres.New(k.pool), tc.marked}, escrow.DefaultCommissionBps)
+			if _, err := dying.PayTopUp(ctx, svcs, short["s-1"].ID); !errors.Is(err, errStopped) {
+				t.Fatalf("interrupted top-up payment: %v", err)
+			}
+			wallet, payable := escrow.BuyerWallet("buyer-1", "USD"), escrow.SupplierPayable("org-1", "USD")
+			if w := k.net(t, wallet); w != 50000-2*10000-2000 {
+				t.Fatalf("the payment did not commit: wallet %d", w)
+			}
+
+			if tc.retry {
+				res, err := k.e.PayTopUp(ctx, svcs, short["s-1"].ID)
+				if err != nil || res.Record.State != escrow.StateSettled || res.Record.SettledGoods != 12000 || res.TopUp != nil {
+					t.Fatalf("the payer's retry answered %+v, %v; want the sub-order settled", res, err)
+				}
+			} else {
+				// Paid up to now: the recovery's age is the interval it waits.
+				if n, err := k.e.FinishInterruptedTopUps(ctx, -time.Second, 10); err != nil || n != 1 {
+					t.Fatalf("recovery finished %d, %v; want the paid one only", n, err)
+				}
+			}
+			if r, _, err := k.e.GetSubOrderEscrow(ctx, svcs, "s-1"); err != nil || r.State != escrow.StateSettled || r.SupplierNet+r.Commission != 12000 {
+				t.Errorf("s-1 after it was finished: %+v, %v", r, err)
+			}
+			if r, _, err := k.e.GetSubOrderEscrow(ctx, svcs, "s-2"); err != nil || r.State != escrow.StateHeld {
+				t.Errorf("s-2, whose request nobody paid: %+v, %v; want held", r, err)
+			}
+			// Once finished, nothing is left to recover and a retry moves
+			// nothing.
+			if n, err := k.e.FinishInterruptedTopUps(ctx, -time.Second, 10); err != nil || n != 0 {
+				t.Errorf("recovery again finished %d, %v", n, err)
+			}
+			if _, err := k.e.PayTopUp(ctx, svcs, short["s-1"].ID); err != nil {
+				t.Errorf("paying again: %v", err)
+			}
+			if w, p := k.net(t, wallet), k.net(t, payable); w != 50000-2*10000-2000 || p != 12000-600 {
+				t.Errorf("wallet %d and payable %d, want %d and %d: the buyer charged once, the supplier paid once", w, p, 50000-2*10000-2000, 12000-600)
+			}
+			k.balanced(t)
+		})
+	}
+}

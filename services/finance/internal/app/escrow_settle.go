@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -210,7 +211,8 @@ func errTopUpNotFound(id string) error { return apperr.NotFound("top-up request"
 // the payment's original rate, like the checkout) and then settles the
 // sub-order. The buyer it asks (for a merchant order, any member of the
 // merchant), or a service, may pay it; paying a paid request again answers
-// the settlement.
+// the settlement, and finishes it first if the process stopped after the
+// payment.
 func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID string) (SettleResult, error) {
 	if caller.Subject == "" {
 		return SettleResult{}, auth.ErrAuthenticationRequired
@@ -226,10 +228,22 @@ func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID st
 	if _, err := requireService(caller); err != nil && !isPayer(caller, r.Paid) {
 		return SettleResult{}, errTopUpNotFound(requestID)
 	}
-	if !t.Paid && r.State == escrow.StateSettled {
-		// Settled meanwhile at another price that escrow could pay: the
-		// request is moot and the buyer pays nothing.
-		return SettleResult{}, ErrEscrowSettled.WithMetadata("sub_order_id", r.SubOrderID).WithMetadata("request_id", requestID)
+	return e.payTopUp(ctx, t, r)
+}
+
+// payTopUp takes a top-up request on from where it stands: pays it unless
+// paid, then settles the sub-order unless settled. Each step is idempotent
+// (the payment on the request's key, the settlement on the sub-order's),
+// so a crash between them is finished by the next call.
+func (e *Escrows) payTopUp(ctx context.Context, t escrow.TopUp, r escrow.Record) (SettleResult, error) {
+	if r.State == escrow.StateSettled {
+		if !t.Paid {
+			// Settled meanwhile at another price that escrow could pay: the
+			// request is moot and the buyer pays nothing.
+			return SettleResult{}, ErrEscrowSettled.WithMetadata("sub_order_id", r.SubOrderID).WithMetadata("request_id", t.ID)
+		}
+		// Paid before: the answer is the settlement; nothing moves.
+		return SettleResult{Record: r}, nil
 	}
 	if !t.Paid {
 		rates := map[string]ledger.RateSnapshot{}
@@ -257,13 +271,49 @@ func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID st
 			return SettleResult{}, err
 		}
 	}
-	if t.Paid {
-		// Paid before: the answer is the sub-order as it stands; a retry
-		// moves nothing. (Were the settlement after the payment lost, the
-		// caller settles with SettleSubOrder.)
-		return SettleResult{Record: r}, nil
-	}
 	return e.settle(ctx, t.SubOrderID, t.Goods)
+}
+
+// RunTopUpRecovery calls FinishInterruptedTopUps every interval until ctx
+// ends, for the requests paid at least an interval ago, reporting errors to
+// report.
+func (e *Escrows) RunTopUpRecovery(ctx context.Context, interval time.Duration, report func(error)) {
+	runEvery(ctx, interval, func(ctx context.Context) error {
+		_, err := e.FinishInterruptedTopUps(ctx, interval, 100)
+		return err
+	}, report)
+}
+
+// FinishInterruptedTopUps takes on, up to limit, the top-up requests whose
+// payment committed at least age ago while their sub-order stayed held: the
+// process stopped after the payment, and the payer did not call again. The
+// buyer's money is in escrow and orders waits for the settlement, so
+// nothing else would finish them. Each is taken where it stopped, as the
+// payer's retry would. It returns how many it finished and the first error.
+func (e *Escrows) FinishInterruptedTopUps(ctx context.Context, age time.Duration, limit int) (int, error) {
+	ids, err := e.store.InterruptedTopUps(ctx, e.fin.clock().Add(-age), topUpKey(""), limit)
+	if err != nil {
+		return 0, err
+	}
+	var first error
+	done := 0
+	for _, id := range ids {
+		t, err := e.store.TopUp(ctx, id)
+		if err == nil {
+			var r escrow.Record
+			if r, err = e.store.Escrow(ctx, t.SubOrderID); err == nil {
+				_, err = e.payTopUp(ctx, t, r)
+			}
+		}
+		if err != nil {
+			if first == nil {
+				first = fmt.Errorf("top-up request %s: %w", id, err)
+			}
+			continue
+		}
+		done++
+	}
+	return done, first
 }
 
 // RefundResult is an after-sale refund: done, or waiting for the supplier's

@@ -293,6 +293,15 @@ func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int
 // RunPayoutWorker calls RetryPayouts every interval until ctx ends,
 // reporting errors to report.
 func (w *Wallets) RunPayoutWorker(ctx context.Context, interval time.Duration, report func(error)) {
+	runEvery(ctx, interval, func(ctx context.Context) error {
+		_, err := w.RetryPayouts(ctx, interval, 100)
+		return err
+	}, report)
+}
+
+// runEvery runs step every interval until ctx ends, reporting its errors
+// (not those of ctx ending) to report.
+func runEvery(ctx context.Context, interval time.Duration, step func(context.Context) error, report func(error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -300,7 +309,7 @@ func (w *Wallets) RunPayoutWorker(ctx context.Context, interval time.Duration, r
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := w.RetryPayouts(ctx, interval, 100); err != nil && ctx.Err() == nil {
+			if err := step(ctx); err != nil && ctx.Err() == nil {
 				report(err)
 			}
 		}

@@ -196,6 +196,24 @@ func (s *Store) MarkTopUpPaid(ctx context.Context, id string, at time.Time) erro
 	return nil
 }
 
+// InterruptedTopUps returns, oldest first, the top-up requests paid before
+// `before` (the request marked paid, or only the payment's ledger command,
+// keyed keyPrefix + the request id, committed) whose sub-order's escrow is
+// still held: the process stopped between the payment and the settlement.
+// An open request without a committed payment is the buyer's to pay and is
+// not returned.
+func (s *Store) InterruptedTopUps(ctx context.Context, before time.Time, keyPrefix string, limit int) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT t.id::text FROM topup_requests t JOIN escrows e ON e.sub_order_id = t.sub_order_id
+		WHERE e.state = 'held' AND (
+			(t.state = 'paid' AND t.paid_at < $1) OR
+			(t.state = 'open' AND EXISTS (SELECT 1 FROM ledger_commands c WHERE c.idempotency_key = $2 || t.id::text AND c.created_at < $1)))
+		ORDER BY t.created_at LIMIT $3`, before, keyPrefix, limit)
+	if err != nil {
+		return nil, fmt.Errorf("interrupted top-ups: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // SaveWaitingRefund records a waiting claw-back and its events once.
 func (s *Store) SaveWaitingRefund(ctx context.Context, w escrow.WaitingRefund, events ...outbox.Message) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
