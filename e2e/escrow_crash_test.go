@@ -463,3 +463,148 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 	}
 	bookBalances(t, c)
 }
+
+// A supplier's payout takes three steps: the payable reserved in the book,
+// the provider asked to pay, the provider's answer (its webhook, or finance
+// asking) posting or voiding the reservation. Payouts are requested while
+// finance is killed with SIGKILL twice and restarted; callers retry with
+// the same idempotency key, which also takes a payout on from the step it
+// stopped at. Afterwards every key is one payout, paid (or failed, for the
+// bank account the provider refuses), and the payable holds what it earned
+// less the paid payouts once, nothing left reserved; the book balances.
+func TestFinanceSurvivesKillDuringPayouts(t *testing.T) {
+	f := newFinanceCrash(t, "127.0.0.37")
+	c, word, auth := f.c, f.word, f.auth
+	admin, _ := c.login(adminEmail, demoPassword)
+	supplier := c.signUp("ACCOUNT_TYPE_SUPPLIER", "Crash Payouts "+word)
+	c.do("POST", "/v1/organizations/"+supplier.OrgID+":approve", admin, map[string]any{}).must(t, 200, "approve the supplier")
+	supplier.Access, _ = c.login(supplier.Email, testPassword)
+	supplierAuth := metadata.Pairs("authorization", "Bearer "+supplier.Access)
+	escrows, wallets := financev1.NewEscrowServiceClient(f.finance), financev1.NewWalletServiceClient(f.finance)
+	eur := func(minor int64) *commonv1.Money { return &commonv1.Money{CurrencyCode: "EUR", AmountMinor: minor} }
+
+	// The supplier earns from four orders of 10,000, paid and settled.
+	var earned int64
+	for i := range 4 {
+		order := fmt.Sprintf("payout-crash-%s-%d", word, i)
+		if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) {
+			return escrows.PayCheckout(ctx, &financev1.PayCheckoutRequest{OrderId: order, BuyerId: f.buyer.ID, BuyerCurrency: "EUR",
+				SubOrders: []*financev1.CheckoutShare{{SubOrderId: order + "-a", SupplierOrgId: supplier.OrgID, Amount: eur(10_000)}}})
+		}); err != nil {
+			t.Fatalf("payment %d: %v", i, err)
+		}
+		s, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
+			return escrows.SettleSubOrder(ctx, &financev1.SettleSubOrderRequest{SubOrderId: order + "-a", Goods: eur(10_000)})
+		})
+		if err != nil {
+			t.Fatalf("settlement %d: %v", i, err)
+		}
+		earned += s.GetEscrow().GetSupplierNet().GetAmountMinor()
+	}
+
+	// 24 payouts of 1,000; every sixth to the account the provider fails.
+	const payouts, workers = 24, 4
+	refused := func(i int) bool { return i%6 == 5 }
+	request := func(i int) *financev1.CreatePayoutRequest {
+		destination := "acct_crash"
+		if refused(i) {
+			destination = "acct_fail"
+		}
+		return &financev1.CreatePayoutRequest{OrganizationId: supplier.OrgID, Amount: eur(1_000), Destination: destination,
+			IdempotencyKey: fmt.Sprintf("payout-crash-%s-%02d", word, i)}
+	}
+	create := func(i int) (*financev1.Payout, error) {
+		r, err := throughRestarts(supplierAuth, func(ctx context.Context) (*financev1.CreatePayoutResponse, error) {
+			return wallets.CreatePayout(ctx, request(i))
+		})
+		return r.GetPayout(), err
+	}
+	var done atomic.Int64
+	kills := make(chan error, 2)
+	go func() {
+		for _, after := range []int64{payouts / 4, 3 * payouts / 4} {
+			for done.Load() < after {
+				time.Sleep(time.Millisecond)
+			}
+			_, err := killWhenRunning(filepath.Join(shared.dir, "bin", "finance"), 30*time.Second)
+			kills <- err
+		}
+	}()
+	ids := make([]string, payouts)
+	var wg sync.WaitGroup
+	errs := make(chan error, payouts)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < payouts; i += workers {
+				p, err := create(i)
+				if err != nil {
+					errs <- fmt.Errorf("payout %d: %w", i, err)
+					continue
+				}
+				ids[i] = p.GetId()
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for range 2 {
+		select {
+		case err := <-kills:
+			if err != nil {
+				t.Fatalf("kill finance: %v", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("finance was not killed twice while the payouts were requested")
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	// Every payout ends: asking again with its key answers the same payout
+	// and takes it on (finance asks the provider about one sent).
+	var paidOut int64
+	deadline := time.Now().Add(time.Minute)
+	for i := range payouts {
+		for {
+			p, err := create(i)
+			if err != nil || p.GetId() != ids[i] {
+				t.Fatalf("payout %d asked again: %v, %v; want payout %s", i, p, err, ids[i])
+			}
+			if st := p.GetState(); st == "paid" || st == "failed" {
+				if want := map[bool]string{true: "failed", false: "paid"}[refused(i)]; st != want {
+					t.Errorf("payout %d to %s ended %s, want %s", i, p.GetDestination(), st, want)
+				}
+				if st == "paid" {
+					paidOut += p.GetAmount().GetAmountMinor()
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("payout %d still %s", i, p.GetState())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	listed, err := throughRestarts(supplierAuth, func(ctx context.Context) (*financev1.ListPayoutsResponse, error) {
+		return wallets.ListPayouts(ctx, &financev1.ListPayoutsRequest{OrganizationId: supplier.OrgID, Page: &commonv1.PageRequest{PageSize: 100}})
+	})
+	if err != nil || len(listed.GetPayouts()) != payouts {
+		t.Errorf("the supplier's payouts: %d, %v; want %d, one per key", len(listed.GetPayouts()), err, payouts)
+	}
+	payable, err := throughRestarts(supplierAuth, func(ctx context.Context) (*financev1.GetSupplierPayableResponse, error) {
+		return wallets.GetSupplierPayable(ctx, &financev1.GetSupplierPayableRequest{OrganizationId: supplier.OrgID})
+	})
+	if err != nil || len(payable.GetBalances()) != 1 {
+		t.Fatalf("the payable: %v, %v", payable, err)
+	}
+	if b := payable.GetBalances()[0]; b.GetPostedMinor() != earned-paidOut || b.GetPendingDebitsMinor() != 0 {
+		t.Errorf("the payable holds %d with %d reserved, want %d earned − %d paid out = %d and nothing reserved: every payout exactly once",
+			b.GetPostedMinor(), b.GetPendingDebitsMinor(), earned, paidOut, earned-paidOut)
+	}
+	bookBalances(t, c)
+}
