@@ -1,7 +1,7 @@
 -- +goose Up
 
--- Which of a partner's periodic jobs is failing (its listings' status, the
--- pulls its webhooks ask for, its order pull, its settlement and payout pull)
+-- Which of a partner's periodic jobs is failing (its listings' status, its
+-- order pull, its settlement and payout pull)
 -- and since its first failure, for operators
 -- (crossdock.steps.failing.oldest.age): pull_state keeps only the partner's
 -- last error, whichever job wrote it, and no job's success clears another's.

@@ -95,7 +95,8 @@ func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState,
 		jobs = append(jobs, job{JobListingStatus, "listing status", func(ctx context.Context) error { return t.pollListings(ctx, p) }})
 	}
 	if c.Orders != nil {
-		jobs = append(jobs, job{JobRequestedPulls, "requested order pull", func(ctx context.Context) error { return t.pullRequested(ctx, p, c.Orders) }})
+		// Its failures are counted per request (the pull_requests queue).
+		jobs = append(jobs, job{"", "requested order pull", func(ctx context.Context) error { return t.pullRequested(ctx, p, c.Orders) }})
 		if due(st.LastPullAt, t.timing.PullEvery, now) {
 			jobs = append(jobs, job{JobOrderPull, "order pull", func(ctx context.Context) error { return t.pullOrders(ctx, p, c.Orders) }})
 		}
@@ -109,6 +110,7 @@ func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState,
 		for _, j := range jobs {
 			err := j.run(ctx)
 			switch {
+			case j.kind == "":
 			case err == nil:
 				succeeded = append(succeeded, j.kind)
 			case !errors.Is(err, context.Canceled):
@@ -128,16 +130,16 @@ func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState,
 }
 
 // The kinds of a partner's periodic jobs, as the failing-steps gauges
-// report them (queue "partner_jobs").
+// report them (queue "partner_jobs"). The pulls its webhooks request are
+// counted per request instead (queue "pull_requests").
 const (
 	JobListingStatus  = "listing_status"
-	JobRequestedPulls = "requested_pulls"
 	JobOrderPull      = "order_pull"
 	JobSettlementPull = "settlement_pull"
 )
 
 // PartnerJobKinds lists every kind of a partner's periodic jobs.
-var PartnerJobKinds = []string{JobListingStatus, JobRequestedPulls, JobOrderPull, JobSettlementPull}
+var PartnerJobKinds = []string{JobListingStatus, JobOrderPull, JobSettlementPull}
 
 // failed records a job's failure on the partner for operators.
 func (t *Trade) failed(ctx context.Context, p domain.Partner, job string, err error) error {
