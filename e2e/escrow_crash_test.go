@@ -131,55 +131,11 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		return o, nil
 	}
 
-	// Finance is killed once a quarter of the orders are through and again,
-	// once it is back, when three quarters are.
-	var done atomic.Int64
-	kills := make(chan error, 2)
-	go func() {
-		for _, after := range []int64{orders / 4, 3 * orders / 4} {
-			for done.Load() < after {
-				time.Sleep(time.Millisecond)
-			}
-			pid, err := killWhenRunning(filepath.Join(shared.dir, "bin", "finance"), 30*time.Second)
-			if err == nil {
-				t.Logf("killed finance (pid %d) after %d orders' commands", pid, after)
-			}
-			kills <- err
-		}
-	}()
-	var wg sync.WaitGroup
-	errs := make(chan error, orders)
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < orders; i += workers {
-				o, err := run(i)
-				if err != nil {
-					errs <- fmt.Errorf("order %d: %w", i, err)
-					continue
-				}
-				results[i] = o
-				done.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	for range 2 {
-		select {
-		case err := <-kills:
-			if err != nil {
-				t.Fatalf("kill finance: %v", err)
-			}
-		case <-time.After(time.Minute):
-			t.Fatal("finance was not killed twice while the commands ran")
-		}
-	}
-	if t.Failed() {
-		return
-	}
+	killingFinance(t, orders, workers, func(i int) error {
+		o, err := run(i)
+		results[i] = o
+		return err
+	})
 
 	// What each command moved, from its first answer.
 	var backToBuyer, toppedUp, supplierNet, clawedBackTotal int64
@@ -322,35 +278,12 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 		return &financev1.RecordPartnerWithdrawalRequest{PartnerId: partner, WithdrawalId: id, Amount: eur(amount), ExcessUnallocated: excess}
 	}
 	credited := make([]*financev1.CreditPartnerSettlementResponse, lines)
-	var done atomic.Int64
-	kills := make(chan error, 3)
-	go func() {
-		for _, after := range []int64{lines / 4, 3 * lines / 4} {
-			for done.Load() < after {
-				time.Sleep(time.Millisecond)
-			}
-			_, err := killWhenRunning(financeBin, 30*time.Second)
-			kills <- err
-		}
-	}()
-	var wg sync.WaitGroup
-	errs := make(chan error, lines)
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < lines; i += workers {
-				resp, err := throughRestarts(auth, func(ctx context.Context) (*financev1.CreditPartnerSettlementResponse, error) {
-					return escrows.CreditPartnerSettlement(ctx, credit(i))
-				})
-				if err != nil {
-					errs <- fmt.Errorf("line %d: %w", i, err)
-					continue
-				}
-				credited[i] = resp
-				done.Add(1)
-			}
+	killingFinance(t, lines, workers, func(i int) (err error) {
+		credited[i], err = throughRestarts(auth, func(ctx context.Context) (*financev1.CreditPartnerSettlementResponse, error) {
+			return escrows.CreditPartnerSettlement(ctx, credit(i))
 		})
-	}
-	wg.Wait()
+		return err
+	})
 	withdrawn := int64(0)
 	for n := range lines / 8 {
 		if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RecordPartnerWithdrawalResponse, error) {
@@ -359,10 +292,6 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 			t.Fatalf("withdrawal %d: %v", n, err)
 		}
 		withdrawn += withdrawal
-	}
-	close(errs)
-	for err := range errs {
-		t.Error(err)
 	}
 	var toVirtual, supplierNet int64
 	for i, r := range credited {
@@ -380,10 +309,11 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 	// an operator booked the rest to its unallocated receipts, then takes
 	// half of those as revenue. Finance is killed as the payout is sent.
 	const payout = 100_000
+	killed := make(chan error, 1)
 	go func() {
 		time.Sleep(2 * time.Millisecond)
 		_, err := killWhenRunning(financeBin, 30*time.Second)
-		kills <- err
+		killed <- err
 	}()
 	split, err := throughRestarts(auth, func(ctx context.Context) (*financev1.RecordPartnerWithdrawalResponse, error) {
 		return escrows.RecordPartnerWithdrawal(ctx, withdraw("payout-all", payout, true))
@@ -402,15 +332,8 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("allocation: %v", err)
 	}
-	for range 3 {
-		select {
-		case err := <-kills:
-			if err != nil {
-				t.Fatalf("kill finance: %v", err)
-			}
-		case <-time.After(time.Minute):
-			t.Fatal("finance was not killed three times while the commands ran")
-		}
+	if err := <-killed; err != nil {
+		t.Fatalf("kill finance as the payout was sent: %v", err)
 	}
 
 	// A replay of every command answers the first result and moves nothing.
@@ -519,51 +442,12 @@ func TestFinanceSurvivesKillDuringPayouts(t *testing.T) {
 		})
 		return r.GetPayout(), err
 	}
-	var done atomic.Int64
-	kills := make(chan error, 2)
-	go func() {
-		for _, after := range []int64{payouts / 4, 3 * payouts / 4} {
-			for done.Load() < after {
-				time.Sleep(time.Millisecond)
-			}
-			_, err := killWhenRunning(filepath.Join(shared.dir, "bin", "finance"), 30*time.Second)
-			kills <- err
-		}
-	}()
 	ids := make([]string, payouts)
-	var wg sync.WaitGroup
-	errs := make(chan error, payouts)
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < payouts; i += workers {
-				p, err := create(i)
-				if err != nil {
-					errs <- fmt.Errorf("payout %d: %w", i, err)
-					continue
-				}
-				ids[i] = p.GetId()
-				done.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	for range 2 {
-		select {
-		case err := <-kills:
-			if err != nil {
-				t.Fatalf("kill finance: %v", err)
-			}
-		case <-time.After(time.Minute):
-			t.Fatal("finance was not killed twice while the payouts were requested")
-		}
-	}
-	if t.Failed() {
-		return
-	}
+	killingFinance(t, payouts, workers, func(i int) error {
+		p, err := create(i)
+		ids[i] = p.GetId()
+		return err
+	})
 
 	// Every payout ends: asking again with its key answers the same payout
 	// and takes it on (finance asks the provider about one sent).
@@ -607,4 +491,58 @@ func TestFinanceSurvivesKillDuringPayouts(t *testing.T) {
 			b.GetPostedMinor(), b.GetPendingDebitsMinor(), earned, paidOut, earned-paidOut)
 	}
 	bookBalances(t, c)
+}
+
+// killingFinance runs step(i) for every i below n on workers goroutines
+// while finance is killed with SIGKILL twice: once a quarter of the steps
+// have succeeded and again, once it is back, when three quarters have. It
+// fails the test with every step's error, and stops it unless both kills
+// happened and every step succeeded.
+func killingFinance(t *testing.T, n, workers int, step func(i int) error) {
+	t.Helper()
+	var done atomic.Int64
+	kills := make(chan error, 2)
+	go func() {
+		for _, after := range []int64{int64(n) / 4, 3 * int64(n) / 4} {
+			for done.Load() < after {
+				time.Sleep(time.Millisecond)
+			}
+			pid, err := killWhenRunning(filepath.Join(shared.dir, "bin", "finance"), 30*time.Second)
+			if err == nil {
+				t.Logf("killed finance (pid %d) after %d of %d steps", pid, after, n)
+			}
+			kills <- err
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				if err := step(i); err != nil {
+					errs <- fmt.Errorf("step %d: %w", i, err)
+					continue
+				}
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for range 2 {
+		select {
+		case err := <-kills:
+			if err != nil {
+				t.Fatalf("kill finance: %v", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("finance was not killed twice while the steps ran")
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
 }
