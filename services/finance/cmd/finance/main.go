@@ -65,6 +65,9 @@ func run(ctx context.Context) error {
 		return nil
 	})
 	rt.ObserveFailingSteps("payouts", walletStore.FailingPayouts, "unsent")
+	rt.ObserveFailingSteps("topups", func(ctx context.Context) ([]service.FailingSteps, error) {
+		return store.FailingTopUps(ctx, app.TopUpPaymentKeyPrefix)
+	}, "unsettled")
 	return rt.Run(ctx)
 }
 

@@ -35,12 +35,16 @@ func NewEscrows(fin *Service, l Ledger, store EscrowStore, defaultCommissionBps 
 	return &Escrows{fin: fin, ledger: l, store: store, defaultCommission: defaultCommissionBps}
 }
 
+// TopUpPaymentKeyPrefix begins the ledger key of a top-up request's
+// payment; the request's id follows.
+const TopUpPaymentKeyPrefix = "topup:"
+
 // Idempotency keys of the escrow commands: their natural keys.
 func payKey(orderID string) string           { return "pay:" + orderID }
 func legKey(legID string) string             { return "leg:" + legID }
 func settleKey(subOrderID string) string     { return "settle:" + subOrderID }
 func refundKey(refundID string) string       { return "refund:" + refundID }
-func topUpKey(id string) string              { return "topup:" + id }
+func topUpKey(id string) string              { return TopUpPaymentKeyPrefix + id }
 func couponKey(sub, coupon string) string    { return escrow.CouponRef(sub, coupon) }
 func partnerKey(partner, line string) string { return "partner:" + partner + ":" + line }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
@@ -179,6 +180,14 @@ func TestTopUpPaidButNotSettledIsFinished(t *testing.T) {
 			if w := k.net(t, wallet); w != 50000-2*10000-2000 {
 				t.Fatalf("the payment did not commit: wallet %d", w)
 			}
+			// Operators see it (paid at t0, long ago); the request nobody
+			// paid is not counted.
+			unsettled := func(ctx context.Context) ([]service.FailingSteps, error) {
+				return postgres.New(k.pool).FailingTopUps(ctx, app.TopUpPaymentKeyPrefix)
+			}
+			if got := testkit.FailingSteps(t, unsettled); got["unsettled"].Count != 1 || len(got) != 1 {
+				t.Errorf("failing top-ups = %+v, want the interrupted one", got)
+			}
 
 			if tc.retry {
 				res, err := k.e.PayTopUp(ctx, svcs, short["s-1"].ID)
@@ -202,6 +211,9 @@ func TestTopUpPaidButNotSettledIsFinished(t *testing.T) {
 			if n, err := k.e.FinishInterruptedTopUps(ctx, -time.Second, 10); err != nil || n != 0 {
 				t.Errorf("recovery again finished %d, %v", n, err)
 			}
+			if got := testkit.FailingSteps(t, unsettled); len(got) != 0 {
+				t.Errorf("failing top-ups once finished = %+v", got)
+			}
 			if _, err := k.e.PayTopUp(ctx, svcs, short["s-1"].ID); err != nil {
 				t.Errorf("paying again: %v", err)
 			}
@@ -211,4 +223,43 @@ func TestTopUpPaidButNotSettledIsFinished(t *testing.T) {
 			k.balanced(t)
 		})
 	}
+}
+
+// A paid top-up request whose sub-order is short again (a freight leg paid
+// from escrow after the payment, the settlement then asking for more) is
+// not the recovery's: the new request is the buyer's to pay, and paying it
+// settles.
+func TestTopUpRecoveryLeavesAnEscrowShortAgainToTheBuyer(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 10000}}}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 12000, "USD")
+	if err != nil || first.TopUp == nil {
+		t.Fatalf("settling short: %+v, %v", first, err)
+	}
+	dying := app.NewEscrows(k.fin, k.ledger, stopsAfterTopUpPayment{postgres.New(k.pool), true}, escrow.DefaultCommissionBps)
+	if _, err := dying.PayTopUp(ctx, svcs, first.TopUp.ID); !errors.Is(err, errStopped) {
+		t.Fatalf("interrupted top-up payment: %v", err)
+	}
+	if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-1", CarrierID: "c-1", Amount: 500, Currency: "USD"}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 12000, "USD")
+	if err != nil || again.TopUp == nil || again.TopUp.Amount != 500 {
+		t.Fatalf("settling short again: %+v, %v; want a request for 500", again, err)
+	}
+	if n, err := k.e.FinishInterruptedTopUps(ctx, -time.Second, 10); err != nil || n != 0 {
+		t.Fatalf("recovery took on %d, %v; want none while the buyer is asked again", n, err)
+	}
+	res, err := k.e.PayTopUp(ctx, svcs, again.TopUp.ID)
+	if err != nil || res.Record.State != escrow.StateSettled {
+		t.Fatalf("paying the second request: %+v, %v", res, err)
+	}
+	if w := k.net(t, escrow.BuyerWallet("buyer-1", "USD")); w != 50000-10000-2000-500 {
+		t.Errorf("wallet %d, want %d", w, 50000-10000-2000-500)
+	}
+	k.balanced(t)
 }

@@ -291,7 +291,7 @@ func (e *Escrows) RunTopUpRecovery(ctx context.Context, interval time.Duration, 
 // nothing else would finish them. Each is taken where it stopped, as the
 // payer's retry would. It returns how many it finished and the first error.
 func (e *Escrows) FinishInterruptedTopUps(ctx context.Context, age time.Duration, limit int) (int, error) {
-	ids, err := e.store.InterruptedTopUps(ctx, e.fin.clock().Add(-age), topUpKey(""), limit)
+	ids, err := e.store.InterruptedTopUps(ctx, e.fin.clock().Add(-age), TopUpPaymentKeyPrefix, limit)
 	if err != nil {
 		return 0, err
 	}

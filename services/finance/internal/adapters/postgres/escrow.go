@@ -12,6 +12,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
@@ -201,17 +202,34 @@ func (s *Store) MarkTopUpPaid(ctx context.Context, id string, at time.Time) erro
 // keyed keyPrefix + the request id, committed) whose sub-order's escrow is
 // still held: the process stopped between the payment and the settlement.
 // An open request without a committed payment is the buyer's to pay and is
-// not returned.
+// not returned, nor is a paid one whose sub-order has such a request open
+// (the settlement after its payment found escrow short again).
 func (s *Store) InterruptedTopUps(ctx context.Context, before time.Time, keyPrefix string, limit int) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT t.id::text FROM topup_requests t JOIN escrows e ON e.sub_order_id = t.sub_order_id
-		WHERE e.state = 'held' AND (
-			(t.state = 'paid' AND t.paid_at < $1) OR
-			(t.state = 'open' AND EXISTS (SELECT 1 FROM ledger_commands c WHERE c.idempotency_key = $2 || t.id::text AND c.created_at < $1)))
-		ORDER BY t.created_at LIMIT $3`, before, keyPrefix, limit)
+	rows, err := s.pool.Query(ctx, `SELECT t.id::text `+interruptedTopUps+` ORDER BY t.created_at LIMIT $3`, before, keyPrefix, limit)
 	if err != nil {
 		return nil, fmt.Errorf("interrupted top-ups: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// interruptedTopUps selects the requests InterruptedTopUps returns ($1
+// before, $2 the payment's key prefix).
+const interruptedTopUps = `FROM topup_requests t JOIN escrows e ON e.sub_order_id = t.sub_order_id
+	WHERE e.state = 'held' AND (
+		(t.state = 'paid' AND t.paid_at < $1 AND NOT EXISTS (
+			SELECT 1 FROM topup_requests o WHERE o.sub_order_id = t.sub_order_id AND o.state = 'open')) OR
+		(t.state = 'open' AND EXISTS (SELECT 1 FROM ledger_commands c WHERE c.idempotency_key = $2 || t.id::text AND c.created_at < $1)))`
+
+// FailingTopUps counts, for the kit's failing-steps gauges, the top-up
+// requests paid over a minute ago whose sub-order is still not settled
+// (kind "unsettled"): the recovery finishes them within a minute, so one
+// counted for long is a settlement that keeps failing while the buyer's
+// money waits in escrow. Counted from the request's payment, or its
+// creation when only the payment's ledger command committed.
+func (s *Store) FailingTopUps(ctx context.Context, keyPrefix string) ([]service.FailingSteps, error) {
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT 'unsettled', count(*),
+		coalesce(extract(epoch FROM now() - min(coalesce(t.paid_at, t.created_at))), 0)::float8 `+interruptedTopUps+` HAVING count(*) > 0`,
+		time.Now().Add(-time.Minute), keyPrefix)
 }
 
 // SaveWaitingRefund records a waiting claw-back and its events once.
