@@ -54,14 +54,14 @@ func run(ctx context.Context) error {
 	escrows := app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps)
 	grpcapi.NewEscrows(escrows).Register(rt.Server.GRPC())
 	rt.Go("topup-recovery", func(ctx context.Context) error {
-		escrows.RunTopUpRecovery(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("finishing interrupted top-ups", "error", err) })
+		escrows.RunTopUpRecovery(ctx, recoveryInterval, func(err error) { rt.Log.Warn("finishing interrupted top-ups", "error", err) })
 		return nil
 	})
 	walletStore := postgres.NewWallets(store)
 	wallets := app.NewWallets(walletStore, book, payprovider.New(cfg.PaymentProvider))
 	grpcapi.NewWallets(wallets).Register(rt.Server.GRPC())
 	rt.Go("payout-worker", func(ctx context.Context) error {
-		wallets.RunPayoutWorker(ctx, payoutRetryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
+		wallets.RunPayoutWorker(ctx, recoveryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
 		return nil
 	})
 	rt.ObserveFailingSteps("payouts", walletStore.FailingPayouts, "unsent")
@@ -71,8 +71,8 @@ func run(ctx context.Context) error {
 	return rt.Run(ctx)
 }
 
-// payoutRetryInterval is how often the payout worker looks for payouts
-// left between steps (a crash, a provider that was down), and how long a
-// payout must have waited to be picked up; the top-up recovery uses it for
-// paid top-up requests whose sub-order was not settled.
-const payoutRetryInterval = 30 * time.Second
+// recoveryInterval is how often the payout worker and the top-up recovery
+// look for work left between steps (a crash, a provider that was down):
+// payouts, and paid top-up requests whose sub-order was not settled; and
+// how long that work must have waited to be picked up.
+const recoveryInterval = 30 * time.Second

@@ -32,10 +32,7 @@ func (stopsBeforeMarking) MarkSettled(context.Context, escrow.Record) error { re
 func TestSettlementInterruptedBeforeItsRecordIsFinishedByTheRetry(t *testing.T) {
 	k := newEscrowKit(t)
 	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
-	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
-		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 10000}}}); err != nil {
-		t.Fatal(err)
-	}
+	k.payUSD(t, "o-1", "s-1", 10000)
 	dying := app.NewEscrows(k.fin, k.ledger, stopsBeforeMarking{postgres.New(k.pool)}, escrow.DefaultCommissionBps)
 	if _, err := dying.SettleSubOrder(ctx, svcs, "s-1", 8000, "USD"); !errors.Is(err, errStopped) {
 		t.Fatalf("interrupted settlement: %v", err)
@@ -159,10 +156,7 @@ func TestTopUpPaidButNotSettledIsFinished(t *testing.T) {
 			k := newEscrowKit(t)
 			k.fund(t, "buyer-1", "USD", 50000, "fund-1")
 			for _, sub := range []string{"s-1", "s-2"} {
-				if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-" + sub, BuyerID: "buyer-1", BuyerCurrency: "USD",
-					Shares: []escrow.Share{{SubOrderID: sub, SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 10000}}}); err != nil {
-					t.Fatal(err)
-				}
+				k.payUSD(t, "o-"+sub, sub, 10000)
 			}
 			short := map[string]escrow.TopUp{}
 			for _, sub := range []string{"s-1", "s-2"} {
@@ -232,10 +226,7 @@ func TestTopUpPaidButNotSettledIsFinished(t *testing.T) {
 func TestTopUpRecoveryLeavesAnEscrowShortAgainToTheBuyer(t *testing.T) {
 	k := newEscrowKit(t)
 	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
-	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
-		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 10000}}}); err != nil {
-		t.Fatal(err)
-	}
+	k.payUSD(t, "o-1", "s-1", 10000)
 	first, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 12000, "USD")
 	if err != nil || first.TopUp == nil {
 		t.Fatalf("settling short: %+v, %v", first, err)

@@ -53,6 +53,16 @@ func (k escrowKit) fund(t *testing.T, buyerID, currency string, amount int64, ke
 	}
 }
 
+// payUSD pays a checkout of one USD sub-order of org-1 from buyer-1's
+// wallet.
+func (k escrowKit) payUSD(t *testing.T, orderID, subOrderID string, amount int64) {
+	t.Helper()
+	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: orderID, BuyerID: "buyer-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{{SubOrderID: subOrderID, SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: amount}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // net is an account's credits less debits, 0 for an account never used.
 func (k escrowKit) net(t *testing.T, ref ledger.AccountRef) int64 {
 	t.Helper()
@@ -311,10 +321,7 @@ func TestPlatformPaysPartnerOrdersFreight(t *testing.T) {
 func TestPlatformPaysReturnParcelsFreight(t *testing.T) {
 	k := newEscrowKit(t)
 	k.fund(t, "buyer-1", "USD", 10000, "fund-1")
-	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
-		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 2500}}}); err != nil {
-		t.Fatal(err)
-	}
+	k.payUSD(t, "o-1", "s-1", 2500)
 	leg := escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-r1", CarrierID: "carrier-1", Amount: 800, Currency: "USD", FromPlatform: true}
 	_, err := k.e.PayFreightLeg(ctx, svcs, leg)
 	if e := (*apperr.Error)(nil); !errors.As(err, &e) || e.Reason != "FREIGHT_FROM_ESCROW" {
