@@ -20,7 +20,8 @@ type PartnerCreditInput = escrow.PartnerSettlementLine
 // virtual account (our money at the partner) is debited with the supplier's
 // payable and the platform's commission (the supplier's rate), and the fees
 // the partner kept are recorded in its fees account; idempotent on the
-// partner and line. What the partner owes us leaves by
+// partner and line: a retry answers the first split, even when the
+// supplier's rate changed since. What the partner owes us leaves by
 // RecordPartnerWithdrawal.
 func (e *Escrows) CreditPartnerSettlement(ctx context.Context, caller auth.Caller, in PartnerCreditInput) (escrow.PartnerPlan, error) {
 	if _, err := requireService(caller); err != nil {
@@ -31,6 +32,9 @@ func (e *Escrows) CreditPartnerSettlement(ctx context.Context, caller auth.Calle
 		return escrow.PartnerPlan{}, err
 	}
 	in.CommissionBps = bps
+	if in.BookedCommission, err = e.bookedCommission(ctx, in); err != nil {
+		return escrow.PartnerPlan{}, err
+	}
 	plan, err := escrow.PlanPartnerSettlement(in)
 	if err != nil {
 		return escrow.PartnerPlan{}, err
@@ -43,6 +47,46 @@ func (e *Escrows) CreditPartnerSettlement(ctx context.Context, caller auth.Calle
 		return escrow.PartnerPlan{}, err
 	}
 	return plan, nil
+}
+
+// bookedCommission is the commission a line's credit booked when it was
+// recorded before, nil when it was not: a retry repeats the first command
+// (the ledger answers its first result) even when the supplier's rate
+// changed since, as a credit cut short by a crash is retried later. The
+// line's transfers are told from another partner's line of the same id by
+// the partner's accounts they draw on.
+func (e *Escrows) bookedCommission(ctx context.Context, in PartnerCreditInput) (*int64, error) {
+	prior, err := e.ledger.TransfersByReference(ctx, in.LineID)
+	if err != nil || len(prior) == 0 {
+		return nil, err
+	}
+	ids := map[ledger.AccountRef]string{}
+	for _, ref := range []ledger.AccountRef{escrow.PartnerVirtual(in.PartnerID, in.Currency), escrow.PartnerSettlement(in.PartnerID, in.Currency), escrow.Revenue(in.Currency)} {
+		acct, err := e.ledger.AccountByRef(ctx, ref)
+		if apperr.IsKind(err, apperr.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids[ref] = acct.ID
+	}
+	virtual, settlement, revenue := ids[escrow.PartnerVirtual(in.PartnerID, in.Currency)], ids[escrow.PartnerSettlement(in.PartnerID, in.Currency)], ids[escrow.Revenue(in.Currency)]
+	var recorded bool
+	var booked int64
+	for _, t := range prior {
+		if t.DebitAccount != virtual && t.DebitAccount != settlement {
+			continue
+		}
+		recorded = true
+		if t.DebitAccount == virtual && t.CreditAccount == revenue {
+			booked = t.Amount
+		}
+	}
+	if !recorded {
+		return nil, nil
+	}
+	return &booked, nil
 }
 
 // PartnerWithdrawalInput is money the platform withdrew from its virtual

@@ -191,3 +191,59 @@ func TestAllocatePartnerReceipts(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// A line's credit retried after the supplier's commission changed (a credit
+// cut short by a crash, retried once finance is back) repeats the first
+// command: the first split, nothing moved twice, nothing refused. A new
+// line takes the new rate; another body under the same line is still
+// refused.
+func TestPartnerCreditRetriedAfterTheRateChanged(t *testing.T) {
+	k := newEscrowKit(t)
+	line := func(partner, id string, gross int64) app.PartnerCreditInput {
+		return app.PartnerCreditInput{PartnerID: partner, LineID: id, SupplierOrgID: "org-1", Currency: "EUR", Gross: gross, Fees: 200}
+	}
+	first, err := k.e.CreditPartnerSettlement(ctx, svcs, line("p-1", "l-1", 10000))
+	if err != nil || first.Commission != 500 {
+		t.Fatalf("first credit: %+v, %v", first, err)
+	}
+	if err := k.e.SetCommissionRate(ctx, admin, "org-1", 1000); err != nil {
+		t.Fatal(err)
+	}
+	payable := escrow.SupplierPayable("org-1", "EUR")
+	for _, tc := range []struct {
+		name       string
+		in         app.PartnerCreditInput
+		kind       apperr.Kind // the refusal, or KindUnknown for success
+		commission int64
+		payable    int64 // the supplier's payable afterwards
+	}{
+		{name: "the retry", in: line("p-1", "l-1", 10000), commission: 500, payable: 9300},
+		{name: "the same line, another gross", in: line("p-1", "l-1", 9000), kind: apperr.KindAlreadyExists, payable: 9300},
+		{name: "another partner's line of the same id", in: line("p-2", "l-1", 10000), commission: 1000, payable: 9300 + 8800},
+		{name: "a new line", in: line("p-1", "l-2", 10000), commission: 1000, payable: 9300 + 2*8800},
+		{name: "the new line again", in: line("p-1", "l-2", 10000), commission: 1000, payable: 9300 + 2*8800},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan, err := k.e.CreditPartnerSettlement(ctx, svcs, tc.in)
+			switch {
+			case tc.kind != apperr.KindUnknown && !apperr.IsKind(err, tc.kind):
+				t.Errorf("err = %v, want kind %v", err, tc.kind)
+			case tc.kind == apperr.KindUnknown && err != nil:
+				t.Fatal(err)
+			case tc.kind == apperr.KindUnknown && plan.Commission != tc.commission:
+				t.Errorf("commission %d, want %d", plan.Commission, tc.commission)
+			}
+			if got := k.net(t, payable); got != tc.payable {
+				t.Errorf("the supplier's payable is %d, want %d", got, tc.payable)
+			}
+		})
+	}
+	var n int
+	if err := k.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE subject = 'finance.partner.credited'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Errorf("%d finance.partner.credited events, want one per line credited (3)", n)
+	}
+	k.balanced(t)
+}

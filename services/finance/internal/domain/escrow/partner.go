@@ -19,6 +19,11 @@ type PartnerSettlementLine struct {
 	// supplier is owed Gross − Fees − commission.
 	Gross, Fees   int64
 	CommissionBps int64
+	// BookedCommission, when set, is the commission the line's first
+	// credit booked: a retry repeats the first command whatever the
+	// supplier's rate is by then, instead of being refused as another
+	// command under the same key.
+	BookedCommission *int64
 }
 
 // PartnerPlan is a partner settlement's transfers and split.
@@ -51,6 +56,9 @@ func PlanPartnerSettlement(l PartnerSettlementLine) (PartnerPlan, error) {
 	c, err := commission(l.Gross, l.CommissionBps, l.Currency)
 	if err != nil {
 		return PartnerPlan{}, err
+	}
+	if l.BookedCommission != nil {
+		c = *l.BookedCommission
 	}
 	p := PartnerPlan{Commission: c, Fees: l.Fees, SupplierNet: l.Gross - l.Fees - c}
 	if p.SupplierNet < 0 {
