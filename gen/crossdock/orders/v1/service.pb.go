@@ -3062,7 +3062,13 @@ type PlaceExternalOrderRequest struct {
 	BuyerRef string          `protobuf:"bytes,3,opt,name=buyer_ref,json=buyerRef,proto3" json:"buyer_ref,omitempty"`
 	Lines    []*CheckoutLine `protobuf:"bytes,4,rep,name=lines,proto3" json:"lines,omitempty"`
 	// Where physical goods go.
-	Address       *v1.Address `protobuf:"bytes,5,opt,name=address,proto3" json:"address,omitempty"`
+	Address *v1.Address `protobuf:"bytes,5,opt,name=address,proto3" json:"address,omitempty"`
+	// Only answer the order placed before for this channel and partner order
+	// (replayed); NOT_FOUND (reason EXTERNAL_ORDER_NOT_PLACED) when there is
+	// none, and nothing is placed. How a caller that lost a placing's answer
+	// learns whether it was placed once the partner order may no longer be
+	// (cancelled on the partner).
+	ExistingOnly  bool `protobuf:"varint,6,opt,name=existing_only,json=existingOnly,proto3" json:"existing_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3130,6 +3136,13 @@ func (x *PlaceExternalOrderRequest) GetAddress() *v1.Address {
 		return x.Address
 	}
 	return nil
+}
+
+func (x *PlaceExternalOrderRequest) GetExistingOnly() bool {
+	if x != nil {
+		return x.ExistingOnly
+	}
+	return false
 }
 
 type PlaceExternalOrderResponse struct {
@@ -3567,13 +3580,14 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\"T\n" +
 	"\x16ConfirmReceiptResponse\x12:\n" +
-	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\xef\x01\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\x94\x02\n" +
 	"\x19PlaceExternalOrderRequest\x12\x18\n" +
 	"\achannel\x18\x01 \x01(\tR\achannel\x12*\n" +
 	"\x11external_order_id\x18\x02 \x01(\tR\x0fexternalOrderId\x12\x1b\n" +
 	"\tbuyer_ref\x18\x03 \x01(\tR\bbuyerRef\x127\n" +
 	"\x05lines\x18\x04 \x03(\v2!.crossdock.orders.v1.CheckoutLineR\x05lines\x126\n" +
-	"\aaddress\x18\x05 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\"j\n" +
+	"\aaddress\x18\x05 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12#\n" +
+	"\rexisting_only\x18\x06 \x01(\bR\fexistingOnly\"j\n" +
 	"\x1aPlaceExternalOrderResponse\x120\n" +
 	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\x12\x1a\n" +
 	"\breplayed\x18\x02 \x01(\bR\breplayed\"d\n" +

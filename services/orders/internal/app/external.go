@@ -23,7 +23,11 @@ type ExternalOrderInput struct {
 	Channel, ExternalOrderID, BuyerRef string
 	Lines                              []domain.CartLine
 	Address                            *domain.Address
+	// ExistingOnly answers only an order placed before: one never placed
+	// is NotFound (reason EXTERNAL_ORDER_NOT_PLACED) and nothing is placed.
+	ExistingOnly bool
 }
+
 
 // ExternalOrderResult is one partner order's answer: the local order
 // (Replayed when it existed already) or why it was refused.
@@ -36,7 +40,8 @@ type ExternalOrderResult struct {
 // PlaceExternalOrder creates an already-paid order from a partner channel:
 // the same split, stock reserved for fulfilment, no freight estimate and no
 // wallet (its money arrives by the partner's settlement). Idempotent on
-// (channel, external order id).
+// (channel, external order id); with ExistingOnly it only looks the order
+// up.
 func (s *Service) PlaceExternalOrder(ctx context.Context, c auth.Caller, in ExternalOrderInput) (domain.Order, bool, error) {
 	res, err := s.PlaceExternalOrders(ctx, c, []ExternalOrderInput{in})
 	if err != nil {
@@ -76,6 +81,12 @@ func (s *Service) PlaceExternalOrders(ctx context.Context, c auth.Caller, ins []
 	if err != nil {
 		return nil, err
 	}
+	todo = slices.DeleteFunc(todo, func(i int) bool {
+		if ins[i].ExistingOnly {
+			out[i].Err = apperr.NotFound("external order", ins[i].ExternalOrderID).WithReason("EXTERNAL_ORDER_NOT_PLACED")
+		}
+		return ins[i].ExistingOnly
+	})
 	placed, err := s.draftExternal(ctx, ins, ids, todo, out)
 	if err != nil {
 		return nil, err

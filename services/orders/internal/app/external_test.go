@@ -17,7 +17,8 @@ var docking = auth.Caller{Subject: "platform-docking", Kind: auth.KindService, R
 // A page of partner orders is answered order by order: new ones placed
 // once (a partner order listed twice too), one placed before replayed, one
 // with a SKU not on sale or not enough stock refused alone with nothing
-// left held, and an orders.order.paid per new order.
+// left held, and an orders.order.paid per new order; a lookup answers an
+// order placed before and places none.
 func TestExternalOrdersArePlacedAPageAtATime(t *testing.T) {
 	s := newSaga(t)
 	to := &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}
@@ -28,6 +29,7 @@ func TestExternalOrdersArePlacedAPageAtATime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lookup := func(in app.ExternalOrderInput) app.ExternalOrderInput { in.ExistingOnly = true; return in }
 	unknown := domain.SKU{ID: uuid.New()}
 	page := []app.ExternalOrderInput{
 		order("DH-1", line(s.phone, 1)),                    // placed before
@@ -36,6 +38,8 @@ func TestExternalOrdersArePlacedAPageAtATime(t *testing.T) {
 		order("DH-4", line(s.scarf, 1), line(s.phone, 50)), // more phones than there are
 		order("DH-2", line(s.phone, 2), line(s.scarf, 1)),  // listed twice
 		{Channel: "own", ExternalOrderID: "DH-5", BuyerRef: "kim", Lines: []domain.CartLine{line(s.code, 1)}},
+		lookup(order("DH-1", line(s.phone, 1))), // looked up: placed before
+		lookup(order("DH-9", line(s.phone, 1))), // looked up: never placed
 	}
 	res, err := s.svc.PlaceExternalOrders(ctx, docking, page)
 	if err != nil {
@@ -60,15 +64,19 @@ func TestExternalOrdersArePlacedAPageAtATime(t *testing.T) {
 	if apperr.KindOf(res[5].Err) != apperr.KindInvalid {
 		t.Errorf("not a partner channel: %v", res[5].Err)
 	}
+	if r := res[6]; r.Err != nil || !r.Replayed || r.Order.ID != before.ID {
+		t.Errorf("looked up, placed before: %+v", r)
+	}
+	wantKind(t, res[7].Err, apperr.KindNotFound, "EXTERNAL_ORDER_NOT_PLACED")
 	// Phones: 10 - 1 (DH-1) - 2 (DH-2); scarves: 10 - 1 (DH-2), DH-4's
-	// scarf given back.
+	// scarf given back; nothing for DH-9, only looked up.
 	if s.w.stock[s.phone.ID] != 7 || s.w.stock[s.scarf.ID] != 9 {
 		t.Errorf("stock: phones %d, scarves %d", s.w.stock[s.phone.ID], s.w.stock[s.scarf.ID])
 	}
 	if n := s.outboxCount(t, app.SubjectOrderPaid); n != 2 {
 		t.Errorf("%d orders.order.paid, want 2 (DH-1, DH-2)", n)
 	}
-	for _, id := range []string{"DH-3", "DH-4"} {
+	for _, id := range []string{"DH-3", "DH-4", "DH-9"} {
 		if _, err := s.store.GetOrder(ctx, domain.OrderID("partner:dh", "", id), false); !apperr.IsKind(err, apperr.KindNotFound) {
 			t.Errorf("%s stored: %v", id, err)
 		}

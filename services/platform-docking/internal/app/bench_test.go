@@ -247,13 +247,15 @@ type orderBook struct {
 	mu    sync.Mutex
 	byKey map[string]app.PlacedOrder
 	// calls counts the calls by partner order id; fail fails those of the
-	// partner orders in it.
+	// partner orders in it; lose places those in it and fails the call,
+	// as an answer lost on the way.
 	calls map[string]int
 	fail  map[string]error
+	lose  map[string]bool
 }
 
 func newOrderBook() *orderBook {
-	return &orderBook{byKey: map[string]app.PlacedOrder{}, calls: map[string]int{}, fail: map[string]error{}}
+	return &orderBook{byKey: map[string]app.PlacedOrder{}, calls: map[string]int{}, fail: map[string]error{}, lose: map[string]bool{}}
 }
 
 func (o *orderBook) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]app.Placing, error) {
@@ -271,6 +273,9 @@ func (o *orderBook) placeOne(_ context.Context, in app.ExternalOrder) (app.Place
 	if placed, ok := o.byKey[key]; ok {
 		return placed, nil
 	}
+	if in.ExistingOnly {
+		return app.PlacedOrder{}, apperr.NotFound("external order", in.ExternalOrderID)
+	}
 	sub := app.PlacedSubOrder{SettledSubOrder: domain.SettledSubOrder{SubOrderID: uuid.NewString(), SupplierID: uuid.NewString(),
 		Currency: "EUR"}}
 	for _, l := range in.Lines {
@@ -279,6 +284,9 @@ func (o *orderBook) placeOne(_ context.Context, in app.ExternalOrder) (app.Place
 	}
 	placed := app.PlacedOrder{OrderID: uuid.New(), SubOrders: []app.PlacedSubOrder{sub}}
 	o.byKey[key] = placed
+	if o.lose[in.ExternalOrderID] {
+		return app.PlacedOrder{}, apperr.Unavailable("the answer was lost")
+	}
 	return placed, nil
 }
 

@@ -110,6 +110,9 @@ func (o *propOrders) placeOne(_ context.Context, in app.ExternalOrder) (app.Plac
 		o.replays++
 		return p, nil
 	}
+	if in.ExistingOnly {
+		return app.PlacedOrder{}, apperr.NotFound("external order", in.ExternalOrderID)
+	}
 	p := app.PlacedOrder{OrderID: uuid.NewSHA1(uuid.NameSpaceOID, []byte(key))}
 	bySupplier := map[string]int{}
 	for _, l := range in.Lines {

@@ -14,8 +14,9 @@ import (
 // pullOrders reads one window of a partner's orders, page by page, and
 // takes each order once: a paid one is placed as a local order (placing is
 // idempotent on the partner order, and the pulled order is recorded after
-// it, so a crash in between places nothing twice), an unknown status is
-// held for an operator. The watermark moves to the window's end only after
+// it, so a crash in between places nothing twice, and one no longer paid
+// by the next read is looked up), an unknown status is held for an
+// operator. The watermark moves to the window's end only after
 // every order of the window is stored: a failure leaves it, and the next
 // round reads the window again.
 func (t *Trade) pullOrders(ctx context.Context, p domain.Partner, conn OrderConnector) error {
@@ -108,10 +109,12 @@ type taking struct {
 	lines    []domain.OrderLine
 	problem  string
 	rec      PulledRecord
-	// place is set for a paid order not imported yet; err is its placing's
-	// failure worth retrying, which leaves the order unrecorded.
-	place bool
-	err   error
+	// place is set for a paid order not imported yet, lookup for one
+	// docking may have placed without recording it (mayHaveBeenPlaced);
+	// err is the call's failure worth retrying, which leaves the order
+	// unrecorded.
+	place, lookup bool
+	err           error
 }
 
 // takeAll records a page of pulled orders and places those paid and new,
@@ -178,17 +181,15 @@ func (t *Trade) plan(p domain.Partner, tk *taking, prev map[string]PulledOrder, 
 	o := tk.order
 	rec := PulledOrder{PartnerID: p.ID, PartnerOrderID: o.ID, PartnerStatus: o.RawStatus, Raw: o.Raw,
 		PartnerUpdatedAt: o.UpdatedAt, FirstSeenAt: now, UpdatedAt: now}
-	if before, seen := prev[o.ID]; seen {
+	before, seen := prev[o.ID]
+	if seen {
 		rec.FirstSeenAt = before.FirstSeenAt
 		if before.State == PulledImported {
 			// Later versions of the order are kept, and a status we do not
 			// know still alerts.
 			rec.State, rec.OrderID = PulledImported, before.OrderID
-			if tk.decision == domain.Hold || o.Status == domain.OrderCancelled {
-				rec.Problem = "after import: " + orEmpty(tk.problem, "cancelled on the partner")
-				t.log.Error("a partner order changed after its import in a way docking cannot follow", "partner", p.Code, "partner_order_id", o.ID, "status", o.RawStatus)
-			}
 			tk.rec.Order = rec
+			t.changedAfterImport(p, tk)
 			return
 		}
 	}
@@ -201,7 +202,39 @@ func (t *Trade) plan(p domain.Partner, tk *taking, prev map[string]PulledOrder, 
 	default:
 		tk.place = true
 	}
+	// Asked once per status: the record written after the lookup answers
+	// it for the later reads of the same version.
+	tk.lookup = !tk.place && mayHaveBeenPlaced(tk) && (!seen || before.PartnerStatus != o.RawStatus)
 	tk.rec.Order = rec
+}
+
+// mayHaveBeenPlaced tells a pulled order docking cannot place now but may
+// have placed on an earlier read without recording it (the placing's
+// answer lost, or docking stopped before its record): it left the paid
+// statuses for one that is not awaiting payment (cancelled on the partner,
+// a status we do not know) and its lines could have been placed. Its
+// local order, if any, must be found and recorded imported, or it would
+// be fulfilled with nobody told the partner order is gone.
+func mayHaveBeenPlaced(tk *taking) bool {
+	if tk.order.Status == domain.OrderAwaitingPayment {
+		return false
+	}
+	for _, l := range tk.lines {
+		if l.Quantity <= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// changedAfterImport alerts an operator to an imported order cancelled on
+// the partner or moved to a status docking cannot follow.
+func (t *Trade) changedAfterImport(p domain.Partner, tk *taking) {
+	o := tk.order
+	if tk.decision == domain.Hold || o.Status == domain.OrderCancelled {
+		tk.rec.Order.Problem = "after import: " + orEmpty(tk.problem, "cancelled on the partner")
+		t.log.Error("a partner order changed after its import in a way docking cannot follow", "partner", p.Code, "partner_order_id", o.ID, "status", o.RawStatus)
+	}
 }
 
 // placeAll places the orders to place, MaxPlacePerCall per orders call,
@@ -210,7 +243,7 @@ func (t *Trade) plan(p domain.Partner, tk *taking, prev map[string]PulledOrder, 
 func (t *Trade) placeAll(ctx context.Context, p domain.Partner, takes []taking) error {
 	var todo []*taking
 	for i := range takes {
-		if takes[i].place {
+		if takes[i].place || takes[i].lookup {
 			todo = append(todo, &takes[i])
 		}
 	}
@@ -220,7 +253,8 @@ func (t *Trade) placeAll(ctx context.Context, p domain.Partner, takes []taking) 
 		in := make([]ExternalOrder, len(chunk))
 		for k, tk := range chunk {
 			o := tk.order
-			in[k] = ExternalOrder{Channel: domain.Channel(p.Code), ExternalOrderID: o.ID, BuyerRef: orEmpty(o.BuyerRef, "unknown"), Lines: tk.lines, Address: o.Address}
+			in[k] = ExternalOrder{Channel: domain.Channel(p.Code), ExternalOrderID: o.ID, BuyerRef: orEmpty(o.BuyerRef, "unknown"), Lines: tk.lines, Address: o.Address,
+				ExistingOnly: tk.lookup}
 		}
 		answers, err := t.orders.PlaceExternal(ctx, in)
 		if err == nil && len(answers) != len(chunk) {
@@ -242,6 +276,10 @@ func (t *Trade) placeAll(ctx context.Context, p domain.Partner, takes []taking) 
 // took applies one order's placing: imported, held when the mesh refuses
 // it for good, or tk.err when it may take it later.
 func (t *Trade) took(p domain.Partner, tk *taking, a Placing) {
+	if tk.lookup {
+		t.lookedUp(p, tk, a)
+		return
+	}
 	o := tk.order
 	switch err := a.Err; {
 	case err == nil:
@@ -252,6 +290,23 @@ func (t *Trade) took(p domain.Partner, tk *taking, a Placing) {
 		t.log.Error("a paid partner order cannot be placed; held for an operator", "partner", p.Code, "partner_order_id", o.ID, "error", err)
 	default:
 		tk.err = err
+	}
+}
+
+// lookedUp applies a lookup's answer: the local order placed before is
+// recorded imported and the change alerts, as for any imported order; one
+// never placed, or that orders would refuse for good (so could not have
+// placed), keeps the record plan made; any other answer leaves the order
+// unrecorded, to be looked up on the next read.
+func (t *Trade) lookedUp(p domain.Partner, tk *taking, a Placing) {
+	switch {
+	case a.Err == nil:
+		tk.rec.Order.State, tk.rec.Order.OrderID, tk.rec.Order.Problem = PulledImported, &a.Order.OrderID, ""
+		tk.rec.SubOrders = importedSubOrders(tk.order, a.Order)
+		t.changedAfterImport(p, tk)
+	case refusedForGood(a.Err):
+	default:
+		tk.err = a.Err
 	}
 }
 

@@ -114,6 +114,60 @@ func TestPullImportsEachPaidOrderOnce(t *testing.T) {
 	}
 }
 
+// An order placed whose answer was lost (or docking stopped before its
+// record), then cancelled on the partner before the next read, is not
+// taken for one never placed: its local order is looked up, recorded
+// imported and flagged for an operator (it must not be fulfilled
+// silently). An order cancelled before it was paid is looked up once, found
+// never placed, and waits.
+func TestPullFindsAnOrderPlacedButNotRecordedOnceCancelled(t *testing.T) {
+	clk := &benchClock{}
+	m := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 3})
+	fillMarket(t, m, clk, 20)
+	all := m.Orders()
+	unpaid, err := m.PlaceOrder("bob", partnersim.Address{Recipient: "Bob", CountryCode: "DE", City: "Köln"},
+		[]partnersim.ItemInput{{Marker: all[0].Items[0].Marker, Quantity: 1}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newPullFixture(t, m, testTiming)
+	lost := all[5].OrderID
+	f.orders.lose[lost] = true
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := f.pulled(t)[lost]; ok {
+		t.Fatalf("%s recorded though its placing's answer was lost: %+v", lost, p)
+	}
+	delete(f.orders.lose, lost)
+	for _, id := range []string{lost, unpaid.OrderID} {
+		if _, err := m.Cancel(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		if err := f.round(t); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	got := f.pulled(t)
+	placed := f.orders.byKey[domain.Channel("bench")+"\x00"+lost]
+	if p := got[lost]; p.state != app.PulledImported || p.orderID == nil || *p.orderID != placed.OrderID.String() || p.subs != 1 ||
+		p.problem != "after import: cancelled on the partner" {
+		t.Errorf("placed, answer lost, then cancelled: %+v, want imported as %s and flagged", p, placed.OrderID)
+	}
+	if p := got[unpaid.OrderID]; p.state != app.PulledWaiting || p.orderID != nil {
+		t.Errorf("cancelled unpaid: %+v, want waiting", p)
+	}
+	if n := f.orders.calls[unpaid.OrderID]; n != 1 {
+		t.Errorf("the cancelled unpaid order was looked up %d times over two reads, want once", n)
+	}
+	if n := f.orders.placed(); n != len(all) {
+		t.Errorf("%d local orders, want %d (none for the unpaid one)", n, len(all))
+	}
+}
+
 // An order the orders service cannot take now fails the pull: the orders
 // placed before it are recorded, it is not, and the watermark stays until a
 // round stores the whole window.

@@ -402,6 +402,9 @@ type ExternalOrder struct {
 	BuyerRef        string
 	Lines           []domain.OrderLine
 	Address         *domain.Address
+	// ExistingOnly only looks the order up: the local order placed before
+	// for it, or NotFound, and nothing is placed.
+	ExistingOnly bool
 }
 
 // PlacedOrder is the local order placed for a partner order.

@@ -294,7 +294,8 @@ func (s *Server) PlaceExternalOrders(ctx context.Context, req *ordersv1.PlaceExt
 // externalOrderInput reads one partner order.
 func externalOrderInput(req *ordersv1.PlaceExternalOrderRequest) (app.ExternalOrderInput, error) {
 	var v apperr.Violations
-	in := app.ExternalOrderInput{Channel: req.GetChannel(), ExternalOrderID: req.GetExternalOrderId(), BuyerRef: req.GetBuyerRef(), Lines: lines(&v, req.GetLines())}
+	in := app.ExternalOrderInput{Channel: req.GetChannel(), ExternalOrderID: req.GetExternalOrderId(), BuyerRef: req.GetBuyerRef(), Lines: lines(&v, req.GetLines()),
+		ExistingOnly: req.GetExistingOnly()}
 	if a := req.GetAddress(); a != nil {
 		addr := peers.AddressFromProto(a)
 		in.Address = &addr

@@ -93,7 +93,7 @@ var _ app.Orders = Orders{}
 func (o Orders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]app.Placing, error) {
 	req := &ordersv1.PlaceExternalOrdersRequest{Orders: make([]*ordersv1.PlaceExternalOrderRequest, len(in))}
 	for i, e := range in {
-		r := &ordersv1.PlaceExternalOrderRequest{Channel: e.Channel, ExternalOrderId: e.ExternalOrderID, BuyerRef: e.BuyerRef}
+		r := &ordersv1.PlaceExternalOrderRequest{Channel: e.Channel, ExternalOrderId: e.ExternalOrderID, BuyerRef: e.BuyerRef, ExistingOnly: e.ExistingOnly}
 		for _, l := range e.Lines {
 			r.Lines = append(r.Lines, &ordersv1.CheckoutLine{SkuId: l.SKUID, Quantity: int32(l.Quantity)})
 		}

@@ -124,6 +124,9 @@ func (o *orders) placeOne(_ context.Context, in app.ExternalOrder) (app.PlacedOr
 	if placed, ok := o.placed[key]; ok {
 		return placed, nil
 	}
+	if in.ExistingOnly {
+		return app.PlacedOrder{}, apperr.NotFound("external order", in.ExternalOrderID)
+	}
 	sub := app.PlacedSubOrder{SettledSubOrder: domain.SettledSubOrder{SubOrderID: uuid.NewString(), SupplierID: uuid.NewString(),
 		Currency: "EUR", GoodsMinor: 1999}}
 	for _, l := range in.Lines {
