@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
@@ -59,6 +61,7 @@ func (t *Trade) Round(ctx context.Context) error {
 	var active []domain.Partner
 	byCode := map[string]domain.Partner{}
 	var errs []error
+	var listingsQuietUntil time.Time
 	for _, p := range all {
 		if p.Status != domain.StatusVerified {
 			continue
@@ -68,17 +71,47 @@ func (t *Trade) Round(ctx context.Context) error {
 			return err
 		}
 		if st.QuietUntil != nil && st.QuietUntil.After(now) {
+			if t.connectors[p.Protocol].Listings != nil && (listingsQuietUntil.IsZero() || st.QuietUntil.Before(listingsQuietUntil)) {
+				listingsQuietUntil = *st.QuietUntil
+			}
 			continue
 		}
 		active = append(active, p)
 		byCode[p.Code] = p
 		errs = append(errs, t.partnerJobs(ctx, p, st, now))
 	}
-	errs = append(errs, t.pushRound(ctx, active), t.confirmWaybills(ctx, byCode))
+	if err := t.queueForNewlyDockable(ctx, all); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, t.pushRound(ctx, active, listingsQuietUntil), t.confirmWaybills(ctx, byCode))
 	if t.supply != nil {
 		errs = append(errs, t.supply.Round(ctx))
 	}
 	return errors.Join(errs...)
+}
+
+// queueForNewlyDockable queues every listed product when a partner became
+// verified since the last round (verified, or resumed after a suspension):
+// the products changed while it could not dock were pushed to the others
+// and left the queue, and its listings must catch up without waiting for
+// each product to change again. The first round after the start has
+// nothing to compare with; the start queues every product anyway.
+func (t *Trade) queueForNewlyDockable(ctx context.Context, all []domain.Partner) error {
+	now := map[uuid.UUID]bool{}
+	joined := false
+	for _, p := range all {
+		if p.Status == domain.StatusVerified {
+			now[p.ID] = true
+			joined = joined || (t.dockable != nil && !t.dockable[p.ID])
+		}
+	}
+	if joined {
+		if err := t.QueueAllProducts(ctx); err != nil {
+			return err // compared again next round
+		}
+	}
+	t.dockable = now
+	return nil
 }
 
 // partnerJobs runs one partner's due pulls under its lock: the orders its

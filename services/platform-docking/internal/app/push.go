@@ -19,8 +19,10 @@ const pushBatch = 50
 // takes listings: each SKU's listing is upserted when its content, price or
 // stock changed since the last push, and withdrawn when the product is no
 // longer to be pushed there. A partner failing defers the product (the
-// others keep theirs: pushing again is idempotent).
-func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner) error {
+// others keep theirs: pushing again is idempotent). So does a partner left
+// alone after a rate limit (quietUntil, the first such partner's end, zero
+// when none): its turn comes when the partner is asked again, not never.
+func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner, quietUntil time.Time) error {
 	due, err := t.store.DueProducts(ctx, t.clock(), pushBatch)
 	if err != nil || len(due) == 0 {
 		return err
@@ -32,6 +34,12 @@ func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner) error 
 			}
 			t.log.Warn("pushing a product to partners failed; it is retried", "product_id", q.ProductID, "error", err)
 			if err := t.store.DeferProduct(ctx, q.ProductID, t.clock().Add(t.retryAfter(err))); err != nil {
+				return err
+			}
+			continue
+		}
+		if !quietUntil.IsZero() {
+			if err := t.store.DeferProduct(ctx, q.ProductID, quietUntil); err != nil {
 				return err
 			}
 			continue

@@ -23,10 +23,22 @@ import (
 	"github.com/crossdock/crossdock/simulators/partnersim"
 )
 
-// An unverified or suspended partner docks nothing: with a product queued
-// and a paid order waiting on its platform, docking's rounds send it no
-// listing and pull no order; verified (resumed), the same rounds dock.
-func TestNothingDocksWithAPartnerThatMayNotDock(t *testing.T) {
+// onePartner is docking's jobs over one standard-protocol partner
+// simulator (its market on a test clock), the partner registered and not
+// verified, and a catalogue of one SKU.
+type onePartner struct {
+	clk      *propClock
+	market   *partnersim.Market
+	partners *postgres.Store
+	store    postgres.Trade
+	trade    *app.Trade
+	p        domain.Partner
+	cat      propCatalog
+	orders   *propOrders
+}
+
+func newOnePartner(t *testing.T, code string) *onePartner {
+	t.Helper()
 	ctx := context.Background()
 	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
 	ring, err := kek.Parse(kek.Generate("test"))
@@ -37,7 +49,7 @@ func TestNothingDocksWithAPartnerThatMayNotDock(t *testing.T) {
 	market := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 3})
 	crossdock, _ := auth.GenerateRequestKey()
 	partnerKey, _ := auth.GenerateRequestKey()
-	sim, err := partnersim.New(partnersim.Config{Code: "quiet", Key: partnerKey, CrossdockClientID: "crossdock",
+	sim, err := partnersim.New(partnersim.Config{Code: code, Key: partnerKey, CrossdockClientID: "crossdock",
 		CrossdockKey: crossdock.Public().(ed25519.PublicKey), Market: market})
 	if err != nil {
 		t.Fatal(err)
@@ -53,8 +65,8 @@ func TestNothingDocksWithAPartnerThatMayNotDock(t *testing.T) {
 	t.Cleanup(func() { _ = conn.Close() })
 
 	partners := postgres.New(pool, ring)
-	p, err := domain.NewPartner(uuid.New(), domain.Partner{Name: "Quiet market", Code: "quiet", Protocol: domain.ProtocolStandardGRPC,
-		Endpoint: l.Addr().String(), APIClientID: "quiet-client", Locales: []string{"en"}, CommissionBPS: 1000}, clk.Now())
+	p, err := domain.NewPartner(uuid.New(), domain.Partner{Name: code + " market", Code: code, Protocol: domain.ProtocolStandardGRPC,
+		Endpoint: l.Addr().String(), APIClientID: code + "-client", Locales: []string{"en"}, CommissionBPS: 1000}, clk.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +82,35 @@ func TestNothingDocksWithAPartnerThatMayNotDock(t *testing.T) {
 			Lookback: time.Hour, Retry: time.Second}, slog.New(slog.DiscardHandler))
 	trade.SetClock(clk.Now)
 
+	return &onePartner{clk: clk, market: market, partners: partners, store: store, trade: trade, p: p, cat: cat, orders: orders}
+}
+
+// listedPrice is the price the partner lists the catalogue's SKU at (0:
+// not listed).
+func (f *onePartner) listedPrice() int64 {
+	l := f.market.Listings([]string{domain.Marker(f.cat.skus[0].id)})
+	if len(l) == 0 {
+		return 0
+	}
+	return l[0].PriceMinor
+}
+
+// round runs one of docking's rounds two seconds after the last.
+func (f *onePartner) round(t *testing.T) {
+	t.Helper()
+	f.clk.Advance(2 * time.Second)
+	if err := f.trade.Round(context.Background()); err != nil {
+		t.Logf("round: %v", err) // the partner's refusals
+	}
+}
+
+// An unverified or suspended partner docks nothing: with a product queued
+// and a paid order waiting on its platform, docking's rounds send it no
+// listing and pull no order; verified (resumed), the same rounds dock.
+func TestNothingDocksWithAPartnerThatMayNotDock(t *testing.T) {
+	ctx := context.Background()
+	f := newOnePartner(t, "quiet")
+	clk, market, partners, trade, p, cat, orders := f.clk, f.market, f.partners, f.trade, f.p, f.cat, f.orders
 	// A listing the partner already has (from before), live, and a paid
 	// order for it.
 	marker := domain.Marker(cat.skus[0].id)
@@ -118,5 +159,83 @@ func TestNothingDocksWithAPartnerThatMayNotDock(t *testing.T) {
 	rounds()
 	if got := upserts(); got == before || len(orders.placed) != 1 {
 		t.Fatalf("the resumed partner got %d pushes and %d orders pulled, want a push and the order", got-before, len(orders.placed))
+	}
+}
+
+// A product changed while its partner is left alone after a rate limit
+// reaches that partner when it is asked again: its turn waits for the
+// partner instead of being spent without it.
+func TestPushWaitsForARateLimitedPartner(t *testing.T) {
+	ctx := context.Background()
+	f := newOnePartner(t, "busy")
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	price, round := f.listedPrice, func() { f.round(t) }
+	if err := f.trade.QueueAllProducts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	round()
+	if got := price(); got != 1500 {
+		t.Fatalf("the partner lists the SKU at %d, want 1500", got)
+	}
+
+	// The partner rate limits every call for a minute: docking leaves it
+	// alone. The price changes meanwhile, and the partner is fine again
+	// before docking asks.
+	if err := f.market.SetCallFaults(partnersim.CallFaults{RateLimit: 1, RetryAfter: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	round()
+	f.cat.skus[0].price = 1700
+	if err := f.trade.QueueAllProducts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.market.SetCallFaults(partnersim.CallFaults{}); err != nil {
+		t.Fatal(err)
+	}
+	round()
+	if got := price(); got != 1500 {
+		t.Fatalf("a partner left alone was pushed the new price (%d)", got)
+	}
+	for range 31 {
+		round()
+	}
+	if got := price(); got != 1700 {
+		t.Errorf("after the partner's wait the SKU is listed at %d, want the new price 1700", got)
+	}
+}
+
+// A partner resumed after a suspension catches up on the products that
+// changed meanwhile (pushed to nobody, they left the queue) without their
+// changing again; so does one verified after docking started.
+func TestResumedPartnerCatchesUp(t *testing.T) {
+	ctx := context.Background()
+	f := newOnePartner(t, "back")
+	f.round(t) // docking runs before the partner is verified
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	f.round(t)
+	if got := f.listedPrice(); got != 1500 {
+		t.Fatalf("after its verification the partner lists the SKU at %d, want 1500", got)
+	}
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { cur.Suspend(f.clk.Now()); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	f.cat.skus[0].price = 1800
+	if err := f.trade.QueueAllProducts(ctx); err != nil { // the catalogue's event
+		t.Fatal(err)
+	}
+	f.round(t)
+	if got := f.listedPrice(); got != 1500 {
+		t.Fatalf("a suspended partner was pushed the new price (%d)", got)
+	}
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { cur.Resume(f.clk.Now()); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	f.round(t)
+	if got := f.listedPrice(); got != 1800 {
+		t.Errorf("after its resumption the partner lists the SKU at %d, want the new price 1800", got)
 	}
 }
