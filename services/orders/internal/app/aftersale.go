@@ -434,11 +434,43 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 	if err != nil {
 		return domain.AfterSale{}, err
 	}
-	return s.moveAfterSale(ctx, id, domain.AfterSaleReplacementShipped, actor(c), "replacement shipped: waybill "+sh.Waybill,
+	return s.moveAfterSale(ctx, id, domain.AfterSaleReplacementShipped, actor(c), replacementShipped(sh),
 		func(a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
 			a.ReplacementShipmentID, a.ReplacementWaybill = &sh.ID, sh.Waybill
 			return nil, nil
 		})
+}
+
+func replacementShipped(sh Shipment) string { return "replacement shipped: waybill " + sh.Waybill }
+
+// ReplacementBooked: logistics booked an exchange's replacement (it
+// travels under the request's id). It is recorded if the supplier's
+// ShipReplacement did not get to (its answer lost, logistics' bookings
+// worker finished the booking): the exchange must not wait for the
+// supplier to call again. Applied in the inbox's transaction.
+func (s *Service) ReplacementBooked(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
+	a, err := r.GetAfterSale(ctx, id, true)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleApproved {
+		return err
+	}
+	return s.recordReplacementShipped(ctx, r, &a, sh)
+}
+
+// recordReplacementShipped moves an approved exchange to replacement
+// shipped on the system's word, with its parcel.
+func (s *Service) recordReplacementShipped(ctx context.Context, r Repository, a *domain.AfterSale, sh Shipment) error {
+	change, err := a.Move(domain.AfterSaleReplacementShipped, system, replacementShipped(sh), s.clock())
+	if err != nil {
+		return err
+	}
+	a.ReplacementShipmentID, a.ReplacementWaybill = &sh.ID, sh.Waybill
+	if err := r.SaveAfterSale(ctx, *a); err != nil {
+		return err
+	}
+	return s.recordAfterSale(ctx, r, *a, change, nil)
 }
 
 // replacement is an exchange's parcel as logistics books it: the request's
@@ -460,11 +492,15 @@ func replacement(a domain.AfterSale, sub domain.SubOrder) domain.SubOrder {
 }
 
 // ReplacementDelivered: an exchange's replacement reached the buyer; the
-// exchange is done. Applied in the inbox's transaction.
-func (s *Service) ReplacementDelivered(ctx context.Context, r Repository, id uuid.UUID) error {
+// exchange is done (its shipment recorded first when the booking's
+// answer and event are behind). Applied in the inbox's transaction.
+func (s *Service) ReplacementDelivered(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
 	a, err := r.GetAfterSale(ctx, id, true)
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return nil
+	}
+	if err == nil && a.Kind == domain.Exchange && a.Status == domain.AfterSaleApproved {
+		err = s.recordReplacementShipped(ctx, r, &a, sh)
 	}
 	if err != nil || a.Status != domain.AfterSaleReplacementShipped {
 		return err

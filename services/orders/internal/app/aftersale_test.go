@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -209,15 +210,10 @@ func TestReturnAfterSettlementIsClawedBack(t *testing.T) {
 // on its full goods.
 func TestExchangeShipsAReplacementWithoutPayment(t *testing.T) {
 	s := newSaga(t)
-	ann, o := s.delivered(t, line(s.scarf, 2))
+	ann, o, a := s.approvedExchange(t)
 	sub := o.SubOrders[0]
 	linen := supplierOf(s.linen)
 	wallet := s.w.wallets[ann.Subject]
-	a := s.file(t, ann, sub.ID, domain.Exchange, back(s.scarf, 1))
-	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
 	if r := s.w.reserved[a.ID]; r == nil || r.status != "active" || len(r.lines) != 1 || r.lines[0].Quantity != 1 {
 		t.Fatalf("replacement not held: %+v", r)
 	}
@@ -255,6 +251,56 @@ func TestExchangeShipsAReplacementWithoutPayment(t *testing.T) {
 	s.run(t)
 	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed || s.w.escrows[sub.ID].supplierPaid != 6000 {
 		t.Fatalf("after the exchange: %s, supplier paid %d", got.Status, s.w.escrows[sub.ID].supplierPaid)
+	}
+}
+
+// approvedExchange is a buyer's delivered sub-order of two scarves and an
+// exchange of one of them approved by the supplier, its saga steps run.
+func (s *saga) approvedExchange(t *testing.T) (auth.Caller, domain.Order, domain.AfterSale) {
+	t.Helper()
+	ann, o := s.delivered(t, line(s.scarf, 2))
+	a := s.file(t, ann, o.SubOrders[0].ID, domain.Exchange, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	return ann, o, a
+}
+
+// A replacement logistics booked without the supplier's call getting the
+// answer (logistics' bookings worker finished it) is recorded from the
+// booking's event, or, with that event behind, from the delivery's: the
+// exchange does not wait for the supplier to call again, and a retry of
+// the call answers what was recorded.
+func TestReplacementBookedWithoutTheSuppliersAnswer(t *testing.T) {
+	for _, events := range [][]string{{"booked", "delivered"}, {"delivered", "booked"}} {
+		t.Run(strings.Join(events, " then "), func(t *testing.T) {
+			s := newSaga(t)
+			ann, _, a := s.approvedExchange(t)
+			sh, err := s.w.Ship(ctx, app.ShipInput{SubOrder: domain.SubOrder{ID: a.ID}, PlatformPays: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range events {
+				if err := s.store.InTx(ctx, func(r app.Repository) error {
+					if ev == "booked" {
+						return s.svc.ShipmentBooked(ctx, r, a.ID, sh)
+					}
+					return s.svc.ShipmentDelivered(ctx, r, a.ID, sh)
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+			if err != nil || got.Status != domain.AfterSaleExchanged || got.ReplacementWaybill != sh.Waybill ||
+				got.ReplacementShipmentID == nil || *got.ReplacementShipmentID != sh.ID {
+				t.Fatalf("after the replacement's events: %+v, %v", got, err)
+			}
+			retry, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse)
+			if err != nil || retry.Status != domain.AfterSaleExchanged {
+				t.Errorf("the supplier's retry: %+v, %v", retry, err)
+			}
+		})
 	}
 }
 

@@ -72,13 +72,17 @@ func (s *Service) EscrowSettled(ctx context.Context, r Repository, subID uuid.UU
 	return err
 }
 
-// ShipmentBooked: logistics booked a sub-order's parcel. It is recorded if
-// the supplier's call did not get to; a parcel booked for a sub-order
-// cancelled meanwhile is cancelled.
+// ShipmentBooked: logistics booked a sub-order's parcel (or an exchange's
+// replacement). It is recorded if the supplier's call did not get to; a
+// parcel booked for a sub-order cancelled meanwhile is cancelled.
 func (s *Service) ShipmentBooked(ctx context.Context, r Repository, subID uuid.UUID, sh Shipment) error {
 	o, sub, err := lockSubOrder(ctx, r, subID)
-	if err != nil || sub == nil {
+	if err != nil {
 		return err
+	}
+	if sub == nil {
+		// An exchange's replacement travels under its request's id.
+		return s.ReplacementBooked(ctx, r, subID, sh)
 	}
 	switch sub.Status {
 	case domain.Paid, domain.Accepted:
@@ -99,7 +103,7 @@ func (s *Service) ShipmentDelivered(ctx context.Context, r Repository, subID uui
 	}
 	if sub == nil {
 		// An exchange's replacement travels under its request's id.
-		return s.ReplacementDelivered(ctx, r, subID)
+		return s.ReplacementDelivered(ctx, r, subID, sh)
 	}
 	if sub.Status == domain.Paid || sub.Status == domain.Accepted {
 		// The booking's event is behind this one: record the shipment first.
