@@ -66,20 +66,28 @@ func (f *pullFixture) round(t *testing.T) error {
 	return f.trade.Round(context.Background())
 }
 
-// Each paid order becomes one local order, recorded with its sub-orders and
-// raw form; reading it again (here with every order of the day again, one
-// of them cancelled since) places nothing twice and keeps it imported. An
-// unpaid order waits.
-func TestPullImportsEachPaidOrderOnce(t *testing.T) {
+// marketWithUnpaid is a partner market holding n paid orders of ours and,
+// last, one not paid yet.
+func marketWithUnpaid(t *testing.T, n int) (*partnersim.Market, []partnersim.Order, partnersim.Order) {
+	t.Helper()
 	clk := &benchClock{}
 	m := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 3})
-	fillMarket(t, m, clk, 120)
+	fillMarket(t, m, clk, n)
 	all := m.Orders()
 	unpaid, err := m.PlaceOrder("bob", partnersim.Address{Recipient: "Bob", CountryCode: "DE", City: "Köln"},
 		[]partnersim.ItemInput{{Marker: all[0].Items[0].Marker, Quantity: 1}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, all, unpaid
+}
+
+// Each paid order becomes one local order, recorded with its sub-orders and
+// raw form; reading it again (here with every order of the day again, one
+// of them cancelled since) places nothing twice and keeps it imported. An
+// unpaid order waits.
+func TestPullImportsEachPaidOrderOnce(t *testing.T) {
+	m, all, unpaid := marketWithUnpaid(t, 120)
 	f := newPullFixture(t, m, testTiming)
 	if err := f.round(t); err != nil {
 		t.Fatal(err)
@@ -121,15 +129,7 @@ func TestPullImportsEachPaidOrderOnce(t *testing.T) {
 // silently). An order cancelled before it was paid is looked up once, found
 // never placed, and waits.
 func TestPullFindsAnOrderPlacedButNotRecordedOnceCancelled(t *testing.T) {
-	clk := &benchClock{}
-	m := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 3})
-	fillMarket(t, m, clk, 20)
-	all := m.Orders()
-	unpaid, err := m.PlaceOrder("bob", partnersim.Address{Recipient: "Bob", CountryCode: "DE", City: "Köln"},
-		[]partnersim.ItemInput{{Marker: all[0].Items[0].Marker, Quantity: 1}}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, all, unpaid := marketWithUnpaid(t, 20)
 	f := newPullFixture(t, m, testTiming)
 	lost := all[5].OrderID
 	f.orders.lose[lost] = true
