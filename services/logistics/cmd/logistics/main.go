@@ -174,8 +174,11 @@ func run(ctx context.Context) error {
 		})
 	})
 	rt.Go("bookings", func(ctx context.Context) error {
-		return app.Every(ctx, cfg.WorkInterval, rt.Log, "retrying lost bookings", func(ctx context.Context) (int, error) {
-			return svc.RetryBookings(ctx, 100, rt.Log)
+		return app.Every(ctx, cfg.WorkInterval, rt.Log, "retrying lost bookings and cancellations", func(ctx context.Context) (int, error) {
+			// Apart, so a carrier failing one kind of call holds up neither.
+			booked, berr := svc.RetryBookings(ctx, 100, rt.Log)
+			cancelled, cerr := svc.CancelAtCarriers(ctx, 100, rt.Log)
+			return booked + cancelled, errors.Join(berr, cerr)
 		})
 	})
 	rt.Go("stock-commits", func(ctx context.Context) error {
@@ -184,6 +187,6 @@ func run(ctx context.Context) error {
 		})
 	})
 	rt.ObserveFailingSteps("freight_legs", store.FailingLegs, "unpaid", "refused")
-	rt.ObserveFailingSteps("shipments", store.FailingShipments, "booking", "stock_commit")
+	rt.ObserveFailingSteps("shipments", store.FailingShipments, "booking", "stock_commit", "carrier_cancel", "carrier_cancel_refused")
 	return rt.Run(ctx)
 }

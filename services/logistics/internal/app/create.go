@@ -94,28 +94,20 @@ func (s *Service) bookable(ctx context.Context, methodID uuid.UUID, destination 
 
 // book asks the carrier for a waybill and stores it with the first ETA and
 // the ShipmentBooked event. A refusal deletes the row; any other failure
-// leaves it for a retry.
+// leaves it for a retry. A parcel cancelled while the carrier was booking
+// it gets its waybill but no ShipmentBooked (nothing ships), and its
+// booking is cancelled at the carrier at once, or by the bookings worker
+// if that fails.
 func (s *Service) book(ctx context.Context, sh domain.Shipment) (domain.Shipment, error) {
 	m, err := s.store.GetMethod(ctx, sh.MethodID)
 	if err != nil {
 		return sh, err
 	}
-	car, err := s.store.GetCarrier(ctx, sh.CarrierID)
+	car, ep, err := s.carrierOf(ctx, sh)
 	if err != nil {
 		return sh, err
 	}
-	ep, err := s.endpoint(car)
-	if err != nil {
-		return sh, err
-	}
-	to := sh.To
-	if sh.Central != nil { // the first booking ends at the central warehouse
-		to = *sh.Central
-	}
-	waybill, err := s.carriers.Book(ctx, ep, Booking{
-		Reference: sh.ID.String(), Service: m.Code, From: sh.From, To: to, WeightG: sh.WeightG,
-		VolumeCM3: sh.VolumeCM3, DeclaredValue: sh.DeclaredValue, ChargeCurrency: sh.GoodsPrice.Currency,
-	})
+	waybill, err := s.bookAtCarrier(ctx, ep, m, sh)
 	if err != nil {
 		if apperr.IsKind(err, apperr.KindInvalid) {
 			if derr := s.store.DeleteShipment(ctx, sh.ID); derr != nil {
@@ -129,9 +121,14 @@ func (s *Service) book(ctx context.Context, sh domain.Shipment) (domain.Shipment
 		if err != nil {
 			return err
 		}
-		if cur.Waybill != "" { // a concurrent call stored it first
-			sh = cur
+		sh = cur
+		switch {
+		case cur.Waybill != "": // a concurrent call stored it first
 			return nil
+		case cur.Status == domain.StatusCancelled:
+			cur.BookedAfterCancel(waybill)
+			sh = cur
+			return r.SaveShipment(ctx, cur)
 		}
 		now := s.clock()
 		cur.Book(waybill, m.Speed, s.timing(), now)
@@ -145,7 +142,35 @@ func (s *Service) book(ctx context.Context, sh domain.Shipment) (domain.Shipment
 			BookedAt: timestamppb.New(now),
 		}})
 	})
-	return sh, err
+	if err != nil || !sh.CarrierCancelPending() {
+		return sh, err
+	}
+	return s.cancel(ctx, sh, "")
+}
+
+// bookAtCarrier asks the parcel's carrier to book it under the shipment id
+// as reference, and returns the waybill: the carrier answers the booking
+// it already holds under that reference, if any.
+func (s *Service) bookAtCarrier(ctx context.Context, ep domain.Endpoint, m domain.Method, sh domain.Shipment) (string, error) {
+	to := sh.To
+	if sh.Central != nil { // the first booking ends at the central warehouse
+		to = *sh.Central
+	}
+	return s.carriers.Book(ctx, ep, Booking{
+		Reference: sh.ID.String(), Service: m.Code, From: sh.From, To: to, WeightG: sh.WeightG,
+		VolumeCM3: sh.VolumeCM3, DeclaredValue: sh.DeclaredValue, ChargeCurrency: sh.GoodsPrice.Currency,
+	})
+}
+
+// carrierOf returns the parcel's carrier and its endpoint in the service's
+// environment.
+func (s *Service) carrierOf(ctx context.Context, sh domain.Shipment) (domain.Carrier, domain.Endpoint, error) {
+	car, err := s.store.GetCarrier(ctx, sh.CarrierID)
+	if err != nil {
+		return car, domain.Endpoint{}, err
+	}
+	ep, err := s.endpoint(car)
+	return car, ep, err
 }
 
 // endpoint is the carrier's endpoint in the service's environment.

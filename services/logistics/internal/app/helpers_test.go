@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,7 +127,14 @@ type fixture struct {
 	// webhookFailRate makes the receiver answer 503 before applying, as a
 	// gateway or service in trouble would.
 	webhookFailRate float64
+	// intercept, when set, answers the service's calls to the carrier in
+	// place of the simulator, which it may call itself (next): how a test
+	// loses an answer or holds one in flight.
+	intercept atomic.Pointer[interceptor]
 }
+
+// interceptor answers a call to the carrier; next is the simulator.
+type interceptor func(w http.ResponseWriter, r *http.Request, next http.Handler)
 
 // newFixture starts a carrier simulator whose webhooks reach the service
 // the way the gateway passes them, and seeds its carrier.
@@ -169,7 +177,13 @@ func newFixture(t testing.TB, simCfg carriersim.Config, conns int32, opts ...fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	simSrv := httptest.NewServer(sim.Handler())
+	simSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fn := f.intercept.Load(); fn != nil {
+			(*fn)(w, r, sim.Handler())
+			return
+		}
+		sim.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() { simSrv.Close(); sim.Close() })
 	f.sim, f.simURL = sim, simSrv.URL
 

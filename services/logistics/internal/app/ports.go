@@ -111,7 +111,11 @@ type Shipments interface {
 	// Unbooked returns shipments created before a time that still have no
 	// waybill and are not cancelled, oldest first.
 	Unbooked(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error)
-	// DeleteShipment removes a shipment the carrier refused to book.
+	// UncancelledAtCarrier returns shipments cancelled before a time whose
+	// carrier's side is not done, longest cancelled first.
+	UncancelledAtCarrier(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error)
+	// DeleteShipment removes a shipment the carrier refused to book, unless
+	// it was cancelled meanwhile (the row records the cancellation).
 	DeleteShipment(ctx context.Context, id uuid.UUID) error
 	ListShipments(ctx context.Context, f ShipmentFilter, after *ShipmentCursor, limit int) ([]domain.Shipment, error)
 	// ShipmentsToCommit returns picked-up shipments whose reservation is
@@ -247,13 +251,21 @@ type CarrierEvent struct {
 	Charge       *Charge
 }
 
+// ReasonCarrierCredentials is the reason of a carrier's refusal of our
+// credentials: an operator's to fix, after which the same call succeeds,
+// unlike the carrier's refusals of the call itself.
+const ReasonCarrierCredentials = "CARRIER_CREDENTIALS"
+
 // CarrierAPI is a carrier's HTTP API.
 type CarrierAPI interface {
 	// Book books a parcel and returns its waybill; the carrier deduplicates
 	// on the reference. A refusal of the parcel (an unserved destination,
 	// say) is an apperr InvalidArgument naming the field.
 	Book(ctx context.Context, ep domain.Endpoint, b Booking) (string, error)
-	// Cancel cancels a booking; after pick-up it is FailedPrecondition.
+	// Cancel cancels a booking; cancelling it again answers the same. After
+	// pick-up it is FailedPrecondition, a waybill the carrier does not know
+	// NotFound; credentials it refuses are FailedPrecondition with
+	// ReasonCarrierCredentials.
 	Cancel(ctx context.Context, ep domain.Endpoint, waybill string) error
 	// Events reads the carrier's event feed after a position.
 	Events(ctx context.Context, ep domain.Endpoint, after int64, limit int) (events []CarrierEvent, more bool, err error)

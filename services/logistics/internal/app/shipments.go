@@ -133,62 +133,6 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 	return views, next, nil
 }
 
-// CancelShipment cancels a booking the carrier has not picked up (services).
-func (s *Service) CancelShipment(ctx context.Context, c auth.Caller, id uuid.UUID, reason string) (View, error) {
-	if err := requireService(c); err != nil {
-		return View{}, err
-	}
-	sh, err := s.store.GetShipment(ctx, id, false)
-	if err != nil {
-		return View{}, err
-	}
-	switch {
-	case sh.Status == domain.StatusCancelled:
-		return s.view(ctx, sh.ID)
-	case sh.PickedUpAt != nil || sh.Status != domain.StatusBooked:
-		return View{}, apperr.FailedPrecondition("the carrier has picked the parcel up; it can no longer be cancelled").WithReason("ALREADY_PICKED_UP")
-	}
-	if sh.Waybill != "" {
-		car, err := s.store.GetCarrier(ctx, sh.CarrierID)
-		if err != nil {
-			return View{}, err
-		}
-		ep, err := s.endpoint(car)
-		if err != nil {
-			return View{}, err
-		}
-		if err := s.carriers.Cancel(ctx, ep, sh.Waybill); err != nil {
-			return View{}, err
-		}
-	}
-	err = s.store.InTx(ctx, func(r Repository) error {
-		cur, err := r.GetShipment(ctx, id, true)
-		if err != nil {
-			return err
-		}
-		if cur.Status == domain.StatusCancelled {
-			sh = cur
-			return nil
-		}
-		if cur.PickedUpAt != nil {
-			return apperr.FailedPrecondition("the carrier has picked the parcel up; it can no longer be cancelled").WithReason("ALREADY_PICKED_UP")
-		}
-		now := s.clock()
-		cur.Status, cur.CancelledAt, cur.ETA = domain.StatusCancelled, &now, nil
-		sh = cur
-		if err := r.SaveShipment(ctx, cur); err != nil {
-			return err
-		}
-		return r.Emit(ctx, Event{Subject: SubjectShipmentCancelled, Message: &logisticsv1.ShipmentCancelled{
-			ShipmentId: cur.ID.String(), SubOrderId: cur.SubOrderID.String(), Reason: reason, CancelledAt: timestamppb.New(now),
-		}})
-	})
-	if err != nil {
-		return View{}, err
-	}
-	return s.view(ctx, sh.ID)
-}
-
 // CompleteShipment records that the sub-order completed and emits
 // ShipmentCompleted with the actual bill, once (services).
 func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.UUID) (View, error) {

@@ -96,6 +96,13 @@ type Shipment struct {
 	CancelledAt *time.Time
 	// Committed is set once inventory's reservation has been committed.
 	Committed bool
+	// CarrierCancelDoneAt is set once a cancelled parcel's carrier holds no
+	// live booking for it (cancelled there, or never made), or has refused
+	// for good to cancel it (CarrierCancelRefusal says why: it has the
+	// parcel). Until then the carrier would run, and charge, a parcel we
+	// cancelled. See cancel.go.
+	CarrierCancelDoneAt  *time.Time
+	CarrierCancelRefusal string
 
 	// Central is the central warehouse a parcel goes through, nil for a
 	// direct parcel. Stage 1 is the booking to it (Waybill), stage 2 the

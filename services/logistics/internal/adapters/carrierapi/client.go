@@ -261,7 +261,7 @@ func carrierError(status int, raw []byte) error {
 		}
 		return apperr.InvalidField(field, msg).WithReason(reason)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return apperr.FailedPrecondition(msg).WithReason("CARRIER_CREDENTIALS")
+		return apperr.FailedPrecondition(msg).WithReason(app.ReasonCarrierCredentials)
 	case status == http.StatusNotFound:
 		return apperr.NotFound("carrier resource", msg)
 	case status == http.StatusConflict:

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/crossdock/crossdock/pkg/service"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
 )
 
 // FailingLegs counts, for the kit's failing-steps gauges, the freight legs
@@ -21,14 +22,26 @@ func (s *Store) FailingLegs(ctx context.Context) ([]service.FailingSteps, error)
 
 // FailingShipments counts, for the kit's failing-steps gauges, the
 // parcels whose carrier booking has no waybill yet (kind "booking", since
-// the booking was stored) and those picked up whose stock inventory has
-// not committed yet ("stock_commit", since the pick-up): both are done at
-// once when the peers answer, and retried until they do.
+// the booking was stored), those picked up whose stock inventory has not
+// committed yet ("stock_commit", since the pick-up), those cancelled whose
+// booking may still be live at the carrier a grace after the cancellation
+// ("carrier_cancel", since the cancellation: the carrier would run and
+// charge the parcel), and those whose carrier refused for good to cancel
+// them ("carrier_cancel_refused", since the refusal: an operator's). All
+// but the last are done at once when the peers answer, and retried until
+// they do.
 func (s *Store) FailingShipments(ctx context.Context) ([]service.FailingSteps, error) {
 	return service.QueryFailingSteps(ctx, s.q, `
 		SELECT 'booking', count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
 		  FROM shipments WHERE waybill IS NULL AND status = 'booked' HAVING count(*) > 0
 		UNION ALL
 		SELECT 'stock_commit', count(*), coalesce(extract(epoch FROM now() - min(picked_up_at)), 0)::float8
-		  FROM shipments WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '' HAVING count(*) > 0`)
+		  FROM shipments WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '' HAVING count(*) > 0
+		UNION ALL
+		SELECT 'carrier_cancel', count(*), coalesce(extract(epoch FROM now() - min(cancelled_at)), 0)::float8
+		  FROM shipments WHERE status = 'cancelled' AND carrier_cancel_done_at IS NULL
+		   AND cancelled_at < now() - make_interval(secs => $1) HAVING count(*) > 0
+		UNION ALL
+		SELECT 'carrier_cancel_refused', count(*), coalesce(extract(epoch FROM now() - min(carrier_cancel_done_at)), 0)::float8
+		  FROM shipments WHERE carrier_cancel_refusal <> '' HAVING count(*) > 0`, app.CarrierCancelGrace.Seconds())
 }

@@ -94,6 +94,44 @@ func TestAfterSaleFreightMigration(t *testing.T) {
 	}
 }
 
+// Migration 00006 leaves to the bookings worker the parcels cancelled
+// before it whose booking may be live at the carrier: those without a
+// waybill (the answer lost) and those the carrier moved after their
+// cancellation (its answer stored over it); the others were cancelled at
+// the carrier first, and parcels not cancelled have nothing to do.
+func TestCarrierCancellationMigration(t *testing.T) {
+	ctx := context.Background()
+	old := newOldLogistics(t, "00006")
+	cancelled := func(waybill string) uuid.UUID {
+		id := old.shipment("outbound", uuid.NewString(), uuid.New(), "")
+		old.exec(`UPDATE shipments SET status = 'cancelled', cancelled_at = $2, waybill = nullif($3, '') WHERE shipment_id = $1`,
+			id, old.now.Add(-time.Hour), waybill)
+		return id
+	}
+	event := func(id uuid.UUID, status string, at time.Time) {
+		old.exec(`INSERT INTO tracking_events (carrier_id, event_id, shipment_id, occurred_at, seq, status, leg, location_name,
+			description, applied, received_at) VALUES ($1, $2, $3, $4, 1, $5, 'domestic', '', '', false, $4)`,
+			old.carrier, uuid.NewString(), id, at, status)
+	}
+	withoutWaybill, cancelledFirst, movedAfter := cancelled(""), cancelled("W1"), cancelled("W2")
+	event(cancelledFirst, "booked", old.now.Add(-2*time.Hour))
+	event(movedAfter, "picked_up", old.now.Add(-time.Minute))
+	inTransit := old.shipment("outbound", uuid.NewString(), uuid.New(), "")
+
+	if err := pg.Migrate(ctx, old.pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	for id, wantDone := range map[uuid.UUID]bool{withoutWaybill: false, cancelledFirst: true, movedAfter: false, inTransit: false} {
+		var done bool
+		if err := old.pool.QueryRow(ctx, `SELECT carrier_cancel_done_at IS NOT NULL FROM shipments WHERE shipment_id = $1`, id).Scan(&done); err != nil {
+			t.Fatal(err)
+		}
+		if done != wantDone {
+			t.Errorf("shipment %s: carrier's side done %v, want %v", id, done, wantDone)
+		}
+	}
+}
+
 // oldLogistics is logistics' schema before a migration, with one carrier
 // and method for the shipments a test writes the way the old code did.
 type oldLogistics struct {

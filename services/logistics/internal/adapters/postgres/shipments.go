@@ -21,7 +21,8 @@ const shipmentColumns = `shipment_id, kind, sub_order_id, order_id, return_id, b
 	carrier_id, waybill, status, from_address, to_address, lines, weight_g, volume_cm3, declared_minor,
 	declared_currency, goods_minor, goods_currency, reservation_id, position_lat, position_lng, position_name,
 	position_at, leg, last_event_at, last_event_seq, eta, created_at, picked_up_at, delivered_at, completed_at,
-	cancelled_at, committed, central_address, stage, at_central_at, consolidation_id, onward_waybill, freight_payer`
+	cancelled_at, committed, central_address, stage, at_central_at, consolidation_id, onward_waybill, freight_payer,
+	carrier_cancel_done_at, carrier_cancel_refusal`
 
 // address is an address as stored in JSON.
 type address struct {
@@ -87,7 +88,8 @@ func scanShipment(row pgx.Row) (domain.Shipment, error) {
 		&s.CarrierID, &waybill, &s.Status, &from, &to, &lines, &s.WeightG, &s.VolumeCM3, &s.DeclaredValue.Amount,
 		&s.DeclaredValue.Currency, &s.GoodsPrice.Amount, &s.GoodsPrice.Currency, &s.ReservationID, &lat, &lng, &posName,
 		&posAt, &s.Leg, &lastAt, &s.LastEventSeq, &s.ETA, &s.CreatedAt, &s.PickedUpAt, &s.DeliveredAt, &s.CompletedAt,
-		&s.CancelledAt, &s.Committed, &central, &s.Stage, &s.AtCentralAt, &consolidation, &onward, payerScan{&s.FreightPayer})
+		&s.CancelledAt, &s.Committed, &central, &s.Stage, &s.AtCentralAt, &consolidation, &onward, payerScan{&s.FreightPayer},
+		&s.CarrierCancelDoneAt, &s.CarrierCancelRefusal)
 	if err != nil {
 		return s, err
 	}
@@ -281,10 +283,11 @@ func saveShipment(s domain.Shipment) (string, []any) {
 	return `UPDATE shipments SET waybill = $2, status = $3, position_lat = $4, position_lng = $5,
 		position_name = $6, position_at = $7, leg = $8, last_event_at = $9, last_event_seq = $10, eta = $11,
 		picked_up_at = $12, delivered_at = $13, completed_at = $14, cancelled_at = $15, committed = $16,
-		stage = $17, at_central_at = $18, consolidation_id = $19, onward_waybill = $20
+		stage = $17, at_central_at = $18, consolidation_id = $19, onward_waybill = $20, carrier_cancel_done_at = $21,
+		carrier_cancel_refusal = $22
 		WHERE shipment_id = $1`, []any{s.ID, nullable(s.Waybill), s.Status, lat, lng, posName, posAt, s.Leg, lastAt,
 			s.LastEventSeq, s.ETA, s.PickedUpAt, s.DeliveredAt, s.CompletedAt, s.CancelledAt, s.Committed, max(s.Stage, 1),
-			s.AtCentralAt, consolidation, nullable(s.OnwardWaybill)}
+			s.AtCentralAt, consolidation, nullable(s.OnwardWaybill), s.CarrierCancelDoneAt, s.CarrierCancelRefusal}
 }
 
 // nullable stores an empty string as NULL.
@@ -304,8 +307,17 @@ func (r repo) Unbooked(ctx context.Context, before time.Time, limit int) ([]doma
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
 }
 
+func (r repo) UncancelledAtCarrier(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE status = 'cancelled' AND carrier_cancel_done_at IS NULL AND cancelled_at < $1 ORDER BY cancelled_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+}
+
 func (r repo) DeleteShipment(ctx context.Context, id uuid.UUID) error {
-	_, err := r.q.Exec(ctx, `DELETE FROM shipments WHERE shipment_id = $1 AND waybill IS NULL`, id)
+	_, err := r.q.Exec(ctx, `DELETE FROM shipments WHERE shipment_id = $1 AND waybill IS NULL AND status = 'booked'`, id)
 	return err
 }
 
