@@ -367,6 +367,23 @@ func (c *catalogDouble) SubmitProduct(_ context.Context, as app.SupplyERP, id uu
 	return nil
 }
 
+func (c *catalogDouble) PendingRevision(_ context.Context, as app.SupplyERP, id uuid.UUID) (app.PendingRevision, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("get", as)
+	dp, ok := c.products[id]
+	if !ok {
+		return app.PendingRevision{}, apperr.NotFound("product", id.String())
+	}
+	if dp.pending == "" {
+		return app.PendingRevision{}, nil
+	}
+	content := dp.content
+	content.Fingerprint = "" // docking's own, not the catalogue's
+	return app.PendingRevision{UnderReview: dp.pending == "submitted", CategoryID: dp.category, BrandID: dp.brand,
+		Content: content, SKUs: c.imported(id, dp).SKUs}, nil
+}
+
 func (c *catalogDouble) ProductApproved(_ context.Context, as app.SupplyERP, id uuid.UUID) (bool, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -12,8 +12,9 @@ import (
 )
 
 // Round runs the supply jobs once: for each platform not asking us to
-// wait, the listing of approved products and the catalogue import when
-// due, then the stock sync when due; then the purchase orders due.
+// wait, the listing of approved products and the catalogue import (the
+// products deferred for a review first) when due, then the stock sync when
+// due; then the purchase orders due.
 func (s *Supply) Round(ctx context.Context) error {
 	platforms, err := s.store.ListSupplyPlatforms(ctx)
 	if err != nil {
@@ -46,7 +47,7 @@ func (s *Supply) Round(ctx context.Context) error {
 			// imported, which would start a new review.
 			errs = append(errs, s.failed(ctx, p, "listing approved products", s.listApproved(ctx, p), quiet))
 			if !quiet[p.ID] {
-				errs = append(errs, s.failed(ctx, p, "catalogue import", s.importCatalogue(ctx, p, st), quiet))
+				errs = append(errs, s.failed(ctx, p, "catalogue import", errors.Join(s.retryDeferred(ctx, p), s.importCatalogue(ctx, p, st)), quiet))
 			}
 		}
 		if !quiet[p.ID] && due(st.LastStockSyncAt, s.timing.StockEvery, now) {
