@@ -52,6 +52,10 @@ type SupplyStore interface {
 	// DeferredSupplyProducts returns the products whose newer content waits
 	// for a review to end, those looked at least recently first.
 	DeferredSupplyProducts(ctx context.Context, platformID uuid.UUID, limit int) ([]SupplyProductRecord, error)
+	// SupplyJobsRan records a round of a platform's periodic jobs (kinds of
+	// SupplyJobKinds): each job that failed is failing from its first
+	// failure on, each that succeeded no longer is.
+	SupplyJobsRan(ctx context.Context, id uuid.UUID, failed, succeeded []string) error
 	// ImportedSKUCodes returns the platform codes docking imported, by
 	// code, with their catalogue SKU ids.
 	ImportedSKUCodes(ctx context.Context, platformID uuid.UUID) (map[string]uuid.UUID, error)

@@ -3,9 +3,11 @@ package app_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/simulators/supplysim"
 )
@@ -167,6 +169,73 @@ func TestSupplyChangeTakenBackUnderReviewIsDropped(t *testing.T) {
 	}
 	if p := f.catalog.product("P1-A"); p.submits != 1 || p.status != "listed" || p.content.SKUs[0].Price.Amount != 1000 {
 		t.Errorf("P1 after its review: %+v, want listed at 10.00, submitted once", p)
+	}
+}
+
+// Operators are told of a product's changes waiting for a review only
+// once they have waited longer than app.ReviewOverdueAfter (since they
+// first waited, however often the platform changed the product meanwhile),
+// and of an import failing from its first failure until it succeeds.
+func TestSupplyWaitsAndFailuresReportedToOperators(t *testing.T) {
+	ctx := context.Background()
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 5, "P1-A")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	f.seed(t, "P1", "11.00", 5, "P1-A")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	first := f.supplyProduct(t, "P1")
+	if first.Deferred == nil || first.Deferred.SKUs[0].Price.Amount != 1100 || first.DeferredSince == nil {
+		t.Fatalf("P1 changed under review: %+v, want its new content deferred", first)
+	}
+	f.seed(t, "P1", "12.00", 5, "P1-A")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	again := f.supplyProduct(t, "P1")
+	if again.Deferred == nil || again.Deferred.SKUs[0].Price.Amount != 1200 || again.DeferredSince == nil || !again.DeferredSince.Equal(*first.DeferredSince) {
+		t.Fatalf("P1 changed again under review: %+v, want its newest content deferred since it first waited (%v)", again, first.DeferredSince)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingSupplyJobs); len(got) != 0 {
+		t.Errorf("failing supply jobs while a product waits for review: %+v", got)
+	}
+	if got := testkit.FailingSteps(t, f.store.OverdueSupplyReviews); len(got) != 0 {
+		t.Errorf("overdue reviews after minutes: %+v", got)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE supply_products SET deferred_since = deferred_since - make_interval(hours => 25) WHERE deferred IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, f.store.OverdueSupplyReviews); got["overdue"].Count != 1 || got["overdue"].Longest < 25*time.Hour {
+		t.Errorf("overdue reviews after 25 hours = %+v, want P1", got)
+	}
+	f.catalog.approve()
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if rec := f.supplyProduct(t, "P1"); rec.Deferred != nil || rec.DeferredSince != nil {
+		t.Errorf("P1 after its review: %+v, want its newest content submitted, nothing deferred", rec)
+	}
+	if got := testkit.FailingSteps(t, f.store.OverdueSupplyReviews); len(got) != 0 {
+		t.Errorf("overdue reviews once submitted: %+v", got)
+	}
+
+	f.sim.SetAccountKey("acc-default", "revoked")
+	for range 2 {
+		_ = f.round(t)
+	}
+	got := testkit.FailingSteps(t, f.store.FailingSupplyJobs)
+	if got[app.JobSupplyImport].Count != 1 || got[app.JobSupplyStock].Count != 1 || len(got) != 2 {
+		t.Errorf("failing supply jobs with the platform refusing our key = %+v, want the import and the stock sync", got)
+	}
+	f.sim.SetAccountKey("acc-default", "key-default")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingSupplyJobs); len(got) != 0 {
+		t.Errorf("failing supply jobs once the key works again: %+v", got)
 	}
 }
 

@@ -5,12 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
+
+// ReviewOverdueAfter is how long a product's newer content may wait for
+// the review of its previous revision before operators are told (the
+// failing-steps queue "supply_reviews", kind "overdue"). Waiting for a
+// reviewer is normal and is not a failure; a day of it means nobody
+// reviews the platform's products, and its price changes wait meanwhile.
+const ReviewOverdueAfter = 24 * time.Hour
 
 // reasonUnderReview is catalog refusing to edit a revision that waits for
 // review.
