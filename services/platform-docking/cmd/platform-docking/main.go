@@ -233,6 +233,8 @@ func run(ctx context.Context) error {
 	rt.ObserveFailingSteps("partner_orders", tradeStore.FailingPartnerOrders, "held")
 	rt.ObserveFailingSteps("waybills", tradeStore.FailingWaybills, "retrying", "held")
 	rt.ObserveFailingSteps("supply_orders", supplyStore.FailingSupplyOrders, "retrying", "held")
+	rt.ObserveFailingSteps("supply_jobs", supplyStore.FailingSupplyJobs, app.SupplyJobKinds...)
+	rt.ObserveFailingSteps("supply_reviews", supplyStore.OverdueSupplyReviews, "overdue")
 	rt.ObserveFailingSteps("partner_jobs", tradeStore.FailingPartnerJobs, app.PartnerJobKinds...)
 	rt.ObserveFailingSteps("pushes", tradeStore.FailingPushes, "retrying")
 	rt.ObserveFailingSteps("pull_requests", tradeStore.FailingPullRequests, "retrying")

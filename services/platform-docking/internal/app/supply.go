@@ -42,11 +42,20 @@ type SupplyStore interface {
 	// product ids.
 	SupplyProducts(ctx context.Context, platformID uuid.UUID, ids []string) (map[string]SupplyProductRecord, error)
 	// SaveSupplyProduct records an import with its SKUs (catalogue SKU id by
-	// platform code), in one transaction.
+	// platform code), in one transaction. A record with Deferred content is
+	// deferred from its first deferral on (DeferredSince is the store's);
+	// one without is not deferred.
 	SaveSupplyProduct(ctx context.Context, r SupplyProductRecord, skus map[string]uuid.UUID) error
 	// SubmittedSupplyProducts returns imports waiting for their first
 	// approval.
 	SubmittedSupplyProducts(ctx context.Context, platformID uuid.UUID, limit int) ([]SupplyProductRecord, error)
+	// DeferredSupplyProducts returns the products whose newer content waits
+	// for a review to end, those looked at least recently first.
+	DeferredSupplyProducts(ctx context.Context, platformID uuid.UUID, limit int) ([]SupplyProductRecord, error)
+	// SupplyJobsRan records a round of a platform's periodic jobs (kinds of
+	// SupplyJobKinds): each job that failed is failing from its first
+	// failure on, each that succeeded no longer is.
+	SupplyJobsRan(ctx context.Context, id uuid.UUID, failed, succeeded []string) error
 	// ImportedSKUCodes returns the platform codes docking imported, by
 	// code, with their catalogue SKU ids.
 	ImportedSKUCodes(ctx context.Context, platformID uuid.UUID) (map[string]uuid.UUID, error)
@@ -97,10 +106,21 @@ type SupplyProductRecord struct {
 	PlatformID        uuid.UUID
 	PlatformProductID string
 	ProductID         uuid.UUID
-	Fingerprint       string
-	State             string
-	Problem           string
-	UpdatedAt         time.Time
+	// Fingerprint is the content last given to the catalogue; empty when
+	// docking does not know which content a revision under review holds
+	// (its first submission's record was lost and the platform changed it
+	// since).
+	Fingerprint string
+	State       string
+	Problem     string
+	// Deferred is newer content from the platform that the catalogue could
+	// not take yet because the product's revision waits for review: the
+	// import job gives it to the catalogue once the review ends.
+	Deferred *domain.ImportedProduct
+	// DeferredSince is when the product's changes first waited for a
+	// review, kept while newer content replaces the deferred one.
+	DeferredSince *time.Time
+	UpdatedAt     time.Time
 }
 
 // Supply order states.
@@ -195,8 +215,13 @@ type SupplyCatalog interface {
 	CreateProduct(ctx context.Context, as SupplyERP, d domain.SupplyDefaults, p domain.ImportedProduct) (CatalogImport, error)
 	// FindProduct finds the supplier's product holding a SKU code.
 	FindProduct(ctx context.Context, as SupplyERP, skuCode string) (CatalogImport, bool, error)
-	// UpdateProduct replaces the pending revision's content.
+	// UpdateProduct replaces the pending revision's content. A revision
+	// waiting for review cannot be edited: catalog refuses it with reason
+	// REVISION_UNDER_REVIEW (FailedPrecondition).
 	UpdateProduct(ctx context.Context, as SupplyERP, id uuid.UUID, d domain.SupplyDefaults, p domain.ImportedProduct) (CatalogImport, error)
+	// PendingRevision reads the product's pending revision back (the zero
+	// PendingRevision when it has none).
+	PendingRevision(ctx context.Context, as SupplyERP, id uuid.UUID) (PendingRevision, error)
 	// SubmitProduct sends the pending revision to review.
 	SubmitProduct(ctx context.Context, as SupplyERP, id uuid.UUID) error
 	// ProductApproved says whether the product has an approved revision

@@ -164,24 +164,42 @@ func (f *supplyFixture) paidOrder(merchant, supplier uuid.UUID, codes ...string)
 
 // catalogDouble stands in for the catalog and inventory services as one
 // supplier's ERP sees them: SKU codes unique within the supplier (so a
-// second create of a product is AlreadyExists), review by an operator,
-// stock levels by code. It records what docking asked.
+// second create of a product is AlreadyExists), catalog's review workflow
+// (a revision waiting for review cannot be edited or submitted again; an
+// approved or sent-back one starts a new revision when edited), stock
+// levels by code. It records what docking asked, and loses the answers of
+// loseSubmits submissions after making them, as a network would.
 type catalogDouble struct {
-	mu       sync.Mutex
-	products map[uuid.UUID]*doubleProduct
-	codes    map[string]uuid.UUID // SKU id by code
-	stock    map[string]int64
-	syncs    map[string]bool
-	calls    map[string]int
-	callers  map[string]bool
+	mu          sync.Mutex
+	products    map[uuid.UUID]*doubleProduct
+	codes       map[string]uuid.UUID // SKU id by code
+	stock       map[string]int64
+	syncs       map[string]bool
+	calls       map[string]int
+	callers     map[string]bool
+	loseSubmits int
 }
 
 type doubleProduct struct {
-	skus     map[string]uuid.UUID
-	content  domain.ImportedProduct
-	status   string // draft, submitted, approved, listed
-	revision int
+	skus map[string]uuid.UUID
+	// content is the pending revision's, or the live one's when none is
+	// pending; category and brand are the defaults it was given.
+	content         domain.ImportedProduct
+	category, brand string
+	status          string // the product's: draft, submitted, approved, listed, rejected
+	pending         string // the pending revision's: draft, submitted, changes_requested, rejected; "" when none
+	live            bool   // it has an approved revision
+	revision        int    // revisions started
+	submits         int    // revisions sent to review
 }
+
+// Catalog's refusals, as they cross the wire.
+var (
+	errDoubleUnderReview = apperr.FailedPrecondition("the pending revision is waiting for review and cannot be edited").
+				WithReason("REVISION_UNDER_REVIEW")
+	errDoubleNothingToSubmit = apperr.FailedPrecondition("there is no draft or sent-back revision to submit").
+					WithReason("NOTHING_TO_SUBMIT")
+)
 
 func newCatalogDouble() *catalogDouble {
 	return &catalogDouble{products: map[uuid.UUID]*doubleProduct{}, codes: map[string]uuid.UUID{}, stock: map[string]int64{},
@@ -214,13 +232,42 @@ func (c *catalogDouble) product(code string) doubleProduct {
 	return doubleProduct{}
 }
 
-// approve approves every submitted product, as a reviewer would.
+func (c *catalogDouble) loseNextSubmits(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loseSubmits = n
+}
+
+// approve approves every revision waiting for review, as a reviewer
+// would: a first approval makes the product approved, a later one swaps
+// the revision in while the product stays listed.
 func (c *catalogDouble) approve() {
+	c.review("approved")
+}
+
+// reject refuses every revision waiting for review.
+func (c *catalogDouble) reject() {
+	c.review("rejected")
+}
+
+func (c *catalogDouble) review(verdict string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.products {
-		if p.status == "submitted" {
-			p.status = "approved"
+		if p.pending != "submitted" {
+			continue
+		}
+		switch verdict {
+		case "approved":
+			p.pending, p.live = "", true
+			if p.status != "listed" {
+				p.status = "approved"
+			}
+		default:
+			p.pending = verdict
+			if !p.live {
+				p.status = verdict
+			}
 		}
 	}
 }
@@ -238,7 +285,7 @@ func (c *catalogDouble) imported(id uuid.UUID, p *doubleProduct) app.CatalogImpo
 	return app.CatalogImport{ProductID: id, SKUs: skus}
 }
 
-func (c *catalogDouble) CreateProduct(_ context.Context, as app.SupplyERP, _ domain.SupplyDefaults, p domain.ImportedProduct) (app.CatalogImport, error) {
+func (c *catalogDouble) CreateProduct(_ context.Context, as app.SupplyERP, d domain.SupplyDefaults, p domain.ImportedProduct) (app.CatalogImport, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.enter("create", as)
@@ -248,7 +295,7 @@ func (c *catalogDouble) CreateProduct(_ context.Context, as app.SupplyERP, _ dom
 		}
 	}
 	id := uuid.New()
-	dp := &doubleProduct{skus: map[string]uuid.UUID{}, content: p, status: "draft", revision: 1}
+	dp := &doubleProduct{skus: map[string]uuid.UUID{}, content: p, category: d.CategoryID, brand: d.BrandID, status: "draft", pending: "draft", revision: 1}
 	for _, s := range p.SKUs {
 		dp.skus[s.Code] = uuid.New()
 		c.codes[s.Code] = dp.skus[s.Code]
@@ -269,7 +316,7 @@ func (c *catalogDouble) FindProduct(_ context.Context, as app.SupplyERP, code st
 	return app.CatalogImport{}, false, nil
 }
 
-func (c *catalogDouble) UpdateProduct(_ context.Context, as app.SupplyERP, id uuid.UUID, _ domain.SupplyDefaults, p domain.ImportedProduct) (app.CatalogImport, error) {
+func (c *catalogDouble) UpdateProduct(_ context.Context, as app.SupplyERP, id uuid.UUID, d domain.SupplyDefaults, p domain.ImportedProduct) (app.CatalogImport, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.enter("update", as)
@@ -277,15 +324,23 @@ func (c *catalogDouble) UpdateProduct(_ context.Context, as app.SupplyERP, id uu
 	if !ok {
 		return app.CatalogImport{}, apperr.NotFound("product", id.String())
 	}
-	dp.content, dp.revision = p, dp.revision+1
+	switch dp.pending {
+	case "submitted":
+		return app.CatalogImport{}, errDoubleUnderReview
+	case "draft", "changes_requested":
+		// edited in place
+	default:
+		dp.revision, dp.pending = dp.revision+1, "draft"
+		if !dp.live {
+			dp.status = "draft"
+		}
+	}
+	dp.content, dp.category, dp.brand = p, d.CategoryID, d.BrandID
 	for _, s := range p.SKUs {
 		if _, ok := dp.skus[s.Code]; !ok {
 			dp.skus[s.Code] = uuid.New()
 			c.codes[s.Code] = dp.skus[s.Code]
 		}
-	}
-	if dp.status != "listed" {
-		dp.status = "draft"
 	}
 	return c.imported(id, dp), nil
 }
@@ -294,10 +349,39 @@ func (c *catalogDouble) SubmitProduct(_ context.Context, as app.SupplyERP, id uu
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.enter("submit", as)
-	if dp, ok := c.products[id]; ok && dp.status == "draft" {
+	dp, ok := c.products[id]
+	if !ok {
+		return apperr.NotFound("product", id.String())
+	}
+	if dp.pending != "draft" && dp.pending != "changes_requested" {
+		return errDoubleNothingToSubmit
+	}
+	dp.pending, dp.submits = "submitted", dp.submits+1
+	if !dp.live {
 		dp.status = "submitted"
 	}
+	if c.loseSubmits > 0 {
+		c.loseSubmits--
+		return apperr.Unavailable("the answer was lost")
+	}
 	return nil
+}
+
+func (c *catalogDouble) PendingRevision(_ context.Context, as app.SupplyERP, id uuid.UUID) (app.PendingRevision, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enter("get", as)
+	dp, ok := c.products[id]
+	if !ok {
+		return app.PendingRevision{}, apperr.NotFound("product", id.String())
+	}
+	if dp.pending == "" {
+		return app.PendingRevision{}, nil
+	}
+	content := dp.content
+	content.Fingerprint = "" // docking's own, not the catalogue's
+	return app.PendingRevision{UnderReview: dp.pending == "submitted", CategoryID: dp.category, BrandID: dp.brand,
+		Content: content, SKUs: c.imported(id, dp).SKUs}, nil
 }
 
 func (c *catalogDouble) ProductApproved(_ context.Context, as app.SupplyERP, id uuid.UUID) (bool, bool, error) {

@@ -22,9 +22,10 @@ const maxImportPages = 50
 // importCatalogue imports the products the platform changed since the
 // watermark: new ones are created as the supplier's drafts and submitted
 // to review, changed ones updated and submitted again, unchanged ones
-// (only their stock moved) left alone. The watermark moves to the last
-// product stored, page by page, so a failure re-reads from there: a
-// product read twice is recognised by its fingerprint.
+// (only their stock moved) left alone, and changed ones whose previous
+// revision waits for review deferred (settleUnderReview). The watermark
+// moves to the last product stored, page by page, so a failure re-reads
+// from there: a product read twice is recognised by its fingerprint.
 func (s *Supply) importCatalogue(ctx context.Context, p domain.SupplyPlatform, st SupplyState) error {
 	var since time.Time
 	if st.ImportWatermark != nil {
@@ -67,10 +68,10 @@ func lastOr(ps []domain.SupplyProduct, since time.Time) time.Time {
 	return ps[len(ps)-1].UpdatedAt
 }
 
-// importProduct brings one platform product into the catalogue.
+// importProduct brings one platform product into the catalogue. Content
+// the catalogue already has, or that already waits for a review to end, is
+// left alone.
 func (s *Supply) importProduct(ctx context.Context, p domain.SupplyPlatform, sp domain.SupplyProduct, rec SupplyProductRecord) error {
-	now := s.clock()
-	erp := SupplyERP{ClientID: p.ERPClientID, Key: p.ERPKey}
 	mapped, err := domain.MapSupplyProduct(sp)
 	if errors.Is(err, domain.ErrNotImportable) {
 		s.log.Warn("a supply product cannot be imported; it is looked at again when it changes", "platform", p.Code, "error", err)
@@ -78,33 +79,60 @@ func (s *Supply) importProduct(ctx context.Context, p domain.SupplyPlatform, sp 
 		if rec.State != "" {
 			state = rec.State // an imported product keeps its state; the problem is shown
 		}
+		// Content deferred before is older than this version: dropped.
 		return s.store.SaveSupplyProduct(ctx, SupplyProductRecord{PlatformID: p.ID, PlatformProductID: sp.ID, ProductID: rec.ProductID,
-			Fingerprint: rec.Fingerprint, State: state, Problem: err.Error(), UpdatedAt: now}, nil)
+			Fingerprint: rec.Fingerprint, State: state, Problem: err.Error(), UpdatedAt: s.clock()}, nil)
 	}
 	if err != nil {
 		return err
 	}
-	if rec.State != "" && rec.State != SupplySkipped && rec.Fingerprint == mapped.Fingerprint {
+	switch {
+	case rec.Deferred != nil:
+		if rec.Deferred.Fingerprint == mapped.Fingerprint {
+			return nil
+		}
+		// Even back to the content recorded: the revision under review
+		// may hold another (its submission's answer lost), so it is read
+		// before the deferral is dropped.
+	case rec.State != "" && rec.State != SupplySkipped && rec.Fingerprint == mapped.Fingerprint:
 		return nil
 	}
+	if rec.PlatformProductID == "" {
+		rec = SupplyProductRecord{PlatformID: p.ID, PlatformProductID: sp.ID}
+	}
+	return s.applyContent(ctx, p, rec, mapped)
+}
+
+// applyContent gives the catalogue a product's content: a new product is
+// created as the supplier's draft, a known one updated, and either is
+// submitted to review and recorded. A revision waiting for review cannot
+// be edited; settleUnderReview records such a product instead of failing,
+// so it holds back nothing else.
+func (s *Supply) applyContent(ctx context.Context, p domain.SupplyPlatform, rec SupplyProductRecord, content domain.ImportedProduct) error {
+	erp := SupplyERP{ClientID: p.ERPClientID, Key: p.ERPKey}
 	var made CatalogImport
-	state := SupplySubmitted
+	var err error
+	productID, state := rec.ProductID, SupplySubmitted
 	if rec.State == "" || (rec.State == SupplySkipped && rec.ProductID == uuid.Nil) {
-		made, err = s.catalog.CreateProduct(ctx, erp, p.Defaults, mapped)
+		made, err = s.catalog.CreateProduct(ctx, erp, p.Defaults, content)
 		if apperr.IsKind(err, apperr.KindAlreadyExists) {
 			// An earlier attempt created it and failed before recording it:
 			// find it by a SKU code (unique within the supplier) and update.
-			found, ok, ferr := s.catalog.FindProduct(ctx, erp, mapped.SKUs[0].Code)
+			found, ok, ferr := s.catalog.FindProduct(ctx, erp, content.SKUs[0].Code)
 			if ferr != nil || !ok {
 				return errors.Join(err, ferr)
 			}
-			made, err = s.catalog.UpdateProduct(ctx, erp, found.ProductID, p.Defaults, mapped)
+			productID = found.ProductID
+			made, err = s.catalog.UpdateProduct(ctx, erp, found.ProductID, p.Defaults, content)
 		}
 	} else {
 		if rec.State == SupplyListed {
 			state = SupplyListed // the live revision stays on sale while the new one is reviewed
 		}
-		made, err = s.catalog.UpdateProduct(ctx, erp, rec.ProductID, p.Defaults, mapped)
+		made, err = s.catalog.UpdateProduct(ctx, erp, rec.ProductID, p.Defaults, content)
+	}
+	if isUnderReview(err) {
+		return s.settleUnderReview(ctx, p, rec, productID, content)
 	}
 	if err != nil {
 		return err
@@ -112,8 +140,8 @@ func (s *Supply) importProduct(ctx context.Context, p domain.SupplyPlatform, sp 
 	if err := s.catalog.SubmitProduct(ctx, erp, made.ProductID); err != nil {
 		return err
 	}
-	return s.store.SaveSupplyProduct(ctx, SupplyProductRecord{PlatformID: p.ID, PlatformProductID: sp.ID, ProductID: made.ProductID,
-		Fingerprint: mapped.Fingerprint, State: state, UpdatedAt: now}, made.SKUs)
+	rec.ProductID, rec.Fingerprint, rec.State, rec.Problem, rec.Deferred, rec.UpdatedAt = made.ProductID, content.Fingerprint, state, "", nil, s.clock()
+	return s.store.SaveSupplyProduct(ctx, rec, made.SKUs)
 }
 
 // listApproved puts on sale the imported products operators approved

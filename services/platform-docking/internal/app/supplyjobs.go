@@ -12,8 +12,9 @@ import (
 )
 
 // Round runs the supply jobs once: for each platform not asking us to
-// wait, the listing of approved products and the catalogue import when
-// due, then the stock sync when due; then the purchase orders due.
+// wait, the listing of approved products and the catalogue import (the
+// products deferred for a review first) when due, then the stock sync when
+// due; then the purchase orders due.
 func (s *Supply) Round(ctx context.Context) error {
 	platforms, err := s.store.ListSupplyPlatforms(ctx)
 	if err != nil {
@@ -41,21 +42,49 @@ func (s *Supply) Round(ctx context.Context) error {
 			quiet[p.ID] = true
 			continue
 		}
+		var failed, succeeded []string
+		run := func(kind, name string, job func() error) {
+			err := job()
+			switch {
+			case err == nil:
+				succeeded = append(succeeded, kind)
+			case !errors.Is(err, context.Canceled):
+				failed = append(failed, kind)
+			}
+			errs = append(errs, s.failed(ctx, p, name, err, quiet))
+		}
 		if due(st.LastImportAt, s.timing.ImportEvery, now) {
 			// Approved products go on sale before a newer version of them is
 			// imported, which would start a new review.
-			errs = append(errs, s.failed(ctx, p, "listing approved products", s.listApproved(ctx, p), quiet))
+			run(JobSupplyListing, "listing approved products", func() error { return s.listApproved(ctx, p) })
 			if !quiet[p.ID] {
-				errs = append(errs, s.failed(ctx, p, "catalogue import", s.importCatalogue(ctx, p, st), quiet))
+				run(JobSupplyImport, "catalogue import", func() error {
+					return errors.Join(s.retryDeferred(ctx, p), s.importCatalogue(ctx, p, st))
+				})
 			}
 		}
 		if !quiet[p.ID] && due(st.LastStockSyncAt, s.timing.StockEvery, now) {
-			errs = append(errs, s.failed(ctx, p, "stock sync", s.syncStock(ctx, p), quiet))
+			run(JobSupplyStock, "stock sync", func() error { return s.syncStock(ctx, p) })
+		}
+		if len(failed) > 0 || len(succeeded) > 0 {
+			errs = append(errs, s.store.SupplyJobsRan(ctx, p.ID, failed, succeeded))
 		}
 	}
 	errs = append(errs, s.workSupplyOrders(ctx, byID, quiet))
 	return errors.Join(errs...)
 }
+
+// The kinds of a supply platform's periodic jobs, as the failing-steps
+// gauges report them (queue "supply_jobs"). Products waiting for a review
+// are not failures of the import; see ReviewOverdueAfter.
+const (
+	JobSupplyListing = "approved_listing"
+	JobSupplyImport  = "catalogue_import"
+	JobSupplyStock   = "stock_sync"
+)
+
+// SupplyJobKinds lists every kind of a supply platform's periodic jobs.
+var SupplyJobKinds = []string{JobSupplyListing, JobSupplyImport, JobSupplyStock}
 
 // errSupplyPlaintext is a platform whose endpoint is not https where the
 // installation reaches platforms over TLS only.

@@ -11,6 +11,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -156,6 +157,37 @@ func (c SupplyCatalog) UpdateProduct(ctx context.Context, erp app.SupplyERP, id 
 		return app.CatalogImport{}, grpcerr.FromError(err)
 	}
 	return imported(resp.GetProduct())
+}
+
+// PendingRevision reads the product's pending revision back in docking's
+// terms, so docking can tell whether it holds the content it would submit.
+func (c SupplyCatalog) PendingRevision(ctx context.Context, erp app.SupplyERP, id uuid.UUID) (app.PendingRevision, error) {
+	cat, err := c.catalog(erp)
+	if err != nil {
+		return app.PendingRevision{}, err
+	}
+	resp, err := cat.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: id.String()})
+	if err != nil {
+		return app.PendingRevision{}, grpcerr.FromError(err)
+	}
+	rev := resp.GetProduct().GetPending()
+	if rev == nil {
+		return app.PendingRevision{}, nil
+	}
+	in := rev.GetContent()
+	out := app.PendingRevision{UnderReview: rev.GetStatus() == catalogv1.RevisionStatus_REVISION_STATUS_SUBMITTED,
+		CategoryID: in.GetCategoryId(), BrandID: in.GetBrandId(), SKUs: map[string]uuid.UUID{},
+		Content: domain.ImportedProduct{Title: in.GetTitle(), Description: in.GetDescription(), Images: in.GetImages()}}
+	for _, s := range in.GetSkus() {
+		d := s.GetDimensions()
+		out.Content.SKUs = append(out.Content.SKUs, domain.ImportedSKU{Code: s.GetSkuCode(), Specs: s.GetSpecValues(),
+			Price:   money.Money{Amount: s.GetRetailPrice().GetAmountMinor(), Currency: s.GetRetailPrice().GetCurrencyCode()},
+			WeightG: s.GetWeightG(), PackageMM: [3]int64{d.GetLengthMm(), d.GetWidthMm(), d.GetHeightMm()}})
+		if sku, err := uuid.Parse(s.GetSkuId()); err == nil {
+			out.SKUs[s.GetSkuCode()] = sku
+		}
+	}
+	return out, nil
 }
 
 // SubmitProduct sends the pending revision to review.

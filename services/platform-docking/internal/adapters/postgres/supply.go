@@ -245,12 +245,13 @@ func (s Supply) RecordSupplyFailure(ctx context.Context, id uuid.UUID, msg strin
 	return err
 }
 
-const supplyProductColumns = `platform_id, platform_product_id, product_id, fingerprint, state, problem, updated_at`
+const supplyProductColumns = `platform_id, platform_product_id, product_id, fingerprint, state, problem, updated_at, deferred, deferred_since`
 
 func scanSupplyProduct(r pgx.CollectableRow) (app.SupplyProductRecord, error) {
 	var rec app.SupplyProductRecord
 	var product *uuid.UUID
-	err := r.Scan(&rec.PlatformID, &rec.PlatformProductID, &product, &rec.Fingerprint, &rec.State, &rec.Problem, &rec.UpdatedAt)
+	err := r.Scan(&rec.PlatformID, &rec.PlatformProductID, &product, &rec.Fingerprint, &rec.State, &rec.Problem, &rec.UpdatedAt,
+		&rec.Deferred, &rec.DeferredSince)
 	if product != nil {
 		rec.ProductID = *product
 	}
@@ -270,15 +271,19 @@ func (s Supply) SupplyProducts(ctx context.Context, platformID uuid.UUID, ids []
 	return out, err
 }
 
+// SaveSupplyProduct stores the record and its SKUs in one transaction; a
+// product deferred keeps the time of its first deferral.
 func (s Supply) SaveSupplyProduct(ctx context.Context, r app.SupplyProductRecord, skus map[string]uuid.UUID) error {
 	var product *uuid.UUID
 	if r.ProductID != uuid.Nil {
 		product = &r.ProductID
 	}
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO supply_products (`+supplyProductColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
-			ON CONFLICT (platform_id, platform_product_id) DO UPDATE SET product_id = $3, fingerprint = $4, state = $5, problem = $6, updated_at = $7`,
-			r.PlatformID, r.PlatformProductID, product, r.Fingerprint, r.State, r.Problem, r.UpdatedAt); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO supply_products (`+supplyProductColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $8::jsonb IS NULL THEN NULL ELSE now() END)
+			ON CONFLICT (platform_id, platform_product_id) DO UPDATE SET product_id = $3, fingerprint = $4, state = $5, problem = $6, updated_at = $7,
+				deferred = $8, deferred_since = CASE WHEN $8::jsonb IS NULL THEN NULL ELSE COALESCE(supply_products.deferred_since, now()) END`,
+			r.PlatformID, r.PlatformProductID, product, r.Fingerprint, r.State, r.Problem, r.UpdatedAt, r.Deferred); err != nil {
 			return err
 		}
 		for code, sku := range skus {
