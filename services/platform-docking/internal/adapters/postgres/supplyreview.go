@@ -23,10 +23,7 @@ func (s Supply) DeferredSupplyProducts(ctx context.Context, platformID uuid.UUID
 // that failed is failing from its first failure on (a later failure does
 // not restart the count), each that succeeded no longer is.
 func (s Supply) SupplyJobsRan(ctx context.Context, id uuid.UUID, failed, succeeded []string) error {
-	_, err := s.pool.Exec(ctx, `WITH cleared AS (DELETE FROM supply_job_failures WHERE platform_id = $1 AND job = ANY($3::text[]))
-		INSERT INTO supply_job_failures (platform_id, job, failing_since) SELECT $1, unnest($2::text[]), now()
-		ON CONFLICT (platform_id, job) DO NOTHING`, id, failed, succeeded)
-	return err
+	return jobsRan(ctx, s.pool, "supply_job_failures", "platform_id", id, failed, succeeded)
 }
 
 // FailingSupplyJobs counts, for the kit's failing-steps gauges, the supply

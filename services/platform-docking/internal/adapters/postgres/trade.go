@@ -263,9 +263,17 @@ func (s Trade) RecordFailure(ctx context.Context, partnerID uuid.UUID, msg strin
 // failed is failing from its first failure on (a later failure does not
 // restart the count), each that succeeded no longer is.
 func (s Trade) JobsRan(ctx context.Context, partnerID uuid.UUID, failed, succeeded []string) error {
-	_, err := s.pool.Exec(ctx, `WITH cleared AS (DELETE FROM partner_job_failures WHERE partner_id = $1 AND job = ANY($3::text[]))
-		INSERT INTO partner_job_failures (partner_id, job, failing_since) SELECT $1, unnest($2::text[]), now()
-		ON CONFLICT (partner_id, job) DO NOTHING`, partnerID, failed, succeeded)
+	return jobsRan(ctx, s.pool, "partner_job_failures", "partner_id", partnerID, failed, succeeded)
+}
+
+// jobsRan records a round of one owner's periodic jobs in a failures table
+// keyed by (ownerColumn, job): the failed ones failing from their first
+// failure on, the succeeded ones no longer. table and ownerColumn are
+// constants of this package, never input.
+func jobsRan(ctx context.Context, pool *pgxpool.Pool, table, ownerColumn string, owner uuid.UUID, failed, succeeded []string) error {
+	_, err := pool.Exec(ctx, `WITH cleared AS (DELETE FROM `+table+` WHERE `+ownerColumn+` = $1 AND job = ANY($3::text[]))
+		INSERT INTO `+table+` (`+ownerColumn+`, job, failing_since) SELECT $1, unnest($2::text[]), now()
+		ON CONFLICT (`+ownerColumn+`, job) DO NOTHING`, owner, failed, succeeded)
 	return err
 }
 
