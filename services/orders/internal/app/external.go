@@ -28,7 +28,6 @@ type ExternalOrderInput struct {
 	ExistingOnly bool
 }
 
-
 // ExternalOrderResult is one partner order's answer: the local order
 // (Replayed when it existed already) or why it was refused.
 type ExternalOrderResult struct {
