@@ -144,17 +144,12 @@ func (s *Service) CancelAtCarriers(ctx context.Context, batch int, log *slog.Log
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, sh := range list {
+	return perCarrier(list, func(sh domain.Shipment) error {
 		done, err := s.cancel(ctx, sh, "")
-		if err != nil {
-			return n, err
-		}
-		if done.CarrierCancelRefusal != "" {
+		if err == nil && done.CarrierCancelRefusal != "" {
 			log.Error("the carrier refused to cancel a cancelled parcel's booking; it may run the parcel", "shipment_id", sh.ID,
 				"sub_order_id", sh.SubOrderID, "waybill", done.Waybill, "refusal", done.CarrierCancelRefusal)
 		}
-		n++
-	}
-	return n, nil
+		return err
+	})
 }

@@ -1,33 +1,44 @@
 package app_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/geo"
 	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/simulators/carriersim"
 )
 
-// Parcels through the central warehouse travel there first; a buyer's
-// parcels to one address then go on as one carrier booking, whose charges
-// are shared by weight and paid from each sub-order's escrow, while another
-// buyer's parcel goes on alone. Every parcel ends delivered at its address.
-func TestCentralWarehouseConsolidatesABuyersParcels(t *testing.T) {
+// newCentralFixture is a carrier fast enough to run whole journeys while a
+// test waits, and parcels by air from a supplier in Hangzhou to a buyer's
+// address through the central warehouse in Shenzhen.
+func newCentralFixture(t *testing.T) (*fixture, func(i int, buyer string, to domain.Address) domain.NewShipmentInput) {
+	t.Helper()
 	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 11, UnservedCountries: []string{}}, 8,
 		func(c *app.Config) { c.ConsolidationWindow = 6 * time.Hour })
 	shenzhen := geo.Point{Lat: 22.5431, Lng: 114.0579}
 	central := domain.Address{Recipient: "Crossdock consolidation", Country: "CN", Region: "CN-GD", City: "Shenzhen",
 		Lines: []string{"Central warehouse"}, Location: &shenzhen}
-	parcel := func(i int, buyer string, to domain.Address) domain.NewShipmentInput {
+	return f, func(i int, buyer string, to domain.Address) domain.NewShipmentInput {
 		in := f.input(i, "air")
 		in.From = domain.Address{Recipient: "Supplier", Country: "CN", Region: "CN-ZJ", City: "Hangzhou", Lines: []string{"1 Road"}}
 		in.To, in.BuyerID, in.Central = to, buyer, &central
 		in.GoodsPrice.Currency = "USD"
 		return in
 	}
+}
+
+// Parcels through the central warehouse travel there first; a buyer's
+// parcels to one address then go on as one carrier booking, whose charges
+// are shared by weight and paid from each sub-order's escrow, while another
+// buyer's parcel goes on alone. Every parcel ends delivered at its address.
+func TestCentralWarehouseConsolidatesABuyersParcels(t *testing.T) {
+	f, parcel := newCentralFixture(t)
 	buyerA, buyerB := f.input(0, "air").BuyerID, f.input(1, "air").BuyerID
 	home := address(1, true) // US-CA
 	a1, a2 := f.create(t, parcel(1, buyerA, home)), f.create(t, parcel(2, buyerA, home))
@@ -120,6 +131,58 @@ func TestCentralWarehouseConsolidatesABuyersParcels(t *testing.T) {
 	for leg, amount := range charged {
 		if shared[leg] != amount {
 			t.Errorf("onward leg %s: shares add up to %d, the carrier charged %d", leg, shared[leg], amount)
+		}
+	}
+}
+
+// A consolidation's onward booking whose answer was lost runs at the
+// carrier all the same: its events are refused until the next BookOnward
+// round (booking again under the consolidation's reference) stores it,
+// not dropped as another's, so the feed and the webhooks bring them again
+// and the parcels end delivered.
+func TestOnwardEventsWaitForTheirBookingToBeStored(t *testing.T) {
+	f, parcel := newCentralFixture(t)
+	buyer := f.input(0, "air").BuyerID
+	home := address(1, true)
+	parcels := []domain.Shipment{f.create(t, parcel(1, buyer, home)), f.create(t, parcel(2, buyer, home))}
+	f.waitQuiet(t, time.Minute)
+	log := testkit.Logger(t)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+
+	lost := make(chan string, 1)
+	f.script(carrierScript{"book 1": answerLost(lost)})
+	if n, err := f.svc.BookOnward(ctx, 100, log); err == nil || n != 0 {
+		t.Fatalf("BookOnward with the carrier's answer lost = %d, %v; want it to fail", n, err)
+	}
+	onward := <-lost
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if slices.ContainsFunc(f.allSimEvents(t), func(e carrierapi.EventJSON) bool { return e.Waybill == onward && e.Status == "delivered" }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the carrier never delivered the onward booking %s", onward)
+		}
+	}
+	if _, err := f.svc.PollCarrier(ctx, f.carrier, 500); !apperr.IsKind(err, apperr.KindUnavailable) {
+		t.Fatalf("reading the onward events before their booking is stored: %v, want them refused for now", err)
+	}
+
+	if n, err := f.svc.BookOnward(ctx, 100, log); err != nil || n != 2 {
+		t.Fatalf("BookOnward again = %d, %v; want the 2 parcels booked", n, err)
+	}
+	f.waitQuiet(t, time.Minute)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range parcels {
+		v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status != domain.StatusDelivered || v.OnwardWaybill != onward {
+			t.Errorf("%s ends %s, onward %q; want delivered by %s", sh.ID, v.Status, v.OnwardWaybill, onward)
 		}
 	}
 }

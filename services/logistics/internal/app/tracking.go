@@ -84,6 +84,11 @@ func (s *Service) flushEvents(ctx context.Context, items []eventItem) []groupcom
 	return out
 }
 
+// ErrOnwardBookingNotStored refuses, for now, a carrier event of a
+// consolidation whose onward booking is not stored yet.
+var ErrOnwardBookingNotStored = apperr.Unavailable("the consolidation's onward booking is not stored yet; send the event again").
+	WithRetryDelay(2 * time.Second)
+
 func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventItem, out []groupcommit.Result[bool]) error {
 	refs := make([]uuid.UUID, 0, len(items))
 	var keys []EventKey
@@ -98,14 +103,24 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 		return err
 	}
 	// A reference names a parcel's own booking (stage 1) or a
-	// consolidation's onward booking (stage 2, every parcel in it).
+	// consolidation's onward booking (stage 2, every parcel in it). A
+	// consolidation still at stage 1 may be booked at the carrier with its
+	// answer not stored yet (lost, or on its way): its events are refused
+	// for now rather than dropped as another's, and come again (the
+	// carrier's webhook retry, the feed read again from them) once
+	// BookOnward, which books it again under the same reference, stored it.
 	ships := map[uuid.UUID]domain.Shipment{}
 	byRef := map[uuid.UUID][]uuid.UUID{}
+	onwardNotStored := map[uuid.UUID]bool{}
 	for _, sh := range locked {
 		ships[sh.ID] = sh
 		byRef[sh.ID] = append(byRef[sh.ID], sh.ID)
-		if sh.ConsolidationID != uuid.Nil && sh.Stage == 2 {
+		switch {
+		case sh.ConsolidationID == uuid.Nil:
+		case sh.Stage == 2:
 			byRef[sh.ConsolidationID] = append(byRef[sh.ConsolidationID], sh.ID)
+		default:
+			onwardNotStored[sh.ConsolidationID] = true
 		}
 	}
 	known, err := r.KnownTrackingEvents(ctx, keys)
@@ -117,6 +132,10 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 	changed := map[uuid.UUID]bool{}
 	for i, it := range items {
 		targets := byRef[it.shipmentID]
+		if len(targets) == 0 && onwardNotStored[it.shipmentID] {
+			out[i].Err = ErrOnwardBookingNotStored.WithMetadata("reference", it.ev.Reference)
+			continue
+		}
 		if len(targets) == 0 || ships[targets[0]].CarrierID != it.carrierID {
 			out[i].Err = apperr.NotFound("shipment", it.ev.Reference)
 			continue
@@ -270,7 +289,8 @@ func effectEvents(sh domain.Shipment, fx domain.Effects) []Event {
 // applies every event: the path that catches events whose webhooks were
 // lost. It returns how many events were new. An event the service cannot
 // apply (a parcel it did not book) is skipped, so one bad event does not
-// stop the feed.
+// stop the feed; one refused for now (a consolidation's onward booking not
+// stored yet) stops it there, to be read again.
 func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize int) (int, error) {
 	ep, ok := car.Endpoint(s.cfg.Environment)
 	if !ok {

@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
 
 // PayLegs pays confirmed legs of outbound parcels from their sub-order's
@@ -115,16 +119,38 @@ func (s *Service) RetryBookings(ctx context.Context, batch int, log *slog.Logger
 	if err != nil {
 		return 0, err
 	}
+	return perCarrier(list, func(sh domain.Shipment) error {
+		_, err := s.book(ctx, sh)
+		switch {
+		case apperr.IsKind(err, apperr.KindInvalid):
+			log.Error("a parcel's booking was refused on retry; it is dropped", "shipment_id", sh.ID, "sub_order_id", sh.SubOrderID, "error", err)
+		case apperr.Permanent(err):
+			log.Error("a parcel's booking failed on retry; it is tried again next round", "shipment_id", sh.ID, "sub_order_id", sh.SubOrderID, "error", err)
+		default:
+			return err
+		}
+		return nil
+	})
+}
+
+// perCarrier runs step on each parcel and returns how many it did. A
+// carrier whose call failed for now (step's error) has the rest of its
+// parcels left for the next round, and the others go on: one carrier down
+// holds up none of the others'.
+func perCarrier(list []domain.Shipment, step func(domain.Shipment) error) (int, error) {
 	n := 0
+	down := map[uuid.UUID]bool{}
+	var errs []error
 	for _, sh := range list {
-		if _, err := s.book(ctx, sh); err != nil {
-			if apperr.Permanent(err) {
-				log.Error("a parcel's booking was refused on retry; it is dropped", "shipment_id", sh.ID, "sub_order_id", sh.SubOrderID, "error", err)
-				continue
-			}
-			return n, err
+		if down[sh.CarrierID] {
+			continue
+		}
+		if err := step(sh); err != nil {
+			down[sh.CarrierID] = true
+			errs = append(errs, err)
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
