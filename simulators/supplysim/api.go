@@ -29,6 +29,7 @@ func (p *Platform) API() http.Handler {
 	mux.Handle("GET /v1/stock", p.call(p.listStock))
 	mux.Handle("POST /v1/purchase-orders", p.call(p.placeOrder))
 	mux.Handle("GET /v1/purchase-orders/{id}", p.call(p.getOrder))
+	mux.Handle("POST /v1/purchase-orders/{id}/cancel", p.call(p.cancelOrder))
 	mux.HandleFunc("/", jsonapi.NoRoute)
 	return mux
 }
@@ -202,4 +203,15 @@ func (p *Platform) getOrder(r *http.Request, account string, _ []byte) jsonapi.R
 		return jsonapi.NotFound("no such purchase order for this account").Response()
 	}
 	return jsonapi.Response{Status: http.StatusOK, Body: p.view(o)}
+}
+
+func (p *Platform) cancelOrder(r *http.Request, account string, _ []byte) jsonapi.Response {
+	o, err := p.cancel(account, r.PathValue("id"))
+	switch {
+	case errors.Is(err, ErrNoOrder):
+		return jsonapi.NotFound("no such purchase order for this account").Response()
+	case errors.Is(err, ErrShipped):
+		return (&jsonapi.Error{Status: http.StatusConflict, Type: "order_error", Code: "order_shipped", Message: err.Error()}).Response()
+	}
+	return jsonapi.Response{Status: http.StatusOK, Body: o}
 }

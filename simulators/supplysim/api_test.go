@@ -176,6 +176,52 @@ func TestOrderShipsAfterDelay(t *testing.T) {
 	}
 }
 
+// An order not shipped yet can be cancelled by its account, once: its
+// stock comes back and it never ships; a shipped one cannot.
+func TestCancelPurchaseOrder(t *testing.T) {
+	f := newFixture(t, supplysim.Config{ShipAfter: time.Hour})
+	f.seed(t, "p1", supplysim.SKU{Code: "A", Price: "1", WeightG: 100, Stock: 10})
+	place := func(ref string) supplysim.Order {
+		var o supplysim.Order
+		f.call(t, "key-a", http.MethodPost, "/v1/purchase-orders", map[string]any{"reference": ref, "lines": []supplysim.Line{{SKU: "A", Quantity: 2}}}, &o)
+		return o
+	}
+	cancel := func(key, id string) (int, supplysim.Order) {
+		var o supplysim.Order
+		res := f.call(t, key, http.MethodPost, "/v1/purchase-orders/"+id+"/cancel", nil, &o)
+		return res.StatusCode, o
+	}
+	kept, shipped := place("kept"), place("shipped")
+	if _, err := f.p.Ship(shipped.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, key, id string
+		want          int
+		status        string
+	}{
+		{"another account's", "key-b", kept.ID, http.StatusNotFound, ""},
+		{"unknown", "key-a", "PO999999", http.StatusNotFound, ""},
+		{"placed", "key-a", kept.ID, http.StatusOK, supplysim.StatusCancelled},
+		{"again", "key-a", kept.ID, http.StatusOK, supplysim.StatusCancelled},
+		{"shipped", "key-a", shipped.ID, http.StatusConflict, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, o := cancel(tc.key, tc.id)
+			if code != tc.want || (tc.status != "" && (o.Status != tc.status || o.CancelledAt == nil)) {
+				t.Errorf("%d %+v, want %d %s", code, o, tc.want, tc.status)
+			}
+		})
+	}
+	if stock, _ := f.p.Stock("A"); stock != 8 {
+		t.Errorf("stock %d, want 8 (the cancelled order's 2 back once, the shipped one's gone)", stock)
+	}
+	f.clk.Add(2 * time.Hour)
+	if o, _ := f.p.OrderByReference("kept"); o.Status != supplysim.StatusCancelled || o.Waybill != "" {
+		t.Errorf("a cancelled order after the shipping delay: %+v", o)
+	}
+}
+
 // Faults: a 503 does nothing, a 429 says when to come back, a lost answer
 // did its work.
 func TestFaults(t *testing.T) {

@@ -79,8 +79,9 @@ type Line struct {
 
 // Order statuses.
 const (
-	StatusPlaced  = "placed"
-	StatusShipped = "shipped"
+	StatusPlaced    = "placed"
+	StatusShipped   = "shipped"
+	StatusCancelled = "cancelled"
 )
 
 // Order is a purchase order placed by one account.
@@ -96,6 +97,7 @@ type Order struct {
 	Waybill     string     `json:"waybill,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	ShippedAt   *time.Time `json:"shipped_at,omitempty"`
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 }
 
 // Errors of the platform's rules, answered as 4xx.
@@ -106,6 +108,7 @@ var (
 	ErrReferenceAccount = errors.New("the reference belongs to another account")
 	ErrBadLines         = errors.New("an order needs lines with positive quantities")
 	ErrNoOrder          = errors.New("no such order")
+	ErrShipped          = errors.New("the order has shipped; it can no longer be cancelled")
 )
 
 // Platform is the supply platform's state.
@@ -296,6 +299,29 @@ func (p *Platform) ship(o *Order, at time.Time) {
 func (p *Platform) seqOf(o *Order) int {
 	n, _ := strconv.Atoi(o.ID[2:])
 	return n
+}
+
+// cancel cancels account's order before it ships and gives its stock
+// back; cancelling it again answers it as it is.
+func (p *Platform) cancel(account, id string) (Order, error) {
+	o, ok := p.orders[id]
+	if !ok || o.AccountID != account {
+		return Order{}, ErrNoOrder
+	}
+	if cur := p.view(o); cur.Status == StatusShipped {
+		return cur, ErrShipped
+	}
+	if o.Status == StatusPlaced {
+		now := p.now()
+		o.Status, o.CancelledAt = StatusCancelled, &now
+		for _, l := range o.Lines {
+			if s := p.skuRef(l.SKU); s != nil {
+				s.Stock += l.Quantity
+				s.UpdatedAt = now
+			}
+		}
+	}
+	return p.view(o), nil
 }
 
 // Ship ships an order now (the back office); shipping it again changes

@@ -5726,11 +5726,14 @@ export interface components {
          *      - SUPPLY_ORDER_STATE_PLACED: Placed: the platform answered its order id.
          *      - SUPPLY_ORDER_STATE_SHIPPED: Shipped by the platform: the waybill is known.
          *      - SUPPLY_ORDER_STATE_HELD: Held for an operator: problem says why (a SKU docking never imported, a
-         *     platform refusing the order).
+         *     platform refusing the order, the platform shipping an order whose
+         *     sub-order was cancelled).
+         *      - SUPPLY_ORDER_STATE_CANCELLED: The sub-order was cancelled here: the platform's order cancelled there
+         *     (or never placed).
          * @default SUPPLY_ORDER_STATE_UNSPECIFIED
          * @enum {string}
          */
-        SupplyOrderState: "SUPPLY_ORDER_STATE_UNSPECIFIED" | "SUPPLY_ORDER_STATE_QUEUED" | "SUPPLY_ORDER_STATE_PLACED" | "SUPPLY_ORDER_STATE_SHIPPED" | "SUPPLY_ORDER_STATE_HELD";
+        SupplyOrderState: "SUPPLY_ORDER_STATE_UNSPECIFIED" | "SUPPLY_ORDER_STATE_QUEUED" | "SUPPLY_ORDER_STATE_PLACED" | "SUPPLY_ORDER_STATE_SHIPPED" | "SUPPLY_ORDER_STATE_HELD" | "SUPPLY_ORDER_STATE_CANCELLED";
         /** @description SupplyPlatform is a third-party supply platform docked as a supplier. */
         SupplyPlatform: {
             platformId?: string;
@@ -9026,9 +9029,12 @@ export interface operations {
                  *      - SUPPLY_ORDER_STATE_PLACED: Placed: the platform answered its order id.
                  *      - SUPPLY_ORDER_STATE_SHIPPED: Shipped by the platform: the waybill is known.
                  *      - SUPPLY_ORDER_STATE_HELD: Held for an operator: problem says why (a SKU docking never imported, a
-                 *     platform refusing the order).
+                 *     platform refusing the order, the platform shipping an order whose
+                 *     sub-order was cancelled).
+                 *      - SUPPLY_ORDER_STATE_CANCELLED: The sub-order was cancelled here: the platform's order cancelled there
+                 *     (or never placed).
                  */
-                state?: "SUPPLY_ORDER_STATE_UNSPECIFIED" | "SUPPLY_ORDER_STATE_QUEUED" | "SUPPLY_ORDER_STATE_PLACED" | "SUPPLY_ORDER_STATE_SHIPPED" | "SUPPLY_ORDER_STATE_HELD";
+                state?: "SUPPLY_ORDER_STATE_UNSPECIFIED" | "SUPPLY_ORDER_STATE_QUEUED" | "SUPPLY_ORDER_STATE_PLACED" | "SUPPLY_ORDER_STATE_SHIPPED" | "SUPPLY_ORDER_STATE_HELD" | "SUPPLY_ORDER_STATE_CANCELLED";
                 /**
                  * @description The most items to return; the server applies its default when 0 and caps
                  *     larger values.

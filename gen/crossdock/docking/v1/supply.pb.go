@@ -35,8 +35,12 @@ const (
 	// Shipped by the platform: the waybill is known.
 	SupplyOrderState_SUPPLY_ORDER_STATE_SHIPPED SupplyOrderState = 3
 	// Held for an operator: problem says why (a SKU docking never imported, a
-	// platform refusing the order).
+	// platform refusing the order, the platform shipping an order whose
+	// sub-order was cancelled).
 	SupplyOrderState_SUPPLY_ORDER_STATE_HELD SupplyOrderState = 4
+	// The sub-order was cancelled here: the platform's order cancelled there
+	// (or never placed).
+	SupplyOrderState_SUPPLY_ORDER_STATE_CANCELLED SupplyOrderState = 5
 )
 
 // Enum value maps for SupplyOrderState.
@@ -47,6 +51,7 @@ var (
 		2: "SUPPLY_ORDER_STATE_PLACED",
 		3: "SUPPLY_ORDER_STATE_SHIPPED",
 		4: "SUPPLY_ORDER_STATE_HELD",
+		5: "SUPPLY_ORDER_STATE_CANCELLED",
 	}
 	SupplyOrderState_value = map[string]int32{
 		"SUPPLY_ORDER_STATE_UNSPECIFIED": 0,
@@ -54,6 +59,7 @@ var (
 		"SUPPLY_ORDER_STATE_PLACED":      2,
 		"SUPPLY_ORDER_STATE_SHIPPED":     3,
 		"SUPPLY_ORDER_STATE_HELD":        4,
+		"SUPPLY_ORDER_STATE_CANCELLED":   5,
 	}
 )
 
@@ -1547,13 +1553,14 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\fsub_order_id\x18\x02 \x01(\tR\n" +
 	"subOrderId\"S\n" +
 	"\x18RetrySupplyOrderResponse\x127\n" +
-	"\x05order\x18\x01 \x01(\v2!.crossdock.docking.v1.SupplyOrderR\x05order*\xb1\x01\n" +
+	"\x05order\x18\x01 \x01(\v2!.crossdock.docking.v1.SupplyOrderR\x05order*\xd3\x01\n" +
 	"\x10SupplyOrderState\x12\"\n" +
 	"\x1eSUPPLY_ORDER_STATE_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19SUPPLY_ORDER_STATE_QUEUED\x10\x01\x12\x1d\n" +
 	"\x19SUPPLY_ORDER_STATE_PLACED\x10\x02\x12\x1e\n" +
 	"\x1aSUPPLY_ORDER_STATE_SHIPPED\x10\x03\x12\x1b\n" +
-	"\x17SUPPLY_ORDER_STATE_HELD\x10\x04B\xdc\x01\n" +
+	"\x17SUPPLY_ORDER_STATE_HELD\x10\x04\x12 \n" +
+	"\x1cSUPPLY_ORDER_STATE_CANCELLED\x10\x05B\xdc\x01\n" +
 	"\x18com.crossdock.docking.v1B\vSupplyProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/docking/v1;dockingv1\xa2\x02\x03CDX\xaa\x02\x14Crossdock.Docking.V1\xca\x02\x14Crossdock\\Docking\\V1\xe2\x02 Crossdock\\Docking\\V1\\GPBMetadata\xea\x02\x16Crossdock::Docking::V1b\x06proto3"
 
 var (

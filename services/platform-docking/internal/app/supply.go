@@ -129,6 +129,9 @@ const (
 	SupplyPlaced  = "placed"
 	SupplyShipped = "shipped"
 	SupplyHeld    = "held"
+	// SupplyCancelled: the sub-order was cancelled here and the platform's
+	// order cancelled there, or never placed.
+	SupplyCancelled = "cancelled"
 )
 
 // SupplyOrder is one of our sub-orders to place (or placed) with a supply
@@ -151,6 +154,11 @@ type SupplyOrder struct {
 	QueuedAt        time.Time
 	PlacedAt        *time.Time
 	UpdatedAt       time.Time
+	// CancelRequestedAt is when orders cancelled the sub-order
+	// (orders.sub_order.cancelled): the platform's order, placed or
+	// perhaps placed, is to be cancelled there. Only the event's consumer
+	// writes it; saving the order leaves it as it is.
+	CancelRequestedAt *time.Time
 }
 
 // SupplyOrderFilter narrows ListSupplyOrders.
@@ -176,6 +184,10 @@ type SupplyClient interface {
 	PlaceOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, ref string, lines []domain.PurchaseLine) (PurchaseOrder, error)
 	// GetOrder reads a purchase order placed under account.
 	GetOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, id string) (PurchaseOrder, error)
+	// CancelOrder cancels a purchase order placed under account before it
+	// ships; cancelling it again answers it as it is. A shipped order is
+	// refused (FailedPrecondition).
+	CancelOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, id string) (PurchaseOrder, error)
 }
 
 // SupplyShipments tells orders that a supplier (a supply platform, or an

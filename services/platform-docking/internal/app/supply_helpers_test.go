@@ -131,9 +131,21 @@ func (f *supplyFixture) seed(t *testing.T, id, price string, stock int64, codes 
 	}
 }
 
-// paid delivers an orders.order.paid event to docking's consumer in a
-// transaction, as the inbox does.
+// paid delivers an orders.order.paid event to docking's consumer.
 func (f *supplyFixture) paid(t *testing.T, ev *ordersv1.OrderPaid) {
+	t.Helper()
+	f.deliver(t, "orders.order.paid", ev)
+}
+
+// cancelledSub delivers the orders.sub_order.cancelled event of sub.
+func (f *supplyFixture) cancelledSub(t *testing.T, sub string) {
+	t.Helper()
+	f.deliver(t, "orders.sub_order.cancelled", &ordersv1.SubOrderCancelled{SubOrderId: sub, Reason: "buyer"})
+}
+
+// deliver delivers an event to docking's supply consumer in a
+// transaction, as the inbox does.
+func (f *supplyFixture) deliver(t *testing.T, subject string, ev proto.Message) {
 	t.Helper()
 	payload, err := proto.Marshal(ev)
 	if err != nil {
@@ -141,7 +153,7 @@ func (f *supplyFixture) paid(t *testing.T, ev *ordersv1.OrderPaid) {
 	}
 	ctx := context.Background()
 	if err := pg.InTx(ctx, f.pool, func(tx pgx.Tx) error {
-		return f.consumer.Handler(ctx, tx, inbox.Message{EventID: uuid.New(), Subject: "orders.order.paid", Payload: payload, Delivery: 1})
+		return f.consumer.Handler(ctx, tx, inbox.Message{EventID: uuid.New(), Subject: subject, Payload: payload, Delivery: 1})
 	}); err != nil {
 		t.Fatal(err)
 	}

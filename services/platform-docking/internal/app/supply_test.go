@@ -285,3 +285,78 @@ func TestSupplyWaybillShipsTheSubOrder(t *testing.T) {
 		t.Errorf("orders was told %d more times after the shipment was recorded", again-calls)
 	}
 }
+
+// A sub-order cancelled here has its purchase order cancelled at the
+// platform (its stock there given back), whether docking placed it,
+// never got to, or placed it and stopped before recording it (placed
+// again by its reference, which answers the order, then cancelled). One
+// the platform shipped first is held for an operator.
+func TestCancelledSubOrderIsCancelledAtThePlatform(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// before runs after the purchase order was queued (and placed,
+		// when placed is set), before the cancellation.
+		placed     bool
+		before     func(t *testing.T, f *supplyFixture, sub string)
+		state      string
+		problem    string
+		onPlatform string // the platform's order's status; "" for none
+	}{
+		{name: "not placed yet", state: app.SupplyCancelled},
+		{name: "placed", placed: true, state: app.SupplyCancelled, onPlatform: supplysim.StatusCancelled},
+		{name: "placed, its record lost", placed: true, state: app.SupplyCancelled, onPlatform: supplysim.StatusCancelled,
+			before: func(t *testing.T, f *supplyFixture, sub string) {
+				if _, err := f.pool.Exec(context.Background(), `UPDATE supply_orders SET state = 'queued', platform_order_id = '', placed_at = NULL
+					WHERE sub_order_id = $1`, sub); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "shipped by the platform first", placed: true, state: app.SupplyHeld, problem: "refused to cancel", onPlatform: supplysim.StatusShipped,
+			before: func(t *testing.T, f *supplyFixture, sub string) {
+				po, _ := f.sim.OrderByReference(sub)
+				if _, err := f.sim.Ship(po.ID); err != nil {
+					t.Fatal(err)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newSupplyFixture(t, supplysim.Faults{})
+			f.seed(t, "P1", "10.00", 100, "P1-A")
+			if err := f.round(t); err != nil {
+				t.Fatal(err)
+			}
+			ev, sub := f.paidOrder(f.m1, f.supplier, "P1-A")
+			f.paid(t, ev)
+			if tc.placed {
+				if err := f.round(t); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.before != nil {
+				tc.before(t, f, sub)
+			}
+			f.cancelledSub(t, sub)
+			for range 2 {
+				if err := f.round(t); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if o := f.supplyOrder(t, sub); o.State != tc.state || !strings.Contains(o.Problem, tc.problem) {
+				t.Errorf("the purchase order: %+v; want %s with a problem containing %q", o, tc.state, tc.problem)
+			}
+			po, placed := f.sim.OrderByReference(sub)
+			switch {
+			case tc.onPlatform == "" && placed:
+				t.Errorf("the platform holds %+v for a sub-order cancelled before it was placed", po)
+			case tc.onPlatform != "" && po.Status != tc.onPlatform:
+				t.Errorf("the platform's order is %q, want %q", po.Status, tc.onPlatform)
+			}
+			if n := len(f.sim.Orders()); n > 1 {
+				t.Errorf("%d orders at the platform, want at most one", n)
+			}
+			if stock, _ := f.sim.Stock("P1-A"); tc.onPlatform != supplysim.StatusShipped && stock != 100 {
+				t.Errorf("the platform's stock is %d, want all 100 back", stock)
+			}
+		})
+	}
+}

@@ -37,6 +37,10 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 		var err error
 		switch o.State {
 		case SupplyQueued:
+			if o.CancelRequestedAt != nil && o.AccountID == "" {
+				err = s.cancelled(ctx, o, "") // no call left for the platform: nothing there
+				break
+			}
 			if codes[p.ID] == nil {
 				if codes[p.ID], err = s.skuCodes(ctx, p.ID); err != nil {
 					return errors.Join(append(errs, err)...)
@@ -44,6 +48,10 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 			}
 			err = s.place(ctx, p, o, codes[p.ID])
 		case SupplyPlaced:
+			if o.CancelRequestedAt != nil {
+				err = s.cancelAtPlatform(ctx, p, o)
+				break
+			}
 			err = s.track(ctx, p, o)
 		}
 		if after, limited := RetryAfter(err); limited {
@@ -87,13 +95,52 @@ func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrd
 		o.State, o.PlatformOrderID, o.PlatformStatus, o.Problem = SupplyPlaced, po.ID, po.Status, ""
 		o.PlacedAt, o.UpdatedAt, o.DueAt = &now, now, now.Add(s.timing.TrackEvery)
 		s.log.Info("sub-order placed with a supply platform", "platform", p.Code, "sub_order", o.SubOrderID, "account", o.AccountID, "platform_order", po.ID)
-		return s.store.SaveSupplyOrder(ctx, o)
+		if err := s.store.SaveSupplyOrder(ctx, o); err != nil || o.CancelRequestedAt == nil {
+			return err
+		}
+		// Placed again only to learn the order an earlier attempt may
+		// have left there (the reference answers it): it is cancelled.
+		return s.cancelAtPlatform(ctx, p, o)
 	case retryable(err):
 		o.Problem, o.UpdatedAt, o.DueAt = err.Error(), now, now.Add(s.backoff(o.Attempts, err))
 		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
+	case o.CancelRequestedAt != nil:
+		return s.cancelled(ctx, o, "the platform holds no order for it: "+err.Error())
 	default:
 		return s.hold(ctx, o, "the platform refused the order: "+err.Error())
 	}
+}
+
+// cancelAtPlatform cancels the platform's order of a sub-order cancelled
+// here. An order the platform shipped first (or refuses to cancel) is held
+// for an operator: goods are on their way for a sub-order whose buyer was
+// refunded.
+func (s *Supply) cancelAtPlatform(ctx context.Context, p domain.SupplyPlatform, o SupplyOrder) error {
+	now := s.clock()
+	account, ok := p.AccountByID(o.AccountID)
+	if !ok {
+		return s.hold(ctx, o, "account "+o.AccountID+" is no longer registered with the platform; its order for this cancelled sub-order is not cancelled")
+	}
+	po, err := s.client.CancelOrder(ctx, p, account, o.PlatformOrderID)
+	switch {
+	case err == nil:
+		o.PlatformStatus = po.Status
+		return s.cancelled(ctx, o, "")
+	case retryable(err):
+		o.Attempts++
+		o.Problem, o.UpdatedAt, o.DueAt = "cancelling at the platform: "+err.Error(), now, now.Add(s.backoff(o.Attempts, err))
+		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
+	default:
+		return s.hold(ctx, o, "the sub-order was cancelled, and the platform refused to cancel its order: "+err.Error())
+	}
+}
+
+// cancelled records a cancelled sub-order's purchase order as cancelled:
+// at the platform, or never placed there (note says why).
+func (s *Supply) cancelled(ctx context.Context, o SupplyOrder, note string) error {
+	s.log.Info("a cancelled sub-order's supply order is cancelled", "sub_order", o.SubOrderID, "platform_order", o.PlatformOrderID, "note", note)
+	o.State, o.Problem, o.UpdatedAt = SupplyCancelled, note, s.clock()
+	return s.store.SaveSupplyOrder(ctx, o)
 }
 
 // skuCodes returns a platform's SKU codes by catalogue SKU id.

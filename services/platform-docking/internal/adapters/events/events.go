@@ -76,7 +76,8 @@ func (c Consumers) All() []*inbox.Consumer {
 			"orders.sub_order.shipped": c.subOrderShipped,
 		}),
 		c.consumer("docking-supply", "orders", map[string]handler{
-			"orders.order.paid": c.orderPaid,
+			"orders.order.paid":          c.orderPaid,
+			"orders.sub_order.cancelled": c.subOrderCancelled,
 		}),
 	}
 }
@@ -180,4 +181,18 @@ func (c Consumers) orderPaid(ctx context.Context, tx pgx.Tx, payload []byte) err
 	}
 	_, err = postgres.QueueSupplyOrders(ctx, tx, order, merchant, subs, c.now())
 	return err
+}
+
+// subOrderCancelled asks for a cancelled sub-order's purchase order, if a
+// supply platform's, to be cancelled at the platform.
+func (c Consumers) subOrderCancelled(ctx context.Context, tx pgx.Tx, payload []byte) error {
+	var ev ordersv1.SubOrderCancelled
+	if err := proto.Unmarshal(payload, &ev); err != nil {
+		return inbox.Permanent(fmt.Errorf("decode sub-order cancelled: %w", err))
+	}
+	id, err := uuid.Parse(ev.GetSubOrderId())
+	if err != nil {
+		return inbox.Permanent(fmt.Errorf("sub-order cancelled without its id: %w", err))
+	}
+	return postgres.RequestSupplyOrderCancel(ctx, tx, id, c.now())
 }

@@ -365,14 +365,14 @@ func QueueSupplyOrders(ctx context.Context, q pg.Querier, orderID, merchant uuid
 }
 
 const supplyOrderColumns = `sub_order_id, platform_id, order_id, merchant_org_id, lines, account_id, state, platform_order_id, platform_status,
-	carrier_code, waybill, attempts, due_at, problem, queued_at, placed_at, updated_at`
+	carrier_code, waybill, attempts, due_at, problem, queued_at, placed_at, updated_at, cancel_requested_at`
 
 func scanSupplyOrder(r pgx.CollectableRow) (app.SupplyOrder, error) {
 	var o app.SupplyOrder
 	var merchant *uuid.UUID
 	var lines []paidLine
 	err := r.Scan(&o.SubOrderID, &o.PlatformID, &o.OrderID, &merchant, &lines, &o.AccountID, &o.State, &o.PlatformOrderID, &o.PlatformStatus,
-		&o.CarrierCode, &o.Waybill, &o.Attempts, &o.DueAt, &o.Problem, &o.QueuedAt, &o.PlacedAt, &o.UpdatedAt)
+		&o.CarrierCode, &o.Waybill, &o.Attempts, &o.DueAt, &o.Problem, &o.QueuedAt, &o.PlacedAt, &o.UpdatedAt, &o.CancelRequestedAt)
 	if merchant != nil {
 		o.MerchantOrgID = *merchant
 	}
@@ -419,13 +419,29 @@ func (s Supply) RequeueHeldSupplyOrder(ctx context.Context, platformID, subOrder
 	return o, err == nil, err
 }
 
+// SaveSupplyOrder saves what the worker did with an order it read. A
+// cancellation requested meanwhile (o.CancelRequestedAt unset, the row's
+// set) is kept, and makes the order due at once.
 func (s Supply) SaveSupplyOrder(ctx context.Context, o app.SupplyOrder) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE supply_orders SET account_id = $2, state = $3, platform_order_id = $4, platform_status = $5,
-		carrier_code = $6, waybill = $7, attempts = $8, due_at = $9, problem = $10, placed_at = $11, updated_at = $12,
+		carrier_code = $6, waybill = $7, attempts = $8, problem = $10, placed_at = $11, updated_at = $12,
+		due_at = CASE WHEN $13::timestamptz IS NULL AND cancel_requested_at IS NOT NULL THEN LEAST($9, cancel_requested_at) ELSE $9 END,
 		failing_since = CASE WHEN $3 = 'held' OR ($3 IN ('queued', 'placed') AND $10 <> '') THEN coalesce(failing_since, now()) END
 		WHERE sub_order_id = $1`, o.SubOrderID, o.AccountID, o.State, o.PlatformOrderID, o.PlatformStatus,
-		o.CarrierCode, o.Waybill, o.Attempts, o.DueAt, o.Problem, o.PlacedAt, o.UpdatedAt)
+		o.CarrierCode, o.Waybill, o.Attempts, o.DueAt, o.Problem, o.PlacedAt, o.UpdatedAt, o.CancelRequestedAt)
 	return pg.Affected(tag, err, apperr.NotFound("supply order", o.SubOrderID.String()))
+}
+
+// RequestSupplyOrderCancel records, in the consumer's transaction, that
+// orders cancelled a sub-order: its purchase order, queued or placed, is
+// due at once to be cancelled at its platform (a held one when an
+// operator requeues it). A sub-order with no purchase order (not a supply
+// platform's) changes nothing.
+func RequestSupplyOrderCancel(ctx context.Context, q pg.Querier, subOrderID uuid.UUID, at time.Time) error {
+	_, err := q.Exec(ctx, `UPDATE supply_orders SET cancel_requested_at = coalesce(cancel_requested_at, $2),
+		due_at = CASE WHEN state IN ('queued', 'placed') THEN LEAST(due_at, $2) ELSE due_at END
+		WHERE sub_order_id = $1`, subOrderID, at)
+	return err
 }
 
 // FailingSupplyOrders counts the purchase orders whose placing or tracking

@@ -229,6 +229,16 @@ func (c *Client) PlaceOrder(ctx context.Context, p domain.SupplyPlatform, accoun
 	return out.app(), nil
 }
 
+// CancelOrder cancels a purchase order placed under account before it
+// ships.
+func (c *Client) CancelOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, id string) (app.PurchaseOrder, error) {
+	var out wireOrder
+	if err := c.do(ctx, p, account, http.MethodPost, "/v1/purchase-orders/"+url.PathEscape(id)+"/cancel", nil, &out); err != nil {
+		return app.PurchaseOrder{}, err
+	}
+	return out.app(), nil
+}
+
 // GetOrder reads a purchase order placed under account.
 func (c *Client) GetOrder(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, id string) (app.PurchaseOrder, error) {
 	var out wireOrder

@@ -18,10 +18,11 @@ import (
 )
 
 var supplyOrderStates = map[dockingv1.SupplyOrderState]string{
-	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_QUEUED:  app.SupplyQueued,
-	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_PLACED:  app.SupplyPlaced,
-	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_SHIPPED: app.SupplyShipped,
-	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_HELD:    app.SupplyHeld,
+	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_QUEUED:    app.SupplyQueued,
+	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_PLACED:    app.SupplyPlaced,
+	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_SHIPPED:   app.SupplyShipped,
+	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_HELD:      app.SupplyHeld,
+	dockingv1.SupplyOrderState_SUPPLY_ORDER_STATE_CANCELLED: app.SupplyCancelled,
 }
 
 var supplyOrderStateProto = enummap.Invert(supplyOrderStates)
