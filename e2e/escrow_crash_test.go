@@ -131,7 +131,7 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		return o, nil
 	}
 
-	killingFinance(t, orders, workers, func(i int) error {
+	killing(t, "finance", orders, workers, func(i int) error {
 		o, err := run(i)
 		results[i] = o
 		return err
@@ -278,7 +278,7 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 		return &financev1.RecordPartnerWithdrawalRequest{PartnerId: partner, WithdrawalId: id, Amount: eur(amount), ExcessUnallocated: excess}
 	}
 	credited := make([]*financev1.CreditPartnerSettlementResponse, lines)
-	killingFinance(t, lines, workers, func(i int) (err error) {
+	killing(t, "finance", lines, workers, func(i int) (err error) {
 		credited[i], err = throughRestarts(auth, func(ctx context.Context) (*financev1.CreditPartnerSettlementResponse, error) {
 			return escrows.CreditPartnerSettlement(ctx, credit(i))
 		})
@@ -443,7 +443,7 @@ func TestFinanceSurvivesKillDuringPayouts(t *testing.T) {
 		return r.GetPayout(), err
 	}
 	ids := make([]string, payouts)
-	killingFinance(t, payouts, workers, func(i int) error {
+	killing(t, "finance", payouts, workers, func(i int) error {
 		p, err := create(i)
 		ids[i] = p.GetId()
 		return err
@@ -493,12 +493,12 @@ func TestFinanceSurvivesKillDuringPayouts(t *testing.T) {
 	bookBalances(t, c)
 }
 
-// killingFinance runs step(i) for every i below n on workers goroutines
-// while finance is killed with SIGKILL twice: once a quarter of the steps
-// have succeeded and again, once it is back, when three quarters have. It
-// fails the test with every step's error, and stops it unless both kills
-// happened and every step succeeded.
-func killingFinance(t *testing.T, n, workers int, step func(i int) error) {
+// killing runs step(i) for every i below n on workers goroutines while
+// service's process is killed with SIGKILL twice: once a quarter of the
+// steps have succeeded and again, once it is back, when three quarters
+// have. It fails the test with every step's error, and stops it unless
+// both kills happened and every step succeeded.
+func killing(t *testing.T, service string, n, workers int, step func(i int) error) {
 	t.Helper()
 	var done atomic.Int64
 	kills := make(chan error, 2)
@@ -507,9 +507,9 @@ func killingFinance(t *testing.T, n, workers int, step func(i int) error) {
 			for done.Load() < after {
 				time.Sleep(time.Millisecond)
 			}
-			pid, err := killWhenRunning(filepath.Join(shared.dir, "bin", "finance"), 30*time.Second)
+			pid, err := killWhenRunning(filepath.Join(shared.dir, "bin", service), 30*time.Second)
 			if err == nil {
-				t.Logf("killed finance (pid %d) after %d of %d steps", pid, after, n)
+				t.Logf("killed %s (pid %d) after %d of %d steps", service, pid, after, n)
 			}
 			kills <- err
 		}
@@ -536,10 +536,10 @@ func killingFinance(t *testing.T, n, workers int, step func(i int) error) {
 		select {
 		case err := <-kills:
 			if err != nil {
-				t.Fatalf("kill finance: %v", err)
+				t.Fatalf("kill %s: %v", service, err)
 			}
 		case <-time.After(time.Minute):
-			t.Fatal("finance was not killed twice while the steps ran")
+			t.Fatalf("%s was not killed twice while the steps ran", service)
 		}
 	}
 	if t.Failed() {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
-	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 )
@@ -58,34 +56,9 @@ func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
 	carriers := logisticsv1.NewCarrierServiceClient(dial(t, addr(logisticsGRPCPort, offset)))
 
 	order, supplier := uuid.New(), uuid.New()
-	subOrders := make([]uuid.UUID, parcels)
-	shares := make([]*financev1.CheckoutShare, parcels)
-	for i := range subOrders {
-		subOrders[i] = uuid.New()
-		shares[i] = &financev1.CheckoutShare{SubOrderId: subOrders[i].String(), SupplierOrgId: supplier.String(), Amount: &commonv1.Money{CurrencyCode: "USD", AmountMinor: paid}}
-	}
-	retryUnavailable(t, func(ctx context.Context) (*financev1.PayCheckoutResponse, error) {
-		return escrows.PayCheckout(withAuth(ctx), &financev1.PayCheckoutRequest{OrderId: order.String(), BuyerId: buyer.ID, BuyerCurrency: "USD", SubOrders: shares})
-	})
-	methods := retryUnavailable(t, func(ctx context.Context) (*logisticsv1.ListShippingMethodsResponse, error) {
-		return carriers.ListShippingMethods(withAuth(ctx), &logisticsv1.ListShippingMethodsRequest{DestinationCountryCode: "DE"})
-	})
-	method := ""
-	for _, m := range methods.GetMethods() {
-		if m.GetCode() == "express" {
-			method = m.GetMethodId()
-		}
-	}
+	shipments := escrowedShipments(t, escrows, carriers, withAuth, order, supplier, buyer.ID, parcels, paid)
 	ids := make([]string, parcels)
-	for i, sub := range subOrders {
-		req := &logisticsv1.CreateShipmentRequest{
-			Kind: logisticsv1.ShipmentKind_SHIPMENT_KIND_OUTBOUND, SubOrderId: sub.String(), OrderId: order.String(),
-			BuyerId: buyer.ID, SupplierOrgId: supplier.String(), MethodId: method,
-			From:  &commonv1.Address{Recipient: "Supplier", CountryCode: "DE", RegionCode: "DE-BY", City: "München", Lines: []string{"Lager 1"}},
-			To:    &commonv1.Address{Recipient: "Buyer", CountryCode: "DE", RegionCode: "DE-NW", City: "Köln", Lines: []string{fmt.Sprintf("Ring %d", i)}},
-			Lines: []*logisticsv1.ShipmentLine{{SkuId: uuid.NewString(), Quantity: 1}}, WeightG: int64(500 + 100*i), VolumeCm3: 4000,
-			DeclaredValue: &commonv1.Money{CurrencyCode: "USD", AmountMinor: 5000}, GoodsPrice: &commonv1.Money{CurrencyCode: "USD", AmountMinor: 5000},
-		}
+	for i, req := range shipments {
 		ids[i] = retryUnavailable(t, func(ctx context.Context) (*logisticsv1.CreateShipmentResponse, error) {
 			return logistics.CreateShipment(withAuth(ctx), req)
 		}).GetShipment().GetShipmentId()
@@ -135,7 +108,7 @@ func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
 				}
 				if sh.GetStatus() == logisticsv1.ShipmentStatus_SHIPMENT_STATUS_DELIVERED && len(legs) >= 2 && unpaid == 0 {
 					escrow := retryUnavailable(t, func(ctx context.Context) (*financev1.GetSubOrderEscrowResponse, error) {
-						return escrows.GetSubOrderEscrow(withAuth(ctx), &financev1.GetSubOrderEscrowRequest{SubOrderId: subOrders[i].String()})
+						return escrows.GetSubOrderEscrow(withAuth(ctx), &financev1.GetSubOrderEscrowRequest{SubOrderId: shipments[i].GetSubOrderId()})
 					})
 					if got := escrow.GetEscrow().GetBalance().GetAmountMinor(); got != paid-freight {
 						t.Errorf("parcel %d: escrow holds %d, want %d paid less %d of legs", i, got, paid, freight)
