@@ -199,6 +199,9 @@ type SupplyShipments interface {
 	// shipped by another parcel) is a FailedPrecondition error, another
 	// supplier's sub-order NotFound.
 	RecordExternalShipment(ctx context.Context, supplier, subOrderID uuid.UUID, carrierCode, waybill string) (SupplierSubOrder, error)
+	// SubOrder reads a sub-order as it is now (docking reads any, as a
+	// service).
+	SubOrder(ctx context.Context, subOrderID uuid.UUID) (SupplierSubOrder, error)
 }
 
 // SupplyProductPage is a page of a platform's catalogue.

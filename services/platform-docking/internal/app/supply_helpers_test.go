@@ -447,6 +447,18 @@ func (d *shipmentsDouble) RecordExternalShipment(_ context.Context, supplier, su
 	return app.SupplierSubOrder{ID: sub}, d.record(supplier, sub, carrier, waybill)
 }
 
+func (d *shipmentsDouble) SubOrder(_ context.Context, sub uuid.UUID) (app.SupplierSubOrder, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.down:
+		return app.SupplierSubOrder{}, apperr.Unavailable("orders is down")
+	case d.cancelled[sub]:
+		return app.SupplierSubOrder{ID: sub, Status: app.SubOrderCancelled}, nil
+	}
+	return app.SupplierSubOrder{ID: sub, Status: app.SubOrderPaid}, nil
+}
+
 func (d *shipmentsDouble) record(supplier, sub uuid.UUID, carrier, waybill string) error {
 	d.calls++
 	if d.suppliers == nil {

@@ -296,13 +296,20 @@ func TestCancelledSubOrderIsCancelledAtThePlatform(t *testing.T) {
 		name string
 		// before runs after the purchase order was queued (and placed,
 		// when placed is set), before the cancellation.
-		placed     bool
-		before     func(t *testing.T, f *supplyFixture, sub string)
+		placed bool
+		before func(t *testing.T, f *supplyFixture, sub string)
+		// noEvent leaves the cancellation's event unhandled: orders
+		// answers the sub-order cancelled.
+		noEvent    bool
 		state      string
 		problem    string
 		onPlatform string // the platform's order's status; "" for none
 	}{
 		{name: "not placed yet", state: app.SupplyCancelled},
+		{name: "cancelled before the event is handled", noEvent: true, state: app.SupplyCancelled, problem: "before its purchase order was placed",
+			before: func(t *testing.T, f *supplyFixture, sub string) {
+				f.shipments.set(func(d *shipmentsDouble) { d.cancelled = map[uuid.UUID]bool{uuid.MustParse(sub): true} })
+			}},
 		{name: "placed", placed: true, state: app.SupplyCancelled, onPlatform: supplysim.StatusCancelled},
 		{name: "placed, its record lost", placed: true, state: app.SupplyCancelled, onPlatform: supplysim.StatusCancelled,
 			before: func(t *testing.T, f *supplyFixture, sub string) {
@@ -335,7 +342,9 @@ func TestCancelledSubOrderIsCancelledAtThePlatform(t *testing.T) {
 			if tc.before != nil {
 				tc.before(t, f, sub)
 			}
-			f.cancelledSub(t, sub)
+			if !tc.noEvent {
+				f.cancelledSub(t, sub)
+			}
 			for range 2 {
 				if err := f.round(t); err != nil {
 					t.Fatal(err)

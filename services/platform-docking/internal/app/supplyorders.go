@@ -72,6 +72,20 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrder, codes map[string]string) error {
 	now := s.clock()
 	if o.AccountID == "" {
+		// Nothing has left for the platform yet: a sub-order cancelled
+		// before its purchase order was queued (its cancellation handled
+		// first) is not placed at all.
+		sub, err := s.shipments.SubOrder(ctx, o.SubOrderID)
+		switch {
+		case err == nil && sub.Status == SubOrderCancelled:
+			return s.cancelled(ctx, o, "the sub-order was cancelled before its purchase order was placed")
+		case retryable(err):
+			o.Attempts++
+			o.Problem, o.UpdatedAt, o.DueAt = "reading the sub-order at orders: "+err.Error(), now, now.Add(s.backoff(o.Attempts, err))
+			return s.store.SaveSupplyOrder(ctx, o)
+		case err != nil:
+			return s.hold(ctx, o, "orders does not answer the sub-order: "+err.Error())
+		}
 		// Fixed before the first call leaves: were docking to stop after the
 		// platform took the order, a later attempt must still go to this
 		// account, even once an edit routes the merchant elsewhere.

@@ -107,6 +107,15 @@ func (o Orders) RecordExternalShipment(ctx context.Context, supplier, subOrderID
 	return supplierSubOrder(resp.GetSubOrder()), nil
 }
 
+// SubOrder reads a sub-order as it is now.
+func (o Orders) SubOrder(ctx context.Context, subOrderID uuid.UUID) (app.SupplierSubOrder, error) {
+	resp, err := o.Client.GetSubOrder(ctx, &ordersv1.GetSubOrderRequest{SubOrderId: subOrderID.String()})
+	if err != nil {
+		return app.SupplierSubOrder{}, grpcerr.FromError(err)
+	}
+	return supplierSubOrder(resp.GetSubOrder()), nil
+}
+
 func supplierSubOrder(s *ordersv1.SubOrder) app.SupplierSubOrder {
 	id, _ := uuid.Parse(s.GetSubOrderId())
 	orderID, _ := uuid.Parse(s.GetOrderId())
