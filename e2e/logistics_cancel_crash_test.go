@@ -32,20 +32,9 @@ import (
 // whichever booking answer the kills lost — and no leg of it is paid;
 // every other parcel is delivered.
 func TestLogisticsSurvivesKillWhileBookingAndCancelling(t *testing.T) {
-	base, offset := apiMesh(t)
-	c := newClient(t, base, "127.0.0.40")
-	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
-	word := strings.ToLower(rand.Text()[:10])
-	const parcels, paid = 24, 10_000
-	fundWallet(t, c, buyer.Access, "USD", parcels*paid, "cancel-kill-"+word)
-	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
-	withAuth := func(ctx context.Context) context.Context { return metadata.NewOutgoingContext(ctx, auth) }
-	escrows := financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset)))
-	logistics := logisticsv1.NewLogisticsServiceClient(dial(t, addr(logisticsGRPCPort, offset)))
-	carriers := logisticsv1.NewCarrierServiceClient(dial(t, addr(logisticsGRPCPort, offset)))
-
-	order, supplier := uuid.New(), uuid.New()
-	shipments := escrowedShipments(t, escrows, carriers, withAuth, order, supplier, buyer.ID, parcels, paid)
+	const parcels = 24
+	k := newLogisticsCrash(t, "127.0.0.40", parcels)
+	c, auth, withAuth, logistics, shipments := k.c, k.auth, k.withAuth, k.logistics, k.shipments
 	ids := make([]string, parcels)
 	cancelled := make([]bool, parcels)
 	killing(t, "logistics", parcels, 4, func(i int) error {
@@ -74,7 +63,7 @@ func TestLogisticsSurvivesKillWhileBookingAndCancelling(t *testing.T) {
 			return logistics.GetShipment(withAuth(ctx), &logisticsv1.GetShipmentRequest{ShipmentId: id})
 		}).GetShipment()
 	}
-	carrier := newCarrierSimClient(t, offset)
+	carrier := newCarrierSimClient(t, k.offset)
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		wg.Go(func() {
@@ -111,6 +100,37 @@ func TestLogisticsSurvivesKillWhileBookingAndCancelling(t *testing.T) {
 		t.Errorf("crossdock up did not report restarting logistics:\n%s", shared.up.output(40))
 	}
 	bookBalances(t, c)
+}
+
+// logisticsCrash is what the logistics crash tests share: a buyer, the
+// orders service's credentials, and parcels whose sub-orders are paid
+// into escrow (crashPaid each), ready to book.
+type logisticsCrash struct {
+	c         *restClient
+	offset    int
+	auth      metadata.MD
+	withAuth  func(context.Context) context.Context
+	escrows   financev1.EscrowServiceClient
+	logistics logisticsv1.LogisticsServiceClient
+	shipments []*logisticsv1.CreateShipmentRequest
+}
+
+// crashPaid is what each crash test's sub-order holds in escrow.
+const crashPaid = 10_000
+
+func newLogisticsCrash(t *testing.T, ip string, parcels int) *logisticsCrash {
+	t.Helper()
+	base, offset := apiMesh(t)
+	c := newClient(t, base, ip)
+	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
+	fundWallet(t, c, buyer.Access, "USD", int64(parcels)*crashPaid, "kill-"+strings.ToLower(rand.Text()[:10]))
+	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
+	k := &logisticsCrash{c: c, offset: offset, auth: auth, withAuth: func(ctx context.Context) context.Context { return metadata.NewOutgoingContext(ctx, auth) },
+		escrows:   financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset))),
+		logistics: logisticsv1.NewLogisticsServiceClient(dial(t, addr(logisticsGRPCPort, offset)))}
+	carriers := logisticsv1.NewCarrierServiceClient(dial(t, addr(logisticsGRPCPort, offset)))
+	k.shipments = escrowedShipments(t, k.escrows, carriers, k.withAuth, uuid.New(), uuid.New(), buyer.ID, parcels, crashPaid)
+	return k
 }
 
 // escrowedShipments pays n sub-orders of one order into escrow (paid

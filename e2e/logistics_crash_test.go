@@ -2,16 +2,12 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
@@ -43,20 +39,9 @@ func retryUnavailable[T any](t *testing.T, call func(context.Context) (T, error)
 // charged is paid from its sub-order's escrow exactly once — each escrow
 // holds what was paid less its legs — and the book balances.
 func TestLogisticsSurvivesKillWhilePayingLegs(t *testing.T) {
-	base, offset := apiMesh(t)
-	c := newClient(t, base, "127.0.0.38")
-	buyer := c.signUp("ACCOUNT_TYPE_BUYER", "")
-	word := strings.ToLower(rand.Text()[:10])
-	const parcels, paid = 16, 10_000
-	fundWallet(t, c, buyer.Access, "USD", parcels*paid, "kill-"+word)
-	auth := metadata.Pairs("authorization", "Bearer "+serviceToken(t, shared.dir, offset, "orders"))
-	withAuth := func(ctx context.Context) context.Context { return metadata.NewOutgoingContext(ctx, auth) }
-	escrows := financev1.NewEscrowServiceClient(dial(t, addr(financeGRPCPort, offset)))
-	logistics := logisticsv1.NewLogisticsServiceClient(dial(t, addr(logisticsGRPCPort, offset)))
-	carriers := logisticsv1.NewCarrierServiceClient(dial(t, addr(logisticsGRPCPort, offset)))
-
-	order, supplier := uuid.New(), uuid.New()
-	shipments := escrowedShipments(t, escrows, carriers, withAuth, order, supplier, buyer.ID, parcels, paid)
+	const parcels, paid = 16, crashPaid
+	k := newLogisticsCrash(t, "127.0.0.38", parcels)
+	c, withAuth, escrows, logistics, shipments := k.c, k.withAuth, k.escrows, k.logistics, k.shipments
 	ids := make([]string, parcels)
 	for i, req := range shipments {
 		ids[i] = retryUnavailable(t, func(ctx context.Context) (*logisticsv1.CreateShipmentResponse, error) {
