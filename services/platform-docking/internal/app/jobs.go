@@ -137,17 +137,13 @@ func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState,
 	if c.Settlements != nil && due(st.LastSettlementPullAt, t.timing.SettleEvery, now) {
 		jobs = append(jobs, job{JobSettlementPull, "settlement pull", func(ctx context.Context) error { return t.pullSettlements(ctx, p, c.Settlements) }})
 	}
-	var failed, succeeded []string
+	var ran jobOutcomes
 	_, err := t.store.WithPartnerLock(ctx, p.ID, "pull", func(ctx context.Context) error {
 		var errs []error
 		for _, j := range jobs {
 			err := j.run(ctx)
-			switch {
-			case j.kind == "":
-			case err == nil:
-				succeeded = append(succeeded, j.kind)
-			case !errors.Is(err, context.Canceled):
-				failed = append(failed, j.kind)
+			if j.kind != "" {
+				ran.record(j.kind, err)
 			}
 			errs = append(errs, t.failed(ctx, p, j.name, err))
 			if _, limited := RetryAfter(err); limited {
@@ -156,10 +152,29 @@ func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState,
 		}
 		return errors.Join(errs...)
 	})
-	if len(failed) > 0 || len(succeeded) > 0 {
-		err = errors.Join(err, t.store.JobsRan(ctx, p.ID, failed, succeeded))
+	return errors.Join(err, ran.save(func(failed, succeeded []string) error { return t.store.JobsRan(ctx, p.ID, failed, succeeded) }))
+}
+
+// jobOutcomes collects which of one owner's periodic jobs failed and which
+// succeeded in a round, for the failing-steps gauges; a job stopped by the
+// shutdown is neither.
+type jobOutcomes struct{ failed, succeeded []string }
+
+func (o *jobOutcomes) record(kind string, err error) {
+	switch {
+	case err == nil:
+		o.succeeded = append(o.succeeded, kind)
+	case !errors.Is(err, context.Canceled):
+		o.failed = append(o.failed, kind)
 	}
-	return err
+}
+
+// save records the round with ran, when any job ran.
+func (o jobOutcomes) save(ran func(failed, succeeded []string) error) error {
+	if len(o.failed) == 0 && len(o.succeeded) == 0 {
+		return nil
+	}
+	return ran(o.failed, o.succeeded)
 }
 
 // The kinds of a partner's periodic jobs, as the failing-steps gauges

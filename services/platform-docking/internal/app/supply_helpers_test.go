@@ -120,6 +120,17 @@ func (f *supplyFixture) round(t *testing.T) error {
 	return err
 }
 
+// rounds runs n rounds, each as round does, and stops the test at a
+// round's failure.
+func (f *supplyFixture) rounds(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		if err := f.round(t); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func (f *supplyFixture) seed(t *testing.T, id, price string, stock int64, codes ...string) {
 	t.Helper()
 	p := supplysim.Product{ID: id, Title: "Product " + id, Description: "From the platform"}

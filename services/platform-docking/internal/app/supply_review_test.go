@@ -28,13 +28,9 @@ func TestSupplySubmissionWithItsAnswerLostIsRecordedOnce(t *testing.T) {
 	}{
 		{name: "a new product", before: func(*testing.T, *supplyFixture) {}, submits: 1, revisions: 1, price: 1000},
 		{name: "a changed product", before: func(t *testing.T, f *supplyFixture) {
-			if err := f.round(t); err != nil {
-				t.Fatal(err)
-			}
+			f.rounds(t, 1)
 			f.catalog.approve()
-			if err := f.round(t); err != nil {
-				t.Fatal(err)
-			}
+			f.rounds(t, 1)
 			f.seed(t, "P1", "11.00", 5, "P1-A")
 		}, submits: 2, revisions: 2, price: 1100},
 	} {
@@ -66,11 +62,7 @@ func TestSupplySubmissionWithItsAnswerLostIsRecordedOnce(t *testing.T) {
 			}
 
 			f.catalog.approve()
-			for range 2 {
-				if err := f.round(t); err != nil {
-					t.Fatal(err)
-				}
-			}
+			f.rounds(t, 2)
 			if p := f.catalog.product("P1-A"); p.submits != c.submits || p.status != "listed" || p.content.SKUs[0].Price.Amount != c.price {
 				t.Errorf("P1 after its approval: %+v, want listed, never submitted again", p)
 			}
@@ -88,9 +80,7 @@ func TestSupplyProductChangedUnderReviewWaitsForTheReview(t *testing.T) {
 			f := newSupplyFixture(t, supplysim.Faults{})
 			f.seed(t, "P1", "10.00", 5, "P1-A")
 			f.seed(t, "P2", "20.00", 5, "P2-A")
-			if err := f.round(t); err != nil {
-				t.Fatal(err)
-			}
+			f.rounds(t, 1)
 
 			f.seed(t, "P1", "11.00", 5, "P1-A")
 			f.seed(t, "P3", "30.00", 5, "P3-A")
@@ -119,21 +109,13 @@ func TestSupplyProductChangedUnderReviewWaitsForTheReview(t *testing.T) {
 			} else {
 				f.catalog.reject()
 			}
-			for range 3 {
-				if err := f.round(t); err != nil {
-					t.Fatal(err)
-				}
-			}
+			f.rounds(t, 3)
 			p1 := f.catalog.product("P1-A")
 			if p1.submits != 2 || p1.revision != 2 || p1.pending != "submitted" || p1.content.SKUs[0].Price.Amount != 1200 {
 				t.Errorf("P1 after the review: %+v, want its newest price submitted once in a second revision", p1)
 			}
 			f.catalog.approve()
-			for range 2 {
-				if err := f.round(t); err != nil {
-					t.Fatal(err)
-				}
-			}
+			f.rounds(t, 2)
 			if p := f.catalog.product("P1-A"); p.submits != 2 || p.status != "listed" {
 				t.Errorf("P1 once its newest content was approved: %+v, want listed, submitted twice in all", p)
 			}
@@ -147,26 +129,16 @@ func TestSupplyProductChangedUnderReviewWaitsForTheReview(t *testing.T) {
 func TestSupplyChangeTakenBackUnderReviewIsDropped(t *testing.T) {
 	f := newSupplyFixture(t, supplysim.Faults{})
 	f.seed(t, "P1", "10.00", 5, "P1-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	f.seed(t, "P1", "11.00", 5, "P1-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	f.seed(t, "P1", "10.00", 5, "P1-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	if rec := f.supplyProduct(t, "P1"); rec.Deferred != nil {
 		t.Errorf("P1 back to the content under review: %+v, want nothing deferred", rec)
 	}
 	f.catalog.approve()
-	for range 2 {
-		if err := f.round(t); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f.rounds(t, 2)
 	if p := f.catalog.product("P1-A"); p.submits != 1 || p.status != "listed" || p.content.SKUs[0].Price.Amount != 1000 {
 		t.Errorf("P1 after its review: %+v, want listed at 10.00, submitted once", p)
 	}
@@ -180,21 +152,15 @@ func TestSupplyWaitsAndFailuresReportedToOperators(t *testing.T) {
 	ctx := context.Background()
 	f := newSupplyFixture(t, supplysim.Faults{})
 	f.seed(t, "P1", "10.00", 5, "P1-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	f.seed(t, "P1", "11.00", 5, "P1-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	first := f.supplyProduct(t, "P1")
 	if first.Deferred == nil || first.Deferred.SKUs[0].Price.Amount != 1100 || first.DeferredSince == nil {
 		t.Fatalf("P1 changed under review: %+v, want its new content deferred", first)
 	}
 	f.seed(t, "P1", "12.00", 5, "P1-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	again := f.supplyProduct(t, "P1")
 	if again.Deferred == nil || again.Deferred.SKUs[0].Price.Amount != 1200 || again.DeferredSince == nil || !again.DeferredSince.Equal(*first.DeferredSince) {
 		t.Fatalf("P1 changed again under review: %+v, want its newest content deferred since it first waited (%v)", again, first.DeferredSince)
@@ -212,9 +178,7 @@ func TestSupplyWaitsAndFailuresReportedToOperators(t *testing.T) {
 		t.Errorf("overdue reviews after 25 hours = %+v, want P1", got)
 	}
 	f.catalog.approve()
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	if rec := f.supplyProduct(t, "P1"); rec.Deferred != nil || rec.DeferredSince != nil {
 		t.Errorf("P1 after its review: %+v, want its newest content submitted, nothing deferred", rec)
 	}
@@ -231,9 +195,7 @@ func TestSupplyWaitsAndFailuresReportedToOperators(t *testing.T) {
 		t.Errorf("failing supply jobs with the platform refusing our key = %+v, want the import and the stock sync", got)
 	}
 	f.sim.SetAccountKey("acc-default", "key-default")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	if got := testkit.FailingSteps(t, f.store.FailingSupplyJobs); len(got) != 0 {
 		t.Errorf("failing supply jobs once the key works again: %+v", got)
 	}

@@ -21,9 +21,7 @@ func TestSupplyImportCreatesAndUpdates(t *testing.T) {
 	f.seed(t, "P1", "10.00", 5, "P1-A", "P1-B")
 	f.seed(t, "P2", "20.00", 7, "P2-A")
 	f.seed(t, "P3", "30.00", 9, "P3-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	if got := f.catalog.count("create"); got != 3 {
 		t.Fatalf("%d products created, want 3", got)
 	}
@@ -45,12 +43,8 @@ func TestSupplyImportCreatesAndUpdates(t *testing.T) {
 	if err := f.sim.SetStock("P3-A", 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
+	f.rounds(t, 1)
 	if got := f.catalog.count("create"); got != 3 {
 		t.Errorf("%d creates after changes, want still 3", got)
 	}
@@ -82,9 +76,7 @@ func TestSupplyImportCreatesAndUpdates(t *testing.T) {
 func TestSupplyOrdersRouteByMerchant(t *testing.T) {
 	f := newSupplyFixture(t, supplysim.Faults{})
 	f.seed(t, "P1", "10.00", 100, "P1-A", "P1-B")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	stranger, other := uuid.New(), uuid.New()
 	want := map[string]string{}
 	var evs []*ordersv1.OrderPaid
@@ -102,15 +94,11 @@ func TestSupplyOrdersRouteByMerchant(t *testing.T) {
 		evs = append(evs, ev)
 		f.paid(t, ev)
 	}
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	for _, ev := range evs {
 		f.paid(t, ev) // redelivered
 	}
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 
 	orders := f.sim.Orders()
 	if len(orders) != len(want) {
@@ -144,14 +132,10 @@ func TestSupplyOrdersRouteByMerchant(t *testing.T) {
 func TestSupplyOrderOfUnknownSKUIsHeld(t *testing.T) {
 	f := newSupplyFixture(t, supplysim.Faults{})
 	f.seed(t, "P1", "10.00", 100, "P1-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	ev, _ := f.paidOrder(uuid.Nil, f.supplier, "NOT-IMPORTED")
 	f.paid(t, ev)
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	held, _, err := f.supply.ListSupplyOrders(context.Background(), admin, app.SupplyOrderFilter{PlatformID: f.platform.ID, State: app.SupplyHeld, Limit: 10})
 	if err != nil || len(held) != 1 || held[0].Problem == "" {
 		t.Errorf("held: %+v %v", held, err)
@@ -233,16 +217,12 @@ func TestSupplyFaultsRetriedToCompletion(t *testing.T) {
 func TestSupplyWaybillShipsTheSubOrder(t *testing.T) {
 	f := newSupplyFixture(t, supplysim.Faults{})
 	f.seed(t, "P1", "10.00", 100, "P1-A")
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	ev, sub := f.paidOrder(f.m2, f.supplier, "P1-A")
 	f.paid(t, ev)
 	ev, cancelled := f.paidOrder(f.m1, f.supplier, "P1-A")
 	f.paid(t, ev)
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	for _, ref := range []string{sub, cancelled} {
 		po, ok := f.sim.OrderByReference(ref)
 		if !ok {
@@ -255,9 +235,7 @@ func TestSupplyWaybillShipsTheSubOrder(t *testing.T) {
 	shipped, _ := f.sim.OrderByReference(sub)
 
 	f.shipments.set(func(d *shipmentsDouble) { d.down = true })
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	if o := f.supplyOrder(t, sub); o.State != app.SupplyPlaced || o.Waybill != shipped.Waybill || !strings.Contains(o.Problem, "orders did not record") {
 		t.Fatalf("orders down: %+v; want placed, the waybill kept, the problem shown", o)
 	}
@@ -265,9 +243,7 @@ func TestSupplyWaybillShipsTheSubOrder(t *testing.T) {
 	f.shipments.set(func(d *shipmentsDouble) {
 		d.down, d.cancelled = false, map[uuid.UUID]bool{uuid.MustParse(cancelled): true}
 	})
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	if o := f.supplyOrder(t, sub); o.State != app.SupplyShipped || o.Waybill != shipped.Waybill || o.CarrierCode != "YTO" || o.Problem != "" {
 		t.Errorf("after shipping: %+v", o)
 	}
@@ -278,9 +254,7 @@ func TestSupplyWaybillShipsTheSubOrder(t *testing.T) {
 	if o := f.supplyOrder(t, cancelled); o.State != app.SupplyHeld || !strings.Contains(o.Problem, "orders refused the platform's shipment") {
 		t.Errorf("the cancelled sub-order's purchase order: %+v; want held with orders' refusal", o)
 	}
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
-	}
+	f.rounds(t, 1)
 	if _, again := f.shipments.parcel(uuid.MustParse(sub)); again != calls {
 		t.Errorf("orders was told %d more times after the shipment was recorded", again-calls)
 	}
@@ -329,15 +303,11 @@ func TestCancelledSubOrderIsCancelledAtThePlatform(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newSupplyFixture(t, supplysim.Faults{})
 			f.seed(t, "P1", "10.00", 100, "P1-A")
-			if err := f.round(t); err != nil {
-				t.Fatal(err)
-			}
+			f.rounds(t, 1)
 			ev, sub := f.paidOrder(f.m1, f.supplier, "P1-A")
 			f.paid(t, ev)
 			if tc.placed {
-				if err := f.round(t); err != nil {
-					t.Fatal(err)
-				}
+				f.rounds(t, 1)
 			}
 			if tc.before != nil {
 				tc.before(t, f, sub)
@@ -345,11 +315,7 @@ func TestCancelledSubOrderIsCancelledAtThePlatform(t *testing.T) {
 			if !tc.noEvent {
 				f.cancelledSub(t, sub)
 			}
-			for range 2 {
-				if err := f.round(t); err != nil {
-					t.Fatal(err)
-				}
-			}
+			f.rounds(t, 2)
 			if o := f.supplyOrder(t, sub); o.State != tc.state || !strings.Contains(o.Problem, tc.problem) {
 				t.Errorf("the purchase order: %+v; want %s with a problem containing %q", o, tc.state, tc.problem)
 			}

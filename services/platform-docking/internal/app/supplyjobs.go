@@ -42,15 +42,10 @@ func (s *Supply) Round(ctx context.Context) error {
 			quiet[p.ID] = true
 			continue
 		}
-		var failed, succeeded []string
+		var ran jobOutcomes
 		run := func(kind, name string, job func() error) {
 			err := job()
-			switch {
-			case err == nil:
-				succeeded = append(succeeded, kind)
-			case !errors.Is(err, context.Canceled):
-				failed = append(failed, kind)
-			}
+			ran.record(kind, err)
 			errs = append(errs, s.failed(ctx, p, name, err, quiet))
 		}
 		if due(st.LastImportAt, s.timing.ImportEvery, now) {
@@ -66,9 +61,7 @@ func (s *Supply) Round(ctx context.Context) error {
 		if !quiet[p.ID] && due(st.LastStockSyncAt, s.timing.StockEvery, now) {
 			run(JobSupplyStock, "stock sync", func() error { return s.syncStock(ctx, p) })
 		}
-		if len(failed) > 0 || len(succeeded) > 0 {
-			errs = append(errs, s.store.SupplyJobsRan(ctx, p.ID, failed, succeeded))
-		}
+		errs = append(errs, ran.save(func(failed, succeeded []string) error { return s.store.SupplyJobsRan(ctx, p.ID, failed, succeeded) }))
 	}
 	errs = append(errs, s.workSupplyOrders(ctx, byID, quiet))
 	return errors.Join(errs...)
