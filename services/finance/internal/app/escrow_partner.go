@@ -60,18 +60,13 @@ func (e *Escrows) bookedCommission(ctx context.Context, in PartnerCreditInput) (
 	if err != nil || len(prior) == 0 {
 		return nil, err
 	}
-	ids := map[ledger.AccountRef]string{}
-	for _, ref := range []ledger.AccountRef{escrow.PartnerVirtual(in.PartnerID, in.Currency), escrow.PartnerSettlement(in.PartnerID, in.Currency), escrow.Revenue(in.Currency)} {
-		acct, err := e.ledger.AccountByRef(ctx, ref)
-		if apperr.IsKind(err, apperr.KindNotFound) {
-			continue
-		}
-		if err != nil {
+	var virtual, settlement, revenue string
+	for ref, id := range map[ledger.AccountRef]*string{escrow.PartnerVirtual(in.PartnerID, in.Currency): &virtual,
+		escrow.PartnerSettlement(in.PartnerID, in.Currency): &settlement, escrow.Revenue(in.Currency): &revenue} {
+		if *id, err = e.openedAccountID(ctx, ref); err != nil {
 			return nil, err
 		}
-		ids[ref] = acct.ID
 	}
-	virtual, settlement, revenue := ids[escrow.PartnerVirtual(in.PartnerID, in.Currency)], ids[escrow.PartnerSettlement(in.PartnerID, in.Currency)], ids[escrow.Revenue(in.Currency)]
 	var recorded bool
 	var booked int64
 	for _, t := range prior {
@@ -161,16 +156,13 @@ func (e *Escrows) unallocatedPart(ctx context.Context, w escrow.PartnerWithdrawa
 		return 0, err
 	}
 	if len(prior) > 0 {
-		acct, err := e.ledger.AccountByRef(ctx, escrow.PartnerUnallocated(w.PartnerID, w.Currency))
-		if apperr.IsKind(err, apperr.KindNotFound) {
-			return 0, nil
-		}
-		if err != nil {
+		unallocated, err := e.openedAccountID(ctx, escrow.PartnerUnallocated(w.PartnerID, w.Currency))
+		if err != nil || unallocated == "" {
 			return 0, err
 		}
 		var u int64
 		for _, t := range prior {
-			if t.CreditAccount == acct.ID {
+			if t.CreditAccount == unallocated {
 				u += t.Amount
 			}
 		}
@@ -186,6 +178,16 @@ func (e *Escrows) unallocatedPart(ctx context.Context, w escrow.PartnerWithdrawa
 		return 0, err
 	}
 	return max(0, w.Amount-held), nil
+}
+
+// openedAccountID is the id of the account ref names, "" when no transfer
+// has opened it yet.
+func (e *Escrows) openedAccountID(ctx context.Context, ref ledger.AccountRef) (string, error) {
+	acct, err := e.ledger.AccountByRef(ctx, ref)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return "", nil
+	}
+	return acct.ID, err
 }
 
 // PartnerAllocationInput is an operator's move out of a partner's
