@@ -209,7 +209,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** RotateApiClientSecret replaces a client's credential (a partner's or ERP's public key, registered or generated, or a service account's secret); the old one keeps working for the overlap so the client can switch without downtime. */
+        /**
+         * RotateApiClientSecret replaces a client's credential (a partner's or ERP's public key, registered or generated, or a service account's secret); the old one keeps working for the overlap so the client can switch without downtime.
+         * @description RotateApiClientSecret replaces a client's credential (a partner's or ERP's
+         *     public key, registered or generated, or a service account's secret); the old
+         *     one keeps working for the overlap so the client can switch without downtime.
+         *     Each retired credential keeps its own overlap, so a rotation whose answer was
+         *     lost can be repeated: the credential the client still holds keeps working.
+         *     At most 4 may be in overlap at once (FAILED_PRECONDITION
+         *     API_CLIENT_ROTATIONS_OVERLAP). Rotating to the current public key changes
+         *     nothing.
+         */
         post: operations["UsersService_RotateApiClientSecret"];
         delete?: never;
         options?: never;
@@ -5224,7 +5234,7 @@ export interface components {
             secret?: string;
             /**
              * Format: date-time
-             * @description When the previous credential stops working.
+             * @description When the credential this rotation replaced stops working.
              */
             previousExpiresAt?: string;
             /**

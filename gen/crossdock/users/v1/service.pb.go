@@ -3408,7 +3408,7 @@ type RotateApiClientSecretResponse struct {
 	Client *ApiClient             `protobuf:"bytes,1,opt,name=client,proto3" json:"client,omitempty"`
 	// A service account's new secret, shown once.
 	Secret string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
-	// When the previous credential stops working.
+	// When the credential this rotation replaced stops working.
 	PreviousExpiresAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=previous_expires_at,json=previousExpiresAt,proto3" json:"previous_expires_at,omitempty"`
 	// A partner's or ERP's generated private key (PKCS#8 PEM), shown once; empty
 	// when the client registered its own public key.

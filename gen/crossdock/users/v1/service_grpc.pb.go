@@ -127,6 +127,11 @@ type UsersServiceClient interface {
 	// RotateApiClientSecret replaces a client's credential (a partner's or ERP's
 	// public key, registered or generated, or a service account's secret); the old
 	// one keeps working for the overlap so the client can switch without downtime.
+	// Each retired credential keeps its own overlap, so a rotation whose answer was
+	// lost can be repeated: the credential the client still holds keeps working.
+	// At most 4 may be in overlap at once (FAILED_PRECONDITION
+	// API_CLIENT_ROTATIONS_OVERLAP). Rotating to the current public key changes
+	// nothing.
 	RotateApiClientSecret(ctx context.Context, in *RotateApiClientSecretRequest, opts ...grpc.CallOption) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
 	// token, so a service can act on its own behalf. Internal: not exposed over REST.
@@ -526,6 +531,11 @@ type UsersServiceServer interface {
 	// RotateApiClientSecret replaces a client's credential (a partner's or ERP's
 	// public key, registered or generated, or a service account's secret); the old
 	// one keeps working for the overlap so the client can switch without downtime.
+	// Each retired credential keeps its own overlap, so a rotation whose answer was
+	// lost can be repeated: the credential the client still holds keeps working.
+	// At most 4 may be in overlap at once (FAILED_PRECONDITION
+	// API_CLIENT_ROTATIONS_OVERLAP). Rotating to the current public key changes
+	// nothing.
 	RotateApiClientSecret(context.Context, *RotateApiClientSecretRequest) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
 	// token, so a service can act on its own behalf. Internal: not exposed over REST.

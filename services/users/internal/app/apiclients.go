@@ -201,14 +201,14 @@ func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id s
 	}
 	now := s.clock()
 	keys := []ClientKey{{Key: c.Key}}
-	if len(c.KeysAt(now)) > 1 {
-		keys = append(keys, ClientKey{Key: c.PreviousKey, ExpiresAt: c.PreviousExpiresAt})
+	for _, k := range c.RetiredAt(now) {
+		keys = append(keys, ClientKey{Key: k.Key, ExpiresAt: k.ExpiresAt})
 	}
 	return c, keys, nil
 }
 
-// checkClientSecret reports whether secret is the current (or still
-// accepted previous) secret of the service account clientID.
+// checkClientSecret reports whether secret is the current (or a still
+// accepted retired) secret of the service account clientID.
 func (s *Service) checkClientSecret(ctx context.Context, clientID, secret string, now time.Time) (domain.APIClient, bool, error) {
 	key := hashClientSecret(secret)
 	c, err := s.store.GetAPIClient(ctx, clientID)

@@ -109,15 +109,20 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 // would, checking that it holds a 32-byte public key and nothing else.
 func storedPublicKey(t *testing.T, f *fixture, id string) ed25519.PublicKey {
 	t.Helper()
-	var pub, hash, prevHash []byte
+	var pub, hash []byte
 	var typ string
-	err := f.pool.QueryRow(ctx, `SELECT public_key, secret_hash, previous_secret_hash, pg_typeof(public_key)::text
-		FROM api_clients WHERE client_id = $1`, id).Scan(&pub, &hash, &prevHash, &typ)
+	err := f.pool.QueryRow(ctx, `SELECT public_key, secret_hash, pg_typeof(public_key)::text
+		FROM api_clients WHERE client_id = $1`, id).Scan(&pub, &hash, &typ)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if typ != "bytea" || len(pub) != ed25519.PublicKeySize || hash != nil || prevHash != nil {
-		t.Fatalf("stored %s public_key of %d bytes, secret hashes %x %x; want 32 bytes of public key only", typ, len(pub), hash, prevHash)
+	if typ != "bytea" || len(pub) != ed25519.PublicKeySize || hash != nil {
+		t.Fatalf("stored %s public_key of %d bytes, secret hash %x; want 32 bytes of public key only", typ, len(pub), hash)
+	}
+	var odd int
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM api_client_retired_keys
+		WHERE client_id = $1 AND (secret_hash IS NOT NULL OR length(public_key) <> 32)`, id).Scan(&odd); err != nil || odd != 0 {
+		t.Fatalf("%d retired keys that are not 32 bytes of public key only (%v)", odd, err)
 	}
 	return pub
 }
@@ -221,6 +226,65 @@ func TestAPIClientRegistersItsOwnPublicKey(t *testing.T) {
 				t.Fatal("the rotated public key was not stored")
 			}
 		})
+	}
+}
+
+// A rotation whose answer was lost is retried: the caller never saw the
+// first new credential, and the client still authenticates with the one it
+// had. That one keeps working for the overlap it was rotated out with, and
+// every credential stops at the end of its own overlap.
+func TestRotationRetriedAfterALostAnswer(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin(t)
+	client, original, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "reports", Kind: domain.ClientService})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.RotateAPIClientSecret(ctx, admin, client.ID, time.Hour, ""); err != nil { // the answer lost
+		t.Fatal(err)
+	}
+	f.clock.advance(time.Minute)
+	_, latest, err := f.svc.RotateAPIClientSecret(ctx, admin, client.ID, 2*time.Hour, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	works := func(secret string) bool {
+		_, _, err := f.svc.IssueServiceToken(ctx, client.ID, secret)
+		return err == nil
+	}
+	if !works(original.Secret) || !works(latest.Secret) {
+		t.Fatal("after the retried rotation the credential the client holds or the new one is refused")
+	}
+	f.clock.advance(time.Hour) // the original's overlap (an hour from the first rotation) is over
+	if works(original.Secret) || !works(latest.Secret) {
+		t.Errorf("an hour on: original works %v, latest works %v; want false, true", works(original.Secret), works(latest.Secret))
+	}
+
+	// The same for a partner's keys, as the services that verify signed
+	// requests read them: the current key, then each retired one with its
+	// expiry, newest first.
+	partner, first, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstKey, _ := auth.ParseRequestPrivateKey(first.PrivateKey)
+	var rotated []app.Credential
+	for range 2 {
+		f.clock.advance(time.Minute)
+		_, cred, err := f.svc.RotateAPIClientSecret(ctx, admin, partner.ID, time.Hour, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotated = append(rotated, cred)
+	}
+	svc := auth.Caller{Subject: "platform-docking", Kind: auth.KindService, Roles: []string{auth.RoleService}}
+	_, keys, err := f.svc.GetAPIClientKeys(ctx, svc, partner.ID)
+	if err != nil || len(keys) != 3 || !firstKey.Public().(ed25519.PublicKey).Equal(ed25519.PublicKey(keys[2].Key)) ||
+		!keys[1].ExpiresAt.After(keys[2].ExpiresAt) || !keys[0].ExpiresAt.IsZero() {
+		t.Fatalf("keys after two rotations = %v, %v", keys, err)
+	}
+	if latestKey, _ := auth.ParseRequestPrivateKey(rotated[1].PrivateKey); !storedPublicKey(t, f, partner.ID).Equal(latestKey.Public()) {
+		t.Error("the current key is not the last rotation's")
 	}
 }
 

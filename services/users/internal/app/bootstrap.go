@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/outbox"
@@ -113,7 +112,7 @@ func (s *Service) EnsureServiceClients(ctx context.Context, clients []ServiceCli
 				}
 				// The configured secret replaces the stored one outright: a
 				// secret taken out of the configuration must stop working.
-				c.Key, c.PreviousKey, c.PreviousExpiresAt = key, nil, time.Time{}
+				c.Key, c.Retired = key, nil
 				return nil, nil
 			})
 			if apperr.IsKind(err, apperr.KindNotFound) {

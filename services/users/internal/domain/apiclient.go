@@ -3,6 +3,7 @@ package domain
 import (
 	"crypto/subtle"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,10 @@ const (
 const (
 	DefaultSecretOverlap = 24 * time.Hour
 	MaxSecretOverlap     = 30 * 24 * time.Hour
+	// MaxRetiredKeys bounds the credentials still in their overlap after
+	// rotations, so checking a request against every accepted key stays
+	// cheap.
+	MaxRetiredKeys = 4
 )
 
 var clientID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
@@ -36,23 +41,35 @@ var (
 	ErrClientDisabled   = apperr.FailedPrecondition("the API client is disabled").WithReason("API_CLIENT_DISABLED")
 	ErrERPNeedsSupplier = apperr.FailedPrecondition("an ERP client needs an approved supplier organization").
 				WithReason("ERP_NEEDS_SUPPLIER")
+	ErrTooManyRetiredKeys = apperr.FailedPrecondition("this client's earlier credentials are all still in their overlap: " +
+		"wait for the oldest to expire, or disable the client and create another").WithReason("API_CLIENT_ROTATIONS_OVERLAP")
 )
 
 // APIClient is a machine credential. Only what verifies it is kept, never
 // what it authenticates with: a partner's or ERP's Ed25519 public key, or
-// the hash of a service account's secret. Key is the current one and, during
-// a rotation's overlap, PreviousKey works until PreviousExpiresAt.
+// the hash of a service account's secret. Key is the current one; each key
+// a rotation retired works until the end of its own overlap.
 type APIClient struct {
 	ID   string
 	Name string
 	Kind APIClientKind
 	// OrganizationID is the supplier an ERP client acts for; uuid.Nil otherwise.
-	OrganizationID    uuid.UUID
-	Disabled          bool
-	Key               []byte
-	PreviousKey       []byte
-	PreviousExpiresAt time.Time
-	CreatedAt         time.Time
+	OrganizationID uuid.UUID
+	Disabled       bool
+	Key            []byte
+	// Retired are the keys rotations replaced, oldest first, while their
+	// overlap lasts. Every one is kept, not only the last: when a rotation's
+	// answer is lost and the caller rotates again, the key the client still
+	// holds is the older one, and it must keep working for the overlap it
+	// was given.
+	Retired   []RetiredKey
+	CreatedAt time.Time
+}
+
+// RetiredKey is a key a rotation replaced and when it stops working.
+type RetiredKey struct {
+	Key       []byte
+	ExpiresAt time.Time
 }
 
 // APIClientInput is a request for a new client.
@@ -121,27 +138,56 @@ func SecretOverlap(d time.Duration) (time.Duration, error) {
 	return d, v.Err()
 }
 
-// Rotate makes key the current key; the old one works until now+overlap.
+// Rotate makes key the current key; the old one works until now+overlap,
+// and keys retired before keep their own expiry. Rotating to the current
+// key (a retry of a rotation to a registered public key) changes nothing.
 func (c *APIClient) Rotate(key []byte, overlap time.Duration, now time.Time) error {
 	if c.Disabled {
 		return ErrClientDisabled
 	}
-	c.PreviousKey, c.PreviousExpiresAt = c.Key, now.Add(overlap)
+	if subtle.ConstantTimeCompare(c.Key, key) == 1 {
+		return nil
+	}
+	c.Retired = slices.DeleteFunc(c.Retired, func(k RetiredKey) bool { return !now.Before(k.ExpiresAt) })
+	if len(c.Retired) >= MaxRetiredKeys {
+		return ErrTooManyRetiredKeys
+	}
+	c.Retired = append(c.Retired, RetiredKey{Key: c.Key, ExpiresAt: now.Add(overlap)})
 	c.Key = key
 	return nil
+}
+
+// LastRetiredExpiresAt is when the key the last rotation replaced stops
+// working; zero when no rotation's overlap is running.
+func (c APIClient) LastRetiredExpiresAt() time.Time {
+	if len(c.Retired) == 0 {
+		return time.Time{}
+	}
+	return c.Retired[len(c.Retired)-1].ExpiresAt
 }
 
 // Disable stops the client from authenticating.
 func (c *APIClient) Disable() { c.Disabled = true }
 
-// KeysAt returns the keys accepted at now: the current one, then the previous
-// one while its overlap lasts.
+// KeysAt returns the keys accepted at now: the current one, then the
+// retired ones whose overlap lasts, newest first.
 func (c APIClient) KeysAt(now time.Time) [][]byte {
 	keys := [][]byte{c.Key}
-	if len(c.PreviousKey) > 0 && now.Before(c.PreviousExpiresAt) {
-		keys = append(keys, c.PreviousKey)
+	for _, k := range c.RetiredAt(now) {
+		keys = append(keys, k.Key)
 	}
 	return keys
+}
+
+// RetiredAt returns the retired keys accepted at now, newest first.
+func (c APIClient) RetiredAt(now time.Time) []RetiredKey {
+	var out []RetiredKey
+	for _, k := range slices.Backward(c.Retired) {
+		if now.Before(k.ExpiresAt) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // Accepts reports whether key, the hash of a presented secret, matches one

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +148,64 @@ func TestNewMerchantTier(t *testing.T) {
 				t.Fatalf("violations = %v, want %v", f, tt.bad)
 			}
 		})
+	}
+}
+
+// A rotation retires the current key for its own overlap, whatever
+// rotations follow: a rotation retried after a lost answer must leave the
+// key the client still holds working.
+func TestRotationsKeepEveryRetiredKeyForItsOverlap(t *testing.T) {
+	now := time.Now()
+	c := domain.NewAPIClient("svc-a", domain.APIClientInput{Name: "a", Kind: domain.ClientService}, []byte("k0"), now)
+	for i := 1; i <= domain.MaxRetiredKeys; i++ {
+		at := now.Add(time.Duration(i) * time.Minute)
+		if err := c.Rotate([]byte("k"+strconv.Itoa(i)), time.Hour, at); err != nil {
+			t.Fatalf("rotation %d: %v", i, err)
+		}
+		if got := c.LastRetiredExpiresAt(); !got.Equal(at.Add(time.Hour)) {
+			t.Errorf("rotation %d: the retired key expires at %v, want %v", i, got, at.Add(time.Hour))
+		}
+	}
+	for _, tt := range []struct {
+		key    string
+		at     time.Duration
+		accept bool
+	}{
+		{"k0", 60*time.Minute + 59*time.Second, true}, // the first key, rotated out at +1m for an hour
+		{"k0", 61 * time.Minute, false},
+		{"k3", 64*time.Minute - time.Second, true}, // rotated out at +4m
+		{"k3", 64 * time.Minute, false},
+		{"k4", 24 * time.Hour, true}, // current
+		{"k5", 0, false},             // never given
+	} {
+		if got := c.Accepts([]byte(tt.key), now.Add(tt.at)); got != tt.accept {
+			t.Errorf("Accepts(%s) at +%v = %v, want %v", tt.key, tt.at, got, tt.accept)
+		}
+	}
+	if n := len(c.KeysAt(now.Add(5 * time.Minute))); n != domain.MaxRetiredKeys+1 {
+		t.Errorf("%d keys accepted during the overlaps, want %d", n, domain.MaxRetiredKeys+1)
+	}
+	// No more keys in overlap than the bound; once the oldest expired, the
+	// next rotation goes through and the expired key is gone.
+	if err := c.Rotate([]byte("k5"), time.Hour, now.Add(10*time.Minute)); !errors.Is(err, domain.ErrTooManyRetiredKeys) {
+		t.Fatalf("rotation past the bound = %v", err)
+	}
+	if !c.Accepts([]byte("k4"), now.Add(10*time.Minute)) || c.Accepts([]byte("k5"), now.Add(10*time.Minute)) {
+		t.Fatal("a refused rotation changed the keys")
+	}
+	if err := c.Rotate([]byte("k5"), time.Hour, now.Add(61*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Retired) != domain.MaxRetiredKeys || string(c.Retired[0].Key) != "k1" {
+		t.Errorf("retired after the oldest expired = %q", c.Retired)
+	}
+	// Rotating to the current key (a retried rotation to a registered
+	// public key) changes nothing.
+	before := slices.Clone(c.Retired)
+	if err := c.Rotate([]byte("k5"), time.Hour, now.Add(62*time.Minute)); err != nil || !slices.EqualFunc(before, c.Retired, func(a, b domain.RetiredKey) bool {
+		return string(a.Key) == string(b.Key) && a.ExpiresAt.Equal(b.ExpiresAt)
+	}) {
+		t.Errorf("rotation to the current key = %v, retired %q", err, c.Retired)
 	}
 }
 

@@ -14,30 +14,39 @@ import (
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
-// A client's Key and PreviousKey go to secret_hash and previous_secret_hash
-// for a service account, and to public_key and previous_public_key for a
-// partner or ERP: separate columns, so the schema itself says (and checks)
-// that a signing client's row holds a 32-byte public key and nothing else.
-const clientColumns = `client_id, name, kind, organization_id, disabled, secret_hash, previous_secret_hash,
-	public_key, previous_public_key, previous_expires_at, created_at`
+// A client's Key goes to secret_hash for a service account and to
+// public_key for a partner or ERP, and so do its retired keys in
+// api_client_retired_keys: separate columns, so the schema itself says (and
+// checks) that a signing client's rows hold 32-byte public keys and nothing
+// else.
+const clientColumns = `client_id, name, kind, organization_id, disabled, secret_hash, public_key, created_at`
+
+// clientSelect reads a client's row with its retired keys, oldest first.
+const clientSelect = `SELECT ` + clientColumns + `,
+	ARRAY(SELECT coalesce(k.secret_hash, k.public_key) FROM api_client_retired_keys k
+		WHERE k.client_id = api_clients.client_id ORDER BY k.id),
+	ARRAY(SELECT k.expires_at FROM api_client_retired_keys k
+		WHERE k.client_id = api_clients.client_id ORDER BY k.id)
+	FROM api_clients`
 
 func scanClient(row pgx.Row) (domain.APIClient, error) {
 	var c domain.APIClient
 	var org *uuid.UUID
-	var prevExpires *time.Time
-	var hash, prevHash, pub, prevPub []byte
-	if err := row.Scan(&c.ID, &c.Name, &c.Kind, &org, &c.Disabled, &hash, &prevHash, &pub, &prevPub, &prevExpires, &c.CreatedAt); err != nil {
+	var hash, pub []byte
+	var retired [][]byte
+	var expires []time.Time
+	if err := row.Scan(&c.ID, &c.Name, &c.Kind, &org, &c.Disabled, &hash, &pub, &c.CreatedAt, &retired, &expires); err != nil {
 		return domain.APIClient{}, err
 	}
-	c.Key, c.PreviousKey = pub, prevPub
+	c.Key = pub
 	if c.Kind == domain.ClientService {
-		c.Key, c.PreviousKey = hash, prevHash
+		c.Key = hash
 	}
 	if org != nil {
 		c.OrganizationID = *org
 	}
-	if prevExpires != nil {
-		c.PreviousExpiresAt = *prevExpires
+	for i, k := range retired {
+		c.Retired = append(c.Retired, domain.RetiredKey{Key: k, ExpiresAt: expires[i]})
 	}
 	return c, nil
 }
@@ -47,29 +56,46 @@ func clientArgs(c domain.APIClient) []any {
 	if c.OrganizationID != uuid.Nil {
 		org = &c.OrganizationID
 	}
-	var prevExpires *time.Time
-	if !c.PreviousExpiresAt.IsZero() {
-		prevExpires = &c.PreviousExpiresAt
-	}
-	var hash, prevHash, pub, prevPub []byte
+	var hash, pub []byte
 	if c.Kind == domain.ClientService {
-		hash, prevHash = c.Key, c.PreviousKey
+		hash = c.Key
 	} else {
-		pub, prevPub = c.Key, c.PreviousKey
+		pub = c.Key
 	}
-	return []any{c.ID, c.Name, string(c.Kind), org, c.Disabled, hash, prevHash, pub, prevPub, prevExpires, c.CreatedAt}
+	return []any{c.ID, c.Name, string(c.Kind), org, c.Disabled, hash, pub, c.CreatedAt}
+}
+
+// saveRetiredKeys replaces a client's retired keys with c.Retired, in order.
+func saveRetiredKeys(ctx context.Context, q pg.Querier, c domain.APIClient) error {
+	keys := make([][]byte, len(c.Retired))
+	expires := make([]time.Time, len(c.Retired))
+	for i, k := range c.Retired {
+		keys[i], expires[i] = k.Key, k.ExpiresAt
+	}
+	_, err := q.Exec(ctx, `WITH gone AS (DELETE FROM api_client_retired_keys WHERE client_id = $1)
+		INSERT INTO api_client_retired_keys (client_id, kind, secret_hash, public_key, expires_at)
+		SELECT $1, $2, CASE WHEN $2 = 'service' THEN k END, CASE WHEN $2 <> 'service' THEN k END, e
+		FROM unnest($3::bytea[], $4::timestamptz[]) WITH ORDINALITY AS r(k, e, n) ORDER BY n`,
+		c.ID, string(c.Kind), keys, expires)
+	if err != nil {
+		return fmt.Errorf("save retired keys: %w", err)
+	}
+	return nil
 }
 
 // CreateAPIClient inserts a client; a taken id is domain.ErrClientIDTaken.
 func (r repo) CreateAPIClient(ctx context.Context, c domain.APIClient) error {
-	_, err := r.q.Exec(ctx, `INSERT INTO api_clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, clientArgs(c)...)
+	_, err := r.q.Exec(ctx, `INSERT INTO api_clients (`+clientColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, clientArgs(c)...)
 	if pg.IsUniqueViolation(err, "api_clients_pkey") {
 		return domain.ErrClientIDTaken.Wrap(err)
 	}
 	if err != nil {
 		return fmt.Errorf("insert api client: %w", err)
 	}
-	return nil
+	if len(c.Retired) == 0 {
+		return nil
+	}
+	return saveRetiredKeys(ctx, r.q, c)
 }
 
 // apiClients is the read-modify-write of an API client.
@@ -79,14 +105,16 @@ var apiClients = pg.Repository[string, domain.APIClient]{
 	},
 	Save: func(ctx context.Context, q pg.Querier, c domain.APIClient) error {
 		tag, err := q.Exec(ctx, `UPDATE api_clients SET name = $2, kind = $3, organization_id = $4, disabled = $5,
-			secret_hash = $6, previous_secret_hash = $7, public_key = $8, previous_public_key = $9, previous_expires_at = $10
-			WHERE client_id = $1`, clientArgs(c)[:10]...)
-		return pg.Affected(tag, err, apperr.NotFound("api client", c.ID))
+			secret_hash = $6, public_key = $7 WHERE client_id = $1`, clientArgs(c)[:7]...)
+		if err := pg.Affected(tag, err, apperr.NotFound("api client", c.ID)); err != nil {
+			return err
+		}
+		return saveRetiredKeys(ctx, q, c)
 	},
 }
 
 func getAPIClient(ctx context.Context, q pg.Querier, id, lock string) (domain.APIClient, error) {
-	c, err := scanClient(q.QueryRow(ctx, `SELECT `+clientColumns+` FROM api_clients WHERE client_id = $1`+lock, id))
+	c, err := scanClient(q.QueryRow(ctx, clientSelect+` WHERE client_id = $1`+lock, id))
 	return c, pg.NoRows(err, apperr.NotFound("api client", id))
 }
 
@@ -103,7 +131,7 @@ func (r repo) UpdateAPIClient(ctx context.Context, id string, change func(*domai
 
 // ListAPIClients returns all clients, or one organization's, oldest first.
 func (r repo) ListAPIClients(ctx context.Context, organizationID *uuid.UUID) ([]domain.APIClient, error) {
-	rows, err := r.q.Query(ctx, `SELECT `+clientColumns+` FROM api_clients
+	rows, err := r.q.Query(ctx, clientSelect+`
 		WHERE $1::uuid IS NULL OR organization_id = $1 ORDER BY created_at, client_id`, organizationID)
 	if err != nil {
 		return nil, err

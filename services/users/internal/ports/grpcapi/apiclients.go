@@ -84,7 +84,7 @@ func (s *Server) RotateApiClientSecret(ctx context.Context, req *usersv1.RotateA
 	}
 	return &usersv1.RotateApiClientSecretResponse{
 		Client: clientProto(client), Secret: shown.Secret, PrivateKey: shown.PrivateKey,
-		PreviousExpiresAt: timestamppb.New(client.PreviousExpiresAt),
+		PreviousExpiresAt: timestamppb.New(client.LastRetiredExpiresAt()),
 	}, nil
 }
 
