@@ -3087,7 +3087,10 @@ export interface components {
              */
             quantityDelta?: string;
             reason?: string;
-            /** @description Makes a retry harmless: the same key applies once. */
+            /**
+             * @description Makes a retry harmless: the same key applies once. Over REST the
+             *     Idempotency-Key header does the same.
+             */
             idempotencyKey?: string;
         };
         AdjustStockResponse: {
@@ -3670,6 +3673,12 @@ export interface components {
             lines?: components["schemas"]["inventory.v1.OrderLine"][];
             /** @description The supplier's own reference, e.g. its PO number. */
             reference?: string;
+            /**
+             * @description Makes a retry harmless: the same key (per warehouse) creates one purchase
+             *     order and answers it again (as it is now); with other parameters, ALREADY_EXISTS
+             *     IDEMPOTENCY_KEY_REUSED. Over REST the Idempotency-Key header does the same.
+             */
+            idempotencyKey?: string;
         };
         CreatePurchaseOrderResponse: {
             purchaseOrder?: components["schemas"]["PurchaseOrder"];
@@ -3706,6 +3715,12 @@ export interface components {
             kind?: components["schemas"]["WarehouseKind"];
             countryCode?: string;
             regionCode?: string;
+            /**
+             * @description Makes a retry harmless: the same key (per organization) creates one
+             *     warehouse and answers it again (as it is now); with other parameters, ALREADY_EXISTS
+             *     IDEMPOTENCY_KEY_REUSED. Over REST the Idempotency-Key header does the same.
+             */
+            idempotencyKey?: string;
         };
         CreateWarehouseResponse: {
             warehouse?: components["schemas"]["Warehouse"];
@@ -12107,7 +12122,8 @@ export interface operations {
                  *           "quantity": "1000"
                  *         }
                  *       ],
-                 *       "reference": "example reference"
+                 *       "reference": "example reference",
+                 *       "idempotencyKey": "request-2026-03-02-0001"
                  *     }
                  */
                 "application/json": components["schemas"]["CreatePurchaseOrderRequest"];
@@ -13175,7 +13191,8 @@ export interface operations {
                  *       "name": "example name",
                  *       "kind": "WAREHOUSE_KIND_SUPPLIER",
                  *       "countryCode": "PT",
-                 *       "regionCode": "PT-11"
+                 *       "regionCode": "PT-11",
+                 *       "idempotencyKey": "request-2026-03-02-0001"
                  *     }
                  */
                 "application/json": components["schemas"]["CreateWarehouseRequest"];

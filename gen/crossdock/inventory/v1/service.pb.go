@@ -345,13 +345,17 @@ func (x *Warehouse) GetRegionCode() string {
 }
 
 type CreateWarehouseRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Kind          WarehouseKind          `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.inventory.v1.WarehouseKind" json:"kind,omitempty"`
-	CountryCode   string                 `protobuf:"bytes,3,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
-	RegionCode    string                 `protobuf:"bytes,4,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Name        string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Kind        WarehouseKind          `protobuf:"varint,2,opt,name=kind,proto3,enum=crossdock.inventory.v1.WarehouseKind" json:"kind,omitempty"`
+	CountryCode string                 `protobuf:"bytes,3,opt,name=country_code,json=countryCode,proto3" json:"country_code,omitempty"`
+	RegionCode  string                 `protobuf:"bytes,4,opt,name=region_code,json=regionCode,proto3" json:"region_code,omitempty"`
+	// Makes a retry harmless: the same key (per organization) creates one
+	// warehouse and answers it again (as it is now); with other parameters, ALREADY_EXISTS
+	// IDEMPOTENCY_KEY_REUSED. Over REST the Idempotency-Key header does the same.
+	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateWarehouseRequest) Reset() {
@@ -408,6 +412,13 @@ func (x *CreateWarehouseRequest) GetCountryCode() string {
 func (x *CreateWarehouseRequest) GetRegionCode() string {
 	if x != nil {
 		return x.RegionCode
+	}
+	return ""
+}
+
+func (x *CreateWarehouseRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
 	}
 	return ""
 }
@@ -630,7 +641,8 @@ type AdjustStockRequest struct {
 	// Signed; on-hand may not go below what is reserved.
 	QuantityDelta int64  `protobuf:"varint,3,opt,name=quantity_delta,json=quantityDelta,proto3" json:"quantity_delta,omitempty"`
 	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Makes a retry harmless: the same key applies once.
+	// Makes a retry harmless: the same key applies once. Over REST the
+	// Idempotency-Key header does the same.
 	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
@@ -2550,9 +2562,13 @@ type CreatePurchaseOrderRequest struct {
 	WarehouseId string                 `protobuf:"bytes,1,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
 	Lines       []*OrderLine           `protobuf:"bytes,2,rep,name=lines,proto3" json:"lines,omitempty"`
 	// The supplier's own reference, e.g. its PO number.
-	Reference     string `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reference string `protobuf:"bytes,3,opt,name=reference,proto3" json:"reference,omitempty"`
+	// Makes a retry harmless: the same key (per warehouse) creates one purchase
+	// order and answers it again (as it is now); with other parameters, ALREADY_EXISTS
+	// IDEMPOTENCY_KEY_REUSED. Over REST the Idempotency-Key header does the same.
+	IdempotencyKey string `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreatePurchaseOrderRequest) Reset() {
@@ -2602,6 +2618,13 @@ func (x *CreatePurchaseOrderRequest) GetLines() []*OrderLine {
 func (x *CreatePurchaseOrderRequest) GetReference() string {
 	if x != nil {
 		return x.Reference
+	}
+	return ""
+}
+
+func (x *CreatePurchaseOrderRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
 	}
 	return ""
 }
@@ -3048,13 +3071,14 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"supplierId\x12!\n" +
 	"\fcountry_code\x18\x05 \x01(\tR\vcountryCode\x12\x1f\n" +
 	"\vregion_code\x18\x06 \x01(\tR\n" +
-	"regionCode\"\xab\x01\n" +
+	"regionCode\"\xd4\x01\n" +
 	"\x16CreateWarehouseRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x129\n" +
 	"\x04kind\x18\x02 \x01(\x0e2%.crossdock.inventory.v1.WarehouseKindR\x04kind\x12!\n" +
 	"\fcountry_code\x18\x03 \x01(\tR\vcountryCode\x12\x1f\n" +
 	"\vregion_code\x18\x04 \x01(\tR\n" +
-	"regionCode\"Z\n" +
+	"regionCode\x12'\n" +
+	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\"Z\n" +
 	"\x17CreateWarehouseResponse\x12?\n" +
 	"\twarehouse\x18\x01 \x01(\v2!.crossdock.inventory.v1.WarehouseR\twarehouse\"\x17\n" +
 	"\x15ListWarehousesRequest\"[\n" +
@@ -3192,11 +3216,12 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\x05lines\x18\x05 \x03(\v2).crossdock.inventory.v1.PurchaseOrderLineR\x05lines\x12\x1c\n" +
 	"\treference\x18\x06 \x01(\tR\treference\x129\n" +
 	"\n" +
-	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x96\x01\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xbf\x01\n" +
 	"\x1aCreatePurchaseOrderRequest\x12!\n" +
 	"\fwarehouse_id\x18\x01 \x01(\tR\vwarehouseId\x127\n" +
 	"\x05lines\x18\x02 \x03(\v2!.crossdock.inventory.v1.OrderLineR\x05lines\x12\x1c\n" +
-	"\treference\x18\x03 \x01(\tR\treference\"k\n" +
+	"\treference\x18\x03 \x01(\tR\treference\x12'\n" +
+	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\"k\n" +
 	"\x1bCreatePurchaseOrderResponse\x12L\n" +
 	"\x0epurchase_order\x18\x01 \x01(\v2%.crossdock.inventory.v1.PurchaseOrderR\rpurchaseOrder\"\xa1\x01\n" +
 	"\x1bReceivePurchaseOrderRequest\x12*\n" +

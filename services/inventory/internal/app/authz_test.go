@@ -22,7 +22,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	central := f.warehouse(t, admin)
 	f.stock(t, me, mine, mySKU, 10)
 	f.stock(t, them, theirs, theirSKU, 10)
-	theirPO, err := f.svc.CreatePurchaseOrder(ctx, them, theirs.ID, []domain.OrderLine{line(theirSKU, 5)}, "")
+	theirPO, err := f.svc.CreatePurchaseOrder(ctx, them, app.PurchaseOrderInput{WarehouseID: theirs.ID, Lines: []domain.OrderLine{line(theirSKU, 5)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +98,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return err
 		}, apperr.KindNotFound},
 		{"purchase order at another supplier's warehouse", func() error {
-			_, err := f.svc.CreatePurchaseOrder(ctx, me, theirs.ID, []domain.OrderLine{line(mySKU, 1)}, "")
+			_, err := f.svc.CreatePurchaseOrder(ctx, me, app.PurchaseOrderInput{WarehouseID: theirs.ID, Lines: []domain.OrderLine{line(mySKU, 1)}})
 			return err
 		}, apperr.KindNotFound},
 		{"purchase order of another supplier's SKU", func() error {
-			_, err := f.svc.CreatePurchaseOrder(ctx, me, mine.ID, []domain.OrderLine{line(theirSKU, 1)}, "")
+			_, err := f.svc.CreatePurchaseOrder(ctx, me, app.PurchaseOrderInput{WarehouseID: mine.ID, Lines: []domain.OrderLine{line(theirSKU, 1)}})
 			return err
 		}, apperr.KindNotFound},
 		{"get another supplier's purchase order", func() error { _, err := f.svc.GetPurchaseOrder(ctx, me, theirPO.ID); return err }, apperr.KindNotFound},
@@ -113,11 +113,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"cancel another supplier's purchase order", func() error { _, err := f.svc.CancelPurchaseOrder(ctx, me, theirPO.ID, ""); return err }, apperr.KindNotFound},
 		{"reviewer cancels a purchase order", func() error { _, err := f.svc.CancelPurchaseOrder(ctx, reviewer, theirPO.ID, ""); return err }, apperr.KindPermissionDenied},
 		{"supplier creates a central warehouse", func() error {
-			_, err := f.svc.CreateWarehouse(ctx, me, domain.WarehouseInput{Name: "C", Kind: domain.WarehouseCentral, CountryCode: "NL", RegionCode: "NL-NH"})
+			_, err := f.svc.CreateWarehouse(ctx, me, domain.WarehouseInput{Name: "C", Kind: domain.WarehouseCentral, CountryCode: "NL", RegionCode: "NL-NH"}, "")
 			return err
 		}, apperr.KindPermissionDenied},
 		{"buyer creates a warehouse", func() error {
-			_, err := f.svc.CreateWarehouse(ctx, buyer, domain.WarehouseInput{Name: "C", Kind: domain.WarehouseSupplier, CountryCode: "NL", RegionCode: "NL-NH"})
+			_, err := f.svc.CreateWarehouse(ctx, buyer, domain.WarehouseInput{Name: "C", Kind: domain.WarehouseSupplier, CountryCode: "NL", RegionCode: "NL-NH"}, "")
 			return err
 		}, apperr.KindPermissionDenied},
 		{"buyer lists warehouses", func() error { _, err := f.svc.ListWarehouses(ctx, buyer); return err }, apperr.KindPermissionDenied},

@@ -112,7 +112,7 @@ func (f *fixture) warehouse(t testing.TB, owner auth.Caller) domain.Warehouse {
 	if owner.HasRole(auth.RoleAdmin) {
 		kind = domain.WarehouseCentral
 	}
-	w, err := f.svc.CreateWarehouse(ctx, owner, domain.WarehouseInput{Name: "Main", Kind: kind, CountryCode: "DE", RegionCode: "DE-BE"})
+	w, err := f.svc.CreateWarehouse(ctx, owner, domain.WarehouseInput{Name: "Main", Kind: kind, CountryCode: "DE", RegionCode: "DE-BE"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

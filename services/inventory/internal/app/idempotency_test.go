@@ -136,7 +136,7 @@ func TestReceiptAndAdjustmentKeysApplyOnce(t *testing.T) {
 	sup := supplier()
 	sku := f.sku(t, sup, "A")
 	w := f.warehouse(t, sup)
-	po, err := f.svc.CreatePurchaseOrder(ctx, sup, w.ID, []domain.OrderLine{line(sku, 10)}, "PO-7")
+	po, err := f.svc.CreatePurchaseOrder(ctx, sup, app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(sku, 10)}, Reference: "PO-7"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,4 +165,73 @@ func TestReceiptAndAdjustmentKeysApplyOnce(t *testing.T) {
 	_, err = f.svc.AdjustStock(ctx, sup, adj)
 	wantKind(t, err, apperr.KindAlreadyExists)
 	f.mustHoldInvariants(t)
+}
+
+// A supplier's ERP that lost the answer of a creation calls again with the
+// same key: it gets what the first call created, as it is now, and nothing
+// is created twice, even when the retries race the first call.
+func TestCreationKeysCreateOnce(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	colleague := sup
+	colleague.Subject = uuid.NewString()
+	in := domain.WarehouseInput{Name: "Shenzhen", Kind: domain.WarehouseSupplier, CountryCode: "CN", RegionCode: "CN-GD"}
+	w, err := f.svc.CreateWarehouse(ctx, sup, in, "wh-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.CreateWarehouse(ctx, colleague, in, "wh-1")
+	if err != nil || again.ID != w.ID || again.Name != "Shenzhen" {
+		t.Fatalf("retried warehouse = %+v, %v; want %s", again, err, w.ID)
+	}
+	other := in
+	other.Name = "Guangzhou"
+	_, err = f.svc.CreateWarehouse(ctx, sup, other, "wh-1")
+	wantKind(t, err, apperr.KindAlreadyExists)
+	// Keys are the organization's own: another supplier's same key is its own.
+	if theirs, err := f.svc.CreateWarehouse(ctx, supplier(), in, "wh-1"); err != nil || theirs.ID == w.ID {
+		t.Fatalf("another supplier's key = %+v, %v", theirs, err)
+	}
+	if ws, _ := f.svc.ListWarehouses(ctx, sup); len(ws) != 1 {
+		t.Errorf("the supplier has %d warehouses, want 1", len(ws))
+	}
+
+	sku := f.sku(t, sup, "A")
+	po := app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(sku, 10)}, Reference: "PO-9", IdempotencyKey: "po-9"}
+	ids := make([]uuid.UUID, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			created, err := f.svc.CreatePurchaseOrder(ctx, sup, po)
+			ids[i], errs[i] = created.ID, err
+		})
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil || ids[i] != ids[0] {
+			t.Fatalf("concurrent creations with one key = %v, %v", ids, errs)
+		}
+	}
+	if _, err := f.svc.ReceivePurchaseOrder(ctx, sup, ids[0], "delivery-1", []domain.OrderLine{line(sku, 4)}); err != nil {
+		t.Fatal(err)
+	}
+	later, err := f.svc.CreatePurchaseOrder(ctx, sup, po)
+	if err != nil || later.ID != ids[0] || later.Status != domain.POPartiallyReceived || later.Lines[0].Received != 4 {
+		t.Fatalf("a retry after a receipt = %+v, %v; want the purchase order as it is now", later, err)
+	}
+	if n := f.count(t, "SELECT count(*) FROM purchase_orders"); n != 1 {
+		t.Errorf("%d purchase orders, want 1", n)
+	}
+	po.Lines = []domain.OrderLine{line(sku, 11)}
+	_, err = f.svc.CreatePurchaseOrder(ctx, sup, po)
+	wantKind(t, err, apperr.KindAlreadyExists)
+	// A refused creation leaves its key free for a corrected request.
+	bad := app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(uuid.New(), 1)}, IdempotencyKey: "po-10"}
+	_, err = f.svc.CreatePurchaseOrder(ctx, sup, bad)
+	wantKind(t, err, apperr.KindNotFound)
+	bad.Lines = []domain.OrderLine{line(sku, 1)}
+	if _, err := f.svc.CreatePurchaseOrder(ctx, sup, bad); err != nil {
+		t.Errorf("the corrected request under the refused one's key = %v", err)
+	}
 }

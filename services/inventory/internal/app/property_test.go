@@ -255,7 +255,7 @@ func TestPropertyRandomSequencesKeepTheBooks(t *testing.T) {
 			ordered := 1 + rng.Int64N(20)
 			received := 1 + rng.Int64N(ordered)
 			desc = fmt.Sprintf("purchase order of %d, %d received", ordered, received)
-			po, err := f.svc.CreatePurchaseOrder(ctx, owner(w), w.ID, []domain.OrderLine{line(sku, ordered)}, "")
+			po, err := f.svc.CreatePurchaseOrder(ctx, owner(w), app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(sku, ordered)}})
 			if err != nil {
 				fail("%v", err)
 			}

@@ -13,29 +13,53 @@ import (
 )
 
 // CreatePurchaseOrder records inbound stock expected at a warehouse. Every
-// SKU must be one the warehouse may stock. The warehouse's owner only.
-func (s *Service) CreatePurchaseOrder(ctx context.Context, c auth.Caller, warehouseID uuid.UUID, lines []domain.OrderLine, reference string) (domain.PurchaseOrder, error) {
-	if _, err := domain.CheckPurchaseOrder(lines, reference); err != nil {
+// SKU must be one the warehouse may stock. The warehouse's owner only. With an
+// idempotency key a retry answers the purchase order the first call created.
+func (s *Service) CreatePurchaseOrder(ctx context.Context, c auth.Caller, in PurchaseOrderInput) (domain.PurchaseOrder, error) {
+	if _, err := domain.CheckPurchaseOrder(in.Lines, in.Reference); err != nil {
+		return domain.PurchaseOrder{}, err
+	}
+	key, err := domain.Text("idempotency_key", in.IdempotencyKey, 128, false)
+	if err != nil {
 		return domain.PurchaseOrder{}, err
 	}
 	var po domain.PurchaseOrder
-	err := s.store.InTx(ctx, func(r Repository) error {
-		w, err := s.ownWarehouse(ctx, r, c, warehouseID)
+	err = s.store.InTx(ctx, func(r Repository) error {
+		w, err := s.ownWarehouse(ctx, r, c, in.WarehouseID)
 		if err != nil {
 			return err
 		}
-		if po, err = domain.NewPurchaseOrder(w, lines, reference, c.Subject, s.clock()); err != nil {
+		now := s.clock()
+		fp := fingerprint([]any{in.Lines, in.Reference})
+		id, created, err := createdOnce(ctx, r, "purchase_order:"+w.ID.String(), key, fp, now, func() (uuid.UUID, error) {
+			if po, err = domain.NewPurchaseOrder(w, in.Lines, in.Reference, c.Subject, now); err != nil {
+				return uuid.Nil, err
+			}
+			if err := s.checkStockable(ctx, r, w, in.Lines); err != nil {
+				return uuid.Nil, err
+			}
+			return po.ID, r.CreatePurchaseOrder(ctx, po)
+		})
+		if err != nil || created {
 			return err
 		}
-		if err := s.checkStockable(ctx, r, w, lines); err != nil {
-			return err
-		}
-		return r.CreatePurchaseOrder(ctx, po)
+		po, err = r.GetPurchaseOrder(ctx, id)
+		return err
 	})
 	if err != nil {
 		return domain.PurchaseOrder{}, err
 	}
 	return po, nil
+}
+
+// PurchaseOrderInput is a new purchase order.
+type PurchaseOrderInput struct {
+	WarehouseID uuid.UUID
+	Lines       []domain.OrderLine
+	// Reference is the supplier's own, e.g. its PO number.
+	Reference string
+	// IdempotencyKey, when set, makes a retry create nothing more.
+	IdempotencyKey string
 }
 
 // checkStockable checks every line's SKU is known and may be stocked in w.

@@ -13,7 +13,7 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 	sup := supplier()
 	a, b := f.sku(t, sup, "A"), f.sku(t, sup, "B")
 	w := f.warehouse(t, sup)
-	po, err := f.svc.CreatePurchaseOrder(ctx, sup, w.ID, []domain.OrderLine{line(a, 10), line(b, 5)}, " PO-1 ")
+	po, err := f.svc.CreatePurchaseOrder(ctx, sup, app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(a, 10), line(b, 5)}, Reference: " PO-1 "})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestPurchaseOrderLifecycle(t *testing.T) {
 		t.Errorf("get = %+v, %v", got, err)
 	}
 
-	full, _ := f.svc.CreatePurchaseOrder(ctx, sup, w.ID, []domain.OrderLine{line(a, 1)}, "")
+	full, _ := f.svc.CreatePurchaseOrder(ctx, sup, app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(a, 1)}})
 	if full, err = f.svc.ReceivePurchaseOrder(ctx, sup, full.ID, "r", []domain.OrderLine{line(a, 1)}); err != nil || full.Status != domain.POReceived {
 		t.Fatalf("full = %+v, %v", full, err)
 	}
@@ -67,7 +67,7 @@ func TestListPurchaseOrdersPagesNewestFirst(t *testing.T) {
 	w := f.warehouse(t, sup)
 	var ids []string
 	for range 5 {
-		po, err := f.svc.CreatePurchaseOrder(ctx, sup, w.ID, []domain.OrderLine{line(sku, 1)}, "")
+		po, err := f.svc.CreatePurchaseOrder(ctx, sup, app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(sku, 1)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestListPurchaseOrdersPagesNewestFirst(t *testing.T) {
 	other := supplier()
 	ow := f.warehouse(t, other)
 	osku := f.sku(t, other, "A")
-	if _, err := f.svc.CreatePurchaseOrder(ctx, other, ow.ID, []domain.OrderLine{line(osku, 1)}, ""); err != nil {
+	if _, err := f.svc.CreatePurchaseOrder(ctx, other, app.PurchaseOrderInput{WarehouseID: ow.ID, Lines: []domain.OrderLine{line(osku, 1)}}); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -22,7 +22,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	sku := f.sku(t, sup, "A")
 	w := f.warehouse(t, sup)
 	f.stock(t, sup, w, sku, 5)
-	po, err := f.svc.CreatePurchaseOrder(ctx, sup, w.ID, []domain.OrderLine{line(sku, 5)}, "")
+	po, err := f.svc.CreatePurchaseOrder(ctx, sup, app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(sku, 5)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}
 	}
 	warehouse := func(in domain.WarehouseInput) func() error {
-		return func() error { _, err := f.svc.CreateWarehouse(ctx, sup, in); return err }
+		return func() error { _, err := f.svc.CreateWarehouse(ctx, sup, in, ""); return err }
 	}
 	tests := []struct {
 		name   string
@@ -86,12 +86,20 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"warehouse with a region of another country", warehouse(domain.WarehouseInput{Name: "W", Kind: domain.WarehouseSupplier, CountryCode: "DE", RegionCode: "FR-IDF"}),
 			apperr.KindInvalid, []string{"region_code"}},
 		{"warehouse without kind", warehouse(domain.WarehouseInput{Name: "W", CountryCode: "DE", RegionCode: "DE-BE"}), apperr.KindInvalid, []string{"kind"}},
+		{"warehouse with an overlong key", func() error {
+			_, err := f.svc.CreateWarehouse(ctx, sup, domain.WarehouseInput{Name: "W", Kind: domain.WarehouseSupplier, CountryCode: "DE", RegionCode: "DE-BE"}, strings.Repeat("k", 129))
+			return err
+		}, apperr.KindInvalid, []string{"idempotency_key"}},
+		{"purchase order with an overlong key", func() error {
+			_, err := f.svc.CreatePurchaseOrder(ctx, sup, app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(sku, 1)}, IdempotencyKey: strings.Repeat("k", 129)})
+			return err
+		}, apperr.KindInvalid, []string{"idempotency_key"}},
 		{"purchase order with repeated SKU and zero quantity", func() error {
-			_, err := f.svc.CreatePurchaseOrder(ctx, sup, w.ID, []domain.OrderLine{line(sku, 1), line(sku, 0)}, "")
+			_, err := f.svc.CreatePurchaseOrder(ctx, sup, app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(sku, 1), line(sku, 0)}})
 			return err
 		}, apperr.KindInvalid, []string{"lines[1].quantity", "lines[1].sku_id"}},
 		{"purchase order of an unknown SKU", func() error {
-			_, err := f.svc.CreatePurchaseOrder(ctx, sup, w.ID, []domain.OrderLine{line(uuid.New(), 1)}, "")
+			_, err := f.svc.CreatePurchaseOrder(ctx, sup, app.PurchaseOrderInput{WarehouseID: w.ID, Lines: []domain.OrderLine{line(uuid.New(), 1)}})
 			return err
 		}, apperr.KindNotFound, nil},
 		{"receipt without id or lines", func() error { _, err := f.svc.ReceivePurchaseOrder(ctx, sup, po.ID, "", nil); return err },

@@ -10,8 +10,10 @@ import (
 )
 
 // CreateWarehouse adds a warehouse: a supplier's own, owned by the caller's
-// organization, or (admins only) a central consolidation warehouse.
-func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.WarehouseInput) (domain.Warehouse, error) {
+// organization, or (admins only) a central consolidation warehouse. With an
+// idempotency key a retry answers the warehouse the first call created.
+func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.WarehouseInput, idempotencyKey string) (domain.Warehouse, error) {
+	scope := "warehouse:" + c.Subject
 	switch in.Kind {
 	case domain.WarehouseCentral:
 		if !c.IsAdmin() {
@@ -23,12 +25,27 @@ func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.
 			return domain.Warehouse{}, ErrSuppliersOnly
 		}
 		in.SupplierID = org
+		scope = "warehouse:" + org.String()
+	}
+	key, err := domain.Text("idempotency_key", idempotencyKey, 128, false)
+	if err != nil {
+		return domain.Warehouse{}, err
 	}
 	w, err := domain.NewWarehouse(in, c.Subject, s.clock())
 	if err != nil {
 		return domain.Warehouse{}, err
 	}
-	if err := s.store.InTx(ctx, func(r Repository) error { return r.CreateWarehouse(ctx, w) }); err != nil {
+	err = s.store.InTx(ctx, func(r Repository) error {
+		id, created, err := createdOnce(ctx, r, scope, key, fingerprint(in), w.CreatedAt, func() (uuid.UUID, error) {
+			return w.ID, r.CreateWarehouse(ctx, w)
+		})
+		if err != nil || created {
+			return err
+		}
+		w, err = r.GetWarehouse(ctx, id)
+		return err
+	})
+	if err != nil {
 		return domain.Warehouse{}, err
 	}
 	return w, nil

@@ -79,7 +79,7 @@ func TestCatalogEventsShapeTheSKUDirectory(t *testing.T) {
 
 	// The supplier can now stock it and sync it by its code; orders can reserve it.
 	sup := auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: supplierID.String()}
-	w, err := svc.CreateWarehouse(ctx, sup, domain.WarehouseInput{Name: "W", Kind: domain.WarehouseSupplier, CountryCode: "CN", RegionCode: "CN-GD"})
+	w, err := svc.CreateWarehouse(ctx, sup, domain.WarehouseInput{Name: "W", Kind: domain.WarehouseSupplier, CountryCode: "CN", RegionCode: "CN-GD"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -93,6 +94,19 @@ func TestInventoryOverGRPC(t *testing.T) {
 	w := wr.GetWarehouse()
 	if w.GetSupplierId() != orgID.String() || w.GetCountryCode() != "CN" || w.GetKind() != inventoryv1.WarehouseKind_WAREHOUSE_KIND_SUPPLIER {
 		t.Errorf("warehouse = %v", w)
+	}
+	// A creation's key comes in the request or, over REST, as the
+	// Idempotency-Key header the gateway forwards: both name one warehouse.
+	keyed := &inventoryv1.CreateWarehouseRequest{Name: "Dongguan", Kind: inventoryv1.WarehouseKind_WAREHOUSE_KIND_SUPPLIER,
+		CountryCode: "CN", RegionCode: "CN-GD", IdempotencyKey: "wh-2"}
+	first, err := e.client.CreateWarehouse(sup, keyed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyed.IdempotencyKey = ""
+	again, err := e.client.CreateWarehouse(metadata.AppendToOutgoingContext(sup, "idempotency-key", "wh-2"), keyed)
+	if err != nil || again.GetWarehouse().GetWarehouseId() != first.GetWarehouse().GetWarehouseId() {
+		t.Errorf("the same creation keyed by the header = %v, %v; want %s", again, err, first.GetWarehouse().GetWarehouseId())
 	}
 	sync, err := e.client.SyncStock(sup, &inventoryv1.SyncStockRequest{SyncId: "1", WarehouseId: w.GetWarehouseId(),
 		Lines: []*inventoryv1.SyncLine{{SkuCode: "A-1", OnHand: 5}, {SkuCode: "B-2", OnHand: 1}}})

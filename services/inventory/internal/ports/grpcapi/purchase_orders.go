@@ -5,6 +5,8 @@ import (
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
+	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/services/inventory/internal/app"
 )
 
 // CreatePurchaseOrder records inbound stock expected at a warehouse (the owner).
@@ -19,7 +21,10 @@ func (s *Server) CreatePurchaseOrder(ctx context.Context, req *inventoryv1.Creat
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	po, err := s.svc.CreatePurchaseOrder(ctx, c, w, lines, req.GetReference())
+	po, err := s.svc.CreatePurchaseOrder(ctx, c, app.PurchaseOrderInput{
+		WarehouseID: w, Lines: lines, Reference: req.GetReference(),
+		IdempotencyKey: server.IdempotencyKey(ctx, req.GetIdempotencyKey()),
+	})
 	if err != nil {
 		return nil, err
 	}
