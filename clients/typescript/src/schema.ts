@@ -3664,6 +3664,13 @@ export interface components {
             origin?: components["schemas"]["Origin"];
             defaultLocale?: string;
             content?: components["schemas"]["ProductContent"];
+            /**
+             * @description Makes a retry harmless: the same key (per supplier) creates one product and
+             *     answers it again (as it is now); with another request, ALREADY_EXISTS
+             *     IDEMPOTENCY_KEY_REUSED. At most 128 bytes. Over REST the Idempotency-Key
+             *     header does the same.
+             */
+            idempotencyKey?: string;
         };
         CreateProductResponse: {
             product?: components["schemas"]["Product"];
@@ -11545,7 +11552,8 @@ export interface operations {
                  *         "skus": [
                  *           {}
                  *         ]
-                 *       }
+                 *       },
+                 *       "idempotencyKey": "request-2026-03-02-0001"
                  *     }
                  */
                 "application/json": components["schemas"]["CreateProductRequest"];

@@ -1967,8 +1967,13 @@ type CreateProductRequest struct {
 	Origin        *Origin                `protobuf:"bytes,3,opt,name=origin,proto3" json:"origin,omitempty"`
 	DefaultLocale string                 `protobuf:"bytes,4,opt,name=default_locale,json=defaultLocale,proto3" json:"default_locale,omitempty"`
 	Content       *ProductContent        `protobuf:"bytes,5,opt,name=content,proto3" json:"content,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Makes a retry harmless: the same key (per supplier) creates one product and
+	// answers it again (as it is now); with another request, ALREADY_EXISTS
+	// IDEMPOTENCY_KEY_REUSED. At most 128 bytes. Over REST the Idempotency-Key
+	// header does the same.
+	IdempotencyKey string `protobuf:"bytes,6,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateProductRequest) Reset() {
@@ -2034,6 +2039,13 @@ func (x *CreateProductRequest) GetContent() *ProductContent {
 		return x.Content
 	}
 	return nil
+}
+
+func (x *CreateProductRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
 }
 
 type CreateProductResponse struct {
@@ -4922,13 +4934,14 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"deleted_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tdeletedAt\x129\n" +
 	"\n" +
-	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\x85\x02\n" +
+	"created_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xae\x02\n" +
 	"\x14CreateProductRequest\x12\x19\n" +
 	"\bmodel_id\x18\x01 \x01(\tR\amodelId\x125\n" +
 	"\x04type\x18\x02 \x01(\x0e2!.crossdock.catalog.v1.ProductTypeR\x04type\x124\n" +
 	"\x06origin\x18\x03 \x01(\v2\x1c.crossdock.catalog.v1.OriginR\x06origin\x12%\n" +
 	"\x0edefault_locale\x18\x04 \x01(\tR\rdefaultLocale\x12>\n" +
-	"\acontent\x18\x05 \x01(\v2$.crossdock.catalog.v1.ProductContentR\acontent\"P\n" +
+	"\acontent\x18\x05 \x01(\v2$.crossdock.catalog.v1.ProductContentR\acontent\x12'\n" +
+	"\x0fidempotency_key\x18\x06 \x01(\tR\x0eidempotencyKey\"P\n" +
 	"\x15CreateProductResponse\x127\n" +
 	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"u\n" +
 	"\x14UpdateProductRequest\x12\x1d\n" +

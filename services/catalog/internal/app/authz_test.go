@@ -44,7 +44,7 @@ func TestAuthorization(t *testing.T) {
 		}, []auth.Caller{f.admin, f.reviewer},
 			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.translator, f.supplierA, f.buyer, f.service, anonymous}}},
 		{"CreateProduct", func(c auth.Caller) error {
-			_, err := f.svc.CreateProduct(ctx, c, f.productInput("New", "NEW-"+uuid.NewString()[:8], map[string]int64{"black": 5}))
+			_, err := f.svc.CreateProduct(ctx, c, f.productInput("New", "NEW-"+uuid.NewString()[:8], map[string]int64{"black": 5}), "")
 			return err
 		}, []auth.Caller{f.supplierA, f.supplierB, erpA},
 			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.admin, f.reviewer, f.buyer, f.merchant, f.service, partner, anonymous}}},

@@ -107,7 +107,7 @@ func TestCompareOffers(t *testing.T) {
 	// Same specs in another category: not comparable.
 	other := f.productInput("Elsewhere", "E", map[string]int64{"black": 10})
 	other.Content.CategoryID = f.audio.ID.String()
-	p := must(f.svc.CreateProduct(ctx, f.supplierB, other))(t)
+	p := must(f.svc.CreateProduct(ctx, f.supplierB, other, ""))(t)
 	must(f.svc.SubmitProduct(ctx, f.supplierB, p.ID))(t)
 	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
 	must(f.svc.ListProduct(ctx, f.supplierB, p.ID))(t)

@@ -152,7 +152,7 @@ func (f *fixture) productInput(title, code string, prices map[string]int64) doma
 
 func (f *fixture) create(t testing.TB, supplier auth.Caller, title, code string, prices map[string]int64) domain.Product {
 	t.Helper()
-	p, err := f.svc.CreateProduct(ctx, supplier, f.productInput(title, code, prices))
+	p, err := f.svc.CreateProduct(ctx, supplier, f.productInput(title, code, prices), "")
 	if err != nil {
 		t.Fatalf("CreateProduct(%s): %v", title, err)
 	}

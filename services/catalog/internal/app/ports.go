@@ -66,6 +66,12 @@ type Taxonomy interface {
 type Products interface {
 	// CreateProduct inserts a product and its pending revision.
 	CreateProduct(ctx context.Context, p domain.Product) error
+	// ClaimCreationKey records a supplier's CreateProduct key with the
+	// request's fingerprint and the id of the product the call creates in
+	// the same transaction. claimed is false when the key was recorded
+	// before; then its fingerprint and product id are returned. A concurrent
+	// claim of the same key waits for the first to commit or roll back.
+	ClaimCreationKey(ctx context.Context, supplierID uuid.UUID, key, fingerprint string, productID uuid.UUID, at time.Time) (claimed bool, stored CreationKey, err error)
 	// GetProduct reads a product with its live and pending revisions and
 	// its translations.
 	GetProduct(ctx context.Context, id uuid.UUID) (domain.Product, error)
@@ -233,4 +239,10 @@ type Offer struct {
 	Title      string
 	SpecValues map[string]string
 	Price      money.Money
+}
+
+// CreationKey is what the first CreateProduct under a key recorded.
+type CreationKey struct {
+	Fingerprint string
+	ProductID   uuid.UUID
 }

@@ -16,12 +16,25 @@ import (
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
+// ErrKeyReused is returned when an idempotency key comes back with other
+// parameters than its first use.
+var ErrKeyReused = apperr.AlreadyExists("the idempotency key was used before with other parameters").
+	WithReason("IDEMPOTENCY_KEY_REUSED")
+
+// maxKeyLen bounds an idempotency key.
+const maxKeyLen = 128
+
 // CreateProduct creates a draft product with its SKUs for the caller's
-// supplier organization. Suppliers only.
-func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in domain.ProductInput) (domain.Product, error) {
+// supplier organization. Suppliers only. With an idempotency key (per
+// supplier) a retry answers the product the first call created, as it is
+// now, and creates nothing.
+func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in domain.ProductInput, idempotencyKey string) (domain.Product, error) {
 	org, err := supplierOf(caller)
 	if err != nil {
 		return domain.Product{}, err
+	}
+	if len(idempotencyKey) > maxKeyLen {
+		return domain.Product{}, apperr.InvalidField("idempotency_key", "must be at most 128 bytes")
 	}
 	var p domain.Product
 	err = s.store.InTx(ctx, func(r Repository) error {
@@ -46,6 +59,19 @@ func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in doma
 		p, err = domain.NewProduct(in, model, org, now)
 		if err := apperr.JoinInvalid(err, modelErr, refsErr); err != nil {
 			return err
+		}
+		if idempotencyKey != "" {
+			fp := requestHash(in)
+			claimed, stored, err := r.ClaimCreationKey(ctx, org, idempotencyKey, fp, p.ID, now)
+			switch {
+			case err != nil:
+				return err
+			case !claimed && stored.Fingerprint != fp:
+				return ErrKeyReused
+			case !claimed:
+				p, err = r.GetProduct(ctx, stored.ProductID)
+				return err
+			}
 		}
 		created, err := assignSKUs(ctx, r, &p.Pending.Content, org, nil)
 		if err != nil {

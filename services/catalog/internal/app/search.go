@@ -210,7 +210,14 @@ func optionalLocale(raw string) (string, error) {
 // fingerprint identifies a search's parameters apart from paging.
 func fingerprint(in SearchInput) string {
 	in.PageSize, in.PageToken = 0, ""
-	b, _ := json.Marshal(in) // maps marshal with sorted keys
+	return requestHash(in)[:16]
+}
+
+// requestHash hashes a request's canonical form (JSON, in which maps marshal
+// with sorted keys), so a reused idempotency key or page token can be told
+// apart from a repeat.
+func requestHash(v any) string {
+	b, _ := json.Marshal(v) // plain structs of strings, numbers and maps always marshal
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
+	return hex.EncodeToString(sum[:])
 }

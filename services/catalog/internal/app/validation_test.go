@@ -27,7 +27,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		return func() error {
 			in := f.productInput("New buds", "NEW", map[string]int64{"black": 1000, "white": 1200})
 			change(&in)
-			_, err := f.svc.CreateProduct(ctx, f.supplierA, in)
+			_, err := f.svc.CreateProduct(ctx, f.supplierA, in, "")
 			return err
 		}
 	}
