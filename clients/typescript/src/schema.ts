@@ -5698,6 +5698,19 @@ export interface components {
             ordersPlaced?: string;
             /** Format: int64 */
             ordersHeld?: string;
+            /**
+             * Format: int64
+             * @description Products whose newer content waits for the review of their previous
+             *     revision to end; it is submitted then.
+             */
+            productsWaitingForReview?: string;
+            /**
+             * Format: int64
+             * @description Products whose content the catalogue refused (see each one's problem in
+             *     the log and the failing-steps queue "supply_products"); offered again each
+             *     round and whenever the platform changes them.
+             */
+            productsRefused?: string;
         };
         /**
          * @description SupplyImportDefaults is what the catalogue needs that a supply platform does not
@@ -8928,7 +8941,9 @@ export interface operations {
                  *         "lastErrorAt": "2026-03-02T08:15:00Z",
                  *         "ordersQueued": "1000",
                  *         "ordersPlaced": "1000",
-                 *         "ordersHeld": "1000"
+                 *         "ordersHeld": "1000",
+                 *         "productsWaitingForReview": "1000",
+                 *         "productsRefused": "1000"
                  *       },
                  *       "updatedAt": "2026-03-02T08:15:00Z",
                  *       "retiredAccounts": [

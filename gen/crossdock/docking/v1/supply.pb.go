@@ -495,8 +495,15 @@ type SupplyActivity struct {
 	OrdersQueued     int64                  `protobuf:"varint,7,opt,name=orders_queued,json=ordersQueued,proto3" json:"orders_queued,omitempty"`
 	OrdersPlaced     int64                  `protobuf:"varint,8,opt,name=orders_placed,json=ordersPlaced,proto3" json:"orders_placed,omitempty"`
 	OrdersHeld       int64                  `protobuf:"varint,9,opt,name=orders_held,json=ordersHeld,proto3" json:"orders_held,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Products whose newer content waits for the review of their previous
+	// revision to end; it is submitted then.
+	ProductsWaitingForReview int64 `protobuf:"varint,10,opt,name=products_waiting_for_review,json=productsWaitingForReview,proto3" json:"products_waiting_for_review,omitempty"`
+	// Products whose content the catalogue refused (see each one's problem in
+	// the log and the failing-steps queue "supply_products"); offered again each
+	// round and whenever the platform changes them.
+	ProductsRefused int64 `protobuf:"varint,11,opt,name=products_refused,json=productsRefused,proto3" json:"products_refused,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SupplyActivity) Reset() {
@@ -588,6 +595,20 @@ func (x *SupplyActivity) GetOrdersPlaced() int64 {
 func (x *SupplyActivity) GetOrdersHeld() int64 {
 	if x != nil {
 		return x.OrdersHeld
+	}
+	return 0
+}
+
+func (x *SupplyActivity) GetProductsWaitingForReview() int64 {
+	if x != nil {
+		return x.ProductsWaitingForReview
+	}
+	return 0
+}
+
+func (x *SupplyActivity) GetProductsRefused() int64 {
+	if x != nil {
+		return x.ProductsRefused
 	}
 	return 0
 }
@@ -1472,7 +1493,7 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\bactivity\x18\r \x01(\v2$.crossdock.docking.v1.SupplyActivityR\bactivity\x129\n" +
 	"\n" +
 	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12N\n" +
-	"\x10retired_accounts\x18\x0f \x03(\v2#.crossdock.docking.v1.SupplyAccountR\x0fretiredAccounts\"\xd9\x03\n" +
+	"\x10retired_accounts\x18\x0f \x03(\v2#.crossdock.docking.v1.SupplyAccountR\x0fretiredAccounts\"\xc3\x04\n" +
 	"\x0eSupplyActivity\x12@\n" +
 	"\x0elast_import_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\flastImportAt\x12E\n" +
 	"\x10import_watermark\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x0fimportWatermark\x12+\n" +
@@ -1484,7 +1505,10 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\rorders_queued\x18\a \x01(\x03R\fordersQueued\x12#\n" +
 	"\rorders_placed\x18\b \x01(\x03R\fordersPlaced\x12\x1f\n" +
 	"\vorders_held\x18\t \x01(\x03R\n" +
-	"ordersHeld\"\xaa\x04\n" +
+	"ordersHeld\x12=\n" +
+	"\x1bproducts_waiting_for_review\x18\n" +
+	" \x01(\x03R\x18productsWaitingForReview\x12)\n" +
+	"\x10products_refused\x18\v \x01(\x03R\x0fproductsRefused\"\xaa\x04\n" +
 	"\vSupplyOrder\x12\x1f\n" +
 	"\vplatform_id\x18\x01 \x01(\tR\n" +
 	"platformId\x12 \n" +

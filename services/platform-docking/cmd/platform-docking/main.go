@@ -235,6 +235,7 @@ func run(ctx context.Context) error {
 	rt.ObserveFailingSteps("supply_orders", supplyStore.FailingSupplyOrders, "retrying", "held")
 	rt.ObserveFailingSteps("supply_jobs", supplyStore.FailingSupplyJobs, app.SupplyJobKinds...)
 	rt.ObserveFailingSteps("supply_reviews", supplyStore.OverdueSupplyReviews, "overdue")
+	rt.ObserveFailingSteps("supply_products", supplyStore.RefusedSupplyProducts, "refused")
 	rt.ObserveFailingSteps("partner_jobs", tradeStore.FailingPartnerJobs, app.PartnerJobKinds...)
 	rt.ObserveFailingSteps("pushes", tradeStore.FailingPushes, "retrying")
 	rt.ObserveFailingSteps("pull_requests", tradeStore.FailingPullRequests, "retrying")

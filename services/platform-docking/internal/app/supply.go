@@ -89,9 +89,15 @@ type SupplyState struct {
 type SupplyActivity struct {
 	SupplyState
 	ProductsImported int64
-	OrdersQueued     int64
-	OrdersPlaced     int64
-	OrdersHeld       int64
+	// ProductsWaitingForReview have newer content deferred until the review
+	// of their previous revision ends.
+	ProductsWaitingForReview int64
+	// ProductsRefused have content the catalogue refused, offered again
+	// each round.
+	ProductsRefused int64
+	OrdersQueued    int64
+	OrdersPlaced    int64
+	OrdersHeld      int64
 }
 
 // Supply product states.

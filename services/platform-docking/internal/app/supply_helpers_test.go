@@ -201,6 +201,10 @@ type catalogDouble struct {
 	calls       map[string]int
 	callers     map[string]bool
 	loseSubmits int
+	// refusals are the answers to a call ("create", "update", "submit")
+	// for the product whose first SKU has the code, by call and code, in
+	// place of the catalogue's own.
+	refusals map[string]error
 }
 
 type doubleProduct struct {
@@ -226,7 +230,7 @@ var (
 
 func newCatalogDouble() *catalogDouble {
 	return &catalogDouble{products: map[uuid.UUID]*doubleProduct{}, codes: map[string]uuid.UUID{}, stock: map[string]int64{},
-		syncs: map[string]bool{}, calls: map[string]int{}, callers: map[string]bool{}}
+		syncs: map[string]bool{}, calls: map[string]int{}, callers: map[string]bool{}, refusals: map[string]error{}}
 }
 
 func (c *catalogDouble) skuID(code string) string {
@@ -253,6 +257,18 @@ func (c *catalogDouble) product(code string) doubleProduct {
 		}
 	}
 	return doubleProduct{}
+}
+
+// refuse makes the catalogue answer err to call for the product whose
+// first SKU has the code; nil takes the refusal back.
+func (c *catalogDouble) refuse(call, code string, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil {
+		delete(c.refusals, call+" "+code)
+		return
+	}
+	c.refusals[call+" "+code] = err
 }
 
 func (c *catalogDouble) loseNextSubmits(n int) {
@@ -312,6 +328,9 @@ func (c *catalogDouble) CreateProduct(_ context.Context, as app.SupplyERP, d dom
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.enter("create", as)
+	if err := c.refusals["create "+p.SKUs[0].Code]; err != nil {
+		return app.CatalogImport{}, err
+	}
 	for _, s := range p.SKUs {
 		if _, ok := c.codes[s.Code]; ok {
 			return app.CatalogImport{}, apperr.AlreadyExists("SKU code " + s.Code + " exists")
@@ -343,6 +362,9 @@ func (c *catalogDouble) UpdateProduct(_ context.Context, as app.SupplyERP, id uu
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.enter("update", as)
+	if err := c.refusals["update "+p.SKUs[0].Code]; err != nil {
+		return app.CatalogImport{}, err
+	}
 	dp, ok := c.products[id]
 	if !ok {
 		return app.CatalogImport{}, apperr.NotFound("product", id.String())
@@ -375,6 +397,9 @@ func (c *catalogDouble) SubmitProduct(_ context.Context, as app.SupplyERP, id uu
 	dp, ok := c.products[id]
 	if !ok {
 		return apperr.NotFound("product", id.String())
+	}
+	if err := c.refusals["submit "+dp.content.SKUs[0].Code]; err != nil {
+		return err
 	}
 	if dp.pending != "draft" && dp.pending != "changes_requested" {
 		return errDoubleNothingToSubmit

@@ -107,7 +107,8 @@ func (s *Supply) importProduct(ctx context.Context, p domain.SupplyPlatform, sp 
 // created as the supplier's draft, a known one updated, and either is
 // submitted to review and recorded. A revision waiting for review cannot
 // be edited; settleUnderReview records such a product instead of failing,
-// so it holds back nothing else.
+// and settleRefused one whose content the catalogue refused, so neither
+// holds back anything else.
 func (s *Supply) applyContent(ctx context.Context, p domain.SupplyPlatform, rec SupplyProductRecord, content domain.ImportedProduct) error {
 	erp := SupplyERP{ClientID: p.ERPClientID, Key: p.ERPKey}
 	var made CatalogImport
@@ -134,10 +135,17 @@ func (s *Supply) applyContent(ctx context.Context, p domain.SupplyPlatform, rec 
 	if isUnderReview(err) {
 		return s.settleUnderReview(ctx, p, rec, productID, content)
 	}
+	if refusedContent(err) {
+		return s.settleRefused(ctx, p, rec, CatalogImport{ProductID: productID}, content, err)
+	}
 	if err != nil {
 		return err
 	}
-	if err := s.catalog.SubmitProduct(ctx, erp, made.ProductID); err != nil {
+	err = s.catalog.SubmitProduct(ctx, erp, made.ProductID)
+	if refusedContent(err) {
+		return s.settleRefused(ctx, p, rec, made, content, err)
+	}
+	if err != nil {
 		return err
 	}
 	rec.ProductID, rec.Fingerprint, rec.State, rec.Problem, rec.Deferred, rec.UpdatedAt = made.ProductID, content.Fingerprint, state, "", nil, s.clock()

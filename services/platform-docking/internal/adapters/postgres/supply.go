@@ -488,7 +488,9 @@ func (s Supply) SupplyActivity(ctx context.Context, id uuid.UUID) (app.SupplyAct
 		(SELECT count(*) FROM supply_products WHERE platform_id = $1 AND product_id IS NOT NULL),
 		(SELECT count(*) FROM supply_orders WHERE platform_id = $1 AND state = 'queued'),
 		(SELECT count(*) FROM supply_orders WHERE platform_id = $1 AND state IN ('placed', 'shipped')),
-		(SELECT count(*) FROM supply_orders WHERE platform_id = $1 AND state = 'held')`, id).
-		Scan(&a.ProductsImported, &a.OrdersQueued, &a.OrdersPlaced, &a.OrdersHeld)
+		(SELECT count(*) FROM supply_orders WHERE platform_id = $1 AND state = 'held'),
+		(SELECT count(*) FROM supply_products WHERE platform_id = $1 AND deferred IS NOT NULL AND problem = ''),
+		(SELECT count(*) FROM supply_products WHERE platform_id = $1 AND deferred IS NOT NULL AND problem <> '')`, id).
+		Scan(&a.ProductsImported, &a.OrdersQueued, &a.OrdersPlaced, &a.OrdersHeld, &a.ProductsWaitingForReview, &a.ProductsRefused)
 	return a, err
 }

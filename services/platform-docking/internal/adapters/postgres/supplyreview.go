@@ -40,6 +40,14 @@ func (s Supply) FailingSupplyJobs(ctx context.Context) ([]service.FailingSteps, 
 // shorter wait is normal and is not counted.
 func (s Supply) OverdueSupplyReviews(ctx context.Context) ([]service.FailingSteps, error) {
 	return service.QueryFailingSteps(ctx, s.pool, `SELECT 'overdue', count(*), coalesce(extract(epoch FROM now() - min(deferred_since)), 0)::float8
-		FROM supply_products WHERE deferred IS NOT NULL AND deferred_since < now() - make_interval(secs => $1) HAVING count(*) > 0`,
+		FROM supply_products WHERE deferred IS NOT NULL AND problem = '' AND deferred_since < now() - make_interval(secs => $1) HAVING count(*) > 0`,
 		app.ReviewOverdueAfter.Seconds())
+}
+
+// RefusedSupplyProducts counts, for the kit's failing-steps gauges (kind
+// "refused"), the platform products whose content the catalogue refused
+// and that wait to be offered again, since the first was refused.
+func (s Supply) RefusedSupplyProducts(ctx context.Context) ([]service.FailingSteps, error) {
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT 'refused', count(*), coalesce(extract(epoch FROM now() - min(deferred_since)), 0)::float8
+		FROM supply_products WHERE deferred IS NOT NULL AND problem <> '' HAVING count(*) > 0`)
 }

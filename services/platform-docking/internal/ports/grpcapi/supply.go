@@ -114,7 +114,8 @@ func supplyPlatformProto(p domain.SupplyPlatform, a *app.SupplyActivity) *dockin
 	if a != nil {
 		out.Activity = &dockingv1.SupplyActivity{LastImportAt: ts(a.LastImportAt), ImportWatermark: ts(a.ImportWatermark),
 			ProductsImported: a.ProductsImported, LastStockSyncAt: ts(a.LastStockSyncAt), LastError: a.LastError, LastErrorAt: ts(a.LastErrorAt),
-			OrdersQueued: a.OrdersQueued, OrdersPlaced: a.OrdersPlaced, OrdersHeld: a.OrdersHeld}
+			OrdersQueued: a.OrdersQueued, OrdersPlaced: a.OrdersPlaced, OrdersHeld: a.OrdersHeld,
+			ProductsWaitingForReview: a.ProductsWaitingForReview, ProductsRefused: a.ProductsRefused}
 	}
 	return out
 }

@@ -1,0 +1,102 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/simulators/supplysim"
+)
+
+// A product whose content the catalogue refuses holds back none of the
+// platform's others: it is recorded with the refusal for operators and
+// offered again each round until the catalogue takes it. A catalogue that
+// fails for now still stops the import, which the next round resumes.
+func TestSupplyProductRefusedByTheCatalogueHoldsNothingBack(t *testing.T) {
+	ctx := context.Background()
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 5, "P1-A")
+	f.seed(t, "P2", "20.00", 5, "P2-A")
+	f.seed(t, "P3", "30.00", 5, "P3-A")
+	f.seed(t, "P4", "40.00", 5, "P4-A")
+	f.catalog.refuse("create", "P2-A", apperr.InvalidField("content.title", "must name the product's brand"))
+	f.catalog.refuse("submit", "P3-A", apperr.InvalidField("content.images", "must hold at least one image"))
+	f.rounds(t, 1)
+	if p := f.catalog.product("P4-A"); p.status != "submitted" {
+		t.Fatalf("P4, after two refused products: %+v, want submitted", p)
+	}
+	p2, p3 := f.supplyProduct(t, "P2"), f.supplyProduct(t, "P3")
+	if p2.State != app.SupplySkipped || !strings.Contains(p2.Problem, "catalogue refused") || p2.Deferred == nil {
+		t.Errorf("P2, refused at creation: %+v", p2)
+	}
+	if p3.ProductID == uuid.Nil || p3.Problem == "" || p3.Deferred == nil {
+		t.Errorf("P3, created and refused at submission: %+v", p3)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingSupplyJobs); len(got) != 0 {
+		t.Errorf("failing supply jobs with two refused products: %+v, want none", got)
+	}
+	if got := testkit.FailingSteps(t, f.store.RefusedSupplyProducts); got["refused"].Count != 2 {
+		t.Errorf("refused products = %+v, want 2", got)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE supply_products SET deferred_since = deferred_since - make_interval(hours => 25) WHERE deferred IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, f.store.OverdueSupplyReviews); len(got) != 0 {
+		t.Errorf("refused products counted as waiting for a review: %+v", got)
+	}
+	_, act, err := f.supply.GetSupplyPlatform(ctx, admin, f.platform.ID)
+	if err != nil || act.ProductsRefused != 2 || act.ProductsWaitingForReview != 0 || act.LastError != "" {
+		t.Errorf("activity with two refused products: %+v, %v", act, err)
+	}
+
+	// Each round offers them again; once the catalogue takes them they are
+	// submitted and their problem goes.
+	creates := f.catalog.count("create")
+	f.rounds(t, 1)
+	if got := f.catalog.count("create"); got != creates+1 {
+		t.Errorf("%d creates in a round, want 1 (P2 offered again)", got-creates)
+	}
+	f.catalog.refuse("create", "P2-A", nil)
+	f.catalog.refuse("submit", "P3-A", nil)
+	f.rounds(t, 1)
+	for _, code := range []string{"P2", "P3"} {
+		rec := f.supplyProduct(t, code)
+		if rec.State != app.SupplySubmitted || rec.Problem != "" || rec.Deferred != nil {
+			t.Errorf("%s once the catalogue takes it: %+v", code, rec)
+		}
+		if p := f.catalog.product(code + "-A"); p.status != "submitted" || p.submits != 1 {
+			t.Errorf("%s in the catalogue: %+v, want submitted once", code, p)
+		}
+	}
+	if got := f.catalog.count("create"); got != 4+2 {
+		t.Errorf("%d creates in all, want 6 (four products, P2 refused twice)", got)
+	}
+	if got := testkit.FailingSteps(t, f.store.RefusedSupplyProducts); len(got) != 0 {
+		t.Errorf("refused products once taken: %+v", got)
+	}
+
+	// The catalogue unavailable is no refusal of the product: the import
+	// stops there and the next round resumes from it.
+	f.seed(t, "P5", "50.00", 5, "P5-A")
+	f.seed(t, "P6", "60.00", 5, "P6-A")
+	f.catalog.refuse("create", "P5-A", apperr.Unavailable("catalog is restarting"))
+	_ = f.round(t) // the failure is recorded for operators
+	if p := f.catalog.product("P6-A"); p.status != "" {
+		t.Errorf("P6 imported past a product the catalogue could not take for now: %+v", p)
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingSupplyJobs); got[app.JobSupplyImport].Count != 1 {
+		t.Errorf("failing supply jobs with the catalogue unavailable = %+v, want the import", got)
+	}
+	f.catalog.refuse("create", "P5-A", nil)
+	f.rounds(t, 1)
+	for _, code := range []string{"P5", "P6"} {
+		if rec := f.supplyProduct(t, code); rec.State != app.SupplySubmitted || rec.Problem != "" {
+			t.Errorf("%s once the catalogue is back: %+v", code, rec)
+		}
+	}
+}
