@@ -73,6 +73,7 @@ func TestLogisticsSurvivesKillWhileBookingAndCancelling(t *testing.T) {
 				case !cancelled[i] && sh.GetStatus() == logisticsv1.ShipmentStatus_SHIPMENT_STATUS_DELIVERED:
 					return
 				case cancelled[i] && sh.GetStatus() == logisticsv1.ShipmentStatus_SHIPMENT_STATUS_CANCELLED && sh.GetWaybill() != "" &&
+					sh.GetCarrierCancellation() == logisticsv1.CarrierCancellation_CARRIER_CANCELLATION_DONE &&
 					carrier.status(t, sh.GetWaybill()) == "cancelled":
 					if len(sh.GetLegs()) > 0 {
 						t.Errorf("cancelled parcel %d has legs: %v", i, sh.GetLegs())

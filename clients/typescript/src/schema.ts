@@ -3318,6 +3318,22 @@ export interface components {
             updatedAt?: string;
         };
         /**
+         * @description CarrierCancellation is the carrier's side of a parcel cancelled here: a
+         *     booking may be live at the carrier whatever our record says (its answer lost,
+         *     or a cancellation racing it), so it is cancelled there apart, and retried
+         *     until the carrier answers.
+         *
+         *      - CARRIER_CANCELLATION_UNSPECIFIED: The parcel is not cancelled.
+         *      - CARRIER_CANCELLATION_PENDING: Cancelled here; the carrier's booking is still to be cancelled.
+         *      - CARRIER_CANCELLATION_DONE: The carrier holds no live booking for the parcel: cancelled there, or never
+         *     booked.
+         *      - CARRIER_CANCELLATION_REFUSED: The carrier refused for good to cancel its booking (the parcel already
+         *     moving): an operator's; carrier_cancel_refusal says why.
+         * @default CARRIER_CANCELLATION_UNSPECIFIED
+         * @enum {string}
+         */
+        CarrierCancellation: "CARRIER_CANCELLATION_UNSPECIFIED" | "CARRIER_CANCELLATION_PENDING" | "CARRIER_CANCELLATION_DONE" | "CARRIER_CANCELLATION_REFUSED";
+        /**
          * @description CarrierEndpoint is where and how to reach a carrier in one environment. The
          *     credentials are written, never read back.
          */
@@ -6411,6 +6427,15 @@ export interface components {
             onwardWaybill?: string;
             /** @description Who pays the carrier's legs: ESCROW, or PLATFORM for a partner platform's order. */
             freightPayer?: components["schemas"]["FreightPayer"];
+            /** @description For a cancelled parcel, the carrier's side of the cancellation. */
+            carrierCancellation?: components["schemas"]["CarrierCancellation"];
+            /** @description Why the carrier refused to cancel (CARRIER_CANCELLATION_REFUSED). */
+            carrierCancelRefusal?: string;
+            /**
+             * Format: date-time
+             * @description When the carrier's side was settled (DONE or REFUSED).
+             */
+            carrierCancelledAt?: string;
         };
         "orders.v1.GetOrderResponse": {
             order?: components["schemas"]["Order"];
@@ -6765,6 +6790,7 @@ export type CancelOrderResponse = components['schemas']['CancelOrderResponse'];
 export type CancelPurchaseOrderBody = components['schemas']['CancelPurchaseOrderBody'];
 export type CancelPurchaseOrderResponse = components['schemas']['CancelPurchaseOrderResponse'];
 export type Carrier = components['schemas']['Carrier'];
+export type CarrierCancellation = components['schemas']['CarrierCancellation'];
 export type CarrierEndpoint = components['schemas']['CarrierEndpoint'];
 export type Cart = components['schemas']['Cart'];
 export type CartLine = components['schemas']['CartLine'];

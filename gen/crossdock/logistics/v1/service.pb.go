@@ -130,6 +130,68 @@ func (FreightPayer) EnumDescriptor() ([]byte, []int) {
 	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{1}
 }
 
+// CarrierCancellation is the carrier's side of a parcel cancelled here: a
+// booking may be live at the carrier whatever our record says (its answer lost,
+// or a cancellation racing it), so it is cancelled there apart, and retried
+// until the carrier answers.
+type CarrierCancellation int32
+
+const (
+	// The parcel is not cancelled.
+	CarrierCancellation_CARRIER_CANCELLATION_UNSPECIFIED CarrierCancellation = 0
+	// Cancelled here; the carrier's booking is still to be cancelled.
+	CarrierCancellation_CARRIER_CANCELLATION_PENDING CarrierCancellation = 1
+	// The carrier holds no live booking for the parcel: cancelled there, or never
+	// booked.
+	CarrierCancellation_CARRIER_CANCELLATION_DONE CarrierCancellation = 2
+	// The carrier refused for good to cancel its booking (the parcel already
+	// moving): an operator's; carrier_cancel_refusal says why.
+	CarrierCancellation_CARRIER_CANCELLATION_REFUSED CarrierCancellation = 3
+)
+
+// Enum value maps for CarrierCancellation.
+var (
+	CarrierCancellation_name = map[int32]string{
+		0: "CARRIER_CANCELLATION_UNSPECIFIED",
+		1: "CARRIER_CANCELLATION_PENDING",
+		2: "CARRIER_CANCELLATION_DONE",
+		3: "CARRIER_CANCELLATION_REFUSED",
+	}
+	CarrierCancellation_value = map[string]int32{
+		"CARRIER_CANCELLATION_UNSPECIFIED": 0,
+		"CARRIER_CANCELLATION_PENDING":     1,
+		"CARRIER_CANCELLATION_DONE":        2,
+		"CARRIER_CANCELLATION_REFUSED":     3,
+	}
+)
+
+func (x CarrierCancellation) Enum() *CarrierCancellation {
+	p := new(CarrierCancellation)
+	*p = x
+	return p
+}
+
+func (x CarrierCancellation) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CarrierCancellation) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_logistics_v1_service_proto_enumTypes[2].Descriptor()
+}
+
+func (CarrierCancellation) Type() protoreflect.EnumType {
+	return &file_crossdock_logistics_v1_service_proto_enumTypes[2]
+}
+
+func (x CarrierCancellation) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CarrierCancellation.Descriptor instead.
+func (CarrierCancellation) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{2}
+}
+
 // ShipmentStatus is where a parcel is in its journey.
 type ShipmentStatus int32
 
@@ -191,11 +253,11 @@ func (x ShipmentStatus) String() string {
 }
 
 func (ShipmentStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_crossdock_logistics_v1_service_proto_enumTypes[2].Descriptor()
+	return file_crossdock_logistics_v1_service_proto_enumTypes[3].Descriptor()
 }
 
 func (ShipmentStatus) Type() protoreflect.EnumType {
-	return &file_crossdock_logistics_v1_service_proto_enumTypes[2]
+	return &file_crossdock_logistics_v1_service_proto_enumTypes[3]
 }
 
 func (x ShipmentStatus) Number() protoreflect.EnumNumber {
@@ -204,7 +266,7 @@ func (x ShipmentStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ShipmentStatus.Descriptor instead.
 func (ShipmentStatus) EnumDescriptor() ([]byte, []int) {
-	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{2}
+	return file_crossdock_logistics_v1_service_proto_rawDescGZIP(), []int{3}
 }
 
 // ShipmentLine is one SKU in the parcel.
@@ -584,9 +646,15 @@ type Shipment struct {
 	ConsolidationId string `protobuf:"bytes,36,opt,name=consolidation_id,json=consolidationId,proto3" json:"consolidation_id,omitempty"`
 	OnwardWaybill   string `protobuf:"bytes,37,opt,name=onward_waybill,json=onwardWaybill,proto3" json:"onward_waybill,omitempty"`
 	// Who pays the carrier's legs: ESCROW, or PLATFORM for a partner platform's order.
-	FreightPayer  FreightPayer `protobuf:"varint,38,opt,name=freight_payer,json=freightPayer,proto3,enum=crossdock.logistics.v1.FreightPayer" json:"freight_payer,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	FreightPayer FreightPayer `protobuf:"varint,38,opt,name=freight_payer,json=freightPayer,proto3,enum=crossdock.logistics.v1.FreightPayer" json:"freight_payer,omitempty"`
+	// For a cancelled parcel, the carrier's side of the cancellation.
+	CarrierCancellation CarrierCancellation `protobuf:"varint,39,opt,name=carrier_cancellation,json=carrierCancellation,proto3,enum=crossdock.logistics.v1.CarrierCancellation" json:"carrier_cancellation,omitempty"`
+	// Why the carrier refused to cancel (CARRIER_CANCELLATION_REFUSED).
+	CarrierCancelRefusal string `protobuf:"bytes,40,opt,name=carrier_cancel_refusal,json=carrierCancelRefusal,proto3" json:"carrier_cancel_refusal,omitempty"`
+	// When the carrier's side was settled (DONE or REFUSED).
+	CarrierCancelledAt *timestamppb.Timestamp `protobuf:"bytes,41,opt,name=carrier_cancelled_at,json=carrierCancelledAt,proto3" json:"carrier_cancelled_at,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Shipment) Reset() {
@@ -883,6 +951,27 @@ func (x *Shipment) GetFreightPayer() FreightPayer {
 		return x.FreightPayer
 	}
 	return FreightPayer_FREIGHT_PAYER_UNSPECIFIED
+}
+
+func (x *Shipment) GetCarrierCancellation() CarrierCancellation {
+	if x != nil {
+		return x.CarrierCancellation
+	}
+	return CarrierCancellation_CARRIER_CANCELLATION_UNSPECIFIED
+}
+
+func (x *Shipment) GetCarrierCancelRefusal() string {
+	if x != nil {
+		return x.CarrierCancelRefusal
+	}
+	return ""
+}
+
+func (x *Shipment) GetCarrierCancelledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CarrierCancelledAt
+	}
+	return nil
 }
 
 type CreateShipmentRequest struct {
@@ -1832,7 +1921,7 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\x03leg\x18\a \x01(\tR\x03leg\x12\x18\n" +
 	"\aapplied\x18\b \x01(\bR\aapplied\x12;\n" +
 	"\vreceived_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"receivedAt\"\xce\x0e\n" +
+	"receivedAt\"\xb2\x10\n" +
 	"\bShipment\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x128\n" +
@@ -1880,7 +1969,10 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\rat_central_at\x18# \x01(\v2\x1a.google.protobuf.TimestampR\vatCentralAt\x12)\n" +
 	"\x10consolidation_id\x18$ \x01(\tR\x0fconsolidationId\x12%\n" +
 	"\x0eonward_waybill\x18% \x01(\tR\ronwardWaybill\x12I\n" +
-	"\rfreight_payer\x18& \x01(\x0e2$.crossdock.logistics.v1.FreightPayerR\ffreightPayer\"\x9e\x06\n" +
+	"\rfreight_payer\x18& \x01(\x0e2$.crossdock.logistics.v1.FreightPayerR\ffreightPayer\x12^\n" +
+	"\x14carrier_cancellation\x18' \x01(\x0e2+.crossdock.logistics.v1.CarrierCancellationR\x13carrierCancellation\x124\n" +
+	"\x16carrier_cancel_refusal\x18( \x01(\tR\x14carrierCancelRefusal\x12L\n" +
+	"\x14carrier_cancelled_at\x18) \x01(\v2\x1a.google.protobuf.TimestampR\x12carrierCancelledAt\"\x9e\x06\n" +
 	"\x15CreateShipmentRequest\x128\n" +
 	"\x04kind\x18\x01 \x01(\x0e2$.crossdock.logistics.v1.ShipmentKindR\x04kind\x12 \n" +
 	"\fsub_order_id\x18\x02 \x01(\tR\n" +
@@ -1953,7 +2045,12 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\fFreightPayer\x12\x1d\n" +
 	"\x19FREIGHT_PAYER_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14FREIGHT_PAYER_ESCROW\x10\x01\x12\x1a\n" +
-	"\x16FREIGHT_PAYER_PLATFORM\x10\x02*\xcf\x02\n" +
+	"\x16FREIGHT_PAYER_PLATFORM\x10\x02*\x9e\x01\n" +
+	"\x13CarrierCancellation\x12$\n" +
+	" CARRIER_CANCELLATION_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cCARRIER_CANCELLATION_PENDING\x10\x01\x12\x1d\n" +
+	"\x19CARRIER_CANCELLATION_DONE\x10\x02\x12 \n" +
+	"\x1cCARRIER_CANCELLATION_REFUSED\x10\x03*\xcf\x02\n" +
 	"\x0eShipmentStatus\x12\x1f\n" +
 	"\x1bSHIPMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SHIPMENT_STATUS_BOOKED\x10\x01\x12\x1d\n" +
@@ -1988,111 +2085,114 @@ func file_crossdock_logistics_v1_service_proto_rawDescGZIP() []byte {
 	return file_crossdock_logistics_v1_service_proto_rawDescData
 }
 
-var file_crossdock_logistics_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_crossdock_logistics_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_crossdock_logistics_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_crossdock_logistics_v1_service_proto_goTypes = []any{
 	(ShipmentKind)(0),                    // 0: crossdock.logistics.v1.ShipmentKind
 	(FreightPayer)(0),                    // 1: crossdock.logistics.v1.FreightPayer
-	(ShipmentStatus)(0),                  // 2: crossdock.logistics.v1.ShipmentStatus
-	(*ShipmentLine)(nil),                 // 3: crossdock.logistics.v1.ShipmentLine
-	(*Position)(nil),                     // 4: crossdock.logistics.v1.Position
-	(*FreightLeg)(nil),                   // 5: crossdock.logistics.v1.FreightLeg
-	(*TrackingEvent)(nil),                // 6: crossdock.logistics.v1.TrackingEvent
-	(*Shipment)(nil),                     // 7: crossdock.logistics.v1.Shipment
-	(*CreateShipmentRequest)(nil),        // 8: crossdock.logistics.v1.CreateShipmentRequest
-	(*CreateShipmentResponse)(nil),       // 9: crossdock.logistics.v1.CreateShipmentResponse
-	(*CancelShipmentRequest)(nil),        // 10: crossdock.logistics.v1.CancelShipmentRequest
-	(*CancelShipmentResponse)(nil),       // 11: crossdock.logistics.v1.CancelShipmentResponse
-	(*CompleteShipmentRequest)(nil),      // 12: crossdock.logistics.v1.CompleteShipmentRequest
-	(*CompleteShipmentResponse)(nil),     // 13: crossdock.logistics.v1.CompleteShipmentResponse
-	(*GetShipmentRequest)(nil),           // 14: crossdock.logistics.v1.GetShipmentRequest
-	(*GetShipmentResponse)(nil),          // 15: crossdock.logistics.v1.GetShipmentResponse
-	(*GetSubOrderShipmentRequest)(nil),   // 16: crossdock.logistics.v1.GetSubOrderShipmentRequest
-	(*GetSubOrderShipmentResponse)(nil),  // 17: crossdock.logistics.v1.GetSubOrderShipmentResponse
-	(*ListShipmentsRequest)(nil),         // 18: crossdock.logistics.v1.ListShipmentsRequest
-	(*ListShipmentsResponse)(nil),        // 19: crossdock.logistics.v1.ListShipmentsResponse
-	(*ListShipmentEventsRequest)(nil),    // 20: crossdock.logistics.v1.ListShipmentEventsRequest
-	(*ListShipmentEventsResponse)(nil),   // 21: crossdock.logistics.v1.ListShipmentEventsResponse
-	(*HandleCarrierWebhookRequest)(nil),  // 22: crossdock.logistics.v1.HandleCarrierWebhookRequest
-	(*HandleCarrierWebhookResponse)(nil), // 23: crossdock.logistics.v1.HandleCarrierWebhookResponse
-	(*v1.GeoPoint)(nil),                  // 24: crossdock.common.v1.GeoPoint
-	(*timestamppb.Timestamp)(nil),        // 25: google.protobuf.Timestamp
-	(*v1.Money)(nil),                     // 26: crossdock.common.v1.Money
-	(ShippingMode)(0),                    // 27: crossdock.logistics.v1.ShippingMode
-	(*v1.Address)(nil),                   // 28: crossdock.common.v1.Address
-	(*v1.PageRequest)(nil),               // 29: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),              // 30: crossdock.common.v1.PageResponse
+	(CarrierCancellation)(0),             // 2: crossdock.logistics.v1.CarrierCancellation
+	(ShipmentStatus)(0),                  // 3: crossdock.logistics.v1.ShipmentStatus
+	(*ShipmentLine)(nil),                 // 4: crossdock.logistics.v1.ShipmentLine
+	(*Position)(nil),                     // 5: crossdock.logistics.v1.Position
+	(*FreightLeg)(nil),                   // 6: crossdock.logistics.v1.FreightLeg
+	(*TrackingEvent)(nil),                // 7: crossdock.logistics.v1.TrackingEvent
+	(*Shipment)(nil),                     // 8: crossdock.logistics.v1.Shipment
+	(*CreateShipmentRequest)(nil),        // 9: crossdock.logistics.v1.CreateShipmentRequest
+	(*CreateShipmentResponse)(nil),       // 10: crossdock.logistics.v1.CreateShipmentResponse
+	(*CancelShipmentRequest)(nil),        // 11: crossdock.logistics.v1.CancelShipmentRequest
+	(*CancelShipmentResponse)(nil),       // 12: crossdock.logistics.v1.CancelShipmentResponse
+	(*CompleteShipmentRequest)(nil),      // 13: crossdock.logistics.v1.CompleteShipmentRequest
+	(*CompleteShipmentResponse)(nil),     // 14: crossdock.logistics.v1.CompleteShipmentResponse
+	(*GetShipmentRequest)(nil),           // 15: crossdock.logistics.v1.GetShipmentRequest
+	(*GetShipmentResponse)(nil),          // 16: crossdock.logistics.v1.GetShipmentResponse
+	(*GetSubOrderShipmentRequest)(nil),   // 17: crossdock.logistics.v1.GetSubOrderShipmentRequest
+	(*GetSubOrderShipmentResponse)(nil),  // 18: crossdock.logistics.v1.GetSubOrderShipmentResponse
+	(*ListShipmentsRequest)(nil),         // 19: crossdock.logistics.v1.ListShipmentsRequest
+	(*ListShipmentsResponse)(nil),        // 20: crossdock.logistics.v1.ListShipmentsResponse
+	(*ListShipmentEventsRequest)(nil),    // 21: crossdock.logistics.v1.ListShipmentEventsRequest
+	(*ListShipmentEventsResponse)(nil),   // 22: crossdock.logistics.v1.ListShipmentEventsResponse
+	(*HandleCarrierWebhookRequest)(nil),  // 23: crossdock.logistics.v1.HandleCarrierWebhookRequest
+	(*HandleCarrierWebhookResponse)(nil), // 24: crossdock.logistics.v1.HandleCarrierWebhookResponse
+	(*v1.GeoPoint)(nil),                  // 25: crossdock.common.v1.GeoPoint
+	(*timestamppb.Timestamp)(nil),        // 26: google.protobuf.Timestamp
+	(*v1.Money)(nil),                     // 27: crossdock.common.v1.Money
+	(ShippingMode)(0),                    // 28: crossdock.logistics.v1.ShippingMode
+	(*v1.Address)(nil),                   // 29: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),               // 30: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 31: crossdock.common.v1.PageResponse
 }
 var file_crossdock_logistics_v1_service_proto_depIdxs = []int32{
-	24, // 0: crossdock.logistics.v1.Position.point:type_name -> crossdock.common.v1.GeoPoint
-	25, // 1: crossdock.logistics.v1.Position.at:type_name -> google.protobuf.Timestamp
-	26, // 2: crossdock.logistics.v1.FreightLeg.amount:type_name -> crossdock.common.v1.Money
-	25, // 3: crossdock.logistics.v1.FreightLeg.confirmed_at:type_name -> google.protobuf.Timestamp
-	25, // 4: crossdock.logistics.v1.FreightLeg.paid_at:type_name -> google.protobuf.Timestamp
-	25, // 5: crossdock.logistics.v1.TrackingEvent.occurred_at:type_name -> google.protobuf.Timestamp
-	2,  // 6: crossdock.logistics.v1.TrackingEvent.status:type_name -> crossdock.logistics.v1.ShipmentStatus
-	24, // 7: crossdock.logistics.v1.TrackingEvent.location:type_name -> crossdock.common.v1.GeoPoint
-	25, // 8: crossdock.logistics.v1.TrackingEvent.received_at:type_name -> google.protobuf.Timestamp
+	25, // 0: crossdock.logistics.v1.Position.point:type_name -> crossdock.common.v1.GeoPoint
+	26, // 1: crossdock.logistics.v1.Position.at:type_name -> google.protobuf.Timestamp
+	27, // 2: crossdock.logistics.v1.FreightLeg.amount:type_name -> crossdock.common.v1.Money
+	26, // 3: crossdock.logistics.v1.FreightLeg.confirmed_at:type_name -> google.protobuf.Timestamp
+	26, // 4: crossdock.logistics.v1.FreightLeg.paid_at:type_name -> google.protobuf.Timestamp
+	26, // 5: crossdock.logistics.v1.TrackingEvent.occurred_at:type_name -> google.protobuf.Timestamp
+	3,  // 6: crossdock.logistics.v1.TrackingEvent.status:type_name -> crossdock.logistics.v1.ShipmentStatus
+	25, // 7: crossdock.logistics.v1.TrackingEvent.location:type_name -> crossdock.common.v1.GeoPoint
+	26, // 8: crossdock.logistics.v1.TrackingEvent.received_at:type_name -> google.protobuf.Timestamp
 	0,  // 9: crossdock.logistics.v1.Shipment.kind:type_name -> crossdock.logistics.v1.ShipmentKind
-	27, // 10: crossdock.logistics.v1.Shipment.mode:type_name -> crossdock.logistics.v1.ShippingMode
-	2,  // 11: crossdock.logistics.v1.Shipment.status:type_name -> crossdock.logistics.v1.ShipmentStatus
-	28, // 12: crossdock.logistics.v1.Shipment.from:type_name -> crossdock.common.v1.Address
-	28, // 13: crossdock.logistics.v1.Shipment.to:type_name -> crossdock.common.v1.Address
-	3,  // 14: crossdock.logistics.v1.Shipment.lines:type_name -> crossdock.logistics.v1.ShipmentLine
-	26, // 15: crossdock.logistics.v1.Shipment.declared_value:type_name -> crossdock.common.v1.Money
-	26, // 16: crossdock.logistics.v1.Shipment.goods_price:type_name -> crossdock.common.v1.Money
-	4,  // 17: crossdock.logistics.v1.Shipment.position:type_name -> crossdock.logistics.v1.Position
-	25, // 18: crossdock.logistics.v1.Shipment.eta:type_name -> google.protobuf.Timestamp
-	5,  // 19: crossdock.logistics.v1.Shipment.legs:type_name -> crossdock.logistics.v1.FreightLeg
-	26, // 20: crossdock.logistics.v1.Shipment.actual_freight:type_name -> crossdock.common.v1.Money
-	6,  // 21: crossdock.logistics.v1.Shipment.recent_events:type_name -> crossdock.logistics.v1.TrackingEvent
-	25, // 22: crossdock.logistics.v1.Shipment.created_at:type_name -> google.protobuf.Timestamp
-	25, // 23: crossdock.logistics.v1.Shipment.picked_up_at:type_name -> google.protobuf.Timestamp
-	25, // 24: crossdock.logistics.v1.Shipment.delivered_at:type_name -> google.protobuf.Timestamp
-	25, // 25: crossdock.logistics.v1.Shipment.completed_at:type_name -> google.protobuf.Timestamp
-	25, // 26: crossdock.logistics.v1.Shipment.cancelled_at:type_name -> google.protobuf.Timestamp
-	28, // 27: crossdock.logistics.v1.Shipment.central_warehouse:type_name -> crossdock.common.v1.Address
-	25, // 28: crossdock.logistics.v1.Shipment.at_central_at:type_name -> google.protobuf.Timestamp
+	28, // 10: crossdock.logistics.v1.Shipment.mode:type_name -> crossdock.logistics.v1.ShippingMode
+	3,  // 11: crossdock.logistics.v1.Shipment.status:type_name -> crossdock.logistics.v1.ShipmentStatus
+	29, // 12: crossdock.logistics.v1.Shipment.from:type_name -> crossdock.common.v1.Address
+	29, // 13: crossdock.logistics.v1.Shipment.to:type_name -> crossdock.common.v1.Address
+	4,  // 14: crossdock.logistics.v1.Shipment.lines:type_name -> crossdock.logistics.v1.ShipmentLine
+	27, // 15: crossdock.logistics.v1.Shipment.declared_value:type_name -> crossdock.common.v1.Money
+	27, // 16: crossdock.logistics.v1.Shipment.goods_price:type_name -> crossdock.common.v1.Money
+	5,  // 17: crossdock.logistics.v1.Shipment.position:type_name -> crossdock.logistics.v1.Position
+	26, // 18: crossdock.logistics.v1.Shipment.eta:type_name -> google.protobuf.Timestamp
+	6,  // 19: crossdock.logistics.v1.Shipment.legs:type_name -> crossdock.logistics.v1.FreightLeg
+	27, // 20: crossdock.logistics.v1.Shipment.actual_freight:type_name -> crossdock.common.v1.Money
+	7,  // 21: crossdock.logistics.v1.Shipment.recent_events:type_name -> crossdock.logistics.v1.TrackingEvent
+	26, // 22: crossdock.logistics.v1.Shipment.created_at:type_name -> google.protobuf.Timestamp
+	26, // 23: crossdock.logistics.v1.Shipment.picked_up_at:type_name -> google.protobuf.Timestamp
+	26, // 24: crossdock.logistics.v1.Shipment.delivered_at:type_name -> google.protobuf.Timestamp
+	26, // 25: crossdock.logistics.v1.Shipment.completed_at:type_name -> google.protobuf.Timestamp
+	26, // 26: crossdock.logistics.v1.Shipment.cancelled_at:type_name -> google.protobuf.Timestamp
+	29, // 27: crossdock.logistics.v1.Shipment.central_warehouse:type_name -> crossdock.common.v1.Address
+	26, // 28: crossdock.logistics.v1.Shipment.at_central_at:type_name -> google.protobuf.Timestamp
 	1,  // 29: crossdock.logistics.v1.Shipment.freight_payer:type_name -> crossdock.logistics.v1.FreightPayer
-	0,  // 30: crossdock.logistics.v1.CreateShipmentRequest.kind:type_name -> crossdock.logistics.v1.ShipmentKind
-	28, // 31: crossdock.logistics.v1.CreateShipmentRequest.from:type_name -> crossdock.common.v1.Address
-	28, // 32: crossdock.logistics.v1.CreateShipmentRequest.to:type_name -> crossdock.common.v1.Address
-	3,  // 33: crossdock.logistics.v1.CreateShipmentRequest.lines:type_name -> crossdock.logistics.v1.ShipmentLine
-	26, // 34: crossdock.logistics.v1.CreateShipmentRequest.declared_value:type_name -> crossdock.common.v1.Money
-	26, // 35: crossdock.logistics.v1.CreateShipmentRequest.goods_price:type_name -> crossdock.common.v1.Money
-	28, // 36: crossdock.logistics.v1.CreateShipmentRequest.central_warehouse:type_name -> crossdock.common.v1.Address
-	1,  // 37: crossdock.logistics.v1.CreateShipmentRequest.freight_payer:type_name -> crossdock.logistics.v1.FreightPayer
-	7,  // 38: crossdock.logistics.v1.CreateShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	7,  // 39: crossdock.logistics.v1.CancelShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	7,  // 40: crossdock.logistics.v1.CompleteShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	7,  // 41: crossdock.logistics.v1.GetShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	7,  // 42: crossdock.logistics.v1.GetSubOrderShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
-	2,  // 43: crossdock.logistics.v1.ListShipmentsRequest.statuses:type_name -> crossdock.logistics.v1.ShipmentStatus
-	29, // 44: crossdock.logistics.v1.ListShipmentsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	7,  // 45: crossdock.logistics.v1.ListShipmentsResponse.shipments:type_name -> crossdock.logistics.v1.Shipment
-	30, // 46: crossdock.logistics.v1.ListShipmentsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	6,  // 47: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
-	8,  // 48: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
-	10, // 49: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
-	12, // 50: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
-	14, // 51: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
-	16, // 52: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
-	18, // 53: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
-	20, // 54: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
-	22, // 55: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
-	9,  // 56: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
-	11, // 57: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
-	13, // 58: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
-	15, // 59: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
-	17, // 60: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
-	19, // 61: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
-	21, // 62: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
-	23, // 63: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
-	56, // [56:64] is the sub-list for method output_type
-	48, // [48:56] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	2,  // 30: crossdock.logistics.v1.Shipment.carrier_cancellation:type_name -> crossdock.logistics.v1.CarrierCancellation
+	26, // 31: crossdock.logistics.v1.Shipment.carrier_cancelled_at:type_name -> google.protobuf.Timestamp
+	0,  // 32: crossdock.logistics.v1.CreateShipmentRequest.kind:type_name -> crossdock.logistics.v1.ShipmentKind
+	29, // 33: crossdock.logistics.v1.CreateShipmentRequest.from:type_name -> crossdock.common.v1.Address
+	29, // 34: crossdock.logistics.v1.CreateShipmentRequest.to:type_name -> crossdock.common.v1.Address
+	4,  // 35: crossdock.logistics.v1.CreateShipmentRequest.lines:type_name -> crossdock.logistics.v1.ShipmentLine
+	27, // 36: crossdock.logistics.v1.CreateShipmentRequest.declared_value:type_name -> crossdock.common.v1.Money
+	27, // 37: crossdock.logistics.v1.CreateShipmentRequest.goods_price:type_name -> crossdock.common.v1.Money
+	29, // 38: crossdock.logistics.v1.CreateShipmentRequest.central_warehouse:type_name -> crossdock.common.v1.Address
+	1,  // 39: crossdock.logistics.v1.CreateShipmentRequest.freight_payer:type_name -> crossdock.logistics.v1.FreightPayer
+	8,  // 40: crossdock.logistics.v1.CreateShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	8,  // 41: crossdock.logistics.v1.CancelShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	8,  // 42: crossdock.logistics.v1.CompleteShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	8,  // 43: crossdock.logistics.v1.GetShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	8,  // 44: crossdock.logistics.v1.GetSubOrderShipmentResponse.shipment:type_name -> crossdock.logistics.v1.Shipment
+	3,  // 45: crossdock.logistics.v1.ListShipmentsRequest.statuses:type_name -> crossdock.logistics.v1.ShipmentStatus
+	30, // 46: crossdock.logistics.v1.ListShipmentsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	8,  // 47: crossdock.logistics.v1.ListShipmentsResponse.shipments:type_name -> crossdock.logistics.v1.Shipment
+	31, // 48: crossdock.logistics.v1.ListShipmentsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	7,  // 49: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
+	9,  // 50: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
+	11, // 51: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
+	13, // 52: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
+	15, // 53: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
+	17, // 54: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
+	19, // 55: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
+	21, // 56: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
+	23, // 57: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
+	10, // 58: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
+	12, // 59: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
+	14, // 60: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
+	16, // 61: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
+	18, // 62: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
+	20, // 63: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
+	22, // 64: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
+	24, // 65: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
+	58, // [58:66] is the sub-list for method output_type
+	50, // [50:58] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_logistics_v1_service_proto_init() }
@@ -2106,7 +2206,7 @@ func file_crossdock_logistics_v1_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_logistics_v1_service_proto_rawDesc), len(file_crossdock_logistics_v1_service_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,

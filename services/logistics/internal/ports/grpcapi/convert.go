@@ -150,6 +150,7 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 		FreightPayer: payer,
 		DeliveredAt:  ts(v.DeliveredAt), CompletedAt: ts(v.CompletedAt), CancelledAt: ts(v.CancelledAt),
 	}
+	out.CarrierCancellation, out.CarrierCancelRefusal, out.CarrierCancelledAt = carrierCancellationProto(v.Shipment), v.CarrierCancelRefusal, ts(v.CarrierCancelDoneAt)
 	if v.Central != nil {
 		out.CentralWarehouse, out.AtCentralAt, out.OnwardWaybill = addressProto(*v.Central), ts(v.AtCentralAt), v.OnwardWaybill
 		if v.ConsolidationID != uuid.Nil {
@@ -170,4 +171,17 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 		out.RecentEvents = append(out.RecentEvents, eventProto(e))
 	}
 	return out
+}
+
+// carrierCancellationProto is the carrier's side of a cancelled parcel.
+func carrierCancellationProto(s domain.Shipment) logisticsv1.CarrierCancellation {
+	switch {
+	case s.Status != domain.StatusCancelled:
+		return logisticsv1.CarrierCancellation_CARRIER_CANCELLATION_UNSPECIFIED
+	case s.CarrierCancelPending():
+		return logisticsv1.CarrierCancellation_CARRIER_CANCELLATION_PENDING
+	case s.CarrierCancelRefusal != "":
+		return logisticsv1.CarrierCancellation_CARRIER_CANCELLATION_REFUSED
+	}
+	return logisticsv1.CarrierCancellation_CARRIER_CANCELLATION_DONE
 }
