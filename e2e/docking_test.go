@@ -174,10 +174,11 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 				check("supplier", "", supply(fmt.Sprintf("matrix-ss-%d", run)), denied),
 				check("merchant", "", supply(fmt.Sprintf("matrix-sm-%d", run)), denied),
 				check("admin", "", supply(fmt.Sprintf("matrix-sa-%d", run)), ok)},
-			"GET /v1/docking/supply-platforms":                      onlyAdmin("/v1/docking/supply-platforms", nil, ok),
-			"GET /v1/docking/supply-platforms/{platform_id}":        onlyAdmin(sp, nil, ok),
-			"PATCH /v1/docking/supply-platforms/{platform_id}":      onlyAdmin(sp, supplyEdit, ok),
-			"GET /v1/docking/supply-platforms/{platform_id}/orders": onlyAdmin(sp+"/orders", nil, ok),
+			"GET /v1/docking/supply-platforms":                        onlyAdmin("/v1/docking/supply-platforms", nil, ok),
+			"GET /v1/docking/supply-platforms/{platform_id}":          onlyAdmin(sp, nil, ok),
+			"PATCH /v1/docking/supply-platforms/{platform_id}":        onlyAdmin(sp, supplyEdit, ok),
+			"GET /v1/docking/supply-platforms/{platform_id}/orders":   onlyAdmin(sp+"/orders", nil, ok),
+			"GET /v1/docking/supply-platforms/{platform_id}/products": onlyAdmin(sp+"/products?withProblem=true", nil, ok),
 			// The matrix's platform has no orders: an admin's retry of one is
 			// NOT_FOUND.
 			"POST /v1/docking/supply-platforms/{platform_id}/orders/{sub_order_id}/retry": onlyAdmin(sp+"/orders/"+uuid.NewString()+"/retry",

@@ -138,6 +138,22 @@ func TestSupplyPlatformDemo(t *testing.T) {
 		}
 		return true, r.Raw
 	})
+	// Operators see the same in docking's records: each platform product
+	// listed as the catalogue product it became, nothing wrong with it.
+	waitFor(t, "docking's records of the platform's products", 30*time.Second, func() (bool, string) {
+		r := c.do("GET", "/v1/docking/supply-platforms/"+id+"/products", admin, nil).must(t, 200, "the platform's products")
+		records := map[string]map[string]any{}
+		for _, rec := range r.list("products") {
+			records[fmt.Sprint(rec["platformProductId"])] = rec
+		}
+		for _, code := range codes {
+			rec := records[code[:len("SP-1001")]]
+			if rec == nil || rec["state"] != "SUPPLY_PRODUCT_STATE_LISTED" || rec["productId"] != products[code]["productId"] || rec["problem"] != "" {
+				return false, r.Raw
+			}
+		}
+		return true, r.Raw
+	})
 	listing := c.do("GET", fmt.Sprintf("/v1/listings/%v", products["SP-1002-3"]["productId"]), "", nil).must(t, 200, "the board's listing")
 	if !strings.Contains(listing.Raw, "Bamboo cutting board set") {
 		t.Errorf("the board's listing: %s", listing.Raw)

@@ -933,6 +933,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/supply-platforms/{platformId}/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ListSupplyProducts lists docking's records of a supply platform's products, most recently changed first: the catalogue product each became, its state, and what went wrong (with_problem for only those: content docking cannot map, content the catalogue refused).
+         * @description ListSupplyProducts lists docking's records of a supply platform's products, most
+         *     recently changed first: the catalogue product each became, its state, and what
+         *     went wrong (with_problem for only those: content docking cannot map, content the
+         *     catalogue refused). Admins only.
+         */
+        get: operations["DockingService_ListSupplyProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escrow/commission-rates/{supplierOrgId}": {
         parameters: {
             query?: never;
@@ -4468,6 +4491,11 @@ export interface components {
         ListSupplyPlatformsResponse: {
             platforms?: components["schemas"]["SupplyPlatform"][];
         };
+        ListSupplyProductsResponse: {
+            /** @description Most recently changed first. */
+            products?: components["schemas"]["SupplyProduct"][];
+            page?: components["schemas"]["PageResponse"];
+        };
         ListWalletTransfersResponse: {
             balance?: components["schemas"]["Balance"];
             transfers?: components["schemas"]["Transfer"][];
@@ -5843,6 +5871,41 @@ export interface components {
              */
             retiredAccounts?: components["schemas"]["SupplyAccount"][];
         };
+        /** @description SupplyProduct is docking's record of one of a supply platform's products. */
+        SupplyProduct: {
+            platformId?: string;
+            /** @description The platform's id of the product. */
+            platformProductId?: string;
+            /** @description The catalogue's product; empty when none was made. */
+            productId?: string;
+            state?: components["schemas"]["SupplyProductState"];
+            /**
+             * @description Why the product is skipped, or why the catalogue refused its latest content;
+             *     empty when nothing is wrong.
+             */
+            problem?: string;
+            /**
+             * @description The platform's newer content waits: for the review of the product's previous
+             *     revision to end (no problem), or, with a problem, for the catalogue to take it
+             *     (offered again each round).
+             */
+            changesWaiting?: boolean;
+            /** Format: date-time */
+            changesWaitingSince?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /**
+         * @description SupplyProductState is where a supply platform's product is in our catalogue.
+         *
+         *      - SUPPLY_PRODUCT_STATE_SUBMITTED: In the catalogue, its revision waiting for review (or sent back).
+         *      - SUPPLY_PRODUCT_STATE_LISTED: On sale.
+         *      - SUPPLY_PRODUCT_STATE_SKIPPED: Not taken into the catalogue: problem says why (content docking cannot map,
+         *     or the catalogue refused).
+         * @default SUPPLY_PRODUCT_STATE_UNSPECIFIED
+         * @enum {string}
+         */
+        SupplyProductState: "SUPPLY_PRODUCT_STATE_UNSPECIFIED" | "SUPPLY_PRODUCT_STATE_SUBMITTED" | "SUPPLY_PRODUCT_STATE_LISTED" | "SUPPLY_PRODUCT_STATE_SKIPPED";
         SuspendPartnerBody: Record<string, never>;
         SuspendPartnerResponse: {
             partner?: components["schemas"]["Partner"];
@@ -6951,6 +7014,7 @@ export type ListSupplierProductsResponse = components['schemas']['ListSupplierPr
 export type ListSupplierSubOrdersResponse = components['schemas']['ListSupplierSubOrdersResponse'];
 export type ListSupplyOrdersResponse = components['schemas']['ListSupplyOrdersResponse'];
 export type ListSupplyPlatformsResponse = components['schemas']['ListSupplyPlatformsResponse'];
+export type ListSupplyProductsResponse = components['schemas']['ListSupplyProductsResponse'];
 export type ListWalletTransfersResponse = components['schemas']['ListWalletTransfersResponse'];
 export type ListWarehousesResponse = components['schemas']['ListWarehousesResponse'];
 export type Listing = components['schemas']['Listing'];
@@ -7090,6 +7154,8 @@ export type SupplyImportDefaultsUpdate = components['schemas']['SupplyImportDefa
 export type SupplyOrder = components['schemas']['SupplyOrder'];
 export type SupplyOrderState = components['schemas']['SupplyOrderState'];
 export type SupplyPlatform = components['schemas']['SupplyPlatform'];
+export type SupplyProduct = components['schemas']['SupplyProduct'];
+export type SupplyProductState = components['schemas']['SupplyProductState'];
 export type SuspendPartnerBody = components['schemas']['SuspendPartnerBody'];
 export type SuspendPartnerResponse = components['schemas']['SuspendPartnerResponse'];
 export type SyncLine = components['schemas']['SyncLine'];
@@ -9173,6 +9239,45 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_ListSupplyProducts: {
+        parameters: {
+            query?: {
+                /** @description Only the products with a problem (skipped, or their content refused). */
+                withProblem?: boolean;
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
+            header?: never;
+            path: {
+                platformId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSupplyProductsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

@@ -3476,7 +3476,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
 	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xf4\x12\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xed\x13\n" +
 	"\x0eDockingService\x12h\n" +
 	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
 	"\n" +
@@ -3498,7 +3498,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x11GetSupplyPlatform\x12..crossdock.docking.v1.GetSupplyPlatformRequest\x1a/.crossdock.docking.v1.GetSupplyPlatformResponse\x12z\n" +
 	"\x13ListSupplyPlatforms\x120.crossdock.docking.v1.ListSupplyPlatformsRequest\x1a1.crossdock.docking.v1.ListSupplyPlatformsResponse\x12}\n" +
 	"\x14UpdateSupplyPlatform\x121.crossdock.docking.v1.UpdateSupplyPlatformRequest\x1a2.crossdock.docking.v1.UpdateSupplyPlatformResponse\x12q\n" +
-	"\x10ListSupplyOrders\x12-.crossdock.docking.v1.ListSupplyOrdersRequest\x1a..crossdock.docking.v1.ListSupplyOrdersResponse\x12q\n" +
+	"\x10ListSupplyOrders\x12-.crossdock.docking.v1.ListSupplyOrdersRequest\x1a..crossdock.docking.v1.ListSupplyOrdersResponse\x12w\n" +
+	"\x12ListSupplyProducts\x12/.crossdock.docking.v1.ListSupplyProductsRequest\x1a0.crossdock.docking.v1.ListSupplyProductsResponse\x12q\n" +
 	"\x10RetrySupplyOrder\x12-.crossdock.docking.v1.RetrySupplyOrderRequest\x1a..crossdock.docking.v1.RetrySupplyOrderResponseB\xdd\x01\n" +
 	"\x18com.crossdock.docking.v1B\fServiceProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/docking/v1;dockingv1\xa2\x02\x03CDX\xaa\x02\x14Crossdock.Docking.V1\xca\x02\x14Crossdock\\Docking\\V1\xe2\x02 Crossdock\\Docking\\V1\\GPBMetadata\xea\x02\x16Crossdock::Docking::V1b\x06proto3"
 
@@ -3574,13 +3575,15 @@ var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(*ListSupplyPlatformsRequest)(nil),    // 54: crossdock.docking.v1.ListSupplyPlatformsRequest
 	(*UpdateSupplyPlatformRequest)(nil),   // 55: crossdock.docking.v1.UpdateSupplyPlatformRequest
 	(*ListSupplyOrdersRequest)(nil),       // 56: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*RetrySupplyOrderRequest)(nil),       // 57: crossdock.docking.v1.RetrySupplyOrderRequest
-	(*CreateSupplyPlatformResponse)(nil),  // 58: crossdock.docking.v1.CreateSupplyPlatformResponse
-	(*GetSupplyPlatformResponse)(nil),     // 59: crossdock.docking.v1.GetSupplyPlatformResponse
-	(*ListSupplyPlatformsResponse)(nil),   // 60: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*UpdateSupplyPlatformResponse)(nil),  // 61: crossdock.docking.v1.UpdateSupplyPlatformResponse
-	(*ListSupplyOrdersResponse)(nil),      // 62: crossdock.docking.v1.ListSupplyOrdersResponse
-	(*RetrySupplyOrderResponse)(nil),      // 63: crossdock.docking.v1.RetrySupplyOrderResponse
+	(*ListSupplyProductsRequest)(nil),     // 57: crossdock.docking.v1.ListSupplyProductsRequest
+	(*RetrySupplyOrderRequest)(nil),       // 58: crossdock.docking.v1.RetrySupplyOrderRequest
+	(*CreateSupplyPlatformResponse)(nil),  // 59: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformResponse)(nil),     // 60: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsResponse)(nil),   // 61: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*UpdateSupplyPlatformResponse)(nil),  // 62: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersResponse)(nil),      // 63: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*ListSupplyProductsResponse)(nil),    // 64: crossdock.docking.v1.ListSupplyProductsResponse
+	(*RetrySupplyOrderResponse)(nil),      // 65: crossdock.docking.v1.RetrySupplyOrderResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
@@ -3674,30 +3677,32 @@ var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	54, // 88: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
 	55, // 89: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
 	56, // 90: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
-	57, // 91: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
-	35, // 92: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	37, // 93: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	39, // 94: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	41, // 95: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	43, // 96: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	45, // 97: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	47, // 98: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	11, // 99: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
-	13, // 100: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
-	16, // 101: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
-	20, // 102: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
-	22, // 103: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
-	28, // 104: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
-	26, // 105: crossdock.docking.v1.DockingService.ResolvePartnerPayout:output_type -> crossdock.docking.v1.ResolvePartnerPayoutResponse
-	30, // 106: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
-	58, // 107: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
-	59, // 108: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
-	60, // 109: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
-	61, // 110: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
-	62, // 111: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
-	63, // 112: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
-	92, // [92:113] is the sub-list for method output_type
-	71, // [71:92] is the sub-list for method input_type
+	57, // 91: crossdock.docking.v1.DockingService.ListSupplyProducts:input_type -> crossdock.docking.v1.ListSupplyProductsRequest
+	58, // 92: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
+	35, // 93: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	37, // 94: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	39, // 95: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	41, // 96: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	43, // 97: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	45, // 98: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	47, // 99: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	11, // 100: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	13, // 101: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	16, // 102: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	20, // 103: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	22, // 104: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
+	28, // 105: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
+	26, // 106: crossdock.docking.v1.DockingService.ResolvePartnerPayout:output_type -> crossdock.docking.v1.ResolvePartnerPayoutResponse
+	30, // 107: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	59, // 108: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
+	60, // 109: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
+	61, // 110: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
+	62, // 111: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
+	63, // 112: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
+	64, // 113: crossdock.docking.v1.DockingService.ListSupplyProducts:output_type -> crossdock.docking.v1.ListSupplyProductsResponse
+	65, // 114: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
+	93, // [93:115] is the sub-list for method output_type
+	71, // [71:93] is the sub-list for method input_type
 	71, // [71:71] is the sub-list for extension type_name
 	71, // [71:71] is the sub-list for extension extendee
 	0,  // [0:71] is the sub-list for field type_name

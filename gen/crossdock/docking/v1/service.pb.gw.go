@@ -887,6 +887,59 @@ func local_request_DockingService_ListSupplyOrders_0(ctx context.Context, marsha
 	return msg, metadata, err
 }
 
+var filter_DockingService_ListSupplyProducts_0 = &utilities.DoubleArray{Encoding: map[string]int{"platform_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
+func request_DockingService_ListSupplyProducts_0(ctx context.Context, marshaler runtime.Marshaler, client DockingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListSupplyProductsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["platform_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "platform_id")
+	}
+	protoReq.PlatformId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "platform_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DockingService_ListSupplyProducts_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListSupplyProducts(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DockingService_ListSupplyProducts_0(ctx context.Context, marshaler runtime.Marshaler, server DockingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListSupplyProductsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["platform_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "platform_id")
+	}
+	protoReq.PlatformId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "platform_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_DockingService_ListSupplyProducts_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListSupplyProducts(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_DockingService_RetrySupplyOrder_0(ctx context.Context, marshaler runtime.Marshaler, client DockingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq RetrySupplyOrderRequest
@@ -1354,6 +1407,26 @@ func RegisterDockingServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_DockingService_ListSupplyOrders_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_DockingService_ListSupplyProducts_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/ListSupplyProducts", runtime.WithHTTPPathPattern("/v1/docking/supply-platforms/{platform_id}/products"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DockingService_ListSupplyProducts_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_ListSupplyProducts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DockingService_RetrySupplyOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1754,6 +1827,23 @@ func RegisterDockingServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_DockingService_ListSupplyOrders_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_DockingService_ListSupplyProducts_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/ListSupplyProducts", runtime.WithHTTPPathPattern("/v1/docking/supply-platforms/{platform_id}/products"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DockingService_ListSupplyProducts_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_ListSupplyProducts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DockingService_RetrySupplyOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1795,6 +1885,7 @@ var (
 	pattern_DockingService_ListSupplyPlatforms_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "supply-platforms"}, ""))
 	pattern_DockingService_UpdateSupplyPlatform_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "supply-platforms", "platform_id"}, ""))
 	pattern_DockingService_ListSupplyOrders_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "supply-platforms", "platform_id", "orders"}, ""))
+	pattern_DockingService_ListSupplyProducts_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "supply-platforms", "platform_id", "products"}, ""))
 	pattern_DockingService_RetrySupplyOrder_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4, 1, 0, 4, 1, 5, 5, 2, 6}, []string{"v1", "docking", "supply-platforms", "platform_id", "orders", "sub_order_id", "retry"}, ""))
 )
 
@@ -1819,5 +1910,6 @@ var (
 	forward_DockingService_ListSupplyPlatforms_0   = runtime.ForwardResponseMessage
 	forward_DockingService_UpdateSupplyPlatform_0  = runtime.ForwardResponseMessage
 	forward_DockingService_ListSupplyOrders_0      = runtime.ForwardResponseMessage
+	forward_DockingService_ListSupplyProducts_0    = runtime.ForwardResponseMessage
 	forward_DockingService_RetrySupplyOrder_0      = runtime.ForwardResponseMessage
 )

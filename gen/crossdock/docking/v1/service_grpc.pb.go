@@ -39,6 +39,7 @@ const (
 	DockingService_ListSupplyPlatforms_FullMethodName   = "/crossdock.docking.v1.DockingService/ListSupplyPlatforms"
 	DockingService_UpdateSupplyPlatform_FullMethodName  = "/crossdock.docking.v1.DockingService/UpdateSupplyPlatform"
 	DockingService_ListSupplyOrders_FullMethodName      = "/crossdock.docking.v1.DockingService/ListSupplyOrders"
+	DockingService_ListSupplyProducts_FullMethodName    = "/crossdock.docking.v1.DockingService/ListSupplyProducts"
 	DockingService_RetrySupplyOrder_FullMethodName      = "/crossdock.docking.v1.DockingService/RetrySupplyOrder"
 )
 
@@ -151,6 +152,11 @@ type DockingServiceClient interface {
 	// ListSupplyOrders lists the purchase orders placed (or to place) with a supply
 	// platform, newest first, with the account each went to and its status.
 	ListSupplyOrders(ctx context.Context, in *ListSupplyOrdersRequest, opts ...grpc.CallOption) (*ListSupplyOrdersResponse, error)
+	// ListSupplyProducts lists docking's records of a supply platform's products, most
+	// recently changed first: the catalogue product each became, its state, and what
+	// went wrong (with_problem for only those: content docking cannot map, content the
+	// catalogue refused). Admins only.
+	ListSupplyProducts(ctx context.Context, in *ListSupplyProductsRequest, opts ...grpc.CallOption) (*ListSupplyProductsResponse, error)
 	// RetrySupplyOrder puts a held purchase order back to work once an operator fixed
 	// what held it (the SKU imported, the platform's key rotated, an account added):
 	// one never placed is placed again (under the account it was first sent with), one
@@ -368,6 +374,16 @@ func (c *dockingServiceClient) ListSupplyOrders(ctx context.Context, in *ListSup
 	return out, nil
 }
 
+func (c *dockingServiceClient) ListSupplyProducts(ctx context.Context, in *ListSupplyProductsRequest, opts ...grpc.CallOption) (*ListSupplyProductsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSupplyProductsResponse)
+	err := c.cc.Invoke(ctx, DockingService_ListSupplyProducts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *dockingServiceClient) RetrySupplyOrder(ctx context.Context, in *RetrySupplyOrderRequest, opts ...grpc.CallOption) (*RetrySupplyOrderResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RetrySupplyOrderResponse)
@@ -487,6 +503,11 @@ type DockingServiceServer interface {
 	// ListSupplyOrders lists the purchase orders placed (or to place) with a supply
 	// platform, newest first, with the account each went to and its status.
 	ListSupplyOrders(context.Context, *ListSupplyOrdersRequest) (*ListSupplyOrdersResponse, error)
+	// ListSupplyProducts lists docking's records of a supply platform's products, most
+	// recently changed first: the catalogue product each became, its state, and what
+	// went wrong (with_problem for only those: content docking cannot map, content the
+	// catalogue refused). Admins only.
+	ListSupplyProducts(context.Context, *ListSupplyProductsRequest) (*ListSupplyProductsResponse, error)
 	// RetrySupplyOrder puts a held purchase order back to work once an operator fixed
 	// what held it (the SKU imported, the platform's key rotated, an account added):
 	// one never placed is placed again (under the account it was first sent with), one
@@ -563,6 +584,9 @@ func (UnimplementedDockingServiceServer) UpdateSupplyPlatform(context.Context, *
 }
 func (UnimplementedDockingServiceServer) ListSupplyOrders(context.Context, *ListSupplyOrdersRequest) (*ListSupplyOrdersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListSupplyOrders not implemented")
+}
+func (UnimplementedDockingServiceServer) ListSupplyProducts(context.Context, *ListSupplyProductsRequest) (*ListSupplyProductsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSupplyProducts not implemented")
 }
 func (UnimplementedDockingServiceServer) RetrySupplyOrder(context.Context, *RetrySupplyOrderRequest) (*RetrySupplyOrderResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RetrySupplyOrder not implemented")
@@ -948,6 +972,24 @@ func _DockingService_ListSupplyOrders_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DockingService_ListSupplyProducts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSupplyProductsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).ListSupplyProducts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_ListSupplyProducts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).ListSupplyProducts(ctx, req.(*ListSupplyProductsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DockingService_RetrySupplyOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RetrySupplyOrderRequest)
 	if err := dec(in); err != nil {
@@ -1052,6 +1094,10 @@ var DockingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSupplyOrders",
 			Handler:    _DockingService_ListSupplyOrders_Handler,
+		},
+		{
+			MethodName: "ListSupplyProducts",
+			Handler:    _DockingService_ListSupplyProducts_Handler,
 		},
 		{
 			MethodName: "RetrySupplyOrder",

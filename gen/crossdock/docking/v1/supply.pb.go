@@ -90,6 +90,63 @@ func (SupplyOrderState) EnumDescriptor() ([]byte, []int) {
 	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{0}
 }
 
+// SupplyProductState is where a supply platform's product is in our catalogue.
+type SupplyProductState int32
+
+const (
+	SupplyProductState_SUPPLY_PRODUCT_STATE_UNSPECIFIED SupplyProductState = 0
+	// In the catalogue, its revision waiting for review (or sent back).
+	SupplyProductState_SUPPLY_PRODUCT_STATE_SUBMITTED SupplyProductState = 1
+	// On sale.
+	SupplyProductState_SUPPLY_PRODUCT_STATE_LISTED SupplyProductState = 2
+	// Not taken into the catalogue: problem says why (content docking cannot map,
+	// or the catalogue refused).
+	SupplyProductState_SUPPLY_PRODUCT_STATE_SKIPPED SupplyProductState = 3
+)
+
+// Enum value maps for SupplyProductState.
+var (
+	SupplyProductState_name = map[int32]string{
+		0: "SUPPLY_PRODUCT_STATE_UNSPECIFIED",
+		1: "SUPPLY_PRODUCT_STATE_SUBMITTED",
+		2: "SUPPLY_PRODUCT_STATE_LISTED",
+		3: "SUPPLY_PRODUCT_STATE_SKIPPED",
+	}
+	SupplyProductState_value = map[string]int32{
+		"SUPPLY_PRODUCT_STATE_UNSPECIFIED": 0,
+		"SUPPLY_PRODUCT_STATE_SUBMITTED":   1,
+		"SUPPLY_PRODUCT_STATE_LISTED":      2,
+		"SUPPLY_PRODUCT_STATE_SKIPPED":     3,
+	}
+)
+
+func (x SupplyProductState) Enum() *SupplyProductState {
+	p := new(SupplyProductState)
+	*p = x
+	return p
+}
+
+func (x SupplyProductState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SupplyProductState) Descriptor() protoreflect.EnumDescriptor {
+	return file_crossdock_docking_v1_supply_proto_enumTypes[1].Descriptor()
+}
+
+func (SupplyProductState) Type() protoreflect.EnumType {
+	return &file_crossdock_docking_v1_supply_proto_enumTypes[1]
+}
+
+func (x SupplyProductState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SupplyProductState.Descriptor instead.
+func (SupplyProductState) EnumDescriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{1}
+}
+
 // SupplyAccount is one account we hold on a supply platform. Its API key is
 // write-only: it is sealed at rest and no method returns it.
 type SupplyAccount struct {
@@ -1356,6 +1413,228 @@ func (x *ListSupplyOrdersResponse) GetPage() *v1.PageResponse {
 	return nil
 }
 
+// SupplyProduct is docking's record of one of a supply platform's products.
+type SupplyProduct struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	PlatformId string                 `protobuf:"bytes,1,opt,name=platform_id,json=platformId,proto3" json:"platform_id,omitempty"`
+	// The platform's id of the product.
+	PlatformProductId string `protobuf:"bytes,2,opt,name=platform_product_id,json=platformProductId,proto3" json:"platform_product_id,omitempty"`
+	// The catalogue's product; empty when none was made.
+	ProductId string             `protobuf:"bytes,3,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	State     SupplyProductState `protobuf:"varint,4,opt,name=state,proto3,enum=crossdock.docking.v1.SupplyProductState" json:"state,omitempty"`
+	// Why the product is skipped, or why the catalogue refused its latest content;
+	// empty when nothing is wrong.
+	Problem string `protobuf:"bytes,5,opt,name=problem,proto3" json:"problem,omitempty"`
+	// The platform's newer content waits: for the review of the product's previous
+	// revision to end (no problem), or, with a problem, for the catalogue to take it
+	// (offered again each round).
+	ChangesWaiting      bool                   `protobuf:"varint,6,opt,name=changes_waiting,json=changesWaiting,proto3" json:"changes_waiting,omitempty"`
+	ChangesWaitingSince *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=changes_waiting_since,json=changesWaitingSince,proto3" json:"changes_waiting_since,omitempty"`
+	UpdatedAt           *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *SupplyProduct) Reset() {
+	*x = SupplyProduct{}
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupplyProduct) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupplyProduct) ProtoMessage() {}
+
+func (x *SupplyProduct) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupplyProduct.ProtoReflect.Descriptor instead.
+func (*SupplyProduct) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SupplyProduct) GetPlatformId() string {
+	if x != nil {
+		return x.PlatformId
+	}
+	return ""
+}
+
+func (x *SupplyProduct) GetPlatformProductId() string {
+	if x != nil {
+		return x.PlatformProductId
+	}
+	return ""
+}
+
+func (x *SupplyProduct) GetProductId() string {
+	if x != nil {
+		return x.ProductId
+	}
+	return ""
+}
+
+func (x *SupplyProduct) GetState() SupplyProductState {
+	if x != nil {
+		return x.State
+	}
+	return SupplyProductState_SUPPLY_PRODUCT_STATE_UNSPECIFIED
+}
+
+func (x *SupplyProduct) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
+func (x *SupplyProduct) GetChangesWaiting() bool {
+	if x != nil {
+		return x.ChangesWaiting
+	}
+	return false
+}
+
+func (x *SupplyProduct) GetChangesWaitingSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangesWaitingSince
+	}
+	return nil
+}
+
+func (x *SupplyProduct) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+type ListSupplyProductsRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	PlatformId string                 `protobuf:"bytes,1,opt,name=platform_id,json=platformId,proto3" json:"platform_id,omitempty"`
+	// Only the products with a problem (skipped, or their content refused).
+	WithProblem   bool            `protobuf:"varint,2,opt,name=with_problem,json=withProblem,proto3" json:"with_problem,omitempty"`
+	Page          *v1.PageRequest `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplyProductsRequest) Reset() {
+	*x = ListSupplyProductsRequest{}
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplyProductsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplyProductsRequest) ProtoMessage() {}
+
+func (x *ListSupplyProductsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplyProductsRequest.ProtoReflect.Descriptor instead.
+func (*ListSupplyProductsRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListSupplyProductsRequest) GetPlatformId() string {
+	if x != nil {
+		return x.PlatformId
+	}
+	return ""
+}
+
+func (x *ListSupplyProductsRequest) GetWithProblem() bool {
+	if x != nil {
+		return x.WithProblem
+	}
+	return false
+}
+
+func (x *ListSupplyProductsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+type ListSupplyProductsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Most recently changed first.
+	Products      []*SupplyProduct `protobuf:"bytes,1,rep,name=products,proto3" json:"products,omitempty"`
+	Page          *v1.PageResponse `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSupplyProductsResponse) Reset() {
+	*x = ListSupplyProductsResponse{}
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSupplyProductsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSupplyProductsResponse) ProtoMessage() {}
+
+func (x *ListSupplyProductsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSupplyProductsResponse.ProtoReflect.Descriptor instead.
+func (*ListSupplyProductsResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListSupplyProductsResponse) GetProducts() []*SupplyProduct {
+	if x != nil {
+		return x.Products
+	}
+	return nil
+}
+
+func (x *ListSupplyProductsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 type RetrySupplyOrderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PlatformId    string                 `protobuf:"bytes,1,opt,name=platform_id,json=platformId,proto3" json:"platform_id,omitempty"`
@@ -1366,7 +1645,7 @@ type RetrySupplyOrderRequest struct {
 
 func (x *RetrySupplyOrderRequest) Reset() {
 	*x = RetrySupplyOrderRequest{}
-	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[17]
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1378,7 +1657,7 @@ func (x *RetrySupplyOrderRequest) String() string {
 func (*RetrySupplyOrderRequest) ProtoMessage() {}
 
 func (x *RetrySupplyOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[17]
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1391,7 +1670,7 @@ func (x *RetrySupplyOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetrySupplyOrderRequest.ProtoReflect.Descriptor instead.
 func (*RetrySupplyOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{17}
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RetrySupplyOrderRequest) GetPlatformId() string {
@@ -1417,7 +1696,7 @@ type RetrySupplyOrderResponse struct {
 
 func (x *RetrySupplyOrderResponse) Reset() {
 	*x = RetrySupplyOrderResponse{}
-	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[18]
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1708,7 @@ func (x *RetrySupplyOrderResponse) String() string {
 func (*RetrySupplyOrderResponse) ProtoMessage() {}
 
 func (x *RetrySupplyOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[18]
+	mi := &file_crossdock_docking_v1_supply_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1721,7 @@ func (x *RetrySupplyOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetrySupplyOrderResponse.ProtoReflect.Descriptor instead.
 func (*RetrySupplyOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{18}
+	return file_crossdock_docking_v1_supply_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RetrySupplyOrderResponse) GetOrder() *SupplyOrder {
@@ -1570,6 +1849,26 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8c\x01\n" +
 	"\x18ListSupplyOrdersResponse\x129\n" +
 	"\x06orders\x18\x01 \x03(\v2!.crossdock.docking.v1.SupplyOrderR\x06orders\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\x8d\x03\n" +
+	"\rSupplyProduct\x12\x1f\n" +
+	"\vplatform_id\x18\x01 \x01(\tR\n" +
+	"platformId\x12.\n" +
+	"\x13platform_product_id\x18\x02 \x01(\tR\x11platformProductId\x12\x1d\n" +
+	"\n" +
+	"product_id\x18\x03 \x01(\tR\tproductId\x12>\n" +
+	"\x05state\x18\x04 \x01(\x0e2(.crossdock.docking.v1.SupplyProductStateR\x05state\x12\x18\n" +
+	"\aproblem\x18\x05 \x01(\tR\aproblem\x12'\n" +
+	"\x0fchanges_waiting\x18\x06 \x01(\bR\x0echangesWaiting\x12N\n" +
+	"\x15changes_waiting_since\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x13changesWaitingSince\x129\n" +
+	"\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x95\x01\n" +
+	"\x19ListSupplyProductsRequest\x12\x1f\n" +
+	"\vplatform_id\x18\x01 \x01(\tR\n" +
+	"platformId\x12!\n" +
+	"\fwith_problem\x18\x02 \x01(\bR\vwithProblem\x124\n" +
+	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x94\x01\n" +
+	"\x1aListSupplyProductsResponse\x12?\n" +
+	"\bproducts\x18\x01 \x03(\v2#.crossdock.docking.v1.SupplyProductR\bproducts\x125\n" +
 	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\\\n" +
 	"\x17RetrySupplyOrderRequest\x12\x1f\n" +
 	"\vplatform_id\x18\x01 \x01(\tR\n" +
@@ -1584,7 +1883,12 @@ const file_crossdock_docking_v1_supply_proto_rawDesc = "" +
 	"\x19SUPPLY_ORDER_STATE_PLACED\x10\x02\x12\x1e\n" +
 	"\x1aSUPPLY_ORDER_STATE_SHIPPED\x10\x03\x12\x1b\n" +
 	"\x17SUPPLY_ORDER_STATE_HELD\x10\x04\x12 \n" +
-	"\x1cSUPPLY_ORDER_STATE_CANCELLED\x10\x05B\xdc\x01\n" +
+	"\x1cSUPPLY_ORDER_STATE_CANCELLED\x10\x05*\xa1\x01\n" +
+	"\x12SupplyProductState\x12$\n" +
+	" SUPPLY_PRODUCT_STATE_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eSUPPLY_PRODUCT_STATE_SUBMITTED\x10\x01\x12\x1f\n" +
+	"\x1bSUPPLY_PRODUCT_STATE_LISTED\x10\x02\x12 \n" +
+	"\x1cSUPPLY_PRODUCT_STATE_SKIPPED\x10\x03B\xdc\x01\n" +
 	"\x18com.crossdock.docking.v1B\vSupplyProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/docking/v1;dockingv1\xa2\x02\x03CDX\xaa\x02\x14Crossdock.Docking.V1\xca\x02\x14Crossdock\\Docking\\V1\xe2\x02 Crossdock\\Docking\\V1\\GPBMetadata\xea\x02\x16Crossdock::Docking::V1b\x06proto3"
 
 var (
@@ -1599,67 +1903,77 @@ func file_crossdock_docking_v1_supply_proto_rawDescGZIP() []byte {
 	return file_crossdock_docking_v1_supply_proto_rawDescData
 }
 
-var file_crossdock_docking_v1_supply_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_docking_v1_supply_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_crossdock_docking_v1_supply_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_crossdock_docking_v1_supply_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_crossdock_docking_v1_supply_proto_goTypes = []any{
 	(SupplyOrderState)(0),                // 0: crossdock.docking.v1.SupplyOrderState
-	(*SupplyAccount)(nil),                // 1: crossdock.docking.v1.SupplyAccount
-	(*MerchantAccount)(nil),              // 2: crossdock.docking.v1.MerchantAccount
-	(*SupplyImportDefaults)(nil),         // 3: crossdock.docking.v1.SupplyImportDefaults
-	(*SupplyPlatform)(nil),               // 4: crossdock.docking.v1.SupplyPlatform
-	(*SupplyActivity)(nil),               // 5: crossdock.docking.v1.SupplyActivity
-	(*SupplyOrder)(nil),                  // 6: crossdock.docking.v1.SupplyOrder
-	(*CreateSupplyPlatformRequest)(nil),  // 7: crossdock.docking.v1.CreateSupplyPlatformRequest
-	(*CreateSupplyPlatformResponse)(nil), // 8: crossdock.docking.v1.CreateSupplyPlatformResponse
-	(*GetSupplyPlatformRequest)(nil),     // 9: crossdock.docking.v1.GetSupplyPlatformRequest
-	(*GetSupplyPlatformResponse)(nil),    // 10: crossdock.docking.v1.GetSupplyPlatformResponse
-	(*ListSupplyPlatformsRequest)(nil),   // 11: crossdock.docking.v1.ListSupplyPlatformsRequest
-	(*ListSupplyPlatformsResponse)(nil),  // 12: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*UpdateSupplyPlatformRequest)(nil),  // 13: crossdock.docking.v1.UpdateSupplyPlatformRequest
-	(*SupplyImportDefaultsUpdate)(nil),   // 14: crossdock.docking.v1.SupplyImportDefaultsUpdate
-	(*UpdateSupplyPlatformResponse)(nil), // 15: crossdock.docking.v1.UpdateSupplyPlatformResponse
-	(*ListSupplyOrdersRequest)(nil),      // 16: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*ListSupplyOrdersResponse)(nil),     // 17: crossdock.docking.v1.ListSupplyOrdersResponse
-	(*RetrySupplyOrderRequest)(nil),      // 18: crossdock.docking.v1.RetrySupplyOrderRequest
-	(*RetrySupplyOrderResponse)(nil),     // 19: crossdock.docking.v1.RetrySupplyOrderResponse
-	(*timestamppb.Timestamp)(nil),        // 20: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),               // 21: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),              // 22: crossdock.common.v1.PageResponse
+	(SupplyProductState)(0),              // 1: crossdock.docking.v1.SupplyProductState
+	(*SupplyAccount)(nil),                // 2: crossdock.docking.v1.SupplyAccount
+	(*MerchantAccount)(nil),              // 3: crossdock.docking.v1.MerchantAccount
+	(*SupplyImportDefaults)(nil),         // 4: crossdock.docking.v1.SupplyImportDefaults
+	(*SupplyPlatform)(nil),               // 5: crossdock.docking.v1.SupplyPlatform
+	(*SupplyActivity)(nil),               // 6: crossdock.docking.v1.SupplyActivity
+	(*SupplyOrder)(nil),                  // 7: crossdock.docking.v1.SupplyOrder
+	(*CreateSupplyPlatformRequest)(nil),  // 8: crossdock.docking.v1.CreateSupplyPlatformRequest
+	(*CreateSupplyPlatformResponse)(nil), // 9: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformRequest)(nil),     // 10: crossdock.docking.v1.GetSupplyPlatformRequest
+	(*GetSupplyPlatformResponse)(nil),    // 11: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsRequest)(nil),   // 12: crossdock.docking.v1.ListSupplyPlatformsRequest
+	(*ListSupplyPlatformsResponse)(nil),  // 13: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*UpdateSupplyPlatformRequest)(nil),  // 14: crossdock.docking.v1.UpdateSupplyPlatformRequest
+	(*SupplyImportDefaultsUpdate)(nil),   // 15: crossdock.docking.v1.SupplyImportDefaultsUpdate
+	(*UpdateSupplyPlatformResponse)(nil), // 16: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersRequest)(nil),      // 17: crossdock.docking.v1.ListSupplyOrdersRequest
+	(*ListSupplyOrdersResponse)(nil),     // 18: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*SupplyProduct)(nil),                // 19: crossdock.docking.v1.SupplyProduct
+	(*ListSupplyProductsRequest)(nil),    // 20: crossdock.docking.v1.ListSupplyProductsRequest
+	(*ListSupplyProductsResponse)(nil),   // 21: crossdock.docking.v1.ListSupplyProductsResponse
+	(*RetrySupplyOrderRequest)(nil),      // 22: crossdock.docking.v1.RetrySupplyOrderRequest
+	(*RetrySupplyOrderResponse)(nil),     // 23: crossdock.docking.v1.RetrySupplyOrderResponse
+	(*timestamppb.Timestamp)(nil),        // 24: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),               // 25: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),              // 26: crossdock.common.v1.PageResponse
 }
 var file_crossdock_docking_v1_supply_proto_depIdxs = []int32{
-	1,  // 0: crossdock.docking.v1.MerchantAccount.account:type_name -> crossdock.docking.v1.SupplyAccount
-	3,  // 1: crossdock.docking.v1.SupplyPlatform.defaults:type_name -> crossdock.docking.v1.SupplyImportDefaults
-	1,  // 2: crossdock.docking.v1.SupplyPlatform.default_account:type_name -> crossdock.docking.v1.SupplyAccount
-	2,  // 3: crossdock.docking.v1.SupplyPlatform.merchant_accounts:type_name -> crossdock.docking.v1.MerchantAccount
-	20, // 4: crossdock.docking.v1.SupplyPlatform.created_at:type_name -> google.protobuf.Timestamp
-	5,  // 5: crossdock.docking.v1.SupplyPlatform.activity:type_name -> crossdock.docking.v1.SupplyActivity
-	20, // 6: crossdock.docking.v1.SupplyPlatform.updated_at:type_name -> google.protobuf.Timestamp
-	1,  // 7: crossdock.docking.v1.SupplyPlatform.retired_accounts:type_name -> crossdock.docking.v1.SupplyAccount
-	20, // 8: crossdock.docking.v1.SupplyActivity.last_import_at:type_name -> google.protobuf.Timestamp
-	20, // 9: crossdock.docking.v1.SupplyActivity.import_watermark:type_name -> google.protobuf.Timestamp
-	20, // 10: crossdock.docking.v1.SupplyActivity.last_stock_sync_at:type_name -> google.protobuf.Timestamp
-	20, // 11: crossdock.docking.v1.SupplyActivity.last_error_at:type_name -> google.protobuf.Timestamp
+	2,  // 0: crossdock.docking.v1.MerchantAccount.account:type_name -> crossdock.docking.v1.SupplyAccount
+	4,  // 1: crossdock.docking.v1.SupplyPlatform.defaults:type_name -> crossdock.docking.v1.SupplyImportDefaults
+	2,  // 2: crossdock.docking.v1.SupplyPlatform.default_account:type_name -> crossdock.docking.v1.SupplyAccount
+	3,  // 3: crossdock.docking.v1.SupplyPlatform.merchant_accounts:type_name -> crossdock.docking.v1.MerchantAccount
+	24, // 4: crossdock.docking.v1.SupplyPlatform.created_at:type_name -> google.protobuf.Timestamp
+	6,  // 5: crossdock.docking.v1.SupplyPlatform.activity:type_name -> crossdock.docking.v1.SupplyActivity
+	24, // 6: crossdock.docking.v1.SupplyPlatform.updated_at:type_name -> google.protobuf.Timestamp
+	2,  // 7: crossdock.docking.v1.SupplyPlatform.retired_accounts:type_name -> crossdock.docking.v1.SupplyAccount
+	24, // 8: crossdock.docking.v1.SupplyActivity.last_import_at:type_name -> google.protobuf.Timestamp
+	24, // 9: crossdock.docking.v1.SupplyActivity.import_watermark:type_name -> google.protobuf.Timestamp
+	24, // 10: crossdock.docking.v1.SupplyActivity.last_stock_sync_at:type_name -> google.protobuf.Timestamp
+	24, // 11: crossdock.docking.v1.SupplyActivity.last_error_at:type_name -> google.protobuf.Timestamp
 	0,  // 12: crossdock.docking.v1.SupplyOrder.state:type_name -> crossdock.docking.v1.SupplyOrderState
-	20, // 13: crossdock.docking.v1.SupplyOrder.queued_at:type_name -> google.protobuf.Timestamp
-	20, // 14: crossdock.docking.v1.SupplyOrder.placed_at:type_name -> google.protobuf.Timestamp
-	4,  // 15: crossdock.docking.v1.CreateSupplyPlatformRequest.platform:type_name -> crossdock.docking.v1.SupplyPlatform
-	4,  // 16: crossdock.docking.v1.CreateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
-	4,  // 17: crossdock.docking.v1.GetSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
-	4,  // 18: crossdock.docking.v1.ListSupplyPlatformsResponse.platforms:type_name -> crossdock.docking.v1.SupplyPlatform
-	1,  // 19: crossdock.docking.v1.UpdateSupplyPlatformRequest.default_account:type_name -> crossdock.docking.v1.SupplyAccount
-	2,  // 20: crossdock.docking.v1.UpdateSupplyPlatformRequest.merchant_accounts:type_name -> crossdock.docking.v1.MerchantAccount
-	14, // 21: crossdock.docking.v1.UpdateSupplyPlatformRequest.defaults:type_name -> crossdock.docking.v1.SupplyImportDefaultsUpdate
-	4,  // 22: crossdock.docking.v1.UpdateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
+	24, // 13: crossdock.docking.v1.SupplyOrder.queued_at:type_name -> google.protobuf.Timestamp
+	24, // 14: crossdock.docking.v1.SupplyOrder.placed_at:type_name -> google.protobuf.Timestamp
+	5,  // 15: crossdock.docking.v1.CreateSupplyPlatformRequest.platform:type_name -> crossdock.docking.v1.SupplyPlatform
+	5,  // 16: crossdock.docking.v1.CreateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
+	5,  // 17: crossdock.docking.v1.GetSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
+	5,  // 18: crossdock.docking.v1.ListSupplyPlatformsResponse.platforms:type_name -> crossdock.docking.v1.SupplyPlatform
+	2,  // 19: crossdock.docking.v1.UpdateSupplyPlatformRequest.default_account:type_name -> crossdock.docking.v1.SupplyAccount
+	3,  // 20: crossdock.docking.v1.UpdateSupplyPlatformRequest.merchant_accounts:type_name -> crossdock.docking.v1.MerchantAccount
+	15, // 21: crossdock.docking.v1.UpdateSupplyPlatformRequest.defaults:type_name -> crossdock.docking.v1.SupplyImportDefaultsUpdate
+	5,  // 22: crossdock.docking.v1.UpdateSupplyPlatformResponse.platform:type_name -> crossdock.docking.v1.SupplyPlatform
 	0,  // 23: crossdock.docking.v1.ListSupplyOrdersRequest.state:type_name -> crossdock.docking.v1.SupplyOrderState
-	21, // 24: crossdock.docking.v1.ListSupplyOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	6,  // 25: crossdock.docking.v1.ListSupplyOrdersResponse.orders:type_name -> crossdock.docking.v1.SupplyOrder
-	22, // 26: crossdock.docking.v1.ListSupplyOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	6,  // 27: crossdock.docking.v1.RetrySupplyOrderResponse.order:type_name -> crossdock.docking.v1.SupplyOrder
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	25, // 24: crossdock.docking.v1.ListSupplyOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	7,  // 25: crossdock.docking.v1.ListSupplyOrdersResponse.orders:type_name -> crossdock.docking.v1.SupplyOrder
+	26, // 26: crossdock.docking.v1.ListSupplyOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	1,  // 27: crossdock.docking.v1.SupplyProduct.state:type_name -> crossdock.docking.v1.SupplyProductState
+	24, // 28: crossdock.docking.v1.SupplyProduct.changes_waiting_since:type_name -> google.protobuf.Timestamp
+	24, // 29: crossdock.docking.v1.SupplyProduct.updated_at:type_name -> google.protobuf.Timestamp
+	25, // 30: crossdock.docking.v1.ListSupplyProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	19, // 31: crossdock.docking.v1.ListSupplyProductsResponse.products:type_name -> crossdock.docking.v1.SupplyProduct
+	26, // 32: crossdock.docking.v1.ListSupplyProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	7,  // 33: crossdock.docking.v1.RetrySupplyOrderResponse.order:type_name -> crossdock.docking.v1.SupplyOrder
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_supply_proto_init() }
@@ -1674,8 +1988,8 @@ func file_crossdock_docking_v1_supply_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_supply_proto_rawDesc), len(file_crossdock_docking_v1_supply_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   19,
+			NumEnums:      2,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -72,6 +72,9 @@ type SupplyStore interface {
 	RequeueHeldSupplyOrder(ctx context.Context, platformID, subOrderID uuid.UUID, now time.Time) (o SupplyOrder, requeued bool, err error)
 	SaveSupplyOrder(ctx context.Context, o SupplyOrder) error
 	ListSupplyOrders(ctx context.Context, f SupplyOrderFilter) ([]SupplyOrder, string, error)
+	// ListSupplyProducts returns one page of a platform's product records,
+	// most recently changed first, and the next page's token.
+	ListSupplyProducts(ctx context.Context, f SupplyProductFilter) ([]SupplyProductRecord, string, error)
 	SupplyActivity(ctx context.Context, id uuid.UUID) (SupplyActivity, error)
 }
 
@@ -120,8 +123,9 @@ type SupplyProductRecord struct {
 	State       string
 	Problem     string
 	// Deferred is newer content from the platform that the catalogue could
-	// not take yet because the product's revision waits for review: the
-	// import job gives it to the catalogue once the review ends.
+	// not take yet: the product's revision waits for review, or (Problem
+	// says why) the catalogue refused it. The import job gives it to the
+	// catalogue again each round.
 	Deferred *domain.ImportedProduct
 	// DeferredSince is when the product's changes first waited for a
 	// review, kept while newer content replaces the deferred one.
@@ -173,6 +177,15 @@ type SupplyOrderFilter struct {
 	State      string
 	Page       string
 	Limit      int
+}
+
+// SupplyProductFilter narrows ListSupplyProducts.
+type SupplyProductFilter struct {
+	PlatformID uuid.UUID
+	// WithProblem keeps only the products with a problem.
+	WithProblem bool
+	Page        string
+	Limit       int
 }
 
 // SupplyClient talks to a supply platform's API, once per call; retries
@@ -394,6 +407,17 @@ func (s *Supply) ListSupplyOrders(ctx context.Context, c auth.Caller, f SupplyOr
 		return nil, "", err
 	}
 	return s.store.ListSupplyOrders(ctx, f)
+}
+
+// ListSupplyProducts lists a platform's product records (admins).
+func (s *Supply) ListSupplyProducts(ctx context.Context, c auth.Caller, f SupplyProductFilter) ([]SupplyProductRecord, string, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, "", err
+	}
+	if _, err := s.store.GetSupplyPlatform(ctx, f.PlatformID); err != nil {
+		return nil, "", err
+	}
+	return s.store.ListSupplyProducts(ctx, f)
 }
 
 // ErrSupplyOrderShipped refuses retrying an order the platform shipped.

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,28 @@ func TestSupplyProductRefusedByTheCatalogueHoldsNothingBack(t *testing.T) {
 	_, act, err := f.supply.GetSupplyPlatform(ctx, admin, f.platform.ID)
 	if err != nil || act.ProductsRefused != 2 || act.ProductsWaitingForReview != 0 || act.LastError != "" {
 		t.Errorf("activity with two refused products: %+v, %v", act, err)
+	}
+	// Operators list them with their refusals, a page at a time.
+	var problems []string
+	for page := ""; ; {
+		recs, next, err := f.supply.ListSupplyProducts(ctx, admin, app.SupplyProductFilter{PlatformID: f.platform.ID, WithProblem: true, Page: page, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			problems = append(problems, r.PlatformProductID+": "+r.Problem)
+		}
+		if page = next; page == "" {
+			break
+		}
+	}
+	slices.Sort(problems)
+	if len(problems) != 2 || !strings.Contains(problems[0], "P2: the catalogue refused it") || !strings.Contains(problems[0], "content.title") ||
+		!strings.Contains(problems[1], "P3: the catalogue refused it") {
+		t.Errorf("products with a problem: %q", problems)
+	}
+	if all, _, err := f.supply.ListSupplyProducts(ctx, admin, app.SupplyProductFilter{PlatformID: f.platform.ID, Limit: 10}); err != nil || len(all) != 4 {
+		t.Errorf("all products: %d, %v; want 4", len(all), err)
 	}
 
 	// Each round offers them again; once the catalogue takes them they are

@@ -453,6 +453,31 @@ func (s Supply) FailingSupplyOrders(ctx context.Context) ([]service.FailingSteps
 		FROM supply_orders WHERE failing_since IS NOT NULL GROUP BY 1 ORDER BY 1`)
 }
 
+func (s Supply) ListSupplyProducts(ctx context.Context, f app.SupplyProductFilter) ([]app.SupplyProductRecord, string, error) {
+	cur, err := decodeCursor(f.Page)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{f.PlatformID, f.WithProblem, f.Limit + 1, nil, ""}
+	if cur != nil {
+		args[3], args[4] = cur.At, cur.Key
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+supplyProductColumns+` FROM supply_products
+		WHERE platform_id = $1 AND (NOT $2 OR problem <> '')
+		  AND ($4::timestamptz IS NULL OR (updated_at, platform_product_id) < ($4, $5))
+		ORDER BY updated_at DESC, platform_product_id DESC LIMIT $3`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := pgx.CollectRows(rows, scanSupplyProduct)
+	if err != nil || len(out) <= f.Limit {
+		return out, "", err
+	}
+	out = out[:f.Limit]
+	last := out[len(out)-1]
+	return out, paging.Encode(listCursor{At: last.UpdatedAt, Key: last.PlatformProductID}), nil
+}
+
 func (s Supply) ListSupplyOrders(ctx context.Context, f app.SupplyOrderFilter) ([]app.SupplyOrder, string, error) {
 	cur, err := decodeCursor(f.Page)
 	if err != nil {

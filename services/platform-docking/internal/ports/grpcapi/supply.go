@@ -27,6 +27,12 @@ var supplyOrderStates = map[dockingv1.SupplyOrderState]string{
 
 var supplyOrderStateProto = enummap.Invert(supplyOrderStates)
 
+var supplyProductStateProto = map[string]dockingv1.SupplyProductState{
+	app.SupplySubmitted: dockingv1.SupplyProductState_SUPPLY_PRODUCT_STATE_SUBMITTED,
+	app.SupplyListed:    dockingv1.SupplyProductState_SUPPLY_PRODUCT_STATE_LISTED,
+	app.SupplySkipped:   dockingv1.SupplyProductState_SUPPLY_PRODUCT_STATE_SKIPPED,
+}
+
 // errNoSupply answers the supply methods of a docking run without them.
 var errNoSupply = apperr.Unavailable("supply platforms are not docked by this deployment").WithReason("SUPPLY_NOT_CONFIGURED")
 
@@ -227,6 +233,27 @@ func (s *Docking) ListSupplyOrders(ctx context.Context, req *dockingv1.ListSuppl
 	return out, nil
 }
 
+// ListSupplyProducts lists a platform's product records (admins).
+func (s *Docking) ListSupplyProducts(ctx context.Context, req *dockingv1.ListSupplyProductsRequest) (*dockingv1.ListSupplyProductsResponse, error) {
+	sup, err := s.supply()
+	if err != nil {
+		return nil, err
+	}
+	c, id, size, err := listOf(ctx, "platform_id", req.GetPlatformId(), req.GetPage())
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := sup.ListSupplyProducts(ctx, c, app.SupplyProductFilter{PlatformID: id, WithProblem: req.GetWithProblem(), Page: req.GetPage().GetPageToken(), Limit: size})
+	if err != nil {
+		return nil, err
+	}
+	out := &dockingv1.ListSupplyProductsResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
+	for _, r := range list {
+		out.Products = append(out.Products, supplyProductProto(r))
+	}
+	return out, nil
+}
+
 // RetrySupplyOrder puts a held purchase order back to work (admins).
 func (s *Docking) RetrySupplyOrder(ctx context.Context, req *dockingv1.RetrySupplyOrderRequest) (*dockingv1.RetrySupplyOrderResponse, error) {
 	c, sup, err := s.supplyAs(ctx)
@@ -254,4 +281,14 @@ func supplyOrderProto(o app.SupplyOrder) *dockingv1.SupplyOrder {
 		po.MerchantOrgId = o.MerchantOrgID.String()
 	}
 	return po
+}
+
+func supplyProductProto(r app.SupplyProductRecord) *dockingv1.SupplyProduct {
+	out := &dockingv1.SupplyProduct{PlatformId: r.PlatformID.String(), PlatformProductId: r.PlatformProductID,
+		State: supplyProductStateProto[r.State], Problem: r.Problem, ChangesWaiting: r.Deferred != nil,
+		ChangesWaitingSince: ts(r.DeferredSince), UpdatedAt: timestamppb.New(r.UpdatedAt)}
+	if r.ProductID != uuid.Nil {
+		out.ProductId = r.ProductID.String()
+	}
+	return out
 }

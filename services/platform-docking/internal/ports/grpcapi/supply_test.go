@@ -91,6 +91,11 @@ func TestSupplyPlatformRegistry(t *testing.T) {
 			_, err := c.ListSupplyOrders(ctx, &dockingv1.ListSupplyOrdersRequest{PlatformId: created.GetPlatform().GetPlatformId()})
 			return err
 		}},
+		{"supplier reads products", func() error {
+			c, ctx := f.docking(t, supplier)
+			_, err := c.ListSupplyProducts(ctx, &dockingv1.ListSupplyProductsRequest{PlatformId: created.GetPlatform().GetPlatformId()})
+			return err
+		}},
 		{"supplier retries an order", func() error {
 			c, ctx := f.docking(t, supplier)
 			_, err := c.RetrySupplyOrder(ctx, &dockingv1.RetrySupplyOrderRequest{PlatformId: created.GetPlatform().GetPlatformId(), SubOrderId: uuid.NewString()})
@@ -103,6 +108,12 @@ func TestSupplyPlatformRegistry(t *testing.T) {
 	if err != nil || len(list.GetOrders()) != 0 {
 		t.Errorf("orders of a new platform: %v %v", list, err)
 	}
+	products, err := c.ListSupplyProducts(ctx, &dockingv1.ListSupplyProductsRequest{PlatformId: created.GetPlatform().GetPlatformId(), WithProblem: true})
+	if err != nil || len(products.GetProducts()) != 0 {
+		t.Errorf("products of a new platform: %v %v", products, err)
+	}
+	_, err = c.ListSupplyProducts(ctx, &dockingv1.ListSupplyProductsRequest{PlatformId: uuid.NewString()})
+	wantError(t, err, apperr.KindNotFound, "")
 	_, err = c.RetrySupplyOrder(ctx, &dockingv1.RetrySupplyOrderRequest{PlatformId: "nope"})
 	if got := testkit.Fields(t, grpcerr.FromError(err)); !slices.Equal(got, []string{"platform_id", "sub_order_id"}) {
 		t.Errorf("retry with bad ids: %v (fields %v)", err, got)
