@@ -3583,6 +3583,16 @@ export interface components {
              *     generated and its private key returned once. Not for service accounts.
              */
             publicKey?: string;
+            /**
+             * @description Makes a retry harmless: the same key (the caller's own) creates one client.
+             *     A retry answers that client again when it registered its own public key;
+             *     when its credential was generated (shown once, never stored) it is
+             *     ALREADY_EXISTS API_CLIENT_CREATED, naming the client (ErrorInfo metadata
+             *     client_id): rotate its credential to get one. The key with another request is
+             *     ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED. At most 128 bytes. Over REST the
+             *     Idempotency-Key header does the same.
+             */
+            idempotencyKey?: string;
         };
         CreateApiClientResponse: {
             client?: components["schemas"]["ApiClient"];
@@ -7573,7 +7583,8 @@ export interface operations {
                  *       "name": "example name",
                  *       "kind": "API_CLIENT_KIND_PARTNER",
                  *       "organizationId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
-                 *       "publicKey": "example publicKey"
+                 *       "publicKey": "example publicKey",
+                 *       "idempotencyKey": "request-2026-03-02-0001"
                  *     }
                  */
                 "application/json": components["schemas"]["CreateApiClientRequest"];

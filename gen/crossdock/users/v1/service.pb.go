@@ -3045,9 +3045,17 @@ type CreateApiClientRequest struct {
 	// Optional for partner and ERP clients: the client's own Ed25519 public key, as
 	// PEM ("PUBLIC KEY") or the base64 of its 32 bytes. When empty, a key pair is
 	// generated and its private key returned once. Not for service accounts.
-	PublicKey     string `protobuf:"bytes,4,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	PublicKey string `protobuf:"bytes,4,opt,name=public_key,json=publicKey,proto3" json:"public_key,omitempty"`
+	// Makes a retry harmless: the same key (the caller's own) creates one client.
+	// A retry answers that client again when it registered its own public key;
+	// when its credential was generated (shown once, never stored) it is
+	// ALREADY_EXISTS API_CLIENT_CREATED, naming the client (ErrorInfo metadata
+	// client_id): rotate its credential to get one. The key with another request is
+	// ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED. At most 128 bytes. Over REST the
+	// Idempotency-Key header does the same.
+	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateApiClientRequest) Reset() {
@@ -3104,6 +3112,13 @@ func (x *CreateApiClientRequest) GetOrganizationId() string {
 func (x *CreateApiClientRequest) GetPublicKey() string {
 	if x != nil {
 		return x.PublicKey
+	}
+	return ""
+}
+
+func (x *CreateApiClientRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
 	}
 	return ""
 }
@@ -4062,13 +4077,14 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x1d\n" +
 	"\n" +
-	"public_key\x18\a \x01(\tR\tpublicKey\"\xab\x01\n" +
+	"public_key\x18\a \x01(\tR\tpublicKey\"\xd4\x01\n" +
 	"\x16CreateApiClientRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
 	"\x04kind\x18\x02 \x01(\x0e2!.crossdock.users.v1.ApiClientKindR\x04kind\x12'\n" +
 	"\x0forganization_id\x18\x03 \x01(\tR\x0eorganizationId\x12\x1d\n" +
 	"\n" +
-	"public_key\x18\x04 \x01(\tR\tpublicKey\"\x89\x01\n" +
+	"public_key\x18\x04 \x01(\tR\tpublicKey\x12'\n" +
+	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\"\x89\x01\n" +
 	"\x17CreateApiClientResponse\x125\n" +
 	"\x06client\x18\x01 \x01(\v2\x1d.crossdock.users.v1.ApiClientR\x06client\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\x12\x1f\n" +

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,15 +51,33 @@ func (s *Service) manages(ctx context.Context, caller auth.Caller, c domain.APIC
 	return err == nil && org != uuid.Nil && org == c.OrganizationID, err
 }
 
+// ErrKeyReused is returned when an idempotency key comes back with other
+// parameters than its first use.
+var ErrKeyReused = apperr.AlreadyExists("the idempotency key was used before with other parameters").
+	WithReason("IDEMPOTENCY_KEY_REUSED")
+
+// errCredentialShownOnce answers a retried creation whose client got a
+// generated credential: that credential is never stored, so it cannot be
+// shown again, and no second client is made.
+var errCredentialShownOnce = apperr.AlreadyExists("this idempotency key created an API client whose generated credential is shown only once: " +
+	"rotate its credential (RotateApiClientSecret) to get a new one").WithReason("API_CLIENT_CREATED")
+
 // CreateAPIClient creates a machine credential and returns what it is shown
 // once: a service account's secret (stored only as a hash), or a partner's
 // or ERP's generated private key (never stored: only the public key is).
 // A partner or ERP may register its own public key instead. Admins create
 // any kind; a supplier owner creates ERP clients for its own organization.
-func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in domain.APIClientInput) (domain.APIClient, Credential, error) {
+// With an idempotency key (the caller's own) a retry creates no second
+// client: it answers the client again when it registered its own public
+// key, and errCredentialShownOnce (naming the client) when its credential
+// was generated.
+func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in domain.APIClientInput, idempotencyKey string) (domain.APIClient, Credential, error) {
 	in, err := domain.ValidateAPIClient(in)
 	if err != nil {
 		return domain.APIClient{}, Credential{}, err
+	}
+	if len(idempotencyKey) > maxIdempotencyKey {
+		return domain.APIClient{}, Credential{}, apperr.InvalidField("idempotency_key", "must be at most 128 bytes")
 	}
 	if !caller.IsAdmin() {
 		org, err := s.ownedSupplier(ctx, caller)
@@ -83,12 +104,39 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 				return domain.ErrERPNeedsSupplier
 			}
 		}
+		if idempotencyKey != "" {
+			fp := requestHash(in)
+			claimed, stored, err := r.ClaimClientCreationKey(ctx, caller.Subject, idempotencyKey, fp, c.ID, c.CreatedAt)
+			switch {
+			case err != nil:
+				return err
+			case !claimed && stored.Fingerprint != fp:
+				return ErrKeyReused
+			case !claimed && in.PublicKey == "":
+				return errCredentialShownOnce.WithMetadata("client_id", stored.ClientID)
+			case !claimed:
+				shown = Credential{} // a registered key: nothing was shown
+				c, err = r.GetAPIClient(ctx, stored.ClientID)
+				return err
+			}
+		}
 		return r.CreateAPIClient(ctx, c)
 	})
 	if err != nil {
 		return domain.APIClient{}, Credential{}, err
 	}
 	return c, shown, nil
+}
+
+// maxIdempotencyKey bounds an idempotency key, in bytes.
+const maxIdempotencyKey = 128
+
+// requestHash hashes a request's canonical form (its JSON), so a reused
+// idempotency key can be told apart from a retry.
+func requestHash(v any) string {
+	b, _ := json.Marshal(v) // plain structs of strings and ids always marshal
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // ListAPIClients lists the clients the caller manages: all for an admin, the

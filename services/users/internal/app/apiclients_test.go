@@ -36,13 +36,13 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 	erp := domain.APIClientInput{Name: "SAP", Kind: domain.ClientERP, OrganizationID: org.ID}
 
 	// Only the owner (or an admin) creates ERP clients, only for its own organization.
-	_, _, err = f.svc.CreateAPIClient(ctx, caller(staff), erp)
+	_, _, err = f.svc.CreateAPIClient(ctx, caller(staff), erp, "")
 	wantKind(t, err, apperr.KindPermissionDenied)
-	_, _, err = f.svc.CreateAPIClient(ctx, caller(other), erp)
+	_, _, err = f.svc.CreateAPIClient(ctx, caller(other), erp, "")
 	wantKind(t, err, apperr.KindPermissionDenied)
-	_, _, err = f.svc.CreateAPIClient(ctx, caller(owner), domain.APIClientInput{Name: "P", Kind: domain.ClientPartner})
+	_, _, err = f.svc.CreateAPIClient(ctx, caller(owner), domain.APIClientInput{Name: "P", Kind: domain.ClientPartner}, "")
 	wantKind(t, err, apperr.KindPermissionDenied)
-	client, cred, err := f.svc.CreateAPIClient(ctx, caller(owner), erp)
+	client, cred, err := f.svc.CreateAPIClient(ctx, caller(owner), erp, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 	if stored := storedPublicKey(t, f, client.ID); !stored.Equal(first.Public()) {
 		t.Error("the stored key is not the client's public key")
 	}
-	partner, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
+	partner, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func storedPublicKey(t *testing.T, f *fixture, id string) ed25519.PublicKey {
 func TestStoredSigningKeysCannotSign(t *testing.T) {
 	f := newFixture(t)
 	admin := f.admin(t)
-	client, cred, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
+	client, cred, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestAPIClientRegistersItsOwnPublicKey(t *testing.T) {
 		{"for a service account", domain.ClientService, pemKey, "public_key"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c, cred, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "own key", Kind: tt.kind, PublicKey: tt.publicKey})
+			c, cred, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "own key", Kind: tt.kind, PublicKey: tt.publicKey}, "")
 			if tt.field != "" {
 				wantKind(t, err, apperr.KindInvalid)
 				if got := testkit.FieldsOf(err); !slices.Equal(got, []string{tt.field}) {
@@ -236,7 +236,7 @@ func TestAPIClientRegistersItsOwnPublicKey(t *testing.T) {
 func TestRotationRetriedAfterALostAnswer(t *testing.T) {
 	f := newFixture(t)
 	admin := f.admin(t)
-	client, original, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "reports", Kind: domain.ClientService})
+	client, original, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "reports", Kind: domain.ClientService}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestRotationRetriedAfterALostAnswer(t *testing.T) {
 	// The same for a partner's keys, as the services that verify signed
 	// requests read them: the current key, then each retired one with its
 	// expiry, newest first.
-	partner, first, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
+	partner, first, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,6 +285,55 @@ func TestRotationRetriedAfterALostAnswer(t *testing.T) {
 	}
 	if latestKey, _ := auth.ParseRequestPrivateKey(rotated[1].PrivateKey); !storedPublicKey(t, f, partner.ID).Equal(latestKey.Public()) {
 		t.Error("the current key is not the last rotation's")
+	}
+}
+
+// An integrator that lost CreateApiClient's answer calls again with its
+// key: no second client is made. A client that registered its own public
+// key is answered again; one whose credential was generated (shown once,
+// never stored) is named, to be rotated.
+func TestCreateAPIClientOncePerKey(t *testing.T) {
+	f := newFixture(t)
+	admin := f.admin(t)
+	own, _ := auth.GenerateRequestKey()
+	registered := domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner,
+		PublicKey: base64.StdEncoding.EncodeToString(own.Public().(ed25519.PublicKey))}
+	first, _, err := f.svc.CreateAPIClient(ctx, admin, registered, "partner-dh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, cred, err := f.svc.CreateAPIClient(ctx, admin, registered, "partner-dh")
+	if err != nil || again.ID != first.ID || cred != (app.Credential{}) {
+		t.Fatalf("a retry of a registered key's creation = %s %+v, %v; want %s again", again.ID, cred, err, first.ID)
+	}
+
+	generated := domain.APIClientInput{Name: "reports", Kind: domain.ClientService}
+	svc, shown, err := f.svc.CreateAPIClient(ctx, admin, generated, "svc-reports")
+	if err != nil || shown.Secret == "" {
+		t.Fatal(err)
+	}
+	_, _, err = f.svc.CreateAPIClient(ctx, admin, generated, "svc-reports")
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Kind != apperr.KindAlreadyExists || e.Reason != "API_CLIENT_CREATED" || e.Metadata["client_id"] != svc.ID {
+		t.Fatalf("a retry of a generated credential's creation = %v, want ALREADY_EXISTS API_CLIENT_CREATED naming %s", err, svc.ID)
+	}
+	if _, _, err := f.svc.IssueServiceToken(ctx, svc.ID, shown.Secret); err != nil {
+		t.Errorf("the first secret after the retry: %v", err)
+	}
+	other := generated
+	other.Name = "reports, second"
+	_, _, err = f.svc.CreateAPIClient(ctx, admin, other, "svc-reports")
+	if !errors.Is(err, app.ErrKeyReused) {
+		t.Errorf("the key with another request = %v", err)
+	}
+	if n := f.count(t, "api_clients"); n != 2 {
+		t.Errorf("%d clients, want 2", n)
+	}
+	// Keys are each caller's own.
+	otherAdmin := admin
+	otherAdmin.Subject = uuid.NewString()
+	if c, _, err := f.svc.CreateAPIClient(ctx, otherAdmin, generated, "svc-reports"); err != nil || c.ID == svc.ID {
+		t.Errorf("another admin's creation under the same key = %s, %v", c.ID, err)
 	}
 }
 
@@ -334,7 +383,7 @@ func TestServiceTokens(t *testing.T) {
 	}
 	// A partner client's secret is no service credential, and its keys are
 	// not served to anyone for a service client.
-	p, cred, _ := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner})
+	p, cred, _ := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "DH", Kind: domain.ClientPartner}, "")
 	if _, _, err := f.svc.IssueServiceToken(ctx, p.ID, cred.PrivateKey); !errors.Is(err, app.ErrBadClientCredentials) {
 		t.Errorf("partner key as service credential = %v", err)
 	}

@@ -101,6 +101,18 @@ type APIClients interface {
 	// ListAPIClients returns every client when organizationID is nil, else
 	// that organization's clients; oldest first.
 	ListAPIClients(ctx context.Context, organizationID *uuid.UUID) ([]domain.APIClient, error)
+	// ClaimClientCreationKey records a caller's CreateApiClient key with the
+	// request's fingerprint and the id of the client the call creates in
+	// the same transaction. claimed is false when the key was recorded
+	// before; then its fingerprint and client id are returned. A concurrent
+	// claim of the same key waits for the first to commit or roll back.
+	ClaimClientCreationKey(ctx context.Context, subject, key, fingerprint, clientID string, at time.Time) (claimed bool, stored ClientCreationKey, err error)
+}
+
+// ClientCreationKey is what the first CreateApiClient under a key recorded.
+type ClientCreationKey struct {
+	Fingerprint string
+	ClientID    string
 }
 
 // Sessions stores refresh tokens, one rotating family per sign-in.

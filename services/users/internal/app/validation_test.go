@@ -62,15 +62,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 			return err
 		}, []string{"role"}},
 		{"ERP client without organization", func() error {
-			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "ERP", Kind: domain.ClientERP})
+			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "ERP", Kind: domain.ClientERP}, "")
 			return err
 		}, []string{"organization_id"}},
 		{"malformed public key", func() error {
-			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "P", Kind: domain.ClientPartner, PublicKey: "AAAA"})
+			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "P", Kind: domain.ClientPartner, PublicKey: "AAAA"}, "")
 			return err
 		}, []string{"public_key"}},
 		{"public key for a service account", func() error {
-			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "S", Kind: domain.ClientService, PublicKey: "AAAA"})
+			_, _, err := f.svc.CreateAPIClient(ctx, admin, domain.APIClientInput{Name: "S", Kind: domain.ClientService, PublicKey: "AAAA"}, "")
 			return err
 		}, []string{"public_key"}},
 		{"bad address update", func() error {
