@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
-	"github.com/crossdock/crossdock/services/catalog/internal/app"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -42,8 +42,8 @@ func TestCreateProductOncePerKey(t *testing.T) {
 	}
 
 	other := f.productInput("Desk lamp", "LAMP-2", map[string]int64{"white": 2500})
-	if _, err := f.svc.CreateProduct(ctx, f.supplierA, other, "erp-lamp-1"); !errors.Is(err, app.ErrKeyReused) {
-		t.Errorf("the key with another product = %v, want %v", err, app.ErrKeyReused)
+	if _, err := f.svc.CreateProduct(ctx, f.supplierA, other, "erp-lamp-1"); !errors.Is(err, idempotency.ErrKeyReused) {
+		t.Errorf("the key with another product = %v, want %v", err, idempotency.ErrKeyReused)
 	}
 	// Keys are each supplier's own.
 	theirs, err := f.svc.CreateProduct(ctx, f.supplierB, in, "erp-lamp-1")

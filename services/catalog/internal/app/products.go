@@ -11,18 +11,11 @@ import (
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
-
-// ErrKeyReused is returned when an idempotency key comes back with other
-// parameters than its first use.
-var ErrKeyReused = apperr.AlreadyExists("the idempotency key was used before with other parameters").
-	WithReason("IDEMPOTENCY_KEY_REUSED")
-
-// maxKeyLen bounds an idempotency key.
-const maxKeyLen = 128
 
 // CreateProduct creates a draft product with its SKUs for the caller's
 // supplier organization. Suppliers only. With an idempotency key (per
@@ -33,8 +26,8 @@ func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in doma
 	if err != nil {
 		return domain.Product{}, err
 	}
-	if len(idempotencyKey) > maxKeyLen {
-		return domain.Product{}, apperr.InvalidField("idempotency_key", "must be at most 128 bytes")
+	if err := idempotency.CheckKey(idempotencyKey); err != nil {
+		return domain.Product{}, err
 	}
 	var p domain.Product
 	err = s.store.InTx(ctx, func(r Repository) error {
@@ -61,13 +54,13 @@ func (s *Service) CreateProduct(ctx context.Context, caller auth.Caller, in doma
 			return err
 		}
 		if idempotencyKey != "" {
-			fp := requestHash(in)
+			fp := idempotency.Fingerprint(in)
 			claimed, stored, err := r.ClaimCreationKey(ctx, org, idempotencyKey, fp, p.ID, now)
 			switch {
 			case err != nil:
 				return err
 			case !claimed && stored.Fingerprint != fp:
-				return ErrKeyReused
+				return idempotency.ErrKeyReused
 			case !claimed:
 				p, err = r.GetProduct(ctx, stored.ProductID)
 				return err

@@ -2,9 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -15,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
@@ -210,14 +208,5 @@ func optionalLocale(raw string) (string, error) {
 // fingerprint identifies a search's parameters apart from paging.
 func fingerprint(in SearchInput) string {
 	in.PageSize, in.PageToken = 0, ""
-	return requestHash(in)[:16]
-}
-
-// requestHash hashes a request's canonical form (JSON, in which maps marshal
-// with sorted keys), so a reused idempotency key or page token can be told
-// apart from a repeat.
-func requestHash(v any) string {
-	b, _ := json.Marshal(v) // plain structs of strings, numbers and maps always marshal
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return idempotency.Fingerprint(in)[:16]
 }

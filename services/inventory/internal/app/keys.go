@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/idempotency"
 )
 
 // createdOnce runs create at most once per idempotency key in scope, inside
 // the caller's transaction: the first use records the id create returns; a
 // retry with the same fingerprint gets that id back (created false) and
-// creates nothing; the key with another fingerprint is ErrKeyReused. Without
+// creates nothing; the key with another fingerprint is idempotency.ErrKeyReused. Without
 // a key, create simply runs.
 func createdOnce(ctx context.Context, r Keys, scope, key, fp string, now time.Time, create func() (uuid.UUID, error)) (id uuid.UUID, created bool, err error) {
 	if key == "" {
@@ -25,7 +27,7 @@ func createdOnce(ctx context.Context, r Keys, scope, key, fp string, now time.Ti
 	}
 	if !claimed {
 		if stored.Fingerprint != fp {
-			return uuid.Nil, false, ErrKeyReused
+			return uuid.Nil, false, idempotency.ErrKeyReused
 		}
 		var id uuid.UUID
 		if err := json.Unmarshal(stored.Result, &id); err != nil {

@@ -1,10 +1,6 @@
 package app
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/paging"
@@ -64,11 +60,3 @@ func int64Cursor(token string) (int64, error) {
 }
 
 func int64Token(n int64) string { return paging.Encode(seqCursor{Seq: n}) }
-
-// fingerprint hashes a request's canonical form, so a reused idempotency key
-// can be told apart from a retry.
-func fingerprint(v any) string {
-	b, _ := json.Marshal(v) // plain structs of strings and numbers always marshal
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}

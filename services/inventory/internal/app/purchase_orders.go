@@ -8,6 +8,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -30,7 +31,7 @@ func (s *Service) CreatePurchaseOrder(ctx context.Context, c auth.Caller, in Pur
 			return err
 		}
 		now := s.clock()
-		fp := fingerprint([]any{in.Lines, in.Reference})
+		fp := idempotency.Fingerprint([]any{in.Lines, in.Reference})
 		id, created, err := createdOnce(ctx, r, "purchase_order:"+w.ID.String(), key, fp, now, func() (uuid.UUID, error) {
 			if po, err = domain.NewPurchaseOrder(w, in.Lines, in.Reference, c.Subject, now); err != nil {
 				return uuid.Nil, err
@@ -119,14 +120,14 @@ func (s *Service) receive(ctx context.Context, r Repository, c auth.Caller, po *
 	slices.SortFunc(sorted, func(a, b domain.OrderLine) int {
 		return domain.StockKey{SKUID: a.SKUID}.Compare(domain.StockKey{SKUID: b.SKUID})
 	})
-	fp := fingerprint(sorted)
+	fp := idempotency.Fingerprint(sorted)
 	claimed, stored, err := r.ClaimKey(ctx, "receipt:"+po.ID.String(), receiptID, fp, now)
 	if err != nil {
 		return err
 	}
 	if !claimed {
 		if stored.Fingerprint != fp {
-			return ErrKeyReused
+			return idempotency.ErrKeyReused
 		}
 		return nil
 	}

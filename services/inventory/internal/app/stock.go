@@ -10,13 +10,9 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
-
-// ErrKeyReused is returned when an idempotency key comes back with other
-// parameters than its first use.
-var ErrKeyReused = apperr.AlreadyExists("the idempotency key was used before with other parameters").
-	WithReason("IDEMPOTENCY_KEY_REUSED")
 
 // AdjustInput is a signed change of on-hand stock.
 type AdjustInput struct {
@@ -57,13 +53,13 @@ func (s *Service) AdjustStock(ctx context.Context, c auth.Caller, in AdjustInput
 		now := s.clock()
 		repeat := false
 		if key != "" {
-			fp := fingerprint([]any{in.SKUID, in.Delta, reason})
+			fp := idempotency.Fingerprint([]any{in.SKUID, in.Delta, reason})
 			claimed, stored, err := r.ClaimKey(ctx, "adjust:"+w.ID.String(), key, fp, now)
 			if err != nil {
 				return err
 			}
 			if !claimed && stored.Fingerprint != fp {
-				return ErrKeyReused
+				return idempotency.ErrKeyReused
 			}
 			repeat = !claimed
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -67,14 +68,14 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 			return domain.ErrSyncNeedsSupplierWarehouse
 		}
 		now := s.clock()
-		fp := fingerprint(lines)
+		fp := idempotency.Fingerprint(lines)
 		claimed, stored, err := r.ClaimKey(ctx, "sync:"+w.ID.String(), syncID, fp, now)
 		if err != nil {
 			return err
 		}
 		if !claimed {
 			if stored.Fingerprint != fp {
-				return ErrKeyReused
+				return idempotency.ErrKeyReused
 			}
 			return json.Unmarshal(stored.Result, &results)
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -36,7 +37,7 @@ func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.
 		return domain.Warehouse{}, err
 	}
 	err = s.store.InTx(ctx, func(r Repository) error {
-		id, created, err := createdOnce(ctx, r, scope, key, fingerprint(in), w.CreatedAt, func() (uuid.UUID, error) {
+		id, created, err := createdOnce(ctx, r, scope, key, idempotency.Fingerprint(in), w.CreatedAt, func() (uuid.UUID, error) {
 			return w.ID, r.CreateWarehouse(ctx, w)
 		})
 		if err != nil || created {

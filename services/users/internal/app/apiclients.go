@@ -2,15 +2,13 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -51,11 +49,6 @@ func (s *Service) manages(ctx context.Context, caller auth.Caller, c domain.APIC
 	return err == nil && org != uuid.Nil && org == c.OrganizationID, err
 }
 
-// ErrKeyReused is returned when an idempotency key comes back with other
-// parameters than its first use.
-var ErrKeyReused = apperr.AlreadyExists("the idempotency key was used before with other parameters").
-	WithReason("IDEMPOTENCY_KEY_REUSED")
-
 // errCredentialShownOnce answers a retried creation whose client got a
 // generated credential: that credential is never stored, so it cannot be
 // shown again, and no second client is made.
@@ -76,8 +69,8 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 	if err != nil {
 		return domain.APIClient{}, Credential{}, err
 	}
-	if len(idempotencyKey) > maxIdempotencyKey {
-		return domain.APIClient{}, Credential{}, apperr.InvalidField("idempotency_key", "must be at most 128 bytes")
+	if err := idempotency.CheckKey(idempotencyKey); err != nil {
+		return domain.APIClient{}, Credential{}, err
 	}
 	if !caller.IsAdmin() {
 		org, err := s.ownedSupplier(ctx, caller)
@@ -105,13 +98,13 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 			}
 		}
 		if idempotencyKey != "" {
-			fp := requestHash(in)
+			fp := idempotency.Fingerprint(in)
 			claimed, stored, err := r.ClaimClientCreationKey(ctx, caller.Subject, idempotencyKey, fp, c.ID, c.CreatedAt)
 			switch {
 			case err != nil:
 				return err
 			case !claimed && stored.Fingerprint != fp:
-				return ErrKeyReused
+				return idempotency.ErrKeyReused
 			case !claimed && in.PublicKey == "":
 				return errCredentialShownOnce.WithMetadata("client_id", stored.ClientID)
 			case !claimed:
@@ -126,17 +119,6 @@ func (s *Service) CreateAPIClient(ctx context.Context, caller auth.Caller, in do
 		return domain.APIClient{}, Credential{}, err
 	}
 	return c, shown, nil
-}
-
-// maxIdempotencyKey bounds an idempotency key, in bytes.
-const maxIdempotencyKey = 128
-
-// requestHash hashes a request's canonical form (its JSON), so a reused
-// idempotency key can be told apart from a retry.
-func requestHash(v any) string {
-	b, _ := json.Marshal(v) // plain structs of strings and ids always marshal
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // ListAPIClients lists the clients the caller manages: all for an admin, the

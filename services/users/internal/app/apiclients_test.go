@@ -14,6 +14,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
@@ -323,7 +324,7 @@ func TestCreateAPIClientOncePerKey(t *testing.T) {
 	other := generated
 	other.Name = "reports, second"
 	_, _, err = f.svc.CreateAPIClient(ctx, admin, other, "svc-reports")
-	if !errors.Is(err, app.ErrKeyReused) {
+	if !errors.Is(err, idempotency.ErrKeyReused) {
 		t.Errorf("the key with another request = %v", err)
 	}
 	if n := f.count(t, "api_clients"); n != 2 {

@@ -6,7 +6,7 @@ import (
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
-	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -23,7 +23,7 @@ func (s *Server) CreateProduct(ctx context.Context, req *catalogv1.CreateProduct
 		ModelID: req.GetModelId(), Type: productType(req.GetType()),
 		Origin:        domain.Origin{CountryCode: req.GetOrigin().GetCountryCode(), RegionCode: req.GetOrigin().GetRegionCode()},
 		DefaultLocale: req.GetDefaultLocale(), Content: contentFrom(req.GetContent()),
-	}, server.IdempotencyKey(ctx, req.GetIdempotencyKey()))
+	}, idempotency.Key(ctx, req.GetIdempotencyKey()))
 	if err != nil {
 		return nil, err
 	}

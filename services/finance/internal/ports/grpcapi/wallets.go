@@ -8,7 +8,7 @@ import (
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
-	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
@@ -67,7 +67,7 @@ func (s *WalletServer) CreateTopUp(ctx context.Context, req *financev1.CreateTop
 		return nil, err
 	}
 	t, err := s.wallets.CreateTopUp(ctx, c, wallet.TopUpInput{
-		Amount: req.GetAmount().GetAmountMinor(), Currency: req.GetAmount().GetCurrencyCode(), IdempotencyKey: server.IdempotencyKey(ctx, req.GetIdempotencyKey()),
+		Amount: req.GetAmount().GetAmountMinor(), Currency: req.GetAmount().GetCurrencyCode(), IdempotencyKey: idempotency.Key(ctx, req.GetIdempotencyKey()),
 	})
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (s *WalletServer) CreateDepositTopUp(ctx context.Context, req *financev1.Cr
 		return nil, err
 	}
 	t, err := s.wallets.CreateDepositTopUp(ctx, c, req.GetOrganizationId(), wallet.TopUpInput{
-		Amount: req.GetAmount().GetAmountMinor(), Currency: req.GetAmount().GetCurrencyCode(), IdempotencyKey: server.IdempotencyKey(ctx, req.GetIdempotencyKey()),
+		Amount: req.GetAmount().GetAmountMinor(), Currency: req.GetAmount().GetCurrencyCode(), IdempotencyKey: idempotency.Key(ctx, req.GetIdempotencyKey()),
 	})
 	if err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func (s *WalletServer) CreatePayout(ctx context.Context, req *financev1.CreatePa
 	}
 	p, err := s.wallets.CreatePayout(ctx, c, req.GetOrganizationId(), wallet.PayoutInput{
 		Amount: req.GetAmount().GetAmountMinor(), Currency: req.GetAmount().GetCurrencyCode(),
-		Destination: req.GetDestination(), IdempotencyKey: server.IdempotencyKey(ctx, req.GetIdempotencyKey()),
+		Destination: req.GetDestination(), IdempotencyKey: idempotency.Key(ctx, req.GetIdempotencyKey()),
 	})
 	if err != nil {
 		return nil, err

@@ -2,29 +2,22 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 )
 
-// ClaimKey inserts an idempotency key; when it exists (or a concurrent
-// transaction inserting it commits first) it returns what was stored.
+// ClaimKey inserts an idempotency key, or returns what its first use
+// stored (see pg.Claim).
 func (r repo) ClaimKey(ctx context.Context, scope, key, fingerprint string, at time.Time) (bool, app.StoredKey, error) {
-	tag, err := r.q.Exec(ctx, `INSERT INTO command_keys (scope, key, fingerprint, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (scope, key) DO NOTHING`, scope, key, fingerprint, at)
-	if err != nil {
-		return false, app.StoredKey{}, fmt.Errorf("claim key: %w", err)
-	}
-	if tag.RowsAffected() == 1 {
-		return true, app.StoredKey{}, nil
-	}
 	var stored app.StoredKey
-	if err := r.q.QueryRow(ctx, `SELECT fingerprint, result FROM command_keys WHERE scope = $1 AND key = $2`,
-		scope, key).Scan(&stored.Fingerprint, &stored.Result); err != nil {
-		return false, app.StoredKey{}, fmt.Errorf("read key: %w", err)
-	}
-	return false, stored, nil
+	claimed, err := pg.Claim(ctx, r.q,
+		`INSERT INTO command_keys (scope, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (scope, key) DO NOTHING`,
+		[]any{scope, key, fingerprint, at},
+		`SELECT fingerprint, result FROM command_keys WHERE scope = $1 AND key = $2`,
+		[]any{scope, key}, &stored.Fingerprint, &stored.Result)
+	return claimed, stored, err
 }
 
 // SaveKeyResult stores a claimed key's answer.

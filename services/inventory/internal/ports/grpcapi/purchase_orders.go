@@ -5,7 +5,7 @@ import (
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
-	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 )
 
@@ -23,7 +23,7 @@ func (s *Server) CreatePurchaseOrder(ctx context.Context, req *inventoryv1.Creat
 	}
 	po, err := s.svc.CreatePurchaseOrder(ctx, c, app.PurchaseOrderInput{
 		WarehouseID: w, Lines: lines, Reference: req.GetReference(),
-		IdempotencyKey: server.IdempotencyKey(ctx, req.GetIdempotencyKey()),
+		IdempotencyKey: idempotency.Key(ctx, req.GetIdempotencyKey()),
 	})
 	if err != nil {
 		return nil, err

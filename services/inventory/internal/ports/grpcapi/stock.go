@@ -8,7 +8,7 @@ import (
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
-	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -22,7 +22,7 @@ func (s *Server) CreateWarehouse(ctx context.Context, req *inventoryv1.CreateWar
 	}
 	w, err := s.svc.CreateWarehouse(ctx, c, domain.WarehouseInput{
 		Name: req.GetName(), Kind: warehouseKind(req.GetKind()), CountryCode: req.GetCountryCode(), RegionCode: req.GetRegionCode(),
-	}, server.IdempotencyKey(ctx, req.GetIdempotencyKey()))
+	}, idempotency.Key(ctx, req.GetIdempotencyKey()))
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) AdjustStock(ctx context.Context, req *inventoryv1.AdjustStockRe
 	var p ids
 	in := app.AdjustInput{
 		WarehouseID: p.required("warehouse_id", req.GetWarehouseId()), SKUID: p.required("sku_id", req.GetSkuId()),
-		Delta: req.GetQuantityDelta(), Reason: req.GetReason(), IdempotencyKey: server.IdempotencyKey(ctx, req.GetIdempotencyKey()),
+		Delta: req.GetQuantityDelta(), Reason: req.GetReason(), IdempotencyKey: idempotency.Key(ctx, req.GetIdempotencyKey()),
 	}
 	if err := p.err(); err != nil {
 		return nil, err

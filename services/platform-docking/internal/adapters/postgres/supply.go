@@ -15,7 +15,6 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/outbox"
-	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/service"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -469,13 +468,9 @@ func (s Supply) ListSupplyProducts(ctx context.Context, f app.SupplyProductFilte
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, scanSupplyProduct)
-	if err != nil || len(out) <= f.Limit {
-		return out, "", err
-	}
-	out = out[:f.Limit]
-	last := out[len(out)-1]
-	return out, paging.Encode(listCursor{At: last.UpdatedAt, Key: last.PlatformProductID}), nil
+	return collectPage(rows, scanSupplyProduct, f.Limit, func(last app.SupplyProductRecord) listCursor {
+		return listCursor{At: last.UpdatedAt, Key: last.PlatformProductID}
+	})
 }
 
 func (s Supply) ListSupplyOrders(ctx context.Context, f app.SupplyOrderFilter) ([]app.SupplyOrder, string, error) {
@@ -494,13 +489,9 @@ func (s Supply) ListSupplyOrders(ctx context.Context, f app.SupplyOrderFilter) (
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, scanSupplyOrder)
-	if err != nil || len(out) <= f.Limit {
-		return out, "", err
-	}
-	out = out[:f.Limit]
-	last := out[len(out)-1]
-	return out, paging.Encode(listCursor{At: last.QueuedAt, Key: last.SubOrderID.String()}), nil
+	return collectPage(rows, scanSupplyOrder, f.Limit, func(last app.SupplyOrder) listCursor {
+		return listCursor{At: last.QueuedAt, Key: last.SubOrderID.String()}
+	})
 }
 
 func (s Supply) SupplyActivity(ctx context.Context, id uuid.UUID) (app.SupplyActivity, error) {

@@ -171,6 +171,18 @@ type listCursor struct {
 
 func (c listCursor) Valid() bool { return !c.At.IsZero() }
 
+// collectPage collects the rows of a newest-first list read with one row
+// more than limit, and the token of the page after them: empty when that
+// row was not there.
+func collectPage[T any](rows pgx.Rows, scan pgx.RowToFunc[T], limit int, cursor func(last T) listCursor) ([]T, string, error) {
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil || len(out) <= limit {
+		return out, "", err
+	}
+	out = out[:limit]
+	return out, paging.Encode(cursor(out[len(out)-1])), nil
+}
+
 func decodeCursor(page string) (*listCursor, error) {
 	if page == "" {
 		return nil, nil
@@ -199,13 +211,9 @@ func (s Trade) ListListings(ctx context.Context, f app.ListingFilter) ([]app.Sto
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, scanListing)
-	if err != nil || len(out) <= f.Limit {
-		return out, "", err
-	}
-	out = out[:f.Limit]
-	last := out[len(out)-1]
-	return out, paging.Encode(listCursor{At: last.UpdatedAt, Key: last.PartnerID.String(), Sub: last.SKUID}), nil
+	return collectPage(rows, scanListing, f.Limit, func(last app.StoredListing) listCursor {
+		return listCursor{At: last.UpdatedAt, Key: last.PartnerID.String(), Sub: last.SKUID}
+	})
 }
 
 func nullUUID(id uuid.UUID) *uuid.UUID {
@@ -404,13 +412,9 @@ func (s Trade) ListPulledOrders(ctx context.Context, f app.PulledOrderFilter) ([
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, scanPulled)
-	if err != nil || len(out) <= f.Limit {
-		return out, "", err
-	}
-	out = out[:f.Limit]
-	last := out[len(out)-1]
-	return out, paging.Encode(listCursor{At: last.FirstSeenAt, Key: last.PartnerOrderID}), nil
+	return collectPage(rows, scanPulled, f.Limit, func(last app.PulledOrder) listCursor {
+		return listCursor{At: last.FirstSeenAt, Key: last.PartnerOrderID}
+	})
 }
 
 func (s Trade) SubOrdersOf(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) ([]app.ImportedSubOrder, error) {
@@ -591,13 +595,7 @@ func (s Trade) ListLines(ctx context.Context, f app.LineFilter) ([]app.StoredLin
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, scanLine)
-	if err != nil || len(out) <= f.Limit {
-		return out, "", err
-	}
-	out = out[:f.Limit]
-	last := out[len(out)-1]
-	return out, paging.Encode(listCursor{At: last.SettledAt, Key: last.LineID}), nil
+	return collectPage(rows, scanLine, f.Limit, func(last app.StoredLine) listCursor { return listCursor{At: last.SettledAt, Key: last.LineID} })
 }
 
 func (s Trade) SavePayout(ctx context.Context, p app.StoredPayout) error {
@@ -691,13 +689,7 @@ func (s Trade) ListPayouts(ctx context.Context, f app.PayoutFilter) ([]app.Store
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := pgx.CollectRows(rows, scanPayout)
-	if err != nil || len(out) <= f.Limit {
-		return out, "", err
-	}
-	out = out[:f.Limit]
-	last := out[len(out)-1]
-	return out, paging.Encode(listCursor{At: last.PaidAt, Key: last.PayoutID}), nil
+	return collectPage(rows, scanPayout, f.Limit, func(last app.StoredPayout) listCursor { return listCursor{At: last.PaidAt, Key: last.PayoutID} })
 }
 
 func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time) (app.Activity, error) {

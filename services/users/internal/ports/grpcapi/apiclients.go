@@ -8,7 +8,7 @@ import (
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
-	"github.com/crossdock/crossdock/pkg/server"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -27,7 +27,7 @@ func (s *Server) CreateApiClient(ctx context.Context, req *usersv1.CreateApiClie
 	}
 	client, shown, err := s.svc.CreateAPIClient(ctx, c, domain.APIClientInput{
 		Name: req.GetName(), Kind: clientKind(req.GetKind()), OrganizationID: org, PublicKey: req.GetPublicKey(),
-	}, server.IdempotencyKey(ctx, req.GetIdempotencyKey()))
+	}, idempotency.Key(ctx, req.GetIdempotencyKey()))
 	if err != nil {
 		return nil, err
 	}

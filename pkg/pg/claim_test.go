@@ -1,0 +1,79 @@
+package pg_test
+
+import (
+	"context"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/testkit"
+)
+
+var keyMigrations = fstest.MapFS{
+	"00001_keys.sql": {Data: []byte("-- +goose Up\nCREATE TABLE keys (key text PRIMARY KEY, result text NOT NULL);\n-- +goose Down\nDROP TABLE keys;\n")},
+}
+
+// The first claim of a key inserts it; a later one reads what the first
+// recorded; one racing an uncommitted first waits for it and then reads
+// its result, or claims the key itself when the first rolled back.
+func TestClaim(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "pg-keys", FS: keyMigrations})
+	claim := func(q pg.Querier, key, result string) (bool, string, error) {
+		var stored string
+		claimed, err := pg.Claim(ctx, q, `INSERT INTO keys (key, result) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, []any{key, result},
+			`SELECT result FROM keys WHERE key = $1`, []any{key}, &stored)
+		return claimed, stored, err
+	}
+	if claimed, _, err := claim(pool, "k1", "first"); err != nil || !claimed {
+		t.Fatalf("first claim = %v, %v", claimed, err)
+	}
+	if claimed, stored, err := claim(pool, "k1", "second"); err != nil || claimed || stored != "first" {
+		t.Fatalf("second claim = %v %q, %v; want the first's result", claimed, stored, err)
+	}
+
+	for _, commit := range []bool{true, false} {
+		key := map[bool]string{true: "k2", false: "k3"}[commit]
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if claimed, _, err := claim(tx, key, "first"); err != nil || !claimed {
+			t.Fatalf("claim in a transaction = %v, %v", claimed, err)
+		}
+		type answer struct {
+			claimed bool
+			stored  string
+			err     error
+		}
+		racing := make(chan answer, 1)
+		go func() {
+			claimed, stored, err := claim(pool, key, "racing")
+			racing <- answer{claimed, stored, err}
+		}()
+		select {
+		case a := <-racing:
+			t.Fatalf("a racing claim answered %+v before the first committed", a)
+		case <-time.After(200 * time.Millisecond):
+		}
+		end := tx.Commit
+		if !commit {
+			end = func(ctx context.Context) error { return tx.Rollback(ctx) }
+		}
+		if err := end(ctx); err != nil && err != pgx.ErrTxClosed {
+			t.Fatal(err)
+		}
+		a := <-racing
+		switch {
+		case a.err != nil:
+			t.Fatal(a.err)
+		case commit && (a.claimed || a.stored != "first"):
+			t.Errorf("racing a committed claim = %+v, want the first's result", a)
+		case !commit && !a.claimed:
+			t.Errorf("racing a rolled back claim = %+v, want it claimed", a)
+		}
+	}
+}
