@@ -12,35 +12,38 @@ import (
 )
 
 // createdOnce runs create at most once per idempotency key in scope, inside
-// the caller's transaction: the first use records the id create returns; a
-// retry with the same fingerprint gets that id back (created false) and
-// creates nothing; the key with another fingerprint is idempotency.ErrKeyReused. Without
-// a key, create simply runs.
-func createdOnce(ctx context.Context, r Keys, scope, key, fp string, now time.Time, create func() (uuid.UUID, error)) (id uuid.UUID, created bool, err error) {
+// the caller's transaction: the first use records the id of what create
+// made; a retry with the same fingerprint reads that back with read, as it
+// is now, and creates nothing; the key with another fingerprint is
+// idempotency.ErrKeyReused. Without a key, create simply runs.
+func createdOnce[T any](ctx context.Context, r Keys, scope, key, fp string, now time.Time,
+	create func() (T, uuid.UUID, error), read func(uuid.UUID) (T, error)) (T, error) {
+	var zero T
 	if key == "" {
-		id, err = create()
-		return id, true, err
+		made, _, err := create()
+		return made, err
 	}
 	claimed, stored, err := r.ClaimKey(ctx, scope, key, fp, now)
 	if err != nil {
-		return uuid.Nil, false, err
+		return zero, err
 	}
 	if !claimed {
 		if stored.Fingerprint != fp {
-			return uuid.Nil, false, idempotency.ErrKeyReused
+			return zero, idempotency.ErrKeyReused
 		}
 		var id uuid.UUID
 		if err := json.Unmarshal(stored.Result, &id); err != nil {
-			return uuid.Nil, false, fmt.Errorf("key %s in %s: stored result: %w", key, scope, err)
+			return zero, fmt.Errorf("key %s in %s: stored result: %w", key, scope, err)
 		}
-		return id, false, nil
+		return read(id)
 	}
-	if id, err = create(); err != nil {
-		return uuid.Nil, false, err
+	made, id, err := create()
+	if err != nil {
+		return zero, err
 	}
 	b, err := json.Marshal(id)
 	if err != nil {
-		return uuid.Nil, false, err
+		return zero, err
 	}
-	return id, true, r.SaveKeyResult(ctx, scope, key, b)
+	return made, r.SaveKeyResult(ctx, scope, key, b)
 }

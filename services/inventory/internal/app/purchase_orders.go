@@ -32,19 +32,18 @@ func (s *Service) CreatePurchaseOrder(ctx context.Context, c auth.Caller, in Pur
 		}
 		now := s.clock()
 		fp := idempotency.Fingerprint([]any{in.Lines, in.Reference})
-		id, created, err := createdOnce(ctx, r, "purchase_order:"+w.ID.String(), key, fp, now, func() (uuid.UUID, error) {
-			if po, err = domain.NewPurchaseOrder(w, in.Lines, in.Reference, c.Subject, now); err != nil {
-				return uuid.Nil, err
-			}
-			if err := s.checkStockable(ctx, r, w, in.Lines); err != nil {
-				return uuid.Nil, err
-			}
-			return po.ID, r.CreatePurchaseOrder(ctx, po)
-		})
-		if err != nil || created {
-			return err
-		}
-		po, err = r.GetPurchaseOrder(ctx, id)
+		po, err = createdOnce(ctx, r, "purchase_order:"+w.ID.String(), key, fp, now,
+			func() (domain.PurchaseOrder, uuid.UUID, error) {
+				po, err := domain.NewPurchaseOrder(w, in.Lines, in.Reference, c.Subject, now)
+				if err != nil {
+					return po, uuid.Nil, err
+				}
+				if err := s.checkStockable(ctx, r, w, in.Lines); err != nil {
+					return po, uuid.Nil, err
+				}
+				return po, po.ID, r.CreatePurchaseOrder(ctx, po)
+			},
+			func(id uuid.UUID) (domain.PurchaseOrder, error) { return r.GetPurchaseOrder(ctx, id) })
 		return err
 	})
 	if err != nil {

@@ -37,13 +37,9 @@ func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.
 		return domain.Warehouse{}, err
 	}
 	err = s.store.InTx(ctx, func(r Repository) error {
-		id, created, err := createdOnce(ctx, r, scope, key, idempotency.Fingerprint(in), w.CreatedAt, func() (uuid.UUID, error) {
-			return w.ID, r.CreateWarehouse(ctx, w)
-		})
-		if err != nil || created {
-			return err
-		}
-		w, err = r.GetWarehouse(ctx, id)
+		w, err = createdOnce(ctx, r, scope, key, idempotency.Fingerprint(in), w.CreatedAt,
+			func() (domain.Warehouse, uuid.UUID, error) { return w, w.ID, r.CreateWarehouse(ctx, w) },
+			func(id uuid.UUID) (domain.Warehouse, error) { return r.GetWarehouse(ctx, id) })
 		return err
 	})
 	if err != nil {
