@@ -129,9 +129,10 @@ type UsersServiceClient interface {
 	// one keeps working for the overlap so the client can switch without downtime.
 	// Each retired credential keeps its own overlap, so a rotation whose answer was
 	// lost can be repeated: the credential the client still holds keeps working.
-	// At most 4 may be in overlap at once (FAILED_PRECONDITION
-	// API_CLIENT_ROTATIONS_OVERLAP). Rotating to the current public key changes
-	// nothing.
+	// None outlives a later rotation's overlap, so a short one (a leaked key) ends
+	// them all. At most 4 may be in overlap at once (FAILED_PRECONDITION
+	// API_CLIENT_ROTATIONS_OVERLAP), except after a rotation with an overlap of at
+	// most a minute. Rotating to the current public key changes nothing.
 	RotateApiClientSecret(ctx context.Context, in *RotateApiClientSecretRequest, opts ...grpc.CallOption) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
 	// token, so a service can act on its own behalf. Internal: not exposed over REST.
@@ -533,9 +534,10 @@ type UsersServiceServer interface {
 	// one keeps working for the overlap so the client can switch without downtime.
 	// Each retired credential keeps its own overlap, so a rotation whose answer was
 	// lost can be repeated: the credential the client still holds keeps working.
-	// At most 4 may be in overlap at once (FAILED_PRECONDITION
-	// API_CLIENT_ROTATIONS_OVERLAP). Rotating to the current public key changes
-	// nothing.
+	// None outlives a later rotation's overlap, so a short one (a leaked key) ends
+	// them all. At most 4 may be in overlap at once (FAILED_PRECONDITION
+	// API_CLIENT_ROTATIONS_OVERLAP), except after a rotation with an overlap of at
+	// most a minute. Rotating to the current public key changes nothing.
 	RotateApiClientSecret(context.Context, *RotateApiClientSecretRequest) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
 	// token, so a service can act on its own behalf. Internal: not exposed over REST.

@@ -30,8 +30,11 @@ const (
 	MaxSecretOverlap     = 30 * 24 * time.Hour
 	// MaxRetiredKeys bounds the credentials still in their overlap after
 	// rotations, so checking a request against every accepted key stays
-	// cheap.
+	// cheap. A rotation with an overlap of at most ShortOverlap (a leaked
+	// key) is never refused for it: it ends every retired key within that
+	// overlap.
 	MaxRetiredKeys = 4
+	ShortOverlap   = time.Minute
 )
 
 var clientID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
@@ -42,7 +45,7 @@ var (
 	ErrERPNeedsSupplier = apperr.FailedPrecondition("an ERP client needs an approved supplier organization").
 				WithReason("ERP_NEEDS_SUPPLIER")
 	ErrTooManyRetiredKeys = apperr.FailedPrecondition("this client's earlier credentials are all still in their overlap: " +
-		"wait for the oldest to expire, or disable the client and create another").WithReason("API_CLIENT_ROTATIONS_OVERLAP")
+		"wait for the oldest to expire, or rotate with an overlap of at most a minute, which ends them all").WithReason("API_CLIENT_ROTATIONS_OVERLAP")
 )
 
 // APIClient is a machine credential. Only what verifies it is kept, never
@@ -138,9 +141,13 @@ func SecretOverlap(d time.Duration) (time.Duration, error) {
 	return d, v.Err()
 }
 
-// Rotate makes key the current key; the old one works until now+overlap,
-// and keys retired before keep their own expiry. Rotating to the current
-// key (a retry of a rotation to a registered public key) changes nothing.
+// Rotate makes key the current key; the old one works until now+overlap.
+// Keys retired before keep their own expiry, but none works past
+// now+overlap either: a rotation retried after a lost answer (the same
+// overlap, moments later) leaves the key the client holds its overlap,
+// while a rotation with a short overlap (a leaked key) ends them all.
+// Rotating to the current key (a retry of a rotation to a registered public
+// key) changes nothing.
 func (c *APIClient) Rotate(key []byte, overlap time.Duration, now time.Time) error {
 	if c.Disabled {
 		return ErrClientDisabled
@@ -148,11 +155,17 @@ func (c *APIClient) Rotate(key []byte, overlap time.Duration, now time.Time) err
 	if subtle.ConstantTimeCompare(c.Key, key) == 1 {
 		return nil
 	}
+	until := now.Add(overlap)
+	for i := range c.Retired {
+		if c.Retired[i].ExpiresAt.After(until) {
+			c.Retired[i].ExpiresAt = until
+		}
+	}
 	c.Retired = slices.DeleteFunc(c.Retired, func(k RetiredKey) bool { return !now.Before(k.ExpiresAt) })
-	if len(c.Retired) >= MaxRetiredKeys {
+	if len(c.Retired) >= MaxRetiredKeys && overlap > ShortOverlap {
 		return ErrTooManyRetiredKeys
 	}
-	c.Retired = append(c.Retired, RetiredKey{Key: c.Key, ExpiresAt: now.Add(overlap)})
+	c.Retired = append(c.Retired, RetiredKey{Key: c.Key, ExpiresAt: until})
 	c.Key = key
 	return nil
 }

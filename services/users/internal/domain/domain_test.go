@@ -199,10 +199,22 @@ func TestRotationsKeepEveryRetiredKeyForItsOverlap(t *testing.T) {
 	if len(c.Retired) != domain.MaxRetiredKeys || string(c.Retired[0].Key) != "k1" {
 		t.Errorf("retired after the oldest expired = %q", c.Retired)
 	}
+	// A rotation with a short overlap (a key leaked) ends every retired
+	// key's overlap with its own, not only the one it retires, and the
+	// bound does not hold it back.
+	leak := now.Add(61*time.Minute + 30*time.Second)
+	if err := c.Rotate([]byte("k6"), time.Second, leak); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"k1", "k2", "k3", "k4", "k5"} {
+		if !c.Accepts([]byte(k), leak) || c.Accepts([]byte(k), leak.Add(time.Second)) {
+			t.Errorf("%s after a rotation with a 1 s overlap: accepted for 1 s, want exactly that", k)
+		}
+	}
 	// Rotating to the current key (a retried rotation to a registered
 	// public key) changes nothing.
 	before := slices.Clone(c.Retired)
-	if err := c.Rotate([]byte("k5"), time.Hour, now.Add(62*time.Minute)); err != nil || !slices.EqualFunc(before, c.Retired, func(a, b domain.RetiredKey) bool {
+	if err := c.Rotate([]byte("k6"), time.Hour, leak); err != nil || !slices.EqualFunc(before, c.Retired, func(a, b domain.RetiredKey) bool {
 		return string(a.Key) == string(b.Key) && a.ExpiresAt.Equal(b.ExpiresAt)
 	}) {
 		t.Errorf("rotation to the current key = %v, retired %q", err, c.Retired)
