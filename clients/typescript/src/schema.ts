@@ -218,7 +218,7 @@ export interface paths {
          *     lost can be repeated: the credential the client still holds keeps working.
          *     None outlives a later rotation's overlap, so a short one (a leaked key) ends
          *     them all. At most 4 may be in overlap at once (FAILED_PRECONDITION
-         *     API_CLIENT_ROTATIONS_OVERLAP), except after a rotation with an overlap of at
+         *     API_CLIENT_ROTATIONS_OVERLAP), except for a rotation with an overlap of at
          *     most a minute. Rotating to the current public key changes nothing.
          */
         post: operations["UsersService_RotateApiClientSecret"];

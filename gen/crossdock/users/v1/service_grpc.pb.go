@@ -131,7 +131,7 @@ type UsersServiceClient interface {
 	// lost can be repeated: the credential the client still holds keeps working.
 	// None outlives a later rotation's overlap, so a short one (a leaked key) ends
 	// them all. At most 4 may be in overlap at once (FAILED_PRECONDITION
-	// API_CLIENT_ROTATIONS_OVERLAP), except after a rotation with an overlap of at
+	// API_CLIENT_ROTATIONS_OVERLAP), except for a rotation with an overlap of at
 	// most a minute. Rotating to the current public key changes nothing.
 	RotateApiClientSecret(ctx context.Context, in *RotateApiClientSecretRequest, opts ...grpc.CallOption) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
@@ -536,7 +536,7 @@ type UsersServiceServer interface {
 	// lost can be repeated: the credential the client still holds keeps working.
 	// None outlives a later rotation's overlap, so a short one (a leaked key) ends
 	// them all. At most 4 may be in overlap at once (FAILED_PRECONDITION
-	// API_CLIENT_ROTATIONS_OVERLAP), except after a rotation with an overlap of at
+	// API_CLIENT_ROTATIONS_OVERLAP), except for a rotation with an overlap of at
 	// most a minute. Rotating to the current public key changes nothing.
 	RotateApiClientSecret(context.Context, *RotateApiClientSecretRequest) (*RotateApiClientSecretResponse, error)
 	// IssueServiceToken exchanges a service account's id and secret for an access
