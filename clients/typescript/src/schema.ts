@@ -3569,6 +3569,13 @@ export interface components {
             address?: components["schemas"]["Address"];
             /** @description Make it the default now (the first address always is). */
             makeDefault?: boolean;
+            /**
+             * @description Makes a retry harmless: the same key (the user's own) saves one address and
+             *     answers it again (as it is now); with another request, ALREADY_EXISTS
+             *     IDEMPOTENCY_KEY_REUSED. At most 128 bytes. Over REST the Idempotency-Key
+             *     header does the same.
+             */
+            idempotencyKey?: string;
         };
         CreateAddressResponse: {
             address?: components["schemas"]["UserAddress"];

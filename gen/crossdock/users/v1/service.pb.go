@@ -1567,9 +1567,14 @@ type CreateAddressRequest struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	Address *v1.Address            `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
 	// Make it the default now (the first address always is).
-	MakeDefault   bool `protobuf:"varint,2,opt,name=make_default,json=makeDefault,proto3" json:"make_default,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MakeDefault bool `protobuf:"varint,2,opt,name=make_default,json=makeDefault,proto3" json:"make_default,omitempty"`
+	// Makes a retry harmless: the same key (the user's own) saves one address and
+	// answers it again (as it is now); with another request, ALREADY_EXISTS
+	// IDEMPOTENCY_KEY_REUSED. At most 128 bytes. Over REST the Idempotency-Key
+	// header does the same.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateAddressRequest) Reset() {
@@ -1614,6 +1619,13 @@ func (x *CreateAddressRequest) GetMakeDefault() bool {
 		return x.MakeDefault
 	}
 	return false
+}
+
+func (x *CreateAddressRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
 }
 
 type CreateAddressResponse struct {
@@ -3993,10 +4005,11 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\x14ListAddressesRequest\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"V\n" +
 	"\x15ListAddressesResponse\x12=\n" +
-	"\taddresses\x18\x01 \x03(\v2\x1f.crossdock.users.v1.UserAddressR\taddresses\"q\n" +
+	"\taddresses\x18\x01 \x03(\v2\x1f.crossdock.users.v1.UserAddressR\taddresses\"\x9a\x01\n" +
 	"\x14CreateAddressRequest\x126\n" +
 	"\aaddress\x18\x01 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12!\n" +
-	"\fmake_default\x18\x02 \x01(\bR\vmakeDefault\"R\n" +
+	"\fmake_default\x18\x02 \x01(\bR\vmakeDefault\x12'\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"R\n" +
 	"\x15CreateAddressResponse\x129\n" +
 	"\aaddress\x18\x01 \x01(\v2\x1f.crossdock.users.v1.UserAddressR\aaddress\"2\n" +
 	"\x11GetAddressRequest\x12\x1d\n" +

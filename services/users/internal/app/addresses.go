@@ -9,6 +9,7 @@ import (
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
 
@@ -50,8 +51,10 @@ func (s *Service) GetAddress(ctx context.Context, caller auth.Caller, addressID 
 }
 
 // CreateAddress saves an address. The first one becomes the default, and so
-// does any created with makeDefault.
-func (s *Service) CreateAddress(ctx context.Context, caller auth.Caller, in domain.Address, makeDefault bool) (domain.UserAddress, error) {
+// does any created with makeDefault. With an idempotency key (the user's
+// own) a retry answers the address the first call saved, as it is now, and
+// saves nothing.
+func (s *Service) CreateAddress(ctx context.Context, caller auth.Caller, in domain.Address, makeDefault bool, idempotencyKey string) (domain.UserAddress, error) {
 	id, err := userID(caller)
 	if err != nil {
 		return domain.UserAddress{}, err
@@ -60,11 +63,27 @@ func (s *Service) CreateAddress(ctx context.Context, caller auth.Caller, in doma
 	if err != nil {
 		return domain.UserAddress{}, err
 	}
+	if err := idempotency.CheckKey(idempotencyKey); err != nil {
+		return domain.UserAddress{}, err
+	}
 	now := s.clock()
 	a := domain.UserAddress{ID: uuid.Must(uuid.NewV7()), UserID: id, Address: addr, CreatedAt: now, UpdatedAt: now}
 	err = s.store.InTx(ctx, func(r Repository) error {
 		if err := r.LockUser(ctx, id); err != nil {
 			return err
+		}
+		if idempotencyKey != "" {
+			fp := idempotency.Fingerprint([]any{addr, makeDefault})
+			claimed, stored, err := r.ClaimAddressCreationKey(ctx, id, idempotencyKey, fp, a.ID, now)
+			switch {
+			case err != nil:
+				return err
+			case !claimed && stored.Fingerprint != fp:
+				return idempotency.ErrKeyReused
+			case !claimed:
+				a, err = r.GetAddress(ctx, id, stored.AddressID)
+				return err
+			}
 		}
 		existing, err := r.ListAddresses(ctx, id)
 		if err != nil {

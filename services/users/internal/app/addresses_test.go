@@ -29,15 +29,15 @@ func TestAddressBookDefaults(t *testing.T) {
 	f := newFixture(t)
 	u, _ := f.signUp(t, "ann@example.com", domain.RoleBuyer)
 	me := caller(u)
-	first, err := f.svc.CreateAddress(ctx, me, address(), false)
+	first, err := f.svc.CreateAddress(ctx, me, address(), false, "")
 	if err != nil || !first.IsDefault {
 		t.Fatalf("first address = %+v, %v; want it default", first, err)
 	}
-	second, _ := f.svc.CreateAddress(ctx, me, address(), false)
+	second, _ := f.svc.CreateAddress(ctx, me, address(), false, "")
 	if second.IsDefault {
 		t.Error("second address became default without asking")
 	}
-	third, _ := f.svc.CreateAddress(ctx, me, address(), true)
+	third, _ := f.svc.CreateAddress(ctx, me, address(), true, "")
 	if d := f.defaults(t, u.ID); len(d) != 1 || d[0] != third.ID {
 		t.Errorf("defaults = %v, want only %v", d, third.ID)
 	}
@@ -61,7 +61,7 @@ func TestAddressBookDefaults(t *testing.T) {
 	}
 	changed := address()
 	changed.City, changed.RegionCode = "München", "DE-BY"
-	a, _ := f.svc.CreateAddress(ctx, me, address(), false)
+	a, _ := f.svc.CreateAddress(ctx, me, address(), false, "")
 	got, err := f.svc.UpdateAddress(ctx, me, a.ID, changed)
 	if err != nil || got.Address.City != "München" || !got.IsDefault {
 		t.Errorf("UpdateAddress = %+v, %v", got, err)
@@ -75,7 +75,7 @@ func TestConcurrentSetDefaultLeavesExactlyOneDefault(t *testing.T) {
 	me := caller(u)
 	var ids []uuid.UUID
 	for range 6 {
-		a, err := f.svc.CreateAddress(ctx, me, address(), false)
+		a, err := f.svc.CreateAddress(ctx, me, address(), false, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestConcurrentSetDefaultLeavesExactlyOneDefault(t *testing.T) {
 					_, err := f.svc.SetDefaultAddress(ctx, me, id)
 					errs <- err
 				} else {
-					_, err := f.svc.CreateAddress(ctx, me, address(), true)
+					_, err := f.svc.CreateAddress(ctx, me, address(), true, "")
 					errs <- err
 				}
 			}()
@@ -116,7 +116,7 @@ func TestAnotherUsersAddressesAreForServicesOnly(t *testing.T) {
 	f := newFixture(t)
 	u, _ := f.signUp(t, "bea@example.com", domain.RoleBuyer)
 	eve, _ := f.signUp(t, "eve@example.com", domain.RoleBuyer)
-	home, err := f.svc.CreateAddress(ctx, caller(u), address(), false)
+	home, err := f.svc.CreateAddress(ctx, caller(u), address(), false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,4 +131,52 @@ func TestAnotherUsersAddressesAreForServicesOnly(t *testing.T) {
 	wantKind(t, err, apperr.KindPermissionDenied)
 	_, err = f.svc.ListAddresses(ctx, orders, "not-a-uuid")
 	wantKind(t, err, apperr.KindInvalid)
+}
+
+// A buyer's app that lost CreateAddress's answer (a phone between networks)
+// sends it again under the same key: the address book holds it once, even
+// when the retries race the first call, and the retry answers it as it is
+// now.
+func TestCreateAddressOncePerKey(t *testing.T) {
+	f := newFixture(t)
+	u, _ := f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	me := caller(u)
+	home, err := f.svc.CreateAddress(ctx, me, address(), false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	office := address()
+	office.Lines = []string{"Friedrichstraße 43"}
+	got := make([]domain.UserAddress, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i], errs[i] = f.svc.CreateAddress(ctx, me, office, true, "office-1") })
+	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil || got[i].ID != got[0].ID {
+			t.Fatalf("concurrent saves under one key: %v / %v, %v", got[i].ID, got[0].ID, errs)
+		}
+	}
+	if list, _ := f.svc.ListAddresses(ctx, me, ""); len(list) != 2 {
+		t.Fatalf("%d addresses after three saves under one key, want 2", len(list))
+	}
+	if _, err := f.svc.SetDefaultAddress(ctx, me, home.ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.CreateAddress(ctx, me, office, true, "office-1")
+	if err != nil || again.ID != got[0].ID || again.IsDefault {
+		t.Errorf("a retry after another became the default = %+v, %v; want the office, not default", again, err)
+	}
+	if d := f.defaults(t, u.ID); len(d) != 1 || d[0] != home.ID {
+		t.Errorf("defaults after the retry = %v, want only home %v: a retry changes nothing", d, home.ID)
+	}
+	_, err = f.svc.CreateAddress(ctx, me, address(), true, "office-1")
+	wantKind(t, err, apperr.KindAlreadyExists)
+	// Keys are each user's own.
+	bob, _ := f.signUp(t, "bob@example.com", domain.RoleBuyer)
+	if theirs, err := f.svc.CreateAddress(ctx, caller(bob), office, true, "office-1"); err != nil || theirs.ID == got[0].ID {
+		t.Errorf("another user's save under the same key = %v, %v", theirs.ID, err)
+	}
 }

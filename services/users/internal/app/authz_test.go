@@ -14,7 +14,7 @@ func TestAnotherUsersAddressIsNotFound(t *testing.T) {
 	f := newFixture(t)
 	ann, _ := f.signUp(t, "ann@example.com", domain.RoleBuyer)
 	eve, _ := f.signUp(t, "eve@example.com", domain.RoleBuyer)
-	a, err := f.svc.CreateAddress(ctx, caller(ann), address(), false)
+	a, err := f.svc.CreateAddress(ctx, caller(ann), address(), false, "")
 	if err != nil {
 		t.Fatal(err)
 	}

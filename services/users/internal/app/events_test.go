@@ -27,11 +27,11 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 	if _, err := f.svc.SetMerchantTier(ctx, admin, org.ID, "gold"); err != nil { // no change, no event
 		t.Fatal(err)
 	}
-	a, err := f.svc.CreateAddress(ctx, caller(owner), address(), false)
+	a, err := f.svc.CreateAddress(ctx, caller(owner), address(), false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := f.svc.CreateAddress(ctx, caller(owner), address(), false) // not default: no event
+	b, _ := f.svc.CreateAddress(ctx, caller(owner), address(), false, "") // not default: no event
 	if _, err := f.svc.SetDefaultAddress(ctx, caller(owner), b.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,9 @@ type Addresses interface {
 	// is NotFound, exactly like a missing one.
 	GetAddress(ctx context.Context, userID, id uuid.UUID) (domain.UserAddress, error)
 	CreateAddress(ctx context.Context, a domain.UserAddress) error
+	// ClaimAddressCreationKey is ClaimClientCreationKey for a user's
+	// CreateAddress key and the address the call saves.
+	ClaimAddressCreationKey(ctx context.Context, userID uuid.UUID, key, fingerprint string, addressID uuid.UUID, at time.Time) (claimed bool, stored AddressCreationKey, err error)
 	UpdateAddress(ctx context.Context, a domain.UserAddress) error
 	DeleteAddress(ctx context.Context, userID, id uuid.UUID) error
 	// SetDefaultAddress unsets the user's current default, if any, and makes
@@ -107,6 +110,12 @@ type APIClients interface {
 	// before; then its fingerprint and client id are returned. A concurrent
 	// claim of the same key waits for the first to commit or roll back.
 	ClaimClientCreationKey(ctx context.Context, subject, key, fingerprint, clientID string, at time.Time) (claimed bool, stored ClientCreationKey, err error)
+}
+
+// AddressCreationKey is what the first CreateAddress under a key recorded.
+type AddressCreationKey struct {
+	Fingerprint string
+	AddressID   uuid.UUID
 }
 
 // ClientCreationKey is what the first CreateApiClient under a key recorded.

@@ -19,7 +19,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	u, _ := f.signUp(t, "ann@example.com", domain.RoleBuyer)
 	me := caller(u)
 	admin := f.admin(t)
-	if _, err := f.svc.CreateAddress(ctx, me, address(), false); err != nil {
+	if _, err := f.svc.CreateAddress(ctx, me, address(), false, ""); err != nil {
 		t.Fatal(err)
 	}
 	signUp := func(email, pw, name string, role domain.Role, org string) func() error {
@@ -32,7 +32,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		return func() error {
 			a := address()
 			change(&a)
-			_, err := f.svc.CreateAddress(ctx, me, a, false)
+			_, err := f.svc.CreateAddress(ctx, me, a, false, "")
 			return err
 		}
 	}

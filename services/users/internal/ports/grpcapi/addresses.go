@@ -5,6 +5,7 @@ import (
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 )
 
 // ListAddresses lists the caller's addresses.
@@ -34,7 +35,7 @@ func (s *Server) CreateAddress(ctx context.Context, req *usersv1.CreateAddressRe
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.svc.CreateAddress(ctx, c, in, req.GetMakeDefault())
+	a, err := s.svc.CreateAddress(ctx, c, in, req.GetMakeDefault(), idempotency.Key(ctx, req.GetIdempotencyKey()))
 	if err != nil {
 		return nil, err
 	}
