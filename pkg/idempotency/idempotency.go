@@ -15,10 +15,15 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
+// ReasonKeyReused is the ErrorInfo reason of every key that comes back with
+// other parameters than its first use, whatever the command: clients match
+// on one name.
+const ReasonKeyReused = "IDEMPOTENCY_KEY_REUSED"
+
 // ErrKeyReused is a key that comes back with other parameters than its
 // first use.
 var ErrKeyReused = apperr.AlreadyExists("the idempotency key was used before with other parameters").
-	WithReason("IDEMPOTENCY_KEY_REUSED")
+	WithReason(ReasonKeyReused)
 
 // MaxKeyLen bounds a key, in bytes.
 const MaxKeyLen = 128

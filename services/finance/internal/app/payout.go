@@ -7,6 +7,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
@@ -15,7 +16,7 @@ import (
 
 // ErrPayoutKeyReused refuses an idempotency key already used for another
 // payout of the organization.
-var ErrPayoutKeyReused = apperr.AlreadyExists("this idempotency key was used for a different payout").WithReason("IDEMPOTENCY_KEY_REUSED")
+var ErrPayoutKeyReused = apperr.AlreadyExists("this idempotency key was used for a different payout").WithReason(idempotency.ReasonKeyReused)
 
 // SupplierPayable returns what the platform owes a supplier, one account
 // per currency. Members of the supplier and admins.

@@ -5,13 +5,14 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
 
 // ErrTopUpKeyReused refuses an idempotency key already used for another
 // top-up request.
-var ErrTopUpKeyReused = apperr.AlreadyExists("this idempotency key was used for a different top-up").WithReason("IDEMPOTENCY_KEY_REUSED")
+var ErrTopUpKeyReused = apperr.AlreadyExists("this idempotency key was used for a different top-up").WithReason(idempotency.ReasonKeyReused)
 
 // CreateTopUp starts a card payment into the caller's wallet: a pending
 // top-up and the provider's payment intent for it. Buyers only. The same

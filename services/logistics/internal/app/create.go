@@ -13,6 +13,7 @@ import (
 	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
 
@@ -191,7 +192,7 @@ func fingerprint(in domain.NewShipmentInput) []byte {
 
 func keyReused(in domain.NewShipmentInput) error {
 	if in.Kind == domain.KindReturn {
-		return apperr.AlreadyExists("return " + in.ReturnID + " already has a shipment created with other details").WithReason("KEY_REUSED")
+		return apperr.AlreadyExists("return " + in.ReturnID + " already has a shipment created with other details").WithReason(idempotency.ReasonKeyReused)
 	}
-	return apperr.AlreadyExists("sub-order " + in.SubOrderID.String() + " already has a shipment created with other details").WithReason("KEY_REUSED")
+	return apperr.AlreadyExists("sub-order " + in.SubOrderID.String() + " already has a shipment created with other details").WithReason(idempotency.ReasonKeyReused)
 }

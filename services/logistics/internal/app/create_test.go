@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
@@ -87,7 +88,8 @@ func TestCreateShipmentRefusesBadInput(t *testing.T) {
 }
 
 // Creating twice with the same sub-order returns the same shipment and
-// waybill; the same sub-order with other details is AlreadyExists.
+// waybill; the same sub-order with other details is AlreadyExists with the
+// reason every service gives a key reused with other parameters.
 func TestCreateShipmentIsIdempotent(t *testing.T) {
 	f := newFixture(t, carriersim.Config{TimeScale: 1}, 4)
 	in := f.input(2, "sea")
@@ -101,8 +103,8 @@ func TestCreateShipmentIsIdempotent(t *testing.T) {
 	}
 	other := in
 	other.WeightG++
-	if _, _, err := f.svc.CreateShipment(ctx, orders, other); !apperr.IsKind(err, apperr.KindAlreadyExists) {
-		t.Fatalf("same sub-order, other weight = %v, want AlreadyExists", err)
+	if _, _, err := f.svc.CreateShipment(ctx, orders, other); !errors.Is(err, idempotency.ErrKeyReused) {
+		t.Fatalf("same sub-order, other weight = %v, want AlreadyExists %s", err, idempotency.ReasonKeyReused)
 	}
 	v, err := f.svc.GetShipment(ctx, orders, first.ID)
 	if err != nil {

@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/simulators/carriersim"
@@ -112,7 +114,7 @@ func TestPartnerOrdersLegsArePaidByThePlatform(t *testing.T) {
 	own := f.create(t, f.input(9, "express"))
 	escrowed := in
 	escrowed.FreightPayer = domain.PayerEscrow
-	if _, _, err := f.svc.CreateShipment(ctx, orders, escrowed); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+	if _, _, err := f.svc.CreateShipment(ctx, orders, escrowed); !errors.Is(err, idempotency.ErrKeyReused) {
 		t.Errorf("the partner parcel again with the escrow paying: %v, want AlreadyExists", err)
 	}
 	if _, replayed, err := f.svc.CreateShipment(ctx, orders, in); err != nil || !replayed {
