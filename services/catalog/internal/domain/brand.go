@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // Brand is a product brand; names are unique regardless of case.
@@ -16,7 +18,7 @@ type Brand struct {
 // NewBrand validates a brand name (field "name").
 func NewBrand(name string, now time.Time) (Brand, error) {
 	var v violations
-	name = checkText(&v, "name", name, 1, 100)
+	name = apperr.CheckText(&v, "name", name, 1, 100)
 	if err := v.Err(); err != nil {
 		return Brand{}, err
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 // MaxCategoryDepth bounds the tree: deeper trees help nobody find anything.
@@ -51,7 +53,7 @@ func (in CategoryInput) Parent() (id uuid.UUID, ok bool) {
 func NewCategory(in CategoryInput, parent *Category, now time.Time) (Category, error) {
 	var v violations
 	parseID(&v, "parent_id", in.ParentID, false)
-	name := checkText(&v, "name", in.Name, 1, 100)
+	name := apperr.CheckText(&v, "name", in.Name, 1, 100)
 	slug := strings.TrimSpace(in.Slug)
 	if len(slug) > 64 || !slugPattern.MatchString(slug) {
 		v.Add("slug", "must be 1 to 64 lower-case letters and digits in words joined by dashes")

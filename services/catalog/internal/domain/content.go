@@ -151,8 +151,8 @@ func ValidateContent(in ContentInput, model *ProductModel, typ ProductType) (Con
 	c := Content{
 		CategoryID:  parseID(&v, "content.category_id", in.CategoryID, true),
 		BrandID:     parseID(&v, "content.brand_id", in.BrandID, false),
-		Title:       checkText(&v, "content.title", in.Title, 1, MaxTitle),
-		Description: checkLongText(&v, "content.description", in.Description, 1, MaxDescription),
+		Title:       apperr.CheckText(&v, "content.title", in.Title, 1, MaxTitle),
+		Description: apperr.CheckLongText(&v, "content.description", in.Description, 1, MaxDescription),
 		Images:      checkImages(&v, in.Images),
 	}
 	c.Attributes = checkAttributes(&v, in.Attributes, model)

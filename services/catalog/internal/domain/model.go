@@ -65,7 +65,7 @@ func (m ProductModel) Attribute(name string) (Attribute, bool) {
 // NewProductModel validates a model (fields "name", "attributes[i]...").
 func NewProductModel(name string, attrs []Attribute, now time.Time) (ProductModel, error) {
 	var v violations
-	name = checkText(&v, "name", name, 1, 100)
+	name = apperr.CheckText(&v, "name", name, 1, 100)
 	if len(attrs) > MaxModelAttributes {
 		v.Add("attributes", "must hold at most 50 attributes")
 	}
@@ -112,7 +112,7 @@ func checkAllowedValues(v *violations, i int, values []string) []string {
 	out := make([]string, 0, len(values))
 	for j, value := range values {
 		f := apperr.Index(field, j, "")
-		value = checkText(v, f, value, 1, 100)
+		value = apperr.CheckText(v, f, value, 1, 100)
 		if slices.Contains(out, value) {
 			v.Add(f, "is listed twice")
 		}
@@ -135,7 +135,7 @@ func checkValue(v *violations, field string, a Attribute, value string) string {
 			v.Add(field, "must be a decimal number such as 12 or 0.5")
 		}
 	default:
-		value = checkText(v, field, value, 1, 200)
+		value = apperr.CheckText(v, field, value, 1, 200)
 	}
 	return value
 }

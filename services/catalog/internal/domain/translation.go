@@ -39,8 +39,8 @@ func (p *Product) Translate(in TranslationInput, model ProductModel, actor strin
 	var v violations
 	t := Translation{
 		Locale:          checkLocale(&v, "translation.locale", in.Locale),
-		Title:           checkText(&v, "translation.title", in.Title, 0, MaxTitle),
-		Description:     checkLongText(&v, "translation.description", in.Description, 0, MaxDescription),
+		Title:           apperr.CheckText(&v, "translation.title", in.Title, 0, MaxTitle),
+		Description:     apperr.CheckLongText(&v, "translation.description", in.Description, 0, MaxDescription),
 		AttributeLabels: map[string]string{},
 		TranslatedBy:    actor,
 		UpdatedAt:       now,
@@ -54,7 +54,7 @@ func (p *Product) Translate(in TranslationInput, model ProductModel, actor strin
 			v.Add(f, "is not an attribute of the product model")
 			continue
 		}
-		if label := checkText(&v, f, in.AttributeLabels[name], 1, 100); label != "" {
+		if label := apperr.CheckText(&v, f, in.AttributeLabels[name], 1, 100); label != "" {
 			t.AttributeLabels[name] = label
 		}
 	}

@@ -156,7 +156,7 @@ func (p *Product) RequestChanges(actor, reason string, now time.Time) (Transitio
 
 func (p *Product) sendBack(rs RevisionStatus, ps Status, action, actor, reason string, now time.Time) (Transition, error) {
 	var v violations
-	reason = checkLongText(&v, "reason", reason, 1, MaxReason)
+	reason = apperr.CheckLongText(&v, "reason", reason, 1, MaxReason)
 	if err := v.Err(); err != nil {
 		return Transition{}, err
 	}
@@ -190,7 +190,7 @@ func (p *Product) List(actor string, now time.Time) (Transition, error) {
 // "reason").
 func (p *Product) Delist(actor, reason string, now time.Time) (Transition, error) {
 	var v violations
-	reason = checkLongText(&v, "reason", reason, 0, MaxReason)
+	reason = apperr.CheckLongText(&v, "reason", reason, 0, MaxReason)
 	if err := v.Err(); err != nil {
 		return Transition{}, err
 	}
@@ -228,7 +228,7 @@ func (p *Product) Restore(actor string, now time.Time) (Transition, error) {
 // "notes"); it replaces the previous one.
 func (p *Product) RecordQualityCheck(passed bool, notes, actor string, now time.Time) (Transition, error) {
 	var v violations
-	notes = checkLongText(&v, "notes", notes, 0, 2000)
+	notes = apperr.CheckLongText(&v, "notes", notes, 0, 2000)
 	if err := v.Err(); err != nil {
 		return Transition{}, err
 	}

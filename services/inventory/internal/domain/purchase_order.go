@@ -57,7 +57,7 @@ type PurchaseOrder struct {
 func CheckPurchaseOrder(lines []OrderLine, reference string) (string, error) {
 	var v violations
 	v.Merge(checkDistinctLines("lines", lines))
-	reference = checkText(&v, "reference", reference, 0, 100)
+	reference = apperr.CheckText(&v, "reference", reference, 0, 100)
 	return reference, v.Err()
 }
 

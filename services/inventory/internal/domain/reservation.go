@@ -74,7 +74,7 @@ type ReserveRequest struct {
 // "lines[i].sku_id", "lines[i].quantity", "ttl") and combines its lines.
 func NewReserveRequest(orderID string, lines []OrderLine, ttl time.Duration) (ReserveRequest, error) {
 	var v violations
-	orderID = checkText(&v, "order_id", orderID, 1, maxOrderIDLen)
+	orderID = apperr.CheckText(&v, "order_id", orderID, 1, maxOrderIDLen)
 	switch {
 	case ttl < 0:
 		v.Add("ttl", "must not be negative")

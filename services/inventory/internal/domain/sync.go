@@ -43,7 +43,7 @@ var ErrSyncNeedsSupplierWarehouse = apperr.FailedPrecondition("stock sync applie
 // "lines[i].on_hand"; a code once) and returns the lines with trimmed codes.
 func CheckSync(syncID string, lines []SyncLine) (string, []SyncLine, error) {
 	var v violations
-	syncID = checkText(&v, "sync_id", syncID, 1, 128)
+	syncID = apperr.CheckText(&v, "sync_id", syncID, 1, 128)
 	switch {
 	case len(lines) == 0:
 		v.Add("lines", "at least one line is required")
@@ -53,7 +53,7 @@ func CheckSync(syncID string, lines []SyncLine) (string, []SyncLine, error) {
 	out := make([]SyncLine, len(lines))
 	seen := map[string]bool{}
 	for i, l := range lines {
-		code := checkText(&v, apperr.Index("lines", i, "sku_code"), l.Code, 1, 100)
+		code := apperr.CheckText(&v, apperr.Index("lines", i, "sku_code"), l.Code, 1, 100)
 		if code != "" && seen[code] {
 			v.Add(apperr.Index("lines", i, "sku_code"), "appears on another line")
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/iso3166"
 )
 
@@ -48,7 +49,7 @@ func NewWarehouse(in WarehouseInput, actor string, now time.Time) (Warehouse, er
 	var v violations
 	w := Warehouse{
 		ID:          uuid.Must(uuid.NewV7()),
-		Name:        checkText(&v, "name", in.Name, 1, 200),
+		Name:        apperr.CheckText(&v, "name", in.Name, 1, 200),
 		Kind:        in.Kind,
 		SupplierID:  in.SupplierID,
 		CountryCode: strings.ToUpper(strings.TrimSpace(in.CountryCode)),

@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/geo"
 	"github.com/crossdock/crossdock/pkg/iso3166"
 )
@@ -32,18 +33,18 @@ func (a Address) Point() (geo.Point, geo.Basis, bool) {
 // validate checks an address under field (e.g. "to").
 func (a Address) validate(v *violations, field string) {
 	f := func(sub string) string { return field + "." + sub }
-	checkText(v, f("recipient"), a.Recipient, 1, 200)
+	apperr.CheckText(v, f("recipient"), a.Recipient, 1, 200)
 	checkCountry(v, f("country_code"), a.Country)
 	if a.Region != "" && !iso3166.IsSubdivisionOf(a.Region, a.Country) {
 		v.Add(f("region_code"), "must be an ISO 3166-2 subdivision of the country, such as "+a.Country+"-XX")
 	}
-	checkText(v, f("city"), a.City, 1, 120)
-	checkText(v, f("postcode"), a.Postcode, 0, 20)
+	apperr.CheckText(v, f("city"), a.City, 1, 120)
+	apperr.CheckText(v, f("postcode"), a.Postcode, 0, 20)
 	if len(a.Lines) == 0 || strings.TrimSpace(strings.Join(a.Lines, "")) == "" {
 		v.Add(f("lines"), "needs at least one street line")
 	}
 	for i, l := range a.Lines {
-		checkText(v, f("lines")+"["+itoa(i)+"]", l, 0, 200)
+		apperr.CheckText(v, f("lines")+"["+itoa(i)+"]", l, 0, 200)
 	}
 	if a.Location != nil && !a.Location.Valid() {
 		v.Add(f("location"), "must have a latitude in [-90, 90] and a longitude in [-180, 180]")

@@ -66,7 +66,7 @@ func (c *Carrier) MergeEndpoints(update []Endpoint) {
 func (c Carrier) Validate() error {
 	var v violations
 	checkCode(&v, "code", c.Code)
-	checkText(&v, "name", c.Name, 1, 120)
+	apperr.CheckText(&v, "name", c.Name, 1, 120)
 	seen := map[string]bool{}
 	for i, e := range c.Endpoints {
 		f := func(sub string) string { return apperr.Index("endpoints", i, sub) }
@@ -176,7 +176,7 @@ func (m Method) Serves(country string) bool {
 func (m Method) Validate() error {
 	var v violations
 	checkCode(&v, "code", m.Code)
-	checkText(&v, "name", m.Name, 1, 120)
+	apperr.CheckText(&v, "name", m.Name, 1, 120)
 	if !m.Mode.Valid() {
 		v.Add("mode", "must be air, sea, express or ground")
 	}

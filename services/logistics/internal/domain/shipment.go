@@ -166,7 +166,7 @@ func (in NewShipmentInput) Validate() error {
 			v.Add("return_id", "is only for a return shipment")
 		}
 	case KindReturn:
-		checkText(&v, "return_id", in.ReturnID, 1, 64)
+		apperr.CheckText(&v, "return_id", in.ReturnID, 1, 64)
 		if in.FreightPayer != PayerEscrow {
 			v.Add("freight_payer", "is only for an outbound shipment")
 		}

@@ -2,10 +2,6 @@ package domain
 
 import (
 	"regexp"
-	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/iso3166"
@@ -13,24 +9,6 @@ import (
 
 // violations collects every bad field of an input (apperr.Violations).
 type violations = apperr.Violations
-
-// checkText trims s and checks it holds between min and max characters and
-// no control characters; problems are added to v under field.
-func checkText(v *violations, field, s string, min, max int) string {
-	s = strings.TrimSpace(s)
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n == 0 && min > 0:
-		v.Add(field, "is required")
-	case n < min:
-		v.Add(field, "is too short")
-	case n > max:
-		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		v.Add(field, "must not contain control characters")
-	}
-	return s
-}
 
 var codePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,31}$`)
 

@@ -40,6 +40,7 @@ func TestValidateNamesFields(t *testing.T) {
 		{"code", func(p *domain.Partner) { p.Code = "DH Platform!" }, []string{"code"}},
 		{"code too short", func(p *domain.Partner) { p.Code = "d" }, []string{"code"}},
 		{"name with a control character", func(p *domain.Partner) { p.Name = "a\x00b" }, []string{"name"}},
+		{"blank name", func(p *domain.Partner) { p.Name = "   " }, []string{"name"}},
 		{"REST needs credentials", func(p *domain.Partner) {
 			p.Protocol, p.Endpoint, p.APIClientID = domain.ProtocolRESTMarketplace, "https://api.example", ""
 		}, []string{"credentials.app_key", "credentials.app_secret"}},

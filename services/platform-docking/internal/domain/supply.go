@@ -123,7 +123,7 @@ func (p *SupplyPlatform) normalize() {
 // were valid when they were routed to, and are only kept.
 func (p SupplyPlatform) Validate() error {
 	var v apperr.Violations
-	checkText(&v, "name", p.Name, 120)
+	apperr.CheckText(&v, "name", p.Name, 1, 120)
 	if !codePattern.MatchString(p.Code) {
 		v.Add("code", "must be 2 to 32 lower-case letters, digits or dashes, starting with a letter or digit")
 	}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/language"
 
@@ -45,7 +44,7 @@ func (p *Partner) normalize() {
 // field as the API spells it.
 func (p Partner) Validate() error {
 	var v apperr.Violations
-	checkText(&v, "name", p.Name, 120)
+	apperr.CheckText(&v, "name", p.Name, 1, 120)
 	if !codePattern.MatchString(p.Code) {
 		v.Add("code", "must be 2 to 32 lower-case letters, digits or dashes, starting with a letter or digit")
 	}
@@ -153,19 +152,5 @@ func validateLocales(v *apperr.Violations, locales []string) {
 		} else if slices.Index(locales, l) < i {
 			v.Add(f, "appears twice")
 		}
-	}
-}
-
-// checkText checks s holds between 1 and max characters and no control
-// characters.
-func checkText(v *apperr.Violations, field, s string, max int) {
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n == 0:
-		v.Add(field, "is required")
-	case n > max:
-		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		v.Add(field, "must not contain control characters")
 	}
 }

@@ -44,11 +44,11 @@ type Address struct {
 func NewAddress(in Address) (Address, error) {
 	var v violations
 	a := Address{
-		Recipient:   checkText(&v, "address.recipient", in.Recipient, 1, 200),
+		Recipient:   apperr.CheckText(&v, "address.recipient", in.Recipient, 1, 200),
 		Phone:       strings.TrimSpace(in.Phone),
 		CountryCode: strings.ToUpper(strings.TrimSpace(in.CountryCode)),
 		RegionCode:  strings.ToUpper(strings.TrimSpace(in.RegionCode)),
-		City:        checkText(&v, "address.city", in.City, 1, 100),
+		City:        apperr.CheckText(&v, "address.city", in.City, 1, 100),
 		Postcode:    strings.TrimSpace(in.Postcode),
 	}
 	if !e164.MatchString(a.Phone) {
@@ -74,7 +74,7 @@ func NewAddress(in Address) (Address, error) {
 		v.Add("address.lines", "at most 4 lines")
 	default:
 		for i, line := range in.Lines {
-			a.Lines = append(a.Lines, checkText(&v, "address.lines["+itoa(i)+"]", line, 1, 200))
+			a.Lines = append(a.Lines, apperr.CheckText(&v, apperr.Index("address.lines", i, ""), line, 1, 200))
 		}
 	}
 	if in.Location != nil {

@@ -91,7 +91,7 @@ type APIClientInput struct {
 // format is checked where it is parsed.
 func ValidateAPIClient(in APIClientInput) (APIClientInput, error) {
 	var v violations
-	in.Name = checkText(&v, "name", in.Name, 1, 100)
+	in.Name = apperr.CheckText(&v, "name", in.Name, 1, 100)
 	if in.Kind == ClientService && in.PublicKey != "" {
 		v.Add("public_key", "is only for partner and ERP clients")
 	}

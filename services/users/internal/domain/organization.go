@@ -62,7 +62,7 @@ type Organization struct {
 // pending organization.
 func NewOrganization(name string, kind OrganizationKind, now time.Time) (Organization, error) {
 	var v violations
-	name = checkText(&v, "organization_name", name, 1, 200)
+	name = apperr.CheckText(&v, "organization_name", name, 1, 200)
 	if kind != KindSupplier && kind != KindMerchant {
 		v.Add("account_type", "must be supplier or merchant for an organization")
 	}
@@ -91,7 +91,7 @@ func (o *Organization) Approve(by uuid.UUID, now time.Time) error {
 // to its members.
 func (o *Organization) Reject(by uuid.UUID, reason string, now time.Time) error {
 	var v violations
-	reason = checkText(&v, "reason", reason, 1, 500)
+	reason = apperr.CheckText(&v, "reason", reason, 1, 500)
 	if err := v.Err(); err != nil {
 		return err
 	}

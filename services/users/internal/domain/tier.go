@@ -3,6 +3,8 @@ package domain
 import (
 	"regexp"
 	"strings"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
 var tierCode = regexp.MustCompile(`^[a-z0-9-]{2,32}$`)
@@ -23,7 +25,7 @@ func NewMerchantTier(code, name string, rank int32) (MerchantTier, error) {
 	if !tierCode.MatchString(code) {
 		v.Add("tier.code", "must be 2 to 32 lower-case letters, digits or dashes")
 	}
-	name = checkText(&v, "tier.name", name, 1, 100)
+	name = apperr.CheckText(&v, "tier.name", name, 1, 100)
 	if rank < 1 {
 		v.Add("tier.rank", "must be at least 1")
 	}

@@ -58,7 +58,7 @@ func ValidateAccount(in AccountInput) (ValidAccount, error) {
 // characters without control characters.
 func ValidateDisplayName(raw string) (string, error) {
 	var v violations
-	name := checkText(&v, "display_name", raw, 1, 100)
+	name := apperr.CheckText(&v, "display_name", raw, 1, 100)
 	return name, v.Err()
 }
 
