@@ -2,7 +2,10 @@ package pg
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Claim records an idempotency key: insert is an INSERT … ON CONFLICT DO
@@ -23,4 +26,24 @@ func Claim(ctx context.Context, q Querier, insert string, insertArgs []any, read
 		return false, fmt.Errorf("read claimed key: %w", err)
 	}
 	return false, nil
+}
+
+// InsertOrRead stores a row once per key: insert is an INSERT … ON CONFLICT
+// DO NOTHING RETURNING the row, scanned by scan. When it returns no row, the
+// key was taken before (or by a concurrent transaction, which the insert
+// waits for), and read, a SELECT of the row holding the key, answers what
+// the first use stored. inserted reports which of the two it is.
+func InsertOrRead[T any](ctx context.Context, q Querier, scan func(pgx.Row) (T, error), insert string, insertArgs []any, read string, readArgs ...any) (row T, inserted bool, err error) {
+	row, err = scan(q.QueryRow(ctx, insert, insertArgs...))
+	if err == nil {
+		return row, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return row, false, fmt.Errorf("insert: %w", err)
+	}
+	row, err = scan(q.QueryRow(ctx, read, readArgs...))
+	if err != nil {
+		return row, false, fmt.Errorf("read the row stored before: %w", err)
+	}
+	return row, false, nil
 }

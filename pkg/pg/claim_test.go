@@ -77,3 +77,32 @@ func TestClaim(t *testing.T) {
 		}
 	}
 }
+
+// InsertOrRead answers the row it inserted, and for a key stored before the
+// row the first use stored, unchanged.
+func TestInsertOrRead(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "pg-insert-or-read", FS: keyMigrations})
+	store := func(key, result string) (string, bool, error) {
+		return pg.InsertOrRead(ctx, pool, func(r pgx.Row) (string, error) {
+			var s string
+			return s, r.Scan(&s)
+		}, `INSERT INTO keys (key, result) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING result`, []any{key, result},
+			`SELECT result FROM keys WHERE key = $1`, key)
+	}
+	if got, inserted, err := store("k1", "first"); err != nil || !inserted || got != "first" {
+		t.Fatalf("first = %q %v, %v", got, inserted, err)
+	}
+	if got, inserted, err := store("k1", "second"); err != nil || inserted || got != "first" {
+		t.Fatalf("again = %q %v, %v; want the first's row", got, inserted, err)
+	}
+	if got, inserted, err := store("k2", "other"); err != nil || !inserted || got != "other" {
+		t.Fatalf("another key = %q %v, %v", got, inserted, err)
+	}
+	if _, _, err := pg.InsertOrRead(ctx, pool, func(r pgx.Row) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, `INSERT INTO missing (key) VALUES ($1) RETURNING key`, []any{"k"}, `SELECT 1`); err == nil {
+		t.Fatal("an insert that fails = nil error")
+	}
+}

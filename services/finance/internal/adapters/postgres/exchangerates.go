@@ -11,6 +11,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
 )
 
@@ -20,24 +21,18 @@ const rateColumns = `from_currency, to_currency, rate::text, source, effective_a
 // InsertExchangeRate records a rate unless the pair has one at that effective
 // time, and returns the stored one.
 func (s *Store) InsertExchangeRate(ctx context.Context, r domain.ExchangeRate) (domain.ExchangeRate, bool, error) {
-	stored, err := scanRate(s.pool.QueryRow(ctx, `
+	stored, inserted, err := pg.InsertOrRead(ctx, s.pool, scanRate, `
 		INSERT INTO exchange_rates (from_currency, to_currency, rate, source, effective_at, recorded_at, recorded_by)
 		VALUES ($1, $2, $3::numeric, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING
 		RETURNING `+rateColumns,
-		r.From, r.To, r.Rate.String(), r.Source, r.EffectiveAt, r.RecordedAt, r.RecordedBy))
-	if err == nil {
-		return stored, true, nil
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return domain.ExchangeRate{}, false, fmt.Errorf("insert exchange rate: %w", err)
-	}
-	stored, err = scanRate(s.pool.QueryRow(ctx, `SELECT `+rateColumns+` FROM exchange_rates
-		WHERE from_currency = $1 AND to_currency = $2 AND effective_at = $3`, r.From, r.To, r.EffectiveAt))
+		[]any{r.From, r.To, r.Rate.String(), r.Source, r.EffectiveAt, r.RecordedAt, r.RecordedBy},
+		`SELECT `+rateColumns+` FROM exchange_rates WHERE from_currency = $1 AND to_currency = $2 AND effective_at = $3`,
+		r.From, r.To, r.EffectiveAt)
 	if err != nil {
-		return domain.ExchangeRate{}, false, fmt.Errorf("read existing exchange rate: %w", err)
+		return domain.ExchangeRate{}, false, fmt.Errorf("exchange rate: %w", err)
 	}
-	return stored, false, nil
+	return stored, inserted, nil
 }
 
 // ExchangeRateAt returns the pair's latest rate effective at or before at.

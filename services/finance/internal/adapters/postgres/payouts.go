@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,24 +34,18 @@ var payouts = pg.Repository[string, wallet.Payout]{
 
 // InsertPayout records p unless its organization used the key before.
 func (w *Wallets) InsertPayout(ctx context.Context, p wallet.Payout) (wallet.Payout, bool, error) {
-	stored, err := scanPayout(w.pool.QueryRow(ctx, `
+	stored, inserted, err := pg.InsertOrRead(ctx, w.pool, scanPayout, `
 		INSERT INTO payouts (id, organization_id, created_by, idempotency_key, amount, currency, destination, state, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 		ON CONFLICT (organization_id, idempotency_key) DO NOTHING
 		RETURNING `+payoutColumns,
-		p.ID, p.OrganizationID, p.CreatedBy, p.IdempotencyKey, p.Amount, p.Currency, p.Destination, p.State, p.CreatedAt))
-	if err == nil {
-		return stored, true, nil
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return wallet.Payout{}, false, fmt.Errorf("insert payout: %w", err)
-	}
-	stored, err = scanPayout(w.pool.QueryRow(ctx, `SELECT `+payoutColumns+` FROM payouts
-		WHERE organization_id = $1 AND idempotency_key = $2`, p.OrganizationID, p.IdempotencyKey))
+		[]any{p.ID, p.OrganizationID, p.CreatedBy, p.IdempotencyKey, p.Amount, p.Currency, p.Destination, p.State, p.CreatedAt},
+		`SELECT `+payoutColumns+` FROM payouts WHERE organization_id = $1 AND idempotency_key = $2`,
+		p.OrganizationID, p.IdempotencyKey)
 	if err != nil {
-		return wallet.Payout{}, false, fmt.Errorf("read payout by key: %w", err)
+		return wallet.Payout{}, false, fmt.Errorf("payout: %w", err)
 	}
-	return stored, false, nil
+	return stored, inserted, nil
 }
 
 // Payout returns a payout by id.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -33,24 +32,18 @@ var topUps = pg.Repository[string, wallet.TopUp]{
 
 // InsertTopUp records t unless its creator used the key before.
 func (w *Wallets) InsertTopUp(ctx context.Context, t wallet.TopUp) (wallet.TopUp, bool, error) {
-	stored, err := scanTopUp(w.pool.QueryRow(ctx, `
+	stored, inserted, err := pg.InsertOrRead(ctx, w.pool, scanTopUp, `
 		INSERT INTO top_ups (id, purpose, owner_id, created_by, idempotency_key, amount, currency, state, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
 		ON CONFLICT (created_by, idempotency_key) DO NOTHING
 		RETURNING `+topUpColumns,
-		t.ID, t.Purpose, t.OwnerID, t.CreatedBy, t.IdempotencyKey, t.Amount, t.Currency, t.State, t.CreatedAt))
-	if err == nil {
-		return stored, true, nil
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return wallet.TopUp{}, false, fmt.Errorf("insert top-up: %w", err)
-	}
-	stored, err = scanTopUp(w.pool.QueryRow(ctx, `SELECT `+topUpColumns+` FROM top_ups
-		WHERE created_by = $1 AND idempotency_key = $2`, t.CreatedBy, t.IdempotencyKey))
+		[]any{t.ID, t.Purpose, t.OwnerID, t.CreatedBy, t.IdempotencyKey, t.Amount, t.Currency, t.State, t.CreatedAt},
+		`SELECT `+topUpColumns+` FROM top_ups WHERE created_by = $1 AND idempotency_key = $2`,
+		t.CreatedBy, t.IdempotencyKey)
 	if err != nil {
-		return wallet.TopUp{}, false, fmt.Errorf("read top-up by key: %w", err)
+		return wallet.TopUp{}, false, fmt.Errorf("top-up: %w", err)
 	}
-	return stored, false, nil
+	return stored, inserted, nil
 }
 
 // TopUp returns a top-up by id.
