@@ -106,3 +106,23 @@ func TestInsertOrRead(t *testing.T) {
 		t.Fatal("an insert that fails = nil error")
 	}
 }
+
+// QueryMap reads key and value columns into a map, and reports a query or
+// scan that fails.
+func TestQueryMap(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "pg-query-map", FS: keyMigrations})
+	if _, err := pool.Exec(ctx, `INSERT INTO keys (key, result) VALUES ('a', '1'), ('b', '2')`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := pg.QueryMap[string, string](ctx, pool, `SELECT key, result FROM keys`)
+	if err != nil || len(got) != 2 || got["a"] != "1" || got["b"] != "2" {
+		t.Fatalf("map = %v, %v", got, err)
+	}
+	if _, err := pg.QueryMap[string, int64](ctx, pool, `SELECT key, result FROM keys`); err == nil {
+		t.Error("text scanned into an integer = nil error")
+	}
+	if _, err := pg.QueryMap[string, string](ctx, pool, `SELECT key FROM missing`); err == nil {
+		t.Error("a query that fails = nil error")
+	}
+}

@@ -37,3 +37,24 @@ func Affected(tag pgconn.CommandTag, err, nf error) error {
 	}
 	return nil
 }
+
+// QueryMap runs a query of two columns, a key and its value, and returns
+// them as a map: a code to its id, a SKU to its count. A key that comes
+// twice keeps its last value.
+func QueryMap[K comparable, V any](ctx context.Context, q Querier, sql string, args ...any) (map[K]V, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[K]V{}
+	for rows.Next() {
+		var k K
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}

@@ -15,40 +15,12 @@ import (
 
 // ProductSKUs returns the code → id of every SKU the product ever had.
 func (r repo) ProductSKUs(ctx context.Context, productID uuid.UUID) (map[string]uuid.UUID, error) {
-	rows, err := r.q.Query(ctx, `SELECT sku_code, id FROM skus WHERE product_id = $1`, productID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]uuid.UUID{}
-	for rows.Next() {
-		var code string
-		var id uuid.UUID
-		if err := rows.Scan(&code, &id); err != nil {
-			return nil, err
-		}
-		out[code] = id
-	}
-	return out, rows.Err()
+	return pg.QueryMap[string, uuid.UUID](ctx, r.q, `SELECT sku_code, id FROM skus WHERE product_id = $1`, productID)
 }
 
 // SKUCodeOwners returns the product of each given code the supplier uses.
 func (r repo) SKUCodeOwners(ctx context.Context, supplierID uuid.UUID, codes []string) (map[string]uuid.UUID, error) {
-	rows, err := r.q.Query(ctx, `SELECT sku_code, product_id FROM skus WHERE supplier_id = $1 AND sku_code = ANY($2)`, supplierID, codes)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]uuid.UUID{}
-	for rows.Next() {
-		var code string
-		var id uuid.UUID
-		if err := rows.Scan(&code, &id); err != nil {
-			return nil, err
-		}
-		out[code] = id
-	}
-	return out, rows.Err()
+	return pg.QueryMap[string, uuid.UUID](ctx, r.q, `SELECT sku_code, product_id FROM skus WHERE supplier_id = $1 AND sku_code = ANY($2)`, supplierID, codes)
 }
 
 // CreateSKUs registers new SKUs; a code the supplier uses already is

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
 
@@ -120,21 +121,7 @@ func (r repo) WarehouseLevels(ctx context.Context, warehouseID, after uuid.UUID,
 
 // Availability sums available stock of reservable SKUs.
 func (r repo) Availability(ctx context.Context, skuIDs []uuid.UUID) (map[uuid.UUID]int64, error) {
-	rows, err := r.q.Query(ctx, `SELECT st.sku_id, sum(st.on_hand - st.reserved)::bigint
+	return pg.QueryMap[uuid.UUID, int64](ctx, r.q, `SELECT st.sku_id, sum(st.on_hand - st.reserved)::bigint
 		FROM stock st JOIN skus s ON s.id = st.sku_id JOIN products p ON p.id = s.product_id
 		WHERE st.sku_id = ANY($1) AND NOT p.deleted GROUP BY st.sku_id`, skuIDs)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[uuid.UUID]int64{}
-	for rows.Next() {
-		var id uuid.UUID
-		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
 }

@@ -305,21 +305,7 @@ func (s Supply) SubmittedSupplyProducts(ctx context.Context, platformID uuid.UUI
 }
 
 func (s Supply) ImportedSKUCodes(ctx context.Context, platformID uuid.UUID) (map[string]uuid.UUID, error) {
-	rows, err := s.pool.Query(ctx, `SELECT sku_code, sku_id FROM supply_skus WHERE platform_id = $1`, platformID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]uuid.UUID{}
-	for rows.Next() {
-		var code string
-		var id uuid.UUID
-		if err := rows.Scan(&code, &id); err != nil {
-			return nil, err
-		}
-		out[code] = id
-	}
-	return out, rows.Err()
+	return pg.QueryMap[string, uuid.UUID](ctx, s.pool, `SELECT sku_code, sku_id FROM supply_skus WHERE platform_id = $1`, platformID)
 }
 
 // paidLine is a supply order's line as stored.
