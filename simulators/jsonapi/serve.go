@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -90,4 +91,22 @@ func ServeAll(ctx context.Context, log *slog.Logger, ready chan<- string, listen
 	case <-ctx.Done():
 		return stop(nil, 0)
 	}
+}
+
+// AdminAddr is where a simulator's admin API listens when not told: its
+// API's port plus 100 on the same host (port 0 stays 0). variable names
+// the API address's setting in errors.
+func AdminAddr(apiAddr, variable string) (string, error) {
+	host, port, err := net.SplitHostPort(apiAddr)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", variable, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return "", fmt.Errorf("%s: port %q is not a number", variable, port)
+	}
+	if n != 0 {
+		n += 100
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"strconv"
 	"time"
 )
 
@@ -87,22 +85,4 @@ func (s *Settings) AddFlags(fs *flag.FlagSet, prefix string) {
 	fs.DurationVar(&s.SettlementDelayJitter, "settlement-jitter", s.SettlementDelayJitter, "settlements up to this much later"+v("SETTLEMENT_JITTER"))
 	fs.Float64Var(&s.UnknownStatus, "unknown-status", s.UnknownStatus, "share of orders first listed with status 77"+v("UNKNOWN_STATUS"))
 	fs.Float64Var(&s.BuyersPerMinute, "buyers-per-minute", s.BuyersPerMinute, "orders background buyers place a minute"+v("BUYERS_PER_MINUTE"))
-}
-
-// AdminAddr is where a simulator's admin API listens when not told: its
-// API's port plus 100 on the same host (port 0 stays 0). variable names
-// the API address's setting in errors.
-func AdminAddr(apiAddr, variable string) (string, error) {
-	host, port, err := net.SplitHostPort(apiAddr)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", variable, err)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		return "", fmt.Errorf("%s: port %q is not a number", variable, port)
-	}
-	if n != 0 {
-		n += 100
-	}
-	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }

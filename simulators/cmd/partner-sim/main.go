@@ -79,7 +79,7 @@ func (c Config) adminAddr() (string, error) {
 	if c.AdminAddr != "" {
 		return c.AdminAddr, nil
 	}
-	return partnersim.AdminAddr(c.Addr, "PARTNER_SIM_ADDR")
+	return jsonapi.AdminAddr(c.Addr, "PARTNER_SIM_ADDR")
 }
 
 // Validate checks the keys; errors never quote one.

@@ -48,7 +48,7 @@ func (c Config) adminAddr() (string, error) {
 	if c.AdminAddr != "" {
 		return c.AdminAddr, nil
 	}
-	return partnersim.AdminAddr(c.Addr, "REST_MARKET_SIM_ADDR")
+	return jsonapi.AdminAddr(c.Addr, "REST_MARKET_SIM_ADDR")
 }
 
 // Validate checks the shares and rates.

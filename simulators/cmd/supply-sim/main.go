@@ -13,10 +13,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -67,22 +65,13 @@ func (c Config) accounts() (map[string]string, error) {
 	return out, nil
 }
 
+// adminAddr is where the back office listens: AdminAddr, or the API's port
+// plus 100.
 func (c Config) adminAddr() (string, error) {
 	if c.AdminAddr != "" {
 		return c.AdminAddr, nil
 	}
-	host, port, err := net.SplitHostPort(c.Addr)
-	if err != nil {
-		return "", fmt.Errorf("SUPPLY_SIM_ADDR: %w", err)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		return "", fmt.Errorf("SUPPLY_SIM_ADDR: port %q is not a number", port)
-	}
-	if n != 0 {
-		n += 100
-	}
-	return net.JoinHostPort(host, strconv.Itoa(n)), nil
+	return jsonapi.AdminAddr(c.Addr, "SUPPLY_SIM_ADDR")
 }
 
 // Validate checks the shares and the accounts; errors never quote a key.
