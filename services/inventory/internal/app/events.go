@@ -74,7 +74,7 @@ func applyMovements(ctx context.Context, r stockWriter, moves []domain.Movement,
 func stockEvents(moves []domain.Movement) []Event {
 	events := make([]Event, 0, len(moves))
 	for _, m := range moves {
-		events = append(events, Event{SubjectStockChanged, &inventoryv1.StockChanged{
+		events = append(events, Event{Subject: SubjectStockChanged, Payload: &inventoryv1.StockChanged{
 			SkuId: m.After.SKUID.String(), WarehouseId: m.After.WarehouseID.String(),
 			QuantityDelta: m.OnHandDelta, OnHand: m.After.OnHand, Available: m.After.Available(),
 			Reason: stockReasons[m.Kind], OccurredAt: timestamppb.New(m.At),
@@ -87,7 +87,7 @@ func stockEvents(moves []domain.Movement) []Event {
 }
 
 func lowStockEvent(l domain.Level, at time.Time) Event {
-	return Event{SubjectLowStock, &inventoryv1.LowStock{
+	return Event{Subject: SubjectLowStock, Payload: &inventoryv1.LowStock{
 		SkuId: l.SKUID.String(), WarehouseId: l.WarehouseID.String(),
 		Available: l.Available(), Threshold: l.LowStockThreshold, OccurredAt: timestamppb.New(at),
 	}}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
@@ -22,10 +21,7 @@ type Store interface {
 }
 
 // Event is one fact to publish through the outbox.
-type Event struct {
-	Subject string
-	Message proto.Message
-}
+type Event = outbox.Message
 
 // Repository is everything a command may do in its transaction: the ports
 // of every aggregate, so one transaction can span several (a reservation

@@ -163,7 +163,7 @@ func reservedEvent(res domain.Reservation, now time.Time) Event {
 			SkuId: l.SKUID.String(), WarehouseId: l.WarehouseID.String(), Quantity: l.Quantity,
 		})
 	}
-	return Event{SubjectReservationReserved, ev}
+	return Event{Subject: SubjectReservationReserved, Payload: ev}
 }
 
 // reserveSKUs lists the SKUs of a request's (combined, sorted) lines.

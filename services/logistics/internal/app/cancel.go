@@ -69,7 +69,7 @@ func (s *Service) cancel(ctx context.Context, sh domain.Shipment, reason string)
 			if err := cur.Cancel(now); err != nil {
 				return err
 			}
-			events = append(events, Event{Subject: SubjectShipmentCancelled, Message: &logisticsv1.ShipmentCancelled{
+			events = append(events, Event{Subject: SubjectShipmentCancelled, Payload: &logisticsv1.ShipmentCancelled{
 				ShipmentId: cur.ID.String(), SubOrderId: cur.SubOrderID.String(), Reason: reason, CancelledAt: timestamppb.New(now),
 			}})
 		}

@@ -132,7 +132,7 @@ func (s *Service) bookConsolidation(ctx context.Context, consolidation uuid.UUID
 			if err := r.SaveShipment(ctx, sh); err != nil {
 				return err
 			}
-			if err := r.Emit(ctx, Event{Subject: SubjectShipmentBooked, Message: &logisticsv1.ShipmentBooked{
+			if err := r.Emit(ctx, Event{Subject: SubjectShipmentBooked, Payload: &logisticsv1.ShipmentBooked{
 				ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), OrderId: sh.OrderID.String(),
 				Kind: string(sh.Kind), ReturnId: sh.ReturnID, CarrierCode: car.Code, Waybill: waybill,
 				BookedAt: timestamppb.New(now),

@@ -137,7 +137,7 @@ func (s *Service) book(ctx context.Context, sh domain.Shipment) (domain.Shipment
 		if err := r.SaveShipment(ctx, cur); err != nil {
 			return err
 		}
-		return r.Emit(ctx, Event{Subject: SubjectShipmentBooked, Message: &logisticsv1.ShipmentBooked{
+		return r.Emit(ctx, Event{Subject: SubjectShipmentBooked, Payload: &logisticsv1.ShipmentBooked{
 			ShipmentId: cur.ID.String(), SubOrderId: cur.SubOrderID.String(), OrderId: cur.OrderID.String(),
 			Kind: string(cur.Kind), ReturnId: cur.ReturnID, CarrierCode: car.Code, Waybill: waybill,
 			BookedAt: timestamppb.New(now),

@@ -5,10 +5,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/crossdock/crossdock/pkg/geo"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
 
@@ -23,10 +23,7 @@ type Store interface {
 }
 
 // Event is one fact to publish through the outbox.
-type Event struct {
-	Subject string
-	Message proto.Message
-}
+type Event = outbox.Message
 
 // Repository is everything a command may do in its transaction. Methods
 // that return one object give an apperr NotFound error when it does not

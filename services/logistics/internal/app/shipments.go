@@ -182,7 +182,7 @@ func (s *Service) CompleteShipment(ctx context.Context, c auth.Caller, id uuid.U
 		if err := r.SaveShipment(ctx, cur); err != nil {
 			return err
 		}
-		return r.Emit(ctx, Event{Subject: SubjectShipmentCompleted, Message: &logisticsv1.ShipmentCompleted{
+		return r.Emit(ctx, Event{Subject: SubjectShipmentCompleted, Payload: &logisticsv1.ShipmentCompleted{
 			ShipmentId: cur.ID.String(), SubOrderId: cur.SubOrderID.String(),
 			Route: &commonv1.Route{
 				OriginCountryCode: cur.From.Country, OriginRegionCode: cur.From.Region,

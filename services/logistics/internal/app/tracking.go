@@ -253,7 +253,7 @@ func (s *Service) applyCharge(ctx context.Context, r Repository, targets []domai
 			continue
 		}
 		fresh = true
-		if err := r.Emit(ctx, Event{Subject: SubjectFreightLegConfirmed, Message: &logisticsv1.FreightLegConfirmed{
+		if err := r.Emit(ctx, Event{Subject: SubjectFreightLegConfirmed, Payload: &logisticsv1.FreightLegConfirmed{
 			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), LegId: leg.LegID, Kind: string(leg.Kind),
 			Amount: moneyProto(leg.Amount), ConfirmedAt: timestamppb.New(leg.ConfirmedAt),
 		}}); err != nil {
@@ -267,18 +267,18 @@ func (s *Service) applyCharge(ctx context.Context, r Repository, targets []domai
 func effectEvents(sh domain.Shipment, fx domain.Effects) []Event {
 	var out []Event
 	if fx.PickedUp {
-		out = append(out, Event{Subject: SubjectShipmentPickedUp, Message: &logisticsv1.ShipmentPickedUp{
+		out = append(out, Event{Subject: SubjectShipmentPickedUp, Payload: &logisticsv1.ShipmentPickedUp{
 			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), Waybill: sh.Waybill, PickedUpAt: timestamppb.New(*sh.PickedUpAt),
 		}})
 	}
 	if fx.Delivered {
-		out = append(out, Event{Subject: SubjectShipmentDelivered, Message: &logisticsv1.ShipmentDelivered{
+		out = append(out, Event{Subject: SubjectShipmentDelivered, Payload: &logisticsv1.ShipmentDelivered{
 			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), OrderId: sh.OrderID.String(),
 			Kind: string(sh.Kind), ReturnId: sh.ReturnID, Waybill: sh.Waybill, DeliveredAt: timestamppb.New(*sh.DeliveredAt),
 		}})
 	}
 	if fx.Returned {
-		out = append(out, Event{Subject: SubjectShipmentReturned, Message: &logisticsv1.ShipmentReturned{
+		out = append(out, Event{Subject: SubjectShipmentReturned, Payload: &logisticsv1.ShipmentReturned{
 			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), Waybill: sh.Waybill, ReturnedAt: timestamppb.New(sh.LastEventAt),
 		}})
 	}

@@ -104,7 +104,7 @@ func (s *Service) recordAfterSale(ctx context.Context, r Repository, a domain.Af
 			return err
 		}
 	}
-	return r.Emit(ctx, Event{Subject: subjectAfterSalePrefix + string(a.Status), Message: &ordersv1.AfterSaleChanged{
+	return r.Emit(ctx, Event{Subject: subjectAfterSalePrefix + string(a.Status), Payload: &ordersv1.AfterSaleChanged{
 		AfterSaleId: a.ID.String(), SubOrderId: a.SubOrderID.String(), OrderId: a.OrderID.String(), BuyerId: a.BuyerID,
 		SupplierId: a.SupplierID.String(), Kind: string(a.Kind), Status: string(a.Status), Reason: change.Reason,
 		ActorKind: string(change.Actor.Kind), OccurredAt: timestamppb.New(change.At),

@@ -223,5 +223,5 @@ func returnRefunded(a domain.AfterSale, channel string) Event {
 	for _, l := range a.Lines {
 		ev.Lines = append(ev.Lines, &ordersv1.ReturnedLine{SkuId: l.SKUID.String(), ProductId: l.ProductID.String(), Quantity: l.Quantity, Amount: moneyProto(l.Amount)})
 	}
-	return Event{Subject: SubjectReturnRefunded, Message: ev}
+	return Event{Subject: SubjectReturnRefunded, Payload: ev}
 }

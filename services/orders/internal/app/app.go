@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
 
@@ -98,10 +98,7 @@ type Repository interface {
 }
 
 // Event is a fact to publish once the transaction commits.
-type Event struct {
-	Subject string
-	Message proto.Message
-}
+type Event = outbox.Message
 
 // Writes are a command's writes that need no answer, sent together and in
 // this order: the order's state and its sub-orders' (SaveOrder), change log

@@ -138,13 +138,13 @@ func compensations(o domain.Order, sub domain.SubOrder, paid bool, now time.Time
 }
 
 func orderCancelledEvent(o domain.Order, reason string, at time.Time) Event {
-	return Event{Subject: SubjectOrderCancelled, Message: &ordersv1.OrderCancelled{
+	return Event{Subject: SubjectOrderCancelled, Payload: &ordersv1.OrderCancelled{
 		OrderId: o.ID.String(), BuyerId: o.BuyerID, Reason: reason, OccurredAt: timestamppb.New(at),
 	}}
 }
 
 func cancelledEvent(o domain.Order, sub domain.SubOrder, reason string, at time.Time) Event {
-	return Event{Subject: SubjectSubOrderCancelled, Message: &ordersv1.SubOrderCancelled{
+	return Event{Subject: SubjectSubOrderCancelled, Payload: &ordersv1.SubOrderCancelled{
 		SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
 		Reason: reason, OccurredAt: timestamppb.New(at),
 	}}

@@ -414,7 +414,7 @@ func (s *Service) place(ctx context.Context, o domain.Order, fromCart bool, rede
 		return r.Write(ctx, Writes{
 			Changes:  []domain.Change{{OrderID: o.ID, To: domain.PendingPayment, Actor: domain.Actor{Kind: domain.ActorBuyer, ID: o.BuyerID}, Reason: "placed", At: o.PlacedAt}},
 			Schedule: []Task{task(TaskPaymentDeadline, o.ID, o.ID, o.PaymentDueAt)},
-			Events: []Event{{Subject: SubjectOrderPlaced, Message: &ordersv1.OrderPlaced{
+			Events: []Event{{Subject: SubjectOrderPlaced, Payload: &ordersv1.OrderPlaced{
 				OrderId: o.ID.String(), BuyerId: o.BuyerID, Total: &commonv1.Money{CurrencyCode: o.Currency, AmountMinor: o.Total},
 				PaymentDueAt: timestamppb.New(o.PaymentDueAt), OccurredAt: timestamppb.New(o.PlacedAt),
 			}}},

@@ -251,7 +251,7 @@ func (s *Service) commitExternal(ctx context.Context, c auth.Caller, placed []pe
 			for _, sub := range o.SubOrders {
 				changes = append(changes, domain.Change{OrderID: o.ID, SubOrderID: sub.ID, To: domain.Paid, Actor: by, Reason: "paid on " + o.Channel, At: now})
 			}
-			events = append(events, Event{Subject: SubjectOrderPaid, Message: paidEvent(o)})
+			events = append(events, Event{Subject: SubjectOrderPaid, Payload: paidEvent(o)})
 		}
 		if len(changes) > 0 {
 			if err := r.AppendChanges(ctx, changes); err != nil {

@@ -63,7 +63,7 @@ func (s *Service) shippedExternally(carrierCode, waybill string) alsoFunc {
 	return func(o *domain.Order, sub *domain.SubOrder, now time.Time) ([]Task, []Event) {
 		sub.ShipmentID, sub.Waybill, sub.CarrierCode, sub.MethodID, sub.ShippedAt = nil, waybill, carrierCode, "", &now
 		tasks := []Task{task(TaskCommitStock, sub.ID, o.ID, now), task(TaskPresumeDelivered, sub.ID, o.ID, now.Add(s.cfg.ExternalDelivery))}
-		return tasks, []Event{{Subject: SubjectSubOrderShipped, Message: &ordersv1.SubOrderShipped{
+		return tasks, []Event{{Subject: SubjectSubOrderShipped, Payload: &ordersv1.SubOrderShipped{
 			SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
 			ExternalOrderId: o.ExternalOrderID, CarrierCode: carrierCode, Waybill: waybill, OccurredAt: timestamppb.New(now),
 		}}}

@@ -165,7 +165,7 @@ func shipped(sh Shipment, method string) alsoFunc {
 		if method != "" {
 			sub.MethodID = method
 		}
-		return nil, []Event{{Subject: SubjectSubOrderShipped, Message: &ordersv1.SubOrderShipped{
+		return nil, []Event{{Subject: SubjectSubOrderShipped, Payload: &ordersv1.SubOrderShipped{
 			SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
 			ExternalOrderId: o.ExternalOrderID, ShipmentId: sh.ID.String(), CarrierCode: sh.CarrierCode, Waybill: sh.Waybill,
 			OccurredAt: timestamppb.New(now),
@@ -341,7 +341,7 @@ func (s *Service) complete(ctx context.Context, orderID, subID uuid.UUID, why st
 // completed stamps a sub-order's completion and emits it.
 func completed(o *domain.Order, sub *domain.SubOrder, now time.Time) ([]Task, []Event) {
 	sub.CompletedAt = &now
-	return nil, []Event{{Subject: SubjectSubOrderCompleted, Message: &ordersv1.SubOrderCompleted{
+	return nil, []Event{{Subject: SubjectSubOrderCompleted, Payload: &ordersv1.SubOrderCompleted{
 		SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
 		Goods: moneyProto(sub.Goods), OccurredAt: timestamppb.New(now),
 	}}}

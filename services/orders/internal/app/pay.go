@@ -168,7 +168,7 @@ func (s *Service) paidWrites(o *domain.Order, by domain.Actor, answered bool) (W
 	}
 	return Writes{
 		Order: o, Changes: changes, Unschedule: []Task{{Kind: TaskPaymentDeadline, Subject: o.ID}}, Schedule: tasks,
-		Events: []Event{{Subject: SubjectOrderPaid, Message: paidEvent(*o)}},
+		Events: []Event{{Subject: SubjectOrderPaid, Payload: paidEvent(*o)}},
 	}, nil
 }
 

@@ -102,7 +102,7 @@ func (r repo) LockReservations(ctx context.Context, orderIDs []string) (map[stri
 // journal entries and the batch's events.
 func (r repo) SaveReserveBatch(ctx context.Context, b domain.ReserveBatch, at time.Time, events ...app.Event) error {
 	first := &pgx.Batch{}
-	if err := outbox.QueueAll(ctx, first, r.tx, messages(events)...); err != nil {
+	if err := outbox.QueueAll(ctx, first, r.tx, events...); err != nil {
 		return err
 	}
 	var stmts []statement

@@ -40,14 +40,5 @@ type repo struct {
 
 // Emit writes the events to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, events ...app.Event) error {
-	return outbox.EmitAll(ctx, r.tx, messages(events)...)
-}
-
-// messages are events as the outbox takes them.
-func messages(events []app.Event) []outbox.Message {
-	out := make([]outbox.Message, len(events))
-	for i, e := range events {
-		out[i] = outbox.Message{Subject: e.Subject, Payload: e.Message}
-	}
-	return out
+	return outbox.EmitAll(ctx, r.tx, events...)
 }

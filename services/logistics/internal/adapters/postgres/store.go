@@ -39,19 +39,5 @@ type repo struct {
 
 // Emit writes the events to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, events ...app.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	if r.tx == nil {
-		return outbox.ErrNoTransaction
-	}
-	out := make([]outbox.Event, 0, len(events))
-	for _, e := range events {
-		ev, err := outbox.New(e.Subject, e.Message)
-		if err != nil {
-			return err
-		}
-		out = append(out, ev)
-	}
-	return outbox.Add(ctx, r.tx, out...)
+	return outbox.EmitAll(ctx, r.tx, events...)
 }

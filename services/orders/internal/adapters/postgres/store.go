@@ -42,16 +42,7 @@ type repo struct {
 
 // Emit writes the events to the outbox in the current transaction.
 func (r repo) Emit(ctx context.Context, events ...app.Event) error {
-	return outbox.EmitAll(ctx, r.tx, messages(events)...)
-}
-
-// messages are events as the outbox takes them.
-func messages(events []app.Event) []outbox.Message {
-	out := make([]outbox.Message, len(events))
-	for i, e := range events {
-		out[i] = outbox.Message{Subject: e.Subject, Payload: e.Message}
-	}
-	return out
+	return outbox.EmitAll(ctx, r.tx, events...)
 }
 
 // Write sends w's writes in one round trip, in the order its fields are
@@ -59,7 +50,7 @@ func messages(events []app.Event) []outbox.Message {
 func (r repo) Write(ctx context.Context, w app.Writes) error {
 	b := &pgx.Batch{}
 	queueWrites(b, w)
-	if err := outbox.QueueAll(ctx, b, r.tx, messages(w.Events)...); err != nil {
+	if err := outbox.QueueAll(ctx, b, r.tx, w.Events...); err != nil {
 		return err
 	}
 	return send(ctx, r.q, b)
@@ -74,7 +65,7 @@ func (s *Store) WriteAtVersion(ctx context.Context, version int64, w app.Writes)
 	b := &pgx.Batch{}
 	b.Queue(`SELECT orders_expect_version($1, $2)`, w.Order.ID, version)
 	queueWrites(b, w)
-	if err := outbox.QueueAllAtomic(ctx, b, messages(w.Events)...); err != nil {
+	if err := outbox.QueueAllAtomic(ctx, b, w.Events...); err != nil {
 		return false, err
 	}
 	err := send(ctx, s.pool, b)

@@ -77,7 +77,7 @@ func TestWritesAtAVersionLandWholeOrNotAtAll(t *testing.T) {
 	paid.PaidAt, paid.UpdatedAt = &paidAt, paidAt
 	w := app.Writes{
 		Order: &paid, Changes: changes, Schedule: []app.Task{{Kind: app.TaskHoldOrderStock, Subject: id, OrderID: id, DueAt: paidAt}},
-		Events: []app.Event{{Subject: app.SubjectOrderPaid, Message: &ordersv1.OrderPaid{OrderId: id.String()}}},
+		Events: []app.Event{{Subject: app.SubjectOrderPaid, Payload: &ordersv1.OrderPaid{OrderId: id.String()}}},
 	}
 	count := func(table string) (n int) {
 		t.Helper()
