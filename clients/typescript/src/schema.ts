@@ -2969,10 +2969,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity, with a reason (a count correction, damage).
+         * AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity, with a reason (a count correction, damage), once per idempotency key.
          * @description AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity,
-         *     with a reason (a count correction, damage). The warehouse's owner, or a service
-         *     (orders puts returned goods back into the warehouse the supplier named).
+         *     with a reason (a count correction, damage), once per idempotency key. The
+         *     warehouse's owner, or a service (orders puts returned goods back into the
+         *     warehouse the supplier named).
          */
         post: operations["InventoryService_AdjustStock"];
         delete?: never;
@@ -3112,8 +3113,10 @@ export interface components {
             quantityDelta?: string;
             reason?: string;
             /**
-             * @description Makes a retry harmless: the same key applies once. Over REST the
-             *     Idempotency-Key header does the same.
+             * @description Required, here or over REST as the Idempotency-Key header: the same key
+             *     applies once, so a retry cannot apply the change twice. Missing is
+             *     INVALID_ARGUMENT; the key again with other parameters is ALREADY_EXISTS
+             *     IDEMPOTENCY_KEY_REUSED.
              */
             idempotencyKey?: string;
         };

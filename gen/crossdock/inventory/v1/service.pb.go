@@ -641,8 +641,10 @@ type AdjustStockRequest struct {
 	// Signed; on-hand may not go below what is reserved.
 	QuantityDelta int64  `protobuf:"varint,3,opt,name=quantity_delta,json=quantityDelta,proto3" json:"quantity_delta,omitempty"`
 	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	// Makes a retry harmless: the same key applies once. Over REST the
-	// Idempotency-Key header does the same.
+	// Required, here or over REST as the Idempotency-Key header: the same key
+	// applies once, so a retry cannot apply the change twice. Missing is
+	// INVALID_ARGUMENT; the key again with other parameters is ALREADY_EXISTS
+	// IDEMPOTENCY_KEY_REUSED.
 	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache

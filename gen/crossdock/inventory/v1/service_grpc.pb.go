@@ -54,8 +54,9 @@ type InventoryServiceClient interface {
 	// ListWarehouses lists the caller's organization's warehouses (operators: all).
 	ListWarehouses(ctx context.Context, in *ListWarehousesRequest, opts ...grpc.CallOption) (*ListWarehousesResponse, error)
 	// AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity,
-	// with a reason (a count correction, damage). The warehouse's owner, or a service
-	// (orders puts returned goods back into the warehouse the supplier named).
+	// with a reason (a count correction, damage), once per idempotency key. The
+	// warehouse's owner, or a service (orders puts returned goods back into the
+	// warehouse the supplier named).
 	AdjustStock(ctx context.Context, in *AdjustStockRequest, opts ...grpc.CallOption) (*AdjustStockResponse, error)
 	// GetStock returns a SKU's levels per warehouse, to the SKU's supplier and operators.
 	GetStock(ctx context.Context, in *GetStockRequest, opts ...grpc.CallOption) (*GetStockResponse, error)
@@ -312,8 +313,9 @@ type InventoryServiceServer interface {
 	// ListWarehouses lists the caller's organization's warehouses (operators: all).
 	ListWarehouses(context.Context, *ListWarehousesRequest) (*ListWarehousesResponse, error)
 	// AdjustStock changes on-hand stock of a SKU in a warehouse by a signed quantity,
-	// with a reason (a count correction, damage). The warehouse's owner, or a service
-	// (orders puts returned goods back into the warehouse the supplier named).
+	// with a reason (a count correction, damage), once per idempotency key. The
+	// warehouse's owner, or a service (orders puts returned goods back into the
+	// warehouse the supplier named).
 	AdjustStock(context.Context, *AdjustStockRequest) (*AdjustStockResponse, error)
 	// GetStock returns a SKU's levels per warehouse, to the SKU's supplier and operators.
 	GetStock(context.Context, *GetStockRequest) (*GetStockResponse, error)

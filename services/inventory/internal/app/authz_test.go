@@ -31,7 +31,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	adjust := func(c auth.Caller, w domain.Warehouse, sku uuid.UUID) func() error {
 		return func() error {
-			_, err := f.svc.AdjustStock(ctx, c, app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: 1, Reason: "count"})
+			_, err := f.svc.AdjustStock(ctx, c, app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: 1, Reason: "count", IdempotencyKey: uuid.NewString()})
 			return err
 		}
 	}

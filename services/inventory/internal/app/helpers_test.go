@@ -122,7 +122,7 @@ func (f *fixture) warehouse(t testing.TB, owner auth.Caller) domain.Warehouse {
 // stock adds qty units on hand by an adjustment.
 func (f *fixture) stock(t testing.TB, owner auth.Caller, w domain.Warehouse, sku uuid.UUID, qty int64) {
 	t.Helper()
-	if _, err := f.svc.AdjustStock(ctx, owner, app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: qty, Reason: "count"}); err != nil {
+	if _, err := f.svc.AdjustStock(ctx, owner, app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: qty, Reason: "count", IdempotencyKey: uuid.NewString()}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -241,7 +241,7 @@ func TestPropertyRandomSequencesKeepTheBooks(t *testing.T) {
 			}
 			desc = fmt.Sprintf("adjust %s in %s by %d", sku, w.ID, delta)
 			lv := m.level(domain.StockKey{SKUID: sku, WarehouseID: w.ID})
-			_, err := f.svc.AdjustStock(ctx, owner(w), app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: delta, Reason: "count"})
+			_, err := f.svc.AdjustStock(ctx, owner(w), app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: delta, Reason: "count", IdempotencyKey: uuid.NewString()})
 			if lv.onHand+delta >= lv.reserved {
 				if err != nil {
 					fail("%v", err)

@@ -19,13 +19,15 @@ type AdjustInput struct {
 	WarehouseID, SKUID uuid.UUID
 	Delta              int64
 	Reason             string
-	// IdempotencyKey, when set, makes a retry apply once.
+	// IdempotencyKey makes a retry apply once. Required: a change by a
+	// delta applied twice is stock that is not there.
 	IdempotencyKey string
 }
 
 // AdjustStock changes on-hand stock of a SKU in a warehouse by a signed
-// quantity with a reason (a count correction, damage). On-hand stock may not
-// fall below what is reserved. The warehouse's owner only.
+// quantity with a reason (a count correction, damage), once per idempotency
+// key. On-hand stock may not fall below what is reserved. The warehouse's
+// owner only.
 func (s *Service) AdjustStock(ctx context.Context, c auth.Caller, in AdjustInput) (domain.Level, error) {
 	var v []apperr.FieldViolation
 	switch {
@@ -38,6 +40,10 @@ func (s *Service) AdjustStock(ctx context.Context, c auth.Caller, in AdjustInput
 	v = appendViolations(v, err)
 	key, err := domain.Text("idempotency_key", in.IdempotencyKey, 128, false)
 	v = appendViolations(v, err)
+	if key == "" && err == nil {
+		v = append(v, apperr.FieldViolation{Field: "idempotency_key",
+			Description: "is required (or the Idempotency-Key header): a change by a delta must apply once however often it is sent"})
+	}
 	if len(v) > 0 {
 		return domain.Level{}, apperr.Invalid(v...)
 	}
@@ -51,24 +57,20 @@ func (s *Service) AdjustStock(ctx context.Context, c auth.Caller, in AdjustInput
 			return err
 		}
 		now := s.clock()
-		repeat := false
-		if key != "" {
-			fp := idempotency.Fingerprint([]any{in.SKUID, in.Delta, reason})
-			claimed, stored, err := r.ClaimKey(ctx, "adjust:"+w.ID.String(), key, fp, now)
-			if err != nil {
-				return err
-			}
-			if !claimed && stored.Fingerprint != fp {
-				return idempotency.ErrKeyReused
-			}
-			repeat = !claimed
+		fp := idempotency.Fingerprint([]any{in.SKUID, in.Delta, reason})
+		claimed, stored, err := r.ClaimKey(ctx, "adjust:"+w.ID.String(), key, fp, now)
+		if err != nil {
+			return err
+		}
+		if !claimed && stored.Fingerprint != fp {
+			return idempotency.ErrKeyReused
 		}
 		levels, err := r.LockLevels(ctx, []domain.StockKey{{SKUID: in.SKUID, WarehouseID: w.ID}}, true, now)
 		if err != nil {
 			return err
 		}
 		level = levels[0]
-		if repeat {
+		if !claimed {
 			return nil // applied before: answer the current level
 		}
 		m, err := level.Adjust(in.Delta)

@@ -34,7 +34,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 	adjust := func(delta int64, reason string) func() error {
 		return func() error {
-			_, err := f.svc.AdjustStock(ctx, sup, app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: delta, Reason: reason})
+			_, err := f.svc.AdjustStock(ctx, sup, app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: delta, Reason: reason, IdempotencyKey: uuid.NewString()})
 			return err
 		}
 	}
@@ -69,12 +69,16 @@ func TestBadInputChangesNothing(t *testing.T) {
 			apperr.KindInvalid, []string{"order_id", "reason"}},
 		{"adjust by zero without reason", adjust(0, ""), apperr.KindInvalid, []string{"quantity_delta", "reason"}},
 		{"adjust below zero", adjust(-6, "count"), apperr.KindFailedPrecondition, nil},
+		{"adjust without a key", func() error {
+			_, err := f.svc.AdjustStock(ctx, sup, app.AdjustInput{WarehouseID: w.ID, SKUID: sku, Delta: 1, Reason: "count"})
+			return err
+		}, apperr.KindInvalid, []string{"idempotency_key"}},
 		{"adjust an unknown SKU", func() error {
-			_, err := f.svc.AdjustStock(ctx, sup, app.AdjustInput{WarehouseID: w.ID, SKUID: uuid.New(), Delta: 1, Reason: "count"})
+			_, err := f.svc.AdjustStock(ctx, sup, app.AdjustInput{WarehouseID: w.ID, SKUID: uuid.New(), Delta: 1, Reason: "count", IdempotencyKey: "k"})
 			return err
 		}, apperr.KindNotFound, nil},
 		{"adjust in an unknown warehouse", func() error {
-			_, err := f.svc.AdjustStock(ctx, sup, app.AdjustInput{WarehouseID: uuid.New(), SKUID: sku, Delta: 1, Reason: "count"})
+			_, err := f.svc.AdjustStock(ctx, sup, app.AdjustInput{WarehouseID: uuid.New(), SKUID: sku, Delta: 1, Reason: "count", IdempotencyKey: "k"})
 			return err
 		}, apperr.KindNotFound, nil},
 		{"negative threshold", func() error { _, err := f.svc.SetLowStockThreshold(ctx, sup, w.ID, sku, -1); return err }, apperr.KindInvalid, []string{"threshold"}},

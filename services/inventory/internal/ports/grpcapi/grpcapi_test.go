@@ -229,6 +229,10 @@ func TestBadRequestsNameTheirFields(t *testing.T) {
 			_, err := e.client.AdjustStock(sup, &inventoryv1.AdjustStockRequest{QuantityDelta: 1, Reason: "x"})
 			return err
 		}, []string{"sku_id", "warehouse_id"}},
+		{"adjust without a key", func() error {
+			_, err := e.client.AdjustStock(sup, &inventoryv1.AdjustStockRequest{WarehouseId: uuid.NewString(), SkuId: uuid.NewString(), QuantityDelta: 1, Reason: "x"})
+			return err
+		}, []string{"idempotency_key"}},
 		{"availability with a malformed id", func() error {
 			_, err := e.client.GetAvailability(context.Background(), &inventoryv1.GetAvailabilityRequest{SkuIds: []string{uuid.NewString(), "bad"}})
 			return err
