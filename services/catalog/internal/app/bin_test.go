@@ -59,11 +59,11 @@ func TestBin(t *testing.T) {
 
 	// Purge: only after the retention.
 	must(f.svc.DeleteProduct(ctx, f.supplierA, p.ID))(t)
-	f.clock.advance(app.DefaultConfig().PurgeAfter - time.Minute)
+	f.clock.Advance(app.DefaultConfig().PurgeAfter - time.Minute)
 	if n := must(f.svc.PurgeBin(ctx))(t); n != 0 {
 		t.Fatalf("purged %d before the retention ended", n)
 	}
-	f.clock.advance(2 * time.Minute)
+	f.clock.Advance(2 * time.Minute)
 	if n := must(f.svc.PurgeBin(ctx))(t); n != 1 {
 		t.Fatalf("purged %d, want 1", n)
 	}

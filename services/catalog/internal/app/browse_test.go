@@ -146,7 +146,7 @@ func TestMerchantPrices(t *testing.T) {
 	if len(prices) != 2 || prices[0].TierCode != "gold" || *prices[0].Cost != eur(600) || prices[1].Retail != eur(2000) {
 		t.Errorf("gold prices = %+v", prices)
 	}
-	f.clock.advance(1)
+	f.clock.Advance(1)
 	f.setTier(t, f.merchant, "silver") // the supplier set no silver price
 	prices = must(f.svc.GetMerchantPrices(ctx, f.merchant, p.ID))(t)
 	if prices[0].TierCode != "silver" || prices[0].Cost != nil {
@@ -161,7 +161,7 @@ func TestListsPage(t *testing.T) {
 		p := f.create(t, f.supplierA, "Product", "P"+string(rune('a'+i)), map[string]int64{"black": 100})
 		must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
 		ids = append(ids, p.ID.String())
-		f.clock.advance(1e6)
+		f.clock.Advance(1e6)
 	}
 	var mine, queue []string
 	token := ""
@@ -217,7 +217,7 @@ func TestSearchInALocaleAlsoMatchesTheOriginalLanguage(t *testing.T) {
 	}
 	// Listed older than the other, so only the rank can put it first.
 	translate(f.listed(t, f.supplierB, "Studio monitor", "S", map[string]int64{"black": 9000}), "Headphones-Verstärker")
-	f.clock.advance(time.Minute)
+	f.clock.Advance(time.Minute)
 	translate(f.listed(t, f.supplierA, "Wireless headphones", "W", map[string]int64{"black": 3000}), "Kabellose Kopfhörer")
 	f.listed(t, f.supplierA, "Gamma earbuds", "G", map[string]int64{"red": 5000}) // English only
 
@@ -261,7 +261,7 @@ func (c countingTiers) MerchantTier(ctx context.Context, merchantID uuid.UUID) (
 func TestBatchGetSkusMerchantCostAndCategory(t *testing.T) {
 	f := newFixture(t)
 	var reads atomic.Int64
-	svc := app.New(countingTiers{postgres.New(f.pool), &reads}, app.DefaultConfig(), app.WithClock(f.clock.now), app.WithLogger(testkit.Logger(t)))
+	svc := app.New(countingTiers{postgres.New(f.pool), &reads}, app.DefaultConfig(), app.WithClock(f.clock.Now), app.WithLogger(testkit.Logger(t)))
 	listed := f.listed(t, f.supplierA, "Buds", "B", map[string]int64{"black": 1000, "white": 2000})
 	draft := f.create(t, f.supplierB, "Draft buds", "D", map[string]int64{"red": 500}) // only a pending revision
 	skus := []string{listed.Live.Content.SKUs[0].ID.String(), listed.Live.Content.SKUs[1].ID.String(), draft.Pending.Content.SKUs[0].ID.String()}
@@ -286,7 +286,7 @@ func TestBatchGetSkusMerchantCostAndCategory(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.tier != "" {
-				f.clock.advance(1)
+				f.clock.Advance(1)
 				f.setTier(t, f.merchant, tt.tier)
 			}
 			reads.Store(0)

@@ -25,19 +25,6 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 var ctx = context.Background()
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // stock is an inventory stand-in: fixed figures, or a failure.
 type stock struct {
 	mu        sync.Mutex
@@ -65,7 +52,7 @@ func (s *stock) Available(_ context.Context, ids []uuid.UUID) (map[uuid.UUID]int
 type fixture struct {
 	svc   *app.Service
 	pool  *pgxpool.Pool
-	clock *clock
+	clock *testkit.Clock
 	stock *stock
 
 	admin, reviewer, translator, buyer, service auth.Caller
@@ -79,8 +66,8 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "catalog", FS: migrations.FS})
-	f := &fixture{pool: pool, clock: &clock{t: time.Now().UTC()}, stock: &stock{available: map[uuid.UUID]int64{}}}
-	f.svc = app.New(postgres.New(pool), app.DefaultConfig(), app.WithClock(f.clock.now), app.WithAvailability(f.stock),
+	f := &fixture{pool: pool, clock: testkit.NewClock(time.Now().UTC()), stock: &stock{available: map[uuid.UUID]int64{}}}
+	f.svc = app.New(postgres.New(pool), app.DefaultConfig(), app.WithClock(f.clock.Now), app.WithAvailability(f.stock),
 		app.WithLogger(testkit.Logger(t)))
 	user := func(roles ...string) auth.Caller {
 		return auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: roles}
@@ -225,7 +212,7 @@ func (f *fixture) payloads(t testing.TB, subject string) [][]byte {
 func (f *fixture) setTier(t testing.TB, merchant auth.Caller, tier string) {
 	t.Helper()
 	id := uuid.MustParse(merchant.OrganizationID)
-	if err := pg.InTx(ctx, f.pool, func(tx pgx.Tx) error { return postgres.ApplyMerchantTier(ctx, tx, id, tier, f.clock.now()) }); err != nil {
+	if err := pg.InTx(ctx, f.pool, func(tx pgx.Tx) error { return postgres.ApplyMerchantTier(ctx, tx, id, tier, f.clock.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 }

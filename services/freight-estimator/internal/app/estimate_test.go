@@ -272,7 +272,7 @@ func TestRouteMultiplierOverridesGlobal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.set(t0.Add(time.Second))
+	f.clock.Set(t0.Add(time.Second))
 	// 10.00 × 2 = 20.00 on R; 10.00 × 1.5 = 15.00 on R2.
 	if res := f.estimate(t, routeR, p0); res.Target.Amount != 2000 || !res.Multiplier.Route || res.Multiplier.Value.String() != "2" {
 		t.Errorf("on R: target %v multiplier %+v, want 20.00 with the route's 2", res.Target, res.Multiplier)
@@ -288,14 +288,14 @@ func TestRouteMultiplierOverridesGlobal(t *testing.T) {
 	if res := f.estimate(t, routeR, p0); res.Target.Amount != 2000 {
 		t.Errorf("before the scheduled change: %v, want 20.00", res.Target)
 	}
-	f.clock.set(t0.Add(time.Hour))
+	f.clock.Set(t0.Add(time.Hour))
 	if res := f.estimate(t, routeR, p0); res.Target.Amount != 3000 {
 		t.Errorf("after the scheduled change: %v, want 30.00", res.Target)
 	}
 	if err := f.svc.SetRouteMultiplier(ctx, admin, domain.RouteMultiplierInput{Route: routeR, Reason: "back to normal"}); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.set(t0.Add(time.Hour + time.Second))
+	f.clock.Set(t0.Add(time.Hour + time.Second))
 	if res := f.estimate(t, routeR, p0); res.Target.Amount != 1500 || res.Multiplier.Route {
 		t.Errorf("after removing the override: %v %+v, want 15.00 global", res.Target, res.Multiplier)
 	}

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,24 +32,11 @@ var (
 	routeR2 = domain.Route{OriginCountry: "CN", OriginRegion: "CN-GD", DestinationCountry: "DE", DestinationRegion: "DE-BY"}
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 type fixture struct {
 	svc   *app.Service
 	store *postgres.Store
 	pool  *pgxpool.Pool
-	clock *clock
+	clock *testkit.Clock
 	base  string
 	seq   int
 }
@@ -58,9 +44,9 @@ type fixture struct {
 func newFixture(t testing.TB, base string, opts ...app.Option) *fixture {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "freight", FS: migrations.FS})
-	c := &clock{t: t0}
+	c := testkit.NewClock(t0)
 	store := postgres.New(pool)
-	svc, err := app.New(store, base, append([]app.Option{app.WithClock(c.now)}, opts...)...)
+	svc, err := app.New(store, base, append([]app.Option{app.WithClock(c.Now)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +82,7 @@ func (f *fixture) input(r rec) domain.ShipmentInput {
 		DeclaredValue:     money.MustNew(r.val, f.base),
 		TransactionAmount: money.MustNew(r.val+r.freight, f.base),
 		GoodsPrice:        money.MustNew(r.val, f.base),
-		CompletedAt:       f.clock.now().Add(-r.age),
+		CompletedAt:       f.clock.Now().Add(-r.age),
 	}
 }
 

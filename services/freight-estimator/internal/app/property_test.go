@@ -28,7 +28,7 @@ func TestEstimateEqualsReference(t *testing.T) {
 		var history []domain.ReferenceRecord
 		stored := map[string]bool{}
 		for step := range 6 {
-			f.clock.set(t0.Add(time.Duration(step) * time.Hour))
+			f.clock.Set(t0.Add(time.Duration(step) * time.Hour))
 			var batch []domain.ShipmentInput
 			for range r.IntN(400) {
 				in := domain.ShipmentInput{
@@ -40,7 +40,7 @@ func TestEstimateEqualsReference(t *testing.T) {
 				value, freight := 400+r.Int64N(300), r.Int64N(2000)-100
 				in.DeclaredValue, in.GoodsPrice = money.MustNew(value, "USD"), money.MustNew(value, "USD")
 				in.TransactionAmount = money.MustNew(value+freight, "USD")
-				in.CompletedAt = f.clock.now().Add(-time.Duration(r.Int64N(int64(100 * 24 * time.Hour)))).Truncate(time.Microsecond)
+				in.CompletedAt = f.clock.Now().Add(-time.Duration(r.Int64N(int64(100 * 24 * time.Hour)))).Truncate(time.Microsecond)
 				batch = append(batch, in)
 			}
 			if _, err := f.svc.ImportShipments(ctx, admin, batch); err != nil {
@@ -60,7 +60,7 @@ func TestEstimateEqualsReference(t *testing.T) {
 					Value: in.DeclaredValue.Amount, Freight: freight, CompletedAt: in.CompletedAt,
 				})
 			}
-			now := f.clock.now()
+			now := f.clock.Now()
 			for range 10 {
 				route := routes[r.IntN(len(routes))]
 				p := domain.Parcel{VolumeCM3: 40 + r.Int64N(140), WeightG: 100 + r.Int64N(240), Value: money.MustNew(250+r.Int64N(600), "USD")}

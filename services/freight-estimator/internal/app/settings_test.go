@@ -39,7 +39,7 @@ func TestConfigVersions(t *testing.T) {
 	if res := f.estimate(t, routeR, p0); res.Config.Version != 1 {
 		t.Errorf("before its effective time: version %d in force", res.Config.Version)
 	}
-	f.clock.set(t0.Add(time.Hour))
+	f.clock.Set(t0.Add(time.Hour))
 	// Version 2: a 30-day window drops the 40-day record; 20 % takes in the
 	// 1150 cm³ record: S = {10.00}, F = {20.00}.
 	// (0.5·10 + 0.2·20) / 0.7 = 9 / 0.7 = 12.857142…; × 1.2 = 15.428571… → 15.43.
@@ -126,7 +126,7 @@ func TestRateCardVersions(t *testing.T) {
 	if err != nil || next.Version != 2 {
 		t.Fatalf("SetRateCard = %+v, %v", next, err)
 	}
-	f.clock.set(t0.Add(time.Second))
+	f.clock.Set(t0.Add(time.Second))
 	// 2 kg × 5.00 = 10.00; × 1.5 = 15.00.
 	if res := f.estimate(t, routeR, p0); res.Basis != domain.BasisRateCard || res.Target.Amount != 1500 || res.RateCard.Zone != "US" {
 		t.Errorf("estimate on the new card = %v %+v", res.Target, res.RateCard)

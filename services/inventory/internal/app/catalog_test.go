@@ -33,7 +33,7 @@ func TestDeletedProductsRefuseReservations(t *testing.T) {
 		_, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: order, Lines: []domain.OrderLine{line(sku, 1)}})
 		return err
 	}
-	t0 := f.clock.now()
+	t0 := f.clock.Now()
 	f.bin(t, product, orgOf(sup), true, t0)
 	err := reserve("o1")
 	wantKind(t, err, apperr.KindFailedPrecondition)
@@ -65,9 +65,9 @@ func TestDeleteBeforeSKUCreated(t *testing.T) {
 	f := newFixture(t, 4)
 	sup := supplier()
 	product, skuID := uuid.New(), uuid.New()
-	f.bin(t, product, orgOf(sup), true, f.clock.now())
+	f.bin(t, product, orgOf(sup), true, f.clock.Now())
 	err := f.store.InTx(ctx, func(r app.Repository) error {
-		return f.svc.HandleSKUCreated(ctx, r, app.SKUCreated{SKUID: skuID, ProductID: product, SupplierID: orgOf(sup), Code: "Z", At: f.clock.now()})
+		return f.svc.HandleSKUCreated(ctx, r, app.SKUCreated{SKUID: skuID, ProductID: product, SupplierID: orgOf(sup), Code: "Z", At: f.clock.Now()})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestDeleteBeforeSKUCreated(t *testing.T) {
 func TestSKUCreatedIsIdempotentAndChecked(t *testing.T) {
 	f := newFixture(t, 4)
 	sup := supplier()
-	ev := app.SKUCreated{SKUID: uuid.New(), ProductID: uuid.New(), SupplierID: orgOf(sup), Code: "A", At: f.clock.now()}
+	ev := app.SKUCreated{SKUID: uuid.New(), ProductID: uuid.New(), SupplierID: orgOf(sup), Code: "A", At: f.clock.Now()}
 	for range 2 {
 		if err := f.store.InTx(ctx, func(r app.Repository) error { return f.svc.HandleSKUCreated(ctx, r, ev) }); err != nil {
 			t.Fatal(err)

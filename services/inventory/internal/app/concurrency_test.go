@@ -144,7 +144,7 @@ func TestExpiryAndReleaseRacingCommits(t *testing.T) {
 			qty[order] += l.Quantity
 		}
 	}
-	f.clock.advance(2 * time.Minute) // every reservation is due
+	f.clock.Advance(2 * time.Minute) // every reservation is due
 
 	var other sync.Map
 	note := func(what string, i int, err error) {

@@ -138,7 +138,7 @@ func TestExpiryEmitsReservationExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.clock.advance(31 * time.Minute)
+	f.clock.Advance(31 * time.Minute)
 	if n, err := f.svc.ExpireDue(ctx, 10); err != nil || n != 1 {
 		t.Fatalf("ExpireDue = %d, %v", n, err)
 	}

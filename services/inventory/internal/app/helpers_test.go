@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,19 +24,6 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 var ctx = context.Background()
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	svc   *app.Service
 	store *postgres.Store
@@ -45,7 +31,7 @@ type fixture struct {
 	// base is a second pool on the same database, still open after pool
 	// closes.
 	base  *pgxpool.Pool
-	clock *clock
+	clock *testkit.Clock
 }
 
 // newFixture returns the use cases on a fresh database. The pool allows
@@ -61,9 +47,9 @@ func newFixture(t testing.TB, conns int32) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	c := &clock{t: time.Now().UTC()}
+	c := testkit.NewClock(time.Now().UTC())
 	store := postgres.New(pool)
-	return &fixture{svc: app.New(store, app.DefaultConfig(), app.WithClock(c.now)), store: store, pool: pool, base: base, clock: c}
+	return &fixture{svc: app.New(store, app.DefaultConfig(), app.WithClock(c.Now)), store: store, pool: pool, base: base, clock: c}
 }
 
 // Callers as the gRPC edge builds them from verified tokens.
@@ -88,7 +74,7 @@ func (f *fixture) sku(t testing.TB, owner auth.Caller, code string) uuid.UUID {
 	id := uuid.Must(uuid.NewV7())
 	err := f.store.InTx(ctx, func(r app.Repository) error {
 		return f.svc.HandleSKUCreated(ctx, r, app.SKUCreated{SKUID: id, ProductID: uuid.Must(uuid.NewV7()),
-			SupplierID: orgOf(owner), Code: code, At: f.clock.now()})
+			SupplierID: orgOf(owner), Code: code, At: f.clock.Now()})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func TestReserveIsIdempotentOnOrderID(t *testing.T) {
 	wantKind(t, err, apperr.KindAlreadyExists)
 
 	// A repeat with a ttl extends the hold (e.g. once paid, until shipment); never shortens it.
-	f.clock.advance(10 * time.Minute)
+	f.clock.Advance(10 * time.Minute)
 	longer, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o-1", Lines: []domain.OrderLine{line(a, 2), line(b, 1)}, TTL: 24 * time.Hour})
 	if err != nil || longer.ID != first.ID || !longer.ExpiresAt.After(first.ExpiresAt.Add(23*time.Hour)) {
 		t.Fatalf("extend = %+v, %v", longer, err)

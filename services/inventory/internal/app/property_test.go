@@ -100,7 +100,7 @@ func TestPropertyRandomSequencesKeepTheBooks(t *testing.T) {
 		return sup
 	}
 	m := &model{levels: map[domain.StockKey]*modelLevel{}, res: map[string]*modelReservation{}}
-	now := func() time.Time { return f.clock.now().UTC().Truncate(time.Microsecond) }
+	now := func() time.Time { return f.clock.Now().UTC().Truncate(time.Microsecond) }
 
 	for step := range steps {
 		var desc string
@@ -190,7 +190,7 @@ func TestPropertyRandomSequencesKeepTheBooks(t *testing.T) {
 		case 4: // time passes; the sweeper runs
 			d := time.Duration(rng.IntN(6)) * time.Minute
 			desc = fmt.Sprintf("advance %v and sweep", d)
-			f.clock.advance(d)
+			f.clock.Advance(d)
 			due := 0
 			for _, r := range m.res {
 				if r.status == domain.ReservationActive && !r.expiresAt.After(now()) {

@@ -41,7 +41,7 @@ func TestReserveSplitsAcrossWarehousesMostAvailableFirst(t *testing.T) {
 	if got[w2.ID] != 5 || got[w1.ID] != 1 || got[central.ID] != 0 {
 		t.Errorf("allocation = %v", got)
 	}
-	if want := f.clock.now().Add(30 * time.Minute).Truncate(time.Microsecond); !res.ExpiresAt.Equal(want) {
+	if want := f.clock.Now().Add(30 * time.Minute).Truncate(time.Microsecond); !res.ExpiresAt.Equal(want) {
 		t.Errorf("expires_at = %v, want %v (default 30 min)", res.ExpiresAt, want)
 	}
 	if l := f.level(t, w2.ID, sku); l.OnHand != 5 || l.Reserved != 5 {
@@ -108,7 +108,7 @@ func TestCommitReleaseAndExpiry(t *testing.T) {
 	if n, err := f.svc.ExpireDue(ctx, 10); err != nil || n != 0 {
 		t.Fatalf("ExpireDue = %d, %v", n, err)
 	}
-	f.clock.advance(2 * time.Minute)
+	f.clock.Advance(2 * time.Minute)
 	if n, err := f.svc.ExpireDue(ctx, 10); err != nil || n != 1 {
 		t.Fatalf("ExpireDue = %d, %v; want 1", n, err)
 	}

@@ -98,7 +98,7 @@ func TestReserveBatchMixesSuccessRefusalAndDuplicates(t *testing.T) {
 			t.Fatalf("first batch, call %d: %v", i, err)
 		}
 	}
-	f.clock.advance(time.Minute)
+	f.clock.Advance(time.Minute)
 	in := []app.ReserveInput{
 		{OrderID: "o1", Lines: []domain.OrderLine{line(hot, 2)}},                 // 0: a retry: o1 as made
 		{OrderID: "o3", Lines: []domain.OrderLine{line(hot, 4)}},                 // 1: 3 hot left: refused
@@ -138,7 +138,7 @@ func TestReserveBatchMixesSuccessRefusalAndDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := f.clock.now().UTC().Truncate(time.Microsecond).Add(time.Hour); !stored.ExpiresAt.Equal(want) {
+	if want := f.clock.Now().UTC().Truncate(time.Microsecond).Add(time.Hour); !stored.ExpiresAt.Equal(want) {
 		t.Errorf("o1 expires at %v, want %v (extended by the retry with a ttl)", stored.ExpiresAt, want)
 	}
 	if l := f.level(t, w.ID, hot); l.Reserved != 5 {
@@ -196,7 +196,7 @@ func TestReserveBatchRoundTripsDoNotGrowWithItsSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	svc := app.New(postgres.New(pool), app.DefaultConfig(), app.WithClock(f.clock.now))
+	svc := app.New(postgres.New(pool), app.DefaultConfig(), app.WithClock(f.clock.Now))
 
 	stored := app.ReserveInput{OrderID: "stored", Lines: []domain.OrderLine{line(skus[0], 1)}}
 	batch := func(name string, n int) []app.ReserveInput {
@@ -211,7 +211,7 @@ func TestReserveBatchRoundTripsDoNotGrowWithItsSize(t *testing.T) {
 	}
 	count := func(in []app.ReserveInput) int64 {
 		t.Helper()
-		f.clock.advance(time.Minute) // so the retry of "stored" extends it
+		f.clock.Advance(time.Minute) // so the retry of "stored" extends it
 		before := counter.n.Load()
 		_, errs := app.ReserveAsOneBatch(ctx, svc, orders, in)
 		for i, err := range errs {
@@ -386,7 +386,7 @@ func TestReserveCallOfTwoSKUsIsNotPassedOver(t *testing.T) {
 // context's error at once, and its reservation is never made.
 func TestReserveCallerGivingUpInTheQueue(t *testing.T) {
 	f := newFixture(t, 8)
-	svc := app.New(f.store, app.Config{ReserveConcurrency: 1}, app.WithClock(f.clock.now))
+	svc := app.New(f.store, app.Config{ReserveConcurrency: 1}, app.WithClock(f.clock.Now))
 	sup := supplier()
 	w := f.warehouse(t, sup)
 	sku := f.sku(t, sup, "HOT")

@@ -66,7 +66,7 @@ func TestSyncPrefersTheLiveSKUOfAReusedCode(t *testing.T) {
 	old := f.sku(t, sup, "R")
 	w := f.warehouse(t, sup)
 	err := f.store.InTx(ctx, func(r app.Repository) error {
-		return f.svc.HandleProductBinChanged(ctx, r, app.ProductBinChanged{ProductID: f.productOf(t, old), SupplierID: orgOf(sup), Deleted: true, At: f.clock.now()})
+		return f.svc.HandleProductBinChanged(ctx, r, app.ProductBinChanged{ProductID: f.productOf(t, old), SupplierID: orgOf(sup), Deleted: true, At: f.clock.Now()})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -93,7 +93,7 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 		!first.Public().(ed25519.PublicKey).Equal(ed25519.PublicKey(keys[1].Key)) || keys[1].ExpiresAt.IsZero() {
 		t.Fatalf("keys during overlap = %v, %v", keys, err)
 	}
-	f.clock.advance(time.Hour + time.Second)
+	f.clock.Advance(time.Hour + time.Second)
 	if _, keys, _ := f.svc.GetAPIClientKeys(ctx, svc, client.ID); len(keys) != 1 {
 		t.Errorf("keys after overlap = %d", len(keys))
 	}
@@ -244,7 +244,7 @@ func TestRotationRetriedAfterALostAnswer(t *testing.T) {
 	if _, _, err := f.svc.RotateAPIClientSecret(ctx, admin, client.ID, time.Hour, ""); err != nil { // the answer lost
 		t.Fatal(err)
 	}
-	f.clock.advance(time.Minute)
+	f.clock.Advance(time.Minute)
 	_, latest, err := f.svc.RotateAPIClientSecret(ctx, admin, client.ID, 2*time.Hour, "")
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestRotationRetriedAfterALostAnswer(t *testing.T) {
 	if !works(original.Secret) || !works(latest.Secret) {
 		t.Fatal("after the retried rotation the credential the client holds or the new one is refused")
 	}
-	f.clock.advance(time.Hour) // the original's overlap (an hour from the first rotation) is over
+	f.clock.Advance(time.Hour) // the original's overlap (an hour from the first rotation) is over
 	if works(original.Secret) || !works(latest.Secret) {
 		t.Errorf("an hour on: original works %v, latest works %v; want false, true", works(original.Secret), works(latest.Secret))
 	}
@@ -271,7 +271,7 @@ func TestRotationRetriedAfterALostAnswer(t *testing.T) {
 	firstKey, _ := auth.ParseRequestPrivateKey(first.PrivateKey)
 	var rotated []app.Credential
 	for range 2 {
-		f.clock.advance(time.Minute)
+		f.clock.Advance(time.Minute)
 		_, cred, err := f.svc.RotateAPIClientSecret(ctx, admin, partner.ID, time.Hour, "")
 		if err != nil {
 			t.Fatal(err)

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,23 +29,10 @@ var fastHashing = argon2id.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, 
 
 const password = "correct horse battery staple"
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	svc   *app.Service
 	pool  *pgxpool.Pool
-	clock *clock
+	clock *testkit.Clock
 	keys  *kek.Ring // seals the signing keys
 }
 
@@ -55,9 +41,9 @@ func newFixture(t testing.TB) *fixture {
 	pool := testkit.Database(t, testkit.Migrations{Name: "users", FS: migrations.FS})
 	cfg := app.DefaultConfig()
 	cfg.Password = fastHashing
-	c := &clock{t: time.Now()}
+	c := testkit.NewClock(time.Now())
 	keys := testKeys(t, kek.Generate("test"))
-	svc, err := app.New(postgres.New(pool, keys), cfg, app.WithClock(c.now))
+	svc, err := app.New(postgres.New(pool, keys), cfg, app.WithClock(c.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,7 @@ func TestRevokedSessionsArePublished(t *testing.T) {
 	}
 	for i, w := range want {
 		if got[i].GetSessionId() != w.sid || got[i].GetReason() != w.reason || got[i].GetUserId() != u.ID.String() ||
-			got[i].GetOccurredAt().AsTime().Sub(f.clock.now()).Abs() > time.Millisecond {
+			got[i].GetOccurredAt().AsTime().Sub(f.clock.Now()).Abs() > time.Millisecond {
 			t.Errorf("revocation %d = %v, want session %s for %s", i, got[i], w.sid, w.reason)
 		}
 	}

@@ -28,7 +28,7 @@ func TestSignUpLoginRefreshLogout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pair.ExpiresIn != auth.AccessTokenTTL || pair.RefreshExpiresAt.Sub(f.clock.now()) < 29*24*time.Hour {
+	if pair.ExpiresIn != auth.AccessTokenTTL || pair.RefreshExpiresAt.Sub(f.clock.Now()) < 29*24*time.Hour {
 		t.Errorf("lifetimes: access %v, refresh until %v", pair.ExpiresIn, pair.RefreshExpiresAt)
 	}
 	jwks, err := f.svc.JWKS(ctx)
@@ -92,7 +92,7 @@ func TestRefreshTokenExpiresAndGarbageIsRefused(t *testing.T) {
 			t.Errorf("Refresh(%q) = %v", tok, err)
 		}
 	}
-	f.clock.advance(31 * 24 * time.Hour)
+	f.clock.Advance(31 * 24 * time.Hour)
 	if _, err := f.svc.Refresh(ctx, pair.RefreshToken); !errors.Is(err, app.ErrBadRefreshToken) {
 		t.Errorf("expired token = %v", err)
 	}

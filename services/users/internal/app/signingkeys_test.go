@@ -47,7 +47,7 @@ func (f keyFixture) verifies(token string) bool {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	_, err = auth.NewVerifier(auth.StaticKeySource(set.Keys...), auth.WithClock(f.clock.now)).Verify(ctx, token)
+	_, err = auth.NewVerifier(auth.StaticKeySource(set.Keys...), auth.WithClock(f.clock.Now)).Verify(ctx, token)
 	return err == nil
 }
 
@@ -63,9 +63,9 @@ func TestScheduledRotation(t *testing.T) {
 	}
 	next, first := keys[0], keys[1]
 
-	f.clock.advance(720*time.Hour - time.Minute)
+	f.clock.Advance(720*time.Hour - time.Minute)
 	late := f.login() // signed by the first key just before it retires
-	f.clock.advance(2 * time.Minute)
+	f.clock.Advance(2 * time.Minute)
 	fresh := f.login()
 	keys = f.jwks()
 	if len(keys) != 3 || keys[1] != next || keys[2] != first {
@@ -76,14 +76,14 @@ func TestScheduledRotation(t *testing.T) {
 	}
 	// Once the retired key's tokens have expired it is withdrawn, then
 	// deleted at the next change of keys.
-	f.clock.advance(auth.AccessTokenTTL + time.Minute)
+	f.clock.Advance(auth.AccessTokenTTL + time.Minute)
 	if keys := f.jwks(); slices.Contains(keys, first) {
 		t.Errorf("JWKS still lists the retired key: %v", keys)
 	}
 	if f.verifies(late) {
 		t.Error("an expired token verifies")
 	}
-	f.clock.advance(720 * time.Hour)
+	f.clock.Advance(720 * time.Hour)
 	_ = f.login()
 	// An hour past the second rotation, both retired keys are gone.
 	if n := f.count(t, "signing_keys"); n != 2 {
@@ -98,7 +98,7 @@ func TestManualRotationPromotesThePublishedNextKey(t *testing.T) {
 	f.signUp(t, "ann@example.com", domain.RoleBuyer)
 	before := f.login()
 	published := f.jwks()
-	f.clock.advance(time.Second)
+	f.clock.Advance(time.Second)
 	kid, err := f.svc.RotateSigningKey(ctx, admin)
 	if err != nil {
 		t.Fatal(err)

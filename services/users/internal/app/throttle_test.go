@@ -60,13 +60,13 @@ func TestFailedLoginsArePerAccountAndClientAndNeverLockForever(t *testing.T) {
 				t.Fatalf("a refused attempt changed the wait from %v to %v", wait, got)
 			}
 		}
-		f.clock.advance(wait)
+		f.clock.Advance(wait)
 	}
 	_, err = f.svc.Login(attacker, "ann@example.com", "guess")
 	if wait := wantThrottled(t, err, p.PairCap); wait != p.PairCap {
 		t.Errorf("wait after many failures %v, want the cap %v", wait, p.PairCap)
 	}
-	f.clock.advance(p.PairCap)
+	f.clock.Advance(p.PairCap)
 	if _, err := f.svc.Login(attacker, "ann@example.com", password); err != nil {
 		t.Errorf("after the capped wait the right password is refused: %v", err)
 	}
@@ -93,7 +93,7 @@ func TestGuessesOverManyAddressesAreSlowedPerAccount(t *testing.T) {
 		t.Fatalf("owner's login during a distributed attack: %v", err)
 	}
 	// And the account-wide wait never exceeds its cap.
-	f.clock.advance(p.AccountCap)
+	f.clock.Advance(p.AccountCap)
 	if _, err := f.svc.Login(from("192.0.2.1"), "ann@example.com", password); err != nil {
 		t.Errorf("after the account-wide wait: %v", err)
 	}

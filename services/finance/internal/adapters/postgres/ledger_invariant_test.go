@@ -205,7 +205,7 @@ func runLedgerInvariant(t *testing.T, seed uint64, commands int, opts ...postgre
 	wantTransfers := 0
 	for ran, round := 0, 0; ran < commands; round++ {
 		if round%50 == 49 {
-			clk.Add(10 * time.Minute)
+			clk.Advance(10 * time.Minute)
 			n, err := l.ExpirePending(ctx, 1000)
 			if err != nil {
 				t.Fatalf("round %d: expire: %v", round, err)

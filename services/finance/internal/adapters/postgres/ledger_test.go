@@ -25,19 +25,10 @@ var (
 	t0  = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
-
-func newLedger(t testing.TB, opts ...postgres.LedgerOption) (*postgres.Ledger, *clock, *pgxpool.Pool) {
+func newLedger(t testing.TB, opts ...postgres.LedgerOption) (*postgres.Ledger, *testkit.Clock, *pgxpool.Pool) {
 	t.Helper()
 	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
-	c := &clock{now: t0}
+	c := testkit.NewClock(t0)
 	return postgres.NewLedger(pool, append([]postgres.LedgerOption{postgres.WithLedgerClock(c.Now)}, opts...)...), c, pool
 }
 

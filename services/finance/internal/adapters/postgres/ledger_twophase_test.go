@@ -65,7 +65,7 @@ func TestLedgerTwoPhase(t *testing.T) {
 	if b := balanceOf(t, l, wallet("u1", "USD")); b.DebitsPending != 200 || b.Net() != 600 {
 		t.Errorf("wallet = %+v", b)
 	}
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	if _, err := l.Execute(ctx, cmd("late", post(h3.ID, 0))); !errors.Is(err, ledger.ErrPendingExpired) {
 		t.Errorf("posting an expired transfer: %v", err)
 	}
@@ -124,7 +124,7 @@ func TestLedgerBalanceAtAndStatement(t *testing.T) {
 	l, clk, _ := newLedger(t)
 	var ids []string
 	for i := range 7 {
-		clk.Add(time.Minute)
+		clk.Advance(time.Minute)
 		r := mustExec(t, l, cmd(fmt.Sprintf("t%d", i), posted(provider("USD"), wallet("u1", "USD"), int64(100*(i+1)))))
 		ids = append(ids, r.Transfers[0].ID)
 	}

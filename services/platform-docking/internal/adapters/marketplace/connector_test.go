@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/marketplace"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -20,27 +20,9 @@ import (
 	"github.com/crossdock/crossdock/simulators/partnersim"
 )
 
-// clock is a settable clock for the marketplace.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // docked is a running partner simulator and a connector to it.
 type docked struct {
-	clk     *clock
+	clk     *testkit.Clock
 	market  *partnersim.Market
 	partner domain.Partner
 	conn    app.Connector
@@ -51,7 +33,7 @@ type docked struct {
 // key the partner does not know).
 func dock(t *testing.T, cfg partnersim.MarketConfig, wrongKey bool) docked {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	cfg.Now, cfg.Seed = clk.Now, 11
 	m := partnersim.NewMarket(cfg)
 	crossdock, _ := auth.GenerateRequestKey()

@@ -2,11 +2,11 @@ package restmarket_test
 
 import (
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/restmarket"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -19,21 +19,11 @@ const (
 	appSecret = "as_docking_secret_0123456789"
 )
 
-// clock is the market's clock, stepped by the tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // market is a REST marketplace served on a loopback port, the partner
 // registered for it, and a client.
 type market struct {
 	*partnersim.Market
-	clock   *clock
+	clock   *testkit.Clock
 	partner domain.Partner
 	client  *restmarket.Client
 }
@@ -41,7 +31,7 @@ type market struct {
 // startMarket serves a marketplace with cfg whose clock starts at now.
 func startMarket(t *testing.T, cfg partnersim.MarketConfig, now time.Time) *market {
 	t.Helper()
-	c := &clock{t: now}
+	c := testkit.NewClock(now)
 	cfg.Now = c.Now
 	m := partnersim.NewMarket(cfg)
 	h, err := simrest.New(simrest.Config{AppKey: appKey, AppSecret: appSecret, SellerID: "crossdock-seller", Market: m})
@@ -68,7 +58,7 @@ func (m *market) live(t *testing.T, l domain.Listing) {
 	if _, err := m.client.UpsertListing(t.Context(), m.partner, l); err != nil {
 		t.Fatal(err)
 	}
-	m.clock.Add(time.Second)
+	m.clock.Advance(time.Second)
 }
 
 // order places a buyer's order of qty of each marker (an empty marker is

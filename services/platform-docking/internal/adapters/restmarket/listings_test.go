@@ -43,7 +43,7 @@ func TestListings(t *testing.T) {
 				t.Fatalf("the partner holds %+v", held)
 			}
 
-			m.clock.Add(time.Minute)
+			m.clock.Advance(time.Minute)
 			states, err := m.client.ListingStates(t.Context(), m.partner, []string{l.Marker, domain.Marker("unknown")})
 			if err != nil {
 				t.Fatal(err)

@@ -100,7 +100,7 @@ func TestListOrdersPages(t *testing.T) {
 	var want []string
 	for range 130 {
 		want = append(want, m.order(t, true, domain.Marker("sku-1")).OrderID)
-		m.clock.Add(time.Second)
+		m.clock.Advance(time.Second)
 	}
 	w := domain.Window{From: start, To: m.clock.Now()}
 	var got []string

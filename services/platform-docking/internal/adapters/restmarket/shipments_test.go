@@ -74,7 +74,7 @@ func TestListSettlements(t *testing.T) {
 				t.Fatal(err)
 			}
 			booked := m.clock.Now().Add(time.Hour)
-			m.clock.Add(2 * time.Hour)
+			m.clock.Advance(2 * time.Hour)
 			p, err := m.client.ListSettlements(t.Context(), m.partner, domain.Window{From: start, To: booked.Add(time.Minute)}, "")
 			if err != nil {
 				t.Fatal(err)
@@ -108,7 +108,7 @@ func TestListPayouts(t *testing.T) {
 			t.Fatal(err)
 		}
 		m.PayOut()
-		m.clock.Add(time.Second)
+		m.clock.Advance(time.Second)
 	}
 	var got []domain.Payout
 	page, pages := "", 0
