@@ -3,7 +3,6 @@ package auth_test
 import (
 	"context"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,27 +17,12 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 )
 
-// clock is a settable time source shared by a test and the code under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Unix(1_800_000_000, 0)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is a settable time source shared by a test and the code under
+// test.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Unix(1_800_000_000, 0)) }
 
 // usersPeer is a small users service: enough of the contract (GetJwks,
 // IssueServiceToken, GetApiClientKeys, GetMe, Login) for the auth code to talk

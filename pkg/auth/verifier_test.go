@@ -20,6 +20,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
+	"github.com/crossdock/crossdock/pkg/testkit"
 )
 
 var enc = base64.RawURLEncoding
@@ -273,7 +274,7 @@ func TestVerifyRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := &clock{t: now.Add(tt.clock)}
+			clk := testkit.NewClock(now.Add(tt.clock))
 			v := auth.NewVerifier(newKeySource(key).fetch, auth.WithClock(clk.Now))
 			_, err := v.Verify(context.Background(), tt.token)
 			assertInvalidToken(t, err, tt.token)
