@@ -30,7 +30,7 @@ import (
 // and of a calm finance that refuses withdrawals its virtual account does
 // not hold.
 type payoutFixture struct {
-	clk      *propClock
+	clk      *testkit.Clock
 	market   *partnersim.Market
 	pool     *pgxpool.Pool
 	partners *postgres.Store
@@ -50,7 +50,7 @@ func newPayoutFixture(t *testing.T, visibilityLag time.Duration) *payoutFixture 
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &propClock{t: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC))
 	market := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 5, FeeBps: 1000, VisibilityLag: visibilityLag})
 	crossdock, _ := auth.GenerateRequestKey()
 	partnerKey, _ := auth.GenerateRequestKey()

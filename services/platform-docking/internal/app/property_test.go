@@ -29,26 +29,6 @@ import (
 	"github.com/crossdock/crossdock/simulators/partnersim"
 )
 
-// propClock is the one clock of the property run: the marketplace's and
-// docking's, advanced a second per step, so lags, reviews, settlement
-// delays and Retry-After all pass in simulated time.
-type propClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *propClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *propClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // propSKU is one SKU of the property run's catalogue.
 type propSKU struct {
 	id, product, supplier string
@@ -291,7 +271,10 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &propClock{t: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)}
+	// One clock for the marketplace and docking, advanced a second per step,
+	// so lags, reviews, settlement delays and Retry-After all pass in
+	// simulated time.
+	clk := testkit.NewClock(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC))
 	rnd := rand.New(rand.NewPCG(7, 2026))
 
 	market := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 7,

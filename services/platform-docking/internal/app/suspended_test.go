@@ -27,7 +27,7 @@ import (
 // simulator (its market on a test clock), the partner registered and not
 // verified, and a catalogue of one SKU.
 type onePartner struct {
-	clk      *propClock
+	clk      *testkit.Clock
 	market   *partnersim.Market
 	partners *postgres.Store
 	store    postgres.Trade
@@ -45,7 +45,7 @@ func newOnePartner(t *testing.T, code string) *onePartner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &propClock{t: time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC))
 	market := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 3})
 	crossdock, _ := auth.GenerateRequestKey()
 	partnerKey, _ := auth.GenerateRequestKey()
