@@ -44,18 +44,12 @@ type PartnerResult struct {
 // an operator suspended it. A failed handshake is reported, not returned:
 // the mesh runs without a verified partner.
 func Partner(ctx context.Context, usersAddr, dockingAddr string, p DemoPartner) (PartnerResult, error) {
-	conns, closeAll, err := dial(map[string]string{"users": usersAddr, "docking": dockingAddr})
+	session, err := signInAdmin(ctx, usersAddr, dockingAddr)
 	if err != nil {
 		return PartnerResult{}, err
 	}
-	defer closeAll()
-	users := usersv1.NewUsersServiceClient(conns["users"])
-	docking := dockingv1.NewDockingServiceClient(conns["docking"])
-	admin, err := login(ctx, users, AdminEmail)
-	if err != nil {
-		return PartnerResult{}, fmt.Errorf("log in the admin: %w", err)
-	}
-
+	defer session.close()
+	admin, users, docking := session.ctx, session.users, session.docking
 	partner, err := findPartner(admin, docking, p.Code)
 	if err != nil {
 		return PartnerResult{}, err
@@ -120,17 +114,12 @@ const DemoCommissionBps = 1200
 // once with its credentials; moved, with the credentials given again, when
 // the mesh's ports moved) and verifies it unless suspended.
 func RestPartner(ctx context.Context, usersAddr, dockingAddr string, p DemoRestPartner) (PartnerResult, error) {
-	conns, closeAll, err := dial(map[string]string{"users": usersAddr, "docking": dockingAddr})
+	session, err := signInAdmin(ctx, usersAddr, dockingAddr)
 	if err != nil {
 		return PartnerResult{}, err
 	}
-	defer closeAll()
-	users := usersv1.NewUsersServiceClient(conns["users"])
-	docking := dockingv1.NewDockingServiceClient(conns["docking"])
-	admin, err := login(ctx, users, AdminEmail)
-	if err != nil {
-		return PartnerResult{}, fmt.Errorf("log in the admin: %w", err)
-	}
+	defer session.close()
+	admin, docking := session.ctx, session.docking
 	partner, err := findPartner(admin, docking, p.Code)
 	if err != nil {
 		return PartnerResult{}, err
@@ -158,6 +147,30 @@ func RestPartner(ctx context.Context, usersAddr, dockingAddr string, p DemoRestP
 }
 
 // findPartner returns the partner registered under code, or nil.
+// adminSession is the admin signed in, with clients of users and docking.
+type adminSession struct {
+	ctx     context.Context // carries the admin's token
+	users   usersv1.UsersServiceClient
+	docking dockingv1.DockingServiceClient
+	close   func() // closes both connections
+}
+
+// signInAdmin connects to users and docking and signs the admin in, as the
+// partners' registration needs both.
+func signInAdmin(ctx context.Context, usersAddr, dockingAddr string) (adminSession, error) {
+	conns, closeAll, err := dial(map[string]string{"users": usersAddr, "docking": dockingAddr})
+	if err != nil {
+		return adminSession{}, err
+	}
+	users := usersv1.NewUsersServiceClient(conns["users"])
+	admin, err := login(ctx, users, AdminEmail)
+	if err != nil {
+		closeAll()
+		return adminSession{}, fmt.Errorf("log in the admin: %w", err)
+	}
+	return adminSession{ctx: admin, users: users, docking: dockingv1.NewDockingServiceClient(conns["docking"]), close: closeAll}, nil
+}
+
 func findPartner(admin context.Context, docking dockingv1.DockingServiceClient, code string) (*dockingv1.Partner, error) {
 	list, err := docking.ListPartners(admin, &dockingv1.ListPartnersRequest{})
 	if err != nil {
