@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
 
@@ -114,6 +116,19 @@ func (c Caller) IsOperator() bool {
 // IsERP reports a supplier's ERP client calling with a signed request: it
 // acts for the supplier organization in OrganizationID.
 func (c Caller) IsERP() bool { return c.Kind == KindAPIClient && c.HasRole(RoleERP) }
+
+// SupplierOrg is the supplier organization the caller acts for: a signed-in
+// member of a supplier, whose token carries the supplier role only once the
+// organization is approved, or the supplier's ERP client. ok is false for
+// anyone else, and for a token that names no organization.
+func (c Caller) SupplierOrg() (org uuid.UUID, ok bool) {
+	member := c.Kind == KindUser && c.HasRole(RoleSupplier)
+	if !member && !c.IsERP() {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(c.OrganizationID)
+	return id, err == nil && id != uuid.Nil
+}
 
 type callerKey struct{}
 

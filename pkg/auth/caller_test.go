@@ -3,6 +3,8 @@ package auth_test
 import (
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/auth"
 )
 
@@ -28,6 +30,31 @@ func TestWhoACallerIs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := [4]bool{tt.c.IsService(), tt.c.IsAdmin(), tt.c.IsOperator(), tt.c.IsERP()}; got != [4]bool{tt.service, tt.admin, tt.operator, tt.erp} {
 				t.Errorf("service, admin, operator, ERP = %v, want %v", got, [4]bool{tt.service, tt.admin, tt.operator, tt.erp})
+			}
+		})
+	}
+}
+
+func TestSupplierOrg(t *testing.T) {
+	org := uuid.New()
+	for _, tt := range []struct {
+		name string
+		c    auth.Caller
+		ok   bool
+	}{
+		{"a supplier's member", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, true},
+		{"the supplier's ERP", auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RoleERP}, OrganizationID: org.String()}, true},
+		{"a member without an organization", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}}, false},
+		{"a member of the nil organization", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: uuid.Nil.String()}, false},
+		{"a merchant's member", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, false},
+		{"an admin", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}, OrganizationID: org.String()}, false},
+		{"a service carrying the supplier role", auth.Caller{Kind: auth.KindService, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, false},
+		{"a partner's API client", auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RolePartner}, OrganizationID: org.String()}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.c.SupplierOrg()
+			if ok != tt.ok || (ok && got != org) {
+				t.Errorf("SupplierOrg() = %v, %v; want ok %v", got, ok, tt.ok)
 			}
 		})
 	}

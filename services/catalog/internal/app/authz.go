@@ -32,15 +32,11 @@ func isTranslator(c auth.Caller) bool {
 	return isUser(c) && c.HasAnyRole(auth.RoleTranslator, auth.RoleAdmin)
 }
 
-// supplierOf returns the supplier organization the caller acts for: a member's
-// token carries the supplier role only once the organization is approved, and
-// an ERP client exists only for an approved supplier.
+// supplierOf returns the supplier organization the caller acts for
+// (auth.Caller.SupplierOrg), and ErrSuppliersOnly for anyone else.
 func supplierOf(c auth.Caller) (uuid.UUID, error) {
-	if !(isUser(c) && c.HasRole(auth.RoleSupplier)) && !c.IsERP() {
-		return uuid.Nil, ErrSuppliersOnly
-	}
-	org, err := uuid.Parse(c.OrganizationID)
-	if err != nil {
+	org, ok := c.SupplierOrg()
+	if !ok {
 		return uuid.Nil, ErrSuppliersOnly
 	}
 	return org, nil

@@ -17,26 +17,13 @@ var (
 	ErrSyncCallerNoOrg = apperr.PermissionDenied("this caller cannot be tied to a supplier organization").WithReason("NO_ORGANIZATION")
 )
 
-// supplierOrg returns the supplier organization the caller acts for: a
-// signed-in member (owner or staff) of an approved supplier, whose token
-// carries the supplier role only once the organization is approved, or the
-// supplier's own ERP calling with signed requests.
-func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
-	member := c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)
-	if !member && !c.IsERP() {
-		return uuid.Nil, false
-	}
-	id, err := uuid.Parse(c.OrganizationID)
-	return id, err == nil && id != uuid.Nil
-}
-
 // ownsWarehouse reports whether the caller manages the warehouse's stock: its
 // supplier's members, or admins for a central warehouse.
 func ownsWarehouse(c auth.Caller, w domain.Warehouse) bool {
 	if w.Kind == domain.WarehouseCentral {
 		return c.IsAdmin()
 	}
-	org, ok := supplierOrg(c)
+	org, ok := c.SupplierOrg()
 	return ok && org == w.SupplierID
 }
 
@@ -51,7 +38,7 @@ func canReadSKU(c auth.Caller, sku domain.SKU) bool {
 	if c.IsOperator() || c.IsService() {
 		return true
 	}
-	org, ok := supplierOrg(c)
+	org, ok := c.SupplierOrg()
 	return ok && org == sku.SupplierID
 }
 

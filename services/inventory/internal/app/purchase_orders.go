@@ -232,7 +232,7 @@ func (s *Service) ListPurchaseOrders(ctx context.Context, c auth.Caller, page Pa
 	}
 	var supplier *uuid.UUID
 	if !c.IsOperator() && !c.IsService() {
-		org, ok := supplierOrg(c)
+		org, ok := c.SupplierOrg()
 		if !ok {
 			return PurchaseOrderPage{}, ErrSuppliersOnly
 		}

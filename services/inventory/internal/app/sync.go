@@ -38,7 +38,7 @@ type SyncInput struct {
 // services relaying for the supplier they name (another supplier's
 // warehouse is NotFound to them, as to the supplier).
 func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([]domain.SyncResult, error) {
-	if _, ok := supplierOrg(c); !ok && !c.IsService() {
+	if _, ok := c.SupplierOrg(); !ok && !c.IsService() {
 		if c.Kind == auth.KindAPIClient {
 			return nil, ErrSyncCallerNoOrg
 		}

@@ -21,7 +21,7 @@ func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.
 			return domain.Warehouse{}, ErrAdminsOnly
 		}
 	case domain.WarehouseSupplier:
-		org, ok := supplierOrg(c)
+		org, ok := c.SupplierOrg()
 		if !ok {
 			return domain.Warehouse{}, ErrSuppliersOnly
 		}
@@ -54,7 +54,7 @@ func (s *Service) ListWarehouses(ctx context.Context, c auth.Caller) ([]domain.W
 	if c.IsOperator() || c.IsService() {
 		return s.store.ListWarehouses(ctx, nil)
 	}
-	org, ok := supplierOrg(c)
+	org, ok := c.SupplierOrg()
 	if !ok {
 		return nil, ErrSuppliersOnly
 	}

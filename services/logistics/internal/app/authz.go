@@ -1,8 +1,6 @@
 package app
 
 import (
-	"github.com/google/uuid"
-
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
@@ -15,17 +13,6 @@ var (
 	ErrNotYours     = apperr.PermissionDenied("you may list only your own shipments or your organization's").WithReason("NOT_YOURS")
 )
 
-// supplierOrg returns the supplier organization the caller acts for: a
-// signed-in member of an approved supplier or its ERP.
-func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
-	member := c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)
-	if !member && !c.IsERP() {
-		return uuid.Nil, false
-	}
-	id, err := uuid.Parse(c.OrganizationID)
-	return id, err == nil && id != uuid.Nil
-}
-
 // canRead reports whether the caller may see a shipment: its buyer, its
 // supplier's members, admins and services. Anyone else is told it does not
 // exist.
@@ -36,7 +23,7 @@ func canRead(c auth.Caller, s domain.Shipment) bool {
 	if c.Kind == auth.KindUser && c.Subject == s.BuyerID {
 		return true
 	}
-	org, ok := supplierOrg(c)
+	org, ok := c.SupplierOrg()
 	return ok && org == s.SupplierOrgID
 }
 

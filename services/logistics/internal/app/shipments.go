@@ -89,13 +89,13 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 	switch {
 	case c.IsAdmin() || c.IsService():
 	case f.SupplierOrgID != uuid.Nil:
-		if org, ok := supplierOrg(c); !ok || org != f.SupplierOrgID {
+		if org, ok := c.SupplierOrg(); !ok || org != f.SupplierOrgID {
 			return nil, "", ErrNotYours
 		}
 	case f.BuyerID != "" && f.BuyerID != c.Subject:
 		return nil, "", ErrNotYours
 	default:
-		if org, ok := supplierOrg(c); ok {
+		if org, ok := c.SupplierOrg(); ok {
 			f.SupplierOrgID = org
 		} else {
 			f.BuyerID = c.Subject

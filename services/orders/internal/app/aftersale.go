@@ -198,7 +198,7 @@ func (s *Service) GetAfterSale(ctx context.Context, c auth.Caller, id uuid.UUID)
 // ListAfterSales lists requests newest first: a buyer's own, a supplier's
 // own, or, for admins, any (filtered by order or status).
 func (s *Service) ListAfterSales(ctx context.Context, c auth.Caller, f AfterSaleFilter, size int, token string) ([]domain.AfterSale, string, error) {
-	switch org, isSupplier := supplierOrg(c); {
+	switch org, isSupplier := c.SupplierOrg(); {
 	case c.IsAdmin():
 	case isSupplier:
 		f.BuyerID, f.SupplierID = "", org

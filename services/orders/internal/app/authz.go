@@ -16,17 +16,6 @@ var (
 				WithReason("SUPPLIERS_ONLY")
 )
 
-// supplierOrg returns the supplier organization the caller acts for: a
-// signed-in member of a supplier or its ERP.
-func supplierOrg(c auth.Caller) (uuid.UUID, bool) {
-	member := c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)
-	if !member && !c.IsERP() {
-		return uuid.Nil, false
-	}
-	id, err := uuid.Parse(c.OrganizationID)
-	return id, err == nil && id != uuid.Nil
-}
-
 // merchantOrg returns the merchant organization a signed-in member buys
 // for: its orders are priced at the merchant's tier and paid from its
 // deposit.
@@ -59,7 +48,7 @@ func canReadSubOrder(c auth.Caller, o domain.Order, s domain.SubOrder) bool {
 	if canReadOrder(c, o) {
 		return true
 	}
-	org, ok := supplierOrg(c)
+	org, ok := c.SupplierOrg()
 	return ok && org == s.SupplierID && s.Status != domain.PendingPayment
 }
 
@@ -68,7 +57,7 @@ func isSupplierOf(c auth.Caller, s domain.SubOrder) bool { return actsFor(c, s.S
 
 // actsFor reports the caller acts for the supplier (a member or its ERP).
 func actsFor(c auth.Caller, supplier uuid.UUID) bool {
-	org, ok := supplierOrg(c)
+	org, ok := c.SupplierOrg()
 	return ok && org == supplier
 }
 

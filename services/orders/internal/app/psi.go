@@ -96,7 +96,7 @@ func (v PSI) totals() PSITotals {
 // of the SKU's supplier and to operators. A SKU of another supplier is not
 // found.
 func (s *Sales) PurchaseSalesInventory(ctx context.Context, c auth.Caller, skuID uuid.UUID, from, to time.Time) (PSI, error) {
-	org, member := supplierOrg(c)
+	org, member := c.SupplierOrg()
 	if !member && !c.IsAdmin() {
 		return PSI{}, ErrSalesReaders
 	}

@@ -76,7 +76,7 @@ func readerScope(c auth.Caller, q *SalesQuery) error {
 	if c.IsAdmin() {
 		return nil
 	}
-	org, ok := supplierOrg(c)
+	org, ok := c.SupplierOrg()
 	switch {
 	case !ok:
 		return ErrSalesReaders

@@ -72,7 +72,7 @@ func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token
 // its members and ERP their own, admins and services relaying for a
 // supplier (docking for its ERP) the supplier they name.
 func (s *Service) ListSupplierSubOrders(ctx context.Context, c auth.Caller, supplier uuid.UUID, statuses []domain.Status, size int, token string) ([]domain.Order, string, error) {
-	org, member := supplierOrg(c)
+	org, member := c.SupplierOrg()
 	switch {
 	case member && (supplier == uuid.Nil || supplier == org):
 		supplier = org

@@ -28,11 +28,9 @@ func (t *Trade) Activity(ctx context.Context, c auth.Caller, partnerID uuid.UUID
 // ListListings lists pushed listings: every one to admins, their own
 // products' to a supplier's members and ERP clients.
 func (t *Trade) ListListings(ctx context.Context, c auth.Caller, f ListingFilter) ([]StoredListing, string, error) {
-	switch {
-	case c.IsAdmin():
-	case (c.Kind == auth.KindUser && c.HasRole(auth.RoleSupplier)) || c.IsERP():
-		org, err := uuid.Parse(c.OrganizationID)
-		if err != nil {
+	if !c.IsAdmin() {
+		org, ok := c.SupplierOrg()
+		if !ok {
 			return nil, "", ErrAdminsOrSuppliers
 		}
 		if f.SupplierID != uuid.Nil && f.SupplierID != org {
@@ -40,8 +38,6 @@ func (t *Trade) ListListings(ctx context.Context, c auth.Caller, f ListingFilter
 			return nil, "", nil
 		}
 		f.SupplierID = org
-	default:
-		return nil, "", ErrAdminsOrSuppliers
 	}
 	return t.store.ListListings(ctx, f)
 }
