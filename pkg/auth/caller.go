@@ -126,6 +126,20 @@ func (c Caller) SupplierOrg() (org uuid.UUID, ok bool) {
 	if !member && !c.IsERP() {
 		return uuid.Nil, false
 	}
+	return c.organization()
+}
+
+// MerchantOrg is the merchant organization a signed-in member of a merchant
+// buys for. ok is false for anyone else, and for a token that names no
+// organization.
+func (c Caller) MerchantOrg() (org uuid.UUID, ok bool) {
+	if c.Kind != KindUser || !c.HasRole(RoleMerchant) {
+		return uuid.Nil, false
+	}
+	return c.organization()
+}
+
+func (c Caller) organization() (uuid.UUID, bool) {
 	id, err := uuid.Parse(c.OrganizationID)
 	return id, err == nil && id != uuid.Nil
 }

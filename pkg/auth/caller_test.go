@@ -59,3 +59,24 @@ func TestSupplierOrg(t *testing.T) {
 		})
 	}
 }
+
+func TestMerchantOrg(t *testing.T) {
+	org := uuid.New()
+	for _, tt := range []struct {
+		name string
+		c    auth.Caller
+		ok   bool
+	}{
+		{"a merchant's member", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, true},
+		{"a member without an organization", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: "not-an-id"}, false},
+		{"a supplier's member", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, false},
+		{"an API client carrying the merchant role", auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tt.c.MerchantOrg()
+			if ok != tt.ok || (ok && got != org) {
+				t.Errorf("MerchantOrg() = %v, %v; want ok %v", got, ok, tt.ok)
+			}
+		})
+	}
+}

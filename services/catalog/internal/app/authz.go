@@ -44,11 +44,8 @@ func supplierOf(c auth.Caller) (uuid.UUID, error) {
 
 // merchantOf returns the caller's merchant organization.
 func merchantOf(c auth.Caller) (uuid.UUID, error) {
-	if !isUser(c) || !c.HasRole(auth.RoleMerchant) {
-		return uuid.Nil, ErrMerchantsOnly
-	}
-	org, err := uuid.Parse(c.OrganizationID)
-	if err != nil {
+	org, ok := c.MerchantOrg()
+	if !ok {
 		return uuid.Nil, ErrMerchantsOnly
 	}
 	return org, nil

@@ -181,7 +181,7 @@ func (s *Service) buysFor(ctx context.Context, c auth.Caller, a domain.AfterSale
 	if c.Kind == auth.KindUser && c.Subject == a.BuyerID {
 		return true
 	}
-	if _, ok := merchantOrg(c); !ok {
+	if _, ok := c.MerchantOrg(); !ok {
 		return false
 	}
 	o, err := s.store.GetOrder(ctx, a.OrderID, false)

@@ -16,22 +16,11 @@ var (
 				WithReason("SUPPLIERS_ONLY")
 )
 
-// merchantOrg returns the merchant organization a signed-in member buys
-// for: its orders are priced at the merchant's tier and paid from its
-// deposit.
-func merchantOrg(c auth.Caller) (uuid.UUID, bool) {
-	if c.Kind != auth.KindUser || !c.HasRole(auth.RoleMerchant) {
-		return uuid.Nil, false
-	}
-	id, err := uuid.Parse(c.OrganizationID)
-	return id, err == nil && id != uuid.Nil
-}
-
 // isBuyerOf reports the caller bought the order: placed it, or, for a
 // merchant's order, is a member of that merchant (the merchant is the
 // buyer, whichever member placed it).
 func isBuyerOf(c auth.Caller, o domain.Order) bool {
-	if org, ok := merchantOrg(c); ok && o.MerchantOrgID != uuid.Nil {
+	if org, ok := c.MerchantOrg(); ok && o.MerchantOrgID != uuid.Nil {
 		return org == o.MerchantOrgID
 	}
 	return c.Kind == auth.KindUser && c.Subject == o.BuyerID

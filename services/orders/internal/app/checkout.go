@@ -44,7 +44,7 @@ type CheckoutInput struct {
 // answer.
 func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput) (domain.Order, bool, error) {
 	channel, holder := domain.OwnStore, domain.UserHolder(c.Subject)
-	merchant, isMerchant := merchantOrg(c)
+	merchant, isMerchant := c.MerchantOrg()
 	switch {
 	case isMerchant:
 		channel, holder = domain.MerchantChannel, domain.Holder{Kind: domain.HolderOrganization, ID: merchant}

@@ -60,7 +60,7 @@ func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token
 	if err != nil {
 		return nil, "", err
 	}
-	merchant, _ := merchantOrg(c)
+	merchant, _ := c.MerchantOrg()
 	list, err := s.store.ListOrders(ctx, c.Subject, merchant, after, limit+1)
 	if err != nil {
 		return nil, "", err
