@@ -29,7 +29,7 @@ func holdersOf(c auth.Caller) []domain.Holder {
 		return nil
 	}
 	holders := []domain.Holder{domain.UserHolder(c.Subject)}
-	if org, err := uuid.Parse(c.OrganizationID); err == nil && org != uuid.Nil && c.HasRole(auth.RoleMerchant) {
+	if org, ok := c.MerchantOrg(); ok {
 		holders = append(holders, domain.Holder{Kind: domain.HolderOrganization, ID: org})
 	}
 	return holders
