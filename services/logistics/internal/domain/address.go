@@ -44,7 +44,7 @@ func (a Address) validate(v *violations, field string) {
 		v.Add(f("lines"), "needs at least one street line")
 	}
 	for i, l := range a.Lines {
-		apperr.CheckText(v, f("lines")+"["+itoa(i)+"]", l, 0, 200)
+		apperr.CheckText(v, apperr.Index(f("lines"), i, ""), l, 0, 200)
 	}
 	if a.Location != nil && !a.Location.Valid() {
 		v.Add(f("location"), "must have a latitude in [-90, 90] and a longitude in [-180, 180]")

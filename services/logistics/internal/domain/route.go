@@ -2,7 +2,6 @@ package domain
 
 import (
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/geo"
@@ -88,5 +87,3 @@ func stageIndex(route []Stage, leg LegKind) int {
 	}
 	return len(route) - 1
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
