@@ -15,18 +15,17 @@
 package payprovider
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/httpjson"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 )
 
@@ -120,28 +119,12 @@ const maxResponse = 1 << 20
 // idempotency key: a creating call retried without one could move money
 // twice.
 func (c *Client) do(ctx context.Context, method, path, idemKey string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("payment provider: encode request: %w", err)
-		}
-		rd = bytes.NewReader(raw)
-	}
 	if method == http.MethodPost && strings.TrimSpace(idemKey) == "" {
 		return apperr.InvalidField("idempotency_key", "required for a call that creates at the payment provider")
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := httpjson.NewRequest(ctx, method, c.base+path, c.key, idemKey, body)
 	if err != nil {
 		return fmt.Errorf("payment provider: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if idemKey != "" {
-		req.Header.Set("Idempotency-Key", idemKey)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
@@ -149,8 +132,7 @@ func (c *Client) do(ctx context.Context, method, path, idemKey string, body, out
 		// outcome is unknown, so the call is retried with the same key.
 		return apperr.Unavailable("payment provider unreachable").WithReason("PAYMENT_PROVIDER_UNAVAILABLE").Wrap(err)
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
+	raw, err := httpjson.ReadBody(res, maxResponse)
 	if err != nil {
 		return apperr.Unavailable("payment provider answer cut short").WithReason("PAYMENT_PROVIDER_UNAVAILABLE").Wrap(err)
 	}
@@ -163,30 +145,19 @@ func (c *Client) do(ctx context.Context, method, path, idemKey string, body, out
 	return nil
 }
 
-// errorJSON is the provider's error object.
-type errorJSON struct {
-	Error struct {
-		Type    string `json:"type"`
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Param   string `json:"param"`
-	} `json:"error"`
-}
-
 // providerError maps a non-2xx answer to an apperr error (see the package
 // comment). The provider's message is kept: it names what was wrong.
 func providerError(status int, path, idemKey string, raw []byte) error {
-	var e errorJSON
-	_ = json.Unmarshal(raw, &e) // an undecodable body leaves the fields empty
-	msg := e.Error.Message
+	e := httpjson.ParseError(raw) // an undecodable body leaves the fields empty
+	msg := e.Message
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
 	msg = "payment provider: " + msg
-	code := strings.ToUpper(e.Error.Code)
+	code := strings.ToUpper(e.Code)
 	switch {
 	case status == http.StatusBadRequest:
-		field := e.Error.Param
+		field := e.Param
 		if field == "" {
 			field = "request"
 		}

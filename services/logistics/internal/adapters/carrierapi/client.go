@@ -13,11 +13,9 @@
 package carrierapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/httpjson"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
@@ -197,32 +196,15 @@ func (c *Client) Events(ctx context.Context, ep domain.Endpoint, after int64, li
 const maxResponse = 4 << 20
 
 func (c *Client) do(ctx context.Context, ep domain.Endpoint, method, path, idemKey string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return fmt.Errorf("carrier: encode request: %w", err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(ep.APIURL, "/")+path, rd)
+	req, err := httpjson.NewRequest(ctx, method, strings.TrimSuffix(ep.APIURL, "/")+path, ep.APIKey, idemKey, body)
 	if err != nil {
 		return fmt.Errorf("carrier: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+ep.APIKey)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if idemKey != "" {
-		req.Header.Set("Idempotency-Key", idemKey)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		return apperr.Unavailable("carrier unreachable").WithReason("CARRIER_UNAVAILABLE").Wrap(err)
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxResponse))
+	raw, err := httpjson.ReadBody(res, maxResponse)
 	if err != nil {
 		return apperr.Unavailable("carrier answer cut short").WithReason("CARRIER_UNAVAILABLE").Wrap(err)
 	}
@@ -237,21 +219,16 @@ func (c *Client) do(ctx context.Context, ep domain.Endpoint, method, path, idemK
 
 // carrierError maps a non-2xx answer (see the package comment).
 func carrierError(status int, raw []byte) error {
-	var e struct {
-		Error struct {
-			Type, Code, Message, Param string
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(raw, &e)
-	msg := e.Error.Message
+	e := httpjson.ParseError(raw)
+	msg := e.Message
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
 	msg = "carrier: " + msg
-	code := strings.ToUpper(e.Error.Code)
+	code := strings.ToUpper(e.Code)
 	switch {
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
-		field := e.Error.Param
+		field := e.Param
 		if field == "" {
 			field = "request"
 		}

@@ -6,12 +6,10 @@
 package supplyapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,6 +17,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/httpjson"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -46,35 +45,13 @@ func New(transport partnertls.Transport, timeout time.Duration) *Client {
 	return &Client{http: transport.HTTPClient(), timeout: timeout}
 }
 
-// apiError is the platform's error body.
-type apiError struct {
-	Error struct {
-		Type    string `json:"type"`
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
 // do makes one call as account and decodes a 2xx answer into out.
 func (c *Client) do(ctx context.Context, p domain.SupplyPlatform, account domain.SupplyAccount, method, path string, body, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(p.Endpoint, "/")+path, rd)
+	req, err := httpjson.NewRequest(ctx, method, strings.TrimRight(p.Endpoint, "/")+path, account.APIKey, "", body)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+account.APIKey)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
 	}
 	res, err := c.http.Do(req, p.Endpoint)
 	if errors.Is(err, partnertls.ErrPlaintext) {
@@ -83,8 +60,7 @@ func (c *Client) do(ctx context.Context, p domain.SupplyPlatform, account domain
 	if err != nil {
 		return apperr.Unavailable(fmt.Sprintf("supply platform %s unreachable: %v", p.Code, err)).WithReason("SUPPLY_PLATFORM_UNREACHABLE")
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, 8<<20))
+	raw, err := httpjson.ReadBody(res, 8<<20)
 	if err != nil {
 		return apperr.Unavailable(fmt.Sprintf("supply platform %s: reading the answer: %v", p.Code, err))
 	}
@@ -94,9 +70,8 @@ func (c *Client) do(ctx context.Context, p domain.SupplyPlatform, account domain
 	case res.StatusCode >= 500:
 		return apperr.Unavailable(fmt.Sprintf("supply platform %s answered %d", p.Code, res.StatusCode)).WithReason("SUPPLY_PLATFORM_FAILED")
 	case res.StatusCode >= 300:
-		var e apiError
-		_ = json.Unmarshal(raw, &e)
-		msg := fmt.Sprintf("supply platform %s refused %s %s: %d %s/%s: %s", p.Code, method, path, res.StatusCode, e.Error.Type, e.Error.Code, e.Error.Message)
+		e := httpjson.ParseError(raw)
+		msg := fmt.Sprintf("supply platform %s refused %s %s: %d %s/%s: %s", p.Code, method, path, res.StatusCode, e.Type, e.Code, e.Message)
 		if res.StatusCode == http.StatusNotFound {
 			return apperr.NotFound("supply platform object", path).WithReason("SUPPLY_NOT_FOUND")
 		}
