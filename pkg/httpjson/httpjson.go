@@ -14,6 +14,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // NewRequest is a call of method on url: body encoded as JSON (no body when
@@ -65,4 +68,15 @@ func ParseError(body []byte) Error {
 	}
 	_ = json.Unmarshal(body, &e)
 	return e.Error
+}
+
+// RetryAfter is how long a 429 or 503 answer asks the caller to wait: its
+// Retry-After in seconds. The HTTP-date form, rare from APIs, and anything
+// unreadable give zero, "unspecified", and the caller's own backoff decides.
+func RetryAfter(res *http.Response) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(res.Header.Get("Retry-After")))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
 }

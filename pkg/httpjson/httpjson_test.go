@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/httpjson"
 )
@@ -62,5 +63,23 @@ func TestParseError(t *testing.T) {
 	}
 	if e := httpjson.ParseError([]byte("<html>bad gateway</html>")); e != (httpjson.Error{}) {
 		t.Errorf("ParseError of HTML = %+v, want zero", e)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	for _, tt := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"30", 30 * time.Second},
+		{" 2 ", 2 * time.Second},
+		{"", 0},
+		{"-1", 0},
+		{"Wed, 21 Oct 2026 07:28:00 GMT", 0},
+	} {
+		res := &http.Response{Header: http.Header{"Retry-After": {tt.header}}}
+		if got := httpjson.RetryAfter(res); got != tt.want {
+			t.Errorf("Retry-After %q = %v, want %v", tt.header, got, tt.want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/httpjson"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/partnertls"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -112,20 +113,11 @@ func (c *Client) post(ctx context.Context, p domain.Partner, method string, para
 	}
 	switch {
 	case res.StatusCode == http.StatusTooManyRequests:
-		return nil, &app.RateLimited{After: retryAfter(res.Header.Get("Retry-After"))}
+		return nil, &app.RateLimited{After: httpjson.RetryAfter(res)}
 	case res.StatusCode >= 500:
 		return nil, unreachable(p, fmt.Errorf("%s answered %s", method, res.Status))
 	case res.StatusCode != http.StatusOK:
 		return nil, refused(method, "it answered HTTP "+strconv.Itoa(res.StatusCode), nil)
 	}
 	return bytes.TrimSpace(body), nil
-}
-
-// retryAfter reads a Retry-After in seconds; anything else is "unspecified".
-func retryAfter(h string) time.Duration {
-	n, err := strconv.Atoi(strings.TrimSpace(h))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return time.Duration(n) * time.Second
 }

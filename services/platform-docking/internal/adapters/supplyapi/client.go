@@ -66,7 +66,7 @@ func (c *Client) do(ctx context.Context, p domain.SupplyPlatform, account domain
 	}
 	switch {
 	case res.StatusCode == http.StatusTooManyRequests:
-		return &app.RateLimited{After: retryAfter(res.Header.Get("Retry-After"))}
+		return &app.RateLimited{After: httpjson.RetryAfter(res)}
 	case res.StatusCode >= 500:
 		return apperr.Unavailable(fmt.Sprintf("supply platform %s answered %d", p.Code, res.StatusCode)).WithReason("SUPPLY_PLATFORM_FAILED")
 	case res.StatusCode >= 300:
@@ -81,16 +81,6 @@ func (c *Client) do(ctx context.Context, p domain.SupplyPlatform, account domain
 		return apperr.Unavailable(fmt.Sprintf("supply platform %s answered what is not the protocol's JSON: %v", p.Code, err))
 	}
 	return nil
-}
-
-// retryAfter reads Retry-After in seconds (the HTTP date form is rare from
-// APIs and read as unspecified).
-func retryAfter(h string) time.Duration {
-	n, err := strconv.Atoi(strings.TrimSpace(h))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return time.Duration(n) * time.Second
 }
 
 type wireSKU struct {
