@@ -35,47 +35,34 @@ func TestWhoACallerIs(t *testing.T) {
 	}
 }
 
-func TestSupplierOrg(t *testing.T) {
+// SupplierOrg and MerchantOrg name the organization a caller acts for, and
+// only for the members (and ERP clients) of that kind of organization.
+func TestOrganizationACallerActsFor(t *testing.T) {
 	org := uuid.New()
+	supplier, merchant := auth.Caller.SupplierOrg, auth.Caller.MerchantOrg
 	for _, tt := range []struct {
 		name string
+		of   func(auth.Caller) (uuid.UUID, bool)
 		c    auth.Caller
 		ok   bool
 	}{
-		{"a supplier's member", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, true},
-		{"the supplier's ERP", auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RoleERP}, OrganizationID: org.String()}, true},
-		{"a member without an organization", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}}, false},
-		{"a member of the nil organization", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: uuid.Nil.String()}, false},
-		{"a merchant's member", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, false},
-		{"an admin", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}, OrganizationID: org.String()}, false},
-		{"a service carrying the supplier role", auth.Caller{Kind: auth.KindService, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, false},
-		{"a partner's API client", auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RolePartner}, OrganizationID: org.String()}, false},
+		{"a supplier's member", supplier, auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, true},
+		{"the supplier's ERP", supplier, auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RoleERP}, OrganizationID: org.String()}, true},
+		{"a supplier's member without an organization", supplier, auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}}, false},
+		{"a supplier's member of the nil organization", supplier, auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: uuid.Nil.String()}, false},
+		{"a merchant's member as a supplier", supplier, auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, false},
+		{"an admin as a supplier", supplier, auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}, OrganizationID: org.String()}, false},
+		{"a service carrying the supplier role", supplier, auth.Caller{Kind: auth.KindService, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, false},
+		{"a partner's API client as a supplier", supplier, auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RolePartner}, OrganizationID: org.String()}, false},
+		{"a merchant's member", merchant, auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, true},
+		{"a merchant's member without an organization", merchant, auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: "not-an-id"}, false},
+		{"a supplier's member as a merchant", merchant, auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, false},
+		{"an API client carrying the merchant role", merchant, auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := tt.c.SupplierOrg()
+			got, ok := tt.of(tt.c)
 			if ok != tt.ok || (ok && got != org) {
-				t.Errorf("SupplierOrg() = %v, %v; want ok %v", got, ok, tt.ok)
-			}
-		})
-	}
-}
-
-func TestMerchantOrg(t *testing.T) {
-	org := uuid.New()
-	for _, tt := range []struct {
-		name string
-		c    auth.Caller
-		ok   bool
-	}{
-		{"a merchant's member", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, true},
-		{"a member without an organization", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: "not-an-id"}, false},
-		{"a supplier's member", auth.Caller{Kind: auth.KindUser, Roles: []string{auth.RoleSupplier}, OrganizationID: org.String()}, false},
-		{"an API client carrying the merchant role", auth.Caller{Kind: auth.KindAPIClient, Roles: []string{auth.RoleMerchant}, OrganizationID: org.String()}, false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := tt.c.MerchantOrg()
-			if ok != tt.ok || (ok && got != org) {
-				t.Errorf("MerchantOrg() = %v, %v; want ok %v", got, ok, tt.ok)
+				t.Errorf("organization = %v, %v; want ok %v", got, ok, tt.ok)
 			}
 		})
 	}
