@@ -25,7 +25,7 @@ func ConvertBack(m Money, to string, rate Rate) (Money, error) {
 // code with mode, for computations (averages, weighted sums) whose result is
 // a fraction no other constructor takes.
 func FromRat(minor *big.Rat, code string, mode Rounding) (Money, error) {
-	if _, err := unit(code); err != nil {
+	if _, err := Exponent(code); err != nil {
 		return Money{}, err
 	}
 	n, err := roundRat(minor, mode)

@@ -9,11 +9,12 @@
 // percentages, parsing decimals) is carried out exactly with math/big.Rat and
 // rounded once, at the end, to a whole minor unit.
 //
-// The exponent of a currency (how many decimal places its minor unit has) comes
-// from the CLDR data in golang.org/x/text/currency (currency.Standard.Rounding):
-// JPY 0, USD 2, KWD 3, CLF 4. CLDR is the source rather than the ISO 4217 table
-// because it reflects the amounts people actually pay; the two differ for a few
-// currencies (CLDR gives IQD and ISK 0 decimals).
+// The exponent of a currency (how many decimal places its minor unit has) is
+// the one ISO 4217 gives it, from the table in iso4217.go: JPY 0, USD 2, IDR 2,
+// KWD 3, IQD 3. Payment providers, banks and partners count minor units by ISO
+// 4217, so a ledger that counted otherwise would send amounts off by a power
+// of ten. Only currencies in use are known: withdrawn ones (DEM, HRK) and the
+// funds codes and units of account (CLF, XDR) are refused.
 //
 // # Rounding rule
 //

@@ -25,7 +25,7 @@ type Money struct {
 
 // New validates the currency code and returns the amount in its minor units.
 func New(amount int64, code string) (Money, error) {
-	if _, err := unit(code); err != nil {
+	if _, err := Exponent(code); err != nil {
 		return Money{}, err
 	}
 	return Money{Amount: amount, Currency: code}, nil
@@ -43,7 +43,7 @@ func MustNew(amount int64, code string) Money {
 // Validate reports whether the currency is known, for amounts that arrive
 // from the wire as plain structs.
 func (m Money) Validate() error {
-	_, err := unit(m.Currency)
+	_, err := Exponent(m.Currency)
 	return err
 }
 
