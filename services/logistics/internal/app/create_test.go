@@ -153,6 +153,22 @@ func TestLostBookingsAreBookedAgain(t *testing.T) {
 	}
 	later := app.New(f.store, carrierapi.New(5*time.Second), f.finance, f.inventory, app.DefaultConfig(),
 		app.WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) }))
+	refusing := []domain.Endpoint{{Environment: "sandbox", APIURL: f.simURL, APIKey: "not-the-key"}}
+	if _, err := f.svc.UpdateCarrier(ctx, admin, f.carrier.ID, app.CarrierUpdate{Endpoints: refusing}); err != nil {
+		t.Fatal(err)
+	}
+	// The carrier refusing our key books nothing, and says so: the worker
+	// waits its interval instead of asking again at once.
+	if n, err := later.RetryBookings(ctx, 10, log); err != nil || n != 0 {
+		t.Fatalf("RetryBookings with our key refused = %d, %v; want 0 booked", n, err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM shipments WHERE waybill IS NULL`); n != 1 {
+		t.Fatalf("%d parcels wait for a waybill after a refused retry, want 1", n)
+	}
+	keyed := []domain.Endpoint{{Environment: "sandbox", APIURL: f.simURL, APIKey: apiKey}}
+	if _, err := f.svc.UpdateCarrier(ctx, admin, f.carrier.ID, app.CarrierUpdate{Endpoints: keyed}); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := later.RetryBookings(ctx, 10, log); err != nil || n != 1 {
 		t.Fatalf("RetryBookings = %d, %v; want 1", n, err)
 	}

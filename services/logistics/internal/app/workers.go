@@ -73,7 +73,7 @@ func (s *Service) PollCarriers(ctx context.Context, pageSize int, log *slog.Logg
 		return err
 	}
 	for _, car := range cars {
-		n, err := s.PollCarrier(ctx, car, pageSize)
+		n, err := s.PollCarrier(ctx, car, pageSize, log)
 		if err != nil {
 			log.Warn("reading a carrier's event feed failed; the next poll resumes", "carrier", car.Code, "error", err)
 			continue
@@ -113,15 +113,21 @@ const bookingGrace = time.Minute
 // RetryBookings books parcels whose carrier answer was lost (no waybill a
 // minute after creation), under the reference they were first booked
 // with, so the carrier answers the same waybill. It returns how many it
-// booked; a parcel the carrier refuses is deleted, as at creation.
+// booked; a parcel the carrier refuses is deleted, as at creation. One the
+// carrier turns away for another lasting reason (our credentials, say) is
+// not counted: it is tried again a round later, not at once, so a carrier
+// refusing us is not asked in a tight loop until an operator steps in.
 func (s *Service) RetryBookings(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	list, err := s.store.Unbooked(ctx, s.clock().Add(-bookingGrace), batch)
 	if err != nil {
 		return 0, err
 	}
-	return perCarrier(list, func(sh domain.Shipment) error {
+	booked := 0
+	_, err = perCarrier(list, func(sh domain.Shipment) error {
 		_, err := s.book(ctx, sh)
 		switch {
+		case err == nil:
+			booked++
 		case apperr.IsKind(err, apperr.KindInvalid):
 			log.Error("a parcel's booking was refused on retry; it is dropped", "shipment_id", sh.ID, "sub_order_id", sh.SubOrderID, "error", err)
 		case apperr.Permanent(err):
@@ -131,6 +137,7 @@ func (s *Service) RetryBookings(ctx context.Context, batch int, log *slog.Logger
 		}
 		return nil
 	})
+	return booked, err
 }
 
 // perCarrier runs step on each parcel and returns how many it did. A
