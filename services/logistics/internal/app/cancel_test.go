@@ -334,7 +334,7 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 }
 
 // carrierScript answers the service's calls to the carrier: the nth call
-// of a kind ("book 1", "cancel 2"; counted from the script's start) by its
+// of a kind ("book 1", "cancel 2", "feed 1"; counted from the script's start) by its
 // step, every other call by the simulator.
 type carrierScript map[string]interceptor
 
@@ -348,6 +348,8 @@ func (s carrierScript) interceptor() interceptor {
 			kind = "book"
 		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/cancel"):
 			kind = "cancel"
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/events":
+			kind = "feed"
 		}
 		mu.Lock()
 		counts[kind]++

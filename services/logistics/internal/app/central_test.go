@@ -165,7 +165,7 @@ func TestOnwardEventsWaitForTheirBookingToBeStored(t *testing.T) {
 			t.Fatalf("the carrier never delivered the onward booking %s", onward)
 		}
 	}
-	if _, err := f.svc.PollCarrier(ctx, f.carrier, 500); !apperr.IsKind(err, apperr.KindUnavailable) {
+	if _, err := f.svc.PollCarrier(ctx, f.carrier, 500, log); !apperr.IsKind(err, apperr.KindUnavailable) {
 		t.Fatalf("reading the onward events before their booking is stored: %v, want them refused for now", err)
 	}
 

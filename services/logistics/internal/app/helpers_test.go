@@ -277,7 +277,7 @@ func (f *fixture) catchUp(t testing.TB) {
 	t.Helper()
 	var err error
 	for attempt := 0; attempt < 100; attempt++ {
-		if _, err = f.svc.PollCarrier(ctx, f.carrier, 1000); err == nil {
+		if _, err = f.svc.PollCarrier(ctx, f.carrier, 1000, testkit.Logger(t)); err == nil {
 			return
 		}
 	}

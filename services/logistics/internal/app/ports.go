@@ -246,6 +246,12 @@ type CarrierEvent struct {
 	Point        *geo.Point
 	Description  string
 	Charge       *Charge
+	// Unreadable says why the adapter could not read this feed event (a
+	// type it does not know, a charge without its charge). Such an event
+	// carries only its ID and Seq: the feed is read past it, so one event
+	// no version of this service can apply does not stop the carrier's
+	// feed for good.
+	Unreadable string
 }
 
 // ReasonCarrierCredentials is the reason of a carrier's refusal of our

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -288,10 +289,11 @@ func effectEvents(sh domain.Shipment, fx domain.Effects) []Event {
 // PollCarrier reads a carrier's event feed from where it was left and
 // applies every event: the path that catches events whose webhooks were
 // lost. It returns how many events were new. An event the service cannot
-// apply (a parcel it did not book) is skipped, so one bad event does not
-// stop the feed; one refused for now (a consolidation's onward booking not
-// stored yet) stops it there, to be read again.
-func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize int) (int, error) {
+// read or apply (an unknown type, a parcel it did not book) is logged and
+// skipped, so one bad event does not stop the feed; one refused for now (a
+// consolidation's onward booking not stored yet) stops it there, to be
+// read again.
+func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize int, log *slog.Logger) (int, error) {
 	ep, ok := car.Endpoint(s.cfg.Environment)
 	if !ok {
 		return 0, nil
@@ -307,11 +309,17 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 			return applied, err
 		}
 		for _, ev := range events {
+			if ev.Unreadable != "" {
+				log.Warn("skipped a carrier feed event this service cannot read", "carrier", car.Code, "seq", ev.Seq, "event_id", ev.ID, "why", ev.Unreadable)
+				after = max(after, ev.Seq)
+				continue
+			}
 			fresh, err := s.ApplyCarrierEvent(ctx, car.ID, ev)
 			switch {
 			case err == nil:
 			case apperr.IsKind(err, apperr.KindNotFound), apperr.IsKind(err, apperr.KindInvalid):
 				// not ours or malformed: nothing to apply, ever
+				log.Warn("skipped a carrier feed event that applies to nothing here", "carrier", car.Code, "seq", ev.Seq, "event_id", ev.ID, "error", err)
 			default:
 				return applied, errors.Join(err, s.store.SaveFeedCursor(ctx, car.ID, after, s.clock()))
 			}

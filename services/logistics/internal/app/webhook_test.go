@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -101,6 +103,50 @@ func TestPollingCatchesLostWebhooks(t *testing.T) {
 	}
 	if after := f.count(t, `SELECT count(*) FROM tracking_events`); after != before {
 		t.Errorf("a second poll recorded %d more events", after-before)
+	}
+}
+
+// An event in the carrier's feed that this service cannot read (a type it
+// does not know) is skipped: the events after it are applied and the
+// cursor moves past it, instead of every later poll stopping there.
+func TestFeedReadsPastAnUnreadableEvent(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 9, UnservedCountries: []string{}}, 4)
+	var list []domain.Shipment
+	for i := range 3 {
+		list = append(list, f.create(t, f.input(i, "air")))
+	}
+	f.waitQuiet(t, time.Minute)
+	unknown := ""
+	f.script(carrierScript{"feed 1": func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		var page map[string]any
+		if err := json.Unmarshal(serve(next, r).Body.Bytes(), &page); err != nil {
+			t.Errorf("the feed page: %v", err)
+		}
+		events, _ := page["events"].([]any)
+		first, _ := events[0].(map[string]any)
+		first["type"] = "label_created"
+		unknown, _ = first["id"].(string)
+		body, _ := json.Marshal(page)
+		writeJSON(w, http.StatusOK, string(body))
+	}})
+	if _, err := f.svc.PollCarrier(ctx, f.carrier, 1000, testkit.Logger(t)); err != nil {
+		t.Fatalf("reading a feed holding an unreadable event: %v", err)
+	}
+	if unknown == "" {
+		t.Fatal("the feed was not read")
+	}
+	for _, sh := range list {
+		v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status != "delivered" {
+			t.Errorf("after reading past the unreadable event %s is %s, want delivered", v.ID, v.Status)
+		}
+	}
+	all := f.allSimEvents(t)
+	if after := f.count(t, `SELECT after_seq FROM carrier_cursors`); after != int(all[len(all)-1].Seq) {
+		t.Errorf("the feed cursor stands at %d, want the last event's %d", after, all[len(all)-1].Seq)
 	}
 }
 

@@ -172,7 +172,8 @@ func (c *Client) ParseEvent(body []byte) (app.CarrierEvent, error) {
 	return e.event()
 }
 
-// Events reads the feed after a position.
+// Events reads the feed after a position. An event it cannot read comes
+// back marked Unreadable, in its place, so the reader can move past it.
 func (c *Client) Events(ctx context.Context, ep domain.Endpoint, after int64, limit int) ([]app.CarrierEvent, bool, error) {
 	var out struct {
 		Events  []EventJSON `json:"events"`
@@ -186,7 +187,7 @@ func (c *Client) Events(ctx context.Context, ep domain.Endpoint, after int64, li
 	for _, e := range out.Events {
 		ev, err := e.event()
 		if err != nil {
-			return nil, false, apperr.Unavailable("the carrier's feed holds a malformed event at " + strconv.FormatInt(e.Seq, 10) + ": " + err.Error())
+			ev = app.CarrierEvent{ID: e.ID, Seq: e.Seq, Unreadable: err.Error()}
 		}
 		events = append(events, ev)
 	}
