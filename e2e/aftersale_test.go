@@ -253,8 +253,8 @@ func TestAfterSaleThroughTheMesh(t *testing.T) {
 		field  string
 	}{
 		{"more units than bought", buyer.Access, []any{line(m.lamp, 4)}, 400, "lines[0].quantity"},
-		{"a SKU of another sub-order", buyer.Access, []any{line(m.shirt, 1)}, 400, "lines[0].sku_id"},
-		{"the same SKU twice", buyer.Access, []any{line(m.lamp, 1), line(m.lamp, 1)}, 400, "lines[1].sku_id"},
+		{"a SKU of another sub-order", buyer.Access, []any{line(m.shirt, 1)}, 400, "lines[0].skuId"},
+		{"the same SKU twice", buyer.Access, []any{line(m.lamp, 1), line(m.lamp, 1)}, 400, "lines[1].skuId"},
 		{"another buyer", other.Access, []any{line(m.lamp, 1)}, 404, ""},
 		{"its supplier", m.gadgets.Access, []any{line(m.lamp, 1)}, 404, ""},
 	} {
@@ -275,7 +275,7 @@ func TestAfterSaleThroughTheMesh(t *testing.T) {
 	if again := file(buyer.Access, lampSub, "return-"+word, "AFTER_SALE_KIND_RETURN", line(m.lamp, 1)).must(t, 200, "file again"); again.str("afterSale", "afterSaleId") != retID {
 		t.Errorf("filing again answered %s, want %s", again.Raw, retID)
 	}
-	if r := file(buyer.Access, lampSub, "second-"+word, "AFTER_SALE_KIND_RETURN", line(m.lamp, 1)); r.Status != 400 || !slices.Contains(r.fieldViolations(), "lines[0].sku_id") {
+	if r := file(buyer.Access, lampSub, "second-"+word, "AFTER_SALE_KIND_RETURN", line(m.lamp, 1)); r.Status != 400 || !slices.Contains(r.fieldViolations(), "lines[0].skuId") {
 		t.Errorf("a second request on a line with an open one: %d %s", r.Status, r.Raw)
 	}
 	decide := func(token string, body map[string]any) response {

@@ -153,13 +153,13 @@ func TestCatalogBadInputThroughTheGateway(t *testing.T) {
 		status int
 		fields []string
 	}{
-		{"unknown category", func(m map[string]any) { m["categoryId"] = "01a20282-6cb2-74ae-81d2-2b5f952c2d3d" }, 400, []string{"content.category_id"}},
+		{"unknown category", func(m map[string]any) { m["categoryId"] = "01a20282-6cb2-74ae-81d2-2b5f952c2d3d" }, 400, []string{"content.categoryId"}},
 		{"spec value outside the model, negative price and weight", func(m map[string]any) {
 			sku := m["skus"].([]map[string]any)[0]
 			sku["specValues"] = map[string]string{"colour": "purple"}
 			sku["retailPrice"] = map[string]any{"currencyCode": "USD", "amountMinor": -1}
 			sku["weightG"] = -5
-		}, 400, []string{"content.skus[0].spec_values.colour", "content.skus[0].retail_price.amount_minor", "content.skus[0].weight_g"}},
+		}, 400, []string{"content.skus[0].specValues.colour", "content.skus[0].retailPrice.amountMinor", "content.skus[0].weightG"}},
 		{"SKU code of another product", func(m map[string]any) { m["skus"].([]map[string]any)[0]["skuCode"] = taken }, 409, nil},
 	}
 	for _, tt := range tests {

@@ -118,7 +118,7 @@ func TestFreightEstimateThroughTheGateway(t *testing.T) {
 			t.Fatalf("bad estimate: %d, want 400: %s", r.Status, r.Raw)
 		}
 		got := r.fieldViolations()
-		for _, f := range []string{"route.origin_country_code", "route.destination_region_code", "parcel.volume_cm3", "parcel.weight_g", "parcel.declared_value.amount_minor"} {
+		for _, f := range []string{"route.originCountryCode", "route.destinationRegionCode", "parcel.volumeCm3", "parcel.weightG", "parcel.declaredValue.amountMinor"} {
 			if !slices.Contains(got, f) {
 				t.Errorf("no violation of %s in %v", f, got)
 			}

@@ -130,14 +130,14 @@ func TestHostileStringsAreRefusedWithTheField(t *testing.T) {
 		field                                    string
 	}{
 		{"NUL in a search", "GET /v1/listings", "", "", "head\x00phones", "", "query"},
-		{"invalid UTF-8 in a path", "GET /v1/listings/{product_id}", "", "\xff", "", "", "product_id"},
-		{"NUL in an API client id", "POST /v1/api-clients/{client_id}:disable", admin, "\x00", "", "{}", "client_id"},
+		{"invalid UTF-8 in a path", "GET /v1/listings/{product_id}", "", "\xff", "", "", "productId"},
+		{"NUL in an API client id", "POST /v1/api-clients/{client_id}:disable", admin, "\x00", "", "{}", "clientId"},
 		{"NUL in an imported shipment id", "POST /v1/freight/shipments:import", admin, "", "", `{"records":[{"shipmentId":"a\u0000b"}]}`,
-			"records[0].shipment_id"},
+			"records[0].shipmentId"},
 		{"direction override in a name", "POST /v1/auth/signup", "", "", "", `{"email":"x@e2e.crossdock.test","password":"correct horse battery staple","displayName":"\u202Enimda","accountType":"ACCOUNT_TYPE_BUYER"}`,
-			"display_name"},
+			"displayName"},
 		{"wrong type in a body", "POST /v1/freight/estimates", admin, "", "",
-			`{"parcel":{"volumeCm3":3000,"declaredValue":{"currencyCode":"USD","amountMinor":"many"}}}`, "parcel.declared_value.amount_minor"},
+			`{"parcel":{"volumeCm3":3000,"declaredValue":{"currencyCode":"USD","amountMinor":"many"}}}`, "parcel.declaredValue.amountMinor"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			method, path, _ := strings.Cut(tt.route, " ")

@@ -138,9 +138,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"malformed e-mail", map[string]any{"email": "not-an-email", "password": testPassword, "displayName": "X", "accountType": "ACCOUNT_TYPE_BUYER"}, "email"},
 		{"short password", map[string]any{"email": email, "password": "short", "displayName": "X", "accountType": "ACCOUNT_TYPE_BUYER"}, "password"},
 		{"password holds the e-mail", map[string]any{"email": email, "password": strings.Split(email, "@")[0] + "-long-enough", "displayName": "X", "accountType": "ACCOUNT_TYPE_BUYER"}, "password"},
-		{"missing account type", map[string]any{"email": email, "password": testPassword, "displayName": "X"}, "account_type"},
-		{"missing display name", map[string]any{"email": email, "password": testPassword, "accountType": "ACCOUNT_TYPE_BUYER"}, "display_name"},
-		{"supplier without organization", map[string]any{"email": email, "password": testPassword, "displayName": "X", "accountType": "ACCOUNT_TYPE_SUPPLIER"}, "organization_name"},
+		{"missing account type", map[string]any{"email": email, "password": testPassword, "displayName": "X"}, "accountType"},
+		{"missing display name", map[string]any{"email": email, "password": testPassword, "accountType": "ACCOUNT_TYPE_BUYER"}, "displayName"},
+		{"supplier without organization", map[string]any{"email": email, "password": testPassword, "displayName": "X", "accountType": "ACCOUNT_TYPE_SUPPLIER"}, "organizationName"},
 	}
 	for _, tt := range signups {
 		t.Run("sign-up/"+tt.name, func(t *testing.T) {
@@ -159,9 +159,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		body  map[string]any
 		field string
 	}{
-		{"unknown country", address("ZZ", "", "Nowhere"), "address.country_code"},
-		{"region of another country", address("DE", "US-NY", "Berlin"), "address.region_code"},
-		{"unknown region", address("DE", "DE-XX", "Berlin"), "address.region_code"},
+		{"unknown country", address("ZZ", "", "Nowhere"), "address.countryCode"},
+		{"region of another country", address("DE", "US-NY", "Berlin"), "address.regionCode"},
+		{"unknown region", address("DE", "DE-XX", "Berlin"), "address.regionCode"},
 		{"missing recipient", map[string]any{"address": map[string]any{"phone": "+4915112345678", "countryCode": "DE", "city": "Berlin", "lines": []string{"x"}}}, "address.recipient"},
 		{"bad phone", map[string]any{"address": map[string]any{"recipient": "R", "phone": "12345", "countryCode": "DE", "city": "Berlin", "lines": []string{"x"}}}, "address.phone"},
 	}

@@ -183,7 +183,7 @@ func TestMerchantOrdersAndCouponsThroughTheMesh(t *testing.T) {
 	if deposit < 20_000 {
 		t.Fatalf("the deposit holds %d after a top-up of 20000", deposit)
 	}
-	refused("a SKU without the tier's price", checkout(merchant.Access, "no-tier", "", line(code, 1), line(retailOnly, 1)), 400, "lines[1].sku_id")
+	refused("a SKU without the tier's price", checkout(merchant.Access, "no-tier", "", line(code, 1), line(retailOnly, 1)), 400, "lines[1].skuId")
 	refused("another merchant's coupon", checkout(demoMerchant, "stolen", coupon, line(code, 2)), 404, "")
 	refused("a merchant's coupon at a buyer's checkout", checkout(buyer.Access, "stolen", coupon, line(code, 2)), 404, "")
 	refused("a coupon not yet valid", checkout(merchant.Access, "later", later, line(code, 2)), 400, "COUPON_NOT_YET_VALID")

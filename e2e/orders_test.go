@@ -590,13 +590,13 @@ func TestOrderBadInputThroughTheGateway(t *testing.T) {
 		reason string // or the reason it must give
 	}{
 		{"an empty cart", map[string]any{}, 400, "lines", ""},
-		{"an unknown SKU", map[string]any{"lines": []any{line("00000000-0000-4000-8000-000000000000", 1)}}, 400, "lines[0].sku_id", ""},
+		{"an unknown SKU", map[string]any{"lines": []any{line("00000000-0000-4000-8000-000000000000", 1)}}, 400, "lines[0].skuId", ""},
 		{"quantity 0", map[string]any{"lines": []any{line(m.lamp, 0)}}, 400, "lines[0].quantity", ""},
 		{"more than the stock", map[string]any{"lines": []any{line(m.code, 2), line(m.shirt, int(before[m.shirt])+1)}}, 400, "", "INSUFFICIENT_STOCK"},
 		{"an address for a supplier of virtual goods only", map[string]any{
 			"lines":             []any{line(m.code, 1), line(m.shirt, 1)},
 			"supplierAddresses": []any{map[string]any{"supplierId": m.gadgets.OrgID, "address": address("DE", "DE-BE", "Berlin")["address"]}},
-		}, 400, "supplier_addresses[0].supplier_id", ""},
+		}, 400, "supplierAddresses[0].supplierId", ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

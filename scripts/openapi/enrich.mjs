@@ -35,6 +35,10 @@ export function enrich(doc, overlay) {
 
   const publicRoutes = new Set(overlay.public);
   const seenPublic = new Set();
+  const credentialRoutes = new Set(overlay.credentials ?? []);
+  for (const route of credentialRoutes) {
+    if (!publicRoutes.has(route)) throw new Error(`proto/openapi-v3.yaml: credential route ${route} is not public`);
+  }
   const examples = new Map(Object.entries(overlay.examples ?? {}));
   const usedExamples = new Set();
 
@@ -58,7 +62,8 @@ export function enrich(doc, overlay) {
       for (const [code, resp] of Object.entries(op.responses)) {
         if (code === '200' && resp.description === 'A successful response.') resp.description = 'OK';
       }
-      addErrors(op, method, path, isPublic);
+      addErrors(op, method, path, isPublic, credentialRoutes.has(route));
+      mapQueryParameters(op);
       const media = op.requestBody?.content?.['application/json'];
       if (media) {
         if (examples.has(op.operationId)) {
@@ -77,6 +82,31 @@ export function enrich(doc, overlay) {
     if (!usedExamples.has(id)) throw new Error(`proto/openapi-v3.yaml: example ${id} names no operation with a body`);
   }
   return order(doc);
+}
+
+// mapQueryParameters describes each map field of a query as one deepObject parameter.
+// protoc-gen-openapiv2 writes a map<string, V> field as a parameter literally named
+// `specValues[string]`, which no client can send; grpc-gateway reads one
+// `specValues[key]=value` pair per entry, which is OpenAPI's deepObject style (and
+// openapi-fetch's default for an object in a query).
+function mapQueryParameters(op) {
+  for (const [i, param] of (op.parameters ?? []).entries()) {
+    const m = param.in === 'query' && /^(.+)\[string\]$/.exec(param.name);
+    if (!m) continue;
+    const name = m[1];
+    const description = [param.description, `One \`${name}[key]=value\` pair per entry, e.g. \`${name}[colour]=red\`.`]
+      .filter(Boolean)
+      .join(' ');
+    op.parameters[i] = {
+      name,
+      in: 'query',
+      required: false,
+      description,
+      style: 'deepObject',
+      explode: true,
+      schema: { type: 'object', additionalProperties: param.schema ?? { type: 'string' } },
+    };
+  }
 }
 
 // splitSummary keeps the first sentence of the proto comment as the summary, and the

@@ -78,7 +78,11 @@ export const errorResponses = {
       },
     ]),
   },
-  401: { name: 'Unauthorized', description: 'No access token, or an expired or revoked one.', example: status(16, 'missing bearer token') },
+  401: {
+    name: 'Unauthorized',
+    description: 'No access token, or an expired or revoked one; on login and refresh, a wrong password or refresh token.',
+    example: status(16, 'missing bearer token'),
+  },
   403: { name: 'Forbidden', description: "The caller's role or ownership does not allow the call.", example: status(7, 'permission denied') },
   404: { name: 'NotFound', description: 'The object does not exist, or is not visible to the caller.', example: status(5, 'not found') },
   409: {
@@ -116,11 +120,13 @@ export function componentResponses() {
 
 // statusesFor lists the HTTP error statuses an operation can answer: every call can
 // be refused as bad input, rate-limited or meet an unavailable service; a call that
-// takes a token can lack one or a permission; a path naming an object can miss it;
-// a command can conflict.
-export function statusesFor(method, path, isPublic) {
+// takes a token can lack one or a permission, and a public call that checks a
+// credential of its own (login, refresh) can be refused one; a path naming an object
+// can miss it; a command can conflict.
+export function statusesFor(method, path, isPublic, checksCredential = false) {
   const out = [400];
   if (!isPublic) out.push(401, 403);
+  else if (checksCredential) out.push(401);
   if (path.includes('{')) out.push(404);
   if (method !== 'get') out.push(409);
   out.push(429, 503);
@@ -128,8 +134,8 @@ export function statusesFor(method, path, isPublic) {
 }
 
 // addErrors sets the error responses of one operation.
-export function addErrors(op, method, path, isPublic) {
-  for (const code of statusesFor(method, path, isPublic)) {
+export function addErrors(op, method, path, isPublic, checksCredential = false) {
+  for (const code of statusesFor(method, path, isPublic, checksCredential)) {
     op.responses[String(code)] = { $ref: `#/components/responses/${errorResponses[code].name}` };
   }
   op.responses.default = { $ref: '#/components/responses/Error' };

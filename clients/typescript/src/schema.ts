@@ -6729,7 +6729,7 @@ export interface components {
                 "application/json": components["schemas"]["Status"];
             };
         };
-        /** @description No access token, or an expired or revoked one. */
+        /** @description No access token, or an expired or revoked one; on login and refresh, a wrong password or refresh token. */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -7724,6 +7724,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -7794,6 +7795,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -10179,8 +10181,10 @@ export interface operations {
                 "maxPrice.currencyCode"?: string;
                 /** @description The amount in minor units of currency_code, e.g. 1999 for 19.99 USD. */
                 "maxPrice.amountMinor"?: string;
-                /** @description Only products with a SKU having all these spec values. */
-                "specValues[string]"?: string;
+                /** @description Only products with a SKU having all these spec values. One `specValues[key]=value` pair per entry, e.g. `specValues[colour]=red`. */
+                specValues?: {
+                    [key: string]: string;
+                };
                 /**
                  * @description - SORT_ORDER_UNSPECIFIED: Best text match first, newest on ties; newest when there is no text.
                  *      - SORT_ORDER_PRICE_ASC: Cheapest SKU price ascending.

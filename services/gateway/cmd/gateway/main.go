@@ -38,6 +38,9 @@ type gatewayConfig struct {
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"15s"`
 	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS"`
 	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" envDefault:"1048576"`
+	// UpstreamTimeout bounds every call to a service: one that hangs answers
+	// 504 within it instead of holding the client's request open.
+	UpstreamTimeout time.Duration `env:"UPSTREAM_TIMEOUT" envDefault:"30s"`
 	// Rate limits as rate:burst (per second): every request by client address,
 	// credential routes (sign-up, login, refresh) by client address, and
 	// authenticated requests by token subject.
@@ -52,6 +55,14 @@ type gatewayConfig struct {
 	// NATS carries the users service's revoked sessions, whose access tokens
 	// the gateway refuses at once.
 	NATS natsx.Config
+}
+
+// Validate checks the gateway's own settings.
+func (c gatewayConfig) Validate() error {
+	if c.UpstreamTimeout <= 0 {
+		return errors.New("UPSTREAM_TIMEOUT must be positive")
+	}
+	return nil
 }
 
 func main() {
@@ -78,7 +89,7 @@ func run(ctx context.Context) error {
 	}
 	defer shutdownTelemetry(context.WithoutCancel(ctx))
 
-	conns, err := upstream.Dial(cfg.Upstreams)
+	conns, err := upstream.Dial(cfg.Upstreams, cfg.UpstreamTimeout)
 	if err != nil {
 		return err
 	}
@@ -124,6 +135,10 @@ func run(ctx context.Context) error {
 	return serve(ctx, log, cfg, public, admin, follow)
 }
 
+// publicWriteMargin is how long past UPSTREAM_TIMEOUT a public response may
+// take to be written: the time to render and send a service's answer.
+const publicWriteMargin = 15 * time.Second
+
 // serve runs the public and admin HTTP servers and the background workers
 // until ctx ends, then drains both servers within the shutdown timeout.
 func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin, workers ...func(context.Context) error) error {
@@ -136,8 +151,13 @@ func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http
 		publicLis.Close()
 		return fmt.Errorf("listen ADMIN_ADDR %s: %w", cfg.AdminAddr, err)
 	}
+	// The public server's WriteTimeout is a backstop behind UPSTREAM_TIMEOUT,
+	// which answers a hung service with 504 first: it bounds whatever else
+	// could hold a response (a client reading it slowly), and cuts the
+	// connection without an answer, so it must not fire before the 504.
 	servers := []*http.Server{
-		{Handler: public, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute},
+		{Handler: public, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: cfg.UpstreamTimeout + publicWriteMargin,
+			IdleTimeout: 2 * time.Minute},
 		{Handler: admin, ReadHeaderTimeout: 5 * time.Second},
 	}
 	g, gctx := errgroup.WithContext(ctx)

@@ -13,8 +13,10 @@ import (
 )
 
 // diagnoseBody finds why a JSON body does not decode into a message of type
-// md, and names the field the way field violations do ("content.skus[2].
-// weight_g") with a short reason a client can act on ("want integer"). It
+// md, and names the field the way the services' field violations do, by
+// proto names ("content.skus[2].weight_g", which errorHandler renames to the
+// JSON names a client reads), with a short reason a client can act on
+// ("want integer"). It
 // runs only after protojson refused the body, so it follows protojson's rules
 // closely enough to find the culprit without repeating its work on every
 // request; when it cannot tell, it blames the body as a whole.

@@ -18,11 +18,13 @@ import (
 )
 
 // errorHandler renders errors as grpc-gateway does ({"code","message",
-// "details"}), with two repairs. InvalidArgument errors the gateway raised
+// "details"}), with three repairs. InvalidArgument errors the gateway raised
 // itself while reading the request (a body, a path or query parameter that
 // does not parse) carry the parser's text and no field; they are rewritten
-// into a google.rpc.BadRequest naming the field. And a ResourceExhausted
-// error carrying google.rpc.RetryInfo answers with Retry-After.
+// into a google.rpc.BadRequest naming the field. Field violations, the
+// gateway's and the services', name fields by their JSON names, as the
+// client sent them (withJSONFieldPaths). And a ResourceExhausted error
+// carrying google.rpc.RetryInfo answers with Retry-After.
 func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	st := status.Convert(err)
 	switch st.Code() {
@@ -37,7 +39,7 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d)))))
 		}
 	}
-	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, withJSONFieldPaths(inputDescriptor(ctx), err))
 }
 
 // retryDelay is the RetryInfo delay in seconds.
@@ -87,6 +89,9 @@ func requestError(ctx context.Context, query url.Values, text string) error {
 			}
 		}
 		return badRequest(m[1], desc)
+	}
+	if strings.HasPrefix(text, "invalid grpc-timeout") {
+		return badRequest("Grpc-Timeout", "is not a valid timeout (an integer and a unit: H, M, S, m, u or n)")
 	}
 	if strings.HasPrefix(text, "invalid URL escape") || strings.Contains(text, "semicolon") {
 		return badRequest("query", "is not a valid query string")

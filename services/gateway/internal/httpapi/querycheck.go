@@ -11,8 +11,9 @@ import (
 
 // diagnoseQuery finds the first query parameter whose value does not parse
 // as its field's type, named by its full path ("page.page_size", where
-// grpc-gateway's own text names only "page_size"). Parameters that are not
-// fields are left to grpc-gateway.
+// grpc-gateway's own text names only "page_size"; errorHandler renames it
+// "page.pageSize" for the client). Parameters that are not fields are left to
+// grpc-gateway.
 func diagnoseQuery(input protoreflect.MessageDescriptor, query url.Values) (field, desc string, found bool) {
 	if input == nil {
 		return "", "", false

@@ -22,11 +22,17 @@ type Registrar func(ctx context.Context, mux *runtime.ServeMux) error
 // reference at /docs and every REST route the registrars add.
 func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, error) {
 	gw := runtime.NewServeMux(
+		// Answers carry every scalar and list, zero or empty included, but leave
+		// out a message field that is unset: the document and the TypeScript
+		// types describe such a field as absent (displayFreight?: Money), and
+		// EmitUnpopulated wrote null, which neither allows.
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, bodyMarshaler{&runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{EmitUnpopulated: true, UseProtoNames: false},
+			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true, UseProtoNames: false},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}}),
 		runtime.WithErrorHandler(errorHandler),
+		runtime.WithRoutingErrorHandler(routingError),
+		runtime.WithMiddlewares(stopProbes),
 		// Routes match on the path as sent and each variable is decoded on
 		// its own, so an id holding "/" (a partner's settlement line, sent
 		// as %2F) is one segment; the default decodes first and splits it.
@@ -45,7 +51,7 @@ func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, erro
 	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /openapi-v2.json", serveSwaggerV2)
 	docsui.Register(mux)
-	mux.Handle("/", gw)
+	mux.Handle("/", checkIdempotencyKey(gw, gw))
 	return mux, nil
 }
 

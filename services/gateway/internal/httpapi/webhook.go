@@ -47,17 +47,20 @@ func rawWebhook(mux *runtime.ServeMux, rpcMethod, pathPattern, signatureHeader s
 			runtime.HTTPError(ctx, mux, outbound, w, r, status.Error(codes.InvalidArgument, "the body could not be read"))
 			return
 		}
-		ctx, err = runtime.AnnotateContext(ctx, mux, r, rpcMethod, runtime.WithHTTPPathPattern(pathPattern))
+		// AnnotateContext answers a nil context with its error (a Grpc-Timeout
+		// header that does not parse), so the error is reported under the
+		// request's own context, as the generated handlers do.
+		annotated, err := runtime.AnnotateContext(ctx, mux, r, rpcMethod, runtime.WithHTTPPathPattern(pathPattern))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outbound, w, r, err)
 			return
 		}
-		resp, err := deliver(ctx, r.Header.Get(signatureHeader), body, params)
+		resp, err := deliver(annotated, r.Header.Get(signatureHeader), body, params)
 		if err != nil {
-			runtime.HTTPError(ctx, mux, outbound, w, r, err)
+			runtime.HTTPError(annotated, mux, outbound, w, r, err)
 			return
 		}
-		runtime.ForwardResponseMessage(ctx, mux, outbound, w, r, resp)
+		runtime.ForwardResponseMessage(annotated, mux, outbound, w, r, resp)
 	}
 }
 

@@ -72,3 +72,37 @@ func TestProviderWebhookPassesTheRawBodyAndSignature(t *testing.T) {
 		recv.mu.Unlock()
 	}
 }
+
+// TestBadGrpcTimeoutIsBadInput sends a Grpc-Timeout header that does not
+// parse. grpc-gateway reads it (a client may shorten its own deadline), and
+// its refusal used to reach the webhooks' error path with a nil context,
+// which panicked; every route must answer 400 naming the header instead.
+func TestBadGrpcTimeoutIsBadInput(t *testing.T) {
+	recv := &webhookReceiver{}
+	h := routerOver(t, func(s grpc.ServiceRegistrar) { financev1.RegisterWalletServiceServer(s, recv) })
+	for _, tt := range []struct {
+		name, target, body string
+	}{
+		{"payment-provider webhook", "/v1/webhooks/payment-provider", `{"id":"evt_1"}`},
+		{"carrier webhook", "/v1/webhooks/carriers/sim", `{"waybill":"SIM1"}`},
+		{"generated route", "/v1/auth/login", `{"email":"a@b.test","password":"x"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", tt.target, strings.NewReader(tt.body))
+			req.Header.Set("Grpc-Timeout", "bogus")
+			req.Header.Set("Content-Type", "application/json")
+			rec := serveRecovering(t, h, req)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", rec.Code, rec.Body)
+			}
+			if got := violations(t, rec); len(got) != 1 || got[0] != "Grpc-Timeout" {
+				t.Errorf("field violations %v, want [Grpc-Timeout]: %s", got, rec.Body)
+			}
+		})
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	if len(recv.got) != 0 {
+		t.Errorf("finance received %d deliveries with a bad Grpc-Timeout", len(recv.got))
+	}
+}

@@ -36,7 +36,7 @@ func TestHealthReportsEachUpstream(t *testing.T) {
 	conns, err := upstream.Dial(upstream.Addresses{
 		Users: serving, Catalog: notServing, Inventory: unreachable, Orders: serving,
 		Logistics: serving, Finance: serving, FreightEstimator: serving, PlatformDocking: serving,
-	})
+	}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

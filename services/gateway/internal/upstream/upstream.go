@@ -2,8 +2,10 @@
 package upstream
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
@@ -30,8 +32,12 @@ type Conns struct {
 	Users, Catalog, Inventory, Orders, Logistics, Finance, FreightEstimator, PlatformDocking *grpc.ClientConn
 }
 
-// Dial creates the connections (without waiting for any service).
-func Dial(a Addresses) (*Conns, error) {
+// Dial creates the connections (without waiting for any service). Every
+// unary call through them ends within callTimeout (0: no bound of the
+// gateway's own), so a service that hangs costs a caller at most that and
+// answers DeadlineExceeded (HTTP 504) rather than holding the request, its
+// connection and the goroutines serving it for as long as the client waits.
+func Dial(a Addresses, callTimeout time.Duration) (*Conns, error) {
 	var errs []error
 	dial := func(name, addr string) *grpc.ClientConn {
 		conn, err := grpc.NewClient(addr,
@@ -42,7 +48,7 @@ func Dial(a Addresses) (*Conns, error) {
 			// Paths and query strings are untrusted text: a string grpc-go
 			// cannot marshal (invalid UTF-8) is refused here with the field
 			// named, instead of surfacing as an Internal error.
-			grpc.WithChainUnaryInterceptor(textguard.UnaryClientInterceptor()),
+			grpc.WithChainUnaryInterceptor(textguard.UnaryClientInterceptor(), deadline(callTimeout)),
 		)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", name, addr, err))
@@ -70,5 +76,20 @@ func (c *Conns) Close() {
 		if conn != nil {
 			_ = conn.Close()
 		}
+	}
+}
+
+// deadline bounds each unary call by d. A caller's own earlier deadline (a
+// client's Grpc-Timeout header, which grpc-gateway honours) is kept; a later
+// one is cut to d, since the public server's write timeout would cut the
+// connection soon after anyway, without an answer.
+func deadline(d time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
 	}
 }
