@@ -32,14 +32,20 @@ func canReadOrder(c auth.Caller, o domain.Order) bool {
 	return isBuyerOf(c, o) || c.IsAdmin() || c.IsService()
 }
 
-// canReadSubOrder adds the sub-order's supplier to the order's readers.
+// canReadSubOrder adds the sub-order's supplier to the order's readers,
+// once it was paid (a partner's or merchant's order too: they are paid
+// when placed or at once): a sub-order never paid is no supplier's
+// business, and a cancelled one would otherwise show it the buyer and the
+// address of a purchase that never happened.
 func canReadSubOrder(c auth.Caller, o domain.Order, s domain.SubOrder) bool {
 	if canReadOrder(c, o) {
 		return true
 	}
-	org, ok := c.SupplierOrg()
-	return ok && org == s.SupplierID && s.Status != domain.PendingPayment
+	return isSupplierOf(c, s) && everPaid(s)
 }
+
+// everPaid reports the sub-order was paid, whatever became of it since.
+func everPaid(s domain.SubOrder) bool { return s.PaidAt != nil }
 
 // isSupplierOf reports the caller acts for the sub-order's supplier.
 func isSupplierOf(c auth.Caller, s domain.SubOrder) bool { return actsFor(c, s.SupplierID) }

@@ -46,12 +46,30 @@ func (s *Service) CancelOrder(ctx context.Context, c auth.Caller, id uuid.UUID, 
 
 // cancel cancels an order and every sub-order still open, and schedules
 // the compensations: stock released, and for a paid order any booked
-// parcel cancelled and the escrow refunded.
+// parcel cancelled and the escrow refunded. An unpaid order whose payment
+// started has its escrows looked at (and refunded) once that payment had
+// time to settle: finance may take it after the cancel, and its answer and
+// its event are not the only word on it.
 func (s *Service) cancel(ctx context.Context, id uuid.UUID, by domain.Actor, reason string) error {
+	_, err := s.cancelIf(ctx, id, by, reason, nil)
+	return err
+}
+
+// cancelIf is cancel for a caller that decided on the order as it read it
+// before: may, given the order as locked, says whether it is still to be
+// cancelled (nil: always). It reports whether this call cancelled it.
+func (s *Service) cancelIf(ctx context.Context, id uuid.UUID, by domain.Actor, reason string, may func(domain.Order) (bool, error)) (bool, error) {
+	cancelled := false
 	err := s.store.InTx(ctx, func(r Repository) error {
+		cancelled = false
 		o, err := r.GetOrder(ctx, id, true)
 		if err != nil || o.Status == domain.Cancelled {
 			return err
+		}
+		if may != nil {
+			if ok, err := may(o); err != nil || !ok {
+				return err
+			}
 		}
 		wasPaid := o.Status == domain.Paid
 		before := map[uuid.UUID]domain.Status{}
@@ -72,14 +90,26 @@ func (s *Service) cancel(ctx context.Context, id uuid.UUID, by domain.Actor, rea
 			tasks = append(tasks, compensations(o, sub, wasPaid, s.clock())...)
 			events = append(events, cancelledEvent(o, sub, reason, s.clock()))
 		}
+		if started := o.PaymentStartedAt; !wasPaid && started != nil {
+			tasks = append(tasks, refunds(o, later(s.clock(), started.Add(s.cfg.PaymentSettle)))...)
+		}
 		events = append(events, orderCancelledEvent(o, reason, s.clock()))
 		if err := s.RestoreCoupon(ctx, r, o.ID); err != nil {
 			return err
 		}
+		cancelled = true
 		return s.saveMoves(ctx, r, o, changes, tasks, events)
 	})
 	s.nudge()
-	return err
+	return cancelled && err == nil, err
+}
+
+// later is the later of two times.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // cancelSubOrder cancels one sub-order of a paid order (its stock lapsed)

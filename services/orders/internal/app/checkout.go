@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -177,22 +178,54 @@ func (s *Service) applyCoupon(ctx context.Context, o *domain.Order, drafts []dom
 // payFromDeposit pays a merchant's pending order from its deposit. A
 // deposit that cannot pay cancels the order and gives its stock back
 // before answering with finance's refusal (and the shortfall).
+//
+// Only that refusal cancels, and only an order no other payment can have
+// paid: finance holds no escrow for it, and, locked, it is still pending
+// with nothing written since this call's payment started (a concurrent
+// retry of the checkout may be paying it). Every other refusal comes back
+// as it is: ALREADY_PAID means a concurrent retry paid it, which answers
+// this retry as a retry finding it paid does; PAYMENT_DEADLINE_PASSED is
+// the deadline's to decide, after asking finance (an earlier attempt may
+// have taken the deposit and lost the answer).
 func (s *Service) payFromDeposit(ctx context.Context, c auth.Caller, o domain.Order) (domain.Order, error) {
 	if o.Status != domain.PendingPayment {
 		return o, nil
 	}
-	paid, err := s.PayOrder(ctx, c, o.ID)
-	if err == nil {
+	paid, started, err := s.pay(ctx, c, o.ID)
+	switch {
+	case err == nil:
 		return paid, nil
+	case errors.Is(err, ErrAlreadyPaid):
+		return s.store.GetOrder(ctx, o.ID, false)
+	case !depositShort(err):
+		return domain.Order{}, err
 	}
-	if apperr.KindOf(err) == apperr.KindFailedPrecondition {
-		if cerr := s.cancel(ctx, o.ID, actor(c), "deposit_short"); cerr != nil {
-			return domain.Order{}, cerr
-		}
+	e, eerr := s.Finance.Escrow(ctx, o.SubOrders[0].ID)
+	if eerr != nil {
+		return domain.Order{}, eerr
+	}
+	if e != nil {
+		// Another attempt's payment landed after finance refused this one.
+		return s.markPaid(ctx, o.ID, system, false)
+	}
+	cancelled, cerr := s.cancelIf(ctx, o.ID, actor(c), "deposit_short", func(cur domain.Order) (bool, error) {
+		return cur.Status == domain.PendingPayment && cur.Version == started, nil
+	})
+	if cerr != nil {
+		return domain.Order{}, cerr
+	}
+	if cancelled {
 		s.releaseAll(ctx, o)
 	}
 	return domain.Order{}, err
 }
+
+// errFundsShort matches finance's refusal of a payment the payer's account
+// (a wallet, a merchant's deposit) cannot make: nothing moved.
+var errFundsShort = apperr.FailedPrecondition("insufficient funds").WithReason("INSUFFICIENT_FUNDS")
+
+// depositShort reports finance refusing a checkout the deposit cannot pay.
+func depositShort(err error) bool { return errors.Is(err, errFundsShort) }
 
 // checkShape checks what every new order carries: its address when given,
 // and no more lines than a cart holds.

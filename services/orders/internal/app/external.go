@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -142,8 +143,8 @@ func (s *Service) replayExisting(ctx context.Context, ids []uuid.UUID, todo []in
 // draftExternal prices and splits the new orders with one catalogue read
 // and holds their stock with one inventory call; it returns the orders
 // held, in the order of their ids (concurrent calls then insert the same
-// orders in the same order). An order refused (a SKU not on sale, stock
-// short) gets its error and gives back whatever it held.
+// orders in the same order). An order refused gets its error; one refused
+// for any reason but stock short gives back whatever it held (see below).
 func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, ids []uuid.UUID, todo []int, out []ExternalOrderResult) ([]pending, error) {
 	if len(todo) == 0 {
 		return nil, nil
@@ -194,10 +195,19 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 	if err != nil {
 		return nil, err
 	}
+	// A partner order short of stock keeps what its other sub-orders hold:
+	// its id (so its sub-orders' ids, the holds' keys) cannot change, and a
+	// hold given back is answered as given back ever after, so releasing
+	// them would refuse its retry after a restock for good. Its holds serve
+	// that retry, or lapse with their time.
+	giveBack := map[int]bool{}
 	for k, a := range answers {
 		i := holder[k]
 		if a.Err == nil && !a.Held {
 			a.Err = ErrCheckoutReleased.WithMetadata("checkout_id", ins[i].ExternalOrderID)
+		}
+		if a.Err != nil && !errors.Is(a.Err, errStockShort) {
+			giveBack[i] = true
 		}
 		if a.Err != nil && out[i].Err == nil {
 			out[i].Err = a.Err
@@ -206,7 +216,9 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 	held := orders[:0]
 	for _, p := range orders {
 		if out[p.i].Err != nil {
-			s.abandon(ctx, p.order, out[p.i].Err)
+			if giveBack[p.i] {
+				s.abandon(ctx, p.order, out[p.i].Err)
+			}
 			continue
 		}
 		held = append(held, p)
@@ -214,6 +226,10 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 	slices.SortFunc(held, func(a, b pending) int { return bytes.Compare(a.order.ID[:], b.order.ID[:]) })
 	return held, nil
 }
+
+// errStockShort matches inventory's refusal of a hold the stock cannot
+// cover: nothing was reserved for it.
+var errStockShort = apperr.FailedPrecondition("insufficient stock").WithReason("INSUFFICIENT_STOCK")
 
 // pending is a new partner order held and not stored yet; i is its index
 // in the call.

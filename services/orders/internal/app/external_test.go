@@ -3,6 +3,7 @@ package app_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -16,9 +17,9 @@ var docking = auth.Caller{Subject: "platform-docking", Kind: auth.KindService, R
 
 // A page of partner orders is answered order by order: new ones placed
 // once (a partner order listed twice too), one placed before replayed, one
-// with a SKU not on sale or not enough stock refused alone with nothing
-// left held, and an orders.order.paid per new order; a lookup answers an
-// order placed before and places none.
+// with a SKU not on sale or not enough stock refused alone (the latter
+// keeping what it could hold for its retry), and an orders.order.paid per
+// new order; a lookup answers an order placed before and places none.
 func TestExternalOrdersArePlacedAPageAtATime(t *testing.T) {
 	s := newSaga(t)
 	to := &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}
@@ -68,9 +69,9 @@ func TestExternalOrdersArePlacedAPageAtATime(t *testing.T) {
 		t.Errorf("looked up, placed before: %+v", r)
 	}
 	wantKind(t, res[7].Err, apperr.KindNotFound, "EXTERNAL_ORDER_NOT_PLACED")
-	// Phones: 10 - 1 (DH-1) - 2 (DH-2); scarves: 10 - 1 (DH-2), DH-4's
-	// scarf given back; nothing for DH-9, only looked up.
-	if s.w.stock[s.phone.ID] != 7 || s.w.stock[s.scarf.ID] != 9 {
+	// Phones: 10 - 1 (DH-1) - 2 (DH-2); scarves: 10 - 1 (DH-2) - 1 (DH-4's,
+	// held for its retry); nothing for DH-9, only looked up.
+	if s.w.stock[s.phone.ID] != 7 || s.w.stock[s.scarf.ID] != 8 {
 		t.Errorf("stock: phones %d, scarves %d", s.w.stock[s.phone.ID], s.w.stock[s.scarf.ID])
 	}
 	if n := s.outboxCount(t, app.SubjectOrderPaid); n != 2 {
@@ -97,4 +98,36 @@ func TestExternalOrdersArePlacedAPageAtATime(t *testing.T) {
 	wantKind(t, err, apperr.KindInvalid, "")
 	_, err = s.svc.PlaceExternalOrders(ctx, buyer(), page[:1])
 	wantKind(t, err, apperr.KindPermissionDenied, "SERVICES_ONLY")
+}
+
+// A partner order cannot change its id, so neither can its sub-orders'
+// holds: one refused because one of its sub-orders is short of stock keeps
+// what the others hold, and its retry after a restock is placed (with the
+// same holds, not twice the stock) instead of being refused for good.
+func TestAPartnerOrderShortOfStockIsPlacedOnItsRetryAfterARestock(t *testing.T) {
+	s := newSaga(t)
+	svc := app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, PaymentSettle: time.Minute, AutoComplete: 7 * 24 * time.Hour,
+		FulfilmentHold: 720 * time.Hour})
+	svc.SetClock(func() time.Time { return s.at })
+	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-70", BuyerRef: "kim", Lines: []domain.CartLine{line(s.phone, 1), line(s.scarf, 12)},
+		Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}}
+	_, _, err := svc.PlaceExternalOrder(ctx, docking, in)
+	wantKind(t, err, apperr.KindFailedPrecondition, "INSUFFICIENT_STOCK")
+	if s.w.stock[s.phone.ID] != 9 {
+		t.Errorf("phones %d after the refusal, want 9: the phone's hold kept for the retry", s.w.stock[s.phone.ID])
+	}
+	s.at = s.at.Add(time.Hour)
+	s.w.stock[s.scarf.ID] += 5 // restocked
+	o, replayed, err := svc.PlaceExternalOrder(ctx, docking, in)
+	if err != nil || replayed || o.Status != domain.Paid || len(o.SubOrders) != 2 {
+		t.Fatalf("the retry after the restock = %+v, replayed %v, %v; want placed", o.Status, replayed, err)
+	}
+	if s.w.stock[s.phone.ID] != 9 || s.w.stock[s.scarf.ID] != 3 {
+		t.Errorf("stock phones %d, scarves %d; want 9 and 3", s.w.stock[s.phone.ID], s.w.stock[s.scarf.ID])
+	}
+	for _, sub := range o.SubOrders {
+		if r := s.w.reserved[sub.ID]; r == nil || r.status != "active" {
+			t.Errorf("sub-order %s's stock: %+v, want held", sub.ID, r)
+		}
+	}
 }

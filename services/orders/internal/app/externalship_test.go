@@ -170,3 +170,51 @@ func TestAStockCommitRefusedForGoodIsNotedOnce(t *testing.T) {
 		t.Errorf("%d commit steps left, %d notes in the change log; want none left and one note", left, notes)
 	}
 }
+
+// A parcel booked with logistics for a sub-order that meanwhile shipped by
+// a parcel outside our logistics is not the sub-order's: the supplier's
+// call that booked it is refused ALREADY_SHIPPED rather than answered as a
+// retry, and the booking is cancelled, whether the call or logistics'
+// booked event gets to it.
+func TestABookingOvertakenByAnExternalShipmentIsCancelled(t *testing.T) {
+	s := newSaga(t)
+	_, _, phone, _, scarf := s.paidPhoneCodeAndScarf(t)
+	works, porto := supplierOf(s.gadgets), supplierOf(s.linen)
+	from := domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}
+
+	// The call: the external parcel is recorded while logistics books.
+	s.w.booking = func(sub uuid.UUID) {
+		s.w.booking = nil
+		if _, err := s.svc.RecordExternalShipment(ctx, works, sub, "YTO", "YT1", uuid.Nil); err != nil {
+			t.Errorf("external shipment: %v", err)
+		}
+	}
+	_, err := s.svc.ShipSubOrder(ctx, works, phone.ID, uuid.New(), from, uuid.Nil)
+	wantKind(t, err, apperr.KindFailedPrecondition, "ALREADY_SHIPPED")
+
+	// The event: the call's answer lost, logistics reports the booking
+	// after the external parcel was recorded.
+	if _, err := s.svc.RecordExternalShipment(ctx, porto, scarf.ID, "YTO", "YT2", uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	booked, _ := s.w.Ship(ctx, app.ShipInput{SubOrder: scarf})
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentBooked(ctx, r, scarf.ID, booked) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	got, _ := s.store.GetOrder(ctx, phone.OrderID, false)
+	for _, tc := range []struct {
+		sub     uuid.UUID
+		waybill string
+	}{{phone.ID, "YT1"}, {scarf.ID, "YT2"}} {
+		if sub := got.SubOrder(tc.sub); !sub.ExternalParcel() || sub.Waybill != tc.waybill {
+			t.Errorf("sub-order %s shipped by %q (external %v), want its external parcel %s", tc.sub, sub.Waybill, sub.ExternalParcel(), tc.waybill)
+		}
+		if p := s.w.parcels[tc.sub]; p == nil || !p.cancelled {
+			t.Errorf("the parcel booked for %s is left booked: %+v", tc.sub, p)
+		}
+	}
+	if n := s.outboxCount(t, app.SubjectSubOrderShipped); n != 2 {
+		t.Errorf("%d sub-order shipped events, want 2 (the external parcels)", n)
+	}
+}

@@ -24,14 +24,15 @@ var (
 
 // supplierCommand loads a sub-order for its supplier, or for a service
 // relaying for the supplier it names (onBehalfOf, uuid.Nil when none):
-// anyone else is told it does not exist.
+// anyone else, and the supplier too while the sub-order was never paid, is
+// told it does not exist.
 func (s *Service) supplierCommand(ctx context.Context, c auth.Caller, subID, onBehalfOf uuid.UUID) (domain.Order, domain.SubOrder, error) {
 	o, sub, err := s.subOrder(ctx, subID)
 	if err != nil {
 		return o, sub, err
 	}
 	supplier := isSupplierOf(c, sub) || relaysFor(c, onBehalfOf, sub.SupplierID)
-	if !supplier && !c.IsAdmin() || sub.Status == domain.PendingPayment && !c.IsAdmin() {
+	if !c.IsAdmin() && (!supplier || !everPaid(sub)) {
 		return o, sub, notFoundSubOrder(subID)
 	}
 	return o, sub, nil
@@ -153,9 +154,36 @@ func cannotShip(sub domain.SubOrder) error {
 	return apperr.FailedPrecondition("the sub-order is " + string(sub.Status) + " and cannot ship").WithReason("INVALID_TRANSITION")
 }
 
-// recordShipped marks a sub-order shipped with its parcel.
+// recordShipped marks a sub-order shipped with its parcel. Shipped by this
+// parcel already is a retry; shipped by a parcel outside our logistics
+// (recorded while this one was being booked) is ALREADY_SHIPPED, and the
+// parcel just booked is cancelled rather than left booked for goods that
+// went another way.
 func (s *Service) recordShipped(ctx context.Context, orderID, subID uuid.UUID, sh Shipment, method string, by domain.Actor) (domain.SubOrder, error) {
-	return s.moveSubOrder(ctx, orderID, subID, domain.Shipped, by, "shipped: waybill "+sh.Waybill, shipped(sh, method))
+	var out domain.SubOrder
+	err := s.store.InTx(ctx, func(r Repository) error {
+		o, err := r.GetOrder(ctx, orderID, true)
+		if err != nil {
+			return err
+		}
+		switch sub := o.SubOrder(subID); {
+		case sub != nil && sub.ExternalParcel():
+			out = *sub
+			return r.Schedule(ctx, task(TaskCancelShipment, subID, orderID, s.clock()))
+		case sub != nil && sub.ShipmentID != nil && *sub.ShipmentID != sh.ID:
+			// Another booking of ours: logistics keys parcels by
+			// sub-order, so cancelling "this" one would cancel that.
+			out = *sub
+			return nil
+		}
+		out, err = s.moveIn(ctx, r, o, subID, domain.Shipped, by, "shipped: waybill "+sh.Waybill, shipped(sh, method))
+		return err
+	})
+	s.nudge()
+	if err == nil && (out.ExternalParcel() || out.ShipmentID != nil && *out.ShipmentID != sh.ID) {
+		return domain.SubOrder{}, ErrAlreadyShipped
+	}
+	return out, err
 }
 
 // shipped records the parcel on a sub-order that ships.

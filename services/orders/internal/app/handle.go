@@ -74,7 +74,8 @@ func (s *Service) EscrowSettled(ctx context.Context, r Repository, subID uuid.UU
 
 // ShipmentBooked: logistics booked a sub-order's parcel (or an exchange's
 // replacement). It is recorded if the supplier's call did not get to; a
-// parcel booked for a sub-order cancelled meanwhile is cancelled.
+// parcel booked for a sub-order cancelled meanwhile, or shipped meanwhile
+// by a parcel outside our logistics, is cancelled.
 func (s *Service) ShipmentBooked(ctx context.Context, r Repository, subID uuid.UUID, sh Shipment) error {
 	o, sub, err := lockSubOrder(ctx, r, subID)
 	if err != nil {
@@ -89,6 +90,9 @@ func (s *Service) ShipmentBooked(ctx context.Context, r Repository, subID uuid.U
 		_, err = s.moveIn(ctx, r, o, subID, domain.Shipped, system, "shipped: waybill "+sh.Waybill, shipped(sh, ""))
 		return err
 	case domain.Cancelled:
+		return r.Schedule(ctx, task(TaskCancelShipment, subID, o.ID, s.clock()))
+	}
+	if sub.ExternalParcel() {
 		return r.Schedule(ctx, task(TaskCancelShipment, subID, o.ID, s.clock()))
 	}
 	return nil

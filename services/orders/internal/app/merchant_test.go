@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,6 +113,73 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	}
 	if got := 10_000 - s.w.wallets[depositOf(org)]; got != 3700 {
 		t.Errorf("after settlement the deposit is down %d, want 3700 (the unspent freight back)", got)
+	}
+}
+
+// A merchant's checkout is cancelled only for a deposit that cannot pay.
+// Its retry racing the attempt that pays it is answered with the paid
+// order (ALREADY_PAID is its success, not a reason to cancel and refund);
+// a retry after the deadline of an attempt whose answer was lost after
+// finance took the deposit is refused as it is, and the deadline asks
+// finance and records the payment rather than leaving it in escrow on a
+// cancelled order.
+func TestMerchantCheckoutRetriesCancelOnlyForAShortDeposit(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// first makes the first attempt fail; retry runs the retry and
+		// checks its answer.
+		first func(s *saga)
+		retry func(t *testing.T, s *saga, m auth.Caller, in app.CheckoutInput)
+	}{
+		{"a concurrent retry paid it", func(s *saga) { s.w.payDown = true }, func(t *testing.T, s *saga, m auth.Caller, in app.CheckoutInput) {
+			// The first time the retry reads the clock it has read the
+			// order pending; another attempt pays it there and then.
+			id := domain.OrderID(domain.MerchantChannel, m.Subject, in.CheckoutID)
+			var armed atomic.Bool
+			armed.Store(true)
+			s.svc.SetClock(func() time.Time {
+				if armed.CompareAndSwap(true, false) {
+					if _, err := s.svc.PayOrder(ctx, m, id); err != nil {
+						t.Errorf("the concurrent attempt: %v", err)
+					}
+				}
+				return s.at
+			})
+			o, replayed, err := s.svc.Checkout(ctx, m, in)
+			if err != nil || !replayed || o.Status != domain.Paid {
+				t.Fatalf("retry = %s, replayed %v, %v; want the paid order", o.Status, replayed, err)
+			}
+		}},
+		{"the deadline passed after the deposit was taken", func(s *saga) { s.w.failPay = true }, func(t *testing.T, s *saga, m auth.Caller, in app.CheckoutInput) {
+			s.at = s.at.Add(timeout + time.Minute)
+			_, _, err := s.svc.Checkout(ctx, m, in)
+			wantKind(t, err, apperr.KindFailedPrecondition, "PAYMENT_DEADLINE_PASSED")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			org := uuid.New()
+			m := merchantOf(org)
+			s.w.addresses[m.Subject] = &domain.Address{Recipient: "Shop", Country: "PT", City: "Porto", Lines: []string{"Rua 1"}}
+			s.w.wallets[depositOf(org)] = 10_000
+			in := app.CheckoutInput{CheckoutID: "m-retry", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD"}
+			tc.first(s)
+			_, _, err := s.svc.Checkout(ctx, m, in)
+			wantKind(t, err, apperr.KindUnavailable, "")
+			s.w.payDown, s.w.failPay = false, false
+			tc.retry(t, s, m, in)
+			s.run(t)
+			got, err := s.store.GetOrder(ctx, domain.OrderID(domain.MerchantChannel, m.Subject, in.CheckoutID), false)
+			if err != nil || got.Status != domain.Paid {
+				t.Fatalf("order %s (%s, %v), want paid", got.Status, got.CancelReason, err)
+			}
+			if paid := 10_000 - s.w.wallets[depositOf(org)]; paid != got.Total {
+				t.Errorf("the deposit paid %d for an order of %d", paid, got.Total)
+			}
+			if r := s.w.reserved[got.SubOrders[0].ID]; r == nil || r.status != "active" {
+				t.Errorf("the paid order's stock is not held: %+v", r)
+			}
+		})
 	}
 }
 

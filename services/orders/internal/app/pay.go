@@ -32,29 +32,38 @@ var (
 // unlocked, on the condition that nothing wrote it in between (its
 // version); when something did, they are redone under the order's lock.
 func (s *Service) PayOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Order, error) {
+	o, _, err := s.pay(ctx, c, id)
+	return o, err
+}
+
+// pay is PayOrder, also answering the order's version as the payment's
+// start wrote it (0 when it did not get that far): a caller acting on
+// finance's refusal acts only on an order nothing wrote since.
+func (s *Service) pay(ctx context.Context, c auth.Caller, id uuid.UUID) (domain.Order, int64, error) {
 	o, err := s.startPayment(ctx, c, id)
 	if err != nil {
-		return domain.Order{}, err
+		return domain.Order{}, 0, err
 	}
+	started := o.Version
 	if err := s.Finance.PayCheckout(ctx, o); err != nil {
-		return domain.Order{}, err
+		return domain.Order{}, started, err
 	}
 	by := domain.Actor{Kind: domain.ActorBuyer, ID: c.Subject}
-	read := o.Version
 	w, err := s.paidWrites(&o, by, true)
 	if err != nil {
-		return domain.Order{}, err
+		return domain.Order{}, started, err
 	}
-	done, err := s.store.WriteAtVersion(ctx, read, w)
+	done, err := s.store.WriteAtVersion(ctx, started, w)
 	if err != nil {
-		return domain.Order{}, err
+		return domain.Order{}, started, err
 	}
 	if !done {
-		return s.markPaid(ctx, id, by, true)
+		o, err := s.markPaid(ctx, id, by, true)
+		return o, started, err
 	}
 	s.nudge()
 	o.Version++
-	return o, nil
+	return o, started, nil
 }
 
 // markStarted notes on o that its payment starts now.
@@ -121,6 +130,14 @@ func payable(o domain.Order, now time.Time) error {
 // finance answered our PayCheckout; a payment learnt otherwise (its event,
 // the deadline's look at the escrow) is confirmed with finance by a step of
 // its own.
+//
+// A payment that lands on an order cancelled meanwhile (the buyer's cancel,
+// the deadline, committed while finance was taking it) is refunded: its
+// refund steps are scheduled here, so the money goes back whether or not
+// finance's event arrives, and the answer is ErrCancelled, not the
+// cancelled order as if it were paid. The steps are keyed by sub-order
+// (and finance's refund by "cancel:<sub-order>"), so scheduling them again
+// from the event refunds nothing twice.
 func (s *Service) markPaid(ctx context.Context, id uuid.UUID, by domain.Actor, answered bool) (domain.Order, error) {
 	var o domain.Order
 	err := s.store.InTx(ctx, func(r Repository) error {
@@ -128,18 +145,33 @@ func (s *Service) markPaid(ctx context.Context, id uuid.UUID, by domain.Actor, a
 		if o, err = r.GetOrder(ctx, id, true); err != nil {
 			return err
 		}
-		if o.Status != domain.PendingPayment {
-			if answered && o.Status != domain.Cancelled {
-				// The payment's event got here first; finance's answer
-				// is the confirmation its step would have asked for.
-				return r.Unschedule(ctx, TaskConfirmPayment, o.ID)
-			}
-			return nil
+		switch {
+		case o.Status == domain.PendingPayment:
+			return s.recordPaid(ctx, r, &o, by, answered)
+		case o.Status == domain.Cancelled:
+			return r.Schedule(ctx, refunds(o, s.clock())...)
+		case answered:
+			// The payment's event got here first; finance's answer is
+			// the confirmation its step would have asked for.
+			return r.Unschedule(ctx, TaskConfirmPayment, o.ID)
 		}
-		return s.recordPaid(ctx, r, &o, by, answered)
+		return nil
 	})
 	s.nudge()
+	if err == nil && o.Status == domain.Cancelled {
+		return domain.Order{}, ErrCancelled.WithMetadata("order_id", o.ID.String())
+	}
 	return o, err
+}
+
+// refunds are the steps that give what a cancelled order's escrows hold
+// back to the payer, due at due.
+func refunds(o domain.Order, due time.Time) []Task {
+	tasks := make([]Task, 0, len(o.SubOrders))
+	for _, sub := range o.SubOrders {
+		tasks = append(tasks, task(TaskRefund, sub.ID, o.ID, due))
+	}
+	return tasks
 }
 
 // recordPaid moves a pending order to paid in r's transaction.
@@ -213,7 +245,8 @@ func paidEvent(o domain.Order) *ordersv1.OrderPaid {
 // paymentDeadline runs at an order's deadline. A paid or cancelled order
 // needs nothing. When a payment was started, finance is asked whether it
 // took it (after the payment had time to finish): if it did, the order is
-// paid; otherwise it is cancelled and its stock released.
+// paid; otherwise it is cancelled and its stock released. A payment that
+// started after the step read the order postpones the cancel (see below).
 func (s *Service) paymentDeadline(ctx context.Context, id uuid.UUID) error {
 	o, err := s.store.GetOrder(ctx, id, false)
 	if apperr.IsKind(err, apperr.KindNotFound) {
@@ -232,10 +265,27 @@ func (s *Service) paymentDeadline(ctx context.Context, id uuid.UUID) error {
 		}
 		if e != nil {
 			_, err := s.markPaid(ctx, id, system, false)
+			if errors.Is(err, ErrCancelled) {
+				return nil // cancelled meanwhile: its refund is scheduled
+			}
 			return err
 		}
 	}
-	return s.cancel(ctx, id, system, "payment_timeout")
+	// The order was read without its lock: it is cancelled only if, locked,
+	// it is still pending with no payment started since that read (one
+	// started at the deadline's last moment is given its settle time and
+	// finance is asked again).
+	seen := o.PaymentStartedAt
+	_, err = s.cancelIf(ctx, id, system, "payment_timeout", func(cur domain.Order) (bool, error) {
+		switch started := cur.PaymentStartedAt; {
+		case cur.Status != domain.PendingPayment:
+			return false, nil
+		case started != nil && (seen == nil || !started.Equal(*seen)):
+			return false, errNotYet{until: started.Add(s.cfg.PaymentSettle)}
+		}
+		return true, nil
+	})
+	return err
 }
 
 // holdStock extends the reservations of a paid order's sub-orders (of subs
@@ -304,16 +354,15 @@ func (s *Service) confirmPayment(ctx context.Context, id uuid.UUID) error {
 	switch o.Status {
 	case domain.PendingPayment:
 		_, err := s.markPaid(ctx, id, system, true)
+		if errors.Is(err, ErrCancelled) {
+			return nil // cancelled meanwhile: markPaid scheduled its refund
+		}
 		return err
 	case domain.Cancelled:
 	default:
 		return nil
 	}
-	tasks := make([]Task, 0, len(o.SubOrders))
-	for _, sub := range o.SubOrders {
-		tasks = append(tasks, task(TaskRefund, sub.ID, o.ID, s.clock()))
-	}
-	err = s.store.InTx(ctx, func(r Repository) error { return r.Schedule(ctx, tasks...) })
+	err = s.store.InTx(ctx, func(r Repository) error { return r.Schedule(ctx, refunds(o, s.clock())...) })
 	s.nudge()
 	return err
 }

@@ -31,7 +31,8 @@ const (
 	TaskReleaseStock TaskKind = "release_stock"
 	// TaskRefund refunds a cancelled sub-order's escrow to the buyer.
 	TaskRefund TaskKind = "refund"
-	// TaskCancelShipment cancels a cancelled sub-order's booked parcel.
+	// TaskCancelShipment cancels a cancelled sub-order's booked parcel, or
+	// one booked for a sub-order that shipped by a parcel of its own.
 	TaskCancelShipment TaskKind = "cancel_shipment"
 	// TaskCommitStock commits a delivered virtual sub-order's stock, or
 	// an external parcel's.

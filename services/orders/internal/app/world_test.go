@@ -55,12 +55,18 @@ type world struct {
 	// failPay makes PayCheckout take the money and then fail, as when its
 	// answer is lost.
 	failPay bool
+	// payDown makes PayCheckout fail before taking anything, as a finance
+	// that is restarting.
+	payDown bool
 	// dropRecords makes PayCheckout take the money but stop before its
 	// escrow records, as finance dying between its ledger command and them;
 	// a replay writes them.
 	dropRecords bool
 
 	parcels map[uuid.UUID]*parcel
+	// booking, when set, runs as Ship books a parcel, before it answers
+	// (outside the world's lock).
+	booking func(sub uuid.UUID)
 	// returns are the return parcels by after-sale request; restocked the
 	// units put back on hand by key.
 	returns   map[uuid.UUID]*parcel
@@ -250,6 +256,9 @@ func (w *world) PayCheckout(ctx context.Context, o domain.Order) error {
 func (w *world) payCheckout(o domain.Order) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.payDown {
+		return apperr.Unavailable("finance is restarting")
+	}
 	w.payCalls[o.ID]++
 	if !w.paidOrder[o.ID] {
 		var total int64
@@ -379,6 +388,14 @@ func (w *world) ShipReturn(_ context.Context, in app.ReturnInput) (app.Shipment,
 // Logistics.
 
 func (w *world) Ship(_ context.Context, in app.ShipInput) (app.Shipment, error) {
+	sh := w.ship(in)
+	if w.booking != nil {
+		w.booking(in.SubOrder.ID)
+	}
+	return sh, nil
+}
+
+func (w *world) ship(in app.ShipInput) app.Shipment {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	p, ok := w.parcels[in.SubOrder.ID]
@@ -386,7 +403,7 @@ func (w *world) Ship(_ context.Context, in app.ShipInput) (app.Shipment, error) 
 		p = &parcel{id: uuid.New(), platformPays: in.PlatformPays}
 		w.parcels[in.SubOrder.ID] = p
 	}
-	return app.Shipment{ID: p.id, Waybill: "WB" + strconv.Itoa(len(w.parcels)), CarrierCode: "sim"}, nil
+	return app.Shipment{ID: p.id, Waybill: "WB" + strconv.Itoa(len(w.parcels)), CarrierCode: "sim"}
 }
 
 func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {

@@ -1,0 +1,133 @@
+package app_test
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+	"github.com/crossdock/crossdock/services/orders/internal/domain"
+)
+
+// A payment finance takes for an order cancelled while it was being taken
+// goes back to the buyer, once, and its payer is told the order is
+// cancelled rather than answered as if it were paid: when finance answers
+// the call (whose refund does not wait for finance's event, which may also
+// come), and when neither the answer nor the event ever arrives (the
+// cancel looks at the escrow once the payment had time to settle).
+func TestAPaymentLandingOnACancelledOrderIsRefunded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pay  func(t *testing.T, s *saga, ann auth.Caller, o domain.Order)
+	}{
+		{"the call is answered, the event comes too", func(t *testing.T, s *saga, ann auth.Caller, o domain.Order) {
+			s.w.beforeAnswer = func(domain.Order) {
+				s.w.beforeAnswer = nil
+				if _, err := s.svc.CancelOrder(ctx, ann, o.ID, "changed my mind"); err != nil {
+					t.Errorf("cancel: %v", err)
+				}
+			}
+			_, err := s.svc.PayOrder(ctx, ann, o.ID)
+			wantKind(t, err, apperr.KindFailedPrecondition, "ORDER_CANCELLED")
+			if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.PaymentCaptured(ctx, r, o.ID) }); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the answer is lost, no event comes", func(t *testing.T, s *saga, ann auth.Caller, o domain.Order) {
+			s.w.failPay = true
+			_, err := s.svc.PayOrder(ctx, ann, o.ID)
+			wantKind(t, err, apperr.KindUnavailable, "")
+			s.w.failPay = false
+			if _, err := s.svc.CancelOrder(ctx, ann, o.ID, "changed my mind"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			ann := s.buyer(100_000)
+			o := s.checkout(t, ann, line(s.phone, 1))
+			tc.pay(t, s, ann, o)
+			s.run(t)
+			s.at = s.at.Add(time.Minute) // the payment's settle time
+			s.run(t)
+			if s.w.wallets[ann.Subject] != 100_000 {
+				t.Errorf("wallet %d after a payment on a cancelled order, want 100000 back", s.w.wallets[ann.Subject])
+			}
+			if e := s.w.escrows[o.SubOrders[0].ID]; e == nil || e.balance != 0 || e.refunded != o.Total {
+				t.Errorf("escrow %+v, want %d taken and refunded once", e, o.Total)
+			}
+			if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Cancelled || s.w.stock[s.phone.ID] != 10 {
+				t.Errorf("order %s, stock %d; want cancelled with its stock back", got.Status, s.w.stock[s.phone.ID])
+			}
+		})
+	}
+}
+
+// The deadline reads the order without its lock: a payment that starts
+// between that read and its cancel is given its settle time, and finance
+// is asked again, rather than the order being cancelled under it.
+func TestTheDeadlineWaitsForAPaymentStartedAfterItLooked(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	o := s.checkout(t, ann, line(s.scarf, 1))
+	s.at = o.PaymentDueAt
+	ran := make(chan error, 1)
+	// The payment's start holds the order's lock while the deadline's step
+	// reads it (no payment yet) and waits for the lock to cancel it.
+	err := s.store.InTx(ctx, func(r app.Repository) error {
+		cur, err := r.GetOrder(ctx, o.ID, true)
+		if err != nil {
+			return err
+		}
+		started := s.at.Add(-time.Second)
+		cur.PaymentStartedAt, cur.Version = &started, cur.Version+1
+		if err := r.SaveOrderRow(ctx, cur); err != nil {
+			return err
+		}
+		go func() {
+			_, err := s.svc.RunTasks(ctx, 10, slog.New(slog.DiscardHandler))
+			ran <- err
+		}()
+		s.waitForALockWaiter(t)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.PendingPayment {
+		t.Fatalf("order %s (%s) with a payment started under the deadline, want pending", got.Status, got.CancelReason)
+	}
+	if err := s.w.PayCheckout(ctx, o); err != nil { // the payment lands
+		t.Fatal(err)
+	}
+	s.at = s.at.Add(time.Minute)
+	s.run(t)
+	if got, _ := s.store.GetOrder(ctx, o.ID, false); got.Status != domain.Paid {
+		t.Fatalf("order %s after the started payment landed, want paid", got.Status)
+	}
+	if s.w.wallets[ann.Subject] != 100_000-o.Total {
+		t.Errorf("wallet %d, want %d: paid once, kept", s.w.wallets[ann.Subject], 100_000-o.Total)
+	}
+}
+
+// waitForALockWaiter waits until a session of the test's database waits
+// for a lock.
+func (s *saga) waitForALockWaiter(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+	}
+	t.Fatal("nobody waited for the order's lock")
+}
