@@ -51,7 +51,7 @@ func run(ctx context.Context) error {
 	grpcapi.NewLedger(app.NewLedgerViews(book)).Register(rt.Server.GRPC())
 	fin := app.New(store, app.WithFX(policy))
 	grpcapi.New(fin).Register(rt.Server.GRPC())
-	escrows := app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps)
+	escrows := app.NewEscrows(fin, book, store, cfg.DefaultCommissionBps, app.WithEscrowLog(rt.Log))
 	grpcapi.NewEscrows(escrows).Register(rt.Server.GRPC())
 	rt.Go("topup-recovery", func(ctx context.Context) error {
 		escrows.RunTopUpRecovery(ctx, recoveryInterval, func(err error) { rt.Log.Warn("finishing interrupted top-ups", "error", err) })

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -26,13 +27,27 @@ type Escrows struct {
 	ledger            Ledger
 	store             EscrowStore
 	defaultCommission int64
+	log               *slog.Logger
+}
+
+// EscrowOption changes an Escrows' defaults.
+type EscrowOption func(*Escrows)
+
+// WithEscrowLog sets where the escrow commands report what they set aside
+// (a waiting claw-back refused for good); nothing is logged without it.
+func WithEscrowLog(log *slog.Logger) EscrowOption {
+	return func(e *Escrows) { e.log = log }
 }
 
 // NewEscrows returns the escrow commands over fin (quotes, rates, clock), the
 // ledger and the escrow store, with the platform's default commission in
 // basis points (FINANCE_DEFAULT_COMMISSION_BPS).
-func NewEscrows(fin *Service, l Ledger, store EscrowStore, defaultCommissionBps int64) *Escrows {
-	return &Escrows{fin: fin, ledger: l, store: store, defaultCommission: defaultCommissionBps}
+func NewEscrows(fin *Service, l Ledger, store EscrowStore, defaultCommissionBps int64, opts ...EscrowOption) *Escrows {
+	e := &Escrows{fin: fin, ledger: l, store: store, defaultCommission: defaultCommissionBps, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
 // TopUpPaymentKeyPrefix begins the ledger key of a top-up request's
@@ -43,7 +58,7 @@ const TopUpPaymentKeyPrefix = "topup:"
 func payKey(orderID string) string           { return "pay:" + orderID }
 func legKey(legID string) string             { return "leg:" + legID }
 func settleKey(subOrderID string) string     { return "settle:" + subOrderID }
-func refundKey(refundID string) string       { return "refund:" + refundID }
+func refundKey(refundID string) string       { return escrow.RefundKey(refundID) }
 func topUpKey(id string) string              { return TopUpPaymentKeyPrefix + id }
 func couponKey(sub, coupon string) string    { return escrow.CouponRef(sub, coupon) }
 func partnerKey(partner, line string) string { return "partner:" + partner + ":" + line }

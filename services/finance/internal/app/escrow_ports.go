@@ -34,13 +34,30 @@ type EscrowStore interface {
 	InterruptedTopUps(ctx context.Context, before time.Time, keyPrefix string, limit int) ([]string, error)
 	// MarkTopUpPaid closes a top-up request.
 	MarkTopUpPaid(ctx context.Context, id string, at time.Time) error
+	// ClaimRefund records a refund of a sub-order before it moves money,
+	// under a lock of the sub-order so that claims of one sub-order are
+	// checked one at a time: check sees what the payer paid and got back
+	// (top-ups counted once their payment, keyed topUpKeyPrefix + the
+	// request id, committed) and may refuse. A refund id claimed with the
+	// same sub-order and amount is taken over unchecked; with others it is
+	// AlreadyExists. It returns the attempt's id for ReleaseRefund.
+	ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyPrefix string, check func(escrow.Returns) error) (string, error)
+	// ReleaseRefund forgets a claim whose ledger command was refused,
+	// unless another attempt took it over since.
+	ReleaseRefund(ctx context.Context, refundID, attempt string) error
+	// RefundClaim returns a refund's claim, ok false when none is recorded.
+	RefundClaim(ctx context.Context, refundID string) (c escrow.RefundClaim, ok bool, err error)
 	// SaveWaitingRefund records a claw-back that waits, with its events,
-	// unless it is recorded already.
+	// unless it is recorded already; recorded with another sub-order or
+	// amount it is AlreadyExists.
 	SaveWaitingRefund(ctx context.Context, w escrow.WaitingRefund, events ...outbox.Message) error
 	// WaitingRefunds returns up to limit waiting claw-backs, oldest first.
 	WaitingRefunds(ctx context.Context, limit int) ([]escrow.WaitingRefund, error)
 	// MarkRefundDone closes a waiting claw-back.
 	MarkRefundDone(ctx context.Context, refundID string, at time.Time) error
+	// ParkWaitingRefund sets aside a waiting claw-back the ledger refuses
+	// for good, with the reason, so it is not tried again.
+	ParkWaitingRefund(ctx context.Context, refundID, reason string, at time.Time) error
 	// Emit writes events in a transaction of their own, for refusals that
 	// move nothing.
 	Emit(ctx context.Context, events ...outbox.Message) error

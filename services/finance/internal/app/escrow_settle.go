@@ -58,7 +58,8 @@ func (e *Escrows) commissionBps(ctx context.Context, orgID string) (int64, error
 // payment's original rate. When escrow is short it opens a
 // top-up request (finance.topup.requested) and moves nothing. Settling a
 // settled sub-order again with the same goods price answers the first
-// settlement; another price is AlreadyExists.
+// settlement; another price is AlreadyExists, and so is another price
+// while a top-up request of the sub-order is open.
 func (e *Escrows) SettleSubOrder(ctx context.Context, caller auth.Caller, subOrderID string, goods int64, currency string) (SettleResult, error) {
 	if _, err := requireService(caller); err != nil {
 		return SettleResult{}, err
@@ -123,6 +124,9 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 		if err != nil {
 			return SettleResult{}, err
 		}
+		if t.Goods != goods {
+			return SettleResult{}, errTopUpOpenForOtherGoods(subOrderID, t)
+		}
 		return SettleResult{Record: r, TopUp: &t}, nil
 	}
 	ev := &financev1.EscrowSettled{
@@ -137,6 +141,9 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 		}
 	}
 	r.State, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded = escrow.StateSettled, now, goods, plan.Commission, plan.SupplierNet, plan.Refunded
+	if plan.Refunded > 0 {
+		r.Remainder = plan.Remainder
+	}
 	if err := e.store.MarkSettled(ctx, r); err != nil {
 		return SettleResult{}, err
 	}
@@ -154,7 +161,7 @@ func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods i
 	if err != nil || len(ts) == 0 {
 		return SettleResult{}, false, err
 	}
-	var net, commission, refunded int64
+	var net, commission, refunded, remainder int64
 	var at time.Time
 	for _, t := range ts {
 		at = t.CreatedAt
@@ -163,7 +170,15 @@ func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods i
 			net += t.Amount
 		case t.Code == ledger.CodeCommission:
 			commission += t.Amount
-		case t.Code == ledger.CodeEscrowRefund && t.Currency == r.BuyerCurrency:
+		}
+		if t.Code != ledger.CodeEscrowRefund {
+			continue
+		}
+		if t.Currency == r.SupplierCurrency && remainder == 0 {
+			// The leg out of escrow (the first one of a conversion back).
+			remainder = t.Amount
+		}
+		if t.Currency == r.BuyerCurrency {
 			// The leg that reached the payer's account (the last one of a
 			// conversion back).
 			refunded = t.Amount
@@ -172,11 +187,24 @@ func (e *Escrows) finishSettlement(ctx context.Context, r escrow.Record, goods i
 	if net+commission != goods {
 		return SettleResult{}, true, ledger.KeyReused(settleKey(r.SubOrderID))
 	}
-	r.State, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded = escrow.StateSettled, at, goods, commission, net, refunded
+	r.State, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded, r.Remainder = escrow.StateSettled, at, goods, commission, net, refunded, remainder
 	if err := e.store.MarkSettled(ctx, r); err != nil {
 		return SettleResult{}, true, err
 	}
 	return SettleResult{Record: r}, true, nil
+}
+
+// errTopUpOpenForOtherGoods refuses a settlement at another goods price
+// than the open top-up request of its sub-order was made for: answering
+// that request would have the buyer pay, and the supplier be settled, at
+// the first price. The request stands until it is paid (or the sub-order
+// is settled at its price).
+func errTopUpOpenForOtherGoods(subOrderID string, t escrow.TopUp) error {
+	return apperr.AlreadyExists(fmt.Sprintf("sub-order %s has top-up request %s open for goods of %d; settle at that price or pay it first",
+		subOrderID, t.ID, t.Goods)).
+		WithReason(ledger.ReasonIdempotencyKeyReused).
+		WithMetadata(ledger.MetadataIdempotencyKey, settleKey(subOrderID)).
+		WithMetadata("request_id", t.ID)
 }
 
 // ErrSettling answers a settlement that raced another one of the same
@@ -246,25 +274,24 @@ func (e *Escrows) payTopUp(ctx context.Context, t escrow.TopUp, r escrow.Record)
 		return SettleResult{Record: r}, nil
 	}
 	if !t.Paid {
-		rates := map[string]ledger.RateSnapshot{}
-		if r.Rate != nil {
-			rates[r.SupplierCurrency] = *r.Rate
-		}
-		plan, err := escrow.PlanCheckout(escrow.Checkout{OrderID: r.OrderID, BuyerID: r.BuyerID, BuyerCurrency: r.BuyerCurrency, MerchantOrgID: r.MerchantOrgID, Rates: rates,
-			Shares: []escrow.Share{{SubOrderID: r.SubOrderID, SupplierOrgID: r.SupplierOrgID, SupplierCurrency: r.SupplierCurrency, Amount: t.Amount}}})
+		// Rounded up to the buyer currency's minor unit: a shortfall worth
+		// less than one is still paid (escrow.PlanTopUp).
+		plan, err := escrow.PlanTopUp(r.Paid, t.Amount)
 		if err != nil {
 			return SettleResult{}, err
-		}
-		for i := range plan.Transfers {
-			if plan.Transfers[i].Code == ledger.CodePayment {
-				plan.Transfers[i].Code = ledger.CodeTopUpPayment
-			}
 		}
 		now := e.fin.clock()
 		ev := &financev1.TopUpPaid{RequestId: t.ID, SubOrderId: t.SubOrderID, Paid: moneyProto(plan.Total, r.BuyerCurrency), OccurredAt: timestamppb.New(now)}
 		events := append([]outbox.Message{{Subject: "finance.topup.paid", Payload: ev}},
 			payerMoved(r.Paid, plan.Transfers, ledger.CodeTopUpPayment, t.ID, now)...)
-		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: topUpKey(t.ID), Transfers: plan.Transfers}, events...); err != nil {
+		_, err = e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: topUpKey(t.ID), Transfers: plan.Transfers}, events...)
+		if errors.Is(err, ledger.ErrIdempotencyKeyReused) {
+			// The request's key is this payment's alone: it committed with
+			// the amount rounded half-even, before top-ups were rounded up.
+			// It is paid; finish it.
+			err = nil
+		}
+		if err != nil {
 			return SettleResult{}, err
 		}
 		if err := e.store.MarkTopUpPaid(ctx, t.ID, e.fin.clock()); err != nil {
@@ -314,129 +341,4 @@ func (e *Escrows) FinishInterruptedTopUps(ctx context.Context, age time.Duration
 		done++
 	}
 	return done, first
-}
-
-// RefundResult is an after-sale refund: done, or waiting for the supplier's
-// payable.
-type RefundResult struct {
-	Refunded int64 // buyer currency
-	ClawBack bool
-	Waiting  bool
-	Replayed bool
-	Currency string
-}
-
-// RefundSubOrder refunds a buyer for a sub-order (after-sale), idempotent on
-// the refund id, into the account that paid it (the buyer's wallet, or the
-// merchant's deposit): from escrow before settlement, clawed back from the
-// supplier's payable after it, always converted back at the payment's
-// original rate. A claw-back the payable cannot pay (its flags forbid a
-// negative balance) waits: finance.escrow.refund_waiting, retried by
-// RetryWaitingRefunds.
-func (e *Escrows) RefundSubOrder(ctx context.Context, caller auth.Caller, subOrderID, refundID string, amount int64, currency string) (RefundResult, error) {
-	if _, err := requireService(caller); err != nil {
-		return RefundResult{}, err
-	}
-	var v apperr.Violations
-	if subOrderID == "" {
-		v.Add("sub_order_id", "is required")
-	}
-	if refundID == "" {
-		v.Add("refund_id", "is required")
-	}
-	if amount <= 0 {
-		v.Add("amount_minor", "must be greater than zero")
-	}
-	if err := v.Err(); err != nil {
-		return RefundResult{}, err
-	}
-	r, err := e.store.Escrow(ctx, subOrderID)
-	if err != nil {
-		return RefundResult{}, err
-	}
-	if err := checkCurrency(r, currency); err != nil {
-		return RefundResult{}, err
-	}
-	return e.refund(ctx, r, refundID, amount)
-}
-
-func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, amount int64) (RefundResult, error) {
-	if prior, err := e.ledger.TransfersByReference(ctx, refundID); err != nil {
-		return RefundResult{}, err
-	} else if len(prior) > 0 {
-		return replayedRefund(r, refundID, amount, prior)
-	}
-	back := escrow.Back{From: escrow.Escrow(r.SubOrderID, r.SupplierCurrency), Amount: amount, Code: ledger.CodeRefund, Ref: refundID, Today: e.todayRate(ctx, r)}
-	clawBack := r.State == escrow.StateSettled
-	if clawBack {
-		back.From, back.Code = escrow.SupplierPayable(r.SupplierOrgID, r.SupplierCurrency), ledger.CodeClawBack
-	}
-	plan, err := escrow.PlanBack(r.Paid, back)
-	if err != nil {
-		return RefundResult{}, err
-	}
-	now := e.fin.clock()
-	ev := &financev1.EscrowRefunded{SubOrderId: r.SubOrderID, RefundId: refundID, Amount: moneyProto(amount, r.SupplierCurrency),
-		Refunded: moneyProto(plan.Refunded, r.BuyerCurrency), ClawBack: clawBack, OccurredAt: timestamppb.New(now)}
-	events := append([]outbox.Message{{Subject: "finance.escrow.refunded", Payload: ev}},
-		payerMoved(r.Paid, plan.Transfers, back.Code, refundID, now)...)
-	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: refundKey(refundID), Transfers: plan.Transfers}, events...)
-	if clawBack && errors.Is(err, ledger.ErrInsufficientFunds) {
-		waiting := &financev1.RefundWaiting{SubOrderId: r.SubOrderID, RefundId: refundID, Amount: moneyProto(amount, r.SupplierCurrency), OccurredAt: timestamppb.New(now)}
-		if err := e.store.SaveWaitingRefund(ctx, escrow.WaitingRefund{RefundID: refundID, SubOrderID: r.SubOrderID, Amount: amount, CreatedAt: now},
-			outbox.Message{Subject: "finance.escrow.refund_waiting", Payload: waiting}); err != nil {
-			return RefundResult{}, err
-		}
-		return RefundResult{ClawBack: true, Waiting: true, Currency: r.BuyerCurrency}, nil
-	}
-	if err != nil {
-		return RefundResult{}, err
-	}
-	return RefundResult{Refunded: plan.Refunded, ClawBack: clawBack, Replayed: res.Replayed, Currency: r.BuyerCurrency}, nil
-}
-
-// replayedRefund answers a refund id that already moved money: the first
-// result, whatever has happened since (a settlement in between, a new rate),
-// or AlreadyExists when the amount differs.
-func replayedRefund(r escrow.Record, refundID string, amount int64, prior []ledger.Transfer) (RefundResult, error) {
-	if prior[0].Amount != amount || prior[0].Currency != r.SupplierCurrency {
-		return RefundResult{}, ledger.KeyReused(refundKey(refundID))
-	}
-	res := RefundResult{ClawBack: prior[0].Code == ledger.CodeClawBack, Replayed: true, Currency: r.BuyerCurrency, Refunded: prior[0].Amount}
-	if len(prior) > 1 {
-		res.Refunded = prior[1].Amount // the conversion leg into the wallet
-	}
-	return res, nil
-}
-
-// RetryWaitingRefunds tries the waiting claw-backs again, oldest first, up
-// to limit; it returns how many went through.
-func (e *Escrows) RetryWaitingRefunds(ctx context.Context, caller auth.Caller, limit int) (int, error) {
-	if _, err := requireService(caller); err != nil {
-		if _, err := requireAdmin(caller); err != nil {
-			return 0, ErrServicesOnly
-		}
-	}
-	ws, err := e.store.WaitingRefunds(ctx, max(limit, 1))
-	if err != nil {
-		return 0, err
-	}
-	done := 0
-	for _, w := range ws {
-		r, err := e.store.Escrow(ctx, w.SubOrderID)
-		if err != nil {
-			return done, err
-		}
-		res, err := e.refund(ctx, r, w.RefundID, w.Amount)
-		if err != nil {
-			return done, err
-		}
-		if !res.Waiting {
-			if err := e.store.MarkRefundDone(ctx, w.RefundID, e.fin.clock()); err != nil {
-				return done, err
-			}
-			done++
-		}
-	}
-	return done, nil
 }

@@ -22,7 +22,7 @@ var _ app.EscrowStore = (*Store)(nil)
 
 const escrowColumns = `sub_order_id, order_id, buyer_id, buyer_currency, supplier_org_id, supplier_currency,
 	rate, rate_source, quote_id, rate_as_of, paid_minor, escrowed_minor, state, created_at,
-	settled_at, settled_goods_minor, commission_minor, supplier_net_minor, refunded_minor, merchant_org_id`
+	settled_at, settled_goods_minor, commission_minor, supplier_net_minor, refunded_minor, merchant_org_id, remainder_minor`
 
 // InsertEscrows records paid sub-orders, keeping rows that exist.
 func (s *Store) InsertEscrows(ctx context.Context, rs []escrow.Record) error {
@@ -81,11 +81,11 @@ func scanEscrow(row pgx.Row) (escrow.Record, error) {
 	var rate *string
 	var source, quote string
 	var asOf, settledAt *time.Time
-	var goods, commission, net, refunded *int64
+	var goods, commission, net, refunded, remainder *int64
 	var state string
 	if err := row.Scan(&r.SubOrderID, &r.OrderID, &r.BuyerID, &r.BuyerCurrency, &r.SupplierOrgID, &r.SupplierCurrency,
 		&rate, &source, &quote, &asOf, &r.PaidMinor, &r.Escrowed, &state, &r.CreatedAt,
-		&settledAt, &goods, &commission, &net, &refunded, &r.MerchantOrgID); err != nil {
+		&settledAt, &goods, &commission, &net, &refunded, &r.MerchantOrgID, &remainder); err != nil {
 		return escrow.Record{}, err
 	}
 	r.State = escrow.State(state)
@@ -99,7 +99,7 @@ func scanEscrow(row pgx.Row) (escrow.Record, error) {
 	}
 	if settledAt != nil {
 		r.SettledAt = settledAt.UTC()
-		r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded = orZero(goods), orZero(commission), orZero(net), orZero(refunded)
+		r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded, r.Remainder = orZero(goods), orZero(commission), orZero(net), orZero(refunded), orZero(remainder)
 	}
 	return r, nil
 }
@@ -114,8 +114,8 @@ func orZero(p *int64) int64 {
 // MarkSettled records what a settlement did.
 func (s *Store) MarkSettled(ctx context.Context, r escrow.Record) error {
 	_, err := s.pool.Exec(ctx, `UPDATE escrows SET state = 'settled', settled_at = $2, settled_goods_minor = $3,
-		commission_minor = $4, supplier_net_minor = $5, refunded_minor = $6 WHERE sub_order_id = $1 AND state = 'held'`,
-		r.SubOrderID, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded)
+		commission_minor = $4, supplier_net_minor = $5, refunded_minor = $6, remainder_minor = $7 WHERE sub_order_id = $1 AND state = 'held'`,
+		r.SubOrderID, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded, r.Remainder)
 	if err != nil {
 		return fmt.Errorf("mark %s settled: %w", r.SubOrderID, err)
 	}
@@ -232,7 +232,8 @@ func (s *Store) FailingTopUps(ctx context.Context, keyPrefix string) ([]service.
 		time.Now().Add(-time.Minute), keyPrefix)
 }
 
-// SaveWaitingRefund records a waiting claw-back and its events once.
+// SaveWaitingRefund records a waiting claw-back and its events once; the
+// same refund id recorded for another sub-order or amount is AlreadyExists.
 func (s *Store) SaveWaitingRefund(ctx context.Context, w escrow.WaitingRefund, events ...outbox.Message) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO waiting_refunds (refund_id, sub_order_id, amount_minor, state, created_at)
@@ -241,6 +242,14 @@ func (s *Store) SaveWaitingRefund(ctx context.Context, w escrow.WaitingRefund, e
 			return fmt.Errorf("save waiting refund: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
+			var sub string
+			var amount int64
+			if err := tx.QueryRow(ctx, `SELECT sub_order_id, amount_minor FROM waiting_refunds WHERE refund_id = $1`, w.RefundID).Scan(&sub, &amount); err != nil {
+				return fmt.Errorf("waiting refund %s: %w", w.RefundID, err)
+			}
+			if sub != w.SubOrderID || amount != w.Amount {
+				return escrow.RefundReused(w.RefundID)
+			}
 			return nil
 		}
 		return outbox.EmitAll(ctx, tx, events...)
@@ -265,6 +274,16 @@ func (s *Store) WaitingRefunds(ctx context.Context, limit int) ([]escrow.Waiting
 func (s *Store) MarkRefundDone(ctx context.Context, refundID string, at time.Time) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE waiting_refunds SET state = 'done', done_at = $2 WHERE refund_id = $1`, refundID, at); err != nil {
 		return fmt.Errorf("mark refund %s done: %w", refundID, err)
+	}
+	return nil
+}
+
+// ParkWaitingRefund sets a waiting claw-back aside with the reason the
+// ledger refused it for good: it is no longer retried.
+func (s *Store) ParkWaitingRefund(ctx context.Context, refundID, reason string, at time.Time) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE waiting_refunds SET state = 'parked', parked_reason = $2, done_at = $3
+		WHERE refund_id = $1 AND state = 'waiting'`, refundID, reason, at); err != nil {
+		return fmt.Errorf("park refund %s: %w", refundID, err)
 	}
 	return nil
 }

@@ -2,10 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -48,5 +50,68 @@ func TestPartnerVirtualMigration(t *testing.T) {
 		if ledger.Flags(flags) != a.want {
 			t.Errorf("%s %d/%d: flags %d, want %d", a.kind, a.debits, a.credits, flags, a.want)
 		}
+	}
+}
+
+// Migration 00008 counts what the ledger already returned to each
+// sub-order's payer: a settled escrow's remainder, the refunds out of its
+// escrow account, and the claw-backs that waited.
+func TestEscrowRefundsMigration(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "finance", migrations.FS, "00008"))
+	now := time.Now()
+	if _, err := pool.Exec(ctx, `INSERT INTO escrows (sub_order_id, order_id, buyer_id, buyer_currency, supplier_org_id, supplier_currency,
+		paid_minor, escrowed_minor, state, created_at, settled_at, settled_goods_minor, commission_minor, supplier_net_minor, refunded_minor)
+		VALUES ('s-1', 'o-1', 'b-1', 'USD', 'org-1', 'USD', 10000, 10000, 'settled', $1, $1, 5000, 250, 4750, 4500),
+		       ('s-2', 'o-1', 'b-1', 'USD', 'org-1', 'USD', 10000, 10000, 'held', $1, NULL, NULL, NULL, NULL, NULL)`, now); err != nil {
+		t.Fatal(err)
+	}
+	account := func(kind ledger.Kind, ownerType, owner string) string {
+		id := uuid.NewString()
+		if _, err := pool.Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, currency, flags, created_at)
+			VALUES ($1, $2, $3, $4, 'USD', 0, $5)`, id, string(kind), ownerType, owner, now); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	escrow1, wallet, payable := account(ledger.KindEscrow, "order", "s-1"), account(ledger.KindBuyerWallet, "user", "b-1"), account(ledger.KindSupplierPayable, "organization", "org-1")
+	transfer := func(debit, credit string, amount int64, code ledger.Code, ref string) {
+		if _, err := pool.Exec(ctx, `INSERT INTO ledger_transfers (id, command_id, position, debit_account, credit_account, amount, currency, code, reference,
+			phase, created_at, debit_debits_posted, debit_credits_posted, debit_debits_pending, debit_credits_pending,
+			credit_debits_posted, credit_credits_posted, credit_debits_pending, credit_credits_pending)
+			VALUES ($1, $1, 0, $2, $3, $4, 'USD', $5, $6, 'posted', $7, 0, 0, 0, 0, 0, 0, 0, 0)`,
+			uuid.NewString(), debit, credit, amount, string(code), ref, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	transfer(escrow1, wallet, 500, ledger.CodeRefund, "r-pre")
+	transfer(escrow1, wallet, 4500, ledger.CodeEscrowRefund, "s-1")
+	transfer(payable, wallet, 1000, ledger.CodeClawBack, "r-claw") // never waited: no sub-order to tell
+	if _, err := pool.Exec(ctx, `INSERT INTO waiting_refunds (refund_id, sub_order_id, amount_minor, state, created_at)
+		VALUES ('r-w', 's-1', 300, 'waiting', $1)`, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	var remainder int64
+	var held *int64
+	if err := pool.QueryRow(ctx, `SELECT (SELECT remainder_minor FROM escrows WHERE sub_order_id = 's-1'), (SELECT remainder_minor FROM escrows WHERE sub_order_id = 's-2')`).
+		Scan(&remainder, &held); err != nil {
+		t.Fatal(err)
+	}
+	if remainder != 4500 || held != nil {
+		t.Errorf("remainders %d and %v, want 4500 and none", remainder, held)
+	}
+	rows, err := pool.Query(ctx, `SELECT refund_id || ':' || sub_order_id || ':' || amount_minor FROM escrow_refunds ORDER BY refund_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"r-pre:s-1:500", "r-w:s-1:300"}; !slices.Equal(got, want) {
+		t.Errorf("refunds %v, want %v", got, want)
 	}
 }

@@ -1,6 +1,8 @@
 package escrow
 
 import (
+	"math/big"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
@@ -147,6 +149,67 @@ func convertBack(amount int64, from, to string, snap ledger.RateSnapshot) (int64
 	}
 	return m.Amount, nil
 }
+
+// PlanTopUp pays a top-up request of amount (the escrow's shortfall, in
+// the supplier's currency) from the payer's account into the sub-order's
+// escrow, like a checkout's share but rounded the other way: the payer pays
+// the shortfall converted back at the payment's rate and rounded UP to a
+// minor unit of the buyer's currency (at least one), and escrow receives
+// exactly the shortfall. Half-even would turn a shortfall worth less than
+// half a buyer minor unit into nothing to pay, refused for ever, and the
+// sub-order would never settle; rounding up never leaves escrow short
+// either. The fraction of a minor unit paid beyond the shortfall's value
+// stays in FX clearing, as a checkout's rounding does.
+func PlanTopUp(p Paid, amount int64) (CheckoutPlan, error) {
+	if amount <= 0 {
+		return CheckoutPlan{}, apperr.InvalidField("amount_minor", "must be greater than zero")
+	}
+	share := Share{SubOrderID: p.SubOrderID, SupplierOrgID: p.SupplierOrgID, SupplierCurrency: p.SupplierCurrency, Amount: amount}
+	escrow := Escrow(p.SubOrderID, p.SupplierCurrency)
+	if p.Rate == nil || p.BuyerCurrency == p.SupplierCurrency {
+		return CheckoutPlan{Total: amount, Shares: []PaidShare{{Share: share, Paid: amount, Escrowed: amount}},
+			Transfers: []ledger.TransferSpec{posted(p.Payer(), escrow, amount, ledger.CodeTopUpPayment, p.SubOrderID, nil)}}, nil
+	}
+	paid, err := convertBackUp(amount, p.SupplierCurrency, p.BuyerCurrency, *p.Rate)
+	if err != nil {
+		return CheckoutPlan{}, apperr.InvalidField("amount_minor", err.Error())
+	}
+	return CheckoutPlan{Total: paid, Shares: []PaidShare{{Share: share, Paid: paid, Escrowed: amount, Rate: p.Rate}},
+		Transfers: []ledger.TransferSpec{
+			posted(p.Payer(), FXClearing(p.BuyerCurrency), paid, ledger.CodeTopUpPayment, p.SubOrderID, p.Rate),
+			posted(FXClearing(p.SupplierCurrency), escrow, amount, ledger.CodeConversion, p.SubOrderID, p.Rate),
+		}}, nil
+}
+
+// convertBackUp is convertBack rounded up (money.Ceil), never below one
+// minor unit: what the payer pays for amount of a top-up.
+func convertBackUp(amount int64, from, to string, snap ledger.RateSnapshot) (int64, error) {
+	rate, err := money.ParseRate(snap.Rate)
+	if err != nil {
+		return 0, err
+	}
+	fromExp, err := money.Exponent(from)
+	if err != nil {
+		return 0, err
+	}
+	toExp, err := money.Exponent(to)
+	if err != nil {
+		return 0, err
+	}
+	if rate.IsZero() {
+		return 0, money.ErrInvalidRate
+	}
+	// minor_to = minor_from / 10^fromExp / rate × 10^toExp
+	x := new(big.Rat).SetFrac(new(big.Int).Mul(big.NewInt(amount), pow10(toExp)), pow10(fromExp))
+	x.Quo(x, rate.Rat())
+	m, err := money.FromRat(x, to, money.Ceil)
+	if err != nil {
+		return 0, err
+	}
+	return max(m.Amount, 1), nil
+}
+
+func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
 
 type constErr string
 

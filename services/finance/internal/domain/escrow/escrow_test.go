@@ -1,10 +1,12 @@
 package escrow_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
@@ -121,6 +123,8 @@ func TestPlanSettlement(t *testing.T) {
 		{name: "commission half-even", s: escrow.Settlement{Paid: paid, EscrowBalance: 10, Goods: 10, CommissionBps: 2500},
 			commission: 2, net: 8, want: map[ledger.AccountRef]int64{escrow.Revenue("EUR"): 2}}, // 2.5 → 2
 		{name: "short", s: escrow.Settlement{Paid: paid, EscrowBalance: 7000, Goods: 8000, CommissionBps: 500}, shortfall: 1000},
+		{name: "a remainder too small for the buyer's currency stays as FX rounding", s: escrow.Settlement{Paid: jpyKWD, EscrowBalance: 1001, Goods: 1000},
+			net: 1000, rem: 1, want: map[ledger.AccountRef]int64{escrow.Escrow("s-9", "KWD"): -1001, escrow.FXClearing("KWD"): 1, escrow.BuyerWallet("b-1", "JPY"): 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,6 +162,10 @@ func TestPlanBack(t *testing.T) {
 			map[ledger.AccountRef]int64{escrow.SupplierPayable("org-1", "EUR"): -920, escrow.BuyerWallet("b-1", "USD"): 1000, escrow.FXGainLoss("USD"): -80, escrow.FXClearing("USD"): -1000 + 80}},
 		{"one currency", escrow.Paid{SubOrderID: "s-2", BuyerID: "b-1", BuyerCurrency: "EUR", SupplierCurrency: "EUR"}, escrow.Back{From: escrow.Escrow("s-2", "EUR"), Amount: 5, Code: ledger.CodeRefund, Ref: "s-2"}, 5,
 			map[ledger.AccountRef]int64{escrow.Escrow("s-2", "EUR"): -5, escrow.BuyerWallet("b-1", "EUR"): 5}},
+		// 1 fils at 0.002 KWD/JPY is 0.5 yen, half-even 0: the platform keeps
+		// it in FX clearing rather than refusing the refund.
+		{"rounds to nothing in the buyer's currency", jpyKWD, escrow.Back{From: escrow.SupplierPayable("org-9", "KWD"), Amount: 1, Code: ledger.CodeClawBack, Ref: "r-9"}, 0,
+			map[ledger.AccountRef]int64{escrow.SupplierPayable("org-9", "KWD"): -1, escrow.FXClearing("KWD"): 1, escrow.BuyerWallet("b-1", "JPY"): 0, escrow.FXClearing("JPY"): 0}},
 	}
 	for _, tt := range tests {
 		p, err := escrow.PlanBack(tt.paid, tt.back)
@@ -173,6 +181,87 @@ func TestPlanBack(t *testing.T) {
 	}
 	if _, err := escrow.PlanBack(paid, escrow.Back{From: escrow.Escrow("s-1", "EUR"), Amount: 0}); testkit.Fields(t, err)[0] != "amount_minor" {
 		t.Error("zero refund accepted")
+	}
+}
+
+var jpyKWD = escrow.Paid{SubOrderID: "s-9", BuyerID: "b-1", BuyerCurrency: "JPY", SupplierOrgID: "org-9", SupplierCurrency: "KWD",
+	Rate: &ledger.RateSnapshot{From: "JPY", To: "KWD", Rate: "0.002"}}
+
+// TestPlanTopUp: the payer pays a top-up's shortfall rounded up to its
+// currency's minor unit, never nothing, and escrow receives the shortfall.
+func TestPlanTopUp(t *testing.T) {
+	usdCNY := escrow.Paid{SubOrderID: "s-1", BuyerID: "b-1", BuyerCurrency: "USD", SupplierOrgID: "org-1", SupplierCurrency: "CNY",
+		Rate: &ledger.RateSnapshot{From: "USD", To: "CNY", Rate: "7.2"}}
+	merchant := usdCNY
+	merchant.MerchantOrgID = "m-1"
+	tests := []struct {
+		name   string
+		paid   escrow.Paid
+		amount int64
+		total  int64
+		want   map[ledger.AccountRef]int64
+	}{
+		{"a shortfall worth less than a cent costs a cent", usdCNY, 3, 1, // 0.03 CNY / 7.2 = 0.0042 USD
+			map[ledger.AccountRef]int64{escrow.BuyerWallet("b-1", "USD"): -1, escrow.FXClearing("USD"): 1, escrow.FXClearing("CNY"): -3, escrow.Escrow("s-1", "CNY"): 3}},
+		{"up where half-even would go down", usdCNY, 10, 2, // 0.10 CNY / 7.2 = 0.0139 USD
+			map[ledger.AccountRef]int64{escrow.BuyerWallet("b-1", "USD"): -2, escrow.Escrow("s-1", "CNY"): 10}},
+		{"exact stays exact", usdCNY, 720, 100, map[ledger.AccountRef]int64{escrow.BuyerWallet("b-1", "USD"): -100, escrow.Escrow("s-1", "CNY"): 720}},
+		{"a merchant's deposit pays", merchant, 3, 1, map[ledger.AccountRef]int64{escrow.MerchantDeposit("m-1", "USD"): -1, escrow.Escrow("s-1", "CNY"): 3}},
+		{"one currency", escrow.Paid{SubOrderID: "s-2", BuyerID: "b-1", BuyerCurrency: "EUR", SupplierOrgID: "org-2", SupplierCurrency: "EUR"}, 3, 3,
+			map[ledger.AccountRef]int64{escrow.BuyerWallet("b-1", "EUR"): -3, escrow.Escrow("s-2", "EUR"): 3}},
+		{"zero decimals", jpyKWD, 1, 1, map[ledger.AccountRef]int64{escrow.BuyerWallet("b-1", "JPY"): -1, escrow.Escrow("s-9", "KWD"): 1}}, // 0.5 yen
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := escrow.PlanTopUp(tt.paid, tt.amount)
+			if err != nil || p.Total != tt.total {
+				t.Fatalf("plan = %+v, %v; want a total of %d", p, err, tt.total)
+			}
+			m := moves(p.Transfers)
+			for a, n := range tt.want {
+				if m[a] != n {
+					t.Errorf("%v moved %d, want %d", a, m[a], n)
+				}
+			}
+			for _, s := range p.Transfers {
+				if s.Debit == tt.paid.Payer() && s.Code != ledger.CodeTopUpPayment {
+					t.Errorf("the payer's leg is %s, want %s", s.Code, ledger.CodeTopUpPayment)
+				}
+			}
+		})
+	}
+	if _, err := escrow.PlanTopUp(usdCNY, 0); testkit.Fields(t, err)[0] != "amount_minor" {
+		t.Error("zero top-up accepted")
+	}
+}
+
+// TestCheckClawBack: a claw-back may give the payer back what it paid for
+// the sub-order, less what it got back already, and no more.
+func TestCheckClawBack(t *testing.T) {
+	tests := []struct {
+		name       string
+		r          escrow.Returns
+		amount     int64
+		refundable string // "" when allowed
+	}{
+		{"within", escrow.Returns{Paid: 10000, Returned: 5000}, 4000, ""},
+		{"exactly the rest", escrow.Returns{Paid: 10000, Returned: 5000}, 5000, ""},
+		{"one unit more", escrow.Returns{Paid: 10000, Returned: 5000}, 5001, "5000"},
+		{"nothing left", escrow.Returns{Paid: 10000, Returned: 10000}, 1, "0"},
+		{"more returned than paid (a coupon refunded before settlement)", escrow.Returns{Paid: 9000, Returned: 10000}, 1, "0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := escrow.CheckClawBack(tt.r, tt.amount, "USD")
+			var e *apperr.Error
+			switch {
+			case tt.refundable == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.refundable != "" && (!errors.As(err, &e) || e.Kind != apperr.KindFailedPrecondition || e.Reason != escrow.ReasonRefundExceedsPaid ||
+				e.Metadata[escrow.MetadataRefundable] != tt.refundable):
+				t.Fatalf("err = %v, want %s with %s refundable", err, escrow.ReasonRefundExceedsPaid, tt.refundable)
+			}
+		})
 	}
 }
 

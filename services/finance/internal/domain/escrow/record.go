@@ -22,7 +22,11 @@ type Record struct {
 	// Set once settled.
 	SettledAt                             time.Time
 	SettledGoods, Commission, SupplierNet int64
-	Refunded                              int64
+	// Refunded is what the settlement gave back to the payer, in the
+	// buyer's currency; Remainder the same in the supplier's currency, 0
+	// when it was too small to reach the payer (kept as FX rounding). A
+	// claw-back is bounded by what was paid less Remainder and the refunds.
+	Refunded, Remainder int64
 }
 
 // TopUp asks a buyer for what a sub-order's escrow lacks to settle.

@@ -1,6 +1,7 @@
 package escrow
 
 import (
+	"errors"
 	"math/big"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -83,7 +84,11 @@ type BackPlan struct {
 }
 
 // PlanBack builds the transfers of a conversion back for a sub-order paid
-// as p.
+// as p. An amount that rounds to nothing in the buyer's currency (a few
+// minor units of a stronger currency) leaves From for FX clearing and
+// reaches the payer as nothing (Refunded 0): the platform keeps it as FX
+// rounding, as settlement keeps a remainder that small, rather than
+// refusing a refund its caller could never get past.
 func PlanBack(p Paid, b Back) (BackPlan, error) {
 	if b.Amount <= 0 {
 		return BackPlan{}, apperr.InvalidField("amount_minor", "must be greater than zero")
@@ -93,13 +98,18 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 		return BackPlan{Transfers: []ledger.TransferSpec{posted(b.From, payer, b.Amount, b.Code, b.Ref, nil)}, Refunded: b.Amount}, nil
 	}
 	back, err := convertBack(b.Amount, p.SupplierCurrency, p.BuyerCurrency, *p.Rate)
+	if errors.Is(err, errTooSmall) {
+		back, err = 0, nil
+	}
 	if err != nil {
 		return BackPlan{}, apperr.InvalidField("amount_minor", err.Error())
 	}
 	plan := BackPlan{Refunded: back, Transfers: []ledger.TransferSpec{
 		posted(b.From, FXClearing(p.SupplierCurrency), b.Amount, b.Code, b.Ref, p.Rate),
-		posted(FXClearing(p.BuyerCurrency), payer, back, b.Code, b.Ref, p.Rate),
 	}}
+	if back > 0 {
+		plan.Transfers = append(plan.Transfers, posted(FXClearing(p.BuyerCurrency), payer, back, b.Code, b.Ref, p.Rate))
+	}
 	if b.Today != nil {
 		today, err := money.Convert(money.Money{Amount: b.Amount, Currency: p.SupplierCurrency}, p.BuyerCurrency, *b.Today)
 		if err != nil {
@@ -171,10 +181,11 @@ func PlanSettlement(s Settlement) (SettlementPlan, error) {
 	}
 	if plan.Remainder > 0 {
 		back, err := PlanBack(s.Paid, Back{From: escrow, Amount: plan.Remainder, Code: ledger.CodeEscrowRefund, Ref: s.Paid.SubOrderID, Today: s.Today})
-		if err != nil {
+		if err != nil || back.Refunded == 0 {
 			// A remainder too small to show in the buyer's currency stays
 			// with the platform as FX rounding rather than blocking the
-			// settlement.
+			// settlement (booked as it always was, so a settlement retried
+			// across versions replays).
 			plan.Transfers = append(plan.Transfers, posted(escrow, FXClearing(cur), plan.Remainder, ledger.CodeFXDifference, s.Paid.SubOrderID, nil))
 		} else {
 			plan.Transfers = append(plan.Transfers, back.Transfers...)

@@ -1,0 +1,264 @@
+package app_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/fx"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
+)
+
+// payTwoUSD pays one checkout of two USD sub-orders, s-1 of org-1 and s-2
+// of org2, 100.00 each, from buyer-1's wallet (funded with 1,000.00).
+func (k escrowKit) payTwoUSD(t *testing.T, org2 string) {
+	t.Helper()
+	k.fund(t, "buyer-1", "USD", 100000, "fund-1")
+	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{
+			{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 10000},
+			{SubOrderID: "s-2", SupplierOrgID: org2, SupplierCurrency: "USD", Amount: 10000},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// settle settles a sub-order with escrow enough to pay the goods.
+func (k escrowKit) settle(t *testing.T, subOrderID string, goods int64, currency string) escrow.Record {
+	t.Helper()
+	res, err := k.e.SettleSubOrder(ctx, svcs, subOrderID, goods, currency)
+	if err != nil || res.TopUp != nil {
+		t.Fatalf("settle %s: %+v, %v", subOrderID, res, err)
+	}
+	return res.Record
+}
+
+// exceedsPaid fails unless err refuses a claw-back beyond what the buyer
+// paid, with what may still be clawed back.
+func exceedsPaid(t *testing.T, err error, refundable string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Kind != apperr.KindFailedPrecondition || e.Reason != escrow.ReasonRefundExceedsPaid ||
+		e.Metadata[escrow.MetadataRefundable] != refundable {
+		t.Fatalf("err = %v, want FailedPrecondition %s with %s refundable", err, escrow.ReasonRefundExceedsPaid, refundable)
+	}
+}
+
+// The review's case: two 100.00 sub-orders of one supplier; s-1 refunded
+// 5.00 and settled at goods 50.00 (45.00 back), so 50.00 of it may still be
+// clawed back and no more. Before, 90.00 and then 50.00 went through: the
+// buyer got 195.00 back for a 100.00 sub-order, paid with s-2's earnings.
+func TestClawBackReturnsNoMoreThanTheBuyerPaid(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-1")
+	wallet, payable := escrow.BuyerWallet("buyer-1", "USD"), escrow.SupplierPayable("org-1", "USD")
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-pre", 500, "USD"); err != nil || r.ClawBack {
+		t.Fatalf("refund before settlement: %+v, %v", r, err)
+	}
+	if rec := k.settle(t, "s-1", 5000, "USD"); rec.Refunded != 4500 || rec.Remainder != 4500 {
+		t.Fatalf("s-1 settled = %+v; want 45.00 back", rec)
+	}
+	k.settle(t, "s-2", 10000, "USD")
+	if got := k.net(t, payable); got != 4750+9500 {
+		t.Fatalf("payable %d", got)
+	}
+	walletBefore := k.net(t, wallet)
+
+	_, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-90", 9000, "USD")
+	exceedsPaid(t, err, "5000")
+	if k.net(t, payable) != 4750+9500 || k.net(t, wallet) != walletBefore {
+		t.Fatalf("a refused claw-back moved money: payable %d, wallet %d", k.net(t, payable), k.net(t, wallet))
+	}
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-50", 5000, "USD"); err != nil || !r.ClawBack || r.Refunded != 5000 {
+		t.Fatalf("claw-back of the rest: %+v, %v", r, err)
+	}
+	_, err = k.e.RefundSubOrder(ctx, svcs, "s-1", "r-more", 1, "USD")
+	exceedsPaid(t, err, "0")
+	// The retry of a claw-back that went through still replays.
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-50", 5000, "USD"); err != nil || !r.Replayed || r.Refunded != 5000 {
+		t.Errorf("retried claw-back: %+v, %v", r, err)
+	}
+	if got := k.net(t, wallet) - walletBefore + 500 + 4500; got != 10000 {
+		t.Errorf("the buyer got %d back for a sub-order of 10000", got)
+	}
+	if got := k.net(t, payable); got != 4750+9500-5000 {
+		t.Errorf("payable %d, want s-2's earnings untouched", got)
+	}
+	k.balanced(t)
+}
+
+// Claw-backs of one sub-order racing each other are checked one after the
+// other: with a payable that could pay them all, only what the buyer paid
+// comes back.
+func TestConcurrentClawBacksStayWithinWhatWasPaid(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 10000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 10000)
+	k.settle(t, "s-1", 10000, "USD")
+	if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: 100000}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = k.e.RefundSubOrder(ctx, svcs, "s-1", fmt.Sprintf("r-%d", i), 3000, "USD")
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		var e *apperr.Error
+		switch {
+		case err == nil:
+			ok++
+		case !errors.As(err, &e) || e.Reason != escrow.ReasonRefundExceedsPaid:
+			t.Errorf("claw-back: %v", err)
+		}
+	}
+	if got := k.net(t, escrow.BuyerWallet("buyer-1", "USD")); ok != 3 || got != 9000 {
+		t.Errorf("%d claw-backs of 3000 went through, the wallet holds %d; want 3 and 9000", ok, got)
+	}
+	k.balanced(t)
+}
+
+// A refund id is bound to one sub-order and amount: reused for another
+// sub-order it is AlreadyExists and moves nothing, whether its first use
+// moved money or waits for the payable. Before, the first answered the
+// other sub-order's refund as a replay, and the second refunded it under
+// the waiting claw-back's id.
+func TestRefundIDBelongsToOneSubOrder(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-1")
+	if _, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 1000, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-1", 1000, "USD"); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+		t.Errorf("r-1 for s-2: %+v, %v; want AlreadyExists", r, err)
+	}
+	if got := k.net(t, escrow.Escrow("s-2", "USD")); got != 10000 {
+		t.Errorf("s-2's escrow holds %d, want 10000", got)
+	}
+
+	// s-1 settled at 90.00: a claw-back of 86.00 waits for org-1's payable
+	// (85.50).
+	k.settle(t, "s-1", 9000, "USD")
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-w", 8600, "USD"); err != nil || !r.Waiting {
+		t.Fatalf("waiting claw-back: %+v, %v", r, err)
+	}
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-w", 8600, "USD"); err != nil || !r.Waiting {
+		t.Errorf("waiting claw-back again: %+v, %v", r, err)
+	}
+	for _, tt := range []struct {
+		sub    string
+		amount int64
+	}{{"s-2", 8600}, {"s-1", 8000}} {
+		if r, err := k.e.RefundSubOrder(ctx, svcs, tt.sub, "r-w", tt.amount, "USD"); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+			t.Errorf("r-w for %s, %d: %+v, %v; want AlreadyExists", tt.sub, tt.amount, r, err)
+		}
+	}
+	if got := k.net(t, escrow.Escrow("s-2", "USD")); got != 10000 {
+		t.Errorf("s-2's escrow holds %d, want 10000", got)
+	}
+	k.balanced(t)
+}
+
+// A refund that rounds to nothing in the buyer's currency (0.01 CNY is
+// 0.0014 USD) is not an error its caller can never get past: the platform
+// keeps it as FX rounding, before settlement and after.
+func TestRefundTooSmallForTheBuyersCurrencyIsKeptAsFXRounding(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payCNY(t, 10000)
+	r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-tiny", 1, "CNY")
+	if err != nil || r.Refunded != 0 || r.ClawBack || r.Currency != "USD" {
+		t.Fatalf("tiny refund: %+v, %v", r, err)
+	}
+	if again, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-tiny", 1, "CNY"); err != nil || !again.Replayed || again.Refunded != 0 {
+		t.Errorf("tiny refund retried: %+v, %v", again, err)
+	}
+	if got := k.net(t, escrow.Escrow("s-1", "CNY")); got != 9999 {
+		t.Errorf("escrow %d, want 9999", got)
+	}
+	k.settle(t, "s-1", 9000, "CNY")
+	payable := k.net(t, escrow.SupplierPayable("org-1", "CNY"))
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-tiny-2", 3, "CNY"); err != nil || r.Refunded != 0 || !r.ClawBack {
+		t.Fatalf("tiny claw-back: %+v, %v", r, err)
+	}
+	if got := k.net(t, escrow.SupplierPayable("org-1", "CNY")); got != payable-3 {
+		t.Errorf("payable %d, want %d", got, payable-3)
+	}
+	k.balanced(t)
+}
+
+// payCNY pays s-1 of org-1, amount CNY, from buyer-1's USD wallet (funded
+// with 1,000.00) at 7.2 CNY per USD.
+func (k escrowKit) payCNY(t *testing.T, amount int64) {
+	t.Helper()
+	if _, err := k.fin.SetExchangeRate(ctx, admin, domain.ExchangeRateInput{From: "USD", To: "CNY", Rate: "7.2", Source: "ecb"}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := k.fin.QuoteConversion(ctx, svcs, fx.QuoteInput{From: "USD", To: "CNY"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.fund(t, "buyer-1", "USD", 100000, "fund-1")
+	if _, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD", QuoteIDs: map[string]string{"CNY": q.ID},
+		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "CNY", Amount: amount}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A waiting claw-back the ledger refuses for good (here org-1's payable was
+// closed) is parked, and the claw-backs behind it still go through. Before,
+// the first refusal ended the run, every time.
+func TestRetryWaitingRefundsParksOneRefusedForGood(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-2")
+	k.settle(t, "s-1", 10000, "USD")
+	k.settle(t, "s-2", 10000, "USD")
+	if _, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-a0", 9500, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-a", 500, "USD"); err != nil || !r.Waiting {
+		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
+	}
+	acc, err := k.ledger.AccountByRef(ctx, escrow.SupplierPayable("org-1", "USD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.ledger.CloseAccount(ctx, acc.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-b", 9600, "USD"); err != nil || !r.Waiting {
+		t.Fatalf("claw-back beyond org-2's payable: %+v, %v", r, err)
+	}
+	if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-2", Currency: "USD", Gross: 10000}); err != nil {
+		t.Fatal(err)
+	}
+
+	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 1 {
+		t.Fatalf("retry = %d, %v; want r-b through and r-a parked", n, err)
+	}
+	if got := k.net(t, escrow.SupplierPayable("org-2", "USD")); got != 9500+9500-9600 {
+		t.Errorf("org-2's payable %d", got)
+	}
+	var state, reason string
+	if err := k.pool.QueryRow(ctx, `SELECT state, coalesce(parked_reason, '') FROM waiting_refunds WHERE refund_id = 'r-a'`).Scan(&state, &reason); err != nil {
+		t.Fatal(err)
+	}
+	if state != "parked" || !strings.Contains(reason, ledger.ReasonAccountClosed) {
+		t.Errorf("r-a is %s (%q), want parked with the refusal", state, reason)
+	}
+	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 0 {
+		t.Errorf("retry again = %d, %v; want nothing left", n, err)
+	}
+	k.balanced(t)
+}
