@@ -57,7 +57,9 @@ type EscrowServiceClient interface {
 	PayCheckout(ctx context.Context, in *PayCheckoutRequest, opts ...grpc.CallOption) (*PayCheckoutResponse, error)
 	// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow (or, for
 	// a partner platform's order, from the platform's freight expense) to the carrier's
-	// payable, idempotent on the leg id. Services only.
+	// payable, idempotent on the leg id. A leg the escrow can no longer pay (confirmed
+	// after settlement, or larger than all it holds) is paid from the platform's
+	// freight expense. Services only.
 	PayFreightLeg(ctx context.Context, in *PayFreightLegRequest, opts ...grpc.CallOption) (*PayFreightLegResponse, error)
 	// SettleSubOrder pays the supplier the goods less commission and refunds the
 	// escrow's remainder to the buyer at the payment's rate; when escrow is short it
@@ -257,7 +259,9 @@ type EscrowServiceServer interface {
 	PayCheckout(context.Context, *PayCheckoutRequest) (*PayCheckoutResponse, error)
 	// PayFreightLeg pays a carrier-confirmed charge from a sub-order's escrow (or, for
 	// a partner platform's order, from the platform's freight expense) to the carrier's
-	// payable, idempotent on the leg id. Services only.
+	// payable, idempotent on the leg id. A leg the escrow can no longer pay (confirmed
+	// after settlement, or larger than all it holds) is paid from the platform's
+	// freight expense. Services only.
 	PayFreightLeg(context.Context, *PayFreightLegRequest) (*PayFreightLegResponse, error)
 	// SettleSubOrder pays the supplier the goods less commission and refunds the
 	// escrow's remainder to the buyer at the payment's rate; when escrow is short it

@@ -290,6 +290,14 @@ func checkCurrency(r escrow.Record, currency string) error {
 // platform's order or of an after-sale parcel (FromPlatform) is paid from
 // the platform's freight expense instead; an outbound parcel of a sub-order
 // with an escrow is refused that way.
+//
+// A leg the escrow can no longer pay is paid from the platform's freight
+// expense too, so the carrier is paid every charge it confirmed: one
+// confirmed after its sub-order settled (a last-mile charge invoiced after
+// delivery, the buyer having confirmed receipt at once), or one larger than
+// all the escrow still holds. The buyer's bill was closed, or capped, by
+// what the escrow held; the platform bears the rest. A retry pays from
+// where the first payment came, so the key always replays.
 func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg escrow.FreightLeg) (ledger.Result, error) {
 	if _, err := requireService(caller); err != nil {
 		return ledger.Result{}, err
@@ -301,18 +309,73 @@ func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg esc
 	if leg.FromPlatform {
 		return e.payPlatformFreight(ctx, leg, specs)
 	}
-	r, err := e.heldEscrow(ctx, leg.SubOrderID)
-	if errors.Is(err, ErrEscrowSettled) {
-		err = e.onlyReplay(ctx, leg.LegID, err)
+	switch from, err := e.legPaidFrom(ctx, leg.LegID); {
+	case err != nil:
+		return ledger.Result{}, err
+	case from == ledger.KindFreightExpense:
+		return e.platformPaysLeg(ctx, leg, "")
+	case from != "":
+		return e.executeLeg(ctx, leg, specs) // paid from the escrow: the ledger replays it
 	}
-	if err != nil {
+	r, err := e.heldEscrow(ctx, leg.SubOrderID)
+	settled := errors.Is(err, ErrEscrowSettled)
+	if err != nil && !settled {
 		return ledger.Result{}, err
 	}
 	if err := checkCurrency(r, leg.Currency); err != nil {
 		return ledger.Result{}, err
 	}
+	if settled {
+		return e.platformPaysLeg(ctx, leg, "escrow settled")
+	}
+	res, err := e.executeLeg(ctx, leg, specs)
+	if errors.Is(err, ledger.ErrInsufficientFunds) {
+		// Refused, so nothing moved and the key is free for the platform's payment.
+		return e.platformPaysLeg(ctx, leg, "escrow short")
+	}
+	return res, err
+}
+
+// legPaidFrom is the kind of account a leg was paid from, "" when it has
+// not been paid.
+func (e *Escrows) legPaidFrom(ctx context.Context, legID string) (ledger.Kind, error) {
+	prior, err := e.ledger.TransfersByReference(ctx, legID)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range prior {
+		if t.Code != ledger.CodeFreightLeg {
+			continue
+		}
+		a, err := e.ledger.Account(ctx, t.DebitAccount)
+		if err != nil {
+			return "", err
+		}
+		return a.Kind, nil
+	}
+	return "", nil
+}
+
+// platformPaysLeg pays an escrowed sub-order's leg from the platform's
+// freight expense (see PayFreightLeg); why, when set, is logged.
+func (e *Escrows) platformPaysLeg(ctx context.Context, leg escrow.FreightLeg, why string) (ledger.Result, error) {
+	leg.FromPlatform = true
+	specs, err := escrow.PlanFreightLeg(leg)
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	if why != "" && e.log != nil {
+		e.log.Warn("a freight leg the escrow cannot pay is paid by the platform", "why", why,
+			"sub_order_id", leg.SubOrderID, "leg_id", leg.LegID, "amount_minor", leg.Amount, "currency", leg.Currency)
+	}
+	return e.executeLeg(ctx, leg, specs)
+}
+
+// executeLeg runs a leg's payment, keyed by the leg, with its event.
+func (e *Escrows) executeLeg(ctx context.Context, leg escrow.FreightLeg, specs []ledger.TransferSpec) (ledger.Result, error) {
 	ev := &financev1.FreightLegPaid{SubOrderId: leg.SubOrderID, LegId: leg.LegID, CarrierId: leg.CarrierID,
-		Amount: moneyProto(leg.Amount, leg.Currency), OccurredAt: timestamppb.New(e.fin.clock())}
+		Amount: moneyProto(leg.Amount, leg.Currency), FromPlatform: leg.FromPlatform, AfterSaleId: leg.AfterSaleID,
+		OccurredAt: timestamppb.New(e.fin.clock())}
 	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: legKey(leg.LegID), Transfers: specs},
 		outbox.Message{Subject: "finance.freight_leg.paid", Payload: ev})
 }
@@ -331,10 +394,7 @@ func (e *Escrows) payPlatformFreight(ctx context.Context, leg escrow.FreightLeg,
 			return ledger.Result{}, err
 		}
 	}
-	ev := &financev1.FreightLegPaid{SubOrderId: leg.SubOrderID, LegId: leg.LegID, CarrierId: leg.CarrierID,
-		Amount: moneyProto(leg.Amount, leg.Currency), FromPlatform: true, AfterSaleId: leg.AfterSaleID, OccurredAt: timestamppb.New(e.fin.clock())}
-	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: legKey(leg.LegID), Transfers: specs},
-		outbox.Message{Subject: "finance.freight_leg.paid", Payload: ev})
+	return e.executeLeg(ctx, leg, specs)
 }
 
 // ErrFreightFromEscrow refuses to pay from the platform a leg of a

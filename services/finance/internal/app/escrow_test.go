@@ -185,8 +185,20 @@ func TestEscrowLifecycle(t *testing.T) {
 	if _, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 8100, "EUR"); !apperr.IsKind(err, apperr.KindAlreadyExists) {
 		t.Errorf("settle again at another price: %v", err)
 	}
-	if _, err := k.e.PayFreightLeg(ctx, svcs, escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-3", CarrierID: "carrier-1", Amount: 1, Currency: "EUR"}); !errors.Is(err, app.ErrEscrowSettled) {
-		t.Errorf("leg after settlement: %v", err)
+	// A leg the carrier confirms after settlement (a last-mile charge
+	// invoiced after delivery) is paid by the platform: the carrier is
+	// paid, the settled escrow and the buyer are not touched. Its retry
+	// replays it.
+	lateLeg := escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-3", CarrierID: "carrier-1", Amount: 150, Currency: "EUR"}
+	for range 2 {
+		if _, err := k.e.PayFreightLeg(ctx, svcs, lateLeg); err != nil {
+			t.Fatalf("leg after settlement: %v", err)
+		}
+	}
+	if k.net(t, escrow.CarrierPayable("carrier-1", "EUR")) != 850 || k.net(t, escrow.FreightExpense("EUR")) != -150 ||
+		k.net(t, escrow.Escrow("s-1", "EUR")) != 0 || k.net(t, wallet) != 37500+543 {
+		t.Errorf("after a late leg: carrier %d, freight expense %d, escrow %d, wallet %d", k.net(t, escrow.CarrierPayable("carrier-1", "EUR")),
+			k.net(t, escrow.FreightExpense("EUR")), k.net(t, escrow.Escrow("s-1", "EUR")), k.net(t, wallet))
 	}
 
 	// After settlement a refund is clawed back from the payable; one the
@@ -247,7 +259,7 @@ func TestEscrowLifecycle(t *testing.T) {
 	// Each command's event once, retries and refusals included: the
 	// checkout captured once (with its two shares), refused once.
 	for subject, want := range map[string]int{
-		"finance.payment.captured": 1, "finance.payment.failed": 1, "finance.freight_leg.paid": 1,
+		"finance.payment.captured": 1, "finance.payment.failed": 1, "finance.freight_leg.paid": 2,
 		"finance.escrow.settled": 2, "finance.escrow.refunded": 2, "finance.escrow.refund_waiting": 1,
 		"finance.topup.requested": 1, "finance.topup.paid": 1, "finance.coupon.funded": 1, "finance.partner.credited": 1,
 	} {
@@ -348,6 +360,35 @@ func TestPlatformPaysReturnParcelsFreight(t *testing.T) {
 	var ev financev1.FreightLegPaid
 	if err := proto.Unmarshal(payload, &ev); err != nil || ev.GetAfterSaleId() != "return-1" || !ev.GetFromPlatform() {
 		t.Errorf("event %v, %v; want the return named, from the platform", &ev, err)
+	}
+	k.balanced(t)
+}
+
+// A leg larger than all the escrow still holds is paid by the platform, in
+// full: the carrier is paid what it confirmed, the escrow keeps what it
+// holds for the goods, and the buyer is not asked for it. A retry replays.
+func TestFreightLegBeyondTheEscrowIsPaidByThePlatform(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 5000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 2000)
+	leg := escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-1", CarrierID: "carrier-1", Amount: 2500, Currency: "USD"}
+	for range 2 {
+		if _, err := k.e.PayFreightLeg(ctx, svcs, leg); err != nil {
+			t.Fatalf("a leg beyond the escrow: %v", err)
+		}
+	}
+	if k.net(t, escrow.CarrierPayable("carrier-1", "USD")) != 2500 || k.net(t, escrow.FreightExpense("USD")) != -2500 ||
+		k.net(t, escrow.Escrow("s-1", "USD")) != 2000 {
+		t.Errorf("carrier %d, freight expense %d, escrow %d", k.net(t, escrow.CarrierPayable("carrier-1", "USD")),
+			k.net(t, escrow.FreightExpense("USD")), k.net(t, escrow.Escrow("s-1", "USD")))
+	}
+	// One the escrow can pay is paid from it, as before.
+	small := escrow.FreightLeg{SubOrderID: "s-1", LegID: "leg-2", CarrierID: "carrier-1", Amount: 300, Currency: "USD"}
+	if _, err := k.e.PayFreightLeg(ctx, svcs, small); err != nil {
+		t.Fatal(err)
+	}
+	if k.net(t, escrow.Escrow("s-1", "USD")) != 1700 || k.net(t, escrow.FreightExpense("USD")) != -2500 {
+		t.Errorf("after a leg the escrow covers: escrow %d, freight expense %d", k.net(t, escrow.Escrow("s-1", "USD")), k.net(t, escrow.FreightExpense("USD")))
 	}
 	k.balanced(t)
 }
