@@ -1915,11 +1915,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason INSUFFICIENT_FUNDS with the shortfall).
+         * PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason INSUFFICIENT_FUNDS with the shortfall), an order cancelled while its payment was taken (reason ORDER_CANCELLED; the money goes back to the wallet).
          * @description PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
          *     paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
          *     (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason
-         *     INSUFFICIENT_FUNDS with the shortfall). The buyer who placed it.
+         *     INSUFFICIENT_FUNDS with the shortfall), an order cancelled while its payment
+         *     was taken (reason ORDER_CANCELLED; the money goes back to the wallet). A client
+         *     retrying a call whose answer was lost reads ALREADY_PAID as its payment having
+         *     gone through: the order is paid, and GetOrder shows it. The buyer who placed it.
          */
         post: operations["OrdersService_PayOrder"];
         delete?: never;

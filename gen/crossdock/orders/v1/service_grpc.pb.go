@@ -76,7 +76,10 @@ type OrdersServiceClient interface {
 	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
 	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
 	// (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason
-	// INSUFFICIENT_FUNDS with the shortfall). The buyer who placed it.
+	// INSUFFICIENT_FUNDS with the shortfall), an order cancelled while its payment
+	// was taken (reason ORDER_CANCELLED; the money goes back to the wallet). A client
+	// retrying a call whose answer was lost reads ALREADY_PAID as its payment having
+	// gone through: the order is paid, and GetOrder shows it. The buyer who placed it.
 	PayOrder(ctx context.Context, in *PayOrderRequest, opts ...grpc.CallOption) (*PayOrderResponse, error)
 	// CancelOrder cancels an order before any of its sub-orders shipped: the stock is
 	// released and, when it was paid, the escrow refunded to the buyer's wallet. After
@@ -365,7 +368,10 @@ type OrdersServiceServer interface {
 	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
 	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
 	// (reason PAYMENT_DEADLINE_PASSED), a wallet that cannot pay (reason
-	// INSUFFICIENT_FUNDS with the shortfall). The buyer who placed it.
+	// INSUFFICIENT_FUNDS with the shortfall), an order cancelled while its payment
+	// was taken (reason ORDER_CANCELLED; the money goes back to the wallet). A client
+	// retrying a call whose answer was lost reads ALREADY_PAID as its payment having
+	// gone through: the order is paid, and GetOrder shows it. The buyer who placed it.
 	PayOrder(context.Context, *PayOrderRequest) (*PayOrderResponse, error)
 	// CancelOrder cancels an order before any of its sub-orders shipped: the stock is
 	// released and, when it was paid, the escrow refunded to the buyer's wallet. After
