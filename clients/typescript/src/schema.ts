@@ -5971,6 +5971,16 @@ export interface components {
              *     own organization.
              */
             supplierOrgId?: string;
+            /**
+             * Format: date-time
+             * @description When the levels were counted (optional; unset: now). A count is applied as of
+             *     that moment: what moved on hand since (goods shipped, received, adjusted) is
+             *     applied on top of it, so a sync that took a while to arrive does not bring
+             *     back goods that left meanwhile. A line whose stock was counted later than this
+             *     already (by another sync) is REJECTED as an older count. At most 5 minutes
+             *     ahead of the server's clock and 24 hours behind it.
+             */
+            countedAt?: string;
         };
         SyncStockResponse: {
             results?: components["schemas"]["SyncLineResult"][];
@@ -13539,7 +13549,8 @@ export interface operations {
                  *           "onHand": "1000"
                  *         }
                  *       ],
-                 *       "supplierOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
+                 *       "supplierOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "countedAt": "2026-03-02T08:15:00Z"
                  *     }
                  */
                 "application/json": components["schemas"]["SyncStockBody"];

@@ -1581,6 +1581,13 @@ type SyncStockRequest struct {
 	// warehouse. Required of services; ignored for everyone else, who act for their
 	// own organization.
 	SupplierOrgId string `protobuf:"bytes,4,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
+	// When the levels were counted (optional; unset: now). A count is applied as of
+	// that moment: what moved on hand since (goods shipped, received, adjusted) is
+	// applied on top of it, so a sync that took a while to arrive does not bring
+	// back goods that left meanwhile. A line whose stock was counted later than this
+	// already (by another sync) is REJECTED as an older count. At most 5 minutes
+	// ahead of the server's clock and 24 hours behind it.
+	CountedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=counted_at,json=countedAt,proto3" json:"counted_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1641,6 +1648,13 @@ func (x *SyncStockRequest) GetSupplierOrgId() string {
 		return x.SupplierOrgId
 	}
 	return ""
+}
+
+func (x *SyncStockRequest) GetCountedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CountedAt
+	}
+	return nil
 }
 
 type SyncStockResponse struct {
@@ -3155,12 +3169,14 @@ const file_crossdock_inventory_v1_service_proto_rawDesc = "" +
 	"\bsku_code\x18\x01 \x01(\tR\askuCode\x12>\n" +
 	"\x06status\x18\x02 \x01(\x0e2&.crossdock.inventory.v1.SyncLineStatusR\x06status\x12\x15\n" +
 	"\x06sku_id\x18\x03 \x01(\tR\x05skuId\x12\x18\n" +
-	"\amessage\x18\x04 \x01(\tR\amessage\"\xae\x01\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\xe9\x01\n" +
 	"\x10SyncStockRequest\x12\x17\n" +
 	"\async_id\x18\x01 \x01(\tR\x06syncId\x12!\n" +
 	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x126\n" +
 	"\x05lines\x18\x03 \x03(\v2 .crossdock.inventory.v1.SyncLineR\x05lines\x12&\n" +
-	"\x0fsupplier_org_id\x18\x04 \x01(\tR\rsupplierOrgId\"U\n" +
+	"\x0fsupplier_org_id\x18\x04 \x01(\tR\rsupplierOrgId\x129\n" +
+	"\n" +
+	"counted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcountedAt\"U\n" +
 	"\x11SyncStockResponse\x12@\n" +
 	"\aresults\x18\x01 \x03(\v2&.crossdock.inventory.v1.SyncLineResultR\aresults\"g\n" +
 	"\x0fReservationLine\x12\x15\n" +
@@ -3383,76 +3399,77 @@ var file_crossdock_inventory_v1_service_proto_depIdxs = []int32{
 	55, // 14: crossdock.inventory.v1.ListJournalResponse.page:type_name -> crossdock.common.v1.PageResponse
 	1,  // 15: crossdock.inventory.v1.SyncLineResult.status:type_name -> crossdock.inventory.v1.SyncLineStatus
 	24, // 16: crossdock.inventory.v1.SyncStockRequest.lines:type_name -> crossdock.inventory.v1.SyncLine
-	25, // 17: crossdock.inventory.v1.SyncStockResponse.results:type_name -> crossdock.inventory.v1.SyncLineResult
-	2,  // 18: crossdock.inventory.v1.Reservation.status:type_name -> crossdock.inventory.v1.ReservationStatus
-	28, // 19: crossdock.inventory.v1.Reservation.lines:type_name -> crossdock.inventory.v1.ReservationLine
-	56, // 20: crossdock.inventory.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
-	56, // 21: crossdock.inventory.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
-	30, // 22: crossdock.inventory.v1.ReserveRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
-	57, // 23: crossdock.inventory.v1.ReserveRequest.ttl:type_name -> google.protobuf.Duration
-	29, // 24: crossdock.inventory.v1.ReserveResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	31, // 25: crossdock.inventory.v1.ReserveManyRequest.reservations:type_name -> crossdock.inventory.v1.ReserveRequest
-	35, // 26: crossdock.inventory.v1.ReserveManyResponse.results:type_name -> crossdock.inventory.v1.ReserveResult
-	29, // 27: crossdock.inventory.v1.ReserveResult.reservation:type_name -> crossdock.inventory.v1.Reservation
-	58, // 28: crossdock.inventory.v1.ReserveResult.problem:type_name -> crossdock.common.v1.Problem
-	29, // 29: crossdock.inventory.v1.CommitResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	29, // 30: crossdock.inventory.v1.ReleaseResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	29, // 31: crossdock.inventory.v1.GetReservationResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
-	3,  // 32: crossdock.inventory.v1.PurchaseOrder.status:type_name -> crossdock.inventory.v1.PurchaseOrderStatus
-	42, // 33: crossdock.inventory.v1.PurchaseOrder.lines:type_name -> crossdock.inventory.v1.PurchaseOrderLine
-	56, // 34: crossdock.inventory.v1.PurchaseOrder.created_at:type_name -> google.protobuf.Timestamp
-	30, // 35: crossdock.inventory.v1.CreatePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
-	43, // 36: crossdock.inventory.v1.CreatePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	30, // 37: crossdock.inventory.v1.ReceivePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
-	43, // 38: crossdock.inventory.v1.ReceivePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	43, // 39: crossdock.inventory.v1.CancelPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	43, // 40: crossdock.inventory.v1.GetPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
-	54, // 41: crossdock.inventory.v1.ListPurchaseOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	43, // 42: crossdock.inventory.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> crossdock.inventory.v1.PurchaseOrder
-	55, // 43: crossdock.inventory.v1.ListPurchaseOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	5,  // 44: crossdock.inventory.v1.InventoryService.CreateWarehouse:input_type -> crossdock.inventory.v1.CreateWarehouseRequest
-	7,  // 45: crossdock.inventory.v1.InventoryService.ListWarehouses:input_type -> crossdock.inventory.v1.ListWarehousesRequest
-	10, // 46: crossdock.inventory.v1.InventoryService.AdjustStock:input_type -> crossdock.inventory.v1.AdjustStockRequest
-	12, // 47: crossdock.inventory.v1.InventoryService.GetStock:input_type -> crossdock.inventory.v1.GetStockRequest
-	14, // 48: crossdock.inventory.v1.InventoryService.ListStock:input_type -> crossdock.inventory.v1.ListStockRequest
-	16, // 49: crossdock.inventory.v1.InventoryService.GetAvailability:input_type -> crossdock.inventory.v1.GetAvailabilityRequest
-	19, // 50: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:input_type -> crossdock.inventory.v1.SetLowStockThresholdRequest
-	22, // 51: crossdock.inventory.v1.InventoryService.ListJournal:input_type -> crossdock.inventory.v1.ListJournalRequest
-	26, // 52: crossdock.inventory.v1.InventoryService.SyncStock:input_type -> crossdock.inventory.v1.SyncStockRequest
-	31, // 53: crossdock.inventory.v1.InventoryService.Reserve:input_type -> crossdock.inventory.v1.ReserveRequest
-	33, // 54: crossdock.inventory.v1.InventoryService.ReserveMany:input_type -> crossdock.inventory.v1.ReserveManyRequest
-	36, // 55: crossdock.inventory.v1.InventoryService.Commit:input_type -> crossdock.inventory.v1.CommitRequest
-	38, // 56: crossdock.inventory.v1.InventoryService.Release:input_type -> crossdock.inventory.v1.ReleaseRequest
-	40, // 57: crossdock.inventory.v1.InventoryService.GetReservation:input_type -> crossdock.inventory.v1.GetReservationRequest
-	44, // 58: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:input_type -> crossdock.inventory.v1.CreatePurchaseOrderRequest
-	46, // 59: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:input_type -> crossdock.inventory.v1.ReceivePurchaseOrderRequest
-	48, // 60: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:input_type -> crossdock.inventory.v1.CancelPurchaseOrderRequest
-	50, // 61: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:input_type -> crossdock.inventory.v1.GetPurchaseOrderRequest
-	52, // 62: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:input_type -> crossdock.inventory.v1.ListPurchaseOrdersRequest
-	6,  // 63: crossdock.inventory.v1.InventoryService.CreateWarehouse:output_type -> crossdock.inventory.v1.CreateWarehouseResponse
-	8,  // 64: crossdock.inventory.v1.InventoryService.ListWarehouses:output_type -> crossdock.inventory.v1.ListWarehousesResponse
-	11, // 65: crossdock.inventory.v1.InventoryService.AdjustStock:output_type -> crossdock.inventory.v1.AdjustStockResponse
-	13, // 66: crossdock.inventory.v1.InventoryService.GetStock:output_type -> crossdock.inventory.v1.GetStockResponse
-	15, // 67: crossdock.inventory.v1.InventoryService.ListStock:output_type -> crossdock.inventory.v1.ListStockResponse
-	18, // 68: crossdock.inventory.v1.InventoryService.GetAvailability:output_type -> crossdock.inventory.v1.GetAvailabilityResponse
-	20, // 69: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:output_type -> crossdock.inventory.v1.SetLowStockThresholdResponse
-	23, // 70: crossdock.inventory.v1.InventoryService.ListJournal:output_type -> crossdock.inventory.v1.ListJournalResponse
-	27, // 71: crossdock.inventory.v1.InventoryService.SyncStock:output_type -> crossdock.inventory.v1.SyncStockResponse
-	32, // 72: crossdock.inventory.v1.InventoryService.Reserve:output_type -> crossdock.inventory.v1.ReserveResponse
-	34, // 73: crossdock.inventory.v1.InventoryService.ReserveMany:output_type -> crossdock.inventory.v1.ReserveManyResponse
-	37, // 74: crossdock.inventory.v1.InventoryService.Commit:output_type -> crossdock.inventory.v1.CommitResponse
-	39, // 75: crossdock.inventory.v1.InventoryService.Release:output_type -> crossdock.inventory.v1.ReleaseResponse
-	41, // 76: crossdock.inventory.v1.InventoryService.GetReservation:output_type -> crossdock.inventory.v1.GetReservationResponse
-	45, // 77: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:output_type -> crossdock.inventory.v1.CreatePurchaseOrderResponse
-	47, // 78: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:output_type -> crossdock.inventory.v1.ReceivePurchaseOrderResponse
-	49, // 79: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:output_type -> crossdock.inventory.v1.CancelPurchaseOrderResponse
-	51, // 80: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:output_type -> crossdock.inventory.v1.GetPurchaseOrderResponse
-	53, // 81: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:output_type -> crossdock.inventory.v1.ListPurchaseOrdersResponse
-	63, // [63:82] is the sub-list for method output_type
-	44, // [44:63] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	56, // 17: crossdock.inventory.v1.SyncStockRequest.counted_at:type_name -> google.protobuf.Timestamp
+	25, // 18: crossdock.inventory.v1.SyncStockResponse.results:type_name -> crossdock.inventory.v1.SyncLineResult
+	2,  // 19: crossdock.inventory.v1.Reservation.status:type_name -> crossdock.inventory.v1.ReservationStatus
+	28, // 20: crossdock.inventory.v1.Reservation.lines:type_name -> crossdock.inventory.v1.ReservationLine
+	56, // 21: crossdock.inventory.v1.Reservation.expires_at:type_name -> google.protobuf.Timestamp
+	56, // 22: crossdock.inventory.v1.Reservation.created_at:type_name -> google.protobuf.Timestamp
+	30, // 23: crossdock.inventory.v1.ReserveRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	57, // 24: crossdock.inventory.v1.ReserveRequest.ttl:type_name -> google.protobuf.Duration
+	29, // 25: crossdock.inventory.v1.ReserveResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	31, // 26: crossdock.inventory.v1.ReserveManyRequest.reservations:type_name -> crossdock.inventory.v1.ReserveRequest
+	35, // 27: crossdock.inventory.v1.ReserveManyResponse.results:type_name -> crossdock.inventory.v1.ReserveResult
+	29, // 28: crossdock.inventory.v1.ReserveResult.reservation:type_name -> crossdock.inventory.v1.Reservation
+	58, // 29: crossdock.inventory.v1.ReserveResult.problem:type_name -> crossdock.common.v1.Problem
+	29, // 30: crossdock.inventory.v1.CommitResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 31: crossdock.inventory.v1.ReleaseResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	29, // 32: crossdock.inventory.v1.GetReservationResponse.reservation:type_name -> crossdock.inventory.v1.Reservation
+	3,  // 33: crossdock.inventory.v1.PurchaseOrder.status:type_name -> crossdock.inventory.v1.PurchaseOrderStatus
+	42, // 34: crossdock.inventory.v1.PurchaseOrder.lines:type_name -> crossdock.inventory.v1.PurchaseOrderLine
+	56, // 35: crossdock.inventory.v1.PurchaseOrder.created_at:type_name -> google.protobuf.Timestamp
+	30, // 36: crossdock.inventory.v1.CreatePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	43, // 37: crossdock.inventory.v1.CreatePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	30, // 38: crossdock.inventory.v1.ReceivePurchaseOrderRequest.lines:type_name -> crossdock.inventory.v1.OrderLine
+	43, // 39: crossdock.inventory.v1.ReceivePurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	43, // 40: crossdock.inventory.v1.CancelPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	43, // 41: crossdock.inventory.v1.GetPurchaseOrderResponse.purchase_order:type_name -> crossdock.inventory.v1.PurchaseOrder
+	54, // 42: crossdock.inventory.v1.ListPurchaseOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	43, // 43: crossdock.inventory.v1.ListPurchaseOrdersResponse.purchase_orders:type_name -> crossdock.inventory.v1.PurchaseOrder
+	55, // 44: crossdock.inventory.v1.ListPurchaseOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	5,  // 45: crossdock.inventory.v1.InventoryService.CreateWarehouse:input_type -> crossdock.inventory.v1.CreateWarehouseRequest
+	7,  // 46: crossdock.inventory.v1.InventoryService.ListWarehouses:input_type -> crossdock.inventory.v1.ListWarehousesRequest
+	10, // 47: crossdock.inventory.v1.InventoryService.AdjustStock:input_type -> crossdock.inventory.v1.AdjustStockRequest
+	12, // 48: crossdock.inventory.v1.InventoryService.GetStock:input_type -> crossdock.inventory.v1.GetStockRequest
+	14, // 49: crossdock.inventory.v1.InventoryService.ListStock:input_type -> crossdock.inventory.v1.ListStockRequest
+	16, // 50: crossdock.inventory.v1.InventoryService.GetAvailability:input_type -> crossdock.inventory.v1.GetAvailabilityRequest
+	19, // 51: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:input_type -> crossdock.inventory.v1.SetLowStockThresholdRequest
+	22, // 52: crossdock.inventory.v1.InventoryService.ListJournal:input_type -> crossdock.inventory.v1.ListJournalRequest
+	26, // 53: crossdock.inventory.v1.InventoryService.SyncStock:input_type -> crossdock.inventory.v1.SyncStockRequest
+	31, // 54: crossdock.inventory.v1.InventoryService.Reserve:input_type -> crossdock.inventory.v1.ReserveRequest
+	33, // 55: crossdock.inventory.v1.InventoryService.ReserveMany:input_type -> crossdock.inventory.v1.ReserveManyRequest
+	36, // 56: crossdock.inventory.v1.InventoryService.Commit:input_type -> crossdock.inventory.v1.CommitRequest
+	38, // 57: crossdock.inventory.v1.InventoryService.Release:input_type -> crossdock.inventory.v1.ReleaseRequest
+	40, // 58: crossdock.inventory.v1.InventoryService.GetReservation:input_type -> crossdock.inventory.v1.GetReservationRequest
+	44, // 59: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:input_type -> crossdock.inventory.v1.CreatePurchaseOrderRequest
+	46, // 60: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:input_type -> crossdock.inventory.v1.ReceivePurchaseOrderRequest
+	48, // 61: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:input_type -> crossdock.inventory.v1.CancelPurchaseOrderRequest
+	50, // 62: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:input_type -> crossdock.inventory.v1.GetPurchaseOrderRequest
+	52, // 63: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:input_type -> crossdock.inventory.v1.ListPurchaseOrdersRequest
+	6,  // 64: crossdock.inventory.v1.InventoryService.CreateWarehouse:output_type -> crossdock.inventory.v1.CreateWarehouseResponse
+	8,  // 65: crossdock.inventory.v1.InventoryService.ListWarehouses:output_type -> crossdock.inventory.v1.ListWarehousesResponse
+	11, // 66: crossdock.inventory.v1.InventoryService.AdjustStock:output_type -> crossdock.inventory.v1.AdjustStockResponse
+	13, // 67: crossdock.inventory.v1.InventoryService.GetStock:output_type -> crossdock.inventory.v1.GetStockResponse
+	15, // 68: crossdock.inventory.v1.InventoryService.ListStock:output_type -> crossdock.inventory.v1.ListStockResponse
+	18, // 69: crossdock.inventory.v1.InventoryService.GetAvailability:output_type -> crossdock.inventory.v1.GetAvailabilityResponse
+	20, // 70: crossdock.inventory.v1.InventoryService.SetLowStockThreshold:output_type -> crossdock.inventory.v1.SetLowStockThresholdResponse
+	23, // 71: crossdock.inventory.v1.InventoryService.ListJournal:output_type -> crossdock.inventory.v1.ListJournalResponse
+	27, // 72: crossdock.inventory.v1.InventoryService.SyncStock:output_type -> crossdock.inventory.v1.SyncStockResponse
+	32, // 73: crossdock.inventory.v1.InventoryService.Reserve:output_type -> crossdock.inventory.v1.ReserveResponse
+	34, // 74: crossdock.inventory.v1.InventoryService.ReserveMany:output_type -> crossdock.inventory.v1.ReserveManyResponse
+	37, // 75: crossdock.inventory.v1.InventoryService.Commit:output_type -> crossdock.inventory.v1.CommitResponse
+	39, // 76: crossdock.inventory.v1.InventoryService.Release:output_type -> crossdock.inventory.v1.ReleaseResponse
+	41, // 77: crossdock.inventory.v1.InventoryService.GetReservation:output_type -> crossdock.inventory.v1.GetReservationResponse
+	45, // 78: crossdock.inventory.v1.InventoryService.CreatePurchaseOrder:output_type -> crossdock.inventory.v1.CreatePurchaseOrderResponse
+	47, // 79: crossdock.inventory.v1.InventoryService.ReceivePurchaseOrder:output_type -> crossdock.inventory.v1.ReceivePurchaseOrderResponse
+	49, // 80: crossdock.inventory.v1.InventoryService.CancelPurchaseOrder:output_type -> crossdock.inventory.v1.CancelPurchaseOrderResponse
+	51, // 81: crossdock.inventory.v1.InventoryService.GetPurchaseOrder:output_type -> crossdock.inventory.v1.GetPurchaseOrderResponse
+	53, // 82: crossdock.inventory.v1.InventoryService.ListPurchaseOrders:output_type -> crossdock.inventory.v1.ListPurchaseOrdersResponse
+	64, // [64:83] is the sub-list for method output_type
+	45, // [45:64] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_inventory_v1_service_proto_init() }

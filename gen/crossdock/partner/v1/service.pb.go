@@ -676,8 +676,14 @@ type PushStockRequest struct {
 	// Chosen by the ERP, 1 to 128 characters; a repeat answers the first result.
 	SyncId string `protobuf:"bytes,1,opt,name=sync_id,json=syncId,proto3" json:"sync_id,omitempty"`
 	// One of the supplier's warehouses.
-	WarehouseId   string        `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
-	Lines         []*StockLevel `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	WarehouseId string        `protobuf:"bytes,2,opt,name=warehouse_id,json=warehouseId,proto3" json:"warehouse_id,omitempty"`
+	Lines       []*StockLevel `protobuf:"bytes,3,rep,name=lines,proto3" json:"lines,omitempty"`
+	// When the ERP counted these levels (optional; unset: now). What moved since
+	// (goods shipped, received) is applied on top of the count, so a push that took a
+	// while to arrive does not bring back goods that left meanwhile; a line counted
+	// later already is rejected as an older count. At most 5 minutes ahead of
+	// Crossdock's clock and 24 hours behind it.
+	CountedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=counted_at,json=countedAt,proto3" json:"counted_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -729,6 +735,13 @@ func (x *PushStockRequest) GetWarehouseId() string {
 func (x *PushStockRequest) GetLines() []*StockLevel {
 	if x != nil {
 		return x.Lines
+	}
+	return nil
+}
+
+func (x *PushStockRequest) GetCountedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CountedAt
 	}
 	return nil
 }
@@ -1370,11 +1383,13 @@ const file_crossdock_partner_v1_service_proto_rawDesc = "" +
 	"\bsku_code\x18\x01 \x01(\tR\askuCode\x12=\n" +
 	"\x06status\x18\x02 \x01(\x0e2%.crossdock.partner.v1.StockLineStatusR\x06status\x12\x15\n" +
 	"\x06sku_id\x18\x03 \x01(\tR\x05skuId\x12\x18\n" +
-	"\amessage\x18\x04 \x01(\tR\amessage\"\x86\x01\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"\xc1\x01\n" +
 	"\x10PushStockRequest\x12\x17\n" +
 	"\async_id\x18\x01 \x01(\tR\x06syncId\x12!\n" +
 	"\fwarehouse_id\x18\x02 \x01(\tR\vwarehouseId\x126\n" +
-	"\x05lines\x18\x03 \x03(\v2 .crossdock.partner.v1.StockLevelR\x05lines\"T\n" +
+	"\x05lines\x18\x03 \x03(\v2 .crossdock.partner.v1.StockLevelR\x05lines\x129\n" +
+	"\n" +
+	"counted_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcountedAt\"T\n" +
 	"\x11PushStockResponse\x12?\n" +
 	"\aresults\x18\x01 \x03(\v2%.crossdock.partner.v1.StockLineResultR\aresults\"\xf1\x01\n" +
 	"\fSubOrderLine\x12\x15\n" +
@@ -1505,39 +1520,40 @@ var file_crossdock_partner_v1_service_proto_depIdxs = []int32{
 	21, // 4: crossdock.partner.v1.NotifyOrderChangedRequest.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: crossdock.partner.v1.StockLineResult.status:type_name -> crossdock.partner.v1.StockLineStatus
 	9,  // 6: crossdock.partner.v1.PushStockRequest.lines:type_name -> crossdock.partner.v1.StockLevel
-	10, // 7: crossdock.partner.v1.PushStockResponse.results:type_name -> crossdock.partner.v1.StockLineResult
-	22, // 8: crossdock.partner.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
-	22, // 9: crossdock.partner.v1.SubOrderLine.line_total:type_name -> crossdock.common.v1.Money
-	21, // 10: crossdock.partner.v1.Shipment.shipped_at:type_name -> google.protobuf.Timestamp
-	2,  // 11: crossdock.partner.v1.SubOrder.status:type_name -> crossdock.partner.v1.SubOrderStatus
-	3,  // 12: crossdock.partner.v1.SubOrder.goods_type:type_name -> crossdock.partner.v1.GoodsType
-	13, // 13: crossdock.partner.v1.SubOrder.lines:type_name -> crossdock.partner.v1.SubOrderLine
-	22, // 14: crossdock.partner.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
-	23, // 15: crossdock.partner.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
-	21, // 16: crossdock.partner.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
-	14, // 17: crossdock.partner.v1.SubOrder.shipment:type_name -> crossdock.partner.v1.Shipment
-	2,  // 18: crossdock.partner.v1.ListMySubOrdersRequest.statuses:type_name -> crossdock.partner.v1.SubOrderStatus
-	24, // 19: crossdock.partner.v1.ListMySubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	15, // 20: crossdock.partner.v1.ListMySubOrdersResponse.sub_orders:type_name -> crossdock.partner.v1.SubOrder
-	25, // 21: crossdock.partner.v1.ListMySubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	23, // 22: crossdock.partner.v1.ConfirmSubOrderShipmentRequest.from:type_name -> crossdock.common.v1.Address
-	19, // 23: crossdock.partner.v1.ConfirmSubOrderShipmentRequest.external:type_name -> crossdock.partner.v1.ExternalParcel
-	15, // 24: crossdock.partner.v1.ConfirmSubOrderShipmentResponse.sub_order:type_name -> crossdock.partner.v1.SubOrder
-	5,  // 25: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
-	7,  // 26: crossdock.partner.v1.PartnerService.NotifyOrderChanged:input_type -> crossdock.partner.v1.NotifyOrderChangedRequest
-	11, // 27: crossdock.partner.v1.PartnerService.PushStock:input_type -> crossdock.partner.v1.PushStockRequest
-	16, // 28: crossdock.partner.v1.PartnerService.ListMySubOrders:input_type -> crossdock.partner.v1.ListMySubOrdersRequest
-	18, // 29: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:input_type -> crossdock.partner.v1.ConfirmSubOrderShipmentRequest
-	6,  // 30: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
-	8,  // 31: crossdock.partner.v1.PartnerService.NotifyOrderChanged:output_type -> crossdock.partner.v1.NotifyOrderChangedResponse
-	12, // 32: crossdock.partner.v1.PartnerService.PushStock:output_type -> crossdock.partner.v1.PushStockResponse
-	17, // 33: crossdock.partner.v1.PartnerService.ListMySubOrders:output_type -> crossdock.partner.v1.ListMySubOrdersResponse
-	20, // 34: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:output_type -> crossdock.partner.v1.ConfirmSubOrderShipmentResponse
-	30, // [30:35] is the sub-list for method output_type
-	25, // [25:30] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	21, // 7: crossdock.partner.v1.PushStockRequest.counted_at:type_name -> google.protobuf.Timestamp
+	10, // 8: crossdock.partner.v1.PushStockResponse.results:type_name -> crossdock.partner.v1.StockLineResult
+	22, // 9: crossdock.partner.v1.SubOrderLine.unit_price:type_name -> crossdock.common.v1.Money
+	22, // 10: crossdock.partner.v1.SubOrderLine.line_total:type_name -> crossdock.common.v1.Money
+	21, // 11: crossdock.partner.v1.Shipment.shipped_at:type_name -> google.protobuf.Timestamp
+	2,  // 12: crossdock.partner.v1.SubOrder.status:type_name -> crossdock.partner.v1.SubOrderStatus
+	3,  // 13: crossdock.partner.v1.SubOrder.goods_type:type_name -> crossdock.partner.v1.GoodsType
+	13, // 14: crossdock.partner.v1.SubOrder.lines:type_name -> crossdock.partner.v1.SubOrderLine
+	22, // 15: crossdock.partner.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
+	23, // 16: crossdock.partner.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
+	21, // 17: crossdock.partner.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
+	14, // 18: crossdock.partner.v1.SubOrder.shipment:type_name -> crossdock.partner.v1.Shipment
+	2,  // 19: crossdock.partner.v1.ListMySubOrdersRequest.statuses:type_name -> crossdock.partner.v1.SubOrderStatus
+	24, // 20: crossdock.partner.v1.ListMySubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	15, // 21: crossdock.partner.v1.ListMySubOrdersResponse.sub_orders:type_name -> crossdock.partner.v1.SubOrder
+	25, // 22: crossdock.partner.v1.ListMySubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	23, // 23: crossdock.partner.v1.ConfirmSubOrderShipmentRequest.from:type_name -> crossdock.common.v1.Address
+	19, // 24: crossdock.partner.v1.ConfirmSubOrderShipmentRequest.external:type_name -> crossdock.partner.v1.ExternalParcel
+	15, // 25: crossdock.partner.v1.ConfirmSubOrderShipmentResponse.sub_order:type_name -> crossdock.partner.v1.SubOrder
+	5,  // 26: crossdock.partner.v1.PartnerService.GetMyPartner:input_type -> crossdock.partner.v1.GetMyPartnerRequest
+	7,  // 27: crossdock.partner.v1.PartnerService.NotifyOrderChanged:input_type -> crossdock.partner.v1.NotifyOrderChangedRequest
+	11, // 28: crossdock.partner.v1.PartnerService.PushStock:input_type -> crossdock.partner.v1.PushStockRequest
+	16, // 29: crossdock.partner.v1.PartnerService.ListMySubOrders:input_type -> crossdock.partner.v1.ListMySubOrdersRequest
+	18, // 30: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:input_type -> crossdock.partner.v1.ConfirmSubOrderShipmentRequest
+	6,  // 31: crossdock.partner.v1.PartnerService.GetMyPartner:output_type -> crossdock.partner.v1.GetMyPartnerResponse
+	8,  // 32: crossdock.partner.v1.PartnerService.NotifyOrderChanged:output_type -> crossdock.partner.v1.NotifyOrderChangedResponse
+	12, // 33: crossdock.partner.v1.PartnerService.PushStock:output_type -> crossdock.partner.v1.PushStockResponse
+	17, // 34: crossdock.partner.v1.PartnerService.ListMySubOrders:output_type -> crossdock.partner.v1.ListMySubOrdersResponse
+	20, // 35: crossdock.partner.v1.PartnerService.ConfirmSubOrderShipment:output_type -> crossdock.partner.v1.ConfirmSubOrderShipmentResponse
+	31, // [31:36] is the sub-list for method output_type
+	26, // [26:31] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_partner_v1_service_proto_init() }

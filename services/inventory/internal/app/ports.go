@@ -93,6 +93,15 @@ type Stock interface {
 	Availability(ctx context.Context, skuIDs []uuid.UUID) (map[uuid.UUID]int64, error)
 	// Journal returns one page of a SKU's movements, newest first.
 	Journal(ctx context.Context, q JournalQuery) ([]domain.Movement, error)
+	// LastCounted returns when each level was last counted by an ERP sync;
+	// levels never counted are left out.
+	LastCounted(ctx context.Context, keys []domain.StockKey) (map[domain.StockKey]time.Time, error)
+	// OnHandMovedSince sums each level's on-hand movements journalled after
+	// since; levels that did not move are left out.
+	OnHandMovedSince(ctx context.Context, keys []domain.StockKey, since time.Time) (map[domain.StockKey]int64, error)
+	// SetCounted records that the levels were counted at at; a later count
+	// already recorded stays.
+	SetCounted(ctx context.Context, keys []domain.StockKey, at time.Time) error
 }
 
 // Keys stores the idempotency keys of commands that have no natural key.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -27,6 +28,8 @@ type SyncInput struct {
 	// whichever warehouse id it was given. Ignored for other callers, whose
 	// organization is their own.
 	SupplierOrgID uuid.UUID
+	// CountedAt is when the ERP counted the levels; zero is now.
+	CountedAt time.Time
 }
 
 // SyncStock sets the on-hand levels an ERP reports, all in one transaction,
@@ -34,7 +37,11 @@ type SyncInput struct {
 // unknown code, a level below what is reserved) without failing the others.
 // It is idempotent by sync_id within the warehouse: a repeat returns the
 // first result and changes nothing; the same sync_id with other lines is
-// AlreadyExists. Callers: the warehouse supplier's members and ERP, and
+// AlreadyExists. A count is applied as of when it was taken (CountedAt):
+// what moved on hand since is added to it, and a line whose stock was
+// counted later already is rejected, so a sync that arrives late (or after
+// a newer one) does not bring back goods that left meanwhile. Callers: the
+// warehouse supplier's members and ERP, and
 // services relaying for the supplier they name (another supplier's
 // warehouse is NotFound to them, as to the supplier).
 func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([]domain.SyncResult, error) {
@@ -50,6 +57,17 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 	syncID, lines, err := domain.CheckSync(in.SyncID, in.Lines)
 	if err != nil {
 		return nil, err
+	}
+	countedAt, err := domain.CheckCountedAt(in.CountedAt, s.clock())
+	if err != nil {
+		return nil, err
+	}
+	fp := idempotency.Fingerprint(lines)
+	if !in.CountedAt.IsZero() {
+		fp = idempotency.Fingerprint(struct {
+			Lines     []domain.SyncLine
+			CountedAt time.Time
+		}{lines, countedAt.UTC()})
 	}
 	var results []domain.SyncResult
 	err = s.store.InTx(ctx, func(r Repository) error {
@@ -67,9 +85,7 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 		if w.Kind != domain.WarehouseSupplier {
 			return domain.ErrSyncNeedsSupplierWarehouse
 		}
-		now := s.clock()
-		fp := idempotency.Fingerprint(lines)
-		claimed, stored, err := r.ClaimKey(ctx, "sync:"+w.ID.String(), syncID, fp, now)
+		claimed, stored, err := r.ClaimKey(ctx, "sync:"+w.ID.String(), syncID, fp, s.clock())
 		if err != nil {
 			return err
 		}
@@ -79,7 +95,7 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 			}
 			return json.Unmarshal(stored.Result, &results)
 		}
-		if results, err = s.applySync(ctx, r, c, w, syncID, lines); err != nil {
+		if results, err = s.applySync(ctx, r, c, w, syncID, lines, countedAt, !in.CountedAt.IsZero()); err != nil {
 			return err
 		}
 		b, err := json.Marshal(results)
@@ -94,7 +110,11 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 	return results, nil
 }
 
-func (s *Service) applySync(ctx context.Context, r Repository, c auth.Caller, w domain.Warehouse, syncID string, lines []domain.SyncLine) ([]domain.SyncResult, error) {
+// applySync sets the levels lines count, as of countedAt; earlier says the
+// count was taken before now (the caller's counted_at), so what moved since
+// is added to it and an older count than the last one is rejected.
+func (s *Service) applySync(ctx context.Context, r Repository, c auth.Caller, w domain.Warehouse, syncID string, lines []domain.SyncLine,
+	countedAt time.Time, earlier bool) ([]domain.SyncResult, error) {
 	codes := make([]string, len(lines))
 	for i, l := range lines {
 		codes[i] = l.Code
@@ -127,11 +147,28 @@ func (s *Service) applySync(ctx context.Context, r Repository, c auth.Caller, w 
 	if err != nil {
 		return nil, err
 	}
+	last, moved := map[domain.StockKey]time.Time{}, map[domain.StockKey]int64{}
+	if earlier {
+		if last, err = r.LastCounted(ctx, keys); err != nil {
+			return nil, err
+		}
+		if moved, err = r.OnHandMovedSince(ctx, keys, countedAt); err != nil {
+			return nil, err
+		}
+	}
 	var moves []domain.Movement
+	var counted []domain.StockKey
 	for i := range levels {
 		level := &levels[i]
 		j := targets[level.SKUID]
-		m, changed, err := level.SetOnHand(lines[j].OnHand)
+		if t, ok := last[level.StockKey]; ok && !countedAt.After(t) {
+			results[j].Status, results[j].Message = domain.SyncRejected, domain.StaleCount(countedAt, t)
+			continue
+		}
+		m, changed, err := level.SetOnHand(domain.CountedOnHand(lines[j].OnHand, moved[level.StockKey]))
+		if err == nil {
+			counted = append(counted, level.StockKey)
+		}
 		switch {
 		case err != nil:
 			results[j].Status = domain.SyncRejected
@@ -144,6 +181,9 @@ func (s *Service) applySync(ctx context.Context, r Repository, c auth.Caller, w 
 		}
 	}
 	stamp(moves, c.Subject, "erp sync", syncID, now)
+	if err := r.SetCounted(ctx, counted, countedAt); err != nil {
+		return nil, err
+	}
 	return results, applyMovements(ctx, r, moves, now)
 }
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -126,4 +127,60 @@ func TestSyncCallers(t *testing.T) {
 			wantKind(t, err, tt.want)
 		})
 	}
+}
+
+// A count is applied as of when the ERP took it: goods shipped after the
+// count are not brought back by a sync that arrives later, a count older
+// than the last one applied is rejected, and counted_at is bounded.
+func TestSyncAppliesACountAsOfWhenItWasTaken(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	a := f.sku(t, sup, "A")
+	w := f.warehouse(t, sup)
+	f.stock(t, sup, w, a, 10)
+	f.clock.Advance(time.Minute)
+	counted := f.clock.Now() // the ERP counts 10 on the shelf, 3 of them reserved
+	f.clock.Advance(time.Minute)
+	if _, err := f.svc.Reserve(ctx, orders, app.ReserveInput{OrderID: "o", Lines: []domain.OrderLine{line(a, 3)}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+	if _, err := f.svc.Commit(ctx, orders, "o"); err != nil { // picked up: 7 on hand
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Minute)
+
+	sync := func(id string, at time.Time, onHand int64) domain.SyncResult {
+		t.Helper()
+		res, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: id, WarehouseID: w.ID, CountedAt: at,
+			Lines: []domain.SyncLine{{Code: "A", OnHand: onHand}}})
+		if err != nil {
+			t.Fatalf("sync %s: %v", id, err)
+		}
+		return res[0]
+	}
+	if r := sync("late", counted, 10); r.Status != domain.SyncUnchanged || f.level(t, w.ID, a).OnHand != 7 {
+		t.Errorf("the count of 10 taken before 3 left = %+v, on hand %d; want 7 unchanged", r, f.level(t, w.ID, a).OnHand)
+	}
+	if r := sync("older", counted.Add(-30*time.Second), 12); r.Status != domain.SyncRejected ||
+		!strings.Contains(r.Message, "before this stock's last count") || f.level(t, w.ID, a).OnHand != 7 {
+		t.Errorf("a count older than the last one = %+v, on hand %d; want it rejected", r, f.level(t, w.ID, a).OnHand)
+	}
+	if r := sync("newer", f.clock.Now(), 6); r.Status != domain.SyncApplied || f.level(t, w.ID, a).OnHand != 6 {
+		t.Errorf("a count taken now = %+v, on hand %d; want 6 applied", r, f.level(t, w.ID, a).OnHand)
+	}
+	for _, at := range []time.Time{f.clock.Now().Add(10 * time.Minute), f.clock.Now().Add(-25 * time.Hour)} {
+		_, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: "bad", WarehouseID: w.ID, CountedAt: at,
+			Lines: []domain.SyncLine{{Code: "A", OnHand: 1}}})
+		if !apperr.IsKind(err, apperr.KindInvalid) || !strings.Contains(err.Error(), "counted_at") {
+			t.Errorf("counted at %v: %v, want counted_at refused", at, err)
+		}
+	}
+	// The same sync id with another counted_at is another request.
+	_, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: "newer", WarehouseID: w.ID, CountedAt: f.clock.Now().Add(time.Second),
+		Lines: []domain.SyncLine{{Code: "A", OnHand: 6}}})
+	if !apperr.IsKind(err, apperr.KindAlreadyExists) {
+		t.Errorf("sync id reused with another counted_at: %v", err)
+	}
+	f.mustHoldInvariants(t)
 }

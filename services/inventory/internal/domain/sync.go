@@ -2,6 +2,7 @@ package domain
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 )
@@ -70,4 +71,37 @@ func CheckSync(syncID string, lines []SyncLine) (string, []SyncLine, error) {
 		return "", nil, err
 	}
 	return syncID, out, nil
+}
+
+// How far a sync's counted_at may stray from the server's clock: ahead by
+// CountAhead (clock skew), behind by CountAge (a count older than that has
+// had too much move since for the journal's sum to be trusted with it).
+const (
+	CountAhead = 5 * time.Minute
+	CountAge   = 24 * time.Hour
+)
+
+// CheckCountedAt checks when a sync's levels were counted ("counted_at");
+// zero stands for now.
+func CheckCountedAt(countedAt, now time.Time) (time.Time, error) {
+	switch {
+	case countedAt.IsZero():
+		return now, nil
+	case countedAt.After(now.Add(CountAhead)):
+		return time.Time{}, apperr.InvalidField("counted_at", "is more than "+CountAhead.String()+" in the future")
+	case countedAt.Before(now.Add(-CountAge)):
+		return time.Time{}, apperr.InvalidField("counted_at", "is more than "+CountAge.String()+" ago")
+	}
+	return countedAt, nil
+}
+
+// CountedOnHand is what a count taken earlier stands for now: the count
+// plus what moved on hand since it was taken (goods shipped, received,
+// adjusted), never below zero.
+func CountedOnHand(count, movedSince int64) int64 { return max(0, count+movedSince) }
+
+// StaleCount is the message of a line whose stock was counted later than
+// this sync's count already.
+func StaleCount(countedAt, lastCount time.Time) string {
+	return "counted at " + countedAt.UTC().Format(time.RFC3339) + ", before this stock's last count at " + lastCount.UTC().Format(time.RFC3339)
 }

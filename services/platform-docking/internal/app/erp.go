@@ -50,6 +50,9 @@ type StockSync struct {
 	SyncID      string
 	WarehouseID uuid.UUID
 	Lines       []StockLevel
+	// CountedAt is when the ERP counted the levels; zero is now (inventory
+	// applies a count as of when it was taken).
+	CountedAt time.Time
 }
 
 // StockLevel is the on-hand level counted for a SKU code.

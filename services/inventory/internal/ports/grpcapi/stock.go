@@ -189,6 +189,9 @@ func (s *Server) SyncStock(ctx context.Context, req *inventoryv1.SyncStockReques
 		return nil, err
 	}
 	in := app.SyncInput{SyncID: req.GetSyncId(), WarehouseID: w, SupplierOrgID: org}
+	if req.GetCountedAt() != nil {
+		in.CountedAt = req.GetCountedAt().AsTime()
+	}
 	for _, l := range req.GetLines() {
 		in.Lines = append(in.Lines, domain.SyncLine{Code: l.GetSkuCode(), OnHand: l.GetOnHand()})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
@@ -30,6 +31,9 @@ var syncStatuses = map[inventoryv1.SyncLineStatus]app.StockLineStatus{
 // SyncStock relays an ERP's levels for its supplier.
 func (i Inventory) SyncStock(ctx context.Context, supplier uuid.UUID, in app.StockSync) ([]app.StockLineResult, error) {
 	req := &inventoryv1.SyncStockRequest{SyncId: in.SyncID, WarehouseId: in.WarehouseID.String(), SupplierOrgId: supplier.String()}
+	if !in.CountedAt.IsZero() {
+		req.CountedAt = timestamppb.New(in.CountedAt)
+	}
 	for _, l := range in.Lines {
 		req.Lines = append(req.Lines, &inventoryv1.SyncLine{SkuCode: l.SKUCode, OnHand: l.OnHand})
 	}

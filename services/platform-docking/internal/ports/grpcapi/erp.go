@@ -38,6 +38,9 @@ func stockSync(req *partnerv1.PushStockRequest) (app.StockSync, error) {
 		return app.StockSync{}, err
 	}
 	in := app.StockSync{SyncID: req.GetSyncId(), WarehouseID: w}
+	if req.GetCountedAt() != nil {
+		in.CountedAt = req.GetCountedAt().AsTime()
+	}
 	for _, l := range req.GetLines() {
 		in.Lines = append(in.Lines, app.StockLevel{SKUCode: l.GetSkuCode(), OnHand: l.GetQuantity()})
 	}

@@ -200,12 +200,13 @@ func TestERPCallsReachTheOwnersForItsSupplier(t *testing.T) {
 	warehouse := uuid.NewString()
 
 	t.Run("push stock", func(t *testing.T) {
-		resp, err := client.PushStock(ctx, &partnerv1.PushStockRequest{SyncId: "count-1", WarehouseId: warehouse,
+		counted := timestamppb.New(time.Date(2026, 12, 5, 9, 30, 0, 0, time.UTC))
+		resp, err := client.PushStock(ctx, &partnerv1.PushStockRequest{SyncId: "count-1", WarehouseId: warehouse, CountedAt: counted,
 			Lines: []*partnerv1.StockLevel{{SkuCode: "A-1", Quantity: 7}, {SkuCode: "UNKNOWN", Quantity: 1}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := &inventoryv1.SyncStockRequest{SyncId: "count-1", WarehouseId: warehouse, SupplierOrgId: org,
+		want := &inventoryv1.SyncStockRequest{SyncId: "count-1", WarehouseId: warehouse, SupplierOrgId: org, CountedAt: counted,
 			Lines: []*inventoryv1.SyncLine{{SkuCode: "A-1", OnHand: 7}, {SkuCode: "UNKNOWN", OnHand: 1}}}
 		if got := f.erp.syncs; len(got) != 1 || !proto.Equal(got[0], want) {
 			t.Errorf("inventory got %v, want %v", got, want)

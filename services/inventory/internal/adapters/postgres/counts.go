@@ -1,0 +1,63 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/crossdock/crossdock/services/inventory/internal/domain"
+)
+
+// LastCounted returns when each of keys' levels was last counted by a
+// sync; levels never counted are left out.
+func (r repo) LastCounted(ctx context.Context, keys []domain.StockKey) (map[domain.StockKey]time.Time, error) {
+	skus, warehouses := splitKeys(keys)
+	rows, err := r.q.Query(ctx, `SELECT sku_id, warehouse_id, counted_at FROM stock
+		WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) AND counted_at IS NOT NULL`, skus, warehouses)
+	if err != nil {
+		return nil, err
+	}
+	out := map[domain.StockKey]time.Time{}
+	var k domain.StockKey
+	var at time.Time
+	_, err = pgx.ForEachRow(rows, []any{&k.SKUID, &k.WarehouseID, &at}, func() error {
+		out[k] = at
+		return nil
+	})
+	return out, err
+}
+
+// OnHandMovedSince returns how much each of keys' on-hand moved in the
+// journal after since; levels that did not move are left out.
+func (r repo) OnHandMovedSince(ctx context.Context, keys []domain.StockKey, since time.Time) (map[domain.StockKey]int64, error) {
+	skus, warehouses := splitKeys(keys)
+	rows, err := r.q.Query(ctx, `SELECT sku_id, warehouse_id, sum(on_hand_delta)::bigint FROM stock_journal
+		WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) AND at > $3
+		GROUP BY sku_id, warehouse_id`, skus, warehouses, since)
+	if err != nil {
+		return nil, err
+	}
+	out := map[domain.StockKey]int64{}
+	var k domain.StockKey
+	var moved int64
+	_, err = pgx.ForEachRow(rows, []any{&k.SKUID, &k.WarehouseID, &moved}, func() error {
+		if moved != 0 {
+			out[k] = moved
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SetCounted records that keys' levels were counted at at (never moving a
+// later count back).
+func (r repo) SetCounted(ctx context.Context, keys []domain.StockKey, at time.Time) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	skus, warehouses := splitKeys(keys)
+	_, err := r.q.Exec(ctx, `UPDATE stock SET counted_at = GREATEST(counted_at, $3)
+		WHERE (sku_id, warehouse_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`, skus, warehouses, at)
+	return err
+}
