@@ -10,8 +10,11 @@
 //   - 404: NotFound;
 //   - 409 (the idempotency key was used with another request):
 //     AlreadyExists naming the key;
-//   - 429, 5xx, timeouts and transport errors: Unavailable, safe to retry
-//     with the same idempotency key.
+//   - 422 (the request is understood and refused): FailedPrecondition,
+//     reason PAYMENT_PROVIDER_REFUSED;
+//   - 429, 5xx, any other status, timeouts and transport errors:
+//     Unavailable, safe to retry with the same idempotency key: whether
+//     the provider acted is not known.
 package payprovider
 
 import (
@@ -175,9 +178,14 @@ func providerError(status int, path, idemKey string, raw []byte) error {
 	case status == http.StatusConflict:
 		return apperr.AlreadyExists("idempotency key "+idemKey+" was used with a different request: "+msg).
 			WithReason("IDEMPOTENCY_KEY_REUSED").WithMetadata("idempotency_key", idemKey)
-	case status == http.StatusTooManyRequests || status >= 500:
-		return apperr.Unavailable(msg).WithReason("PAYMENT_PROVIDER_UNAVAILABLE")
-	default:
+	case status == http.StatusUnprocessableEntity:
 		return apperr.FailedPrecondition(msg).WithReason("PAYMENT_PROVIDER_REFUSED")
+	default:
+		// 429, 5xx, and any other status (408, 425, one the provider
+		// added): whether the provider acted is not known, so the call is
+		// to be repeated with its idempotency key, never taken as refused
+		// (a payout taken as refused gives its money back to the payable
+		// while the provider may still pay it out).
+		return apperr.Unavailable(fmt.Sprintf("%s (HTTP %d)", msg, status)).WithReason("PAYMENT_PROVIDER_UNAVAILABLE")
 	}
 }

@@ -189,6 +189,18 @@ func TestProviderErrorsMapToKinds(t *testing.T) {
 	t.Cleanup(hang.Close)
 	slow := payprovider.New(payprovider.Config{URL: hang.URL, APIKey: apiKey, Timeout: 50 * time.Millisecond})
 
+	answering := func(status int) *payprovider.Client {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(`{"error":{"type":"api_error","code":"odd","message":"odd answer"}}`))
+		}))
+		t.Cleanup(srv.Close)
+		return payprovider.New(payprovider.Config{URL: srv.URL, APIKey: apiKey, Timeout: time.Second})
+	}
+	timedOut, refusing := answering(http.StatusRequestTimeout), answering(http.StatusUnprocessableEntity)
+	payout := app.PayoutRequest{IdempotencyKey: "payout:1", Amount: 100, Currency: "USD", Reference: "p1", Destination: "acct_1"}
+
 	reused := good
 	reused.Amount = 101
 	badCurrency := good
@@ -211,6 +223,10 @@ func TestProviderErrorsMapToKinds(t *testing.T) {
 		{"provider 503", func() error { _, err := failing.CreateIntent(ctx, good); return err }, apperr.KindUnavailable, "PAYMENT_PROVIDER_UNAVAILABLE"},
 		{"provider down", func() error { _, err := unreachable.GetPayout(ctx, "po_x"); return err }, apperr.KindUnavailable, "PAYMENT_PROVIDER_UNAVAILABLE"},
 		{"provider hangs", func() error { _, err := slow.GetIntent(ctx, "pi_x"); return err }, apperr.KindUnavailable, "PAYMENT_PROVIDER_UNAVAILABLE"},
+		// A status the provider does not document for a refusal leaves the
+		// outcome unknown: a payout so answered must be asked again, not voided.
+		{"provider 408", func() error { _, err := timedOut.CreatePayout(ctx, payout); return err }, apperr.KindUnavailable, "PAYMENT_PROVIDER_UNAVAILABLE"},
+		{"provider 422", func() error { _, err := refusing.CreatePayout(ctx, payout); return err }, apperr.KindFailedPrecondition, "PAYMENT_PROVIDER_REFUSED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
