@@ -33,6 +33,7 @@ import (
 type propSKU struct {
 	id, product, supplier string
 	price                 int64
+	delisted              bool // off sale: not among the listed products
 }
 
 // propCatalog serves the run's catalogue: every product listed in English.
@@ -46,7 +47,7 @@ func (c propCatalog) sku(product uuid.UUID) propSKU {
 func (c propCatalog) Product(_ context.Context, id uuid.UUID) (app.CatalogProduct, error) {
 	s := c.sku(id)
 	return app.CatalogProduct{ID: id, SupplierID: uuid.MustParse(s.supplier), SKUCodes: map[string]string{s.id: "CODE-" + s.id[:8]},
-		Facts: domain.ProductFacts{Listed: true, DefaultLocale: "en"}}, nil
+		Facts: domain.ProductFacts{Listed: !s.delisted, DefaultLocale: "en"}}, nil
 }
 
 func (c propCatalog) Content(_ context.Context, id uuid.UUID, locale string) (app.CatalogContent, error) {
@@ -56,9 +57,11 @@ func (c propCatalog) Content(_ context.Context, id uuid.UUID, locale string) (ap
 }
 
 func (c propCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, error) {
-	ids := make([]uuid.UUID, len(c.skus))
-	for i, s := range c.skus {
-		ids[i] = uuid.MustParse(s.product)
+	ids := make([]uuid.UUID, 0, len(c.skus))
+	for _, s := range c.skus {
+		if !s.delisted {
+			ids = append(ids, uuid.MustParse(s.product))
+		}
 	}
 	return ids, "", nil
 }

@@ -214,9 +214,17 @@ func (t *Trade) pollListings(ctx context.Context, p domain.Partner) error {
 	return t.store.SetListingStates(ctx, p.ID, states, t.clock())
 }
 
-// QueueAllProducts queues every product on sale for a push: after a
-// partner is verified or asked to sync, and at start.
+// QueueAllProducts queues every product on sale for a push, and every
+// product still listed on a partner: after a partner is verified or asked
+// to sync, and at start. The second kind covers products delisted or
+// deleted while a partner could not dock (suspended, or unverified after
+// an edit): their events were handled, and the product left the queue,
+// while that partner was skipped, and the catalogue's products on sale no
+// longer name them, so their listings there would stay live for good.
 func (t *Trade) QueueAllProducts(ctx context.Context) error {
+	if err := t.store.QueueListedProducts(ctx, t.clock()); err != nil {
+		return err
+	}
 	page := ""
 	for {
 		ids, next, err := t.catalog.ListedProducts(ctx, page)

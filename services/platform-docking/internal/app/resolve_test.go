@@ -374,3 +374,34 @@ func TestListPartnerPayoutsPages(t *testing.T) {
 		t.Errorf("%d waiting payouts, want 0", n)
 	}
 }
+
+// A partner settles an order once: a second line for an order another
+// line settled (a bill re-issued under a new id, with the same amounts) is
+// a mismatch for an operator, expecting nothing more, and finance credits
+// the order's goods once.
+func TestASecondLineForASettledOrderIsNotCreditedAgain(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.sell(t)
+	f.rounds(t, 3)
+	first := f.line(t)
+	if first.State != domain.SettlementMatched || first.CreditedAt == nil {
+		t.Fatalf("the first line %+v, want matched and credited", first)
+	}
+	again := first.SettlementLine
+	again.LineID = first.LineID + "-reissued"
+	if err := f.store.SaveSettlementLine(context.Background(), app.StoredLine{PartnerID: f.partner, SettlementLine: again,
+		State: app.LineNew, FirstSeenAt: f.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	f.rounds(t, 2)
+	second, err := f.store.GetLine(context.Background(), f.partner, again.LineID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.State != domain.SettlementMismatch || second.CreditedAt != nil || second.Expected.GrossMinor != 0 {
+		t.Errorf("the re-issued line %+v, want a mismatch expecting nothing, not credited", second)
+	}
+	if got := f.finance.balance(f.partner, "EUR"); got != first.Gross.Amount-first.Fees.Amount || len(f.finance.credits) != 1 {
+		t.Errorf("virtual account %d in %d credits, want %d credited once", got, len(f.finance.credits), first.Gross.Amount-first.Fees.Amount)
+	}
+}

@@ -150,14 +150,24 @@ func (t *Trade) reconcile(ctx context.Context, p domain.Partner) error {
 		}
 		imported := seen && pulled.State == PulledImported
 		var settled []domain.SettledSubOrder
+		settledBy := ""
 		if imported {
 			if settled, err = t.settledSubOrders(ctx, p.ID, l.PartnerOrderID); err != nil {
+				return err
+			}
+			if settledBy, err = t.store.LineSettling(ctx, p.ID, l.PartnerOrderID, l.LineID); err != nil {
 				return err
 			}
 			l.OrderID = pulled.OrderID
 		}
 		l.Expected = domain.ExpectedSettlement(p, settled)
-		l.State = domain.Reconcile(l.SettlementLine, imported, l.Expected)
+		l.State = domain.Reconcile(l.SettlementLine, imported, l.Expected, settledBy)
+		if settledBy != "" {
+			// Nothing more was expected for an order already settled.
+			l.Expected = domain.Expected{Currency: l.Expected.Currency}
+			t.log.Error("a second partner settlement line for an order another line settled; left for an operator, not credited",
+				"partner", p.Code, "line_id", l.LineID, "settled_by", settledBy, "partner_order_id", l.PartnerOrderID)
+		}
 		now := t.clock()
 		l.ReconciledAt = &now
 		saved, err := t.store.SaveLineState(ctx, l)
@@ -167,7 +177,7 @@ func (t *Trade) reconcile(ctx context.Context, p domain.Partner) error {
 		if !saved {
 			continue // an operator resolved it meanwhile
 		}
-		if l.State == domain.SettlementMismatch {
+		if l.State == domain.SettlementMismatch && settledBy == "" {
 			t.log.Error("a partner settlement line does not match our order", "partner", p.Code, "line_id", l.LineID,
 				"partner_order_id", l.PartnerOrderID, "gross", l.Gross.Amount, "expected_gross", l.Expected.GrossMinor,
 				"fees", l.Fees.Amount, "expected_fees", l.Expected.FeesMinor)

@@ -239,3 +239,41 @@ func TestResumedPartnerCatchesUp(t *testing.T) {
 		t.Errorf("after its resumption the partner lists the SKU at %d, want the new price 1800", got)
 	}
 }
+
+// A product delisted while its partner was suspended is withdrawn there
+// once the partner is resumed: the delisting's push ran without that
+// partner, and the catalogue's products on sale no longer name it, so only
+// docking's own listings can bring it back to the queue.
+func TestResumedPartnerWithdrawsWhatWasDelistedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	f := newOnePartner(t, "back")
+	f.round(t) // docking runs before the partner is verified
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	f.round(t)
+	if got := f.listedPrice(); got != 1500 {
+		t.Fatalf("the partner lists the SKU at %d, want 1500", got)
+	}
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { cur.Suspend(f.clk.Now()); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	f.round(t)
+	f.cat.skus[0].delisted = true
+	product := uuid.MustParse(f.cat.skus[0].product)
+	if err := f.store.QueueProducts(ctx, []uuid.UUID{product}, f.clk.Now()); err != nil { // the delisting's event
+		t.Fatal(err)
+	}
+	f.round(t)
+	if got := f.market.Listings([]string{domain.Marker(f.cat.skus[0].id)}); len(got) != 1 || got[0].Status == partnersim.ListingWithdrawn {
+		t.Fatalf("a suspended partner's listing was touched: %+v", got)
+	}
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { cur.Resume(f.clk.Now()); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	f.round(t)
+	f.round(t)
+	if got := f.market.Listings([]string{domain.Marker(f.cat.skus[0].id)}); len(got) != 1 || got[0].Status != partnersim.ListingWithdrawn {
+		t.Errorf("after its resumption the partner's listing of the delisted product is %+v, want withdrawn", got)
+	}
+}

@@ -20,6 +20,9 @@ type TradeStore interface {
 	DueProducts(ctx context.Context, now time.Time, limit int) ([]QueuedProduct, error)
 	// QueueProducts queues products for a push at once.
 	QueueProducts(ctx context.Context, ids []uuid.UUID, at time.Time) error
+	// QueueListedProducts queues at once every product with a listing on a
+	// partner that is not withdrawn.
+	QueueListedProducts(ctx context.Context, at time.Time) error
 	// DoneProduct dequeues a product unless it was queued again after
 	// queuedAt.
 	DoneProduct(ctx context.Context, q QueuedProduct) error
@@ -89,6 +92,9 @@ type TradeStore interface {
 	// OpenLines returns a partner's lines not reconciled yet or missing
 	// their order.
 	OpenLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredLine, error)
+	// LineSettling returns the line, other than exceptLine, that settled a
+	// partner order (matched or accepted), "" when none did.
+	LineSettling(ctx context.Context, partnerID uuid.UUID, partnerOrderID, exceptLine string) (string, error)
 	// SaveLineState records a line's reconciliation while the line is
 	// still open (new or missing), and reports whether it did: a line an
 	// operator resolved meanwhile keeps the operator's resolution.

@@ -64,11 +64,17 @@ func ExpectedSettlement(p Partner, subs []SettledSubOrder) Expected {
 	return e
 }
 
-// Reconcile compares a line with what was expected.
-func Reconcile(l SettlementLine, imported bool, e Expected) SettlementState {
+// Reconcile compares a line with what was expected. settledBy names
+// another line that already settled the line's order (matched or
+// accepted): a partner settles an order once, so a second line (a bill
+// re-issued under a new id) is a mismatch for an operator, never a second
+// credit of the same goods.
+func Reconcile(l SettlementLine, imported bool, e Expected, settledBy string) SettlementState {
 	switch {
 	case !imported:
 		return SettlementMissing
+	case settledBy != "":
+		return SettlementMismatch
 	case l.Gross.Currency != e.Currency || l.Gross.Amount != e.GrossMinor || l.Fees.Amount != e.FeesMinor || l.Fees.Currency != l.Gross.Currency:
 		return SettlementMismatch
 	default:

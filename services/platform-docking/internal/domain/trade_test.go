@@ -130,19 +130,21 @@ func TestExpectedSettlementAndReconcile(t *testing.T) {
 		return SettlementLine{Gross: money.Money{Amount: gross, Currency: cur}, Fees: money.Money{Amount: fees, Currency: cur}}
 	}
 	tests := []struct {
-		name     string
-		l        SettlementLine
-		imported bool
-		want     SettlementState
+		name      string
+		l         SettlementLine
+		imported  bool
+		settledBy string
+		want      SettlementState
 	}{
-		{"agrees", line(3000, 405, "EUR"), true, SettlementMatched},
-		{"order never imported", line(3000, 405, "EUR"), false, SettlementMissing},
-		{"gross differs", line(2999, 405, "EUR"), true, SettlementMismatch},
-		{"fees differ", line(3000, 406, "EUR"), true, SettlementMismatch},
-		{"currency differs", line(3000, 405, "USD"), true, SettlementMismatch},
+		{"agrees", line(3000, 405, "EUR"), true, "", SettlementMatched},
+		{"order never imported", line(3000, 405, "EUR"), false, "", SettlementMissing},
+		{"gross differs", line(2999, 405, "EUR"), true, "", SettlementMismatch},
+		{"fees differ", line(3000, 406, "EUR"), true, "", SettlementMismatch},
+		{"currency differs", line(3000, 405, "USD"), true, "", SettlementMismatch},
+		{"agrees, but another line settled the order", line(3000, 405, "EUR"), true, "L0", SettlementMismatch},
 	}
 	for _, tt := range tests {
-		if got := Reconcile(tt.l, tt.imported, e); got != tt.want {
+		if got := Reconcile(tt.l, tt.imported, e, tt.settledBy); got != tt.want {
 			t.Errorf("%s: Reconcile = %s, want %s", tt.name, got, tt.want)
 		}
 	}

@@ -69,6 +69,13 @@ func (s Trade) QueueProducts(ctx context.Context, ids []uuid.UUID, at time.Time)
 	return QueueProducts(ctx, s.pool, ids, at)
 }
 
+func (s Trade) QueueListedProducts(ctx context.Context, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO push_queue (product_id, queued_at, due_at)
+		SELECT DISTINCT product_id, $1::timestamptz, $1::timestamptz FROM listings WHERE status <> 'withdrawn'
+		ON CONFLICT (product_id) DO UPDATE SET queued_at = GREATEST(push_queue.queued_at, EXCLUDED.queued_at), due_at = LEAST(push_queue.due_at, EXCLUDED.due_at)`, at)
+	return err
+}
+
 func (s Trade) DueProducts(ctx context.Context, now time.Time, limit int) ([]app.QueuedProduct, error) {
 	rows, err := s.pool.Query(ctx, `SELECT product_id, queued_at FROM push_queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2`, now, limit)
 	if err != nil {
@@ -562,6 +569,18 @@ func (s Trade) SaveLineState(ctx context.Context, l app.StoredLine) (bool, error
 		expected_fees_minor = $7, reconciled_at = $8 WHERE partner_id = $1 AND line_id = $2 AND state IN ('new', 'missing')`,
 		l.PartnerID, l.LineID, l.State, l.OrderID, l.Expected.Currency, l.Expected.GrossMinor, l.Expected.FeesMinor, l.ReconciledAt)
 	return err == nil && tag.RowsAffected() == 1, err
+}
+
+// LineSettling returns the line (other than exceptLine) that settled a
+// partner order, matched or accepted, or "" when none did.
+func (s Trade) LineSettling(ctx context.Context, partnerID uuid.UUID, partnerOrderID, exceptLine string) (string, error) {
+	var lineID string
+	err := s.pool.QueryRow(ctx, `SELECT line_id FROM settlement_lines WHERE partner_id = $1 AND partner_order_id = $2
+		AND line_id <> $3 AND state IN ('matched', 'accepted') ORDER BY line_id LIMIT 1`, partnerID, partnerOrderID, exceptLine).Scan(&lineID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return lineID, err
 }
 
 func (s Trade) UncreditedLines(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredLine, error) {

@@ -31,6 +31,14 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return domain.SettlementLine{}, err
 	}
+	// The bill id keys the line (and finance's credit of it): a bill
+	// without one would take the place of every other such bill.
+	if b.BillID == "" {
+		return domain.SettlementLine{}, errors.New("a bill has no id")
+	}
+	if b.TID == "" {
+		return domain.SettlementLine{}, fmt.Errorf("bill %s names no trade", b.BillID)
+	}
 	gross, err := parseMajor(b.Amount, b.Currency)
 	if err != nil {
 		return domain.SettlementLine{}, fmt.Errorf("bill %s amount: %w", b.BillID, err)
