@@ -1,9 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/geo"
@@ -21,10 +25,16 @@ func newCentralFixture(t *testing.T) (*fixture, func(i int, buyer string, to dom
 	t.Helper()
 	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 11, UnservedCountries: []string{}}, 8,
 		func(c *app.Config) { c.ConsolidationWindow = 6 * time.Hour })
+	return f, centralParcels(f)
+}
+
+// centralParcels makes parcels by air from a supplier in Hangzhou to a
+// buyer's address through the central warehouse in Shenzhen.
+func centralParcels(f *fixture) func(i int, buyer string, to domain.Address) domain.NewShipmentInput {
 	shenzhen := geo.Point{Lat: 22.5431, Lng: 114.0579}
 	central := domain.Address{Recipient: "Crossdock consolidation", Country: "CN", Region: "CN-GD", City: "Shenzhen",
 		Lines: []string{"Central warehouse"}, Location: &shenzhen}
-	return f, func(i int, buyer string, to domain.Address) domain.NewShipmentInput {
+	return func(i int, buyer string, to domain.Address) domain.NewShipmentInput {
 		in := f.input(i, "air")
 		in.From = domain.Address{Recipient: "Supplier", Country: "CN", Region: "CN-ZJ", City: "Hangzhou", Lines: []string{"1 Road"}}
 		in.To, in.BuyerID, in.Central = to, buyer, &central
@@ -185,4 +195,75 @@ func TestOnwardEventsWaitForTheirBookingToBeStored(t *testing.T) {
 			t.Errorf("%s ends %s, onward %q; want delivered by %s", sh.ID, v.Status, v.OnwardWaybill, onward)
 		}
 	}
+}
+
+// Two replicas consolidating overlapping parcels at once: replica A read
+// the two that waited longest (its batch ended there) and consolidates
+// them while replica B, which read those and a third just arrived, writes
+// its own consolidation. B finds the group changed and gives up, leaving
+// nothing of its write: the third parcel is not left in a consolidation
+// of its own, which the next round would book onward alone at once, but
+// waits its own window for the buyer's next parcels.
+func TestRacingConsolidationsLeaveNoPartialGroup(t *testing.T) {
+	cfg := app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: 1, ConsolidationWindow: 6 * time.Hour}
+	f := newFixture(t, carriersim.Config{TimeScale: 1, Tick: 5 * time.Millisecond, Seed: 31, UnservedCountries: []string{}}, 8,
+		func(c *app.Config) { *c = cfg })
+	parcel := centralParcels(f)
+	buyer, home := f.input(0, "air").BuyerID, address(1, true)
+	var parcels []domain.Shipment
+	for i, waited := range []string{"7 hours", "6 hours 30 minutes", "1 minute"} {
+		sh := f.create(t, parcel(i+1, buyer, home))
+		if _, err := f.pool.Exec(ctx, `UPDATE shipments SET at_central_at = now() - $2::interval WHERE shipment_id = $1`, sh.ID, waited); err != nil {
+			t.Fatal(err)
+		}
+		parcels = append(parcels, sh)
+	}
+
+	log := testkit.Logger(t)
+	replicaA := f.svc
+	raced := &racingStore{Store: f.store, race: func() {
+		if n, err := replicaA.BookOnward(ctx, 2, log); err != nil || n != 2 {
+			t.Errorf("replica A's BookOnward = %d, %v; want its 2 parcels booked", n, err)
+		}
+	}}
+	replicaB := app.New(raced, carrierapi.New(5*time.Second), f.finance, f.inventory, cfg)
+	if n, err := replicaB.BookOnward(ctx, 100, log); !apperr.IsKind(err, apperr.KindAborted) || n != 0 {
+		t.Fatalf("replica B's BookOnward over parcels consolidated meanwhile = %d, %v; want Aborted", n, err)
+	}
+	late, err := f.store.GetShipment(ctx, parcels[2].ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if late.ConsolidationID != uuid.Nil {
+		t.Errorf("the parcel just arrived is left in replica B's consolidation %s", late.ConsolidationID)
+	}
+	if n, err := replicaB.BookOnward(ctx, 100, log); err != nil || n != 0 {
+		t.Errorf("the next round booked %d (%v); want the parcel just arrived to wait its window", n, err)
+	}
+	first, err := f.store.GetShipment(ctx, parcels[0].ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if late, err = f.store.GetShipment(ctx, parcels[2].ID, false); err != nil || late.OnwardWaybill != "" {
+		t.Errorf("the parcel just arrived was booked onward: %q (%v)", late.OnwardWaybill, err)
+	}
+	if second, err := f.store.GetShipment(ctx, parcels[1].ID, false); err != nil || first.OnwardWaybill == "" ||
+		second.OnwardWaybill != first.OnwardWaybill || second.ConsolidationID != first.ConsolidationID {
+		t.Errorf("replica A's parcels went on apart: %q and %q (%v)", first.OnwardWaybill, second.OnwardWaybill, err)
+	}
+}
+
+// racingStore runs race once, right after the parcels waiting at the
+// central warehouse were read: another replica's work landing between a
+// replica's read and its write.
+type racingStore struct {
+	app.Store
+	once sync.Once
+	race func()
+}
+
+func (s *racingStore) WaitingAtCentral(ctx context.Context, limit int) ([]domain.Shipment, error) {
+	list, err := s.Store.WaitingAtCentral(ctx, limit)
+	s.once.Do(s.race)
+	return list, err
 }

@@ -72,19 +72,30 @@ func consolidationKey(sh domain.Shipment) string {
 	return sh.BuyerID + "|" + sh.MethodID.String() + "|" + sh.GoodsPrice.Currency + "|" + string(to) + "|" + string(central)
 }
 
-// consolidate writes the group's new consolidation id.
+// consolidate writes the group's new consolidation id on all of its
+// parcels, or on none. Another replica may have consolidated some of them
+// since they were read (its read predating a parcel's arrival, say): the
+// write and its check share one transaction, so a mismatch rolls back, and
+// no parcel is left in a consolidation of its own that would skip its
+// waiting window and be booked onward alone next round.
 func (s *Service) consolidate(ctx context.Context, group []domain.Shipment) (uuid.UUID, error) {
 	id := uuid.New()
 	ids := make([]uuid.UUID, len(group))
 	for i, sh := range group {
 		ids[i] = sh.ID
 	}
-	n, err := s.store.SetConsolidation(ctx, ids, id)
+	err := s.store.InTx(ctx, func(r Repository) error {
+		n, err := r.SetConsolidation(ctx, ids, id)
+		if err != nil {
+			return err
+		}
+		if n != len(group) {
+			return apperr.Aborted("parcels at the central warehouse changed while being consolidated")
+		}
+		return nil
+	})
 	if err != nil {
 		return uuid.Nil, err
-	}
-	if n != len(group) {
-		return uuid.Nil, apperr.Aborted("parcels at the central warehouse changed while being consolidated")
 	}
 	return id, nil
 }

@@ -199,7 +199,7 @@ func TestEveryFaultOverAThousandShipments(t *testing.T) {
 		t.Errorf("%d legs paid, finance moved %d (%d conflicts), the carrier charged %d", legs, len(f.finance.paid), f.finance.conflicts, len(charges))
 	}
 	for leg, amount := range charges {
-		if got := f.finance.paid[leg]; got.Amount != amount {
+		if got := f.finance.paid[domain.LegPaymentRef(f.carrier.ID, leg)]; got.Amount != amount {
 			t.Errorf("leg %s: finance moved %v, the carrier charged %d", leg, got, amount)
 		}
 	}

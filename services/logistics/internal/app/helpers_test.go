@@ -105,11 +105,23 @@ func (f *financeLedger) RateToBase(context.Context, string) (string, error) { re
 type stockLedger struct {
 	mu      sync.Mutex
 	commits map[string]int
+	// refuse answers a reservation's commit with its error, as inventory
+	// does for one expired, released or unknown; refused counts those
+	// answers.
+	refuse  map[string]error
+	refused map[string]int
 }
 
 func (s *stockLedger) Commit(_ context.Context, reservationID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.refuse[reservationID]; err != nil {
+		if s.refused == nil {
+			s.refused = map[string]int{}
+		}
+		s.refused[reservationID]++
+		return err
+	}
 	s.commits[reservationID]++
 	return nil
 }

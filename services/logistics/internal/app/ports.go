@@ -116,9 +116,13 @@ type Shipments interface {
 	DeleteShipment(ctx context.Context, id uuid.UUID) error
 	ListShipments(ctx context.Context, f ShipmentFilter, after *ShipmentCursor, limit int) ([]domain.Shipment, error)
 	// ShipmentsToCommit returns picked-up shipments whose reservation is
-	// not committed yet.
+	// not committed yet, nor refused by inventory for good.
 	ShipmentsToCommit(ctx context.Context, limit int) ([]domain.Shipment, error)
 	MarkCommitted(ctx context.Context, id uuid.UUID) error
+	// MarkStockCommitRefused records that inventory refused for good to
+	// commit a shipment's reservation, and why: it leaves the stock
+	// worker's queue and waits for an operator.
+	MarkStockCommitRefused(ctx context.Context, id uuid.UUID, reason string, at time.Time) error
 }
 
 // StoredEvent is a tracking event as recorded.
@@ -162,7 +166,8 @@ type Tracking interface {
 type PayableLeg struct {
 	domain.Leg
 	SubOrderID uuid.UUID
-	CarrierID  uuid.UUID
+	// CarrierID is the leg's carrier (the shipment's).
+	CarrierID uuid.UUID
 	// Payer is the shipment's: the escrow, or the platform for a partner
 	// platform's order.
 	Payer domain.FreightPayer
@@ -175,9 +180,11 @@ type PayableLeg struct {
 // LegPayment is a leg as finance pays it.
 type LegPayment struct {
 	SubOrderID uuid.UUID
-	LegID      string
-	CarrierID  uuid.UUID
-	Amount     money.Money
+	// LegID is the leg's payment reference (domain.Leg.PaymentRef), which
+	// finance pays once across every carrier; not the carrier's leg id.
+	LegID     string
+	CarrierID uuid.UUID
+	Amount    money.Money
 	// FromPlatform pays it from the platform's freight expense; AfterSaleID
 	// names the return a return parcel's leg carried back.
 	FromPlatform bool
@@ -191,7 +198,7 @@ type LegPayment struct {
 // parcel is the platform's too (its buyer paid the partner); the rest are
 // paid from the sub-order's escrow.
 func (l PayableLeg) Payment() LegPayment {
-	p := LegPayment{SubOrderID: l.SubOrderID, LegID: l.LegID, CarrierID: l.CarrierID, Amount: l.Amount, FromPlatform: l.Payer == domain.PayerPlatform}
+	p := LegPayment{SubOrderID: l.SubOrderID, LegID: l.PaymentRef, CarrierID: l.CarrierID, Amount: l.Amount, FromPlatform: l.Payer == domain.PayerPlatform}
 	if l.ShipmentKind == domain.KindReturn {
 		p.FromPlatform, p.AfterSaleID = true, l.ReturnID
 	}
@@ -200,16 +207,19 @@ func (l PayableLeg) Payment() LegPayment {
 
 // Legs stores the freight legs carriers confirmed.
 type Legs interface {
-	// InsertLeg records a leg unless its leg id is known; it reports
-	// whether it was new.
+	// InsertLeg records a leg, with its payment reference, unless its
+	// carrier has a leg with its id (another carrier's leg of that id is
+	// another leg); it reports whether it was new.
 	InsertLeg(ctx context.Context, carrierID uuid.UUID, l domain.Leg) (bool, error)
 	ListLegs(ctx context.Context, shipmentID uuid.UUID) ([]domain.Leg, error)
 	// UnpaidLegs returns legs not yet paid nor refused, of outbound and
 	// return shipments, oldest first.
 	UnpaidLegs(ctx context.Context, limit int) ([]PayableLeg, error)
-	MarkLegPaid(ctx context.Context, legID string, at time.Time) error
+	// MarkLegPaid and MarkLegRefused name a leg by its carrier and the
+	// carrier's leg id.
+	MarkLegPaid(ctx context.Context, carrierID uuid.UUID, legID string, at time.Time) error
 	// MarkLegRefused records that finance refused a leg for good.
-	MarkLegRefused(ctx context.Context, legID, reason string, at time.Time) error
+	MarkLegRefused(ctx context.Context, carrierID uuid.UUID, legID, reason string, at time.Time) error
 }
 
 // Booking is what a carrier needs to book a parcel.

@@ -55,9 +55,9 @@ func TestReturnShipmentsAreTrackedAndTheirLegsPaidByThePlatform(t *testing.T) {
 		t.Fatalf("the return ends %s %s with %d legs", v.Kind, v.Status, len(v.Legs))
 	}
 	for _, l := range v.Legs {
-		if l.PaidAt == nil || !f.finance.fromPlatform[l.LegID] || f.finance.afterSale[l.LegID] != "rtn-1" || f.finance.calls[l.LegID] != 1 {
+		if l.PaidAt == nil || !f.finance.fromPlatform[l.PaymentRef] || f.finance.afterSale[l.PaymentRef] != "rtn-1" || f.finance.calls[l.PaymentRef] != 1 {
 			t.Errorf("return leg %s: paid at %v, from the platform %v for %q, %d calls; want paid once by the platform for rtn-1",
-				l.LegID, l.PaidAt, f.finance.fromPlatform[l.LegID], f.finance.afterSale[l.LegID], f.finance.calls[l.LegID])
+				l.LegID, l.PaidAt, f.finance.fromPlatform[l.PaymentRef], f.finance.afterSale[l.PaymentRef], f.finance.calls[l.PaymentRef])
 		}
 	}
 	if n := f.count(t, `SELECT count(*) FROM outbox WHERE subject = 'logistics.shipment.delivered'`); n != 2 {
@@ -95,8 +95,8 @@ func TestRefusedLegsAreNotOfferedAgain(t *testing.T) {
 		t.Fatal("no legs confirmed")
 	}
 	for _, l := range v.Legs {
-		if l.PaidAt != nil || l.Refusal == "" || f.finance.calls[l.LegID] != 1 {
-			t.Errorf("leg %s: paid %v, refusal %q, offered %d times; want refused once", l.LegID, l.PaidAt, l.Refusal, f.finance.calls[l.LegID])
+		if l.PaidAt != nil || l.Refusal == "" || f.finance.calls[l.PaymentRef] != 1 {
+			t.Errorf("leg %s: paid %v, refusal %q, offered %d times; want refused once", l.LegID, l.PaidAt, l.Refusal, f.finance.calls[l.PaymentRef])
 		}
 	}
 }
@@ -138,9 +138,9 @@ func TestPartnerOrdersLegsArePaidByThePlatform(t *testing.T) {
 		t.Fatalf("partner parcel: payer %q, %d legs", pv.FreightPayer, len(pv.Legs))
 	}
 	for _, l := range pv.Legs {
-		if l.PaidAt == nil || l.Refusal != "" || !f.finance.fromPlatform[l.LegID] || f.finance.calls[l.LegID] != 1 {
+		if l.PaidAt == nil || l.Refusal != "" || !f.finance.fromPlatform[l.PaymentRef] || f.finance.calls[l.PaymentRef] != 1 {
 			t.Errorf("partner leg %s: paid %v, refusal %q, from the platform %v, offered %d times; want paid once by the platform",
-				l.LegID, l.PaidAt, l.Refusal, f.finance.fromPlatform[l.LegID], f.finance.calls[l.LegID])
+				l.LegID, l.PaidAt, l.Refusal, f.finance.fromPlatform[l.PaymentRef], f.finance.calls[l.PaymentRef])
 		}
 	}
 	ov, err := f.svc.GetShipment(ctx, orders, own.ID)
@@ -148,7 +148,7 @@ func TestPartnerOrdersLegsArePaidByThePlatform(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range ov.Legs {
-		if l.PaidAt != nil || l.Refusal == "" || f.finance.fromPlatform[l.LegID] {
+		if l.PaidAt != nil || l.Refusal == "" || f.finance.fromPlatform[l.PaymentRef] {
 			t.Errorf("own-store leg %s: paid %v, refusal %q; want it offered to the escrow (refused here)", l.LegID, l.PaidAt, l.Refusal)
 		}
 	}

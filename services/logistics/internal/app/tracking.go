@@ -221,7 +221,8 @@ func trackingEvent(ev CarrierEvent) (domain.TrackingEvent, error) {
 // onward booking is shared by its parcels in proportion to their weight
 // (largest remainders, so the shares add up to the charge), each share a
 // leg of its own, "<leg id>/<shipment id>", paid from its sub-order's
-// escrow.
+// escrow. Each leg is paid under its carrier's id and its leg id
+// (domain.LegPaymentRef), since another carrier may choose the same leg id.
 func (s *Service) applyCharge(ctx context.Context, r Repository, targets []domain.Shipment, onward bool, ev CarrierEvent) (bool, error) {
 	c := ev.Charge
 	if c == nil || c.LegID == "" || !c.Kind.Valid() || c.Amount.Amount <= 0 {
@@ -246,6 +247,7 @@ func (s *Service) applyCharge(ctx context.Context, r Repository, targets []domai
 		if leg.Amount.Amount == 0 {
 			continue // a share too small to charge
 		}
+		leg.PaymentRef = domain.LegPaymentRef(sh.CarrierID, leg.LegID)
 		isNew, err := r.InsertLeg(ctx, sh.CarrierID, leg)
 		if err != nil {
 			return false, err

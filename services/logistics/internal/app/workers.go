@@ -15,7 +15,9 @@ import (
 // PayLegs pays confirmed legs of outbound parcels from their sub-order's
 // escrow (a partner platform's order: from the platform's freight
 // expense), oldest first, and returns how many it paid. Finance is idempotent
-// on the leg id, so a leg paid whose mark was lost is paid once. A leg
+// on the id it is sent, the leg's stored payment reference, so a leg paid
+// whose mark was lost is paid once, and two carriers' legs of one id are
+// paid one each. A leg
 // finance refuses for good (the escrow is settled, say) is marked refused
 // with finance's reason, logged, and not offered again; the others go on.
 func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int, error) {
@@ -27,15 +29,16 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 	for _, l := range legs {
 		if err := s.finance.PayFreightLeg(ctx, l.Payment()); err != nil {
 			if apperr.Permanent(err) {
-				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "sub_order_id", l.SubOrderID, "error", err)
-				if err := s.store.MarkLegRefused(ctx, l.LegID, err.Error(), s.clock()); err != nil {
+				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "payment_ref", l.PaymentRef,
+					"carrier_id", l.CarrierID, "sub_order_id", l.SubOrderID, "error", err)
+				if err := s.store.MarkLegRefused(ctx, l.CarrierID, l.LegID, err.Error(), s.clock()); err != nil {
 					return paid, err
 				}
 				continue
 			}
 			return paid, err
 		}
-		if err := s.store.MarkLegPaid(ctx, l.LegID, s.clock()); err != nil {
+		if err := s.store.MarkLegPaid(ctx, l.CarrierID, l.LegID, s.clock()); err != nil {
 			return paid, err
 		}
 		paid++
@@ -44,7 +47,12 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 }
 
 // CommitStock commits the inventory reservation of parcels the carrier
-// picked up, and returns how many it committed.
+// picked up, and returns how many it committed. A reservation inventory
+// refuses for good (expired, released, unknown) is not marked committed:
+// the goods left while inventory still counts them on hand and may sell
+// them again, so the refusal is recorded, logged and counted among the
+// failing steps ("stock_commit_refused") for an operator, and not asked
+// again; the other parcels go on.
 func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	list, err := s.store.ShipmentsToCommit(ctx, batch)
 	if err != nil {
@@ -56,7 +64,12 @@ func (s *Service) CommitStock(ctx context.Context, batch int, log *slog.Logger) 
 			if !apperr.Permanent(err) {
 				return n, err
 			}
-			log.Error("inventory refused to commit a picked-up parcel's reservation", "shipment_id", sh.ID, "reservation_id", sh.ReservationID, "error", err)
+			log.Error("inventory refused to commit a picked-up parcel's reservation; its goods are still on hand there until an operator acts",
+				"shipment_id", sh.ID, "sub_order_id", sh.SubOrderID, "reservation_id", sh.ReservationID, "error", err)
+			if err := s.store.MarkStockCommitRefused(ctx, sh.ID, err.Error(), s.clock()); err != nil {
+				return n, err
+			}
+			continue
 		}
 		if err := s.store.MarkCommitted(ctx, sh.ID); err != nil {
 			return n, err

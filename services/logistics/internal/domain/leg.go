@@ -11,10 +11,18 @@ import (
 )
 
 // Leg is a freight charge a carrier confirmed for one leg of a shipment. It
-// is paid from the sub-order's escrow to the carrier, once: the leg id is the
-// payment's idempotency key.
+// is paid from the sub-order's escrow to the carrier, once: its payment
+// reference is the payment's idempotency key.
 type Leg struct {
-	LegID       string
+	// LegID is the carrier's id of the leg (a share of a consolidated
+	// booking's leg: "<leg id>/<shipment id>"); it is unique at its carrier
+	// only.
+	LegID string
+	// PaymentRef is the id finance pays the leg under, unique across
+	// carriers (LegPaymentRef). It is stored with the leg, never computed
+	// again: legs recorded before legs were per carrier are paid under
+	// their bare leg id.
+	PaymentRef  string
 	ShipmentID  uuid.UUID
 	Kind        LegKind
 	Amount      money.Money
@@ -24,6 +32,14 @@ type Leg struct {
 	EventID string
 	// Refusal is finance's reason when it refused the payment for good.
 	Refusal string
+}
+
+// LegPaymentRef is the id finance pays a carrier's leg under: the leg id
+// prefixed with the carrier's id, since finance pays one leg per id across
+// every carrier ("leg:<id>") and carriers choose leg ids that may clash
+// ("<waybill>-1"). The carrier's id, not its code, never changes.
+func LegPaymentRef(carrierID uuid.UUID, legID string) string {
+	return carrierID.String() + ":" + legID
 }
 
 // ActualFreight sums the confirmed legs in currency; legs in another

@@ -96,6 +96,14 @@ type Shipment struct {
 	CancelledAt *time.Time
 	// Committed is set once inventory's reservation has been committed.
 	Committed bool
+	// StockCommitRefusedAt is set when inventory refused for good to commit
+	// the picked-up parcel's reservation (StockCommitRefusal says why: it
+	// expired, was released, or is unknown there): the goods left, yet
+	// inventory still counts them on hand. The stock worker does not ask
+	// again; an operator settles it. Only the stock worker writes these
+	// (SaveShipment leaves them).
+	StockCommitRefusedAt *time.Time
+	StockCommitRefusal   string
 	// CarrierCancelDoneAt is set once a cancelled parcel's carrier holds no
 	// live booking for it (cancelled there, or never made), or has refused
 	// for good to cancel it (CarrierCancelRefusal says why: it has the

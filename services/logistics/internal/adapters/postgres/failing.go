@@ -23,20 +23,26 @@ func (s *Store) FailingLegs(ctx context.Context) ([]service.FailingSteps, error)
 // FailingShipments counts, for the kit's failing-steps gauges, the
 // parcels whose carrier booking has no waybill yet (kind "booking", since
 // the booking was stored), those picked up whose stock inventory has not
-// committed yet ("stock_commit", since the pick-up), those cancelled whose
-// booking may still be live at the carrier a grace after the cancellation
-// ("carrier_cancel", since the cancellation: the carrier would run and
-// charge the parcel), and those whose carrier refused for good to cancel
-// them ("carrier_cancel_refused", since the refusal: an operator's). All
-// but the last are done at once when the peers answer, and retried until
-// they do.
+// committed yet ("stock_commit", since the pick-up), those whose
+// reservation inventory refused for good to commit ("stock_commit_refused",
+// since the refusal: the goods left and inventory still counts them on
+// hand, an operator's), those cancelled whose booking may still be live at
+// the carrier a grace after the cancellation ("carrier_cancel", since the
+// cancellation: the carrier would run and charge the parcel), and those
+// whose carrier refused for good to cancel them ("carrier_cancel_refused",
+// since the refusal: an operator's). All but the refusals are done at once
+// when the peers answer, and retried until they do.
 func (s *Store) FailingShipments(ctx context.Context) ([]service.FailingSteps, error) {
 	return service.QueryFailingSteps(ctx, s.q, `
 		SELECT 'booking', count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
 		  FROM shipments WHERE waybill IS NULL AND status = 'booked' HAVING count(*) > 0
 		UNION ALL
 		SELECT 'stock_commit', count(*), coalesce(extract(epoch FROM now() - min(picked_up_at)), 0)::float8
-		  FROM shipments WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '' HAVING count(*) > 0
+		  FROM shipments WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '' AND stock_commit_refused_at IS NULL
+		HAVING count(*) > 0
+		UNION ALL
+		SELECT 'stock_commit_refused', count(*), coalesce(extract(epoch FROM now() - min(stock_commit_refused_at)), 0)::float8
+		  FROM shipments WHERE stock_commit_refused_at IS NOT NULL AND NOT committed HAVING count(*) > 0
 		UNION ALL
 		SELECT 'carrier_cancel', count(*), coalesce(extract(epoch FROM now() - min(cancelled_at)), 0)::float8
 		  FROM shipments WHERE status = 'cancelled' AND carrier_cancel_done_at IS NULL

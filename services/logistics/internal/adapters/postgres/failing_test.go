@@ -15,8 +15,8 @@ import (
 
 // The failing-steps probes count the legs finance has not paid (from the
 // carrier's confirmation) or refused for good, the bookings without a
-// waybill and the picked-up parcels whose stock is not committed; each
-// leaves the count once done.
+// waybill and the picked-up parcels whose stock is not committed, or whose
+// commit inventory refused for good; each leaves the count once done.
 func TestFailingLegsAndShipmentsAreCounted(t *testing.T) {
 	ctx := context.Background()
 	o := newOldLogistics(t, "00005")
@@ -36,7 +36,7 @@ func TestFailingLegsAndShipmentsAreCounted(t *testing.T) {
 	if got["unpaid"].Count != 1 || got["unpaid"].Longest < 59*time.Minute || got["refused"].Count != 1 || len(got) != 2 {
 		t.Fatalf("failing legs = %+v; want one unpaid for an hour, one refused", got)
 	}
-	if err := store.MarkLegPaid(ctx, unpaid, time.Now()); err != nil {
+	if err := store.MarkLegPaid(ctx, o.carrier, unpaid, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if got := testkit.FailingSteps(t, store.FailingLegs); got["unpaid"].Count != 0 || got["refused"].Count != 1 {
@@ -58,5 +58,24 @@ func TestFailingLegsAndShipmentsAreCounted(t *testing.T) {
 	}
 	if got := testkit.FailingSteps(t, store.FailingShipments); got["stock_commit"].Count != 0 || got["booking"].Count != 1 {
 		t.Fatalf("failing shipments once committed = %+v", got)
+	}
+
+	// A reservation inventory refused for good is counted apart, from the
+	// refusal, until an operator settles it (committed by hand).
+	refused := o.shipment("outbound", "buyer", uuid.New(), "")
+	o.exec(`UPDATE shipments SET waybill = 'YT2', picked_up_at = now(), reservation_id = 'r-2' WHERE shipment_id = $1`, refused)
+	if err := store.MarkStockCommitRefused(ctx, refused, "RESERVATION_EXPIRED", time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got = testkit.FailingSteps(t, store.FailingShipments)
+	if got["stock_commit_refused"].Count != 1 || got["stock_commit_refused"].Longest < 59*time.Minute || got["stock_commit"].Count != 0 {
+		t.Fatalf("failing shipments with a refused commit = %+v; want one refused for an hour, none pending", got)
+	}
+	if list, err := store.ShipmentsToCommit(ctx, 10); err != nil || len(list) != 0 {
+		t.Fatalf("the stock worker's queue holds %d (%v); want the refused one left out", len(list), err)
+	}
+	o.exec(`UPDATE shipments SET committed = true WHERE shipment_id = $1`, refused)
+	if got := testkit.FailingSteps(t, store.FailingShipments); got["stock_commit_refused"].Count != 0 {
+		t.Fatalf("failing shipments once settled = %+v", got)
 	}
 }

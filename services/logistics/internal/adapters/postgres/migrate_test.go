@@ -8,8 +8,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/services/logistics/migrations"
 )
 
@@ -132,6 +135,54 @@ func TestCarrierCancellationMigration(t *testing.T) {
 	}
 }
 
+// Migration 00008 keys legs by their carrier and leg id, and keeps the id
+// a leg recorded before it is paid under: finance may have paid it (its
+// mark lost) under its bare leg id, so paying it after the migration, or
+// its charge brought again, must use that id, never another that would pay
+// the carrier twice. Another carrier's leg of the same id is recorded
+// beside it and paid under its own.
+func TestLegsPerCarrierMigration(t *testing.T) {
+	ctx := context.Background()
+	old := newOldLogistics(t, "00008")
+	parcel := old.shipment("outbound", uuid.NewString(), uuid.New(), "")
+	legID := old.leg(parcel, false)
+	other := uuid.New()
+	old.exec(`INSERT INTO carriers (carrier_id, code, name, created_at, updated_at) VALUES ($1, 'other', 'Other', $2, $2)`, other, old.now)
+
+	if err := pg.Migrate(ctx, old.pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.New(old.pool, nil)
+	charge := func(carrier uuid.UUID) domain.Leg {
+		return domain.Leg{LegID: legID, PaymentRef: domain.LegPaymentRef(carrier, legID), ShipmentID: parcel, Kind: domain.LegDomestic,
+			Amount: money.MustNew(700, "EUR"), ConfirmedAt: old.now, EventID: uuid.NewString()}
+	}
+	if isNew, err := store.InsertLeg(ctx, old.carrier, charge(old.carrier)); err != nil || isNew {
+		t.Fatalf("the recorded leg's charge again: new %v, %v; want a repeat", isNew, err)
+	}
+	if isNew, err := store.InsertLeg(ctx, other, charge(other)); err != nil || !isNew {
+		t.Fatalf("another carrier's leg of the same id: new %v, %v; want it recorded", isNew, err)
+	}
+	legs, err := store.UnpaidLegs(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := map[uuid.UUID]string{}
+	for _, l := range legs {
+		refs[l.CarrierID] = l.Payment().LegID
+	}
+	want := map[uuid.UUID]string{old.carrier: legID, other: other.String() + ":" + legID}
+	if len(refs) != 2 || refs[old.carrier] != want[old.carrier] || refs[other] != want[other] {
+		t.Fatalf("legs paid under %v; want %v", refs, want)
+	}
+	if err := store.MarkLegPaid(ctx, old.carrier, legID, old.now); err != nil {
+		t.Fatal(err)
+	}
+	if legs, err := store.UnpaidLegs(ctx, 10); err != nil || len(legs) != 1 || legs[0].CarrierID != other {
+		t.Fatalf("unpaid once the first carrier's leg is paid: %+v, %v; want the other carrier's", legs, err)
+	}
+}
+
 // oldLogistics is logistics' schema before a migration, with one carrier
 // and method for the shipments a test writes the way the old code did.
 type oldLogistics struct {
@@ -168,15 +219,27 @@ func (o oldLogistics) shipment(kind, buyer string, subOrder uuid.UUID, returnID 
 	return id
 }
 
-// leg writes a confirmed leg, refused by finance when refused.
+// leg writes a confirmed leg, refused by finance when refused. From
+// migration 00008 on it is paid under its id (payment_ref), as the legs
+// that migration found are.
 func (o oldLogistics) leg(shipmentID uuid.UUID, refused bool) string {
+	o.t.Helper()
 	id := uuid.NewString()
 	var at *time.Time
 	if refused {
 		at = &o.now
 	}
-	o.exec(`INSERT INTO freight_legs (leg_id, carrier_id, shipment_id, kind, amount_minor, currency, confirmed_at, event_id, refused_at, refusal)
-		VALUES ($1, $2, $3, 'domestic', 500, 'EUR', $4, $1, $5, CASE WHEN $5::timestamptz IS NULL THEN '' ELSE 'the sub-order has no escrow' END)`,
+	var paymentRef bool
+	if err := o.pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM information_schema.columns
+		WHERE table_name = 'freight_legs' AND column_name = 'payment_ref')`).Scan(&paymentRef); err != nil {
+		o.t.Fatal(err)
+	}
+	columns, values := "", ""
+	if paymentRef {
+		columns, values = ", payment_ref", ", $1"
+	}
+	o.exec(`INSERT INTO freight_legs (leg_id, carrier_id, shipment_id, kind, amount_minor, currency, confirmed_at, event_id, refused_at, refusal`+columns+`)
+		VALUES ($1, $2, $3, 'domestic', 500, 'EUR', $4, $1, $5, CASE WHEN $5::timestamptz IS NULL THEN '' ELSE 'the sub-order has no escrow' END`+values+`)`,
 		id, o.carrier, shipmentID, o.now, at)
 	return id
 }

@@ -22,7 +22,7 @@ const shipmentColumns = `shipment_id, kind, sub_order_id, order_id, return_id, b
 	declared_currency, goods_minor, goods_currency, reservation_id, position_lat, position_lng, position_name,
 	position_at, leg, last_event_at, last_event_seq, eta, created_at, picked_up_at, delivered_at, completed_at,
 	cancelled_at, committed, central_address, stage, at_central_at, consolidation_id, onward_waybill, freight_payer,
-	carrier_cancel_done_at, carrier_cancel_refusal`
+	carrier_cancel_done_at, carrier_cancel_refusal, stock_commit_refused_at, stock_commit_refusal`
 
 // address is an address as stored in JSON.
 type address struct {
@@ -89,7 +89,7 @@ func scanShipment(row pgx.Row) (domain.Shipment, error) {
 		&s.DeclaredValue.Currency, &s.GoodsPrice.Amount, &s.GoodsPrice.Currency, &s.ReservationID, &lat, &lng, &posName,
 		&posAt, &s.Leg, &lastAt, &s.LastEventSeq, &s.ETA, &s.CreatedAt, &s.PickedUpAt, &s.DeliveredAt, &s.CompletedAt,
 		&s.CancelledAt, &s.Committed, &central, &s.Stage, &s.AtCentralAt, &consolidation, &onward, payerScan{&s.FreightPayer},
-		&s.CarrierCancelDoneAt, &s.CarrierCancelRefusal)
+		&s.CarrierCancelDoneAt, &s.CarrierCancelRefusal, &s.StockCommitRefusedAt, &s.StockCommitRefusal)
 	if err != nil {
 		return s, err
 	}
@@ -351,7 +351,8 @@ func (r repo) ListShipments(ctx context.Context, f app.ShipmentFilter, after *ap
 
 func (r repo) ShipmentsToCommit(ctx context.Context, limit int) ([]domain.Shipment, error) {
 	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
-		WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '' ORDER BY picked_up_at LIMIT $1`, limit)
+		WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '' AND stock_commit_refused_at IS NULL
+		ORDER BY picked_up_at LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -360,5 +361,11 @@ func (r repo) ShipmentsToCommit(ctx context.Context, limit int) ([]domain.Shipme
 
 func (r repo) MarkCommitted(ctx context.Context, id uuid.UUID) error {
 	_, err := r.q.Exec(ctx, `UPDATE shipments SET committed = true WHERE shipment_id = $1`, id)
+	return err
+}
+
+func (r repo) MarkStockCommitRefused(ctx context.Context, id uuid.UUID, reason string, at time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE shipments SET stock_commit_refused_at = $2, stock_commit_refusal = $3
+		WHERE shipment_id = $1 AND NOT committed`, id, at, reason)
 	return err
 }

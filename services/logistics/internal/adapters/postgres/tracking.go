@@ -102,18 +102,21 @@ func (r repo) SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, after int
 	return err
 }
 
+// InsertLeg records a leg unless its carrier has one with its id. A clash
+// of payment references (two legs finance would take for one) is an
+// error, not a repeat: the leg is never silently left unpaid.
 func (r repo) InsertLeg(ctx context.Context, carrierID uuid.UUID, l domain.Leg) (bool, error) {
 	tag, err := r.q.Exec(ctx, `INSERT INTO freight_legs (leg_id, carrier_id, shipment_id, kind, amount_minor, currency,
-		confirmed_at, event_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		l.LegID, carrierID, l.ShipmentID, l.Kind, l.Amount.Amount, l.Amount.Currency, l.ConfirmedAt, l.EventID)
+		confirmed_at, event_id, payment_ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (carrier_id, leg_id) DO NOTHING`,
+		l.LegID, carrierID, l.ShipmentID, l.Kind, l.Amount.Amount, l.Amount.Currency, l.ConfirmedAt, l.EventID, l.PaymentRef)
 	return tag.RowsAffected() == 1, err
 }
 
-const legColumns = `l.leg_id, l.shipment_id, l.kind, l.amount_minor, l.currency, l.confirmed_at, l.paid_at, l.event_id, l.refusal`
+const legColumns = `l.leg_id, l.payment_ref, l.shipment_id, l.kind, l.amount_minor, l.currency, l.confirmed_at, l.paid_at, l.event_id, l.refusal`
 
 func scanLeg(row pgx.Row, extra ...any) (domain.Leg, error) {
 	var l domain.Leg
-	err := row.Scan(append([]any{&l.LegID, &l.ShipmentID, &l.Kind, &l.Amount.Amount, &l.Amount.Currency, &l.ConfirmedAt, &l.PaidAt, &l.EventID, &l.Refusal}, extra...)...)
+	err := row.Scan(append([]any{&l.LegID, &l.PaymentRef, &l.ShipmentID, &l.Kind, &l.Amount.Amount, &l.Amount.Currency, &l.ConfirmedAt, &l.PaidAt, &l.EventID, &l.Refusal}, extra...)...)
 	return l, err
 }
 
@@ -126,7 +129,7 @@ func (r repo) ListLegs(ctx context.Context, shipmentID uuid.UUID) ([]domain.Leg,
 }
 
 func (r repo) UnpaidLegs(ctx context.Context, limit int) ([]app.PayableLeg, error) {
-	rows, err := r.q.Query(ctx, `SELECT `+legColumns+`, s.sub_order_id, s.carrier_id, s.freight_payer, s.kind, s.return_id FROM freight_legs l
+	rows, err := r.q.Query(ctx, `SELECT `+legColumns+`, s.sub_order_id, l.carrier_id, s.freight_payer, s.kind, s.return_id FROM freight_legs l
 		JOIN shipments s USING (shipment_id) WHERE l.paid_at IS NULL AND l.refused_at IS NULL
 		ORDER BY l.confirmed_at, l.leg_id LIMIT $1`, limit)
 	if err != nil {
@@ -140,13 +143,14 @@ func (r repo) UnpaidLegs(ctx context.Context, limit int) ([]app.PayableLeg, erro
 	})
 }
 
-func (r repo) MarkLegPaid(ctx context.Context, legID string, at time.Time) error {
-	_, err := r.q.Exec(ctx, `UPDATE freight_legs SET paid_at = $2 WHERE leg_id = $1 AND paid_at IS NULL`, legID, at)
+func (r repo) MarkLegPaid(ctx context.Context, carrierID uuid.UUID, legID string, at time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE freight_legs SET paid_at = $3 WHERE carrier_id = $1 AND leg_id = $2 AND paid_at IS NULL`, carrierID, legID, at)
 	return err
 }
 
-func (r repo) MarkLegRefused(ctx context.Context, legID, reason string, at time.Time) error {
-	_, err := r.q.Exec(ctx, `UPDATE freight_legs SET refused_at = $2, refusal = $3 WHERE leg_id = $1 AND paid_at IS NULL`, legID, at, reason)
+func (r repo) MarkLegRefused(ctx context.Context, carrierID uuid.UUID, legID, reason string, at time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE freight_legs SET refused_at = $3, refusal = $4 WHERE carrier_id = $1 AND leg_id = $2 AND paid_at IS NULL`,
+		carrierID, legID, at, reason)
 	return err
 }
 

@@ -1,0 +1,67 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
+	"github.com/crossdock/crossdock/simulators/carriersim"
+)
+
+// A picked-up parcel's reservation that inventory refuses for good to
+// commit (expired, released, unknown there) is not marked committed: the
+// goods left the supplier while inventory still counts them on hand and
+// may sell them again. The refusal is recorded with inventory's reason,
+// counted among the failing steps for an operator, and not asked again;
+// the parcels inventory commits go on as before.
+func TestStockCommitRefusedForGoodIsRecordedAndCounted(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 23, UnservedCountries: []string{}}, 4)
+	refusals := map[string]error{
+		"expired":  apperr.FailedPrecondition("the reservation expired").WithReason("RESERVATION_EXPIRED"),
+		"released": apperr.FailedPrecondition("the reservation was released").WithReason("RESERVATION_RELEASED"),
+		"unknown":  apperr.NotFound("reservation", "res-unknown"),
+	}
+	f.inventory.refuse = map[string]error{}
+	refused := map[string]domain.Shipment{}
+	for name, err := range refusals {
+		sh := f.create(t, f.input(len(refused), "express"))
+		f.inventory.refuse[sh.ReservationID] = err
+		refused[name] = sh
+	}
+	committed := f.create(t, f.input(7, "express"))
+	f.waitQuiet(t, time.Minute)
+	f.catchUp(t)
+
+	log := testkit.Logger(t)
+	if n, err := f.svc.CommitStock(ctx, 10, log); err != nil || n != 1 {
+		t.Fatalf("CommitStock = %d, %v; want the one parcel inventory took committed", n, err)
+	}
+	if n, err := f.svc.CommitStock(ctx, 10, log); err != nil || n != 0 {
+		t.Fatalf("a second CommitStock = %d, %v; want nothing left to do", n, err)
+	}
+	if sh, err := f.store.GetShipment(ctx, committed.ID, false); err != nil || !sh.Committed || sh.StockCommitRefusedAt != nil {
+		t.Errorf("the parcel inventory took: committed %v, refused at %v (%v)", sh.Committed, sh.StockCommitRefusedAt, err)
+	}
+	for name, want := range refused {
+		sh, err := f.store.GetShipment(ctx, want.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sh.PickedUpAt == nil {
+			t.Fatalf("%s: the parcel was never picked up", name)
+		}
+		if sh.Committed || sh.StockCommitRefusedAt == nil || sh.StockCommitRefusal == "" {
+			t.Errorf("%s: committed %v, refused at %v (%q); want the refusal recorded, not committed",
+				name, sh.Committed, sh.StockCommitRefusedAt, sh.StockCommitRefusal)
+		}
+		if calls := f.inventory.refused[sh.ReservationID]; calls != 1 {
+			t.Errorf("%s: inventory was asked %d times; want once", name, calls)
+		}
+	}
+	got := testkit.FailingSteps(t, f.store.FailingShipments)
+	if got["stock_commit_refused"].Count != int64(len(refusals)) || got["stock_commit"].Count != 0 {
+		t.Errorf("failing shipments = %+v; want %d stock commits refused and none pending", got, len(refusals))
+	}
+}
