@@ -186,14 +186,20 @@ func (s *Service) recordShipped(ctx context.Context, orderID, subID uuid.UUID, s
 	return out, err
 }
 
-// shipped records the parcel on a sub-order that ships.
+// shipped records our parcel on a sub-order that ships. Its stock is held
+// again for FulfilmentHold from now (TaskHoldStock): the carrier's pick-up
+// commits the reservation, and a parcel booked near the end of the hold
+// taken at payment would otherwise find it lapsed, its goods sold again.
+// Its delivery is checked with logistics a day on (TaskCheckDelivery), in
+// case logistics' event is lost.
 func shipped(sh Shipment, method string) alsoFunc {
 	return func(o *domain.Order, sub *domain.SubOrder, now time.Time) ([]Task, []Event) {
 		sub.ShipmentID, sub.Waybill, sub.CarrierCode, sub.ShippedAt = &sh.ID, sh.Waybill, sh.CarrierCode, &now
 		if method != "" {
 			sub.MethodID = method
 		}
-		return nil, []Event{{Subject: SubjectSubOrderShipped, Payload: &ordersv1.SubOrderShipped{
+		tasks := []Task{task(TaskHoldStock, sub.ID, o.ID, now), task(TaskCheckDelivery, sub.ID, o.ID, now.Add(deliveryCheckEvery))}
+		return tasks, []Event{{Subject: SubjectSubOrderShipped, Payload: &ordersv1.SubOrderShipped{
 			SubOrderId: sub.ID.String(), OrderId: o.ID.String(), SupplierId: sub.SupplierID.String(), Channel: o.Channel,
 			ExternalOrderId: o.ExternalOrderID, ShipmentId: sh.ID.String(), CarrierCode: sh.CarrierCode, Waybill: sh.Waybill,
 			OccurredAt: timestamppb.New(now),
@@ -350,12 +356,7 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 		}
 	}
 	if topUp != nil {
-		_, err := s.moveSubOrder(ctx, orderID, subID, domain.AwaitingTopUp, system, "escrow short: top-up requested",
-			func(_ *domain.Order, sub *domain.SubOrder, _ time.Time) ([]Task, []Event) {
-				sub.TopUpRequestID, sub.TopUp = topUp.ID, topUp.Amount.Amount
-				return nil, nil
-			})
-		return err
+		return s.awaitTopUp(ctx, orderID, subID, *topUp)
 	}
 	_, err = s.complete(ctx, orderID, subID, "settled")
 	return err

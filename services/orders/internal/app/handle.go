@@ -61,14 +61,28 @@ func (s *Service) captured(ctx context.Context, r Repository, orderID uuid.UUID)
 	return nil
 }
 
-// EscrowSettled: finance settled a sub-order, after the buyer paid its
-// top-up request (or our own settlement, already recorded).
+// EscrowSettled: finance settled a sub-order: the supplier is paid and the
+// escrow closed. Finance settles only when our settle step asks (escrow
+// sufficing), or when the buyer pays the top-up request that step was
+// answered with, so the sub-order completes: awaiting its top-up, or still
+// delivered when the event overtakes the step recording finance's answer
+// (the step then finds it completed and leaves it so). Later states need
+// nothing. TaskCheckTopUp applies the same fact when the event is lost.
 func (s *Service) EscrowSettled(ctx context.Context, r Repository, subID uuid.UUID) error {
 	o, sub, err := lockSubOrder(ctx, r, subID)
-	if err != nil || sub == nil || sub.Status != domain.AwaitingTopUp {
+	if err != nil || sub == nil {
 		return err
 	}
-	_, err = s.moveIn(ctx, r, o, subID, domain.Completed, system, "top-up paid; settled", completed)
+	var why string
+	switch sub.Status {
+	case domain.AwaitingTopUp:
+		why = "top-up paid; settled"
+	case domain.Delivered:
+		why = "settled"
+	default:
+		return nil
+	}
+	_, err = s.moveIn(ctx, r, o, subID, domain.Completed, system, why, completed)
 	return err
 }
 
@@ -100,6 +114,7 @@ func (s *Service) ShipmentBooked(ctx context.Context, r Repository, subID uuid.U
 
 // ShipmentDelivered: the parcel reached the buyer; the sub-order completes
 // after the automatic delay unless the buyer confirms first.
+// TaskCheckDelivery applies the same fact when the event is lost.
 func (s *Service) ShipmentDelivered(ctx context.Context, r Repository, subID uuid.UUID, sh Shipment) error {
 	o, sub, err := lockSubOrder(ctx, r, subID)
 	if err != nil {

@@ -289,17 +289,21 @@ func (s *Service) paymentDeadline(ctx context.Context, id uuid.UUID) error {
 }
 
 // holdStock extends the reservations of a paid order's sub-orders (of subs
-// only, when given) until their suppliers ship, in one inventory call. A
+// only, when given) for FulfilmentHold from now, in one inventory call: at
+// payment, until their suppliers ship, and again when one ships by a parcel
+// of ours, until the carrier picks it up (the pick-up commits the
+// reservation; holding a committed one again changes nothing). A
 // reservation that lapsed before the payment arrived cannot be held: its
-// sub-order is cancelled and its escrow refunded.
+// sub-order is cancelled and its escrow refunded. One that lapsed before a
+// parcel of ours was booked cannot be taken again under its key and its
+// goods are on their way: that is noted for an operator, not retried.
 func (s *Service) holdStock(ctx context.Context, orderID uuid.UUID, subs ...uuid.UUID) error {
 	o, err := s.store.GetOrder(ctx, orderID, false)
 	if err != nil {
 		return err
 	}
 	waiting := slices.DeleteFunc(o.SubOrders, func(sub domain.SubOrder) bool {
-		return sub.Status.Terminal() || sub.Status == domain.Shipped || sub.Status == domain.Delivered ||
-			(len(subs) > 0 && !slices.Contains(subs, sub.ID))
+		return !awaitsPickUp(sub) || (len(subs) > 0 && !slices.Contains(subs, sub.ID))
 	})
 	holds := holdsOf(waiting, s.cfg.FulfilmentHold)
 	if len(holds) == 0 {
@@ -314,11 +318,29 @@ func (s *Service) holdStock(ctx context.Context, orderID uuid.UUID, subs ...uuid
 		switch {
 		case a.Err != nil:
 			errs = append(errs, a.Err)
+		case !a.Held && waiting[i].Status == domain.Shipped:
+			errs = append(errs, s.noteForOperator(ctx, orderID, holds[i].Key,
+				"stock hold lapsed before the carrier's pick-up, inventory's count needs an operator"))
 		case !a.Held:
 			errs = append(errs, s.cancelSubOrder(ctx, orderID, holds[i].Key, system, "stock_lost"))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// awaitsPickUp reports whether a sub-order's goods are still in its
+// supplier's warehouse, their stock held: not shipped yet (a step may run
+// before the payment it follows is recorded), or shipped by a parcel of
+// ours the carrier may not have picked up yet. Goods delivered, shipped by
+// an external parcel (committed at once), or cancelled hold nothing.
+func awaitsPickUp(sub domain.SubOrder) bool {
+	switch sub.Status {
+	case domain.PendingPayment, domain.Paid, domain.Accepted:
+		return true
+	case domain.Shipped:
+		return sub.ShipmentID != nil
+	}
+	return false
 }
 
 // recordPayment records a payment whose event arrived while its payer's

@@ -142,6 +142,11 @@ type Parcel struct {
 	UnpaidLegs int
 }
 
+// Delivered reports whether the carrier delivered the parcel: logistics
+// stamps its delivery time when, and only when, it publishes
+// logistics.shipment.delivered.
+func (p Parcel) Delivered() bool { return p.DeliveredAt != nil }
+
 // Logistics books, tracks, cancels and completes parcels.
 type Logistics interface {
 	Ship(ctx context.Context, in ShipInput) (Shipment, error)

@@ -39,7 +39,12 @@ const timeout = 30 * time.Minute
 
 func newSaga(t *testing.T) *saga {
 	t.Helper()
-	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
+	return newSagaOn(t, testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS}))
+}
+
+// newSagaOn is newSaga on a database of the test's.
+func newSagaOn(t *testing.T, pool *pgxpool.Pool) *saga {
+	t.Helper()
 	s := &saga{gadgets: uuid.New(), linen: uuid.New(), at: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
 	sku := func(supplier uuid.UUID, typ domain.ProductType, price int64) domain.SKU {
 		return domain.SKU{ID: uuid.New(), ProductID: uuid.New(), SupplierID: supplier, Type: typ, WeightG: 500, VolumeCM3: 1000,

@@ -51,6 +51,14 @@ const (
 	// payer's call was still waiting for finance's answer, if that call
 	// did not record it.
 	TaskRecordPayment TaskKind = "record_payment"
+	// TaskCheckTopUp asks finance whether a sub-order awaiting its top-up
+	// was settled, in case finance.escrow.settled was lost, and completes
+	// it if so; otherwise it looks again later, backing off.
+	TaskCheckTopUp TaskKind = "check_top_up"
+	// TaskCheckDelivery asks logistics whether a sub-order's parcel was
+	// delivered, in case logistics.shipment.delivered was lost, and
+	// delivers it if so; otherwise it looks again a day later.
+	TaskCheckDelivery TaskKind = "check_delivery"
 )
 
 // TaskKindNames lists every kind of saga step, the after-sale's too: the
@@ -58,7 +66,7 @@ const (
 func TaskKindNames() []string {
 	kinds := []TaskKind{TaskPaymentDeadline, TaskHoldOrderStock, TaskHoldStock, TaskReleaseStock, TaskRefund, TaskCancelShipment,
 		TaskCommitStock, TaskSettle, TaskPresumeDelivered, TaskConfirmPayment, TaskRecordPayment,
-		TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund}
+		TaskCheckTopUp, TaskCheckDelivery, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund}
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = string(k)
@@ -173,6 +181,10 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 		return s.recordPayment(ctx, t.OrderID)
 	case TaskPresumeDelivered:
 		return s.presumeDelivered(ctx, t.OrderID, t.Subject)
+	case TaskCheckTopUp:
+		return s.checkTopUp(ctx, t.OrderID, t.Subject, t.Attempts)
+	case TaskCheckDelivery:
+		return s.checkDelivery(ctx, t.OrderID, t.Subject)
 	}
 	if ok, err := s.runAfterSaleTask(ctx, t); ok {
 		return err
@@ -224,6 +236,13 @@ func (s *Service) commitStock(ctx context.Context, orderID, subID uuid.UUID) err
 	if refusal == nil || !apperr.Permanent(refusal) {
 		return refusal
 	}
+	return s.noteForOperator(ctx, orderID, subID, "stock not committed, inventory's count needs an operator: "+apperr.Summary(refusal))
+}
+
+// noteForOperator notes in a sub-order's change log, without moving it,
+// something only an operator can put right: the change log is where they
+// look.
+func (s *Service) noteForOperator(ctx context.Context, orderID, subID uuid.UUID, reason string) error {
 	return s.store.InTx(ctx, func(r Repository) error {
 		o, err := r.GetOrder(ctx, orderID, true)
 		if err != nil {
@@ -234,6 +253,6 @@ func (s *Service) commitStock(ctx context.Context, orderID, subID uuid.UUID) err
 			return nil
 		}
 		return r.AppendChanges(ctx, []domain.Change{{OrderID: orderID, SubOrderID: subID, From: sub.Status, To: sub.Status, Actor: system,
-			Reason: "stock not committed, inventory's count needs an operator: " + apperr.Summary(refusal), At: s.clock()}})
+			Reason: reason, At: s.clock()}})
 	})
 }

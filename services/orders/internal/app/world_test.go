@@ -52,6 +52,10 @@ type world struct {
 	beforeAnswer func(o domain.Order)
 	escrows      map[uuid.UUID]*escrow
 	refunds      map[string]bool
+	// settling, when set, runs after Settle answers, before the caller
+	// records the answer (outside the world's lock): the buyer paying a
+	// top-up at once, say.
+	settling func(sub uuid.UUID, topUp *app.TopUpRequest)
 	// failPay makes PayCheckout take the money and then fail, as when its
 	// answer is lost.
 	failPay bool
@@ -202,6 +206,15 @@ func (w *world) Commit(_ context.Context, key uuid.UUID) error {
 	return nil
 }
 
+// pickUp plays the carrier taking a parcel: inventory's expiry worker has
+// let lapsed holds go, then logistics commits the sub-order's reservation.
+func (w *world) pickUp(sub uuid.UUID) error {
+	w.mu.Lock()
+	w.expire()
+	w.mu.Unlock()
+	return w.Commit(context.Background(), sub)
+}
+
 // Users and freight.
 
 func (w *world) DefaultAddress(_ context.Context, buyer string) (*domain.Address, error) {
@@ -334,6 +347,14 @@ func (w *world) Refund(_ context.Context, sub uuid.UUID, id string, amount money
 }
 
 func (w *world) Settle(_ context.Context, sub uuid.UUID, goods money.Money) (*app.TopUpRequest, error) {
+	topUp, err := w.settle(sub, goods)
+	if err == nil && w.settling != nil {
+		w.settling(sub, topUp)
+	}
+	return topUp, err
+}
+
+func (w *world) settle(sub uuid.UUID, goods money.Money) (*app.TopUpRequest, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	e := w.escrows[sub]
@@ -347,6 +368,15 @@ func (w *world) Settle(_ context.Context, sub uuid.UUID, goods money.Money) (*ap
 	e.refunded += e.balance - goods.Amount
 	e.balance, e.settled, e.supplierPaid = 0, true, goods.Amount
 	return nil, nil
+}
+
+// payTopUp plays the buyer paying a sub-order's top-up request: finance
+// settles the escrow, paying the supplier the goods.
+func (w *world) payTopUp(sub uuid.UUID, goods int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e := w.escrows[sub]
+	e.balance, e.settled, e.supplierPaid = 0, true, goods
 }
 
 func (w *world) FundCoupon(_ context.Context, sub uuid.UUID, coupon string, amount money.Money) error {
@@ -413,7 +443,12 @@ func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
 	if !ok {
 		return nil, nil
 	}
-	return &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit", UnpaidLegs: int(p.unpaidLegs), From: &warehouse}, nil
+	out := &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit", UnpaidLegs: int(p.unpaidLegs), From: &warehouse}
+	if p.delivered {
+		at := w.now()
+		out.Status, out.DeliveredAt = "delivered", &at
+	}
+	return out, nil
 }
 
 func (w *world) Cancel(_ context.Context, sub uuid.UUID, _ string) error {
