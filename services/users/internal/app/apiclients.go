@@ -212,9 +212,10 @@ func (s *Service) IssueServiceToken(ctx context.Context, clientID, secret string
 }
 
 // GetAPIClientKeys returns the public keys that verify an enabled partner's
-// or ERP's signed requests, for the services that take signed calls.
-// Service accounts only; service clients' secret hashes are never handed
-// out.
+// or ERP's signed requests, for the services that take signed calls; a
+// disabled client comes back marked disabled, with no key (pkg/auth then
+// refuses its calls as Unauthenticated). Service accounts only; service
+// clients' secret hashes are never handed out.
 func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id string) (domain.APIClient, []ClientKey, error) {
 	if !caller.IsService() {
 		return domain.APIClient{}, nil, ErrServicesOnly
@@ -227,7 +228,10 @@ func (s *Service) GetAPIClientKeys(ctx context.Context, caller auth.Caller, id s
 		return domain.APIClient{}, nil, apperr.NotFound("api client", id)
 	}
 	if c.Disabled {
-		return domain.APIClient{}, nil, domain.ErrClientDisabled
+		// The client, marked disabled, and no key: the verifying service
+		// refuses its calls as unauthenticated. An error here read as an
+		// outage of users to it, and the client was told to retry.
+		return c, nil, nil
 	}
 	now := s.clock()
 	keys := []ClientKey{{Key: c.Key}}

@@ -100,9 +100,9 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 	if _, err := f.svc.DisableAPIClient(ctx, caller(owner), client.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = f.svc.GetAPIClientKeys(ctx, svc, client.ID)
-	if !errors.Is(err, domain.ErrClientDisabled) {
-		t.Errorf("keys of a disabled client = %v", err)
+	disabled, keys, err := f.svc.GetAPIClientKeys(ctx, svc, client.ID)
+	if err != nil || !disabled.Disabled || len(keys) != 0 {
+		t.Errorf("keys of a disabled client = %+v, %d keys, %v; want it marked disabled with none", disabled, len(keys), err)
 	}
 }
 
