@@ -27,6 +27,7 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 	must(f.svc.UpsertTranslation(ctx, f.translator, p.ID, domain.TranslationInput{Locale: "de", Title: "Ohrhörer", Description: "Gut",
 		AttributeLabels: map[string]string{"colour": "Farbe", "material": "Material"}}))(t)
 	must(f.svc.ListProduct(ctx, sup, p.ID))(t)
+	must(f.svc.RecordQualityCheck(ctx, f.reviewer, p.ID, true, "Sound checked"))(t) // partners requiring it may list it now
 	// Edit while listed: black gets cheaper, white stays, red is new.
 	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Buds", "BUDS", map[string]int64{"black": 900, "white": 1100, "red": 1200})))(t)
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
@@ -41,7 +42,7 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 		app.SubjectSkuCreated, app.SubjectSkuCreated,
 		app.SubjectProductSubmitted, app.SubjectProductRejected,
 		app.SubjectProductSubmitted, app.SubjectProductApproved,
-		app.SubjectProductTranslated, app.SubjectProductListed,
+		app.SubjectProductTranslated, app.SubjectProductListed, app.SubjectProductUpdated,
 		app.SubjectSkuCreated, // red, when the edit is saved
 		app.SubjectProductSubmitted, app.SubjectProductSubmitted,
 		app.SubjectProductApproved, app.SubjectSkuPriceChanged, app.SubjectProductUpdated,

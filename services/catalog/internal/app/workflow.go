@@ -143,11 +143,19 @@ func (s *Service) RequestChanges(ctx context.Context, caller auth.Caller, id uui
 	})
 }
 
-// RecordQualityCheck records a quality-check result. Reviewers.
+// RecordQualityCheck records a quality-check result. Reviewers. It is
+// announced as ProductUpdated: partners that require a passed check list a
+// product only once it passed, so docking must look at the product again
+// (push it after a pass, withdraw it after a failure) whatever else changed.
 func (s *Service) RecordQualityCheck(ctx context.Context, caller auth.Caller, id uuid.UUID, passed bool, notes string) (domain.Product, error) {
-	return s.change(ctx, caller, id, byReviewer, func(_ Repository, p *domain.Product, now time.Time) ([]domain.Transition, error) {
+	return s.change(ctx, caller, id, byReviewer, func(r Repository, p *domain.Product, now time.Time) ([]domain.Transition, error) {
 		t, err := p.RecordQualityCheck(passed, notes, caller.Subject, now)
-		return one(t), err
+		if err != nil {
+			return nil, err
+		}
+		return one(t), r.Emit(ctx, SubjectProductUpdated, &catalogv1.ProductUpdated{
+			ProductId: p.ID.String(), SupplierId: p.SupplierID.String(), OccurredAt: timestamppb.New(now),
+		})
 	})
 }
 
