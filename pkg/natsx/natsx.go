@@ -77,13 +77,21 @@ func Connect(ctx context.Context, url, name string, log *slog.Logger, opts ...na
 	if err != nil {
 		return nil, nil, fmt.Errorf("nats connect: %w", err)
 	}
-	js, err := jetstream.New(nc)
+	// An asynchronous publish the server never answers (one it drops
+	// without a reply) fails after publishAckTimeout instead of staying
+	// pending for good: the client caps what may be pending, and a pile of
+	// unanswered publishes would stall every later one.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishAckTimeout))
 	if err != nil {
 		nc.Close()
 		return nil, nil, err
 	}
 	return nc, js, nil
 }
+
+// publishAckTimeout is how long an asynchronous publish waits for its
+// acknowledgement before it fails.
+const publishAckTimeout = 30 * time.Second
 
 // DuplicateWindow is how long JetStream remembers a Nats-Msg-Id and drops a
 // second publish of it. The inbox covers duplicates older than this.

@@ -1,6 +1,9 @@
 package outbox
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // SetAfterPublish makes the relay run fn between publishing and marking, so tests
 // can kill it there.
@@ -8,3 +11,6 @@ func SetAfterPublish(r *Relay, fn func(context.Context) error) { r.afterPublish 
 
 // Looks is how many claims the relay tried, found rows or not.
 func Looks(r *Relay) int64 { return r.looks.Load() }
+
+// SetAckTimeout bounds the relay's wait for a batch's acknowledgements.
+func SetAckTimeout(r *Relay, d time.Duration) { r.ackTimeout = d }

@@ -44,6 +44,9 @@ type Relay struct {
 	// claimed and then failed to publish.
 	Fallback time.Duration
 
+	// ackTimeout bounds the wait for a batch's acknowledgements (default
+	// 10 s).
+	ackTimeout time.Duration
 	// afterPublish runs between publishing and marking; tests use it to die there.
 	afterPublish func(context.Context) error
 	// looks counts the claims tried, found rows or not (tests).
@@ -59,6 +62,9 @@ func (r *Relay) defaults() {
 	}
 	if r.Fallback <= 0 {
 		r.Fallback = 2 * time.Second
+	}
+	if r.ackTimeout <= 0 {
+		r.ackTimeout = 10 * time.Second
 	}
 	if r.Log == nil {
 		r.Log = slog.Default()
@@ -281,8 +287,13 @@ func (r *Relay) publish(ctx context.Context, pending []pendingRow) (published []
 		}
 		futures[i] = f
 	}
-	timeout := time.NewTimer(10 * time.Second)
-	defer timeout.Stop()
+	// One deadline for the whole batch, closed once it passes, so every
+	// acknowledgement still missing then counts as failed: a single timer
+	// fires once, and the futures after the first to meet it waited on
+	// without a bound (a publish the server drops without a reply, a
+	// stream without a leader), holding the claimed rows locked.
+	wait, cancel := context.WithTimeout(ctx, r.ackTimeout)
+	defer cancel()
 	for i, f := range futures {
 		if f == nil {
 			continue
@@ -292,10 +303,12 @@ func (r *Relay) publish(ctx context.Context, pending []pendingRow) (published []
 			published = append(published, pending[i].seq)
 		case err := <-f.Err():
 			failed[pending[i].seq] = err
-		case <-timeout.C:
-			failed[pending[i].seq] = errors.New("publish acknowledgement timed out")
-		case <-ctx.Done():
-			failed[pending[i].seq] = ctx.Err()
+		case <-wait.Done():
+			if err := ctx.Err(); err != nil {
+				failed[pending[i].seq] = err
+			} else {
+				failed[pending[i].seq] = errors.New("publish acknowledgement timed out")
+			}
 		}
 	}
 	return published, failed

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -272,5 +273,51 @@ func TestClaimsAndMarksUseIndexesAsTheOutboxGrows(t *testing.T) {
 	}, "the relay's scans were never reported")
 	if seq-seq0 >= batches/2 {
 		t.Fatalf("%d sequential scans of the grown outbox over %d batches: its statements kept plans made for an empty table", seq-seq0, batches)
+	}
+}
+
+// silentJetStream is a real JetStream whose asynchronous publishes are
+// never answered, as when the server drops them without a reply (a
+// publish it does not permit, a stream without a leader).
+type silentJetStream struct{ jetstream.JetStream }
+
+func (silentJetStream) PublishMsgAsync(m *nats.Msg, _ ...jetstream.PublishOpt) (jetstream.PubAckFuture, error) {
+	return silentFuture{m}, nil
+}
+
+type silentFuture struct{ m *nats.Msg }
+
+func (silentFuture) Ok() <-chan *jetstream.PubAck { return nil }
+func (silentFuture) Err() <-chan error            { return nil }
+func (f silentFuture) Msg() *nats.Msg             { return f.m }
+
+// Acknowledgements that never come fail the batch when its deadline
+// passes, every one of them: the relay does not wait on the second and
+// later ones for ever while holding the claimed rows locked.
+func TestUnansweredPublishesFailTheBatchInTime(t *testing.T) {
+	e := eventstest.Setup(t)
+	e.Emit(t, 3, true)
+	r := &outbox.Relay{Pool: e.Pool, JS: silentJetStream{e.JS}, Log: testkit.Logger(t)}
+	outbox.SetAckTimeout(r, 200*time.Millisecond)
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.PublishPending(context.Background())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a batch nobody acknowledged was reported published")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay still waits for acknowledgements that never come")
+	}
+	var unpublished, attempted int
+	if err := e.Pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE published_at IS NULL), count(*) FILTER (WHERE attempts > 0) FROM outbox`).
+		Scan(&unpublished, &attempted); err != nil {
+		t.Fatal(err)
+	}
+	if unpublished != 3 || attempted != 3 {
+		t.Errorf("%d rows unpublished, %d attempted; want all 3 left for the next claim, each counted", unpublished, attempted)
 	}
 }
