@@ -131,8 +131,13 @@ func (s *Server) ListDeadLetters(ctx context.Context, req *opsv1.ListDeadLetters
 			return nil, toAppErr(err, 0)
 		}
 		for _, dl := range batch {
+			if len(resp.DeadLetters) == size {
+				// Full: the next page starts after the last one looked
+				// at, so the rest of this batch is read again there.
+				break
+			}
 			after = dl.Seq
-			if _, ok := s.Consumer(dl.Consumer); ok && len(resp.DeadLetters) < size {
+			if _, ok := s.Consumer(dl.Consumer); ok {
 				resp.DeadLetters = append(resp.DeadLetters, toProto(dl))
 			}
 		}

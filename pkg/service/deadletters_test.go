@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -232,6 +233,54 @@ func TestRuntimeExportsTheEventFlow(t *testing.T) {
 	}
 	cancel()
 	waitStopped(t, m.done)
+}
+
+// Pages of the dead-letter list hold every dead letter of this service's
+// consumers once, whatever other services' dead letters stand between them
+// in the shared stream.
+func TestDeadLetterPagesSkipNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := startThings(ctx, t)
+	dlq := opsv1.NewDeadLetterServiceClient(m.conn)
+	admin := m.as(t, auth.KindUser, auth.RoleAdmin)
+	ownDeadLetters := func(n int) {
+		t.Helper()
+		eventstest.Eventually(t, 20*time.Second, func() bool {
+			resp, err := dlq.ListDeadLetters(admin, &opsv1.ListDeadLettersRequest{})
+			return err == nil && len(resp.GetDeadLetters()) == n
+		}, "the poisoned events never reached the dead letters")
+	}
+	testkit.Emit(t, m.rt.Pool, "things.thing.created", wrapperspb.String("poison one"))
+	ownDeadLetters(1)
+	// Another service's consumer gave up on an event of its own.
+	foreign := nats.NewMsg(inbox.DeadLetterSubject("others-audit"))
+	foreign.Header.Set(inbox.HeaderDLQConsumer, "others-audit")
+	foreign.Data = []byte("theirs")
+	if _, err := m.rt.JS.PublishMsg(ctx, foreign); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"poison two", "poison three", "poison four"} {
+		testkit.Emit(t, m.rt.Pool, "things.thing.created", wrapperspb.String(p))
+	}
+	ownDeadLetters(4)
+	var seen []uint64
+	token := ""
+	for range 10 {
+		page, err := dlq.ListDeadLetters(admin, &opsv1.ListDeadLettersRequest{Page: pageOf(2, token)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dl := range page.GetDeadLetters() {
+			seen = append(seen, dl.GetSequence())
+		}
+		if token = page.GetPage().GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("paging by 2 returned dead letters %v, want the 4 of this service's consumer", seen)
+	}
 }
 
 func pageOf(size int32, token string) *commonv1.PageRequest {
