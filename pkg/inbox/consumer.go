@@ -129,7 +129,8 @@ func (c *Consumer) fillDefaults() {
 // Run consumes until ctx ends. The stream belongs to another area, whose
 // service creates it: Run first waits for it (natsx.WaitForStream), so a
 // consumer may start before the publisher ever has. Then it creates or
-// updates the durable consumer and the dead-letter stream.
+// updates the durable consumer and the dead-letter stream, trying again
+// until the broker lets it.
 func (c *Consumer) Run(ctx context.Context) error {
 	c.defaults()
 	if c.Handler == nil && c.BatchHandler == nil {
@@ -141,20 +142,30 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("inbox %s: %w", c.Name, err)
 	}
-	if _, err := natsx.EnsureStream(ctx, c.JS, c.DeadLetters); err != nil {
-		return err
-	}
-	cons, err := c.JS.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
-		Durable:        c.Name,
-		FilterSubjects: c.Subjects,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        c.AckWait,
-		// One more than ours: the consumer dead-letters on the last delivery
-		// itself; the server's limit is only a backstop.
-		MaxDeliver:    c.MaxDeliver + 1,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
+	// A failure here (a JetStream API timeout while the broker elects a
+	// leader, say) is tried again, not returned: the runtime would stop the
+	// whole service for it.
+	cons, err := natsx.RetryUntil(ctx, func() (jetstream.Consumer, error) {
+		if _, err := natsx.EnsureStream(ctx, c.JS, c.DeadLetters); err != nil {
+			return nil, err
+		}
+		return c.JS.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
+			Durable:        c.Name,
+			FilterSubjects: c.Subjects,
+			AckPolicy:      jetstream.AckExplicitPolicy,
+			AckWait:        c.AckWait,
+			// One more than ours: the consumer dead-letters on the last delivery
+			// itself; the server's limit is only a backstop.
+			MaxDeliver:    c.MaxDeliver + 1,
+			DeliverPolicy: jetstream.DeliverAllPolicy,
+		})
+	}, func(err error, next time.Duration) {
+		c.Log.Warn("inbox: setting up the consumer failed; retrying", "consumer", c.Name, "retry_in", next.Round(time.Millisecond), "error", err)
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("inbox %s: consumer: %w", c.Name, err)
 	}
 	for ctx.Err() == nil {

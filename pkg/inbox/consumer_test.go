@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/internal/eventstest"
@@ -129,5 +130,36 @@ func TestPermanentErrorDeadLettersAtOnce(t *testing.T) {
 	}, "permanent failure was not dead-lettered")
 	if dead[0].EventID != id.String() || dead[0].Deliveries != 1 || attempts.Load() != 1 {
 		t.Errorf("dead letter %+v after %d attempts, want 1 delivery", dead[0], attempts.Load())
+	}
+}
+
+// flakyJetStream is a real JetStream whose first consumer set-ups fail, as
+// when the broker times out its API during a leader election.
+type flakyJetStream struct {
+	jetstream.JetStream
+	failures atomic.Int32
+}
+
+func (f *flakyJetStream) CreateOrUpdateConsumer(ctx context.Context, stream string, cfg jetstream.ConsumerConfig) (jetstream.Consumer, error) {
+	if f.failures.Add(-1) >= 0 {
+		return nil, errors.New("jetstream API timed out")
+	}
+	return f.JetStream.CreateOrUpdateConsumer(ctx, stream, cfg)
+}
+
+// A consumer whose set-up fails for a while tries again until it can,
+// then consumes: returning the error would stop the whole service.
+func TestConsumerSetUpIsRetried(t *testing.T) {
+	e := eventstest.Setup(t)
+	ids := e.Emit(t, 2, true)
+	e.Go(t, relay(t, e).Run)
+	flaky := &flakyJetStream{JetStream: e.JS}
+	flaky.failures.Store(2)
+	c := e.Consumer(t, "c1")
+	c.JS = flaky
+	e.Go(t, c.Run)
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", ids), ids)
+	if left := flaky.failures.Load(); left >= 0 {
+		t.Errorf("the set-up was tried %d times, want the 2 failures and a success", 2-left)
 	}
 }

@@ -28,23 +28,34 @@ func WaitForStream(ctx context.Context, js jetstream.JetStream, name string, log
 	if log == nil {
 		log = slog.Default()
 	}
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval, b.MaxInterval = streamWaitInitial, streamWaitMax
 	start := time.Now()
-	s, err := backoff.Retry(ctx, func() (jetstream.Stream, error) {
+	s, err := RetryUntil(ctx, func() (jetstream.Stream, error) {
 		return js.Stream(ctx, name)
-	},
-		backoff.WithBackOff(b),
-		backoff.WithMaxElapsedTime(0), // until ctx ends
-		backoff.WithNotify(func(err error, next time.Duration) {
-			log.Info("waiting for stream", "stream", name, "waited", time.Since(start).Round(time.Millisecond),
-				"retry_in", next.Round(time.Millisecond), "error", err)
-		}))
+	}, func(err error, next time.Duration) {
+		log.Info("waiting for stream", "stream", name, "waited", time.Since(start).Round(time.Millisecond),
+			"retry_in", next.Round(time.Millisecond), "error", err)
+	})
 	if err != nil {
-		if ctx.Err() != nil {
-			err = context.Cause(ctx)
-		}
 		return nil, fmt.Errorf("wait for stream %s: %w", name, err)
 	}
 	return s, nil
+}
+
+// RetryUntil runs fn until it succeeds or ctx ends (the error is then
+// ctx's cause), with the stream wait's jittered exponential backoff
+// between tries, calling notify after each failure. Setting up against
+// the broker (a stream, a durable consumer) goes through it: a broker
+// that is restarting or electing a leader is waited for, never a reason
+// for the service to stop.
+func RetryUntil[T any](ctx context.Context, fn func() (T, error), notify func(err error, next time.Duration)) (T, error) {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval = streamWaitInitial, streamWaitMax
+	v, err := backoff.Retry(ctx, fn,
+		backoff.WithBackOff(b),
+		backoff.WithMaxElapsedTime(0), // until ctx ends
+		backoff.WithNotify(notify))
+	if err != nil && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	return v, err
 }
