@@ -255,16 +255,25 @@ func (r *Runtime) Consume(c *inbox.Consumer) {
 func (r *Runtime) consumers() []*inbox.Consumer { return r.deadLetters.Consumers() }
 
 // Run serves until ctx ends, then shuts everything down in order: the gRPC
-// server drains, workers stop, then NATS, the pool and telemetry close.
+// server drains, workers stop (the relay publishing, last, what the drained
+// calls committed), then NATS, the pool and telemetry close. The workers
+// run on a context of their own, ended only once the server has drained:
+// on ctx's they stopped at once, and the events of calls still draining
+// waited in the outbox for another replica, or for the next start.
 func (r *Runtime) Run(ctx context.Context) error {
 	defer r.close()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return r.Server.Run(gctx) })
+	workersCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWorkers()
+	g.Go(func() error {
+		defer stopWorkers()
+		return r.Server.Run(gctx)
+	})
 	g.Go(func() error {
 		if err := r.prepare(gctx); err != nil {
 			return err
 		}
-		workers, wctx := errgroup.WithContext(gctx)
+		workers, wctx := errgroup.WithContext(workersCtx)
 		relay := &outbox.Relay{Pool: r.Pool, JS: r.JS, Log: r.Log, Retention: r.Config.OutboxRetention}
 		workers.Go(func() error { return relay.Run(wctx) })
 		for _, w := range r.workers {
@@ -275,7 +284,14 @@ func (r *Runtime) Run(ctx context.Context) error {
 				return nil
 			})
 		}
-		return workers.Wait()
+		err := workers.Wait()
+		// What the last calls committed after the relay's last look.
+		flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPublishTimeout)
+		defer cancel()
+		if _, ferr := relay.PublishPending(flush); ferr != nil {
+			r.Log.Warn("publishing the outbox at shutdown failed; another replica or the next start publishes it", "error", ferr)
+		}
+		return err
 	})
 	err := g.Wait()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
@@ -284,6 +300,9 @@ func (r *Runtime) Run(ctx context.Context) error {
 	r.Log.Info("stopped", "error", err)
 	return err
 }
+
+// finalPublishTimeout bounds the outbox's last publish at shutdown.
+const finalPublishTimeout = 5 * time.Second
 
 // prepare migrates the database and ensures the stream, retrying until both
 // succeed or ctx ends: a service waits for its dependencies, it does not crash.

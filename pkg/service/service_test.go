@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -227,4 +228,76 @@ func TestSignedRequestsNeedAServiceAccount(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_ = rt.Run(ctx) // releases what New opened
+}
+
+// drainingUsers answers GetMe only when released, committing an event
+// through the outbox first: a call still running when shutdown begins.
+type drainingUsers struct {
+	usersv1.UnimplementedUsersServiceServer
+	t       *testing.T
+	pool    func() *pgxpool.Pool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (d drainingUsers) GetMe(context.Context, *usersv1.GetMeRequest) (*usersv1.GetMeResponse, error) {
+	close(d.entered)
+	<-d.release
+	testkit.Emit(d.t, d.pool(), "things.thing.created", wrapperspb.String("committed while draining"))
+	return &usersv1.GetMeResponse{}, nil
+}
+
+// Shutting down, the server drains before the workers stop: the event a
+// call still running commits reaches the stream before Run returns,
+// instead of waiting in the outbox for another replica.
+func TestEventsOfCallsDrainingAtShutdownArePublished(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "service-runtime"})
+	nats, _, js := testkit.JetStream(t)
+	key, err := auth.NewSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var rt *service.Runtime
+	users := drainingUsers{t: t, pool: func() *pgxpool.Pool { return rt.Pool }, entered: make(chan struct{}), release: make(chan struct{})}
+	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), func(spec *service.Spec) {
+		spec.KeySource = auth.StaticKeySource(key.JWK())
+	}, func(rt *service.Runtime) {
+		usersv1.RegisterUsersServiceServer(rt.Server.GRPC(), users)
+	})
+	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	eventstest.Eventually(t, 20*time.Second, func() bool {
+		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+		return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+	}, "runtime never reported SERVING")
+	token, err := auth.Sign(key, auth.Caller{Subject: "u1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan error, 1)
+	go func() {
+		call := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+		_, err := usersv1.NewUsersServiceClient(conn).GetMe(call, &usersv1.GetMeRequest{})
+		answered <- err
+	}()
+	<-users.entered
+	cancel() // shutdown begins with the call in flight
+	time.Sleep(300 * time.Millisecond)
+	close(users.release)
+	if err := <-answered; err != nil {
+		t.Fatalf("the draining call: %v", err)
+	}
+	waitStopped(t, done)
+	s, err := js.Stream(context.Background(), "THINGS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := s.Info(context.Background()); err != nil || info.State.Msgs != 1 {
+		t.Errorf("the stream holds %v messages (%v), want the drained call's event", info.State.Msgs, err)
+	}
 }
