@@ -114,17 +114,30 @@ func (e errNotYet) Error() string { return "not yet" }
 const stepConcurrency = 8
 
 // RunTasks runs up to limit due steps, stepConcurrency at a time, and
-// reports how many ran. The steps that succeeded are removed together.
+// reports how many it claimed. The steps that succeeded are removed
+// together. A step whose turn comes when less of the lease is left than a
+// step may take is not started but handed back, due at once: a replica
+// that claims it when the lease ends would otherwise run it beside this
+// one, calling its peer twice at once (harmless, every step being
+// idempotent, but a waste where a peer is slow already).
 func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (int, error) {
-	tasks, err := s.store.ClaimTasks(ctx, s.clock(), taskLease, limit)
+	claimed := s.clock()
+	tasks, err := s.store.ClaimTasks(ctx, claimed, taskLease, limit)
 	if err != nil {
 		return 0, err
 	}
+	leaseEnd := claimed.Add(taskLease)
 	results := make([]error, len(tasks))
+	handedBack := make([]bool, len(tasks))
 	slots := make(chan struct{}, stepConcurrency)
 	var wg sync.WaitGroup
 	for i, t := range tasks {
 		slots <- struct{}{}
+		if leaseEnd.Sub(s.clock()) < stepTimeout {
+			handedBack[i] = true
+			<-slots
+			continue
+		}
 		wg.Go(func() {
 			defer func() { <-slots }()
 			stepCtx, cancel := context.WithTimeout(ctx, stepTimeout)
@@ -137,6 +150,10 @@ func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (in
 	for i, t := range tasks {
 		var wait errNotYet
 		switch err := results[i]; {
+		case handedBack[i]:
+			if err := s.store.PostponeTask(ctx, t, s.clock()); err != nil {
+				return 0, err
+			}
 		case err == nil:
 			done = append(done, t)
 		case errors.As(err, &wait):

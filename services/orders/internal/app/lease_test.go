@@ -1,0 +1,57 @@
+package app_test
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/services/orders/internal/app"
+)
+
+// A claimed step whose turn comes when less of the lease is left than a
+// step may take is not started: it is handed back, due at once, so the
+// replica that claims it next does not run it beside this one; the next
+// claim runs it.
+func TestAStepIsNotStartedPastItsLease(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(1_000_000)
+	const orders = 12 // more than run at once
+	s.w.stock[s.scarf.ID] = orders
+	for range orders {
+		o := s.checkout(t, ann, line(s.scarf, 1))
+		if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var now atomic.Int64
+	now.Store(s.at.UnixNano())
+	s.svc.SetClock(func() time.Time { return time.Unix(0, now.Load()).UTC() })
+	var holds atomic.Int32
+	var slow sync.Once
+	s.w.holding = func() {
+		holds.Add(1)
+		// The first steps take long enough that little of the lease is
+		// left when the later ones' turn comes.
+		slow.Do(func() { now.Add(int64(6 * time.Second)) })
+	}
+	n, err := s.svc.RunTasks(ctx, 100, slog.New(slog.DiscardHandler))
+	if err != nil || n != orders {
+		t.Fatalf("RunTasks = %d, %v; want the %d holds claimed", n, err, orders)
+	}
+	var left int
+	var earliest time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT count(*), coalesce(min(due_at), now()) FROM saga_tasks WHERE kind = $1`, app.TaskHoldOrderStock).
+		Scan(&left, &earliest); err != nil {
+		t.Fatal(err)
+	}
+	started := int(holds.Load())
+	if started >= orders || left != orders-started || earliest.After(time.Unix(0, now.Load())) {
+		t.Fatalf("%d holds started, %d steps left due from %v; want the rest handed back, due now", started, left, earliest)
+	}
+	s.run(t)
+	if got := int(holds.Load()); got != orders {
+		t.Errorf("%d holds after the next claim, want %d", got, orders)
+	}
+}
