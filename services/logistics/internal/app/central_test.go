@@ -86,15 +86,7 @@ func TestCentralWarehouseConsolidatesABuyersParcels(t *testing.T) {
 	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		n, err := f.svc.PayLegs(ctx, 100, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	f.payAllLegs(t, log)
 	views := map[string]app.View{}
 	for name, sh := range map[string]domain.Shipment{"a1": a1, "a2": a2, "b": b} {
 		v, err := f.svc.GetShipment(ctx, orders, sh.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -372,3 +373,17 @@ func (f *fixture) waitQuiet(t testing.TB, within time.Duration) {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// payAllLegs runs the freight-legs worker until it has nothing left to pay.
+func (f *fixture) payAllLegs(t testing.TB, log *slog.Logger) {
+	t.Helper()
+	for {
+		paid, err := f.svc.PayLegs(ctx, 1000, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if paid == 0 {
+			return
+		}
+	}
+}

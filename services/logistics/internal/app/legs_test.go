@@ -64,15 +64,7 @@ func TestLegsOfTwoCarriersWithTheSameIDsAreEachPaidOnce(t *testing.T) {
 	if _, err := f.svc.PollCarrier(ctx, otherCarrier, 1000, log); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		n, err := f.svc.PayLegs(ctx, 100, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	f.payAllLegs(t, log)
 
 	var want []string
 	for _, l := range f.truth(t, first.Waybill).Legs {

@@ -212,17 +212,7 @@ func TestPushWaitsForARateLimitedPartner(t *testing.T) {
 func TestResumedPartnerCatchesUp(t *testing.T) {
 	ctx := context.Background()
 	f := newOnePartner(t, "back")
-	f.round(t) // docking runs before the partner is verified
-	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
-		t.Fatal(err)
-	}
-	f.round(t)
-	if got := f.listedPrice(); got != 1500 {
-		t.Fatalf("after its verification the partner lists the SKU at %d, want 1500", got)
-	}
-	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { cur.Suspend(f.clk.Now()); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	f.listedThenSuspended(t)
 	f.cat.skus[0].price = 1800
 	if err := f.trade.QueueAllProducts(ctx); err != nil { // the catalogue's event
 		t.Fatal(err)
@@ -247,17 +237,7 @@ func TestResumedPartnerCatchesUp(t *testing.T) {
 func TestResumedPartnerWithdrawsWhatWasDelistedMeanwhile(t *testing.T) {
 	ctx := context.Background()
 	f := newOnePartner(t, "back")
-	f.round(t) // docking runs before the partner is verified
-	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
-		t.Fatal(err)
-	}
-	f.round(t)
-	if got := f.listedPrice(); got != 1500 {
-		t.Fatalf("the partner lists the SKU at %d, want 1500", got)
-	}
-	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { cur.Suspend(f.clk.Now()); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	f.listedThenSuspended(t)
 	f.round(t)
 	f.cat.skus[0].delisted = true
 	product := uuid.MustParse(f.cat.skus[0].product)
@@ -275,5 +255,24 @@ func TestResumedPartnerWithdrawsWhatWasDelistedMeanwhile(t *testing.T) {
 	f.round(t)
 	if got := f.market.Listings([]string{domain.Marker(f.cat.skus[0].id)}); len(got) != 1 || got[0].Status != partnersim.ListingWithdrawn {
 		t.Errorf("after its resumption the partner's listing of the delisted product is %+v, want withdrawn", got)
+	}
+}
+
+// listedThenSuspended runs docking before the partner is verified (so its
+// verification is seen as joining), verifies it, has the SKU listed there
+// at 1500, then suspends it.
+func (f *onePartner) listedThenSuspended(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	f.round(t)
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	f.round(t)
+	if got := f.listedPrice(); got != 1500 {
+		t.Fatalf("after its verification the partner lists the SKU at %d, want 1500", got)
+	}
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { cur.Suspend(f.clk.Now()); return nil }); err != nil {
+		t.Fatal(err)
 	}
 }
