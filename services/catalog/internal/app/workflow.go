@@ -113,9 +113,7 @@ func (s *Service) ApproveProduct(ctx context.Context, caller auth.Caller, id uui
 				return nil, err
 			}
 		}
-		return one(t), r.Emit(ctx, SubjectProductUpdated, &catalogv1.ProductUpdated{
-			ProductId: p.ID.String(), SupplierId: p.SupplierID.String(), OccurredAt: at,
-		})
+		return one(t), r.Emit(ctx, SubjectProductUpdated, productUpdated(p, at))
 	})
 }
 
@@ -153,9 +151,7 @@ func (s *Service) RecordQualityCheck(ctx context.Context, caller auth.Caller, id
 		if err != nil {
 			return nil, err
 		}
-		return one(t), r.Emit(ctx, SubjectProductUpdated, &catalogv1.ProductUpdated{
-			ProductId: p.ID.String(), SupplierId: p.SupplierID.String(), OccurredAt: timestamppb.New(now),
-		})
+		return one(t), r.Emit(ctx, SubjectProductUpdated, productUpdated(p, timestamppb.New(now)))
 	})
 }
 
@@ -263,4 +259,10 @@ func skuIDs(ctx context.Context, r SKUs, productID uuid.UUID) ([]string, error) 
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// productUpdated is the ProductUpdated event of p: its details changed,
+// and consumers that copy them fetch the product again.
+func productUpdated(p *domain.Product, at *timestamppb.Timestamp) *catalogv1.ProductUpdated {
+	return &catalogv1.ProductUpdated{ProductId: p.ID.String(), SupplierId: p.SupplierID.String(), OccurredAt: at}
 }

@@ -128,13 +128,12 @@ func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (in
 	}
 	leaseEnd := claimed.Add(taskLease)
 	results := make([]error, len(tasks))
-	handedBack := make([]bool, len(tasks))
 	slots := make(chan struct{}, stepConcurrency)
 	var wg sync.WaitGroup
 	for i, t := range tasks {
 		slots <- struct{}{}
-		if leaseEnd.Sub(s.clock()) < stepTimeout {
-			handedBack[i] = true
+		if now := s.clock(); leaseEnd.Sub(now) < stepTimeout {
+			results[i] = errNotYet{until: now} // handed back, due at once
 			<-slots
 			continue
 		}
@@ -150,10 +149,6 @@ func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (in
 	for i, t := range tasks {
 		var wait errNotYet
 		switch err := results[i]; {
-		case handedBack[i]:
-			if err := s.store.PostponeTask(ctx, t, s.clock()); err != nil {
-				return 0, err
-			}
 		case err == nil:
 			done = append(done, t)
 		case errors.As(err, &wait):
