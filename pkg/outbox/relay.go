@@ -107,7 +107,7 @@ func (r *Relay) relay(ctx context.Context, wake *wakeSignals) error {
 	lastPrune := time.Time{}
 	for {
 		for {
-			tx, n, err := r.claimAndPublish(ctx)
+			tx, n, err := r.claimAndPublish(ctx, skipLocked)
 			if err != nil {
 				return err
 			}
@@ -190,7 +190,40 @@ type pendingRow struct {
 // those JetStream acknowledged. It returns how many rows it claimed.
 func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 	r.defaults()
-	tx, n, err := r.claimAndPublish(ctx)
+	return r.publishBatch(ctx, skipLocked)
+}
+
+// Flush publishes every unpublished row, batch after batch, until none is
+// left or ctx ends: a stopping service's last look, after its relay
+// stopped. Unlike the relay it waits for rows another transaction holds
+// instead of skipping them: a claim cut off by the relay's cancellation
+// keeps its rows locked until the server notices the dropped connection,
+// and a skipping flush found nothing and left the drained calls' events
+// behind. Rows another replica publishes meanwhile are passed over once
+// its lock is released, as they are no longer unpublished.
+func (r *Relay) Flush(ctx context.Context) (int, error) {
+	r.defaults()
+	total := 0
+	for {
+		n, err := r.publishBatch(ctx, waitForLocked)
+		total += n
+		if err != nil || n < r.BatchSize {
+			return total, err
+		}
+	}
+}
+
+// claimLock is how a claim treats rows another transaction holds.
+type claimLock string
+
+const (
+	skipLocked    claimLock = "FOR UPDATE SKIP LOCKED"
+	waitForLocked claimLock = "FOR UPDATE"
+)
+
+// publishBatch claims, publishes and commits one batch.
+func (r *Relay) publishBatch(ctx context.Context, lock claimLock) (int, error) {
+	tx, n, err := r.claimAndPublish(ctx, lock)
 	if err != nil || tx == nil {
 		return n, err
 	}
@@ -202,7 +235,7 @@ func (r *Relay) PublishPending(ctx context.Context) (int, error) {
 // there was nothing to claim. Rows JetStream did not acknowledge are marked
 // with their error, and the transaction is committed here with the error
 // returned, so the caller backs off before the retry.
-func (r *Relay) claimAndPublish(ctx context.Context) (tx pgx.Tx, claimed int, err error) {
+func (r *Relay) claimAndPublish(ctx context.Context, lock claimLock) (tx pgx.Tx, claimed int, err error) {
 	r.looks.Add(1)
 	own, err := r.Pool.Begin(ctx)
 	if err != nil {
@@ -220,7 +253,7 @@ func (r *Relay) claimAndPublish(ctx context.Context) (tx pgx.Tx, claimed int, er
 	// outbox was empty, as in a new database, scans every retained row of
 	// the grown table for each batch until an ANALYZE replaces it.
 	rows, err := tx.Query(ctx, `SELECT seq, event_id, subject, event_type, payload, headers FROM outbox
-		WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`, planPerCall, r.BatchSize)
+		WHERE published_at IS NULL ORDER BY seq LIMIT $1 `+string(lock), planPerCall, r.BatchSize)
 	if err != nil {
 		return tx, 0, err
 	}

@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -319,5 +320,43 @@ func TestUnansweredPublishesFailTheBatchInTime(t *testing.T) {
 	}
 	if unpublished != 3 || attempted != 3 {
 		t.Errorf("%d rows unpublished, %d attempted; want all 3 left for the next claim, each counted", unpublished, attempted)
+	}
+}
+
+// A shutdown's flush waits for rows a dying claim still holds, and
+// publishes them all, batch after batch, once the lock is gone; a
+// skipping look (the relay's) finds nothing while the lock is held.
+func TestFlushWaitsForLockedRowsAndPublishesEveryBatch(t *testing.T) {
+	e := eventstest.Setup(t)
+	ids := e.Emit(t, 5, true)
+	ctx := context.Background()
+	holder, err := e.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.Exec(ctx, `SELECT seq FROM outbox WHERE published_at IS NULL FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	relay := &outbox.Relay{Pool: e.Pool, JS: e.JS, Log: testkit.Logger(t), BatchSize: 2}
+	if n, err := relay.PublishPending(ctx); err != nil || n != 0 {
+		t.Fatalf("a skipping look claimed %d rows (%v) while another transaction held them all", n, err)
+	}
+	flushed := make(chan error, 1)
+	go func() {
+		n, err := relay.Flush(ctx)
+		if err == nil && n != len(ids) {
+			err = fmt.Errorf("flushed %d rows, want %d", n, len(ids))
+		}
+		flushed <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the flush is waiting on the lock
+	if err := holder.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-flushed; err != nil {
+		t.Fatal(err)
+	}
+	if n := e.StreamMessages(t); n != uint64(len(ids)) {
+		t.Errorf("stream holds %d messages, want %d", n, len(ids))
 	}
 }

@@ -288,7 +288,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		// What the last calls committed after the relay's last look.
 		flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPublishTimeout)
 		defer cancel()
-		if _, ferr := relay.PublishPending(flush); ferr != nil {
+		if _, ferr := relay.Flush(flush); ferr != nil {
 			r.Log.Warn("publishing the outbox at shutdown failed; another replica or the next start publishes it", "error", ferr)
 		}
 		return err
