@@ -73,7 +73,8 @@ type MarketplaceServiceClient interface {
 	// updated_to), oldest update first, a page at a time. An order becomes visible
 	// to it only some time after its update (the partner's visibility lag), and a
 	// page boundary may shift when orders change while paging: callers overlap their
-	// windows and take each order once.
+	// windows, read on from the last update a page listed rather than far down a
+	// window, and take each order once.
 	ListOrders(ctx context.Context, in *ListOrdersRequest, opts ...grpc.CallOption) (*ListOrdersResponse, error)
 	// GetOrder returns one order as it is now; unknown is NOT_FOUND.
 	GetOrder(ctx context.Context, in *GetOrderRequest, opts ...grpc.CallOption) (*GetOrderResponse, error)
@@ -232,7 +233,8 @@ type MarketplaceServiceServer interface {
 	// updated_to), oldest update first, a page at a time. An order becomes visible
 	// to it only some time after its update (the partner's visibility lag), and a
 	// page boundary may shift when orders change while paging: callers overlap their
-	// windows and take each order once.
+	// windows, read on from the last update a page listed rather than far down a
+	// window, and take each order once.
 	ListOrders(context.Context, *ListOrdersRequest) (*ListOrdersResponse, error)
 	// GetOrder returns one order as it is now; unknown is NOT_FOUND.
 	GetOrder(context.Context, *GetOrderRequest) (*GetOrderResponse, error)

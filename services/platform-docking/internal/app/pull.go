@@ -29,9 +29,9 @@ func (t *Trade) pullOrders(ctx context.Context, p domain.Partner, conn OrderConn
 	if !ok {
 		return nil
 	}
-	page, patience := "", pagePatience
+	read, page, patience := w, "", pagePatience
 	for {
-		res, err := t.listOrders(ctx, p, conn, w, page, &patience)
+		res, err := t.listOrders(ctx, p, conn, read, page, &patience)
 		if err != nil {
 			return err
 		}
@@ -41,9 +41,33 @@ func (t *Trade) pullOrders(ctx context.Context, p domain.Partner, conn OrderConn
 		if res.Next == "" {
 			break
 		}
+		if from, ok := readOnFrom(read.From, res.Orders); ok {
+			read.From, page = from, ""
+			continue
+		}
 		page = res.Next
 	}
 	return t.store.SaveOrderWatermark(ctx, p.ID, w.To, t.clock())
+}
+
+// readOnFrom is where the window's next read starts instead of following
+// the page token, and false when the token must be followed. A partner's
+// page token is an offset into the window's orders, and an order of an
+// earlier page updated meanwhile leaves the window (its update is after
+// the window's end), so every later order moves one place earlier and the
+// page after the token skips one: in a catch-up window of hours, older
+// than the next window's overlap, that order would never be read. So the
+// window is read on from the whole second of the page's last update, from
+// its first page again (the orders of that second are read twice, and
+// taken once). A page whose orders all changed within the second the read
+// starts in (more than a page of them), or that is not listed oldest
+// first, leaves only the token.
+func readOnFrom(from time.Time, orders []domain.PartnerOrder) (time.Time, bool) {
+	if len(orders) == 0 || !slices.IsSortedFunc(orders, func(a, b domain.PartnerOrder) int { return a.UpdatedAt.Compare(b.UpdatedAt) }) {
+		return time.Time{}, false
+	}
+	next := orders[len(orders)-1].UpdatedAt.Truncate(time.Second)
+	return next, next.After(from)
 }
 
 // pagePatience is how long one window's pull waits, in all, for a partner

@@ -242,3 +242,31 @@ func TestPullWaitsOutRateLimitedPages(t *testing.T) {
 		}
 	}
 }
+
+// A catch-up window of an hour read while the partner's orders change: an
+// order of an earlier page updated meanwhile leaves the window, and a
+// later page read by offset would skip the order after it, older than any
+// later window reaches. Every order is still imported once.
+func TestPullLosesNoOrderWhenEarlierPagesChangeWhileRead(t *testing.T) {
+	clk := &benchClock{}
+	m := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 11,
+		Faults: partnersim.Faults{PageShift: 1}})
+	fillMarket(t, m, clk, 300)
+	all := m.Orders()
+	f := newPullFixture(t, m, app.Timing{Round: 10 * time.Millisecond, SettleEvery: time.Hour,
+		Pull: domain.PullTiming{Lag: time.Millisecond, Overlap: time.Second}, Lookback: 2 * time.Hour, Retry: time.Second})
+	for range 2 { // the second round reads the orders moved to its window
+		if err := f.round(t); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := f.pulled(t)
+	for _, o := range all {
+		if got[o.OrderID].state != app.PulledImported {
+			t.Errorf("%s: %+v, want imported", o.OrderID, got[o.OrderID])
+		}
+		if n := f.orders.calls[o.OrderID]; n != 1 {
+			t.Errorf("%s placed %d times, want once", o.OrderID, n)
+		}
+	}
+}
