@@ -108,6 +108,10 @@ func (r *Relay) relay(ctx context.Context, wake *wakeSignals) error {
 	for {
 		for {
 			tx, n, err := r.claimAndPublish(ctx, skipLocked)
+			if partly(err) {
+				r.Log.Error("outbox relay", "error", err)
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -253,7 +257,7 @@ func (r *Relay) claimAndPublish(ctx context.Context, lock claimLock) (tx pgx.Tx,
 	// outbox was empty, as in a new database, scans every retained row of
 	// the grown table for each batch until an ANALYZE replaces it.
 	rows, err := tx.Query(ctx, `SELECT seq, event_id, subject, event_type, payload, headers FROM outbox
-		WHERE published_at IS NULL ORDER BY seq LIMIT $1 `+string(lock), planPerCall, r.BatchSize)
+		WHERE published_at IS NULL AND (retry_at IS NULL OR retry_at <= now()) ORDER BY seq LIMIT $1 `+string(lock), planPerCall, r.BatchSize)
 	if err != nil {
 		return tx, 0, err
 	}
@@ -297,14 +301,39 @@ func (r *Relay) claimAndPublish(ctx context.Context, lock claimLock) (tx pgx.Tx,
 			}
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE outbox o SET attempts = attempts + 1, last_error = f.error
+	// Each failed row waits 1, 2, 4, then 5 s before it is claimed again:
+	// a row that keeps failing is not at the head of every batch, and
+	// after an outage of the broker every row is tried again within 5 s.
+	if _, err := tx.Exec(ctx, `UPDATE outbox o SET attempts = attempts + 1, last_error = f.error,
+		retry_at = now() + least(interval '1 second' * power(2, least(attempts, 10)), interval '5 seconds')
 		FROM unnest($1::bigint[], $2::text[]) AS f (seq, error) WHERE o.seq = f.seq`, planPerCall, seqs, msgs); err != nil {
 		return tx, len(pending), err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return tx, len(pending), err
 	}
-	return nil, len(pending), fmt.Errorf("outbox: %d of %d events not published: %w", len(failed), len(pending), firstErr)
+	return nil, len(pending), &publishError{failed: len(failed), of: len(pending), first: firstErr}
+}
+
+// publishError is a batch JetStream did not take whole: its failed rows
+// are marked and wait for their retry, the others are published.
+type publishError struct {
+	failed, of int
+	first      error
+}
+
+func (e *publishError) Error() string {
+	return fmt.Sprintf("outbox: %d of %d events not published: %v", e.failed, e.of, e.first)
+}
+
+func (e *publishError) Unwrap() error { return e.first }
+
+// partly tells a batch of which some rows were published: the broker
+// takes events, so the relay goes on with the next batch at once instead
+// of pausing as it does when it cannot publish at all.
+func partly(err error) bool {
+	var pe *publishError
+	return errors.As(err, &pe) && pe.failed < pe.of
 }
 
 // publish sends the rows asynchronously and waits for every acknowledgement.

@@ -360,3 +360,34 @@ func TestFlushWaitsForLockedRowsAndPublishesEveryBatch(t *testing.T) {
 		t.Errorf("stream holds %d messages, want %d", n, len(ids))
 	}
 }
+
+// An event JetStream keeps refusing (here its subject is no stream's)
+// waits out a backoff before it is claimed again: the next batch is the
+// events committed after it, published whole, not the refused one again
+// beside fewer of them.
+func TestARefusedEventWaitsAndTheRestArePublished(t *testing.T) {
+	e := eventstest.Setup(t)
+	ctx := context.Background()
+	if _, err := e.Pool.Exec(ctx, `INSERT INTO outbox (event_id, subject, event_type, payload) VALUES (gen_random_uuid(), 'nowhere.thing', 'test', '\x00')`); err != nil {
+		t.Fatal(err)
+	}
+	ids := e.Emit(t, 5, true)
+	relay := &outbox.Relay{Pool: e.Pool, JS: e.JS, Log: testkit.Logger(t), BatchSize: 3}
+	if n, err := relay.PublishPending(ctx); n != 3 || err == nil {
+		t.Fatalf("first batch: %d claimed (%v), want 3 with the refused event failing", n, err)
+	}
+	if n, err := relay.PublishPending(ctx); n != 3 || err != nil {
+		t.Fatalf("second batch: %d claimed (%v), want the 3 events after it, all published", n, err)
+	}
+	if n := e.StreamMessages(t); n != uint64(len(ids)) {
+		t.Errorf("stream holds %d messages, want the %d events after the refused one", n, len(ids))
+	}
+	var attempts int
+	var waits bool
+	if err := e.Pool.QueryRow(ctx, `SELECT attempts, retry_at > now() FROM outbox WHERE subject = 'nowhere.thing'`).Scan(&attempts, &waits); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 1 || !waits {
+		t.Errorf("refused event: %d attempts, waiting %v; want 1 attempt and a retry time ahead", attempts, waits)
+	}
+}
