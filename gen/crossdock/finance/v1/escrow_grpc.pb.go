@@ -63,7 +63,10 @@ type EscrowServiceClient interface {
 	PayFreightLeg(ctx context.Context, in *PayFreightLegRequest, opts ...grpc.CallOption) (*PayFreightLegResponse, error)
 	// SettleSubOrder pays the supplier the goods less commission and refunds the
 	// escrow's remainder to the buyer at the payment's rate; when escrow is short it
-	// opens a top-up request instead. Services only.
+	// opens a top-up request instead. Settling again at the same goods answers the
+	// settlement; at other goods, or while a top-up request for other goods is open,
+	// ALREADY_EXISTS. ABORTED (SETTLEMENT_IN_PROGRESS, ESCROW_CHANGED): escrow moved
+	// while this call settled; call again. Services only.
 	SettleSubOrder(ctx context.Context, in *SettleSubOrderRequest, opts ...grpc.CallOption) (*SettleSubOrderResponse, error)
 	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
 	// buyer's wallet, or the merchant's deposit), then settles. Paying a paid request
@@ -73,7 +76,10 @@ type EscrowServiceClient interface {
 	PayTopUpRequest(ctx context.Context, in *PayTopUpRequestRequest, opts ...grpc.CallOption) (*PayTopUpRequestResponse, error)
 	// RefundSubOrder refunds the buyer (after-sale): from escrow before settlement,
 	// clawed back from the supplier's payable after it, or waiting when the payable
-	// cannot pay. Services only.
+	// cannot pay. Idempotent on refund_id, which is bound to its sub-order and amount
+	// (reused for others: ALREADY_EXISTS). A claw-back beyond what the payer paid for
+	// the sub-order less what it got back already is FAILED_PRECONDITION
+	// REFUND_EXCEEDS_PAID. Services only.
 	RefundSubOrder(ctx context.Context, in *RefundSubOrderRequest, opts ...grpc.CallOption) (*RefundSubOrderResponse, error)
 	// RetryWaitingRefunds tries waiting claw-backs again. Services and admins.
 	RetryWaitingRefunds(ctx context.Context, in *RetryWaitingRefundsRequest, opts ...grpc.CallOption) (*RetryWaitingRefundsResponse, error)
@@ -265,7 +271,10 @@ type EscrowServiceServer interface {
 	PayFreightLeg(context.Context, *PayFreightLegRequest) (*PayFreightLegResponse, error)
 	// SettleSubOrder pays the supplier the goods less commission and refunds the
 	// escrow's remainder to the buyer at the payment's rate; when escrow is short it
-	// opens a top-up request instead. Services only.
+	// opens a top-up request instead. Settling again at the same goods answers the
+	// settlement; at other goods, or while a top-up request for other goods is open,
+	// ALREADY_EXISTS. ABORTED (SETTLEMENT_IN_PROGRESS, ESCROW_CHANGED): escrow moved
+	// while this call settled; call again. Services only.
 	SettleSubOrder(context.Context, *SettleSubOrderRequest) (*SettleSubOrderResponse, error)
 	// PayTopUpRequest pays a top-up request from the account that paid the checkout (the
 	// buyer's wallet, or the merchant's deposit), then settles. Paying a paid request
@@ -275,7 +284,10 @@ type EscrowServiceServer interface {
 	PayTopUpRequest(context.Context, *PayTopUpRequestRequest) (*PayTopUpRequestResponse, error)
 	// RefundSubOrder refunds the buyer (after-sale): from escrow before settlement,
 	// clawed back from the supplier's payable after it, or waiting when the payable
-	// cannot pay. Services only.
+	// cannot pay. Idempotent on refund_id, which is bound to its sub-order and amount
+	// (reused for others: ALREADY_EXISTS). A claw-back beyond what the payer paid for
+	// the sub-order less what it got back already is FAILED_PRECONDITION
+	// REFUND_EXCEEDS_PAID. Services only.
 	RefundSubOrder(context.Context, *RefundSubOrderRequest) (*RefundSubOrderResponse, error)
 	// RetryWaitingRefunds tries waiting claw-backs again. Services and admins.
 	RetryWaitingRefunds(context.Context, *RetryWaitingRefundsRequest) (*RetryWaitingRefundsResponse, error)

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/escrow"
@@ -259,6 +262,52 @@ func TestRetryWaitingRefundsParksOneRefusedForGood(t *testing.T) {
 	}
 	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 0 {
 		t.Errorf("retry again = %d, %v; want nothing left", n, err)
+	}
+	k.balanced(t)
+}
+
+// refundsBeforeSettling is the ledger with a refund of the sub-order
+// landing between a settlement's plan and its command, as a refund
+// racing the settlement does.
+type refundsBeforeSettling struct {
+	app.Ledger
+	refund func() error
+	fired  bool
+}
+
+func (l *refundsBeforeSettling) Execute(c context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
+	if strings.HasPrefix(cmd.IdempotencyKey, "settle:") && !l.fired {
+		l.fired = true
+		if err := l.refund(); err != nil {
+			return ledger.Result{}, err
+		}
+	}
+	return l.Ledger.Execute(c, cmd, events...)
+}
+
+// A refund drawing escrow down while a settlement was planned on the
+// balance before it: the settlement plans again on what escrow holds now,
+// here opening a top-up request for the goods escrow no longer covers,
+// instead of answering the ledger's INSUFFICIENT_FUNDS, which the caller
+// would take for a lasting refusal.
+func TestSettlementRacingARefundPlansAgain(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-1")
+	racing := &refundsBeforeSettling{Ledger: k.ledger}
+	e := app.NewEscrows(k.fin, racing, postgres.New(k.pool), escrow.DefaultCommissionBps)
+	racing.refund = func() error {
+		_, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 9000, "USD")
+		return err
+	}
+	res, err := e.SettleSubOrder(ctx, svcs, "s-1", 5000, "USD")
+	if err != nil {
+		t.Fatalf("settlement after the racing refund: %v", err)
+	}
+	if !racing.fired || res.TopUp == nil || res.TopUp.Amount != 4000 {
+		t.Fatalf("settlement = %+v, want a top-up request for the 40.00 escrow no longer holds", res)
+	}
+	if got := k.net(t, escrow.Escrow("s-1", "USD")); got != 1000 {
+		t.Errorf("escrow holds %d, want the 10.00 the refund left", got)
 	}
 	k.balanced(t)
 }

@@ -74,10 +74,33 @@ func (e *Escrows) SettleSubOrder(ctx context.Context, caller auth.Caller, subOrd
 	return e.settle(ctx, subOrderID, goods)
 }
 
+// settle settles the sub-order at goods, planned again on what escrow
+// holds when the ledger refuses the plan because escrow moved after it was
+// read (a refund, a freight leg racing the settlement): the answer is then
+// the settlement or the top-up request that balance makes, not the
+// ledger's INSUFFICIENT_FUNDS, which a caller takes for a lasting refusal.
 func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (SettleResult, error) {
 	if goods <= 0 {
 		return SettleResult{}, apperr.InvalidField("goods_minor", "must be greater than zero")
 	}
+	for attempt := 1; ; attempt++ {
+		res, err := e.settleOnce(ctx, subOrderID, goods)
+		if !errors.Is(err, ErrEscrowChanged) || attempt == settleAttempts {
+			return res, err
+		}
+	}
+}
+
+// settleAttempts bounds the plans of one settlement whose escrow keeps
+// moving; past it the caller is told to try again (ErrEscrowChanged).
+const settleAttempts = 3
+
+// ErrEscrowChanged answers a settlement whose escrow kept moving while it
+// was planned: nothing moved, and a later call settles.
+var ErrEscrowChanged = apperr.Aborted("the sub-order's escrow changed while it was being settled; settle again").WithReason("ESCROW_CHANGED")
+
+// settleOnce plans the settlement on escrow's balance and executes it.
+func (e *Escrows) settleOnce(ctx context.Context, subOrderID string, goods int64) (SettleResult, error) {
 	r, err := e.store.Escrow(ctx, subOrderID)
 	if err != nil {
 		return SettleResult{}, err
@@ -137,7 +160,7 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 		events := append([]outbox.Message{{Subject: "finance.escrow.settled", Payload: ev}},
 			payerMoved(r.Paid, plan.Transfers, ledger.CodeEscrowRefund, subOrderID, now)...)
 		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: settleKey(subOrderID), Transfers: plan.Transfers}, events...); err != nil {
-			return SettleResult{}, err
+			return SettleResult{}, e.escrowMoved(ctx, r, balance, err)
 		}
 	}
 	r.State, r.SettledAt, r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded = escrow.StateSettled, now, goods, plan.Commission, plan.SupplierNet, plan.Refunded
@@ -148,6 +171,20 @@ func (e *Escrows) settle(ctx context.Context, subOrderID string, goods int64) (S
 		return SettleResult{}, err
 	}
 	return SettleResult{Record: r}, nil
+}
+
+// escrowMoved returns ErrEscrowChanged for a ledger refusing a settlement
+// for want of funds when escrow no longer holds the balance it was planned
+// on, and err otherwise.
+func (e *Escrows) escrowMoved(ctx context.Context, r escrow.Record, planned int64, err error) error {
+	if !errors.Is(err, ledger.ErrInsufficientFunds) {
+		return err
+	}
+	now, berr := e.escrowBalance(ctx, r)
+	if berr != nil || now == planned {
+		return err
+	}
+	return ErrEscrowChanged.WithMetadata("sub_order_id", r.SubOrderID)
 }
 
 // finishSettlement completes a settlement whose ledger command committed
