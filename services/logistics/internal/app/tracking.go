@@ -174,7 +174,10 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 			if err != nil {
 				return err
 			}
-			fx := sh.Apply(te, m.Speed, s.timing())
+			var fx domain.Effects
+			if !domain.DatedAhead(te.OccurredAt, s.clock()) {
+				fx = sh.Apply(te, m.Speed, s.timing())
+			}
 			ships[sh.ID], changed[sh.ID] = sh, true
 			recorded = append(recorded, RecordedEvent{CarrierID: sh.CarrierID, ShipmentID: sh.ID,
 				StoredEvent: StoredEvent{TrackingEvent: te, Applied: fx.Moved, ReceivedAt: s.clock()}})

@@ -9,6 +9,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/pkg/webhook"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/simulators/carriersim"
 )
@@ -157,4 +158,38 @@ func (f *fixture) count(t testing.TB, q string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// One event a carrier dates a year ahead (its clock off) is taken as
+// occurring when it arrived: the real events after it still move the
+// parcel, which is delivered, where before it stayed the latest for a year
+// and the parcel never moved again.
+func TestAnEventDatedFarAheadDoesNotFreezeTheParcel(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{}}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	var first *carrierapi.EventJSON
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference == sh.ID.String() && e.Type == "tracking" {
+			first = &e
+			break
+		}
+	}
+	if first == nil {
+		t.Fatal("the carrier reported nothing")
+	}
+	ahead := *first
+	ahead.ID, ahead.OccurredAt = first.ID+"-skewed", first.OccurredAt.AddDate(1, 0, 0)
+	body := mustJSON(t, ahead)
+	if applied, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte(webhookSecret), time.Now(), body), body); err != nil || !applied {
+		t.Fatalf("the event dated ahead = %v, %v; want applied", applied, err)
+	}
+	f.catchUp(t) // the rest of the carrier's events, from its feed
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != "delivered" {
+		t.Errorf("after an event dated a year ahead the parcel is %s, want delivered", v.Status)
+	}
 }

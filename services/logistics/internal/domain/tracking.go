@@ -24,6 +24,21 @@ type TrackingEvent struct {
 	Stage int
 }
 
+// FutureTolerance is how far ahead of its arrival a carrier may date an
+// event: carriers' clocks drift a little.
+const FutureTolerance = 15 * time.Minute
+
+// DatedAhead reports an event dated further ahead of its arrival than
+// FutureTolerance (a carrier's clock off): it joins the parcel's history
+// but does not move it. Applied, it would stay the parcel's latest event
+// until its date, every real event after it, the delivery too, joining
+// the history only: the parcel frozen, its sub-order never completed.
+// Taken as occurring when it arrived it could still overtake the real
+// events the carrier sent before it and we read after (from its feed).
+func DatedAhead(reported, received time.Time) bool {
+	return reported.After(received.Add(FutureTolerance))
+}
+
 // ValidReported reports whether a carrier may report status s.
 func ValidReported(s Status) bool {
 	switch s {
