@@ -6,7 +6,9 @@
 // The reference points are generated into refpoints_gen.go from the data of
 // the countries library (github.com/hexorx/countries, MIT licence) as Debian
 // packages it (ruby-countries), matched to the ISO 3166-2 codes of pkg/iso3166;
-// `go generate` rewrites the table and a test fails when it is stale.
+// `go generate` (reading the countries library's data from COUNTRIES_DATA_DIR
+// or -data, and Debian iso-codes from ISO_CODES_DIR or -iso) rewrites the
+// table and a test fails when it is stale.
 package geo
 
 //go:generate go run gen/main.go -out refpoints_gen.go

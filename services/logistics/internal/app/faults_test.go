@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/simulators/carriersim"
@@ -108,24 +109,9 @@ func TestEveryFaultOverAThousandShipments(t *testing.T) {
 	if err := f.pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT event_id) FROM tracking_events`).Scan(&stored, &distinct); err != nil {
 		t.Fatal(err)
 	}
-	if os.Getenv("DEBUG_MISSING") != "" {
-		have := map[string]bool{}
-		rows, _ := f.pool.Query(ctx, `SELECT event_id FROM tracking_events`)
-		for rows.Next() {
-			var id string
-			_ = rows.Scan(&id)
-			have[id] = true
-		}
-		shown := 0
-		for _, e := range events {
-			if e.Type != "charge" && !have[e.ID] && shown < 5 {
-				shown++
-				t.Logf("missing %+v", e)
-			}
-		}
-	}
 	if stored != len(tracking) || distinct != len(tracking) {
 		t.Errorf("%d tracking events stored (%d distinct), the carrier produced %d", stored, distinct, len(tracking))
+		f.logMissing(t, events)
 	}
 
 	// No position regression: in the order the service applied them, the
@@ -198,5 +184,30 @@ func TestEveryFaultOverAThousandShipments(t *testing.T) {
 	// Every picked-up parcel's stock committed.
 	if len(f.inventory.commits) != n {
 		t.Errorf("%d reservations committed, %d parcels picked up", len(f.inventory.commits), n)
+	}
+}
+
+// logMissing logs up to five of the carrier's tracking events the service
+// did not store.
+func (f *fixture) logMissing(t *testing.T, events []carrierapi.EventJSON) {
+	t.Helper()
+	have := map[string]bool{}
+	rows, err := f.pool.Query(ctx, `SELECT event_id FROM tracking_events`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		have[id] = true
+	}
+	shown := 0
+	for _, e := range events {
+		if e.Type != "charge" && !have[e.ID] && shown < 5 {
+			shown++
+			t.Logf("missing %+v", e)
+		}
 	}
 }
