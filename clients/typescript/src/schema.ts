@@ -86,8 +86,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * DisputeAfterSale contests a rejection.
-         * @description DisputeAfterSale contests a rejection. The buyer.
+         * DisputeAfterSale contests a rejection, once (again: ALREADY_DISPUTED), while no later request claims its goods (AFTER_SALE_OPEN).
+         * @description DisputeAfterSale contests a rejection, once (again: ALREADY_DISPUTED), while no
+         *     later request claims its goods (AFTER_SALE_OPEN). The buyer.
          */
         post: operations["AfterSaleService_DisputeAfterSale"];
         delete?: never;
@@ -2630,7 +2631,11 @@ export interface paths {
         /**
          * FileAfterSale files a return or exchange request.
          * @description FileAfterSale files a return or exchange request. The sub-order's buyer;
-         *     idempotent on request_id.
+         *     idempotent on request_id (reused for other goods, kind or reason:
+         *     ALREADY_EXISTS). FAILED_PRECONDITION: OUTSIDE_AFTER_SALE_WINDOW, TOP_UP_PENDING
+         *     (the sub-order waits for its top-up; file once it is paid), AFTER_SALE_OPEN
+         *     (another open request claims these goods), NOT_PHYSICAL (an exchange of virtual
+         *     goods).
          */
         post: operations["AfterSaleService_FileAfterSale"];
         delete?: never;

@@ -45,7 +45,11 @@ const (
 // orders.after_sale.<status>.
 type AfterSaleServiceClient interface {
 	// FileAfterSale files a return or exchange request. The sub-order's buyer;
-	// idempotent on request_id.
+	// idempotent on request_id (reused for other goods, kind or reason:
+	// ALREADY_EXISTS). FAILED_PRECONDITION: OUTSIDE_AFTER_SALE_WINDOW, TOP_UP_PENDING
+	// (the sub-order waits for its top-up; file once it is paid), AFTER_SALE_OPEN
+	// (another open request claims these goods), NOT_PHYSICAL (an exchange of virtual
+	// goods).
 	FileAfterSale(ctx context.Context, in *FileAfterSaleRequest, opts ...grpc.CallOption) (*FileAfterSaleResponse, error)
 	// GetAfterSale returns a request to its buyer, its supplier and operators.
 	GetAfterSale(ctx context.Context, in *GetAfterSaleRequest, opts ...grpc.CallOption) (*GetAfterSaleResponse, error)
@@ -55,7 +59,8 @@ type AfterSaleServiceClient interface {
 	// DecideAfterSale approves or rejects (with a reason) a request. Its supplier, or an
 	// operator; a disputed request only an operator.
 	DecideAfterSale(ctx context.Context, in *DecideAfterSaleRequest, opts ...grpc.CallOption) (*DecideAfterSaleResponse, error)
-	// DisputeAfterSale contests a rejection. The buyer.
+	// DisputeAfterSale contests a rejection, once (again: ALREADY_DISPUTED), while no
+	// later request claims its goods (AFTER_SALE_OPEN). The buyer.
 	DisputeAfterSale(ctx context.Context, in *DisputeAfterSaleRequest, opts ...grpc.CallOption) (*DisputeAfterSaleResponse, error)
 	// WithdrawAfterSale takes back a request not yet approved. The buyer.
 	WithdrawAfterSale(ctx context.Context, in *WithdrawAfterSaleRequest, opts ...grpc.CallOption) (*WithdrawAfterSaleResponse, error)
@@ -170,7 +175,11 @@ func (c *afterSaleServiceClient) ShipReplacement(ctx context.Context, in *ShipRe
 // orders.after_sale.<status>.
 type AfterSaleServiceServer interface {
 	// FileAfterSale files a return or exchange request. The sub-order's buyer;
-	// idempotent on request_id.
+	// idempotent on request_id (reused for other goods, kind or reason:
+	// ALREADY_EXISTS). FAILED_PRECONDITION: OUTSIDE_AFTER_SALE_WINDOW, TOP_UP_PENDING
+	// (the sub-order waits for its top-up; file once it is paid), AFTER_SALE_OPEN
+	// (another open request claims these goods), NOT_PHYSICAL (an exchange of virtual
+	// goods).
 	FileAfterSale(context.Context, *FileAfterSaleRequest) (*FileAfterSaleResponse, error)
 	// GetAfterSale returns a request to its buyer, its supplier and operators.
 	GetAfterSale(context.Context, *GetAfterSaleRequest) (*GetAfterSaleResponse, error)
@@ -180,7 +189,8 @@ type AfterSaleServiceServer interface {
 	// DecideAfterSale approves or rejects (with a reason) a request. Its supplier, or an
 	// operator; a disputed request only an operator.
 	DecideAfterSale(context.Context, *DecideAfterSaleRequest) (*DecideAfterSaleResponse, error)
-	// DisputeAfterSale contests a rejection. The buyer.
+	// DisputeAfterSale contests a rejection, once (again: ALREADY_DISPUTED), while no
+	// later request claims its goods (AFTER_SALE_OPEN). The buyer.
 	DisputeAfterSale(context.Context, *DisputeAfterSaleRequest) (*DisputeAfterSaleResponse, error)
 	// WithdrawAfterSale takes back a request not yet approved. The buyer.
 	WithdrawAfterSale(context.Context, *WithdrawAfterSaleRequest) (*WithdrawAfterSaleResponse, error)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -10,6 +11,7 @@ import (
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
 
@@ -46,6 +48,10 @@ const subjectAfterSalePrefix = "orders.after_sale."
 // request: an operator decides it.
 var ErrDisputedForOperators = apperr.FailedPrecondition("the buyer disputed the rejection: an operator decides it now").WithReason("DISPUTED")
 
+// ErrAfterSaleIDReused refuses a filing whose request id names a request
+// of the sub-order with other goods, kind or reason.
+var ErrAfterSaleIDReused = apperr.AlreadyExists("this request id was used for another request on the sub-order").WithReason(idempotency.ReasonKeyReused)
+
 // ErrNoVirtualExchange refuses an exchange of virtual goods: they are
 // returned and refunded instead.
 var ErrNoVirtualExchange = apperr.FailedPrecondition("virtual goods are returned, not exchanged").WithReason("NOT_PHYSICAL")
@@ -76,6 +82,9 @@ func (s *Service) FileAfterSale(ctx context.Context, c auth.Caller, subID uuid.U
 		}
 		id := domain.AfterSaleID(subID, in.RequestID)
 		for _, p := range prior {
+			if p.ID == id && !p.SameRequest(in) {
+				return ErrAfterSaleIDReused.WithMetadata("after_sale_id", id.String())
+			}
 			if p.ID == id {
 				out = p
 				return nil
@@ -111,12 +120,17 @@ func (s *Service) recordAfterSale(ctx context.Context, r Repository, a domain.Af
 	}})
 }
 
+// afterSaleEdit checks a locked request (and its locked order, when the
+// change moves the request) and may change them, reading what else it
+// needs through r; it returns the steps the change starts.
+type afterSaleEdit func(r Repository, a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error)
+
 // moveAfterSale moves a request in a transaction of its own: edit checks
 // the locked request and its order and may change them; the move is
 // logged, its event emitted and its steps scheduled together. A request
 // already at to is answered as it is.
 func (s *Service) moveAfterSale(ctx context.Context, id uuid.UUID, to domain.AfterSaleStatus, by domain.Actor, reason string,
-	edit func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error)) (domain.AfterSale, error) {
+	edit afterSaleEdit) (domain.AfterSale, error) {
 	var out domain.AfterSale
 	err := s.store.InTx(ctx, func(r Repository) error {
 		a, err := r.GetAfterSale(ctx, id, false)
@@ -136,7 +150,7 @@ func (s *Service) moveAfterSale(ctx context.Context, id uuid.UUID, to domain.Aft
 		now := s.clock()
 		var tasks []Task
 		if edit != nil {
-			if tasks, err = edit(&a, &o, now); err != nil {
+			if tasks, err = edit(r, &a, &o, now); err != nil {
 				return err
 			}
 		}
@@ -231,10 +245,10 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 	if !c.IsAdmin() && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
-	if !approve && (reason == "" || len(reason) > domain.MaxAfterSaleReason) {
+	if !approve && (reason == "" || utf8.RuneCountInString(reason) > domain.MaxAfterSaleReason) {
 		return domain.AfterSale{}, apperr.InvalidField("reason", "a rejection says why, in at most 1000 characters")
 	}
-	if len(reason) > domain.MaxAfterSaleReason {
+	if utf8.RuneCountInString(reason) > domain.MaxAfterSaleReason {
 		return domain.AfterSale{}, apperr.InvalidField("reason", "at most 1000 characters")
 	}
 	to, why := domain.AfterSaleRejected, "rejected: "+reason
@@ -244,7 +258,7 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 			why += ": " + reason
 		}
 	}
-	a, err = s.moveAfterSale(ctx, id, to, actor(c), why, func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
+	a, err = s.moveAfterSale(ctx, id, to, actor(c), why, func(_ Repository, a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
 		if a.Status == domain.AfterSaleDisputed && !c.IsAdmin() {
 			return nil, ErrDisputedForOperators
 		}
@@ -291,11 +305,18 @@ func (s *Service) DisputeAfterSale(ctx context.Context, c auth.Caller, id uuid.U
 	if !s.buysFor(ctx, c, a) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
-	if reason == "" || len(reason) > domain.MaxAfterSaleReason {
+	if reason == "" || utf8.RuneCountInString(reason) > domain.MaxAfterSaleReason {
 		return domain.AfterSale{}, apperr.InvalidField("reason", "a dispute says why, in at most 1000 characters")
 	}
 	return s.moveAfterSale(ctx, id, domain.AfterSaleDisputed, actor(c), "disputed: "+reason,
-		func(a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+		func(r Repository, a *domain.AfterSale, o *domain.Order, _ time.Time) ([]Task, error) {
+			others, err := r.AfterSalesOf(ctx, a.SubOrderID)
+			if err != nil {
+				return nil, err
+			}
+			if err := a.CheckDispute(*o.SubOrder(a.SubOrderID), others); err != nil {
+				return nil, err
+			}
 			a.Dispute = reason
 			return nil, nil
 		})
@@ -337,7 +358,7 @@ func (s *Service) receive(ctx context.Context, id uuid.UUID, by domain.Actor, wh
 	if err != nil {
 		return a, err
 	}
-	edit := func(a *domain.AfterSale, _ *domain.Order, now time.Time) ([]Task, error) {
+	edit := func(_ Repository, a *domain.AfterSale, _ *domain.Order, now time.Time) ([]Task, error) {
 		if a.Received {
 			return nil, nil
 		}
@@ -363,7 +384,7 @@ func (s *Service) receive(ctx context.Context, id uuid.UUID, by domain.Actor, wh
 // noteAfterSale records a change of a request that keeps its status (an
 // exchange's original received back, a return parcel booked).
 func (s *Service) noteAfterSale(ctx context.Context, id uuid.UUID, by domain.Actor, why string,
-	edit func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error)) (domain.AfterSale, error) {
+	edit afterSaleEdit) (domain.AfterSale, error) {
 	var out domain.AfterSale
 	err := s.store.InTx(ctx, func(r Repository) error {
 		a, err := r.GetAfterSale(ctx, id, true)
@@ -371,7 +392,7 @@ func (s *Service) noteAfterSale(ctx context.Context, id uuid.UUID, by domain.Act
 			return err
 		}
 		before, now := a, s.clock()
-		tasks, err := edit(&a, nil, now)
+		tasks, err := edit(r, &a, nil, now)
 		if out = a; err != nil || equalAfterSale(before, a) {
 			return err
 		}
@@ -435,7 +456,7 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 		return domain.AfterSale{}, err
 	}
 	return s.moveAfterSale(ctx, id, domain.AfterSaleReplacementShipped, actor(c), replacementShipped(sh),
-		func(a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+		func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
 			a.ReplacementShipmentID, a.ReplacementWaybill = &sh.ID, sh.Waybill
 			return nil, nil
 		})

@@ -67,7 +67,7 @@ func (s *Service) bookReturn(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	_, err = s.noteAfterSale(ctx, id, system, "return parcel booked: waybill "+sh.Waybill,
-		func(a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+		func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
 			a.ReturnShipmentID, a.ReturnWaybill = &sh.ID, sh.Waybill
 			return nil, nil
 		})
@@ -128,7 +128,7 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			*a.CashRefund, a.Refund, a.Refund.Amount-*a.CashRefund)
 	}
 	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleRefunded, system, why,
-		func(a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
+		func(_ Repository, a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
 			a.ClawBack = res.ClawBack
 			if !res.ClawBack {
 				o.SubOrder(a.SubOrderID).Refunded += a.Refund.Amount

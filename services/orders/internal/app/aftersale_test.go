@@ -103,9 +103,8 @@ func TestReturnBeforeSettlementIsRefundedFromEscrow(t *testing.T) {
 	if a.Status != domain.AfterSaleRequested || a.Refund.Amount != 6000 || len(a.Lines) != 1 {
 		t.Fatalf("filed %+v", a)
 	}
-	if again, err := s.svc.FileAfterSale(ctx, ann, sub.ID, domain.AfterSaleInput{RequestID: "x", Kind: domain.Return, Lines: []domain.AfterSaleLineInput{back(s.scarf, 1)}, Reason: "r"}); apperr.KindOf(err) != apperr.KindInvalid {
-		t.Fatalf("a second request on a line with an open one: %+v, %v", again, err)
-	}
+	_, err := s.svc.FileAfterSale(ctx, ann, sub.ID, domain.AfterSaleInput{RequestID: "x", Kind: domain.Return, Lines: []domain.AfterSaleLineInput{back(s.scarf, 1)}, Reason: "r"})
+	wantKind(t, err, apperr.KindFailedPrecondition, "AFTER_SALE_OPEN")
 	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -441,4 +440,67 @@ func TestReturnIsNettedAgainstAFreightOverrun(t *testing.T) {
 	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed || s.w.escrows[sub.ID].supplierPaid != 3000 {
 		t.Fatalf("after the netted return: %s, supplier paid %d", got.Status, s.w.escrows[sub.ID].supplierPaid)
 	}
+}
+
+// A rejection may be disputed once, and only while its goods are still its
+// own: a later request claiming them (open, or taken back since) keeps the
+// rejected one closed, else the same units would be refunded twice. A
+// request id names one request: filed again with other goods it is
+// refused. Reasons are counted in characters, not bytes.
+func TestAfterSaleDisputesOnceAndOnlyForGoodsStillItsOwn(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	sub := o.SubOrders[0]
+	linen := supplierOf(s.linen)
+
+	first := domain.AfterSaleInput{RequestID: "r-1", Kind: domain.Return, Lines: []domain.AfterSaleLineInput{back(s.scarf, 1)}, Reason: "too small"}
+	a, err := s.svc.FileAfterSale(ctx, ann, sub.ID, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.svc.FileAfterSale(ctx, ann, sub.ID, first); err != nil || again.ID != a.ID {
+		t.Fatalf("the same filing again: %+v, %v; want the request", again, err)
+	}
+	other := first
+	other.Lines = []domain.AfterSaleLineInput{back(s.scarf, 2)}
+	_, err = s.svc.FileAfterSale(ctx, ann, sub.ID, other)
+	wantKind(t, err, apperr.KindAlreadyExists, "IDEMPOTENCY_KEY_REUSED")
+
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, false, "worn"); err != nil {
+		t.Fatal(err)
+	}
+	b := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 3)) // the rejection released the unit
+	_, err = s.svc.DisputeAfterSale(ctx, ann, a.ID, "it arrived torn")
+	wantKind(t, err, apperr.KindFailedPrecondition, "AFTER_SALE_OPEN")
+	if _, err := s.svc.WithdrawAfterSale(ctx, ann, b.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	long := strings.Repeat("破", 400) // 1,200 bytes, 400 characters
+	if got, err := s.svc.DisputeAfterSale(ctx, ann, a.ID, long); err != nil || got.Status != domain.AfterSaleDisputed {
+		t.Fatalf("dispute once the goods are free again: %+v, %v", got, err)
+	}
+	if _, err := s.svc.DecideAfterSale(ctx, operator, a.ID, false, long); err != nil {
+		t.Fatalf("the operator's rejection: %v", err)
+	}
+	_, err = s.svc.DisputeAfterSale(ctx, ann, a.ID, "again")
+	wantKind(t, err, apperr.KindFailedPrecondition, "ALREADY_DISPUTED")
+}
+
+// A sub-order waiting for its top-up takes no request: a refund out of its
+// escrow would leave the top-up asking for the wrong amount. Once the
+// top-up is paid it completes, and a return is clawed back.
+func TestNoAfterSaleWhileATopUpIsAwaited(t *testing.T) {
+	s := newSaga(t)
+	ann, o, scarf := s.deliveredScarf(t)
+	if _, err := s.svc.ConfirmReceipt(ctx, ann, scarf.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if st := s.subStatus(t, o.ID, scarf.ID); st != domain.AwaitingTopUp {
+		t.Fatalf("the scarf is %s, want awaiting its top-up", st)
+	}
+	_, err := s.svc.FileAfterSale(ctx, ann, scarf.ID, domain.AfterSaleInput{RequestID: "r", Kind: domain.Return,
+		Lines: []domain.AfterSaleLineInput{back(s.scarf, 1)}, Reason: "too small"})
+	wantKind(t, err, apperr.KindFailedPrecondition, "TOP_UP_PENDING")
 }

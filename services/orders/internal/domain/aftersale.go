@@ -195,6 +195,9 @@ var ErrOutsideWindow = apperr.FailedPrecondition("returns and exchanges are acce
 // took back or still claim; no line of an open request again. Amounts are
 // the lines' goods less their share of the sub-order's discount.
 func NewAfterSale(sub SubOrder, order Order, in AfterSaleInput, prior []AfterSale, window time.Duration, now time.Time) (AfterSale, error) {
+	if sub.Status == AwaitingTopUp {
+		return AfterSale{}, ErrTopUpPending.WithMetadata("sub_order_id", sub.ID.String())
+	}
 	if sub.DeliveredAt == nil || (sub.Status != Delivered && sub.Status != AwaitingTopUp && sub.Status != Completed) ||
 		now.After(sub.DeliveredAt.Add(window)) {
 		return AfterSale{}, ErrOutsideWindow.WithMetadata("sub_order_id", sub.ID.String())
@@ -218,23 +221,9 @@ func NewAfterSale(sub SubOrder, order Order, in AfterSaleInput, prior []AfterSal
 	if len(in.Lines) == 0 {
 		v.Add("lines", "at least one line goes back")
 	}
-	bought := map[uuid.UUID]OrderLine{}
-	for _, l := range sub.Lines {
-		if b, ok := bought[l.SKUID]; ok {
-			l.Quantity += b.Quantity
-		}
-		bought[l.SKUID] = l
-	}
-	taken, claimed := map[uuid.UUID]int32{}, map[uuid.UUID]bool{}
-	for _, p := range prior {
-		if p.Status == AfterSaleRejected || p.Status == AfterSaleWithdrawn {
-			continue
-		}
-		for _, l := range p.Lines {
-			taken[l.SKUID] += l.Quantity
-			claimed[l.SKUID] = claimed[l.SKUID] || p.Status.Open()
-		}
-	}
+	bought := boughtBySKU(sub)
+	taken, claimed := claimsOf(prior, uuid.Nil)
+	var busy []string
 	seen := map[uuid.UUID]bool{}
 	a := AfterSale{
 		ID: AfterSaleID(sub.ID, in.RequestID), SubOrderID: sub.ID, OrderID: order.ID, BuyerID: order.BuyerID, SupplierID: sub.SupplierID,
@@ -252,7 +241,7 @@ func NewAfterSale(sub SubOrder, order Order, in AfterSaleInput, prior []AfterSal
 			v.Add(field+".sku_id", "appears twice")
 			continue
 		case claimed[l.SKUID]:
-			v.Add(field+".sku_id", "already has an open request")
+			busy = append(busy, l.SKUID.String())
 			continue
 		case l.Quantity <= 0:
 			v.Add(field+".quantity", "must be at least 1")
@@ -272,7 +261,95 @@ func NewAfterSale(sub SubOrder, order Order, in AfterSaleInput, prior []AfterSal
 	if err := v.Err(); err != nil {
 		return AfterSale{}, err
 	}
+	if len(busy) > 0 {
+		return AfterSale{}, ErrLinesClaimed.WithMetadata("sku_ids", strings.Join(busy, ","))
+	}
 	return a, nil
+}
+
+// ErrTopUpPending refuses a request on a sub-order waiting for its top-up:
+// its settlement is decided at the goods it has, and a refund out of its
+// escrow now would leave the top-up asking for the wrong amount. Once the
+// top-up is paid the sub-order completes, and a return is clawed back from
+// the supplier.
+var ErrTopUpPending = apperr.FailedPrecondition("the sub-order waits for its top-up request to be paid; file the request once it is").
+	WithReason("TOP_UP_PENDING")
+
+// ErrLinesClaimed refuses a request for goods another open request of the
+// sub-order already claims: one request at a time decides them.
+var ErrLinesClaimed = apperr.FailedPrecondition("goods of this request already have an open return or exchange request").
+	WithReason("AFTER_SALE_OPEN")
+
+// ErrAlreadyDisputed refuses a second dispute: the operator's decision on
+// the first is final.
+var ErrAlreadyDisputed = apperr.FailedPrecondition("the request was disputed already; the operator's decision is final").
+	WithReason("ALREADY_DISPUTED")
+
+// CheckDispute checks that a rejected request may be disputed: once only,
+// and while its goods are still its own. Its rejection released them, so a
+// later request may have claimed them or taken them back; reopened, this
+// one would claim them twice and refund them twice.
+func (a AfterSale) CheckDispute(sub SubOrder, others []AfterSale) error {
+	if a.Dispute != "" {
+		return ErrAlreadyDisputed.WithMetadata("after_sale_id", a.ID.String())
+	}
+	bought := boughtBySKU(sub)
+	taken, claimed := claimsOf(others, a.ID)
+	var busy []string
+	for _, l := range a.Lines {
+		if claimed[l.SKUID] || l.Quantity > bought[l.SKUID].Quantity-taken[l.SKUID] {
+			busy = append(busy, l.SKUID.String())
+		}
+	}
+	if len(busy) > 0 {
+		return ErrLinesClaimed.WithMetadata("sku_ids", strings.Join(busy, ","))
+	}
+	return nil
+}
+
+// SameRequest reports whether in files the request a is: a repeated
+// filing with its request id. Another kind, reason or lines under the same
+// id is another request.
+func (a AfterSale) SameRequest(in AfterSaleInput) bool {
+	if a.Kind != in.Kind || a.Reason != in.Reason || len(a.Lines) != len(in.Lines) {
+		return false
+	}
+	for i, l := range in.Lines {
+		if a.Lines[i].SKUID != l.SKUID || a.Lines[i].Quantity != l.Quantity {
+			return false
+		}
+	}
+	return true
+}
+
+// boughtBySKU is a sub-order's lines by SKU, the quantities of a SKU
+// bought on several lines added up.
+func boughtBySKU(sub SubOrder) map[uuid.UUID]OrderLine {
+	bought := map[uuid.UUID]OrderLine{}
+	for _, l := range sub.Lines {
+		if b, ok := bought[l.SKUID]; ok {
+			l.Quantity += b.Quantity
+		}
+		bought[l.SKUID] = l
+	}
+	return bought
+}
+
+// claimsOf is what requests (all but except) hold of a sub-order's goods:
+// the units taken back or on their way, per SKU, and the SKUs an open
+// request claims. Rejected and withdrawn requests hold nothing.
+func claimsOf(requests []AfterSale, except uuid.UUID) (taken map[uuid.UUID]int32, claimed map[uuid.UUID]bool) {
+	taken, claimed = map[uuid.UUID]int32{}, map[uuid.UUID]bool{}
+	for _, p := range requests {
+		if p.ID == except || p.Status == AfterSaleRejected || p.Status == AfterSaleWithdrawn {
+			continue
+		}
+		for _, l := range p.Lines {
+			taken[l.SKUID] += l.Quantity
+			claimed[l.SKUID] = claimed[l.SKUID] || p.Status.Open()
+		}
+	}
+	return taken, claimed
 }
 
 // LineRefund is what quantity units of a bought line refund: their goods
