@@ -42,7 +42,7 @@ type CheckoutInput struct {
 // A member of a merchant buys for the merchant: at its tier's cost prices,
 // paid from its deposit at once; a deposit that cannot pay is refused with
 // the shortfall and the order cancelled, its stock given back before the
-// answer.
+// answer; that checkout id retried is CHECKOUT_RELEASED.
 func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput) (domain.Order, bool, error) {
 	channel, holder := domain.OwnStore, domain.UserHolder(c.Subject)
 	merchant, isMerchant := c.MerchantOrg()
@@ -188,6 +188,12 @@ func (s *Service) applyCoupon(ctx context.Context, o *domain.Order, drafts []dom
 // the deadline's to decide, after asking finance (an earlier attempt may
 // have taken the deposit and lost the answer).
 func (s *Service) payFromDeposit(ctx context.Context, c auth.Caller, o domain.Order) (domain.Order, error) {
+	if o.Status == domain.Cancelled && o.CancelReason == reasonDepositShort {
+		// A retry after the deposit was topped up: the refused checkout
+		// bought nothing and gave its stock back; answering its cancelled
+		// order with success would read as a purchase.
+		return domain.Order{}, ErrCheckoutReleased.WithMetadata("checkout_id", o.CheckoutID)
+	}
 	if o.Status != domain.PendingPayment {
 		return o, nil
 	}
@@ -208,7 +214,7 @@ func (s *Service) payFromDeposit(ctx context.Context, c auth.Caller, o domain.Or
 		// Another attempt's payment landed after finance refused this one.
 		return s.markPaid(ctx, o.ID, system, false)
 	}
-	cancelled, cerr := s.cancelIf(ctx, o.ID, actor(c), "deposit_short", func(cur domain.Order) (bool, error) {
+	cancelled, cerr := s.cancelIf(ctx, o.ID, actor(c), reasonDepositShort, func(cur domain.Order) (bool, error) {
 		return cur.Status == domain.PendingPayment && cur.Version == started, nil
 	})
 	if cerr != nil {
@@ -219,6 +225,10 @@ func (s *Service) payFromDeposit(ctx context.Context, c auth.Caller, o domain.Or
 	}
 	return domain.Order{}, err
 }
+
+// reasonDepositShort is why a merchant's checkout its deposit could not
+// pay was cancelled.
+const reasonDepositShort = "deposit_short"
 
 // errFundsShort matches finance's refusal of a payment the payer's account
 // (a wallet, a merchant's deposit) cannot make: nothing moved.

@@ -63,8 +63,16 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if s.w.stock[s.scarf.ID] != stock || s.w.wallets[depositOf(org)] != 1000 {
 		t.Fatalf("a refused merchant order held stock (%d → %d) or moved money", stock, s.w.stock[s.scarf.ID])
 	}
-	// Topped up, a new checkout goes through with the coupon given back.
+	// Topped up, the refused checkout retried is refused again, bought
+	// nothing: its stock was given back (before, it answered its cancelled
+	// order as a success); a new checkout goes through with the coupon
+	// given back.
 	s.w.wallets[depositOf(org)] = 10_000
+	_, _, err = s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-1", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID})
+	wantKind(t, err, apperr.KindFailedPrecondition, "CHECKOUT_RELEASED")
+	if s.w.wallets[depositOf(org)] != 10_000 {
+		t.Fatalf("the refused checkout retried moved money")
+	}
 	o, _, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-2", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID})
 	if err != nil {
 		t.Fatalf("merchant checkout: %v", err)
