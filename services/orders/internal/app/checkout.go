@@ -58,6 +58,9 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		v.Add("currency", "must be an ISO 4217 code such as USD")
 	}
 	checkShape(&v, in.Address, in.Lines)
+	if _, err := uuid.Parse(in.CouponID); in.CouponID != "" && err != nil {
+		v.Add("coupon_id", "is not a coupon id")
+	}
 	if err := v.Err(); err != nil {
 		return domain.Order{}, false, err
 	}

@@ -224,6 +224,7 @@ func TestCheckoutRefusesBadInputAndHoldsNothing(t *testing.T) {
 			Suppliers: []domain.SupplierAddress{{SupplierID: s.linen, Address: pt}}}, apperr.KindInvalid, ""},
 		{"no checkout id", app.CheckoutInput{Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1)}}, apperr.KindInvalid, ""},
 		{"bad currency", app.CheckoutInput{CheckoutID: "f", Currency: "usd", Lines: []domain.CartLine{line(s.phone, 1)}}, apperr.KindInvalid, ""},
+		{"malformed coupon id", app.CheckoutInput{CheckoutID: "g", Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1)}, CouponID: "abc"}, apperr.KindInvalid, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := s.svc.Checkout(ctx, ann, tc.in)
