@@ -35,7 +35,9 @@ func (s *Service) ListMerchantTiers(ctx context.Context, caller auth.Caller) ([]
 }
 
 // SetMerchantTier puts a merchant organization in a tier and announces the
-// change, which reprices its purchases. Admins only.
+// change, which reprices its purchases. Admins only. Setting the tier it
+// has announces it again: the way to bring a consumer that missed the
+// change (the catalog's prices) back in line.
 func (s *Service) SetMerchantTier(ctx context.Context, caller auth.Caller, orgID uuid.UUID, code string) (domain.Organization, error) {
 	if _, err := requireAdmin(caller); err != nil {
 		return domain.Organization{}, err
@@ -50,8 +52,8 @@ func (s *Service) SetMerchantTier(ctx context.Context, caller auth.Caller, orgID
 		}
 		var err error
 		org, err = r.UpdateOrganization(ctx, orgID, func(org *domain.Organization) ([]outbox.Message, error) {
-			previous, changed, err := org.SetTier(code)
-			if err != nil || !changed {
+			previous, _, err := org.SetTier(code)
+			if err != nil {
 				return nil, err
 			}
 			return outbox.Of(SubjectMerchantTierChanged, &usersv1.MerchantTierChanged{
