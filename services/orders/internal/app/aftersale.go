@@ -36,8 +36,11 @@ type AfterSaleRepository interface {
 type AfterSaleFilter struct {
 	BuyerID    string
 	SupplierID uuid.UUID
-	OrderID    uuid.UUID
-	Status     domain.AfterSaleStatus
+	// MerchantOrgID selects the requests on a merchant's orders, whichever
+	// member filed them.
+	MerchantOrgID uuid.UUID
+	OrderID       uuid.UUID
+	Status        domain.AfterSaleStatus
 }
 
 // Subjects of the after-sale events: one per status a request reaches
@@ -209,15 +212,20 @@ func (s *Service) GetAfterSale(ctx context.Context, c auth.Caller, id uuid.UUID)
 	return s.afterSaleFor(ctx, c, id)
 }
 
-// ListAfterSales lists requests newest first: a buyer's own, a supplier's
-// own, or, for admins, any (filtered by order or status).
+// ListAfterSales lists requests newest first: a buyer's own, a merchant's
+// (on its orders, whichever member filed them), a supplier's own, or, for
+// admins, any (filtered by order or status).
 func (s *Service) ListAfterSales(ctx context.Context, c auth.Caller, f AfterSaleFilter, size int, token string) ([]domain.AfterSale, string, error) {
-	switch org, isSupplier := c.SupplierOrg(); {
+	org, isSupplier := c.SupplierOrg()
+	merchant, isMerchant := c.MerchantOrg()
+	switch {
 	case c.IsAdmin():
 	case isSupplier:
-		f.BuyerID, f.SupplierID = "", org
+		f.BuyerID, f.SupplierID, f.MerchantOrgID = "", org, uuid.Nil
+	case isMerchant:
+		f.BuyerID, f.SupplierID, f.MerchantOrgID = "", uuid.Nil, merchant
 	case c.Kind == auth.KindUser && c.Subject != "":
-		f.BuyerID, f.SupplierID = c.Subject, uuid.Nil
+		f.BuyerID, f.SupplierID, f.MerchantOrgID = c.Subject, uuid.Nil, uuid.Nil
 	default:
 		return nil, "", ErrBuyersOnly
 	}

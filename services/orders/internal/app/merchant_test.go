@@ -108,12 +108,29 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if list, _, _ := s.svc.ListOrders(ctx, stranger, 10, ""); len(list) != 0 {
 		t.Errorf("another merchant lists %d orders", len(list))
 	}
+	// A return one member files, another lists: the merchant's requests
+	// are the merchant's, like its orders; another merchant sees none.
+	s.shipAndDeliver(t, sub)
+	s.run(t)
+	filed, err := s.svc.FileAfterSale(ctx, m, sub.ID, domain.AfterSaleInput{RequestID: "r-1", Kind: domain.Return,
+		Lines: []domain.AfterSaleLineInput{{SKUID: s.scarf.ID, Quantity: 1}}, Reason: "wrong colour"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, _, err := s.svc.ListAfterSales(ctx, colleague, app.AfterSaleFilter{}, 10, ""); err != nil || len(list) != 1 || list[0].ID != filed.ID {
+		t.Errorf("a colleague lists %d of the merchant's requests: %v", len(list), err)
+	}
+	if list, _, _ := s.svc.ListAfterSales(ctx, stranger, app.AfterSaleFilter{}, 10, ""); len(list) != 0 {
+		t.Errorf("another merchant lists %d requests", len(list))
+	}
+	if _, err := s.svc.WithdrawAfterSale(ctx, colleague, filed.ID); err != nil {
+		t.Fatal(err)
+	}
 	// The coupon is used now.
 	_, _, err = s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-3", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: couponID})
 	wantKind(t, err, apperr.KindFailedPrecondition, "COUPON_ALREADY_USED")
 
-	// Fulfilled and settled: the platform funds 5.00, the supplier gets 42.00.
-	s.shipAndDeliver(t, sub)
+	// Settled: the platform funds 5.00, the supplier gets 42.00.
 	s.at = s.at.Add(8 * 24 * time.Hour)
 	s.run(t)
 	if s.w.couponExpense != 500 || s.w.escrows[sub.ID].supplierPaid != 4200 {

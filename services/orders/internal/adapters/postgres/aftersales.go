@@ -80,6 +80,10 @@ func (r repo) ListAfterSales(ctx context.Context, f app.AfterSaleFilter, after *
 	if f.SupplierID != uuid.Nil {
 		add(`supplier_id =`, f.SupplierID)
 	}
+	if f.MerchantOrgID != uuid.Nil {
+		args = append(args, f.MerchantOrgID)
+		where = append(where, `order_id IN (SELECT id FROM orders WHERE merchant_org_id = $`+strconv.Itoa(len(args))+`)`)
+	}
 	if f.OrderID != uuid.Nil {
 		add(`order_id =`, f.OrderID)
 	}
