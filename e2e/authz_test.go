@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // gatewayRoutes reads the REST routes of one gRPC service (e.g.
@@ -68,6 +69,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"name": "supplier one ERP", "kind": "API_CLIENT_KIND_ERP", "organizationId": supplier1.OrgID,
 	}).must(t, 200, "supplier one creates its ERP client").str("client", "clientId")
 	pendingOrg := c.signUp("ACCOUNT_TYPE_SUPPLIER", "Matrix Pending").OrgID
+	staffBody := member()
+	staff := c.do("POST", "/v1/organizations/"+supplier1.OrgID+"/members", supplier1.Access, staffBody).must(t, 200, "supplier one's staff").str("user", "userId")
+	staffAccess, _ := c.login(staffBody["email"].(string), testPassword)
+	staffPath := "/v1/organizations/" + supplier1.OrgID + "/members/" + staff
 
 	tokens := map[string]string{
 		"admin": admin, "reviewer": reviewer, "translator": translator, "buyerA": buyerA.Access, "buyerB": buyerB.Access,
@@ -128,6 +133,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			{"buyerA", "/v1/organizations/" + supplier1.OrgID + "/members", member(), denied},
 			{"supplier1", "/v1/organizations/" + supplier1.OrgID + "/members", member(), ok},
 		},
+		"DELETE /v1/organizations/{organization_id}/members/{user_id}": {
+			{"supplier2", staffPath, nil, denied}, {"buyerA", staffPath, nil, denied}, {"admin", staffPath, nil, denied},
+			{"supplier1", "/v1/organizations/" + supplier1.OrgID + "/members/" + supplier1.ID, nil, []int{400}}, // the owner itself
+			{"supplier1", staffPath, nil, ok},
+		},
 		"POST /v1/operators": {
 			{"reviewer", "", operator(), denied}, {"buyerA", "", operator(), denied}, {"admin", "", operator(), ok},
 		},
@@ -164,9 +174,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		public:   publicRoutes,
 		rows:     matrix,
 		tokens:   tokens,
-		params:   strings.NewReplacer("{address_id}", addrA, "{organization_id}", supplier1.OrgID, "{client_id}", erp),
+		params:   strings.NewReplacer("{address_id}", addrA, "{organization_id}", supplier1.OrgID, "{client_id}", erp, "{user_id}", staff),
 		secrets:  []string{"E2E Recipient"},
 	}.run(t, c)
+
+	// The staff member removed: its access token is refused at once, not
+	// when it expires (the gateway follows the revoked sessions).
+	waitFor(t, "the removed member's access token refused", 30*time.Second, func() (bool, string) {
+		r := c.do("GET", "/v1/me", staffAccess, nil)
+		return r.Status == 401, r.Raw
+	})
 
 	// Nothing the refused calls tried took effect.
 	got := c.do("GET", "/v1/me/addresses/"+addrA, buyerA.Access, nil).must(t, 200, "A's address survives")

@@ -1990,6 +1990,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{organizationId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * RemoveOrganizationMember takes a staff member out of the caller's organization: the account loses the organization and the role it gave, and every session of it is revoked at once, so its access tokens are refused everywhere (a departed merchant's staff can no longer spend the deposit).
+         * @description RemoveOrganizationMember takes a staff member out of the caller's organization:
+         *     the account loses the organization and the role it gave, and every session of
+         *     it is revoked at once, so its access tokens are refused everywhere (a departed
+         *     merchant's staff can no longer spend the deposit). Owners only; a user not a
+         *     member of the organization is NOT_FOUND, an owner FAILED_PRECONDITION
+         *     (OWNER_NOT_REMOVABLE). Removing a removed member answers the account.
+         */
+        delete: operations["UsersService_RemoveOrganizationMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{organizationId}/merchant-tier": {
         parameters: {
             query?: never;
@@ -5254,6 +5279,10 @@ export interface components {
         RejectProductResponse: {
             product?: components["schemas"]["Product"];
         };
+        RemoveOrganizationMemberResponse: {
+            /** @description The account as it is now, outside the organization. */
+            user?: components["schemas"]["User"];
+        };
         RequestChangesBody: {
             reason?: string;
         };
@@ -7124,6 +7153,7 @@ export type RejectOrganizationBody = components['schemas']['RejectOrganizationBo
 export type RejectOrganizationResponse = components['schemas']['RejectOrganizationResponse'];
 export type RejectProductBody = components['schemas']['RejectProductBody'];
 export type RejectProductResponse = components['schemas']['RejectProductResponse'];
+export type RemoveOrganizationMemberResponse = components['schemas']['RemoveOrganizationMemberResponse'];
 export type RequestChangesBody = components['schemas']['RequestChangesBody'];
 export type RequestChangesResponse = components['schemas']['RequestChangesResponse'];
 export type ResolvePartnerPayoutBody = components['schemas']['ResolvePartnerPayoutBody'];
@@ -11485,6 +11515,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AddOrganizationMemberResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    UsersService_RemoveOrganizationMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organizationId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemoveOrganizationMemberResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -2513,6 +2513,103 @@ func (x *AddOrganizationMemberResponse) GetUser() *User {
 	return nil
 }
 
+type RemoveOrganizationMemberRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	OrganizationId string                 `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	UserId         string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RemoveOrganizationMemberRequest) Reset() {
+	*x = RemoveOrganizationMemberRequest{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveOrganizationMemberRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveOrganizationMemberRequest) ProtoMessage() {}
+
+func (x *RemoveOrganizationMemberRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveOrganizationMemberRequest.ProtoReflect.Descriptor instead.
+func (*RemoveOrganizationMemberRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *RemoveOrganizationMemberRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *RemoveOrganizationMemberRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+type RemoveOrganizationMemberResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account as it is now, outside the organization.
+	User          *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveOrganizationMemberResponse) Reset() {
+	*x = RemoveOrganizationMemberResponse{}
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveOrganizationMemberResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveOrganizationMemberResponse) ProtoMessage() {}
+
+func (x *RemoveOrganizationMemberResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveOrganizationMemberResponse.ProtoReflect.Descriptor instead.
+func (*RemoveOrganizationMemberResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *RemoveOrganizationMemberResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
 type CreateOperatorRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
@@ -2525,7 +2622,7 @@ type CreateOperatorRequest struct {
 
 func (x *CreateOperatorRequest) Reset() {
 	*x = CreateOperatorRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[43]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2537,7 +2634,7 @@ func (x *CreateOperatorRequest) String() string {
 func (*CreateOperatorRequest) ProtoMessage() {}
 
 func (x *CreateOperatorRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[43]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2550,7 +2647,7 @@ func (x *CreateOperatorRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOperatorRequest.ProtoReflect.Descriptor instead.
 func (*CreateOperatorRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{43}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *CreateOperatorRequest) GetEmail() string {
@@ -2590,7 +2687,7 @@ type CreateOperatorResponse struct {
 
 func (x *CreateOperatorResponse) Reset() {
 	*x = CreateOperatorResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[44]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2602,7 +2699,7 @@ func (x *CreateOperatorResponse) String() string {
 func (*CreateOperatorResponse) ProtoMessage() {}
 
 func (x *CreateOperatorResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[44]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2615,7 +2712,7 @@ func (x *CreateOperatorResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOperatorResponse.ProtoReflect.Descriptor instead.
 func (*CreateOperatorResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{44}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CreateOperatorResponse) GetUser() *User {
@@ -2639,7 +2736,7 @@ type MerchantTier struct {
 
 func (x *MerchantTier) Reset() {
 	*x = MerchantTier{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[45]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2651,7 +2748,7 @@ func (x *MerchantTier) String() string {
 func (*MerchantTier) ProtoMessage() {}
 
 func (x *MerchantTier) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[45]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2664,7 +2761,7 @@ func (x *MerchantTier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MerchantTier.ProtoReflect.Descriptor instead.
 func (*MerchantTier) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{45}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *MerchantTier) GetCode() string {
@@ -2697,7 +2794,7 @@ type CreateMerchantTierRequest struct {
 
 func (x *CreateMerchantTierRequest) Reset() {
 	*x = CreateMerchantTierRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[46]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2709,7 +2806,7 @@ func (x *CreateMerchantTierRequest) String() string {
 func (*CreateMerchantTierRequest) ProtoMessage() {}
 
 func (x *CreateMerchantTierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[46]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2722,7 +2819,7 @@ func (x *CreateMerchantTierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMerchantTierRequest.ProtoReflect.Descriptor instead.
 func (*CreateMerchantTierRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{46}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CreateMerchantTierRequest) GetTier() *MerchantTier {
@@ -2741,7 +2838,7 @@ type CreateMerchantTierResponse struct {
 
 func (x *CreateMerchantTierResponse) Reset() {
 	*x = CreateMerchantTierResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[47]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2753,7 +2850,7 @@ func (x *CreateMerchantTierResponse) String() string {
 func (*CreateMerchantTierResponse) ProtoMessage() {}
 
 func (x *CreateMerchantTierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[47]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2766,7 +2863,7 @@ func (x *CreateMerchantTierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMerchantTierResponse.ProtoReflect.Descriptor instead.
 func (*CreateMerchantTierResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{47}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CreateMerchantTierResponse) GetTier() *MerchantTier {
@@ -2784,7 +2881,7 @@ type ListMerchantTiersRequest struct {
 
 func (x *ListMerchantTiersRequest) Reset() {
 	*x = ListMerchantTiersRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[48]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2796,7 +2893,7 @@ func (x *ListMerchantTiersRequest) String() string {
 func (*ListMerchantTiersRequest) ProtoMessage() {}
 
 func (x *ListMerchantTiersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[48]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2809,7 +2906,7 @@ func (x *ListMerchantTiersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMerchantTiersRequest.ProtoReflect.Descriptor instead.
 func (*ListMerchantTiersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{48}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{50}
 }
 
 type ListMerchantTiersResponse struct {
@@ -2821,7 +2918,7 @@ type ListMerchantTiersResponse struct {
 
 func (x *ListMerchantTiersResponse) Reset() {
 	*x = ListMerchantTiersResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[49]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2833,7 +2930,7 @@ func (x *ListMerchantTiersResponse) String() string {
 func (*ListMerchantTiersResponse) ProtoMessage() {}
 
 func (x *ListMerchantTiersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[49]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2846,7 +2943,7 @@ func (x *ListMerchantTiersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMerchantTiersResponse.ProtoReflect.Descriptor instead.
 func (*ListMerchantTiersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{49}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListMerchantTiersResponse) GetTiers() []*MerchantTier {
@@ -2866,7 +2963,7 @@ type SetMerchantTierRequest struct {
 
 func (x *SetMerchantTierRequest) Reset() {
 	*x = SetMerchantTierRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[50]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2878,7 +2975,7 @@ func (x *SetMerchantTierRequest) String() string {
 func (*SetMerchantTierRequest) ProtoMessage() {}
 
 func (x *SetMerchantTierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[50]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2891,7 +2988,7 @@ func (x *SetMerchantTierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMerchantTierRequest.ProtoReflect.Descriptor instead.
 func (*SetMerchantTierRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{50}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SetMerchantTierRequest) GetOrganizationId() string {
@@ -2917,7 +3014,7 @@ type SetMerchantTierResponse struct {
 
 func (x *SetMerchantTierResponse) Reset() {
 	*x = SetMerchantTierResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[51]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2929,7 +3026,7 @@ func (x *SetMerchantTierResponse) String() string {
 func (*SetMerchantTierResponse) ProtoMessage() {}
 
 func (x *SetMerchantTierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[51]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2942,7 +3039,7 @@ func (x *SetMerchantTierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetMerchantTierResponse.ProtoReflect.Descriptor instead.
 func (*SetMerchantTierResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{51}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *SetMerchantTierResponse) GetOrganization() *Organization {
@@ -2971,7 +3068,7 @@ type ApiClient struct {
 
 func (x *ApiClient) Reset() {
 	*x = ApiClient{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[52]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2983,7 +3080,7 @@ func (x *ApiClient) String() string {
 func (*ApiClient) ProtoMessage() {}
 
 func (x *ApiClient) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[52]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2996,7 +3093,7 @@ func (x *ApiClient) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiClient.ProtoReflect.Descriptor instead.
 func (*ApiClient) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{52}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ApiClient) GetClientId() string {
@@ -3072,7 +3169,7 @@ type CreateApiClientRequest struct {
 
 func (x *CreateApiClientRequest) Reset() {
 	*x = CreateApiClientRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[53]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3084,7 +3181,7 @@ func (x *CreateApiClientRequest) String() string {
 func (*CreateApiClientRequest) ProtoMessage() {}
 
 func (x *CreateApiClientRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[53]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3097,7 +3194,7 @@ func (x *CreateApiClientRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiClientRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiClientRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{53}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *CreateApiClientRequest) GetName() string {
@@ -3150,7 +3247,7 @@ type CreateApiClientResponse struct {
 
 func (x *CreateApiClientResponse) Reset() {
 	*x = CreateApiClientResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[54]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3162,7 +3259,7 @@ func (x *CreateApiClientResponse) String() string {
 func (*CreateApiClientResponse) ProtoMessage() {}
 
 func (x *CreateApiClientResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[54]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3175,7 +3272,7 @@ func (x *CreateApiClientResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiClientResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiClientResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{54}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CreateApiClientResponse) GetClient() *ApiClient {
@@ -3207,7 +3304,7 @@ type ListApiClientsRequest struct {
 
 func (x *ListApiClientsRequest) Reset() {
 	*x = ListApiClientsRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[55]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3219,7 +3316,7 @@ func (x *ListApiClientsRequest) String() string {
 func (*ListApiClientsRequest) ProtoMessage() {}
 
 func (x *ListApiClientsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[55]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3232,7 +3329,7 @@ func (x *ListApiClientsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiClientsRequest.ProtoReflect.Descriptor instead.
 func (*ListApiClientsRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{55}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{57}
 }
 
 type ListApiClientsResponse struct {
@@ -3244,7 +3341,7 @@ type ListApiClientsResponse struct {
 
 func (x *ListApiClientsResponse) Reset() {
 	*x = ListApiClientsResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[56]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3256,7 +3353,7 @@ func (x *ListApiClientsResponse) String() string {
 func (*ListApiClientsResponse) ProtoMessage() {}
 
 func (x *ListApiClientsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[56]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3269,7 +3366,7 @@ func (x *ListApiClientsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiClientsResponse.ProtoReflect.Descriptor instead.
 func (*ListApiClientsResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{56}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListApiClientsResponse) GetClients() []*ApiClient {
@@ -3288,7 +3385,7 @@ type DisableApiClientRequest struct {
 
 func (x *DisableApiClientRequest) Reset() {
 	*x = DisableApiClientRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[57]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3300,7 +3397,7 @@ func (x *DisableApiClientRequest) String() string {
 func (*DisableApiClientRequest) ProtoMessage() {}
 
 func (x *DisableApiClientRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[57]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3313,7 +3410,7 @@ func (x *DisableApiClientRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisableApiClientRequest.ProtoReflect.Descriptor instead.
 func (*DisableApiClientRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{57}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *DisableApiClientRequest) GetClientId() string {
@@ -3332,7 +3429,7 @@ type DisableApiClientResponse struct {
 
 func (x *DisableApiClientResponse) Reset() {
 	*x = DisableApiClientResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[58]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3344,7 +3441,7 @@ func (x *DisableApiClientResponse) String() string {
 func (*DisableApiClientResponse) ProtoMessage() {}
 
 func (x *DisableApiClientResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[58]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3357,7 +3454,7 @@ func (x *DisableApiClientResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DisableApiClientResponse.ProtoReflect.Descriptor instead.
 func (*DisableApiClientResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{58}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *DisableApiClientResponse) GetClient() *ApiClient {
@@ -3381,7 +3478,7 @@ type RotateApiClientSecretRequest struct {
 
 func (x *RotateApiClientSecretRequest) Reset() {
 	*x = RotateApiClientSecretRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[59]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3393,7 +3490,7 @@ func (x *RotateApiClientSecretRequest) String() string {
 func (*RotateApiClientSecretRequest) ProtoMessage() {}
 
 func (x *RotateApiClientSecretRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[59]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3406,7 +3503,7 @@ func (x *RotateApiClientSecretRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateApiClientSecretRequest.ProtoReflect.Descriptor instead.
 func (*RotateApiClientSecretRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{59}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *RotateApiClientSecretRequest) GetClientId() string {
@@ -3446,7 +3543,7 @@ type RotateApiClientSecretResponse struct {
 
 func (x *RotateApiClientSecretResponse) Reset() {
 	*x = RotateApiClientSecretResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[60]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3458,7 +3555,7 @@ func (x *RotateApiClientSecretResponse) String() string {
 func (*RotateApiClientSecretResponse) ProtoMessage() {}
 
 func (x *RotateApiClientSecretResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[60]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3471,7 +3568,7 @@ func (x *RotateApiClientSecretResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateApiClientSecretResponse.ProtoReflect.Descriptor instead.
 func (*RotateApiClientSecretResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{60}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *RotateApiClientSecretResponse) GetClient() *ApiClient {
@@ -3512,7 +3609,7 @@ type IssueServiceTokenRequest struct {
 
 func (x *IssueServiceTokenRequest) Reset() {
 	*x = IssueServiceTokenRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[61]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3524,7 +3621,7 @@ func (x *IssueServiceTokenRequest) String() string {
 func (*IssueServiceTokenRequest) ProtoMessage() {}
 
 func (x *IssueServiceTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[61]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3537,7 +3634,7 @@ func (x *IssueServiceTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueServiceTokenRequest.ProtoReflect.Descriptor instead.
 func (*IssueServiceTokenRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{61}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *IssueServiceTokenRequest) GetClientId() string {
@@ -3564,7 +3661,7 @@ type IssueServiceTokenResponse struct {
 
 func (x *IssueServiceTokenResponse) Reset() {
 	*x = IssueServiceTokenResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[62]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3576,7 +3673,7 @@ func (x *IssueServiceTokenResponse) String() string {
 func (*IssueServiceTokenResponse) ProtoMessage() {}
 
 func (x *IssueServiceTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[62]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3589,7 +3686,7 @@ func (x *IssueServiceTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueServiceTokenResponse.ProtoReflect.Descriptor instead.
 func (*IssueServiceTokenResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{62}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *IssueServiceTokenResponse) GetAccessToken() string {
@@ -3615,7 +3712,7 @@ type GetApiClientKeysRequest struct {
 
 func (x *GetApiClientKeysRequest) Reset() {
 	*x = GetApiClientKeysRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[63]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3627,7 +3724,7 @@ func (x *GetApiClientKeysRequest) String() string {
 func (*GetApiClientKeysRequest) ProtoMessage() {}
 
 func (x *GetApiClientKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[63]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3640,7 +3737,7 @@ func (x *GetApiClientKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApiClientKeysRequest.ProtoReflect.Descriptor instead.
 func (*GetApiClientKeysRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{63}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *GetApiClientKeysRequest) GetClientId() string {
@@ -3662,7 +3759,7 @@ type GetApiClientKeysResponse struct {
 
 func (x *GetApiClientKeysResponse) Reset() {
 	*x = GetApiClientKeysResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[64]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3674,7 +3771,7 @@ func (x *GetApiClientKeysResponse) String() string {
 func (*GetApiClientKeysResponse) ProtoMessage() {}
 
 func (x *GetApiClientKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[64]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3687,7 +3784,7 @@ func (x *GetApiClientKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApiClientKeysResponse.ProtoReflect.Descriptor instead.
 func (*GetApiClientKeysResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{64}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *GetApiClientKeysResponse) GetClient() *ApiClient {
@@ -3718,7 +3815,7 @@ type SigningKey struct {
 
 func (x *SigningKey) Reset() {
 	*x = SigningKey{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[65]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3730,7 +3827,7 @@ func (x *SigningKey) String() string {
 func (*SigningKey) ProtoMessage() {}
 
 func (x *SigningKey) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[65]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3743,7 +3840,7 @@ func (x *SigningKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SigningKey.ProtoReflect.Descriptor instead.
 func (*SigningKey) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{65}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *SigningKey) GetExpiresAt() *timestamppb.Timestamp {
@@ -3772,7 +3869,7 @@ type FindAccountsRequest struct {
 
 func (x *FindAccountsRequest) Reset() {
 	*x = FindAccountsRequest{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[66]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3784,7 +3881,7 @@ func (x *FindAccountsRequest) String() string {
 func (*FindAccountsRequest) ProtoMessage() {}
 
 func (x *FindAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[66]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3797,7 +3894,7 @@ func (x *FindAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindAccountsRequest.ProtoReflect.Descriptor instead.
 func (*FindAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{66}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *FindAccountsRequest) GetUserIds() []string {
@@ -3826,7 +3923,7 @@ type FindAccountsResponse struct {
 
 func (x *FindAccountsResponse) Reset() {
 	*x = FindAccountsResponse{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[67]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3838,7 +3935,7 @@ func (x *FindAccountsResponse) String() string {
 func (*FindAccountsResponse) ProtoMessage() {}
 
 func (x *FindAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[67]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3851,7 +3948,7 @@ func (x *FindAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindAccountsResponse.ProtoReflect.Descriptor instead.
 func (*FindAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{67}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *FindAccountsResponse) GetUserIds() []string {
@@ -3879,7 +3976,7 @@ type FoundOrganization struct {
 
 func (x *FoundOrganization) Reset() {
 	*x = FoundOrganization{}
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[68]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3891,7 +3988,7 @@ func (x *FoundOrganization) String() string {
 func (*FoundOrganization) ProtoMessage() {}
 
 func (x *FoundOrganization) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_users_v1_service_proto_msgTypes[68]
+	mi := &file_crossdock_users_v1_service_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3904,7 +4001,7 @@ func (x *FoundOrganization) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FoundOrganization.ProtoReflect.Descriptor instead.
 func (*FoundOrganization) Descriptor() ([]byte, []int) {
-	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{68}
+	return file_crossdock_users_v1_service_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *FoundOrganization) GetOrganizationId() string {
@@ -4057,6 +4154,11 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\bpassword\x18\x03 \x01(\tR\bpassword\x12!\n" +
 	"\fdisplay_name\x18\x04 \x01(\tR\vdisplayName\"M\n" +
 	"\x1dAddOrganizationMemberResponse\x12,\n" +
+	"\x04user\x18\x01 \x01(\v2\x18.crossdock.users.v1.UserR\x04user\"c\n" +
+	"\x1fRemoveOrganizationMemberRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\"P\n" +
+	" RemoveOrganizationMemberResponse\x12,\n" +
 	"\x04user\x18\x01 \x01(\v2\x18.crossdock.users.v1.UserR\x04user\"\xa2\x01\n" +
 	"\x15CreateOperatorRequest\x12\x14\n" +
 	"\x05email\x18\x01 \x01(\tR\x05email\x12\x1a\n" +
@@ -4171,7 +4273,7 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\x1bAPI_CLIENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17API_CLIENT_KIND_PARTNER\x10\x01\x12\x17\n" +
 	"\x13API_CLIENT_KIND_ERP\x10\x02\x12\x1b\n" +
-	"\x17API_CLIENT_KIND_SERVICE\x10\x032\xac\x18\n" +
+	"\x17API_CLIENT_KIND_SERVICE\x10\x032\xb4\x19\n" +
 	"\fUsersService\x12O\n" +
 	"\x06SignUp\x12!.crossdock.users.v1.SignUpRequest\x1a\".crossdock.users.v1.SignUpResponse\x12L\n" +
 	"\x05Login\x12 .crossdock.users.v1.LoginRequest\x1a!.crossdock.users.v1.LoginResponse\x12R\n" +
@@ -4192,7 +4294,8 @@ const file_crossdock_users_v1_service_proto_rawDesc = "" +
 	"\x11ListOrganizations\x12,.crossdock.users.v1.ListOrganizationsRequest\x1a-.crossdock.users.v1.ListOrganizationsResponse\x12v\n" +
 	"\x13ApproveOrganization\x12..crossdock.users.v1.ApproveOrganizationRequest\x1a/.crossdock.users.v1.ApproveOrganizationResponse\x12s\n" +
 	"\x12RejectOrganization\x12-.crossdock.users.v1.RejectOrganizationRequest\x1a..crossdock.users.v1.RejectOrganizationResponse\x12|\n" +
-	"\x15AddOrganizationMember\x120.crossdock.users.v1.AddOrganizationMemberRequest\x1a1.crossdock.users.v1.AddOrganizationMemberResponse\x12g\n" +
+	"\x15AddOrganizationMember\x120.crossdock.users.v1.AddOrganizationMemberRequest\x1a1.crossdock.users.v1.AddOrganizationMemberResponse\x12\x85\x01\n" +
+	"\x18RemoveOrganizationMember\x123.crossdock.users.v1.RemoveOrganizationMemberRequest\x1a4.crossdock.users.v1.RemoveOrganizationMemberResponse\x12g\n" +
 	"\x0eCreateOperator\x12).crossdock.users.v1.CreateOperatorRequest\x1a*.crossdock.users.v1.CreateOperatorResponse\x12s\n" +
 	"\x12CreateMerchantTier\x12-.crossdock.users.v1.CreateMerchantTierRequest\x1a..crossdock.users.v1.CreateMerchantTierResponse\x12p\n" +
 	"\x11ListMerchantTiers\x12,.crossdock.users.v1.ListMerchantTiersRequest\x1a-.crossdock.users.v1.ListMerchantTiersResponse\x12j\n" +
@@ -4219,94 +4322,96 @@ func file_crossdock_users_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_users_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_crossdock_users_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
+var file_crossdock_users_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 71)
 var file_crossdock_users_v1_service_proto_goTypes = []any{
-	(AccountType)(0),                      // 0: crossdock.users.v1.AccountType
-	(OrganizationKind)(0),                 // 1: crossdock.users.v1.OrganizationKind
-	(OrganizationStatus)(0),               // 2: crossdock.users.v1.OrganizationStatus
-	(OperatorRole)(0),                     // 3: crossdock.users.v1.OperatorRole
-	(ApiClientKind)(0),                    // 4: crossdock.users.v1.ApiClientKind
-	(*User)(nil),                          // 5: crossdock.users.v1.User
-	(*Organization)(nil),                  // 6: crossdock.users.v1.Organization
-	(*TokenPair)(nil),                     // 7: crossdock.users.v1.TokenPair
-	(*SignUpRequest)(nil),                 // 8: crossdock.users.v1.SignUpRequest
-	(*SignUpResponse)(nil),                // 9: crossdock.users.v1.SignUpResponse
-	(*LoginRequest)(nil),                  // 10: crossdock.users.v1.LoginRequest
-	(*LoginResponse)(nil),                 // 11: crossdock.users.v1.LoginResponse
-	(*RefreshRequest)(nil),                // 12: crossdock.users.v1.RefreshRequest
-	(*RefreshResponse)(nil),               // 13: crossdock.users.v1.RefreshResponse
-	(*LogoutRequest)(nil),                 // 14: crossdock.users.v1.LogoutRequest
-	(*LogoutResponse)(nil),                // 15: crossdock.users.v1.LogoutResponse
-	(*GetJwksRequest)(nil),                // 16: crossdock.users.v1.GetJwksRequest
-	(*GetJwksResponse)(nil),               // 17: crossdock.users.v1.GetJwksResponse
-	(*Jwk)(nil),                           // 18: crossdock.users.v1.Jwk
-	(*RotateSigningKeyRequest)(nil),       // 19: crossdock.users.v1.RotateSigningKeyRequest
-	(*RotateSigningKeyResponse)(nil),      // 20: crossdock.users.v1.RotateSigningKeyResponse
-	(*GetMeRequest)(nil),                  // 21: crossdock.users.v1.GetMeRequest
-	(*GetMeResponse)(nil),                 // 22: crossdock.users.v1.GetMeResponse
-	(*UpdateMeRequest)(nil),               // 23: crossdock.users.v1.UpdateMeRequest
-	(*UpdateMeResponse)(nil),              // 24: crossdock.users.v1.UpdateMeResponse
-	(*UserAddress)(nil),                   // 25: crossdock.users.v1.UserAddress
-	(*ListAddressesRequest)(nil),          // 26: crossdock.users.v1.ListAddressesRequest
-	(*ListAddressesResponse)(nil),         // 27: crossdock.users.v1.ListAddressesResponse
-	(*CreateAddressRequest)(nil),          // 28: crossdock.users.v1.CreateAddressRequest
-	(*CreateAddressResponse)(nil),         // 29: crossdock.users.v1.CreateAddressResponse
-	(*GetAddressRequest)(nil),             // 30: crossdock.users.v1.GetAddressRequest
-	(*GetAddressResponse)(nil),            // 31: crossdock.users.v1.GetAddressResponse
-	(*UpdateAddressRequest)(nil),          // 32: crossdock.users.v1.UpdateAddressRequest
-	(*UpdateAddressResponse)(nil),         // 33: crossdock.users.v1.UpdateAddressResponse
-	(*DeleteAddressRequest)(nil),          // 34: crossdock.users.v1.DeleteAddressRequest
-	(*DeleteAddressResponse)(nil),         // 35: crossdock.users.v1.DeleteAddressResponse
-	(*SetDefaultAddressRequest)(nil),      // 36: crossdock.users.v1.SetDefaultAddressRequest
-	(*SetDefaultAddressResponse)(nil),     // 37: crossdock.users.v1.SetDefaultAddressResponse
-	(*GetOrganizationRequest)(nil),        // 38: crossdock.users.v1.GetOrganizationRequest
-	(*GetOrganizationResponse)(nil),       // 39: crossdock.users.v1.GetOrganizationResponse
-	(*ListOrganizationsRequest)(nil),      // 40: crossdock.users.v1.ListOrganizationsRequest
-	(*ListOrganizationsResponse)(nil),     // 41: crossdock.users.v1.ListOrganizationsResponse
-	(*ApproveOrganizationRequest)(nil),    // 42: crossdock.users.v1.ApproveOrganizationRequest
-	(*ApproveOrganizationResponse)(nil),   // 43: crossdock.users.v1.ApproveOrganizationResponse
-	(*RejectOrganizationRequest)(nil),     // 44: crossdock.users.v1.RejectOrganizationRequest
-	(*RejectOrganizationResponse)(nil),    // 45: crossdock.users.v1.RejectOrganizationResponse
-	(*AddOrganizationMemberRequest)(nil),  // 46: crossdock.users.v1.AddOrganizationMemberRequest
-	(*AddOrganizationMemberResponse)(nil), // 47: crossdock.users.v1.AddOrganizationMemberResponse
-	(*CreateOperatorRequest)(nil),         // 48: crossdock.users.v1.CreateOperatorRequest
-	(*CreateOperatorResponse)(nil),        // 49: crossdock.users.v1.CreateOperatorResponse
-	(*MerchantTier)(nil),                  // 50: crossdock.users.v1.MerchantTier
-	(*CreateMerchantTierRequest)(nil),     // 51: crossdock.users.v1.CreateMerchantTierRequest
-	(*CreateMerchantTierResponse)(nil),    // 52: crossdock.users.v1.CreateMerchantTierResponse
-	(*ListMerchantTiersRequest)(nil),      // 53: crossdock.users.v1.ListMerchantTiersRequest
-	(*ListMerchantTiersResponse)(nil),     // 54: crossdock.users.v1.ListMerchantTiersResponse
-	(*SetMerchantTierRequest)(nil),        // 55: crossdock.users.v1.SetMerchantTierRequest
-	(*SetMerchantTierResponse)(nil),       // 56: crossdock.users.v1.SetMerchantTierResponse
-	(*ApiClient)(nil),                     // 57: crossdock.users.v1.ApiClient
-	(*CreateApiClientRequest)(nil),        // 58: crossdock.users.v1.CreateApiClientRequest
-	(*CreateApiClientResponse)(nil),       // 59: crossdock.users.v1.CreateApiClientResponse
-	(*ListApiClientsRequest)(nil),         // 60: crossdock.users.v1.ListApiClientsRequest
-	(*ListApiClientsResponse)(nil),        // 61: crossdock.users.v1.ListApiClientsResponse
-	(*DisableApiClientRequest)(nil),       // 62: crossdock.users.v1.DisableApiClientRequest
-	(*DisableApiClientResponse)(nil),      // 63: crossdock.users.v1.DisableApiClientResponse
-	(*RotateApiClientSecretRequest)(nil),  // 64: crossdock.users.v1.RotateApiClientSecretRequest
-	(*RotateApiClientSecretResponse)(nil), // 65: crossdock.users.v1.RotateApiClientSecretResponse
-	(*IssueServiceTokenRequest)(nil),      // 66: crossdock.users.v1.IssueServiceTokenRequest
-	(*IssueServiceTokenResponse)(nil),     // 67: crossdock.users.v1.IssueServiceTokenResponse
-	(*GetApiClientKeysRequest)(nil),       // 68: crossdock.users.v1.GetApiClientKeysRequest
-	(*GetApiClientKeysResponse)(nil),      // 69: crossdock.users.v1.GetApiClientKeysResponse
-	(*SigningKey)(nil),                    // 70: crossdock.users.v1.SigningKey
-	(*FindAccountsRequest)(nil),           // 71: crossdock.users.v1.FindAccountsRequest
-	(*FindAccountsResponse)(nil),          // 72: crossdock.users.v1.FindAccountsResponse
-	(*FoundOrganization)(nil),             // 73: crossdock.users.v1.FoundOrganization
-	(*timestamppb.Timestamp)(nil),         // 74: google.protobuf.Timestamp
-	(*v1.Address)(nil),                    // 75: crossdock.common.v1.Address
-	(*v1.PageRequest)(nil),                // 76: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),               // 77: crossdock.common.v1.PageResponse
-	(*durationpb.Duration)(nil),           // 78: google.protobuf.Duration
+	(AccountType)(0),                         // 0: crossdock.users.v1.AccountType
+	(OrganizationKind)(0),                    // 1: crossdock.users.v1.OrganizationKind
+	(OrganizationStatus)(0),                  // 2: crossdock.users.v1.OrganizationStatus
+	(OperatorRole)(0),                        // 3: crossdock.users.v1.OperatorRole
+	(ApiClientKind)(0),                       // 4: crossdock.users.v1.ApiClientKind
+	(*User)(nil),                             // 5: crossdock.users.v1.User
+	(*Organization)(nil),                     // 6: crossdock.users.v1.Organization
+	(*TokenPair)(nil),                        // 7: crossdock.users.v1.TokenPair
+	(*SignUpRequest)(nil),                    // 8: crossdock.users.v1.SignUpRequest
+	(*SignUpResponse)(nil),                   // 9: crossdock.users.v1.SignUpResponse
+	(*LoginRequest)(nil),                     // 10: crossdock.users.v1.LoginRequest
+	(*LoginResponse)(nil),                    // 11: crossdock.users.v1.LoginResponse
+	(*RefreshRequest)(nil),                   // 12: crossdock.users.v1.RefreshRequest
+	(*RefreshResponse)(nil),                  // 13: crossdock.users.v1.RefreshResponse
+	(*LogoutRequest)(nil),                    // 14: crossdock.users.v1.LogoutRequest
+	(*LogoutResponse)(nil),                   // 15: crossdock.users.v1.LogoutResponse
+	(*GetJwksRequest)(nil),                   // 16: crossdock.users.v1.GetJwksRequest
+	(*GetJwksResponse)(nil),                  // 17: crossdock.users.v1.GetJwksResponse
+	(*Jwk)(nil),                              // 18: crossdock.users.v1.Jwk
+	(*RotateSigningKeyRequest)(nil),          // 19: crossdock.users.v1.RotateSigningKeyRequest
+	(*RotateSigningKeyResponse)(nil),         // 20: crossdock.users.v1.RotateSigningKeyResponse
+	(*GetMeRequest)(nil),                     // 21: crossdock.users.v1.GetMeRequest
+	(*GetMeResponse)(nil),                    // 22: crossdock.users.v1.GetMeResponse
+	(*UpdateMeRequest)(nil),                  // 23: crossdock.users.v1.UpdateMeRequest
+	(*UpdateMeResponse)(nil),                 // 24: crossdock.users.v1.UpdateMeResponse
+	(*UserAddress)(nil),                      // 25: crossdock.users.v1.UserAddress
+	(*ListAddressesRequest)(nil),             // 26: crossdock.users.v1.ListAddressesRequest
+	(*ListAddressesResponse)(nil),            // 27: crossdock.users.v1.ListAddressesResponse
+	(*CreateAddressRequest)(nil),             // 28: crossdock.users.v1.CreateAddressRequest
+	(*CreateAddressResponse)(nil),            // 29: crossdock.users.v1.CreateAddressResponse
+	(*GetAddressRequest)(nil),                // 30: crossdock.users.v1.GetAddressRequest
+	(*GetAddressResponse)(nil),               // 31: crossdock.users.v1.GetAddressResponse
+	(*UpdateAddressRequest)(nil),             // 32: crossdock.users.v1.UpdateAddressRequest
+	(*UpdateAddressResponse)(nil),            // 33: crossdock.users.v1.UpdateAddressResponse
+	(*DeleteAddressRequest)(nil),             // 34: crossdock.users.v1.DeleteAddressRequest
+	(*DeleteAddressResponse)(nil),            // 35: crossdock.users.v1.DeleteAddressResponse
+	(*SetDefaultAddressRequest)(nil),         // 36: crossdock.users.v1.SetDefaultAddressRequest
+	(*SetDefaultAddressResponse)(nil),        // 37: crossdock.users.v1.SetDefaultAddressResponse
+	(*GetOrganizationRequest)(nil),           // 38: crossdock.users.v1.GetOrganizationRequest
+	(*GetOrganizationResponse)(nil),          // 39: crossdock.users.v1.GetOrganizationResponse
+	(*ListOrganizationsRequest)(nil),         // 40: crossdock.users.v1.ListOrganizationsRequest
+	(*ListOrganizationsResponse)(nil),        // 41: crossdock.users.v1.ListOrganizationsResponse
+	(*ApproveOrganizationRequest)(nil),       // 42: crossdock.users.v1.ApproveOrganizationRequest
+	(*ApproveOrganizationResponse)(nil),      // 43: crossdock.users.v1.ApproveOrganizationResponse
+	(*RejectOrganizationRequest)(nil),        // 44: crossdock.users.v1.RejectOrganizationRequest
+	(*RejectOrganizationResponse)(nil),       // 45: crossdock.users.v1.RejectOrganizationResponse
+	(*AddOrganizationMemberRequest)(nil),     // 46: crossdock.users.v1.AddOrganizationMemberRequest
+	(*AddOrganizationMemberResponse)(nil),    // 47: crossdock.users.v1.AddOrganizationMemberResponse
+	(*RemoveOrganizationMemberRequest)(nil),  // 48: crossdock.users.v1.RemoveOrganizationMemberRequest
+	(*RemoveOrganizationMemberResponse)(nil), // 49: crossdock.users.v1.RemoveOrganizationMemberResponse
+	(*CreateOperatorRequest)(nil),            // 50: crossdock.users.v1.CreateOperatorRequest
+	(*CreateOperatorResponse)(nil),           // 51: crossdock.users.v1.CreateOperatorResponse
+	(*MerchantTier)(nil),                     // 52: crossdock.users.v1.MerchantTier
+	(*CreateMerchantTierRequest)(nil),        // 53: crossdock.users.v1.CreateMerchantTierRequest
+	(*CreateMerchantTierResponse)(nil),       // 54: crossdock.users.v1.CreateMerchantTierResponse
+	(*ListMerchantTiersRequest)(nil),         // 55: crossdock.users.v1.ListMerchantTiersRequest
+	(*ListMerchantTiersResponse)(nil),        // 56: crossdock.users.v1.ListMerchantTiersResponse
+	(*SetMerchantTierRequest)(nil),           // 57: crossdock.users.v1.SetMerchantTierRequest
+	(*SetMerchantTierResponse)(nil),          // 58: crossdock.users.v1.SetMerchantTierResponse
+	(*ApiClient)(nil),                        // 59: crossdock.users.v1.ApiClient
+	(*CreateApiClientRequest)(nil),           // 60: crossdock.users.v1.CreateApiClientRequest
+	(*CreateApiClientResponse)(nil),          // 61: crossdock.users.v1.CreateApiClientResponse
+	(*ListApiClientsRequest)(nil),            // 62: crossdock.users.v1.ListApiClientsRequest
+	(*ListApiClientsResponse)(nil),           // 63: crossdock.users.v1.ListApiClientsResponse
+	(*DisableApiClientRequest)(nil),          // 64: crossdock.users.v1.DisableApiClientRequest
+	(*DisableApiClientResponse)(nil),         // 65: crossdock.users.v1.DisableApiClientResponse
+	(*RotateApiClientSecretRequest)(nil),     // 66: crossdock.users.v1.RotateApiClientSecretRequest
+	(*RotateApiClientSecretResponse)(nil),    // 67: crossdock.users.v1.RotateApiClientSecretResponse
+	(*IssueServiceTokenRequest)(nil),         // 68: crossdock.users.v1.IssueServiceTokenRequest
+	(*IssueServiceTokenResponse)(nil),        // 69: crossdock.users.v1.IssueServiceTokenResponse
+	(*GetApiClientKeysRequest)(nil),          // 70: crossdock.users.v1.GetApiClientKeysRequest
+	(*GetApiClientKeysResponse)(nil),         // 71: crossdock.users.v1.GetApiClientKeysResponse
+	(*SigningKey)(nil),                       // 72: crossdock.users.v1.SigningKey
+	(*FindAccountsRequest)(nil),              // 73: crossdock.users.v1.FindAccountsRequest
+	(*FindAccountsResponse)(nil),             // 74: crossdock.users.v1.FindAccountsResponse
+	(*FoundOrganization)(nil),                // 75: crossdock.users.v1.FoundOrganization
+	(*timestamppb.Timestamp)(nil),            // 76: google.protobuf.Timestamp
+	(*v1.Address)(nil),                       // 77: crossdock.common.v1.Address
+	(*v1.PageRequest)(nil),                   // 78: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),                  // 79: crossdock.common.v1.PageResponse
+	(*durationpb.Duration)(nil),              // 80: google.protobuf.Duration
 }
 var file_crossdock_users_v1_service_proto_depIdxs = []int32{
-	74, // 0: crossdock.users.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	76, // 0: crossdock.users.v1.User.created_at:type_name -> google.protobuf.Timestamp
 	1,  // 1: crossdock.users.v1.Organization.kind:type_name -> crossdock.users.v1.OrganizationKind
 	2,  // 2: crossdock.users.v1.Organization.status:type_name -> crossdock.users.v1.OrganizationStatus
-	74, // 3: crossdock.users.v1.Organization.created_at:type_name -> google.protobuf.Timestamp
-	74, // 4: crossdock.users.v1.TokenPair.refresh_expires_at:type_name -> google.protobuf.Timestamp
+	76, // 3: crossdock.users.v1.Organization.created_at:type_name -> google.protobuf.Timestamp
+	76, // 4: crossdock.users.v1.TokenPair.refresh_expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 5: crossdock.users.v1.SignUpRequest.account_type:type_name -> crossdock.users.v1.AccountType
 	5,  // 6: crossdock.users.v1.SignUpResponse.user:type_name -> crossdock.users.v1.User
 	6,  // 7: crossdock.users.v1.SignUpResponse.organization:type_name -> crossdock.users.v1.Organization
@@ -4316,108 +4421,111 @@ var file_crossdock_users_v1_service_proto_depIdxs = []int32{
 	5,  // 11: crossdock.users.v1.GetMeResponse.user:type_name -> crossdock.users.v1.User
 	6,  // 12: crossdock.users.v1.GetMeResponse.organization:type_name -> crossdock.users.v1.Organization
 	5,  // 13: crossdock.users.v1.UpdateMeResponse.user:type_name -> crossdock.users.v1.User
-	75, // 14: crossdock.users.v1.UserAddress.address:type_name -> crossdock.common.v1.Address
-	74, // 15: crossdock.users.v1.UserAddress.created_at:type_name -> google.protobuf.Timestamp
+	77, // 14: crossdock.users.v1.UserAddress.address:type_name -> crossdock.common.v1.Address
+	76, // 15: crossdock.users.v1.UserAddress.created_at:type_name -> google.protobuf.Timestamp
 	25, // 16: crossdock.users.v1.ListAddressesResponse.addresses:type_name -> crossdock.users.v1.UserAddress
-	75, // 17: crossdock.users.v1.CreateAddressRequest.address:type_name -> crossdock.common.v1.Address
+	77, // 17: crossdock.users.v1.CreateAddressRequest.address:type_name -> crossdock.common.v1.Address
 	25, // 18: crossdock.users.v1.CreateAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
 	25, // 19: crossdock.users.v1.GetAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
-	75, // 20: crossdock.users.v1.UpdateAddressRequest.address:type_name -> crossdock.common.v1.Address
+	77, // 20: crossdock.users.v1.UpdateAddressRequest.address:type_name -> crossdock.common.v1.Address
 	25, // 21: crossdock.users.v1.UpdateAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
 	25, // 22: crossdock.users.v1.SetDefaultAddressResponse.address:type_name -> crossdock.users.v1.UserAddress
 	6,  // 23: crossdock.users.v1.GetOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
 	2,  // 24: crossdock.users.v1.ListOrganizationsRequest.status:type_name -> crossdock.users.v1.OrganizationStatus
-	76, // 25: crossdock.users.v1.ListOrganizationsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	78, // 25: crossdock.users.v1.ListOrganizationsRequest.page:type_name -> crossdock.common.v1.PageRequest
 	6,  // 26: crossdock.users.v1.ListOrganizationsResponse.organizations:type_name -> crossdock.users.v1.Organization
-	77, // 27: crossdock.users.v1.ListOrganizationsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	79, // 27: crossdock.users.v1.ListOrganizationsResponse.page:type_name -> crossdock.common.v1.PageResponse
 	6,  // 28: crossdock.users.v1.ApproveOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
 	6,  // 29: crossdock.users.v1.RejectOrganizationResponse.organization:type_name -> crossdock.users.v1.Organization
 	5,  // 30: crossdock.users.v1.AddOrganizationMemberResponse.user:type_name -> crossdock.users.v1.User
-	3,  // 31: crossdock.users.v1.CreateOperatorRequest.role:type_name -> crossdock.users.v1.OperatorRole
-	5,  // 32: crossdock.users.v1.CreateOperatorResponse.user:type_name -> crossdock.users.v1.User
-	50, // 33: crossdock.users.v1.CreateMerchantTierRequest.tier:type_name -> crossdock.users.v1.MerchantTier
-	50, // 34: crossdock.users.v1.CreateMerchantTierResponse.tier:type_name -> crossdock.users.v1.MerchantTier
-	50, // 35: crossdock.users.v1.ListMerchantTiersResponse.tiers:type_name -> crossdock.users.v1.MerchantTier
-	6,  // 36: crossdock.users.v1.SetMerchantTierResponse.organization:type_name -> crossdock.users.v1.Organization
-	4,  // 37: crossdock.users.v1.ApiClient.kind:type_name -> crossdock.users.v1.ApiClientKind
-	74, // 38: crossdock.users.v1.ApiClient.created_at:type_name -> google.protobuf.Timestamp
-	4,  // 39: crossdock.users.v1.CreateApiClientRequest.kind:type_name -> crossdock.users.v1.ApiClientKind
-	57, // 40: crossdock.users.v1.CreateApiClientResponse.client:type_name -> crossdock.users.v1.ApiClient
-	57, // 41: crossdock.users.v1.ListApiClientsResponse.clients:type_name -> crossdock.users.v1.ApiClient
-	57, // 42: crossdock.users.v1.DisableApiClientResponse.client:type_name -> crossdock.users.v1.ApiClient
-	78, // 43: crossdock.users.v1.RotateApiClientSecretRequest.overlap:type_name -> google.protobuf.Duration
-	57, // 44: crossdock.users.v1.RotateApiClientSecretResponse.client:type_name -> crossdock.users.v1.ApiClient
-	74, // 45: crossdock.users.v1.RotateApiClientSecretResponse.previous_expires_at:type_name -> google.protobuf.Timestamp
-	57, // 46: crossdock.users.v1.GetApiClientKeysResponse.client:type_name -> crossdock.users.v1.ApiClient
-	70, // 47: crossdock.users.v1.GetApiClientKeysResponse.keys:type_name -> crossdock.users.v1.SigningKey
-	74, // 48: crossdock.users.v1.SigningKey.expires_at:type_name -> google.protobuf.Timestamp
-	73, // 49: crossdock.users.v1.FindAccountsResponse.organizations:type_name -> crossdock.users.v1.FoundOrganization
-	1,  // 50: crossdock.users.v1.FoundOrganization.kind:type_name -> crossdock.users.v1.OrganizationKind
-	8,  // 51: crossdock.users.v1.UsersService.SignUp:input_type -> crossdock.users.v1.SignUpRequest
-	10, // 52: crossdock.users.v1.UsersService.Login:input_type -> crossdock.users.v1.LoginRequest
-	12, // 53: crossdock.users.v1.UsersService.Refresh:input_type -> crossdock.users.v1.RefreshRequest
-	14, // 54: crossdock.users.v1.UsersService.Logout:input_type -> crossdock.users.v1.LogoutRequest
-	16, // 55: crossdock.users.v1.UsersService.GetJwks:input_type -> crossdock.users.v1.GetJwksRequest
-	19, // 56: crossdock.users.v1.UsersService.RotateSigningKey:input_type -> crossdock.users.v1.RotateSigningKeyRequest
-	21, // 57: crossdock.users.v1.UsersService.GetMe:input_type -> crossdock.users.v1.GetMeRequest
-	23, // 58: crossdock.users.v1.UsersService.UpdateMe:input_type -> crossdock.users.v1.UpdateMeRequest
-	26, // 59: crossdock.users.v1.UsersService.ListAddresses:input_type -> crossdock.users.v1.ListAddressesRequest
-	28, // 60: crossdock.users.v1.UsersService.CreateAddress:input_type -> crossdock.users.v1.CreateAddressRequest
-	30, // 61: crossdock.users.v1.UsersService.GetAddress:input_type -> crossdock.users.v1.GetAddressRequest
-	32, // 62: crossdock.users.v1.UsersService.UpdateAddress:input_type -> crossdock.users.v1.UpdateAddressRequest
-	34, // 63: crossdock.users.v1.UsersService.DeleteAddress:input_type -> crossdock.users.v1.DeleteAddressRequest
-	36, // 64: crossdock.users.v1.UsersService.SetDefaultAddress:input_type -> crossdock.users.v1.SetDefaultAddressRequest
-	38, // 65: crossdock.users.v1.UsersService.GetOrganization:input_type -> crossdock.users.v1.GetOrganizationRequest
-	40, // 66: crossdock.users.v1.UsersService.ListOrganizations:input_type -> crossdock.users.v1.ListOrganizationsRequest
-	42, // 67: crossdock.users.v1.UsersService.ApproveOrganization:input_type -> crossdock.users.v1.ApproveOrganizationRequest
-	44, // 68: crossdock.users.v1.UsersService.RejectOrganization:input_type -> crossdock.users.v1.RejectOrganizationRequest
-	46, // 69: crossdock.users.v1.UsersService.AddOrganizationMember:input_type -> crossdock.users.v1.AddOrganizationMemberRequest
-	48, // 70: crossdock.users.v1.UsersService.CreateOperator:input_type -> crossdock.users.v1.CreateOperatorRequest
-	51, // 71: crossdock.users.v1.UsersService.CreateMerchantTier:input_type -> crossdock.users.v1.CreateMerchantTierRequest
-	53, // 72: crossdock.users.v1.UsersService.ListMerchantTiers:input_type -> crossdock.users.v1.ListMerchantTiersRequest
-	55, // 73: crossdock.users.v1.UsersService.SetMerchantTier:input_type -> crossdock.users.v1.SetMerchantTierRequest
-	58, // 74: crossdock.users.v1.UsersService.CreateApiClient:input_type -> crossdock.users.v1.CreateApiClientRequest
-	60, // 75: crossdock.users.v1.UsersService.ListApiClients:input_type -> crossdock.users.v1.ListApiClientsRequest
-	62, // 76: crossdock.users.v1.UsersService.DisableApiClient:input_type -> crossdock.users.v1.DisableApiClientRequest
-	64, // 77: crossdock.users.v1.UsersService.RotateApiClientSecret:input_type -> crossdock.users.v1.RotateApiClientSecretRequest
-	66, // 78: crossdock.users.v1.UsersService.IssueServiceToken:input_type -> crossdock.users.v1.IssueServiceTokenRequest
-	68, // 79: crossdock.users.v1.UsersService.GetApiClientKeys:input_type -> crossdock.users.v1.GetApiClientKeysRequest
-	71, // 80: crossdock.users.v1.UsersService.FindAccounts:input_type -> crossdock.users.v1.FindAccountsRequest
-	9,  // 81: crossdock.users.v1.UsersService.SignUp:output_type -> crossdock.users.v1.SignUpResponse
-	11, // 82: crossdock.users.v1.UsersService.Login:output_type -> crossdock.users.v1.LoginResponse
-	13, // 83: crossdock.users.v1.UsersService.Refresh:output_type -> crossdock.users.v1.RefreshResponse
-	15, // 84: crossdock.users.v1.UsersService.Logout:output_type -> crossdock.users.v1.LogoutResponse
-	17, // 85: crossdock.users.v1.UsersService.GetJwks:output_type -> crossdock.users.v1.GetJwksResponse
-	20, // 86: crossdock.users.v1.UsersService.RotateSigningKey:output_type -> crossdock.users.v1.RotateSigningKeyResponse
-	22, // 87: crossdock.users.v1.UsersService.GetMe:output_type -> crossdock.users.v1.GetMeResponse
-	24, // 88: crossdock.users.v1.UsersService.UpdateMe:output_type -> crossdock.users.v1.UpdateMeResponse
-	27, // 89: crossdock.users.v1.UsersService.ListAddresses:output_type -> crossdock.users.v1.ListAddressesResponse
-	29, // 90: crossdock.users.v1.UsersService.CreateAddress:output_type -> crossdock.users.v1.CreateAddressResponse
-	31, // 91: crossdock.users.v1.UsersService.GetAddress:output_type -> crossdock.users.v1.GetAddressResponse
-	33, // 92: crossdock.users.v1.UsersService.UpdateAddress:output_type -> crossdock.users.v1.UpdateAddressResponse
-	35, // 93: crossdock.users.v1.UsersService.DeleteAddress:output_type -> crossdock.users.v1.DeleteAddressResponse
-	37, // 94: crossdock.users.v1.UsersService.SetDefaultAddress:output_type -> crossdock.users.v1.SetDefaultAddressResponse
-	39, // 95: crossdock.users.v1.UsersService.GetOrganization:output_type -> crossdock.users.v1.GetOrganizationResponse
-	41, // 96: crossdock.users.v1.UsersService.ListOrganizations:output_type -> crossdock.users.v1.ListOrganizationsResponse
-	43, // 97: crossdock.users.v1.UsersService.ApproveOrganization:output_type -> crossdock.users.v1.ApproveOrganizationResponse
-	45, // 98: crossdock.users.v1.UsersService.RejectOrganization:output_type -> crossdock.users.v1.RejectOrganizationResponse
-	47, // 99: crossdock.users.v1.UsersService.AddOrganizationMember:output_type -> crossdock.users.v1.AddOrganizationMemberResponse
-	49, // 100: crossdock.users.v1.UsersService.CreateOperator:output_type -> crossdock.users.v1.CreateOperatorResponse
-	52, // 101: crossdock.users.v1.UsersService.CreateMerchantTier:output_type -> crossdock.users.v1.CreateMerchantTierResponse
-	54, // 102: crossdock.users.v1.UsersService.ListMerchantTiers:output_type -> crossdock.users.v1.ListMerchantTiersResponse
-	56, // 103: crossdock.users.v1.UsersService.SetMerchantTier:output_type -> crossdock.users.v1.SetMerchantTierResponse
-	59, // 104: crossdock.users.v1.UsersService.CreateApiClient:output_type -> crossdock.users.v1.CreateApiClientResponse
-	61, // 105: crossdock.users.v1.UsersService.ListApiClients:output_type -> crossdock.users.v1.ListApiClientsResponse
-	63, // 106: crossdock.users.v1.UsersService.DisableApiClient:output_type -> crossdock.users.v1.DisableApiClientResponse
-	65, // 107: crossdock.users.v1.UsersService.RotateApiClientSecret:output_type -> crossdock.users.v1.RotateApiClientSecretResponse
-	67, // 108: crossdock.users.v1.UsersService.IssueServiceToken:output_type -> crossdock.users.v1.IssueServiceTokenResponse
-	69, // 109: crossdock.users.v1.UsersService.GetApiClientKeys:output_type -> crossdock.users.v1.GetApiClientKeysResponse
-	72, // 110: crossdock.users.v1.UsersService.FindAccounts:output_type -> crossdock.users.v1.FindAccountsResponse
-	81, // [81:111] is the sub-list for method output_type
-	51, // [51:81] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	5,  // 31: crossdock.users.v1.RemoveOrganizationMemberResponse.user:type_name -> crossdock.users.v1.User
+	3,  // 32: crossdock.users.v1.CreateOperatorRequest.role:type_name -> crossdock.users.v1.OperatorRole
+	5,  // 33: crossdock.users.v1.CreateOperatorResponse.user:type_name -> crossdock.users.v1.User
+	52, // 34: crossdock.users.v1.CreateMerchantTierRequest.tier:type_name -> crossdock.users.v1.MerchantTier
+	52, // 35: crossdock.users.v1.CreateMerchantTierResponse.tier:type_name -> crossdock.users.v1.MerchantTier
+	52, // 36: crossdock.users.v1.ListMerchantTiersResponse.tiers:type_name -> crossdock.users.v1.MerchantTier
+	6,  // 37: crossdock.users.v1.SetMerchantTierResponse.organization:type_name -> crossdock.users.v1.Organization
+	4,  // 38: crossdock.users.v1.ApiClient.kind:type_name -> crossdock.users.v1.ApiClientKind
+	76, // 39: crossdock.users.v1.ApiClient.created_at:type_name -> google.protobuf.Timestamp
+	4,  // 40: crossdock.users.v1.CreateApiClientRequest.kind:type_name -> crossdock.users.v1.ApiClientKind
+	59, // 41: crossdock.users.v1.CreateApiClientResponse.client:type_name -> crossdock.users.v1.ApiClient
+	59, // 42: crossdock.users.v1.ListApiClientsResponse.clients:type_name -> crossdock.users.v1.ApiClient
+	59, // 43: crossdock.users.v1.DisableApiClientResponse.client:type_name -> crossdock.users.v1.ApiClient
+	80, // 44: crossdock.users.v1.RotateApiClientSecretRequest.overlap:type_name -> google.protobuf.Duration
+	59, // 45: crossdock.users.v1.RotateApiClientSecretResponse.client:type_name -> crossdock.users.v1.ApiClient
+	76, // 46: crossdock.users.v1.RotateApiClientSecretResponse.previous_expires_at:type_name -> google.protobuf.Timestamp
+	59, // 47: crossdock.users.v1.GetApiClientKeysResponse.client:type_name -> crossdock.users.v1.ApiClient
+	72, // 48: crossdock.users.v1.GetApiClientKeysResponse.keys:type_name -> crossdock.users.v1.SigningKey
+	76, // 49: crossdock.users.v1.SigningKey.expires_at:type_name -> google.protobuf.Timestamp
+	75, // 50: crossdock.users.v1.FindAccountsResponse.organizations:type_name -> crossdock.users.v1.FoundOrganization
+	1,  // 51: crossdock.users.v1.FoundOrganization.kind:type_name -> crossdock.users.v1.OrganizationKind
+	8,  // 52: crossdock.users.v1.UsersService.SignUp:input_type -> crossdock.users.v1.SignUpRequest
+	10, // 53: crossdock.users.v1.UsersService.Login:input_type -> crossdock.users.v1.LoginRequest
+	12, // 54: crossdock.users.v1.UsersService.Refresh:input_type -> crossdock.users.v1.RefreshRequest
+	14, // 55: crossdock.users.v1.UsersService.Logout:input_type -> crossdock.users.v1.LogoutRequest
+	16, // 56: crossdock.users.v1.UsersService.GetJwks:input_type -> crossdock.users.v1.GetJwksRequest
+	19, // 57: crossdock.users.v1.UsersService.RotateSigningKey:input_type -> crossdock.users.v1.RotateSigningKeyRequest
+	21, // 58: crossdock.users.v1.UsersService.GetMe:input_type -> crossdock.users.v1.GetMeRequest
+	23, // 59: crossdock.users.v1.UsersService.UpdateMe:input_type -> crossdock.users.v1.UpdateMeRequest
+	26, // 60: crossdock.users.v1.UsersService.ListAddresses:input_type -> crossdock.users.v1.ListAddressesRequest
+	28, // 61: crossdock.users.v1.UsersService.CreateAddress:input_type -> crossdock.users.v1.CreateAddressRequest
+	30, // 62: crossdock.users.v1.UsersService.GetAddress:input_type -> crossdock.users.v1.GetAddressRequest
+	32, // 63: crossdock.users.v1.UsersService.UpdateAddress:input_type -> crossdock.users.v1.UpdateAddressRequest
+	34, // 64: crossdock.users.v1.UsersService.DeleteAddress:input_type -> crossdock.users.v1.DeleteAddressRequest
+	36, // 65: crossdock.users.v1.UsersService.SetDefaultAddress:input_type -> crossdock.users.v1.SetDefaultAddressRequest
+	38, // 66: crossdock.users.v1.UsersService.GetOrganization:input_type -> crossdock.users.v1.GetOrganizationRequest
+	40, // 67: crossdock.users.v1.UsersService.ListOrganizations:input_type -> crossdock.users.v1.ListOrganizationsRequest
+	42, // 68: crossdock.users.v1.UsersService.ApproveOrganization:input_type -> crossdock.users.v1.ApproveOrganizationRequest
+	44, // 69: crossdock.users.v1.UsersService.RejectOrganization:input_type -> crossdock.users.v1.RejectOrganizationRequest
+	46, // 70: crossdock.users.v1.UsersService.AddOrganizationMember:input_type -> crossdock.users.v1.AddOrganizationMemberRequest
+	48, // 71: crossdock.users.v1.UsersService.RemoveOrganizationMember:input_type -> crossdock.users.v1.RemoveOrganizationMemberRequest
+	50, // 72: crossdock.users.v1.UsersService.CreateOperator:input_type -> crossdock.users.v1.CreateOperatorRequest
+	53, // 73: crossdock.users.v1.UsersService.CreateMerchantTier:input_type -> crossdock.users.v1.CreateMerchantTierRequest
+	55, // 74: crossdock.users.v1.UsersService.ListMerchantTiers:input_type -> crossdock.users.v1.ListMerchantTiersRequest
+	57, // 75: crossdock.users.v1.UsersService.SetMerchantTier:input_type -> crossdock.users.v1.SetMerchantTierRequest
+	60, // 76: crossdock.users.v1.UsersService.CreateApiClient:input_type -> crossdock.users.v1.CreateApiClientRequest
+	62, // 77: crossdock.users.v1.UsersService.ListApiClients:input_type -> crossdock.users.v1.ListApiClientsRequest
+	64, // 78: crossdock.users.v1.UsersService.DisableApiClient:input_type -> crossdock.users.v1.DisableApiClientRequest
+	66, // 79: crossdock.users.v1.UsersService.RotateApiClientSecret:input_type -> crossdock.users.v1.RotateApiClientSecretRequest
+	68, // 80: crossdock.users.v1.UsersService.IssueServiceToken:input_type -> crossdock.users.v1.IssueServiceTokenRequest
+	70, // 81: crossdock.users.v1.UsersService.GetApiClientKeys:input_type -> crossdock.users.v1.GetApiClientKeysRequest
+	73, // 82: crossdock.users.v1.UsersService.FindAccounts:input_type -> crossdock.users.v1.FindAccountsRequest
+	9,  // 83: crossdock.users.v1.UsersService.SignUp:output_type -> crossdock.users.v1.SignUpResponse
+	11, // 84: crossdock.users.v1.UsersService.Login:output_type -> crossdock.users.v1.LoginResponse
+	13, // 85: crossdock.users.v1.UsersService.Refresh:output_type -> crossdock.users.v1.RefreshResponse
+	15, // 86: crossdock.users.v1.UsersService.Logout:output_type -> crossdock.users.v1.LogoutResponse
+	17, // 87: crossdock.users.v1.UsersService.GetJwks:output_type -> crossdock.users.v1.GetJwksResponse
+	20, // 88: crossdock.users.v1.UsersService.RotateSigningKey:output_type -> crossdock.users.v1.RotateSigningKeyResponse
+	22, // 89: crossdock.users.v1.UsersService.GetMe:output_type -> crossdock.users.v1.GetMeResponse
+	24, // 90: crossdock.users.v1.UsersService.UpdateMe:output_type -> crossdock.users.v1.UpdateMeResponse
+	27, // 91: crossdock.users.v1.UsersService.ListAddresses:output_type -> crossdock.users.v1.ListAddressesResponse
+	29, // 92: crossdock.users.v1.UsersService.CreateAddress:output_type -> crossdock.users.v1.CreateAddressResponse
+	31, // 93: crossdock.users.v1.UsersService.GetAddress:output_type -> crossdock.users.v1.GetAddressResponse
+	33, // 94: crossdock.users.v1.UsersService.UpdateAddress:output_type -> crossdock.users.v1.UpdateAddressResponse
+	35, // 95: crossdock.users.v1.UsersService.DeleteAddress:output_type -> crossdock.users.v1.DeleteAddressResponse
+	37, // 96: crossdock.users.v1.UsersService.SetDefaultAddress:output_type -> crossdock.users.v1.SetDefaultAddressResponse
+	39, // 97: crossdock.users.v1.UsersService.GetOrganization:output_type -> crossdock.users.v1.GetOrganizationResponse
+	41, // 98: crossdock.users.v1.UsersService.ListOrganizations:output_type -> crossdock.users.v1.ListOrganizationsResponse
+	43, // 99: crossdock.users.v1.UsersService.ApproveOrganization:output_type -> crossdock.users.v1.ApproveOrganizationResponse
+	45, // 100: crossdock.users.v1.UsersService.RejectOrganization:output_type -> crossdock.users.v1.RejectOrganizationResponse
+	47, // 101: crossdock.users.v1.UsersService.AddOrganizationMember:output_type -> crossdock.users.v1.AddOrganizationMemberResponse
+	49, // 102: crossdock.users.v1.UsersService.RemoveOrganizationMember:output_type -> crossdock.users.v1.RemoveOrganizationMemberResponse
+	51, // 103: crossdock.users.v1.UsersService.CreateOperator:output_type -> crossdock.users.v1.CreateOperatorResponse
+	54, // 104: crossdock.users.v1.UsersService.CreateMerchantTier:output_type -> crossdock.users.v1.CreateMerchantTierResponse
+	56, // 105: crossdock.users.v1.UsersService.ListMerchantTiers:output_type -> crossdock.users.v1.ListMerchantTiersResponse
+	58, // 106: crossdock.users.v1.UsersService.SetMerchantTier:output_type -> crossdock.users.v1.SetMerchantTierResponse
+	61, // 107: crossdock.users.v1.UsersService.CreateApiClient:output_type -> crossdock.users.v1.CreateApiClientResponse
+	63, // 108: crossdock.users.v1.UsersService.ListApiClients:output_type -> crossdock.users.v1.ListApiClientsResponse
+	65, // 109: crossdock.users.v1.UsersService.DisableApiClient:output_type -> crossdock.users.v1.DisableApiClientResponse
+	67, // 110: crossdock.users.v1.UsersService.RotateApiClientSecret:output_type -> crossdock.users.v1.RotateApiClientSecretResponse
+	69, // 111: crossdock.users.v1.UsersService.IssueServiceToken:output_type -> crossdock.users.v1.IssueServiceTokenResponse
+	71, // 112: crossdock.users.v1.UsersService.GetApiClientKeys:output_type -> crossdock.users.v1.GetApiClientKeysResponse
+	74, // 113: crossdock.users.v1.UsersService.FindAccounts:output_type -> crossdock.users.v1.FindAccountsResponse
+	83, // [83:114] is the sub-list for method output_type
+	52, // [52:83] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_users_v1_service_proto_init() }
@@ -4431,7 +4539,7 @@ func file_crossdock_users_v1_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_users_v1_service_proto_rawDesc), len(file_crossdock_users_v1_service_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   69,
+			NumMessages:   71,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

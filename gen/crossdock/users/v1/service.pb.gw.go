@@ -678,6 +678,61 @@ func local_request_UsersService_AddOrganizationMember_0(ctx context.Context, mar
 	return msg, metadata, err
 }
 
+func request_UsersService_RemoveOrganizationMember_0(ctx context.Context, marshaler runtime.Marshaler, client UsersServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RemoveOrganizationMemberRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["organization_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "organization_id")
+	}
+	protoReq.OrganizationId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "organization_id", err)
+	}
+	val, ok = pathParams["user_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "user_id")
+	}
+	protoReq.UserId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "user_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RemoveOrganizationMember(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_UsersService_RemoveOrganizationMember_0(ctx context.Context, marshaler runtime.Marshaler, server UsersServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RemoveOrganizationMemberRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["organization_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "organization_id")
+	}
+	protoReq.OrganizationId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "organization_id", err)
+	}
+	val, ok = pathParams["user_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "user_id")
+	}
+	protoReq.UserId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "user_id", err)
+	}
+	msg, err := server.RemoveOrganizationMember(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_UsersService_CreateOperator_0(ctx context.Context, marshaler runtime.Marshaler, client UsersServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateOperatorRequest
@@ -1322,6 +1377,26 @@ func RegisterUsersServiceHandlerServer(ctx context.Context, mux *runtime.ServeMu
 		}
 		forward_UsersService_AddOrganizationMember_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodDelete, pattern_UsersService_RemoveOrganizationMember_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.users.v1.UsersService/RemoveOrganizationMember", runtime.WithHTTPPathPattern("/v1/organizations/{organization_id}/members/{user_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_UsersService_RemoveOrganizationMember_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_UsersService_RemoveOrganizationMember_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_UsersService_CreateOperator_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1845,6 +1920,23 @@ func RegisterUsersServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 		}
 		forward_UsersService_AddOrganizationMember_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodDelete, pattern_UsersService_RemoveOrganizationMember_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.users.v1.UsersService/RemoveOrganizationMember", runtime.WithHTTPPathPattern("/v1/organizations/{organization_id}/members/{user_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_UsersService_RemoveOrganizationMember_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_UsersService_RemoveOrganizationMember_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_UsersService_CreateOperator_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1985,61 +2077,63 @@ func RegisterUsersServiceHandlerClient(ctx context.Context, mux *runtime.ServeMu
 }
 
 var (
-	pattern_UsersService_SignUp_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "auth", "signup"}, ""))
-	pattern_UsersService_Login_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "auth", "login"}, ""))
-	pattern_UsersService_Refresh_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "auth", "refresh"}, ""))
-	pattern_UsersService_Logout_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "auth", "logout"}, ""))
-	pattern_UsersService_GetJwks_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{".well-known", "jwks.json"}, ""))
-	pattern_UsersService_RotateSigningKey_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "signing-keys"}, "rotate"))
-	pattern_UsersService_GetMe_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "me"}, ""))
-	pattern_UsersService_UpdateMe_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "me"}, ""))
-	pattern_UsersService_ListAddresses_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "me", "addresses"}, ""))
-	pattern_UsersService_CreateAddress_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "me", "addresses"}, ""))
-	pattern_UsersService_GetAddress_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "me", "addresses", "address_id"}, ""))
-	pattern_UsersService_UpdateAddress_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "me", "addresses", "address_id"}, ""))
-	pattern_UsersService_DeleteAddress_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "me", "addresses", "address_id"}, ""))
-	pattern_UsersService_SetDefaultAddress_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "me", "addresses", "address_id"}, "setDefault"))
-	pattern_UsersService_GetOrganization_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "organization_id"}, ""))
-	pattern_UsersService_ListOrganizations_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "organizations"}, ""))
-	pattern_UsersService_ApproveOrganization_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "organization_id"}, "approve"))
-	pattern_UsersService_RejectOrganization_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "organization_id"}, "reject"))
-	pattern_UsersService_AddOrganizationMember_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "organizations", "organization_id", "members"}, ""))
-	pattern_UsersService_CreateOperator_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "operators"}, ""))
-	pattern_UsersService_CreateMerchantTier_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "merchant-tiers"}, ""))
-	pattern_UsersService_ListMerchantTiers_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "merchant-tiers"}, ""))
-	pattern_UsersService_SetMerchantTier_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "organizations", "organization_id", "merchant-tier"}, ""))
-	pattern_UsersService_CreateApiClient_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "api-clients"}, ""))
-	pattern_UsersService_ListApiClients_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "api-clients"}, ""))
-	pattern_UsersService_DisableApiClient_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "api-clients", "client_id"}, "disable"))
-	pattern_UsersService_RotateApiClientSecret_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "api-clients", "client_id"}, "rotateSecret"))
+	pattern_UsersService_SignUp_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "auth", "signup"}, ""))
+	pattern_UsersService_Login_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "auth", "login"}, ""))
+	pattern_UsersService_Refresh_0                  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "auth", "refresh"}, ""))
+	pattern_UsersService_Logout_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "auth", "logout"}, ""))
+	pattern_UsersService_GetJwks_0                  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{".well-known", "jwks.json"}, ""))
+	pattern_UsersService_RotateSigningKey_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "signing-keys"}, "rotate"))
+	pattern_UsersService_GetMe_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "me"}, ""))
+	pattern_UsersService_UpdateMe_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "me"}, ""))
+	pattern_UsersService_ListAddresses_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "me", "addresses"}, ""))
+	pattern_UsersService_CreateAddress_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "me", "addresses"}, ""))
+	pattern_UsersService_GetAddress_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "me", "addresses", "address_id"}, ""))
+	pattern_UsersService_UpdateAddress_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "me", "addresses", "address_id"}, ""))
+	pattern_UsersService_DeleteAddress_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "me", "addresses", "address_id"}, ""))
+	pattern_UsersService_SetDefaultAddress_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "me", "addresses", "address_id"}, "setDefault"))
+	pattern_UsersService_GetOrganization_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "organization_id"}, ""))
+	pattern_UsersService_ListOrganizations_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "organizations"}, ""))
+	pattern_UsersService_ApproveOrganization_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "organization_id"}, "approve"))
+	pattern_UsersService_RejectOrganization_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "organizations", "organization_id"}, "reject"))
+	pattern_UsersService_AddOrganizationMember_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "organizations", "organization_id", "members"}, ""))
+	pattern_UsersService_RemoveOrganizationMember_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "organizations", "organization_id", "members", "user_id"}, ""))
+	pattern_UsersService_CreateOperator_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "operators"}, ""))
+	pattern_UsersService_CreateMerchantTier_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "merchant-tiers"}, ""))
+	pattern_UsersService_ListMerchantTiers_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "merchant-tiers"}, ""))
+	pattern_UsersService_SetMerchantTier_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "organizations", "organization_id", "merchant-tier"}, ""))
+	pattern_UsersService_CreateApiClient_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "api-clients"}, ""))
+	pattern_UsersService_ListApiClients_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "api-clients"}, ""))
+	pattern_UsersService_DisableApiClient_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "api-clients", "client_id"}, "disable"))
+	pattern_UsersService_RotateApiClientSecret_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "api-clients", "client_id"}, "rotateSecret"))
 )
 
 var (
-	forward_UsersService_SignUp_0                = runtime.ForwardResponseMessage
-	forward_UsersService_Login_0                 = runtime.ForwardResponseMessage
-	forward_UsersService_Refresh_0               = runtime.ForwardResponseMessage
-	forward_UsersService_Logout_0                = runtime.ForwardResponseMessage
-	forward_UsersService_GetJwks_0               = runtime.ForwardResponseMessage
-	forward_UsersService_RotateSigningKey_0      = runtime.ForwardResponseMessage
-	forward_UsersService_GetMe_0                 = runtime.ForwardResponseMessage
-	forward_UsersService_UpdateMe_0              = runtime.ForwardResponseMessage
-	forward_UsersService_ListAddresses_0         = runtime.ForwardResponseMessage
-	forward_UsersService_CreateAddress_0         = runtime.ForwardResponseMessage
-	forward_UsersService_GetAddress_0            = runtime.ForwardResponseMessage
-	forward_UsersService_UpdateAddress_0         = runtime.ForwardResponseMessage
-	forward_UsersService_DeleteAddress_0         = runtime.ForwardResponseMessage
-	forward_UsersService_SetDefaultAddress_0     = runtime.ForwardResponseMessage
-	forward_UsersService_GetOrganization_0       = runtime.ForwardResponseMessage
-	forward_UsersService_ListOrganizations_0     = runtime.ForwardResponseMessage
-	forward_UsersService_ApproveOrganization_0   = runtime.ForwardResponseMessage
-	forward_UsersService_RejectOrganization_0    = runtime.ForwardResponseMessage
-	forward_UsersService_AddOrganizationMember_0 = runtime.ForwardResponseMessage
-	forward_UsersService_CreateOperator_0        = runtime.ForwardResponseMessage
-	forward_UsersService_CreateMerchantTier_0    = runtime.ForwardResponseMessage
-	forward_UsersService_ListMerchantTiers_0     = runtime.ForwardResponseMessage
-	forward_UsersService_SetMerchantTier_0       = runtime.ForwardResponseMessage
-	forward_UsersService_CreateApiClient_0       = runtime.ForwardResponseMessage
-	forward_UsersService_ListApiClients_0        = runtime.ForwardResponseMessage
-	forward_UsersService_DisableApiClient_0      = runtime.ForwardResponseMessage
-	forward_UsersService_RotateApiClientSecret_0 = runtime.ForwardResponseMessage
+	forward_UsersService_SignUp_0                   = runtime.ForwardResponseMessage
+	forward_UsersService_Login_0                    = runtime.ForwardResponseMessage
+	forward_UsersService_Refresh_0                  = runtime.ForwardResponseMessage
+	forward_UsersService_Logout_0                   = runtime.ForwardResponseMessage
+	forward_UsersService_GetJwks_0                  = runtime.ForwardResponseMessage
+	forward_UsersService_RotateSigningKey_0         = runtime.ForwardResponseMessage
+	forward_UsersService_GetMe_0                    = runtime.ForwardResponseMessage
+	forward_UsersService_UpdateMe_0                 = runtime.ForwardResponseMessage
+	forward_UsersService_ListAddresses_0            = runtime.ForwardResponseMessage
+	forward_UsersService_CreateAddress_0            = runtime.ForwardResponseMessage
+	forward_UsersService_GetAddress_0               = runtime.ForwardResponseMessage
+	forward_UsersService_UpdateAddress_0            = runtime.ForwardResponseMessage
+	forward_UsersService_DeleteAddress_0            = runtime.ForwardResponseMessage
+	forward_UsersService_SetDefaultAddress_0        = runtime.ForwardResponseMessage
+	forward_UsersService_GetOrganization_0          = runtime.ForwardResponseMessage
+	forward_UsersService_ListOrganizations_0        = runtime.ForwardResponseMessage
+	forward_UsersService_ApproveOrganization_0      = runtime.ForwardResponseMessage
+	forward_UsersService_RejectOrganization_0       = runtime.ForwardResponseMessage
+	forward_UsersService_AddOrganizationMember_0    = runtime.ForwardResponseMessage
+	forward_UsersService_RemoveOrganizationMember_0 = runtime.ForwardResponseMessage
+	forward_UsersService_CreateOperator_0           = runtime.ForwardResponseMessage
+	forward_UsersService_CreateMerchantTier_0       = runtime.ForwardResponseMessage
+	forward_UsersService_ListMerchantTiers_0        = runtime.ForwardResponseMessage
+	forward_UsersService_SetMerchantTier_0          = runtime.ForwardResponseMessage
+	forward_UsersService_CreateApiClient_0          = runtime.ForwardResponseMessage
+	forward_UsersService_ListApiClients_0           = runtime.ForwardResponseMessage
+	forward_UsersService_DisableApiClient_0         = runtime.ForwardResponseMessage
+	forward_UsersService_RotateApiClientSecret_0    = runtime.ForwardResponseMessage
 )

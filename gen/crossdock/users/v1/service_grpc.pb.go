@@ -19,36 +19,37 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	UsersService_SignUp_FullMethodName                = "/crossdock.users.v1.UsersService/SignUp"
-	UsersService_Login_FullMethodName                 = "/crossdock.users.v1.UsersService/Login"
-	UsersService_Refresh_FullMethodName               = "/crossdock.users.v1.UsersService/Refresh"
-	UsersService_Logout_FullMethodName                = "/crossdock.users.v1.UsersService/Logout"
-	UsersService_GetJwks_FullMethodName               = "/crossdock.users.v1.UsersService/GetJwks"
-	UsersService_RotateSigningKey_FullMethodName      = "/crossdock.users.v1.UsersService/RotateSigningKey"
-	UsersService_GetMe_FullMethodName                 = "/crossdock.users.v1.UsersService/GetMe"
-	UsersService_UpdateMe_FullMethodName              = "/crossdock.users.v1.UsersService/UpdateMe"
-	UsersService_ListAddresses_FullMethodName         = "/crossdock.users.v1.UsersService/ListAddresses"
-	UsersService_CreateAddress_FullMethodName         = "/crossdock.users.v1.UsersService/CreateAddress"
-	UsersService_GetAddress_FullMethodName            = "/crossdock.users.v1.UsersService/GetAddress"
-	UsersService_UpdateAddress_FullMethodName         = "/crossdock.users.v1.UsersService/UpdateAddress"
-	UsersService_DeleteAddress_FullMethodName         = "/crossdock.users.v1.UsersService/DeleteAddress"
-	UsersService_SetDefaultAddress_FullMethodName     = "/crossdock.users.v1.UsersService/SetDefaultAddress"
-	UsersService_GetOrganization_FullMethodName       = "/crossdock.users.v1.UsersService/GetOrganization"
-	UsersService_ListOrganizations_FullMethodName     = "/crossdock.users.v1.UsersService/ListOrganizations"
-	UsersService_ApproveOrganization_FullMethodName   = "/crossdock.users.v1.UsersService/ApproveOrganization"
-	UsersService_RejectOrganization_FullMethodName    = "/crossdock.users.v1.UsersService/RejectOrganization"
-	UsersService_AddOrganizationMember_FullMethodName = "/crossdock.users.v1.UsersService/AddOrganizationMember"
-	UsersService_CreateOperator_FullMethodName        = "/crossdock.users.v1.UsersService/CreateOperator"
-	UsersService_CreateMerchantTier_FullMethodName    = "/crossdock.users.v1.UsersService/CreateMerchantTier"
-	UsersService_ListMerchantTiers_FullMethodName     = "/crossdock.users.v1.UsersService/ListMerchantTiers"
-	UsersService_SetMerchantTier_FullMethodName       = "/crossdock.users.v1.UsersService/SetMerchantTier"
-	UsersService_CreateApiClient_FullMethodName       = "/crossdock.users.v1.UsersService/CreateApiClient"
-	UsersService_ListApiClients_FullMethodName        = "/crossdock.users.v1.UsersService/ListApiClients"
-	UsersService_DisableApiClient_FullMethodName      = "/crossdock.users.v1.UsersService/DisableApiClient"
-	UsersService_RotateApiClientSecret_FullMethodName = "/crossdock.users.v1.UsersService/RotateApiClientSecret"
-	UsersService_IssueServiceToken_FullMethodName     = "/crossdock.users.v1.UsersService/IssueServiceToken"
-	UsersService_GetApiClientKeys_FullMethodName      = "/crossdock.users.v1.UsersService/GetApiClientKeys"
-	UsersService_FindAccounts_FullMethodName          = "/crossdock.users.v1.UsersService/FindAccounts"
+	UsersService_SignUp_FullMethodName                   = "/crossdock.users.v1.UsersService/SignUp"
+	UsersService_Login_FullMethodName                    = "/crossdock.users.v1.UsersService/Login"
+	UsersService_Refresh_FullMethodName                  = "/crossdock.users.v1.UsersService/Refresh"
+	UsersService_Logout_FullMethodName                   = "/crossdock.users.v1.UsersService/Logout"
+	UsersService_GetJwks_FullMethodName                  = "/crossdock.users.v1.UsersService/GetJwks"
+	UsersService_RotateSigningKey_FullMethodName         = "/crossdock.users.v1.UsersService/RotateSigningKey"
+	UsersService_GetMe_FullMethodName                    = "/crossdock.users.v1.UsersService/GetMe"
+	UsersService_UpdateMe_FullMethodName                 = "/crossdock.users.v1.UsersService/UpdateMe"
+	UsersService_ListAddresses_FullMethodName            = "/crossdock.users.v1.UsersService/ListAddresses"
+	UsersService_CreateAddress_FullMethodName            = "/crossdock.users.v1.UsersService/CreateAddress"
+	UsersService_GetAddress_FullMethodName               = "/crossdock.users.v1.UsersService/GetAddress"
+	UsersService_UpdateAddress_FullMethodName            = "/crossdock.users.v1.UsersService/UpdateAddress"
+	UsersService_DeleteAddress_FullMethodName            = "/crossdock.users.v1.UsersService/DeleteAddress"
+	UsersService_SetDefaultAddress_FullMethodName        = "/crossdock.users.v1.UsersService/SetDefaultAddress"
+	UsersService_GetOrganization_FullMethodName          = "/crossdock.users.v1.UsersService/GetOrganization"
+	UsersService_ListOrganizations_FullMethodName        = "/crossdock.users.v1.UsersService/ListOrganizations"
+	UsersService_ApproveOrganization_FullMethodName      = "/crossdock.users.v1.UsersService/ApproveOrganization"
+	UsersService_RejectOrganization_FullMethodName       = "/crossdock.users.v1.UsersService/RejectOrganization"
+	UsersService_AddOrganizationMember_FullMethodName    = "/crossdock.users.v1.UsersService/AddOrganizationMember"
+	UsersService_RemoveOrganizationMember_FullMethodName = "/crossdock.users.v1.UsersService/RemoveOrganizationMember"
+	UsersService_CreateOperator_FullMethodName           = "/crossdock.users.v1.UsersService/CreateOperator"
+	UsersService_CreateMerchantTier_FullMethodName       = "/crossdock.users.v1.UsersService/CreateMerchantTier"
+	UsersService_ListMerchantTiers_FullMethodName        = "/crossdock.users.v1.UsersService/ListMerchantTiers"
+	UsersService_SetMerchantTier_FullMethodName          = "/crossdock.users.v1.UsersService/SetMerchantTier"
+	UsersService_CreateApiClient_FullMethodName          = "/crossdock.users.v1.UsersService/CreateApiClient"
+	UsersService_ListApiClients_FullMethodName           = "/crossdock.users.v1.UsersService/ListApiClients"
+	UsersService_DisableApiClient_FullMethodName         = "/crossdock.users.v1.UsersService/DisableApiClient"
+	UsersService_RotateApiClientSecret_FullMethodName    = "/crossdock.users.v1.UsersService/RotateApiClientSecret"
+	UsersService_IssueServiceToken_FullMethodName        = "/crossdock.users.v1.UsersService/IssueServiceToken"
+	UsersService_GetApiClientKeys_FullMethodName         = "/crossdock.users.v1.UsersService/GetApiClientKeys"
+	UsersService_FindAccounts_FullMethodName             = "/crossdock.users.v1.UsersService/FindAccounts"
 )
 
 // UsersServiceClient is the client API for UsersService service.
@@ -104,6 +105,13 @@ type UsersServiceClient interface {
 	// AddOrganizationMember creates a staff account in the caller's organization.
 	// Owners only.
 	AddOrganizationMember(ctx context.Context, in *AddOrganizationMemberRequest, opts ...grpc.CallOption) (*AddOrganizationMemberResponse, error)
+	// RemoveOrganizationMember takes a staff member out of the caller's organization:
+	// the account loses the organization and the role it gave, and every session of
+	// it is revoked at once, so its access tokens are refused everywhere (a departed
+	// merchant's staff can no longer spend the deposit). Owners only; a user not a
+	// member of the organization is NOT_FOUND, an owner FAILED_PRECONDITION
+	// (OWNER_NOT_REMOVABLE). Removing a removed member answers the account.
+	RemoveOrganizationMember(ctx context.Context, in *RemoveOrganizationMemberRequest, opts ...grpc.CallOption) (*RemoveOrganizationMemberResponse, error)
 	// CreateOperator creates an operator account (admin, reviewer or translator).
 	// Admins only.
 	CreateOperator(ctx context.Context, in *CreateOperatorRequest, opts ...grpc.CallOption) (*CreateOperatorResponse, error)
@@ -346,6 +354,16 @@ func (c *usersServiceClient) AddOrganizationMember(ctx context.Context, in *AddO
 	return out, nil
 }
 
+func (c *usersServiceClient) RemoveOrganizationMember(ctx context.Context, in *RemoveOrganizationMemberRequest, opts ...grpc.CallOption) (*RemoveOrganizationMemberResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RemoveOrganizationMemberResponse)
+	err := c.cc.Invoke(ctx, UsersService_RemoveOrganizationMember_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *usersServiceClient) CreateOperator(ctx context.Context, in *CreateOperatorRequest, opts ...grpc.CallOption) (*CreateOperatorResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateOperatorResponse)
@@ -509,6 +527,13 @@ type UsersServiceServer interface {
 	// AddOrganizationMember creates a staff account in the caller's organization.
 	// Owners only.
 	AddOrganizationMember(context.Context, *AddOrganizationMemberRequest) (*AddOrganizationMemberResponse, error)
+	// RemoveOrganizationMember takes a staff member out of the caller's organization:
+	// the account loses the organization and the role it gave, and every session of
+	// it is revoked at once, so its access tokens are refused everywhere (a departed
+	// merchant's staff can no longer spend the deposit). Owners only; a user not a
+	// member of the organization is NOT_FOUND, an owner FAILED_PRECONDITION
+	// (OWNER_NOT_REMOVABLE). Removing a removed member answers the account.
+	RemoveOrganizationMember(context.Context, *RemoveOrganizationMemberRequest) (*RemoveOrganizationMemberResponse, error)
 	// CreateOperator creates an operator account (admin, reviewer or translator).
 	// Admins only.
 	CreateOperator(context.Context, *CreateOperatorRequest) (*CreateOperatorResponse, error)
@@ -617,6 +642,9 @@ func (UnimplementedUsersServiceServer) RejectOrganization(context.Context, *Reje
 }
 func (UnimplementedUsersServiceServer) AddOrganizationMember(context.Context, *AddOrganizationMemberRequest) (*AddOrganizationMemberResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AddOrganizationMember not implemented")
+}
+func (UnimplementedUsersServiceServer) RemoveOrganizationMember(context.Context, *RemoveOrganizationMemberRequest) (*RemoveOrganizationMemberResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RemoveOrganizationMember not implemented")
 }
 func (UnimplementedUsersServiceServer) CreateOperator(context.Context, *CreateOperatorRequest) (*CreateOperatorResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateOperator not implemented")
@@ -1014,6 +1042,24 @@ func _UsersService_AddOrganizationMember_Handler(srv interface{}, ctx context.Co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UsersService_RemoveOrganizationMember_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RemoveOrganizationMemberRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).RemoveOrganizationMember(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_RemoveOrganizationMember_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).RemoveOrganizationMember(ctx, req.(*RemoveOrganizationMemberRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _UsersService_CreateOperator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateOperatorRequest)
 	if err := dec(in); err != nil {
@@ -1294,6 +1340,10 @@ var UsersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AddOrganizationMember",
 			Handler:    _UsersService_AddOrganizationMember_Handler,
+		},
+		{
+			MethodName: "RemoveOrganizationMember",
+			Handler:    _UsersService_RemoveOrganizationMember_Handler,
 		},
 		{
 			MethodName: "CreateOperator",

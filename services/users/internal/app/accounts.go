@@ -145,6 +145,57 @@ func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller,
 	return u, nil
 }
 
+// ErrOwnerNotRemovable refuses removing an organization's owner: an
+// organization always has the one who answers for it.
+var ErrOwnerNotRemovable = apperr.FailedPrecondition("the organization's owner cannot be removed from it").WithReason("OWNER_NOT_REMOVABLE")
+
+// RemoveOrganizationMember takes a staff member out of the caller's own
+// organization and revokes every session of the account in the same
+// transaction (SessionRevoked for each), so its access tokens are refused
+// at once, not when they expire. Owners only; another organization, or a
+// user not in it (a member removed already), is NotFound.
+func (s *Service) RemoveOrganizationMember(ctx context.Context, caller auth.Caller, orgID, userID uuid.UUID) (domain.User, error) {
+	me, err := s.me(ctx, caller)
+	if err != nil {
+		return domain.User{}, err
+	}
+	if me.OrganizationID != orgID || orgID == uuid.Nil {
+		return domain.User{}, apperr.NotFound("organization", orgID.String())
+	}
+	if me.OrganizationRole != domain.MemberOwner {
+		return domain.User{}, ErrOwnersOnly
+	}
+	var u domain.User
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if err := r.LockUser(ctx, userID); err != nil {
+			return err
+		}
+		u, err = r.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if u.OrganizationID != orgID {
+			return apperr.NotFound("organization member", userID.String())
+		}
+		if u.OrganizationRole == domain.MemberOwner {
+			return ErrOwnerNotRemovable
+		}
+		org, err := r.GetOrganization(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		u.LeaveOrganization(org)
+		if err := r.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return revokeUserSessions(ctx, r, u.ID, revokedRemoved, s.clock())
+	})
+	if err != nil {
+		return domain.User{}, err
+	}
+	return u, nil
+}
+
 // me reads the caller's own account.
 func (s *Service) me(ctx context.Context, caller auth.Caller) (domain.User, error) {
 	id, err := userID(caller)

@@ -1,12 +1,15 @@
 package app_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
@@ -103,5 +106,90 @@ func TestRevokedSessionsArePublished(t *testing.T) {
 			got[i].GetOccurredAt().AsTime().Sub(f.clock.Now()).Abs() > time.Millisecond {
 			t.Errorf("revocation %d = %v, want session %s for %s", i, got[i], w.sid, w.reason)
 		}
+	}
+}
+
+// An owner removes a staff member: the account leaves the organization and
+// the role it gave, every open session of it is revoked and announced (so
+// its access tokens are refused at once), and its refresh tokens no longer
+// work. Only the owner of that organization removes, never the owner
+// itself, and only its members.
+func TestRemovedMemberLosesTheOrganizationAndItsSessions(t *testing.T) {
+	f := newFixture(t)
+	owner, org := f.signUp(t, "shop@example.com", domain.RoleMerchant)
+	other, otherOrg := f.signUp(t, "shop2@example.com", domain.RoleMerchant)
+	staff, err := f.svc.AddOrganizationMember(ctx, caller(owner), org.ID, domain.AccountInput{Email: "staff@example.com", Password: password, DisplayName: "S"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	colleague, err := f.svc.AddOrganizationMember(ctx, caller(owner), org.ID, domain.AccountInput{Email: "staff2@example.com", Password: password, DisplayName: "T"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.svc.Login(ctx, "staff@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.svc.Login(ctx, "staff@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Login(ctx, "staff2@example.com", password); err != nil {
+		t.Fatal(err)
+	}
+	before := len(f.revocations(t))
+
+	for _, tc := range []struct {
+		name   string
+		by     auth.Caller
+		org    uuid.UUID
+		user   uuid.UUID
+		kind   apperr.Kind
+		reason string
+	}{
+		{"a staff member", caller(colleague), org.ID, staff.ID, apperr.KindPermissionDenied, "OWNERS_ONLY"},
+		{"another organization's owner", caller(other), org.ID, staff.ID, apperr.KindNotFound, ""},
+		{"a user not a member", caller(owner), org.ID, other.ID, apperr.KindNotFound, ""},
+		{"the owner", caller(owner), org.ID, owner.ID, apperr.KindFailedPrecondition, "OWNER_NOT_REMOVABLE"},
+		{"in the owner's other organization's name", caller(owner), otherOrg.ID, staff.ID, apperr.KindNotFound, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.RemoveOrganizationMember(ctx, tc.by, tc.org, tc.user)
+			wantKind(t, err, tc.kind)
+			var e *apperr.Error
+			if tc.reason != "" && (!errors.As(err, &e) || e.Reason != tc.reason) {
+				t.Errorf("reason of %v, want %s", err, tc.reason)
+			}
+		})
+	}
+	if n := len(f.revocations(t)); n != before {
+		t.Fatalf("%d sessions revoked by refused removals", n-before)
+	}
+
+	removed, err := f.svc.RemoveOrganizationMember(ctx, caller(owner), org.ID, staff.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if removed.OrganizationID != uuid.Nil || removed.OrganizationRole != "" || removed.HasRole(domain.RoleMerchant) {
+		t.Errorf("removed member = %+v, want outside the organization, without its role", removed)
+	}
+	revoked := f.revocations(t)[before:]
+	if len(revoked) != 2 {
+		t.Fatalf("%d sessions revoked, want the member's 2", len(revoked))
+	}
+	for _, ev := range revoked {
+		if ev.GetUserId() != staff.ID.String() || ev.GetReason() != "removed_from_organization" {
+			t.Errorf("revoked %v", ev)
+		}
+	}
+	for _, pair := range []app.TokenPair{first, second} {
+		if _, err := f.svc.Refresh(ctx, pair.RefreshToken); err == nil {
+			t.Error("a removed member's session refreshed")
+		}
+	}
+	_, err = f.svc.RemoveOrganizationMember(ctx, caller(owner), org.ID, staff.ID)
+	wantKind(t, err, apperr.KindNotFound)
+	if me, _, err := f.svc.GetMe(ctx, caller(colleague)); err != nil || me.OrganizationID != org.ID {
+		t.Errorf("the colleague: %+v, %v; want still a member", me, err)
 	}
 }

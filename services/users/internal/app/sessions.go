@@ -145,8 +145,9 @@ func (s *Service) Logout(ctx context.Context, caller auth.Caller, token string) 
 
 // Why a session was revoked, as SessionRevoked.reason says it.
 const (
-	revokedLogout = "logout"
-	revokedReused = "refresh_token_reused"
+	revokedLogout  = "logout"
+	revokedReused  = "refresh_token_reused"
+	revokedRemoved = "removed_from_organization"
 )
 
 // revokeSession revokes the refresh-token family of t, which is a login
@@ -160,6 +161,23 @@ func revokeSession(ctx context.Context, r Repository, t domain.RefreshToken, rea
 	return r.Emit(ctx, SubjectSessionRevoked, &usersv1.SessionRevoked{
 		SessionId: t.FamilyID.String(), UserId: t.UserID.String(), Reason: reason, OccurredAt: timestamppb.New(now),
 	})
+}
+
+// revokeUserSessions revokes every session of an account still open, each
+// announced as revokeSession announces one.
+func revokeUserSessions(ctx context.Context, r Repository, userID uuid.UUID, reason string, now time.Time) error {
+	families, err := r.RevokeUserRefreshFamilies(ctx, userID, now)
+	if err != nil {
+		return err
+	}
+	for _, f := range families {
+		if err := r.Emit(ctx, SubjectSessionRevoked, &usersv1.SessionRevoked{
+			SessionId: f.String(), UserId: userID.String(), Reason: reason, OccurredAt: timestamppb.New(now),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkPassword verifies password for the account with e-mail email; an

@@ -84,5 +84,12 @@ func (u *User) JoinOrganization(org Organization, role MemberRole) {
 	}
 }
 
+// LeaveOrganization takes the account out of org: no organization, no
+// member role, and not the role the organization's kind gave it.
+func (u *User) LeaveOrganization(org Organization) {
+	u.OrganizationID, u.OrganizationRole = uuid.Nil, ""
+	u.Roles = slices.DeleteFunc(u.Roles, func(r Role) bool { return r == org.Kind.Role() })
+}
+
 // HasRole reports whether the account holds r.
 func (u User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }

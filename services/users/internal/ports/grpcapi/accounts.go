@@ -92,6 +92,25 @@ func (s *Server) AddOrganizationMember(ctx context.Context, req *usersv1.AddOrga
 	return &usersv1.AddOrganizationMemberResponse{User: userProto(u)}, nil
 }
 
+// RemoveOrganizationMember takes a staff member out of the caller's
+// organization and revokes its sessions (owners).
+func (s *Server) RemoveOrganizationMember(ctx context.Context, req *usersv1.RemoveOrganizationMemberRequest) (*usersv1.RemoveOrganizationMemberResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orgID, orgErr := apperr.ParseID("organization_id", req.GetOrganizationId())
+	userID, userErr := apperr.ParseID("user_id", req.GetUserId())
+	if err := apperr.JoinInvalid(orgErr, userErr); err != nil {
+		return nil, err
+	}
+	u, err := s.svc.RemoveOrganizationMember(ctx, c, orgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &usersv1.RemoveOrganizationMemberResponse{User: userProto(u)}, nil
+}
+
 // Login exchanges credentials for tokens (public).
 func (s *Server) Login(ctx context.Context, req *usersv1.LoginRequest) (*usersv1.LoginResponse, error) {
 	if err := apperr.JoinInvalid(required("email", req.GetEmail()), required("password", req.GetPassword())); err != nil {
