@@ -40,7 +40,7 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 		app.SubjectUserRegistered, // the merchant owner
 		app.SubjectOrganizationApproved,
 		app.SubjectMerchantTierChanged,
-		app.SubjectMerchantTierChanged, // re-set: a consumer that missed it catches up
+		app.SubjectMerchantTierChanged,   // re-set: a consumer that missed it catches up
 		app.SubjectAddressDefaultChanged, // first address
 		app.SubjectAddressDefaultChanged, // explicit change
 	}
