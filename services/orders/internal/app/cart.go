@@ -53,7 +53,7 @@ func (s *Service) GetCart(ctx context.Context, c auth.Caller) (CartView, error) 
 	if err != nil {
 		return CartView{}, err
 	}
-	return s.view(ctx, cart)
+	return s.view(ctx, c, cart)
 }
 
 // SetCartLine puts quantity of a SKU in the caller's cart (0 removes it).
@@ -65,13 +65,16 @@ func (s *Service) SetCartLine(ctx context.Context, c auth.Caller, sku uuid.UUID,
 		return CartView{}, err
 	}
 	if quantity > 0 {
-		skus, err := s.Catalog.SKUs(ctx, []uuid.UUID{sku})
+		skus, err := s.skusFor(ctx, c, []uuid.UUID{sku})
 		if err != nil {
 			return CartView{}, err
 		}
 		found, ok := skus[sku]
 		if !ok {
 			return CartView{}, apperr.NotFound("SKU", sku.String())
+		}
+		if found.NoTierPrice {
+			return CartView{}, ErrNoTierPrice.WithMetadata("sku_id", sku.String())
 		}
 		if !found.OnSale {
 			current, err := s.store.GetCart(ctx, buyer)
@@ -97,7 +100,7 @@ func (s *Service) SetCartLine(ctx context.Context, c auth.Caller, sku uuid.UUID,
 	if err != nil {
 		return CartView{}, err
 	}
-	return s.view(ctx, cart)
+	return s.view(ctx, c, cart)
 }
 
 // ClearCart empties the caller's cart.
@@ -118,11 +121,32 @@ func (s *Service) ClearCart(ctx context.Context, c auth.Caller) (CartView, error
 	if err != nil {
 		return CartView{}, err
 	}
-	return s.view(ctx, cart)
+	return s.view(ctx, c, cart)
 }
 
-// view looks the cart's SKUs up in the catalogue and inventory.
-func (s *Service) view(ctx context.Context, cart domain.Cart) (CartView, error) {
+// ErrNoTierPrice refuses a merchant's SKU its supplier set no cost price
+// for at the merchant's tier: a merchant buys at cost or not at all.
+var ErrNoTierPrice = apperr.FailedPrecondition("the supplier sets no price for your merchant tier on this SKU").WithReason("NO_TIER_PRICE")
+
+// skusFor reads SKUs as the caller buys them: a merchant's member at its
+// tier's cost prices, anyone else at retail.
+func (s *Service) skusFor(ctx context.Context, c auth.Caller, ids []uuid.UUID) (map[uuid.UUID]domain.SKU, error) {
+	merchant, _ := c.MerchantOrg()
+	return s.skusAt(ctx, ids, merchant)
+}
+
+// skusAt reads SKUs at the merchant's tier cost prices, or at retail for
+// uuid.Nil.
+func (s *Service) skusAt(ctx context.Context, ids []uuid.UUID, merchant uuid.UUID) (map[uuid.UUID]domain.SKU, error) {
+	if merchant != uuid.Nil {
+		return s.Catalog.MerchantSKUs(ctx, ids, merchant)
+	}
+	return s.Catalog.SKUs(ctx, ids)
+}
+
+// view looks the cart's SKUs up in the catalogue and inventory, priced as
+// the caller buys them.
+func (s *Service) view(ctx context.Context, c auth.Caller, cart domain.Cart) (CartView, error) {
 	v := CartView{Cart: cart}
 	if len(cart.Lines) == 0 {
 		return v, nil
@@ -131,7 +155,7 @@ func (s *Service) view(ctx context.Context, cart domain.Cart) (CartView, error) 
 	for i, l := range cart.Lines {
 		ids[i] = l.SKUID
 	}
-	skus, err := s.Catalog.SKUs(ctx, ids)
+	skus, err := s.skusFor(ctx, c, ids)
 	if err != nil {
 		return v, err
 	}
@@ -149,6 +173,8 @@ func (s *Service) view(ctx context.Context, cart domain.Cart) (CartView, error) 
 			lv.Problem = "no longer in the catalogue"
 		case !sku.OnSale:
 			lv.SKU, lv.Problem = &sku, "not on sale"
+		case sku.NoTierPrice:
+			lv.SKU, lv.Problem = &sku, "no price for your merchant tier"
 		default:
 			lv.SKU = &sku
 			if lv.Total, err = sku.Price.MulInt(int64(l.Quantity)); err != nil {

@@ -152,3 +152,39 @@ func TestConcurrentCartChangesAreAllKept(t *testing.T) {
 		t.Fatalf("%d lines kept of %d set at once (%v)", len(v.Lines), len(cat), err)
 	}
 }
+
+// A merchant's member sees its cart at the merchant's tier cost prices, as
+// checkout will charge them, not at retail; a SKU its supplier set no tier
+// price for cannot be added, and one already in the cart is flagged.
+func TestMerchantCartIsPricedAtTheTier(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "orders", FS: migrations.FS})
+	supplier := uuid.New()
+	lamp := domain.SKU{ID: uuid.New(), SupplierID: supplier, Type: domain.Physical, Price: money.MustNew(2000, "USD"), OnSale: true}
+	vase := domain.SKU{ID: uuid.New(), SupplierID: supplier, Type: domain.Physical, Price: money.MustNew(5000, "USD"), OnSale: true}
+	cat := catalogue{lamp.ID: lamp, vase.ID: vase}
+	svc := app.New(postgres.New(pool), app.Peers{Catalog: cat, Inventory: inventoryOf(stock{lamp.ID: 100, vase.ID: 100})}, app.Config{})
+	member := auth.Caller{Subject: uuid.NewString(), Kind: auth.KindUser, Roles: []string{auth.RoleMerchant}, OrganizationID: uuid.NewString()}
+
+	if _, err := svc.SetCartLine(ctx, member, vase.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.SetCartLine(ctx, member, lamp.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Totals) != 1 || v.Totals[0] != money.MustNew(10*1400+3500, "USD") {
+		t.Errorf("totals %v, want 175.00 USD at 70 %% of retail", v.Totals)
+	}
+	vase.NoTierPrice = true
+	cat[vase.ID] = vase
+	v, err = svc.GetCart(ctx, member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Lines[0].Problem != "no price for your merchant tier" || len(v.Totals) != 1 || v.Totals[0] != money.MustNew(14000, "USD") {
+		t.Errorf("a SKU without a tier price in the cart: %+v, totals %v", v.Lines[0], v.Totals)
+	}
+	if _, err := svc.SetCartLine(ctx, member, vase.ID, 2); apperr.KindOf(err) != apperr.KindFailedPrecondition {
+		t.Errorf("adding a SKU without a tier price: %v, want FailedPrecondition", err)
+	}
+}

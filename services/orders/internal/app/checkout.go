@@ -270,12 +270,7 @@ func (s *Service) resolve(ctx context.Context, lines []domain.CartLine, merchant
 	skus := map[uuid.UUID]domain.SKU{}
 	if len(ids) > 0 {
 		var err error
-		if merchant != uuid.Nil {
-			skus, err = s.Catalog.MerchantSKUs(ctx, ids, merchant)
-		} else {
-			skus, err = s.Catalog.SKUs(ctx, ids)
-		}
-		if err != nil {
+		if skus, err = s.skusAt(ctx, ids, merchant); err != nil {
 			return nil, err
 		}
 	}
