@@ -433,12 +433,14 @@ export interface paths {
          *     product type, stock reserved until the payment deadline, freight estimated per
          *     physical sub-order and the amount payable converted to the buyer's currency at a
          *     rate locked until the deadline. Idempotent on the client's checkout_id: a retry
-         *     answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
+         *     answers the same order; the id reused for other lines, currency or coupon is
+         *     ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED). A line that cannot be bought is INVALID_ARGUMENT with a
          *     violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
          *     (reason INSUFFICIENT_STOCK). Buyers, and members of a merchant: a merchant's order
          *     is priced at its tier's cost prices and paid from its deposit at once (a deposit
          *     that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
-         *     is cancelled with its stock given back). A coupon lowers the goods' price.
+         *     is cancelled with its stock given back; its checkout_id retried is
+         *     FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price.
          */
         post: operations["OrdersService_Checkout"];
         delete?: never;
@@ -2006,8 +2008,8 @@ export interface paths {
          *     the account loses the organization and the role it gave, and every session of
          *     it is revoked at once, so its access tokens are refused everywhere (a departed
          *     merchant's staff can no longer spend the deposit). Owners only; a user not a
-         *     member of the organization is NOT_FOUND, an owner FAILED_PRECONDITION
-         *     (OWNER_NOT_REMOVABLE). Removing a removed member answers the account.
+         *     member of the organization (one removed already) is NOT_FOUND, an owner
+         *     FAILED_PRECONDITION (OWNER_NOT_REMOVABLE).
          */
         delete: operations["UsersService_RemoveOrganizationMember"];
         options?: never;

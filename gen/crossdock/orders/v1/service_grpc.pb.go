@@ -66,12 +66,14 @@ type OrdersServiceClient interface {
 	// product type, stock reserved until the payment deadline, freight estimated per
 	// physical sub-order and the amount payable converted to the buyer's currency at a
 	// rate locked until the deadline. Idempotent on the client's checkout_id: a retry
-	// answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
+	// answers the same order; the id reused for other lines, currency or coupon is
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED). A line that cannot be bought is INVALID_ARGUMENT with a
 	// violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
 	// (reason INSUFFICIENT_STOCK). Buyers, and members of a merchant: a merchant's order
 	// is priced at its tier's cost prices and paid from its deposit at once (a deposit
 	// that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
-	// is cancelled with its stock given back). A coupon lowers the goods' price.
+	// is cancelled with its stock given back; its checkout_id retried is
+	// FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price.
 	Checkout(ctx context.Context, in *CheckoutRequest, opts ...grpc.CallOption) (*CheckoutResponse, error)
 	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
 	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
@@ -358,12 +360,14 @@ type OrdersServiceServer interface {
 	// product type, stock reserved until the payment deadline, freight estimated per
 	// physical sub-order and the amount payable converted to the buyer's currency at a
 	// rate locked until the deadline. Idempotent on the client's checkout_id: a retry
-	// answers the same order. A line that cannot be bought is INVALID_ARGUMENT with a
+	// answers the same order; the id reused for other lines, currency or coupon is
+	// ALREADY_EXISTS (IDEMPOTENCY_KEY_REUSED). A line that cannot be bought is INVALID_ARGUMENT with a
 	// violation naming it ("lines[2].sku_id"); stock that ran out is FAILED_PRECONDITION
 	// (reason INSUFFICIENT_STOCK). Buyers, and members of a merchant: a merchant's order
 	// is priced at its tier's cost prices and paid from its deposit at once (a deposit
 	// that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
-	// is cancelled with its stock given back). A coupon lowers the goods' price.
+	// is cancelled with its stock given back; its checkout_id retried is
+	// FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price.
 	Checkout(context.Context, *CheckoutRequest) (*CheckoutResponse, error)
 	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
 	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline

@@ -109,8 +109,8 @@ type UsersServiceClient interface {
 	// the account loses the organization and the role it gave, and every session of
 	// it is revoked at once, so its access tokens are refused everywhere (a departed
 	// merchant's staff can no longer spend the deposit). Owners only; a user not a
-	// member of the organization is NOT_FOUND, an owner FAILED_PRECONDITION
-	// (OWNER_NOT_REMOVABLE). Removing a removed member answers the account.
+	// member of the organization (one removed already) is NOT_FOUND, an owner
+	// FAILED_PRECONDITION (OWNER_NOT_REMOVABLE).
 	RemoveOrganizationMember(ctx context.Context, in *RemoveOrganizationMemberRequest, opts ...grpc.CallOption) (*RemoveOrganizationMemberResponse, error)
 	// CreateOperator creates an operator account (admin, reviewer or translator).
 	// Admins only.
@@ -531,8 +531,8 @@ type UsersServiceServer interface {
 	// the account loses the organization and the role it gave, and every session of
 	// it is revoked at once, so its access tokens are refused everywhere (a departed
 	// merchant's staff can no longer spend the deposit). Owners only; a user not a
-	// member of the organization is NOT_FOUND, an owner FAILED_PRECONDITION
-	// (OWNER_NOT_REMOVABLE). Removing a removed member answers the account.
+	// member of the organization (one removed already) is NOT_FOUND, an owner
+	// FAILED_PRECONDITION (OWNER_NOT_REMOVABLE).
 	RemoveOrganizationMember(context.Context, *RemoveOrganizationMemberRequest) (*RemoveOrganizationMemberResponse, error)
 	// CreateOperator creates an operator account (admin, reviewer or translator).
 	// Admins only.

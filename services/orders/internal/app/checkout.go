@@ -15,6 +15,7 @@ import (
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
@@ -66,6 +67,9 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	}
 	id := domain.OrderID(channel, c.Subject, in.CheckoutID)
 	if o, found, err := s.existing(ctx, id); found || err != nil {
+		if err == nil && !o.SameCheckout(in.Lines, in.Currency, in.CouponID) {
+			return domain.Order{}, false, ErrCheckoutIDReused.WithMetadata("checkout_id", in.CheckoutID)
+		}
 		if err == nil && isMerchant {
 			o, err = s.payFromDeposit(ctx, c, o)
 		}
@@ -228,6 +232,11 @@ func (s *Service) payFromDeposit(ctx context.Context, c auth.Caller, o domain.Or
 	}
 	return domain.Order{}, err
 }
+
+// ErrCheckoutIDReused refuses a checkout id already used for another
+// basket, currency or coupon: answering that order would tell the client
+// its new purchase was made.
+var ErrCheckoutIDReused = apperr.AlreadyExists("this checkout id was used for another checkout; use a new one").WithReason(idempotency.ReasonKeyReused)
 
 // reasonDepositShort is why a merchant's checkout its deposit could not
 // pay was cancelled.

@@ -231,7 +231,7 @@ func TestCouponsAtCheckout(t *testing.T) {
 	}{
 		{"below its minimum", big, apperr.KindFailedPrecondition, "COUPON_BELOW_MINIMUM"},
 		{"someone else's", others, apperr.KindNotFound, ""},
-		{"not a coupon", "nope", apperr.KindNotFound, ""},
+		{"not a coupon id", "nope", apperr.KindInvalid, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: uuid.NewString(), Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: tt.coupon})

@@ -192,10 +192,20 @@ func TestCheckoutSplitsReservesAndPaysOnce(t *testing.T) {
 			}
 		}
 	}
-	// The same checkout id answers the same order.
-	again, replayed, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: o.CheckoutID, Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1)}})
+	// The same checkout id answers the same order; used for another
+	// basket or currency it is refused, not answered with this order.
+	again, replayed, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: o.CheckoutID, Currency: "USD",
+		Lines: []domain.CartLine{line(s.voucher, 3), line(s.phone, 1), line(s.code, 1), line(s.scarf, 2)}})
 	if err != nil || !replayed || again.ID != o.ID {
 		t.Errorf("retried checkout = %v, %v, %v", again.ID, replayed, err)
+	}
+	for _, other := range []app.CheckoutInput{
+		{CheckoutID: o.CheckoutID, Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1)}},
+		{CheckoutID: o.CheckoutID, Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1), line(s.scarf, 3), line(s.code, 1), line(s.voucher, 3)}},
+		{CheckoutID: o.CheckoutID, Currency: "EUR", Lines: []domain.CartLine{line(s.phone, 1), line(s.scarf, 2), line(s.code, 1), line(s.voucher, 3)}},
+	} {
+		_, _, err := s.svc.Checkout(ctx, ann, other)
+		wantKind(t, err, apperr.KindAlreadyExists, "IDEMPOTENCY_KEY_REUSED")
 	}
 }
 

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"maps"
 	"time"
 
 	"github.com/google/uuid"
@@ -168,6 +169,35 @@ type OrderLine struct {
 	ProductID uuid.UUID
 	Quantity  int32
 	UnitPrice money.Money
+}
+
+// SameCheckout reports whether a checkout retried with the id of o asks
+// for o: the same currency and coupon and, when it names its lines, the
+// same SKUs in the same quantities. A checkout of the cart names none: the
+// cart may have changed since (placing the order emptied it), so only the
+// rest is compared.
+func (o Order) SameCheckout(lines []CartLine, currency, couponID string) bool {
+	coupon := ""
+	bought := map[uuid.UUID]int64{}
+	for _, sub := range o.SubOrders {
+		if sub.CouponID != "" {
+			coupon = sub.CouponID
+		}
+		for _, l := range sub.Lines {
+			bought[l.SKUID] += int64(l.Quantity)
+		}
+	}
+	if o.Currency != currency || coupon != couponID {
+		return false
+	}
+	if len(lines) == 0 {
+		return true
+	}
+	asked := map[uuid.UUID]int64{}
+	for _, l := range lines {
+		asked[l.SKUID] += int64(l.Quantity)
+	}
+	return maps.Equal(asked, bought)
 }
 
 // Total is the line's price.
