@@ -356,6 +356,18 @@ func (s *Service) ReceiveReturn(ctx context.Context, c auth.Caller, id uuid.UUID
 	if !c.IsAdmin() && !actsFor(c, a.SupplierID) {
 		return domain.AfterSale{}, notFoundAfterSale(id)
 	}
+	if restockable {
+		// Checked now, while the supplier is there to hear it: the restock
+		// runs later, and inventory refuses a warehouse that is not the
+		// supplier's for good.
+		owner, err := s.Inventory.WarehouseSupplier(ctx, *warehouseID)
+		if apperr.IsKind(err, apperr.KindNotFound) || err == nil && owner != a.SupplierID {
+			return domain.AfterSale{}, apperr.InvalidField("warehouse_id", "is not one of the supplier's warehouses")
+		}
+		if err != nil {
+			return domain.AfterSale{}, err
+		}
+	}
 	return s.receive(ctx, id, actor(c), "goods received back", restockable, warehouseID)
 }
 

@@ -120,9 +120,16 @@ func TestReturnBeforeSettlementIsRefundedFromEscrow(t *testing.T) {
 		t.Fatal("no return parcel booked")
 	}
 	wallet, stock := s.w.wallets[ann.Subject], s.w.stock[s.scarf.ID]
-	w := uuid.New()
+	w := s.w.warehouseOf(s.linen)
 	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, nil); apperr.KindOf(err) != apperr.KindInvalid {
 		t.Fatalf("restockable goods without a warehouse: %v", err)
+	}
+	// A warehouse not the supplier's (unknown, another's) is refused while
+	// the supplier is there to hear it, not left to a restock that cannot run.
+	for _, other := range []uuid.UUID{uuid.New(), s.w.warehouseOf(s.gadgets)} {
+		if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &other); apperr.KindOf(err) != apperr.KindInvalid {
+			t.Fatalf("restocked into warehouse %s, not the supplier's: %v", other, err)
+		}
 	}
 	got, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w)
 	if err != nil || got.Status != domain.AfterSaleReceived || !got.Received {
@@ -228,7 +235,7 @@ func TestExchangeShipsAReplacementWithoutPayment(t *testing.T) {
 	if !s.w.parcels[a.ID].platformPays {
 		t.Error("the replacement's legs go to an escrow that does not exist, not to the platform")
 	}
-	w := uuid.New()
+	w := s.w.warehouseOf(s.linen)
 	if got, err = s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w); err != nil || !got.Received || got.Status != domain.AfterSaleReplacementShipped {
 		t.Fatalf("original received: %+v, %v", got, err)
 	}

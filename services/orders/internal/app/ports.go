@@ -97,6 +97,9 @@ type Inventory interface {
 	// Restock puts returned goods back on hand in the supplier's
 	// warehouse, once per key.
 	Restock(ctx context.Context, warehouseID uuid.UUID, key string, lines []domain.AfterSaleLine) error
+	// WarehouseSupplier returns the supplier a warehouse belongs to
+	// (uuid.Nil for the platform's central warehouse); NotFound for none.
+	WarehouseSupplier(ctx context.Context, warehouseID uuid.UUID) (uuid.UUID, error)
 }
 
 // ShipInput is a sub-order's parcel for logistics to book.

@@ -75,6 +75,8 @@ type world struct {
 	// units put back on hand by key.
 	returns   map[uuid.UUID]*parcel
 	restocked map[string]int64
+	// warehouses are the suppliers' warehouses, by id.
+	warehouses map[uuid.UUID]uuid.UUID
 	// couponExpense is what the platform paid into escrows for coupons;
 	// deposits are the merchants' prepaid money.
 	couponExpense int64
@@ -108,7 +110,7 @@ func newWorld(skus ...domain.SKU) *world {
 	w := &world{skus: catalogue{}, stock: map[uuid.UUID]int64{}, reserved: map[uuid.UUID]*reservation{}, now: time.Now,
 		addresses: map[string]*domain.Address{}, freight: 500, wallets: map[string]int64{}, paidOrder: map[uuid.UUID]bool{}, payCalls: map[uuid.UUID]int{},
 		escrows: map[uuid.UUID]*escrow{}, refunds: map[string]bool{}, parcels: map[uuid.UUID]*parcel{},
-		returns: map[uuid.UUID]*parcel{}, restocked: map[string]int64{}}
+		returns: map[uuid.UUID]*parcel{}, restocked: map[string]int64{}, warehouses: map[uuid.UUID]uuid.UUID{}}
 	for _, s := range skus {
 		w.skus[s.ID] = s
 	}
@@ -389,6 +391,26 @@ func (w *world) FundCoupon(_ context.Context, sub uuid.UUID, coupon string, amou
 		w.couponExpense += amount.Amount
 	}
 	return nil
+}
+
+// WarehouseSupplier answers the warehouses a test gave a supplier.
+func (w *world) WarehouseSupplier(_ context.Context, id uuid.UUID) (uuid.UUID, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	owner, ok := w.warehouses[id]
+	if !ok {
+		return uuid.Nil, apperr.NotFound("warehouse", id.String())
+	}
+	return owner, nil
+}
+
+// warehouseOf gives a supplier a new warehouse.
+func (w *world) warehouseOf(supplier uuid.UUID) uuid.UUID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id := uuid.New()
+	w.warehouses[id] = supplier
+	return id
 }
 
 func (w *world) Restock(_ context.Context, _ uuid.UUID, key string, lines []domain.AfterSaleLine) error {

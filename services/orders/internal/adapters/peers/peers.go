@@ -203,6 +203,25 @@ func (i Inventory) Restock(ctx context.Context, warehouseID uuid.UUID, key strin
 	return nil
 }
 
+// WarehouseSupplier finds a warehouse among inventory's and returns its
+// supplier.
+func (i Inventory) WarehouseSupplier(ctx context.Context, warehouseID uuid.UUID) (uuid.UUID, error) {
+	resp, err := i.Client.ListWarehouses(ctx, &inventoryv1.ListWarehousesRequest{})
+	if err != nil {
+		return uuid.Nil, peerError(err)
+	}
+	for _, w := range resp.GetWarehouses() {
+		if w.GetWarehouseId() != warehouseID.String() {
+			continue
+		}
+		if w.GetSupplierId() == "" {
+			return uuid.Nil, nil
+		}
+		return uuid.Parse(w.GetSupplierId())
+	}
+	return uuid.Nil, apperr.NotFound("warehouse", warehouseID.String())
+}
+
 // idStrings is ids in their text form, as the peers take them.
 func idStrings(ids []uuid.UUID) []string {
 	out := make([]string, len(ids))

@@ -103,6 +103,10 @@ func (inventory) Reserve(context.Context, uuid.UUID, []domain.OrderLine, time.Du
 }
 func (inventory) Release(context.Context, uuid.UUID, string) error { return nil }
 func (inventory) Commit(context.Context, uuid.UUID) error          { return nil }
+func (inventory) WarehouseSupplier(context.Context, uuid.UUID) (uuid.UUID, error) {
+	return uuid.Nil, nil
+}
+
 func (inventory) Restock(context.Context, uuid.UUID, string, []domain.AfterSaleLine) error {
 	return nil
 }
