@@ -382,7 +382,10 @@ func (s *Service) receive(ctx context.Context, id uuid.UUID, by domain.Actor, wh
 		if a.Received {
 			return nil, nil
 		}
-		if a.Status != domain.AfterSaleApproved && a.Status != domain.AfterSaleReplacementShipped {
+		// An exchange closes when its replacement arrives, which may be
+		// before the original is back: the original is still received then.
+		backAfterExchange := a.Kind == domain.Exchange && a.Status == domain.AfterSaleExchanged
+		if a.Status != domain.AfterSaleApproved && a.Status != domain.AfterSaleReplacementShipped && !backAfterExchange {
 			return nil, apperr.FailedPrecondition("the request is " + string(a.Status) + ": nothing is on its way back").WithReason("INVALID_TRANSITION")
 		}
 		a.Received, a.Restockable, a.WarehouseID = true, restockable, warehouseID

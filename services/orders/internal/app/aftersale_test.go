@@ -511,3 +511,31 @@ func TestNoAfterSaleWhileATopUpIsAwaited(t *testing.T) {
 		Lines: []domain.AfterSaleLineInput{back(s.scarf, 1)}, Reason: "too small"})
 	wantKind(t, err, apperr.KindFailedPrecondition, "TOP_UP_PENDING")
 }
+
+// An exchange's replacement may arrive before the original is back: the
+// exchange closes, and the supplier still receives the original (and
+// restocks it) when it comes.
+func TestExchangeOriginalReceivedAfterTheReplacementArrived(t *testing.T) {
+	s := newSaga(t)
+	ann, _, a := s.approvedExchange(t)
+	linen := supplierOf(s.linen)
+	if _, err := s.svc.ShipReplacement(ctx, linen, a.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged || got.Received {
+		t.Fatalf("after the replacement arrived: %+v", got)
+	}
+	w := s.w.warehouseOf(s.linen)
+	got, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w)
+	if err != nil || !got.Received || got.Status != domain.AfterSaleExchanged {
+		t.Fatalf("the original received after the exchange closed: %+v, %v", got, err)
+	}
+	s.run(t)
+	if s.w.restocked["after-sale:"+a.ID.String()] != 1 {
+		t.Error("the original was not restocked")
+	}
+}
