@@ -62,6 +62,10 @@ type Config struct {
 	// AfterSaleWindow is how long after delivery a buyer may ask for a
 	// return or an exchange.
 	AfterSaleWindow time.Duration `env:"ORDERS_AFTER_SALE_WINDOW" envDefault:"336h"`
+	// ReturnReceipt is how long after the carrier delivered a return
+	// parcel to its supplier the goods count as received, unless the
+	// supplier confirmed them first.
+	ReturnReceipt time.Duration `env:"ORDERS_RETURN_RECEIPT" envDefault:"168h"`
 	// ExternalDelivery is how long after a sub-order shipped outside our
 	// logistics (its supplier's own carrier, a supply platform's) it counts
 	// as delivered unless the buyer confirms receipt first.
@@ -84,8 +88,8 @@ func (c Config) Validate() error {
 	if c.FulfilmentHold < time.Hour || c.FulfilmentHold > 720*time.Hour {
 		errs = append(errs, errors.New("ORDERS_FULFILMENT_HOLD must be between 1h and 720h"))
 	}
-	if c.AutoComplete <= 0 || c.PaymentSettle <= 0 || c.WorkInterval <= 0 || c.AfterSaleWindow <= 0 || c.ExternalDelivery <= 0 {
-		errs = append(errs, errors.New("ORDERS_AUTO_COMPLETE, ORDERS_PAYMENT_SETTLE, ORDERS_AFTER_SALE_WINDOW, ORDERS_EXTERNAL_DELIVERY and ORDERS_WORK_INTERVAL must be positive"))
+	if c.AutoComplete <= 0 || c.PaymentSettle <= 0 || c.WorkInterval <= 0 || c.AfterSaleWindow <= 0 || c.ExternalDelivery <= 0 || c.ReturnReceipt <= 0 {
+		errs = append(errs, errors.New("ORDERS_AUTO_COMPLETE, ORDERS_PAYMENT_SETTLE, ORDERS_AFTER_SALE_WINDOW, ORDERS_EXTERNAL_DELIVERY, ORDERS_RETURN_RECEIPT and ORDERS_WORK_INTERVAL must be positive"))
 	}
 	if c.QuoteReuse < 0 || c.QuoteReuse > 10*time.Minute {
 		errs = append(errs, errors.New("ORDERS_QUOTE_REUSE must be between 0 and 10m"))
@@ -137,7 +141,7 @@ func run(ctx context.Context) error {
 			Escrows: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		Logistics: peers.Logistics{Client: logisticsv1.NewLogisticsServiceClient(dialed["LOGISTICS_ADDR"])},
 	}, app.Config{PaymentTimeout: cfg.PaymentTimeout, FulfilmentHold: cfg.FulfilmentHold, AutoComplete: cfg.AutoComplete, ExternalDelivery: cfg.ExternalDelivery, PaymentSettle: cfg.PaymentSettle,
-		AfterSaleWindow: cfg.AfterSaleWindow, QuoteReuse: cfg.QuoteReuse})
+		AfterSaleWindow: cfg.AfterSaleWindow, ReturnReceipt: cfg.ReturnReceipt, QuoteReuse: cfg.QuoteReuse})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 	grpcapi.NewAfterSale(svc).Register(rt.Server.GRPC())
 	salesStore := postgres.NewSales(rt.Pool)

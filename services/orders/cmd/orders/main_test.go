@@ -13,7 +13,7 @@ func TestRunCreatesItsStream(t *testing.T) { testkit.RequireStreamCreated(t, run
 
 func TestConfigBoundsTheQuoteLock(t *testing.T) {
 	valid := Config{PaymentTimeout: 30 * time.Minute, FulfilmentHold: 720 * time.Hour, AutoComplete: time.Hour,
-		PaymentSettle: time.Minute, AfterSaleWindow: time.Hour, ExternalDelivery: 360 * time.Hour, WorkInterval: time.Second, QuoteReuse: time.Minute}
+		PaymentSettle: time.Minute, AfterSaleWindow: time.Hour, ReturnReceipt: time.Hour, ExternalDelivery: 360 * time.Hour, WorkInterval: time.Second, QuoteReuse: time.Minute}
 	tests := []struct {
 		name   string
 		change func(c *Config)

@@ -275,7 +275,12 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 			return nil, nil
 		}
 		var tasks []Task
-		if sub := o.SubOrder(a.SubOrderID); sub.Type == domain.Physical && !sub.ExternalParcel() {
+		switch sub := o.SubOrder(a.SubOrderID); {
+		case sub.Type == domain.Virtual:
+			// Received below, as approved; the step does it should this
+			// call stop before.
+			tasks = append(tasks, task(TaskReceiveReturn, a.ID, a.OrderID, now))
+		case !sub.ExternalParcel():
 			// Goods that came by a parcel outside our logistics go back
 			// the way their supplier says; it confirms their receipt.
 			tasks = append(tasks, task(TaskBookReturn, a.ID, a.OrderID, now))
@@ -382,10 +387,7 @@ func (s *Service) receive(ctx context.Context, id uuid.UUID, by domain.Actor, wh
 		if a.Received {
 			return nil, nil
 		}
-		// An exchange closes when its replacement arrives, which may be
-		// before the original is back: the original is still received then.
-		backAfterExchange := a.Kind == domain.Exchange && a.Status == domain.AfterSaleExchanged
-		if a.Status != domain.AfterSaleApproved && a.Status != domain.AfterSaleReplacementShipped && !backAfterExchange {
+		if !a.AwaitsGoods() {
 			return nil, apperr.FailedPrecondition("the request is " + string(a.Status) + ": nothing is on its way back").WithReason("INVALID_TRANSITION")
 		}
 		a.Received, a.Restockable, a.WarehouseID = true, restockable, warehouseID

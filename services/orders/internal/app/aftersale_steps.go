@@ -26,6 +26,10 @@ const (
 	TaskRestock TaskKind = "restock"
 	// TaskReturnRefund refunds a received return to the buyer.
 	TaskReturnRefund TaskKind = "return_refund"
+	// TaskReceiveReturn receives a request's goods without the supplier:
+	// an approved virtual return at once, goods ReturnReceipt after the
+	// carrier delivered their parcel back.
+	TaskReceiveReturn TaskKind = "receive_return"
 )
 
 // runAfterSaleTask runs an after-sale step; ok is false for a kind that is
@@ -40,8 +44,36 @@ func (s *Service) runAfterSaleTask(ctx context.Context, t Task) (ok bool, err er
 		return true, s.restock(ctx, t.Subject)
 	case TaskReturnRefund:
 		return true, s.refundReturn(ctx, t.Subject)
+	case TaskReceiveReturn:
+		return true, s.receiveUnconfirmed(ctx, t.Subject)
 	}
 	return false, nil
+}
+
+// receiveUnconfirmed receives a request's goods its supplier did not
+// confirm, not restocked; nothing to do for one received already or no
+// longer awaiting its goods (withdrawn, say).
+func (s *Service) receiveUnconfirmed(ctx context.Context, id uuid.UUID) error {
+	a, err := s.store.GetAfterSale(ctx, id, false)
+	if err != nil || a.Received || !a.AwaitsGoods() {
+		return err
+	}
+	_, err = s.receive(ctx, id, system, "goods back with the supplier, not confirmed by it: received", false, nil)
+	return err
+}
+
+// ReturnParcelDelivered: the carrier delivered a request's goods back to
+// its supplier, whose confirmation is awaited until ReturnReceipt has
+// passed; then they count as received. Applied in the inbox's transaction.
+func (s *Service) ReturnParcelDelivered(ctx context.Context, r Repository, id uuid.UUID) error {
+	a, err := r.GetAfterSale(ctx, id, false)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err != nil || a.Received || !a.AwaitsGoods() {
+		return err
+	}
+	return r.Schedule(ctx, task(TaskReceiveReturn, a.ID, a.OrderID, s.clock().Add(s.cfg.ReturnReceipt)))
 }
 
 // bookReturn books the parcel back, from the sub-order's address to where

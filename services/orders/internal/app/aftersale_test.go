@@ -539,3 +539,46 @@ func TestExchangeOriginalReceivedAfterTheReplacementArrived(t *testing.T) {
 		t.Error("the original was not restocked")
 	}
 }
+
+// A return parcel the carrier delivered back to a supplier that never
+// confirms it: the goods count as received ReturnReceipt later (not
+// restocked), the buyer is refunded, and the sub-order settles, where
+// before the request stayed approved and the sub-order never settled.
+func TestReturnDeliveredBackIsReceivedWithoutTheSupplier(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	sub := o.SubOrders[0]
+	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if s.w.returns[a.ID] == nil {
+		t.Fatal("no return parcel booked")
+	}
+	wallet := s.w.wallets[ann.Subject]
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ReturnParcelDelivered(ctx, r, a.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	s.at = s.at.Add(6 * 24 * time.Hour)
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Received {
+		t.Fatal("received before the supplier's time to confirm ran out")
+	}
+	s.at = s.at.Add(24 * time.Hour)
+	s.run(t)
+	got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+	if err != nil || !got.Received || got.Restockable || got.Status != domain.AfterSaleRefunded {
+		t.Fatalf("a week after the parcel came back: %+v, %v; want received, not restocked, refunded", got, err)
+	}
+	if d := s.w.wallets[ann.Subject] - wallet; d != 3000 {
+		t.Errorf("the buyer was refunded %d, want 3000", d)
+	}
+	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Completed {
+		t.Errorf("the sub-order is %s once its return closed, want completed", st)
+	}
+}

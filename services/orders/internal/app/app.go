@@ -148,6 +148,10 @@ type Config struct {
 	// AfterSaleWindow is how long after delivery a buyer may ask for a
 	// return or an exchange.
 	AfterSaleWindow time.Duration
+	// ReturnReceipt is how long after the carrier delivered a return
+	// parcel to its supplier the goods count as received (not restocked)
+	// unless the supplier confirmed them first.
+	ReturnReceipt time.Duration
 	// ExternalDelivery is how long after an external shipment (a parcel
 	// booked outside our logistics, which nobody tracks for us) it counts
 	// as delivered unless the buyer confirms receipt first.
@@ -199,6 +203,9 @@ func New(store Store, peers Peers, cfg Config) *Service {
 	}
 	if cfg.ExternalDelivery <= 0 {
 		cfg.ExternalDelivery = 15 * 24 * time.Hour
+	}
+	if cfg.ReturnReceipt <= 0 {
+		cfg.ReturnReceipt = 7 * 24 * time.Hour
 	}
 	return &Service{store: store, Peers: peers, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1),
 		quotes: &quoteBook{byPair: map[[2]string]bookedQuote{}}}

@@ -144,6 +144,19 @@ func (a AfterSale) logStatus(s AfterSaleStatus) Status {
 	return Status(string(a.Kind) + ":" + string(s))
 }
 
+// AwaitsGoods reports whether the request's goods are on their way back
+// to the supplier: approved, or an exchange whose replacement shipped or
+// even arrived (it may arrive before the original is back).
+func (a AfterSale) AwaitsGoods() bool {
+	switch a.Status {
+	case AfterSaleApproved, AfterSaleReplacementShipped:
+		return true
+	case AfterSaleExchanged:
+		return a.Kind == Exchange
+	}
+	return false
+}
+
 // Note is the change-log entry of a change that keeps the request's status
 // (a parcel booked, an exchange's original received back).
 func (a AfterSale) Note(by Actor, why string, at time.Time) Change {

@@ -120,8 +120,19 @@ func (c Consumers) shipmentBooked(ctx context.Context, r app.Repository, payload
 func (c Consumers) shipmentDelivered(ctx context.Context, r app.Repository, payload []byte) error {
 	var ev logisticsv1.ShipmentDelivered
 	id, err := decode(payload, &ev, ev.GetSubOrderId)
-	if err != nil || ev.GetKind() != "outbound" {
+	if err != nil {
 		return err
+	}
+	if ev.GetKind() == "return" {
+		// A request's goods back with their supplier.
+		returnID, err := uuid.Parse(ev.GetReturnId())
+		if err != nil {
+			return nil // not one of ours
+		}
+		return c.Service.ReturnParcelDelivered(ctx, r, returnID)
+	}
+	if ev.GetKind() != "outbound" {
+		return nil
 	}
 	shipment, _ := uuid.Parse(ev.GetShipmentId())
 	return c.Service.ShipmentDelivered(ctx, r, id, app.Shipment{ID: shipment, Waybill: ev.GetWaybill()})
