@@ -41,7 +41,9 @@ const (
 // a return is refunded (from escrow before settlement, clawed back from the supplier's
 // payable after it, at the payment's rate) and restockable goods go back on hand; an
 // exchange's replacement ships without a new payment. A sub-order with an open request
-// settles once the request closes. Every step is in the order's change log and emits
+// settles once the request closes, or at the latest 30 days after the after-sale
+// window (a request refunded later is clawed back). Every step is in the order's
+// change log and emits
 // orders.after_sale.<status>.
 type AfterSaleServiceClient interface {
 	// FileAfterSale files a return or exchange request. The sub-order's buyer;
@@ -171,7 +173,9 @@ func (c *afterSaleServiceClient) ShipReplacement(ctx context.Context, in *ShipRe
 // a return is refunded (from escrow before settlement, clawed back from the supplier's
 // payable after it, at the payment's rate) and restockable goods go back on hand; an
 // exchange's replacement ships without a new payment. A sub-order with an open request
-// settles once the request closes. Every step is in the order's change log and emits
+// settles once the request closes, or at the latest 30 days after the after-sale
+// window (a request refunded later is clawed back). Every step is in the order's
+// change log and emits
 // orders.after_sale.<status>.
 type AfterSaleServiceServer interface {
 	// FileAfterSale files a return or exchange request. The sub-order's buyer;

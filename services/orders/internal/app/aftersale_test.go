@@ -582,3 +582,40 @@ func TestReturnDeliveredBackIsReceivedWithoutTheSupplier(t *testing.T) {
 		t.Errorf("the sub-order is %s once its return closed, want completed", st)
 	}
 }
+
+// An approved return whose goods never come back holds the sub-order's
+// settlement only so long: 30 days past the after-sale window the supplier
+// is paid, and the return, should its goods come back after all, is
+// clawed back from the supplier.
+func TestSettlementWaitsForAnOpenReturnOnlySoLong(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	sub := o.SubOrders[0]
+	linen := supplierOf(s.linen)
+	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.at = s.at.Add(40 * 24 * time.Hour)
+	s.run(t)
+	if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Delivered {
+		t.Fatalf("settled 40 days after delivery with a return open: %s", st)
+	}
+	s.at = s.at.Add(5 * 24 * time.Hour) // past 14 + 30 days after delivery
+	s.run(t)
+	if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Completed || s.w.escrows[sub.ID].supplierPaid != 9000 {
+		t.Fatalf("45 days after delivery: %s, supplier paid %d; want completed on the full goods", st, s.w.escrows[sub.ID].supplierPaid)
+	}
+	wallet := s.w.wallets[ann.Subject]
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	got, _ := s.svc.GetAfterSale(ctx, ann, a.ID)
+	if got.Status != domain.AfterSaleRefunded || !got.ClawBack || s.w.wallets[ann.Subject]-wallet != 3000 {
+		t.Errorf("the late return: %s, claw-back %v, refunded %d; want 3000 clawed back", got.Status, got.ClawBack, s.w.wallets[ann.Subject]-wallet)
+	}
+}

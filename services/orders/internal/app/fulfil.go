@@ -299,6 +299,19 @@ func (s *Service) ConfirmReceipt(ctx context.Context, c auth.Caller, subID uuid.
 	return sub, nil
 }
 
+// returnsWait is how long past the after-sale window a sub-order's
+// settlement waits for its open requests.
+const returnsWait = 30 * 24 * time.Hour
+
+// returnsAwaitedUntil is when a delivered sub-order settles whatever
+// requests are still open.
+func (s *Service) returnsAwaitedUntil(sub domain.SubOrder) time.Time {
+	if sub.DeliveredAt == nil {
+		return s.clock()
+	}
+	return sub.DeliveredAt.Add(s.cfg.AfterSaleWindow + returnsWait)
+}
+
 // settle completes a delivered sub-order: once every freight leg the
 // carrier confirmed is paid from escrow, logistics records the actual bill
 // and finance pays the supplier and refunds the buyer the rest. Escrow
@@ -318,8 +331,13 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 		return err
 	}
 	if slices.ContainsFunc(afterSales, func(a domain.AfterSale) bool { return a.Status.Open() }) {
-		// A return refunded from escrow lowers what settles: wait for it.
-		return errNotYet{until: s.clock().Add(time.Minute)}
+		// A return refunded from escrow lowers what settles: wait for it,
+		// but not for ever (goods never sent back, a dispute nobody
+		// decides): past the wait the supplier is paid, and a request
+		// refunded later is clawed back from it.
+		if until := s.returnsAwaitedUntil(*sub); s.clock().Before(until) {
+			return errNotYet{until: s.clock().Add(time.Minute)}
+		}
 	}
 	returned := sub.ReturnedDiscount(afterSales)
 	if sub.Type == domain.Physical && sub.ShipmentID != nil {
