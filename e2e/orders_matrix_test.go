@@ -88,7 +88,14 @@ func TestOrdersAuthorizationMatrix(t *testing.T) {
 		services: []string{"crossdock.orders.v1.OrdersService"},
 		rows: map[string][]authzCheck{
 			"GET /v1/cart":                all("/v1/cart", nil, ok),
-			"PUT /v1/cart/lines/{sku_id}": all("/v1/cart/lines/"+sku, map[string]any{"quantity": 1}, ok),
+			// A merchant's cart is priced at its tier's cost: this SKU has
+			// none for the merchant's tier, so it cannot be added.
+			"PUT /v1/cart/lines/{sku_id}": {
+				check("buyer", "/v1/cart/lines/"+sku, map[string]any{"quantity": 1}, ok),
+				check("supplier", "/v1/cart/lines/"+sku, map[string]any{"quantity": 1}, ok),
+				check("admin", "/v1/cart/lines/"+sku, map[string]any{"quantity": 1}, ok),
+				check("merchant", "/v1/cart/lines/"+sku, map[string]any{"quantity": 1}, []int{400}),
+			},
 			"DELETE /v1/cart":             all("/v1/cart", nil, ok),
 			"POST /v1/checkouts": {
 				check("other", "", map[string]any{"checkoutId": "matrix-" + buyer.ID, "currency": "USD", "lines": []map[string]any{{"skuId": sku, "quantity": 1}}}, ok),
