@@ -87,7 +87,7 @@ func TestOrdersAuthorizationMatrix(t *testing.T) {
 	authzMatrix{
 		services: []string{"crossdock.orders.v1.OrdersService"},
 		rows: map[string][]authzCheck{
-			"GET /v1/cart":                all("/v1/cart", nil, ok),
+			"GET /v1/cart": all("/v1/cart", nil, ok),
 			// A merchant's cart is priced at its tier's cost: this SKU has
 			// none for the merchant's tier, so it cannot be added.
 			"PUT /v1/cart/lines/{sku_id}": {
@@ -96,7 +96,7 @@ func TestOrdersAuthorizationMatrix(t *testing.T) {
 				check("admin", "/v1/cart/lines/"+sku, map[string]any{"quantity": 1}, ok),
 				check("merchant", "/v1/cart/lines/"+sku, map[string]any{"quantity": 1}, []int{400}),
 			},
-			"DELETE /v1/cart":             all("/v1/cart", nil, ok),
+			"DELETE /v1/cart": all("/v1/cart", nil, ok),
 			"POST /v1/checkouts": {
 				check("other", "", map[string]any{"checkoutId": "matrix-" + buyer.ID, "currency": "USD", "lines": []map[string]any{{"skuId": sku, "quantity": 1}}}, ok),
 				check("supplier", "", map[string]any{"checkoutId": "m", "currency": "USD", "lines": []map[string]any{{"skuId": sku, "quantity": 1}}}, denied),
