@@ -1236,6 +1236,119 @@ func (x *FundCouponResponse) GetReplayed() bool {
 	return false
 }
 
+type ReclaimCouponRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SubOrderId string                 `protobuf:"bytes,1,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	CouponId   string                 `protobuf:"bytes,2,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
+	// The caller's id of this reclaim (orders: its return's).
+	ReclaimId     string    `protobuf:"bytes,3,opt,name=reclaim_id,json=reclaimId,proto3" json:"reclaim_id,omitempty"`
+	Amount        *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReclaimCouponRequest) Reset() {
+	*x = ReclaimCouponRequest{}
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReclaimCouponRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReclaimCouponRequest) ProtoMessage() {}
+
+func (x *ReclaimCouponRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReclaimCouponRequest.ProtoReflect.Descriptor instead.
+func (*ReclaimCouponRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ReclaimCouponRequest) GetSubOrderId() string {
+	if x != nil {
+		return x.SubOrderId
+	}
+	return ""
+}
+
+func (x *ReclaimCouponRequest) GetCouponId() string {
+	if x != nil {
+		return x.CouponId
+	}
+	return ""
+}
+
+func (x *ReclaimCouponRequest) GetReclaimId() string {
+	if x != nil {
+		return x.ReclaimId
+	}
+	return ""
+}
+
+func (x *ReclaimCouponRequest) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+type ReclaimCouponResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Replayed      bool                   `protobuf:"varint,1,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReclaimCouponResponse) Reset() {
+	*x = ReclaimCouponResponse{}
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReclaimCouponResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReclaimCouponResponse) ProtoMessage() {}
+
+func (x *ReclaimCouponResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReclaimCouponResponse.ProtoReflect.Descriptor instead.
+func (*ReclaimCouponResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ReclaimCouponResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
 type CreditPartnerSettlementRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	PartnerId     string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
@@ -1250,7 +1363,7 @@ type CreditPartnerSettlementRequest struct {
 
 func (x *CreditPartnerSettlementRequest) Reset() {
 	*x = CreditPartnerSettlementRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[18]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1262,7 +1375,7 @@ func (x *CreditPartnerSettlementRequest) String() string {
 func (*CreditPartnerSettlementRequest) ProtoMessage() {}
 
 func (x *CreditPartnerSettlementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[18]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1275,7 +1388,7 @@ func (x *CreditPartnerSettlementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditPartnerSettlementRequest.ProtoReflect.Descriptor instead.
 func (*CreditPartnerSettlementRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{18}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreditPartnerSettlementRequest) GetPartnerId() string {
@@ -1324,7 +1437,7 @@ type CreditPartnerSettlementResponse struct {
 
 func (x *CreditPartnerSettlementResponse) Reset() {
 	*x = CreditPartnerSettlementResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[19]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1336,7 +1449,7 @@ func (x *CreditPartnerSettlementResponse) String() string {
 func (*CreditPartnerSettlementResponse) ProtoMessage() {}
 
 func (x *CreditPartnerSettlementResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[19]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1349,7 +1462,7 @@ func (x *CreditPartnerSettlementResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreditPartnerSettlementResponse.ProtoReflect.Descriptor instead.
 func (*CreditPartnerSettlementResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{19}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreditPartnerSettlementResponse) GetSupplierNet() *v1.Money {
@@ -1388,7 +1501,7 @@ type RecordPartnerWithdrawalRequest struct {
 
 func (x *RecordPartnerWithdrawalRequest) Reset() {
 	*x = RecordPartnerWithdrawalRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[20]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +1513,7 @@ func (x *RecordPartnerWithdrawalRequest) String() string {
 func (*RecordPartnerWithdrawalRequest) ProtoMessage() {}
 
 func (x *RecordPartnerWithdrawalRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[20]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +1526,7 @@ func (x *RecordPartnerWithdrawalRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPartnerWithdrawalRequest.ProtoReflect.Descriptor instead.
 func (*RecordPartnerWithdrawalRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{20}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RecordPartnerWithdrawalRequest) GetPartnerId() string {
@@ -1459,7 +1572,7 @@ type RecordPartnerWithdrawalResponse struct {
 
 func (x *RecordPartnerWithdrawalResponse) Reset() {
 	*x = RecordPartnerWithdrawalResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[21]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1471,7 +1584,7 @@ func (x *RecordPartnerWithdrawalResponse) String() string {
 func (*RecordPartnerWithdrawalResponse) ProtoMessage() {}
 
 func (x *RecordPartnerWithdrawalResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[21]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1484,7 +1597,7 @@ func (x *RecordPartnerWithdrawalResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPartnerWithdrawalResponse.ProtoReflect.Descriptor instead.
 func (*RecordPartnerWithdrawalResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{21}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RecordPartnerWithdrawalResponse) GetReplayed() bool {
@@ -1524,7 +1637,7 @@ type AllocatePartnerReceiptsRequest struct {
 
 func (x *AllocatePartnerReceiptsRequest) Reset() {
 	*x = AllocatePartnerReceiptsRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1536,7 +1649,7 @@ func (x *AllocatePartnerReceiptsRequest) String() string {
 func (*AllocatePartnerReceiptsRequest) ProtoMessage() {}
 
 func (x *AllocatePartnerReceiptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[22]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1549,7 +1662,7 @@ func (x *AllocatePartnerReceiptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocatePartnerReceiptsRequest.ProtoReflect.Descriptor instead.
 func (*AllocatePartnerReceiptsRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{22}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AllocatePartnerReceiptsRequest) GetPartnerId() string {
@@ -1599,7 +1712,7 @@ type AllocatePartnerReceiptsResponse struct {
 
 func (x *AllocatePartnerReceiptsResponse) Reset() {
 	*x = AllocatePartnerReceiptsResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1611,7 +1724,7 @@ func (x *AllocatePartnerReceiptsResponse) String() string {
 func (*AllocatePartnerReceiptsResponse) ProtoMessage() {}
 
 func (x *AllocatePartnerReceiptsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[23]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1624,7 +1737,7 @@ func (x *AllocatePartnerReceiptsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllocatePartnerReceiptsResponse.ProtoReflect.Descriptor instead.
 func (*AllocatePartnerReceiptsResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{23}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *AllocatePartnerReceiptsResponse) GetReplayed() bool {
@@ -1652,7 +1765,7 @@ type SetCommissionRateRequest struct {
 
 func (x *SetCommissionRateRequest) Reset() {
 	*x = SetCommissionRateRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1664,7 +1777,7 @@ func (x *SetCommissionRateRequest) String() string {
 func (*SetCommissionRateRequest) ProtoMessage() {}
 
 func (x *SetCommissionRateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[24]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1677,7 +1790,7 @@ func (x *SetCommissionRateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCommissionRateRequest.ProtoReflect.Descriptor instead.
 func (*SetCommissionRateRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{24}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SetCommissionRateRequest) GetSupplierOrgId() string {
@@ -1702,7 +1815,7 @@ type SetCommissionRateResponse struct {
 
 func (x *SetCommissionRateResponse) Reset() {
 	*x = SetCommissionRateResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1714,7 +1827,7 @@ func (x *SetCommissionRateResponse) String() string {
 func (*SetCommissionRateResponse) ProtoMessage() {}
 
 func (x *SetCommissionRateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[25]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1727,7 +1840,7 @@ func (x *SetCommissionRateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCommissionRateResponse.ProtoReflect.Descriptor instead.
 func (*SetCommissionRateResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{25}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{27}
 }
 
 type GetSubOrderEscrowRequest struct {
@@ -1739,7 +1852,7 @@ type GetSubOrderEscrowRequest struct {
 
 func (x *GetSubOrderEscrowRequest) Reset() {
 	*x = GetSubOrderEscrowRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1751,7 +1864,7 @@ func (x *GetSubOrderEscrowRequest) String() string {
 func (*GetSubOrderEscrowRequest) ProtoMessage() {}
 
 func (x *GetSubOrderEscrowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1764,7 +1877,7 @@ func (x *GetSubOrderEscrowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubOrderEscrowRequest.ProtoReflect.Descriptor instead.
 func (*GetSubOrderEscrowRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{26}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetSubOrderEscrowRequest) GetSubOrderId() string {
@@ -1783,7 +1896,7 @@ type GetSubOrderEscrowResponse struct {
 
 func (x *GetSubOrderEscrowResponse) Reset() {
 	*x = GetSubOrderEscrowResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1795,7 +1908,7 @@ func (x *GetSubOrderEscrowResponse) String() string {
 func (*GetSubOrderEscrowResponse) ProtoMessage() {}
 
 func (x *GetSubOrderEscrowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1808,7 +1921,7 @@ func (x *GetSubOrderEscrowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubOrderEscrowResponse.ProtoReflect.Descriptor instead.
 func (*GetSubOrderEscrowResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{27}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetSubOrderEscrowResponse) GetEscrow() *SubOrderEscrow {
@@ -1919,6 +2032,15 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\tcoupon_id\x18\x02 \x01(\tR\bcouponId\x122\n" +
 	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"0\n" +
 	"\x12FundCouponResponse\x12\x1a\n" +
+	"\breplayed\x18\x01 \x01(\bR\breplayed\"\xa8\x01\n" +
+	"\x14ReclaimCouponRequest\x12 \n" +
+	"\fsub_order_id\x18\x01 \x01(\tR\n" +
+	"subOrderId\x12\x1b\n" +
+	"\tcoupon_id\x18\x02 \x01(\tR\bcouponId\x12\x1d\n" +
+	"\n" +
+	"reclaim_id\x18\x03 \x01(\tR\treclaimId\x122\n" +
+	"\x06amount\x18\x04 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\"3\n" +
+	"\x15ReclaimCouponResponse\x12\x1a\n" +
 	"\breplayed\x18\x01 \x01(\bR\breplayed\"\xd1\x01\n" +
 	"\x1eCreditPartnerSettlementRequest\x12\x1d\n" +
 	"\n" +
@@ -1970,7 +2092,7 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\x11ReceiptAllocation\x12\"\n" +
 	"\x1eRECEIPT_ALLOCATION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aRECEIPT_ALLOCATION_REVENUE\x10\x01\x12*\n" +
-	"&RECEIPT_ALLOCATION_RETURNED_TO_PARTNER\x10\x022\x8b\v\n" +
+	"&RECEIPT_ALLOCATION_RETURNED_TO_PARTNER\x10\x022\xf5\v\n" +
 	"\rEscrowService\x12b\n" +
 	"\vPayCheckout\x12(.crossdock.finance.v1.PayCheckoutRequest\x1a).crossdock.finance.v1.PayCheckoutResponse\x12h\n" +
 	"\rPayFreightLeg\x12*.crossdock.finance.v1.PayFreightLegRequest\x1a+.crossdock.finance.v1.PayFreightLegResponse\x12k\n" +
@@ -1979,7 +2101,8 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\x0eRefundSubOrder\x12+.crossdock.finance.v1.RefundSubOrderRequest\x1a,.crossdock.finance.v1.RefundSubOrderResponse\x12z\n" +
 	"\x13RetryWaitingRefunds\x120.crossdock.finance.v1.RetryWaitingRefundsRequest\x1a1.crossdock.finance.v1.RetryWaitingRefundsResponse\x12_\n" +
 	"\n" +
-	"FundCoupon\x12'.crossdock.finance.v1.FundCouponRequest\x1a(.crossdock.finance.v1.FundCouponResponse\x12\x86\x01\n" +
+	"FundCoupon\x12'.crossdock.finance.v1.FundCouponRequest\x1a(.crossdock.finance.v1.FundCouponResponse\x12h\n" +
+	"\rReclaimCoupon\x12*.crossdock.finance.v1.ReclaimCouponRequest\x1a+.crossdock.finance.v1.ReclaimCouponResponse\x12\x86\x01\n" +
 	"\x17CreditPartnerSettlement\x124.crossdock.finance.v1.CreditPartnerSettlementRequest\x1a5.crossdock.finance.v1.CreditPartnerSettlementResponse\x12\x86\x01\n" +
 	"\x17RecordPartnerWithdrawal\x124.crossdock.finance.v1.RecordPartnerWithdrawalRequest\x1a5.crossdock.finance.v1.RecordPartnerWithdrawalResponse\x12\x86\x01\n" +
 	"\x17AllocatePartnerReceipts\x124.crossdock.finance.v1.AllocatePartnerReceiptsRequest\x1a5.crossdock.finance.v1.AllocatePartnerReceiptsResponse\x12t\n" +
@@ -2000,7 +2123,7 @@ func file_crossdock_finance_v1_escrow_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_finance_v1_escrow_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_finance_v1_escrow_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_crossdock_finance_v1_escrow_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_crossdock_finance_v1_escrow_proto_goTypes = []any{
 	(ReceiptAllocation)(0),                  // 0: crossdock.finance.v1.ReceiptAllocation
 	(*CheckoutShare)(nil),                   // 1: crossdock.finance.v1.CheckoutShare
@@ -2021,82 +2144,87 @@ var file_crossdock_finance_v1_escrow_proto_goTypes = []any{
 	(*RetryWaitingRefundsResponse)(nil),     // 16: crossdock.finance.v1.RetryWaitingRefundsResponse
 	(*FundCouponRequest)(nil),               // 17: crossdock.finance.v1.FundCouponRequest
 	(*FundCouponResponse)(nil),              // 18: crossdock.finance.v1.FundCouponResponse
-	(*CreditPartnerSettlementRequest)(nil),  // 19: crossdock.finance.v1.CreditPartnerSettlementRequest
-	(*CreditPartnerSettlementResponse)(nil), // 20: crossdock.finance.v1.CreditPartnerSettlementResponse
-	(*RecordPartnerWithdrawalRequest)(nil),  // 21: crossdock.finance.v1.RecordPartnerWithdrawalRequest
-	(*RecordPartnerWithdrawalResponse)(nil), // 22: crossdock.finance.v1.RecordPartnerWithdrawalResponse
-	(*AllocatePartnerReceiptsRequest)(nil),  // 23: crossdock.finance.v1.AllocatePartnerReceiptsRequest
-	(*AllocatePartnerReceiptsResponse)(nil), // 24: crossdock.finance.v1.AllocatePartnerReceiptsResponse
-	(*SetCommissionRateRequest)(nil),        // 25: crossdock.finance.v1.SetCommissionRateRequest
-	(*SetCommissionRateResponse)(nil),       // 26: crossdock.finance.v1.SetCommissionRateResponse
-	(*GetSubOrderEscrowRequest)(nil),        // 27: crossdock.finance.v1.GetSubOrderEscrowRequest
-	(*GetSubOrderEscrowResponse)(nil),       // 28: crossdock.finance.v1.GetSubOrderEscrowResponse
-	nil,                                     // 29: crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
-	(*v1.Money)(nil),                        // 30: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),           // 31: google.protobuf.Timestamp
+	(*ReclaimCouponRequest)(nil),            // 19: crossdock.finance.v1.ReclaimCouponRequest
+	(*ReclaimCouponResponse)(nil),           // 20: crossdock.finance.v1.ReclaimCouponResponse
+	(*CreditPartnerSettlementRequest)(nil),  // 21: crossdock.finance.v1.CreditPartnerSettlementRequest
+	(*CreditPartnerSettlementResponse)(nil), // 22: crossdock.finance.v1.CreditPartnerSettlementResponse
+	(*RecordPartnerWithdrawalRequest)(nil),  // 23: crossdock.finance.v1.RecordPartnerWithdrawalRequest
+	(*RecordPartnerWithdrawalResponse)(nil), // 24: crossdock.finance.v1.RecordPartnerWithdrawalResponse
+	(*AllocatePartnerReceiptsRequest)(nil),  // 25: crossdock.finance.v1.AllocatePartnerReceiptsRequest
+	(*AllocatePartnerReceiptsResponse)(nil), // 26: crossdock.finance.v1.AllocatePartnerReceiptsResponse
+	(*SetCommissionRateRequest)(nil),        // 27: crossdock.finance.v1.SetCommissionRateRequest
+	(*SetCommissionRateResponse)(nil),       // 28: crossdock.finance.v1.SetCommissionRateResponse
+	(*GetSubOrderEscrowRequest)(nil),        // 29: crossdock.finance.v1.GetSubOrderEscrowRequest
+	(*GetSubOrderEscrowResponse)(nil),       // 30: crossdock.finance.v1.GetSubOrderEscrowResponse
+	nil,                                     // 31: crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
+	(*v1.Money)(nil),                        // 32: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),           // 33: google.protobuf.Timestamp
 }
 var file_crossdock_finance_v1_escrow_proto_depIdxs = []int32{
-	30, // 0: crossdock.finance.v1.CheckoutShare.amount:type_name -> crossdock.common.v1.Money
-	29, // 1: crossdock.finance.v1.PayCheckoutRequest.quote_ids:type_name -> crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
+	32, // 0: crossdock.finance.v1.CheckoutShare.amount:type_name -> crossdock.common.v1.Money
+	31, // 1: crossdock.finance.v1.PayCheckoutRequest.quote_ids:type_name -> crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
 	1,  // 2: crossdock.finance.v1.PayCheckoutRequest.sub_orders:type_name -> crossdock.finance.v1.CheckoutShare
-	30, // 3: crossdock.finance.v1.PaidShare.paid:type_name -> crossdock.common.v1.Money
-	30, // 4: crossdock.finance.v1.PaidShare.escrowed:type_name -> crossdock.common.v1.Money
-	30, // 5: crossdock.finance.v1.PayCheckoutResponse.total:type_name -> crossdock.common.v1.Money
+	32, // 3: crossdock.finance.v1.PaidShare.paid:type_name -> crossdock.common.v1.Money
+	32, // 4: crossdock.finance.v1.PaidShare.escrowed:type_name -> crossdock.common.v1.Money
+	32, // 5: crossdock.finance.v1.PayCheckoutResponse.total:type_name -> crossdock.common.v1.Money
 	3,  // 6: crossdock.finance.v1.PayCheckoutResponse.sub_orders:type_name -> crossdock.finance.v1.PaidShare
-	30, // 7: crossdock.finance.v1.PayFreightLegRequest.amount:type_name -> crossdock.common.v1.Money
-	30, // 8: crossdock.finance.v1.SettleSubOrderRequest.goods:type_name -> crossdock.common.v1.Money
-	30, // 9: crossdock.finance.v1.SubOrderEscrow.balance:type_name -> crossdock.common.v1.Money
-	30, // 10: crossdock.finance.v1.SubOrderEscrow.paid:type_name -> crossdock.common.v1.Money
-	30, // 11: crossdock.finance.v1.SubOrderEscrow.supplier_net:type_name -> crossdock.common.v1.Money
-	30, // 12: crossdock.finance.v1.SubOrderEscrow.commission:type_name -> crossdock.common.v1.Money
-	30, // 13: crossdock.finance.v1.SubOrderEscrow.refunded:type_name -> crossdock.common.v1.Money
-	31, // 14: crossdock.finance.v1.SubOrderEscrow.settled_at:type_name -> google.protobuf.Timestamp
-	30, // 15: crossdock.finance.v1.TopUpRequest.amount:type_name -> crossdock.common.v1.Money
+	32, // 7: crossdock.finance.v1.PayFreightLegRequest.amount:type_name -> crossdock.common.v1.Money
+	32, // 8: crossdock.finance.v1.SettleSubOrderRequest.goods:type_name -> crossdock.common.v1.Money
+	32, // 9: crossdock.finance.v1.SubOrderEscrow.balance:type_name -> crossdock.common.v1.Money
+	32, // 10: crossdock.finance.v1.SubOrderEscrow.paid:type_name -> crossdock.common.v1.Money
+	32, // 11: crossdock.finance.v1.SubOrderEscrow.supplier_net:type_name -> crossdock.common.v1.Money
+	32, // 12: crossdock.finance.v1.SubOrderEscrow.commission:type_name -> crossdock.common.v1.Money
+	32, // 13: crossdock.finance.v1.SubOrderEscrow.refunded:type_name -> crossdock.common.v1.Money
+	33, // 14: crossdock.finance.v1.SubOrderEscrow.settled_at:type_name -> google.protobuf.Timestamp
+	32, // 15: crossdock.finance.v1.TopUpRequest.amount:type_name -> crossdock.common.v1.Money
 	8,  // 16: crossdock.finance.v1.SettleSubOrderResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
 	9,  // 17: crossdock.finance.v1.SettleSubOrderResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
 	8,  // 18: crossdock.finance.v1.PayTopUpRequestResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
 	9,  // 19: crossdock.finance.v1.PayTopUpRequestResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
-	30, // 20: crossdock.finance.v1.RefundSubOrderRequest.amount:type_name -> crossdock.common.v1.Money
-	30, // 21: crossdock.finance.v1.RefundSubOrderResponse.refunded:type_name -> crossdock.common.v1.Money
-	30, // 22: crossdock.finance.v1.FundCouponRequest.amount:type_name -> crossdock.common.v1.Money
-	30, // 23: crossdock.finance.v1.CreditPartnerSettlementRequest.gross:type_name -> crossdock.common.v1.Money
-	30, // 24: crossdock.finance.v1.CreditPartnerSettlementResponse.supplier_net:type_name -> crossdock.common.v1.Money
-	30, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
-	30, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
-	30, // 27: crossdock.finance.v1.RecordPartnerWithdrawalRequest.amount:type_name -> crossdock.common.v1.Money
-	30, // 28: crossdock.finance.v1.RecordPartnerWithdrawalResponse.unallocated:type_name -> crossdock.common.v1.Money
-	30, // 29: crossdock.finance.v1.AllocatePartnerReceiptsRequest.amount:type_name -> crossdock.common.v1.Money
-	0,  // 30: crossdock.finance.v1.AllocatePartnerReceiptsRequest.allocation:type_name -> crossdock.finance.v1.ReceiptAllocation
-	8,  // 31: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
-	2,  // 32: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
-	5,  // 33: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
-	7,  // 34: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
-	11, // 35: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
-	13, // 36: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
-	15, // 37: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
-	17, // 38: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
-	19, // 39: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
-	21, // 40: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
-	23, // 41: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:input_type -> crossdock.finance.v1.AllocatePartnerReceiptsRequest
-	25, // 42: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
-	27, // 43: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
-	4,  // 44: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
-	6,  // 45: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
-	10, // 46: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
-	12, // 47: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
-	14, // 48: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
-	16, // 49: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
-	18, // 50: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
-	20, // 51: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
-	22, // 52: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
-	24, // 53: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:output_type -> crossdock.finance.v1.AllocatePartnerReceiptsResponse
-	26, // 54: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
-	28, // 55: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
-	44, // [44:56] is the sub-list for method output_type
-	32, // [32:44] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	32, // 20: crossdock.finance.v1.RefundSubOrderRequest.amount:type_name -> crossdock.common.v1.Money
+	32, // 21: crossdock.finance.v1.RefundSubOrderResponse.refunded:type_name -> crossdock.common.v1.Money
+	32, // 22: crossdock.finance.v1.FundCouponRequest.amount:type_name -> crossdock.common.v1.Money
+	32, // 23: crossdock.finance.v1.ReclaimCouponRequest.amount:type_name -> crossdock.common.v1.Money
+	32, // 24: crossdock.finance.v1.CreditPartnerSettlementRequest.gross:type_name -> crossdock.common.v1.Money
+	32, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.supplier_net:type_name -> crossdock.common.v1.Money
+	32, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
+	32, // 27: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
+	32, // 28: crossdock.finance.v1.RecordPartnerWithdrawalRequest.amount:type_name -> crossdock.common.v1.Money
+	32, // 29: crossdock.finance.v1.RecordPartnerWithdrawalResponse.unallocated:type_name -> crossdock.common.v1.Money
+	32, // 30: crossdock.finance.v1.AllocatePartnerReceiptsRequest.amount:type_name -> crossdock.common.v1.Money
+	0,  // 31: crossdock.finance.v1.AllocatePartnerReceiptsRequest.allocation:type_name -> crossdock.finance.v1.ReceiptAllocation
+	8,  // 32: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
+	2,  // 33: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
+	5,  // 34: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
+	7,  // 35: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
+	11, // 36: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
+	13, // 37: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
+	15, // 38: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
+	17, // 39: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
+	19, // 40: crossdock.finance.v1.EscrowService.ReclaimCoupon:input_type -> crossdock.finance.v1.ReclaimCouponRequest
+	21, // 41: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
+	23, // 42: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
+	25, // 43: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:input_type -> crossdock.finance.v1.AllocatePartnerReceiptsRequest
+	27, // 44: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
+	29, // 45: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
+	4,  // 46: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
+	6,  // 47: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
+	10, // 48: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
+	12, // 49: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
+	14, // 50: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
+	16, // 51: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
+	18, // 52: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
+	20, // 53: crossdock.finance.v1.EscrowService.ReclaimCoupon:output_type -> crossdock.finance.v1.ReclaimCouponResponse
+	22, // 54: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
+	24, // 55: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
+	26, // 56: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:output_type -> crossdock.finance.v1.AllocatePartnerReceiptsResponse
+	28, // 57: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
+	30, // 58: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
+	46, // [46:59] is the sub-list for method output_type
+	33, // [33:46] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_escrow_proto_init() }
@@ -2110,7 +2238,7 @@ func file_crossdock_finance_v1_escrow_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_escrow_proto_rawDesc), len(file_crossdock_finance_v1_escrow_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   29,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

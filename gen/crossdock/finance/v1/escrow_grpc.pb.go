@@ -26,6 +26,7 @@ const (
 	EscrowService_RefundSubOrder_FullMethodName          = "/crossdock.finance.v1.EscrowService/RefundSubOrder"
 	EscrowService_RetryWaitingRefunds_FullMethodName     = "/crossdock.finance.v1.EscrowService/RetryWaitingRefunds"
 	EscrowService_FundCoupon_FullMethodName              = "/crossdock.finance.v1.EscrowService/FundCoupon"
+	EscrowService_ReclaimCoupon_FullMethodName           = "/crossdock.finance.v1.EscrowService/ReclaimCoupon"
 	EscrowService_CreditPartnerSettlement_FullMethodName = "/crossdock.finance.v1.EscrowService/CreditPartnerSettlement"
 	EscrowService_RecordPartnerWithdrawal_FullMethodName = "/crossdock.finance.v1.EscrowService/RecordPartnerWithdrawal"
 	EscrowService_AllocatePartnerReceipts_FullMethodName = "/crossdock.finance.v1.EscrowService/AllocatePartnerReceipts"
@@ -86,6 +87,16 @@ type EscrowServiceClient interface {
 	// FundCoupon pays a platform-funded discount into a sub-order's escrow. Services
 	// only.
 	FundCoupon(ctx context.Context, in *FundCouponRequest, opts ...grpc.CallOption) (*FundCouponResponse, error)
+	// ReclaimCoupon takes back, from a settled sub-order's supplier payable into the
+	// coupon expense, the platform's coupon funding of goods returned after
+	// settlement: the buyer's claw-back returns what the buyer paid, and the
+	// supplier, settled on the full goods, keeps no discount the platform paid in.
+	// Idempotent on reclaim_id (reused for another amount or sub-order:
+	// ALREADY_EXISTS). At most what the coupon funded the sub-order
+	// (FAILED_PRECONDITION COUPON_RECLAIM_EXCEEDS_FUNDING); before settlement FAILED_PRECONDITION
+	// NOT_SETTLED (the platform funds less then); a payable that cannot pay it yet
+	// FAILED_PRECONDITION INSUFFICIENT_FUNDS, to be asked again. Services only.
+	ReclaimCoupon(ctx context.Context, in *ReclaimCouponRequest, opts ...grpc.CallOption) (*ReclaimCouponResponse, error)
 	// CreditPartnerSettlement books a partner platform's settlement line: the partner
 	// virtual seller account (our money at the partner) is debited with the supplier's
 	// payable and the platform's commission; the fees the partner kept are recorded.
@@ -185,6 +196,16 @@ func (c *escrowServiceClient) FundCoupon(ctx context.Context, in *FundCouponRequ
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(FundCouponResponse)
 	err := c.cc.Invoke(ctx, EscrowService_FundCoupon_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *escrowServiceClient) ReclaimCoupon(ctx context.Context, in *ReclaimCouponRequest, opts ...grpc.CallOption) (*ReclaimCouponResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReclaimCouponResponse)
+	err := c.cc.Invoke(ctx, EscrowService_ReclaimCoupon_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -294,6 +315,16 @@ type EscrowServiceServer interface {
 	// FundCoupon pays a platform-funded discount into a sub-order's escrow. Services
 	// only.
 	FundCoupon(context.Context, *FundCouponRequest) (*FundCouponResponse, error)
+	// ReclaimCoupon takes back, from a settled sub-order's supplier payable into the
+	// coupon expense, the platform's coupon funding of goods returned after
+	// settlement: the buyer's claw-back returns what the buyer paid, and the
+	// supplier, settled on the full goods, keeps no discount the platform paid in.
+	// Idempotent on reclaim_id (reused for another amount or sub-order:
+	// ALREADY_EXISTS). At most what the coupon funded the sub-order
+	// (FAILED_PRECONDITION COUPON_RECLAIM_EXCEEDS_FUNDING); before settlement FAILED_PRECONDITION
+	// NOT_SETTLED (the platform funds less then); a payable that cannot pay it yet
+	// FAILED_PRECONDITION INSUFFICIENT_FUNDS, to be asked again. Services only.
+	ReclaimCoupon(context.Context, *ReclaimCouponRequest) (*ReclaimCouponResponse, error)
 	// CreditPartnerSettlement books a partner platform's settlement line: the partner
 	// virtual seller account (our money at the partner) is debited with the supplier's
 	// payable and the platform's commission; the fees the partner kept are recorded.
@@ -349,6 +380,9 @@ func (UnimplementedEscrowServiceServer) RetryWaitingRefunds(context.Context, *Re
 }
 func (UnimplementedEscrowServiceServer) FundCoupon(context.Context, *FundCouponRequest) (*FundCouponResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FundCoupon not implemented")
+}
+func (UnimplementedEscrowServiceServer) ReclaimCoupon(context.Context, *ReclaimCouponRequest) (*ReclaimCouponResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReclaimCoupon not implemented")
 }
 func (UnimplementedEscrowServiceServer) CreditPartnerSettlement(context.Context, *CreditPartnerSettlementRequest) (*CreditPartnerSettlementResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreditPartnerSettlement not implemented")
@@ -512,6 +546,24 @@ func _EscrowService_FundCoupon_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EscrowService_ReclaimCoupon_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReclaimCouponRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscrowServiceServer).ReclaimCoupon(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscrowService_ReclaimCoupon_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscrowServiceServer).ReclaimCoupon(ctx, req.(*ReclaimCouponRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _EscrowService_CreditPartnerSettlement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreditPartnerSettlementRequest)
 	if err := dec(in); err != nil {
@@ -636,6 +688,10 @@ var EscrowService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FundCoupon",
 			Handler:    _EscrowService_FundCoupon_Handler,
+		},
+		{
+			MethodName: "ReclaimCoupon",
+			Handler:    _EscrowService_ReclaimCoupon_Handler,
 		},
 		{
 			MethodName: "CreditPartnerSettlement",

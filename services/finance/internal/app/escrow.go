@@ -55,13 +55,14 @@ func NewEscrows(fin *Service, l Ledger, store EscrowStore, defaultCommissionBps 
 const TopUpPaymentKeyPrefix = "topup:"
 
 // Idempotency keys of the escrow commands: their natural keys.
-func payKey(orderID string) string           { return "pay:" + orderID }
-func legKey(legID string) string             { return "leg:" + legID }
-func settleKey(subOrderID string) string     { return "settle:" + subOrderID }
-func refundKey(refundID string) string       { return escrow.RefundKey(refundID) }
-func topUpKey(id string) string              { return TopUpPaymentKeyPrefix + id }
-func couponKey(sub, coupon string) string    { return escrow.CouponRef(sub, coupon) }
-func partnerKey(partner, line string) string { return "partner:" + partner + ":" + line }
+func payKey(orderID string) string             { return "pay:" + orderID }
+func legKey(legID string) string               { return "leg:" + legID }
+func settleKey(subOrderID string) string       { return "settle:" + subOrderID }
+func refundKey(refundID string) string         { return escrow.RefundKey(refundID) }
+func topUpKey(id string) string                { return TopUpPaymentKeyPrefix + id }
+func couponKey(sub, coupon string) string      { return escrow.CouponRef(sub, coupon) }
+func couponReclaimKey(reclaimID string) string { return "coupon-reclaim:" + reclaimID }
+func partnerKey(partner, line string) string   { return "partner:" + partner + ":" + line }
 
 // CheckoutInput is a checkout's payment. QuoteIDs name, per supplier
 // currency other than the buyer's, the FX quote (buyer → supplier currency)
@@ -425,6 +426,58 @@ func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID
 	ev := &financev1.CouponFunded{SubOrderId: subOrderID, CouponId: couponID, Amount: moneyProto(amount, currency), OccurredAt: timestamppb.New(e.fin.clock())}
 	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: couponKey(subOrderID, couponID), Transfers: specs},
 		outbox.Message{Subject: "finance.coupon.funded", Payload: ev})
+}
+
+// ErrNotSettled refuses a reclaim of coupon funding before settlement:
+// the platform then funds less instead.
+var ErrNotSettled = apperr.FailedPrecondition("the sub-order is not settled: the platform funds its coupon less instead").WithReason("NOT_SETTLED")
+
+// ReclaimCoupon takes back, from a settled sub-order's supplier payable
+// into the coupon expense, the platform's coupon funding of goods returned
+// after settlement; idempotent on the reclaim id. A payable that cannot
+// pay it is the ledger's INSUFFICIENT_FUNDS: the caller asks again later.
+func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrderID, couponID, reclaimID string, amount int64, currency string) (ledger.Result, error) {
+	if _, err := requireService(caller); err != nil {
+		return ledger.Result{}, err
+	}
+	r, err := e.store.Escrow(ctx, subOrderID)
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	if err := checkCurrency(r, currency); err != nil {
+		return ledger.Result{}, err
+	}
+	key := couponReclaimKey(reclaimID)
+	prior, err := e.ledger.TransfersByReference(ctx, escrow.CouponReclaimRef(subOrderID, reclaimID))
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	if len(prior) > 0 {
+		// A replay: what moved then, whatever was funded since.
+		if prior[0].Amount != amount {
+			return ledger.Result{}, ledger.KeyReused(key)
+		}
+		return ledger.Result{Replayed: true}, nil
+	}
+	if r.State != escrow.StateSettled {
+		return ledger.Result{}, ErrNotSettled.WithMetadata("sub_order_id", subOrderID)
+	}
+	funding, err := e.ledger.TransfersByReference(ctx, escrow.CouponRef(subOrderID, couponID))
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	var funded int64
+	for _, t := range funding {
+		if t.Code == ledger.CodeCoupon {
+			funded += t.Amount
+		}
+	}
+	specs, err := escrow.PlanCouponReclaim(escrow.CouponReclaim{SubOrderID: subOrderID, CouponID: couponID, ReclaimID: reclaimID,
+		SupplierOrgID: r.SupplierOrgID, Amount: amount, Currency: currency, Funded: funded})
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: specs})
 }
 
 // GetSubOrderEscrow returns a sub-order's escrow and its balance to our

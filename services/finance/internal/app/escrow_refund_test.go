@@ -311,3 +311,48 @@ func TestSettlementRacingARefundPlansAgain(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// A platform coupon's funding of goods returned after settlement goes
+// back from the supplier's payable to the coupon expense: not before
+// settlement (the platform funds less then), never more than the coupon
+// funded, once per reclaim id, and a payable that cannot pay it yet is
+// INSUFFICIENT_FUNDS, asked again later.
+func TestCouponFundingOfGoodsReturnedAfterSettlementIsReclaimed(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-1")
+	expense := escrow.CouponExpense("USD")
+	if _, err := k.e.FundCoupon(ctx, svcs, "s-1", "cp-1", 1000, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-1", 500, "USD")
+	if !errors.Is(err, app.ErrNotSettled) {
+		t.Fatalf("a reclaim before settlement: %v, want NOT_SETTLED", err)
+	}
+	k.settle(t, "s-1", 11000, "USD") // goods 110.00: 100.00 paid by the buyer, 10.00 by the coupon
+	payable, spent := k.net(t, escrow.SupplierPayable("org-1", "USD")), k.net(t, expense)
+
+	var e *apperr.Error
+	if _, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-9", 1001, "USD"); !errors.As(err, &e) || e.Reason != "COUPON_RECLAIM_EXCEEDS_FUNDING" {
+		t.Fatalf("a reclaim beyond the funding: %v", err)
+	}
+	if _, err := k.e.ReclaimCoupon(ctx, buyer, "s-1", "cp-1", "return:a-1", 500, "USD"); !errors.Is(err, app.ErrServicesOnly) {
+		t.Errorf("a buyer reclaimed: %v", err)
+	}
+	res, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-1", 500, "USD")
+	if err != nil || res.Replayed {
+		t.Fatalf("reclaim: %+v, %v", res, err)
+	}
+	if again, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-1", 500, "USD"); err != nil || !again.Replayed {
+		t.Errorf("the reclaim retried: %+v, %v", again, err)
+	}
+	if _, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-1", 400, "USD"); !apperr.IsKind(err, apperr.KindAlreadyExists) {
+		t.Errorf("the reclaim id reused for another amount: %v", err)
+	}
+	if got := k.net(t, escrow.SupplierPayable("org-1", "USD")); got != payable-500 {
+		t.Errorf("the supplier's payable moved %d, want -500", got-payable)
+	}
+	if got := k.net(t, expense); got != spent+500 {
+		t.Errorf("the coupon expense moved %d, want +500", got-spent)
+	}
+	k.balanced(t)
+}

@@ -26,6 +26,9 @@ const (
 	TaskRestock TaskKind = "restock"
 	// TaskReturnRefund refunds a received return to the buyer.
 	TaskReturnRefund TaskKind = "return_refund"
+	// TaskReclaimCoupon takes back from the supplier the platform's coupon
+	// funding of goods a return clawed back after settlement.
+	TaskReclaimCoupon TaskKind = "reclaim_coupon"
 	// TaskReceiveReturn receives a request's goods without the supplier:
 	// an approved virtual return at once, goods ReturnReceipt after the
 	// carrier delivered their parcel back.
@@ -46,8 +49,34 @@ func (s *Service) runAfterSaleTask(ctx context.Context, t Task) (ok bool, err er
 		return true, s.refundReturn(ctx, t.Subject)
 	case TaskReceiveReturn:
 		return true, s.receiveUnconfirmed(ctx, t.Subject)
+	case TaskReclaimCoupon:
+		return true, s.reclaimCoupon(ctx, t.Subject)
 	}
 	return false, nil
+}
+
+// reclaimCoupon takes back a clawed-back return's share of a
+// platform-funded discount from the supplier; a payable that cannot pay it
+// yet is asked again an hour later.
+func (s *Service) reclaimCoupon(ctx context.Context, id uuid.UUID) error {
+	a, err := s.store.GetAfterSale(ctx, id, false)
+	if err != nil {
+		return err
+	}
+	o, err := s.store.GetOrder(ctx, a.OrderID, false)
+	if err != nil {
+		return err
+	}
+	sub := o.SubOrder(a.SubOrderID)
+	share := sub.CouponFundingBack(a)
+	if share <= 0 {
+		return nil
+	}
+	err = s.Finance.ReclaimCoupon(ctx, sub.ID, sub.CouponID, "return:"+a.ID.String(), money.Money{Amount: share, Currency: sub.Goods.Currency})
+	if fundsShort(err) {
+		return errNotYet{until: s.clock().Add(time.Hour)}
+	}
+	return err
 }
 
 // receiveUnconfirmed receives a request's goods its supplier did not
@@ -164,6 +193,10 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			a.ClawBack = res.ClawBack
 			if !res.ClawBack {
 				o.SubOrder(a.SubOrderID).Refunded += a.Refund.Amount
+				return nil, nil
+			}
+			if o.SubOrder(a.SubOrderID).CouponFundingBack(*a) > 0 {
+				return []Task{task(TaskReclaimCoupon, a.ID, a.OrderID, now)}, nil
 			}
 			return nil, nil
 		})

@@ -210,7 +210,7 @@ func (s *Service) payFromDeposit(ctx context.Context, c auth.Caller, o domain.Or
 		return paid, nil
 	case errors.Is(err, ErrAlreadyPaid):
 		return s.store.GetOrder(ctx, o.ID, false)
-	case !depositShort(err):
+	case !fundsShort(err):
 		return domain.Order{}, err
 	}
 	e, eerr := s.Finance.Escrow(ctx, o.SubOrders[0].ID)
@@ -246,8 +246,9 @@ const reasonDepositShort = "deposit_short"
 // (a wallet, a merchant's deposit) cannot make: nothing moved.
 var errFundsShort = apperr.FailedPrecondition("insufficient funds").WithReason("INSUFFICIENT_FUNDS")
 
-// depositShort reports finance refusing a checkout the deposit cannot pay.
-func depositShort(err error) bool { return errors.Is(err, errFundsShort) }
+// fundsShort reports finance refusing a move the paying account (a
+// merchant's deposit, a supplier's payable) cannot make: nothing moved.
+func fundsShort(err error) bool { return errors.Is(err, errFundsShort) }
 
 // checkShape checks what every new order carries: its address when given,
 // and no more lines than a cart holds.

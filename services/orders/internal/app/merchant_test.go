@@ -139,6 +139,30 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if got := 10_000 - s.w.wallets[depositOf(org)]; got != 3700 {
 		t.Errorf("after settlement the deposit is down %d, want 3700 (the unspent freight back)", got)
 	}
+	// A scarf returned after settlement: the deposit gets back what it
+	// paid for it (21.00 less its 2.50 of the coupon), clawed back from
+	// the supplier, and the platform its 2.50 of the coupon: the supplier
+	// keeps nothing of the returned scarf.
+	back, err := s.svc.FileAfterSale(ctx, m, sub.ID, domain.AfterSaleInput{RequestID: "r-2", Kind: domain.Return,
+		Lines: []domain.AfterSaleLineInput{{SKUID: s.scarf.ID, Quantity: 1}}, Reason: "wrong colour"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(sub.SupplierID), back.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.ReceiveReturn(ctx, supplierOf(sub.SupplierID), back.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	deposit := s.w.wallets[depositOf(org)]
+	s.run(t)
+	if got := s.w.wallets[depositOf(org)] - deposit; got != 1850 {
+		t.Errorf("the return refunded %d, want 1850", got)
+	}
+	if s.w.couponExpense != 250 || s.w.escrows[sub.ID].clawedBack != 2100 {
+		t.Errorf("after the return: coupon expense %d (want 250), clawed back from the supplier %d (want 2100)",
+			s.w.couponExpense, s.w.escrows[sub.ID].clawedBack)
+	}
 }
 
 // A merchant's checkout is cancelled only for a deposit that cannot pay.

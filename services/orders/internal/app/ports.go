@@ -62,6 +62,10 @@ type Finance interface {
 	// FundCoupon pays a platform-funded discount into the sub-order's
 	// escrow (from coupon expense) before it settles, once per coupon.
 	FundCoupon(ctx context.Context, subOrderID uuid.UUID, couponID string, amount money.Money) error
+	// ReclaimCoupon takes back from a settled sub-order's supplier the
+	// platform's coupon funding of goods returned, once per reclaim id; a
+	// payable that cannot pay it yet is INSUFFICIENT_FUNDS.
+	ReclaimCoupon(ctx context.Context, subOrderID uuid.UUID, couponID, reclaimID string, amount money.Money) error
 	// Settle pays the supplier the goods and refunds the buyer the rest;
 	// when escrow is short it answers the top-up request instead.
 	Settle(ctx context.Context, subOrderID uuid.UUID, goods money.Money) (*TopUpRequest, error)

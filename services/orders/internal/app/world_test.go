@@ -413,6 +413,26 @@ func (w *world) warehouseOf(supplier uuid.UUID) uuid.UUID {
 	return id
 }
 
+// ReclaimCoupon takes a returned good's coupon funding back from the
+// settled supplier into the coupon expense, once per id.
+func (w *world) ReclaimCoupon(_ context.Context, sub uuid.UUID, _, id string, amount money.Money) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	e, key := w.escrows[sub], "reclaim:"+id
+	switch {
+	case w.refunds[key]:
+		return nil
+	case !e.settled:
+		return apperr.FailedPrecondition("not settled").WithReason("NOT_SETTLED")
+	case amount.Amount > e.supplierPaid-e.clawedBack:
+		return apperr.FailedPrecondition("insufficient funds").WithReason("INSUFFICIENT_FUNDS")
+	}
+	w.refunds[key] = true
+	e.clawedBack += amount.Amount
+	w.couponExpense -= amount.Amount
+	return nil
+}
+
 func (w *world) Restock(_ context.Context, _ uuid.UUID, key string, lines []domain.AfterSaleLine) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()

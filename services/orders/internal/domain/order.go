@@ -147,20 +147,39 @@ func (s SubOrder) SettledGoods(returnedDiscount int64) money.Money {
 // each returned line's goods price less what it refunded. Returns clawed
 // back after settlement are not counted: the settlement had been made.
 func (s SubOrder) ReturnedDiscount(afterSales []AfterSale) int64 {
-	price := map[uuid.UUID]int64{}
-	for _, l := range s.Lines {
-		price[l.SKUID] = l.UnitPrice.Amount
-	}
 	var out int64
 	for _, a := range afterSales {
 		if a.SubOrderID != s.ID || a.Kind != Return || a.Status != AfterSaleRefunded || a.ClawBack {
 			continue
 		}
-		for _, l := range a.Lines {
-			out += price[l.SKUID]*int64(l.Quantity) - l.Amount.Amount
-		}
+		out += s.DiscountOf(a)
 	}
 	return out
+}
+
+// DiscountOf is the part of the sub-order's discount a request's goods
+// carry: each line's goods price less what it refunds.
+func (s SubOrder) DiscountOf(a AfterSale) int64 {
+	price := map[uuid.UUID]int64{}
+	for _, l := range s.Lines {
+		price[l.SKUID] = l.UnitPrice.Amount
+	}
+	var out int64
+	for _, l := range a.Lines {
+		out += price[l.SKUID]*int64(l.Quantity) - l.Amount.Amount
+	}
+	return out
+}
+
+// CouponFundingBack is what the platform takes back from the supplier for
+// a return clawed back after settlement: the share of a platform-funded
+// discount its goods carry, which the settlement paid the supplier and the
+// buyer's refund does not return. Zero for any other return.
+func (s SubOrder) CouponFundingBack(a AfterSale) int64 {
+	if s.DiscountFundedBy != FundedByPlatform || s.CouponID == "" || a.Kind != Return || !a.ClawBack {
+		return 0
+	}
+	return s.DiscountOf(a)
 }
 
 // OrderLine is a SKU line of a sub-order, priced as at checkout.

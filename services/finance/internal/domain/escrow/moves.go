@@ -1,6 +1,8 @@
 package escrow
 
 import (
+	"strconv"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
@@ -74,6 +76,49 @@ func positive(v *apperr.Violations, field string, n int64) {
 	if n <= 0 {
 		v.Add(field, "must be greater than zero")
 	}
+}
+
+// CouponReclaim takes back, after settlement, the platform's coupon
+// funding of goods returned: the supplier was settled on the full goods,
+// the buyer's claw-back returns only what the buyer paid.
+type CouponReclaim struct {
+	SubOrderID, CouponID, ReclaimID, SupplierOrgID string
+	Amount                                         int64
+	Currency                                       string
+	// Funded is what the coupon paid into the sub-order's escrow: no
+	// reclaim takes back more.
+	Funded int64
+}
+
+// ErrCouponReclaimExceedsFunding refuses a reclaim larger than the coupon
+// funded the sub-order.
+var ErrCouponReclaimExceedsFunding = apperr.FailedPrecondition("the coupon funded the sub-order less than this").WithReason("COUPON_RECLAIM_EXCEEDS_FUNDING")
+
+// PlanCouponReclaim moves a reclaim: the supplier's payable → the coupon
+// expense, referenced by CouponReclaimRef.
+func PlanCouponReclaim(c CouponReclaim) ([]ledger.TransferSpec, error) {
+	var v apperr.Violations
+	required(&v, "sub_order_id", c.SubOrderID)
+	required(&v, "coupon_id", c.CouponID)
+	required(&v, "reclaim_id", c.ReclaimID)
+	positive(&v, "amount_minor", c.Amount)
+	transactable(&v, "amount.currency_code", c.Currency)
+	if len(c.ReclaimID) > 200 {
+		v.Add("reclaim_id", "must be at most 200 characters")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if c.Amount > c.Funded {
+		return nil, ErrCouponReclaimExceedsFunding.WithMetadata("funded_minor", strconv.FormatInt(c.Funded, 10))
+	}
+	return []ledger.TransferSpec{posted(SupplierPayable(c.SupplierOrgID, c.Currency), CouponExpense(c.Currency), c.Amount, ledger.CodeCouponReclaim,
+		CouponReclaimRef(c.SubOrderID, c.ReclaimID), nil)}, nil
+}
+
+// CouponReclaimRef is the reference of one reclaim's transfer.
+func CouponReclaimRef(subOrderID, reclaimID string) string {
+	return "coupon-back:" + subOrderID + ":" + reclaimID
 }
 
 // CouponRef is the reference of a coupon's transfer into a sub-order.

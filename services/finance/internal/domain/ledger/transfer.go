@@ -24,6 +24,7 @@ const (
 	CodePartnerSplit    Code = "partner_split"    // partner virtual → supplier payable / revenue
 	CodeWithdrawal      Code = "withdrawal"       // payout ← partner virtual: money out of a partner
 	CodeCoupon          Code = "coupon"           // coupon expense → escrow
+	CodeCouponReclaim   Code = "coupon_reclaim"   // supplier payable → coupon expense: a returned good's coupon funding
 	CodeCarrierPayment  Code = "carrier_payment"  // carrier payable → carrier settlement
 	// CodePartnerAllocation moves a partner's unallocated receipts to revenue
 	// or back to the partner, on an operator's decision.

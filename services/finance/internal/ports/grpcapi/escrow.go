@@ -166,6 +166,24 @@ func (s *EscrowServer) FundCoupon(ctx context.Context, req *financev1.FundCoupon
 	return &financev1.FundCouponResponse{Replayed: res.Replayed}, nil
 }
 
+// ReclaimCoupon takes a returned good's coupon funding back from the
+// supplier (services).
+func (s *EscrowServer) ReclaimCoupon(ctx context.Context, req *financev1.ReclaimCouponRequest) (*financev1.ReclaimCouponResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	amount, cur, err := amountOf("amount", req.GetAmount())
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.escrows.ReclaimCoupon(ctx, c, req.GetSubOrderId(), req.GetCouponId(), req.GetReclaimId(), amount, cur)
+	if err != nil {
+		return nil, err
+	}
+	return &financev1.ReclaimCouponResponse{Replayed: res.Replayed}, nil
+}
+
 // CreditPartnerSettlement books a partner line (services).
 func (s *EscrowServer) CreditPartnerSettlement(ctx context.Context, req *financev1.CreditPartnerSettlementRequest) (*financev1.CreditPartnerSettlementResponse, error) {
 	c, err := caller(ctx)

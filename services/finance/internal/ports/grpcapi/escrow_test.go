@@ -65,6 +65,10 @@ func TestEscrowOverTheWire(t *testing.T) {
 			_, err := c.FundCoupon(ctx, &financev1.FundCouponRequest{SubOrderId: "s-1", CouponId: "cp-1", Amount: usd(1)})
 			return err
 		}},
+		{"ReclaimCoupon", func(ctx context.Context) error {
+			_, err := c.ReclaimCoupon(ctx, &financev1.ReclaimCouponRequest{SubOrderId: "s-1", CouponId: "cp-1", ReclaimId: "rc-1", Amount: usd(1)})
+			return err
+		}},
 		{"CreditPartnerSettlement", func(ctx context.Context) error {
 			_, err := c.CreditPartnerSettlement(ctx, &financev1.CreditPartnerSettlementRequest{PartnerId: "p", LineId: "l", SupplierOrgId: "org-1", Gross: usd(100)})
 			return err

@@ -85,6 +85,16 @@ func (f Finance) FundCoupon(ctx context.Context, subOrderID uuid.UUID, couponID 
 	return peerError(err)
 }
 
+// ReclaimCoupon takes a returned good's coupon funding back from the
+// supplier.
+func (f Finance) ReclaimCoupon(ctx context.Context, subOrderID uuid.UUID, couponID, reclaimID string, amount money.Money) error {
+	_, err := f.Escrows.ReclaimCoupon(ctx, &financev1.ReclaimCouponRequest{
+		SubOrderId: subOrderID.String(), CouponId: couponID, ReclaimId: reclaimID,
+		Amount: &commonv1.Money{CurrencyCode: amount.Currency, AmountMinor: amount.Amount},
+	})
+	return peerError(err)
+}
+
 // Settle settles a sub-order on its goods; escrow short, it answers the
 // top-up request.
 func (f Finance) Settle(ctx context.Context, subOrderID uuid.UUID, goods money.Money) (*app.TopUpRequest, error) {
