@@ -112,15 +112,8 @@ func (s *Service) CreateOperator(ctx context.Context, caller auth.Caller, in dom
 // AddOrganizationMember creates a staff account in the caller's own
 // organization. Owners only; another organization is NotFound.
 func (s *Service) AddOrganizationMember(ctx context.Context, caller auth.Caller, orgID uuid.UUID, in domain.AccountInput) (domain.User, error) {
-	me, err := s.me(ctx, caller)
-	if err != nil {
+	if err := s.requireOwnerOf(ctx, caller, orgID); err != nil {
 		return domain.User{}, err
-	}
-	if me.OrganizationID != orgID || orgID == uuid.Nil {
-		return domain.User{}, apperr.NotFound("organization", orgID.String())
-	}
-	if me.OrganizationRole != domain.MemberOwner {
-		return domain.User{}, ErrOwnersOnly
 	}
 	acct, err := domain.ValidateAccount(in)
 	if err != nil {
@@ -155,23 +148,16 @@ var ErrOwnerNotRemovable = apperr.FailedPrecondition("the organization's owner c
 // at once, not when they expire. Owners only; another organization, or a
 // user not in it (a member removed already), is NotFound.
 func (s *Service) RemoveOrganizationMember(ctx context.Context, caller auth.Caller, orgID, userID uuid.UUID) (domain.User, error) {
-	me, err := s.me(ctx, caller)
-	if err != nil {
+	if err := s.requireOwnerOf(ctx, caller, orgID); err != nil {
 		return domain.User{}, err
 	}
-	if me.OrganizationID != orgID || orgID == uuid.Nil {
-		return domain.User{}, apperr.NotFound("organization", orgID.String())
-	}
-	if me.OrganizationRole != domain.MemberOwner {
-		return domain.User{}, ErrOwnersOnly
-	}
 	var u domain.User
-	err = s.store.InTx(ctx, func(r Repository) error {
+	err := s.store.InTx(ctx, func(r Repository) error {
 		if err := r.LockUser(ctx, userID); err != nil {
 			return err
 		}
-		u, err = r.GetUser(ctx, userID)
-		if err != nil {
+		var err error
+		if u, err = r.GetUser(ctx, userID); err != nil {
 			return err
 		}
 		if u.OrganizationID != orgID {
@@ -194,6 +180,23 @@ func (s *Service) RemoveOrganizationMember(ctx context.Context, caller auth.Call
 		return domain.User{}, err
 	}
 	return u, nil
+}
+
+// requireOwnerOf lets through the owner of organization orgID; another
+// organization (or none) is NotFound, a member who is not its owner
+// PermissionDenied.
+func (s *Service) requireOwnerOf(ctx context.Context, caller auth.Caller, orgID uuid.UUID) error {
+	me, err := s.me(ctx, caller)
+	if err != nil {
+		return err
+	}
+	if me.OrganizationID != orgID || orgID == uuid.Nil {
+		return apperr.NotFound("organization", orgID.String())
+	}
+	if me.OrganizationRole != domain.MemberOwner {
+		return ErrOwnersOnly
+	}
+	return nil
 }
 
 // me reads the caller's own account.
