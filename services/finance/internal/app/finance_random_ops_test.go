@@ -34,6 +34,7 @@ var randomOpsTable = []randomOp{
 	{"refund", 8, opRefund},
 	{"retry waiting refunds", 2, opRetryWaitingRefunds},
 	{"coupon", 3, opCoupon},
+	{"reclaim a coupon", 3, opReclaimCoupon},
 	{"partner line", 6, opPartnerLine},
 	{"reused key", 2, opReusedKey},
 }
@@ -371,8 +372,32 @@ func opCoupon(w *world) (func() error, error) {
 		return nil, nil
 	}
 	coupon, amount := w.id("coupon"), w.amount(5_000)
-	_, err := w.k.e.FundCoupon(ctx, svcs, s.id, coupon, amount, s.currency)
-	return func() error { _, err := w.k.e.FundCoupon(ctx, svcs, s.id, coupon, amount, s.currency); return err }, err
+	if _, err := w.k.e.FundCoupon(ctx, svcs, s.id, coupon, amount, s.currency); err != nil {
+		return nil, err
+	}
+	w.add(func() { w.coupons = append(w.coupons, fundedCoupon{s, coupon}) })
+	return func() error { _, err := w.k.e.FundCoupon(ctx, svcs, s.id, coupon, amount, s.currency); return err }, nil
+}
+
+// opReclaimCoupon takes part of a funded coupon back from its supplier
+// (refused before settlement, beyond the funding, or for a payable short).
+func opReclaimCoupon(w *world) (func() error, error) {
+	c, ok := w.anyCoupon()
+	if !ok {
+		return nil, nil
+	}
+	id, amount := w.id("reclaim"), w.amount(3_000)
+	if _, err := w.k.e.ReclaimCoupon(ctx, svcs, c.sub.id, c.coupon, id, amount, c.sub.currency); err != nil {
+		return nil, err
+	}
+	w.reusable(func() error { _, err := w.k.e.ReclaimCoupon(ctx, svcs, c.sub.id, c.coupon, id, amount+1, c.sub.currency); return err })
+	return func() error {
+		again, err := w.k.e.ReclaimCoupon(ctx, svcs, c.sub.id, c.coupon, id, amount, c.sub.currency)
+		if err == nil && !again.Replayed {
+			return fmt.Errorf("reclaim %s retried without a replay", id)
+		}
+		return err
+	}, nil
 }
 
 func opPartnerLine(w *world) (func() error, error) {

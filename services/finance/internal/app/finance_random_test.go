@@ -69,6 +69,12 @@ type subOrder struct {
 	id, org, currency, buyer, buyerCurrency string
 }
 
+// fundedCoupon is a coupon that paid into a sub-order's escrow.
+type fundedCoupon struct {
+	sub    subOrder
+	coupon string
+}
+
 // sentPayout is a payout the provider has, waiting for its webhook.
 type sentPayout struct{ id string }
 
@@ -86,6 +92,7 @@ type world struct {
 	// parse); partners are partner platforms.
 	suppliers, merchants []string
 	subs                 []subOrder
+	coupons              []fundedCoupon
 	topUpRequests        []string
 	// topUps are provider top-ups (wallet and deposit) whose webhook may
 	// still come; payouts the payouts the provider has.
@@ -163,6 +170,15 @@ func (w *world) amount(max int64) int64 {
 func (w *world) currency() string { return randomCurrencies[w.pick(len(randomCurrencies))] }
 
 func (w *world) supplier() string { return w.suppliers[w.pick(len(w.suppliers))] }
+
+func (w *world) anyCoupon() (fundedCoupon, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.coupons) == 0 {
+		return fundedCoupon{}, false
+	}
+	return w.coupons[w.rng.IntN(len(w.coupons))], true
+}
 
 func (w *world) anySub() (subOrder, bool) {
 	w.mu.Lock()
