@@ -390,7 +390,10 @@ func opReclaimCoupon(w *world) (func() error, error) {
 	if _, err := w.k.e.ReclaimCoupon(ctx, svcs, c.sub.id, c.coupon, id, amount, c.sub.currency); err != nil {
 		return nil, err
 	}
-	w.reusable(func() error { _, err := w.k.e.ReclaimCoupon(ctx, svcs, c.sub.id, c.coupon, id, amount+1, c.sub.currency); return err })
+	w.reusable(func() error {
+		_, err := w.k.e.ReclaimCoupon(ctx, svcs, c.sub.id, c.coupon, id, amount+1, c.sub.currency)
+		return err
+	})
 	return func() error {
 		again, err := w.k.e.ReclaimCoupon(ctx, svcs, c.sub.id, c.coupon, id, amount, c.sub.currency)
 		if err == nil && !again.Replayed {
