@@ -84,7 +84,7 @@ func (s *Service) reclaimCoupon(ctx context.Context, id uuid.UUID) error {
 // longer awaiting its goods (withdrawn, say).
 func (s *Service) receiveUnconfirmed(ctx context.Context, id uuid.UUID) error {
 	a, err := s.store.GetAfterSale(ctx, id, false)
-	if err != nil || a.Received || !a.AwaitsGoods() {
+	if err != nil || !a.AwaitsReceipt() {
 		return err
 	}
 	_, err = s.receive(ctx, id, system, "goods back with the supplier, not confirmed by it: received", false, nil)
@@ -99,7 +99,7 @@ func (s *Service) ReturnParcelDelivered(ctx context.Context, r Repository, id uu
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return nil
 	}
-	if err != nil || a.Received || !a.AwaitsGoods() {
+	if err != nil || !a.AwaitsReceipt() {
 		return err
 	}
 	return r.Schedule(ctx, task(TaskReceiveReturn, a.ID, a.OrderID, s.clock().Add(s.cfg.ReturnReceipt)))
@@ -191,11 +191,10 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleRefunded, system, why,
 		func(_ Repository, a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
 			a.ClawBack = res.ClawBack
-			if !res.ClawBack {
-				o.SubOrder(a.SubOrderID).Refunded += a.Refund.Amount
-				return nil, nil
-			}
-			if o.SubOrder(a.SubOrderID).CouponFundingBack(*a) > 0 {
+			switch sub := o.SubOrder(a.SubOrderID); {
+			case !res.ClawBack:
+				sub.Refunded += a.Refund.Amount
+			case sub.CouponFundingBack(*a) > 0:
 				return []Task{task(TaskReclaimCoupon, a.ID, a.OrderID, now)}, nil
 			}
 			return nil, nil

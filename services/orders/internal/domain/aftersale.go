@@ -144,6 +144,10 @@ func (a AfterSale) logStatus(s AfterSaleStatus) Status {
 	return Status(string(a.Kind) + ":" + string(s))
 }
 
+// AwaitsReceipt reports whether the request's goods are still to be
+// received back: on their way, and not received yet.
+func (a AfterSale) AwaitsReceipt() bool { return !a.Received && a.AwaitsGoods() }
+
 // AwaitsGoods reports whether the request's goods are on their way back
 // to the supplier: approved, or an exchange whose replacement shipped or
 // even arrived (it may arrive before the original is back).

@@ -158,8 +158,13 @@ func revokeSession(ctx context.Context, r Repository, t domain.RefreshToken, rea
 	if err := r.RevokeRefreshFamily(ctx, t.FamilyID, now); err != nil {
 		return err
 	}
+	return emitSessionRevoked(ctx, r, t.FamilyID, t.UserID, reason, now)
+}
+
+// emitSessionRevoked announces one revoked session to every verifier.
+func emitSessionRevoked(ctx context.Context, r Repository, familyID, userID uuid.UUID, reason string, now time.Time) error {
 	return r.Emit(ctx, SubjectSessionRevoked, &usersv1.SessionRevoked{
-		SessionId: t.FamilyID.String(), UserId: t.UserID.String(), Reason: reason, OccurredAt: timestamppb.New(now),
+		SessionId: familyID.String(), UserId: userID.String(), Reason: reason, OccurredAt: timestamppb.New(now),
 	})
 }
 
@@ -171,9 +176,7 @@ func revokeUserSessions(ctx context.Context, r Repository, userID uuid.UUID, rea
 		return err
 	}
 	for _, f := range families {
-		if err := r.Emit(ctx, SubjectSessionRevoked, &usersv1.SessionRevoked{
-			SessionId: f.String(), UserId: userID.String(), Reason: reason, OccurredAt: timestamppb.New(now),
-		}); err != nil {
+		if err := emitSessionRevoked(ctx, r, f, userID, reason, now); err != nil {
 			return err
 		}
 	}

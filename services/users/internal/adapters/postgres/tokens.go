@@ -1,12 +1,10 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,16 +62,13 @@ func (r repo) RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, at ti
 }
 
 func (r repo) RevokeUserRefreshFamilies(ctx context.Context, userID uuid.UUID, at time.Time) ([]uuid.UUID, error) {
-	rows, err := r.q.Query(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id`, userID, at)
+	rows, err := r.q.Query(ctx, `WITH revoked AS (
+		UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING family_id)
+		SELECT DISTINCT family_id FROM revoked ORDER BY family_id`, userID, at)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	return slices.Compact(ids), nil
+	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
 // DeleteRefreshTokensExpiredBefore removes tokens that expired before t.
