@@ -84,8 +84,13 @@ type EscrowServiceClient interface {
 	RefundSubOrder(ctx context.Context, in *RefundSubOrderRequest, opts ...grpc.CallOption) (*RefundSubOrderResponse, error)
 	// RetryWaitingRefunds tries waiting claw-backs again. Services and admins.
 	RetryWaitingRefunds(ctx context.Context, in *RetryWaitingRefundsRequest, opts ...grpc.CallOption) (*RetryWaitingRefundsResponse, error)
-	// FundCoupon pays a platform-funded discount into a sub-order's escrow. Services
-	// only.
+	// FundCoupon sets a platform-funded discount in a sub-order's escrow: the coupon
+	// expense pays in what the coupon has not funded yet, and a lower amount (goods
+	// returned before settlement) takes the difference back from escrow, as far as
+	// escrow holds it. The same amount again is a replay, settled or not; another
+	// amount once the escrow is settled is FAILED_PRECONDITION ESCROW_SETTLED (a
+	// reclaim then takes funding back). Two calls racing from the same funding with
+	// different amounts: one is ALREADY_EXISTS, to be asked again. Services only.
 	FundCoupon(ctx context.Context, in *FundCouponRequest, opts ...grpc.CallOption) (*FundCouponResponse, error)
 	// ReclaimCoupon takes back, from a settled sub-order's supplier payable into the
 	// coupon expense, the platform's coupon funding of goods returned after
@@ -312,8 +317,13 @@ type EscrowServiceServer interface {
 	RefundSubOrder(context.Context, *RefundSubOrderRequest) (*RefundSubOrderResponse, error)
 	// RetryWaitingRefunds tries waiting claw-backs again. Services and admins.
 	RetryWaitingRefunds(context.Context, *RetryWaitingRefundsRequest) (*RetryWaitingRefundsResponse, error)
-	// FundCoupon pays a platform-funded discount into a sub-order's escrow. Services
-	// only.
+	// FundCoupon sets a platform-funded discount in a sub-order's escrow: the coupon
+	// expense pays in what the coupon has not funded yet, and a lower amount (goods
+	// returned before settlement) takes the difference back from escrow, as far as
+	// escrow holds it. The same amount again is a replay, settled or not; another
+	// amount once the escrow is settled is FAILED_PRECONDITION ESCROW_SETTLED (a
+	// reclaim then takes funding back). Two calls racing from the same funding with
+	// different amounts: one is ALREADY_EXISTS, to be asked again. Services only.
 	FundCoupon(context.Context, *FundCouponRequest) (*FundCouponResponse, error)
 	// ReclaimCoupon takes back, from a settled sub-order's supplier payable into the
 	// coupon expense, the platform's coupon funding of goods returned after

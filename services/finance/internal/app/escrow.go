@@ -403,28 +403,57 @@ func (e *Escrows) payPlatformFreight(ctx context.Context, leg escrow.FreightLeg,
 var ErrFreightFromEscrow = apperr.FailedPrecondition("the sub-order has an escrow: its freight is paid from it, not by the platform").
 	WithReason("FREIGHT_FROM_ESCROW")
 
-// FundCoupon pays a platform-funded discount into a sub-order's escrow from
-// the coupon expense, idempotent on the sub-order and coupon.
+// FundCoupon sets a platform-funded discount in a sub-order's escrow to
+// amount, paid from the coupon expense while the escrow is held. The same
+// amount again answers a replay, before settlement or after it. Another
+// amount before settlement pays in, or takes back, the difference: the
+// caller's funding follows the goods it settles, and a return refunded
+// between its funding and its settlement lowers both. Each change is its
+// own ledger command, keyed by the sub-order, the coupon and how many came
+// before it, so two calls racing from the same funding cannot both move
+// money: the second is AlreadyExists, or a replay when it asked the same.
 func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID, couponID string, amount int64, currency string) (ledger.Result, error) {
 	if _, err := requireService(caller); err != nil {
 		return ledger.Result{}, err
 	}
-	specs, err := escrow.PlanCoupon(subOrderID, couponID, amount, currency)
-	if err != nil {
+	c := escrow.Coupon{SubOrderID: subOrderID, CouponID: couponID, Amount: amount, Currency: currency}
+	if _, err := escrow.PlanCoupon(c); err != nil {
 		return ledger.Result{}, err
 	}
-	r, err := e.heldEscrow(ctx, subOrderID)
-	if errors.Is(err, ErrEscrowSettled) {
-		err = e.onlyReplay(ctx, escrow.CouponRef(subOrderID, couponID), err)
-	}
+	r, err := e.store.Escrow(ctx, subOrderID)
 	if err != nil {
 		return ledger.Result{}, err
 	}
 	if err := checkCurrency(r, currency); err != nil {
 		return ledger.Result{}, err
 	}
+	prior, err := e.ledger.TransfersByReference(ctx, escrow.CouponRef(subOrderID, couponID))
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	funded, changes := escrow.CouponFunding(prior)
+	if changes > 0 && funded == amount {
+		return ledger.Result{Replayed: true}, nil
+	}
+	c.Funded = funded
+	if r.State != escrow.StateHeld {
+		return ledger.Result{}, ErrEscrowSettled.WithMetadata("sub_order_id", subOrderID)
+	}
+	if c.EscrowBalance, err = e.escrowBalance(ctx, r); err != nil {
+		return ledger.Result{}, err
+	}
+	specs, err := escrow.PlanCoupon(c)
+	if err != nil || len(specs) == 0 {
+		// Lowered as far as escrow allowed: what a refund spent of the
+		// funding stays spent.
+		return ledger.Result{Replayed: true}, err
+	}
+	key := couponKey(subOrderID, couponID)
+	if changes > 0 {
+		key += ":" + strconv.Itoa(changes)
+	}
 	ev := &financev1.CouponFunded{SubOrderId: subOrderID, CouponId: couponID, Amount: moneyProto(amount, currency), OccurredAt: timestamppb.New(e.fin.clock())}
-	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: couponKey(subOrderID, couponID), Transfers: specs},
+	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: specs},
 		outbox.Message{Subject: "finance.coupon.funded", Payload: ev})
 }
 
@@ -466,12 +495,7 @@ func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrde
 	if err != nil {
 		return ledger.Result{}, err
 	}
-	var funded int64
-	for _, t := range funding {
-		if t.Code == ledger.CodeCoupon {
-			funded += t.Amount
-		}
-	}
+	funded, _ := escrow.CouponFunding(funding)
 	specs, err := escrow.PlanCouponReclaim(escrow.CouponReclaim{SubOrderID: subOrderID, CouponID: couponID, ReclaimID: reclaimID,
 		SupplierOrgID: r.SupplierOrgID, Amount: amount, Currency: currency, Funded: funded})
 	if err != nil {

@@ -356,3 +356,54 @@ func TestCouponFundingOfGoodsReturnedAfterSettlementIsReclaimed(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// A coupon's funding follows the goods the caller settles: a return
+// refunded from escrow between the funding and the settlement lowers it,
+// and the funding asked again at the lower amount gives the difference
+// back to the coupon expense (before, that was AlreadyExists, and the
+// caller's settlement retried for ever). The same amount again is a
+// replay; after settlement the funding no longer changes.
+func TestCouponFundingIsSetBeforeSettlement(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-1") // s-1 holds 100.00
+	expense, held := escrow.CouponExpense("USD"), escrow.Escrow("s-1", "USD")
+	fund := func(amount int64) ledger.Result {
+		t.Helper()
+		res, err := k.e.FundCoupon(ctx, svcs, "s-1", "cp-1", amount, "USD")
+		if err != nil {
+			t.Fatalf("fund %d: %v", amount, err)
+		}
+		return res
+	}
+	if res := fund(1000); res.Replayed || k.net(t, held) != 11000 {
+		t.Fatalf("funded: %+v, escrow %d", res, k.net(t, held))
+	}
+	if res := fund(1000); !res.Replayed || k.net(t, held) != 11000 {
+		t.Fatalf("funded again: %+v, escrow %d", res, k.net(t, held))
+	}
+	// A quarter of the goods comes back: the buyer gets what was paid for
+	// it, and the coupon funds three quarters of the discount.
+	if _, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "return:a-1", 2500, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	if res := fund(750); res.Replayed || k.net(t, held) != 8250 || k.net(t, expense) != -750 {
+		t.Fatalf("lowered: %+v, escrow %d, expense %d", res, k.net(t, held), k.net(t, expense))
+	}
+	if res := fund(750); !res.Replayed || k.net(t, expense) != -750 {
+		t.Fatalf("lowered again: %+v, expense %d", res, k.net(t, expense))
+	}
+	if res := fund(800); res.Replayed || k.net(t, expense) != -800 {
+		t.Fatalf("raised: %+v, expense %d", res, k.net(t, expense))
+	}
+	k.settle(t, "s-1", 8250, "USD")
+	if res := fund(800); !res.Replayed {
+		t.Errorf("funded again after settlement: %+v", res)
+	}
+	if _, err := k.e.FundCoupon(ctx, svcs, "s-1", "cp-1", 700, "USD"); !errors.Is(err, app.ErrEscrowSettled) {
+		t.Errorf("funding changed after settlement: %v", err)
+	}
+	if got := k.net(t, expense); got != -800 {
+		t.Errorf("the coupon expense paid %d, want 800", -got)
+	}
+	k.balanced(t)
+}

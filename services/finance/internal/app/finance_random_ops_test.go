@@ -371,12 +371,28 @@ func opCoupon(w *world) (func() error, error) {
 	if !ok {
 		return nil, nil
 	}
-	coupon, amount := w.id("coupon"), w.amount(5_000)
-	if _, err := w.k.e.FundCoupon(ctx, svcs, s.id, coupon, amount, s.currency); err != nil {
+	c, amount := fundedCoupon{sub: s, coupon: w.id("coupon"), amount: new(int64)}, w.amount(5_000)
+	funded, ok := w.anyCoupon()
+	if ok && w.pick(3) == 0 {
+		// Set an existing funding again: raised, or lowered as goods came
+		// back before settlement (refused once settled).
+		c = funded
+	}
+	if _, err := w.k.e.FundCoupon(ctx, svcs, c.sub.id, c.coupon, amount, c.sub.currency); err != nil {
 		return nil, err
 	}
-	w.add(func() { w.coupons = append(w.coupons, fundedCoupon{s, coupon}) })
-	return func() error { _, err := w.k.e.FundCoupon(ctx, svcs, s.id, coupon, amount, s.currency); return err }, nil
+	w.add(func() {
+		if *c.amount == 0 {
+			w.coupons = append(w.coupons, c)
+		}
+		*c.amount = amount
+	})
+	return func() error {
+		var last int64
+		w.add(func() { last = *c.amount })
+		_, err := w.k.e.FundCoupon(ctx, svcs, c.sub.id, c.coupon, last, c.sub.currency)
+		return err
+	}, nil
 }
 
 // opReclaimCoupon takes part of a funded coupon back from its supplier

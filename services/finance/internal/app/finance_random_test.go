@@ -73,6 +73,8 @@ type subOrder struct {
 type fundedCoupon struct {
 	sub    subOrder
 	coupon string
+	// amount is what it was last set to: its caller's retry asks that.
+	amount *int64
 }
 
 // sentPayout is a payout the provider has, waiting for its webhook.

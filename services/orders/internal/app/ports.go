@@ -59,8 +59,9 @@ type Finance interface {
 	// refund id: from escrow before settlement, clawed back from the
 	// supplier's payable after it.
 	Refund(ctx context.Context, subOrderID uuid.UUID, refundID string, amount money.Money) (Refund, error)
-	// FundCoupon pays a platform-funded discount into the sub-order's
-	// escrow (from coupon expense) before it settles, once per coupon.
+	// FundCoupon sets the platform-funded discount in the sub-order's
+	// escrow (from coupon expense) before it settles: asked again with less
+	// (a return refunded meanwhile), it takes the difference back.
 	FundCoupon(ctx context.Context, subOrderID uuid.UUID, couponID string, amount money.Money) error
 	// ReclaimCoupon takes back from a settled sub-order's supplier the
 	// platform's coupon funding of goods returned, once per reclaim id; a

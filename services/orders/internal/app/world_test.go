@@ -80,6 +80,8 @@ type world struct {
 	// couponExpense is what the platform paid into escrows for coupons;
 	// deposits are the merchants' prepaid money.
 	couponExpense int64
+	// couponFunded is what each coupon funded each escrow, by its key.
+	couponFunded map[string]int64
 }
 
 type reservation struct {
@@ -109,7 +111,7 @@ type parcel struct {
 func newWorld(skus ...domain.SKU) *world {
 	w := &world{skus: catalogue{}, stock: map[uuid.UUID]int64{}, reserved: map[uuid.UUID]*reservation{}, now: time.Now,
 		addresses: map[string]*domain.Address{}, freight: 500, wallets: map[string]int64{}, paidOrder: map[uuid.UUID]bool{}, payCalls: map[uuid.UUID]int{},
-		escrows: map[uuid.UUID]*escrow{}, refunds: map[string]bool{}, parcels: map[uuid.UUID]*parcel{},
+		escrows: map[uuid.UUID]*escrow{}, refunds: map[string]bool{}, couponFunded: map[string]int64{}, parcels: map[uuid.UUID]*parcel{},
 		returns: map[uuid.UUID]*parcel{}, restocked: map[string]int64{}, warehouses: map[uuid.UUID]uuid.UUID{}}
 	for _, s := range skus {
 		w.skus[s.ID] = s
@@ -384,11 +386,19 @@ func (w *world) payTopUp(sub uuid.UUID, goods int64) {
 func (w *world) FundCoupon(_ context.Context, sub uuid.UUID, coupon string, amount money.Money) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// As finance: the funding is set, lowered before settlement as far as
+	// escrow holds it, and fixed once settled.
 	key := "coupon:" + sub.String() + ":" + coupon
-	if !w.refunds[key] {
-		w.refunds[key] = true
-		w.escrows[sub].balance += amount.Amount
-		w.couponExpense += amount.Amount
+	e, change := w.escrows[sub], amount.Amount-w.couponFunded[key]
+	switch {
+	case change == 0:
+	case e.settled:
+		return apperr.FailedPrecondition("the sub-order is settled").WithReason("ESCROW_SETTLED")
+	default:
+		change = max(change, -e.balance)
+		e.balance += change
+		w.couponExpense += change
+		w.couponFunded[key] += change
 	}
 	return nil
 }

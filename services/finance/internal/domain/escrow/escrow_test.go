@@ -378,9 +378,61 @@ func TestPlanFreightLegAndCoupon(t *testing.T) {
 			t.Errorf("leg %+v: fields %v, want after_sale_id", bad, fields)
 		}
 	}
-	c, err := escrow.PlanCoupon("s-1", "cp-1", 300, "EUR")
-	if err != nil || c[0].Debit != escrow.CouponExpense("EUR") || c[0].Credit != escrow.Escrow("s-1", "EUR") {
-		t.Errorf("coupon = %+v, %v", c, err)
+}
+
+// TestPlanCoupon: a coupon's funding is set, not added to: the coupon
+// expense pays in what is missing, and a lowered funding goes back from
+// escrow as far as escrow holds it.
+func TestPlanCoupon(t *testing.T) {
+	in, out := escrow.CouponExpense("EUR"), escrow.Escrow("s-1", "EUR")
+	tests := []struct {
+		name                    string
+		amount, funded, balance int64
+		from, to                ledger.AccountRef
+		moved                   int64
+		code                    ledger.Code
+	}{
+		{"first funding", 300, 0, 5000, in, out, 300, ledger.CodeCoupon},
+		{"raised", 300, 100, 5000, in, out, 200, ledger.CodeCoupon},
+		{"lowered", 100, 300, 5000, out, in, 200, ledger.CodeCouponLowered},
+		{"lowered past what escrow holds", 100, 300, 50, out, in, 50, ledger.CodeCouponLowered},
+		{"unchanged", 300, 300, 5000, ledger.AccountRef{}, ledger.AccountRef{}, 0, ""},
+		{"lowered with escrow empty", 100, 300, 0, ledger.AccountRef{}, ledger.AccountRef{}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			specs, err := escrow.PlanCoupon(escrow.Coupon{SubOrderID: "s-1", CouponID: "cp-1", Amount: tt.amount, Currency: "EUR", Funded: tt.funded, EscrowBalance: tt.balance})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.moved == 0 {
+				if len(specs) != 0 {
+					t.Fatalf("moved %+v, want nothing", specs)
+				}
+				return
+			}
+			if len(specs) != 1 || specs[0].Debit != tt.from || specs[0].Credit != tt.to || specs[0].Amount != tt.moved || specs[0].Code != tt.code ||
+				specs[0].Reference != escrow.CouponRef("s-1", "cp-1") {
+				t.Fatalf("moved %+v, want %d %s from %v to %v", specs, tt.moved, tt.code, tt.from, tt.to)
+			}
+		})
+	}
+	if fields := testkit.Fields(t, func() error { _, err := escrow.PlanCoupon(escrow.Coupon{SubOrderID: "s-1", Currency: "EUR"}); return err }()); len(fields) != 2 {
+		t.Errorf("an empty coupon: fields %v, want coupon_id and amount_minor", fields)
+	}
+}
+
+// TestCouponFunding adds up a coupon's funding in and out of escrow, and
+// the commands that moved it.
+func TestCouponFunding(t *testing.T) {
+	ts := []ledger.Transfer{
+		{CommandID: "c1", Code: ledger.CodeCoupon, Amount: 300},
+		{CommandID: "c2", Code: ledger.CodeCouponLowered, Amount: 200},
+		{CommandID: "c3", Code: ledger.CodeCoupon, Amount: 50},
+		{CommandID: "c4", Code: ledger.CodeCouponReclaim, Amount: 10}, // not the funding's
+	}
+	if funded, commands := escrow.CouponFunding(ts); funded != 150 || commands != 3 {
+		t.Errorf("funding = %d in %d commands, want 150 in 3", funded, commands)
 	}
 }
 

@@ -49,19 +49,63 @@ func PlanFreightLeg(l FreightLeg) ([]ledger.TransferSpec, error) {
 	return []ledger.TransferSpec{posted(from, CarrierPayable(l.CarrierID, l.Currency), l.Amount, ledger.CodeFreightLeg, l.LegID, nil)}, nil
 }
 
-// PlanCoupon moves a platform-funded discount into a sub-order's escrow: the
-// coupon expense pays what the buyer did not. The transfer's reference is
-// CouponRef, one per coupon and sub-order.
-func PlanCoupon(subOrderID, couponID string, amount int64, currency string) ([]ledger.TransferSpec, error) {
+// PlanCoupon sets a platform-funded discount in a sub-order's escrow to
+// amount, funded holding what the coupon has paid in so far: the coupon
+// expense pays in what the buyer did not, and a funding lowered (goods
+// returned before settlement) goes back from escrow, at most what escrow
+// holds. Both transfers' reference is CouponRef, one per coupon and
+// sub-order; no change plans nothing.
+func PlanCoupon(c Coupon) ([]ledger.TransferSpec, error) {
 	var v apperr.Violations
-	required(&v, "sub_order_id", subOrderID)
-	required(&v, "coupon_id", couponID)
-	positive(&v, "amount_minor", amount)
-	transactable(&v, "amount.currency_code", currency)
+	required(&v, "sub_order_id", c.SubOrderID)
+	required(&v, "coupon_id", c.CouponID)
+	positive(&v, "amount_minor", c.Amount)
+	transactable(&v, "amount.currency_code", c.Currency)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return []ledger.TransferSpec{posted(CouponExpense(currency), Escrow(subOrderID, currency), amount, ledger.CodeCoupon, CouponRef(subOrderID, couponID), nil)}, nil
+	ref, escrow, expense := CouponRef(c.SubOrderID, c.CouponID), Escrow(c.SubOrderID, c.Currency), CouponExpense(c.Currency)
+	switch back := min(c.Funded-c.Amount, c.EscrowBalance); {
+	case c.Amount > c.Funded:
+		return []ledger.TransferSpec{posted(expense, escrow, c.Amount-c.Funded, ledger.CodeCoupon, ref, nil)}, nil
+	case back > 0:
+		return []ledger.TransferSpec{posted(escrow, expense, back, ledger.CodeCouponLowered, ref, nil)}, nil
+	}
+	return nil, nil
+}
+
+// Coupon is a platform coupon's funding of a sub-order: the amount it is
+// to fund, against what it funded so far and what escrow holds.
+type Coupon struct {
+	SubOrderID, CouponID string
+	Amount               int64
+	Currency             string
+	Funded               int64
+	// EscrowBalance bounds what a lowered funding takes back: a refund
+	// paid out of escrow meanwhile may have spent part of it.
+	EscrowBalance int64
+}
+
+// CouponFunding is what a coupon's transfers into and out of a sub-order's
+// escrow (those referenced by its CouponRef) add up to, and how many
+// commands moved it.
+func CouponFunding(ts []ledger.Transfer) (funded int64, commands int) {
+	seen := map[string]bool{}
+	for _, t := range ts {
+		switch t.Code {
+		case ledger.CodeCoupon:
+			funded += t.Amount
+		case ledger.CodeCouponLowered:
+			funded -= t.Amount
+		default:
+			continue
+		}
+		if !seen[t.CommandID] {
+			seen[t.CommandID] = true
+			commands++
+		}
+	}
+	return funded, commands
 }
 
 // transactable adds a violation on field unless currency is one money can

@@ -25,6 +25,7 @@ const (
 	CodeWithdrawal      Code = "withdrawal"       // payout ← partner virtual: money out of a partner
 	CodeCoupon          Code = "coupon"           // coupon expense → escrow
 	CodeCouponReclaim   Code = "coupon_reclaim"   // supplier payable → coupon expense: a returned good's coupon funding
+	CodeCouponLowered   Code = "coupon_lowered"   // escrow → coupon expense: a coupon's funding lowered before settlement
 	CodeCarrierPayment  Code = "carrier_payment"  // carrier payable → carrier settlement
 	// CodePartnerAllocation moves a partner's unallocated receipts to revenue
 	// or back to the partner, on an operator's decision.

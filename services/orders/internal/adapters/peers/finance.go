@@ -76,8 +76,7 @@ func (f Finance) Refund(ctx context.Context, subOrderID uuid.UUID, refundID stri
 	return app.Refund{ClawBack: resp.GetClawBack(), Waiting: resp.GetWaiting()}, nil
 }
 
-// FundCoupon pays a platform-funded discount into a sub-order's escrow,
-// once per sub-order and coupon.
+// FundCoupon sets a platform-funded discount in a sub-order's escrow.
 func (f Finance) FundCoupon(ctx context.Context, subOrderID uuid.UUID, couponID string, amount money.Money) error {
 	_, err := f.Escrows.FundCoupon(ctx, &financev1.FundCouponRequest{
 		SubOrderId: subOrderID.String(), CouponId: couponID, Amount: &commonv1.Money{CurrencyCode: amount.Currency, AmountMinor: amount.Amount},
