@@ -417,7 +417,10 @@ func TestPlanCoupon(t *testing.T) {
 			}
 		})
 	}
-	if fields := testkit.Fields(t, func() error { _, err := escrow.PlanCoupon(escrow.Coupon{SubOrderID: "s-1", Currency: "EUR"}); return err }()); len(fields) != 2 {
+	if fields := testkit.Fields(t, func() error {
+		_, err := escrow.PlanCoupon(escrow.Coupon{SubOrderID: "s-1", Currency: "EUR"})
+		return err
+	}()); len(fields) != 2 {
 		t.Errorf("an empty coupon: fields %v, want coupon_id and amount_minor", fields)
 	}
 }
