@@ -3168,7 +3168,7 @@ export interface components {
             kind?: components["schemas"]["AfterSaleKind"];
             /**
              * @description requested, rejected, disputed, approved, received, refunded, replacement_shipped,
-             *     exchanged or withdrawn.
+             *     exchanged, withdrawn or expired (approved, its goods never sent back).
              */
             status?: string;
             reason?: string;

@@ -83,7 +83,7 @@ type AfterSale struct {
 	SupplierId  string                 `protobuf:"bytes,5,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
 	Kind        AfterSaleKind          `protobuf:"varint,6,opt,name=kind,proto3,enum=crossdock.orders.v1.AfterSaleKind" json:"kind,omitempty"`
 	// requested, rejected, disputed, approved, received, refunded, replacement_shipped,
-	// exchanged or withdrawn.
+	// exchanged, withdrawn or expired (approved, its goods never sent back).
 	Status string           `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
 	Reason string           `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
 	Photos []string         `protobuf:"bytes,9,rep,name=photos,proto3" json:"photos,omitempty"`

@@ -927,7 +927,7 @@ func (x *ReturnedLine) GetAmount() *v1.Money {
 
 // AfterSaleChanged says a return or exchange request reached a status: filed
 // (requested), approved, rejected, disputed, received, refunded, replacement_shipped,
-// exchanged or withdrawn. Subject: orders.after_sale.<status>.
+// exchanged, withdrawn or expired. Subject: orders.after_sale.<status>.
 type AfterSaleChanged struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	AfterSaleId string                 `protobuf:"bytes,1,opt,name=after_sale_id,json=afterSaleId,proto3" json:"after_sale_id,omitempty"`

@@ -66,6 +66,9 @@ type Config struct {
 	// parcel to its supplier the goods count as received, unless the
 	// supplier confirmed them first.
 	ReturnReceipt time.Duration `env:"ORDERS_RETURN_RECEIPT" envDefault:"168h"`
+	// ReturnSendBy is how long after approval a request's goods may be
+	// sent back before its return parcel, never picked up, is cancelled.
+	ReturnSendBy time.Duration `env:"ORDERS_RETURN_SEND_BY" envDefault:"336h"`
 	// ExternalDelivery is how long after a sub-order shipped outside our
 	// logistics (its supplier's own carrier, a supply platform's) it counts
 	// as delivered unless the buyer confirms receipt first.
@@ -88,8 +91,8 @@ func (c Config) Validate() error {
 	if c.FulfilmentHold < time.Hour || c.FulfilmentHold > 720*time.Hour {
 		errs = append(errs, errors.New("ORDERS_FULFILMENT_HOLD must be between 1h and 720h"))
 	}
-	if c.AutoComplete <= 0 || c.PaymentSettle <= 0 || c.WorkInterval <= 0 || c.AfterSaleWindow <= 0 || c.ExternalDelivery <= 0 || c.ReturnReceipt <= 0 {
-		errs = append(errs, errors.New("ORDERS_AUTO_COMPLETE, ORDERS_PAYMENT_SETTLE, ORDERS_AFTER_SALE_WINDOW, ORDERS_EXTERNAL_DELIVERY, ORDERS_RETURN_RECEIPT and ORDERS_WORK_INTERVAL must be positive"))
+	if c.AutoComplete <= 0 || c.PaymentSettle <= 0 || c.WorkInterval <= 0 || c.AfterSaleWindow <= 0 || c.ExternalDelivery <= 0 || c.ReturnReceipt <= 0 || c.ReturnSendBy <= 0 {
+		errs = append(errs, errors.New("ORDERS_AUTO_COMPLETE, ORDERS_PAYMENT_SETTLE, ORDERS_AFTER_SALE_WINDOW, ORDERS_EXTERNAL_DELIVERY, ORDERS_RETURN_RECEIPT, ORDERS_RETURN_SEND_BY and ORDERS_WORK_INTERVAL must be positive"))
 	}
 	if c.QuoteReuse < 0 || c.QuoteReuse > 10*time.Minute {
 		errs = append(errs, errors.New("ORDERS_QUOTE_REUSE must be between 0 and 10m"))
@@ -141,7 +144,7 @@ func run(ctx context.Context) error {
 			Escrows: financev1.NewEscrowServiceClient(dialed["FINANCE_ADDR"])},
 		Logistics: peers.Logistics{Client: logisticsv1.NewLogisticsServiceClient(dialed["LOGISTICS_ADDR"])},
 	}, app.Config{PaymentTimeout: cfg.PaymentTimeout, FulfilmentHold: cfg.FulfilmentHold, AutoComplete: cfg.AutoComplete, ExternalDelivery: cfg.ExternalDelivery, PaymentSettle: cfg.PaymentSettle,
-		AfterSaleWindow: cfg.AfterSaleWindow, ReturnReceipt: cfg.ReturnReceipt, QuoteReuse: cfg.QuoteReuse})
+		AfterSaleWindow: cfg.AfterSaleWindow, ReturnReceipt: cfg.ReturnReceipt, ReturnSendBy: cfg.ReturnSendBy, QuoteReuse: cfg.QuoteReuse})
 	grpcapi.New(svc).Register(rt.Server.GRPC())
 	grpcapi.NewAfterSale(svc).Register(rt.Server.GRPC())
 	salesStore := postgres.NewSales(rt.Pool)

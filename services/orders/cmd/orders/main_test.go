@@ -13,7 +13,7 @@ func TestRunCreatesItsStream(t *testing.T) { testkit.RequireStreamCreated(t, run
 
 func TestConfigBoundsTheQuoteLock(t *testing.T) {
 	valid := Config{PaymentTimeout: 30 * time.Minute, FulfilmentHold: 720 * time.Hour, AutoComplete: time.Hour,
-		PaymentSettle: time.Minute, AfterSaleWindow: time.Hour, ReturnReceipt: time.Hour, ExternalDelivery: 360 * time.Hour, WorkInterval: time.Second, QuoteReuse: time.Minute}
+		PaymentSettle: time.Minute, AfterSaleWindow: time.Hour, ReturnReceipt: time.Hour, ReturnSendBy: time.Hour, ExternalDelivery: 360 * time.Hour, WorkInterval: time.Second, QuoteReuse: time.Minute}
 	tests := []struct {
 		name   string
 		change func(c *Config)
@@ -24,6 +24,7 @@ func TestConfigBoundsTheQuoteLock(t *testing.T) {
 		{"negative reuse", func(c *Config) { c.QuoteReuse = -time.Second }, false},
 		{"reuse beyond 10m", func(c *Config) { c.QuoteReuse = 11 * time.Minute }, false},
 		{"no external delivery window", func(c *Config) { c.ExternalDelivery = 0 }, false},
+		{"no time to send goods back", func(c *Config) { c.ReturnSendBy = 0 }, false},
 		{"a lock beyond a day", func(c *Config) {
 			c.PaymentTimeout, c.PaymentSettle, c.QuoteReuse = 23*time.Hour, 58*time.Minute, 5*time.Minute
 		}, false},

@@ -275,15 +275,19 @@ func (s *Service) DecideAfterSale(ctx context.Context, c auth.Caller, id uuid.UU
 			return nil, nil
 		}
 		var tasks []Task
-		switch sub := o.SubOrder(a.SubOrderID); {
-		case sub.Type == domain.Virtual:
+		if sub := o.SubOrder(a.SubOrderID); sub.Type == domain.Virtual {
 			// Received below, as approved; the step does it should this
 			// call stop before.
 			tasks = append(tasks, task(TaskReceiveReturn, a.ID, a.OrderID, now))
-		case !sub.ExternalParcel():
-			// Goods that came by a parcel outside our logistics go back
-			// the way their supplier says; it confirms their receipt.
-			tasks = append(tasks, task(TaskBookReturn, a.ID, a.OrderID, now))
+		} else {
+			if !sub.ExternalParcel() {
+				// Goods that came by a parcel outside our logistics go
+				// back the way their supplier says; it confirms their
+				// receipt.
+				tasks = append(tasks, task(TaskBookReturn, a.ID, a.OrderID, now))
+			}
+			// Goods never sent back close the request.
+			tasks = append(tasks, task(TaskExpireReturn, a.ID, a.OrderID, now.Add(s.cfg.ReturnSendBy)))
 		}
 		if a.Kind == domain.Exchange {
 			tasks = append(tasks, task(TaskReserveReplacement, a.ID, a.OrderID, now))

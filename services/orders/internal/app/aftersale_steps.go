@@ -33,6 +33,9 @@ const (
 	// an approved virtual return at once, goods ReturnReceipt after the
 	// carrier delivered their parcel back.
 	TaskReceiveReturn TaskKind = "receive_return"
+	// TaskExpireReturn closes an approved request whose goods were not sent
+	// back within ReturnSendBy.
+	TaskExpireReturn TaskKind = "expire_return"
 )
 
 // runAfterSaleTask runs an after-sale step; ok is false for a kind that is
@@ -51,6 +54,8 @@ func (s *Service) runAfterSaleTask(ctx context.Context, t Task) (ok bool, err er
 		return true, s.receiveUnconfirmed(ctx, t.Subject)
 	case TaskReclaimCoupon:
 		return true, s.reclaimCoupon(ctx, t.Subject)
+	case TaskExpireReturn:
+		return true, s.expireReturn(ctx, t.Subject)
 	}
 	return false, nil
 }
@@ -88,6 +93,32 @@ func (s *Service) receiveUnconfirmed(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	_, err = s.receive(ctx, id, system, "goods back with the supplier, not confirmed by it: received", false, nil)
+	return err
+}
+
+// expireReturn closes a request still approved ReturnSendBy after its
+// approval: its goods never left the buyer. Its return parcel is cancelled
+// first; one the carrier has picked up is on its way, and the request waits
+// for it. An exchange's replacement stock is given back. The buyer keeps the
+// goods, and its sub-order settles on them.
+func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
+	a, err := s.store.GetAfterSale(ctx, id, false)
+	if err != nil || a.Status != domain.AfterSaleApproved {
+		return err
+	}
+	if a.ReturnShipmentID != nil {
+		cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the goods were not sent back in time")
+		if err != nil || !cancelled {
+			return err
+		}
+	}
+	if a.Kind == domain.Exchange {
+		if err := s.Inventory.Release(ctx, a.ID, "exchange expired"); err != nil {
+			return err
+		}
+	}
+	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleExpired, system,
+		fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy), nil)
 	return err
 }
 

@@ -599,10 +599,15 @@ func TestSettlementWaitsForAnOpenReturnOnlySoLong(t *testing.T) {
 	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
 		t.Fatal(err)
 	}
+	s.run(t)
+	s.w.returns[a.ID].pickedUp = true // and lost on the way
 	s.at = s.at.Add(40 * 24 * time.Hour)
 	s.run(t)
 	if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Delivered {
 		t.Fatalf("settled 40 days after delivery with a return open: %s", st)
+	}
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleApproved || s.w.returns[a.ID].cancelled {
+		t.Fatalf("a return whose parcel the carrier picked up: %s, parcel cancelled %v; want it awaited", got.Status, s.w.returns[a.ID].cancelled)
 	}
 	s.at = s.at.Add(5 * 24 * time.Hour) // past 14 + 30 days after delivery
 	s.run(t)
@@ -617,5 +622,57 @@ func TestSettlementWaitsForAnOpenReturnOnlySoLong(t *testing.T) {
 	got, _ := s.svc.GetAfterSale(ctx, ann, a.ID)
 	if got.Status != domain.AfterSaleRefunded || !got.ClawBack || s.w.wallets[ann.Subject]-wallet != 3000 {
 		t.Errorf("the late return: %s, claw-back %v, refunded %d; want 3000 clawed back", got.Status, got.ClawBack, s.w.wallets[ann.Subject]-wallet)
+	}
+}
+
+// Goods never sent back: ReturnSendBy after the approval the return
+// parcel, never picked up, is cancelled and the request expires (an
+// exchange's replacement stock given back), so its sub-order settles on
+// the goods the buyer kept and pays for, rather than waiting 30 days past
+// the after-sale window with a parcel booked for ever.
+func TestApprovedRequestsWhoseGoodsNeverLeaveExpire(t *testing.T) {
+	for _, kind := range []domain.AfterSaleKind{domain.Return, domain.Exchange} {
+		t.Run(string(kind), func(t *testing.T) {
+			s := newSaga(t)
+			ann, o := s.delivered(t, line(s.scarf, 3))
+			sub := o.SubOrders[0]
+			a := s.file(t, ann, sub.ID, kind, back(s.scarf, 1))
+			if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			if s.w.returns[a.ID] == nil {
+				t.Fatal("no return parcel booked")
+			}
+			held := s.w.reserved[a.ID] != nil && s.w.reserved[a.ID].status == "active"
+			if held != (kind == domain.Exchange) {
+				t.Fatalf("replacement held %v for a %s", held, kind)
+			}
+			if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
+				t.Fatal(err)
+			}
+			s.at = s.at.Add(13 * 24 * time.Hour)
+			s.run(t)
+			if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleApproved || s.w.returns[a.ID].cancelled {
+				t.Fatalf("13 days after approval: %s, parcel cancelled %v; want approved, booked", got.Status, s.w.returns[a.ID].cancelled)
+			}
+			s.at = s.at.Add(24 * time.Hour)
+			s.run(t)
+			got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+			if err != nil || got.Status != domain.AfterSaleExpired || !s.w.returns[a.ID].cancelled {
+				t.Fatalf("14 days after approval: %s, parcel cancelled %v, %v; want expired, cancelled", got.Status, s.w.returns[a.ID].cancelled, err)
+			}
+			if r := s.w.reserved[a.ID]; r != nil && r.status == "active" {
+				t.Error("the expired exchange still holds its replacement")
+			}
+			s.at = s.at.Add(time.Minute) // the settlement's next look
+			s.run(t)
+			if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Completed || s.w.escrows[sub.ID].supplierPaid != 9000 {
+				t.Errorf("the sub-order: %s, supplier paid %d; want completed on all three scarves", st, s.w.escrows[sub.ID].supplierPaid)
+			}
+			if s.w.refunds["return:"+a.ID.String()] {
+				t.Error("the buyer was refunded goods it kept")
+			}
+		})
 	}
 }

@@ -152,6 +152,10 @@ type Config struct {
 	// parcel to its supplier the goods count as received (not restocked)
 	// unless the supplier confirmed them first.
 	ReturnReceipt time.Duration
+	// ReturnSendBy is how long after approval a request's goods may be
+	// sent back: past it, a return parcel the carrier never picked up is
+	// cancelled and the request expires.
+	ReturnSendBy time.Duration
 	// ExternalDelivery is how long after an external shipment (a parcel
 	// booked outside our logistics, which nobody tracks for us) it counts
 	// as delivered unless the buyer confirms receipt first.
@@ -206,6 +210,9 @@ func New(store Store, peers Peers, cfg Config) *Service {
 	}
 	if cfg.ReturnReceipt <= 0 {
 		cfg.ReturnReceipt = 7 * 24 * time.Hour
+	}
+	if cfg.ReturnSendBy <= 0 {
+		cfg.ReturnSendBy = 14 * 24 * time.Hour
 	}
 	return &Service{store: store, Peers: peers, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1),
 		quotes: &quoteBook{byPair: map[[2]string]bookedQuote{}}}

@@ -165,6 +165,9 @@ type Logistics interface {
 	Parcel(ctx context.Context, subOrderID uuid.UUID) (*Parcel, error)
 	// Cancel cancels the sub-order's parcel if it has one not picked up.
 	Cancel(ctx context.Context, subOrderID uuid.UUID, reason string) error
+	// CancelReturn cancels a return parcel; cancelled is false when the
+	// carrier has picked it up (the goods are on their way back).
+	CancelReturn(ctx context.Context, shipmentID uuid.UUID, reason string) (cancelled bool, err error)
 	// Complete records that the sub-order completed (the actual bill goes
 	// to the freight history).
 	Complete(ctx context.Context, shipmentID uuid.UUID) error

@@ -66,7 +66,7 @@ const (
 func TaskKindNames() []string {
 	kinds := []TaskKind{TaskPaymentDeadline, TaskHoldOrderStock, TaskHoldStock, TaskReleaseStock, TaskRefund, TaskCancelShipment,
 		TaskCommitStock, TaskSettle, TaskPresumeDelivered, TaskConfirmPayment, TaskRecordPayment,
-		TaskCheckTopUp, TaskCheckDelivery, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon}
+		TaskCheckTopUp, TaskCheckDelivery, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon, TaskExpireReturn}
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = string(k)

@@ -105,7 +105,8 @@ type parcel struct {
 	platformPays    bool // its legs from the platform's freight expense
 	delivered, done bool
 	unpaidLegs      int64
-	cancelled       bool
+	// pickedUp: the carrier has it, so it can no longer be cancelled.
+	cancelled, pickedUp bool
 }
 
 func newWorld(skus ...domain.SKU) *world {
@@ -510,6 +511,19 @@ func (w *world) Cancel(_ context.Context, sub uuid.UUID, _ string) error {
 		p.cancelled = true
 	}
 	return nil
+}
+
+// CancelReturn cancels a return parcel the carrier has not picked up.
+func (w *world) CancelReturn(_ context.Context, id uuid.UUID, _ string) (bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range w.returns {
+		if p.id == id {
+			p.cancelled = !p.pickedUp
+			return p.cancelled, nil
+		}
+	}
+	return false, apperr.NotFound("shipment", id.String())
 }
 
 func (w *world) Complete(_ context.Context, id uuid.UUID) error {

@@ -47,6 +47,9 @@ const (
 	AfterSaleReplacementShipped AfterSaleStatus = "replacement_shipped"
 	AfterSaleExchanged          AfterSaleStatus = "exchanged"
 	AfterSaleWithdrawn          AfterSaleStatus = "withdrawn"
+	// AfterSaleExpired: approved, its goods were never sent back; its
+	// return parcel, not picked up, is cancelled.
+	AfterSaleExpired AfterSaleStatus = "expired"
 )
 
 // Open reports whether the request still claims its lines: filing another
@@ -54,7 +57,7 @@ const (
 // settle meanwhile. A rejection is final unless disputed.
 func (s AfterSaleStatus) Open() bool {
 	switch s {
-	case AfterSaleRejected, AfterSaleRefunded, AfterSaleExchanged, AfterSaleWithdrawn:
+	case AfterSaleRejected, AfterSaleRefunded, AfterSaleExchanged, AfterSaleWithdrawn, AfterSaleExpired:
 		return false
 	}
 	return true
@@ -65,7 +68,7 @@ var afterSaleMoves = map[AfterSaleStatus][]AfterSaleStatus{
 	AfterSaleRequested:          {AfterSaleApproved, AfterSaleRejected, AfterSaleWithdrawn},
 	AfterSaleRejected:           {AfterSaleDisputed},
 	AfterSaleDisputed:           {AfterSaleApproved, AfterSaleRejected, AfterSaleWithdrawn},
-	AfterSaleApproved:           {AfterSaleReceived, AfterSaleReplacementShipped},
+	AfterSaleApproved:           {AfterSaleReceived, AfterSaleReplacementShipped, AfterSaleExpired},
 	AfterSaleReceived:           {AfterSaleRefunded, AfterSaleReplacementShipped},
 	AfterSaleReplacementShipped: {AfterSaleReceived, AfterSaleExchanged},
 }
@@ -354,11 +357,11 @@ func boughtBySKU(sub SubOrder) map[uuid.UUID]OrderLine {
 
 // claimsOf is what requests (all but except) hold of a sub-order's goods:
 // the units taken back or on their way, per SKU, and the SKUs an open
-// request claims. Rejected and withdrawn requests hold nothing.
+// request claims. Rejected, withdrawn and expired requests hold nothing.
 func claimsOf(requests []AfterSale, except uuid.UUID) (taken map[uuid.UUID]int32, claimed map[uuid.UUID]bool) {
 	taken, claimed = map[uuid.UUID]int32{}, map[uuid.UUID]bool{}
 	for _, p := range requests {
-		if p.ID == except || p.Status == AfterSaleRejected || p.Status == AfterSaleWithdrawn {
+		if p.ID == except || p.Status == AfterSaleRejected || p.Status == AfterSaleWithdrawn || p.Status == AfterSaleExpired {
 			continue
 		}
 		for _, l := range p.Lines {

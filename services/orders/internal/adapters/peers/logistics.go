@@ -2,6 +2,7 @@ package peers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -122,6 +123,16 @@ func (l Logistics) Cancel(ctx context.Context, subOrderID uuid.UUID, reason stri
 	}
 	_, err = l.Client.CancelShipment(ctx, &logisticsv1.CancelShipmentRequest{ShipmentId: resp.GetShipment().GetShipmentId(), Reason: reason})
 	return peerError(err)
+}
+
+// CancelReturn cancels a return parcel unless its carrier picked it up.
+func (l Logistics) CancelReturn(ctx context.Context, shipmentID uuid.UUID, reason string) (bool, error) {
+	_, err := l.Client.CancelShipment(ctx, &logisticsv1.CancelShipmentRequest{ShipmentId: shipmentID.String(), Reason: reason})
+	var e *apperr.Error
+	if err = peerError(err); errors.As(err, &e) && e.Kind == apperr.KindFailedPrecondition && e.Reason == "ALREADY_PICKED_UP" {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Complete records that a shipment's sub-order completed.
