@@ -9,12 +9,14 @@ import (
 // escrowRoutes are the only REST routes of EscrowService: what a person
 // calls. The money commands (pay, legs, settle, refund, coupons, partner
 // lines and withdrawals) are for services and have no route at all; an
-// admin's allocation of a partner's unallocated receipts is a person's.
+// admin's allocation of a partner's unallocated receipts, and a payment to
+// a carrier, are a person's.
 var escrowRoutes = []string{
 	"GET /v1/escrow/sub-orders/{sub_order_id}",
 	"POST /v1/escrow/top-up-requests/{request_id}:pay",
 	"PUT /v1/escrow/commission-rates/{supplier_org_id}",
 	"POST /v1/escrow/partners/{partner_id}/unallocated-receipts:allocate",
+	"POST /v1/escrow/carriers/{carrier_id}/payments",
 }
 
 // The authorization matrix of escrow's REST routes: a sub-order's escrow and
@@ -37,6 +39,8 @@ func TestEscrowAuthorizationMatrix(t *testing.T) {
 	allocate := "/v1/escrow/partners/partner-e2e/unallocated-receipts:allocate"
 	allocation := map[string]any{"allocationId": "a-e2e", "amount": map[string]any{"currencyCode": "EUR", "amountMinor": 100},
 		"allocation": "RECEIPT_ALLOCATION_REVENUE", "note": "Kept: the partner will not claim it back."}
+	payCarrier := "/v1/escrow/carriers/carrier-e2e/payments"
+	carrierPayment := map[string]any{"paymentId": "cp-e2e", "amount": map[string]any{"currencyCode": "EUR", "amountMinor": 100}}
 	notFound := []int{404}
 	authzMatrix{
 		services: []string{"crossdock.finance.v1.EscrowService"},
@@ -67,9 +71,19 @@ func TestEscrowAuthorizationMatrix(t *testing.T) {
 				{actor: "buyer", path: allocate, body: allocation, want: denied},
 				{actor: "merchant", path: allocate, body: allocation, want: denied},
 			},
+			// The matrix's carrier is owed nothing: an admin's payment is
+			// refused (FAILED_PRECONDITION), as is one without an id
+			// (INVALID_ARGUMENT); nobody else may record one.
+			"POST /v1/escrow/carriers/{carrier_id}/payments": {
+				{actor: "admin", path: payCarrier, body: carrierPayment, want: []int{400}},
+				{actor: "admin", path: payCarrier, body: map[string]any{"amount": carrierPayment["amount"]}, want: []int{400}},
+				{actor: "supplier", path: payCarrier, body: carrierPayment, want: denied},
+				{actor: "buyer", path: payCarrier, body: carrierPayment, want: denied},
+				{actor: "merchant", path: payCarrier, body: carrierPayment, want: denied},
+			},
 		},
 		tokens: tokens,
 		params: strings.NewReplacer("{sub_order_id}", "x", "{request_id}", "00000000-0000-4000-8000-000000000000", "{supplier_org_id}", "org-e2e",
-			"{partner_id}", "partner-e2e"),
+			"{partner_id}", "partner-e2e", "{carrier_id}", "carrier-e2e"),
 	}.run(t, c)
 }

@@ -960,6 +960,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/escrow/carriers/{carrierId}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RecordCarrierPayment records that the platform paid a carrier (a bank transfer against its invoice): the carrier's payable, credited with every freight leg paid to it, is debited into the carrier's settlement (outside the book).
+         * @description RecordCarrierPayment records that the platform paid a carrier (a bank transfer
+         *     against its invoice): the carrier's payable, credited with every freight leg
+         *     paid to it, is debited into the carrier's settlement (outside the book).
+         *     Idempotent on the carrier and payment id (another body under them:
+         *     ALREADY_EXISTS). More than the payable holds is FAILED_PRECONDITION and nothing
+         *     moves. The note and the admin travel in finance.carrier.paid, written with the
+         *     transfer. Admins only; an admin reads a carrier's payable with the ledger views
+         *     (kind CARRIER_PAYABLE).
+         */
+        post: operations["EscrowService_RecordCarrierPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/escrow/commission-rates/{supplierOrgId}": {
         parameters: {
             query?: never;
@@ -5245,6 +5272,22 @@ export interface components {
         ReceiveReturnResponse: {
             afterSale?: components["schemas"]["AfterSale"];
         };
+        RecordCarrierPaymentBody: {
+            /**
+             * @description The operator's key for this payment (its bank reference, say): a retry with the
+             *     same body answers the first result; another body under it is ALREADY_EXISTS.
+             */
+            paymentId?: string;
+            amount?: components["schemas"]["Money"];
+            /** @description Optional: what it paid (an invoice number, a period), at most 2,000 characters. */
+            note?: string;
+        };
+        RecordCarrierPaymentResponse: {
+            /** @description True when the payment was recorded before: nothing moved. */
+            replayed?: boolean;
+            /** @description The ledger transfer that recorded it. */
+            transferId?: string;
+        };
         RecordExternalShipmentBody: {
             /** @description The carrier's code (at most 32 characters), e.g. "YTO". */
             carrierCode?: string;
@@ -7145,6 +7188,8 @@ export type ReceivePurchaseOrderBody = components['schemas']['ReceivePurchaseOrd
 export type ReceivePurchaseOrderResponse = components['schemas']['ReceivePurchaseOrderResponse'];
 export type ReceiveReturnBody = components['schemas']['ReceiveReturnBody'];
 export type ReceiveReturnResponse = components['schemas']['ReceiveReturnResponse'];
+export type RecordCarrierPaymentBody = components['schemas']['RecordCarrierPaymentBody'];
+export type RecordCarrierPaymentResponse = components['schemas']['RecordCarrierPaymentResponse'];
 export type RecordExternalShipmentBody = components['schemas']['RecordExternalShipmentBody'];
 export type RecordExternalShipmentResponse = components['schemas']['RecordExternalShipmentResponse'];
 export type RecordQualityCheckBody = components['schemas']['RecordQualityCheckBody'];
@@ -9352,6 +9397,51 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    EscrowService_RecordCarrierPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The carrier paid, as logistics names it (its freight legs' carrier_id). */
+                carrierId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "paymentId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *       "amount": {
+                 *         "currencyCode": "EUR",
+                 *         "amountMinor": "1000"
+                 *       },
+                 *       "note": "Checked against the supplier sheet."
+                 *     }
+                 */
+                "application/json": components["schemas"]["RecordCarrierPaymentBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordCarrierPaymentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

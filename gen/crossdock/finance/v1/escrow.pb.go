@@ -1754,6 +1754,132 @@ func (x *AllocatePartnerReceiptsResponse) GetTransferId() string {
 	return ""
 }
 
+type RecordCarrierPaymentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The carrier paid, as logistics names it (its freight legs' carrier_id).
+	CarrierId string `protobuf:"bytes,1,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
+	// The operator's key for this payment (its bank reference, say): a retry with the
+	// same body answers the first result; another body under it is ALREADY_EXISTS.
+	PaymentId string    `protobuf:"bytes,2,opt,name=payment_id,json=paymentId,proto3" json:"payment_id,omitempty"`
+	Amount    *v1.Money `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Optional: what it paid (an invoice number, a period), at most 2,000 characters.
+	Note          string `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordCarrierPaymentRequest) Reset() {
+	*x = RecordCarrierPaymentRequest{}
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordCarrierPaymentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordCarrierPaymentRequest) ProtoMessage() {}
+
+func (x *RecordCarrierPaymentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordCarrierPaymentRequest.ProtoReflect.Descriptor instead.
+func (*RecordCarrierPaymentRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RecordCarrierPaymentRequest) GetCarrierId() string {
+	if x != nil {
+		return x.CarrierId
+	}
+	return ""
+}
+
+func (x *RecordCarrierPaymentRequest) GetPaymentId() string {
+	if x != nil {
+		return x.PaymentId
+	}
+	return ""
+}
+
+func (x *RecordCarrierPaymentRequest) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *RecordCarrierPaymentRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+type RecordCarrierPaymentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when the payment was recorded before: nothing moved.
+	Replayed bool `protobuf:"varint,1,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	// The ledger transfer that recorded it.
+	TransferId    string `protobuf:"bytes,2,opt,name=transfer_id,json=transferId,proto3" json:"transfer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordCarrierPaymentResponse) Reset() {
+	*x = RecordCarrierPaymentResponse{}
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordCarrierPaymentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordCarrierPaymentResponse) ProtoMessage() {}
+
+func (x *RecordCarrierPaymentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordCarrierPaymentResponse.ProtoReflect.Descriptor instead.
+func (*RecordCarrierPaymentResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RecordCarrierPaymentResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+func (x *RecordCarrierPaymentResponse) GetTransferId() string {
+	if x != nil {
+		return x.TransferId
+	}
+	return ""
+}
+
 type SetCommissionRateRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	SupplierOrgId string                 `protobuf:"bytes,1,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
@@ -1765,7 +1891,7 @@ type SetCommissionRateRequest struct {
 
 func (x *SetCommissionRateRequest) Reset() {
 	*x = SetCommissionRateRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1777,7 +1903,7 @@ func (x *SetCommissionRateRequest) String() string {
 func (*SetCommissionRateRequest) ProtoMessage() {}
 
 func (x *SetCommissionRateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[26]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1790,7 +1916,7 @@ func (x *SetCommissionRateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCommissionRateRequest.ProtoReflect.Descriptor instead.
 func (*SetCommissionRateRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{26}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SetCommissionRateRequest) GetSupplierOrgId() string {
@@ -1815,7 +1941,7 @@ type SetCommissionRateResponse struct {
 
 func (x *SetCommissionRateResponse) Reset() {
 	*x = SetCommissionRateResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +1953,7 @@ func (x *SetCommissionRateResponse) String() string {
 func (*SetCommissionRateResponse) ProtoMessage() {}
 
 func (x *SetCommissionRateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[27]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +1966,7 @@ func (x *SetCommissionRateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCommissionRateResponse.ProtoReflect.Descriptor instead.
 func (*SetCommissionRateResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{27}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{29}
 }
 
 type GetSubOrderEscrowRequest struct {
@@ -1852,7 +1978,7 @@ type GetSubOrderEscrowRequest struct {
 
 func (x *GetSubOrderEscrowRequest) Reset() {
 	*x = GetSubOrderEscrowRequest{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[28]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1864,7 +1990,7 @@ func (x *GetSubOrderEscrowRequest) String() string {
 func (*GetSubOrderEscrowRequest) ProtoMessage() {}
 
 func (x *GetSubOrderEscrowRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[28]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1877,7 +2003,7 @@ func (x *GetSubOrderEscrowRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubOrderEscrowRequest.ProtoReflect.Descriptor instead.
 func (*GetSubOrderEscrowRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{28}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetSubOrderEscrowRequest) GetSubOrderId() string {
@@ -1896,7 +2022,7 @@ type GetSubOrderEscrowResponse struct {
 
 func (x *GetSubOrderEscrowResponse) Reset() {
 	*x = GetSubOrderEscrowResponse{}
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[29]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1908,7 +2034,7 @@ func (x *GetSubOrderEscrowResponse) String() string {
 func (*GetSubOrderEscrowResponse) ProtoMessage() {}
 
 func (x *GetSubOrderEscrowResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[29]
+	mi := &file_crossdock_finance_v1_escrow_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1921,7 +2047,7 @@ func (x *GetSubOrderEscrowResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubOrderEscrowResponse.ProtoReflect.Descriptor instead.
 func (*GetSubOrderEscrowResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{29}
+	return file_crossdock_finance_v1_escrow_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetSubOrderEscrowResponse) GetEscrow() *SubOrderEscrow {
@@ -2079,6 +2205,17 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\x1fAllocatePartnerReceiptsResponse\x12\x1a\n" +
 	"\breplayed\x18\x01 \x01(\bR\breplayed\x12\x1f\n" +
 	"\vtransfer_id\x18\x02 \x01(\tR\n" +
+	"transferId\"\xa3\x01\n" +
+	"\x1bRecordCarrierPaymentRequest\x12\x1d\n" +
+	"\n" +
+	"carrier_id\x18\x01 \x01(\tR\tcarrierId\x12\x1d\n" +
+	"\n" +
+	"payment_id\x18\x02 \x01(\tR\tpaymentId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"[\n" +
+	"\x1cRecordCarrierPaymentResponse\x12\x1a\n" +
+	"\breplayed\x18\x01 \x01(\bR\breplayed\x12\x1f\n" +
+	"\vtransfer_id\x18\x02 \x01(\tR\n" +
 	"transferId\"i\n" +
 	"\x18SetCommissionRateRequest\x12&\n" +
 	"\x0fsupplier_org_id\x18\x01 \x01(\tR\rsupplierOrgId\x12%\n" +
@@ -2092,7 +2229,7 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\x11ReceiptAllocation\x12\"\n" +
 	"\x1eRECEIPT_ALLOCATION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aRECEIPT_ALLOCATION_REVENUE\x10\x01\x12*\n" +
-	"&RECEIPT_ALLOCATION_RETURNED_TO_PARTNER\x10\x022\xf5\v\n" +
+	"&RECEIPT_ALLOCATION_RETURNED_TO_PARTNER\x10\x022\xf4\f\n" +
 	"\rEscrowService\x12b\n" +
 	"\vPayCheckout\x12(.crossdock.finance.v1.PayCheckoutRequest\x1a).crossdock.finance.v1.PayCheckoutResponse\x12h\n" +
 	"\rPayFreightLeg\x12*.crossdock.finance.v1.PayFreightLegRequest\x1a+.crossdock.finance.v1.PayFreightLegResponse\x12k\n" +
@@ -2105,7 +2242,8 @@ const file_crossdock_finance_v1_escrow_proto_rawDesc = "" +
 	"\rReclaimCoupon\x12*.crossdock.finance.v1.ReclaimCouponRequest\x1a+.crossdock.finance.v1.ReclaimCouponResponse\x12\x86\x01\n" +
 	"\x17CreditPartnerSettlement\x124.crossdock.finance.v1.CreditPartnerSettlementRequest\x1a5.crossdock.finance.v1.CreditPartnerSettlementResponse\x12\x86\x01\n" +
 	"\x17RecordPartnerWithdrawal\x124.crossdock.finance.v1.RecordPartnerWithdrawalRequest\x1a5.crossdock.finance.v1.RecordPartnerWithdrawalResponse\x12\x86\x01\n" +
-	"\x17AllocatePartnerReceipts\x124.crossdock.finance.v1.AllocatePartnerReceiptsRequest\x1a5.crossdock.finance.v1.AllocatePartnerReceiptsResponse\x12t\n" +
+	"\x17AllocatePartnerReceipts\x124.crossdock.finance.v1.AllocatePartnerReceiptsRequest\x1a5.crossdock.finance.v1.AllocatePartnerReceiptsResponse\x12}\n" +
+	"\x14RecordCarrierPayment\x121.crossdock.finance.v1.RecordCarrierPaymentRequest\x1a2.crossdock.finance.v1.RecordCarrierPaymentResponse\x12t\n" +
 	"\x11SetCommissionRate\x12..crossdock.finance.v1.SetCommissionRateRequest\x1a/.crossdock.finance.v1.SetCommissionRateResponse\x12t\n" +
 	"\x11GetSubOrderEscrow\x12..crossdock.finance.v1.GetSubOrderEscrowRequest\x1a/.crossdock.finance.v1.GetSubOrderEscrowResponseB\xdc\x01\n" +
 	"\x18com.crossdock.finance.v1B\vEscrowProtoP\x01ZAgithub.com/crossdock/crossdock/gen/crossdock/finance/v1;financev1\xa2\x02\x03CFX\xaa\x02\x14Crossdock.Finance.V1\xca\x02\x14Crossdock\\Finance\\V1\xe2\x02 Crossdock\\Finance\\V1\\GPBMetadata\xea\x02\x16Crossdock::Finance::V1b\x06proto3"
@@ -2123,7 +2261,7 @@ func file_crossdock_finance_v1_escrow_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_finance_v1_escrow_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_crossdock_finance_v1_escrow_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_crossdock_finance_v1_escrow_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_crossdock_finance_v1_escrow_proto_goTypes = []any{
 	(ReceiptAllocation)(0),                  // 0: crossdock.finance.v1.ReceiptAllocation
 	(*CheckoutShare)(nil),                   // 1: crossdock.finance.v1.CheckoutShare
@@ -2152,79 +2290,84 @@ var file_crossdock_finance_v1_escrow_proto_goTypes = []any{
 	(*RecordPartnerWithdrawalResponse)(nil), // 24: crossdock.finance.v1.RecordPartnerWithdrawalResponse
 	(*AllocatePartnerReceiptsRequest)(nil),  // 25: crossdock.finance.v1.AllocatePartnerReceiptsRequest
 	(*AllocatePartnerReceiptsResponse)(nil), // 26: crossdock.finance.v1.AllocatePartnerReceiptsResponse
-	(*SetCommissionRateRequest)(nil),        // 27: crossdock.finance.v1.SetCommissionRateRequest
-	(*SetCommissionRateResponse)(nil),       // 28: crossdock.finance.v1.SetCommissionRateResponse
-	(*GetSubOrderEscrowRequest)(nil),        // 29: crossdock.finance.v1.GetSubOrderEscrowRequest
-	(*GetSubOrderEscrowResponse)(nil),       // 30: crossdock.finance.v1.GetSubOrderEscrowResponse
-	nil,                                     // 31: crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
-	(*v1.Money)(nil),                        // 32: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),           // 33: google.protobuf.Timestamp
+	(*RecordCarrierPaymentRequest)(nil),     // 27: crossdock.finance.v1.RecordCarrierPaymentRequest
+	(*RecordCarrierPaymentResponse)(nil),    // 28: crossdock.finance.v1.RecordCarrierPaymentResponse
+	(*SetCommissionRateRequest)(nil),        // 29: crossdock.finance.v1.SetCommissionRateRequest
+	(*SetCommissionRateResponse)(nil),       // 30: crossdock.finance.v1.SetCommissionRateResponse
+	(*GetSubOrderEscrowRequest)(nil),        // 31: crossdock.finance.v1.GetSubOrderEscrowRequest
+	(*GetSubOrderEscrowResponse)(nil),       // 32: crossdock.finance.v1.GetSubOrderEscrowResponse
+	nil,                                     // 33: crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
+	(*v1.Money)(nil),                        // 34: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),           // 35: google.protobuf.Timestamp
 }
 var file_crossdock_finance_v1_escrow_proto_depIdxs = []int32{
-	32, // 0: crossdock.finance.v1.CheckoutShare.amount:type_name -> crossdock.common.v1.Money
-	31, // 1: crossdock.finance.v1.PayCheckoutRequest.quote_ids:type_name -> crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
+	34, // 0: crossdock.finance.v1.CheckoutShare.amount:type_name -> crossdock.common.v1.Money
+	33, // 1: crossdock.finance.v1.PayCheckoutRequest.quote_ids:type_name -> crossdock.finance.v1.PayCheckoutRequest.QuoteIdsEntry
 	1,  // 2: crossdock.finance.v1.PayCheckoutRequest.sub_orders:type_name -> crossdock.finance.v1.CheckoutShare
-	32, // 3: crossdock.finance.v1.PaidShare.paid:type_name -> crossdock.common.v1.Money
-	32, // 4: crossdock.finance.v1.PaidShare.escrowed:type_name -> crossdock.common.v1.Money
-	32, // 5: crossdock.finance.v1.PayCheckoutResponse.total:type_name -> crossdock.common.v1.Money
+	34, // 3: crossdock.finance.v1.PaidShare.paid:type_name -> crossdock.common.v1.Money
+	34, // 4: crossdock.finance.v1.PaidShare.escrowed:type_name -> crossdock.common.v1.Money
+	34, // 5: crossdock.finance.v1.PayCheckoutResponse.total:type_name -> crossdock.common.v1.Money
 	3,  // 6: crossdock.finance.v1.PayCheckoutResponse.sub_orders:type_name -> crossdock.finance.v1.PaidShare
-	32, // 7: crossdock.finance.v1.PayFreightLegRequest.amount:type_name -> crossdock.common.v1.Money
-	32, // 8: crossdock.finance.v1.SettleSubOrderRequest.goods:type_name -> crossdock.common.v1.Money
-	32, // 9: crossdock.finance.v1.SubOrderEscrow.balance:type_name -> crossdock.common.v1.Money
-	32, // 10: crossdock.finance.v1.SubOrderEscrow.paid:type_name -> crossdock.common.v1.Money
-	32, // 11: crossdock.finance.v1.SubOrderEscrow.supplier_net:type_name -> crossdock.common.v1.Money
-	32, // 12: crossdock.finance.v1.SubOrderEscrow.commission:type_name -> crossdock.common.v1.Money
-	32, // 13: crossdock.finance.v1.SubOrderEscrow.refunded:type_name -> crossdock.common.v1.Money
-	33, // 14: crossdock.finance.v1.SubOrderEscrow.settled_at:type_name -> google.protobuf.Timestamp
-	32, // 15: crossdock.finance.v1.TopUpRequest.amount:type_name -> crossdock.common.v1.Money
+	34, // 7: crossdock.finance.v1.PayFreightLegRequest.amount:type_name -> crossdock.common.v1.Money
+	34, // 8: crossdock.finance.v1.SettleSubOrderRequest.goods:type_name -> crossdock.common.v1.Money
+	34, // 9: crossdock.finance.v1.SubOrderEscrow.balance:type_name -> crossdock.common.v1.Money
+	34, // 10: crossdock.finance.v1.SubOrderEscrow.paid:type_name -> crossdock.common.v1.Money
+	34, // 11: crossdock.finance.v1.SubOrderEscrow.supplier_net:type_name -> crossdock.common.v1.Money
+	34, // 12: crossdock.finance.v1.SubOrderEscrow.commission:type_name -> crossdock.common.v1.Money
+	34, // 13: crossdock.finance.v1.SubOrderEscrow.refunded:type_name -> crossdock.common.v1.Money
+	35, // 14: crossdock.finance.v1.SubOrderEscrow.settled_at:type_name -> google.protobuf.Timestamp
+	34, // 15: crossdock.finance.v1.TopUpRequest.amount:type_name -> crossdock.common.v1.Money
 	8,  // 16: crossdock.finance.v1.SettleSubOrderResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
 	9,  // 17: crossdock.finance.v1.SettleSubOrderResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
 	8,  // 18: crossdock.finance.v1.PayTopUpRequestResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
 	9,  // 19: crossdock.finance.v1.PayTopUpRequestResponse.top_up_request:type_name -> crossdock.finance.v1.TopUpRequest
-	32, // 20: crossdock.finance.v1.RefundSubOrderRequest.amount:type_name -> crossdock.common.v1.Money
-	32, // 21: crossdock.finance.v1.RefundSubOrderResponse.refunded:type_name -> crossdock.common.v1.Money
-	32, // 22: crossdock.finance.v1.FundCouponRequest.amount:type_name -> crossdock.common.v1.Money
-	32, // 23: crossdock.finance.v1.ReclaimCouponRequest.amount:type_name -> crossdock.common.v1.Money
-	32, // 24: crossdock.finance.v1.CreditPartnerSettlementRequest.gross:type_name -> crossdock.common.v1.Money
-	32, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.supplier_net:type_name -> crossdock.common.v1.Money
-	32, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
-	32, // 27: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
-	32, // 28: crossdock.finance.v1.RecordPartnerWithdrawalRequest.amount:type_name -> crossdock.common.v1.Money
-	32, // 29: crossdock.finance.v1.RecordPartnerWithdrawalResponse.unallocated:type_name -> crossdock.common.v1.Money
-	32, // 30: crossdock.finance.v1.AllocatePartnerReceiptsRequest.amount:type_name -> crossdock.common.v1.Money
+	34, // 20: crossdock.finance.v1.RefundSubOrderRequest.amount:type_name -> crossdock.common.v1.Money
+	34, // 21: crossdock.finance.v1.RefundSubOrderResponse.refunded:type_name -> crossdock.common.v1.Money
+	34, // 22: crossdock.finance.v1.FundCouponRequest.amount:type_name -> crossdock.common.v1.Money
+	34, // 23: crossdock.finance.v1.ReclaimCouponRequest.amount:type_name -> crossdock.common.v1.Money
+	34, // 24: crossdock.finance.v1.CreditPartnerSettlementRequest.gross:type_name -> crossdock.common.v1.Money
+	34, // 25: crossdock.finance.v1.CreditPartnerSettlementResponse.supplier_net:type_name -> crossdock.common.v1.Money
+	34, // 26: crossdock.finance.v1.CreditPartnerSettlementResponse.commission:type_name -> crossdock.common.v1.Money
+	34, // 27: crossdock.finance.v1.CreditPartnerSettlementResponse.fees:type_name -> crossdock.common.v1.Money
+	34, // 28: crossdock.finance.v1.RecordPartnerWithdrawalRequest.amount:type_name -> crossdock.common.v1.Money
+	34, // 29: crossdock.finance.v1.RecordPartnerWithdrawalResponse.unallocated:type_name -> crossdock.common.v1.Money
+	34, // 30: crossdock.finance.v1.AllocatePartnerReceiptsRequest.amount:type_name -> crossdock.common.v1.Money
 	0,  // 31: crossdock.finance.v1.AllocatePartnerReceiptsRequest.allocation:type_name -> crossdock.finance.v1.ReceiptAllocation
-	8,  // 32: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
-	2,  // 33: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
-	5,  // 34: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
-	7,  // 35: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
-	11, // 36: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
-	13, // 37: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
-	15, // 38: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
-	17, // 39: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
-	19, // 40: crossdock.finance.v1.EscrowService.ReclaimCoupon:input_type -> crossdock.finance.v1.ReclaimCouponRequest
-	21, // 41: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
-	23, // 42: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
-	25, // 43: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:input_type -> crossdock.finance.v1.AllocatePartnerReceiptsRequest
-	27, // 44: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
-	29, // 45: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
-	4,  // 46: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
-	6,  // 47: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
-	10, // 48: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
-	12, // 49: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
-	14, // 50: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
-	16, // 51: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
-	18, // 52: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
-	20, // 53: crossdock.finance.v1.EscrowService.ReclaimCoupon:output_type -> crossdock.finance.v1.ReclaimCouponResponse
-	22, // 54: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
-	24, // 55: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
-	26, // 56: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:output_type -> crossdock.finance.v1.AllocatePartnerReceiptsResponse
-	28, // 57: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
-	30, // 58: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
-	46, // [46:59] is the sub-list for method output_type
-	33, // [33:46] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	34, // 32: crossdock.finance.v1.RecordCarrierPaymentRequest.amount:type_name -> crossdock.common.v1.Money
+	8,  // 33: crossdock.finance.v1.GetSubOrderEscrowResponse.escrow:type_name -> crossdock.finance.v1.SubOrderEscrow
+	2,  // 34: crossdock.finance.v1.EscrowService.PayCheckout:input_type -> crossdock.finance.v1.PayCheckoutRequest
+	5,  // 35: crossdock.finance.v1.EscrowService.PayFreightLeg:input_type -> crossdock.finance.v1.PayFreightLegRequest
+	7,  // 36: crossdock.finance.v1.EscrowService.SettleSubOrder:input_type -> crossdock.finance.v1.SettleSubOrderRequest
+	11, // 37: crossdock.finance.v1.EscrowService.PayTopUpRequest:input_type -> crossdock.finance.v1.PayTopUpRequestRequest
+	13, // 38: crossdock.finance.v1.EscrowService.RefundSubOrder:input_type -> crossdock.finance.v1.RefundSubOrderRequest
+	15, // 39: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:input_type -> crossdock.finance.v1.RetryWaitingRefundsRequest
+	17, // 40: crossdock.finance.v1.EscrowService.FundCoupon:input_type -> crossdock.finance.v1.FundCouponRequest
+	19, // 41: crossdock.finance.v1.EscrowService.ReclaimCoupon:input_type -> crossdock.finance.v1.ReclaimCouponRequest
+	21, // 42: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:input_type -> crossdock.finance.v1.CreditPartnerSettlementRequest
+	23, // 43: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:input_type -> crossdock.finance.v1.RecordPartnerWithdrawalRequest
+	25, // 44: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:input_type -> crossdock.finance.v1.AllocatePartnerReceiptsRequest
+	27, // 45: crossdock.finance.v1.EscrowService.RecordCarrierPayment:input_type -> crossdock.finance.v1.RecordCarrierPaymentRequest
+	29, // 46: crossdock.finance.v1.EscrowService.SetCommissionRate:input_type -> crossdock.finance.v1.SetCommissionRateRequest
+	31, // 47: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:input_type -> crossdock.finance.v1.GetSubOrderEscrowRequest
+	4,  // 48: crossdock.finance.v1.EscrowService.PayCheckout:output_type -> crossdock.finance.v1.PayCheckoutResponse
+	6,  // 49: crossdock.finance.v1.EscrowService.PayFreightLeg:output_type -> crossdock.finance.v1.PayFreightLegResponse
+	10, // 50: crossdock.finance.v1.EscrowService.SettleSubOrder:output_type -> crossdock.finance.v1.SettleSubOrderResponse
+	12, // 51: crossdock.finance.v1.EscrowService.PayTopUpRequest:output_type -> crossdock.finance.v1.PayTopUpRequestResponse
+	14, // 52: crossdock.finance.v1.EscrowService.RefundSubOrder:output_type -> crossdock.finance.v1.RefundSubOrderResponse
+	16, // 53: crossdock.finance.v1.EscrowService.RetryWaitingRefunds:output_type -> crossdock.finance.v1.RetryWaitingRefundsResponse
+	18, // 54: crossdock.finance.v1.EscrowService.FundCoupon:output_type -> crossdock.finance.v1.FundCouponResponse
+	20, // 55: crossdock.finance.v1.EscrowService.ReclaimCoupon:output_type -> crossdock.finance.v1.ReclaimCouponResponse
+	22, // 56: crossdock.finance.v1.EscrowService.CreditPartnerSettlement:output_type -> crossdock.finance.v1.CreditPartnerSettlementResponse
+	24, // 57: crossdock.finance.v1.EscrowService.RecordPartnerWithdrawal:output_type -> crossdock.finance.v1.RecordPartnerWithdrawalResponse
+	26, // 58: crossdock.finance.v1.EscrowService.AllocatePartnerReceipts:output_type -> crossdock.finance.v1.AllocatePartnerReceiptsResponse
+	28, // 59: crossdock.finance.v1.EscrowService.RecordCarrierPayment:output_type -> crossdock.finance.v1.RecordCarrierPaymentResponse
+	30, // 60: crossdock.finance.v1.EscrowService.SetCommissionRate:output_type -> crossdock.finance.v1.SetCommissionRateResponse
+	32, // 61: crossdock.finance.v1.EscrowService.GetSubOrderEscrow:output_type -> crossdock.finance.v1.GetSubOrderEscrowResponse
+	48, // [48:62] is the sub-list for method output_type
+	34, // [34:48] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_escrow_proto_init() }
@@ -2238,7 +2381,7 @@ func file_crossdock_finance_v1_escrow_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_escrow_proto_rawDesc), len(file_crossdock_finance_v1_escrow_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   31,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -125,6 +125,51 @@ func local_request_EscrowService_AllocatePartnerReceipts_0(ctx context.Context, 
 	return msg, metadata, err
 }
 
+func request_EscrowService_RecordCarrierPayment_0(ctx context.Context, marshaler runtime.Marshaler, client EscrowServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RecordCarrierPaymentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["carrier_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "carrier_id")
+	}
+	protoReq.CarrierId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "carrier_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RecordCarrierPayment(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_EscrowService_RecordCarrierPayment_0(ctx context.Context, marshaler runtime.Marshaler, server EscrowServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RecordCarrierPaymentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["carrier_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "carrier_id")
+	}
+	protoReq.CarrierId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "carrier_id", err)
+	}
+	msg, err := server.RecordCarrierPayment(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_EscrowService_SetCommissionRate_0(ctx context.Context, marshaler runtime.Marshaler, client EscrowServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq SetCommissionRateRequest
@@ -255,6 +300,26 @@ func RegisterEscrowServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_EscrowService_AllocatePartnerReceipts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_EscrowService_RecordCarrierPayment_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.finance.v1.EscrowService/RecordCarrierPayment", runtime.WithHTTPPathPattern("/v1/escrow/carriers/{carrier_id}/payments"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_EscrowService_RecordCarrierPayment_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscrowService_RecordCarrierPayment_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPut, pattern_EscrowService_SetCommissionRate_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -369,6 +434,23 @@ func RegisterEscrowServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_EscrowService_AllocatePartnerReceipts_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_EscrowService_RecordCarrierPayment_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.finance.v1.EscrowService/RecordCarrierPayment", runtime.WithHTTPPathPattern("/v1/escrow/carriers/{carrier_id}/payments"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_EscrowService_RecordCarrierPayment_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_EscrowService_RecordCarrierPayment_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPut, pattern_EscrowService_SetCommissionRate_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -409,6 +491,7 @@ func RegisterEscrowServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 var (
 	pattern_EscrowService_PayTopUpRequest_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "top-up-requests", "request_id"}, "pay"))
 	pattern_EscrowService_AllocatePartnerReceipts_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "escrow", "partners", "partner_id", "unallocated-receipts"}, "allocate"))
+	pattern_EscrowService_RecordCarrierPayment_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "escrow", "carriers", "carrier_id", "payments"}, ""))
 	pattern_EscrowService_SetCommissionRate_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "commission-rates", "supplier_org_id"}, ""))
 	pattern_EscrowService_GetSubOrderEscrow_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "escrow", "sub-orders", "sub_order_id"}, ""))
 )
@@ -416,6 +499,7 @@ var (
 var (
 	forward_EscrowService_PayTopUpRequest_0         = runtime.ForwardResponseMessage
 	forward_EscrowService_AllocatePartnerReceipts_0 = runtime.ForwardResponseMessage
+	forward_EscrowService_RecordCarrierPayment_0    = runtime.ForwardResponseMessage
 	forward_EscrowService_SetCommissionRate_0       = runtime.ForwardResponseMessage
 	forward_EscrowService_GetSubOrderEscrow_0       = runtime.ForwardResponseMessage
 )

@@ -30,6 +30,7 @@ const (
 	EscrowService_CreditPartnerSettlement_FullMethodName = "/crossdock.finance.v1.EscrowService/CreditPartnerSettlement"
 	EscrowService_RecordPartnerWithdrawal_FullMethodName = "/crossdock.finance.v1.EscrowService/RecordPartnerWithdrawal"
 	EscrowService_AllocatePartnerReceipts_FullMethodName = "/crossdock.finance.v1.EscrowService/AllocatePartnerReceipts"
+	EscrowService_RecordCarrierPayment_FullMethodName    = "/crossdock.finance.v1.EscrowService/RecordCarrierPayment"
 	EscrowService_SetCommissionRate_FullMethodName       = "/crossdock.finance.v1.EscrowService/SetCommissionRate"
 	EscrowService_GetSubOrderEscrow_FullMethodName       = "/crossdock.finance.v1.EscrowService/GetSubOrderEscrow"
 )
@@ -122,6 +123,15 @@ type EscrowServiceClient interface {
 	// DEBITS_EXCEED_CREDITS) and nothing moves. The note and the admin travel in
 	// finance.partner.receipts_allocated, written with the transfer. Admins only.
 	AllocatePartnerReceipts(ctx context.Context, in *AllocatePartnerReceiptsRequest, opts ...grpc.CallOption) (*AllocatePartnerReceiptsResponse, error)
+	// RecordCarrierPayment records that the platform paid a carrier (a bank transfer
+	// against its invoice): the carrier's payable, credited with every freight leg
+	// paid to it, is debited into the carrier's settlement (outside the book).
+	// Idempotent on the carrier and payment id (another body under them:
+	// ALREADY_EXISTS). More than the payable holds is FAILED_PRECONDITION and nothing
+	// moves. The note and the admin travel in finance.carrier.paid, written with the
+	// transfer. Admins only; an admin reads a carrier's payable with the ledger views
+	// (kind CARRIER_PAYABLE).
+	RecordCarrierPayment(ctx context.Context, in *RecordCarrierPaymentRequest, opts ...grpc.CallOption) (*RecordCarrierPaymentResponse, error)
 	// SetCommissionRate sets a supplier's commission in basis points. Admins only.
 	SetCommissionRate(ctx context.Context, in *SetCommissionRateRequest, opts ...grpc.CallOption) (*SetCommissionRateResponse, error)
 	// GetSubOrderEscrow returns a sub-order's escrow: services, admins and the buyer who
@@ -247,6 +257,16 @@ func (c *escrowServiceClient) AllocatePartnerReceipts(ctx context.Context, in *A
 	return out, nil
 }
 
+func (c *escrowServiceClient) RecordCarrierPayment(ctx context.Context, in *RecordCarrierPaymentRequest, opts ...grpc.CallOption) (*RecordCarrierPaymentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordCarrierPaymentResponse)
+	err := c.cc.Invoke(ctx, EscrowService_RecordCarrierPayment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *escrowServiceClient) SetCommissionRate(ctx context.Context, in *SetCommissionRateRequest, opts ...grpc.CallOption) (*SetCommissionRateResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SetCommissionRateResponse)
@@ -355,6 +375,15 @@ type EscrowServiceServer interface {
 	// DEBITS_EXCEED_CREDITS) and nothing moves. The note and the admin travel in
 	// finance.partner.receipts_allocated, written with the transfer. Admins only.
 	AllocatePartnerReceipts(context.Context, *AllocatePartnerReceiptsRequest) (*AllocatePartnerReceiptsResponse, error)
+	// RecordCarrierPayment records that the platform paid a carrier (a bank transfer
+	// against its invoice): the carrier's payable, credited with every freight leg
+	// paid to it, is debited into the carrier's settlement (outside the book).
+	// Idempotent on the carrier and payment id (another body under them:
+	// ALREADY_EXISTS). More than the payable holds is FAILED_PRECONDITION and nothing
+	// moves. The note and the admin travel in finance.carrier.paid, written with the
+	// transfer. Admins only; an admin reads a carrier's payable with the ledger views
+	// (kind CARRIER_PAYABLE).
+	RecordCarrierPayment(context.Context, *RecordCarrierPaymentRequest) (*RecordCarrierPaymentResponse, error)
 	// SetCommissionRate sets a supplier's commission in basis points. Admins only.
 	SetCommissionRate(context.Context, *SetCommissionRateRequest) (*SetCommissionRateResponse, error)
 	// GetSubOrderEscrow returns a sub-order's escrow: services, admins and the buyer who
@@ -402,6 +431,9 @@ func (UnimplementedEscrowServiceServer) RecordPartnerWithdrawal(context.Context,
 }
 func (UnimplementedEscrowServiceServer) AllocatePartnerReceipts(context.Context, *AllocatePartnerReceiptsRequest) (*AllocatePartnerReceiptsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AllocatePartnerReceipts not implemented")
+}
+func (UnimplementedEscrowServiceServer) RecordCarrierPayment(context.Context, *RecordCarrierPaymentRequest) (*RecordCarrierPaymentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordCarrierPayment not implemented")
 }
 func (UnimplementedEscrowServiceServer) SetCommissionRate(context.Context, *SetCommissionRateRequest) (*SetCommissionRateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetCommissionRate not implemented")
@@ -628,6 +660,24 @@ func _EscrowService_AllocatePartnerReceipts_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EscrowService_RecordCarrierPayment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordCarrierPaymentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EscrowServiceServer).RecordCarrierPayment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EscrowService_RecordCarrierPayment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EscrowServiceServer).RecordCarrierPayment(ctx, req.(*RecordCarrierPaymentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _EscrowService_SetCommissionRate_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SetCommissionRateRequest)
 	if err := dec(in); err != nil {
@@ -714,6 +764,10 @@ var EscrowService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AllocatePartnerReceipts",
 			Handler:    _EscrowService_AllocatePartnerReceipts_Handler,
+		},
+		{
+			MethodName: "RecordCarrierPayment",
+			Handler:    _EscrowService_RecordCarrierPayment_Handler,
 		},
 		{
 			MethodName: "SetCommissionRate",

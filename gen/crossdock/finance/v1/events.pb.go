@@ -976,6 +976,93 @@ func (x *PartnerReceiptsAllocated) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// CarrierPaid says that the platform paid a carrier what its payable held for it,
+// in part or in full. Subject: finance.carrier.paid.
+type CarrierPaid struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	CarrierId string                 `protobuf:"bytes,1,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
+	PaymentId string                 `protobuf:"bytes,2,opt,name=payment_id,json=paymentId,proto3" json:"payment_id,omitempty"`
+	Amount    *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Note      string                 `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	// The admin's user id.
+	PaidBy        string                 `protobuf:"bytes,5,opt,name=paid_by,json=paidBy,proto3" json:"paid_by,omitempty"`
+	OccurredAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CarrierPaid) Reset() {
+	*x = CarrierPaid{}
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CarrierPaid) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CarrierPaid) ProtoMessage() {}
+
+func (x *CarrierPaid) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CarrierPaid.ProtoReflect.Descriptor instead.
+func (*CarrierPaid) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CarrierPaid) GetCarrierId() string {
+	if x != nil {
+		return x.CarrierId
+	}
+	return ""
+}
+
+func (x *CarrierPaid) GetPaymentId() string {
+	if x != nil {
+		return x.PaymentId
+	}
+	return ""
+}
+
+func (x *CarrierPaid) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *CarrierPaid) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *CarrierPaid) GetPaidBy() string {
+	if x != nil {
+		return x.PaidBy
+	}
+	return ""
+}
+
+func (x *CarrierPaid) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
 // PartnerWithdrawn says that the platform withdrew money from its virtual seller
 // account at a partner platform to its bank. Subject: finance.partner.withdrawn.
 type PartnerWithdrawn struct {
@@ -993,7 +1080,7 @@ type PartnerWithdrawn struct {
 
 func (x *PartnerWithdrawn) Reset() {
 	*x = PartnerWithdrawn{}
-	mi := &file_crossdock_finance_v1_events_proto_msgTypes[11]
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1092,7 @@ func (x *PartnerWithdrawn) String() string {
 func (*PartnerWithdrawn) ProtoMessage() {}
 
 func (x *PartnerWithdrawn) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_events_proto_msgTypes[11]
+	mi := &file_crossdock_finance_v1_events_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1105,7 @@ func (x *PartnerWithdrawn) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartnerWithdrawn.ProtoReflect.Descriptor instead.
 func (*PartnerWithdrawn) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_crossdock_finance_v1_events_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PartnerWithdrawn) GetPartnerId() string {
@@ -1165,6 +1252,16 @@ const file_crossdock_finance_v1_events_proto_rawDesc = "" +
 	"\x04note\x18\x05 \x01(\tR\x04note\x12!\n" +
 	"\fallocated_by\x18\x06 \x01(\tR\vallocatedBy\x12;\n" +
 	"\voccurred_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xe9\x01\n" +
+	"\vCarrierPaid\x12\x1d\n" +
+	"\n" +
+	"carrier_id\x18\x01 \x01(\tR\tcarrierId\x12\x1d\n" +
+	"\n" +
+	"payment_id\x18\x02 \x01(\tR\tpaymentId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\x12\x17\n" +
+	"\apaid_by\x18\x05 \x01(\tR\x06paidBy\x12;\n" +
+	"\voccurred_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\"\x85\x02\n" +
 	"\x10PartnerWithdrawn\x12\x1d\n" +
 	"\n" +
@@ -1188,7 +1285,7 @@ func file_crossdock_finance_v1_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_events_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_crossdock_finance_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_crossdock_finance_v1_events_proto_goTypes = []any{
 	(*PaymentCaptured)(nil),          // 0: crossdock.finance.v1.PaymentCaptured
 	(*PaymentFailed)(nil),            // 1: crossdock.finance.v1.PaymentFailed
@@ -1201,53 +1298,56 @@ var file_crossdock_finance_v1_events_proto_goTypes = []any{
 	(*CouponFunded)(nil),             // 8: crossdock.finance.v1.CouponFunded
 	(*PartnerCredited)(nil),          // 9: crossdock.finance.v1.PartnerCredited
 	(*PartnerReceiptsAllocated)(nil), // 10: crossdock.finance.v1.PartnerReceiptsAllocated
-	(*PartnerWithdrawn)(nil),         // 11: crossdock.finance.v1.PartnerWithdrawn
-	(*v1.Money)(nil),                 // 12: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),    // 13: google.protobuf.Timestamp
-	(*PaidShare)(nil),                // 14: crossdock.finance.v1.PaidShare
-	(ReceiptAllocation)(0),           // 15: crossdock.finance.v1.ReceiptAllocation
+	(*CarrierPaid)(nil),              // 11: crossdock.finance.v1.CarrierPaid
+	(*PartnerWithdrawn)(nil),         // 12: crossdock.finance.v1.PartnerWithdrawn
+	(*v1.Money)(nil),                 // 13: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),    // 14: google.protobuf.Timestamp
+	(*PaidShare)(nil),                // 15: crossdock.finance.v1.PaidShare
+	(ReceiptAllocation)(0),           // 16: crossdock.finance.v1.ReceiptAllocation
 }
 var file_crossdock_finance_v1_events_proto_depIdxs = []int32{
-	12, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
-	12, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
-	13, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
-	14, // 3: crossdock.finance.v1.PaymentCaptured.sub_orders:type_name -> crossdock.finance.v1.PaidShare
-	12, // 4: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
-	12, // 5: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
-	13, // 6: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 7: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
-	13, // 8: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 9: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
-	12, // 10: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
-	12, // 11: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
-	13, // 12: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 13: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
-	12, // 14: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
-	13, // 15: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 16: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
-	13, // 17: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 18: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
-	13, // 19: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 20: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
-	13, // 21: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 22: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
-	13, // 23: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 24: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
-	12, // 25: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
-	12, // 26: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
-	12, // 27: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
-	13, // 28: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 29: crossdock.finance.v1.PartnerReceiptsAllocated.amount:type_name -> crossdock.common.v1.Money
-	15, // 30: crossdock.finance.v1.PartnerReceiptsAllocated.allocation:type_name -> crossdock.finance.v1.ReceiptAllocation
-	13, // 31: crossdock.finance.v1.PartnerReceiptsAllocated.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 32: crossdock.finance.v1.PartnerWithdrawn.amount:type_name -> crossdock.common.v1.Money
-	13, // 33: crossdock.finance.v1.PartnerWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
-	12, // 34: crossdock.finance.v1.PartnerWithdrawn.unallocated:type_name -> crossdock.common.v1.Money
-	35, // [35:35] is the sub-list for method output_type
-	35, // [35:35] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	13, // 0: crossdock.finance.v1.PaymentCaptured.amount:type_name -> crossdock.common.v1.Money
+	13, // 1: crossdock.finance.v1.PaymentCaptured.escrowed:type_name -> crossdock.common.v1.Money
+	14, // 2: crossdock.finance.v1.PaymentCaptured.occurred_at:type_name -> google.protobuf.Timestamp
+	15, // 3: crossdock.finance.v1.PaymentCaptured.sub_orders:type_name -> crossdock.finance.v1.PaidShare
+	13, // 4: crossdock.finance.v1.PaymentFailed.amount:type_name -> crossdock.common.v1.Money
+	13, // 5: crossdock.finance.v1.PaymentFailed.shortfall:type_name -> crossdock.common.v1.Money
+	14, // 6: crossdock.finance.v1.PaymentFailed.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 7: crossdock.finance.v1.FreightLegPaid.amount:type_name -> crossdock.common.v1.Money
+	14, // 8: crossdock.finance.v1.FreightLegPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 9: crossdock.finance.v1.EscrowSettled.supplier_net:type_name -> crossdock.common.v1.Money
+	13, // 10: crossdock.finance.v1.EscrowSettled.commission:type_name -> crossdock.common.v1.Money
+	13, // 11: crossdock.finance.v1.EscrowSettled.refunded:type_name -> crossdock.common.v1.Money
+	14, // 12: crossdock.finance.v1.EscrowSettled.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 13: crossdock.finance.v1.EscrowRefunded.amount:type_name -> crossdock.common.v1.Money
+	13, // 14: crossdock.finance.v1.EscrowRefunded.refunded:type_name -> crossdock.common.v1.Money
+	14, // 15: crossdock.finance.v1.EscrowRefunded.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 16: crossdock.finance.v1.RefundWaiting.amount:type_name -> crossdock.common.v1.Money
+	14, // 17: crossdock.finance.v1.RefundWaiting.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 18: crossdock.finance.v1.TopUpRequested.amount:type_name -> crossdock.common.v1.Money
+	14, // 19: crossdock.finance.v1.TopUpRequested.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 20: crossdock.finance.v1.TopUpPaid.paid:type_name -> crossdock.common.v1.Money
+	14, // 21: crossdock.finance.v1.TopUpPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 22: crossdock.finance.v1.CouponFunded.amount:type_name -> crossdock.common.v1.Money
+	14, // 23: crossdock.finance.v1.CouponFunded.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 24: crossdock.finance.v1.PartnerCredited.gross:type_name -> crossdock.common.v1.Money
+	13, // 25: crossdock.finance.v1.PartnerCredited.supplier_net:type_name -> crossdock.common.v1.Money
+	13, // 26: crossdock.finance.v1.PartnerCredited.commission:type_name -> crossdock.common.v1.Money
+	13, // 27: crossdock.finance.v1.PartnerCredited.fees:type_name -> crossdock.common.v1.Money
+	14, // 28: crossdock.finance.v1.PartnerCredited.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 29: crossdock.finance.v1.PartnerReceiptsAllocated.amount:type_name -> crossdock.common.v1.Money
+	16, // 30: crossdock.finance.v1.PartnerReceiptsAllocated.allocation:type_name -> crossdock.finance.v1.ReceiptAllocation
+	14, // 31: crossdock.finance.v1.PartnerReceiptsAllocated.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 32: crossdock.finance.v1.CarrierPaid.amount:type_name -> crossdock.common.v1.Money
+	14, // 33: crossdock.finance.v1.CarrierPaid.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 34: crossdock.finance.v1.PartnerWithdrawn.amount:type_name -> crossdock.common.v1.Money
+	14, // 35: crossdock.finance.v1.PartnerWithdrawn.occurred_at:type_name -> google.protobuf.Timestamp
+	13, // 36: crossdock.finance.v1.PartnerWithdrawn.unallocated:type_name -> crossdock.common.v1.Money
+	37, // [37:37] is the sub-list for method output_type
+	37, // [37:37] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_events_proto_init() }
@@ -1262,7 +1362,7 @@ func file_crossdock_finance_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_events_proto_rawDesc), len(file_crossdock_finance_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -261,20 +261,6 @@ func (e *Escrows) heldEscrow(ctx context.Context, subOrderID string) (escrow.Rec
 	return r, nil
 }
 
-// onlyReplay lets a command on a settled escrow through only when it ran
-// before settlement (transfers carry its reference): the ledger then
-// answers the retry with the first result. Otherwise it returns refusal.
-func (e *Escrows) onlyReplay(ctx context.Context, reference string, refusal error) error {
-	prior, err := e.ledger.TransfersByReference(ctx, reference)
-	if err != nil {
-		return err
-	}
-	if len(prior) == 0 {
-		return refusal
-	}
-	return nil
-}
-
 // ErrEscrowSettled refuses to move a settled sub-order's escrow.
 var ErrEscrowSettled = apperr.FailedPrecondition("the sub-order is settled; its escrow is closed").WithReason("ESCROW_SETTLED")
 

@@ -36,6 +36,7 @@ var randomOpsTable = []randomOp{
 	{"coupon", 3, opCoupon},
 	{"reclaim a coupon", 3, opReclaimCoupon},
 	{"partner line", 6, opPartnerLine},
+	{"carrier payment", 3, opCarrierPayment},
 	{"reused key", 2, opReusedKey},
 }
 
@@ -414,6 +415,30 @@ func opReclaimCoupon(w *world) (func() error, error) {
 		again, err := w.k.e.ReclaimCoupon(ctx, svcs, c.sub.id, c.coupon, id, amount, c.sub.currency)
 		if err == nil && !again.Replayed {
 			return fmt.Errorf("reclaim %s retried without a replay", id)
+		}
+		return err
+	}, nil
+}
+
+// opCarrierPayment pays a carrier part or all of its payable, or more
+// than it holds (refused).
+func opCarrierPayment(w *world) (func() error, error) {
+	carrier, cur := fmt.Sprintf("carrier-%d", w.pick(3)), w.currency()
+	amount := w.amount(50_000)
+	if owed := w.held(escrow.CarrierPayable(carrier, cur)); owed > 0 && w.pick(100) < 70 {
+		amount = w.amount(owed)
+	}
+	in := app.CarrierPaymentInput{CarrierID: carrier, PaymentID: w.id("carrier-payment"), Amount: amount, Currency: cur}
+	if _, err := w.k.e.RecordCarrierPayment(ctx, admin, in); err != nil {
+		return nil, err
+	}
+	other := in
+	other.Amount++
+	w.reusable(func() error { _, err := w.k.e.RecordCarrierPayment(ctx, admin, other); return err })
+	return func() error {
+		again, err := w.k.e.RecordCarrierPayment(ctx, admin, in)
+		if err == nil && !again.Replayed {
+			return fmt.Errorf("carrier payment %s retried without a replay", in.PaymentID)
 		}
 		return err
 	}, nil

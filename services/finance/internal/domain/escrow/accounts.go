@@ -66,6 +66,11 @@ func PartnerVirtual(partnerID, currency string) ledger.AccountRef {
 	return ref(ledger.KindPartnerVirtual, ledger.Owner{Type: ledger.OwnerPartner, ID: partnerID}, currency)
 }
 
+// CarrierSettlement is where a carrier's payments go, outside the book.
+func CarrierSettlement(carrierID, currency string) ledger.AccountRef {
+	return ref(ledger.KindCarrierSettlement, ledger.Owner{Type: ledger.OwnerCarrier, ID: carrierID}, currency)
+}
+
 // PartnerSettlement is a partner's settlement source, outside the book.
 func PartnerSettlement(partnerID, currency string) ledger.AccountRef {
 	return ref(ledger.KindPartnerSettlement, ledger.Owner{Type: ledger.OwnerPartner, ID: partnerID}, currency)

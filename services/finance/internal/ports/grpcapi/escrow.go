@@ -241,6 +241,24 @@ func (s *EscrowServer) AllocatePartnerReceipts(ctx context.Context, req *finance
 	return &financev1.AllocatePartnerReceiptsResponse{Replayed: res.Replayed, TransferId: res.Transfers[0].ID}, nil
 }
 
+// RecordCarrierPayment records a payment to a carrier (admins).
+func (s *EscrowServer) RecordCarrierPayment(ctx context.Context, req *financev1.RecordCarrierPaymentRequest) (*financev1.RecordCarrierPaymentResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	amount, cur, err := amountOf("amount", req.GetAmount())
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.escrows.RecordCarrierPayment(ctx, c, app.CarrierPaymentInput{CarrierID: req.GetCarrierId(), PaymentID: req.GetPaymentId(),
+		Amount: amount, Currency: cur, Note: req.GetNote()})
+	if err != nil {
+		return nil, err
+	}
+	return &financev1.RecordCarrierPaymentResponse{Replayed: res.Replayed, TransferId: res.Transfers[0].ID}, nil
+}
+
 // allocationsOf maps the API's receipt allocations to the domain's; an
 // unknown one maps to none and is refused by the plan.
 var allocationsOf = enummap.Invert(app.ReceiptAllocations)

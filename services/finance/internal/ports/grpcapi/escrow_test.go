@@ -150,4 +150,30 @@ func TestEscrowOverTheWire(t *testing.T) {
 	if w, err := withdraw("w-2", 300); err != nil || w.GetReplayed() {
 		t.Errorf("withdraw the rest = %v, %v", w, err)
 	}
+
+	// A carrier's payment: an admin's, of what its payable holds.
+	if _, err := c.PayFreightLeg(service, &financev1.PayFreightLegRequest{SubOrderId: "p-sub", LegId: "l-9", CarrierId: "c-1", Amount: usd(800),
+		FromPlatform: true}); err != nil {
+		t.Fatal(err)
+	}
+	payCarrier := func(ctx context.Context, id string, amount int64) (*financev1.RecordCarrierPaymentResponse, error) {
+		return c.RecordCarrierPayment(ctx, &financev1.RecordCarrierPaymentRequest{CarrierId: "c-1", PaymentId: id, Amount: usd(amount), Note: "November"})
+	}
+	for who, ctx := range map[string]context.Context{"a service": service, "a supplier": supplier, "a buyer": buyer} {
+		if _, err := payCarrier(ctx, "cp-1", 500); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("%s paid a carrier: %v", who, err)
+		}
+	}
+	if _, err := payCarrier(admin, "cp-1", 801); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("paid a carrier more than owed: %v", err)
+	}
+	if _, err := payCarrier(admin, "", 500); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("a carrier payment without an id: %v", err)
+	}
+	if p, err := payCarrier(admin, "cp-1", 500); err != nil || p.GetReplayed() || p.GetTransferId() == "" {
+		t.Errorf("pay a carrier = %v, %v", p, err)
+	}
+	if p, err := payCarrier(admin, "cp-1", 500); err != nil || !p.GetReplayed() {
+		t.Errorf("pay a carrier again = %v, %v", p, err)
+	}
 }
