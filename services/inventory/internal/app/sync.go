@@ -58,16 +58,12 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 	if err != nil {
 		return nil, err
 	}
-	countedAt, err := domain.CheckCountedAt(in.CountedAt, s.clock())
-	if err != nil {
-		return nil, err
-	}
 	fp := idempotency.Fingerprint(lines)
 	if !in.CountedAt.IsZero() {
 		fp = idempotency.Fingerprint(struct {
 			Lines     []domain.SyncLine
 			CountedAt time.Time
-		}{lines, countedAt.UTC()})
+		}{lines, in.CountedAt.UTC()})
 	}
 	var results []domain.SyncResult
 	err = s.store.InTx(ctx, func(r Repository) error {
@@ -94,6 +90,12 @@ func (s *Service) SyncStock(ctx context.Context, c auth.Caller, in SyncInput) ([
 				return idempotency.ErrKeyReused
 			}
 			return json.Unmarshal(stored.Result, &results)
+		}
+		// Bounded only for a new sync: a retry long after its count
+		// answers what the first call did.
+		countedAt, err := domain.CheckCountedAt(in.CountedAt, s.clock())
+		if err != nil {
+			return err
 		}
 		if results, err = s.applySync(ctx, r, c, w, syncID, lines, countedAt, !in.CountedAt.IsZero()); err != nil {
 			return err

@@ -176,11 +176,48 @@ func TestSyncAppliesACountAsOfWhenItWasTaken(t *testing.T) {
 			t.Errorf("counted at %v: %v, want counted_at refused", at, err)
 		}
 	}
+	// A retry of a sync a day after its count answers the first call.
+	f.clock.Advance(25 * time.Hour)
+	if r := sync("newer", counted.Add(3*time.Minute), 6); r.Status != domain.SyncApplied || f.level(t, w.ID, a).OnHand != 6 {
+		t.Errorf("the count retried a day later = %+v, on hand %d; want the first answer", r, f.level(t, w.ID, a).OnHand)
+	}
 	// The same sync id with another counted_at is another request.
 	_, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: "newer", WarehouseID: w.ID, CountedAt: f.clock.Now().Add(time.Second),
 		Lines: []domain.SyncLine{{Code: "A", OnHand: 6}}})
 	if !apperr.IsKind(err, apperr.KindAlreadyExists) {
 		t.Errorf("sync id reused with another counted_at: %v", err)
+	}
+	f.mustHoldInvariants(t)
+}
+
+// Two counts arriving in the wrong order: the older one, applied late, is
+// a correction the newer count replaces, not goods that moved after it. On
+// hand is what the newer count saw, where before it was that plus the
+// older count's correction, stock nobody had.
+func TestSyncCountsArrivingOutOfOrderAreNotAddedUp(t *testing.T) {
+	f := newFixture(t, 4)
+	sup := supplier()
+	a := f.sku(t, sup, "A")
+	w := f.warehouse(t, sup)
+	f.stock(t, sup, w, a, 5)
+	f.clock.Advance(time.Minute)
+	first := f.clock.Now() // the shelf holds 10
+	f.clock.Advance(time.Minute)
+	second := f.clock.Now() // still 10
+	f.clock.Advance(time.Minute)
+	for _, c := range []struct {
+		id string
+		at time.Time
+	}{{"first", first}, {"second", second}} {
+		res, err := f.svc.SyncStock(ctx, sup, app.SyncInput{SyncID: c.id, WarehouseID: w.ID, CountedAt: c.at,
+			Lines: []domain.SyncLine{{Code: "A", OnHand: 10}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.level(t, w.ID, a).OnHand; got != 10 {
+			t.Fatalf("after the %s count (%s): on hand %d, want the 10 on the shelf", c.id, res[0].Status, got)
+		}
+		f.clock.Advance(time.Second)
 	}
 	f.mustHoldInvariants(t)
 }
