@@ -174,10 +174,7 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 			if err != nil {
 				return err
 			}
-			var fx domain.Effects
-			if !domain.DatedAhead(te.OccurredAt, s.clock()) {
-				fx = sh.Apply(te, m.Speed, s.timing())
-			}
+			fx := sh.Apply(domain.AsApplied(te, s.clock()), m.Speed, s.timing())
 			ships[sh.ID], changed[sh.ID] = sh, true
 			recorded = append(recorded, RecordedEvent{CarrierID: sh.CarrierID, ShipmentID: sh.ID,
 				StoredEvent: StoredEvent{TrackingEvent: te, Applied: fx.Moved, ReceivedAt: s.clock()}})

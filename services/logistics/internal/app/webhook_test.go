@@ -193,3 +193,41 @@ func TestAnEventDatedFarAheadDoesNotFreezeTheParcel(t *testing.T) {
 		t.Errorf("after an event dated a year ahead the parcel is %s, want delivered", v.Status)
 	}
 }
+
+// A delivery scan dated ahead of its arrival (the carrier's clock fast at
+// the door) delivers the parcel, as of when it arrived. Before, it joined
+// the history only and, known, was never applied from the feed either:
+// the parcel stayed out for delivery and its sub-order never settled.
+func TestADeliveryDatedAheadDelivers(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 5, UnservedCountries: []string{}}, 4)
+	sh := f.create(t, f.input(0, "express"))
+	f.waitQuiet(t, time.Minute)
+	now := time.Now()
+	delivered := false
+	for _, e := range f.allSimEvents(t) {
+		if e.Reference != sh.ID.String() {
+			continue
+		}
+		if e.Type == "tracking" && e.Status == "delivered" {
+			e.OccurredAt, delivered = now.Add(20*time.Minute), true
+		}
+		body := mustJSON(t, e)
+		if _, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte(webhookSecret), now, body), body); err != nil {
+			t.Fatalf("webhook: %v", err)
+		}
+	}
+	if !delivered {
+		t.Fatal("the carrier never delivered the parcel")
+	}
+	f.catchUp(t)
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != "delivered" {
+		t.Fatalf("after a delivery dated 20 minutes ahead the parcel is %s, want delivered", v.Status)
+	}
+	if _, err := f.svc.CompleteShipment(ctx, orders, sh.ID); err != nil {
+		t.Errorf("complete: %v", err)
+	}
+}

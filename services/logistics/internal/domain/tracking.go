@@ -29,14 +29,21 @@ type TrackingEvent struct {
 const FutureTolerance = 15 * time.Minute
 
 // DatedAhead reports an event dated further ahead of its arrival than
-// FutureTolerance (a carrier's clock off): it joins the parcel's history
-// but does not move it. Applied, it would stay the parcel's latest event
-// until its date, every real event after it, the delivery too, joining
-// the history only: the parcel frozen, its sub-order never completed.
-// Taken as occurring when it arrived it could still overtake the real
-// events the carrier sent before it and we read after (from its feed).
+// FutureTolerance (a carrier's clock off).
 func DatedAhead(reported, received time.Time) bool {
 	return reported.After(received.Add(FutureTolerance))
+}
+
+// AsApplied is ev as it moves a parcel: one dated ahead (DatedAhead) is
+// taken as occurring when it arrived. Applied at its own date it would
+// stay the parcel's latest event until then, every real event after it
+// joining the history only; left out, a delivery dated ahead would never
+// deliver the parcel. The history keeps the date the carrier gave.
+func AsApplied(ev TrackingEvent, received time.Time) TrackingEvent {
+	if DatedAhead(ev.OccurredAt, received) {
+		ev.OccurredAt = received
+	}
+	return ev
 }
 
 // ValidReported reports whether a carrier may report status s.
@@ -82,7 +89,11 @@ func (s *Shipment) Apply(ev TrackingEvent, speed Speed, timing Timing) Effects {
 			s.PickedUpAt = &at
 		}
 	}
-	if s.Status.Final() || stage < max(s.Stage, 1) || (stage == 1 && s.AtCentralAt != nil) || !s.later(ev) {
+	// A final event (delivered, returned) dated before the latest one still
+	// ends the parcel: nothing comes after it to move the parcel again, and
+	// its sub-order waits for it. A carrier's clocks disagreeing between
+	// scans would otherwise freeze the parcel short of delivery.
+	if s.Status.Final() || stage < max(s.Stage, 1) || (stage == 1 && s.AtCentralAt != nil) || (!s.later(ev) && !ev.Status.Final()) {
 		return fx
 	}
 	fx.Moved = true

@@ -25,3 +25,21 @@ func TestDatedAhead(t *testing.T) {
 		}
 	}
 }
+
+// An event dated ahead moves a parcel as if it occurred when it arrived;
+// one within the tolerance keeps its date.
+func TestAsApplied(t *testing.T) {
+	received := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		reported, want time.Time
+	}{
+		{received.Add(-time.Hour), received.Add(-time.Hour)},
+		{received.Add(domain.FutureTolerance), received.Add(domain.FutureTolerance)},
+		{received.Add(20 * time.Minute), received},
+		{received.AddDate(1, 0, 0), received},
+	} {
+		if got := domain.AsApplied(domain.TrackingEvent{OccurredAt: tc.reported}, received).OccurredAt; !got.Equal(tc.want) {
+			t.Errorf("reported %v: applied at %v, want %v", tc.reported, got, tc.want)
+		}
+	}
+}
