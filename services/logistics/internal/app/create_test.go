@@ -183,3 +183,37 @@ func TestLostBookingsAreBookedAgain(t *testing.T) {
 		t.Errorf("the carrier does not know waybill %s", sh.Waybill)
 	}
 }
+
+// A booking whose answer was lost, moved by the carrier's events before
+// the bookings worker came round (the carrier found it by its reference):
+// the worker still books it, storing the waybill and announcing the
+// booking, where before it looked only at parcels still booked, and the
+// parcel stayed without a waybill, its delivery announced without one.
+func TestALostBookingMovedByItsCarrierIsStillBooked(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 5, UnservedCountries: []string{}}, 4)
+	lost := make(chan string, 1)
+	f.script(carrierScript{"book 1": answerLost(lost)})
+	in := f.input(0, "express")
+	if _, _, err := f.svc.CreateShipment(ctx, orders, in); !apperr.IsKind(err, apperr.KindUnavailable) {
+		t.Fatalf("create with the answer lost = %v, want Unavailable", err)
+	}
+	waybill := <-lost
+	f.waitQuiet(t, time.Minute)
+	f.catchUp(t)
+	sh, err := f.svc.GetSubOrderShipment(ctx, orders, in.SubOrderID)
+	if err != nil || sh.Status == "booked" || sh.Waybill != "" {
+		t.Fatalf("before the worker: %s, waybill %q, %v; want moved by the carrier, no waybill", sh.Status, sh.Waybill, err)
+	}
+	later := app.New(f.store, carrierapi.New(5*time.Second), f.finance, f.inventory, app.DefaultConfig(),
+		app.WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) }))
+	if n, err := later.RetryBookings(ctx, 10, testkit.Logger(t)); err != nil || n != 1 {
+		t.Fatalf("RetryBookings = %d, %v; want the parcel booked", n, err)
+	}
+	after, err := f.svc.GetSubOrderShipment(ctx, orders, in.SubOrderID)
+	if err != nil || after.Waybill != waybill || after.Status != sh.Status {
+		t.Errorf("after the worker: %s, waybill %q, %v; want %s with the carrier's %s", after.Status, after.Waybill, err, sh.Status, waybill)
+	}
+	if n := f.count(t, `SELECT count(*) FROM outbox WHERE subject = 'logistics.shipment.booked'`); n != 1 {
+		t.Errorf("%d logistics.shipment.booked events, want 1", n)
+	}
+}

@@ -106,10 +106,12 @@ type Shipments interface {
 	// SaveShipments saves several shipments in one round trip.
 	SaveShipments(ctx context.Context, list []domain.Shipment) error
 	// Unbooked returns shipments created before a time that still have no
-	// waybill and are not cancelled, oldest first.
+	// waybill and are not cancelled (moved by the carrier's events or not),
+	// oldest first, a fair share of limit per carrier.
 	Unbooked(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error)
 	// UncancelledAtCarrier returns shipments cancelled before a time whose
-	// carrier's side is not done, longest cancelled first.
+	// carrier's side is not done, longest cancelled first, a fair share of
+	// limit per carrier.
 	UncancelledAtCarrier(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error)
 	// DeleteShipment removes a shipment the carrier refused to book, unless
 	// it was cancelled meanwhile (the row records the cancellation).

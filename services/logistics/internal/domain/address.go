@@ -40,6 +40,7 @@ func (a Address) validate(v *violations, field string) {
 	}
 	apperr.CheckText(v, f("city"), a.City, 1, 120)
 	apperr.CheckText(v, f("postcode"), a.Postcode, 0, 20)
+	apperr.CheckText(v, f("phone"), a.Phone, 0, 40)
 	if len(a.Lines) == 0 || strings.TrimSpace(strings.Join(a.Lines, "")) == "" {
 		v.Add(f("lines"), "needs at least one street line")
 	}

@@ -115,8 +115,9 @@ func TestETAIsNeverInThePast(t *testing.T) {
 	}
 }
 
-// Late events join the history without moving the parcel backwards, and a
-// delivered parcel moves no more.
+// Late events join the history without moving the parcel backwards, except
+// a delivery, which ends the parcel whenever it is dated; a delivered parcel
+// moves no more.
 func TestApplyOrdersByEventTime(t *testing.T) {
 	s := shipment()
 	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
@@ -131,10 +132,11 @@ func TestApplyOrdersByEventTime(t *testing.T) {
 		wantStatus domain.Status
 	}{
 		{ev(2, 2*time.Hour, domain.StatusInTransit, hub), true, true, domain.StatusInTransit},
-		{ev(1, time.Hour, domain.StatusPickedUp, shenzhen), false, false, domain.StatusInTransit},  // late: history only
-		{ev(3, 2*time.Hour, domain.StatusCustomsHold, hub), true, false, domain.StatusCustomsHold}, // same instant, later seq
-		{ev(4, 5*time.Hour, domain.StatusDelivered, losAngeles), true, false, domain.StatusDelivered},
-		{ev(5, 6*time.Hour, domain.StatusException, hub), false, false, domain.StatusDelivered}, // final
+		{ev(1, time.Hour, domain.StatusPickedUp, shenzhen), false, false, domain.StatusInTransit},        // late: history only
+		{ev(3, 2*time.Hour, domain.StatusCustomsHold, hub), true, false, domain.StatusCustomsHold},       // same instant, later seq
+		{ev(6, 7*time.Hour, domain.StatusOutForDelivery, hub), true, false, domain.StatusOutForDelivery}, // its scanner's clock fast
+		{ev(4, 5*time.Hour, domain.StatusDelivered, losAngeles), true, false, domain.StatusDelivered},    // final: moves, though dated before
+		{ev(5, 8*time.Hour, domain.StatusException, hub), false, false, domain.StatusDelivered},          // after final
 	}
 	for i, st := range steps {
 		fx := s.Apply(st.ev, air, domain.Timing{TimeScale: 1})
@@ -187,6 +189,9 @@ func TestNewShipmentInputValidate(t *testing.T) {
 		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "someone" }},
 		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "partner:/someone" }},
 		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "partner:dh/ " }},
+		{"buyer_id", func(in *domain.NewShipmentInput) { in.BuyerID = "partner:dh/bob\x00" }},
+		{"to.phone", func(in *domain.NewShipmentInput) { in.To.Phone = "+1\x00555" }},
+		{"reservation_id", func(in *domain.NewShipmentInput) { in.ReservationID = "res\x00x" }},
 		{"goods_price", func(in *domain.NewShipmentInput) { in.GoodsPrice = money.Money{Amount: 1, Currency: "XYZ"} }},
 		{"freight_payer", func(in *domain.NewShipmentInput) { in.FreightPayer = "buyer" }},
 		{"freight_payer", func(in *domain.NewShipmentInput) {

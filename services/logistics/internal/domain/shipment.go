@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -190,12 +191,13 @@ func (in NewShipmentInput) Validate() error {
 	if in.OrderID == uuid.Nil {
 		v.Add("order_id", "is required")
 	}
-	if !validBuyer(in.BuyerID) {
+	if !ValidBuyer(in.BuyerID) {
 		v.Add("buyer_id", `must be the buyer's user id (a UUID), or a partner channel's buyer ("partner:<code>/<buyer>")`)
 	}
 	if in.SupplierOrgID == uuid.Nil {
 		v.Add("supplier_org_id", "is required")
 	}
+	apperr.CheckText(&v, "reservation_id", in.ReservationID, 0, 200)
 	in.From.validate(&v, "from")
 	in.To.validate(&v, "to")
 	if in.Central != nil {
@@ -336,13 +338,14 @@ func (t Timing) Scaled(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / t.TimeScale)
 }
 
-// validBuyer accepts a Crossdock user id, or the buyer of an order a
+// ValidBuyer accepts a Crossdock user id, or the buyer of an order a
 // partner platform sold ("partner:<code>/<the partner's buyer>"): their
 // parcels travel like any other, and consolidate per such buyer too.
-func validBuyer(id string) bool {
+func ValidBuyer(id string) bool {
 	if _, err := uuid.Parse(id); err == nil {
 		return true
 	}
 	channel, buyer, ok := strings.Cut(id, "/")
-	return ok && strings.HasPrefix(channel, "partner:") && len(channel) > len("partner:") && strings.TrimSpace(buyer) != "" && len(id) <= 300
+	return ok && strings.HasPrefix(channel, "partner:") && len(channel) > len("partner:") && strings.TrimSpace(buyer) != "" && len(id) <= 300 &&
+		!strings.ContainsFunc(id, unicode.IsControl)
 }

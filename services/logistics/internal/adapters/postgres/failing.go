@@ -35,7 +35,7 @@ func (s *Store) FailingLegs(ctx context.Context) ([]service.FailingSteps, error)
 func (s *Store) FailingShipments(ctx context.Context) ([]service.FailingSteps, error) {
 	return service.QueryFailingSteps(ctx, s.q, `
 		SELECT 'booking', count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
-		  FROM shipments WHERE waybill IS NULL AND status = 'booked' HAVING count(*) > 0
+		  FROM shipments WHERE waybill IS NULL AND status <> 'cancelled' HAVING count(*) > 0
 		UNION ALL
 		SELECT 'stock_commit', count(*), coalesce(extract(epoch FROM now() - min(picked_up_at)), 0)::float8
 		  FROM shipments WHERE picked_up_at IS NOT NULL AND NOT committed AND reservation_id <> '' AND stock_commit_refused_at IS NULL

@@ -29,6 +29,7 @@ func TestFailingLegsAndShipmentsAreCounted(t *testing.T) {
 	}
 
 	parcel := o.shipment("outbound", "buyer", uuid.New(), "")
+	o.exec(`UPDATE shipments SET waybill = 'YT0' WHERE shipment_id = $1`, parcel)
 	unpaid := o.leg(parcel, false)
 	o.leg(parcel, true)
 	o.exec(`UPDATE freight_legs SET confirmed_at = now() - interval '1 hour' WHERE leg_id = $1`, unpaid)
@@ -46,17 +47,23 @@ func TestFailingLegsAndShipmentsAreCounted(t *testing.T) {
 	if got := testkit.FailingSteps(t, store.FailingShipments); len(got) != 0 {
 		t.Fatalf("failing shipments of parcels in transit = %+v", got)
 	}
-	unbooked, picked := o.shipment("outbound", "buyer", uuid.New(), ""), o.shipment("outbound", "buyer", uuid.New(), "")
+	// Without a waybill: booked, or moved by the carrier's events after
+	// its booking answer was lost, but not cancelled.
+	unbooked, moved, cancelled := o.shipment("outbound", "buyer", uuid.New(), ""), o.shipment("outbound", "buyer", uuid.New(), ""),
+		o.shipment("outbound", "buyer", uuid.New(), "")
 	o.exec(`UPDATE shipments SET status = 'booked' WHERE shipment_id = $1`, unbooked)
+	o.exec(`UPDATE shipments SET status = 'delivered' WHERE shipment_id = $1`, moved)
+	o.exec(`UPDATE shipments SET status = 'cancelled', cancelled_at = now(), carrier_cancel_done_at = now() WHERE shipment_id = $1`, cancelled)
+	picked := o.shipment("outbound", "buyer", uuid.New(), "")
 	o.exec(`UPDATE shipments SET waybill = 'YT1', picked_up_at = now(), reservation_id = 'r-1' WHERE shipment_id = $1`, picked)
 	got = testkit.FailingSteps(t, store.FailingShipments)
-	if got["booking"].Count != 1 || got["stock_commit"].Count != 1 || len(got) != 2 {
-		t.Fatalf("failing shipments = %+v; want one booking, one stock commit", got)
+	if got["booking"].Count != 2 || got["stock_commit"].Count != 1 || len(got) != 2 {
+		t.Fatalf("failing shipments = %+v; want two bookings, one stock commit", got)
 	}
 	if err := store.MarkCommitted(ctx, picked); err != nil {
 		t.Fatal(err)
 	}
-	if got := testkit.FailingSteps(t, store.FailingShipments); got["stock_commit"].Count != 0 || got["booking"].Count != 1 {
+	if got := testkit.FailingSteps(t, store.FailingShipments); got["stock_commit"].Count != 0 || got["booking"].Count != 2 {
 		t.Fatalf("failing shipments once committed = %+v", got)
 	}
 

@@ -299,17 +299,22 @@ func nullable(s string) *string {
 }
 
 func (r repo) Unbooked(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error) {
-	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
-		WHERE waybill IS NULL AND status = 'booked' AND created_at < $1 ORDER BY created_at LIMIT $2`, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+	return r.fairShare(ctx, `waybill IS NULL AND status <> 'cancelled' AND created_at < $1`, "created_at", before, limit)
 }
 
 func (r repo) UncancelledAtCarrier(ctx context.Context, before time.Time, limit int) ([]domain.Shipment, error) {
-	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
-		WHERE status = 'cancelled' AND carrier_cancel_done_at IS NULL AND cancelled_at < $1 ORDER BY cancelled_at LIMIT $2`, before, limit)
+	return r.fairShare(ctx, `status = 'cancelled' AND carrier_cancel_done_at IS NULL AND cancelled_at < $1`, "cancelled_at", before, limit)
+}
+
+// fairShare returns up to limit shipments where holds (with $1 bound to
+// before), oldest by the column first, and at most a quarter of limit (at
+// least one) per carrier: a carrier whose calls keep failing leaves
+// room in every round for the others' parcels, however many of its own
+// wait ahead of them.
+func (r repo) fairShare(ctx context.Context, where, column string, before time.Time, limit int) ([]domain.Shipment, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM (
+			SELECT *, row_number() OVER (PARTITION BY carrier_id ORDER BY `+column+`) AS carrier_rank FROM shipments WHERE `+where+`
+		) s WHERE carrier_rank <= $3 ORDER BY `+column+` LIMIT $2`, before, limit, max(limit/4, 1))
 	if err != nil {
 		return nil, err
 	}

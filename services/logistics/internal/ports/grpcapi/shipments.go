@@ -117,6 +117,9 @@ func (s *Server) ListShipments(ctx context.Context, req *logisticsv1.ListShipmen
 		return nil, err
 	}
 	f := app.ShipmentFilter{BuyerID: req.GetBuyerId()}
+	if f.BuyerID != "" && !domain.ValidBuyer(f.BuyerID) {
+		return nil, apperr.InvalidField("buyer_id", `must be a buyer's user id (a UUID), or a partner channel's buyer ("partner:<code>/<buyer>")`)
+	}
 	if req.GetSupplierOrgId() != "" {
 		if f.SupplierOrgID, err = apperr.ParseID("supplier_org_id", req.GetSupplierOrgId()); err != nil {
 			return nil, err
