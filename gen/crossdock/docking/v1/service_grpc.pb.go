@@ -106,7 +106,9 @@ type DockingServiceClient interface {
 	// line as it is; the other one is FAILED_PRECONDITION (reason
 	// LINE_RESOLVED_OTHERWISE), as are a MATCHED line (LINE_MATCHED), accepting a
 	// MISSING line (LINE_ORDER_MISSING), figures finance could not credit
-	// (LINE_NOT_CREDITABLE) and a line not reconciled yet (LINE_NOT_RECONCILED). A
+	// (LINE_NOT_CREDITABLE), a line not reconciled yet (LINE_NOT_RECONCILED) and
+	// accepting a line for an order another line settled (ORDER_ALREADY_SETTLED, with
+	// settled_by: a bill issued again, to dismiss). A
 	// line the partner does not have is NOT_FOUND. An accepted line whose credit could
 	// not complete now (finance unreachable) is answered without credited_at and
 	// credited by the next settlement round.
@@ -457,7 +459,9 @@ type DockingServiceServer interface {
 	// line as it is; the other one is FAILED_PRECONDITION (reason
 	// LINE_RESOLVED_OTHERWISE), as are a MATCHED line (LINE_MATCHED), accepting a
 	// MISSING line (LINE_ORDER_MISSING), figures finance could not credit
-	// (LINE_NOT_CREDITABLE) and a line not reconciled yet (LINE_NOT_RECONCILED). A
+	// (LINE_NOT_CREDITABLE), a line not reconciled yet (LINE_NOT_RECONCILED) and
+	// accepting a line for an order another line settled (ORDER_ALREADY_SETTLED, with
+	// settled_by: a bill issued again, to dismiss). A
 	// line the partner does not have is NOT_FOUND. An accepted line whose credit could
 	// not complete now (finance unreachable) is answered without credited_at and
 	// credited by the next settlement round.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -30,6 +31,11 @@ type LineResolutionInput struct {
 // The answer is the line as stored: an accepted line's credit that fails
 // (finance unreachable) leaves CreditedAt unset, and the partner's next
 // settlement round credits it.
+// ErrOrderAlreadySettled refuses to accept a settlement line for an order
+// another line settled (matched or accepted): dismiss it instead.
+var ErrOrderAlreadySettled = apperr.FailedPrecondition("another settlement line settled this order; crediting this one would pay it twice: dismiss it").
+	WithReason("ORDER_ALREADY_SETTLED")
+
 func (t *Trade) ResolveLine(ctx context.Context, c auth.Caller, in LineResolutionInput) (StoredLine, error) {
 	if err := requireAdmin(c); err != nil {
 		return StoredLine{}, err
@@ -51,6 +57,17 @@ func (t *Trade) ResolveLine(ctx context.Context, c auth.Caller, in LineResolutio
 	if in.Resolution == domain.ResolutionAccept && current.OrderID != nil {
 		if settled, err = t.settledSubOrders(ctx, p.ID, current.PartnerOrderID); err != nil {
 			return StoredLine{}, err
+		}
+	}
+	if in.Resolution == domain.ResolutionAccept && current.State != domain.SettlementAccepted {
+		// A bill the partner issued again for an order another line settled:
+		// crediting it would pay the supplier the order twice.
+		by, err := t.store.LineSettling(ctx, p.ID, current.PartnerOrderID, current.LineID)
+		if err != nil {
+			return StoredLine{}, err
+		}
+		if by != "" {
+			return StoredLine{}, ErrOrderAlreadySettled.WithMetadata("settled_by", by)
 		}
 	}
 	l, err := t.store.UpdateLine(ctx, p.ID, in.LineID, func(l *StoredLine) error {

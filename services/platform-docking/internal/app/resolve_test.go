@@ -405,3 +405,36 @@ func TestASecondLineForASettledOrderIsNotCreditedAgain(t *testing.T) {
 		t.Errorf("virtual account %d in %d credits, want %d credited once", got, len(f.finance.credits), first.Gross.Amount-first.Fees.Amount)
 	}
 }
+
+// A bill the partner issues again, under a new line id, for an order
+// another line settled is a mismatch nothing more was expected for; an
+// operator may dismiss it but not accept it: accepted, its goods were
+// credited a second time, the supplier paid the order twice.
+func TestAReissuedLineForASettledOrderIsNotAccepted(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.sell(t)
+	f.rounds(t, 3)
+	first := f.line(t)
+	if first.State != domain.SettlementMatched || first.CreditedAt == nil {
+		t.Fatalf("the first line: %s, credited %v; want matched and credited", first.State, first.CreditedAt != nil)
+	}
+	ctx := context.Background()
+	again := app.StoredLine{PartnerID: f.partner, SettlementLine: first.SettlementLine, State: app.LineNew, FirstSeenAt: f.clk.Now()}
+	again.LineID = first.LineID + "-reissued"
+	if err := f.store.SaveSettlementLine(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	f.rounds(t, 2)
+	credits := len(f.finance.credits)
+	_, err := f.resolve(again.LineID, domain.ResolutionAccept, "the partner's figures")
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Reason != "ORDER_ALREADY_SETTLED" || e.Metadata["settled_by"] != first.LineID {
+		t.Fatalf("accepting the re-issued line: %v; want FAILED_PRECONDITION ORDER_ALREADY_SETTLED naming %s", err, first.LineID)
+	}
+	if len(f.finance.credits) != credits {
+		t.Errorf("finance was credited %d more lines", len(f.finance.credits)-credits)
+	}
+	if got, err := f.resolve(again.LineID, domain.ResolutionDismiss, "a duplicate of the settled bill"); err != nil || got.State != domain.SettlementDismissed {
+		t.Errorf("dismissing it: %s, %v", got.State, err)
+	}
+}
