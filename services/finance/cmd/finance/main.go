@@ -64,6 +64,10 @@ func run(ctx context.Context) error {
 		wallets.RunPayoutWorker(ctx, recoveryInterval, func(err error) { rt.Log.Warn("payout retry", "error", err) })
 		return nil
 	})
+	rt.Go("topup-checks", func(ctx context.Context) error {
+		wallets.RunTopUpChecks(ctx, recoveryInterval, func(err error) { rt.Log.Warn("asking the provider about pending top-ups", "error", err) })
+		return nil
+	})
 	rt.ObserveFailingSteps("payouts", walletStore.FailingPayouts, "unsent")
 	rt.ObserveFailingSteps("topups", func(ctx context.Context) ([]service.FailingSteps, error) {
 		return store.FailingTopUps(ctx, app.TopUpPaymentKeyPrefix)
@@ -71,8 +75,10 @@ func run(ctx context.Context) error {
 	return rt.Run(ctx)
 }
 
-// recoveryInterval is how often the payout worker and the top-up recovery
-// look for work left between steps (a crash, a provider that was down):
-// payouts, and paid top-up requests whose sub-order was not settled; and
-// how long that work must have waited to be picked up.
+// recoveryInterval is how often the payout worker, the top-up checks and
+// the top-up recovery look for work left between steps (a crash, a
+// provider that was down, its webhooks lost): payouts, card top-ups still
+// pending at the provider's last word, and paid top-up requests whose
+// sub-order was not settled; and how long that work must have waited to
+// be picked up.
 const recoveryInterval = 30 * time.Second

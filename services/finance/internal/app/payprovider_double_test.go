@@ -72,6 +72,19 @@ func (p *provider) GetIntent(_ context.Context, id string) (app.Intent, error) {
 	return app.Intent{}, apperr.NotFound("intent", id)
 }
 
+// settleIntent moves an intent to a final status, as the payer's card
+// payment does at the provider, without sending its webhook.
+func (p *provider) settleIntent(id string, st app.IntentStatus) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, it := range p.intents {
+		if it.ID == id {
+			it.Status = st
+			p.intents[k] = it
+		}
+	}
+}
+
 func (p *provider) CreatePayout(_ context.Context, in app.PayoutRequest) (app.Payout, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -32,6 +32,12 @@ type WalletStore interface {
 	InsertTopUp(ctx context.Context, t wallet.TopUp) (wallet.TopUp, bool, error)
 	// TopUp returns a top-up by id, or NotFound.
 	TopUp(ctx context.Context, id string) (wallet.TopUp, error)
+	// UncheckedTopUps returns up to limit top-ups pending since before with
+	// a provider intent, due (at now) to be asked about again, least
+	// recently asked first.
+	UncheckedTopUps(ctx context.Context, before, now time.Time, limit int) ([]wallet.TopUp, error)
+	// MarkTopUpChecked records that the provider was asked about a top-up.
+	MarkTopUpChecked(ctx context.Context, id string, at time.Time) error
 	// UpdateTopUp locks a top-up, applies change and saves it with its
 	// events in one transaction.
 	UpdateTopUp(ctx context.Context, id string, change TopUpChange) (wallet.TopUp, error)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,6 +45,28 @@ func (w *Wallets) InsertTopUp(ctx context.Context, t wallet.TopUp) (wallet.TopUp
 		return wallet.TopUp{}, false, fmt.Errorf("top-up: %w", err)
 	}
 	return stored, inserted, nil
+}
+
+// UncheckedTopUps returns up to limit top-ups pending since before with a
+// provider intent, each due to be asked about again: never asked, or last
+// asked a tenth of its age ago (a minute old: every few seconds of the
+// worker's rounds; a day old: every two and a half hours), least recently
+// asked first.
+func (w *Wallets) UncheckedTopUps(ctx context.Context, before, now time.Time, limit int) ([]wallet.TopUp, error) {
+	rows, err := w.pool.Query(ctx, `SELECT `+topUpColumns+` FROM top_ups
+		WHERE state = 'pending' AND intent_id <> '' AND created_at <= $1
+		  AND (checked_at IS NULL OR checked_at <= $2::timestamptz - ($2::timestamptz - created_at) / 10)
+		ORDER BY coalesce(checked_at, created_at) LIMIT $3`, before, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("unchecked top-ups: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.TopUp, error) { return scanTopUp(r) })
+}
+
+// MarkTopUpChecked records that the provider was asked about a top-up.
+func (w *Wallets) MarkTopUpChecked(ctx context.Context, id string, at time.Time) error {
+	_, err := w.pool.Exec(ctx, `UPDATE top_ups SET checked_at = $2 WHERE id = $1`, id, at)
+	return err
 }
 
 // TopUp returns a top-up by id.

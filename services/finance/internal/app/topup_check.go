@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CheckTopUps asks the provider about up to limit top-ups pending for
+// longer than age, and applies what it answers as its webhook would have:
+// a payment whose webhooks all failed (finance or the gateway down for
+// longer than the provider retries) is credited all the same, a failed one
+// marked failed. One still awaiting the payer is asked again later, less
+// often as it ages. It returns how many it settled (credited or failed); one
+// top-up's error does not stop the others, and the first is returned.
+func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int) (int, error) {
+	now := w.clock()
+	list, err := w.store.UncheckedTopUps(ctx, now.Add(-age), now, limit)
+	if err != nil {
+		return 0, err
+	}
+	var first error
+	settled := 0
+	for _, t := range list {
+		done, err := w.checkTopUp(ctx, t.ID, t.IntentID, now)
+		if err != nil {
+			if first == nil {
+				first = fmt.Errorf("top-up %s: %w", t.ID, err)
+			}
+			continue
+		}
+		if done {
+			settled++
+		}
+	}
+	return settled, first
+}
+
+// checkTopUp reads a top-up's intent from the provider and applies a final
+// answer under an event id of its own ("check:<intent>:<status>"), so a
+// webhook arriving later, or a second check, moves no money again.
+func (w *Wallets) checkTopUp(ctx context.Context, topUpID, intentID string, now time.Time) (bool, error) {
+	in, err := w.provider.GetIntent(ctx, intentID)
+	if err != nil {
+		return false, err
+	}
+	var typ string
+	switch in.Status {
+	case IntentSucceeded:
+		typ = EventIntentSucceeded
+	case IntentFailed:
+		typ = EventIntentFailed
+	default:
+		return false, w.store.MarkTopUpChecked(ctx, topUpID, now)
+	}
+	in.Reference = topUpID
+	_, err = w.applyIntentEvent(ctx, ProviderEventRecord{ID: "check:" + in.ID + ":" + string(in.Status), Type: typ, Reference: topUpID, ReceivedAt: now}, in)
+	return err == nil, err
+}
+
+// RunTopUpChecks calls CheckTopUps every interval until ctx ends, for the
+// top-ups pending at least an interval, reporting errors to report.
+func (w *Wallets) RunTopUpChecks(ctx context.Context, interval time.Duration, report func(error)) {
+	runEvery(ctx, interval, func(ctx context.Context) error {
+		_, err := w.CheckTopUps(ctx, interval, 100)
+		return err
+	}, report)
+}

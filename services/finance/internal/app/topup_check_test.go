@@ -1,0 +1,72 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/finance/internal/app"
+	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
+)
+
+// A card payment whose webhooks never reached us (finance down for longer
+// than the provider retries) is asked about and credited once; one that
+// failed is marked failed; one the payer has not confirmed is left pending
+// and asked again only after a tenth of its age. A webhook arriving after
+// the check moves no money again. Before, such a top-up stayed pending and
+// the buyer's money never reached the wallet.
+func TestTopUpsWhoseWebhooksNeverCameAreAskedAbout(t *testing.T) {
+	e := newWallets(t)
+	paid, paidIntent := e.topUp(t, buyer, "paid", 5000)
+	declined, _ := e.topUp(t, buyer, "declined", 700)
+	waiting, _ := e.topUp(t, buyer, "waiting", 900)
+	e.provider.settleIntent(paid.IntentID, app.IntentSucceeded)
+	e.provider.settleIntent(declined.IntentID, app.IntentFailed)
+
+	now := t0.Add(30 * time.Second)
+	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return now }))
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 0 {
+		t.Fatalf("checked top-ups younger than the age: %d, %v", n, err)
+	}
+	now = t0.Add(2 * time.Minute)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 2 {
+		t.Fatalf("CheckTopUps = %d, %v; want the paid and the declined one settled", n, err)
+	}
+	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 5000 {
+		t.Errorf("the wallet holds %d, want the 5000 paid", net)
+	}
+	for _, c := range []struct {
+		id   string
+		want wallet.TopUpState
+	}{{paid.ID, wallet.TopUpSucceeded}, {declined.ID, wallet.TopUpFailed}, {waiting.ID, wallet.TopUpPending}} {
+		if got, err := e.w.GetTopUp(ctx, buyer, c.id); err != nil || got.State != c.want {
+			t.Errorf("top-up %s: %s, %v; want %s", c.id, got.State, err, c.want)
+		}
+	}
+	if n := e.outboxCount(t, app.SubjectWalletToppedUp); n != 1 {
+		t.Errorf("%d %s events, want 1", n, app.SubjectWalletToppedUp)
+	}
+	// The waiting one was asked at 2 min old: not again before 12 s later.
+	calls := func() int { return e.count(t, `SELECT count(*) FROM top_ups WHERE checked_at IS NOT NULL`) }
+	if calls() != 1 {
+		t.Fatalf("%d top-ups marked asked, want the waiting one", calls())
+	}
+	e.provider.settleIntent(waiting.IntentID, app.IntentSucceeded)
+	now = now.Add(5 * time.Second)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 0 {
+		t.Fatalf("asked again 5 s later: %d, %v", n, err)
+	}
+	now = now.Add(10 * time.Second)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 1 {
+		t.Fatalf("asked again 15 s later: %d, %v; want it credited", n, err)
+	}
+	// The provider's webhook, delivered at last, credits nothing more.
+	d := e.provider.sign(e.provider.intentEvent("evt_late", app.EventIntentSucceeded, paidIntent, app.IntentSucceeded, ""), t0)
+	if _, err := e.w.HandleProviderWebhook(ctx, d.signature, d.body); err != nil {
+		t.Fatal(err)
+	}
+	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 5900 {
+		t.Errorf("the wallet holds %d, want 5900", net)
+	}
+	e.assertBooksBalance(t)
+}
