@@ -121,3 +121,25 @@ func must2[A, B any](a A, b B, err error) func(testing.TB) (A, B) {
 		return a, b
 	}
 }
+
+// A SKU a draft dropped when it was edited in place was announced already
+// (inventory knows it, a cart may hold it), yet no revision has it: it is
+// answered as known and not on sale, not as an Internal error failing the
+// whole batch with the SKUs beside it.
+func TestASKUADraftDroppedIsKnownAndNotOnSale(t *testing.T) {
+	f := newFixture(t)
+	p := f.create(t, f.supplierA, "Buds", "X", map[string]int64{"black": 1000, "white": 1000})
+	black, white := p.Pending.Content.SKUs[0], p.Pending.Content.SKUs[1] // in the fixture's colour order
+	if _, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 1000})); err != nil {
+		t.Fatal(err)
+	}
+	infos, missing, err := f.svc.BatchGetSkus(ctx, f.service, []string{black.ID.String(), white.ID.String()}, "")
+	if err != nil || len(missing) != 0 || len(infos) != 2 {
+		t.Fatalf("BatchGetSkus = %d infos, missing %v, %v; want both known", len(infos), missing, err)
+	}
+	for _, in := range infos {
+		if in.ID == white.ID && (in.OnSale || in.Code != white.Code) {
+			t.Errorf("the dropped SKU: %+v; want its code, not on sale", in.SKU)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -104,7 +105,7 @@ func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 				rec.Content, ok = p.Pending.Content.SKU(s.id)
 			}
 			if !ok {
-				if rec.Content, err = r.retiredSKU(ctx, s.product, s.id); err != nil {
+				if rec.Content, err = r.retiredSKU(ctx, s.product, s.id, s.code); err != nil {
 					return nil, err
 				}
 			}
@@ -115,11 +116,16 @@ func (r repo) SKUs(ctx context.Context, ids []uuid.UUID) ([]app.SKURecord, error
 }
 
 // retiredSKU describes a SKU that neither the live nor the pending revision
-// has, from the latest revision that had it.
-func (r repo) retiredSKU(ctx context.Context, productID, skuID uuid.UUID) (domain.SKU, error) {
+// has, from the latest revision that had it. A SKU no revision has (a draft
+// edited in place dropped it after it was announced) is described by its
+// id and code alone: known, not on sale.
+func (r repo) retiredSKU(ctx context.Context, productID, skuID uuid.UUID, code string) (domain.SKU, error) {
 	var sku skuJSON
 	err := r.q.QueryRow(ctx, `SELECT s FROM product_revisions r, jsonb_array_elements(r.content->'skus') s
 		WHERE r.product_id = $1 AND s->>'sku_id' = $2 ORDER BY r.number DESC LIMIT 1`, productID, skuID.String()).Scan(&sku)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.SKU{ID: skuID, Code: code}, nil
+	}
 	if err != nil {
 		return domain.SKU{}, fmt.Errorf("retired sku %s: %w", skuID, err)
 	}
