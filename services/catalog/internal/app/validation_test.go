@@ -144,3 +144,22 @@ func TestBadInputChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A listed product keeps its currency: a revision priced in another is
+// refused, where before its approval turned the SKUs' prices, and the
+// merchants' tier cost prices, into another currency overnight.
+func TestARevisionKeepsTheListedProductsCurrency(t *testing.T) {
+	f := newFixture(t)
+	p := f.listed(t, f.supplierA, "Buds", "X", map[string]int64{"black": 1000})
+	c := f.content("Buds", "X", map[string]int64{"black": 1000})
+	c.SKUs[0].RetailPrice = money.MustNew(500, "JPY")
+	c.SKUs[0].TierPrices[0].Price = money.MustNew(300, "JPY")
+	_, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c)
+	if fields := testkit.Fields(t, err); len(fields) != 1 || fields[0] != "content.skus[0].retail_price.currency_code" {
+		t.Fatalf("a revision in JPY of a EUR product: fields %v (%v)", fields, err)
+	}
+	c.SKUs[0].RetailPrice, c.SKUs[0].TierPrices[0].Price = money.MustNew(1200, "EUR"), money.MustNew(700, "EUR")
+	if _, err := f.svc.UpdateProduct(ctx, f.supplierA, p.ID, c); err != nil {
+		t.Errorf("a revision in EUR: %v", err)
+	}
+}

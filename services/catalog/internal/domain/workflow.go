@@ -79,6 +79,9 @@ func (p *Product) Edit(c Content, actor string, now time.Time) (t Transition, ok
 	if err := p.live(); err != nil {
 		return Transition{}, false, err
 	}
+	if err := p.sameCurrency(c); err != nil {
+		return Transition{}, false, err
+	}
 	if r := p.Pending; r != nil {
 		switch r.Status {
 		case RevisionDraft, RevisionChangesRequested:
@@ -253,4 +256,19 @@ func (p *Product) currentRevision() int64 {
 		return p.Pending.Number
 	}
 	return 0
+}
+
+// sameCurrency refuses content priced in another currency than the live
+// revision's: a product has one currency, which its tier prices, its price
+// events and the orders holding its SKUs rely on.
+func (p *Product) sameCurrency(c Content) error {
+	if p.Live == nil || len(p.Live.Content.SKUs) == 0 || len(c.SKUs) == 0 {
+		return nil
+	}
+	want := p.Live.Content.SKUs[0].RetailPrice.Currency
+	if got := c.SKUs[0].RetailPrice.Currency; got != want {
+		return apperr.InvalidField(apperr.Index("content.skus", 0, "retail_price")+".currency_code",
+			"must be "+want+", the listed product's currency: a product keeps one currency")
+	}
+	return nil
 }
