@@ -178,7 +178,8 @@ func (t *Trade) takeAll(ctx context.Context, p domain.Partner, orders []domain.P
 }
 
 // decidePage reads a page's orders, leaving out those with nothing of ours; an
-// order listed twice is taken once, as last listed.
+// order listed twice is taken once, in its latest version (the last listed
+// of equal ones).
 func decidePage(orders []domain.PartnerOrder) []taking {
 	takes := make([]taking, 0, len(orders))
 	at := map[string]int{}
@@ -189,7 +190,9 @@ func decidePage(orders []domain.PartnerOrder) []taking {
 		}
 		tk := taking{order: o, decision: decision, lines: lines, problem: problem}
 		if i, ok := at[o.ID]; ok {
-			takes[i] = tk
+			if !o.UpdatedAt.Before(takes[i].order.UpdatedAt) {
+				takes[i] = tk
+			}
 			continue
 		}
 		at[o.ID] = len(takes)
@@ -206,6 +209,13 @@ func (t *Trade) plan(p domain.Partner, tk *taking, prev map[string]PulledOrder, 
 	rec := PulledOrder{PartnerID: p.ID, PartnerOrderID: o.ID, PartnerStatus: o.RawStatus, Raw: o.Raw,
 		PartnerUpdatedAt: o.UpdatedAt, FirstSeenAt: now, UpdatedAt: now}
 	before, seen := prev[o.ID]
+	if seen && o.UpdatedAt.Before(before.PartnerUpdatedAt) {
+		// An older version than the one recorded (the partner's order
+		// search lags the reads of one order): read again, not acted on; a
+		// paid version older than its cancellation is not placed.
+		tk.rec.Order = before
+		return
+	}
 	if seen {
 		rec.FirstSeenAt = before.FirstSeenAt
 		if before.State == PulledImported {

@@ -364,12 +364,19 @@ func rawJSON(raw []byte) []byte {
 }
 
 // upsertPulled records a pulled order. An imported order stays imported
-// with its order, whatever a later write says.
+// with its order, whatever a later write says; a write of an older version
+// than the one recorded (two rounds racing, a lagging search) changes
+// neither its state, its status, its problem nor its raw form.
 const upsertPulled = `INSERT INTO partner_orders (` + pulledColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 	ON CONFLICT (partner_id, partner_order_id) DO UPDATE SET
-		state = CASE WHEN partner_orders.state = 'imported' THEN 'imported' ELSE EXCLUDED.state END,
+		state = CASE WHEN partner_orders.state = 'imported' THEN 'imported'
+			WHEN EXCLUDED.partner_updated_at < partner_orders.partner_updated_at THEN partner_orders.state ELSE EXCLUDED.state END,
 		order_id = COALESCE(partner_orders.order_id, EXCLUDED.order_id),
-		partner_status = EXCLUDED.partner_status, problem = EXCLUDED.problem, raw = EXCLUDED.raw,
+		partner_status = CASE WHEN EXCLUDED.partner_updated_at < partner_orders.partner_updated_at
+			THEN partner_orders.partner_status ELSE EXCLUDED.partner_status END,
+		problem = CASE WHEN EXCLUDED.partner_updated_at < partner_orders.partner_updated_at
+			THEN partner_orders.problem ELSE EXCLUDED.problem END,
+		raw = CASE WHEN EXCLUDED.partner_updated_at < partner_orders.partner_updated_at THEN partner_orders.raw ELSE EXCLUDED.raw END,
 		partner_updated_at = GREATEST(partner_orders.partner_updated_at, EXCLUDED.partner_updated_at), updated_at = EXCLUDED.updated_at`
 
 const insertPulledSub = `INSERT INTO partner_sub_orders (partner_id, partner_order_id, sub_order_id, supplier_id, currency, goods_minor, item_ids)

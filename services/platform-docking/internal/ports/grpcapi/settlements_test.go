@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	dockingv1 "github.com/crossdock/crossdock/gen/crossdock/docking/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -140,6 +142,19 @@ func TestResolveSettlementLineOverTheWire(t *testing.T) {
 	}
 	if ls := listed.GetLines(); len(ls) != 1 || ls[0].GetResolution().GetNote() != r.GetNote() {
 		t.Errorf("dismissed lines listed: %v", ls)
+	}
+	// A state the API does not define is refused, not taken for no filter.
+	if _, err := client.ListSettlementLines(ctx, &dockingv1.ListSettlementLinesRequest{PartnerId: reg.GetPartnerId(),
+		State: dockingv1.SettlementLineState(99)}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("lines listed in state 99: %v, want InvalidArgument", err)
+	}
+	if _, err := client.ListPartnerPayouts(ctx, &dockingv1.ListPartnerPayoutsRequest{PartnerId: reg.GetPartnerId(),
+		State: dockingv1.PartnerPayoutState(99)}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("payouts listed in state 99: %v, want InvalidArgument", err)
+	}
+	if _, err := client.ListPartnerOrders(ctx, &dockingv1.ListPartnerOrdersRequest{PartnerId: reg.GetPartnerId(),
+		State: dockingv1.PartnerOrderState(99)}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("orders listed in state 99: %v, want InvalidArgument", err)
 	}
 	act, err := client.GetPartnerActivity(ctx, &dockingv1.GetPartnerActivityRequest{PartnerId: reg.GetPartnerId()})
 	if err != nil {

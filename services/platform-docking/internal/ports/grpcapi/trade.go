@@ -150,13 +150,32 @@ func listOf(ctx context.Context, field, rawID string, page *commonv1.PageRequest
 	return c, id, size, err
 }
 
+// stateFilter is a list's state filter: none for the unspecified state,
+// an InvalidArgument for a number the API does not define (rather than no
+// filter, listing everything).
+func stateFilter[E ~int32, S any](states map[E]S, e E) (S, error) {
+	var none S
+	if e == 0 {
+		return none, nil
+	}
+	st, ok := states[e]
+	if !ok {
+		return none, apperr.InvalidField("state", "is not a state of the list")
+	}
+	return st, nil
+}
+
 // ListPartnerOrders lists a partner's pulled orders (admins).
 func (s *Docking) ListPartnerOrders(ctx context.Context, req *dockingv1.ListPartnerOrdersRequest) (*dockingv1.ListPartnerOrdersResponse, error) {
 	c, id, size, err := listOf(ctx, "partner_id", req.GetPartnerId(), req.GetPage())
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.trade.ListPulledOrders(ctx, c, app.PulledOrderFilter{PartnerID: id, State: orderStates[req.GetState()], Page: req.GetPage().GetPageToken(), Limit: size})
+	state, err := stateFilter(orderStates, req.GetState())
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.trade.ListPulledOrders(ctx, c, app.PulledOrderFilter{PartnerID: id, State: state, Page: req.GetPage().GetPageToken(), Limit: size})
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +197,11 @@ func (s *Docking) ListSettlementLines(ctx context.Context, req *dockingv1.ListSe
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.trade.ListLines(ctx, c, app.LineFilter{PartnerID: id, State: lineStates[req.GetState()], Page: req.GetPage().GetPageToken(), Limit: size})
+	state, err := stateFilter(lineStates, req.GetState())
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.trade.ListLines(ctx, c, app.LineFilter{PartnerID: id, State: state, Page: req.GetPage().GetPageToken(), Limit: size})
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +271,11 @@ func (s *Docking) ListPartnerPayouts(ctx context.Context, req *dockingv1.ListPar
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.trade.ListPayouts(ctx, c, app.PayoutFilter{PartnerID: id, State: payoutStates[req.GetState()], Page: req.GetPage().GetPageToken(), Limit: size})
+	state, err := stateFilter(payoutStates, req.GetState())
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.trade.ListPayouts(ctx, c, app.PayoutFilter{PartnerID: id, State: state, Page: req.GetPage().GetPageToken(), Limit: size})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,129 @@
+package app_test
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/kek"
+	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+	"github.com/crossdock/crossdock/services/platform-docking/migrations"
+)
+
+// staleConn is a partner whose order search lags the reads of one order:
+// it lists list while GetOrder answers get.
+type staleConn struct {
+	mu       sync.Mutex
+	list     []domain.PartnerOrder
+	get      map[string]domain.PartnerOrder
+	upserts  int
+	limitAll bool
+}
+
+func (c *staleConn) ListOrders(context.Context, domain.Partner, domain.Window, string) (domain.OrderPage, error) {
+	return domain.OrderPage{Orders: c.list}, nil
+}
+func (c *staleConn) GetOrder(_ context.Context, _ domain.Partner, id string) (domain.PartnerOrder, error) {
+	return c.get[id], nil
+}
+func (c *staleConn) UpsertListing(_ context.Context, _ domain.Partner, l domain.Listing) (domain.ListingState, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.upserts++
+	if c.limitAll {
+		return domain.ListingState{}, &app.RateLimited{After: 30 * time.Second}
+	}
+	return domain.ListingState{Marker: l.Marker, Status: domain.ListingPending}, nil
+}
+func (c *staleConn) WithdrawListing(context.Context, domain.Partner, string) (domain.ListingState, error) {
+	return domain.ListingState{}, nil
+}
+func (c *staleConn) ListingStates(context.Context, domain.Partner, []string) ([]domain.ListingState, error) {
+	return nil, nil
+}
+
+type staleCatalog struct{ sku string }
+
+func (c staleCatalog) Product(_ context.Context, id uuid.UUID) (app.CatalogProduct, error) {
+	return app.CatalogProduct{ID: id, SupplierID: uuid.New(), SKUCodes: map[string]string{},
+		Facts: domain.ProductFacts{Listed: true, DefaultLocale: "de-DE"}}, nil
+}
+func (c staleCatalog) Content(_ context.Context, id uuid.UUID, _ string) (app.CatalogContent, error) {
+	return app.CatalogContent{Locale: "de-DE", Title: "t", SKUs: []app.CatalogSKU{{ID: uuid.NewString(), Available: 5,
+		Price: money.Money{Amount: 100, Currency: "EUR"}}}}, nil
+}
+func (staleCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, error) { return nil, "", nil }
+
+func staleTrade(t *testing.T, conn *staleConn, orders app.Orders, listings bool) (*app.Trade, postgres.Trade, uuid.UUID) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
+	ring, _ := kek.Parse(kek.Generate("probe"))
+	partners := postgres.New(pool, ring)
+	now := time.Now()
+	p, err := domain.NewPartner(uuid.New(), domain.Partner{Name: "P", Code: "probe", Protocol: domain.ProtocolStandardGRPC,
+		Endpoint: "127.0.0.1:1", APIClientID: "pc-probe", Locales: []string{"de-DE"}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := partners.CreatePartner(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := partners.UpdatePartner(ctx, p.ID, func(p *domain.Partner) error { return p.MarkVerified(now) }); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewTrade(pool)
+	c := app.Connector{Orders: conn}
+	if listings {
+		c.Listings = conn
+	}
+	tr := app.NewTrade(partners, store, map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: c},
+		staleCatalog{}, orders, noFinance{}, testTiming, slog.New(slog.DiscardHandler))
+	return tr, store, p.ID
+}
+
+// The partner's order search lags the reads of one order: a webhook's read
+// shows the order cancelled, the search still lists it paid, an older
+// version. Docking neither places it nor rewrites its record with the older
+// status; before, it placed the cancelled order and recorded it imported
+// and paid.
+func TestAnOlderListedVersionOfAnOrderIsNotActedOn(t *testing.T) {
+	sku := uuid.NewString()
+	t1 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	t2 := t1.Add(time.Minute)
+	item := []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1}}
+	addr := &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}
+	paid := domain.PartnerOrder{ID: "po-1", Status: domain.OrderPaid, RawStatus: "PAID", BuyerRef: "b", Items: item, Address: addr, UpdatedAt: t1, Raw: []byte(`{}`)}
+	cancelled := paid
+	cancelled.Status, cancelled.RawStatus, cancelled.UpdatedAt = domain.OrderCancelled, "CANCELLED", t2
+	conn := &staleConn{list: []domain.PartnerOrder{paid}, get: map[string]domain.PartnerOrder{"po-1": cancelled}}
+	book := newOrderBook()
+	tr, store, pid := staleTrade(t, conn, book, false)
+	ctx := context.Background()
+	if _, err := store.PullState(ctx, pid, t1.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RequestPull(ctx, pid, "po-1", time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := tr.Round(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, _, err := store.GetPulledOrder(ctx, pid, "po-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if book.placed() != 0 || o.State == app.PulledImported || o.PartnerStatus != "CANCELLED" || !o.PartnerUpdatedAt.Equal(t2) {
+		t.Errorf("placed %d local orders; record %s, %s as of %s; want none placed, the cancelled version recorded",
+			book.placed(), o.State, o.PartnerStatus, o.PartnerUpdatedAt)
+	}
+}
