@@ -60,7 +60,9 @@ func (c staleCatalog) Content(_ context.Context, id uuid.UUID, _ string) (app.Ca
 	return app.CatalogContent{Locale: "de-DE", Title: "t", SKUs: []app.CatalogSKU{{ID: uuid.NewString(), Available: 5,
 		Price: money.Money{Amount: 100, Currency: "EUR"}}}}, nil
 }
-func (staleCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, error) { return nil, "", nil }
+func (staleCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, error) {
+	return nil, "", nil
+}
 
 func staleTrade(t *testing.T, conn *staleConn, orders app.Orders, listings bool) (*app.Trade, postgres.Trade, uuid.UUID) {
 	ctx := context.Background()
