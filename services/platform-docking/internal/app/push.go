@@ -15,20 +15,27 @@ import (
 // pushBatch bounds the products one round pushes.
 const pushBatch = 50
 
+// pushLease is how long a round holds the products it pushes: longer than
+// a round of pushBatch products takes, so no other replica pushes them at
+// the same time (the later of two reads of a stock level arriving first).
+const pushLease = 5 * time.Minute
+
 // pushRound pushes the queued products to every verified partner that
 // takes listings: each SKU's listing is upserted when its content, price or
 // stock changed since the last push, and withdrawn when the product is no
 // longer to be pushed there. A partner failing defers the product (the
 // others keep theirs: pushing again is idempotent). So does a partner left
 // alone after a rate limit (quietUntil, the first such partner's end, zero
-// when none): its turn comes when the partner is asked again, not never.
+// when none; or one that rate limits a push of this round, asked nothing
+// more in it): its turn comes when the partner is asked again, not never.
 func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner, quietUntil time.Time) error {
-	due, err := t.store.DueProducts(ctx, t.clock(), pushBatch)
+	due, err := t.store.DueProducts(ctx, t.clock(), pushLease, pushBatch)
 	if err != nil || len(due) == 0 {
 		return err
 	}
+	limited := map[uuid.UUID]time.Time{} // partners that rate limited a push of this round, until when
 	for _, q := range due {
-		if err := t.pushProduct(ctx, partners, q.ProductID); err != nil {
+		if err := t.pushProduct(ctx, partners, limited, q.ProductID); err != nil {
 			if errors.Is(err, context.Canceled) {
 				return err
 			}
@@ -38,8 +45,8 @@ func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner, quietU
 			}
 			continue
 		}
-		if !quietUntil.IsZero() {
-			if err := t.store.DeferProduct(ctx, q.ProductID, quietUntil); err != nil {
+		if until := earliest(quietUntil, limited); !until.IsZero() {
+			if err := t.store.DeferProduct(ctx, q.ProductID, until); err != nil {
 				return err
 			}
 			continue
@@ -51,6 +58,17 @@ func (t *Trade) pushRound(ctx context.Context, partners []domain.Partner, quietU
 	return nil
 }
 
+// earliest is the first of until and the times in limited; zero when all
+// are.
+func earliest(until time.Time, limited map[uuid.UUID]time.Time) time.Time {
+	for _, u := range limited {
+		if until.IsZero() || u.Before(until) {
+			until = u
+		}
+	}
+	return until
+}
+
 // retryAfter is how long to wait after err: what a rate limit asks, else
 // the configured retry delay.
 func (t *Trade) retryAfter(err error) time.Duration {
@@ -60,8 +78,10 @@ func (t *Trade) retryAfter(err error) time.Duration {
 	return t.timing.Retry
 }
 
-// pushProduct brings one product's listings on every partner up to date.
-func (t *Trade) pushProduct(ctx context.Context, partners []domain.Partner, id uuid.UUID) error {
+// pushProduct brings one product's listings on every partner up to date,
+// but for the partners in limited, which rate limited a push before in
+// the round; one that does now joins them.
+func (t *Trade) pushProduct(ctx context.Context, partners []domain.Partner, limited map[uuid.UUID]time.Time, id uuid.UUID) error {
 	product, err := t.catalog.Product(ctx, id)
 	gone := apperr.IsKind(err, apperr.KindNotFound)
 	if err != nil && !gone {
@@ -70,12 +90,16 @@ func (t *Trade) pushProduct(ctx context.Context, partners []domain.Partner, id u
 	var failed error
 	for _, p := range partners {
 		conn := t.connectors[p.Protocol].Listings
-		if conn == nil {
+		if _, skip := limited[p.ID]; conn == nil || skip {
 			continue
 		}
 		if err := t.pushTo(ctx, p, conn, id, product, gone); err != nil {
 			failed = errors.Join(failed, err)
-			_ = t.store.RecordFailure(ctx, p.ID, "push "+id.String()+": "+err.Error(), t.clock(), t.quiet(err))
+			quiet := t.quiet(err)
+			_ = t.store.RecordFailure(ctx, p.ID, "push "+id.String()+": "+err.Error(), t.clock(), quiet)
+			if !quiet.IsZero() {
+				limited[p.ID] = quiet
+			}
 		}
 	}
 	return failed

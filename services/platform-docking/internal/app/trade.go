@@ -15,9 +15,11 @@ import (
 // TradeStore keeps what docking did with each partner: listings pushed,
 // pull cursors, pulled orders, waybills to confirm and settlement lines.
 type TradeStore interface {
-	// DueProducts returns products queued for a push whose time has come,
-	// with the time each was queued at.
-	DueProducts(ctx context.Context, now time.Time, limit int) ([]QueuedProduct, error)
+	// DueProducts takes, for lease, the turns of products queued for a push
+	// whose time has come and that no other push holds, with the time each
+	// was queued at. A taken turn is another replica's only once its push
+	// is done or deferred, or the lease ran out.
+	DueProducts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]QueuedProduct, error)
 	// QueueProducts queues products for a push at once.
 	QueueProducts(ctx context.Context, ids []uuid.UUID, at time.Time) error
 	// QueueListedProducts queues at once every product with a listing on a

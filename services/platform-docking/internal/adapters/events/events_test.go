@@ -46,15 +46,19 @@ func TestStockChangesShareADelayedPush(t *testing.T) {
 		}
 	}
 	store := postgres.NewTrade(pool)
+	// due takes the products due at at, and pushes them (done).
 	due := func(at time.Time) []uuid.UUID {
 		t.Helper()
-		qs, err := store.DueProducts(ctx, at, 10)
+		qs, err := store.DueProducts(ctx, at, time.Minute, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var ids []uuid.UUID
 		for _, q := range qs {
 			ids = append(ids, q.ProductID)
+			if err := store.DoneProduct(ctx, q); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return ids
 	}
@@ -69,6 +73,8 @@ func TestStockChangesShareADelayedPush(t *testing.T) {
 	if got := due(t0.Add(2 * time.Second)); len(got) != 1 || got[0] != product {
 		t.Errorf("due at the delay: %v, want [%s] once", got, product)
 	}
+	now = t0.Add(3 * time.Second)
+	change(sku)                                                                // pushed at t0+5s
 	if err := store.QueueProducts(ctx, []uuid.UUID{product}, t0); err != nil { // a catalogue change
 		t.Fatal(err)
 	}

@@ -76,8 +76,11 @@ func (s Trade) QueueListedProducts(ctx context.Context, at time.Time) error {
 	return err
 }
 
-func (s Trade) DueProducts(ctx context.Context, now time.Time, limit int) ([]app.QueuedProduct, error) {
-	rows, err := s.pool.Query(ctx, `SELECT product_id, queued_at FROM push_queue WHERE due_at <= $1 ORDER BY due_at LIMIT $2`, now, limit)
+func (s Trade) DueProducts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]app.QueuedProduct, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE push_queue q SET leased_until = $1::timestamptz + $3::interval
+		FROM (SELECT product_id FROM push_queue WHERE due_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
+			ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+		WHERE q.product_id = due.product_id RETURNING q.product_id, q.queued_at`, now, limit, lease)
 	if err != nil {
 		return nil, err
 	}
@@ -88,17 +91,19 @@ func (s Trade) DueProducts(ctx context.Context, now time.Time, limit int) ([]app
 }
 
 // DoneProduct deletes the product's turn, or, when it was queued again
-// while it was pushed, keeps that turn as not failing: the push succeeded.
+// while it was pushed, keeps that turn, not leased and not failing: the
+// push succeeded.
 func (s Trade) DoneProduct(ctx context.Context, q app.QueuedProduct) error {
 	_, err := s.pool.Exec(ctx, `WITH done AS (DELETE FROM push_queue WHERE product_id = $1 AND queued_at <= $2)
-		UPDATE push_queue SET failing_since = NULL WHERE product_id = $1 AND queued_at > $2 AND failing_since IS NOT NULL`, q.ProductID, q.QueuedAt)
+		UPDATE push_queue SET failing_since = NULL, leased_until = NULL WHERE product_id = $1 AND queued_at > $2`, q.ProductID, q.QueuedAt)
 	return err
 }
 
 // DeferProduct moves a product's turn back after its push failed; it is
 // failing from its first failure on.
 func (s Trade) DeferProduct(ctx context.Context, id uuid.UUID, until time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE push_queue SET due_at = $2, failing_since = coalesce(failing_since, now()) WHERE product_id = $1`, id, until)
+	_, err := s.pool.Exec(ctx, `UPDATE push_queue SET due_at = $2, failing_since = coalesce(failing_since, now()), leased_until = NULL
+		WHERE product_id = $1`, id, until)
 	return err
 }
 

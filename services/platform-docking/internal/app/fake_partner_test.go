@@ -129,3 +129,27 @@ func TestAnOlderListedVersionOfAnOrderIsNotActedOn(t *testing.T) {
 			book.placed(), o.State, o.PartnerStatus, o.PartnerUpdatedAt)
 	}
 }
+
+// A partner that rate limits a push is asked nothing more in the round:
+// the other queued products wait for the time it asked for. Before, every
+// product of the round called it again.
+func TestAPushRateLimitedLeavesThePartnerAloneForTheRound(t *testing.T) {
+	conn := &staleConn{limitAll: true}
+	tr, store, _ := staleTrade(t, conn, newOrderBook(), true)
+	ctx := context.Background()
+	ids := make([]uuid.UUID, 10)
+	for i := range ids {
+		ids[i] = uuid.New()
+	}
+	if err := store.QueueProducts(ctx, ids, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_ = tr.Round(ctx)
+	if conn.upserts != 1 {
+		t.Errorf("%d listing upserts in the round, want 1: the first answered 429", conn.upserts)
+	}
+	due, err := store.DueProducts(ctx, time.Now(), time.Minute, 20)
+	if err != nil || len(due) != 0 {
+		t.Errorf("%d products due right after the round (%v); want all deferred to the partner's time", len(due), err)
+	}
+}

@@ -1,0 +1,62 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/crossdock/crossdock/pkg/testkit"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/adapters/postgres"
+	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
+	"github.com/crossdock/crossdock/services/platform-docking/migrations"
+)
+
+// A product's push is one replica's at a time: a turn taken is not taken
+// again by another replica, even when the product is queued again while it
+// is pushed (before, both pushed, and the older stock level could reach
+// the partner last). The new turn is taken once the push is done, or when
+// the lease of a replica that stopped runs out.
+func TestAPushTurnIsLeasedToOneReplica(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
+	store := postgres.NewTrade(pool)
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	product := uuid.New()
+	take := func(at time.Time) []app.QueuedProduct {
+		t.Helper()
+		qs, err := store.DueProducts(ctx, at, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return qs
+	}
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{product}, t0); err != nil {
+		t.Fatal(err)
+	}
+	first := take(t0)
+	if len(first) != 1 || first[0].ProductID != product {
+		t.Fatalf("the first replica took %v, want the product", first)
+	}
+	if err := postgres.QueueProducts(ctx, pool, []uuid.UUID{product}, t0.Add(time.Second)); err != nil { // stock moved again
+		t.Fatal(err)
+	}
+	if got := take(t0.Add(2 * time.Second)); len(got) != 0 {
+		t.Fatalf("another replica took %v while the first pushes it", got)
+	}
+	if err := store.DoneProduct(ctx, first[0]); err != nil {
+		t.Fatal(err)
+	}
+	again := take(t0.Add(3 * time.Second))
+	if len(again) != 1 || !again[0].QueuedAt.Equal(t0.Add(time.Second)) {
+		t.Fatalf("after the push: %v, want the turn queued while it ran", again)
+	}
+	// Its replica stopped: the turn is free once the lease ran out.
+	if got := take(t0.Add(time.Minute)); len(got) != 0 {
+		t.Fatalf("taken within the lease: %v", got)
+	}
+	if got := take(t0.Add(3*time.Second + time.Minute)); len(got) != 1 {
+		t.Fatalf("after the lease ran out: %v, want the turn", got)
+	}
+}
