@@ -4606,6 +4606,11 @@ export interface components {
                 [key: string]: string;
             };
             skus?: components["schemas"]["ListingSku"][];
+            /**
+             * @description True when inventory could not be asked: every SKU then shows 0 available,
+             *     which is not what is in stock. Ask again shortly.
+             */
+            availabilityUnknown?: boolean;
         };
         /** @description ListingCount is how many listings of a partner have a status. */
         ListingCount: {

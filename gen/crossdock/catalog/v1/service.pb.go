@@ -3972,10 +3972,13 @@ type Listing struct {
 	Description string                 `protobuf:"bytes,9,opt,name=description,proto3" json:"description,omitempty"`
 	Images      []string               `protobuf:"bytes,10,rep,name=images,proto3" json:"images,omitempty"`
 	// Attribute values keyed by the attribute's label in the locale.
-	Attributes    map[string]string `protobuf:"bytes,11,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Skus          []*ListingSku     `protobuf:"bytes,12,rep,name=skus,proto3" json:"skus,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Attributes map[string]string `protobuf:"bytes,11,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Skus       []*ListingSku     `protobuf:"bytes,12,rep,name=skus,proto3" json:"skus,omitempty"`
+	// True when inventory could not be asked: every SKU then shows 0 available,
+	// which is not what is in stock. Ask again shortly.
+	AvailabilityUnknown bool `protobuf:"varint,13,opt,name=availability_unknown,json=availabilityUnknown,proto3" json:"availability_unknown,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Listing) Reset() {
@@ -4090,6 +4093,13 @@ func (x *Listing) GetSkus() []*ListingSku {
 		return x.Skus
 	}
 	return nil
+}
+
+func (x *Listing) GetAvailabilityUnknown() bool {
+	if x != nil {
+		return x.AvailabilityUnknown
+	}
+	return false
 }
 
 type GetListingRequest struct {
@@ -5082,7 +5092,7 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"dimensions\x1a=\n" +
 	"\x0fSpecValuesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd1\x04\n" +
 	"\aListing\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x1f\n" +
@@ -5101,7 +5111,8 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\n" +
 	"attributes\x18\v \x03(\v2-.crossdock.catalog.v1.Listing.AttributesEntryR\n" +
 	"attributes\x124\n" +
-	"\x04skus\x18\f \x03(\v2 .crossdock.catalog.v1.ListingSkuR\x04skus\x1a=\n" +
+	"\x04skus\x18\f \x03(\v2 .crossdock.catalog.v1.ListingSkuR\x04skus\x121\n" +
+	"\x14availability_unknown\x18\r \x01(\bR\x13availabilityUnknown\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"J\n" +

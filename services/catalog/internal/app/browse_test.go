@@ -85,14 +85,16 @@ func TestGetListingAvailability(t *testing.T) {
 	f.stock.available[black] = 7
 
 	l := must(f.svc.GetListing(ctx, p.ID, ""))(t)
-	if l.SKUs[0].Available != 7 || l.SKUs[1].Available != 0 || l.Text.Locale != "en" || l.Attributes["material"] != "aluminium" {
+	if l.SKUs[0].Available != 7 || l.SKUs[1].Available != 0 || l.Text.Locale != "en" || l.Attributes["material"] != "aluminium" || l.AvailabilityUnknown {
 		t.Errorf("listing = %+v", l)
 	}
-	// Inventory down: the listing still answers, showing nothing available.
+	// Inventory down: the listing still answers, showing nothing available,
+	// and says so (docking's push waits rather than telling partners none
+	// is in stock).
 	f.stock.err = errors.New("connection refused")
 	l = must(f.svc.GetListing(ctx, p.ID, ""))(t)
-	if l.SKUs[0].Available != 0 || len(l.SKUs) != 2 {
-		t.Errorf("listing without inventory = %+v", l.SKUs)
+	if l.SKUs[0].Available != 0 || len(l.SKUs) != 2 || !l.AvailabilityUnknown {
+		t.Errorf("listing without inventory = %+v, availability unknown %v", l.SKUs, l.AvailabilityUnknown)
 	}
 	_, err := f.svc.GetListing(ctx, p.ID, "???")
 	wantKind(t, err, apperr.KindInvalid)

@@ -21,6 +21,9 @@ type Listing struct {
 	// attribute's label in the locale.
 	Attributes map[string]string
 	SKUs       []ListingSKU
+	// AvailabilityUnknown: inventory could not be asked, and every SKU
+	// shows none available.
+	AvailabilityUnknown bool
 }
 
 // ListingSKU is a live SKU with the units available to order now.
@@ -67,7 +70,8 @@ func (s *Service) GetListing(ctx context.Context, id uuid.UUID, locale string) (
 	for _, sku := range p.Live.Content.SKUs {
 		ids = append(ids, sku.ID)
 	}
-	available := s.available(ctx, ids)
+	available, known := s.available(ctx, ids)
+	out.AvailabilityUnknown = !known
 	for _, sku := range p.Live.Content.SKUs {
 		out.SKUs = append(out.SKUs, ListingSKU{SKU: sku, Available: available[sku.ID]})
 	}
@@ -75,17 +79,17 @@ func (s *Service) GetListing(ctx context.Context, id uuid.UUID, locale string) (
 }
 
 // available asks inventory for the SKUs' availability; on failure every SKU
-// counts as unavailable (see GetListing).
-func (s *Service) available(ctx context.Context, ids []uuid.UUID) map[uuid.UUID]int64 {
+// counts as unavailable and known is false (see GetListing).
+func (s *Service) available(ctx context.Context, ids []uuid.UUID) (got map[uuid.UUID]int64, known bool) {
 	if s.stock == nil || len(ids) == 0 {
-		return nil
+		return nil, true
 	}
 	got, err := s.stock.Available(ctx, ids)
 	if err != nil {
 		s.log.WarnContext(ctx, "availability unknown: showing none", "skus", len(ids), "error", err)
-		return nil
+		return nil, false
 	}
-	return got
+	return got, true
 }
 
 // Offer limits of CompareOffers.

@@ -238,7 +238,7 @@ func listingProto(l app.Listing) *catalogv1.Listing {
 		ProductId: p.ID.String(), SupplierId: p.SupplierID.String(), CategoryId: c.CategoryID.String(),
 		BrandId: idString(c.BrandID), Type: productTypes[p.Type], Origin: originProto(p.Origin),
 		Locale: l.Text.Locale, Title: l.Text.Title, Description: l.Text.Description, Images: c.Images,
-		Attributes: l.Attributes,
+		Attributes: l.Attributes, AvailabilityUnknown: l.AvailabilityUnknown,
 	}
 	for _, s := range l.SKUs {
 		out.Skus = append(out.Skus, &catalogv1.ListingSku{

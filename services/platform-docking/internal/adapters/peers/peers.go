@@ -12,6 +12,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
@@ -56,6 +57,11 @@ func (c Catalog) Content(ctx context.Context, id uuid.UUID, locale string) (app.
 		return app.CatalogContent{}, grpcerr.FromError(err)
 	}
 	l := resp.GetListing()
+	if l.GetAvailabilityUnknown() {
+		// Pushed now, every listing would say none in stock until the SKU's
+		// next stock change: the push waits for inventory instead.
+		return app.CatalogContent{}, apperr.Unavailable("the catalog could not read the product's stock from inventory")
+	}
 	out := app.CatalogContent{Locale: l.GetLocale(), Title: l.GetTitle(), Description: l.GetDescription(), Images: l.GetImages(), Attributes: l.GetAttributes()}
 	for _, s := range l.GetSkus() {
 		out.SKUs = append(out.SKUs, app.CatalogSKU{ID: s.GetSkuId(), Specs: s.GetSpecValues(), Available: s.GetAvailable(), WeightG: s.GetWeightG(),
