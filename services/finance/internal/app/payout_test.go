@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
@@ -199,6 +200,11 @@ func TestPayoutListPages(t *testing.T) {
 	}
 	if _, _, err := e.w.ListPayouts(ctx, owner, org, 2, "garbage"); !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Errorf("bad token: %v", err)
+	}
+	// A token built by hand (its checksum is no secret) naming no payout.
+	forged := paging.Encode(app.PayoutCursor{T: t0, I: "x"})
+	if _, _, err := e.w.ListPayouts(ctx, owner, org, 2, forged); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("a forged token: %v, want InvalidArgument", err)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
@@ -80,4 +82,7 @@ type PayoutCursor struct {
 }
 
 // Valid reports whether a decoded cursor names a payout.
-func (c PayoutCursor) Valid() bool { return !c.T.IsZero() && c.I != "" }
+func (c PayoutCursor) Valid() bool {
+	_, err := uuid.Parse(c.I)
+	return !c.T.IsZero() && err == nil
+}

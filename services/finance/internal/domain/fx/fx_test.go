@@ -129,6 +129,7 @@ func TestNewQuote(t *testing.T) {
 			wantRate: "150.7425", wantConverted: 301}, // 301.485 → 301
 		{name: "stale", in: fx.QuoteInput{From: "USD", To: "EUR"}, mid: rate("USD", "EUR", "0.9217", "ecb", 48*time.Hour), wantErr: fx.ErrRateStale},
 		{name: "negative amount", in: fx.QuoteInput{From: "USD", To: "EUR", Amount: -1}, bad: []string{"amount_minor"}},
+		{name: "a lock under a second", in: fx.QuoteInput{From: "USD", To: "EUR", LockFor: time.Nanosecond}, bad: []string{"lock_for"}},
 		{name: "bad pair", in: fx.QuoteInput{From: "usd", To: "XAU"}, bad: []string{"from_currency", "to_currency"}},
 		{name: "same currency", in: fx.QuoteInput{From: "USD", To: "USD"}, bad: []string{"to_currency"}},
 		{name: "overflow", in: fx.QuoteInput{From: "USD", To: "JPY", Amount: math.MaxInt64}, mid: rate("USD", "JPY", "151.5", "ecb", time.Hour), bad: []string{"amount_minor"}},

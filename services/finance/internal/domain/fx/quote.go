@@ -56,8 +56,8 @@ func ValidateQuoteInput(in QuoteInput) error {
 	if in.Amount < 0 {
 		v.Add("amount_minor", "must not be negative (leave it 0 to quote the rate alone)")
 	}
-	if in.LockFor < 0 || in.LockFor > MaxQuoteLock {
-		v.Add("lock_for", "must be between 0 and 24h")
+	if in.LockFor != 0 && (in.LockFor < time.Second || in.LockFor > MaxQuoteLock) {
+		v.Add("lock_for", "must be 0 (the default lock) or between 1s and 24h")
 	}
 	return v.Err()
 }

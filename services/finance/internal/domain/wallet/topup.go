@@ -77,11 +77,20 @@ func ValidateKey(field, key string) error {
 	return v.Err()
 }
 
+// MaxAmount bounds one top-up, payout or debit, in minor units: every
+// top-up passes through the provider's one account per currency, whose
+// running totals one huge amount would take to the limit of int64, every
+// later top-up in that currency then refused for overflow.
+const MaxAmount = 1_000_000_000_000
+
 // ValidateAmount checks an amount of money a payer or payee names.
 func ValidateAmount(amount int64, currency string) error {
 	var v apperr.Violations
-	if amount <= 0 {
+	switch {
+	case amount <= 0:
 		v.Add("amount.amount_minor", "must be greater than zero")
+	case amount > MaxAmount:
+		v.Add("amount.amount_minor", "must be at most "+strconv.FormatInt(MaxAmount, 10))
 	}
 	if !money.ValidCurrency(currency) {
 		v.Add("amount.currency_code", "is not an ISO 4217 currency code")

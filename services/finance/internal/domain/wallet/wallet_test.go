@@ -19,6 +19,8 @@ func TestNewTopUpValidates(t *testing.T) {
 		{"valid", wallet.TopUpInput{Amount: 1000, Currency: "USD", IdempotencyKey: "k"}, true},
 		{"zero amount", wallet.TopUpInput{Amount: 0, Currency: "USD", IdempotencyKey: "k"}, false},
 		{"negative amount", wallet.TopUpInput{Amount: -5, Currency: "USD", IdempotencyKey: "k"}, false},
+		{"the largest amount", wallet.TopUpInput{Amount: wallet.MaxAmount, Currency: "USD", IdempotencyKey: "k"}, true},
+		{"beyond the largest amount", wallet.TopUpInput{Amount: wallet.MaxAmount + 1, Currency: "USD", IdempotencyKey: "k"}, false},
 		{"unknown currency", wallet.TopUpInput{Amount: 5, Currency: "XXQ", IdempotencyKey: "k"}, false},
 		{"lower-case currency", wallet.TopUpInput{Amount: 5, Currency: "usd", IdempotencyKey: "k"}, false},
 		{"no key", wallet.TopUpInput{Amount: 5, Currency: "USD"}, false},
