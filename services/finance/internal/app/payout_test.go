@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
-	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain/ledger"
