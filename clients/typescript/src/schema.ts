@@ -6448,7 +6448,10 @@ export interface components {
             organizationId?: string;
             amount?: components["schemas"]["Money"];
             destination?: string;
-            /** @description requested, reserved, sent, paid or failed. */
+            /**
+             * @description requested, reserved, sent, paid, failed, or returned (paid, then sent back by the
+             *     bank: the amount is back in the payable).
+             */
             state?: string;
             providerPayoutId?: string;
             failureCode?: string;

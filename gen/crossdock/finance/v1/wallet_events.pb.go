@@ -354,6 +354,85 @@ func (x *PayoutSent) GetOccurredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// PayoutReturned says that a paid payout was sent back by the bank (the provider's
+// failure after its payment): its amount is back in the payable. Subject:
+// finance.payout.returned.
+type PayoutReturned struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PayoutId       string                 `protobuf:"bytes,1,opt,name=payout_id,json=payoutId,proto3" json:"payout_id,omitempty"`
+	OrganizationId string                 `protobuf:"bytes,2,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	Amount         *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	FailureCode    string                 `protobuf:"bytes,4,opt,name=failure_code,json=failureCode,proto3" json:"failure_code,omitempty"`
+	OccurredAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *PayoutReturned) Reset() {
+	*x = PayoutReturned{}
+	mi := &file_crossdock_finance_v1_wallet_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayoutReturned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayoutReturned) ProtoMessage() {}
+
+func (x *PayoutReturned) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_finance_v1_wallet_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayoutReturned.ProtoReflect.Descriptor instead.
+func (*PayoutReturned) Descriptor() ([]byte, []int) {
+	return file_crossdock_finance_v1_wallet_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PayoutReturned) GetPayoutId() string {
+	if x != nil {
+		return x.PayoutId
+	}
+	return ""
+}
+
+func (x *PayoutReturned) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *PayoutReturned) GetAmount() *v1.Money {
+	if x != nil {
+		return x.Amount
+	}
+	return nil
+}
+
+func (x *PayoutReturned) GetFailureCode() string {
+	if x != nil {
+		return x.FailureCode
+	}
+	return ""
+}
+
+func (x *PayoutReturned) GetOccurredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OccurredAt
+	}
+	return nil
+}
+
 // PayoutFailed says that a payout was refused; its reserved funds are back in the
 // payable. Subject: finance.payout.failed.
 type PayoutFailed struct {
@@ -369,7 +448,7 @@ type PayoutFailed struct {
 
 func (x *PayoutFailed) Reset() {
 	*x = PayoutFailed{}
-	mi := &file_crossdock_finance_v1_wallet_events_proto_msgTypes[4]
+	mi := &file_crossdock_finance_v1_wallet_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -381,7 +460,7 @@ func (x *PayoutFailed) String() string {
 func (*PayoutFailed) ProtoMessage() {}
 
 func (x *PayoutFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_finance_v1_wallet_events_proto_msgTypes[4]
+	mi := &file_crossdock_finance_v1_wallet_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -394,7 +473,7 @@ func (x *PayoutFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayoutFailed.ProtoReflect.Descriptor instead.
 func (*PayoutFailed) Descriptor() ([]byte, []int) {
-	return file_crossdock_finance_v1_wallet_events_proto_rawDescGZIP(), []int{4}
+	return file_crossdock_finance_v1_wallet_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PayoutFailed) GetPayoutId() string {
@@ -466,6 +545,13 @@ const file_crossdock_finance_v1_wallet_events_proto_rawDesc = "" +
 	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12,\n" +
 	"\x12provider_payout_id\x18\x04 \x01(\tR\x10providerPayoutId\x12;\n" +
 	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"occurredAt\"\xea\x01\n" +
+	"\x0ePayoutReturned\x12\x1b\n" +
+	"\tpayout_id\x18\x01 \x01(\tR\bpayoutId\x12'\n" +
+	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x122\n" +
+	"\x06amount\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06amount\x12!\n" +
+	"\ffailure_code\x18\x04 \x01(\tR\vfailureCode\x12;\n" +
+	"\voccurred_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"occurredAt\"\xe8\x01\n" +
 	"\fPayoutFailed\x12\x1b\n" +
 	"\tpayout_id\x18\x01 \x01(\tR\bpayoutId\x12'\n" +
@@ -488,32 +574,35 @@ func file_crossdock_finance_v1_wallet_events_proto_rawDescGZIP() []byte {
 	return file_crossdock_finance_v1_wallet_events_proto_rawDescData
 }
 
-var file_crossdock_finance_v1_wallet_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_crossdock_finance_v1_wallet_events_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_crossdock_finance_v1_wallet_events_proto_goTypes = []any{
 	(*WalletToppedUp)(nil),        // 0: crossdock.finance.v1.WalletToppedUp
 	(*TopUpFailed)(nil),           // 1: crossdock.finance.v1.TopUpFailed
 	(*DepositChanged)(nil),        // 2: crossdock.finance.v1.DepositChanged
 	(*PayoutSent)(nil),            // 3: crossdock.finance.v1.PayoutSent
-	(*PayoutFailed)(nil),          // 4: crossdock.finance.v1.PayoutFailed
-	(*v1.Money)(nil),              // 5: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*PayoutReturned)(nil),        // 4: crossdock.finance.v1.PayoutReturned
+	(*PayoutFailed)(nil),          // 5: crossdock.finance.v1.PayoutFailed
+	(*v1.Money)(nil),              // 6: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_crossdock_finance_v1_wallet_events_proto_depIdxs = []int32{
-	5,  // 0: crossdock.finance.v1.WalletToppedUp.amount:type_name -> crossdock.common.v1.Money
-	6,  // 1: crossdock.finance.v1.WalletToppedUp.occurred_at:type_name -> google.protobuf.Timestamp
-	5,  // 2: crossdock.finance.v1.TopUpFailed.amount:type_name -> crossdock.common.v1.Money
-	6,  // 3: crossdock.finance.v1.TopUpFailed.occurred_at:type_name -> google.protobuf.Timestamp
-	5,  // 4: crossdock.finance.v1.DepositChanged.change:type_name -> crossdock.common.v1.Money
-	6,  // 5: crossdock.finance.v1.DepositChanged.occurred_at:type_name -> google.protobuf.Timestamp
-	5,  // 6: crossdock.finance.v1.PayoutSent.amount:type_name -> crossdock.common.v1.Money
-	6,  // 7: crossdock.finance.v1.PayoutSent.occurred_at:type_name -> google.protobuf.Timestamp
-	5,  // 8: crossdock.finance.v1.PayoutFailed.amount:type_name -> crossdock.common.v1.Money
-	6,  // 9: crossdock.finance.v1.PayoutFailed.occurred_at:type_name -> google.protobuf.Timestamp
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	6,  // 0: crossdock.finance.v1.WalletToppedUp.amount:type_name -> crossdock.common.v1.Money
+	7,  // 1: crossdock.finance.v1.WalletToppedUp.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 2: crossdock.finance.v1.TopUpFailed.amount:type_name -> crossdock.common.v1.Money
+	7,  // 3: crossdock.finance.v1.TopUpFailed.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 4: crossdock.finance.v1.DepositChanged.change:type_name -> crossdock.common.v1.Money
+	7,  // 5: crossdock.finance.v1.DepositChanged.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 6: crossdock.finance.v1.PayoutSent.amount:type_name -> crossdock.common.v1.Money
+	7,  // 7: crossdock.finance.v1.PayoutSent.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 8: crossdock.finance.v1.PayoutReturned.amount:type_name -> crossdock.common.v1.Money
+	7,  // 9: crossdock.finance.v1.PayoutReturned.occurred_at:type_name -> google.protobuf.Timestamp
+	6,  // 10: crossdock.finance.v1.PayoutFailed.amount:type_name -> crossdock.common.v1.Money
+	7,  // 11: crossdock.finance.v1.PayoutFailed.occurred_at:type_name -> google.protobuf.Timestamp
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_finance_v1_wallet_events_proto_init() }
@@ -527,7 +616,7 @@ func file_crossdock_finance_v1_wallet_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_finance_v1_wallet_events_proto_rawDesc), len(file_crossdock_finance_v1_wallet_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

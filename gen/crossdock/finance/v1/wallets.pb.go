@@ -315,7 +315,8 @@ type Payout struct {
 	OrganizationId string                 `protobuf:"bytes,2,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	Amount         *v1.Money              `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
 	Destination    string                 `protobuf:"bytes,4,opt,name=destination,proto3" json:"destination,omitempty"`
-	// requested, reserved, sent, paid or failed.
+	// requested, reserved, sent, paid, failed, or returned (paid, then sent back by the
+	// bank: the amount is back in the payable).
 	State            string                 `protobuf:"bytes,5,opt,name=state,proto3" json:"state,omitempty"`
 	ProviderPayoutId string                 `protobuf:"bytes,6,opt,name=provider_payout_id,json=providerPayoutId,proto3" json:"provider_payout_id,omitempty"`
 	FailureCode      string                 `protobuf:"bytes,7,opt,name=failure_code,json=failureCode,proto3" json:"failure_code,omitempty"`

@@ -213,6 +213,20 @@ func (w *Wallets) voidReservation(ctx context.Context, p wallet.Payout) error {
 	return err
 }
 
+// returnPayout puts a paid payout's amount back in the payable it left,
+// once per payout.
+func (w *Wallets) returnPayout(ctx context.Context, p wallet.Payout) error {
+	_, err := w.ledger.Execute(ctx, ledger.Command{
+		IdempotencyKey: "payout-return:" + p.ID,
+		Transfers: []ledger.TransferSpec{{
+			Debit:  w.providerAccount(ledger.KindPayout, p.Currency),
+			Credit: ledger.AccountRef{Kind: ledger.KindSupplierPayable, Owner: orgOwner(p.OrganizationID), Currency: p.Currency},
+			Amount: p.Amount, Currency: p.Currency, Code: ledger.CodePayoutReturn, Reference: p.ID, Phase: ledger.PhasePosted,
+		}},
+	})
+	return err
+}
+
 func (w *Wallets) postReservation(ctx context.Context, p wallet.Payout) error {
 	_, err := w.ledger.Execute(ctx, ledger.Command{
 		IdempotencyKey: "payout-post:" + p.ID,
@@ -234,6 +248,18 @@ func (w *Wallets) applyPayoutEvent(ctx context.Context, rec ProviderEventRecord,
 	}
 	var change PayoutChange
 	switch {
+	case p.State == wallet.PayoutPaid && rec.Type == EventPayoutFailed:
+		// Paid, then sent back by the bank: the money comes back.
+		if err := w.returnPayout(ctx, p); err != nil {
+			return false, err
+		}
+		code := failureCode(in.FailureCode)
+		change = func(p *wallet.Payout) ([]outbox.Message, error) {
+			if !p.Return(code, rec.ReceivedAt) {
+				return nil, nil
+			}
+			return []outbox.Message{payoutReturned(*p, code, rec.ReceivedAt)}, nil
+		}
 	case p.Final() || p.State == wallet.PayoutRequested:
 		// Final: a repeated or late event. Requested: the provider cannot
 		// know a payout not yet reserved; nothing to post.

@@ -77,9 +77,8 @@ func TestPayouts(t *testing.T) {
 	if e.outboxCount(t, app.SubjectPayoutSent) != 1 {
 		t.Errorf("%d payout.sent events", e.outboxCount(t, app.SubjectPayoutSent))
 	}
-	// A late failure of a paid payout changes nothing.
-	e.deliverPayout(t, "evt_p1_late", app.EventPayoutFailed, p1.ID, app.PayoutFailed)
-	check("late failure", 7_000, 0)
+	// (A failure delivered after the payment is the bank sending it back:
+	// TestAPaidPayoutTheBankSendsBackIsReturned.)
 
 	// Failed at the bank: the reservation is voided.
 	p2, err := pay("p-2", 2_000)
@@ -256,10 +255,12 @@ func TestPayoutWorkerFinishesWhatWasLeft(t *testing.T) {
 	}
 }
 
-// The provider contradicting itself under concurrency: deliveries saying
-// paid and deliveries saying failed race for one payout. The ledger lets
-// one completion win; the payout's state, its one event and the payable all
-// follow that winner, and the losers, delivered again, change nothing.
+// Deliveries saying paid and deliveries saying failed race for one payout.
+// The ledger lets one completion win. Failed first: the payout failed, and
+// the paid deliveries, delivered again, change nothing. Paid first: the
+// failures delivered after it are the bank sending the payment back, and
+// the payout is returned, its amount back in the payable, once. Either way
+// each event is written once and the payable ends whole.
 func TestConcurrentPaidAndFailedWebhooksAgree(t *testing.T) {
 	e := newWallets(t)
 	org := uuid.NewString()
@@ -301,16 +302,16 @@ func TestConcurrentPaidAndFailedWebhooksAgree(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Fatalf("payouts: %v, %v", got, err)
 	}
-	sent, failed := e.outboxCount(t, app.SubjectPayoutSent), e.outboxCount(t, app.SubjectPayoutFailed)
+	sent, failed, returned := e.outboxCount(t, app.SubjectPayoutSent), e.outboxCount(t, app.SubjectPayoutFailed), e.outboxCount(t, app.SubjectPayoutReturned)
 	net, pending := e.balance(t, payableRef(org))
 	switch got[0].State {
-	case wallet.PayoutPaid:
-		if net != 600 || pending != 0 || sent != 1 || failed != 0 {
-			t.Errorf("paid: payable %d (%d reserved), %d sent and %d failed events", net, pending, sent, failed)
+	case wallet.PayoutReturned:
+		if net != 1_000 || pending != 0 || sent != 1 || failed != 0 || returned != 1 {
+			t.Errorf("returned: payable %d (%d reserved), %d sent, %d failed and %d returned events", net, pending, sent, failed, returned)
 		}
 	case wallet.PayoutFailed:
-		if net != 1_000 || pending != 0 || sent != 0 || failed != 1 {
-			t.Errorf("failed: payable %d (%d reserved), %d sent and %d failed events", net, pending, sent, failed)
+		if net != 1_000 || pending != 0 || sent != 0 || failed != 1 || returned != 0 {
+			t.Errorf("failed: payable %d (%d reserved), %d sent, %d failed and %d returned events", net, pending, sent, failed, returned)
 		}
 	default:
 		t.Errorf("payout left %s", got[0].State)
@@ -368,6 +369,43 @@ func TestPayoutWithoutItsWebhookIsAskedFor(t *testing.T) {
 	}
 	if n := e.outboxCount(t, app.SubjectPayoutSent); n != 1 {
 		t.Errorf("%d payout.sent events, want 1", n)
+	}
+	e.assertBooksBalance(t)
+}
+
+// A payout paid, then sent back by the bank (the provider's failure after
+// its payment, as Stripe reports a returned payout): its amount goes back
+// to the payable, once however often the failure is delivered, and the
+// payout is returned. Before, the failure was taken for a late event and
+// the supplier's money was gone.
+func TestAPaidPayoutTheBankSendsBackIsReturned(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 1_000)
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.deliverPayout(t, "evt_paid", app.EventPayoutPaid, p.ID, app.PayoutPaid)
+	if net, _ := e.balance(t, payableRef(org)); net != 600 {
+		t.Fatalf("payable after the payment: %d, want 600", net)
+	}
+	e.deliverPayout(t, "evt_returned", app.EventPayoutFailed, p.ID, app.PayoutFailed)
+	e.deliverPayout(t, "evt_returned_again", app.EventPayoutFailed, p.ID, app.PayoutFailed)
+	got, _, err := e.w.ListPayouts(ctx, owner, org, 0, "")
+	if err != nil || len(got) != 1 || got[0].State != wallet.PayoutReturned {
+		t.Fatalf("payouts: %+v, %v; want one returned", got, err)
+	}
+	if net, _ := e.balance(t, payableRef(org)); net != 1_000 {
+		t.Errorf("payable after the return: %d, want the 1000 back", net)
+	}
+	if n := e.outboxCount(t, app.SubjectPayoutReturned); n != 1 {
+		t.Errorf("%d %s events, want 1", n, app.SubjectPayoutReturned)
+	}
+	e.deliverPayout(t, "evt_paid_late", app.EventPayoutPaid, p.ID, app.PayoutPaid)
+	if net, _ := e.balance(t, payableRef(org)); net != 1_000 {
+		t.Errorf("a late paid event moved the payable to %d", net)
 	}
 	e.assertBooksBalance(t)
 }

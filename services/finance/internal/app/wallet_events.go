@@ -19,6 +19,7 @@ const (
 	SubjectDepositChanged = "finance.deposit.changed"
 	SubjectPayoutSent     = "finance.payout.sent"
 	SubjectPayoutFailed   = "finance.payout.failed"
+	SubjectPayoutReturned = "finance.payout.returned"
 )
 
 func moneyPB(amount int64, currency string) *commonv1.Money {
@@ -56,6 +57,13 @@ func payoutSent(p wallet.Payout, at time.Time) outbox.Message {
 	return outbox.Message{Subject: SubjectPayoutSent, Payload: &financev1.PayoutSent{
 		PayoutId: p.ID, OrganizationId: p.OrganizationID, Amount: moneyPB(p.Amount, p.Currency),
 		ProviderPayoutId: p.ProviderPayoutID, OccurredAt: timestamppb.New(at),
+	}}
+}
+
+func payoutReturned(p wallet.Payout, code string, at time.Time) outbox.Message {
+	return outbox.Message{Subject: SubjectPayoutReturned, Payload: &financev1.PayoutReturned{
+		PayoutId: p.ID, OrganizationId: p.OrganizationID, Amount: moneyPB(p.Amount, p.Currency),
+		FailureCode: code, OccurredAt: timestamppb.New(at),
 	}}
 }
 

@@ -19,6 +19,7 @@ const (
 	CodeRefund          Code = "refund"           // after-sale refund to the buyer
 	CodeClawBack        Code = "claw_back"        // supplier payable → buyer after settlement
 	CodePayout          Code = "payout"           // payable or deposit → payout (bank)
+	CodePayoutReturn    Code = "payout_return"    // payout (bank) → payable: a paid payout the bank sent back
 	CodeDepositDebit    Code = "deposit_debit"    // merchant deposit → escrow for a merchant order
 	CodePartnerFee      Code = "partner_fee"      // partner settlement → partner fees: what a partner kept
 	CodePartnerSplit    Code = "partner_split"    // partner virtual → supplier payable / revenue

@@ -26,6 +26,9 @@ const (
 	// PayoutFailed: refused by the ledger or the provider; any reservation
 	// is voided.
 	PayoutFailed PayoutState = "failed"
+	// PayoutReturned: paid, then sent back by the bank (the provider's
+	// failure after its payment); the money is back in the payable.
+	PayoutReturned PayoutState = "returned"
 )
 
 // MaxDestinationLength bounds a bank-account reference.
@@ -91,7 +94,9 @@ func (p Payout) SameRequest(o Payout) bool {
 }
 
 // Final reports whether the payout can change no more.
-func (p Payout) Final() bool { return p.State == PayoutPaid || p.State == PayoutFailed }
+func (p Payout) Final() bool {
+	return p.State == PayoutPaid || p.State == PayoutFailed || p.State == PayoutReturned
+}
 
 // Reserved records the ledger's reservation; false when it was recorded
 // before.
@@ -124,6 +129,16 @@ func (p *Payout) Paid(providerID string, now time.Time) bool {
 	if providerID != "" {
 		p.ProviderPayoutID = providerID
 	}
+	return true
+}
+
+// Return records a paid payout sent back by the bank; false unless it was
+// paid.
+func (p *Payout) Return(code string, now time.Time) bool {
+	if p.State != PayoutPaid {
+		return false
+	}
+	p.State, p.FailureCode, p.UpdatedAt = PayoutReturned, code, now
 	return true
 }
 
