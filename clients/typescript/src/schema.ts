@@ -2305,7 +2305,10 @@ export interface paths {
         put?: never;
         /**
          * DelistProduct takes a listed product off sale.
-         * @description DelistProduct takes a listed product off sale. The owner, or a reviewer.
+         * @description DelistProduct takes a listed product off sale. The owner, or a reviewer. A
+         *     reviewer's takedown needs a reason, reaches a product in the bin too, and holds:
+         *     ListProduct then answers FAILED_PRECONDITION DELISTED_BY_REVIEW until a reviewer
+         *     approves a revision of the product.
          */
         post: operations["CatalogService_DelistProduct"];
         delete?: never;

@@ -100,7 +100,10 @@ type CatalogServiceClient interface {
 	RecordQualityCheck(ctx context.Context, in *RecordQualityCheckRequest, opts ...grpc.CallOption) (*RecordQualityCheckResponse, error)
 	// ListProduct puts an approved product on sale. The owner only.
 	ListProduct(ctx context.Context, in *ListProductRequest, opts ...grpc.CallOption) (*ListProductResponse, error)
-	// DelistProduct takes a listed product off sale. The owner, or a reviewer.
+	// DelistProduct takes a listed product off sale. The owner, or a reviewer. A
+	// reviewer's takedown needs a reason, reaches a product in the bin too, and holds:
+	// ListProduct then answers FAILED_PRECONDITION DELISTED_BY_REVIEW until a reviewer
+	// approves a revision of the product.
 	DelistProduct(ctx context.Context, in *DelistProductRequest, opts ...grpc.CallOption) (*DelistProductResponse, error)
 	// DeleteProduct moves a product to the bin: hidden everywhere, SKUs not reservable.
 	// The owner only.
@@ -469,7 +472,10 @@ type CatalogServiceServer interface {
 	RecordQualityCheck(context.Context, *RecordQualityCheckRequest) (*RecordQualityCheckResponse, error)
 	// ListProduct puts an approved product on sale. The owner only.
 	ListProduct(context.Context, *ListProductRequest) (*ListProductResponse, error)
-	// DelistProduct takes a listed product off sale. The owner, or a reviewer.
+	// DelistProduct takes a listed product off sale. The owner, or a reviewer. A
+	// reviewer's takedown needs a reason, reaches a product in the bin too, and holds:
+	// ListProduct then answers FAILED_PRECONDITION DELISTED_BY_REVIEW until a reviewer
+	// approves a revision of the product.
 	DelistProduct(context.Context, *DelistProductRequest) (*DelistProductResponse, error)
 	// DeleteProduct moves a product to the bin: hidden everywhere, SKUs not reservable.
 	// The owner only.

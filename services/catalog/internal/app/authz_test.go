@@ -138,10 +138,12 @@ func TestAuthorization(t *testing.T) {
 	if len(viaERP.Products) == 0 || len(viaERP.Products) != len(mine.Products) {
 		t.Errorf("supplier A's ERP sees %d products, supplier A %d", len(viaERP.Products), len(mine.Products))
 	}
-	// A reviewer may delist any product; the owner may too.
-	must(f.svc.DelistProduct(ctx, f.reviewer, listed.ID, "counterfeit report"))(t)
-	must(f.svc.ListProduct(ctx, f.supplierA, listed.ID))(t)
+	// The owner may delist its product and list it again; a reviewer may
+	// take any product down, and then only a reviewer puts it back (see
+	// TestAReviewersTakedownHolds).
 	must(f.svc.DelistProduct(ctx, f.supplierA, listed.ID, ""))(t)
+	must(f.svc.ListProduct(ctx, f.supplierA, listed.ID))(t)
+	must(f.svc.DelistProduct(ctx, f.reviewer, listed.ID, "counterfeit report"))(t)
 	_, err := f.svc.DelistProduct(ctx, f.supplierB, listed.ID, "")
 	wantKind(t, err, apperr.KindNotFound)
 }

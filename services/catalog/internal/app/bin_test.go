@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -141,5 +142,47 @@ func TestASKUADraftDroppedIsKnownAndNotOnSale(t *testing.T) {
 		if in.ID == white.ID && (in.OnSale || in.Code != white.Code) {
 			t.Errorf("the dropped SKU: %+v; want its code, not on sale", in.SKU)
 		}
+	}
+}
+
+// A reviewer's takedown holds: the owner cannot list the product again,
+// nor bring it back on sale through the bin (a takedown reaches a binned
+// product too); a reviewer approving a revision of it lifts the hold.
+// Before, the owner relisted it at once.
+func TestAReviewersTakedownHolds(t *testing.T) {
+	f := newFixture(t)
+	p := f.listed(t, f.supplierA, "Buds", "X", map[string]int64{"black": 1000})
+	if _, err := f.svc.DelistProduct(ctx, f.reviewer, p.ID, ""); apperr.KindOf(err) != apperr.KindInvalid {
+		t.Errorf("a takedown without a reason: %v, want InvalidArgument", err)
+	}
+	must(f.svc.DelistProduct(ctx, f.reviewer, p.ID, "counterfeit report"))(t)
+	_, err := f.svc.ListProduct(ctx, f.supplierA, p.ID)
+	wantReason(t, err, "DELISTED_BY_REVIEW")
+
+	// Binned first, then taken down: restored, it is not on sale.
+	q := f.listed(t, f.supplierA, "Cables", "C", map[string]int64{"black": 500})
+	must(f.svc.DeleteProduct(ctx, f.supplierA, q.ID))(t)
+	must(f.svc.DelistProduct(ctx, f.reviewer, q.ID, "unsafe charger"))(t)
+	if got := must(f.svc.RestoreProduct(ctx, f.supplierA, q.ID))(t); got.Status != domain.StatusDelisted {
+		t.Errorf("restored after a takedown: %s, want delisted", got.Status)
+	}
+	_, err = f.svc.ListProduct(ctx, f.supplierA, q.ID)
+	wantReason(t, err, "DELISTED_BY_REVIEW")
+
+	// A revision approved lifts the hold.
+	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 1100})))(t)
+	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	if got := must(f.svc.ListProduct(ctx, f.supplierA, p.ID))(t); got.Status != domain.StatusListed {
+		t.Errorf("after a reviewer approved a revision: %s, want listed", got.Status)
+	}
+}
+
+// wantReason fails unless err is a FailedPrecondition with reason.
+func wantReason(t testing.TB, err error, reason string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Kind != apperr.KindFailedPrecondition || e.Reason != reason {
+		t.Fatalf("error = %v, want FailedPrecondition %s", err, reason)
 	}
 }

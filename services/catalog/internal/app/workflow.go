@@ -168,10 +168,18 @@ func (s *Service) ListProduct(ctx context.Context, caller auth.Caller, id uuid.U
 	})
 }
 
-// DelistProduct takes a listed product off sale. The owner, or a reviewer.
+// DelistProduct takes a listed product off sale. The owner, or a reviewer:
+// a reviewer's takedown needs a reason, holds (the owner cannot list the
+// product again until a reviewer approves a revision of it) and reaches a
+// product in the bin too, which a restore would otherwise put back on
+// sale.
 func (s *Service) DelistProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, reason string) (domain.Product, error) {
 	return s.change(ctx, caller, id, byOwnerOrReviewer, func(r Repository, p *domain.Product, now time.Time) ([]domain.Transition, error) {
-		t, err := p.Delist(caller.Subject, reason, now)
+		delist := p.Delist
+		if isReviewer(caller) {
+			delist = p.TakeDown
+		}
+		t, err := delist(caller.Subject, reason, now)
 		if err != nil {
 			return nil, err
 		}

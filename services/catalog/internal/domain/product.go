@@ -92,6 +92,9 @@ type Product struct {
 	ListedAt time.Time
 	// DeletedAt is set while the product is in the bin.
 	DeletedAt time.Time
+	// ReviewHold is why a reviewer took the product off sale; while it is
+	// set, only a reviewer's approval of a revision puts it back.
+	ReviewHold string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

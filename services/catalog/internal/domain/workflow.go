@@ -53,6 +53,10 @@ var (
 			WithReason("NOT_LISTABLE")
 	ErrNotListed = apperr.FailedPrecondition("the product is not listed").
 			WithReason("NOT_LISTED")
+	// ErrHeldByReview refuses to list a product a reviewer took off sale:
+	// a reviewer's approval of a revision of it lifts the hold.
+	ErrHeldByReview = apperr.FailedPrecondition("a reviewer took the product off sale; submit a revision for review").
+			WithReason("DELISTED_BY_REVIEW")
 )
 
 // MaxReason bounds a reviewer's or supplier's reason.
@@ -138,7 +142,8 @@ func (p *Product) Approve(actor string, now time.Time) (t Transition, replaced *
 	}
 	from, replaced := p.Status, p.Live
 	r.Status, r.ReviewReason, r.UpdatedAt = RevisionApproved, "", now
-	p.Live, p.Pending, p.ReviewSince = r, nil, time.Time{}
+	// A reviewer approving new content lifts a takedown's hold.
+	p.Live, p.Pending, p.ReviewSince, p.ReviewHold = r, nil, time.Time{}, ""
 	action := ActionRevisionApproved
 	if replaced == nil {
 		p.Status, action = StatusApproved, ActionApproved
@@ -184,6 +189,9 @@ func (p *Product) List(actor string, now time.Time) (Transition, error) {
 	if (p.Status != StatusApproved && p.Status != StatusDelisted) || p.Live == nil {
 		return Transition{}, ErrNotListable
 	}
+	if p.ReviewHold != "" {
+		return Transition{}, ErrHeldByReview.WithMetadata("reason", p.ReviewHold)
+	}
 	from := p.Status
 	p.Status, p.ListedAt = StatusListed, now
 	return p.transition(from, ActionListed, actor, "", p.Live.Number, now), nil
@@ -205,6 +213,27 @@ func (p *Product) Delist(actor, reason string, now time.Time) (Transition, error
 	}
 	p.Status = StatusDelisted
 	return p.transition(StatusListed, ActionDelisted, actor, reason, p.Live.Number, now), nil
+}
+
+// TakeDown is a reviewer taking the product off sale, with a required
+// reason (field "reason"): listed, it is delisted; in the bin, it comes
+// back delisted. Either way it holds (ReviewHold) until a reviewer
+// approves a revision of it.
+func (p *Product) TakeDown(actor, reason string, now time.Time) (Transition, error) {
+	var v violations
+	reason = apperr.CheckLongText(&v, "reason", reason, 1, MaxReason)
+	if err := v.Err(); err != nil {
+		return Transition{}, err
+	}
+	if p.Live == nil {
+		return Transition{}, ErrNotListed
+	}
+	from := p.Status
+	if p.Status == StatusListed {
+		p.Status = StatusDelisted
+	}
+	p.ReviewHold = reason
+	return p.transition(from, ActionDelisted, actor, reason, p.Live.Number, now), nil
 }
 
 // Delete moves the product to the bin: hidden from buyers and reviewers, its

@@ -18,7 +18,7 @@ import (
 
 const productColumns = `p.id, p.supplier_id, p.model_id, p.type, p.origin_country, p.origin_region, p.default_locale,
 	p.status, p.live_revision, p.pending_revision, p.last_revision, p.qc_passed, p.qc_notes, p.qc_checked_by,
-	p.qc_checked_at, p.review_since, p.listed_at, p.deleted_at, p.created_at, p.updated_at`
+	p.qc_checked_at, p.review_since, p.listed_at, p.deleted_at, p.created_at, p.updated_at, p.review_hold`
 
 // productRow is a products row with the revision numbers it points at.
 type productRow struct {
@@ -34,7 +34,7 @@ func scanProduct(row pgx.Row) (productRow, error) {
 	var qcNotes, qcBy string
 	if err := row.Scan(&p.ID, &p.SupplierID, &p.ModelID, &p.Type, &p.Origin.CountryCode, &p.Origin.RegionCode,
 		&p.DefaultLocale, &p.Status, &r.live, &r.pending, &p.LastRevision, &qcPassed, &qcNotes, &qcBy,
-		&qcAt, &reviewSince, &listedAt, &deletedAt, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		&qcAt, &reviewSince, &listedAt, &deletedAt, &p.CreatedAt, &p.UpdatedAt, &p.ReviewHold); err != nil {
 		return productRow{}, err
 	}
 	if qcPassed != nil && qcAt != nil {
@@ -74,21 +74,21 @@ func productArgs(p domain.Product) []any {
 	}
 	return []any{p.ID, p.SupplierID, p.ModelID, string(p.Type), p.Origin.CountryCode, p.Origin.RegionCode, p.DefaultLocale,
 		string(p.Status), revisionNumber(p.Live), revisionNumber(p.Pending), p.LastRevision, qcPassed, qcNotes, qcBy,
-		qcAt, nullTime(p.ReviewSince), nullTime(p.ListedAt), nullTime(p.DeletedAt), p.CreatedAt, p.UpdatedAt}
+		qcAt, nullTime(p.ReviewSince), nullTime(p.ListedAt), nullTime(p.DeletedAt), p.CreatedAt, p.UpdatedAt, p.ReviewHold}
 }
 
 // updateArgs are productArgs without created_at, which never changes.
 func updateArgs(p domain.Product) []any {
 	a := productArgs(p)
-	return append(a[:18:18], a[19])
+	return append(a[:18:18], a[19:]...)
 }
 
 // CreateProduct inserts a product and its revisions.
 func (r repo) CreateProduct(ctx context.Context, p domain.Product) error {
 	_, err := r.q.Exec(ctx, `INSERT INTO products (id, supplier_id, model_id, type, origin_country, origin_region,
 		default_locale, status, live_revision, pending_revision, last_revision, qc_passed, qc_notes, qc_checked_by,
-		qc_checked_at, review_since, listed_at, deleted_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, productArgs(p)...)
+		qc_checked_at, review_since, listed_at, deleted_at, created_at, updated_at, review_hold)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`, productArgs(p)...)
 	if err != nil {
 		return fmt.Errorf("insert product: %w", err)
 	}
@@ -117,7 +117,7 @@ func (r repo) saveProduct(ctx context.Context, p domain.Product) error {
 	tag, err := r.q.Exec(ctx, `UPDATE products SET supplier_id = $2, model_id = $3, type = $4, origin_country = $5,
 		origin_region = $6, default_locale = $7, status = $8, live_revision = $9, pending_revision = $10,
 		last_revision = $11, qc_passed = $12, qc_notes = $13, qc_checked_by = $14, qc_checked_at = $15,
-		review_since = $16, listed_at = $17, deleted_at = $18, updated_at = $19 WHERE id = $1`, updateArgs(p)...)
+		review_since = $16, listed_at = $17, deleted_at = $18, updated_at = $19, review_hold = $20 WHERE id = $1`, updateArgs(p)...)
 	if err := pg.Affected(tag, err, apperr.NotFound("product", p.ID.String())); err != nil {
 		return err
 	}
