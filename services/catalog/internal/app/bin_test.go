@@ -186,3 +186,34 @@ func wantReason(t testing.TB, err error, reason string) {
 		t.Fatalf("error = %v, want FailedPrecondition %s", err, reason)
 	}
 }
+
+// A revision that describes the goods otherwise (new title, description,
+// attributes or images) leaves the translations incomplete, so buyers in
+// another language are served the new content rather than a translation of
+// the old, and drops the quality check, which passed other goods. A
+// revision changing only prices keeps both.
+func TestNewContentOutdatesTranslationsAndTheQualityCheck(t *testing.T) {
+	f := newFixture(t)
+	p := f.listed(t, f.supplierA, "Leather buds", "X", map[string]int64{"black": 1000})
+	must(f.svc.UpsertTranslation(ctx, f.translator, p.ID, domain.TranslationInput{
+		Locale: "de", Title: "Leder-Ohrhörer", Description: "Echtes Leder",
+		AttributeLabels: map[string]string{"colour": "Farbe", "material": "Material"},
+	}))(t)
+	must(f.svc.RecordQualityCheck(ctx, f.reviewer, p.ID, true, "leather verified"))(t)
+	revise := func(title string, price int64) domain.Product {
+		t.Helper()
+		must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content(title, "X", map[string]int64{"black": price})))(t)
+		must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
+		return must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	}
+	if got := revise("Leather buds", 1200); got.QualityCheck == nil || !got.Translations[0].Complete {
+		t.Fatalf("after a price change: quality check %v, translation complete %v; want both kept", got.QualityCheck, got.Translations[0].Complete)
+	}
+	got := revise("Plastic buds", 1200)
+	if got.QualityCheck != nil || got.Translations[0].Complete {
+		t.Errorf("after new content: quality check %v, translation complete %v; want neither", got.QualityCheck, got.Translations[0].Complete)
+	}
+	if l := must(f.svc.GetListing(ctx, p.ID, "de"))(t); l.Text.Title != "Plastic buds" {
+		t.Errorf("a German buyer reads %q, want the new content", l.Text.Title)
+	}
+}

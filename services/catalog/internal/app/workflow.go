@@ -85,7 +85,9 @@ func (s *Service) SubmitProduct(ctx context.Context, caller auth.Caller, id uuid
 
 // ApproveProduct approves the submitted revision; for a product with a live
 // revision the approved one replaces it, announced as ProductUpdated, with a
-// SkuPriceChanged for every live SKU whose retail price changed. Reviewers.
+// SkuPriceChanged for every live SKU whose retail price changed. New text,
+// attributes or images leave the translations incomplete and drop the
+// quality check (domain.Product.DescribedOtherwise). Reviewers.
 func (s *Service) ApproveProduct(ctx context.Context, caller auth.Caller, id uuid.UUID) (domain.Product, error) {
 	return s.change(ctx, caller, id, byReviewer, func(r Repository, p *domain.Product, now time.Time) ([]domain.Transition, error) {
 		t, replaced, err := p.Approve(caller.Subject, now)
@@ -100,6 +102,11 @@ func (s *Service) ApproveProduct(ctx context.Context, caller auth.Caller, id uui
 		}
 		if replaced == nil {
 			return one(t), nil
+		}
+		for _, tr := range p.DescribedOtherwise(replaced.Content) {
+			if err := r.SaveTranslation(ctx, p.ID, tr); err != nil {
+				return nil, err
+			}
 		}
 		for _, sku := range p.Live.Content.SKUs {
 			before, ok := replaced.Content.SKU(sku.ID)

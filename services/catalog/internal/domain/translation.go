@@ -125,3 +125,27 @@ func (p *Product) CompleteTranslations() []Translation {
 	}
 	return out
 }
+
+// DescribedOtherwise marks what described the replaced live content as no
+// longer describing the product, when the approved revision changed its
+// title, description or attributes: every translation becomes incomplete
+// (kept for its translator to bring up to date, no longer shown to buyers,
+// who are served the new content instead of a translation claiming what
+// the goods no longer are), and the quality check, which passed other
+// goods, is dropped. It returns the translations it changed.
+func (p *Product) DescribedOtherwise(replaced Content) []Translation {
+	c := p.Live.Content
+	if c.Title == replaced.Title && c.Description == replaced.Description && maps.Equal(c.Attributes, replaced.Attributes) &&
+		slices.Equal(c.Images, replaced.Images) {
+		return nil
+	}
+	p.QualityCheck = nil
+	var changed []Translation
+	for i := range p.Translations {
+		if p.Translations[i].Complete {
+			p.Translations[i].Complete = false
+			changed = append(changed, p.Translations[i])
+		}
+	}
+	return changed
+}
