@@ -170,6 +170,9 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 			"POST /v1/docking/partners/{partner_id}/payouts/{payout_id}/resolve": onlyAdmin(p+"/payouts/matrix-no-such-payout/resolve",
 				map[string]any{"note": "Paid out beyond our credits."}, []int{404}),
 			"POST /v1/docking/partners/{partner_id}/sync": onlyAdmin(p+"/sync", map[string]any{}, refused),
+			// Nor pulled orders: an admin's retry of one is NOT_FOUND.
+			"POST /v1/docking/partners/{partner_id}/orders/{partner_order_id}/retry": onlyAdmin(p+"/orders/matrix-no-such-order/retry",
+				map[string]any{}, []int{404}),
 			"POST /v1/docking/supply-platforms": {check("buyer", "", supply(fmt.Sprintf("matrix-sb-%d", run)), denied),
 				check("supplier", "", supply(fmt.Sprintf("matrix-ss-%d", run)), denied),
 				check("merchant", "", supply(fmt.Sprintf("matrix-sm-%d", run)), denied),
@@ -189,7 +192,7 @@ func TestDockingAuthorizationMatrix(t *testing.T) {
 				check("supplier", "/v1/docking/listings", nil, ok), check("admin", "/v1/docking/listings", nil, ok)},
 		},
 		tokens: tokens,
-		params: strings.NewReplacer("{partner_id}", id, "{platform_id}", sid, "{line_id}", "matrix-no-such-line",
+		params: strings.NewReplacer("{partner_id}", id, "{platform_id}", sid, "{line_id}", "matrix-no-such-line", "{partner_order_id}", "matrix-no-such-order",
 			"{payout_id}", "matrix-no-such-payout"),
 		secrets: []string{secret, supplyKey, rotatedSupplyKey},
 	}.run(t, c)

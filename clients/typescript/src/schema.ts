@@ -660,6 +660,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/docking/partners/{partnerId}/orders/{partnerOrderId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RetryPartnerOrder reads a HELD partner order again, now, and places it if it can be placed (an operator restocked its goods, listed its SKU, or the partner corrected it): a held order is otherwise read again only while it is still in a pull's overlap or when the partner notifies a change.
+         * @description RetryPartnerOrder reads a HELD partner order again, now, and places it if it can
+         *     be placed (an operator restocked its goods, listed its SKU, or the partner
+         *     corrected it): a held order is otherwise read again only while it is still in a
+         *     pull's overlap or when the partner notifies a change. Answers the order's record
+         *     as it stands, the read requested; one not held is FAILED_PRECONDITION
+         *     (PARTNER_ORDER_NOT_HELD); one docking never pulled is NOT_FOUND. Admins only.
+         */
+        post: operations["DockingService_RetryPartnerOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/docking/partners/{partnerId}/payouts": {
         parameters: {
             query?: never;
@@ -5370,6 +5395,10 @@ export interface components {
         ResumePartnerResponse: {
             partner?: components["schemas"]["Partner"];
         };
+        RetryPartnerOrderBody: Record<string, never>;
+        RetryPartnerOrderResponse: {
+            order?: components["schemas"]["PulledOrder"];
+        };
         RetrySupplyOrderBody: Record<string, never>;
         RetrySupplyOrderResponse: {
             order?: components["schemas"]["SupplyOrder"];
@@ -7224,6 +7253,8 @@ export type RestoreProductBody = components['schemas']['RestoreProductBody'];
 export type RestoreProductResponse = components['schemas']['RestoreProductResponse'];
 export type ResumePartnerBody = components['schemas']['ResumePartnerBody'];
 export type ResumePartnerResponse = components['schemas']['ResumePartnerResponse'];
+export type RetryPartnerOrderBody = components['schemas']['RetryPartnerOrderBody'];
+export type RetryPartnerOrderResponse = components['schemas']['RetryPartnerOrderResponse'];
 export type RetrySupplyOrderBody = components['schemas']['RetrySupplyOrderBody'];
 export type RetrySupplyOrderResponse = components['schemas']['RetrySupplyOrderResponse'];
 export type Revision = components['schemas']['Revision'];
@@ -8769,6 +8800,42 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["Error"];
+        };
+    };
+    DockingService_RetryPartnerOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                partnerId: string;
+                partnerOrderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["RetryPartnerOrderBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryPartnerOrderResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["Error"];

@@ -2175,6 +2175,102 @@ func (*SyncPartnerResponse) Descriptor() ([]byte, []int) {
 	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{23}
 }
 
+type RetryPartnerOrderRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId      string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	PartnerOrderId string                 `protobuf:"bytes,2,opt,name=partner_order_id,json=partnerOrderId,proto3" json:"partner_order_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RetryPartnerOrderRequest) Reset() {
+	*x = RetryPartnerOrderRequest{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryPartnerOrderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryPartnerOrderRequest) ProtoMessage() {}
+
+func (x *RetryPartnerOrderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryPartnerOrderRequest.ProtoReflect.Descriptor instead.
+func (*RetryPartnerOrderRequest) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RetryPartnerOrderRequest) GetPartnerId() string {
+	if x != nil {
+		return x.PartnerId
+	}
+	return ""
+}
+
+func (x *RetryPartnerOrderRequest) GetPartnerOrderId() string {
+	if x != nil {
+		return x.PartnerOrderId
+	}
+	return ""
+}
+
+type RetryPartnerOrderResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Order         *PulledOrder           `protobuf:"bytes,1,opt,name=order,proto3" json:"order,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryPartnerOrderResponse) Reset() {
+	*x = RetryPartnerOrderResponse{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryPartnerOrderResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryPartnerOrderResponse) ProtoMessage() {}
+
+func (x *RetryPartnerOrderResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryPartnerOrderResponse.ProtoReflect.Descriptor instead.
+func (*RetryPartnerOrderResponse) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RetryPartnerOrderResponse) GetOrder() *PulledOrder {
+	if x != nil {
+		return x.Order
+	}
+	return nil
+}
+
 // FeeTerms are what a partner charges besides its commission.
 type FeeTerms struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2186,7 +2282,7 @@ type FeeTerms struct {
 
 func (x *FeeTerms) Reset() {
 	*x = FeeTerms{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2198,7 +2294,7 @@ func (x *FeeTerms) String() string {
 func (*FeeTerms) ProtoMessage() {}
 
 func (x *FeeTerms) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2211,7 +2307,7 @@ func (x *FeeTerms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeeTerms.ProtoReflect.Descriptor instead.
 func (*FeeTerms) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *FeeTerms) GetFixedPerOrder() *v1.Money {
@@ -2235,7 +2331,7 @@ type PartnerCredentials struct {
 
 func (x *PartnerCredentials) Reset() {
 	*x = PartnerCredentials{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2247,7 +2343,7 @@ func (x *PartnerCredentials) String() string {
 func (*PartnerCredentials) ProtoMessage() {}
 
 func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2260,7 +2356,7 @@ func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartnerCredentials.ProtoReflect.Descriptor instead.
 func (*PartnerCredentials) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PartnerCredentials) GetAppKey() string {
@@ -2312,7 +2408,7 @@ type Partner struct {
 
 func (x *Partner) Reset() {
 	*x = Partner{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2324,7 +2420,7 @@ func (x *Partner) String() string {
 func (*Partner) ProtoMessage() {}
 
 func (x *Partner) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2337,7 +2433,7 @@ func (x *Partner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Partner.ProtoReflect.Descriptor instead.
 func (*Partner) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Partner) GetPartnerId() string {
@@ -2464,7 +2560,7 @@ type CreatePartnerRequest struct {
 
 func (x *CreatePartnerRequest) Reset() {
 	*x = CreatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2476,7 +2572,7 @@ func (x *CreatePartnerRequest) String() string {
 func (*CreatePartnerRequest) ProtoMessage() {}
 
 func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2489,7 +2585,7 @@ func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*CreatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreatePartnerRequest) GetName() string {
@@ -2571,7 +2667,7 @@ type CreatePartnerResponse struct {
 
 func (x *CreatePartnerResponse) Reset() {
 	*x = CreatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2583,7 +2679,7 @@ func (x *CreatePartnerResponse) String() string {
 func (*CreatePartnerResponse) ProtoMessage() {}
 
 func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2596,7 +2692,7 @@ func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*CreatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreatePartnerResponse) GetPartner() *Partner {
@@ -2615,7 +2711,7 @@ type GetPartnerRequest struct {
 
 func (x *GetPartnerRequest) Reset() {
 	*x = GetPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2627,7 +2723,7 @@ func (x *GetPartnerRequest) String() string {
 func (*GetPartnerRequest) ProtoMessage() {}
 
 func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2640,7 +2736,7 @@ func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerRequest.ProtoReflect.Descriptor instead.
 func (*GetPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetPartnerRequest) GetPartnerId() string {
@@ -2659,7 +2755,7 @@ type GetPartnerResponse struct {
 
 func (x *GetPartnerResponse) Reset() {
 	*x = GetPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2671,7 +2767,7 @@ func (x *GetPartnerResponse) String() string {
 func (*GetPartnerResponse) ProtoMessage() {}
 
 func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2684,7 +2780,7 @@ func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerResponse.ProtoReflect.Descriptor instead.
 func (*GetPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetPartnerResponse) GetPartner() *Partner {
@@ -2702,7 +2798,7 @@ type ListPartnersRequest struct {
 
 func (x *ListPartnersRequest) Reset() {
 	*x = ListPartnersRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2714,7 +2810,7 @@ func (x *ListPartnersRequest) String() string {
 func (*ListPartnersRequest) ProtoMessage() {}
 
 func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2727,7 +2823,7 @@ func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersRequest.ProtoReflect.Descriptor instead.
 func (*ListPartnersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{33}
 }
 
 type ListPartnersResponse struct {
@@ -2739,7 +2835,7 @@ type ListPartnersResponse struct {
 
 func (x *ListPartnersResponse) Reset() {
 	*x = ListPartnersResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2751,7 +2847,7 @@ func (x *ListPartnersResponse) String() string {
 func (*ListPartnersResponse) ProtoMessage() {}
 
 func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2764,7 +2860,7 @@ func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersResponse.ProtoReflect.Descriptor instead.
 func (*ListPartnersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{32}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListPartnersResponse) GetPartners() []*Partner {
@@ -2795,7 +2891,7 @@ type UpdatePartnerRequest struct {
 
 func (x *UpdatePartnerRequest) Reset() {
 	*x = UpdatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2807,7 +2903,7 @@ func (x *UpdatePartnerRequest) String() string {
 func (*UpdatePartnerRequest) ProtoMessage() {}
 
 func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2820,7 +2916,7 @@ func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{33}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UpdatePartnerRequest) GetPartnerId() string {
@@ -2888,7 +2984,7 @@ type UpdatePartnerResponse struct {
 
 func (x *UpdatePartnerResponse) Reset() {
 	*x = UpdatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2900,7 +2996,7 @@ func (x *UpdatePartnerResponse) String() string {
 func (*UpdatePartnerResponse) ProtoMessage() {}
 
 func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2913,7 +3009,7 @@ func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{34}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UpdatePartnerResponse) GetPartner() *Partner {
@@ -2932,7 +3028,7 @@ type VerifyPartnerRequest struct {
 
 func (x *VerifyPartnerRequest) Reset() {
 	*x = VerifyPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2944,7 +3040,7 @@ func (x *VerifyPartnerRequest) String() string {
 func (*VerifyPartnerRequest) ProtoMessage() {}
 
 func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2957,7 +3053,7 @@ func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerRequest.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{35}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *VerifyPartnerRequest) GetPartnerId() string {
@@ -2976,7 +3072,7 @@ type VerifyPartnerResponse struct {
 
 func (x *VerifyPartnerResponse) Reset() {
 	*x = VerifyPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2988,7 +3084,7 @@ func (x *VerifyPartnerResponse) String() string {
 func (*VerifyPartnerResponse) ProtoMessage() {}
 
 func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3001,7 +3097,7 @@ func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerResponse.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{36}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *VerifyPartnerResponse) GetPartner() *Partner {
@@ -3020,7 +3116,7 @@ type SuspendPartnerRequest struct {
 
 func (x *SuspendPartnerRequest) Reset() {
 	*x = SuspendPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3032,7 +3128,7 @@ func (x *SuspendPartnerRequest) String() string {
 func (*SuspendPartnerRequest) ProtoMessage() {}
 
 func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3045,7 +3141,7 @@ func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerRequest.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{37}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *SuspendPartnerRequest) GetPartnerId() string {
@@ -3064,7 +3160,7 @@ type SuspendPartnerResponse struct {
 
 func (x *SuspendPartnerResponse) Reset() {
 	*x = SuspendPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3076,7 +3172,7 @@ func (x *SuspendPartnerResponse) String() string {
 func (*SuspendPartnerResponse) ProtoMessage() {}
 
 func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3089,7 +3185,7 @@ func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerResponse.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{38}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *SuspendPartnerResponse) GetPartner() *Partner {
@@ -3108,7 +3204,7 @@ type ResumePartnerRequest struct {
 
 func (x *ResumePartnerRequest) Reset() {
 	*x = ResumePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3120,7 +3216,7 @@ func (x *ResumePartnerRequest) String() string {
 func (*ResumePartnerRequest) ProtoMessage() {}
 
 func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3133,7 +3229,7 @@ func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerRequest.ProtoReflect.Descriptor instead.
 func (*ResumePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{39}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ResumePartnerRequest) GetPartnerId() string {
@@ -3152,7 +3248,7 @@ type ResumePartnerResponse struct {
 
 func (x *ResumePartnerResponse) Reset() {
 	*x = ResumePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3164,7 +3260,7 @@ func (x *ResumePartnerResponse) String() string {
 func (*ResumePartnerResponse) ProtoMessage() {}
 
 func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3177,7 +3273,7 @@ func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerResponse.ProtoReflect.Descriptor instead.
 func (*ResumePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{40}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ResumePartnerResponse) GetPartner() *Partner {
@@ -3360,7 +3456,13 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x12SyncPartnerRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\"\x15\n" +
-	"\x13SyncPartnerResponse\"N\n" +
+	"\x13SyncPartnerResponse\"c\n" +
+	"\x18RetryPartnerOrderRequest\x12\x1d\n" +
+	"\n" +
+	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12(\n" +
+	"\x10partner_order_id\x18\x02 \x01(\tR\x0epartnerOrderId\"T\n" +
+	"\x19RetryPartnerOrderResponse\x127\n" +
+	"\x05order\x18\x01 \x01(\v2!.crossdock.docking.v1.PulledOrderR\x05order\"N\n" +
 	"\bFeeTerms\x12B\n" +
 	"\x0ffixed_per_order\x18\x01 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rfixedPerOrder\"L\n" +
 	"\x12PartnerCredentials\x12\x17\n" +
@@ -3476,7 +3578,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1aPARTNER_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19PARTNER_STATUS_UNVERIFIED\x10\x01\x12\x1b\n" +
 	"\x17PARTNER_STATUS_VERIFIED\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xed\x13\n" +
+	"\x18PARTNER_STATUS_SUSPENDED\x10\x032\xe3\x14\n" +
 	"\x0eDockingService\x12h\n" +
 	"\rCreatePartner\x12*.crossdock.docking.v1.CreatePartnerRequest\x1a+.crossdock.docking.v1.CreatePartnerResponse\x12_\n" +
 	"\n" +
@@ -3493,7 +3595,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x15ResolveSettlementLine\x122.crossdock.docking.v1.ResolveSettlementLineRequest\x1a3.crossdock.docking.v1.ResolveSettlementLineResponse\x12w\n" +
 	"\x12ListPartnerPayouts\x12/.crossdock.docking.v1.ListPartnerPayoutsRequest\x1a0.crossdock.docking.v1.ListPartnerPayoutsResponse\x12}\n" +
 	"\x14ResolvePartnerPayout\x121.crossdock.docking.v1.ResolvePartnerPayoutRequest\x1a2.crossdock.docking.v1.ResolvePartnerPayoutResponse\x12b\n" +
-	"\vSyncPartner\x12(.crossdock.docking.v1.SyncPartnerRequest\x1a).crossdock.docking.v1.SyncPartnerResponse\x12}\n" +
+	"\vSyncPartner\x12(.crossdock.docking.v1.SyncPartnerRequest\x1a).crossdock.docking.v1.SyncPartnerResponse\x12t\n" +
+	"\x11RetryPartnerOrder\x12..crossdock.docking.v1.RetryPartnerOrderRequest\x1a/.crossdock.docking.v1.RetryPartnerOrderResponse\x12}\n" +
 	"\x14CreateSupplyPlatform\x121.crossdock.docking.v1.CreateSupplyPlatformRequest\x1a2.crossdock.docking.v1.CreateSupplyPlatformResponse\x12t\n" +
 	"\x11GetSupplyPlatform\x12..crossdock.docking.v1.GetSupplyPlatformRequest\x1a/.crossdock.docking.v1.GetSupplyPlatformResponse\x12z\n" +
 	"\x13ListSupplyPlatforms\x120.crossdock.docking.v1.ListSupplyPlatformsRequest\x1a1.crossdock.docking.v1.ListSupplyPlatformsResponse\x12}\n" +
@@ -3516,7 +3619,7 @@ func file_crossdock_docking_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(ListingStatus)(0),                    // 0: crossdock.docking.v1.ListingStatus
 	(PartnerOrderState)(0),                // 1: crossdock.docking.v1.PartnerOrderState
@@ -3549,163 +3652,168 @@ var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(*ListPartnerPayoutsResponse)(nil),    // 28: crossdock.docking.v1.ListPartnerPayoutsResponse
 	(*SyncPartnerRequest)(nil),            // 29: crossdock.docking.v1.SyncPartnerRequest
 	(*SyncPartnerResponse)(nil),           // 30: crossdock.docking.v1.SyncPartnerResponse
-	(*FeeTerms)(nil),                      // 31: crossdock.docking.v1.FeeTerms
-	(*PartnerCredentials)(nil),            // 32: crossdock.docking.v1.PartnerCredentials
-	(*Partner)(nil),                       // 33: crossdock.docking.v1.Partner
-	(*CreatePartnerRequest)(nil),          // 34: crossdock.docking.v1.CreatePartnerRequest
-	(*CreatePartnerResponse)(nil),         // 35: crossdock.docking.v1.CreatePartnerResponse
-	(*GetPartnerRequest)(nil),             // 36: crossdock.docking.v1.GetPartnerRequest
-	(*GetPartnerResponse)(nil),            // 37: crossdock.docking.v1.GetPartnerResponse
-	(*ListPartnersRequest)(nil),           // 38: crossdock.docking.v1.ListPartnersRequest
-	(*ListPartnersResponse)(nil),          // 39: crossdock.docking.v1.ListPartnersResponse
-	(*UpdatePartnerRequest)(nil),          // 40: crossdock.docking.v1.UpdatePartnerRequest
-	(*UpdatePartnerResponse)(nil),         // 41: crossdock.docking.v1.UpdatePartnerResponse
-	(*VerifyPartnerRequest)(nil),          // 42: crossdock.docking.v1.VerifyPartnerRequest
-	(*VerifyPartnerResponse)(nil),         // 43: crossdock.docking.v1.VerifyPartnerResponse
-	(*SuspendPartnerRequest)(nil),         // 44: crossdock.docking.v1.SuspendPartnerRequest
-	(*SuspendPartnerResponse)(nil),        // 45: crossdock.docking.v1.SuspendPartnerResponse
-	(*ResumePartnerRequest)(nil),          // 46: crossdock.docking.v1.ResumePartnerRequest
-	(*ResumePartnerResponse)(nil),         // 47: crossdock.docking.v1.ResumePartnerResponse
-	(*v1.Money)(nil),                      // 48: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),         // 49: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),                // 50: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),               // 51: crossdock.common.v1.PageResponse
-	(*CreateSupplyPlatformRequest)(nil),   // 52: crossdock.docking.v1.CreateSupplyPlatformRequest
-	(*GetSupplyPlatformRequest)(nil),      // 53: crossdock.docking.v1.GetSupplyPlatformRequest
-	(*ListSupplyPlatformsRequest)(nil),    // 54: crossdock.docking.v1.ListSupplyPlatformsRequest
-	(*UpdateSupplyPlatformRequest)(nil),   // 55: crossdock.docking.v1.UpdateSupplyPlatformRequest
-	(*ListSupplyOrdersRequest)(nil),       // 56: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*ListSupplyProductsRequest)(nil),     // 57: crossdock.docking.v1.ListSupplyProductsRequest
-	(*RetrySupplyOrderRequest)(nil),       // 58: crossdock.docking.v1.RetrySupplyOrderRequest
-	(*CreateSupplyPlatformResponse)(nil),  // 59: crossdock.docking.v1.CreateSupplyPlatformResponse
-	(*GetSupplyPlatformResponse)(nil),     // 60: crossdock.docking.v1.GetSupplyPlatformResponse
-	(*ListSupplyPlatformsResponse)(nil),   // 61: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*UpdateSupplyPlatformResponse)(nil),  // 62: crossdock.docking.v1.UpdateSupplyPlatformResponse
-	(*ListSupplyOrdersResponse)(nil),      // 63: crossdock.docking.v1.ListSupplyOrdersResponse
-	(*ListSupplyProductsResponse)(nil),    // 64: crossdock.docking.v1.ListSupplyProductsResponse
-	(*RetrySupplyOrderResponse)(nil),      // 65: crossdock.docking.v1.RetrySupplyOrderResponse
+	(*RetryPartnerOrderRequest)(nil),      // 31: crossdock.docking.v1.RetryPartnerOrderRequest
+	(*RetryPartnerOrderResponse)(nil),     // 32: crossdock.docking.v1.RetryPartnerOrderResponse
+	(*FeeTerms)(nil),                      // 33: crossdock.docking.v1.FeeTerms
+	(*PartnerCredentials)(nil),            // 34: crossdock.docking.v1.PartnerCredentials
+	(*Partner)(nil),                       // 35: crossdock.docking.v1.Partner
+	(*CreatePartnerRequest)(nil),          // 36: crossdock.docking.v1.CreatePartnerRequest
+	(*CreatePartnerResponse)(nil),         // 37: crossdock.docking.v1.CreatePartnerResponse
+	(*GetPartnerRequest)(nil),             // 38: crossdock.docking.v1.GetPartnerRequest
+	(*GetPartnerResponse)(nil),            // 39: crossdock.docking.v1.GetPartnerResponse
+	(*ListPartnersRequest)(nil),           // 40: crossdock.docking.v1.ListPartnersRequest
+	(*ListPartnersResponse)(nil),          // 41: crossdock.docking.v1.ListPartnersResponse
+	(*UpdatePartnerRequest)(nil),          // 42: crossdock.docking.v1.UpdatePartnerRequest
+	(*UpdatePartnerResponse)(nil),         // 43: crossdock.docking.v1.UpdatePartnerResponse
+	(*VerifyPartnerRequest)(nil),          // 44: crossdock.docking.v1.VerifyPartnerRequest
+	(*VerifyPartnerResponse)(nil),         // 45: crossdock.docking.v1.VerifyPartnerResponse
+	(*SuspendPartnerRequest)(nil),         // 46: crossdock.docking.v1.SuspendPartnerRequest
+	(*SuspendPartnerResponse)(nil),        // 47: crossdock.docking.v1.SuspendPartnerResponse
+	(*ResumePartnerRequest)(nil),          // 48: crossdock.docking.v1.ResumePartnerRequest
+	(*ResumePartnerResponse)(nil),         // 49: crossdock.docking.v1.ResumePartnerResponse
+	(*v1.Money)(nil),                      // 50: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),         // 51: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),                // 52: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),               // 53: crossdock.common.v1.PageResponse
+	(*CreateSupplyPlatformRequest)(nil),   // 54: crossdock.docking.v1.CreateSupplyPlatformRequest
+	(*GetSupplyPlatformRequest)(nil),      // 55: crossdock.docking.v1.GetSupplyPlatformRequest
+	(*ListSupplyPlatformsRequest)(nil),    // 56: crossdock.docking.v1.ListSupplyPlatformsRequest
+	(*UpdateSupplyPlatformRequest)(nil),   // 57: crossdock.docking.v1.UpdateSupplyPlatformRequest
+	(*ListSupplyOrdersRequest)(nil),       // 58: crossdock.docking.v1.ListSupplyOrdersRequest
+	(*ListSupplyProductsRequest)(nil),     // 59: crossdock.docking.v1.ListSupplyProductsRequest
+	(*RetrySupplyOrderRequest)(nil),       // 60: crossdock.docking.v1.RetrySupplyOrderRequest
+	(*CreateSupplyPlatformResponse)(nil),  // 61: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformResponse)(nil),     // 62: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsResponse)(nil),   // 63: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*UpdateSupplyPlatformResponse)(nil),  // 64: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersResponse)(nil),      // 65: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*ListSupplyProductsResponse)(nil),    // 66: crossdock.docking.v1.ListSupplyProductsResponse
+	(*RetrySupplyOrderResponse)(nil),      // 67: crossdock.docking.v1.RetrySupplyOrderResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
-	48, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
-	49, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
-	49, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
+	50, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
+	51, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
+	51, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: crossdock.docking.v1.ListingCount.status:type_name -> crossdock.docking.v1.ListingStatus
-	49, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
-	49, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
-	49, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
+	51, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
+	51, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
+	51, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: crossdock.docking.v1.PartnerActivity.listings:type_name -> crossdock.docking.v1.ListingCount
-	49, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
+	51, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
 	9,  // 10: crossdock.docking.v1.GetPartnerActivityResponse.activity:type_name -> crossdock.docking.v1.PartnerActivity
 	0,  // 11: crossdock.docking.v1.ListListingsRequest.status:type_name -> crossdock.docking.v1.ListingStatus
-	50, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	52, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
 	7,  // 13: crossdock.docking.v1.ListListingsResponse.listings:type_name -> crossdock.docking.v1.PartnerListing
-	51, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	53, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
 	1,  // 15: crossdock.docking.v1.PulledOrder.state:type_name -> crossdock.docking.v1.PartnerOrderState
-	49, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
-	49, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
+	51, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
+	51, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
 	1,  // 18: crossdock.docking.v1.ListPartnerOrdersRequest.state:type_name -> crossdock.docking.v1.PartnerOrderState
-	50, // 19: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	52, // 19: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
 	14, // 20: crossdock.docking.v1.ListPartnerOrdersResponse.orders:type_name -> crossdock.docking.v1.PulledOrder
-	51, // 21: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	53, // 21: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
 	2,  // 22: crossdock.docking.v1.LineResolution.previous_state:type_name -> crossdock.docking.v1.SettlementLineState
-	49, // 23: crossdock.docking.v1.LineResolution.resolved_at:type_name -> google.protobuf.Timestamp
+	51, // 23: crossdock.docking.v1.LineResolution.resolved_at:type_name -> google.protobuf.Timestamp
 	2,  // 24: crossdock.docking.v1.SettlementLine.state:type_name -> crossdock.docking.v1.SettlementLineState
-	48, // 25: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
-	48, // 26: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
-	48, // 27: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
-	48, // 28: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
-	49, // 29: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
-	49, // 30: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
+	50, // 25: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
+	50, // 26: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
+	50, // 27: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
+	50, // 28: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
+	51, // 29: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
+	51, // 30: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
 	17, // 31: crossdock.docking.v1.SettlementLine.resolution:type_name -> crossdock.docking.v1.LineResolution
-	49, // 32: crossdock.docking.v1.SettlementLine.credited_at:type_name -> google.protobuf.Timestamp
+	51, // 32: crossdock.docking.v1.SettlementLine.credited_at:type_name -> google.protobuf.Timestamp
 	2,  // 33: crossdock.docking.v1.ListSettlementLinesRequest.state:type_name -> crossdock.docking.v1.SettlementLineState
-	50, // 34: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
+	52, // 34: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
 	18, // 35: crossdock.docking.v1.ListSettlementLinesResponse.lines:type_name -> crossdock.docking.v1.SettlementLine
-	51, // 36: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
+	53, // 36: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
 	3,  // 37: crossdock.docking.v1.ResolveSettlementLineRequest.resolution:type_name -> crossdock.docking.v1.SettlementLineResolution
 	18, // 38: crossdock.docking.v1.ResolveSettlementLineResponse.line:type_name -> crossdock.docking.v1.SettlementLine
-	48, // 39: crossdock.docking.v1.PartnerPayout.amount:type_name -> crossdock.common.v1.Money
+	50, // 39: crossdock.docking.v1.PartnerPayout.amount:type_name -> crossdock.common.v1.Money
 	4,  // 40: crossdock.docking.v1.PartnerPayout.state:type_name -> crossdock.docking.v1.PartnerPayoutState
-	49, // 41: crossdock.docking.v1.PartnerPayout.paid_at:type_name -> google.protobuf.Timestamp
-	49, // 42: crossdock.docking.v1.PartnerPayout.first_seen_at:type_name -> google.protobuf.Timestamp
-	49, // 43: crossdock.docking.v1.PartnerPayout.recorded_at:type_name -> google.protobuf.Timestamp
+	51, // 41: crossdock.docking.v1.PartnerPayout.paid_at:type_name -> google.protobuf.Timestamp
+	51, // 42: crossdock.docking.v1.PartnerPayout.first_seen_at:type_name -> google.protobuf.Timestamp
+	51, // 43: crossdock.docking.v1.PartnerPayout.recorded_at:type_name -> google.protobuf.Timestamp
 	24, // 44: crossdock.docking.v1.PartnerPayout.resolution:type_name -> crossdock.docking.v1.PayoutResolution
-	48, // 45: crossdock.docking.v1.PartnerPayout.unallocated:type_name -> crossdock.common.v1.Money
-	49, // 46: crossdock.docking.v1.PayoutResolution.resolved_at:type_name -> google.protobuf.Timestamp
+	50, // 45: crossdock.docking.v1.PartnerPayout.unallocated:type_name -> crossdock.common.v1.Money
+	51, // 46: crossdock.docking.v1.PayoutResolution.resolved_at:type_name -> google.protobuf.Timestamp
 	23, // 47: crossdock.docking.v1.ResolvePartnerPayoutResponse.payout:type_name -> crossdock.docking.v1.PartnerPayout
 	4,  // 48: crossdock.docking.v1.ListPartnerPayoutsRequest.state:type_name -> crossdock.docking.v1.PartnerPayoutState
-	50, // 49: crossdock.docking.v1.ListPartnerPayoutsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	52, // 49: crossdock.docking.v1.ListPartnerPayoutsRequest.page:type_name -> crossdock.common.v1.PageRequest
 	23, // 50: crossdock.docking.v1.ListPartnerPayoutsResponse.payouts:type_name -> crossdock.docking.v1.PartnerPayout
-	51, // 51: crossdock.docking.v1.ListPartnerPayoutsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	48, // 52: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
-	5,  // 53: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	31, // 54: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
-	6,  // 55: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
-	49, // 56: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
-	49, // 57: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
-	49, // 58: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
-	5,  // 59: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	31, // 60: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	32, // 61: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	33, // 62: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	33, // 63: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	33, // 64: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
-	31, // 65: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	32, // 66: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	33, // 67: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	33, // 68: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	33, // 69: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	33, // 70: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	34, // 71: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
-	36, // 72: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
-	38, // 73: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
-	40, // 74: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
-	42, // 75: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
-	44, // 76: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
-	46, // 77: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
-	10, // 78: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
-	12, // 79: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
-	15, // 80: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
-	19, // 81: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
-	21, // 82: crossdock.docking.v1.DockingService.ResolveSettlementLine:input_type -> crossdock.docking.v1.ResolveSettlementLineRequest
-	27, // 83: crossdock.docking.v1.DockingService.ListPartnerPayouts:input_type -> crossdock.docking.v1.ListPartnerPayoutsRequest
-	25, // 84: crossdock.docking.v1.DockingService.ResolvePartnerPayout:input_type -> crossdock.docking.v1.ResolvePartnerPayoutRequest
-	29, // 85: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
-	52, // 86: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
-	53, // 87: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
-	54, // 88: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
-	55, // 89: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
-	56, // 90: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
-	57, // 91: crossdock.docking.v1.DockingService.ListSupplyProducts:input_type -> crossdock.docking.v1.ListSupplyProductsRequest
-	58, // 92: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
-	35, // 93: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	37, // 94: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	39, // 95: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	41, // 96: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	43, // 97: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	45, // 98: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	47, // 99: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	11, // 100: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
-	13, // 101: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
-	16, // 102: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
-	20, // 103: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
-	22, // 104: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
-	28, // 105: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
-	26, // 106: crossdock.docking.v1.DockingService.ResolvePartnerPayout:output_type -> crossdock.docking.v1.ResolvePartnerPayoutResponse
-	30, // 107: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
-	59, // 108: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
-	60, // 109: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
-	61, // 110: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
-	62, // 111: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
-	63, // 112: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
-	64, // 113: crossdock.docking.v1.DockingService.ListSupplyProducts:output_type -> crossdock.docking.v1.ListSupplyProductsResponse
-	65, // 114: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
-	93, // [93:115] is the sub-list for method output_type
-	71, // [71:93] is the sub-list for method input_type
-	71, // [71:71] is the sub-list for extension type_name
-	71, // [71:71] is the sub-list for extension extendee
-	0,  // [0:71] is the sub-list for field type_name
+	53, // 51: crossdock.docking.v1.ListPartnerPayoutsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	14, // 52: crossdock.docking.v1.RetryPartnerOrderResponse.order:type_name -> crossdock.docking.v1.PulledOrder
+	50, // 53: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
+	5,  // 54: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	33, // 55: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
+	6,  // 56: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
+	51, // 57: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
+	51, // 58: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
+	51, // 59: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 60: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	33, // 61: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	34, // 62: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	35, // 63: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	35, // 64: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	35, // 65: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
+	33, // 66: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	34, // 67: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	35, // 68: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	35, // 69: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	35, // 70: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	35, // 71: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	36, // 72: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
+	38, // 73: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
+	40, // 74: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
+	42, // 75: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
+	44, // 76: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
+	46, // 77: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
+	48, // 78: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
+	10, // 79: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
+	12, // 80: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
+	15, // 81: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
+	19, // 82: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
+	21, // 83: crossdock.docking.v1.DockingService.ResolveSettlementLine:input_type -> crossdock.docking.v1.ResolveSettlementLineRequest
+	27, // 84: crossdock.docking.v1.DockingService.ListPartnerPayouts:input_type -> crossdock.docking.v1.ListPartnerPayoutsRequest
+	25, // 85: crossdock.docking.v1.DockingService.ResolvePartnerPayout:input_type -> crossdock.docking.v1.ResolvePartnerPayoutRequest
+	29, // 86: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
+	31, // 87: crossdock.docking.v1.DockingService.RetryPartnerOrder:input_type -> crossdock.docking.v1.RetryPartnerOrderRequest
+	54, // 88: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
+	55, // 89: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
+	56, // 90: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
+	57, // 91: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
+	58, // 92: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
+	59, // 93: crossdock.docking.v1.DockingService.ListSupplyProducts:input_type -> crossdock.docking.v1.ListSupplyProductsRequest
+	60, // 94: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
+	37, // 95: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	39, // 96: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	41, // 97: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	43, // 98: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	45, // 99: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	47, // 100: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	49, // 101: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	11, // 102: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	13, // 103: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	16, // 104: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	20, // 105: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	22, // 106: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
+	28, // 107: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
+	26, // 108: crossdock.docking.v1.DockingService.ResolvePartnerPayout:output_type -> crossdock.docking.v1.ResolvePartnerPayoutResponse
+	30, // 109: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	32, // 110: crossdock.docking.v1.DockingService.RetryPartnerOrder:output_type -> crossdock.docking.v1.RetryPartnerOrderResponse
+	61, // 111: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
+	62, // 112: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
+	63, // 113: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
+	64, // 114: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
+	65, // 115: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
+	66, // 116: crossdock.docking.v1.DockingService.ListSupplyProducts:output_type -> crossdock.docking.v1.ListSupplyProductsResponse
+	67, // 117: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
+	95, // [95:118] is the sub-list for method output_type
+	72, // [72:95] is the sub-list for method input_type
+	72, // [72:72] is the sub-list for extension type_name
+	72, // [72:72] is the sub-list for extension extendee
+	0,  // [0:72] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_service_proto_init() }
@@ -3714,14 +3822,14 @@ func file_crossdock_docking_v1_service_proto_init() {
 		return
 	}
 	file_crossdock_docking_v1_supply_proto_init()
-	file_crossdock_docking_v1_service_proto_msgTypes[33].OneofWrappers = []any{}
+	file_crossdock_docking_v1_service_proto_msgTypes[35].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_service_proto_rawDesc), len(file_crossdock_docking_v1_service_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   41,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

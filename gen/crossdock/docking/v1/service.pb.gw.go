@@ -702,6 +702,67 @@ func local_request_DockingService_SyncPartner_0(ctx context.Context, marshaler r
 	return msg, metadata, err
 }
 
+func request_DockingService_RetryPartnerOrder_0(ctx context.Context, marshaler runtime.Marshaler, client DockingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RetryPartnerOrderRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["partner_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_id")
+	}
+	protoReq.PartnerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_id", err)
+	}
+	val, ok = pathParams["partner_order_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_order_id")
+	}
+	protoReq.PartnerOrderId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_order_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RetryPartnerOrder(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_DockingService_RetryPartnerOrder_0(ctx context.Context, marshaler runtime.Marshaler, server DockingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RetryPartnerOrderRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["partner_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_id")
+	}
+	protoReq.PartnerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_id", err)
+	}
+	val, ok = pathParams["partner_order_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "partner_order_id")
+	}
+	protoReq.PartnerOrderId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "partner_order_id", err)
+	}
+	msg, err := server.RetryPartnerOrder(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_DockingService_CreateSupplyPlatform_0(ctx context.Context, marshaler runtime.Marshaler, client DockingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq CreateSupplyPlatformRequest
@@ -1307,6 +1368,26 @@ func RegisterDockingServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_DockingService_SyncPartner_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DockingService_RetryPartnerOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/RetryPartnerOrder", runtime.WithHTTPPathPattern("/v1/docking/partners/{partner_id}/orders/{partner_order_id}/retry"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_DockingService_RetryPartnerOrder_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_RetryPartnerOrder_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DockingService_CreateSupplyPlatform_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1742,6 +1823,23 @@ func RegisterDockingServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_DockingService_SyncPartner_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_DockingService_RetryPartnerOrder_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/crossdock.docking.v1.DockingService/RetryPartnerOrder", runtime.WithHTTPPathPattern("/v1/docking/partners/{partner_id}/orders/{partner_order_id}/retry"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_DockingService_RetryPartnerOrder_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_DockingService_RetryPartnerOrder_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_DockingService_CreateSupplyPlatform_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1880,6 +1978,7 @@ var (
 	pattern_DockingService_ListPartnerPayouts_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "payouts"}, ""))
 	pattern_DockingService_ResolvePartnerPayout_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4, 1, 0, 4, 1, 5, 5, 2, 6}, []string{"v1", "docking", "partners", "partner_id", "payouts", "payout_id", "resolve"}, ""))
 	pattern_DockingService_SyncPartner_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4}, []string{"v1", "docking", "partners", "partner_id", "sync"}, ""))
+	pattern_DockingService_RetryPartnerOrder_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3, 2, 4, 1, 0, 4, 1, 5, 5, 2, 6}, []string{"v1", "docking", "partners", "partner_id", "orders", "partner_order_id", "retry"}, ""))
 	pattern_DockingService_CreateSupplyPlatform_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "supply-platforms"}, ""))
 	pattern_DockingService_GetSupplyPlatform_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "docking", "supply-platforms", "platform_id"}, ""))
 	pattern_DockingService_ListSupplyPlatforms_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "docking", "supply-platforms"}, ""))
@@ -1905,6 +2004,7 @@ var (
 	forward_DockingService_ListPartnerPayouts_0    = runtime.ForwardResponseMessage
 	forward_DockingService_ResolvePartnerPayout_0  = runtime.ForwardResponseMessage
 	forward_DockingService_SyncPartner_0           = runtime.ForwardResponseMessage
+	forward_DockingService_RetryPartnerOrder_0     = runtime.ForwardResponseMessage
 	forward_DockingService_CreateSupplyPlatform_0  = runtime.ForwardResponseMessage
 	forward_DockingService_GetSupplyPlatform_0     = runtime.ForwardResponseMessage
 	forward_DockingService_ListSupplyPlatforms_0   = runtime.ForwardResponseMessage

@@ -34,6 +34,7 @@ const (
 	DockingService_ListPartnerPayouts_FullMethodName    = "/crossdock.docking.v1.DockingService/ListPartnerPayouts"
 	DockingService_ResolvePartnerPayout_FullMethodName  = "/crossdock.docking.v1.DockingService/ResolvePartnerPayout"
 	DockingService_SyncPartner_FullMethodName           = "/crossdock.docking.v1.DockingService/SyncPartner"
+	DockingService_RetryPartnerOrder_FullMethodName     = "/crossdock.docking.v1.DockingService/RetryPartnerOrder"
 	DockingService_CreateSupplyPlatform_FullMethodName  = "/crossdock.docking.v1.DockingService/CreateSupplyPlatform"
 	DockingService_GetSupplyPlatform_FullMethodName     = "/crossdock.docking.v1.DockingService/GetSupplyPlatform"
 	DockingService_ListSupplyPlatforms_FullMethodName   = "/crossdock.docking.v1.DockingService/ListSupplyPlatforms"
@@ -131,6 +132,13 @@ type DockingServiceClient interface {
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
 	SyncPartner(ctx context.Context, in *SyncPartnerRequest, opts ...grpc.CallOption) (*SyncPartnerResponse, error)
+	// RetryPartnerOrder reads a HELD partner order again, now, and places it if it can
+	// be placed (an operator restocked its goods, listed its SKU, or the partner
+	// corrected it): a held order is otherwise read again only while it is still in a
+	// pull's overlap or when the partner notifies a change. Answers the order's record
+	// as it stands, the read requested; one not held is FAILED_PRECONDITION
+	// (PARTNER_ORDER_NOT_HELD); one docking never pulled is NOT_FOUND. Admins only.
+	RetryPartnerOrder(ctx context.Context, in *RetryPartnerOrderRequest, opts ...grpc.CallOption) (*RetryPartnerOrderResponse, error)
 	// CreateSupplyPlatform docks a third-party supply platform as a supplier: its
 	// catalogue and stock flow in as the supplier organization's, and that supplier's
 	// paid sub-orders are placed with it under the merchant's account (the default
@@ -326,6 +334,16 @@ func (c *dockingServiceClient) SyncPartner(ctx context.Context, in *SyncPartnerR
 	return out, nil
 }
 
+func (c *dockingServiceClient) RetryPartnerOrder(ctx context.Context, in *RetryPartnerOrderRequest, opts ...grpc.CallOption) (*RetryPartnerOrderResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RetryPartnerOrderResponse)
+	err := c.cc.Invoke(ctx, DockingService_RetryPartnerOrder_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *dockingServiceClient) CreateSupplyPlatform(ctx context.Context, in *CreateSupplyPlatformRequest, opts ...grpc.CallOption) (*CreateSupplyPlatformResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CreateSupplyPlatformResponse)
@@ -484,6 +502,13 @@ type DockingServiceServer interface {
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
 	SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error)
+	// RetryPartnerOrder reads a HELD partner order again, now, and places it if it can
+	// be placed (an operator restocked its goods, listed its SKU, or the partner
+	// corrected it): a held order is otherwise read again only while it is still in a
+	// pull's overlap or when the partner notifies a change. Answers the order's record
+	// as it stands, the read requested; one not held is FAILED_PRECONDITION
+	// (PARTNER_ORDER_NOT_HELD); one docking never pulled is NOT_FOUND. Admins only.
+	RetryPartnerOrder(context.Context, *RetryPartnerOrderRequest) (*RetryPartnerOrderResponse, error)
 	// CreateSupplyPlatform docks a third-party supply platform as a supplier: its
 	// catalogue and stock flow in as the supplier organization's, and that supplier's
 	// paid sub-orders are placed with it under the merchant's account (the default
@@ -573,6 +598,9 @@ func (UnimplementedDockingServiceServer) ResolvePartnerPayout(context.Context, *
 }
 func (UnimplementedDockingServiceServer) SyncPartner(context.Context, *SyncPartnerRequest) (*SyncPartnerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SyncPartner not implemented")
+}
+func (UnimplementedDockingServiceServer) RetryPartnerOrder(context.Context, *RetryPartnerOrderRequest) (*RetryPartnerOrderResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetryPartnerOrder not implemented")
 }
 func (UnimplementedDockingServiceServer) CreateSupplyPlatform(context.Context, *CreateSupplyPlatformRequest) (*CreateSupplyPlatformResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateSupplyPlatform not implemented")
@@ -886,6 +914,24 @@ func _DockingService_SyncPartner_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DockingService_RetryPartnerOrder_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetryPartnerOrderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DockingServiceServer).RetryPartnerOrder(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DockingService_RetryPartnerOrder_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DockingServiceServer).RetryPartnerOrder(ctx, req.(*RetryPartnerOrderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _DockingService_CreateSupplyPlatform_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateSupplyPlatformRequest)
 	if err := dec(in); err != nil {
@@ -1078,6 +1124,10 @@ var DockingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SyncPartner",
 			Handler:    _DockingService_SyncPartner_Handler,
+		},
+		{
+			MethodName: "RetryPartnerOrder",
+			Handler:    _DockingService_RetryPartnerOrder_Handler,
 		},
 		{
 			MethodName: "CreateSupplyPlatform",

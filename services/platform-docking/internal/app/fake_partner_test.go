@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -151,5 +154,62 @@ func TestAPushRateLimitedLeavesThePartnerAloneForTheRound(t *testing.T) {
 	due, err := store.DueProducts(ctx, time.Now(), time.Minute, 20)
 	if err != nil || len(due) != 0 {
 		t.Errorf("%d products due right after the round (%v); want all deferred to the partner's time", len(due), err)
+	}
+}
+
+// A paid partner order the mesh refused (its goods out of stock) is held;
+// once its goods are back, an operator retries it and the next round
+// places it. Before, a held order was read again only within a pull's
+// overlap, and one held longer stayed held for good. Only a held order is
+// retried.
+func TestAHeldPartnerOrderIsRetriedByAnOperator(t *testing.T) {
+	sku := uuid.NewString()
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	paid := domain.PartnerOrder{ID: "po-9", Status: domain.OrderPaid, RawStatus: "PAID", BuyerRef: "b", UpdatedAt: at, Raw: []byte(`{}`),
+		Items:   []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1}},
+		Address: &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}}
+	conn := &staleConn{get: map[string]domain.PartnerOrder{"po-9": paid}}
+	book := newOrderBook()
+	book.fail["po-9"] = apperr.FailedPrecondition("not enough stock").WithReason("INSUFFICIENT_STOCK")
+	tr, store, pid := staleTrade(t, conn, book, false)
+	ctx := context.Background()
+	if _, err := store.PullState(ctx, pid, at.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RequestPull(ctx, pid, "po-9", time.Now().Add(-time.Second)); err != nil { // the partner's webhook
+		t.Fatal(err)
+	}
+	if err := tr.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, _, _ := store.GetPulledOrder(ctx, pid, "po-9"); o.State != app.PulledHeld {
+		t.Fatalf("refused for want of stock: %s, want held", o.State)
+	}
+	if _, err := tr.RetryPartnerOrder(ctx, auth.Caller{Subject: "buyer-1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, pid, "po-9"); apperr.KindOf(err) != apperr.KindPermissionDenied {
+		t.Errorf("a buyer retried it: %v", err)
+	}
+	delete(book.fail, "po-9") // restocked
+	if err := tr.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if book.placed() != 0 {
+		t.Fatal("placed without a retry")
+	}
+	if _, err := tr.RetryPartnerOrder(ctx, admin, pid, "po-9"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o, _, _ := store.GetPulledOrder(ctx, pid, "po-9")
+	if o.State != app.PulledImported || book.placed() != 1 {
+		t.Fatalf("after the retry: %s, %d placed; want imported", o.State, book.placed())
+	}
+	var e *apperr.Error
+	if _, err := tr.RetryPartnerOrder(ctx, admin, pid, "po-9"); !errors.As(err, &e) || e.Reason != "PARTNER_ORDER_NOT_HELD" {
+		t.Errorf("retrying an imported order: %v, want PARTNER_ORDER_NOT_HELD", err)
+	}
+	if _, err := tr.RetryPartnerOrder(ctx, admin, pid, "po-unknown"); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Errorf("retrying an order never pulled: %v, want NotFound", err)
 	}
 }

@@ -106,6 +106,37 @@ func (t *Trade) Sync(ctx context.Context, c auth.Caller, partnerID uuid.UUID) er
 	return nil
 }
 
+// ErrPartnerOrderNotHeld refuses to retry a pulled order that is not held.
+var ErrPartnerOrderNotHeld = apperr.FailedPrecondition("only a held partner order is retried; this one is not held").
+	WithReason("PARTNER_ORDER_NOT_HELD")
+
+// RetryPartnerOrder asks for a held partner order to be read again now
+// (admins): the next round reads it from the partner and places it if it
+// can be placed. It answers the order's record as it stands.
+func (t *Trade) RetryPartnerOrder(ctx context.Context, c auth.Caller, partnerID uuid.UUID, partnerOrderID string) (PulledOrder, error) {
+	if err := requireAdmin(c); err != nil {
+		return PulledOrder{}, err
+	}
+	p, err := t.partners.GetPartner(ctx, partnerID)
+	if err != nil {
+		return PulledOrder{}, err
+	}
+	o, seen, err := t.store.GetPulledOrder(ctx, p.ID, partnerOrderID)
+	switch {
+	case err != nil:
+		return PulledOrder{}, err
+	case !seen:
+		return PulledOrder{}, apperr.NotFound("partner order", partnerOrderID)
+	case o.State != PulledHeld:
+		return PulledOrder{}, ErrPartnerOrderNotHeld.WithMetadata("state", o.State)
+	}
+	if err := t.store.RequestPull(ctx, p.ID, partnerOrderID, t.clock()); err != nil {
+		return PulledOrder{}, err
+	}
+	t.Nudge()
+	return o, nil
+}
+
 // PartnerCodes maps every partner's id to its code, for answers that name
 // partners.
 func (t *Trade) PartnerCodes(ctx context.Context) (map[uuid.UUID]string, error) {

@@ -181,14 +181,18 @@ func (s *Docking) ListPartnerOrders(ctx context.Context, req *dockingv1.ListPart
 	}
 	out := &dockingv1.ListPartnerOrdersResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
 	for _, o := range list {
-		po := &dockingv1.PulledOrder{PartnerId: o.PartnerID.String(), PartnerOrderId: o.PartnerOrderID, State: orderStateProto[o.State],
-			PartnerStatus: o.PartnerStatus, Problem: o.Problem, Raw: string(o.Raw), FirstSeenAt: timestamppb.New(o.FirstSeenAt), UpdatedAt: timestamppb.New(o.UpdatedAt)}
-		if o.OrderID != nil {
-			po.OrderId = o.OrderID.String()
-		}
-		out.Orders = append(out.Orders, po)
+		out.Orders = append(out.Orders, pulledOrderProto(o))
 	}
 	return out, nil
+}
+
+func pulledOrderProto(o app.PulledOrder) *dockingv1.PulledOrder {
+	po := &dockingv1.PulledOrder{PartnerId: o.PartnerID.String(), PartnerOrderId: o.PartnerOrderID, State: orderStateProto[o.State],
+		PartnerStatus: o.PartnerStatus, Problem: o.Problem, Raw: string(o.Raw), FirstSeenAt: timestamppb.New(o.FirstSeenAt), UpdatedAt: timestamppb.New(o.UpdatedAt)}
+	if o.OrderID != nil {
+		po.OrderId = o.OrderID.String()
+	}
+	return po
 }
 
 // ListSettlementLines lists a partner's settlement lines (admins).
@@ -338,6 +342,27 @@ func (s *Docking) SyncPartner(ctx context.Context, req *dockingv1.SyncPartnerReq
 		return nil, err
 	}
 	return &dockingv1.SyncPartnerResponse{}, nil
+}
+
+// RetryPartnerOrder reads a held partner order again (admins).
+func (s *Docking) RetryPartnerOrder(ctx context.Context, req *dockingv1.RetryPartnerOrderRequest) (*dockingv1.RetryPartnerOrderResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var v apperr.Violations
+	id := requiredID(&v, "partner_id", req.GetPartnerId())
+	if req.GetPartnerOrderId() == "" {
+		v.Add("partner_order_id", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	o, err := s.trade.RetryPartnerOrder(ctx, c, id, req.GetPartnerOrderId())
+	if err != nil {
+		return nil, err
+	}
+	return &dockingv1.RetryPartnerOrderResponse{Order: pulledOrderProto(o)}, nil
 }
 
 // requiredID reads an id that must be given.
