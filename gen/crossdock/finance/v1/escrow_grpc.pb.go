@@ -88,7 +88,8 @@ type EscrowServiceClient interface {
 	// FundCoupon sets a platform-funded discount in a sub-order's escrow: the coupon
 	// expense pays in what the coupon has not funded yet, and a lower amount (goods
 	// returned before settlement) takes the difference back from escrow, as far as
-	// escrow holds it. The same amount again is a replay, settled or not; another
+	// escrow holds it; zero takes it all back. The same amount again is a replay,
+	// settled or not; another
 	// amount once the escrow is settled is FAILED_PRECONDITION ESCROW_SETTLED (a
 	// reclaim then takes funding back). Two calls racing from the same funding with
 	// different amounts: one is ALREADY_EXISTS, to be asked again. Services only.
@@ -340,7 +341,8 @@ type EscrowServiceServer interface {
 	// FundCoupon sets a platform-funded discount in a sub-order's escrow: the coupon
 	// expense pays in what the coupon has not funded yet, and a lower amount (goods
 	// returned before settlement) takes the difference back from escrow, as far as
-	// escrow holds it. The same amount again is a replay, settled or not; another
+	// escrow holds it; zero takes it all back. The same amount again is a replay,
+	// settled or not; another
 	// amount once the escrow is settled is FAILED_PRECONDITION ESCROW_SETTLED (a
 	// reclaim then takes funding back). Two calls racing from the same funding with
 	// different amounts: one is ALREADY_EXISTS, to be asked again. Services only.

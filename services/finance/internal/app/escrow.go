@@ -418,7 +418,9 @@ func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID
 		return ledger.Result{}, err
 	}
 	funded, changes := escrow.CouponFunding(prior)
-	if changes > 0 && funded == amount {
+	if funded == amount && (changes > 0 || amount == 0) {
+		// The same funding again, or none asked of a coupon that funded
+		// nothing.
 		return ledger.Result{Replayed: true}, nil
 	}
 	c.Funded = funded

@@ -405,5 +405,16 @@ func TestCouponFundingIsSetBeforeSettlement(t *testing.T) {
 	if got := k.net(t, expense); got != -800 {
 		t.Errorf("the coupon expense paid %d, want 800", -got)
 	}
+	// Every discounted good of s-2 came back before its funding: none is
+	// asked, nothing moves; funded, then all returned: taken back whole.
+	if res, err := k.e.FundCoupon(ctx, svcs, "s-2", "cp-2", 0, "USD"); err != nil || !res.Replayed || k.net(t, expense) != -800 {
+		t.Errorf("no funding of a coupon that funded nothing: %+v, %v, expense %d", res, err, k.net(t, expense))
+	}
+	if _, err := k.e.FundCoupon(ctx, svcs, "s-2", "cp-3", 500, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := k.e.FundCoupon(ctx, svcs, "s-2", "cp-3", 0, "USD"); err != nil || res.Replayed || k.net(t, expense) != -800 {
+		t.Errorf("a funding set to nothing: %+v, %v, expense %d; want it all back", res, err, k.net(t, expense))
+	}
 	k.balanced(t)
 }

@@ -352,6 +352,16 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 			return err
 		}
 	}
+	if !o.External() && sub.DiscountFundedBy == domain.FundedByPlatform && sub.CouponID != "" {
+		// The platform's coupon pays its discount in, so the supplier is
+		// settled on the full goods. The funding is set, not added: a
+		// retry after returns were refunded sets it lower, to nothing when
+		// every discounted good came back.
+		f := money.Money{Amount: sub.PlatformFunding(returned), Currency: sub.Goods.Currency}
+		if err := s.Finance.FundCoupon(ctx, subID, sub.CouponID, f); err != nil {
+			return err
+		}
+	}
 	var topUp *TopUpRequest
 	switch goods := sub.SettledGoods(returned); {
 	case o.External():
@@ -362,13 +372,6 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 			return err
 		}
 	default:
-		if f := sub.PlatformFunding(returned); f > 0 {
-			// The platform's coupon pays its discount in, so the supplier
-			// is settled on the full goods.
-			if err := s.Finance.FundCoupon(ctx, subID, sub.CouponID, money.Money{Amount: f, Currency: sub.Goods.Currency}); err != nil {
-				return err
-			}
-		}
 		if topUp, err = s.Finance.Settle(ctx, subID, goods); err != nil {
 			return err
 		}

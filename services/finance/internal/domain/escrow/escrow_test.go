@@ -397,6 +397,7 @@ func TestPlanCoupon(t *testing.T) {
 		{"lowered", 100, 300, 5000, out, in, 200, ledger.CodeCouponLowered},
 		{"lowered past what escrow holds", 100, 300, 50, out, in, 50, ledger.CodeCouponLowered},
 		{"unchanged", 300, 300, 5000, ledger.AccountRef{}, ledger.AccountRef{}, 0, ""},
+		{"taken back whole", 0, 300, 5000, out, in, 300, ledger.CodeCouponLowered},
 		{"lowered with escrow empty", 100, 300, 0, ledger.AccountRef{}, ledger.AccountRef{}, 0, ""},
 	}
 	for _, tt := range tests {
@@ -418,10 +419,10 @@ func TestPlanCoupon(t *testing.T) {
 		})
 	}
 	if fields := testkit.Fields(t, func() error {
-		_, err := escrow.PlanCoupon(escrow.Coupon{SubOrderID: "s-1", Currency: "EUR"})
+		_, err := escrow.PlanCoupon(escrow.Coupon{SubOrderID: "s-1", Currency: "EUR", Amount: -1})
 		return err
 	}()); len(fields) != 2 {
-		t.Errorf("an empty coupon: fields %v, want coupon_id and amount_minor", fields)
+		t.Errorf("a coupon without an id, negative: fields %v, want coupon_id and amount_minor", fields)
 	}
 }
 

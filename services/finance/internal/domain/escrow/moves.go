@@ -54,12 +54,15 @@ func PlanFreightLeg(l FreightLeg) ([]ledger.TransferSpec, error) {
 // expense pays in what the buyer did not, and a funding lowered (goods
 // returned before settlement) goes back from escrow, at most what escrow
 // holds. Both transfers' reference is CouponRef, one per coupon and
-// sub-order; no change plans nothing.
+// sub-order; no change plans nothing. Zero takes the whole funding back
+// (every discounted good returned before settlement).
 func PlanCoupon(c Coupon) ([]ledger.TransferSpec, error) {
 	var v apperr.Violations
 	required(&v, "sub_order_id", c.SubOrderID)
 	required(&v, "coupon_id", c.CouponID)
-	positive(&v, "amount_minor", c.Amount)
+	if c.Amount < 0 {
+		v.Add("amount_minor", "must not be negative")
+	}
 	transactable(&v, "amount.currency_code", c.Currency)
 	if err := v.Err(); err != nil {
 		return nil, err
