@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -395,6 +396,11 @@ func TestServiceTokens(t *testing.T) {
 		if _, err := app.ParseServiceClients(bad); err == nil {
 			t.Errorf("ParseServiceClients(%q) accepted", bad)
 		}
+	}
+	// An entry missing its separator may be all secret: never echoed.
+	if _, err := app.ParseServiceClients("finance:finance-secret-0123456789,orders=Sup3r-Secret-Value-123"); err == nil ||
+		strings.Contains(err.Error(), "Sup3r") {
+		t.Errorf("an entry without its separator: %v; want it refused without its text", err)
 	}
 }
 

@@ -81,14 +81,18 @@ type ServiceClient struct {
 // ParseServiceClients reads "client_id:secret" pairs separated by commas.
 func ParseServiceClients(spec string) ([]ServiceClient, error) {
 	var out []ServiceClient
-	for _, pair := range strings.Split(spec, ",") {
+	for i, pair := range strings.Split(spec, ",") {
 		pair = strings.TrimSpace(pair)
 		if pair == "" {
 			continue
 		}
 		id, secret, ok := strings.Cut(pair, ":")
 		switch {
-		case !ok || !domain.ValidClientID(id):
+		case !ok:
+			// Without its separator the entry may be all secret: it is
+			// named by its place, never quoted.
+			return nil, fmt.Errorf("service client entry %d: want client_id:secret", i+1)
+		case !domain.ValidClientID(id):
 			return nil, fmt.Errorf("service client %q: want client_id:secret with a client id of 2 to 64 lower-case letters, digits, dots, dashes or underscores", id)
 		case len(secret) < minServiceSecretLength:
 			return nil, fmt.Errorf("service client %q: the secret must be at least %d characters", id, minServiceSecretLength)

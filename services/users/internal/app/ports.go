@@ -131,6 +131,9 @@ type Sessions interface {
 	GetRefreshTokenForUpdate(ctx context.Context, hash []byte) (domain.RefreshToken, error)
 	MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Time) error
 	RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, at time.Time) error
+	// RefreshFamilyRevoked reports whether any token of a family is
+	// revoked: the session was ended.
+	RefreshFamilyRevoked(ctx context.Context, familyID uuid.UUID) (bool, error)
 	// RevokeUserRefreshFamilies revokes every family of the account with a
 	// token not revoked yet, and returns those families.
 	RevokeUserRefreshFamilies(ctx context.Context, userID uuid.UUID, at time.Time) ([]uuid.UUID, error)

@@ -82,9 +82,9 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 		return TokenPair{}, err
 	}
 	var pair TokenPair
-	reused := false
+	reused, ended := false, false
 	err = s.store.InTx(ctx, func(r Repository) error {
-		reused = false
+		reused, ended = false, false
 		now := s.clock()
 		t, err := r.GetRefreshTokenForUpdate(ctx, hash)
 		if apperr.IsKind(err, apperr.KindNotFound) {
@@ -100,6 +100,16 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 		if t.Expired(now) {
 			return ErrBadRefreshToken
 		}
+		// A token issued by an exchange that raced the session's end (a
+		// logout, a reuse detected, the account leaving its organization)
+		// escaped that revocation, which did not see it yet: its session
+		// is over all the same.
+		if ended, err = r.RefreshFamilyRevoked(ctx, t.FamilyID); err != nil || ended {
+			if err != nil {
+				return err
+			}
+			return r.RevokeRefreshFamily(ctx, t.FamilyID, now) // committed, then refused
+		}
 		if err := r.MarkRefreshTokenUsed(ctx, t.Hash, now); err != nil {
 			return err
 		}
@@ -110,11 +120,13 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 		pair, err = s.issuePair(ctx, r, key, u, t.FamilyID, now)
 		return err
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return TokenPair{}, err
-	}
-	if reused {
+	case reused:
 		return TokenPair{}, ErrRefreshTokenReused
+	case ended:
+		return TokenPair{}, ErrBadRefreshToken
 	}
 	return pair, nil
 }

@@ -194,3 +194,32 @@ func TestRehashOnLoginWhenParametersRise(t *testing.T) {
 		t.Errorf("hash after login = %s, want it upgraded to t=2", hash)
 	}
 }
+
+// A refresh racing the end of its session (a logout with an older token, a
+// reuse detected, the account leaving its organization) can issue a token
+// the ending's revocation did not see. That token is refused all the same,
+// and revoked, when it is exchanged: before, it carried the session on
+// after its end. The race's outcome is written here directly: every token
+// of the family revoked but the newest.
+func TestATokenThatEscapedItsSessionsEndIsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	first, err := f.svc.Login(ctx, "ann@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	escaped, err := f.svc.Refresh(ctx, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE used_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Refresh(ctx, escaped.RefreshToken); !errors.Is(err, app.ErrBadRefreshToken) {
+		t.Fatalf("refresh of a token of an ended session = %v, want ErrBadRefreshToken", err)
+	}
+	var live int
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL`).Scan(&live); err != nil || live != 0 {
+		t.Errorf("%d tokens left live (%v), want the escaped one revoked too", live, err)
+	}
+}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -95,8 +97,23 @@ type throttle struct {
 }
 
 func (t throttle) keys(account, client string) (pair, byClient, byAccount string) {
+	account, client = boundedKey(account), boundedKey(client)
 	return t.scope + ":pair:" + account + "|" + client, t.scope + ":client:" + client, t.scope + ":account:" + account
 }
+
+// boundedKey is s, or for a long s (a malformed e-mail or client id of
+// thousands of characters, throttled like any other) its SHA-256: the
+// failure log's keys stay short enough to index.
+func boundedKey(s string) string {
+	if len(s) <= maxKeyPart {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// maxKeyPart bounds an account or client as it stands in a throttle key.
+const maxKeyPart = 320
 
 // check refuses the attempt while a limit applies, with the time left.
 func (t throttle) check(ctx context.Context, account, client string, now time.Time) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,5 +133,18 @@ func TestFailedServiceTokenRequestsAreThrottledPerClientID(t *testing.T) {
 	wantThrottled(t, err, p.Base)
 	if _, _, err := f.svc.IssueServiceToken(orders, "orders", "orders-secret-0123456789"); err != nil {
 		t.Errorf("the service itself is locked out: %v", err)
+	}
+}
+
+// A malformed e-mail thousands of characters long is refused as a bad
+// credential, and throttled, like any other: before, its key overflowed
+// the failure log's index and the login answered Internal.
+func TestAVeryLongMalformedEmailIsABadCredential(t *testing.T) {
+	f := newFixture(t)
+	long := strings.Repeat("x", 4000)
+	for range 2 {
+		if _, err := f.svc.Login(from("198.51.100.7"), long, password); !errors.Is(err, app.ErrBadCredentials) {
+			t.Fatalf("login with a 4000-character e-mail: %v, want ErrBadCredentials", err)
+		}
 	}
 }

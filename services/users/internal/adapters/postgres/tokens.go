@@ -55,6 +55,13 @@ func (r repo) MarkRefreshTokenUsed(ctx context.Context, hash []byte, at time.Tim
 	return err
 }
 
+// RefreshFamilyRevoked reports whether any token of a family is revoked.
+func (r repo) RefreshFamilyRevoked(ctx context.Context, familyID uuid.UUID) (bool, error) {
+	var revoked bool
+	err := r.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL)`, familyID).Scan(&revoked)
+	return revoked, err
+}
+
 // RevokeRefreshFamily revokes every token of a family not yet revoked.
 func (r repo) RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, at time.Time) error {
 	_, err := r.q.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, familyID, at)
