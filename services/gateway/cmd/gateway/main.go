@@ -135,6 +135,20 @@ func run(ctx context.Context) error {
 	return serve(ctx, log, cfg, public, admin, follow)
 }
 
+// publicServer is the public server. Its ReadTimeout bounds a request's
+// whole reading, its body too: a client trickling a body a byte at a time
+// (a public route such as the login needs no token) holds no connection
+// longer than that.
+func publicServer(h http.Handler, upstreamTimeout time.Duration) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: publicReadTimeout,
+		WriteTimeout: upstreamTimeout + publicWriteMargin, IdleTimeout: 2 * time.Minute}
+}
+
+// publicReadTimeout is how long a public request may take to arrive,
+// headers and body: a body of the largest size allowed comes in well within
+// it on any connection worth serving.
+const publicReadTimeout = 20 * time.Second
+
 // publicWriteMargin is how long past UPSTREAM_TIMEOUT a public response may
 // take to be written: the time to render and send a service's answer.
 const publicWriteMargin = 15 * time.Second
@@ -155,11 +169,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http
 	// which answers a hung service with 504 first: it bounds whatever else
 	// could hold a response (a client reading it slowly), and cuts the
 	// connection without an answer, so it must not fire before the 504.
-	servers := []*http.Server{
-		{Handler: public, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: cfg.UpstreamTimeout + publicWriteMargin,
-			IdleTimeout: 2 * time.Minute},
-		{Handler: admin, ReadHeaderTimeout: 5 * time.Second},
-	}
+	servers := []*http.Server{publicServer(public, cfg.UpstreamTimeout), {Handler: admin, ReadHeaderTimeout: 5 * time.Second}}
 	g, gctx := errgroup.WithContext(ctx)
 	for i, lis := range []net.Listener{publicLis, adminLis} {
 		g.Go(func() error {

@@ -10,11 +10,12 @@ import (
 // ClientAddr returns the address a request came from: the TCP peer, or — when
 // the gateway sits behind a trusted proxy (trustForwarded) — the right-most
 // address the proxy appended to X-Forwarded-For. Left-hand entries are the
-// client's own claims and are never trusted.
+// client's own claims and are never trusted, nor are header lines before the
+// last: a proxy may append its own line rather than extend the client's.
 func ClientAddr(r *http.Request, trustForwarded bool) string {
 	if trustForwarded {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
+		if lines := r.Header.Values("X-Forwarded-For"); len(lines) > 0 {
+			parts := strings.Split(lines[len(lines)-1], ",")
 			if ip := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(ip) != nil {
 				return ip
 			}

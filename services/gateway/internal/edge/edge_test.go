@@ -166,4 +166,10 @@ func TestClientAddr(t *testing.T) {
 	if got := edge.ClientAddr(req, true); got != "198.51.100.20" {
 		t.Errorf("trusted proxy: %q, want the proxy-appended entry", got)
 	}
+	// A proxy that adds its own header line after the client's forged one.
+	req.Header.Set("X-Forwarded-For", "6.6.6.6")
+	req.Header.Add("X-Forwarded-For", "203.0.113.7")
+	if got := edge.ClientAddr(req, true); got != "203.0.113.7" {
+		t.Errorf("a second header line: %q, want the proxy's, not the client's forged first line", got)
+	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -38,8 +39,26 @@ func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshale
 		if d, ok := retryDelay(st); ok {
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d)))))
 		}
+	case codes.Unavailable, codes.Internal, codes.Unknown, codes.DataLoss, codes.DeadlineExceeded:
+		// A service's own error carries details (ErrorInfo) and a message
+		// meant for the client; one without is the transport's or a
+		// library's, naming addresses and internals: logged, not shown.
+		if _, grpcStatus := status.FromError(err); grpcStatus && len(st.Details()) == 0 {
+			slog.WarnContext(ctx, "upstream failure answered with a generic message", "code", st.Code().String(), "error", st.Message(),
+				"path", r.URL.Path)
+			err = status.Error(st.Code(), upstreamFailure[st.Code()])
+		}
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, withJSONFieldPaths(inputDescriptor(ctx), err))
+}
+
+// upstreamFailure is what a client reads of a failure behind the gateway.
+var upstreamFailure = map[codes.Code]string{
+	codes.Unavailable:      "the service is unavailable; try again shortly",
+	codes.DeadlineExceeded: "the service did not answer in time; try again shortly",
+	codes.Internal:         "internal error",
+	codes.Unknown:          "internal error",
+	codes.DataLoss:         "internal error",
 }
 
 // retryDelay is the RetryInfo delay in seconds.

@@ -53,3 +53,24 @@ func TestServicesInvalidArgumentPassesUnchanged(t *testing.T) {
 		t.Errorf("%d %s: the service's own message was rewritten", rec.Code, rec.Body)
 	}
 }
+
+// A failure behind the gateway without a service's details (the transport
+// refusing a connection, naming the upstream's address) answers a fixed
+// message; a service's own Unavailable, with its ErrorInfo, passes as it is.
+func TestUpstreamFailuresDoNotShowInternals(t *testing.T) {
+	transport := status.Error(codes.Unavailable, `connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:1: connect: connection refused"`)
+	rec := httptest.NewRecorder()
+	errorHandler(context.Background(), runtime.NewServeMux(), &runtime.JSONPb{}, rec, httptest.NewRequest("GET", "/v1/categories", nil), transport)
+	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "127.0.0.1") || !strings.Contains(rec.Body.String(), "try again") {
+		t.Errorf("%d %s: the transport's text reached the client", rec.Code, rec.Body)
+	}
+	own, err := status.New(codes.Unavailable, "the payment provider is unavailable").WithDetails(&errdetails.ErrorInfo{Reason: "PROVIDER_UNAVAILABLE", Domain: "crossdock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec = httptest.NewRecorder()
+	errorHandler(context.Background(), runtime.NewServeMux(), &runtime.JSONPb{}, rec, httptest.NewRequest("POST", "/v1/wallet/top-ups", nil), own.Err())
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "payment provider") {
+		t.Errorf("%d %s: the service's own message was rewritten", rec.Code, rec.Body)
+	}
+}
