@@ -31,7 +31,7 @@ func TestSuppliersReadOnlySubOrdersThatWerePaid(t *testing.T) {
 		t.Fatal(err)
 	}
 	partner, _, err := s.svc.PlaceExternalOrder(ctx, docking, app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-1", BuyerRef: "kim",
-		Lines: []domain.CartLine{line(s.phone, 1)}, Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}})
+		Lines: []domain.CartLine{line(s.phone, 1)}, Address: &domain.Address{Recipient: "Kim", Country: "DE", Region: "DE-BE", City: "Berlin", Lines: []string{"Allee 1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	if !money.ValidCurrency(in.Currency) {
 		v.Add("currency", "must be an ISO 4217 code such as USD")
 	}
-	checkShape(&v, in.Address, in.Lines)
+	checkShape(&v, in.Address, in.Lines, domain.CheckDestination)
 	if _, err := uuid.Parse(in.CouponID); in.CouponID != "" && err != nil {
 		v.Add("coupon_id", "is not a coupon id")
 	}
@@ -250,11 +250,13 @@ var errFundsShort = apperr.FailedPrecondition("insufficient funds").WithReason("
 // merchant's deposit, a supplier's payable) cannot make: nothing moved.
 func fundsShort(err error) bool { return errors.Is(err, errFundsShort) }
 
-// checkShape checks what every new order carries: its address when given,
-// and no more lines than a cart holds.
-func checkShape(v *apperr.Violations, address *domain.Address, lines []domain.CartLine) {
+// checkShape checks what every new order carries: its address when given
+// (by checkAddress: a checkout's must have what its freight estimate
+// needs, a partner's order is estimated nothing), and no more lines than a
+// cart holds.
+func checkShape(v *apperr.Violations, address *domain.Address, lines []domain.CartLine, checkAddress func(*apperr.Violations, string, domain.Address)) {
 	if address != nil {
-		domain.CheckAddress(v, "address", *address)
+		checkAddress(v, "address", *address)
 	}
 	if len(lines) > domain.MaxCartLines {
 		v.Add("lines", "at most 100 lines")

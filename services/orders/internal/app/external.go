@@ -111,7 +111,7 @@ func checkExternal(in ExternalOrderInput) error {
 	if strings.TrimSpace(in.BuyerRef) == "" || len(in.BuyerRef) > 200 {
 		v.Add("buyer_ref", "is required (at most 200 characters)")
 	}
-	checkShape(&v, in.Address, in.Lines)
+	checkShape(&v, in.Address, in.Lines, domain.CheckAddress)
 	return v.Err()
 }
 

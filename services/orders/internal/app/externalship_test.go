@@ -218,3 +218,29 @@ func TestABookingOvertakenByAnExternalShipmentIsCancelled(t *testing.T) {
 		t.Errorf("%d sub-order shipped events, want 2 (the external parcels)", n)
 	}
 }
+
+// The buyer cancels while logistics books the supplier's parcel: the
+// cancellation's step finds no parcel yet, and the booking's answer finds
+// the sub-order cancelled. The parcel is cancelled then, and the supplier
+// told the order is cancelled. Before, only logistics' booked event
+// cancelled it: lost, the carrier ran a parcel whose stock was released
+// and whose money was refunded.
+func TestABookingOvertakenByTheOrdersCancellationIsCancelled(t *testing.T) {
+	s := newSaga(t)
+	ann, o, phone, _, _ := s.paidPhoneCodeAndScarf(t)
+	works := supplierOf(s.gadgets)
+	from := domain.Address{Recipient: "Works", Country: "CN", City: "Shenzhen", Lines: []string{"Dock 4"}}
+	s.w.booking = func(uuid.UUID) {
+		s.w.booking = nil
+		if _, err := s.svc.CancelOrder(ctx, ann, o.ID, "changed my mind"); err != nil {
+			t.Errorf("cancel: %v", err)
+		}
+		s.run(t) // the cancellation's steps: no parcel to cancel yet
+	}
+	_, err := s.svc.ShipSubOrder(ctx, works, phone.ID, uuid.New(), from, uuid.Nil)
+	wantKind(t, err, apperr.KindFailedPrecondition, "ORDER_CANCELLED")
+	s.run(t)
+	if p := s.w.parcels[phone.ID]; p == nil || !p.cancelled {
+		t.Errorf("the parcel booked for the cancelled sub-order is left booked: %+v", p)
+	}
+}

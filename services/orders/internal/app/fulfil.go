@@ -158,7 +158,7 @@ func cannotShip(sub domain.SubOrder) error {
 // parcel already is a retry; shipped by a parcel outside our logistics
 // (recorded while this one was being booked) is ALREADY_SHIPPED, and the
 // parcel just booked is cancelled rather than left booked for goods that
-// went another way.
+// went another way; so is one booked while the order was cancelled.
 func (s *Service) recordShipped(ctx context.Context, orderID, subID uuid.UUID, sh Shipment, method string, by domain.Actor) (domain.SubOrder, error) {
 	var out domain.SubOrder
 	err := s.store.InTx(ctx, func(r Repository) error {
@@ -167,7 +167,10 @@ func (s *Service) recordShipped(ctx context.Context, orderID, subID uuid.UUID, s
 			return err
 		}
 		switch sub := o.SubOrder(subID); {
-		case sub != nil && sub.ExternalParcel():
+		case sub != nil && (sub.ExternalParcel() || sub.Status == domain.Cancelled):
+			// Gone another way, or cancelled while this parcel was being
+			// booked (the cancellation's step found no parcel yet): the
+			// parcel is cancelled rather than left booked.
 			out = *sub
 			return r.Schedule(ctx, task(TaskCancelShipment, subID, orderID, s.clock()))
 		case sub != nil && sub.ShipmentID != nil && *sub.ShipmentID != sh.ID:
@@ -180,7 +183,10 @@ func (s *Service) recordShipped(ctx context.Context, orderID, subID uuid.UUID, s
 		return err
 	})
 	s.nudge()
-	if err == nil && (out.ExternalParcel() || out.ShipmentID != nil && *out.ShipmentID != sh.ID) {
+	switch {
+	case err == nil && out.Status == domain.Cancelled:
+		return domain.SubOrder{}, ErrCancelled
+	case err == nil && (out.ExternalParcel() || out.ShipmentID != nil && *out.ShipmentID != sh.ID):
 		return domain.SubOrder{}, ErrAlreadyShipped
 	}
 	return out, err

@@ -219,7 +219,8 @@ func TestCheckoutRefusesBadInputAndHoldsNothing(t *testing.T) {
 		before[id] = n
 	}
 	gone := uuid.New()
-	pt := domain.Address{Recipient: "Ana", Country: "PT", City: "Porto", Lines: []string{"Rua 1"}}
+	pt := domain.Address{Recipient: "Ana", Country: "PT", Region: "PT-13", City: "Porto", Lines: []string{"Rua 1"}}
+	noRegion := domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}
 	for _, tc := range []struct {
 		name   string
 		in     app.CheckoutInput
@@ -232,6 +233,8 @@ func TestCheckoutRefusesBadInputAndHoldsNothing(t *testing.T) {
 		{"beyond stock", app.CheckoutInput{CheckoutID: "d", Currency: "USD", Lines: []domain.CartLine{line(s.code, 1), line(s.scarf, 11)}}, apperr.KindFailedPrecondition, "INSUFFICIENT_STOCK"},
 		{"address on virtual goods", app.CheckoutInput{CheckoutID: "e", Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1), line(s.voucher, 1)},
 			Suppliers: []domain.SupplierAddress{{SupplierID: s.linen, Address: pt}}}, apperr.KindInvalid, ""},
+		{"an address without its region", app.CheckoutInput{CheckoutID: "h", Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1)}, Address: &noRegion},
+			apperr.KindInvalid, ""},
 		{"no checkout id", app.CheckoutInput{Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1)}}, apperr.KindInvalid, ""},
 		{"bad currency", app.CheckoutInput{CheckoutID: "f", Currency: "usd", Lines: []domain.CartLine{line(s.phone, 1)}}, apperr.KindInvalid, ""},
 		{"malformed coupon id", app.CheckoutInput{CheckoutID: "g", Currency: "USD", Lines: []domain.CartLine{line(s.phone, 1)}, CouponID: "abc"}, apperr.KindInvalid, ""},

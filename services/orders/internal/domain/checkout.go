@@ -74,6 +74,16 @@ func CheckAddress(v *apperr.Violations, field string, a Address) {
 	}
 }
 
+// CheckDestination validates an address goods are bought to: an address
+// (CheckAddress) with its region where the country has regions, which the
+// freight estimate matches its history by.
+func CheckDestination(v *apperr.Violations, field string, a Address) {
+	CheckAddress(v, field, a)
+	if a.Region == "" && iso3166.HasSubdivisions(a.Country) {
+		v.Add(field+".region_code", "is required: the freight is estimated by region (an ISO 3166-2 code of "+a.Country+")")
+	}
+}
+
 // SupplierAddress sends one supplier's physical goods elsewhere than the
 // buyer's default address.
 type SupplierAddress struct {
@@ -106,7 +116,7 @@ func AssignAddresses(drafts []SubOrderDraft, def *Address, overrides []SupplierA
 		case twice:
 			v.Add(f, "is named twice")
 		default:
-			CheckAddress(&v, apperr.Index(field, i, "address"), o.Address)
+			CheckDestination(&v, apperr.Index(field, i, "address"), o.Address)
 			chosen[o.SupplierID] = o.Address
 		}
 	}

@@ -45,7 +45,7 @@ func TestAssignAddresses(t *testing.T) {
 		{SupplierID: works, Type: domain.Physical}, {SupplierID: works, Type: domain.Virtual}, {SupplierID: linen, Type: domain.Virtual},
 	}
 	home := &domain.Address{Recipient: "Ana", Country: "PT", City: "Lisboa", Lines: []string{"1"}}
-	office := domain.Address{Recipient: "Ana", Country: "PT", City: "Porto", Lines: []string{"2"}}
+	office := domain.Address{Recipient: "Ana", Country: "PT", Region: "PT-13", City: "Porto", Lines: []string{"2"}}
 
 	got, err := domain.AssignAddresses(drafts, home, nil, "s")
 	if err != nil || got[0] == nil || got[0].City != "Lisboa" || got[1] != nil || got[2] != nil {
@@ -64,7 +64,8 @@ func TestAssignAddresses(t *testing.T) {
 		{"virtual-only supplier", home, []domain.SupplierAddress{{SupplierID: linen, Address: office}}, []string{"s[0].supplier_id"}},
 		{"supplier not in the order", home, []domain.SupplierAddress{{SupplierID: ghost, Address: office}}, []string{"s[0].supplier_id"}},
 		{"named twice", home, []domain.SupplierAddress{{SupplierID: works, Address: office}, {SupplierID: works, Address: office}}, []string{"s[1].supplier_id"}},
-		{"bad override", home, []domain.SupplierAddress{{SupplierID: works, Address: domain.Address{Country: "PT"}}}, []string{"s[0].address.recipient", "s[0].address.city", "s[0].address.lines"}},
+		{"bad override", home, []domain.SupplierAddress{{SupplierID: works, Address: domain.Address{Country: "PT"}}},
+			[]string{"s[0].address.recipient", "s[0].address.city", "s[0].address.lines", "s[0].address.region_code"}},
 		{"no address at all", nil, nil, []string{"address"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
