@@ -207,6 +207,15 @@ func (s *Service) saveMoves(ctx context.Context, r Repository, o domain.Order, c
 // refundCancelled returns what a cancelled sub-order's escrow still holds
 // to the buyer (nothing when it was never paid).
 func (s *Service) refundCancelled(ctx context.Context, subID uuid.UUID) error {
+	// A parcel that travelled (returned to its sender) may still have
+	// freight legs to pay from escrow: the refund is what they leave.
+	p, err := s.Logistics.Parcel(ctx, subID)
+	if err != nil {
+		return err
+	}
+	if p != nil && p.UnpaidLegs > 0 {
+		return errNotYet{until: s.clock().Add(5 * time.Second)}
+	}
 	e, err := s.Finance.Escrow(ctx, subID)
 	if err != nil || e == nil || e.Settled || e.Balance.Amount <= 0 {
 		return err

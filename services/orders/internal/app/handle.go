@@ -141,6 +141,41 @@ func (s *Service) ShipmentDelivered(ctx context.Context, r Repository, subID uui
 	return err
 }
 
+// ShipmentReturned: the carrier could not deliver the sub-order's parcel
+// (the buyer absent at every attempt, say) and took it back to its
+// sender. The sub-order is cancelled and the buyer refunded what escrow
+// holds once the parcel's freight legs are paid: the goods and the freight
+// buffer the legs did not spend. The supplier has its goods back; their
+// stock, committed at pick-up, is the supplier's to count again. Applied
+// in the inbox's transaction, or by the delivery check should the event be
+// lost.
+func (s *Service) ShipmentReturned(ctx context.Context, r Repository, subID uuid.UUID) error {
+	o, sub, err := lockSubOrder(ctx, r, subID)
+	if err != nil || sub == nil || sub.Status != domain.Shipped || sub.ExternalParcel() {
+		return err
+	}
+	const reason = "returned_to_sender"
+	now := s.clock()
+	changes, err := o.MoveSubOrder(subID, domain.Cancelled, system, reason, now)
+	if err != nil {
+		return err
+	}
+	cancelled := *o.SubOrder(subID)
+	events := []Event{cancelledEvent(o, cancelled, reason, now)}
+	if o.Status == domain.Cancelled {
+		o.CancelReason = reason
+		events = append(events, orderCancelledEvent(o, reason, now))
+		if err := s.RestoreCoupon(ctx, r, o.ID); err != nil {
+			return err
+		}
+	}
+	var tasks []Task
+	if !o.External() {
+		tasks = append(tasks, task(TaskRefund, subID, o.ID, now))
+	}
+	return s.saveMoves(ctx, r, o, changes, tasks, events)
+}
+
 // ReservationLapsed: inventory let a sub-order's hold expire. Before
 // payment that is the deadline's business; a paid sub-order not shipped
 // lost its stock and is cancelled and refunded.

@@ -155,6 +155,13 @@ type Parcel struct {
 // logistics.shipment.delivered.
 func (p Parcel) Delivered() bool { return p.DeliveredAt != nil }
 
+// ReturnedToSender reports whether the carrier gave up delivering the
+// parcel and took it back to where it was shipped from.
+func (p Parcel) ReturnedToSender() bool { return p.Status == ParcelReturned }
+
+// ParcelReturned is the status of a parcel returned to its sender.
+const ParcelReturned = "SHIPMENT_STATUS_RETURNED"
+
 // Logistics books, tracks, cancels and completes parcels.
 type Logistics interface {
 	Ship(ctx context.Context, in ShipInput) (Shipment, error)

@@ -83,7 +83,12 @@ func (s *Service) checkDelivery(ctx context.Context, orderID, subID uuid.UUID) e
 	if err != nil {
 		return err
 	}
-	if p == nil || !p.Delivered() {
+	switch {
+	case p != nil && p.ReturnedToSender():
+		err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentReturned(ctx, r, subID) })
+		s.nudge()
+		return err
+	case p == nil || !p.Delivered():
 		return errNotYet{until: s.clock().Add(deliveryCheckEvery)}
 	}
 	err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentDelivered(ctx, r, subID, p.Shipment) })

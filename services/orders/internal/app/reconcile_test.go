@@ -431,3 +431,50 @@ func TestTheMigrationSchedulesTheChecksOfSubOrdersAlreadyWaiting(t *testing.T) {
 		t.Errorf("the migration scheduled %d steps for sub-orders waiting on nothing", others)
 	}
 }
+
+// A parcel the carrier takes back to its sender (nobody at the door at any
+// attempt) cancels its sub-order, by logistics' event or by the delivery
+// check should the event be lost, and refunds the buyer what escrow holds
+// once the parcel's freight legs are paid. Before, the sub-order stayed
+// shipped for ever, the buyer's money held in escrow.
+func TestAParcelReturnedToItsSenderCancelsAndRefunds(t *testing.T) {
+	for _, eventLost := range []bool{false, true} {
+		t.Run(map[bool]string{false: "by the event", true: "by the check"}[eventLost], func(t *testing.T) {
+			s := newSaga(t)
+			ann, o, phone, _, _ := s.paidPhoneCodeAndScarf(t)
+			if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), phone.ID, uuid.New(), works, uuid.Nil); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			wallet := s.w.wallets[ann.Subject]
+			held := s.w.escrows[phone.ID].balance
+			p := s.w.parcels[phone.ID]
+			p.returned, p.unpaidLegs = true, 1
+			if eventLost {
+				s.at = s.at.Add(24 * time.Hour)
+				s.run(t)
+			} else if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, phone.ID) }); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			if st := s.subStatus(t, o.ID, phone.ID); st != domain.Cancelled {
+				t.Fatalf("the phone is %s once its parcel went back to its sender, want cancelled", st)
+			}
+			if s.w.wallets[ann.Subject] != wallet {
+				t.Fatal("refunded before the parcel's last leg was paid")
+			}
+			p.unpaidLegs = 0
+			s.at = s.at.Add(time.Minute)
+			s.run(t)
+			if got := s.w.wallets[ann.Subject] - wallet; got != held {
+				t.Errorf("the buyer got back %d, want the %d escrow held", got, held)
+			}
+			if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, phone.ID) }); err != nil {
+				t.Errorf("the event again: %v", err)
+			}
+			if n := s.moves(t, ann, o.ID, phone.ID, domain.Cancelled); n != 1 {
+				t.Errorf("the phone was cancelled %d times, want once", n)
+			}
+		})
+	}
+}

@@ -105,8 +105,9 @@ type parcel struct {
 	platformPays    bool // its legs from the platform's freight expense
 	delivered, done bool
 	unpaidLegs      int64
-	// pickedUp: the carrier has it, so it can no longer be cancelled.
-	cancelled, pickedUp bool
+	// pickedUp: the carrier has it, so it can no longer be cancelled;
+	// returned: the carrier took it back to its sender.
+	cancelled, pickedUp, returned bool
 }
 
 func newWorld(skus ...domain.SKU) *world {
@@ -497,9 +498,12 @@ func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
 		return nil, nil
 	}
 	out := &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit", UnpaidLegs: int(p.unpaidLegs), From: &warehouse}
-	if p.delivered {
+	switch {
+	case p.delivered:
 		at := w.now()
 		out.Status, out.DeliveredAt = "delivered", &at
+	case p.returned:
+		out.Status = app.ParcelReturned
 	}
 	return out, nil
 }

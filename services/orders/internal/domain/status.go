@@ -34,7 +34,7 @@ var subOrderMoves = map[Status][]Status{
 	PendingPayment: {Paid, Cancelled},
 	Paid:           {Accepted, Shipped, Cancelled},
 	Accepted:       {Shipped, Delivered, Cancelled},
-	Shipped:        {Delivered},
+	Shipped:        {Delivered, Cancelled}, // cancelled: returned to its sender
 	Delivered:      {Completed, AwaitingTopUp},
 	AwaitingTopUp:  {Completed},
 }

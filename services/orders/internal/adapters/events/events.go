@@ -42,6 +42,7 @@ func (c Consumers) All() []*inbox.Consumer {
 		c.consumer("orders-logistics", "logistics", map[string]handler[app.Repository]{
 			"logistics.shipment.booked":    c.shipmentBooked,
 			"logistics.shipment.delivered": c.shipmentDelivered,
+			"logistics.shipment.returned":  c.shipmentReturned,
 		}),
 		c.consumer("orders-inventory", "inventory", map[string]handler[app.Repository]{
 			"inventory.reservation.expired": c.reservationExpired,
@@ -136,6 +137,15 @@ func (c Consumers) shipmentDelivered(ctx context.Context, r app.Repository, payl
 	}
 	shipment, _ := uuid.Parse(ev.GetShipmentId())
 	return c.Service.ShipmentDelivered(ctx, r, id, app.Shipment{ID: shipment, Waybill: ev.GetWaybill()})
+}
+
+func (c Consumers) shipmentReturned(ctx context.Context, r app.Repository, payload []byte) error {
+	var ev logisticsv1.ShipmentReturned
+	id, err := decode(payload, &ev, ev.GetSubOrderId)
+	if err != nil {
+		return err
+	}
+	return c.Service.ShipmentReturned(ctx, r, id)
 }
 
 func (c Consumers) reservationExpired(ctx context.Context, r app.Repository, payload []byte) error {
