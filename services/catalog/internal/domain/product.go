@@ -95,8 +95,8 @@ type Product struct {
 	// ReviewHold is why a reviewer took the product off sale; while it is
 	// set, only a reviewer's approval of a revision puts it back.
 	ReviewHold string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Deleted reports whether the product is in the bin.

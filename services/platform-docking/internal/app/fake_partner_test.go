@@ -53,7 +53,8 @@ func (c *staleConn) ListingStates(context.Context, domain.Partner, []string) ([]
 	return nil, nil
 }
 
-type staleCatalog struct{ sku string }
+// staleCatalog has one listed product of one SKU in stock, whatever the id.
+type staleCatalog struct{}
 
 func (c staleCatalog) Product(_ context.Context, id uuid.UUID) (app.CatalogProduct, error) {
 	return app.CatalogProduct{ID: id, SupplierID: uuid.New(), SKUCodes: map[string]string{},
