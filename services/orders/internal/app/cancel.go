@@ -135,6 +135,16 @@ func (s *Service) cancelSubOrderIn(ctx context.Context, r Repository, o domain.O
 		return nil
 	}
 	wasPaid := sub.Status != domain.PendingPayment
+	return s.endSubOrder(ctx, r, o, subID, by, reason, func(o domain.Order, sub domain.SubOrder, now time.Time) []Task {
+		return compensations(o, sub, wasPaid, now)
+	})
+}
+
+// endSubOrder cancels a sub-order with its event, and its order with its
+// own when no other sub-order is open (the order's coupon then restored),
+// scheduling the steps undo returns for what must be undone.
+func (s *Service) endSubOrder(ctx context.Context, r Repository, o domain.Order, subID uuid.UUID, by domain.Actor, reason string,
+	undo func(o domain.Order, sub domain.SubOrder, now time.Time) []Task) error {
 	now := s.clock()
 	changes, err := o.MoveSubOrder(subID, domain.Cancelled, by, reason, now)
 	if err != nil {
@@ -149,7 +159,7 @@ func (s *Service) cancelSubOrderIn(ctx context.Context, r Repository, o domain.O
 			return err
 		}
 	}
-	return s.saveMoves(ctx, r, o, changes, compensations(o, cancelled, wasPaid, now), events)
+	return s.saveMoves(ctx, r, o, changes, undo(o, cancelled, now), events)
 }
 
 // compensations are what a cancelled sub-order must undo.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -154,26 +155,14 @@ func (s *Service) ShipmentReturned(ctx context.Context, r Repository, subID uuid
 	if err != nil || sub == nil || sub.Status != domain.Shipped || sub.ExternalParcel() {
 		return err
 	}
-	const reason = "returned_to_sender"
-	now := s.clock()
-	changes, err := o.MoveSubOrder(subID, domain.Cancelled, system, reason, now)
-	if err != nil {
-		return err
-	}
-	cancelled := *o.SubOrder(subID)
-	events := []Event{cancelledEvent(o, cancelled, reason, now)}
-	if o.Status == domain.Cancelled {
-		o.CancelReason = reason
-		events = append(events, orderCancelledEvent(o, reason, now))
-		if err := s.RestoreCoupon(ctx, r, o.ID); err != nil {
-			return err
+	// Stock went with the parcel (committed at pick-up) and the parcel is
+	// over: only the money is undone.
+	return s.endSubOrder(ctx, r, o, subID, system, "returned_to_sender", func(o domain.Order, sub domain.SubOrder, now time.Time) []Task {
+		if o.External() {
+			return nil
 		}
-	}
-	var tasks []Task
-	if !o.External() {
-		tasks = append(tasks, task(TaskRefund, subID, o.ID, now))
-	}
-	return s.saveMoves(ctx, r, o, changes, tasks, events)
+		return []Task{task(TaskRefund, sub.ID, o.ID, now)}
+	})
 }
 
 // ReservationLapsed: inventory let a sub-order's hold expire. Before
