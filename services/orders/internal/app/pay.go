@@ -314,6 +314,9 @@ func (s *Service) holdStock(ctx context.Context, orderID uuid.UUID, subs ...uuid
 		return err
 	}
 	var errs []error
+	if err := s.checkHoldsAtTheirEnd(ctx, orderID, waiting); err != nil {
+		errs = append(errs, err)
+	}
 	for i, a := range answers {
 		switch {
 		case a.Err != nil:
@@ -326,6 +329,36 @@ func (s *Service) holdStock(ctx context.Context, orderID uuid.UUID, subs ...uuid
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkHoldsAtTheirEnd schedules, for the sub-orders whose hold was just
+// taken and that are not shipped, the check that cancels one still not
+// shipped once the hold ended (TaskHoldLapsed): inventory's expiry event
+// does it first, but may be lost.
+func (s *Service) checkHoldsAtTheirEnd(ctx context.Context, orderID uuid.UUID, subs []domain.SubOrder) error {
+	at := s.clock().Add(s.cfg.FulfilmentHold + holdLapseGrace)
+	return s.store.InTx(ctx, func(r Repository) error {
+		for _, sub := range subs {
+			if sub.Status == domain.Shipped {
+				continue
+			}
+			if err := r.Schedule(ctx, task(TaskHoldLapsed, sub.ID, orderID, at)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// holdLapseGrace is how long after a hold's end its check runs: inventory's
+// own expiry, and its event, come first.
+const holdLapseGrace = 10 * time.Minute
+
+// holdLapsed applies a lapsed hold as inventory's event would have.
+func (s *Service) holdLapsed(ctx context.Context, subID uuid.UUID) error {
+	err := s.store.InTx(ctx, func(r Repository) error { return s.ReservationLapsed(ctx, r, subID) })
+	s.nudge()
+	return err
 }
 
 // awaitsPickUp reports whether a sub-order's goods are still in its

@@ -478,3 +478,33 @@ func TestAParcelReturnedToItsSenderCancelsAndRefunds(t *testing.T) {
 		})
 	}
 }
+
+// A paid sub-order its supplier never ships is cancelled, and refunded,
+// when its stock hold ends, even if inventory's expiry event is lost: the
+// hold's end is checked. One shipped by then is left alone.
+func TestAHoldThatEndedUnshippedCancelsWithoutInventorysEvent(t *testing.T) {
+	s := newSaga(t)
+	ann, o, phone, code, scarf := s.paidPhoneCodeAndScarf(t)
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.linen), scarf.ID, uuid.New(), works, uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	// The phone and the code, neither shipped, both lapse.
+	wallet, held := s.w.wallets[ann.Subject], s.w.escrows[phone.ID].balance+s.w.escrows[code.ID].balance
+	s.at = s.at.Add(30 * 24 * time.Hour)
+	s.run(t)
+	if st := s.subStatus(t, o.ID, phone.ID); st != domain.Paid {
+		t.Fatalf("the phone is %s as its hold ends, want paid until the check's grace passed", st)
+	}
+	s.at = s.at.Add(10 * time.Minute)
+	s.run(t)
+	if st := s.subStatus(t, o.ID, phone.ID); st != domain.Cancelled {
+		t.Fatalf("the phone is %s after its hold ended unshipped, want cancelled", st)
+	}
+	if got := s.w.wallets[ann.Subject] - wallet; got != held {
+		t.Errorf("the buyer got back %d, want the %d their escrows held", got, held)
+	}
+	if st := s.subStatus(t, o.ID, scarf.ID); st == domain.Cancelled {
+		t.Error("the scarf, shipped, was cancelled")
+	}
+}

@@ -59,6 +59,10 @@ const (
 	// delivered, in case logistics.shipment.delivered was lost, and
 	// delivers it if so; otherwise it looks again a day later.
 	TaskCheckDelivery TaskKind = "check_delivery"
+	// TaskHoldLapsed cancels a paid sub-order still unshipped when the
+	// stock hold taken for it ended, in case
+	// inventory.reservation.expired was lost.
+	TaskHoldLapsed TaskKind = "hold_lapsed"
 )
 
 // TaskKindNames lists every kind of saga step, the after-sale's too: the
@@ -66,7 +70,7 @@ const (
 func TaskKindNames() []string {
 	kinds := []TaskKind{TaskPaymentDeadline, TaskHoldOrderStock, TaskHoldStock, TaskReleaseStock, TaskRefund, TaskCancelShipment,
 		TaskCommitStock, TaskSettle, TaskPresumeDelivered, TaskConfirmPayment, TaskRecordPayment,
-		TaskCheckTopUp, TaskCheckDelivery, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon, TaskExpireReturn}
+		TaskCheckTopUp, TaskCheckDelivery, TaskHoldLapsed, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon, TaskExpireReturn}
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = string(k)
@@ -197,6 +201,8 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 		return s.checkTopUp(ctx, t.OrderID, t.Subject, t.Attempts)
 	case TaskCheckDelivery:
 		return s.checkDelivery(ctx, t.OrderID, t.Subject)
+	case TaskHoldLapsed:
+		return s.holdLapsed(ctx, t.Subject)
 	}
 	if ok, err := s.runAfterSaleTask(ctx, t); ok {
 		return err
