@@ -21,7 +21,8 @@ const SignatureHeader = "Sandbox-Signature"
 // the signature is the sender's only credential, and it is present but not
 // good enough; retrying the same delivery cannot help. The reasons tell
 // them apart: WEBHOOK_SIGNATURE_INVALID, WEBHOOK_STALE. A verified body that
-// is not an event of an intent or a payout is InvalidArgument.
+// is not an event is InvalidArgument; an event about neither an intent nor
+// a payout is answered with neither.
 func (c *Client) ParseWebhook(signature string, body []byte, now time.Time) (app.ProviderEvent, error) {
 	if len(c.secret) == 0 {
 		return app.ProviderEvent{}, apperr.FailedPrecondition("payment provider webhook secret is not configured (PAYMENT_PROVIDER_WEBHOOK_SECRET)").
@@ -68,8 +69,9 @@ func (c *Client) ParseWebhook(signature string, body []byte, now time.Time) (app
 		}
 		p := j.payout()
 		out.Payout = &p
-	default:
-		return app.ProviderEvent{}, apperr.InvalidField("type", "event type "+ev.Type+" is about neither an intent nor a payout")
 	}
+	// An event about something else (a refund made at the provider, a
+	// dispute) carries neither: it is acknowledged and recorded, moving
+	// nothing, rather than refused and sent again for ever.
 	return out, nil
 }
