@@ -93,6 +93,16 @@ func TestRevokedSessionsArePublished(t *testing.T) {
 	if _, err := f.svc.Refresh(ctx, stolen.RefreshToken); err == nil { // reuse
 		t.Fatal("reuse of a spent refresh token succeeded")
 	}
+	// Tokens of sessions ended already, presented again, announce nothing
+	// more (each would have put another event on every verifier's feed).
+	for _, again := range []string{loggedOut.RefreshToken, stolen.RefreshToken, renewed.RefreshToken} {
+		if _, err := f.svc.Refresh(ctx, again); err == nil {
+			t.Fatal("a token of an ended session was exchanged")
+		}
+	}
+	if err := f.svc.Logout(ctx, caller(u), loggedOut.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
 	got := f.revocations(t)
 	want := []struct{ sid, reason string }{
 		{session(loggedOut), "logout"},

@@ -108,7 +108,8 @@ func (s *Service) Refresh(ctx context.Context, token string) (TokenPair, error) 
 			if err != nil {
 				return err
 			}
-			return r.RevokeRefreshFamily(ctx, t.FamilyID, now) // committed, then refused
+			_, err := r.RevokeRefreshFamily(ctx, t.FamilyID, now) // committed, then refused
+			return err
 		}
 		if err := r.MarkRefreshTokenUsed(ctx, t.Hash, now); err != nil {
 			return err
@@ -167,7 +168,10 @@ const (
 // verifier refuses the session's access tokens at once rather than when they
 // expire.
 func revokeSession(ctx context.Context, r Repository, t domain.RefreshToken, reason string, now time.Time) error {
-	if err := r.RevokeRefreshFamily(ctx, t.FamilyID, now); err != nil {
+	revoked, err := r.RevokeRefreshFamily(ctx, t.FamilyID, now)
+	if err != nil || !revoked {
+		// A session ended before (an old token presented again after a
+		// logout, say) is not announced again.
 		return err
 	}
 	return emitSessionRevoked(ctx, r, t.FamilyID, t.UserID, reason, now)

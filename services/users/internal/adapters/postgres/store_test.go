@@ -184,7 +184,13 @@ func TestRefreshTokensAndFamilies(t *testing.T) {
 		if err := r.MarkRefreshTokenUsed(ctx, h1, now()); err != nil {
 			return err
 		}
-		return r.RevokeRefreshFamily(ctx, family, now())
+		if revoked, err := r.RevokeRefreshFamily(ctx, family, now()); err != nil || !revoked {
+			t.Errorf("revoking a live family: %v, %v", revoked, err)
+		}
+		if again, err := r.RevokeRefreshFamily(ctx, family, now()); err != nil || again {
+			t.Errorf("revoking it again: %v, %v; want nothing left to revoke", again, err)
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

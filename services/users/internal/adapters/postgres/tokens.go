@@ -62,10 +62,11 @@ func (r repo) RefreshFamilyRevoked(ctx context.Context, familyID uuid.UUID) (boo
 	return revoked, err
 }
 
-// RevokeRefreshFamily revokes every token of a family not yet revoked.
-func (r repo) RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, at time.Time) error {
-	_, err := r.q.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, familyID, at)
-	return err
+// RevokeRefreshFamily revokes every token of a family not yet revoked,
+// and reports whether there was one.
+func (r repo) RevokeRefreshFamily(ctx context.Context, familyID uuid.UUID, at time.Time) (bool, error) {
+	tag, err := r.q.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, familyID, at)
+	return tag.RowsAffected() > 0, err
 }
 
 func (r repo) RevokeUserRefreshFamilies(ctx context.Context, userID uuid.UUID, at time.Time) ([]uuid.UUID, error) {
