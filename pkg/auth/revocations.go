@@ -38,12 +38,23 @@ type Revocations struct {
 	mu        sync.RWMutex
 	until     map[string]time.Time // session id → when its last token expires
 	nextPrune time.Time
+
+	caughtUp     chan struct{} // closed once Follow has read the history
+	caughtUpOnce sync.Once
 }
 
 // NewRevocations returns an empty set.
 func NewRevocations() *Revocations {
-	return &Revocations{now: time.Now, until: map[string]time.Time{}}
+	return &Revocations{now: time.Now, until: map[string]time.Time{}, caughtUp: make(chan struct{})}
 }
+
+// CaughtUp is closed once Follow has read every revocation published before
+// it started (the last access-token lifetime's): until then a session
+// revoked just before the process started may still be accepted, so a
+// process should not report itself ready before.
+func (r *Revocations) CaughtUp() <-chan struct{} { return r.caughtUp }
+
+func (r *Revocations) markCaughtUp() { r.caughtUpOnce.Do(func() { close(r.caughtUp) }) }
 
 // Revoke records that session sid was revoked at at.
 func (r *Revocations) Revoke(sid string, at time.Time) {
@@ -103,6 +114,9 @@ func (r *Revocations) Follow(ctx context.Context, js jetstream.JetStream, log *s
 			}
 			continue
 		}
+		if info := cons.CachedInfo(); info != nil && info.NumPending == 0 {
+			r.markCaughtUp() // nothing revoked in the window
+		}
 		iter, err := cons.Messages()
 		if err != nil {
 			log.Warn("session revocations: subscribe", "error", err)
@@ -138,6 +152,9 @@ func (r *Revocations) consume(ctx context.Context, iter jetstream.MessagesContex
 			}
 		}
 		r.Revoke(ev.GetSessionId(), at)
+		if md, err := msg.Metadata(); err == nil && md.NumPending == 0 {
+			r.markCaughtUp()
+		}
 	}
 }
 

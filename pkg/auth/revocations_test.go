@@ -115,8 +115,38 @@ func TestFollowReadsHistoryOfOneTokenLifetime(t *testing.T) {
 	key := mustKey(t)
 	revoked := auth.NewRevocations()
 	v := auth.NewVerifier(auth.StaticKeySource(key.JWK()), auth.WithRevocations(revoked))
+	select {
+	case <-revoked.CaughtUp():
+		t.Fatal("caught up before following")
+	default:
+	}
 	go func() { _ = revoked.Follow(ctx, js, testkit.Logger(t)) }()
-	waitRefused(t, v, mustSign(t, key, auth.Caller{Subject: "u-1", Kind: auth.KindUser, SessionID: "s-1"}, auth.AccessTokenTTL, time.Now()))
+	select {
+	case <-revoked.CaughtUp():
+	case <-time.After(20 * time.Second):
+		t.Fatal("never caught up with the history")
+	}
+	// Caught up: the history's revocation is in, at once.
+	if _, err := v.Verify(ctx, mustSign(t, key, auth.Caller{Subject: "u-1", Kind: auth.KindUser, SessionID: "s-1"}, auth.AccessTokenTTL, time.Now())); err == nil {
+		t.Fatal("caught up, yet a token of the revoked session is accepted")
+	}
+}
+
+// With nothing revoked in the window, following is caught up at once.
+func TestFollowWithNoHistoryIsCaughtUp(t *testing.T) {
+	_, _, js := testkit.JetStream(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("users")); err != nil {
+		t.Fatal(err)
+	}
+	revoked := auth.NewRevocations()
+	go func() { _ = revoked.Follow(ctx, js, testkit.Logger(t)) }()
+	select {
+	case <-revoked.CaughtUp():
+	case <-time.After(20 * time.Second):
+		t.Fatal("never caught up with an empty history")
+	}
 }
 
 func TestRevocationsForgetAfterTheLastTokenExpired(t *testing.T) {

@@ -132,7 +132,7 @@ func run(ctx context.Context) error {
 	if cfg.Profiling {
 		server.ServeProfiles(admin.ServeMux)
 	}
-	return serve(ctx, log, cfg, public, admin, follow)
+	return serve(ctx, log, cfg, public, admin, revoked.CaughtUp(), follow)
 }
 
 // publicServer is the public server. Its ReadTimeout bounds a request's
@@ -143,6 +143,10 @@ func publicServer(h http.Handler, upstreamTimeout time.Duration) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: publicReadTimeout,
 		WriteTimeout: upstreamTimeout + publicWriteMargin, IdleTimeout: 2 * time.Minute}
 }
+
+// revocationsCatchUp bounds how long the gateway waits, before reporting
+// ready, for the session revocations published before it started.
+const revocationsCatchUp = 15 * time.Second
 
 // publicReadTimeout is how long a public request may take to arrive,
 // headers and body: a body of the largest size allowed comes in well within
@@ -155,7 +159,8 @@ const publicWriteMargin = 15 * time.Second
 
 // serve runs the public and admin HTTP servers and the background workers
 // until ctx ends, then drains both servers within the shutdown timeout.
-func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin, workers ...func(context.Context) error) error {
+func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin, caughtUp <-chan struct{},
+	workers ...func(context.Context) error) error {
 	publicLis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
@@ -181,6 +186,15 @@ func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http
 	}
 	for _, w := range workers {
 		g.Go(func() error { return w(gctx) })
+	}
+	// Ready once the sessions revoked before the start are known, or a bound
+	// later (NATS slow to answer): a replica taking traffic before would
+	// accept a session's tokens revoked a moment ago.
+	select {
+	case <-caughtUp:
+	case <-gctx.Done():
+	case <-time.After(revocationsCatchUp):
+		log.Warn("ready before the session revocations were read: tokens of sessions revoked before the start may pass until they are")
 	}
 	admin.SetReady(true)
 	log.Info("serving", "http", publicLis.Addr().String(), "admin", adminLis.Addr().String())
