@@ -508,3 +508,23 @@ func TestAHoldThatEndedUnshippedCancelsWithoutInventorysEvent(t *testing.T) {
 		t.Error("the scarf, shipped, was cancelled")
 	}
 }
+
+// The buyer's order history shows where each shipped sub-order's parcel
+// is, as the order itself does; before, the list left the parcels out.
+func TestTheOrderHistoryShowsTheParcels(t *testing.T) {
+	s := newSaga(t)
+	ann, o, phone, _, scarf := s.paidPhoneCodeAndScarf(t)
+	if _, err := s.svc.ShipSubOrder(ctx, supplierOf(s.gadgets), phone.ID, uuid.New(), works, uuid.Nil); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := s.svc.ListOrders(ctx, ann, 10, "")
+	if err != nil || len(list) != 1 || list[0].ID != o.ID {
+		t.Fatalf("history: %d orders, %v", len(list), err)
+	}
+	if p := list[0].Parcels[phone.ID]; p == nil || p.ID != s.w.parcels[phone.ID].id {
+		t.Errorf("the phone's parcel in the history: %+v, want the one booked", p)
+	}
+	if _, ok := list[0].Parcels[scarf.ID]; ok {
+		t.Error("a parcel for the scarf, not shipped")
+	}
+}

@@ -34,25 +34,36 @@ func (s *Service) GetOrder(ctx context.Context, c auth.Caller, id uuid.UUID) (Or
 	return s.withParcels(ctx, o, o.SubOrders), nil
 }
 
-// withParcels asks logistics where each shipped sub-order's parcel is. A
-// logistics that does not answer leaves the positions out, not the order.
+// withParcels asks logistics where each shipped sub-order's parcel is,
+// the parcels at once. A logistics that does not answer leaves the
+// positions out, not the order.
 func (s *Service) withParcels(ctx context.Context, o domain.Order, subs []domain.SubOrder) OrderView {
 	v := OrderView{Order: o, Parcels: map[uuid.UUID]*Parcel{}}
+	shipped := make([]domain.SubOrder, 0, len(subs))
 	for _, sub := range subs {
-		if sub.ShipmentID == nil {
-			continue
+		if sub.ShipmentID != nil {
+			shipped = append(shipped, sub)
 		}
-		p, err := s.Logistics.Parcel(ctx, sub.ID)
-		if err != nil {
-			continue
+	}
+	if len(shipped) == 0 {
+		return v
+	}
+	parcels := make([]*Parcel, len(shipped))
+	_ = concurrently(len(shipped), func(i int) error {
+		parcels[i], _ = s.Logistics.Parcel(ctx, shipped[i].ID)
+		return nil
+	})
+	for i, p := range parcels {
+		if p != nil {
+			v.Parcels[shipped[i].ID] = p
 		}
-		v.Parcels[sub.ID] = p
 	}
 	return v
 }
 
-// ListOrders lists the caller's own orders, newest first.
-func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token string) ([]domain.Order, string, error) {
+// ListOrders lists the caller's own orders, newest first, each shipped
+// sub-order with where its parcel is: the buyer's order history.
+func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token string) ([]OrderView, string, error) {
 	if c.Kind != auth.KindUser {
 		return nil, "", ErrBuyersOnly
 	}
@@ -65,7 +76,16 @@ func (s *Service) ListOrders(ctx context.Context, c auth.Caller, size int, token
 	if err != nil {
 		return nil, "", err
 	}
-	return pageOf(list, limit, byPlaced)
+	orders, next, err := pageOf(list, limit, byPlaced)
+	if err != nil {
+		return nil, "", err
+	}
+	views := make([]OrderView, len(orders))
+	_ = concurrently(len(orders), func(i int) error {
+		views[i] = s.withParcels(ctx, orders[i], orders[i].SubOrders)
+		return nil
+	})
+	return views, next, nil
 }
 
 // ListSupplierSubOrders lists a supplier's paid sub-orders, newest first:

@@ -114,7 +114,7 @@ func (s *Server) ListOrders(ctx context.Context, req *ordersv1.ListOrdersRequest
 	}
 	out := &ordersv1.ListOrdersResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
 	for _, o := range list {
-		out.Orders = append(out.Orders, orderProto(app.OrderView{Order: o}))
+		out.Orders = append(out.Orders, orderProto(o))
 	}
 	return out, nil
 }
