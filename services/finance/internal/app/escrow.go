@@ -418,7 +418,7 @@ func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID
 		return ledger.Result{}, err
 	}
 	funded, changes := escrow.CouponFunding(prior)
-	if funded == amount && (changes > 0 || amount == 0) {
+	if funded == amount {
 		// The same funding again, or none asked of a coupon that funded
 		// nothing.
 		return ledger.Result{Replayed: true}, nil
