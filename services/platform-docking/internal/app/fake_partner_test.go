@@ -214,3 +214,50 @@ func TestAHeldPartnerOrderIsRetriedByAnOperator(t *testing.T) {
 		t.Errorf("retrying an order never pulled: %v, want NotFound", err)
 	}
 }
+
+// A held order is read again every few minutes for a day: held for a
+// passing cause (goods out of stock for a while), it is placed once the
+// cause is gone, without an operator.
+func TestAHeldPartnerOrderIsReadAgainOnItsOwn(t *testing.T) {
+	sku := uuid.NewString()
+	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	paid := domain.PartnerOrder{ID: "po-8", Status: domain.OrderPaid, RawStatus: "PAID", BuyerRef: "b", UpdatedAt: at, Raw: []byte(`{}`),
+		Items:   []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1}},
+		Address: &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}}
+	conn := &staleConn{get: map[string]domain.PartnerOrder{"po-8": paid}}
+	book := newOrderBook()
+	book.fail["po-8"] = apperr.FailedPrecondition("not enough stock").WithReason("INSUFFICIENT_STOCK")
+	tr, store, pid := staleTrade(t, conn, book, false)
+	now := time.Now()
+	tr.SetClock(func() time.Time { return now })
+	ctx := context.Background()
+	if _, err := store.PullState(ctx, pid, at.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RequestPull(ctx, pid, "po-8", now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, _, _ := store.GetPulledOrder(ctx, pid, "po-8"); o.State != app.PulledHeld {
+		t.Fatalf("refused for want of stock: %s, want held", o.State)
+	}
+	delete(book.fail, "po-8") // restocked
+	now = now.Add(time.Minute)
+	if err := tr.Round(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if book.placed() != 0 {
+		t.Fatal("read again within a minute")
+	}
+	now = now.Add(5 * time.Minute)
+	for range 2 { // the request, then its pull
+		if err := tr.Round(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o, _, _ := store.GetPulledOrder(ctx, pid, "po-8"); o.State != app.PulledImported || book.placed() != 1 {
+		t.Fatalf("six minutes after the restock: %s, %d placed; want imported", o.State, book.placed())
+	}
+}

@@ -114,6 +114,17 @@ func (t *Trade) queueForNewlyDockable(ctx context.Context, all []domain.Partner)
 	return nil
 }
 
+// A held partner order is read again every heldReread for heldFor after it
+// was first seen, heldRereadBatch at a time per round, so one held for a
+// passing cause (a status the partner reported once, goods out of stock
+// for a while) is placed once the cause is gone; after that only an
+// operator's RetryPartnerOrder reads it again.
+const (
+	heldReread      = 5 * time.Minute
+	heldFor         = 24 * time.Hour
+	heldRereadBatch = 20
+)
+
 // partnerJobs runs one partner's due pulls under its lock: the orders its
 // webhooks asked for first, then the periodic ones. A partner rate limiting
 // one job is asked nothing more this round.
@@ -129,7 +140,12 @@ func (t *Trade) partnerJobs(ctx context.Context, p domain.Partner, st PullState,
 	}
 	if c.Orders != nil {
 		// Its failures are counted per request (the pull_requests queue).
-		jobs = append(jobs, job{"", "requested order pull", func(ctx context.Context) error { return t.pullRequested(ctx, p, c.Orders) }})
+		jobs = append(jobs, job{"", "requested order pull", func(ctx context.Context) error {
+			if _, err := t.store.RequestHeldPulls(ctx, p.ID, now, now.Add(-heldReread), now.Add(-heldFor), heldRereadBatch); err != nil {
+				return err
+			}
+			return t.pullRequested(ctx, p, c.Orders)
+		}})
 		if due(st.LastPullAt, t.timing.PullEvery, now) {
 			jobs = append(jobs, job{JobOrderPull, "order pull", func(ctx context.Context) error { return t.pullOrders(ctx, p, c.Orders) }})
 		}

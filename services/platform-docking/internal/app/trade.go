@@ -59,6 +59,9 @@ type TradeStore interface {
 	// webhook), due at once. An order with a pull pending keeps that one
 	// and its due time (a backoff holds), with at as its latest request.
 	RequestPull(ctx context.Context, partnerID uuid.UUID, partnerOrderID string, at time.Time) error
+	// RequestHeldPulls requests a pull of up to limit of the partner's held
+	// orders first seen since seenSince and not read since readBefore.
+	RequestHeldPulls(ctx context.Context, partnerID uuid.UUID, at, readBefore, seenSince time.Time, limit int) (int, error)
 	// DuePullRequests returns a partner's requested pulls whose time has
 	// come, the longest due first.
 	DuePullRequests(ctx context.Context, partnerID uuid.UUID, now time.Time, limit int) ([]PullRequest, error)

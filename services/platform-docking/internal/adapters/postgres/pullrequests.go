@@ -11,6 +11,18 @@ import (
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 )
 
+// RequestHeldPulls requests a pull of up to limit of the partner's held
+// orders first seen since seenSince and not read since readBefore, least
+// recently read first, and returns how many it requested.
+func (s Trade) RequestHeldPulls(ctx context.Context, partnerID uuid.UUID, at, readBefore, seenSince time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO pull_requests (partner_id, partner_order_id, requested_at, due_at)
+		SELECT partner_id, partner_order_id, $2, $2 FROM partner_orders
+		WHERE partner_id = $1 AND state = 'held' AND updated_at <= $3 AND first_seen_at >= $4
+		ORDER BY updated_at LIMIT $5
+		ON CONFLICT (partner_id, partner_order_id) DO NOTHING`, partnerID, at, readBefore, seenSince, limit)
+	return int(tag.RowsAffected()), err
+}
+
 // RequestPull inserts the request, or on a pending one only moves
 // requested_at forward: its due time stays, so a partner's backoff is not
 // cut short by another notification.
