@@ -391,7 +391,17 @@ func opCoupon(w *world) (func() error, error) {
 	return func() error {
 		var last int64
 		w.add(func() { last = *c.amount })
-		_, err := w.k.e.FundCoupon(ctx, svcs, c.sub.id, c.coupon, last, c.sub.currency)
+		prior, err := w.k.ledger.TransfersByReference(ctx, escrow.CouponRef(c.sub.id, c.coupon))
+		if err != nil {
+			return err
+		}
+		if funded, _ := escrow.CouponFunding(prior); funded != last {
+			// Lowered only as far as escrow held: not done, and asked
+			// again it takes back what escrow holds since, which is no
+			// retry moving nothing.
+			return nil
+		}
+		_, err = w.k.e.FundCoupon(ctx, svcs, c.sub.id, c.coupon, last, c.sub.currency)
 		return err
 	}, nil
 }
