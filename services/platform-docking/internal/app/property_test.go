@@ -478,7 +478,7 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 		}
 		state = why
 		if steps > 3000 {
-			t.Fatalf("not converged after %d simulated seconds: %s", steps, state)
+			t.Fatalf("not converged after %d simulated seconds: %s\n%s", steps, state, stuckOrders(ctx, t, market, store, p.ID, orders))
 		}
 	}
 
@@ -562,4 +562,38 @@ func expectedImports(m *partnersim.Market) []string {
 		out = append(out, o.OrderID)
 	}
 	return out
+}
+
+// stuckOrders describes the paid partner orders with our goods not
+// imported yet, as the partner and docking see each, so a run that does
+// not converge says why.
+func stuckOrders(ctx context.Context, t *testing.T, m *partnersim.Market, store postgres.Trade, partnerID uuid.UUID, orders *propOrders) string {
+	orders.mu.Lock()
+	var missing []string
+	for _, id := range expectedImports(m) {
+		if _, ok := orders.placed["partner:prop|"+id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	orders.mu.Unlock()
+	recs, err := store.GetPulledOrders(ctx, partnerID, missing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]partnersim.Order{}
+	for _, o := range m.Orders() {
+		byID[o.OrderID] = o
+	}
+	var b strings.Builder
+	for _, id := range missing {
+		o, r := byID[id], recs[id]
+		fmt.Fprintf(&b, "%s: partner %v paid %v updated %s; docking %q status %q problem %q partner-updated %s\n", id, o.Status, o.PaidAt,
+			o.UpdatedAt.Format(time.RFC3339Nano), r.State, r.PartnerStatus, r.Problem, r.PartnerUpdatedAt.Format(time.RFC3339Nano))
+	}
+	st, err := store.PullState(ctx, partnerID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "pull state: %+v", st)
+	return b.String()
 }

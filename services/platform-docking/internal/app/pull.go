@@ -16,58 +16,34 @@ import (
 // idempotent on the partner order, and the pulled order is recorded after
 // it, so a crash in between places nothing twice, and one no longer paid
 // by the next read is looked up), an unknown status is held for an
-// operator. The watermark moves to the window's end only after
-// every order of the window is stored: a failure leaves it, and the next
-// round reads the window again.
+// operator. The watermark moves to the window's end only after every order
+// of the window is stored; a failure leaves it, and the next round reads
+// the window on from where this one stopped (windowRead).
 func (t *Trade) pullOrders(ctx context.Context, p domain.Partner, conn OrderConnector) error {
 	st, err := t.store.PullState(ctx, p.ID, t.start(p))
 	if err != nil {
 		return err
 	}
-	now := t.clock()
-	w, ok := t.timing.Pull.Window(st.Watermark, now)
+	w, ok := t.windowToRead(st.Watermark, st.Reading(ReadingOrders))
 	if !ok {
 		return nil
 	}
-	read, page, patience := w, "", pagePatience
-	for {
-		res, err := t.listOrders(ctx, p, conn, read, page, &patience)
-		if err != nil {
-			return err
-		}
-		if err := t.takeAll(ctx, p, res.Orders); err != nil {
-			return err
-		}
-		if res.Next == "" {
-			break
-		}
-		if from, ok := readOnFrom(read.From, res.Orders); ok {
-			read.From, page = from, ""
-			continue
-		}
-		page = res.Next
+	patience := pagePatience
+	err = windowRead[domain.PartnerOrder]{
+		list: func(ctx context.Context, w domain.Window, page string) ([]domain.PartnerOrder, string, error) {
+			res, err := t.listOrders(ctx, p, conn, w, page, &patience)
+			return res.Orders, res.Next, err
+		},
+		at:   func(o domain.PartnerOrder) time.Time { return o.UpdatedAt },
+		take: func(ctx context.Context, orders []domain.PartnerOrder) error { return t.takeAll(ctx, p, orders) },
+		reading: func(ctx context.Context, rest domain.Window) error {
+			return t.store.SaveReading(ctx, p.ID, ReadingOrders, rest)
+		},
+	}.read(ctx, w)
+	if err != nil {
+		return err
 	}
 	return t.store.SaveOrderWatermark(ctx, p.ID, w.To, t.clock())
-}
-
-// readOnFrom is where the window's next read starts instead of following
-// the page token, and false when the token must be followed. A partner's
-// page token is an offset into the window's orders, and an order of an
-// earlier page updated meanwhile leaves the window (its update is after
-// the window's end), so every later order moves one place earlier and the
-// page after the token skips one: in a catch-up window of hours, older
-// than the next window's overlap, that order would never be read. So the
-// window is read on from the whole second of the page's last update, from
-// its first page again (the orders of that second are read twice, and
-// taken once). A page whose orders all changed within the second the read
-// starts in (more than a page of them), or that is not listed oldest
-// first, leaves only the token.
-func readOnFrom(from time.Time, orders []domain.PartnerOrder) (time.Time, bool) {
-	if len(orders) == 0 || !slices.IsSortedFunc(orders, func(a, b domain.PartnerOrder) int { return a.UpdatedAt.Compare(b.UpdatedAt) }) {
-		return time.Time{}, false
-	}
-	next := orders[len(orders)-1].UpdatedAt.Truncate(time.Second)
-	return next, next.After(from)
 }
 
 // pagePatience is how long one window's pull waits, in all, for a partner

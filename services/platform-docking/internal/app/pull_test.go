@@ -195,6 +195,16 @@ func TestPullWatermarkWaitsForEveryOrder(t *testing.T) {
 	if w := f.watermark(t); !w.Equal(start) {
 		t.Errorf("watermark moved from %v to %v with an order not stored", start, w)
 	}
+	// The next pull reads on from the whole second of the first page's
+	// last order, where the failed read was, not from the window's start.
+	st, err := f.store.PullState(context.Background(), f.partner, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := st.Reading(app.ReadingOrders)
+	if want := all[49].UpdatedAt.Truncate(time.Second); rest == nil || !rest.From.Equal(want) || !rest.To.After(all[len(all)-1].UpdatedAt) {
+		t.Errorf("the window's rest to read = %+v, want from %v to after the last order", rest, want)
+	}
 	// Operators see the partner's order pull failing, and only that job.
 	if got := testkit.FailingSteps(t, f.store.FailingPartnerJobs); got[app.JobOrderPull].Count != 1 || len(got) != 1 {
 		t.Errorf("failing partner jobs = %+v, want the order pull", got)
@@ -209,6 +219,9 @@ func TestPullWatermarkWaitsForEveryOrder(t *testing.T) {
 	}
 	if w := f.watermark(t); !w.After(start) {
 		t.Errorf("watermark %v did not move after the whole window was stored", w)
+	}
+	if st, err = f.store.PullState(context.Background(), f.partner, time.Time{}); err != nil || st.Reading(app.ReadingOrders) != nil {
+		t.Errorf("after the whole window was read, its rest = %+v (%v), want none", st.Reading(app.ReadingOrders), err)
 	}
 	if n := f.orders.placed(); n != len(all) {
 		t.Errorf("%d local orders, want %d", n, len(all))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -25,36 +26,41 @@ const reasonCreditsExceedDebits = "CREDITS_EXCEED_DEBITS"
 // pullSettlements reads one window of a partner's settlement lines into
 // the store (each line once), then reconciles the open ones, then pulls and
 // records the partner's payouts. The window is the order pull's: overlap
-// and lag, moved on only once stored.
+// and lag, moved on only once stored, read on from where a failed pull
+// stopped. The lines stored are reconciled even when the window's read
+// failed, so a partner failing a share of its calls delays no line already
+// read.
 func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn SettlementConnector) error {
 	st, err := t.store.PullState(ctx, p.ID, t.start(p))
 	if err != nil {
 		return err
 	}
-	now := t.clock()
-	if w, ok := t.timing.Pull.Window(st.SettlementWatermark, now); ok {
-		page := ""
-		for {
-			res, err := conn.ListSettlements(ctx, p, w, page)
-			if err != nil {
-				return err
-			}
-			for _, l := range res.Lines {
-				if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: t.clock()}); err != nil {
-					return err
+	var readErr error
+	if w, ok := t.windowToRead(st.SettlementWatermark, st.Reading(ReadingSettlements)); ok {
+		readErr = windowRead[domain.SettlementLine]{
+			list: func(ctx context.Context, w domain.Window, page string) ([]domain.SettlementLine, string, error) {
+				res, err := conn.ListSettlements(ctx, p, w, page)
+				return res.Lines, res.Next, err
+			},
+			at: func(l domain.SettlementLine) time.Time { return l.SettledAt },
+			take: func(ctx context.Context, lines []domain.SettlementLine) error {
+				for _, l := range lines {
+					if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: t.clock()}); err != nil {
+						return err
+					}
 				}
-			}
-			if res.Next == "" {
-				break
-			}
-			page = res.Next
-		}
-		if err := t.store.SaveSettlementWatermark(ctx, p.ID, w.To, t.clock()); err != nil {
-			return err
+				return nil
+			},
+			reading: func(ctx context.Context, rest domain.Window) error {
+				return t.store.SaveReading(ctx, p.ID, ReadingSettlements, rest)
+			},
+		}.read(ctx, w)
+		if readErr == nil {
+			readErr = t.store.SaveSettlementWatermark(ctx, p.ID, w.To, t.clock())
 		}
 	}
-	if err := t.reconcile(ctx, p); err != nil {
-		return err
+	if err := t.reconcile(ctx, p); err != nil || readErr != nil {
+		return errors.Join(readErr, err)
 	}
 	return t.pullPayouts(ctx, p, conn, st)
 }
@@ -64,22 +70,27 @@ func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn Sett
 // ones not recorded yet. It runs after the lines are reconciled, so a
 // payout of lines matched this round finds them credited.
 func (t *Trade) pullPayouts(ctx context.Context, p domain.Partner, conn SettlementConnector, st PullState) error {
-	if w, ok := t.timing.Pull.Window(st.PayoutWatermark, t.clock()); ok {
-		page := ""
-		for {
-			res, err := conn.ListPayouts(ctx, p, w, page)
-			if err != nil {
-				return err
-			}
-			for _, po := range res.Payouts {
-				if err := t.store.SavePayout(ctx, StoredPayout{PartnerID: p.ID, Payout: po, FirstSeenAt: t.clock()}); err != nil {
-					return err
+	if w, ok := t.windowToRead(st.PayoutWatermark, st.Reading(ReadingPayouts)); ok {
+		err := windowRead[domain.Payout]{
+			list: func(ctx context.Context, w domain.Window, page string) ([]domain.Payout, string, error) {
+				res, err := conn.ListPayouts(ctx, p, w, page)
+				return res.Payouts, res.Next, err
+			},
+			at: func(po domain.Payout) time.Time { return po.PaidAt },
+			take: func(ctx context.Context, payouts []domain.Payout) error {
+				for _, po := range payouts {
+					if err := t.store.SavePayout(ctx, StoredPayout{PartnerID: p.ID, Payout: po, FirstSeenAt: t.clock()}); err != nil {
+						return err
+					}
 				}
-			}
-			if res.Next == "" {
-				break
-			}
-			page = res.Next
+				return nil
+			},
+			reading: func(ctx context.Context, rest domain.Window) error {
+				return t.store.SaveReading(ctx, p.ID, ReadingPayouts, rest)
+			},
+		}.read(ctx, w)
+		if err != nil {
+			return err
 		}
 		if err := t.store.SavePayoutWatermark(ctx, p.ID, w.To, t.clock()); err != nil {
 			return err

@@ -43,6 +43,10 @@ type TradeStore interface {
 	// first time.
 	PullState(ctx context.Context, partnerID uuid.UUID, start time.Time) (PullState, error)
 	SaveOrderWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error
+	// SaveReading records how far a pull has read its window of kind (a
+	// Reading* constant): the window's rest, which the next pull reads
+	// should this one fail. Saving the kind's watermark clears it.
+	SaveReading(ctx context.Context, partnerID uuid.UUID, kind string, rest domain.Window) error
 	SaveSettlementWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error
 	SavePayoutWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error
 	// RecordFailure notes a job's failure for operators and, for a rate
@@ -185,6 +189,18 @@ type PullState struct {
 	LastError            string
 	LastErrorAt          *time.Time
 	QuietUntil           *time.Time
+	// Readings are the rests of the windows failed pulls read part of, by
+	// kind (a Reading* constant).
+	Readings map[string]domain.Window
+}
+
+// Reading is the rest of the window of kind a failed pull read part of,
+// nil when none was.
+func (s PullState) Reading(kind string) *domain.Window {
+	if w, ok := s.Readings[kind]; ok {
+		return &w
+	}
+	return nil
 }
 
 // PullRequest is a pull of one partner order a partner's webhook asked

@@ -245,23 +245,51 @@ func (s Trade) PullState(ctx context.Context, partnerID uuid.UUID, start time.Ti
 		payout_watermark, last_payout_pull_at, last_error, last_error_at, quiet_until FROM pull_state WHERE partner_id = $1`, partnerID).
 		Scan(&st.PartnerID, &st.Watermark, &st.LastPullAt, &st.SettlementWatermark, &st.LastSettlementPullAt,
 			&st.PayoutWatermark, &st.LastPayoutPullAt, &st.LastError, &st.LastErrorAt, &st.QuietUntil)
+	if err != nil {
+		return app.PullState{}, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT kind, reading_from, reading_to FROM pull_readings WHERE partner_id = $1`, partnerID)
+	if err != nil {
+		return app.PullState{}, err
+	}
+	st.Readings = map[string]domain.Window{}
+	var kind string
+	var w domain.Window
+	_, err = pgx.ForEachRow(rows, []any{&kind, &w.From, &w.To}, func() error {
+		st.Readings[kind] = w
+		return nil
+	})
 	return st, err
 }
 
+// SaveReading records the rest of a window of kind a pull is reading.
+func (s Trade) SaveReading(ctx context.Context, partnerID uuid.UUID, kind string, rest domain.Window) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO pull_readings (partner_id, kind, reading_from, reading_to) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (partner_id, kind) DO UPDATE SET reading_from = excluded.reading_from, reading_to = excluded.reading_to`,
+		partnerID, kind, rest.From, rest.To)
+	return err
+}
+
+// The watermark savers end the kind's window being read in the same
+// statement: its rest is read.
+
 func (s Trade) SaveOrderWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET watermark = GREATEST(watermark, $2), last_pull_at = $3, last_error = '', last_error_at = NULL
+	_, err := s.pool.Exec(ctx, `WITH read AS (DELETE FROM pull_readings WHERE partner_id = $1 AND kind = 'orders')
+		UPDATE pull_state SET watermark = GREATEST(watermark, $2), last_pull_at = $3, last_error = '', last_error_at = NULL
 		WHERE partner_id = $1`, partnerID, watermark, at)
 	return err
 }
 
 func (s Trade) SaveSettlementWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET settlement_watermark = GREATEST(settlement_watermark, $2), last_settlement_pull_at = $3
+	_, err := s.pool.Exec(ctx, `WITH read AS (DELETE FROM pull_readings WHERE partner_id = $1 AND kind = 'settlements')
+		UPDATE pull_state SET settlement_watermark = GREATEST(settlement_watermark, $2), last_settlement_pull_at = $3
 		WHERE partner_id = $1`, partnerID, watermark, at)
 	return err
 }
 
 func (s Trade) SavePayoutWatermark(ctx context.Context, partnerID uuid.UUID, watermark, at time.Time) error {
-	_, err := s.pool.Exec(ctx, `UPDATE pull_state SET payout_watermark = GREATEST(payout_watermark, $2), last_payout_pull_at = $3
+	_, err := s.pool.Exec(ctx, `WITH read AS (DELETE FROM pull_readings WHERE partner_id = $1 AND kind = 'payouts')
+		UPDATE pull_state SET payout_watermark = GREATEST(payout_watermark, $2), last_payout_pull_at = $3
 		WHERE partner_id = $1`, partnerID, watermark, at)
 	return err
 }

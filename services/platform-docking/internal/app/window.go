@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+)
+
+// The windows a partner's pulls read, each with its own watermark.
+const (
+	ReadingOrders      = "orders"
+	ReadingSettlements = "settlements"
+	ReadingPayouts     = "payouts"
+)
+
+// windowRead is one pull of a window of a partner's records, oldest first:
+// list reads a page, at is a record's time in the partner's order, take
+// stores a page's records, and reading records the window's rest once
+// every record before it is taken.
+type windowRead[T any] struct {
+	list    func(ctx context.Context, w domain.Window, page string) ([]T, string, error)
+	at      func(T) time.Time
+	take    func(ctx context.Context, records []T) error
+	reading func(ctx context.Context, rest domain.Window) error
+}
+
+// read reads w page by page, taking each page before the next. A failure
+// is returned as it is: the records taken stay taken, and the rest of the
+// window from the last whole second read is recorded as the read went, so
+// the next pull reads on from there instead of from the window's start (a
+// window read again from its start at a partner failing a share of its
+// calls may never be read whole).
+func (r windowRead[T]) read(ctx context.Context, w domain.Window) error {
+	read, page := w, ""
+	for {
+		records, next, err := r.list(ctx, read, page)
+		if err != nil {
+			return err
+		}
+		if err := r.take(ctx, records); err != nil {
+			return err
+		}
+		if next == "" {
+			return nil
+		}
+		if from, ok := readOnFrom(read.From, records, r.at); ok {
+			rest := domain.Window{From: from, To: read.To}
+			if err := r.reading(ctx, rest); err != nil {
+				return err
+			}
+			read, page = rest, ""
+			continue
+		}
+		page = next
+	}
+}
+
+// readOnFrom is where the window's next read starts instead of following
+// the page token, and false when the token must be followed. A partner's
+// page token is an offset into the window's records, and a record of an
+// earlier page updated meanwhile leaves the window (its update is after
+// the window's end), so every later record moves one place earlier and the
+// page after the token skips one: in a catch-up window of hours, older
+// than the next window's overlap, that record would never be read. So the
+// window is read on from the whole second of the page's last record, from
+// its first page again (the records of that second are read twice, and
+// taken once). A page whose records all fall within the second the read
+// starts in (more than a page of them), or that is not listed oldest
+// first, leaves only the token.
+func readOnFrom[T any](from time.Time, records []T, at func(T) time.Time) (time.Time, bool) {
+	if len(records) == 0 || !slices.IsSortedFunc(records, func(a, b T) int { return at(a).Compare(at(b)) }) {
+		return time.Time{}, false
+	}
+	next := at(records[len(records)-1]).Truncate(time.Second)
+	return next, next.After(from)
+}
+
+// windowToRead is the window a pull reads: the rest of one a failed pull
+// read part of, else the next from the watermark (false: none yet).
+func (t *Trade) windowToRead(watermark time.Time, reading *domain.Window) (domain.Window, bool) {
+	if reading != nil {
+		return *reading, true
+	}
+	return t.timing.Pull.Window(watermark, t.clock())
+}
