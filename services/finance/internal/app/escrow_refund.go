@@ -112,11 +112,38 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 		if rerr := e.store.ReleaseRefund(ctx, refundID, attempt); rerr != nil {
 			return RefundResult{}, errors.Join(err, rerr)
 		}
+		if !clawBack && errors.Is(err, ledger.ErrInsufficientFunds) {
+			return e.refundSettledMeanwhile(ctx, r, refundID, amount, err)
+		}
 	}
 	if err != nil {
 		return RefundResult{}, err
 	}
 	return RefundResult{Refunded: plan.Refunded, ClawBack: clawBack, Replayed: res.Replayed, Currency: r.BuyerCurrency}, nil
+}
+
+// refundSettledMeanwhile answers a refund from escrow that the ledger
+// refused for want of funds (err): when a settlement emptied the escrow
+// after the refund read it, the refund is a claw-back from the supplier's
+// payable, as it would have been asked a moment later; while that
+// settlement is not recorded yet, ErrSettling (asked again, it claws
+// back). Otherwise escrow never held the amount, and err stands.
+func (e *Escrows) refundSettledMeanwhile(ctx context.Context, read escrow.Record, refundID string, amount int64, err error) (RefundResult, error) {
+	r, rerr := e.store.Escrow(ctx, read.SubOrderID)
+	if rerr != nil {
+		return RefundResult{}, errors.Join(err, rerr)
+	}
+	if r.State == escrow.StateSettled {
+		return e.refund(ctx, r, refundID, amount)
+	}
+	settling, serr := e.settlementTransfers(ctx, r.SubOrderID)
+	if serr != nil {
+		return RefundResult{}, errors.Join(err, serr)
+	}
+	if len(settling) > 0 {
+		return RefundResult{}, ErrSettling.WithMetadata("sub_order_id", r.SubOrderID)
+	}
+	return RefundResult{}, err
 }
 
 // refused reports a ledger refusal: the command moved nothing and kept no

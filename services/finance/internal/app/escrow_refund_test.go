@@ -418,3 +418,53 @@ func TestCouponFundingIsSetBeforeSettlement(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// settlesBeforeRefunding settles a sub-order between a refund's read of
+// its escrow and the refund's ledger command, once.
+type settlesBeforeRefunding struct {
+	app.Ledger
+	settle func() error
+	fired  bool
+}
+
+func (l *settlesBeforeRefunding) Execute(c context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
+	if strings.HasPrefix(cmd.IdempotencyKey, escrow.RefundKey("")) && !l.fired {
+		l.fired = true
+		if err := l.settle(); err != nil {
+			return ledger.Result{}, err
+		}
+	}
+	return l.Ledger.Execute(c, cmd, events...)
+}
+
+// A refund planned from escrow while a settlement emptied it: the refund
+// is a claw-back from the supplier's payable then, as it would have been
+// asked a moment later, instead of the ledger's INSUFFICIENT_FUNDS, which
+// the caller would take for a lasting refusal and the buyer never be
+// refunded.
+func TestRefundRacingASettlementClawsBack(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-1")
+	racing := &settlesBeforeRefunding{Ledger: k.ledger}
+	e := app.NewEscrows(k.fin, racing, postgres.New(k.pool), escrow.DefaultCommissionBps)
+	racing.settle = func() error {
+		_, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 10000, "USD")
+		return err
+	}
+	res, err := e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 3000, "USD")
+	if err != nil {
+		t.Fatalf("refund after the racing settlement: %v", err)
+	}
+	if !racing.fired || !res.ClawBack || res.Refunded != 3000 {
+		t.Fatalf("refund = %+v, want 30.00 clawed back", res)
+	}
+	if got := k.net(t, escrow.Escrow("s-1", "USD")); got != 0 {
+		t.Errorf("escrow holds %d after settlement, want 0", got)
+	}
+	// Asked again, the refund answers what it did.
+	again, err := e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 3000, "USD")
+	if err != nil || !again.Replayed || !again.ClawBack || again.Refunded != 3000 {
+		t.Errorf("the refund asked again = %+v, %v", again, err)
+	}
+	k.balanced(t)
+}
