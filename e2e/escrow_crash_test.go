@@ -18,7 +18,8 @@ import (
 )
 
 // After the checkout's payment, an escrow's money moves by five more
-// commands: a carrier's freight leg, the settlement (the supplier's net and
+// commands: a carrier's freight leg (paid on to the carrier by an
+// operator's carrier payment), the settlement (the supplier's net and
 // the platform's commission, the remainder back to the buyer), the buyer's
 // payment of a top-up request when escrow was short (which then settles), a
 // refund from escrow before settlement and a claw-back from the supplier's
@@ -34,6 +35,7 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	f := newFinanceCrash(t, "127.0.0.35")
 	c, buyer, word, auth := f.c, f.buyer, f.word, f.auth
 	admin, _ := c.login(adminEmail, demoPassword)
+	adminAuth := metadata.Pairs("authorization", "Bearer "+admin)
 	escrows := financev1.NewEscrowServiceClient(f.finance)
 	supplier := uuid.NewString()
 	carrier := "crash-carrier-" + word
@@ -70,6 +72,13 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		return &financev1.RefundSubOrderRequest{SubOrderId: order(i) + "-" + sub, RefundId: order(i) + "-" + kind, Amount: eur(amount)}
 	}
 	clawedBack := func(i int) bool { return i%3 == 0 }
+	// Every sixth order's freight leg is paid on to the carrier by an
+	// operator once confirmed: the carrier's payable into its settlement
+	// account.
+	carrierPaid := func(i int) bool { return i%6 == 2 }
+	carrierPayment := func(i int) *financev1.RecordCarrierPaymentRequest {
+		return &financev1.RecordCarrierPaymentRequest{CarrierId: carrier, PaymentId: order(i) + "-carrier-payment", Amount: eur(100), Note: "freight of " + order(i)}
+	}
 	// Every fourth order's goods cost more than a's escrow holds after its
 	// freight: settling asks the buyer for the 100 missing, and paying that
 	// request settles.
@@ -92,6 +101,13 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			return escrows.PayFreightLeg(ctx, leg(i))
 		}); err != nil {
 			return o, fmt.Errorf("freight leg: %w", err)
+		}
+		if carrierPaid(i) {
+			if _, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.RecordCarrierPaymentResponse, error) {
+				return escrows.RecordCarrierPayment(ctx, carrierPayment(i))
+			}); err != nil {
+				return o, fmt.Errorf("carrier payment: %w", err)
+			}
 		}
 		a, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
 			return escrows.SettleSubOrder(ctx, settle(i, "a", goodsA(i)))
@@ -219,6 +235,30 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 				t.Errorf("order %d: replay of refund %s: %v, %v", i, req.GetRefundId(), r, err)
 			}
 		}
+		if carrierPaid(i) {
+			if r, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.RecordCarrierPaymentResponse, error) {
+				return escrows.RecordCarrierPayment(ctx, carrierPayment(i))
+			}); err != nil || !r.GetReplayed() {
+				t.Errorf("order %d: replay of the carrier payment: %v, %v", i, r, err)
+			}
+		}
+	}
+	// The carrier's payable holds every leg once less every payment once.
+	var payments int64
+	for i := range orders {
+		if carrierPaid(i) {
+			payments++
+		}
+	}
+	owedCarrier, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.LookupLedgerAccountResponse, error) {
+		return financev1.NewLedgerServiceClient(f.finance).LookupLedgerAccount(ctx,
+			&financev1.LookupLedgerAccountRequest{Kind: "carrier_payable", OwnerType: "carrier", OwnerId: carrier, CurrencyCode: "EUR"})
+	})
+	if err != nil {
+		t.Fatalf("carrier payable: %v", err)
+	}
+	if got, want := owedCarrier.GetAccount().GetBalance().GetNetMinor(), (orders-payments)*100; got != want {
+		t.Errorf("the carrier's payable holds %d, want %d legs − %d payments of 100 = %d", got, orders, payments, want)
 	}
 
 	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
@@ -226,7 +266,7 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		t.Errorf("wallet holds %s EUR minor units, want %d − %d paid − %d topped up + %d back = %d: every command exactly once",
 			got, crashFunds, paid, toppedUp, backToBuyer, want)
 	}
-	payable, err := throughRestarts(metadata.Pairs("authorization", "Bearer "+admin), func(ctx context.Context) (*financev1.GetSupplierPayableResponse, error) {
+	payable, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.GetSupplierPayableResponse, error) {
 		return financev1.NewWalletServiceClient(f.finance).GetSupplierPayable(ctx, &financev1.GetSupplierPayableRequest{OrganizationId: supplier})
 	})
 	if err != nil {
