@@ -17,19 +17,21 @@ import (
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 )
 
-// After the checkout's payment, an escrow's money moves by five more
+// After the checkout's payment, an escrow's money moves by six more
 // commands: a carrier's freight leg (paid on to the carrier by an
-// operator's carrier payment), the settlement (the supplier's net and
-// the platform's commission, the remainder back to the buyer), the buyer's
-// payment of a top-up request when escrow was short (which then settles), a
-// refund from escrow before settlement and a claw-back from the supplier's
-// payable after it. Settling writes the ledger and then marks the escrow settled, so a
+// operator's carrier payment), a platform coupon's funding (set, then
+// lowered), the settlement (the supplier's net and the platform's
+// commission, the remainder back to the buyer), the buyer's payment of a
+// top-up request when escrow was short (which then settles), a refund from
+// escrow before settlement and a claw-back from the supplier's payable
+// after it. Settling writes the ledger and then marks the escrow settled, so a
 // crash between the two must be finished by the retry, not done twice. A
 // stream of these commands runs while finance is killed with SIGKILL twice
 // and restarted; callers retry what failed with the same key. Afterwards
 // every escrow is settled and empty, a replay of every command answers the
 // first result and moves nothing, the buyer's wallet and the supplier's
-// payable hold exactly what each command moved once, and the book balances
+// payable, the carrier's payable and the coupon expense hold exactly what
+// each command moved once, and the book balances
 // per currency.
 func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	f := newFinanceCrash(t, "127.0.0.35")
@@ -76,6 +78,19 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	// operator once confirmed: the carrier's payable into its settlement
 	// account.
 	carrierPaid := func(i int) bool { return i%6 == 2 }
+	// Every fifth order's b carries a platform coupon: funded with 100,
+	// then lowered to 40 as the goods it settles shrink; b then settles
+	// what escrow holds, 340, with no remainder.
+	couponed := func(i int) bool { return i%5 == 3 }
+	fundCoupon := func(i int, amount int64) *financev1.FundCouponRequest {
+		return &financev1.FundCouponRequest{SubOrderId: order(i) + "-b", CouponId: "coupon-" + word, Amount: eur(amount)}
+	}
+	goodsB := func(i int) int64 {
+		if couponed(i) {
+			return 340
+		}
+		return 300
+	}
 	carrierPayment := func(i int) *financev1.RecordCarrierPaymentRequest {
 		return &financev1.RecordCarrierPaymentRequest{CarrierId: carrier, PaymentId: order(i) + "-carrier-payment", Amount: eur(100), Note: "freight of " + order(i)}
 	}
@@ -125,13 +140,22 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			}
 			o.settledA = paid.GetEscrow()
 		}
+		if couponed(i) {
+			for _, amount := range []int64{100, 40} {
+				if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.FundCouponResponse, error) {
+					return escrows.FundCoupon(ctx, fundCoupon(i, amount))
+				}); err != nil {
+					return o, fmt.Errorf("coupon funding of b at %d: %w", amount, err)
+				}
+			}
+		}
 		if o.refundB, err = throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) {
 			return escrows.RefundSubOrder(ctx, refund(i, "b", "refund", 200))
 		}); err != nil {
 			return o, fmt.Errorf("refund b: %w", err)
 		}
 		b, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
-			return escrows.SettleSubOrder(ctx, settle(i, "b", 300))
+			return escrows.SettleSubOrder(ctx, settle(i, "b", goodsB(i)))
 		})
 		if err != nil {
 			return o, fmt.Errorf("settle b: %w", err)
@@ -159,7 +183,7 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		for _, s := range []struct {
 			e     *financev1.SubOrderEscrow
 			goods int64
-		}{{o.settledA, goodsA(i)}, {o.settledB, 300}} {
+		}{{o.settledA, goodsA(i)}, {o.settledB, goodsB(i)}} {
 			if s.e.GetState() != "settled" || s.e.GetSupplierNet().GetAmountMinor()+s.e.GetCommission().GetAmountMinor() != s.goods {
 				t.Errorf("order %d: settlement of %s answered %v, want settled with net + commission = %d", i, s.e.GetSubOrderId(), s.e, s.goods)
 			}
@@ -167,7 +191,8 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			backToBuyer += s.e.GetRefunded().GetAmountMinor()
 		}
 		// a held 1,000+i, paid 100 of freight and settled 800 (or 1,000+i
-		// after a top-up of 100); b held 500, refunded 200 and settled 300.
+		// after a top-up of 100); b held 500 (540 with its coupon), refunded
+		// 200 and settled 300 (340).
 		wantA := int64(100 + i)
 		if short(i) {
 			wantA = 0
@@ -208,7 +233,7 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			sub   string
 			goods int64
 			first *financev1.SubOrderEscrow
-		}{{"a", goodsA(i), o.settledA}, {"b", 300, o.settledB}} {
+		}{{"a", goodsA(i), o.settledA}, {"b", goodsB(i), o.settledB}} {
 			r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
 				return escrows.SettleSubOrder(ctx, settle(i, s.sub, s.goods))
 			})
@@ -235,6 +260,13 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 				t.Errorf("order %d: replay of refund %s: %v, %v", i, req.GetRefundId(), r, err)
 			}
 		}
+		if couponed(i) {
+			if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.FundCouponResponse, error) {
+				return escrows.FundCoupon(ctx, fundCoupon(i, 40))
+			}); err != nil || !r.GetReplayed() {
+				t.Errorf("order %d: replay of the coupon funding: %v, %v", i, r, err)
+			}
+		}
 		if carrierPaid(i) {
 			if r, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.RecordCarrierPaymentResponse, error) {
 				return escrows.RecordCarrierPayment(ctx, carrierPayment(i))
@@ -259,6 +291,24 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	}
 	if got, want := owedCarrier.GetAccount().GetBalance().GetNetMinor(), (orders-payments)*100; got != want {
 		t.Errorf("the carrier's payable holds %d, want %d legs − %d payments of 100 = %d", got, orders, payments, want)
+	}
+	// The coupon expense paid each coupon's 40 once (100 in, 60 back): it
+	// is debited, its net negative.
+	var coupons int64
+	for i := range orders {
+		if couponed(i) {
+			coupons++
+		}
+	}
+	expense, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.LookupLedgerAccountResponse, error) {
+		return financev1.NewLedgerServiceClient(f.finance).LookupLedgerAccount(ctx,
+			&financev1.LookupLedgerAccountRequest{Kind: "coupon_expense", OwnerType: "platform", OwnerId: "platform", CurrencyCode: "EUR"})
+	})
+	if err != nil {
+		t.Fatalf("coupon expense: %v", err)
+	}
+	if got, want := expense.GetAccount().GetBalance().GetNetMinor(), -coupons*40; got != want {
+		t.Errorf("the coupon expense holds %d, want −(%d coupons of 40) = %d", got, coupons, want)
 	}
 
 	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
