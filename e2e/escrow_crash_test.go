@@ -31,8 +31,7 @@ import (
 // every escrow is settled and empty, a replay of every command answers the
 // first result and moves nothing, the buyer's wallet and the supplier's
 // payable, the carrier's payable and the coupon expense hold exactly what
-// each command moved once, and the book balances
-// per currency.
+// each command moved once, and the book balances per currency.
 func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	f := newFinanceCrash(t, "127.0.0.35")
 	c, buyer, word, auth := f.c, f.buyer, f.word, f.auth
