@@ -99,8 +99,9 @@ type EscrowServiceClient interface {
 	// settlement: the buyer's claw-back returns what the buyer paid, and the
 	// supplier, settled on the full goods, keeps no discount the platform paid in.
 	// Idempotent on reclaim_id (reused for another amount or sub-order:
-	// ALREADY_EXISTS). At most what the coupon funded the sub-order
-	// (FAILED_PRECONDITION COUPON_RECLAIM_EXCEEDS_FUNDING); before settlement FAILED_PRECONDITION
+	// ALREADY_EXISTS). The sub-order's reclaims together take back at most what the
+	// coupon funded it (FAILED_PRECONDITION COUPON_RECLAIM_EXCEEDS_FUNDING, with
+	// funded_minor and reclaimed_minor); before settlement FAILED_PRECONDITION
 	// NOT_SETTLED (the platform funds less then); a payable that cannot pay it yet
 	// FAILED_PRECONDITION INSUFFICIENT_FUNDS, to be asked again. Services only.
 	ReclaimCoupon(ctx context.Context, in *ReclaimCouponRequest, opts ...grpc.CallOption) (*ReclaimCouponResponse, error)
@@ -352,8 +353,9 @@ type EscrowServiceServer interface {
 	// settlement: the buyer's claw-back returns what the buyer paid, and the
 	// supplier, settled on the full goods, keeps no discount the platform paid in.
 	// Idempotent on reclaim_id (reused for another amount or sub-order:
-	// ALREADY_EXISTS). At most what the coupon funded the sub-order
-	// (FAILED_PRECONDITION COUPON_RECLAIM_EXCEEDS_FUNDING); before settlement FAILED_PRECONDITION
+	// ALREADY_EXISTS). The sub-order's reclaims together take back at most what the
+	// coupon funded it (FAILED_PRECONDITION COUPON_RECLAIM_EXCEEDS_FUNDING, with
+	// funded_minor and reclaimed_minor); before settlement FAILED_PRECONDITION
 	// NOT_SETTLED (the platform funds less then); a payable that cannot pay it yet
 	// FAILED_PRECONDITION INSUFFICIENT_FUNDS, to be asked again. Services only.
 	ReclaimCoupon(context.Context, *ReclaimCouponRequest) (*ReclaimCouponResponse, error)

@@ -61,7 +61,7 @@ func settleKey(subOrderID string) string       { return "settle:" + subOrderID }
 func refundKey(refundID string) string         { return escrow.RefundKey(refundID) }
 func topUpKey(id string) string                { return TopUpPaymentKeyPrefix + id }
 func couponKey(sub, coupon string) string      { return escrow.CouponRef(sub, coupon) }
-func couponReclaimKey(reclaimID string) string { return "coupon-reclaim:" + reclaimID }
+func couponReclaimKey(reclaimID string) string { return escrow.CouponReclaimKey(reclaimID) }
 func partnerKey(partner, line string) string   { return "partner:" + partner + ":" + line }
 
 // CheckoutInput is a checkout's payment. QuoteIDs name, per supplier
@@ -451,8 +451,11 @@ var ErrNotSettled = apperr.FailedPrecondition("the sub-order is not settled: the
 
 // ReclaimCoupon takes back, from a settled sub-order's supplier payable
 // into the coupon expense, the platform's coupon funding of goods returned
-// after settlement; idempotent on the reclaim id. A payable that cannot
-// pay it is the ledger's INSUFFICIENT_FUNDS: the caller asks again later.
+// after settlement; idempotent on the reclaim id. The sub-order's reclaims
+// together take back no more than its coupon funded (each claimed before
+// it moves money, as refunds are: COUPON_RECLAIM_EXCEEDS_FUNDING). A
+// payable that cannot pay it is the ledger's INSUFFICIENT_FUNDS: the
+// caller asks again later.
 func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrderID, couponID, reclaimID string, amount int64, currency string) (ledger.Result, error) {
 	if _, err := requireService(caller); err != nil {
 		return ledger.Result{}, err
@@ -489,7 +492,19 @@ func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrde
 	if err != nil {
 		return ledger.Result{}, err
 	}
-	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: specs})
+	attempt, err := e.store.ClaimCouponReclaim(ctx, escrow.ReclaimClaim{ReclaimID: reclaimID, SubOrderID: subOrderID, Amount: amount, CreatedAt: e.fin.clock()},
+		func(reclaimed int64) error { return escrow.CheckCouponReclaim(funded, reclaimed, amount) })
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: specs})
+	if refused(err) {
+		// Nothing moved (a payable short, say): the reclaim must not count.
+		if rerr := e.store.ReleaseCouponReclaim(ctx, reclaimID, attempt); rerr != nil {
+			return ledger.Result{}, errors.Join(err, rerr)
+		}
+	}
+	return res, err
 }
 
 // GetSubOrderEscrow returns a sub-order's escrow and its balance to our

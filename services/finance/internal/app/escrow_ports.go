@@ -45,6 +45,16 @@ type EscrowStore interface {
 	// ReleaseRefund forgets a claim whose ledger command was refused,
 	// unless another attempt took it over since.
 	ReleaseRefund(ctx context.Context, refundID, attempt string) error
+	// ClaimCouponReclaim records a reclaim of a sub-order's coupon funding
+	// before it moves money, under the same lock as ClaimRefund: check sees
+	// what the sub-order's other reclaims took back and may refuse. A
+	// reclaim id claimed with the same sub-order and amount is taken over
+	// unchecked; with others it is AlreadyExists. It returns the attempt's
+	// id for ReleaseCouponReclaim.
+	ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, check func(reclaimed int64) error) (string, error)
+	// ReleaseCouponReclaim forgets a reclaim's claim whose ledger command
+	// was refused, unless another attempt took it over since.
+	ReleaseCouponReclaim(ctx context.Context, reclaimID, attempt string) error
 	// RefundClaim returns a refund's claim, ok false when none is recorded.
 	RefundClaim(ctx context.Context, refundID string) (c escrow.RefundClaim, ok bool, err error)
 	// SaveWaitingRefund records a claw-back that waits, with its events,

@@ -468,3 +468,61 @@ func TestRefundRacingASettlementClawsBack(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// The reclaims of a sub-order's coupon funding together take back no more
+// than it funded, reclaims racing each other included: each is checked
+// against the others recorded before it, not against the funding alone.
+func TestCouponReclaimsTogetherStayWithinTheFunding(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-1")
+	if _, err := k.e.FundCoupon(ctx, svcs, "s-1", "cp-1", 1000, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	// Another sub-order's coupon: the expense as a whole could take back
+	// more than s-1's funding, so only s-1's own bound stops it.
+	if _, err := k.e.FundCoupon(ctx, svcs, "s-2", "cp-2", 5000, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	k.settle(t, "s-1", 11000, "USD")
+	expense := escrow.CouponExpense("USD")
+	spent := k.net(t, expense)
+	if _, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-1", 600, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	var e *apperr.Error
+	if _, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-2", 500, "USD"); !errors.As(err, &e) || e.Reason != "COUPON_RECLAIM_EXCEEDS_FUNDING" {
+		t.Fatalf("a second reclaim beyond what is left of the funding: %v, want COUPON_RECLAIM_EXCEEDS_FUNDING", err)
+	}
+	// Eight reclaims of 100 race for the 400 left: four go through.
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", fmt.Sprintf("return:b-%d", i), 100, "USD")
+		}()
+	}
+	wg.Wait()
+	done := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			done++
+		case !errors.As(err, &e) || e.Reason != "COUPON_RECLAIM_EXCEEDS_FUNDING":
+			t.Errorf("a racing reclaim: %v", err)
+		}
+	}
+	if done != 4 {
+		t.Errorf("%d racing reclaims of 100 went through, want the 4 the funding had left", done)
+	}
+	if got := k.net(t, expense) - spent; got != 1000 {
+		t.Errorf("the coupon expense got back %d, want the 1000 funded", got)
+	}
+	// A refused reclaim counts for nothing: its id, asked again once the
+	// bound allows, is free.
+	if _, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-2", 500, "USD"); !errors.As(err, &e) || e.Reason != "COUPON_RECLAIM_EXCEEDS_FUNDING" {
+		t.Errorf("the refused reclaim asked again: %v", err)
+	}
+	k.balanced(t)
+}

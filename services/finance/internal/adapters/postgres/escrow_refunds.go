@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/pg"
@@ -23,43 +25,104 @@ import (
 // another one it is AlreadyExists. It returns the attempt's id, which
 // ReleaseRefund needs.
 func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyPrefix string, check func(escrow.Returns) error) (string, error) {
+	return refundClaims.claim(ctx, s.pool, claimed{id: c.RefundID, subOrderID: c.SubOrderID, amount: c.Amount, at: c.CreatedAt},
+		func(tx pgx.Tx, escrowed, remainder int64) error {
+			// A top-up request counts once its payment committed, even
+			// when the request was never marked paid (a crash in between,
+			// then a settlement at the same price).
+			var topUps, refunds int64
+			if err := tx.QueryRow(ctx, `SELECT
+					coalesce((SELECT sum(t.amount_minor) FROM topup_requests t WHERE t.sub_order_id = $1 AND (t.state = 'paid'
+						OR EXISTS (SELECT 1 FROM ledger_commands k WHERE k.idempotency_key = $2 || t.id::text))), 0),
+					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1), 0)`,
+				c.SubOrderID, topUpKeyPrefix).Scan(&topUps, &refunds); err != nil {
+				return fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
+			}
+			return check(escrow.Returns{Paid: escrowed + topUps, Returned: remainder + refunds})
+		})
+}
+
+// ReleaseRefund deletes a refund's claim when the ledger refused its
+// command, unless a later attempt took the claim over (that one answers
+// for it).
+func (s *Store) ReleaseRefund(ctx context.Context, refundID, attempt string) error {
+	return refundClaims.release(ctx, s.pool, refundID, attempt)
+}
+
+// ClaimCouponReclaim records a reclaim of a sub-order's coupon funding
+// before its ledger command, under the lock of the sub-order's escrow row,
+// as ClaimRefund does: check sees what the sub-order's other reclaims took
+// back. It returns the attempt's id, which ReleaseCouponReclaim needs.
+func (s *Store) ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, check func(reclaimed int64) error) (string, error) {
+	return reclaimClaims.claim(ctx, s.pool, claimed{id: c.ReclaimID, subOrderID: c.SubOrderID, amount: c.Amount, at: c.CreatedAt},
+		func(tx pgx.Tx, _, _ int64) error {
+			var reclaimed int64
+			if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_minor), 0) FROM coupon_reclaims WHERE sub_order_id = $1`,
+				c.SubOrderID).Scan(&reclaimed); err != nil {
+				return fmt.Errorf("coupon reclaims of %s: %w", c.SubOrderID, err)
+			}
+			return check(reclaimed)
+		})
+}
+
+// ReleaseCouponReclaim deletes a reclaim's claim when the ledger refused
+// its command, unless a later attempt took it over.
+func (s *Store) ReleaseCouponReclaim(ctx context.Context, reclaimID, attempt string) error {
+	return reclaimClaims.release(ctx, s.pool, reclaimID, attempt)
+}
+
+// claims is a table of money commands recorded against a sub-order before
+// their ledger command (escrow_refunds, coupon_reclaims): an id bound to
+// one sub-order and amount, checked against the sub-order's others under
+// its escrow row's lock.
+type claims struct {
+	table, idColumn string
+	reused          func(id string) error
+}
+
+var (
+	refundClaims  = claims{table: "escrow_refunds", idColumn: "refund_id", reused: escrow.RefundReused}
+	reclaimClaims = claims{table: "coupon_reclaims", idColumn: "reclaim_id", reused: escrow.ReclaimReused}
+)
+
+// claimed is one claim's row.
+type claimed struct {
+	id, subOrderID string
+	amount         int64
+	at             time.Time
+}
+
+// claim records c under the sub-order's escrow row lock after check (given
+// the row's escrowed and remainder amounts) allows it; an id recorded with
+// the same sub-order and amount is taken over unchecked, with others it is
+// reused's AlreadyExists. It returns the attempt's id.
+func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, check func(tx pgx.Tx, escrowed, remainder int64) error) (string, error) {
 	attempt := uuid.NewString()
-	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pg.InTx(ctx, pool, func(tx pgx.Tx) error {
 		var escrowed, remainder int64
 		err := tx.QueryRow(ctx, `SELECT escrowed_minor, coalesce(remainder_minor, 0) FROM escrows WHERE sub_order_id = $1 FOR UPDATE`,
-			c.SubOrderID).Scan(&escrowed, &remainder)
+			c.subOrderID).Scan(&escrowed, &remainder)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.NotFound("sub-order escrow", c.SubOrderID)
+			return apperr.NotFound("sub-order escrow", c.subOrderID)
 		}
 		if err != nil {
-			return fmt.Errorf("lock escrow %s: %w", c.SubOrderID, err)
+			return fmt.Errorf("lock escrow %s: %w", c.subOrderID, err)
 		}
-		if taken, err := takeOverRefund(ctx, tx, c, attempt); taken || err != nil {
+		if taken, err := cl.takeOver(ctx, tx, c, attempt); taken || err != nil {
 			return err
 		}
-		// A top-up request counts once its payment committed, even when
-		// the request was never marked paid (a crash in between, then a
-		// settlement at the same price).
-		var topUps, refunds int64
-		if err := tx.QueryRow(ctx, `SELECT
-				coalesce((SELECT sum(t.amount_minor) FROM topup_requests t WHERE t.sub_order_id = $1 AND (t.state = 'paid'
-					OR EXISTS (SELECT 1 FROM ledger_commands k WHERE k.idempotency_key = $2 || t.id::text))), 0),
-				coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1), 0)`,
-			c.SubOrderID, topUpKeyPrefix).Scan(&topUps, &refunds); err != nil {
-			return fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
-		}
-		if err := check(escrow.Returns{Paid: escrowed + topUps, Returned: remainder + refunds}); err != nil {
+		if err := check(tx, escrowed, remainder); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO escrow_refunds (refund_id, sub_order_id, amount_minor, attempt_id, created_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (refund_id) DO NOTHING`, c.RefundID, c.SubOrderID, c.Amount, attempt, c.CreatedAt)
+		tag, err := tx.Exec(ctx, `INSERT INTO `+cl.table+` (`+cl.idColumn+`, sub_order_id, amount_minor, attempt_id, created_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (`+cl.idColumn+`) DO NOTHING`, c.id, c.subOrderID, c.amount, attempt, c.at)
 		if err != nil {
-			return fmt.Errorf("claim refund %s: %w", c.RefundID, err)
+			return fmt.Errorf("claim %s %s: %w", cl.idColumn, c.id, err)
 		}
 		if tag.RowsAffected() == 0 {
 			// Claimed meanwhile for another sub-order's escrow (not locked
 			// here): the same details take it over, others are refused.
-			_, err = takeOverRefund(ctx, tx, c, attempt)
+			_, err = cl.takeOver(ctx, tx, c, attempt)
 		}
 		return err
 	})
@@ -69,33 +132,32 @@ func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyP
 	return attempt, nil
 }
 
-// takeOverRefund makes attempt the owner of c's claim when one is recorded
-// with the same sub-order and amount; taken reports that one is recorded.
-func takeOverRefund(ctx context.Context, tx pgx.Tx, c escrow.RefundClaim, attempt string) (taken bool, err error) {
+// takeOver makes attempt the owner of c's claim when one is recorded with
+// the same sub-order and amount; taken reports that one is recorded.
+func (cl claims) takeOver(ctx context.Context, tx pgx.Tx, c claimed, attempt string) (taken bool, err error) {
 	var sub string
 	var amount int64
-	err = tx.QueryRow(ctx, `SELECT sub_order_id, amount_minor FROM escrow_refunds WHERE refund_id = $1 FOR UPDATE`, c.RefundID).Scan(&sub, &amount)
+	err = tx.QueryRow(ctx, `SELECT sub_order_id, amount_minor FROM `+cl.table+` WHERE `+cl.idColumn+` = $1 FOR UPDATE`, c.id).Scan(&sub, &amount)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("refund %s: %w", c.RefundID, err)
+		return false, fmt.Errorf("%s %s: %w", cl.idColumn, c.id, err)
 	}
-	if sub != c.SubOrderID || amount != c.Amount {
-		return true, escrow.RefundReused(c.RefundID)
+	if sub != c.subOrderID || amount != c.amount {
+		return true, cl.reused(c.id)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE escrow_refunds SET attempt_id = $2 WHERE refund_id = $1`, c.RefundID, attempt); err != nil {
-		return true, fmt.Errorf("take over refund %s: %w", c.RefundID, err)
+	if _, err := tx.Exec(ctx, `UPDATE `+cl.table+` SET attempt_id = $2 WHERE `+cl.idColumn+` = $1`, c.id, attempt); err != nil {
+		return true, fmt.Errorf("take over %s %s: %w", cl.idColumn, c.id, err)
 	}
 	return true, nil
 }
 
-// ReleaseRefund deletes a refund's claim when the ledger refused its
-// command, unless a later attempt took the claim over (that one answers
-// for it).
-func (s *Store) ReleaseRefund(ctx context.Context, refundID, attempt string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM escrow_refunds WHERE refund_id = $1 AND attempt_id = $2`, refundID, attempt); err != nil {
-		return fmt.Errorf("release refund %s: %w", refundID, err)
+// release deletes a claim whose ledger command was refused, unless a later
+// attempt took it over.
+func (cl claims) release(ctx context.Context, pool *pgxpool.Pool, id, attempt string) error {
+	if _, err := pool.Exec(ctx, `DELETE FROM `+cl.table+` WHERE `+cl.idColumn+` = $1 AND attempt_id = $2`, id, attempt); err != nil {
+		return fmt.Errorf("release %s %s: %w", cl.idColumn, id, err)
 	}
 	return nil
 }

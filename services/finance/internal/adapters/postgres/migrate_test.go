@@ -115,3 +115,52 @@ func TestEscrowRefundsMigration(t *testing.T) {
 		t.Errorf("refunds %v, want %v", got, want)
 	}
 }
+
+// Migration 00011 records the coupon reclaims the ledger already holds,
+// by the sub-order and reclaim id their reference names (a reclaim id may
+// hold colons), so later reclaims count them against the funding.
+func TestCouponReclaimsMigration(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "finance", migrations.FS, "00011"))
+	now := time.Now()
+	if _, err := pool.Exec(ctx, `INSERT INTO escrows (sub_order_id, order_id, buyer_id, buyer_currency, supplier_org_id, supplier_currency,
+		paid_minor, escrowed_minor, state, created_at, settled_at, settled_goods_minor, commission_minor, supplier_net_minor, refunded_minor)
+		VALUES ('s-1', 'o-1', 'b-1', 'USD', 'org-1', 'USD', 10000, 10000, 'settled', $1, $1, 10000, 500, 9500, 0)`, now); err != nil {
+		t.Fatal(err)
+	}
+	account := func(kind ledger.Kind, ownerType, owner string) string {
+		id := uuid.NewString()
+		if _, err := pool.Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, currency, flags, created_at)
+			VALUES ($1, $2, $3, $4, 'USD', 0, $5)`, id, string(kind), ownerType, owner, now); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	payable, expense := account(ledger.KindSupplierPayable, "organization", "org-1"), account(ledger.KindCouponExpense, "platform", "platform")
+	for _, r := range []struct {
+		amount int64
+		ref    string
+	}{{300, "coupon-back:s-1:return:a-1"}, {200, "coupon-back:s-1:return:a-2"}} {
+		if _, err := pool.Exec(ctx, `INSERT INTO ledger_transfers (id, command_id, position, debit_account, credit_account, amount, currency, code, reference,
+			phase, created_at, debit_debits_posted, debit_credits_posted, debit_debits_pending, debit_credits_pending,
+			credit_debits_posted, credit_credits_posted, credit_debits_pending, credit_credits_pending)
+			VALUES ($1, $1, 0, $2, $3, $4, 'USD', 'coupon_reclaim', $5, 'posted', $6, 0, 0, 0, 0, 0, 0, 0, 0)`,
+			uuid.NewString(), payable, expense, r.amount, r.ref, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `SELECT reclaim_id || '|' || sub_order_id || '|' || amount_minor FROM coupon_reclaims ORDER BY reclaim_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"return:a-1|s-1|300", "return:a-2|s-1|200"}; !slices.Equal(got, want) {
+		t.Errorf("reclaims %v, want %v", got, want)
+	}
+}

@@ -2,6 +2,7 @@ package escrow
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
@@ -161,6 +162,34 @@ func PlanCouponReclaim(c CouponReclaim) ([]ledger.TransferSpec, error) {
 	}
 	return []ledger.TransferSpec{posted(SupplierPayable(c.SupplierOrgID, c.Currency), CouponExpense(c.Currency), c.Amount, ledger.CodeCouponReclaim,
 		CouponReclaimRef(c.SubOrderID, c.ReclaimID), nil)}, nil
+}
+
+// ReclaimClaim is a reclaim of a sub-order's coupon funding recorded
+// before it moves money: it ties the reclaim id to one sub-order and
+// amount, and counts against the funding from then on, so reclaims racing
+// each other are checked against one another.
+type ReclaimClaim struct {
+	ReclaimID  string
+	SubOrderID string
+	Amount     int64
+	CreatedAt  time.Time
+}
+
+// CouponReclaimKey is the ledger key of a reclaim: its reclaim id.
+func CouponReclaimKey(reclaimID string) string { return "coupon-reclaim:" + reclaimID }
+
+// ReclaimReused answers a reclaim id already recorded with another
+// sub-order or amount: the same key with another body.
+func ReclaimReused(reclaimID string) error { return ledger.KeyReused(CouponReclaimKey(reclaimID)) }
+
+// CheckCouponReclaim refuses a reclaim that, with what the sub-order's
+// other reclaims took back, exceeds what its coupon funded.
+func CheckCouponReclaim(funded, reclaimed, amount int64) error {
+	if reclaimed+amount > funded {
+		return ErrCouponReclaimExceedsFunding.WithMetadata("funded_minor", strconv.FormatInt(funded, 10)).
+			WithMetadata("reclaimed_minor", strconv.FormatInt(reclaimed, 10))
+	}
+	return nil
 }
 
 // CouponReclaimRef is the reference of one reclaim's transfer.
