@@ -274,39 +274,22 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			}
 		}
 	}
-	// The carrier's payable holds every leg once less every payment once.
-	var payments int64
+	// The carrier's payable holds every leg once less every payment once;
+	// the coupon expense paid each coupon's 40 once (100 in, 60 back): it
+	// is debited, its net negative.
+	payments, coupons := int64(0), int64(0)
 	for i := range orders {
 		if carrierPaid(i) {
 			payments++
 		}
-	}
-	owedCarrier, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.LookupLedgerAccountResponse, error) {
-		return financev1.NewLedgerServiceClient(f.finance).LookupLedgerAccount(ctx,
-			&financev1.LookupLedgerAccountRequest{Kind: "carrier_payable", OwnerType: "carrier", OwnerId: carrier, CurrencyCode: "EUR"})
-	})
-	if err != nil {
-		t.Fatalf("carrier payable: %v", err)
-	}
-	if got, want := owedCarrier.GetAccount().GetBalance().GetNetMinor(), (orders-payments)*100; got != want {
-		t.Errorf("the carrier's payable holds %d, want %d legs − %d payments of 100 = %d", got, orders, payments, want)
-	}
-	// The coupon expense paid each coupon's 40 once (100 in, 60 back): it
-	// is debited, its net negative.
-	var coupons int64
-	for i := range orders {
 		if couponed(i) {
 			coupons++
 		}
 	}
-	expense, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.LookupLedgerAccountResponse, error) {
-		return financev1.NewLedgerServiceClient(f.finance).LookupLedgerAccount(ctx,
-			&financev1.LookupLedgerAccountRequest{Kind: "coupon_expense", OwnerType: "platform", OwnerId: "platform", CurrencyCode: "EUR"})
-	})
-	if err != nil {
-		t.Fatalf("coupon expense: %v", err)
+	if got, want := f.holds(t, adminAuth, "carrier_payable", "carrier", carrier), (orders-payments)*100; got != want {
+		t.Errorf("the carrier's payable holds %d, want %d legs − %d payments of 100 = %d", got, orders, payments, want)
 	}
-	if got, want := expense.GetAccount().GetBalance().GetNetMinor(), -coupons*40; got != want {
+	if got, want := f.holds(t, adminAuth, "coupon_expense", "platform", "platform"), -coupons*40; got != want {
 		t.Errorf("the coupon expense holds %d, want −(%d coupons of 40) = %d", got, coupons, want)
 	}
 
@@ -351,7 +334,6 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 	admin, _ := c.login(adminEmail, demoPassword)
 	adminAuth := metadata.Pairs("authorization", "Bearer "+admin)
 	escrows := financev1.NewEscrowServiceClient(f.finance)
-	book := financev1.NewLedgerServiceClient(f.finance)
 	partner, supplier := "crash-partner-"+word, uuid.NewString()
 	eur := func(minor int64) *commonv1.Money { return &commonv1.Money{CurrencyCode: "EUR", AmountMinor: minor} }
 	financeBin := filepath.Join(shared.dir, "bin", "finance")
@@ -452,25 +434,15 @@ func TestFinanceSurvivesKillDuringPartnerSettlements(t *testing.T) {
 		t.Errorf("replay of the allocation: %v, %v", r, err)
 	}
 
-	holds := func(kind, ownerType, owner string) int64 {
-		t.Helper()
-		r, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.LookupLedgerAccountResponse, error) {
-			return book.LookupLedgerAccount(ctx, &financev1.LookupLedgerAccountRequest{Kind: kind, OwnerType: ownerType, OwnerId: owner, CurrencyCode: "EUR"})
-		})
-		if err != nil {
-			t.Fatalf("%s of %s: %v", kind, owner, err)
-		}
-		return r.GetAccount().GetBalance().GetNetMinor()
-	}
-	if got := holds("supplier_payable", "organization", supplier); got != supplierNet {
+	if got := f.holds(t, adminAuth, "supplier_payable", "organization", supplier); got != supplierNet {
 		t.Errorf("the supplier's payable holds %d, want %d: every line exactly once", got, supplierNet)
 	}
 	// The virtual account is our asset at the partner (debits exceed
 	// credits): the split withdrawal took all it held.
-	if got := holds("partner_virtual", "partner", partner); got != 0 {
+	if got := f.holds(t, adminAuth, "partner_virtual", "partner", partner); got != 0 {
 		t.Errorf("the partner virtual account holds %d after the payout of everything, want 0", got)
 	}
-	if got, want := holds("partner_unallocated", "partner", partner), unallocated-unallocated/2; got != want {
+	if got, want := f.holds(t, adminAuth, "partner_unallocated", "partner", partner), unallocated-unallocated/2; got != want {
 		t.Errorf("the partner's unallocated receipts hold %d, want %d − %d allocated = %d", got, unallocated, unallocated/2, want)
 	}
 	bookBalances(t, c)

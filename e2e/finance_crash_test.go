@@ -234,6 +234,20 @@ type financeCrash struct {
 	auth    metadata.MD
 }
 
+// holds is the net balance (credits less debits) of a EUR ledger account,
+// read as admin.
+func (f financeCrash) holds(t *testing.T, admin metadata.MD, kind, ownerType, owner string) int64 {
+	t.Helper()
+	r, err := throughRestarts(admin, func(ctx context.Context) (*financev1.LookupLedgerAccountResponse, error) {
+		return financev1.NewLedgerServiceClient(f.finance).LookupLedgerAccount(ctx,
+			&financev1.LookupLedgerAccountRequest{Kind: kind, OwnerType: ownerType, OwnerId: owner, CurrencyCode: "EUR"})
+	})
+	if err != nil {
+		t.Fatalf("%s of %s: %v", kind, owner, err)
+	}
+	return r.GetAccount().GetBalance().GetNetMinor()
+}
+
 func newFinanceCrash(t *testing.T, localIP string) financeCrash {
 	t.Helper()
 	base, offset := apiMesh(t)

@@ -107,26 +107,10 @@ func TestConcurrentClawBacksStayWithinWhatWasPaid(t *testing.T) {
 	if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "USD", Gross: 100000}); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 8)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = k.e.RefundSubOrder(ctx, svcs, "s-1", fmt.Sprintf("r-%d", i), 3000, "USD")
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		var e *apperr.Error
-		switch {
-		case err == nil:
-			ok++
-		case !errors.As(err, &e) || e.Reason != escrow.ReasonRefundExceedsPaid:
-			t.Errorf("claw-back: %v", err)
-		}
-	}
+	ok := racing(t, 8, escrow.ReasonRefundExceedsPaid, func(i int) error {
+		_, err := k.e.RefundSubOrder(ctx, svcs, "s-1", fmt.Sprintf("r-%d", i), 3000, "USD")
+		return err
+	})
 	if got := k.net(t, escrow.BuyerWallet("buyer-1", "USD")); ok != 3 || got != 9000 {
 		t.Errorf("%d claw-backs of 3000 went through, the wallet holds %d; want 3 and 9000", ok, got)
 	}
@@ -266,19 +250,20 @@ func TestRetryWaitingRefundsParksOneRefusedForGood(t *testing.T) {
 	k.balanced(t)
 }
 
-// refundsBeforeSettling is the ledger with a refund of the sub-order
-// landing between a settlement's plan and its command, as a refund
-// racing the settlement does.
-type refundsBeforeSettling struct {
+// racingLedger is the ledger with another command landing once between
+// a command's plan and its execution: before the first command whose key
+// starts with prefix, race runs, as a call racing it would.
+type racingLedger struct {
 	app.Ledger
-	refund func() error
+	prefix string
+	race   func() error
 	fired  bool
 }
 
-func (l *refundsBeforeSettling) Execute(c context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
-	if strings.HasPrefix(cmd.IdempotencyKey, "settle:") && !l.fired {
+func (l *racingLedger) Execute(c context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
+	if strings.HasPrefix(cmd.IdempotencyKey, l.prefix) && !l.fired {
 		l.fired = true
-		if err := l.refund(); err != nil {
+		if err := l.race(); err != nil {
 			return ledger.Result{}, err
 		}
 	}
@@ -293,9 +278,9 @@ func (l *refundsBeforeSettling) Execute(c context.Context, cmd ledger.Command, e
 func TestSettlementRacingARefundPlansAgain(t *testing.T) {
 	k := newEscrowKit(t)
 	k.payTwoUSD(t, "org-1")
-	racing := &refundsBeforeSettling{Ledger: k.ledger}
+	racing := &racingLedger{Ledger: k.ledger, prefix: "settle:"}
 	e := app.NewEscrows(k.fin, racing, postgres.New(k.pool), escrow.DefaultCommissionBps)
-	racing.refund = func() error {
+	racing.race = func() error {
 		_, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 9000, "USD")
 		return err
 	}
@@ -419,24 +404,6 @@ func TestCouponFundingIsSetBeforeSettlement(t *testing.T) {
 	k.balanced(t)
 }
 
-// settlesBeforeRefunding settles a sub-order between a refund's read of
-// its escrow and the refund's ledger command, once.
-type settlesBeforeRefunding struct {
-	app.Ledger
-	settle func() error
-	fired  bool
-}
-
-func (l *settlesBeforeRefunding) Execute(c context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
-	if strings.HasPrefix(cmd.IdempotencyKey, escrow.RefundKey("")) && !l.fired {
-		l.fired = true
-		if err := l.settle(); err != nil {
-			return ledger.Result{}, err
-		}
-	}
-	return l.Ledger.Execute(c, cmd, events...)
-}
-
 // A refund planned from escrow while a settlement emptied it: the refund
 // is a claw-back from the supplier's payable then, as it would have been
 // asked a moment later, instead of the ledger's INSUFFICIENT_FUNDS, which
@@ -445,9 +412,9 @@ func (l *settlesBeforeRefunding) Execute(c context.Context, cmd ledger.Command, 
 func TestRefundRacingASettlementClawsBack(t *testing.T) {
 	k := newEscrowKit(t)
 	k.payTwoUSD(t, "org-1")
-	racing := &settlesBeforeRefunding{Ledger: k.ledger}
+	racing := &racingLedger{Ledger: k.ledger, prefix: escrow.RefundKey("")}
 	e := app.NewEscrows(k.fin, racing, postgres.New(k.pool), escrow.DefaultCommissionBps)
-	racing.settle = func() error {
+	racing.race = func() error {
 		_, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 10000, "USD")
 		return err
 	}
@@ -494,25 +461,10 @@ func TestCouponReclaimsTogetherStayWithinTheFunding(t *testing.T) {
 		t.Fatalf("a second reclaim beyond what is left of the funding: %v, want COUPON_RECLAIM_EXCEEDS_FUNDING", err)
 	}
 	// Eight reclaims of 100 race for the 400 left: four go through.
-	var wg sync.WaitGroup
-	errs := make([]error, 8)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", fmt.Sprintf("return:b-%d", i), 100, "USD")
-		}()
-	}
-	wg.Wait()
-	done := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			done++
-		case !errors.As(err, &e) || e.Reason != "COUPON_RECLAIM_EXCEEDS_FUNDING":
-			t.Errorf("a racing reclaim: %v", err)
-		}
-	}
+	done := racing(t, 8, "COUPON_RECLAIM_EXCEEDS_FUNDING", func(i int) error {
+		_, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", fmt.Sprintf("return:b-%d", i), 100, "USD")
+		return err
+	})
 	if done != 4 {
 		t.Errorf("%d racing reclaims of 100 went through, want the 4 the funding had left", done)
 	}
@@ -525,4 +477,31 @@ func TestCouponReclaimsTogetherStayWithinTheFunding(t *testing.T) {
 		t.Errorf("the refused reclaim asked again: %v", err)
 	}
 	k.balanced(t)
+}
+
+// racing runs call n times at once and returns how many succeeded; any
+// other answer than a refusal for reason fails the test.
+func racing(t *testing.T, n int, reason string, call func(i int) error) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = call(i)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		var e *apperr.Error
+		switch {
+		case err == nil:
+			ok++
+		case !errors.As(err, &e) || e.Reason != reason:
+			t.Errorf("call %v, want success or %s", err, reason)
+		}
+	}
+	return ok
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -66,27 +67,12 @@ func TestEscrowRefundsMigration(t *testing.T) {
 		       ('s-2', 'o-1', 'b-1', 'USD', 'org-1', 'USD', 10000, 10000, 'held', $1, NULL, NULL, NULL, NULL, NULL)`, now); err != nil {
 		t.Fatal(err)
 	}
-	account := func(kind ledger.Kind, ownerType, owner string) string {
-		id := uuid.NewString()
-		if _, err := pool.Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, currency, flags, created_at)
-			VALUES ($1, $2, $3, $4, 'USD', 0, $5)`, id, string(kind), ownerType, owner, now); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	escrow1, wallet, payable := account(ledger.KindEscrow, "order", "s-1"), account(ledger.KindBuyerWallet, "user", "b-1"), account(ledger.KindSupplierPayable, "organization", "org-1")
-	transfer := func(debit, credit string, amount int64, code ledger.Code, ref string) {
-		if _, err := pool.Exec(ctx, `INSERT INTO ledger_transfers (id, command_id, position, debit_account, credit_account, amount, currency, code, reference,
-			phase, created_at, debit_debits_posted, debit_credits_posted, debit_debits_pending, debit_credits_pending,
-			credit_debits_posted, credit_credits_posted, credit_debits_pending, credit_credits_pending)
-			VALUES ($1, $1, 0, $2, $3, $4, 'USD', $5, $6, 'posted', $7, 0, 0, 0, 0, 0, 0, 0, 0)`,
-			uuid.NewString(), debit, credit, amount, string(code), ref, now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	transfer(escrow1, wallet, 500, ledger.CodeRefund, "r-pre")
-	transfer(escrow1, wallet, 4500, ledger.CodeEscrowRefund, "s-1")
-	transfer(payable, wallet, 1000, ledger.CodeClawBack, "r-claw") // never waited: no sub-order to tell
+	escrow1 := oldAccount(t, pool, ledger.KindEscrow, "order", "s-1")
+	wallet := oldAccount(t, pool, ledger.KindBuyerWallet, "user", "b-1")
+	payable := oldAccount(t, pool, ledger.KindSupplierPayable, "organization", "org-1")
+	oldTransfer(t, pool, escrow1, wallet, 500, ledger.CodeRefund, "r-pre")
+	oldTransfer(t, pool, escrow1, wallet, 4500, ledger.CodeEscrowRefund, "s-1")
+	oldTransfer(t, pool, payable, wallet, 1000, ledger.CodeClawBack, "r-claw") // never waited: no sub-order to tell
 	if _, err := pool.Exec(ctx, `INSERT INTO waiting_refunds (refund_id, sub_order_id, amount_minor, state, created_at)
 		VALUES ('r-w', 's-1', 300, 'waiting', $1)`, now); err != nil {
 		t.Fatal(err)
@@ -128,27 +114,10 @@ func TestCouponReclaimsMigration(t *testing.T) {
 		VALUES ('s-1', 'o-1', 'b-1', 'USD', 'org-1', 'USD', 10000, 10000, 'settled', $1, $1, 10000, 500, 9500, 0)`, now); err != nil {
 		t.Fatal(err)
 	}
-	account := func(kind ledger.Kind, ownerType, owner string) string {
-		id := uuid.NewString()
-		if _, err := pool.Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, currency, flags, created_at)
-			VALUES ($1, $2, $3, $4, 'USD', 0, $5)`, id, string(kind), ownerType, owner, now); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	payable, expense := account(ledger.KindSupplierPayable, "organization", "org-1"), account(ledger.KindCouponExpense, "platform", "platform")
-	for _, r := range []struct {
-		amount int64
-		ref    string
-	}{{300, "coupon-back:s-1:return:a-1"}, {200, "coupon-back:s-1:return:a-2"}} {
-		if _, err := pool.Exec(ctx, `INSERT INTO ledger_transfers (id, command_id, position, debit_account, credit_account, amount, currency, code, reference,
-			phase, created_at, debit_debits_posted, debit_credits_posted, debit_debits_pending, debit_credits_pending,
-			credit_debits_posted, credit_credits_posted, credit_debits_pending, credit_credits_pending)
-			VALUES ($1, $1, 0, $2, $3, $4, 'USD', 'coupon_reclaim', $5, 'posted', $6, 0, 0, 0, 0, 0, 0, 0, 0)`,
-			uuid.NewString(), payable, expense, r.amount, r.ref, now); err != nil {
-			t.Fatal(err)
-		}
-	}
+	payable := oldAccount(t, pool, ledger.KindSupplierPayable, "organization", "org-1")
+	expense := oldAccount(t, pool, ledger.KindCouponExpense, "platform", "platform")
+	oldTransfer(t, pool, payable, expense, 300, ledger.CodeCouponReclaim, "coupon-back:s-1:return:a-1")
+	oldTransfer(t, pool, payable, expense, 200, ledger.CodeCouponReclaim, "coupon-back:s-1:return:a-2")
 	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
 		t.Fatal(err)
 	}
@@ -162,5 +131,28 @@ func TestCouponReclaimsMigration(t *testing.T) {
 	}
 	if want := []string{"return:a-1|s-1|300", "return:a-2|s-1|200"}; !slices.Equal(got, want) {
 		t.Errorf("reclaims %v, want %v", got, want)
+	}
+}
+
+// oldAccount inserts a USD ledger account as a migration before finds it.
+func oldAccount(t *testing.T, pool *pgxpool.Pool, kind ledger.Kind, ownerType, owner string) string {
+	t.Helper()
+	id := uuid.NewString()
+	if _, err := pool.Exec(context.Background(), `INSERT INTO ledger_accounts (id, kind, owner_type, owner_id, currency, flags, created_at)
+		VALUES ($1, $2, $3, $4, 'USD', 0, $5)`, id, string(kind), ownerType, owner, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// oldTransfer inserts a posted USD transfer as a migration before finds it.
+func oldTransfer(t *testing.T, pool *pgxpool.Pool, debit, credit string, amount int64, code ledger.Code, ref string) {
+	t.Helper()
+	if _, err := pool.Exec(context.Background(), `INSERT INTO ledger_transfers (id, command_id, position, debit_account, credit_account, amount, currency, code, reference,
+		phase, created_at, debit_debits_posted, debit_credits_posted, debit_debits_pending, debit_credits_pending,
+		credit_debits_posted, credit_credits_posted, credit_debits_pending, credit_credits_pending)
+		VALUES ($1, $1, 0, $2, $3, $4, 'USD', $5, $6, 'posted', $7, 0, 0, 0, 0, 0, 0, 0, 0)`,
+		uuid.NewString(), debit, credit, amount, string(code), ref, time.Now()); err != nil {
+		t.Fatal(err)
 	}
 }
