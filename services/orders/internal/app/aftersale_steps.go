@@ -100,11 +100,21 @@ func (s *Service) receiveUnconfirmed(ctx context.Context, id uuid.UUID) error {
 // approval: its goods never left the buyer. Its return parcel is cancelled
 // first; one the carrier has picked up is on its way, and the request waits
 // for it. An exchange's replacement stock is given back. The buyer keeps the
-// goods, and its sub-order settles on them.
+// goods, and its sub-order settles on them. An exchange whose replacement
+// shipped while the original never left the buyer keeps its status; its
+// return parcel is cancelled and the request's log says the buyer kept the
+// original, for the supplier and an operator to take up.
 func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	a, err := s.store.GetAfterSale(ctx, id, false)
-	if err != nil || a.Status != domain.AfterSaleApproved {
+	if err != nil {
 		return err
+	}
+	if a.Kind == domain.Exchange && !a.Received && a.ReturnShipmentID != nil &&
+		(a.Status == domain.AfterSaleReplacementShipped || a.Status == domain.AfterSaleExchanged) {
+		return s.originalKept(ctx, a)
+	}
+	if a.Status != domain.AfterSaleApproved {
+		return nil
 	}
 	if a.ReturnShipmentID != nil {
 		cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the goods were not sent back in time")
@@ -119,6 +129,24 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	}
 	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleExpired, system,
 		fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy), nil)
+	return err
+}
+
+// originalKept cancels the return parcel of an exchange whose replacement
+// shipped and whose original was not sent back in time, and records it on
+// the request; a parcel the carrier picked up is on its way, and nothing
+// changes.
+func (s *Service) originalKept(ctx context.Context, a domain.AfterSale) error {
+	cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the original was not sent back in time")
+	if err != nil || !cancelled {
+		return err
+	}
+	why := fmt.Sprintf("the original was not sent back within %s of the approval: its return parcel (waybill %s) is cancelled, and the buyer kept it as well as the replacement",
+		s.cfg.ReturnSendBy, a.ReturnWaybill)
+	_, err = s.noteAfterSale(ctx, a.ID, system, why, func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+		a.ReturnShipmentID, a.ReturnWaybill = nil, ""
+		return nil, nil
+	})
 	return err
 }
 

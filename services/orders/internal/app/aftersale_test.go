@@ -676,3 +676,30 @@ func TestApprovedRequestsWhoseGoodsNeverLeaveExpire(t *testing.T) {
 		})
 	}
 }
+
+// An exchange whose replacement was delivered while the original never
+// left the buyer: ReturnSendBy after the approval its return parcel is
+// cancelled (before, it stayed booked for ever) and the request shows no
+// parcel back; the exchange stays exchanged and its sub-order settled.
+func TestAnExchangesOriginalNeverSentBackCancelsItsReturnParcel(t *testing.T) {
+	s := newSaga(t)
+	ann, _, a := s.approvedExchange(t)
+	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	s.at = s.at.Add(13 * 24 * time.Hour)
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged || got.ReturnShipmentID == nil || s.w.returns[a.ID].cancelled {
+		t.Fatalf("13 days after approval: %s, parcel %v cancelled %v; want exchanged, booked", got.Status, got.ReturnShipmentID, s.w.returns[a.ID].cancelled)
+	}
+	s.at = s.at.Add(24 * time.Hour)
+	s.run(t)
+	got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+	if err != nil || got.Status != domain.AfterSaleExchanged || !s.w.returns[a.ID].cancelled || got.ReturnShipmentID != nil || got.ReturnWaybill != "" {
+		t.Fatalf("14 days after approval: %+v, parcel cancelled %v, %v; want exchanged, its parcel back cancelled and gone", got, s.w.returns[a.ID].cancelled, err)
+	}
+}
