@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -116,6 +117,20 @@ func TestCredentialFloodIsLimitedPerAddress(t *testing.T) {
 	}
 	if rec := login("198.51.100.2"); rec.Code != 200 {
 		t.Errorf("another client got %d during the flood", rec.Code)
+	}
+	// An IPv6 client holds a whole /64: a new address in it per request
+	// is the same client, while another /64 is another.
+	ok = 0
+	for i := range 30 {
+		if login(fmt.Sprintf("[2001:db8:1:2::%x]", i+1)).Code == 200 {
+			ok++
+		}
+	}
+	if ok > 6 {
+		t.Errorf("a flood from one /64, a new address each time: %d passed, want at most the burst", ok)
+	}
+	if rec := login("[2001:db8:1:3::1]"); rec.Code != 200 {
+		t.Errorf("a client of another /64 got %d during the flood", rec.Code)
 	}
 }
 

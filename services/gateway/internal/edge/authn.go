@@ -27,8 +27,8 @@ type Access struct {
 	// Credentials limit, which stops a flood before it burns CPU on password
 	// hashing upstream.
 	Credential     RouteSet
-	PerAddress     *Limiter // every request, by client address
-	Credentials    *Limiter // credential routes, by client address
+	PerAddress     *Limiter // every request, by client address (RateKey)
+	Credentials    *Limiter // credential routes, by client address (RateKey)
 	PerSubject     *Limiter // authenticated requests, by token subject
 	TrustForwarded bool
 }
@@ -38,12 +38,13 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr := ClientAddr(r, a.TrustForwarded)
 		r = r.WithContext(WithClientAddr(r.Context(), addr))
-		if ok, wait := a.PerAddress.Allow(addr); !ok {
+		key := RateKey(addr)
+		if ok, wait := a.PerAddress.Allow(key); !ok {
 			TooManyRequests(w, wait)
 			return
 		}
 		if a.Credential.MatchRequest(r) {
-			if ok, wait := a.Credentials.Allow(addr); !ok {
+			if ok, wait := a.Credentials.Allow(key); !ok {
 				TooManyRequests(w, wait)
 				return
 			}
