@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/netkey"
 )
 
 // TokenVerifier checks a bearer access token.
@@ -27,8 +28,8 @@ type Access struct {
 	// Credentials limit, which stops a flood before it burns CPU on password
 	// hashing upstream.
 	Credential     RouteSet
-	PerAddress     *Limiter // every request, by client address (RateKey)
-	Credentials    *Limiter // credential routes, by client address (RateKey)
+	PerAddress     *Limiter // every request, by client address (netkey.Client)
+	Credentials    *Limiter // credential routes, by client address (netkey.Client)
 	PerSubject     *Limiter // authenticated requests, by token subject
 	TrustForwarded bool
 }
@@ -38,7 +39,7 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr := ClientAddr(r, a.TrustForwarded)
 		r = r.WithContext(WithClientAddr(r.Context(), addr))
-		key := RateKey(addr)
+		key := netkey.Client(addr)
 		if ok, wait := a.PerAddress.Allow(key); !ok {
 			TooManyRequests(w, wait)
 			return

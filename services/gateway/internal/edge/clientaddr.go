@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 )
 
@@ -27,21 +26,6 @@ func ClientAddr(r *http.Request, trustForwarded bool) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// RateKey is the key a client address is rate limited by: an IPv4
-// address itself, an IPv6 address its /64, since one client holds a whole
-// /64 and could use a new address of it for every request.
-func RateKey(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil || ip.Unmap().Is4() {
-		return addr
-	}
-	p, err := ip.WithZone("").Prefix(64)
-	if err != nil {
-		return addr
-	}
-	return p.String()
 }
 
 type clientAddrKey struct{}

@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
+
+	"github.com/crossdock/crossdock/pkg/netkey"
 )
 
 // ClientAddressHeader is the metadata in which the gateway passes the address
@@ -17,18 +19,19 @@ const ClientAddressHeader = "x-client-address"
 // for many clients, the client address it forwards. A forwarded address is
 // only a claim, so it never replaces the peer, it splits it: a caller that
 // forges addresses escapes the per-client limits but not the per-account
-// one, and cannot pose as a client that connects from elsewhere.
+// one, and cannot pose as a client that connects from elsewhere. An IPv6
+// address counts by its /64 (netkey.Client).
 func clientIdentity(ctx context.Context) string {
 	id := "unknown"
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		id = p.Addr.String()
 		if host, _, err := net.SplitHostPort(id); err == nil {
-			id = host
+			id = netkey.Client(host)
 		}
 	}
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
 		if v := md.Get(ClientAddressHeader); len(v) == 1 && net.ParseIP(v[0]) != nil {
-			id += "/" + v[0]
+			id += "/" + netkey.Client(v[0])
 		}
 	}
 	return id

@@ -47,4 +47,12 @@ func TestFailedLoginsAreThrottledOverTheWire(t *testing.T) {
 	if _, err := c.Login(behind("203.0.113.9"), &usersv1.LoginRequest{Email: "ann@example.com", Password: password}); err != nil {
 		t.Errorf("another client behind the same gateway: %v", err)
 	}
+	// An IPv6 client is counted by its /64: a new address of it per guess
+	// is the same guesser.
+	for i := range app.DefaultThrottlePolicy().PairFree {
+		_, err := c.Login(behind(fmt.Sprintf("2001:db8:7:7::%x", i+1)), &usersv1.LoginRequest{Email: "ann@example.com", Password: fmt.Sprint("guess ", i)})
+		wantCode(t, err, codes.Unauthenticated)
+	}
+	_, err = c.Login(behind("2001:db8:7:7::ffff"), &usersv1.LoginRequest{Email: "ann@example.com", Password: password})
+	wantCode(t, err, codes.ResourceExhausted)
 }
