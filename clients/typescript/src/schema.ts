@@ -3324,7 +3324,16 @@ export interface components {
         ApproveOrganizationResponse: {
             organization?: components["schemas"]["Organization"];
         };
-        ApproveProductBody: Record<string, never>;
+        ApproveProductBody: {
+            /**
+             * Format: date-time
+             * @description Optional: the submitted revision's updated_at as the reviewer read it. A revision
+             *     sent back, edited and submitted again since (same number, other content) is then
+             *     refused with FAILED_PRECONDITION REVISION_CHANGED, so nobody decides on content
+             *     they did not see. Unset: not checked.
+             */
+            revisionUpdatedAt?: string;
+        };
         ApproveProductResponse: {
             product?: components["schemas"]["Product"];
         };
@@ -5355,6 +5364,14 @@ export interface components {
         };
         RejectProductBody: {
             reason?: string;
+            /**
+             * Format: date-time
+             * @description Optional: the submitted revision's updated_at as the reviewer read it. A revision
+             *     sent back, edited and submitted again since (same number, other content) is then
+             *     refused with FAILED_PRECONDITION REVISION_CHANGED, so nobody decides on content
+             *     they did not see. Unset: not checked.
+             */
+            revisionUpdatedAt?: string;
         };
         RejectProductResponse: {
             product?: components["schemas"]["Product"];
@@ -5365,6 +5382,14 @@ export interface components {
         };
         RequestChangesBody: {
             reason?: string;
+            /**
+             * Format: date-time
+             * @description Optional: the submitted revision's updated_at as the reviewer read it. A revision
+             *     sent back, edited and submitted again since (same number, other content) is then
+             *     refused with FAILED_PRECONDITION REVISION_CHANGED, so nobody decides on content
+             *     they did not see. Unset: not checked.
+             */
+            revisionUpdatedAt?: string;
         };
         RequestChangesResponse: {
             product?: components["schemas"]["Product"];
@@ -12255,7 +12280,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /** @example {} */
+                /**
+                 * @example {
+                 *       "revisionUpdatedAt": "2026-03-02T08:15:00Z"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ApproveProductBody"];
             };
         };
@@ -12366,7 +12395,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "reason": "Checked against the supplier sheet."
+                 *       "reason": "Checked against the supplier sheet.",
+                 *       "revisionUpdatedAt": "2026-03-02T08:15:00Z"
                  *     }
                  */
                 "application/json": components["schemas"]["RejectProductBody"];
@@ -12405,7 +12435,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "reason": "Checked against the supplier sheet."
+                 *       "reason": "Checked against the supplier sheet.",
+                 *       "revisionUpdatedAt": "2026-03-02T08:15:00Z"
                  *     }
                  */
                 "application/json": components["schemas"]["RequestChangesBody"];

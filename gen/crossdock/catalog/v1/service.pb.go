@@ -2575,10 +2575,15 @@ func (x *ListReviewQueueResponse) GetPage() *v1.PageResponse {
 }
 
 type ApproveProductRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// Optional: the submitted revision's updated_at as the reviewer read it. A revision
+	// sent back, edited and submitted again since (same number, other content) is then
+	// refused with FAILED_PRECONDITION REVISION_CHANGED, so nobody decides on content
+	// they did not see. Unset: not checked.
+	RevisionUpdatedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=revision_updated_at,json=revisionUpdatedAt,proto3" json:"revision_updated_at,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ApproveProductRequest) Reset() {
@@ -2616,6 +2621,13 @@ func (x *ApproveProductRequest) GetProductId() string {
 		return x.ProductId
 	}
 	return ""
+}
+
+func (x *ApproveProductRequest) GetRevisionUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevisionUpdatedAt
+	}
+	return nil
 }
 
 type ApproveProductResponse struct {
@@ -2663,11 +2675,16 @@ func (x *ApproveProductResponse) GetProduct() *Product {
 }
 
 type RejectProductRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Reason    string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Optional: the submitted revision's updated_at as the reviewer read it. A revision
+	// sent back, edited and submitted again since (same number, other content) is then
+	// refused with FAILED_PRECONDITION REVISION_CHANGED, so nobody decides on content
+	// they did not see. Unset: not checked.
+	RevisionUpdatedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=revision_updated_at,json=revisionUpdatedAt,proto3" json:"revision_updated_at,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RejectProductRequest) Reset() {
@@ -2712,6 +2729,13 @@ func (x *RejectProductRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *RejectProductRequest) GetRevisionUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevisionUpdatedAt
+	}
+	return nil
 }
 
 type RejectProductResponse struct {
@@ -2759,11 +2783,16 @@ func (x *RejectProductResponse) GetProduct() *Product {
 }
 
 type RequestChangesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	Reason    string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Optional: the submitted revision's updated_at as the reviewer read it. A revision
+	// sent back, edited and submitted again since (same number, other content) is then
+	// refused with FAILED_PRECONDITION REVISION_CHANGED, so nobody decides on content
+	// they did not see. Unset: not checked.
+	RevisionUpdatedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=revision_updated_at,json=revisionUpdatedAt,proto3" json:"revision_updated_at,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RequestChangesRequest) Reset() {
@@ -2808,6 +2837,13 @@ func (x *RequestChangesRequest) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *RequestChangesRequest) GetRevisionUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevisionUpdatedAt
+	}
+	return nil
 }
 
 type RequestChangesResponse struct {
@@ -4981,22 +5017,25 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\x04page\x18\x01 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8b\x01\n" +
 	"\x17ListReviewQueueResponse\x129\n" +
 	"\bproducts\x18\x01 \x03(\v2\x1d.crossdock.catalog.v1.ProductR\bproducts\x125\n" +
-	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"6\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\x82\x01\n" +
 	"\x15ApproveProductRequest\x12\x1d\n" +
 	"\n" +
-	"product_id\x18\x01 \x01(\tR\tproductId\"Q\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x12J\n" +
+	"\x13revision_updated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x11revisionUpdatedAt\"Q\n" +
 	"\x16ApproveProductResponse\x127\n" +
-	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"M\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"\x99\x01\n" +
 	"\x14RejectProductRequest\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"P\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12J\n" +
+	"\x13revision_updated_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11revisionUpdatedAt\"P\n" +
 	"\x15RejectProductResponse\x127\n" +
-	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"N\n" +
+	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"\x9a\x01\n" +
 	"\x15RequestChangesRequest\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\tR\tproductId\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"Q\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12J\n" +
+	"\x13revision_updated_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x11revisionUpdatedAt\"Q\n" +
 	"\x16RequestChangesResponse\x127\n" +
 	"\aproduct\x18\x01 \x01(\v2\x1d.crossdock.catalog.v1.ProductR\aproduct\"h\n" +
 	"\x19RecordQualityCheckRequest\x12\x1d\n" +
@@ -5402,110 +5441,113 @@ var file_crossdock_catalog_v1_service_proto_depIdxs = []int32{
 	90,  // 44: crossdock.catalog.v1.ListReviewQueueRequest.page:type_name -> crossdock.common.v1.PageRequest
 	31,  // 45: crossdock.catalog.v1.ListReviewQueueResponse.products:type_name -> crossdock.catalog.v1.Product
 	91,  // 46: crossdock.catalog.v1.ListReviewQueueResponse.page:type_name -> crossdock.common.v1.PageResponse
-	31,  // 47: crossdock.catalog.v1.ApproveProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 48: crossdock.catalog.v1.RejectProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 49: crossdock.catalog.v1.RequestChangesResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 50: crossdock.catalog.v1.RecordQualityCheckResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 51: crossdock.catalog.v1.ListProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 52: crossdock.catalog.v1.DelistProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 53: crossdock.catalog.v1.DeleteProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	31,  // 54: crossdock.catalog.v1.RestoreProductResponse.product:type_name -> crossdock.catalog.v1.Product
-	30,  // 55: crossdock.catalog.v1.UpsertTranslationRequest.translation:type_name -> crossdock.catalog.v1.Translation
-	30,  // 56: crossdock.catalog.v1.UpsertTranslationResponse.translation:type_name -> crossdock.catalog.v1.Translation
-	2,   // 57: crossdock.catalog.v1.Transition.from:type_name -> crossdock.catalog.v1.ProductStatus
-	2,   // 58: crossdock.catalog.v1.Transition.to:type_name -> crossdock.catalog.v1.ProductStatus
-	89,  // 59: crossdock.catalog.v1.Transition.at:type_name -> google.protobuf.Timestamp
-	62,  // 60: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
-	88,  // 61: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
-	88,  // 62: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
-	84,  // 63: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
-	4,   // 64: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
-	90,  // 65: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	88,  // 66: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
-	1,   // 67: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
-	66,  // 68: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
-	91,  // 69: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	85,  // 70: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
-	88,  // 71: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
-	23,  // 72: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	1,   // 73: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
-	28,  // 74: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
-	86,  // 75: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
-	68,  // 76: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
-	69,  // 77: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
-	87,  // 78: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
-	88,  // 79: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
-	72,  // 80: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
-	88,  // 81: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
-	88,  // 82: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
-	75,  // 83: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
-	1,   // 84: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
-	23,  // 85: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	88,  // 86: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
-	28,  // 87: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
-	88,  // 88: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
-	78,  // 89: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
-	6,   // 90: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
-	8,   // 91: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
-	11,  // 92: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
-	13,  // 93: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
-	17,  // 94: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
-	19,  // 95: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
-	21,  // 96: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
-	32,  // 97: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
-	34,  // 98: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
-	36,  // 99: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
-	38,  // 100: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
-	40,  // 101: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
-	42,  // 102: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
-	44,  // 103: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
-	46,  // 104: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
-	48,  // 105: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
-	50,  // 106: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
-	52,  // 107: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
-	54,  // 108: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
-	56,  // 109: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
-	58,  // 110: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
-	60,  // 111: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
-	63,  // 112: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
-	65,  // 113: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
-	70,  // 114: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
-	73,  // 115: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
-	76,  // 116: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
-	79,  // 117: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
-	7,   // 118: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
-	9,   // 119: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
-	12,  // 120: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
-	14,  // 121: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
-	18,  // 122: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
-	20,  // 123: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
-	22,  // 124: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
-	33,  // 125: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
-	35,  // 126: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
-	37,  // 127: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
-	39,  // 128: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
-	41,  // 129: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
-	43,  // 130: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
-	45,  // 131: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
-	47,  // 132: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
-	49,  // 133: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
-	51,  // 134: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
-	53,  // 135: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
-	55,  // 136: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
-	57,  // 137: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
-	59,  // 138: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
-	61,  // 139: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
-	64,  // 140: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
-	67,  // 141: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
-	71,  // 142: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
-	74,  // 143: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
-	77,  // 144: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
-	80,  // 145: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
-	118, // [118:146] is the sub-list for method output_type
-	90,  // [90:118] is the sub-list for method input_type
-	90,  // [90:90] is the sub-list for extension type_name
-	90,  // [90:90] is the sub-list for extension extendee
-	0,   // [0:90] is the sub-list for field type_name
+	89,  // 47: crossdock.catalog.v1.ApproveProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 48: crossdock.catalog.v1.ApproveProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	89,  // 49: crossdock.catalog.v1.RejectProductRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 50: crossdock.catalog.v1.RejectProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	89,  // 51: crossdock.catalog.v1.RequestChangesRequest.revision_updated_at:type_name -> google.protobuf.Timestamp
+	31,  // 52: crossdock.catalog.v1.RequestChangesResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 53: crossdock.catalog.v1.RecordQualityCheckResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 54: crossdock.catalog.v1.ListProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 55: crossdock.catalog.v1.DelistProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 56: crossdock.catalog.v1.DeleteProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	31,  // 57: crossdock.catalog.v1.RestoreProductResponse.product:type_name -> crossdock.catalog.v1.Product
+	30,  // 58: crossdock.catalog.v1.UpsertTranslationRequest.translation:type_name -> crossdock.catalog.v1.Translation
+	30,  // 59: crossdock.catalog.v1.UpsertTranslationResponse.translation:type_name -> crossdock.catalog.v1.Translation
+	2,   // 60: crossdock.catalog.v1.Transition.from:type_name -> crossdock.catalog.v1.ProductStatus
+	2,   // 61: crossdock.catalog.v1.Transition.to:type_name -> crossdock.catalog.v1.ProductStatus
+	89,  // 62: crossdock.catalog.v1.Transition.at:type_name -> google.protobuf.Timestamp
+	62,  // 63: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
+	88,  // 64: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
+	88,  // 65: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
+	84,  // 66: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
+	4,   // 67: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
+	90,  // 68: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	88,  // 69: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
+	1,   // 70: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
+	66,  // 71: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
+	91,  // 72: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	85,  // 73: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
+	88,  // 74: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
+	23,  // 75: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	1,   // 76: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 77: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
+	86,  // 78: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
+	68,  // 79: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
+	69,  // 80: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
+	87,  // 81: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
+	88,  // 82: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
+	72,  // 83: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
+	88,  // 84: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
+	88,  // 85: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
+	75,  // 86: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
+	1,   // 87: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
+	23,  // 88: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	88,  // 89: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
+	28,  // 90: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
+	88,  // 91: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
+	78,  // 92: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
+	6,   // 93: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
+	8,   // 94: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
+	11,  // 95: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
+	13,  // 96: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
+	17,  // 97: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
+	19,  // 98: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
+	21,  // 99: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
+	32,  // 100: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
+	34,  // 101: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
+	36,  // 102: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
+	38,  // 103: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
+	40,  // 104: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
+	42,  // 105: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
+	44,  // 106: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
+	46,  // 107: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
+	48,  // 108: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
+	50,  // 109: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
+	52,  // 110: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
+	54,  // 111: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
+	56,  // 112: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
+	58,  // 113: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
+	60,  // 114: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
+	63,  // 115: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
+	65,  // 116: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
+	70,  // 117: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
+	73,  // 118: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
+	76,  // 119: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
+	79,  // 120: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
+	7,   // 121: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
+	9,   // 122: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
+	12,  // 123: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
+	14,  // 124: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
+	18,  // 125: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
+	20,  // 126: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
+	22,  // 127: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
+	33,  // 128: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
+	35,  // 129: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
+	37,  // 130: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
+	39,  // 131: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
+	41,  // 132: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
+	43,  // 133: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
+	45,  // 134: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
+	47,  // 135: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
+	49,  // 136: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
+	51,  // 137: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
+	53,  // 138: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
+	55,  // 139: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
+	57,  // 140: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
+	59,  // 141: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
+	61,  // 142: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
+	64,  // 143: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
+	67,  // 144: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
+	71,  // 145: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
+	74,  // 146: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
+	77,  // 147: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
+	80,  // 148: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
+	121, // [121:149] is the sub-list for method output_type
+	93,  // [93:121] is the sub-list for method input_type
+	93,  // [93:93] is the sub-list for extension type_name
+	93,  // [93:93] is the sub-list for extension extendee
+	0,   // [0:93] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_catalog_v1_service_proto_init() }

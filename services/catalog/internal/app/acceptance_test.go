@@ -3,6 +3,7 @@ package app_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
@@ -27,7 +28,7 @@ func TestAcceptancePath(t *testing.T) {
 	if len(queue.Products) != 1 || queue.Products[0].ID != p.ID {
 		t.Fatalf("review queue = %v", queue.Products)
 	}
-	p = must(f.svc.RequestChanges(ctx, f.reviewer, p.ID, "Please add the cable length"))(t)
+	p = must(f.svc.RequestChanges(ctx, f.reviewer, p.ID, "Please add the cable length", time.Time{}))(t)
 	if p.Status != domain.StatusChangesRequested || p.Pending.ReviewReason != "Please add the cable length" {
 		t.Fatalf("after change request = %s %q", p.Status, p.Pending.ReviewReason)
 	}
@@ -39,7 +40,7 @@ func TestAcceptancePath(t *testing.T) {
 	edited.Description = "Closed-back studio headphones, 3 m cable"
 	p = must(f.svc.UpdateProduct(ctx, sup, p.ID, edited))(t)
 	p = must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
-	p = must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	p = must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	if p.Status != domain.StatusApproved || p.Live == nil || p.Pending != nil || p.Live.Number != 1 {
 		t.Fatalf("after approval = %s live %v pending %v", p.Status, p.Live, p.Pending)
 	}
@@ -104,7 +105,7 @@ func TestAcceptancePath(t *testing.T) {
 		t.Errorf("the pending revision is searchable: %v", got)
 	}
 
-	p = must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	p = must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	listing = must(f.svc.GetListing(ctx, p.ID, ""))(t)
 	if listing.Text.Title != "Studio Headphones Pro" || len(listing.SKUs) != 3 {
 		t.Fatalf("after approving the edit: %q with %d SKUs", listing.Text.Title, len(listing.SKUs))

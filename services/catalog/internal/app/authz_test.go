@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -60,7 +61,10 @@ func TestAuthorization(t *testing.T) {
 		{"SubmitProduct", func(c auth.Caller) error { _, err := f.svc.SubmitProduct(ctx, c, draft.ID); return err },
 			[]auth.Caller{f.supplierA},
 			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB}, apperr.KindPermissionDenied: {f.reviewer, f.buyer}}},
-		{"ApproveProduct", func(c auth.Caller) error { _, err := f.svc.ApproveProduct(ctx, c, submitted.ID); return err },
+		{"ApproveProduct", func(c auth.Caller) error {
+			_, err := f.svc.ApproveProduct(ctx, c, submitted.ID, time.Time{})
+			return err
+		},
 			[]auth.Caller{f.reviewer},
 			map[apperr.Kind][]auth.Caller{apperr.KindPermissionDenied: {f.supplierA, erpA, f.translator, f.buyer, f.service}}},
 		{"RecordQualityCheck", func(c auth.Caller) error { _, err := f.svc.RecordQualityCheck(ctx, c, listed.ID, true, ""); return err },

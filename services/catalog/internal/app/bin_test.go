@@ -98,7 +98,7 @@ func TestSKUIdentity(t *testing.T) {
 	if !infos[0].OnSale || infos[1].OnSale || !infos[1].Reservable || infos[1].Code != "B-red" {
 		t.Errorf("during review = %+v", infos)
 	}
-	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	infos, _ = must2(f.svc.BatchGetSkus(ctx, f.service, []string{white.ID.String(), red.ID.String()}, ""))(t)
 	if infos[0].OnSale || infos[0].Code != "B-white" || infos[0].RetailPrice != eur(1000) || !infos[1].OnSale {
 		t.Errorf("after approval = %+v", infos)
@@ -172,7 +172,7 @@ func TestAReviewersTakedownHolds(t *testing.T) {
 	// A revision approved lifts the hold.
 	must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content("Buds", "X", map[string]int64{"black": 1100})))(t)
 	must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
-	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	if got := must(f.svc.ListProduct(ctx, f.supplierA, p.ID))(t); got.Status != domain.StatusListed {
 		t.Errorf("after a reviewer approved a revision: %s, want listed", got.Status)
 	}
@@ -204,7 +204,7 @@ func TestNewContentOutdatesTranslationsAndTheQualityCheck(t *testing.T) {
 		t.Helper()
 		must(f.svc.UpdateProduct(ctx, f.supplierA, p.ID, f.content(title, "X", map[string]int64{"black": price})))(t)
 		must(f.svc.SubmitProduct(ctx, f.supplierA, p.ID))(t)
-		return must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+		return must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	}
 	if got := revise("Leather buds", 1200); got.QualityCheck == nil || !got.Translations[0].Complete {
 		t.Fatalf("after a price change: quality check %v, translation complete %v; want both kept", got.QualityCheck, got.Translations[0].Complete)

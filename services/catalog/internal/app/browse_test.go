@@ -111,7 +111,7 @@ func TestCompareOffers(t *testing.T) {
 	other.Content.CategoryID = f.audio.ID.String()
 	p := must(f.svc.CreateProduct(ctx, f.supplierB, other, ""))(t)
 	must(f.svc.SubmitProduct(ctx, f.supplierB, p.ID))(t)
-	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	must(f.svc.ListProduct(ctx, f.supplierB, p.ID))(t)
 	// Not listed: not an offer.
 	f.create(t, f.supplierB, "Draft black", "DB", map[string]int64{"black": 10})

@@ -3,6 +3,7 @@ package app_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -19,10 +20,10 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 	sup := f.supplierA
 	p := f.create(t, sup, "Buds", "BUDS", map[string]int64{"black": 1000, "white": 1100})
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
-	must(f.svc.RejectProduct(ctx, f.reviewer, p.ID, "Photos are blurry"))(t)
+	must(f.svc.RejectProduct(ctx, f.reviewer, p.ID, "Photos are blurry", time.Time{}))(t)
 	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Buds", "BUDS", map[string]int64{"black": 1000, "white": 1100})))(t)
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
-	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	must(f.svc.UpsertTranslation(ctx, f.translator, p.ID, domain.TranslationInput{Locale: "fr", Title: "Écouteurs"}))(t) // incomplete: no event
 	must(f.svc.UpsertTranslation(ctx, f.translator, p.ID, domain.TranslationInput{Locale: "de", Title: "Ohrhörer", Description: "Gut",
 		AttributeLabels: map[string]string{"colour": "Farbe", "material": "Material"}}))(t)
@@ -31,9 +32,9 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 	// Edit while listed: black gets cheaper, white stays, red is new.
 	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Buds", "BUDS", map[string]int64{"black": 900, "white": 1100, "red": 1200})))(t)
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
-	must(f.svc.RequestChanges(ctx, f.reviewer, p.ID, "Red needs a photo"))(t) // no event in the contract
+	must(f.svc.RequestChanges(ctx, f.reviewer, p.ID, "Red needs a photo", time.Time{}))(t) // no event in the contract
 	must(f.svc.SubmitProduct(ctx, sup, p.ID))(t)
-	p = must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	p = must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	must(f.svc.DelistProduct(ctx, sup, p.ID, ""))(t)
 	must(f.svc.DeleteProduct(ctx, sup, p.ID))(t)
 	must(f.svc.RestoreProduct(ctx, sup, p.ID))(t)

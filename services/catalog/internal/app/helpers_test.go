@@ -151,7 +151,7 @@ func (f *fixture) listed(t testing.TB, supplier auth.Caller, title, code string,
 	t.Helper()
 	p := f.create(t, supplier, title, code, prices)
 	must(f.svc.SubmitProduct(ctx, supplier, p.ID))(t)
-	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID))(t)
+	must(f.svc.ApproveProduct(ctx, f.reviewer, p.ID, time.Time{}))(t)
 	return must(f.svc.ListProduct(ctx, supplier, p.ID))(t)
 }
 

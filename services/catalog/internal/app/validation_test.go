@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -76,9 +77,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 			_, err := f.svc.UpdateProduct(ctx, f.supplierA, inReview.ID, f.content("X", "DRAFT", map[string]int64{"black": 1}))
 			return err
 		}, apperr.KindFailedPrecondition, nil},
-		{"approve a listed product with nothing submitted", func() error { _, err := f.svc.ApproveProduct(ctx, f.reviewer, listed.ID); return err },
+		{"approve a listed product with nothing submitted", func() error { _, err := f.svc.ApproveProduct(ctx, f.reviewer, listed.ID, time.Time{}); return err },
 			apperr.KindFailedPrecondition, nil},
-		{"reject without reason", func() error { _, err := f.svc.RejectProduct(ctx, f.reviewer, inReview.ID, " "); return err },
+		{"reject without reason", func() error {
+			_, err := f.svc.RejectProduct(ctx, f.reviewer, inReview.ID, " ", time.Time{})
+			return err
+		},
 			apperr.KindInvalid, []string{"reason"}},
 		{"list twice", func() error { _, err := f.svc.ListProduct(ctx, f.supplierA, listed.ID); return err },
 			apperr.KindFailedPrecondition, nil},

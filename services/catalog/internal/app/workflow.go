@@ -87,9 +87,14 @@ func (s *Service) SubmitProduct(ctx context.Context, caller auth.Caller, id uuid
 // revision the approved one replaces it, announced as ProductUpdated, with a
 // SkuPriceChanged for every live SKU whose retail price changed. New text,
 // attributes or images leave the translations incomplete and drop the
-// quality check (domain.Product.DescribedOtherwise). Reviewers.
-func (s *Service) ApproveProduct(ctx context.Context, caller auth.Caller, id uuid.UUID) (domain.Product, error) {
+// quality check (domain.Product.DescribedOtherwise). Reviewers. The
+// decisions on a submitted revision take seen, its update time as the
+// reviewer read it (zero: not checked; domain.Product.ReviewedAsSeen).
+func (s *Service) ApproveProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, seen time.Time) (domain.Product, error) {
 	return s.change(ctx, caller, id, byReviewer, func(r Repository, p *domain.Product, now time.Time) ([]domain.Transition, error) {
+		if err := p.ReviewedAsSeen(seen); err != nil {
+			return nil, err
+		}
 		t, replaced, err := p.Approve(caller.Subject, now)
 		if err != nil {
 			return nil, err
@@ -125,8 +130,11 @@ func (s *Service) ApproveProduct(ctx context.Context, caller auth.Caller, id uui
 }
 
 // RejectProduct refuses the submitted revision with a reason. Reviewers.
-func (s *Service) RejectProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, reason string) (domain.Product, error) {
+func (s *Service) RejectProduct(ctx context.Context, caller auth.Caller, id uuid.UUID, reason string, seen time.Time) (domain.Product, error) {
 	return s.change(ctx, caller, id, byReviewer, func(r Repository, p *domain.Product, now time.Time) ([]domain.Transition, error) {
+		if err := p.ReviewedAsSeen(seen); err != nil {
+			return nil, err
+		}
 		t, err := p.Reject(caller.Subject, reason, now)
 		if err != nil {
 			return nil, err
@@ -141,8 +149,11 @@ func (s *Service) RejectProduct(ctx context.Context, caller auth.Caller, id uuid
 // RequestChanges sends the submitted revision back to the supplier with a
 // reason. Reviewers. The contract has no event for it: the supplier sees it
 // on the product and in its history.
-func (s *Service) RequestChanges(ctx context.Context, caller auth.Caller, id uuid.UUID, reason string) (domain.Product, error) {
+func (s *Service) RequestChanges(ctx context.Context, caller auth.Caller, id uuid.UUID, reason string, seen time.Time) (domain.Product, error) {
 	return s.change(ctx, caller, id, byReviewer, func(_ Repository, p *domain.Product, now time.Time) ([]domain.Transition, error) {
+		if err := p.ReviewedAsSeen(seen); err != nil {
+			return nil, err
+		}
 		t, err := p.RequestChanges(caller.Subject, reason, now)
 		return one(t), err
 	})

@@ -53,6 +53,11 @@ var (
 			WithReason("NOT_LISTABLE")
 	ErrNotListed = apperr.FailedPrecondition("the product is not listed").
 			WithReason("NOT_LISTED")
+	// ErrRevisionChanged refuses a review decision on a submitted revision
+	// that changed since the reviewer read it (sent back, edited and
+	// submitted again): the reviewer must read it again.
+	ErrRevisionChanged = apperr.FailedPrecondition("the submitted revision changed since it was read; read it again before deciding").
+				WithReason("REVISION_CHANGED")
 	// ErrHeldByReview refuses to list a product a reviewer took off sale:
 	// a reviewer's approval of a revision of it lifts the hold.
 	ErrHeldByReview = apperr.FailedPrecondition("a reviewer took the product off sale; submit a revision for review").
@@ -130,6 +135,24 @@ func (p *Product) submitted() (*Revision, error) {
 		return nil, ErrNotSubmitted
 	}
 	return p.Pending, nil
+}
+
+// ReviewedAsSeen checks that the submitted revision is the one a reviewer
+// read: seen is its updated_at as they read it (zero: not checked). A
+// revision sent back and submitted again keeps its number, so only its
+// update time tells its content apart.
+func (p *Product) ReviewedAsSeen(seen time.Time) error {
+	if seen.IsZero() {
+		return nil
+	}
+	r, err := p.submitted()
+	if err != nil {
+		return err
+	}
+	if !r.UpdatedAt.Truncate(time.Microsecond).Equal(seen.Truncate(time.Microsecond)) {
+		return ErrRevisionChanged.WithMetadata("revision_updated_at", r.UpdatedAt.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
 }
 
 // Approve accepts the submitted revision. A product's first approval makes

@@ -179,6 +179,46 @@ func TestReviewReasons(t *testing.T) {
 	}
 }
 
+// A reviewer decides on the submitted revision as they read it: one sent
+// back, edited and submitted again since keeps its number but not its
+// update time, and the decision is refused until they read it again.
+func TestReviewedAsSeen(t *testing.T) {
+	p := product(t, "submit")
+	read := p.Pending.UpdatedAt
+	if err := p.ReviewedAsSeen(read); err != nil {
+		t.Fatalf("the revision as read: %v", err)
+	}
+	if err := p.ReviewedAsSeen(time.Time{}); err != nil {
+		t.Errorf("no time read given: %v", err)
+	}
+	number := p.Pending.Number
+	if _, err := p.RequestChanges("other reviewer", "add a size chart", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ReviewedAsSeen(read); !errors.Is(err, domain.ErrNotSubmitted) {
+		t.Errorf("sent back: %v, want NOT_SUBMITTED", err)
+	}
+	c, err := domain.ValidateContent(validContent(), nil, domain.ProductPhysical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.Edit(c, "supplier", now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Submit("supplier", now.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if p.Pending.Number != number {
+		t.Fatalf("resubmitted as revision %d, was %d", p.Pending.Number, number)
+	}
+	if err := p.ReviewedAsSeen(read); !errors.Is(err, domain.ErrRevisionChanged) {
+		t.Errorf("resubmitted since it was read: %v, want REVISION_CHANGED", err)
+	}
+	if err := p.ReviewedAsSeen(p.Pending.UpdatedAt.Add(300 * time.Nanosecond)); err != nil {
+		t.Errorf("read again (as stored, to the microsecond): %v", err)
+	}
+}
+
 func TestTranslations(t *testing.T) {
 	model := shirtModel()
 	p := product(t, "submit", "approve")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
@@ -76,6 +78,16 @@ func violations(err error) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// errorReason returns the ErrorInfo reason of a status error.
+func errorReason(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
 }
 
 func eur(amount int64) *commonv1.Money {
@@ -173,10 +185,19 @@ func TestCatalogOverTheWire(t *testing.T) {
 	_, err = c.ApproveProduct(reviewer, &catalogv1.ApproveProductRequest{ProductId: id})
 	wantCode(t, err, codes.FailedPrecondition)
 
-	if _, err := c.SubmitProduct(asA, &catalogv1.SubmitProductRequest{ProductId: id}); err != nil {
+	submitted, err := c.SubmitProduct(asA, &catalogv1.SubmitProductRequest{ProductId: id})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ApproveProduct(reviewer, &catalogv1.ApproveProductRequest{ProductId: id}); err != nil {
+	// A decision names the revision as the reviewer read it: another
+	// update time is REVISION_CHANGED, the one read is approved.
+	read := submitted.GetProduct().GetPending().GetUpdatedAt()
+	_, err = c.ApproveProduct(reviewer, &catalogv1.ApproveProductRequest{ProductId: id, RevisionUpdatedAt: timestamppb.New(read.AsTime().Add(-time.Second))})
+	wantCode(t, err, codes.FailedPrecondition)
+	if reason := errorReason(err); reason != "REVISION_CHANGED" {
+		t.Errorf("approval of a revision read earlier: reason %q, want REVISION_CHANGED", reason)
+	}
+	if _, err := c.ApproveProduct(reviewer, &catalogv1.ApproveProductRequest{ProductId: id, RevisionUpdatedAt: read}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.ListProduct(asA, &catalogv1.ListProductRequest{ProductId: id}); err != nil {

@@ -8,6 +8,7 @@ import (
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
 
@@ -43,7 +44,7 @@ func (s *Server) SubmitProduct(ctx context.Context, req *catalogv1.SubmitProduct
 // ApproveProduct approves the submitted revision (reviewers).
 func (s *Server) ApproveProduct(ctx context.Context, req *catalogv1.ApproveProductRequest) (*catalogv1.ApproveProductResponse, error) {
 	p, err := s.workflowStep(ctx, req.GetProductId(), func(c auth.Caller, id uuid.UUID) (domain.Product, error) {
-		return s.svc.ApproveProduct(ctx, c, id)
+		return s.svc.ApproveProduct(ctx, c, id, pbtime.Time(req.GetRevisionUpdatedAt()))
 	})
 	if err != nil {
 		return nil, err
@@ -54,7 +55,7 @@ func (s *Server) ApproveProduct(ctx context.Context, req *catalogv1.ApproveProdu
 // RejectProduct refuses the submitted revision (reviewers).
 func (s *Server) RejectProduct(ctx context.Context, req *catalogv1.RejectProductRequest) (*catalogv1.RejectProductResponse, error) {
 	p, err := s.workflowStep(ctx, req.GetProductId(), func(c auth.Caller, id uuid.UUID) (domain.Product, error) {
-		return s.svc.RejectProduct(ctx, c, id, req.GetReason())
+		return s.svc.RejectProduct(ctx, c, id, req.GetReason(), pbtime.Time(req.GetRevisionUpdatedAt()))
 	})
 	if err != nil {
 		return nil, err
@@ -65,7 +66,7 @@ func (s *Server) RejectProduct(ctx context.Context, req *catalogv1.RejectProduct
 // RequestChanges sends the submitted revision back (reviewers).
 func (s *Server) RequestChanges(ctx context.Context, req *catalogv1.RequestChangesRequest) (*catalogv1.RequestChangesResponse, error) {
 	p, err := s.workflowStep(ctx, req.GetProductId(), func(c auth.Caller, id uuid.UUID) (domain.Product, error) {
-		return s.svc.RequestChanges(ctx, c, id, req.GetReason())
+		return s.svc.RequestChanges(ctx, c, id, req.GetReason(), pbtime.Time(req.GetRevisionUpdatedAt()))
 	})
 	if err != nil {
 		return nil, err

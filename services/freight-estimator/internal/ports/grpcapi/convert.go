@@ -1,14 +1,13 @@
 package grpcapi
 
 import (
-	"time"
-
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
 )
 
@@ -32,14 +31,6 @@ func moneyFrom(m *commonv1.Money) money.Money {
 
 func moneyProto(m money.Money) *commonv1.Money {
 	return &commonv1.Money{CurrencyCode: m.Currency, AmountMinor: m.Amount}
-}
-
-// timeFrom returns the zero time for an unset timestamp.
-func timeFrom(t *timestamppb.Timestamp) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.AsTime()
 }
 
 func configProto(c domain.Config) *freightv1.FreightConfig {
@@ -76,7 +67,7 @@ func rateCardProto(c domain.RateCard) *freightv1.RateCard {
 func rateCardFrom(p *freightv1.RateCard) domain.RateCard {
 	c := domain.RateCard{
 		Divisor: p.GetVolumetricDivisor(), DefaultMethod: p.GetDefaultShippingMethod(),
-		EffectiveFrom: timeFrom(p.GetEffectiveFrom()),
+		EffectiveFrom: pbtime.Time(p.GetEffectiveFrom()),
 	}
 	for _, z := range p.GetZones() {
 		c.Zones = append(c.Zones, domain.Zone{Code: z.GetCode(), Countries: z.GetCountryCodes(), Regions: z.GetRegionCodes()})

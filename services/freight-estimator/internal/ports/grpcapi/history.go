@@ -4,6 +4,7 @@ import (
 	"context"
 
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
 )
 
@@ -23,7 +24,7 @@ func (s *Server) ImportShipments(ctx context.Context, req *freightv1.ImportShipm
 			DeclaredValue:     moneyFrom(r.GetDeclaredValue()),
 			TransactionAmount: moneyFrom(r.GetTransactionAmount()),
 			GoodsPrice:        moneyFrom(r.GetGoodsPrice()),
-			CompletedAt:       timeFrom(r.GetCompletedAt()),
+			CompletedAt:       pbtime.Time(r.GetCompletedAt()),
 			RateToBase:        r.GetRateToBase(),
 		})
 	}

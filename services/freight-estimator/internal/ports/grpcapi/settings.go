@@ -6,6 +6,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	freightv1 "github.com/crossdock/crossdock/gen/crossdock/freight/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/freight-estimator/internal/domain"
 )
 
@@ -44,7 +45,7 @@ func (s *Server) UpdateConfig(ctx context.Context, req *freightv1.UpdateConfigRe
 	in := domain.ConfigInput{
 		VolumeTolerance: p.GetVolumeTolerance(), WeightTolerance: p.GetWeightTolerance(), ValueTolerance: p.GetValueTolerance(),
 		FirstWeight: p.GetFirstWeight(), SecondaryWeight: p.GetSecondaryWeight(), EndWeight: p.GetEndWeight(),
-		Multiplier: p.GetMultiplier(), EffectiveFrom: timeFrom(p.GetEffectiveFrom()), Reason: p.GetReason(),
+		Multiplier: p.GetMultiplier(), EffectiveFrom: pbtime.Time(p.GetEffectiveFrom()), Reason: p.GetReason(),
 	}
 	if w := p.GetWindow(); w != nil {
 		if err := w.CheckValid(); err != nil {
@@ -84,7 +85,7 @@ func (s *Server) SetRouteMultiplier(ctx context.Context, req *freightv1.SetRoute
 	}
 	err = s.svc.SetRouteMultiplier(ctx, c, domain.RouteMultiplierInput{
 		Route: routeFrom(req.GetRoute()), Multiplier: req.GetMultiplier(),
-		EffectiveFrom: timeFrom(req.GetEffectiveFrom()), Reason: req.GetReason(),
+		EffectiveFrom: pbtime.Time(req.GetEffectiveFrom()), Reason: req.GetReason(),
 	})
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package marketplace
 
 import (
 	"strconv"
-	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -11,6 +10,7 @@ import (
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
@@ -42,7 +42,7 @@ func listingState(st *partnerv1.ListingState) (domain.ListingState, error) {
 		return domain.ListingState{}, badAnswer("listing " + st.GetMarker() + " has the status " + st.GetStatus().String())
 	}
 	return domain.ListingState{Marker: st.GetMarker(), PartnerListingID: st.GetListingId(), Status: status,
-		Reasons: st.GetReasons(), UpdatedAt: timeOf(st.GetUpdatedAt())}, nil
+		Reasons: st.GetReasons(), UpdatedAt: pbtime.Time(st.GetUpdatedAt())}, nil
 }
 
 var orderStatuses = map[partnerv1.OrderStatus]domain.OrderStatus{
@@ -74,13 +74,13 @@ func partnerOrder(o *partnerv1.PartnerOrder) (domain.PartnerOrder, error) {
 	}
 	status, rawStatus := orderStatus(o.GetStatus())
 	po := domain.PartnerOrder{ID: o.GetOrderId(), Status: status, RawStatus: rawStatus, BuyerRef: o.GetBuyerRef(),
-		Total: total, PlacedAt: timeOf(o.GetPlacedAt()), UpdatedAt: timeOf(o.GetUpdatedAt()), Raw: raw}
+		Total: total, PlacedAt: pbtime.Time(o.GetPlacedAt()), UpdatedAt: pbtime.Time(o.GetUpdatedAt()), Raw: raw}
 	if a := o.GetAddress(); a != nil {
 		po.Address = &domain.Address{Recipient: a.GetRecipient(), Phone: a.GetPhone(), CountryCode: a.GetCountryCode(),
 			RegionCode: a.GetRegionCode(), City: a.GetCity(), Postcode: a.GetPostcode(), Lines: a.GetLines()}
 	}
 	if o.GetPaidAt() != nil {
-		paid := timeOf(o.GetPaidAt())
+		paid := pbtime.Time(o.GetPaidAt())
 		po.PaidAt = &paid
 	}
 	for _, it := range o.GetItems() {
@@ -108,7 +108,7 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 		return domain.SettlementLine{}, err
 	}
 	return domain.SettlementLine{LineID: l.GetLineId(), PartnerOrderID: l.GetOrderId(), Gross: gross, Fees: fees,
-		SettledAt: timeOf(l.GetSettledAt()), Raw: raw}, nil
+		SettledAt: pbtime.Time(l.GetSettledAt()), Raw: raw}, nil
 }
 
 func payoutOf(po *partnerv1.Payout) (domain.Payout, error) {
@@ -126,7 +126,7 @@ func payoutOf(po *partnerv1.Payout) (domain.Payout, error) {
 	if amount.Amount <= 0 {
 		return domain.Payout{}, badAnswer("payout " + po.GetPayoutId() + " is not a positive amount")
 	}
-	return domain.Payout{PayoutID: po.GetPayoutId(), Amount: amount, PaidAt: timeOf(po.GetPaidAt()), Raw: raw}, nil
+	return domain.Payout{PayoutID: po.GetPayoutId(), Amount: amount, PaidAt: pbtime.Time(po.GetPaidAt()), Raw: raw}, nil
 }
 
 // moneyOf checks an amount the partner sent.
@@ -141,14 +141,6 @@ func moneyOf(m *commonv1.Money, what string) (money.Money, error) {
 // badAnswer is a partner answering something docking cannot take.
 func badAnswer(what string) *apperr.Error {
 	return apperr.FailedPrecondition("the partner's answer is malformed: " + what).WithReason("PARTNER_BAD_ANSWER")
-}
-
-// timeOf is a timestamp's time, zero when unset.
-func timeOf(ts *timestamppb.Timestamp) time.Time {
-	if ts == nil {
-		return time.Time{}
-	}
-	return ts.AsTime()
 }
 
 // windowBounds is a window's bounds; a zero bound is left unset (open).
