@@ -294,6 +294,7 @@ func (t *Trade) took(p domain.Partner, tk *taking, a Placing) {
 	switch err := a.Err; {
 	case err == nil:
 		tk.rec.Order.State, tk.rec.Order.OrderID = PulledImported, &a.Order.OrderID
+		tk.rec.Order.Terms = new(p.Terms())
 		tk.rec.SubOrders = importedSubOrders(o, a.Order)
 	case refusedForGood(err):
 		tk.rec.Order.State, tk.rec.Order.Problem = PulledHeld, "the order cannot be placed: "+err.Error()
@@ -312,6 +313,7 @@ func (t *Trade) lookedUp(p domain.Partner, tk *taking, a Placing) {
 	switch {
 	case a.Err == nil:
 		tk.rec.Order.State, tk.rec.Order.OrderID, tk.rec.Order.Problem = PulledImported, &a.Order.OrderID, ""
+		tk.rec.Order.Terms = new(p.Terms())
 		tk.rec.SubOrders = importedSubOrders(tk.order, a.Order)
 		t.changedAfterImport(p, tk)
 	case refusedForGood(a.Err):

@@ -15,6 +15,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+	"github.com/crossdock/crossdock/simulators/partnersim"
 )
 
 // expectLowerFees registers the partner with a commission of 8 % while it
@@ -436,5 +437,42 @@ func TestAReissuedLineForASettledOrderIsNotAccepted(t *testing.T) {
 	}
 	if got, err := f.resolve(again.LineID, domain.ResolutionDismiss, "a duplicate of the settled bill"); err != nil || got.State != domain.SettlementDismissed {
 		t.Errorf("dismissing it: %s, %v", got.State, err)
+	}
+}
+
+// An order is settled on the partner's terms when it was placed: a line
+// for an order imported before an operator changed the partner's
+// commission matches on the commission of its import, instead of becoming
+// a mismatch for every order placed before the change.
+func TestALineIsReconciledOnTheTermsOfItsOrdersImport(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	o, err := f.market.PlaceOrder("b", partnersim.Address{Recipient: "E", CountryCode: "DE", City: "Berlin", Lines: []string{"1"}},
+		[]partnersim.ItemInput{{Marker: f.marker, Quantity: 2}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.rounds(t, 2)
+	if f.activity(t).OrdersImported != 1 {
+		t.Fatal("the order was not imported")
+	}
+	f.expectLowerFees(t) // the commission now 8 %, the order's 10 %
+	if _, err := f.market.ConfirmShipment(o.OrderID, nil, "dhl", "WB-"+o.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	f.rounds(t, 3)
+	if l := f.line(t); l.State != domain.SettlementMatched || l.Expected.FeesMinor != 300 || l.CreditedAt == nil {
+		t.Fatalf("the line %+v, want matched on the import's 10 %% (fees 300) and credited", l)
+	}
+	// An order imported after the change is settled on the new terms.
+	next := f.sell(t)
+	f.rounds(t, 3)
+	lines, _, err := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		if l.PartnerOrderID == next.OrderID && (l.State != domain.SettlementMismatch || l.Expected.FeesMinor != 240) {
+			t.Errorf("the later order's line %+v, want a mismatch expecting the new 8 %% (fees 240)", l)
+		}
 	}
 }

@@ -140,7 +140,7 @@ func (t *Trade) recordPayout(ctx context.Context, p domain.Partner, po StoredPay
 // reconcile credits a partner's lines whose credit is still due, then
 // matches its open lines against our orders: a line whose order we
 // imported and whose amounts agree with the order and the partner's terms
-// is matched and credited; a line for an order we never imported stays
+// (those in force at the order's import) is matched and credited; a line for an order we never imported stays
 // missing (and is looked at again, in case the order arrives late); a line
 // that differs is a mismatch for operators. A line's state is saved before
 // its credit, and only while the line is still open, so an operator's
@@ -171,7 +171,11 @@ func (t *Trade) reconcile(ctx context.Context, p domain.Partner) error {
 			}
 			l.OrderID = pulled.OrderID
 		}
-		l.Expected = domain.ExpectedSettlement(p, settled)
+		terms := p.Terms()
+		if pulled.Terms != nil {
+			terms = *pulled.Terms
+		}
+		l.Expected = domain.ExpectedSettlement(terms, settled)
 		l.State = domain.Reconcile(l.SettlementLine, imported, l.Expected, settledBy)
 		if settledBy != "" {
 			// Nothing more was expected for an order already settled.

@@ -234,6 +234,10 @@ type PulledOrder struct {
 	PartnerUpdatedAt time.Time
 	FirstSeenAt      time.Time
 	UpdatedAt        time.Time
+	// Terms are the partner's terms when the order was imported, which its
+	// settlement line is reconciled against; nil for an order not imported,
+	// or imported before they were kept (the partner's terms now apply).
+	Terms *domain.Terms
 }
 
 // PulledOrderFilter narrows ListPulledOrders.

@@ -48,17 +48,29 @@ type Expected struct {
 	FeesMinor  int64
 }
 
+// Terms are what a partner charges on an order: its commission and its
+// fees. An order is settled on the terms in force when it was placed, so
+// an imported order keeps those of its import, and its settlement line is
+// reconciled against them, not against terms changed since.
+type Terms struct {
+	CommissionBPS int
+	Fees          Fees
+}
+
+// Terms are the partner's terms as they stand.
+func (p Partner) Terms() Terms { return Terms{CommissionBPS: p.CommissionBPS, Fees: p.Fees} }
+
 // ExpectedSettlement returns what a partner's line for an order with these
-// sub-orders should be.
-func ExpectedSettlement(p Partner, subs []SettledSubOrder) Expected {
+// sub-orders, on these terms, should be.
+func ExpectedSettlement(t Terms, subs []SettledSubOrder) Expected {
 	var e Expected
 	for _, s := range subs {
 		e.Currency = s.Currency
 		e.GrossMinor += s.GoodsMinor
 	}
-	e.FeesMinor = (e.GrossMinor*int64(p.CommissionBPS) + 5000) / 10000
-	if p.Fees.FixedPerOrder > 0 && p.Fees.Currency == e.Currency {
-		e.FeesMinor += p.Fees.FixedPerOrder
+	e.FeesMinor = (e.GrossMinor*int64(t.CommissionBPS) + 5000) / 10000
+	if t.Fees.FixedPerOrder > 0 && t.Fees.Currency == e.Currency {
+		e.FeesMinor += t.Fees.FixedPerOrder
 	}
 	e.FeesMinor = min(e.FeesMinor, e.GrossMinor)
 	return e

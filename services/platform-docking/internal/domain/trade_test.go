@@ -121,7 +121,7 @@ func TestDecide(t *testing.T) {
 func TestExpectedSettlementAndReconcile(t *testing.T) {
 	p := Partner{CommissionBPS: 1250, Fees: Fees{Currency: "EUR", FixedPerOrder: 30}}
 	subs := []SettledSubOrder{{SubOrderID: "s1", SupplierID: "a", Currency: "EUR", GoodsMinor: 1999}, {SubOrderID: "s2", SupplierID: "b", Currency: "EUR", GoodsMinor: 1001}}
-	e := ExpectedSettlement(p, subs)
+	e := ExpectedSettlement(p.Terms(), subs)
 	// 12.5 % of 3000 = 375, plus 30.
 	if e.GrossMinor != 3000 || e.FeesMinor != 405 || e.Currency != "EUR" {
 		t.Fatalf("expected = %+v", e)
@@ -148,7 +148,7 @@ func TestExpectedSettlementAndReconcile(t *testing.T) {
 			t.Errorf("%s: Reconcile = %s, want %s", tt.name, got, tt.want)
 		}
 	}
-	if got := ExpectedSettlement(Partner{CommissionBPS: 10000, Fees: Fees{Currency: "EUR", FixedPerOrder: 50}}, subs[:1]); got.FeesMinor != 1999 {
+	if got := ExpectedSettlement(Terms{CommissionBPS: 10000, Fees: Fees{Currency: "EUR", FixedPerOrder: 50}}, subs[:1]); got.FeesMinor != 1999 {
 		t.Fatalf("fees not capped at the gross: %+v", got)
 	}
 }

@@ -348,12 +348,37 @@ func (s Trade) ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error {
 	return err
 }
 
-const pulledColumns = `partner_id, partner_order_id, state, partner_status, order_id, problem, raw, partner_updated_at, first_seen_at, updated_at`
+const pulledColumns = `partner_id, partner_order_id, state, partner_status, order_id, problem, raw, partner_updated_at, first_seen_at, updated_at,
+	commission_bps, fixed_fee_minor, fixed_fee_currency`
 
 func scanPulled(r pgx.CollectableRow) (app.PulledOrder, error) {
 	var o app.PulledOrder
-	err := r.Scan(&o.PartnerID, &o.PartnerOrderID, &o.State, &o.PartnerStatus, &o.OrderID, &o.Problem, &o.Raw, &o.PartnerUpdatedAt, &o.FirstSeenAt, &o.UpdatedAt)
+	var bps *int
+	var fixed *int64
+	var feeCurrency *string
+	err := r.Scan(&o.PartnerID, &o.PartnerOrderID, &o.State, &o.PartnerStatus, &o.OrderID, &o.Problem, &o.Raw, &o.PartnerUpdatedAt, &o.FirstSeenAt, &o.UpdatedAt,
+		&bps, &fixed, &feeCurrency)
+	if bps != nil {
+		o.Terms = &domain.Terms{CommissionBPS: *bps, Fees: domain.Fees{FixedPerOrder: deref(fixed), Currency: deref(feeCurrency)}}
+	}
 	return o, err
+}
+
+// termColumns are an order's terms as partner_orders keeps them, all NULL
+// for none.
+func termColumns(t *domain.Terms) (bps *int, fixed *int64, feeCurrency *string) {
+	if t == nil {
+		return nil, nil, nil
+	}
+	return &t.CommissionBPS, &t.Fees.FixedPerOrder, &t.Fees.Currency
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 func (s Trade) GetPulledOrder(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) (app.PulledOrder, bool, error) {
@@ -397,11 +422,14 @@ func rawJSON(raw []byte) []byte {
 }
 
 // upsertPulled records a pulled order. An imported order stays imported
-// with its order, whatever a later write says; a write of an older version
+// with its order and the terms of its import, whatever a later write says; a write of an older version
 // than the one recorded (two rounds racing, a lagging search) changes
 // neither its state, its status, its problem nor its raw form.
-const upsertPulled = `INSERT INTO partner_orders (` + pulledColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+const upsertPulled = `INSERT INTO partner_orders (` + pulledColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 	ON CONFLICT (partner_id, partner_order_id) DO UPDATE SET
+		commission_bps = COALESCE(partner_orders.commission_bps, EXCLUDED.commission_bps),
+		fixed_fee_minor = COALESCE(partner_orders.fixed_fee_minor, EXCLUDED.fixed_fee_minor),
+		fixed_fee_currency = COALESCE(partner_orders.fixed_fee_currency, EXCLUDED.fixed_fee_currency),
 		state = CASE WHEN partner_orders.state = 'imported' THEN 'imported'
 			WHEN EXCLUDED.partner_updated_at < partner_orders.partner_updated_at THEN partner_orders.state ELSE EXCLUDED.state END,
 		order_id = COALESCE(partner_orders.order_id, EXCLUDED.order_id),
@@ -434,8 +462,9 @@ func (s Trade) SavePulledOrders(ctx context.Context, recs []app.PulledRecord) er
 		b := &pgx.Batch{}
 		for _, r := range recs {
 			o := r.Order
+			bps, fixed, feeCurrency := termColumns(o.Terms)
 			b.Queue(upsertPulled, o.PartnerID, o.PartnerOrderID, o.State, o.PartnerStatus, o.OrderID, o.Problem, rawJSON(o.Raw),
-				o.PartnerUpdatedAt, o.FirstSeenAt, o.UpdatedAt)
+				o.PartnerUpdatedAt, o.FirstSeenAt, o.UpdatedAt, bps, fixed, feeCurrency)
 			for _, sub := range r.SubOrders {
 				b.Queue(insertPulledSub, o.PartnerID, o.PartnerOrderID, sub.SubOrderID, sub.SupplierID, sub.Currency, sub.GoodsMinor, sub.ItemIDs)
 			}
