@@ -1,4 +1,5 @@
-// Package pbtime reads optional protobuf timestamps.
+// Package pbtime converts optional times to and from protobuf timestamps:
+// an unset timestamp is the zero time (or nil), never 1970-01-01.
 package pbtime
 
 import (
@@ -14,4 +15,20 @@ func Time(ts *timestamppb.Timestamp) time.Time {
 		return time.Time{}
 	}
 	return ts.AsTime()
+}
+
+// Proto is t as a timestamp, unset (nil) for the zero time.
+func Proto(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+// ProtoOf is *t as a timestamp, unset (nil) for a nil t.
+func ProtoOf(t *time.Time) *timestamppb.Timestamp {
+	if t == nil {
+		return nil
+	}
+	return timestamppb.New(*t)
 }

@@ -1,15 +1,13 @@
 package grpcapi
 
 import (
-	"time"
-
 	"github.com/google/uuid"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
@@ -19,13 +17,6 @@ func idString(id uuid.UUID) string {
 		return ""
 	}
 	return id.String()
-}
-
-func timestamp(t time.Time) *timestamppb.Timestamp {
-	if t.IsZero() {
-		return nil
-	}
-	return timestamppb.New(t)
 }
 
 func moneyProto(m money.Money) *commonv1.Money {
@@ -175,14 +166,14 @@ func revisionProto(r *domain.Revision) *catalogv1.Revision {
 	}
 	return &catalogv1.Revision{
 		Number: r.Number, Status: revisionStatuses[r.Status], Content: contentProto(r.Content),
-		ReviewReason: r.ReviewReason, UpdatedAt: timestamp(r.UpdatedAt),
+		ReviewReason: r.ReviewReason, UpdatedAt: pbtime.Proto(r.UpdatedAt),
 	}
 }
 
 func translationProto(t domain.Translation) *catalogv1.Translation {
 	return &catalogv1.Translation{
 		Locale: t.Locale, Title: t.Title, Description: t.Description, AttributeLabels: t.AttributeLabels,
-		Complete: t.Complete, TranslatedBy: t.TranslatedBy, UpdatedAt: timestamp(t.UpdatedAt),
+		Complete: t.Complete, TranslatedBy: t.TranslatedBy, UpdatedAt: pbtime.Proto(t.UpdatedAt),
 	}
 }
 
@@ -191,10 +182,10 @@ func productProto(p domain.Product) *catalogv1.Product {
 		ProductId: p.ID.String(), SupplierId: p.SupplierID.String(), ModelId: p.ModelID.String(),
 		Type: productTypes[p.Type], Origin: originProto(p.Origin), DefaultLocale: p.DefaultLocale,
 		Status: productStatuses[p.Status], Live: revisionProto(p.Live), Pending: revisionProto(p.Pending),
-		DeletedAt: timestamp(p.DeletedAt), CreatedAt: timestamp(p.CreatedAt),
+		DeletedAt: pbtime.Proto(p.DeletedAt), CreatedAt: pbtime.Proto(p.CreatedAt),
 	}
 	if qc := p.QualityCheck; qc != nil {
-		out.QualityCheck = &catalogv1.QualityCheck{Passed: qc.Passed, Notes: qc.Notes, CheckedBy: qc.CheckedBy, CheckedAt: timestamp(qc.CheckedAt)}
+		out.QualityCheck = &catalogv1.QualityCheck{Passed: qc.Passed, Notes: qc.Notes, CheckedBy: qc.CheckedBy, CheckedAt: pbtime.Proto(qc.CheckedAt)}
 	}
 	for _, t := range p.Translations {
 		out.Translations = append(out.Translations, translationProto(t))
@@ -213,7 +204,7 @@ func productsProto(ps []domain.Product) []*catalogv1.Product {
 func transitionProto(t domain.Transition) *catalogv1.Transition {
 	return &catalogv1.Transition{
 		From: productStatuses[t.From], To: productStatuses[t.To], Action: t.Action, ActorId: t.Actor,
-		Reason: t.Reason, Revision: t.Revision, At: timestamp(t.At),
+		Reason: t.Reason, Revision: t.Revision, At: pbtime.Proto(t.At),
 	}
 }
 

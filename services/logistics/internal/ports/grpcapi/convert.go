@@ -1,8 +1,6 @@
 package grpcapi
 
 import (
-	"time"
-
 	"github.com/google/uuid"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -11,6 +9,7 @@ import (
 	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 	"github.com/crossdock/crossdock/pkg/geo"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 )
@@ -44,13 +43,6 @@ func statusOf(s logisticsv1.ShipmentStatus) (domain.Status, bool) {
 		}
 	}
 	return "", false
-}
-
-func ts(t *time.Time) *timestamppb.Timestamp {
-	if t == nil {
-		return nil
-	}
-	return timestamppb.New(*t)
 }
 
 func moneyProto(m money.Money) *commonv1.Money {
@@ -145,14 +137,14 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 		MethodName: v.Method.Name, Mode: modeProto(v.Method.Mode), CarrierId: v.CarrierID.String(), CarrierCode: v.CarrierCode,
 		Waybill: v.Waybill, Status: statuses[v.Status], From: addressProto(v.From), To: addressProto(v.To),
 		WeightG: v.WeightG, VolumeCm3: v.VolumeCM3, DeclaredValue: moneyProto(v.DeclaredValue), GoodsPrice: moneyProto(v.GoodsPrice),
-		DistanceLeftKm: v.DistanceLeftKm, DistanceBasis: string(v.DistanceBasis), Eta: ts(v.ETA),
-		ActualFreight: moneyProto(v.ActualFreight), CreatedAt: timestamppb.New(v.CreatedAt), PickedUpAt: ts(v.PickedUpAt),
+		DistanceLeftKm: v.DistanceLeftKm, DistanceBasis: string(v.DistanceBasis), Eta: pbtime.ProtoOf(v.ETA),
+		ActualFreight: moneyProto(v.ActualFreight), CreatedAt: timestamppb.New(v.CreatedAt), PickedUpAt: pbtime.ProtoOf(v.PickedUpAt),
 		FreightPayer: payer,
-		DeliveredAt:  ts(v.DeliveredAt), CompletedAt: ts(v.CompletedAt), CancelledAt: ts(v.CancelledAt),
+		DeliveredAt:  pbtime.ProtoOf(v.DeliveredAt), CompletedAt: pbtime.ProtoOf(v.CompletedAt), CancelledAt: pbtime.ProtoOf(v.CancelledAt),
 	}
-	out.CarrierCancellation, out.CarrierCancelRefusal, out.CarrierCancelledAt = carrierCancellationProto(v.Shipment), v.CarrierCancelRefusal, ts(v.CarrierCancelDoneAt)
+	out.CarrierCancellation, out.CarrierCancelRefusal, out.CarrierCancelledAt = carrierCancellationProto(v.Shipment), v.CarrierCancelRefusal, pbtime.ProtoOf(v.CarrierCancelDoneAt)
 	if v.Central != nil {
-		out.CentralWarehouse, out.AtCentralAt, out.OnwardWaybill = addressProto(*v.Central), ts(v.AtCentralAt), v.OnwardWaybill
+		out.CentralWarehouse, out.AtCentralAt, out.OnwardWaybill = addressProto(*v.Central), pbtime.ProtoOf(v.AtCentralAt), v.OnwardWaybill
 		if v.ConsolidationID != uuid.Nil {
 			out.ConsolidationId = v.ConsolidationID.String()
 		}
@@ -165,7 +157,7 @@ func shipmentProto(v app.View) *logisticsv1.Shipment {
 	}
 	for _, l := range v.Legs {
 		out.Legs = append(out.Legs, &logisticsv1.FreightLeg{LegId: l.LegID, Kind: string(l.Kind), Amount: moneyProto(l.Amount),
-			ConfirmedAt: timestamppb.New(l.ConfirmedAt), PaidAt: ts(l.PaidAt), Refusal: l.Refusal})
+			ConfirmedAt: timestamppb.New(l.ConfirmedAt), PaidAt: pbtime.ProtoOf(l.PaidAt), Refusal: l.Refusal})
 	}
 	for _, e := range v.Recent {
 		out.RecentEvents = append(out.RecentEvents, eventProto(e))

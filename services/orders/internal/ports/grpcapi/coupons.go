@@ -12,6 +12,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/enummap"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
@@ -223,7 +224,7 @@ func couponProto(v app.CouponView) *ordersv1.Coupon {
 	out := &ordersv1.Coupon{
 		CouponId: v.ID.String(), CampaignId: v.CampaignID.String(), Status: couponStatuses[v.Status],
 		Holder:     &ordersv1.CouponHolder{Kind: holderKinds[v.Holder.Kind], Id: v.Holder.ID.String()},
-		RedeemedAt: ts(v.RedeemedAt), IssuanceId: v.IssuanceID, IssuedAt: timestamppb.New(v.IssuedAt), Campaign: campaignProto(v.Campaign),
+		RedeemedAt: pbtime.ProtoOf(v.RedeemedAt), IssuanceId: v.IssuanceID, IssuedAt: timestamppb.New(v.IssuedAt), Campaign: campaignProto(v.Campaign),
 	}
 	if v.OrderID != nil {
 		out.OrderId = v.OrderID.String()

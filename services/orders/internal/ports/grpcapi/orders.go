@@ -3,7 +3,6 @@ package grpcapi
 import (
 	"cmp"
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -13,6 +12,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/money"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/services/orders/internal/adapters/peers"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
@@ -357,7 +357,7 @@ func orderProto(v app.OrderView) *ordersv1.Order {
 	out := &ordersv1.Order{
 		OrderId: o.ID.String(), BuyerId: o.BuyerID, Status: orderStatus[o.Status], Currency: o.Currency,
 		Total: &commonv1.Money{CurrencyCode: o.Currency, AmountMinor: o.Total}, PlacedAt: timestamppb.New(o.PlacedAt),
-		PaidAt: ts(o.PaidAt), Channel: o.Channel, ExternalOrderId: o.ExternalOrderID, CancelReason: o.CancelReason, CheckoutId: o.CheckoutID,
+		PaidAt: pbtime.ProtoOf(o.PaidAt), Channel: o.Channel, ExternalOrderId: o.ExternalOrderID, CancelReason: o.CancelReason, CheckoutId: o.CheckoutID,
 	}
 	if o.Status == domain.PendingPayment || !o.External() {
 		out.PaymentDueAt = timestamppb.New(o.PaymentDueAt)
@@ -380,8 +380,8 @@ func subOrderProto(o domain.Order, s domain.SubOrder, p *app.Parcel) *ordersv1.S
 		SubOrderId: s.ID.String(), OrderId: o.ID.String(), BuyerId: o.BuyerID, SupplierId: s.SupplierID.String(), Type: typ,
 		Status: subOrderStatus[s.Status], Goods: moneyProto(s.Goods), Freight: moneyProto(s.Freight), Payable: moneyProto(s.Payable()),
 		PayableInBuyerCurrency: &commonv1.Money{CurrencyCode: o.Currency, AmountMinor: s.BuyerAmount}, Rate: s.Rate,
-		WeightG: s.WeightG, VolumeCm3: s.VolumeCM3, PaidAt: ts(s.PaidAt), ShippedAt: ts(s.ShippedAt), DeliveredAt: ts(s.DeliveredAt),
-		CompletesAt: ts(s.CompletesAt), CompletedAt: ts(s.CompletedAt), Channel: o.Channel,
+		WeightG: s.WeightG, VolumeCm3: s.VolumeCM3, PaidAt: pbtime.ProtoOf(s.PaidAt), ShippedAt: pbtime.ProtoOf(s.ShippedAt), DeliveredAt: pbtime.ProtoOf(s.DeliveredAt),
+		CompletesAt: pbtime.ProtoOf(s.CompletesAt), CompletedAt: pbtime.ProtoOf(s.CompletedAt), Channel: o.Channel,
 	}
 	for _, l := range s.Lines {
 		out.Lines = append(out.Lines, &ordersv1.OrderLine{SkuId: l.SKUID.String(), ProductId: l.ProductID.String(), Quantity: l.Quantity,
@@ -408,7 +408,7 @@ func subOrderProto(o domain.Order, s domain.SubOrder, p *app.Parcel) *ordersv1.S
 		out.Parcel = &ordersv1.Parcel{ShipmentId: s.ShipmentID.String(), Waybill: s.Waybill, CarrierCode: s.CarrierCode, MethodId: s.MethodID}
 		if p != nil {
 			out.Parcel.MethodId, out.Parcel.MethodName, out.Parcel.Status = p.MethodID, p.MethodName, p.Status
-			out.Parcel.Position, out.Parcel.DistanceLeftKm, out.Parcel.Eta, out.Parcel.DeliveredAt = p.Position, p.DistanceLeftKM, ts(p.ETA), ts(p.DeliveredAt)
+			out.Parcel.Position, out.Parcel.DistanceLeftKm, out.Parcel.Eta, out.Parcel.DeliveredAt = p.Position, p.DistanceLeftKM, pbtime.ProtoOf(p.ETA), pbtime.ProtoOf(p.DeliveredAt)
 		}
 	}
 	if s.Discount > 0 {
@@ -422,11 +422,4 @@ func subOrderProto(o domain.Order, s domain.SubOrder, p *app.Parcel) *ordersv1.S
 		out.TopUp = &ordersv1.TopUp{RequestId: s.TopUpRequestID, Amount: moneyProto(money.Money{Amount: s.TopUp, Currency: s.Goods.Currency})}
 	}
 	return out
-}
-
-func ts(t *time.Time) *timestamppb.Timestamp {
-	if t == nil {
-		return nil
-	}
-	return timestamppb.New(*t)
 }

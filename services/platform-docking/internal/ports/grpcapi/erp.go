@@ -7,6 +7,7 @@ import (
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/enummap"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -82,7 +83,7 @@ func supplierSubOrderProto(s app.SupplierSubOrder) *partnerv1.SubOrder {
 		goods = partnerv1.GoodsType_GOODS_TYPE_PHYSICAL
 	}
 	out := &partnerv1.SubOrder{SubOrderId: s.ID.String(), OrderId: s.OrderID.String(), Status: subOrderStatusProtos[s.Status],
-		GoodsType: goods, Goods: moneyProto(s.Goods), Channel: s.Channel, PaidAt: ts(s.PaidAt)}
+		GoodsType: goods, Goods: moneyProto(s.Goods), Channel: s.Channel, PaidAt: pbtime.ProtoOf(s.PaidAt)}
 	for _, l := range s.Lines {
 		out.Lines = append(out.Lines, &partnerv1.SubOrderLine{SkuId: l.SKUID, SkuCode: l.SKUCode, ProductId: l.ProductID, Quantity: l.Quantity,
 			UnitPrice: moneyProto(l.UnitPrice), LineTotal: moneyProto(l.LineTotal)})
@@ -92,7 +93,7 @@ func supplierSubOrderProto(s app.SupplierSubOrder) *partnerv1.SubOrder {
 			City: a.City, Postcode: a.Postcode, Lines: a.Lines}
 	}
 	if sh := s.Shipment; sh != nil {
-		out.Shipment = &partnerv1.Shipment{Waybill: sh.Waybill, CarrierCode: sh.CarrierCode, MethodId: sh.MethodID, ShippedAt: ts(sh.ShippedAt)}
+		out.Shipment = &partnerv1.Shipment{Waybill: sh.Waybill, CarrierCode: sh.CarrierCode, MethodId: sh.MethodID, ShippedAt: pbtime.ProtoOf(sh.ShippedAt)}
 	}
 	return out
 }

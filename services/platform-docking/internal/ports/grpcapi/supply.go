@@ -13,6 +13,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/enummap"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -118,8 +119,8 @@ func supplyPlatformProto(p domain.SupplyPlatform, a *app.SupplyActivity) *dockin
 		out.RetiredAccounts = append(out.RetiredAccounts, accountProto(p.Retired[id]))
 	}
 	if a != nil {
-		out.Activity = &dockingv1.SupplyActivity{LastImportAt: ts(a.LastImportAt), ImportWatermark: ts(a.ImportWatermark),
-			ProductsImported: a.ProductsImported, LastStockSyncAt: ts(a.LastStockSyncAt), LastError: a.LastError, LastErrorAt: ts(a.LastErrorAt),
+		out.Activity = &dockingv1.SupplyActivity{LastImportAt: pbtime.ProtoOf(a.LastImportAt), ImportWatermark: pbtime.ProtoOf(a.ImportWatermark),
+			ProductsImported: a.ProductsImported, LastStockSyncAt: pbtime.ProtoOf(a.LastStockSyncAt), LastError: a.LastError, LastErrorAt: pbtime.ProtoOf(a.LastErrorAt),
 			OrdersQueued: a.OrdersQueued, OrdersPlaced: a.OrdersPlaced, OrdersHeld: a.OrdersHeld,
 			ProductsWaitingForReview: a.ProductsWaitingForReview, ProductsRefused: a.ProductsRefused}
 	}
@@ -276,7 +277,7 @@ func supplyOrderProto(o app.SupplyOrder) *dockingv1.SupplyOrder {
 	po := &dockingv1.SupplyOrder{PlatformId: o.PlatformID.String(), SubOrderId: o.SubOrderID.String(), OrderId: o.OrderID.String(),
 		AccountId: o.AccountID, State: supplyOrderStateProto[o.State], PlatformOrderId: o.PlatformOrderID, PlatformStatus: o.PlatformStatus,
 		CarrierCode: o.CarrierCode, Waybill: o.Waybill, Attempts: int32(o.Attempts), Problem: o.Problem,
-		QueuedAt: timestamppb.New(o.QueuedAt), PlacedAt: ts(o.PlacedAt)}
+		QueuedAt: timestamppb.New(o.QueuedAt), PlacedAt: pbtime.ProtoOf(o.PlacedAt)}
 	if o.MerchantOrgID != uuid.Nil {
 		po.MerchantOrgId = o.MerchantOrgID.String()
 	}
@@ -286,7 +287,7 @@ func supplyOrderProto(o app.SupplyOrder) *dockingv1.SupplyOrder {
 func supplyProductProto(r app.SupplyProductRecord) *dockingv1.SupplyProduct {
 	out := &dockingv1.SupplyProduct{PlatformId: r.PlatformID.String(), PlatformProductId: r.PlatformProductID,
 		State: supplyProductStateProto[r.State], Problem: r.Problem, ChangesWaiting: r.Deferred != nil,
-		ChangesWaitingSince: ts(r.DeferredSince), UpdatedAt: timestamppb.New(r.UpdatedAt)}
+		ChangesWaitingSince: pbtime.ProtoOf(r.DeferredSince), UpdatedAt: timestamppb.New(r.UpdatedAt)}
 	if r.ProductID != uuid.Nil {
 		out.ProductId = r.ProductID.String()
 	}

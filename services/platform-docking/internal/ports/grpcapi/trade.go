@@ -14,6 +14,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/enummap"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/paging"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
@@ -74,10 +75,10 @@ func (s *Docking) GetPartnerActivity(ctx context.Context, req *dockingv1.GetPart
 	if err != nil {
 		return nil, err
 	}
-	out := &dockingv1.PartnerActivity{PartnerId: id.String(), LastPullAt: ts(a.LastPullAt), Watermark: timestamppb.New(a.Watermark),
-		LagSeconds: int64(time.Since(a.Watermark) / time.Second), LastError: a.LastError, LastErrorAt: ts(a.LastErrorAt),
+	out := &dockingv1.PartnerActivity{PartnerId: id.String(), LastPullAt: pbtime.ProtoOf(a.LastPullAt), Watermark: timestamppb.New(a.Watermark),
+		LagSeconds: int64(time.Since(a.Watermark) / time.Second), LastError: a.LastError, LastErrorAt: pbtime.ProtoOf(a.LastErrorAt),
 		OrdersImported: a.OrdersImported, OrdersHeld: a.OrdersHeld, WaybillsPending: a.WaybillsPending,
-		SettlementLinesUnreconciled: a.LinesUnreconciled, LastSettlementPullAt: ts(a.LastSettlementPullAt),
+		SettlementLinesUnreconciled: a.LinesUnreconciled, LastSettlementPullAt: pbtime.ProtoOf(a.LastSettlementPullAt),
 		PayoutsUnrecorded: a.PayoutsUnrecorded, SettlementLinesUncredited: a.LinesUncredited}
 	for _, st := range []domain.ListingStatus{domain.ListingQueued, domain.ListingPending, domain.ListingLive, domain.ListingRejected, domain.ListingWithdrawn} {
 		if n := a.Listings[st]; n > 0 {
@@ -124,7 +125,7 @@ func (s *Docking) ListListings(ctx context.Context, req *dockingv1.ListListingsR
 		out.Listings = append(out.Listings, &dockingv1.PartnerListing{PartnerId: l.PartnerID.String(), PartnerCode: codes[l.PartnerID],
 			ProductId: l.ProductID, SkuId: l.SKUID, SupplierId: l.SupplierID, Marker: l.Marker, PartnerListingId: l.PartnerListingID,
 			Status: listingStatusProto[l.Status], Reasons: l.Reasons, Locale: l.Locale, Price: moneyProto(l.Price), Stock: l.Stock,
-			PushedAt: ts(l.PushedAt), UpdatedAt: timestamppb.New(l.UpdatedAt), LastError: l.LastError})
+			PushedAt: pbtime.ProtoOf(l.PushedAt), UpdatedAt: timestamppb.New(l.UpdatedAt), LastError: l.LastError})
 	}
 	return out, nil
 }
@@ -254,7 +255,7 @@ func partnerIDWithFields(partnerID string, fields error) (uuid.UUID, error) {
 func lineProto(l app.StoredLine) *dockingv1.SettlementLine {
 	pl := &dockingv1.SettlementLine{PartnerId: l.PartnerID.String(), LineId: l.LineID, PartnerOrderId: l.PartnerOrderID,
 		State: lineStateProto[l.State], Gross: moneyProto(l.Gross), Fees: moneyProto(l.Fees), SettledAt: timestamppb.New(l.SettledAt),
-		ReconciledAt: ts(l.ReconciledAt), CreditedAt: ts(l.CreditedAt)}
+		ReconciledAt: pbtime.ProtoOf(l.ReconciledAt), CreditedAt: pbtime.ProtoOf(l.CreditedAt)}
 	if l.Expected.Currency != "" {
 		pl.ExpectedGross = moneyProto(money.Money{Amount: l.Expected.GrossMinor, Currency: l.Expected.Currency})
 		pl.ExpectedFees = moneyProto(money.Money{Amount: l.Expected.FeesMinor, Currency: l.Expected.Currency})
@@ -318,7 +319,7 @@ func payoutProto(p app.StoredPayout) *dockingv1.PartnerPayout {
 	}
 	pp := &dockingv1.PartnerPayout{PartnerId: p.PartnerID.String(), PayoutId: p.PayoutID,
 		Amount: moneyProto(p.Amount), State: payoutStateProto[state], PaidAt: timestamppb.New(p.PaidAt),
-		FirstSeenAt: timestamppb.New(p.FirstSeenAt), RecordedAt: ts(p.RecordedAt), LastRefusal: p.LastError}
+		FirstSeenAt: timestamppb.New(p.FirstSeenAt), RecordedAt: pbtime.ProtoOf(p.RecordedAt), LastRefusal: p.LastError}
 	if r := p.Resolution; r != nil {
 		pp.Resolution = &dockingv1.PayoutResolution{Note: r.Note, ResolvedBy: r.By, ResolvedAt: timestamppb.New(r.At)}
 		if p.RecordedAt != nil {
@@ -383,13 +384,6 @@ func optionalID(v *apperr.Violations, field, raw string) uuid.UUID {
 		v.Add(field, "is not a valid id")
 	}
 	return id
-}
-
-func ts(t *time.Time) *timestamppb.Timestamp {
-	if t == nil {
-		return nil
-	}
-	return timestamppb.New(*t)
 }
 
 func moneyProto(m money.Money) *commonv1.Money {

@@ -9,6 +9,7 @@ import (
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/idempotency"
+	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -85,7 +86,7 @@ func (s *Server) RotateApiClientSecret(ctx context.Context, req *usersv1.RotateA
 	}
 	return &usersv1.RotateApiClientSecretResponse{
 		Client: clientProto(client), Secret: shown.Secret, PrivateKey: shown.PrivateKey,
-		PreviousExpiresAt: timestamppb.New(client.LastRetiredExpiresAt()),
+		PreviousExpiresAt: pbtime.Proto(client.LastRetiredExpiresAt()),
 	}, nil
 }
 

@@ -242,6 +242,18 @@ func TestErrorsOverTheWire(t *testing.T) {
 	}
 	_, err = c.CreateApiClient(admin, &usersv1.CreateApiClientRequest{Name: "DH", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER, PublicKey: "nope"})
 	wantCode(t, err, codes.InvalidArgument)
+
+	// A rotation to the key the partner already has replaces nothing: no
+	// previous credential's end is given (it was 0001-01-01).
+	rotated, err := c.RotateApiClientSecret(admin, &usersv1.RotateApiClientSecretRequest{ClientId: partner.GetClient().GetClientId(),
+		PublicKey: partner.GetClient().GetPublicKey()})
+	if err != nil || rotated.GetPreviousExpiresAt() != nil {
+		t.Errorf("rotation to the same key: previous expires at %v, %v; want unset", rotated.GetPreviousExpiresAt(), err)
+	}
+	rotated, err = c.RotateApiClientSecret(admin, &usersv1.RotateApiClientSecretRequest{ClientId: partner.GetClient().GetClientId()})
+	if err != nil || rotated.GetPreviousExpiresAt() == nil || rotated.GetPrivateKey() == "" {
+		t.Errorf("rotation to a new key: %v, %v; want the previous key's end and the new private key", rotated, err)
+	}
 }
 
 // newService is the users service on a fresh migrated database, with cheap
