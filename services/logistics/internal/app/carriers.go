@@ -44,11 +44,12 @@ func (s *Service) UpdateCarrier(ctx context.Context, c auth.Caller, id uuid.UUID
 		if u.Name != "" {
 			car.Name = u.Name
 		}
-		car.MergeEndpoints(u.Endpoints)
+		now := s.clock()
+		car.MergeEndpoints(u.Endpoints, now)
 		if u.Active != nil {
 			car.Active = *u.Active
 		}
-		car.UpdatedAt = s.clock()
+		car.UpdatedAt = now
 		if err := car.Validate(); err != nil {
 			return err
 		}

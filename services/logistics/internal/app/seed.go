@@ -34,7 +34,7 @@ func (s *Service) EnsureSeedCarrier(ctx context.Context, seed SeedCarrier) error
 		now := s.clock()
 		car, err := r.GetCarrierByCode(ctx, seed.Code)
 		if err == nil {
-			car.MergeEndpoints([]domain.Endpoint{ep})
+			car.MergeEndpoints([]domain.Endpoint{ep}, now)
 			car.UpdatedAt = now
 			if err := car.Validate(); err != nil {
 				return err

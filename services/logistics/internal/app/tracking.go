@@ -34,7 +34,8 @@ func (s *Service) HandleWebhook(ctx context.Context, carrierCode, signature stri
 	if !ok || ep.WebhookSecret == "" {
 		return false, ErrBadSignature
 	}
-	if _, err := webhook.Verify(signature, body, s.now(), s.cfg.WebhookTolerance, []byte(ep.WebhookSecret)); err != nil {
+	now := s.now()
+	if _, err := webhook.Verify(signature, body, now, s.cfg.WebhookTolerance, ep.WebhookSecrets(now)...); err != nil {
 		return false, ErrBadSignature.Wrap(err)
 	}
 	ev, err := s.carriers.ParseEvent(body)

@@ -10,6 +10,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/pkg/webhook"
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
+	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/simulators/carriersim"
 )
@@ -66,6 +67,23 @@ func TestWebhookSignatureIsChecked(t *testing.T) {
 	}
 	if n := f.count(t, `SELECT count(*) FROM tracking_events`); n != 1 {
 		t.Fatalf("%d events recorded after one good delivery and its replay", n)
+	}
+
+	// An operator replaces the webhook secret: what the carrier signed with
+	// the old one before it switched still verifies, for a day, beside
+	// what it signs with the new one; a third secret still does not.
+	const rotated = "whsec_rotated_by_an_operator_0123"
+	if _, err := f.svc.UpdateCarrier(ctx, admin, f.carrier.ID, app.CarrierUpdate{Endpoints: []domain.Endpoint{
+		{Environment: "sandbox", APIURL: f.simURL, WebhookSecret: rotated}}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range map[string]string{"the replaced secret": webhookSecret, "the new secret": rotated} {
+		if _, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte(secret), time.Now(), body), body); err != nil {
+			t.Errorf("a webhook signed with %s after the change: %v", name, err)
+		}
+	}
+	if _, err := f.svc.HandleWebhook(ctx, carrierCode, webhook.Sign([]byte("whsec_someone_else_entirely"), time.Now(), body), body); !apperr.IsKind(err, apperr.KindUnauthenticated) {
+		t.Errorf("another secret after the change = %v, want Unauthenticated", err)
 	}
 }
 

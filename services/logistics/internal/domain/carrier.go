@@ -27,6 +27,26 @@ type Endpoint struct {
 	APIURL        string
 	APIKey        string
 	WebhookSecret string
+	// PreviousWebhookSecret is the secret the last change replaced, still
+	// accepted until PreviousSecretUntil: webhooks the carrier signed
+	// before it switched, and its retries of them, still verify.
+	PreviousWebhookSecret string
+	PreviousSecretUntil   time.Time
+}
+
+// WebhookSecretOverlap is how long a replaced webhook secret is still
+// accepted: a carrier switches to the new one when it is told, not at the
+// instant it is stored, and retries what it sent before for a day.
+const WebhookSecretOverlap = 24 * time.Hour
+
+// WebhookSecrets are the secrets a webhook may be signed with at now: the
+// current one, and the one it replaced while its overlap lasts.
+func (e Endpoint) WebhookSecrets(now time.Time) [][]byte {
+	out := [][]byte{[]byte(e.WebhookSecret)}
+	if e.PreviousWebhookSecret != "" && now.Before(e.PreviousSecretUntil) {
+		out = append(out, []byte(e.PreviousWebhookSecret))
+	}
+	return out
 }
 
 // Endpoint returns the carrier's endpoint for env.
@@ -40,8 +60,9 @@ func (c Carrier) Endpoint(env string) (Endpoint, bool) {
 }
 
 // MergeEndpoints replaces the endpoints of the environments in update,
-// keeping stored credentials where the update leaves them empty.
-func (c *Carrier) MergeEndpoints(update []Endpoint) {
+// keeping stored credentials where the update leaves them empty. A webhook
+// secret replaced at now stays accepted for WebhookSecretOverlap.
+func (c *Carrier) MergeEndpoints(update []Endpoint, now time.Time) {
 	for _, u := range update {
 		replaced := false
 		for i, e := range c.Endpoints {
@@ -51,8 +72,12 @@ func (c *Carrier) MergeEndpoints(update []Endpoint) {
 			if u.APIKey == "" {
 				u.APIKey = e.APIKey
 			}
-			if u.WebhookSecret == "" {
+			u.PreviousWebhookSecret, u.PreviousSecretUntil = e.PreviousWebhookSecret, e.PreviousSecretUntil
+			switch {
+			case u.WebhookSecret == "":
 				u.WebhookSecret = e.WebhookSecret
+			case u.WebhookSecret != e.WebhookSecret && e.WebhookSecret != "":
+				u.PreviousWebhookSecret, u.PreviousSecretUntil = e.WebhookSecret, now.Add(WebhookSecretOverlap)
 			}
 			c.Endpoints[i], replaced = u, true
 		}

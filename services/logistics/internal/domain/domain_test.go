@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -218,4 +219,39 @@ func hasViolation(err error, field string) bool {
 		}
 	}
 	return false
+}
+
+// A webhook secret replaced by an update stays accepted for a day beside
+// the new one, so webhooks the carrier signed before it switched still
+// verify; an update that leaves the secret alone keeps that overlap as it
+// was.
+func TestReplacedWebhookSecretOverlaps(t *testing.T) {
+	at := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	c := domain.Carrier{Endpoints: []domain.Endpoint{{Environment: "sandbox", APIURL: "https://c.test", APIKey: "k", WebhookSecret: "whsec_old_0123456789"}}}
+	secrets := func(now time.Time) []string {
+		ep, _ := c.Endpoint("sandbox")
+		var out []string
+		for _, s := range ep.WebhookSecrets(now) {
+			out = append(out, string(s))
+		}
+		return out
+	}
+	if got := secrets(at); !slices.Equal(got, []string{"whsec_old_0123456789"}) {
+		t.Fatalf("before any change: %v", got)
+	}
+	c.MergeEndpoints([]domain.Endpoint{{Environment: "sandbox", APIURL: "https://c.test", WebhookSecret: "whsec_new_0123456789"}}, at)
+	if got := secrets(at.Add(time.Hour)); !slices.Equal(got, []string{"whsec_new_0123456789", "whsec_old_0123456789"}) {
+		t.Errorf("an hour after the change: %v, want the new and the old", got)
+	}
+	c.MergeEndpoints([]domain.Endpoint{{Environment: "sandbox", APIURL: "https://c2.test"}}, at.Add(2*time.Hour))
+	if got := secrets(at.Add(23 * time.Hour)); !slices.Equal(got, []string{"whsec_new_0123456789", "whsec_old_0123456789"}) {
+		t.Errorf("after an update leaving the secret alone: %v, want the overlap kept", got)
+	}
+	if got := secrets(at.Add(domain.WebhookSecretOverlap)); !slices.Equal(got, []string{"whsec_new_0123456789"}) {
+		t.Errorf("a day after the change: %v, want the new one only", got)
+	}
+	c.MergeEndpoints([]domain.Endpoint{{Environment: "sandbox", APIURL: "https://c2.test", WebhookSecret: "whsec_new_0123456789"}}, at.Add(30*time.Hour))
+	if got := secrets(at.Add(30 * time.Hour)); !slices.Equal(got, []string{"whsec_new_0123456789"}) {
+		t.Errorf("the same secret sent again: %v, want no overlap started", got)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -29,8 +30,10 @@ type storedEndpoint struct {
 
 // endpointSecrets is one environment's credentials inside the sealed value.
 type endpointSecrets struct {
-	APIKey        string `json:"api_key"`
-	WebhookSecret string `json:"webhook_secret"`
+	APIKey                string     `json:"api_key"`
+	WebhookSecret         string     `json:"webhook_secret"`
+	PreviousWebhookSecret string     `json:"previous_webhook_secret,omitempty"`
+	PreviousSecretUntil   *time.Time `json:"previous_secret_until,omitempty"`
 }
 
 // sealedCarrier is a carrier's columns as written: endpoints without their
@@ -49,7 +52,11 @@ func (r repo) sealCarrier(c domain.Carrier) (sealedCarrier, error) {
 	secrets := make(map[string]endpointSecrets, len(c.Endpoints))
 	for _, e := range c.Endpoints {
 		eps = append(eps, storedEndpoint{Environment: e.Environment, APIURL: e.APIURL})
-		secrets[e.Environment] = endpointSecrets{APIKey: e.APIKey, WebhookSecret: e.WebhookSecret}
+		es := endpointSecrets{APIKey: e.APIKey, WebhookSecret: e.WebhookSecret}
+		if e.PreviousWebhookSecret != "" {
+			es.PreviousWebhookSecret, es.PreviousSecretUntil = e.PreviousWebhookSecret, &e.PreviousSecretUntil
+		}
+		secrets[e.Environment] = es
 	}
 	out := sealedCarrier{}
 	var err error
@@ -88,7 +95,10 @@ func (r repo) scanCarrier(row pgx.Row) (domain.Carrier, error) {
 	for _, e := range eps {
 		ep := domain.Endpoint{Environment: e.Environment, APIURL: e.APIURL, APIKey: e.APIKey, WebhookSecret: e.WebhookSecret}
 		if s, ok := secrets[e.Environment]; ok {
-			ep.APIKey, ep.WebhookSecret = s.APIKey, s.WebhookSecret
+			ep.APIKey, ep.WebhookSecret, ep.PreviousWebhookSecret = s.APIKey, s.WebhookSecret, s.PreviousWebhookSecret
+			if s.PreviousSecretUntil != nil {
+				ep.PreviousSecretUntil = *s.PreviousSecretUntil
+			}
 		}
 		c.Endpoints = append(c.Endpoints, ep)
 	}

@@ -35,6 +35,9 @@ func secretsOf(c domain.Carrier) []string {
 	var out []string
 	for _, e := range c.Endpoints {
 		out = append(out, e.APIKey, e.WebhookSecret)
+		if e.PreviousWebhookSecret != "" {
+			out = append(out, e.PreviousWebhookSecret)
+		}
 	}
 	return out
 }
@@ -99,8 +102,12 @@ func TestCarriersCredentialsAreSealedAtRest(t *testing.T) {
 		requireSealed(t, pool, c, "k1")
 		requireCarrier(t, store, c)
 	}
-	// An update seals again (a fresh nonce) and keeps the rest readable.
+	// An update seals again (a fresh nonce) and keeps the rest readable,
+	// a replaced webhook secret and its overlap included.
 	a.Endpoints[0].APIKey = "sk_sandbox_alpha_rotated"
+	a.Endpoints[0].PreviousWebhookSecret = a.Endpoints[0].WebhookSecret
+	a.Endpoints[0].PreviousSecretUntil = a.UpdatedAt.Add(domain.WebhookSecretOverlap)
+	a.Endpoints[0].WebhookSecret = "whsec_sandbox_alpha_rotated_0123"
 	if err := store.SaveCarrier(ctx, a); err != nil {
 		t.Fatal(err)
 	}
