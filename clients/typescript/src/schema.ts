@@ -3278,8 +3278,9 @@ export interface components {
         };
         AllocatePartnerReceiptsBody: {
             /**
-             * @description The operator's key for this allocation: a retry with the same body answers the
-             *     first result; another body under it is ALREADY_EXISTS.
+             * @description The operator's key for this allocation: a retry with the same amount and
+             *     allocation answers the first result (the note recorded is the first one's);
+             *     another amount or allocation under it is ALREADY_EXISTS.
              */
             allocationId?: string;
             amount?: components["schemas"]["Money"];
@@ -5319,7 +5320,8 @@ export interface components {
         RecordCarrierPaymentBody: {
             /**
              * @description The operator's key for this payment (its bank reference, say): a retry with the
-             *     same body answers the first result; another body under it is ALREADY_EXISTS.
+             *     same carrier and amount answers the first result (the note recorded is the first
+             *     one's); another amount under it is ALREADY_EXISTS.
              */
             paymentId?: string;
             amount?: components["schemas"]["Money"];

@@ -1624,8 +1624,9 @@ func (x *RecordPartnerWithdrawalResponse) GetUnallocated() *v1.Money {
 type AllocatePartnerReceiptsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
-	// The operator's key for this allocation: a retry with the same body answers the
-	// first result; another body under it is ALREADY_EXISTS.
+	// The operator's key for this allocation: a retry with the same amount and
+	// allocation answers the first result (the note recorded is the first one's);
+	// another amount or allocation under it is ALREADY_EXISTS.
 	AllocationId string            `protobuf:"bytes,2,opt,name=allocation_id,json=allocationId,proto3" json:"allocation_id,omitempty"`
 	Amount       *v1.Money         `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
 	Allocation   ReceiptAllocation `protobuf:"varint,4,opt,name=allocation,proto3,enum=crossdock.finance.v1.ReceiptAllocation" json:"allocation,omitempty"`
@@ -1759,7 +1760,8 @@ type RecordCarrierPaymentRequest struct {
 	// The carrier paid, as logistics names it (its freight legs' carrier_id).
 	CarrierId string `protobuf:"bytes,1,opt,name=carrier_id,json=carrierId,proto3" json:"carrier_id,omitempty"`
 	// The operator's key for this payment (its bank reference, say): a retry with the
-	// same body answers the first result; another body under it is ALREADY_EXISTS.
+	// same carrier and amount answers the first result (the note recorded is the first
+	// one's); another amount under it is ALREADY_EXISTS.
 	PaymentId string    `protobuf:"bytes,2,opt,name=payment_id,json=paymentId,proto3" json:"payment_id,omitempty"`
 	Amount    *v1.Money `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
 	// Optional: what it paid (an invoice number, a period), at most 2,000 characters.

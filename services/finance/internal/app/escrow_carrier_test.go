@@ -42,6 +42,11 @@ func TestRecordCarrierPayment(t *testing.T) {
 		{name: "in part", caller: admin, in: payment("p-1", 700), left: 300},
 		{name: "replay", caller: admin, in: payment("p-1", 700), replayed: true, left: 300},
 		{name: "same id, another amount", caller: admin, in: payment("p-1", 300), kind: apperr.KindAlreadyExists, left: 300},
+		{name: "replay with another note (the first one stays)", caller: admin, in: func() app.CarrierPaymentInput {
+			in := payment("p-1", 700)
+			in.Note = "invoice 2026-11, corrected"
+			return in
+		}(), replayed: true, left: 300},
 		{name: "the rest", caller: admin, in: payment("p-2", 300), left: 0},
 		{name: "nothing owed", caller: admin, in: payment("p-3", 1), kind: apperr.KindFailedPrecondition, left: 0},
 	} {
