@@ -128,6 +128,16 @@ func TestCatalogJourneyThroughTheGateway(t *testing.T) {
 	if n := len(history.list("transitions")); n < 7 {
 		t.Errorf("history has %d transitions: %s", n, history.Raw)
 	}
+	// A page at a time: the first two, then the rest from the token.
+	first := c.do("GET", "/v1/products/"+id+"/history?page.pageSize=2", supplier, nil).must(t, 200, "history page")
+	token := first.str("page", "nextPageToken")
+	if n := len(first.list("transitions")); n != 2 || token == "" {
+		t.Fatalf("the first page of 2: %d transitions, token %q: %s", n, token, first.Raw)
+	}
+	rest := c.do("GET", "/v1/products/"+id+"/history?page.pageSize=200&page.pageToken="+url.QueryEscape(token), supplier, nil).must(t, 200, "history rest")
+	if n, all := len(rest.list("transitions")), len(history.list("transitions")); n != all-2 {
+		t.Errorf("the rest after a page of 2: %d transitions, want %d", n, all-2)
+	}
 }
 
 // Bad product input through the gateway: 400 with a field violation per

@@ -2247,7 +2247,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetProductHistory lists a product's transitions (who, when, from, to, why), to its owner and to operators. */
+        /** GetProductHistory lists a product's transitions (who, when, from, to, why), oldest first and a page at a time, to its owner and to operators. */
         get: operations["CatalogService_GetProductHistory"];
         put?: never;
         post?: never;
@@ -4241,6 +4241,7 @@ export interface components {
         };
         GetProductHistoryResponse: {
             transitions?: components["schemas"]["Transition"][];
+            page?: components["schemas"]["PageResponse"];
         };
         GetProductModelResponse: {
             model?: components["schemas"]["ProductModel"];
@@ -12146,7 +12147,15 @@ export interface operations {
     };
     CatalogService_GetProductHistory: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
             header?: never;
             path: {
                 productId: string;

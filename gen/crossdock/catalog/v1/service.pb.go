@@ -3545,8 +3545,10 @@ func (x *Transition) GetAt() *timestamppb.Timestamp {
 }
 
 type GetProductHistoryRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProductId     string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProductId string                 `protobuf:"bytes,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	// Oldest first, 50 a page by default, at most 200.
+	Page          *v1.PageRequest `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3588,9 +3590,17 @@ func (x *GetProductHistoryRequest) GetProductId() string {
 	return ""
 }
 
+func (x *GetProductHistoryRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 type GetProductHistoryResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Transitions   []*Transition          `protobuf:"bytes,1,rep,name=transitions,proto3" json:"transitions,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3628,6 +3638,13 @@ func (*GetProductHistoryResponse) Descriptor() ([]byte, []int) {
 func (x *GetProductHistoryResponse) GetTransitions() []*Transition {
 	if x != nil {
 		return x.Transitions
+	}
+	return nil
+}
+
+func (x *GetProductHistoryResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
 	}
 	return nil
 }
@@ -5080,12 +5097,14 @@ const file_crossdock_catalog_v1_service_proto_rawDesc = "" +
 	"\bactor_id\x18\x04 \x01(\tR\aactorId\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1a\n" +
 	"\brevision\x18\x06 \x01(\x03R\brevision\x12*\n" +
-	"\x02at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"9\n" +
+	"\x02at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"o\n" +
 	"\x18GetProductHistoryRequest\x12\x1d\n" +
 	"\n" +
-	"product_id\x18\x01 \x01(\tR\tproductId\"_\n" +
+	"product_id\x18\x01 \x01(\tR\tproductId\x124\n" +
+	"\x04page\x18\x02 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x96\x01\n" +
 	"\x19GetProductHistoryResponse\x12B\n" +
-	"\vtransitions\x18\x01 \x03(\v2 .crossdock.catalog.v1.TransitionR\vtransitions\"\xfb\x03\n" +
+	"\vtransitions\x18\x01 \x03(\v2 .crossdock.catalog.v1.TransitionR\vtransitions\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xfb\x03\n" +
 	"\x15SearchProductsRequest\x12\x16\n" +
 	"\x06locale\x18\x01 \x01(\tR\x06locale\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\tR\x05query\x12\x1f\n" +
@@ -5457,97 +5476,99 @@ var file_crossdock_catalog_v1_service_proto_depIdxs = []int32{
 	2,   // 60: crossdock.catalog.v1.Transition.from:type_name -> crossdock.catalog.v1.ProductStatus
 	2,   // 61: crossdock.catalog.v1.Transition.to:type_name -> crossdock.catalog.v1.ProductStatus
 	89,  // 62: crossdock.catalog.v1.Transition.at:type_name -> google.protobuf.Timestamp
-	62,  // 63: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
-	88,  // 64: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
-	88,  // 65: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
-	84,  // 66: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
-	4,   // 67: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
-	90,  // 68: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	88,  // 69: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
-	1,   // 70: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
-	66,  // 71: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
-	91,  // 72: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	85,  // 73: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
-	88,  // 74: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
-	23,  // 75: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	1,   // 76: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
-	28,  // 77: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
-	86,  // 78: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
-	68,  // 79: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
-	69,  // 80: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
-	87,  // 81: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
-	88,  // 82: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
-	72,  // 83: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
-	88,  // 84: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
-	88,  // 85: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
-	75,  // 86: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
-	1,   // 87: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
-	23,  // 88: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
-	88,  // 89: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
-	28,  // 90: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
-	88,  // 91: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
-	78,  // 92: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
-	6,   // 93: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
-	8,   // 94: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
-	11,  // 95: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
-	13,  // 96: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
-	17,  // 97: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
-	19,  // 98: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
-	21,  // 99: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
-	32,  // 100: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
-	34,  // 101: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
-	36,  // 102: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
-	38,  // 103: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
-	40,  // 104: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
-	42,  // 105: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
-	44,  // 106: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
-	46,  // 107: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
-	48,  // 108: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
-	50,  // 109: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
-	52,  // 110: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
-	54,  // 111: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
-	56,  // 112: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
-	58,  // 113: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
-	60,  // 114: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
-	63,  // 115: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
-	65,  // 116: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
-	70,  // 117: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
-	73,  // 118: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
-	76,  // 119: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
-	79,  // 120: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
-	7,   // 121: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
-	9,   // 122: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
-	12,  // 123: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
-	14,  // 124: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
-	18,  // 125: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
-	20,  // 126: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
-	22,  // 127: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
-	33,  // 128: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
-	35,  // 129: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
-	37,  // 130: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
-	39,  // 131: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
-	41,  // 132: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
-	43,  // 133: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
-	45,  // 134: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
-	47,  // 135: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
-	49,  // 136: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
-	51,  // 137: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
-	53,  // 138: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
-	55,  // 139: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
-	57,  // 140: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
-	59,  // 141: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
-	61,  // 142: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
-	64,  // 143: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
-	67,  // 144: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
-	71,  // 145: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
-	74,  // 146: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
-	77,  // 147: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
-	80,  // 148: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
-	121, // [121:149] is the sub-list for method output_type
-	93,  // [93:121] is the sub-list for method input_type
-	93,  // [93:93] is the sub-list for extension type_name
-	93,  // [93:93] is the sub-list for extension extendee
-	0,   // [0:93] is the sub-list for field type_name
+	90,  // 63: crossdock.catalog.v1.GetProductHistoryRequest.page:type_name -> crossdock.common.v1.PageRequest
+	62,  // 64: crossdock.catalog.v1.GetProductHistoryResponse.transitions:type_name -> crossdock.catalog.v1.Transition
+	91,  // 65: crossdock.catalog.v1.GetProductHistoryResponse.page:type_name -> crossdock.common.v1.PageResponse
+	88,  // 66: crossdock.catalog.v1.SearchProductsRequest.min_price:type_name -> crossdock.common.v1.Money
+	88,  // 67: crossdock.catalog.v1.SearchProductsRequest.max_price:type_name -> crossdock.common.v1.Money
+	84,  // 68: crossdock.catalog.v1.SearchProductsRequest.spec_values:type_name -> crossdock.catalog.v1.SearchProductsRequest.SpecValuesEntry
+	4,   // 69: crossdock.catalog.v1.SearchProductsRequest.sort:type_name -> crossdock.catalog.v1.SortOrder
+	90,  // 70: crossdock.catalog.v1.SearchProductsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	88,  // 71: crossdock.catalog.v1.ProductSummary.from_price:type_name -> crossdock.common.v1.Money
+	1,   // 72: crossdock.catalog.v1.ProductSummary.type:type_name -> crossdock.catalog.v1.ProductType
+	66,  // 73: crossdock.catalog.v1.SearchProductsResponse.products:type_name -> crossdock.catalog.v1.ProductSummary
+	91,  // 74: crossdock.catalog.v1.SearchProductsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	85,  // 75: crossdock.catalog.v1.ListingSku.spec_values:type_name -> crossdock.catalog.v1.ListingSku.SpecValuesEntry
+	88,  // 76: crossdock.catalog.v1.ListingSku.price:type_name -> crossdock.common.v1.Money
+	23,  // 77: crossdock.catalog.v1.ListingSku.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	1,   // 78: crossdock.catalog.v1.Listing.type:type_name -> crossdock.catalog.v1.ProductType
+	28,  // 79: crossdock.catalog.v1.Listing.origin:type_name -> crossdock.catalog.v1.Origin
+	86,  // 80: crossdock.catalog.v1.Listing.attributes:type_name -> crossdock.catalog.v1.Listing.AttributesEntry
+	68,  // 81: crossdock.catalog.v1.Listing.skus:type_name -> crossdock.catalog.v1.ListingSku
+	69,  // 82: crossdock.catalog.v1.GetListingResponse.listing:type_name -> crossdock.catalog.v1.Listing
+	87,  // 83: crossdock.catalog.v1.Offer.spec_values:type_name -> crossdock.catalog.v1.Offer.SpecValuesEntry
+	88,  // 84: crossdock.catalog.v1.Offer.price:type_name -> crossdock.common.v1.Money
+	72,  // 85: crossdock.catalog.v1.CompareOffersResponse.offers:type_name -> crossdock.catalog.v1.Offer
+	88,  // 86: crossdock.catalog.v1.MerchantSkuPrice.cost_price:type_name -> crossdock.common.v1.Money
+	88,  // 87: crossdock.catalog.v1.MerchantSkuPrice.retail_price:type_name -> crossdock.common.v1.Money
+	75,  // 88: crossdock.catalog.v1.GetMerchantPricesResponse.prices:type_name -> crossdock.catalog.v1.MerchantSkuPrice
+	1,   // 89: crossdock.catalog.v1.SkuInfo.type:type_name -> crossdock.catalog.v1.ProductType
+	23,  // 90: crossdock.catalog.v1.SkuInfo.dimensions:type_name -> crossdock.catalog.v1.Dimensions
+	88,  // 91: crossdock.catalog.v1.SkuInfo.retail_price:type_name -> crossdock.common.v1.Money
+	28,  // 92: crossdock.catalog.v1.SkuInfo.origin:type_name -> crossdock.catalog.v1.Origin
+	88,  // 93: crossdock.catalog.v1.SkuInfo.cost_price:type_name -> crossdock.common.v1.Money
+	78,  // 94: crossdock.catalog.v1.BatchGetSkusResponse.skus:type_name -> crossdock.catalog.v1.SkuInfo
+	6,   // 95: crossdock.catalog.v1.CatalogService.CreateCategory:input_type -> crossdock.catalog.v1.CreateCategoryRequest
+	8,   // 96: crossdock.catalog.v1.CatalogService.ListCategories:input_type -> crossdock.catalog.v1.ListCategoriesRequest
+	11,  // 97: crossdock.catalog.v1.CatalogService.CreateBrand:input_type -> crossdock.catalog.v1.CreateBrandRequest
+	13,  // 98: crossdock.catalog.v1.CatalogService.ListBrands:input_type -> crossdock.catalog.v1.ListBrandsRequest
+	17,  // 99: crossdock.catalog.v1.CatalogService.CreateProductModel:input_type -> crossdock.catalog.v1.CreateProductModelRequest
+	19,  // 100: crossdock.catalog.v1.CatalogService.GetProductModel:input_type -> crossdock.catalog.v1.GetProductModelRequest
+	21,  // 101: crossdock.catalog.v1.CatalogService.ListProductModels:input_type -> crossdock.catalog.v1.ListProductModelsRequest
+	32,  // 102: crossdock.catalog.v1.CatalogService.CreateProduct:input_type -> crossdock.catalog.v1.CreateProductRequest
+	34,  // 103: crossdock.catalog.v1.CatalogService.UpdateProduct:input_type -> crossdock.catalog.v1.UpdateProductRequest
+	36,  // 104: crossdock.catalog.v1.CatalogService.GetProduct:input_type -> crossdock.catalog.v1.GetProductRequest
+	38,  // 105: crossdock.catalog.v1.CatalogService.ListSupplierProducts:input_type -> crossdock.catalog.v1.ListSupplierProductsRequest
+	40,  // 106: crossdock.catalog.v1.CatalogService.SubmitProduct:input_type -> crossdock.catalog.v1.SubmitProductRequest
+	42,  // 107: crossdock.catalog.v1.CatalogService.ListReviewQueue:input_type -> crossdock.catalog.v1.ListReviewQueueRequest
+	44,  // 108: crossdock.catalog.v1.CatalogService.ApproveProduct:input_type -> crossdock.catalog.v1.ApproveProductRequest
+	46,  // 109: crossdock.catalog.v1.CatalogService.RejectProduct:input_type -> crossdock.catalog.v1.RejectProductRequest
+	48,  // 110: crossdock.catalog.v1.CatalogService.RequestChanges:input_type -> crossdock.catalog.v1.RequestChangesRequest
+	50,  // 111: crossdock.catalog.v1.CatalogService.RecordQualityCheck:input_type -> crossdock.catalog.v1.RecordQualityCheckRequest
+	52,  // 112: crossdock.catalog.v1.CatalogService.ListProduct:input_type -> crossdock.catalog.v1.ListProductRequest
+	54,  // 113: crossdock.catalog.v1.CatalogService.DelistProduct:input_type -> crossdock.catalog.v1.DelistProductRequest
+	56,  // 114: crossdock.catalog.v1.CatalogService.DeleteProduct:input_type -> crossdock.catalog.v1.DeleteProductRequest
+	58,  // 115: crossdock.catalog.v1.CatalogService.RestoreProduct:input_type -> crossdock.catalog.v1.RestoreProductRequest
+	60,  // 116: crossdock.catalog.v1.CatalogService.UpsertTranslation:input_type -> crossdock.catalog.v1.UpsertTranslationRequest
+	63,  // 117: crossdock.catalog.v1.CatalogService.GetProductHistory:input_type -> crossdock.catalog.v1.GetProductHistoryRequest
+	65,  // 118: crossdock.catalog.v1.CatalogService.SearchProducts:input_type -> crossdock.catalog.v1.SearchProductsRequest
+	70,  // 119: crossdock.catalog.v1.CatalogService.GetListing:input_type -> crossdock.catalog.v1.GetListingRequest
+	73,  // 120: crossdock.catalog.v1.CatalogService.CompareOffers:input_type -> crossdock.catalog.v1.CompareOffersRequest
+	76,  // 121: crossdock.catalog.v1.CatalogService.GetMerchantPrices:input_type -> crossdock.catalog.v1.GetMerchantPricesRequest
+	79,  // 122: crossdock.catalog.v1.CatalogService.BatchGetSkus:input_type -> crossdock.catalog.v1.BatchGetSkusRequest
+	7,   // 123: crossdock.catalog.v1.CatalogService.CreateCategory:output_type -> crossdock.catalog.v1.CreateCategoryResponse
+	9,   // 124: crossdock.catalog.v1.CatalogService.ListCategories:output_type -> crossdock.catalog.v1.ListCategoriesResponse
+	12,  // 125: crossdock.catalog.v1.CatalogService.CreateBrand:output_type -> crossdock.catalog.v1.CreateBrandResponse
+	14,  // 126: crossdock.catalog.v1.CatalogService.ListBrands:output_type -> crossdock.catalog.v1.ListBrandsResponse
+	18,  // 127: crossdock.catalog.v1.CatalogService.CreateProductModel:output_type -> crossdock.catalog.v1.CreateProductModelResponse
+	20,  // 128: crossdock.catalog.v1.CatalogService.GetProductModel:output_type -> crossdock.catalog.v1.GetProductModelResponse
+	22,  // 129: crossdock.catalog.v1.CatalogService.ListProductModels:output_type -> crossdock.catalog.v1.ListProductModelsResponse
+	33,  // 130: crossdock.catalog.v1.CatalogService.CreateProduct:output_type -> crossdock.catalog.v1.CreateProductResponse
+	35,  // 131: crossdock.catalog.v1.CatalogService.UpdateProduct:output_type -> crossdock.catalog.v1.UpdateProductResponse
+	37,  // 132: crossdock.catalog.v1.CatalogService.GetProduct:output_type -> crossdock.catalog.v1.GetProductResponse
+	39,  // 133: crossdock.catalog.v1.CatalogService.ListSupplierProducts:output_type -> crossdock.catalog.v1.ListSupplierProductsResponse
+	41,  // 134: crossdock.catalog.v1.CatalogService.SubmitProduct:output_type -> crossdock.catalog.v1.SubmitProductResponse
+	43,  // 135: crossdock.catalog.v1.CatalogService.ListReviewQueue:output_type -> crossdock.catalog.v1.ListReviewQueueResponse
+	45,  // 136: crossdock.catalog.v1.CatalogService.ApproveProduct:output_type -> crossdock.catalog.v1.ApproveProductResponse
+	47,  // 137: crossdock.catalog.v1.CatalogService.RejectProduct:output_type -> crossdock.catalog.v1.RejectProductResponse
+	49,  // 138: crossdock.catalog.v1.CatalogService.RequestChanges:output_type -> crossdock.catalog.v1.RequestChangesResponse
+	51,  // 139: crossdock.catalog.v1.CatalogService.RecordQualityCheck:output_type -> crossdock.catalog.v1.RecordQualityCheckResponse
+	53,  // 140: crossdock.catalog.v1.CatalogService.ListProduct:output_type -> crossdock.catalog.v1.ListProductResponse
+	55,  // 141: crossdock.catalog.v1.CatalogService.DelistProduct:output_type -> crossdock.catalog.v1.DelistProductResponse
+	57,  // 142: crossdock.catalog.v1.CatalogService.DeleteProduct:output_type -> crossdock.catalog.v1.DeleteProductResponse
+	59,  // 143: crossdock.catalog.v1.CatalogService.RestoreProduct:output_type -> crossdock.catalog.v1.RestoreProductResponse
+	61,  // 144: crossdock.catalog.v1.CatalogService.UpsertTranslation:output_type -> crossdock.catalog.v1.UpsertTranslationResponse
+	64,  // 145: crossdock.catalog.v1.CatalogService.GetProductHistory:output_type -> crossdock.catalog.v1.GetProductHistoryResponse
+	67,  // 146: crossdock.catalog.v1.CatalogService.SearchProducts:output_type -> crossdock.catalog.v1.SearchProductsResponse
+	71,  // 147: crossdock.catalog.v1.CatalogService.GetListing:output_type -> crossdock.catalog.v1.GetListingResponse
+	74,  // 148: crossdock.catalog.v1.CatalogService.CompareOffers:output_type -> crossdock.catalog.v1.CompareOffersResponse
+	77,  // 149: crossdock.catalog.v1.CatalogService.GetMerchantPrices:output_type -> crossdock.catalog.v1.GetMerchantPricesResponse
+	80,  // 150: crossdock.catalog.v1.CatalogService.BatchGetSkus:output_type -> crossdock.catalog.v1.BatchGetSkusResponse
+	123, // [123:151] is the sub-list for method output_type
+	95,  // [95:123] is the sub-list for method input_type
+	95,  // [95:95] is the sub-list for extension type_name
+	95,  // [95:95] is the sub-list for extension extendee
+	0,   // [0:95] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_catalog_v1_service_proto_init() }

@@ -113,8 +113,8 @@ type CatalogServiceClient interface {
 	// UpsertTranslation sets a product's title, description and attribute labels in a
 	// locale. Translators.
 	UpsertTranslation(ctx context.Context, in *UpsertTranslationRequest, opts ...grpc.CallOption) (*UpsertTranslationResponse, error)
-	// GetProductHistory lists a product's transitions (who, when, from, to, why), to
-	// its owner and to operators.
+	// GetProductHistory lists a product's transitions (who, when, from, to, why), oldest
+	// first and a page at a time, to its owner and to operators.
 	GetProductHistory(ctx context.Context, in *GetProductHistoryRequest, opts ...grpc.CallOption) (*GetProductHistoryResponse, error)
 	// SearchProducts finds listed products in the caller's locale. Public.
 	SearchProducts(ctx context.Context, in *SearchProductsRequest, opts ...grpc.CallOption) (*SearchProductsResponse, error)
@@ -485,8 +485,8 @@ type CatalogServiceServer interface {
 	// UpsertTranslation sets a product's title, description and attribute labels in a
 	// locale. Translators.
 	UpsertTranslation(context.Context, *UpsertTranslationRequest) (*UpsertTranslationResponse, error)
-	// GetProductHistory lists a product's transitions (who, when, from, to, why), to
-	// its owner and to operators.
+	// GetProductHistory lists a product's transitions (who, when, from, to, why), oldest
+	// first and a page at a time, to its owner and to operators.
 	GetProductHistory(context.Context, *GetProductHistoryRequest) (*GetProductHistoryResponse, error)
 	// SearchProducts finds listed products in the caller's locale. Public.
 	SearchProducts(context.Context, *SearchProductsRequest) (*SearchProductsResponse, error)

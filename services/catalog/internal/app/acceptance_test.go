@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
 )
@@ -117,8 +118,22 @@ func TestAcceptancePath(t *testing.T) {
 		t.Errorf("search after approval = %v", got)
 	}
 
-	// Every step is in the history, with actor and revision.
-	history := must(f.svc.GetProductHistory(ctx, sup, p.ID))(t)
+	// Every step is in the history, with actor and revision, read a page
+	// of four at a time.
+	var history []domain.Transition
+	for token := ""; ; {
+		page := must(f.svc.GetProductHistory(ctx, sup, p.ID, 4, token))(t)
+		if len(page.Transitions) > 4 {
+			t.Fatalf("a page of %d transitions, asked for 4", len(page.Transitions))
+		}
+		history = append(history, page.Transitions...)
+		if token = page.NextPageToken; token == "" {
+			break
+		}
+	}
+	if _, err := f.svc.GetProductHistory(ctx, sup, p.ID, 4, "garbage"); !apperr.IsKind(err, apperr.KindInvalid) {
+		t.Errorf("a forged page token: %v, want InvalidArgument", err)
+	}
 	var actions []string
 	for _, h := range history {
 		actions = append(actions, h.Action)

@@ -52,7 +52,7 @@ func TestAuthorization(t *testing.T) {
 		{"GetProduct draft", func(c auth.Caller) error { _, err := f.svc.GetProduct(ctx, c, draft.ID); return err },
 			[]auth.Caller{f.supplierA, erpA, f.admin, f.reviewer, f.translator, f.service},
 			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, erpB, partner, f.buyer, f.merchant, anonymous}}},
-		{"GetProductHistory", func(c auth.Caller) error { _, err := f.svc.GetProductHistory(ctx, c, listed.ID); return err },
+		{"GetProductHistory", func(c auth.Caller) error { _, err := f.svc.GetProductHistory(ctx, c, listed.ID, 0, ""); return err },
 			[]auth.Caller{f.supplierA, erpA, f.reviewer},
 			map[apperr.Kind][]auth.Caller{apperr.KindNotFound: {f.supplierB, erpB, f.buyer}}},
 		{"UpdateProduct", func(c auth.Caller) error { _, err := f.svc.UpdateProduct(ctx, c, listed.ID, content); return err },

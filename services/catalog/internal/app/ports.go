@@ -84,8 +84,9 @@ type Products interface {
 	SaveTranslation(ctx context.Context, productID uuid.UUID, t domain.Translation) error
 	ListProducts(ctx context.Context, q ProductQuery) ([]domain.Product, error)
 	AddTransitions(ctx context.Context, productID uuid.UUID, ts ...domain.Transition) error
-	// Transitions returns a product's history, oldest first.
-	Transitions(ctx context.Context, productID uuid.UUID) ([]domain.Transition, error)
+	// Transitions returns up to limit of a product's transitions recorded
+	// after the one numbered afterSeq (0: from the first), oldest first.
+	Transitions(ctx context.Context, productID uuid.UUID, afterSeq int64, limit int) ([]NumberedTransition, error)
 
 	// PurgeDeletedBefore deletes up to limit products that went to the bin
 	// before t, for good, and returns how many went.

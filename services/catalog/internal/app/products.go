@@ -243,13 +243,56 @@ func (s *Service) GetProduct(ctx context.Context, caller auth.Caller, id uuid.UU
 	return visibleProduct(ctx, s.store, caller, id)
 }
 
-// GetProductHistory lists a product's transitions, oldest first, to its
-// owner and to operators.
-func (s *Service) GetProductHistory(ctx context.Context, caller auth.Caller, id uuid.UUID) ([]domain.Transition, error) {
-	if _, err := visibleProduct(ctx, s.store, caller, id); err != nil {
-		return nil, err
+// NumberedTransition is a transition with its place in the product's
+// history, which a history page's token names.
+type NumberedTransition struct {
+	Seq int64
+	domain.Transition
+}
+
+// HistoryPage is one page of a product's history.
+type HistoryPage struct {
+	Transitions []domain.Transition
+	// NextPageToken fetches the next page; empty on the last.
+	NextPageToken string
+}
+
+type historyCursor struct {
+	Product uuid.UUID `json:"p"`
+	Seq     int64     `json:"s"`
+}
+
+// GetProductHistory lists a product's transitions, oldest first and a page
+// at a time, to its owner and to operators. A product's history grows with
+// every edit, review and listing, so it is not answered whole.
+func (s *Service) GetProductHistory(ctx context.Context, caller auth.Caller, id uuid.UUID, pageSize int, pageToken string) (HistoryPage, error) {
+	limit, err := productPages.Size(pageSize)
+	if err != nil {
+		return HistoryPage{}, err
 	}
-	return s.store.Transitions(ctx, id)
+	var after int64
+	if pageToken != "" {
+		var c historyCursor
+		if err := paging.Decode(pageToken, &c); err != nil || c.Product != id || c.Seq <= 0 {
+			return HistoryPage{}, paging.ErrBadToken
+		}
+		after = c.Seq
+	}
+	if _, err := visibleProduct(ctx, s.store, caller, id); err != nil {
+		return HistoryPage{}, err
+	}
+	ts, err := s.store.Transitions(ctx, id, after, limit+1)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	var page HistoryPage
+	for _, t := range ts[:min(len(ts), limit)] {
+		page.Transitions = append(page.Transitions, t.Transition)
+	}
+	if len(ts) > limit {
+		page.NextPageToken = paging.Encode(historyCursor{Product: id, Seq: ts[limit-1].Seq})
+	}
+	return page, nil
 }
 
 // ProductPage is one page of a product list.

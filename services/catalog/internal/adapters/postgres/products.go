@@ -319,15 +319,15 @@ func (r repo) AddTransitions(ctx context.Context, productID uuid.UUID, ts ...dom
 }
 
 // Transitions returns a product's history, oldest first.
-func (r repo) Transitions(ctx context.Context, productID uuid.UUID) ([]domain.Transition, error) {
-	rows, err := r.q.Query(ctx, `SELECT from_status, to_status, action, actor_id, reason, revision, at
-		FROM product_transitions WHERE product_id = $1 ORDER BY seq`, productID)
+func (r repo) Transitions(ctx context.Context, productID uuid.UUID, afterSeq int64, limit int) ([]app.NumberedTransition, error) {
+	rows, err := r.q.Query(ctx, `SELECT seq, from_status, to_status, action, actor_id, reason, revision, at
+		FROM product_transitions WHERE product_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, productID, afterSeq, limit)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Transition, error) {
-		var t domain.Transition
-		err := row.Scan(&t.From, &t.To, &t.Action, &t.Actor, &t.Reason, &t.Revision, &t.At)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.NumberedTransition, error) {
+		var t app.NumberedTransition
+		err := row.Scan(&t.Seq, &t.From, &t.To, &t.Action, &t.Actor, &t.Reason, &t.Revision, &t.At)
 		return t, err
 	})
 }

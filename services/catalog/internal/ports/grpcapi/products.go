@@ -111,12 +111,12 @@ func (s *Server) GetProductHistory(ctx context.Context, req *catalogv1.GetProduc
 	if err != nil {
 		return nil, err
 	}
-	ts, err := s.svc.GetProductHistory(ctx, c, id)
+	page, err := s.svc.GetProductHistory(ctx, c, id, int(req.GetPage().GetPageSize()), req.GetPage().GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	resp := &catalogv1.GetProductHistoryResponse{}
-	for _, t := range ts {
+	resp := &catalogv1.GetProductHistoryResponse{Page: &commonv1.PageResponse{NextPageToken: page.NextPageToken}}
+	for _, t := range page.Transitions {
 		resp.Transitions = append(resp.Transitions, transitionProto(t))
 	}
 	return resp, nil
