@@ -282,7 +282,7 @@ func TestDockingPropertyUnderFaults(t *testing.T) {
 
 	market := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 7,
 		VisibilityLag: 2 * time.Second, ReviewDelay: 3 * time.Second, SettlementDelay: 20 * time.Second, FeeBps: 1200, PayoutEvery: 30 * time.Second,
-		Faults: partnersim.Faults{RateLimit: 0.03, RetryAfter: time.Second, ServerError: 0.05, Timeout: 0.01, TimeoutDelay: 600 * time.Millisecond,
+		Faults: partnersim.Faults{RateLimit: 0.03, RetryAfter: time.Second, ServerError: 0.15, Timeout: 0.01, TimeoutDelay: 600 * time.Millisecond,
 			ExtraLag: 8 * time.Second, ExtraLagShare: 0.1, PageShift: 0.3, RejectListings: 0.15, SettlementDelayJitter: 30 * time.Second,
 			UnknownStatus: 0.03}})
 	crossdock, _ := auth.GenerateRequestKey()
