@@ -20,18 +20,19 @@ import (
 // After the checkout's payment, an escrow's money moves by six more
 // commands: a carrier's freight leg (paid on to the carrier by an
 // operator's carrier payment), a platform coupon's funding (set, then
-// lowered), the settlement (the supplier's net and the platform's
-// commission, the remainder back to the buyer), the buyer's payment of a
-// top-up request when escrow was short (which then settles), a refund from
-// escrow before settlement and a claw-back from the supplier's payable
-// after it. Settling writes the ledger and then marks the escrow settled, so a
-// crash between the two must be finished by the retry, not done twice. A
-// stream of these commands runs while finance is killed with SIGKILL twice
-// and restarted; callers retry what failed with the same key. Afterwards
-// every escrow is settled and empty, a replay of every command answers the
-// first result and moves nothing, the buyer's wallet and the supplier's
-// payable, the carrier's payable and the coupon expense hold exactly what
-// each command moved once, and the book balances per currency.
+// lowered, part of it reclaimed after settlement), the settlement (the
+// supplier's net and the platform's commission, the remainder back to the
+// buyer), the buyer's payment of a top-up request when escrow was short
+// (which then settles), a refund from escrow before settlement and a
+// claw-back from the supplier's payable after it. Settling writes the
+// ledger and then marks the escrow settled, so a crash between the two
+// must be finished by the retry, not done twice. A stream of these
+// commands runs while finance is killed with SIGKILL twice and restarted;
+// callers retry what failed with the same key. Afterwards every escrow is
+// settled and empty, a replay of every command answers the first result
+// and moves nothing, the buyer's wallet and the supplier's payable, the
+// carrier's payable and the coupon expense hold exactly what each command
+// moved once, and the book balances per currency.
 func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	f := newFinanceCrash(t, "127.0.0.35")
 	c, buyer, word, auth := f.c, f.buyer, f.word, f.auth
@@ -83,6 +84,11 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	couponed := func(i int) bool { return i%5 == 3 }
 	fundCoupon := func(i int, amount int64) *financev1.FundCouponRequest {
 		return &financev1.FundCouponRequest{SubOrderId: order(i) + "-b", CouponId: "coupon-" + word, Amount: eur(amount)}
+	}
+	// After settlement half of the coupon's 40 is taken back from the
+	// supplier, as a return of coupon-funded goods does.
+	reclaim := func(i int) *financev1.ReclaimCouponRequest {
+		return &financev1.ReclaimCouponRequest{SubOrderId: order(i) + "-b", CouponId: "coupon-" + word, ReclaimId: order(i) + "-reclaim", Amount: eur(20)}
 	}
 	goodsB := func(i int) int64 {
 		if couponed(i) {
@@ -160,6 +166,13 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			return o, fmt.Errorf("settle b: %w", err)
 		}
 		o.settledB = b.GetEscrow()
+		if couponed(i) {
+			if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.ReclaimCouponResponse, error) {
+				return escrows.ReclaimCoupon(ctx, reclaim(i))
+			}); err != nil {
+				return o, fmt.Errorf("coupon reclaim of b: %w", err)
+			}
+		}
 		if clawedBack(i) {
 			if o.clawBack, err = throughRestarts(auth, func(ctx context.Context) (*financev1.RefundSubOrderResponse, error) {
 				return escrows.RefundSubOrder(ctx, refund(i, "a", "claw-back", 50))
@@ -265,6 +278,11 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			}); err != nil || !r.GetReplayed() {
 				t.Errorf("order %d: replay of the coupon funding: %v, %v", i, r, err)
 			}
+			if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.ReclaimCouponResponse, error) {
+				return escrows.ReclaimCoupon(ctx, reclaim(i))
+			}); err != nil || !r.GetReplayed() {
+				t.Errorf("order %d: replay of the coupon reclaim: %v, %v", i, r, err)
+			}
 		}
 		if carrierPaid(i) {
 			if r, err := throughRestarts(adminAuth, func(ctx context.Context) (*financev1.RecordCarrierPaymentResponse, error) {
@@ -275,8 +293,8 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 		}
 	}
 	// The carrier's payable holds every leg once less every payment once;
-	// the coupon expense paid each coupon's 40 once (100 in, 60 back): it
-	// is debited, its net negative.
+	// the coupon expense paid each coupon's 40 once (100 in, 60 back) and
+	// got 20 reclaimed: it is debited, its net negative.
 	payments, coupons := int64(0), int64(0)
 	for i := range orders {
 		if carrierPaid(i) {
@@ -289,8 +307,8 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	if got, want := f.holds(t, adminAuth, "carrier_payable", "carrier", carrier), (orders-payments)*100; got != want {
 		t.Errorf("the carrier's payable holds %d, want %d legs − %d payments of 100 = %d", got, orders, payments, want)
 	}
-	if got, want := f.holds(t, adminAuth, "coupon_expense", "platform", "platform"), -coupons*40; got != want {
-		t.Errorf("the coupon expense holds %d, want −(%d coupons of 40) = %d", got, coupons, want)
+	if got, want := f.holds(t, adminAuth, "coupon_expense", "platform", "platform"), -coupons*(40-20); got != want {
+		t.Errorf("the coupon expense holds %d, want −(%d coupons of 40 less 20 reclaimed) = %d", got, coupons, want)
 	}
 
 	wallet := c.do("GET", "/v1/wallet", buyer.Access, nil).must(t, 200, "wallet")
@@ -310,9 +328,9 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			owed = b.GetPostedMinor()
 		}
 	}
-	if want := supplierNet - clawedBackTotal; owed != want {
-		t.Errorf("the supplier's payable holds %d EUR minor units, want %d net − %d clawed back = %d: every settlement and claw-back exactly once (%v)",
-			owed, supplierNet, clawedBackTotal, want, payable)
+	if want := supplierNet - clawedBackTotal - coupons*20; owed != want {
+		t.Errorf("the supplier's payable holds %d EUR minor units, want %d net − %d clawed back − %d reclaimed = %d: every settlement, claw-back and reclaim exactly once (%v)",
+			owed, supplierNet, clawedBackTotal, coupons*20, want, payable)
 	}
 	bookBalances(t, c)
 }
