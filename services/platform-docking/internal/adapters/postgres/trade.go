@@ -241,25 +241,23 @@ func (s Trade) PullState(ctx context.Context, partnerID uuid.UUID, start time.Ti
 		return app.PullState{}, err
 	}
 	var st app.PullState
-	err := s.pool.QueryRow(ctx, `SELECT partner_id, watermark, last_pull_at, settlement_watermark, last_settlement_pull_at,
-		payout_watermark, last_payout_pull_at, last_error, last_error_at, quiet_until FROM pull_state WHERE partner_id = $1`, partnerID).
+	var kinds []string
+	var froms, tos []time.Time
+	err := s.pool.QueryRow(ctx, `SELECT s.partner_id, s.watermark, s.last_pull_at, s.settlement_watermark, s.last_settlement_pull_at,
+		s.payout_watermark, s.last_payout_pull_at, s.last_error, s.last_error_at, s.quiet_until, r.kinds, r.froms, r.tos
+		FROM pull_state s LEFT JOIN LATERAL (SELECT array_agg(kind) AS kinds, array_agg(reading_from) AS froms, array_agg(reading_to) AS tos
+			FROM pull_readings WHERE partner_id = s.partner_id) r ON true
+		WHERE s.partner_id = $1`, partnerID).
 		Scan(&st.PartnerID, &st.Watermark, &st.LastPullAt, &st.SettlementWatermark, &st.LastSettlementPullAt,
-			&st.PayoutWatermark, &st.LastPayoutPullAt, &st.LastError, &st.LastErrorAt, &st.QuietUntil)
+			&st.PayoutWatermark, &st.LastPayoutPullAt, &st.LastError, &st.LastErrorAt, &st.QuietUntil, &kinds, &froms, &tos)
 	if err != nil {
 		return app.PullState{}, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT kind, reading_from, reading_to FROM pull_readings WHERE partner_id = $1`, partnerID)
-	if err != nil {
-		return app.PullState{}, err
+	st.Readings = make(map[string]domain.Window, len(kinds))
+	for i, kind := range kinds {
+		st.Readings[kind] = domain.Window{From: froms[i], To: tos[i]}
 	}
-	st.Readings = map[string]domain.Window{}
-	var kind string
-	var w domain.Window
-	_, err = pgx.ForEachRow(rows, []any{&kind, &w.From, &w.To}, func() error {
-		st.Readings[kind] = w
-		return nil
-	})
-	return st, err
+	return st, nil
 }
 
 // SaveReading records the rest of a window of kind a pull is reading.
