@@ -13,7 +13,8 @@ import (
 // settlements as the marketplace holds them (without lag or faults). It
 // needs no key: it listens on loopback next to the partner's API.
 //
-//	POST /admin/orders              {buyer, address, items: [{marker, quantity}], paid} → order
+//	POST /admin/orders              {buyer, address, items: [{marker, quantity, price_minor}], paid} → order
+//	                                (price_minor: a promotional unit price; the listing's when absent)
 //	GET  /admin/orders              every order
 //	GET  /admin/orders/{id}         one order
 //	POST /admin/orders/{id}/pay     pays an order awaiting payment
@@ -35,7 +36,7 @@ func AdminHandler(m *Market) http.Handler {
 		}
 		items := make([]ItemInput, 0, len(req.Items))
 		for _, it := range req.Items {
-			items = append(items, ItemInput{Marker: it.Marker, Quantity: it.Quantity})
+			items = append(items, ItemInput{Marker: it.Marker, Quantity: it.Quantity, PriceMinor: it.PriceMinor})
 		}
 		o, err := m.PlaceOrder(req.Buyer, req.Address.address(), items, req.Paid)
 		answerOrder(w, http.StatusCreated, o, err)
@@ -147,8 +148,9 @@ type placeOrderJSON struct {
 	Buyer   string      `json:"buyer"`
 	Address addressJSON `json:"address"`
 	Items   []struct {
-		Marker   string `json:"marker"`
-		Quantity int32  `json:"quantity"`
+		Marker     string `json:"marker"`
+		Quantity   int32  `json:"quantity"`
+		PriceMinor int64  `json:"price_minor"`
 	} `json:"items"`
 	Paid bool `json:"paid"`
 }

@@ -327,6 +327,30 @@ func TestSettlementTiming(t *testing.T) {
 	}
 }
 
+// A marketplace's own promotion prices a marked item below its listing:
+// the buyer pays the promotional price and the settlement pays on it.
+func TestPlaceOrderAtAPromotionalPrice(t *testing.T) {
+	clk := newClock()
+	m := liveMarket(t, clk, partnersim.MarketConfig{FeeBps: 1000}, 1)
+	if _, err := m.PlaceOrder("b", berlin, []partnersim.ItemInput{{Marker: listing(0).Marker, Quantity: 1, PriceMinor: -1}}, true); !errors.Is(err, partnersim.ErrInvalid) {
+		t.Fatalf("a negative price: %v", err)
+	}
+	o, err := m.PlaceOrder("b", berlin, []partnersim.ItemInput{{Marker: listing(0).Marker, Quantity: 2, PriceMinor: 1500}, {Marker: listing(0).Marker, Quantity: 1}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Items[0].UnitPriceMinor != 1500 || o.Items[1].UnitPriceMinor != 1999 || o.TotalMinor != 2*1500+1999 {
+		t.Fatalf("items %+v, total %d; want 2 at 1500 and 1 at the listing's 1999", o.Items, o.TotalMinor)
+	}
+	if _, err := m.ConfirmShipment(o.OrderID, nil, "dhl", "WB1"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second)
+	if lines, _ := m.Settlements(clk.Now().Add(-time.Hour), clk.Now().Add(time.Hour), 0, 10); len(lines) != 1 || lines[0].GrossMinor != 2*1500+1999 {
+		t.Errorf("settlement %+v; want gross %d", lines, 2*1500+1999)
+	}
+}
+
 func TestFees(t *testing.T) {
 	tests := []struct {
 		gross, fixed int64

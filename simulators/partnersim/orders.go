@@ -35,6 +35,10 @@ type Address struct {
 type ItemInput struct {
 	Marker   string
 	Quantity int32
+	// PriceMinor, when above zero, is what the buyer pays for a unit of a
+	// marked item instead of the listing's price: the marketplace's own
+	// promotion, at its cost, which its settlement then pays on.
+	PriceMinor int64
 }
 
 // Item is a line of an order.
@@ -113,6 +117,9 @@ func (m *Market) PlaceOrder(buyer string, addr Address, items []ItemInput, paid 
 		if in.Quantity <= 0 {
 			return Order{}, fmt.Errorf("%w: items[%d].quantity must be positive", ErrInvalid, i)
 		}
+		if in.PriceMinor < 0 {
+			return Order{}, fmt.Errorf("%w: items[%d].price_minor must not be negative", ErrInvalid, i)
+		}
 		if in.Marker == "" {
 			continue
 		}
@@ -150,7 +157,7 @@ func (m *Market) PlaceOrder(buyer string, addr Address, items []ItemInput, paid 
 		} else {
 			l := m.listings[in.Marker]
 			l.view.Stock -= int64(in.Quantity)
-			it.ListingID, it.UnitPriceMinor = l.view.ListingID, l.view.PriceMinor
+			it.ListingID, it.UnitPriceMinor = l.view.ListingID, cmp.Or(in.PriceMinor, l.view.PriceMinor)
 		}
 		o.Items = append(o.Items, it)
 		o.TotalMinor += it.UnitPriceMinor * int64(in.Quantity)
