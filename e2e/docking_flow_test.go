@@ -62,8 +62,9 @@ func partnerByCode(t testing.TB, c *restClient, admin, code string) string {
 // The demo docks onto both simulated partners: a new supplier's product,
 // translated into German, is pushed to the standard-protocol partner
 // (German) and the REST marketplace (English) and goes live on both; a
-// buyer on each partner orders it; docking pulls each order in as a local
-// order, the supplier ships, the waybill reaches the partner exactly once,
+// buyer on each partner orders it (on one at the partner's own promotional
+// price); docking pulls each order in as a local order priced as the
+// partner sold it, the supplier ships, the waybill reaches the partner exactly once,
 // the partner's settlement line is matched against the order and split in
 // finance (supplier, commission, the partner's fees), and the supplier
 // sees its listings.
@@ -94,12 +95,15 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 	stockOnce(t, c, s.Access, s.warehouse, sku, 50).must(t, 200, "stock")
 	marker := "crossdock:" + sku
 
+	// The standard partner sells the lamp at a promotion of its own; the
+	// local order and the settlement follow what the partner sold it for.
 	partners := []struct {
 		code, locale string
 		admin        string
+		sold         int64
 	}{
-		{demoPartnerCode, "de", "http://" + addr(partnerAdminPort, offset)},
-		{restPartnerCode, "en", "http://" + addr(restAdminPort, offset)},
+		{demoPartnerCode, "de", "http://" + addr(partnerAdminPort, offset), price - 450},
+		{restPartnerCode, "en", "http://" + addr(restAdminPort, offset), price},
 	}
 	// Pushed to both, in each partner's locale, live after the partners'
 	// review; the supplier sees its listings, another supplier does not.
@@ -135,7 +139,7 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 			"buyer": "buyer-" + word, "paid": true,
 			"address": map[string]any{"recipient": "Erika Muster", "phone": "+4915112345678", "country_code": "DE", "region_code": "DE-BE",
 				"city": "Berlin", "postcode": "10115", "lines": []string{"Unter den Linden 1"}},
-			"items": []any{map[string]any{"marker": marker, "quantity": 2}, map[string]any{"marker": "", "quantity": 1}},
+			"items": []any{map[string]any{"marker": marker, "quantity": 2, "price_minor": p.sold}, map[string]any{"marker": "", "quantity": 1}},
 		})
 		partnerOrder := fmt.Sprint(placed["order_id"])
 		if partnerOrder == "" || partnerOrder == "<nil>" {
@@ -156,7 +160,8 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 		})
 		order := c.do("GET", "/v1/orders/"+orderID, admin, nil).must(t, 200, "the partner's order, as an operator reads it")
 		subs := objects(order.Body, "order", "subOrders")
-		if len(subs) != 1 || order.str("order", "channel") != "partner:"+p.code || minor(subs[0], "goods", "amountMinor") != 2*price {
+		if len(subs) != 1 || order.str("order", "channel") != "partner:"+p.code || minor(subs[0], "goods", "amountMinor") != 2*p.sold ||
+			minor(order.Body, "order", "total", "amountMinor") != 2*p.sold {
 			t.Fatalf("local order of %s: %s", p.code, order.Raw)
 		}
 		sub := fmt.Sprint(subs[0]["subOrderId"])
@@ -187,7 +192,7 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 			}
 			return false, r.Raw
 		})
-		gross, fees := int64(2*price), int64(2*price*12/100)
+		gross, fees := 2*p.sold, 2*p.sold*12/100
 		if line["state"] != "SETTLEMENT_LINE_STATE_MATCHED" || minor(line, "gross", "amountMinor") != gross || minor(line, "fees", "amountMinor") != fees ||
 			line["orderId"] != orderID {
 			t.Fatalf("settlement line on %s: %v; want matched, gross %d, fees %d, order %s", p.code, line, gross, fees, orderID)

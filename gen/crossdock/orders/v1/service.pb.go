@@ -3068,7 +3068,14 @@ type PlaceExternalOrderRequest struct {
 	// none, and nothing is placed. How a caller that lost a placing's answer
 	// learns whether it was placed once the partner order may no longer be
 	// (cancelled on the partner).
-	ExistingOnly  bool `protobuf:"varint,6,opt,name=existing_only,json=existingOnly,proto3" json:"existing_only,omitempty"`
+	ExistingOnly bool `protobuf:"varint,6,opt,name=existing_only,json=existingOnly,proto3" json:"existing_only,omitempty"`
+	// What the partner's buyer paid for one unit of each line, in the order of
+	// lines: empty (each line at our catalogue price) or one per line, each in
+	// its SKU's currency and above zero. The order is priced at them, so its
+	// goods are what the partner sold and what its settlement pays, even when
+	// our price changed between the partner's sale and its import, or the
+	// partner sold at a price of its own.
+	UnitPrices    []*v1.Money `protobuf:"bytes,7,rep,name=unit_prices,json=unitPrices,proto3" json:"unit_prices,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3143,6 +3150,13 @@ func (x *PlaceExternalOrderRequest) GetExistingOnly() bool {
 		return x.ExistingOnly
 	}
 	return false
+}
+
+func (x *PlaceExternalOrderRequest) GetUnitPrices() []*v1.Money {
+	if x != nil {
+		return x.UnitPrices
+	}
+	return nil
 }
 
 type PlaceExternalOrderResponse struct {
@@ -3580,14 +3594,16 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\fsub_order_id\x18\x01 \x01(\tR\n" +
 	"subOrderId\"T\n" +
 	"\x16ConfirmReceiptResponse\x12:\n" +
-	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\x94\x02\n" +
+	"\tsub_order\x18\x01 \x01(\v2\x1d.crossdock.orders.v1.SubOrderR\bsubOrder\"\xd1\x02\n" +
 	"\x19PlaceExternalOrderRequest\x12\x18\n" +
 	"\achannel\x18\x01 \x01(\tR\achannel\x12*\n" +
 	"\x11external_order_id\x18\x02 \x01(\tR\x0fexternalOrderId\x12\x1b\n" +
 	"\tbuyer_ref\x18\x03 \x01(\tR\bbuyerRef\x127\n" +
 	"\x05lines\x18\x04 \x03(\v2!.crossdock.orders.v1.CheckoutLineR\x05lines\x126\n" +
 	"\aaddress\x18\x05 \x01(\v2\x1c.crossdock.common.v1.AddressR\aaddress\x12#\n" +
-	"\rexisting_only\x18\x06 \x01(\bR\fexistingOnly\"j\n" +
+	"\rexisting_only\x18\x06 \x01(\bR\fexistingOnly\x12;\n" +
+	"\vunit_prices\x18\a \x03(\v2\x1a.crossdock.common.v1.MoneyR\n" +
+	"unitPrices\"j\n" +
 	"\x1aPlaceExternalOrderResponse\x120\n" +
 	"\x05order\x18\x01 \x01(\v2\x1a.crossdock.orders.v1.OrderR\x05order\x12\x1a\n" +
 	"\breplayed\x18\x02 \x01(\bR\breplayed\"d\n" +
@@ -3783,52 +3799,53 @@ var file_crossdock_orders_v1_service_proto_depIdxs = []int32{
 	16, // 64: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
 	18, // 65: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
 	54, // 66: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
-	17, // 67: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	47, // 68: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
-	51, // 69: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
-	17, // 70: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
-	57, // 71: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
-	5,  // 72: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
-	7,  // 73: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
-	9,  // 74: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
-	20, // 75: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
-	22, // 76: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
-	24, // 77: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
-	26, // 78: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
-	28, // 79: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
-	31, // 80: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
-	33, // 81: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
-	35, // 82: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
-	37, // 83: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
-	39, // 84: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
-	41, // 85: crossdock.orders.v1.OrdersService.RecordExternalShipment:input_type -> crossdock.orders.v1.RecordExternalShipmentRequest
-	43, // 86: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
-	45, // 87: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
-	47, // 88: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
-	49, // 89: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
-	6,  // 90: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
-	8,  // 91: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
-	10, // 92: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
-	21, // 93: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
-	23, // 94: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
-	25, // 95: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
-	27, // 96: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
-	29, // 97: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
-	32, // 98: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
-	34, // 99: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
-	36, // 100: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
-	38, // 101: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
-	40, // 102: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
-	42, // 103: crossdock.orders.v1.OrdersService.RecordExternalShipment:output_type -> crossdock.orders.v1.RecordExternalShipmentResponse
-	44, // 104: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
-	46, // 105: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
-	48, // 106: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
-	50, // 107: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
-	90, // [90:108] is the sub-list for method output_type
-	72, // [72:90] is the sub-list for method input_type
-	72, // [72:72] is the sub-list for extension type_name
-	72, // [72:72] is the sub-list for extension extendee
-	0,  // [0:72] is the sub-list for field type_name
+	52, // 67: crossdock.orders.v1.PlaceExternalOrderRequest.unit_prices:type_name -> crossdock.common.v1.Money
+	17, // 68: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	47, // 69: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
+	51, // 70: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
+	17, // 71: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
+	57, // 72: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
+	5,  // 73: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
+	7,  // 74: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
+	9,  // 75: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
+	20, // 76: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
+	22, // 77: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
+	24, // 78: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
+	26, // 79: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
+	28, // 80: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
+	31, // 81: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
+	33, // 82: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
+	35, // 83: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
+	37, // 84: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
+	39, // 85: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
+	41, // 86: crossdock.orders.v1.OrdersService.RecordExternalShipment:input_type -> crossdock.orders.v1.RecordExternalShipmentRequest
+	43, // 87: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
+	45, // 88: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
+	47, // 89: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
+	49, // 90: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
+	6,  // 91: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
+	8,  // 92: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
+	10, // 93: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
+	21, // 94: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
+	23, // 95: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
+	25, // 96: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
+	27, // 97: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
+	29, // 98: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
+	32, // 99: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
+	34, // 100: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
+	36, // 101: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
+	38, // 102: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
+	40, // 103: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
+	42, // 104: crossdock.orders.v1.OrdersService.RecordExternalShipment:output_type -> crossdock.orders.v1.RecordExternalShipmentResponse
+	44, // 105: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
+	46, // 106: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
+	48, // 107: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
+	50, // 108: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
+	91, // [91:109] is the sub-list for method output_type
+	73, // [73:91] is the sub-list for method input_type
+	73, // [73:73] is the sub-list for extension type_name
+	73, // [73:73] is the sub-list for extension extendee
+	0,  // [0:73] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_service_proto_init() }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
 
@@ -24,6 +25,9 @@ type ExternalOrderInput struct {
 	Channel, ExternalOrderID, BuyerRef string
 	Lines                              []domain.CartLine
 	Address                            *domain.Address
+	// UnitPrices are what the partner's buyer paid for a unit of each
+	// line, one per line; none prices the lines at the catalogue's prices.
+	UnitPrices []money.Money
 	// ExistingOnly answers only an order placed before: one never placed
 	// is NotFound (reason EXTERNAL_ORDER_NOT_PLACED) and nothing is placed.
 	ExistingOnly bool
@@ -165,7 +169,7 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 	var holder []int
 	for _, i := range todo {
 		in := ins[i]
-		drafts, err := split(in.Lines, skus)
+		drafts, err := splitExternal(in, skus)
 		if err != nil {
 			out[i].Err = err
 			continue
@@ -182,6 +186,12 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 		for k, d := range drafts {
 			sub := newSubOrder(o, k, d, addresses[k], now)
 			sub.PaidAt = &now
+			if sub.Goods.Currency == o.Currency {
+				// What the partner's buyer paid for these goods: no
+				// freight is charged through us.
+				sub.BuyerAmount = sub.Goods.Amount
+				o.Total += sub.BuyerAmount
+			}
 			o.SubOrders = append(o.SubOrders, sub)
 			holds = append(holds, Hold{Key: sub.ID, Lines: sub.Lines, TTL: s.cfg.FulfilmentHold})
 			holder = append(holder, i)
@@ -225,6 +235,22 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 	}
 	slices.SortFunc(held, func(a, b pending) int { return bytes.Compare(a.order.ID[:], b.order.ID[:]) })
 	return held, nil
+}
+
+// splitExternal prices a partner order's lines, at the partner's prices
+// when it sent them, and splits them into sub-order drafts.
+func splitExternal(in ExternalOrderInput, skus map[uuid.UUID]domain.SKU) ([]domain.SubOrderDraft, error) {
+	lines, err := domain.Resolve(in.Lines, skus)
+	if err == nil && len(in.UnitPrices) > 0 {
+		lines, err = domain.PriceAt(lines, in.UnitPrices)
+	}
+	if err == nil && len(in.UnitPrices) > 0 && slices.ContainsFunc(in.UnitPrices, func(p money.Money) bool { return p.Currency != in.UnitPrices[0].Currency }) {
+		err = apperr.InvalidField("unit_prices", "must all be in one currency: a partner's order is paid in one")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return domain.Split(lines)
 }
 
 // errStockShort matches inventory's refusal of a hold the stock cannot

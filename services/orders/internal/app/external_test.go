@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
@@ -129,5 +131,76 @@ func TestAPartnerOrderShortOfStockIsPlacedOnItsRetryAfterARestock(t *testing.T) 
 		if r := s.w.reserved[sub.ID]; r == nil || r.status != "active" {
 			t.Errorf("sub-order %s's stock: %+v, want held", sub.ID, r)
 		}
+	}
+}
+
+// A partner order is priced at what the partner sold it for, so its goods
+// are what the partner's settlement pays even when that is not our price;
+// a price that cannot be one (none for a line, another currency than the
+// SKU's, not above zero) refuses the order by field, holding nothing.
+func TestAPartnerOrderIsPricedAtThePartnersPrices(t *testing.T) {
+	s := newSaga(t)
+	to := &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}
+	order := func(id string, prices ...money.Money) app.ExternalOrderInput {
+		return app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: id, BuyerRef: "kim", Address: to,
+			Lines: []domain.CartLine{line(s.phone, 2), line(s.scarf, 1), line(s.phone, 1)}, UnitPrices: prices}
+	}
+	usd := func(n int64) money.Money { return money.MustNew(n, "USD") }
+	o, _, err := s.svc.PlaceExternalOrder(ctx, docking, order("DH-P1", usd(9500), usd(3100), usd(9900)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goods := map[uuid.UUID]int64{}
+	var prices []int64
+	for _, sub := range o.SubOrders {
+		goods[sub.SupplierID] = sub.Goods.Amount
+		for _, l := range sub.Lines {
+			prices = append(prices, l.UnitPrice.Amount)
+		}
+	}
+	if goods[s.gadgets] != 2*9500+9900 || goods[s.linen] != 3100 || !slices.Equal(prices, []int64{9500, 9900, 3100}) {
+		t.Errorf("goods %v, unit prices %v; want the phones at 9500 and 9900, the scarf at 3100", goods, prices)
+	}
+	if o.Total != 2*9500+9900+3100 || o.Currency != "USD" || o.SubOrders[0].BuyerAmount != o.SubOrders[0].Goods.Amount {
+		t.Errorf("total %d %s, first sub-order's buyer amount %d; want what the partner's buyer paid for our goods", o.Total, o.Currency, o.SubOrders[0].BuyerAmount)
+	}
+	stored, err := s.store.GetOrder(ctx, o.ID, false)
+	if err != nil || stored.SubOrders[0].Goods.Amount+stored.SubOrders[1].Goods.Amount != 2*9500+9900+3100 {
+		t.Errorf("stored %+v, %v", stored.SubOrders, err)
+	}
+
+	// A SKU priced in euros, bought alongside in euros: each price in its
+	// SKU's currency, but a partner's order is paid in one.
+	mug := domain.SKU{ID: uuid.New(), ProductID: uuid.New(), SupplierID: uuid.New(), Type: domain.Physical, WeightG: 300,
+		Price: money.MustNew(1200, "EUR"), OriginCountry: "DE", OnSale: true}
+	s.w.skus[mug.ID], s.w.stock[mug.ID] = mug, 10
+	mixed := order("DH-mixed", usd(9500), usd(3100), usd(9900))
+	mixed.Lines, mixed.UnitPrices = append(mixed.Lines, line(mug, 1)), append(mixed.UnitPrices, money.MustNew(1100, "EUR"))
+	_, _, err = s.svc.PlaceExternalOrder(ctx, docking, mixed)
+	var e *apperr.Error
+	if !asApp(err, &e) || e.Kind != apperr.KindInvalid || len(e.Violations) != 1 || e.Violations[0].Field != "unit_prices" {
+		t.Errorf("prices in two currencies: %v; want a violation of unit_prices", err)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		prices []money.Money
+		field  string
+	}{
+		{"one short", []money.Money{usd(9500), usd(3100)}, "unit_prices"},
+		{"another currency", []money.Money{usd(9500), money.MustNew(3100, "EUR"), usd(9900)}, "unit_prices[1].currency_code"},
+		{"zero", []money.Money{usd(9500), usd(3100), usd(0)}, "unit_prices[2].amount_minor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			phones, scarves := s.w.stock[s.phone.ID], s.w.stock[s.scarf.ID]
+			_, _, err := s.svc.PlaceExternalOrder(ctx, docking, order("DH-"+tc.name, tc.prices...))
+			var e *apperr.Error
+			if !asApp(err, &e) || e.Kind != apperr.KindInvalid || len(e.Violations) != 1 || e.Violations[0].Field != tc.field {
+				t.Fatalf("err = %v; want one violation of %s", err, tc.field)
+			}
+			if s.w.stock[s.phone.ID] != phones || s.w.stock[s.scarf.ID] != scarves {
+				t.Errorf("stock moved: phones %d → %d, scarves %d → %d", phones, s.w.stock[s.phone.ID], scarves, s.w.stock[s.scarf.ID])
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -85,6 +86,35 @@ func Resolve(cart []CartLine, skus map[uuid.UUID]SKU) ([]Line, error) {
 		}
 		if ok {
 			out = append(out, Line{SKU: sku, Quantity: l.Quantity})
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// PriceAt prices each line at what a partner's buyer paid for one unit of
+// it (prices, one per line) instead of at the catalogue's price: a partner
+// order's goods are what the partner sold, which is what its settlement
+// pays, whatever our price was when the order came in. A price in another
+// currency than its SKU's is refused by line ("unit_prices[1]"); so is one
+// not above zero.
+func PriceAt(lines []Line, prices []money.Money) ([]Line, error) {
+	var v apperr.Violations
+	if len(prices) != len(lines) {
+		v.Add("unit_prices", fmt.Sprintf("must be empty or one per line (%d)", len(lines)))
+		return nil, v.Err()
+	}
+	out := slices.Clone(lines)
+	for i, p := range prices {
+		switch {
+		case p.Amount <= 0:
+			v.Add(apperr.Index("unit_prices", i, "amount_minor"), "must be above zero")
+		case p.Currency != out[i].SKU.Price.Currency:
+			v.Add(apperr.Index("unit_prices", i, "currency_code"), fmt.Sprintf("is %s; the SKU is priced in %s", p.Currency, out[i].SKU.Price.Currency))
+		default:
+			out[i].SKU.Price = p
 		}
 	}
 	if err := v.Err(); err != nil {

@@ -280,7 +280,7 @@ func (o *orderBook) placeOne(_ context.Context, in app.ExternalOrder) (app.Place
 		Currency: "EUR"}}
 	for _, l := range in.Lines {
 		sub.SKUIDs = append(sub.SKUIDs, l.SKUID)
-		sub.GoodsMinor += 1999 * l.Quantity
+		sub.GoodsMinor += l.UnitPrice.Amount * l.Quantity
 	}
 	placed := app.PlacedOrder{OrderID: uuid.New(), SubOrders: []app.PlacedSubOrder{sub}}
 	o.byKey[key] = placed

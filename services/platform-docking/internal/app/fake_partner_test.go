@@ -104,7 +104,7 @@ func TestAnOlderListedVersionOfAnOrderIsNotActedOn(t *testing.T) {
 	sku := uuid.NewString()
 	t1 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	t2 := t1.Add(time.Minute)
-	item := []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1}}
+	item := []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1, UnitPrice: money.MustNew(1999, "EUR")}}
 	addr := &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}
 	paid := domain.PartnerOrder{ID: "po-1", Status: domain.OrderPaid, RawStatus: "PAID", BuyerRef: "b", Items: item, Address: addr, UpdatedAt: t1, Raw: []byte(`{}`)}
 	cancelled := paid
@@ -167,7 +167,7 @@ func TestAHeldPartnerOrderIsRetriedByAnOperator(t *testing.T) {
 	sku := uuid.NewString()
 	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	paid := domain.PartnerOrder{ID: "po-9", Status: domain.OrderPaid, RawStatus: "PAID", BuyerRef: "b", UpdatedAt: at, Raw: []byte(`{}`),
-		Items:   []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1}},
+		Items:   []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1, UnitPrice: money.MustNew(1999, "EUR")}},
 		Address: &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}}
 	conn := &staleConn{get: map[string]domain.PartnerOrder{"po-9": paid}}
 	book := newOrderBook()
@@ -222,7 +222,7 @@ func TestAHeldPartnerOrderIsReadAgainOnItsOwn(t *testing.T) {
 	sku := uuid.NewString()
 	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
 	paid := domain.PartnerOrder{ID: "po-8", Status: domain.OrderPaid, RawStatus: "PAID", BuyerRef: "b", UpdatedAt: at, Raw: []byte(`{}`),
-		Items:   []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1}},
+		Items:   []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1, UnitPrice: money.MustNew(1999, "EUR")}},
 		Address: &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}}
 	conn := &staleConn{get: map[string]domain.PartnerOrder{"po-8": paid}}
 	book := newOrderBook()

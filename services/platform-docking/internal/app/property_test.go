@@ -67,7 +67,8 @@ func (c propCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, strin
 }
 
 // propOrders plays the orders service: PlaceExternalOrder idempotent on
-// channel and partner order, split per supplier; a share of calls fail,
+// channel and partner order, split per supplier, priced at the partner's
+// prices; a share of calls fail,
 // half of them after placing (the answer lost), as a network would.
 type propOrders struct {
 	mu      sync.Mutex
@@ -107,7 +108,7 @@ func (o *propOrders) placeOne(_ context.Context, in app.ExternalOrder) (app.Plac
 			p.SubOrders = append(p.SubOrders, app.PlacedSubOrder{SettledSubOrder: domain.SettledSubOrder{
 				SubOrderID: uuid.NewSHA1(p.OrderID, []byte(s.supplier)).String(), SupplierID: s.supplier, Currency: "EUR"}})
 		}
-		p.SubOrders[i].GoodsMinor += s.price * l.Quantity
+		p.SubOrders[i].GoodsMinor += l.UnitPrice.Amount * l.Quantity // priced at the partner's price, as orders does
 		p.SubOrders[i].SKUIDs = append(p.SubOrders[i].SKUIDs, s.id)
 	}
 	o.placed[key] = p

@@ -2,6 +2,8 @@ package domain
 
 import (
 	"time"
+
+	"github.com/crossdock/crossdock/pkg/money"
 )
 
 // PullTiming is how a partner's orders are pulled: each round reads the
@@ -38,28 +40,37 @@ const (
 	Hold
 )
 
-// OrderLine is a SKU and quantity of ours in a partner's order.
+// OrderLine is a SKU and quantity of ours in a partner's order, at the
+// price the partner sold a unit for: the local order is priced at it, so
+// its goods are what the partner's settlement pays.
 type OrderLine struct {
-	SKUID    string
-	Quantity int64
+	SKUID     string
+	Quantity  int64
+	UnitPrice money.Money
 }
 
-// Decide reads a pulled order: what to do with it, our lines in it (same
-// SKU summed, first-appearance order) and, for Hold, why.
+// Decide reads a pulled order: what to do with it, our lines in it (one
+// per SKU and price, quantities summed, first-appearance order) and, for
+// Hold, why.
 func Decide(o PartnerOrder) (ImportDecision, []OrderLine, string) {
 	var lines []OrderLine
-	at := map[string]int{}
+	type key struct {
+		sku   string
+		price money.Money
+	}
+	at := map[key]int{}
 	for _, it := range o.Items {
 		sku, ok := SKUOfMarker(it.Marker)
 		if !ok {
 			continue
 		}
-		if i, seen := at[sku]; seen {
+		k := key{sku, it.UnitPrice}
+		if i, seen := at[k]; seen {
 			lines[i].Quantity += int64(it.Quantity)
 			continue
 		}
-		at[sku] = len(lines)
-		lines = append(lines, OrderLine{SKUID: sku, Quantity: int64(it.Quantity)})
+		at[k] = len(lines)
+		lines = append(lines, OrderLine{SKUID: sku, Quantity: int64(it.Quantity), UnitPrice: it.UnitPrice})
 	}
 	if len(lines) == 0 {
 		return Ignore, nil, ""
@@ -67,6 +78,9 @@ func Decide(o PartnerOrder) (ImportDecision, []OrderLine, string) {
 	for _, l := range lines {
 		if l.Quantity <= 0 {
 			return Hold, lines, "a line of ours has quantity " + itoa(l.Quantity)
+		}
+		if l.UnitPrice.Amount <= 0 || l.UnitPrice.Currency == "" {
+			return Hold, lines, "a line of ours has unit price " + itoa(l.UnitPrice.Amount) + " " + l.UnitPrice.Currency
 		}
 	}
 	switch o.Status {

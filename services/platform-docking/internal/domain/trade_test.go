@@ -77,10 +77,13 @@ func TestPullWindow(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
+	eur := func(n int64) money.Money { return money.MustNew(n, "EUR") }
 	ours := func(sku string, q int32) OrderItem {
-		return OrderItem{ItemID: "i-" + sku, Marker: Marker(sku), Quantity: q}
+		return OrderItem{ItemID: "i-" + sku, Marker: Marker(sku), Quantity: q, UnitPrice: eur(1500)}
 	}
-	foreign := OrderItem{ItemID: "x", ListingID: "other", Quantity: 1}
+	at := func(it OrderItem, price money.Money) OrderItem { it.UnitPrice = price; return it }
+	line := func(sku string, q int64) OrderLine { return OrderLine{SKUID: sku, Quantity: q, UnitPrice: eur(1500)} }
+	foreign := OrderItem{ItemID: "x", ListingID: "other", Quantity: 1, UnitPrice: eur(700)}
 	tests := []struct {
 		name  string
 		o     PartnerOrder
@@ -89,12 +92,18 @@ func TestDecide(t *testing.T) {
 	}{
 		{"only other sellers' goods", PartnerOrder{Status: OrderPaid, Items: []OrderItem{foreign}}, Ignore, nil},
 		{"paid, same SKU twice summed", PartnerOrder{Status: OrderPaid, Items: []OrderItem{ours("a", 1), foreign, ours("b", 2), ours("a", 3)}}, Place,
-			[]OrderLine{{"a", 4}, {"b", 2}}},
-		{"shipped is placed too", PartnerOrder{Status: OrderShipped, Items: []OrderItem{ours("a", 1)}}, Place, []OrderLine{{"a", 1}}},
-		{"awaiting payment waits", PartnerOrder{Status: OrderAwaitingPayment, Items: []OrderItem{ours("a", 1)}}, Wait, []OrderLine{{"a", 1}}},
-		{"cancelled waits", PartnerOrder{Status: OrderCancelled, Items: []OrderItem{ours("a", 1)}}, Wait, []OrderLine{{"a", 1}}},
-		{"unknown status is held", PartnerOrder{Status: OrderUnknown, RawStatus: "77", Items: []OrderItem{ours("a", 1)}}, Hold, []OrderLine{{"a", 1}}},
-		{"a zero quantity is held", PartnerOrder{Status: OrderPaid, Items: []OrderItem{ours("a", 0)}}, Hold, []OrderLine{{"a", 0}}},
+			[]OrderLine{line("a", 4), line("b", 2)}},
+		{"same SKU at two prices kept apart", PartnerOrder{Status: OrderPaid, Items: []OrderItem{ours("a", 1), at(ours("a", 2), eur(1200)), ours("a", 3)}}, Place,
+			[]OrderLine{line("a", 4), {SKUID: "a", Quantity: 2, UnitPrice: eur(1200)}}},
+		{"shipped is placed too", PartnerOrder{Status: OrderShipped, Items: []OrderItem{ours("a", 1)}}, Place, []OrderLine{line("a", 1)}},
+		{"awaiting payment waits", PartnerOrder{Status: OrderAwaitingPayment, Items: []OrderItem{ours("a", 1)}}, Wait, []OrderLine{line("a", 1)}},
+		{"cancelled waits", PartnerOrder{Status: OrderCancelled, Items: []OrderItem{ours("a", 1)}}, Wait, []OrderLine{line("a", 1)}},
+		{"unknown status is held", PartnerOrder{Status: OrderUnknown, RawStatus: "77", Items: []OrderItem{ours("a", 1)}}, Hold, []OrderLine{line("a", 1)}},
+		{"a zero quantity is held", PartnerOrder{Status: OrderPaid, Items: []OrderItem{ours("a", 0)}}, Hold, []OrderLine{line("a", 0)}},
+		{"a zero price is held", PartnerOrder{Status: OrderPaid, Items: []OrderItem{at(ours("a", 1), eur(0))}}, Hold,
+			[]OrderLine{{SKUID: "a", Quantity: 1, UnitPrice: eur(0)}}},
+		{"no price is held", PartnerOrder{Status: OrderPaid, Items: []OrderItem{at(ours("a", 1), money.Money{})}}, Hold,
+			[]OrderLine{{SKUID: "a", Quantity: 1}}},
 		{"a bare marker prefix is not ours", PartnerOrder{Status: OrderPaid, Items: []OrderItem{{Marker: MarkerPrefix, Quantity: 1}}}, Ignore, nil},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	ordersv1 "github.com/crossdock/crossdock/gen/crossdock/orders/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -59,15 +60,17 @@ func TestPlaceExternalOrdersAnswersEachOrder(t *testing.T) {
 		return &ordersv1.PlaceExternalOrderRequest{Channel: "partner:dh", ExternalOrderId: id, BuyerRef: "kim",
 			Lines: []*ordersv1.CheckoutLine{{SkuId: skuID, Quantity: 2}}}
 	}
+	partnerPriced := order("DH-4", sku.ID.String())
+	partnerPriced.UnitPrices = []*commonv1.Money{{CurrencyCode: "EUR", AmountMinor: 2300}}
 	req := &ordersv1.PlaceExternalOrdersRequest{Orders: []*ordersv1.PlaceExternalOrderRequest{
-		order("DH-1", "not-a-uuid"), order("DH-2", sku.ID.String()), order("DH-3", uuid.NewString()),
+		order("DH-1", "not-a-uuid"), order("DH-2", sku.ID.String()), order("DH-3", uuid.NewString()), partnerPriced,
 	}}
 	resp, err := api.PlaceExternalOrders(docking, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := resp.GetResults()
-	if len(r) != 3 {
+	if len(r) != 4 {
 		t.Fatalf("%d answers", len(r))
 	}
 	if p := r[0].GetProblem(); p.GetCode() != "INVALID_ARGUMENT" || len(p.GetFieldViolations()) != 1 || p.GetFieldViolations()[0].GetField() != "lines[0].sku_id" || r[0].GetOrder() != nil {
@@ -80,6 +83,9 @@ func TestPlaceExternalOrdersAnswersEachOrder(t *testing.T) {
 	}
 	if r[2].GetProblem() == nil || r[2].GetOrder() != nil {
 		t.Errorf("unknown SKU: %v", r[2])
+	}
+	if sub := r[3].GetOrder().GetSubOrders(); len(sub) != 1 || sub[0].GetGoods().GetAmountMinor() != 4600 || sub[0].GetLines()[0].GetUnitPrice().GetAmountMinor() != 2300 {
+		t.Errorf("priced by the partner at 2300 a unit: %v", r[3])
 	}
 	again, err := api.PlaceExternalOrders(docking, &ordersv1.PlaceExternalOrdersRequest{Orders: req.Orders[1:2]})
 	if err != nil || !again.GetResults()[0].GetReplayed() || again.GetResults()[0].GetOrder().GetOrderId() != placed.GetOrderId() {

@@ -296,6 +296,9 @@ func externalOrderInput(req *ordersv1.PlaceExternalOrderRequest) (app.ExternalOr
 	var v apperr.Violations
 	in := app.ExternalOrderInput{Channel: req.GetChannel(), ExternalOrderID: req.GetExternalOrderId(), BuyerRef: req.GetBuyerRef(), Lines: lines(&v, req.GetLines()),
 		ExistingOnly: req.GetExistingOnly()}
+	for _, p := range req.GetUnitPrices() {
+		in.UnitPrices = append(in.UnitPrices, moneyOf(p))
+	}
 	if a := req.GetAddress(); a != nil {
 		addr := peers.AddressFromProto(a)
 		in.Address = &addr

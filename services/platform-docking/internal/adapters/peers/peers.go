@@ -102,6 +102,7 @@ func (o Orders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]ap
 		r := &ordersv1.PlaceExternalOrderRequest{Channel: e.Channel, ExternalOrderId: e.ExternalOrderID, BuyerRef: e.BuyerRef, ExistingOnly: e.ExistingOnly}
 		for _, l := range e.Lines {
 			r.Lines = append(r.Lines, &ordersv1.CheckoutLine{SkuId: l.SKUID, Quantity: int32(l.Quantity)})
+			r.UnitPrices = append(r.UnitPrices, &commonv1.Money{CurrencyCode: l.UnitPrice.Currency, AmountMinor: l.UnitPrice.Amount})
 		}
 		if a := e.Address; a != nil {
 			r.Address = &commonv1.Address{Recipient: a.Recipient, Phone: a.Phone, CountryCode: a.CountryCode, RegionCode: a.RegionCode,
