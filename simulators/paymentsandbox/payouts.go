@@ -10,6 +10,10 @@ import (
 // failingDestination is the bank account every payout to fails.
 const failingDestination = "acct_fail"
 
+// returningDestination is the bank account that sends every payout back:
+// paid, then failed a PayoutDelay later (the bank returned it).
+const returningDestination = "acct_return"
+
 // The statuses of a payout.
 const (
 	payoutPending = "pending"
@@ -40,7 +44,8 @@ type createPayoutRequest struct {
 }
 
 // createPayout records a pending payout; after PayoutDelay it is paid, or
-// failed for acct_fail, and the webhook says so.
+// failed for acct_fail, and the webhook says so. To acct_return it is paid,
+// then failed (returned by the bank) another PayoutDelay later.
 func (s *Server) createPayout(_ *http.Request, body []byte) jsonapi.Response {
 	var in createPayoutRequest
 	if err := jsonapi.Decode(body, &in); err != nil {
@@ -68,6 +73,14 @@ func (s *Server) createPayout(_ *http.Request, body []byte) jsonapi.Response {
 			po.Status, po.FailureCode = payoutFailed, "account_closed"
 		}
 		s.deliver(s.newEvent("payout."+po.Status, po.payoutJSON), deliveryPlan{})
+		if po.Destination == returningDestination {
+			s.after(s.cfg.PayoutDelay, func() {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				po.Status, po.FailureCode = payoutFailed, "account_closed"
+				s.deliver(s.newEvent("payout.failed", po.payoutJSON), deliveryPlan{})
+			})
+		}
 	})
 	return jsonapi.Response{Status: http.StatusOK, Body: po.payoutJSON}
 }

@@ -130,9 +130,12 @@ func TestPayouts(t *testing.T) {
 		event       string
 		status      string
 		failure     string
+		// returned: a payout.failed follows the payout.paid.
+		returned bool
 	}{
-		{"acct_supplier_1", "payout.paid", "paid", ""},
-		{"acct_fail", "payout.failed", "failed", "account_closed"},
+		{"acct_supplier_1", "payout.paid", "paid", "", false},
+		{"acct_fail", "payout.failed", "failed", "account_closed", false},
+		{"acct_return", "payout.paid", "paid", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.destination, func(t *testing.T) {
@@ -147,6 +150,13 @@ func TestPayouts(t *testing.T) {
 			obj := d.Event.Data.Object
 			if d.Event.Type != tt.event || obj["id"] != po["id"] || obj["reference"] != "payout-9" || obj["status"] != tt.status {
 				t.Fatalf("event %s %v, want %s", d.Event.Type, obj, tt.event)
+			}
+			if tt.returned {
+				d = rc.next(t)
+				if obj := d.Event.Data.Object; d.Event.Type != "payout.failed" || obj["id"] != po["id"] || obj["status"] != "failed" || obj["failure_code"] != "account_closed" {
+					t.Fatalf("after the payout.paid: %s %v, want the payout returned (payout.failed, account_closed)", d.Event.Type, obj)
+				}
+				tt.status, tt.failure = "failed", "account_closed"
 			}
 			_, got := call(t, "GET", base+"/v1/payouts/"+po["id"].(string), apiKey, "", nil)
 			if got["status"] != tt.status || (tt.failure != "" && got["failure_code"] != tt.failure) {
