@@ -151,14 +151,14 @@ func TestAPartnerOrderIsPricedAtThePartnersPrices(t *testing.T) {
 		t.Fatal(err)
 	}
 	goods := map[uuid.UUID]int64{}
-	var prices []int64
+	prices := map[uuid.UUID][]int64{}
 	for _, sub := range o.SubOrders {
 		goods[sub.SupplierID] = sub.Goods.Amount
 		for _, l := range sub.Lines {
-			prices = append(prices, l.UnitPrice.Amount)
+			prices[sub.SupplierID] = append(prices[sub.SupplierID], l.UnitPrice.Amount)
 		}
 	}
-	if goods[s.gadgets] != 2*9500+9900 || goods[s.linen] != 3100 || !slices.Equal(prices, []int64{9500, 9900, 3100}) {
+	if goods[s.gadgets] != 2*9500+9900 || goods[s.linen] != 3100 || !slices.Equal(prices[s.gadgets], []int64{9500, 9900}) || !slices.Equal(prices[s.linen], []int64{3100}) {
 		t.Errorf("goods %v, unit prices %v; want the phones at 9500 and 9900, the scarf at 3100", goods, prices)
 	}
 	if o.Total != 2*9500+9900+3100 || o.Currency != "USD" || o.SubOrders[0].BuyerAmount != o.SubOrders[0].Goods.Amount {
