@@ -222,6 +222,11 @@ func TestMerchantOrdersAndCouponsThroughTheMesh(t *testing.T) {
 		}
 		sum += minor(s, "payable", "amountMinor")
 	}
+	// The lamps' freight was estimated, and will be declared, at what the
+	// merchant pays for them, not at their retail price.
+	if v := minor(lampSub, "freightBreakdown", "declaredValue", "amountMinor"); v != 2*lampCost || at(lampSub, "freightBreakdown", "declaredValue", "currencyCode") != "USD" {
+		t.Errorf("the lamps' parcel is valued at %d, want their cost %d USD: %v", v, 2*lampCost, lampSub["freightBreakdown"])
+	}
 	total := minor(order, "total", "amountMinor")
 	if discount != 500 || total != sum || minor(lampSub, "freight", "amountMinor") <= 0 {
 		t.Errorf("discounts add up to %d (want 500); total %d, payables %d: %s", discount, total, sum, placed.Raw)

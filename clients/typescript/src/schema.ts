@@ -4039,6 +4039,11 @@ export interface components {
             chargeableWeightG?: string;
             /** @description The rate from the base currency to the supplier's the freight converted at. */
             rateToSupplierCurrency?: string;
+            /**
+             * @description The goods' value the estimate compared with history, in the base currency:
+             *     the sub-order's goods as sold (at a merchant's tier cost, say), converted.
+             */
+            declaredValue?: components["schemas"]["Money"];
         };
         /** @description FreightConfig is one version of the estimator's settings. */
         FreightConfig: {
@@ -5769,6 +5774,12 @@ export interface components {
         /** @description SkuLines is a parcel given as catalog SKUs. */
         SkuLines: {
             lines?: components["schemas"]["SkuLine"][];
+            /**
+             * @description The goods' value when it is not their retail prices summed: what they were
+             *     sold for (a merchant's tier cost, a partner's price), positive, in any
+             *     currency. Unset, the SKUs' retail prices × quantities are the value.
+             */
+            declaredValue?: components["schemas"]["Money"];
         };
         /** @description SkuPurchaseOrder is a purchase order's line of one SKU. */
         SkuPurchaseOrder: {

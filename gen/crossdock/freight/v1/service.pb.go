@@ -325,8 +325,12 @@ func (x *SkuLine) GetQuantity() int64 {
 
 // SkuLines is a parcel given as catalog SKUs.
 type SkuLines struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Lines         []*SkuLine             `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Lines []*SkuLine             `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The goods' value when it is not their retail prices summed: what they were
+	// sold for (a merchant's tier cost, a partner's price), positive, in any
+	// currency. Unset, the SKUs' retail prices × quantities are the value.
+	DeclaredValue *v1.Money `protobuf:"bytes,2,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -364,6 +368,13 @@ func (*SkuLines) Descriptor() ([]byte, []int) {
 func (x *SkuLines) GetLines() []*SkuLine {
 	if x != nil {
 		return x.Lines
+	}
+	return nil
+}
+
+func (x *SkuLines) GetDeclaredValue() *v1.Money {
+	if x != nil {
+		return x.DeclaredValue
 	}
 	return nil
 }
@@ -2015,9 +2026,10 @@ const file_crossdock_freight_v1_service_proto_rawDesc = "" +
 	"\theight_mm\x18\x03 \x01(\x03R\bheightMm\"<\n" +
 	"\aSkuLine\x12\x15\n" +
 	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x03R\bquantity\"?\n" +
+	"\bquantity\x18\x02 \x01(\x03R\bquantity\"\x82\x01\n" +
 	"\bSkuLines\x123\n" +
-	"\x05lines\x18\x01 \x03(\v2\x1d.crossdock.freight.v1.SkuLineR\x05lines\"\x96\x02\n" +
+	"\x05lines\x18\x01 \x03(\v2\x1d.crossdock.freight.v1.SkuLineR\x05lines\x12A\n" +
+	"\x0edeclared_value\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rdeclaredValue\"\x96\x02\n" +
 	"\x0fEstimateRequest\x120\n" +
 	"\x05route\x18\x01 \x01(\v2\x1a.crossdock.common.v1.RouteR\x05route\x126\n" +
 	"\x06parcel\x18\x02 \x01(\v2\x1c.crossdock.freight.v1.ParcelH\x00R\x06parcel\x126\n" +
@@ -2224,65 +2236,66 @@ var file_crossdock_freight_v1_service_proto_depIdxs = []int32{
 	30, // 0: crossdock.freight.v1.Parcel.declared_value:type_name -> crossdock.common.v1.Money
 	3,  // 1: crossdock.freight.v1.Parcel.dimensions:type_name -> crossdock.freight.v1.Dimensions
 	4,  // 2: crossdock.freight.v1.SkuLines.lines:type_name -> crossdock.freight.v1.SkuLine
-	31, // 3: crossdock.freight.v1.EstimateRequest.route:type_name -> crossdock.common.v1.Route
-	2,  // 4: crossdock.freight.v1.EstimateRequest.parcel:type_name -> crossdock.freight.v1.Parcel
-	5,  // 5: crossdock.freight.v1.EstimateRequest.lines:type_name -> crossdock.freight.v1.SkuLines
-	1,  // 6: crossdock.freight.v1.GroupBreakdown.group:type_name -> crossdock.freight.v1.Group
-	30, // 7: crossdock.freight.v1.RateCardBreakdown.price_per_kg:type_name -> crossdock.common.v1.Money
-	30, // 8: crossdock.freight.v1.EstimateResponse.target_freight:type_name -> crossdock.common.v1.Money
-	30, // 9: crossdock.freight.v1.EstimateResponse.display_freight:type_name -> crossdock.common.v1.Money
-	0,  // 10: crossdock.freight.v1.EstimateResponse.basis:type_name -> crossdock.freight.v1.Basis
-	7,  // 11: crossdock.freight.v1.EstimateResponse.groups:type_name -> crossdock.freight.v1.GroupBreakdown
-	8,  // 12: crossdock.freight.v1.EstimateResponse.rate_card:type_name -> crossdock.freight.v1.RateCardBreakdown
-	2,  // 13: crossdock.freight.v1.EstimateResponse.parcel:type_name -> crossdock.freight.v1.Parcel
-	31, // 14: crossdock.freight.v1.EstimateResponse.route:type_name -> crossdock.common.v1.Route
-	10, // 15: crossdock.freight.v1.EstimateResponse.config:type_name -> crossdock.freight.v1.FreightConfig
-	32, // 16: crossdock.freight.v1.FreightConfig.window:type_name -> google.protobuf.Duration
-	33, // 17: crossdock.freight.v1.FreightConfig.effective_from:type_name -> google.protobuf.Timestamp
-	31, // 18: crossdock.freight.v1.ShipmentRecord.route:type_name -> crossdock.common.v1.Route
-	30, // 19: crossdock.freight.v1.ShipmentRecord.declared_value:type_name -> crossdock.common.v1.Money
-	30, // 20: crossdock.freight.v1.ShipmentRecord.transaction_amount:type_name -> crossdock.common.v1.Money
-	30, // 21: crossdock.freight.v1.ShipmentRecord.goods_price:type_name -> crossdock.common.v1.Money
-	33, // 22: crossdock.freight.v1.ShipmentRecord.completed_at:type_name -> google.protobuf.Timestamp
-	11, // 23: crossdock.freight.v1.ImportShipmentsRequest.records:type_name -> crossdock.freight.v1.ShipmentRecord
-	13, // 24: crossdock.freight.v1.ImportShipmentsResponse.rejected:type_name -> crossdock.freight.v1.RowError
-	31, // 25: crossdock.freight.v1.GetConfigRequest.route:type_name -> crossdock.common.v1.Route
-	10, // 26: crossdock.freight.v1.GetConfigResponse.config:type_name -> crossdock.freight.v1.FreightConfig
-	10, // 27: crossdock.freight.v1.UpdateConfigRequest.config:type_name -> crossdock.freight.v1.FreightConfig
-	10, // 28: crossdock.freight.v1.UpdateConfigResponse.config:type_name -> crossdock.freight.v1.FreightConfig
-	34, // 29: crossdock.freight.v1.ListConfigVersionsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	10, // 30: crossdock.freight.v1.ListConfigVersionsResponse.versions:type_name -> crossdock.freight.v1.FreightConfig
-	35, // 31: crossdock.freight.v1.ListConfigVersionsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	31, // 32: crossdock.freight.v1.SetRouteMultiplierRequest.route:type_name -> crossdock.common.v1.Route
-	33, // 33: crossdock.freight.v1.SetRouteMultiplierRequest.effective_from:type_name -> google.protobuf.Timestamp
-	30, // 34: crossdock.freight.v1.ZonePrice.price_per_kg:type_name -> crossdock.common.v1.Money
-	23, // 35: crossdock.freight.v1.RateCard.zones:type_name -> crossdock.freight.v1.Zone
-	24, // 36: crossdock.freight.v1.RateCard.prices:type_name -> crossdock.freight.v1.ZonePrice
-	33, // 37: crossdock.freight.v1.RateCard.effective_from:type_name -> google.protobuf.Timestamp
-	25, // 38: crossdock.freight.v1.GetRateCardResponse.rate_card:type_name -> crossdock.freight.v1.RateCard
-	25, // 39: crossdock.freight.v1.SetRateCardRequest.rate_card:type_name -> crossdock.freight.v1.RateCard
-	25, // 40: crossdock.freight.v1.SetRateCardResponse.rate_card:type_name -> crossdock.freight.v1.RateCard
-	6,  // 41: crossdock.freight.v1.FreightService.Estimate:input_type -> crossdock.freight.v1.EstimateRequest
-	12, // 42: crossdock.freight.v1.FreightService.ImportShipments:input_type -> crossdock.freight.v1.ImportShipmentsRequest
-	15, // 43: crossdock.freight.v1.FreightService.GetConfig:input_type -> crossdock.freight.v1.GetConfigRequest
-	17, // 44: crossdock.freight.v1.FreightService.UpdateConfig:input_type -> crossdock.freight.v1.UpdateConfigRequest
-	19, // 45: crossdock.freight.v1.FreightService.ListConfigVersions:input_type -> crossdock.freight.v1.ListConfigVersionsRequest
-	21, // 46: crossdock.freight.v1.FreightService.SetRouteMultiplier:input_type -> crossdock.freight.v1.SetRouteMultiplierRequest
-	26, // 47: crossdock.freight.v1.FreightService.GetRateCard:input_type -> crossdock.freight.v1.GetRateCardRequest
-	28, // 48: crossdock.freight.v1.FreightService.SetRateCard:input_type -> crossdock.freight.v1.SetRateCardRequest
-	9,  // 49: crossdock.freight.v1.FreightService.Estimate:output_type -> crossdock.freight.v1.EstimateResponse
-	14, // 50: crossdock.freight.v1.FreightService.ImportShipments:output_type -> crossdock.freight.v1.ImportShipmentsResponse
-	16, // 51: crossdock.freight.v1.FreightService.GetConfig:output_type -> crossdock.freight.v1.GetConfigResponse
-	18, // 52: crossdock.freight.v1.FreightService.UpdateConfig:output_type -> crossdock.freight.v1.UpdateConfigResponse
-	20, // 53: crossdock.freight.v1.FreightService.ListConfigVersions:output_type -> crossdock.freight.v1.ListConfigVersionsResponse
-	22, // 54: crossdock.freight.v1.FreightService.SetRouteMultiplier:output_type -> crossdock.freight.v1.SetRouteMultiplierResponse
-	27, // 55: crossdock.freight.v1.FreightService.GetRateCard:output_type -> crossdock.freight.v1.GetRateCardResponse
-	29, // 56: crossdock.freight.v1.FreightService.SetRateCard:output_type -> crossdock.freight.v1.SetRateCardResponse
-	49, // [49:57] is the sub-list for method output_type
-	41, // [41:49] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	30, // 3: crossdock.freight.v1.SkuLines.declared_value:type_name -> crossdock.common.v1.Money
+	31, // 4: crossdock.freight.v1.EstimateRequest.route:type_name -> crossdock.common.v1.Route
+	2,  // 5: crossdock.freight.v1.EstimateRequest.parcel:type_name -> crossdock.freight.v1.Parcel
+	5,  // 6: crossdock.freight.v1.EstimateRequest.lines:type_name -> crossdock.freight.v1.SkuLines
+	1,  // 7: crossdock.freight.v1.GroupBreakdown.group:type_name -> crossdock.freight.v1.Group
+	30, // 8: crossdock.freight.v1.RateCardBreakdown.price_per_kg:type_name -> crossdock.common.v1.Money
+	30, // 9: crossdock.freight.v1.EstimateResponse.target_freight:type_name -> crossdock.common.v1.Money
+	30, // 10: crossdock.freight.v1.EstimateResponse.display_freight:type_name -> crossdock.common.v1.Money
+	0,  // 11: crossdock.freight.v1.EstimateResponse.basis:type_name -> crossdock.freight.v1.Basis
+	7,  // 12: crossdock.freight.v1.EstimateResponse.groups:type_name -> crossdock.freight.v1.GroupBreakdown
+	8,  // 13: crossdock.freight.v1.EstimateResponse.rate_card:type_name -> crossdock.freight.v1.RateCardBreakdown
+	2,  // 14: crossdock.freight.v1.EstimateResponse.parcel:type_name -> crossdock.freight.v1.Parcel
+	31, // 15: crossdock.freight.v1.EstimateResponse.route:type_name -> crossdock.common.v1.Route
+	10, // 16: crossdock.freight.v1.EstimateResponse.config:type_name -> crossdock.freight.v1.FreightConfig
+	32, // 17: crossdock.freight.v1.FreightConfig.window:type_name -> google.protobuf.Duration
+	33, // 18: crossdock.freight.v1.FreightConfig.effective_from:type_name -> google.protobuf.Timestamp
+	31, // 19: crossdock.freight.v1.ShipmentRecord.route:type_name -> crossdock.common.v1.Route
+	30, // 20: crossdock.freight.v1.ShipmentRecord.declared_value:type_name -> crossdock.common.v1.Money
+	30, // 21: crossdock.freight.v1.ShipmentRecord.transaction_amount:type_name -> crossdock.common.v1.Money
+	30, // 22: crossdock.freight.v1.ShipmentRecord.goods_price:type_name -> crossdock.common.v1.Money
+	33, // 23: crossdock.freight.v1.ShipmentRecord.completed_at:type_name -> google.protobuf.Timestamp
+	11, // 24: crossdock.freight.v1.ImportShipmentsRequest.records:type_name -> crossdock.freight.v1.ShipmentRecord
+	13, // 25: crossdock.freight.v1.ImportShipmentsResponse.rejected:type_name -> crossdock.freight.v1.RowError
+	31, // 26: crossdock.freight.v1.GetConfigRequest.route:type_name -> crossdock.common.v1.Route
+	10, // 27: crossdock.freight.v1.GetConfigResponse.config:type_name -> crossdock.freight.v1.FreightConfig
+	10, // 28: crossdock.freight.v1.UpdateConfigRequest.config:type_name -> crossdock.freight.v1.FreightConfig
+	10, // 29: crossdock.freight.v1.UpdateConfigResponse.config:type_name -> crossdock.freight.v1.FreightConfig
+	34, // 30: crossdock.freight.v1.ListConfigVersionsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	10, // 31: crossdock.freight.v1.ListConfigVersionsResponse.versions:type_name -> crossdock.freight.v1.FreightConfig
+	35, // 32: crossdock.freight.v1.ListConfigVersionsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	31, // 33: crossdock.freight.v1.SetRouteMultiplierRequest.route:type_name -> crossdock.common.v1.Route
+	33, // 34: crossdock.freight.v1.SetRouteMultiplierRequest.effective_from:type_name -> google.protobuf.Timestamp
+	30, // 35: crossdock.freight.v1.ZonePrice.price_per_kg:type_name -> crossdock.common.v1.Money
+	23, // 36: crossdock.freight.v1.RateCard.zones:type_name -> crossdock.freight.v1.Zone
+	24, // 37: crossdock.freight.v1.RateCard.prices:type_name -> crossdock.freight.v1.ZonePrice
+	33, // 38: crossdock.freight.v1.RateCard.effective_from:type_name -> google.protobuf.Timestamp
+	25, // 39: crossdock.freight.v1.GetRateCardResponse.rate_card:type_name -> crossdock.freight.v1.RateCard
+	25, // 40: crossdock.freight.v1.SetRateCardRequest.rate_card:type_name -> crossdock.freight.v1.RateCard
+	25, // 41: crossdock.freight.v1.SetRateCardResponse.rate_card:type_name -> crossdock.freight.v1.RateCard
+	6,  // 42: crossdock.freight.v1.FreightService.Estimate:input_type -> crossdock.freight.v1.EstimateRequest
+	12, // 43: crossdock.freight.v1.FreightService.ImportShipments:input_type -> crossdock.freight.v1.ImportShipmentsRequest
+	15, // 44: crossdock.freight.v1.FreightService.GetConfig:input_type -> crossdock.freight.v1.GetConfigRequest
+	17, // 45: crossdock.freight.v1.FreightService.UpdateConfig:input_type -> crossdock.freight.v1.UpdateConfigRequest
+	19, // 46: crossdock.freight.v1.FreightService.ListConfigVersions:input_type -> crossdock.freight.v1.ListConfigVersionsRequest
+	21, // 47: crossdock.freight.v1.FreightService.SetRouteMultiplier:input_type -> crossdock.freight.v1.SetRouteMultiplierRequest
+	26, // 48: crossdock.freight.v1.FreightService.GetRateCard:input_type -> crossdock.freight.v1.GetRateCardRequest
+	28, // 49: crossdock.freight.v1.FreightService.SetRateCard:input_type -> crossdock.freight.v1.SetRateCardRequest
+	9,  // 50: crossdock.freight.v1.FreightService.Estimate:output_type -> crossdock.freight.v1.EstimateResponse
+	14, // 51: crossdock.freight.v1.FreightService.ImportShipments:output_type -> crossdock.freight.v1.ImportShipmentsResponse
+	16, // 52: crossdock.freight.v1.FreightService.GetConfig:output_type -> crossdock.freight.v1.GetConfigResponse
+	18, // 53: crossdock.freight.v1.FreightService.UpdateConfig:output_type -> crossdock.freight.v1.UpdateConfigResponse
+	20, // 54: crossdock.freight.v1.FreightService.ListConfigVersions:output_type -> crossdock.freight.v1.ListConfigVersionsResponse
+	22, // 55: crossdock.freight.v1.FreightService.SetRouteMultiplier:output_type -> crossdock.freight.v1.SetRouteMultiplierResponse
+	27, // 56: crossdock.freight.v1.FreightService.GetRateCard:output_type -> crossdock.freight.v1.GetRateCardResponse
+	29, // 57: crossdock.freight.v1.FreightService.SetRateCard:output_type -> crossdock.freight.v1.SetRateCardResponse
+	50, // [50:58] is the sub-list for method output_type
+	42, // [42:50] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_freight_v1_service_proto_init() }

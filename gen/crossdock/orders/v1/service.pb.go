@@ -826,8 +826,11 @@ type FreightBreakdown struct {
 	ChargeableWeightG int64  `protobuf:"varint,8,opt,name=chargeable_weight_g,json=chargeableWeightG,proto3" json:"chargeable_weight_g,omitempty"`
 	// The rate from the base currency to the supplier's the freight converted at.
 	RateToSupplierCurrency string `protobuf:"bytes,9,opt,name=rate_to_supplier_currency,json=rateToSupplierCurrency,proto3" json:"rate_to_supplier_currency,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// The goods' value the estimate compared with history, in the base currency:
+	// the sub-order's goods as sold (at a merchant's tier cost, say), converted.
+	DeclaredValue *v1.Money `protobuf:"bytes,10,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FreightBreakdown) Reset() {
@@ -921,6 +924,13 @@ func (x *FreightBreakdown) GetRateToSupplierCurrency() string {
 		return x.RateToSupplierCurrency
 	}
 	return ""
+}
+
+func (x *FreightBreakdown) GetDeclaredValue() *v1.Money {
+	if x != nil {
+		return x.DeclaredValue
+	}
+	return nil
 }
 
 // Parcel is where a shipped sub-order's parcel is, as logistics tracks it.
@@ -3413,7 +3423,7 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x05group\x18\x01 \x01(\tR\x05group\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\x12!\n" +
 	"\fmean_freight\x18\x03 \x01(\tR\vmeanFreight\x12\x16\n" +
-	"\x06weight\x18\x04 \x01(\tR\x06weight\"\xa8\x03\n" +
+	"\x06weight\x18\x04 \x01(\tR\x06weight\"\xeb\x03\n" +
 	"\x10FreightBreakdown\x12\x14\n" +
 	"\x05basis\x18\x01 \x01(\tR\x05basis\x12A\n" +
 	"\x0etarget_freight\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\rtargetFreight\x12\x1e\n" +
@@ -3425,7 +3435,9 @@ const file_crossdock_orders_v1_service_proto_rawDesc = "" +
 	"\x06groups\x18\x06 \x03(\v2!.crossdock.orders.v1.FreightGroupR\x06groups\x12\x12\n" +
 	"\x04zone\x18\a \x01(\tR\x04zone\x12.\n" +
 	"\x13chargeable_weight_g\x18\b \x01(\x03R\x11chargeableWeightG\x129\n" +
-	"\x19rate_to_supplier_currency\x18\t \x01(\tR\x16rateToSupplierCurrency\"\x8b\x03\n" +
+	"\x19rate_to_supplier_currency\x18\t \x01(\tR\x16rateToSupplierCurrency\x12A\n" +
+	"\x0edeclared_value\x18\n" +
+	" \x01(\v2\x1a.crossdock.common.v1.MoneyR\rdeclaredValue\"\x8b\x03\n" +
 	"\x06Parcel\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x12\x18\n" +
@@ -3746,106 +3758,107 @@ var file_crossdock_orders_v1_service_proto_depIdxs = []int32{
 	52, // 11: crossdock.orders.v1.OrderLine.line_total:type_name -> crossdock.common.v1.Money
 	52, // 12: crossdock.orders.v1.FreightBreakdown.target_freight:type_name -> crossdock.common.v1.Money
 	12, // 13: crossdock.orders.v1.FreightBreakdown.groups:type_name -> crossdock.orders.v1.FreightGroup
-	53, // 14: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
-	53, // 15: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
-	52, // 16: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
-	0,  // 17: crossdock.orders.v1.SubOrder.type:type_name -> crossdock.orders.v1.ProductType
-	2,  // 18: crossdock.orders.v1.SubOrder.status:type_name -> crossdock.orders.v1.SubOrderStatus
-	11, // 19: crossdock.orders.v1.SubOrder.lines:type_name -> crossdock.orders.v1.OrderLine
-	52, // 20: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
-	52, // 21: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
-	52, // 22: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
-	52, // 23: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
-	13, // 24: crossdock.orders.v1.SubOrder.freight_breakdown:type_name -> crossdock.orders.v1.FreightBreakdown
-	54, // 25: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
-	14, // 26: crossdock.orders.v1.SubOrder.parcel:type_name -> crossdock.orders.v1.Parcel
-	15, // 27: crossdock.orders.v1.SubOrder.top_up:type_name -> crossdock.orders.v1.TopUp
-	53, // 28: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
-	53, // 29: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
-	53, // 30: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
-	53, // 31: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
-	53, // 32: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
-	52, // 33: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
-	52, // 34: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
-	1,  // 35: crossdock.orders.v1.Order.status:type_name -> crossdock.orders.v1.OrderStatus
-	52, // 36: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
-	16, // 37: crossdock.orders.v1.Order.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	53, // 38: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
-	53, // 39: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
-	53, // 40: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
-	54, // 41: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
-	18, // 42: crossdock.orders.v1.CheckoutRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	54, // 43: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
-	19, // 44: crossdock.orders.v1.CheckoutRequest.supplier_addresses:type_name -> crossdock.orders.v1.SupplierAddress
-	17, // 45: crossdock.orders.v1.CheckoutResponse.order:type_name -> crossdock.orders.v1.Order
-	17, // 46: crossdock.orders.v1.PayOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	17, // 47: crossdock.orders.v1.CancelOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	17, // 48: crossdock.orders.v1.GetOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	55, // 49: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	17, // 50: crossdock.orders.v1.ListOrdersResponse.orders:type_name -> crossdock.orders.v1.Order
-	56, // 51: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	53, // 52: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
-	30, // 53: crossdock.orders.v1.ListOrderChangesResponse.changes:type_name -> crossdock.orders.v1.OrderChange
-	16, // 54: crossdock.orders.v1.GetSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	2,  // 55: crossdock.orders.v1.ListSupplierSubOrdersRequest.statuses:type_name -> crossdock.orders.v1.SubOrderStatus
-	55, // 56: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	16, // 57: crossdock.orders.v1.ListSupplierSubOrdersResponse.sub_orders:type_name -> crossdock.orders.v1.SubOrder
-	56, // 58: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	16, // 59: crossdock.orders.v1.AcceptSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	54, // 60: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
-	16, // 61: crossdock.orders.v1.ShipSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	16, // 62: crossdock.orders.v1.RecordExternalShipmentResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	16, // 63: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	16, // 64: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
-	18, // 65: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
-	54, // 66: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
-	52, // 67: crossdock.orders.v1.PlaceExternalOrderRequest.unit_prices:type_name -> crossdock.common.v1.Money
-	17, // 68: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
-	47, // 69: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
-	51, // 70: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
-	17, // 71: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
-	57, // 72: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
-	5,  // 73: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
-	7,  // 74: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
-	9,  // 75: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
-	20, // 76: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
-	22, // 77: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
-	24, // 78: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
-	26, // 79: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
-	28, // 80: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
-	31, // 81: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
-	33, // 82: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
-	35, // 83: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
-	37, // 84: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
-	39, // 85: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
-	41, // 86: crossdock.orders.v1.OrdersService.RecordExternalShipment:input_type -> crossdock.orders.v1.RecordExternalShipmentRequest
-	43, // 87: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
-	45, // 88: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
-	47, // 89: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
-	49, // 90: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
-	6,  // 91: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
-	8,  // 92: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
-	10, // 93: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
-	21, // 94: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
-	23, // 95: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
-	25, // 96: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
-	27, // 97: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
-	29, // 98: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
-	32, // 99: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
-	34, // 100: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
-	36, // 101: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
-	38, // 102: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
-	40, // 103: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
-	42, // 104: crossdock.orders.v1.OrdersService.RecordExternalShipment:output_type -> crossdock.orders.v1.RecordExternalShipmentResponse
-	44, // 105: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
-	46, // 106: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
-	48, // 107: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
-	50, // 108: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
-	91, // [91:109] is the sub-list for method output_type
-	73, // [73:91] is the sub-list for method input_type
-	73, // [73:73] is the sub-list for extension type_name
-	73, // [73:73] is the sub-list for extension extendee
-	0,  // [0:73] is the sub-list for field type_name
+	52, // 14: crossdock.orders.v1.FreightBreakdown.declared_value:type_name -> crossdock.common.v1.Money
+	53, // 15: crossdock.orders.v1.Parcel.eta:type_name -> google.protobuf.Timestamp
+	53, // 16: crossdock.orders.v1.Parcel.delivered_at:type_name -> google.protobuf.Timestamp
+	52, // 17: crossdock.orders.v1.TopUp.amount:type_name -> crossdock.common.v1.Money
+	0,  // 18: crossdock.orders.v1.SubOrder.type:type_name -> crossdock.orders.v1.ProductType
+	2,  // 19: crossdock.orders.v1.SubOrder.status:type_name -> crossdock.orders.v1.SubOrderStatus
+	11, // 20: crossdock.orders.v1.SubOrder.lines:type_name -> crossdock.orders.v1.OrderLine
+	52, // 21: crossdock.orders.v1.SubOrder.goods:type_name -> crossdock.common.v1.Money
+	52, // 22: crossdock.orders.v1.SubOrder.freight:type_name -> crossdock.common.v1.Money
+	52, // 23: crossdock.orders.v1.SubOrder.payable:type_name -> crossdock.common.v1.Money
+	52, // 24: crossdock.orders.v1.SubOrder.payable_in_buyer_currency:type_name -> crossdock.common.v1.Money
+	13, // 25: crossdock.orders.v1.SubOrder.freight_breakdown:type_name -> crossdock.orders.v1.FreightBreakdown
+	54, // 26: crossdock.orders.v1.SubOrder.address:type_name -> crossdock.common.v1.Address
+	14, // 27: crossdock.orders.v1.SubOrder.parcel:type_name -> crossdock.orders.v1.Parcel
+	15, // 28: crossdock.orders.v1.SubOrder.top_up:type_name -> crossdock.orders.v1.TopUp
+	53, // 29: crossdock.orders.v1.SubOrder.paid_at:type_name -> google.protobuf.Timestamp
+	53, // 30: crossdock.orders.v1.SubOrder.shipped_at:type_name -> google.protobuf.Timestamp
+	53, // 31: crossdock.orders.v1.SubOrder.delivered_at:type_name -> google.protobuf.Timestamp
+	53, // 32: crossdock.orders.v1.SubOrder.completes_at:type_name -> google.protobuf.Timestamp
+	53, // 33: crossdock.orders.v1.SubOrder.completed_at:type_name -> google.protobuf.Timestamp
+	52, // 34: crossdock.orders.v1.SubOrder.discount:type_name -> crossdock.common.v1.Money
+	52, // 35: crossdock.orders.v1.SubOrder.refunded:type_name -> crossdock.common.v1.Money
+	1,  // 36: crossdock.orders.v1.Order.status:type_name -> crossdock.orders.v1.OrderStatus
+	52, // 37: crossdock.orders.v1.Order.total:type_name -> crossdock.common.v1.Money
+	16, // 38: crossdock.orders.v1.Order.sub_orders:type_name -> crossdock.orders.v1.SubOrder
+	53, // 39: crossdock.orders.v1.Order.payment_due_at:type_name -> google.protobuf.Timestamp
+	53, // 40: crossdock.orders.v1.Order.placed_at:type_name -> google.protobuf.Timestamp
+	53, // 41: crossdock.orders.v1.Order.paid_at:type_name -> google.protobuf.Timestamp
+	54, // 42: crossdock.orders.v1.SupplierAddress.address:type_name -> crossdock.common.v1.Address
+	18, // 43: crossdock.orders.v1.CheckoutRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
+	54, // 44: crossdock.orders.v1.CheckoutRequest.address:type_name -> crossdock.common.v1.Address
+	19, // 45: crossdock.orders.v1.CheckoutRequest.supplier_addresses:type_name -> crossdock.orders.v1.SupplierAddress
+	17, // 46: crossdock.orders.v1.CheckoutResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 47: crossdock.orders.v1.PayOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 48: crossdock.orders.v1.CancelOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	17, // 49: crossdock.orders.v1.GetOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	55, // 50: crossdock.orders.v1.ListOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	17, // 51: crossdock.orders.v1.ListOrdersResponse.orders:type_name -> crossdock.orders.v1.Order
+	56, // 52: crossdock.orders.v1.ListOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	53, // 53: crossdock.orders.v1.OrderChange.at:type_name -> google.protobuf.Timestamp
+	30, // 54: crossdock.orders.v1.ListOrderChangesResponse.changes:type_name -> crossdock.orders.v1.OrderChange
+	16, // 55: crossdock.orders.v1.GetSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	2,  // 56: crossdock.orders.v1.ListSupplierSubOrdersRequest.statuses:type_name -> crossdock.orders.v1.SubOrderStatus
+	55, // 57: crossdock.orders.v1.ListSupplierSubOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	16, // 58: crossdock.orders.v1.ListSupplierSubOrdersResponse.sub_orders:type_name -> crossdock.orders.v1.SubOrder
+	56, // 59: crossdock.orders.v1.ListSupplierSubOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	16, // 60: crossdock.orders.v1.AcceptSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	54, // 61: crossdock.orders.v1.ShipSubOrderRequest.from:type_name -> crossdock.common.v1.Address
+	16, // 62: crossdock.orders.v1.ShipSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 63: crossdock.orders.v1.RecordExternalShipmentResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 64: crossdock.orders.v1.DeliverSubOrderResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	16, // 65: crossdock.orders.v1.ConfirmReceiptResponse.sub_order:type_name -> crossdock.orders.v1.SubOrder
+	18, // 66: crossdock.orders.v1.PlaceExternalOrderRequest.lines:type_name -> crossdock.orders.v1.CheckoutLine
+	54, // 67: crossdock.orders.v1.PlaceExternalOrderRequest.address:type_name -> crossdock.common.v1.Address
+	52, // 68: crossdock.orders.v1.PlaceExternalOrderRequest.unit_prices:type_name -> crossdock.common.v1.Money
+	17, // 69: crossdock.orders.v1.PlaceExternalOrderResponse.order:type_name -> crossdock.orders.v1.Order
+	47, // 70: crossdock.orders.v1.PlaceExternalOrdersRequest.orders:type_name -> crossdock.orders.v1.PlaceExternalOrderRequest
+	51, // 71: crossdock.orders.v1.PlaceExternalOrdersResponse.results:type_name -> crossdock.orders.v1.PlacedExternalOrder
+	17, // 72: crossdock.orders.v1.PlacedExternalOrder.order:type_name -> crossdock.orders.v1.Order
+	57, // 73: crossdock.orders.v1.PlacedExternalOrder.problem:type_name -> crossdock.common.v1.Problem
+	5,  // 74: crossdock.orders.v1.OrdersService.GetCart:input_type -> crossdock.orders.v1.GetCartRequest
+	7,  // 75: crossdock.orders.v1.OrdersService.SetCartLine:input_type -> crossdock.orders.v1.SetCartLineRequest
+	9,  // 76: crossdock.orders.v1.OrdersService.ClearCart:input_type -> crossdock.orders.v1.ClearCartRequest
+	20, // 77: crossdock.orders.v1.OrdersService.Checkout:input_type -> crossdock.orders.v1.CheckoutRequest
+	22, // 78: crossdock.orders.v1.OrdersService.PayOrder:input_type -> crossdock.orders.v1.PayOrderRequest
+	24, // 79: crossdock.orders.v1.OrdersService.CancelOrder:input_type -> crossdock.orders.v1.CancelOrderRequest
+	26, // 80: crossdock.orders.v1.OrdersService.GetOrder:input_type -> crossdock.orders.v1.GetOrderRequest
+	28, // 81: crossdock.orders.v1.OrdersService.ListOrders:input_type -> crossdock.orders.v1.ListOrdersRequest
+	31, // 82: crossdock.orders.v1.OrdersService.ListOrderChanges:input_type -> crossdock.orders.v1.ListOrderChangesRequest
+	33, // 83: crossdock.orders.v1.OrdersService.GetSubOrder:input_type -> crossdock.orders.v1.GetSubOrderRequest
+	35, // 84: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:input_type -> crossdock.orders.v1.ListSupplierSubOrdersRequest
+	37, // 85: crossdock.orders.v1.OrdersService.AcceptSubOrder:input_type -> crossdock.orders.v1.AcceptSubOrderRequest
+	39, // 86: crossdock.orders.v1.OrdersService.ShipSubOrder:input_type -> crossdock.orders.v1.ShipSubOrderRequest
+	41, // 87: crossdock.orders.v1.OrdersService.RecordExternalShipment:input_type -> crossdock.orders.v1.RecordExternalShipmentRequest
+	43, // 88: crossdock.orders.v1.OrdersService.DeliverSubOrder:input_type -> crossdock.orders.v1.DeliverSubOrderRequest
+	45, // 89: crossdock.orders.v1.OrdersService.ConfirmReceipt:input_type -> crossdock.orders.v1.ConfirmReceiptRequest
+	47, // 90: crossdock.orders.v1.OrdersService.PlaceExternalOrder:input_type -> crossdock.orders.v1.PlaceExternalOrderRequest
+	49, // 91: crossdock.orders.v1.OrdersService.PlaceExternalOrders:input_type -> crossdock.orders.v1.PlaceExternalOrdersRequest
+	6,  // 92: crossdock.orders.v1.OrdersService.GetCart:output_type -> crossdock.orders.v1.GetCartResponse
+	8,  // 93: crossdock.orders.v1.OrdersService.SetCartLine:output_type -> crossdock.orders.v1.SetCartLineResponse
+	10, // 94: crossdock.orders.v1.OrdersService.ClearCart:output_type -> crossdock.orders.v1.ClearCartResponse
+	21, // 95: crossdock.orders.v1.OrdersService.Checkout:output_type -> crossdock.orders.v1.CheckoutResponse
+	23, // 96: crossdock.orders.v1.OrdersService.PayOrder:output_type -> crossdock.orders.v1.PayOrderResponse
+	25, // 97: crossdock.orders.v1.OrdersService.CancelOrder:output_type -> crossdock.orders.v1.CancelOrderResponse
+	27, // 98: crossdock.orders.v1.OrdersService.GetOrder:output_type -> crossdock.orders.v1.GetOrderResponse
+	29, // 99: crossdock.orders.v1.OrdersService.ListOrders:output_type -> crossdock.orders.v1.ListOrdersResponse
+	32, // 100: crossdock.orders.v1.OrdersService.ListOrderChanges:output_type -> crossdock.orders.v1.ListOrderChangesResponse
+	34, // 101: crossdock.orders.v1.OrdersService.GetSubOrder:output_type -> crossdock.orders.v1.GetSubOrderResponse
+	36, // 102: crossdock.orders.v1.OrdersService.ListSupplierSubOrders:output_type -> crossdock.orders.v1.ListSupplierSubOrdersResponse
+	38, // 103: crossdock.orders.v1.OrdersService.AcceptSubOrder:output_type -> crossdock.orders.v1.AcceptSubOrderResponse
+	40, // 104: crossdock.orders.v1.OrdersService.ShipSubOrder:output_type -> crossdock.orders.v1.ShipSubOrderResponse
+	42, // 105: crossdock.orders.v1.OrdersService.RecordExternalShipment:output_type -> crossdock.orders.v1.RecordExternalShipmentResponse
+	44, // 106: crossdock.orders.v1.OrdersService.DeliverSubOrder:output_type -> crossdock.orders.v1.DeliverSubOrderResponse
+	46, // 107: crossdock.orders.v1.OrdersService.ConfirmReceipt:output_type -> crossdock.orders.v1.ConfirmReceiptResponse
+	48, // 108: crossdock.orders.v1.OrdersService.PlaceExternalOrder:output_type -> crossdock.orders.v1.PlaceExternalOrderResponse
+	50, // 109: crossdock.orders.v1.OrdersService.PlaceExternalOrders:output_type -> crossdock.orders.v1.PlaceExternalOrdersResponse
+	92, // [92:110] is the sub-list for method output_type
+	74, // [74:92] is the sub-list for method input_type
+	74, // [74:74] is the sub-list for extension type_name
+	74, // [74:74] is the sub-list for extension extendee
+	0,  // [0:74] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_orders_v1_service_proto_init() }

@@ -21,6 +21,9 @@ type EstimateRequest struct {
 	Parcel *domain.ParcelInput
 	// Lines are the parcel as catalog SKUs; used when Parcel is nil.
 	Lines []domain.SkuLine
+	// LinesValue is what the lines' goods were sold for, when that is not
+	// their retail prices summed; nil for the retail prices.
+	LinesValue *money.Money
 	// ShippingMethod picks the rate card's method; "" for the default.
 	ShippingMethod string
 	// DisplayCurrency also converts the target for display; "" for none.
@@ -133,23 +136,28 @@ func (s *Service) parcel(ctx context.Context, caller auth.Caller, req EstimateRe
 		errs = append(errs, apperr.InvalidField("parcel", "is required: give a parcel or SKU lines"))
 	default:
 		errs = append(errs, domain.ValidateLines(req.Lines))
+		if v := req.LinesValue; v != nil {
+			errs = append(errs, domain.ValidateValue("lines.declared_value", *v))
+		}
 	}
 	if err := joinInvalid(errs...); err != nil {
 		return domain.Route{}, domain.Parcel{}, err
 	}
 	if !byLines {
-		value, err := s.toBase(ctx, req.Parcel.DeclaredValue)
+		value, err := s.toBase(ctx, "parcel.declared_value", req.Parcel.DeclaredValue)
 		if err != nil {
 			return domain.Route{}, domain.Parcel{}, err
 		}
 		return route, domain.Parcel{VolumeCM3: req.Parcel.VolumeCM3, WeightG: req.Parcel.WeightG, Value: value, Dimensions: req.Parcel.Dimensions}, nil
 	}
-	return s.linesParcel(ctx, caller, route, req.Lines)
+	return s.linesParcel(ctx, caller, route, req.Lines, req.LinesValue)
 }
 
 // linesParcel sums SKU lines looked up in the catalog. SKUs the caller may
-// not see count as unknown.
-func (s *Service) linesParcel(ctx context.Context, caller auth.Caller, route domain.Route, lines []domain.SkuLine) (domain.Route, domain.Parcel, error) {
+// not see count as unknown. The parcel's value is sold, converted, when
+// given: goods sold below retail (at a merchant's cost) are compared with
+// history at what they were sold for.
+func (s *Service) linesParcel(ctx context.Context, caller auth.Caller, route domain.Route, lines []domain.SkuLine, sold *money.Money) (domain.Route, domain.Parcel, error) {
 	if s.catalog == nil {
 		return domain.Route{}, domain.Parcel{}, ErrCatalogUnavailable
 	}
@@ -172,6 +180,13 @@ func (s *Service) linesParcel(ctx context.Context, caller auth.Caller, route dom
 			return domain.Route{}, domain.Parcel{}, ErrBadSkuOrigin.Wrap(err)
 		}
 	}
+	if sold != nil {
+		value, err := s.toBase(ctx, "lines.declared_value", *sold)
+		if err != nil {
+			return domain.Route{}, domain.Parcel{}, err
+		}
+		return route, domain.Parcel{VolumeCM3: sum.VolumeCM3, WeightG: sum.WeightG, Value: value}, nil
+	}
 	rates := map[string]money.Rate{}
 	for _, cur := range sum.Currencies() {
 		if cur == s.base {
@@ -188,8 +203,9 @@ func (s *Service) linesParcel(ctx context.Context, caller auth.Caller, route dom
 	return route, domain.Parcel{VolumeCM3: sum.VolumeCM3, WeightG: sum.WeightG, Value: value}, nil
 }
 
-// toBase converts a declared value into the base currency at today's rate.
-func (s *Service) toBase(ctx context.Context, m money.Money) (money.Money, error) {
+// toBase converts a declared value (the request's field) into the base
+// currency at today's rate.
+func (s *Service) toBase(ctx context.Context, field string, m money.Money) (money.Money, error) {
 	if m.Currency == s.base {
 		return m, nil
 	}
@@ -199,7 +215,7 @@ func (s *Service) toBase(ctx context.Context, m money.Money) (money.Money, error
 	}
 	out, err := money.Convert(m, s.base, rate)
 	if err != nil {
-		return money.Money{}, apperr.InvalidField("parcel.declared_value", "is too large").Wrap(err)
+		return money.Money{}, apperr.InvalidField(field, "is too large").Wrap(err)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -88,5 +89,38 @@ func TestEstimateSeesOnlyListedOrOwnSkus(t *testing.T) {
 				t.Errorf("message %q differs from an unknown SKU's", err.Error())
 			}
 		})
+	}
+}
+
+// SKU lines sold below retail (a merchant's tier cost) are compared with
+// history at what they were sold for, converted to the base currency; the
+// retail prices summed are the value only when none is given.
+func TestSkuLinesAreValuedAtWhatTheyWereSoldFor(t *testing.T) {
+	skus := catalogSkus{"lamp": {ID: "lamp", WeightG: 500, Dimensions: domain.Dimensions{LengthMM: 100, WidthMM: 100, HeightMM: 100},
+		Price: money.MustNew(2000, "USD"), OriginCountry: "CN", OriginRegion: "CN-GD", OnSale: true}}
+	f := newFixture(t, "USD", app.WithCatalog(skus), app.WithRates(rates{{"EUR", "USD"}: "1.25"}))
+	dest := domain.Route{DestinationCountry: "US", DestinationRegion: "US-CA"}
+	lines := []domain.SkuLine{{SkuID: "lamp", Quantity: 3}}
+	eur := money.MustNew(3000, "EUR")
+	for _, tt := range []struct {
+		name string
+		sold *money.Money
+		want money.Money
+	}{
+		{"retail", nil, money.MustNew(6000, "USD")},
+		{"sold at cost", &money.Money{Amount: 4500, Currency: "USD"}, money.MustNew(4500, "USD")},
+		{"sold in another currency", &eur, money.MustNew(3750, "USD")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := f.svc.Estimate(ctx, buyer, app.EstimateRequest{Route: dest, Lines: lines, LinesValue: tt.sold})
+			if err != nil || res.Parcel.Value != tt.want || res.Parcel.WeightG != 1500 {
+				t.Fatalf("parcel %+v, %v; want valued at %v", res.Parcel, err, tt.want)
+			}
+		})
+	}
+	_, err := f.svc.Estimate(ctx, buyer, app.EstimateRequest{Route: dest, Lines: lines, LinesValue: &money.Money{Currency: "USD"}})
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Violations) != 1 || e.Violations[0].Field != "lines.declared_value.amount_minor" {
+		t.Fatalf("a zero value: %v", err)
 	}
 }

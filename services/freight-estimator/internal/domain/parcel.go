@@ -43,15 +43,7 @@ func ValidateParcel(field string, in ParcelInput) error {
 	var v violations
 	checkPositive(&v, join(field, "volume_cm3"), in.VolumeCM3, MaxVolumeCM3)
 	checkPositive(&v, join(field, "weight_g"), in.WeightG, MaxWeightG)
-	dv := join(field, "declared_value")
-	switch {
-	case in.DeclaredValue.Currency == "" && in.DeclaredValue.Amount == 0:
-		v.Add(dv, "is required")
-	case !money.ValidCurrency(in.DeclaredValue.Currency):
-		v.Add(join(dv, "currency_code"), "is not a known ISO 4217 currency")
-	case in.DeclaredValue.Amount <= 0:
-		v.Add(join(dv, "amount_minor"), "must be positive")
-	}
+	checkValue(&v, join(field, "declared_value"), in.DeclaredValue)
 	if d := in.Dimensions; d != nil {
 		df := join(field, "dimensions")
 		checkPositive(&v, join(df, "length_mm"), d.LengthMM, MaxSideMM)
@@ -67,5 +59,25 @@ func checkPositive(v *violations, field string, n, limit int64) {
 		v.Add(field, "must be positive")
 	case n > limit:
 		v.Add(field, "is too large")
+	}
+}
+
+// ValidateValue checks a declared value given on its own (SKU lines' value),
+// reporting under field.
+func ValidateValue(field string, m money.Money) error {
+	var v violations
+	checkValue(&v, field, m)
+	return v.Err()
+}
+
+// checkValue checks a declared value: a known currency, a positive amount.
+func checkValue(v *violations, field string, m money.Money) {
+	switch {
+	case m.Currency == "" && m.Amount == 0:
+		v.Add(field, "is required")
+	case !money.ValidCurrency(m.Currency):
+		v.Add(join(field, "currency_code"), "is not a known ISO 4217 currency")
+	case m.Amount <= 0:
+		v.Add(join(field, "amount_minor"), "must be positive")
 	}
 }

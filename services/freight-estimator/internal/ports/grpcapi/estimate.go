@@ -31,6 +31,10 @@ func (s *Server) Estimate(ctx context.Context, req *freightv1.EstimateRequest) (
 		for _, l := range spec.Lines.GetLines() {
 			in.Lines = append(in.Lines, domain.SkuLine{SkuID: l.GetSkuId(), Quantity: l.GetQuantity()})
 		}
+		if v := spec.Lines.GetDeclaredValue(); v != nil {
+			sold := moneyFrom(v)
+			in.LinesValue = &sold
+		}
 	}
 	res, err := s.svc.Estimate(ctx, c, in)
 	if err != nil {

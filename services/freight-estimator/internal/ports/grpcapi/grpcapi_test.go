@@ -115,6 +115,8 @@ func TestEstimateRefusesBadInput(t *testing.T) {
 		{"unknown currency", parcelReq(1000, 2000, &commonv1.Money{CurrencyCode: "usd", AmountMinor: 1}), []string{"parcel.declared_value.currency_code"}},
 		{"no parcel", &freightv1.EstimateRequest{Route: routeR}, []string{"parcel"}},
 		{"empty lines", &freightv1.EstimateRequest{Route: routeR, ParcelSpec: &freightv1.EstimateRequest_Lines{Lines: &freightv1.SkuLines{}}}, []string{"lines.lines"}},
+		{"lines valued at nothing", &freightv1.EstimateRequest{Route: routeR, ParcelSpec: &freightv1.EstimateRequest_Lines{Lines: &freightv1.SkuLines{
+			Lines: []*freightv1.SkuLine{{SkuId: "a", Quantity: 1}}, DeclaredValue: usd(0)}}}, []string{"lines.declared_value.amount_minor"}},
 		{"everything at once", &freightv1.EstimateRequest{ParcelSpec: &freightv1.EstimateRequest_Parcel{Parcel: &freightv1.Parcel{VolumeCm3: 0, WeightG: -1, DeclaredValue: usd(0)}},
 			ShippingMethod: "Fast!", DisplayCurrency: "XXX"},
 			[]string{"shipping_method", "display_currency", "route", "parcel.volume_cm3", "parcel.weight_g", "parcel.declared_value.amount_minor"}},

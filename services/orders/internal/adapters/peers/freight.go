@@ -19,9 +19,13 @@ type Freight struct {
 var _ app.Freight = Freight{}
 
 // Estimate asks for a draft's target freight to an address, shown in the
-// supplier's currency.
+// supplier's currency. The parcel is valued at the draft's goods, as sold:
+// a merchant's goods at its tier's cost, not at their retail prices.
 func (f Freight) Estimate(ctx context.Context, d domain.SubOrderDraft, to domain.Address, currency string) (money.Money, domain.FreightBreakdown, error) {
 	lines := &freightv1.SkuLines{}
+	if d.Goods.Amount > 0 {
+		lines.DeclaredValue = &commonv1.Money{CurrencyCode: d.Goods.Currency, AmountMinor: d.Goods.Amount}
+	}
 	for _, l := range d.Lines {
 		lines.Lines = append(lines.Lines, &freightv1.SkuLine{SkuId: l.SKU.ID.String(), Quantity: int64(l.Quantity)})
 	}

@@ -399,6 +399,9 @@ func subOrderProto(o domain.Order, s domain.SubOrder, p *app.Parcel) *ordersv1.S
 			TotalBeforeMultiplier: b.TotalBeforeMultiplier, Zone: b.Zone, ChargeableWeightG: b.ChargeableWeightG,
 			RateToSupplierCurrency: b.RateToSupplierCurrency,
 		}
+		if b.DeclaredValue.Currency != "" {
+			fb.DeclaredValue = moneyProto(b.DeclaredValue)
+		}
 		for _, g := range b.Groups {
 			fb.Groups = append(fb.Groups, &ordersv1.FreightGroup{Group: g.Group, Count: g.Count, MeanFreight: g.MeanFreight, Weight: g.Weight})
 		}
