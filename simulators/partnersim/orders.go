@@ -36,8 +36,8 @@ type ItemInput struct {
 	Marker   string
 	Quantity int32
 	// PriceMinor, when above zero, is what the buyer pays for a unit of a
-	// marked item instead of the listing's price: the marketplace's own
-	// promotion, at its cost, which its settlement then pays on.
+	// marked item instead of the listing's price: a price of the
+	// marketplace's own (a promotion), which its settlement then pays on.
 	PriceMinor int64
 }
 
