@@ -63,6 +63,9 @@ type financeLedger struct {
 	// refuse answers every leg FailedPrecondition, as finance does once a
 	// sub-order's escrow is settled.
 	refuse bool
+	// abortOnce answers each leg Aborted the first time it is offered, as
+	// finance does a leg whose escrow a concurrent command holds.
+	abortOnce bool
 	// fromPlatform are the legs paid from the platform's freight expense,
 	// afterSale the return each return parcel's leg named.
 	fromPlatform map[string]bool
@@ -76,6 +79,9 @@ func (f *financeLedger) PayFreightLeg(_ context.Context, p app.LegPayment) error
 	f.calls[legID]++
 	if p.AfterSaleID != "" && !fromPlatform {
 		return apperr.InvalidField("after_sale_id", "is an after-sale parcel's: set from_platform")
+	}
+	if f.abortOnce && f.calls[legID] == 1 {
+		return apperr.Aborted("the sub-order's escrow changed meanwhile")
 	}
 	if f.refuse && !fromPlatform {
 		return apperr.FailedPrecondition("the sub-order's escrow is settled").WithReason("ESCROW_SETTLED")

@@ -101,6 +101,38 @@ func TestRefusedLegsAreNotOfferedAgain(t *testing.T) {
 	}
 }
 
+// A leg finance answers Aborted (its escrow changed under the payment) is
+// offered again next round, and holds up none of the legs behind it.
+func TestALegAbortedDoesNotHoldUpTheOthers(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 17, UnservedCountries: []string{}}, 4)
+	f.finance.abortOnce = true
+	sh := f.create(t, f.input(6, "express"))
+	f.waitQuiet(t, time.Minute)
+	log := testkit.Logger(t)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	paid, err := f.svc.PayLegs(ctx, 100, log)
+	if apperr.KindOf(err) != apperr.KindAborted || paid != 0 {
+		t.Fatalf("the first round = %d, %v; want nothing paid and the abort", paid, err)
+	}
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Legs) < 2 {
+		t.Fatalf("%d legs confirmed, want several", len(v.Legs))
+	}
+	for _, l := range v.Legs {
+		if f.finance.calls[l.PaymentRef] != 1 {
+			t.Errorf("leg %s offered %d times in the first round, want once: an abort stopped the round", l.LegID, f.finance.calls[l.PaymentRef])
+		}
+	}
+	if paid, err := f.svc.PayLegs(ctx, 100, log); err != nil || paid != len(v.Legs) {
+		t.Fatalf("the second round = %d, %v; want all %d paid", paid, err, len(v.Legs))
+	}
+}
+
 // A partner platform's order has no escrow: its parcel's legs are paid from
 // the platform's freight expense, while an own-store parcel's legs still go
 // to the escrow (refused here, as for a settled escrow). A repeat of the

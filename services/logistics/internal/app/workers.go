@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -20,14 +21,24 @@ import (
 // paid one each. A leg
 // finance refuses for good (the escrow is settled, say) is marked refused
 // with finance's reason, logged, and not offered again; the others go on.
+// One finance answers Aborted (its escrow changed under the payment) is
+// offered again next round and the round goes on, returning the abort at
+// its end; any other passing failure (finance unavailable) ends the round.
 func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	legs, err := s.store.UnpaidLegs(ctx, batch)
 	if err != nil {
 		return 0, err
 	}
 	paid := 0
+	var aborted error
 	for _, l := range legs {
 		if err := s.finance.PayFreightLeg(ctx, l.Payment()); err != nil {
+			if apperr.IsKind(err, apperr.KindAborted) {
+				// This leg's escrow changed under it: offered again next
+				// round, while the legs behind it go on.
+				aborted = cmp.Or(aborted, err)
+				continue
+			}
 			if apperr.Permanent(err) {
 				log.Error("finance refused a freight leg; it stays unpaid", "leg_id", l.LegID, "payment_ref", l.PaymentRef,
 					"carrier_id", l.CarrierID, "sub_order_id", l.SubOrderID, "error", err)
@@ -43,7 +54,7 @@ func (s *Service) PayLegs(ctx context.Context, batch int, log *slog.Logger) (int
 		}
 		paid++
 	}
-	return paid, nil
+	return paid, aborted
 }
 
 // CommitStock commits the inventory reservation of parcels the carrier
