@@ -58,3 +58,13 @@ func QueryMap[K comparable, V any](ctx context.Context, q Querier, sql string, a
 	}
 	return out, rows.Err()
 }
+
+// OrZero is a nullable column scanned into a pointer, read as its value:
+// the zero value for NULL.
+func OrZero[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}

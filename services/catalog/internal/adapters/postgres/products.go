@@ -40,15 +40,8 @@ func scanProduct(row pgx.Row) (productRow, error) {
 	if qcPassed != nil && qcAt != nil {
 		p.QualityCheck = &domain.QualityCheck{Passed: *qcPassed, Notes: qcNotes, CheckedBy: qcBy, CheckedAt: *qcAt}
 	}
-	p.ReviewSince, p.ListedAt, p.DeletedAt = deref(reviewSince), deref(listedAt), deref(deletedAt)
+	p.ReviewSince, p.ListedAt, p.DeletedAt = pg.OrZero(reviewSince), pg.OrZero(listedAt), pg.OrZero(deletedAt)
 	return r, nil
-}
-
-func deref(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
 }
 
 func nullTime(t time.Time) *time.Time {

@@ -99,16 +99,9 @@ func scanEscrow(row pgx.Row) (escrow.Record, error) {
 	}
 	if settledAt != nil {
 		r.SettledAt = settledAt.UTC()
-		r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded, r.Remainder = orZero(goods), orZero(commission), orZero(net), orZero(refunded), orZero(remainder)
+		r.SettledGoods, r.Commission, r.SupplierNet, r.Refunded, r.Remainder = pg.OrZero(goods), pg.OrZero(commission), pg.OrZero(net), pg.OrZero(refunded), pg.OrZero(remainder)
 	}
 	return r, nil
-}
-
-func orZero(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
 
 // MarkSettled records what a settlement did.

@@ -96,7 +96,7 @@ func queryTransferRows(ctx context.Context, q pg.Querier, where string, args ...
 			t.ExpiresAt = expiresAt.UTC()
 		}
 		if rate != nil {
-			t.Rate = &ledger.RateSnapshot{From: deref(rateFrom), To: deref(rateTo), Rate: *rate, Source: deref(rateSource), QuoteID: deref(rateQuote)}
+			t.Rate = &ledger.RateSnapshot{From: pg.OrZero(rateFrom), To: pg.OrZero(rateTo), Rate: *rate, Source: pg.OrZero(rateSource), QuoteID: pg.OrZero(rateQuote)}
 			if rateAsOf != nil {
 				t.Rate.AsOf = rateAsOf.UTC()
 			}
@@ -119,13 +119,6 @@ func queryTransfers(ctx context.Context, q pg.Querier, where string, args ...any
 		out[i] = r.Transfer
 	}
 	return out, nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // Account returns an account by id, or NotFound.

@@ -357,7 +357,7 @@ func scanPulled(r pgx.CollectableRow) (app.PulledOrder, error) {
 	err := r.Scan(&o.PartnerID, &o.PartnerOrderID, &o.State, &o.PartnerStatus, &o.OrderID, &o.Problem, &o.Raw, &o.PartnerUpdatedAt, &o.FirstSeenAt, &o.UpdatedAt,
 		&bps, &fixed, &feeCurrency)
 	if bps != nil {
-		o.Terms = &domain.Terms{CommissionBPS: *bps, Fees: domain.Fees{FixedPerOrder: deref(fixed), Currency: deref(feeCurrency)}}
+		o.Terms = &domain.Terms{CommissionBPS: *bps, Fees: domain.Fees{FixedPerOrder: pg.OrZero(fixed), Currency: pg.OrZero(feeCurrency)}}
 	}
 	return o, err
 }
@@ -369,14 +369,6 @@ func termColumns(t *domain.Terms) (bps *int, fixed *int64, feeCurrency *string) 
 		return nil, nil, nil
 	}
 	return &t.CommissionBPS, &t.Fees.FixedPerOrder, &t.Fees.Currency
-}
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
 }
 
 func (s Trade) GetPulledOrder(ctx context.Context, partnerID uuid.UUID, partnerOrderID string) (app.PulledOrder, bool, error) {
