@@ -2,12 +2,12 @@ package grpcapi_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -16,7 +16,9 @@ import (
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/catalog/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/catalog/internal/app"
@@ -66,26 +68,14 @@ func wantCode(t *testing.T, err error, code codes.Code) {
 	}
 }
 
-// violations returns the BadRequest fields of a status error, sorted.
-func violations(err error) []string {
-	var out []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField())
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+// violations returns the field violations of a status error, sorted.
+func violations(err error) []string { return testkit.FieldsOf(grpcerr.FromError(err)) }
 
-// errorReason returns the ErrorInfo reason of a status error.
+// errorReason returns the reason of a status error.
 func errorReason(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
-		}
+	var e *apperr.Error
+	if errors.As(grpcerr.FromError(err), &e) {
+		return e.Reason
 	}
 	return ""
 }
