@@ -283,11 +283,11 @@ func bookBalances(t *testing.T, c *restClient) {
 	admin, _ := c.login(adminEmail, demoPassword)
 	// Finance may have just been restarted by a crash test: the gateway
 	// answers 503 until its connection to it is back.
-	trial := c.do("GET", "/v1/ledger/trial-balance", admin, nil)
-	for deadline := time.Now().Add(30 * time.Second); trial.Status == 503 && time.Now().Before(deadline); {
-		time.Sleep(200 * time.Millisecond)
+	var trial response
+	waitFor(t, "finance answering the gateway", 30*time.Second, func() (bool, string) {
 		trial = c.do("GET", "/v1/ledger/trial-balance", admin, nil)
-	}
+		return trial.Status != 503, trial.Raw
+	})
 	trial.must(t, 200, "trial balance")
 	net := map[string]int64{}
 	for _, line := range trial.list("lines") {
