@@ -550,7 +550,9 @@ func TestFinanceSurvivesKillDuringPayouts(t *testing.T) {
 			}
 			st := p.GetState()
 			if sentBack(i) && (st == "returned" || st == "failed") {
-				returned += map[bool]int{true: 1}[st == "returned"]
+				if st == "returned" {
+					returned++
+				}
 				break
 			}
 			if !sentBack(i) && (st == "paid" || st == "failed") {
