@@ -244,9 +244,6 @@ func splitExternal(in ExternalOrderInput, skus map[uuid.UUID]domain.SKU) ([]doma
 	if err == nil && len(in.UnitPrices) > 0 {
 		lines, err = domain.PriceAt(lines, in.UnitPrices)
 	}
-	if err == nil && len(in.UnitPrices) > 0 && slices.ContainsFunc(in.UnitPrices, func(p money.Money) bool { return p.Currency != in.UnitPrices[0].Currency }) {
-		err = apperr.InvalidField("unit_prices", "must all be in one currency: a partner's order is paid in one")
-	}
 	if err != nil {
 		return nil, err
 	}

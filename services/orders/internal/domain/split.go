@@ -99,7 +99,8 @@ func Resolve(cart []CartLine, skus map[uuid.UUID]SKU) ([]Line, error) {
 // order's goods are what the partner sold, which is what its settlement
 // pays, whatever our price was when the order came in. A price in another
 // currency than its SKU's is refused by line ("unit_prices[1]"); so is one
-// not above zero.
+// not above zero, and prices in more than one currency: a partner's order
+// is paid in one.
 func PriceAt(lines []Line, prices []money.Money) ([]Line, error) {
 	var v apperr.Violations
 	if len(prices) != len(lines) {
@@ -119,6 +120,9 @@ func PriceAt(lines []Line, prices []money.Money) ([]Line, error) {
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
+	}
+	if slices.ContainsFunc(prices, func(p money.Money) bool { return p.Currency != prices[0].Currency }) {
+		return nil, apperr.InvalidField("unit_prices", "must all be in one currency: a partner's order is paid in one")
 	}
 	return out, nil
 }
