@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -71,17 +72,26 @@ func TestReturnShipmentsAreTrackedAndTheirLegsPaidByThePlatform(t *testing.T) {
 	}
 }
 
-// A leg finance refuses for good is marked with its reason and not offered
-// to finance again.
-func TestRefusedLegsAreNotOfferedAgain(t *testing.T) {
+// legsConfirmed books an express parcel whose carrier runs its whole
+// journey, with finance answering as set, and reads the carrier's feed, so
+// its legs are confirmed and unpaid.
+func legsConfirmed(t *testing.T, finance func(*financeLedger)) (*fixture, domain.Shipment, *slog.Logger) {
+	t.Helper()
 	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 17, UnservedCountries: []string{}}, 4)
-	f.finance.refuse = true
+	finance(f.finance)
 	sh := f.create(t, f.input(6, "express"))
 	f.waitQuiet(t, time.Minute)
 	log := testkit.Logger(t)
 	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
 		t.Fatal(err)
 	}
+	return f, sh, log
+}
+
+// A leg finance refuses for good is marked with its reason and not offered
+// to finance again.
+func TestRefusedLegsAreNotOfferedAgain(t *testing.T) {
+	f, sh, log := legsConfirmed(t, func(fin *financeLedger) { fin.refuse = true })
 	for range 2 {
 		if paid, err := f.svc.PayLegs(ctx, 100, log); err != nil || paid != 0 {
 			t.Fatalf("PayLegs = %d, %v", paid, err)
@@ -104,14 +114,7 @@ func TestRefusedLegsAreNotOfferedAgain(t *testing.T) {
 // A leg finance answers Aborted (its escrow changed under the payment) is
 // offered again next round, and holds up none of the legs behind it.
 func TestALegAbortedDoesNotHoldUpTheOthers(t *testing.T) {
-	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 17, UnservedCountries: []string{}}, 4)
-	f.finance.abortOnce = true
-	sh := f.create(t, f.input(6, "express"))
-	f.waitQuiet(t, time.Minute)
-	log := testkit.Logger(t)
-	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
-		t.Fatal(err)
-	}
+	f, sh, log := legsConfirmed(t, func(fin *financeLedger) { fin.abortOnce = true })
 	paid, err := f.svc.PayLegs(ctx, 100, log)
 	if apperr.KindOf(err) != apperr.KindAborted || paid != 0 {
 		t.Fatalf("the first round = %d, %v; want nothing paid and the abort", paid, err)
