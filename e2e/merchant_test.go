@@ -223,9 +223,11 @@ func TestMerchantOrdersAndCouponsThroughTheMesh(t *testing.T) {
 		sum += minor(s, "payable", "amountMinor")
 	}
 	// The lamps' freight was estimated, and will be declared, at what the
-	// merchant pays for them, not at their retail price.
-	if v := minor(lampSub, "freightBreakdown", "declaredValue", "amountMinor"); v != 2*lampCost || at(lampSub, "freightBreakdown", "declaredValue", "currencyCode") != "USD" {
-		t.Errorf("the lamps' parcel is valued at %d, want their cost %d USD: %v", v, 2*lampCost, lampSub["freightBreakdown"])
+	// merchant pays for them: their cost less the coupon's share, not their
+	// retail price.
+	lampPaid := 2*lampCost - minor(lampSub, "discount", "amountMinor")
+	if v := minor(lampSub, "freightBreakdown", "declaredValue", "amountMinor"); v != lampPaid || at(lampSub, "freightBreakdown", "declaredValue", "currencyCode") != "USD" {
+		t.Errorf("the lamps' parcel is valued at %d, want their cost less the discount, %d USD: %v", v, lampPaid, lampSub["freightBreakdown"])
 	}
 	total := minor(order, "total", "amountMinor")
 	if discount != 500 || total != sum || minor(lampSub, "freight", "amountMinor") <= 0 {

@@ -4041,7 +4041,8 @@ export interface components {
             rateToSupplierCurrency?: string;
             /**
              * @description The goods' value the estimate compared with history, in the base currency:
-             *     the sub-order's goods as sold (at a merchant's tier cost, say), converted.
+             *     what the buyer pays for the sub-order's goods (at a merchant's tier cost,
+             *     less a coupon's discount), converted.
              */
             declaredValue?: components["schemas"]["Money"];
         };

@@ -827,7 +827,8 @@ type FreightBreakdown struct {
 	// The rate from the base currency to the supplier's the freight converted at.
 	RateToSupplierCurrency string `protobuf:"bytes,9,opt,name=rate_to_supplier_currency,json=rateToSupplierCurrency,proto3" json:"rate_to_supplier_currency,omitempty"`
 	// The goods' value the estimate compared with history, in the base currency:
-	// the sub-order's goods as sold (at a merchant's tier cost, say), converted.
+	// what the buyer pays for the sub-order's goods (at a merchant's tier cost,
+	// less a coupon's discount), converted.
 	DeclaredValue *v1.Money `protobuf:"bytes,10,opt,name=declared_value,json=declaredValue,proto3" json:"declared_value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

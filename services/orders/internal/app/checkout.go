@@ -412,7 +412,11 @@ func (s *Service) price(ctx context.Context, o *domain.Order, drafts []domain.Su
 		if sub.Type != domain.Physical {
 			return nil
 		}
-		freight, breakdown, err := s.Freight.Estimate(ctx, drafts[i], *sub.Address, sub.Goods.Currency)
+		// The parcel is valued at what the buyer pays for its goods: a
+		// coupon's discount lowers what it is estimated, and declared, at.
+		d := drafts[i]
+		d.Goods.Amount -= sub.Discount
+		freight, breakdown, err := s.Freight.Estimate(ctx, d, *sub.Address, sub.Goods.Currency)
 		sub.Freight, sub.FreightBreakdown = freight, &breakdown
 		return err
 	})

@@ -82,6 +82,10 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if o.Status != domain.Paid || o.Channel != domain.MerchantChannel || o.MerchantOrgID != org || sub.Goods.Amount != 4200 || sub.Discount != 500 {
 		t.Fatalf("merchant order %+v / %+v", o, sub)
 	}
+	// Its parcel is valued at what the merchant paid for its goods.
+	if v := sub.FreightBreakdown.DeclaredValue; v != money.MustNew(3700, "USD") {
+		t.Errorf("the parcel is valued at %v, want the goods less the coupon, 37.00 USD", v)
+	}
 	if paid := 10_000 - s.w.wallets[depositOf(org)]; paid != 4200 {
 		t.Fatalf("the deposit paid %d, want 4200", paid)
 	}

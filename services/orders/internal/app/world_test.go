@@ -251,8 +251,10 @@ func (w *world) Estimate(_ context.Context, d domain.SubOrderDraft, _ domain.Add
 	if w.estimatorDown {
 		return money.Money{}, domain.FreightBreakdown{}, apperr.Unavailable("the estimator is restarting")
 	}
+	// The estimator values the parcel at the draft's goods, as the real one
+	// echoes the declared value it was given.
 	f := money.Money{Amount: w.freight, Currency: currency}
-	return f, domain.FreightBreakdown{Basis: "rate_card", TargetFreight: f, Multiplier: "1.5"}, nil
+	return f, domain.FreightBreakdown{Basis: "rate_card", TargetFreight: f, Multiplier: "1.5", DeclaredValue: d.Goods}, nil
 }
 
 // Finance: one currency, rate 1.

@@ -19,8 +19,9 @@ type Freight struct {
 var _ app.Freight = Freight{}
 
 // Estimate asks for a draft's target freight to an address, shown in the
-// supplier's currency. The parcel is valued at the draft's goods, as sold:
-// a merchant's goods at its tier's cost, not at their retail prices.
+// supplier's currency. The parcel is valued at the draft's goods, as sold
+// (a merchant's goods at its tier's cost, a coupon's discount taken off by
+// the caller), not at their retail prices.
 func (f Freight) Estimate(ctx context.Context, d domain.SubOrderDraft, to domain.Address, currency string) (money.Money, domain.FreightBreakdown, error) {
 	lines := &freightv1.SkuLines{}
 	if d.Goods.Amount > 0 {
