@@ -158,6 +158,22 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 			}
 			return false, r.Raw
 		})
+		// An order sold below our listed price is flagged for operators with
+		// the line's two prices; one at our price is not.
+		var flagged []map[string]any
+		listedBelow := false
+		for _, o := range c.do("GET", "/v1/docking/partners/"+id+"/orders?belowListingOnly=true", admin, nil).must(t, 200, "orders sold below our prices").list("orders") {
+			if o["partnerOrderId"] == partnerOrder {
+				listedBelow, flagged = true, objects(o, "belowListing")
+			}
+		}
+		if p.sold == price && listedBelow {
+			t.Errorf("%s sold at our price, flagged below it: %v", p.code, flagged)
+		}
+		if p.sold < price && (len(flagged) != 1 || flagged[0]["skuId"] != sku || minor(flagged[0], "soldAt", "amountMinor") != p.sold ||
+			minor(flagged[0], "listedAt", "amountMinor") != price) {
+			t.Errorf("%s sold at %d below our %d, flagged %v", p.code, p.sold, price, flagged)
+		}
 		order := c.do("GET", "/v1/orders/"+orderID, admin, nil).must(t, 200, "the partner's order, as an operator reads it")
 		subs := objects(order.Body, "order", "subOrders")
 		if len(subs) != 1 || order.str("order", "channel") != "partner:"+p.code || minor(subs[0], "goods", "amountMinor") != 2*p.sold ||

@@ -5069,6 +5069,14 @@ export interface components {
             /** Format: date-time */
             at?: string;
         };
+        /** @description PriceBelowListing is a SKU a partner sold below our listed price. */
+        PriceBelowListing: {
+            skuId?: string;
+            /** @description What the partner's buyer paid for a unit. */
+            soldAt?: components["schemas"]["Money"];
+            /** @description The listing's price on the partner when the order was imported. */
+            listedAt?: components["schemas"]["Money"];
+        };
         /** @description Product is a supplier's product (SPU) as its owner and operators see it. */
         Product: {
             productId?: string;
@@ -5159,6 +5167,12 @@ export interface components {
             firstSeenAt?: string;
             /** Format: date-time */
             updatedAt?: string;
+            /**
+             * @description The lines the partner sold below the price we listed them at (a promotion
+             *     of the partner's), found at the import. The local order is priced at what
+             *     the partner sold for, so the supplier's credit bears the difference.
+             */
+            belowListing?: components["schemas"]["PriceBelowListing"][];
         };
         /** @description PurchaseOrder is inbound stock. */
         PurchaseOrder: {
@@ -7249,6 +7263,7 @@ export type PayTopUpRequestBody = components['schemas']['PayTopUpRequestBody'];
 export type PayTopUpRequestResponse = components['schemas']['PayTopUpRequestResponse'];
 export type PayoutResolution = components['schemas']['PayoutResolution'];
 export type Position = components['schemas']['Position'];
+export type PriceBelowListing = components['schemas']['PriceBelowListing'];
 export type Product = components['schemas']['Product'];
 export type ProductContent = components['schemas']['ProductContent'];
 export type ProductModel = components['schemas']['ProductModel'];
@@ -8818,6 +8833,8 @@ export interface operations {
                 "page.pageSize"?: number;
                 /** @description The next_page_token of the previous page; empty for the first page. */
                 "page.pageToken"?: string;
+                /** @description Only the orders sold below our listed prices (with below_listing). */
+                belowListingOnly?: boolean;
             };
             header?: never;
             path: {

@@ -1032,9 +1032,13 @@ type PulledOrder struct {
 	OrderId string `protobuf:"bytes,5,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	Problem string `protobuf:"bytes,6,opt,name=problem,proto3" json:"problem,omitempty"`
 	// The partner's order as received, JSON.
-	Raw           string                 `protobuf:"bytes,7,opt,name=raw,proto3" json:"raw,omitempty"`
-	FirstSeenAt   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=first_seen_at,json=firstSeenAt,proto3" json:"first_seen_at,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Raw         string                 `protobuf:"bytes,7,opt,name=raw,proto3" json:"raw,omitempty"`
+	FirstSeenAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=first_seen_at,json=firstSeenAt,proto3" json:"first_seen_at,omitempty"`
+	UpdatedAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// The lines the partner sold below the price we listed them at (a promotion
+	// of the partner's), found at the import. The local order is priced at what
+	// the partner sold for, so the supplier's credit bears the difference.
+	BelowListing  []*PriceBelowListing `protobuf:"bytes,10,rep,name=below_listing,json=belowListing,proto3" json:"below_listing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1132,19 +1136,91 @@ func (x *PulledOrder) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
-type ListPartnerOrdersRequest struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
-	// Unspecified lists every state.
-	State         PartnerOrderState `protobuf:"varint,2,opt,name=state,proto3,enum=crossdock.docking.v1.PartnerOrderState" json:"state,omitempty"`
-	Page          *v1.PageRequest   `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+func (x *PulledOrder) GetBelowListing() []*PriceBelowListing {
+	if x != nil {
+		return x.BelowListing
+	}
+	return nil
+}
+
+// PriceBelowListing is a SKU a partner sold below our listed price.
+type PriceBelowListing struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	SkuId string                 `protobuf:"bytes,1,opt,name=sku_id,json=skuId,proto3" json:"sku_id,omitempty"`
+	// What the partner's buyer paid for a unit.
+	SoldAt *v1.Money `protobuf:"bytes,2,opt,name=sold_at,json=soldAt,proto3" json:"sold_at,omitempty"`
+	// The listing's price on the partner when the order was imported.
+	ListedAt      *v1.Money `protobuf:"bytes,3,opt,name=listed_at,json=listedAt,proto3" json:"listed_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
+func (x *PriceBelowListing) Reset() {
+	*x = PriceBelowListing{}
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PriceBelowListing) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PriceBelowListing) ProtoMessage() {}
+
+func (x *PriceBelowListing) ProtoReflect() protoreflect.Message {
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PriceBelowListing.ProtoReflect.Descriptor instead.
+func (*PriceBelowListing) Descriptor() ([]byte, []int) {
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *PriceBelowListing) GetSkuId() string {
+	if x != nil {
+		return x.SkuId
+	}
+	return ""
+}
+
+func (x *PriceBelowListing) GetSoldAt() *v1.Money {
+	if x != nil {
+		return x.SoldAt
+	}
+	return nil
+}
+
+func (x *PriceBelowListing) GetListedAt() *v1.Money {
+	if x != nil {
+		return x.ListedAt
+	}
+	return nil
+}
+
+type ListPartnerOrdersRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
+	// Unspecified lists every state.
+	State PartnerOrderState `protobuf:"varint,2,opt,name=state,proto3,enum=crossdock.docking.v1.PartnerOrderState" json:"state,omitempty"`
+	Page  *v1.PageRequest   `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	// Only the orders sold below our listed prices (with below_listing).
+	BelowListingOnly bool `protobuf:"varint,4,opt,name=below_listing_only,json=belowListingOnly,proto3" json:"below_listing_only,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
 func (x *ListPartnerOrdersRequest) Reset() {
 	*x = ListPartnerOrdersRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1156,7 +1232,7 @@ func (x *ListPartnerOrdersRequest) String() string {
 func (*ListPartnerOrdersRequest) ProtoMessage() {}
 
 func (x *ListPartnerOrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[8]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1169,7 +1245,7 @@ func (x *ListPartnerOrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnerOrdersRequest.ProtoReflect.Descriptor instead.
 func (*ListPartnerOrdersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{8}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListPartnerOrdersRequest) GetPartnerId() string {
@@ -1193,6 +1269,13 @@ func (x *ListPartnerOrdersRequest) GetPage() *v1.PageRequest {
 	return nil
 }
 
+func (x *ListPartnerOrdersRequest) GetBelowListingOnly() bool {
+	if x != nil {
+		return x.BelowListingOnly
+	}
+	return false
+}
+
 type ListPartnerOrdersResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Orders        []*PulledOrder         `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
@@ -1203,7 +1286,7 @@ type ListPartnerOrdersResponse struct {
 
 func (x *ListPartnerOrdersResponse) Reset() {
 	*x = ListPartnerOrdersResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1298,7 @@ func (x *ListPartnerOrdersResponse) String() string {
 func (*ListPartnerOrdersResponse) ProtoMessage() {}
 
 func (x *ListPartnerOrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[9]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1311,7 @@ func (x *ListPartnerOrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnerOrdersResponse.ProtoReflect.Descriptor instead.
 func (*ListPartnerOrdersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{9}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListPartnerOrdersResponse) GetOrders() []*PulledOrder {
@@ -1261,7 +1344,7 @@ type LineResolution struct {
 
 func (x *LineResolution) Reset() {
 	*x = LineResolution{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1273,7 +1356,7 @@ func (x *LineResolution) String() string {
 func (*LineResolution) ProtoMessage() {}
 
 func (x *LineResolution) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[10]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1286,7 +1369,7 @@ func (x *LineResolution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LineResolution.ProtoReflect.Descriptor instead.
 func (*LineResolution) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{10}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *LineResolution) GetPreviousState() SettlementLineState {
@@ -1344,7 +1427,7 @@ type SettlementLine struct {
 
 func (x *SettlementLine) Reset() {
 	*x = SettlementLine{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1439,7 @@ func (x *SettlementLine) String() string {
 func (*SettlementLine) ProtoMessage() {}
 
 func (x *SettlementLine) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[11]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1452,7 @@ func (x *SettlementLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SettlementLine.ProtoReflect.Descriptor instead.
 func (*SettlementLine) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{11}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SettlementLine) GetPartnerId() string {
@@ -1474,7 +1557,7 @@ type ListSettlementLinesRequest struct {
 
 func (x *ListSettlementLinesRequest) Reset() {
 	*x = ListSettlementLinesRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1486,7 +1569,7 @@ func (x *ListSettlementLinesRequest) String() string {
 func (*ListSettlementLinesRequest) ProtoMessage() {}
 
 func (x *ListSettlementLinesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[12]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1499,7 +1582,7 @@ func (x *ListSettlementLinesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSettlementLinesRequest.ProtoReflect.Descriptor instead.
 func (*ListSettlementLinesRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{12}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListSettlementLinesRequest) GetPartnerId() string {
@@ -1533,7 +1616,7 @@ type ListSettlementLinesResponse struct {
 
 func (x *ListSettlementLinesResponse) Reset() {
 	*x = ListSettlementLinesResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1545,7 +1628,7 @@ func (x *ListSettlementLinesResponse) String() string {
 func (*ListSettlementLinesResponse) ProtoMessage() {}
 
 func (x *ListSettlementLinesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[13]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1558,7 +1641,7 @@ func (x *ListSettlementLinesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSettlementLinesResponse.ProtoReflect.Descriptor instead.
 func (*ListSettlementLinesResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{13}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListSettlementLinesResponse) GetLines() []*SettlementLine {
@@ -1589,7 +1672,7 @@ type ResolveSettlementLineRequest struct {
 
 func (x *ResolveSettlementLineRequest) Reset() {
 	*x = ResolveSettlementLineRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1601,7 +1684,7 @@ func (x *ResolveSettlementLineRequest) String() string {
 func (*ResolveSettlementLineRequest) ProtoMessage() {}
 
 func (x *ResolveSettlementLineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[14]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1614,7 +1697,7 @@ func (x *ResolveSettlementLineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveSettlementLineRequest.ProtoReflect.Descriptor instead.
 func (*ResolveSettlementLineRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{14}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ResolveSettlementLineRequest) GetPartnerId() string {
@@ -1654,7 +1737,7 @@ type ResolveSettlementLineResponse struct {
 
 func (x *ResolveSettlementLineResponse) Reset() {
 	*x = ResolveSettlementLineResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1666,7 +1749,7 @@ func (x *ResolveSettlementLineResponse) String() string {
 func (*ResolveSettlementLineResponse) ProtoMessage() {}
 
 func (x *ResolveSettlementLineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[15]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1679,7 +1762,7 @@ func (x *ResolveSettlementLineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveSettlementLineResponse.ProtoReflect.Descriptor instead.
 func (*ResolveSettlementLineResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{15}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ResolveSettlementLineResponse) GetLine() *SettlementLine {
@@ -1714,7 +1797,7 @@ type PartnerPayout struct {
 
 func (x *PartnerPayout) Reset() {
 	*x = PartnerPayout{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1726,7 +1809,7 @@ func (x *PartnerPayout) String() string {
 func (*PartnerPayout) ProtoMessage() {}
 
 func (x *PartnerPayout) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[16]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1739,7 +1822,7 @@ func (x *PartnerPayout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartnerPayout.ProtoReflect.Descriptor instead.
 func (*PartnerPayout) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{16}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PartnerPayout) GetPartnerId() string {
@@ -1826,7 +1909,7 @@ type PayoutResolution struct {
 
 func (x *PayoutResolution) Reset() {
 	*x = PayoutResolution{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1838,7 +1921,7 @@ func (x *PayoutResolution) String() string {
 func (*PayoutResolution) ProtoMessage() {}
 
 func (x *PayoutResolution) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[17]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1851,7 +1934,7 @@ func (x *PayoutResolution) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayoutResolution.ProtoReflect.Descriptor instead.
 func (*PayoutResolution) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{17}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PayoutResolution) GetNote() string {
@@ -1889,7 +1972,7 @@ type ResolvePartnerPayoutRequest struct {
 
 func (x *ResolvePartnerPayoutRequest) Reset() {
 	*x = ResolvePartnerPayoutRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1901,7 +1984,7 @@ func (x *ResolvePartnerPayoutRequest) String() string {
 func (*ResolvePartnerPayoutRequest) ProtoMessage() {}
 
 func (x *ResolvePartnerPayoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[18]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1914,7 +1997,7 @@ func (x *ResolvePartnerPayoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolvePartnerPayoutRequest.ProtoReflect.Descriptor instead.
 func (*ResolvePartnerPayoutRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{18}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ResolvePartnerPayoutRequest) GetPartnerId() string {
@@ -1947,7 +2030,7 @@ type ResolvePartnerPayoutResponse struct {
 
 func (x *ResolvePartnerPayoutResponse) Reset() {
 	*x = ResolvePartnerPayoutResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1959,7 +2042,7 @@ func (x *ResolvePartnerPayoutResponse) String() string {
 func (*ResolvePartnerPayoutResponse) ProtoMessage() {}
 
 func (x *ResolvePartnerPayoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[19]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1972,7 +2055,7 @@ func (x *ResolvePartnerPayoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolvePartnerPayoutResponse.ProtoReflect.Descriptor instead.
 func (*ResolvePartnerPayoutResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{19}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ResolvePartnerPayoutResponse) GetPayout() *PartnerPayout {
@@ -1994,7 +2077,7 @@ type ListPartnerPayoutsRequest struct {
 
 func (x *ListPartnerPayoutsRequest) Reset() {
 	*x = ListPartnerPayoutsRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2006,7 +2089,7 @@ func (x *ListPartnerPayoutsRequest) String() string {
 func (*ListPartnerPayoutsRequest) ProtoMessage() {}
 
 func (x *ListPartnerPayoutsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[20]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2019,7 +2102,7 @@ func (x *ListPartnerPayoutsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnerPayoutsRequest.ProtoReflect.Descriptor instead.
 func (*ListPartnerPayoutsRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{20}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListPartnerPayoutsRequest) GetPartnerId() string {
@@ -2053,7 +2136,7 @@ type ListPartnerPayoutsResponse struct {
 
 func (x *ListPartnerPayoutsResponse) Reset() {
 	*x = ListPartnerPayoutsResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2065,7 +2148,7 @@ func (x *ListPartnerPayoutsResponse) String() string {
 func (*ListPartnerPayoutsResponse) ProtoMessage() {}
 
 func (x *ListPartnerPayoutsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[21]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2078,7 +2161,7 @@ func (x *ListPartnerPayoutsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnerPayoutsResponse.ProtoReflect.Descriptor instead.
 func (*ListPartnerPayoutsResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{21}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListPartnerPayoutsResponse) GetPayouts() []*PartnerPayout {
@@ -2104,7 +2187,7 @@ type SyncPartnerRequest struct {
 
 func (x *SyncPartnerRequest) Reset() {
 	*x = SyncPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2116,7 +2199,7 @@ func (x *SyncPartnerRequest) String() string {
 func (*SyncPartnerRequest) ProtoMessage() {}
 
 func (x *SyncPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[22]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2129,7 +2212,7 @@ func (x *SyncPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncPartnerRequest.ProtoReflect.Descriptor instead.
 func (*SyncPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{22}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SyncPartnerRequest) GetPartnerId() string {
@@ -2147,7 +2230,7 @@ type SyncPartnerResponse struct {
 
 func (x *SyncPartnerResponse) Reset() {
 	*x = SyncPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2159,7 +2242,7 @@ func (x *SyncPartnerResponse) String() string {
 func (*SyncPartnerResponse) ProtoMessage() {}
 
 func (x *SyncPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[23]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2172,7 +2255,7 @@ func (x *SyncPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SyncPartnerResponse.ProtoReflect.Descriptor instead.
 func (*SyncPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{23}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
 }
 
 type RetryPartnerOrderRequest struct {
@@ -2185,7 +2268,7 @@ type RetryPartnerOrderRequest struct {
 
 func (x *RetryPartnerOrderRequest) Reset() {
 	*x = RetryPartnerOrderRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2197,7 +2280,7 @@ func (x *RetryPartnerOrderRequest) String() string {
 func (*RetryPartnerOrderRequest) ProtoMessage() {}
 
 func (x *RetryPartnerOrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[24]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2210,7 +2293,7 @@ func (x *RetryPartnerOrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPartnerOrderRequest.ProtoReflect.Descriptor instead.
 func (*RetryPartnerOrderRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{24}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *RetryPartnerOrderRequest) GetPartnerId() string {
@@ -2236,7 +2319,7 @@ type RetryPartnerOrderResponse struct {
 
 func (x *RetryPartnerOrderResponse) Reset() {
 	*x = RetryPartnerOrderResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2248,7 +2331,7 @@ func (x *RetryPartnerOrderResponse) String() string {
 func (*RetryPartnerOrderResponse) ProtoMessage() {}
 
 func (x *RetryPartnerOrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[25]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2261,7 +2344,7 @@ func (x *RetryPartnerOrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPartnerOrderResponse.ProtoReflect.Descriptor instead.
 func (*RetryPartnerOrderResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{25}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RetryPartnerOrderResponse) GetOrder() *PulledOrder {
@@ -2282,7 +2365,7 @@ type FeeTerms struct {
 
 func (x *FeeTerms) Reset() {
 	*x = FeeTerms{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2294,7 +2377,7 @@ func (x *FeeTerms) String() string {
 func (*FeeTerms) ProtoMessage() {}
 
 func (x *FeeTerms) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[26]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2307,7 +2390,7 @@ func (x *FeeTerms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeeTerms.ProtoReflect.Descriptor instead.
 func (*FeeTerms) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{26}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *FeeTerms) GetFixedPerOrder() *v1.Money {
@@ -2331,7 +2414,7 @@ type PartnerCredentials struct {
 
 func (x *PartnerCredentials) Reset() {
 	*x = PartnerCredentials{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2343,7 +2426,7 @@ func (x *PartnerCredentials) String() string {
 func (*PartnerCredentials) ProtoMessage() {}
 
 func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[27]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2356,7 +2439,7 @@ func (x *PartnerCredentials) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartnerCredentials.ProtoReflect.Descriptor instead.
 func (*PartnerCredentials) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{27}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *PartnerCredentials) GetAppKey() string {
@@ -2408,7 +2491,7 @@ type Partner struct {
 
 func (x *Partner) Reset() {
 	*x = Partner{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +2503,7 @@ func (x *Partner) String() string {
 func (*Partner) ProtoMessage() {}
 
 func (x *Partner) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[28]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +2516,7 @@ func (x *Partner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Partner.ProtoReflect.Descriptor instead.
 func (*Partner) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{28}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Partner) GetPartnerId() string {
@@ -2560,7 +2643,7 @@ type CreatePartnerRequest struct {
 
 func (x *CreatePartnerRequest) Reset() {
 	*x = CreatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2572,7 +2655,7 @@ func (x *CreatePartnerRequest) String() string {
 func (*CreatePartnerRequest) ProtoMessage() {}
 
 func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[29]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2585,7 +2668,7 @@ func (x *CreatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*CreatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{29}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreatePartnerRequest) GetName() string {
@@ -2667,7 +2750,7 @@ type CreatePartnerResponse struct {
 
 func (x *CreatePartnerResponse) Reset() {
 	*x = CreatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2679,7 +2762,7 @@ func (x *CreatePartnerResponse) String() string {
 func (*CreatePartnerResponse) ProtoMessage() {}
 
 func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[30]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2692,7 +2775,7 @@ func (x *CreatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*CreatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{30}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CreatePartnerResponse) GetPartner() *Partner {
@@ -2711,7 +2794,7 @@ type GetPartnerRequest struct {
 
 func (x *GetPartnerRequest) Reset() {
 	*x = GetPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2723,7 +2806,7 @@ func (x *GetPartnerRequest) String() string {
 func (*GetPartnerRequest) ProtoMessage() {}
 
 func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[31]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2736,7 +2819,7 @@ func (x *GetPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerRequest.ProtoReflect.Descriptor instead.
 func (*GetPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{31}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetPartnerRequest) GetPartnerId() string {
@@ -2755,7 +2838,7 @@ type GetPartnerResponse struct {
 
 func (x *GetPartnerResponse) Reset() {
 	*x = GetPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2767,7 +2850,7 @@ func (x *GetPartnerResponse) String() string {
 func (*GetPartnerResponse) ProtoMessage() {}
 
 func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[32]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2780,7 +2863,7 @@ func (x *GetPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPartnerResponse.ProtoReflect.Descriptor instead.
 func (*GetPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{32}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetPartnerResponse) GetPartner() *Partner {
@@ -2798,7 +2881,7 @@ type ListPartnersRequest struct {
 
 func (x *ListPartnersRequest) Reset() {
 	*x = ListPartnersRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2810,7 +2893,7 @@ func (x *ListPartnersRequest) String() string {
 func (*ListPartnersRequest) ProtoMessage() {}
 
 func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[33]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2823,7 +2906,7 @@ func (x *ListPartnersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersRequest.ProtoReflect.Descriptor instead.
 func (*ListPartnersRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{33}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{34}
 }
 
 type ListPartnersResponse struct {
@@ -2835,7 +2918,7 @@ type ListPartnersResponse struct {
 
 func (x *ListPartnersResponse) Reset() {
 	*x = ListPartnersResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2847,7 +2930,7 @@ func (x *ListPartnersResponse) String() string {
 func (*ListPartnersResponse) ProtoMessage() {}
 
 func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[34]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2860,7 +2943,7 @@ func (x *ListPartnersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartnersResponse.ProtoReflect.Descriptor instead.
 func (*ListPartnersResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{34}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListPartnersResponse) GetPartners() []*Partner {
@@ -2891,7 +2974,7 @@ type UpdatePartnerRequest struct {
 
 func (x *UpdatePartnerRequest) Reset() {
 	*x = UpdatePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2903,7 +2986,7 @@ func (x *UpdatePartnerRequest) String() string {
 func (*UpdatePartnerRequest) ProtoMessage() {}
 
 func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[35]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2916,7 +2999,7 @@ func (x *UpdatePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{35}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *UpdatePartnerRequest) GetPartnerId() string {
@@ -2984,7 +3067,7 @@ type UpdatePartnerResponse struct {
 
 func (x *UpdatePartnerResponse) Reset() {
 	*x = UpdatePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +3079,7 @@ func (x *UpdatePartnerResponse) String() string {
 func (*UpdatePartnerResponse) ProtoMessage() {}
 
 func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[36]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +3092,7 @@ func (x *UpdatePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePartnerResponse.ProtoReflect.Descriptor instead.
 func (*UpdatePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{36}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *UpdatePartnerResponse) GetPartner() *Partner {
@@ -3028,7 +3111,7 @@ type VerifyPartnerRequest struct {
 
 func (x *VerifyPartnerRequest) Reset() {
 	*x = VerifyPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3040,7 +3123,7 @@ func (x *VerifyPartnerRequest) String() string {
 func (*VerifyPartnerRequest) ProtoMessage() {}
 
 func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[37]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3053,7 +3136,7 @@ func (x *VerifyPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerRequest.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{37}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *VerifyPartnerRequest) GetPartnerId() string {
@@ -3072,7 +3155,7 @@ type VerifyPartnerResponse struct {
 
 func (x *VerifyPartnerResponse) Reset() {
 	*x = VerifyPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3084,7 +3167,7 @@ func (x *VerifyPartnerResponse) String() string {
 func (*VerifyPartnerResponse) ProtoMessage() {}
 
 func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[38]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3097,7 +3180,7 @@ func (x *VerifyPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyPartnerResponse.ProtoReflect.Descriptor instead.
 func (*VerifyPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{38}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *VerifyPartnerResponse) GetPartner() *Partner {
@@ -3116,7 +3199,7 @@ type SuspendPartnerRequest struct {
 
 func (x *SuspendPartnerRequest) Reset() {
 	*x = SuspendPartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3128,7 +3211,7 @@ func (x *SuspendPartnerRequest) String() string {
 func (*SuspendPartnerRequest) ProtoMessage() {}
 
 func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[39]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3141,7 +3224,7 @@ func (x *SuspendPartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerRequest.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{39}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *SuspendPartnerRequest) GetPartnerId() string {
@@ -3160,7 +3243,7 @@ type SuspendPartnerResponse struct {
 
 func (x *SuspendPartnerResponse) Reset() {
 	*x = SuspendPartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3172,7 +3255,7 @@ func (x *SuspendPartnerResponse) String() string {
 func (*SuspendPartnerResponse) ProtoMessage() {}
 
 func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[40]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3185,7 +3268,7 @@ func (x *SuspendPartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendPartnerResponse.ProtoReflect.Descriptor instead.
 func (*SuspendPartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{40}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *SuspendPartnerResponse) GetPartner() *Partner {
@@ -3204,7 +3287,7 @@ type ResumePartnerRequest struct {
 
 func (x *ResumePartnerRequest) Reset() {
 	*x = ResumePartnerRequest{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[41]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3216,7 +3299,7 @@ func (x *ResumePartnerRequest) String() string {
 func (*ResumePartnerRequest) ProtoMessage() {}
 
 func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[41]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3229,7 +3312,7 @@ func (x *ResumePartnerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerRequest.ProtoReflect.Descriptor instead.
 func (*ResumePartnerRequest) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{41}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ResumePartnerRequest) GetPartnerId() string {
@@ -3248,7 +3331,7 @@ type ResumePartnerResponse struct {
 
 func (x *ResumePartnerResponse) Reset() {
 	*x = ResumePartnerResponse{}
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[42]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3260,7 +3343,7 @@ func (x *ResumePartnerResponse) String() string {
 func (*ResumePartnerResponse) ProtoMessage() {}
 
 func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_crossdock_docking_v1_service_proto_msgTypes[42]
+	mi := &file_crossdock_docking_v1_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3273,7 +3356,7 @@ func (x *ResumePartnerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumePartnerResponse.ProtoReflect.Descriptor instead.
 func (*ResumePartnerResponse) Descriptor() ([]byte, []int) {
-	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{42}
+	return file_crossdock_docking_v1_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ResumePartnerResponse) GetPartner() *Partner {
@@ -3350,7 +3433,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x04page\x18\x05 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8f\x01\n" +
 	"\x14ListListingsResponse\x12@\n" +
 	"\blistings\x18\x01 \x03(\v2$.crossdock.docking.v1.PartnerListingR\blistings\x125\n" +
-	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xfe\x02\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xcc\x03\n" +
 	"\vPulledOrder\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12(\n" +
@@ -3362,12 +3445,19 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x03raw\x18\a \x01(\tR\x03raw\x12>\n" +
 	"\rfirst_seen_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vfirstSeenAt\x129\n" +
 	"\n" +
-	"updated_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xae\x01\n" +
+	"updated_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12L\n" +
+	"\rbelow_listing\x18\n" +
+	" \x03(\v2'.crossdock.docking.v1.PriceBelowListingR\fbelowListing\"\x98\x01\n" +
+	"\x11PriceBelowListing\x12\x15\n" +
+	"\x06sku_id\x18\x01 \x01(\tR\x05skuId\x123\n" +
+	"\asold_at\x18\x02 \x01(\v2\x1a.crossdock.common.v1.MoneyR\x06soldAt\x127\n" +
+	"\tlisted_at\x18\x03 \x01(\v2\x1a.crossdock.common.v1.MoneyR\blistedAt\"\xdc\x01\n" +
 	"\x18ListPartnerOrdersRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12=\n" +
 	"\x05state\x18\x02 \x01(\x0e2'.crossdock.docking.v1.PartnerOrderStateR\x05state\x124\n" +
-	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8d\x01\n" +
+	"\x04page\x18\x03 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\x12,\n" +
+	"\x12below_listing_only\x18\x04 \x01(\bR\x10belowListingOnly\"\x8d\x01\n" +
 	"\x19ListPartnerOrdersResponse\x129\n" +
 	"\x06orders\x18\x01 \x03(\v2!.crossdock.docking.v1.PulledOrderR\x06orders\x125\n" +
 	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"\xd4\x01\n" +
@@ -3619,7 +3709,7 @@ func file_crossdock_docking_v1_service_proto_rawDescGZIP() []byte {
 }
 
 var file_crossdock_docking_v1_service_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_crossdock_docking_v1_service_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(ListingStatus)(0),                    // 0: crossdock.docking.v1.ListingStatus
 	(PartnerOrderState)(0),                // 1: crossdock.docking.v1.PartnerOrderState
@@ -3636,184 +3726,188 @@ var file_crossdock_docking_v1_service_proto_goTypes = []any{
 	(*ListListingsRequest)(nil),           // 12: crossdock.docking.v1.ListListingsRequest
 	(*ListListingsResponse)(nil),          // 13: crossdock.docking.v1.ListListingsResponse
 	(*PulledOrder)(nil),                   // 14: crossdock.docking.v1.PulledOrder
-	(*ListPartnerOrdersRequest)(nil),      // 15: crossdock.docking.v1.ListPartnerOrdersRequest
-	(*ListPartnerOrdersResponse)(nil),     // 16: crossdock.docking.v1.ListPartnerOrdersResponse
-	(*LineResolution)(nil),                // 17: crossdock.docking.v1.LineResolution
-	(*SettlementLine)(nil),                // 18: crossdock.docking.v1.SettlementLine
-	(*ListSettlementLinesRequest)(nil),    // 19: crossdock.docking.v1.ListSettlementLinesRequest
-	(*ListSettlementLinesResponse)(nil),   // 20: crossdock.docking.v1.ListSettlementLinesResponse
-	(*ResolveSettlementLineRequest)(nil),  // 21: crossdock.docking.v1.ResolveSettlementLineRequest
-	(*ResolveSettlementLineResponse)(nil), // 22: crossdock.docking.v1.ResolveSettlementLineResponse
-	(*PartnerPayout)(nil),                 // 23: crossdock.docking.v1.PartnerPayout
-	(*PayoutResolution)(nil),              // 24: crossdock.docking.v1.PayoutResolution
-	(*ResolvePartnerPayoutRequest)(nil),   // 25: crossdock.docking.v1.ResolvePartnerPayoutRequest
-	(*ResolvePartnerPayoutResponse)(nil),  // 26: crossdock.docking.v1.ResolvePartnerPayoutResponse
-	(*ListPartnerPayoutsRequest)(nil),     // 27: crossdock.docking.v1.ListPartnerPayoutsRequest
-	(*ListPartnerPayoutsResponse)(nil),    // 28: crossdock.docking.v1.ListPartnerPayoutsResponse
-	(*SyncPartnerRequest)(nil),            // 29: crossdock.docking.v1.SyncPartnerRequest
-	(*SyncPartnerResponse)(nil),           // 30: crossdock.docking.v1.SyncPartnerResponse
-	(*RetryPartnerOrderRequest)(nil),      // 31: crossdock.docking.v1.RetryPartnerOrderRequest
-	(*RetryPartnerOrderResponse)(nil),     // 32: crossdock.docking.v1.RetryPartnerOrderResponse
-	(*FeeTerms)(nil),                      // 33: crossdock.docking.v1.FeeTerms
-	(*PartnerCredentials)(nil),            // 34: crossdock.docking.v1.PartnerCredentials
-	(*Partner)(nil),                       // 35: crossdock.docking.v1.Partner
-	(*CreatePartnerRequest)(nil),          // 36: crossdock.docking.v1.CreatePartnerRequest
-	(*CreatePartnerResponse)(nil),         // 37: crossdock.docking.v1.CreatePartnerResponse
-	(*GetPartnerRequest)(nil),             // 38: crossdock.docking.v1.GetPartnerRequest
-	(*GetPartnerResponse)(nil),            // 39: crossdock.docking.v1.GetPartnerResponse
-	(*ListPartnersRequest)(nil),           // 40: crossdock.docking.v1.ListPartnersRequest
-	(*ListPartnersResponse)(nil),          // 41: crossdock.docking.v1.ListPartnersResponse
-	(*UpdatePartnerRequest)(nil),          // 42: crossdock.docking.v1.UpdatePartnerRequest
-	(*UpdatePartnerResponse)(nil),         // 43: crossdock.docking.v1.UpdatePartnerResponse
-	(*VerifyPartnerRequest)(nil),          // 44: crossdock.docking.v1.VerifyPartnerRequest
-	(*VerifyPartnerResponse)(nil),         // 45: crossdock.docking.v1.VerifyPartnerResponse
-	(*SuspendPartnerRequest)(nil),         // 46: crossdock.docking.v1.SuspendPartnerRequest
-	(*SuspendPartnerResponse)(nil),        // 47: crossdock.docking.v1.SuspendPartnerResponse
-	(*ResumePartnerRequest)(nil),          // 48: crossdock.docking.v1.ResumePartnerRequest
-	(*ResumePartnerResponse)(nil),         // 49: crossdock.docking.v1.ResumePartnerResponse
-	(*v1.Money)(nil),                      // 50: crossdock.common.v1.Money
-	(*timestamppb.Timestamp)(nil),         // 51: google.protobuf.Timestamp
-	(*v1.PageRequest)(nil),                // 52: crossdock.common.v1.PageRequest
-	(*v1.PageResponse)(nil),               // 53: crossdock.common.v1.PageResponse
-	(*CreateSupplyPlatformRequest)(nil),   // 54: crossdock.docking.v1.CreateSupplyPlatformRequest
-	(*GetSupplyPlatformRequest)(nil),      // 55: crossdock.docking.v1.GetSupplyPlatformRequest
-	(*ListSupplyPlatformsRequest)(nil),    // 56: crossdock.docking.v1.ListSupplyPlatformsRequest
-	(*UpdateSupplyPlatformRequest)(nil),   // 57: crossdock.docking.v1.UpdateSupplyPlatformRequest
-	(*ListSupplyOrdersRequest)(nil),       // 58: crossdock.docking.v1.ListSupplyOrdersRequest
-	(*ListSupplyProductsRequest)(nil),     // 59: crossdock.docking.v1.ListSupplyProductsRequest
-	(*RetrySupplyOrderRequest)(nil),       // 60: crossdock.docking.v1.RetrySupplyOrderRequest
-	(*CreateSupplyPlatformResponse)(nil),  // 61: crossdock.docking.v1.CreateSupplyPlatformResponse
-	(*GetSupplyPlatformResponse)(nil),     // 62: crossdock.docking.v1.GetSupplyPlatformResponse
-	(*ListSupplyPlatformsResponse)(nil),   // 63: crossdock.docking.v1.ListSupplyPlatformsResponse
-	(*UpdateSupplyPlatformResponse)(nil),  // 64: crossdock.docking.v1.UpdateSupplyPlatformResponse
-	(*ListSupplyOrdersResponse)(nil),      // 65: crossdock.docking.v1.ListSupplyOrdersResponse
-	(*ListSupplyProductsResponse)(nil),    // 66: crossdock.docking.v1.ListSupplyProductsResponse
-	(*RetrySupplyOrderResponse)(nil),      // 67: crossdock.docking.v1.RetrySupplyOrderResponse
+	(*PriceBelowListing)(nil),             // 15: crossdock.docking.v1.PriceBelowListing
+	(*ListPartnerOrdersRequest)(nil),      // 16: crossdock.docking.v1.ListPartnerOrdersRequest
+	(*ListPartnerOrdersResponse)(nil),     // 17: crossdock.docking.v1.ListPartnerOrdersResponse
+	(*LineResolution)(nil),                // 18: crossdock.docking.v1.LineResolution
+	(*SettlementLine)(nil),                // 19: crossdock.docking.v1.SettlementLine
+	(*ListSettlementLinesRequest)(nil),    // 20: crossdock.docking.v1.ListSettlementLinesRequest
+	(*ListSettlementLinesResponse)(nil),   // 21: crossdock.docking.v1.ListSettlementLinesResponse
+	(*ResolveSettlementLineRequest)(nil),  // 22: crossdock.docking.v1.ResolveSettlementLineRequest
+	(*ResolveSettlementLineResponse)(nil), // 23: crossdock.docking.v1.ResolveSettlementLineResponse
+	(*PartnerPayout)(nil),                 // 24: crossdock.docking.v1.PartnerPayout
+	(*PayoutResolution)(nil),              // 25: crossdock.docking.v1.PayoutResolution
+	(*ResolvePartnerPayoutRequest)(nil),   // 26: crossdock.docking.v1.ResolvePartnerPayoutRequest
+	(*ResolvePartnerPayoutResponse)(nil),  // 27: crossdock.docking.v1.ResolvePartnerPayoutResponse
+	(*ListPartnerPayoutsRequest)(nil),     // 28: crossdock.docking.v1.ListPartnerPayoutsRequest
+	(*ListPartnerPayoutsResponse)(nil),    // 29: crossdock.docking.v1.ListPartnerPayoutsResponse
+	(*SyncPartnerRequest)(nil),            // 30: crossdock.docking.v1.SyncPartnerRequest
+	(*SyncPartnerResponse)(nil),           // 31: crossdock.docking.v1.SyncPartnerResponse
+	(*RetryPartnerOrderRequest)(nil),      // 32: crossdock.docking.v1.RetryPartnerOrderRequest
+	(*RetryPartnerOrderResponse)(nil),     // 33: crossdock.docking.v1.RetryPartnerOrderResponse
+	(*FeeTerms)(nil),                      // 34: crossdock.docking.v1.FeeTerms
+	(*PartnerCredentials)(nil),            // 35: crossdock.docking.v1.PartnerCredentials
+	(*Partner)(nil),                       // 36: crossdock.docking.v1.Partner
+	(*CreatePartnerRequest)(nil),          // 37: crossdock.docking.v1.CreatePartnerRequest
+	(*CreatePartnerResponse)(nil),         // 38: crossdock.docking.v1.CreatePartnerResponse
+	(*GetPartnerRequest)(nil),             // 39: crossdock.docking.v1.GetPartnerRequest
+	(*GetPartnerResponse)(nil),            // 40: crossdock.docking.v1.GetPartnerResponse
+	(*ListPartnersRequest)(nil),           // 41: crossdock.docking.v1.ListPartnersRequest
+	(*ListPartnersResponse)(nil),          // 42: crossdock.docking.v1.ListPartnersResponse
+	(*UpdatePartnerRequest)(nil),          // 43: crossdock.docking.v1.UpdatePartnerRequest
+	(*UpdatePartnerResponse)(nil),         // 44: crossdock.docking.v1.UpdatePartnerResponse
+	(*VerifyPartnerRequest)(nil),          // 45: crossdock.docking.v1.VerifyPartnerRequest
+	(*VerifyPartnerResponse)(nil),         // 46: crossdock.docking.v1.VerifyPartnerResponse
+	(*SuspendPartnerRequest)(nil),         // 47: crossdock.docking.v1.SuspendPartnerRequest
+	(*SuspendPartnerResponse)(nil),        // 48: crossdock.docking.v1.SuspendPartnerResponse
+	(*ResumePartnerRequest)(nil),          // 49: crossdock.docking.v1.ResumePartnerRequest
+	(*ResumePartnerResponse)(nil),         // 50: crossdock.docking.v1.ResumePartnerResponse
+	(*v1.Money)(nil),                      // 51: crossdock.common.v1.Money
+	(*timestamppb.Timestamp)(nil),         // 52: google.protobuf.Timestamp
+	(*v1.PageRequest)(nil),                // 53: crossdock.common.v1.PageRequest
+	(*v1.PageResponse)(nil),               // 54: crossdock.common.v1.PageResponse
+	(*CreateSupplyPlatformRequest)(nil),   // 55: crossdock.docking.v1.CreateSupplyPlatformRequest
+	(*GetSupplyPlatformRequest)(nil),      // 56: crossdock.docking.v1.GetSupplyPlatformRequest
+	(*ListSupplyPlatformsRequest)(nil),    // 57: crossdock.docking.v1.ListSupplyPlatformsRequest
+	(*UpdateSupplyPlatformRequest)(nil),   // 58: crossdock.docking.v1.UpdateSupplyPlatformRequest
+	(*ListSupplyOrdersRequest)(nil),       // 59: crossdock.docking.v1.ListSupplyOrdersRequest
+	(*ListSupplyProductsRequest)(nil),     // 60: crossdock.docking.v1.ListSupplyProductsRequest
+	(*RetrySupplyOrderRequest)(nil),       // 61: crossdock.docking.v1.RetrySupplyOrderRequest
+	(*CreateSupplyPlatformResponse)(nil),  // 62: crossdock.docking.v1.CreateSupplyPlatformResponse
+	(*GetSupplyPlatformResponse)(nil),     // 63: crossdock.docking.v1.GetSupplyPlatformResponse
+	(*ListSupplyPlatformsResponse)(nil),   // 64: crossdock.docking.v1.ListSupplyPlatformsResponse
+	(*UpdateSupplyPlatformResponse)(nil),  // 65: crossdock.docking.v1.UpdateSupplyPlatformResponse
+	(*ListSupplyOrdersResponse)(nil),      // 66: crossdock.docking.v1.ListSupplyOrdersResponse
+	(*ListSupplyProductsResponse)(nil),    // 67: crossdock.docking.v1.ListSupplyProductsResponse
+	(*RetrySupplyOrderResponse)(nil),      // 68: crossdock.docking.v1.RetrySupplyOrderResponse
 }
 var file_crossdock_docking_v1_service_proto_depIdxs = []int32{
 	0,  // 0: crossdock.docking.v1.PartnerListing.status:type_name -> crossdock.docking.v1.ListingStatus
-	50, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
-	51, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
-	51, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
+	51, // 1: crossdock.docking.v1.PartnerListing.price:type_name -> crossdock.common.v1.Money
+	52, // 2: crossdock.docking.v1.PartnerListing.pushed_at:type_name -> google.protobuf.Timestamp
+	52, // 3: crossdock.docking.v1.PartnerListing.updated_at:type_name -> google.protobuf.Timestamp
 	0,  // 4: crossdock.docking.v1.ListingCount.status:type_name -> crossdock.docking.v1.ListingStatus
-	51, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
-	51, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
-	51, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
+	52, // 5: crossdock.docking.v1.PartnerActivity.last_pull_at:type_name -> google.protobuf.Timestamp
+	52, // 6: crossdock.docking.v1.PartnerActivity.watermark:type_name -> google.protobuf.Timestamp
+	52, // 7: crossdock.docking.v1.PartnerActivity.last_error_at:type_name -> google.protobuf.Timestamp
 	8,  // 8: crossdock.docking.v1.PartnerActivity.listings:type_name -> crossdock.docking.v1.ListingCount
-	51, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
+	52, // 9: crossdock.docking.v1.PartnerActivity.last_settlement_pull_at:type_name -> google.protobuf.Timestamp
 	9,  // 10: crossdock.docking.v1.GetPartnerActivityResponse.activity:type_name -> crossdock.docking.v1.PartnerActivity
 	0,  // 11: crossdock.docking.v1.ListListingsRequest.status:type_name -> crossdock.docking.v1.ListingStatus
-	52, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	53, // 12: crossdock.docking.v1.ListListingsRequest.page:type_name -> crossdock.common.v1.PageRequest
 	7,  // 13: crossdock.docking.v1.ListListingsResponse.listings:type_name -> crossdock.docking.v1.PartnerListing
-	53, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	54, // 14: crossdock.docking.v1.ListListingsResponse.page:type_name -> crossdock.common.v1.PageResponse
 	1,  // 15: crossdock.docking.v1.PulledOrder.state:type_name -> crossdock.docking.v1.PartnerOrderState
-	51, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
-	51, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
-	1,  // 18: crossdock.docking.v1.ListPartnerOrdersRequest.state:type_name -> crossdock.docking.v1.PartnerOrderState
-	52, // 19: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
-	14, // 20: crossdock.docking.v1.ListPartnerOrdersResponse.orders:type_name -> crossdock.docking.v1.PulledOrder
-	53, // 21: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
-	2,  // 22: crossdock.docking.v1.LineResolution.previous_state:type_name -> crossdock.docking.v1.SettlementLineState
-	51, // 23: crossdock.docking.v1.LineResolution.resolved_at:type_name -> google.protobuf.Timestamp
-	2,  // 24: crossdock.docking.v1.SettlementLine.state:type_name -> crossdock.docking.v1.SettlementLineState
-	50, // 25: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
-	50, // 26: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
-	50, // 27: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
-	50, // 28: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
-	51, // 29: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
-	51, // 30: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
-	17, // 31: crossdock.docking.v1.SettlementLine.resolution:type_name -> crossdock.docking.v1.LineResolution
-	51, // 32: crossdock.docking.v1.SettlementLine.credited_at:type_name -> google.protobuf.Timestamp
-	2,  // 33: crossdock.docking.v1.ListSettlementLinesRequest.state:type_name -> crossdock.docking.v1.SettlementLineState
-	52, // 34: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
-	18, // 35: crossdock.docking.v1.ListSettlementLinesResponse.lines:type_name -> crossdock.docking.v1.SettlementLine
-	53, // 36: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
-	3,  // 37: crossdock.docking.v1.ResolveSettlementLineRequest.resolution:type_name -> crossdock.docking.v1.SettlementLineResolution
-	18, // 38: crossdock.docking.v1.ResolveSettlementLineResponse.line:type_name -> crossdock.docking.v1.SettlementLine
-	50, // 39: crossdock.docking.v1.PartnerPayout.amount:type_name -> crossdock.common.v1.Money
-	4,  // 40: crossdock.docking.v1.PartnerPayout.state:type_name -> crossdock.docking.v1.PartnerPayoutState
-	51, // 41: crossdock.docking.v1.PartnerPayout.paid_at:type_name -> google.protobuf.Timestamp
-	51, // 42: crossdock.docking.v1.PartnerPayout.first_seen_at:type_name -> google.protobuf.Timestamp
-	51, // 43: crossdock.docking.v1.PartnerPayout.recorded_at:type_name -> google.protobuf.Timestamp
-	24, // 44: crossdock.docking.v1.PartnerPayout.resolution:type_name -> crossdock.docking.v1.PayoutResolution
-	50, // 45: crossdock.docking.v1.PartnerPayout.unallocated:type_name -> crossdock.common.v1.Money
-	51, // 46: crossdock.docking.v1.PayoutResolution.resolved_at:type_name -> google.protobuf.Timestamp
-	23, // 47: crossdock.docking.v1.ResolvePartnerPayoutResponse.payout:type_name -> crossdock.docking.v1.PartnerPayout
-	4,  // 48: crossdock.docking.v1.ListPartnerPayoutsRequest.state:type_name -> crossdock.docking.v1.PartnerPayoutState
-	52, // 49: crossdock.docking.v1.ListPartnerPayoutsRequest.page:type_name -> crossdock.common.v1.PageRequest
-	23, // 50: crossdock.docking.v1.ListPartnerPayoutsResponse.payouts:type_name -> crossdock.docking.v1.PartnerPayout
-	53, // 51: crossdock.docking.v1.ListPartnerPayoutsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	14, // 52: crossdock.docking.v1.RetryPartnerOrderResponse.order:type_name -> crossdock.docking.v1.PulledOrder
-	50, // 53: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
-	5,  // 54: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	33, // 55: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
-	6,  // 56: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
-	51, // 57: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
-	51, // 58: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
-	51, // 59: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
-	5,  // 60: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
-	33, // 61: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	34, // 62: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	35, // 63: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	35, // 64: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	35, // 65: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
-	33, // 66: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
-	34, // 67: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
-	35, // 68: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	35, // 69: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	35, // 70: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	35, // 71: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
-	36, // 72: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
-	38, // 73: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
-	40, // 74: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
-	42, // 75: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
-	44, // 76: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
-	46, // 77: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
-	48, // 78: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
-	10, // 79: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
-	12, // 80: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
-	15, // 81: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
-	19, // 82: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
-	21, // 83: crossdock.docking.v1.DockingService.ResolveSettlementLine:input_type -> crossdock.docking.v1.ResolveSettlementLineRequest
-	27, // 84: crossdock.docking.v1.DockingService.ListPartnerPayouts:input_type -> crossdock.docking.v1.ListPartnerPayoutsRequest
-	25, // 85: crossdock.docking.v1.DockingService.ResolvePartnerPayout:input_type -> crossdock.docking.v1.ResolvePartnerPayoutRequest
-	29, // 86: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
-	31, // 87: crossdock.docking.v1.DockingService.RetryPartnerOrder:input_type -> crossdock.docking.v1.RetryPartnerOrderRequest
-	54, // 88: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
-	55, // 89: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
-	56, // 90: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
-	57, // 91: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
-	58, // 92: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
-	59, // 93: crossdock.docking.v1.DockingService.ListSupplyProducts:input_type -> crossdock.docking.v1.ListSupplyProductsRequest
-	60, // 94: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
-	37, // 95: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
-	39, // 96: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
-	41, // 97: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
-	43, // 98: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
-	45, // 99: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
-	47, // 100: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
-	49, // 101: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
-	11, // 102: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
-	13, // 103: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
-	16, // 104: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
-	20, // 105: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
-	22, // 106: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
-	28, // 107: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
-	26, // 108: crossdock.docking.v1.DockingService.ResolvePartnerPayout:output_type -> crossdock.docking.v1.ResolvePartnerPayoutResponse
-	30, // 109: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
-	32, // 110: crossdock.docking.v1.DockingService.RetryPartnerOrder:output_type -> crossdock.docking.v1.RetryPartnerOrderResponse
-	61, // 111: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
-	62, // 112: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
-	63, // 113: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
-	64, // 114: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
-	65, // 115: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
-	66, // 116: crossdock.docking.v1.DockingService.ListSupplyProducts:output_type -> crossdock.docking.v1.ListSupplyProductsResponse
-	67, // 117: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
-	95, // [95:118] is the sub-list for method output_type
-	72, // [72:95] is the sub-list for method input_type
-	72, // [72:72] is the sub-list for extension type_name
-	72, // [72:72] is the sub-list for extension extendee
-	0,  // [0:72] is the sub-list for field type_name
+	52, // 16: crossdock.docking.v1.PulledOrder.first_seen_at:type_name -> google.protobuf.Timestamp
+	52, // 17: crossdock.docking.v1.PulledOrder.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 18: crossdock.docking.v1.PulledOrder.below_listing:type_name -> crossdock.docking.v1.PriceBelowListing
+	51, // 19: crossdock.docking.v1.PriceBelowListing.sold_at:type_name -> crossdock.common.v1.Money
+	51, // 20: crossdock.docking.v1.PriceBelowListing.listed_at:type_name -> crossdock.common.v1.Money
+	1,  // 21: crossdock.docking.v1.ListPartnerOrdersRequest.state:type_name -> crossdock.docking.v1.PartnerOrderState
+	53, // 22: crossdock.docking.v1.ListPartnerOrdersRequest.page:type_name -> crossdock.common.v1.PageRequest
+	14, // 23: crossdock.docking.v1.ListPartnerOrdersResponse.orders:type_name -> crossdock.docking.v1.PulledOrder
+	54, // 24: crossdock.docking.v1.ListPartnerOrdersResponse.page:type_name -> crossdock.common.v1.PageResponse
+	2,  // 25: crossdock.docking.v1.LineResolution.previous_state:type_name -> crossdock.docking.v1.SettlementLineState
+	52, // 26: crossdock.docking.v1.LineResolution.resolved_at:type_name -> google.protobuf.Timestamp
+	2,  // 27: crossdock.docking.v1.SettlementLine.state:type_name -> crossdock.docking.v1.SettlementLineState
+	51, // 28: crossdock.docking.v1.SettlementLine.gross:type_name -> crossdock.common.v1.Money
+	51, // 29: crossdock.docking.v1.SettlementLine.fees:type_name -> crossdock.common.v1.Money
+	51, // 30: crossdock.docking.v1.SettlementLine.expected_gross:type_name -> crossdock.common.v1.Money
+	51, // 31: crossdock.docking.v1.SettlementLine.expected_fees:type_name -> crossdock.common.v1.Money
+	52, // 32: crossdock.docking.v1.SettlementLine.settled_at:type_name -> google.protobuf.Timestamp
+	52, // 33: crossdock.docking.v1.SettlementLine.reconciled_at:type_name -> google.protobuf.Timestamp
+	18, // 34: crossdock.docking.v1.SettlementLine.resolution:type_name -> crossdock.docking.v1.LineResolution
+	52, // 35: crossdock.docking.v1.SettlementLine.credited_at:type_name -> google.protobuf.Timestamp
+	2,  // 36: crossdock.docking.v1.ListSettlementLinesRequest.state:type_name -> crossdock.docking.v1.SettlementLineState
+	53, // 37: crossdock.docking.v1.ListSettlementLinesRequest.page:type_name -> crossdock.common.v1.PageRequest
+	19, // 38: crossdock.docking.v1.ListSettlementLinesResponse.lines:type_name -> crossdock.docking.v1.SettlementLine
+	54, // 39: crossdock.docking.v1.ListSettlementLinesResponse.page:type_name -> crossdock.common.v1.PageResponse
+	3,  // 40: crossdock.docking.v1.ResolveSettlementLineRequest.resolution:type_name -> crossdock.docking.v1.SettlementLineResolution
+	19, // 41: crossdock.docking.v1.ResolveSettlementLineResponse.line:type_name -> crossdock.docking.v1.SettlementLine
+	51, // 42: crossdock.docking.v1.PartnerPayout.amount:type_name -> crossdock.common.v1.Money
+	4,  // 43: crossdock.docking.v1.PartnerPayout.state:type_name -> crossdock.docking.v1.PartnerPayoutState
+	52, // 44: crossdock.docking.v1.PartnerPayout.paid_at:type_name -> google.protobuf.Timestamp
+	52, // 45: crossdock.docking.v1.PartnerPayout.first_seen_at:type_name -> google.protobuf.Timestamp
+	52, // 46: crossdock.docking.v1.PartnerPayout.recorded_at:type_name -> google.protobuf.Timestamp
+	25, // 47: crossdock.docking.v1.PartnerPayout.resolution:type_name -> crossdock.docking.v1.PayoutResolution
+	51, // 48: crossdock.docking.v1.PartnerPayout.unallocated:type_name -> crossdock.common.v1.Money
+	52, // 49: crossdock.docking.v1.PayoutResolution.resolved_at:type_name -> google.protobuf.Timestamp
+	24, // 50: crossdock.docking.v1.ResolvePartnerPayoutResponse.payout:type_name -> crossdock.docking.v1.PartnerPayout
+	4,  // 51: crossdock.docking.v1.ListPartnerPayoutsRequest.state:type_name -> crossdock.docking.v1.PartnerPayoutState
+	53, // 52: crossdock.docking.v1.ListPartnerPayoutsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	24, // 53: crossdock.docking.v1.ListPartnerPayoutsResponse.payouts:type_name -> crossdock.docking.v1.PartnerPayout
+	54, // 54: crossdock.docking.v1.ListPartnerPayoutsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	14, // 55: crossdock.docking.v1.RetryPartnerOrderResponse.order:type_name -> crossdock.docking.v1.PulledOrder
+	51, // 56: crossdock.docking.v1.FeeTerms.fixed_per_order:type_name -> crossdock.common.v1.Money
+	5,  // 57: crossdock.docking.v1.Partner.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	34, // 58: crossdock.docking.v1.Partner.fees:type_name -> crossdock.docking.v1.FeeTerms
+	6,  // 59: crossdock.docking.v1.Partner.status:type_name -> crossdock.docking.v1.PartnerStatus
+	52, // 60: crossdock.docking.v1.Partner.verified_at:type_name -> google.protobuf.Timestamp
+	52, // 61: crossdock.docking.v1.Partner.created_at:type_name -> google.protobuf.Timestamp
+	52, // 62: crossdock.docking.v1.Partner.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 63: crossdock.docking.v1.CreatePartnerRequest.protocol:type_name -> crossdock.docking.v1.PartnerProtocol
+	34, // 64: crossdock.docking.v1.CreatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	35, // 65: crossdock.docking.v1.CreatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	36, // 66: crossdock.docking.v1.CreatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	36, // 67: crossdock.docking.v1.GetPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	36, // 68: crossdock.docking.v1.ListPartnersResponse.partners:type_name -> crossdock.docking.v1.Partner
+	34, // 69: crossdock.docking.v1.UpdatePartnerRequest.fees:type_name -> crossdock.docking.v1.FeeTerms
+	35, // 70: crossdock.docking.v1.UpdatePartnerRequest.credentials:type_name -> crossdock.docking.v1.PartnerCredentials
+	36, // 71: crossdock.docking.v1.UpdatePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	36, // 72: crossdock.docking.v1.VerifyPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	36, // 73: crossdock.docking.v1.SuspendPartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	36, // 74: crossdock.docking.v1.ResumePartnerResponse.partner:type_name -> crossdock.docking.v1.Partner
+	37, // 75: crossdock.docking.v1.DockingService.CreatePartner:input_type -> crossdock.docking.v1.CreatePartnerRequest
+	39, // 76: crossdock.docking.v1.DockingService.GetPartner:input_type -> crossdock.docking.v1.GetPartnerRequest
+	41, // 77: crossdock.docking.v1.DockingService.ListPartners:input_type -> crossdock.docking.v1.ListPartnersRequest
+	43, // 78: crossdock.docking.v1.DockingService.UpdatePartner:input_type -> crossdock.docking.v1.UpdatePartnerRequest
+	45, // 79: crossdock.docking.v1.DockingService.VerifyPartner:input_type -> crossdock.docking.v1.VerifyPartnerRequest
+	47, // 80: crossdock.docking.v1.DockingService.SuspendPartner:input_type -> crossdock.docking.v1.SuspendPartnerRequest
+	49, // 81: crossdock.docking.v1.DockingService.ResumePartner:input_type -> crossdock.docking.v1.ResumePartnerRequest
+	10, // 82: crossdock.docking.v1.DockingService.GetPartnerActivity:input_type -> crossdock.docking.v1.GetPartnerActivityRequest
+	12, // 83: crossdock.docking.v1.DockingService.ListListings:input_type -> crossdock.docking.v1.ListListingsRequest
+	16, // 84: crossdock.docking.v1.DockingService.ListPartnerOrders:input_type -> crossdock.docking.v1.ListPartnerOrdersRequest
+	20, // 85: crossdock.docking.v1.DockingService.ListSettlementLines:input_type -> crossdock.docking.v1.ListSettlementLinesRequest
+	22, // 86: crossdock.docking.v1.DockingService.ResolveSettlementLine:input_type -> crossdock.docking.v1.ResolveSettlementLineRequest
+	28, // 87: crossdock.docking.v1.DockingService.ListPartnerPayouts:input_type -> crossdock.docking.v1.ListPartnerPayoutsRequest
+	26, // 88: crossdock.docking.v1.DockingService.ResolvePartnerPayout:input_type -> crossdock.docking.v1.ResolvePartnerPayoutRequest
+	30, // 89: crossdock.docking.v1.DockingService.SyncPartner:input_type -> crossdock.docking.v1.SyncPartnerRequest
+	32, // 90: crossdock.docking.v1.DockingService.RetryPartnerOrder:input_type -> crossdock.docking.v1.RetryPartnerOrderRequest
+	55, // 91: crossdock.docking.v1.DockingService.CreateSupplyPlatform:input_type -> crossdock.docking.v1.CreateSupplyPlatformRequest
+	56, // 92: crossdock.docking.v1.DockingService.GetSupplyPlatform:input_type -> crossdock.docking.v1.GetSupplyPlatformRequest
+	57, // 93: crossdock.docking.v1.DockingService.ListSupplyPlatforms:input_type -> crossdock.docking.v1.ListSupplyPlatformsRequest
+	58, // 94: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:input_type -> crossdock.docking.v1.UpdateSupplyPlatformRequest
+	59, // 95: crossdock.docking.v1.DockingService.ListSupplyOrders:input_type -> crossdock.docking.v1.ListSupplyOrdersRequest
+	60, // 96: crossdock.docking.v1.DockingService.ListSupplyProducts:input_type -> crossdock.docking.v1.ListSupplyProductsRequest
+	61, // 97: crossdock.docking.v1.DockingService.RetrySupplyOrder:input_type -> crossdock.docking.v1.RetrySupplyOrderRequest
+	38, // 98: crossdock.docking.v1.DockingService.CreatePartner:output_type -> crossdock.docking.v1.CreatePartnerResponse
+	40, // 99: crossdock.docking.v1.DockingService.GetPartner:output_type -> crossdock.docking.v1.GetPartnerResponse
+	42, // 100: crossdock.docking.v1.DockingService.ListPartners:output_type -> crossdock.docking.v1.ListPartnersResponse
+	44, // 101: crossdock.docking.v1.DockingService.UpdatePartner:output_type -> crossdock.docking.v1.UpdatePartnerResponse
+	46, // 102: crossdock.docking.v1.DockingService.VerifyPartner:output_type -> crossdock.docking.v1.VerifyPartnerResponse
+	48, // 103: crossdock.docking.v1.DockingService.SuspendPartner:output_type -> crossdock.docking.v1.SuspendPartnerResponse
+	50, // 104: crossdock.docking.v1.DockingService.ResumePartner:output_type -> crossdock.docking.v1.ResumePartnerResponse
+	11, // 105: crossdock.docking.v1.DockingService.GetPartnerActivity:output_type -> crossdock.docking.v1.GetPartnerActivityResponse
+	13, // 106: crossdock.docking.v1.DockingService.ListListings:output_type -> crossdock.docking.v1.ListListingsResponse
+	17, // 107: crossdock.docking.v1.DockingService.ListPartnerOrders:output_type -> crossdock.docking.v1.ListPartnerOrdersResponse
+	21, // 108: crossdock.docking.v1.DockingService.ListSettlementLines:output_type -> crossdock.docking.v1.ListSettlementLinesResponse
+	23, // 109: crossdock.docking.v1.DockingService.ResolveSettlementLine:output_type -> crossdock.docking.v1.ResolveSettlementLineResponse
+	29, // 110: crossdock.docking.v1.DockingService.ListPartnerPayouts:output_type -> crossdock.docking.v1.ListPartnerPayoutsResponse
+	27, // 111: crossdock.docking.v1.DockingService.ResolvePartnerPayout:output_type -> crossdock.docking.v1.ResolvePartnerPayoutResponse
+	31, // 112: crossdock.docking.v1.DockingService.SyncPartner:output_type -> crossdock.docking.v1.SyncPartnerResponse
+	33, // 113: crossdock.docking.v1.DockingService.RetryPartnerOrder:output_type -> crossdock.docking.v1.RetryPartnerOrderResponse
+	62, // 114: crossdock.docking.v1.DockingService.CreateSupplyPlatform:output_type -> crossdock.docking.v1.CreateSupplyPlatformResponse
+	63, // 115: crossdock.docking.v1.DockingService.GetSupplyPlatform:output_type -> crossdock.docking.v1.GetSupplyPlatformResponse
+	64, // 116: crossdock.docking.v1.DockingService.ListSupplyPlatforms:output_type -> crossdock.docking.v1.ListSupplyPlatformsResponse
+	65, // 117: crossdock.docking.v1.DockingService.UpdateSupplyPlatform:output_type -> crossdock.docking.v1.UpdateSupplyPlatformResponse
+	66, // 118: crossdock.docking.v1.DockingService.ListSupplyOrders:output_type -> crossdock.docking.v1.ListSupplyOrdersResponse
+	67, // 119: crossdock.docking.v1.DockingService.ListSupplyProducts:output_type -> crossdock.docking.v1.ListSupplyProductsResponse
+	68, // 120: crossdock.docking.v1.DockingService.RetrySupplyOrder:output_type -> crossdock.docking.v1.RetrySupplyOrderResponse
+	98, // [98:121] is the sub-list for method output_type
+	75, // [75:98] is the sub-list for method input_type
+	75, // [75:75] is the sub-list for extension type_name
+	75, // [75:75] is the sub-list for extension extendee
+	0,  // [0:75] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_docking_v1_service_proto_init() }
@@ -3822,14 +3916,14 @@ func file_crossdock_docking_v1_service_proto_init() {
 		return
 	}
 	file_crossdock_docking_v1_supply_proto_init()
-	file_crossdock_docking_v1_service_proto_msgTypes[35].OneofWrappers = []any{}
+	file_crossdock_docking_v1_service_proto_msgTypes[36].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_crossdock_docking_v1_service_proto_rawDesc), len(file_crossdock_docking_v1_service_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   43,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

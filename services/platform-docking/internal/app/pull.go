@@ -115,6 +115,8 @@ type taking struct {
 	// unrecorded.
 	place, lookup bool
 	err           error
+	// gaps are the lines sold below our listed prices (compareWithListings).
+	gaps []domain.PriceGap
 }
 
 // takeAll records a page of pulled orders and places those paid and new,
@@ -257,6 +259,9 @@ func (t *Trade) placeAll(ctx context.Context, p domain.Partner, takes []taking) 
 			todo = append(todo, &takes[i])
 		}
 	}
+	if err := t.compareWithListings(ctx, p, todo); err != nil {
+		return err
+	}
 	var failed error
 	for start := 0; start < len(todo); start += MaxPlacePerCall {
 		chunk := todo[start:min(start+MaxPlacePerCall, len(todo))]
@@ -283,6 +288,49 @@ func (t *Trade) placeAll(ctx context.Context, p domain.Partner, takes []taking) 
 	return failed
 }
 
+// compareWithListings finds, with one read of the listings, the lines of
+// the orders to place that the partner sold below our listed prices. Should
+// the read fail, none is placed (each left unrecorded, to be read again).
+func (t *Trade) compareWithListings(ctx context.Context, p domain.Partner, todo []*taking) error {
+	if len(todo) == 0 {
+		return nil
+	}
+	var skus []string
+	for _, tk := range todo {
+		for _, l := range tk.lines {
+			if !slices.Contains(skus, l.SKUID) {
+				skus = append(skus, l.SKUID)
+			}
+		}
+	}
+	listed, err := t.store.ListedPrices(ctx, p.ID, skus)
+	if err != nil {
+		err = fmt.Errorf("reading the listed prices: %w", err)
+		for _, tk := range todo {
+			tk.err = err
+		}
+		return err
+	}
+	for _, tk := range todo {
+		tk.gaps = domain.BelowListing(tk.lines, listed)
+	}
+	return nil
+}
+
+// imported records an order's local order, the partner's terms it is
+// reconciled against and the lines sold below our listed prices, which
+// are logged for operators.
+func (t *Trade) imported(p domain.Partner, tk *taking, placed PlacedOrder) {
+	tk.rec.Order.State, tk.rec.Order.OrderID = PulledImported, &placed.OrderID
+	tk.rec.Order.Terms = new(p.Terms())
+	tk.rec.Order.BelowListing = tk.gaps
+	tk.rec.SubOrders = importedSubOrders(tk.order, placed)
+	for _, g := range tk.gaps {
+		t.log.Warn("a partner sold a SKU of ours below its listed price", "partner", p.Code, "partner_order_id", tk.order.ID,
+			"sku_id", g.SKUID, "sold_at", g.SoldAt.String(), "listed_at", g.ListedAt.String())
+	}
+}
+
 // took applies one order's placing: imported, held when the mesh refuses
 // it for good, or tk.err when it may take it later.
 func (t *Trade) took(p domain.Partner, tk *taking, a Placing) {
@@ -293,9 +341,7 @@ func (t *Trade) took(p domain.Partner, tk *taking, a Placing) {
 	o := tk.order
 	switch err := a.Err; {
 	case err == nil:
-		tk.rec.Order.State, tk.rec.Order.OrderID = PulledImported, &a.Order.OrderID
-		tk.rec.Order.Terms = new(p.Terms())
-		tk.rec.SubOrders = importedSubOrders(o, a.Order)
+		t.imported(p, tk, a.Order)
 	case refusedForGood(err):
 		tk.rec.Order.State, tk.rec.Order.Problem = PulledHeld, "the order cannot be placed: "+err.Error()
 		t.log.Error("a paid partner order cannot be placed; held for an operator", "partner", p.Code, "partner_order_id", o.ID, "error", err)
@@ -312,9 +358,8 @@ func (t *Trade) took(p domain.Partner, tk *taking, a Placing) {
 func (t *Trade) lookedUp(p domain.Partner, tk *taking, a Placing) {
 	switch {
 	case a.Err == nil:
-		tk.rec.Order.State, tk.rec.Order.OrderID, tk.rec.Order.Problem = PulledImported, &a.Order.OrderID, ""
-		tk.rec.Order.Terms = new(p.Terms())
-		tk.rec.SubOrders = importedSubOrders(tk.order, a.Order)
+		tk.rec.Order.Problem = ""
+		t.imported(p, tk, a.Order)
 		t.changedAfterImport(p, tk)
 	case refusedForGood(a.Err):
 	default:

@@ -2,10 +2,14 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -281,5 +285,68 @@ func TestPullLosesNoOrderWhenEarlierPagesChangeWhileRead(t *testing.T) {
 		if n := f.orders.calls[o.OrderID]; n != 1 {
 			t.Errorf("%s placed %d times, want once", o.OrderID, n)
 		}
+	}
+}
+
+// An order the partner sold below the price we listed a SKU at (its own
+// promotion) is imported at the partner's price and flagged with each line
+// below, at its sold and listed prices; an order at the listed price, or
+// of a SKU never pushed, is not. Operators list the flagged orders alone.
+func TestPullFlagsOrdersSoldBelowOurListedPrice(t *testing.T) {
+	clk := &benchClock{}
+	m := partnersim.NewMarket(partnersim.MarketConfig{Now: clk.Now, Seed: 5})
+	f := newPullFixture(t, m, testTiming)
+	ctx := context.Background()
+	lamp, mug, unpushed := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	pushed := time.Now()
+	for _, sku := range []string{lamp, mug, unpushed} {
+		l := domain.Listing{Marker: domain.Marker(sku), ProductID: uuid.NewString(), SKUID: sku, SKUCode: "L-" + sku[:4], SupplierID: uuid.NewString(),
+			Locale: "de-DE", Title: "Lampe", Price: money.Money{Amount: 2000, Currency: "EUR"}, Stock: 100, WeightG: 500}
+		if _, err := m.UpsertListing(partnersim.ListingInput{Marker: l.Marker, ProductID: l.ProductID, SKUID: sku, SKUCode: l.SKUCode,
+			SupplierID: l.SupplierID, Locale: l.Locale, Title: l.Title, Currency: "EUR", PriceMinor: 2000, Stock: 100, WeightG: 500}); err != nil {
+			t.Fatal(err)
+		}
+		stored := app.StoredListing{PartnerID: f.partner, Listing: l, Status: domain.ListingLive, UpdatedAt: pushed, PushedAt: &pushed}
+		if sku == unpushed {
+			stored.PushedAt = nil
+		}
+		if err := f.store.SaveListing(ctx, stored); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := partnersim.Address{Recipient: "Anna", CountryCode: "DE", City: "Berlin", Postcode: "10115", Lines: []string{"Torstr. 1"}}
+	place := func(items ...partnersim.ItemInput) string {
+		o, err := m.PlaceOrder("anna", addr, items, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.OrderID
+	}
+	promoted := place(partnersim.ItemInput{Marker: domain.Marker(lamp), Quantity: 2, PriceMinor: 1550},
+		partnersim.ItemInput{Marker: domain.Marker(mug), Quantity: 1})
+	listed := place(partnersim.ItemInput{Marker: domain.Marker(lamp), Quantity: 1})
+	neverPushed := place(partnersim.ItemInput{Marker: domain.Marker(unpushed), Quantity: 1, PriceMinor: 900})
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+
+	eur := func(a int64) money.Money { return money.Money{Amount: a, Currency: "EUR"} }
+	for id, want := range map[string][]domain.PriceGap{
+		promoted: {{SKUID: lamp, SoldAt: eur(1550), ListedAt: eur(2000)}}, listed: nil, neverPushed: nil,
+	} {
+		o, ok, err := f.store.GetPulledOrder(ctx, f.partner, id)
+		if err != nil || !ok || o.State != app.PulledImported {
+			t.Fatalf("%s: %+v %v %v, want imported", id, o, ok, err)
+		}
+		if !slices.Equal(o.BelowListing, want) {
+			t.Errorf("%s is flagged %+v, want %+v", id, o.BelowListing, want)
+		}
+	}
+	flagged, _, err := f.store.ListPulledOrders(ctx, app.PulledOrderFilter{PartnerID: f.partner, BelowListingOnly: true, Limit: 10})
+	if err != nil || len(flagged) != 1 || flagged[0].PartnerOrderID != promoted {
+		t.Errorf("the orders sold below our prices: %+v %v, want %s alone", flagged, err, promoted)
+	}
+	if all, _, err := f.store.ListPulledOrders(ctx, app.PulledOrderFilter{PartnerID: f.partner, Limit: 10}); err != nil || len(all) != 3 {
+		t.Errorf("every order: %d %v, want 3", len(all), err)
 	}
 }

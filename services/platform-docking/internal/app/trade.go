@@ -38,6 +38,9 @@ type TradeStore interface {
 	// SetListingStates records what the partner says of its listings.
 	SetListingStates(ctx context.Context, partnerID uuid.UUID, states []domain.ListingState, at time.Time) error
 	ListListings(ctx context.Context, f ListingFilter) ([]StoredListing, string, error)
+	// ListedPrices returns the price last pushed to a partner for each of
+	// the SKUs listed there (a SKU never pushed is absent).
+	ListedPrices(ctx context.Context, partnerID uuid.UUID, skuIDs []string) (map[string]money.Money, error)
 
 	// PullState returns a partner's cursors, starting them at start the
 	// first time.
@@ -238,14 +241,20 @@ type PulledOrder struct {
 	// settlement line is reconciled against; nil for an order not imported,
 	// or imported before they were kept (the partner's terms now apply).
 	Terms *domain.Terms
+	// BelowListing are the lines the partner sold below the price we listed
+	// them at, found when the order was imported (a promotion of the
+	// partner's, which the supplier's credit bears).
+	BelowListing []domain.PriceGap
 }
 
 // PulledOrderFilter narrows ListPulledOrders.
 type PulledOrderFilter struct {
 	PartnerID uuid.UUID
 	State     string
-	Page      string
-	Limit     int
+	// BelowListingOnly keeps the orders sold below our listed prices.
+	BelowListingOnly bool
+	Page             string
+	Limit            int
 }
 
 // ImportedSubOrder is a local sub-order of an imported partner order, with

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/pkg/pg"
@@ -133,6 +134,36 @@ func (s Trade) ListingsOfProduct(ctx context.Context, partnerID, productID uuid.
 		return nil, err
 	}
 	return pgx.CollectRows(rows, scanListing)
+}
+
+// ListedPrices reads the listed price of each of the SKUs pushed to the
+// partner, in one query. An id that is no SKU id (a partner's marker
+// mangled) has no listing.
+func (s Trade) ListedPrices(ctx context.Context, partnerID uuid.UUID, skuIDs []string) (map[string]money.Money, error) {
+	asked := make(map[uuid.UUID]string, len(skuIDs))
+	ids := make([]uuid.UUID, 0, len(skuIDs))
+	for _, id := range skuIDs {
+		if u, err := uuid.Parse(id); err == nil {
+			asked[u] = id
+			ids = append(ids, u)
+		}
+	}
+	out := make(map[string]money.Money, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT sku_id, currency, price_minor FROM listings
+		WHERE partner_id = $1 AND sku_id = ANY($2) AND pushed_at IS NOT NULL`, partnerID, ids)
+	if err != nil {
+		return nil, err
+	}
+	var sku uuid.UUID
+	var price money.Money
+	_, err = pgx.ForEachRow(rows, []any{&sku, &price.Currency, &price.Amount}, func() error {
+		out[asked[sku]] = price
+		return nil
+	})
+	return out, err
 }
 
 func (s Trade) SaveListing(ctx context.Context, l app.StoredListing) error {
@@ -347,19 +378,46 @@ func (s Trade) ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error {
 }
 
 const pulledColumns = `partner_id, partner_order_id, state, partner_status, order_id, problem, raw, partner_updated_at, first_seen_at, updated_at,
-	commission_bps, fixed_fee_minor, fixed_fee_currency`
+	commission_bps, fixed_fee_minor, fixed_fee_currency, below_listing`
 
 func scanPulled(r pgx.CollectableRow) (app.PulledOrder, error) {
 	var o app.PulledOrder
 	var bps *int
 	var fixed *int64
 	var feeCurrency *string
+	var gaps []priceGap
 	err := r.Scan(&o.PartnerID, &o.PartnerOrderID, &o.State, &o.PartnerStatus, &o.OrderID, &o.Problem, &o.Raw, &o.PartnerUpdatedAt, &o.FirstSeenAt, &o.UpdatedAt,
-		&bps, &fixed, &feeCurrency)
+		&bps, &fixed, &feeCurrency, &gaps)
 	if bps != nil {
 		o.Terms = &domain.Terms{CommissionBPS: *bps, Fees: domain.Fees{FixedPerOrder: pg.OrZero(fixed), Currency: pg.OrZero(feeCurrency)}}
 	}
+	for _, g := range gaps {
+		o.BelowListing = append(o.BelowListing, domain.PriceGap{SKUID: g.SKUID,
+			SoldAt: money.Money{Amount: g.SoldMinor, Currency: g.Currency}, ListedAt: money.Money{Amount: g.ListedMinor, Currency: g.Currency}})
+	}
 	return o, err
+}
+
+// priceGap is a domain.PriceGap as partner_orders.below_listing keeps it
+// (both prices are in one currency).
+type priceGap struct {
+	SKUID       string `json:"sku_id"`
+	Currency    string `json:"currency"`
+	SoldMinor   int64  `json:"sold_minor"`
+	ListedMinor int64  `json:"listed_minor"`
+}
+
+// belowListingColumn is an order's gaps as partner_orders keeps them, NULL
+// for none.
+func belowListingColumn(gaps []domain.PriceGap) []priceGap {
+	if len(gaps) == 0 {
+		return nil
+	}
+	out := make([]priceGap, len(gaps))
+	for i, g := range gaps {
+		out[i] = priceGap{SKUID: g.SKUID, Currency: g.SoldAt.Currency, SoldMinor: g.SoldAt.Amount, ListedMinor: g.ListedAt.Amount}
+	}
+	return out
 }
 
 // termColumns are an order's terms as partner_orders keeps them, all NULL
@@ -415,8 +473,9 @@ func rawJSON(raw []byte) []byte {
 // with its order and the terms of its import, whatever a later write says; a write of an older version
 // than the one recorded (two rounds racing, a lagging search) changes
 // neither its state, its status, its problem nor its raw form.
-const upsertPulled = `INSERT INTO partner_orders (` + pulledColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+const upsertPulled = `INSERT INTO partner_orders (` + pulledColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 	ON CONFLICT (partner_id, partner_order_id) DO UPDATE SET
+		below_listing = CASE WHEN partner_orders.state = 'imported' THEN partner_orders.below_listing ELSE EXCLUDED.below_listing END,
 		commission_bps = COALESCE(partner_orders.commission_bps, EXCLUDED.commission_bps),
 		fixed_fee_minor = COALESCE(partner_orders.fixed_fee_minor, EXCLUDED.fixed_fee_minor),
 		fixed_fee_currency = COALESCE(partner_orders.fixed_fee_currency, EXCLUDED.fixed_fee_currency),
@@ -454,7 +513,7 @@ func (s Trade) SavePulledOrders(ctx context.Context, recs []app.PulledRecord) er
 			o := r.Order
 			bps, fixed, feeCurrency := termColumns(o.Terms)
 			b.Queue(upsertPulled, o.PartnerID, o.PartnerOrderID, o.State, o.PartnerStatus, o.OrderID, o.Problem, rawJSON(o.Raw),
-				o.PartnerUpdatedAt, o.FirstSeenAt, o.UpdatedAt, bps, fixed, feeCurrency)
+				o.PartnerUpdatedAt, o.FirstSeenAt, o.UpdatedAt, bps, fixed, feeCurrency, belowListingColumn(o.BelowListing))
 			for _, sub := range r.SubOrders {
 				b.Queue(insertPulledSub, o.PartnerID, o.PartnerOrderID, sub.SubOrderID, sub.SupplierID, sub.Currency, sub.GoodsMinor, sub.ItemIDs)
 			}
@@ -468,11 +527,12 @@ func (s Trade) ListPulledOrders(ctx context.Context, f app.PulledOrderFilter) ([
 	if err != nil {
 		return nil, "", err
 	}
-	args := []any{f.PartnerID, f.State, f.Limit + 1, nil, ""}
+	args := []any{f.PartnerID, f.State, f.Limit + 1, nil, "", f.BelowListingOnly}
 	if cur != nil {
 		args[3], args[4] = cur.At, cur.Key
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+pulledColumns+` FROM partner_orders WHERE partner_id = $1 AND ($2 = '' OR state = $2)
+		AND (NOT $6 OR below_listing IS NOT NULL)
 		AND ($4::timestamptz IS NULL OR (first_seen_at, partner_order_id) < ($4, $5))
 		ORDER BY first_seen_at DESC, partner_order_id DESC LIMIT $3`, args...)
 	if err != nil {

@@ -176,7 +176,8 @@ func (s *Docking) ListPartnerOrders(ctx context.Context, req *dockingv1.ListPart
 	if err != nil {
 		return nil, err
 	}
-	list, next, err := s.trade.ListPulledOrders(ctx, c, app.PulledOrderFilter{PartnerID: id, State: state, Page: req.GetPage().GetPageToken(), Limit: size})
+	list, next, err := s.trade.ListPulledOrders(ctx, c, app.PulledOrderFilter{PartnerID: id, State: state,
+		BelowListingOnly: req.GetBelowListingOnly(), Page: req.GetPage().GetPageToken(), Limit: size})
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +193,9 @@ func pulledOrderProto(o app.PulledOrder) *dockingv1.PulledOrder {
 		PartnerStatus: o.PartnerStatus, Problem: o.Problem, Raw: string(o.Raw), FirstSeenAt: timestamppb.New(o.FirstSeenAt), UpdatedAt: timestamppb.New(o.UpdatedAt)}
 	if o.OrderID != nil {
 		po.OrderId = o.OrderID.String()
+	}
+	for _, g := range o.BelowListing {
+		po.BelowListing = append(po.BelowListing, &dockingv1.PriceBelowListing{SkuId: g.SKUID, SoldAt: moneyProto(g.SoldAt), ListedAt: moneyProto(g.ListedAt)})
 	}
 	return po
 }
