@@ -99,11 +99,14 @@ func (s *Service) receiveUnconfirmed(ctx context.Context, id uuid.UUID) error {
 // expireReturn closes a request still approved ReturnSendBy after its
 // approval: its goods never left the buyer. Its return parcel is cancelled
 // first; one the carrier has picked up is on its way, and the request waits
-// for it. An exchange's replacement stock is given back. The buyer keeps the
-// goods, and its sub-order settles on them. An exchange whose replacement
-// shipped while the original never left the buyer keeps its status; its
-// return parcel is cancelled and the request's log says the buyer kept the
-// original, for the supplier and an operator to take up.
+// for it. The buyer keeps the goods, and its sub-order settles on them; an
+// exchange's replacement stock is given back once the request is expired.
+// An exchange whose original the supplier has received back (before its
+// replacement shipped) does not expire: the supplier owes the replacement.
+// An exchange whose replacement shipped while the original never left the
+// buyer keeps its status; its return parcel is cancelled and the request's
+// log says the buyer kept the original, for the supplier and an operator to
+// take up.
 func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	a, err := s.store.GetAfterSale(ctx, id, false)
 	if err != nil {
@@ -113,7 +116,7 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 		(a.Status == domain.AfterSaleReplacementShipped || a.Status == domain.AfterSaleExchanged) {
 		return s.originalKept(ctx, a)
 	}
-	if a.Status != domain.AfterSaleApproved {
+	if a.Status != domain.AfterSaleApproved || a.Received {
 		return nil
 	}
 	if a.ReturnShipmentID != nil {
@@ -122,15 +125,33 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 	}
-	if a.Kind == domain.Exchange {
-		if err := s.Inventory.Release(ctx, a.ID, "exchange expired"); err != nil {
-			return err
-		}
+	// Checked again under the request's lock: goods received meanwhile
+	// (the parcel's cancellation came too late for them) keep the request
+	// open, and this step is done.
+	received := false
+	a, err = s.moveAfterSale(ctx, id, domain.AfterSaleExpired, system,
+		fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy),
+		func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+			if received = a.Received; received {
+				return nil, errGoodsReceived
+			}
+			return nil, nil
+		})
+	if received {
+		return nil
 	}
-	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleExpired, system,
-		fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy), nil)
-	return err
+	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleExpired {
+		return err
+	}
+	// A crash before the release leaves the replacement held until its
+	// hold ends; the step runs again, finds the request expired and gives
+	// it back then.
+	return s.Inventory.Release(ctx, a.ID, "exchange expired")
 }
+
+// errGoodsReceived stops an expiry that found the request's goods received
+// under its lock; it is never returned to a caller.
+var errGoodsReceived = errors.New("the request's goods were received")
 
 // originalKept cancels the return parcel of an exchange whose replacement
 // shipped and whose original was not sent back in time, and records it on

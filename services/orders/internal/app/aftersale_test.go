@@ -703,3 +703,27 @@ func TestAnExchangesOriginalNeverSentBackCancelsItsReturnParcel(t *testing.T) {
 		t.Fatalf("14 days after approval: %+v, parcel cancelled %v, %v; want exchanged, its parcel back cancelled and gone", got, s.w.returns[a.ID].cancelled, err)
 	}
 }
+
+// An exchange whose original the supplier received back before shipping
+// the replacement does not expire ReturnSendBy after its approval: the
+// supplier has the goods and owes the replacement, whose stock stays held
+// and which still ships.
+func TestAnExchangeWhoseOriginalCameBackDoesNotExpire(t *testing.T) {
+	s := newSaga(t)
+	ann, _, a := s.approvedExchange(t)
+	if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.at = s.at.Add(15 * 24 * time.Hour)
+	s.run(t)
+	got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+	if err != nil || got.Status != domain.AfterSaleApproved || !got.Received {
+		t.Fatalf("15 days after approval, its original received: %s (received %v), %v; want approved", got.Status, got.Received, err)
+	}
+	if r := s.w.reserved[a.ID]; r == nil || r.status != "active" {
+		t.Fatal("the replacement's stock was given back")
+	}
+	if got, err = s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil || got.Status != domain.AfterSaleReplacementShipped {
+		t.Fatalf("shipping the replacement: %s, %v", got.Status, err)
+	}
+}
