@@ -243,6 +243,7 @@ func NewAfterSale(sub SubOrder, order Order, in AfterSaleInput, prior []AfterSal
 	}
 	bought := boughtBySKU(sub)
 	taken, claimed := claimsOf(prior, uuid.Nil)
+	refunds := newRefunder(sub, prior)
 	var busy []string
 	seen := map[uuid.UUID]bool{}
 	a := AfterSale{
@@ -271,7 +272,7 @@ func NewAfterSale(sub SubOrder, order Order, in AfterSaleInput, prior []AfterSal
 			continue
 		}
 		seen[l.SKUID] = true
-		amount, err := sub.LineRefund(b, l.Quantity)
+		amount, err := refunds.line(b, l.Quantity)
 		if err != nil {
 			return AfterSale{}, err
 		}
@@ -361,7 +362,7 @@ func boughtBySKU(sub SubOrder) map[uuid.UUID]OrderLine {
 func claimsOf(requests []AfterSale, except uuid.UUID) (taken map[uuid.UUID]int32, claimed map[uuid.UUID]bool) {
 	taken, claimed = map[uuid.UUID]int32{}, map[uuid.UUID]bool{}
 	for _, p := range requests {
-		if p.ID == except || p.Status == AfterSaleRejected || p.Status == AfterSaleWithdrawn || p.Status == AfterSaleExpired {
+		if p.ID == except || !p.holdsGoods() {
 			continue
 		}
 		for _, l := range p.Lines {
@@ -372,23 +373,65 @@ func claimsOf(requests []AfterSale, except uuid.UUID) (taken map[uuid.UUID]int32
 	return taken, claimed
 }
 
-// LineRefund is what quantity units of a bought line refund: their goods
-// price less their share of the sub-order's discount, pro rata to the
-// goods (rounded down, so refunds never sum above what was paid). Freight
-// is not refunded: the parcel was carried, and what the buffer did not
-// spend goes back at settlement.
-func (s SubOrder) LineRefund(l OrderLine, quantity int32) (money.Money, error) {
+// holdsGoods reports whether a request holds its goods: taken back or on
+// their way. Rejected, withdrawn and expired requests hold nothing.
+func (a AfterSale) holdsGoods() bool {
+	return a.Status != AfterSaleRejected && a.Status != AfterSaleWithdrawn && a.Status != AfterSaleExpired
+}
+
+// refunder prices the lines a request takes back from a sub-order: their
+// goods price less their share of the sub-order's discount. Freight is not
+// refunded: the parcel was carried, and what the buffer did not spend goes
+// back at settlement.
+//
+// The shares are allocated cumulatively over every unit taken back so far
+// (the requests that hold goods, then this request's lines in order): the
+// discount due on all of them, pro rata to the goods and rounded down,
+// less what earlier lines already carry. So the refunds of a sub-order never
+// sum above what its goods were paid, and with every unit back they sum to
+// it exactly; a share rounded down line by line would refund up to a minor
+// unit too much per line.
+type refunder struct {
+	sub SubOrder
+	// gross is the goods price of the units taken back so far, allocated
+	// the discount they carry.
+	gross, allocated int64
+}
+
+func newRefunder(sub SubOrder, prior []AfterSale) refunder {
+	r := refunder{sub: sub}
+	for _, p := range prior {
+		if !p.holdsGoods() {
+			continue
+		}
+		share := sub.DiscountOf(p)
+		r.allocated += share
+		r.gross += share
+		for _, l := range p.Lines {
+			r.gross += l.Amount.Amount
+		}
+	}
+	return r
+}
+
+// line prices quantity units of a bought line, taken back after those
+// already counted.
+func (r *refunder) line(l OrderLine, quantity int32) (money.Money, error) {
 	gross, err := l.UnitPrice.MulInt(int64(quantity))
 	if err != nil {
 		return money.Money{}, err
 	}
+	s := r.sub
 	if s.Discount <= 0 || s.Goods.Amount <= 0 {
 		return gross, nil
 	}
-	share, err := mulDiv(gross.Amount, s.Discount, s.Goods.Amount)
+	r.gross += gross.Amount
+	due, err := mulDiv(r.gross, s.Discount, s.Goods.Amount)
 	if err != nil {
 		return money.Money{}, err
 	}
+	share := min(max(due-r.allocated, 0), gross.Amount)
+	r.allocated += share
 	return money.Money{Currency: gross.Currency, Amount: gross.Amount - share}, nil
 }
 
