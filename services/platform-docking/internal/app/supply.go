@@ -26,8 +26,8 @@ type SupplyStore interface {
 	// change saves nothing.
 	UpdateSupplyPlatform(ctx context.Context, id uuid.UUID, change func(*domain.SupplyPlatform) error) (domain.SupplyPlatform, error)
 	// SupplyAccountsInUse returns the platform accounts its purchase orders
-	// still need: queued ones already sent (their account is fixed) and
-	// placed ones still followed.
+	// still need: queued ones already sent (their account is fixed), placed
+	// ones still followed, and held ones an operator may retry.
 	SupplyAccountsInUse(ctx context.Context, id uuid.UUID) (map[string]bool, error)
 
 	SupplyState(ctx context.Context, id uuid.UUID) (SupplyState, error)

@@ -214,6 +214,19 @@ func TestSupplyAccountEditKeepsPlacedOrders(t *testing.T) {
 	if got := f.retired(t); !slices.Equal(got, []string{"acc-m2"}) {
 		t.Errorf("retired accounts %v once acc-m1's orders shipped, want only acc-m2 (its order is still placed)", got)
 	}
+	// An order held for an operator still needs its account: a retry
+	// follows or cancels it there.
+	held := f.supplyOrder(t, placedM2)
+	held.State, held.Problem = app.SupplyHeld, "the platform refused the cancellation"
+	if err := f.store.SaveSupplyOrder(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.supply.UpdateSupplyPlatform(ctx, admin, f.platform.ID, domain.SupplyUpdate{Name: ptr("Wholesale, again")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.retired(t); !slices.Equal(got, []string{"acc-m2"}) {
+		t.Errorf("retired accounts %v while acc-m2's order is held, want acc-m2 kept", got)
+	}
 }
 
 // A bad edit is INVALID_ARGUMENT naming every bad field and changes

@@ -177,7 +177,7 @@ func (s Supply) savePlatform(ctx context.Context, q pg.Querier, p domain.SupplyP
 
 func (s Supply) SupplyAccountsInUse(ctx context.Context, id uuid.UUID) (map[string]bool, error) {
 	rows, err := s.pool.Query(ctx, `SELECT DISTINCT account_id FROM supply_orders
-		WHERE platform_id = $1 AND state IN ('queued', 'placed') AND account_id <> ''`, id)
+		WHERE platform_id = $1 AND state IN ('queued', 'placed', 'held') AND account_id <> ''`, id)
 	if err != nil {
 		return nil, err
 	}
