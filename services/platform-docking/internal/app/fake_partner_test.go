@@ -29,6 +29,8 @@ type staleConn struct {
 	get      map[string]domain.PartnerOrder
 	upserts  int
 	limitAll bool
+	// failing fails every listing upsert with it.
+	failing error
 }
 
 func (c *staleConn) ListOrders(context.Context, domain.Partner, domain.Window, string) (domain.OrderPage, error) {
@@ -43,6 +45,9 @@ func (c *staleConn) UpsertListing(_ context.Context, _ domain.Partner, l domain.
 	c.upserts++
 	if c.limitAll {
 		return domain.ListingState{}, &app.RateLimited{After: 30 * time.Second}
+	}
+	if c.failing != nil {
+		return domain.ListingState{}, c.failing
 	}
 	return domain.ListingState{Marker: l.Marker, Status: domain.ListingPending}, nil
 }
@@ -69,6 +74,11 @@ func (staleCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string
 }
 
 func staleTrade(t *testing.T, conn *staleConn, orders app.Orders, listings bool) (*app.Trade, postgres.Trade, uuid.UUID) {
+	return staleTradeOf(t, conn, orders, listings, staleCatalog{})
+}
+
+// staleTradeOf is staleTrade over catalog.
+func staleTradeOf(t *testing.T, conn *staleConn, orders app.Orders, listings bool, catalog app.Catalog) (*app.Trade, postgres.Trade, uuid.UUID) {
 	ctx := context.Background()
 	pool := testkit.Database(t, testkit.Migrations{Name: "platform-docking", FS: migrations.FS})
 	ring, _ := kek.Parse(kek.Generate("probe"))
@@ -91,7 +101,7 @@ func staleTrade(t *testing.T, conn *staleConn, orders app.Orders, listings bool)
 		c.Listings = conn
 	}
 	tr := app.NewTrade(partners, store, map[domain.Protocol]app.Connector{domain.ProtocolStandardGRPC: c},
-		staleCatalog{}, orders, noFinance{}, testTiming, slog.New(slog.DiscardHandler))
+		catalog, orders, noFinance{}, testTiming, slog.New(slog.DiscardHandler))
 	return tr, store, p.ID
 }
 
@@ -259,5 +269,63 @@ func TestAHeldPartnerOrderIsReadAgainOnItsOwn(t *testing.T) {
 	}
 	if o, _, _ := store.GetPulledOrder(ctx, pid, "po-8"); o.State != app.PulledImported || book.placed() != 1 {
 		t.Fatalf("six minutes after the restock: %s, %d placed; want imported", o.State, book.placed())
+	}
+}
+
+// pricedCatalog has one listed product of one SKU in stock at price.
+type pricedCatalog struct {
+	sku   string
+	price *int64
+}
+
+func (c pricedCatalog) Product(_ context.Context, id uuid.UUID) (app.CatalogProduct, error) {
+	return staleCatalog{}.Product(context.Background(), id)
+}
+func (c pricedCatalog) Content(context.Context, uuid.UUID, string) (app.CatalogContent, error) {
+	return app.CatalogContent{Locale: "de-DE", Title: "t", SKUs: []app.CatalogSKU{{ID: c.sku, Available: 5,
+		Price: money.Money{Amount: *c.price, Currency: "EUR"}}}}, nil
+}
+func (pricedCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, error) {
+	return nil, "", nil
+}
+
+// A push that fails leaves the listing as the partner still shows it: its
+// price is the one last pushed, so a sale there at that price is not taken
+// for one below our price. The push is retried, and once through the new
+// price is the listed one.
+func TestAFailedPushKeepsTheListedPrice(t *testing.T) {
+	conn := &staleConn{}
+	sku, price := uuid.NewString(), int64(100)
+	tr, store, pid := staleTradeOf(t, conn, newOrderBook(), true, pricedCatalog{sku: sku, price: &price})
+	ctx := context.Background()
+	product := uuid.New()
+	push := func() {
+		t.Helper()
+		if err := store.QueueProducts(ctx, []uuid.UUID{product}, time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		_ = tr.Round(ctx)
+	}
+	listed := func() int64 {
+		t.Helper()
+		prices, err := store.ListedPrices(ctx, pid, []string{sku})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return prices[sku].Amount
+	}
+	push()
+	if got := listed(); got != 100 {
+		t.Fatalf("listed at %d after the first push, want 100", got)
+	}
+	price, conn.failing = 120, apperr.Unavailable("the partner is down")
+	push()
+	if got := listed(); got != 100 {
+		t.Errorf("listed at %d after a push of 120 failed, want the 100 the partner still shows", got)
+	}
+	conn.failing = nil
+	push()
+	if got := listed(); got != 120 {
+		t.Errorf("listed at %d once the push went through, want 120", got)
 	}
 }

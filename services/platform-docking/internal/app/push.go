@@ -185,9 +185,12 @@ func (t *Trade) upsert(ctx context.Context, p domain.Partner, conn ListingConnec
 		row.PartnerListingID, row.Status, row.Reasons, row.PushedAt = stored[i].PartnerListingID, stored[i].Status, stored[i].Reasons, stored[i].PushedAt
 	}
 	if err != nil {
+		// The partner still shows what was last pushed: the row keeps it
+		// (its price is what a sale there is compared with), without the
+		// fingerprint, so the next round pushes again.
 		row.LastError = err.Error()
-		if i < 0 {
-			row.Status = domain.ListingQueued
+		if i >= 0 && stored[i].PushedAt != nil {
+			row.Listing = stored[i].Listing
 		}
 		return errors.Join(err, t.store.SaveListing(ctx, row))
 	}
