@@ -38,9 +38,11 @@ type EscrowStore interface {
 	// under a lock of the sub-order so that claims of one sub-order are
 	// checked one at a time: check sees what the payer paid and got back
 	// (top-ups counted once their payment, keyed topUpKeyPrefix + the
-	// request id, committed) and may refuse. A refund id claimed with the
-	// same sub-order and amount is taken over unchecked; with others it is
-	// AlreadyExists. It returns the attempt's id for ReleaseRefund.
+	// request id, committed), this refund left out, and may refuse. A
+	// refund id claimed with the same sub-order and amount is taken over
+	// once check allows it still (a claim made before settlement is a
+	// claw-back after it); with others it is AlreadyExists. It returns the
+	// attempt's id for ReleaseRefund.
 	ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyPrefix string, check func(escrow.Returns) error) (string, error)
 	// ReleaseRefund forgets a claim whose ledger command was refused,
 	// unless another attempt took it over since.
@@ -49,8 +51,8 @@ type EscrowStore interface {
 	// before it moves money, under the same lock as ClaimRefund: check sees
 	// what the sub-order's other reclaims took back and may refuse. A
 	// reclaim id claimed with the same sub-order and amount is taken over
-	// unchecked; with others it is AlreadyExists. It returns the attempt's
-	// id for ReleaseCouponReclaim.
+	// once check allows it still; with others it is AlreadyExists. It
+	// returns the attempt's id for ReleaseCouponReclaim.
 	ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, check func(reclaimed int64) error) (string, error)
 	// ReleaseCouponReclaim forgets a reclaim's claim whose ledger command
 	// was refused, unless another attempt took it over since.

@@ -505,3 +505,45 @@ func racing(t *testing.T, n int, reason string, call func(i int) error) int {
 	}
 	return ok
 }
+
+// A refund claimed before settlement whose ledger command never ran (its
+// caller's deadline passed, or finance stopped in between) is retried
+// after the settlement: it is a claw-back then, and is held to what the
+// settlement left refundable. Before, the retry took its claim over
+// unchecked and clawed back from the supplier's payable on top of the
+// settlement's remainder: the buyer got back more than it paid. One that
+// fits goes through, once.
+func TestARefundClaimedBeforeSettlementIsCheckedWhenRetriedAfter(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-1")
+	store := postgres.New(k.pool)
+	for _, sub := range []string{"s-1", "s-2"} {
+		if _, err := store.ClaimRefund(ctx, escrow.RefundClaim{RefundID: "r-lost-" + sub, SubOrderID: sub, Amount: 3000, CreatedAt: t0},
+			app.TopUpPaymentKeyPrefix, func(escrow.Returns) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec := k.settle(t, "s-1", 1000, "USD"); rec.Remainder != 9000 {
+		t.Fatalf("s-1 settled = %+v; want 90.00 back", rec)
+	}
+	if rec := k.settle(t, "s-2", 8000, "USD"); rec.Remainder != 2000 {
+		t.Fatalf("s-2 settled = %+v; want 20.00 back", rec)
+	}
+	wallet, payable := escrow.BuyerWallet("buyer-1", "USD"), escrow.SupplierPayable("org-1", "USD")
+	walletBefore, payableBefore := k.net(t, wallet), k.net(t, payable)
+
+	_, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-lost-s-1", 3000, "USD")
+	exceedsPaid(t, err, "1000")
+	if k.net(t, wallet) != walletBefore || k.net(t, payable) != payableBefore {
+		t.Fatalf("the refused retry moved money: wallet %d → %d, payable %d → %d", walletBefore, k.net(t, wallet), payableBefore, k.net(t, payable))
+	}
+	for range 2 {
+		if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-lost-s-2", 3000, "USD"); err != nil || !r.ClawBack {
+			t.Fatalf("the retried refund of s-2, 80.00 of it still refundable: %+v, %v", r, err)
+		}
+	}
+	if got := k.net(t, wallet) - walletBefore; got != 3000 {
+		t.Errorf("the buyer got %d back, want the one claw-back of 3000", got)
+	}
+	k.balanced(t)
+}

@@ -21,9 +21,10 @@ import (
 // for it, and holding the lock across the ledger call would tie a pool
 // connection to every waiting caller). check sees the sub-order's returns
 // without this refund; a refund id recorded already for the same sub-order
-// and amount is taken over without a check (it counts already), for
-// another one it is AlreadyExists. It returns the attempt's id, which
-// ReleaseRefund needs.
+// and amount is taken over, checked again (a claim made before settlement
+// whose command never ran is a claw-back when retried after it, and must
+// fit what the settlement left), for another one it is AlreadyExists. It
+// returns the attempt's id, which ReleaseRefund needs.
 func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyPrefix string, check func(escrow.Returns) error) (string, error) {
 	return refundClaims.claim(ctx, s.pool, claimed{id: c.RefundID, subOrderID: c.SubOrderID, amount: c.Amount, at: c.CreatedAt},
 		func(tx pgx.Tx, escrowed, remainder int64) error {
@@ -34,8 +35,8 @@ func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyP
 			if err := tx.QueryRow(ctx, `SELECT
 					coalesce((SELECT sum(t.amount_minor) FROM topup_requests t WHERE t.sub_order_id = $1 AND (t.state = 'paid'
 						OR EXISTS (SELECT 1 FROM ledger_commands k WHERE k.idempotency_key = $2 || t.id::text))), 0),
-					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1), 0)`,
-				c.SubOrderID, topUpKeyPrefix).Scan(&topUps, &refunds); err != nil {
+					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3), 0)`,
+				c.SubOrderID, topUpKeyPrefix, c.RefundID).Scan(&topUps, &refunds); err != nil {
 				return fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
 			}
 			return check(escrow.Returns{Paid: escrowed + topUps, Returned: remainder + refunds})
@@ -57,8 +58,8 @@ func (s *Store) ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, c
 	return reclaimClaims.claim(ctx, s.pool, claimed{id: c.ReclaimID, subOrderID: c.SubOrderID, amount: c.Amount, at: c.CreatedAt},
 		func(tx pgx.Tx, _, _ int64) error {
 			var reclaimed int64
-			if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_minor), 0) FROM coupon_reclaims WHERE sub_order_id = $1`,
-				c.SubOrderID).Scan(&reclaimed); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_minor), 0) FROM coupon_reclaims WHERE sub_order_id = $1 AND reclaim_id <> $2`,
+				c.SubOrderID, c.ReclaimID).Scan(&reclaimed); err != nil {
 				return fmt.Errorf("coupon reclaims of %s: %w", c.SubOrderID, err)
 			}
 			return check(reclaimed)
@@ -93,9 +94,10 @@ type claimed struct {
 }
 
 // claim records c under the sub-order's escrow row lock after check (given
-// the row's escrowed and remainder amounts) allows it; an id recorded with
-// the same sub-order and amount is taken over unchecked, with others it is
-// reused's AlreadyExists. It returns the attempt's id.
+// the row's escrowed and remainder amounts, and leaving c's own claim out)
+// allows it; an id recorded with the same sub-order and amount is taken
+// over once check allows it still, with others it is reused's
+// AlreadyExists. It returns the attempt's id.
 func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, check func(tx pgx.Tx, escrowed, remainder int64) error) (string, error) {
 	attempt := uuid.NewString()
 	err := pg.InTx(ctx, pool, func(tx pgx.Tx) error {
@@ -108,10 +110,11 @@ func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, check
 		if err != nil {
 			return fmt.Errorf("lock escrow %s: %w", c.subOrderID, err)
 		}
-		if taken, err := cl.takeOver(ctx, tx, c, attempt); taken || err != nil {
+		taken, err := cl.takeOver(ctx, tx, c, attempt)
+		if err != nil {
 			return err
 		}
-		if err := check(tx, escrowed, remainder); err != nil {
+		if err := check(tx, escrowed, remainder); err != nil || taken {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO `+cl.table+` (`+cl.idColumn+`, sub_order_id, amount_minor, attempt_id, created_at)
