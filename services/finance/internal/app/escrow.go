@@ -427,7 +427,11 @@ func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID
 	if r.State != escrow.StateHeld {
 		return ledger.Result{}, ErrEscrowSettled.WithMetadata("sub_order_id", subOrderID)
 	}
-	if c.EscrowBalance, err = e.escrowBalance(ctx, r); err != nil {
+	c.EscrowBalance, err = e.heldBalance(ctx, r)
+	if errors.Is(err, errSettledInLedger) {
+		return ledger.Result{}, ErrEscrowSettled.WithMetadata("sub_order_id", subOrderID)
+	}
+	if err != nil {
 		return ledger.Result{}, err
 	}
 	specs, err := escrow.PlanCoupon(c)
@@ -441,7 +445,11 @@ func (e *Escrows) FundCoupon(ctx context.Context, caller auth.Caller, subOrderID
 		key += ":" + strconv.Itoa(changes)
 	}
 	ev := &financev1.CouponFunded{SubOrderId: subOrderID, CouponId: couponID, Amount: moneyProto(amount, currency), OccurredAt: timestamppb.New(e.fin.clock())}
-	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: specs},
+	// Planned on escrow's balance as read: a settlement committed since
+	// refuses it (Aborted, nothing moved) rather than leave the platform's
+	// money in a settled escrow.
+	return e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: specs,
+		Expect: []ledger.Expectation{{Account: escrow.Escrow(subOrderID, r.SupplierCurrency), Net: c.EscrowBalance}}},
 		outbox.Message{Subject: "finance.coupon.funded", Payload: ev})
 }
 

@@ -159,7 +159,12 @@ func (e *Escrows) settleOnce(ctx context.Context, subOrderID string, goods int64
 	if len(plan.Transfers) > 0 {
 		events := append([]outbox.Message{{Subject: "finance.escrow.settled", Payload: ev}},
 			payerMoved(r.Paid, plan.Transfers, ledger.CodeEscrowRefund, subOrderID, now)...)
-		if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: settleKey(subOrderID), Transfers: plan.Transfers}, events...); err != nil {
+		// Planned on escrow's whole balance: a move committed since (a
+		// top-up paid, a leg, a refund) refuses it, and it is planned again,
+		// so no money lands in, or is spent from, an escrow settled without it.
+		cmd := ledger.Command{IdempotencyKey: settleKey(subOrderID), Transfers: plan.Transfers,
+			Expect: []ledger.Expectation{{Account: escrow.Escrow(subOrderID, r.SupplierCurrency), Net: balance}}}
+		if _, err := e.ledger.Execute(ctx, cmd, events...); err != nil {
 			return SettleResult{}, e.escrowMoved(ctx, r, balance, err)
 		}
 	}
@@ -177,6 +182,9 @@ func (e *Escrows) settleOnce(ctx context.Context, subOrderID string, goods int64
 // for want of funds when escrow no longer holds the balance it was planned
 // on, and err otherwise.
 func (e *Escrows) escrowMoved(ctx context.Context, r escrow.Record, planned int64, err error) error {
+	if errors.Is(err, ledger.ErrBalanceChanged) {
+		return ErrEscrowChanged.WithMetadata("sub_order_id", r.SubOrderID)
+	}
 	if !errors.Is(err, ledger.ErrInsufficientFunds) {
 		return err
 	}
@@ -248,6 +256,30 @@ func errTopUpOpenForOtherGoods(subOrderID string, t escrow.TopUp) error {
 // sub-order: read the sub-order again.
 var ErrSettling = apperr.Aborted("the sub-order is being settled by another call; read it again").WithReason("SETTLEMENT_IN_PROGRESS")
 
+// heldBalance reads the balance of an escrow its record says is held,
+// for a payment into it to expect (ledger.Expectation): a settlement
+// commits in the ledger before its record is marked, so one the ledger
+// already holds is errSettledInLedger; one committed after the read
+// changes the balance and refuses the payment.
+func (e *Escrows) heldBalance(ctx context.Context, r escrow.Record) (int64, error) {
+	balance, err := e.escrowBalance(ctx, r)
+	if err != nil {
+		return 0, err
+	}
+	settled, err := e.settlementTransfers(ctx, r.SubOrderID)
+	if err != nil {
+		return 0, err
+	}
+	if len(settled) > 0 {
+		return 0, errSettledInLedger
+	}
+	return balance, nil
+}
+
+// errSettledInLedger is heldBalance's answer for an escrow whose
+// settlement committed and whose record is not marked yet.
+var errSettledInLedger = errors.New("the escrow's settlement is in the ledger")
+
 // settlementTransfers returns the transfers of the sub-order's settlement
 // command (the one holding its goods or commission transfer), or none when
 // the ledger holds no settlement of it.
@@ -301,6 +333,30 @@ func (e *Escrows) PayTopUp(ctx context.Context, caller auth.Caller, requestID st
 // (the payment on the request's key, the settlement on the sub-order's),
 // so a crash between them is finished by the next call.
 func (e *Escrows) payTopUp(ctx context.Context, t escrow.TopUp, r escrow.Record) (SettleResult, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := e.payTopUpOnce(ctx, t, r)
+		if !errors.Is(err, ledger.ErrBalanceChanged) {
+			return res, err
+		}
+		if attempt == settleAttempts {
+			return SettleResult{}, ErrEscrowChanged.WithMetadata("sub_order_id", t.SubOrderID)
+		}
+		// The escrow moved after it was read (settled at another price,
+		// say): read the request and the escrow again.
+		if t, err = e.store.TopUp(ctx, t.ID); err != nil {
+			return SettleResult{}, err
+		}
+		if r, err = e.store.Escrow(ctx, t.SubOrderID); err != nil {
+			return SettleResult{}, err
+		}
+	}
+}
+
+// payTopUpOnce pays the request on escrow's balance as read, and settles.
+// The payment expects that balance: one committed into an escrow settled
+// (or otherwise moved) since would otherwise stay there, paid for goods
+// the settlement did not count; it is ledger.ErrBalanceChanged instead.
+func (e *Escrows) payTopUpOnce(ctx context.Context, t escrow.TopUp, r escrow.Record) (SettleResult, error) {
 	if r.State == escrow.StateSettled {
 		if !t.Paid {
 			// Settled meanwhile at another price that escrow could pay: the
@@ -317,11 +373,20 @@ func (e *Escrows) payTopUp(ctx context.Context, t escrow.TopUp, r escrow.Record)
 		if err != nil {
 			return SettleResult{}, err
 		}
+		balance, err := e.heldBalance(ctx, r)
+		if errors.Is(err, errSettledInLedger) {
+			// Settled meanwhile at another price, its record not marked yet.
+			return SettleResult{}, ErrEscrowSettled.WithMetadata("sub_order_id", r.SubOrderID).WithMetadata("request_id", t.ID)
+		}
+		if err != nil {
+			return SettleResult{}, err
+		}
 		now := e.fin.clock()
 		ev := &financev1.TopUpPaid{RequestId: t.ID, SubOrderId: t.SubOrderID, Paid: moneyProto(plan.Total, r.BuyerCurrency), OccurredAt: timestamppb.New(now)}
 		events := append([]outbox.Message{{Subject: "finance.topup.paid", Payload: ev}},
 			payerMoved(r.Paid, plan.Transfers, ledger.CodeTopUpPayment, t.ID, now)...)
-		_, err = e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: topUpKey(t.ID), Transfers: plan.Transfers}, events...)
+		_, err = e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: topUpKey(t.ID), Transfers: plan.Transfers,
+			Expect: []ledger.Expectation{{Account: escrow.Escrow(t.SubOrderID, r.SupplierCurrency), Net: balance}}}, events...)
 		if errors.Is(err, ledger.ErrIdempotencyKeyReused) {
 			// The request's key is this payment's alone: it committed with
 			// the amount rounded half-even, before top-ups were rounded up.

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -73,6 +75,63 @@ func TestSettlementAtOtherGoodsWhileATopUpIsOpen(t *testing.T) {
 	done, err := k.e.PayTopUp(ctx, buyer, first.TopUp.ID)
 	if err != nil || done.Record.SettledGoods != 11000 {
 		t.Fatalf("top-up paid: %+v, %v", done, err)
+	}
+	k.balanced(t)
+}
+
+// A buyer paying a top-up request while its sub-order is settled at a
+// lower price the escrow could pay: whichever commits first, no money stays
+// in the settled escrow. Before, a payment that read the escrow held just
+// before the settlement committed landed in it afterwards and stayed
+// there, paid for goods the settlement never counted.
+func TestATopUpPaidWhileItsSubOrderSettlesStrandsNothing(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 1_000_000, "fund-1")
+	for i := range 20 {
+		sub := fmt.Sprintf("s-%d", i)
+		k.payUSD(t, "o-"+sub, sub, 10000)
+		short, err := k.e.SettleSubOrder(ctx, svcs, sub, 11000, "USD")
+		if err != nil || short.TopUp == nil {
+			t.Fatalf("short settlement of %s: %+v, %v", sub, short, err)
+		}
+		var wg sync.WaitGroup
+		var paid, settled error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, paid = k.e.PayTopUp(ctx, buyer, short.TopUp.ID) }()
+		go func() { defer wg.Done(); _, settled = k.e.SettleSubOrder(ctx, svcs, sub, 9000, "USD") }()
+		wg.Wait()
+		if paid != nil && settled != nil {
+			t.Fatalf("%s: neither the top-up (%v) nor the settlement (%v) went through", sub, paid, settled)
+		}
+		if left := k.net(t, escrow.Escrow(sub, "USD")); left != 0 {
+			t.Fatalf("%s: the settled escrow holds %d (top-up: %v; settlement at 9000: %v)", sub, left, paid, settled)
+		}
+	}
+	k.balanced(t)
+}
+
+// A coupon's funding set while its sub-order settles: whichever commits
+// first, none of the platform's money stays in the settled escrow. Before,
+// a funding that read the escrow held just before the settlement committed
+// landed in it afterwards and stayed there.
+func TestCouponFundingRacingASettlementStrandsNothing(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 1_000_000, "fund-1")
+	for i := range 20 {
+		sub := fmt.Sprintf("s-%d", i)
+		k.payUSD(t, "o-"+sub, sub, 10000)
+		var wg sync.WaitGroup
+		var funded, settled error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, funded = k.e.FundCoupon(ctx, svcs, sub, "cp-"+sub, 1000, "USD") }()
+		go func() { defer wg.Done(); _, settled = k.e.SettleSubOrder(ctx, svcs, sub, 9000, "USD") }()
+		wg.Wait()
+		if settled != nil {
+			t.Fatalf("%s: the settlement failed: %v", sub, settled)
+		}
+		if left := k.net(t, escrow.Escrow(sub, "USD")); left != 0 {
+			t.Fatalf("%s: the settled escrow holds %d (funding: %v)", sub, left, funded)
+		}
 	}
 	k.balanced(t)
 }

@@ -338,6 +338,9 @@ func (l *Ledger) loadBook(ctx context.Context, tx pgx.Tx, cmds []ledger.Command)
 			}
 			refs[s.Debit], refs[s.Credit] = true, true
 		}
+		for _, e := range c.Expect {
+			refs[e.Account] = true
+		}
 	}
 	pendings, err := loadPending(ctx, tx, pendingIDs)
 	if err != nil {

@@ -77,13 +77,24 @@ func (b *Book) Changed() []Account {
 // the command left them, and the first refusal leaves the book unchanged and
 // is returned (FailedPrecondition for a limit, a closed account, an overflow
 // or a pending transfer that cannot be completed; NotFound for an unknown
-// pending transfer). now stamps the transfers and decides expiry; newID
+// pending transfer; Aborted ErrBalanceChanged for an expected balance that
+// does not hold). now stamps the transfers and decides expiry; newID
 // names each transfer. Every account a new transfer names must be in the
 // book: opening accounts is the caller's job.
 func (b *Book) Apply(cmd Command, commandID string, now time.Time, newID func() string) (Result, error) {
 	now = storedTime(now)
 	a := applier{book: b, now: now, accounts: map[string]Account{}, pending: map[string]Pending{}}
 	res := Result{CommandID: commandID, Transfers: make([]Transfer, 0, len(cmd.Transfers))}
+	for _, e := range cmd.Expect {
+		acc, err := a.byRef(e.Account)
+		if err != nil {
+			return Result{}, err
+		}
+		if net := acc.Balance.Net(); net != e.Net {
+			return Result{}, ErrBalanceChanged.WithMetadata(MetadataAccountID, acc.ID).
+				WithMetadata("expected_minor_units", strconv.FormatInt(e.Net, 10)).WithMetadata("balance_minor_units", strconv.FormatInt(net, 10))
+		}
+	}
 	for i, s := range cmd.Transfers {
 		t, err := a.transfer(i, s, commandID, newID())
 		if err != nil {

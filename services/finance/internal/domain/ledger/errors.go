@@ -21,6 +21,7 @@ const (
 	ReasonNotPending            = "NOT_PENDING"
 	ReasonIdempotencyKeyReused  = "IDEMPOTENCY_KEY_REUSED"
 	ReasonAccountNotEmpty       = "ACCOUNT_NOT_EMPTY"
+	ReasonBalanceChanged        = "BALANCE_CHANGED"
 	MetadataShortfall           = "shortfall_minor_units"
 	MetadataCurrency            = "currency"
 	MetadataAccountID           = "account_id"
@@ -29,6 +30,11 @@ const (
 	MetadataPendingTransferID   = "pending_id"
 	MetadataResolvingTransferID = "resolved_by"
 )
+
+// ErrBalanceChanged refuses a command one of whose expected balances
+// (Command.Expect) no longer holds: nothing moved, and the caller plans
+// again on the balance as it is now.
+var ErrBalanceChanged = apperr.Aborted("an account's balance changed since the command was planned").WithReason(ReasonBalanceChanged)
 
 // ErrInsufficientFunds matches (errors.Is) every insufficient-funds refusal,
 // whatever its shortfall.

@@ -1,6 +1,7 @@
 package ledger_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -258,5 +259,41 @@ func TestFingerprint(t *testing.T) {
 		if same := string(ledger.Fingerprint(tc.a)) == string(ledger.Fingerprint(tc.b)); same != tc.same {
 			t.Errorf("%s: same = %v", tc.name, same)
 		}
+	}
+}
+
+// A command applies only while the balances it expects hold, counted after
+// the commands applied before it in the book; a refusal moves nothing. The
+// expectations are no part of its fingerprint.
+func TestApplyExpectedBalances(t *testing.T) {
+	b := book(map[ledger.AccountRef]ledger.Balance{walletUSD: {CreditsPosted: 1_000}, escrowUSD: {CreditsPosted: 300}})
+	id := ids()
+	pay := func(key string, expect int64) error {
+		_, err := b.Apply(ledger.Command{IdempotencyKey: key, Transfers: []ledger.TransferSpec{spec(walletUSD, escrowUSD, 100)},
+			Expect: []ledger.Expectation{{Account: escrowUSD, Net: expect}}}, key, t0, id)
+		return err
+	}
+	if err := pay("first", 300); err != nil {
+		t.Fatalf("the escrow holds the 300 expected: %v", err)
+	}
+	err := pay("stale", 300)
+	if !errors.Is(err, ledger.ErrBalanceChanged) || apperr.KindOf(err) != apperr.KindAborted {
+		t.Fatalf("planned on 300 once the escrow holds 400: %v, want Aborted %s", err, ledger.ReasonBalanceChanged)
+	}
+	if e, _ := b.Account("escrow/o1/USD"); e.Balance.Net() != 400 {
+		t.Errorf("the escrow holds %d after the refusal, want 400", e.Balance.Net())
+	}
+	if err := pay("replanned", 400); err != nil {
+		t.Errorf("planned again on 400: %v", err)
+	}
+	cmd := ledger.Command{IdempotencyKey: "k", Transfers: []ledger.TransferSpec{spec(walletUSD, escrowUSD, 100)}}
+	expecting := cmd
+	expecting.Expect = []ledger.Expectation{{Account: escrowUSD, Net: 7}}
+	if !bytes.Equal(ledger.Fingerprint(cmd), ledger.Fingerprint(expecting)) {
+		t.Error("an expectation changed the fingerprint: a retry planned again would reuse its key")
+	}
+	if err := ledger.Validate(ledger.Command{IdempotencyKey: "k", Transfers: cmd.Transfers,
+		Expect: []ledger.Expectation{{Account: ledger.AccountRef{Kind: "nope", Currency: "USD"}}}}); apperr.KindOf(err) != apperr.KindInvalid {
+		t.Errorf("an expectation on no account: %v, want INVALID_ARGUMENT", err)
 	}
 }

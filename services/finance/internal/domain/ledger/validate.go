@@ -36,6 +36,13 @@ func Validate(cmd Command) error {
 	for i, s := range cmd.Transfers {
 		validateSpec(&v, func(sub string) string { return apperr.Index("transfers", i, sub) }, s)
 	}
+	for i, e := range cmd.Expect {
+		ok := money.ValidCurrency(e.Account.Currency)
+		if !ok {
+			v.Add(apperr.Index("expect", i, "account.currency"), "must be a transactable ISO 4217 code")
+		}
+		validateRef(&v, apperr.Index("expect", i, "account"), e.Account, e.Account.Currency, ok)
+	}
 	return v.Err()
 }
 
