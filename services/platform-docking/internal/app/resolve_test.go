@@ -476,3 +476,48 @@ func TestALineIsReconciledOnTheTermsOfItsOrdersImport(t *testing.T) {
 		}
 	}
 }
+
+// The round and an operator each check for a line that settled the order
+// before deciding, but lock only their own line: deciding at once on two
+// lines of one order, both found none. The store refuses the second line
+// to settle an order whichever way it comes: the round's match is not
+// saved (the line stays open, to be reconciled again), an operator's
+// acceptance is ORDER_ALREADY_SETTLED naming the line that settled it.
+func TestOnlyOneLineSettlesAnOrderWhenTwoAreDecidedAtOnce(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.sell(t)
+	f.rounds(t, 3)
+	first := f.line(t)
+	if first.State != domain.SettlementMatched {
+		t.Fatalf("the first line: %s, want matched", first.State)
+	}
+	ctx := context.Background()
+	again := app.StoredLine{PartnerID: f.partner, SettlementLine: first.SettlementLine, State: app.LineNew, FirstSeenAt: f.clk.Now()}
+	again.LineID = first.LineID + "-reissued"
+	if err := f.store.SaveSettlementLine(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	// The round matched it, having read before the first line settled.
+	matched := again
+	matched.State, matched.OrderID = domain.SettlementMatched, first.OrderID
+	if saved, err := f.store.SaveLineState(ctx, matched); err != nil || saved {
+		t.Fatalf("a second matched line for the order: saved %v, %v; want not saved", saved, err)
+	}
+	if l, _ := f.store.GetLine(ctx, f.partner, again.LineID); l.State != app.LineNew {
+		t.Errorf("the line not saved is %s, want still new for the next round", l.State)
+	}
+	// An operator accepted it, having checked before the first line settled.
+	_, err := f.store.UpdateLine(ctx, f.partner, again.LineID, func(l *app.StoredLine) error {
+		l.Resolution = &domain.LineResolution{From: l.State, Note: "the partner's figures", By: "admin-1", At: f.clk.Now()}
+		l.State = domain.SettlementAccepted
+		return nil
+	})
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Reason != "ORDER_ALREADY_SETTLED" || e.Metadata["settled_by"] != first.LineID {
+		t.Fatalf("a second accepted line for the order: %v; want ORDER_ALREADY_SETTLED naming %s", err, first.LineID)
+	}
+	f.rounds(t, 1)
+	if l, _ := f.store.GetLine(ctx, f.partner, again.LineID); l.State != domain.SettlementMismatch || l.CreditedAt != nil {
+		t.Errorf("reconciled again: %s, credited %v; want a mismatch for an operator, not credited", l.State, l.CreditedAt != nil)
+	}
+}

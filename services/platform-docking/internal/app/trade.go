@@ -109,7 +109,9 @@ type TradeStore interface {
 	LineSettling(ctx context.Context, partnerID uuid.UUID, partnerOrderID, exceptLine string) (string, error)
 	// SaveLineState records a line's reconciliation while the line is
 	// still open (new or missing), and reports whether it did: a line an
-	// operator resolved meanwhile keeps the operator's resolution.
+	// operator resolved meanwhile keeps the operator's resolution, and a
+	// line matched while another line of its order settled it meanwhile
+	// stays open (one line settles an order).
 	SaveLineState(ctx context.Context, l StoredLine) (bool, error)
 	// UncreditedLines returns a partner's matched and accepted lines that
 	// finance has not confirmed crediting yet, the longest waiting first.
@@ -122,7 +124,9 @@ type TradeStore interface {
 	// UpdateLine applies change to one of a partner's lines under its row
 	// lock and saves its state and resolution, in one transaction; the
 	// round's SaveLineState waits for it. A line the partner does not have
-	// is an apperr NotFound error; an error from change saves nothing.
+	// is an apperr NotFound error; an error from change saves nothing; a
+	// change making it a second line to settle its order is
+	// ErrOrderAlreadySettled.
 	UpdateLine(ctx context.Context, partnerID uuid.UUID, lineID string, change func(*StoredLine) error) (StoredLine, error)
 	ListLines(ctx context.Context, f LineFilter) ([]StoredLine, string, error)
 

@@ -660,10 +660,31 @@ func (s Trade) GetLine(ctx context.Context, partnerID uuid.UUID, lineID string) 
 	return readLine(ctx, s.pool, lineKey{partnerID, lineID}, false)
 }
 
+// UpdateLine changes a line under its lock. A change that would make it a
+// second line settling its order is app.ErrOrderAlreadySettled
+// (settlement_lines_one_settling).
 func (s Trade) UpdateLine(ctx context.Context, partnerID uuid.UUID, lineID string, change func(*app.StoredLine) error) (app.StoredLine, error) {
-	return s.lines.Update(ctx, s.pool, lineKey{partnerID, lineID}, func(l *app.StoredLine) ([]outbox.Message, error) {
+	var order string
+	l, err := s.lines.Update(ctx, s.pool, lineKey{partnerID, lineID}, func(l *app.StoredLine) ([]outbox.Message, error) {
+		order = l.PartnerOrderID
 		return nil, change(l)
 	})
+	if pg.IsUniqueViolation(err, oneSettlingLine) {
+		return app.StoredLine{}, s.alreadySettled(ctx, partnerID, order, lineID)
+	}
+	return l, err
+}
+
+// oneSettlingLine is the index that lets one line settle a partner order.
+const oneSettlingLine = "settlement_lines_one_settling"
+
+// alreadySettled is app.ErrOrderAlreadySettled naming the line that
+// settled the order, when it can be read.
+func (s Trade) alreadySettled(ctx context.Context, partnerID uuid.UUID, partnerOrderID, lineID string) error {
+	if by, err := s.LineSettling(ctx, partnerID, partnerOrderID, lineID); err == nil && by != "" {
+		return app.ErrOrderAlreadySettled.WithMetadata("settled_by", by)
+	}
+	return app.ErrOrderAlreadySettled
 }
 
 func (s Trade) SaveSettlementLine(ctx context.Context, l app.StoredLine) error {
@@ -683,10 +704,17 @@ func (s Trade) OpenLines(ctx context.Context, partnerID uuid.UUID, limit int) ([
 	return pgx.CollectRows(rows, scanLine)
 }
 
+// SaveLineState records a round's reconciliation of an open line. A line
+// resolved meanwhile, or matched while another line of its order settled
+// it meanwhile (settlement_lines_one_settling), is not saved: it stays open,
+// and the next round reconciles it again.
 func (s Trade) SaveLineState(ctx context.Context, l app.StoredLine) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE settlement_lines SET state = $3, order_id = $4, expected_currency = $5, expected_gross_minor = $6,
 		expected_fees_minor = $7, reconciled_at = $8 WHERE partner_id = $1 AND line_id = $2 AND state IN ('new', 'missing')`,
 		l.PartnerID, l.LineID, l.State, l.OrderID, l.Expected.Currency, l.Expected.GrossMinor, l.Expected.FeesMinor, l.ReconciledAt)
+	if pg.IsUniqueViolation(err, oneSettlingLine) {
+		return false, nil
+	}
 	return err == nil && tag.RowsAffected() == 1, err
 }
 
