@@ -1675,7 +1675,8 @@ type CheckoutRequest struct {
 	// A coupon the caller (or, for a merchant, its organization) holds. Refusals are
 	// FAILED_PRECONDITION with reason COUPON_EXPIRED, COUPON_NOT_YET_VALID,
 	// COUPON_ALREADY_USED, COUPON_BELOW_MINIMUM, COUPON_WRONG_CHANNEL or
-	// COUPON_NOT_APPLICABLE; a coupon not the caller's is NOT_FOUND.
+	// COUPON_NOT_APPLICABLE (no eligible goods, or a discount rounding to nothing: the
+	// coupon is not spent); a coupon not the caller's is NOT_FOUND.
 	CouponId      string `protobuf:"bytes,6,opt,name=coupon_id,json=couponId,proto3" json:"coupon_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

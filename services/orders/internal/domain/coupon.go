@@ -156,7 +156,7 @@ var (
 	ErrCouponNotYetValid   = apperr.FailedPrecondition("the coupon's campaign has not started yet").WithReason("COUPON_NOT_YET_VALID")
 	ErrCouponExpired       = apperr.FailedPrecondition("the coupon's campaign has ended").WithReason("COUPON_EXPIRED")
 	ErrCouponWrongChannel  = apperr.FailedPrecondition("the coupon does not work in this channel").WithReason("COUPON_WRONG_CHANNEL")
-	ErrCouponNotApplicable = apperr.FailedPrecondition("the coupon applies to none of the order's goods").
+	ErrCouponNotApplicable = apperr.FailedPrecondition("the coupon applies to none of the order's goods, or takes nothing off them").
 				WithReason("COUPON_NOT_APPLICABLE")
 	ErrCouponBelowMinimum = apperr.FailedPrecondition("the order's eligible goods are below the coupon's minimum spend").
 				WithReason("COUPON_BELOW_MINIMUM")
@@ -165,6 +165,9 @@ var (
 // CouponDiscounts is what a campaign's coupon takes off each draft's goods
 // (in the drafts' order, each in its draft's currency; zero where nothing
 // is eligible) in an order of channel at now.
+//
+// A coupon that would take nothing off (a percentage of eligible goods
+// rounding to zero) is COUPON_NOT_APPLICABLE, as one with no eligible goods.
 //
 // Eligible goods are the lines the campaign's categories and suppliers
 // cover in drafts priced in its currency. A fixed amount takes min(amount,
@@ -226,6 +229,16 @@ func CouponDiscounts(c Campaign, channel string, drafts []SubOrderDraft, now tim
 	default:
 		// Validate and the table's CHECK let no other kind in.
 		return nil, errors.New("coupon campaign " + c.ID.String() + " has the unknown kind " + strconv.Quote(string(c.Kind)))
+	}
+	var off int64
+	for _, p := range parts {
+		off += p
+	}
+	if off == 0 {
+		// A percentage of eligible goods worth less than half a minor
+		// unit: redeemed, the coupon would be spent on nothing (and the
+		// order, carrying no discount, would not name it).
+		return nil, ErrCouponNotApplicable.WithMetadata("eligible_total", total.Decimal()).WithMetadata("currency_code", c.Currency)
 	}
 	out := make([]money.Money, len(drafts))
 	for i, d := range drafts {

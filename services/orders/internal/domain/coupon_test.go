@@ -95,6 +95,8 @@ func TestCouponDiscounts(t *testing.T) {
 		{name: "supplier-funded discounts only its supplier's goods", c: acmePays, lines: []domain.Line{one(acmeShoes, 1), one(acmeHats, 1), one(boltShoes, 1)}, want: []int64{1333, 0}},
 		{name: "goods in another currency are not discounted", c: fixed(5000), lines: []domain.Line{one(acmeShoes, 1), one(euroShoes, 1)}, want: []int64{1000, 0}},
 		{name: "minimum spend met exactly", c: minimum, lines: []domain.Line{one(acmeShoes, 1), one(boltShoes, 1), one(good(bolt, hats, 1, "USD"), 1)}, want: []int64{166, 334}},
+		// 5 % of 0.09 is 0.0045: nothing off, so the coupon is not spent.
+		{name: "a percentage that takes nothing off", c: percent(500, 0), lines: []domain.Line{one(good(acme, hats, 9, "USD"), 1)}, reason: "COUPON_NOT_APPLICABLE"},
 		{name: "only goods in another currency", c: fixed(500), lines: []domain.Line{one(euroShoes, 1)}, reason: "COUPON_NOT_APPLICABLE"},
 		{name: "no goods of its categories", c: onlyShoes, lines: []domain.Line{one(acmeHats, 1)}, reason: "COUPON_NOT_APPLICABLE"},
 		{name: "supplier-funded, other supplier's goods", c: acmePays, lines: []domain.Line{one(boltShoes, 1)}, reason: "COUPON_NOT_APPLICABLE"},
