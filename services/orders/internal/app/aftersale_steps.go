@@ -255,6 +255,15 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		if !o.External() {
+			if sub := o.SubOrder(a.SubOrderID); sub != nil && sub.Status == domain.AwaitingTopUp {
+				// Settled without the request (it stayed open past the
+				// wait) and short: finance's top-up request is for the goods
+				// as they were, and a refund out of the escrow now would
+				// leave it asking the wrong amount. Once the top-up is paid
+				// and the sub-order completes, the refund is clawed back
+				// from the supplier's payable.
+				return errNotYet{until: s.clock().Add(time.Hour)}
+			}
 			if res, a, err = s.payReturn(ctx, o, a); err != nil {
 				return err
 			}

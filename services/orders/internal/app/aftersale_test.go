@@ -727,3 +727,40 @@ func TestAnExchangeWhoseOriginalCameBackDoesNotExpire(t *testing.T) {
 		t.Fatalf("shipping the replacement: %s, %v", got.Status, err)
 	}
 }
+
+// A return left open past the settlement's wait lets its sub-order settle
+// without it; short, the sub-order awaits its top-up. The return received
+// then is not refunded out of the escrow (the top-up request is for the
+// goods as they were): it waits for the top-up, and once the sub-order
+// completes it is clawed back from the supplier's payable.
+func TestAReturnReceivedWhileATopUpIsAwaitedWaitsForIt(t *testing.T) {
+	s := newSaga(t)
+	ann, o, scarf := s.deliveredScarf(t)
+	a := s.file(t, ann, scarf.ID, domain.Return, back(s.scarf, 1))
+	s.at = s.at.Add(domain.AfterSaleWindow + 31*24*time.Hour)
+	s.run(t)
+	if st := s.subStatus(t, o.ID, scarf.ID); st != domain.AwaitingTopUp {
+		t.Fatalf("the scarf is %s, want awaiting its top-up", st)
+	}
+	linen := supplierOf(s.linen)
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	key := "return:" + a.ID.String()
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleReceived || s.w.refunds[key] {
+		t.Fatalf("received while the top-up is awaited: %s, refunded %v; want received, not refunded", got.Status, s.w.refunds[key])
+	}
+	s.w.payTopUp(scarf.ID, scarf.Goods.Amount)
+	s.escrowSettled(t, scarf.ID)
+	s.at = s.at.Add(time.Hour)
+	s.run(t)
+	got, _ := s.svc.GetAfterSale(ctx, ann, a.ID)
+	if got.Status != domain.AfterSaleRefunded || !got.ClawBack || !s.w.refunds[key] {
+		t.Errorf("once the top-up is paid: %s, claw-back %v, refunded %v; want refunded by a claw-back", got.Status, got.ClawBack, s.w.refunds[key])
+	}
+}
