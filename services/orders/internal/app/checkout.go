@@ -174,6 +174,13 @@ func (s *Service) applyCoupon(ctx context.Context, o *domain.Order, drafts []dom
 		if d.Amount > 0 {
 			sub := &o.SubOrders[i]
 			sub.Discount, sub.CouponID, sub.DiscountFundedBy = d.Amount, couponID, campaign.FundedBy
+			parts, err := domain.LineDiscounts(campaign, drafts[i], d.Amount)
+			if err != nil {
+				return nil, err
+			}
+			for j := range sub.Lines {
+				sub.Lines[j].Discount = parts[j]
+			}
 		}
 	}
 	return func(r Repository) error {

@@ -94,8 +94,14 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if ev := s.paidEvent(t, o.ID); ev.GetMerchantOrgId() != org.String() {
 		t.Errorf("OrderPaid merchant %q, want %s", ev.GetMerchantOrgId(), org)
 	}
-	if again, replayed, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-2", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID}); err != nil || !replayed || again.ID != o.ID {
+	again, replayed, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-2", Lines: []domain.CartLine{line(s.scarf, 2)}, Currency: "USD", CouponID: couponID})
+	if err != nil || !replayed || again.ID != o.ID {
 		t.Fatalf("retried merchant checkout: %v %v %v", again.ID, replayed, err)
+	}
+	// The scarves' line carries the coupon's discount, as stored: a return
+	// of them takes back their own part of it.
+	if l := again.SubOrders[0].Lines; len(l) != 1 || l[0].Discount != 500 {
+		t.Errorf("the stored lines %+v, want the scarves carrying the 500 off", l)
 	}
 	// The order is the merchant's: another member reads and lists it, a
 	// member of another merchant does not.

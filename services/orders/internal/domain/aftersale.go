@@ -350,6 +350,7 @@ func boughtBySKU(sub SubOrder) map[uuid.UUID]OrderLine {
 	for _, l := range sub.Lines {
 		if b, ok := bought[l.SKUID]; ok {
 			l.Quantity += b.Quantity
+			l.Discount += b.Discount
 		}
 		bought[l.SKUID] = l
 	}
@@ -380,42 +381,57 @@ func (a AfterSale) holdsGoods() bool {
 }
 
 // refunder prices the lines a request takes back from a sub-order: their
-// goods price less their share of the sub-order's discount. Freight is not
-// refunded: the parcel was carried, and what the buffer did not spend goes
-// back at settlement.
+// goods price less their share of the sub-order's coupon discount. Freight
+// is not refunded: the parcel was carried, and what the buffer did not
+// spend goes back at settlement.
 //
-// The shares are allocated cumulatively over every unit taken back so far
-// (the requests that hold goods, then this request's lines in order): the
-// discount due on all of them, pro rata to the goods and rounded down,
-// less what earlier lines already carry. So the refunds of a sub-order never
-// sum above what its goods were paid, and with every unit back they sum to
-// it exactly; a share rounded down line by line would refund up to a minor
-// unit too much per line.
+// A line's share comes out of the discount it carries (OrderLine.Discount):
+// the coupon's discount of the goods it covered, so returning a discounted
+// good does not take back part of a discount other goods earned, nor the
+// reverse. An order placed before lines kept their part shares the
+// sub-order's discount over all its goods instead.
+//
+// Shares are allocated cumulatively over every unit taken back so far (the
+// requests that hold goods, then this request's lines in order): the
+// discount due on all of them, pro rata and rounded down, less what
+// earlier units already carried. So the refunds of a line (or of a legacy
+// sub-order) never sum above what its goods were paid and, with every unit
+// back, sum to it exactly; a share rounded down request by request would
+// refund up to a minor unit too much each time.
 type refunder struct {
-	sub SubOrder
-	// gross is the goods price of the units taken back so far, allocated
-	// the discount they carry.
-	gross, allocated int64
+	sub     SubOrder
+	perLine bool
+	// back and allocated are, per SKU (per line), the units taken back so
+	// far and the discount they carried.
+	back, allocated map[uuid.UUID]int64
+	// gross and allocatedAll are the same over the whole sub-order, in
+	// minor units of goods, for a legacy sub-order.
+	gross, allocatedAll int64
 }
 
 func newRefunder(sub SubOrder, prior []AfterSale) refunder {
-	r := refunder{sub: sub}
+	r := refunder{sub: sub, back: map[uuid.UUID]int64{}, allocated: map[uuid.UUID]int64{}}
+	for _, l := range sub.Lines {
+		r.perLine = r.perLine || l.Discount > 0
+	}
+	bought := boughtBySKU(sub)
 	for _, p := range prior {
 		if !p.holdsGoods() {
 			continue
 		}
-		share := sub.DiscountOf(p)
-		r.allocated += share
-		r.gross += share
 		for _, l := range p.Lines {
-			r.gross += l.Amount.Amount
+			gross := bought[l.SKUID].UnitPrice.Amount * int64(l.Quantity)
+			r.back[l.SKUID] += int64(l.Quantity)
+			r.allocated[l.SKUID] += gross - l.Amount.Amount
+			r.gross += gross
+			r.allocatedAll += gross - l.Amount.Amount
 		}
 	}
 	return r
 }
 
-// line prices quantity units of a bought line, taken back after those
-// already counted.
+// line prices quantity units of a bought line (its quantities on several
+// lines added up, boughtBySKU), taken back after those already counted.
 func (r *refunder) line(l OrderLine, quantity int32) (money.Money, error) {
 	gross, err := l.UnitPrice.MulInt(int64(quantity))
 	if err != nil {
@@ -425,13 +441,26 @@ func (r *refunder) line(l OrderLine, quantity int32) (money.Money, error) {
 	if s.Discount <= 0 || s.Goods.Amount <= 0 {
 		return gross, nil
 	}
-	r.gross += gross.Amount
-	due, err := mulDiv(r.gross, s.Discount, s.Goods.Amount)
-	if err != nil {
-		return money.Money{}, err
+	var share int64
+	if r.perLine {
+		r.back[l.SKUID] += int64(quantity)
+		if l.Discount > 0 && l.Quantity > 0 {
+			due, err := mulDiv(r.back[l.SKUID], l.Discount, int64(l.Quantity))
+			if err != nil {
+				return money.Money{}, err
+			}
+			share = min(max(due-r.allocated[l.SKUID], 0), gross.Amount)
+			r.allocated[l.SKUID] += share
+		}
+	} else {
+		r.gross += gross.Amount
+		due, err := mulDiv(r.gross, s.Discount, s.Goods.Amount)
+		if err != nil {
+			return money.Money{}, err
+		}
+		share = min(max(due-r.allocatedAll, 0), gross.Amount)
+		r.allocatedAll += share
 	}
-	share := min(max(due-r.allocated, 0), gross.Amount)
-	r.allocated += share
 	return money.Money{Currency: gross.Currency, Amount: gross.Amount - share}, nil
 }
 

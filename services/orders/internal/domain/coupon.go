@@ -247,6 +247,25 @@ func CouponDiscounts(c Campaign, channel string, drafts []SubOrderDraft, now tim
 	return out, nil
 }
 
+// LineDiscounts spreads a draft's discount (CouponDiscounts) over the
+// draft's lines the campaign covers, pro rata to their goods (see share):
+// the parts add up to the discount, and a line the coupon did not cover
+// carries none. A return then refunds a line's goods less its own part.
+func LineDiscounts(c Campaign, d SubOrderDraft, discount int64) ([]int64, error) {
+	eligible := make([]int64, len(d.Lines))
+	for i, l := range d.Lines {
+		if !c.Eligible(l.SKU) {
+			continue
+		}
+		amount, err := l.Amount()
+		if err != nil {
+			return nil, err
+		}
+		eligible[i] = amount.Amount
+	}
+	return share(discount, eligible), nil
+}
+
 // share divides amount (at most the weights' sum) over the weights pro
 // rata, each part rounded down; the units the rounding left go to the
 // largest weight (the first of equals), and past its own weight to the

@@ -265,3 +265,33 @@ func TestCheckIssuance(t *testing.T) {
 		})
 	}
 }
+
+// A draft's discount is spread over the lines its campaign covers, pro rata
+// to their goods, adding up to it; a line it does not cover carries none.
+func TestLineDiscounts(t *testing.T) {
+	shoe, hat := good(acme, shoes, 1000, "USD"), good(acme, hats, 333, "USD")
+	onlyShoes := fixed(500)
+	onlyShoes.CategoryIDs = []uuid.UUID{shoes}
+	for _, tt := range []struct {
+		name     string
+		c        domain.Campaign
+		lines    []domain.Line
+		discount int64
+		want     []int64
+	}{
+		{"the covered line alone", onlyShoes, []domain.Line{one(hat, 3), one(shoe, 1)}, 500, []int64{0, 500}},
+		{"every line covered, pro rata", fixed(100), []domain.Line{one(hat, 3), one(shoe, 1)}, 100, []int64{49, 51}},
+		{"the units left by rounding go to the largest", percent(1000, 0), []domain.Line{one(hat, 1), one(shoe, 2)}, 233, []int64{33, 200}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			drafts := basket(t, tt.lines...)
+			got, err := domain.LineDiscounts(tt.c, drafts[0], tt.discount)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("line discounts %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

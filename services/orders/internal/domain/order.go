@@ -188,6 +188,11 @@ type OrderLine struct {
 	ProductID uuid.UUID
 	Quantity  int32
 	UnitPrice money.Money
+	// Discount is the share of the sub-order's coupon discount the line
+	// carries (LineDiscounts): its part of the goods the coupon covered.
+	// Zero for a line the coupon did not cover, and on every line of an
+	// order placed before lines kept it (see refunder).
+	Discount int64
 }
 
 // SameCheckout reports whether a checkout retried with the id of o asks

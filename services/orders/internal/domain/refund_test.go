@@ -60,6 +60,7 @@ func TestRefundsSumToWhatWasPaid(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sub, o := refundSub(tt.discount, tt.lines...)
+			sub.Lines = legacyLines(sub.Lines)
 			var prior []domain.AfterSale
 			for i, units := range tt.requests {
 				a := file(t, sub, o, prior, units...)
@@ -86,6 +87,10 @@ func TestRefundsNeverExceedWhatWasPaid(t *testing.T) {
 			}
 			sub, o := refundSub(0, lines...)
 			sub.Discount = r.Int64N(sub.Goods.Amount + 1)
+			if r.IntN(2) == 0 {
+				// The discount carried by the lines a coupon covered.
+				spreadDiscount(r, &sub)
+			}
 			paid := sub.Goods.Amount - sub.Discount
 			price := map[uuid.UUID]int64{}
 			for _, l := range sub.Lines {
@@ -136,5 +141,55 @@ func TestRefundsNeverExceedWhatWasPaid(t *testing.T) {
 				t.Errorf("every unit back refunds %d of %d paid (goods %d, discount %d)", refunded, paid, sub.Goods.Amount, sub.Discount)
 			}
 		})
+	}
+}
+
+// legacyLines are lines as orders placed before lines kept their part of
+// the discount read them: none carries any.
+func legacyLines(lines []domain.OrderLine) []domain.OrderLine {
+	for i := range lines {
+		lines[i].Discount = 0
+	}
+	return lines
+}
+
+// spreadDiscount spreads the sub-order's discount over a random choice of
+// its lines, none above its goods, the parts adding up to the discount.
+func spreadDiscount(r *rand.Rand, sub *domain.SubOrder) {
+	var covered []int
+	var goods int64
+	for i, l := range sub.Lines {
+		if r.IntN(3) > 0 || i == len(sub.Lines)-1 && len(covered) == 0 {
+			covered = append(covered, i)
+			goods += l.UnitPrice.Amount * int64(l.Quantity)
+		}
+	}
+	sub.Discount = r.Int64N(goods + 1)
+	left := sub.Discount
+	for _, i := range covered {
+		l := &sub.Lines[i]
+		l.Discount = min(left, l.UnitPrice.Amount*int64(l.Quantity))
+		left -= l.Discount
+	}
+}
+
+// A coupon that covered some of a sub-order's goods: returning a covered
+// good refunds its goods less its own part of the discount, returning one
+// it did not cover refunds its whole price. Before, both gave back the
+// goods less a share of the whole discount, so a buyer returning the
+// discounted good got back more than it paid for it.
+func TestRefundsTakeBackTheDiscountTheLineCarried(t *testing.T) {
+	sub, o := refundSub(5000, [2]int64{10000, 1}, [2]int64{10000, 1})
+	sub.Lines[0].Discount = 5000 // the hat the coupon covered; the scarf it did not
+	hat := file(t, sub, o, nil, 1, 0)
+	if hat.Refund.Amount != 5000 {
+		t.Errorf("the covered hat refunds %d, want the 5000 paid for it", hat.Refund.Amount)
+	}
+	scarf := file(t, sub, o, []domain.AfterSale{hat}, 0, 1)
+	if scarf.Refund.Amount != 10000 {
+		t.Errorf("the scarf the coupon did not cover refunds %d, want its 10000", scarf.Refund.Amount)
+	}
+	if d := sub.DiscountOf(hat) + sub.DiscountOf(scarf); d != 5000 {
+		t.Errorf("the returns carry %d of the discount back, want all 5000", d)
 	}
 }

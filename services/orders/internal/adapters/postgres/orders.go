@@ -60,18 +60,19 @@ func (r repo) InsertOrder(ctx context.Context, o domain.Order) (bool, error) {
 func queueLines(b *pgx.Batch, subs []domain.SubOrder) {
 	var ids, skus, products []uuid.UUID
 	var positions, quantities []int32
-	var prices []int64
+	var prices, discounts []int64
 	for _, s := range subs {
 		for i, l := range s.Lines {
 			ids, positions, skus, products = append(ids, s.ID), append(positions, int32(i)), append(skus, l.SKUID), append(products, l.ProductID)
-			quantities, prices = append(quantities, l.Quantity), append(prices, l.UnitPrice.Amount)
+			quantities, prices, discounts = append(quantities, l.Quantity), append(prices, l.UnitPrice.Amount), append(discounts, l.Discount)
 		}
 	}
 	if len(ids) == 0 {
 		return
 	}
-	b.Queue(`INSERT INTO sub_order_lines (sub_order_id, position, sku_id, product_id, quantity, unit_price_minor)
-		SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::bigint[])`, ids, positions, skus, products, quantities, prices)
+	b.Queue(`INSERT INTO sub_order_lines (sub_order_id, position, sku_id, product_id, quantity, unit_price_minor, discount_minor)
+		SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::uuid[], $5::int[], $6::bigint[], $7::bigint[])`,
+		ids, positions, skus, products, quantities, prices, discounts)
 }
 
 // merchantOrg is a merchant order's organization as stored: NULL for
@@ -141,7 +142,7 @@ func (r repo) GetOrder(ctx context.Context, id uuid.UUID, lock bool) (domain.Ord
 	b := &pgx.Batch{}
 	b.Queue(q, id)
 	b.Queue(`SELECT `+subOrderColumns+` FROM sub_orders WHERE order_id = $1 ORDER BY position`, id)
-	b.Queue(`SELECT l.sub_order_id, l.sku_id, l.product_id, l.quantity, l.unit_price_minor
+	b.Queue(`SELECT l.sub_order_id, l.sku_id, l.product_id, l.quantity, l.unit_price_minor, l.discount_minor
 		FROM sub_order_lines l JOIN sub_orders s ON s.id = l.sub_order_id
 		WHERE s.order_id = $1 ORDER BY l.sub_order_id, l.position`, id)
 	br := r.q.SendBatch(ctx, b)
@@ -234,7 +235,7 @@ func (r repo) readSubOrders(ctx context.Context, where string, args ...any) ([]d
 	for i := range subs {
 		ids[i] = subs[i].ID
 	}
-	lines, err := r.q.Query(ctx, `SELECT sub_order_id, sku_id, product_id, quantity, unit_price_minor
+	lines, err := r.q.Query(ctx, `SELECT sub_order_id, sku_id, product_id, quantity, unit_price_minor, discount_minor
 		FROM sub_order_lines WHERE sub_order_id = ANY($1) ORDER BY sub_order_id, position`, ids)
 	if err != nil {
 		return nil, err
@@ -243,7 +244,8 @@ func (r repo) readSubOrders(ctx context.Context, where string, args ...any) ([]d
 }
 
 // attachLines reads lines (sub_order_id, sku_id, product_id, quantity,
-// unit_price_minor, in each sub-order's position order) into subs.
+// unit_price_minor, discount_minor, in each sub-order's position order)
+// into subs.
 func attachLines(lines pgx.Rows, subs []domain.SubOrder) error {
 	index := make(map[uuid.UUID]*domain.SubOrder, len(subs))
 	for i := range subs {
@@ -251,7 +253,7 @@ func attachLines(lines pgx.Rows, subs []domain.SubOrder) error {
 	}
 	var sub uuid.UUID
 	var l domain.OrderLine
-	_, err := pgx.ForEachRow(lines, []any{&sub, &l.SKUID, &l.ProductID, &l.Quantity, &l.UnitPrice.Amount}, func() error {
+	_, err := pgx.ForEachRow(lines, []any{&sub, &l.SKUID, &l.ProductID, &l.Quantity, &l.UnitPrice.Amount, &l.Discount}, func() error {
 		s := index[sub]
 		if s == nil {
 			return fmt.Errorf("line of sub-order %s read without its sub-order", sub)
