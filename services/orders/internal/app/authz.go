@@ -17,11 +17,13 @@ var (
 )
 
 // isBuyerOf reports the caller bought the order: placed it, or, for a
-// merchant's order, is a member of that merchant (the merchant is the
-// buyer, whichever member placed it).
+// merchant's order, is a member of that merchant now (the merchant is the
+// buyer, whichever member placed it: one who left it no longer acts on its
+// orders, nor pays them from its deposit).
 func isBuyerOf(c auth.Caller, o domain.Order) bool {
-	if org, ok := c.MerchantOrg(); ok && o.MerchantOrgID != uuid.Nil {
-		return org == o.MerchantOrgID
+	if o.MerchantOrgID != uuid.Nil {
+		org, ok := c.MerchantOrg()
+		return ok && org == o.MerchantOrgID
 	}
 	return c.Kind == auth.KindUser && c.Subject == o.BuyerID
 }

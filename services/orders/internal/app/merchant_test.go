@@ -115,6 +115,12 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if _, err := s.svc.GetOrder(ctx, stranger, o.ID); apperr.KindOf(err) != apperr.KindNotFound {
 		t.Errorf("another merchant read the order: %v", err)
 	}
+	// The member who placed it, having left the merchant, no longer acts
+	// on it: the merchant is the buyer.
+	left := auth.Caller{Subject: m.Subject, Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}
+	if _, err := s.svc.GetOrder(ctx, left, o.ID); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Errorf("a former member read the merchant's order: %v", err)
+	}
 	if list, _, _ := s.svc.ListOrders(ctx, stranger, 10, ""); len(list) != 0 {
 		t.Errorf("another merchant lists %d orders", len(list))
 	}
