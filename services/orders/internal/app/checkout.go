@@ -147,8 +147,13 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		return domain.Order{}, false, err
 	}
 	if !inserted {
+		// A concurrent checkout with this id placed it first: it answers
+		// this one only if it asked for the same.
 		if o, err = s.store.GetOrder(ctx, id, false); err != nil {
 			return o, true, err
+		}
+		if !o.SameCheckout(in.Lines, in.Currency, in.CouponID) {
+			return domain.Order{}, false, ErrCheckoutIDReused.WithMetadata("checkout_id", in.CheckoutID)
 		}
 	}
 	if isMerchant {
@@ -460,6 +465,7 @@ func (s *Service) price(ctx context.Context, o *domain.Order, drafts []domain.Su
 func (s *Service) place(ctx context.Context, o domain.Order, fromCart bool, redeem func(Repository) error) (bool, error) {
 	inserted := false
 	err := s.store.InTx(ctx, func(r Repository) error {
+		inserted = false // a retried transaction decides again
 		ok, err := r.InsertOrder(ctx, o)
 		if err != nil || !ok {
 			return err

@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
@@ -130,4 +132,38 @@ func (s *saga) waitForALockWaiter(t *testing.T) {
 		}
 	}
 	t.Fatal("nobody waited for the order's lock")
+}
+
+// Two checkouts with one id racing, the second for another currency: the
+// first places the order, and the second, finding it placed when it comes
+// to insert, is CHECKOUT_ID_REUSED, not answered with the first's order as
+// its own purchase.
+func TestACheckoutRacingAnotherWithItsIDForOtherTermsIsRefused(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	held, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	s.w.holding = func() {
+		if first.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+	}
+	type answer struct {
+		o   domain.Order
+		err error
+	}
+	euro := make(chan answer, 1)
+	go func() {
+		o, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "race", Currency: "EUR", Lines: []domain.CartLine{line(s.scarf, 1)}})
+		euro <- answer{o, err}
+	}()
+	<-held // the EUR checkout waits at its stock hold
+	dollars, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "race", Currency: "USD", Lines: []domain.CartLine{line(s.scarf, 1)}})
+	if err != nil || dollars.Currency != "USD" {
+		t.Fatalf("the USD checkout: %+v, %v", dollars, err)
+	}
+	close(release)
+	got := <-euro
+	wantKind(t, got.err, apperr.KindAlreadyExists, idempotency.ReasonKeyReused)
 }
