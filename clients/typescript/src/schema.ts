@@ -440,7 +440,8 @@ export interface paths {
          *     is priced at its tier's cost prices and paid from its deposit at once (a deposit
          *     that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
          *     is cancelled with its stock given back; its checkout_id retried is
-         *     FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price.
+         *     FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price; one that
+         *     would leave a sub-order costing nothing is FAILED_PRECONDITION NOTHING_TO_PAY.
          */
         post: operations["OrdersService_Checkout"];
         delete?: never;

@@ -73,7 +73,8 @@ type OrdersServiceClient interface {
 	// is priced at its tier's cost prices and paid from its deposit at once (a deposit
 	// that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
 	// is cancelled with its stock given back; its checkout_id retried is
-	// FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price.
+	// FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price; one that
+	// would leave a sub-order costing nothing is FAILED_PRECONDITION NOTHING_TO_PAY.
 	Checkout(ctx context.Context, in *CheckoutRequest, opts ...grpc.CallOption) (*CheckoutResponse, error)
 	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
 	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline
@@ -367,7 +368,8 @@ type OrdersServiceServer interface {
 	// is priced at its tier's cost prices and paid from its deposit at once (a deposit
 	// that cannot pay is FAILED_PRECONDITION, reason INSUFFICIENT_FUNDS, and the order
 	// is cancelled with its stock given back; its checkout_id retried is
-	// FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price.
+	// FAILED_PRECONDITION CHECKOUT_RELEASED). A coupon lowers the goods' price; one that
+	// would leave a sub-order costing nothing is FAILED_PRECONDITION NOTHING_TO_PAY.
 	Checkout(context.Context, *CheckoutRequest) (*CheckoutResponse, error)
 	// PayOrder pays a pending order from the buyer's wallet into escrow, once: paying a
 	// paid order is FAILED_PRECONDITION (reason ALREADY_PAID), after the deadline

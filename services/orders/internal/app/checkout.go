@@ -455,10 +455,20 @@ func (s *Service) price(ctx context.Context, o *domain.Order, drafts []domain.Su
 		sub.BuyerAmount, sub.Rate = paid.Amount, rate.String()
 	}
 	for _, sub := range o.SubOrders {
+		if sub.BuyerAmount <= 0 {
+			return ErrNothingToPay.WithMetadata("sub_order_id", sub.ID.String()).WithMetadata("supplier_id", sub.SupplierID.String())
+		}
 		o.Total += sub.BuyerAmount
 	}
 	return nil
 }
+
+// ErrNothingToPay refuses a checkout one of whose sub-orders would cost
+// the buyer nothing (a coupon taking off all of virtual goods, which carry
+// no freight): finance holds no escrow of nothing, so the order could
+// never be paid, and would hold its stock and coupon until its deadline.
+var ErrNothingToPay = apperr.FailedPrecondition("a sub-order of this checkout would cost nothing after its coupon; check out without the coupon, or with more goods").
+	WithReason("NOTHING_TO_PAY")
 
 // place stores the pending order with its deadline, log entry and event,
 // and takes its lines out of the cart when it was checked out from there.

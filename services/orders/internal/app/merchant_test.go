@@ -386,3 +386,27 @@ func (s *saga) paidEvent(t *testing.T, order uuid.UUID) *ordersv1.OrderPaid {
 	t.Fatalf("no orders.order.paid for %s", order)
 	return nil
 }
+
+// A coupon worth all of a sub-order of virtual goods (no freight) would
+// leave it costing nothing, which finance cannot hold in escrow: the
+// checkout is refused NOTHING_TO_PAY with nothing held and the coupon
+// still the buyer's, and the same coupon on more goods goes through.
+func TestACheckoutThatWouldCostNothingIsRefused(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	_, coupon := s.coupon(t, domain.Campaign{Amount: money.MustNew(5000, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.OwnStore},
+		domain.UserHolder(ann.Subject))
+	stock := s.w.stock[s.voucher.ID]
+	_, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "free", Lines: []domain.CartLine{line(s.voucher, 1)}, Currency: "USD", CouponID: coupon})
+	wantKind(t, err, apperr.KindFailedPrecondition, "NOTHING_TO_PAY")
+	if s.w.stock[s.voucher.ID] != stock {
+		t.Errorf("the refused checkout held stock: %d → %d", stock, s.w.stock[s.voucher.ID])
+	}
+	o, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "more", Lines: []domain.CartLine{line(s.voucher, 6)}, Currency: "USD", CouponID: coupon})
+	if err != nil || o.Total != 1000 {
+		t.Fatalf("the coupon on six vouchers: total %d, %v; want 1000 to pay", o.Total, err)
+	}
+	if _, err := s.svc.PayOrder(ctx, ann, o.ID); err != nil {
+		t.Errorf("paying it: %v", err)
+	}
+}
