@@ -272,10 +272,16 @@ func (s *Service) commitExternal(ctx context.Context, c auth.Caller, placed []pe
 	now := s.clock()
 	by := domain.Actor{Kind: domain.ActorSystem, ID: c.Subject}
 	raced := map[int]bool{}
+	// Its holds were taken for FulfilmentHold: a sub-order still unshipped
+	// when they end is cancelled by inventory's expiry event, or by this
+	// check should the event be lost (checkHoldsAtTheirEnd does the same for
+	// a paid checkout).
+	lapse := now.Add(s.cfg.FulfilmentHold + holdLapseGrace)
 	err := s.store.InTx(ctx, func(r Repository) error {
 		clear(raced)
 		var changes []domain.Change
 		var events []Event
+		var checks []Task
 		for _, p := range placed {
 			i, o := p.i, p.order
 			ok, err := r.InsertOrder(ctx, o)
@@ -289,11 +295,17 @@ func (s *Service) commitExternal(ctx context.Context, c auth.Caller, placed []pe
 			changes = append(changes, domain.Change{OrderID: o.ID, To: domain.Paid, Actor: by, Reason: "placed on " + o.Channel + " as " + o.ExternalOrderID, At: now})
 			for _, sub := range o.SubOrders {
 				changes = append(changes, domain.Change{OrderID: o.ID, SubOrderID: sub.ID, To: domain.Paid, Actor: by, Reason: "paid on " + o.Channel, At: now})
+				checks = append(checks, task(TaskHoldLapsed, sub.ID, o.ID, lapse))
 			}
 			events = append(events, Event{Subject: SubjectOrderPaid, Payload: paidEvent(o)})
 		}
 		if len(changes) > 0 {
 			if err := r.AppendChanges(ctx, changes); err != nil {
+				return err
+			}
+		}
+		if len(checks) > 0 {
+			if err := r.Schedule(ctx, checks...); err != nil {
 				return err
 			}
 		}

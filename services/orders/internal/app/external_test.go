@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -201,5 +202,35 @@ func TestAPartnerOrderIsPricedAtThePartnersPrices(t *testing.T) {
 				t.Errorf("stock moved: phones %d → %d, scarves %d → %d", phones, s.w.stock[s.phone.ID], scarves, s.w.stock[s.scarf.ID])
 			}
 		})
+	}
+}
+
+// A partner order's sub-order its supplier never ships is cancelled when
+// its stock hold ends, by inventory's expiry event or, that event lost, by
+// the hold's check, which placing the order schedules as a paid checkout
+// does. Before, a partner order had no check: with the event lost it stayed
+// paid for ever, holding no stock.
+func TestAnUnshippedPartnerOrderIsCancelledWhenItsHoldEndsWithoutTheEvent(t *testing.T) {
+	s := newSaga(t)
+	hold := 72 * time.Hour
+	svc := app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, PaymentSettle: time.Minute, AutoComplete: 7 * 24 * time.Hour,
+		FulfilmentHold: hold})
+	svc.SetClock(func() time.Time { return s.at })
+	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-71", BuyerRef: "kim", Lines: []domain.CartLine{line(s.scarf, 1)},
+		Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}}
+	o, _, err := svc.PlaceExternalOrder(ctx, docking, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := o.SubOrders[0]
+	if at, ok := s.due(t, app.TaskHoldLapsed, sub.ID); !ok || at.Before(s.at.Add(hold)) {
+		t.Fatalf("the hold's check is due at %v (scheduled %v), want after the hold ends at %v", at, ok, s.at.Add(hold))
+	}
+	s.at = s.at.Add(hold + time.Hour) // inventory's expiry event never came
+	if _, err := svc.RunTasks(ctx, 100, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.subStatus(t, o.ID, sub.ID); st != domain.Cancelled {
+		t.Errorf("the unshipped partner sub-order is %s once its hold ended, want cancelled", st)
 	}
 }
