@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
 
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -203,6 +205,13 @@ func TestALostBookingMovedByItsCarrierIsStillBooked(t *testing.T) {
 	sh, err := f.svc.GetSubOrderShipment(ctx, orders, in.SubOrderID)
 	if err != nil || sh.Status == "booked" || sh.Waybill != "" {
 		t.Fatalf("before the worker: %s, waybill %q, %v; want moved by the carrier, no waybill", sh.Status, sh.Waybill, err)
+	}
+	// What the carrier's events made known names the parcel by the
+	// waybill they carry, though the booking is not stored yet: orders
+	// records it, and partners are sent it.
+	var picked logisticsv1.ShipmentPickedUp
+	if err := proto.Unmarshal(f.payload(t, "logistics.shipment.picked_up"), &picked); err != nil || picked.GetWaybill() != waybill {
+		t.Errorf("the pick-up announced with waybill %q (%v), want the carrier's %s", picked.GetWaybill(), err, waybill)
 	}
 	later := app.New(f.store, carrierapi.New(5*time.Second), f.finance, f.inventory, app.DefaultConfig(),
 		app.WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) }))

@@ -179,7 +179,14 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 			ships[sh.ID], changed[sh.ID] = sh, true
 			recorded = append(recorded, RecordedEvent{CarrierID: sh.CarrierID, ShipmentID: sh.ID,
 				StoredEvent: StoredEvent{TrackingEvent: te, Applied: fx.Moved, ReceivedAt: s.clock()}})
-			emits = append(emits, effectEvents(sh, fx)...)
+			waybill := sh.Waybill
+			if waybill == "" && !onward {
+				// Booked with its answer lost, the booking not stored yet:
+				// the carrier's event names the parcel's waybill, which
+				// orders records and partners are sent.
+				waybill = te.Waybill
+			}
+			emits = append(emits, effectEvents(sh, fx, waybill)...)
 		}
 		out[i].Value = true
 	}
@@ -267,23 +274,24 @@ func (s *Service) applyCharge(ctx context.Context, r Repository, targets []domai
 	return fresh, nil
 }
 
-// effectEvents are the facts an applied event makes known.
-func effectEvents(sh domain.Shipment, fx domain.Effects) []Event {
+// effectEvents are the facts an applied event makes known, naming the
+// parcel by waybill.
+func effectEvents(sh domain.Shipment, fx domain.Effects, waybill string) []Event {
 	var out []Event
 	if fx.PickedUp {
 		out = append(out, Event{Subject: SubjectShipmentPickedUp, Payload: &logisticsv1.ShipmentPickedUp{
-			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), Waybill: sh.Waybill, PickedUpAt: timestamppb.New(*sh.PickedUpAt),
+			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), Waybill: waybill, PickedUpAt: timestamppb.New(*sh.PickedUpAt),
 		}})
 	}
 	if fx.Delivered {
 		out = append(out, Event{Subject: SubjectShipmentDelivered, Payload: &logisticsv1.ShipmentDelivered{
 			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), OrderId: sh.OrderID.String(),
-			Kind: string(sh.Kind), ReturnId: sh.ReturnID, Waybill: sh.Waybill, DeliveredAt: timestamppb.New(*sh.DeliveredAt),
+			Kind: string(sh.Kind), ReturnId: sh.ReturnID, Waybill: waybill, DeliveredAt: timestamppb.New(*sh.DeliveredAt),
 		}})
 	}
 	if fx.Returned {
 		out = append(out, Event{Subject: SubjectShipmentReturned, Payload: &logisticsv1.ShipmentReturned{
-			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), Waybill: sh.Waybill, ReturnedAt: timestamppb.New(sh.LastEventAt),
+			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), Waybill: waybill, ReturnedAt: timestamppb.New(sh.LastEventAt),
 		}})
 	}
 	return out

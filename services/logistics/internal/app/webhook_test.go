@@ -169,6 +169,16 @@ func TestFeedReadsPastAnUnreadableEvent(t *testing.T) {
 	}
 }
 
+// payload is the payload of the one outbox event with subject.
+func (f *fixture) payload(t testing.TB, subject string) []byte {
+	t.Helper()
+	var p []byte
+	if err := f.pool.QueryRow(ctx, `SELECT payload FROM outbox WHERE subject = $1`, subject).Scan(&p); err != nil {
+		t.Fatalf("the one %s event: %v", subject, err)
+	}
+	return p
+}
+
 func (f *fixture) count(t testing.TB, q string) int {
 	t.Helper()
 	var n int
