@@ -259,3 +259,40 @@ func (s *racingStore) WaitingAtCentral(ctx context.Context, limit int) ([]domain
 	s.once.Do(s.race)
 	return list, err
 }
+
+// A consolidation whose onward booking failed is booked whole next round,
+// however few of its parcels that round's read of the warehouse holds
+// (more parcels waiting than a round reads, late arrivals dated earlier).
+// Before, the part read was booked onward alone, and the parcels left out
+// never followed the consolidation's waybill.
+func TestAConsolidationIsBookedOnwardWhole(t *testing.T) {
+	cfg := app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: 1, ConsolidationWindow: 6 * time.Hour}
+	f := newFixture(t, carriersim.Config{TimeScale: 1, Tick: 5 * time.Millisecond, Seed: 37, UnservedCountries: []string{}}, 8,
+		func(c *app.Config) { *c = cfg })
+	parcel := centralParcels(f)
+	buyer, home := f.input(0, "air").BuyerID, address(1, true)
+	consolidation := uuid.New()
+	var parcels []domain.Shipment
+	for i, waited := range []string{"8 hours", "7 hours"} {
+		sh := f.create(t, parcel(i+1, buyer, home))
+		if _, err := f.pool.Exec(ctx, `UPDATE shipments SET at_central_at = now() - $2::interval, consolidation_id = $3 WHERE shipment_id = $1`,
+			sh.ID, waited, consolidation); err != nil {
+			t.Fatal(err)
+		}
+		parcels = append(parcels, sh)
+	}
+	if n, err := f.svc.BookOnward(ctx, 1, testkit.Logger(t)); err != nil || n != 2 {
+		t.Fatalf("BookOnward reading one parcel of the consolidation = %d, %v; want both booked", n, err)
+	}
+	var waybills []string
+	for _, p := range parcels {
+		sh, err := f.store.GetShipment(ctx, p.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waybills = append(waybills, sh.OnwardWaybill)
+	}
+	if waybills[0] == "" || waybills[0] != waybills[1] {
+		t.Errorf("the consolidation's parcels went on with %q, want one waybill for both", waybills)
+	}
+}

@@ -52,6 +52,14 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 			if consolidation, err = s.consolidate(ctx, group); err != nil {
 				return booked, err
 			}
+		} else if group, err = s.store.WaitingInConsolidation(ctx, consolidation); err != nil {
+			// Consolidated in an earlier round whose booking failed: the
+			// whole consolidation goes on, not the part of it this round's
+			// read of the warehouse happened to hold.
+			return booked, err
+		}
+		if len(group) == 0 {
+			continue
 		}
 		if err := s.bookConsolidation(ctx, consolidation, group); err != nil {
 			if apperr.Permanent(err) {

@@ -100,6 +100,9 @@ type Shipments interface {
 	// WaitingAtCentral returns parcels at the central warehouse without an
 	// onward booking, longest waiting first.
 	WaitingAtCentral(ctx context.Context, limit int) ([]domain.Shipment, error)
+	// WaitingInConsolidation returns a consolidation's parcels still
+	// waiting at the central warehouse, however many others wait there.
+	WaitingInConsolidation(ctx context.Context, consolidation uuid.UUID) ([]domain.Shipment, error)
 	// SetConsolidation puts the parcels among ids that have none into a
 	// consolidation, and returns how many it set.
 	SetConsolidation(ctx context.Context, ids []uuid.UUID, consolidation uuid.UUID) (int, error)

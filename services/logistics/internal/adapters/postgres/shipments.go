@@ -260,6 +260,16 @@ func (r repo) WaitingAtCentral(ctx context.Context, limit int) ([]domain.Shipmen
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
 }
 
+func (r repo) WaitingInConsolidation(ctx context.Context, consolidation uuid.UUID) ([]domain.Shipment, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE consolidation_id = $1 AND stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL AND status <> 'cancelled'
+		ORDER BY at_central_at, shipment_id`, consolidation)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+}
+
 func (r repo) SetConsolidation(ctx context.Context, ids []uuid.UUID, consolidation uuid.UUID) (int, error) {
 	tag, err := r.q.Exec(ctx, `UPDATE shipments SET consolidation_id = $2 WHERE shipment_id = ANY($1) AND consolidation_id IS NULL`, ids, consolidation)
 	return int(tag.RowsAffected()), err
