@@ -197,9 +197,7 @@ func TestOnwardEventsWaitForTheirBookingToBeStored(t *testing.T) {
 // of its own, which the next round would book onward alone at once, but
 // waits its own window for the buyer's next parcels.
 func TestRacingConsolidationsLeaveNoPartialGroup(t *testing.T) {
-	cfg := app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: 1, ConsolidationWindow: 6 * time.Hour}
-	f := newFixture(t, carriersim.Config{TimeScale: 1, Tick: 5 * time.Millisecond, Seed: 31, UnservedCountries: []string{}}, 8,
-		func(c *app.Config) { *c = cfg })
+	f, cfg := consolidating(t, 31)
 	parcel := centralParcels(f)
 	buyer, home := f.input(0, "air").BuyerID, address(1, true)
 	var parcels []domain.Shipment
@@ -266,9 +264,7 @@ func (s *racingStore) WaitingAtCentral(ctx context.Context, limit int) ([]domain
 // Before, the part read was booked onward alone, and the parcels left out
 // never followed the consolidation's waybill.
 func TestAConsolidationIsBookedOnwardWhole(t *testing.T) {
-	cfg := app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: 1, ConsolidationWindow: 6 * time.Hour}
-	f := newFixture(t, carriersim.Config{TimeScale: 1, Tick: 5 * time.Millisecond, Seed: 37, UnservedCountries: []string{}}, 8,
-		func(c *app.Config) { *c = cfg })
+	f, _ := consolidating(t, 37)
 	parcel := centralParcels(f)
 	buyer, home := f.input(0, "air").BuyerID, address(1, true)
 	consolidation := uuid.New()
@@ -295,4 +291,14 @@ func TestAConsolidationIsBookedOnwardWhole(t *testing.T) {
 	if waybills[0] == "" || waybills[0] != waybills[1] {
 		t.Errorf("the consolidation's parcels went on with %q, want one waybill for both", waybills)
 	}
+}
+
+// consolidating is a fixture whose parcels wait at the central warehouse
+// a window of six hours, on the carrier simulator's real clock.
+func consolidating(t *testing.T, seed int64) (*fixture, app.Config) {
+	t.Helper()
+	cfg := app.Config{Environment: "sandbox", BaseCurrency: "USD", TimeScale: 1, ConsolidationWindow: 6 * time.Hour}
+	f := newFixture(t, carriersim.Config{TimeScale: 1, Tick: 5 * time.Millisecond, Seed: seed, UnservedCountries: []string{}}, 8,
+		func(c *app.Config) { *c = cfg })
+	return f, cfg
 }
