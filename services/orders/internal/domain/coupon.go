@@ -188,10 +188,7 @@ func CouponDiscounts(c Campaign, channel string, drafts []SubOrderDraft, now tim
 	total := money.Money{Currency: c.Currency}
 	for i, d := range drafts {
 		for _, l := range d.Lines {
-			if !c.Eligible(l.SKU) {
-				continue
-			}
-			amount, err := l.Amount()
+			amount, err := c.covered(l)
 			if err != nil {
 				return nil, err
 			}
@@ -254,16 +251,22 @@ func CouponDiscounts(c Campaign, channel string, drafts []SubOrderDraft, now tim
 func LineDiscounts(c Campaign, d SubOrderDraft, discount int64) ([]int64, error) {
 	eligible := make([]int64, len(d.Lines))
 	for i, l := range d.Lines {
-		if !c.Eligible(l.SKU) {
-			continue
-		}
-		amount, err := l.Amount()
+		amount, err := c.covered(l)
 		if err != nil {
 			return nil, err
 		}
 		eligible[i] = amount.Amount
 	}
 	return share(discount, eligible), nil
+}
+
+// covered is the part of a line's goods the campaign discounts: all of
+// them when it covers the line's SKU, none (in its currency) otherwise.
+func (c Campaign) covered(l Line) (money.Money, error) {
+	if !c.Eligible(l.SKU) {
+		return money.Money{Currency: c.Currency}, nil
+	}
+	return l.Amount()
 }
 
 // share divides amount (at most the weights' sum) over the weights pro
