@@ -60,6 +60,11 @@ type SupplyStore interface {
 	// code, with their catalogue SKU ids.
 	ImportedSKUCodes(ctx context.Context, platformID uuid.UUID) (map[string]uuid.UUID, error)
 
+	// WithSupplyLock runs fn when no other replica runs the supply jobs;
+	// ran is false when one does, and fn did not run. Its purchase orders
+	// are read, placed and saved by one replica at a time: two placing one
+	// order at once could each send it under another account.
+	WithSupplyLock(ctx context.Context, fn func(context.Context) error) (ran bool, err error)
 	// DueSupplyOrders returns queued orders to place and placed ones to
 	// track whose time has come.
 	DueSupplyOrders(ctx context.Context, now time.Time, limit int) ([]SupplyOrder, error)

@@ -393,3 +393,32 @@ func TestSupplyAccountFixedBeforeTheFirstCall(t *testing.T) {
 		t.Errorf("when the purchase order left, docking had stored account %q for it, want acc-m2", got)
 	}
 }
+
+// One replica at a time runs the supply jobs: a round while another
+// replica runs them does nothing (two placing one purchase order at once
+// could each send it under another account), and the next round does it.
+func TestSupplyJobsRunOnOneReplicaAtATime(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	ctx := context.Background()
+	f.seed(t, "P1", "10.00", 100, "P1-A")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	ev, sub := f.paidOrder(f.m1, f.supplier, "P1-A")
+	f.paid(t, ev)
+	ran, err := f.store.WithSupplyLock(ctx, func(context.Context) error {
+		return f.supply.Round(ctx) // another replica's round, meanwhile
+	})
+	if err != nil || !ran {
+		t.Fatalf("holding the supply jobs: ran %v, %v", ran, err)
+	}
+	if n := len(f.sim.Orders()); n != 0 {
+		t.Fatalf("a round while another replica ran the jobs placed %d purchase orders", n)
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if o := f.supplyOrder(t, sub); o.State != app.SupplyPlaced || len(f.sim.Orders()) != 1 {
+		t.Errorf("the next round: %s, %d purchase orders; want placed, once", o.State, len(f.sim.Orders()))
+	}
+}

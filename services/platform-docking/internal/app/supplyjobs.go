@@ -11,11 +11,17 @@ import (
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
-// Round runs the supply jobs once: for each platform not asking us to
-// wait, the listing of approved products and the catalogue import (the
-// products deferred for a review first) when due, then the stock sync when
-// due; then the purchase orders due.
+// Round runs the supply jobs once, unless another replica is running
+// them: for each platform not asking us to wait, the listing of approved
+// products and the catalogue import (the products deferred for a review
+// first) when due, then the stock sync when due; then the purchase orders
+// due.
 func (s *Supply) Round(ctx context.Context) error {
+	_, err := s.store.WithSupplyLock(ctx, s.round)
+	return err
+}
+
+func (s *Supply) round(ctx context.Context) error {
 	platforms, err := s.store.ListSupplyPlatforms(ctx)
 	if err != nil {
 		return err

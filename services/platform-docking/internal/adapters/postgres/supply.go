@@ -367,6 +367,11 @@ func scanSupplyOrder(r pgx.CollectableRow) (app.SupplyOrder, error) {
 	return o, err
 }
 
+// WithSupplyLock runs fn unless another replica runs the supply jobs.
+func (s Supply) WithSupplyLock(ctx context.Context, fn func(context.Context) error) (bool, error) {
+	return withJobLock(ctx, s.pool, uuid.Nil, "supply", fn)
+}
+
 func (s Supply) DueSupplyOrders(ctx context.Context, now time.Time, limit int) ([]app.SupplyOrder, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+supplyOrderColumns+` FROM supply_orders
 		WHERE state IN ('queued', 'placed') AND due_at <= $1 ORDER BY due_at LIMIT $2`, now, limit)

@@ -889,13 +889,20 @@ func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time)
 // while fn runs, so one replica at a time runs a partner's job; another
 // replica holding it makes this one skip.
 func (s Trade) WithPartnerLock(ctx context.Context, partnerID uuid.UUID, job string, fn func(context.Context) error) (bool, error) {
-	conn, err := s.pool.Acquire(ctx)
+	return withJobLock(ctx, s.pool, partnerID, job, fn)
+}
+
+// withJobLock runs fn under a session advisory lock named by owner and
+// job, held on a connection of its own, unless another session holds it:
+// then ran is false and fn does not run.
+func withJobLock(ctx context.Context, pool *pgxpool.Pool, owner uuid.UUID, job string, fn func(context.Context) error) (ran bool, err error) {
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer conn.Release()
 	h := fnv.New64a()
-	h.Write(partnerID[:])
+	h.Write(owner[:])
 	h.Write([]byte(job))
 	key := int64(h.Sum64())
 	var got bool
