@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/services/users/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/users/internal/app"
 	"github.com/crossdock/crossdock/services/users/internal/domain"
 )
@@ -201,5 +204,66 @@ func TestRemovedMemberLosesTheOrganizationAndItsSessions(t *testing.T) {
 	wantKind(t, err, apperr.KindNotFound)
 	if me, _, err := f.svc.GetMe(ctx, caller(colleague)); err != nil || me.OrganizationID != org.ID {
 		t.Errorf("the colleague: %+v, %v; want still a member", me, err)
+	}
+}
+
+// removingStore removes a member once, right after a login read the
+// member's account by e-mail: the owner's removal landing while the login
+// hashes the password.
+type removingStore struct {
+	app.Store
+	once   sync.Once
+	remove func()
+}
+
+func (s *removingStore) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
+	u, err := s.Store.GetUserByEmail(ctx, email)
+	s.once.Do(s.remove)
+	return u, err
+}
+
+// A login racing the member's removal from its organization (the account
+// read before the removal, the session written after it): the session's
+// claims come from the account as it is when the session is written, so
+// the removed member gets no access token naming the organization, and a
+// rehash of its password does not write the membership back. Before, the
+// login issued the organization's rights from its early read, in a session
+// the removal's revocation never saw, and a rehash restored the
+// membership for good.
+func TestALoginRacingAMembersRemovalKeepsNoneOfItsRights(t *testing.T) {
+	f := newFixture(t)
+	owner, org := f.signUp(t, "shop@example.com", domain.RoleMerchant)
+	staff, err := f.svc.AddOrganizationMember(ctx, caller(owner), org.ID, domain.AccountInput{Email: "staff@example.com", Password: password, DisplayName: "S"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := app.DefaultConfig()
+	cfg.Password = fastHashing
+	cfg.Password.Iterations++ // the stored hash is due for a rehash at this login
+	store := &removingStore{Store: postgres.New(f.pool, f.keys)}
+	svc, err := app.New(store, cfg, app.WithClock(f.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.remove = func() {
+		if _, err := svc.RemoveOrganizationMember(ctx, caller(owner), org.ID, staff.ID); err != nil {
+			t.Errorf("removing the member: %v", err)
+		}
+	}
+	pair, err := svc.Login(ctx, "staff@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, err := svc.JWKS(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := auth.NewVerifier(auth.StaticKeySource(jwks.Keys...)).Verify(ctx, pair.AccessToken)
+	if err != nil || c.OrganizationID != "" || c.HasRole(auth.RoleMerchant) {
+		t.Errorf("the racing login's token names organization %q with roles %v (%v), want neither", c.OrganizationID, c.Roles, err)
+	}
+	u, _, err := svc.GetMe(ctx, caller(staff))
+	if err != nil || u.OrganizationID != uuid.Nil || u.HasRole(domain.RoleMerchant) {
+		t.Errorf("after the rehash the account is %+v (%v), want still outside the organization", u, err)
 	}
 }

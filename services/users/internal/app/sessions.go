@@ -56,13 +56,28 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 	}
 	var pair TokenPair
 	err = s.store.InTx(ctx, func(r Repository) error {
+		// The account as it is now, under its lock: the password was
+		// checked on a copy read before the hash, and a membership removed
+		// meanwhile (which revokes the sessions committed by then) must
+		// not come back in this session's claims, nor in the rehash's
+		// write of the account.
+		if err := r.LockUser(ctx, u.ID); err != nil {
+			return err
+		}
+		now, err := r.GetUser(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if now.PasswordHash != u.PasswordHash {
+			return ErrBadCredentials // the password changed meanwhile
+		}
 		if rehash != "" {
-			u.PasswordHash = rehash
-			if err := r.UpdateUser(ctx, u); err != nil {
+			now.PasswordHash = rehash
+			if err := r.UpdateUser(ctx, now); err != nil {
 				return err
 			}
 		}
-		pair, err = s.issuePair(ctx, r, key, u, uuid.Must(uuid.NewV7()), s.clock())
+		pair, err = s.issuePair(ctx, r, key, now, uuid.Must(uuid.NewV7()), s.clock())
 		return err
 	})
 	return pair, err
