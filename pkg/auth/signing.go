@@ -61,11 +61,12 @@ type APIClient struct {
 // means the client could not be looked up.
 type KeyLookup func(ctx context.Context, clientID string) (APIClient, error)
 
-// NonceStore remembers the nonces of accepted requests, per client.
+// NonceStore remembers the nonces of accepted requests, per signer (the
+// key that signed them: RequestVerifier names it "key:" and its base64).
 type NonceStore interface {
 	// Remember records the nonce and reports whether it was new; it must be
 	// remembered at least until `until`.
-	Remember(ctx context.Context, clientID, nonce string, until time.Time) (bool, error)
+	Remember(ctx context.Context, signer, nonce string, until time.Time) (bool, error)
 }
 
 // RequestVerifier checks signed requests. Keys and Nonces are required; Skew
@@ -126,19 +127,23 @@ func (v *RequestVerifier) Verify(ctx context.Context, clientID, method, timestam
 		return Caller{}, fmt.Errorf("auth: look up keys of client %q: %w", clientID, err)
 	}
 	msg := []byte(StringToSign(method, sec, nonce, body))
-	match := false
+	var signer ed25519.PublicKey
 	for _, k := range client.Keys {
 		// The keys are public, so the time a check takes reveals nothing
 		// worth hiding; a key of the wrong size never matches.
 		if len(k) == ed25519.PublicKeySize && ed25519.Verify(k, msg, given[:]) {
-			match = true
+			signer = k
 			break
 		}
 	}
-	if !match {
+	if signer == nil {
 		return Caller{}, ErrBadSignature
 	}
-	fresh, err := v.Nonces.Remember(ctx, clientID, nonce, now.Add(2*skew))
+	// The nonce is remembered for the key that signed, not the client id
+	// the request names: the string signed does not name the client, so a
+	// request replayed under another client holding the same key (an
+	// integrator's one key for several suppliers) is a replay too.
+	fresh, err := v.Nonces.Remember(ctx, "key:"+base64.RawStdEncoding.EncodeToString(signer), nonce, now.Add(2*skew))
 	if err != nil {
 		return Caller{}, fmt.Errorf("auth: remember nonce: %w", err)
 	}

@@ -192,6 +192,7 @@ func TestRequestVerifier(t *testing.T) {
 		{"nonce with newline", signed(current, now, func(r *req) { r.nonce = "abcdefgh\nijklmnopq" }), auth.ErrBadSignature},
 		{"first use of a nonce", replayed, nil},
 		{"replayed nonce", replayed, auth.ErrReplayedNonce},
+		{"replayed as another client holding the same key", func() req { r := replayed; r.client = "p-2"; return r }(), auth.ErrReplayedNonce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
