@@ -116,6 +116,11 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 		(a.Status == domain.AfterSaleReplacementShipped || a.Status == domain.AfterSaleExchanged) {
 		return s.originalKept(ctx, a)
 	}
+	if a.Kind == domain.Exchange && a.Status == domain.AfterSaleExpired {
+		// Expired by an earlier run of this step whose release of the
+		// replacement did not get through: give it back now.
+		return s.Inventory.Release(ctx, a.ID, "exchange expired")
+	}
 	if a.Status != domain.AfterSaleApproved || a.Received {
 		return nil
 	}
@@ -143,9 +148,8 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleExpired {
 		return err
 	}
-	// A crash before the release leaves the replacement held until its
-	// hold ends; the step runs again, finds the request expired and gives
-	// it back then.
+	// A failed release (or a crash before it) fails the step: it runs
+	// again, finds the request expired and gives the replacement back then.
 	return s.Inventory.Release(ctx, a.ID, "exchange expired")
 }
 

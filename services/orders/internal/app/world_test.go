@@ -37,6 +37,8 @@ type world struct {
 	estimatorDown bool
 	// inventoryDown fails every ReserveMany call, as a restarting inventory would.
 	inventoryDown bool
+	// releaseFailures fails that many Release calls before they work again.
+	releaseFailures int
 	// holding, when set, runs at the start of every ReserveMany call
 	// (outside the world's lock): a test may hold the call there.
 	holding func()
@@ -192,6 +194,10 @@ func (w *world) giveBack(r *reservation, status string) {
 func (w *world) Release(_ context.Context, key uuid.UUID, _ string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.releaseFailures > 0 {
+		w.releaseFailures--
+		return apperr.Unavailable("inventory is restarting")
+	}
 	if r, ok := w.reserved[key]; ok && r.status == "active" {
 		w.giveBack(r, "released")
 	}
