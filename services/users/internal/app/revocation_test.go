@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,5 +266,47 @@ func TestALoginRacingAMembersRemovalKeepsNoneOfItsRights(t *testing.T) {
 	u, _, err := svc.GetMe(ctx, caller(staff))
 	if err != nil || u.OrganizationID != uuid.Nil || u.HasRole(domain.RoleMerchant) {
 		t.Errorf("after the rehash the account is %+v (%v), want still outside the organization", u, err)
+	}
+}
+
+// rehashingStore runs another login once, right after a login read the
+// account by e-mail: two logins with the right password overlapping while
+// the stored hash is due for a rehash.
+type rehashingStore struct {
+	app.Store
+	ran   atomic.Bool
+	other func()
+}
+
+func (s *rehashingStore) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
+	u, err := s.Store.GetUserByEmail(ctx, email)
+	if s.ran.CompareAndSwap(false, true) {
+		s.other() // its own read comes back here, and runs nothing more
+	}
+	return u, err
+}
+
+// Two logins with the right password overlapping while the stored hash is
+// due for a rehash both sign in: the second finds the hash the first wrote
+// and checks the password against it. Before, it was refused as a wrong
+// password. A password changed meanwhile still refuses the old one.
+func TestOverlappingLoginsDuringARehashBothSignIn(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	cfg := app.DefaultConfig()
+	cfg.Password = fastHashing
+	cfg.Password.Iterations++ // the stored hash is due for a rehash
+	store := &rehashingStore{Store: postgres.New(f.pool, f.keys)}
+	svc, err := app.New(store, cfg, app.WithClock(f.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first error
+	store.other = func() { _, first = svc.Login(ctx, "ann@example.com", password) }
+	if _, err := svc.Login(ctx, "ann@example.com", password); err != nil {
+		t.Errorf("the overlapping login: %v", err)
+	}
+	if first != nil {
+		t.Errorf("the login that rehashed first: %v", first)
 	}
 }

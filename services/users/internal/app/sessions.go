@@ -69,7 +69,19 @@ func (s *Service) Login(ctx context.Context, email, password string) (TokenPair,
 			return err
 		}
 		if now.PasswordHash != u.PasswordHash {
-			return ErrBadCredentials // the password changed meanwhile
+			// Changed meanwhile: by another login's rehash (the same
+			// password, hashed anew) or by a new password. Checked again
+			// against what is stored now.
+			ok, err := argon2id.Verify(password, now.PasswordHash)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return ErrBadCredentials
+			}
+			if !s.cfg.Password.NeedsRehash(now.PasswordHash) {
+				rehash = ""
+			}
 		}
 		if rehash != "" {
 			now.PasswordHash = rehash
