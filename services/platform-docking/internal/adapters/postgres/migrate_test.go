@@ -55,3 +55,49 @@ func TestShippedSupplyOrdersTrackedAgain(t *testing.T) {
 		}
 	}
 }
+
+// Migration 00020 lets one line settle a partner order. Two lines that
+// settled one order before it (credited twice) keep their state: the later
+// is marked the second settlement of the first, for an operator, and the
+// migration goes through; a new second settling line is refused.
+func TestOneSettlingLineMarksTheSecondsBefore(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "platform-docking", migrations.FS, "00020"))
+	exec := func(sql string, args ...any) error {
+		_, err := pool.Exec(ctx, sql, args...)
+		return err
+	}
+	partner := uuid.New()
+	if err := exec(`INSERT INTO partners (partner_id, code, name, protocol, endpoint, locales, commission_bps, status, created_at, updated_at)
+		VALUES ($1, 'm', 'M', 'standard_grpc', 'http://m', '{en}', 500, 'unverified', now(), now())`, partner); err != nil {
+		t.Fatal(err)
+	}
+	line := func(id, order string, reconciled time.Duration) error {
+		return exec(`INSERT INTO settlement_lines (partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor,
+			settled_at, raw, state, first_seen_at, reconciled_at) VALUES ($1, $2, $3, 'EUR', 1000, 'EUR', 120, now(), '{}', 'matched', now(), now() - $4::interval)`,
+			partner, id, order, reconciled.String())
+	}
+	for _, l := range []struct {
+		id, order  string
+		reconciled time.Duration
+	}{{"L-2", "PO-1", time.Hour}, {"L-1", "PO-1", 30 * time.Minute}, {"L-3", "PO-2", time.Hour}} {
+		if err := line(l.id, l.order, l.reconciled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatalf("migrating over an order settled twice: %v", err)
+	}
+	for id, want := range map[string]string{"L-2": "", "L-1": "L-2", "L-3": ""} {
+		var of *string
+		if err := pool.QueryRow(ctx, `SELECT second_settlement_of FROM settlement_lines WHERE line_id = $1`, id).Scan(&of); err != nil {
+			t.Fatal(err)
+		}
+		if got := pg.OrZero(of); got != want {
+			t.Errorf("line %s is the second settlement of %q, want %q", id, got, want)
+		}
+	}
+	if err := line("L-4", "PO-2", 0); !pg.IsUniqueViolation(err, "settlement_lines_one_settling") {
+		t.Errorf("a second line settling PO-2: %v, want refused by settlement_lines_one_settling", err)
+	}
+}
