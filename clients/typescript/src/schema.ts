@@ -9780,6 +9780,12 @@ export interface operations {
             query?: {
                 /** @description The instant the rate must be in force at; unset for now. */
                 at?: string;
+                /**
+                 * @description Only a rate fresh at that instant under finance's FX policy (no older than
+                 *     its source allows, FX_MAX_RATE_AGE and FX_MAX_RATE_AGE_BY_SOURCE): an older one
+                 *     is FAILED_PRECONDITION RATE_STALE, as for a quote. For pricing with the rate.
+                 */
+                fresh?: boolean;
             };
             header?: never;
             path: {

@@ -209,7 +209,11 @@ type GetExchangeRateRequest struct {
 	FromCurrency string                 `protobuf:"bytes,1,opt,name=from_currency,json=fromCurrency,proto3" json:"from_currency,omitempty"`
 	ToCurrency   string                 `protobuf:"bytes,2,opt,name=to_currency,json=toCurrency,proto3" json:"to_currency,omitempty"`
 	// The instant the rate must be in force at; unset for now.
-	At            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
+	At *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
+	// Only a rate fresh at that instant under finance's FX policy (no older than
+	// its source allows, FX_MAX_RATE_AGE and FX_MAX_RATE_AGE_BY_SOURCE): an older one
+	// is FAILED_PRECONDITION RATE_STALE, as for a quote. For pricing with the rate.
+	Fresh         bool `protobuf:"varint,4,opt,name=fresh,proto3" json:"fresh,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -263,6 +267,13 @@ func (x *GetExchangeRateRequest) GetAt() *timestamppb.Timestamp {
 		return x.At
 	}
 	return nil
+}
+
+func (x *GetExchangeRateRequest) GetFresh() bool {
+	if x != nil {
+		return x.Fresh
+	}
+	return false
 }
 
 type GetExchangeRateResponse struct {
@@ -681,12 +692,13 @@ const file_crossdock_finance_v1_service_proto_rawDesc = "" +
 	"\x16SetExchangeRateRequest\x126\n" +
 	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate\"Q\n" +
 	"\x17SetExchangeRateResponse\x126\n" +
-	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate\"\x8a\x01\n" +
+	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate\"\xa0\x01\n" +
 	"\x16GetExchangeRateRequest\x12#\n" +
 	"\rfrom_currency\x18\x01 \x01(\tR\ffromCurrency\x12\x1f\n" +
 	"\vto_currency\x18\x02 \x01(\tR\n" +
 	"toCurrency\x12*\n" +
-	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"Q\n" +
+	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x14\n" +
+	"\x05fresh\x18\x04 \x01(\bR\x05fresh\"Q\n" +
 	"\x17GetExchangeRateResponse\x126\n" +
 	"\x04rate\x18\x01 \x01(\v2\".crossdock.finance.v1.ExchangeRateR\x04rate\"\xfc\x03\n" +
 	"\aFxQuote\x12\x19\n" +

@@ -38,7 +38,9 @@ func (s *Service) SetExchangeRate(ctx context.Context, caller auth.Caller, in do
 // GetExchangeRate returns the pair's rate in force at at (now when zero): the
 // latest recorded at or before it. Any authenticated caller. The inverse pair
 // is never inferred: without a rate for exactly this pair it is NotFound.
-func (s *Service) GetExchangeRate(ctx context.Context, caller auth.Caller, from, to string, at time.Time) (domain.ExchangeRate, error) {
+// fresh asks for a rate to price with: one older at at than the FX policy
+// allows its source is fx.ErrRateStale, as a quote refuses it.
+func (s *Service) GetExchangeRate(ctx context.Context, caller auth.Caller, from, to string, at time.Time, fresh bool) (domain.ExchangeRate, error) {
 	if caller.Subject == "" {
 		return domain.ExchangeRate{}, auth.ErrAuthenticationRequired
 	}
@@ -48,5 +50,9 @@ func (s *Service) GetExchangeRate(ctx context.Context, caller auth.Caller, from,
 	if at.IsZero() {
 		at = s.clock()
 	}
-	return s.store.ExchangeRateAt(ctx, from, to, at)
+	r, err := s.store.ExchangeRateAt(ctx, from, to, at)
+	if err != nil || !fresh {
+		return r, err
+	}
+	return r, s.fx.CheckFresh(r, at)
 }

@@ -85,19 +85,36 @@ func TestExchangeRates(t *testing.T) {
 		{"after the scheduled one", t0.Add(2 * time.Hour), "1.1"},
 	}
 	for _, tt := range tests {
-		got, err := s.GetExchangeRate(ctx, svcs, "EUR", "USD", tt.at)
+		got, err := s.GetExchangeRate(ctx, svcs, "EUR", "USD", tt.at, false)
 		if err != nil || got.Rate.String() != tt.want {
 			t.Errorf("%s: %v, %v; want %s", tt.name, got.Rate, err, tt.want)
 		}
 	}
+	// Asked fresh, to price with, a rate older than its source allows
+	// (ecb: 26 hours by default) is RATE_STALE, as a quote would refuse it;
+	// one within it is answered.
+	if got, err := s.GetExchangeRate(ctx, svcs, "EUR", "USD", t0, true); err != nil || got.Rate.String() != "1.0925" {
+		t.Errorf("fresh at 24 hours old: %v, %v; want 1.0925", got.Rate, err)
+	}
+	if got, err := s.GetExchangeRate(ctx, svcs, "EUR", "USD", t0.Add(2*time.Hour), true); err != nil || got.Rate.String() != "1.1" {
+		t.Errorf("fresh an hour after the scheduled rate took effect: %v, %v; want 1.1", got.Rate, err)
+	}
+	_, err = s.GetExchangeRate(ctx, svcs, "EUR", "USD", t0.Add(28*time.Hour), true)
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Reason != "RATE_STALE" || e.Kind != apperr.KindFailedPrecondition {
+		t.Errorf("fresh at 27 hours old: %v, want FAILED_PRECONDITION RATE_STALE", err)
+	}
+	if got, err := s.GetExchangeRate(ctx, svcs, "EUR", "USD", t0.Add(28*time.Hour), false); err != nil || got.Rate.String() != "1.1" {
+		t.Errorf("not asked fresh, at 27 hours old: %v, %v; want 1.1", got.Rate, err)
+	}
 	// Before the first rate, and the inverse pair: NotFound.
-	if _, err := s.GetExchangeRate(ctx, buyer, "EUR", "USD", t0.Add(-72*time.Hour)); !apperr.IsKind(err, apperr.KindNotFound) {
+	if _, err := s.GetExchangeRate(ctx, buyer, "EUR", "USD", t0.Add(-72*time.Hour), false); !apperr.IsKind(err, apperr.KindNotFound) {
 		t.Errorf("before the first rate: %v", err)
 	}
-	if _, err := s.GetExchangeRate(ctx, buyer, "USD", "EUR", time.Time{}); !apperr.IsKind(err, apperr.KindNotFound) {
+	if _, err := s.GetExchangeRate(ctx, buyer, "USD", "EUR", time.Time{}, false); !apperr.IsKind(err, apperr.KindNotFound) {
 		t.Errorf("inverse pair: %v", err)
 	}
-	if _, err := s.GetExchangeRate(ctx, buyer, "EUR", "EUR", time.Time{}); !apperr.IsKind(err, apperr.KindInvalid) {
+	if _, err := s.GetExchangeRate(ctx, buyer, "EUR", "EUR", time.Time{}, false); !apperr.IsKind(err, apperr.KindInvalid) {
 		t.Errorf("same currency: %v", err)
 	}
 	// Only admins set rates; a huge and a tiny rate round-trip exactly.

@@ -48,7 +48,12 @@ var (
 	ErrCatalogUnavailable = apperr.Unavailable("the catalog cannot be reached to look up the SKUs; try again shortly").WithReason("CATALOG_UNAVAILABLE")
 	ErrRatesUnavailable   = apperr.Unavailable("exchange rates cannot be reached; try again shortly").WithReason("RATES_UNAVAILABLE")
 	ErrNoRate             = apperr.FailedPrecondition("no exchange rate is recorded for this currency pair").WithReason("NO_EXCHANGE_RATE")
-	ErrBadSkuOrigin       = apperr.FailedPrecondition("the SKUs' shipping origin is not a valid country and region").WithReason("SKU_ORIGIN_INVALID")
+	// ErrRateStale: finance's latest rate for the pair is older than its
+	// FX policy allows (finance's own RATE_STALE); freight is not priced on
+	// it.
+	ErrRateStale = apperr.FailedPrecondition("the exchange rate for this currency pair is out of date; a current rate must be recorded").
+			WithReason("RATE_STALE")
+	ErrBadSkuOrigin = apperr.FailedPrecondition("the SKUs' shipping origin is not a valid country and region").WithReason("SKU_ORIGIN_INVALID")
 )
 
 // Estimate computes the freight pre-estimate of DOMAIN.md. Any signed-in

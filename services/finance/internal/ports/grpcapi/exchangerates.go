@@ -42,7 +42,7 @@ func (s *Server) GetExchangeRate(ctx context.Context, req *financev1.GetExchange
 	if t := req.GetAt(); t != nil {
 		at = t.AsTime()
 	}
-	r, err := s.svc.GetExchangeRate(ctx, c, req.GetFromCurrency(), req.GetToCurrency(), at)
+	r, err := s.svc.GetExchangeRate(ctx, c, req.GetFromCurrency(), req.GetToCurrency(), at, req.GetFresh())
 	if err != nil {
 		return nil, err
 	}

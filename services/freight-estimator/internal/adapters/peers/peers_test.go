@@ -95,6 +95,9 @@ func TestFinanceRates(t *testing.T) {
 		if r.GetFromCurrency() != "EUR" || r.GetToCurrency() != "USD" || !r.GetAt().AsTime().Equal(at) {
 			return nil, status.Error(codes.InvalidArgument, "wrong request")
 		}
+		if !r.GetFresh() {
+			return nil, status.Error(codes.InvalidArgument, "a rate to price with is asked fresh")
+		}
 		return &financev1.GetExchangeRateResponse{Rate: &financev1.ExchangeRate{FromCurrency: "EUR", ToCurrency: "USD", Rate: "1.0850"}}, nil
 	}
 	if r, err := f.Rate(context.Background(), "EUR", "USD", at); err != nil || r.String() != "1.0850" {
@@ -107,6 +110,12 @@ func TestFinanceRates(t *testing.T) {
 		check func(error) bool
 	}{
 		{"not found", status.Error(codes.NotFound, "no rate"), "", func(err error) bool { return apperr.IsKind(err, apperr.KindNotFound) }},
+		// Finance's only rate is older than its policy allows: freight is
+		// not priced on it, and the caller is told why.
+		{"stale", grpcerr.ToStatus(apperr.FailedPrecondition("the exchange rate is older than its source allows").WithReason("RATE_STALE")).Err(), "",
+			func(err error) bool {
+				return errors.Is(err, app.ErrRateStale) && grpcerr.ToStatus(err).Code() == codes.FailedPrecondition
+			}},
 		{"unavailable", status.Error(codes.Unavailable, "down"), "", func(err error) bool { return errors.Is(err, app.ErrRatesUnavailable) }},
 		// The peer refusing us is our problem, not the caller's: internal.
 		{"permission denied", status.Error(codes.PermissionDenied, "no"), "", func(err error) bool {
