@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -208,19 +207,36 @@ func TestRemovedMemberLosesTheOrganizationAndItsSessions(t *testing.T) {
 	}
 }
 
-// removingStore removes a member once, right after a login read the
-// member's account by e-mail: the owner's removal landing while the login
-// hashes the password.
-type removingStore struct {
+// interruptingStore runs meanwhile once, right after the first read of an
+// account by e-mail: another request landing while a login hashes the
+// password. Reads made by meanwhile itself run nothing more.
+type interruptingStore struct {
 	app.Store
-	once   sync.Once
-	remove func()
+	ran       atomic.Bool
+	meanwhile func()
 }
 
-func (s *removingStore) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
+func (s *interruptingStore) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
 	u, err := s.Store.GetUserByEmail(ctx, email)
-	s.once.Do(s.remove)
+	if s.ran.CompareAndSwap(false, true) {
+		s.meanwhile()
+	}
 	return u, err
+}
+
+// racingLogins is a service whose stored password hashes are all due for a
+// rehash, over a store running meanwhile inside the first login.
+func racingLogins(t *testing.T, f *fixture) (*app.Service, *interruptingStore) {
+	t.Helper()
+	cfg := app.DefaultConfig()
+	cfg.Password = fastHashing
+	cfg.Password.Iterations++
+	store := &interruptingStore{Store: postgres.New(f.pool, f.keys)}
+	svc, err := app.New(store, cfg, app.WithClock(f.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, store
 }
 
 // A login racing the member's removal from its organization (the account
@@ -238,15 +254,8 @@ func TestALoginRacingAMembersRemovalKeepsNoneOfItsRights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := app.DefaultConfig()
-	cfg.Password = fastHashing
-	cfg.Password.Iterations++ // the stored hash is due for a rehash at this login
-	store := &removingStore{Store: postgres.New(f.pool, f.keys)}
-	svc, err := app.New(store, cfg, app.WithClock(f.clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store.remove = func() {
+	svc, store := racingLogins(t, f)
+	store.meanwhile = func() {
 		if _, err := svc.RemoveOrganizationMember(ctx, caller(owner), org.ID, staff.ID); err != nil {
 			t.Errorf("removing the member: %v", err)
 		}
@@ -269,23 +278,6 @@ func TestALoginRacingAMembersRemovalKeepsNoneOfItsRights(t *testing.T) {
 	}
 }
 
-// rehashingStore runs another login once, right after a login read the
-// account by e-mail: two logins with the right password overlapping while
-// the stored hash is due for a rehash.
-type rehashingStore struct {
-	app.Store
-	ran   atomic.Bool
-	other func()
-}
-
-func (s *rehashingStore) GetUserByEmail(ctx context.Context, email string) (domain.User, error) {
-	u, err := s.Store.GetUserByEmail(ctx, email)
-	if s.ran.CompareAndSwap(false, true) {
-		s.other() // its own read comes back here, and runs nothing more
-	}
-	return u, err
-}
-
 // Two logins with the right password overlapping while the stored hash is
 // due for a rehash both sign in: the second finds the hash the first wrote
 // and checks the password against it. Before, it was refused as a wrong
@@ -293,16 +285,9 @@ func (s *rehashingStore) GetUserByEmail(ctx context.Context, email string) (doma
 func TestOverlappingLoginsDuringARehashBothSignIn(t *testing.T) {
 	f := newFixture(t)
 	f.signUp(t, "ann@example.com", domain.RoleBuyer)
-	cfg := app.DefaultConfig()
-	cfg.Password = fastHashing
-	cfg.Password.Iterations++ // the stored hash is due for a rehash
-	store := &rehashingStore{Store: postgres.New(f.pool, f.keys)}
-	svc, err := app.New(store, cfg, app.WithClock(f.clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, store := racingLogins(t, f)
 	var first error
-	store.other = func() { _, first = svc.Login(ctx, "ann@example.com", password) }
+	store.meanwhile = func() { _, first = svc.Login(ctx, "ann@example.com", password) }
 	if _, err := svc.Login(ctx, "ann@example.com", password); err != nil {
 		t.Errorf("the overlapping login: %v", err)
 	}
