@@ -254,3 +254,36 @@ func TestTopUpRecoveryLeavesAnEscrowShortAgainToTheBuyer(t *testing.T) {
 	}
 	k.balanced(t)
 }
+
+// A top-up request's payment committed but not marked (the process
+// stopped), then its sub-order settled at the request's price by another
+// call whose record was not marked either (stopped again): the ledger holds
+// both. The payer's retry finishes both from the ledger, charging nothing
+// more, rather than taking the request for one a settlement made moot.
+func TestATopUpPaidThenSettledWithNeitherMarkedIsFinished(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 50000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 10000)
+	res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 12000, "USD")
+	if err != nil || res.TopUp == nil {
+		t.Fatalf("settling short: %+v, %v", res, err)
+	}
+	paying := app.NewEscrows(k.fin, k.ledger, stopsAfterTopUpPayment{postgres.New(k.pool), false}, escrow.DefaultCommissionBps)
+	if _, err := paying.PayTopUp(ctx, svcs, res.TopUp.ID); !errors.Is(err, errStopped) {
+		t.Fatalf("interrupted top-up payment: %v", err)
+	}
+	settling := app.NewEscrows(k.fin, k.ledger, stopsBeforeMarking{postgres.New(k.pool)}, escrow.DefaultCommissionBps)
+	if _, err := settling.SettleSubOrder(ctx, svcs, "s-1", 12000, "USD"); !errors.Is(err, errStopped) {
+		t.Fatalf("interrupted settlement: %v", err)
+	}
+	wallet := escrow.BuyerWallet("buyer-1", "USD")
+	before := k.net(t, wallet)
+	done, err := k.e.PayTopUp(ctx, buyer, res.TopUp.ID)
+	if err != nil || done.Record.State != escrow.StateSettled || done.Record.SettledGoods != 12000 {
+		t.Fatalf("the payer's retry: %+v, %v; want the sub-order settled at 12000", done, err)
+	}
+	if got := k.net(t, wallet); got != before {
+		t.Errorf("the retry moved %d from the wallet, want nothing", before-got)
+	}
+	k.balanced(t)
+}

@@ -374,9 +374,15 @@ func (e *Escrows) payTopUpOnce(ctx context.Context, t escrow.TopUp, r escrow.Rec
 			return SettleResult{}, err
 		}
 		balance, err := e.heldBalance(ctx, r)
-		if errors.Is(err, errSettledInLedger) {
-			// Settled meanwhile at another price, its record not marked yet.
-			return SettleResult{}, ErrEscrowSettled.WithMetadata("sub_order_id", r.SubOrderID).WithMetadata("request_id", t.ID)
+		settledInLedger := errors.Is(err, errSettledInLedger)
+		if settledInLedger {
+			// Settled, its record not marked yet. This request's payment may
+			// be in the ledger too (the process stopped after both): asked
+			// again under its key, it is answered as a replay, and both are
+			// finished. A payment not made must not land in the settled
+			// escrow: it expects a balance no escrow can hold (an escrow
+			// never goes below zero), so the ledger refuses it.
+			balance, err = -1, nil
 		}
 		if err != nil {
 			return SettleResult{}, err
@@ -392,6 +398,11 @@ func (e *Escrows) payTopUpOnce(ctx context.Context, t escrow.TopUp, r escrow.Rec
 			// the amount rounded half-even, before top-ups were rounded up.
 			// It is paid; finish it.
 			err = nil
+		}
+		if settledInLedger && errors.Is(err, ledger.ErrBalanceChanged) {
+			// Never paid, and settled meanwhile at another price that
+			// escrow could pay: the request is moot.
+			return SettleResult{}, ErrEscrowSettled.WithMetadata("sub_order_id", r.SubOrderID).WithMetadata("request_id", t.ID)
 		}
 		if err != nil {
 			return SettleResult{}, err
