@@ -401,12 +401,9 @@ func (a AfterSale) holdsGoods() bool {
 type refunder struct {
 	sub     SubOrder
 	perLine bool
-	// back and allocated are, per SKU (per line), the units taken back so
-	// far and the discount they carried.
+	// back and allocated are, per pool (see pool), what was taken back so
+	// far and the discount it carried.
 	back, allocated map[uuid.UUID]int64
-	// gross and allocatedAll are the same over the whole sub-order, in
-	// minor units of goods, for a legacy sub-order.
-	gross, allocatedAll int64
 }
 
 func newRefunder(sub SubOrder, prior []AfterSale) refunder {
@@ -421,13 +418,22 @@ func newRefunder(sub SubOrder, prior []AfterSale) refunder {
 		}
 		for _, l := range p.Lines {
 			gross := bought[l.SKUID].UnitPrice.Amount * int64(l.Quantity)
-			r.back[l.SKUID] += int64(l.Quantity)
-			r.allocated[l.SKUID] += gross - l.Amount.Amount
-			r.gross += gross
-			r.allocatedAll += gross - l.Amount.Amount
+			key, taken := r.pool(l.SKUID, l.Quantity, gross)
+			r.back[key] += taken
+			r.allocated[key] += gross - l.Amount.Amount
 		}
 	}
 	return r
+}
+
+// pool is where a return of quantity units of a SKU (gross, their goods
+// price) is counted: the SKU's own line, in units, or, for a legacy
+// sub-order, the whole sub-order (uuid.Nil), in minor units of goods.
+func (r *refunder) pool(sku uuid.UUID, quantity int32, gross int64) (key uuid.UUID, taken int64) {
+	if r.perLine {
+		return sku, int64(quantity)
+	}
+	return uuid.Nil, gross
 }
 
 // line prices quantity units of a bought line (its quantities on several
@@ -437,30 +443,25 @@ func (r *refunder) line(l OrderLine, quantity int32) (money.Money, error) {
 	if err != nil {
 		return money.Money{}, err
 	}
-	s := r.sub
-	if s.Discount <= 0 || s.Goods.Amount <= 0 {
+	if r.sub.Discount <= 0 || r.sub.Goods.Amount <= 0 {
 		return gross, nil
 	}
-	var share int64
+	// The pool's discount over all of it: the line's, or the sub-order's.
+	discount, whole := r.sub.Discount, r.sub.Goods.Amount
 	if r.perLine {
-		r.back[l.SKUID] += int64(quantity)
-		if l.Discount > 0 && l.Quantity > 0 {
-			due, err := mulDiv(r.back[l.SKUID], l.Discount, int64(l.Quantity))
-			if err != nil {
-				return money.Money{}, err
-			}
-			share = min(max(due-r.allocated[l.SKUID], 0), gross.Amount)
-			r.allocated[l.SKUID] += share
-		}
-	} else {
-		r.gross += gross.Amount
-		due, err := mulDiv(r.gross, s.Discount, s.Goods.Amount)
-		if err != nil {
-			return money.Money{}, err
-		}
-		share = min(max(due-r.allocatedAll, 0), gross.Amount)
-		r.allocatedAll += share
+		discount, whole = l.Discount, int64(l.Quantity)
 	}
+	key, taken := r.pool(l.SKUID, quantity, gross.Amount)
+	r.back[key] += taken
+	if discount <= 0 || whole <= 0 {
+		return gross, nil
+	}
+	due, err := mulDiv(r.back[key], discount, whole)
+	if err != nil {
+		return money.Money{}, err
+	}
+	share := min(max(due-r.allocated[key], 0), gross.Amount)
+	r.allocated[key] += share
 	return money.Money{Currency: gross.Currency, Amount: gross.Amount - share}, nil
 }
 
