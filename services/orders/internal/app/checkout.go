@@ -75,7 +75,9 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		}
 		return o, found, err
 	}
-	fromCart := len(in.Lines) == 0
+	// asked is what the caller sent: a checkout of the cart names no
+	// lines, and whatever the cart holds by now, its retry is the same.
+	asked, fromCart := in.Lines, len(in.Lines) == 0
 	if fromCart {
 		cart, err := s.store.GetCart(ctx, c.Subject)
 		if err != nil {
@@ -152,7 +154,7 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		if o, err = s.store.GetOrder(ctx, id, false); err != nil {
 			return o, true, err
 		}
-		if !o.SameCheckout(in.Lines, in.Currency, in.CouponID) {
+		if !o.SameCheckout(asked, in.Currency, in.CouponID) {
 			return domain.Order{}, false, ErrCheckoutIDReused.WithMetadata("checkout_id", in.CheckoutID)
 		}
 	}

@@ -167,3 +167,45 @@ func TestACheckoutRacingAnotherWithItsIDForOtherTermsIsRefused(t *testing.T) {
 	got := <-euro
 	wantKind(t, got.err, apperr.KindAlreadyExists, idempotency.ReasonKeyReused)
 }
+
+// Two checkouts of the cart with one id racing while the buyer changes the
+// cart: the second places the order, and the first, finding it placed,
+// answers that order as a retry of a cart checkout does, not
+// CHECKOUT_ID_REUSED because the cart it read first held other lines.
+func TestACartCheckoutRacingItsRetryAcrossACartChangeIsAnsweredTheOrder(t *testing.T) {
+	s := newSaga(t)
+	ann := s.buyer(100_000)
+	if _, err := s.svc.SetCartLine(ctx, ann, s.scarf.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	s.w.holding = func() {
+		if first.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+	}
+	type answer struct {
+		o   domain.Order
+		err error
+	}
+	firstTry := make(chan answer, 1)
+	go func() {
+		o, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "cart", Currency: "USD"})
+		firstTry <- answer{o, err}
+	}()
+	<-held // the first attempt read one scarf and waits at its stock hold
+	if _, err := s.svc.SetCartLine(ctx, ann, s.scarf.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	placed, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "cart", Currency: "USD"})
+	if err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	close(release)
+	got := <-firstTry
+	if got.err != nil || got.o.ID != placed.ID {
+		t.Fatalf("the first attempt: %+v, %v; want the placed order %s", got.o.ID, got.err, placed.ID)
+	}
+}
