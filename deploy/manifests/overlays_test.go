@@ -237,3 +237,40 @@ func TestPartnerEdge(t *testing.T) {
 		})
 	}
 }
+
+// TestLogisticsReachesCarriers: logistics calls carriers' HTTPS APIs on
+// public addresses in every overlay, and production calls their production
+// endpoints, not the sandbox the service defaults to.
+func TestLogisticsReachesCarriers(t *testing.T) {
+	for overlay, e := range expectations(t) {
+		t.Run(overlay, func(t *testing.T) {
+			set := load(t, overlay)
+			environment := "sandbox" // LOGISTICS_CARRIER_ENVIRONMENT's default
+			for _, cm := range set.ConfigMaps() {
+				if v, ok := cm.Data["LOGISTICS_CARRIER_ENVIRONMENT"]; ok && strings.HasPrefix(cm.Name, "logistics-config-") {
+					environment = v
+				}
+			}
+			if want := map[bool]string{true: "production", false: "sandbox"}[e.Production]; environment != want {
+				t.Errorf("LOGISTICS_CARRIER_ENVIRONMENT = %q, want %q", environment, want)
+			}
+			public443 := false
+			for _, np := range set.NetworkPolicies() {
+				if np.Name != "logistics" {
+					continue
+				}
+				for _, r := range np.Spec.Egress {
+					for _, to := range r.To {
+						if to.IPBlock != nil && to.IPBlock.CIDR == "0.0.0.0/0" && slices.Contains(to.IPBlock.Except, "10.0.0.0/8") &&
+							len(r.Ports) == 1 && r.Ports[0].Port.IntVal == 443 {
+							public443 = true
+						}
+					}
+				}
+			}
+			if !public443 {
+				t.Error("logistics' NetworkPolicy has no egress to public addresses on 443")
+			}
+		})
+	}
+}
