@@ -61,21 +61,21 @@ const (
 
 // checkTopologySpread: production replicas are spread over zones and nodes
 // as a requirement, not a preference, so one node's or zone's loss takes at
-// most its share of each service.
+// most its share of each service, and of the NATS servers' quorum (a
+// StatefulSet's replicas are spread as a Deployment's are).
 func checkTopologySpread(s *Set) []Violation {
 	var out []Violation
-	for _, d := range s.Deployments() {
-		r := ref("Deployment", d.Namespace, d.Name)
+	for _, w := range s.workloads() {
 		for _, key := range []string{zoneKey, hostKey} {
 			hard := false
-			for _, c := range d.Spec.Template.Spec.TopologySpreadConstraints {
+			for _, c := range w.template.Spec.TopologySpreadConstraints {
 				if c.TopologyKey == key && c.WhenUnsatisfiable == corev1.DoNotSchedule && c.MaxSkew == 1 &&
-					(selects(c.LabelSelector, d.Spec.Template.Labels) || slices.Contains(c.MatchLabelKeys, nameLabel)) {
+					(selects(c.LabelSelector, w.template.Labels) || slices.Contains(c.MatchLabelKeys, nameLabel)) {
 					hard = true
 				}
 			}
 			if !hard {
-				out = append(out, Violation{r, "replicas not spread over " + key + " with DoNotSchedule and maxSkew 1"})
+				out = append(out, Violation{w.ref, "replicas not spread over " + key + " with DoNotSchedule and maxSkew 1"})
 			}
 		}
 	}

@@ -411,6 +411,15 @@ func TestRulesCatchViolations(t *testing.T) {
 				deployment(t, s, "users").Spec.Template.Spec.TopologySpreadConstraints[i].WhenUnsatisfiable = corev1.ScheduleAnyway
 			}
 		}},
+		{"topology-spread", "prod", "NATS servers only preferred apart", func(t *testing.T, s *manifests.Set) {
+			for _, st := range s.StatefulSets() {
+				if st.Name == "nats" {
+					for i := range st.Spec.Template.Spec.TopologySpreadConstraints {
+						st.Spec.Template.Spec.TopologySpreadConstraints[i].WhenUnsatisfiable = corev1.ScheduleAnyway
+					}
+				}
+			}
+		}},
 		{"backups", "prod", "no WAL archiving", func(t *testing.T, s *manifests.Set) {
 			unstructured.RemoveNestedField(cluster(t, s, "inventory-db").Object, "spec", "backup")
 		}},
