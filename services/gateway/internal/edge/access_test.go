@@ -35,13 +35,17 @@ func TestAccessAuthenticatesPrivateRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	stranger, _ := auth.NewSigningKey()
-	sign := func(k auth.SigningKey, issuedAgo time.Duration) string {
-		tok, err := auth.Sign(k, auth.Caller{Subject: "u1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, time.Minute, time.Now().Add(-issuedAgo))
+	signAs := func(k auth.SigningKey, c auth.Caller, issuedAgo time.Duration) string {
+		tok, err := auth.Sign(k, c, time.Minute, time.Now().Add(-issuedAgo))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
 	}
+	sign := func(k auth.SigningKey, issuedAgo time.Duration) string {
+		return signAs(k, auth.Caller{Subject: "u1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, issuedAgo)
+	}
+	service := signAs(key, auth.Caller{Subject: "svc-orders", Kind: auth.KindService, Roles: []string{auth.RoleService}}, 0)
 	h := accessHandler(t, auth.StaticKeySource(key.JWK()), edge.Limit{Rate: 100, Burst: 100})
 	tests := []struct {
 		name, method, path, authz string
@@ -58,6 +62,10 @@ func TestAccessAuthenticatesPrivateRoutes(t *testing.T) {
 		{"token from an unknown key", "GET", "/v1/me", "Bearer " + sign(stranger, 0), 401, ""},
 		{"expired token", "GET", "/v1/me", "Bearer " + sign(key, time.Hour), 401, ""},
 		{"wrong scheme", "GET", "/v1/me", "Basic dTpw", 401, ""},
+		{"a service's token on a private route", "GET", "/v1/me/addresses?userId=u2", "Bearer " + service, 403, ""},
+		{"a service's token on a public route", "GET", "/v1/listings/p-1", "Bearer " + service, 403, ""},
+		{"a person's token on a public route", "GET", "/v1/listings/p-1", "Bearer " + sign(key, 0), 200, ""},
+		{"an expired token on a public route is the service's to judge", "POST", "/v1/auth/login", "Bearer " + sign(key, time.Hour), 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,6 +51,15 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 			}
 		}
 		if a.Public.MatchRequest(r) || r.Method == http.MethodOptions {
+			// A public route takes no token, but one sent along reaches the
+			// service, which acts on it: it must be a person's too. A token
+			// that does not verify is the service's to refuse, as before.
+			if token, ok := bearer(r); ok && r.Method != http.MethodOptions {
+				if caller, err := a.Verifier.Verify(r.Context(), token); err == nil && caller.Kind != auth.KindUser {
+					notForThePublicAPI(w)
+					return
+				}
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -72,12 +81,25 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 			WriteError(w, http.StatusUnauthorized, codes.Unauthenticated, "invalid or expired token")
 			return
 		}
+		if caller.Kind != auth.KindUser {
+			notForThePublicAPI(w)
+			return
+		}
 		if ok, wait := a.PerSubject.Allow(caller.Subject); !ok {
 			TooManyRequests(w, wait)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.WithCaller(r.Context(), caller)))
 	})
+}
+
+// notForThePublicAPI refuses a valid token that is not a person's: a
+// service's token (its calls go from service to service, never through the
+// gateway) carries rights over every user's records, so one that leaked must
+// not open them from the internet.
+func notForThePublicAPI(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="crossdock", error="insufficient_scope"`)
+	WriteError(w, http.StatusForbidden, codes.PermissionDenied, "this token is not for the public API; sign in as a user")
 }
 
 func bearer(r *http.Request) (string, bool) {
