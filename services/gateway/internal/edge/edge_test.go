@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,7 +84,46 @@ func TestCORS(t *testing.T) {
 			if rec.Code != tt.wantStatus {
 				t.Errorf("status = %d, want %d", rec.Code, tt.wantStatus)
 			}
+			if got := rec.Header().Get("Vary"); got != "Origin" {
+				t.Errorf("Vary = %q, want Origin, granted or not", got)
+			}
 		})
+	}
+}
+
+// TestCORSLetsBrowsersUseTheDocumentedHeaders: a preflight for the headers
+// the API document offers (Grpc-Timeout for a shorter deadline) is granted,
+// and the headers it answers with (Allow on 405, WWW-Authenticate on 401 and
+// 403) are readable by the page.
+func TestCORSLetsBrowsersUseTheDocumentedHeaders(t *testing.T) {
+	req := httptest.NewRequest(http.MethodOptions, "/x", nil)
+	req.Header.Set("Origin", "https://shop.example")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "authorization, grpc-timeout")
+	rec := httptest.NewRecorder()
+	handler(t).ServeHTTP(rec, req)
+	allowed := strings.Split(strings.ToLower(rec.Header().Get("Access-Control-Allow-Headers")), ", ")
+	for _, h := range []string{"authorization", "grpc-timeout", "idempotency-key"} {
+		if !slices.Contains(allowed, h) {
+			t.Errorf("Allow-Headers %v lacks %s", allowed, h)
+		}
+	}
+	exposed := strings.Split(strings.ToLower(rec.Header().Get("Access-Control-Expose-Headers")), ", ")
+	for _, h := range []string{"allow", "www-authenticate", "retry-after"} {
+		if !slices.Contains(exposed, h) {
+			t.Errorf("Expose-Headers %v lacks %s", exposed, h)
+		}
+	}
+}
+
+// TestCORSVariesByOriginWithoutOne: with origins configured, a cacheable
+// answer to a request without Origin still varies by it, so a shared cache
+// does not serve that grant-less copy to a browser on an allowed origin.
+func TestCORSVariesByOriginWithoutOne(t *testing.T) {
+	rec := httptest.NewRecorder()
+	handler(t).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
+	if got := rec.Header().Get("Vary"); got != "Origin" {
+		t.Errorf("Vary = %q, want Origin", got)
 	}
 }
 
