@@ -138,10 +138,13 @@ func run(ctx context.Context) error {
 // publicServer is the public server. Its ReadTimeout bounds a request's
 // whole reading, its body too: a client trickling a body a byte at a time
 // (a public route such as the login needs no token) holds no connection
-// longer than that.
+// longer than that. Its WriteTimeout runs from the end of the headers, so
+// it leaves room for the body's reading and the token's check (a key fetch
+// included) before the upstream call's own bound, and a slow upload to a
+// hung service still gets its 504.
 func publicServer(h http.Handler, upstreamTimeout time.Duration) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: publicReadTimeout,
-		WriteTimeout: upstreamTimeout + publicWriteMargin, IdleTimeout: 2 * time.Minute}
+		WriteTimeout: publicReadTimeout + upstreamTimeout + publicWriteMargin, IdleTimeout: 2 * time.Minute}
 }
 
 // revocationsCatchUp bounds how long the gateway waits, before reporting
@@ -153,8 +156,10 @@ const revocationsCatchUp = 15 * time.Second
 // it on any connection worth serving.
 const publicReadTimeout = 20 * time.Second
 
-// publicWriteMargin is how long past UPSTREAM_TIMEOUT a public response may
-// take to be written: the time to render and send a service's answer.
+// publicWriteMargin is how long past the body's reading and UPSTREAM_TIMEOUT
+// a public response may take to be written: the token's check (a fetch of
+// the users service's keys takes up to 10 s) and the time to render and send
+// a service's answer.
 const publicWriteMargin = 15 * time.Second
 
 // serve runs the public and admin HTTP servers and the background workers

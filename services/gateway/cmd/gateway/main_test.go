@@ -58,3 +58,15 @@ func TestAPublicRequestTricklingItsBodyIsCutOff(t *testing.T) {
 		t.Error("the trickling request still holds its handler after 10 s")
 	}
 }
+
+// The write bound runs from the end of the headers: it must outlast a body
+// read to the read bound's end, a key fetch for the token (10 s at most) and
+// the upstream call's bound, or a slow upload to a hung service loses its
+// connection before the 504 that UPSTREAM_TIMEOUT promises.
+func TestThePublicWriteBoundOutlastsReadingVerifyingAndTheUpstream(t *testing.T) {
+	upstream := 30 * time.Second
+	srv := publicServer(http.NotFoundHandler(), upstream)
+	if need := srv.ReadTimeout + 10*time.Second + upstream; srv.WriteTimeout <= need {
+		t.Errorf("WriteTimeout %v, want more than %v (read %v, key fetch 10s, upstream %v)", srv.WriteTimeout, need, srv.ReadTimeout, upstream)
+	}
+}
