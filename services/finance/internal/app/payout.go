@@ -120,12 +120,25 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		if err != nil {
 			return wallet.Payout{}, err
 		}
+		reservation := res.Transfers[0].ID
 		p, err = w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
-			p.Reserved(res.Transfers[0].ID, w.clock())
+			p.Reserved(reservation, w.clock())
 			return nil, nil
 		})
 		if err != nil {
 			return wallet.Payout{}, err
+		}
+		if p.State == wallet.PayoutFailed && p.PendingTransferID == "" {
+			// A concurrent attempt (a retry with the same key, the worker)
+			// was refused by the ledger before this one reserved, and
+			// recorded the failure first: nothing may stay reserved for a
+			// failed payout.
+			p.PendingTransferID = reservation
+			if err := w.voidReservation(ctx, p); err != nil {
+				return wallet.Payout{}, err
+			}
+			p.PendingTransferID = ""
+			return p, nil
 		}
 	}
 	if p.State != wallet.PayoutReserved {
@@ -186,7 +199,9 @@ func (w *Wallets) pollPayout(ctx context.Context, p wallet.Payout) (wallet.Payou
 }
 
 // failPayout voids the payout's reservation (when it has one) and records
-// the failure with its event.
+// the failure with its event. Without one (the ledger refused to reserve),
+// only a payout still waiting for its reservation fails: a concurrent
+// attempt may have reserved it since, and goes on with it.
 func (w *Wallets) failPayout(ctx context.Context, id, code string, reserved bool) (wallet.Payout, error) {
 	p, err := w.store.Payout(ctx, id)
 	if err != nil || p.Final() {
@@ -198,7 +213,7 @@ func (w *Wallets) failPayout(ctx context.Context, id, code string, reserved bool
 		}
 	}
 	return w.store.UpdatePayout(ctx, id, func(p *wallet.Payout) ([]outbox.Message, error) {
-		if !p.Fail(code, w.clock()) {
+		if !reserved && p.State != wallet.PayoutRequested || !p.Fail(code, w.clock()) {
 			return nil, nil
 		}
 		return []outbox.Message{payoutFailed(*p, code, w.clock())}, nil
@@ -225,6 +240,21 @@ func (w *Wallets) returnPayout(ctx context.Context, p wallet.Payout) error {
 		}},
 	})
 	return err
+}
+
+// reservationPosted reports whether the ledger posted the payout's
+// reservation: the payout was paid, whatever its record says.
+func (w *Wallets) reservationPosted(ctx context.Context, p wallet.Payout) (bool, error) {
+	moves, err := w.ledger.TransfersByReference(ctx, p.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range moves {
+		if t.Phase == ledger.PhasePostPending && t.PendingID == p.PendingTransferID {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (w *Wallets) postReservation(ctx context.Context, p wallet.Payout) error {
@@ -274,10 +304,33 @@ func (w *Wallets) applyPayoutEvent(ctx context.Context, rec ProviderEventRecord,
 			return []outbox.Message{payoutSent(*p, rec.ReceivedAt)}, nil
 		}
 	case rec.Type == EventPayoutFailed:
-		if err := w.voidReservation(ctx, p); err != nil {
+		code := failureCode(in.FailureCode)
+		err := w.voidReservation(ctx, p)
+		if errors.Is(err, ledger.ErrPendingResolved) {
+			if posted, perr := w.reservationPosted(ctx, p); perr != nil || !posted {
+				return false, errors.Join(err, perr)
+			}
+			// Paid (its reservation posted, then a crash before the payout
+			// was marked so), and since sent back by the bank: the money
+			// comes back, as for a payout marked paid.
+			if err := w.returnPayout(ctx, p); err != nil {
+				return false, err
+			}
+			change = func(p *wallet.Payout) ([]outbox.Message, error) {
+				var events []outbox.Message
+				if p.Paid(in.ID, rec.ReceivedAt) {
+					events = append(events, payoutSent(*p, rec.ReceivedAt))
+				}
+				if p.Return(code, rec.ReceivedAt) {
+					events = append(events, payoutReturned(*p, code, rec.ReceivedAt))
+				}
+				return events, nil
+			}
+			break
+		}
+		if err != nil {
 			return false, err
 		}
-		code := failureCode(in.FailureCode)
 		change = func(p *wallet.Payout) ([]outbox.Message, error) {
 			if !p.Fail(code, rec.ReceivedAt) {
 				return nil, nil

@@ -1,15 +1,20 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/paging"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
@@ -408,4 +413,141 @@ func TestAPaidPayoutTheBankSendsBackIsReturned(t *testing.T) {
 		t.Errorf("a late paid event moved the payable to %d", net)
 	}
 	e.assertBooksBalance(t)
+}
+
+// A payout whose reservation was posted (the provider paid it) by a run
+// that died before marking it paid, then sent back by the bank: the next
+// look at it finds it failed at the provider. Its reservation cannot be
+// voided any more, and the money, which came back to the provider, goes
+// back to the payable, the payout paid then returned. Before, every look
+// tried the void, was refused, and the payout stayed sent with the
+// supplier short of it.
+func TestAPayoutPostedButNotMarkedThenReturnedComesBack(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 1_000)
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"})
+	if err != nil || p.State != wallet.PayoutSent {
+		t.Fatalf("payout: %+v, %v", p, err)
+	}
+	// What the run that died had done: the post, not the record.
+	if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: "payout-post:" + p.ID,
+		Transfers: []ledger.TransferSpec{{PendingID: p.PendingTransferID, Phase: ledger.PhasePostPending, Code: ledger.CodePayout, Reference: p.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.provider.mu.Lock()
+	po := e.provider.payouts["payout:"+p.ID]
+	po.Status = app.PayoutFailed
+	e.provider.payouts["payout:"+p.ID] = po
+	e.provider.mu.Unlock()
+	for range 2 {
+		if _, err := e.w.RetryPayouts(ctx, 0, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.deliverPayout(t, "evt_returned_late", app.EventPayoutFailed, p.ID, app.PayoutFailed)
+	got, err := postgres.NewWallets(postgres.New(e.pool)).Payout(ctx, p.ID)
+	if err != nil || got.State != wallet.PayoutReturned {
+		t.Fatalf("payout: %+v, %v; want returned", got, err)
+	}
+	if net, pending := e.balance(t, payableRef(org)); net != 1_000 || pending != 0 {
+		t.Errorf("payable %d with %d reserved, want the 1000 back and nothing reserved", net, pending)
+	}
+	if sent, returned := e.outboxCount(t, app.SubjectPayoutSent), e.outboxCount(t, app.SubjectPayoutReturned); sent != 1 || returned != 1 {
+		t.Errorf("%d payout.sent and %d payout.returned events, want one each", sent, returned)
+	}
+	e.assertBooksBalance(t)
+}
+
+// racingReserve is a ledger on which the first reservation of a payout is
+// refused (the payable short), and refused runs before that refusal
+// reaches its caller. With release set, a later reservation signals
+// entered and waits for release before it goes to the ledger.
+type racingReserve struct {
+	app.Ledger
+	refused          func()
+	entered, release chan struct{}
+	calls            atomic.Int32
+}
+
+func (l *racingReserve) Execute(ctx context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
+	if !strings.HasPrefix(cmd.IdempotencyKey, "payout:") {
+		return l.Ledger.Execute(ctx, cmd, events...)
+	}
+	n := l.calls.Add(1)
+	if n > 1 && l.release != nil {
+		close(l.entered)
+		<-l.release
+	}
+	res, err := l.Ledger.Execute(ctx, cmd, events...)
+	if n == 1 && err != nil {
+		l.refused()
+	}
+	return res, err
+}
+
+// Two attempts at one payout (a client's retry with its key, the worker)
+// race a settlement: the first is refused for want of funds, the second,
+// after the payable was credited, reserves. Whichever records its outcome
+// first, the payout ends consistent with the ledger: reserved and sent
+// when the reservation was recorded first (the refused attempt does not
+// fail it under the other's reservation), failed with nothing reserved
+// when the failure was (the late reservation is voided).
+func TestAPayoutRefusedThenReservedByARacingAttemptAgreesWithTheLedger(t *testing.T) {
+	for _, failureFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("failure recorded first %v", failureFirst), func(t *testing.T) {
+			e := newWallets(t)
+			org := uuid.NewString()
+			owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+			e.fundPayable(t, org, 100)
+			l := &racingReserve{Ledger: e.ledger}
+			if failureFirst {
+				l.entered, l.release = make(chan struct{}), make(chan struct{})
+			}
+			w := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), l, e.provider, app.WithWalletsClock(func() time.Time { return t0 }))
+			in := wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"}
+			second := make(chan error, 1)
+			l.refused = func() {
+				if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: "settled", Transfers: []ledger.TransferSpec{{
+					Debit:  ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: "EUR"},
+					Credit: payableRef(org), Amount: 900, Currency: "EUR", Code: ledger.CodeSettlementGoods, Reference: "settlement", Phase: ledger.PhasePosted,
+				}}}); err != nil {
+					t.Error(err)
+				}
+				if !failureFirst {
+					_, err := w.CreatePayout(ctx, owner, org, in)
+					second <- err
+					return
+				}
+				go func() {
+					_, err := w.CreatePayout(ctx, owner, org, in)
+					second <- err
+				}()
+				<-l.entered // the second attempt read the payout requested
+			}
+			if _, err := w.CreatePayout(ctx, owner, org, in); !errors.Is(err, ledger.ErrInsufficientFunds) {
+				t.Fatalf("the first attempt: %v, want insufficient funds", err)
+			}
+			if failureFirst {
+				close(l.release)
+			}
+			if err := <-second; err != nil {
+				t.Fatalf("the second attempt: %v", err)
+			}
+			got, _, err := w.ListPayouts(ctx, owner, org, 0, "")
+			if err != nil || len(got) != 1 {
+				t.Fatalf("payouts: %+v, %v", got, err)
+			}
+			p := got[0]
+			net, pending := e.balance(t, payableRef(org))
+			switch {
+			case failureFirst && (p.State != wallet.PayoutFailed || pending != 0 || net != 1_000):
+				t.Errorf("payout %s, payable %d with %d reserved; want failed, 1000 with nothing reserved", p.State, net, pending)
+			case !failureFirst && (p.State != wallet.PayoutSent || pending != 400 || net != 1_000):
+				t.Errorf("payout %s, payable %d with %d reserved; want sent, 1000 with 400 reserved", p.State, net, pending)
+			}
+			e.assertBooksBalance(t)
+		})
+	}
 }
