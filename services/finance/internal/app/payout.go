@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -370,12 +371,59 @@ func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int
 	return done, first
 }
 
-// RunPayoutWorker calls RetryPayouts every interval until ctx ends,
-// reporting errors to report.
+// PayoutReturnWatch is how long after it was made a paid payout is
+// watched for its return: a bank sends a payout back within days of
+// paying it, and the provider then reports it failed.
+const PayoutReturnWatch = 14 * 24 * time.Hour
+
+// CheckPayoutReturns asks the provider about up to limit paid payouts made
+// within watch, for the return whose webhook never came (finance or the
+// gateway down for longer than the provider retries): a payout the
+// provider now reports failed is returned, under an event id of its own
+// ("return-check:<payout id>"), as the webhook would have done; a payout
+// still paid is asked again later, less often as it ages. It returns how
+// many came back; one payout's error does not stop the others, and the
+// first is returned.
+func (w *Wallets) CheckPayoutReturns(ctx context.Context, watch time.Duration, limit int) (int, error) {
+	now := w.clock()
+	paid, err := w.store.PaidPayoutsToCheck(ctx, now.Add(-watch), now, limit)
+	if err != nil {
+		return 0, err
+	}
+	var first error
+	returned := 0
+	for _, p := range paid {
+		back, err := w.checkPayoutReturn(ctx, p, now)
+		if err != nil && first == nil {
+			first = fmt.Errorf("payout %s: %w", p.ID, err)
+		}
+		if back {
+			returned++
+		}
+	}
+	return returned, first
+}
+
+func (w *Wallets) checkPayoutReturn(ctx context.Context, p wallet.Payout, now time.Time) (bool, error) {
+	got, err := w.provider.GetPayout(ctx, p.ProviderPayoutID)
+	if err != nil {
+		return false, err
+	}
+	if got.Status != PayoutFailed {
+		return false, w.store.MarkPayoutReturnChecked(ctx, p.ID, now)
+	}
+	got.Reference = p.ID
+	_, err = w.applyPayoutEvent(ctx, ProviderEventRecord{ID: "return-check:" + p.ID, Type: EventPayoutFailed, Reference: p.ID, ReceivedAt: now}, got)
+	return err == nil, err
+}
+
+// RunPayoutWorker calls RetryPayouts, then CheckPayoutReturns, every
+// interval until ctx ends, reporting errors to report.
 func (w *Wallets) RunPayoutWorker(ctx context.Context, interval time.Duration, report func(error)) {
 	runEvery(ctx, interval, func(ctx context.Context) error {
 		_, err := w.RetryPayouts(ctx, interval, 100)
-		return err
+		_, rerr := w.CheckPayoutReturns(ctx, PayoutReturnWatch, 100)
+		return errors.Join(err, rerr)
 	}, report)
 }
 

@@ -551,3 +551,72 @@ func TestAPayoutRefusedThenReservedByARacingAttemptAgreesWithTheLedger(t *testin
 		})
 	}
 }
+
+// A payout paid, then sent back by the bank, whose failure webhook never
+// reaches us: the payout worker asks the provider about paid payouts and
+// returns it, once, however often it asks; a payout still paid is only
+// marked asked. Before, nothing asked after payout.paid, and the supplier
+// was short of the amount.
+func TestAPaidPayoutSentBackWithoutItsWebhookIsReturned(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 1_000)
+	pay := func(key string) wallet.Payout {
+		t.Helper()
+		p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.deliverPayout(t, "evt_paid_"+key, app.EventPayoutPaid, p.ID, app.PayoutPaid)
+		return p
+	}
+	back, kept := pay("back"), pay("kept")
+	if _, err := e.pool.Exec(ctx, `UPDATE payouts SET created_at = created_at - interval '1 day'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.w.CheckPayoutReturns(ctx, app.PayoutReturnWatch, 10); err != nil || n != 0 {
+		t.Fatalf("nothing sent back yet: %d returned, %v", n, err)
+	}
+	e.provider.mu.Lock()
+	po := e.provider.payouts["payout:"+back.ID]
+	po.Status = app.PayoutFailed
+	e.provider.payouts["payout:"+back.ID] = po
+	e.provider.mu.Unlock()
+	// Asked a moment ago, a day after it was made: not due again until a
+	// tenth of that has passed.
+	if n, err := e.w.CheckPayoutReturns(ctx, app.PayoutReturnWatch, 10); err != nil || n != 0 {
+		t.Fatalf("asked again at once: %d returned, %v", n, err)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE payouts SET return_checked_at = return_checked_at - interval '3 hours'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.w.CheckPayoutReturns(ctx, app.PayoutReturnWatch, 10); err != nil || n != 1 {
+		t.Fatalf("%d returned, %v; want 1", n, err)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE payouts SET return_checked_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.w.CheckPayoutReturns(ctx, app.PayoutReturnWatch, 10); err != nil || n != 0 {
+		t.Fatalf("asked again: %d returned, %v; want none (the returned one is no longer paid)", n, err)
+	}
+	e.deliverPayout(t, "evt_returned_late", app.EventPayoutFailed, back.ID, app.PayoutFailed)
+	states := map[string]wallet.PayoutState{}
+	got, _, err := e.w.ListPayouts(ctx, owner, org, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range got {
+		states[p.ID] = p.State
+	}
+	if states[back.ID] != wallet.PayoutReturned || states[kept.ID] != wallet.PayoutPaid {
+		t.Errorf("states %v: want %s returned, %s paid", states, back.ID, kept.ID)
+	}
+	if net, pending := e.balance(t, payableRef(org)); net != 600 || pending != 0 {
+		t.Errorf("payable %d with %d reserved, want 600 (one payout back) and nothing reserved", net, pending)
+	}
+	if n := e.outboxCount(t, app.SubjectPayoutReturned); n != 1 {
+		t.Errorf("%d %s events, want 1", n, app.SubjectPayoutReturned)
+	}
+	e.assertBooksBalance(t)
+}

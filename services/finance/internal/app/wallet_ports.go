@@ -58,6 +58,13 @@ type WalletStore interface {
 	// UnfinishedPayouts returns up to limit payouts still requested,
 	// reserved or sent whose last change is older than before, oldest first.
 	UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error)
+	// PaidPayoutsToCheck returns up to limit payouts paid and created since
+	// since, each due to be asked about again (never asked, or last asked a
+	// tenth of its age before now), least recently asked first.
+	PaidPayoutsToCheck(ctx context.Context, since, now time.Time, limit int) ([]wallet.Payout, error)
+	// MarkPayoutReturnChecked records that the provider was asked whether
+	// a paid payout came back.
+	MarkPayoutReturnChecked(ctx context.Context, id string, at time.Time) error
 
 	// ProviderEventSeen reports whether a provider event was applied.
 	ProviderEventSeen(ctx context.Context, id string) (bool, error)

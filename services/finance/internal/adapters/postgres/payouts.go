@@ -69,6 +69,26 @@ func (w *Wallets) PayoutsOf(ctx context.Context, org string, after *app.PayoutCu
 		ORDER BY created_at DESC, id DESC LIMIT $2`, args...)
 }
 
+// PaidPayoutsToCheck returns up to limit payouts paid and created since
+// since, each due to be asked about again: never asked, or last asked a
+// tenth of its age ago (a day old: every two and a half hours; a week old:
+// every seventeen), least recently asked first.
+func (w *Wallets) PaidPayoutsToCheck(ctx context.Context, since, now time.Time, limit int) ([]wallet.Payout, error) {
+	return queryPayouts(ctx, w.pool, `SELECT `+payoutColumns+` FROM payouts
+		WHERE state = 'paid' AND created_at >= $1
+		  AND (return_checked_at IS NULL OR return_checked_at <= $2::timestamptz - ($2::timestamptz - created_at) / 10)
+		ORDER BY coalesce(return_checked_at, created_at) LIMIT $3`, since, now, limit)
+}
+
+// MarkPayoutReturnChecked records that the provider was asked whether a
+// paid payout came back.
+func (w *Wallets) MarkPayoutReturnChecked(ctx context.Context, id string, at time.Time) error {
+	if _, err := w.pool.Exec(ctx, `UPDATE payouts SET return_checked_at = $2 WHERE id = $1`, id, at); err != nil {
+		return fmt.Errorf("payout %s checked: %w", id, err)
+	}
+	return nil
+}
+
 // UnfinishedPayouts returns payouts still requested, reserved or sent since
 // before.
 func (w *Wallets) UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error) {
