@@ -10,8 +10,8 @@ import (
 // one is still recognised (and refused) as such rather than as garbage.
 const expiredTokenGrace = 24 * time.Hour
 
-// PruneRefreshTokens deletes refresh tokens that expired more than a day ago
-// and returns how many went.
+// PruneRefreshTokens deletes the refresh tokens of families that all
+// expired more than a day ago, and returns how many went.
 func (s *Service) PruneRefreshTokens(ctx context.Context) (int64, error) {
 	return s.store.DeleteRefreshTokensExpiredBefore(ctx, s.clock().Add(-expiredTokenGrace))
 }

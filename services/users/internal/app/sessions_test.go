@@ -223,3 +223,37 @@ func TestATokenThatEscapedItsSessionsEndIsRefused(t *testing.T) {
 		t.Errorf("%d tokens left live (%v), want the escaped one revoked too", live, err)
 	}
 }
+
+// A token that escaped its session's end (the refresh that issued it
+// committed after the revocation read the family) stays refused once the
+// family's older, revoked tokens expire and are pruned: a family is pruned
+// only when all of its tokens expired. Before, pruning the revoked rows
+// left the escaped token in a family with nothing revoked, and it brought
+// the ended session back.
+func TestAnEscapedTokenStaysRefusedAfterItsFamilyIsPruned(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	first, err := f.svc.Login(ctx, "ann@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(48 * time.Hour)
+	escaped, err := f.svc.Refresh(ctx, first.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE used_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(29*24*time.Hour + time.Hour) // the first token expired more than a day ago, the escaped one not
+	if _, err := f.svc.PruneRefreshTokens(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Refresh(ctx, escaped.RefreshToken); !errors.Is(err, app.ErrBadRefreshToken) {
+		t.Fatalf("refresh of the escaped token after the prune = %v, want ErrBadRefreshToken", err)
+	}
+	f.clock.Advance(3 * 24 * time.Hour) // now the whole family expired
+	if n, err := f.svc.PruneRefreshTokens(ctx); err != nil || n != 2 {
+		t.Errorf("pruned %d tokens (%v), want the family's 2", n, err)
+	}
+}
