@@ -135,6 +135,9 @@ func NewVerifier(src KeySource, opts ...VerifierOption) *Verifier {
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(v.leeway),
 		jwt.WithTimeFunc(v.now),
+		// Strict base64: the signature's last character has bits a lenient
+		// decoder ignores, which would give one token several spellings.
+		jwt.WithStrictDecoding(),
 	)
 	return v
 }

@@ -218,6 +218,13 @@ func TestVerifyRejects(t *testing.T) {
 	hdr := map[string]any{"alg": "EdDSA", "typ": "JWT", "kid": key.ID}
 	parts := strings.Split(good, ".")
 
+	// The signature's last character carries 2 of the 64 bytes' bits and 4
+	// unused ones: another character differing only in those decodes to the
+	// same signature under a lenient decoder, a second spelling of the token.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, good[len(good)-1])
+	respelled := good[:len(good)-1] + string(alphabet[last^1])
+
 	// A payload granting admin, spliced onto a genuine header and signature.
 	adminPayload := enc.EncodeToString([]byte(strings.Replace(string(mustDecode(t, parts[1])), `"buyer"`, `"admin"`, 1)))
 
@@ -266,6 +273,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"two segments", parts[0] + "." + parts[1], 0},
 		{"four segments", good + ".x", 0},
 		{"padding", good + "=", 0},
+		{"signature spelled with unused bits set", respelled, 0},
 		{"newline in signature", parts[0] + "." + parts[1] + "." + parts[2][:10] + "\n" + parts[2][10:], 0},
 		{"truncated signature", good[:len(good)-4], 0},
 		{"not base64", "a.b.c!", 0},
