@@ -160,10 +160,11 @@ type Tracking interface {
 	// ListTrackingEvents returns a shipment's events in event-time order,
 	// or the newest limit of them newest first when limit > 0.
 	ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]StoredEvent, error)
-	// FeedCursor returns the last feed position read from a carrier (0
-	// before the first).
-	FeedCursor(ctx context.Context, carrierID uuid.UUID) (int64, error)
-	SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, after int64, at time.Time) error
+	// FeedCursor returns the last position read from a carrier's feed at
+	// feedURL, its endpoint's API URL (0 before the first): each endpoint
+	// is a system of its own, numbering its events from 1.
+	FeedCursor(ctx context.Context, carrierID uuid.UUID, feedURL string) (int64, error)
+	SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, feedURL string, after int64, at time.Time) error
 }
 
 // PayableLeg is a confirmed leg waiting to be paid, with what the payment

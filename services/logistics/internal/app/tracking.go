@@ -297,8 +297,8 @@ func effectEvents(sh domain.Shipment, fx domain.Effects, waybill string) []Event
 	return out
 }
 
-// PollCarrier reads a carrier's event feed from where it was left and
-// applies every event: the path that catches events whose webhooks were
+// PollCarrier reads a carrier's event feed (its endpoint's in the service's
+// environment) from where it was left and applies every event: the path that catches events whose webhooks were
 // lost. It returns how many events were new. An event the service cannot
 // read or apply (an unknown type, a parcel it did not book) is logged and
 // skipped, so one bad event does not stop the feed; one refused for now (a
@@ -309,7 +309,7 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 	if !ok {
 		return 0, nil
 	}
-	after, err := s.store.FeedCursor(ctx, car.ID)
+	after, err := s.store.FeedCursor(ctx, car.ID, ep.APIURL)
 	if err != nil {
 		return 0, err
 	}
@@ -332,14 +332,14 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 				// not ours or malformed: nothing to apply, ever
 				log.Warn("skipped a carrier feed event that applies to nothing here", "carrier", car.Code, "seq", ev.Seq, "event_id", ev.ID, "error", err)
 			default:
-				return applied, errors.Join(err, s.store.SaveFeedCursor(ctx, car.ID, after, s.clock()))
+				return applied, errors.Join(err, s.store.SaveFeedCursor(ctx, car.ID, ep.APIURL, after, s.clock()))
 			}
 			if fresh {
 				applied++
 			}
 			after = max(after, ev.Seq)
 		}
-		if err := s.store.SaveFeedCursor(ctx, car.ID, after, s.clock()); err != nil {
+		if err := s.store.SaveFeedCursor(ctx, car.ID, ep.APIURL, after, s.clock()); err != nil {
 			return applied, err
 		}
 		if !more || len(events) == 0 {

@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -257,5 +258,51 @@ func TestADeliveryDatedAheadDelivers(t *testing.T) {
 	}
 	if _, err := f.svc.CompleteShipment(ctx, orders, sh.ID); err != nil {
 		t.Errorf("complete: %v", err)
+	}
+}
+
+// The feed cursor belongs to the feed it was read from. A carrier whose
+// endpoint now points at another of its systems (a new URL, or the
+// service switched to the carrier's other environment) is read from that
+// feed's start, not from where the old feed was left: the new feed numbers
+// its events from 1, and every event below the old cursor, the only record
+// of a lost webhook, was skipped before.
+func TestAnotherEndpointsFeedIsReadFromItsStart(t *testing.T) {
+	f := newFixture(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 9, UnservedCountries: []string{}}, 4)
+	log := testkit.Logger(t)
+	for i := range 3 {
+		f.create(t, f.input(i, "air"))
+	}
+	f.waitQuiet(t, time.Minute)
+	if _, err := f.svc.PollCarrier(ctx, f.carrier, 1000, log); err != nil {
+		t.Fatal(err)
+	}
+	other, err := carriersim.New(carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, LoseRate: 1, Seed: 10, UnservedCountries: []string{},
+		APIKey: apiKey, WebhookURL: "http://127.0.0.1:1", WebhookSecret: []byte(webhookSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSrv := httptest.NewServer(other.Handler())
+	t.Cleanup(func() { otherSrv.Close(); other.Close() })
+	moved := []domain.Endpoint{{Environment: "sandbox", APIURL: otherSrv.URL}}
+	car, err := f.svc.UpdateCarrier(ctx, admin, f.carrier.ID, app.CarrierUpdate{Endpoints: moved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := f.create(t, f.input(3, "air"))
+	for deadline := time.Now().Add(time.Minute); !other.Quiet(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the other carrier system never went quiet")
+		}
+	}
+	if n, err := f.svc.PollCarrier(ctx, car, 1000, log); err != nil || n == 0 {
+		t.Fatalf("reading the other system's feed applied %d events (%v), want its parcel's", n, err)
+	}
+	v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != "delivered" {
+		t.Errorf("the parcel booked on the other system is %s, want delivered", v.Status)
 	}
 }

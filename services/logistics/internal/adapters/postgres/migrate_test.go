@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/crossdock/crossdock/pkg/kek"
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/pg"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -190,6 +191,33 @@ type oldLogistics struct {
 	pool            *pgxpool.Pool
 	carrier, method uuid.UUID
 	now             time.Time
+}
+
+// Migration 00010 keeps a carrier's feed cursor for the feed it was read
+// from: a cursor kept before it came from the sandbox endpoint (the
+// default environment), so it stands for that endpoint's URL, and a feed
+// of another URL starts from its beginning.
+func TestFeedCursorPerEndpointMigration(t *testing.T) {
+	ctx := context.Background()
+	old := newOldLogistics(t, "00010")
+	old.exec(`UPDATE carriers SET endpoints = '[{"Environment":"sandbox","APIURL":"https://sandbox.carrier.test"},{"Environment":"production","APIURL":"https://api.carrier.test"}]' WHERE carrier_id = $1`, old.carrier)
+	old.exec(`INSERT INTO carrier_cursors (carrier_id, after_seq, updated_at) VALUES ($1, 4800, $2)`, old.carrier, old.now)
+	if err := pg.Migrate(ctx, old.pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.New(old.pool, kek.MustParse(kek.Generate("k1")))
+	for url, want := range map[string]int64{"https://sandbox.carrier.test": 4800, "https://api.carrier.test": 0} {
+		got, err := store.FeedCursor(ctx, old.carrier, url)
+		if err != nil || got != want {
+			t.Errorf("cursor of %s: %d, %v; want %d", url, got, err, want)
+		}
+	}
+	if err := store.SaveFeedCursor(ctx, old.carrier, "https://api.carrier.test", 12, old.now); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.FeedCursor(ctx, old.carrier, "https://sandbox.carrier.test"); err != nil || got != 4800 {
+		t.Errorf("the sandbox cursor after the other feed's moved: %d, %v", got, err)
+	}
 }
 
 func newOldLogistics(t *testing.T, version string) oldLogistics {
