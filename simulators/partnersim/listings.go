@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -71,7 +70,7 @@ func (m *Market) UpsertListing(in ListingInput) (ListingView, error) {
 	now := m.now()
 	l, ok := m.listings[in.Marker]
 	if !ok {
-		l = &listing{view: ListingView{ListingID: "lst-" + strconv.FormatInt(m.nextSeq(), 10)}}
+		l = &listing{view: ListingView{ListingID: m.nextID("lst")}}
 		m.listings[in.Marker] = l
 	}
 	m.review(l, now)

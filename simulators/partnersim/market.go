@@ -2,9 +2,12 @@ package partnersim
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/crossdock/crossdock/simulators/jsonapi"
 )
 
 // MarketConfig configures a simulated marketplace. The zero value is a
@@ -37,6 +40,12 @@ type MarketConfig struct {
 	// Seed makes every random choice reproducible for a given sequence of
 	// calls; 0 seeds from the clock.
 	Seed int64
+	// RunTag is put in every id the market issues (orders, listings,
+	// settlement lines, payouts): a real platform never issues an id twice,
+	// and a market restarted beside a seller that kept its records (a mesh
+	// restarted on its data) must not either. Empty: a random one per
+	// process.
+	RunTag string
 }
 
 // Faults are the failure-injection flags; probabilities are in [0, 1].
@@ -135,6 +144,9 @@ func NewMarket(cfg MarketConfig) *Market {
 	if cfg.Faults.ExtraLag > 0 && cfg.Faults.ExtraLagShare == 0 {
 		cfg.Faults.ExtraLagShare = 0.1
 	}
+	if cfg.RunTag == "" {
+		cfg.RunTag = jsonapi.NewID("")[:8]
+	}
 	m := &Market{
 		cfg:           cfg,
 		rand:          newRandom(cfg.Seed),
@@ -178,4 +190,10 @@ func (m *Market) now() time.Time { return m.cfg.Now() }
 func (m *Market) nextSeq() int64 {
 	m.seq++
 	return m.seq
+}
+
+// nextID returns a fresh id of kind (po, st, lst, ...), unique across runs
+// by the market's run tag; the caller holds mu.
+func (m *Market) nextID(kind string) string {
+	return fmt.Sprintf("%s-%s-%06d", kind, m.cfg.RunTag, m.nextSeq())
 }

@@ -503,3 +503,19 @@ func TestNoPayoutsByDefault(t *testing.T) {
 		t.Errorf("unpaid %d, want the whole line", got)
 	}
 }
+
+// Ids are never issued twice, by two runs of the marketplace either: a
+// seller that kept its records across a restart of the marketplace (a mesh
+// restarted on its data) must not take a new order, settlement line or
+// payout for one it already has.
+func TestIDsDifferAcrossRuns(t *testing.T) {
+	seen := map[string]bool{}
+	for range 2 {
+		m := liveMarket(t, newClock(), partnersim.MarketConfig{}, 1)
+		o := place(t, m, 0)
+		if seen[o.OrderID] {
+			t.Errorf("a second run issued order %s again", o.OrderID)
+		}
+		seen[o.OrderID] = true
+	}
+}

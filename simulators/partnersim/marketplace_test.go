@@ -50,8 +50,11 @@ func serveMarket(t *testing.T, m *partnersim.Market) partnerv1.MarketplaceServic
 func TestMarketplaceOverGRPC(t *testing.T) {
 	clk := newClock()
 	m := liveMarket(t, clk, partnersim.MarketConfig{Faults: partnersim.Faults{UnknownStatus: 1}}, 1)
-	for range 3 {
-		place(t, m, 0)
+	var second string
+	for i := range 3 {
+		if o := place(t, m, 0); i == 1 {
+			second = o.OrderID
+		}
 		clk.Advance(time.Second)
 	}
 	c := serveMarket(t, m)
@@ -76,7 +79,7 @@ func TestMarketplaceOverGRPC(t *testing.T) {
 	if len(statuses) != 3 || statuses[0] != 77 {
 		t.Errorf("statuses %v, want three of 77", statuses)
 	}
-	resp, err := c.GetOrder(ctx, &partnerv1.GetOrderRequest{OrderId: "po-000002"})
+	resp, err := c.GetOrder(ctx, &partnerv1.GetOrderRequest{OrderId: second})
 	if err != nil || resp.GetOrder().GetStatus() != partnerv1.OrderStatus_ORDER_STATUS_PAID {
 		t.Errorf("GetOrder = %v, %v", resp, err)
 	}
@@ -98,10 +101,10 @@ func TestMarketplaceOverGRPC(t *testing.T) {
 			return err
 		}, codes.InvalidArgument},
 		{"a confirmed item under another waybill", func() error {
-			if _, err := c.ConfirmShipment(ctx, &partnerv1.ConfirmShipmentRequest{OrderId: "po-000002", CarrierCode: "dhl", Waybill: "A"}); err != nil {
+			if _, err := c.ConfirmShipment(ctx, &partnerv1.ConfirmShipmentRequest{OrderId: second, CarrierCode: "dhl", Waybill: "A"}); err != nil {
 				return err
 			}
-			_, err := c.ConfirmShipment(ctx, &partnerv1.ConfirmShipmentRequest{OrderId: "po-000002", CarrierCode: "dhl", Waybill: "B"})
+			_, err := c.ConfirmShipment(ctx, &partnerv1.ConfirmShipmentRequest{OrderId: second, CarrierCode: "dhl", Waybill: "B"})
 			return err
 		}, codes.AlreadyExists},
 	}

@@ -142,9 +142,8 @@ func (m *Market) PlaceOrder(buyer string, addr Address, items []ItemInput, paid 
 	if currency == "" {
 		currency = otherSellerCurrency
 	}
-	seq := m.nextSeq()
 	o := &order{Order: Order{
-		OrderID:  fmt.Sprintf("po-%06d", seq),
+		OrderID:  m.nextID("po"),
 		BuyerRef: buyer, Status: StatusAwaitingPayment,
 		Address: addr, Currency: currency, PlacedAt: now, UpdatedAt: now,
 	}}

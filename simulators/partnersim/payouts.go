@@ -2,7 +2,6 @@ package partnersim
 
 import (
 	"cmp"
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -52,7 +51,7 @@ func (m *Market) payOut(at time.Time) []Payout {
 		if net[cur] <= 0 {
 			continue
 		}
-		p := Payout{PayoutID: fmt.Sprintf("po-%06d", m.nextSeq()), Currency: cur, AmountMinor: net[cur], PaidAt: at}
+		p := Payout{PayoutID: m.nextID("pay"), Currency: cur, AmountMinor: net[cur], PaidAt: at}
 		m.payouts = append(m.payouts, p)
 		made = append(made, p)
 	}

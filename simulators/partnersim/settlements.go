@@ -2,7 +2,6 @@ package partnersim
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -26,7 +25,7 @@ func (m *Market) book(o *order) {
 	}
 	at := m.now().Add(m.cfg.SettlementDelay + m.rand.upTo(m.cfg.Faults.SettlementDelayJitter))
 	m.lines = append(m.lines, SettlementLine{
-		LineID: fmt.Sprintf("st-%06d", m.nextSeq()), OrderID: o.OrderID, Currency: o.Currency,
+		LineID: m.nextID("st"), OrderID: o.OrderID, Currency: o.Currency,
 		GrossMinor: gross, FeesMinor: Fees(gross, m.cfg.FeeBps, m.cfg.FixedFeeMinor), SettledAt: at,
 	})
 }

@@ -131,6 +131,7 @@ func TestPurchaseOrderRules(t *testing.T) {
 		{"no lines", "key-a", "sub-3", nil, http.StatusBadRequest},
 		{"zero quantity", "key-a", "sub-4", []supplysim.Line{{SKU: "A", Quantity: 0}}, http.StatusBadRequest},
 		{"more than the stock left", "key-b", "sub-5", []supplysim.Line{{SKU: "A", Quantity: 8}}, http.StatusConflict},
+		{"more than the stock left over lines repeating a SKU", "key-b", "sub-6", []supplysim.Line{{SKU: "A", Quantity: 4}, {SKU: "A", Quantity: 4}}, http.StatusConflict},
 		{"no reference", "key-a", "", []supplysim.Line{{SKU: "A", Quantity: 1}}, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
@@ -250,5 +251,29 @@ func TestFaults(t *testing.T) {
 				t.Errorf("%d orders, want %d", n, tt.wantOrders)
 			}
 		})
+	}
+}
+
+// Order numbers and waybills are never issued twice, by two runs of the
+// platform either: a buyer that kept its records across a restart of the
+// platform must not take a new order for one it placed before.
+func TestOrderNumbersAndWaybillsDifferAcrossRuns(t *testing.T) {
+	ids, waybills := map[string]bool{}, map[string]bool{}
+	for range 2 {
+		f := newFixture(t, supplysim.Config{ShipAfter: time.Hour})
+		f.seed(t, "p1", supplysim.SKU{Code: "A", Price: "2.50", WeightG: 100, Stock: 10})
+		var o supplysim.Order
+		if res := f.call(t, "key-a", http.MethodPost, "/v1/purchase-orders", map[string]any{"reference": "sub-1", "lines": []supplysim.Line{{SKU: "A", Quantity: 1}}}, &o); res.StatusCode != http.StatusCreated {
+			t.Fatalf("place: %d", res.StatusCode)
+		}
+		f.clk.Add(time.Hour)
+		var shipped supplysim.Order
+		if res := f.call(t, "key-a", http.MethodGet, "/v1/purchase-orders/"+o.ID, nil, &shipped); res.StatusCode != http.StatusOK || shipped.Waybill == "" {
+			t.Fatalf("read: %d %+v", res.StatusCode, shipped)
+		}
+		if ids[o.ID] || waybills[shipped.Waybill] {
+			t.Errorf("a second run issued %s / %s again", o.ID, shipped.Waybill)
+		}
+		ids[o.ID], waybills[shipped.Waybill] = true, true
 	}
 }

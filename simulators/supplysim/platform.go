@@ -1,7 +1,10 @@
 package supplysim
 
 import (
+	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"sort"
@@ -26,6 +29,11 @@ type Config struct {
 	// Now is the clock (nil: time.Now); Seed seeds the fault draws.
 	Now  func() time.Time
 	Seed uint64
+	// RunNumber, six digits, is put in every order number and waybill the
+	// platform issues: a real platform never issues one twice, and one
+	// restarted beside a buyer that kept its records must not either.
+	// Empty: a random one per process.
+	RunNumber string
 }
 
 // Faults are the failures injected into API calls.
@@ -133,6 +141,11 @@ func New(cfg Config) *Platform {
 	}
 	if cfg.Carrier == "" {
 		cfg.Carrier = "YTO"
+	}
+	if cfg.RunNumber == "" {
+		var b [4]byte
+		_, _ = crand.Read(b[:])
+		cfg.RunNumber = fmt.Sprintf("%06d", binary.BigEndian.Uint32(b[:])%1_000_000)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -256,14 +269,16 @@ func (p *Platform) place(account, ref string, lines []Line) (Order, bool, error)
 		return Order{}, false, ErrBadLines
 	}
 	var total int64
+	wanted := map[string]int64{} // by SKU: lines may repeat one
 	for _, l := range lines {
 		s := p.skuRef(l.SKU)
+		wanted[l.SKU] += l.Quantity
 		switch {
 		case l.Quantity <= 0:
 			return Order{}, false, ErrBadLines
 		case s == nil:
 			return Order{}, false, ErrUnknownSKU
-		case s.Stock < l.Quantity:
+		case s.Stock < wanted[l.SKU]:
 			return Order{}, false, ErrOutOfStock
 		}
 		price, _ := parseMinor(s.Price)
@@ -275,7 +290,7 @@ func (p *Platform) place(account, ref string, lines []Line) (Order, bool, error)
 		s.UpdatedAt = p.now()
 	}
 	p.seq++
-	o := &Order{ID: "PO" + strconv.Itoa(100000+p.seq), Reference: ref, AccountID: account, Status: StatusPlaced,
+	o := &Order{ID: fmt.Sprintf("PO%s%06d", p.cfg.RunNumber, p.seq), Reference: ref, AccountID: account, Status: StatusPlaced,
 		Lines: append([]Line(nil), lines...), Currency: p.cfg.Currency, Total: formatMinor(total), CreatedAt: p.now()}
 	p.orders[o.ID], p.byRef[ref] = o, o
 	p.placed[account]++
@@ -293,12 +308,8 @@ func (p *Platform) view(o *Order) Order {
 }
 
 func (p *Platform) ship(o *Order, at time.Time) {
-	o.Status, o.CarrierCode, o.Waybill, o.ShippedAt = StatusShipped, p.cfg.Carrier, p.cfg.Carrier+strconv.Itoa(7_000_000_000+p.seqOf(o)), &at
-}
-
-func (p *Platform) seqOf(o *Order) int {
-	n, _ := strconv.Atoi(o.ID[2:])
-	return n
+	// The waybill is the carrier's and the order number's digits.
+	o.Status, o.CarrierCode, o.Waybill, o.ShippedAt = StatusShipped, p.cfg.Carrier, p.cfg.Carrier+"7"+o.ID[2:], &at
 }
 
 // cancel cancels account's order before it ships and gives its stock

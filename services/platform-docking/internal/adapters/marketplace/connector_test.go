@@ -125,8 +125,11 @@ func TestListOrders(t *testing.T) {
 	d := dock(t, partnersim.MarketConfig{VisibilityLag: time.Minute}, false)
 	d.live(t, 1)
 	from := d.clk.Now()
-	for range 120 {
-		d.order(t, 0)
+	var second string
+	for i := range 120 {
+		if o := d.order(t, 0); i == 1 {
+			second = o.OrderID
+		}
 		d.clk.Advance(time.Second)
 	}
 	// The last 60 are within the lag.
@@ -148,14 +151,14 @@ func TestListOrders(t *testing.T) {
 	if len(seen) != 61 || pages != 1 {
 		t.Errorf("%d orders in %d pages after the first, want 61 in 1", len(seen), pages)
 	}
-	o := seen["po-000002"]
+	o := seen[second]
 	if o.Status != domain.OrderPaid || o.RawStatus != "ORDER_STATUS_PAID" || o.Address == nil || o.Address.City != "Berlin" ||
 		len(o.Items) != 2 || o.Items[0].Marker != teapot(0).Marker || o.Items[1].Marker != "" ||
 		o.Total.Currency != "EUR" || o.PaidAt == nil || len(o.Raw) == 0 {
 		t.Errorf("order %+v", o)
 	}
-	got, err := d.conn.Orders.GetOrder(context.Background(), d.partner, "po-000002")
-	if err != nil || got.ID != "po-000002" || got.Items[0].UnitPrice != money.MustNew(1999, "EUR") {
+	got, err := d.conn.Orders.GetOrder(context.Background(), d.partner, second)
+	if err != nil || got.ID != second || got.Items[0].UnitPrice != money.MustNew(1999, "EUR") {
 		t.Errorf("GetOrder = %+v, %v", got, err)
 	}
 	if _, err := d.conn.Orders.GetOrder(context.Background(), d.partner, "po-nope"); apperr.KindOf(err) != apperr.KindNotFound {
