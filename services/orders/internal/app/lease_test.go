@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 )
 
@@ -53,5 +55,28 @@ func TestAStepIsNotStartedPastItsLease(t *testing.T) {
 	s.run(t)
 	if got := int(holds.Load()); got != orders {
 		t.Errorf("%d holds after the next claim, want %d", got, orders)
+	}
+}
+
+// A step of a kind this version does not know (a newer version scheduled
+// it, its replicas running beside this one's during a rolling update) is
+// postponed, not dropped: a replica that knows it runs it later. Before,
+// an old replica claimed it and deleted it as done, and the step was lost.
+func TestAStepOfAnUnknownKindIsPostponedNotDropped(t *testing.T) {
+	s := newSaga(t)
+	order := uuid.New()
+	if _, err := s.pool.Exec(ctx, `INSERT INTO saga_tasks (kind, subject, order_id, due_at, created_at) VALUES ('from_a_newer_version', $1, $1, $2, $2)`,
+		order, s.at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.RunTasks(ctx, 100, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	var due time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT due_at FROM saga_tasks WHERE kind = 'from_a_newer_version'`).Scan(&due); err != nil {
+		t.Fatalf("the step of an unknown kind is gone: %v", err)
+	}
+	if !due.After(s.at) {
+		t.Errorf("it is due at %v, want later than now (%v)", due, s.at)
 	}
 }

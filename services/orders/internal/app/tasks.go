@@ -207,8 +207,15 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 	if ok, err := s.runAfterSaleTask(ctx, t); ok {
 		return err
 	}
-	return nil // an unknown kind left by a newer version: drop it
+	// A kind a newer version scheduled (its replicas beside this one during
+	// a rolling update): postponed, never dropped, for a replica that knows
+	// it to run.
+	return errNotYet{until: s.clock().Add(unknownTaskWait)}
 }
+
+// unknownTaskWait is how long a step of a kind this version does not know
+// waits before it is looked at again.
+const unknownTaskWait = time.Minute
 
 // Wake returns the channel a command signals when it scheduled work due
 // now, so the runner need not wait for its next round.
