@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"context"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -768,5 +771,71 @@ func TestAReturnReceivedWhileATopUpIsAwaitedWaitsForIt(t *testing.T) {
 	got, _ := s.svc.GetAfterSale(ctx, ann, a.ID)
 	if got.Status != domain.AfterSaleRefunded || !got.ClawBack || !s.w.refunds[key] {
 		t.Errorf("once the top-up is paid: %s, claw-back %v, refunded %v; want refunded by a claw-back", got.Status, got.ClawBack, s.w.refunds[key])
+	}
+}
+
+// interleavedStore runs before once, the first time a sub-order's
+// requests are read outside a transaction: what commits then lands between
+// the reads of whoever reads them.
+type interleavedStore struct {
+	app.Store
+	before func()
+	once   atomic.Bool
+}
+
+func (s *interleavedStore) AfterSalesOf(ctx context.Context, subOrderID uuid.UUID) ([]domain.AfterSale, error) {
+	if s.once.CompareAndSwap(false, true) {
+		s.before()
+	}
+	return s.Store.AfterSalesOf(ctx, subOrderID)
+}
+
+// A return refunded from escrow while the settle step reads the sub-order:
+// settlement pays only the goods kept, whichever of its reads the refund
+// commits between. Before, the step read the order (nothing refunded yet),
+// then the requests (the return refunded, none open), and settled the
+// returned goods as well, out of an escrow the refund had emptied of them.
+func TestASettlementReadingAcrossARefundSettlesOnlyTheGoodsKept(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	sub := o.SubOrders[0]
+	linen := supplierOf(s.linen)
+	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 2))
+	if _, err := s.svc.ConfirmReceipt(ctx, ann, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	w := s.w.warehouseOf(s.linen)
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, true, &w); err != nil {
+		t.Fatal(err)
+	}
+	// The refund waits; the settle step comes due alone.
+	if _, err := s.pool.Exec(ctx, `UPDATE saga_tasks SET due_at = due_at + interval '1 day' WHERE kind = $1`, app.TaskReturnRefund); err != nil {
+		t.Fatal(err)
+	}
+	s.at = s.at.Add(2 * time.Minute)
+	racing := &interleavedStore{Store: s.store, before: func() {
+		if _, err := s.pool.Exec(ctx, `UPDATE saga_tasks SET due_at = $2 WHERE kind = $1`, app.TaskReturnRefund, s.at); err != nil {
+			t.Error(err)
+		}
+		s.run(t) // the refund, on another replica
+	}}
+	settling := app.New(racing, s.w.peers(), app.Config{PaymentTimeout: timeout, AutoComplete: 7 * 24 * time.Hour, PaymentSettle: time.Minute})
+	settling.SetClock(func() time.Time { return s.at })
+	if _, err := settling.RunTasks(ctx, 100, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if !racing.once.Load() {
+		t.Fatal("the settle step never read the requests")
+	}
+	s.run(t)
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed || got.Refunded != 6000 {
+		t.Fatalf("after settlement: %s, refunded %d", got.Status, got.Refunded)
+	}
+	if paid := s.w.escrows[sub.ID].supplierPaid; paid != 3000 {
+		t.Errorf("the supplier was paid %d, want the 3000 of the goods kept", paid)
 	}
 }

@@ -324,6 +324,14 @@ func (s *Service) returnsAwaitedUntil(sub domain.SubOrder) time.Time {
 // short, the sub-order awaits the buyer's top-up. A partner channel's
 // sub-order has no escrow: its money comes with the partner's settlement.
 func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
+	// The requests first, then the order: a request read as refunded
+	// committed its refund to the sub-order with it, so the order read
+	// after counts it (read the other way round, a refund committing in
+	// between would be settled as goods kept).
+	afterSales, err := s.store.AfterSalesOf(ctx, subID)
+	if err != nil {
+		return err
+	}
 	o, err := s.store.GetOrder(ctx, orderID, false)
 	if err != nil {
 		return err
@@ -331,10 +339,6 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	sub := o.SubOrder(subID)
 	if sub == nil || sub.Status != domain.Delivered {
 		return nil
-	}
-	afterSales, err := s.store.AfterSalesOf(ctx, subID)
-	if err != nil {
-		return err
 	}
 	if slices.ContainsFunc(afterSales, func(a domain.AfterSale) bool { return a.Status.Open() }) {
 		// A return refunded from escrow lowers what settles: wait for it,
