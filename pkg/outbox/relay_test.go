@@ -191,10 +191,19 @@ func TestRelayPublishesInOrderAcrossBatches(t *testing.T) {
 func TestATrackedCommitIsLookedAtOnce(t *testing.T) {
 	e := eventstest.Setup(t)
 	relay := newRelay(t, e)
+	relay.Fallback = time.Hour // only wakes make it look
 	e.Go(t, relay.Run)
 	e.Go(t, e.Consumer(t, "c1").Run)
-	time.Sleep(1500 * time.Millisecond) // past the start's backoff steps
-	before := outbox.Looks(relay)
+	// Past the start's backoff steps: no look for longer than the last one.
+	before, quietSince := outbox.Looks(relay), time.Now()
+	for deadline := time.Now().Add(15 * time.Second); time.Since(quietSince) < 700*time.Millisecond; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the relay never stopped looking after its start")
+		}
+		if n := outbox.Looks(relay); n != before {
+			before, quietSince = n, time.Now()
+		}
+	}
 
 	var ids []uuid.UUID
 	if err := pg.InTx(context.Background(), e.Pool, func(tx pgx.Tx) error {

@@ -287,7 +287,7 @@ func TestEventsOfCallsDrainingAtShutdownArePublished(t *testing.T) {
 	}()
 	<-users.entered
 	cancel() // shutdown begins with the call in flight
-	time.Sleep(300 * time.Millisecond)
+	eventstest.Eventually(t, 10*time.Second, func() bool { return !rt.Server.Ready() }, "the runtime never began to drain")
 	close(users.release)
 	if err := <-answered; err != nil {
 		t.Fatalf("the draining call: %v", err)

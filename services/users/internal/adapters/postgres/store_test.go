@@ -195,14 +195,16 @@ func TestRefreshTokensAndFamilies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = s.InTx(ctx, func(r app.Repository) error {
+	if err := s.InTx(ctx, func(r app.Repository) error {
 		for _, h := range [][]byte{h1, h2} {
 			if tok, err := r.GetRefreshTokenForUpdate(ctx, h); err != nil || tok.RevokedAt.IsZero() {
 				t.Errorf("token %x after family revocation = %+v, %v", h[0], tok, err)
 			}
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestSigningKeys(t *testing.T) {
@@ -232,12 +234,14 @@ func TestEventsCommitWithTheTransaction(t *testing.T) {
 		t.Error("Emit outside a transaction succeeded")
 	}
 	boom := errors.New("boom")
-	_ = s.InTx(ctx, func(r app.Repository) error {
+	if err := s.InTx(ctx, func(r app.Repository) error {
 		if err := r.Emit(ctx, "users.x.rolled_back", wrapperspb.String("x")); err != nil {
 			t.Fatal(err)
 		}
 		return boom
-	})
+	}); !errors.Is(err, boom) {
+		t.Fatalf("a transaction whose function failed = %v, want its error", err)
+	}
 	if err := s.InTx(ctx, func(r app.Repository) error { return r.Emit(ctx, "users.x.committed", wrapperspb.String("x")) }); err != nil {
 		t.Fatal(err)
 	}
