@@ -71,7 +71,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+	// initdb writes PG_VERSION first and the control file in its bootstrap:
+	// a data directory without the control file is what an initdb cut short
+	// (a Ctrl-C on the first start) left, and is made again.
+	if _, err := os.Stat(filepath.Join(dataDir, "global", "pg_control")); errors.Is(err, os.ErrNotExist) {
 		if err := initdb(ctx, bin, dataDir, su); err != nil {
 			return nil, err
 		}
@@ -125,15 +128,23 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	return c, nil
 }
 
+// initdb makes the data directory beside it and moves it in place only
+// once complete, so an initdb cut short leaves nothing a later start takes
+// for a cluster; a half-made one left at dataDir (by a version before) is
+// replaced.
 func initdb(ctx context.Context, bin, dataDir string, su serverUser) error {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	making := dataDir + ".initdb"
+	if err := os.RemoveAll(making); err != nil {
 		return err
 	}
-	if err := su.own(dataDir); err != nil {
+	if err := os.MkdirAll(making, 0o700); err != nil {
+		return err
+	}
+	if err := su.own(making); err != nil {
 		return err
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-		"-D", dataDir, "-U", "postgres", "-E", "UTF8", "--locale=C",
+		"-D", making, "-U", "postgres", "-E", "UTF8", "--locale=C",
 		"--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync")
 	cmd.SysProcAttr = su.sysProcAttr()
 	var out bytes.Buffer
@@ -141,7 +152,10 @@ func initdb(ctx context.Context, bin, dataDir string, su serverUser) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("initdb: %w\n%s", err, out.String())
 	}
-	return nil
+	if err := os.RemoveAll(dataDir); err != nil {
+		return err
+	}
+	return os.Rename(making, dataDir)
 }
 
 func (c *Cluster) waitReady(ctx context.Context) error {

@@ -71,3 +71,36 @@ func exec(t *testing.T, url, sql string) {
 		t.Fatal(err)
 	}
 }
+
+// A first start cut short during initdb (a Ctrl-C while PostgreSQL was
+// being set up) leaves a data directory with PG_VERSION and no cluster in
+// it; the next start makes the cluster instead of failing to start it.
+func TestAStartAfterAnInitdbCutShortMakesTheCluster(t *testing.T) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "pgcluster-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "pg", "data")
+	if err := os.MkdirAll(filepath.Dir(data), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "PG_VERSION"), []byte("15\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: filepath.Join(dir, "pg")})
+	if err != nil {
+		t.Fatalf("start after an initdb cut short: %v", err)
+	}
+	defer c.Stop()
+	if err := c.EnsureDatabase(ctx, "orders", "orders", "s3cret"); err != nil {
+		t.Fatal(err)
+	}
+}
