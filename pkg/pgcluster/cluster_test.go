@@ -13,14 +13,7 @@ import (
 
 func TestClusterKeepsDataAcrossRestartsAndAuthenticatesRoles(t *testing.T) {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "pgcluster-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := clusterDir(t)
 
 	c, err := pgcluster.Start(ctx, pgcluster.Options{Dir: filepath.Join(dir, "pg")})
 	if err != nil {
@@ -77,14 +70,7 @@ func exec(t *testing.T, url, sql string) {
 // it; the next start makes the cluster instead of failing to start it.
 func TestAStartAfterAnInitdbCutShortMakesTheCluster(t *testing.T) {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "pgcluster-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := clusterDir(t)
 	data := filepath.Join(dir, "pg", "data")
 	if err := os.MkdirAll(filepath.Dir(data), 0o755); err != nil {
 		t.Fatal(err)
@@ -103,4 +89,19 @@ func TestAStartAfterAnInitdbCutShortMakesTheCluster(t *testing.T) {
 	if err := c.EnsureDatabase(ctx, "orders", "orders", "s3cret"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// clusterDir is a directory for a cluster's files that the server's user
+// may enter (the server runs as postgres when the tests run as root).
+func clusterDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pgcluster-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

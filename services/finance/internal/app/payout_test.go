@@ -355,11 +355,7 @@ func TestPayoutWithoutItsWebhookIsAskedFor(t *testing.T) {
 		t.Errorf("pending payout: payable %d with %d reserved", net, pending)
 	}
 
-	e.provider.mu.Lock()
-	po := e.provider.payouts["payout:"+p.ID]
-	po.Status = app.PayoutPaid
-	e.provider.payouts["payout:"+p.ID] = po
-	e.provider.mu.Unlock()
+	e.provider.settlePayout(p.ID, app.PayoutPaid)
 	for range 2 {
 		if _, err := e.w.RetryPayouts(ctx, 0, 10); err != nil {
 			t.Fatal(err)
@@ -436,11 +432,7 @@ func TestAPayoutPostedButNotMarkedThenReturnedComesBack(t *testing.T) {
 		Transfers: []ledger.TransferSpec{{PendingID: p.PendingTransferID, Phase: ledger.PhasePostPending, Code: ledger.CodePayout, Reference: p.ID}}}); err != nil {
 		t.Fatal(err)
 	}
-	e.provider.mu.Lock()
-	po := e.provider.payouts["payout:"+p.ID]
-	po.Status = app.PayoutFailed
-	e.provider.payouts["payout:"+p.ID] = po
-	e.provider.mu.Unlock()
+	e.provider.settlePayout(p.ID, app.PayoutFailed)
 	for range 2 {
 		if _, err := e.w.RetryPayouts(ctx, 0, 10); err != nil {
 			t.Fatal(err)
@@ -578,11 +570,7 @@ func TestAPaidPayoutSentBackWithoutItsWebhookIsReturned(t *testing.T) {
 	if n, err := e.w.CheckPayoutReturns(ctx, app.PayoutReturnWatch, 10); err != nil || n != 0 {
 		t.Fatalf("nothing sent back yet: %d returned, %v", n, err)
 	}
-	e.provider.mu.Lock()
-	po := e.provider.payouts["payout:"+back.ID]
-	po.Status = app.PayoutFailed
-	e.provider.payouts["payout:"+back.ID] = po
-	e.provider.mu.Unlock()
+	e.provider.settlePayout(back.ID, app.PayoutFailed)
 	// Asked a moment ago, a day after it was made: not due again until a
 	// tenth of that has passed.
 	if n, err := e.w.CheckPayoutReturns(ctx, app.PayoutReturnWatch, 10); err != nil || n != 0 {

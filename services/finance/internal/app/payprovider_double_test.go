@@ -85,6 +85,16 @@ func (p *provider) settleIntent(id string, st app.IntentStatus) {
 	}
 }
 
+// settlePayout makes the provider report the payout of our payout id with
+// status, without a webhook.
+func (p *provider) settlePayout(payoutID string, st app.PayoutStatus) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	po := p.payouts["payout:"+payoutID]
+	po.Status = st
+	p.payouts["payout:"+payoutID] = po
+}
+
 func (p *provider) CreatePayout(_ context.Context, in app.PayoutRequest) (app.Payout, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

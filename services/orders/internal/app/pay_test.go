@@ -141,24 +141,8 @@ func (s *saga) waitForALockWaiter(t *testing.T) {
 func TestACheckoutRacingAnotherWithItsIDForOtherTermsIsRefused(t *testing.T) {
 	s := newSaga(t)
 	ann := s.buyer(100_000)
-	held, release := make(chan struct{}), make(chan struct{})
-	var first atomic.Bool
-	s.w.holding = func() {
-		if first.CompareAndSwap(false, true) {
-			close(held)
-			<-release
-		}
-	}
-	type answer struct {
-		o   domain.Order
-		err error
-	}
-	euro := make(chan answer, 1)
-	go func() {
-		o, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "race", Currency: "EUR", Lines: []domain.CartLine{line(s.scarf, 1)}})
-		euro <- answer{o, err}
-	}()
-	<-held // the EUR checkout waits at its stock hold
+	release := make(chan struct{})
+	euro := s.checkoutHeldAtItsStock(ann, app.CheckoutInput{CheckoutID: "race", Currency: "EUR", Lines: []domain.CartLine{line(s.scarf, 1)}}, release)
 	dollars, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "race", Currency: "USD", Lines: []domain.CartLine{line(s.scarf, 1)}})
 	if err != nil || dollars.Currency != "USD" {
 		t.Fatalf("the USD checkout: %+v, %v", dollars, err)
@@ -178,24 +162,9 @@ func TestACartCheckoutRacingItsRetryAcrossACartChangeIsAnsweredTheOrder(t *testi
 	if _, err := s.svc.SetCartLine(ctx, ann, s.scarf.ID, 1); err != nil {
 		t.Fatal(err)
 	}
-	held, release := make(chan struct{}), make(chan struct{})
-	var first atomic.Bool
-	s.w.holding = func() {
-		if first.CompareAndSwap(false, true) {
-			close(held)
-			<-release
-		}
-	}
-	type answer struct {
-		o   domain.Order
-		err error
-	}
-	firstTry := make(chan answer, 1)
-	go func() {
-		o, _, err := s.svc.Checkout(ctx, ann, app.CheckoutInput{CheckoutID: "cart", Currency: "USD"})
-		firstTry <- answer{o, err}
-	}()
-	<-held // the first attempt read one scarf and waits at its stock hold
+	release := make(chan struct{})
+	// The first attempt reads one scarf and waits at its stock hold.
+	firstTry := s.checkoutHeldAtItsStock(ann, app.CheckoutInput{CheckoutID: "cart", Currency: "USD"}, release)
 	if _, err := s.svc.SetCartLine(ctx, ann, s.scarf.ID, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -208,4 +177,31 @@ func TestACartCheckoutRacingItsRetryAcrossACartChangeIsAnsweredTheOrder(t *testi
 	if got.err != nil || got.o.ID != placed.ID {
 		t.Fatalf("the first attempt: %+v, %v; want the placed order %s", got.o.ID, got.err, placed.ID)
 	}
+}
+
+// checkoutAnswer is a checkout's outcome, from another goroutine.
+type checkoutAnswer struct {
+	o   domain.Order
+	err error
+}
+
+// checkoutHeldAtItsStock starts the checkout in and returns once it waits
+// at its stock hold, where it stays until release closes; its answer
+// comes on the channel returned. Only this checkout's hold waits.
+func (s *saga) checkoutHeldAtItsStock(c auth.Caller, in app.CheckoutInput, release <-chan struct{}) <-chan checkoutAnswer {
+	held := make(chan struct{})
+	var first atomic.Bool
+	s.w.holding = func() {
+		if first.CompareAndSwap(false, true) {
+			close(held)
+			<-release
+		}
+	}
+	answer := make(chan checkoutAnswer, 1)
+	go func() {
+		o, _, err := s.svc.Checkout(ctx, c, in)
+		answer <- checkoutAnswer{o, err}
+	}()
+	<-held
+	return answer
 }
