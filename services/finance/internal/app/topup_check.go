@@ -4,25 +4,33 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/crossdock/crossdock/services/finance/internal/domain/wallet"
 )
 
+// FailedTopUpWatch is how long after it was made a failed top-up is still
+// asked about: a payer may pay a declined intent again (another card), and
+// that payment's webhook may be lost as any other.
+const FailedTopUpWatch = 24 * time.Hour
+
 // CheckTopUps asks the provider about up to limit top-ups pending for
-// longer than age, and applies what it answers as its webhook would have:
-// a payment whose webhooks all failed (finance or the gateway down for
-// longer than the provider retries) is credited all the same, a failed one
-// marked failed. One still awaiting the payer is asked again later, less
-// often as it ages. It returns how many it settled (credited or failed); one
-// top-up's error does not stop the others, and the first is returned.
+// longer than age, or failed within FailedTopUpWatch, and applies what it
+// answers as its webhook would have: a payment whose webhooks all failed
+// (finance or the gateway down for longer than the provider retries) is
+// credited all the same, a failed one marked failed. One still awaiting the
+// payer, or still failed, is asked again later, less often as it ages. It
+// returns how many it settled (credited or failed); one top-up's error does
+// not stop the others, and the first is returned.
 func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int) (int, error) {
 	now := w.clock()
-	list, err := w.store.UncheckedTopUps(ctx, now.Add(-age), now, limit)
+	list, err := w.store.UncheckedTopUps(ctx, now.Add(-age), now.Add(-FailedTopUpWatch), now, limit)
 	if err != nil {
 		return 0, err
 	}
 	var first error
 	settled := 0
 	for _, t := range list {
-		done, err := w.checkTopUp(ctx, t.ID, t.IntentID, now)
+		done, err := w.checkTopUp(ctx, t, now)
 		if err != nil {
 			if first == nil {
 				first = fmt.Errorf("top-up %s: %w", t.ID, err)
@@ -39,22 +47,22 @@ func (w *Wallets) CheckTopUps(ctx context.Context, age time.Duration, limit int)
 // checkTopUp reads a top-up's intent from the provider and applies a final
 // answer under an event id of its own ("check:<intent>:<status>"), so a
 // webhook arriving later, or a second check, moves no money again.
-func (w *Wallets) checkTopUp(ctx context.Context, topUpID, intentID string, now time.Time) (bool, error) {
-	in, err := w.provider.GetIntent(ctx, intentID)
+func (w *Wallets) checkTopUp(ctx context.Context, t wallet.TopUp, now time.Time) (bool, error) {
+	in, err := w.provider.GetIntent(ctx, t.IntentID)
 	if err != nil {
 		return false, err
 	}
 	var typ string
-	switch in.Status {
-	case IntentSucceeded:
+	switch {
+	case in.Status == IntentSucceeded:
 		typ = EventIntentSucceeded
-	case IntentFailed:
+	case in.Status == IntentFailed && t.State != wallet.TopUpFailed:
 		typ = EventIntentFailed
 	default:
-		return false, w.store.MarkTopUpChecked(ctx, topUpID, now)
+		return false, w.store.MarkTopUpChecked(ctx, t.ID, now)
 	}
-	in.Reference = topUpID
-	_, err = w.applyIntentEvent(ctx, ProviderEventRecord{ID: "check:" + in.ID + ":" + string(in.Status), Type: typ, Reference: topUpID, ReceivedAt: now}, in)
+	in.Reference = t.ID
+	_, err = w.applyIntentEvent(ctx, ProviderEventRecord{ID: "check:" + in.ID + ":" + string(in.Status), Type: typ, Reference: t.ID, ReceivedAt: now}, in)
 	return err == nil, err
 }
 

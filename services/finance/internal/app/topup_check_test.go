@@ -70,3 +70,45 @@ func TestTopUpsWhoseWebhooksNeverCameAreAskedAbout(t *testing.T) {
 	}
 	e.assertBooksBalance(t)
 }
+
+// A top-up declined, then paid on the same intent (the payer tried another
+// card), whose success webhook never came: the checker asks about failed
+// top-ups for a day and credits it. A top-up still failed is only marked
+// asked, and one failed longer ago than the watch is not asked about.
+// Before, a failed top-up was never asked about again, and the money paid
+// never reached the wallet.
+func TestATopUpDeclinedThenPaidWithoutItsWebhookIsCredited(t *testing.T) {
+	e := newWallets(t)
+	retried, _ := e.topUp(t, buyer, "retried", 5000)
+	stays, _ := e.topUp(t, buyer, "stays", 700)
+	for _, tu := range []wallet.TopUp{retried, stays} {
+		e.provider.settleIntent(tu.IntentID, app.IntentFailed)
+	}
+	now := t0.Add(2 * time.Minute)
+	checker := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider, app.WithWalletsClock(func() time.Time { return now }))
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 2 {
+		t.Fatalf("CheckTopUps = %d, %v; want both marked failed", n, err)
+	}
+	e.provider.settleIntent(retried.IntentID, app.IntentSucceeded)
+	now = now.Add(time.Hour)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 1 {
+		t.Fatalf("CheckTopUps = %d, %v; want the one paid after all credited", n, err)
+	}
+	if net, _ := e.balance(t, walletRef(buyer.Subject, "USD")); net != 5000 {
+		t.Errorf("the wallet holds %d, want the 5000 paid after the decline", net)
+	}
+	for _, c := range []struct {
+		id   string
+		want wallet.TopUpState
+	}{{retried.ID, wallet.TopUpSucceeded}, {stays.ID, wallet.TopUpFailed}} {
+		if got, err := e.w.GetTopUp(ctx, buyer, c.id); err != nil || got.State != c.want {
+			t.Errorf("top-up %s: %s, %v; want %s", c.id, got.State, err, c.want)
+		}
+	}
+	e.provider.settleIntent(stays.IntentID, app.IntentSucceeded)
+	now = t0.Add(app.FailedTopUpWatch + time.Hour)
+	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 0 {
+		t.Errorf("CheckTopUps past the watch = %d, %v; want nothing asked", n, err)
+	}
+	e.assertBooksBalance(t)
+}

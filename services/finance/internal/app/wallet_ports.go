@@ -34,10 +34,11 @@ type WalletStore interface {
 	InsertTopUp(ctx context.Context, t wallet.TopUp) (wallet.TopUp, bool, error)
 	// TopUp returns a top-up by id, or NotFound.
 	TopUp(ctx context.Context, id string) (wallet.TopUp, error)
-	// UncheckedTopUps returns up to limit top-ups pending since before with
-	// a provider intent, due (at now) to be asked about again, least
-	// recently asked first.
-	UncheckedTopUps(ctx context.Context, before, now time.Time, limit int) ([]wallet.TopUp, error)
+	// UncheckedTopUps returns up to limit top-ups with a provider intent,
+	// made before before, due (at now) to be asked about again, least
+	// recently asked first: the pending ones, and those failed that were
+	// made since failedSince (a payer may pay a declined intent again).
+	UncheckedTopUps(ctx context.Context, before, failedSince, now time.Time, limit int) ([]wallet.TopUp, error)
 	// MarkTopUpChecked records that the provider was asked about a top-up.
 	MarkTopUpChecked(ctx context.Context, id string, at time.Time) error
 	// UpdateTopUp locks a top-up, applies change and saves it with its
