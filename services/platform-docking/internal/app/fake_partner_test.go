@@ -31,6 +31,10 @@ type staleConn struct {
 	limitAll bool
 	// failing fails every listing upsert with it.
 	failing error
+	// refuse fails the upserts of these markers; pushed is every listing
+	// upserted, by marker.
+	refuse map[string]error
+	pushed map[string]domain.Listing
 }
 
 func (c *staleConn) ListOrders(context.Context, domain.Partner, domain.Window, string) (domain.OrderPage, error) {
@@ -49,6 +53,13 @@ func (c *staleConn) UpsertListing(_ context.Context, _ domain.Partner, l domain.
 	if c.failing != nil {
 		return domain.ListingState{}, c.failing
 	}
+	if err := c.refuse[l.Marker]; err != nil {
+		return domain.ListingState{}, err
+	}
+	if c.pushed == nil {
+		c.pushed = map[string]domain.Listing{}
+	}
+	c.pushed[l.Marker] = l
 	return domain.ListingState{Marker: l.Marker, Status: domain.ListingPending}, nil
 }
 func (c *staleConn) WithdrawListing(context.Context, domain.Partner, string) (domain.ListingState, error) {
@@ -327,5 +338,70 @@ func TestAFailedPushKeepsTheListedPrice(t *testing.T) {
 	push()
 	if got := listed(); got != 120 {
 		t.Errorf("listed at %d once the push went through, want 120", got)
+	}
+}
+
+// skusCatalog has one listed product of the SKUs given, in order, each
+// with its stock.
+type skusCatalog []struct {
+	id    string
+	stock int64
+}
+
+func (c skusCatalog) Product(_ context.Context, id uuid.UUID) (app.CatalogProduct, error) {
+	return staleCatalog{}.Product(context.Background(), id)
+}
+func (c skusCatalog) Content(context.Context, uuid.UUID, string) (app.CatalogContent, error) {
+	out := app.CatalogContent{Locale: "de-DE", Title: "t"}
+	for _, sku := range c {
+		out.SKUs = append(out.SKUs, app.CatalogSKU{ID: sku.id, Available: sku.stock, Price: money.Money{Amount: 100, Currency: "EUR"}})
+	}
+	return out, nil
+}
+func (skusCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, error) {
+	return nil, "", nil
+}
+
+// One SKU of a product that the partner refuses does not hold back the
+// product's other SKUs: a sold-out SKU's stock of 0 still reaches the
+// partner. Before, the push stopped at the refused SKU, every round, and
+// the sold-out SKU stayed buyable there.
+func TestASKUThePartnerRefusesDoesNotHoldBackTheOthers(t *testing.T) {
+	refused, soldOut := uuid.NewString(), uuid.NewString()
+	conn := &staleConn{refuse: map[string]error{domain.Marker(refused): apperr.FailedPrecondition("the category does not take this item")}}
+	tr, store, _ := staleTradeOf(t, conn, newOrderBook(), true, skusCatalog{{refused, 3}, {soldOut, 0}}) // the refused one first
+	ctx := context.Background()
+	if err := store.QueueProducts(ctx, []uuid.UUID{uuid.New()}, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_ = tr.Round(ctx)
+	got, ok := conn.pushed[domain.Marker(soldOut)]
+	if !ok || got.Stock != 0 {
+		t.Errorf("the sold-out SKU's listing pushed: %v, stock %d; want pushed with 0", ok, got.Stock)
+	}
+}
+
+// A partner that is down (or hangs until the call's timeout) is asked
+// nothing more in the round after its first failure, as a rate-limited one:
+// its products wait for its next turn, and the other partners' work is not
+// held behind one timeout per product.
+func TestAPushToAPartnerDownLeavesItAloneForTheRound(t *testing.T) {
+	conn := &staleConn{failing: apperr.Unavailable("the partner is down")}
+	tr, store, _ := staleTrade(t, conn, newOrderBook(), true)
+	ctx := context.Background()
+	ids := make([]uuid.UUID, 10)
+	for i := range ids {
+		ids[i] = uuid.New()
+	}
+	if err := store.QueueProducts(ctx, ids, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_ = tr.Round(ctx)
+	if conn.upserts != 1 {
+		t.Errorf("%d listing upserts in the round, want 1: the first found the partner down", conn.upserts)
+	}
+	due, err := store.DueProducts(ctx, time.Now(), time.Minute, 20)
+	if err != nil || len(due) != 0 {
+		t.Errorf("%d products due right after the round (%v); want all deferred", len(due), err)
 	}
 }

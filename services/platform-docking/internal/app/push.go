@@ -97,6 +97,11 @@ func (t *Trade) pushProduct(ctx context.Context, partners []domain.Partner, limi
 			failed = errors.Join(failed, err)
 			quiet := t.quiet(err)
 			_ = t.store.RecordFailure(ctx, p.ID, "push "+id.String()+": "+err.Error(), t.clock(), quiet)
+			if quiet.IsZero() && retryable(err) {
+				// Down or hanging: asked nothing more this round, so one
+				// partner's timeouts do not hold every other's pushes.
+				quiet = t.clock().Add(t.timing.Retry)
+			}
 			if !quiet.IsZero() {
 				limited[p.ID] = quiet
 			}
@@ -133,10 +138,17 @@ func (t *Trade) pushTo(ctx context.Context, p domain.Partner, conn ListingConnec
 	if err != nil {
 		return err
 	}
+	// One SKU the partner refuses does not hold the others back (a sold-out
+	// SKU's stock of 0 among them): each is pushed, and the refusals come
+	// back together. A partner busy or unreachable is asked nothing more.
 	listings := buildListings(product, content)
+	var refused error
 	for _, l := range listings {
 		if err := t.upsert(ctx, p, conn, l, stored); err != nil {
-			return err
+			if retryable(err) {
+				return errors.Join(refused, err)
+			}
+			refused = errors.Join(refused, err)
 		}
 	}
 	// SKUs the product no longer has are withdrawn.
@@ -146,7 +158,7 @@ func (t *Trade) pushTo(ctx context.Context, p domain.Partner, conn ListingConnec
 			dropped = append(dropped, s)
 		}
 	}
-	return t.withdraw(ctx, p, conn, dropped, "the SKU is gone")
+	return errors.Join(refused, t.withdraw(ctx, p, conn, dropped, "the SKU is gone"))
 }
 
 // buildListings is a product's listings: one per SKU, in the content's
@@ -201,19 +213,24 @@ func (t *Trade) upsert(ctx context.Context, p domain.Partner, conn ListingConnec
 // withdraw takes listings off the partner; those already withdrawn are
 // left alone.
 func (t *Trade) withdraw(ctx context.Context, p domain.Partner, conn ListingConnector, listings []StoredListing, why string) error {
+	var refused error
 	for _, s := range listings {
 		if s.Status == domain.ListingWithdrawn {
 			continue
 		}
 		if _, err := conn.WithdrawListing(ctx, p, s.Marker); err != nil {
-			return err
+			if retryable(err) {
+				return errors.Join(refused, err)
+			}
+			refused = errors.Join(refused, err) // the others are still withdrawn
+			continue
 		}
 		s.Status, s.Reasons, s.UpdatedAt, s.LastError, s.Fingerprint = domain.ListingWithdrawn, []string{why}, t.clock(), "", nil
 		if err := t.store.SaveListing(ctx, s); err != nil {
 			return err
 		}
 	}
-	return nil
+	return refused
 }
 
 // listingStatusBatch is how many pending listings one status read asks
