@@ -134,6 +134,19 @@ type PartnerOrder struct {
 	Raw       []byte
 }
 
+// MarkUnreadable keeps an order a connector could not read whole (a price,
+// an amount or a time it cannot parse) as OrderUnknown, the problems in its
+// raw status: one with lines of ours is held for an operator, never guessed
+// at, one without is ignored, and the orders beside it on the partner's
+// page are read on instead of the whole page failing on it every round.
+func (o *PartnerOrder) MarkUnreadable(problems []string) {
+	if len(problems) == 0 {
+		return
+	}
+	o.Status = OrderUnknown
+	o.RawStatus += " (unreadable: " + strings.Join(problems, "; ") + ")"
+}
+
 // Window is a half-open time range [From, To).
 type Window struct {
 	From, To time.Time

@@ -68,9 +68,12 @@ func partnerOrder(o *partnerv1.PartnerOrder) (domain.PartnerOrder, error) {
 	if err != nil {
 		return domain.PartnerOrder{}, badAnswer("order " + o.GetOrderId() + " cannot be kept as JSON")
 	}
+	// What cannot be read is noted, not fatal: the order is kept unread
+	// (held when it holds goods of ours) and the page goes on.
+	var problems []string
 	total, err := moneyOf(o.GetTotal(), "order "+o.GetOrderId()+" total")
 	if err != nil {
-		return domain.PartnerOrder{}, err
+		problems = append(problems, err.Error())
 	}
 	status, rawStatus := orderStatus(o.GetStatus())
 	po := domain.PartnerOrder{ID: o.GetOrderId(), Status: status, RawStatus: rawStatus, BuyerRef: o.GetBuyerRef(),
@@ -85,12 +88,13 @@ func partnerOrder(o *partnerv1.PartnerOrder) (domain.PartnerOrder, error) {
 	}
 	for _, it := range o.GetItems() {
 		price, err := moneyOf(it.GetUnitPrice(), "order "+o.GetOrderId()+" item "+it.GetItemId())
-		if err != nil {
-			return domain.PartnerOrder{}, err
+		if _, ours := domain.SKUOfMarker(it.GetMarker()); err != nil && ours {
+			problems = append(problems, err.Error()) // another seller's price is no concern of ours
 		}
 		po.Items = append(po.Items, domain.OrderItem{ItemID: it.GetItemId(), ListingID: it.GetListingId(),
 			Marker: it.GetMarker(), Quantity: it.GetQuantity(), UnitPrice: price})
 	}
+	po.MarkUnreadable(problems)
 	return po, nil
 }
 

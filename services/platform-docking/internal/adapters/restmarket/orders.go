@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -110,14 +109,18 @@ func partnerOrder(raw json.RawMessage) (domain.PartnerOrder, error) {
 		status = domain.OrderUnknown
 	}
 	o.Status = status
+	// What cannot be read is noted, not fatal: the order is kept unread
+	// (held when it holds goods of ours) and the page goes on.
+	var problems []string
+	note := func(what string, err error) { problems = append(problems, what+": "+err.Error()) }
 	var err error
 	if o.Total, err = parseMajor(t.Payment, t.Currency); err != nil {
-		return domain.PartnerOrder{}, fmt.Errorf("trade %s payment: %w", t.TID, err)
+		note("payment", err)
 	}
 	for _, l := range t.Orders {
 		item, err := orderItem(l, t.Currency)
-		if err != nil {
-			return domain.PartnerOrder{}, fmt.Errorf("trade %s line %s: %w", t.TID, l.OID, err)
+		if err != nil && item.Marker != "" {
+			note("line "+l.OID, err)
 		}
 		o.Items = append(o.Items, item)
 	}
@@ -125,35 +128,36 @@ func partnerOrder(raw json.RawMessage) (domain.PartnerOrder, error) {
 		o.Address = a
 	}
 	if o.PlacedAt, err = parseTime(t.Created); err != nil {
-		return domain.PartnerOrder{}, err
+		note("created", err)
 	}
 	if o.UpdatedAt, err = parseTime(t.Modified); err != nil {
-		return domain.PartnerOrder{}, err
+		note("modified", err)
 	}
 	if t.PayTime != "" {
-		paid, err := parseTime(t.PayTime)
-		if err != nil {
-			return domain.PartnerOrder{}, err
+		if paid, err := parseTime(t.PayTime); err != nil {
+			note("pay_time", err)
+		} else {
+			o.PaidAt = &paid
 		}
-		o.PaidAt = &paid
 	}
+	o.MarkUnreadable(problems)
 	return o, nil
 }
 
-// orderItem maps a line; its marker is kept only when it is ours.
+// orderItem maps a line; its marker is kept only when it is ours. A price
+// it cannot read is an error with the line as far as it was read (another
+// seller's line is no concern of ours, whatever its price says).
 func orderItem(l wireOrder, currency string) (domain.OrderItem, error) {
 	if l.Currency != "" {
 		currency = l.Currency
 	}
-	price, err := parseMajor(l.Price, currency)
-	if err != nil {
-		return domain.OrderItem{}, err
-	}
-	item := domain.OrderItem{ItemID: l.OID, ListingID: l.NumIID, Quantity: l.Num, UnitPrice: price}
+	item := domain.OrderItem{ItemID: l.OID, ListingID: l.NumIID, Quantity: l.Num}
 	if _, ours := domain.SKUOfMarker(l.OuterIID); ours {
 		item.Marker = l.OuterIID
 	}
-	return item, nil
+	price, err := parseMajor(l.Price, currency)
+	item.UnitPrice = price
+	return item, err
 }
 
 // address maps the receiver fields, nil when the partner sent none (an
