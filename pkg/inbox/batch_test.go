@@ -188,3 +188,56 @@ func TestBatchHandlerFailingFallsBackToOneByOne(t *testing.T) {
 		t.Errorf("batch handler calls = %v, want %v", calls, want)
 	}
 }
+
+// A handler that panics on an event (one it cannot cope with) fails that
+// event for good: the others of the batch are applied once, the event is
+// dead-lettered with the panic, and nothing panics out of the consumer.
+// Before, the panic took the whole service down, the event came back to
+// crash every replica, and nothing was dead-lettered.
+func TestAHandlerPanickingDeadLettersItsEventAndTheOthersGoOn(t *testing.T) {
+	for _, batched := range []bool{false, true} {
+		t.Run(map[bool]string{false: "handler", true: "batch handler"}[batched], func(t *testing.T) {
+			e := eventstest.Setup(t)
+			ids := e.Emit(t, 3, true)
+			bad := ids[1]
+			record := eventstest.RecordEffect("c1")
+			c := e.Consumer(t, "c1")
+			handle := func(ctx context.Context, tx pgx.Tx, msg inbox.Message) error {
+				if msg.EventID == bad {
+					panic("an event this handler cannot cope with")
+				}
+				return record(ctx, tx, msg)
+			}
+			if batched {
+				c.Handler, c.BatchHandler = nil, func(ctx context.Context, tx pgx.Tx, msgs []inbox.Message) error {
+					for _, m := range msgs {
+						if err := handle(ctx, tx, m); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+			} else {
+				c.Handler = handle
+			}
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("the consumer panicked: %v", p)
+					}
+				}()
+				if err := c.ProcessBatch(context.Background(), fetch(t, e, "c1", 3)); err != nil {
+					t.Fatal(err)
+				}
+			}()
+			eventstest.ExactlyOnce(t, e.Effects(t), []uuid.UUID{ids[0], ids[2]})
+			dead, err := inbox.ListDeadLetters(context.Background(), e.JS, "c1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(dead) != 1 {
+				t.Fatalf("%d dead letters, want the event the handler panicked on", len(dead))
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -345,7 +346,7 @@ func (c *Consumer) tryBatch(ctx context.Context, batch []delivered) (failed int,
 			if len(msgs) == 0 {
 				return nil
 			}
-			if err := c.BatchHandler(ctx, tx, msgs); err != nil {
+			if err := c.handleBatch(ctx, tx, msgs); err != nil {
 				return fmt.Errorf("batch handler: %w", err)
 			}
 			return nil
@@ -355,7 +356,7 @@ func (c *Consumer) tryBatch(ctx context.Context, batch []delivered) (failed int,
 				continue
 			}
 			delete(fresh, d.msg.EventID)
-			if herr = c.Handler(natsx.ExtractTrace(ctx, d.raw.Headers()), tx, d.msg); herr != nil {
+			if herr = c.handle(natsx.ExtractTrace(ctx, d.raw.Headers()), tx, d.msg); herr != nil {
 				failed = i
 				return errHandlerFailed
 			}
@@ -420,11 +421,37 @@ func (c *Consumer) apply(ctx context.Context, m Message) (applied bool, err erro
 			return nil
 		}
 		if c.Handler == nil {
-			return c.BatchHandler(ctx, tx, []Message{m})
+			return c.handleBatch(ctx, tx, []Message{m})
 		}
-		return c.Handler(ctx, tx, m)
+		return c.handle(ctx, tx, m)
 	})
 	return applied && err == nil, err
+}
+
+// handle runs the handler on m. A handler that panics (an event it cannot
+// cope with, a nil it did not expect) fails for good: its transaction rolls
+// back, the event goes to the dead letters with the panic, and the service
+// and the events beside it go on. Unrecovered, the panic would take the
+// process down, and the event would come back to crash every replica until
+// the server gave up on it, with nothing dead-lettered.
+func (c *Consumer) handle(ctx context.Context, tx pgx.Tx, m Message) (err error) {
+	defer c.recoverHandler(&err)
+	return c.Handler(ctx, tx, m)
+}
+
+// handleBatch runs the batch handler on msgs, a panic failing for good as
+// in handle (the batch is then taken an event at a time, and only the one
+// at fault is dead-lettered).
+func (c *Consumer) handleBatch(ctx context.Context, tx pgx.Tx, msgs []Message) (err error) {
+	defer c.recoverHandler(&err)
+	return c.BatchHandler(ctx, tx, msgs)
+}
+
+func (c *Consumer) recoverHandler(err *error) {
+	if p := recover(); p != nil {
+		c.Log.Error("inbox: handler panicked", "consumer", c.Name, "panic", p, "stack", string(debug.Stack()))
+		*err = Permanent(fmt.Errorf("the handler panicked: %v", p))
+	}
 }
 
 // settle answers a message whose handling failed with err: nothing while
