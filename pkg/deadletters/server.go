@@ -141,8 +141,8 @@ func (s *Server) ListDeadLetters(ctx context.Context, req *opsv1.ListDeadLetters
 				resp.DeadLetters = append(resp.DeadLetters, toProto(dl))
 			}
 		}
-		if len(batch) < size {
-			return resp, nil
+		if len(batch) < size && len(resp.DeadLetters) < size {
+			return resp, nil // the stream's end, every letter of it served
 		}
 	}
 	more, err := inbox.ListDeadLettersAfter(ctx, s.js, req.GetConsumer(), after, 1)
