@@ -146,39 +146,52 @@ func (c *Consumer) Run(ctx context.Context) error {
 	// A failure here (a JetStream API timeout while the broker elects a
 	// leader, say) is tried again, not returned: the runtime would stop the
 	// whole service for it.
-	cons, err := natsx.RetryUntil(ctx, func() (jetstream.Consumer, error) {
-		if _, err := natsx.EnsureStream(ctx, c.JS, c.DeadLetters); err != nil {
-			return nil, err
-		}
-		return c.JS.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
-			Durable:        c.Name,
-			FilterSubjects: c.Subjects,
-			AckPolicy:      jetstream.AckExplicitPolicy,
-			AckWait:        c.AckWait,
-			// One more than ours: the consumer dead-letters on the last delivery
-			// itself; the server's limit is only a backstop.
-			MaxDeliver:    c.MaxDeliver + 1,
-			DeliverPolicy: jetstream.DeliverAllPolicy,
+	setUp := func() (jetstream.Consumer, error) {
+		return natsx.RetryUntil(ctx, func() (jetstream.Consumer, error) {
+			if _, err := natsx.EnsureStream(ctx, c.JS, c.DeadLetters); err != nil {
+				return nil, err
+			}
+			return c.JS.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
+				Durable:        c.Name,
+				FilterSubjects: c.Subjects,
+				AckPolicy:      jetstream.AckExplicitPolicy,
+				AckWait:        c.AckWait,
+				// One more than ours: the consumer dead-letters on the last delivery
+				// itself; the server's limit is only a backstop.
+				MaxDeliver:    c.MaxDeliver + 1,
+				DeliverPolicy: jetstream.DeliverAllPolicy,
+			})
+		}, func(err error, next time.Duration) {
+			c.Log.Warn("inbox: setting up the consumer failed; retrying", "consumer", c.Name, "retry_in", next.Round(time.Millisecond), "error", err)
 		})
-	}, func(err error, next time.Duration) {
-		c.Log.Warn("inbox: setting up the consumer failed; retrying", "consumer", c.Name, "retry_in", next.Round(time.Millisecond), "error", err)
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("inbox %s: consumer: %w", c.Name, err)
 	}
+	cons, err := setUp()
 	for ctx.Err() == nil {
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("inbox %s: consumer: %w", c.Name, err)
+		}
 		// Two batches' worth buffered: the next batch arrives while this one
 		// commits.
-		iter, err := cons.Messages(jetstream.PullMaxMessages(2 * c.BatchSize))
-		if err != nil {
-			c.Log.Error("inbox: subscribe", "consumer", c.Name, "error", err)
+		iter, ierr := cons.Messages(jetstream.PullMaxMessages(2 * c.BatchSize))
+		if ierr != nil {
+			c.Log.Error("inbox: subscribe", "consumer", c.Name, "error", ierr)
 			sleep(ctx, time.Second)
 			continue
 		}
 		c.consume(ctx, iter)
+		if ctx.Err() != nil {
+			break
+		}
+		// The iterator ended: a durable deleted on the broker (an
+		// operator, a lost store) is set up again, or nothing would
+		// consume until the service restarted.
+		if _, ierr := cons.Info(ctx); errors.Is(ierr, jetstream.ErrConsumerNotFound) {
+			c.Log.Warn("inbox: the durable consumer is gone; setting it up again", "consumer", c.Name)
+			cons, err = setUp()
+		}
 	}
 	return nil
 }

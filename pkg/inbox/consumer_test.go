@@ -163,3 +163,20 @@ func TestConsumerSetUpIsRetried(t *testing.T) {
 		t.Errorf("the set-up was tried %d times, want the 2 failures and a success", 2-left)
 	}
 }
+
+// A durable consumer deleted on the broker (an operator's `consumer rm`, a
+// JetStream store lost) is set up again, and the events after it are
+// applied. Before, the consumer went silent until the service restarted,
+// reporting ready all along.
+func TestADeletedDurableIsSetUpAgain(t *testing.T) {
+	e := eventstest.Setup(t)
+	first := e.Emit(t, 1, true)
+	e.Go(t, relay(t, e).Run)
+	e.Go(t, e.Consumer(t, "c1").Run)
+	e.WaitApplied(t, "c1", first)
+	if err := e.JS.DeleteConsumer(context.Background(), eventstest.Stream, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	later := e.Emit(t, 1, true)
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", append(first, later...)), append(first, later...))
+}
