@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,18 +93,21 @@ func (t *Trade) Round(ctx context.Context) error {
 }
 
 // queueForNewlyDockable queues every listed product when a partner became
-// verified since the last round (verified, or resumed after a suspension):
-// the products changed while it could not dock were pushed to the others
-// and left the queue, and its listings must catch up without waiting for
-// each product to change again. The first round after the start has
-// nothing to compare with; the start queues every product anyway.
+// verified since the last round (verified, or resumed after a suspension),
+// or changed what decides its listings (its locales, whether it wants a
+// passed quality check): the products changed while it could not dock were
+// pushed to the others and left the queue, and its listings must catch up
+// (or be withdrawn) without waiting for each product to change again. The
+// first round after the start has nothing to compare with; the start
+// queues every product anyway.
 func (t *Trade) queueForNewlyDockable(ctx context.Context, all []domain.Partner) error {
-	now := map[uuid.UUID]bool{}
+	now := map[uuid.UUID]string{}
 	joined := false
 	for _, p := range all {
 		if p.Status == domain.StatusVerified {
-			now[p.ID] = true
-			joined = joined || (t.dockable != nil && !t.dockable[p.ID])
+			now[p.ID] = pushTerms(p)
+			before, was := t.dockable[p.ID]
+			joined = joined || (t.dockable != nil && (!was || before != now[p.ID]))
 		}
 	}
 	if joined {
@@ -112,6 +117,12 @@ func (t *Trade) queueForNewlyDockable(ctx context.Context, all []domain.Partner)
 	}
 	t.dockable = now
 	return nil
+}
+
+// pushTerms is what of a partner decides which products go to it and in
+// which locale (domain.PushLocale).
+func pushTerms(p domain.Partner) string {
+	return strings.Join(p.Locales, ",") + "|" + strconv.FormatBool(p.QualityCheckRequired)
 }
 
 // A held partner order is read again every heldReread for heldFor after it

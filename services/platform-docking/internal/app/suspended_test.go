@@ -276,3 +276,41 @@ func (f *onePartner) listedThenSuspended(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A partner's terms changed by an operator (now wanting a passed quality
+// check, or other locales) reach its listings in the next rounds, without
+// waiting for each product to change: a product that no longer qualifies
+// is withdrawn there. Before, it stayed live on the partner.
+func TestAPartnersNewTermsReachItsListings(t *testing.T) {
+	ctx := context.Background()
+	f := newOnePartner(t, "strict")
+	clk, market, partners, trade, p, cat := f.clk, f.market, f.partners, f.trade, f.p, f.cat
+	if _, err := partners.UpdatePartner(ctx, p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	rounds := func() {
+		t.Helper()
+		for range 3 {
+			clk.Advance(2 * time.Second)
+			if err := trade.Round(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := trade.QueueAllProducts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rounds()
+	marker := domain.Marker(cat.skus[0].id)
+	status := func() string { return market.Listings([]string{marker})[0].Status }
+	if got := status(); got == partnersim.ListingWithdrawn || got == "" {
+		t.Fatalf("the listing is %q after the first push", got)
+	}
+	if _, err := partners.UpdatePartner(ctx, p.ID, func(cur *domain.Partner) error { cur.QualityCheckRequired = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	rounds()
+	if got := status(); got != partnersim.ListingWithdrawn {
+		t.Errorf("the listing of a product without a passed check is %q on a partner now wanting one, want withdrawn", got)
+	}
+}

@@ -518,10 +518,11 @@ type Trade struct {
 	wake chan struct{}
 	// supply docks the supply platforms in the same rounds (nil: none).
 	supply *Supply
-	// dockable is the verified partners of the last round (nil before the
-	// first): one that joins them gets every listed product queued. Only
-	// Round touches it, one round at a time.
-	dockable map[uuid.UUID]bool
+	// dockable is the verified partners of the last round with their push
+	// terms (nil before the first): one that joins them, or whose terms
+	// changed, gets every listed product queued. Only Round touches it, one
+	// round at a time.
+	dockable map[uuid.UUID]string
 }
 
 // WithSupply runs the supply platforms' jobs in every round.
