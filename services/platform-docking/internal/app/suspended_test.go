@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/kek"
@@ -27,6 +28,7 @@ import (
 // simulator (its market on a test clock), the partner registered and not
 // verified, and a catalogue of one SKU.
 type onePartner struct {
+	pool     *pgxpool.Pool
 	clk      *testkit.Clock
 	market   *partnersim.Market
 	partners *postgres.Store
@@ -82,7 +84,7 @@ func newOnePartner(t *testing.T, code string) *onePartner {
 			Lookback: time.Hour, Retry: time.Second}, slog.New(slog.DiscardHandler))
 	trade.SetClock(clk.Now)
 
-	return &onePartner{clk: clk, market: market, partners: partners, store: store, trade: trade, p: p, cat: cat, orders: orders}
+	return &onePartner{pool: pool, clk: clk, market: market, partners: partners, store: store, trade: trade, p: p, cat: cat, orders: orders}
 }
 
 // listedPrice is the price the partner lists the catalogue's SKU at (0:
@@ -312,5 +314,61 @@ func TestAPartnersNewTermsReachItsListings(t *testing.T) {
 	rounds()
 	if got := status(); got != partnersim.ListingWithdrawn {
 		t.Errorf("the listing of a product without a passed check is %q on a partner now wanting one, want withdrawn", got)
+	}
+}
+
+// A partner that is down (or hangs) when waybills are confirmed is asked
+// about its first waybill of the round only, as a rate-limited one: the
+// others wait for the next round, and the other partners' waybills are not
+// held behind one timeout each.
+func TestWaybillsToAPartnerDownWaitForTheNextRound(t *testing.T) {
+	ctx := context.Background()
+	f := newOnePartner(t, "down")
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	marker := domain.Marker(f.cat.skus[0].id)
+	if _, err := f.market.UpsertListing(partnersim.ListingInput{Marker: marker, SKUID: f.cat.skus[0].id, Title: "Teapot", Locale: "en",
+		Currency: "EUR", PriceMinor: 1500, Stock: 10}); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(time.Second)
+	f.market.Listings(nil) // the review runs on a read
+	for range 3 {
+		if _, err := f.market.PlaceOrder("b", partnersim.Address{Recipient: "E", CountryCode: "DE", City: "Berlin", Lines: []string{"1"}},
+			[]partnersim.ItemInput{{Marker: marker, Quantity: 1}}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		f.round(t)
+	}
+	f.orders.mu.Lock()
+	var waybills []app.Waybill
+	for key, o := range f.orders.placed {
+		for _, sub := range o.SubOrders {
+			waybills = append(waybills, app.Waybill{SubOrderID: uuid.MustParse(sub.SubOrderID), PartnerCode: "down",
+				PartnerOrderID: key[len("partner:down|"):], CarrierCode: "sim", Waybill: "WB-" + sub.SubOrderID[:13], QueuedAt: f.clk.Now()})
+		}
+	}
+	f.orders.mu.Unlock()
+	if len(waybills) != 3 {
+		t.Fatalf("%d sub-orders imported, want 3", len(waybills))
+	}
+	for _, w := range waybills {
+		if err := postgres.QueueWaybill(ctx, f.pool, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.market.SetCallFaults(partnersim.CallFaults{ServerError: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f.round(t)
+	var asked int
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM waybills WHERE attempts > 0`).Scan(&asked); err != nil {
+		t.Fatal(err)
+	}
+	if asked != 1 {
+		t.Errorf("%d waybills sent to the partner while it was down, want the first only", asked)
 	}
 }

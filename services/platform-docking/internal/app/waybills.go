@@ -47,7 +47,9 @@ func (t *Trade) confirmWaybills(ctx context.Context, byCode map[string]domain.Pa
 			if errors.Is(err, context.Canceled) {
 				return err
 			}
-			if _, limited := RetryAfter(err); limited {
+			if retryable(err) {
+				// Rate limited, down or hanging: its other waybills wait
+				// for the next round, and the other partners' go now.
 				quiet[w.PartnerCode] = true
 			}
 		}
