@@ -160,9 +160,9 @@ type Tracking interface {
 	// ListTrackingEvents returns a shipment's events in event-time order,
 	// or the newest limit of them newest first when limit > 0.
 	ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]StoredEvent, error)
-	// FeedCursor returns the last position read from a carrier's feed at
-	// feedURL, its endpoint's API URL (0 before the first): each endpoint
-	// is a system of its own, numbering its events from 1.
+	// FeedCursor returns the last position read from a carrier's feed
+	// (0 before the first), named by the environment and its endpoint's API
+	// URL: each endpoint is a system of its own, numbering its events from 1.
 	FeedCursor(ctx context.Context, carrierID uuid.UUID, feedURL string) (int64, error)
 	SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, feedURL string, after int64, at time.Time) error
 }

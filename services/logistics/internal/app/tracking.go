@@ -309,7 +309,8 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 	if !ok {
 		return 0, nil
 	}
-	after, err := s.store.FeedCursor(ctx, car.ID, ep.APIURL)
+	feed := s.cfg.Environment + " " + ep.APIURL // one carrier may serve both environments at one URL
+	after, err := s.store.FeedCursor(ctx, car.ID, feed)
 	if err != nil {
 		return 0, err
 	}
@@ -332,14 +333,14 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 				// not ours or malformed: nothing to apply, ever
 				log.Warn("skipped a carrier feed event that applies to nothing here", "carrier", car.Code, "seq", ev.Seq, "event_id", ev.ID, "error", err)
 			default:
-				return applied, errors.Join(err, s.store.SaveFeedCursor(ctx, car.ID, ep.APIURL, after, s.clock()))
+				return applied, errors.Join(err, s.store.SaveFeedCursor(ctx, car.ID, feed, after, s.clock()))
 			}
 			if fresh {
 				applied++
 			}
 			after = max(after, ev.Seq)
 		}
-		if err := s.store.SaveFeedCursor(ctx, car.ID, ep.APIURL, after, s.clock()); err != nil {
+		if err := s.store.SaveFeedCursor(ctx, car.ID, feed, after, s.clock()); err != nil {
 			return applied, err
 		}
 		if !more || len(events) == 0 {

@@ -195,8 +195,8 @@ type oldLogistics struct {
 
 // Migration 00010 keeps a carrier's feed cursor for the feed it was read
 // from: a cursor kept before it came from the sandbox endpoint (the
-// default environment), so it stands for that endpoint's URL, and a feed
-// of another URL starts from its beginning.
+// default environment), so it stands for that environment and URL, and
+// another feed starts from its beginning.
 func TestFeedCursorPerEndpointMigration(t *testing.T) {
 	ctx := context.Background()
 	old := newOldLogistics(t, "00010")
@@ -206,16 +206,16 @@ func TestFeedCursorPerEndpointMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := postgres.New(old.pool, kek.MustParse(kek.Generate("k1")))
-	for url, want := range map[string]int64{"https://sandbox.carrier.test": 4800, "https://api.carrier.test": 0} {
+	for url, want := range map[string]int64{"sandbox https://sandbox.carrier.test": 4800, "production https://api.carrier.test": 0} {
 		got, err := store.FeedCursor(ctx, old.carrier, url)
 		if err != nil || got != want {
 			t.Errorf("cursor of %s: %d, %v; want %d", url, got, err, want)
 		}
 	}
-	if err := store.SaveFeedCursor(ctx, old.carrier, "https://api.carrier.test", 12, old.now); err != nil {
+	if err := store.SaveFeedCursor(ctx, old.carrier, "production https://api.carrier.test", 12, old.now); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := store.FeedCursor(ctx, old.carrier, "https://sandbox.carrier.test"); err != nil || got != 4800 {
+	if got, err := store.FeedCursor(ctx, old.carrier, "sandbox https://sandbox.carrier.test"); err != nil || got != 4800 {
 		t.Errorf("the sandbox cursor after the other feed's moved: %d, %v", got, err)
 	}
 }
