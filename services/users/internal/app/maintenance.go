@@ -10,8 +10,9 @@ import (
 // one is still recognised (and refused) as such rather than as garbage.
 const expiredTokenGrace = 24 * time.Hour
 
-// PruneRefreshTokens deletes the refresh tokens of families that all
-// expired more than a day ago, and returns how many went.
+// PruneRefreshTokens deletes refresh tokens that expired more than a day
+// ago (a revoked one only once its whole family has), and returns how many
+// went.
 func (s *Service) PruneRefreshTokens(ctx context.Context) (int64, error) {
 	return s.store.DeleteRefreshTokensExpiredBefore(ctx, s.clock().Add(-expiredTokenGrace))
 }

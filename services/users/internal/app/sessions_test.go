@@ -257,3 +257,26 @@ func TestAnEscapedTokenStaysRefusedAfterItsFamilyIsPruned(t *testing.T) {
 		t.Errorf("pruned %d tokens (%v), want the family's 2", n, err)
 	}
 }
+
+// A session kept alive by its refreshes does not keep its spent tokens for
+// ever: each goes once it expired, as before families were pruned whole.
+func TestALiveSessionsSpentTokensArePruned(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	tok, err := f.svc.Login(ctx, "ann@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		f.clock.Advance(20 * 24 * time.Hour)
+		if tok, err = f.svc.Refresh(ctx, tok.RefreshToken); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := f.svc.PruneRefreshTokens(ctx); err != nil || n != 2 {
+		t.Errorf("pruned %d tokens (%v), want the 2 spent ones expired more than a day ago", n, err)
+	}
+	if _, err := f.svc.Refresh(ctx, tok.RefreshToken); err != nil {
+		t.Errorf("the session's live token after the prune: %v", err)
+	}
+}

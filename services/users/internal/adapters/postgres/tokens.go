@@ -79,14 +79,14 @@ func (r repo) RevokeUserRefreshFamilies(ctx context.Context, userID uuid.UUID, a
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
 
-// DeleteRefreshTokensExpiredBefore removes the tokens of families whose
-// every token expired before t. A family goes whole: its revoked rows are
-// what refuses a newer token that escaped the revocation
-// (RefreshFamilyRevoked), so they stay as long as any of its tokens could
-// be spent.
+// DeleteRefreshTokensExpiredBefore removes tokens that expired before t,
+// but for a revoked one while its family still has a token that has not:
+// the revoked rows are what refuses a newer token that escaped the
+// revocation (RefreshFamilyRevoked), so they stay as long as it could be
+// spent. A live session's spent tokens go as they expire.
 func (r repo) DeleteRefreshTokensExpiredBefore(ctx context.Context, t time.Time) (int64, error) {
 	tag, err := r.q.Exec(ctx, `DELETE FROM refresh_tokens d WHERE d.expires_at < $1
-		AND NOT EXISTS (SELECT 1 FROM refresh_tokens l WHERE l.family_id = d.family_id AND l.expires_at >= $1)`, t)
+		AND (d.revoked_at IS NULL OR NOT EXISTS (SELECT 1 FROM refresh_tokens l WHERE l.family_id = d.family_id AND l.expires_at >= $1))`, t)
 	return tag.RowsAffected(), err
 }
 
