@@ -397,6 +397,9 @@ func (w *Wallets) CheckPayoutReturns(ctx context.Context, watch time.Duration, l
 		if err != nil && first == nil {
 			first = fmt.Errorf("payout %s: %w", p.ID, err)
 		}
+		if err != nil && !apperr.Permanent(err) {
+			break // the provider down or slow: the others wait for the next round
+		}
 		if back {
 			returned++
 		}
@@ -406,6 +409,10 @@ func (w *Wallets) CheckPayoutReturns(ctx context.Context, watch time.Duration, l
 
 func (w *Wallets) checkPayoutReturn(ctx context.Context, p wallet.Payout, now time.Time) (bool, error) {
 	got, err := w.provider.GetPayout(ctx, p.ProviderPayoutID)
+	if apperr.Permanent(err) {
+		// Asked again when its turn comes, not at the head of every round.
+		return false, errors.Join(err, w.store.MarkPayoutReturnChecked(ctx, p.ID, now))
+	}
 	if err != nil {
 		return false, err
 	}

@@ -608,3 +608,55 @@ func TestAPaidPayoutSentBackWithoutItsWebhookIsReturned(t *testing.T) {
 	}
 	e.assertBooksBalance(t)
 }
+
+// The return checks ask about each paid payout in turn: one the provider
+// does not know is marked asked like any other and waits its turn, not
+// ahead of every round for ever; a provider that is down ends the round at
+// its first failure instead of being asked about every payout.
+func TestPayoutReturnChecksTakeTurnsAndStopWhenTheProviderIsDown(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 1_000)
+	pay := func(key string) wallet.Payout {
+		t.Helper()
+		p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 100, Currency: "EUR", Destination: "x", IdempotencyKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.deliverPayout(t, "evt_paid_"+key, app.EventPayoutPaid, p.ID, app.PayoutPaid)
+		return p
+	}
+	unknown, back := pay("unknown"), pay("back")
+	// The first made is unknown to the provider now; the second came back.
+	if _, err := e.pool.Exec(ctx, `UPDATE payouts SET created_at = created_at - interval '1 day' - (CASE WHEN id = $1 THEN interval '1 minute' ELSE interval '0' END)`, unknown.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.provider.mu.Lock()
+	delete(e.provider.payouts, "payout:"+unknown.ID)
+	e.provider.mu.Unlock()
+	e.provider.settlePayout(back.ID, app.PayoutFailed)
+	for round := range 2 {
+		if _, err := e.w.CheckPayoutReturns(ctx, app.PayoutReturnWatch, 1); err != nil && round == 1 {
+			t.Fatal(err)
+		}
+	}
+	got, err := postgres.NewWallets(postgres.New(e.pool)).Payout(ctx, back.ID)
+	if err != nil || got.State != wallet.PayoutReturned {
+		t.Fatalf("the payout sent back: %+v, %v; want returned in the second round", got.State, err)
+	}
+
+	more := []wallet.Payout{pay("a"), pay("b"), pay("c")}
+	if _, err := e.pool.Exec(ctx, `UPDATE payouts SET created_at = created_at - interval '1 day', return_checked_at = NULL WHERE state = 'paid'`); err != nil {
+		t.Fatal(err)
+	}
+	e.provider.mu.Lock()
+	e.provider.readsDown, e.provider.payoutReads = true, 0
+	e.provider.mu.Unlock()
+	if _, err := e.w.CheckPayoutReturns(ctx, app.PayoutReturnWatch, 10); err == nil {
+		t.Error("a round with the provider down reported no error")
+	}
+	if e.provider.payoutReads != 1 {
+		t.Errorf("the provider, down, was asked about %d of %d payouts in the round, want 1", e.provider.payoutReads, len(more)+1)
+	}
+}

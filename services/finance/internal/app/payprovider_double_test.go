@@ -33,7 +33,11 @@ type provider struct {
 	refusePayouts bool
 	// badCredentials makes CreatePayout refuse our API key.
 	badCredentials bool
-	seq            int
+	// readsDown makes GetPayout fail as a provider that is down does;
+	// payoutReads counts the GetPayout calls.
+	readsDown   bool
+	payoutReads int
+	seq         int
 }
 
 func newProvider() *provider {
@@ -121,6 +125,10 @@ func (p *provider) CreatePayout(_ context.Context, in app.PayoutRequest) (app.Pa
 func (p *provider) GetPayout(_ context.Context, id string) (app.Payout, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.payoutReads++
+	if p.readsDown {
+		return app.Payout{}, apperr.Unavailable("the payment provider is down")
+	}
 	for _, po := range p.payouts {
 		if po.ID == id {
 			return po, nil

@@ -105,6 +105,21 @@ func TestATopUpDeclinedThenPaidWithoutItsWebhookIsCredited(t *testing.T) {
 			t.Errorf("top-up %s: %s, %v; want %s", c.id, got.State, err, c.want)
 		}
 	}
+	// A decline is nearly always final: asked again only once half its age
+	// has passed, not a tenth.
+	checked := func() time.Time {
+		t.Helper()
+		var at time.Time
+		if err := e.pool.QueryRow(ctx, `SELECT checked_at FROM top_ups WHERE id = $1`, stays.ID).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	asked := checked()
+	now = now.Add(10 * time.Minute)
+	if _, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || !checked().Equal(asked) {
+		t.Errorf("a decline an hour old asked again 10 minutes later (%v)", err)
+	}
 	e.provider.settleIntent(stays.IntentID, app.IntentSucceeded)
 	now = t0.Add(app.FailedTopUpWatch + time.Hour)
 	if n, err := checker.CheckTopUps(ctx, time.Minute, 10); err != nil || n != 0 {

@@ -49,14 +49,16 @@ func (w *Wallets) InsertTopUp(ctx context.Context, t wallet.TopUp) (wallet.TopUp
 
 // UncheckedTopUps returns up to limit top-ups with a provider intent made
 // before before, pending or failed since failedSince, each due to be asked
-// about again: never asked, or last asked a tenth of its age ago (a minute
-// old: every few seconds of the worker's rounds; a day old: every two and a
-// half hours), least recently asked first.
+// about again: never asked, or, pending, last asked a tenth of its age ago
+// (a minute old: every few seconds of the worker's rounds; a day old:
+// every two and a half hours), failed, half its age ago (a decline is
+// nearly always final: a dozen asks in its day). The pending come first,
+// each kind least recently asked first.
 func (w *Wallets) UncheckedTopUps(ctx context.Context, before, failedSince, now time.Time, limit int) ([]wallet.TopUp, error) {
 	rows, err := w.pool.Query(ctx, `SELECT `+topUpColumns+` FROM top_ups
 		WHERE (state = 'pending' OR state = 'failed' AND created_at >= $4) AND intent_id <> '' AND created_at <= $1
-		  AND (checked_at IS NULL OR checked_at <= $2::timestamptz - ($2::timestamptz - created_at) / 10)
-		ORDER BY coalesce(checked_at, created_at) LIMIT $3`, before, now, limit, failedSince)
+		  AND (checked_at IS NULL OR checked_at <= $2::timestamptz - ($2::timestamptz - created_at) / CASE WHEN state = 'failed' THEN 2 ELSE 10 END)
+		ORDER BY state = 'failed', coalesce(checked_at, created_at) LIMIT $3`, before, now, limit, failedSince)
 	if err != nil {
 		return nil, fmt.Errorf("unchecked top-ups: %w", err)
 	}
