@@ -405,3 +405,46 @@ func TestAPushToAPartnerDownLeavesItAloneForTheRound(t *testing.T) {
 		t.Errorf("%d products due right after the round (%v); want all deferred", len(due), err)
 	}
 }
+
+// An order seen before (waiting for its payment) that comes back unreadable
+// (its time garbled, so no time to order it by) is held for an operator,
+// not taken for an older version and passed over without a word.
+func TestAnOrderSeenBeforeThatComesBackUnreadableIsHeld(t *testing.T) {
+	sku := uuid.NewString()
+	t1 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	item := []domain.OrderItem{{ItemID: "i1", Marker: domain.Marker(sku), Quantity: 1, UnitPrice: money.MustNew(1999, "EUR")}}
+	addr := &domain.Address{Recipient: "A", CountryCode: "DE", City: "B", Lines: []string{"x"}}
+	unpaid := domain.PartnerOrder{ID: "po-1", Status: domain.OrderAwaitingPayment, RawStatus: "10", BuyerRef: "b", Items: item, Address: addr, UpdatedAt: t1, Raw: []byte(`{}`)}
+	unreadable := unpaid
+	unreadable.RawStatus, unreadable.UpdatedAt = "20", time.Time{}
+	unreadable.MarkUnreadable([]string{`modified: time "yesterday" is not a time`})
+	conn := &staleConn{list: []domain.PartnerOrder{unpaid}, get: map[string]domain.PartnerOrder{"po-1": unpaid}}
+	tr, store, pid := staleTrade(t, conn, newOrderBook(), false)
+	ctx := context.Background()
+	if _, err := store.PullState(ctx, pid, t1.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	state := func() string {
+		t.Helper()
+		if err := tr.Round(ctx); err != nil {
+			t.Fatal(err)
+		}
+		o, _, err := store.GetPulledOrder(ctx, pid, "po-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.State
+	}
+	if got := state(); got != app.PulledWaiting {
+		t.Fatalf("the unpaid order is %s, want waiting", got)
+	}
+	conn.mu.Lock()
+	conn.list, conn.get["po-1"] = []domain.PartnerOrder{unreadable}, unreadable
+	conn.mu.Unlock()
+	if err := store.RequestPull(ctx, pid, "po-1", time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got := state(); got != app.PulledHeld {
+		t.Errorf("the order back unreadable is %s, want held", got)
+	}
+}

@@ -187,7 +187,13 @@ func (t *Trade) plan(p domain.Partner, tk *taking, prev map[string]PulledOrder, 
 	rec := PulledOrder{PartnerID: p.ID, PartnerOrderID: o.ID, PartnerStatus: o.RawStatus, Raw: o.Raw,
 		PartnerUpdatedAt: o.UpdatedAt, FirstSeenAt: now, UpdatedAt: now}
 	before, seen := prev[o.ID]
-	if seen && o.UpdatedAt.Before(before.PartnerUpdatedAt) {
+	if seen && o.UpdatedAt.IsZero() {
+		// Read without a time (unreadable: MarkUnreadable), it cannot be
+		// ordered against the version recorded: it is taken as of that
+		// version's time, held, not passed over as an older one.
+		rec.PartnerUpdatedAt = before.PartnerUpdatedAt
+	}
+	if seen && rec.PartnerUpdatedAt.Before(before.PartnerUpdatedAt) {
 		// An older version than the one recorded (the partner's order
 		// search lags the reads of one order): read again, not acted on; a
 		// paid version older than its cancellation is not placed.
