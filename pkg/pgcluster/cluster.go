@@ -73,7 +73,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	// initdb writes PG_VERSION first and the control file in its bootstrap:
 	// a data directory without the control file is what an initdb cut short
-	// (a Ctrl-C on the first start) left, and is made again.
+	// early (a Ctrl-C on the first start) left, and is made again.
 	if _, err := os.Stat(filepath.Join(dataDir, "global", "pg_control")); errors.Is(err, os.ErrNotExist) {
 		if err := initdb(ctx, bin, dataDir, su); err != nil {
 			return nil, err
@@ -130,8 +130,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 
 // initdb makes the data directory beside it and moves it in place only
 // once complete, so an initdb cut short leaves nothing a later start takes
-// for a cluster; a half-made one left at dataDir (by a version before) is
-// replaced.
+// for a cluster. A directory already at dataDir without a control file (an
+// initdb a version before cut short, or a damaged copy) is moved aside to
+// dataDir.broken-<time>, never deleted: it may hold something to recover.
 func initdb(ctx context.Context, bin, dataDir string, su serverUser) error {
 	making := dataDir + ".initdb"
 	if err := os.RemoveAll(making); err != nil {
@@ -152,8 +153,10 @@ func initdb(ctx context.Context, bin, dataDir string, su serverUser) error {
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("initdb: %w\n%s", err, out.String())
 	}
-	if err := os.RemoveAll(dataDir); err != nil {
-		return err
+	if _, err := os.Stat(dataDir); err == nil {
+		if err := os.Rename(dataDir, dataDir+".broken-"+time.Now().UTC().Format("20060102T150405Z")); err != nil {
+			return err
+		}
 	}
 	return os.Rename(making, dataDir)
 }

@@ -89,6 +89,14 @@ func TestAStartAfterAnInitdbCutShortMakesTheCluster(t *testing.T) {
 	if err := c.EnsureDatabase(ctx, "orders", "orders", "s3cret"); err != nil {
 		t.Fatal(err)
 	}
+	// What was there is moved aside, not deleted.
+	aside, err := filepath.Glob(data + ".broken-*")
+	if err != nil || len(aside) != 1 {
+		t.Fatalf("moved aside: %v, %v; want the old directory", aside, err)
+	}
+	if _, err := os.Stat(filepath.Join(aside[0], "PG_VERSION")); err != nil {
+		t.Errorf("the old directory's contents: %v", err)
+	}
 }
 
 // clusterDir is a directory for a cluster's files that the server's user
