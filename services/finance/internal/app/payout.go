@@ -103,6 +103,9 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 	if p.State == wallet.PayoutSent {
 		return w.pollPayout(ctx, p)
 	}
+	if lateReservation(p) {
+		return w.voidLateReservation(ctx, p)
+	}
 	if p.State == wallet.PayoutRequested {
 		res, err := w.ledger.Execute(ctx, ledger.Command{
 			IdempotencyKey: "payout:" + p.ID,
@@ -113,7 +116,7 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 			}},
 		})
 		if isRefusal(err) {
-			if _, ferr := w.failPayout(ctx, p.ID, "ledger_refused", false); ferr != nil {
+			if _, ferr := w.failPayout(ctx, p.ID, codeLedgerRefused, false); ferr != nil {
 				return wallet.Payout{}, ferr
 			}
 			return wallet.Payout{}, err
@@ -123,23 +126,22 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		}
 		reservation := res.Transfers[0].ID
 		p, err = w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
-			p.Reserved(reservation, w.clock())
+			if !p.Reserved(reservation, w.clock()) && p.State == wallet.PayoutFailed && p.PendingTransferID == "" {
+				// A concurrent attempt (a retry with the same key, the
+				// worker) was refused by the ledger before this one
+				// reserved, and recorded the failure first: nothing may stay
+				// reserved for a failed payout. The reservation is kept on
+				// it until voided, so a crash or a void that fails leaves
+				// it to the worker.
+				p.PendingTransferID, p.UpdatedAt = reservation, w.clock()
+			}
 			return nil, nil
 		})
 		if err != nil {
 			return wallet.Payout{}, err
 		}
-		if p.State == wallet.PayoutFailed && p.PendingTransferID == "" {
-			// A concurrent attempt (a retry with the same key, the worker)
-			// was refused by the ledger before this one reserved, and
-			// recorded the failure first: nothing may stay reserved for a
-			// failed payout.
-			p.PendingTransferID = reservation
-			if err := w.voidReservation(ctx, p); err != nil {
-				return wallet.Payout{}, err
-			}
-			p.PendingTransferID = ""
-			return p, nil
+		if lateReservation(p) {
+			return w.voidLateReservation(ctx, p)
 		}
 	}
 	if p.State != wallet.PayoutReserved {
@@ -218,6 +220,32 @@ func (w *Wallets) failPayout(ctx context.Context, id, code string, reserved bool
 			return nil, nil
 		}
 		return []outbox.Message{payoutFailed(*p, code, w.clock())}, nil
+	})
+}
+
+// lateReservation reports a payout failed for want of funds that holds a
+// reservation all the same: one made by a racing attempt after the failure
+// was recorded, not voided yet.
+func lateReservation(p wallet.Payout) bool {
+	return p.State == wallet.PayoutFailed && p.FailureCode == codeLedgerRefused && p.PendingTransferID != ""
+}
+
+// codeLedgerRefused is the failure of a payout the ledger refused to
+// reserve (the payable short).
+const codeLedgerRefused = "ledger_refused"
+
+// voidLateReservation voids a failed payout's late reservation and then
+// forgets it, as a payout failed for want of funds holds none.
+func (w *Wallets) voidLateReservation(ctx context.Context, p wallet.Payout) (wallet.Payout, error) {
+	if err := w.voidReservation(ctx, p); err != nil {
+		return wallet.Payout{}, err
+	}
+	voided := p.PendingTransferID
+	return w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
+		if p.PendingTransferID == voided {
+			p.PendingTransferID, p.UpdatedAt = "", w.clock()
+		}
+		return nil, nil
 	})
 }
 
@@ -350,8 +378,8 @@ func (w *Wallets) applyPayoutEvent(ctx context.Context, rec ProviderEventRecord,
 
 // RetryPayouts advances up to limit payouts left requested or reserved
 // for longer than age (a crash between steps, a provider that was down),
-// and asks the provider about payouts sent that long ago without a
-// webhook.
+// asks the provider about payouts sent that long ago without a webhook,
+// and voids a failed payout's late reservation left behind.
 // It returns how many it tried; one payout's error does not stop the
 // others, and the first is returned.
 func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int) (int, error) {

@@ -29,12 +29,18 @@ func payableRef(org string) ledger.AccountRef {
 // fundPayable credits a supplier's payable as a settlement would.
 func (e walletsEnv) fundPayable(t *testing.T, org string, amount int64) {
 	t.Helper()
-	_, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: "fund:" + org, Transfers: []ledger.TransferSpec{{
+	e.creditPayable(t, org, "fund:"+org, amount)
+}
+
+// creditPayable credits a supplier's payable as the settlement key does.
+func (e walletsEnv) creditPayable(t *testing.T, org, key string, amount int64) {
+	t.Helper()
+	_, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: []ledger.TransferSpec{{
 		Debit:  ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: "EUR"},
 		Credit: payableRef(org), Amount: amount, Currency: "EUR", Code: ledger.CodeSettlementGoods, Reference: "settlement", Phase: ledger.PhasePosted,
 	}}})
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 }
 
@@ -461,9 +467,14 @@ type racingReserve struct {
 	refused          func()
 	entered, release chan struct{}
 	calls            atomic.Int32
+	// voidsDown fails that many voids as a ledger that cannot be reached.
+	voidsDown atomic.Int32
 }
 
 func (l *racingReserve) Execute(ctx context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
+	if strings.HasPrefix(cmd.IdempotencyKey, "payout-void:") && l.voidsDown.Add(-1) >= 0 {
+		return ledger.Result{}, apperr.Unavailable("the ledger is not reachable")
+	}
 	if !strings.HasPrefix(cmd.IdempotencyKey, "payout:") {
 		return l.Ledger.Execute(ctx, cmd, events...)
 	}
@@ -501,12 +512,7 @@ func TestAPayoutRefusedThenReservedByARacingAttemptAgreesWithTheLedger(t *testin
 			in := wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"}
 			second := make(chan error, 1)
 			l.refused = func() {
-				if _, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: "settled", Transfers: []ledger.TransferSpec{{
-					Debit:  ledger.AccountRef{Kind: ledger.KindPaymentProvider, Owner: ledger.Owner{Type: ledger.OwnerProvider, ID: "sandbox"}, Currency: "EUR"},
-					Credit: payableRef(org), Amount: 900, Currency: "EUR", Code: ledger.CodeSettlementGoods, Reference: "settlement", Phase: ledger.PhasePosted,
-				}}}); err != nil {
-					t.Error(err)
-				}
+				e.creditPayable(t, org, "settled", 900)
 				if !failureFirst {
 					_, err := w.CreatePayout(ctx, owner, org, in)
 					second <- err
@@ -659,4 +665,49 @@ func TestPayoutReturnChecksTakeTurnsAndStopWhenTheProviderIsDown(t *testing.T) {
 	if e.provider.payoutReads != 1 {
 		t.Errorf("the provider, down, was asked about %d of %d payouts in the round, want 1", e.provider.payoutReads, len(more)+1)
 	}
+}
+
+// A late reservation whose void fails (the ledger out of reach, or a crash
+// before it) is kept on the failed payout, and the payout worker voids it:
+// the supplier's money is not left reserved for a payout that will never
+// be sent.
+func TestALateReservationWhoseVoidFailedIsVoidedByTheWorker(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 100)
+	l := &racingReserve{Ledger: e.ledger, entered: make(chan struct{}), release: make(chan struct{})}
+	l.voidsDown.Store(1)
+	w := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), l, e.provider, app.WithWalletsClock(func() time.Time { return t0 }))
+	in := wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"}
+	second := make(chan error, 1)
+	l.refused = func() {
+		e.creditPayable(t, org, "settled", 900)
+		go func() {
+			_, err := w.CreatePayout(ctx, owner, org, in)
+			second <- err
+		}()
+		<-l.entered
+	}
+	if _, err := w.CreatePayout(ctx, owner, org, in); !errors.Is(err, ledger.ErrInsufficientFunds) {
+		t.Fatalf("the first attempt: %v, want insufficient funds", err)
+	}
+	close(l.release)
+	if err := <-second; !apperr.IsKind(err, apperr.KindUnavailable) {
+		t.Fatalf("the second attempt, its void failing: %v, want Unavailable", err)
+	}
+	if _, pending := e.balance(t, payableRef(org)); pending != 400 {
+		t.Fatalf("%d reserved after the void failed, want the 400 of the late reservation", pending)
+	}
+	if _, err := w.RetryPayouts(ctx, 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := w.ListPayouts(ctx, owner, org, 0, "")
+	if err != nil || len(got) != 1 || got[0].State != wallet.PayoutFailed || got[0].PendingTransferID != "" {
+		t.Fatalf("payouts: %+v, %v; want one failed with nothing reserved", got, err)
+	}
+	if net, pending := e.balance(t, payableRef(org)); net != 1_000 || pending != 0 {
+		t.Errorf("payable %d with %d reserved, want 1000 with nothing reserved", net, pending)
+	}
+	e.assertBooksBalance(t)
 }

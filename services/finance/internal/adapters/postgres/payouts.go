@@ -90,10 +90,12 @@ func (w *Wallets) MarkPayoutReturnChecked(ctx context.Context, id string, at tim
 }
 
 // UnfinishedPayouts returns payouts still requested, reserved or sent since
-// before.
+// before, and those failed for want of funds that still hold a late
+// reservation.
 func (w *Wallets) UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error) {
 	return queryPayouts(ctx, w.pool, `SELECT `+payoutColumns+` FROM payouts
-		WHERE state IN ('requested', 'reserved', 'sent') AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit)
+		WHERE (state IN ('requested', 'reserved', 'sent') OR state = 'failed' AND failure_code = 'ledger_refused' AND pending_transfer_id <> '')
+		  AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit)
 }
 
 // FailingPayouts counts, for the kit's failing-steps gauges, the payouts
