@@ -560,15 +560,7 @@ func TestAPaidPayoutSentBackWithoutItsWebhookIsReturned(t *testing.T) {
 	org := uuid.NewString()
 	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
 	e.fundPayable(t, org, 1_000)
-	pay := func(key string) wallet.Payout {
-		t.Helper()
-		p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.deliverPayout(t, "evt_paid_"+key, app.EventPayoutPaid, p.ID, app.PayoutPaid)
-		return p
-	}
+	pay := func(key string) wallet.Payout { return e.paidPayout(t, owner, org, key, 400) }
 	back, kept := pay("back"), pay("kept")
 	if _, err := e.pool.Exec(ctx, `UPDATE payouts SET created_at = created_at - interval '1 day'`); err != nil {
 		t.Fatal(err)
@@ -624,15 +616,7 @@ func TestPayoutReturnChecksTakeTurnsAndStopWhenTheProviderIsDown(t *testing.T) {
 	org := uuid.NewString()
 	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
 	e.fundPayable(t, org, 1_000)
-	pay := func(key string) wallet.Payout {
-		t.Helper()
-		p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 100, Currency: "EUR", Destination: "x", IdempotencyKey: key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.deliverPayout(t, "evt_paid_"+key, app.EventPayoutPaid, p.ID, app.PayoutPaid)
-		return p
-	}
+	pay := func(key string) wallet.Payout { return e.paidPayout(t, owner, org, key, 100) }
 	unknown, back := pay("unknown"), pay("back")
 	// The first made is unknown to the provider now; the second came back.
 	if _, err := e.pool.Exec(ctx, `UPDATE payouts SET created_at = created_at - interval '1 day' - (CASE WHEN id = $1 THEN interval '1 minute' ELSE interval '0' END)`, unknown.ID); err != nil {
@@ -710,4 +694,15 @@ func TestALateReservationWhoseVoidFailedIsVoidedByTheWorker(t *testing.T) {
 		t.Errorf("payable %d with %d reserved, want 1000 with nothing reserved", net, pending)
 	}
 	e.assertBooksBalance(t)
+}
+
+// paidPayout makes a payout of amount for org and delivers its payout.paid.
+func (e walletsEnv) paidPayout(t *testing.T, owner auth.Caller, org, key string, amount int64) wallet.Payout {
+	t.Helper()
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: amount, Currency: "EUR", Destination: "x", IdempotencyKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.deliverPayout(t, "evt_paid_"+key, app.EventPayoutPaid, p.ID, app.PayoutPaid)
+	return p
 }

@@ -159,23 +159,35 @@ func TestAnOlderListedVersionOfAnOrderIsNotActedOn(t *testing.T) {
 // the other queued products wait for the time it asked for. Before, every
 // product of the round called it again.
 func TestAPushRateLimitedLeavesThePartnerAloneForTheRound(t *testing.T) {
-	conn := &staleConn{limitAll: true}
-	tr, store, _ := staleTrade(t, conn, newOrderBook(), true)
-	ctx := context.Background()
-	ids := make([]uuid.UUID, 10)
-	for i := range ids {
-		ids[i] = uuid.New()
-	}
-	if err := store.QueueProducts(ctx, ids, time.Now().Add(-time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	_ = tr.Round(ctx)
-	if conn.upserts != 1 {
-		t.Errorf("%d listing upserts in the round, want 1: the first answered 429", conn.upserts)
-	}
-	due, err := store.DueProducts(ctx, time.Now(), time.Minute, 20)
-	if err != nil || len(due) != 0 {
-		t.Errorf("%d products due right after the round (%v); want all deferred to the partner's time", len(due), err)
+	for _, tc := range []struct {
+		name string
+		conn *staleConn
+	}{
+		{"rate limited", &staleConn{limitAll: true}},
+		// Down, or hanging until the call's timeout, as rate limited: its
+		// products wait for its next turn, and the other partners' work is
+		// not held behind one timeout per product.
+		{"down", &staleConn{failing: apperr.Unavailable("the partner is down")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, store, _ := staleTrade(t, tc.conn, newOrderBook(), true)
+			ctx := context.Background()
+			ids := make([]uuid.UUID, 10)
+			for i := range ids {
+				ids[i] = uuid.New()
+			}
+			if err := store.QueueProducts(ctx, ids, time.Now().Add(-time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			_ = tr.Round(ctx)
+			if tc.conn.upserts != 1 {
+				t.Errorf("%d listing upserts in the round, want 1: the first failed", tc.conn.upserts)
+			}
+			due, err := store.DueProducts(ctx, time.Now(), time.Minute, 20)
+			if err != nil || len(due) != 0 {
+				t.Errorf("%d products due right after the round (%v); want all deferred to the partner's time", len(due), err)
+			}
+		})
 	}
 }
 
@@ -378,31 +390,6 @@ func TestASKUThePartnerRefusesDoesNotHoldBackTheOthers(t *testing.T) {
 	got, ok := conn.pushed[domain.Marker(soldOut)]
 	if !ok || got.Stock != 0 {
 		t.Errorf("the sold-out SKU's listing pushed: %v, stock %d; want pushed with 0", ok, got.Stock)
-	}
-}
-
-// A partner that is down (or hangs until the call's timeout) is asked
-// nothing more in the round after its first failure, as a rate-limited one:
-// its products wait for its next turn, and the other partners' work is not
-// held behind one timeout per product.
-func TestAPushToAPartnerDownLeavesItAloneForTheRound(t *testing.T) {
-	conn := &staleConn{failing: apperr.Unavailable("the partner is down")}
-	tr, store, _ := staleTrade(t, conn, newOrderBook(), true)
-	ctx := context.Background()
-	ids := make([]uuid.UUID, 10)
-	for i := range ids {
-		ids[i] = uuid.New()
-	}
-	if err := store.QueueProducts(ctx, ids, time.Now().Add(-time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	_ = tr.Round(ctx)
-	if conn.upserts != 1 {
-		t.Errorf("%d listing upserts in the round, want 1: the first found the partner down", conn.upserts)
-	}
-	due, err := store.DueProducts(ctx, time.Now(), time.Minute, 20)
-	if err != nil || len(due) != 0 {
-		t.Errorf("%d products due right after the round (%v); want all deferred", len(due), err)
 	}
 }
 
