@@ -103,7 +103,7 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 	if p.State == wallet.PayoutSent {
 		return w.pollPayout(ctx, p)
 	}
-	if lateReservation(p) {
+	if p.HoldsLateReservation() {
 		return w.voidLateReservation(ctx, p)
 	}
 	if p.State == wallet.PayoutRequested {
@@ -116,7 +116,7 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 			}},
 		})
 		if isRefusal(err) {
-			if _, ferr := w.failPayout(ctx, p.ID, codeLedgerRefused, false); ferr != nil {
+			if _, ferr := w.failPayout(ctx, p.ID, wallet.FailureLedgerRefused, false); ferr != nil {
 				return wallet.Payout{}, ferr
 			}
 			return wallet.Payout{}, err
@@ -140,7 +140,7 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 		if err != nil {
 			return wallet.Payout{}, err
 		}
-		if lateReservation(p) {
+		if p.HoldsLateReservation() {
 			return w.voidLateReservation(ctx, p)
 		}
 	}
@@ -222,17 +222,6 @@ func (w *Wallets) failPayout(ctx context.Context, id, code string, reserved bool
 		return []outbox.Message{payoutFailed(*p, code, w.clock())}, nil
 	})
 }
-
-// lateReservation reports a payout failed for want of funds that holds a
-// reservation all the same: one made by a racing attempt after the failure
-// was recorded, not voided yet.
-func lateReservation(p wallet.Payout) bool {
-	return p.State == wallet.PayoutFailed && p.FailureCode == codeLedgerRefused && p.PendingTransferID != ""
-}
-
-// codeLedgerRefused is the failure of a payout the ledger refused to
-// reserve (the payable short).
-const codeLedgerRefused = "ledger_refused"
 
 // voidLateReservation voids a failed payout's late reservation and then
 // forgets it, as a payout failed for want of funds holds none.

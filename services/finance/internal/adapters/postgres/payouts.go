@@ -94,8 +94,8 @@ func (w *Wallets) MarkPayoutReturnChecked(ctx context.Context, id string, at tim
 // reservation.
 func (w *Wallets) UnfinishedPayouts(ctx context.Context, before time.Time, limit int) ([]wallet.Payout, error) {
 	return queryPayouts(ctx, w.pool, `SELECT `+payoutColumns+` FROM payouts
-		WHERE (state IN ('requested', 'reserved', 'sent') OR state = 'failed' AND failure_code = 'ledger_refused' AND pending_transfer_id <> '')
-		  AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit)
+		WHERE (state IN ('requested', 'reserved', 'sent') OR state = 'failed' AND failure_code = $3 AND pending_transfer_id <> '')
+		  AND updated_at <= $1 ORDER BY updated_at LIMIT $2`, before, limit, wallet.FailureLedgerRefused)
 }
 
 // FailingPayouts counts, for the kit's failing-steps gauges, the payouts

@@ -93,6 +93,17 @@ func (p Payout) SameRequest(o Payout) bool {
 	return p.OrganizationID == o.OrganizationID && p.Amount == o.Amount && p.Currency == o.Currency && p.Destination == o.Destination
 }
 
+// FailureLedgerRefused is the failure of a payout the ledger refused to
+// reserve (the payable short).
+const FailureLedgerRefused = "ledger_refused"
+
+// HoldsLateReservation reports a payout failed for want of funds that holds
+// a reservation all the same: one a racing attempt made after the failure
+// was recorded, not voided yet.
+func (p Payout) HoldsLateReservation() bool {
+	return p.State == PayoutFailed && p.FailureCode == FailureLedgerRefused && p.PendingTransferID != ""
+}
+
 // Final reports whether the payout can change no more.
 func (p Payout) Final() bool {
 	return p.State == PayoutPaid || p.State == PayoutFailed || p.State == PayoutReturned
