@@ -163,8 +163,8 @@ type Tracking interface {
 	// FeedCursor returns the last position read from a carrier's feed
 	// (0 before the first), named by the environment and its endpoint's API
 	// URL: each endpoint is a system of its own, numbering its events from 1.
-	FeedCursor(ctx context.Context, carrierID uuid.UUID, feedURL string) (int64, error)
-	SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, feedURL string, after int64, at time.Time) error
+	FeedCursor(ctx context.Context, carrierID uuid.UUID, feed string) (int64, error)
+	SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, feed string, after int64, at time.Time) error
 }
 
 // PayableLeg is a confirmed leg waiting to be paid, with what the payment

@@ -297,6 +297,13 @@ func effectEvents(sh domain.Shipment, fx domain.Effects, waybill string) []Event
 	return out
 }
 
+// feedOf names an endpoint's event feed, whose cursor is kept: its
+// environment and URL (a carrier may serve both environments at one URL,
+// and an endpoint moved to another URL is another system).
+func feedOf(environment string, ep domain.Endpoint) string {
+	return environment + " " + ep.APIURL
+}
+
 // PollCarrier reads a carrier's event feed (its endpoint's in the service's
 // environment) from where it was left and applies every event: the path that catches events whose webhooks were
 // lost. It returns how many events were new. An event the service cannot
@@ -309,7 +316,7 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 	if !ok {
 		return 0, nil
 	}
-	feed := s.cfg.Environment + " " + ep.APIURL // one carrier may serve both environments at one URL
+	feed := feedOf(s.cfg.Environment, ep)
 	after, err := s.store.FeedCursor(ctx, car.ID, feed)
 	if err != nil {
 		return 0, err

@@ -86,19 +86,19 @@ func scanEvent(row pgx.CollectableRow) (app.StoredEvent, error) {
 	return e, err
 }
 
-func (r repo) FeedCursor(ctx context.Context, carrierID uuid.UUID, feedURL string) (int64, error) {
+func (r repo) FeedCursor(ctx context.Context, carrierID uuid.UUID, feed string) (int64, error) {
 	var after int64
-	err := r.q.QueryRow(ctx, `SELECT after_seq FROM carrier_cursors WHERE carrier_id = $1 AND feed_url = $2`, carrierID, feedURL).Scan(&after)
+	err := r.q.QueryRow(ctx, `SELECT after_seq FROM carrier_cursors WHERE carrier_id = $1 AND feed = $2`, carrierID, feed).Scan(&after)
 	if err == pgx.ErrNoRows {
 		return 0, nil
 	}
 	return after, err
 }
 
-func (r repo) SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, feedURL string, after int64, at time.Time) error {
-	_, err := r.q.Exec(ctx, `INSERT INTO carrier_cursors (carrier_id, feed_url, after_seq, updated_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (carrier_id, feed_url) DO UPDATE SET after_seq = GREATEST(carrier_cursors.after_seq, EXCLUDED.after_seq), updated_at = EXCLUDED.updated_at`,
-		carrierID, feedURL, after, at)
+func (r repo) SaveFeedCursor(ctx context.Context, carrierID uuid.UUID, feed string, after int64, at time.Time) error {
+	_, err := r.q.Exec(ctx, `INSERT INTO carrier_cursors (carrier_id, feed, after_seq, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (carrier_id, feed) DO UPDATE SET after_seq = GREATEST(carrier_cursors.after_seq, EXCLUDED.after_seq), updated_at = EXCLUDED.updated_at`,
+		carrierID, feed, after, at)
 	return err
 }
 
