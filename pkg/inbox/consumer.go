@@ -143,36 +143,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("inbox %s: %w", c.Name, err)
 	}
-	// A failure here (a JetStream API timeout while the broker elects a
-	// leader, say) is tried again, not returned: the runtime would stop the
-	// whole service for it.
-	setUp := func() (jetstream.Consumer, error) {
-		return natsx.RetryUntil(ctx, func() (jetstream.Consumer, error) {
-			if _, err := natsx.EnsureStream(ctx, c.JS, c.DeadLetters); err != nil {
-				return nil, err
-			}
-			return c.JS.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
-				Durable:        c.Name,
-				FilterSubjects: c.Subjects,
-				AckPolicy:      jetstream.AckExplicitPolicy,
-				AckWait:        c.AckWait,
-				// One more than ours: the consumer dead-letters on the last delivery
-				// itself; the server's limit is only a backstop.
-				MaxDeliver:    c.MaxDeliver + 1,
-				DeliverPolicy: jetstream.DeliverAllPolicy,
-			})
-		}, func(err error, next time.Duration) {
-			c.Log.Warn("inbox: setting up the consumer failed; retrying", "consumer", c.Name, "retry_in", next.Round(time.Millisecond), "error", err)
-		})
-	}
-	cons, err := setUp()
-	for ctx.Err() == nil {
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("inbox %s: consumer: %w", c.Name, err)
-		}
+	cons, err := c.setUp(ctx)
+	for err == nil && ctx.Err() == nil {
 		// Two batches' worth buffered: the next batch arrives while this one
 		// commits.
 		iter, ierr := cons.Messages(jetstream.PullMaxMessages(2 * c.BatchSize))
@@ -190,10 +162,37 @@ func (c *Consumer) Run(ctx context.Context) error {
 		// consume until the service restarted.
 		if _, ierr := cons.Info(ctx); errors.Is(ierr, jetstream.ErrConsumerNotFound) {
 			c.Log.Warn("inbox: the durable consumer is gone; setting it up again", "consumer", c.Name)
-			cons, err = setUp()
+			cons, err = c.setUp(ctx)
 		}
 	}
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("inbox %s: consumer: %w", c.Name, err)
+	}
 	return nil
+}
+
+// setUp creates (or updates) the durable consumer and the dead-letter
+// stream. A failure (a JetStream API timeout while the broker elects a
+// leader, say) is tried again until ctx ends, not returned: the runtime
+// would stop the whole service for it.
+func (c *Consumer) setUp(ctx context.Context) (jetstream.Consumer, error) {
+	return natsx.RetryUntil(ctx, func() (jetstream.Consumer, error) {
+		if _, err := natsx.EnsureStream(ctx, c.JS, c.DeadLetters); err != nil {
+			return nil, err
+		}
+		return c.JS.CreateOrUpdateConsumer(ctx, c.Stream, jetstream.ConsumerConfig{
+			Durable:        c.Name,
+			FilterSubjects: c.Subjects,
+			AckPolicy:      jetstream.AckExplicitPolicy,
+			AckWait:        c.AckWait,
+			// One more than ours: the consumer dead-letters on the last delivery
+			// itself; the server's limit is only a backstop.
+			MaxDeliver:    c.MaxDeliver + 1,
+			DeliverPolicy: jetstream.DeliverAllPolicy,
+		})
+	}, func(err error, next time.Duration) {
+		c.Log.Warn("inbox: setting up the consumer failed; retrying", "consumer", c.Name, "retry_in", next.Round(time.Millisecond), "error", err)
+	})
 }
 
 // consume reads the iterator in a goroutine and applies what has arrived in
