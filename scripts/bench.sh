@@ -128,7 +128,7 @@ calib_kernel="a system call (getpid) $(metric BenchmarkCalibrationSyscall/getpid
   echo "  dropped and no error (98.3/s achieved, checkout p99 668 ms, placed→paid p99 805 ms: saturated) and"
   echo "  150/s offered for 30 s at 106/s (1,185 arrivals dropped); calibration that day, fsync on: one durable"
   echo "  commit p50 237 µs, p99 356 µs, CPU loop 9.54 ms, getpid 67 ns, a loopback round trip 4.5 µs of CPU (a"
-  echo "  system call 15 times cheaper than on 2026-12-05: the host, not the code, moved the saturation up from"
+  echo "  system call 15 times cheaper than on 2026-12-05: the host more than the code likely moved the saturation up from"
   echo "  about 80/s). Per-process CPU profiles then were flat:"
   echo "  orders' largest entry was system calls (11 % of its samples), then allocation and GC; no function"
   echo "  of ours above 1 % of them on its own (flat); OpenTelemetry's gRPC stats handler 7 % with what it calls. A mesh holding 50,000 orders saturates at the same rate (81/s) as a fresh one (84/s). The latency"
