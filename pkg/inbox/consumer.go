@@ -81,7 +81,10 @@ type Consumer struct {
 	// instead; at least one of them is required.
 	Handler      Handler
 	BatchHandler BatchHandler
-	// MaxDeliver bounds deliveries before dead-lettering (default 5).
+	// MaxDeliver bounds deliveries before dead-lettering (default 5): a
+	// failure on delivery MaxDeliver or later dead-letters, and a message
+	// delivered more than twice MaxDeliver times is dead-lettered unhandled
+	// (unanswered).
 	MaxDeliver int
 	// Backoff is the delay before redelivery n (1-based, last value repeats;
 	// default 1s, 5s, 30s, 2m).
@@ -185,9 +188,11 @@ func (c *Consumer) setUp(ctx context.Context) (jetstream.Consumer, error) {
 			FilterSubjects: c.Subjects,
 			AckPolicy:      jetstream.AckExplicitPolicy,
 			AckWait:        c.AckWait,
-			// One more than ours: the consumer dead-letters on the last delivery
-			// itself; the server's limit is only a backstop.
-			MaxDeliver:    c.MaxDeliver + 1,
+			// No limit on the server: one there drops a message silently
+			// once reached, and deliveries count those never answered (a
+			// replica killed or stopped while holding it in its buffer).
+			// The consumer dead-letters instead (settle, unanswered).
+			MaxDeliver:    -1,
 			DeliverPolicy: jetstream.DeliverAllPolicy,
 		})
 	}, func(err error, next time.Duration) {
@@ -251,6 +256,18 @@ func (c *Consumer) consume(ctx context.Context, iter jetstream.MessagesContext) 
 	}
 }
 
+// unanswered reports a message delivered so often that most deliveries
+// went unanswered: the handler is tried MaxDeliver times at most and a
+// failure on the last one dead-letters, so deliveries beyond twice that
+// were lost with the consumer holding them. That is a replica killed or
+// stopped in turn, or an event that kills the process handling it (a
+// runtime fatal error, not a panic, which handle recovers). It goes to the
+// dead letters unhandled, where it can be replayed once looked at, rather
+// than crash every replica for good or be dropped.
+func (c *Consumer) unanswered(deliveries uint64) bool {
+	return deliveries > uint64(2*c.MaxDeliver)
+}
+
 // delivered is one message with what the batch needs of it.
 type delivered struct {
 	raw  jetstream.Msg
@@ -275,6 +292,11 @@ func (c *Consumer) ProcessBatch(ctx context.Context, msgs []jetstream.Msg) error
 		m, err := toMessage(raw, meta.NumDelivered)
 		if err != nil {
 			errs = append(errs, c.deadLetter(ctx, raw, meta.NumDelivered, Permanent(err)))
+			continue
+		}
+		if c.unanswered(meta.NumDelivered) {
+			errs = append(errs, c.deadLetter(ctx, raw, meta.NumDelivered, Permanent(fmt.Errorf(
+				"delivered %d times, most never answered: a consumer died or stopped each time it held the event", meta.NumDelivered))))
 			continue
 		}
 		batch = append(batch, delivered{raw, meta, m})

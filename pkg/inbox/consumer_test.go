@@ -180,3 +180,103 @@ func TestADeletedDurableIsSetUpAgain(t *testing.T) {
 	later := e.Emit(t, 1, true)
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", append(first, later...)), append(first, later...))
 }
+
+// unansweredDeliveries runs up deliveries of everything pending for the
+// durable name, created as an earlier replica had it, without answering any:
+// replicas killed or stopped while holding the events. The durable's own
+// limit is one above them, as an earlier version might have set it. A nak is a delivery
+// unanswered as far as the count goes, without AckWait's wait.
+func unansweredDeliveries(t *testing.T, e *eventstest.Env, name string, deliveries int) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := relay(t, e).PublishPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := e.JS.CreateOrUpdateConsumer(ctx, eventstest.Stream, jetstream.ConsumerConfig{
+		Durable: name, FilterSubjects: []string{"test.>"}, AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait: time.Second, MaxDeliver: deliveries + 1, DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= deliveries; i++ {
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			if meta, _ := m.Metadata(); meta.NumDelivered != uint64(i) {
+				t.Fatalf("delivery %d counted as %d", i, meta.NumDelivered)
+			}
+			if err := m.Nak(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n != 1 {
+			t.Fatalf("delivery %d: fetched %d messages", i, n)
+		}
+	}
+}
+
+// An event whose deliveries were lost with the replicas holding it, more of
+// them than MaxDeliver, is still applied when a consumer next gets it.
+// Before, the server's own limit (MaxDeliver + 1) stopped delivering it, and
+// it was gone with no dead letter.
+func TestAnEventDeliveredUnansweredBeyondMaxDeliverIsStillApplied(t *testing.T) {
+	e := eventstest.Setup(t)
+	ids := e.Emit(t, 1, true)
+	c := e.Consumer(t, "c1") // MaxDeliver 3
+	unansweredDeliveries(t, e, "c1", c.MaxDeliver+1)
+	e.Go(t, c.Run)
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", ids), ids)
+	ctx := context.Background()
+	if dead, err := inbox.ListDeadLetters(ctx, e.JS, "c1"); err != nil || len(dead) != 0 {
+		t.Errorf("dead letters = %v, %v, want none", dead, err)
+	}
+	// A durable set up with a limit (by an earlier version) loses it.
+	cons, err := e.JS.Consumer(ctx, eventstest.Stream, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cons.CachedInfo().Config.MaxDeliver; got != -1 {
+		t.Errorf("the server's MaxDeliver = %d, want -1 (none)", got)
+	}
+}
+
+// An event delivered more than twice MaxDeliver times, most of them never
+// answered (it kills whichever process handles it, say), goes to the dead
+// letters without being handled, and the events after it are applied.
+func TestAnEventMostlyUnansweredIsDeadLetteredUnhandled(t *testing.T) {
+	e := eventstest.Setup(t)
+	poison := e.Emit(t, 1, true)[0]
+	c := e.Consumer(t, "c1") // MaxDeliver 3
+	unansweredDeliveries(t, e, "c1", 2*c.MaxDeliver)
+	later := e.Emit(t, 1, true)
+	var handled atomic.Int32
+	record := c.Handler
+	c.Handler = func(ctx context.Context, tx pgx.Tx, msg inbox.Message) error {
+		if msg.EventID == poison {
+			handled.Add(1)
+		}
+		return record(ctx, tx, msg)
+	}
+	e.Go(t, c.Run)
+	e.Go(t, relay(t, e).Run)
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", later), later)
+	var dead []inbox.DeadLetter
+	eventstest.Eventually(t, 10*time.Second, func() bool {
+		dead, _ = inbox.ListDeadLetters(context.Background(), e.JS, "c1")
+		return len(dead) == 1
+	}, "the event mostly unanswered was not dead-lettered")
+	if d := dead[0]; d.EventID != poison.String() || d.Deliveries != 2*c.MaxDeliver+1 {
+		t.Errorf("dead letter = %+v, want event %s after %d deliveries", d, poison, 2*c.MaxDeliver+1)
+	}
+	if n := handled.Load(); n != 0 {
+		t.Errorf("the handler was given it %d times, want 0", n)
+	}
+	if got := e.Effects(t)[poison]; got != 0 {
+		t.Errorf("applied %d times, want 0", got)
+	}
+}
