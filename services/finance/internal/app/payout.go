@@ -92,7 +92,11 @@ func (w *Wallets) CreatePayout(ctx context.Context, c auth.Caller, org string, i
 	if !inserted && !stored.SameRequest(p) {
 		return wallet.Payout{}, ErrPayoutKeyReused.WithMetadata("idempotency_key", in.IdempotencyKey)
 	}
-	return w.advancePayout(ctx, stored)
+	p, err = w.advancePayout(ctx, stored)
+	if errors.Is(err, errProviderKeyTaken) {
+		return p, nil // reserved, as when the provider is down; the worker reports it
+	}
+	return p, err
 }
 
 // advancePayout takes a payout through the steps it has not made: reserve,
@@ -150,16 +154,20 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 	sent, err := w.provider.CreatePayout(ctx, PayoutRequest{
 		IdempotencyKey: "payout:" + p.ID, Amount: p.Amount, Currency: p.Currency, Reference: p.ID, Destination: p.Destination,
 	})
-	if isRefusal(err) && !misconfigured(err) {
+	if isRefusal(err) && !misconfigured(err) && !keyTaken(err) {
 		return w.failPayout(ctx, p.ID, "provider_refused", true)
 	}
 	if err != nil {
 		// Counted, and left reserved for the worker.
-		return w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
+		p, uerr := w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
 			p.Attempts++
 			p.UpdatedAt = w.clock()
 			return nil, nil
 		})
+		if uerr == nil && keyTaken(err) {
+			return p, fmt.Errorf("payout %s: %w: %w", p.ID, errProviderKeyTaken, err)
+		}
+		return p, uerr
 	}
 	return w.store.UpdatePayout(ctx, p.ID, func(p *wallet.Payout) ([]outbox.Message, error) {
 		p.Sent(sent.ID, w.clock())
@@ -294,6 +302,9 @@ func (w *Wallets) applyPayoutEvent(ctx context.Context, rec ProviderEventRecord,
 	if err != nil {
 		return false, err
 	}
+	if err := samePayout(p, in); err != nil {
+		return false, err
+	}
 	var change PayoutChange
 	switch {
 	case p.State == wallet.PayoutPaid && rec.Type == EventPayoutFailed:
@@ -379,7 +390,7 @@ func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int
 	var first error
 	done := 0
 	for _, p := range stale {
-		if _, err := w.advancePayout(ctx, p); err != nil && first == nil && !isRefusal(err) {
+		if _, err := w.advancePayout(ctx, p); err != nil && first == nil && (!isRefusal(err) || errors.Is(err, errProviderKeyTaken)) {
 			first = err
 			continue
 		}
@@ -441,6 +452,24 @@ func (w *Wallets) checkPayoutReturn(ctx context.Context, p wallet.Payout, now ti
 	return err == nil, err
 }
 
+// samePayout refuses a provider's report on our payout p that is not of
+// what was sent: another amount or currency, or another provider payout than
+// the one it accepted. Posting or voiding p on it would move the supplier's
+// money on the strength of something else; as for a top-up, the event is
+// answered with the error (the provider sends it again) and is for an
+// operator to look at.
+func samePayout(p wallet.Payout, in Payout) error {
+	switch {
+	case in.Amount != p.Amount || in.Currency != p.Currency:
+		return apperr.FailedPrecondition(fmt.Sprintf("the provider reports %d %s for payout %s of %d %s",
+			in.Amount, in.Currency, p.ID, p.Amount, p.Currency)).WithReason("PAYOUT_MISMATCH")
+	case p.ProviderPayoutID != "" && in.ID != p.ProviderPayoutID:
+		return apperr.FailedPrecondition(fmt.Sprintf("the provider reports its payout %q for payout %s, which it accepted as %q",
+			in.ID, p.ID, p.ProviderPayoutID)).WithReason("PAYOUT_MISMATCH")
+	}
+	return nil
+}
+
 // RunPayoutWorker calls RetryPayouts, then CheckPayoutReturns, every
 // interval until ctx ends, reporting errors to report.
 func (w *Wallets) RunPayoutWorker(ctx context.Context, interval time.Duration, report func(error)) {
@@ -478,6 +507,19 @@ func isRefusal(err error) bool {
 	}
 	return false
 }
+
+// keyTaken reports the provider holding another request under the payout's
+// idempotency key (HTTP 409). It may have paid that one out: the payout stays
+// reserved, asked again by the worker and reported (errProviderKeyTaken)
+// until an operator has looked, rather than failed with its money back in
+// the payable.
+func keyTaken(err error) bool {
+	return apperr.IsKind(err, apperr.KindAlreadyExists)
+}
+
+// errProviderKeyTaken marks advancePayout's error for a payout whose key the
+// provider holds another request under (keyTaken).
+var errProviderKeyTaken = errors.New("the payment provider holds another request under the payout's idempotency key; it stays reserved for an operator")
 
 // misconfigured reports the provider refusing our credentials: not the
 // payout's fault, and fixed by an operator, after which the worker's next

@@ -706,3 +706,76 @@ func (e walletsEnv) paidPayout(t *testing.T, owner auth.Caller, org, key string,
 	e.deliverPayout(t, "evt_paid_"+key, app.EventPayoutPaid, p.ID, app.PayoutPaid)
 	return p
 }
+
+// A provider answering that another request holds the payout's idempotency
+// key (HTTP 409) may have paid that one out: the payout stays reserved, the
+// worker reports it each round and sends it once the provider takes it.
+// Before, it was failed and its money given back to the payable, which the
+// supplier could then be paid a second time.
+func TestAPayoutWhoseKeyTheProviderHoldsStaysReserved(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 5_000)
+	e.provider.keyTaken = true
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "k"})
+	if err != nil || p.State != wallet.PayoutReserved {
+		t.Fatalf("payout = %+v, %v; want it reserved and no error for the caller", p, err)
+	}
+	if _, err := e.w.RetryPayouts(ctx, 0, 10); err == nil || !strings.Contains(err.Error(), "idempotency key") {
+		t.Errorf("worker round = %v, want the taken key reported", err)
+	}
+	if net, pending := e.balance(t, payableRef(org)); net != 5_000 || pending != 1_000 {
+		t.Errorf("payable %d with %d reserved, want 5000 with 1000", net, pending)
+	}
+	e.provider.keyTaken = false
+	if _, err := e.w.RetryPayouts(ctx, 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	got, err := postgres.NewWallets(postgres.New(e.pool)).Payout(ctx, p.ID)
+	if err != nil || got.State != wallet.PayoutSent {
+		t.Fatalf("payout once the provider takes it = %+v, %v; want sent", got, err)
+	}
+	e.assertBooksBalance(t)
+}
+
+// A provider's report on a payout that is not of what was sent (another
+// amount, or another provider payout under our reference) is refused, and
+// moves nothing; the genuine report then applies. Before, it posted or
+// voided the reservation whatever it said.
+func TestAPayoutReportNotOfWhatWasSentIsRefused(t *testing.T) {
+	e := newWallets(t)
+	org := uuid.NewString()
+	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+	e.fundPayable(t, org, 5_000)
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "k"})
+	if err != nil || p.State != wallet.PayoutSent {
+		t.Fatalf("payout = %+v, %v", p, err)
+	}
+	for name, change := range map[string]func(*app.Payout){
+		"another amount":          func(po *app.Payout) { po.Amount = 999 },
+		"another currency":        func(po *app.Payout) { po.Currency = "USD" },
+		"another provider payout": func(po *app.Payout) { po.ID = "po_other" },
+	} {
+		for _, typ := range []string{app.EventPayoutPaid, app.EventPayoutFailed} {
+			status := app.PayoutPaid
+			if typ == app.EventPayoutFailed {
+				status = app.PayoutFailed
+			}
+			ev := e.provider.payoutEvent("evt_"+name+typ, typ, p.ID, status)
+			change(ev.Payout)
+			d := e.provider.sign(ev, t0)
+			if _, err := e.w.HandleProviderWebhook(ctx, d.signature, d.body); !apperr.IsKind(err, apperr.KindFailedPrecondition) {
+				t.Errorf("%s, %s: %v, want FailedPrecondition", name, typ, err)
+			}
+			if net, pending := e.balance(t, payableRef(org)); net != 5_000 || pending != 1_000 {
+				t.Errorf("%s, %s: payable %d with %d reserved, want 5000 with 1000", name, typ, net, pending)
+			}
+		}
+	}
+	e.deliverPayout(t, "evt_paid", app.EventPayoutPaid, p.ID, app.PayoutPaid)
+	if net, pending := e.balance(t, payableRef(org)); net != 4_000 || pending != 0 {
+		t.Errorf("after the genuine report: payable %d with %d reserved, want 4000 with 0", net, pending)
+	}
+	e.assertBooksBalance(t)
+}

@@ -33,6 +33,9 @@ type provider struct {
 	refusePayouts bool
 	// badCredentials makes CreatePayout refuse our API key.
 	badCredentials bool
+	// keyTaken makes CreatePayout answer that another request holds the
+	// idempotency key (the adapter's reading of HTTP 409).
+	keyTaken bool
 	// readsDown makes GetPayout fail as a provider that is down does;
 	// payoutReads counts the GetPayout calls.
 	readsDown   bool
@@ -112,6 +115,9 @@ func (p *provider) CreatePayout(_ context.Context, in app.PayoutRequest) (app.Pa
 	}
 	if p.refusePayouts {
 		return app.Payout{}, apperr.InvalidField("destination", "is not a bank account")
+	}
+	if p.keyTaken {
+		return app.Payout{}, apperr.AlreadyExists("idempotency key " + in.IdempotencyKey + " was used with a different request").WithReason("IDEMPOTENCY_KEY_REUSED")
 	}
 	if po, ok := p.payouts[in.IdempotencyKey]; ok {
 		return po, nil
