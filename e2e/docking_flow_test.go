@@ -244,6 +244,34 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 			t.Errorf("activity of %s: %s", p.code, activity.Raw)
 		}
 	}
+	// An order its buyer cancels on the partner after its import is
+	// cancelled here, before anything ships, as the channel asked.
+	p := partners[0]
+	id := partnerByCode(t, c, admin, p.code)
+	placed := simAdmin(t, "POST", p.admin+"/admin/orders", map[string]any{
+		"buyer": "buyer-" + word + "-cancels", "paid": true,
+		"address": map[string]any{"recipient": "Erika Muster", "phone": "+4915112345678", "country_code": "DE", "region_code": "DE-BE",
+			"city": "Berlin", "postcode": "10115", "lines": []string{"Unter den Linden 1"}},
+		"items": []any{map[string]any{"marker": marker, "quantity": 1, "price_minor": p.sold}},
+	})
+	partnerOrder := fmt.Sprint(placed["order_id"])
+	var orderID string
+	waitFor(t, p.code+" order "+partnerOrder+" imported", 90*time.Second, func() (bool, string) {
+		r := c.do("GET", "/v1/docking/partners/"+id+"/orders?state=PARTNER_ORDER_STATE_IMPORTED", admin, nil).must(t, 200, "pulled orders")
+		for _, o := range r.list("orders") {
+			if o["partnerOrderId"] == partnerOrder {
+				orderID = fmt.Sprint(o["orderId"])
+				return true, r.Raw
+			}
+		}
+		return false, r.Raw
+	})
+	simAdmin(t, "POST", p.admin+"/admin/orders/"+partnerOrder+"/cancel", map[string]any{})
+	waitFor(t, "the local order of "+partnerOrder+" cancelled", 90*time.Second, func() (bool, string) {
+		r := c.do("GET", "/v1/orders/"+orderID, admin, nil).must(t, 200, "the cancelled partner order")
+		return r.str("order", "status") == "ORDER_STATUS_CANCELLED" && r.str("order", "cancelReason") == "channel_request: cancelled on the partner", r.Raw
+	})
+
 	// Each partner got each waybill exactly once.
 	for _, p := range partners {
 		for _, o := range objects(simAdmin(t, "GET", p.admin+"/admin/orders", nil), "orders") {

@@ -1937,7 +1937,8 @@ export interface paths {
          * @description CancelOrder cancels an order before any of its sub-orders shipped: the stock is
          *     released and, when it was paid, the escrow refunded to the buyer's wallet. After
          *     shipment it is FAILED_PRECONDITION (reason ALREADY_SHIPPED). The buyer who placed
-         *     it, or an admin.
+         *     it, or an admin; an order of a partner channel, which its buyer cancels on the
+         *     partner's platform, an admin or a service (docking, following the partner).
          */
         post: operations["OrdersService_CancelOrder"];
         delete?: never;

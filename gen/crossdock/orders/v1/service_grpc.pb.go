@@ -87,7 +87,8 @@ type OrdersServiceClient interface {
 	// CancelOrder cancels an order before any of its sub-orders shipped: the stock is
 	// released and, when it was paid, the escrow refunded to the buyer's wallet. After
 	// shipment it is FAILED_PRECONDITION (reason ALREADY_SHIPPED). The buyer who placed
-	// it, or an admin.
+	// it, or an admin; an order of a partner channel, which its buyer cancels on the
+	// partner's platform, an admin or a service (docking, following the partner).
 	CancelOrder(ctx context.Context, in *CancelOrderRequest, opts ...grpc.CallOption) (*CancelOrderResponse, error)
 	// GetOrder returns an order with its sub-orders, their breakdown and, for shipped
 	// ones, where the parcel is. The buyer who placed it, admins and services; to anyone
@@ -382,7 +383,8 @@ type OrdersServiceServer interface {
 	// CancelOrder cancels an order before any of its sub-orders shipped: the stock is
 	// released and, when it was paid, the escrow refunded to the buyer's wallet. After
 	// shipment it is FAILED_PRECONDITION (reason ALREADY_SHIPPED). The buyer who placed
-	// it, or an admin.
+	// it, or an admin; an order of a partner channel, which its buyer cancels on the
+	// partner's platform, an admin or a service (docking, following the partner).
 	CancelOrder(context.Context, *CancelOrderRequest) (*CancelOrderResponse, error)
 	// GetOrder returns an order with its sub-orders, their breakdown and, for shipped
 	// ones, where the parcel is. The buyer who placed it, admins and services; to anyone

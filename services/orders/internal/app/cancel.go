@@ -15,7 +15,9 @@ import (
 )
 
 // CancelOrder cancels an order before anything shipped: its buyer or an
-// admin. Cancelling a cancelled order answers it as it is.
+// admin, and for an order of a partner channel an admin or a service
+// (docking, when the partner's buyer cancelled it there). Cancelling a
+// cancelled order answers it as it is.
 func (s *Service) CancelOrder(ctx context.Context, c auth.Caller, id uuid.UUID, reason string) (domain.Order, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) > 500 {
@@ -25,14 +27,20 @@ func (s *Service) CancelOrder(ctx context.Context, c auth.Caller, id uuid.UUID, 
 	if err != nil {
 		return domain.Order{}, err
 	}
-	if !isBuyerOf(c, o) && !c.IsAdmin() {
+	// A service (docking) cancels an order of a partner channel its buyer
+	// cancelled on the partner's platform; it reads no other order.
+	channel := c.IsService() && o.External()
+	if !isBuyerOf(c, o) && !c.IsAdmin() && !channel {
 		return domain.Order{}, notFoundOrder(id)
 	}
-	if o.External() && !c.IsAdmin() {
+	if o.External() && !c.IsAdmin() && !channel {
 		return domain.Order{}, apperr.FailedPrecondition("an order from a partner channel is cancelled on the partner's platform").WithReason("EXTERNAL_ORDER")
 	}
 	why := "buyer_request"
-	if c.IsAdmin() && !isBuyerOf(c, o) {
+	switch {
+	case channel:
+		why = "channel_request"
+	case c.IsAdmin() && !isBuyerOf(c, o):
 		why = "operator_request"
 	}
 	if reason != "" {

@@ -234,3 +234,44 @@ func TestAnUnshippedPartnerOrderIsCancelledWhenItsHoldEndsWithoutTheEvent(t *tes
 		t.Errorf("the unshipped partner sub-order is %s once its hold ended, want cancelled", st)
 	}
 }
+
+// A partner order its buyer cancelled on the partner's platform is
+// cancelled by the channel's service (docking): its stock is released and
+// nothing is refunded (its money never reached a wallet). A service
+// cancels no order of our own store: to it, one is not found. Before, only
+// an admin could cancel a partner order, and docking could only flag it.
+func TestTheChannelCancelsAPartnerOrderAndNoOther(t *testing.T) {
+	s := newSaga(t)
+	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-81", BuyerRef: "kim", Lines: []domain.CartLine{line(s.scarf, 2)},
+		Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}}
+	o, _, err := s.svc.PlaceExternalOrder(ctx, docking, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.w.stock[s.scarf.ID]; got != 8 {
+		t.Fatalf("stock once placed = %d, want 8", got)
+	}
+	cancelled, err := s.svc.CancelOrder(ctx, docking, o.ID, "cancelled on the partner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cancelled.Status != domain.Cancelled || cancelled.CancelReason != "channel_request: cancelled on the partner" {
+		t.Errorf("order %s (%q), want cancelled at the channel's request", cancelled.Status, cancelled.CancelReason)
+	}
+	s.run(t)
+	if got := s.w.stock[s.scarf.ID]; got != 10 {
+		t.Errorf("stock after the cancel = %d, want the 2 back (10)", got)
+	}
+	if n := len(s.w.refunds); n != 0 {
+		t.Errorf("%d refunds of a partner order, want none", n)
+	}
+
+	ann := s.buyer(100_000)
+	own := s.checkout(t, ann, line(s.phone, 1))
+	if _, err := s.svc.CancelOrder(ctx, docking, own.ID, ""); !apperr.IsKind(err, apperr.KindNotFound) {
+		t.Errorf("a service cancelling an own-store order: %v, want NotFound", err)
+	}
+	if st := s.subStatus(t, own.ID, own.SubOrders[0].ID); st != domain.PendingPayment {
+		t.Errorf("the own-store order is %s, want untouched", st)
+	}
+}

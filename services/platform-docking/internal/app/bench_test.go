@@ -252,10 +252,28 @@ type orderBook struct {
 	calls map[string]int
 	fail  map[string]error
 	lose  map[string]bool
+	// cancels counts the cancel calls by local order; cancelled holds the
+	// orders cancelled; cancelFails answers the cancels of the orders in
+	// it (ALREADY_SHIPPED, or orders down).
+	cancels     map[uuid.UUID]int
+	cancelled   map[uuid.UUID]bool
+	cancelFails map[uuid.UUID]error
 }
 
 func newOrderBook() *orderBook {
-	return &orderBook{byKey: map[string]app.PlacedOrder{}, calls: map[string]int{}, fail: map[string]error{}, lose: map[string]bool{}}
+	return &orderBook{byKey: map[string]app.PlacedOrder{}, calls: map[string]int{}, fail: map[string]error{}, lose: map[string]bool{},
+		cancels: map[uuid.UUID]int{}, cancelled: map[uuid.UUID]bool{}, cancelFails: map[uuid.UUID]error{}}
+}
+
+func (o *orderBook) CancelExternal(_ context.Context, orderID uuid.UUID, _ string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cancels[orderID]++
+	if err := o.cancelFails[orderID]; err != nil {
+		return err
+	}
+	o.cancelled[orderID] = true
+	return nil
 }
 
 func (o *orderBook) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]app.Placing, error) {

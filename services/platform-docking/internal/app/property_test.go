@@ -82,6 +82,12 @@ func (o *propOrders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) 
 	return app.OneAtATime(o.placeOne).PlaceExternal(ctx, in)
 }
 
+// CancelExternal cancels nothing: the partner cancels none of the
+// property's orders.
+func (o *propOrders) CancelExternal(_ context.Context, orderID uuid.UUID, _ string) error {
+	return fmt.Errorf("order %s: no partner order of the property is cancelled", orderID)
+}
+
 func (o *propOrders) placeOne(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

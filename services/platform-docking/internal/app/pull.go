@@ -112,9 +112,10 @@ type taking struct {
 	// place is set for a paid order not imported yet, lookup for one
 	// docking may have placed without recording it (mayHaveBeenPlaced);
 	// err is the call's failure worth retrying, which leaves the order
-	// unrecorded.
-	place, lookup bool
-	err           error
+	// unrecorded. cancel is set for an imported order the partner reports
+	// cancelled, which cancelAll cancels here.
+	place, lookup, cancel bool
+	err                   error
 	// gaps are the lines sold below our listed prices (compareWithListings).
 	gaps []domain.PriceGap
 }
@@ -143,6 +144,9 @@ func (t *Trade) takeAll(ctx context.Context, p domain.Partner, orders []domain.P
 		t.plan(p, &takes[i], prev, now)
 	}
 	failed := t.placeAll(ctx, p, takes)
+	if err := t.cancelAll(ctx, p, takes); failed == nil {
+		failed = err
+	}
 	recs := make([]PulledRecord, 0, len(takes))
 	for _, tk := range takes {
 		if tk.err == nil {
@@ -207,7 +211,7 @@ func (t *Trade) plan(p domain.Partner, tk *taking, prev map[string]PulledOrder, 
 			// know still alerts.
 			rec.State, rec.OrderID = PulledImported, before.OrderID
 			tk.rec.Order = rec
-			t.changedAfterImport(p, tk)
+			t.changedAfterImport(p, tk, before)
 			return
 		}
 	}
@@ -245,14 +249,54 @@ func mayHaveBeenPlaced(tk *taking) bool {
 	return true
 }
 
-// changedAfterImport alerts an operator to an imported order cancelled on
-// the partner or moved to a status docking cannot follow.
-func (t *Trade) changedAfterImport(p domain.Partner, tk *taking) {
+// changedAfterImport follows an imported order's later version: one
+// cancelled on the partner is to be cancelled here (cancelAll), once per
+// status read, its outcome kept on the record after; one moved to a status
+// docking cannot follow alerts an operator. before is the record as it
+// stood, zero when the order was found placed by a lookup.
+func (t *Trade) changedAfterImport(p domain.Partner, tk *taking, before PulledOrder) {
 	o := tk.order
-	if tk.decision == domain.Hold || o.Status == domain.OrderCancelled {
-		tk.rec.Order.Problem = "after import: " + orEmpty(tk.problem, "cancelled on the partner")
+	switch {
+	case o.Status == domain.OrderCancelled && before.PartnerStatus == o.RawStatus && before.State == PulledImported:
+		tk.rec.Order.Problem = before.Problem
+	case o.Status == domain.OrderCancelled:
+		tk.cancel = true
+	case tk.decision == domain.Hold:
+		tk.rec.Order.Problem = "after import: " + tk.problem
 		t.log.Error("a partner order changed after its import in a way docking cannot follow", "partner", p.Code, "partner_order_id", o.ID, "status", o.RawStatus)
 	}
+}
+
+// cancelAll cancels here the imported orders their partner reports
+// cancelled, and returns the first failure worth retrying, whose order is
+// left unrecorded (read again, and cancelled, next round). One orders
+// refuses (its goods shipped) is flagged for an operator: the partner will
+// not settle it, and the goods are on their way.
+func (t *Trade) cancelAll(ctx context.Context, p domain.Partner, takes []taking) error {
+	var failed error
+	for i := range takes {
+		tk := &takes[i]
+		if !tk.cancel || tk.err != nil {
+			continue
+		}
+		err := t.orders.CancelExternal(ctx, *tk.rec.Order.OrderID, "cancelled on the partner")
+		switch {
+		case err == nil:
+			tk.rec.Order.Problem = ""
+			t.log.Info("a partner order cancelled on the partner is cancelled here", "partner", p.Code, "partner_order_id", tk.order.ID,
+				"order_id", tk.rec.Order.OrderID.String())
+		case refusedForGood(err):
+			tk.rec.Order.Problem = "after import: cancelled on the partner, not here: " + err.Error()
+			t.log.Error("a partner order cancelled on the partner cannot be cancelled here; for an operator", "partner", p.Code,
+				"partner_order_id", tk.order.ID, "order_id", tk.rec.Order.OrderID.String(), "error", err)
+		default:
+			tk.err = err
+			if failed == nil {
+				failed = fmt.Errorf("cancelling partner order %s: %w", tk.order.ID, err)
+			}
+		}
+	}
+	return failed
 }
 
 // placeAll places the orders to place, MaxPlacePerCall per orders call,
@@ -366,7 +410,7 @@ func (t *Trade) lookedUp(p domain.Partner, tk *taking, a Placing) {
 	case a.Err == nil:
 		tk.rec.Order.Problem = ""
 		t.imported(p, tk, a.Order)
-		t.changedAfterImport(p, tk)
+		t.changedAfterImport(p, tk, PulledOrder{})
 	case refusedForGood(a.Err):
 	default:
 		tk.err = a.Err

@@ -88,8 +88,9 @@ func marketWithUnpaid(t *testing.T, n int) (*partnersim.Market, []partnersim.Ord
 
 // Each paid order becomes one local order, recorded with its sub-orders and
 // raw form; reading it again (here with every order of the day again, one
-// of them cancelled since) places nothing twice and keeps it imported. An
-// unpaid order waits.
+// of them cancelled since) places nothing twice and keeps it imported. The
+// one cancelled on the partner is cancelled here, once however often it is
+// read. An unpaid order waits.
 func TestPullImportsEachPaidOrderOnce(t *testing.T) {
 	m, all, unpaid := marketWithUnpaid(t, 120)
 	f := newPullFixture(t, m, testTiming)
@@ -100,8 +101,10 @@ func TestPullImportsEachPaidOrderOnce(t *testing.T) {
 	if _, err := m.Cancel(cancelled); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.round(t); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := f.round(t); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	got := f.pulled(t)
@@ -115,8 +118,13 @@ func TestPullImportsEachPaidOrderOnce(t *testing.T) {
 			t.Errorf("%s placed %d times, want once", o.OrderID, n)
 		}
 	}
-	if p := got[cancelled]; p.problem != "after import: cancelled on the partner" {
-		t.Errorf("cancelled after import: %+v", p)
+	local := f.orders.byKey[domain.Channel("bench")+"\x00"+cancelled].OrderID
+	if p := got[cancelled]; p.problem != "" || !f.orders.cancelled[local] || f.orders.cancels[local] != 1 {
+		t.Errorf("cancelled after import: %+v, cancelled here %v after %d calls; want cancelled once, no problem",
+			p, f.orders.cancelled[local], f.orders.cancels[local])
+	}
+	if n := len(f.orders.cancels); n != 1 {
+		t.Errorf("%d local orders asked to cancel, want 1", n)
 	}
 	if p := got[unpaid.OrderID]; p.state != app.PulledWaiting || f.orders.calls[unpaid.OrderID] != 0 {
 		t.Errorf("unpaid: %+v, placed %d times", p, f.orders.calls[unpaid.OrderID])
@@ -126,12 +134,52 @@ func TestPullImportsEachPaidOrderOnce(t *testing.T) {
 	}
 }
 
+// A partner order cancelled on the partner whose cancel here fails for now
+// (orders down) is left unrecorded and cancelled on the next read; one
+// whose goods shipped (orders refuses) is flagged for an operator, and its
+// later reads neither ask again nor drop the flag.
+func TestAnOrderCancelledOnThePartnerIsCancelledHereOrFlagged(t *testing.T) {
+	m, all, _ := marketWithUnpaid(t, 10)
+	f := newPullFixture(t, m, testTiming)
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	down, shipped := all[2].OrderID, all[4].OrderID
+	localOf := func(id string) uuid.UUID { return f.orders.byKey[domain.Channel("bench")+"\x00"+id].OrderID }
+	f.orders.cancelFails[localOf(down)] = apperr.Unavailable("orders is restarting")
+	f.orders.cancelFails[localOf(shipped)] = apperr.FailedPrecondition("a sub-order has shipped").WithReason("ALREADY_SHIPPED")
+	for _, id := range []string{down, shipped} {
+		if _, err := m.Cancel(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err) // recorded on the partner, not returned
+	}
+	if p := f.pulled(t)[down]; p.problem != "" || f.orders.cancelled[localOf(down)] || f.orders.cancels[localOf(down)] != 1 {
+		t.Fatalf("orders down: %+v, want the record as it was", p)
+	}
+	delete(f.orders.cancelFails, localOf(down))
+	for range 2 {
+		if err := f.round(t); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := f.pulled(t)
+	if p := got[down]; p.state != app.PulledImported || p.problem != "" || !f.orders.cancelled[localOf(down)] {
+		t.Errorf("cancelled once orders was back: %+v, cancelled here %v", p, f.orders.cancelled[localOf(down)])
+	}
+	want := "after import: cancelled on the partner, not here: a sub-order has shipped"
+	if p := got[shipped]; p.state != app.PulledImported || p.problem != want || f.orders.cancels[localOf(shipped)] != 1 {
+		t.Errorf("shipped: %+v after %d cancels, want flagged %q after one", p, f.orders.cancels[localOf(shipped)], want)
+	}
+}
+
 // An order placed whose answer was lost (or docking stopped before its
 // record), then cancelled on the partner before the next read, is not
 // taken for one never placed: its local order is looked up, recorded
-// imported and flagged for an operator (it must not be fulfilled
-// silently). An order cancelled before it was paid is looked up once, found
-// never placed, and waits.
+// imported and cancelled (it must not be fulfilled). An order cancelled
+// before it was paid is looked up once, found never placed, and waits.
 func TestPullFindsAnOrderPlacedButNotRecordedOnceCancelled(t *testing.T) {
 	m, all, unpaid := marketWithUnpaid(t, 20)
 	f := newPullFixture(t, m, testTiming)
@@ -158,8 +206,9 @@ func TestPullFindsAnOrderPlacedButNotRecordedOnceCancelled(t *testing.T) {
 	got := f.pulled(t)
 	placed := f.orders.byKey[domain.Channel("bench")+"\x00"+lost]
 	if p := got[lost]; p.state != app.PulledImported || p.orderID == nil || *p.orderID != placed.OrderID.String() || p.subs != 1 ||
-		p.problem != "after import: cancelled on the partner" {
-		t.Errorf("placed, answer lost, then cancelled: %+v, want imported as %s and flagged", p, placed.OrderID)
+		p.problem != "" || !f.orders.cancelled[placed.OrderID] {
+		t.Errorf("placed, answer lost, then cancelled: %+v, cancelled here %v; want imported as %s and cancelled",
+			p, f.orders.cancelled[placed.OrderID], placed.OrderID)
 	}
 	if p := got[unpaid.OrderID]; p.state != app.PulledWaiting || p.orderID != nil {
 		t.Errorf("cancelled unpaid: %+v, want waiting", p)

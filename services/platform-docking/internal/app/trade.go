@@ -427,6 +427,11 @@ type Orders interface {
 	// partner order id (a repeat answers the first order). An error of the
 	// call itself leaves every order's fate unknown.
 	PlaceExternal(ctx context.Context, in []ExternalOrder) ([]Placing, error)
+	// CancelExternal cancels the local order of a partner order its buyer
+	// cancelled on the partner: stock released, any booked parcel
+	// cancelled. Cancelling a cancelled order changes nothing; one whose
+	// goods shipped is refused (FailedPrecondition).
+	CancelExternal(ctx context.Context, orderID uuid.UUID, reason string) error
 }
 
 // MaxPlacePerCall is the most partner orders one PlaceExternal call takes

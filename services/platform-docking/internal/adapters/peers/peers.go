@@ -125,6 +125,13 @@ func (o Orders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]ap
 	return out, nil
 }
 
+// CancelExternal cancels a partner order's local order with the service's
+// token: orders lets a service cancel an order of a partner channel.
+func (o Orders) CancelExternal(ctx context.Context, orderID uuid.UUID, reason string) error {
+	_, err := o.Client.CancelOrder(ctx, &ordersv1.CancelOrderRequest{OrderId: orderID.String(), Reason: reason})
+	return grpcerr.FromError(err)
+}
+
 // placedOrder reads the local order orders placed.
 func placedOrder(order *ordersv1.Order) (app.PlacedOrder, error) {
 	id, err := uuid.Parse(order.GetOrderId())

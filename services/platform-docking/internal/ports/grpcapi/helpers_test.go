@@ -107,13 +107,29 @@ type fixture struct {
 // and partner order id, each partner order one local order with one
 // sub-order, every call recorded.
 type orders struct {
-	mu     sync.Mutex
-	calls  []app.ExternalOrder
-	placed map[string]app.PlacedOrder
+	mu        sync.Mutex
+	calls     []app.ExternalOrder
+	placed    map[string]app.PlacedOrder
+	cancelled []uuid.UUID
 }
 
 func (o *orders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]app.Placing, error) {
 	return app.OneAtATime(o.placeOne).PlaceExternal(ctx, in)
+}
+
+// CancelExternal records the cancel of a partner order's local order.
+func (o *orders) CancelExternal(_ context.Context, orderID uuid.UUID, _ string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cancelled = append(o.cancelled, orderID)
+	return nil
+}
+
+// Cancelled returns the local orders cancelled so far.
+func (o *orders) Cancelled() []uuid.UUID {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.cancelled)
 }
 
 func (o *orders) placeOne(_ context.Context, in app.ExternalOrder) (app.PlacedOrder, error) {

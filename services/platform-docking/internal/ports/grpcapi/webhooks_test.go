@@ -237,6 +237,9 @@ func TestRequestedPullPlacesTheOrder(t *testing.T) {
 	if n := len(f.orders.Calls()); n != 1 {
 		t.Errorf("%d PlaceExternal calls, want 1", n)
 	}
+	if n := len(f.orders.Cancelled()); n != 1 {
+		t.Errorf("the order cancelled on the partner was cancelled here %d times, want once", n)
+	}
 	if got := f.pending(t); len(got) != 0 {
 		t.Errorf("pending = %+v, want none", got)
 	}
