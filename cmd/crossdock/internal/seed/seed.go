@@ -89,12 +89,17 @@ func Accounts(ctx context.Context, usersAddr string) ([]Account, error) {
 		{usersv1.AccountType_ACCOUNT_TYPE_MERCHANT, "merchant", MerchantEmail, "Lisboa Corner Shop"},
 		{usersv1.AccountType_ACCOUNT_TYPE_SUPPLIER, "supplier", SupplyEmail, SupplyOrganization},
 	} {
-		_, err := users.SignUp(ctx, &usersv1.SignUpRequest{
-			Email: a.email, Password: DemoPassword, DisplayName: "Demo " + a.role,
-			AccountType: a.typ, OrganizationName: a.organization,
-		})
-		if ignoreExists(err) != nil {
-			return nil, fmt.Errorf("sign up %s: %w", a.email, err)
+		// Signed in first: an account seeded by an earlier start is not
+		// signed up again, as users throttles a client's sign-ups that
+		// find their address taken.
+		if _, err := login(ctx, users, a.email); err != nil {
+			_, err := users.SignUp(ctx, &usersv1.SignUpRequest{
+				Email: a.email, Password: DemoPassword, DisplayName: "Demo " + a.role,
+				AccountType: a.typ, OrganizationName: a.organization,
+			})
+			if ignoreExists(err) != nil {
+				return nil, fmt.Errorf("sign up %s: %w", a.email, err)
+			}
 		}
 		if a.organization != "" {
 			if err := approve(ctx, users, admin, a.email, a.typ == usersv1.AccountType_ACCOUNT_TYPE_MERCHANT); err != nil {

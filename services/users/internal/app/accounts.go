@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -39,6 +40,13 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (domain.User, *dom
 	if err := apperr.JoinInvalid(acctErr, orgErr); err != nil {
 		return domain.User{}, nil, err
 	}
+	// EMAIL_TAKEN tells whether an address has an account: each counts as a
+	// failure of the client, so a list of addresses is checked no faster
+	// through sign-up than through login.
+	client := clientFrom(ctx)
+	if err := s.signUps.check(ctx, acct.Email, client, now); err != nil {
+		return domain.User{}, nil, err
+	}
 	hash, err := s.cfg.Password.Hash(acct.Password)
 	if err != nil {
 		return domain.User{}, nil, err
@@ -58,6 +66,11 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (domain.User, *dom
 		}
 		return s.createUser(ctx, r, u)
 	})
+	if errors.Is(err, domain.ErrEmailTaken) {
+		if ferr := s.signUps.failed(ctx, acct.Email, client, now); ferr != nil {
+			return domain.User{}, nil, ferr
+		}
+	}
 	if err != nil {
 		return domain.User{}, nil, err
 	}

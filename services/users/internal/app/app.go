@@ -53,8 +53,9 @@ type Service struct {
 	// dummyHash is verified against when a login names an unknown e-mail, so
 	// the answer takes as long as for a wrong password.
 	dummyHash string
-	// logins and serviceTokens throttle failed credential checks.
-	logins, serviceTokens throttle
+	// logins and serviceTokens throttle failed credential checks; signUps
+	// the sign-ups answered EMAIL_TAKEN.
+	logins, serviceTokens, signUps throttle
 }
 
 // Option changes a Service's defaults.
@@ -70,6 +71,7 @@ func New(store Store, cfg Config, opts ...Option) (*Service, error) {
 	s := &Service{store: store, cfg: cfg, now: time.Now,
 		logins:        throttle{scope: "login", policy: cfg.Throttle, log: store},
 		serviceTokens: throttle{scope: "service-token", policy: cfg.Throttle, log: store},
+		signUps:       throttle{scope: "sign-up", policy: cfg.Throttle, log: store},
 	}
 	for _, o := range opts {
 		o(s)

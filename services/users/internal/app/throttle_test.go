@@ -148,3 +148,31 @@ func TestAVeryLongMalformedEmailIsABadCredential(t *testing.T) {
 		}
 	}
 }
+
+// A sign-up answered EMAIL_TAKEN tells whether an address has an account:
+// one client checking many addresses that way is slowed as it would be
+// through login, and another client signs up meanwhile. Before, sign-up
+// answered EMAIL_TAKEN as fast as it was asked.
+func TestSignUpsFindingTakenAddressesAreSlowedPerClient(t *testing.T) {
+	f := newFixture(t)
+	p := app.DefaultThrottlePolicy()
+	for i := range p.ClientFree {
+		f.signUp(t, fmt.Sprintf("taken%d@example.com", i), domain.RoleBuyer)
+	}
+	prober := from("198.51.100.7")
+	signUp := func(ctx context.Context, email string) error {
+		_, _, err := f.svc.SignUp(ctx, app.SignUpInput{
+			AccountInput: domain.AccountInput{Email: email, Password: password, DisplayName: "Someone"}, Role: domain.RoleBuyer})
+		return err
+	}
+	for i := range p.ClientFree {
+		if err := signUp(prober, fmt.Sprintf("taken%d@example.com", i)); !errors.Is(err, domain.ErrEmailTaken) {
+			t.Fatalf("probe %d: %v, want EMAIL_TAKEN", i, err)
+		}
+	}
+	// The next probe, even of a free address, waits.
+	wantThrottled(t, signUp(prober, "free@example.com"), p.Base)
+	if err := signUp(from("203.0.113.9"), "someone.else@example.com"); err != nil {
+		t.Fatalf("another client's sign-up: %v", err)
+	}
+}

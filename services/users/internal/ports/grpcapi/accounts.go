@@ -23,7 +23,7 @@ var operatorRoles = map[usersv1.OperatorRole]domain.Role{
 
 // SignUp creates an account (public).
 func (s *Server) SignUp(ctx context.Context, req *usersv1.SignUpRequest) (*usersv1.SignUpResponse, error) {
-	u, org, err := s.svc.SignUp(ctx, app.SignUpInput{
+	u, org, err := s.svc.SignUp(app.WithClient(ctx, clientIdentity(ctx)), app.SignUpInput{
 		AccountInput:     domain.AccountInput{Email: req.GetEmail(), Password: req.GetPassword(), DisplayName: req.GetDisplayName()},
 		Role:             signUpRoles[req.GetAccountType()], // unknown types are rejected on "account_type"
 		OrganizationName: req.GetOrganizationName(),
