@@ -82,10 +82,13 @@ type Repository interface {
 	// FinishTasks removes tasks that ran (one not scheduled again
 	// meanwhile); RetryTask makes one that failed due again, noting the
 	// cause and, at its first failure, since when it fails; PostponeTask
-	// makes one that must wait due later, not failing.
+	// makes one that must wait due later, not failing; HandBackTask makes
+	// one claimed but not run due at until, as it was before the claim
+	// (its attempts, and its failure if it was failing).
 	FinishTasks(ctx context.Context, tasks ...Task) error
 	RetryTask(ctx context.Context, t Task, due time.Time, cause string) error
 	PostponeTask(ctx context.Context, t Task, until time.Time) error
+	HandBackTask(ctx context.Context, t Task, until time.Time) error
 
 	// Emit writes events to the outbox in the transaction.
 	Emit(ctx context.Context, events ...Event) error

@@ -52,6 +52,13 @@ func TestAStepIsNotStartedPastItsLease(t *testing.T) {
 	if started >= orders || left != orders-started || earliest.After(time.Unix(0, now.Load())) {
 		t.Fatalf("%d holds started, %d steps left due from %v; want the rest handed back, due now", started, left, earliest)
 	}
+	var attempts int
+	if err := s.pool.QueryRow(ctx, `SELECT max(attempts) FROM saga_tasks WHERE kind = $1`, app.TaskHoldOrderStock).Scan(&attempts); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 0 {
+		t.Errorf("a step handed back counts %d attempts, want 0: it never ran", attempts)
+	}
 	s.run(t)
 	if got := int(holds.Load()); got != orders {
 		t.Errorf("%d holds after the next claim, want %d", got, orders)
@@ -62,21 +69,33 @@ func TestAStepIsNotStartedPastItsLease(t *testing.T) {
 // it, its replicas running beside this one's during a rolling update) is
 // postponed, not dropped: a replica that knows it runs it later. Before,
 // an old replica claimed it and deleted it as done, and the step was lost.
+// A failing one stays failing, with its attempts: the old replica never
+// ran it. Before, it cleared the failure (the failing-steps alert with it)
+// and counted an attempt each minute.
 func TestAStepOfAnUnknownKindIsPostponedNotDropped(t *testing.T) {
 	s := newSaga(t)
 	order := uuid.New()
-	if _, err := s.pool.Exec(ctx, `INSERT INTO saga_tasks (kind, subject, order_id, due_at, created_at) VALUES ('from_a_newer_version', $1, $1, $2, $2)`,
-		order, s.at); err != nil {
+	failingSince := s.at.Add(-10 * time.Minute)
+	if _, err := s.pool.Exec(ctx, `INSERT INTO saga_tasks (kind, subject, order_id, due_at, created_at, attempts, last_error, failing_since)
+		VALUES ('from_a_newer_version', $1, $1, $2, $2, 3, 'the peer is down', $3)`,
+		order, s.at, failingSince); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.svc.RunTasks(ctx, 100, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
 	var due time.Time
-	if err := s.pool.QueryRow(ctx, `SELECT due_at FROM saga_tasks WHERE kind = 'from_a_newer_version'`).Scan(&due); err != nil {
+	var attempts int
+	var lastError string
+	var since *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT due_at, attempts, last_error, failing_since FROM saga_tasks WHERE kind = 'from_a_newer_version'`).
+		Scan(&due, &attempts, &lastError, &since); err != nil {
 		t.Fatalf("the step of an unknown kind is gone: %v", err)
 	}
 	if !due.After(s.at) {
 		t.Errorf("it is due at %v, want later than now (%v)", due, s.at)
+	}
+	if attempts != 3 || lastError != "the peer is down" || since == nil || !since.Equal(failingSince) {
+		t.Errorf("attempts %d, last error %q, failing since %v; want 3, its error, since %v", attempts, lastError, since, failingSince)
 	}
 }

@@ -112,6 +112,14 @@ type errNotYet struct{ until time.Time }
 
 func (e errNotYet) Error() string { return "not yet" }
 
+// errHandBack is a claimed step this replica did not run: too little of
+// the lease was left, or its kind is one this version does not know. It
+// is handed back due at until, as it stood before the claim: its failing
+// state is the last run's, not cleared by a replica that never ran it.
+type errHandBack struct{ until time.Time }
+
+func (e errHandBack) Error() string { return "handed back" }
+
 // stepConcurrency bounds the steps of one claimed batch that run at once:
 // each is mostly a remote call (inventory's holds, finance's refunds), and
 // run together their services batch them.
@@ -137,7 +145,7 @@ func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (in
 	for i, t := range tasks {
 		slots <- struct{}{}
 		if now := s.clock(); leaseEnd.Sub(now) < stepTimeout {
-			results[i] = errNotYet{until: now} // handed back, due at once
+			results[i] = errHandBack{until: now} // due at once
 			<-slots
 			continue
 		}
@@ -152,12 +160,16 @@ func (s *Service) RunTasks(ctx context.Context, limit int, log *slog.Logger) (in
 	done := make([]Task, 0, len(tasks))
 	for i, t := range tasks {
 		var wait errNotYet
+		var back errHandBack
 		switch err := results[i]; {
 		case err == nil:
 			done = append(done, t)
 		case errors.As(err, &wait):
-			err = s.store.PostponeTask(ctx, t, wait.until)
-			if err != nil {
+			if err := s.store.PostponeTask(ctx, t, wait.until); err != nil {
+				return 0, err
+			}
+		case errors.As(err, &back):
+			if err := s.store.HandBackTask(ctx, t, back.until); err != nil {
 				return 0, err
 			}
 		default:
@@ -208,9 +220,9 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 		return err
 	}
 	// A kind a newer version scheduled (its replicas beside this one during
-	// a rolling update): postponed, never dropped, for a replica that knows
-	// it to run.
-	return errNotYet{until: s.clock().Add(unknownTaskWait)}
+	// a rolling update): handed back, never dropped, for a replica that
+	// knows it to run.
+	return errHandBack{until: s.clock().Add(unknownTaskWait)}
 }
 
 // unknownTaskWait is how long a step of a kind this version does not know

@@ -69,6 +69,15 @@ func (r repo) PostponeTask(ctx context.Context, t app.Task, until time.Time) err
 	return err
 }
 
+// HandBackTask undoes a claim of a step not run: due at until, its
+// attempts as before the claim, its failing state kept.
+func (r repo) HandBackTask(ctx context.Context, t app.Task, until time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE saga_tasks SET due_at = $4, attempts = greatest(attempts - 1, 0)
+		WHERE kind = $1 AND subject = $2 AND version = $3`,
+		t.Kind, t.Subject, t.Version, until)
+	return err
+}
+
 // FailingSteps counts the saga's failing steps by kind, with how long the
 // one failing longest has failed, for the kit's failing-steps gauges.
 func (s *Store) FailingSteps(ctx context.Context) ([]service.FailingSteps, error) {
