@@ -54,6 +54,34 @@ func NewRevocations() *Revocations {
 // process should not report itself ready before.
 func (r *Revocations) CaughtUp() <-chan struct{} { return r.caughtUp }
 
+// CatchUpBound bounds how long a process waits for CaughtUp before it
+// reports ready anyway: NATS slow to answer, or the users service not
+// started yet, must not keep a whole mesh unready.
+const CatchUpBound = 15 * time.Second
+
+// ReadinessCheck is a readiness check (server.AddReadiness) that passes
+// once CaughtUp is closed, or once CatchUpBound has passed since the check
+// was made, logging then that tokens of sessions revoked before the start
+// may pass until the revocations are read.
+func (r *Revocations) ReadinessCheck(log *slog.Logger) func(context.Context) error {
+	deadline := r.now().Add(CatchUpBound)
+	var warned sync.Once
+	return func(context.Context) error {
+		select {
+		case <-r.caughtUp:
+			return nil
+		default:
+		}
+		if r.now().Before(deadline) {
+			return errors.New("the session revocations of the last access-token lifetime are not read yet")
+		}
+		warned.Do(func() {
+			log.Warn("ready before the session revocations were read: tokens of sessions revoked before the start may pass until they are")
+		})
+		return nil
+	}
+}
+
 func (r *Revocations) markCaughtUp() { r.caughtUpOnce.Do(func() { close(r.caughtUp) }) }
 
 // Revoke records that session sid was revoked at at.

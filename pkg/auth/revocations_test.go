@@ -176,3 +176,48 @@ func TestRevocationsForgetAfterTheLastTokenExpired(t *testing.T) {
 		t.Error("a nil set revokes")
 	}
 }
+
+// A process is not ready until it read the revocations of the last token
+// lifetime, or until CatchUpBound passed (NATS slow, the users stream not
+// there yet), whichever comes first.
+func TestRevocationsReadinessWaitsForTheHistoryAtMostABound(t *testing.T) {
+	ctx := context.Background()
+	t.Run("caught up", func(t *testing.T) {
+		_, _, js := testkit.JetStream(t)
+		if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("users")); err != nil {
+			t.Fatal(err)
+		}
+		clk := newClock()
+		r := auth.NewRevocations()
+		auth.SetRevocationsClock(r, clk.Now)
+		ready := r.ReadinessCheck(testkit.Logger(t))
+		if err := ready(ctx); err == nil {
+			t.Fatal("ready before following the revocations")
+		}
+		fctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() { _ = r.Follow(fctx, js, testkit.Logger(t)) }()
+		select {
+		case <-r.CaughtUp():
+		case <-time.After(20 * time.Second):
+			t.Fatal("never caught up")
+		}
+		if err := ready(ctx); err != nil {
+			t.Fatalf("caught up, yet not ready: %v", err)
+		}
+	})
+	t.Run("bound", func(t *testing.T) {
+		clk := newClock()
+		r := auth.NewRevocations()
+		auth.SetRevocationsClock(r, clk.Now)
+		ready := r.ReadinessCheck(testkit.Logger(t))
+		clk.Advance(auth.CatchUpBound - time.Second)
+		if err := ready(ctx); err == nil {
+			t.Fatal("ready within the bound without the revocations read")
+		}
+		clk.Advance(time.Second)
+		if err := ready(ctx); err != nil {
+			t.Fatalf("not ready once the bound passed: %v", err)
+		}
+	})
+}

@@ -31,15 +31,34 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// The runtime starts NOT_SERVING, migrates, ensures its stream, relays its
-// outbox, reports SERVING, and stops cleanly when its context ends.
+// The runtime starts NOT_SERVING, migrates, ensures its stream, reads the
+// recent session revocations (once the users service's stream is there),
+// relays its outbox, reports SERVING, and stops cleanly when its context
+// ends.
 func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "service-runtime"})
-	nats, _, _ := testkit.JetStream(t)
+	nats, _, js := testkit.JetStream(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), nil)
+
+	// Migrated, with no revocations read: not ready for that alone.
+	readyz := "http://" + rt.Server.AdminAddr().String() + "/readyz"
+	var body struct {
+		Failing []string `json:"failing"`
+	}
+	eventstest.Eventually(t, 10*time.Second, func() bool {
+		resp, err := http.Get(readyz)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return json.NewDecoder(resp.Body).Decode(&body) == nil && slices.Equal(body.Failing, []string{"session-revocations"})
+	}, "/readyz never reported the revocations alone failing")
+	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("users")); err != nil {
+		t.Fatal(err)
+	}
 
 	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -259,6 +278,11 @@ func TestEventsOfCallsDrainingAtShutdownArePublished(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// The users service's stream, whose revocations the runtime reads
+	// before it is ready.
+	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("users")); err != nil {
+		t.Fatal(err)
+	}
 	var rt *service.Runtime
 	users := drainingUsers{t: t, pool: func() *pgxpool.Pool { return rt.Pool }, entered: make(chan struct{}), release: make(chan struct{})}
 	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), func(spec *service.Spec) {

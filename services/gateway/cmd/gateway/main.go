@@ -147,10 +147,6 @@ func publicServer(h http.Handler, upstreamTimeout time.Duration) *http.Server {
 		WriteTimeout: publicReadTimeout + upstreamTimeout + publicWriteMargin, IdleTimeout: 2 * time.Minute}
 }
 
-// revocationsCatchUp bounds how long the gateway waits, before reporting
-// ready, for the session revocations published before it started.
-const revocationsCatchUp = 15 * time.Second
-
 // publicReadTimeout is how long a public request may take to arrive,
 // headers and body: a body of the largest size allowed comes in well within
 // it on any connection worth serving.
@@ -198,7 +194,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http
 	select {
 	case <-caughtUp:
 	case <-gctx.Done():
-	case <-time.After(revocationsCatchUp):
+	case <-time.After(auth.CatchUpBound):
 		log.Warn("ready before the session revocations were read: tokens of sessions revoked before the start may pass until they are")
 	}
 	admin.SetReady(true)

@@ -11,6 +11,7 @@ import (
 
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/inventory/migrations"
 )
@@ -22,7 +23,12 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 // one without a token, and stops cleanly.
 func TestServiceStartsServesAndStops(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "inventory", FS: migrations.FS})
-	n, _, _ := testkit.JetStream(t)
+	n, _, js := testkit.JetStream(t)
+	// The users service's stream: the service reads its session
+	// revocations before it reports SERVING.
+	if _, err := natsx.EnsureStream(context.Background(), js, natsx.AreaStream("users")); err != nil {
+		t.Fatal(err)
+	}
 	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": n.URL(),
 		"USERS_ADDR":        testkit.FreeAddr(t), // nobody there: public methods need no keys
