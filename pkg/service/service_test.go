@@ -56,9 +56,7 @@ func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
 		defer resp.Body.Close()
 		return json.NewDecoder(resp.Body).Decode(&body) == nil && slices.Equal(body.Failing, []string{"session-revocations"})
 	}, "/readyz never reported the revocations alone failing")
-	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("users")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.UsersStream(t, js)
 
 	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -278,11 +276,7 @@ func TestEventsOfCallsDrainingAtShutdownArePublished(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// The users service's stream, whose revocations the runtime reads
-	// before it is ready.
-	if _, err := natsx.EnsureStream(ctx, js, natsx.AreaStream("users")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.UsersStream(t, js)
 	var rt *service.Runtime
 	users := drainingUsers{t: t, pool: func() *pgxpool.Pool { return rt.Pool }, entered: make(chan struct{}), release: make(chan struct{})}
 	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), func(spec *service.Spec) {

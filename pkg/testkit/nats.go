@@ -66,6 +66,17 @@ func JetStream(t testing.TB) (*NATS, *nats.Conn, jetstream.JetStream) {
 	return n, nc, js
 }
 
+// UsersStream creates the users service's stream, as the users service
+// does at its start: a service started in a test reads the session
+// revocations on it before it reports SERVING (auth.Revocations), and
+// without it waits auth.CatchUpBound first.
+func UsersStream(t testing.TB, js jetstream.JetStream) {
+	t.Helper()
+	if _, err := natsx.EnsureStream(context.Background(), js, natsx.AreaStream("users")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Connect opens a client connection (reconnecting forever) closed when the test ends.
 func Connect(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()

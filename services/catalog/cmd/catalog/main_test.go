@@ -49,7 +49,8 @@ func TestConfig(t *testing.T) {
 // users nor the inventory service is up, and stops cleanly.
 func TestRunServes(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "catalog", FS: migrations.FS})
-	ns, _, _ := testkit.JetStream(t)
+	ns, _, js := testkit.JetStream(t)
+	testkit.UsersStream(t, js)
 	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": ns.URL(),
 		"USERS_ADDR": testkit.FreeAddr(t), "INVENTORY_ADDR": testkit.FreeAddr(t),

@@ -93,3 +93,27 @@ func TestEventsAreWrittenToTheOutbox(t *testing.T) {
 		t.Errorf("ProductTranslated = %v", &translated)
 	}
 }
+
+// Two steps on a product in quick succession, the second on a replica whose
+// clock is behind the first's: the second's event still comes after the
+// first's in time, as consumers order them. Before, a restore stamped
+// before the delete it followed was dropped by inventory as stale.
+func TestAProductsEventsAreInOrderWhateverTheClocks(t *testing.T) {
+	f := newFixture(t)
+	sup := f.supplierA
+	p := f.create(t, sup, "Lamp", "LAMP", map[string]int64{"white": 1000})
+	must(f.svc.DeleteProduct(ctx, sup, p.ID))(t)
+	f.clock.Advance(-time.Second) // the next call lands on a replica a second behind
+	must(f.svc.RestoreProduct(ctx, sup, p.ID))(t)
+	var deleted catalogv1.ProductDeleted
+	if err := proto.Unmarshal(f.payloads(t, app.SubjectProductDeleted)[0], &deleted); err != nil {
+		t.Fatal(err)
+	}
+	var restored catalogv1.ProductRestored
+	if err := proto.Unmarshal(f.payloads(t, app.SubjectProductRestored)[0], &restored); err != nil {
+		t.Fatal(err)
+	}
+	if d, r := deleted.GetOccurredAt().AsTime(), restored.GetOccurredAt().AsTime(); !r.After(d) {
+		t.Errorf("restored at %v, not after the delete at %v", r, d)
+	}
+}

@@ -56,7 +56,7 @@ func (s *Service) change(ctx context.Context, caller auth.Caller, id uuid.UUID, 
 					return nil, err
 				}
 			}
-			ts, err = fn(r, p, s.clock())
+			ts, err = fn(r, p, s.stepTime(*p))
 			return nil, err
 		})
 		if err != nil {
@@ -68,6 +68,21 @@ func (s *Service) change(ctx context.Context, caller auth.Caller, id uuid.UUID, 
 		return r.RefreshListing(ctx, p)
 	})
 	return p, err
+}
+
+// stepTime is when a step on p happens: now, but always after p's last
+// change. Consumers order a product's events by their time (inventory
+// applies a bin event only if newer than the last), and two steps in quick
+// succession may run on replicas whose clocks differ, or on one whose clock
+// stepped back: the row lock orders them, and so must their times. Before,
+// a restore stamped before the delete it followed was dropped by inventory,
+// and the product stayed unreservable.
+func (s *Service) stepTime(p domain.Product) time.Time {
+	now := s.clock()
+	if after := p.UpdatedAt.Add(time.Microsecond); now.Before(after) {
+		return after
+	}
+	return now
 }
 
 // SubmitProduct sends the pending revision to review. The owner only.

@@ -18,7 +18,8 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 // authentication and stops cleanly.
 func TestRunServes(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
-	ns, _, _ := testkit.JetStream(t)
+	ns, _, js := testkit.JetStream(t)
+	testkit.UsersStream(t, js)
 	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": ns.URL(),
 		"USERS_ADDR": testkit.FreeAddr(t),

@@ -58,6 +58,7 @@ func TestConfig(t *testing.T) {
 func TestRunServes(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "freight", FS: migrations.FS})
 	ns, _, js := testkit.JetStream(t)
+	testkit.UsersStream(t, js)
 	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": ns.URL(),
 		"USERS_ADDR": testkit.FreeAddr(t), "BASE_CURRENCY": "EUR",

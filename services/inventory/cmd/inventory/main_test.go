@@ -11,7 +11,6 @@ import (
 
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	"github.com/crossdock/crossdock/pkg/auth"
-	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/inventory/migrations"
 )
@@ -24,11 +23,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 func TestServiceStartsServesAndStops(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "inventory", FS: migrations.FS})
 	n, _, js := testkit.JetStream(t)
-	// The users service's stream: the service reads its session
-	// revocations before it reports SERVING.
-	if _, err := natsx.EnsureStream(context.Background(), js, natsx.AreaStream("users")); err != nil {
-		t.Fatal(err)
-	}
+	testkit.UsersStream(t, js)
 	bin := testkit.StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": n.URL(),
 		"USERS_ADDR":        testkit.FreeAddr(t), // nobody there: public methods need no keys
