@@ -11,6 +11,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/geo"
+	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
@@ -134,6 +135,41 @@ func TestCentralWarehouseConsolidatesABuyersParcels(t *testing.T) {
 		if shared[leg] != amount {
 			t.Errorf("onward leg %s: shares add up to %d, the carrier charged %d", leg, shared[leg], amount)
 		}
+	}
+}
+
+// A buyer's parcels to one address whose values are declared in two
+// currencies (orders declares the goods' price when the estimator gave no
+// figure) go on in one booking per currency, and nothing holds up the
+// round. Before, they were grouped together, the sum of their declared
+// values failed, and every onward booking of every buyer waited behind
+// that group for good.
+func TestParcelsDeclaredInTwoCurrenciesGoOnApart(t *testing.T) {
+	f, parcel := newCentralFixture(t)
+	buyer := f.input(0, "air").BuyerID
+	home := address(1, true)
+	inUSD := parcel(1, buyer, home)
+	inEUR := parcel(2, buyer, home)
+	inEUR.DeclaredValue = money.MustNew(1500, "EUR")
+	a, b := f.create(t, inUSD), f.create(t, inEUR)
+	f.waitQuiet(t, time.Minute)
+	log := testkit.Logger(t)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	if booked, err := f.svc.BookOnward(ctx, 100, log); err != nil || booked != 2 {
+		t.Fatalf("BookOnward = %d, %v; want both parcels booked", booked, err)
+	}
+	va, err := f.svc.GetShipment(ctx, orders, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, err := f.svc.GetShipment(ctx, orders, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if va.OnwardWaybill == "" || vb.OnwardWaybill == "" || va.OnwardWaybill == vb.OnwardWaybill {
+		t.Errorf("onward waybills %q and %q, want one booking each", va.OnwardWaybill, vb.OnwardWaybill)
 	}
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 
 	"github.com/google/uuid"
@@ -73,11 +74,15 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 	return booked, nil
 }
 
-// consolidationKey groups parcels that may travel on together.
+// consolidationKey groups parcels that may travel on together: one
+// booking declares one value, so their declared values share a currency
+// too (orders declares the estimator's base-currency figure, or the goods'
+// price when it has none).
 func consolidationKey(sh domain.Shipment) string {
 	to, _ := json.Marshal(sh.To)
 	central, _ := json.Marshal(sh.Central)
-	return sh.BuyerID + "|" + sh.MethodID.String() + "|" + sh.GoodsPrice.Currency + "|" + string(to) + "|" + string(central)
+	return sh.BuyerID + "|" + sh.MethodID.String() + "|" + sh.GoodsPrice.Currency + "|" + sh.DeclaredValue.Currency + "|" +
+		string(to) + "|" + string(central)
 }
 
 // consolidate writes the group's new consolidation id on all of its
@@ -130,7 +135,10 @@ func (s *Service) bookConsolidation(ctx context.Context, consolidation uuid.UUID
 		b.WeightG += sh.WeightG
 		b.VolumeCM3 += sh.VolumeCM3
 		if b.DeclaredValue, err = b.DeclaredValue.Add(sh.DeclaredValue); err != nil {
-			return err
+			// Consolidated before declared currencies were kept apart: an
+			// operator's, and not a reason to hold up every other group.
+			return apperr.FailedPrecondition(fmt.Sprintf("the consolidation's parcels declare values in %s and %s",
+				first.DeclaredValue.Currency, sh.DeclaredValue.Currency)).Wrap(err)
 		}
 	}
 	waybill, err := s.carriers.Book(ctx, ep, b)
