@@ -37,7 +37,9 @@ func (s *Service) UpdateCarrier(ctx context.Context, c auth.Caller, id uuid.UUID
 	}
 	var out domain.Carrier
 	err := s.store.InTx(ctx, func(r Repository) error {
-		car, err := r.GetCarrier(ctx, id)
+		// Locked: two admins' updates at once (a secret rotated, the
+		// carrier renamed) must not write back what the other changed.
+		car, err := r.LockCarrier(ctx, id)
 		if err != nil {
 			return err
 		}

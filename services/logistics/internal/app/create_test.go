@@ -226,3 +226,40 @@ func TestALostBookingMovedByItsCarrierIsStillBooked(t *testing.T) {
 		t.Errorf("%d logistics.shipment.booked events, want 1", n)
 	}
 }
+
+// An admin's update of a carrier made while another's is under way (a
+// secret rotated as the carrier is renamed) keeps the other's change: it
+// reads the carrier once that one committed. Before, it read the carrier
+// first and wrote back the old name (or the old secret) over the change.
+func TestCarrierUpdatesAtOnceKeepEachOthersChanges(t *testing.T) {
+	f := newFixture(t, carriersim.Config{}, 4)
+	tx, err := f.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	// The other update, under way: the carrier renamed, not committed yet.
+	if _, err := tx.Exec(ctx, `UPDATE carriers SET name = 'Renamed Express' WHERE carrier_id = $1`, f.carrier.ID); err != nil {
+		t.Fatal(err)
+	}
+	inactive := false
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.svc.UpdateCarrier(ctx, admin, f.carrier.ID, app.CarrierUpdate{Active: &inactive})
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // this update reads the carrier meanwhile
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.GetCarrier(ctx, f.carrier.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "Renamed Express" || got.Active {
+		t.Errorf("carrier %q, active %v; want the rename kept and the carrier inactive", got.Name, got.Active)
+	}
+}

@@ -42,6 +42,9 @@ type Carriers interface {
 	CreateCarrier(ctx context.Context, c domain.Carrier) error
 	SaveCarrier(ctx context.Context, c domain.Carrier) error
 	GetCarrier(ctx context.Context, id uuid.UUID) (domain.Carrier, error)
+	// LockCarrier is GetCarrier holding the row until the transaction
+	// ends: an update reads what it changes under the lock.
+	LockCarrier(ctx context.Context, id uuid.UUID) (domain.Carrier, error)
 	GetCarrierByCode(ctx context.Context, code string) (domain.Carrier, error)
 	ListCarriers(ctx context.Context) ([]domain.Carrier, error)
 	// CreateMethod stores a new method; a code taken at its carrier is

@@ -76,6 +76,9 @@ type eventItem struct {
 func (s *Service) flushEvents(ctx context.Context, items []eventItem) []groupcommit.Result[bool] {
 	out := make([]groupcommit.Result[bool], len(items))
 	err := s.store.InTx(ctx, func(r Repository) error {
+		// InTx runs this again after a serialization failure or a
+		// deadlock: the answers start afresh, not with the failed try's.
+		clear(out)
 		return s.applyBatch(ctx, r, items, out)
 	})
 	if err != nil {

@@ -165,6 +165,11 @@ func (r repo) GetCarrier(ctx context.Context, id uuid.UUID) (domain.Carrier, err
 	return c, pg.NoRows(err, apperr.NotFound("carrier", id.String()))
 }
 
+func (r repo) LockCarrier(ctx context.Context, id uuid.UUID) (domain.Carrier, error) {
+	c, err := r.scanCarrier(r.q.QueryRow(ctx, `SELECT `+carrierColumns+` FROM carriers WHERE carrier_id = $1 FOR UPDATE`, id))
+	return c, pg.NoRows(err, apperr.NotFound("carrier", id.String()))
+}
+
 func (r repo) GetCarrierByCode(ctx context.Context, code string) (domain.Carrier, error) {
 	c, err := r.scanCarrier(r.q.QueryRow(ctx, `SELECT `+carrierColumns+` FROM carriers WHERE code = $1`, code))
 	return c, pg.NoRows(err, apperr.NotFound("carrier", code))
