@@ -34,6 +34,8 @@ type AfterSaleRepository interface {
 
 // AfterSaleFilter narrows a list of requests; zero fields match all.
 type AfterSaleFilter struct {
+	// BuyerID selects the requests a person filed on orders of their own:
+	// those on a merchant's orders are the merchant's (MerchantOrgID).
 	BuyerID    string
 	SupplierID uuid.UUID
 	// MerchantOrgID selects the requests on a merchant's orders, whichever
@@ -192,13 +194,12 @@ func (s *Service) afterSaleFor(ctx context.Context, c auth.Caller, id uuid.UUID)
 	return domain.AfterSale{}, notFoundAfterSale(id)
 }
 
-// buysFor reports the caller is the request's buyer: the person who filed
-// it, or a member of the merchant whose order it is about.
+// buysFor reports the caller is the request's buyer as it is the order's
+// (isBuyerOf): the person who filed it, or, for a merchant's order, a
+// member of that merchant now, whoever filed it. A member who filed it and
+// left the merchant no longer acts on it, as on the order.
 func (s *Service) buysFor(ctx context.Context, c auth.Caller, a domain.AfterSale) bool {
-	if c.Kind == auth.KindUser && c.Subject == a.BuyerID {
-		return true
-	}
-	if _, ok := c.MerchantOrg(); !ok {
+	if c.Kind != auth.KindUser {
 		return false
 	}
 	o, err := s.store.GetOrder(ctx, a.OrderID, false)

@@ -139,6 +139,18 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if list, _, _ := s.svc.ListAfterSales(ctx, stranger, app.AfterSaleFilter{}, 10, ""); len(list) != 0 {
 		t.Errorf("another merchant lists %d requests", len(list))
 	}
+	// The member who filed it, having left the merchant, neither reads,
+	// lists nor withdraws it, as for the order. Before, filing it was
+	// enough.
+	if _, err := s.svc.GetAfterSale(ctx, left, filed.ID); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Errorf("a former member read the merchant's request: %v", err)
+	}
+	if list, _, _ := s.svc.ListAfterSales(ctx, left, app.AfterSaleFilter{}, 10, ""); len(list) != 0 {
+		t.Errorf("a former member lists %d of the merchant's requests", len(list))
+	}
+	if _, err := s.svc.WithdrawAfterSale(ctx, left, filed.ID); apperr.KindOf(err) != apperr.KindNotFound {
+		t.Errorf("a former member withdrew the merchant's request: %v", err)
+	}
 	if _, err := s.svc.WithdrawAfterSale(ctx, colleague, filed.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -76,6 +76,7 @@ func (r repo) ListAfterSales(ctx context.Context, f app.AfterSaleFilter, after *
 	}
 	if f.BuyerID != "" {
 		add(`buyer_id =`, f.BuyerID)
+		where = append(where, `order_id IN (SELECT id FROM orders WHERE merchant_org_id IS NULL)`)
 	}
 	if f.SupplierID != uuid.Nil {
 		add(`supplier_id =`, f.SupplierID)
