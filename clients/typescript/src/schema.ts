@@ -7482,6 +7482,11 @@ export interface operations {
             query?: {
                 /** @description Operators may filter by order; buyers and suppliers see their own. */
                 orderId?: string;
+                /**
+                 * @description Only the requests in this status: requested, rejected, disputed, approved,
+                 *     received, refunded, replacement_shipped, exchanged, withdrawn or expired
+                 *     (another is INVALID_ARGUMENT); empty for all.
+                 */
                 status?: string;
                 /**
                  * @description The most items to return; the server applies its default when 0 and caps

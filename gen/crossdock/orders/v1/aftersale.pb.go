@@ -631,7 +631,10 @@ func (x *GetAfterSaleResponse) GetAfterSale() *AfterSale {
 type ListAfterSalesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Operators may filter by order; buyers and suppliers see their own.
-	OrderId       string          `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	OrderId string `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// Only the requests in this status: requested, rejected, disputed, approved,
+	// received, refunded, replacement_shipped, exchanged, withdrawn or expired
+	// (another is INVALID_ARGUMENT); empty for all.
 	Status        string          `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
 	Page          *v1.PageRequest `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields

@@ -63,6 +63,16 @@ func (s AfterSaleStatus) Open() bool {
 	return true
 }
 
+// KnownAfterSaleStatus reports a status a request can be in.
+func KnownAfterSaleStatus(st AfterSaleStatus) bool {
+	switch st {
+	case AfterSaleRequested, AfterSaleRejected, AfterSaleDisputed, AfterSaleApproved, AfterSaleReceived, AfterSaleRefunded,
+		AfterSaleReplacementShipped, AfterSaleExchanged, AfterSaleWithdrawn, AfterSaleExpired:
+		return true
+	}
+	return false
+}
+
 // afterSaleMoves are the transitions a request may make.
 var afterSaleMoves = map[AfterSaleStatus][]AfterSaleStatus{
 	AfterSaleRequested:          {AfterSaleApproved, AfterSaleRejected, AfterSaleWithdrawn},

@@ -80,6 +80,11 @@ func (s *AfterSale) ListAfterSales(ctx context.Context, req *ordersv1.ListAfterS
 		return nil, err
 	}
 	f := app.AfterSaleFilter{Status: domain.AfterSaleStatus(req.GetStatus())}
+	if f.Status != "" && !domain.KnownAfterSaleStatus(f.Status) {
+		// A misspelt filter would answer an empty list, as if nothing matched.
+		return nil, apperr.InvalidField("status", "must be one of requested, rejected, disputed, approved, received, refunded, "+
+			"replacement_shipped, exchanged, withdrawn, expired")
+	}
 	if req.GetOrderId() != "" {
 		if f.OrderID, err = apperr.ParseID("order_id", req.GetOrderId()); err != nil {
 			return nil, err
