@@ -16,14 +16,15 @@ func RequireStreamCreated(t *testing.T, run func(context.Context) error, service
 	t.Helper()
 	pool := Database(t, Migrations{Name: service})
 	ns, passwords := SecuredJetStream(t)
+	admin := strings.Replace(ns.URL(), "nats://", "nats://"+TestUser+":"+passwords[TestUser]+"@", 1)
+	_, js := Connect(t, admin)
+	UsersStream(t, js)
 	bin := StartBinary(t, run, map[string]string{
 		"DATABASE_URL": pool.Config().ConnString(), "NATS_URL": ns.URL(),
 		"NATS_USER": service, "NATS_PASSWORD": passwords[service],
 		"USERS_ADDR": FreeAddr(t),
 	})
 	defer bin.Stop()
-	admin := strings.Replace(ns.URL(), "nats://", "nats://"+TestUser+":"+passwords[TestUser]+"@", 1)
-	_, js := Connect(t, admin)
 	name, subject := strings.ToUpper(service), service+".>"
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		stream, err := js.Stream(context.Background(), name)
