@@ -444,11 +444,16 @@ func (x *ShipmentDelivered) GetDeliveredAt() *timestamppb.Timestamp {
 // ShipmentReturned says the carrier gave up and returned the parcel to its sender.
 // Subject: logistics.shipment.returned.
 type ShipmentReturned struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
-	SubOrderId    string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
-	Waybill       string                 `protobuf:"bytes,3,opt,name=waybill,proto3" json:"waybill,omitempty"`
-	ReturnedAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=returned_at,json=returnedAt,proto3" json:"returned_at,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	SubOrderId string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	Waybill    string                 `protobuf:"bytes,3,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	ReturnedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=returned_at,json=returnedAt,proto3" json:"returned_at,omitempty"`
+	// kind is the parcel's, as in ShipmentDelivered: "outbound" (back to the
+	// supplier) or "return" (an after-sale request's goods, back to the buyer,
+	// return_id naming the request). Empty from versions before it was sent.
+	Kind          string `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"`
+	ReturnId      string `protobuf:"bytes,6,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -509,6 +514,20 @@ func (x *ShipmentReturned) GetReturnedAt() *timestamppb.Timestamp {
 		return x.ReturnedAt
 	}
 	return nil
+}
+
+func (x *ShipmentReturned) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ShipmentReturned) GetReturnId() string {
+	if x != nil {
+		return x.ReturnId
+	}
+	return ""
 }
 
 // ShipmentCancelled says a booking was cancelled before pick-up.
@@ -719,7 +738,7 @@ const file_crossdock_logistics_v1_events_proto_rawDesc = "" +
 	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1b\n" +
 	"\treturn_id\x18\x05 \x01(\tR\breturnId\x12\x18\n" +
 	"\awaybill\x18\x06 \x01(\tR\awaybill\x12=\n" +
-	"\fdelivered_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\"\xac\x01\n" +
+	"\fdelivered_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\"\xdd\x01\n" +
 	"\x10ShipmentReturned\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x12 \n" +
@@ -727,7 +746,9 @@ const file_crossdock_logistics_v1_events_proto_rawDesc = "" +
 	"subOrderId\x12\x18\n" +
 	"\awaybill\x18\x03 \x01(\tR\awaybill\x12;\n" +
 	"\vreturned_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"returnedAt\"\xad\x01\n" +
+	"returnedAt\x12\x12\n" +
+	"\x04kind\x18\x05 \x01(\tR\x04kind\x12\x1b\n" +
+	"\treturn_id\x18\x06 \x01(\tR\breturnId\"\xad\x01\n" +
 	"\x11ShipmentCancelled\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x12 \n" +

@@ -295,6 +295,7 @@ func effectEvents(sh domain.Shipment, fx domain.Effects, waybill string) []Event
 	if fx.Returned {
 		out = append(out, Event{Subject: SubjectShipmentReturned, Payload: &logisticsv1.ShipmentReturned{
 			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), Waybill: waybill, ReturnedAt: timestamppb.New(sh.LastEventAt),
+			Kind: string(sh.Kind), ReturnId: sh.ReturnID,
 		}})
 	}
 	return out

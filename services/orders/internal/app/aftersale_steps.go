@@ -36,6 +36,9 @@ const (
 	// TaskExpireReturn closes an approved request whose goods were not sent
 	// back within ReturnSendBy.
 	TaskExpireReturn TaskKind = "expire_return"
+	// TaskReturnParcelBack closes a request whose return parcel the
+	// carrier took back to the buyer, undelivered.
+	TaskReturnParcelBack TaskKind = "return_parcel_back"
 )
 
 // runAfterSaleTask runs an after-sale step; ok is false for a kind that is
@@ -56,6 +59,8 @@ func (s *Service) runAfterSaleTask(ctx context.Context, t Task) (ok bool, err er
 		return true, s.reclaimCoupon(ctx, t.Subject)
 	case TaskExpireReturn:
 		return true, s.expireReturn(ctx, t.Subject)
+	case TaskReturnParcelBack:
+		return true, s.returnParcelBack(ctx, t.Subject)
 	}
 	return false, nil
 }
@@ -130,12 +135,17 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 	}
+	return s.expire(ctx, id, fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy))
+}
+
+// expire closes an approved request whose goods did not come back (why),
+// and gives an exchange's replacement stock back.
+func (s *Service) expire(ctx context.Context, id uuid.UUID, why string) error {
 	// Checked again under the request's lock: goods received meanwhile
 	// (the parcel's cancellation came too late for them) keep the request
 	// open, and this step is done.
 	received := false
-	a, err = s.moveAfterSale(ctx, id, domain.AfterSaleExpired, system,
-		fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy),
+	a, err := s.moveAfterSale(ctx, id, domain.AfterSaleExpired, system, why,
 		func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
 			if received = a.Received; received {
 				return nil, errGoodsReceived
@@ -166,13 +176,60 @@ func (s *Service) originalKept(ctx context.Context, a domain.AfterSale) error {
 	if err != nil || !cancelled {
 		return err
 	}
-	why := fmt.Sprintf("the original was not sent back within %s of the approval: its return parcel (waybill %s) is cancelled, and the buyer kept it as well as the replacement",
-		s.cfg.ReturnSendBy, a.ReturnWaybill)
-	_, err = s.noteAfterSale(ctx, a.ID, system, why, func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+	return s.noteOriginalKept(ctx, a.ID, fmt.Sprintf("the original was not sent back within %s of the approval: its return parcel (waybill %s) is cancelled, and the buyer kept it as well as the replacement",
+		s.cfg.ReturnSendBy, a.ReturnWaybill))
+}
+
+// noteOriginalKept records on an exchange that its buyer kept the original
+// as well as the replacement (why), its return parcel over.
+func (s *Service) noteOriginalKept(ctx context.Context, id uuid.UUID, why string) error {
+	_, err := s.noteAfterSale(ctx, id, system, why, func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
 		a.ReturnShipmentID, a.ReturnWaybill = nil, ""
 		return nil, nil
 	})
 	return err
+}
+
+// ReturnParcelBack: the carrier took a request's return parcel back to the
+// buyer, undelivered (the supplier's address refused it, say). Applied in
+// the inbox's transaction: the request is closed by TaskReturnParcelBack.
+func (s *Service) ReturnParcelBack(ctx context.Context, r Repository, id uuid.UUID) error {
+	a, err := r.GetAfterSale(ctx, id, false)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return r.Schedule(ctx, task(TaskReturnParcelBack, a.ID, a.OrderID, s.clock()))
+}
+
+// returnParcelBack closes a request whose return parcel came back to the
+// buyer, as one whose goods were never sent: an approved request expires
+// (the buyer has the goods; the sub-order settles on them; an exchange's
+// replacement stock is given back), and the buyer may file again while the
+// sub-order's window is open. An exchange whose replacement shipped notes
+// that the buyer kept the original as well. Before, the request stayed
+// approved for good: no refund, no new request, an exchange's replacement
+// held.
+func (s *Service) returnParcelBack(ctx context.Context, id uuid.UUID) error {
+	a, err := s.store.GetAfterSale(ctx, id, false)
+	if err != nil || a.Received || a.ReturnShipmentID == nil {
+		return err
+	}
+	why := fmt.Sprintf("the return parcel (waybill %s) came back to the buyer: the carrier could not deliver it", a.ReturnWaybill)
+	switch a.Status {
+	case domain.AfterSaleApproved:
+		return s.expire(ctx, id, why)
+	case domain.AfterSaleReplacementShipped:
+		return s.noteOriginalKept(ctx, id, why+"; the buyer kept the original as well as the replacement")
+	case domain.AfterSaleExpired:
+		if a.Kind == domain.Exchange {
+			// Expired by an earlier run whose release did not get through.
+			return s.Inventory.Release(ctx, a.ID, "exchange expired")
+		}
+	}
+	return nil
 }
 
 // ReturnParcelDelivered: the carrier delivered a request's goods back to

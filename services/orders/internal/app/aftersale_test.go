@@ -839,3 +839,43 @@ func TestASettlementReadingAcrossARefundSettlesOnlyTheGoodsKept(t *testing.T) {
 		t.Errorf("the supplier was paid %d, want the 3000 of the goods kept", paid)
 	}
 }
+
+// A return parcel the carrier took back to the buyer, undelivered, closes
+// its request as one whose goods never left: the request expires, an
+// exchange's replacement is given back, the buyer is not refunded, and may
+// file again for the same goods. Before, the request stayed approved for
+// good: the buyer could neither be refunded nor file again.
+func TestAReturnParcelBackWithTheBuyerClosesItsRequest(t *testing.T) {
+	for _, kind := range []domain.AfterSaleKind{domain.Return, domain.Exchange} {
+		t.Run(string(kind), func(t *testing.T) {
+			s := newSaga(t)
+			ann, o := s.delivered(t, line(s.scarf, 3))
+			sub := o.SubOrders[0]
+			a := s.file(t, ann, sub.ID, kind, back(s.scarf, 1))
+			if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			if s.w.returns[a.ID] == nil {
+				t.Fatal("no return parcel booked")
+			}
+			for range 2 { // the event delivered twice
+				if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ReturnParcelBack(ctx, r, a.ID) }); err != nil {
+					t.Fatal(err)
+				}
+				s.run(t)
+			}
+			got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+			if err != nil || got.Status != domain.AfterSaleExpired {
+				t.Fatalf("after its parcel came back: %s, %v; want expired", got.Status, err)
+			}
+			if r := s.w.reserved[a.ID]; r != nil && r.status == "active" {
+				t.Error("the closed exchange still holds its replacement")
+			}
+			if s.w.refunds["return:"+a.ID.String()] {
+				t.Error("the buyer was refunded goods it has back")
+			}
+			s.file(t, ann, sub.ID, kind, back(s.scarf, 1))
+		})
+	}
+}

@@ -70,7 +70,8 @@ const (
 func TaskKindNames() []string {
 	kinds := []TaskKind{TaskPaymentDeadline, TaskHoldOrderStock, TaskHoldStock, TaskReleaseStock, TaskRefund, TaskCancelShipment,
 		TaskCommitStock, TaskSettle, TaskPresumeDelivered, TaskConfirmPayment, TaskRecordPayment,
-		TaskCheckTopUp, TaskCheckDelivery, TaskHoldLapsed, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon, TaskExpireReturn}
+		TaskCheckTopUp, TaskCheckDelivery, TaskHoldLapsed, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon, TaskExpireReturn,
+		TaskReturnParcelBack}
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = string(k)

@@ -145,6 +145,14 @@ func (c Consumers) shipmentReturned(ctx context.Context, r app.Repository, paylo
 	if err != nil {
 		return err
 	}
+	if ev.GetKind() == "return" {
+		// A request's goods back with the buyer, undelivered.
+		returnID, err := uuid.Parse(ev.GetReturnId())
+		if err != nil {
+			return nil // not one of ours
+		}
+		return c.Service.ReturnParcelBack(ctx, r, returnID)
+	}
 	return c.Service.ShipmentReturned(ctx, r, id)
 }
 
