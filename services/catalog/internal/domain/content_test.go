@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/money"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/catalog/internal/domain"
@@ -23,6 +25,9 @@ func TestValidateContent(t *testing.T) {
 			domain.ProductPhysical, []string{"content.category_id", "content.description", "content.title"}},
 		{"malformed ids", func(c *domain.ContentInput) { c.CategoryID, c.BrandID = "cat", "brand" },
 			domain.ProductPhysical, []string{"content.brand_id", "content.category_id"}},
+		{"nil UUIDs", func(c *domain.ContentInput) {
+			c.CategoryID, c.BrandID, c.SKUs[0].SkuID = uuid.Nil.String(), uuid.Nil.String(), uuid.Nil.String()
+		}, domain.ProductPhysical, []string{"content.brand_id", "content.category_id", "content.skus[0].sku_id"}},
 		{"http image", func(c *domain.ContentInput) { c.Images = []string{"http://img.example.com/a.jpg", "not a url"} },
 			domain.ProductPhysical, []string{"content.images[0]", "content.images[1]"}},
 		{"unknown attribute and missing required one", func(c *domain.ContentInput) { c.Attributes = map[string]string{"fabric": "linen"} },

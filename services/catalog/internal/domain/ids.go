@@ -17,9 +17,14 @@ func parseID(v *violations, field, raw string, required bool) uuid.UUID {
 		return uuid.Nil
 	}
 	id, err := uuid.Parse(raw)
-	if err != nil {
+	switch {
+	case err != nil:
 		v.Add(field, "must be a UUID")
-		return uuid.Nil
+	case id == uuid.Nil:
+		// The all-zero UUID, a client's unset default, names nothing: taken
+		// for no id, a required category was skipped and the product kept
+		// none.
+		v.Add(field, "must not be the nil UUID")
 	}
 	return id
 }
