@@ -879,3 +879,41 @@ func TestAReturnParcelBackWithTheBuyerClosesItsRequest(t *testing.T) {
 		})
 	}
 }
+
+// A return whose goods are back, refunded from escrow with the answer lost
+// (or before its record), when the settlement's wait for open returns has
+// run out: the settlement waits for the refund's record, then pays the
+// supplier for the goods kept. Before, it settled the goods whole against
+// an escrow the refund had lowered, and asked the buyer to top up what it
+// had just been refunded.
+func TestSettlementWaitsForADueRefundPastTheWait(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	sub := o.SubOrders[0]
+	linen := supplierOf(s.linen)
+	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	s.at = s.at.Add(50 * 24 * time.Hour) // past the wait for open returns
+	s.w.refundAnswersLost.Store(1000)
+	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if !s.w.refunds["return:"+a.ID.String()] {
+		t.Fatal("the refund was not paid")
+	}
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Delivered {
+		t.Fatalf("with its refund paid but unrecorded the sub-order is %s, want delivered, waiting", got.Status)
+	}
+	s.w.refundAnswersLost.Store(0)
+	for range 3 {
+		s.at = s.at.Add(2 * time.Minute)
+		s.run(t)
+	}
+	if got := s.subOrder(t, o.ID, sub.ID); got.Status != domain.Completed || s.w.escrows[sub.ID].supplierPaid != 6000 {
+		t.Errorf("the sub-order is %s, supplier paid %d; want completed on the two scarves kept (6000)", got.Status, s.w.escrows[sub.ID].supplierPaid)
+	}
+}

@@ -349,6 +349,13 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 			return errNotYet{until: s.clock().Add(time.Minute)}
 		}
 	}
+	if slices.ContainsFunc(afterSales, refundDue) {
+		// Even past the wait: a return whose goods are back is being
+		// refunded from escrow now (its refund may be paid and not yet
+		// recorded), and settling the goods whole would ask the buyer to
+		// top up what was just refunded.
+		return errNotYet{until: s.clock().Add(time.Minute)}
+	}
 	returned := sub.ReturnedDiscount(afterSales)
 	if sub.Type == domain.Physical && sub.ShipmentID != nil {
 		p, err := s.Logistics.Parcel(ctx, subID)
@@ -391,6 +398,12 @@ func (s *Service) settle(ctx context.Context, orderID, subID uuid.UUID) error {
 	}
 	_, err = s.complete(ctx, orderID, subID, "settled")
 	return err
+}
+
+// refundDue reports a return whose goods the supplier has back and whose
+// refund is the next step.
+func refundDue(a domain.AfterSale) bool {
+	return a.Kind == domain.Return && a.Status == domain.AfterSaleReceived
 }
 
 // complete marks a sub-order completed and emits its completion.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,6 +55,9 @@ type world struct {
 	beforeAnswer func(o domain.Order)
 	escrows      map[uuid.UUID]*escrow
 	refunds      map[string]bool
+	// refundAnswersLost makes that many Refund calls refund and then fail,
+	// as when their answer is lost.
+	refundAnswersLost atomic.Int32
 	// settling, when set, runs after Settle answers, before the caller
 	// records the answer (outside the world's lock): the buyer paying a
 	// top-up at once, say.
@@ -333,7 +337,16 @@ func (w *world) Escrow(_ context.Context, sub uuid.UUID) (*app.Escrow, error) {
 	return &app.Escrow{Balance: money.Money{Amount: e.balance, Currency: "USD"}, Settled: e.settled}, nil
 }
 
-func (w *world) Refund(_ context.Context, sub uuid.UUID, id string, amount money.Money) (app.Refund, error) {
+func (w *world) Refund(ctx context.Context, sub uuid.UUID, id string, amount money.Money) (app.Refund, error) {
+	res, err := w.refund(sub, id, amount)
+	if err == nil && w.refundAnswersLost.Load() > 0 {
+		w.refundAnswersLost.Add(-1)
+		return app.Refund{}, apperr.Unavailable("finance's answer was lost")
+	}
+	return res, err
+}
+
+func (w *world) refund(sub uuid.UUID, id string, amount money.Money) (app.Refund, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	e := w.escrows[sub]
