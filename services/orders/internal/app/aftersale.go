@@ -498,16 +498,25 @@ func replacementShipped(sh Shipment) string { return "replacement shipped: waybi
 // travels under the request's id). It is recorded if the supplier's
 // ShipReplacement did not get to (its answer lost, logistics' bookings
 // worker finished the booking): the exchange must not wait for the
-// supplier to call again. Applied in the inbox's transaction.
+// supplier to call again. One booked for an exchange that expired
+// meanwhile (the supplier shipping as the expiry ran; its replacement
+// stock is given back) is cancelled: the buyer kept the original.
+// Applied in the inbox's transaction.
 func (s *Service) ReplacementBooked(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
 	a, err := r.GetAfterSale(ctx, id, true)
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return nil
 	}
-	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleApproved {
+	if err != nil || a.Kind != domain.Exchange {
 		return err
 	}
-	return s.recordReplacementShipped(ctx, r, &a, sh)
+	switch a.Status {
+	case domain.AfterSaleApproved:
+		return s.recordReplacementShipped(ctx, r, &a, sh)
+	case domain.AfterSaleExpired:
+		return r.Schedule(ctx, task(TaskCancelShipment, a.ID, a.OrderID, s.clock()))
+	}
+	return nil
 }
 
 // recordReplacementShipped moves an approved exchange to replacement

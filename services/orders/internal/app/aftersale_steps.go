@@ -135,12 +135,20 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 	}
-	return s.expire(ctx, id, fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy))
+	expired, err := s.expire(ctx, id, fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy))
+	if err != nil || expired.ReturnShipmentID == nil || a.ReturnShipmentID != nil {
+		return err
+	}
+	// A return parcel booked since the request was read (its booking step
+	// running beside this one): nobody awaits the goods any more.
+	_, err = s.Logistics.CancelReturn(ctx, *expired.ReturnShipmentID, "the goods were not sent back in time")
+	return err
 }
 
 // expire closes an approved request whose goods did not come back (why),
-// and gives an exchange's replacement stock back.
-func (s *Service) expire(ctx context.Context, id uuid.UUID, why string) error {
+// gives an exchange's replacement stock back, and returns the request as
+// it closed it (zero when the goods were received meanwhile).
+func (s *Service) expire(ctx context.Context, id uuid.UUID, why string) (domain.AfterSale, error) {
 	// Checked again under the request's lock: goods received meanwhile
 	// (the parcel's cancellation came too late for them) keep the request
 	// open, and this step is done.
@@ -153,14 +161,14 @@ func (s *Service) expire(ctx context.Context, id uuid.UUID, why string) error {
 			return nil, nil
 		})
 	if received {
-		return nil
+		return domain.AfterSale{}, nil
 	}
 	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleExpired {
-		return err
+		return a, err
 	}
 	// A failed release (or a crash before it) fails the step: it runs
 	// again, finds the request expired and gives the replacement back then.
-	return s.Inventory.Release(ctx, a.ID, "exchange expired")
+	return a, s.Inventory.Release(ctx, a.ID, "exchange expired")
 }
 
 // errGoodsReceived stops an expiry that found the request's goods received
@@ -220,7 +228,8 @@ func (s *Service) returnParcelBack(ctx context.Context, id uuid.UUID) error {
 	why := fmt.Sprintf("the return parcel (waybill %s) came back to the buyer: the carrier could not deliver it", a.ReturnWaybill)
 	switch a.Status {
 	case domain.AfterSaleApproved:
-		return s.expire(ctx, id, why)
+		_, err := s.expire(ctx, id, why)
+		return err
 	case domain.AfterSaleReplacementShipped:
 		return s.noteOriginalKept(ctx, id, why+"; the buyer kept the original as well as the replacement")
 	case domain.AfterSaleExpired:
@@ -268,11 +277,22 @@ func (s *Service) bookReturn(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
+	closed := false
 	_, err = s.noteAfterSale(ctx, id, system, "return parcel booked: waybill "+sh.Waybill,
 		func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+			if closed = a.Status != domain.AfterSaleApproved && a.Status != domain.AfterSaleReplacementShipped; closed {
+				return nil, nil
+			}
 			a.ReturnShipmentID, a.ReturnWaybill = &sh.ID, sh.Waybill
 			return nil, nil
 		})
+	if err != nil || !closed {
+		return err
+	}
+	// The request closed while its parcel was being booked (it expired
+	// while logistics was slow, say): nobody awaits the goods, and a buyer
+	// sending them would not be refunded.
+	_, err = s.Logistics.CancelReturn(ctx, sh.ID, "the request closed before its return parcel was booked")
 	return err
 }
 

@@ -917,3 +917,61 @@ func TestSettlementWaitsForADueRefundPastTheWait(t *testing.T) {
 		t.Errorf("the sub-order is %s, supplier paid %d; want completed on the two scarves kept (6000)", got.Status, s.w.escrows[sub.ID].supplierPaid)
 	}
 }
+
+// A request that expires while its parcel is being booked (the supplier
+// shipping a replacement, or the return parcel's booking slow, as the
+// expiry runs) does not keep the parcel: the replacement is cancelled once
+// its booking is known, the return parcel at once. Before, both stayed
+// booked for a request nobody followed any more: the buyer got a
+// replacement whose stock had been given back, or sent goods back for no
+// refund.
+func TestAParcelBookedAsItsRequestExpiresIsCancelled(t *testing.T) {
+	expireNow := func(s *saga, t *testing.T) {
+		s.at = s.at.Add(15 * 24 * time.Hour)
+		s.run(t)
+	}
+	t.Run("replacement", func(t *testing.T) {
+		s := newSaga(t)
+		ann, _, a := s.approvedExchange(t)
+		var sh app.Shipment
+		s.w.booking = func(uuid.UUID) { expireNow(s, t); s.w.booking = nil }
+		if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); !apperr.IsKind(err, apperr.KindFailedPrecondition) {
+			t.Fatalf("shipping a replacement as the exchange expired: %v, want FailedPrecondition", err)
+		}
+		if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExpired {
+			t.Fatalf("the exchange is %s, want expired", got.Status)
+		}
+		sh, _ = s.w.Ship(ctx, app.ShipInput{SubOrder: domain.SubOrder{ID: a.ID}, PlatformPays: true})
+		if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentBooked(ctx, r, a.ID, sh) }); err != nil {
+			t.Fatal(err)
+		}
+		s.run(t)
+		if !s.w.parcels[a.ID].cancelled {
+			t.Error("the replacement of the expired exchange is still booked")
+		}
+	})
+	t.Run("return parcel", func(t *testing.T) {
+		s := newSaga(t)
+		ann, o := s.delivered(t, line(s.scarf, 3))
+		a := s.file(t, ann, o.SubOrders[0].ID, domain.Return, back(s.scarf, 1))
+		s.w.bookingReturn = func(uuid.UUID) {
+			s.w.bookingReturn = nil
+			// The booking step is still this replica's: its lease is not
+			// over in the days the clock jumps.
+			if _, err := s.pool.Exec(ctx, `UPDATE saga_tasks SET due_at = due_at + interval '30 days' WHERE kind = $1`, app.TaskBookReturn); err != nil {
+				t.Error(err)
+			}
+			expireNow(s, t)
+		}
+		if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		s.run(t)
+		if got, err := s.svc.GetAfterSale(ctx, ann, a.ID); err != nil || got.Status != domain.AfterSaleExpired {
+			t.Fatalf("the request: %s, %v; want expired", got.Status, err)
+		}
+		if p := s.w.returns[a.ID]; p == nil || !p.cancelled {
+			t.Error("the return parcel of the expired request is still booked")
+		}
+	})
+}

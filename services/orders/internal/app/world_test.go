@@ -77,6 +77,9 @@ type world struct {
 	// booking, when set, runs as Ship books a parcel, before it answers
 	// (outside the world's lock).
 	booking func(sub uuid.UUID)
+	// bookingReturn, when set, runs after ShipReturn booked a request's
+	// parcel, before it answers.
+	bookingReturn func(request uuid.UUID)
 	// returns are the return parcels by after-sale request; restocked the
 	// units put back on hand by key.
 	returns   map[uuid.UUID]*parcel
@@ -480,6 +483,14 @@ func (w *world) Restock(_ context.Context, _ uuid.UUID, key string, lines []doma
 }
 
 func (w *world) ShipReturn(_ context.Context, in app.ReturnInput) (app.Shipment, error) {
+	sh := w.shipReturn(in)
+	if w.bookingReturn != nil {
+		w.bookingReturn(in.AfterSale.ID)
+	}
+	return sh, nil
+}
+
+func (w *world) shipReturn(in app.ReturnInput) app.Shipment {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	p, ok := w.returns[in.AfterSale.ID]
@@ -487,7 +498,7 @@ func (w *world) ShipReturn(_ context.Context, in app.ReturnInput) (app.Shipment,
 		p = &parcel{id: uuid.New()}
 		w.returns[in.AfterSale.ID] = p
 	}
-	return app.Shipment{ID: p.id, Waybill: "RT" + strconv.Itoa(len(w.returns)), CarrierCode: "sim"}, nil
+	return app.Shipment{ID: p.id, Waybill: "RT" + strconv.Itoa(len(w.returns)), CarrierCode: "sim"}
 }
 
 // Logistics.
