@@ -1,9 +1,13 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,6 +177,72 @@ func TestParcelsDeclaredInTwoCurrenciesGoOnApart(t *testing.T) {
 	}
 }
 
+// A consolidation whose onward booking the carrier refuses waits an hour
+// before it is asked again, out of the way of the parcels behind it, which
+// go on meanwhile. Before, it was asked again every round and, being the
+// oldest at the warehouse, filled every round's batch: once a batch's worth
+// of refused parcels waited there, nothing left the warehouse.
+func TestARefusedOnwardBookingHoldsUpNoOtherParcel(t *testing.T) {
+	f, parcel := newCentralFixture(t)
+	log := testkit.Logger(t)
+	arrive := func(in domain.NewShipmentInput) domain.Shipment {
+		sh := f.create(t, in)
+		f.waitQuiet(t, time.Minute)
+		if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+			t.Fatal(err)
+		}
+		return sh
+	}
+	refusedTo := address(1, true)
+	refusedTo.Recipient = "Refused Recipient"
+	refused := arrive(parcel(1, f.input(0, "air").BuyerID, refusedTo)) // first at the warehouse
+	other := arrive(parcel(2, f.input(1, "air").BuyerID, address(2, false)))
+	var refusing atomic.Bool
+	refusing.Store(true)
+	fn := interceptor(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if refusing.Load() && r.Method == http.MethodPost && r.URL.Path == "/v1/shipments" && bytes.Contains(body, []byte("Refused Recipient")) {
+			refuseParcel(w, r, next)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	f.intercept.Store(&fn)
+
+	// A batch of one: the refused parcel's, then the next round's.
+	for round, want := range []int{0, 1} {
+		if n, err := f.svc.BookOnward(ctx, 1, log); err != nil || n != want {
+			t.Fatalf("round %d: BookOnward = %d, %v; want %d booked", round+1, n, err, want)
+		}
+	}
+	onward := func(sh domain.Shipment) string {
+		v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.OnwardWaybill
+	}
+	if onward(other) == "" || onward(refused) != "" {
+		t.Fatalf("onward waybills: the other parcel %q, the refused one %q; want only the other booked", onward(other), onward(refused))
+	}
+	// Asked again an hour later: the carrier takes it then.
+	var retryAt time.Time
+	if err := f.pool.QueryRow(ctx, `SELECT onward_retry_at FROM shipments WHERE shipment_id = $1`, refused.ID).Scan(&retryAt); err != nil {
+		t.Fatal(err)
+	}
+	if wait := time.Until(retryAt); wait < 59*time.Minute || wait > time.Hour {
+		t.Errorf("the refused parcel is asked again in %v, want an hour", wait)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE shipments SET onward_retry_at = now() - interval '1 second' WHERE shipment_id = $1`, refused.ID); err != nil {
+		t.Fatal(err)
+	}
+	refusing.Store(false)
+	if n, err := f.svc.BookOnward(ctx, 1, log); err != nil || n != 1 || onward(refused) == "" {
+		t.Fatalf("after the wait: BookOnward = %d, %v, onward %q; want the refused parcel booked", n, err, onward(refused))
+	}
+}
+
 // A consolidation's onward booking whose answer was lost runs at the
 // carrier all the same: its events are refused until the next BookOnward
 // round (booking again under the consolidation's reference) stores it,
@@ -288,8 +358,8 @@ type racingStore struct {
 	race func()
 }
 
-func (s *racingStore) WaitingAtCentral(ctx context.Context, limit int) ([]domain.Shipment, error) {
-	list, err := s.Store.WaitingAtCentral(ctx, limit)
+func (s *racingStore) WaitingAtCentral(ctx context.Context, now time.Time, limit int) ([]domain.Shipment, error) {
+	list, err := s.Store.WaitingAtCentral(ctx, now, limit)
 	s.once.Do(s.race)
 	return list, err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -24,12 +25,12 @@ import (
 // carrier's answer and the commit is finished by the next round, and the
 // carrier answers the same waybill.
 func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (int, error) {
-	waiting, err := s.store.WaitingAtCentral(ctx, batch)
+	now := s.clock()
+	waiting, err := s.store.WaitingAtCentral(ctx, now, batch)
 	if err != nil {
 		return 0, err
 	}
 	window := s.timing().Scaled(s.cfg.ConsolidationWindow)
-	now := s.clock()
 	groups := map[string][]domain.Shipment{}
 	var order []string
 	for _, sh := range waiting {
@@ -63,16 +64,28 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 			continue
 		}
 		if err := s.bookConsolidation(ctx, consolidation, group); err != nil {
-			if apperr.Permanent(err) {
-				log.Error("the carrier refused a consolidated onward booking; an operator must look", "consolidation_id", consolidation, "error", err)
-				continue
+			if !apperr.Permanent(err) {
+				return booked, err
 			}
-			return booked, err
+			// Asked again later (an operator may change the carrier or the
+			// method meanwhile), and out of the way of the parcels behind.
+			retry := now.Add(onwardRefusalRetry)
+			log.Error("the carrier refused a consolidated onward booking; an operator must look", "consolidation_id", consolidation,
+				"parcels", len(group), "retry_at", retry, "error", err)
+			if err := s.store.DeferOnward(ctx, consolidation, retry); err != nil {
+				return booked, err
+			}
+			continue
 		}
 		booked += len(group)
 	}
 	return booked, nil
 }
+
+// onwardRefusalRetry is how long a consolidation whose onward booking the
+// carrier refused waits before it is asked again: an operator's time, not
+// the carrier's, so not scaled with the simulated carriers' clock.
+const onwardRefusalRetry = time.Hour
 
 // consolidationKey groups parcels that may travel on together: one
 // booking declares one value, so their declared values share a currency

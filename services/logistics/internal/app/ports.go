@@ -102,7 +102,10 @@ type Shipments interface {
 	LockShipments(ctx context.Context, refs []uuid.UUID) ([]domain.Shipment, error)
 	// WaitingAtCentral returns parcels at the central warehouse without an
 	// onward booking, longest waiting first.
-	WaitingAtCentral(ctx context.Context, limit int) ([]domain.Shipment, error)
+	WaitingAtCentral(ctx context.Context, now time.Time, limit int) ([]domain.Shipment, error)
+	// DeferOnward leaves a consolidation's parcels out of WaitingAtCentral
+	// until until: the carrier refused their onward booking.
+	DeferOnward(ctx context.Context, consolidation uuid.UUID, until time.Time) error
 	// WaitingInConsolidation returns a consolidation's parcels still
 	// waiting at the central warehouse, however many others wait there.
 	WaitingInConsolidation(ctx context.Context, consolidation uuid.UUID) ([]domain.Shipment, error)

@@ -250,14 +250,21 @@ func (r repo) LockShipments(ctx context.Context, refs []uuid.UUID) ([]domain.Shi
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
 }
 
-func (r repo) WaitingAtCentral(ctx context.Context, limit int) ([]domain.Shipment, error) {
+func (r repo) WaitingAtCentral(ctx context.Context, now time.Time, limit int) ([]domain.Shipment, error) {
 	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
 		WHERE stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL AND status <> 'cancelled'
-		ORDER BY at_central_at, shipment_id LIMIT $1`, limit)
+		AND (onward_retry_at IS NULL OR onward_retry_at <= $2)
+		ORDER BY at_central_at, shipment_id LIMIT $1`, limit, now)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
+}
+
+func (r repo) DeferOnward(ctx context.Context, consolidation uuid.UUID, until time.Time) error {
+	_, err := r.q.Exec(ctx, `UPDATE shipments SET onward_retry_at = $2 WHERE consolidation_id = $1 AND onward_waybill IS NULL`,
+		consolidation, until)
+	return err
 }
 
 func (r repo) WaitingInConsolidation(ctx context.Context, consolidation uuid.UUID) ([]domain.Shipment, error) {
