@@ -47,6 +47,24 @@ func simAdmin(t testing.TB, method, url string, body any) map[string]any {
 	return out
 }
 
+// waitImported waits until docking imported the partner's order, with its
+// raw form, and returns the local order's id.
+func waitImported(t testing.TB, c *restClient, admin, code, partnerID, partnerOrder string) string {
+	t.Helper()
+	var orderID string
+	waitFor(t, code+" order "+partnerOrder+" imported", 90*time.Second, func() (bool, string) {
+		r := c.do("GET", "/v1/docking/partners/"+partnerID+"/orders?state=PARTNER_ORDER_STATE_IMPORTED", admin, nil).must(t, 200, "pulled orders")
+		for _, o := range r.list("orders") {
+			if o["partnerOrderId"] == partnerOrder {
+				orderID = fmt.Sprint(o["orderId"])
+				return strings.Contains(fmt.Sprint(o["raw"]), partnerOrder), r.Raw
+			}
+		}
+		return false, r.Raw
+	})
+	return orderID
+}
+
 // partnerByCode returns a registered partner's id.
 func partnerByCode(t testing.TB, c *restClient, admin, code string) string {
 	t.Helper()
@@ -147,17 +165,7 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 		}
 
 		// Pulled in once, as a local paid order of the lamps only.
-		var orderID string
-		waitFor(t, p.code+" order "+partnerOrder+" imported", 90*time.Second, func() (bool, string) {
-			r := c.do("GET", "/v1/docking/partners/"+id+"/orders?state=PARTNER_ORDER_STATE_IMPORTED", admin, nil).must(t, 200, "pulled orders")
-			for _, o := range r.list("orders") {
-				if o["partnerOrderId"] == partnerOrder {
-					orderID = fmt.Sprint(o["orderId"])
-					return strings.Contains(fmt.Sprint(o["raw"]), partnerOrder), r.Raw
-				}
-			}
-			return false, r.Raw
-		})
+		orderID := waitImported(t, c, admin, p.code, id, partnerOrder)
 		// An order sold below our listed price is flagged for operators with
 		// the line's two prices; one at our price is not.
 		var flagged []map[string]any
@@ -255,17 +263,7 @@ func TestDockingFlowThroughBothPartners(t *testing.T) {
 		"items": []any{map[string]any{"marker": marker, "quantity": 1, "price_minor": p.sold}},
 	})
 	partnerOrder := fmt.Sprint(placed["order_id"])
-	var orderID string
-	waitFor(t, p.code+" order "+partnerOrder+" imported", 90*time.Second, func() (bool, string) {
-		r := c.do("GET", "/v1/docking/partners/"+id+"/orders?state=PARTNER_ORDER_STATE_IMPORTED", admin, nil).must(t, 200, "pulled orders")
-		for _, o := range r.list("orders") {
-			if o["partnerOrderId"] == partnerOrder {
-				orderID = fmt.Sprint(o["orderId"])
-				return true, r.Raw
-			}
-		}
-		return false, r.Raw
-	})
+	orderID := waitImported(t, c, admin, p.code, id, partnerOrder)
 	simAdmin(t, "POST", p.admin+"/admin/orders/"+partnerOrder+"/cancel", map[string]any{})
 	waitFor(t, "the local order of "+partnerOrder+" cancelled", 90*time.Second, func() (bool, string) {
 		r := c.do("GET", "/v1/orders/"+orderID, admin, nil).must(t, 200, "the cancelled partner order")

@@ -44,17 +44,8 @@ func TestRuntimeServesOnceDependenciesAreReadyAndRelaysItsOutbox(t *testing.T) {
 	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), nil)
 
 	// Migrated, with no revocations read: not ready for that alone.
-	readyz := "http://" + rt.Server.AdminAddr().String() + "/readyz"
-	var body struct {
-		Failing []string `json:"failing"`
-	}
 	eventstest.Eventually(t, 10*time.Second, func() bool {
-		resp, err := http.Get(readyz)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		return json.NewDecoder(resp.Body).Decode(&body) == nil && slices.Equal(body.Failing, []string{"session-revocations"})
+		return slices.Equal(failingChecks(rt), []string{"session-revocations"})
 	}, "/readyz never reported the revocations alone failing")
 	testkit.UsersStream(t, js)
 
@@ -99,22 +90,13 @@ func TestRuntimeIsNotServingWithoutItsDatabase(t *testing.T) {
 	defer cancel()
 	rt, done := start(ctx, t, nats.URL(), "postgres://nobody:pw@"+deadAddr+"/nothing?connect_timeout=1", nil)
 
-	readyz := "http://" + rt.Server.AdminAddr().String() + "/readyz"
-	var body struct {
-		Status  string   `json:"status"`
-		Failing []string `json:"failing"`
-	}
+	var failing []string
 	eventstest.Eventually(t, 10*time.Second, func() bool {
-		resp, err := http.Get(readyz)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		return resp.StatusCode == http.StatusServiceUnavailable &&
-			json.NewDecoder(resp.Body).Decode(&body) == nil && len(body.Failing) > 0
+		failing = failingChecks(rt)
+		return len(failing) > 0
 	}, "/readyz never reported the failing checks")
-	if !slices.Contains(body.Failing, "postgres") || !slices.Contains(body.Failing, "migrations") || slices.Contains(body.Failing, "nats") {
-		t.Errorf("failing checks = %v, want postgres and migrations (not nats)", body.Failing)
+	if !slices.Contains(failing, "postgres") || !slices.Contains(failing, "migrations") || slices.Contains(failing, "nats") {
+		t.Errorf("failing checks = %v, want postgres and migrations (not nats)", failing)
 	}
 	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -183,6 +165,23 @@ func TestRuntimeAuthenticatesCalls(t *testing.T) {
 
 // start runs a runtime named "things" on free ports; done yields Run's result.
 // adjust changes the spec; register adds gRPC services before Run.
+// failingChecks returns the readiness checks /readyz names failing, with
+// its answer 503; none when it answers otherwise or not at all.
+func failingChecks(rt *service.Runtime) []string {
+	resp, err := http.Get("http://" + rt.Server.AdminAddr().String() + "/readyz")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Failing []string `json:"failing"`
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || json.NewDecoder(resp.Body).Decode(&body) != nil {
+		return nil
+	}
+	return body.Failing
+}
+
 func start(ctx context.Context, t *testing.T, natsURL, databaseURL string, adjust func(*service.Spec), register ...func(*service.Runtime)) (*service.Runtime, <-chan error) {
 	t.Helper()
 	var cfg service.Config

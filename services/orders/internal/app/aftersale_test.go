@@ -265,6 +265,22 @@ func TestExchangeShipsAReplacementWithoutPayment(t *testing.T) {
 
 // approvedExchange is a buyer's delivered sub-order of two scarves and an
 // exchange of one of them approved by the supplier, its saga steps run.
+// approvedWithParcel is a request of kind on one of three scarves
+// delivered, approved, its return parcel booked.
+func (s *saga) approvedWithParcel(t *testing.T, kind domain.AfterSaleKind) (auth.Caller, domain.Order, domain.AfterSale) {
+	t.Helper()
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	a := s.file(t, ann, o.SubOrders[0].ID, kind, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if s.w.returns[a.ID] == nil {
+		t.Fatal("no return parcel booked")
+	}
+	return ann, o, a
+}
+
 func (s *saga) approvedExchange(t *testing.T) (auth.Caller, domain.Order, domain.AfterSale) {
 	t.Helper()
 	ann, o := s.delivered(t, line(s.scarf, 2))
@@ -637,16 +653,8 @@ func TestApprovedRequestsWhoseGoodsNeverLeaveExpire(t *testing.T) {
 	for _, kind := range []domain.AfterSaleKind{domain.Return, domain.Exchange} {
 		t.Run(string(kind), func(t *testing.T) {
 			s := newSaga(t)
-			ann, o := s.delivered(t, line(s.scarf, 3))
+			ann, o, a := s.approvedWithParcel(t, kind)
 			sub := o.SubOrders[0]
-			a := s.file(t, ann, sub.ID, kind, back(s.scarf, 1))
-			if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
-				t.Fatal(err)
-			}
-			s.run(t)
-			if s.w.returns[a.ID] == nil {
-				t.Fatal("no return parcel booked")
-			}
 			held := s.w.reserved[a.ID] != nil && s.w.reserved[a.ID].status == "active"
 			if held != (kind == domain.Exchange) {
 				t.Fatalf("replacement held %v for a %s", held, kind)
@@ -849,16 +857,8 @@ func TestAReturnParcelBackWithTheBuyerClosesItsRequest(t *testing.T) {
 	for _, kind := range []domain.AfterSaleKind{domain.Return, domain.Exchange} {
 		t.Run(string(kind), func(t *testing.T) {
 			s := newSaga(t)
-			ann, o := s.delivered(t, line(s.scarf, 3))
+			ann, o, a := s.approvedWithParcel(t, kind)
 			sub := o.SubOrders[0]
-			a := s.file(t, ann, sub.ID, kind, back(s.scarf, 1))
-			if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
-				t.Fatal(err)
-			}
-			s.run(t)
-			if s.w.returns[a.ID] == nil {
-				t.Fatal("no return parcel booked")
-			}
 			for range 2 { // the event delivered twice
 				if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ReturnParcelBack(ctx, r, a.ID) }); err != nil {
 					t.Fatal(err)
