@@ -35,6 +35,8 @@ type staleConn struct {
 	// upserted, by marker.
 	refuse map[string]error
 	pushed map[string]domain.Listing
+	// withdrawals counts the withdrawals asked.
+	withdrawals int
 }
 
 func (c *staleConn) ListOrders(context.Context, domain.Partner, domain.Window, string) (domain.OrderPage, error) {
@@ -63,6 +65,9 @@ func (c *staleConn) UpsertListing(_ context.Context, _ domain.Partner, l domain.
 	return domain.ListingState{Marker: l.Marker, Status: domain.ListingPending}, nil
 }
 func (c *staleConn) WithdrawListing(context.Context, domain.Partner, string) (domain.ListingState, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.withdrawals++
 	return domain.ListingState{}, nil
 }
 func (c *staleConn) ListingStates(context.Context, domain.Partner, []string) ([]domain.ListingState, error) {
@@ -350,6 +355,57 @@ func TestAFailedPushKeepsTheListedPrice(t *testing.T) {
 	push()
 	if got := listed(); got != 120 {
 		t.Errorf("listed at %d once the push went through, want 120", got)
+	}
+}
+
+// relistedCatalog has one product of one SKU, listed or not as listed
+// says.
+type relistedCatalog struct {
+	sku    string
+	listed *bool
+}
+
+func (c relistedCatalog) Product(_ context.Context, id uuid.UUID) (app.CatalogProduct, error) {
+	p, err := staleCatalog{}.Product(context.Background(), id)
+	p.Facts.Listed = *c.listed
+	return p, err
+}
+func (c relistedCatalog) Content(context.Context, uuid.UUID, string) (app.CatalogContent, error) {
+	return pricedCatalog{sku: c.sku, price: new(int64(100))}.Content(context.Background(), uuid.Nil, "")
+}
+func (relistedCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, error) {
+	return nil, "", nil
+}
+
+// A product delisted, relisted with its push failing (applied by the
+// partner, its answer lost), then delisted again is withdrawn again.
+// Before, the failed push kept the listing's withdrawn status, the second
+// withdrawal was skipped as done, and the listing stayed buyable there.
+func TestARelistedListingWhosePushFailedIsWithdrawnAgain(t *testing.T) {
+	conn := &staleConn{}
+	listed := true
+	tr, store, _ := staleTradeOf(t, conn, newOrderBook(), true, relistedCatalog{sku: uuid.NewString(), listed: &listed})
+	ctx := context.Background()
+	product := uuid.New()
+	push := func() {
+		t.Helper()
+		if err := store.QueueProducts(ctx, []uuid.UUID{product}, time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		_ = tr.Round(ctx)
+	}
+	push()
+	listed = false
+	push()
+	if conn.withdrawals != 1 {
+		t.Fatalf("%d withdrawals once delisted, want 1", conn.withdrawals)
+	}
+	listed, conn.failing = true, apperr.Unavailable("the answer was lost")
+	push()
+	listed, conn.failing = false, nil
+	push()
+	if conn.withdrawals != 2 {
+		t.Errorf("%d withdrawals after the relisting's push failed and the product was delisted again, want 2", conn.withdrawals)
 	}
 }
 

@@ -199,8 +199,14 @@ func (t *Trade) upsert(ctx context.Context, p domain.Partner, conn ListingConnec
 	if err != nil {
 		// The partner still shows what was last pushed: the row keeps it
 		// (its price is what a sale there is compared with), without the
-		// fingerprint, so the next round pushes again.
+		// fingerprint, so the next round pushes again. A withdrawn listing
+		// pushed again may be live now (the push applied, its answer
+		// lost): it is not kept withdrawn, or withdrawing it once more
+		// would be skipped.
 		row.LastError = err.Error()
+		if row.Status == domain.ListingWithdrawn {
+			row.Status = domain.ListingQueued
+		}
 		if i >= 0 && stored[i].PushedAt != nil {
 			row.Listing = stored[i].Listing
 		}
