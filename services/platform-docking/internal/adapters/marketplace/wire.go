@@ -103,6 +103,14 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 	if err != nil {
 		return domain.SettlementLine{}, badAnswer("settlement line " + l.GetLineId() + " cannot be kept as JSON")
 	}
+	// The line id keys the line (and finance's credit of it): a line
+	// without one would take the place of every other such line.
+	if l.GetLineId() == "" {
+		return domain.SettlementLine{}, badAnswer("a settlement line has no id")
+	}
+	if l.GetOrderId() == "" {
+		return domain.SettlementLine{}, badAnswer("settlement line " + l.GetLineId() + " names no order")
+	}
 	gross, err := moneyOf(l.GetGross(), "settlement line "+l.GetLineId()+" gross")
 	if err != nil {
 		return domain.SettlementLine{}, err

@@ -46,3 +46,23 @@ func TestAnOrderNotReadWholeIsKeptNotFatal(t *testing.T) {
 		})
 	}
 }
+
+// A settlement line without an id or an order is refused as the partner's
+// malformed answer, as the REST connector refuses a bill without them.
+// Before, the first line without an id was stored and every later one,
+// whatever its order, was dropped as the same line, its supplier never
+// credited.
+func TestASettlementLineWithoutItsIDsIsRefused(t *testing.T) {
+	usd := &commonv1.Money{CurrencyCode: "USD", AmountMinor: 1999}
+	for name, l := range map[string]*partnerv1.SettlementLine{
+		"no line id":  {OrderId: "po-1", Gross: usd, Fees: usd, SettledAt: timestamppb.Now()},
+		"no order id": {LineId: "l-1", Gross: usd, Fees: usd, SettledAt: timestamppb.Now()},
+	} {
+		if _, err := settlementLine(l); err == nil || !strings.Contains(err.Error(), "malformed") {
+			t.Errorf("%s: %v, want the answer refused as malformed", name, err)
+		}
+	}
+	if _, err := settlementLine(&partnerv1.SettlementLine{LineId: "l-1", OrderId: "po-1", Gross: usd, Fees: usd, SettledAt: timestamppb.Now()}); err != nil {
+		t.Errorf("a whole line: %v", err)
+	}
+}
