@@ -257,7 +257,8 @@ func mayHaveBeenPlaced(tk *taking) bool {
 func (t *Trade) changedAfterImport(p domain.Partner, tk *taking, before PulledOrder) {
 	o := tk.order
 	switch {
-	case o.Status == domain.OrderCancelled && before.PartnerStatus == o.RawStatus && before.State == PulledImported:
+	case o.Status == domain.OrderCancelled && before.PartnerStatus == o.RawStatus && before.State == PulledImported &&
+		before.Problem != flaggedCancelled:
 		tk.rec.Order.Problem = before.Problem
 	case o.Status == domain.OrderCancelled:
 		tk.cancel = true
@@ -266,6 +267,11 @@ func (t *Trade) changedAfterImport(p domain.Partner, tk *taking, before PulledOr
 		t.log.Error("a partner order changed after its import in a way docking cannot follow", "partner", p.Code, "partner_order_id", o.ID, "status", o.RawStatus)
 	}
 }
+
+// flaggedCancelled is the problem an order cancelled on the partner after
+// its import was left with before such orders were cancelled here: one read
+// again with it is cancelled now (migration 00021 reads each again).
+const flaggedCancelled = "after import: cancelled on the partner"
 
 // cancelAll cancels here the imported orders their partner reports
 // cancelled, and returns the first failure worth retrying, whose order is

@@ -175,6 +175,39 @@ func TestAnOrderCancelledOnThePartnerIsCancelledHereOrFlagged(t *testing.T) {
 	}
 }
 
+// An order an earlier version only flagged when it was cancelled on the
+// partner after its import ("after import: cancelled on the partner") is
+// cancelled here when read again (migration 00021 asks for that read), not
+// left flagged as the status it was read in before.
+func TestAnOrderFlaggedCancelledByAnEarlierVersionIsCancelledWhenReadAgain(t *testing.T) {
+	m, all, _ := marketWithUnpaid(t, 10)
+	f := newPullFixture(t, m, testTiming)
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	id := all[3].OrderID
+	local := f.orders.byKey[domain.Channel("bench")+"\x00"+id].OrderID
+	if _, err := m.Cancel(id); err != nil {
+		t.Fatal(err)
+	}
+	// Read in its cancelled status, the cancel here refused: the record now
+	// holds that status, as the earlier version's did.
+	f.orders.cancelFails[local] = apperr.FailedPrecondition("not now").WithReason("ALREADY_SHIPPED")
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	delete(f.orders.cancelFails, local)
+	if _, err := f.pool.Exec(context.Background(), `UPDATE partner_orders SET problem = 'after import: cancelled on the partner' WHERE partner_order_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.round(t); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.pulled(t)[id]; !f.orders.cancelled[local] || p.problem != "" {
+		t.Errorf("the flagged order: %+v, cancelled here %v; want cancelled, its flag gone", p, f.orders.cancelled[local])
+	}
+}
+
 // An order placed whose answer was lost (or docking stopped before its
 // record), then cancelled on the partner before the next read, is not
 // taken for one never placed: its local order is looked up, recorded
