@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 // escrowRoutes are the only REST routes of EscrowService: what a person
@@ -35,7 +37,7 @@ func TestEscrowAuthorizationMatrix(t *testing.T) {
 		tokens[actor], _ = c.login(email, demoPassword)
 	}
 	sub, request := "/v1/escrow/sub-orders/no-such-sub-order", "/v1/escrow/top-up-requests/00000000-0000-4000-8000-000000000000:pay"
-	commission := "/v1/escrow/commission-rates/org-e2e"
+	commission := "/v1/escrow/commission-rates/" + uuid.NewString()
 	allocate := "/v1/escrow/partners/partner-e2e/unallocated-receipts:allocate"
 	allocation := map[string]any{"allocationId": "a-e2e", "amount": map[string]any{"currencyCode": "EUR", "amountMinor": 100},
 		"allocation": "RECEIPT_ALLOCATION_REVENUE", "note": "Kept: the partner will not claim it back."}

@@ -1,7 +1,11 @@
 package app_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
@@ -199,17 +203,18 @@ func TestAllocatePartnerReceipts(t *testing.T) {
 // refused.
 func TestPartnerCreditRetriedAfterTheRateChanged(t *testing.T) {
 	k := newEscrowKit(t)
+	org := uuid.NewString()
 	line := func(partner, id string, gross int64) app.PartnerCreditInput {
-		return app.PartnerCreditInput{PartnerID: partner, LineID: id, SupplierOrgID: "org-1", Currency: "EUR", Gross: gross, Fees: 200}
+		return app.PartnerCreditInput{PartnerID: partner, LineID: id, SupplierOrgID: org, Currency: "EUR", Gross: gross, Fees: 200}
 	}
 	first, err := k.e.CreditPartnerSettlement(ctx, svcs, line("p-1", "l-1", 10000))
 	if err != nil || first.Commission != 500 {
 		t.Fatalf("first credit: %+v, %v", first, err)
 	}
-	if err := k.e.SetCommissionRate(ctx, admin, "org-1", 1000); err != nil {
+	if err := k.e.SetCommissionRate(ctx, admin, org, 1000); err != nil {
 		t.Fatal(err)
 	}
-	payable := escrow.SupplierPayable("org-1", "EUR")
+	payable := escrow.SupplierPayable(org, "EUR")
 	for _, tc := range []struct {
 		name       string
 		in         app.PartnerCreditInput
@@ -246,4 +251,26 @@ func TestPartnerCreditRetriedAfterTheRateChanged(t *testing.T) {
 		t.Errorf("%d finance.partner.credited events, want one per line credited (3)", n)
 	}
 	k.balanced(t)
+}
+
+// A commission set for an organization id spelt otherwise than settlement
+// spells it (capitals, spaces) applies all the same; one that is no id is
+// refused on the field. Before, it was stored as typed, answered OK, and
+// never found: the supplier paid the default commission.
+func TestACommissionRateIsSetUnderTheCanonicalID(t *testing.T) {
+	k := newEscrowKit(t)
+	org := uuid.NewString()
+	if err := k.e.SetCommissionRate(ctx, admin, " "+strings.ToUpper(org)+" ", 1000); err != nil {
+		t.Fatal(err)
+	}
+	credit, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: org,
+		Currency: "EUR", Gross: 10000, Fees: 200})
+	if err != nil || credit.Commission != 1000 {
+		t.Errorf("credit = %+v, %v; want the 1000 set", credit, err)
+	}
+	err = k.e.SetCommissionRate(ctx, admin, "org-1", 1000)
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Kind != apperr.KindInvalid || len(e.Violations) != 1 || e.Violations[0].Field != "supplier_org_id" {
+		t.Errorf("an id that is no UUID: %v, want InvalidArgument on supplier_org_id", err)
+	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
@@ -31,8 +33,13 @@ func (e *Escrows) SetCommissionRate(ctx context.Context, caller auth.Caller, org
 		return err
 	}
 	var v apperr.Violations
-	if orgID == "" {
-		v.Add("supplier_org_id", "is required")
+	// Stored as settlement looks it up: the id's canonical spelling. One
+	// typed in capitals was stored as typed and never found again, and
+	// the supplier paid the default commission without a word.
+	if id, err := uuid.Parse(strings.TrimSpace(orgID)); err != nil || id == uuid.Nil {
+		v.Add("supplier_org_id", "must be a supplier organization's UUID")
+	} else {
+		orgID = id.String()
 	}
 	if bps < 0 || bps > 10000 {
 		v.Add("commission_bps", "must be between 0 and 10000")

@@ -22,6 +22,10 @@ import (
 
 // The escrow commands over the wire: services pay and settle, everyone else
 // is refused before anything moves; a buyer reads only the escrow it paid.
+
+// supplierOrg is the supplier organization of these tests.
+const supplierOrg = "6f0c8a52-3f0e-4d56-9a57-2b1d3c4e5f60"
+
 func TestEscrowOverTheWire(t *testing.T) {
 	pool := testkit.Database(t, testkit.Migrations{Name: "finance", FS: migrations.FS})
 	store, book := postgres.New(pool), postgres.NewLedger(pool)
@@ -42,7 +46,7 @@ func TestEscrowOverTheWire(t *testing.T) {
 	}
 	usd := func(n int64) *commonv1.Money { return &commonv1.Money{CurrencyCode: "USD", AmountMinor: n} }
 	pay := &financev1.PayCheckoutRequest{OrderId: "o-1", BuyerId: "buyer-1", BuyerCurrency: "USD",
-		SubOrders: []*financev1.CheckoutShare{{SubOrderId: "s-1", SupplierOrgId: "org-1", Amount: usd(6000)}}}
+		SubOrders: []*financev1.CheckoutShare{{SubOrderId: "s-1", SupplierOrgId: supplierOrg, Amount: usd(6000)}}}
 
 	refusals := []struct {
 		name string
@@ -70,7 +74,7 @@ func TestEscrowOverTheWire(t *testing.T) {
 			return err
 		}},
 		{"CreditPartnerSettlement", func(ctx context.Context) error {
-			_, err := c.CreditPartnerSettlement(ctx, &financev1.CreditPartnerSettlementRequest{PartnerId: "p", LineId: "l", SupplierOrgId: "org-1", Gross: usd(100)})
+			_, err := c.CreditPartnerSettlement(ctx, &financev1.CreditPartnerSettlementRequest{PartnerId: "p", LineId: "l", SupplierOrgId: supplierOrg, Gross: usd(100)})
 			return err
 		}},
 		{"RecordPartnerWithdrawal", func(ctx context.Context) error {
@@ -98,7 +102,7 @@ func TestEscrowOverTheWire(t *testing.T) {
 		t.Errorf("retry = %v, %v", again, err)
 	}
 	short := &financev1.PayCheckoutRequest{OrderId: "o-2", BuyerId: "buyer-1", BuyerCurrency: "USD",
-		SubOrders: []*financev1.CheckoutShare{{SubOrderId: "s-2", SupplierOrgId: "org-1", Amount: usd(5000)}}}
+		SubOrders: []*financev1.CheckoutShare{{SubOrderId: "s-2", SupplierOrgId: supplierOrg, Amount: usd(5000)}}}
 	if _, err := c.PayCheckout(service, short); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("short wallet: %v", err)
 	}
@@ -117,16 +121,16 @@ func TestEscrowOverTheWire(t *testing.T) {
 	if _, err := c.GetSubOrderEscrow(supplier, &financev1.GetSubOrderEscrowRequest{SubOrderId: "s-1"}); status.Code(err) != codes.NotFound {
 		t.Errorf("someone else reads: %v", err)
 	}
-	if _, err := c.SetCommissionRate(supplier, &financev1.SetCommissionRateRequest{SupplierOrgId: "org-1", CommissionBps: 0}); status.Code(err) != codes.PermissionDenied {
+	if _, err := c.SetCommissionRate(supplier, &financev1.SetCommissionRateRequest{SupplierOrgId: supplierOrg, CommissionBps: 0}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("supplier sets its commission: %v", err)
 	}
-	if _, err := c.SetCommissionRate(admin, &financev1.SetCommissionRateRequest{SupplierOrgId: "org-1", CommissionBps: 300}); err != nil {
+	if _, err := c.SetCommissionRate(admin, &financev1.SetCommissionRateRequest{SupplierOrgId: supplierOrg, CommissionBps: 300}); err != nil {
 		t.Errorf("admin sets a commission: %v", err)
 	}
 
 	// A partner line leaves what the partner owes us (gross less its fees)
 	// in the virtual account; withdrawals take it out, never more.
-	if _, err := c.CreditPartnerSettlement(service, &financev1.CreditPartnerSettlementRequest{PartnerId: "p-1", LineId: "l-1", SupplierOrgId: "org-1", Gross: usd(1000), FeesMinor: 100}); err != nil {
+	if _, err := c.CreditPartnerSettlement(service, &financev1.CreditPartnerSettlementRequest{PartnerId: "p-1", LineId: "l-1", SupplierOrgId: supplierOrg, Gross: usd(1000), FeesMinor: 100}); err != nil {
 		t.Fatal(err)
 	}
 	withdraw := func(id string, n int64) (*financev1.RecordPartnerWithdrawalResponse, error) {
