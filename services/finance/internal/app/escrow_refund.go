@@ -98,6 +98,16 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 	events := append([]outbox.Message{{Subject: "finance.escrow.refunded", Payload: ev}},
 		payerMoved(r.Paid, plan.Transfers, back.Code, refundID, now)...)
 	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: refundKey(refundID), Transfers: plan.Transfers}, events...)
+	if errors.Is(err, ledger.ErrIdempotencyKeyReused) {
+		// A call racing this one (the caller's retry of a call whose answer
+		// it lost) refunded under the key with its own plan, today's rate
+		// having moved between the two: the refund is that one.
+		prior, perr := e.ledger.TransfersByReference(ctx, refundID)
+		if perr != nil || len(prior) == 0 {
+			return RefundResult{}, errors.Join(err, perr)
+		}
+		return e.replayedRefund(ctx, r, refundID, amount, prior)
+	}
 	if clawBack && errors.Is(err, ledger.ErrInsufficientFunds) {
 		// The claim stays: a waiting claw-back counts against the bound.
 		waiting := &financev1.RefundWaiting{SubOrderId: r.SubOrderID, RefundId: refundID, Amount: moneyProto(amount, r.SupplierCurrency), OccurredAt: timestamppb.New(now)}

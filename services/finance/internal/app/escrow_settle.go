@@ -189,7 +189,11 @@ func (e *Escrows) settleOnce(ctx context.Context, subOrderID string, goods int64
 // for want of funds when escrow no longer holds the balance it was planned
 // on, and err otherwise.
 func (e *Escrows) escrowMoved(ctx context.Context, r escrow.Record, planned int64, err error) error {
-	if errors.Is(err, ledger.ErrBalanceChanged) {
+	if errors.Is(err, ledger.ErrBalanceChanged) || errors.Is(err, ledger.ErrIdempotencyKeyReused) {
+		// Key reused: a call racing this one (the caller's retry of a call
+		// whose answer it lost) settled under the key with its own plan,
+		// today's rate having moved between the two. Planned again, this
+		// call finds that settlement and answers it (finishSettlement).
 		return ErrEscrowChanged.WithMetadata("sub_order_id", r.SubOrderID)
 	}
 	if !errors.Is(err, ledger.ErrInsufficientFunds) {

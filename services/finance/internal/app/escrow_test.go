@@ -1,7 +1,11 @@
 package app_test
 
 import (
+	"context"
 	"errors"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,6 +15,7 @@ import (
 	financev1 "github.com/crossdock/crossdock/gen/crossdock/finance/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
@@ -391,4 +396,78 @@ func TestFreightLegBeyondTheEscrowIsPaidByThePlatform(t *testing.T) {
 		t.Errorf("after a leg the escrow covers: escrow %d, freight expense %d", k.net(t, escrow.Escrow("s-1", "USD")), k.net(t, escrow.FreightExpense("USD")))
 	}
 	k.balanced(t)
+}
+
+// racingCall is a ledger on which another call commits first, under the
+// key of the first command whose key begins with prefix, that command as
+// planned otherwise (replan changes it): the caller's retry of a call
+// whose answer it lost, the rate of the day having moved between the two
+// plans.
+type racingCall struct {
+	app.Ledger
+	prefix string
+	replan func([]ledger.TransferSpec)
+	once   sync.Once
+}
+
+func (l *racingCall) Execute(ctx context.Context, cmd ledger.Command, events ...outbox.Message) (ledger.Result, error) {
+	if strings.HasPrefix(cmd.IdempotencyKey, l.prefix) {
+		var err error
+		l.once.Do(func() {
+			other := cmd
+			other.Transfers = slices.Clone(cmd.Transfers)
+			l.replan(other.Transfers)
+			_, err = l.Ledger.Execute(ctx, other)
+		})
+		if err != nil {
+			return ledger.Result{}, err
+		}
+	}
+	return l.Ledger.Execute(ctx, cmd, events...)
+}
+
+// A settlement whose command finds its key taken by the same settlement
+// planned otherwise (a racing retry, today's rate moved) answers that
+// settlement, as recorded by the ledger. Before, the caller was told its
+// key was reused (ALREADY_EXISTS), and took the settlement for refused.
+func TestASettlementRacedUnderItsKeyAnswersTheOneThatCommitted(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 10000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 10000)
+	e := app.NewEscrows(k.fin, &racingCall{Ledger: k.ledger, prefix: "settle:", replan: func(ts []ledger.TransferSpec) {
+		for i := range ts {
+			switch ts[i].Code {
+			case ledger.CodeSettlementGoods:
+				ts[i].Amount--
+			case ledger.CodeCommission:
+				ts[i].Amount++
+			}
+		}
+	}}, postgres.New(k.pool), escrow.DefaultCommissionBps)
+	res, err := e.SettleSubOrder(ctx, svcs, "s-1", 8000, "USD")
+	if err != nil {
+		t.Fatalf("settle = %v, want the racing settlement answered", err)
+	}
+	if res.Record.State != escrow.StateSettled || res.Record.Commission != 401 || res.Record.SupplierNet != 7599 {
+		t.Errorf("settled %+v, want the settlement that committed (commission 401, net 7599)", res.Record)
+	}
+}
+
+// A refund whose command finds its key taken by the same refund planned
+// otherwise (a racing retry) answers that refund. Before, the caller was
+// told its key was reused, and took the refund for refused.
+func TestARefundRacedUnderItsKeyAnswersTheOneThatCommitted(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 10000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 10000)
+	e := app.NewEscrows(k.fin, &racingCall{Ledger: k.ledger, prefix: "refund:", replan: func(ts []ledger.TransferSpec) {
+		ts[0].Rate = &ledger.RateSnapshot{From: "USD", To: "USD", Rate: "1", Source: "another plan", AsOf: t0}
+	}}, postgres.New(k.pool), escrow.DefaultCommissionBps)
+	res, err := e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 2500, "USD")
+	if err != nil || !res.Replayed || res.Refunded != 2500 {
+		t.Fatalf("refund = %+v, %v; want the racing refund answered", res, err)
+	}
+	if got := k.net(t, escrow.BuyerWallet("buyer-1", "USD")); got != 2500 {
+		t.Errorf("the buyer's wallet holds %d, want the 2500 refunded once", got)
+	}
 }
