@@ -210,14 +210,17 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 	// hold given back is answered as given back ever after, so releasing
 	// them would refuse its retry after a restock for good. Its holds serve
 	// that retry, or lapse with their time.
-	giveBack := map[int]bool{}
+	// A refusal other than stock short gives back what the order holds,
+	// when it is one for good (abandon): a passing failure keeps the holds
+	// for the order's retry, whatever else its sub-orders were answered.
+	giveBack := map[int]error{}
 	for k, a := range answers {
 		i := holder[k]
 		if a.Err == nil && !a.Held {
 			a.Err = ErrCheckoutReleased.WithMetadata("checkout_id", ins[i].ExternalOrderID)
 		}
-		if a.Err != nil && !errors.Is(a.Err, errStockShort) {
-			giveBack[i] = true
+		if a.Err != nil && !errors.Is(a.Err, errStockShort) && giveBack[i] == nil {
+			giveBack[i] = a.Err
 		}
 		if a.Err != nil && out[i].Err == nil {
 			out[i].Err = a.Err
@@ -226,8 +229,8 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 	held := orders[:0]
 	for _, p := range orders {
 		if out[p.i].Err != nil {
-			if giveBack[p.i] {
-				s.abandon(ctx, p.order, out[p.i].Err)
+			if cause := giveBack[p.i]; cause != nil {
+				s.abandon(ctx, p.order, cause)
 			}
 			continue
 		}
@@ -247,7 +250,17 @@ func splitExternal(in ExternalOrderInput, skus map[uuid.UUID]domain.SKU) ([]doma
 	if err != nil {
 		return nil, err
 	}
-	return domain.Split(lines)
+	drafts, err := domain.Split(lines)
+	if err != nil {
+		return nil, err
+	}
+	// A partner's order is paid in one currency, and its total is counted
+	// in it: priced from the catalogue, suppliers pricing in different
+	// currencies would leave some sub-orders out of it, at nothing.
+	if slices.ContainsFunc(drafts, func(d domain.SubOrderDraft) bool { return d.Goods.Currency != drafts[0].Goods.Currency }) {
+		return nil, apperr.InvalidField("lines", "must be priced in one currency: send the partner's unit_prices, or lines of suppliers pricing in one currency")
+	}
+	return drafts, nil
 }
 
 // errStockShort matches inventory's refusal of a hold the stock cannot

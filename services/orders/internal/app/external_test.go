@@ -275,3 +275,62 @@ func TestTheChannelCancelsAPartnerOrderAndNoOther(t *testing.T) {
 		t.Errorf("the own-store order is %s, want untouched", st)
 	}
 }
+
+// A partner order one of whose sub-orders is short of stock while another's
+// hold failed for now (inventory busy) keeps what its third sub-order
+// holds: the passing failure is no reason to give the holds back, and the
+// order's retry needs them. Before, the order's first error (stock short)
+// was taken for the reason, and the third hold was released, refusing the
+// order's every retry for good.
+func TestAPartnerOrderShortOfStockAndBusyKeepsItsHolds(t *testing.T) {
+	s := newSaga(t)
+	to := &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}
+	order := func(id string, lines ...domain.CartLine) app.ExternalOrderInput {
+		return app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: id, BuyerRef: "kim", Lines: lines, Address: to}
+	}
+	// The sub-orders' order, as the holds are asked.
+	probe, _, err := s.svc.PlaceExternalOrder(ctx, docking, order("DH-probe", line(s.phone, 1), line(s.code, 1), line(s.scarf, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	skuOf := func(k int) domain.SKU {
+		for _, sku := range []domain.SKU{s.phone, s.code, s.scarf} {
+			if probe.SubOrders[k].Lines[0].SKUID == sku.ID {
+				return sku
+			}
+		}
+		t.Fatalf("sub-order %d holds none of the SKUs", k)
+		return domain.SKU{}
+	}
+	short, busy, held := skuOf(0), skuOf(1), skuOf(2)
+	s.w.holdUnavailable = busy.ID
+	stock := s.w.stock[held.ID]
+	_, _, err = s.svc.PlaceExternalOrder(ctx, docking, order("DH-82", line(short, int32(s.w.stock[short.ID]+1)), line(busy, 1), line(held, 1)))
+	if err == nil {
+		t.Fatal("placed with a sub-order short of stock")
+	}
+	if got := s.w.stock[held.ID]; got != stock-1 {
+		t.Errorf("the third sub-order's stock is %d, want %d: its hold kept for the retry", got, stock-1)
+	}
+}
+
+// A partner order priced from the catalogue (no unit prices sent) whose
+// suppliers price in different currencies is refused on its lines, holding
+// nothing. Before, it was placed in the first sub-order's currency, the
+// others at nothing and out of its total.
+func TestAPartnerOrderInTwoCurrenciesIsRefused(t *testing.T) {
+	s := newSaga(t)
+	lamp := domain.SKU{ID: uuid.New(), ProductID: uuid.New(), SupplierID: uuid.New(), Type: domain.Physical, WeightG: 500, VolumeCM3: 1000,
+		Price: money.MustNew(4000, "EUR"), OriginCountry: "CN", OriginRegion: "CN-GD", OnSale: true}
+	s.w.skus[lamp.ID], s.w.stock[lamp.ID] = lamp, 10
+	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-83", BuyerRef: "kim", Lines: []domain.CartLine{line(s.scarf, 1), line(lamp, 1)},
+		Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}}
+	_, _, err := s.svc.PlaceExternalOrder(ctx, docking, in)
+	var e *apperr.Error
+	if !asApp(err, &e) || e.Kind != apperr.KindInvalid || len(e.Violations) != 1 || e.Violations[0].Field != "lines" {
+		t.Fatalf("an order in USD and EUR: %v, want InvalidArgument on lines", err)
+	}
+	if s.w.stock[lamp.ID] != 10 || s.w.stock[s.scarf.ID] != 10 {
+		t.Errorf("stock lamps %d, scarves %d after the refusal, want 10 and 10", s.w.stock[lamp.ID], s.w.stock[s.scarf.ID])
+	}
+}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,9 @@ type world struct {
 	freight                 int64 // minor units per physical sub-order
 	// estimatorDown makes the freight estimator unavailable.
 	estimatorDown bool
+	// holdUnavailable fails, for now, the holds of ReserveMany holding this
+	// SKU, and those alone.
+	holdUnavailable uuid.UUID
 	// inventoryDown fails every ReserveMany call, as a restarting inventory would.
 	inventoryDown bool
 	// releaseFailures fails that many Release calls before they work again.
@@ -177,6 +181,10 @@ func (w *world) ReserveMany(ctx context.Context, holds []app.Hold) ([]app.HoldAn
 	}
 	out := make([]app.HoldAnswer, len(holds))
 	for i, h := range holds {
+		if slices.ContainsFunc(h.Lines, func(l domain.OrderLine) bool { return l.SKUID == w.holdUnavailable }) {
+			out[i].Err = apperr.Unavailable("this hold's stock rows are busy; try again")
+			continue
+		}
 		out[i].Held, out[i].Err = w.Reserve(ctx, h.Key, h.Lines, h.TTL)
 	}
 	return out, nil
