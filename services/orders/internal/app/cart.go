@@ -64,6 +64,9 @@ func (s *Service) SetCartLine(ctx context.Context, c auth.Caller, sku uuid.UUID,
 	if err != nil {
 		return CartView{}, err
 	}
+	if err := domain.CheckCartLine(sku, quantity); err != nil {
+		return CartView{}, err
+	}
 	if quantity > 0 {
 		skus, err := s.skusFor(ctx, c, []uuid.UUID{sku})
 		if err != nil {

@@ -97,6 +97,10 @@ func TestCart(t *testing.T) {
 		{"a negative quantity", phone.ID, -1, apperr.KindInvalid},
 		{"too many", phone.ID, domain.MaxLineQuantity + 1, apperr.KindInvalid},
 		{"removing a line not there", uuid.New(), 0, apperr.KindNotFound},
+		// The input is checked before the SKU is looked up: too many of a
+		// SKU off sale, or no SKU at all, is the caller's mistake.
+		{"too many of a SKU not on sale", gone.ID, domain.MaxLineQuantity + 1, apperr.KindInvalid},
+		{"the nil SKU", uuid.Nil, 1, apperr.KindInvalid},
 	} {
 		if _, err := svc.SetCartLine(ctx, ann, tc.sku, tc.qty); apperr.KindOf(err) != tc.kind {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.kind)

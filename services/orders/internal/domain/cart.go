@@ -31,14 +31,23 @@ type Cart struct {
 	UpdatedAt time.Time
 }
 
-// Set puts quantity of a SKU in the cart: it adds a line, changes one, or
-// with quantity 0 removes it.
-func (c *Cart) Set(sku uuid.UUID, quantity int32, at time.Time) error {
+// CheckCartLine checks a cart line as sent, before anything is looked up:
+// a bad SKU id or quantity is the caller's mistake, whatever the SKU.
+func CheckCartLine(sku uuid.UUID, quantity int32) error {
 	if sku == uuid.Nil {
 		return apperr.InvalidField("sku_id", "is required")
 	}
 	if quantity < 0 || quantity > MaxLineQuantity {
 		return apperr.InvalidField("quantity", "must be between 0 (remove) and "+strconv.Itoa(MaxLineQuantity))
+	}
+	return nil
+}
+
+// Set puts quantity of a SKU in the cart: it adds a line, changes one, or
+// with quantity 0 removes it.
+func (c *Cart) Set(sku uuid.UUID, quantity int32, at time.Time) error {
+	if err := CheckCartLine(sku, quantity); err != nil {
+		return err
 	}
 	for i, l := range c.Lines {
 		if l.SKUID != sku {
