@@ -16,6 +16,7 @@ import (
 //	GET  /admin/orders             every purchase order with the account that placed it
 //	GET  /admin/orders/{id}
 //	POST /admin/orders/{id}/ship   ships it now (idempotent)
+//	POST /admin/orders/{id}/cancel cancels it before it ships, as the platform's staff do
 func (p *Platform) Admin() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", jsonapi.Healthz)
@@ -66,6 +67,17 @@ func (p *Platform) Admin() http.Handler {
 			return
 		}
 		jsonapi.WriteJSON(w, http.StatusOK, o)
+	})
+	mux.HandleFunc("POST /admin/orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
+		o, err := p.CancelInBackOffice(r.PathValue("id"))
+		switch {
+		case errors.Is(err, ErrNoOrder):
+			jsonapi.WriteError(w, jsonapi.NotFound(err.Error()))
+		case errors.Is(err, ErrShipped):
+			jsonapi.WriteError(w, &jsonapi.Error{Status: http.StatusConflict, Type: "order_error", Code: "order_shipped", Message: err.Error()})
+		default:
+			jsonapi.WriteJSON(w, http.StatusOK, o)
+		}
 	})
 	mux.HandleFunc("/", jsonapi.NoRoute)
 	return mux

@@ -350,6 +350,19 @@ func (p *Platform) Ship(id string) (Order, error) {
 	return p.view(o), nil
 }
 
+// CancelInBackOffice cancels an order before it ships, as the platform's
+// staff do (an item it can no longer supply), whichever account placed it;
+// one shipped is ErrShipped, one cancelled answers as it is.
+func (p *Platform) CancelInBackOffice(id string) (Order, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.orders[id]
+	if !ok {
+		return Order{}, ErrNoOrder
+	}
+	return p.cancel(o.AccountID, id)
+}
+
 // Orders returns every order, by id (the back office).
 func (p *Platform) Orders() []Order {
 	p.mu.Lock()

@@ -240,8 +240,12 @@ type PurchaseOrder struct {
 	CarrierCode, Waybill  string
 }
 
-// PurchaseShipped is the platform's status of a shipped order.
-const PurchaseShipped = "shipped"
+// The platform's statuses of an order we act on: shipped, or cancelled
+// (by us, or by the platform's staff).
+const (
+	PurchaseShipped   = "shipped"
+	PurchaseCancelled = "cancelled"
+)
 
 // SupplyCatalog is the catalogue and inventory as a platform's supplier
 // sees them: every call is made as the platform's ERP API client, signed

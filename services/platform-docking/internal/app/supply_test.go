@@ -335,3 +335,27 @@ func TestCancelledSubOrderIsCancelledAtThePlatform(t *testing.T) {
 		})
 	}
 }
+
+// A purchase order the platform's staff cancel (an item it cannot supply)
+// holds the supply order for an operator: the sub-order's goods will not
+// come from the platform. Before, it was read again for good as not
+// shipped yet, and the sub-order waited with nobody told.
+func TestAPurchaseOrderThePlatformCancelsIsHeld(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P1", "10.00", 100, "P1-A")
+	f.rounds(t, 1)
+	ev, sub := f.paidOrder(uuid.Nil, f.supplier, "P1-A")
+	f.paid(t, ev)
+	f.rounds(t, 1)
+	po, ok := f.sim.OrderByReference(sub)
+	if !ok {
+		t.Fatalf("%s not placed", sub)
+	}
+	if _, err := f.sim.CancelInBackOffice(po.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.rounds(t, 1)
+	if o := f.supplyOrder(t, sub); o.State != app.SupplyHeld || !strings.Contains(o.Problem, "the platform cancelled the order") {
+		t.Errorf("after the platform cancelled it: %+v; want held for an operator", o)
+	}
+}

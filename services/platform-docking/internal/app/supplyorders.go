@@ -188,6 +188,12 @@ func (s *Supply) track(ctx context.Context, p domain.SupplyPlatform, o SupplyOrd
 		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
 	}
 	o.PlatformStatus, o.Problem, o.UpdatedAt, o.DueAt = po.Status, "", now, now.Add(s.timing.TrackEvery)
+	if po.Status == PurchaseCancelled {
+		// Cancelled by the platform itself (an item it cannot supply): the
+		// goods will not come from it. Before, it was read again for good
+		// as not shipped yet, and the sub-order waited with nobody told.
+		return s.hold(ctx, o, "the platform cancelled the order: the sub-order's goods will not come from it")
+	}
 	if po.Status != PurchaseShipped || po.Waybill == "" {
 		return s.store.SaveSupplyOrder(ctx, o)
 	}
