@@ -161,3 +161,61 @@ func TestAccessRecordsTheClientAddressForTheServices(t *testing.T) {
 		t.Errorf("client address %q, want 198.51.100.20", seen)
 	}
 }
+
+// A request whose Authorization headers cannot be read as one bearer token
+// is refused, and the one the edge verified is the only one the router can
+// forward. Before, a person's token ending in a non-ASCII space was
+// verified here (trimmed) and dropped by the router (not printable ASCII),
+// which forwarded a second header's leaked service token: the service
+// acted as a service, with rights over every user's records.
+func TestAccessForwardsExactlyTheTokenItVerified(t *testing.T) {
+	key, err := auth.NewSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	person, err := auth.Sign(key, auth.Caller{Subject: "u1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	service, err := auth.Sign(key, auth.Caller{Subject: "svc-orders", Kind: auth.KindService, Roles: []string{auth.RoleService}}, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &edge.Access{
+		Verifier:    auth.NewVerifier(auth.StaticKeySource(key.JWK())),
+		Public:      edge.NewRouteSet("GET /v1/listings/{product_id}"),
+		Credential:  edge.NewRouteSet(),
+		PerAddress:  edge.NewLimiter(edge.Limit{Rate: 1000, Burst: 1000}),
+		Credentials: edge.NewLimiter(edge.Limit{Rate: 1000, Burst: 1000}),
+		PerSubject:  edge.NewLimiter(edge.Limit{Rate: 1000, Burst: 1000}),
+	}
+	var forwarded []string
+	h := a.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		forwarded = r.Header.Values("Authorization")
+	}))
+	for _, tt := range []struct {
+		name, path string
+		headers    []string
+		want       int
+		forward    []string
+	}{
+		{"a person's token, spaced", "/v1/me", []string{"Bearer  " + person + "  "}, 200, []string{"Bearer " + person}},
+		{"a person's token ending in a non-ASCII space, then a service's", "/v1/me", []string{"Bearer " + person + "\u00a0", "Bearer " + service}, 400, nil},
+		{"the same on a public route", "/v1/listings/p-1", []string{"Bearer " + person + "\u00a0", "Bearer " + service}, 400, nil},
+		{"two tokens", "/v1/me", []string{"Bearer " + person, "Bearer " + person}, 400, nil},
+		{"a token with a control character", "/v1/me", []string{"Bearer " + person + "\x01"}, 400, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			forwarded = nil
+			req := httptest.NewRequest("GET", tt.path, nil)
+			for _, v := range tt.headers {
+				req.Header.Add("Authorization", v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.want || fmt.Sprint(forwarded) != fmt.Sprint(tt.forward) {
+				t.Errorf("got %d forwarding %q, want %d forwarding %q (%s)", rec.Code, forwarded, tt.want, tt.forward, rec.Body)
+			}
+		})
+	}
+}

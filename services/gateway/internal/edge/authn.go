@@ -54,7 +54,12 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 			// A public route takes no token, but one sent along reaches the
 			// service, which acts on it: it must be a person's too. A token
 			// that does not verify is the service's to refuse, as before.
-			if token, ok := bearer(r); ok && r.Method != http.MethodOptions {
+			token, ok, malformed := bearer(r)
+			if malformed {
+				malformedAuthorization(w)
+				return
+			}
+			if ok && r.Method != http.MethodOptions {
 				if caller, err := a.Verifier.Verify(r.Context(), token); err == nil && caller.Kind != auth.KindUser {
 					notForThePublicAPI(w)
 					return
@@ -63,7 +68,11 @@ func (a *Access) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := bearer(r)
+		token, ok, malformed := bearer(r)
+		if malformed {
+			malformedAuthorization(w)
+			return
+		}
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="crossdock"`)
 			WriteError(w, http.StatusUnauthorized, codes.Unauthenticated, "missing bearer token")
@@ -102,11 +111,34 @@ func notForThePublicAPI(w http.ResponseWriter) {
 	WriteError(w, http.StatusForbidden, codes.PermissionDenied, "this token is not for the public API; sign in as a user")
 }
 
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, token, found := strings.Cut(h, " ")
-	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return "", false
+// bearer reads the request's bearer token, and leaves the request's
+// Authorization header as exactly "Bearer <token>": what the edge verifies
+// is then what the router forwards to the service. ok is false without a
+// token. A request with more than one Authorization header, or one holding
+// anything but printable ASCII, has none that counts (malformed): the
+// router forwards every Authorization header that is printable ASCII and
+// drops the others, so the edge could verify one token while the service
+// acted on another (a person's checked here, a leaked service's forwarded).
+func bearer(r *http.Request) (token string, ok, malformed bool) {
+	values := r.Header.Values("Authorization")
+	switch {
+	case len(values) == 0:
+		return "", false, false
+	case len(values) > 1 || strings.IndexFunc(values[0], func(c rune) bool { return c < 0x20 || c > 0x7e }) >= 0:
+		return "", false, true
 	}
-	return strings.TrimSpace(token), true
+	scheme, token, found := strings.Cut(values[0], " ")
+	token = strings.TrimSpace(token)
+	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false, false
+	}
+	r.Header.Set("Authorization", "Bearer "+token)
+	return token, true, false
+}
+
+// malformedAuthorization refuses a request whose Authorization headers
+// cannot be read as one bearer token (bearer).
+func malformedAuthorization(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="crossdock", error="invalid_request"`)
+	WriteError(w, http.StatusBadRequest, codes.InvalidArgument, "send one Authorization header: Bearer and the token, in printable ASCII")
 }
