@@ -230,7 +230,7 @@ func (s *Service) returnParcelBack(ctx context.Context, id uuid.UUID) error {
 	case domain.AfterSaleApproved:
 		_, err := s.expire(ctx, id, why)
 		return err
-	case domain.AfterSaleReplacementShipped:
+	case domain.AfterSaleReplacementShipped, domain.AfterSaleExchanged:
 		return s.noteOriginalKept(ctx, id, why+"; the buyer kept the original as well as the replacement")
 	case domain.AfterSaleExpired:
 		if a.Kind == domain.Exchange {
@@ -280,7 +280,7 @@ func (s *Service) bookReturn(ctx context.Context, id uuid.UUID) error {
 	closed := false
 	_, err = s.noteAfterSale(ctx, id, system, "return parcel booked: waybill "+sh.Waybill,
 		func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
-			if closed = a.Status != domain.AfterSaleApproved && a.Status != domain.AfterSaleReplacementShipped; closed {
+			if closed = !a.AwaitsReceipt(); closed {
 				return nil, nil
 			}
 			a.ReturnShipmentID, a.ReturnWaybill = &sh.ID, sh.Waybill
@@ -289,9 +289,9 @@ func (s *Service) bookReturn(ctx context.Context, id uuid.UUID) error {
 	if err != nil || !closed {
 		return err
 	}
-	// The request closed while its parcel was being booked (it expired
-	// while logistics was slow, say): nobody awaits the goods, and a buyer
-	// sending them would not be refunded.
+	// The request no longer awaits its goods (it expired while logistics
+	// was slow, say, or they came back otherwise): nobody awaits the
+	// parcel, and a buyer sending it would not be refunded.
 	_, err = s.Logistics.CancelReturn(ctx, sh.ID, "the request closed before its return parcel was booked")
 	return err
 }

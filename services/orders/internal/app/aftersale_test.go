@@ -975,3 +975,27 @@ func TestAParcelBookedAsItsRequestExpiresIsCancelled(t *testing.T) {
 		}
 	})
 }
+
+// An exchange whose replacement was delivered, and whose original's return
+// parcel the carrier then took back to the buyer: the request records that
+// the buyer kept the original as well, its parcel over, as when the
+// original was never sent. Before, it kept waiting for that parcel.
+func TestAnExchangesOriginalBackWithTheBuyerIsRecorded(t *testing.T) {
+	s := newSaga(t)
+	ann, _, a := s.approvedExchange(t)
+	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ReturnParcelBack(ctx, r, a.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+	if err != nil || got.Status != domain.AfterSaleExchanged || got.ReturnShipmentID != nil || got.ReturnWaybill != "" {
+		t.Fatalf("after the original's parcel came back: %+v, %v; want exchanged, no parcel awaited", got, err)
+	}
+}
