@@ -116,4 +116,17 @@ func TestAProductsEventsAreInOrderWhateverTheClocks(t *testing.T) {
 	if d, r := deleted.GetOccurredAt().AsTime(), restored.GetOccurredAt().AsTime(); !r.After(d) {
 		t.Errorf("restored at %v, not after the delete at %v", r, d)
 	}
+	// An edit on a replica behind too does not move the product's time
+	// back: the next delete still comes after the restore.
+	f.clock.Advance(-time.Second)
+	must(f.svc.UpdateProduct(ctx, sup, p.ID, f.content("Lamp", "LAMP", map[string]int64{"white": 1100})))(t)
+	f.clock.Advance(-time.Second)
+	must(f.svc.DeleteProduct(ctx, sup, p.ID))(t)
+	var again catalogv1.ProductDeleted
+	if err := proto.Unmarshal(f.payloads(t, app.SubjectProductDeleted)[1], &again); err != nil {
+		t.Fatal(err)
+	}
+	if d, r := again.GetOccurredAt().AsTime(), restored.GetOccurredAt().AsTime(); !d.After(r) {
+		t.Errorf("deleted again at %v, not after the restore at %v", d, r)
+	}
 }

@@ -96,9 +96,11 @@ func (s *Service) UpdateProduct(ctx context.Context, caller auth.Caller, id uuid
 			t       domain.Transition
 			logged  bool
 		)
-		now := s.clock()
+		var now time.Time
 		var err error
 		p, err = r.UpdateProduct(ctx, id, func(p *domain.Product) ([]outbox.Message, error) {
+			// After the product's last change, as every step is (stepTime).
+			now = s.stepTime(*p)
 			if err := ownedBy(org, *p); err != nil {
 				return nil, err
 			}
