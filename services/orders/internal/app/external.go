@@ -210,16 +210,17 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 	// hold given back is answered as given back ever after, so releasing
 	// them would refuse its retry after a restock for good. Its holds serve
 	// that retry, or lapse with their time.
-	// A refusal other than stock short gives back what the order holds,
-	// when it is one for good (abandon): a passing failure keeps the holds
-	// for the order's retry, whatever else its sub-orders were answered.
+	// A refusal for good other than stock short gives back what the order
+	// holds (abandon), whatever else its sub-orders were answered: its
+	// retries would be refused anyway. A passing failure beside a stock
+	// shortage keeps the holds for the order's retry.
 	giveBack := map[int]error{}
 	for k, a := range answers {
 		i := holder[k]
 		if a.Err == nil && !a.Held {
 			a.Err = ErrCheckoutReleased.WithMetadata("checkout_id", ins[i].ExternalOrderID)
 		}
-		if a.Err != nil && !errors.Is(a.Err, errStockShort) && giveBack[i] == nil {
+		if a.Err != nil && !errors.Is(a.Err, errStockShort) && (giveBack[i] == nil || !apperr.Permanent(giveBack[i])) {
 			giveBack[i] = a.Err
 		}
 		if a.Err != nil && out[i].Err == nil {
