@@ -8,6 +8,7 @@
 INSERT INTO pull_requests (partner_id, partner_order_id, requested_at, due_at)
 SELECT partner_id, partner_order_id, now(), now() FROM partner_orders
 WHERE state = 'imported' AND problem = 'after import: cancelled on the partner'
+  AND length(partner_order_id) BETWEEN 1 AND 128 -- a pull request's bound
 ON CONFLICT (partner_id, partner_order_id) DO NOTHING;
 
 -- +goose Down
