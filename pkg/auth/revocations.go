@@ -75,11 +75,27 @@ func (r *Revocations) ReadinessCheck(log *slog.Logger) func(context.Context) err
 		if r.now().Before(deadline) {
 			return errors.New("the session revocations of the last access-token lifetime are not read yet")
 		}
-		warned.Do(func() {
-			log.Warn("ready before the session revocations were read: tokens of sessions revoked before the start may pass until they are")
-		})
+		warned.Do(func() { readyWithoutRevocations(log) })
 		return nil
 	}
+}
+
+// AwaitCatchUp waits until CaughtUp is closed, ctx ends or CatchUpBound
+// has passed, logging then as ReadinessCheck does: for a process that
+// turns ready once, as the gateway.
+func (r *Revocations) AwaitCatchUp(ctx context.Context, log *slog.Logger) {
+	t := time.NewTimer(CatchUpBound)
+	defer t.Stop()
+	select {
+	case <-r.caughtUp:
+	case <-ctx.Done():
+	case <-t.C:
+		readyWithoutRevocations(log)
+	}
+}
+
+func readyWithoutRevocations(log *slog.Logger) {
+	log.Warn("ready before the session revocations were read: tokens of sessions revoked before the start may pass until they are")
 }
 
 func (r *Revocations) markCaughtUp() { r.caughtUpOnce.Do(func() { close(r.caughtUp) }) }

@@ -132,7 +132,7 @@ func run(ctx context.Context) error {
 	if cfg.Profiling {
 		server.ServeProfiles(admin.ServeMux)
 	}
-	return serve(ctx, log, cfg, public, admin, revoked.CaughtUp(), follow)
+	return serve(ctx, log, cfg, public, admin, revoked, follow)
 }
 
 // publicServer is the public server. Its ReadTimeout bounds a request's
@@ -160,7 +160,7 @@ const publicWriteMargin = 15 * time.Second
 
 // serve runs the public and admin HTTP servers and the background workers
 // until ctx ends, then drains both servers within the shutdown timeout.
-func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin, caughtUp <-chan struct{},
+func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http.Handler, admin *server.Admin, revoked *auth.Revocations,
 	workers ...func(context.Context) error) error {
 	publicLis, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -191,12 +191,7 @@ func serve(ctx context.Context, log *slog.Logger, cfg gatewayConfig, public http
 	// Ready once the sessions revoked before the start are known, or a bound
 	// later (NATS slow to answer): a replica taking traffic before would
 	// accept a session's tokens revoked a moment ago.
-	select {
-	case <-caughtUp:
-	case <-gctx.Done():
-	case <-time.After(auth.CatchUpBound):
-		log.Warn("ready before the session revocations were read: tokens of sessions revoked before the start may pass until they are")
-	}
+	revoked.AwaitCatchUp(gctx, log)
 	admin.SetReady(true)
 	log.Info("serving", "http", publicLis.Addr().String(), "admin", adminLis.Addr().String())
 	g.Go(func() error {
