@@ -180,7 +180,11 @@ func (s *Service) linesParcel(ctx context.Context, caller auth.Caller, route dom
 		return domain.Route{}, domain.Parcel{}, err
 	}
 	if route.OriginCountry == "" {
-		route.OriginCountry, route.OriginRegion = sum.Origin.OriginCountry, sum.Origin.OriginRegion
+		origin, err := sum.OneOrigin()
+		if err != nil {
+			return domain.Route{}, domain.Parcel{}, err
+		}
+		route.OriginCountry, route.OriginRegion = origin.OriginCountry, origin.OriginRegion
 		if route, err = domain.NewRoute("route", route); err != nil {
 			return domain.Route{}, domain.Parcel{}, ErrBadSkuOrigin.Wrap(err)
 		}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -121,5 +122,27 @@ func TestSkuLinesAreValuedAtWhatTheyWereSoldFor(t *testing.T) {
 	_, err := f.svc.Estimate(ctx, buyer, app.EstimateRequest{Route: dest, Lines: lines, LinesValue: &money.Money{Currency: "USD"}})
 	if got := testkit.Fields(t, err); !slices.Equal(got, []string{"lines.declared_value.amount_minor"}) {
 		t.Fatalf("a zero value: %v", got)
+	}
+}
+
+// SKU lines shipping from two origins are estimated on a route that names
+// its origin, as the contract says; on one that names none they are
+// refused (SEVERAL_ORIGINS). Before, they were refused either way, and the
+// refusal's own advice (name the origin) did not help.
+func TestSkuLinesFromTwoOriginsNeedTheRouteToNameOne(t *testing.T) {
+	sku := func(id, region string) domain.SkuInfo {
+		return domain.SkuInfo{ID: id, WeightG: 500, Dimensions: domain.Dimensions{LengthMM: 100, WidthMM: 100, HeightMM: 100},
+			Price: money.MustNew(2000, "USD"), OriginCountry: "CN", OriginRegion: region, OnSale: true}
+	}
+	f := newFixture(t, "USD", app.WithCatalog(catalogSkus{"gd": sku("gd", "CN-GD"), "zj": sku("zj", "CN-ZJ")}))
+	lines := []domain.SkuLine{{SkuID: "gd", Quantity: 1}, {SkuID: "zj", Quantity: 1}}
+	named := domain.Route{OriginCountry: "CN", OriginRegion: "CN-ZJ", DestinationCountry: "US", DestinationRegion: "US-CA"}
+	res, err := f.svc.Estimate(ctx, buyer, app.EstimateRequest{Route: named, Lines: lines})
+	if err != nil || res.Route.OriginRegion != "CN-ZJ" || res.Parcel.WeightG != 1000 {
+		t.Fatalf("estimate from the named origin = %+v, %v; want 1000 g from CN-ZJ", res, err)
+	}
+	unnamed := domain.Route{DestinationCountry: "US", DestinationRegion: "US-CA"}
+	if _, err := f.svc.Estimate(ctx, buyer, app.EstimateRequest{Route: unnamed, Lines: lines}); !errors.Is(err, domain.ErrSeveralOrigins) {
+		t.Errorf("estimate naming no origin = %v, want SEVERAL_ORIGINS", err)
 	}
 }

@@ -72,8 +72,19 @@ type LineSum struct {
 	WeightG   int64
 	// Values are the summed prices per currency, in minor units.
 	Values map[string]int64
-	// Origin is the SKUs' one shipping origin (only the origin half is set).
+	// Origin is the SKUs' shipping origin (only the origin half is set),
+	// when they have one; Origin reports whether they do.
 	Origin Route
+}
+
+// OneOrigin returns the SKUs' one shipping origin: ErrSeveralOrigins when
+// they ship from more than one, for a route that names none. A route that
+// names its origin needs none of theirs.
+func (s LineSum) OneOrigin() (Route, error) {
+	if s.Origin.OriginCountry == "" {
+		return Route{}, ErrSeveralOrigins
+	}
+	return s.Origin, nil
 }
 
 // Errors of a parcel given as SKU lines.
@@ -130,11 +141,10 @@ func SumLines(lines []SkuLine, skus map[string]SkuInfo) (LineSum, error) {
 		}
 		out.Values[cur] = sum.Int64()
 	}
-	if len(origins) > 1 {
-		return LineSum{}, ErrSeveralOrigins
-	}
-	for o := range origins {
-		out.Origin = Route{OriginCountry: o[0], OriginRegion: o[1]}
+	if len(origins) == 1 {
+		for o := range origins {
+			out.Origin = Route{OriginCountry: o[0], OriginRegion: o[1]}
+		}
 	}
 	return out, nil
 }

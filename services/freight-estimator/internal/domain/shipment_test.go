@@ -137,8 +137,14 @@ func TestSumLines(t *testing.T) {
 		t.Error("ValueIn without the EUR rate succeeded")
 	}
 
-	if _, err := domain.SumLines([]domain.SkuLine{{"case", 1}, {"far", 1}}, skus); !errors.Is(err, domain.ErrSeveralOrigins) {
-		t.Errorf("two origins: %v", err)
+	// Two origins: no one origin for a route that names none; a route
+	// that names its origin is estimated all the same.
+	two, err := domain.SumLines([]domain.SkuLine{{"case", 1}, {"far", 1}}, skus)
+	if err != nil {
+		t.Fatalf("two origins: %v", err)
+	}
+	if _, err := two.OneOrigin(); !errors.Is(err, domain.ErrSeveralOrigins) {
+		t.Errorf("the one origin of two: %v, want SEVERAL_ORIGINS", err)
 	}
 	if _, err := domain.SumLines([]domain.SkuLine{{"bare", 1}}, skus); !errors.Is(err, domain.ErrNoFreightData) {
 		t.Errorf("SKU without sizes: %v", err)
