@@ -193,3 +193,28 @@ func TestProgressBar(t *testing.T) {
 		t.Errorf("bar = %q", out)
 	}
 }
+
+// A row with a stray or unclosed quote in its first field is reported on
+// its line and the rows after it are read on. Before, reading its position
+// panicked (the CSV reader records none for a field it could not parse) and
+// the whole import stopped.
+func TestAMalformedFirstFieldIsReportedNotFatal(t *testing.T) {
+	var buf bytes.Buffer
+	if err := freight.WriteCSV(&buf, synth.New(synth.Options{Seed: 3, End: time.Date(2026, 11, 26, 19, 15, 5, 0, time.UTC)}), 2); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(buf.String(), "\n")
+	bad := `SH"001` + lines[1][strings.Index(lines[1], ","):]
+	src, err := freight.NewCSVSource(strings.NewReader(lines[0]+bad+lines[2]), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := src.Next()
+	if err != nil || first.Err == nil || first.Line != 2 {
+		t.Fatalf("the malformed row: %+v, %v; want its error on line 2", first, err)
+	}
+	second, err := src.Next()
+	if err != nil || second.Err != nil || second.Line != 3 {
+		t.Fatalf("the row after it: %+v, %v; want read on line 3", second, err)
+	}
+}

@@ -94,15 +94,19 @@ func (s *CSVSource) Next() (Item, error) {
 	if errors.Is(err, io.EOF) {
 		return Item{}, io.EOF
 	}
-	line, _ := s.r.FieldPos(0)
-	s.line = line
+	// A row that does not parse has no field positions (a bad quote in its
+	// first field stops it before one is recorded, and FieldPos panics):
+	// its line is the error's.
 	var perr *csv.ParseError
 	if errors.As(err, &perr) {
+		s.line = perr.StartLine
 		return Item{Line: perr.StartLine, Err: perr.Err}, nil
 	}
 	if err != nil {
 		return Item{}, err
 	}
+	line, _ := s.r.FieldPos(0)
+	s.line = line
 	it := Item{Line: line}
 	if len(row) > 0 {
 		it.ShipmentID = row[0]
