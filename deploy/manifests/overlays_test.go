@@ -238,6 +238,46 @@ func TestPartnerEdge(t *testing.T) {
 	}
 }
 
+// reachesPublic443 reports whether the NetworkPolicy named policy lets its
+// pods reach public addresses (none of the private ranges) on 443.
+func reachesPublic443(set *manifests.Set, policy string) bool {
+	for _, np := range set.NetworkPolicies() {
+		if np.Name != policy {
+			continue
+		}
+		for _, r := range np.Spec.Egress {
+			for _, to := range r.To {
+				if to.IPBlock != nil && to.IPBlock.CIDR == "0.0.0.0/0" && slices.Contains(to.IPBlock.Except, "10.0.0.0/8") &&
+					len(r.Ports) == 1 && r.Ports[0].Port.IntVal == 443 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// TestProdFinanceReachesThePaymentProvider: in production finance calls the
+// payment provider's HTTPS API, and its NetworkPolicy lets it. Before, the
+// overlay left the URL to the service's default (a sandbox on loopback,
+// which no pod serves) and the policy dropped the provider's traffic: every
+// top-up and payout failed as unavailable.
+func TestProdFinanceReachesThePaymentProvider(t *testing.T) {
+	set := load(t, "prod")
+	url := ""
+	for _, cm := range set.ConfigMaps() {
+		if strings.HasPrefix(cm.Name, "finance-config") {
+			url = cm.Data["PAYMENT_PROVIDER_URL"]
+		}
+	}
+	if !strings.HasPrefix(url, "https://") {
+		t.Errorf("finance's PAYMENT_PROVIDER_URL = %q, want the provider's HTTPS API", url)
+	}
+	if !reachesPublic443(set, "finance") {
+		t.Error("finance's NetworkPolicy has no egress to public addresses on 443")
+	}
+}
+
 // TestLogisticsReachesCarriers: logistics calls carriers' HTTPS APIs on
 // public addresses in every overlay, and production calls their production
 // endpoints, not the sandbox the service defaults to.
@@ -254,21 +294,7 @@ func TestLogisticsReachesCarriers(t *testing.T) {
 			if want := map[bool]string{true: "production", false: "sandbox"}[e.Production]; environment != want {
 				t.Errorf("LOGISTICS_CARRIER_ENVIRONMENT = %q, want %q", environment, want)
 			}
-			public443 := false
-			for _, np := range set.NetworkPolicies() {
-				if np.Name != "logistics" {
-					continue
-				}
-				for _, r := range np.Spec.Egress {
-					for _, to := range r.To {
-						if to.IPBlock != nil && to.IPBlock.CIDR == "0.0.0.0/0" && slices.Contains(to.IPBlock.Except, "10.0.0.0/8") &&
-							len(r.Ports) == 1 && r.Ports[0].Port.IntVal == 443 {
-							public443 = true
-						}
-					}
-				}
-			}
-			if !public443 {
+			if !reachesPublic443(set, "logistics") {
 				t.Error("logistics' NetworkPolicy has no egress to public addresses on 443")
 			}
 		})
