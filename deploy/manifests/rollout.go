@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // checkGracePeriod: a crossdock service pauses before it stops (preStop), so
@@ -61,8 +62,9 @@ const (
 
 // checkTopologySpread: production replicas are spread over zones and nodes
 // as a requirement, not a preference, so one node's or zone's loss takes at
-// most its share of each service, and of the NATS servers' quorum (a
-// StatefulSet's replicas are spread as a Deployment's are).
+// most its share of each service, of the NATS servers' quorum (a
+// StatefulSet's replicas are spread as a Deployment's are), and of each
+// database's instances.
 func checkTopologySpread(s *Set) []Violation {
 	var out []Violation
 	for _, w := range s.workloads() {
@@ -77,6 +79,17 @@ func checkTopologySpread(s *Set) []Violation {
 			if !hard {
 				out = append(out, Violation{w.ref, "replicas not spread over " + key + " with DoNotSchedule and maxSkew 1"})
 			}
+		}
+	}
+	// A database's instances (CloudNativePG's anti-affinity): kept apart
+	// by zone, as a requirement. Apart by zone is apart by node too.
+	for _, c := range s.Clusters() {
+		typ, _, _ := unstructured.NestedString(c.Object, "spec", "affinity", "podAntiAffinityType")
+		key, _, _ := unstructured.NestedString(c.Object, "spec", "affinity", "topologyKey")
+		on, found, _ := unstructured.NestedBool(c.Object, "spec", "affinity", "enablePodAntiAffinity")
+		if (found && !on) || typ != "required" || key != zoneKey {
+			out = append(out, Violation{ref("Cluster", c.GetNamespace(), c.GetName()),
+				"instances not kept apart by " + zoneKey + " as a requirement (affinity.podAntiAffinityType required)"})
 		}
 	}
 	return out

@@ -420,6 +420,12 @@ func TestRulesCatchViolations(t *testing.T) {
 				}
 			}
 		}},
+		{"topology-spread", "prod", "a database's instances only preferred apart", func(t *testing.T, s *manifests.Set) {
+			_ = unstructured.SetNestedField(cluster(t, s, "orders-db").Object, "preferred", "spec", "affinity", "podAntiAffinityType")
+		}},
+		{"topology-spread", "prod", "a database's instances apart by node only", func(t *testing.T, s *manifests.Set) {
+			_ = unstructured.SetNestedField(cluster(t, s, "finance-db").Object, "kubernetes.io/hostname", "spec", "affinity", "topologyKey")
+		}},
 		{"backups", "prod", "no WAL archiving", func(t *testing.T, s *manifests.Set) {
 			unstructured.RemoveNestedField(cluster(t, s, "inventory-db").Object, "spec", "backup")
 		}},
