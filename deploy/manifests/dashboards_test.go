@@ -206,3 +206,19 @@ func scrapeRuntime(t *testing.T) map[string]bool {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Every service is in CrossdockServiceDown twice: its replicas all failing
+// their scrape, and none to scrape at all (an absent up series, as when
+// every pod is Pending). Before, only the first was there, and a service
+// with no pod running never alerted.
+func TestServiceDownCoversEveryServiceEvenWithoutPods(t *testing.T) {
+	expr := alertExprs(t)["CrossdockServiceDown"]
+	for _, svc := range expectations(t)["prod"].Services {
+		if !strings.Contains(expr, `absent(up{namespace="crossdock", job="`+svc+`"})`) {
+			t.Errorf("%s: no absent(up) term", svc)
+		}
+		if !regexp.MustCompile(`job=~"[^"]*\b` + regexp.QuoteMeta(svc) + `\b`).MatchString(expr) {
+			t.Errorf("%s: not among the jobs whose scrape fails", svc)
+		}
+	}
+}
