@@ -281,6 +281,21 @@ func (s *saga) approvedWithParcel(t *testing.T, kind domain.AfterSaleKind) (auth
 	return ann, o, a
 }
 
+// exchanged is an approved exchange whose replacement shipped and was
+// delivered, its original not sent back.
+func (s *saga) exchanged(t *testing.T) (auth.Caller, domain.AfterSale) {
+	t.Helper()
+	ann, _, a := s.approvedExchange(t)
+	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	return ann, a
+}
+
 func (s *saga) approvedExchange(t *testing.T) (auth.Caller, domain.Order, domain.AfterSale) {
 	t.Helper()
 	ann, o := s.delivered(t, line(s.scarf, 2))
@@ -700,14 +715,7 @@ func TestApprovedRequestsWhoseGoodsNeverLeaveExpire(t *testing.T) {
 // parcel back; the exchange stays exchanged and its sub-order settled.
 func TestAnExchangesOriginalNeverSentBackCancelsItsReturnParcel(t *testing.T) {
 	s := newSaga(t)
-	ann, _, a := s.approvedExchange(t)
-	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
+	ann, a := s.exchanged(t)
 	s.at = s.at.Add(13 * 24 * time.Hour)
 	s.run(t)
 	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged || got.ReturnShipmentID == nil || s.w.returns[a.ID].cancelled {
@@ -982,14 +990,7 @@ func TestAParcelBookedAsItsRequestExpiresIsCancelled(t *testing.T) {
 // original was never sent. Before, it kept waiting for that parcel.
 func TestAnExchangesOriginalBackWithTheBuyerIsRecorded(t *testing.T) {
 	s := newSaga(t)
-	ann, _, a := s.approvedExchange(t)
-	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
+	ann, a := s.exchanged(t)
 	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ReturnParcelBack(ctx, r, a.ID) }); err != nil {
 		t.Fatal(err)
 	}

@@ -326,14 +326,7 @@ func TestAFailedPushKeepsTheListedPrice(t *testing.T) {
 	sku, price := uuid.NewString(), int64(100)
 	tr, store, pid := staleTradeOf(t, conn, newOrderBook(), true, pricedCatalog{sku: sku, price: &price})
 	ctx := context.Background()
-	product := uuid.New()
-	push := func() {
-		t.Helper()
-		if err := store.QueueProducts(ctx, []uuid.UUID{product}, time.Now().Add(-time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		_ = tr.Round(ctx)
-	}
+	push := pushRound(t, tr, store)
 	listed := func() int64 {
 		t.Helper()
 		prices, err := store.ListedPrices(ctx, pid, []string{sku})
@@ -355,6 +348,20 @@ func TestAFailedPushKeepsTheListedPrice(t *testing.T) {
 	push()
 	if got := listed(); got != 120 {
 		t.Errorf("listed at %d once the push went through, want 120", got)
+	}
+}
+
+// pushRound returns a round that pushes one product, queued anew each
+// time.
+func pushRound(t *testing.T, tr *app.Trade, store postgres.Trade) func() {
+	product := uuid.New()
+	return func() {
+		t.Helper()
+		ctx := context.Background()
+		if err := store.QueueProducts(ctx, []uuid.UUID{product}, time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		_ = tr.Round(ctx)
 	}
 }
 
@@ -385,15 +392,7 @@ func TestARelistedListingWhosePushFailedIsWithdrawnAgain(t *testing.T) {
 	conn := &staleConn{}
 	listed := true
 	tr, store, _ := staleTradeOf(t, conn, newOrderBook(), true, relistedCatalog{sku: uuid.NewString(), listed: &listed})
-	ctx := context.Background()
-	product := uuid.New()
-	push := func() {
-		t.Helper()
-		if err := store.QueueProducts(ctx, []uuid.UUID{product}, time.Now().Add(-time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		_ = tr.Round(ctx)
-	}
+	push := pushRound(t, tr, store)
 	push()
 	listed = false
 	push()
