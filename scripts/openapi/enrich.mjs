@@ -64,6 +64,7 @@ export function enrich(doc, overlay) {
       }
       addErrors(op, method, path, isPublic, credentialRoutes.has(route));
       mapQueryParameters(op);
+      addIdempotencyHeader(op, doc.components.schemas);
       const media = op.requestBody?.content?.['application/json'];
       if (media) {
         if (examples.has(op.operationId)) {
@@ -82,6 +83,26 @@ export function enrich(doc, overlay) {
     if (!usedExamples.has(id)) throw new Error(`proto/openapi-v3.yaml: example ${id} names no operation with a body`);
   }
   return order(doc);
+}
+
+// addIdempotencyHeader declares the Idempotency-Key header on the operations whose
+// body has an idempotencyKey field: the only ones whose service reads the header
+// (pkg/idempotency), as the body field's stand-in. Commands that take another id
+// (a checkout's checkoutId, an after-sale's requestId) read no header.
+function addIdempotencyHeader(op, schemas) {
+  const ref = op.requestBody?.content?.['application/json']?.schema?.$ref;
+  const schema = ref && schemas[ref.split('/').pop()];
+  if (!schema?.properties?.idempotencyKey) return;
+  op.parameters = [
+    ...(op.parameters ?? []),
+    {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description: 'The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once.',
+      schema: { type: 'string', maxLength: 128 },
+    },
+  ];
 }
 
 // mapQueryParameters describes each map field of a query as one deepObject parameter.

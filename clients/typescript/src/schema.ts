@@ -7785,7 +7785,10 @@ export interface operations {
     UsersService_CreateApiClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11089,7 +11092,10 @@ export interface operations {
     UsersService_CreateAddress: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11412,7 +11418,10 @@ export interface operations {
     WalletService_CreateDepositTopUp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 organizationId: string;
             };
@@ -12019,7 +12028,10 @@ export interface operations {
     CatalogService_CreateProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -12623,7 +12635,10 @@ export interface operations {
     InventoryService_CreatePurchaseOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13491,7 +13506,10 @@ export interface operations {
     WalletService_CreatePayout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 organizationId: string;
             };
@@ -13593,7 +13611,10 @@ export interface operations {
     WalletService_CreateTopUp: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13696,7 +13717,10 @@ export interface operations {
     InventoryService_CreateWarehouse: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -13813,7 +13837,10 @@ export interface operations {
     InventoryService_AdjustStock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The idempotency key, when the body does not carry it as `idempotencyKey`: printable ASCII, at most 128 bytes, sent once. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 warehouseId: string;
                 skuId: string;

@@ -257,3 +257,28 @@ func TestDocumentQueryParametersAreSendable(t *testing.T) {
 		t.Error("no map query parameter (GET /v1/listings filters by specValues)")
 	}
 }
+
+// The Idempotency-Key header is declared on the operations whose service
+// reads it (those whose body has idempotencyKey) and on no other: a client
+// that sends it elsewhere would think a retry safe that is not. Before, no
+// operation declared it, and the document said it applied to every command
+// moving money or stock, checkouts included, which read their body's
+// checkoutId only.
+func TestIdempotencyKeyHeaderIsDeclaredWhereItIsRead(t *testing.T) {
+	_, _, ops := documentOperations(t)
+	want := []string{"CatalogService_CreateProduct", "InventoryService_AdjustStock", "InventoryService_CreatePurchaseOrder",
+		"InventoryService_CreateWarehouse", "UsersService_CreateAddress", "UsersService_CreateApiClient",
+		"WalletService_CreateDepositTopUp", "WalletService_CreatePayout", "WalletService_CreateTopUp"}
+	var got []string
+	for id, op := range ops {
+		for _, p := range op.Parameters {
+			if p.In == "header" && p.Name == "Idempotency-Key" {
+				got = append(got, id)
+			}
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("Idempotency-Key declared on %v, want %v", got, want)
+	}
+}
