@@ -1,7 +1,7 @@
 // What the OpenAPI 3.1 document adds to the converted Swagger 2.0: see
 // proto/openapi-v3.yaml, which holds the data, and docs/adr/0016-frontend-api.md.
 
-import { addErrors, componentResponses, errorSchemas } from './errors.mjs';
+import { addErrors, componentResponses, errorSchemas, namesAnObject } from './errors.mjs';
 import { exampleFor } from './examples.mjs';
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'];
@@ -62,7 +62,7 @@ export function enrich(doc, overlay) {
       for (const [code, resp] of Object.entries(op.responses)) {
         if (code === '200' && resp.description === 'A successful response.') resp.description = 'OK';
       }
-      addErrors(op, method, path, isPublic, credentialRoutes.has(route));
+      addErrors(op, method, path, isPublic, credentialRoutes.has(route), namesAnObject(op, doc.components.schemas));
       mapQueryParameters(op);
       addIdempotencyHeader(op, doc.components.schemas);
       const media = op.requestBody?.content?.['application/json'];

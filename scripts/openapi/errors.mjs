@@ -121,21 +121,32 @@ export function componentResponses() {
 // statusesFor lists the HTTP error statuses an operation can answer: every call can
 // be refused as bad input, rate-limited or meet an unavailable service; a call that
 // takes a token can lack one or a permission, and a public call that checks a
-// credential of its own (login, refresh) can be refused one; a path naming an object
-// can miss it; a command can conflict.
-export function statusesFor(method, path, isPublic, checksCredential = false) {
+// credential of its own (login, refresh) can be refused one; a call naming an object,
+// in its path or by an id in its query or body (a checkout's couponId), can miss it;
+// a command can conflict.
+export function statusesFor(method, path, isPublic, checksCredential = false, namesObject = false) {
   const out = [400];
   if (!isPublic) out.push(401, 403);
   else if (checksCredential) out.push(401);
-  if (path.includes('{')) out.push(404);
+  if (path.includes('{') || namesObject) out.push(404);
   if (method !== 'get') out.push(409);
   out.push(429, 503);
   return out;
 }
 
+// namesAnObject reports an operation whose query or body names an object by id (a
+// field ending in Id or Ids), which the service may not find.
+export function namesAnObject(op, schemas) {
+  const isID = (name) => /Ids?$/.test(name) && name !== 'idempotencyKey';
+  if ((op.parameters ?? []).some((p) => p.in === 'query' && isID(p.name.split('.').pop().replace(/\[.*$/, '')))) return true;
+  const ref = op.requestBody?.content?.['application/json']?.schema?.$ref;
+  const schema = ref && schemas[ref.split('/').pop()];
+  return Object.keys(schema?.properties ?? {}).some(isID);
+}
+
 // addErrors sets the error responses of one operation.
-export function addErrors(op, method, path, isPublic, checksCredential = false) {
-  for (const code of statusesFor(method, path, isPublic, checksCredential)) {
+export function addErrors(op, method, path, isPublic, checksCredential = false, namesObject = false) {
+  for (const code of statusesFor(method, path, isPublic, checksCredential, namesObject)) {
     op.responses[String(code)] = { $ref: `#/components/responses/${errorResponses[code].name}` };
   }
   op.responses.default = { $ref: '#/components/responses/Error' };

@@ -282,3 +282,18 @@ func TestIdempotencyKeyHeaderIsDeclaredWhereItIsRead(t *testing.T) {
 		t.Errorf("Idempotency-Key declared on %v, want %v", got, want)
 	}
 }
+
+// An operation naming an object by an id in its body or query documents 404
+// as one naming it in its path does: a checkout's couponId may be no coupon
+// of the caller's. Before, only path templates did.
+func TestOperationsNamingAnObjectDocumentNotFound(t *testing.T) {
+	_, _, ops := documentOperations(t)
+	for _, id := range []string{"OrdersService_Checkout", "OrdersService_GetOrder"} {
+		if _, ok := ops[id].Responses["404"]; !ok {
+			t.Errorf("%s documents no 404", id)
+		}
+	}
+	if _, ok := ops["UsersService_Login"].Responses["404"]; ok {
+		t.Error("login documents a 404 it cannot answer")
+	}
+}
