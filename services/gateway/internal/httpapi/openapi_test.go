@@ -297,3 +297,25 @@ func TestOperationsNamingAnObjectDocumentNotFound(t *testing.T) {
 		t.Error("login documents a 404 it cannot answer")
 	}
 }
+
+// The Swagger 2.0 document, for tools that read nothing newer, says its
+// calls carry the bearer token in the Authorization header. Before, it had
+// no security at all, and a client generated from it sent no token: every
+// call but the public ones answered 401.
+func TestSwaggerV2DocumentCarriesTheBearerToken(t *testing.T) {
+	var doc struct {
+		SecurityDefinitions map[string]struct {
+			Type, In, Name string
+		} `json:"securityDefinitions"`
+		Security []map[string][]string `json:"security"`
+	}
+	if err := json.Unmarshal(openapi.SwaggerV2, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if b := doc.SecurityDefinitions["bearer"]; b.Type != "apiKey" || b.In != "header" || b.Name != "Authorization" {
+		t.Errorf("securityDefinitions.bearer = %+v, want an apiKey in the Authorization header", b)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearer"] == nil {
+		t.Errorf("security = %v, want bearer", doc.Security)
+	}
+}
