@@ -257,18 +257,24 @@ func (r *Runtime) Consume(c *inbox.Consumer) {
 // consumers returns the consumers added with Consume.
 func (r *Runtime) consumers() []*inbox.Consumer { return r.deadLetters.Consumers() }
 
-// Run serves until ctx ends, then shuts everything down in order: the gRPC
-// server drains, workers stop (the relay publishing, last, what the drained
-// calls committed), then NATS, the pool and telemetry close. The workers
-// run on a context of their own, ended only once the server has drained:
-// on ctx's they stopped at once, and the events of calls still draining
-// waited in the outbox for another replica, or for the next start.
+// Run serves until ctx ends or a worker fails, then shuts everything down in
+// order: the gRPC server drains, workers stop, the relay publishes, last,
+// what the drained calls committed, then NATS, the pool and telemetry
+// close. The workers and the relay run on contexts of their own, ended only
+// once the server has drained: on ctx's they stopped at once, and the
+// events of calls still draining waited in the outbox for another replica,
+// or for the next start. A worker that fails stops the server, not the
+// relay, for the same reason. Stopped before the database was migrated, no
+// worker starts.
 func (r *Runtime) Run(ctx context.Context) error {
 	defer r.close()
 	g, gctx := errgroup.WithContext(ctx)
 	workersCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWorkers()
+	served := make(chan struct{})
+	prepared := make(chan struct{})
 	g.Go(func() error {
+		defer close(served)
 		defer stopWorkers()
 		return r.Server.Run(gctx)
 	})
@@ -276,9 +282,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 		if err := r.prepare(gctx); err != nil {
 			return err
 		}
+		close(prepared)
 		workers, wctx := errgroup.WithContext(workersCtx)
-		relay := &outbox.Relay{Pool: r.Pool, JS: r.JS, Log: r.Log, Retention: r.Config.OutboxRetention}
-		workers.Go(func() error { return relay.Run(wctx) })
 		for _, w := range r.workers {
 			workers.Go(func() error {
 				if err := w.run(wctx); err != nil && wctx.Err() == nil {
@@ -287,14 +292,41 @@ func (r *Runtime) Run(ctx context.Context) error {
 				return nil
 			})
 		}
-		err := workers.Wait()
-		// What the last calls committed after the relay's last look.
+		// A worker's failure ends the process: returned, it stops the
+		// server, which drains before the relay stops (below).
+		return workers.Wait()
+	})
+	// The relay runs until the server has drained, whatever stopped it (ctx,
+	// a worker's failure), then publishes what the last calls committed.
+	g.Go(func() error {
+		select {
+		case <-prepared:
+		case <-served:
+			return nil // stopped before the stream was there
+		}
+		relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopRelay()
+		go func() {
+			select {
+			case <-served:
+			case <-relayCtx.Done():
+			}
+			stopRelay()
+		}()
+		relay := &outbox.Relay{Pool: r.Pool, JS: r.JS, Log: r.Log, Retention: r.Config.OutboxRetention}
+		err := relay.Run(relayCtx)
+		if relayCtx.Err() != nil {
+			err = nil // stopped, not failed
+		}
 		flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPublishTimeout)
 		defer cancel()
 		if _, ferr := relay.Flush(flush); ferr != nil {
 			r.Log.Warn("publishing the outbox at shutdown failed; another replica or the next start publishes it", "error", ferr)
 		}
-		return err
+		if err != nil {
+			return fmt.Errorf("outbox relay: %w", err)
+		}
+		return nil
 	})
 	err := g.Wait()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
@@ -324,8 +356,9 @@ func (r *Runtime) prepare(ctx context.Context) error {
 			r.Log.Warn("waiting for dependencies", "retry_in", next, "error", err)
 		}))
 	if err != nil {
-		// Only ctx ends the retries: the service is stopping.
-		return nil
+		// Only ctx ends the retries: the service is stopping, and starts
+		// no worker on a database it did not migrate.
+		return ctx.Err()
 	}
 	r.migrated.Store(true)
 	r.Log.Info("database migrated and stream ready", "stream", r.spec.Stream.Name)

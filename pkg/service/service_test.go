@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"slices"
@@ -263,58 +264,87 @@ func (d drainingUsers) GetMe(context.Context, *usersv1.GetMeRequest) (*usersv1.G
 	return &usersv1.GetMeResponse{}, nil
 }
 
-// Shutting down, the server drains before the workers stop: the event a
+// Shutting down, the server drains before the relay stops: the event a
 // call still running commits reaches the stream before Run returns,
-// instead of waiting in the outbox for another replica.
+// instead of waiting in the outbox for another replica. So it is when a
+// worker's failure stops the runtime: before, the relay stopped at once and
+// published nothing of the calls the server was still draining.
 func TestEventsOfCallsDrainingAtShutdownArePublished(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "service-runtime"})
-	nats, _, js := testkit.JetStream(t)
-	key, err := auth.NewSigningKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	testkit.UsersStream(t, js)
-	var rt *service.Runtime
-	users := drainingUsers{t: t, pool: func() *pgxpool.Pool { return rt.Pool }, entered: make(chan struct{}), release: make(chan struct{})}
-	rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), func(spec *service.Spec) {
-		spec.KeySource = auth.StaticKeySource(key.JWK())
-	}, func(rt *service.Runtime) {
-		usersv1.RegisterUsersServiceServer(rt.Server.GRPC(), users)
-	})
-	conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	eventstest.Eventually(t, 20*time.Second, func() bool {
-		resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
-		return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
-	}, "runtime never reported SERVING")
-	token, err := auth.Sign(key, auth.Caller{Subject: "u1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, time.Minute, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	answered := make(chan error, 1)
-	go func() {
-		call := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
-		_, err := usersv1.NewUsersServiceClient(conn).GetMe(call, &usersv1.GetMeRequest{})
-		answered <- err
-	}()
-	<-users.entered
-	cancel() // shutdown begins with the call in flight
-	eventstest.Eventually(t, 10*time.Second, func() bool { return !rt.Server.Ready() }, "the runtime never began to drain")
-	close(users.release)
-	if err := <-answered; err != nil {
-		t.Fatalf("the draining call: %v", err)
-	}
-	waitStopped(t, done)
-	s, err := js.Stream(context.Background(), "THINGS")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info, err := s.Info(context.Background()); err != nil || info.State.Msgs != 1 {
-		t.Errorf("the stream holds %v messages (%v), want the drained call's event", info.State.Msgs, err)
+	for _, tc := range []struct {
+		name    string
+		wantErr bool
+	}{{"the context ends", false}, {"a worker fails", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			pool := testkit.Database(t, testkit.Migrations{Name: "service-runtime"})
+			nats, _, js := testkit.JetStream(t)
+			key, err := auth.NewSigningKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			testkit.UsersStream(t, js)
+			var rt *service.Runtime
+			users := drainingUsers{t: t, pool: func() *pgxpool.Pool { return rt.Pool }, entered: make(chan struct{}), release: make(chan struct{})}
+			fail := make(chan struct{})
+			rt, done := start(ctx, t, nats.URL(), pool.Config().ConnString(), func(spec *service.Spec) {
+				spec.KeySource = auth.StaticKeySource(key.JWK())
+			}, func(rt *service.Runtime) {
+				usersv1.RegisterUsersServiceServer(rt.Server.GRPC(), users)
+				rt.Go("breaks", func(ctx context.Context) error {
+					select {
+					case <-fail:
+						return errors.New("broken")
+					case <-ctx.Done():
+						return nil
+					}
+				})
+			})
+			conn, err := grpc.NewClient(rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			eventstest.Eventually(t, 20*time.Second, func() bool {
+				resp, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+				return err == nil && resp.GetStatus() == healthpb.HealthCheckResponse_SERVING
+			}, "runtime never reported SERVING")
+			token, err := auth.Sign(key, auth.Caller{Subject: "u1", Kind: auth.KindUser, Roles: []string{auth.RoleBuyer}}, time.Minute, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			answered := make(chan error, 1)
+			go func() {
+				call := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+				_, err := usersv1.NewUsersServiceClient(conn).GetMe(call, &usersv1.GetMeRequest{})
+				answered <- err
+			}()
+			<-users.entered
+			if tc.wantErr {
+				close(fail) // the worker fails with the call in flight
+			} else {
+				cancel() // shutdown begins with the call in flight
+			}
+			eventstest.Eventually(t, 10*time.Second, func() bool { return !rt.Server.Ready() }, "the runtime never began to drain")
+			close(users.release)
+			if err := <-answered; err != nil {
+				t.Fatalf("the draining call: %v", err)
+			}
+			select {
+			case err := <-done:
+				if (err != nil) != tc.wantErr {
+					t.Errorf("Run = %v, want an error %v", err, tc.wantErr)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("Run did not return")
+			}
+			s, err := js.Stream(context.Background(), "THINGS")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info, err := s.Info(context.Background()); err != nil || info.State.Msgs != 1 {
+				t.Errorf("the stream holds %v messages (%v), want the drained call's event", info.State.Msgs, err)
+			}
+		})
 	}
 }
