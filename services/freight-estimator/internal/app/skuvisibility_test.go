@@ -145,4 +145,13 @@ func TestSkuLinesFromTwoOriginsNeedTheRouteToNameOne(t *testing.T) {
 	if _, err := f.svc.Estimate(ctx, buyer, app.EstimateRequest{Route: unnamed, Lines: lines}); !errors.Is(err, domain.ErrSeveralOrigins) {
 		t.Errorf("estimate naming no origin = %v, want SEVERAL_ORIGINS", err)
 	}
+	// One origin the catalogue left empty is no second origin: it is the
+	// SKU's bad origin that is refused.
+	bare := sku("bare", "")
+	bare.OriginCountry = ""
+	f2 := newFixture(t, "USD", app.WithCatalog(catalogSkus{"bare": bare}))
+	_, err = f2.svc.Estimate(ctx, buyer, app.EstimateRequest{Route: unnamed, Lines: []domain.SkuLine{{SkuID: "bare", Quantity: 1}}})
+	if errors.Is(err, domain.ErrSeveralOrigins) || err == nil {
+		t.Errorf("estimate of a SKU without an origin = %v, want its origin refused, not SEVERAL_ORIGINS", err)
+	}
 }

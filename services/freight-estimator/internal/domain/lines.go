@@ -72,16 +72,18 @@ type LineSum struct {
 	WeightG   int64
 	// Values are the summed prices per currency, in minor units.
 	Values map[string]int64
-	// Origin is the SKUs' shipping origin (only the origin half is set),
-	// when they have one; Origin reports whether they do.
-	Origin Route
+	// Origin is the SKUs' shipping origin (only the origin half is set)
+	// when they share one; SeveralOrigins when they do not.
+	Origin         Route
+	SeveralOrigins bool
 }
 
-// OneOrigin returns the SKUs' one shipping origin: ErrSeveralOrigins when
-// they ship from more than one, for a route that names none. A route that
-// names its origin needs none of theirs.
+// OneOrigin returns the SKUs' one shipping origin (as the catalogue has it,
+// which the route's check may still refuse): ErrSeveralOrigins when they
+// ship from more than one, for a route that names none. A route that names
+// its origin needs none of theirs.
 func (s LineSum) OneOrigin() (Route, error) {
-	if s.Origin.OriginCountry == "" {
+	if s.SeveralOrigins {
 		return Route{}, ErrSeveralOrigins
 	}
 	return s.Origin, nil
@@ -141,6 +143,7 @@ func SumLines(lines []SkuLine, skus map[string]SkuInfo) (LineSum, error) {
 		}
 		out.Values[cur] = sum.Int64()
 	}
+	out.SeveralOrigins = len(origins) > 1
 	if len(origins) == 1 {
 		for o := range origins {
 			out.Origin = Route{OriginCountry: o[0], OriginRegion: o[1]}
