@@ -385,9 +385,7 @@ func concurrently(n int, fn func(i int) error) error {
 // its client retries with the same checkout id and finds them, and a hold
 // nobody comes back for expires with its deadline.
 func (s *Service) abandon(ctx context.Context, o domain.Order, cause error) {
-	switch apperr.KindOf(cause) {
-	case apperr.KindInvalid, apperr.KindFailedPrecondition, apperr.KindNotFound, apperr.KindPermissionDenied:
-	default:
+	if !givesUp(cause) {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
@@ -395,6 +393,16 @@ func (s *Service) abandon(ctx context.Context, o domain.Order, cause error) {
 		return
 	}
 	s.releaseAll(ctx, o)
+}
+
+// givesUp reports a failure for which a checkout gives its holds back
+// (abandon): a refusal its retry would meet again.
+func givesUp(cause error) bool {
+	switch apperr.KindOf(cause) {
+	case apperr.KindInvalid, apperr.KindFailedPrecondition, apperr.KindNotFound, apperr.KindPermissionDenied:
+		return true
+	}
+	return false
 }
 
 // releaseAll releases the sub-orders' reservations, best effort.

@@ -220,7 +220,7 @@ func (s *Service) draftExternal(ctx context.Context, ins []ExternalOrderInput, i
 		if a.Err == nil && !a.Held {
 			a.Err = ErrCheckoutReleased.WithMetadata("checkout_id", ins[i].ExternalOrderID)
 		}
-		if a.Err != nil && !errors.Is(a.Err, errStockShort) && (giveBack[i] == nil || !apperr.Permanent(giveBack[i])) {
+		if a.Err != nil && !errors.Is(a.Err, errStockShort) && (giveBack[i] == nil || !givesUp(giveBack[i])) {
 			giveBack[i] = a.Err
 		}
 		if a.Err != nil && out[i].Err == nil {
