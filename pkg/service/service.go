@@ -259,8 +259,8 @@ func (r *Runtime) consumers() []*inbox.Consumer { return r.deadLetters.Consumers
 
 // Run serves until ctx ends or a worker fails, then shuts everything down in
 // order: the gRPC server drains, workers stop, the relay publishes, last,
-// what the drained calls committed, then NATS, the pool and telemetry
-// close. The workers and the relay run on contexts of their own, ended only
+// what the drained calls and the stopped workers committed, then NATS, the
+// pool and telemetry close. The workers and the relay run on contexts of their own, ended only
 // once the server has drained: on ctx's they stopped at once, and the
 // events of calls still draining waited in the outbox for another replica,
 // or for the next start. A worker that fails stops the server, not the
@@ -272,13 +272,14 @@ func (r *Runtime) Run(ctx context.Context) error {
 	workersCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWorkers()
 	served := make(chan struct{})
-	prepared := make(chan struct{})
+	prepared, workersDone := make(chan struct{}), make(chan struct{})
 	g.Go(func() error {
 		defer close(served)
 		defer stopWorkers()
 		return r.Server.Run(gctx)
 	})
 	g.Go(func() error {
+		defer close(workersDone)
 		if err := r.prepare(gctx); err != nil {
 			return err
 		}
@@ -296,35 +297,27 @@ func (r *Runtime) Run(ctx context.Context) error {
 		// server, which drains before the relay stops (below).
 		return workers.Wait()
 	})
-	// The relay runs until the server has drained, whatever stopped it (ctx,
-	// a worker's failure), then publishes what the last calls committed.
+	// The relay runs until the server has drained and the workers have
+	// stopped, whatever stopped them (ctx, a worker's failure), then
+	// publishes what the last calls and steps committed.
 	g.Go(func() error {
 		select {
 		case <-prepared:
-		case <-served:
+		case <-workersDone:
 			return nil // stopped before the stream was there
 		}
 		relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
-		defer stopRelay()
 		go func() {
-			select {
-			case <-served:
-			case <-relayCtx.Done():
-			}
+			<-served
+			<-workersDone
 			stopRelay()
 		}()
 		relay := &outbox.Relay{Pool: r.Pool, JS: r.JS, Log: r.Log, Retention: r.Config.OutboxRetention}
-		err := relay.Run(relayCtx)
-		if relayCtx.Err() != nil {
-			err = nil // stopped, not failed
-		}
+		_ = relay.Run(relayCtx) // returns once stopped
 		flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalPublishTimeout)
 		defer cancel()
 		if _, ferr := relay.Flush(flush); ferr != nil {
 			r.Log.Warn("publishing the outbox at shutdown failed; another replica or the next start publishes it", "error", ferr)
-		}
-		if err != nil {
-			return fmt.Errorf("outbox relay: %w", err)
 		}
 		return nil
 	})
