@@ -258,10 +258,12 @@ func reachesPublic443(set *manifests.Set, policy string) bool {
 }
 
 // TestProdFinanceReachesThePaymentProvider: in production finance calls the
-// payment provider's HTTPS API, and its NetworkPolicy lets it. Before, the
-// overlay left the URL to the service's default (a sandbox on loopback,
-// which no pod serves) and the policy dropped the provider's traffic: every
-// top-up and payout failed as unavailable.
+// payment provider's HTTPS API the installation names (the overlay's
+// placeholder, which finance refuses to start on, until it does), and its
+// NetworkPolicy lets it. Before, the overlay left the URL to the service's
+// default (a sandbox on loopback, which no pod serves) and the policy
+// dropped the provider's traffic: every top-up and payout failed as
+// unavailable, while finance was ready.
 func TestProdFinanceReachesThePaymentProvider(t *testing.T) {
 	set := load(t, "prod")
 	url := ""

@@ -50,8 +50,13 @@ type Config struct {
 // Validate checks the URL and the timeout.
 func (c Config) Validate() error {
 	var errs []error
-	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	switch u, err := url.Parse(c.URL); {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		errs = append(errs, errors.New("PAYMENT_PROVIDER_URL must be an http or https URL"))
+	case strings.HasSuffix(u.Hostname(), ".invalid"):
+		// The prod overlay's placeholder (RFC 2606 keeps .invalid for it):
+		// the installation names its provider, or finance does not start.
+		errs = append(errs, errors.New("PAYMENT_PROVIDER_URL is a placeholder: set the payment provider's API URL"))
 	}
 	if c.Timeout <= 0 {
 		errs = append(errs, errors.New("PAYMENT_PROVIDER_TIMEOUT must be positive"))

@@ -241,3 +241,22 @@ func TestProviderErrorsMapToKinds(t *testing.T) {
 		})
 	}
 }
+
+// The configuration refuses what no provider answers: a URL that is not
+// http(s), and the prod overlay's placeholder (a .invalid host), so an
+// installation that did not name its provider does not start with one it
+// cannot reach.
+func TestConfigRefusesAPlaceholderURL(t *testing.T) {
+	for url, ok := range map[string]bool{
+		"https://api.payments.example.com": true,
+		"http://payment-sandbox:9300":      true,
+		"https://payment-provider.invalid": false,
+		"ftp://payments.example.com":       false,
+		"":                                 false,
+	} {
+		err := payprovider.Config{URL: url, Timeout: time.Second}.Validate()
+		if (err == nil) != ok {
+			t.Errorf("%q: %v, want accepted %v", url, err, ok)
+		}
+	}
+}
