@@ -1,7 +1,7 @@
 // What the OpenAPI 3.1 document adds to the converted Swagger 2.0: see
 // proto/openapi-v3.yaml, which holds the data, and docs/adr/0016-frontend-api.md.
 
-import { addErrors, componentResponses, errorSchemas, namesAnObject } from './errors.mjs';
+import { addErrors, componentResponses, errorSchemas } from './errors.mjs';
 import { exampleFor } from './examples.mjs';
 
 const methods = ['get', 'put', 'post', 'delete', 'patch'];
@@ -39,6 +39,8 @@ export function enrich(doc, overlay) {
   for (const route of credentialRoutes) {
     if (!publicRoutes.has(route)) throw new Error(`proto/openapi-v3.yaml: credential route ${route} is not public`);
   }
+  const notFoundRoutes = new Set(overlay.notFound ?? []);
+  const seenNotFound = new Set();
   const examples = new Map(Object.entries(overlay.examples ?? {}));
   const usedExamples = new Set();
 
@@ -62,7 +64,8 @@ export function enrich(doc, overlay) {
       for (const [code, resp] of Object.entries(op.responses)) {
         if (code === '200' && resp.description === 'A successful response.') resp.description = 'OK';
       }
-      addErrors(op, method, path, isPublic, credentialRoutes.has(route), namesAnObject(op, doc.components.schemas));
+      addErrors(op, method, path, isPublic, credentialRoutes.has(route), notFoundRoutes.has(route));
+      seenNotFound.add(route);
       mapQueryParameters(op);
       addIdempotencyHeader(op, doc.components.schemas);
       const media = op.requestBody?.content?.['application/json'];
@@ -78,6 +81,9 @@ export function enrich(doc, overlay) {
   }
   for (const route of publicRoutes) {
     if (!seenPublic.has(route)) throw new Error(`proto/openapi-v3.yaml: public route ${route} is not in the document`);
+  }
+  for (const route of notFoundRoutes) {
+    if (!seenNotFound.has(route)) throw new Error(`proto/openapi-v3.yaml: notFound route ${route} is not in the document`);
   }
   for (const id of examples.keys()) {
     if (!usedExamples.has(id)) throw new Error(`proto/openapi-v3.yaml: example ${id} names no operation with a body`);

@@ -122,8 +122,8 @@ export function componentResponses() {
 // be refused as bad input, rate-limited or meet an unavailable service; a call that
 // takes a token can lack one or a permission, and a public call that checks a
 // credential of its own (login, refresh) can be refused one; a call naming an object,
-// in its path or by an id in its query or body (a checkout's couponId), can miss it;
-// a command can conflict.
+// in its path or by an id in its query or body (proto/openapi-v3.yaml's notFound),
+// can miss it; a command can conflict.
 export function statusesFor(method, path, isPublic, checksCredential = false, namesObject = false) {
   const out = [400];
   if (!isPublic) out.push(401, 403);
@@ -132,16 +132,6 @@ export function statusesFor(method, path, isPublic, checksCredential = false, na
   if (method !== 'get') out.push(409);
   out.push(429, 503);
   return out;
-}
-
-// namesAnObject reports an operation whose query or body names an object by id (a
-// field ending in Id or Ids), which the service may not find.
-export function namesAnObject(op, schemas) {
-  const isID = (name) => /Ids?$/.test(name) && name !== 'idempotencyKey';
-  if ((op.parameters ?? []).some((p) => p.in === 'query' && isID(p.name.split('.').pop().replace(/\[.*$/, '')))) return true;
-  const ref = op.requestBody?.content?.['application/json']?.schema?.$ref;
-  const schema = ref && schemas[ref.split('/').pop()];
-  return Object.keys(schema?.properties ?? {}).some(isID);
 }
 
 // addErrors sets the error responses of one operation.

@@ -285,16 +285,21 @@ func TestIdempotencyKeyHeaderIsDeclaredWhereItIsRead(t *testing.T) {
 
 // An operation naming an object by an id in its body or query documents 404
 // as one naming it in its path does: a checkout's couponId may be no coupon
-// of the caller's. Before, only path templates did.
+// of the caller's. Before, only path templates did. A search whose filter
+// names nothing that exists answers no 404.
 func TestOperationsNamingAnObjectDocumentNotFound(t *testing.T) {
 	_, _, ops := documentOperations(t)
-	for _, id := range []string{"OrdersService_Checkout", "OrdersService_GetOrder"} {
+	for _, id := range []string{"OrdersService_Checkout", "LedgerService_LookupLedgerAccount"} {
 		if _, ok := ops[id].Responses["404"]; !ok {
 			t.Errorf("%s documents no 404", id)
 		}
 	}
-	if _, ok := ops["UsersService_Login"].Responses["404"]; ok {
-		t.Error("login documents a 404 it cannot answer")
+	for _, id := range []string{"UsersService_Login", "CatalogService_SearchProducts"} {
+		if op, found := ops[id]; !found {
+			t.Errorf("no operation %s", id)
+		} else if _, ok := op.Responses["404"]; ok {
+			t.Errorf("%s documents a 404 it cannot answer", id)
+		}
 	}
 }
 
