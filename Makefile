@@ -112,6 +112,7 @@ generate: $(BUF) $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_GATEWAY) $(
 	find gen \( -name '*.pb.go' -o -name '*.pb.gw.go' -o -name '*.swagger.json' -o -name '*.openapi.json' \) -type f -delete
 	$(BUF) generate
 	gofmt -w gen
+	node scripts/openapi/swagger-public.mjs gen/openapi/crossdock.swagger.json proto/openapi-v3.yaml
 	node scripts/openapi/build.mjs gen/openapi/crossdock.swagger.json proto/openapi-v3.yaml gen/openapi/crossdock.openapi.json
 	cd clients/typescript && npx --no-install openapi-typescript ../../gen/openapi/crossdock.openapi.json --output src/schema.ts --root-types --root-types-no-schema-prefix --silent
 	rm -rf services/gateway/internal/docsui/swagger-ui && mkdir -p services/gateway/internal/docsui/swagger-ui

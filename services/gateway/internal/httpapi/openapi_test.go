@@ -304,18 +304,28 @@ func TestOperationsNamingAnObjectDocumentNotFound(t *testing.T) {
 }
 
 // The Swagger 2.0 document, for tools that read nothing newer, says its
-// calls carry the bearer token in the Authorization header. Before, it had
-// no security at all, and a client generated from it sent no token: every
-// call but the public ones answered 401.
+// calls carry the bearer token in the Authorization header, but for the
+// public routes. Before, it had no security at all, and a client generated
+// from it sent no token: every call but the public ones answered 401.
 func TestSwaggerV2DocumentCarriesTheBearerToken(t *testing.T) {
 	var doc struct {
 		SecurityDefinitions map[string]struct {
 			Type, In, Name string
 		} `json:"securityDefinitions"`
 		Security []map[string][]string `json:"security"`
+		Paths    map[string]map[string]struct {
+			Security *[]map[string][]string `json:"security"`
+		} `json:"paths"`
 	}
 	if err := json.Unmarshal(openapi.SwaggerV2, &doc); err != nil {
 		t.Fatal(err)
+	}
+	// A public route takes none.
+	if s := doc.Paths["/v1/auth/login"]["post"].Security; s == nil || len(*s) != 0 {
+		t.Errorf("login's security = %v, want none", s)
+	}
+	if s := doc.Paths["/v1/checkouts"]["post"].Security; s != nil {
+		t.Errorf("checkout's security = %v, want the document's", s)
 	}
 	if b := doc.SecurityDefinitions["bearer"]; b.Type != "apiKey" || b.In != "header" || b.Name != "Authorization" {
 		t.Errorf("securityDefinitions.bearer = %+v, want an apiKey in the Authorization header", b)
