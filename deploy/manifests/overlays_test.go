@@ -57,12 +57,7 @@ func TestOverlaysDeployEveryService(t *testing.T) {
 // the same secret keys, so the pair cannot drift.
 func TestDevFinanceUsesThePaymentSandbox(t *testing.T) {
 	set := load(t, "dev")
-	url := ""
-	for _, cm := range set.ConfigMaps() {
-		if strings.HasPrefix(cm.Name, "finance-config") {
-			url = cm.Data["PAYMENT_PROVIDER_URL"]
-		}
-	}
+	url := configValue(set, "finance-config", "PAYMENT_PROVIDER_URL")
 	if url != "http://payment-sandbox:9300" {
 		t.Errorf("finance's PAYMENT_PROVIDER_URL = %q", url)
 	}
@@ -70,6 +65,18 @@ func TestDevFinanceUsesThePaymentSandbox(t *testing.T) {
 		"PAYMENT_PROVIDER_API_KEY":        "PAYMENT_SANDBOX_API_KEY",
 		"PAYMENT_PROVIDER_WEBHOOK_SECRET": "PAYMENT_SANDBOX_WEBHOOK_SECRET",
 	})
+}
+
+// configValue is key's value in the config map generated as name (its name
+// and a hash), empty when it has none.
+func configValue(set *manifests.Set, name, key string) string {
+	value := ""
+	for _, cm := range set.ConfigMaps() {
+		if strings.HasPrefix(cm.Name, name) {
+			value = cm.Data[key]
+		}
+	}
+	return value
 }
 
 // sameSecretKeys checks that each of client's variables reads the same
@@ -266,12 +273,7 @@ func reachesPublic443(set *manifests.Set, policy string) bool {
 // unavailable, while finance was ready.
 func TestProdFinanceReachesThePaymentProvider(t *testing.T) {
 	set := load(t, "prod")
-	url := ""
-	for _, cm := range set.ConfigMaps() {
-		if strings.HasPrefix(cm.Name, "finance-config") {
-			url = cm.Data["PAYMENT_PROVIDER_URL"]
-		}
-	}
+	url := configValue(set, "finance-config", "PAYMENT_PROVIDER_URL")
 	if !strings.HasPrefix(url, "https://") {
 		t.Errorf("finance's PAYMENT_PROVIDER_URL = %q, want the provider's HTTPS API", url)
 	}

@@ -896,14 +896,9 @@ func TestAReturnParcelBackWithTheBuyerClosesItsRequest(t *testing.T) {
 // had just been refunded.
 func TestSettlementWaitsForADueRefundPastTheWait(t *testing.T) {
 	s := newSaga(t)
-	ann, o := s.delivered(t, line(s.scarf, 3))
+	_, o, a := s.approvedWithParcel(t, domain.Return)
 	sub := o.SubOrders[0]
 	linen := supplierOf(s.linen)
-	a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
-	if _, err := s.svc.DecideAfterSale(ctx, linen, a.ID, true, ""); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
 	s.at = s.at.Add(50 * 24 * time.Hour) // past the wait for open returns
 	s.w.refundAnswersLost.Store(1000)
 	if _, err := s.svc.ReceiveReturn(ctx, linen, a.ID, false, nil); err != nil {
