@@ -32,6 +32,15 @@ func (e walletsEnv) fundPayable(t *testing.T, org string, amount int64) {
 	e.creditPayable(t, org, "fund:"+org, amount)
 }
 
+// fundedSupplier is a new supplier organization whose payable holds amount,
+// and its owner.
+func (e walletsEnv) fundedSupplier(t *testing.T, amount int64) (string, auth.Caller) {
+	t.Helper()
+	org := uuid.NewString()
+	e.fundPayable(t, org, amount)
+	return org, orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
+}
+
 // creditPayable credits a supplier's payable as the settlement key does.
 func (e walletsEnv) creditPayable(t *testing.T, org, key string, amount int64) {
 	t.Helper()
@@ -182,9 +191,7 @@ func TestPayouts(t *testing.T) {
 
 func TestPayoutListPages(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 100)
+	org, owner := e.fundedSupplier(t, 100)
 	for i := range 5 {
 		if _, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1, Currency: "EUR", Destination: "x", IdempotencyKey: string(rune('a' + i))}); err != nil {
 			t.Fatal(err)
@@ -220,9 +227,7 @@ func TestPayoutListPages(t *testing.T) {
 
 func TestPayoutWorkerFinishesWhatWasLeft(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 5_000)
+	org, owner := e.fundedSupplier(t, 5_000)
 
 	// The process stopped right after recording the payout: nothing is
 	// reserved, the provider knows nothing.
@@ -274,9 +279,7 @@ func TestPayoutWorkerFinishesWhatWasLeft(t *testing.T) {
 // each event is written once and the payable ends whole.
 func TestConcurrentPaidAndFailedWebhooksAgree(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 1_000)
+	org, owner := e.fundedSupplier(t, 1_000)
 	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"})
 	if err != nil {
 		t.Fatal(err)
@@ -339,9 +342,7 @@ func TestConcurrentPaidAndFailedWebhooksAgree(t *testing.T) {
 // changes nothing.
 func TestPayoutWithoutItsWebhookIsAskedFor(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 5_000)
+	org, owner := e.fundedSupplier(t, 5_000)
 	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "quiet"})
 	if err != nil || p.State != wallet.PayoutSent {
 		t.Fatalf("payout: %+v, %v", p, err)
@@ -387,9 +388,7 @@ func TestPayoutWithoutItsWebhookIsAskedFor(t *testing.T) {
 // the supplier's money was gone.
 func TestAPaidPayoutTheBankSendsBackIsReturned(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 1_000)
+	org, owner := e.fundedSupplier(t, 1_000)
 	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"})
 	if err != nil {
 		t.Fatal(err)
@@ -426,9 +425,7 @@ func TestAPaidPayoutTheBankSendsBackIsReturned(t *testing.T) {
 // supplier short of it.
 func TestAPayoutPostedButNotMarkedThenReturnedComesBack(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 1_000)
+	org, owner := e.fundedSupplier(t, 1_000)
 	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 400, Currency: "EUR", Destination: "x", IdempotencyKey: "k"})
 	if err != nil || p.State != wallet.PayoutSent {
 		t.Fatalf("payout: %+v, %v", p, err)
@@ -501,9 +498,7 @@ func TestAPayoutRefusedThenReservedByARacingAttemptAgreesWithTheLedger(t *testin
 	for _, failureFirst := range []bool{false, true} {
 		t.Run(fmt.Sprintf("failure recorded first %v", failureFirst), func(t *testing.T) {
 			e := newWallets(t)
-			org := uuid.NewString()
-			owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-			e.fundPayable(t, org, 100)
+			org, owner := e.fundedSupplier(t, 100)
 			l := &racingReserve{Ledger: e.ledger}
 			if failureFirst {
 				l.entered, l.release = make(chan struct{}), make(chan struct{})
@@ -557,9 +552,7 @@ func TestAPayoutRefusedThenReservedByARacingAttemptAgreesWithTheLedger(t *testin
 // was short of the amount.
 func TestAPaidPayoutSentBackWithoutItsWebhookIsReturned(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 1_000)
+	org, owner := e.fundedSupplier(t, 1_000)
 	pay := func(key string) wallet.Payout { return e.paidPayout(t, owner, org, key, 400) }
 	back, kept := pay("back"), pay("kept")
 	if _, err := e.pool.Exec(ctx, `UPDATE payouts SET created_at = created_at - interval '1 day'`); err != nil {
@@ -613,9 +606,7 @@ func TestAPaidPayoutSentBackWithoutItsWebhookIsReturned(t *testing.T) {
 // its first failure instead of being asked about every payout.
 func TestPayoutReturnChecksTakeTurnsAndStopWhenTheProviderIsDown(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 1_000)
+	org, owner := e.fundedSupplier(t, 1_000)
 	pay := func(key string) wallet.Payout { return e.paidPayout(t, owner, org, key, 100) }
 	unknown, back := pay("unknown"), pay("back")
 	// The first made is unknown to the provider now; the second came back.
@@ -657,9 +648,7 @@ func TestPayoutReturnChecksTakeTurnsAndStopWhenTheProviderIsDown(t *testing.T) {
 // be sent.
 func TestALateReservationWhoseVoidFailedIsVoidedByTheWorker(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 100)
+	org, owner := e.fundedSupplier(t, 100)
 	l := &racingReserve{Ledger: e.ledger, entered: make(chan struct{}), release: make(chan struct{})}
 	l.voidsDown.Store(1)
 	w := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), l, e.provider, app.WithWalletsClock(func() time.Time { return t0 }))
@@ -714,9 +703,7 @@ func (e walletsEnv) paidPayout(t *testing.T, owner auth.Caller, org, key string,
 // supplier could then be paid a second time.
 func TestAPayoutWhoseKeyTheProviderHoldsStaysReserved(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 5_000)
+	org, owner := e.fundedSupplier(t, 5_000)
 	e.provider.keyTaken = true
 	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "k"})
 	if err != nil || p.State != wallet.PayoutReserved {
@@ -745,9 +732,7 @@ func TestAPayoutWhoseKeyTheProviderHoldsStaysReserved(t *testing.T) {
 // voided the reservation whatever it said.
 func TestAPayoutReportNotOfWhatWasSentIsRefused(t *testing.T) {
 	e := newWallets(t)
-	org := uuid.NewString()
-	owner := orgMember(auth.RoleSupplier, auth.OrgRoleOwner, org)
-	e.fundPayable(t, org, 5_000)
+	org, owner := e.fundedSupplier(t, 5_000)
 	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "k"})
 	if err != nil || p.State != wallet.PayoutSent {
 		t.Fatalf("payout = %+v, %v", p, err)
