@@ -124,7 +124,7 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	if a.Kind == domain.Exchange && a.Status == domain.AfterSaleExpired {
 		// Expired by an earlier run of this step whose release of the
 		// replacement did not get through: give it back now.
-		return s.Inventory.Release(ctx, a.ID, "exchange expired")
+		return s.releaseReplacement(ctx, a.ID)
 	}
 	if a.Status != domain.AfterSaleApproved || a.Received {
 		return nil
@@ -168,7 +168,13 @@ func (s *Service) expire(ctx context.Context, id uuid.UUID, why string) (domain.
 	}
 	// A failed release (or a crash before it) fails the step: it runs
 	// again, finds the request expired and gives the replacement back then.
-	return a, s.Inventory.Release(ctx, a.ID, "exchange expired")
+	return a, s.releaseReplacement(ctx, a.ID)
+}
+
+// releaseReplacement gives back the replacement stock an expired exchange
+// held (under its request's id); giving it back again changes nothing.
+func (s *Service) releaseReplacement(ctx context.Context, id uuid.UUID) error {
+	return s.Inventory.Release(ctx, id, "exchange expired")
 }
 
 // errGoodsReceived stops an expiry that found the request's goods received
@@ -235,7 +241,7 @@ func (s *Service) returnParcelBack(ctx context.Context, id uuid.UUID) error {
 	case domain.AfterSaleExpired:
 		if a.Kind == domain.Exchange {
 			// Expired by an earlier run whose release did not get through.
-			return s.Inventory.Release(ctx, a.ID, "exchange expired")
+			return s.releaseReplacement(ctx, a.ID)
 		}
 	}
 	return nil
