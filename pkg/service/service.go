@@ -260,12 +260,12 @@ func (r *Runtime) consumers() []*inbox.Consumer { return r.deadLetters.Consumers
 // Run serves until ctx ends or a worker fails, then shuts everything down in
 // order: the gRPC server drains, workers stop, the relay publishes, last,
 // what the drained calls and the stopped workers committed, then NATS, the
-// pool and telemetry close. The workers and the relay run on contexts of their own, ended only
-// once the server has drained: on ctx's they stopped at once, and the
-// events of calls still draining waited in the outbox for another replica,
-// or for the next start. A worker that fails stops the server, not the
-// relay, for the same reason. Stopped before the database was migrated, no
-// worker starts.
+// pool and telemetry close. The workers and the relay run on contexts of
+// their own, ended only once the server has drained: on ctx's they stopped
+// at once, and the events of calls still draining waited in the outbox for
+// another replica, or for the next start. A worker that fails stops the
+// server, not the relay, for the same reason. Stopped before the database
+// was migrated, no worker starts.
 func (r *Runtime) Run(ctx context.Context) error {
 	defer r.close()
 	g, gctx := errgroup.WithContext(ctx)
