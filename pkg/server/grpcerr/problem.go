@@ -85,8 +85,13 @@ type Item[O any] struct {
 // call of run, and pairs run's answers back with their requests, in order:
 // a malformed item is refused alone, and the batch's handler answers every
 // item the same way whether it failed reading or running. An error of run
-// itself fails the batch.
-func Batch[R, I, O any](reqs []R, read func(R) (I, error), run func([]I) ([]O, error)) ([]Item[O], error) {
+// itself fails the batch, as does a batch of more than most requests (field
+// names the batch in the error), counted before any is read so that malformed
+// requests count too.
+func Batch[R, I, O any](reqs []R, field string, most int, read func(R) (I, error), run func([]I) ([]O, error)) ([]Item[O], error) {
+	if len(reqs) > most {
+		return nil, apperr.InvalidField(field, fmt.Sprintf("at most %d per call", most))
+	}
 	items := make([]Item[O], len(reqs))
 	ins := make([]I, 0, len(reqs))
 	at := make([]int, 0, len(reqs))

@@ -54,3 +54,40 @@ func TestCodeName(t *testing.T) {
 		}
 	}
 }
+
+// TestBatch pairs each request with its answer, refuses a malformed one
+// alone, and counts malformed requests against the bound.
+func TestBatch(t *testing.T) {
+	read := func(s string) (int, error) {
+		if s == "" {
+			return 0, apperr.InvalidField("item", "is required")
+		}
+		return len(s), nil
+	}
+	var ran []int
+	double := func(ins []int) ([]int, error) {
+		ran = ins
+		out := make([]int, len(ins))
+		for i, n := range ins {
+			out[i] = 2 * n
+		}
+		return out, nil
+	}
+
+	items, err := Batch([]string{"a", "", "abc"}, "items", 3, read, double)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ran) != 2 || items[0].Out != 2 || items[2].Out != 6 || items[0].Err != nil || items[2].Err != nil {
+		t.Fatalf("items %+v, ran %v", items, ran)
+	}
+	if items[1].Err == nil {
+		t.Fatal("the malformed item was not refused")
+	}
+
+	ran = nil
+	_, err = Batch([]string{"a", "", "", ""}, "items", 3, read, double)
+	if !apperr.IsKind(err, apperr.KindInvalid) || ran != nil {
+		t.Fatalf("four items (three malformed) over a bound of three: %v, ran %v", err, ran)
+	}
+}

@@ -34,7 +34,7 @@ func (s *Server) ReserveMany(ctx context.Context, req *inventoryv1.ReserveManyRe
 	if err != nil {
 		return nil, err
 	}
-	items, err := grpcerr.Batch(req.GetReservations(), reserveInput, func(ins []app.ReserveInput) ([]app.ReserveResult, error) {
+	items, err := grpcerr.Batch(req.GetReservations(), "reservations", app.MaxReserveMany, reserveInput, func(ins []app.ReserveInput) ([]app.ReserveResult, error) {
 		return s.svc.ReserveMany(ctx, c, ins)
 	})
 	if err != nil {

@@ -274,7 +274,7 @@ func (s *Server) PlaceExternalOrders(ctx context.Context, req *ordersv1.PlaceExt
 	if err != nil {
 		return nil, err
 	}
-	items, err := grpcerr.Batch(req.GetOrders(), externalOrderInput, func(ins []app.ExternalOrderInput) ([]app.ExternalOrderResult, error) {
+	items, err := grpcerr.Batch(req.GetOrders(), "orders", app.MaxExternalOrders, externalOrderInput, func(ins []app.ExternalOrderInput) ([]app.ExternalOrderResult, error) {
 		return s.svc.PlaceExternalOrders(ctx, c, ins)
 	})
 	if err != nil {
