@@ -245,7 +245,11 @@ func (s *Server) stop() error {
 	select {
 	case <-grpcDone:
 	case <-ctx.Done():
-		s.grpc.Stop() // closes remaining connections; GracefulStop then returns
+		// Stop closes the remaining connections, cancelling their calls;
+		// GracefulStop returns once their handlers did (grpc-go waits for a
+		// connection's handlers before dropping it), so a cut-off call's
+		// last commit lands before the relay's final flush.
+		s.grpc.Stop()
 		<-grpcDone
 		forced = true
 	}

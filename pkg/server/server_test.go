@@ -42,6 +42,9 @@ import (
 type echoService struct {
 	release chan struct{} // "block" waits on it
 	started chan struct{} // "block" signals it has begun
+	// finished is set by "linger" once it returns, a while after its call
+	// was cancelled, as a handler finishing its last write does.
+	finished atomic.Bool
 }
 
 type echoServer interface {
@@ -84,6 +87,12 @@ func (e *echoService) Echo(ctx context.Context, in *wrapperspb.StringValue) (*wr
 		return nil, fmt.Errorf("load: %w", apperr.NotFound("order", "o-1"))
 	case "db":
 		return nil, errors.New("pgx: connection refused to 10.0.0.5")
+	case "linger":
+		close(e.started)
+		<-ctx.Done()
+		time.Sleep(300 * time.Millisecond)
+		e.finished.Store(true)
+		return nil, ctx.Err()
 	case "block":
 		close(e.started)
 		select {
@@ -492,6 +501,25 @@ func TestShutdownTimeoutCutsOffCalls(t *testing.T) {
 	}
 	if err := <-result; err == nil {
 		t.Fatal("cut-off call succeeded")
+	}
+	h.done <- nil
+}
+
+// TestCutOffCallsFinishBeforeRunReturns: a call cut off at the shutdown
+// timeout has its handler waited for, so what it writes last is written
+// before the service's relay flushes for the last time.
+func TestCutOffCallsFinishBeforeRunReturns(t *testing.T) {
+	h := start(t, server.Config{ShutdownTimeout: 200 * time.Millisecond}, nil)
+	go func() { _, _ = h.echoCall("linger") }()
+	<-h.echo.started
+	h.stop()
+	select {
+	case <-h.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return")
+	}
+	if !h.echo.finished.Load() {
+		t.Fatal("Run returned before the cut-off call's handler did")
 	}
 	h.done <- nil
 }
