@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"math/big"
 	"strconv"
 )
 
@@ -138,7 +139,7 @@ func shares(amount int64, weights []int64) []int64 {
 	var given int64
 	for i, w := range weights {
 		if total > 0 {
-			out[i], rems[i] = amount*w/total, amount*w%total
+			out[i], rems[i] = mulDiv(amount, w, total)
 		}
 		given += out[i]
 	}
@@ -159,3 +160,11 @@ func shares(amount int64, weights []int64) []int64 {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// mulDiv is a×b/c and its remainder, through a product that may exceed
+// int64 (a gross of a few billion minor units times a sub-order's goods);
+// both results fit when b ≤ c.
+func mulDiv(a, b, c int64) (quo, rem int64) {
+	q, r := new(big.Int).QuoRem(new(big.Int).Mul(big.NewInt(a), big.NewInt(b)), big.NewInt(c), new(big.Int))
+	return q.Int64(), r.Int64()
+}

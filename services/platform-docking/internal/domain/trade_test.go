@@ -200,19 +200,33 @@ func TestSplitLineSharesAnyGross(t *testing.T) {
 		{"one unit", 1, 1, []int64{1, 0, 0}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			parts := SplitLine("L", tt.gross, tt.fees, subs)
-			var gross, fees int64
-			for i, p := range parts {
-				gross += p.GrossMinor
-				fees += p.FeesMinor
-				if p.GrossMinor != tt.wantGross[i] {
-					t.Errorf("part %d gross %d, want %d", i, p.GrossMinor, tt.wantGross[i])
-				}
-			}
-			if gross != tt.gross || fees != tt.fees {
-				t.Errorf("parts add up to %d (fees %d), want %d (fees %d): %+v", gross, fees, tt.gross, tt.fees, parts)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkSplit(t, subs, tt.gross, tt.fees, tt.wantGross) })
+	}
+	// In a currency of small units (IDR, with two decimals) a line of a few
+	// billion minor units times a sub-order's goods is beyond int64.
+	large := []SettledSubOrder{{SubOrderID: "s1", GoodsMinor: 1_500_000_000}, {SubOrderID: "s2", GoodsMinor: 3_500_000_000}}
+	t.Run("large amounts", func(t *testing.T) {
+		checkSplit(t, large, 5_000_000_000, 500_000_000, []int64{1_500_000_000, 3_500_000_000})
+	})
+	t.Run("one large sub-order", func(t *testing.T) {
+		checkSplit(t, large[:1], 4_000_000_000, 400_000_000, []int64{4_000_000_000})
+	})
+}
+
+// checkSplit splits a line over subs and checks each part's gross and that
+// the parts add up to the line.
+func checkSplit(t *testing.T, subs []SettledSubOrder, wantGross, wantFees int64, partGross []int64) {
+	t.Helper()
+	parts := SplitLine("L", wantGross, wantFees, subs)
+	var gross, fees int64
+	for i, p := range parts {
+		gross += p.GrossMinor
+		fees += p.FeesMinor
+		if p.GrossMinor != partGross[i] || p.GrossMinor < 0 || p.FeesMinor < 0 {
+			t.Errorf("part %d gross %d fees %d, want gross %d", i, p.GrossMinor, p.FeesMinor, partGross[i])
+		}
+	}
+	if gross != wantGross || fees != wantFees {
+		t.Errorf("parts add up to %d (fees %d), want %d (fees %d): %+v", gross, fees, wantGross, wantFees, parts)
 	}
 }
