@@ -482,7 +482,7 @@ func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrde
 	}
 	if len(prior) > 0 {
 		// A replay: what moved then, whatever was funded since.
-		if prior[0].Amount != amount {
+		if refundLeg(prior).Amount != amount {
 			return ledger.Result{}, ledger.KeyReused(key)
 		}
 		return ledger.Result{Replayed: true}, nil
@@ -495,15 +495,25 @@ func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrde
 		return ledger.Result{}, err
 	}
 	funded, _ := escrow.CouponFunding(funding)
-	specs, err := escrow.PlanCouponReclaim(escrow.CouponReclaim{SubOrderID: subOrderID, CouponID: couponID, ReclaimID: reclaimID,
-		SupplierOrgID: r.SupplierOrgID, Amount: amount, Currency: currency, Funded: funded})
+	reclaim := escrow.CouponReclaim{SubOrderID: subOrderID, CouponID: couponID, ReclaimID: reclaimID,
+		SupplierOrgID: r.SupplierOrgID, Amount: amount, Currency: currency, Funded: funded}
+	if _, err := escrow.PlanCouponReclaim(reclaim); err != nil {
+		return ledger.Result{}, err // refused before anything is claimed
+	}
+	attempt, commission, err := e.store.ClaimCouponReclaim(ctx, escrow.ReclaimClaim{ReclaimID: reclaimID, SubOrderID: subOrderID, Amount: amount, CreatedAt: e.fin.clock()},
+		func(reclaimed, commissionReturned int64) (int64, error) {
+			if err := escrow.CheckCouponReclaim(funded, reclaimed, amount); err != nil {
+				return 0, err
+			}
+			return escrow.CommissionReturn(amount, r.SettledGoods, r.Commission, commissionReturned), nil
+		})
 	if err != nil {
 		return ledger.Result{}, err
 	}
-	attempt, err := e.store.ClaimCouponReclaim(ctx, escrow.ReclaimClaim{ReclaimID: reclaimID, SubOrderID: subOrderID, Amount: amount, CreatedAt: e.fin.clock()},
-		func(reclaimed int64) error { return escrow.CheckCouponReclaim(funded, reclaimed, amount) })
+	reclaim.CommissionReturn = commission
+	specs, err := escrow.PlanCouponReclaim(reclaim)
 	if err != nil {
-		return ledger.Result{}, err
+		return ledger.Result{}, errors.Join(err, e.store.ReleaseCouponReclaim(ctx, reclaimID, attempt))
 	}
 	res, err := e.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: specs})
 	if refused(err) {

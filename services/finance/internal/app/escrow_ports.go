@@ -36,24 +36,28 @@ type EscrowStore interface {
 	MarkTopUpPaid(ctx context.Context, id string, at time.Time) error
 	// ClaimRefund records a refund of a sub-order before it moves money,
 	// under a lock of the sub-order so that claims of one sub-order are
-	// checked one at a time: check sees what the payer paid and got back
+	// checked one at a time: decide sees what the payer paid and got back
 	// (top-ups counted once their payment, keyed topUpKeyPrefix + the
-	// request id, committed), this refund left out, and may refuse. A
-	// refund id claimed with the same sub-order and amount is taken over
-	// once check allows it still (a claim made before settlement is a
-	// claw-back after it); with others it is AlreadyExists. It returns the
-	// attempt's id for ReleaseRefund.
-	ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyPrefix string, check func(escrow.Returns) error) (string, error)
+	// request id, committed) and the commission the sub-order's returns
+	// gave back, this refund left out; it may refuse, or answers the
+	// commission this refund gives back, recorded with the claim. A refund
+	// id claimed with the same sub-order and amount is taken over once
+	// decide allows it still (a claim made before settlement is a claw-back
+	// after it); with others it is AlreadyExists. It returns the attempt's
+	// id for ReleaseRefund and the commission decided.
+	ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyPrefix string, decide func(escrow.Returns) (int64, error)) (string, int64, error)
 	// ReleaseRefund forgets a claim whose ledger command was refused,
 	// unless another attempt took it over since.
 	ReleaseRefund(ctx context.Context, refundID, attempt string) error
 	// ClaimCouponReclaim records a reclaim of a sub-order's coupon funding
-	// before it moves money, under the same lock as ClaimRefund: check sees
-	// what the sub-order's other reclaims took back and may refuse. A
-	// reclaim id claimed with the same sub-order and amount is taken over
-	// once check allows it still; with others it is AlreadyExists. It
-	// returns the attempt's id for ReleaseCouponReclaim.
-	ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, check func(reclaimed int64) error) (string, error)
+	// before it moves money, under the same lock as ClaimRefund: decide
+	// sees what the sub-order's other reclaims took back and the commission
+	// its returns gave back; it may refuse, or answers the commission this
+	// reclaim gives back. A reclaim id claimed with the same sub-order and
+	// amount is taken over once decide allows it still; with others it is
+	// AlreadyExists. It returns the attempt's id for ReleaseCouponReclaim
+	// and the commission decided.
+	ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, decide func(reclaimed, commissionReturned int64) (int64, error)) (string, int64, error)
 	// ReleaseCouponReclaim forgets a reclaim's claim whose ledger command
 	// was refused, unless another attempt took it over since.
 	ReleaseCouponReclaim(ctx context.Context, reclaimID, attempt string) error

@@ -79,19 +79,28 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 	if clawBack {
 		back.From, back.Code = escrow.SupplierPayable(r.SupplierOrgID, r.SupplierCurrency), ledger.CodeClawBack
 	}
-	plan, err := escrow.PlanBack(r.Paid, back)
-	if err != nil {
-		return RefundResult{}, err
+	if _, err := escrow.PlanBack(r.Paid, back); err != nil {
+		return RefundResult{}, err // refused before anything is claimed
 	}
 	now := e.fin.clock()
-	check := func(escrow.Returns) error { return nil } // escrow's balance bounds a refund before settlement
+	decide := func(escrow.Returns) (int64, error) { return 0, nil } // escrow's balance bounds a refund before settlement
 	if clawBack {
-		check = func(rt escrow.Returns) error { return escrow.CheckClawBack(rt, amount, r.SupplierCurrency) }
+		decide = func(rt escrow.Returns) (int64, error) {
+			if err := escrow.CheckClawBack(rt, amount, r.SupplierCurrency); err != nil {
+				return 0, err
+			}
+			return escrow.CommissionReturn(amount, r.SettledGoods, r.Commission, rt.CommissionReturned), nil
+		}
 	}
-	attempt, err := e.store.ClaimRefund(ctx, escrow.RefundClaim{RefundID: refundID, SubOrderID: r.SubOrderID, Amount: amount, CreatedAt: now},
-		TopUpPaymentKeyPrefix, check)
+	attempt, commission, err := e.store.ClaimRefund(ctx, escrow.RefundClaim{RefundID: refundID, SubOrderID: r.SubOrderID, Amount: amount, CreatedAt: now},
+		TopUpPaymentKeyPrefix, decide)
 	if err != nil {
 		return RefundResult{}, err
+	}
+	back.CommissionReturn = commission
+	plan, err := escrow.PlanBack(r.Paid, back)
+	if err != nil {
+		return RefundResult{}, errors.Join(err, e.store.ReleaseRefund(ctx, refundID, attempt))
 	}
 	ev := &financev1.EscrowRefunded{SubOrderId: r.SubOrderID, RefundId: refundID, Amount: moneyProto(amount, r.SupplierCurrency),
 		Refunded: moneyProto(plan.Refunded, r.BuyerCurrency), ClawBack: clawBack, OccurredAt: timestamppb.New(now)}
@@ -177,12 +186,13 @@ func (e *Escrows) replayedRefund(ctx context.Context, r escrow.Record, refundID 
 	if err != nil {
 		return RefundResult{}, err
 	}
-	if claimed && (c.SubOrderID != r.SubOrderID || c.Amount != amount) || prior[0].Amount != amount || prior[0].Currency != r.SupplierCurrency {
+	first := refundLeg(prior)
+	if claimed && (c.SubOrderID != r.SubOrderID || c.Amount != amount) || first.Amount != amount || first.Currency != r.SupplierCurrency {
 		return RefundResult{}, escrow.RefundReused(refundID)
 	}
-	res := RefundResult{ClawBack: prior[0].Code == ledger.CodeClawBack, Replayed: true, Currency: r.BuyerCurrency}
+	res := RefundResult{ClawBack: first.Code == ledger.CodeClawBack, Replayed: true, Currency: r.BuyerCurrency}
 	for _, t := range prior {
-		if t.Code == prior[0].Code && t.Currency == r.BuyerCurrency {
+		if t.Code == first.Code && t.Currency == r.BuyerCurrency {
 			// The leg into the payer's account: the only one in one
 			// currency, the last of a conversion back; none when the
 			// amount rounded to nothing.
@@ -190,6 +200,18 @@ func (e *Escrows) replayedRefund(ctx context.Context, r escrow.Record, refundID 
 		}
 	}
 	return res, nil
+}
+
+// refundLeg is a refund's first transfer out of escrow or the supplier's
+// payable, for its whole amount: the transfers of a claw-back begin with the
+// commission the platform gives back into the payable.
+func refundLeg(prior []ledger.Transfer) ledger.Transfer {
+	for _, t := range prior {
+		if t.Code != ledger.CodeCommissionReturn {
+			return t
+		}
+	}
+	return prior[0]
 }
 
 // RetryWaitingRefunds tries the waiting claw-backs again, oldest first, up

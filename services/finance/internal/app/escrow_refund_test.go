@@ -90,7 +90,9 @@ func TestClawBackReturnsNoMoreThanTheBuyerPaid(t *testing.T) {
 	if got := k.net(t, wallet) - walletBefore + 500 + 4500; got != 10000 {
 		t.Errorf("the buyer got %d back for a sub-order of 10000", got)
 	}
-	if got := k.net(t, payable); got != 4750+9500-5000 {
+	// The payable gives back what s-1's settlement credited it for the
+	// goods (47.50), the platform its commission on them (2.50).
+	if got := k.net(t, payable); got != 4750+9500-4750 {
 		t.Errorf("payable %d, want s-2's earnings untouched", got)
 	}
 	k.balanced(t)
@@ -135,9 +137,11 @@ func TestRefundIDBelongsToOneSubOrder(t *testing.T) {
 		t.Errorf("s-2's escrow holds %d, want 10000", got)
 	}
 
-	// s-1 settled at 90.00: a claw-back of 86.00 waits for org-1's payable
-	// (85.50).
+	// s-1 settled at 90.00 and 10.00 of org-1's payable paid out: a
+	// claw-back of 86.00 (81.70 of it the payable's, 4.30 the commission's)
+	// waits for org-1's payable (75.50).
 	k.settle(t, "s-1", 9000, "USD")
+	k.payOut(t, "org-1", "USD", 1000, "payout-1")
 	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-w", 8600, "USD"); err != nil || !r.Waiting {
 		t.Fatalf("waiting claw-back: %+v, %v", r, err)
 	}
@@ -179,8 +183,10 @@ func TestRefundTooSmallForTheBuyersCurrencyIsKeptAsFXRounding(t *testing.T) {
 	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-tiny-2", 3, "CNY"); err != nil || r.Refunded != 0 || !r.ClawBack {
 		t.Fatalf("tiny claw-back: %+v, %v", r, err)
 	}
-	if got := k.net(t, escrow.SupplierPayable("org-1", "CNY")); got != payable-3 {
-		t.Errorf("payable %d, want %d", got, payable-3)
+	// The commission on 0.03 CNY (5 %, 0.0015) rounds up to 0.01, which the
+	// platform gives back.
+	if got := k.net(t, escrow.SupplierPayable("org-1", "CNY")); got != payable-(3-1) {
+		t.Errorf("payable %d, want %d", got, payable-(3-1))
 	}
 	k.balanced(t)
 }
@@ -214,6 +220,7 @@ func TestRetryWaitingRefundsParksOneRefusedForGood(t *testing.T) {
 	if _, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-a0", 9500, "USD"); err != nil {
 		t.Fatal(err)
 	}
+	k.payOut(t, "org-1", "USD", 475, "payout-1")
 	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-a", 500, "USD"); err != nil || !r.Waiting {
 		t.Fatalf("claw-back on an empty payable: %+v, %v", r, err)
 	}
@@ -224,6 +231,7 @@ func TestRetryWaitingRefundsParksOneRefusedForGood(t *testing.T) {
 	if _, err := k.ledger.CloseAccount(ctx, acc.ID); err != nil {
 		t.Fatal(err)
 	}
+	k.payOut(t, "org-2", "USD", 1000, "payout-2")
 	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-2", "r-b", 9600, "USD"); err != nil || !r.Waiting {
 		t.Fatalf("claw-back beyond org-2's payable: %+v, %v", r, err)
 	}
@@ -234,7 +242,7 @@ func TestRetryWaitingRefundsParksOneRefusedForGood(t *testing.T) {
 	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 1 {
 		t.Fatalf("retry = %d, %v; want r-b through and r-a parked", n, err)
 	}
-	if got := k.net(t, escrow.SupplierPayable("org-2", "USD")); got != 9500+9500-9600 {
+	if got := k.net(t, escrow.SupplierPayable("org-2", "USD")); got != 9500-1000+9500-(9600-480) {
 		t.Errorf("org-2's payable %d", got)
 	}
 	var state, reason string
@@ -314,7 +322,7 @@ func TestCouponFundingOfGoodsReturnedAfterSettlementIsReclaimed(t *testing.T) {
 		t.Fatalf("a reclaim before settlement: %v, want NOT_SETTLED", err)
 	}
 	k.settle(t, "s-1", 11000, "USD") // goods 110.00: 100.00 paid by the buyer, 10.00 by the coupon
-	payable, spent := k.net(t, escrow.SupplierPayable("org-1", "USD")), k.net(t, expense)
+	payable, spent, revenue := k.net(t, escrow.SupplierPayable("org-1", "USD")), k.net(t, expense), k.net(t, escrow.Revenue("USD"))
 
 	var e *apperr.Error
 	if _, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-9", 1001, "USD"); !errors.As(err, &e) || e.Reason != "COUPON_RECLAIM_EXCEEDS_FUNDING" {
@@ -333,8 +341,13 @@ func TestCouponFundingOfGoodsReturnedAfterSettlementIsReclaimed(t *testing.T) {
 	if _, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-1", 400, "USD"); !apperr.IsKind(err, apperr.KindAlreadyExists) {
 		t.Errorf("the reclaim id reused for another amount: %v", err)
 	}
-	if got := k.net(t, escrow.SupplierPayable("org-1", "USD")); got != payable-500 {
-		t.Errorf("the supplier's payable moved %d, want -500", got-payable)
+	// The payable gives back the funding less the commission the
+	// settlement took on it (5 % of 5.00), which the platform gives back.
+	if got := k.net(t, escrow.SupplierPayable("org-1", "USD")); got != payable-475 {
+		t.Errorf("the supplier's payable moved %d, want -475", got-payable)
+	}
+	if got := k.net(t, escrow.Revenue("USD")); got != revenue-25 {
+		t.Errorf("the revenue moved %d, want -25", got-revenue)
 	}
 	if got := k.net(t, expense); got != spent+500 {
 		t.Errorf("the coupon expense moved %d, want +500", got-spent)
@@ -518,8 +531,8 @@ func TestARefundClaimedBeforeSettlementIsCheckedWhenRetriedAfter(t *testing.T) {
 	k.payTwoUSD(t, "org-1")
 	store := postgres.New(k.pool)
 	for _, sub := range []string{"s-1", "s-2"} {
-		if _, err := store.ClaimRefund(ctx, escrow.RefundClaim{RefundID: "r-lost-" + sub, SubOrderID: sub, Amount: 3000, CreatedAt: t0},
-			app.TopUpPaymentKeyPrefix, func(escrow.Returns) error { return nil }); err != nil {
+		if _, _, err := store.ClaimRefund(ctx, escrow.RefundClaim{RefundID: "r-lost-" + sub, SubOrderID: sub, Amount: 3000, CreatedAt: t0},
+			app.TopUpPaymentKeyPrefix, func(escrow.Returns) (int64, error) { return 0, nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -545,5 +558,53 @@ func TestARefundClaimedBeforeSettlementIsCheckedWhenRetriedAfter(t *testing.T) {
 	if got := k.net(t, wallet) - walletBefore; got != 3000 {
 		t.Errorf("the buyer got %d back, want the one claw-back of 3000", got)
 	}
+	// Claimed before settlement with no commission to give back, the claim
+	// taken over after it gives back s-2's commission on 30.00 of its
+	// 80.00 (4.00 × 3/8): the payable pays 28.50.
+	if got := payableBefore - k.net(t, payable); got != 3000-150 {
+		t.Errorf("the payable paid %d of the claw-back, want %d", got, 3000-150)
+	}
 	k.balanced(t)
+}
+
+// Goods returned after settlement are clawed back from the supplier's
+// payable for what the settlement credited it (goods less commission), the
+// platform's revenue giving back its commission on them. Before, the payable
+// paid the whole goods price: a payable holding just the sub-order's 95.00
+// could not pay a full return of 100.00, which waited for other earnings,
+// and a supplier with other earnings paid the platform's commission out of
+// them. Here the whole goods come back in three parts, the last rounding
+// what is left, on a payable holding only this sub-order's settlement.
+func TestClawBackGivesTheCommissionBack(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 10000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 10000)
+	revenue, payable, wallet := escrow.Revenue("USD"), escrow.SupplierPayable("org-1", "USD"), escrow.BuyerWallet("buyer-1", "USD")
+	before := k.net(t, revenue)
+	if rec := k.settle(t, "s-1", 10000, "USD"); rec.SupplierNet != 9500 || rec.Commission != 500 {
+		t.Fatalf("settled %+v", rec)
+	}
+	for i, part := range []int64{3333, 3333, 3334} {
+		r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", fmt.Sprintf("r-%d", i), part, "USD")
+		if err != nil || !r.ClawBack || r.Waiting || r.Refunded != part {
+			t.Fatalf("claw-back %d of %d: %+v, %v", i, part, r, err)
+		}
+		k.balanced(t)
+	}
+	if got := k.net(t, payable); got != 0 {
+		t.Errorf("the payable holds %d after the whole goods came back, want 0", got)
+	}
+	if got := k.net(t, revenue); got != before {
+		t.Errorf("the revenue holds %d, held %d before the settlement", got, before)
+	}
+	if got := k.net(t, wallet); got != 10000 {
+		t.Errorf("the wallet holds %d, want the 10000 paid", got)
+	}
+	// A retry replays the first answer and moves nothing.
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-2", 3334, "USD"); err != nil || !r.Replayed || !r.ClawBack || r.Refunded != 3334 {
+		t.Errorf("retried claw-back: %+v, %v", r, err)
+	}
+	if got := k.net(t, wallet); got != 10000 {
+		t.Errorf("the retry moved money: wallet %d", got)
+	}
 }

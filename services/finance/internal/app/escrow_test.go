@@ -58,6 +58,19 @@ func (k escrowKit) fund(t *testing.T, buyerID, currency string, amount int64, ke
 	}
 }
 
+// payOut sends amount of a supplier's payable to its bank, as a paid payout
+// does, so that a claw-back finds the payable short.
+func (k escrowKit) payOut(t *testing.T, orgID, currency string, amount int64, key string) {
+	t.Helper()
+	_, err := k.ledger.Execute(ctx, ledger.Command{IdempotencyKey: key, Transfers: []ledger.TransferSpec{{
+		Debit: escrow.SupplierPayable(orgID, currency), Credit: escrow.Payout(currency), Amount: amount, Currency: currency,
+		Code: ledger.CodePayout, Reference: key, Phase: ledger.PhasePosted,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // payUSD pays a checkout of one USD sub-order of org-1 from buyer-1's
 // wallet.
 func (k escrowKit) payUSD(t *testing.T, orderID, subOrderID string, amount int64) {
@@ -206,16 +219,22 @@ func TestEscrowLifecycle(t *testing.T) {
 			k.net(t, escrow.FreightExpense("EUR")), k.net(t, escrow.Escrow("s-1", "EUR")), k.net(t, wallet))
 	}
 
-	// After settlement a refund is clawed back from the payable; one the
-	// payable cannot cover waits until it can. (The buyer paid 92.00 EUR
-	// and got 5.00 back at settlement and 9.20 now: 77.80 may still come
-	// back.)
+	// After settlement a refund is clawed back from the payable, less the
+	// commission on those goods (5 % of 9.20), which the platform's revenue
+	// gives back; one the payable cannot cover (most of it paid out) waits
+	// until it can. (The buyer paid 92.00 EUR and got 5.00 back at
+	// settlement and 9.20 now: 77.80 may still come back.)
+	revenue := k.net(t, escrow.Revenue("EUR"))
 	r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 920, "EUR")
-	if err != nil || !r.ClawBack || r.Waiting || r.Refunded != 1000 || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 6680 {
+	if err != nil || !r.ClawBack || r.Waiting || r.Refunded != 1000 || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 7600-874 {
 		t.Fatalf("claw-back: %+v, %v", r, err)
 	}
+	if got := revenue - k.net(t, escrow.Revenue("EUR")); got != 46 {
+		t.Fatalf("the revenue gave back %d of its commission, want 46", got)
+	}
+	k.payOut(t, "org-1", "EUR", 1046, "payout-1") // the payable holds 56.80
 	r, err = k.e.RefundSubOrder(ctx, svcs, "s-1", "r-2", 7000, "EUR")
-	if err != nil || !r.Waiting || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 6680 {
+	if err != nil || !r.Waiting || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 5680 {
 		t.Fatalf("waiting claw-back: %+v, %v", r, err)
 	}
 	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 0 {
@@ -224,10 +243,10 @@ func TestEscrowLifecycle(t *testing.T) {
 	if _, err := k.e.CreditPartnerSettlement(ctx, svcs, app.PartnerCreditInput{PartnerID: "p-1", LineID: "l-1", SupplierOrgID: "org-1", Currency: "EUR", Gross: 10000, Fees: 200}); err != nil {
 		t.Fatal(err)
 	}
-	if got := k.net(t, escrow.SupplierPayable("org-1", "EUR")); got != 6680+9300 {
+	if got := k.net(t, escrow.SupplierPayable("org-1", "EUR")); got != 5680+9300 {
 		t.Fatalf("payable after the partner line: %d", got)
 	}
-	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 1 || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 6680+9300-7000 {
+	if n, err := k.e.RetryWaitingRefunds(ctx, svcs, 10); err != nil || n != 1 || k.net(t, escrow.SupplierPayable("org-1", "EUR")) != 5680+9300-(7000-350) {
 		t.Errorf("retry: %d, %v", n, err)
 	}
 

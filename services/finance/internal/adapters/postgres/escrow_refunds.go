@@ -19,15 +19,17 @@ import (
 // of its sub-order's escrow row, so concurrent refunds of one sub-order
 // are checked one after the other (the ledger's group commit has no hook
 // for it, and holding the lock across the ledger call would tie a pool
-// connection to every waiting caller). check sees the sub-order's returns
-// without this refund; a refund id recorded already for the same sub-order
-// and amount is taken over, checked again (a claim made before settlement
-// whose command never ran is a claw-back when retried after it, and must
-// fit what the settlement left), for another one it is AlreadyExists. It
-// returns the attempt's id, which ReleaseRefund needs.
-func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyPrefix string, check func(escrow.Returns) error) (string, error) {
+// connection to every waiting caller). decide sees the sub-order's returns
+// without this refund and answers the commission the refund gives back
+// (escrow.CommissionReturn, 0 before settlement), recorded with the claim;
+// a refund id recorded already for the same sub-order and amount is taken
+// over, decided again (a claim made before settlement whose command never
+// ran is a claw-back when retried after it, and must fit what the
+// settlement left), for another one it is AlreadyExists. It returns the
+// attempt's id, which ReleaseRefund needs, and the commission decided.
+func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyPrefix string, decide func(escrow.Returns) (int64, error)) (string, int64, error) {
 	return refundClaims.claim(ctx, s.pool, claimed{id: c.RefundID, subOrderID: c.SubOrderID, amount: c.Amount, at: c.CreatedAt},
-		func(tx pgx.Tx, escrowed, remainder int64) error {
+		func(tx pgx.Tx, locked lockedEscrow) (int64, error) {
 			// A top-up request counts once its payment committed, even
 			// when the request was never marked paid (a crash in between,
 			// then a settlement at the same price).
@@ -37,9 +39,9 @@ func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyP
 						OR EXISTS (SELECT 1 FROM ledger_commands k WHERE k.idempotency_key = $2 || t.id::text))), 0),
 					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3), 0)`,
 				c.SubOrderID, topUpKeyPrefix, c.RefundID).Scan(&topUps, &refunds); err != nil {
-				return fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
+				return 0, fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
 			}
-			return check(escrow.Returns{Paid: escrowed + topUps, Returned: remainder + refunds})
+			return decide(escrow.Returns{Paid: locked.escrowed + topUps, Returned: locked.remainder + refunds, CommissionReturned: locked.commissionReturned})
 		})
 }
 
@@ -52,17 +54,19 @@ func (s *Store) ReleaseRefund(ctx context.Context, refundID, attempt string) err
 
 // ClaimCouponReclaim records a reclaim of a sub-order's coupon funding
 // before its ledger command, under the lock of the sub-order's escrow row,
-// as ClaimRefund does: check sees what the sub-order's other reclaims took
-// back. It returns the attempt's id, which ReleaseCouponReclaim needs.
-func (s *Store) ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, check func(reclaimed int64) error) (string, error) {
+// as ClaimRefund does: decide sees what the sub-order's other reclaims took
+// back and the commission its returns gave back, and answers the
+// commission this reclaim gives back. It returns the attempt's id, which
+// ReleaseCouponReclaim needs, and that commission.
+func (s *Store) ClaimCouponReclaim(ctx context.Context, c escrow.ReclaimClaim, decide func(reclaimed, commissionReturned int64) (int64, error)) (string, int64, error) {
 	return reclaimClaims.claim(ctx, s.pool, claimed{id: c.ReclaimID, subOrderID: c.SubOrderID, amount: c.Amount, at: c.CreatedAt},
-		func(tx pgx.Tx, _, _ int64) error {
+		func(tx pgx.Tx, locked lockedEscrow) (int64, error) {
 			var reclaimed int64
 			if err := tx.QueryRow(ctx, `SELECT coalesce(sum(amount_minor), 0) FROM coupon_reclaims WHERE sub_order_id = $1 AND reclaim_id <> $2`,
 				c.SubOrderID, c.ReclaimID).Scan(&reclaimed); err != nil {
-				return fmt.Errorf("coupon reclaims of %s: %w", c.SubOrderID, err)
+				return 0, fmt.Errorf("coupon reclaims of %s: %w", c.SubOrderID, err)
 			}
-			return check(reclaimed)
+			return decide(reclaimed, locked.commissionReturned)
 		})
 }
 
@@ -93,17 +97,28 @@ type claimed struct {
 	at             time.Time
 }
 
-// claim records c under the sub-order's escrow row lock after check (given
-// the row's escrowed and remainder amounts, and leaving c's own claim out)
-// allows it; an id recorded with the same sub-order and amount is taken
-// over once check allows it still, with others it is reused's
-// AlreadyExists. It returns the attempt's id.
-func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, check func(tx pgx.Tx, escrowed, remainder int64) error) (string, error) {
+// lockedEscrow is what claim read of a sub-order under its escrow row's
+// lock: the row's escrowed and remainder amounts, and the commission the
+// sub-order's other claims (refunds and reclaims alike) give back.
+type lockedEscrow struct {
+	escrowed, remainder, commissionReturned int64
+}
+
+// claim records c under the sub-order's escrow row lock once decide (given
+// what the lock read, leaving c's own claim out) allows it, with the
+// commission decide answers; an id recorded with the same sub-order and
+// amount is taken over once decide allows it still, with others it is
+// reused's AlreadyExists. It returns the attempt's id and the commission.
+func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, decide func(tx pgx.Tx, locked lockedEscrow) (int64, error)) (string, int64, error) {
 	attempt := uuid.NewString()
+	var commission int64
 	err := pg.InTx(ctx, pool, func(tx pgx.Tx) error {
-		var escrowed, remainder int64
-		err := tx.QueryRow(ctx, `SELECT escrowed_minor, coalesce(remainder_minor, 0) FROM escrows WHERE sub_order_id = $1 FOR UPDATE`,
-			c.subOrderID).Scan(&escrowed, &remainder)
+		var locked lockedEscrow
+		err := tx.QueryRow(ctx, `SELECT escrowed_minor, coalesce(remainder_minor, 0),
+				coalesce((SELECT sum(commission_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $2), 0) +
+				coalesce((SELECT sum(commission_minor) FROM coupon_reclaims WHERE sub_order_id = $1 AND reclaim_id <> $2), 0)
+			FROM escrows WHERE sub_order_id = $1 FOR UPDATE`,
+			c.subOrderID, c.id).Scan(&locked.escrowed, &locked.remainder, &locked.commissionReturned)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFound("sub-order escrow", c.subOrderID)
 		}
@@ -114,25 +129,39 @@ func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, check
 		if err != nil {
 			return err
 		}
-		if err := check(tx, escrowed, remainder); err != nil || taken {
+		if commission, err = decide(tx, locked); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO `+cl.table+` (`+cl.idColumn+`, sub_order_id, amount_minor, attempt_id, created_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (`+cl.idColumn+`) DO NOTHING`, c.id, c.subOrderID, c.amount, attempt, c.at)
+		if taken {
+			return cl.setCommission(ctx, tx, c.id, commission)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO `+cl.table+` (`+cl.idColumn+`, sub_order_id, amount_minor, attempt_id, created_at, commission_minor)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (`+cl.idColumn+`) DO NOTHING`, c.id, c.subOrderID, c.amount, attempt, c.at, commission)
 		if err != nil {
 			return fmt.Errorf("claim %s %s: %w", cl.idColumn, c.id, err)
 		}
 		if tag.RowsAffected() == 0 {
 			// Claimed meanwhile for another sub-order's escrow (not locked
 			// here): the same details take it over, others are refused.
-			_, err = cl.takeOver(ctx, tx, c, attempt)
+			if _, err = cl.takeOver(ctx, tx, c, attempt); err == nil {
+				err = cl.setCommission(ctx, tx, c.id, commission)
+			}
 		}
 		return err
 	})
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	return attempt, nil
+	return attempt, commission, nil
+}
+
+// setCommission records the commission a claim taken over gives back, as
+// decided again under the lock.
+func (cl claims) setCommission(ctx context.Context, tx pgx.Tx, id string, commission int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE `+cl.table+` SET commission_minor = $2 WHERE `+cl.idColumn+` = $1`, id, commission); err != nil {
+		return fmt.Errorf("%s %s: %w", cl.idColumn, id, err)
+	}
+	return nil
 }
 
 // takeOver makes attempt the owner of c's claim when one is recorded with

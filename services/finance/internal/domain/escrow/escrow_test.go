@@ -265,6 +265,41 @@ func TestCheckClawBack(t *testing.T) {
 	}
 }
 
+// TestCommissionReturn: a return after settlement gives back the
+// commission on its goods rounded up, never more than is left of it, so
+// returns of the whole goods in parts give it back exactly.
+func TestCommissionReturn(t *testing.T) {
+	tests := []struct {
+		name                                string
+		amount, goods, commission, returned int64
+		want                                int64
+	}{
+		{"the whole goods", 10000, 10000, 500, 0, 500},
+		{"a part, exact", 2000, 10000, 500, 0, 100},
+		{"a part, rounded up", 3333, 10000, 500, 0, 167},
+		{"the last part takes what is left", 3334, 10000, 500, 334, 166},
+		{"nothing left", 100, 10000, 500, 500, 0},
+		{"more than the goods (freight refunded too)", 12000, 10000, 500, 0, 500},
+		{"no commission", 5000, 10000, 0, 0, 0},
+		{"a settlement before any was recorded", 5000, 0, 0, 0, 0},
+		{"amounts beyond int64 when multiplied", 9_000_000_000_000_000, 9_000_000_000_000_000, 4_500_000_000_000_000, 0, 4_500_000_000_000_000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := escrow.CommissionReturn(tt.amount, tt.goods, tt.commission, tt.returned); got != tt.want {
+				t.Errorf("CommissionReturn(%d, %d, %d, %d) = %d, want %d", tt.amount, tt.goods, tt.commission, tt.returned, got, tt.want)
+			}
+		})
+	}
+	var returned int64
+	for _, part := range []int64{3333, 3333, 3334} {
+		returned += escrow.CommissionReturn(part, 10000, 500, returned)
+	}
+	if returned != 500 {
+		t.Errorf("three parts of the goods gave back %d of a 500 commission", returned)
+	}
+}
+
 // TestPlanPartnerSettlement: the virtual account (an asset) is debited with
 // what the partner owes us, the gross less the fees it kept; the fees are
 // recorded from the partner's settlement source.

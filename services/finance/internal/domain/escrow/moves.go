@@ -136,14 +136,18 @@ type CouponReclaim struct {
 	// Funded is what the coupon paid into the sub-order's escrow: no
 	// reclaim takes back more.
 	Funded int64
+	// CommissionReturn is the settlement's commission on the reclaimed
+	// funding, given back from the platform's revenue to the payable first.
+	CommissionReturn int64
 }
 
 // ErrCouponReclaimExceedsFunding refuses a reclaim larger than the coupon
 // funded the sub-order.
 var ErrCouponReclaimExceedsFunding = apperr.FailedPrecondition("the coupon funded the sub-order less than this").WithReason("COUPON_RECLAIM_EXCEEDS_FUNDING")
 
-// PlanCouponReclaim moves a reclaim: the supplier's payable → the coupon
-// expense, referenced by CouponReclaimRef.
+// PlanCouponReclaim moves a reclaim: the commission's share from the
+// platform's revenue to the supplier's payable, then the amount from the
+// payable to the coupon expense, referenced by CouponReclaimRef.
 func PlanCouponReclaim(c CouponReclaim) ([]ledger.TransferSpec, error) {
 	var v apperr.Violations
 	required(&v, "sub_order_id", c.SubOrderID)
@@ -160,8 +164,12 @@ func PlanCouponReclaim(c CouponReclaim) ([]ledger.TransferSpec, error) {
 	if c.Amount > c.Funded {
 		return nil, ErrCouponReclaimExceedsFunding.WithMetadata("funded_minor", strconv.FormatInt(c.Funded, 10))
 	}
-	return []ledger.TransferSpec{posted(SupplierPayable(c.SupplierOrgID, c.Currency), CouponExpense(c.Currency), c.Amount, ledger.CodeCouponReclaim,
-		CouponReclaimRef(c.SubOrderID, c.ReclaimID), nil)}, nil
+	payable, ref := SupplierPayable(c.SupplierOrgID, c.Currency), CouponReclaimRef(c.SubOrderID, c.ReclaimID)
+	var specs []ledger.TransferSpec
+	if c.CommissionReturn > 0 {
+		specs = append(specs, posted(Revenue(c.Currency), payable, c.CommissionReturn, ledger.CodeCommissionReturn, ref, nil))
+	}
+	return append(specs, posted(payable, CouponExpense(c.Currency), c.Amount, ledger.CodeCouponReclaim, ref, nil)), nil
 }
 
 // ReclaimClaim is a reclaim of a sub-order's coupon funding recorded

@@ -37,6 +37,9 @@ type Returns struct {
 	// Returned is the settlement's remainder that reached the payer and
 	// every refund and claw-back claimed, waiting ones included.
 	Returned int64
+	// CommissionReturned is the settlement's commission the sub-order's
+	// claw-backs and coupon reclaims claimed give back.
+	CommissionReturned int64
 }
 
 // ReasonRefundExceedsPaid refuses a claw-back beyond what the payer paid

@@ -72,6 +72,10 @@ type Back struct {
 	Code   ledger.Code
 	Ref    string
 	Today  *money.Rate
+	// CommissionReturn is the part of a claw-back's Amount that the
+	// platform's revenue gives back into From (the supplier's payable)
+	// first: the settlement's commission on the returned goods.
+	CommissionReturn int64
 }
 
 // BackPlan is a conversion back's transfers and what the buyer received.
@@ -94,8 +98,12 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 		return BackPlan{}, apperr.InvalidField("amount_minor", "must be greater than zero")
 	}
 	payer := p.Payer()
+	var returned []ledger.TransferSpec
+	if b.CommissionReturn > 0 {
+		returned = []ledger.TransferSpec{posted(Revenue(p.SupplierCurrency), b.From, b.CommissionReturn, ledger.CodeCommissionReturn, b.Ref, nil)}
+	}
 	if p.Rate == nil || p.BuyerCurrency == p.SupplierCurrency {
-		return BackPlan{Transfers: []ledger.TransferSpec{posted(b.From, payer, b.Amount, b.Code, b.Ref, nil)}, Refunded: b.Amount}, nil
+		return BackPlan{Transfers: append(returned, posted(b.From, payer, b.Amount, b.Code, b.Ref, nil)), Refunded: b.Amount}, nil
 	}
 	back, err := convertBack(b.Amount, p.SupplierCurrency, p.BuyerCurrency, *p.Rate)
 	if errors.Is(err, errTooSmall) {
@@ -104,9 +112,9 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 	if err != nil {
 		return BackPlan{}, apperr.InvalidField("amount_minor", err.Error())
 	}
-	plan := BackPlan{Refunded: back, Transfers: []ledger.TransferSpec{
+	plan := BackPlan{Refunded: back, Transfers: append(returned,
 		posted(b.From, FXClearing(p.SupplierCurrency), b.Amount, b.Code, b.Ref, p.Rate),
-	}}
+	)}
 	if back > 0 {
 		plan.Transfers = append(plan.Transfers, posted(FXClearing(p.BuyerCurrency), payer, back, b.Code, b.Ref, p.Rate))
 	}
@@ -193,6 +201,29 @@ func PlanSettlement(s Settlement) (SettlementPlan, error) {
 		}
 	}
 	return plan, nil
+}
+
+// CommissionReturn is what the platform gives back of a settled
+// sub-order's commission when amount of its goods' price is clawed back or
+// reclaimed from the supplier's payable: amount × commission / goods,
+// rounded up, and no more than the commission less what the sub-order's
+// earlier returns gave back (returned). The supplier then gives back no
+// more than the settlement credited it for those goods, as a return before
+// settlement would have cost it nothing: returns of the whole goods, in one
+// or in parts, give back the commission exactly and take the settlement's
+// net from the payable, so they go through on a payable that holds just
+// that rather than waiting for other earnings.
+func CommissionReturn(amount, goods, commission, returned int64) int64 {
+	if amount <= 0 || goods <= 0 || commission <= 0 {
+		return 0
+	}
+	share := new(big.Int).Mul(big.NewInt(amount), big.NewInt(commission))
+	share.Add(share, big.NewInt(goods-1)).Quo(share, big.NewInt(goods))
+	left := max(commission-returned, 0)
+	if !share.IsInt64() || share.Int64() > left {
+		return left
+	}
+	return share.Int64()
 }
 
 // commission is amount × bps / 10000, half-even in the amount's currency.

@@ -28,6 +28,11 @@ const (
 	CodeCouponReclaim   Code = "coupon_reclaim"   // supplier payable → coupon expense: a returned good's coupon funding
 	CodeCouponLowered   Code = "coupon_lowered"   // escrow → coupon expense: a coupon's funding lowered before settlement
 	CodeCarrierPayment  Code = "carrier_payment"  // carrier payable → carrier settlement
+	// CodeCommissionReturn is platform revenue → supplier payable: the
+	// commission's share of goods returned after settlement, given back
+	// with the claw-back or coupon reclaim that takes those goods' price
+	// from the payable.
+	CodeCommissionReturn Code = "commission_return"
 	// CodePartnerAllocation moves a partner's unallocated receipts to revenue
 	// or back to the partner, on an operator's decision.
 	CodePartnerAllocation Code = "partner_allocation"
