@@ -69,15 +69,21 @@ func (p *Platform) call(h handler) http.Handler {
 			jsonapi.WriteError(w, jsonapi.Invalid("", "the request body could not be read"))
 			return
 		}
-		p.mu.Lock()
-		res := h(r, account, body)
-		p.mu.Unlock()
+		res := p.locked(func() jsonapi.Response { return h(r, account, body) })
 		if lost {
 			jsonapi.WriteError(w, unavailable())
 			return
 		}
 		jsonapi.WriteJSON(w, res.Status, res.Body)
 	})
+}
+
+// locked runs f under the platform's lock, released even when f panics (a
+// handler's bug must fail its call, not every later one).
+func (p *Platform) locked(f func() jsonapi.Response) jsonapi.Response {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return f()
 }
 
 func unavailable() *jsonapi.Error {

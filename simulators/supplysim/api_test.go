@@ -277,3 +277,26 @@ func TestOrderNumbersAndWaybillsDifferAcrossRuns(t *testing.T) {
 		ids[o.ID], waybills[shipped.Waybill] = true, true
 	}
 }
+
+// A product replaced with fewer SKUs drops the others: the stock levels no
+// longer list them, and their codes are free for another product. Before,
+// the stock levels read the dropped SKU, the handler panicked holding the
+// platform's lock, and every later call hung.
+func TestReplacedProductDropsItsOldSKUs(t *testing.T) {
+	f := newFixture(t, supplysim.Config{})
+	f.seed(t, "p1", supplysim.SKU{Code: "p1-a", Price: "10.00", Stock: 5}, supplysim.SKU{Code: "p1-b", Price: "12.00", Stock: 3})
+	f.seed(t, "p1", supplysim.SKU{Code: "p1-a", Price: "10.00", Stock: 5})
+	var levels struct {
+		Levels []struct {
+			SKU   string `json:"sku"`
+			Stock int64  `json:"stock"`
+		} `json:"levels"`
+	}
+	if res := f.call(t, "key-a", http.MethodGet, "/v1/stock", nil, &levels); res.StatusCode != http.StatusOK || len(levels.Levels) != 1 || levels.Levels[0].SKU != "p1-a" {
+		t.Fatalf("stock levels: %d %+v, want p1-a alone", res.StatusCode, levels)
+	}
+	f.seed(t, "p2", supplysim.SKU{Code: "p1-b", Price: "9.00", Stock: 1})
+	if res := f.call(t, "key-a", http.MethodGet, "/v1/stock", nil, &levels); res.StatusCode != http.StatusOK || len(levels.Levels) != 2 {
+		t.Errorf("a later call: %d %+v", res.StatusCode, levels)
+	}
+}

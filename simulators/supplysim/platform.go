@@ -193,6 +193,13 @@ func (p *Platform) PutProduct(in Product) (Product, error) {
 	now := p.now()
 	in.Currency, in.UpdatedAt = p.cfg.Currency, now
 	in.SKUs = append([]SKU(nil), in.SKUs...)
+	if old, ok := p.prod[in.ID]; ok {
+		// A SKU the new version drops is no longer the platform's: its
+		// code is free, and the stock levels no longer list it.
+		for _, s := range old.SKUs {
+			delete(p.sku, s.Code)
+		}
+	}
 	for i := range in.SKUs {
 		in.SKUs[i].UpdatedAt = now
 		p.sku[in.SKUs[i].Code] = in.ID
