@@ -39,8 +39,8 @@ type Operator struct {
 	Targets []Target
 	Token   func(context.Context) (string, error)
 	Out     io.Writer
-	// Warn receives what did not stop the command (a service that did not
-	// answer while listing every service).
+	// Warn receives each service that did not answer while listing; the
+	// list then goes on with the others and the command fails at its end.
 	Warn io.Writer
 }
 
@@ -70,18 +70,22 @@ func (o *Operator) List(ctx context.Context, consumer string) error {
 	}
 	tw := tabwriter.NewWriter(o.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tSEQ\tCONSUMER\tSUBJECT\tEVENT\tDELIVERIES\tDEAD-LETTERED\tERROR")
-	total := 0
+	total, known := 0, 0
+	var silent []string
 	for _, t := range o.Targets {
 		letters, err := listAll(ctx, t, consumer)
-		if skippable(err) || (consumer != "" && status.Code(err) == codes.InvalidArgument) {
-			if consumer == "" {
-				fmt.Fprintf(o.Warn, "%s: %s\n", t.Service, status.Convert(err).Message())
-			}
+		if skippable(err) {
+			fmt.Fprintf(o.Warn, "%s: %s\n", t.Service, status.Convert(err).Message())
+			silent = append(silent, t.Service)
 			continue
+		}
+		if consumer != "" && status.Code(err) == codes.InvalidArgument {
+			continue // not this service's consumer
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.Service, err)
 		}
+		known++
 		for _, d := range letters {
 			total++
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\t%s\n", t.Service, d.GetSequence(), d.GetConsumer(),
@@ -92,6 +96,14 @@ func (o *Operator) List(ctx context.Context, consumer string) error {
 		return err
 	}
 	fmt.Fprintf(o.Out, "%d dead letters\n", total)
+	switch {
+	case len(silent) > 0:
+		// An operator told "0 dead letters" by a mesh it could not reach
+		// would close the alert: an incomplete list fails the command.
+		return fmt.Errorf("the list is incomplete: %s did not answer", strings.Join(silent, ", "))
+	case consumer != "" && known == 0:
+		return fmt.Errorf("no service has a consumer %q (asked %s)", consumer, o.names())
+	}
 	return nil
 }
 
@@ -114,15 +126,23 @@ func listAll(ctx context.Context, t Target, consumer string) ([]*opsv1.DeadLette
 
 // owner finds the target whose consumer wrote the dead letter at seq.
 func (o *Operator) owner(ctx context.Context, seq uint64) (Target, *opsv1.GetDeadLetterResponse, error) {
+	var silent []string
 	for _, t := range o.Targets {
 		resp, err := t.Client.GetDeadLetter(ctx, &opsv1.GetDeadLetterRequest{Sequence: seq})
 		if err == nil {
 			return t, resp, nil
 		}
-		if status.Code(err) == codes.NotFound || skippable(err) {
+		if skippable(err) {
+			silent = append(silent, t.Service)
+			continue
+		}
+		if status.Code(err) == codes.NotFound {
 			continue
 		}
 		return Target{}, nil, fmt.Errorf("%s: %w", t.Service, err)
+	}
+	if len(silent) > 0 {
+		return Target{}, nil, fmt.Errorf("no dead letter %d at the services that answered; %s did not answer", seq, strings.Join(silent, ", "))
 	}
 	return Target{}, nil, fmt.Errorf("no dead letter %d at %s", seq, o.names())
 }
