@@ -182,6 +182,46 @@ func TestImporter(t *testing.T) {
 	}
 }
 
+// The refused rows counted before an import stops are in its report: a
+// batch the service keeps refusing ends the import, and the unreadable row
+// read before it is reported. Before, the report was written only after a
+// batch went through, and was empty here.
+func TestReportKeepsRefusedRowsWhenTheImportStops(t *testing.T) {
+	srv := &importServer{seen: map[string]bool{}, fail: 100}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := grpc.NewServer()
+	freightv1.RegisterFreightServiceServer(gs, srv)
+	go func() { _ = gs.Serve(lis) }()
+	defer gs.Stop()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	file := header +
+		"c,CN,CN-GD,US,US-CA,big,2000,USD,50.00,60.00,50.00,2026-05-01T10:00:00Z,\n" + // unreadable
+		"a,CN,CN-GD,US,US-CA,1000,2000,USD,50.00,60.00,50.00,2026-05-01T10:00:00Z,\n" +
+		"d,CN,CN-GD,US,US-CA,1000,2000,USD,50.00,60.00,50.00,2026-05-01T10:00:00Z,\n"
+	src, err := freight.NewCSVSource(strings.NewReader(file), int64(len(file)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report bytes.Buffer
+	im := &freight.Importer{Client: freightv1.NewFreightServiceClient(conn), Batch: 2, Errors: &report,
+		Token: func(context.Context) (string, error) { return "tok", nil }, RetryDelay: time.Millisecond}
+	sum, err := im.Run(context.Background(), src)
+	if status.Code(err) != codes.Unavailable || sum.Rejected != 1 {
+		t.Fatalf("Run = %+v, %v; want the batch refused after one rejected row", sum, err)
+	}
+	rows, err := csv.NewReader(&report).ReadAll()
+	if err != nil || len(rows) != 2 || rows[1][0] != "2" || rows[1][1] != "c" {
+		t.Errorf("report = %q, %v; want its header and row 2", rows, err)
+	}
+}
+
 func TestProgressBar(t *testing.T) {
 	var buf bytes.Buffer
 	p := freight.NewProgress(&buf, true)

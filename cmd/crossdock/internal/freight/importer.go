@@ -54,8 +54,10 @@ type Importer struct {
 	RetryDelay time.Duration
 }
 
-// Run imports every row of src.
-func (im *Importer) Run(ctx context.Context, src Source) (Summary, error) {
+// Run imports every row of src. The refused rows counted are in the report
+// whatever stops the import (a batch the service refused, a read error, the
+// context), since the summary counts them.
+func (im *Importer) Run(ctx context.Context, src Source) (sum Summary, err error) {
 	batch := im.Batch
 	if batch <= 0 {
 		batch = DefaultBatch
@@ -63,11 +65,16 @@ func (im *Importer) Run(ctx context.Context, src Source) (Summary, error) {
 	var report *csv.Writer
 	if im.Errors != nil {
 		report = csv.NewWriter(im.Errors)
+		defer func() {
+			report.Flush()
+			if werr := report.Error(); err == nil {
+				err = werr
+			}
+		}()
 		if err := report.Write([]string{"line", "shipment_id", "reason"}); err != nil {
 			return Summary{}, err
 		}
 	}
-	var sum Summary
 	reject := func(line int, id, reason string) error {
 		sum.Rejected++
 		if report == nil {
@@ -132,12 +139,6 @@ func (im *Importer) Run(ctx context.Context, src Source) (Summary, error) {
 	}
 	if err := flush(); err != nil {
 		return sum, err
-	}
-	if report != nil {
-		report.Flush()
-		if err := report.Error(); err != nil {
-			return sum, err
-		}
 	}
 	im.Progress.Done(sum)
 	return sum, nil
