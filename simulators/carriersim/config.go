@@ -59,8 +59,8 @@ type Config struct {
 	Seed int64
 
 	// RetryInitial and RetryMax shape the backoff between delivery attempts
-	// (defaults 1s and 1m); MaxAttempts bounds them (default 12, about ten
-	// minutes of retrying).
+	// (defaults 1s and 1m); MaxAttempts bounds them (default 12: eleven
+	// pauses of about six minutes in all).
 	RetryInitial, RetryMax time.Duration
 	MaxAttempts            int
 	// DeliveryTimeout bounds one delivery attempt. Default 10s.

@@ -38,8 +38,8 @@ type Config struct {
 	// PayoutDelay is how long a payout stays pending. Default 1s.
 	PayoutDelay time.Duration
 	// RetryInitial and RetryMax shape the backoff between delivery attempts
-	// (defaults 1s and 1m); MaxAttempts bounds them (default 12, about ten
-	// minutes of retrying: a receiver restarted inside that loses nothing).
+	// (defaults 1s and 1m); MaxAttempts bounds them (default 12: eleven
+	// pauses of about six minutes in all: a receiver restarted inside that loses nothing).
 	RetryInitial, RetryMax time.Duration
 	MaxAttempts            int
 	// DeliveryTimeout bounds one delivery attempt. Default 10s.
