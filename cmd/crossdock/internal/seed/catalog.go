@@ -168,7 +168,15 @@ func Catalogue(ctx context.Context, a Addrs) error {
 	if len(existing.GetProducts()) > 0 {
 		return nil // seeded before
 	}
+	if err := seedCatalogue(as, catalog, inventory); err != nil {
+		return fmt.Errorf("%w (the demo catalogue is seeded once, on the first start: after a first start stopped part way, start again with --fresh)", err)
+	}
+	return nil
+}
 
+// seedCatalogue creates the demo categories, brands, models, warehouses and
+// products, each product walked through the workflow.
+func seedCatalogue(as map[string]context.Context, catalog catalogv1.CatalogServiceClient, inventory inventoryv1.InventoryServiceClient) error {
 	categories, err := seedCategories(as[AdminEmail], catalog)
 	if err != nil {
 		return err
