@@ -121,8 +121,9 @@ func (s *importServer) ImportShipments(ctx context.Context, req *freightv1.Impor
 	return resp, nil
 }
 
-func TestImporter(t *testing.T) {
-	srv := &importServer{seen: map[string]bool{}, fail: 1}
+// serveImports serves srv on loopback and returns a connection to it.
+func serveImports(t *testing.T, srv *importServer) *grpc.ClientConn {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -130,12 +131,18 @@ func TestImporter(t *testing.T) {
 	gs := grpc.NewServer()
 	freightv1.RegisterFreightServiceServer(gs, srv)
 	go func() { _ = gs.Serve(lis) }()
-	defer gs.Stop()
+	t.Cleanup(gs.Stop)
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func TestImporter(t *testing.T) {
+	srv := &importServer{seen: map[string]bool{}, fail: 1}
+	conn := serveImports(t, srv)
 
 	file := header +
 		"a,CN,CN-GD,US,US-CA,1000,2000,USD,50.00,60.00,50.00,2026-05-01T10:00:00Z,\n" +
@@ -188,19 +195,7 @@ func TestImporter(t *testing.T) {
 // batch went through, and was empty here.
 func TestReportKeepsRefusedRowsWhenTheImportStops(t *testing.T) {
 	srv := &importServer{seen: map[string]bool{}, fail: 100}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs := grpc.NewServer()
-	freightv1.RegisterFreightServiceServer(gs, srv)
-	go func() { _ = gs.Serve(lis) }()
-	defer gs.Stop()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := serveImports(t, srv)
 	file := header +
 		"c,CN,CN-GD,US,US-CA,big,2000,USD,50.00,60.00,50.00,2026-05-01T10:00:00Z,\n" + // unreadable
 		"a,CN,CN-GD,US,US-CA,1000,2000,USD,50.00,60.00,50.00,2026-05-01T10:00:00Z,\n" +
