@@ -49,7 +49,7 @@ func AdminHandler(m *Market) http.Handler {
 		jsonapi.WriteJSON(w, http.StatusOK, map[string]any{"orders": orders})
 	})
 	mux.HandleFunc("GET /admin/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
-		o, ok := m.Order(r.PathValue("id"))
+		o, ok := m.BackOfficeOrder(r.PathValue("id"))
 		if !ok {
 			jsonapi.WriteError(w, jsonapi.NotFound("no order "+r.PathValue("id")))
 			return

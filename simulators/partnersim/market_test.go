@@ -240,11 +240,16 @@ func TestUnknownStatusUntilListed(t *testing.T) {
 	m := liveMarket(t, clk, partnersim.MarketConfig{Faults: partnersim.Faults{UnknownStatus: 1}}, 1)
 	o := place(t, m, 0)
 	got, _ := m.Order(o.OrderID)
+	office, _ := m.BackOfficeOrder(o.OrderID)
+	all := m.Orders()
 	first, _ := m.ListOrders(time.Time{}, clk.Now().Add(time.Hour), 0, 10)
 	second, _ := m.ListOrders(time.Time{}, clk.Now().Add(time.Hour), 0, 10)
-	if o.Status != partnersim.FaultStatus || got.Status != partnersim.FaultStatus ||
-		first[0].Status != partnersim.FaultStatus || second[0].Status != partnersim.StatusPaid {
-		t.Errorf("statuses %d, %d, %d, %d", o.Status, got.Status, first[0].Status, second[0].Status)
+	if got.Status != partnersim.FaultStatus || first[0].Status != partnersim.FaultStatus || second[0].Status != partnersim.StatusPaid {
+		t.Errorf("the API's statuses %d, %d, %d", got.Status, first[0].Status, second[0].Status)
+	}
+	// The back office (and the buyer placing it) sees the order as it is.
+	if o.Status != partnersim.StatusPaid || office.Status != partnersim.StatusPaid || all[0].Status != partnersim.StatusPaid {
+		t.Errorf("the back office's statuses %d, %d, %d", o.Status, office.Status, all[0].Status)
 	}
 }
 

@@ -78,12 +78,19 @@ type order struct {
 	unknownStatus bool
 }
 
-// view is the order as the marketplace reports it, a deep copy.
+// view is the order as the marketplace's API reports it, a deep copy.
 func (o *order) view() Order {
-	v := o.Order
+	v := o.truth()
 	if o.unknownStatus {
 		v.Status = FaultStatus
 	}
+	return v
+}
+
+// truth is the order as it is, faults aside (the back office's view), a
+// deep copy.
+func (o *order) truth() Order {
+	v := o.Order
 	v.Address.Lines = slices.Clone(v.Address.Lines)
 	v.Items = slices.Clone(v.Items)
 	if v.PaidAt != nil {
@@ -171,7 +178,7 @@ func (m *Market) PlaceOrder(buyer string, addr Address, items []ItemInput, paid 
 	o.unknownStatus = m.rand.chance(m.cfg.Faults.UnknownStatus)
 	m.orders[o.OrderID] = o
 	m.changed(o)
-	return o.view(), nil
+	return o.truth(), nil
 }
 
 // Pay records a buyer paying an order awaiting payment.
@@ -243,15 +250,28 @@ func (m *Market) Order(orderID string) (Order, bool) {
 	return o.view(), true
 }
 
-// Orders returns every order, by id, whatever the lag.
+// Orders returns every order, by id, as the back office sees them: whatever
+// the lag, without the faults.
 func (m *Market) Orders() []Order {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	orders := make([]Order, 0, len(m.orders))
 	for _, id := range slices.Sorted(maps.Keys(m.orders)) {
-		orders = append(orders, m.orders[id].view())
+		orders = append(orders, m.orders[id].truth())
 	}
 	return orders
+}
+
+// BackOfficeOrder returns one order as the back office sees it, without the
+// faults.
+func (m *Market) BackOfficeOrder(orderID string) (Order, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o, ok := m.orders[orderID]
+	if !ok {
+		return Order{}, false
+	}
+	return o.truth(), true
 }
 
 // ListOrders returns the orders whose last update is in [from, to) and
