@@ -281,10 +281,11 @@ func checkCurrency(r escrow.Record, currency string) error {
 // A leg the escrow can no longer pay is paid from the platform's freight
 // expense too, so the carrier is paid every charge it confirmed: one
 // confirmed after its sub-order settled (a last-mile charge invoiced after
-// delivery, the buyer having confirmed receipt at once), or one larger than
-// all the escrow still holds. The buyer's bill was closed, or capped, by
-// what the escrow held; the platform bears the rest. A retry pays from
-// where the first payment came, so the key always replays.
+// delivery, the buyer having confirmed receipt at once: the buyer's bill is
+// closed, the platform bears it), or one larger than all the escrow still
+// holds: that one the platform advances, and the sub-order's settlement
+// bills it with the goods (advanced_freight). A retry pays from where the
+// first payment came, so the key always replays.
 func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg escrow.FreightLeg) (ledger.Result, error) {
 	if _, err := requireService(caller); err != nil {
 		return ledger.Result{}, err
@@ -300,7 +301,13 @@ func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg esc
 	case err != nil:
 		return ledger.Result{}, err
 	case from == ledger.KindFreightExpense:
-		return e.platformPaysLeg(ctx, leg, "")
+		res, err := e.platformPaysLeg(ctx, leg, "")
+		if err != nil {
+			return res, err
+		}
+		// Recorded again in case the first call stopped before it: a leg
+		// the platform paid while the escrow was held was advanced.
+		return res, e.advancedIfHeld(ctx, leg)
 	case from != "":
 		return e.executeLeg(ctx, leg, specs) // paid from the escrow: the ledger replays it
 	}
@@ -317,10 +324,29 @@ func (e *Escrows) PayFreightLeg(ctx context.Context, caller auth.Caller, leg esc
 	}
 	res, err := e.executeLeg(ctx, leg, specs)
 	if errors.Is(err, ledger.ErrInsufficientFunds) {
-		// Refused, so nothing moved and the key is free for the platform's payment.
-		return e.platformPaysLeg(ctx, leg, "escrow short")
+		// Refused, so nothing moved and the key is free for the platform's
+		// payment, which the settlement bills.
+		if res, err = e.platformPaysLeg(ctx, leg, "escrow short"); err != nil {
+			return res, err
+		}
+		return res, e.store.RecordAdvancedFreight(ctx, leg.LegID, leg.SubOrderID, leg.Amount, e.fin.clock())
 	}
 	return res, err
+}
+
+// advancedIfHeld records a leg the platform paid as advanced freight of its
+// sub-order while the sub-order's escrow is held (not settled, in its record
+// or in the ledger): one paid after settlement stays the platform's.
+func (e *Escrows) advancedIfHeld(ctx context.Context, leg escrow.FreightLeg) error {
+	r, err := e.store.Escrow(ctx, leg.SubOrderID)
+	if err != nil || r.State == escrow.StateSettled {
+		return err
+	}
+	settled, err := e.settlementTransfers(ctx, leg.SubOrderID)
+	if err != nil || len(settled) > 0 {
+		return err
+	}
+	return e.store.RecordAdvancedFreight(ctx, leg.LegID, leg.SubOrderID, leg.Amount, e.fin.clock())
 }
 
 // legPaidFrom is the kind of account a leg was paid from, "" when it has

@@ -34,6 +34,11 @@ type EscrowStore interface {
 	InterruptedTopUps(ctx context.Context, before time.Time, keyPrefix string, limit int) ([]string, error)
 	// MarkTopUpPaid closes a top-up request.
 	MarkTopUpPaid(ctx context.Context, id string, at time.Time) error
+	// RecordAdvancedFreight records a leg of an unsettled sub-order that
+	// the platform paid because its escrow could not (idempotent on the
+	// leg); AdvancedFreight sums a sub-order's.
+	RecordAdvancedFreight(ctx context.Context, legID, subOrderID string, amount int64, at time.Time) error
+	AdvancedFreight(ctx context.Context, subOrderID string) (int64, error)
 	// ClaimRefund records a refund of a sub-order before it moves money,
 	// under a lock of the sub-order so that claims of one sub-order are
 	// checked one at a time: decide sees what the payer paid and got back

@@ -59,11 +59,13 @@ func (e *Escrows) commissionBps(ctx context.Context, orgID string) (int64, error
 }
 
 // SettleSubOrder completes a sub-order at its actual goods price (freight
-// was paid leg by leg): the supplier's payable gets the goods less
-// commission, the platform the commission, and the payer's account (the
-// buyer's wallet or the merchant's deposit) the escrow's remainder at the
-// payment's original rate. When escrow is short it opens a
-// top-up request (finance.topup.requested) and moves nothing. Settling a
+// was paid leg by leg, from escrow or, where escrow could not, advanced by
+// the platform): the supplier's payable gets the goods less commission, the
+// platform the commission and the freight it advanced, and the payer's
+// account (the buyer's wallet or the merchant's deposit) the escrow's
+// remainder at the payment's original rate. When escrow is short of the
+// goods and the advanced freight it opens a top-up request
+// (finance.topup.requested) and moves nothing. Settling a
 // settled sub-order again with the same goods price answers the first
 // settlement; another price is AlreadyExists, and so is another price
 // while a top-up request of the sub-order is open.
@@ -129,7 +131,12 @@ func (e *Escrows) settleOnce(ctx context.Context, subOrderID string, goods int64
 	if err != nil {
 		return SettleResult{}, err
 	}
-	plan, err := escrow.PlanSettlement(escrow.Settlement{Paid: r.Paid, EscrowBalance: balance, Goods: goods, CommissionBps: bps, Today: e.todayRate(ctx, r)})
+	advanced, err := e.store.AdvancedFreight(ctx, subOrderID)
+	if err != nil {
+		return SettleResult{}, err
+	}
+	plan, err := escrow.PlanSettlement(escrow.Settlement{Paid: r.Paid, EscrowBalance: balance, Goods: goods, AdvancedFreight: advanced,
+		CommissionBps: bps, Today: e.todayRate(ctx, r)})
 	if err != nil {
 		return SettleResult{}, err
 	}

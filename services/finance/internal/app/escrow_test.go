@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -414,7 +415,48 @@ func TestFreightLegBeyondTheEscrowIsPaidByThePlatform(t *testing.T) {
 	if k.net(t, escrow.Escrow("s-1", "USD")) != 1700 || k.net(t, escrow.FreightExpense("USD")) != -2500 {
 		t.Errorf("after a leg the escrow covers: escrow %d, freight expense %d", k.net(t, escrow.Escrow("s-1", "USD")), k.net(t, escrow.FreightExpense("USD")))
 	}
+	// The advanced leg is the buyer's freight: settling at goods 15.00 asks
+	// for goods + the advanced 25.00 less the 17.00 escrow holds, and once
+	// that is paid the platform gets its 25.00 back.
+	res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 1500, "USD")
+	if err != nil || res.TopUp == nil || res.TopUp.Amount != 2300 {
+		t.Fatalf("settlement: %+v, %v; want a top-up of 2300", res, err)
+	}
+	done, err := k.e.PayTopUp(ctx, buyer, res.TopUp.ID)
+	if err != nil || done.Record.State != escrow.StateSettled || done.Record.SupplierNet != 1425 || done.Record.Refunded != 0 {
+		t.Fatalf("the top-up paid: %+v, %v", done, err)
+	}
+	if got := k.net(t, escrow.FreightExpense("USD")); got != 0 {
+		t.Errorf("the freight expense holds %d after the settlement, want 0", got)
+	}
+	if got := k.net(t, escrow.BuyerWallet("buyer-1", "USD")); got != 5000-2000-2300 {
+		t.Errorf("the wallet holds %d, want %d: goods 1500 + freight 2800 paid", got, 5000-2000-2300)
+	}
 	k.balanced(t)
+}
+
+// The buyer's bill does not depend on the order in which legs beyond what
+// the escrow holds arrive: goods 15.00 with 5.00 of buffer, legs of 10.00
+// and 12.00, either first, ask for a top-up of 17.00 (goods + freight −
+// 20.00 paid). Before, the leg the escrow could not pay was the platform's:
+// 5.00 or 7.00 was asked depending on the order.
+func TestLegsBeyondTheEscrowBillTheSameInAnyOrder(t *testing.T) {
+	for _, legs := range [][]int64{{1000, 1200}, {1200, 1000}} {
+		k := newEscrowKit(t)
+		k.fund(t, "buyer-1", "USD", 5000, "fund-1")
+		k.payUSD(t, "o-1", "s-1", 2000)
+		for i, amount := range legs {
+			leg := escrow.FreightLeg{SubOrderID: "s-1", LegID: fmt.Sprintf("leg-%d", i), CarrierID: "carrier-1", Amount: amount, Currency: "USD"}
+			if _, err := k.e.PayFreightLeg(ctx, svcs, leg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := k.e.SettleSubOrder(ctx, svcs, "s-1", 1500, "USD")
+		if err != nil || res.TopUp == nil || res.TopUp.Amount != 1700 {
+			t.Errorf("legs %v: settlement %+v, %v; want a top-up of 1700", legs, res, err)
+		}
+		k.balanced(t)
+	}
 }
 
 // racingCall is a ledger on which another call commits first, under the

@@ -123,6 +123,11 @@ func TestPlanSettlement(t *testing.T) {
 		{name: "commission half-even", s: escrow.Settlement{Paid: paid, EscrowBalance: 10, Goods: 10, CommissionBps: 2500},
 			commission: 2, net: 8, want: map[ledger.AccountRef]int64{escrow.Revenue("EUR"): 2}}, // 2.5 → 2
 		{name: "short", s: escrow.Settlement{Paid: paid, EscrowBalance: 7000, Goods: 8000, CommissionBps: 500}, shortfall: 1000},
+		{name: "advanced freight given back to the freight expense", s: escrow.Settlement{Paid: paid, EscrowBalance: 9200, Goods: 8000, AdvancedFreight: 700, CommissionBps: 500},
+			commission: 400, net: 7600, rem: 500, refund: 543, // 5.00 EUR / 0.92
+			want: map[ledger.AccountRef]int64{escrow.Escrow("s-1", "EUR"): -9200, escrow.FreightExpense("EUR"): 700, escrow.SupplierPayable("org-1", "EUR"): 7600}},
+		{name: "short of the goods and the advanced freight", s: escrow.Settlement{Paid: paid, EscrowBalance: 8500, Goods: 8000, AdvancedFreight: 700, CommissionBps: 500},
+			shortfall: 200},
 		{name: "a remainder too small for the buyer's currency stays as FX rounding", s: escrow.Settlement{Paid: jpyKWD, EscrowBalance: 1001, Goods: 1000},
 			net: 1000, rem: 1, want: map[ledger.AccountRef]int64{escrow.Escrow("s-9", "KWD"): -1001, escrow.FXClearing("KWD"): 1, escrow.BuyerWallet("b-1", "JPY"): 0}},
 	}

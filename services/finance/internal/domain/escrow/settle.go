@@ -2,6 +2,7 @@ package escrow
 
 import (
 	"errors"
+	"math"
 	"math/big"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -134,21 +135,27 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 	return plan, nil
 }
 
-// Settlement is the completion of a sub-order: the actual goods price (the
-// freight was paid leg by leg) against what its escrow holds now.
+// Settlement is the completion of a sub-order: the actual goods price and
+// the freight the platform advanced (the legs escrow could not pay; the
+// others were paid from it leg by leg) against what its escrow holds now.
 type Settlement struct {
 	Paid          Paid
 	EscrowBalance int64 // supplier currency
 	Goods         int64 // supplier currency
-	CommissionBps int64
-	Today         *money.Rate
+	// AdvancedFreight is the freight the platform's freight expense paid
+	// for the sub-order because its escrow could not: the buyer's bill
+	// includes it, and escrow gives it back.
+	AdvancedFreight int64
+	CommissionBps   int64
+	Today           *money.Rate
 }
 
 // SettlementPlan is a settlement's transfers, or its shortfall.
 type SettlementPlan struct {
 	Transfers []ledger.TransferSpec
-	// Shortfall > 0 means escrow cannot pay the goods: nothing moves and
-	// the buyer is asked for a top-up of that much (supplier currency).
+	// Shortfall > 0 means escrow cannot pay the goods and the advanced
+	// freight: nothing moves and the buyer is asked for a top-up of that
+	// much (supplier currency).
 	Shortfall   int64
 	Commission  int64
 	SupplierNet int64
@@ -158,8 +165,9 @@ type SettlementPlan struct {
 }
 
 // PlanSettlement pays the supplier payable goods − commission (half-even),
-// the platform revenue the commission, and refunds the escrow's remainder to
-// the buyer at the payment's original rate.
+// the platform revenue the commission, the freight expense the freight it
+// advanced, and refunds the escrow's remainder to the buyer at the
+// payment's original rate.
 func PlanSettlement(s Settlement) (SettlementPlan, error) {
 	var v apperr.Violations
 	if s.Goods <= 0 {
@@ -168,19 +176,25 @@ func PlanSettlement(s Settlement) (SettlementPlan, error) {
 	if s.CommissionBps < 0 || s.CommissionBps > 10000 {
 		v.Add("commission_bps", "must be between 0 and 10000")
 	}
+	if s.AdvancedFreight < 0 || s.AdvancedFreight > math.MaxInt64-s.Goods {
+		v.Add("advanced_freight", "must be between 0 and what the goods leave of int64")
+	}
 	if err := v.Err(); err != nil {
 		return SettlementPlan{}, err
 	}
-	if s.EscrowBalance < s.Goods {
-		return SettlementPlan{Shortfall: s.Goods - s.EscrowBalance}, nil
+	if bill := s.Goods + s.AdvancedFreight; s.EscrowBalance < bill {
+		return SettlementPlan{Shortfall: bill - s.EscrowBalance}, nil
 	}
 	cur := s.Paid.SupplierCurrency
 	c, err := commission(s.Goods, s.CommissionBps, cur)
 	if err != nil {
 		return SettlementPlan{}, err
 	}
-	plan := SettlementPlan{Commission: c, SupplierNet: s.Goods - c, Remainder: s.EscrowBalance - s.Goods}
+	plan := SettlementPlan{Commission: c, SupplierNet: s.Goods - c, Remainder: s.EscrowBalance - s.Goods - s.AdvancedFreight}
 	escrow := Escrow(s.Paid.SubOrderID, cur)
+	if s.AdvancedFreight > 0 {
+		plan.Transfers = append(plan.Transfers, posted(escrow, FreightExpense(cur), s.AdvancedFreight, ledger.CodeFreightRecovered, s.Paid.SubOrderID, nil))
+	}
 	if plan.SupplierNet > 0 {
 		plan.Transfers = append(plan.Transfers, posted(escrow, SupplierPayable(s.Paid.SupplierOrgID, cur), plan.SupplierNet, ledger.CodeSettlementGoods, s.Paid.SubOrderID, nil))
 	}

@@ -33,6 +33,10 @@ const (
 	// with the claw-back or coupon reclaim that takes those goods' price
 	// from the payable.
 	CodeCommissionReturn Code = "commission_return"
+	// CodeFreightRecovered is escrow → freight expense at settlement: the
+	// freight legs the platform paid because the escrow could not, billed
+	// to the buyer with the goods.
+	CodeFreightRecovered Code = "freight_recovered"
 	// CodePartnerAllocation moves a partner's unallocated receipts to revenue
 	// or back to the partner, on an operator's decision.
 	CodePartnerAllocation Code = "partner_allocation"
