@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -102,6 +103,9 @@ type Consumer struct {
 
 	// afterCommit runs between the commit and the ack; tests use it to die there.
 	afterCommit func(context.Context) error
+	// databaseDown is set when a message failed while the database did not
+	// answer: Run then stops fetching until it answers again (awaitDatabase).
+	databaseDown atomic.Bool
 	// once fills the defaults once: Run and an operator's Replay may start
 	// together.
 	once sync.Once
@@ -148,6 +152,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	cons, err := c.setUp(ctx)
 	for err == nil && ctx.Err() == nil {
+		if c.databaseDown.Load() {
+			c.awaitDatabase(ctx)
+			continue
+		}
 		// Two batches' worth buffered: the next batch arrives while this one
 		// commits.
 		iter, ierr := cons.Messages(jetstream.PullMaxMessages(2 * c.BatchSize))
@@ -247,11 +255,11 @@ func (c *Consumer) consume(ctx context.Context, iter jetstream.MessagesContext) 
 				break fill
 			}
 		}
-		if err := c.ProcessBatch(ctx, batch); err != nil && ctx.Err() == nil {
+		if err := c.ProcessBatch(ctx, batch); err != nil && ctx.Err() == nil && !errors.Is(err, errDatabaseDown) {
 			c.Log.Error("inbox: process", "consumer", c.Name, "error", err)
 		}
-		if ctx.Err() != nil {
-			return
+		if ctx.Err() != nil || c.databaseDown.Load() {
+			return // what is buffered comes back once the database answers
 		}
 	}
 }
@@ -490,20 +498,69 @@ func (c *Consumer) recoverHandler(err *error) {
 
 // settle answers a message whose handling failed with err: nothing while
 // shutting down (it is redelivered), dead-letter for a permanent error or the
-// last delivery, otherwise nak with the backoff's delay.
+// last delivery, otherwise nak with the backoff's delay. While the
+// consumer's database does not answer, the failure is the database's, not
+// the event's: it is nak'd whatever its delivery, never dead-lettered, and
+// Run fetches nothing more until the database answers, so an outage of a
+// few minutes does not send every event in flight to the dead letters.
 func (c *Consumer) settle(ctx context.Context, d delivered, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: leave it for redelivery
 	}
 	var perm permanentError
 	n := d.meta.NumDelivered
-	if errors.As(err, &perm) || int(n) >= c.MaxDeliver {
+	permanent := errors.As(err, &perm)
+	if !permanent && c.databaseAway(ctx) {
+		c.Log.Warn("inbox: the database does not answer; the event waits for it", "consumer", c.Name,
+			"event_id", d.msg.EventID, "delivery", n, "error", err)
+		return errors.Join(errDatabaseDown, d.raw.NakWithDelay(c.Backoff[0]))
+	}
+	if permanent || int(n) >= c.MaxDeliver {
 		return c.deadLetter(ctx, d.raw, n, err)
 	}
 	delay := c.Backoff[min(int(n), len(c.Backoff))-1]
 	c.Log.Warn("inbox: handler failed; will retry", "consumer", c.Name, "event_id", d.msg.EventID,
 		"delivery", n, "retry_in", delay, "error", err)
 	return d.raw.NakWithDelay(delay)
+}
+
+// errDatabaseDown answers a message that failed while the consumer's
+// database did not answer.
+var errDatabaseDown = errors.New("inbox: the database does not answer")
+
+// databasePingTimeout bounds the ping that tells a failing event from a
+// database that does not answer.
+const databasePingTimeout = 2 * time.Second
+
+// databaseAway reports a database that does not answer a ping, and marks
+// it down until awaitDatabase sees it back; once down, the messages after
+// the first are not pinged for again.
+func (c *Consumer) databaseAway(ctx context.Context) bool {
+	if c.databaseDown.Load() {
+		return true
+	}
+	pctx, cancel := context.WithTimeout(ctx, databasePingTimeout)
+	defer cancel()
+	if err := c.Pool.Ping(pctx); err != nil && ctx.Err() == nil {
+		c.databaseDown.Store(true)
+		return true
+	}
+	return false
+}
+
+// awaitDatabase waits until the database answers a ping again, or ctx ends.
+func (c *Consumer) awaitDatabase(ctx context.Context) {
+	for ctx.Err() == nil {
+		pctx, cancel := context.WithTimeout(ctx, databasePingTimeout)
+		err := c.Pool.Ping(pctx)
+		cancel()
+		if err == nil {
+			c.Log.Info("inbox: the database answers again; consuming", "consumer", c.Name)
+			c.databaseDown.Store(false)
+			return
+		}
+		sleep(ctx, time.Second)
+	}
 }
 
 func toMessage(msg jetstream.Msg, delivery uint64) (Message, error) {

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/crossdock/crossdock/pkg/inbox"
@@ -279,4 +281,30 @@ func TestAnEventMostlyUnansweredIsDeadLetteredUnhandled(t *testing.T) {
 	if got := e.Effects(t)[poison]; got != 0 {
 		t.Errorf("applied %d times, want 0", got)
 	}
+}
+
+// An event that fails while the consumer's database does not answer is
+// the database's failure, not the event's: it is put back, whatever its
+// delivery, rather than dead-lettered, and applied once the database
+// answers. Before, every event in flight during an outage of a few minutes
+// went to the dead letters, for an operator to replay one by one.
+func TestAnEventFailingWhileTheDatabaseIsDownIsNotDeadLettered(t *testing.T) {
+	e := eventstest.Setup(t)
+	id := e.Emit(t, 1, true)[0]
+	ctx := context.Background()
+	down, err := pgxpool.New(ctx, e.Pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	down.Close() // the consumer's database, unreachable
+	c := e.Consumer(t, "c1")
+	c.Pool, c.MaxDeliver = down, 1 // any other failure dead-letters at once
+	if err := c.ProcessBatch(ctx, fetch(t, e, "c1", 1)); err == nil {
+		t.Fatal("the event was answered as applied with the database down")
+	}
+	if dead, err := inbox.ListDeadLetters(ctx, e.JS, "c1"); err != nil || len(dead) != 0 {
+		t.Fatalf("dead letters: %v, %v; want none", dead, err)
+	}
+	e.Go(t, e.Consumer(t, "c1").Run) // the database back
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
 }
