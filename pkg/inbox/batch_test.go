@@ -241,3 +241,25 @@ func TestAHandlerPanickingDeadLettersItsEventAndTheOthersGoOn(t *testing.T) {
 		})
 	}
 }
+
+// An event of a subject outside the consumer's filter (a newer replica
+// sharing the durable widened it during a rolling update) is not recorded
+// as applied: it comes back for a consumer that handles it. Before, the
+// older replica acknowledged it without a handler, and the newer ones never
+// saw it.
+func TestAnEventOfAnotherVersionsSubjectIsLeftForIt(t *testing.T) {
+	e := eventstest.Setup(t)
+	id := e.Emit(t, 1, true)[0]
+	older := e.Consumer(t, "c1")
+	older.Subjects = []string{"test.other.*"} // this version knows another subject only
+	var ran bool
+	older.Handler = func(context.Context, pgx.Tx, inbox.Message) error { ran = true; return nil }
+	if err := older.ProcessBatch(context.Background(), fetch(t, e, "c1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if ran {
+		t.Fatal("the older version's handler ran on a subject it does not handle")
+	}
+	e.Go(t, e.Consumer(t, "c1").Run) // the newer version, handling test.>
+	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
+}

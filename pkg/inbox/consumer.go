@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -477,14 +478,55 @@ func (c *Consumer) apply(ctx context.Context, m Message) (applied bool, err erro
 // process down, and the event would come back to crash every replica until
 // the server gave up on it, with nothing dead-lettered.
 func (c *Consumer) handle(ctx context.Context, tx pgx.Tx, m Message) (err error) {
+	if err := c.mine(m); err != nil {
+		return err
+	}
 	defer c.recoverHandler(&err)
 	return c.Handler(ctx, tx, m)
+}
+
+// mine refuses an event of a subject outside the consumer's Subjects: the
+// durable is shared by the service's replicas, and during a rolling update
+// a newer one widens its filter to a subject this version has no handler
+// for. Refused, the event is not recorded and comes back, for a newer
+// replica to apply (or, after MaxDeliver deliveries here, to be replayed
+// from the dead letters once the newer version runs); recorded as applied,
+// it was lost for the newer replicas too.
+func (c *Consumer) mine(m Message) error {
+	for _, filter := range c.Subjects {
+		if subjectMatches(filter, m.Subject) {
+			return nil
+		}
+	}
+	return fmt.Errorf("inbox: %s is not a subject this version of %s handles (%s)", m.Subject, c.Name, strings.Join(c.Subjects, ", "))
+}
+
+// subjectMatches reports a NATS subject matching a filter, with its "*"
+// (one token) and ">" (the rest) wildcards.
+func subjectMatches(filter, subject string) bool {
+	f, s := strings.Split(filter, "."), strings.Split(subject, ".")
+	for i, tok := range f {
+		switch {
+		case tok == ">":
+			return len(s) > i
+		case i >= len(s):
+			return false
+		case tok != "*" && tok != s[i]:
+			return false
+		}
+	}
+	return len(f) == len(s)
 }
 
 // handleBatch runs the batch handler on msgs, a panic failing for good as
 // in handle (the batch is then taken an event at a time, and only the one
 // at fault is dead-lettered).
 func (c *Consumer) handleBatch(ctx context.Context, tx pgx.Tx, msgs []Message) (err error) {
+	for _, m := range msgs {
+		if err := c.mine(m); err != nil {
+			return err
+		}
+	}
 	defer c.recoverHandler(&err)
 	return c.BatchHandler(ctx, tx, msgs)
 }
