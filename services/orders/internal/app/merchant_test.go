@@ -121,6 +121,9 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if _, err := s.svc.GetOrder(ctx, left, o.ID); apperr.KindOf(err) != apperr.KindNotFound {
 		t.Errorf("a former member read the merchant's order: %v", err)
 	}
+	if list, _, err := s.svc.ListOrders(ctx, left, 10, ""); err != nil || len(list) != 0 {
+		t.Errorf("a former member lists %d of the merchant's orders: %v", len(list), err)
+	}
 	if list, _, _ := s.svc.ListOrders(ctx, stranger, 10, ""); len(list) != 0 {
 		t.Errorf("another merchant lists %d orders", len(list))
 	}

@@ -319,7 +319,9 @@ func (r repo) OrderOf(ctx context.Context, subOrderID uuid.UUID) (uuid.UUID, err
 }
 
 func (r repo) ListOrders(ctx context.Context, buyerID string, merchant uuid.UUID, after *app.OrderCursor, limit int) ([]domain.Order, error) {
-	owner, args := `buyer_id = $1`, []any{buyerID, limit}
+	// A person's own orders are those not placed for a merchant: a member
+	// who left a merchant keeps the buyer id of its orders, not them.
+	owner, args := `buyer_id = $1 AND merchant_org_id IS NULL`, []any{buyerID, limit}
 	if merchant != uuid.Nil {
 		owner, args[0] = `merchant_org_id = $1`, merchant
 	}
