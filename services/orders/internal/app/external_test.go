@@ -235,6 +235,34 @@ func TestAnUnshippedPartnerOrderIsCancelledWhenItsHoldEndsWithoutTheEvent(t *tes
 	}
 }
 
+// A sub-order whose parcel logistics booked, but whose booking orders never
+// recorded (the supplier's call lost its answer and the booking's event is
+// behind), is recorded as shipped when its hold's check runs, not cancelled
+// and refunded while the carrier carries the goods. Before, the check
+// cancelled it without asking logistics.
+func TestTheHoldsCheckRecordsAParcelBookedUnrecorded(t *testing.T) {
+	s := newSaga(t)
+	hold := 72 * time.Hour
+	svc := app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, PaymentSettle: time.Minute, AutoComplete: 7 * 24 * time.Hour,
+		FulfilmentHold: hold})
+	svc.SetClock(func() time.Time { return s.at })
+	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-72", BuyerRef: "kim", Lines: []domain.CartLine{line(s.scarf, 1)},
+		Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}}
+	o, _, err := svc.PlaceExternalOrder(ctx, docking, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := o.SubOrders[0]
+	s.w.ship(app.ShipInput{Order: o, SubOrder: sub}) // booked at logistics; orders heard nothing
+	s.at = s.at.Add(hold + time.Hour)
+	if _, err := svc.RunTasks(ctx, 100, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.subStatus(t, o.ID, sub.ID); st != domain.Shipped {
+		t.Errorf("the sub-order whose parcel was booked is %s once its hold ended, want shipped", st)
+	}
+}
+
 // A partner order its buyer cancelled on the partner's platform is
 // cancelled by the channel's service (docking): its stock is released and
 // nothing is refunded (its money never reached a wallet). A service

@@ -354,9 +354,24 @@ func (s *Service) checkHoldsAtTheirEnd(ctx context.Context, orderID uuid.UUID, s
 // own expiry, and its event, come first.
 const holdLapseGrace = 10 * time.Minute
 
-// holdLapsed applies a lapsed hold as inventory's event would have.
+// holdLapsed applies a lapsed hold as inventory's event would have, once
+// logistics is asked for the sub-order's parcel: one booked that orders
+// never recorded (the supplier's call lost its answer, the booking's event
+// behind) is recorded as shipped, not cancelled and refunded while the
+// carrier carries the goods to the buyer.
 func (s *Service) holdLapsed(ctx context.Context, subID uuid.UUID) error {
-	err := s.store.InTx(ctx, func(r Repository) error { return s.ReservationLapsed(ctx, r, subID) })
+	p, err := s.Logistics.Parcel(ctx, subID)
+	if err != nil {
+		return err
+	}
+	err = s.store.InTx(ctx, func(r Repository) error {
+		if p != nil && !p.Cancelled() && !p.ReturnedToSender() {
+			if err := s.ShipmentBooked(ctx, r, subID, p.Shipment); err != nil {
+				return err
+			}
+		}
+		return s.ReservationLapsed(ctx, r, subID)
+	})
 	s.nudge()
 	return err
 }

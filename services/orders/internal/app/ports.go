@@ -159,8 +159,14 @@ func (p Parcel) Delivered() bool { return p.DeliveredAt != nil }
 // parcel and took it back to where it was shipped from.
 func (p Parcel) ReturnedToSender() bool { return p.Status == ParcelReturned }
 
-// ParcelReturned is the status of a parcel returned to its sender.
-const ParcelReturned = "SHIPMENT_STATUS_RETURNED"
+// Cancelled reports whether the parcel's booking was cancelled.
+func (p Parcel) Cancelled() bool { return p.Status == ParcelCancelled }
+
+// The statuses of a parcel returned to its sender and of one cancelled.
+const (
+	ParcelReturned  = "SHIPMENT_STATUS_RETURNED"
+	ParcelCancelled = "SHIPMENT_STATUS_CANCELLED"
+)
 
 // Logistics books, tracks, cancels and completes parcels.
 type Logistics interface {

@@ -544,6 +544,8 @@ func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
 		out.Status, out.DeliveredAt = "delivered", &at
 	case p.returned:
 		out.Status = app.ParcelReturned
+	case p.cancelled:
+		out.Status = app.ParcelCancelled
 	}
 	return out, nil
 }
