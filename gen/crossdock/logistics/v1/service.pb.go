@@ -1004,7 +1004,11 @@ type CreateShipmentRequest struct {
 	CentralWarehouse *v1.Address `protobuf:"bytes,16,opt,name=central_warehouse,json=centralWarehouse,proto3" json:"central_warehouse,omitempty"`
 	// Who pays the carrier's confirmed legs of an outbound parcel; unspecified is the
 	// escrow. PLATFORM on a return is INVALID_ARGUMENT (return legs are not paid here).
-	FreightPayer  FreightPayer `protobuf:"varint,17,opt,name=freight_payer,json=freightPayer,proto3,enum=crossdock.logistics.v1.FreightPayer" json:"freight_payer,omitempty"`
+	FreightPayer FreightPayer `protobuf:"varint,17,opt,name=freight_payer,json=freightPayer,proto3,enum=crossdock.logistics.v1.FreightPayer" json:"freight_payer,omitempty"`
+	// For a merchant's order, the merchant organization: its members read the
+	// parcel, and buyer_id (the member who placed the order) reads it only while
+	// a member.
+	MerchantOrgId string `protobuf:"bytes,18,opt,name=merchant_org_id,json=merchantOrgId,proto3" json:"merchant_org_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1156,6 +1160,13 @@ func (x *CreateShipmentRequest) GetFreightPayer() FreightPayer {
 		return x.FreightPayer
 	}
 	return FreightPayer_FREIGHT_PAYER_UNSPECIFIED
+}
+
+func (x *CreateShipmentRequest) GetMerchantOrgId() string {
+	if x != nil {
+		return x.MerchantOrgId
+	}
+	return ""
 }
 
 type CreateShipmentResponse struct {
@@ -1972,7 +1983,7 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\rfreight_payer\x18& \x01(\x0e2$.crossdock.logistics.v1.FreightPayerR\ffreightPayer\x12^\n" +
 	"\x14carrier_cancellation\x18' \x01(\x0e2+.crossdock.logistics.v1.CarrierCancellationR\x13carrierCancellation\x124\n" +
 	"\x16carrier_cancel_refusal\x18( \x01(\tR\x14carrierCancelRefusal\x12L\n" +
-	"\x14carrier_cancelled_at\x18) \x01(\v2\x1a.google.protobuf.TimestampR\x12carrierCancelledAt\"\x9e\x06\n" +
+	"\x14carrier_cancelled_at\x18) \x01(\v2\x1a.google.protobuf.TimestampR\x12carrierCancelledAt\"\xc6\x06\n" +
 	"\x15CreateShipmentRequest\x128\n" +
 	"\x04kind\x18\x01 \x01(\x0e2$.crossdock.logistics.v1.ShipmentKindR\x04kind\x12 \n" +
 	"\fsub_order_id\x18\x02 \x01(\tR\n" +
@@ -1994,7 +2005,8 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"goodsPrice\x12%\n" +
 	"\x0ereservation_id\x18\x0f \x01(\tR\rreservationId\x12I\n" +
 	"\x11central_warehouse\x18\x10 \x01(\v2\x1c.crossdock.common.v1.AddressR\x10centralWarehouse\x12I\n" +
-	"\rfreight_payer\x18\x11 \x01(\x0e2$.crossdock.logistics.v1.FreightPayerR\ffreightPayer\"r\n" +
+	"\rfreight_payer\x18\x11 \x01(\x0e2$.crossdock.logistics.v1.FreightPayerR\ffreightPayer\x12&\n" +
+	"\x0fmerchant_org_id\x18\x12 \x01(\tR\rmerchantOrgId\"r\n" +
 	"\x16CreateShipmentResponse\x12<\n" +
 	"\bshipment\x18\x01 \x01(\v2 .crossdock.logistics.v1.ShipmentR\bshipment\x12\x1a\n" +
 	"\breplayed\x18\x02 \x01(\bR\breplayed\"P\n" +

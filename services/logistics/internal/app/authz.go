@@ -1,6 +1,8 @@
 package app
 
 import (
+	"github.com/google/uuid"
+
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
@@ -13,14 +15,19 @@ var (
 	ErrNotYours     = apperr.PermissionDenied("you may list only your own shipments or your organization's").WithReason("NOT_YOURS")
 )
 
-// canRead reports whether the caller may see a shipment: its buyer, its
+// canRead reports whether the caller may see a shipment: its buyer (for a
+// merchant's order, the merchant's members, whoever placed it), its
 // supplier's members, admins and services. Anyone else is told it does not
-// exist.
+// exist: a member who left the merchant too.
 func canRead(c auth.Caller, s domain.Shipment) bool {
 	if c.IsAdmin() || c.IsService() {
 		return true
 	}
-	if c.Kind == auth.KindUser && c.Subject == s.BuyerID {
+	if s.MerchantOrgID != uuid.Nil {
+		if org, ok := c.MerchantOrg(); ok && org == s.MerchantOrgID {
+			return true
+		}
+	} else if c.Kind == auth.KindUser && c.Subject == s.BuyerID {
 		return true
 	}
 	org, ok := c.SupplierOrg()

@@ -54,7 +54,7 @@ func (s *Service) CreateShipment(ctx context.Context, c auth.Caller, in domain.N
 		BuyerID: in.BuyerID, SupplierOrgID: in.SupplierOrgID, MethodID: method.ID, CarrierID: carrier.ID,
 		Status: domain.StatusBooked, From: in.From, To: in.To, Lines: in.Lines, WeightG: in.WeightG,
 		VolumeCM3: in.VolumeCM3, DeclaredValue: in.DeclaredValue, GoodsPrice: in.GoodsPrice,
-		ReservationID: in.ReservationID, FreightPayer: in.FreightPayer, CreatedAt: s.clock(), Central: in.Central, Stage: 1,
+		ReservationID: in.ReservationID, FreightPayer: in.FreightPayer, MerchantOrgID: in.MerchantOrgID, CreatedAt: s.clock(), Central: in.Central, Stage: 1,
 	}
 	inserted, err := s.store.InsertShipment(ctx, sh, fp)
 	if err != nil {

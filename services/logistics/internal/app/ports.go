@@ -62,6 +62,10 @@ type ShipmentFilter struct {
 	BuyerID       string
 	SupplierOrgID uuid.UUID
 	Statuses      []domain.Status
+	// MerchantOrgID keeps a merchant's parcels; OwnOnly those of no
+	// merchant (a person's own orders).
+	MerchantOrgID uuid.UUID
+	OwnOnly       bool
 }
 
 // ShipmentCursor is the keyset position of a page: newest first.

@@ -97,8 +97,10 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 	default:
 		if org, ok := c.SupplierOrg(); ok {
 			f.SupplierOrgID = org
+		} else if org, ok := c.MerchantOrg(); ok {
+			f.MerchantOrgID = org
 		} else {
-			f.BuyerID = c.Subject
+			f.BuyerID, f.OwnOnly = c.Subject, true
 		}
 	}
 	size, err := shipmentPages.Size(pageSize)

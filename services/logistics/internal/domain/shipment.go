@@ -78,6 +78,9 @@ type Shipment struct {
 	ReservationID string
 	// FreightPayer pays the carrier's confirmed legs.
 	FreightPayer FreightPayer
+	// MerchantOrgID is the merchant whose order the parcel carries (uuid.Nil
+	// for a person's own): its members read it.
+	MerchantOrgID uuid.UUID
 
 	Position *Position
 	// Leg is the kind of leg the position is on.
@@ -159,6 +162,9 @@ type NewShipmentInput struct {
 	// request's fingerprint when it is the escrow, so creations made before
 	// it existed replay unchanged.
 	FreightPayer FreightPayer `json:",omitempty"`
+	// MerchantOrgID is the merchant whose order it is; left out of the
+	// fingerprint when there is none, as FreightPayer.
+	MerchantOrgID uuid.UUID `json:",omitzero"`
 }
 
 // MaxWeightG bounds a parcel's weight (1 t): more is a freight booking, not

@@ -268,7 +268,7 @@ func (s *Service) bookReturn(ctx context.Context, id uuid.UUID) error {
 	if err != nil || a.ReturnShipmentID != nil || (a.Status != domain.AfterSaleApproved && a.Status != domain.AfterSaleReplacementShipped) {
 		return err
 	}
-	sub, _, err := s.afterSaleSubOrder(ctx, a)
+	sub, o, err := s.afterSaleSubOrder(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -279,7 +279,7 @@ func (s *Service) bookReturn(ctx context.Context, id uuid.UUID) error {
 	if p == nil || p.From == nil || sub.Address == nil {
 		return apperr.FailedPrecondition("the sub-order has no parcel to return along").WithReason("NO_PARCEL")
 	}
-	sh, err := s.Logistics.ShipReturn(ctx, ReturnInput{AfterSale: a, SubOrder: sub, MethodID: p.MethodID, To: *p.From})
+	sh, err := s.Logistics.ShipReturn(ctx, ReturnInput{AfterSale: a, SubOrder: sub, MethodID: p.MethodID, To: *p.From, MerchantOrgID: o.MerchantOrgID})
 	if err != nil {
 		return err
 	}

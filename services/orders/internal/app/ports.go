@@ -126,6 +126,9 @@ type ReturnInput struct {
 	SubOrder  domain.SubOrder
 	MethodID  string
 	To        domain.Address
+	// MerchantOrgID is the merchant whose order it is, uuid.Nil for none:
+	// its members read the parcel.
+	MerchantOrgID uuid.UUID
 }
 
 // Shipment is a booked parcel.

@@ -22,7 +22,7 @@ const shipmentColumns = `shipment_id, kind, sub_order_id, order_id, return_id, b
 	declared_currency, goods_minor, goods_currency, reservation_id, position_lat, position_lng, position_name,
 	position_at, leg, last_event_at, last_event_seq, eta, created_at, picked_up_at, delivered_at, completed_at,
 	cancelled_at, committed, central_address, stage, at_central_at, consolidation_id, onward_waybill, freight_payer,
-	carrier_cancel_done_at, carrier_cancel_refusal, stock_commit_refused_at, stock_commit_refusal`
+	carrier_cancel_done_at, carrier_cancel_refusal, stock_commit_refused_at, stock_commit_refusal, merchant_org_id`
 
 // address is an address as stored in JSON.
 type address struct {
@@ -89,7 +89,7 @@ func scanShipment(row pgx.Row) (domain.Shipment, error) {
 		&s.DeclaredValue.Currency, &s.GoodsPrice.Amount, &s.GoodsPrice.Currency, &s.ReservationID, &lat, &lng, &posName,
 		&posAt, &s.Leg, &lastAt, &s.LastEventSeq, &s.ETA, &s.CreatedAt, &s.PickedUpAt, &s.DeliveredAt, &s.CompletedAt,
 		&s.CancelledAt, &s.Committed, &central, &s.Stage, &s.AtCentralAt, &consolidation, &onward, payerScan{&s.FreightPayer},
-		&s.CarrierCancelDoneAt, &s.CarrierCancelRefusal, &s.StockCommitRefusedAt, &s.StockCommitRefusal)
+		&s.CarrierCancelDoneAt, &s.CarrierCancelRefusal, &s.StockCommitRefusedAt, &s.StockCommitRefusal, nullUUID{&s.MerchantOrgID})
 	if err != nil {
 		return s, err
 	}
@@ -149,12 +149,13 @@ func (r repo) InsertShipment(ctx context.Context, s domain.Shipment, fingerprint
 	tag, err := r.q.Exec(ctx, `INSERT INTO shipments (shipment_id, kind, sub_order_id, order_id, return_id, buyer_id,
 		supplier_org_id, method_id, carrier_id, status, from_address, to_address, lines, weight_g, volume_cm3,
 		declared_minor, declared_currency, goods_minor, goods_currency, reservation_id, created_at, fingerprint,
-		central_address, freight_payer)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+		central_address, freight_payer, merchant_org_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
 		ON CONFLICT DO NOTHING`,
 		s.ID, s.Kind, s.SubOrderID, s.OrderID, s.ReturnID, s.BuyerID, s.SupplierOrgID, s.MethodID, s.CarrierID,
 		s.Status, from, to, lines, s.WeightG, s.VolumeCM3, s.DeclaredValue.Amount, s.DeclaredValue.Currency,
-		s.GoodsPrice.Amount, s.GoodsPrice.Currency, s.ReservationID, s.CreatedAt, fingerprint, central, payerColumn(s.FreightPayer))
+		s.GoodsPrice.Amount, s.GoodsPrice.Currency, s.ReservationID, s.CreatedAt, fingerprint, central, payerColumn(s.FreightPayer),
+		nullIfNil(s.MerchantOrgID))
 	return tag.RowsAffected() == 1, err
 }
 
@@ -350,6 +351,12 @@ func (r repo) ListShipments(ctx context.Context, f app.ShipmentFilter, after *ap
 	if f.BuyerID != "" {
 		where = append(where, "buyer_id = "+arg(f.BuyerID))
 	}
+	if f.OwnOnly {
+		where = append(where, "merchant_org_id IS NULL")
+	}
+	if f.MerchantOrgID != uuid.Nil {
+		where = append(where, "merchant_org_id = "+arg(f.MerchantOrgID))
+	}
 	if f.SupplierOrgID != uuid.Nil {
 		where = append(where, "supplier_org_id = "+arg(f.SupplierOrgID))
 	}
@@ -390,4 +397,23 @@ func (r repo) MarkStockCommitRefused(ctx context.Context, id uuid.UUID, reason s
 	_, err := r.q.Exec(ctx, `UPDATE shipments SET stock_commit_refused_at = $2, stock_commit_refusal = $3
 		WHERE shipment_id = $1 AND NOT committed`, id, at, reason)
 	return err
+}
+
+// nullUUID scans a nullable uuid column into a uuid.UUID, uuid.Nil for NULL.
+type nullUUID struct{ dst *uuid.UUID }
+
+func (n nullUUID) Scan(src any) error {
+	if src == nil {
+		*n.dst = uuid.Nil
+		return nil
+	}
+	return n.dst.Scan(src)
+}
+
+// nullIfNil writes uuid.Nil as NULL.
+func nullIfNil(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
 }

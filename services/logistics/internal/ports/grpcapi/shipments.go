@@ -39,6 +39,9 @@ func (s *Server) CreateShipment(ctx context.Context, req *logisticsv1.CreateShip
 		GoodsPrice: moneyOf(req.GetGoodsPrice()), ReservationID: req.GetReservationId(),
 		FreightPayer: payers[req.GetFreightPayer()],
 	}
+	if raw := req.GetMerchantOrgId(); raw != "" {
+		in.MerchantOrgID = p.id("merchant_org_id", raw)
+	}
 	if _, known := payers[req.GetFreightPayer()]; !known {
 		in.FreightPayer = domain.FreightPayer(req.GetFreightPayer().String())
 	}

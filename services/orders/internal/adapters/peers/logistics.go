@@ -35,6 +35,7 @@ func (l Logistics) Ship(ctx context.Context, in app.ShipInput) (app.Shipment, er
 		CentralWarehouse: l.CentralWarehouse,
 	}
 	req.DeclaredValue = req.GoodsPrice
+	req.MerchantOrgId = merchantOrg(in.Order.MerchantOrgID)
 	if in.PlatformPays {
 		req.FreightPayer = logisticsv1.FreightPayer_FREIGHT_PAYER_PLATFORM
 	}
@@ -67,6 +68,7 @@ func (l Logistics) ShipReturn(ctx context.Context, in app.ReturnInput) (app.Ship
 	req.WeightG, req.VolumeCm3 = a.Parcel(sub)
 	req.GoodsPrice = &commonv1.Money{CurrencyCode: a.Refund.Currency, AmountMinor: a.Refund.Amount}
 	req.DeclaredValue = req.GoodsPrice
+	req.MerchantOrgId = merchantOrg(in.MerchantOrgID)
 	resp, err := l.Client.CreateShipment(ctx, req)
 	if err != nil {
 		return app.Shipment{}, peerError(err)
@@ -139,4 +141,13 @@ func (l Logistics) CancelReturn(ctx context.Context, shipmentID uuid.UUID, reaso
 func (l Logistics) Complete(ctx context.Context, shipmentID uuid.UUID) error {
 	_, err := l.Client.CompleteShipment(ctx, &logisticsv1.CompleteShipmentRequest{ShipmentId: shipmentID.String()})
 	return peerError(err)
+}
+
+// merchantOrg is a merchant order's organization as logistics reads it:
+// its members read the parcel; empty for a person's own order.
+func merchantOrg(id uuid.UUID) string {
+	if id == uuid.Nil {
+		return ""
+	}
+	return id.String()
 }
