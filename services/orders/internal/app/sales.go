@@ -34,8 +34,10 @@ type SalesRepository interface {
 	// returns the ids of those it had not remembered already.
 	AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder) (map[uuid.UUID]bool, error)
 	// CancelSoldSubOrder marks a remembered sub-order cancelled at `at` and
-	// returns it; nil when it was never paid or was cancelled already.
-	CancelSoldSubOrder(ctx context.Context, id uuid.UUID, at time.Time) (*domain.SoldSubOrder, error)
+	// returns it; nil when it was cancelled already, or not remembered as
+	// paid: it is then remembered as cancelled, so that its payment, should
+	// that event come later, counts nothing (AddSoldSubOrders keeps it out).
+	CancelSoldSubOrder(ctx context.Context, sub domain.SoldSubOrder, at time.Time) (*domain.SoldSubOrder, error)
 	// AddReturn remembers a refunded return and adds its lines to the
 	// refunded part of the sub-order's lines; false when it was remembered
 	// already.
@@ -68,9 +70,10 @@ func (s *Sales) OrderPaid(ctx context.Context, r SalesRepository, subs []domain.
 }
 
 // SubOrderCancelled refunds a paid sub-order's gross and units on the day
-// of the cancellation; a sub-order never paid counted nothing to refund.
-func (s *Sales) SubOrderCancelled(ctx context.Context, r SalesRepository, id uuid.UUID, at time.Time) error {
-	sub, err := r.CancelSoldSubOrder(ctx, id, at)
+// of the cancellation; a sub-order never paid counted nothing to refund,
+// and its payment's event, should it come after, counts nothing either.
+func (s *Sales) SubOrderCancelled(ctx context.Context, r SalesRepository, cancelled domain.SoldSubOrder, at time.Time) error {
+	sub, err := r.CancelSoldSubOrder(ctx, cancelled, at)
 	if err != nil || sub == nil {
 		return err
 	}

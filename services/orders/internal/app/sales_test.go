@@ -257,6 +257,31 @@ func TestSalesFollowOrderEvents(t *testing.T) {
 
 // sortRows orders rows by day, SKU, channel and currency: the list's own
 // order (by product) is the paging test's business.
+// A sub-order's cancellation applied before its payment (two relays or two
+// consumers apart, or a replay) leaves the figures as if neither happened:
+// the payment after it counts nothing. Before, the cancellation found no
+// sale to take back and the payment then counted it for good.
+func TestACancellationBeforeItsPaymentCountsNothing(t *testing.T) {
+	b := newSalesBook(t)
+	supplier := uuid.New()
+	g := newGoods(supplier)
+	sub, other := uuid.New(), uuid.New()
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	eur := money.MustNew(2500, "EUR")
+	for _, f := range []fact{
+		subCancelled(sub, supplier, "own_store", at.Add(time.Minute)),
+		orderPaid("own_store", at, paidSub(sub, supplier, g.line(2, eur))),
+		orderPaid("own_store", at, paidSub(other, supplier, g.line(1, eur))),
+		subCancelled(sub, supplier, "own_store", at.Add(time.Hour)), // again
+	} {
+		b.apply(t, f.subject, f.event)
+	}
+	rows := b.bySKU(t)
+	if len(rows) != 1 || rows[0].sold != 1 || rows[0].gross != 2500 || rows[0].refunded != 0 || rows[0].refunds != 0 {
+		t.Errorf("rows %v, want the other sub-order's 1 unit and 25.00 only", rows)
+	}
+}
+
 func sortRows(rs []row) {
 	slices.SortFunc(rs, func(a, b row) int {
 		return strings.Compare(a.day+a.sku.String()+a.channel+a.currency, b.day+b.sku.String()+b.channel+b.currency)

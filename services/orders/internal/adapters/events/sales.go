@@ -84,7 +84,9 @@ func (c SalesConsumer) subOrderCancelled(ctx context.Context, r app.SalesReposit
 	if at.IsZero() {
 		return inbox.Permanent(errors.New("sub-order cancelled without its time"))
 	}
-	return c.Sales.SubOrderCancelled(ctx, r, id, at)
+	order, _ := uuid.Parse(ev.GetOrderId())
+	supplier, _ := uuid.Parse(ev.GetSupplierId())
+	return c.Sales.SubOrderCancelled(ctx, r, domain.SoldSubOrder{ID: id, OrderID: order, SupplierID: supplier, Channel: ev.GetChannel()}, at)
 }
 
 func (c SalesConsumer) returnRefunded(ctx context.Context, r app.SalesRepository, payload []byte) error {

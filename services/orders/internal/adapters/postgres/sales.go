@@ -70,17 +70,24 @@ func (s Sales) AddSoldSubOrders(ctx context.Context, subs []domain.SoldSubOrder)
 	return added, err
 }
 
-func (s Sales) CancelSoldSubOrder(ctx context.Context, id uuid.UUID, at time.Time) (*domain.SoldSubOrder, error) {
+func (s Sales) CancelSoldSubOrder(ctx context.Context, cancelled domain.SoldSubOrder, at time.Time) (*domain.SoldSubOrder, error) {
+	id := cancelled.ID
 	sub := domain.SoldSubOrder{ID: id}
-	err := s.q.QueryRow(ctx, `UPDATE sales_sub_orders SET cancelled_at = $2
-		WHERE sub_order_id = $1 AND cancelled_at IS NULL
-		RETURNING order_id, supplier_id, channel, paid_at`, id, at).Scan(&sub.OrderID, &sub.SupplierID, &sub.Channel, &sub.PaidAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
+	var paidAt *time.Time
+	// One statement for both cases, so a payment recorded concurrently is
+	// waited for and then cancelled, never missed.
+	err := s.q.QueryRow(ctx, `INSERT INTO sales_sub_orders (sub_order_id, order_id, supplier_id, channel, paid_at, cancelled_at)
+		VALUES ($1, $3, $4, $5, NULL, $2)
+		ON CONFLICT (sub_order_id) DO UPDATE SET cancelled_at = EXCLUDED.cancelled_at WHERE sales_sub_orders.cancelled_at IS NULL
+		RETURNING order_id, supplier_id, channel, paid_at`, id, at, cancelled.OrderID, cancelled.SupplierID, cancelled.Channel).
+		Scan(&sub.OrderID, &sub.SupplierID, &sub.Channel, &paidAt)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && paidAt == nil) {
+		return nil, nil // cancelled already, or never paid: nothing to take back
 	}
 	if err != nil {
 		return nil, err
 	}
+	sub.PaidAt = *paidAt
 	rows, err := s.q.Query(ctx, `SELECT sku_id, product_id, currency, quantity, gross_minor, units_refunded, refunds_minor
 		FROM sales_sub_order_lines WHERE sub_order_id = $1 ORDER BY sku_id`, id)
 	if err != nil {
