@@ -151,6 +151,11 @@ func (w *Wallets) advancePayout(ctx context.Context, p wallet.Payout) (wallet.Pa
 	if p.State != wallet.PayoutReserved {
 		return p, nil
 	}
+	if p.Attempts > 0 && w.clock().Sub(p.CreatedAt) > payoutKeyLifetime {
+		// An earlier call's outcome is unknown and the provider may have
+		// forgotten its key: sent again, it could pay the supplier twice.
+		return p, fmt.Errorf("payout %s: %w", p.ID, errProviderKeyExpired)
+	}
 	sent, err := w.provider.CreatePayout(ctx, PayoutRequest{
 		IdempotencyKey: "payout:" + p.ID, Amount: p.Amount, Currency: p.Currency, Reference: p.ID, Destination: p.Destination,
 	})
@@ -390,7 +395,7 @@ func (w *Wallets) RetryPayouts(ctx context.Context, age time.Duration, limit int
 	var first error
 	done := 0
 	for _, p := range stale {
-		if _, err := w.advancePayout(ctx, p); err != nil && first == nil && (!isRefusal(err) || errors.Is(err, errProviderKeyTaken)) {
+		if _, err := w.advancePayout(ctx, p); err != nil && first == nil && (!isRefusal(err) || errors.Is(err, errProviderKeyTaken) || errors.Is(err, errProviderKeyExpired)) {
 			first = err
 			continue
 		}
@@ -520,6 +525,18 @@ func keyTaken(err error) bool {
 // errProviderKeyTaken marks advancePayout's error for a payout whose key the
 // provider holds another request under (keyTaken).
 var errProviderKeyTaken = errors.New("the payment provider holds another request under the payout's idempotency key; it stays reserved for an operator")
+
+// payoutKeyLifetime is how long a payout may be asked of the provider again
+// under its idempotency key: providers keep a key about a day (Stripe 24
+// hours), and one asked after that is a new request to them.
+const payoutKeyLifetime = 23 * time.Hour
+
+// errProviderKeyExpired marks advancePayout's error for a payout still
+// reserved after an earlier call whose outcome is unknown (the provider did
+// not answer), made longer than payoutKeyLifetime ago: it stays reserved,
+// reported by the payout worker each round, for an operator to find at the
+// provider (by its reference, the payout id) whether it was paid.
+var errProviderKeyExpired = errors.New("the payout's earlier call to the payment provider went unanswered longer ago than the provider keeps its idempotency key; it stays reserved for an operator")
 
 // misconfigured reports the provider refusing our credentials: not the
 // payout's fault, and fixed by an operator, after which the worker's next

@@ -726,6 +726,42 @@ func TestAPayoutWhoseKeyTheProviderHoldsStaysReserved(t *testing.T) {
 	e.assertBooksBalance(t)
 }
 
+// A payout whose earlier call to the provider went unanswered is not asked
+// again once the provider may have forgotten the call's idempotency key (a
+// day): a new request under it could pay the supplier twice. It stays
+// reserved and the worker reports it each round. Before, the worker sent it
+// again whenever the provider answered, however late.
+func TestAPayoutUnansweredForADayIsNotSentAgain(t *testing.T) {
+	e := newWallets(t)
+	org, owner := e.fundedSupplier(t, 5_000)
+	e.provider.unavailable = 1
+	p, err := e.w.CreatePayout(ctx, owner, org, wallet.PayoutInput{Amount: 1_000, Currency: "EUR", Destination: "DE89 3704", IdempotencyKey: "k"})
+	if err != nil || p.State != wallet.PayoutReserved {
+		t.Fatalf("payout = %+v, %v; want it reserved", p, err)
+	}
+	calls := e.provider.payoutCalls
+	late := app.NewWallets(postgres.NewWallets(postgres.New(e.pool)), e.ledger, e.provider,
+		app.WithWalletsClock(func() time.Time { return t0.Add(25 * time.Hour) }))
+	if _, err := late.RetryPayouts(ctx, 0, 10); err == nil || !strings.Contains(err.Error(), "idempotency key") {
+		t.Errorf("worker round a day later = %v, want the payout reported", err)
+	}
+	if e.provider.payoutCalls != calls {
+		t.Errorf("the provider was asked again %d times", e.provider.payoutCalls-calls)
+	}
+	got, err := postgres.NewWallets(postgres.New(e.pool)).Payout(ctx, p.ID)
+	if err != nil || got.State != wallet.PayoutReserved {
+		t.Fatalf("payout = %+v, %v; want it still reserved", got, err)
+	}
+	// Within the day it is sent again, as before.
+	if _, err := e.w.RetryPayouts(ctx, 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := postgres.NewWallets(postgres.New(e.pool)).Payout(ctx, p.ID); got.State != wallet.PayoutSent {
+		t.Errorf("payout retried within the day is %s, want sent", got.State)
+	}
+	e.assertBooksBalance(t)
+}
+
 // A provider's report on a payout that is not of what was sent (another
 // amount, or another provider payout under our reference) is refused, and
 // moves nothing; the genuine report then applies. Before, it posted or
