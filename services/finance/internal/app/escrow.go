@@ -508,7 +508,7 @@ func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrde
 	}
 	if len(prior) > 0 {
 		// A replay: what moved then, whatever was funded since.
-		if refundLeg(prior).Amount != amount {
+		if prior[0].Amount != amount {
 			return ledger.Result{}, ledger.KeyReused(key)
 		}
 		return ledger.Result{Replayed: true}, nil
@@ -553,7 +553,8 @@ func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrde
 
 // GetSubOrderEscrow returns a sub-order's escrow and its balance to our
 // services, admins and whoever paid it (the buyer, or for a merchant order
-// the merchant's members); to anyone else it does not exist.
+// the merchant's members); to anyone else it does not exist. Before
+// settlement the balance is net of the freight the platform advanced.
 func (e *Escrows) GetSubOrderEscrow(ctx context.Context, caller auth.Caller, subOrderID string) (escrow.Record, int64, error) {
 	if caller.Subject == "" {
 		return escrow.Record{}, 0, auth.ErrAuthenticationRequired
@@ -566,10 +567,16 @@ func (e *Escrows) GetSubOrderEscrow(ctx context.Context, caller auth.Caller, sub
 		return escrow.Record{}, 0, apperr.NotFound("sub-order escrow", subOrderID)
 	}
 	bal, err := e.escrowBalance(ctx, r)
-	return r, bal, err
+	if err != nil || r.State == escrow.StateSettled {
+		return r, bal, err
+	}
+	// What it holds for the buyer: the freight the platform advanced is
+	// the settlement's to take back (negative while the escrow holds less).
+	advanced, err := e.store.AdvancedFreight(ctx, subOrderID)
+	return r, bal - advanced, err
 }
 
-// escrowBalance is what a sub-order's escrow holds now.
+// escrowBalance is what a sub-order's escrow holds now, in the ledger.
 func (e *Escrows) escrowBalance(ctx context.Context, r escrow.Record) (int64, error) {
 	a, err := e.ledger.AccountByRef(ctx, escrow.Escrow(r.SubOrderID, r.SupplierCurrency))
 	if apperr.IsKind(err, apperr.KindNotFound) {

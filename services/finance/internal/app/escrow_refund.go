@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -82,6 +83,11 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 	if _, err := escrow.PlanBack(r.Paid, back); err != nil {
 		return RefundResult{}, err // refused before anything is claimed
 	}
+	if !clawBack {
+		if err := e.refundLeavesAdvancedFreight(ctx, r, amount); err != nil {
+			return RefundResult{}, err
+		}
+	}
 	now := e.fin.clock()
 	decide := func(escrow.Returns) (int64, error) { return 0, nil } // escrow's balance bounds a refund before settlement
 	if clawBack {
@@ -141,6 +147,29 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 	return RefundResult{Refunded: plan.Refunded, ClawBack: clawBack, Replayed: res.Replayed, Currency: r.BuyerCurrency}, nil
 }
 
+// refundLeavesAdvancedFreight refuses a refund from escrow that would leave
+// it short of the freight the platform advanced for the sub-order, which
+// its settlement bills: the escrow holds that much for it, as for the legs
+// it paid itself. Refused as the ledger refuses an escrow short of a
+// refund (INSUFFICIENT_FUNDS), so orders nets the return against the
+// freight as it does then, rather than refunding the buyer now to bill it
+// at settlement.
+func (e *Escrows) refundLeavesAdvancedFreight(ctx context.Context, r escrow.Record, amount int64) error {
+	advanced, err := e.store.AdvancedFreight(ctx, r.SubOrderID)
+	if err != nil || advanced == 0 {
+		return err
+	}
+	balance, err := e.escrowBalance(ctx, r)
+	if err != nil {
+		return err
+	}
+	if amount > balance-advanced {
+		return ledger.ErrInsufficientFunds.WithMetadata("sub_order_id", r.SubOrderID).
+			WithMetadata("advanced_freight_minor", strconv.FormatInt(advanced, 10))
+	}
+	return nil
+}
+
 // refundSettledMeanwhile answers a refund from escrow that the ledger
 // refused for want of funds (err): when a settlement emptied the escrow
 // after the refund read it, the refund is a claw-back from the supplier's
@@ -186,7 +215,7 @@ func (e *Escrows) replayedRefund(ctx context.Context, r escrow.Record, refundID 
 	if err != nil {
 		return RefundResult{}, err
 	}
-	first := refundLeg(prior)
+	first := prior[0]
 	if claimed && (c.SubOrderID != r.SubOrderID || c.Amount != amount) || first.Amount != amount || first.Currency != r.SupplierCurrency {
 		return RefundResult{}, escrow.RefundReused(refundID)
 	}
@@ -200,18 +229,6 @@ func (e *Escrows) replayedRefund(ctx context.Context, r escrow.Record, refundID 
 		}
 	}
 	return res, nil
-}
-
-// refundLeg is a refund's first transfer out of escrow or the supplier's
-// payable, for its whole amount: the transfers of a claw-back begin with the
-// commission the platform gives back into the payable.
-func refundLeg(prior []ledger.Transfer) ledger.Transfer {
-	for _, t := range prior {
-		if t.Code != ledger.CodeCommissionReturn {
-			return t
-		}
-	}
-	return prior[0]
 }
 
 // RetryWaitingRefunds tries the waiting claw-backs again, oldest first, up

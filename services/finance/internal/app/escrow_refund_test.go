@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/outbox"
@@ -600,11 +601,89 @@ func TestClawBackGivesTheCommissionBack(t *testing.T) {
 	if got := k.net(t, wallet); got != 10000 {
 		t.Errorf("the wallet holds %d, want the 10000 paid", got)
 	}
+	// The claw-back's own transfers begin with its whole amount, as a
+	// replica of the version before the commission leg reads them to replay
+	// it; the commission leg is referenced apart.
+	if prior, err := k.ledger.TransfersByReference(ctx, "r-2"); err != nil || len(prior) == 0 || prior[0].Amount != 3334 || prior[0].Code != ledger.CodeClawBack {
+		t.Errorf("the claw-back's transfers: %+v, %v; want its 3334 first", prior, err)
+	}
 	// A retry replays the first answer and moves nothing.
 	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-2", 3334, "USD"); err != nil || !r.Replayed || !r.ClawBack || r.Refunded != 3334 {
 		t.Errorf("retried claw-back: %+v, %v", r, err)
 	}
 	if got := k.net(t, wallet); got != 10000 {
 		t.Errorf("the retry moved money: wallet %d", got)
+	}
+}
+
+// A return's claw-back and its coupon reclaim (orders names both after the
+// return) together give back the settlement's commission on the whole
+// goods, no more: the reclaim counts the claw-back's commission though
+// they share an id. Before, it left the claw-back out and gave back 101 of
+// a commission of which 100 was left.
+func TestAReturnsClawBackAndReclaimGiveBackTheCommissionOnce(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 7999, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 7999)
+	if _, err := k.e.FundCoupon(ctx, svcs, "s-1", "cp-1", 2001, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	revenue := k.net(t, escrow.Revenue("USD"))
+	if rec := k.settle(t, "s-1", 10000, "USD"); rec.Commission != 500 {
+		t.Fatalf("settled %+v", rec)
+	}
+	if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "return:a-1", 7999, "USD"); err != nil || !r.ClawBack || r.Waiting {
+		t.Fatalf("claw-back: %+v, %v", r, err)
+	}
+	if _, err := k.e.ReclaimCoupon(ctx, svcs, "s-1", "cp-1", "return:a-1", 2001, "USD"); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.net(t, escrow.Revenue("USD")); got != revenue {
+		t.Errorf("the revenue holds %d after the whole goods came back, held %d before the settlement", got, revenue)
+	}
+	if got := k.net(t, escrow.SupplierPayable("org-1", "USD")); got != 0 {
+		t.Errorf("the payable holds %d, want 0", got)
+	}
+	k.balanced(t)
+}
+
+// A claim waiting for the escrow row's lock counts the commission the
+// claim holding it gave back, once that one commits. Before, the sums were
+// read in the locking statement, whose snapshot predates the wait: the
+// second of two racing claw-backs missed the first's commission, and the
+// two gave back more than the settlement's commission.
+func TestAClaimWaitingForTheLockCountsTheCommissionItsHolderGaveBack(t *testing.T) {
+	k := newEscrowKit(t)
+	k.fund(t, "buyer-1", "USD", 10000, "fund-1")
+	k.payUSD(t, "o-1", "s-1", 10000)
+	k.settle(t, "s-1", 10000, "USD")
+	tx, err := k.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM escrows WHERE sub_order_id = 's-1' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO escrow_refunds (refund_id, sub_order_id, amount_minor, attempt_id, created_at, commission_minor)
+		VALUES ('r-first', 's-1', 3333, gen_random_uuid(), now(), 167)`); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan int64, 1)
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := postgres.New(k.pool).ClaimRefund(ctx, escrow.RefundClaim{RefundID: "r-second", SubOrderID: "s-1", Amount: 6667, CreatedAt: t0},
+			app.TopUpPaymentKeyPrefix, func(rt escrow.Returns) (int64, error) { seen <- rt.CommissionReturned; return 0, nil })
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // the claim waits for the lock
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-seen; got != 167 {
+		t.Errorf("the waiting claim saw %d of commission given back, want the first claim's 167", got)
 	}
 }

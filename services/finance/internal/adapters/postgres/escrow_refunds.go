@@ -114,18 +114,26 @@ func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, decid
 	var commission int64
 	err := pg.InTx(ctx, pool, func(tx pgx.Tx) error {
 		var locked lockedEscrow
-		err := tx.QueryRow(ctx, `SELECT escrowed_minor, coalesce(remainder_minor, 0),
-				coalesce((SELECT sum(commission_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $2), 0) +
-				coalesce((SELECT sum(commission_minor) FROM coupon_reclaims WHERE sub_order_id = $1 AND reclaim_id <> $2), 0)
-			FROM escrows WHERE sub_order_id = $1 FOR UPDATE`,
-			c.subOrderID, c.id).Scan(&locked.escrowed, &locked.remainder, &locked.commissionReturned)
+		err := tx.QueryRow(ctx, `SELECT escrowed_minor, coalesce(remainder_minor, 0) FROM escrows WHERE sub_order_id = $1 FOR UPDATE`,
+			c.subOrderID).Scan(&locked.escrowed, &locked.remainder)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.NotFound("sub-order escrow", c.subOrderID)
 		}
 		if err != nil {
 			return fmt.Errorf("lock escrow %s: %w", c.subOrderID, err)
 		}
-		taken, err := cl.takeOver(ctx, tx, c, attempt)
+		// Read after the lock, in a statement of its own: one taking its
+		// snapshot before waiting for the lock would miss the claim its
+		// holder committed meanwhile. This claim is left out (in its own
+		// table only: a return's claw-back and its coupon reclaim share
+		// their id).
+		if err := tx.QueryRow(ctx, `SELECT
+				coalesce((SELECT sum(commission_minor) FROM escrow_refunds WHERE sub_order_id = $1`+cl.notSelf("escrow_refunds")+`), 0) +
+				coalesce((SELECT sum(commission_minor) FROM coupon_reclaims WHERE sub_order_id = $1`+cl.notSelf("coupon_reclaims")+`), 0)`,
+			c.subOrderID, c.id).Scan(&locked.commissionReturned); err != nil {
+			return fmt.Errorf("commission returned of %s: %w", c.subOrderID, err)
+		}
+		taken, stored, err := cl.takeOver(ctx, tx, c, attempt)
 		if err != nil {
 			return err
 		}
@@ -133,6 +141,12 @@ func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, decid
 			return err
 		}
 		if taken {
+			if stored > 0 {
+				// Decided when the claim was made, and perhaps moved since
+				// under it: the claim keeps it.
+				commission = stored
+				return nil
+			}
 			return cl.setCommission(ctx, tx, c.id, commission)
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO `+cl.table+` (`+cl.idColumn+`, sub_order_id, amount_minor, attempt_id, created_at, commission_minor)
@@ -143,9 +157,7 @@ func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, decid
 		if tag.RowsAffected() == 0 {
 			// Claimed meanwhile for another sub-order's escrow (not locked
 			// here): the same details take it over, others are refused.
-			if _, err = cl.takeOver(ctx, tx, c, attempt); err == nil {
-				err = cl.setCommission(ctx, tx, c.id, commission)
-			}
+			_, _, err = cl.takeOver(ctx, tx, c, attempt)
 		}
 		return err
 	})
@@ -156,7 +168,7 @@ func (cl claims) claim(ctx context.Context, pool *pgxpool.Pool, c claimed, decid
 }
 
 // setCommission records the commission a claim taken over gives back, as
-// decided again under the lock.
+// decided again under the lock (one made before settlement gave none back).
 func (cl claims) setCommission(ctx context.Context, tx pgx.Tx, id string, commission int64) error {
 	if _, err := tx.Exec(ctx, `UPDATE `+cl.table+` SET commission_minor = $2 WHERE `+cl.idColumn+` = $1`, id, commission); err != nil {
 		return fmt.Errorf("%s %s: %w", cl.idColumn, id, err)
@@ -165,24 +177,35 @@ func (cl claims) setCommission(ctx context.Context, tx pgx.Tx, id string, commis
 }
 
 // takeOver makes attempt the owner of c's claim when one is recorded with
-// the same sub-order and amount; taken reports that one is recorded.
-func (cl claims) takeOver(ctx context.Context, tx pgx.Tx, c claimed, attempt string) (taken bool, err error) {
+// the same sub-order and amount; taken reports that one is recorded, with
+// the commission it gives back.
+func (cl claims) takeOver(ctx context.Context, tx pgx.Tx, c claimed, attempt string) (taken bool, commission int64, err error) {
 	var sub string
 	var amount int64
-	err = tx.QueryRow(ctx, `SELECT sub_order_id, amount_minor FROM `+cl.table+` WHERE `+cl.idColumn+` = $1 FOR UPDATE`, c.id).Scan(&sub, &amount)
+	err = tx.QueryRow(ctx, `SELECT sub_order_id, amount_minor, commission_minor FROM `+cl.table+` WHERE `+cl.idColumn+` = $1 FOR UPDATE`, c.id).
+		Scan(&sub, &amount, &commission)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
+		return false, 0, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("%s %s: %w", cl.idColumn, c.id, err)
+		return false, 0, fmt.Errorf("%s %s: %w", cl.idColumn, c.id, err)
 	}
 	if sub != c.subOrderID || amount != c.amount {
-		return true, cl.reused(c.id)
+		return true, 0, cl.reused(c.id)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE `+cl.table+` SET attempt_id = $2 WHERE `+cl.idColumn+` = $1`, c.id, attempt); err != nil {
-		return true, fmt.Errorf("take over %s %s: %w", cl.idColumn, c.id, err)
+		return true, 0, fmt.Errorf("take over %s %s: %w", cl.idColumn, c.id, err)
 	}
-	return true, nil
+	return true, commission, nil
+}
+
+// notSelf is the condition leaving the claim ($2) out of table's sum: only
+// in the claim's own table.
+func (cl claims) notSelf(table string) string {
+	if cl.table != table {
+		return ""
+	}
+	return " AND " + cl.idColumn + " <> $2"
 }
 
 // release deletes a claim whose ledger command was refused, unless a later

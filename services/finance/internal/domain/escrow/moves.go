@@ -167,7 +167,7 @@ func PlanCouponReclaim(c CouponReclaim) ([]ledger.TransferSpec, error) {
 	payable, ref := SupplierPayable(c.SupplierOrgID, c.Currency), CouponReclaimRef(c.SubOrderID, c.ReclaimID)
 	var specs []ledger.TransferSpec
 	if c.CommissionReturn > 0 {
-		specs = append(specs, posted(Revenue(c.Currency), payable, c.CommissionReturn, ledger.CodeCommissionReturn, ref, nil))
+		specs = append(specs, posted(Revenue(c.Currency), payable, c.CommissionReturn, ledger.CodeCommissionReturn, CommissionReturnRef(ref), nil))
 	}
 	return append(specs, posted(payable, CouponExpense(c.Currency), c.Amount, ledger.CodeCouponReclaim, ref, nil)), nil
 }

@@ -101,7 +101,7 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 	payer := p.Payer()
 	var returned []ledger.TransferSpec
 	if b.CommissionReturn > 0 {
-		returned = []ledger.TransferSpec{posted(Revenue(p.SupplierCurrency), b.From, b.CommissionReturn, ledger.CodeCommissionReturn, b.Ref, nil)}
+		returned = []ledger.TransferSpec{posted(Revenue(p.SupplierCurrency), b.From, b.CommissionReturn, ledger.CodeCommissionReturn, CommissionReturnRef(b.Ref), nil)}
 	}
 	if p.Rate == nil || p.BuyerCurrency == p.SupplierCurrency {
 		return BackPlan{Transfers: append(returned, posted(b.From, payer, b.Amount, b.Code, b.Ref, nil)), Refunded: b.Amount}, nil
@@ -216,6 +216,12 @@ func PlanSettlement(s Settlement) (SettlementPlan, error) {
 	}
 	return plan, nil
 }
+
+// CommissionReturnRef references a claw-back's or reclaim's commission
+// leg: apart from the claw-back's own reference, whose transfers a replay
+// reads with the full amount first (as versions before the commission leg
+// read them too).
+func CommissionReturnRef(ref string) string { return ref + ":commission" }
 
 // CommissionReturn is what the platform gives back of a settled
 // sub-order's commission when amount of its goods' price is clawed back or
