@@ -62,8 +62,9 @@ type ShipmentFilter struct {
 	BuyerID       string
 	SupplierOrgID uuid.UUID
 	Statuses      []domain.Status
-	// MerchantOrgID keeps a merchant's parcels; OwnOnly those of no
-	// merchant (a person's own orders).
+	// MerchantOrgID keeps a merchant's parcels, and with BuyerID set also
+	// that buyer's parcels booked before parcels named their merchant;
+	// OwnOnly keeps those of no merchant (a person's own orders).
 	MerchantOrgID uuid.UUID
 	OwnOnly       bool
 }

@@ -98,7 +98,7 @@ func (s *Service) ListShipments(ctx context.Context, c auth.Caller, f ShipmentFi
 		if org, ok := c.SupplierOrg(); ok {
 			f.SupplierOrgID = org
 		} else if org, ok := c.MerchantOrg(); ok {
-			f.MerchantOrgID = org
+			f.MerchantOrgID, f.BuyerID = org, c.Subject
 		} else {
 			f.BuyerID, f.OwnOnly = c.Subject, true
 		}

@@ -162,9 +162,10 @@ type NewShipmentInput struct {
 	// request's fingerprint when it is the escrow, so creations made before
 	// it existed replay unchanged.
 	FreightPayer FreightPayer `json:",omitempty"`
-	// MerchantOrgID is the merchant whose order it is; left out of the
-	// fingerprint when there is none, as FreightPayer.
-	MerchantOrgID uuid.UUID `json:",omitzero"`
+	// MerchantOrgID is the merchant whose order it is. Left out of the
+	// request's fingerprint: it follows from the order, and a creation
+	// recorded before orders sent it must replay when retried with it.
+	MerchantOrgID uuid.UUID `json:"-"`
 }
 
 // MaxWeightG bounds a parcel's weight (1 t): more is a freight booking, not

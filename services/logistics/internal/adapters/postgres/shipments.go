@@ -348,14 +348,16 @@ func (r repo) ListShipments(ctx context.Context, f app.ShipmentFilter, after *ap
 	where := []string{"true"}
 	args := []any{}
 	arg := func(v any) string { args = append(args, v); return "$" + itoa(len(args)) }
-	if f.BuyerID != "" {
+	switch {
+	case f.MerchantOrgID != uuid.Nil && f.BuyerID != "":
+		where = append(where, "(merchant_org_id = "+arg(f.MerchantOrgID)+" OR (merchant_org_id IS NULL AND buyer_id = "+arg(f.BuyerID)+"))")
+	case f.MerchantOrgID != uuid.Nil:
+		where = append(where, "merchant_org_id = "+arg(f.MerchantOrgID))
+	case f.BuyerID != "":
 		where = append(where, "buyer_id = "+arg(f.BuyerID))
 	}
 	if f.OwnOnly {
 		where = append(where, "merchant_org_id IS NULL")
-	}
-	if f.MerchantOrgID != uuid.Nil {
-		where = append(where, "merchant_org_id = "+arg(f.MerchantOrgID))
 	}
 	if f.SupplierOrgID != uuid.Nil {
 		where = append(where, "supplier_org_id = "+arg(f.SupplierOrgID))
