@@ -239,16 +239,8 @@ func (m *Market) Complete(orderID string) (Order, error) {
 	return o.view(), nil
 }
 
-// Order returns one order as it is now.
-func (m *Market) Order(orderID string) (Order, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	o, ok := m.orders[orderID]
-	if !ok {
-		return Order{}, false
-	}
-	return o.view(), true
-}
+// Order returns one order as the API reports it (with the faults).
+func (m *Market) Order(orderID string) (Order, bool) { return m.orderAs(orderID, (*order).view) }
 
 // Orders returns every order, by id, as the back office sees them: whatever
 // the lag, without the faults.
@@ -265,13 +257,18 @@ func (m *Market) Orders() []Order {
 // BackOfficeOrder returns one order as the back office sees it, without the
 // faults.
 func (m *Market) BackOfficeOrder(orderID string) (Order, bool) {
+	return m.orderAs(orderID, (*order).truth)
+}
+
+// orderAs returns one order as see shows it.
+func (m *Market) orderAs(orderID string, see func(*order) Order) (Order, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	o, ok := m.orders[orderID]
 	if !ok {
 		return Order{}, false
 	}
-	return o.truth(), true
+	return see(o), true
 }
 
 // ListOrders returns the orders whose last update is in [from, to) and

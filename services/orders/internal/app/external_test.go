@@ -205,6 +205,22 @@ func TestAPartnerOrderIsPricedAtThePartnersPrices(t *testing.T) {
 	}
 }
 
+// partnerOrderHeld places a partner order of one scarf through a service
+// whose fulfilment hold lasts hold.
+func (s *saga) partnerOrderHeld(t *testing.T, hold time.Duration, externalID string) (*app.Service, domain.Order) {
+	t.Helper()
+	svc := app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, PaymentSettle: time.Minute, AutoComplete: 7 * 24 * time.Hour,
+		FulfilmentHold: hold})
+	svc.SetClock(func() time.Time { return s.at })
+	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: externalID, BuyerRef: "kim", Lines: []domain.CartLine{line(s.scarf, 1)},
+		Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}}
+	o, _, err := svc.PlaceExternalOrder(ctx, docking, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, o
+}
+
 // A partner order's sub-order its supplier never ships is cancelled when
 // its stock hold ends, by inventory's expiry event or, that event lost, by
 // the hold's check, which placing the order schedules as a paid checkout
@@ -213,15 +229,7 @@ func TestAPartnerOrderIsPricedAtThePartnersPrices(t *testing.T) {
 func TestAnUnshippedPartnerOrderIsCancelledWhenItsHoldEndsWithoutTheEvent(t *testing.T) {
 	s := newSaga(t)
 	hold := 72 * time.Hour
-	svc := app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, PaymentSettle: time.Minute, AutoComplete: 7 * 24 * time.Hour,
-		FulfilmentHold: hold})
-	svc.SetClock(func() time.Time { return s.at })
-	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-71", BuyerRef: "kim", Lines: []domain.CartLine{line(s.scarf, 1)},
-		Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}}
-	o, _, err := svc.PlaceExternalOrder(ctx, docking, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, o := s.partnerOrderHeld(t, hold, "DH-71")
 	sub := o.SubOrders[0]
 	if at, ok := s.due(t, app.TaskHoldLapsed, sub.ID); !ok || at.Before(s.at.Add(hold)) {
 		t.Fatalf("the hold's check is due at %v (scheduled %v), want after the hold ends at %v", at, ok, s.at.Add(hold))
@@ -243,15 +251,7 @@ func TestAnUnshippedPartnerOrderIsCancelledWhenItsHoldEndsWithoutTheEvent(t *tes
 func TestTheHoldsCheckRecordsAParcelBookedUnrecorded(t *testing.T) {
 	s := newSaga(t)
 	hold := 72 * time.Hour
-	svc := app.New(s.store, s.w.peers(), app.Config{PaymentTimeout: timeout, PaymentSettle: time.Minute, AutoComplete: 7 * 24 * time.Hour,
-		FulfilmentHold: hold})
-	svc.SetClock(func() time.Time { return s.at })
-	in := app.ExternalOrderInput{Channel: "partner:dh", ExternalOrderID: "DH-72", BuyerRef: "kim", Lines: []domain.CartLine{line(s.scarf, 1)},
-		Address: &domain.Address{Recipient: "Kim", Country: "DE", City: "Berlin", Lines: []string{"Allee 1"}}}
-	o, _, err := svc.PlaceExternalOrder(ctx, docking, in)
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, o := s.partnerOrderHeld(t, hold, "DH-72")
 	sub := o.SubOrders[0]
 	s.w.ship(app.ShipInput{Order: o, SubOrder: sub}) // booked at logistics; orders heard nothing
 	s.at = s.at.Add(hold + time.Hour)
