@@ -37,6 +37,8 @@ type staleConn struct {
 	pushed map[string]domain.Listing
 	// withdrawals counts the withdrawals asked.
 	withdrawals int
+	// duringUpsert runs as an upsert reaches the partner.
+	duringUpsert func()
 }
 
 func (c *staleConn) ListOrders(context.Context, domain.Partner, domain.Window, string) (domain.OrderPage, error) {
@@ -46,6 +48,9 @@ func (c *staleConn) GetOrder(_ context.Context, _ domain.Partner, id string) (do
 	return c.get[id], nil
 }
 func (c *staleConn) UpsertListing(_ context.Context, _ domain.Partner, l domain.Listing) (domain.ListingState, error) {
+	if c.duringUpsert != nil {
+		c.duringUpsert()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.upserts++
@@ -304,13 +309,19 @@ func TestAHeldPartnerOrderIsReadAgainOnItsOwn(t *testing.T) {
 type pricedCatalog struct {
 	sku   string
 	price *int64
+	// stock is the SKU's available stock; nil for 5.
+	stock *int64
 }
 
 func (c pricedCatalog) Product(_ context.Context, id uuid.UUID) (app.CatalogProduct, error) {
 	return staleCatalog{}.Product(context.Background(), id)
 }
 func (c pricedCatalog) Content(context.Context, uuid.UUID, string) (app.CatalogContent, error) {
-	return app.CatalogContent{Locale: "de-DE", Title: "t", SKUs: []app.CatalogSKU{{ID: c.sku, Available: 5,
+	available := int64(5)
+	if c.stock != nil {
+		available = *c.stock
+	}
+	return app.CatalogContent{Locale: "de-DE", Title: "t", SKUs: []app.CatalogSKU{{ID: c.sku, Available: available,
 		Price: money.Money{Amount: *c.price, Currency: "EUR"}}}}, nil
 }
 func (pricedCatalog) ListedProducts(context.Context, string) ([]uuid.UUID, string, error) {
@@ -348,6 +359,28 @@ func TestAFailedPushKeepsTheListedPrice(t *testing.T) {
 	push()
 	if got := listed(); got != 120 {
 		t.Errorf("listed at %d once the push went through, want 120", got)
+	}
+}
+
+// A stock change landing while a product's first listing is pushed (no
+// listing row yet, so the change's event queues nothing) reaches the
+// partner: the first push queues the product once more. Before, the partner
+// kept the stock read before the change until the next change.
+func TestAStockChangeDuringAFirstPushReachesThePartner(t *testing.T) {
+	conn := &staleConn{}
+	sku, price, stock := uuid.NewString(), int64(100), int64(5)
+	tr, store, _ := staleTradeOf(t, conn, newOrderBook(), true, pricedCatalog{sku: sku, price: &price, stock: &stock})
+	conn.duringUpsert = func() { stock = 3 } // sold meanwhile
+	pushRound(t, tr, store)()
+	conn.duringUpsert = nil
+	if got := conn.pushed[domain.Marker(sku)].Stock; got != 5 {
+		t.Fatalf("the first push sent stock %d, want 5", got)
+	}
+	if err := tr.Round(context.Background()); err != nil { // nothing queued anew by the test
+		t.Fatal(err)
+	}
+	if got := conn.pushed[domain.Marker(sku)].Stock; got != 3 {
+		t.Errorf("the partner shows stock %d, want 3", got)
 	}
 }
 

@@ -143,12 +143,23 @@ func (t *Trade) pushTo(ctx context.Context, p domain.Partner, conn ListingConnec
 	// back together. A partner busy or unreachable is asked nothing more.
 	listings := buildListings(product, content)
 	var refused error
+	first := false
 	for _, l := range listings {
+		first = first || !slices.ContainsFunc(stored, func(s StoredListing) bool { return s.SKUID == l.SKUID })
 		if err := t.upsert(ctx, p, conn, l, stored); err != nil {
 			if retryable(err) {
 				return errors.Join(refused, err)
 			}
 			refused = errors.Join(refused, err)
+		}
+	}
+	if first {
+		// A stock change landing while a SKU's first listing was pushed
+		// found no listing to queue the product by (the row is written
+		// after the partner's answer): the product is pushed once more,
+		// from stock read after the row exists.
+		if err := t.store.QueueProducts(ctx, []uuid.UUID{id}, t.clock()); err != nil {
+			return errors.Join(refused, err)
 		}
 	}
 	// SKUs the product no longer has are withdrawn.
