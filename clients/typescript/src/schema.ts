@@ -5873,11 +5873,7 @@ export interface components {
             supplierOrgId?: string;
             /** @description "held" or "settled". */
             state?: string;
-            /**
-             * @description What it holds now for the buyer (supplier currency): before settlement, net
-             *     of the freight legs the platform paid because the escrow could not, which
-             *     the settlement bills (negative while the escrow holds less than those).
-             */
+            /** @description What it holds now (supplier currency). */
             balance?: components["schemas"]["Money"];
             /** @description What the buyer paid for it (buyer currency) and the rate, empty when none. */
             paid?: components["schemas"]["Money"];

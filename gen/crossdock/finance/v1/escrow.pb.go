@@ -561,9 +561,7 @@ type SubOrderEscrow struct {
 	SupplierOrgId string                 `protobuf:"bytes,4,opt,name=supplier_org_id,json=supplierOrgId,proto3" json:"supplier_org_id,omitempty"`
 	// "held" or "settled".
 	State string `protobuf:"bytes,5,opt,name=state,proto3" json:"state,omitempty"`
-	// What it holds now for the buyer (supplier currency): before settlement, net
-	// of the freight legs the platform paid because the escrow could not, which
-	// the settlement bills (negative while the escrow holds less than those).
+	// What it holds now (supplier currency).
 	Balance *v1.Money `protobuf:"bytes,6,opt,name=balance,proto3" json:"balance,omitempty"`
 	// What the buyer paid for it (buyer currency) and the rate, empty when none.
 	Paid *v1.Money `protobuf:"bytes,7,opt,name=paid,proto3" json:"paid,omitempty"`

@@ -553,8 +553,7 @@ func (e *Escrows) ReclaimCoupon(ctx context.Context, caller auth.Caller, subOrde
 
 // GetSubOrderEscrow returns a sub-order's escrow and its balance to our
 // services, admins and whoever paid it (the buyer, or for a merchant order
-// the merchant's members); to anyone else it does not exist. Before
-// settlement the balance is net of the freight the platform advanced.
+// the merchant's members); to anyone else it does not exist.
 func (e *Escrows) GetSubOrderEscrow(ctx context.Context, caller auth.Caller, subOrderID string) (escrow.Record, int64, error) {
 	if caller.Subject == "" {
 		return escrow.Record{}, 0, auth.ErrAuthenticationRequired
@@ -567,13 +566,7 @@ func (e *Escrows) GetSubOrderEscrow(ctx context.Context, caller auth.Caller, sub
 		return escrow.Record{}, 0, apperr.NotFound("sub-order escrow", subOrderID)
 	}
 	bal, err := e.escrowBalance(ctx, r)
-	if err != nil || r.State == escrow.StateSettled {
-		return r, bal, err
-	}
-	// What it holds for the buyer: the freight the platform advanced is
-	// the settlement's to take back (negative while the escrow holds less).
-	advanced, err := e.store.AdvancedFreight(ctx, subOrderID)
-	return r, bal - advanced, err
+	return r, bal, err
 }
 
 // escrowBalance is what a sub-order's escrow holds now, in the ledger.

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -83,11 +82,6 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 	if _, err := escrow.PlanBack(r.Paid, back); err != nil {
 		return RefundResult{}, err // refused before anything is claimed
 	}
-	if !clawBack {
-		if err := e.refundLeavesAdvancedFreight(ctx, r, amount); err != nil {
-			return RefundResult{}, err
-		}
-	}
 	now := e.fin.clock()
 	decide := func(escrow.Returns) (int64, error) { return 0, nil } // escrow's balance bounds a refund before settlement
 	if clawBack {
@@ -145,29 +139,6 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 		return RefundResult{}, err
 	}
 	return RefundResult{Refunded: plan.Refunded, ClawBack: clawBack, Replayed: res.Replayed, Currency: r.BuyerCurrency}, nil
-}
-
-// refundLeavesAdvancedFreight refuses a refund from escrow that would leave
-// it short of the freight the platform advanced for the sub-order, which
-// its settlement bills: the escrow holds that much for it, as for the legs
-// it paid itself. Refused as the ledger refuses an escrow short of a
-// refund (INSUFFICIENT_FUNDS), so orders nets the return against the
-// freight as it does then, rather than refunding the buyer now to bill it
-// at settlement.
-func (e *Escrows) refundLeavesAdvancedFreight(ctx context.Context, r escrow.Record, amount int64) error {
-	advanced, err := e.store.AdvancedFreight(ctx, r.SubOrderID)
-	if err != nil || advanced == 0 {
-		return err
-	}
-	balance, err := e.escrowBalance(ctx, r)
-	if err != nil {
-		return err
-	}
-	if amount > balance-advanced {
-		return ledger.ErrInsufficientFunds.WithMetadata("sub_order_id", r.SubOrderID).
-			WithMetadata("advanced_freight_minor", strconv.FormatInt(advanced, 10))
-	}
-	return nil
 }
 
 // refundSettledMeanwhile answers a refund from escrow that the ledger

@@ -415,16 +415,6 @@ func TestFreightLegBeyondTheEscrowIsPaidByThePlatform(t *testing.T) {
 	if k.net(t, escrow.Escrow("s-1", "USD")) != 1700 || k.net(t, escrow.FreightExpense("USD")) != -2500 {
 		t.Errorf("after a leg the escrow covers: escrow %d, freight expense %d", k.net(t, escrow.Escrow("s-1", "USD")), k.net(t, escrow.FreightExpense("USD")))
 	}
-	// The escrow holds its 17.00 against the advanced 25.00: a refund from
-	// it before settlement is refused as for an escrow short of it (orders
-	// then nets the return against the freight), and the buyer sees it
-	// 8.00 short.
-	if _, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-1", 1000, "USD"); !errors.Is(err, ledger.ErrInsufficientFunds) {
-		t.Errorf("a refund from an escrow short of the advanced freight: %v, want INSUFFICIENT_FUNDS", err)
-	}
-	if _, bal, err := k.e.GetSubOrderEscrow(ctx, svcs, "s-1"); err != nil || bal != 1700-2500 {
-		t.Errorf("the escrow's balance for the buyer: %d, %v; want %d", bal, err, 1700-2500)
-	}
 	// The advanced leg is the buyer's freight: settling at goods 15.00 asks
 	// for goods + the advanced 25.00 less the 17.00 escrow holds, and once
 	// that is paid the platform gets its 25.00 back.
