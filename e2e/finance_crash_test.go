@@ -291,9 +291,13 @@ func bookBalances(t *testing.T, c *restClient) {
 	trial.must(t, 200, "trial balance")
 	net := map[string]int64{}
 	for _, line := range trial.list("lines") {
-		debits, _ := strconv.ParseInt(fmt.Sprint(line["debitsPostedMinor"]), 10, 64)
-		credits, _ := strconv.ParseInt(fmt.Sprint(line["creditsPostedMinor"]), 10, 64)
-		net[fmt.Sprint(line["currencyCode"])] += credits - debits
+		debits, derr := strconv.ParseInt(fmt.Sprint(line["debitsPostedMinor"]), 10, 64)
+		credits, cerr := strconv.ParseInt(fmt.Sprint(line["creditsPostedMinor"]), 10, 64)
+		currency, _ := line["currencyCode"].(string)
+		if derr != nil || cerr != nil || currency == "" {
+			t.Fatalf("a trial balance line that does not read: %v (%v, %v)", line, derr, cerr)
+		}
+		net[currency] += credits - debits
 	}
 	if len(net) == 0 {
 		t.Fatalf("empty trial balance: %s", trial.Raw)

@@ -358,7 +358,7 @@ func TestFlushWaitsForLockedRowsAndPublishesEveryBatch(t *testing.T) {
 		}
 		flushed <- err
 	}()
-	time.Sleep(200 * time.Millisecond) // the flush is waiting on the lock
+	testkit.AwaitLockWaiter(t, e.Pool) // the flush is waiting on the lock
 	if err := holder.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -54,10 +53,11 @@ func TestClaim(t *testing.T) {
 			claimed, stored, err := claim(pool, key, "racing")
 			racing <- answer{claimed, stored, err}
 		}()
+		testkit.AwaitLockWaiter(t, pool)
 		select {
 		case a := <-racing:
 			t.Fatalf("a racing claim answered %+v before the first committed", a)
-		case <-time.After(200 * time.Millisecond):
+		default:
 		}
 		end := tx.Commit
 		if !commit {

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/outbox"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/finance/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/finance/internal/app"
 	"github.com/crossdock/crossdock/services/finance/internal/domain"
@@ -676,20 +676,7 @@ func TestAClaimWaitingForTheLockCountsTheCommissionItsHolderGaveBack(t *testing.
 			app.TopUpPaymentKeyPrefix, func(rt escrow.Returns) (int64, error) { seen <- rt.CommissionReturned; return 0, nil })
 		done <- err
 	}()
-	// The claim waits for the lock before the holder commits.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		var waiting int
-		if err := k.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).
-			Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the claim never waited for the escrow row's lock")
-		}
-	}
+	testkit.AwaitLockWaiter(t, k.pool) // the claim waits for the lock
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -248,7 +248,7 @@ func TestCarrierUpdatesAtOnceKeepEachOthersChanges(t *testing.T) {
 		_, err := f.svc.UpdateCarrier(ctx, admin, f.carrier.ID, app.CarrierUpdate{Active: &inactive})
 		done <- err
 	}()
-	time.Sleep(300 * time.Millisecond) // this update reads the carrier meanwhile
+	testkit.AwaitLockWaiter(t, f.pool) // this update waits for the carrier meanwhile
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -182,6 +182,9 @@ func TestPartnerOrdersLegsArePaidByThePlatform(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(ov.Legs) == 0 {
+		t.Fatal("own-store parcel: no legs confirmed")
+	}
 	for _, l := range ov.Legs {
 		if l.PaidAt != nil || l.Refusal == "" || f.finance.fromPlatform[l.PaymentRef] {
 			t.Errorf("own-store leg %s: paid %v, refusal %q; want it offered to the escrow (refused here)", l.LegID, l.PaidAt, l.Refusal)

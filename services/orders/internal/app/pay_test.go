@@ -9,6 +9,7 @@ import (
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/pkg/idempotency"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
 )
@@ -122,16 +123,7 @@ func TestTheDeadlineWaitsForAPaymentStartedAfterItLooked(t *testing.T) {
 // for a lock.
 func (s *saga) waitForALockWaiter(t *testing.T) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		var waiting int
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			return
-		}
-	}
-	t.Fatal("nobody waited for the order's lock")
+	testkit.AwaitLockWaiter(t, s.pool)
 }
 
 // Two checkouts with one id racing, the second for another currency: the

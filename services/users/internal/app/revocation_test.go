@@ -294,4 +294,33 @@ func TestOverlappingLoginsDuringARehashBothSignIn(t *testing.T) {
 	if first != nil {
 		t.Errorf("the login that rehashed first: %v", first)
 	}
+
+	// The password changed meanwhile: the login that read the old hash is
+	// refused, and issues no session.
+	changed, err := fastHashing.Hash("another password entirely")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.signUp(t, "bob@example.com", domain.RoleBuyer)
+	svc, store = racingLogins(t, f)
+	store.meanwhile = func() {
+		if _, err := f.pool.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE email = 'bob@example.com'`, changed); err != nil {
+			t.Error(err)
+		}
+	}
+	var sessions int
+	countSessions := func() int {
+		t.Helper()
+		if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM refresh_tokens s JOIN users u ON u.id = s.user_id WHERE u.email = 'bob@example.com'`).Scan(&sessions); err != nil {
+			t.Fatal(err)
+		}
+		return sessions
+	}
+	before := countSessions()
+	if _, err := svc.Login(ctx, "bob@example.com", password); !errors.Is(err, app.ErrBadCredentials) {
+		t.Errorf("a login with the password changed meanwhile: %v, want bad credentials", err)
+	}
+	if got := countSessions(); got != before {
+		t.Errorf("the refused login left %d sessions, had %d", got, before)
+	}
 }
