@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,26 +95,32 @@ func TestOrdersSurviveKillsDuringCheckoutAndPayment(t *testing.T) {
 	}
 	kills := []string{"orders", "finance", "inventory", "orders", "finance", "inventory"}
 	rng.Shuffle(len(kills), func(i, j int) { kills[i], kills[j] = kills[j], kills[i] })
-	at := make([]time.Duration, len(kills))
-	for i := range at {
-		at[i] = time.Duration(300+rng.IntN(6_000)) * time.Millisecond
+	// Each kill lands once so many journeys have started, between a tenth and
+	// seven tenths of the stream, so it comes while journeys are under way
+	// however fast the host (at fixed times, a fast one finished before the
+	// last kills).
+	after := make([]int64, len(kills))
+	for i := range after {
+		after[i] = int64(journeys/10 + rng.IntN(journeys*6/10))
 	}
-	slices.Sort(at)
+	slices.Sort(after)
+	var started atomic.Int64
 
 	start := time.Now()
 	var killWG sync.WaitGroup
 	killWG.Go(func() {
 		for i, name := range kills {
-			// Every kill happens, within the stream's first seconds: a
-			// service still restarting from its last kill is killed again
-			// as soon as it is back.
-			time.Sleep(time.Until(start.Add(at[i])))
+			// Every kill happens: a service still restarting from its last
+			// kill is killed again as soon as it is back.
+			for started.Load() < after[i] {
+				time.Sleep(5 * time.Millisecond)
+			}
 			pid, err := killWhenRunning(filepath.Join(shared.dir, "bin", name), 20*time.Second)
 			if err != nil {
 				t.Errorf("kill %d of %d (%s) never landed: %v", i+1, len(kills), name, err)
 				continue
 			}
-			t.Logf("killed %s (pid %d) at %v", name, pid, time.Since(start).Round(time.Millisecond))
+			t.Logf("killed %s (pid %d) at %v, %d journeys started", name, pid, time.Since(start).Round(time.Millisecond), started.Load())
 		}
 	})
 
@@ -124,6 +131,7 @@ func TestOrdersSurviveKillsDuringCheckoutAndPayment(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < journeys; i += workers {
+				started.Add(1) // counted as it starts: a journey stuck retrying must not hold the kills back
 				s := plan[i]
 				b := accounts[s.buyer]
 				r := retried(t, c, "POST", "/v1/checkouts", b.token, map[string]any{
