@@ -504,6 +504,9 @@ func (c *Consumer) mine(m Message) error {
 // subjectMatches reports a NATS subject matching a filter, with its "*"
 // (one token) and ">" (the rest) wildcards.
 func subjectMatches(filter, subject string) bool {
+	if filter == subject {
+		return true // every service's filters are whole subjects: no split per event
+	}
 	f, s := strings.Split(filter, "."), strings.Split(subject, ".")
 	for i, tok := range f {
 		switch {

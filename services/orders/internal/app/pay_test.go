@@ -94,7 +94,7 @@ func TestTheDeadlineWaitsForAPaymentStartedAfterItLooked(t *testing.T) {
 			_, err := s.svc.RunTasks(ctx, 10, slog.New(slog.DiscardHandler))
 			ran <- err
 		}()
-		s.waitForALockWaiter(t)
+		testkit.AwaitLockWaiter(t, s.pool)
 		return nil
 	})
 	if err != nil {
@@ -117,13 +117,6 @@ func TestTheDeadlineWaitsForAPaymentStartedAfterItLooked(t *testing.T) {
 	if s.w.wallets[ann.Subject] != 100_000-o.Total {
 		t.Errorf("wallet %d, want %d: paid once, kept", s.w.wallets[ann.Subject], 100_000-o.Total)
 	}
-}
-
-// waitForALockWaiter waits until a session of the test's database waits
-// for a lock.
-func (s *saga) waitForALockWaiter(t *testing.T) {
-	t.Helper()
-	testkit.AwaitLockWaiter(t, s.pool)
 }
 
 // Two checkouts with one id racing, the second for another currency: the
