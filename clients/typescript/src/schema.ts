@@ -3224,6 +3224,11 @@ export interface components {
             orderId?: string;
             buyerId?: string;
             supplierId?: string;
+            /**
+             * @description RETURN or EXCHANGE as filed; an exchange whose replacement the carrier took back to
+             *     the supplier, undelivered, becomes a RETURN of its lines (refunded once the original
+             *     is back).
+             */
             kind?: components["schemas"]["AfterSaleKind"];
             /**
              * @description requested, rejected, disputed, approved, received, refunded, replacement_shipped,

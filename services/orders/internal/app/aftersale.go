@@ -551,6 +551,52 @@ func replacement(a domain.AfterSale, sub domain.SubOrder) domain.SubOrder {
 	return r
 }
 
+// ReplacementReturned: the carrier could not deliver an exchange's
+// replacement and took it back to its supplier. The exchange becomes a
+// return of its lines (domain.AfterSale.ReplacementBack): refunded now if
+// the supplier has the original, once it arrives if it is on its way, and
+// closed if the buyer kept it. Its shipment is recorded first when the
+// booking's answer and event are behind. Applied in the inbox's
+// transaction.
+func (s *Service) ReplacementReturned(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
+	a, err := r.GetAfterSale(ctx, id, true)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err == nil && a.Kind == domain.Exchange && a.Status == domain.AfterSaleApproved {
+		err = s.recordReplacementShipped(ctx, r, &a, sh)
+	}
+	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleReplacementShipped {
+		return err
+	}
+	now := s.clock()
+	change, err := a.ReplacementBack(system, "the replacement (waybill "+a.ReplacementWaybill+") came back to the supplier undelivered: "+
+		replacementBackOutcome(a.Received, a.ReturnShipmentID != nil), now)
+	if err != nil {
+		return err
+	}
+	if err := r.SaveAfterSale(ctx, a); err != nil {
+		return err
+	}
+	var tasks []Task
+	if a.Status == domain.AfterSaleReceived {
+		tasks = append(tasks, task(TaskReturnRefund, a.ID, a.OrderID, now))
+	}
+	return s.recordAfterSale(ctx, r, a, change, tasks)
+}
+
+// replacementBackOutcome says what an exchange whose replacement came back
+// becomes, for its change log.
+func replacementBackOutcome(originalReceived, originalAwaited bool) string {
+	switch {
+	case originalReceived:
+		return "the original is back, and the request is refunded as a return"
+	case originalAwaited:
+		return "the request is now a return, refunded when the original is back"
+	}
+	return "the buyer kept the original, and the request is closed"
+}
+
 // ReplacementDelivered: an exchange's replacement reached the buyer; the
 // exchange is done (its shipment recorded first when the booking's
 // answer and event are behind). Applied in the inbox's transaction.

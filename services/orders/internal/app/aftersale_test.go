@@ -995,3 +995,103 @@ func TestAnExchangesOriginalBackWithTheBuyerIsRecorded(t *testing.T) {
 		t.Fatalf("after the original's parcel came back: %+v, %v; want exchanged, no parcel awaited", got, err)
 	}
 }
+
+// An exchange whose replacement the carrier took back to the supplier,
+// undelivered, becomes a return of its lines: refunded at once when the
+// supplier has the original, once it arrives when it is on its way, and
+// closed when the buyer kept it. Before, the event was dropped: the
+// exchange stayed replacement_shipped for ever, the buyer with neither the
+// replacement nor its money, and the sub-order never settled.
+func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before func(s *saga, a domain.AfterSale) // the original's fate before the replacement comes back
+		booked bool                              // the supplier's ShipReplacement answered and recorded
+		want   domain.AfterSaleStatus
+		after  func(s *saga, a domain.AfterSale) // what happens to the original then
+		refund bool
+	}{
+		{name: "original received", booked: true, want: domain.AfterSaleReceived, refund: true,
+			before: func(s *saga, a domain.AfterSale) {
+				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "original on its way", booked: true, want: domain.AfterSaleApproved, refund: true,
+			after: func(s *saga, a domain.AfterSale) {
+				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "original on its way, booking unrecorded", want: domain.AfterSaleApproved},
+		{name: "original kept", booked: true, want: domain.AfterSaleExpired,
+			before: func(s *saga, a domain.AfterSale) {
+				s.at = s.at.Add(15 * 24 * time.Hour) // ReturnSendBy: the return parcel is cancelled
+				s.run(t)
+				if got, _ := s.store.GetAfterSale(ctx, a.ID, false); got.ReturnShipmentID != nil {
+					t.Fatal("the original's parcel back was not cancelled")
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			ann, o, a := s.approvedExchange(t)
+			sub := o.SubOrders[0]
+			var sh app.Shipment
+			var err error
+			if tc.booked {
+				got, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sh = app.Shipment{ID: *got.ReplacementShipmentID, Waybill: got.ReplacementWaybill}
+			} else if sh, err = s.w.Ship(ctx, app.ShipInput{SubOrder: domain.SubOrder{ID: a.ID}, PlatformPays: true}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.before != nil {
+				tc.before(s, a)
+			}
+			wallet := s.w.wallets[ann.Subject]
+			if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, a.ID, sh) }); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+			if err != nil || got.Kind != domain.Return || got.Status != tc.want || got.ReplacementShipmentID == nil || *got.ReplacementShipmentID != sh.ID {
+				t.Fatalf("after the replacement came back: %+v, %v; want a return %s, its replacement recorded", got, err, tc.want)
+			}
+			s.run(t)
+			if tc.after != nil {
+				tc.after(s, a)
+				s.run(t)
+			}
+			got, _ = s.svc.GetAfterSale(ctx, ann, a.ID)
+			if tc.refund {
+				if got.Status != domain.AfterSaleRefunded || s.w.wallets[ann.Subject]-wallet != 3000 {
+					t.Fatalf("once the original is back: %s, the buyer got %d back; want refunded 3000", got.Status, s.w.wallets[ann.Subject]-wallet)
+				}
+			} else if s.w.wallets[ann.Subject] != wallet {
+				t.Fatalf("the buyer got %d back with the original not received", s.w.wallets[ann.Subject]-wallet)
+			}
+			if !got.Status.Open() {
+				// Closed, the request no longer holds the sub-order's settlement.
+				s.at = s.at.Add(8 * 24 * time.Hour)
+				s.run(t)
+				paid := int64(6000)
+				if tc.refund {
+					paid = 3000
+				}
+				if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Completed || s.w.escrows[sub.ID].supplierPaid != paid {
+					t.Errorf("the sub-order: %s, supplier paid %d; want completed, %d", st, s.w.escrows[sub.ID].supplierPaid, paid)
+				}
+			}
+			changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+			logged := false
+			for _, c := range changes {
+				logged = logged || (c.From == "exchange:replacement_shipped" && c.To == domain.Status("return:"+string(tc.want)))
+			}
+			if !logged {
+				t.Errorf("the change log does not show the exchange becoming a %s return", tc.want)
+			}
+		})
+	}
+}

@@ -149,11 +149,18 @@ func (s *Service) ShipmentDelivered(ctx context.Context, r Repository, subID uui
 // buffer the legs did not spend. The supplier has its goods back; their
 // stock, committed at pick-up, is the supplier's to count again. Applied
 // in the inbox's transaction, or by the delivery check should the event be
-// lost.
-func (s *Service) ShipmentReturned(ctx context.Context, r Repository, subID uuid.UUID) error {
+// lost. An exchange's replacement returned is ReplacementReturned.
+func (s *Service) ShipmentReturned(ctx context.Context, r Repository, subID uuid.UUID, sh Shipment) error {
 	o, sub, err := lockSubOrder(ctx, r, subID)
-	if err != nil || sub == nil || sub.Status != domain.Shipped || sub.ExternalParcel() {
+	if err != nil {
 		return err
+	}
+	if sub == nil {
+		// An exchange's replacement travels under its request's id.
+		return s.ReplacementReturned(ctx, r, subID, sh)
+	}
+	if sub.Status != domain.Shipped || sub.ExternalParcel() {
+		return nil
 	}
 	// Stock went with the parcel (committed at pick-up) and the parcel is
 	// over: only the money is undone.

@@ -85,7 +85,7 @@ func (s *Service) checkDelivery(ctx context.Context, orderID, subID uuid.UUID) e
 	}
 	switch {
 	case p != nil && p.ReturnedToSender():
-		err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentReturned(ctx, r, subID) })
+		err = s.store.InTx(ctx, func(r Repository) error { return s.ShipmentReturned(ctx, r, subID, p.Shipment) })
 		s.nudge()
 		return err
 	case p == nil || !p.Delivered():

@@ -462,7 +462,7 @@ func TestAParcelReturnedToItsSenderCancelsAndRefunds(t *testing.T) {
 			if eventLost {
 				s.at = s.at.Add(24 * time.Hour)
 				s.run(t)
-			} else if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, phone.ID) }); err != nil {
+			} else if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, phone.ID, app.Shipment{}) }); err != nil {
 				t.Fatal(err)
 			}
 			s.run(t)
@@ -478,7 +478,7 @@ func TestAParcelReturnedToItsSenderCancelsAndRefunds(t *testing.T) {
 			if got := s.w.wallets[ann.Subject] - wallet; got != held {
 				t.Errorf("the buyer got back %d, want the %d escrow held", got, held)
 			}
-			if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, phone.ID) }); err != nil {
+			if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, phone.ID, app.Shipment{}) }); err != nil {
 				t.Errorf("the event again: %v", err)
 			}
 			if n := s.moves(t, ann, o.ID, phone.ID, domain.Cancelled); n != 1 {

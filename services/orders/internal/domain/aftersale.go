@@ -151,6 +151,37 @@ func (a *AfterSale) Move(to AfterSaleStatus, by Actor, reason string, at time.Ti
 	return c, nil
 }
 
+// ReplacementBack turns an exchange whose replacement the carrier took
+// back to its supplier, undelivered, into a return of the same lines: the
+// buyer is owed the goods or their money, and shipping the replacement
+// again would need a second parcel and a second hold under the request's
+// id, which logistics and inventory key it by. The supplier has the
+// replacement back (its stock, committed at pick-up, is the supplier's to
+// count again). A request whose original the supplier received is
+// received as a return (its refund is next); one whose original is on its
+// way back, or about to be, awaits it as an approved return does; one
+// whose buyer kept the original (its return parcel cancelled, none
+// awaited) expires: the buyer has the goods and is owed nothing.
+func (a *AfterSale) ReplacementBack(by Actor, reason string, at time.Time) (Change, error) {
+	if a.Kind != Exchange || a.Status != AfterSaleReplacementShipped {
+		return Change{}, apperr.FailedPrecondition("the " + string(a.Kind) + " request is " + string(a.Status) + ": no replacement is on its way").
+			WithReason("INVALID_TRANSITION")
+	}
+	from := a.logStatus(a.Status)
+	a.Kind = Return
+	switch {
+	case a.Received:
+		a.Status = AfterSaleReceived
+	case a.ReturnShipmentID != nil:
+		a.Status = AfterSaleApproved
+	default:
+		a.Status = AfterSaleExpired
+	}
+	a.UpdatedAt = at
+	return Change{OrderID: a.OrderID, SubOrderID: a.SubOrderID, From: from, To: a.logStatus(a.Status), Actor: by,
+		Reason: string(Exchange) + " " + a.ID.String() + ": " + reason, At: at}, nil
+}
+
 // logStatus names an after-sale status in the sub-order's change log,
 // apart from the sub-order's own statuses.
 func (a AfterSale) logStatus(s AfterSaleStatus) Status {
@@ -339,10 +370,14 @@ func (a AfterSale) CheckDispute(sub SubOrder, others []AfterSale) error {
 }
 
 // SameRequest reports whether in files the request a is: a repeated
-// filing with its request id. Another kind, reason or lines under the same
-// id is another request.
+// filing with its request id. Another kind (as filed), reason or lines
+// under the same id is another request.
 func (a AfterSale) SameRequest(in AfterSaleInput) bool {
-	if a.Kind != in.Kind || a.Reason != in.Reason || len(a.Lines) != len(in.Lines) {
+	kind := a.Kind
+	if a.ReplacementShipmentID != nil {
+		kind = Exchange // filed as one, a return since its replacement came back
+	}
+	if kind != in.Kind || a.Reason != in.Reason || len(a.Lines) != len(in.Lines) {
 		return false
 	}
 	for i, l := range in.Lines {

@@ -153,7 +153,11 @@ func (c Consumers) shipmentReturned(ctx context.Context, r app.Repository, paylo
 		}
 		return c.Service.ReturnParcelBack(ctx, r, returnID)
 	}
-	return c.Service.ShipmentReturned(ctx, r, id)
+	if ev.GetKind() != "" && ev.GetKind() != "outbound" {
+		return nil
+	}
+	shipment, _ := uuid.Parse(ev.GetShipmentId())
+	return c.Service.ShipmentReturned(ctx, r, id, app.Shipment{ID: shipment, Waybill: ev.GetWaybill()})
 }
 
 func (c Consumers) reservationExpired(ctx context.Context, r app.Repository, payload []byte) error {

@@ -42,9 +42,9 @@ func (r repo) InsertAfterSale(ctx context.Context, a domain.AfterSale) (bool, er
 func (r repo) SaveAfterSale(ctx context.Context, a domain.AfterSale) error {
 	_, err := r.q.Exec(ctx, `UPDATE after_sales SET status = $2, decision = $3, dispute = $4, claw_back = $5, restockable = $6,
 		warehouse_id = $7, return_shipment_id = $8, return_waybill = $9, replacement_shipment_id = $10, replacement_waybill = $11,
-		updated_at = $12, received = $13, cash_refund_minor = $14 WHERE id = $1`,
+		updated_at = $12, received = $13, cash_refund_minor = $14, kind = $15 WHERE id = $1`,
 		a.ID, a.Status, a.Decision, a.Dispute, a.ClawBack, a.Restockable, a.WarehouseID, a.ReturnShipmentID, a.ReturnWaybill,
-		a.ReplacementShipmentID, a.ReplacementWaybill, a.UpdatedAt, a.Received, a.CashRefund)
+		a.ReplacementShipmentID, a.ReplacementWaybill, a.UpdatedAt, a.Received, a.CashRefund, a.Kind)
 	return err
 }
 
