@@ -350,14 +350,17 @@ func (x *ShipmentPickedUp) GetPickedUpAt() *timestamppb.Timestamp {
 // ShipmentDelivered says the parcel reached its address; orders starts the buyer's
 // confirmation window. Subject: logistics.shipment.delivered.
 type ShipmentDelivered struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
-	SubOrderId    string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
-	OrderId       string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Kind          string                 `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
-	ReturnId      string                 `protobuf:"bytes,5,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
-	Waybill       string                 `protobuf:"bytes,6,opt,name=waybill,proto3" json:"waybill,omitempty"`
-	DeliveredAt   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ShipmentId  string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	SubOrderId  string                 `protobuf:"bytes,2,opt,name=sub_order_id,json=subOrderId,proto3" json:"sub_order_id,omitempty"`
+	OrderId     string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Kind        string                 `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	ReturnId    string                 `protobuf:"bytes,5,opt,name=return_id,json=returnId,proto3" json:"return_id,omitempty"`
+	Waybill     string                 `protobuf:"bytes,6,opt,name=waybill,proto3" json:"waybill,omitempty"`
+	DeliveredAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=delivered_at,json=deliveredAt,proto3" json:"delivered_at,omitempty"`
+	// The code of the carrier the waybill is with: orders records it from here when the
+	// booking's event is behind this one. Empty from versions before it was sent.
+	CarrierCode   string `protobuf:"bytes,8,opt,name=carrier_code,json=carrierCode,proto3" json:"carrier_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -439,6 +442,13 @@ func (x *ShipmentDelivered) GetDeliveredAt() *timestamppb.Timestamp {
 		return x.DeliveredAt
 	}
 	return nil
+}
+
+func (x *ShipmentDelivered) GetCarrierCode() string {
+	if x != nil {
+		return x.CarrierCode
+	}
+	return ""
 }
 
 // ShipmentReturned says the carrier gave up and returned the parcel to its sender.
@@ -728,7 +738,7 @@ const file_crossdock_logistics_v1_events_proto_rawDesc = "" +
 	"subOrderId\x12\x18\n" +
 	"\awaybill\x18\x03 \x01(\tR\awaybill\x12<\n" +
 	"\fpicked_up_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"pickedUpAt\"\xfb\x01\n" +
+	"pickedUpAt\"\x9e\x02\n" +
 	"\x11ShipmentDelivered\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x12 \n" +
@@ -738,7 +748,8 @@ const file_crossdock_logistics_v1_events_proto_rawDesc = "" +
 	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x1b\n" +
 	"\treturn_id\x18\x05 \x01(\tR\breturnId\x12\x18\n" +
 	"\awaybill\x18\x06 \x01(\tR\awaybill\x12=\n" +
-	"\fdelivered_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\"\xdd\x01\n" +
+	"\fdelivered_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vdeliveredAt\x12!\n" +
+	"\fcarrier_code\x18\b \x01(\tR\vcarrierCode\"\xdd\x01\n" +
 	"\x10ShipmentReturned\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
 	"shipmentId\x12 \n" +

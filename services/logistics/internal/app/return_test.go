@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
+	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/testkit"
@@ -63,6 +66,16 @@ func TestReturnShipmentsAreTrackedAndTheirLegsPaidByThePlatform(t *testing.T) {
 	}
 	if n := f.count(t, `SELECT count(*) FROM outbox WHERE subject = 'logistics.shipment.delivered'`); n != 2 {
 		t.Errorf("%d delivered events for two returns", n)
+	}
+	// A delivery names the parcel's carrier: orders records it from there
+	// when the booking's event is behind.
+	var payload []byte
+	if err := f.pool.QueryRow(ctx, `SELECT payload FROM outbox WHERE subject = 'logistics.shipment.delivered' LIMIT 1`).Scan(&payload); err != nil {
+		t.Fatal(err)
+	}
+	var delivered logisticsv1.ShipmentDelivered
+	if err := proto.Unmarshal(payload, &delivered); err != nil || delivered.GetCarrierCode() == "" || delivered.GetCarrierCode() != v.CarrierCode {
+		t.Errorf("the delivery names carrier %q (%v), the parcel is with %q", delivered.GetCarrierCode(), err, v.CarrierCode)
 	}
 	if _, err := f.svc.GetSubOrderShipment(ctx, orders, ret.SubOrderID); !apperr.IsKind(err, apperr.KindNotFound) {
 		t.Errorf("a sub-order with only returns has an outbound parcel: %v", err)

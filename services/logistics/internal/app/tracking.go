@@ -189,7 +189,17 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 				// orders records and partners are sent.
 				waybill = te.Waybill
 			}
-			emits = append(emits, effectEvents(sh, fx, waybill)...)
+			carrierCode := ""
+			if fx.Delivered {
+				// Orders records the carrier from the delivery when the
+				// booking's event is behind it; partners are sent both.
+				car, err := r.GetCarrier(ctx, sh.CarrierID)
+				if err != nil {
+					return err
+				}
+				carrierCode = car.Code
+			}
+			emits = append(emits, effectEvents(sh, fx, waybill, carrierCode)...)
 		}
 		out[i].Value = true
 	}
@@ -278,8 +288,8 @@ func (s *Service) applyCharge(ctx context.Context, r Repository, targets []domai
 }
 
 // effectEvents are the facts an applied event makes known, naming the
-// parcel by waybill.
-func effectEvents(sh domain.Shipment, fx domain.Effects, waybill string) []Event {
+// parcel by waybill (and, delivered, its carrier by code).
+func effectEvents(sh domain.Shipment, fx domain.Effects, waybill, carrierCode string) []Event {
 	var out []Event
 	if fx.PickedUp {
 		out = append(out, Event{Subject: SubjectShipmentPickedUp, Payload: &logisticsv1.ShipmentPickedUp{
@@ -289,7 +299,7 @@ func effectEvents(sh domain.Shipment, fx domain.Effects, waybill string) []Event
 	if fx.Delivered {
 		out = append(out, Event{Subject: SubjectShipmentDelivered, Payload: &logisticsv1.ShipmentDelivered{
 			ShipmentId: sh.ID.String(), SubOrderId: sh.SubOrderID.String(), OrderId: sh.OrderID.String(),
-			Kind: string(sh.Kind), ReturnId: sh.ReturnID, Waybill: waybill, DeliveredAt: timestamppb.New(*sh.DeliveredAt),
+			Kind: string(sh.Kind), ReturnId: sh.ReturnID, Waybill: waybill, CarrierCode: carrierCode, DeliveredAt: timestamppb.New(*sh.DeliveredAt),
 		}})
 	}
 	if fx.Returned {

@@ -136,7 +136,7 @@ func (c Consumers) shipmentDelivered(ctx context.Context, r app.Repository, payl
 		return nil
 	}
 	shipment, _ := uuid.Parse(ev.GetShipmentId())
-	return c.Service.ShipmentDelivered(ctx, r, id, app.Shipment{ID: shipment, Waybill: ev.GetWaybill()})
+	return c.Service.ShipmentDelivered(ctx, r, id, app.Shipment{ID: shipment, Waybill: ev.GetWaybill(), CarrierCode: ev.GetCarrierCode()})
 }
 
 func (c Consumers) shipmentReturned(ctx context.Context, r app.Repository, payload []byte) error {
