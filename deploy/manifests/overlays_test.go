@@ -37,8 +37,9 @@ func TestOverlaysDeployEveryService(t *testing.T) {
 			if got, want := len(set.Deployments()), len(e.Services)+len(e.Simulators)+len(e.Infra); got != want {
 				t.Errorf("%d Deployments, want %d", got, want)
 			}
-			if got, want := len(set.NetworkPolicies()), len(e.Services)+len(e.Simulators)+len(e.Infra)+1; got != want {
-				t.Errorf("%d NetworkPolicies, want %d (one per service, simulator and infrastructure, and NATS)", got, want)
+			databases := len(e.Services) - len(e.WithoutDatabase)
+			if got, want := len(set.NetworkPolicies()), len(e.Services)+len(e.Simulators)+len(e.Infra)+1+databases+1; got != want {
+				t.Errorf("%d NetworkPolicies, want %d (one per service, simulator and infrastructure, NATS, one per database and the databases')", got, want)
 			}
 			if got, want := len(set.Clusters()), len(e.Services)-len(e.WithoutDatabase); got != want {
 				t.Errorf("%d PostgreSQL clusters, want %d", got, want)

@@ -97,6 +97,7 @@ func Rules(e Expectations) []Rule {
 		{"no-token", checkNoToken},
 		{"services-present", func(s *Set) []Violation { return checkServicesPresent(s, e) }},
 		{"network-policy", checkNetworkPolicies},
+		{"database-network-policy", checkDatabasePolicies},
 		{"database-url-from-secret", func(s *Set) []Violation { return checkDatabaseURL(s, e) }},
 		{"database-clusters", func(s *Set) []Violation { return checkClusters(s, e) }},
 		{"namespace", func(s *Set) []Violation { return checkNamespace(s, e) }},
@@ -371,6 +372,68 @@ func checkNetworkPolicies(s *Set) []Violation {
 		}
 		if !covered {
 			out = append(out, Violation{ref("Deployment", d.Namespace, d.Name), "no NetworkPolicy restricts both ingress and egress of its pods"})
+		}
+	}
+	return out
+}
+
+// operatorNamespace is where the CloudNativePG operator runs (its Helm chart's
+// default), the one namespace admitted to the databases besides monitoring's.
+const operatorNamespace = "cnpg-system"
+
+// checkDatabasePolicies: a database's instances admit connections (5432) only
+// from the service that owns it, its own instances and the CloudNativePG
+// operator: no other service, namespace or address. A service's egress policy
+// alone would leave the database open to any pod with an open egress.
+func checkDatabasePolicies(s *Set) []Violation {
+	var out []Violation
+	for _, c := range s.Clusters() {
+		r := ref("Cluster", c.GetNamespace(), c.GetName())
+		owner := strings.TrimSuffix(c.GetName(), "-db")
+		instance := map[string]string{"cnpg.io/cluster": c.GetName(), "cnpg.io/podRole": "instance"}
+		covered, ownerAdmitted := false, false
+		for _, np := range s.NetworkPolicies() {
+			if np.Namespace != c.GetNamespace() || !selects(&np.Spec.PodSelector, instance) ||
+				!slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) {
+				continue
+			}
+			covered = true
+			for _, rule := range np.Spec.Ingress {
+				if !admitsPort(rule, 5432) {
+					continue
+				}
+				if len(rule.From) == 0 {
+					out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits any source to PostgreSQL"})
+				}
+				for _, peer := range rule.From {
+					switch {
+					case peer.IPBlock != nil:
+						out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits addresses " + peer.IPBlock.CIDR + " to PostgreSQL"})
+					case peer.NamespaceSelector != nil:
+						if !selects(peer.NamespaceSelector, map[string]string{"kubernetes.io/metadata.name": operatorNamespace}) ||
+							selects(peer.NamespaceSelector, map[string]string{"kubernetes.io/metadata.name": "any-other"}) {
+							out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits a namespace other than the operator's to PostgreSQL"})
+						}
+					default:
+						for _, d := range s.Deployments() {
+							if d.Namespace != np.Namespace || !selects(peer.PodSelector, d.Spec.Template.Labels) {
+								continue
+							}
+							if d.Name == owner {
+								ownerAdmitted = true
+							} else {
+								out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits " + d.Name + " to PostgreSQL: a service reaches only its own database"})
+							}
+						}
+					}
+				}
+			}
+		}
+		switch {
+		case !covered:
+			out = append(out, Violation{r, "no NetworkPolicy restricts ingress to its instances"})
+		case !ownerAdmitted:
+			out = append(out, Violation{r, "its NetworkPolicies do not admit " + owner + ", which owns it"})
 		}
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -53,6 +54,18 @@ func partnerIngress(t *testing.T, s *manifests.Set) *networkingv1.Ingress {
 		}
 	}
 	t.Fatal("no Ingress platform-docking-partners")
+	return nil
+}
+
+// policy is the set's NetworkPolicy of that name.
+func policy(t *testing.T, s *manifests.Set, name string) *networkingv1.NetworkPolicy {
+	t.Helper()
+	for _, np := range s.NetworkPolicies() {
+		if np.Name == name {
+			return np
+		}
+	}
+	t.Fatalf("no NetworkPolicy %s", name)
 	return nil
 }
 
@@ -520,6 +533,26 @@ func TestRulesCatchViolations(t *testing.T) {
 		}},
 		{"partner-tls", "prod", "plaintext partners in production", func(t *testing.T, s *manifests.Set) {
 			setConfig(t, s, "platform-docking-config", "DOCKING_PARTNER_PLAINTEXT", "true")
+		}},
+		{"database-network-policy", "prod", "a database open to every pod", func(t *testing.T, s *manifests.Set) {
+			drop(s, "NetworkPolicy", "orders-db")
+			drop(s, "NetworkPolicy", "databases")
+		}},
+		{"database-network-policy", "dev", "another service admitted", func(t *testing.T, s *manifests.Set) {
+			p := policy(t, s, "finance-db")
+			p.Spec.Ingress[0].From = append(p.Spec.Ingress[0].From, networkingv1.NetworkPolicyPeer{
+				PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "orders"}},
+			})
+		}},
+		{"database-network-policy", "prod", "every namespace admitted", func(t *testing.T, s *manifests.Set) {
+			policy(t, s, "databases").Spec.Ingress[0].From[0].NamespaceSelector = &metav1.LabelSelector{}
+		}},
+		{"database-network-policy", "dev", "addresses admitted", func(t *testing.T, s *manifests.Set) {
+			p := policy(t, s, "users-db")
+			p.Spec.Ingress[1].From = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}}
+		}},
+		{"database-network-policy", "prod", "its own service left out", func(t *testing.T, s *manifests.Set) {
+			policy(t, s, "catalog-db").Spec.Ingress[0].From[0].PodSelector.MatchLabels["app.kubernetes.io/name"] = "catalogue"
 		}},
 	}
 
