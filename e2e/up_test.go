@@ -43,9 +43,12 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 		requireHealthy(t, offset)
 		requireOpenAPI(t, offset)
 		requirePaymentSandbox(t, dir, offset)
-		execSQL(t, usersURL(t, dir, offset),
+		execSQL(t, dbURL(t, dir, offset, "users"),
 			`CREATE TABLE IF NOT EXISTS crossdock_e2e_marker (token text PRIMARY KEY)`,
 			`INSERT INTO crossdock_e2e_marker VALUES ('`+marker+`')`)
+		// As if this first start had stopped before listing the gift card.
+		execSQL(t, dbURL(t, dir, offset, "catalog"),
+			`UPDATE products SET status = 'approved' WHERE id = (SELECT product_id FROM skus WHERE sku_code = 'GC-25')`)
 		up.interrupt()
 		requireNoProcesses(t, dir)
 	})
@@ -58,7 +61,7 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 		up.waitReady(firstStartTimeout)
 		requireHealthy(t, offset)
 		// The password in secrets.json still works: it was reused, not regenerated.
-		conn := connect(t, usersURL(t, dir, offset))
+		conn := connect(t, dbURL(t, dir, offset, "users"))
 		var n int
 		err := conn.QueryRow(context.Background(),
 			`SELECT count(*) FROM crossdock_e2e_marker WHERE token = $1`, marker).Scan(&n)
@@ -66,6 +69,7 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 			t.Fatalf("marker row after restart: count=%d err=%v", n, err)
 		}
 		conn.Close(context.Background())
+		requireSeedFinished(t, dir, offset)
 		up.interrupt()
 		requireNoProcesses(t, dir)
 	})
@@ -86,6 +90,27 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 		}
 		requireNoProcesses(t, dir)
 	})
+}
+
+// requireSeedFinished checks that a start finished the demo catalogue an
+// earlier one left part way (the gift card approved, not listed), and that
+// the stock the earlier start received was not received again.
+func requireSeedFinished(t *testing.T, dir string, offset int) {
+	t.Helper()
+	ctx := context.Background()
+	catalog := connect(t, dbURL(t, dir, offset, "catalog"))
+	defer catalog.Close(ctx)
+	var skuID, status string
+	if err := catalog.QueryRow(ctx, `SELECT s.id::text, p.status FROM skus s JOIN products p ON p.id = s.product_id WHERE s.sku_code = 'GC-25'`).
+		Scan(&skuID, &status); err != nil || status != "listed" {
+		t.Errorf("the gift card after a restart: %q, %v; want listed", status, err)
+	}
+	inventory := connect(t, dbURL(t, dir, offset, "inventory"))
+	defer inventory.Close(ctx)
+	var onHand int64
+	if err := inventory.QueryRow(ctx, `SELECT coalesce(sum(on_hand), 0) FROM stock WHERE sku_id = $1`, skuID).Scan(&onHand); err != nil || onHand != 1000 {
+		t.Errorf("the gift card's stock after a restart: %d, %v; want the 1000 seeded once", onHand, err)
+	}
 }
 
 // meshDir is a fresh directory other users can enter: as root, PostgreSQL runs
@@ -207,9 +232,9 @@ func get(t *testing.T, url string) rawResponse {
 	return rawResponse{resp.StatusCode, body}
 }
 
-// usersURL reads the users service's login from the mesh's secrets file, the
+// dbURL reads a service's database login from the mesh's secrets file, the
 // way a developer connects to a service's database.
-func usersURL(t *testing.T, dir string, offset int) string {
+func dbURL(t *testing.T, dir string, offset int, service string) string {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "secrets.json"))
 	if err != nil {
@@ -223,9 +248,9 @@ func usersURL(t *testing.T, dir string, offset int) string {
 	if err := json.Unmarshal(raw, &f); err != nil {
 		t.Fatal(err)
 	}
-	d, ok := f.Databases["users"]
+	d, ok := f.Databases[service]
 	if !ok || d.Password == "" {
-		t.Fatalf("secrets.json has no users login: %s", keys(f.Databases))
+		t.Fatalf("secrets.json has no %s login: %s", service, keys(f.Databases))
 	}
 	return fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", d.Role, d.Password, addr(postgresPort, offset), d.Database)
 }
@@ -236,7 +261,7 @@ func connect(t *testing.T, url string) *pgx.Conn {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		t.Fatalf("connect to the users database: %v", err)
+		t.Fatalf("connect to the database: %v", err)
 	}
 	return conn
 }

@@ -141,8 +141,10 @@ func dial(addrs map[string]string) (conns map[string]*grpc.ClientConn, closeAll 
 }
 
 // Catalogue seeds the demo catalogue through the catalog and inventory
-// services, as the suppliers, a reviewer and a translator would. It does
-// nothing for a supplier that already has products.
+// services, as the suppliers, a reviewer and a translator would. Every step
+// looks for what an earlier start made before making it, so a first start
+// stopped part way is finished by the next one, and a seeded catalogue is
+// left as it is.
 func Catalogue(ctx context.Context, a Addrs) error {
 	conns, closeAll, err := dial(map[string]string{"users": a.Users, "catalog": a.Catalog, "inventory": a.Inventory})
 	if err != nil {
@@ -161,37 +163,49 @@ func Catalogue(ctx context.Context, a Addrs) error {
 		}
 		as[email] = ctx
 	}
-	existing, err := catalog.ListSupplierProducts(as[SupplierEmail], &catalogv1.ListSupplierProductsRequest{})
-	if err != nil {
-		return fmt.Errorf("list products: %w", err)
-	}
-	if len(existing.GetProducts()) > 0 {
-		return nil // seeded before
-	}
-	if err := seedCatalogue(as, catalog, inventory); err != nil {
-		return fmt.Errorf("%w (the demo catalogue is seeded once, on the first start: after a first start stopped part way, start again with --fresh)", err)
-	}
-	return nil
+	return seedCatalogue(as, catalog, inventory)
 }
 
-// seedCatalogue creates the demo categories, brands, models, warehouses and
-// products, each product walked through the workflow.
+// seedCatalogue makes the demo categories, brands, models, warehouses and
+// products that are not there yet, each product walked through the
+// workflow from wherever it stands.
 func seedCatalogue(as map[string]context.Context, catalog catalogv1.CatalogServiceClient, inventory inventoryv1.InventoryServiceClient) error {
-	categories, err := seedCategories(as[AdminEmail], catalog)
+	admin := as[AdminEmail]
+	categories, err := seedCategories(admin, catalog)
 	if err != nil {
 		return err
 	}
 	brands := map[string]string{}
+	listedBrands, err := catalog.ListBrands(admin, &catalogv1.ListBrandsRequest{})
+	if err != nil {
+		return fmt.Errorf("list brands: %w", err)
+	}
+	for _, b := range listedBrands.GetBrands() {
+		brands[b.GetName()] = b.GetBrandId()
+	}
 	for _, name := range demoBrands {
-		b, err := catalog.CreateBrand(as[AdminEmail], &catalogv1.CreateBrandRequest{Name: name})
+		if brands[name] != "" {
+			continue
+		}
+		b, err := catalog.CreateBrand(admin, &catalogv1.CreateBrandRequest{Name: name})
 		if err != nil {
 			return fmt.Errorf("brand %s: %w", name, err)
 		}
 		brands[name] = b.GetBrand().GetBrandId()
 	}
 	models := map[string]string{}
+	listedModels, err := catalog.ListProductModels(admin, &catalogv1.ListProductModelsRequest{})
+	if err != nil {
+		return fmt.Errorf("list product models: %w", err)
+	}
+	for _, m := range listedModels.GetModels() {
+		models[m.GetName()] = m.GetModelId()
+	}
 	for _, m := range demoModels {
-		r, err := catalog.CreateProductModel(as[AdminEmail], m)
+		if models[m.GetName()] != "" {
+			continue
+		}
+		r, err := catalog.CreateProductModel(admin, m)
 		if err != nil {
 			return fmt.Errorf("model %s: %w", m.GetName(), err)
 		}
@@ -204,13 +218,14 @@ func seedCatalogue(as map[string]context.Context, catalog catalogv1.CatalogServi
 		{SupplierEmail, "Shenzhen main warehouse", "CN", "CN-GD"},
 		{Supplier2Email, "Porto warehouse", "PT", "PT-13"},
 	} {
-		r, err := inventory.CreateWarehouse(as[w.email], &inventoryv1.CreateWarehouseRequest{
+		id, err := seedWarehouse(as[w.email], inventory, &inventoryv1.CreateWarehouseRequest{
 			Name: w.name, Kind: inventoryv1.WarehouseKind_WAREHOUSE_KIND_SUPPLIER, CountryCode: w.country, RegionCode: w.region,
+			IdempotencyKey: "demo-warehouse",
 		})
 		if err != nil {
 			return fmt.Errorf("warehouse %s: %w", w.name, err)
 		}
-		warehouses[w.email] = r.GetWarehouse().GetWarehouseId()
+		warehouses[w.email] = id
 	}
 
 	for _, p := range demoProducts {
@@ -221,8 +236,37 @@ func seedCatalogue(as map[string]context.Context, catalog catalogv1.CatalogServi
 	return nil
 }
 
-// seedCategories creates the tree and returns category ids by slug path.
+// seedWarehouse returns the id of the supplier's warehouse named as in req,
+// creating it when the supplier has none of that name.
+func seedWarehouse(owner context.Context, inventory inventoryv1.InventoryServiceClient, req *inventoryv1.CreateWarehouseRequest) (string, error) {
+	listed, err := inventory.ListWarehouses(owner, &inventoryv1.ListWarehousesRequest{})
+	if err != nil {
+		return "", err
+	}
+	for _, w := range listed.GetWarehouses() {
+		if w.GetName() == req.GetName() && w.GetKind() == req.GetKind() {
+			return w.GetWarehouseId(), nil
+		}
+	}
+	r, err := inventory.CreateWarehouse(owner, req)
+	if err != nil {
+		return "", err
+	}
+	return r.GetWarehouse().GetWarehouseId(), nil
+}
+
+// seedCategories creates the tree's missing categories and returns every
+// category id by slug path.
 func seedCategories(admin context.Context, catalog catalogv1.CatalogServiceClient) (map[string]string, error) {
+	listed, err := catalog.ListCategories(admin, &catalogv1.ListCategoriesRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("list categories: %w", err)
+	}
+	type place struct{ parent, slug string }
+	existing := map[place]string{}
+	for _, c := range listed.GetCategories() {
+		existing[place{c.GetParentId(), c.GetSlug()}] = c.GetCategoryId()
+	}
 	ids := map[string]string{}
 	for _, c := range demoCategories {
 		parent, slug := "", c.path
@@ -231,6 +275,10 @@ func seedCategories(admin context.Context, catalog catalogv1.CatalogServiceClien
 				parent, slug = ids[c.path[:i]], c.path[i+1:]
 				break
 			}
+		}
+		if id := existing[place{parent, slug}]; id != "" {
+			ids[c.path] = id
+			continue
 		}
 		r, err := catalog.CreateCategory(admin, &catalogv1.CreateCategoryRequest{ParentId: parent, Name: c.name, Slug: slug})
 		if err != nil {
@@ -241,44 +289,100 @@ func seedCategories(admin context.Context, catalog catalogv1.CatalogServiceClien
 	return ids, nil
 }
 
-// seedProduct walks one product through the workflow: created and submitted
-// by its supplier, approved by the reviewer, translated, listed, and stocked.
+// seedProduct walks one product through the workflow from where it stands:
+// created and submitted by its supplier, approved by the reviewer,
+// translated, listed, and stocked. A product someone has acted on since
+// (delisted, binned, sent back or rejected by a reviewer) is left as it is.
 func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogServiceClient, inventory inventoryv1.InventoryServiceClient,
 	p demoProduct, categoryID, brandID, modelID, warehouseID string) error {
 	owner := as[p.supplier]
-	created, err := catalog.CreateProduct(owner, &catalogv1.CreateProductRequest{
-		ModelId: modelID, Type: p.typ, Origin: p.origin, DefaultLocale: "en",
-		Content: &catalogv1.ProductContent{
-			CategoryId: categoryID, BrandId: brandID, Title: p.title, Description: p.desc,
-			Images:     []string{"https://images.crossdock.test/" + p.skus[0].GetSkuCode() + ".jpg"},
-			Attributes: p.attributes, Skus: p.skus,
-		},
-	})
+	product, err := findProduct(owner, catalog, p.skus[0].GetSkuCode())
 	if err != nil {
 		return err
 	}
-	id := created.GetProduct().GetProductId()
-	if _, err := catalog.SubmitProduct(owner, &catalogv1.SubmitProductRequest{ProductId: id}); err != nil {
-		return fmt.Errorf("submit: %w", err)
-	}
-	if _, err := catalog.ApproveProduct(as[ReviewerEmail], &catalogv1.ApproveProductRequest{ProductId: id}); err != nil {
-		return fmt.Errorf("approve: %w", err)
-	}
-	for _, t := range p.translations {
-		if _, err := catalog.UpsertTranslation(as[TranslatorEmail], &catalogv1.UpsertTranslationRequest{ProductId: id, Translation: t}); err != nil {
-			return fmt.Errorf("translate %s: %w", t.GetLocale(), err)
+	if product == nil {
+		created, err := catalog.CreateProduct(owner, &catalogv1.CreateProductRequest{
+			ModelId: modelID, Type: p.typ, Origin: p.origin, DefaultLocale: "en",
+			Content: &catalogv1.ProductContent{
+				CategoryId: categoryID, BrandId: brandID, Title: p.title, Description: p.desc,
+				Images:     []string{"https://images.crossdock.test/" + p.skus[0].GetSkuCode() + ".jpg"},
+				Attributes: p.attributes, Skus: p.skus,
+			},
+			IdempotencyKey: "demo-" + p.skus[0].GetSkuCode(),
+		})
+		if err != nil {
+			return err
 		}
+		product = created.GetProduct()
 	}
-	listed, err := catalog.ListProduct(owner, &catalogv1.ListProductRequest{ProductId: id})
-	if err != nil {
-		return fmt.Errorf("list: %w", err)
+	if product.GetDeletedAt() != nil {
+		return nil
 	}
-	for _, sku := range listed.GetProduct().GetLive().GetContent().GetSkus() {
+	id := product.GetProductId()
+	switch product.GetStatus() {
+	case catalogv1.ProductStatus_PRODUCT_STATUS_DRAFT:
+		if _, err := catalog.SubmitProduct(owner, &catalogv1.SubmitProductRequest{ProductId: id}); err != nil {
+			return fmt.Errorf("submit: %w", err)
+		}
+		fallthrough
+	case catalogv1.ProductStatus_PRODUCT_STATUS_SUBMITTED:
+		if _, err := catalog.ApproveProduct(as[ReviewerEmail], &catalogv1.ApproveProductRequest{ProductId: id}); err != nil {
+			return fmt.Errorf("approve: %w", err)
+		}
+		fallthrough
+	case catalogv1.ProductStatus_PRODUCT_STATUS_APPROVED:
+		for _, t := range p.translations {
+			if _, err := catalog.UpsertTranslation(as[TranslatorEmail], &catalogv1.UpsertTranslationRequest{ProductId: id, Translation: t}); err != nil {
+				return fmt.Errorf("translate %s: %w", t.GetLocale(), err)
+			}
+		}
+		listed, err := catalog.ListProduct(owner, &catalogv1.ListProductRequest{ProductId: id})
+		if err != nil {
+			return fmt.Errorf("list: %w", err)
+		}
+		product = listed.GetProduct()
+	case catalogv1.ProductStatus_PRODUCT_STATUS_LISTED:
+	default:
+		return nil
+	}
+	// Stocked under a key per SKU: stock received before (by an earlier
+	// start, then sold or counted since) is not received again.
+	for _, sku := range product.GetLive().GetContent().GetSkus() {
 		if err := stock(owner, inventory, warehouseID, sku.GetSkuId(), p.stock); err != nil {
 			return fmt.Errorf("stock %s: %w", sku.GetSkuCode(), err)
 		}
 	}
 	return nil
+}
+
+// findProduct returns the supplier's product, live or in the bin, whose
+// content (approved or being edited) has a SKU of that code; nil when none
+// has.
+func findProduct(owner context.Context, catalog catalogv1.CatalogServiceClient, skuCode string) (*catalogv1.Product, error) {
+	for _, bin := range []bool{false, true} {
+		token := ""
+		for {
+			page, err := catalog.ListSupplierProducts(owner, &catalogv1.ListSupplierProductsRequest{
+				Deleted: bin, Page: &commonv1.PageRequest{PageSize: 100, PageToken: token},
+			})
+			if err != nil {
+				return nil, fmt.Errorf("list products: %w", err)
+			}
+			for _, p := range page.GetProducts() {
+				for _, content := range []*catalogv1.ProductContent{p.GetLive().GetContent(), p.GetPending().GetContent()} {
+					for _, sku := range content.GetSkus() {
+						if sku.GetSkuCode() == skuCode {
+							return p, nil
+						}
+					}
+				}
+			}
+			if token = page.GetPage().GetNextPageToken(); token == "" {
+				break
+			}
+		}
+	}
+	return nil, nil
 }
 
 // stock receives the demo stock of a SKU. Inventory learns of new SKUs from
