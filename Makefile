@@ -113,7 +113,8 @@ generate: $(BUF) $(PROTOC_GEN_GO) $(PROTOC_GEN_GO_GRPC) $(PROTOC_GEN_GATEWAY) $(
 	$(BUF) generate
 	gofmt -w gen
 	node scripts/openapi/swagger-public.mjs gen/openapi/crossdock.swagger.json proto/openapi-v3.yaml
-	node scripts/openapi/build.mjs gen/openapi/crossdock.swagger.json proto/openapi-v3.yaml gen/openapi/crossdock.openapi.json
+	$(BUF) build proto --exclude-source-info -o '$(BIN)/descriptors.json#format=json'
+	node scripts/openapi/build.mjs gen/openapi/crossdock.swagger.json proto/openapi-v3.yaml $(BIN)/descriptors.json gen/openapi/crossdock.openapi.json
 	cd clients/typescript && npx --no-install openapi-typescript ../../gen/openapi/crossdock.openapi.json --output src/schema.ts --root-types --root-types-no-schema-prefix --silent
 	rm -rf services/gateway/internal/docsui/swagger-ui && mkdir -p services/gateway/internal/docsui/swagger-ui
 	cp $(addprefix scripts/openapi/node_modules/swagger-ui-dist/,swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css LICENSE NOTICE) \

@@ -10,7 +10,7 @@ const methods = ['get', 'put', 'post', 'delete', 'patch'];
 // 2.0) completed with what overlay (proto/openapi-v3.yaml) says. It throws on an
 // operation of no area, a public route or an example naming nothing, so the
 // overlay cannot silently fall behind the protos.
-export function enrich(doc, overlay) {
+export function enrich(doc, overlay, descriptors) {
   doc.info.description = overlay.description;
   doc.servers = [{ url: '/', description: 'This gateway' }];
   doc.paths = { ...doc.paths, ...structuredClone(overlay.paths ?? {}) };
@@ -88,7 +88,85 @@ export function enrich(doc, overlay) {
   for (const id of examples.keys()) {
     if (!usedExamples.has(id)) throw new Error(`proto/openapi-v3.yaml: example ${id} names no operation with a body`);
   }
+  markAlwaysPresent(doc, descriptors, overlay.complete ?? []);
   return order(doc);
+}
+
+// markAlwaysPresent lists, as `required`, the properties an answer always carries:
+// the gateway writes every field without presence (scalars, enums, lists and maps,
+// zero and empty included: EmitDefaultValues) and leaves out only an unset message,
+// `optional` scalar or oneof member. So a TypeScript client reads `status: string`,
+// not `status?: string`. Only schemas that appear in answers and in no request are
+// marked, since a request may leave any field out (the service says what it needs),
+// except the overlay's `complete` schemas, which no request may send in part either
+// (a Money needs both its currency and its amount). descriptors is the protos'
+// FileDescriptorSet as JSON (`buf build -o -#format=json`); a schema named after no
+// message (the error bodies, a webhook's) is left as it is.
+function markAlwaysPresent(doc, descriptors, complete) {
+  const always = new Map(); // "orders.v1.AfterSale" → ["afterSaleId", ...]
+  for (const file of descriptors.file) {
+    if (!file.package.startsWith('crossdock.')) continue;
+    const pkg = file.package.slice('crossdock.'.length);
+    for (const msg of file.messageType ?? []) {
+      const names = (msg.field ?? [])
+        .filter((f) => f.label === 'LABEL_REPEATED' || (f.type !== 'TYPE_MESSAGE' && f.oneofIndex === undefined))
+        .map((f) => f.jsonName);
+      always.set(`${pkg}.${msg.name}`, names);
+    }
+  }
+  // openapi_naming_strategy=simple names a schema after its message, qualified by
+  // package only where two packages share the name.
+  const byShortName = new Map();
+  for (const key of always.keys()) {
+    const short = key.slice(key.lastIndexOf('.') + 1);
+    byShortName.set(short, byShortName.has(short) ? null : key);
+  }
+  const messageOf = (schema) => (schema.includes('.') ? (always.has(schema) ? schema : null) : byShortName.get(schema));
+
+  const schemas = doc.components.schemas;
+  const requests = new Set();
+  const answers = new Set();
+  for (const item of Object.values(doc.paths)) {
+    for (const method of methods) {
+      const op = item[method];
+      if (!op) continue;
+      reach(op.requestBody, schemas, requests);
+      reach(op.parameters, schemas, requests);
+      for (const [code, resp] of Object.entries(op.responses ?? {})) {
+        if (code.startsWith('2')) reach(resp, schemas, answers);
+      }
+    }
+  }
+  for (const name of complete) {
+    if (!schemas[name]) throw new Error(`proto/openapi-v3.yaml: complete schema ${name} is not in the document`);
+  }
+  for (const name of answers) {
+    const schema = schemas[name];
+    const message = messageOf(name);
+    if (!message || schema.type !== 'object' || (requests.has(name) && !complete.includes(name))) continue;
+    const required = always.get(message).filter((p) => schema.properties?.[p] !== undefined);
+    if (required.length > 0) schema.required = required;
+  }
+}
+
+// reach adds to seen every schema node refers to, directly or through other schemas.
+function reach(node, schemas, seen) {
+  if (Array.isArray(node)) {
+    for (const v of node) reach(v, schemas, seen);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+      const name = v.slice('#/components/schemas/'.length);
+      if (!seen.has(name) && schemas[name]) {
+        seen.add(name);
+        reach(schemas[name], schemas, seen);
+      }
+    } else {
+      reach(v, schemas, seen);
+    }
+  }
 }
 
 // addIdempotencyHeader declares the Idempotency-Key header on the operations whose

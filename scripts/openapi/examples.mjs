@@ -18,7 +18,7 @@ const byName = [
   [/reason$|note$|comment$/i, 'Checked against the supplier sheet.'],
 ];
 
-const maxDepth = 6;
+const maxDepth = 10;
 
 // exampleFor builds a value matching schema; components resolves $refs.
 export function exampleFor(schema, components, name = '', depth = 0) {

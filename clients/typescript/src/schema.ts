@@ -3219,39 +3219,39 @@ export interface components {
         };
         /** @description AfterSale is a return or exchange request. */
         AfterSale: {
-            afterSaleId?: string;
-            subOrderId?: string;
-            orderId?: string;
-            buyerId?: string;
-            supplierId?: string;
+            afterSaleId: string;
+            subOrderId: string;
+            orderId: string;
+            buyerId: string;
+            supplierId: string;
             /**
              * @description RETURN or EXCHANGE as filed; an exchange whose replacement the carrier took back to
              *     the supplier, undelivered, becomes a RETURN of its lines (refunded once the original
              *     is back).
              */
-            kind?: components["schemas"]["AfterSaleKind"];
+            kind: components["schemas"]["AfterSaleKind"];
             /**
              * @description requested, rejected, disputed, approved, received, refunded, replacement_shipped,
              *     exchanged, withdrawn or expired (approved, its goods never sent back).
              */
-            status?: string;
-            reason?: string;
-            photos?: string[];
-            lines?: components["schemas"]["AfterSaleLine"][];
+            status: string;
+            reason: string;
+            photos: string[];
+            lines: components["schemas"]["AfterSaleLine"][];
             /** @description The last decision's reason, and the buyer's dispute. */
-            decision?: string;
-            dispute?: string;
+            decision: string;
+            dispute: string;
             /**
              * @description What a return refunds: the lines' goods less their share of a coupon's discount,
              *     in the supplier's currency. Freight is not refunded.
              */
             refund?: components["schemas"]["Money"];
             /** @description Set once refunded from the supplier's payable (the sub-order had settled). */
-            clawBack?: boolean;
-            received?: boolean;
-            restockable?: boolean;
-            returnWaybill?: string;
-            replacementWaybill?: string;
+            clawBack: boolean;
+            received: boolean;
+            restockable: boolean;
+            returnWaybill: string;
+            replacementWaybill: string;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -3271,10 +3271,10 @@ export interface components {
         AfterSaleKind: "AFTER_SALE_KIND_UNSPECIFIED" | "AFTER_SALE_KIND_RETURN" | "AFTER_SALE_KIND_EXCHANGE";
         /** @description AfterSaleLine is part of a sub-order line given back. */
         AfterSaleLine: {
-            skuId?: string;
-            productId?: string;
+            skuId: string;
+            productId: string;
             /** Format: int32 */
-            quantity?: number;
+            quantity: number;
             amount?: components["schemas"]["Money"];
         };
         /** @description AfterSaleLineInput is a SKU of the sub-order and how many of it go back. */
@@ -3297,25 +3297,25 @@ export interface components {
         };
         AllocatePartnerReceiptsResponse: {
             /** @description True when the allocation was recorded before: nothing moved. */
-            replayed?: boolean;
+            replayed: boolean;
             /** @description The ledger transfer that recorded it. */
-            transferId?: string;
+            transferId: string;
         };
         /** @description ApiClient is a machine credential. Its secret is never returned after creation. */
         ApiClient: {
-            clientId?: string;
-            name?: string;
-            kind?: components["schemas"]["ApiClientKind"];
+            clientId: string;
+            name: string;
+            kind: components["schemas"]["ApiClientKind"];
             /** @description The supplier organization an ERP client acts for. */
-            organizationId?: string;
-            disabled?: boolean;
+            organizationId: string;
+            disabled: boolean;
             /** Format: date-time */
             createdAt?: string;
             /**
              * @description The Ed25519 public key a partner or ERP signs with, as PEM ("PUBLIC KEY");
              *     empty for service accounts.
              */
-            publicKey?: string;
+            publicKey: string;
         };
         /**
          * @description ApiClientKind is what an API client stands for.
@@ -3358,31 +3358,31 @@ export interface components {
         AttributeKind: "ATTRIBUTE_KIND_UNSPECIFIED" | "ATTRIBUTE_KIND_TEXT" | "ATTRIBUTE_KIND_CHOICE" | "ATTRIBUTE_KIND_NUMBER";
         /** @description Availability is a SKU's units available across warehouses. */
         Availability: {
-            skuId?: string;
+            skuId: string;
             /** Format: int64 */
-            available?: string;
+            available: string;
         };
         /** @description Balance is one ledger account's balance, in minor units of its currency. */
         Balance: {
             /** @description ISO 4217 code. */
-            currencyCode?: string;
+            currencyCode: string;
             /** @description The ledger account. */
-            accountId?: string;
+            accountId: string;
             /**
              * Format: int64
              * @description Posted credits minus posted debits: what the account holds.
              */
-            postedMinor?: string;
+            postedMinor: string;
             /**
              * Format: int64
              * @description What can still be spent: posted minus debits reserved by pending transfers.
              */
-            availableMinor?: string;
+            availableMinor: string;
             /**
              * Format: int64
              * @description Debits reserved by pending transfers.
              */
-            pendingDebitsMinor?: string;
+            pendingDebitsMinor: string;
         };
         /**
          * @description Basis says what an estimate was computed from.
@@ -3396,8 +3396,8 @@ export interface components {
         Basis: "BASIS_UNSPECIFIED" | "BASIS_HISTORY" | "BASIS_RATE_CARD";
         /** @description Brand is a product brand. */
         Brand: {
-            brandId?: string;
-            name?: string;
+            brandId: string;
+            name: string;
         };
         /**
          * @description CampaignFunder is who bears a campaign's discounts.
@@ -3434,20 +3434,20 @@ export interface components {
          *     with and hears tracking from.
          */
         Carrier: {
-            carrierId?: string;
+            carrierId: string;
             /**
              * @description Short lower-case code ([a-z0-9-], 2–32 characters), unique; carriers deliver
              *     their webhooks to /v1/webhooks/carriers/{code}.
              */
-            code?: string;
-            name?: string;
+            code: string;
+            name: string;
             /**
              * @description One endpoint per environment (e.g. "sandbox", "production"); the service uses
              *     the one its LOGISTICS_CARRIER_ENVIRONMENT names.
              */
-            endpoints?: components["schemas"]["CarrierEndpoint"][];
+            endpoints: components["schemas"]["CarrierEndpoint"][];
             /** @description Inactive carriers book nothing new; their parcels keep being tracked. */
-            active?: boolean;
+            active: boolean;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -3494,48 +3494,48 @@ export interface components {
          *     is the same on every device.
          */
         Cart: {
-            lines?: components["schemas"]["CartLine"][];
+            lines: components["schemas"]["CartLine"][];
             /** @description The goods' total per currency (suppliers price in their own). */
-            totals?: components["schemas"]["Money"][];
+            totals: components["schemas"]["Money"][];
             /** Format: date-time */
             updatedAt?: string;
         };
         /** @description CartLine is one SKU in a cart, as it is now in the catalogue and in stock. */
         CartLine: {
-            skuId?: string;
+            skuId: string;
             /** Format: int32 */
-            quantity?: number;
-            productId?: string;
+            quantity: number;
+            productId: string;
             /** @description The supplier organization selling it: a checkout splits by supplier. */
-            supplierId?: string;
-            type?: components["schemas"]["orders.v1.ProductType"];
+            supplierId: string;
+            type: components["schemas"]["orders.v1.ProductType"];
             /** @description The current retail price of one unit, in the supplier's currency. */
             unitPrice?: components["schemas"]["Money"];
             /** @description unit_price × quantity. */
             lineTotal?: components["schemas"]["Money"];
             /** @description False when the SKU is no longer on sale: checkout would refuse the line. */
-            onSale?: boolean;
+            onSale: boolean;
             /**
              * Format: int64
              * @description Units available to order now across the supplier's warehouses.
              */
-            available?: string;
+            available: string;
             /**
              * @description What would stop this line at checkout, for the buyer to fix: "not on sale",
              *     "only 3 available"; empty when nothing.
              */
-            problem?: string;
+            problem: string;
             /** Format: date-time */
             addedAt?: string;
         };
         /** @description Category is a node of the category tree. */
         Category: {
-            categoryId?: string;
+            categoryId: string;
             /** @description Empty for a root category. */
-            parentId?: string;
-            name?: string;
+            parentId: string;
+            name: string;
             /** @description URL-safe and unique among siblings, e.g. "headphones". */
-            slug?: string;
+            slug: string;
         };
         /** @description CheckoutLine is a line to buy. */
         CheckoutLine: {
@@ -3572,13 +3572,13 @@ export interface components {
         CheckoutResponse: {
             order?: components["schemas"]["Order"];
             /** @description True when this answers an earlier checkout with the same id. */
-            replayed?: boolean;
+            replayed: boolean;
         };
         ClearCartResponse: {
             cart?: components["schemas"]["Cart"];
         };
         CompareOffersResponse: {
-            offers?: components["schemas"]["Offer"][];
+            offers: components["schemas"]["Offer"][];
         };
         ConfirmReceiptBody: Record<string, never>;
         ConfirmReceiptResponse: {
@@ -3586,16 +3586,16 @@ export interface components {
         };
         /** @description Coupon is one holder's right to one campaign's discount, once. */
         Coupon: {
-            couponId?: string;
-            campaignId?: string;
+            couponId: string;
+            campaignId: string;
             holder?: components["schemas"]["CouponHolder"];
-            status?: components["schemas"]["CouponStatus"];
+            status: components["schemas"]["CouponStatus"];
             /** @description REDEEMED: the order that used it, and when. */
-            orderId?: string;
+            orderId: string;
             /** Format: date-time */
             redeemedAt?: string;
             /** @description The client's issuance id it was issued under. */
-            issuanceId?: string;
+            issuanceId: string;
             /** Format: date-time */
             issuedAt?: string;
             /** @description The campaign's terms, so a holder sees what the coupon gives. */
@@ -3606,22 +3606,22 @@ export interface components {
          *     carries.
          */
         CouponCampaign: {
-            campaignId?: string;
+            campaignId: string;
             /** @description 1 to 200 characters, shown to holders. */
-            name?: string;
-            kind?: components["schemas"]["CampaignKind"];
+            name: string;
+            kind: components["schemas"]["CampaignKind"];
             /**
              * @description ISO 4217 code. The discount applies to goods priced in this currency (each
              *     sub-order is priced in its supplier's currency); amounts below are in it.
              */
-            currencyCode?: string;
+            currencyCode: string;
             /** @description FIXED_AMOUNT: the amount off, above zero. */
             amount?: components["schemas"]["Money"];
             /**
              * Format: int32
              * @description PERCENTAGE: basis points off, 1 to 10000 (100 %).
              */
-            percentBps?: number;
+            percentBps: number;
             /** @description PERCENTAGE: the most one coupon takes off; absent for no cap. */
             cap?: components["schemas"]["Money"];
             /** @description The eligible goods' total an order needs; absent or zero for none. */
@@ -3634,16 +3634,16 @@ export interface components {
             /** Format: date-time */
             validUntil?: string;
             /** @description Only goods of these categories are eligible; empty for every category. */
-            categoryIds?: string[];
+            categoryIds: string[];
             /**
              * @description Only goods of these suppliers are eligible; empty for every supplier. A
              *     supplier-funded campaign names exactly one.
              */
-            supplierIds?: string[];
-            fundedBy?: components["schemas"]["CampaignFunder"];
-            channel?: components["schemas"]["CouponChannel"];
+            supplierIds: string[];
+            fundedBy: components["schemas"]["CampaignFunder"];
+            channel: components["schemas"]["CouponChannel"];
             /** @description The admin who created it. */
-            createdBy?: string;
+            createdBy: string;
             /** Format: date-time */
             createdAt?: string;
         };
@@ -3718,13 +3718,13 @@ export interface components {
         CreateApiClientResponse: {
             client?: components["schemas"]["ApiClient"];
             /** @description A service account's secret, shown once; store it in a secret manager. */
-            secret?: string;
+            secret: string;
             /**
              * @description A partner's or ERP's generated Ed25519 private key as PKCS#8 PEM ("PRIVATE
              *     KEY"), shown once and never stored; empty when the client registered its own
              *     public key.
              */
-            privateKey?: string;
+            privateKey: string;
         };
         CreateBrandRequest: {
             name?: string;
@@ -3780,8 +3780,8 @@ export interface components {
         };
         CreateDepositTopUpResponse: {
             topUp?: components["schemas"]["finance.v1.TopUp"];
-            clientSecret?: string;
-            confirmUrl?: string;
+            clientSecret: string;
+            confirmUrl: string;
         };
         CreateMerchantTierResponse: {
             tier?: components["schemas"]["MerchantTier"];
@@ -3884,8 +3884,8 @@ export interface components {
         CreateTopUpResponse: {
             topUp?: components["schemas"]["finance.v1.TopUp"];
             /** @description What the payer's client confirms the intent with, at confirm_url. */
-            clientSecret?: string;
-            confirmUrl?: string;
+            clientSecret: string;
+            confirmUrl: string;
         };
         CreateWarehouseRequest: {
             name?: string;
@@ -3959,16 +3959,16 @@ export interface components {
              */
             displayFreight?: components["schemas"]["Money"];
             /** @description The rate used for display_freight. */
-            displayRate?: string;
+            displayRate: string;
             /** @description Before the multiplier, exact decimal in the base currency's major units. */
-            totalBeforeMultiplier?: string;
+            totalBeforeMultiplier: string;
             /** @description The multiplier applied, e.g. "1.5". */
-            multiplier?: string;
+            multiplier: string;
             /** @description Whether the multiplier is the route's own or the global one. */
-            routeMultiplier?: boolean;
-            basis?: components["schemas"]["Basis"];
+            routeMultiplier: boolean;
+            basis: components["schemas"]["Basis"];
             /** @description The three groups (history basis). */
-            groups?: components["schemas"]["GroupBreakdown"][];
+            groups: components["schemas"]["GroupBreakdown"][];
             /** @description The rate card's part (rate-card basis). */
             rateCard?: components["schemas"]["RateCardBreakdown"];
             /** @description The parcel as estimated (summed from SKU lines when given so). */
@@ -4003,12 +4003,12 @@ export interface components {
         };
         ExportSalesResponse: {
             /** @description The rows as CSV (RFC 4180, text/csv; charset=utf-8) with a header row. */
-            csv?: string;
+            csv: string;
             /**
              * Format: int32
              * @description How many rows follow the header.
              */
-            rowCount?: number;
+            rowCount: number;
         };
         /** @description FeeTerms are what a partner charges besides its commission. */
         FeeTerms: {
@@ -4033,20 +4033,20 @@ export interface components {
         /** @description FreightBreakdown says why a physical sub-order's freight is what it is. */
         FreightBreakdown: {
             /** @description "history" or "rate_card". */
-            basis?: string;
+            basis: string;
             /** @description The estimate in the platform's base currency. */
             targetFreight?: components["schemas"]["Money"];
             /** @description The multiplier applied, e.g. "1.5", and whether it is the route's own. */
-            multiplier?: string;
-            routeMultiplier?: boolean;
-            totalBeforeMultiplier?: string;
-            groups?: components["schemas"]["FreightGroup"][];
+            multiplier: string;
+            routeMultiplier: boolean;
+            totalBeforeMultiplier: string;
+            groups: components["schemas"]["FreightGroup"][];
             /** @description Rate-card basis: the zone and the chargeable weight. */
-            zone?: string;
+            zone: string;
             /** Format: int64 */
-            chargeableWeightG?: string;
+            chargeableWeightG: string;
             /** @description The rate from the base currency to the supplier's the freight converted at. */
-            rateToSupplierCurrency?: string;
+            rateToSupplierCurrency: string;
             /**
              * @description The goods' value the estimate compared with history, in the base currency:
              *     what the buyer pays for the sub-order's goods (at a merchant's tier cost,
@@ -4082,20 +4082,20 @@ export interface components {
         /** @description FreightGroup is one group of matching shipment history behind an estimate. */
         FreightGroup: {
             /** @description "first", "secondary" or "end". */
-            group?: string;
+            group: string;
             /** Format: int64 */
-            count?: string;
+            count: string;
             /** @description Mean freight of the group, base currency major units; empty when none. */
-            meanFreight?: string;
+            meanFreight: string;
             /** @description The group's weight, e.g. "0.648". */
-            weight?: string;
+            weight: string;
         };
         /** @description FreightLeg is a carrier-confirmed charge for one leg of the journey. */
         FreightLeg: {
             /** @description The carrier's leg id; the key the payment from escrow is idempotent on. */
-            legId?: string;
+            legId: string;
             /** @description "domestic", "international" or "last_mile". */
-            kind?: string;
+            kind: string;
             amount?: components["schemas"]["Money"];
             /** Format: date-time */
             confirmedAt?: string;
@@ -4109,7 +4109,7 @@ export interface components {
              * @description Finance's reason when it refused to pay the leg for good (the escrow was
              *     already settled, say); such a leg is not offered again.
              */
-            refusal?: string;
+            refusal: string;
         };
         /**
          * @description FreightPayer is who pays the carrier for the legs it confirms on an outbound
@@ -4129,25 +4129,25 @@ export interface components {
          */
         FxQuote: {
             /** @description The quote's id (a UUID), which a payment names. */
-            quoteId?: string;
+            quoteId: string;
             /** @description ISO 4217 code of the currency converted from. */
-            fromCurrency?: string;
+            fromCurrency: string;
             /** @description ISO 4217 code of the currency converted to. */
-            toCurrency?: string;
+            toCurrency: string;
             /**
              * @description The rate a conversion with this quote uses: 1 unit of from_currency buys rate units
              *     of to_currency (major units), a plain decimal, never a float.
              */
-            rate?: string;
+            rate: string;
             /** @description The mid rate the quote was derived from. */
-            midRate?: string;
+            midRate: string;
             /**
              * Format: int64
              * @description The spread taken off the mid rate, in basis points.
              */
-            spreadBps?: string;
+            spreadBps: string;
             /** @description Where the mid rate came from, e.g. "ecb". */
-            source?: string;
+            source: string;
             /**
              * Format: date-time
              * @description When the mid rate took effect.
@@ -4192,7 +4192,7 @@ export interface components {
             afterSale?: components["schemas"]["AfterSale"];
         };
         GetAvailabilityResponse: {
-            availability?: components["schemas"]["Availability"][];
+            availability: components["schemas"]["Availability"][];
         };
         GetCampaignResponse: {
             campaign?: components["schemas"]["CouponCampaign"];
@@ -4206,8 +4206,8 @@ export interface components {
         GetConfigResponse: {
             config?: components["schemas"]["FreightConfig"];
             /** @description The multiplier in force on the requested route, and whether it is the route's own. */
-            effectiveMultiplier?: string;
-            routeMultiplier?: boolean;
+            effectiveMultiplier: string;
+            routeMultiplier: boolean;
         };
         GetCouponResponse: {
             coupon?: components["schemas"]["Coupon"];
@@ -4217,7 +4217,7 @@ export interface components {
         };
         /** @description GetJwksResponse is a JSON Web Key Set; with proto field names it is RFC 7517 JSON. */
         GetJwksResponse: {
-            keys?: components["schemas"]["Jwk"][];
+            keys: components["schemas"]["Jwk"][];
         };
         GetLedgerAccountResponse: {
             account?: components["schemas"]["LedgerAccount"];
@@ -4237,12 +4237,12 @@ export interface components {
             organization?: components["schemas"]["Organization"];
         };
         GetMerchantDepositResponse: {
-            balances?: components["schemas"]["Balance"][];
-            changes?: components["schemas"]["Transfer"][];
+            balances: components["schemas"]["Balance"][];
+            changes: components["schemas"]["Transfer"][];
             page?: components["schemas"]["PageResponse"];
         };
         GetMerchantPricesResponse: {
-            prices?: components["schemas"]["MerchantSkuPrice"][];
+            prices: components["schemas"]["MerchantSkuPrice"][];
         };
         GetOrganizationResponse: {
             organization?: components["schemas"]["Organization"];
@@ -4254,7 +4254,7 @@ export interface components {
             partner?: components["schemas"]["Partner"];
         };
         GetProductHistoryResponse: {
-            transitions?: components["schemas"]["Transition"][];
+            transitions: components["schemas"]["Transition"][];
             page?: components["schemas"]["PageResponse"];
         };
         GetProductModelResponse: {
@@ -4267,23 +4267,23 @@ export interface components {
             purchaseOrder?: components["schemas"]["PurchaseOrder"];
         };
         GetPurchaseSalesInventoryResponse: {
-            skuId?: string;
-            productId?: string;
-            supplierId?: string;
+            skuId: string;
+            productId: string;
+            supplierId: string;
             /**
              * @description The supplier's purchase orders holding the SKU, newest first, each with the
              *     SKU's line only.
              */
-            purchaseOrders?: components["schemas"]["SkuPurchaseOrder"][];
+            purchaseOrders: components["schemas"]["SkuPurchaseOrder"][];
             /**
              * @description Set when there were more purchase orders than one answer reads: the oldest are
              *     left out; narrow from_date.
              */
-            purchaseOrdersTruncated?: boolean;
+            purchaseOrdersTruncated: boolean;
             /** @description The SKU's sales per day, channel and currency, oldest first. */
-            sales?: components["schemas"]["SalesRow"][];
+            sales: components["schemas"]["SalesRow"][];
             /** @description The SKU's stock now, per warehouse. */
-            stock?: components["schemas"]["SkuStockLevel"][];
+            stock: components["schemas"]["SkuStockLevel"][];
             /** @description The three added up. */
             totals?: components["schemas"]["PurchaseSalesInventoryTotals"];
         };
@@ -4297,7 +4297,7 @@ export interface components {
             shipment?: components["schemas"]["logistics.v1.Shipment"];
         };
         GetStockResponse: {
-            levels?: components["schemas"]["inventory.v1.StockLevel"][];
+            levels: components["schemas"]["inventory.v1.StockLevel"][];
         };
         GetSubOrderEscrowResponse: {
             escrow?: components["schemas"]["SubOrderEscrow"];
@@ -4309,7 +4309,7 @@ export interface components {
             shipment?: components["schemas"]["logistics.v1.Shipment"];
         };
         GetSupplierPayableResponse: {
-            balances?: components["schemas"]["Balance"][];
+            balances: components["schemas"]["Balance"][];
         };
         GetSupplyPlatformResponse: {
             platform?: components["schemas"]["SupplyPlatform"];
@@ -4318,10 +4318,10 @@ export interface components {
             topUp?: components["schemas"]["finance.v1.TopUp"];
         };
         GetTrialBalanceResponse: {
-            lines?: components["schemas"]["TrialBalanceLine"][];
+            lines: components["schemas"]["TrialBalanceLine"][];
         };
         GetWalletResponse: {
-            balances?: components["schemas"]["Balance"][];
+            balances: components["schemas"]["Balance"][];
         };
         /**
          * @description Group is a class of matching history records.
@@ -4336,19 +4336,19 @@ export interface components {
         Group: "GROUP_UNSPECIFIED" | "GROUP_FIRST" | "GROUP_SECONDARY" | "GROUP_END";
         /** @description GroupBreakdown is one group's part of a history estimate. */
         GroupBreakdown: {
-            group?: components["schemas"]["Group"];
+            group: components["schemas"]["Group"];
             /**
              * Format: int64
              * @description How many records fell in the group.
              */
-            count?: string;
+            count: string;
             /**
              * @description Their mean freight in the base currency's major units, exact decimal; empty when
              *     the group is empty.
              */
-            meanFreight?: string;
+            meanFreight: string;
             /** @description The group's weight as configured, e.g. "0.648". */
-            weight?: string;
+            weight: string;
         };
         ImportShipmentsRequest: {
             records?: components["schemas"]["ShipmentRecord"][];
@@ -4358,14 +4358,14 @@ export interface components {
              * Format: int64
              * @description Newly added records.
              */
-            imported?: string;
+            imported: string;
             /**
              * Format: int64
              * @description Records whose shipment id was already in the history.
              */
-            duplicates?: string;
+            duplicates: string;
             /** @description Refused records, with reasons (e.g. negative freight). */
-            rejected?: components["schemas"]["RowError"][];
+            rejected: components["schemas"]["RowError"][];
         };
         IssueCouponsBody: {
             /**
@@ -4381,71 +4381,71 @@ export interface components {
              * Format: int32
              * @description How many coupons the issuance holds.
              */
-            issuedCount?: number;
+            issuedCount: number;
             /** @description Their ids, in the order of the holders. */
-            couponIds?: string[];
+            couponIds: string[];
             /** @description True when the issuance had been made before and this answer is the first one's. */
-            replayed?: boolean;
+            replayed: boolean;
         };
         /** @description JournalEntry is one stock movement. */
         JournalEntry: {
             /** Format: int64 */
-            entryId?: string;
-            skuId?: string;
-            warehouseId?: string;
+            entryId: string;
+            skuId: string;
+            warehouseId: string;
             /** @description receipt, adjustment, sync, reservation, commit, release, expiry. */
-            kind?: string;
+            kind: string;
             /**
              * Format: int64
              * @description Change of on-hand stock (0 for reservations, which change availability only).
              */
-            onHandDelta?: string;
+            onHandDelta: string;
             /**
              * Format: int64
              * @description Change of reserved stock.
              */
-            reservedDelta?: string;
+            reservedDelta: string;
             /**
              * Format: int64
              * @description Levels after the movement.
              */
-            onHand?: string;
+            onHand: string;
             /** Format: int64 */
-            reserved?: string;
-            actorId?: string;
-            reason?: string;
+            reserved: string;
+            actorId: string;
+            reason: string;
             /** @description The order, sync or purchase order behind it. */
-            reference?: string;
+            reference: string;
             /** Format: date-time */
             at?: string;
         };
         /** @description Jwk is one Ed25519 public key (RFC 8037). */
         Jwk: {
             /** @description "OKP". */
-            kty?: string;
+            kty: string;
             /** @description "Ed25519". */
-            crv?: string;
+            crv: string;
             /** @description The public key, base64url without padding. */
-            x?: string;
+            x: string;
             /** @description The key id, matched against the token's "kid" header. */
-            kid?: string;
+            kid: string;
             /** @description "EdDSA". */
-            alg?: string;
+            alg: string;
             /** @description "sig". */
-            use?: string;
+            use: string;
         };
         /** @description LedgerAccount is one account of the book. */
         LedgerAccount: {
-            id?: string;
+            id: string;
             /** @description buyer_wallet, escrow, supplier_payable, … (the ledger's kinds). */
-            kind?: string;
+            kind: string;
             /** @description user, organization, partner, carrier, order, platform or provider. */
-            ownerType?: string;
-            ownerId?: string;
+            ownerType: string;
+            ownerId: string;
             /** @description ISO 4217 code. */
-            currencyCode?: string;
+            currencyCode: string;
             /** @description external, debits_must_not_exceed_credits, credits_must_not_exceed_debits. */
-            flags?: string[];
+            flags: string[];
             balance?: components["schemas"]["LedgerBalance"];
             /** Format: date-time */
             createdAt?: string;
@@ -4458,36 +4458,36 @@ export interface components {
         /** @description LedgerBalance is an account's four running totals, in minor units of its currency. */
         LedgerBalance: {
             /** Format: int64 */
-            debitsPostedMinor?: string;
+            debitsPostedMinor: string;
             /** Format: int64 */
-            creditsPostedMinor?: string;
+            creditsPostedMinor: string;
             /** Format: int64 */
-            debitsPendingMinor?: string;
+            debitsPendingMinor: string;
             /** Format: int64 */
-            creditsPendingMinor?: string;
+            creditsPendingMinor: string;
             /**
              * Format: int64
              * @description Posted credits minus posted debits.
              */
-            netMinor?: string;
+            netMinor: string;
         };
         /** @description LedgerTransfer is one immutable movement between two accounts. */
         LedgerTransfer: {
-            id?: string;
+            id: string;
             /** @description The command (ledger transaction) it belongs to. */
-            commandId?: string;
-            debitAccountId?: string;
-            creditAccountId?: string;
+            commandId: string;
+            debitAccountId: string;
+            creditAccountId: string;
             /** Format: int64 */
-            amountMinor?: string;
-            currencyCode?: string;
+            amountMinor: string;
+            currencyCode: string;
             /** @description Why the money moved (top_up, payment, conversion, …). */
-            code?: string;
-            reference?: string;
+            code: string;
+            reference: string;
             /** @description posted, pending, post_pending or void_pending. */
-            phase?: string;
+            phase: string;
             /** @description The pending transfer a post or void completes. */
-            pendingId?: string;
+            pendingId: string;
             /** Format: date-time */
             expiresAt?: string;
             rate?: components["schemas"]["RateSnapshot"];
@@ -4500,181 +4500,181 @@ export interface components {
         /** @description LineResolution is the audit record of an operator's resolution. */
         LineResolution: {
             /** @description The state docking had left the line in: MISSING or MISMATCH. */
-            previousState?: components["schemas"]["SettlementLineState"];
+            previousState: components["schemas"]["SettlementLineState"];
             /** @description Why the operator resolved it this way. */
-            note?: string;
+            note: string;
             /** @description The user id of the admin who resolved it. */
-            resolvedBy?: string;
+            resolvedBy: string;
             /** Format: date-time */
             resolvedAt?: string;
         };
         ListAddressesResponse: {
-            addresses?: components["schemas"]["UserAddress"][];
+            addresses: components["schemas"]["UserAddress"][];
         };
         ListAfterSalesResponse: {
-            afterSales?: components["schemas"]["AfterSale"][];
+            afterSales: components["schemas"]["AfterSale"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListApiClientsResponse: {
-            clients?: components["schemas"]["ApiClient"][];
+            clients: components["schemas"]["ApiClient"][];
         };
         ListBrandsResponse: {
-            brands?: components["schemas"]["Brand"][];
+            brands: components["schemas"]["Brand"][];
         };
         ListCampaignsResponse: {
-            campaigns?: components["schemas"]["CouponCampaign"][];
+            campaigns: components["schemas"]["CouponCampaign"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListCarriersResponse: {
-            carriers?: components["schemas"]["Carrier"][];
+            carriers: components["schemas"]["Carrier"][];
         };
         ListCategoriesResponse: {
-            categories?: components["schemas"]["Category"][];
+            categories: components["schemas"]["Category"][];
         };
         ListConfigVersionsResponse: {
-            versions?: components["schemas"]["FreightConfig"][];
+            versions: components["schemas"]["FreightConfig"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListJournalResponse: {
-            entries?: components["schemas"]["JournalEntry"][];
+            entries: components["schemas"]["JournalEntry"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListLedgerAccountsResponse: {
             /** @description Ordered by owner type, owner id and currency. */
-            accounts?: components["schemas"]["LedgerAccount"][];
+            accounts: components["schemas"]["LedgerAccount"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListLedgerStatementResponse: {
-            transfers?: components["schemas"]["LedgerTransfer"][];
+            transfers: components["schemas"]["LedgerTransfer"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListListingsResponse: {
-            listings?: components["schemas"]["docking.v1.PartnerListing"][];
+            listings: components["schemas"]["docking.v1.PartnerListing"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListMerchantTiersResponse: {
-            tiers?: components["schemas"]["MerchantTier"][];
+            tiers: components["schemas"]["MerchantTier"][];
         };
         ListMyCouponsResponse: {
-            coupons?: components["schemas"]["Coupon"][];
+            coupons: components["schemas"]["Coupon"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListOrderChangesResponse: {
-            changes?: components["schemas"]["OrderChange"][];
+            changes: components["schemas"]["OrderChange"][];
         };
         ListOrganizationsResponse: {
-            organizations?: components["schemas"]["Organization"][];
+            organizations: components["schemas"]["Organization"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListPartnerOrdersResponse: {
-            orders?: components["schemas"]["PulledOrder"][];
+            orders: components["schemas"]["PulledOrder"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListPartnerPayoutsResponse: {
-            payouts?: components["schemas"]["PartnerPayout"][];
+            payouts: components["schemas"]["PartnerPayout"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListPartnersResponse: {
-            partners?: components["schemas"]["Partner"][];
+            partners: components["schemas"]["Partner"][];
         };
         ListProductBody: Record<string, never>;
         ListProductModelsResponse: {
-            models?: components["schemas"]["ProductModel"][];
+            models: components["schemas"]["ProductModel"][];
         };
         ListProductResponse: {
             product?: components["schemas"]["Product"];
         };
         ListPurchaseOrdersResponse: {
-            purchaseOrders?: components["schemas"]["PurchaseOrder"][];
+            purchaseOrders: components["schemas"]["PurchaseOrder"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListReviewQueueResponse: {
-            products?: components["schemas"]["Product"][];
+            products: components["schemas"]["Product"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListSalesResponse: {
-            rows?: components["schemas"]["SalesRow"][];
+            rows: components["schemas"]["SalesRow"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListSettlementLinesResponse: {
-            lines?: components["schemas"]["docking.v1.SettlementLine"][];
+            lines: components["schemas"]["docking.v1.SettlementLine"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListShipmentEventsResponse: {
-            events?: components["schemas"]["TrackingEvent"][];
+            events: components["schemas"]["TrackingEvent"][];
         };
         ListShipmentsResponse: {
-            shipments?: components["schemas"]["logistics.v1.Shipment"][];
+            shipments: components["schemas"]["logistics.v1.Shipment"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListShippingMethodsResponse: {
-            methods?: components["schemas"]["ShippingMethod"][];
+            methods: components["schemas"]["ShippingMethod"][];
         };
         ListStockResponse: {
-            levels?: components["schemas"]["inventory.v1.StockLevel"][];
+            levels: components["schemas"]["inventory.v1.StockLevel"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListSupplierProductsResponse: {
-            products?: components["schemas"]["Product"][];
+            products: components["schemas"]["Product"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListSupplierSubOrdersResponse: {
-            subOrders?: components["schemas"]["orders.v1.SubOrder"][];
+            subOrders: components["schemas"]["orders.v1.SubOrder"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListSupplyOrdersResponse: {
-            orders?: components["schemas"]["SupplyOrder"][];
+            orders: components["schemas"]["SupplyOrder"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListSupplyPlatformsResponse: {
-            platforms?: components["schemas"]["SupplyPlatform"][];
+            platforms: components["schemas"]["SupplyPlatform"][];
         };
         ListSupplyProductsResponse: {
             /** @description Most recently changed first. */
-            products?: components["schemas"]["SupplyProduct"][];
+            products: components["schemas"]["SupplyProduct"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListWalletTransfersResponse: {
             balance?: components["schemas"]["Balance"];
-            transfers?: components["schemas"]["Transfer"][];
+            transfers: components["schemas"]["Transfer"][];
             page?: components["schemas"]["PageResponse"];
         };
         ListWarehousesResponse: {
-            warehouses?: components["schemas"]["Warehouse"][];
+            warehouses: components["schemas"]["Warehouse"][];
         };
         /** @description Listing is a listed product as buyers see it, in one locale. */
         Listing: {
-            productId?: string;
-            supplierId?: string;
-            categoryId?: string;
-            brandId?: string;
-            type?: components["schemas"]["catalog.v1.ProductType"];
+            productId: string;
+            supplierId: string;
+            categoryId: string;
+            brandId: string;
+            type: components["schemas"]["catalog.v1.ProductType"];
             origin?: components["schemas"]["Origin"];
-            locale?: string;
-            title?: string;
-            description?: string;
-            images?: string[];
+            locale: string;
+            title: string;
+            description: string;
+            images: string[];
             /** @description Attribute values keyed by the attribute's label in the locale. */
-            attributes?: {
+            attributes: {
                 [key: string]: string;
             };
-            skus?: components["schemas"]["ListingSku"][];
+            skus: components["schemas"]["ListingSku"][];
             /**
              * @description True when inventory could not be asked: every SKU then shows 0 available,
              *     which is not what is in stock. Ask again shortly.
              */
-            availabilityUnknown?: boolean;
+            availabilityUnknown: boolean;
         };
         /** @description ListingCount is how many listings of a partner have a status. */
         ListingCount: {
-            status?: components["schemas"]["docking.v1.ListingStatus"];
+            status: components["schemas"]["docking.v1.ListingStatus"];
             /** Format: int64 */
-            count?: string;
+            count: string;
         };
         /** @description ListingSku is a SKU as buyers see it. */
         ListingSku: {
-            skuId?: string;
-            specValues?: {
+            skuId: string;
+            specValues: {
                 [key: string]: string;
             };
             price?: components["schemas"]["Money"];
@@ -4682,9 +4682,9 @@ export interface components {
              * Format: int64
              * @description Units available to order now, across warehouses.
              */
-            available?: string;
+            available: string;
             /** Format: int64 */
-            weightG?: string;
+            weightG: string;
             dimensions?: components["schemas"]["catalog.v1.Dimensions"];
         };
         LoginRequest: {
@@ -4712,8 +4712,8 @@ export interface components {
         };
         /** @description MerchantSkuPrice is a merchant's cost price of one SKU. */
         MerchantSkuPrice: {
-            skuId?: string;
-            tierCode?: string;
+            skuId: string;
+            tierCode: string;
             costPrice?: components["schemas"]["Money"];
             retailPrice?: components["schemas"]["Money"];
         };
@@ -4746,20 +4746,20 @@ export interface components {
          */
         Money: {
             /** @description ISO 4217 alphabetic code, upper case, e.g. "USD". */
-            currencyCode?: string;
+            currencyCode: string;
             /**
              * Format: int64
              * @description The amount in minor units of currency_code, e.g. 1999 for 19.99 USD.
              */
-            amountMinor?: string;
+            amountMinor: string;
         };
         /** @description Offer is one SKU on sale, for comparison. */
         Offer: {
-            productId?: string;
-            skuId?: string;
-            supplierId?: string;
-            title?: string;
-            specValues?: {
+            productId: string;
+            skuId: string;
+            supplierId: string;
+            title: string;
+            specValues: {
                 [key: string]: string;
             };
             price?: components["schemas"]["Money"];
@@ -4777,14 +4777,14 @@ export interface components {
         OperatorRole: "OPERATOR_ROLE_UNSPECIFIED" | "OPERATOR_ROLE_ADMIN" | "OPERATOR_ROLE_REVIEWER" | "OPERATOR_ROLE_TRANSLATOR";
         /** @description Order is a buyer's checkout: its sub-orders are paid together. */
         Order: {
-            orderId?: string;
-            buyerId?: string;
-            status?: components["schemas"]["orders.v1.OrderStatus"];
+            orderId: string;
+            buyerId: string;
+            status: components["schemas"]["orders.v1.OrderStatus"];
             /** @description The currency the buyer pays in. */
-            currency?: string;
+            currency: string;
             /** @description What the buyer pays in all: the sub-orders' payable_in_buyer_currency. */
             total?: components["schemas"]["Money"];
-            subOrders?: components["schemas"]["orders.v1.SubOrder"][];
+            subOrders: components["schemas"]["orders.v1.SubOrder"][];
             /**
              * Format: date-time
              * @description Cancelled unless paid by then.
@@ -4795,41 +4795,41 @@ export interface components {
             /** Format: date-time */
             paidAt?: string;
             /** @description "own_store" or a partner channel, with the partner's order id. */
-            channel?: string;
-            externalOrderId?: string;
+            channel: string;
+            externalOrderId: string;
             /** @description Why it was cancelled: "payment_timeout", "buyer_request", ... */
-            cancelReason?: string;
+            cancelReason: string;
             /** @description The client's checkout id it was created from. */
-            checkoutId?: string;
+            checkoutId: string;
             /**
              * @description Set for a merchant order: the merchant bought at its tier's cost prices and paid
              *     from its deposit.
              */
-            merchantOrgId?: string;
+            merchantOrgId: string;
         };
         /** @description OrderChange is one entry of an order's change log. */
         OrderChange: {
-            orderId?: string;
+            orderId: string;
             /** @description Empty for the order itself. */
-            subOrderId?: string;
-            fromStatus?: string;
-            toStatus?: string;
+            subOrderId: string;
+            fromStatus: string;
+            toStatus: string;
             /** @description "buyer", "supplier", "operator" or "system", and who. */
-            actorKind?: string;
-            actorId?: string;
-            reason?: string;
+            actorKind: string;
+            actorId: string;
+            reason: string;
             /** Format: date-time */
             at?: string;
         };
         /** @description Organization is a supplier or merchant company. */
         Organization: {
-            organizationId?: string;
-            name?: string;
-            kind?: components["schemas"]["OrganizationKind"];
-            status?: components["schemas"]["OrganizationStatus"];
-            rejectionReason?: string;
+            organizationId: string;
+            name: string;
+            kind: components["schemas"]["OrganizationKind"];
+            status: components["schemas"]["OrganizationStatus"];
+            rejectionReason: string;
             /** @description The merchant tier code; empty for suppliers and untiered merchants. */
-            merchantTier?: string;
+            merchantTier: string;
             /** Format: date-time */
             createdAt?: string;
         };
@@ -4875,37 +4875,37 @@ export interface components {
         /** @description PageResponse says how to fetch the page after this one. */
         PageResponse: {
             /** @description Opaque token for the next page; empty when this page is the last. */
-            nextPageToken?: string;
+            nextPageToken: string;
         };
         /** @description Partner is a partner platform Crossdock docks with. */
         Partner: {
-            partnerId?: string;
-            name?: string;
+            partnerId: string;
+            name: string;
             /** @description Short lower-case code ([a-z0-9-], 2–32 characters), unique and URL-safe. */
-            code?: string;
-            protocol?: components["schemas"]["PartnerProtocol"];
+            code: string;
+            protocol: components["schemas"]["PartnerProtocol"];
             /**
              * @description STANDARD_GRPC: the partner's gRPC server as host:port. REST_MARKETPLACE: the
              *     base URL of its API (http or https).
              */
-            endpoint?: string;
+            endpoint: string;
             /**
              * @description The users API client of kind PARTNER the partner signs its calls to us with;
              *     its public keys also check the partner's handshake proof. Required for
              *     STANDARD_GRPC.
              */
-            apiClientId?: string;
+            apiClientId: string;
             /** @description The locales products are translated into for this partner (BCP 47, e.g. "en-US"). */
-            locales?: string[];
+            locales: string[];
             /** @description Whether the partner checks every pushed product's quality before listing it. */
-            qualityCheckRequired?: boolean;
+            qualityCheckRequired: boolean;
             /**
              * Format: int32
              * @description The partner's commission in basis points of the order value (0–10000).
              */
-            commissionBps?: number;
+            commissionBps: number;
             fees?: components["schemas"]["FeeTerms"];
-            status?: components["schemas"]["PartnerStatus"];
+            status: components["schemas"]["PartnerStatus"];
             /**
              * Format: date-time
              * @description When the last successful handshake happened; unset while UNVERIFIED.
@@ -4916,11 +4916,11 @@ export interface components {
             /** Format: date-time */
             updatedAt?: string;
             /** @description Whether credentials are stored (they are never returned). */
-            hasCredentials?: boolean;
+            hasCredentials: boolean;
         };
         /** @description PartnerActivity is docking's recent work with one partner. */
         PartnerActivity: {
-            partnerId?: string;
+            partnerId: string;
             /**
              * Format: date-time
              * @description When an order pull last completed, and the update time it reached: orders
@@ -4933,30 +4933,30 @@ export interface components {
              * Format: int64
              * @description How far the watermark is behind now, in seconds.
              */
-            lagSeconds?: string;
+            lagSeconds: string;
             /** @description The last failure of any job for this partner, and when; empty after a success. */
-            lastError?: string;
+            lastError: string;
             /** Format: date-time */
             lastErrorAt?: string;
-            listings?: components["schemas"]["ListingCount"][];
+            listings: components["schemas"]["ListingCount"][];
             /** Format: int64 */
-            ordersImported?: string;
+            ordersImported: string;
             /**
              * Format: int64
              * @description Pulled orders held back for an operator (unknown status, unmapped goods).
              */
-            ordersHeld?: string;
+            ordersHeld: string;
             /**
              * Format: int64
              * @description Waybills not yet confirmed to the partner.
              */
-            waybillsPending?: string;
+            waybillsPending: string;
             /**
              * Format: int64
              * @description Settlement lines missing an order or differing in amount, not resolved by an
              *     operator.
              */
-            settlementLinesUnreconciled?: string;
+            settlementLinesUnreconciled: string;
             /** Format: date-time */
             lastSettlementPullAt?: string;
             /**
@@ -4964,13 +4964,13 @@ export interface components {
              * @description Partner payouts not yet recorded as withdrawals in finance: usually the partner
              *     paid out lines we have not matched yet; tried again every settlement round.
              */
-            payoutsUnrecorded?: string;
+            payoutsUnrecorded: string;
             /**
              * Format: int64
              * @description Matched or accepted settlement lines whose credit finance has not confirmed yet;
              *     tried again every settlement round.
              */
-            settlementLinesUncredited?: string;
+            settlementLinesUncredited: string;
         };
         /**
          * @description PartnerCredentials are what Crossdock calls a REST_MARKETPLACE partner with: the
@@ -4998,11 +4998,11 @@ export interface components {
          *     there to our bank.
          */
         PartnerPayout: {
-            partnerId?: string;
+            partnerId: string;
             /** @description The partner's own id of the payout. */
-            payoutId?: string;
+            payoutId: string;
             amount?: components["schemas"]["Money"];
-            state?: components["schemas"]["PartnerPayoutState"];
+            state: components["schemas"]["PartnerPayoutState"];
             /** Format: date-time */
             paidAt?: string;
             /** Format: date-time */
@@ -5010,7 +5010,7 @@ export interface components {
             /** Format: date-time */
             recordedAt?: string;
             /** @description Finance's last refusal while the payout waits; empty once recorded. */
-            lastRefusal?: string;
+            lastRefusal: string;
             /** @description Set once an operator resolved the payout (ResolvePartnerPayout). */
             resolution?: components["schemas"]["PayoutResolution"];
             /**
@@ -5063,9 +5063,9 @@ export interface components {
         /** @description PayoutResolution is the audit record of an operator's decision on a payout. */
         PayoutResolution: {
             /** @description Why the operator had the payout recorded beyond what was credited. */
-            note?: string;
+            note: string;
             /** @description The user id of the admin who resolved it. */
-            resolvedBy?: string;
+            resolvedBy: string;
             /** Format: date-time */
             resolvedAt?: string;
         };
@@ -5073,13 +5073,13 @@ export interface components {
         Position: {
             point?: components["schemas"]["GeoPoint"];
             /** @description The carrier's name for the place, e.g. "CN hub". */
-            name?: string;
+            name: string;
             /** Format: date-time */
             at?: string;
         };
         /** @description PriceBelowListing is a SKU a partner sold below our listed price. */
         PriceBelowListing: {
-            skuId?: string;
+            skuId: string;
             /** @description What the partner's buyer paid for a unit. */
             soldAt?: components["schemas"]["Money"];
             /** @description The listing's price on the partner when the order was imported. */
@@ -5087,21 +5087,21 @@ export interface components {
         };
         /** @description Product is a supplier's product (SPU) as its owner and operators see it. */
         Product: {
-            productId?: string;
+            productId: string;
             /** @description The owning supplier organization. */
-            supplierId?: string;
-            modelId?: string;
-            type?: components["schemas"]["catalog.v1.ProductType"];
+            supplierId: string;
+            modelId: string;
+            type: components["schemas"]["catalog.v1.ProductType"];
             origin?: components["schemas"]["Origin"];
             /** @description The locale the content is written in. */
-            defaultLocale?: string;
-            status?: components["schemas"]["ProductStatus"];
+            defaultLocale: string;
+            status: components["schemas"]["ProductStatus"];
             /** @description The approved revision buyers see while listed; unset until first approval. */
             live?: components["schemas"]["Revision"];
             /** @description The revision being edited or reviewed; unset when there is none. */
             pending?: components["schemas"]["Revision"];
             qualityCheck?: components["schemas"]["QualityCheck"];
-            translations?: components["schemas"]["Translation"][];
+            translations: components["schemas"]["Translation"][];
             /**
              * Format: date-time
              * @description Set while the product is in the bin.
@@ -5126,9 +5126,9 @@ export interface components {
         };
         /** @description ProductModel is an attribute template that products of a kind follow. */
         ProductModel: {
-            modelId?: string;
-            name?: string;
-            attributes?: components["schemas"]["ModelAttribute"][];
+            modelId: string;
+            name: string;
+            attributes: components["schemas"]["ModelAttribute"][];
         };
         /**
          * @description ProductStatus is where a product is in its lifecycle.
@@ -5147,30 +5147,30 @@ export interface components {
         ProductStatus: "PRODUCT_STATUS_UNSPECIFIED" | "PRODUCT_STATUS_DRAFT" | "PRODUCT_STATUS_SUBMITTED" | "PRODUCT_STATUS_CHANGES_REQUESTED" | "PRODUCT_STATUS_REJECTED" | "PRODUCT_STATUS_APPROVED" | "PRODUCT_STATUS_LISTED" | "PRODUCT_STATUS_DELISTED";
         /** @description ProductSummary is a search hit. */
         ProductSummary: {
-            productId?: string;
-            supplierId?: string;
-            categoryId?: string;
-            brandId?: string;
+            productId: string;
+            supplierId: string;
+            categoryId: string;
+            brandId: string;
             /** @description The locale the text is in (the requested one, or the fallback). */
-            locale?: string;
-            title?: string;
-            image?: string;
+            locale: string;
+            title: string;
+            image: string;
             /** @description The cheapest SKU's retail price. */
             fromPrice?: components["schemas"]["Money"];
-            type?: components["schemas"]["catalog.v1.ProductType"];
+            type: components["schemas"]["catalog.v1.ProductType"];
         };
         /** @description PulledOrder is a partner's order as docking pulled it. */
         PulledOrder: {
-            partnerId?: string;
-            partnerOrderId?: string;
-            state?: components["schemas"]["PartnerOrderState"];
+            partnerId: string;
+            partnerOrderId: string;
+            state: components["schemas"]["PartnerOrderState"];
             /** @description The partner's status as it sent it (a name, or a number it did not know). */
-            partnerStatus?: string;
+            partnerStatus: string;
             /** @description The local order, once imported. */
-            orderId?: string;
-            problem?: string;
+            orderId: string;
+            problem: string;
             /** @description The partner's order as received, JSON. */
-            raw?: string;
+            raw: string;
             /** Format: date-time */
             firstSeenAt?: string;
             /** Format: date-time */
@@ -5180,26 +5180,26 @@ export interface components {
              *     of the partner's), found at the import. The local order is priced at what
              *     the partner sold for, so the supplier's credit bears the difference.
              */
-            belowListing?: components["schemas"]["PriceBelowListing"][];
+            belowListing: components["schemas"]["PriceBelowListing"][];
         };
         /** @description PurchaseOrder is inbound stock. */
         PurchaseOrder: {
-            purchaseOrderId?: string;
-            warehouseId?: string;
-            supplierId?: string;
-            status?: components["schemas"]["PurchaseOrderStatus"];
-            lines?: components["schemas"]["PurchaseOrderLine"][];
-            reference?: string;
+            purchaseOrderId: string;
+            warehouseId: string;
+            supplierId: string;
+            status: components["schemas"]["PurchaseOrderStatus"];
+            lines: components["schemas"]["PurchaseOrderLine"][];
+            reference: string;
             /** Format: date-time */
             createdAt?: string;
         };
         /** @description PurchaseOrderLine is one SKU of a purchase order. */
         PurchaseOrderLine: {
-            skuId?: string;
+            skuId: string;
             /** Format: int64 */
-            ordered?: string;
+            ordered: string;
             /** Format: int64 */
-            received?: string;
+            received: string;
         };
         /**
          * @description PurchaseOrderStatus is where a purchase order is.
@@ -5219,34 +5219,34 @@ export interface components {
              * Format: int64
              * @description Units received by the purchase orders listed.
              */
-            received?: string;
+            received: string;
             /**
              * Format: int64
              * @description Units still expected: ordered and not received, on purchase orders not cancelled.
              */
-            incoming?: string;
+            incoming: string;
             /**
              * Format: int64
              * @description Units sold and refunded in the sales listed.
              */
-            unitsSold?: string;
+            unitsSold: string;
             /** Format: int64 */
-            unitsRefunded?: string;
+            unitsRefunded: string;
             /**
              * Format: int64
              * @description Stock now, every warehouse added up.
              */
-            onHand?: string;
+            onHand: string;
             /** Format: int64 */
-            reserved?: string;
+            reserved: string;
             /** Format: int64 */
-            available?: string;
+            available: string;
         };
         /** @description QualityCheck is a recorded quality-check result. */
         QualityCheck: {
-            passed?: boolean;
-            notes?: string;
-            checkedBy?: string;
+            passed: boolean;
+            notes: string;
+            checkedBy: string;
             /** Format: date-time */
             checkedAt?: string;
         };
@@ -5289,32 +5289,32 @@ export interface components {
         };
         /** @description RateCardBreakdown explains a rate-card estimate. */
         RateCardBreakdown: {
-            zone?: string;
-            shippingMethod?: string;
+            zone: string;
+            shippingMethod: string;
             /** Format: int64 */
-            actualWeightG?: string;
+            actualWeightG: string;
             /**
              * Format: int64
              * @description L·W·H / divisor, in grams.
              */
-            volumetricWeightG?: string;
+            volumetricWeightG: string;
             /**
              * Format: int64
              * @description The larger of the two.
              */
-            chargeableWeightG?: string;
+            chargeableWeightG: string;
             /** Format: int64 */
-            volumetricDivisor?: string;
+            volumetricDivisor: string;
             pricePerKg?: components["schemas"]["Money"];
         };
         /** @description RateSnapshot is the rate a conversion leg used. */
         RateSnapshot: {
-            fromCurrency?: string;
-            toCurrency?: string;
+            fromCurrency: string;
+            toCurrency: string;
             /** @description Decimal string: 1 from_currency buys rate to_currency. */
-            rate?: string;
-            source?: string;
-            quoteId?: string;
+            rate: string;
+            source: string;
+            quoteId: string;
             /** Format: date-time */
             asOf?: string;
         };
@@ -5359,9 +5359,9 @@ export interface components {
         };
         RecordCarrierPaymentResponse: {
             /** @description True when the payment was recorded before: nothing moved. */
-            replayed?: boolean;
+            replayed: boolean;
             /** @description The ledger transfer that recorded it. */
-            transferId?: string;
+            transferId: string;
         };
         RecordExternalShipmentBody: {
             /** @description The carrier's code (at most 32 characters), e.g. "YTO". */
@@ -5462,11 +5462,11 @@ export interface components {
         /** @description Revision is one version of a product's content and its review. */
         Revision: {
             /** Format: int64 */
-            number?: string;
-            status?: components["schemas"]["RevisionStatus"];
+            number: string;
+            status: components["schemas"]["RevisionStatus"];
             content?: components["schemas"]["ProductContent"];
             /** @description The reviewer's reason for a rejection or a change request. */
-            reviewReason?: string;
+            reviewReason: string;
             /** Format: date-time */
             updatedAt?: string;
         };
@@ -5495,7 +5495,7 @@ export interface components {
         RotateApiClientSecretResponse: {
             client?: components["schemas"]["ApiClient"];
             /** @description A service account's new secret, shown once. */
-            secret?: string;
+            secret: string;
             /**
              * Format: date-time
              * @description When the credential this rotation replaced stops working.
@@ -5505,12 +5505,12 @@ export interface components {
              * @description A partner's or ERP's generated private key (PKCS#8 PEM), shown once; empty
              *     when the client registered its own public key.
              */
-            privateKey?: string;
+            privateKey: string;
         };
         RotateSigningKeyRequest: Record<string, never>;
         RotateSigningKeyResponse: {
             /** @description The new signing key's id. */
-            kid?: string;
+            kid: string;
         };
         /**
          * @description Route is the way a parcel travels, from one region to another. Freight history is
@@ -5532,9 +5532,9 @@ export interface components {
              * Format: int64
              * @description Its position in the request, from 0.
              */
-            index?: string;
-            shipmentId?: string;
-            reason?: string;
+            index: string;
+            shipmentId: string;
+            reason: string;
         };
         /**
          * @description SalesGrouping is what a sales row counts.
@@ -5549,24 +5549,24 @@ export interface components {
         /** @description SalesRow is one day's figures of a product (or SKU) on one channel in one currency. */
         SalesRow: {
             /** @description The UTC day, "YYYY-MM-DD". */
-            day?: string;
-            productId?: string;
+            day: string;
+            productId: string;
             /** @description Empty when grouped by product. */
-            skuId?: string;
-            supplierId?: string;
-            channel?: string;
+            skuId: string;
+            supplierId: string;
+            channel: string;
             /** @description The currency of the amounts below (the supplier's). */
-            currency?: string;
+            currency: string;
             /**
              * Format: int64
              * @description Units paid for that day.
              */
-            unitsSold?: string;
+            unitsSold: string;
             /**
              * Format: int64
              * @description Units refunded that day: cancelled after payment or returned.
              */
-            unitsRefunded?: string;
+            unitsRefunded: string;
             /** @description Paid for the goods that day (quantity × unit price). */
             gross?: components["schemas"]["Money"];
             /** @description Refunded that day: paid sub-orders cancelled, returns refunded. */
@@ -5575,7 +5575,7 @@ export interface components {
             net?: components["schemas"]["Money"];
         };
         SearchProductsResponse: {
-            products?: components["schemas"]["ProductSummary"][];
+            products: components["schemas"]["ProductSummary"][];
             page?: components["schemas"]["PageResponse"];
         };
         SetCartLineBody: {
@@ -5688,9 +5688,9 @@ export interface components {
         ShipmentKind: "SHIPMENT_KIND_UNSPECIFIED" | "SHIPMENT_KIND_OUTBOUND" | "SHIPMENT_KIND_RETURN";
         /** @description ShipmentLine is one SKU in the parcel. */
         ShipmentLine: {
-            skuId?: string;
+            skuId: string;
             /** Format: int32 */
-            quantity?: number;
+            quantity: number;
         };
         /** @description ShipmentRecord is one completed shipment of the history. */
         ShipmentRecord: {
@@ -5726,19 +5726,19 @@ export interface components {
         ShipmentStatus: "SHIPMENT_STATUS_UNSPECIFIED" | "SHIPMENT_STATUS_BOOKED" | "SHIPMENT_STATUS_PICKED_UP" | "SHIPMENT_STATUS_IN_TRANSIT" | "SHIPMENT_STATUS_CUSTOMS_HOLD" | "SHIPMENT_STATUS_OUT_FOR_DELIVERY" | "SHIPMENT_STATUS_DELIVERED" | "SHIPMENT_STATUS_EXCEPTION" | "SHIPMENT_STATUS_RETURNED" | "SHIPMENT_STATUS_CANCELLED";
         /** @description ShippingMethod is one service of a carrier, e.g. "air standard". */
         ShippingMethod: {
-            methodId?: string;
-            carrierId?: string;
+            methodId: string;
+            carrierId: string;
             /** @description Unique within the carrier ([a-z0-9-]); it is the service booked with the carrier. */
-            code?: string;
-            name?: string;
-            mode?: components["schemas"]["ShippingMode"];
+            code: string;
+            name: string;
+            mode: components["schemas"]["ShippingMode"];
             speed?: components["schemas"]["SpeedProfile"];
             /**
              * @description ISO 3166-1 alpha-2 codes of the destination countries served; empty serves
              *     every country.
              */
-            zones?: string[];
-            active?: boolean;
+            zones: string[];
+            active: boolean;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -5806,40 +5806,40 @@ export interface components {
         };
         /** @description SkuPurchaseOrder is a purchase order's line of one SKU. */
         SkuPurchaseOrder: {
-            purchaseOrderId?: string;
-            warehouseId?: string;
+            purchaseOrderId: string;
+            warehouseId: string;
             /**
              * @description The purchase order's status: "open", "partially_received", "received" or
              *     "cancelled".
              */
-            status?: string;
+            status: string;
             /** @description The supplier's own reference. */
-            reference?: string;
+            reference: string;
             /** Format: date-time */
             createdAt?: string;
             /**
              * Format: int64
              * @description Units of the SKU ordered and received so far.
              */
-            ordered?: string;
+            ordered: string;
             /** Format: int64 */
-            received?: string;
+            received: string;
         };
         /** @description SkuStockLevel is the SKU's stock in one warehouse. */
         SkuStockLevel: {
-            warehouseId?: string;
+            warehouseId: string;
             /** Format: int64 */
-            onHand?: string;
+            onHand: string;
             /**
              * Format: int64
              * @description Held by reservations (orders not yet shipped).
              */
-            reserved?: string;
+            reserved: string;
             /**
              * Format: int64
              * @description on_hand − reserved.
              */
-            available?: string;
+            available: string;
         };
         /**
          * @description SortOrder orders search results.
@@ -5872,17 +5872,17 @@ export interface components {
         };
         /** @description SubOrderEscrow is a sub-order's escrow. */
         SubOrderEscrow: {
-            subOrderId?: string;
-            orderId?: string;
-            buyerId?: string;
-            supplierOrgId?: string;
+            subOrderId: string;
+            orderId: string;
+            buyerId: string;
+            supplierOrgId: string;
             /** @description "held" or "settled". */
-            state?: string;
+            state: string;
             /** @description What it holds now (supplier currency). */
             balance?: components["schemas"]["Money"];
             /** @description What the buyer paid for it (buyer currency) and the rate, empty when none. */
             paid?: components["schemas"]["Money"];
-            rate?: string;
+            rate: string;
             /**
              * @description Set once settled: the supplier's net, the commission (supplier currency) and
              *     the remainder refunded (buyer currency).
@@ -5896,7 +5896,7 @@ export interface components {
              * @description Set when a merchant's deposit paid the sub-order (a merchant order): refunds go
              *     back to it, and its members may pay the top-up requests.
              */
-            merchantOrgId?: string;
+            merchantOrgId: string;
         };
         SubmitProductBody: Record<string, never>;
         SubmitProductResponse: {
@@ -5992,21 +5992,21 @@ export interface components {
         };
         /** @description SupplyOrder is one sub-order placed with a supply platform. */
         SupplyOrder: {
-            platformId?: string;
-            subOrderId?: string;
-            orderId?: string;
+            platformId: string;
+            subOrderId: string;
+            orderId: string;
             /** @description The merchant the order was bought for, empty for a buyer's order. */
-            merchantOrgId?: string;
+            merchantOrgId: string;
             /** @description The platform account that places (or placed) it. */
-            accountId?: string;
-            state?: components["schemas"]["SupplyOrderState"];
-            platformOrderId?: string;
-            platformStatus?: string;
-            carrierCode?: string;
-            waybill?: string;
+            accountId: string;
+            state: components["schemas"]["SupplyOrderState"];
+            platformOrderId: string;
+            platformStatus: string;
+            carrierCode: string;
+            waybill: string;
             /** Format: int32 */
-            attempts?: number;
-            problem?: string;
+            attempts: number;
+            problem: string;
             /** Format: date-time */
             queuedAt?: string;
             /** Format: date-time */
@@ -6077,23 +6077,23 @@ export interface components {
         };
         /** @description SupplyProduct is docking's record of one of a supply platform's products. */
         SupplyProduct: {
-            platformId?: string;
+            platformId: string;
             /** @description The platform's id of the product. */
-            platformProductId?: string;
+            platformProductId: string;
             /** @description The catalogue's product; empty when none was made. */
-            productId?: string;
-            state?: components["schemas"]["SupplyProductState"];
+            productId: string;
+            state: components["schemas"]["SupplyProductState"];
             /**
              * @description Why the product is skipped, or why the catalogue refused its latest content;
              *     empty when nothing is wrong.
              */
-            problem?: string;
+            problem: string;
             /**
              * @description The platform's newer content waits: for the review of the product's previous
              *     revision to end (no problem), or, with a problem, for the catalogue to take it
              *     (offered again each round).
              */
-            changesWaiting?: boolean;
+            changesWaiting: boolean;
             /** Format: date-time */
             changesWaitingSince?: string;
             /** Format: date-time */
@@ -6123,10 +6123,10 @@ export interface components {
         };
         /** @description SyncLineResult is what happened to one line. */
         SyncLineResult: {
-            skuCode?: string;
-            status?: components["schemas"]["SyncLineStatus"];
-            skuId?: string;
-            message?: string;
+            skuCode: string;
+            status: components["schemas"]["SyncLineStatus"];
+            skuId: string;
+            message: string;
         };
         /**
          * @description SyncLineStatus is the outcome of one sync line.
@@ -6163,7 +6163,7 @@ export interface components {
             countedAt?: string;
         };
         SyncStockResponse: {
-            results?: components["schemas"]["SyncLineResult"][];
+            results: components["schemas"]["SyncLineResult"][];
         };
         /** @description TierPrice is a merchant tier's cost price of a SKU. */
         TierPrice: {
@@ -6173,16 +6173,16 @@ export interface components {
         /** @description TokenPair is what login and refresh return. */
         TokenPair: {
             /** @description A JWT signed with Ed25519; send it as "Authorization: Bearer <token>". */
-            accessToken?: string;
+            accessToken: string;
             /** @description Always "Bearer". */
-            tokenType?: string;
+            tokenType: string;
             /**
              * Format: int64
              * @description Seconds until the access token expires.
              */
-            expiresIn?: string;
+            expiresIn: string;
             /** @description Opaque; exchange it at Refresh. Works once. */
-            refreshToken?: string;
+            refreshToken: string;
             /**
              * Format: date-time
              * @description When the refresh token expires.
@@ -6191,84 +6191,84 @@ export interface components {
         };
         /** @description TopUpRequest asks the buyer for what escrow lacks to settle. */
         TopUpRequest: {
-            requestId?: string;
-            subOrderId?: string;
+            requestId: string;
+            subOrderId: string;
             /** @description In the supplier's currency; the buyer pays it converted at the payment's rate. */
             amount?: components["schemas"]["Money"];
         };
         /** @description TrackingEvent is one scan or status report of the carrier. */
         TrackingEvent: {
             /** @description The carrier's event id; each is applied once. */
-            eventId?: string;
+            eventId: string;
             /** Format: date-time */
             occurredAt?: string;
-            status?: components["schemas"]["ShipmentStatus"];
-            description?: string;
-            locationName?: string;
+            status: components["schemas"]["ShipmentStatus"];
+            description: string;
+            locationName: string;
             location?: components["schemas"]["GeoPoint"];
             /** @description "domestic", "international" or "last_mile". */
-            leg?: string;
+            leg: string;
             /**
              * @description False when it arrived after a later event had been applied: kept in the history,
              *     it did not move the parcel.
              */
-            applied?: boolean;
+            applied: boolean;
             /** Format: date-time */
             receivedAt?: string;
         };
         /** @description Transfer is one ledger movement on a statement. */
         Transfer: {
-            id?: string;
+            id: string;
             /** @description Signed from the statement's account: positive credits it, negative debits it. */
             amount?: components["schemas"]["Money"];
             /** @description Why the money moved (top_up, payment, payout, deposit_debit, …). */
-            code?: string;
+            code: string;
             /** @description The business object it serves: a top-up, an order, a payout. */
-            reference?: string;
+            reference: string;
             /** @description posted, pending, post_pending or void_pending. */
-            phase?: string;
+            phase: string;
             /** Format: date-time */
             createdAt?: string;
         };
         /** @description Transition is one entry of a product's change log. */
         Transition: {
-            from?: components["schemas"]["ProductStatus"];
-            to?: components["schemas"]["ProductStatus"];
+            from: components["schemas"]["ProductStatus"];
+            to: components["schemas"]["ProductStatus"];
             /** @description What happened, e.g. "submitted", "changes_requested", "revision_approved". */
-            action?: string;
-            actorId?: string;
-            reason?: string;
+            action: string;
+            actorId: string;
+            reason: string;
             /** Format: int64 */
-            revision?: string;
+            revision: string;
             /** Format: date-time */
             at?: string;
         };
         /** @description Translation is a product's text in one locale. */
         Translation: {
             /** @description BCP 47, e.g. "de", "pt-BR". */
-            locale?: string;
-            title?: string;
-            description?: string;
+            locale: string;
+            title: string;
+            description: string;
             /** @description Labels of the model's attributes in this locale, by attribute name. */
-            attributeLabels?: {
+            attributeLabels: {
                 [key: string]: string;
             };
             /** @description Every required field is present. */
-            complete?: boolean;
-            translatedBy?: string;
+            complete: boolean;
+            translatedBy: string;
             /** Format: date-time */
             updatedAt?: string;
         };
         /** @description TrialBalanceLine is one currency and kind's posted totals. */
         TrialBalanceLine: {
-            currencyCode?: string;
-            kind?: string;
+            currencyCode: string;
+            kind: string;
             /** Format: int32 */
-            accounts?: number;
+            accounts: number;
             /** Format: int64 */
-            debitsPostedMinor?: string;
+            debitsPostedMinor: string;
             /** Format: int64 */
-            creditsPostedMinor?: string;
+            creditsPostedMinor: string;
         };
         UpdateAddressResponse: {
             address?: components["schemas"]["UserAddress"];
@@ -6374,25 +6374,25 @@ export interface components {
         };
         /** @description User is an account. */
         User: {
-            userId?: string;
+            userId: string;
             /** @description Normalised (trimmed, lower-case) e-mail; unique. */
-            email?: string;
-            displayName?: string;
+            email: string;
+            displayName: string;
             /** @description buyer, supplier, merchant, admin, reviewer, translator. */
-            roles?: string[];
+            roles: string[];
             /** @description The organization the account belongs to, if any. */
-            organizationId?: string;
+            organizationId: string;
             /** @description owner or staff; empty without an organization. */
-            organizationRole?: string;
+            organizationRole: string;
             /** Format: date-time */
             createdAt?: string;
         };
         /** @description UserAddress is one of a user's saved addresses. */
         UserAddress: {
-            addressId?: string;
+            addressId: string;
             address?: components["schemas"]["Address"];
             /** @description Exactly one of a user's addresses is the default. */
-            isDefault?: boolean;
+            isDefault: boolean;
             /** Format: date-time */
             createdAt?: string;
         };
@@ -6402,15 +6402,15 @@ export interface components {
         };
         /** @description Warehouse holds stock. */
         Warehouse: {
-            warehouseId?: string;
-            name?: string;
-            kind?: components["schemas"]["WarehouseKind"];
+            warehouseId: string;
+            name: string;
+            kind: components["schemas"]["WarehouseKind"];
             /** @description The owning supplier organization; empty for the central warehouse. */
-            supplierId?: string;
+            supplierId: string;
             /** @description ISO 3166-1 alpha-2. */
-            countryCode?: string;
+            countryCode: string;
             /** @description ISO 3166-2. */
-            regionCode?: string;
+            regionCode: string;
         };
         /**
          * @description WarehouseKind says whose a warehouse is.
@@ -6482,43 +6482,43 @@ export interface components {
         "docking.v1.ListingStatus": "LISTING_STATUS_UNSPECIFIED" | "LISTING_STATUS_QUEUED" | "LISTING_STATUS_PENDING" | "LISTING_STATUS_LIVE" | "LISTING_STATUS_REJECTED" | "LISTING_STATUS_WITHDRAWN";
         /** @description PartnerListing is one SKU listed on one partner. */
         "docking.v1.PartnerListing": {
-            partnerId?: string;
-            partnerCode?: string;
-            productId?: string;
-            skuId?: string;
-            supplierId?: string;
+            partnerId: string;
+            partnerCode: string;
+            productId: string;
+            skuId: string;
+            supplierId: string;
             /** @description Our marker on the listing, "crossdock:" + sku_id. */
-            marker?: string;
+            marker: string;
             /** @description The partner's own id of the listing, once it has one. */
-            partnerListingId?: string;
-            status?: components["schemas"]["docking.v1.ListingStatus"];
+            partnerListingId: string;
+            status: components["schemas"]["docking.v1.ListingStatus"];
             /** @description The partner's reasons for a rejection. */
-            reasons?: string[];
-            locale?: string;
+            reasons: string[];
+            locale: string;
             /** @description The price and stock last pushed. */
             price?: components["schemas"]["Money"];
             /** Format: int64 */
-            stock?: string;
+            stock: string;
             /** Format: date-time */
             pushedAt?: string;
             /** Format: date-time */
             updatedAt?: string;
             /** @description Why the last push failed, when it did; it is retried. */
-            lastError?: string;
+            lastError: string;
         };
         /** @description SettlementLine is one line of a partner's settlement, reconciled. */
         "docking.v1.SettlementLine": {
-            partnerId?: string;
-            lineId?: string;
-            partnerOrderId?: string;
-            state?: components["schemas"]["SettlementLineState"];
+            partnerId: string;
+            lineId: string;
+            partnerOrderId: string;
+            state: components["schemas"]["SettlementLineState"];
             gross?: components["schemas"]["Money"];
             fees?: components["schemas"]["Money"];
             /** @description What our order and the partner's terms expected, for a mismatch. */
             expectedGross?: components["schemas"]["Money"];
             expectedFees?: components["schemas"]["Money"];
             /** @description The local order it matched. */
-            orderId?: string;
+            orderId: string;
             /** Format: date-time */
             settledAt?: string;
             /** Format: date-time */
@@ -6533,22 +6533,22 @@ export interface components {
             creditedAt?: string;
         };
         "finance.v1.ListPayoutsResponse": {
-            payouts?: components["schemas"]["finance.v1.Payout"][];
+            payouts: components["schemas"]["finance.v1.Payout"][];
             page?: components["schemas"]["PageResponse"];
         };
         /** @description Payout is money sent from a supplier's payable to its bank. */
         "finance.v1.Payout": {
-            id?: string;
-            organizationId?: string;
+            id: string;
+            organizationId: string;
             amount?: components["schemas"]["Money"];
-            destination?: string;
+            destination: string;
             /**
              * @description requested, reserved, sent, paid, failed, or returned (paid, then sent back by the
              *     bank: the amount is back in the payable).
              */
-            state?: string;
-            providerPayoutId?: string;
-            failureCode?: string;
+            state: string;
+            providerPayoutId: string;
+            failureCode: string;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -6556,18 +6556,18 @@ export interface components {
         };
         /** @description TopUp is a card payment into a wallet or a deposit. */
         "finance.v1.TopUp": {
-            id?: string;
+            id: string;
             /** @description wallet or deposit. */
-            purpose?: string;
+            purpose: string;
             /** @description The buyer's user id, or the merchant organization's id. */
-            ownerId?: string;
+            ownerId: string;
             amount?: components["schemas"]["Money"];
             /** @description pending, succeeded or failed. */
-            state?: string;
+            state: string;
             /** @description The provider's payment intent. */
-            intentId?: string;
+            intentId: string;
             /** @description Why the provider refused, when it did (card_declined, insufficient_funds, …). */
-            failureCode?: string;
+            failureCode: string;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -6610,51 +6610,51 @@ export interface components {
         };
         /** @description StockLevel is a SKU's stock in one warehouse. */
         "inventory.v1.StockLevel": {
-            skuId?: string;
-            warehouseId?: string;
+            skuId: string;
+            warehouseId: string;
             /** Format: int64 */
-            onHand?: string;
+            onHand: string;
             /**
              * Format: int64
              * @description Held by active reservations.
              */
-            reserved?: string;
+            reserved: string;
             /**
              * Format: int64
              * @description on_hand − reserved.
              */
-            available?: string;
+            available: string;
             /** Format: int64 */
-            lowStockThreshold?: string;
+            lowStockThreshold: string;
         };
         /** @description Shipment is one parcel. */
         "logistics.v1.Shipment": {
-            shipmentId?: string;
-            kind?: components["schemas"]["ShipmentKind"];
-            subOrderId?: string;
-            orderId?: string;
+            shipmentId: string;
+            kind: components["schemas"]["ShipmentKind"];
+            subOrderId: string;
+            orderId: string;
             /** @description Set on a return: the after-sale request it serves. */
-            returnId?: string;
-            buyerId?: string;
-            supplierOrgId?: string;
-            methodId?: string;
-            methodName?: string;
-            mode?: components["schemas"]["ShippingMode"];
-            carrierId?: string;
-            carrierCode?: string;
+            returnId: string;
+            buyerId: string;
+            supplierOrgId: string;
+            methodId: string;
+            methodName: string;
+            mode: components["schemas"]["ShippingMode"];
+            carrierId: string;
+            carrierCode: string;
             /**
              * @description The carrier's tracking number (of the first booking, for a parcel through the
              *     central warehouse; onward_waybill has the second).
              */
-            waybill?: string;
-            status?: components["schemas"]["ShipmentStatus"];
+            waybill: string;
+            status: components["schemas"]["ShipmentStatus"];
             from?: components["schemas"]["Address"];
             to?: components["schemas"]["Address"];
-            lines?: components["schemas"]["ShipmentLine"][];
+            lines: components["schemas"]["ShipmentLine"][];
             /** Format: int64 */
-            weightG?: string;
+            weightG: string;
             /** Format: int64 */
-            volumeCm3?: string;
+            volumeCm3: string;
             /** @description Declared to customs, in the platform base currency. */
             declaredValue?: components["schemas"]["Money"];
             /** @description The goods' price, in the escrow's (supplier's) currency. */
@@ -6666,22 +6666,22 @@ export interface components {
              * @description Great-circle kilometres from the position (or the origin before pick-up) to the
              *     address.
              */
-            distanceLeftKm?: number;
+            distanceLeftKm: number;
             /**
              * @description What the address end of distance_left_km is: "address" (its coordinates),
              *     "region" or "country" (a reference point, when the address has none).
              */
-            distanceBasis?: string;
+            distanceBasis: string;
             /**
              * Format: date-time
              * @description Expected delivery; unset once delivered, returned or cancelled. Never in the past.
              */
             eta?: string;
-            legs?: components["schemas"]["FreightLeg"][];
+            legs: components["schemas"]["FreightLeg"][];
             /** @description The sum of the confirmed legs. */
             actualFreight?: components["schemas"]["Money"];
             /** @description The latest events, newest first (at most 20; ListShipmentEvents has them all). */
-            recentEvents?: components["schemas"]["TrackingEvent"][];
+            recentEvents: components["schemas"]["TrackingEvent"][];
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -6703,14 +6703,14 @@ export interface components {
              * @description The onward booking from the central warehouse, shared by the parcels
              *     consolidated with this one: its id and the carrier's tracking number.
              */
-            consolidationId?: string;
-            onwardWaybill?: string;
+            consolidationId: string;
+            onwardWaybill: string;
             /** @description Who pays the carrier's legs: ESCROW, or PLATFORM for a partner platform's order. */
-            freightPayer?: components["schemas"]["FreightPayer"];
+            freightPayer: components["schemas"]["FreightPayer"];
             /** @description For a cancelled parcel, the carrier's side of the cancellation. */
-            carrierCancellation?: components["schemas"]["CarrierCancellation"];
+            carrierCancellation: components["schemas"]["CarrierCancellation"];
             /** @description Why the carrier refused to cancel (CARRIER_CANCELLATION_REFUSED). */
-            carrierCancelRefusal?: string;
+            carrierCancelRefusal: string;
             /**
              * Format: date-time
              * @description When the carrier's side was settled (DONE or REFUSED).
@@ -6721,15 +6721,15 @@ export interface components {
             order?: components["schemas"]["Order"];
         };
         "orders.v1.ListOrdersResponse": {
-            orders?: components["schemas"]["Order"][];
+            orders: components["schemas"]["Order"][];
             page?: components["schemas"]["PageResponse"];
         };
         /** @description OrderLine is one SKU line of a sub-order, priced as at checkout. */
         "orders.v1.OrderLine": {
-            skuId?: string;
-            productId?: string;
+            skuId: string;
+            productId: string;
             /** Format: int32 */
-            quantity?: number;
+            quantity: number;
             /** @description In the supplier's currency. */
             unitPrice?: components["schemas"]["Money"];
             lineTotal?: components["schemas"]["Money"];
@@ -6747,17 +6747,17 @@ export interface components {
         "orders.v1.OrderStatus": "ORDER_STATUS_UNSPECIFIED" | "ORDER_STATUS_PENDING_PAYMENT" | "ORDER_STATUS_PAID" | "ORDER_STATUS_COMPLETED" | "ORDER_STATUS_CANCELLED";
         /** @description Parcel is where a shipped sub-order's parcel is, as logistics tracks it. */
         "orders.v1.Parcel": {
-            shipmentId?: string;
-            waybill?: string;
-            carrierCode?: string;
-            methodId?: string;
-            methodName?: string;
+            shipmentId: string;
+            waybill: string;
+            carrierCode: string;
+            methodId: string;
+            methodName: string;
             /** @description The shipment's status, e.g. "SHIPMENT_STATUS_IN_TRANSIT". */
-            status?: string;
+            status: string;
             /** @description Where it was last seen, empty before pick-up. */
-            position?: string;
+            position: string;
             /** Format: double */
-            distanceLeftKm?: number;
+            distanceLeftKm: number;
             /** Format: date-time */
             eta?: string;
             /** Format: date-time */
@@ -6766,7 +6766,7 @@ export interface components {
              * @description Shipped outside Crossdock's logistics (RecordExternalShipment): only the waybill
              *     and carrier are known, no position, method or ETA.
              */
-            external?: boolean;
+            external: boolean;
         };
         /**
          * @description ProductType says whether a line's goods ship.
@@ -6779,13 +6779,13 @@ export interface components {
          *     supplier sees as its paid order.
          */
         "orders.v1.SubOrder": {
-            subOrderId?: string;
-            orderId?: string;
-            buyerId?: string;
-            supplierId?: string;
-            type?: components["schemas"]["orders.v1.ProductType"];
-            status?: components["schemas"]["orders.v1.SubOrderStatus"];
-            lines?: components["schemas"]["orders.v1.OrderLine"][];
+            subOrderId: string;
+            orderId: string;
+            buyerId: string;
+            supplierId: string;
+            type: components["schemas"]["orders.v1.ProductType"];
+            status: components["schemas"]["orders.v1.SubOrderStatus"];
+            lines: components["schemas"]["orders.v1.OrderLine"][];
             /** @description The goods, in the supplier's currency. */
             goods?: components["schemas"]["Money"];
             /**
@@ -6798,14 +6798,14 @@ export interface components {
             /** @description payable in the buyer's currency at the locked rate: what the buyer pays for it. */
             payableInBuyerCurrency?: components["schemas"]["Money"];
             /** @description The rate from the buyer's currency to the supplier's (empty when they are one). */
-            rate?: string;
+            rate: string;
             freightBreakdown?: components["schemas"]["FreightBreakdown"];
             /** @description Where it ships (physical only). */
             address?: components["schemas"]["Address"];
             /** Format: int64 */
-            weightG?: string;
+            weightG: string;
             /** Format: int64 */
-            volumeCm3?: string;
+            volumeCm3: string;
             /** @description Set once shipped. */
             parcel?: components["schemas"]["orders.v1.Parcel"];
             /** @description Set while awaiting a top-up. */
@@ -6824,14 +6824,14 @@ export interface components {
             /** Format: date-time */
             completedAt?: string;
             /** @description "own_store", "merchant" or the partner channel it came from. */
-            channel?: string;
+            channel: string;
             /**
              * @description A coupon's discount on the goods (supplier currency), the coupon and who funds it
              *     ("platform" or "supplier"); the buyer paid that much less.
              */
             discount?: components["schemas"]["Money"];
-            couponId?: string;
-            discountFundedBy?: string;
+            couponId: string;
+            discountFundedBy: string;
             /** @description What returns refunded from escrow before settlement (goods, supplier currency). */
             refunded?: components["schemas"]["Money"];
         };
@@ -6853,7 +6853,7 @@ export interface components {
          *     finance (EscrowService.PayTopUpRequest) and the sub-order then completes.
          */
         "orders.v1.TopUp": {
-            requestId?: string;
+            requestId: string;
             /** @description In the supplier's currency. */
             amount?: components["schemas"]["Money"];
         };
@@ -8327,7 +8327,21 @@ export interface operations {
                  *       "supplierAddresses": [
                  *         {
                  *           "supplierId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
-                 *           "address": {}
+                 *           "address": {
+                 *             "recipient": "example recipient",
+                 *             "phone": "+351912345678",
+                 *             "countryCode": "PT",
+                 *             "regionCode": "PT-11",
+                 *             "city": "example city",
+                 *             "postcode": "sim",
+                 *             "lines": [
+                 *               "example lines"
+                 *             ],
+                 *             "location": {
+                 *               "latitude": 1,
+                 *               "longitude": 1
+                 *             }
+                 *           }
                  *         }
                  *       ],
                  *       "couponId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e"
@@ -9293,7 +9307,11 @@ export interface operations {
                  *       "merchantAccounts": [
                  *         {
                  *           "merchantOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
-                 *           "account": {}
+                 *           "account": {
+                 *             "accountId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *             "apiKey": "example apiKey",
+                 *             "hasApiKey": false
+                 *           }
                  *         }
                  *       ],
                  *       "createdAt": "2026-03-02T08:15:00Z",
@@ -9396,7 +9414,11 @@ export interface operations {
                  *       "merchantAccounts": [
                  *         {
                  *           "merchantOrgId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
-                 *           "account": {}
+                 *           "account": {
+                 *             "accountId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *             "apiKey": "example apiKey",
+                 *             "hasApiKey": false
+                 *           }
                  *         }
                  *       ],
                  *       "removeMerchantOrgIds": [
@@ -10048,7 +10070,10 @@ export interface operations {
                  *         {
                  *           "zone": "example zone",
                  *           "shippingMethod": "example shippingMethod",
-                 *           "pricePerKg": {}
+                 *           "pricePerKg": {
+                 *             "currencyCode": "EUR",
+                 *             "amountMinor": "1000"
+                 *           }
                  *         }
                  *       ],
                  *       "volumetricDivisor": "1000",
@@ -10138,12 +10163,26 @@ export interface operations {
                  *       "records": [
                  *         {
                  *           "shipmentId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
-                 *           "route": {},
+                 *           "route": {
+                 *             "originCountryCode": "PT",
+                 *             "originRegionCode": "PT-11",
+                 *             "destinationCountryCode": "PT",
+                 *             "destinationRegionCode": "PT-11"
+                 *           },
                  *           "volumeCm3": "1000",
                  *           "weightG": "1000",
-                 *           "declaredValue": {},
-                 *           "transactionAmount": {},
-                 *           "goodsPrice": {},
+                 *           "declaredValue": {
+                 *             "currencyCode": "EUR",
+                 *             "amountMinor": "1000"
+                 *           },
+                 *           "transactionAmount": {
+                 *             "currencyCode": "EUR",
+                 *             "amountMinor": "1000"
+                 *           },
+                 *           "goodsPrice": {
+                 *             "currencyCode": "EUR",
+                 *             "amountMinor": "1000"
+                 *           },
                  *           "completedAt": "2026-03-02T08:15:00Z",
                  *           "rateToBase": "example rateToBase"
                  *         }
@@ -12063,7 +12102,26 @@ export interface operations {
                  *         ],
                  *         "attributes": {},
                  *         "skus": [
-                 *           {}
+                 *           {
+                 *             "skuId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
+                 *             "skuCode": "sim",
+                 *             "specValues": {},
+                 *             "retailPrice": {
+                 *               "currencyCode": "EUR",
+                 *               "amountMinor": "1000"
+                 *             },
+                 *             "tierPrices": [
+                 *               {
+                 *                 "tierCode": "sim"
+                 *               }
+                 *             ],
+                 *             "weightG": "1000",
+                 *             "dimensions": {
+                 *               "lengthMm": "1000",
+                 *               "widthMm": "1000",
+                 *               "heightMm": "1000"
+                 *             }
+                 *           }
                  *         ]
                  *       },
                  *       "idempotencyKey": "request-2026-03-02-0001"
@@ -12176,10 +12234,25 @@ export interface operations {
                  *           "skuId": "0195f3a2-7c1e-7b4a-9d2e-3f6a1b2c4d5e",
                  *           "skuCode": "sim",
                  *           "specValues": {},
-                 *           "retailPrice": {},
-                 *           "tierPrices": [],
+                 *           "retailPrice": {
+                 *             "currencyCode": "EUR",
+                 *             "amountMinor": "1000"
+                 *           },
+                 *           "tierPrices": [
+                 *             {
+                 *               "tierCode": "sim",
+                 *               "price": {
+                 *                 "currencyCode": "EUR",
+                 *                 "amountMinor": "1000"
+                 *               }
+                 *             }
+                 *           ],
                  *           "weightG": "1000",
-                 *           "dimensions": {}
+                 *           "dimensions": {
+                 *             "lengthMm": "1000",
+                 *             "widthMm": "1000",
+                 *             "heightMm": "1000"
+                 *           }
                  *         }
                  *       ]
                  *     }

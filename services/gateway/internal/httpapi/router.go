@@ -22,14 +22,7 @@ type Registrar func(ctx context.Context, mux *runtime.ServeMux) error
 // reference at /docs and every REST route the registrars add.
 func NewRouter(ctx context.Context, registrars ...Registrar) (http.Handler, error) {
 	gw := runtime.NewServeMux(
-		// Answers carry every scalar and list, zero or empty included, but leave
-		// out a message field that is unset: the document and the TypeScript
-		// types describe such a field as absent (displayFreight?: Money), and
-		// EmitUnpopulated wrote null, which neither allows.
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, bodyMarshaler{&runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true, UseProtoNames: false},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, answerMarshaler()),
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithRoutingErrorHandler(routingError),
 		runtime.WithMiddlewares(stopProbes),
@@ -78,4 +71,16 @@ func clientAddrMetadata(ctx context.Context, r *http.Request) metadata.MD {
 		return metadata.Pairs("x-client-address", addr)
 	}
 	return nil
+}
+
+// answerMarshaler writes answers and reads bodies. Answers carry every scalar,
+// enum, list and map, zero or empty included, but leave out a message field
+// that is unset: the document lists the former as required and describes the
+// latter as absent (displayFreight?: Money), and EmitUnpopulated wrote null,
+// which neither allows.
+func answerMarshaler() runtime.Marshaler {
+	return bodyMarshaler{&runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true, UseProtoNames: false},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}}
 }

@@ -1,0 +1,4 @@
+package httpapi
+
+// AnswerMarshaler is the marshaler the router writes answers with.
+var AnswerMarshaler = answerMarshaler
