@@ -16,6 +16,7 @@ import (
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/carrierapi"
 	"github.com/crossdock/crossdock/services/logistics/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/logistics/internal/app"
+	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/services/logistics/migrations"
 )
 
@@ -99,7 +100,7 @@ func BenchmarkTrackingIngestion(b *testing.B) {
 				s := seq.Add(1)
 				id := ids[int(i)%len(ids)]
 				p := geo.Along(geo.Point{Lat: 22.54, Lng: 114.05}, geo.Point{Lat: 34.05, Lng: -118.24}, float64(i%100)/100)
-				_, err := svc.ApplyCarrierEvent(ctx, carrierID, app.CarrierEvent{
+				_, err := svc.ApplyCarrierEvent(ctx, domain.Carrier{ID: carrierID, Code: "sim"}, app.CarrierEvent{
 					ID: fmt.Sprintf("cev_%d", s), Seq: s, SeqInShipment: s, Type: "tracking", Reference: id.String(),
 					OccurredAt: start.Add(time.Duration(s) * time.Millisecond), Status: "in_transit", Leg: "international",
 					LocationName: "in flight", Point: &p,

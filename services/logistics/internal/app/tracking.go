@@ -42,27 +42,31 @@ func (s *Service) HandleWebhook(ctx context.Context, carrierCode, signature stri
 	if err != nil {
 		return false, apperr.InvalidField("payload", err.Error())
 	}
-	return s.ApplyCarrierEvent(ctx, car.ID, ev)
+	return s.ApplyCarrierEvent(ctx, car, ev)
 }
 
-// ApplyCarrierEvent applies one carrier event, from a webhook or the feed,
-// once: a tracking event by its carrier event id, a charge by its leg id.
+// ApplyCarrierEvent applies one event of the carrier car, from a webhook or
+// the feed, once: a tracking event by its carrier event id, a charge by its
+// leg id.
 // It reports whether the event was new. An event for a parcel Crossdock did
 // not book is NotFound. Concurrent calls share transactions (see
 // flushEvents), so a burst of webhooks costs one disk flush per batch
 // rather than per event.
-func (s *Service) ApplyCarrierEvent(ctx context.Context, carrierID uuid.UUID, ev CarrierEvent) (bool, error) {
+func (s *Service) ApplyCarrierEvent(ctx context.Context, car domain.Carrier, ev CarrierEvent) (bool, error) {
 	shipmentID, err := uuid.Parse(ev.Reference)
 	if err != nil {
 		return false, apperr.InvalidField("reference", "is not a shipment id")
 	}
-	return s.events.Submit(ctx, eventItem{carrierID: carrierID, shipmentID: shipmentID, ev: ev})
+	return s.events.Submit(ctx, eventItem{carrierID: car.ID, carrierCode: car.Code, shipmentID: shipmentID, ev: ev})
 }
 
 // eventItem is one carrier event waiting for a batch.
 type eventItem struct {
 	carrierID, shipmentID uuid.UUID
-	ev                    CarrierEvent
+	// carrierCode names the carrier in the delivery's event: orders records
+	// it when the booking's event is behind, and partners are sent it.
+	carrierCode string
+	ev          CarrierEvent
 }
 
 // flushEvents applies a batch of events in one transaction, set-wise: the
@@ -189,17 +193,9 @@ func (s *Service) applyBatch(ctx context.Context, r Repository, items []eventIte
 				// orders records and partners are sent.
 				waybill = te.Waybill
 			}
-			carrierCode := ""
-			if fx.Delivered {
-				// Orders records the carrier from the delivery when the
-				// booking's event is behind it; partners are sent both.
-				car, err := r.GetCarrier(ctx, sh.CarrierID)
-				if err != nil {
-					return err
-				}
-				carrierCode = car.Code
-			}
-			emits = append(emits, effectEvents(sh, fx, waybill, carrierCode)...)
+			// The event's carrier is the parcel's (checked above), whose
+			// waybill the events name.
+			emits = append(emits, effectEvents(sh, fx, waybill, it.carrierCode)...)
 		}
 		out[i].Value = true
 	}
@@ -347,7 +343,7 @@ func (s *Service) PollCarrier(ctx context.Context, car domain.Carrier, pageSize 
 				after = max(after, ev.Seq)
 				continue
 			}
-			fresh, err := s.ApplyCarrierEvent(ctx, car.ID, ev)
+			fresh, err := s.ApplyCarrierEvent(ctx, car, ev)
 			switch {
 			case err == nil:
 			case apperr.IsKind(err, apperr.KindNotFound), apperr.IsKind(err, apperr.KindInvalid):

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -388,27 +390,42 @@ func (s *Service) receive(ctx context.Context, id uuid.UUID, by domain.Actor, wh
 	if err != nil {
 		return a, err
 	}
+	kind := a.Kind
 	edit := func(_ Repository, a *domain.AfterSale, _ *domain.Order, now time.Time) ([]Task, error) {
+		if a.Kind != kind {
+			// The exchange became a return since it was read (its
+			// replacement came back): it is received as a return.
+			return nil, errConverted
+		}
+		var tasks []Task
+		if a.Kind == domain.Return {
+			// Moving to received: the refund is next, even for goods an
+			// earlier receipt already recorded.
+			tasks = append(tasks, task(TaskReturnRefund, a.ID, a.OrderID, now))
+		}
 		if a.Received {
-			return nil, nil
+			return tasks, nil
 		}
 		if !a.AwaitsGoods() {
 			return nil, apperr.FailedPrecondition("the request is " + string(a.Status) + ": nothing is on its way back").WithReason("INVALID_TRANSITION")
 		}
 		a.Received, a.Restockable, a.WarehouseID = true, restockable, warehouseID
-		var tasks []Task
 		if restockable {
 			tasks = append(tasks, task(TaskRestock, a.ID, a.OrderID, now))
 		}
-		if a.Kind == domain.Return {
-			tasks = append(tasks, task(TaskReturnRefund, a.ID, a.OrderID, now))
-		}
 		return tasks, nil
 	}
-	if a.Kind == domain.Return {
+	if kind == domain.Return {
 		return s.moveAfterSale(ctx, id, domain.AfterSaleReceived, by, why, edit)
 	}
-	return s.noteAfterSale(ctx, id, by, why, edit)
+	out, err := s.noteAfterSale(ctx, id, by, why, edit)
+	if errors.Is(err, errConverted) {
+		return s.moveAfterSale(ctx, id, domain.AfterSaleReceived, by, why, func(r Repository, a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
+			kind = a.Kind
+			return edit(r, a, o, now)
+		})
+	}
+	return out, err
 }
 
 // noteAfterSale records a change of a request that keeps its status (an
@@ -444,7 +461,8 @@ func (s *Service) noteAfterSale(ctx context.Context, id uuid.UUID, by domain.Act
 
 // equalAfterSale reports that an edit changed nothing worth recording.
 func equalAfterSale(a, b domain.AfterSale) bool {
-	return a.Received == b.Received && a.ReturnWaybill == b.ReturnWaybill && a.ReplacementWaybill == b.ReplacementWaybill
+	return a.Received == b.Received && a.ReturnWaybill == b.ReturnWaybill && a.ReplacementWaybill == b.ReplacementWaybill &&
+		a.OriginalKept == b.OriginalKept
 }
 
 // ShipReplacement is the supplier sending an approved exchange's
@@ -486,10 +504,15 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 		return domain.AfterSale{}, err
 	}
 	return s.moveAfterSale(ctx, id, domain.AfterSaleReplacementShipped, actor(c), replacementShipped(sh),
-		func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
+		func(_ Repository, a *domain.AfterSale, _ *domain.Order, now time.Time) ([]Task, error) {
 			a.ReplacementShipmentID, a.ReplacementWaybill = &sh.ID, sh.Waybill
-			return nil, nil
+			return []Task{checkReplacementTask(*a, now)}, nil
 		})
+}
+
+// checkReplacementTask looks up a shipped replacement's parcel a day on.
+func checkReplacementTask(a domain.AfterSale, now time.Time) Task {
+	return task(TaskCheckReplacement, a.ID, a.OrderID, now.Add(deliveryCheckEvery))
 }
 
 func replacementShipped(sh Shipment) string { return "replacement shipped: waybill " + sh.Waybill }
@@ -503,16 +526,13 @@ func replacementShipped(sh Shipment) string { return "replacement shipped: waybi
 // stock is given back) is cancelled: the buyer kept the original.
 // Applied in the inbox's transaction.
 func (s *Service) ReplacementBooked(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
-	a, err := r.GetAfterSale(ctx, id, true)
-	if apperr.IsKind(err, apperr.KindNotFound) {
-		return nil
-	}
-	if err != nil || a.Kind != domain.Exchange {
+	a, err := lockAfterSale(ctx, r, id)
+	if err != nil || a == nil || a.Kind != domain.Exchange {
 		return err
 	}
 	switch a.Status {
 	case domain.AfterSaleApproved:
-		return s.recordReplacementShipped(ctx, r, &a, sh)
+		return s.recordReplacementShipped(ctx, r, a, sh)
 	case domain.AfterSaleExpired:
 		return r.Schedule(ctx, task(TaskCancelShipment, a.ID, a.OrderID, s.clock()))
 	}
@@ -522,7 +542,8 @@ func (s *Service) ReplacementBooked(ctx context.Context, r Repository, id uuid.U
 // recordReplacementShipped moves an approved exchange to replacement
 // shipped on the system's word, with its parcel.
 func (s *Service) recordReplacementShipped(ctx context.Context, r Repository, a *domain.AfterSale, sh Shipment) error {
-	change, err := a.Move(domain.AfterSaleReplacementShipped, system, replacementShipped(sh), s.clock())
+	now := s.clock()
+	change, err := a.Move(domain.AfterSaleReplacementShipped, system, replacementShipped(sh), now)
 	if err != nil {
 		return err
 	}
@@ -530,7 +551,27 @@ func (s *Service) recordReplacementShipped(ctx context.Context, r Repository, a 
 	if err := r.SaveAfterSale(ctx, *a); err != nil {
 		return err
 	}
-	return s.recordAfterSale(ctx, r, *a, change, nil)
+	return s.recordAfterSale(ctx, r, *a, change, []Task{checkReplacementTask(*a, now)})
+}
+
+// lockAfterSale locks a request after its order, the order every change of
+// a request takes its locks in (moveAfterSale); nil when there is no such
+// request (the event named another's parcel).
+func lockAfterSale(ctx context.Context, r Repository, id uuid.UUID) (*domain.AfterSale, error) {
+	a, err := r.GetAfterSale(ctx, id, false)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.GetOrder(ctx, a.OrderID, true); err != nil {
+		return nil, err
+	}
+	if a, err = r.GetAfterSale(ctx, id, true); err != nil {
+		return nil, err
+	}
+	return &a, nil
 }
 
 // replacement is an exchange's parcel as logistics books it: the request's
@@ -559,40 +600,51 @@ func replacement(a domain.AfterSale, sub domain.SubOrder) domain.SubOrder {
 // booking's answer and event are behind. Applied in the inbox's
 // transaction.
 func (s *Service) ReplacementReturned(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
-	a, err := r.GetAfterSale(ctx, id, true)
-	if apperr.IsKind(err, apperr.KindNotFound) {
-		return nil
-	}
-	if err == nil && a.Kind == domain.Exchange && a.Status == domain.AfterSaleApproved {
-		err = s.recordReplacementShipped(ctx, r, &a, sh)
-	}
-	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleReplacementShipped {
+	a, err := lockAfterSale(ctx, r, id)
+	if err != nil || a == nil || a.Kind != domain.Exchange {
 		return err
+	}
+	if a.Status == domain.AfterSaleApproved {
+		if err := s.recordReplacementShipped(ctx, r, a, sh); err != nil {
+			return err
+		}
+	}
+	if a.Status != domain.AfterSaleReplacementShipped {
+		return nil
 	}
 	now := s.clock()
 	change, err := a.ReplacementBack(system, "the replacement (waybill "+a.ReplacementWaybill+") came back to the supplier undelivered: "+
-		replacementBackOutcome(a.Received, a.ReturnShipmentID != nil), now)
+		replacementBackOutcome(*a, s.cfg.ReturnSendBy), now)
 	if err != nil {
 		return err
 	}
-	if err := r.SaveAfterSale(ctx, a); err != nil {
+	if err := r.SaveAfterSale(ctx, *a); err != nil {
 		return err
 	}
-	var tasks []Task
-	if a.Status == domain.AfterSaleReceived {
+	tasks := []Task{}
+	switch a.Status {
+	case domain.AfterSaleReceived:
 		tasks = append(tasks, task(TaskReturnRefund, a.ID, a.OrderID, now))
+	case domain.AfterSaleApproved:
+		// The buyer learns only now that no replacement is coming: the
+		// original may be sent back within a window from now (a parcel
+		// already on its way is awaited, as for any return).
+		tasks = append(tasks, task(TaskExpireReturn, a.ID, a.OrderID, now.Add(s.cfg.ReturnSendBy)))
 	}
-	return s.recordAfterSale(ctx, r, a, change, tasks)
+	if err := r.Unschedule(ctx, TaskCheckReplacement, a.ID); err != nil {
+		return err
+	}
+	return s.recordAfterSale(ctx, r, *a, change, tasks)
 }
 
 // replacementBackOutcome says what an exchange whose replacement came back
-// becomes, for its change log.
-func replacementBackOutcome(originalReceived, originalAwaited bool) string {
-	switch {
-	case originalReceived:
+// becomes (as a is after ReplacementBack), for its change log.
+func replacementBackOutcome(a domain.AfterSale, sendBy time.Duration) string {
+	switch a.Status {
+	case domain.AfterSaleReceived:
 		return "the original is back, and the request is refunded as a return"
-	case originalAwaited:
-		return "the request is now a return, refunded when the original is back"
+	case domain.AfterSaleApproved:
+		return fmt.Sprintf("the request is now a return, refunded when the original is back (to be sent within %s)", sendBy)
 	}
 	return "the buyer kept the original, and the request is closed"
 }
@@ -601,22 +653,53 @@ func replacementBackOutcome(originalReceived, originalAwaited bool) string {
 // exchange is done (its shipment recorded first when the booking's
 // answer and event are behind). Applied in the inbox's transaction.
 func (s *Service) ReplacementDelivered(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
-	a, err := r.GetAfterSale(ctx, id, true)
-	if apperr.IsKind(err, apperr.KindNotFound) {
-		return nil
-	}
-	if err == nil && a.Kind == domain.Exchange && a.Status == domain.AfterSaleApproved {
-		err = s.recordReplacementShipped(ctx, r, &a, sh)
-	}
-	if err != nil || a.Status != domain.AfterSaleReplacementShipped {
+	a, err := lockAfterSale(ctx, r, id)
+	if err != nil || a == nil || a.Kind != domain.Exchange {
 		return err
+	}
+	if a.Status == domain.AfterSaleApproved {
+		if err := s.recordReplacementShipped(ctx, r, a, sh); err != nil {
+			return err
+		}
+	}
+	if a.Status != domain.AfterSaleReplacementShipped {
+		return nil
 	}
 	change, err := a.Move(domain.AfterSaleExchanged, system, "replacement delivered", s.clock())
 	if err != nil {
 		return err
 	}
-	if err := r.SaveAfterSale(ctx, a); err != nil {
+	if err := r.SaveAfterSale(ctx, *a); err != nil {
 		return err
 	}
-	return s.recordAfterSale(ctx, r, a, change, nil)
+	if err := r.Unschedule(ctx, TaskCheckReplacement, a.ID); err != nil {
+		return err
+	}
+	return s.recordAfterSale(ctx, r, *a, change, nil)
+}
+
+// checkReplacement looks a shipped replacement up at logistics, in case
+// the event saying it was delivered or came back to its supplier was lost:
+// either is applied as if the event came; otherwise it looks again a day
+// later.
+func (s *Service) checkReplacement(ctx context.Context, id uuid.UUID) error {
+	a, err := s.store.GetAfterSale(ctx, id, false)
+	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleReplacementShipped {
+		return err
+	}
+	// A replacement travels under its request's id.
+	p, err := s.Logistics.Parcel(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case p != nil && p.ReturnedToSender():
+		err = s.store.InTx(ctx, func(r Repository) error { return s.ReplacementReturned(ctx, r, id, p.Shipment) })
+	case p != nil && p.Delivered():
+		err = s.store.InTx(ctx, func(r Repository) error { return s.ReplacementDelivered(ctx, r, id, p.Shipment) })
+	default:
+		return errNotYet{until: s.clock().Add(deliveryCheckEvery)}
+	}
+	s.nudge()
+	return err
 }

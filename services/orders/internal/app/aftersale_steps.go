@@ -39,6 +39,9 @@ const (
 	// TaskReturnParcelBack closes a request whose return parcel the
 	// carrier took back to the buyer, undelivered.
 	TaskReturnParcelBack TaskKind = "return_parcel_back"
+	// TaskCheckReplacement looks a shipped replacement up at logistics
+	// daily, in case its delivered or returned event was lost.
+	TaskCheckReplacement TaskKind = "check_replacement"
 )
 
 // runAfterSaleTask runs an after-sale step; ok is false for a kind that is
@@ -61,6 +64,8 @@ func (s *Service) runAfterSaleTask(ctx context.Context, t Task) (ok bool, err er
 		return true, s.expireReturn(ctx, t.Subject)
 	case TaskReturnParcelBack:
 		return true, s.returnParcelBack(ctx, t.Subject)
+	case TaskCheckReplacement:
+		return true, s.checkReplacement(ctx, t.Subject)
 	}
 	return false, nil
 }
@@ -195,14 +200,29 @@ func (s *Service) originalKept(ctx context.Context, a domain.AfterSale) error {
 }
 
 // noteOriginalKept records on an exchange that its buyer kept the original
-// as well as the replacement (why), its return parcel over.
+// as well as the replacement (why), its return parcel over. One that became
+// a return meanwhile (its replacement came back to the supplier as this
+// step read it) awaits an original that is not coming: it expires.
 func (s *Service) noteOriginalKept(ctx context.Context, id uuid.UUID, why string) error {
+	converted := false
 	_, err := s.noteAfterSale(ctx, id, system, why, func(_ Repository, a *domain.AfterSale, _ *domain.Order, _ time.Time) ([]Task, error) {
-		a.ReturnShipmentID, a.ReturnWaybill = nil, ""
+		if converted = a.Kind != domain.Exchange; converted {
+			return nil, errConverted
+		}
+		a.ReturnShipmentID, a.ReturnWaybill, a.OriginalKept = nil, "", true
 		return nil, nil
 	})
+	if !converted {
+		return err
+	}
+	_, err = s.expire(ctx, id, why)
 	return err
 }
+
+// errConverted stops a step that found, under the request's lock, that its
+// exchange became a return since it read it; it is never returned to a
+// caller.
+var errConverted = errors.New("the exchange became a return")
 
 // ReturnParcelBack: the carrier took a request's return parcel back to the
 // buyer, undelivered (the supplier's address refused it, say). Applied in
@@ -306,7 +326,7 @@ func (s *Service) bookReturn(ctx context.Context, id uuid.UUID) error {
 // request) until it ships, for as long as a paid order's goods are held.
 func (s *Service) reserveReplacement(ctx context.Context, id uuid.UUID) error {
 	a, err := s.store.GetAfterSale(ctx, id, false)
-	if err != nil || a.Status != domain.AfterSaleApproved {
+	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleApproved {
 		return err
 	}
 	sub, _, err := s.afterSaleSubOrder(ctx, a)

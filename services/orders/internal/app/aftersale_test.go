@@ -998,38 +998,61 @@ func TestAnExchangesOriginalBackWithTheBuyerIsRecorded(t *testing.T) {
 
 // An exchange whose replacement the carrier took back to the supplier,
 // undelivered, becomes a return of its lines: refunded at once when the
-// supplier has the original, once it arrives when it is on its way, and
-// closed when the buyer kept it. Before, the event was dropped: the
-// exchange stayed replacement_shipped for ever, the buyer with neither the
+// supplier has the original, once it arrives when it is on its way (or
+// sent by the buyer's own means), closed when the buyer kept it or does not
+// send it within ReturnSendBy of learning the replacement came back. The
+// fact arrives by logistics' event, or by the replacement's daily look-up
+// when that event is lost. Before, the event was dropped: the exchange
+// stayed replacement_shipped for ever, the buyer with neither the
 // replacement nor its money, and the sub-order never settled.
 func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		before func(s *saga, a domain.AfterSale) // the original's fate before the replacement comes back
 		booked bool                              // the supplier's ShipReplacement answered and recorded
+		lost   bool                              // the returned event is lost: the daily look-up finds it
 		want   domain.AfterSaleStatus
 		after  func(s *saga, a domain.AfterSale) // what happens to the original then
-		refund bool
+		final  domain.AfterSaleStatus
 	}{
-		{name: "original received", booked: true, want: domain.AfterSaleReceived, refund: true,
+		{name: "original received", booked: true, want: domain.AfterSaleReceived, final: domain.AfterSaleRefunded,
 			before: func(s *saga, a domain.AfterSale) {
 				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
 					t.Fatal(err)
 				}
 			}},
-		{name: "original on its way", booked: true, want: domain.AfterSaleApproved, refund: true,
+		{name: "original on its way", booked: true, want: domain.AfterSaleApproved, final: domain.AfterSaleRefunded,
 			after: func(s *saga, a domain.AfterSale) {
 				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
 					t.Fatal(err)
 				}
 			}},
-		{name: "original on its way, booking unrecorded", want: domain.AfterSaleApproved},
-		{name: "original kept", booked: true, want: domain.AfterSaleExpired,
+		{name: "event lost", booked: true, lost: true, want: domain.AfterSaleApproved, final: domain.AfterSaleApproved},
+		{name: "original on its way, booking unrecorded", want: domain.AfterSaleApproved, final: domain.AfterSaleApproved},
+		{name: "no parcel back, the original sent anyway", booked: true, want: domain.AfterSaleApproved, final: domain.AfterSaleRefunded,
+			before: func(s *saga, a domain.AfterSale) {
+				// As for a sub-order shipped outside our logistics: the buyer
+				// sends the original back by its own means.
+				if _, err := s.pool.Exec(ctx, `UPDATE after_sales SET return_shipment_id = NULL, return_waybill = '' WHERE id = $1`, a.ID); err != nil {
+					t.Fatal(err)
+				}
+			},
+			after: func(s *saga, a domain.AfterSale) {
+				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		{name: "original never sent", booked: true, want: domain.AfterSaleApproved, final: domain.AfterSaleExpired,
+			after: func(s *saga, a domain.AfterSale) {
+				s.at = s.at.Add(15 * 24 * time.Hour) // ReturnSendBy after the replacement came back
+				s.run(t)
+			}},
+		{name: "original kept", booked: true, want: domain.AfterSaleExpired, final: domain.AfterSaleExpired,
 			before: func(s *saga, a domain.AfterSale) {
 				s.at = s.at.Add(15 * 24 * time.Hour) // ReturnSendBy: the return parcel is cancelled
 				s.run(t)
-				if got, _ := s.store.GetAfterSale(ctx, a.ID, false); got.ReturnShipmentID != nil {
-					t.Fatal("the original's parcel back was not cancelled")
+				if got, _ := s.store.GetAfterSale(ctx, a.ID, false); got.ReturnShipmentID != nil || !got.OriginalKept {
+					t.Fatal("the original's parcel back was not cancelled, the original not noted kept")
 				}
 			}},
 	} {
@@ -1052,7 +1075,11 @@ func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
 				tc.before(s, a)
 			}
 			wallet := s.w.wallets[ann.Subject]
-			if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, a.ID, sh) }); err != nil {
+			if tc.lost {
+				s.w.parcels[a.ID].returned = true
+				s.at = s.at.Add(25 * time.Hour) // the replacement's daily look-up
+				s.run(t)
+			} else if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentReturned(ctx, r, a.ID, sh) }); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
@@ -1065,19 +1092,16 @@ func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
 				s.run(t)
 			}
 			got, _ = s.svc.GetAfterSale(ctx, ann, a.ID)
-			if tc.refund {
-				if got.Status != domain.AfterSaleRefunded || s.w.wallets[ann.Subject]-wallet != 3000 {
-					t.Fatalf("once the original is back: %s, the buyer got %d back; want refunded 3000", got.Status, s.w.wallets[ann.Subject]-wallet)
-				}
-			} else if s.w.wallets[ann.Subject] != wallet {
-				t.Fatalf("the buyer got %d back with the original not received", s.w.wallets[ann.Subject]-wallet)
+			refund := tc.final == domain.AfterSaleRefunded
+			if got.Status != tc.final || (refund && s.w.wallets[ann.Subject]-wallet != 3000) || (!refund && s.w.wallets[ann.Subject] != wallet) {
+				t.Fatalf("in the end: %s, the buyer got %d back; want %s", got.Status, s.w.wallets[ann.Subject]-wallet, tc.final)
 			}
 			if !got.Status.Open() {
 				// Closed, the request no longer holds the sub-order's settlement.
 				s.at = s.at.Add(8 * 24 * time.Hour)
 				s.run(t)
 				paid := int64(6000)
-				if tc.refund {
+				if refund {
 					paid = 3000
 				}
 				if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Completed || s.w.escrows[sub.ID].supplierPaid != paid {
@@ -1093,5 +1117,28 @@ func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
 				t.Errorf("the change log does not show the exchange becoming a %s return", tc.want)
 			}
 		})
+	}
+}
+
+// A replacement delivered whose event was lost is found by its daily
+// look-up: the exchange closes, and the look-up stops.
+func TestAReplacementDeliveredUnannouncedIsFoundByItsLookUp(t *testing.T) {
+	s := newSaga(t)
+	ann, _, a := s.approvedExchange(t)
+	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	s.w.parcels[a.ID].delivered = true
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleReplacementShipped {
+		t.Fatalf("looked up before a day passed: %s", got.Status)
+	}
+	s.at = s.at.Add(25 * time.Hour)
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged {
+		t.Fatalf("a day after its delivery: %s, want exchanged", got.Status)
+	}
+	if _, ok := s.due(t, app.TaskCheckReplacement, a.ID); ok {
+		t.Error("the look-up is still scheduled")
 	}
 }

@@ -389,10 +389,11 @@ func TestTheMigrationSchedulesTheChecksOfSubOrdersAlreadyWaiting(t *testing.T) {
 		before[name] = &fstest.MapFile{Data: data}
 	}
 	pool := testkit.Database(t, testkit.Migrations{Name: "orders_before_reconcile", FS: before})
-	// Today's code writes the line discounts a later migration (00013)
-	// adds: the column stands in for it while the old schema runs, and is
-	// dropped before the migrations run.
-	if _, err := pool.Exec(ctx, `ALTER TABLE sub_order_lines ADD COLUMN discount_minor bigint NOT NULL DEFAULT 0`); err != nil {
+	// Today's code writes the line discounts and reads the kept originals
+	// later migrations (00013, 00015) add: the columns stand in for them
+	// while the old schema runs, and are dropped before the migrations run.
+	if _, err := pool.Exec(ctx, `ALTER TABLE sub_order_lines ADD COLUMN discount_minor bigint NOT NULL DEFAULT 0;
+		ALTER TABLE after_sales ADD COLUMN original_kept boolean NOT NULL DEFAULT false`); err != nil {
 		t.Fatal(err)
 	}
 	s := newSagaOn(t, pool)
@@ -417,7 +418,7 @@ func TestTheMigrationSchedulesTheChecksOfSubOrdersAlreadyWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := pool.Exec(ctx, `ALTER TABLE sub_order_lines DROP COLUMN discount_minor`); err != nil {
+	if _, err := pool.Exec(ctx, `ALTER TABLE sub_order_lines DROP COLUMN discount_minor; ALTER TABLE after_sales DROP COLUMN original_kept`); err != nil {
 		t.Fatal(err)
 	}
 	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {

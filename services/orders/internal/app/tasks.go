@@ -71,7 +71,7 @@ func TaskKindNames() []string {
 	kinds := []TaskKind{TaskPaymentDeadline, TaskHoldOrderStock, TaskHoldStock, TaskReleaseStock, TaskRefund, TaskCancelShipment,
 		TaskCommitStock, TaskSettle, TaskPresumeDelivered, TaskConfirmPayment, TaskRecordPayment,
 		TaskCheckTopUp, TaskCheckDelivery, TaskHoldLapsed, TaskBookReturn, TaskReserveReplacement, TaskRestock, TaskReturnRefund, TaskReceiveReturn, TaskReclaimCoupon, TaskExpireReturn,
-		TaskReturnParcelBack}
+		TaskReturnParcelBack, TaskCheckReplacement}
 	names := make([]string, len(kinds))
 	for i, k := range kinds {
 		names[i] = string(k)

@@ -113,6 +113,10 @@ type AfterSale struct {
 	Received    bool
 	Restockable bool
 	WarehouseID *uuid.UUID
+	// OriginalKept is set on an exchange whose replacement shipped while its
+	// original never left the buyer (its return parcel cancelled, or
+	// brought back to the buyer): the buyer has both.
+	OriginalKept bool
 	// The parcels: back to the supplier, and an exchange's replacement.
 	ReturnShipmentID, ReplacementShipmentID *uuid.UUID
 	ReturnWaybill, ReplacementWaybill       string
@@ -158,10 +162,10 @@ func (a *AfterSale) Move(to AfterSaleStatus, by Actor, reason string, at time.Ti
 // id, which logistics and inventory key it by. The supplier has the
 // replacement back (its stock, committed at pick-up, is the supplier's to
 // count again). A request whose original the supplier received is
-// received as a return (its refund is next); one whose original is on its
-// way back, or about to be, awaits it as an approved return does; one
-// whose buyer kept the original (its return parcel cancelled, none
-// awaited) expires: the buyer has the goods and is owed nothing.
+// received as a return (its refund is next); one whose buyer kept the
+// original (OriginalKept) expires: the buyer has the goods and is owed
+// nothing; any other awaits its original as an approved return does, on
+// its return parcel or however the buyer sends it.
 func (a *AfterSale) ReplacementBack(by Actor, reason string, at time.Time) (Change, error) {
 	if a.Kind != Exchange || a.Status != AfterSaleReplacementShipped {
 		return Change{}, apperr.FailedPrecondition("the " + string(a.Kind) + " request is " + string(a.Status) + ": no replacement is on its way").
@@ -172,10 +176,10 @@ func (a *AfterSale) ReplacementBack(by Actor, reason string, at time.Time) (Chan
 	switch {
 	case a.Received:
 		a.Status = AfterSaleReceived
-	case a.ReturnShipmentID != nil:
-		a.Status = AfterSaleApproved
-	default:
+	case a.OriginalKept:
 		a.Status = AfterSaleExpired
+	default:
+		a.Status = AfterSaleApproved
 	}
 	a.UpdatedAt = at
 	return Change{OrderID: a.OrderID, SubOrderID: a.SubOrderID, From: from, To: a.logStatus(a.Status), Actor: by,

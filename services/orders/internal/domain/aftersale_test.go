@@ -19,21 +19,24 @@ func TestReplacementBack(t *testing.T) {
 		name           string
 		kind           domain.AfterSaleKind
 		status         domain.AfterSaleStatus
-		received       bool
+		received, kept bool
 		returnShipment *uuid.UUID
 		want           domain.AfterSaleStatus // "" refused
 	}{
-		{"original received", domain.Exchange, domain.AfterSaleReplacementShipped, true, &parcel, domain.AfterSaleReceived},
-		{"original received, its parcel gone", domain.Exchange, domain.AfterSaleReplacementShipped, true, nil, domain.AfterSaleReceived},
-		{"original on its way", domain.Exchange, domain.AfterSaleReplacementShipped, false, &parcel, domain.AfterSaleApproved},
-		{"original kept", domain.Exchange, domain.AfterSaleReplacementShipped, false, nil, domain.AfterSaleExpired},
-		{"replacement not shipped", domain.Exchange, domain.AfterSaleApproved, false, &parcel, ""},
-		{"exchanged", domain.Exchange, domain.AfterSaleExchanged, true, &parcel, ""},
-		{"a return", domain.Return, domain.AfterSaleApproved, false, &parcel, ""},
+		{"original received", domain.Exchange, domain.AfterSaleReplacementShipped, true, false, &parcel, domain.AfterSaleReceived},
+		{"original received, its parcel gone", domain.Exchange, domain.AfterSaleReplacementShipped, true, false, nil, domain.AfterSaleReceived},
+		{"original on its way", domain.Exchange, domain.AfterSaleReplacementShipped, false, false, &parcel, domain.AfterSaleApproved},
+		// Sent by the buyer's own means (an external parcel's sub-order), or
+		// its parcel back not booked yet: still awaited.
+		{"no parcel back", domain.Exchange, domain.AfterSaleReplacementShipped, false, false, nil, domain.AfterSaleApproved},
+		{"original kept", domain.Exchange, domain.AfterSaleReplacementShipped, false, true, nil, domain.AfterSaleExpired},
+		{"replacement not shipped", domain.Exchange, domain.AfterSaleApproved, false, false, &parcel, ""},
+		{"exchanged", domain.Exchange, domain.AfterSaleExchanged, true, false, &parcel, ""},
+		{"a return", domain.Return, domain.AfterSaleApproved, false, false, &parcel, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			replacement := uuid.New()
-			a := domain.AfterSale{ID: uuid.New(), Kind: tc.kind, Status: tc.status, Received: tc.received, ReturnShipmentID: tc.returnShipment,
+			a := domain.AfterSale{ID: uuid.New(), Kind: tc.kind, Status: tc.status, Received: tc.received, OriginalKept: tc.kept, ReturnShipmentID: tc.returnShipment,
 				ReplacementShipmentID: &replacement, Reason: "too small",
 				Lines: []domain.AfterSaleLine{{SKUID: uuid.New(), Quantity: 1}}}
 			before := a
@@ -57,6 +60,10 @@ func TestReplacementBack(t *testing.T) {
 			}
 			if in.Kind = domain.Return; a.SameRequest(in) {
 				t.Error("a return filed under its id is the same request")
+			}
+			plain := domain.AfterSale{Kind: domain.Return, Reason: a.Reason, Lines: a.Lines}
+			if in.Kind = domain.Exchange; plain.SameRequest(in) {
+				t.Error("an exchange filed under a return's id is the same request")
 			}
 		})
 	}

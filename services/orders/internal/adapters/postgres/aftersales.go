@@ -16,7 +16,7 @@ import (
 
 const afterSaleColumns = `id, sub_order_id, order_id, buyer_id, supplier_id, kind, status, reason, photos, decision, dispute,
 	currency, refund_minor, claw_back, cash_refund_minor, received, restockable, warehouse_id, return_shipment_id, return_waybill, replacement_shipment_id,
-	replacement_waybill, created_at, updated_at`
+	replacement_waybill, created_at, updated_at, original_kept`
 
 func (r repo) InsertAfterSale(ctx context.Context, a domain.AfterSale) (bool, error) {
 	photos, err := json.Marshal(a.Photos)
@@ -24,10 +24,10 @@ func (r repo) InsertAfterSale(ctx context.Context, a domain.AfterSale) (bool, er
 		return false, err
 	}
 	tag, err := r.q.Exec(ctx, `INSERT INTO after_sales (`+afterSaleColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT DO NOTHING`,
 		a.ID, a.SubOrderID, a.OrderID, a.BuyerID, a.SupplierID, a.Kind, a.Status, a.Reason, photos, a.Decision, a.Dispute,
 		a.Refund.Currency, a.Refund.Amount, a.ClawBack, a.CashRefund, a.Received, a.Restockable, a.WarehouseID, a.ReturnShipmentID, a.ReturnWaybill,
-		a.ReplacementShipmentID, a.ReplacementWaybill, a.CreatedAt, a.UpdatedAt)
+		a.ReplacementShipmentID, a.ReplacementWaybill, a.CreatedAt, a.UpdatedAt, a.OriginalKept)
 	if err != nil || tag.RowsAffected() == 0 {
 		return false, err
 	}
@@ -42,9 +42,9 @@ func (r repo) InsertAfterSale(ctx context.Context, a domain.AfterSale) (bool, er
 func (r repo) SaveAfterSale(ctx context.Context, a domain.AfterSale) error {
 	_, err := r.q.Exec(ctx, `UPDATE after_sales SET status = $2, decision = $3, dispute = $4, claw_back = $5, restockable = $6,
 		warehouse_id = $7, return_shipment_id = $8, return_waybill = $9, replacement_shipment_id = $10, replacement_waybill = $11,
-		updated_at = $12, received = $13, cash_refund_minor = $14, kind = $15 WHERE id = $1`,
+		updated_at = $12, received = $13, cash_refund_minor = $14, kind = $15, original_kept = $16 WHERE id = $1`,
 		a.ID, a.Status, a.Decision, a.Dispute, a.ClawBack, a.Restockable, a.WarehouseID, a.ReturnShipmentID, a.ReturnWaybill,
-		a.ReplacementShipmentID, a.ReplacementWaybill, a.UpdatedAt, a.Received, a.CashRefund, a.Kind)
+		a.ReplacementShipmentID, a.ReplacementWaybill, a.UpdatedAt, a.Received, a.CashRefund, a.Kind, a.OriginalKept)
 	return err
 }
 
@@ -141,7 +141,7 @@ func scanAfterSale(row pgx.CollectableRow) (domain.AfterSale, error) {
 	var photos []byte
 	err := row.Scan(&a.ID, &a.SubOrderID, &a.OrderID, &a.BuyerID, &a.SupplierID, &a.Kind, &a.Status, &a.Reason, &photos, &a.Decision, &a.Dispute,
 		&a.Refund.Currency, &a.Refund.Amount, &a.ClawBack, &a.CashRefund, &a.Received, &a.Restockable, &a.WarehouseID, &a.ReturnShipmentID, &a.ReturnWaybill,
-		&a.ReplacementShipmentID, &a.ReplacementWaybill, &a.CreatedAt, &a.UpdatedAt)
+		&a.ReplacementShipmentID, &a.ReplacementWaybill, &a.CreatedAt, &a.UpdatedAt, &a.OriginalKept)
 	if err != nil {
 		return a, err
 	}
