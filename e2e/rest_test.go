@@ -76,7 +76,10 @@ func (c *restClient) send(req *http.Request) response {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	checkAnswer(c.t, req.Method, req.URL.EscapedPath(), resp.StatusCode, raw)
+	if strings.HasPrefix(c.base, req.URL.Scheme+"://"+req.URL.Host) {
+		// The gateway's answers only (the client also calls the simulators).
+		checkAnswer(c.t, req.Method, req.URL.EscapedPath(), resp.StatusCode, raw)
+	}
 	out := response{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
 	_ = json.Unmarshal(raw, &out.Body)
 	return out

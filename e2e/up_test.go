@@ -47,8 +47,13 @@ func TestUpRunsTheMeshAndKeepsItsData(t *testing.T) {
 			`CREATE TABLE IF NOT EXISTS crossdock_e2e_marker (token text PRIMARY KEY)`,
 			`INSERT INTO crossdock_e2e_marker VALUES ('`+marker+`')`)
 		// As if this first start had stopped before listing the gift card.
-		execSQL(t, dbURL(t, dir, offset, "catalog"),
-			`UPDATE products SET status = 'approved' WHERE id = (SELECT product_id FROM skus WHERE sku_code = 'GC-25')`)
+		catalog := connect(t, dbURL(t, dir, offset, "catalog"))
+		tag, err := catalog.Exec(context.Background(),
+			`UPDATE products SET status = 'approved' WHERE id = (SELECT product_id FROM skus WHERE sku_code = 'GC-25') AND status = 'listed'`)
+		catalog.Close(context.Background())
+		if err != nil || tag.RowsAffected() != 1 {
+			t.Fatalf("unlisting the seeded gift card: %v, %d rows", err, tag.RowsAffected())
+		}
 		up.interrupt()
 		requireNoProcesses(t, dir)
 	})

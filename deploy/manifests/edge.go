@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // gatewayHTTPPort is where the gateway serves REST.
@@ -90,12 +91,22 @@ func checkForwardedFor(s *Set, e Expectations) []Violation {
 	return out
 }
 
-func admitsPort(rule networkingv1.NetworkPolicyIngressRule, port int32) bool {
+// admitsPort reports whether an ingress rule admits port, by number (a
+// range's end included) or by one of its container port names; a rule
+// without ports admits every port.
+func admitsPort(rule networkingv1.NetworkPolicyIngressRule, port int32, names ...string) bool {
 	if len(rule.Ports) == 0 {
 		return true
 	}
 	for _, p := range rule.Ports {
-		if p.Port == nil || p.Port.IntVal == port {
+		switch {
+		case p.Port == nil:
+			return true
+		case p.Port.Type == intstr.String:
+			if slices.Contains(names, p.Port.StrVal) {
+				return true
+			}
+		case p.Port.IntVal == port, p.EndPort != nil && p.Port.IntVal <= port && port <= *p.EndPort:
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -381,25 +382,29 @@ func checkNetworkPolicies(s *Set) []Violation {
 // default), the one namespace admitted to the databases besides monitoring's.
 const operatorNamespace = "cnpg-system"
 
-// checkDatabasePolicies: a database's instances admit connections (5432) only
-// from the service that owns it, its own instances and the CloudNativePG
-// operator: no other service, namespace or address. A service's egress policy
-// alone would leave the database open to any pod with an open egress.
+// checkDatabasePolicies: a database's instances admit connections (5432)
+// only from the pods of the service that owns it and from its own
+// instances, each named by exactly one label, and from the CloudNativePG
+// operator's namespace: no other pod, namespace or address. A service's
+// egress policy alone would leave the database open to any pod with an
+// open egress.
 func checkDatabasePolicies(s *Set) []Violation {
 	var out []Violation
 	for _, c := range s.Clusters() {
 		r := ref("Cluster", c.GetNamespace(), c.GetName())
 		owner := strings.TrimSuffix(c.GetName(), "-db")
-		instance := map[string]string{"cnpg.io/cluster": c.GetName(), "cnpg.io/podRole": "instance"}
+		ownerPods := map[string]string{"app.kubernetes.io/name": owner}
+		instancePods := map[string]string{"cnpg.io/cluster": c.GetName()}
+		operator := map[string]string{"kubernetes.io/metadata.name": operatorNamespace}
 		covered, ownerAdmitted := false, false
 		for _, np := range s.NetworkPolicies() {
-			if np.Namespace != c.GetNamespace() || !selects(&np.Spec.PodSelector, instance) ||
-				!slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) {
+			ingress := len(np.Spec.PolicyTypes) == 0 || slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress)
+			if np.Namespace != c.GetNamespace() || !ingress || !selectsInstance(&np.Spec.PodSelector, c.GetName()) {
 				continue
 			}
 			covered = true
 			for _, rule := range np.Spec.Ingress {
-				if !admitsPort(rule, 5432) {
+				if !admitsPort(rule, 5432, "postgresql") {
 					continue
 				}
 				if len(rule.From) == 0 {
@@ -410,21 +415,14 @@ func checkDatabasePolicies(s *Set) []Violation {
 					case peer.IPBlock != nil:
 						out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits addresses " + peer.IPBlock.CIDR + " to PostgreSQL"})
 					case peer.NamespaceSelector != nil:
-						if !selects(peer.NamespaceSelector, map[string]string{"kubernetes.io/metadata.name": operatorNamespace}) ||
-							selects(peer.NamespaceSelector, map[string]string{"kubernetes.io/metadata.name": "any-other"}) {
-							out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits a namespace other than the operator's to PostgreSQL"})
+						if !exactly(peer.NamespaceSelector, operator) {
+							out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits a namespace other than the operator's (" + operatorNamespace + ") to PostgreSQL"})
 						}
-					default:
-						for _, d := range s.Deployments() {
-							if d.Namespace != np.Namespace || !selects(peer.PodSelector, d.Spec.Template.Labels) {
-								continue
-							}
-							if d.Name == owner {
-								ownerAdmitted = true
-							} else {
-								out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits " + d.Name + " to PostgreSQL: a service reaches only its own database"})
-							}
-						}
+					case exactly(peer.PodSelector, ownerPods):
+						ownerAdmitted = true
+					case !exactly(peer.PodSelector, instancePods):
+						out = append(out, Violation{r, "NetworkPolicy " + np.Name + " admits pods other than " + owner + "'s and the cluster's own to PostgreSQL: " +
+							metav1.FormatLabelSelector(peer.PodSelector)})
 					}
 				}
 			}
@@ -437,6 +435,24 @@ func checkDatabasePolicies(s *Set) []Violation {
 		}
 	}
 	return out
+}
+
+// selectsInstance reports whether sel selects an instance of the cluster in
+// any of the roles CloudNativePG labels its pods with.
+func selectsInstance(sel *metav1.LabelSelector, cluster string) bool {
+	for _, role := range []string{"primary", "replica"} {
+		pod := map[string]string{"cnpg.io/cluster": cluster, "cnpg.io/podRole": "instance", "cnpg.io/instanceRole": role,
+			"role": role, "cnpg.io/instanceName": cluster + "-1"}
+		if selects(sel, pod) {
+			return true
+		}
+	}
+	return false
+}
+
+// exactly reports whether sel is nothing but matchLabels equal to want.
+func exactly(sel *metav1.LabelSelector, want map[string]string) bool {
+	return sel != nil && len(sel.MatchExpressions) == 0 && maps.Equal(sel.MatchLabels, want)
 }
 
 // databaseName is the database and role of a service: its name with '_' for '-'.

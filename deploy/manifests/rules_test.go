@@ -551,6 +551,30 @@ func TestRulesCatchViolations(t *testing.T) {
 			p := policy(t, s, "users-db")
 			p.Spec.Ingress[1].From = []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}}
 		}},
+		{"database-network-policy", "dev", "a policy without policyTypes opens it", func(t *testing.T, s *manifests.Set) {
+			open := policy(t, s, "orders-db").DeepCopy()
+			open.Name, open.Spec.PolicyTypes = "orders-db-open", nil
+			open.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{}}
+			s.Objects = append(s.Objects, manifests.Object{GVK: networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"), Value: open})
+		}},
+		{"database-network-policy", "dev", "another service admitted by port name", func(t *testing.T, s *manifests.Set) {
+			p := policy(t, s, "users-db")
+			p.Spec.Ingress = append(p.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{
+				Ports: []networkingv1.NetworkPolicyPort{{Port: ptr.To(intstr.FromString("postgresql"))}},
+				From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "orders"}}}},
+			})
+		}},
+		{"database-network-policy", "prod", "another cluster's instances admitted", func(t *testing.T, s *manifests.Set) {
+			p := policy(t, s, "finance-db")
+			p.Spec.Ingress[1].From = append(p.Spec.Ingress[1].From, networkingv1.NetworkPolicyPeer{
+				PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"cnpg.io/cluster": "orders-db"}},
+			})
+		}},
+		{"database-network-policy", "prod", "monitoring admitted to PostgreSQL", func(t *testing.T, s *manifests.Set) {
+			policy(t, s, "databases").Spec.Ingress[0].From[0].NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpIn, Values: []string{"cnpg-system", "monitoring"}},
+			}}
+		}},
 		{"database-network-policy", "prod", "its own service left out", func(t *testing.T, s *manifests.Set) {
 			policy(t, s, "catalog-db").Spec.Ingress[0].From[0].PodSelector.MatchLabels["app.kubernetes.io/name"] = "catalogue"
 		}},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -15,6 +16,7 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/retry"
 )
 
@@ -296,7 +298,11 @@ func seedCategories(admin context.Context, catalog catalogv1.CatalogServiceClien
 func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogServiceClient, inventory inventoryv1.InventoryServiceClient,
 	p demoProduct, categoryID, brandID, modelID, warehouseID string) error {
 	owner := as[p.supplier]
-	product, err := findProduct(owner, catalog, p.skus[0].GetSkuCode())
+	skuCodes := map[string]bool{}
+	for _, sku := range p.skus {
+		skuCodes[sku.GetSkuCode()] = true
+	}
+	product, err := findProduct(owner, catalog, skuCodes)
 	if err != nil {
 		return err
 	}
@@ -310,6 +316,11 @@ func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogService
 			},
 			IdempotencyKey: "demo-" + p.skus[0].GetSkuCode(),
 		})
+		if reason(err) == "SKU_CODE_TAKEN" {
+			// Made by an earlier start and changed since beyond
+			// recognition (its SKUs renamed): the supplier's now.
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -346,8 +357,12 @@ func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogService
 		return nil
 	}
 	// Stocked under a key per SKU: stock received before (by an earlier
-	// start, then sold or counted since) is not received again.
+	// start, then sold or counted since) is not received again. SKUs the
+	// supplier added since are its own to stock.
 	for _, sku := range product.GetLive().GetContent().GetSkus() {
+		if !skuCodes[sku.GetSkuCode()] {
+			continue
+		}
 		if err := stock(owner, inventory, warehouseID, sku.GetSkuId(), p.stock); err != nil {
 			return fmt.Errorf("stock %s: %w", sku.GetSkuCode(), err)
 		}
@@ -356,9 +371,9 @@ func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogService
 }
 
 // findProduct returns the supplier's product, live or in the bin, whose
-// content (approved or being edited) has a SKU of that code; nil when none
-// has.
-func findProduct(owner context.Context, catalog catalogv1.CatalogServiceClient, skuCode string) (*catalogv1.Product, error) {
+// content (approved or being edited) has a SKU of one of the codes; nil
+// when none has. (A product purged from the bin is gone, and made again.)
+func findProduct(owner context.Context, catalog catalogv1.CatalogServiceClient, skuCodes map[string]bool) (*catalogv1.Product, error) {
 	for _, bin := range []bool{false, true} {
 		token := ""
 		for {
@@ -371,7 +386,7 @@ func findProduct(owner context.Context, catalog catalogv1.CatalogServiceClient, 
 			for _, p := range page.GetProducts() {
 				for _, content := range []*catalogv1.ProductContent{p.GetLive().GetContent(), p.GetPending().GetContent()} {
 					for _, sku := range content.GetSkus() {
-						if sku.GetSkuCode() == skuCode {
+						if skuCodes[sku.GetSkuCode()] {
 							return p, nil
 						}
 					}
@@ -393,10 +408,24 @@ func stock(owner context.Context, inventory inventoryv1.InventoryServiceClient, 
 			WarehouseId: warehouseID, SkuId: skuID, QuantityDelta: quantity,
 			Reason: "demo stock", IdempotencyKey: "seed-" + skuID,
 		})
+		if reason(err) == idempotency.ReasonKeyReused {
+			// Received by an earlier start under another demo quantity.
+			return resp, nil
+		}
 		if err != nil && status.Code(err) != codes.NotFound {
 			return resp, backoff.Permanent(err)
 		}
 		return resp, err
 	}, backoff.WithBackOff(retry.Exponential(200*time.Millisecond, 2*time.Second)), backoff.WithMaxElapsedTime(30*time.Second))
 	return err
+}
+
+// reason is a refusal's google.rpc.ErrorInfo reason, "" for none.
+func reason(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
 }
