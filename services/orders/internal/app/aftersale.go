@@ -434,10 +434,14 @@ func (s *Service) noteAfterSale(ctx context.Context, id uuid.UUID, by domain.Act
 	edit afterSaleEdit) (domain.AfterSale, error) {
 	var out domain.AfterSale
 	err := s.store.InTx(ctx, func(r Repository) error {
-		a, err := r.GetAfterSale(ctx, id, true)
+		locked, err := lockAfterSale(ctx, r, id)
 		if err != nil {
 			return err
 		}
+		if locked == nil {
+			return notFoundAfterSale(id)
+		}
+		a := *locked
 		before, now := a, s.clock()
 		tasks, err := edit(r, &a, nil, now)
 		if out = a; err != nil || equalAfterSale(before, a) {
@@ -613,8 +617,8 @@ func (s *Service) ReplacementReturned(ctx context.Context, r Repository, id uuid
 		return nil
 	}
 	now := s.clock()
-	change, err := a.ReplacementBack(system, "the replacement (waybill "+a.ReplacementWaybill+") came back to the supplier undelivered: "+
-		replacementBackOutcome(*a, s.cfg.ReturnSendBy), now)
+	why := "the replacement (waybill " + a.ReplacementWaybill + ") came back to the supplier undelivered: " + replacementBackOutcome(*a, s.cfg.ReturnSendBy)
+	change, err := a.ReplacementBack(system, why, now)
 	if err != nil {
 		return err
 	}
@@ -638,15 +642,16 @@ func (s *Service) ReplacementReturned(ctx context.Context, r Repository, id uuid
 }
 
 // replacementBackOutcome says what an exchange whose replacement came back
-// becomes (as a is after ReplacementBack), for its change log.
+// becomes (a as it is before ReplacementBack, which decides the same way),
+// for its change log and the buyer.
 func replacementBackOutcome(a domain.AfterSale, sendBy time.Duration) string {
-	switch a.Status {
-	case domain.AfterSaleReceived:
+	switch {
+	case a.Received:
 		return "the original is back, and the request is refunded as a return"
-	case domain.AfterSaleApproved:
-		return fmt.Sprintf("the request is now a return, refunded when the original is back (to be sent within %s)", sendBy)
+	case a.OriginalKept:
+		return "the buyer kept the original, and the request is closed"
 	}
-	return "the buyer kept the original, and the request is closed"
+	return fmt.Sprintf("the request is now a return, refunded when the original is back (to be sent within %s)", sendBy)
 }
 
 // ReplacementDelivered: an exchange's replacement reached the buyer; the
@@ -681,7 +686,8 @@ func (s *Service) ReplacementDelivered(ctx context.Context, r Repository, id uui
 // checkReplacement looks a shipped replacement up at logistics, in case
 // the event saying it was delivered or came back to its supplier was lost:
 // either is applied as if the event came; otherwise it looks again a day
-// later.
+// later. A parcel logistics no longer has, or cancelled, is noted for an
+// operator in the log, and not looked at again.
 func (s *Service) checkReplacement(ctx context.Context, id uuid.UUID) error {
 	a, err := s.store.GetAfterSale(ctx, id, false)
 	if err != nil || a.Kind != domain.Exchange || a.Status != domain.AfterSaleReplacementShipped {
@@ -693,9 +699,15 @@ func (s *Service) checkReplacement(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	switch {
-	case p != nil && p.ReturnedToSender():
+	case p == nil || p.Cancelled():
+		// Nothing will come of it: looking again would not either.
+		return s.store.InTx(ctx, func(r Repository) error {
+			return r.AppendChanges(ctx, []domain.Change{a.Note(system, "the replacement's parcel (waybill "+a.ReplacementWaybill+
+				") is not at logistics or was cancelled: the exchange needs an operator", s.clock())})
+		})
+	case p.ReturnedToSender():
 		err = s.store.InTx(ctx, func(r Repository) error { return s.ReplacementReturned(ctx, r, id, p.Shipment) })
-	case p != nil && p.Delivered():
+	case p.Delivered():
 		err = s.store.InTx(ctx, func(r Repository) error { return s.ReplacementDelivered(ctx, r, id, p.Shipment) })
 	default:
 		return errNotYet{until: s.clock().Add(deliveryCheckEvery)}

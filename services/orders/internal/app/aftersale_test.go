@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -1002,59 +1003,69 @@ func TestAnExchangesOriginalBackWithTheBuyerIsRecorded(t *testing.T) {
 // sent by the buyer's own means), closed when the buyer kept it or does not
 // send it within ReturnSendBy of learning the replacement came back. The
 // fact arrives by logistics' event, or by the replacement's daily look-up
-// when that event is lost. Before, the event was dropped: the exchange
-// stayed replacement_shipped for ever, the buyer with neither the
-// replacement nor its money, and the sub-order never settled.
+// when that event is lost; the change log tells the buyer which. Before,
+// the event was dropped: the exchange stayed replacement_shipped for ever,
+// the buyer with neither the replacement nor its money, and the sub-order
+// never settled.
 func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
+	receive := func(t *testing.T, s *saga, a domain.AfterSale) {
+		if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		name   string
-		before func(s *saga, a domain.AfterSale) // the original's fate before the replacement comes back
-		booked bool                              // the supplier's ShipReplacement answered and recorded
-		lost   bool                              // the returned event is lost: the daily look-up finds it
+		before func(t *testing.T, s *saga, a domain.AfterSale) // the original's fate before the replacement comes back
+		booked bool                                            // the supplier's ShipReplacement answered and recorded
+		lost   bool                                            // the returned event is lost: the daily look-up finds it
 		want   domain.AfterSaleStatus
-		after  func(s *saga, a domain.AfterSale) // what happens to the original then
+		told   string                                          // what the change log says of it
+		after  func(t *testing.T, s *saga, a domain.AfterSale) // what happens to the original then
 		final  domain.AfterSaleStatus
 	}{
-		{name: "original received", booked: true, want: domain.AfterSaleReceived, final: domain.AfterSaleRefunded,
-			before: func(s *saga, a domain.AfterSale) {
-				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
-					t.Fatal(err)
-				}
-			}},
-		{name: "original on its way", booked: true, want: domain.AfterSaleApproved, final: domain.AfterSaleRefunded,
-			after: func(s *saga, a domain.AfterSale) {
-				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
-					t.Fatal(err)
-				}
-			}},
-		{name: "event lost", booked: true, lost: true, want: domain.AfterSaleApproved, final: domain.AfterSaleApproved},
-		{name: "original on its way, booking unrecorded", want: domain.AfterSaleApproved, final: domain.AfterSaleApproved},
-		{name: "no parcel back, the original sent anyway", booked: true, want: domain.AfterSaleApproved, final: domain.AfterSaleRefunded,
-			before: func(s *saga, a domain.AfterSale) {
+		{name: "original received", booked: true, before: receive, want: domain.AfterSaleReceived, told: "refunded as a return",
+			final: domain.AfterSaleRefunded},
+		{name: "original on its way", booked: true, want: domain.AfterSaleApproved, told: "refunded when the original is back",
+			after: receive, final: domain.AfterSaleRefunded},
+		{name: "event lost", booked: true, lost: true, want: domain.AfterSaleApproved, told: "refunded when the original is back",
+			final: domain.AfterSaleApproved},
+		{name: "original on its way, booking unrecorded", want: domain.AfterSaleApproved, told: "refunded when the original is back",
+			final: domain.AfterSaleApproved},
+		{name: "no parcel back, the original sent anyway", booked: true, want: domain.AfterSaleApproved, told: "refunded when the original is back",
+			before: func(t *testing.T, s *saga, a domain.AfterSale) {
 				// As for a sub-order shipped outside our logistics: the buyer
 				// sends the original back by its own means.
 				if _, err := s.pool.Exec(ctx, `UPDATE after_sales SET return_shipment_id = NULL, return_waybill = '' WHERE id = $1`, a.ID); err != nil {
 					t.Fatal(err)
 				}
 			},
-			after: func(s *saga, a domain.AfterSale) {
-				if _, err := s.svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
-					t.Fatal(err)
-				}
-			}},
-		{name: "original never sent", booked: true, want: domain.AfterSaleApproved, final: domain.AfterSaleExpired,
-			after: func(s *saga, a domain.AfterSale) {
-				s.at = s.at.Add(15 * 24 * time.Hour) // ReturnSendBy after the replacement came back
+			after: receive, final: domain.AfterSaleRefunded},
+		{name: "original never sent", booked: true, want: domain.AfterSaleApproved, told: "to be sent within",
+			before: func(t *testing.T, s *saga, a domain.AfterSale) {
+				s.at = s.at.Add(10 * 24 * time.Hour) // the replacement's journey there and back
 				s.run(t)
-			}},
-		{name: "original kept", booked: true, want: domain.AfterSaleExpired, final: domain.AfterSaleExpired,
-			before: func(s *saga, a domain.AfterSale) {
+			},
+			after: func(t *testing.T, s *saga, a domain.AfterSale) {
+				// A window from when the buyer learnt of it, not from the
+				// approval.
+				s.at = s.at.Add(5 * 24 * time.Hour)
+				s.run(t)
+				if got, _ := s.store.GetAfterSale(ctx, a.ID, false); got.Status != domain.AfterSaleApproved {
+					t.Fatalf("15 days after approval, 5 after the replacement came back: %s, want still approved", got.Status)
+				}
+				s.at = s.at.Add(10 * 24 * time.Hour)
+				s.run(t)
+			},
+			final: domain.AfterSaleExpired},
+		{name: "original kept", booked: true, want: domain.AfterSaleExpired, told: "the buyer kept the original",
+			before: func(t *testing.T, s *saga, a domain.AfterSale) {
 				s.at = s.at.Add(15 * 24 * time.Hour) // ReturnSendBy: the return parcel is cancelled
 				s.run(t)
 				if got, _ := s.store.GetAfterSale(ctx, a.ID, false); got.ReturnShipmentID != nil || !got.OriginalKept {
 					t.Fatal("the original's parcel back was not cancelled, the original not noted kept")
 				}
-			}},
+			},
+			final: domain.AfterSaleExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSaga(t)
@@ -1072,7 +1083,7 @@ func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.before != nil {
-				tc.before(s, a)
+				tc.before(t, s, a)
 			}
 			wallet := s.w.wallets[ann.Subject]
 			if tc.lost {
@@ -1086,59 +1097,100 @@ func TestAnExchangesReplacementBackWithItsSupplierBecomesAReturn(t *testing.T) {
 			if err != nil || got.Kind != domain.Return || got.Status != tc.want || got.ReplacementShipmentID == nil || *got.ReplacementShipmentID != sh.ID {
 				t.Fatalf("after the replacement came back: %+v, %v; want a return %s, its replacement recorded", got, err, tc.want)
 			}
+			changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+			var told string
+			for _, c := range changes {
+				if c.From == "exchange:replacement_shipped" && c.To == domain.Status("return:"+string(tc.want)) {
+					told = c.Reason
+				}
+			}
+			if !strings.Contains(told, tc.told) {
+				t.Errorf("the change log says %q of the conversion; want it to say %q", told, tc.told)
+			}
 			s.run(t)
 			if tc.after != nil {
-				tc.after(s, a)
+				tc.after(t, s, a)
 				s.run(t)
 			}
 			got, _ = s.svc.GetAfterSale(ctx, ann, a.ID)
-			refund := tc.final == domain.AfterSaleRefunded
-			if got.Status != tc.final || (refund && s.w.wallets[ann.Subject]-wallet != 3000) || (!refund && s.w.wallets[ann.Subject] != wallet) {
-				t.Fatalf("in the end: %s, the buyer got %d back; want %s", got.Status, s.w.wallets[ann.Subject]-wallet, tc.final)
+			refunded := s.w.refunds["return:"+a.ID.String()]
+			if want := tc.final == domain.AfterSaleRefunded; got.Status != tc.final || refunded != want {
+				t.Fatalf("in the end: %s, refunded %v; want %s", got.Status, refunded, tc.final)
+			}
+			if tc.final == domain.AfterSaleRefunded && s.w.wallets[ann.Subject]-wallet != 3000 {
+				t.Errorf("the buyer got %d back, want the 3000 the line cost", s.w.wallets[ann.Subject]-wallet)
 			}
 			if !got.Status.Open() {
 				// Closed, the request no longer holds the sub-order's settlement.
 				s.at = s.at.Add(8 * 24 * time.Hour)
 				s.run(t)
 				paid := int64(6000)
-				if refund {
+				if refunded {
 					paid = 3000
 				}
 				if st := s.subOrder(t, o.ID, sub.ID).Status; st != domain.Completed || s.w.escrows[sub.ID].supplierPaid != paid {
 					t.Errorf("the sub-order: %s, supplier paid %d; want completed, %d", st, s.w.escrows[sub.ID].supplierPaid, paid)
 				}
 			}
-			changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
-			logged := false
-			for _, c := range changes {
-				logged = logged || (c.From == "exchange:replacement_shipped" && c.To == domain.Status("return:"+string(tc.want)))
-			}
-			if !logged {
-				t.Errorf("the change log does not show the exchange becoming a %s return", tc.want)
-			}
 		})
 	}
 }
 
-// A replacement delivered whose event was lost is found by its daily
-// look-up: the exchange closes, and the look-up stops.
-func TestAReplacementDeliveredUnannouncedIsFoundByItsLookUp(t *testing.T) {
-	s := newSaga(t)
-	ann, _, a := s.approvedExchange(t)
-	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
-		t.Fatal(err)
-	}
-	s.w.parcels[a.ID].delivered = true
-	s.run(t)
-	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleReplacementShipped {
-		t.Fatalf("looked up before a day passed: %s", got.Status)
-	}
-	s.at = s.at.Add(25 * time.Hour)
-	s.run(t)
-	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged {
-		t.Fatalf("a day after its delivery: %s, want exchanged", got.Status)
-	}
-	if _, ok := s.due(t, app.TaskCheckReplacement, a.ID); ok {
-		t.Error("the look-up is still scheduled")
-	}
+// A shipped replacement is looked up at logistics daily: its delivery,
+// should the event be lost, is found that way, and once the event comes
+// the look-up stops.
+func TestAShippedReplacementIsLookedUpUntilItsEventComes(t *testing.T) {
+	t.Run("delivered unannounced", func(t *testing.T) {
+		s := newSaga(t)
+		ann, _, a := s.approvedExchange(t)
+		if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+			t.Fatal(err)
+		}
+		s.w.parcels[a.ID].delivered = true
+		s.run(t)
+		if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleReplacementShipped {
+			t.Fatalf("looked up before a day passed: %s", got.Status)
+		}
+		s.at = s.at.Add(25 * time.Hour)
+		s.run(t)
+		if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged {
+			t.Fatalf("a day after its delivery: %s, want exchanged", got.Status)
+		}
+	})
+	t.Run("announced", func(t *testing.T) {
+		s := newSaga(t)
+		ann, _, a := s.approvedExchange(t)
+		if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := s.due(t, app.TaskCheckReplacement, a.ID); !ok {
+			t.Fatal("no look-up scheduled for the shipped replacement")
+		}
+		if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentDelivered(ctx, r, a.ID, app.Shipment{}) }); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged {
+			t.Fatalf("after its delivery's event: %s, want exchanged", got.Status)
+		}
+		if _, ok := s.due(t, app.TaskCheckReplacement, a.ID); ok {
+			t.Error("the look-up is still scheduled after the delivery's event")
+		}
+	})
+	t.Run("parcel gone", func(t *testing.T) {
+		s := newSaga(t)
+		ann, o, a := s.approvedExchange(t)
+		if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+			t.Fatal(err)
+		}
+		s.w.parcels[a.ID].cancelled = true
+		s.at = s.at.Add(25 * time.Hour)
+		s.run(t)
+		if _, ok := s.due(t, app.TaskCheckReplacement, a.ID); ok {
+			t.Error("a cancelled replacement is looked up again")
+		}
+		changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+		if !slices.ContainsFunc(changes, func(c domain.Change) bool { return strings.Contains(c.Reason, "needs an operator") }) {
+			t.Error("nothing in the log tells an operator")
+		}
+	})
 }

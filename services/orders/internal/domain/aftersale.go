@@ -145,6 +145,9 @@ func (a *AfterSale) Move(to AfterSaleStatus, by Actor, reason string, at time.Ti
 	for _, s := range afterSaleMoves[a.Status] {
 		ok = ok || s == to
 	}
+	if to == AfterSaleReplacementShipped || to == AfterSaleExchanged {
+		ok = ok && a.Kind == Exchange // a return (one converted, say) ships nothing
+	}
 	if !ok {
 		return Change{}, apperr.FailedPrecondition("the " + string(a.Kind) + " request is " + string(a.Status) + " and cannot become " + string(to)).
 			WithReason("INVALID_TRANSITION")

@@ -68,3 +68,15 @@ func TestReplacementBack(t *testing.T) {
 		})
 	}
 }
+
+// A return, one converted from an exchange included, never moves to
+// replacement_shipped: it ships nothing, and nothing would close it.
+func TestAReturnShipsNoReplacement(t *testing.T) {
+	for _, kind := range []domain.AfterSaleKind{domain.Return, domain.Exchange} {
+		a := domain.AfterSale{ID: uuid.New(), Kind: kind, Status: domain.AfterSaleApproved}
+		_, err := a.Move(domain.AfterSaleReplacementShipped, domain.Actor{Kind: "system"}, "shipped", at)
+		if refused := apperr.KindOf(err) == apperr.KindFailedPrecondition; refused != (kind == domain.Return) {
+			t.Errorf("a %s moved to replacement_shipped: %v", kind, err)
+		}
+	}
+}
