@@ -13,8 +13,11 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
+	"github.com/crossdock/crossdock/pkg/pg"
+	"github.com/crossdock/crossdock/pkg/testkit"
 	"github.com/crossdock/crossdock/services/orders/internal/app"
 	"github.com/crossdock/crossdock/services/orders/internal/domain"
+	"github.com/crossdock/crossdock/services/orders/migrations"
 )
 
 var operator = auth.Caller{Subject: "ops-1", Kind: auth.KindUser, Roles: []string{auth.RoleAdmin}}
@@ -1193,4 +1196,34 @@ func TestAShippedReplacementIsLookedUpUntilItsEventComes(t *testing.T) {
 			t.Error("nothing in the log tells an operator")
 		}
 	})
+}
+
+// Replacements shipped before the daily look-up existed get one from the
+// migration that brings it (one may have come back unseen); nothing else
+// does.
+func TestTheMigrationLooksUpReplacementsAlreadyShipped(t *testing.T) {
+	pool := testkit.Database(t, testkit.Migrations{Name: "orders_before_replacement_checks", FS: migrationsBefore(t, "00015")})
+	// Today's code reads and writes the column 00015 adds: it stands in
+	// while the old schema runs, and is dropped before the migration.
+	if _, err := pool.Exec(ctx, `ALTER TABLE after_sales ADD COLUMN original_kept boolean NOT NULL DEFAULT false`); err != nil {
+		t.Fatal(err)
+	}
+	s := newSagaOn(t, pool)
+	_, _, shipped := s.approvedExchange(t)
+	_, _, waiting := s.approvedExchange(t)
+	if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), shipped.ID, uuid.New(), warehouse); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = 'check_replacement'; ALTER TABLE after_sales DROP COLUMN original_kept`); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.due(t, app.TaskCheckReplacement, shipped.ID); !ok {
+		t.Error("the replacement shipped before has no look-up")
+	}
+	if _, ok := s.due(t, app.TaskCheckReplacement, waiting.ID); ok {
+		t.Error("an exchange whose replacement has not shipped is looked up")
+	}
 }
