@@ -30,6 +30,15 @@ func (m *Market) book(o *order) {
 	})
 }
 
+// BookLine books a settlement line as given, for tests of lines a partner
+// gets wrong (no id, a currency nobody knows): the marketplace books its own
+// lines when orders ship.
+func (m *Market) BookLine(l SettlementLine) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lines = append(m.lines, l)
+}
+
 // Fees is what the marketplace keeps of gross: the commission of bps basis
 // points rounded half up, plus the fixed fee, never more than gross.
 func Fees(gross int64, bps int, fixed int64) int64 {

@@ -4499,7 +4499,7 @@ export interface components {
         };
         /** @description LineResolution is the audit record of an operator's resolution. */
         LineResolution: {
-            /** @description The state docking had left the line in: MISSING or MISMATCH. */
+            /** @description The state docking had left the line in: MISSING, MISMATCH or UNREADABLE. */
             previousState: components["schemas"]["SettlementLineState"];
             /** @description Why the operator resolved it this way. */
             note: string;
@@ -5633,7 +5633,7 @@ export interface components {
          *     match.
          *
          *      - SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES: Credit a MISMATCH line as the partner stated it.
-         *      - SETTLEMENT_LINE_RESOLUTION_DISMISS: Close a MISSING or MISMATCH line with no credit.
+         *      - SETTLEMENT_LINE_RESOLUTION_DISMISS: Close a MISSING, MISMATCH or UNREADABLE line with no credit.
          * @default SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED
          * @enum {string}
          */
@@ -5649,10 +5649,14 @@ export interface components {
          *     fees), split over the order's sub-orders as a matched line is; expected_gross
          *     and expected_fees keep what we expected.
          *      - SETTLEMENT_LINE_STATE_DISMISSED: Closed by an operator with no credit (a line for an order that is not ours).
+         *      - SETTLEMENT_LINE_STATE_UNREADABLE: Docking could not read the line whole (no id, no order, an amount in no known
+         *     currency, a time it cannot parse: see problems). Never credited; an operator
+         *     dismisses it once the money is settled otherwise. A line without an id is
+         *     named "unreadable-" and a hash of its content.
          * @default SETTLEMENT_LINE_STATE_UNSPECIFIED
          * @enum {string}
          */
-        SettlementLineState: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH" | "SETTLEMENT_LINE_STATE_ACCEPTED" | "SETTLEMENT_LINE_STATE_DISMISSED";
+        SettlementLineState: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH" | "SETTLEMENT_LINE_STATE_ACCEPTED" | "SETTLEMENT_LINE_STATE_DISMISSED" | "SETTLEMENT_LINE_STATE_UNREADABLE";
         ShipReplacementBody: {
             /** @description The logistics shipping method. */
             methodId?: string;
@@ -6531,6 +6535,8 @@ export interface components {
              *     credit is still due (it is retried every settlement round).
              */
             creditedAt?: string;
+            /** @description What docking could not read of an UNREADABLE line. */
+            problems: string[];
         };
         "finance.v1.ListPayoutsResponse": {
             payouts: components["schemas"]["finance.v1.Payout"][];
@@ -9062,8 +9068,12 @@ export interface operations {
                  *     fees), split over the order's sub-orders as a matched line is; expected_gross
                  *     and expected_fees keep what we expected.
                  *      - SETTLEMENT_LINE_STATE_DISMISSED: Closed by an operator with no credit (a line for an order that is not ours).
+                 *      - SETTLEMENT_LINE_STATE_UNREADABLE: Docking could not read the line whole (no id, no order, an amount in no known
+                 *     currency, a time it cannot parse: see problems). Never credited; an operator
+                 *     dismisses it once the money is settled otherwise. A line without an id is
+                 *     named "unreadable-" and a hash of its content.
                  */
-                state?: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH" | "SETTLEMENT_LINE_STATE_ACCEPTED" | "SETTLEMENT_LINE_STATE_DISMISSED";
+                state?: "SETTLEMENT_LINE_STATE_UNSPECIFIED" | "SETTLEMENT_LINE_STATE_MATCHED" | "SETTLEMENT_LINE_STATE_MISSING" | "SETTLEMENT_LINE_STATE_MISMATCH" | "SETTLEMENT_LINE_STATE_ACCEPTED" | "SETTLEMENT_LINE_STATE_DISMISSED" | "SETTLEMENT_LINE_STATE_UNREADABLE";
                 /**
                  * @description The most items to return; the server applies its default when 0 and caps
                  *     larger values.

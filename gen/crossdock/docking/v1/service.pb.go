@@ -162,6 +162,11 @@ const (
 	SettlementLineState_SETTLEMENT_LINE_STATE_ACCEPTED SettlementLineState = 4
 	// Closed by an operator with no credit (a line for an order that is not ours).
 	SettlementLineState_SETTLEMENT_LINE_STATE_DISMISSED SettlementLineState = 5
+	// Docking could not read the line whole (no id, no order, an amount in no known
+	// currency, a time it cannot parse: see problems). Never credited; an operator
+	// dismisses it once the money is settled otherwise. A line without an id is
+	// named "unreadable-" and a hash of its content.
+	SettlementLineState_SETTLEMENT_LINE_STATE_UNREADABLE SettlementLineState = 6
 )
 
 // Enum value maps for SettlementLineState.
@@ -173,6 +178,7 @@ var (
 		3: "SETTLEMENT_LINE_STATE_MISMATCH",
 		4: "SETTLEMENT_LINE_STATE_ACCEPTED",
 		5: "SETTLEMENT_LINE_STATE_DISMISSED",
+		6: "SETTLEMENT_LINE_STATE_UNREADABLE",
 	}
 	SettlementLineState_value = map[string]int32{
 		"SETTLEMENT_LINE_STATE_UNSPECIFIED": 0,
@@ -181,6 +187,7 @@ var (
 		"SETTLEMENT_LINE_STATE_MISMATCH":    3,
 		"SETTLEMENT_LINE_STATE_ACCEPTED":    4,
 		"SETTLEMENT_LINE_STATE_DISMISSED":   5,
+		"SETTLEMENT_LINE_STATE_UNREADABLE":  6,
 	}
 )
 
@@ -219,7 +226,7 @@ const (
 	SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED SettlementLineResolution = 0
 	// Credit a MISMATCH line as the partner stated it.
 	SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES SettlementLineResolution = 1
-	// Close a MISSING or MISMATCH line with no credit.
+	// Close a MISSING, MISMATCH or UNREADABLE line with no credit.
 	SettlementLineResolution_SETTLEMENT_LINE_RESOLUTION_DISMISS SettlementLineResolution = 2
 )
 
@@ -1331,7 +1338,7 @@ func (x *ListPartnerOrdersResponse) GetPage() *v1.PageResponse {
 // LineResolution is the audit record of an operator's resolution.
 type LineResolution struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The state docking had left the line in: MISSING or MISMATCH.
+	// The state docking had left the line in: MISSING, MISMATCH or UNREADABLE.
 	PreviousState SettlementLineState `protobuf:"varint,1,opt,name=previous_state,json=previousState,proto3,enum=crossdock.docking.v1.SettlementLineState" json:"previous_state,omitempty"`
 	// Why the operator resolved it this way.
 	Note string `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
@@ -1420,7 +1427,9 @@ type SettlementLine struct {
 	Resolution *LineResolution `protobuf:"bytes,12,opt,name=resolution,proto3" json:"resolution,omitempty"`
 	// When finance confirmed crediting a MATCHED or ACCEPTED line; unset while the
 	// credit is still due (it is retried every settlement round).
-	CreditedAt    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=credited_at,json=creditedAt,proto3" json:"credited_at,omitempty"`
+	CreditedAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=credited_at,json=creditedAt,proto3" json:"credited_at,omitempty"`
+	// What docking could not read of an UNREADABLE line.
+	Problems      []string `protobuf:"bytes,14,rep,name=problems,proto3" json:"problems,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1542,6 +1551,13 @@ func (x *SettlementLine) GetResolution() *LineResolution {
 func (x *SettlementLine) GetCreditedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreditedAt
+	}
+	return nil
+}
+
+func (x *SettlementLine) GetProblems() []string {
+	if x != nil {
+		return x.Problems
 	}
 	return nil
 }
@@ -3467,7 +3483,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\vresolved_by\x18\x03 \x01(\tR\n" +
 	"resolvedBy\x12;\n" +
 	"\vresolved_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"resolvedAt\"\xb3\x05\n" +
+	"resolvedAt\"\xcf\x05\n" +
 	"\x0eSettlementLine\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x17\n" +
@@ -3487,7 +3503,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"resolution\x18\f \x01(\v2$.crossdock.docking.v1.LineResolutionR\n" +
 	"resolution\x12;\n" +
 	"\vcredited_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"creditedAt\"\xb2\x01\n" +
+	"creditedAt\x12\x1a\n" +
+	"\bproblems\x18\x0e \x03(\tR\bproblems\"\xb2\x01\n" +
 	"\x1aListSettlementLinesRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12?\n" +
@@ -3644,14 +3661,15 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x1fPARTNER_ORDER_STATE_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cPARTNER_ORDER_STATE_IMPORTED\x10\x01\x12\x1f\n" +
 	"\x1bPARTNER_ORDER_STATE_WAITING\x10\x02\x12\x1c\n" +
-	"\x18PARTNER_ORDER_STATE_HELD\x10\x03*\xef\x01\n" +
+	"\x18PARTNER_ORDER_STATE_HELD\x10\x03*\x95\x02\n" +
 	"\x13SettlementLineState\x12%\n" +
 	"!SETTLEMENT_LINE_STATE_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dSETTLEMENT_LINE_STATE_MATCHED\x10\x01\x12!\n" +
 	"\x1dSETTLEMENT_LINE_STATE_MISSING\x10\x02\x12\"\n" +
 	"\x1eSETTLEMENT_LINE_STATE_MISMATCH\x10\x03\x12\"\n" +
 	"\x1eSETTLEMENT_LINE_STATE_ACCEPTED\x10\x04\x12#\n" +
-	"\x1fSETTLEMENT_LINE_STATE_DISMISSED\x10\x05*\xa5\x01\n" +
+	"\x1fSETTLEMENT_LINE_STATE_DISMISSED\x10\x05\x12$\n" +
+	" SETTLEMENT_LINE_STATE_UNREADABLE\x10\x06*\xa5\x01\n" +
 	"\x18SettlementLineResolution\x12*\n" +
 	"&SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED\x10\x00\x125\n" +
 	"1SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES\x10\x01\x12&\n" +

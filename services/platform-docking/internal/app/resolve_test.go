@@ -521,3 +521,61 @@ func TestOnlyOneLineSettlesAnOrderWhenTwoAreDecidedAtOnce(t *testing.T) {
 		t.Errorf("reconciled again: %s, credited %v; want a mismatch for an operator, not credited", l.State, l.CreditedAt != nil)
 	}
 }
+
+// Settlement lines docking cannot read (one in a currency nobody knows, one
+// without an id) are kept unreadable, for an operator, beside the lines read
+// whole: the round goes on, the sold order's line is matched and credited,
+// and an unreadable line can only be dismissed. Before, such a line failed
+// its page every round, and the partner's settlement pull stopped there.
+func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
+	f := newPayoutFixture(t, 0)
+	f.market.BookLine(partnersim.SettlementLine{LineID: "st-bad", OrderID: "po-x", Currency: "ZZZ", GrossMinor: 100, SettledAt: f.clk.Now()})
+	f.market.BookLine(partnersim.SettlementLine{OrderID: "po-y", Currency: "EUR", GrossMinor: 100, SettledAt: f.clk.Now()})
+	f.sell(t)
+	f.rounds(t, 3)
+	lines, _, err := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byState := map[domain.SettlementState][]app.StoredLine{}
+	for _, l := range lines {
+		byState[l.State] = append(byState[l.State], l)
+	}
+	if m := byState[domain.SettlementMatched]; len(m) != 1 || m[0].CreditedAt == nil {
+		t.Fatalf("the sold order's line: %+v; want matched and credited", m)
+	}
+	unreadable := byState[domain.SettlementUnreadable]
+	if len(unreadable) != 2 || len(lines) != 3 {
+		t.Fatalf("%d lines, %d unreadable: %+v; want the two bad lines kept unreadable", len(lines), len(unreadable), lines)
+	}
+	var bad, nameless app.StoredLine
+	for _, l := range unreadable {
+		if l.LineID == "st-bad" {
+			bad = l
+		} else {
+			nameless = l
+		}
+	}
+	if len(bad.Problems) == 0 || !strings.Contains(strings.Join(bad.Problems, ";"), "currency") {
+		t.Errorf("the line in ZZZ says %v of what could not be read", bad.Problems)
+	}
+	if !strings.HasPrefix(nameless.LineID, "unreadable-") || len(nameless.Problems) == 0 {
+		t.Errorf("the line without an id is kept as %q with %v", nameless.LineID, nameless.Problems)
+	}
+	if a := f.activity(t); a.LinesUnreconciled != 2 {
+		t.Errorf("%d lines unreconciled, want the 2 unreadable ones", a.LinesUnreconciled)
+	}
+	f.rounds(t, 2) // read again: still one line each
+	if again, _, _ := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10}); len(again) != 3 {
+		t.Errorf("%d lines after reading them again, want 3", len(again))
+	}
+	_, err = f.resolve("st-bad", domain.ResolutionAccept, "Credit it anyway.")
+	wantReason(t, err, apperr.KindFailedPrecondition, "LINE_UNREADABLE")
+	dismissed, err := f.resolve("st-bad", domain.ResolutionDismiss, "Settled with the partner by bank transfer.")
+	if err != nil || dismissed.State != domain.SettlementDismissed || dismissed.Resolution == nil || dismissed.Resolution.From != domain.SettlementUnreadable {
+		t.Fatalf("dismissing the unreadable line: %+v, %v", dismissed, err)
+	}
+	if len(f.finance.credits) != 1 {
+		t.Errorf("finance credited %d lines, want only the matched one", len(f.finance.credits))
+	}
+}

@@ -45,7 +45,13 @@ func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn Sett
 			at: func(l domain.SettlementLine) time.Time { return l.SettledAt },
 			take: func(ctx context.Context, lines []domain.SettlementLine) error {
 				for _, l := range lines {
-					if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: t.clock()}); err != nil {
+					state := LineNew
+					if len(l.Problems) > 0 {
+						state = domain.SettlementUnreadable
+						t.log.Error("a partner settlement line could not be read; kept for an operator, not credited",
+							"partner", p.Code, "line_id", l.LineID, "problems", l.Problems)
+					}
+					if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: state, FirstSeenAt: t.clock()}); err != nil {
 						return err
 					}
 				}

@@ -52,6 +52,10 @@ var (
 				WithReason("LINE_ORDER_MISSING")
 	ErrLineResolvedOtherwise = apperr.FailedPrecondition("the line was already resolved the other way").
 					WithReason("LINE_RESOLVED_OTHERWISE")
+	// ErrLineUnreadable refuses to accept a line docking could not read:
+	// there are no partner figures to credit.
+	ErrLineUnreadable = apperr.FailedPrecondition("the line could not be read, so there are no partner figures to accept: dismiss it once settled otherwise").
+				WithReason("LINE_UNREADABLE")
 	// ErrPayoutRecorded refuses to resolve a payout finance already recorded
 	// in full from our virtual account: there is nothing to decide.
 	ErrPayoutRecorded = apperr.FailedPrecondition("finance recorded the payout from what was credited: there is nothing to resolve").
@@ -112,7 +116,8 @@ func checkNote(v *apperr.Violations, note, why string) {
 // it takes, or replay when the line already took exactly that resolution,
 // so the same request again answers the line as it is. A matched line (it
 // was credited), a line not reconciled yet, accepting a line whose order we
-// never imported, and a line resolved the other way are refused.
+// never imported or one that could not be read, and a line resolved the
+// other way are refused.
 func Resolve(st SettlementState, r Resolution) (next SettlementState, replay bool, err error) {
 	want := SettlementDismissed
 	if r == ResolutionAccept {
@@ -133,6 +138,11 @@ func Resolve(st SettlementState, r Resolution) (next SettlementState, replay boo
 		}
 		return want, false, nil
 	case SettlementMismatch:
+		return want, false, nil
+	case SettlementUnreadable:
+		if r == ResolutionAccept {
+			return "", false, ErrLineUnreadable
+		}
 		return want, false, nil
 	default:
 		return "", false, ErrLineNotReconciled

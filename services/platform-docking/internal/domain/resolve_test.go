@@ -43,6 +43,8 @@ func TestResolve(t *testing.T) {
 		{domain.SettlementAccepted, dismiss, "", false, "LINE_RESOLVED_OTHERWISE"},
 		{domain.SettlementDismissed, accept, "", false, "LINE_RESOLVED_OTHERWISE"},
 		{domain.SettlementMismatch, "refund", "", false, apperr.KindInvalid.String()},
+		{domain.SettlementUnreadable, dismiss, domain.SettlementDismissed, false, ""},
+		{domain.SettlementUnreadable, accept, "", false, "LINE_UNREADABLE"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.state)+" "+string(tt.r), func(t *testing.T) {
@@ -61,6 +63,7 @@ func TestResolvedStatesCredit(t *testing.T) {
 	for st, want := range map[domain.SettlementState]bool{
 		domain.SettlementMatched: true, domain.SettlementAccepted: true,
 		domain.SettlementMissing: false, domain.SettlementMismatch: false, domain.SettlementDismissed: false, "new": false,
+		domain.SettlementUnreadable: false,
 	} {
 		if got := st.Credited(); got != want {
 			t.Errorf("%s.Credited() = %v, want %v", st, got, want)

@@ -22,6 +22,10 @@ const (
 	SettlementAccepted SettlementState = "accepted"
 	// SettlementDismissed lines were closed by an operator with no credit.
 	SettlementDismissed SettlementState = "dismissed"
+	// SettlementUnreadable lines could not be read whole (SettlementLine's
+	// Problems): never reconciled nor credited, they wait for an operator,
+	// who may dismiss them once the money is settled by other means.
+	SettlementUnreadable SettlementState = "unreadable"
 )
 
 // Credited reports whether a line in this state moves money: matched and

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -178,6 +180,25 @@ type SettlementLine struct {
 	Fees           money.Money
 	SettledAt      time.Time
 	Raw            []byte
+	// Problems is what a connector could not read of the line (its id, its
+	// order, an amount or its time): such a line is kept unreadable, for an
+	// operator, and never credited.
+	Problems []string
+}
+
+// UnreadableLine is a settlement line a connector could not read whole:
+// the problems and the line as the partner sent it. One without an id of
+// its own is named by its content ("unreadable-" and a hash of raw), so
+// reading it again finds it stored, and the lines beside it on the
+// partner's page are read on instead of the whole page failing on it every
+// round.
+func UnreadableLine(l SettlementLine, problems []string) SettlementLine {
+	l.Problems = problems
+	if l.LineID == "" {
+		sum := sha256.Sum256(l.Raw)
+		l.LineID = "unreadable-" + hex.EncodeToString(sum[:12])
+	}
+	return l
 }
 
 // SettlementPage is one page of a partner's settlement lines.

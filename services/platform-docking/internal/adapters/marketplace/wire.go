@@ -98,29 +98,39 @@ func partnerOrder(o *partnerv1.PartnerOrder) (domain.PartnerOrder, error) {
 	return po, nil
 }
 
+// settlementLine reads a partner's settlement line. One that cannot be read
+// whole (no id, no order, an amount in no known currency, no time) is kept
+// as an unreadable line for an operator (domain.UnreadableLine) rather than
+// failing the page it is on.
 func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) {
 	raw, err := protojson.Marshal(l)
 	if err != nil {
 		return domain.SettlementLine{}, badAnswer("settlement line " + l.GetLineId() + " cannot be kept as JSON")
 	}
-	// The line id keys the line (and finance's credit of it): a line
-	// without one would take the place of every other such line.
+	line := domain.SettlementLine{LineID: l.GetLineId(), PartnerOrderID: l.GetOrderId(), Raw: raw}
+	var problems []string
+	// The line id keys the line (and finance's credit of it).
 	if l.GetLineId() == "" {
-		return domain.SettlementLine{}, badAnswer("a settlement line has no id")
+		problems = append(problems, "no line id")
 	}
 	if l.GetOrderId() == "" {
-		return domain.SettlementLine{}, badAnswer("settlement line " + l.GetLineId() + " names no order")
+		problems = append(problems, "no order id")
 	}
-	gross, err := moneyOf(l.GetGross(), "settlement line "+l.GetLineId()+" gross")
-	if err != nil {
-		return domain.SettlementLine{}, err
+	if line.Gross, err = moneyOf(l.GetGross(), "gross"); err != nil {
+		problems = append(problems, err.Error())
 	}
-	fees, err := moneyOf(l.GetFees(), "settlement line "+l.GetLineId()+" fees")
-	if err != nil {
-		return domain.SettlementLine{}, err
+	if line.Fees, err = moneyOf(l.GetFees(), "fees"); err != nil {
+		problems = append(problems, err.Error())
 	}
-	return domain.SettlementLine{LineID: l.GetLineId(), PartnerOrderID: l.GetOrderId(), Gross: gross, Fees: fees,
-		SettledAt: pbtime.Time(l.GetSettledAt()), Raw: raw}, nil
+	if l.GetSettledAt() == nil {
+		problems = append(problems, "no settlement time")
+	} else {
+		line.SettledAt = pbtime.Time(l.GetSettledAt())
+	}
+	if len(problems) > 0 {
+		return domain.UnreadableLine(line, problems), nil
+	}
+	return line, nil
 }
 
 func payoutOf(po *partnerv1.Payout) (domain.Payout, error) {

@@ -47,22 +47,40 @@ func TestAnOrderNotReadWholeIsKeptNotFatal(t *testing.T) {
 	}
 }
 
-// A settlement line without an id or an order is refused as the partner's
-// malformed answer, as the REST connector refuses a bill without them.
-// Before, the first line without an id was stored and every later one,
-// whatever its order, was dropped as the same line, its supplier never
-// credited.
-func TestASettlementLineWithoutItsIDsIsRefused(t *testing.T) {
+// A settlement line without an id, an order, an amount in a known currency
+// or a time is kept unreadable with what could not be read, never stored
+// under an empty id: before refusals, the first line without an id was
+// stored and every later one, whatever its order, was dropped as the same
+// line, its supplier never credited; with refusals, one such line failed
+// its page every round. Two id-less lines are two lines; one read again is
+// the same.
+func TestASettlementLineNotReadWholeIsKeptUnreadable(t *testing.T) {
 	usd := &commonv1.Money{CurrencyCode: "USD", AmountMinor: 1999}
-	for name, l := range map[string]*partnerv1.SettlementLine{
-		"no line id":  {OrderId: "po-1", Gross: usd, Fees: usd, SettledAt: timestamppb.Now()},
-		"no order id": {LineId: "l-1", Gross: usd, Fees: usd, SettledAt: timestamppb.Now()},
+	at := timestamppb.Now()
+	names := map[string]bool{}
+	for _, tt := range []struct {
+		name, problem string
+		line          *partnerv1.SettlementLine
+	}{
+		{"no line id", "no line id", &partnerv1.SettlementLine{OrderId: "po-1", Gross: usd, Fees: usd, SettledAt: at}},
+		{"no line id, another order", "no line id", &partnerv1.SettlementLine{OrderId: "po-2", Gross: usd, Fees: usd, SettledAt: at}},
+		{"no order id", "no order id", &partnerv1.SettlementLine{LineId: "l-1", Gross: usd, Fees: usd, SettledAt: at}},
+		{"unknown currency", "gross", &partnerv1.SettlementLine{LineId: "l-2", OrderId: "po-1", Gross: &commonv1.Money{CurrencyCode: "ZZZ", AmountMinor: 1}, Fees: usd, SettledAt: at}},
+		{"no time", "no settlement time", &partnerv1.SettlementLine{LineId: "l-3", OrderId: "po-1", Gross: usd, Fees: usd}},
 	} {
-		if _, err := settlementLine(l); err == nil || !strings.Contains(err.Error(), "malformed") {
-			t.Errorf("%s: %v, want the answer refused as malformed", name, err)
+		l, err := settlementLine(tt.line)
+		if err != nil || !strings.Contains(strings.Join(l.Problems, "; "), tt.problem) || l.LineID == "" {
+			t.Errorf("%s: %q %v, %v; want it kept unreadable naming %q", tt.name, l.LineID, l.Problems, err, tt.problem)
 		}
+		if again, _ := settlementLine(tt.line); again.LineID != l.LineID {
+			t.Errorf("%s: read again it is %q, first %q", tt.name, again.LineID, l.LineID)
+		}
+		if names[l.LineID] {
+			t.Errorf("%s: named %q like another line", tt.name, l.LineID)
+		}
+		names[l.LineID] = true
 	}
-	if _, err := settlementLine(&partnerv1.SettlementLine{LineId: "l-1", OrderId: "po-1", Gross: usd, Fees: usd, SettledAt: timestamppb.Now()}); err != nil {
-		t.Errorf("a whole line: %v", err)
+	if l, err := settlementLine(&partnerv1.SettlementLine{LineId: "l-1", OrderId: "po-1", Gross: usd, Fees: usd, SettledAt: at}); err != nil || len(l.Problems) != 0 {
+		t.Errorf("a whole line: %v, %v", l.Problems, err)
 	}
 }

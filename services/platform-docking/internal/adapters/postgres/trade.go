@@ -600,7 +600,7 @@ func (s Trade) FailingWaybills(ctx context.Context) ([]service.FailingSteps, err
 
 const lineColumns = `partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor, settled_at, raw, state,
 	order_id, expected_currency, expected_gross_minor, expected_fees_minor, first_seen_at, reconciled_at, credited_at,
-	resolved_from, resolution_note, resolved_by, resolved_at`
+	resolved_from, resolution_note, resolved_by, resolved_at, problems`
 
 func scanLine(r pgx.CollectableRow) (app.StoredLine, error) {
 	var l app.StoredLine
@@ -608,7 +608,7 @@ func scanLine(r pgx.CollectableRow) (app.StoredLine, error) {
 	var resolvedAt *time.Time
 	err := r.Scan(&l.PartnerID, &l.LineID, &l.PartnerOrderID, &l.Gross.Currency, &l.Gross.Amount, &l.Fees.Currency, &l.Fees.Amount,
 		&l.SettledAt, &l.Raw, &l.State, &l.OrderID, &l.Expected.Currency, &l.Expected.GrossMinor, &l.Expected.FeesMinor, &l.FirstSeenAt,
-		&l.ReconciledAt, &l.CreditedAt, &res.From, &res.Note, &res.By, &resolvedAt)
+		&l.ReconciledAt, &l.CreditedAt, &res.From, &res.Note, &res.By, &resolvedAt, &l.Problems)
 	if resolvedAt != nil {
 		res.At = *resolvedAt
 		l.Resolution = &res
@@ -689,9 +689,9 @@ func (s Trade) alreadySettled(ctx context.Context, partnerID uuid.UUID, partnerO
 
 func (s Trade) SaveSettlementLine(ctx context.Context, l app.StoredLine) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO settlement_lines (partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor,
-			settled_at, raw, state, first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+			settled_at, raw, state, first_seen_at, problems) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
 		l.PartnerID, l.LineID, l.PartnerOrderID, l.Gross.Currency, l.Gross.Amount, l.Fees.Currency, l.Fees.Amount, l.SettledAt,
-		rawJSON(l.Raw), l.State, l.FirstSeenAt)
+		rawJSON(l.Raw), l.State, l.FirstSeenAt, problemsOf(l.Problems))
 	return err
 }
 
@@ -878,7 +878,7 @@ func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time)
 			(SELECT count(*) FROM partner_orders WHERE partner_id = $1 AND state = 'imported'),
 			(SELECT count(*) FROM partner_orders WHERE partner_id = $1 AND state = 'held'),
 			(SELECT count(*) FROM waybills w JOIN partners p ON p.code = w.partner_code WHERE p.partner_id = $1 AND w.confirmed_at IS NULL),
-			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('new', 'missing', 'mismatch')),
+			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('new', 'missing', 'mismatch', 'unreadable')),
 			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('matched', 'accepted') AND credited_at IS NULL),
 			(SELECT count(*) FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL)`, partnerID).
 		Scan(&a.OrdersImported, &a.OrdersHeld, &a.WaybillsPending, &a.LinesUnreconciled, &a.LinesUncredited, &a.PayoutsUnrecorded)
@@ -916,4 +916,13 @@ func withJobLock(ctx context.Context, pool *pgxpool.Pool, owner uuid.UUID, job s
 		}
 	}()
 	return true, fn(ctx)
+}
+
+// problemsOf is a line's problems as the column takes them: an empty
+// array, never NULL, for a line read whole.
+func problemsOf(problems []string) []string {
+	if problems == nil {
+		return []string{}
+	}
+	return problems
 }

@@ -26,33 +26,39 @@ func (c *Client) ListSettlements(ctx context.Context, p domain.Partner, w domain
 	return domain.SettlementPage{Lines: lines, Next: next}, err
 }
 
+// settlementLine reads a bill. One that cannot be read whole (not an
+// object, no id, no trade, an amount or a time it cannot parse) is kept as
+// an unreadable line for an operator (domain.UnreadableLine) rather than
+// failing the page it is on.
 func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
+	line := domain.SettlementLine{Raw: append([]byte(nil), raw...)}
 	var b wireBill
 	if err := json.Unmarshal(raw, &b); err != nil {
-		return domain.SettlementLine{}, err
+		return domain.UnreadableLine(line, []string{"not a bill: " + err.Error()}), nil
 	}
-	// The bill id keys the line (and finance's credit of it): a bill
-	// without one would take the place of every other such bill.
+	line.LineID, line.PartnerOrderID = b.BillID, b.TID
+	var problems []string
+	// The bill id keys the line (and finance's credit of it).
 	if b.BillID == "" {
-		return domain.SettlementLine{}, errors.New("a bill has no id")
+		problems = append(problems, "no bill id")
 	}
 	if b.TID == "" {
-		return domain.SettlementLine{}, fmt.Errorf("bill %s names no trade", b.BillID)
+		problems = append(problems, "no trade")
 	}
-	gross, err := parseMajor(b.Amount, b.Currency)
-	if err != nil {
-		return domain.SettlementLine{}, fmt.Errorf("bill %s amount: %w", b.BillID, err)
+	var err error
+	if line.Gross, err = parseMajor(b.Amount, b.Currency); err != nil {
+		problems = append(problems, fmt.Sprintf("amount: %v", err))
 	}
-	fees, err := parseMajor(b.Fee, b.Currency)
-	if err != nil {
-		return domain.SettlementLine{}, fmt.Errorf("bill %s fee: %w", b.BillID, err)
+	if line.Fees, err = parseMajor(b.Fee, b.Currency); err != nil {
+		problems = append(problems, fmt.Sprintf("fee: %v", err))
 	}
-	at, err := parseTime(b.BookTime)
-	if err != nil {
-		return domain.SettlementLine{}, err
+	if line.SettledAt, err = parseTime(b.BookTime); err != nil {
+		problems = append(problems, fmt.Sprintf("book time: %v", err))
 	}
-	return domain.SettlementLine{LineID: b.BillID, PartnerOrderID: b.TID, Gross: gross, Fees: fees, SettledAt: at,
-		Raw: append([]byte(nil), raw...)}, nil
+	if len(problems) > 0 {
+		return domain.UnreadableLine(line, problems), nil
+	}
+	return line, nil
 }
 
 // wireWithdrawal is a payout as settlement.withdrawals.get answers it: the

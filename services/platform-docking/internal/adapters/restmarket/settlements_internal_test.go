@@ -2,29 +2,42 @@ package restmarket
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
-// A bill is read whole or refused: one without its id or its trade would
-// be stored under an empty key and shadow every other such bill.
-func TestSettlementLineNeedsItsIDs(t *testing.T) {
+// A bill is read whole, or kept unreadable with what could not be read: one
+// without its id is named by its content (the same bill, the same name),
+// never stored under an empty key that would shadow every other such bill.
+func TestSettlementLineKeepsWhatItCannotRead(t *testing.T) {
 	tests := []struct {
-		name string
-		raw  string
-		ok   bool
+		name, raw string
+		problem   string // "" read whole
 	}{
-		{"whole", `{"bill_id":"b1","tid":"t1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`, true},
-		{"no bill id", `{"tid":"t1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`, false},
-		{"no trade", `{"bill_id":"b1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`, false},
+		{"whole", `{"bill_id":"b1","tid":"t1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`, ""},
+		{"no bill id", `{"tid":"t1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`, "no bill id"},
+		{"no trade", `{"bill_id":"b1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`, "no trade"},
+		{"an amount it cannot parse", `{"bill_id":"b1","tid":"t1","amount":"thirty","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`, "amount"},
+		{"no time", `{"bill_id":"b1","tid":"t1","amount":"30.00","fee":"3.00","currency":"EUR"}`, "book time"},
+		{"not a bill", `["b1"]`, "not a bill"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := settlementLine(json.RawMessage(tt.raw))
-			if (err == nil) != tt.ok {
-				t.Fatalf("settlementLine = %+v, %v; want ok %v", l, err, tt.ok)
+			if err != nil {
+				t.Fatalf("settlementLine: %v; want the line kept", err)
 			}
-			if tt.ok && (l.LineID != "b1" || l.PartnerOrderID != "t1" || l.Gross.Amount != 3000 || l.Fees.Amount != 300) {
-				t.Errorf("line %+v", l)
+			if tt.problem == "" {
+				if len(l.Problems) != 0 || l.LineID != "b1" || l.PartnerOrderID != "t1" || l.Gross.Amount != 3000 || l.Fees.Amount != 300 {
+					t.Errorf("line %+v", l)
+				}
+				return
+			}
+			if !strings.Contains(strings.Join(l.Problems, "; "), tt.problem) || l.LineID == "" || string(l.Raw) != tt.raw {
+				t.Errorf("line %q with problems %v, raw %s; want %q among them, a name and the bill as sent", l.LineID, l.Problems, l.Raw, tt.problem)
+			}
+			if again, _ := settlementLine(json.RawMessage(tt.raw)); again.LineID != l.LineID {
+				t.Errorf("read again the bill is %q, first %q", again.LineID, l.LineID)
 			}
 		})
 	}

@@ -37,11 +37,12 @@ var orderStates = map[dockingv1.PartnerOrderState]string{
 }
 
 var lineStates = map[dockingv1.SettlementLineState]domain.SettlementState{
-	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MATCHED:   domain.SettlementMatched,
-	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISSING:   domain.SettlementMissing,
-	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISMATCH:  domain.SettlementMismatch,
-	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_ACCEPTED:  domain.SettlementAccepted,
-	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_DISMISSED: domain.SettlementDismissed,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MATCHED:    domain.SettlementMatched,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISSING:    domain.SettlementMissing,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_MISMATCH:   domain.SettlementMismatch,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_ACCEPTED:   domain.SettlementAccepted,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_DISMISSED:  domain.SettlementDismissed,
+	dockingv1.SettlementLineState_SETTLEMENT_LINE_STATE_UNREADABLE: domain.SettlementUnreadable,
 }
 
 var lineResolutions = map[dockingv1.SettlementLineResolution]domain.Resolution{
@@ -259,13 +260,16 @@ func partnerIDWithFields(partnerID string, fields error) (uuid.UUID, error) {
 func lineProto(l app.StoredLine) *dockingv1.SettlementLine {
 	pl := &dockingv1.SettlementLine{PartnerId: l.PartnerID.String(), LineId: l.LineID, PartnerOrderId: l.PartnerOrderID,
 		State: lineStateProto[l.State], Gross: moneyProto(l.Gross), Fees: moneyProto(l.Fees), SettledAt: timestamppb.New(l.SettledAt),
-		ReconciledAt: pbtime.ProtoOf(l.ReconciledAt), CreditedAt: pbtime.ProtoOf(l.CreditedAt)}
+		ReconciledAt: pbtime.ProtoOf(l.ReconciledAt), CreditedAt: pbtime.ProtoOf(l.CreditedAt), Problems: l.Problems}
 	if l.Expected.Currency != "" {
 		pl.ExpectedGross = moneyProto(money.Money{Amount: l.Expected.GrossMinor, Currency: l.Expected.Currency})
 		pl.ExpectedFees = moneyProto(money.Money{Amount: l.Expected.FeesMinor, Currency: l.Expected.Currency})
 	}
 	if l.OrderID != nil {
 		pl.OrderId = l.OrderID.String()
+	}
+	if l.SettledAt.IsZero() {
+		pl.SettledAt = nil // an unreadable line's time could not be read
 	}
 	if r := l.Resolution; r != nil {
 		pl.Resolution = &dockingv1.LineResolution{PreviousState: lineStateProto[r.From], Note: r.Note, ResolvedBy: r.By,
