@@ -3225,14 +3225,15 @@ export interface components {
             buyerId: string;
             supplierId: string;
             /**
-             * @description RETURN or EXCHANGE as filed; an exchange whose replacement the carrier took back to
-             *     the supplier, undelivered, becomes a RETURN of its lines (refunded once the original
-             *     is back).
+             * @description RETURN or EXCHANGE as it stands: filed as EXCHANGE, it becomes RETURN of the same
+             *     lines when the carrier takes its replacement back to the supplier, undelivered
+             *     (refunded once the original is back; expired if the buyer kept the original).
              */
             kind: components["schemas"]["AfterSaleKind"];
             /**
              * @description requested, rejected, disputed, approved, received, refunded, replacement_shipped,
-             *     exchanged, withdrawn or expired (approved, its goods never sent back).
+             *     exchanged, withdrawn or expired (approved, its goods never sent back; or an
+             *     exchange whose buyer kept the original and whose replacement came back).
              */
             status: string;
             reason: string;

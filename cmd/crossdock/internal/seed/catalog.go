@@ -2,11 +2,11 @@ package seed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -16,8 +16,10 @@ import (
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	inventoryv1 "github.com/crossdock/crossdock/gen/crossdock/inventory/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/idempotency"
 	"github.com/crossdock/crossdock/pkg/retry"
+	"github.com/crossdock/crossdock/pkg/server/grpcerr"
 )
 
 // Addrs are the gRPC addresses the seed talks to.
@@ -317,14 +319,19 @@ func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogService
 			IdempotencyKey: "demo-" + p.skus[0].GetSkuCode(),
 		})
 		if reason(err) == "SKU_CODE_TAKEN" {
-			// Made by an earlier start and changed since beyond
-			// recognition (its SKUs renamed): the supplier's now.
+			// Made by a start before creation keys and changed since
+			// beyond recognition (its SKUs renamed): the supplier's now.
 			return nil
 		}
 		if err != nil {
 			return err
 		}
 		product = created.GetProduct()
+		if !hasSKU(product, skuCodes) {
+			// The key's product, made by an earlier start, answered as it
+			// is now: its SKUs renamed since, it is the supplier's.
+			return nil
+		}
 	}
 	if product.GetDeletedAt() != nil {
 		return nil
@@ -370,6 +377,19 @@ func seedProduct(as map[string]context.Context, catalog catalogv1.CatalogService
 	return nil
 }
 
+// hasSKU reports whether the product's content (approved or being edited)
+// has a SKU of one of the codes.
+func hasSKU(p *catalogv1.Product, skuCodes map[string]bool) bool {
+	for _, content := range []*catalogv1.ProductContent{p.GetLive().GetContent(), p.GetPending().GetContent()} {
+		for _, sku := range content.GetSkus() {
+			if skuCodes[sku.GetSkuCode()] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // findProduct returns the supplier's product, live or in the bin, whose
 // content (approved or being edited) has a SKU of one of the codes; nil
 // when none has. (A product purged from the bin is gone, and made again.)
@@ -384,12 +404,8 @@ func findProduct(owner context.Context, catalog catalogv1.CatalogServiceClient, 
 				return nil, fmt.Errorf("list products: %w", err)
 			}
 			for _, p := range page.GetProducts() {
-				for _, content := range []*catalogv1.ProductContent{p.GetLive().GetContent(), p.GetPending().GetContent()} {
-					for _, sku := range content.GetSkus() {
-						if skuCodes[sku.GetSkuCode()] {
-							return p, nil
-						}
-					}
+				if hasSKU(p, skuCodes) {
+					return p, nil
 				}
 			}
 			if token = page.GetPage().GetNextPageToken(); token == "" {
@@ -422,10 +438,9 @@ func stock(owner context.Context, inventory inventoryv1.InventoryServiceClient, 
 
 // reason is a refusal's google.rpc.ErrorInfo reason, "" for none.
 func reason(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
-		}
+	var e *apperr.Error
+	if err != nil && errors.As(grpcerr.FromStatus(status.Convert(err)), &e) {
+		return e.Reason
 	}
 	return ""
 }

@@ -81,12 +81,13 @@ type AfterSale struct {
 	OrderId     string                 `protobuf:"bytes,3,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	BuyerId     string                 `protobuf:"bytes,4,opt,name=buyer_id,json=buyerId,proto3" json:"buyer_id,omitempty"`
 	SupplierId  string                 `protobuf:"bytes,5,opt,name=supplier_id,json=supplierId,proto3" json:"supplier_id,omitempty"`
-	// RETURN or EXCHANGE as filed; an exchange whose replacement the carrier took back to
-	// the supplier, undelivered, becomes a RETURN of its lines (refunded once the original
-	// is back).
+	// RETURN or EXCHANGE as it stands: filed as EXCHANGE, it becomes RETURN of the same
+	// lines when the carrier takes its replacement back to the supplier, undelivered
+	// (refunded once the original is back; expired if the buyer kept the original).
 	Kind AfterSaleKind `protobuf:"varint,6,opt,name=kind,proto3,enum=crossdock.orders.v1.AfterSaleKind" json:"kind,omitempty"`
 	// requested, rejected, disputed, approved, received, refunded, replacement_shipped,
-	// exchanged, withdrawn or expired (approved, its goods never sent back).
+	// exchanged, withdrawn or expired (approved, its goods never sent back; or an
+	// exchange whose buyer kept the original and whose replacement came back).
 	Status string           `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
 	Reason string           `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
 	Photos []string         `protobuf:"bytes,9,rep,name=photos,proto3" json:"photos,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
 
 	logisticsv1 "github.com/crossdock/crossdock/gen/crossdock/logistics/v1"
@@ -69,13 +70,26 @@ func TestReturnShipmentsAreTrackedAndTheirLegsPaidByThePlatform(t *testing.T) {
 	}
 	// A delivery names the parcel's carrier: orders records it from there
 	// when the booking's event is behind.
-	var payload []byte
-	if err := f.pool.QueryRow(ctx, `SELECT payload FROM outbox WHERE subject = 'logistics.shipment.delivered' LIMIT 1`).Scan(&payload); err != nil {
+	rows, err := f.pool.Query(ctx, `SELECT payload FROM outbox WHERE subject = 'logistics.shipment.delivered'`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var delivered logisticsv1.ShipmentDelivered
-	if err := proto.Unmarshal(payload, &delivered); err != nil || delivered.GetCarrierCode() == "" || delivered.GetCarrierCode() != v.CarrierCode {
-		t.Errorf("the delivery names carrier %q (%v), the parcel is with %q", delivered.GetCarrierCode(), err, v.CarrierCode)
+	payloads, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var delivered *logisticsv1.ShipmentDelivered
+	for _, payload := range payloads {
+		var ev logisticsv1.ShipmentDelivered
+		if err := proto.Unmarshal(payload, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.GetShipmentId() == sh.ID.String() {
+			delivered = &ev
+		}
+	}
+	if delivered == nil || delivered.GetCarrierCode() == "" || delivered.GetCarrierCode() != v.CarrierCode {
+		t.Errorf("the delivery of %s names carrier %q, the parcel is with %q", sh.ID, delivered.GetCarrierCode(), v.CarrierCode)
 	}
 	if _, err := f.svc.GetSubOrderShipment(ctx, orders, ret.SubOrderID); !apperr.IsKind(err, apperr.KindNotFound) {
 		t.Errorf("a sub-order with only returns has an outbound parcel: %v", err)

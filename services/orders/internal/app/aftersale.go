@@ -140,15 +140,8 @@ func (s *Service) moveAfterSale(ctx context.Context, id uuid.UUID, to domain.Aft
 	edit afterSaleEdit) (domain.AfterSale, error) {
 	var out domain.AfterSale
 	err := s.store.InTx(ctx, func(r Repository) error {
-		a, err := r.GetAfterSale(ctx, id, false)
+		a, o, err := lockAfterSale(ctx, r, id)
 		if err != nil {
-			return err
-		}
-		o, err := r.GetOrder(ctx, a.OrderID, true)
-		if err != nil {
-			return err
-		}
-		if a, err = r.GetAfterSale(ctx, id, true); err != nil {
 			return err
 		}
 		if out = a; a.Status == to {
@@ -434,14 +427,10 @@ func (s *Service) noteAfterSale(ctx context.Context, id uuid.UUID, by domain.Act
 	edit afterSaleEdit) (domain.AfterSale, error) {
 	var out domain.AfterSale
 	err := s.store.InTx(ctx, func(r Repository) error {
-		locked, err := lockAfterSale(ctx, r, id)
+		a, _, err := lockAfterSale(ctx, r, id)
 		if err != nil {
 			return err
 		}
-		if locked == nil {
-			return notFoundAfterSale(id)
-		}
-		a := *locked
 		before, now := a, s.clock()
 		tasks, err := edit(r, &a, nil, now)
 		if out = a; err != nil || equalAfterSale(before, a) {
@@ -530,13 +519,16 @@ func replacementShipped(sh Shipment) string { return "replacement shipped: waybi
 // stock is given back) is cancelled: the buyer kept the original.
 // Applied in the inbox's transaction.
 func (s *Service) ReplacementBooked(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
-	a, err := lockAfterSale(ctx, r, id)
-	if err != nil || a == nil || a.Kind != domain.Exchange {
+	a, _, err := lockAfterSale(ctx, r, id)
+	if apperr.IsKind(err, apperr.KindNotFound) {
+		return nil
+	}
+	if err != nil || a.Kind != domain.Exchange {
 		return err
 	}
 	switch a.Status {
 	case domain.AfterSaleApproved:
-		return s.recordReplacementShipped(ctx, r, a, sh)
+		return s.recordReplacementShipped(ctx, r, &a, sh)
 	case domain.AfterSaleExpired:
 		return r.Schedule(ctx, task(TaskCancelShipment, a.ID, a.OrderID, s.clock()))
 	}
@@ -559,21 +551,40 @@ func (s *Service) recordReplacementShipped(ctx context.Context, r Repository, a 
 }
 
 // lockAfterSale locks a request after its order, the order every change of
-// a request takes its locks in (moveAfterSale); nil when there is no such
-// request (the event named another's parcel).
-func lockAfterSale(ctx context.Context, r Repository, id uuid.UUID) (*domain.AfterSale, error) {
+// a request takes its locks in, and returns both; NotFound when there is no
+// such request.
+func lockAfterSale(ctx context.Context, r Repository, id uuid.UUID) (domain.AfterSale, domain.Order, error) {
 	a, err := r.GetAfterSale(ctx, id, false)
+	if err != nil {
+		return a, domain.Order{}, err
+	}
+	o, err := r.GetOrder(ctx, a.OrderID, true)
+	if err != nil {
+		return a, o, err
+	}
+	a, err = r.GetAfterSale(ctx, id, true)
+	return a, o, err
+}
+
+// shippedReplacement locks the exchange a replacement's event names (id)
+// and records its parcel (sh) if the supplier's call did not get to; nil
+// when the id is no request of ours, or no exchange whose replacement is on
+// its way. Applied in the inbox's transaction.
+func (s *Service) shippedReplacement(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) (*domain.AfterSale, error) {
+	a, _, err := lockAfterSale(ctx, r, id)
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return nil, nil
 	}
-	if err != nil {
+	if err != nil || a.Kind != domain.Exchange {
 		return nil, err
 	}
-	if _, err := r.GetOrder(ctx, a.OrderID, true); err != nil {
-		return nil, err
+	if a.Status == domain.AfterSaleApproved {
+		if err := s.recordReplacementShipped(ctx, r, &a, sh); err != nil {
+			return nil, err
+		}
 	}
-	if a, err = r.GetAfterSale(ctx, id, true); err != nil {
-		return nil, err
+	if a.Status != domain.AfterSaleReplacementShipped {
+		return nil, nil
 	}
 	return &a, nil
 }
@@ -604,24 +615,16 @@ func replacement(a domain.AfterSale, sub domain.SubOrder) domain.SubOrder {
 // booking's answer and event are behind. Applied in the inbox's
 // transaction.
 func (s *Service) ReplacementReturned(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
-	a, err := lockAfterSale(ctx, r, id)
-	if err != nil || a == nil || a.Kind != domain.Exchange {
+	a, err := s.shippedReplacement(ctx, r, id, sh)
+	if err != nil || a == nil {
 		return err
 	}
-	if a.Status == domain.AfterSaleApproved {
-		if err := s.recordReplacementShipped(ctx, r, a, sh); err != nil {
-			return err
-		}
-	}
-	if a.Status != domain.AfterSaleReplacementShipped {
-		return nil
-	}
 	now := s.clock()
-	why := "the replacement (waybill " + a.ReplacementWaybill + ") came back to the supplier undelivered: " + replacementBackOutcome(*a, s.cfg.ReturnSendBy)
-	change, err := a.ReplacementBack(system, why, now)
+	change, err := a.ReplacementBack(system, "the replacement (waybill "+a.ReplacementWaybill+") came back to the supplier undelivered", now)
 	if err != nil {
 		return err
 	}
+	change.Reason += ": " + replacementBackOutcome(a.Status, s.cfg.ReturnSendBy)
 	if err := r.SaveAfterSale(ctx, *a); err != nil {
 		return err
 	}
@@ -642,13 +645,12 @@ func (s *Service) ReplacementReturned(ctx context.Context, r Repository, id uuid
 }
 
 // replacementBackOutcome says what an exchange whose replacement came back
-// becomes (a as it is before ReplacementBack, which decides the same way),
-// for its change log and the buyer.
-func replacementBackOutcome(a domain.AfterSale, sendBy time.Duration) string {
-	switch {
-	case a.Received:
+// became (its status now), for its change log and the buyer.
+func replacementBackOutcome(st domain.AfterSaleStatus, sendBy time.Duration) string {
+	switch st {
+	case domain.AfterSaleReceived:
 		return "the original is back, and the request is refunded as a return"
-	case a.OriginalKept:
+	case domain.AfterSaleExpired:
 		return "the buyer kept the original, and the request is closed"
 	}
 	return fmt.Sprintf("the request is now a return, refunded when the original is back (to be sent within %s)", sendBy)
@@ -658,17 +660,9 @@ func replacementBackOutcome(a domain.AfterSale, sendBy time.Duration) string {
 // exchange is done (its shipment recorded first when the booking's
 // answer and event are behind). Applied in the inbox's transaction.
 func (s *Service) ReplacementDelivered(ctx context.Context, r Repository, id uuid.UUID, sh Shipment) error {
-	a, err := lockAfterSale(ctx, r, id)
-	if err != nil || a == nil || a.Kind != domain.Exchange {
+	a, err := s.shippedReplacement(ctx, r, id, sh)
+	if err != nil || a == nil {
 		return err
-	}
-	if a.Status == domain.AfterSaleApproved {
-		if err := s.recordReplacementShipped(ctx, r, a, sh); err != nil {
-			return err
-		}
-	}
-	if a.Status != domain.AfterSaleReplacementShipped {
-		return nil
 	}
 	change, err := a.Move(domain.AfterSaleExchanged, system, "replacement delivered", s.clock())
 	if err != nil {

@@ -1202,7 +1202,7 @@ func TestAShippedReplacementIsLookedUpUntilItsEventComes(t *testing.T) {
 // migration that brings it (one may have come back unseen); nothing else
 // does.
 func TestTheMigrationLooksUpReplacementsAlreadyShipped(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "orders_before_replacement_checks", FS: migrationsBefore(t, "00015")})
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "orders_before_replacement_checks", migrations.FS, "00015"))
 	// Today's code reads and writes the column 00015 adds: it stands in
 	// while the old schema runs, and is dropped before the migration.
 	if _, err := pool.Exec(ctx, `ALTER TABLE after_sales ADD COLUMN original_kept boolean NOT NULL DEFAULT false`); err != nil {
@@ -1225,5 +1225,88 @@ func TestTheMigrationLooksUpReplacementsAlreadyShipped(t *testing.T) {
 	}
 	if _, ok := s.due(t, app.TaskCheckReplacement, waiting.ID); ok {
 		t.Error("an exchange whose replacement has not shipped is looked up")
+	}
+}
+
+// convertingStore answers the request's read outside a transaction number
+// at (from 1) as the request stood, then runs convert before whoever read
+// it goes on: the request changes between a step's read and its locked
+// edit.
+type convertingStore struct {
+	app.Store
+	request uuid.UUID
+	at      int32
+	convert func()
+	reads   atomic.Int32
+}
+
+func (s *convertingStore) GetAfterSale(ctx context.Context, id uuid.UUID, lock bool) (domain.AfterSale, error) {
+	a, err := s.Store.GetAfterSale(ctx, id, lock)
+	if !lock && id == s.request && s.reads.Add(1) == s.at {
+		s.convert()
+	}
+	return a, err
+}
+
+// The steps that read an exchange and then change it under its lock find
+// it converted to a return meanwhile (its replacement came back): the
+// supplier's receipt of the original receives it as a return, refunded;
+// the expiry that found the original never sent back closes it. Before,
+// the receipt noted the goods received on an approved return that nothing
+// then refunded, and the expiry left an approved return with no parcel
+// that waited another send-by window.
+func TestStepsRacingTheConversionFinishItAsAReturn(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		read int32 // the step's read of the request the conversion follows
+		step func(t *testing.T, s *saga, svc *app.Service, a domain.AfterSale)
+		want domain.AfterSaleStatus
+	}{
+		// The first read checks the supplier's access; receiving reads again.
+		{"the original received", 2, func(t *testing.T, s *saga, svc *app.Service, a domain.AfterSale) {
+			if _, err := svc.ReceiveReturn(ctx, supplierOf(s.linen), a.ID, false, nil); err != nil {
+				t.Fatal(err)
+			}
+		}, domain.AfterSaleRefunded},
+		{"the original never sent", 1, func(t *testing.T, s *saga, svc *app.Service, a domain.AfterSale) {
+			if _, err := s.pool.Exec(ctx, `DELETE FROM saga_tasks WHERE kind = $1`, app.TaskCheckReplacement); err != nil {
+				t.Fatal(err)
+			}
+			s.at = s.at.Add(15 * 24 * time.Hour) // ReturnSendBy after the approval
+			if _, err := svc.RunTasks(ctx, 100, slog.New(slog.DiscardHandler)); err != nil {
+				t.Fatal(err)
+			}
+		}, domain.AfterSaleExpired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			ann, _, a := s.approvedExchange(t)
+			shipped, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse)
+			if err != nil {
+				t.Fatal(err)
+			}
+			racing := &convertingStore{Store: s.store, request: a.ID, at: tc.read, convert: func() {
+				if err := s.store.InTx(ctx, func(r app.Repository) error {
+					return s.svc.ShipmentReturned(ctx, r, a.ID, app.Shipment{ID: *shipped.ReplacementShipmentID})
+				}); err != nil {
+					t.Error(err)
+				}
+			}}
+			svc := app.New(racing, s.w.peers(), app.Config{PaymentTimeout: timeout, AutoComplete: 7 * 24 * time.Hour, PaymentSettle: time.Minute})
+			svc.SetClock(func() time.Time { return s.at })
+			wallet := s.w.wallets[ann.Subject]
+			tc.step(t, s, svc, a)
+			if racing.reads.Load() < tc.read {
+				t.Fatalf("the step read the request %d times, not %d", racing.reads.Load(), tc.read)
+			}
+			s.run(t)
+			got, err := s.svc.GetAfterSale(ctx, ann, a.ID)
+			if err != nil || got.Kind != domain.Return || got.Status != tc.want {
+				t.Fatalf("after the step and the conversion: %s %s, %v; want a return %s", got.Kind, got.Status, err, tc.want)
+			}
+			if refunded := s.w.wallets[ann.Subject] - wallet; (tc.want == domain.AfterSaleRefunded) != (refunded == 3000) {
+				t.Errorf("the buyer got %d back", refunded)
+			}
+		})
 	}
 }

@@ -2,10 +2,8 @@ package app_test
 
 import (
 	"errors"
-	"io/fs"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/uuid"
@@ -373,7 +371,7 @@ func shipByEvent(s *saga, t *testing.T, sub domain.SubOrder) {
 // migration that comes with it schedules their checks, and the shipped
 // parcels' holds, so they too cannot be stuck by a lost event.
 func TestTheMigrationSchedulesTheChecksOfSubOrdersAlreadyWaiting(t *testing.T) {
-	pool := testkit.Database(t, testkit.Migrations{Name: "orders_before_reconcile", FS: migrationsBefore(t, "00009")})
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "orders_before_reconcile", migrations.FS, "00009"))
 	// Today's code writes the line discounts and reads the kept originals
 	// later migrations (00013, 00015) add: the columns stand in for them
 	// while the old schema runs, and are dropped before the migrations run.
@@ -522,26 +520,4 @@ func TestTheOrderHistoryShowsTheParcels(t *testing.T) {
 	if _, ok := list[0].Parcels[scarf.ID]; ok {
 		t.Error("a parcel for the scarf, not shipped")
 	}
-}
-
-// migrationsBefore is the service's migrations older than version: the
-// schema a version before it ran on.
-func migrationsBefore(t *testing.T, version string) fstest.MapFS {
-	t.Helper()
-	before := fstest.MapFS{}
-	files, err := fs.Glob(migrations.FS, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range files {
-		if name >= version {
-			continue
-		}
-		data, err := fs.ReadFile(migrations.FS, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before[name] = &fstest.MapFile{Data: data}
-	}
-	return before
 }
