@@ -30,12 +30,19 @@ func (m *Market) book(o *order) {
 	})
 }
 
-// BookLine books a settlement line as given, for tests of lines a partner
-// gets wrong (no id, a currency nobody knows): the marketplace books its own
-// lines when orders ship.
+// BookLine books a settlement line as given, or replaces the line of its
+// id (one without an id is always added), for tests of lines a partner gets
+// wrong (no id, a currency nobody knows) and then corrects: the marketplace
+// books its own lines when orders ship.
 func (m *Market) BookLine(l SettlementLine) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for i := range m.lines {
+		if l.LineID != "" && m.lines[i].LineID == l.LineID {
+			m.lines[i] = l
+			return
+		}
+	}
 	m.lines = append(m.lines, l)
 }
 

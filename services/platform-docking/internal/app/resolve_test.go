@@ -531,8 +531,23 @@ func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
 	f := newPayoutFixture(t, 0)
 	f.market.BookLine(partnersim.SettlementLine{LineID: "st-bad", OrderID: "po-x", Currency: "ZZZ", GrossMinor: 100, SettledAt: f.clk.Now()})
 	f.market.BookLine(partnersim.SettlementLine{OrderID: "po-y", Currency: "EUR", GrossMinor: 100, SettledAt: f.clk.Now()})
+	fixed := partnersim.SettlementLine{LineID: "st-fixed", OrderID: "po-z", Currency: "ZZZ", GrossMinor: 100, SettledAt: f.clk.Now()}
+	f.market.BookLine(fixed)
 	f.sell(t)
 	f.rounds(t, 3)
+	// The partner corrects one, read again within the window's overlap: it
+	// is reconciled (missing: the order is not one of ours).
+	if l, err := f.store.GetLine(context.Background(), f.partner, "st-fixed"); err != nil || l.State != domain.SettlementUnreadable {
+		t.Fatalf("the line in ZZZ: %+v, %v; want unreadable", l, err)
+	}
+	fixed.Currency = "EUR"
+	f.market.BookLine(fixed)
+	f.rounds(t, 2)
+	if l, err := f.store.GetLine(context.Background(), f.partner, "st-fixed"); err != nil || l.State != domain.SettlementMissing || len(l.Problems) != 0 ||
+		l.Gross.Currency != "EUR" {
+		t.Fatalf("the corrected line: %+v, %v; want reconciled as missing, its figures read", l, err)
+	}
+	f.rounds(t, 1)
 	lines, _, err := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -545,7 +560,7 @@ func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
 		t.Fatalf("the sold order's line: %+v; want matched and credited", m)
 	}
 	unreadable := byState[domain.SettlementUnreadable]
-	if len(unreadable) != 2 || len(lines) != 3 {
+	if len(unreadable) != 2 || len(lines) != 4 {
 		t.Fatalf("%d lines, %d unreadable: %+v; want the two bad lines kept unreadable", len(lines), len(unreadable), lines)
 	}
 	var bad, nameless app.StoredLine
@@ -562,12 +577,12 @@ func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
 	if !strings.HasPrefix(nameless.LineID, "unreadable-") || len(nameless.Problems) == 0 {
 		t.Errorf("the line without an id is kept as %q with %v", nameless.LineID, nameless.Problems)
 	}
-	if a := f.activity(t); a.LinesUnreconciled != 2 {
-		t.Errorf("%d lines unreconciled, want the 2 unreadable ones", a.LinesUnreconciled)
+	if a := f.activity(t); a.LinesUnreconciled != 3 {
+		t.Errorf("%d lines unreconciled, want the 2 unreadable ones and the missing one", a.LinesUnreconciled)
 	}
 	f.rounds(t, 2) // read again: still one line each
-	if again, _, _ := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10}); len(again) != 3 {
-		t.Errorf("%d lines after reading them again, want 3", len(again))
+	if again, _, _ := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10}); len(again) != 4 {
+		t.Errorf("%d lines after reading them again, want 4", len(again))
 	}
 	_, err = f.resolve("st-bad", domain.ResolutionAccept, "Credit it anyway.")
 	wantReason(t, err, apperr.KindFailedPrecondition, "LINE_UNREADABLE")

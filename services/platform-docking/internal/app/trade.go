@@ -99,7 +99,9 @@ type TradeStore interface {
 	SaveWaybill(ctx context.Context, w Waybill) error
 
 	// SaveSettlementLine stores a pulled line once; a line seen before is
-	// left as it is.
+	// left as it is, unless it was unreadable and now reads whole (the
+	// partner corrected it, read again within the window's overlap): it is
+	// then stored as read, to be reconciled.
 	SaveSettlementLine(ctx context.Context, l StoredLine) error
 	// OpenLines returns a partner's lines not reconciled yet or missing
 	// their order.

@@ -188,17 +188,23 @@ type SettlementLine struct {
 
 // UnreadableLine is a settlement line a connector could not read whole:
 // the problems and the line as the partner sent it. One without an id of
-// its own is named by its content ("unreadable-" and a hash of raw), so
-// reading it again finds it stored, and the lines beside it on the
-// partner's page are read on instead of the whole page failing on it every
-// round.
+// its own is named by its raw content (ContentLineID), so reading it again
+// finds it stored, and the lines beside it on the partner's page are read
+// on instead of the whole page failing on it every round.
 func UnreadableLine(l SettlementLine, problems []string) SettlementLine {
 	l.Problems = problems
 	if l.LineID == "" {
-		sum := sha256.Sum256(l.Raw)
-		l.LineID = "unreadable-" + hex.EncodeToString(sum[:12])
+		l.LineID = ContentLineID(l.Raw)
 	}
 	return l
+}
+
+// ContentLineID names a line without an id of its own by its content:
+// "unreadable-" and a hash of it. The content must be the same bytes each
+// time the partner sends the same line (a deterministic encoding).
+func ContentLineID(content []byte) string {
+	sum := sha256.Sum256(content)
+	return "unreadable-" + hex.EncodeToString(sum[:12])
 }
 
 // SettlementPage is one page of a partner's settlement lines.

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
@@ -109,9 +110,16 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 	}
 	line := domain.SettlementLine{LineID: l.GetLineId(), PartnerOrderID: l.GetOrderId(), Raw: raw}
 	var problems []string
-	// The line id keys the line (and finance's credit of it).
+	// The line id keys the line (and finance's credit of it). One without is
+	// named by its content, encoded deterministically: protojson's output
+	// may vary from one build to the next.
 	if l.GetLineId() == "" {
 		problems = append(problems, "no line id")
+		content, err := proto.MarshalOptions{Deterministic: true}.Marshal(l)
+		if err != nil {
+			return domain.SettlementLine{}, badAnswer("a settlement line without an id cannot be encoded")
+		}
+		line.LineID = domain.ContentLineID(content)
 	}
 	if l.GetOrderId() == "" {
 		problems = append(problems, "no order id")

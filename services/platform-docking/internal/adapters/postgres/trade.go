@@ -689,7 +689,11 @@ func (s Trade) alreadySettled(ctx context.Context, partnerID uuid.UUID, partnerO
 
 func (s Trade) SaveSettlementLine(ctx context.Context, l app.StoredLine) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO settlement_lines (partner_id, line_id, partner_order_id, currency, gross_minor, fees_currency, fees_minor,
-			settled_at, raw, state, first_seen_at, problems) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+			settled_at, raw, state, first_seen_at, problems) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (partner_id, line_id) DO UPDATE SET partner_order_id = EXCLUDED.partner_order_id, currency = EXCLUDED.currency,
+			gross_minor = EXCLUDED.gross_minor, fees_currency = EXCLUDED.fees_currency, fees_minor = EXCLUDED.fees_minor,
+			settled_at = EXCLUDED.settled_at, raw = EXCLUDED.raw, state = EXCLUDED.state, problems = EXCLUDED.problems
+		WHERE settlement_lines.state = 'unreadable' AND EXCLUDED.state = 'new'`,
 		l.PartnerID, l.LineID, l.PartnerOrderID, l.Gross.Currency, l.Gross.Amount, l.Fees.Currency, l.Fees.Amount, l.SettledAt,
 		rawJSON(l.Raw), l.State, l.FirstSeenAt, problemsOf(l.Problems))
 	return err
