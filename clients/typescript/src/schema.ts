@@ -4954,8 +4954,8 @@ export interface components {
             waybillsPending: string;
             /**
              * Format: int64
-             * @description Settlement lines missing an order or differing in amount, not resolved by an
-             *     operator.
+             * @description Settlement lines missing an order, differing in amount or unreadable, not
+             *     resolved by an operator.
              */
             settlementLinesUnreconciled: string;
             /** Format: date-time */
@@ -6536,8 +6536,13 @@ export interface components {
              *     credit is still due (it is retried every settlement round).
              */
             creditedAt?: string;
-            /** @description What docking could not read of an UNREADABLE line. */
+            /**
+             * @description What docking could not read of an UNREADABLE line, and the line as the partner
+             *     sent it (JSON), for the operator who settles it otherwise; gross and fees are
+             *     unset when they could not be read.
+             */
             problems: string[];
+            raw: string;
         };
         "finance.v1.ListPayoutsResponse": {
             payouts: components["schemas"]["finance.v1.Payout"][];

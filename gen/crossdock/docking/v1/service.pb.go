@@ -668,8 +668,8 @@ type PartnerActivity struct {
 	OrdersHeld int64 `protobuf:"varint,9,opt,name=orders_held,json=ordersHeld,proto3" json:"orders_held,omitempty"`
 	// Waybills not yet confirmed to the partner.
 	WaybillsPending int64 `protobuf:"varint,10,opt,name=waybills_pending,json=waybillsPending,proto3" json:"waybills_pending,omitempty"`
-	// Settlement lines missing an order or differing in amount, not resolved by an
-	// operator.
+	// Settlement lines missing an order, differing in amount or unreadable, not
+	// resolved by an operator.
 	SettlementLinesUnreconciled int64                  `protobuf:"varint,11,opt,name=settlement_lines_unreconciled,json=settlementLinesUnreconciled,proto3" json:"settlement_lines_unreconciled,omitempty"`
 	LastSettlementPullAt        *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=last_settlement_pull_at,json=lastSettlementPullAt,proto3" json:"last_settlement_pull_at,omitempty"`
 	// Partner payouts not yet recorded as withdrawals in finance: usually the partner
@@ -1428,8 +1428,11 @@ type SettlementLine struct {
 	// When finance confirmed crediting a MATCHED or ACCEPTED line; unset while the
 	// credit is still due (it is retried every settlement round).
 	CreditedAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=credited_at,json=creditedAt,proto3" json:"credited_at,omitempty"`
-	// What docking could not read of an UNREADABLE line.
+	// What docking could not read of an UNREADABLE line, and the line as the partner
+	// sent it (JSON), for the operator who settles it otherwise; gross and fees are
+	// unset when they could not be read.
 	Problems      []string `protobuf:"bytes,14,rep,name=problems,proto3" json:"problems,omitempty"`
+	Raw           string   `protobuf:"bytes,15,opt,name=raw,proto3" json:"raw,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1560,6 +1563,13 @@ func (x *SettlementLine) GetProblems() []string {
 		return x.Problems
 	}
 	return nil
+}
+
+func (x *SettlementLine) GetRaw() string {
+	if x != nil {
+		return x.Raw
+	}
+	return ""
 }
 
 type ListSettlementLinesRequest struct {
@@ -3483,7 +3493,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\vresolved_by\x18\x03 \x01(\tR\n" +
 	"resolvedBy\x12;\n" +
 	"\vresolved_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"resolvedAt\"\xcf\x05\n" +
+	"resolvedAt\"\xe1\x05\n" +
 	"\x0eSettlementLine\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x17\n" +
@@ -3504,7 +3514,8 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"resolution\x12;\n" +
 	"\vcredited_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"creditedAt\x12\x1a\n" +
-	"\bproblems\x18\x0e \x03(\tR\bproblems\"\xb2\x01\n" +
+	"\bproblems\x18\x0e \x03(\tR\bproblems\x12\x10\n" +
+	"\x03raw\x18\x0f \x01(\tR\x03raw\"\xb2\x01\n" +
 	"\x1aListSettlementLinesRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12?\n" +

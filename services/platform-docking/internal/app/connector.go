@@ -55,6 +55,10 @@ type SettlementConnector interface {
 	// ListPayouts returns a page of the payouts (our balance paid out to
 	// our bank) made in w, oldest first.
 	ListPayouts(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.PayoutPage, error)
+	// ReadSettlementLine reads a line again from what ListSettlements kept
+	// of it (its Raw), as ListSettlements reads it: an unreadable line is
+	// read again every round, so a fix of our reading credits it.
+	ReadSettlementLine(raw []byte) (domain.SettlementLine, error)
 }
 
 // Connector is one protocol's capabilities; nil ones are not supported.

@@ -22,8 +22,8 @@ type LineResolutionInput struct {
 // could not match (admins). Accepting a mismatch records the decision and
 // then credits the line as the partner stated it through the same path a
 // matched line takes (creditLine), so a payout that waited for it is
-// recorded by the next round; dismissing closes a missing or mismatched
-// line with no credit. The same resolution again answers the line as it is
+// recorded by the next round; dismissing closes a missing, mismatched or
+// unreadable line with no credit. The same resolution again answers the line as it is
 // (an accepted line whose credit did not complete is credited again, under
 // the same keys); the other one is FailedPrecondition. A line the partner
 // does not have is NotFound.

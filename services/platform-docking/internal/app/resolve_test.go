@@ -533,8 +533,15 @@ func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
 	f.market.BookLine(partnersim.SettlementLine{OrderID: "po-y", Currency: "EUR", GrossMinor: 100, SettledAt: f.clk.Now()})
 	fixed := partnersim.SettlementLine{LineID: "st-fixed", OrderID: "po-z", Currency: "ZZZ", GrossMinor: 100, SettledAt: f.clk.Now()}
 	f.market.BookLine(fixed)
+	f.market.BookLine(partnersim.SettlementLine{LineID: "st-reread", OrderID: "po-r", Currency: "ZZZ", GrossMinor: 100, SettledAt: f.clk.Now()})
 	f.sell(t)
 	f.rounds(t, 3)
+	// Our reading of a line improves (here: what was kept of it now reads
+	// whole): the next round reads it again and reconciles it.
+	if _, err := f.pool.Exec(context.Background(), `UPDATE settlement_lines SET raw = jsonb_set(jsonb_set(raw, '{gross,currencyCode}', '"EUR"'), '{fees,currencyCode}', '"EUR"')
+		WHERE line_id = 'st-reread' AND state = 'unreadable'`); err != nil {
+		t.Fatal(err)
+	}
 	// The partner corrects one, read again within the window's overlap: it
 	// is reconciled (missing: the order is not one of ours).
 	if l, err := f.store.GetLine(context.Background(), f.partner, "st-fixed"); err != nil || l.State != domain.SettlementUnreadable {
@@ -543,9 +550,11 @@ func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
 	fixed.Currency = "EUR"
 	f.market.BookLine(fixed)
 	f.rounds(t, 2)
-	if l, err := f.store.GetLine(context.Background(), f.partner, "st-fixed"); err != nil || l.State != domain.SettlementMissing || len(l.Problems) != 0 ||
-		l.Gross.Currency != "EUR" {
-		t.Fatalf("the corrected line: %+v, %v; want reconciled as missing, its figures read", l, err)
+	for _, id := range []string{"st-fixed", "st-reread"} {
+		if l, err := f.store.GetLine(context.Background(), f.partner, id); err != nil || l.State != domain.SettlementMissing || len(l.Problems) != 0 ||
+			l.Gross.Currency != "EUR" {
+			t.Fatalf("line %s read whole since: %+v, %v; want reconciled as missing, its figures read", id, l, err)
+		}
 	}
 	f.rounds(t, 1)
 	lines, _, err := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10})
@@ -560,7 +569,7 @@ func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
 		t.Fatalf("the sold order's line: %+v; want matched and credited", m)
 	}
 	unreadable := byState[domain.SettlementUnreadable]
-	if len(unreadable) != 2 || len(lines) != 4 {
+	if len(unreadable) != 2 || len(lines) != 5 {
 		t.Fatalf("%d lines, %d unreadable: %+v; want the two bad lines kept unreadable", len(lines), len(unreadable), lines)
 	}
 	var bad, nameless app.StoredLine
@@ -577,12 +586,22 @@ func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
 	if !strings.HasPrefix(nameless.LineID, "unreadable-") || len(nameless.Problems) == 0 {
 		t.Errorf("the line without an id is kept as %q with %v", nameless.LineID, nameless.Problems)
 	}
-	if a := f.activity(t); a.LinesUnreconciled != 3 {
-		t.Errorf("%d lines unreconciled, want the 2 unreadable ones and the missing one", a.LinesUnreconciled)
+	if a := f.activity(t); a.LinesUnreconciled != 4 {
+		t.Errorf("%d lines unreconciled, want the 2 unreadable ones and the 2 missing ones", a.LinesUnreconciled)
 	}
 	f.rounds(t, 2) // read again: still one line each
-	if again, _, _ := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10}); len(again) != 4 {
-		t.Errorf("%d lines after reading them again, want 4", len(again))
+	if again, _, _ := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, Limit: 10}); len(again) != 5 {
+		t.Errorf("%d lines after reading them again, want 5", len(again))
+	}
+	// Operators page through unreadable lines (one without a time sorts by
+	// when it was first seen).
+	first, next, err := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, State: domain.SettlementUnreadable, Limit: 1})
+	if err != nil || len(first) != 1 || next == "" {
+		t.Fatalf("the first page of unreadable lines: %d, %q, %v", len(first), next, err)
+	}
+	if second, _, err := f.store.ListLines(context.Background(), app.LineFilter{PartnerID: f.partner, State: domain.SettlementUnreadable, Limit: 1, Page: next}); err != nil ||
+		len(second) != 1 || second[0].LineID == first[0].LineID {
+		t.Errorf("the second page of unreadable lines: %+v, %v", second, err)
 	}
 	_, err = f.resolve("st-bad", domain.ResolutionAccept, "Credit it anyway.")
 	wantReason(t, err, apperr.KindFailedPrecondition, "LINE_UNREADABLE")

@@ -45,13 +45,7 @@ func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn Sett
 			at: func(l domain.SettlementLine) time.Time { return l.SettledAt },
 			take: func(ctx context.Context, lines []domain.SettlementLine) error {
 				for _, l := range lines {
-					state := LineNew
-					if len(l.Problems) > 0 {
-						state = domain.SettlementUnreadable
-						t.log.Error("a partner settlement line could not be read; kept for an operator, not credited",
-							"partner", p.Code, "line_id", l.LineID, "problems", l.Problems)
-					}
-					if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: state, FirstSeenAt: t.clock()}); err != nil {
+					if err := t.keepLine(ctx, p, l); err != nil {
 						return err
 					}
 				}
@@ -65,10 +59,53 @@ func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn Sett
 			readErr = t.store.SaveSettlementWatermark(ctx, p.ID, w.To, t.clock())
 		}
 	}
+	if err := t.rereadUnreadable(ctx, p, conn); err != nil {
+		return errors.Join(readErr, err)
+	}
 	if err := t.reconcile(ctx, p); err != nil || readErr != nil {
 		return errors.Join(readErr, err)
 	}
 	return t.pullPayouts(ctx, p, conn, st)
+}
+
+// keepLine stores a pulled line once: new, to be reconciled, or unreadable
+// (domain.UnreadableLine), for an operator, its time the first sight of it
+// when it has none (so lists of lines page past it). An unreadable line
+// stored before as read is left so (SaveSettlementLine).
+func (t *Trade) keepLine(ctx context.Context, p domain.Partner, l domain.SettlementLine) error {
+	state, now := LineNew, t.clock()
+	if len(l.Problems) > 0 {
+		state = domain.SettlementUnreadable
+		if l.SettledAt.IsZero() {
+			l.SettledAt = now
+		}
+		if _, err := t.store.GetLine(ctx, p.ID, l.LineID); apperr.IsKind(err, apperr.KindNotFound) {
+			t.log.Error("a partner settlement line could not be read; kept for an operator, not credited",
+				"partner", p.Code, "line_id", l.LineID, "problems", l.Problems)
+		}
+	}
+	return t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: state, FirstSeenAt: now})
+}
+
+// rereadUnreadable reads a partner's unreadable lines again from what was
+// kept of them: one that reads whole now (our reading fixed since) is
+// stored as read, and reconciled with the others.
+func (t *Trade) rereadUnreadable(ctx context.Context, p domain.Partner, conn SettlementConnector) error {
+	lines, _, err := t.store.ListLines(ctx, LineFilter{PartnerID: p.ID, State: domain.SettlementUnreadable, Limit: openLinesBatch})
+	if err != nil {
+		return err
+	}
+	for _, u := range lines {
+		l, err := conn.ReadSettlementLine(u.Raw)
+		if err != nil || len(l.Problems) > 0 || l.LineID != u.LineID {
+			continue // still unreadable
+		}
+		t.log.Info("an unreadable partner settlement line reads whole now", "partner", p.Code, "line_id", l.LineID)
+		if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: u.FirstSeenAt}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pullPayouts reads one window of a partner's payouts into the store (each

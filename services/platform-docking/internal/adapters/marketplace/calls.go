@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -150,6 +151,15 @@ func (c *Connector) ListSettlements(ctx context.Context, p domain.Partner, w dom
 		out.Lines = append(out.Lines, line)
 	}
 	return out, nil
+}
+
+// ReadSettlementLine reads a line again from its Raw (protojson).
+func (c *Connector) ReadSettlementLine(raw []byte) (domain.SettlementLine, error) {
+	var l partnerv1.SettlementLine
+	if err := protojson.Unmarshal(raw, &l); err != nil {
+		return domain.SettlementLine{}, badAnswer("a kept settlement line is not one").Wrap(err)
+	}
+	return settlementLine(&l)
 }
 
 // ListPayouts reads a page of the payouts made in w.

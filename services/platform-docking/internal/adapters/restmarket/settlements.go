@@ -1,6 +1,7 @@
 package restmarket
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,13 +35,17 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	line := domain.SettlementLine{Raw: append([]byte(nil), raw...)}
 	var b wireBill
 	if err := json.Unmarshal(raw, &b); err != nil {
+		line.LineID = domain.ContentLineID(canonical(raw))
 		return domain.UnreadableLine(line, []string{"not a bill: " + err.Error()}), nil
 	}
 	line.LineID, line.PartnerOrderID = b.BillID, b.TID
 	var problems []string
-	// The bill id keys the line (and finance's credit of it).
+	// The bill id keys the line (and finance's credit of it). One without is
+	// named by its content, encoded the same way however the partner
+	// spaced or ordered it.
 	if b.BillID == "" {
 		problems = append(problems, "no bill id")
+		line.LineID = domain.ContentLineID(canonical(raw))
 	}
 	if b.TID == "" {
 		problems = append(problems, "no trade")
@@ -59,6 +64,27 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 		return domain.UnreadableLine(line, problems), nil
 	}
 	return line, nil
+}
+
+// canonical is a JSON value encoded one way: object keys sorted, no
+// spacing, numbers as written; raw itself if it is not JSON.
+func canonical(raw []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return raw
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+// ReadSettlementLine reads a bill again from its Raw.
+func (c *Client) ReadSettlementLine(raw []byte) (domain.SettlementLine, error) {
+	return settlementLine(raw)
 }
 
 // wireWithdrawal is a payout as settlement.withdrawals.get answers it: the

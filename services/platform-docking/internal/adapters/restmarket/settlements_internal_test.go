@@ -42,3 +42,25 @@ func TestSettlementLineKeepsWhatItCannotRead(t *testing.T) {
 		})
 	}
 }
+
+// A bill without an id is named by its content however the partner spaces
+// or orders it, and another bill gets another name; one with an id keeps it.
+func TestAnUnreadableBillsNameIsItsContent(t *testing.T) {
+	name := func(raw string) string {
+		t.Helper()
+		l, err := settlementLine(json.RawMessage(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.LineID
+	}
+	a := name(`{"tid":"t1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`)
+	b := name(`{ "currency": "EUR", "fee": "3.00", "amount": "30.00", "book_time": "2026-12-03 16:00:01", "tid": "t1" }`)
+	c := name(`{"tid":"t2","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`)
+	if !strings.HasPrefix(a, "unreadable-") || a != b || a == c {
+		t.Errorf("names %q, %q (the same bill respaced), %q (another)", a, b, c)
+	}
+	if id := name(`{"bill_id":"b9","tid":"t1","amount":"thirty","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`); id != "b9" {
+		t.Errorf("an unreadable bill with an id is kept as %q", id)
+	}
+}

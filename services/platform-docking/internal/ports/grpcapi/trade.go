@@ -268,8 +268,14 @@ func lineProto(l app.StoredLine) *dockingv1.SettlementLine {
 	if l.OrderID != nil {
 		pl.OrderId = l.OrderID.String()
 	}
-	if l.SettledAt.IsZero() {
-		pl.SettledAt = nil // an unreadable line's time could not be read
+	if l.State == domain.SettlementUnreadable {
+		pl.Raw = string(l.Raw)
+		if l.Gross.Currency == "" {
+			pl.Gross = nil
+		}
+		if l.Fees.Currency == "" {
+			pl.Fees = nil
+		}
 	}
 	if r := l.Resolution; r != nil {
 		pl.Resolution = &dockingv1.LineResolution{PreviousState: lineStateProto[r.From], Note: r.Note, ResolvedBy: r.By,
