@@ -339,8 +339,15 @@ func opPayTopUpRequest(w *world) (func() error, error) {
 	if !ok {
 		return nil, nil
 	}
-	_, err := w.k.e.PayTopUp(ctx, svcs, id)
-	return func() error { _, err := w.k.e.PayTopUp(ctx, svcs, id); return err }, err
+	first, err := w.k.e.PayTopUp(ctx, svcs, id)
+	if err != nil || first.TopUp != nil {
+		// Paid, and the escrow still short (the freight advanced or a
+		// refund paid since the request was opened): another request is
+		// open, and calling this one again settles as soon as the escrow
+		// holds enough. That is the settlement going on, not a replay.
+		return nil, err
+	}
+	return func() error { _, err := w.k.e.PayTopUp(ctx, svcs, id); return err }, nil
 }
 
 func opRefund(w *world) (func() error, error) {
