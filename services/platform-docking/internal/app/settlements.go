@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,21 +92,29 @@ func (t *Trade) keepLine(ctx context.Context, p domain.Partner, l domain.Settlem
 // kept of them: one that reads whole now (our reading fixed since) is
 // stored as read, and reconciled with the others.
 func (t *Trade) rereadUnreadable(ctx context.Context, p domain.Partner, conn SettlementConnector) error {
-	lines, _, err := t.store.ListLines(ctx, LineFilter{PartnerID: p.ID, State: domain.SettlementUnreadable, Limit: openLinesBatch})
-	if err != nil {
-		return err
-	}
-	for _, u := range lines {
-		l, err := conn.ReadSettlementLine(u.Raw)
-		if err != nil || len(l.Problems) > 0 || l.LineID != u.LineID {
-			continue // still unreadable
-		}
-		t.log.Info("an unreadable partner settlement line reads whole now", "partner", p.Code, "line_id", l.LineID)
-		if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: u.FirstSeenAt}); err != nil {
+	page := ""
+	for {
+		lines, next, err := t.store.ListLines(ctx, LineFilter{PartnerID: p.ID, State: domain.SettlementUnreadable, Limit: openLinesBatch, Page: page})
+		if err != nil {
 			return err
 		}
+		for _, u := range lines {
+			if strings.HasPrefix(u.LineID, domain.ContentLinePrefix) {
+				continue // no id of its own: it never reads whole
+			}
+			l, err := conn.ReadSettlementLine(u.Raw)
+			if err != nil || len(l.Problems) > 0 || l.LineID != u.LineID {
+				continue // still unreadable
+			}
+			t.log.Info("an unreadable partner settlement line reads whole now", "partner", p.Code, "line_id", l.LineID)
+			if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: u.FirstSeenAt}); err != nil {
+				return err
+			}
+		}
+		if page = next; page == "" {
+			return nil
+		}
 	}
-	return nil
 }
 
 // pullPayouts reads one window of a partner's payouts into the store (each

@@ -204,8 +204,11 @@ func UnreadableLine(l SettlementLine, problems []string) SettlementLine {
 // time the partner sends the same line (a deterministic encoding).
 func ContentLineID(content []byte) string {
 	sum := sha256.Sum256(content)
-	return "unreadable-" + hex.EncodeToString(sum[:12])
+	return ContentLinePrefix + hex.EncodeToString(sum[:12])
 }
+
+// ContentLinePrefix starts the name ContentLineID gives a line.
+const ContentLinePrefix = "unreadable-"
 
 // SettlementPage is one page of a partner's settlement lines.
 type SettlementPage struct {

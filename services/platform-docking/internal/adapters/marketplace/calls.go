@@ -156,7 +156,7 @@ func (c *Connector) ListSettlements(ctx context.Context, p domain.Partner, w dom
 // ReadSettlementLine reads a line again from its Raw (protojson).
 func (c *Connector) ReadSettlementLine(raw []byte) (domain.SettlementLine, error) {
 	var l partnerv1.SettlementLine
-	if err := protojson.Unmarshal(raw, &l); err != nil {
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(raw, &l); err != nil {
 		return domain.SettlementLine{}, badAnswer("a kept settlement line is not one").Wrap(err)
 	}
 	return settlementLine(&l)

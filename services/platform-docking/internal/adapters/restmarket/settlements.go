@@ -35,7 +35,16 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	line := domain.SettlementLine{Raw: append([]byte(nil), raw...)}
 	var b wireBill
 	if err := json.Unmarshal(raw, &b); err != nil {
-		line.LineID = domain.ContentLineID(canonical(raw))
+		// A field of another type (an amount sent as a number, say): the
+		// bill keeps its own id when it has one, so a fix of our reading
+		// finds it again.
+		var fields map[string]json.RawMessage
+		var id string
+		if json.Unmarshal(raw, &fields) == nil && json.Unmarshal(fields["bill_id"], &id) == nil && id != "" {
+			line.LineID = id
+		} else {
+			line.LineID = domain.ContentLineID(canonical(raw))
+		}
 		return domain.UnreadableLine(line, []string{"not a bill: " + err.Error()}), nil
 	}
 	line.LineID, line.PartnerOrderID = b.BillID, b.TID

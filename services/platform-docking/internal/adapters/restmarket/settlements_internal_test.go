@@ -60,7 +60,12 @@ func TestAnUnreadableBillsNameIsItsContent(t *testing.T) {
 	if !strings.HasPrefix(a, "unreadable-") || a != b || a == c {
 		t.Errorf("names %q, %q (the same bill respaced), %q (another)", a, b, c)
 	}
-	if id := name(`{"bill_id":"b9","tid":"t1","amount":"thirty","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`); id != "b9" {
-		t.Errorf("an unreadable bill with an id is kept as %q", id)
+	for _, raw := range []string{
+		`{"bill_id":"b9","tid":"t1","amount":"thirty","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`,
+		`{"bill_id":"b9","tid":"t1","amount":30.00,"fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`, // not even a bill's types
+	} {
+		if id := name(raw); id != "b9" {
+			t.Errorf("an unreadable bill with an id is kept as %q: %s", id, raw)
+		}
 	}
 }
