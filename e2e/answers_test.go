@@ -41,7 +41,7 @@ type apiSchema struct {
 	Required             []string             `json:"required"`
 	Properties           map[string]apiSchema `json:"properties"`
 	Items                *apiSchema           `json:"items"`
-	AdditionalProperties any                  `json:"additionalProperties"`
+	AdditionalProperties json.RawMessage      `json:"additionalProperties"` // a schema, or true/false
 }
 
 var escapedVariable = regexp.MustCompile(`\\\{[^}]*\\\}`)
@@ -145,14 +145,14 @@ func (d *apiDocument) missing(s apiSchema, value any, at string, depth int) []st
 				out = append(out, d.missing(prop, child, at+"."+name, depth+1)...)
 			}
 		}
-		if extra, ok := s.AdditionalProperties.(map[string]any); ok && len(s.Properties) == 0 {
-			var each apiSchema
-			if b, err := json.Marshal(extra); err == nil && json.Unmarshal(b, &each) == nil {
-				for key, child := range v {
-					out = append(out, d.missing(each, child, fmt.Sprintf("%s[%q]", at, key), depth+1)...)
-				}
+		var each apiSchema
+		if len(s.Properties) == 0 && json.Unmarshal(s.AdditionalProperties, &each) == nil {
+			// A map: each value is held to the schema of its values.
+			for key, child := range v {
+				out = append(out, d.missing(each, child, fmt.Sprintf("%s[%q]", at, key), depth+1)...)
 			}
 		}
+
 	case []any:
 		if s.Items != nil {
 			for i, child := range v {
