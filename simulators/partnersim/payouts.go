@@ -68,6 +68,22 @@ func (m *Market) PayOut() []Payout {
 	return m.payOut(m.now())
 }
 
+// BookPayout books a payout as given, or replaces the payout of its id (one
+// without an id is always added), for tests of payouts a partner gets wrong
+// (no id, a currency nobody knows) and then corrects: the marketplace makes
+// its own payouts from the lines it booked.
+func (m *Market) BookPayout(p Payout) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.payouts {
+		if p.PayoutID != "" && m.payouts[i].PayoutID == p.PayoutID {
+			m.payouts[i] = p
+			return
+		}
+	}
+	m.payouts = append(m.payouts, p)
+}
+
 // Payouts returns the payouts made in [from, to) by now, sorted by (PaidAt,
 // PayoutID), from offset, at most limit of them (limit <= 0: all); more is
 // true when further payouts follow.

@@ -693,7 +693,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListPartnerPayouts lists the partner's payouts out of our seller account there, latest paid first: each recorded as a withdrawal in finance, or waiting with finance's last refusal (usually lines not credited yet). */
+        /** ListPartnerPayouts lists the partner's payouts out of our seller account there, latest paid first: each recorded as a withdrawal in finance, waiting with finance's last refusal (usually lines not credited yet), or unreadable (kept as the partner sent it, with what docking could not read) or dismissed. */
         get: operations["DockingService_ListPartnerPayouts"];
         put?: never;
         post?: never;
@@ -723,7 +723,10 @@ export interface paths {
          *     FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
          *     is NOT_FOUND. A resolution whose recording could not complete now (finance
          *     unreachable) is answered without recorded_at and recorded by the next
-         *     settlement round.
+         *     settlement round. On an UNREADABLE payout the decision dismisses it: it is
+         *     never recorded (settle it with the partner and in finance otherwise); one that
+         *     docking read whole since the operator looked is FAILED_PRECONDITION (reason
+         *     PAYOUT_READ_SINCE), to look again.
          */
         post: operations["DockingService_ResolvePartnerPayout"];
         delete?: never;
@@ -5019,6 +5022,14 @@ export interface components {
              *     a resolved payout; unset otherwise.
              */
             unallocated?: components["schemas"]["Money"];
+            /**
+             * @description What docking could not read of an UNREADABLE or DISMISSED payout, and the
+             *     payout as the partner sent it (JSON), for the operator who settles it
+             *     otherwise; amount is unset when it could not be read. A payout without an id
+             *     of its own is named by its content ("unreadable-" and a hash).
+             */
+            problems: string[];
+            raw: string;
         };
         /**
          * @description PartnerPayoutState is whether finance recorded a partner's payout.
@@ -5026,10 +5037,15 @@ export interface components {
          *      - PARTNER_PAYOUT_STATE_RECORDED: Recorded in finance as a withdrawal from our virtual account at the partner.
          *      - PARTNER_PAYOUT_STATE_WAITING: Not recorded yet: finance refused it (the account does not hold it yet) or was
          *     not asked yet; tried again every settlement round.
+         *      - PARTNER_PAYOUT_STATE_UNREADABLE: Docking could not read it whole (no id, an amount in no known currency or not
+         *     above zero, no time; see problems): never recorded. Read again every round from
+         *     what was kept, and stored as read when the partner sends it again whole; an
+         *     operator may dismiss it (ResolvePartnerPayout).
+         *      - PARTNER_PAYOUT_STATE_DISMISSED: An unreadable payout an operator dismissed: never recorded.
          * @default PARTNER_PAYOUT_STATE_UNSPECIFIED
          * @enum {string}
          */
-        PartnerPayoutState: "PARTNER_PAYOUT_STATE_UNSPECIFIED" | "PARTNER_PAYOUT_STATE_RECORDED" | "PARTNER_PAYOUT_STATE_WAITING";
+        PartnerPayoutState: "PARTNER_PAYOUT_STATE_UNSPECIFIED" | "PARTNER_PAYOUT_STATE_RECORDED" | "PARTNER_PAYOUT_STATE_WAITING" | "PARTNER_PAYOUT_STATE_UNREADABLE" | "PARTNER_PAYOUT_STATE_DISMISSED";
         /**
          * @description PartnerProtocol is how Crossdock talks to a partner platform.
          *
@@ -5063,7 +5079,10 @@ export interface components {
         };
         /** @description PayoutResolution is the audit record of an operator's decision on a payout. */
         PayoutResolution: {
-            /** @description Why the operator had the payout recorded beyond what was credited. */
+            /**
+             * @description Why the operator had the payout recorded beyond what was credited, or dismissed
+             *     an unreadable one.
+             */
             note: string;
             /** @description The user id of the admin who resolved it. */
             resolvedBy: string;
@@ -5428,8 +5447,8 @@ export interface components {
         };
         ResolvePartnerPayoutBody: {
             /**
-             * @description Required: why the payout is recorded beyond what was credited (at most 2,000
-             *     characters).
+             * @description Required: why the payout is recorded beyond what was credited, or why an
+             *     unreadable one is dismissed (at most 2,000 characters).
              */
             note?: string;
         };
@@ -8945,13 +8964,18 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Unspecified lists both states.
+                 * @description Unspecified lists every state.
                  *
                  *      - PARTNER_PAYOUT_STATE_RECORDED: Recorded in finance as a withdrawal from our virtual account at the partner.
                  *      - PARTNER_PAYOUT_STATE_WAITING: Not recorded yet: finance refused it (the account does not hold it yet) or was
                  *     not asked yet; tried again every settlement round.
+                 *      - PARTNER_PAYOUT_STATE_UNREADABLE: Docking could not read it whole (no id, an amount in no known currency or not
+                 *     above zero, no time; see problems): never recorded. Read again every round from
+                 *     what was kept, and stored as read when the partner sends it again whole; an
+                 *     operator may dismiss it (ResolvePartnerPayout).
+                 *      - PARTNER_PAYOUT_STATE_DISMISSED: An unreadable payout an operator dismissed: never recorded.
                  */
-                state?: "PARTNER_PAYOUT_STATE_UNSPECIFIED" | "PARTNER_PAYOUT_STATE_RECORDED" | "PARTNER_PAYOUT_STATE_WAITING";
+                state?: "PARTNER_PAYOUT_STATE_UNSPECIFIED" | "PARTNER_PAYOUT_STATE_RECORDED" | "PARTNER_PAYOUT_STATE_WAITING" | "PARTNER_PAYOUT_STATE_UNREADABLE" | "PARTNER_PAYOUT_STATE_DISMISSED";
                 /**
                  * @description The most items to return; the server applies its default when 0 and caps
                  *     larger values.

@@ -281,6 +281,13 @@ const (
 	// Not recorded yet: finance refused it (the account does not hold it yet) or was
 	// not asked yet; tried again every settlement round.
 	PartnerPayoutState_PARTNER_PAYOUT_STATE_WAITING PartnerPayoutState = 2
+	// Docking could not read it whole (no id, an amount in no known currency or not
+	// above zero, no time; see problems): never recorded. Read again every round from
+	// what was kept, and stored as read when the partner sends it again whole; an
+	// operator may dismiss it (ResolvePartnerPayout).
+	PartnerPayoutState_PARTNER_PAYOUT_STATE_UNREADABLE PartnerPayoutState = 3
+	// An unreadable payout an operator dismissed: never recorded.
+	PartnerPayoutState_PARTNER_PAYOUT_STATE_DISMISSED PartnerPayoutState = 4
 )
 
 // Enum value maps for PartnerPayoutState.
@@ -289,11 +296,15 @@ var (
 		0: "PARTNER_PAYOUT_STATE_UNSPECIFIED",
 		1: "PARTNER_PAYOUT_STATE_RECORDED",
 		2: "PARTNER_PAYOUT_STATE_WAITING",
+		3: "PARTNER_PAYOUT_STATE_UNREADABLE",
+		4: "PARTNER_PAYOUT_STATE_DISMISSED",
 	}
 	PartnerPayoutState_value = map[string]int32{
 		"PARTNER_PAYOUT_STATE_UNSPECIFIED": 0,
 		"PARTNER_PAYOUT_STATE_RECORDED":    1,
 		"PARTNER_PAYOUT_STATE_WAITING":     2,
+		"PARTNER_PAYOUT_STATE_UNREADABLE":  3,
+		"PARTNER_PAYOUT_STATE_DISMISSED":   4,
 	}
 )
 
@@ -1816,7 +1827,13 @@ type PartnerPayout struct {
 	Resolution *PayoutResolution `protobuf:"bytes,9,opt,name=resolution,proto3" json:"resolution,omitempty"`
 	// The part finance booked to the partner's unallocated receipts when it recorded
 	// a resolved payout; unset otherwise.
-	Unallocated   *v1.Money `protobuf:"bytes,10,opt,name=unallocated,proto3" json:"unallocated,omitempty"`
+	Unallocated *v1.Money `protobuf:"bytes,10,opt,name=unallocated,proto3" json:"unallocated,omitempty"`
+	// What docking could not read of an UNREADABLE or DISMISSED payout, and the
+	// payout as the partner sent it (JSON), for the operator who settles it
+	// otherwise; amount is unset when it could not be read. A payout without an id
+	// of its own is named by its content ("unreadable-" and a hash).
+	Problems      []string `protobuf:"bytes,11,rep,name=problems,proto3" json:"problems,omitempty"`
+	Raw           string   `protobuf:"bytes,12,opt,name=raw,proto3" json:"raw,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1921,10 +1938,25 @@ func (x *PartnerPayout) GetUnallocated() *v1.Money {
 	return nil
 }
 
+func (x *PartnerPayout) GetProblems() []string {
+	if x != nil {
+		return x.Problems
+	}
+	return nil
+}
+
+func (x *PartnerPayout) GetRaw() string {
+	if x != nil {
+		return x.Raw
+	}
+	return ""
+}
+
 // PayoutResolution is the audit record of an operator's decision on a payout.
 type PayoutResolution struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Why the operator had the payout recorded beyond what was credited.
+	// Why the operator had the payout recorded beyond what was credited, or dismissed
+	// an unreadable one.
 	Note string `protobuf:"bytes,1,opt,name=note,proto3" json:"note,omitempty"`
 	// The user id of the admin who resolved it.
 	ResolvedBy    string                 `protobuf:"bytes,2,opt,name=resolved_by,json=resolvedBy,proto3" json:"resolved_by,omitempty"`
@@ -1989,8 +2021,8 @@ type ResolvePartnerPayoutRequest struct {
 	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
 	// The partner's payout id, as ListPartnerPayouts shows it.
 	PayoutId string `protobuf:"bytes,2,opt,name=payout_id,json=payoutId,proto3" json:"payout_id,omitempty"`
-	// Required: why the payout is recorded beyond what was credited (at most 2,000
-	// characters).
+	// Required: why the payout is recorded beyond what was credited, or why an
+	// unreadable one is dismissed (at most 2,000 characters).
 	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2094,7 +2126,7 @@ func (x *ResolvePartnerPayoutResponse) GetPayout() *PartnerPayout {
 type ListPartnerPayoutsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	PartnerId string                 `protobuf:"bytes,1,opt,name=partner_id,json=partnerId,proto3" json:"partner_id,omitempty"`
-	// Unspecified lists both states.
+	// Unspecified lists every state.
 	State         PartnerPayoutState `protobuf:"varint,2,opt,name=state,proto3,enum=crossdock.docking.v1.PartnerPayoutState" json:"state,omitempty"`
 	Page          *v1.PageRequest    `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -3533,7 +3565,7 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"resolution\x12\x12\n" +
 	"\x04note\x18\x04 \x01(\tR\x04note\"Y\n" +
 	"\x1dResolveSettlementLineResponse\x128\n" +
-	"\x04line\x18\x01 \x01(\v2$.crossdock.docking.v1.SettlementLineR\x04line\"\x9a\x04\n" +
+	"\x04line\x18\x01 \x01(\v2$.crossdock.docking.v1.SettlementLineR\x04line\"\xc8\x04\n" +
 	"\rPartnerPayout\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x1b\n" +
@@ -3549,7 +3581,9 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"resolution\x18\t \x01(\v2&.crossdock.docking.v1.PayoutResolutionR\n" +
 	"resolution\x12<\n" +
 	"\vunallocated\x18\n" +
-	" \x01(\v2\x1a.crossdock.common.v1.MoneyR\vunallocated\"\x84\x01\n" +
+	" \x01(\v2\x1a.crossdock.common.v1.MoneyR\vunallocated\x12\x1a\n" +
+	"\bproblems\x18\v \x03(\tR\bproblems\x12\x10\n" +
+	"\x03raw\x18\f \x01(\tR\x03raw\"\x84\x01\n" +
 	"\x10PayoutResolution\x12\x12\n" +
 	"\x04note\x18\x01 \x01(\tR\x04note\x12\x1f\n" +
 	"\vresolved_by\x18\x02 \x01(\tR\n" +
@@ -3684,11 +3718,13 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\x18SettlementLineResolution\x12*\n" +
 	"&SETTLEMENT_LINE_RESOLUTION_UNSPECIFIED\x10\x00\x125\n" +
 	"1SETTLEMENT_LINE_RESOLUTION_ACCEPT_PARTNER_FIGURES\x10\x01\x12&\n" +
-	"\"SETTLEMENT_LINE_RESOLUTION_DISMISS\x10\x02*\x7f\n" +
+	"\"SETTLEMENT_LINE_RESOLUTION_DISMISS\x10\x02*\xc8\x01\n" +
 	"\x12PartnerPayoutState\x12$\n" +
 	" PARTNER_PAYOUT_STATE_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dPARTNER_PAYOUT_STATE_RECORDED\x10\x01\x12 \n" +
-	"\x1cPARTNER_PAYOUT_STATE_WAITING\x10\x02*~\n" +
+	"\x1cPARTNER_PAYOUT_STATE_WAITING\x10\x02\x12#\n" +
+	"\x1fPARTNER_PAYOUT_STATE_UNREADABLE\x10\x03\x12\"\n" +
+	"\x1ePARTNER_PAYOUT_STATE_DISMISSED\x10\x04*~\n" +
 	"\x0fPartnerProtocol\x12 \n" +
 	"\x1cPARTNER_PROTOCOL_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1ePARTNER_PROTOCOL_STANDARD_GRPC\x10\x01\x12%\n" +

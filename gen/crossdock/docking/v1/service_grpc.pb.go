@@ -115,8 +115,9 @@ type DockingServiceClient interface {
 	// credited by the next settlement round.
 	ResolveSettlementLine(ctx context.Context, in *ResolveSettlementLineRequest, opts ...grpc.CallOption) (*ResolveSettlementLineResponse, error)
 	// ListPartnerPayouts lists the partner's payouts out of our seller account there,
-	// latest paid first: each recorded as a withdrawal in finance, or waiting with
-	// finance's last refusal (usually lines not credited yet).
+	// latest paid first: each recorded as a withdrawal in finance, waiting with
+	// finance's last refusal (usually lines not credited yet), or unreadable (kept as
+	// the partner sent it, with what docking could not read) or dismissed.
 	ListPartnerPayouts(ctx context.Context, in *ListPartnerPayoutsRequest, opts ...grpc.CallOption) (*ListPartnerPayoutsResponse, error)
 	// ResolvePartnerPayout is an operator's decision, with a required note, on a
 	// WAITING payout that covers more than docking credited (a dismissed line, say):
@@ -127,7 +128,10 @@ type DockingServiceClient interface {
 	// FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
 	// is NOT_FOUND. A resolution whose recording could not complete now (finance
 	// unreachable) is answered without recorded_at and recorded by the next
-	// settlement round.
+	// settlement round. On an UNREADABLE payout the decision dismisses it: it is
+	// never recorded (settle it with the partner and in finance otherwise); one that
+	// docking read whole since the operator looked is FAILED_PRECONDITION (reason
+	// PAYOUT_READ_SINCE), to look again.
 	ResolvePartnerPayout(ctx context.Context, in *ResolvePartnerPayoutRequest, opts ...grpc.CallOption) (*ResolvePartnerPayoutResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
@@ -485,8 +489,9 @@ type DockingServiceServer interface {
 	// credited by the next settlement round.
 	ResolveSettlementLine(context.Context, *ResolveSettlementLineRequest) (*ResolveSettlementLineResponse, error)
 	// ListPartnerPayouts lists the partner's payouts out of our seller account there,
-	// latest paid first: each recorded as a withdrawal in finance, or waiting with
-	// finance's last refusal (usually lines not credited yet).
+	// latest paid first: each recorded as a withdrawal in finance, waiting with
+	// finance's last refusal (usually lines not credited yet), or unreadable (kept as
+	// the partner sent it, with what docking could not read) or dismissed.
 	ListPartnerPayouts(context.Context, *ListPartnerPayoutsRequest) (*ListPartnerPayoutsResponse, error)
 	// ResolvePartnerPayout is an operator's decision, with a required note, on a
 	// WAITING payout that covers more than docking credited (a dismissed line, say):
@@ -497,7 +502,10 @@ type DockingServiceServer interface {
 	// FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
 	// is NOT_FOUND. A resolution whose recording could not complete now (finance
 	// unreachable) is answered without recorded_at and recorded by the next
-	// settlement round.
+	// settlement round. On an UNREADABLE payout the decision dismisses it: it is
+	// never recorded (settle it with the partner and in finance otherwise); one that
+	// docking read whole since the operator looked is FAILED_PRECONDITION (reason
+	// PAYOUT_READ_SINCE), to look again.
 	ResolvePartnerPayout(context.Context, *ResolvePartnerPayoutRequest) (*ResolvePartnerPayoutResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.

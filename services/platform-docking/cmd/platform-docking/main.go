@@ -239,6 +239,6 @@ func run(ctx context.Context) error {
 	rt.ObserveFailingSteps("partner_jobs", tradeStore.FailingPartnerJobs, app.PartnerJobKinds...)
 	rt.ObserveFailingSteps("pushes", tradeStore.FailingPushes, "retrying")
 	rt.ObserveFailingSteps("pull_requests", tradeStore.FailingPullRequests, "retrying")
-	rt.ObserveFailingSteps("partner_payouts", tradeStore.FailingPartnerPayouts, "unrecorded")
+	rt.ObserveFailingSteps("partner_payouts", tradeStore.FailingPartnerPayouts, "unrecorded", "unreadable")
 	return rt.Run(ctx)
 }

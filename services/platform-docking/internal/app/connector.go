@@ -59,6 +59,9 @@ type SettlementConnector interface {
 	// of it (its Raw), as ListSettlements reads it: an unreadable line is
 	// read again every round, so a fix of our reading credits it.
 	ReadSettlementLine(raw []byte) (domain.SettlementLine, error)
+	// ReadPayout reads a payout again from what ListPayouts kept of it, as
+	// ReadSettlementLine does a line.
+	ReadPayout(raw []byte) (domain.Payout, error)
 }
 
 // Connector is one protocol's capabilities; nil ones are not supported.

@@ -25,6 +25,12 @@ type PayoutResolutionInput struct {
 // as it is; a payout recorded without a resolution is
 // domain.ErrPayoutRecorded.
 //
+// On an unreadable payout the decision dismisses it: nothing is recorded,
+// for docking cannot tell what was paid (the operator settles it with the
+// partner). One docking read whole between the operator's look and the
+// decision is domain.ErrPayoutReadSince: the decision was about another
+// payout.
+//
 // The answer is the payout as stored: a recording that fails (finance
 // unreachable) leaves RecordedAt unset, and the partner's next settlement
 // round records it, under the same key.
@@ -39,8 +45,13 @@ func (t *Trade) ResolvePayout(ctx context.Context, c auth.Caller, in PayoutResol
 	if err != nil {
 		return StoredPayout{}, err
 	}
-	po, err := t.store.ResolvePayout(ctx, p.ID, in.PayoutID, PayoutResolution{Note: in.Note, By: c.Subject, At: t.clock()})
-	if err != nil || po.RecordedAt != nil {
+	seen, err := t.store.GetPayout(ctx, p.ID, in.PayoutID)
+	if err != nil {
+		return StoredPayout{}, err
+	}
+	unreadable := len(seen.Problems) > 0
+	po, err := t.store.ResolvePayout(ctx, p.ID, in.PayoutID, unreadable, PayoutResolution{Note: in.Note, By: c.Subject, At: t.clock()})
+	if err != nil || po.RecordedAt != nil || len(po.Problems) > 0 {
 		return po, err
 	}
 	if err := t.recordPayout(ctx, p, po); err != nil {

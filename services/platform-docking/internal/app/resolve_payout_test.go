@@ -2,13 +2,16 @@ package app_test
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/auth"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/app"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
+	"github.com/crossdock/crossdock/simulators/partnersim"
 )
 
 func (f *payoutFixture) resolvePayout(payoutID, note string) (app.StoredPayout, error) {
@@ -127,5 +130,135 @@ func TestResolvingARecordedPayoutIsRefused(t *testing.T) {
 	if p, err := f.store.GetPayout(context.Background(), f.partner, payouts[0].PayoutID); err != nil || p.RecordedAt == nil ||
 		!p.RecordedAt.Equal(*recordedAt) || p.LastError != "" {
 		t.Errorf("after a late refusal the payout is %+v, %v; want it recorded as it was", p, err)
+	}
+}
+
+// Payouts docking cannot read (one in a currency nobody knows, one without
+// an id, one of nothing) are kept unreadable, for an operator, beside the
+// payouts read whole, and never recorded: the round goes on and records the
+// others. One the partner sends again whole, or whose kept form reads whole
+// once our reading is fixed, is recorded like any other. An operator's
+// resolution dismisses an unreadable payout, which then stays so; a
+// decision taken on one read whole since is refused. Before, such a payout
+// failed its page every round, and the partner's payout pull stopped there.
+func TestAnUnreadablePayoutIsKeptAsideForAnOperator(t *testing.T) {
+	ctx := context.Background()
+	f := newPayoutFixture(t, 0)
+	f.sell(t)
+	f.rounds(t, 3) // the line is matched and credited: the account holds 2700
+	at := f.clk.Now()
+	fixed := partnersim.Payout{PayoutID: "pay-fixed", Currency: "ZZZ", AmountMinor: 2700, PaidAt: at}
+	bad := partnersim.Payout{PayoutID: "pay-bad", Currency: "ZZZ", AmountMinor: 100, PaidAt: at}
+	for _, p := range []partnersim.Payout{bad, fixed,
+		{Currency: "EUR", AmountMinor: 100, PaidAt: at},
+		{PayoutID: "pay-zero", Currency: "EUR", PaidAt: at},
+		{PayoutID: "pay-reread", Currency: "ZZZ", AmountMinor: 9000, PaidAt: at}} {
+		f.market.BookPayout(p)
+	}
+	f.rounds(t, 3)
+	unreadable := f.payouts(t, app.PayoutUnreadable)
+	if len(unreadable) != 5 {
+		t.Fatalf("%d unreadable payouts: %+v; want all five", len(unreadable), unreadable)
+	}
+	for _, p := range unreadable {
+		if len(p.Problems) == 0 || p.RecordedAt != nil || len(p.Raw) == 0 {
+			t.Errorf("unreadable payout %+v, want its problems and the payout as sent, not recorded", p)
+		}
+		if p.PayoutID != "pay-bad" && p.PayoutID != "pay-fixed" && p.PayoutID != "pay-zero" && p.PayoutID != "pay-reread" &&
+			!strings.HasPrefix(p.PayoutID, domain.ContentIDPrefix) {
+			t.Errorf("the payout without an id is kept as %q", p.PayoutID)
+		}
+	}
+	if n := len(f.finance.recorded(f.partner)); n != 0 || len(f.finance.asked) != 0 {
+		t.Fatalf("finance recorded %d payouts and was asked %v, want nothing of unreadable payouts", n, f.finance.asked)
+	}
+	wantFailing(t, f, map[string]int64{"unreadable": 5})
+
+	// Our reading improves (here: what was kept of it now reads whole), and
+	// the partner corrects another: both are recorded, or wait for finance.
+	if _, err := f.pool.Exec(ctx, `UPDATE partner_payouts SET raw = jsonb_set(raw, '{amount,currencyCode}', '"EUR"')
+		WHERE payout_id = 'pay-reread'`); err != nil {
+		t.Fatal(err)
+	}
+	fixed.Currency = "EUR"
+	f.market.BookPayout(fixed)
+	f.rounds(t, 2)
+	if p := f.payout(t, "pay-fixed"); p.State() != app.PayoutRecorded || len(p.Problems) != 0 || p.Amount.Currency != "EUR" || p.Amount.Amount != 2700 {
+		t.Fatalf("the corrected payout: %+v; want recorded at 2700 EUR", p)
+	}
+	if p := f.payout(t, "pay-reread"); p.State() != app.PayoutWaiting || len(p.Problems) != 0 || p.LastError == "" {
+		t.Fatalf("the payout read whole again: %+v; want waiting for finance, which holds less", p)
+	}
+	wantFailing(t, f, map[string]int64{"unreadable": 3, "unrecorded": 1})
+	if a := f.activity(t); a.PayoutsUnrecorded != 4 {
+		t.Errorf("%d payouts unrecorded, want the 3 unreadable and the waiting one", a.PayoutsUnrecorded)
+	}
+
+	// A decision to dismiss taken while the waiting payout was unreadable.
+	_, err := f.store.ResolvePayout(ctx, f.partner, "pay-reread", true, app.PayoutResolution{Note: "Garbage.", By: admin.Subject, At: f.clk.Now()})
+	wantReason(t, err, apperr.KindFailedPrecondition, "PAYOUT_READ_SINCE")
+	if p := f.payout(t, "pay-reread"); p.Resolution != nil {
+		t.Fatalf("the refused decision was saved: %+v", p.Resolution)
+	}
+
+	note := "A duplicate of a bank transfer the partner confirmed by mail; nothing to record."
+	dismissed, err := f.resolvePayout("pay-bad", note)
+	if err != nil || dismissed.State() != app.PayoutDismissed || dismissed.Resolution == nil || dismissed.Resolution.Note != note || dismissed.RecordedAt != nil {
+		t.Fatalf("dismissing the unreadable payout: %+v, %v", dismissed, err)
+	}
+	if again, err := f.resolvePayout("pay-bad", "Another note."); err != nil || again.State() != app.PayoutDismissed || again.Resolution.Note != note {
+		t.Fatalf("dismissing it again: %+v, %v; want it answered as it is", again, err)
+	}
+	// The partner sends it whole now: dismissed, it stays so.
+	bad.Currency = "EUR"
+	f.market.BookPayout(bad)
+	f.rounds(t, 2)
+	if p := f.payout(t, "pay-bad"); p.State() != app.PayoutDismissed {
+		t.Fatalf("the dismissed payout sent again whole: %+v; want still dismissed", p)
+	}
+	if _, asked := f.finance.asked[f.partner.String()+"|pay-bad"]; asked {
+		t.Error("finance was asked to record the dismissed payout")
+	}
+	wantFailing(t, f, map[string]int64{"unreadable": 2, "unrecorded": 1})
+	if a := f.activity(t); a.PayoutsUnrecorded != 3 {
+		t.Errorf("%d payouts unrecorded, want the 2 unreadable and the waiting one", a.PayoutsUnrecorded)
+	}
+	if all := f.payouts(t, ""); len(all) != 5 {
+		t.Errorf("%d payouts, want 5: each kept once", len(all))
+	}
+	// Operators page through the unreadable ones.
+	first, next, err := f.store.ListPayouts(ctx, app.PayoutFilter{PartnerID: f.partner, State: app.PayoutUnreadable, Limit: 1})
+	if err != nil || len(first) != 1 || next == "" {
+		t.Fatalf("the first page of unreadable payouts: %d, %q, %v", len(first), next, err)
+	}
+	if second, _, err := f.store.ListPayouts(ctx, app.PayoutFilter{PartnerID: f.partner, State: app.PayoutUnreadable, Limit: 1, Page: next}); err != nil ||
+		len(second) != 1 || second[0].PayoutID == first[0].PayoutID {
+		t.Errorf("the second page of unreadable payouts: %+v, %v", second, err)
+	}
+}
+
+// payout returns one of the partner's payouts as docking stored it.
+func (f *payoutFixture) payout(t *testing.T, id string) app.StoredPayout {
+	t.Helper()
+	p, err := f.store.GetPayout(context.Background(), f.partner, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// wantFailing checks the failing-steps gauge of partner payouts by kind.
+func wantFailing(t *testing.T, f *payoutFixture, want map[string]int64) {
+	t.Helper()
+	failing, err := f.store.FailingPartnerPayouts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, s := range failing {
+		got[s.Kind] = s.Count
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("failing payouts %v, want %v", got, want)
 	}
 }

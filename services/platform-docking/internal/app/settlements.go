@@ -92,22 +92,33 @@ func (t *Trade) keepLine(ctx context.Context, p domain.Partner, l domain.Settlem
 // kept of them: one that reads whole now (our reading fixed since) is
 // stored as read, and reconciled with the others.
 func (t *Trade) rereadUnreadable(ctx context.Context, p domain.Partner, conn SettlementConnector) error {
+	list := func(page string) ([]StoredLine, string, error) {
+		return t.store.ListLines(ctx, LineFilter{PartnerID: p.ID, State: domain.SettlementUnreadable, Limit: openLinesBatch, Page: page})
+	}
+	return eachPage(list, func(u StoredLine) error {
+		if strings.HasPrefix(u.LineID, domain.ContentIDPrefix) {
+			return nil // no id of its own: it never reads whole
+		}
+		l, err := conn.ReadSettlementLine(u.Raw)
+		if err != nil || len(l.Problems) > 0 || l.LineID != u.LineID {
+			return nil // still unreadable
+		}
+		t.log.Info("an unreadable partner settlement line reads whole now", "partner", p.Code, "line_id", l.LineID)
+		return t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: u.FirstSeenAt})
+	})
+}
+
+// eachPage calls each on every record of every page list answers, from the
+// first, and stops at the first error.
+func eachPage[T any](list func(page string) ([]T, string, error), each func(T) error) error {
 	page := ""
 	for {
-		lines, next, err := t.store.ListLines(ctx, LineFilter{PartnerID: p.ID, State: domain.SettlementUnreadable, Limit: openLinesBatch, Page: page})
+		records, next, err := list(page)
 		if err != nil {
 			return err
 		}
-		for _, u := range lines {
-			if strings.HasPrefix(u.LineID, domain.ContentLinePrefix) {
-				continue // no id of its own: it never reads whole
-			}
-			l, err := conn.ReadSettlementLine(u.Raw)
-			if err != nil || len(l.Problems) > 0 || l.LineID != u.LineID {
-				continue // still unreadable
-			}
-			t.log.Info("an unreadable partner settlement line reads whole now", "partner", p.Code, "line_id", l.LineID)
-			if err := t.store.SaveSettlementLine(ctx, StoredLine{PartnerID: p.ID, SettlementLine: l, State: LineNew, FirstSeenAt: u.FirstSeenAt}); err != nil {
+		for _, r := range records {
+			if err := each(r); err != nil {
 				return err
 			}
 		}
@@ -131,7 +142,7 @@ func (t *Trade) pullPayouts(ctx context.Context, p domain.Partner, conn Settleme
 			at: func(po domain.Payout) time.Time { return po.PaidAt },
 			take: func(ctx context.Context, payouts []domain.Payout) error {
 				for _, po := range payouts {
-					if err := t.store.SavePayout(ctx, StoredPayout{PartnerID: p.ID, Payout: po, FirstSeenAt: t.clock()}); err != nil {
+					if err := t.keepPayout(ctx, p, po); err != nil {
 						return err
 					}
 				}
@@ -148,7 +159,47 @@ func (t *Trade) pullPayouts(ctx context.Context, p domain.Partner, conn Settleme
 			return err
 		}
 	}
+	if err := t.rereadUnreadablePayouts(ctx, p, conn); err != nil {
+		return err
+	}
 	return t.recordPayouts(ctx, p)
+}
+
+// keepPayout stores a pulled payout once: to be recorded, or unreadable
+// (domain.UnreadablePayout), for an operator, its time the first sight of
+// it when it has none (so lists of payouts page past it).
+func (t *Trade) keepPayout(ctx context.Context, p domain.Partner, po domain.Payout) error {
+	now := t.clock()
+	if len(po.Problems) > 0 {
+		if po.PaidAt.IsZero() {
+			po.PaidAt = now
+		}
+		if _, err := t.store.GetPayout(ctx, p.ID, po.PayoutID); apperr.IsKind(err, apperr.KindNotFound) {
+			t.log.Error("a partner payout could not be read; kept for an operator, not recorded",
+				"partner", p.Code, "payout_id", po.PayoutID, "problems", po.Problems)
+		}
+	}
+	return t.store.SavePayout(ctx, StoredPayout{PartnerID: p.ID, Payout: po, FirstSeenAt: now})
+}
+
+// rereadUnreadablePayouts reads a partner's unreadable payouts again from
+// what was kept of them: one that reads whole now (our reading fixed
+// since) is stored as read, and recorded with the others.
+func (t *Trade) rereadUnreadablePayouts(ctx context.Context, p domain.Partner, conn SettlementConnector) error {
+	list := func(page string) ([]StoredPayout, string, error) {
+		return t.store.ListPayouts(ctx, PayoutFilter{PartnerID: p.ID, State: PayoutUnreadable, Limit: payoutsBatch, Page: page})
+	}
+	return eachPage(list, func(u StoredPayout) error {
+		if strings.HasPrefix(u.PayoutID, domain.ContentIDPrefix) {
+			return nil // no id of its own: it never reads whole
+		}
+		po, err := conn.ReadPayout(u.Raw)
+		if err != nil || len(po.Problems) > 0 || po.PayoutID != u.PayoutID {
+			return nil // still unreadable
+		}
+		t.log.Info("an unreadable partner payout reads whole now", "partner", p.Code, "payout_id", po.PayoutID)
+		return t.store.SavePayout(ctx, StoredPayout{PartnerID: p.ID, Payout: po, FirstSeenAt: u.FirstSeenAt})
+	})
 }
 
 // recordPayouts records a partner's unrecorded payouts in finance as

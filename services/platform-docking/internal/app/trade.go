@@ -133,20 +133,23 @@ type TradeStore interface {
 	ListLines(ctx context.Context, f LineFilter) ([]StoredLine, string, error)
 
 	// SavePayout stores a pulled payout once; a payout seen before is left
-	// as it is (recorded or not).
+	// as it is (recorded or not), unless it was kept unreadable, no operator
+	// dismissed it, and p reads whole: it is then stored as read.
 	SavePayout(ctx context.Context, p StoredPayout) error
-	// UnrecordedPayouts returns a partner's payouts not yet recorded in
-	// finance, the oldest first.
+	// UnrecordedPayouts returns a partner's payouts read whole and not yet
+	// recorded in finance, the oldest first.
 	UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit int) ([]StoredPayout, error)
 	// SavePayoutRecord notes finance's answer for a payout: recorded at
 	// recordedAt with the part finance booked unallocated, or refused with
 	// msg (recordedAt nil). A payout recorded stays as first recorded.
 	SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, unallocated int64, msg string) error
 	// ResolvePayout sets an operator's resolution on an unrecorded payout
-	// without one and returns the payout. A payout resolved before is
-	// returned as it is; one recorded without a resolution is
-	// domain.ErrPayoutRecorded; one the partner does not have is NotFound.
-	ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, r PayoutResolution) (StoredPayout, error)
+	// without one, unreadable as the operator found it (unreadable) or
+	// not, and returns the payout. A payout resolved before is returned as
+	// it is; one recorded without a resolution is domain.ErrPayoutRecorded;
+	// one found unreadable and read whole since is domain.ErrPayoutReadSince;
+	// one the partner does not have is NotFound.
+	ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, unreadable bool, r PayoutResolution) (StoredPayout, error)
 	// GetPayout returns one of a partner's payouts, or NotFound.
 	GetPayout(ctx context.Context, partnerID uuid.UUID, payoutID string) (StoredPayout, error)
 	// ListPayouts returns a page of a partner's payouts, the latest paid
@@ -317,7 +320,7 @@ type StoredLine struct {
 // StoredPayout is a pulled payout and whether finance recorded it: a
 // payout finance refused (our virtual account does not hold it yet) keeps
 // RecordedAt nil and the refusal in LastError until a later round records
-// it.
+// it. One with Problems is unreadable and never recorded.
 type StoredPayout struct {
 	PartnerID uuid.UUID
 	domain.Payout
@@ -325,7 +328,7 @@ type StoredPayout struct {
 	RecordedAt  *time.Time
 	LastError   string
 	// Resolution is an operator's decision to record the payout beyond
-	// what was credited; nil until then.
+	// what was credited, or to dismiss an unreadable one; nil until then.
 	Resolution *PayoutResolution
 	// Unallocated is the part finance booked to the partner's unallocated
 	// receipts when it recorded a resolved payout.
@@ -340,6 +343,20 @@ type PayoutResolution struct {
 	At   time.Time
 }
 
+// State is the payout's state as operators see it.
+func (p StoredPayout) State() string {
+	switch {
+	case p.RecordedAt != nil:
+		return PayoutRecorded
+	case len(p.Problems) == 0:
+		return PayoutWaiting
+	case p.Resolution == nil:
+		return PayoutUnreadable
+	default:
+		return PayoutDismissed
+	}
+}
+
 // Payout states as operators see them.
 const (
 	// PayoutRecorded payouts are withdrawals in finance.
@@ -348,9 +365,14 @@ const (
 	// virtual account does not hold them: lines not credited yet), or
 	// nobody asked it yet.
 	PayoutWaiting = "waiting"
+	// PayoutUnreadable payouts could not be read whole (Problems): never
+	// recorded, read again every round.
+	PayoutUnreadable = "unreadable"
+	// PayoutDismissed payouts are unreadable ones an operator dismissed.
+	PayoutDismissed = "dismissed"
 )
 
-// PayoutFilter narrows ListPayouts; an empty State lists both.
+// PayoutFilter narrows ListPayouts; an empty State lists every state.
 type PayoutFilter struct {
 	PartnerID uuid.UUID
 	State     string

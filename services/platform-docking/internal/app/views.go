@@ -64,8 +64,8 @@ func (t *Trade) ListLines(ctx context.Context, c auth.Caller, f LineFilter) ([]S
 	return t.store.ListLines(ctx, f)
 }
 
-// ListPayouts lists a partner's payouts (admins): each recorded in finance
-// or waiting, with finance's last refusal while it waits.
+// ListPayouts lists a partner's payouts (admins): each recorded in finance,
+// waiting (with finance's last refusal), unreadable or dismissed.
 func (t *Trade) ListPayouts(ctx context.Context, c auth.Caller, f PayoutFilter) ([]StoredPayout, string, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, "", err

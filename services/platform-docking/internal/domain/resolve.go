@@ -60,6 +60,12 @@ var (
 	// in full from our virtual account: there is nothing to decide.
 	ErrPayoutRecorded = apperr.FailedPrecondition("finance recorded the payout from what was credited: there is nothing to resolve").
 				WithReason("PAYOUT_RECORDED")
+	// ErrPayoutReadSince refuses an operator's decision on a payout that
+	// was unreadable when they looked and that docking has read whole
+	// since (the partner sent it again, or docking's reading was fixed):
+	// dismissing it would drop a payout that can be recorded.
+	ErrPayoutReadSince = apperr.FailedPrecondition("the payout was read whole since it was looked at: look at it again").
+				WithReason("PAYOUT_READ_SINCE")
 )
 
 // ValidateResolution checks an operator's request before anything is read,
@@ -76,15 +82,12 @@ func ValidateResolution(lineID string, r Resolution, note string) error {
 	return v.Err()
 }
 
-// maxPayoutID is the longest payout id a partner may give.
-const maxPayoutID = 128
-
 // ValidatePayoutResolution checks an operator's resolution of a payout
 // before anything is read: the payout id, and the note, required as a
 // line's is (the resolution books money nobody can attribute yet).
 func ValidatePayoutResolution(payoutID, note string) error {
 	var v apperr.Violations
-	checkPartnerID(&v, "payout_id", payoutID, maxPayoutID)
+	checkPartnerID(&v, "payout_id", payoutID, MaxPayoutID)
 	checkNote(&v, note, "say why the payout is recorded beyond what was credited")
 	return v.Err()
 }

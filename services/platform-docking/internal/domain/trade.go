@@ -188,27 +188,28 @@ type SettlementLine struct {
 
 // UnreadableLine is a settlement line a connector could not read whole:
 // the problems and the line as the partner sent it. One without an id of
-// its own is named by its raw content (ContentLineID), so reading it again
+// its own is named by its raw content (ContentID), so reading it again
 // finds it stored, and the lines beside it on the partner's page are read
 // on instead of the whole page failing on it every round.
 func UnreadableLine(l SettlementLine, problems []string) SettlementLine {
 	l.Problems = problems
 	if l.LineID == "" {
-		l.LineID = ContentLineID(l.Raw)
+		l.LineID = ContentID(l.Raw)
 	}
 	return l
 }
 
-// ContentLineID names a line without an id of its own by its content:
-// "unreadable-" and a hash of it. The content must be the same bytes each
-// time the partner sends the same line (a deterministic encoding).
-func ContentLineID(content []byte) string {
+// ContentID names a settlement line or a payout without an id of its own
+// by its content: "unreadable-" and a hash of it. The content must be the
+// same bytes each time the partner sends the same record (a deterministic
+// encoding).
+func ContentID(content []byte) string {
 	sum := sha256.Sum256(content)
-	return ContentLinePrefix + hex.EncodeToString(sum[:12])
+	return ContentIDPrefix + hex.EncodeToString(sum[:12])
 }
 
-// ContentLinePrefix starts the name ContentLineID gives a line.
-const ContentLinePrefix = "unreadable-"
+// ContentIDPrefix starts the name ContentID gives a record.
+const ContentIDPrefix = "unreadable-"
 
 // SettlementPage is one page of a partner's settlement lines.
 type SettlementPage struct {
@@ -225,7 +226,28 @@ type Payout struct {
 	Amount   money.Money
 	PaidAt   time.Time
 	Raw      []byte
+	// Problems is what a connector could not read of the payout (its id,
+	// its amount or its time): such a payout is kept unreadable, for an
+	// operator, and never recorded in finance.
+	Problems []string
 }
+
+// UnreadablePayout is a payout a connector could not read whole: the
+// problems and the payout as the partner sent it, named by its content
+// when it has no usable id of its own (ContentID). The payouts beside it on
+// the partner's page are read on instead of the whole page failing on it
+// every round.
+func UnreadablePayout(p Payout, problems []string) Payout {
+	p.Problems = problems
+	if p.PayoutID == "" {
+		p.PayoutID = ContentID(p.Raw)
+	}
+	return p
+}
+
+// MaxPayoutID is the longest payout id docking keeps as the partner's own;
+// a longer one is unreadable, named by its content.
+const MaxPayoutID = 128
 
 // PayoutPage is one page of a partner's payouts.
 type PayoutPage struct {

@@ -162,6 +162,15 @@ func (c *Connector) ReadSettlementLine(raw []byte) (domain.SettlementLine, error
 	return settlementLine(&l)
 }
 
+// ReadPayout reads a payout again from its Raw (protojson).
+func (c *Connector) ReadPayout(raw []byte) (domain.Payout, error) {
+	var po partnerv1.Payout
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(raw, &po); err != nil {
+		return domain.Payout{}, badAnswer("a kept payout is not one").Wrap(err)
+	}
+	return payoutOf(&po)
+}
+
 // ListPayouts reads a page of the payouts made in w.
 func (c *Connector) ListPayouts(ctx context.Context, p domain.Partner, w domain.Window, page string) (domain.PayoutPage, error) {
 	from, to := windowBounds(w)

@@ -119,7 +119,7 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 		if err != nil {
 			return domain.SettlementLine{}, badAnswer("a settlement line without an id cannot be encoded")
 		}
-		line.LineID = domain.ContentLineID(content)
+		line.LineID = domain.ContentID(content)
 	}
 	if l.GetOrderId() == "" {
 		problems = append(problems, "no order id")
@@ -141,22 +141,39 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 	return line, nil
 }
 
+// payoutOf reads a partner's payout. One that cannot be read whole (no id
+// or one too long, an amount in no known currency or not above zero, no
+// time) is kept as an unreadable payout for an operator
+// (domain.UnreadablePayout) rather than failing the page it is on.
 func payoutOf(po *partnerv1.Payout) (domain.Payout, error) {
 	raw, err := protojson.Marshal(po)
 	if err != nil {
 		return domain.Payout{}, badAnswer("payout " + po.GetPayoutId() + " cannot be kept as JSON")
 	}
-	if po.GetPayoutId() == "" {
-		return domain.Payout{}, badAnswer("a payout has no id")
+	out := domain.Payout{PayoutID: po.GetPayoutId(), Raw: raw}
+	var problems []string
+	if id := po.GetPayoutId(); id == "" || len(id) > domain.MaxPayoutID {
+		problems = append(problems, "no payout id of at most 128 bytes")
+		content, err := proto.MarshalOptions{Deterministic: true}.Marshal(po)
+		if err != nil {
+			return domain.Payout{}, badAnswer("a payout without an id cannot be encoded")
+		}
+		out.PayoutID = domain.ContentID(content)
 	}
-	amount, err := moneyOf(po.GetAmount(), "payout "+po.GetPayoutId()+" amount")
-	if err != nil {
-		return domain.Payout{}, err
+	if out.Amount, err = moneyOf(po.GetAmount(), "amount"); err != nil {
+		problems = append(problems, err.Error())
+	} else if out.Amount.Amount <= 0 {
+		problems = append(problems, "the amount is not above zero")
 	}
-	if amount.Amount <= 0 {
-		return domain.Payout{}, badAnswer("payout " + po.GetPayoutId() + " is not a positive amount")
+	if po.GetPaidAt() == nil {
+		problems = append(problems, "no payment time")
+	} else {
+		out.PaidAt = pbtime.Time(po.GetPaidAt())
 	}
-	return domain.Payout{PayoutID: po.GetPayoutId(), Amount: amount, PaidAt: pbtime.Time(po.GetPaidAt()), Raw: raw}, nil
+	if len(problems) > 0 {
+		return domain.UnreadablePayout(out, problems), nil
+	}
+	return out, nil
 }
 
 // moneyOf checks an amount the partner sent.

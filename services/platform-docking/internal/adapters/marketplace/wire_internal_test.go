@@ -84,3 +84,40 @@ func TestASettlementLineNotReadWholeIsKeptUnreadable(t *testing.T) {
 		t.Errorf("a whole line: %v, %v", l.Problems, err)
 	}
 }
+
+// A payout without a usable id, an amount in a known currency above zero or
+// a time is kept unreadable with what could not be read, named by its
+// content when it has no id (the same payout, the same name); before, it
+// failed its page every round.
+func TestAPayoutNotReadWholeIsKeptUnreadable(t *testing.T) {
+	eur := &commonv1.Money{CurrencyCode: "EUR", AmountMinor: 2700}
+	at := timestamppb.Now()
+	names := map[string]bool{}
+	for _, tt := range []struct {
+		name, problem string
+		payout        *partnerv1.Payout
+	}{
+		{"no payout id", "no payout id", &partnerv1.Payout{Amount: eur, PaidAt: at}},
+		{"no payout id, another amount", "no payout id", &partnerv1.Payout{Amount: &commonv1.Money{CurrencyCode: "EUR", AmountMinor: 1}, PaidAt: at}},
+		{"an id too long", "no payout id", &partnerv1.Payout{PayoutId: strings.Repeat("p", 129), Amount: eur, PaidAt: at}},
+		{"unknown currency", "amount", &partnerv1.Payout{PayoutId: "pay-1", Amount: &commonv1.Money{CurrencyCode: "ZZZ", AmountMinor: 1}, PaidAt: at}},
+		{"no amount", "amount", &partnerv1.Payout{PayoutId: "pay-2", PaidAt: at}},
+		{"nothing paid", "not above zero", &partnerv1.Payout{PayoutId: "pay-3", Amount: &commonv1.Money{CurrencyCode: "EUR"}, PaidAt: at}},
+		{"no time", "no payment time", &partnerv1.Payout{PayoutId: "pay-4", Amount: eur}},
+	} {
+		p, err := payoutOf(tt.payout)
+		if err != nil || !strings.Contains(strings.Join(p.Problems, "; "), tt.problem) || p.PayoutID == "" || len(p.PayoutID) > domain.MaxPayoutID {
+			t.Errorf("%s: %q %v, %v; want it kept unreadable naming %q", tt.name, p.PayoutID, p.Problems, err, tt.problem)
+		}
+		if again, _ := payoutOf(tt.payout); again.PayoutID != p.PayoutID {
+			t.Errorf("%s: read again it is %q, first %q", tt.name, again.PayoutID, p.PayoutID)
+		}
+		if names[p.PayoutID] {
+			t.Errorf("%s: named %q like another payout", tt.name, p.PayoutID)
+		}
+		names[p.PayoutID] = true
+	}
+	if p, err := payoutOf(&partnerv1.Payout{PayoutId: "pay-1", Amount: eur, PaidAt: at}); err != nil || len(p.Problems) != 0 || p.Amount.Amount != 2700 {
+		t.Errorf("a whole payout: %+v, %v", p, err)
+	}
+}

@@ -365,11 +365,14 @@ func (s Trade) FailingPartnerJobs(ctx context.Context) ([]service.FailingSteps, 
 }
 
 // FailingPartnerPayouts counts, for the kit's failing-steps gauges, the
-// partner payouts that finance refused to record (kind "unrecorded": an
-// operator decides on them), since docking first saw them.
+// partner payouts that finance refused to record (kind "unrecorded") and
+// those docking could not read and no operator dismissed (kind
+// "unreadable"), since docking first saw them: an operator decides on them.
 func (s Trade) FailingPartnerPayouts(ctx context.Context) ([]service.FailingSteps, error) {
-	return service.QueryFailingSteps(ctx, s.pool, `SELECT 'unrecorded', count(*), coalesce(extract(epoch FROM now() - min(first_seen_at)), 0)::float8
-		FROM partner_payouts WHERE recorded_at IS NULL AND last_error <> '' HAVING count(*) > 0`)
+	return service.QueryFailingSteps(ctx, s.pool, `SELECT kind, count(*), coalesce(extract(epoch FROM now() - min(first_seen_at)), 0)::float8
+		FROM (SELECT CASE WHEN problems = '{}' THEN 'unrecorded' ELSE 'unreadable' END AS kind, first_seen_at FROM partner_payouts
+			WHERE recorded_at IS NULL AND ((problems = '{}' AND last_error <> '') OR (problems <> '{}' AND resolved_at IS NULL))) f
+		GROUP BY kind`)
 }
 
 func (s Trade) ClearOrderPull(ctx context.Context, partnerID uuid.UUID) error {
@@ -769,15 +772,19 @@ func (s Trade) ListLines(ctx context.Context, f app.LineFilter) ([]app.StoredLin
 }
 
 func (s Trade) SavePayout(ctx context.Context, p app.StoredPayout) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO partner_payouts (partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		p.PartnerID, p.PayoutID, p.Amount.Amount, p.Amount.Currency, p.PaidAt, rawJSON(p.Raw), p.FirstSeenAt)
+	_, err := s.pool.Exec(ctx, `INSERT INTO partner_payouts (partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at, problems)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (partner_id, payout_id) DO UPDATE SET amount_minor = EXCLUDED.amount_minor, currency = EXCLUDED.currency,
+			paid_at = EXCLUDED.paid_at, raw = EXCLUDED.raw, problems = EXCLUDED.problems
+		WHERE partner_payouts.problems <> '{}' AND partner_payouts.resolved_at IS NULL AND EXCLUDED.problems = '{}'`,
+		p.PartnerID, p.PayoutID, p.Amount.Amount, p.Amount.Currency, p.PaidAt, rawJSON(p.Raw), p.FirstSeenAt, problemsOf(p.Problems))
 	return err
 }
 
 func (s Trade) UnrecordedPayouts(ctx context.Context, partnerID uuid.UUID, limit int) ([]app.StoredPayout, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+payoutColumns+`
-		FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL ORDER BY paid_at, payout_id LIMIT $2`, partnerID, limit)
+		FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL AND problems = '{}'
+		ORDER BY paid_at, payout_id LIMIT $2`, partnerID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -799,10 +806,10 @@ func (s Trade) SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payout
 	return err
 }
 
-func (s Trade) ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, r app.PayoutResolution) (app.StoredPayout, error) {
+func (s Trade) ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, unreadable bool, r app.PayoutResolution) (app.StoredPayout, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE partner_payouts SET resolution_note = $3, resolved_by = $4, resolved_at = $5
-		WHERE partner_id = $1 AND payout_id = $2 AND recorded_at IS NULL AND resolved_at IS NULL
-		RETURNING `+payoutColumns, partnerID, payoutID, r.Note, r.By, r.At)
+		WHERE partner_id = $1 AND payout_id = $2 AND recorded_at IS NULL AND resolved_at IS NULL AND (problems <> '{}') = $6
+		RETURNING `+payoutColumns, partnerID, payoutID, r.Note, r.By, r.At, unreadable)
 	if err != nil {
 		return app.StoredPayout{}, err
 	}
@@ -811,12 +818,17 @@ func (s Trade) ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID 
 		return po, err
 	}
 	// Resolved before (answered as it is), recorded without a resolution,
-	// or not the partner's.
+	// read whole since the operator found it unreadable, or not the
+	// partner's.
 	po, err = s.GetPayout(ctx, partnerID, payoutID)
-	if err == nil && po.Resolution == nil {
+	switch {
+	case err != nil || po.Resolution != nil:
+		return po, err
+	case po.RecordedAt != nil:
 		return app.StoredPayout{}, domain.ErrPayoutRecorded
+	default:
+		return app.StoredPayout{}, domain.ErrPayoutReadSince
 	}
-	return po, err
 }
 
 func (s Trade) GetPayout(ctx context.Context, partnerID uuid.UUID, payoutID string) (app.StoredPayout, error) {
@@ -829,19 +841,23 @@ func (s Trade) GetPayout(ctx context.Context, partnerID uuid.UUID, payoutID stri
 }
 
 const payoutColumns = `partner_id, payout_id, amount_minor, currency, paid_at, raw, first_seen_at, recorded_at, last_error,
-	resolution_note, resolved_by, resolved_at, unallocated_minor`
+	resolution_note, resolved_by, resolved_at, unallocated_minor, problems`
 
 func scanPayout(r pgx.CollectableRow) (app.StoredPayout, error) {
 	var p app.StoredPayout
 	var note, by *string
 	var at *time.Time
 	err := r.Scan(&p.PartnerID, &p.PayoutID, &p.Amount.Amount, &p.Amount.Currency, &p.PaidAt, &p.Raw, &p.FirstSeenAt, &p.RecordedAt, &p.LastError,
-		&note, &by, &at, &p.Unallocated)
+		&note, &by, &at, &p.Unallocated, &p.Problems)
 	if at != nil {
 		p.Resolution = &app.PayoutResolution{Note: *note, By: *by, At: *at}
 	}
 	return p, err
 }
+
+// payoutState is a payout's state as app.StoredPayout.State tells it.
+const payoutState = `CASE WHEN recorded_at IS NOT NULL THEN 'recorded' WHEN problems = '{}' THEN 'waiting'
+	WHEN resolved_at IS NULL THEN 'unreadable' ELSE 'dismissed' END`
 
 func (s Trade) ListPayouts(ctx context.Context, f app.PayoutFilter) ([]app.StoredPayout, string, error) {
 	cur, err := decodeCursor(f.Page)
@@ -853,7 +869,7 @@ func (s Trade) ListPayouts(ctx context.Context, f app.PayoutFilter) ([]app.Store
 		args[3], args[4] = cur.At, cur.Key
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+payoutColumns+` FROM partner_payouts WHERE partner_id = $1
-		AND ($2 = '' OR ($2 = 'recorded') = (recorded_at IS NOT NULL))
+		AND ($2 = '' OR $2 = `+payoutState+`)
 		AND ($4::timestamptz IS NULL OR (paid_at, payout_id) < ($4, $5))
 		ORDER BY paid_at DESC, payout_id DESC LIMIT $3`, args...)
 	if err != nil {
@@ -884,7 +900,7 @@ func (s Trade) Activity(ctx context.Context, partnerID uuid.UUID, now time.Time)
 			(SELECT count(*) FROM waybills w JOIN partners p ON p.code = w.partner_code WHERE p.partner_id = $1 AND w.confirmed_at IS NULL),
 			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('new', 'missing', 'mismatch', 'unreadable')),
 			(SELECT count(*) FROM settlement_lines WHERE partner_id = $1 AND state IN ('matched', 'accepted') AND credited_at IS NULL),
-			(SELECT count(*) FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL)`, partnerID).
+			(SELECT count(*) FROM partner_payouts WHERE partner_id = $1 AND recorded_at IS NULL AND (problems = '{}' OR resolved_at IS NULL))`, partnerID).
 		Scan(&a.OrdersImported, &a.OrdersHeld, &a.WaybillsPending, &a.LinesUnreconciled, &a.LinesUncredited, &a.PayoutsUnrecorded)
 	return a, err
 }

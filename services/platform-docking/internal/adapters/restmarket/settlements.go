@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
@@ -35,16 +34,7 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	line := domain.SettlementLine{Raw: append([]byte(nil), raw...)}
 	var b wireBill
 	if err := json.Unmarshal(raw, &b); err != nil {
-		// A field of another type (an amount sent as a number, say): the
-		// bill keeps its own id when it has one, so a fix of our reading
-		// finds it again.
-		var fields map[string]json.RawMessage
-		var id string
-		if json.Unmarshal(raw, &fields) == nil && json.Unmarshal(fields["bill_id"], &id) == nil && id != "" {
-			line.LineID = id
-		} else {
-			line.LineID = domain.ContentLineID(canonical(raw))
-		}
+		line.LineID = ownIDOrContent(raw, "bill_id", 0)
 		return domain.UnreadableLine(line, []string{"not a bill: " + err.Error()}), nil
 	}
 	line.LineID, line.PartnerOrderID = b.BillID, b.TID
@@ -54,7 +44,7 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	// spaced or ordered it.
 	if b.BillID == "" {
 		problems = append(problems, "no bill id")
-		line.LineID = domain.ContentLineID(canonical(raw))
+		line.LineID = domain.ContentID(canonical(raw))
 	}
 	if b.TID == "" {
 		problems = append(problems, "no trade")
@@ -73,6 +63,19 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 		return domain.UnreadableLine(line, problems), nil
 	}
 	return line, nil
+}
+
+// ownIDOrContent names a record that did not decode (a field of another
+// type: an amount sent as a number, say) by its own id when it has a usable
+// one, so a fix of our reading finds it again, or else by its canonical
+// content. most bounds the id's length (0: any).
+func ownIDOrContent(raw []byte, idField string, most int) string {
+	var fields map[string]json.RawMessage
+	var id string
+	if json.Unmarshal(raw, &fields) == nil && json.Unmarshal(fields[idField], &id) == nil && id != "" && (most == 0 || len(id) <= most) {
+		return id
+	}
+	return domain.ContentID(canonical(raw))
 }
 
 // canonical is a JSON value encoded one way: object keys sorted, no
@@ -111,24 +114,39 @@ func (c *Client) ListPayouts(ctx context.Context, p domain.Partner, w domain.Win
 	return domain.PayoutPage{Payouts: payouts, Next: next}, err
 }
 
+// payoutOf reads a withdrawal. One that cannot be read whole (not an
+// object, no id or one too long, an amount it cannot parse or not above
+// zero, a time it cannot parse) is kept as an unreadable payout for an
+// operator (domain.UnreadablePayout) rather than failing the page it is on.
 func payoutOf(raw json.RawMessage) (domain.Payout, error) {
+	po := domain.Payout{Raw: append([]byte(nil), raw...)}
 	var wd wireWithdrawal
 	if err := json.Unmarshal(raw, &wd); err != nil {
-		return domain.Payout{}, err
+		po.PayoutID = ownIDOrContent(raw, "withdraw_id", domain.MaxPayoutID)
+		return domain.UnreadablePayout(po, []string{"not a withdrawal: " + err.Error()}), nil
 	}
-	if wd.WithdrawID == "" {
-		return domain.Payout{}, errors.New("a withdrawal has no id")
+	po.PayoutID = wd.WithdrawID
+	var problems []string
+	if wd.WithdrawID == "" || len(wd.WithdrawID) > domain.MaxPayoutID {
+		problems = append(problems, "no withdrawal id of at most 128 bytes")
+		po.PayoutID = domain.ContentID(canonical(raw))
 	}
-	amount, err := parseMajor(wd.Amount, wd.Currency)
-	if err != nil {
-		return domain.Payout{}, fmt.Errorf("withdrawal %s amount: %w", wd.WithdrawID, err)
+	var err error
+	if po.Amount, err = parseMajor(wd.Amount, wd.Currency); err != nil {
+		problems = append(problems, fmt.Sprintf("amount: %v", err))
+	} else if po.Amount.Amount <= 0 {
+		problems = append(problems, "the amount is not above zero")
 	}
-	if amount.Amount <= 0 {
-		return domain.Payout{}, fmt.Errorf("withdrawal %s is not a positive amount", wd.WithdrawID)
+	if po.PaidAt, err = parseTime(wd.PayTime); err != nil {
+		problems = append(problems, fmt.Sprintf("pay time: %v", err))
 	}
-	at, err := parseTime(wd.PayTime)
-	if err != nil {
-		return domain.Payout{}, err
+	if len(problems) > 0 {
+		return domain.UnreadablePayout(po, problems), nil
 	}
-	return domain.Payout{PayoutID: wd.WithdrawID, Amount: amount, PaidAt: at, Raw: append([]byte(nil), raw...)}, nil
+	return po, nil
+}
+
+// ReadPayout reads a withdrawal again from its Raw.
+func (c *Client) ReadPayout(raw []byte) (domain.Payout, error) {
+	return payoutOf(raw)
 }

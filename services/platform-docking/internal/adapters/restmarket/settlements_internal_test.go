@@ -69,3 +69,46 @@ func TestAnUnreadableBillsNameIsItsContent(t *testing.T) {
 		}
 	}
 }
+
+// A withdrawal is read whole, or kept unreadable with what could not be
+// read: one without a usable id is named by its content, one of other
+// field types keeps its id.
+func TestPayoutKeepsWhatItCannotRead(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		problem   string // "" read whole
+		id        string // "" named by its content
+	}{
+		{"whole", `{"withdraw_id":"w1","amount":"27.00","currency":"EUR","pay_time":"2026-12-03 16:00:01"}`, "", "w1"},
+		{"no id", `{"amount":"27.00","currency":"EUR","pay_time":"2026-12-03 16:00:01"}`, "no withdrawal id", ""},
+		{"an id too long", `{"withdraw_id":"` + strings.Repeat("w", 129) + `","amount":"27.00","currency":"EUR","pay_time":"2026-12-03 16:00:01"}`, "no withdrawal id", ""},
+		{"unknown currency", `{"withdraw_id":"w1","amount":"27.00","currency":"ZZZ","pay_time":"2026-12-03 16:00:01"}`, "amount", "w1"},
+		{"nothing paid", `{"withdraw_id":"w1","amount":"0.00","currency":"EUR","pay_time":"2026-12-03 16:00:01"}`, "not above zero", "w1"},
+		{"no time", `{"withdraw_id":"w1","amount":"27.00","currency":"EUR"}`, "pay time", "w1"},
+		{"an amount as a number", `{"withdraw_id":"w1","amount":27.00,"currency":"EUR","pay_time":"2026-12-03 16:00:01"}`, "not a withdrawal", "w1"},
+		{"not a withdrawal", `["w1"]`, "not a withdrawal", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := payoutOf(json.RawMessage(tt.raw))
+			if err != nil {
+				t.Fatalf("payoutOf: %v; want the payout kept", err)
+			}
+			if tt.id != "" && p.PayoutID != tt.id || tt.id == "" && !strings.HasPrefix(p.PayoutID, "unreadable-") {
+				t.Errorf("payout named %q, want %q (empty: by its content)", p.PayoutID, tt.id)
+			}
+			if tt.problem == "" {
+				if len(p.Problems) != 0 || p.Amount.Amount != 2700 || p.Amount.Currency != "EUR" {
+					t.Errorf("payout %+v", p)
+				}
+				return
+			}
+			if !strings.Contains(strings.Join(p.Problems, "; "), tt.problem) || string(p.Raw) != tt.raw {
+				t.Errorf("payout %q with problems %v, raw %s; want %q among them and the withdrawal as sent", p.PayoutID, p.Problems, p.Raw, tt.problem)
+			}
+			if again, _ := payoutOf(json.RawMessage(tt.raw)); again.PayoutID != p.PayoutID {
+				t.Errorf("read again the withdrawal is %q, first %q", again.PayoutID, p.PayoutID)
+			}
+		})
+	}
+}

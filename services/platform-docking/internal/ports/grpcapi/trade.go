@@ -51,8 +51,10 @@ var lineResolutions = map[dockingv1.SettlementLineResolution]domain.Resolution{
 }
 
 var payoutStates = map[dockingv1.PartnerPayoutState]string{
-	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_RECORDED: app.PayoutRecorded,
-	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_WAITING:  app.PayoutWaiting,
+	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_RECORDED:   app.PayoutRecorded,
+	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_WAITING:    app.PayoutWaiting,
+	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_UNREADABLE: app.PayoutUnreadable,
+	dockingv1.PartnerPayoutState_PARTNER_PAYOUT_STATE_DISMISSED:  app.PayoutDismissed,
 }
 
 var (
@@ -305,8 +307,9 @@ func (s *Docking) ListPartnerPayouts(ctx context.Context, req *dockingv1.ListPar
 	return out, nil
 }
 
-// ResolvePartnerPayout records a waiting payout beyond what was credited
-// (admins). Every bad field is named in one answer.
+// ResolvePartnerPayout records a waiting payout beyond what was credited,
+// or dismisses an unreadable one (admins). Every bad field is named in one
+// answer.
 func (s *Docking) ResolvePartnerPayout(ctx context.Context, req *dockingv1.ResolvePartnerPayoutRequest) (*dockingv1.ResolvePartnerPayoutResponse, error) {
 	c, err := caller(ctx)
 	if err != nil {
@@ -324,16 +327,18 @@ func (s *Docking) ResolvePartnerPayout(ctx context.Context, req *dockingv1.Resol
 }
 
 // payoutProto maps a stored payout for operators: its state, finance's
-// last refusal while it waits, and an operator's resolution once there is
-// one.
+// last refusal while it waits, what could not be read of an unreadable one
+// (and the payout as sent), and an operator's resolution once there is one.
 func payoutProto(p app.StoredPayout) *dockingv1.PartnerPayout {
-	state := app.PayoutWaiting
-	if p.RecordedAt != nil {
-		state = app.PayoutRecorded
-	}
 	pp := &dockingv1.PartnerPayout{PartnerId: p.PartnerID.String(), PayoutId: p.PayoutID,
-		Amount: moneyProto(p.Amount), State: payoutStateProto[state], PaidAt: timestamppb.New(p.PaidAt),
+		Amount: moneyProto(p.Amount), State: payoutStateProto[p.State()], PaidAt: timestamppb.New(p.PaidAt),
 		FirstSeenAt: timestamppb.New(p.FirstSeenAt), RecordedAt: pbtime.ProtoOf(p.RecordedAt), LastRefusal: p.LastError}
+	if len(p.Problems) > 0 {
+		pp.Problems, pp.Raw = p.Problems, string(p.Raw)
+		if p.Amount.Currency == "" {
+			pp.Amount = nil
+		}
+	}
 	if r := p.Resolution; r != nil {
 		pp.Resolution = &dockingv1.PayoutResolution{Note: r.Note, ResolvedBy: r.By, ResolvedAt: timestamppb.New(r.At)}
 		if p.RecordedAt != nil {
