@@ -723,10 +723,8 @@ export interface paths {
          *     FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
          *     is NOT_FOUND. A resolution whose recording could not complete now (finance
          *     unreachable) is answered without recorded_at and recorded by the next
-         *     settlement round. On an UNREADABLE payout the decision dismisses it: it is
-         *     never recorded (settle it with the partner and in finance otherwise); one that
-         *     docking read whole since the operator looked is FAILED_PRECONDITION (reason
-         *     PAYOUT_READ_SINCE), to look again.
+         *     settlement round. An UNREADABLE payout can only be dismissed (dismiss): it is
+         *     then never recorded (settle it with the partner and in finance otherwise).
          */
         post: operations["DockingService_ResolvePartnerPayout"];
         delete?: never;
@@ -5451,6 +5449,14 @@ export interface components {
              *     unreadable one is dismissed (at most 2,000 characters).
              */
             note?: string;
+            /**
+             * @description Dismiss an UNREADABLE payout instead of recording a WAITING one. The decision
+             *     names what the operator saw: recording an unreadable payout is
+             *     FAILED_PRECONDITION (reason PAYOUT_UNREADABLE), dismissing one read whole
+             *     (perhaps since the operator looked) is FAILED_PRECONDITION (reason
+             *     PAYOUT_READABLE).
+             */
+            dismiss?: boolean;
         };
         ResolvePartnerPayoutResponse: {
             payout?: components["schemas"]["PartnerPayout"];
@@ -9025,7 +9031,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "note": "Checked against the supplier sheet."
+                 *       "note": "Checked against the supplier sheet.",
+                 *       "dismiss": false
                  *     }
                  */
                 "application/json": components["schemas"]["ResolvePartnerPayoutBody"];

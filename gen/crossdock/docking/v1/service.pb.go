@@ -2023,7 +2023,13 @@ type ResolvePartnerPayoutRequest struct {
 	PayoutId string `protobuf:"bytes,2,opt,name=payout_id,json=payoutId,proto3" json:"payout_id,omitempty"`
 	// Required: why the payout is recorded beyond what was credited, or why an
 	// unreadable one is dismissed (at most 2,000 characters).
-	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	Note string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	// Dismiss an UNREADABLE payout instead of recording a WAITING one. The decision
+	// names what the operator saw: recording an unreadable payout is
+	// FAILED_PRECONDITION (reason PAYOUT_UNREADABLE), dismissing one read whole
+	// (perhaps since the operator looked) is FAILED_PRECONDITION (reason
+	// PAYOUT_READABLE).
+	Dismiss       bool `protobuf:"varint,4,opt,name=dismiss,proto3" json:"dismiss,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2077,6 +2083,13 @@ func (x *ResolvePartnerPayoutRequest) GetNote() string {
 		return x.Note
 	}
 	return ""
+}
+
+func (x *ResolvePartnerPayoutRequest) GetDismiss() bool {
+	if x != nil {
+		return x.Dismiss
+	}
+	return false
 }
 
 type ResolvePartnerPayoutResponse struct {
@@ -3589,12 +3602,13 @@ const file_crossdock_docking_v1_service_proto_rawDesc = "" +
 	"\vresolved_by\x18\x02 \x01(\tR\n" +
 	"resolvedBy\x12;\n" +
 	"\vresolved_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"resolvedAt\"m\n" +
+	"resolvedAt\"\x87\x01\n" +
 	"\x1bResolvePartnerPayoutRequest\x12\x1d\n" +
 	"\n" +
 	"partner_id\x18\x01 \x01(\tR\tpartnerId\x12\x1b\n" +
 	"\tpayout_id\x18\x02 \x01(\tR\bpayoutId\x12\x12\n" +
-	"\x04note\x18\x03 \x01(\tR\x04note\"[\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\x12\x18\n" +
+	"\adismiss\x18\x04 \x01(\bR\adismiss\"[\n" +
 	"\x1cResolvePartnerPayoutResponse\x12;\n" +
 	"\x06payout\x18\x01 \x01(\v2#.crossdock.docking.v1.PartnerPayoutR\x06payout\"\xb0\x01\n" +
 	"\x19ListPartnerPayoutsRequest\x12\x1d\n" +

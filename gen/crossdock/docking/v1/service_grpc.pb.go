@@ -128,10 +128,8 @@ type DockingServiceClient interface {
 	// FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
 	// is NOT_FOUND. A resolution whose recording could not complete now (finance
 	// unreachable) is answered without recorded_at and recorded by the next
-	// settlement round. On an UNREADABLE payout the decision dismisses it: it is
-	// never recorded (settle it with the partner and in finance otherwise); one that
-	// docking read whole since the operator looked is FAILED_PRECONDITION (reason
-	// PAYOUT_READ_SINCE), to look again.
+	// settlement round. An UNREADABLE payout can only be dismissed (dismiss): it is
+	// then never recorded (settle it with the partner and in finance otherwise).
 	ResolvePartnerPayout(ctx context.Context, in *ResolvePartnerPayoutRequest, opts ...grpc.CallOption) (*ResolvePartnerPayoutResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.
@@ -502,10 +500,8 @@ type DockingServiceServer interface {
 	// FAILED_PRECONDITION (reason PAYOUT_RECORDED). A payout the partner does not have
 	// is NOT_FOUND. A resolution whose recording could not complete now (finance
 	// unreachable) is answered without recorded_at and recorded by the next
-	// settlement round. On an UNREADABLE payout the decision dismisses it: it is
-	// never recorded (settle it with the partner and in finance otherwise); one that
-	// docking read whole since the operator looked is FAILED_PRECONDITION (reason
-	// PAYOUT_READ_SINCE), to look again.
+	// settlement round. An UNREADABLE payout can only be dismissed (dismiss): it is
+	// then never recorded (settle it with the partner and in finance otherwise).
 	ResolvePartnerPayout(context.Context, *ResolvePartnerPayoutRequest) (*ResolvePartnerPayoutResponse, error)
 	// SyncPartner asks docking to push every listing and pull orders and settlements
 	// from a VERIFIED partner now instead of at the next scheduled round.

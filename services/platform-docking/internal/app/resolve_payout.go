@@ -14,6 +14,9 @@ type PayoutResolutionInput struct {
 	PartnerID uuid.UUID
 	PayoutID  string
 	Note      string
+	// Dismiss dismisses an unreadable payout instead of recording one read
+	// whole: the decision names what the operator saw.
+	Dismiss bool
 }
 
 // ResolvePayout records a waiting payout that covers more than docking
@@ -25,11 +28,11 @@ type PayoutResolutionInput struct {
 // as it is; a payout recorded without a resolution is
 // domain.ErrPayoutRecorded.
 //
-// On an unreadable payout the decision dismisses it: nothing is recorded,
-// for docking cannot tell what was paid (the operator settles it with the
-// partner). One docking read whole between the operator's look and the
-// decision is domain.ErrPayoutReadSince: the decision was about another
-// payout.
+// An unreadable payout can only be dismissed (Dismiss): nothing is
+// recorded, for docking cannot tell what was paid (the operator settles it
+// with the partner). The decision names what the operator saw, so one
+// about a payout docking read whole since is refused
+// (domain.ErrPayoutReadable) rather than taken as a recording.
 //
 // The answer is the payout as stored: a recording that fails (finance
 // unreachable) leaves RecordedAt unset, and the partner's next settlement
@@ -45,13 +48,8 @@ func (t *Trade) ResolvePayout(ctx context.Context, c auth.Caller, in PayoutResol
 	if err != nil {
 		return StoredPayout{}, err
 	}
-	seen, err := t.store.GetPayout(ctx, p.ID, in.PayoutID)
-	if err != nil {
-		return StoredPayout{}, err
-	}
-	unreadable := len(seen.Problems) > 0
-	po, err := t.store.ResolvePayout(ctx, p.ID, in.PayoutID, unreadable, PayoutResolution{Note: in.Note, By: c.Subject, At: t.clock()})
-	if err != nil || po.RecordedAt != nil || len(po.Problems) > 0 {
+	po, err := t.store.ResolvePayout(ctx, p.ID, in.PayoutID, in.Dismiss, PayoutResolution{Note: in.Note, By: c.Subject, At: t.clock()})
+	if err != nil || po.RecordedAt != nil || in.Dismiss {
 		return po, err
 	}
 	if err := t.recordPayout(ctx, p, po); err != nil {

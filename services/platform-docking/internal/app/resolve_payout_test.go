@@ -18,6 +18,11 @@ func (f *payoutFixture) resolvePayout(payoutID, note string) (app.StoredPayout, 
 	return f.trade.ResolvePayout(context.Background(), admin, app.PayoutResolutionInput{PartnerID: f.partner, PayoutID: payoutID, Note: note})
 }
 
+func (f *payoutFixture) dismissPayout(payoutID, note string) (app.StoredPayout, error) {
+	return f.trade.ResolvePayout(context.Background(), admin, app.PayoutResolutionInput{PartnerID: f.partner, PayoutID: payoutID, Note: note,
+		Dismiss: true})
+}
+
 // A payout covering an accepted line and a dismissed one waits: finance
 // holds only the accepted line. The operator's resolution records it, the
 // virtual account giving the accepted line's 2700 and the dismissed line's
@@ -137,10 +142,11 @@ func TestResolvingARecordedPayoutIsRefused(t *testing.T) {
 // an id, one of nothing) are kept unreadable, for an operator, beside the
 // payouts read whole, and never recorded: the round goes on and records the
 // others. One the partner sends again whole, or whose kept form reads whole
-// once our reading is fixed, is recorded like any other. An operator's
-// resolution dismisses an unreadable payout, which then stays so; a
-// decision taken on one read whole since is refused. Before, such a payout
-// failed its page every round, and the partner's payout pull stopped there.
+// once our reading is fixed, is recorded like any other. An operator
+// dismisses an unreadable payout, which then stays so, and cannot record
+// one; a dismissal of one read whole since the operator looked is refused,
+// never taken as a recording. Before, such a payout failed its page every
+// round, and the partner's payout pull stopped there.
 func TestAnUnreadablePayoutIsKeptAsideForAnOperator(t *testing.T) {
 	ctx := context.Background()
 	f := newPayoutFixture(t, 0)
@@ -194,19 +200,21 @@ func TestAnUnreadablePayoutIsKeptAsideForAnOperator(t *testing.T) {
 		t.Errorf("%d payouts unrecorded, want the 3 unreadable and the waiting one", a.PayoutsUnrecorded)
 	}
 
-	// A decision to dismiss taken while the waiting payout was unreadable.
-	_, err := f.store.ResolvePayout(ctx, f.partner, "pay-reread", true, app.PayoutResolution{Note: "Garbage.", By: admin.Subject, At: f.clk.Now()})
-	wantReason(t, err, apperr.KindFailedPrecondition, "PAYOUT_READ_SINCE")
-	if p := f.payout(t, "pay-reread"); p.Resolution != nil {
-		t.Fatalf("the refused decision was saved: %+v", p.Resolution)
+	// A dismissal decided while the waiting payout was unreadable.
+	_, err := f.dismissPayout("pay-reread", "Garbage.")
+	wantReason(t, err, apperr.KindFailedPrecondition, "PAYOUT_READABLE")
+	if p := f.payout(t, "pay-reread"); p.Resolution != nil || p.RecordedAt != nil {
+		t.Fatalf("the refused dismissal was saved or recorded: %+v", p)
 	}
+	_, err = f.resolvePayout("pay-bad", "Record it anyway.")
+	wantReason(t, err, apperr.KindFailedPrecondition, "PAYOUT_UNREADABLE")
 
 	note := "A duplicate of a bank transfer the partner confirmed by mail; nothing to record."
-	dismissed, err := f.resolvePayout("pay-bad", note)
+	dismissed, err := f.dismissPayout("pay-bad", note)
 	if err != nil || dismissed.State() != app.PayoutDismissed || dismissed.Resolution == nil || dismissed.Resolution.Note != note || dismissed.RecordedAt != nil {
 		t.Fatalf("dismissing the unreadable payout: %+v, %v", dismissed, err)
 	}
-	if again, err := f.resolvePayout("pay-bad", "Another note."); err != nil || again.State() != app.PayoutDismissed || again.Resolution.Note != note {
+	if again, err := f.dismissPayout("pay-bad", "Another note."); err != nil || again.State() != app.PayoutDismissed || again.Resolution.Note != note {
 		t.Fatalf("dismissing it again: %+v, %v; want it answered as it is", again, err)
 	}
 	// The partner sends it whole now: dismissed, it stays so.

@@ -613,3 +613,43 @@ func TestAnUnreadableLineIsKeptAsideForAnOperator(t *testing.T) {
 		t.Errorf("finance credited %d lines, want only the matched one", len(f.finance.credits))
 	}
 }
+
+// A partner's record holding what PostgreSQL cannot store (a NUL character)
+// is kept unreadable, the text with U+FFFD in its place, beside the records
+// read whole: the rounds go on, and the sold order's line is matched and
+// credited. Before, such a record failed the insert of its page every
+// round, and the partner's pull stopped there. What was kept of it reads
+// whole, but it is not what the partner sent: it stays unreadable, never
+// recorded. An order of ours holding such text is held for an operator,
+// never placed with it.
+func TestPartnerRecordsTheDatabaseCannotHoldAreKeptUnreadable(t *testing.T) {
+	ctx := context.Background()
+	f := newPayoutFixture(t, 0)
+	now := f.clk.Now()
+	f.market.BookLine(partnersim.SettlementLine{LineID: "st-nul\x00", OrderID: "po-\x00", Currency: "EUR", GrossMinor: 100, SettledAt: now})
+	f.market.BookPayout(partnersim.Payout{PayoutID: "pay-nul\x00", Currency: "EUR", AmountMinor: 100, PaidAt: now})
+	held, err := f.market.PlaceOrder("buyer\x00", partnersim.Address{Recipient: "E\x00", CountryCode: "DE", City: "Berlin", Lines: []string{"1"}},
+		[]partnersim.ItemInput{{Marker: f.marker, Quantity: 1}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sell(t)
+	f.rounds(t, 3)
+
+	if l, err := f.store.GetLine(ctx, f.partner, "st-nul\uFFFD"); err != nil || l.State != domain.SettlementUnreadable ||
+		!slices.Contains(l.Problems, domain.TextProblem) || l.PartnerOrderID != "po-\uFFFD" || len(l.Raw) == 0 {
+		t.Errorf("the line with a NUL: %+v, %v; want it unreadable, as sent", l, err)
+	}
+	if p, err := f.store.GetPayout(ctx, f.partner, "pay-nul\uFFFD"); err != nil || p.State() != app.PayoutUnreadable ||
+		!slices.Contains(p.Problems, domain.TextProblem) || len(p.Raw) == 0 {
+		t.Errorf("the payout with a NUL: %+v, %v; want it unreadable, as sent, not recorded", p, err)
+	}
+	o, seen, err := f.store.GetPulledOrder(ctx, f.partner, held.OrderID)
+	if err != nil || !seen || o.State != app.PulledHeld || !strings.Contains(o.PartnerStatus, "NUL") {
+		t.Errorf("the order with a NUL in its buyer: %+v, %v, %v; want it held for an operator", o, seen, err)
+	}
+	lines, _, err := f.store.ListLines(ctx, app.LineFilter{PartnerID: f.partner, State: domain.SettlementMatched, Limit: 10})
+	if err != nil || len(lines) != 1 || lines[0].CreditedAt == nil {
+		t.Errorf("matched lines %+v, %v; want the sold order's, credited", lines, err)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -96,8 +95,8 @@ func (t *Trade) rereadUnreadable(ctx context.Context, p domain.Partner, conn Set
 		return t.store.ListLines(ctx, LineFilter{PartnerID: p.ID, State: domain.SettlementUnreadable, Limit: openLinesBatch, Page: page})
 	}
 	return eachPage(list, func(u StoredLine) error {
-		if strings.HasPrefix(u.LineID, domain.ContentIDPrefix) {
-			return nil // no id of its own: it never reads whole
+		if domain.NeverReadsWhole(u.LineID, u.Problems) {
+			return nil
 		}
 		l, err := conn.ReadSettlementLine(u.Raw)
 		if err != nil || len(l.Problems) > 0 || l.LineID != u.LineID {
@@ -190,8 +189,8 @@ func (t *Trade) rereadUnreadablePayouts(ctx context.Context, p domain.Partner, c
 		return t.store.ListPayouts(ctx, PayoutFilter{PartnerID: p.ID, State: PayoutUnreadable, Limit: payoutsBatch, Page: page})
 	}
 	return eachPage(list, func(u StoredPayout) error {
-		if strings.HasPrefix(u.PayoutID, domain.ContentIDPrefix) {
-			return nil // no id of its own: it never reads whole
+		if domain.NeverReadsWhole(u.PayoutID, u.Problems) {
+			return nil
 		}
 		po, err := conn.ReadPayout(u.Raw)
 		if err != nil || len(po.Problems) > 0 || po.PayoutID != u.PayoutID {

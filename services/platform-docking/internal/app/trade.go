@@ -144,12 +144,13 @@ type TradeStore interface {
 	// msg (recordedAt nil). A payout recorded stays as first recorded.
 	SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payoutID string, recordedAt *time.Time, unallocated int64, msg string) error
 	// ResolvePayout sets an operator's resolution on an unrecorded payout
-	// without one, unreadable as the operator found it (unreadable) or
-	// not, and returns the payout. A payout resolved before is returned as
+	// without one, a dismissal of an unreadable payout or a recording of
+	// one read whole, and returns the payout. Dismissing a payout read
+	// whole is domain.ErrPayoutReadable, recording an unreadable one
+	// domain.ErrPayoutUnreadable; a payout resolved before is returned as
 	// it is; one recorded without a resolution is domain.ErrPayoutRecorded;
-	// one found unreadable and read whole since is domain.ErrPayoutReadSince;
 	// one the partner does not have is NotFound.
-	ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, unreadable bool, r PayoutResolution) (StoredPayout, error)
+	ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, dismiss bool, r PayoutResolution) (StoredPayout, error)
 	// GetPayout returns one of a partner's payouts, or NotFound.
 	GetPayout(ctx context.Context, partnerID uuid.UUID, payoutID string) (StoredPayout, error)
 	// ListPayouts returns a page of a partner's payouts, the latest paid

@@ -60,12 +60,16 @@ var (
 	// in full from our virtual account: there is nothing to decide.
 	ErrPayoutRecorded = apperr.FailedPrecondition("finance recorded the payout from what was credited: there is nothing to resolve").
 				WithReason("PAYOUT_RECORDED")
-	// ErrPayoutReadSince refuses an operator's decision on a payout that
-	// was unreadable when they looked and that docking has read whole
-	// since (the partner sent it again, or docking's reading was fixed):
-	// dismissing it would drop a payout that can be recorded.
-	ErrPayoutReadSince = apperr.FailedPrecondition("the payout was read whole since it was looked at: look at it again").
-				WithReason("PAYOUT_READ_SINCE")
+	// ErrPayoutReadable refuses to dismiss a payout docking read whole
+	// (perhaps since the operator looked: the partner sent it again, or
+	// docking's reading was fixed): dismissing it would drop a payout that
+	// can be recorded.
+	ErrPayoutReadable = apperr.FailedPrecondition("the payout reads whole: it is recorded, not dismissed; look at it again").
+				WithReason("PAYOUT_READABLE")
+	// ErrPayoutUnreadable refuses to record a payout docking could not read
+	// whole: there is no amount to record, only a dismissal.
+	ErrPayoutUnreadable = apperr.FailedPrecondition("the payout could not be read whole: it can only be dismissed").
+				WithReason("PAYOUT_UNREADABLE")
 )
 
 // ValidateResolution checks an operator's request before anything is read,
@@ -88,7 +92,7 @@ func ValidateResolution(lineID string, r Resolution, note string) error {
 func ValidatePayoutResolution(payoutID, note string) error {
 	var v apperr.Violations
 	checkPartnerID(&v, "payout_id", payoutID, MaxPayoutID)
-	checkNote(&v, note, "say why the payout is recorded beyond what was credited")
+	checkNote(&v, note, "say why the payout is recorded beyond what was credited, or dismissed")
 	return v.Err()
 }
 

@@ -3,6 +3,7 @@ package domain
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,16 +138,37 @@ type PartnerOrder struct {
 }
 
 // MarkUnreadable keeps an order a connector could not read whole (a price,
-// an amount or a time it cannot parse) as OrderUnknown, the problems in its
-// raw status: one with lines of ours is held for an operator, never guessed
-// at, one without is ignored, and the orders beside it on the partner's
-// page are read on instead of the whole page failing on it every round.
+// an amount or a time it cannot parse, text PostgreSQL cannot store) as
+// OrderUnknown, the problems in its raw status: one with lines of ours is
+// held for an operator, never guessed at, one without is ignored, and the
+// orders beside it on the partner's page are read on instead of the whole
+// page failing on it every round. Connectors call it on every order they
+// read: it is where such text is found and replaced (TextProblem).
 func (o *PartnerOrder) MarkUnreadable(problems []string) {
+	if o.cleanText() {
+		problems = append(problems, TextProblem)
+	}
 	if len(problems) == 0 {
 		return
 	}
+	cleanAll(problems)
 	o.Status = OrderUnknown
 	o.RawStatus += " (unreadable: " + strings.Join(problems, "; ") + ")"
+}
+
+// cleanText replaces, in every text field of the order, what PostgreSQL
+// cannot store, and reports whether there was any.
+func (o *PartnerOrder) cleanText() bool {
+	dirty := cleanFields(&o.ID, &o.RawStatus, &o.BuyerRef)
+	if a := o.Address; a != nil {
+		dirty = cleanFields(&a.Recipient, &a.Phone, &a.CountryCode, &a.RegionCode, &a.City, &a.Postcode) || dirty
+		dirty = cleanAll(a.Lines) || dirty
+	}
+	for i := range o.Items {
+		it := &o.Items[i]
+		dirty = cleanFields(&it.ItemID, &it.ListingID, &it.Marker) || dirty
+	}
+	return dirty
 }
 
 // Window is a half-open time range [From, To).
@@ -192,9 +214,23 @@ type SettlementLine struct {
 // finds it stored, and the lines beside it on the partner's page are read
 // on instead of the whole page failing on it every round.
 func UnreadableLine(l SettlementLine, problems []string) SettlementLine {
+	cleanAll(problems)
 	l.Problems = problems
 	if l.LineID == "" {
 		l.LineID = ContentID(l.Raw)
+	}
+	return l
+}
+
+// CheckedLine finishes a connector's reading of a line with the problems
+// it found: text PostgreSQL cannot store is replaced (TextProblem), and a
+// line with any problem is kept unreadable (UnreadableLine).
+func CheckedLine(l SettlementLine, problems []string) SettlementLine {
+	if cleanFields(&l.LineID, &l.PartnerOrderID) {
+		problems = append(problems, TextProblem)
+	}
+	if len(problems) > 0 {
+		return UnreadableLine(l, problems)
 	}
 	return l
 }
@@ -210,6 +246,15 @@ func ContentID(content []byte) string {
 
 // ContentIDPrefix starts the name ContentID gives a record.
 const ContentIDPrefix = "unreadable-"
+
+// NeverReadsWhole reports an unreadable record that reading again from what
+// was kept of it cannot read whole: one named by its content (it has no id
+// of its own), or one kept with U+FFFD in place of what the partner sent
+// (TextProblem), which would read whole as something the partner never
+// sent.
+func NeverReadsWhole(id string, problems []string) bool {
+	return strings.HasPrefix(id, ContentIDPrefix) || slices.Contains(problems, TextProblem)
+}
 
 // SettlementPage is one page of a partner's settlement lines.
 type SettlementPage struct {
@@ -238,9 +283,25 @@ type Payout struct {
 // the partner's page are read on instead of the whole page failing on it
 // every round.
 func UnreadablePayout(p Payout, problems []string) Payout {
+	cleanAll(problems)
 	p.Problems = problems
 	if p.PayoutID == "" {
 		p.PayoutID = ContentID(p.Raw)
+	}
+	return p
+}
+
+// CheckedPayout finishes a connector's reading of a payout with the
+// problems it found, as CheckedLine does a line's.
+func CheckedPayout(p Payout, problems []string) Payout {
+	if cleanFields(&p.PayoutID) {
+		problems = append(problems, TextProblem)
+		if len(p.PayoutID) > MaxPayoutID { // U+FFFD is 3 bytes
+			p.PayoutID = ContentID([]byte(p.PayoutID))
+		}
+	}
+	if len(problems) > 0 {
+		return UnreadablePayout(p, problems)
 	}
 	return p
 }

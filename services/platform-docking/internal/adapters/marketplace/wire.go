@@ -2,8 +2,10 @@ package marketplace
 
 import (
 	"strconv"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -65,26 +67,30 @@ func orderStatus(s partnerv1.OrderStatus) (domain.OrderStatus, string) {
 }
 
 func partnerOrder(o *partnerv1.PartnerOrder) (domain.PartnerOrder, error) {
-	raw, err := protojson.Marshal(o)
-	if err != nil {
-		return domain.PartnerOrder{}, badAnswer("order " + o.GetOrderId() + " cannot be kept as JSON")
-	}
 	// What cannot be read is noted, not fatal: the order is kept unread
 	// (held when it holds goods of ours) and the page goes on.
 	var problems []string
-	total, err := moneyOf(o.GetTotal(), "order "+o.GetOrderId()+" total")
-	if err != nil {
-		problems = append(problems, err.Error())
+	note := func(err error) {
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
+	total, err := moneyOf(o.GetTotal(), "order "+o.GetOrderId()+" total")
+	note(err)
 	status, rawStatus := orderStatus(o.GetStatus())
 	po := domain.PartnerOrder{ID: o.GetOrderId(), Status: status, RawStatus: rawStatus, BuyerRef: o.GetBuyerRef(),
-		Total: total, PlacedAt: pbtime.Time(o.GetPlacedAt()), UpdatedAt: pbtime.Time(o.GetUpdatedAt()), Raw: raw}
+		Total: total, Raw: rawOf(o)}
+	po.PlacedAt, err = timeOf(o.GetPlacedAt(), "placed_at")
+	note(err)
+	po.UpdatedAt, err = timeOf(o.GetUpdatedAt(), "updated_at")
+	note(err)
 	if a := o.GetAddress(); a != nil {
 		po.Address = &domain.Address{Recipient: a.GetRecipient(), Phone: a.GetPhone(), CountryCode: a.GetCountryCode(),
 			RegionCode: a.GetRegionCode(), City: a.GetCity(), Postcode: a.GetPostcode(), Lines: a.GetLines()}
 	}
 	if o.GetPaidAt() != nil {
-		paid := pbtime.Time(o.GetPaidAt())
+		paid, err := timeOf(o.GetPaidAt(), "paid_at")
+		note(err)
 		po.PaidAt = &paid
 	}
 	for _, it := range o.GetItems() {
@@ -104,12 +110,9 @@ func partnerOrder(o *partnerv1.PartnerOrder) (domain.PartnerOrder, error) {
 // as an unreadable line for an operator (domain.UnreadableLine) rather than
 // failing the page it is on.
 func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) {
-	raw, err := protojson.Marshal(l)
-	if err != nil {
-		return domain.SettlementLine{}, badAnswer("settlement line " + l.GetLineId() + " cannot be kept as JSON")
-	}
-	line := domain.SettlementLine{LineID: l.GetLineId(), PartnerOrderID: l.GetOrderId(), Raw: raw}
+	line := domain.SettlementLine{LineID: l.GetLineId(), PartnerOrderID: l.GetOrderId(), Raw: rawOf(l)}
 	var problems []string
+	var err error
 	// The line id keys the line (and finance's credit of it). One without is
 	// named by its content, encoded deterministically: protojson's output
 	// may vary from one build to the next.
@@ -132,13 +135,10 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 	}
 	if l.GetSettledAt() == nil {
 		problems = append(problems, "no settlement time")
-	} else {
-		line.SettledAt = pbtime.Time(l.GetSettledAt())
+	} else if line.SettledAt, err = timeOf(l.GetSettledAt(), "settled_at"); err != nil {
+		problems = append(problems, err.Error())
 	}
-	if len(problems) > 0 {
-		return domain.UnreadableLine(line, problems), nil
-	}
-	return line, nil
+	return domain.CheckedLine(line, problems), nil
 }
 
 // payoutOf reads a partner's payout. One that cannot be read whole (no id
@@ -146,12 +146,9 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 // time) is kept as an unreadable payout for an operator
 // (domain.UnreadablePayout) rather than failing the page it is on.
 func payoutOf(po *partnerv1.Payout) (domain.Payout, error) {
-	raw, err := protojson.Marshal(po)
-	if err != nil {
-		return domain.Payout{}, badAnswer("payout " + po.GetPayoutId() + " cannot be kept as JSON")
-	}
-	out := domain.Payout{PayoutID: po.GetPayoutId(), Raw: raw}
+	out := domain.Payout{PayoutID: po.GetPayoutId(), Raw: rawOf(po)}
 	var problems []string
+	var err error
 	if id := po.GetPayoutId(); id == "" || len(id) > domain.MaxPayoutID {
 		problems = append(problems, "no payout id of at most 128 bytes")
 		content, err := proto.MarshalOptions{Deterministic: true}.Marshal(po)
@@ -167,13 +164,33 @@ func payoutOf(po *partnerv1.Payout) (domain.Payout, error) {
 	}
 	if po.GetPaidAt() == nil {
 		problems = append(problems, "no payment time")
-	} else {
-		out.PaidAt = pbtime.Time(po.GetPaidAt())
+	} else if out.PaidAt, err = timeOf(po.GetPaidAt(), "paid_at"); err != nil {
+		problems = append(problems, err.Error())
 	}
-	if len(problems) > 0 {
-		return domain.UnreadablePayout(out, problems), nil
+	return domain.CheckedPayout(out, problems), nil
+}
+
+// rawOf is a partner's message as docking keeps it: protojson, or, when
+// protojson refuses it (a timestamp outside the range a Timestamp may
+// hold), its text format, which keeps every field as sent.
+func rawOf(m proto.Message) []byte {
+	if raw, err := protojson.Marshal(m); err == nil {
+		return raw
 	}
-	return out, nil
+	raw, _ := prototext.Marshal(m)
+	return raw
+}
+
+// timeOf reads a time the partner sent: zero when it sent none, an error
+// when it is outside the range a Timestamp may hold (years 1 to 9999).
+func timeOf(ts *timestamppb.Timestamp, what string) (time.Time, error) {
+	if ts == nil {
+		return time.Time{}, nil
+	}
+	if err := ts.CheckValid(); err != nil {
+		return time.Time{}, badAnswer(what + " is not a time: " + err.Error())
+	}
+	return ts.AsTime(), nil
 }
 
 // moneyOf checks an amount the partner sent.

@@ -1,6 +1,7 @@
 package marketplace
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -119,5 +120,48 @@ func TestAPayoutNotReadWholeIsKeptUnreadable(t *testing.T) {
 	}
 	if p, err := payoutOf(&partnerv1.Payout{PayoutId: "pay-1", Amount: eur, PaidAt: at}); err != nil || len(p.Problems) != 0 || p.Amount.Amount != 2700 {
 		t.Errorf("a whole payout: %+v, %v", p, err)
+	}
+}
+
+// A time outside the range a Timestamp may hold is a problem of its record,
+// kept unreadable with every field as sent, not a page that fails: before,
+// the record could not be kept as JSON and its page failed every round.
+func TestATimeOutOfRangeIsKeptUnreadable(t *testing.T) {
+	eur := &commonv1.Money{CurrencyCode: "EUR", AmountMinor: 2700}
+	bad := &timestamppb.Timestamp{Seconds: timestamppb.Now().GetSeconds(), Nanos: 2_000_000_000}
+	l, err := settlementLine(&partnerv1.SettlementLine{LineId: "l-1", OrderId: "po-1", Gross: eur, Fees: eur, SettledAt: bad})
+	if err != nil || !strings.Contains(strings.Join(l.Problems, "; "), "settled_at") || l.LineID != "l-1" || len(l.Raw) == 0 {
+		t.Errorf("line %q %v (raw %q), %v; want it unreadable naming settled_at, as sent", l.LineID, l.Problems, l.Raw, err)
+	}
+	p, err := payoutOf(&partnerv1.Payout{PayoutId: "pay-1", Amount: eur, PaidAt: bad})
+	if err != nil || !strings.Contains(strings.Join(p.Problems, "; "), "paid_at") || p.PayoutID != "pay-1" || len(p.Raw) == 0 {
+		t.Errorf("payout %q %v (raw %q), %v; want it unreadable naming paid_at, as sent", p.PayoutID, p.Problems, p.Raw, err)
+	}
+	o, err := partnerOrder(&partnerv1.PartnerOrder{OrderId: "po-1", Status: partnerv1.OrderStatus_ORDER_STATUS_PAID, Total: eur,
+		PlacedAt: bad, UpdatedAt: timestamppb.Now()})
+	if err != nil || o.Status != domain.OrderUnknown || !strings.Contains(o.RawStatus, "placed_at") || len(o.Raw) == 0 {
+		t.Errorf("order %s %q (raw %q), %v; want it unreadable naming placed_at, as sent", o.Status, o.RawStatus, o.Raw, err)
+	}
+}
+
+// Text PostgreSQL cannot store (a NUL character) is kept with U+FFFD in its
+// place, and its record unreadable (an order of ours held), never stored
+// as read under an id the partner did not send.
+func TestANULCharacterIsKeptUnreadable(t *testing.T) {
+	eur := &commonv1.Money{CurrencyCode: "EUR", AmountMinor: 2700}
+	at := timestamppb.Now()
+	l, _ := settlementLine(&partnerv1.SettlementLine{LineId: "l-\x00", OrderId: "po-\x00", Gross: eur, Fees: eur, SettledAt: at})
+	if l.LineID != "l-\uFFFD" || l.PartnerOrderID != "po-\uFFFD" || !slices.Contains(l.Problems, domain.TextProblem) {
+		t.Errorf("line %q of %q with %v", l.LineID, l.PartnerOrderID, l.Problems)
+	}
+	p, _ := payoutOf(&partnerv1.Payout{PayoutId: strings.Repeat("\x00", 100), Amount: eur, PaidAt: at})
+	if len(p.PayoutID) > domain.MaxPayoutID || strings.ContainsRune(p.PayoutID, 0) || !slices.Contains(p.Problems, domain.TextProblem) {
+		t.Errorf("payout %q with %v; want a name of at most 128 bytes without NUL", p.PayoutID, p.Problems)
+	}
+	o, _ := partnerOrder(&partnerv1.PartnerOrder{OrderId: "po-1", Status: partnerv1.OrderStatus_ORDER_STATUS_PAID, Total: eur,
+		BuyerRef: "b\x00", PlacedAt: at, UpdatedAt: at,
+		Items: []*partnerv1.OrderItem{{ItemId: "i-1", Marker: domain.Marker("sku-1"), Quantity: 1, UnitPrice: eur}}})
+	if o.Status != domain.OrderUnknown || o.BuyerRef != "b\uFFFD" || !strings.Contains(o.RawStatus, domain.TextProblem) {
+		t.Errorf("order %s %q, buyer %q", o.Status, o.RawStatus, o.BuyerRef)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -462,14 +463,50 @@ func (s Trade) GetPulledOrders(ctx context.Context, partnerID uuid.UUID, partner
 	return out, nil
 }
 
-// rawJSON is a pulled order's raw form as jsonb: JSON as received, or the
-// text wrapped as a JSON string when a partner sent something else.
+// rawJSON is a partner's record as jsonb: JSON as received, or the text
+// wrapped as a JSON string when a partner sent something else. jsonb holds
+// neither a NUL character nor bytes that are not UTF-8: JSON holding them
+// is stored with U+FFFD in their place (jsonb keeps neither the keys'
+// order nor the spacing anyway), other text likewise.
 func rawJSON(raw []byte) []byte {
 	if json.Valid(raw) {
-		return raw
+		if utf8.Valid(raw) && !bytes.Contains(raw, []byte(`\u0000`)) {
+			return raw
+		}
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var v any
+		if d.Decode(&v) == nil {
+			if b, err := json.Marshal(withoutNUL(v)); err == nil {
+				return b
+			}
+		}
 	}
-	b, _ := json.Marshal(string(raw))
+	b, _ := json.Marshal(strings.ReplaceAll(strings.ToValidUTF8(string(raw), "\uFFFD"), "\x00", "\uFFFD"))
 	return b
+}
+
+// withoutNUL is a decoded JSON value with every NUL character of its
+// strings and keys replaced by U+FFFD (decoding replaced invalid UTF-8
+// already).
+func withoutNUL(v any) any {
+	switch v := v.(type) {
+	case string:
+		return strings.ReplaceAll(v, "\x00", "\uFFFD")
+	case []any:
+		for i := range v {
+			v[i] = withoutNUL(v[i])
+		}
+		return v
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[strings.ReplaceAll(k, "\x00", "\uFFFD")] = withoutNUL(e)
+		}
+		return out
+	default:
+		return v
+	}
 }
 
 // upsertPulled records a pulled order. An imported order stays imported
@@ -806,10 +843,10 @@ func (s Trade) SavePayoutRecord(ctx context.Context, partnerID uuid.UUID, payout
 	return err
 }
 
-func (s Trade) ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, unreadable bool, r app.PayoutResolution) (app.StoredPayout, error) {
+func (s Trade) ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID string, dismiss bool, r app.PayoutResolution) (app.StoredPayout, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE partner_payouts SET resolution_note = $3, resolved_by = $4, resolved_at = $5
 		WHERE partner_id = $1 AND payout_id = $2 AND recorded_at IS NULL AND resolved_at IS NULL AND (problems <> '{}') = $6
-		RETURNING `+payoutColumns, partnerID, payoutID, r.Note, r.By, r.At, unreadable)
+		RETURNING `+payoutColumns, partnerID, payoutID, r.Note, r.By, r.At, dismiss)
 	if err != nil {
 		return app.StoredPayout{}, err
 	}
@@ -817,17 +854,21 @@ func (s Trade) ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID 
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return po, err
 	}
-	// Resolved before (answered as it is), recorded without a resolution,
-	// read whole since the operator found it unreadable, or not the
-	// partner's.
+	// Not the payout the decision is about (read whole or not), resolved
+	// before (answered as it is), recorded without a resolution, or not
+	// the partner's.
 	po, err = s.GetPayout(ctx, partnerID, payoutID)
 	switch {
-	case err != nil || po.Resolution != nil:
-		return po, err
-	case po.RecordedAt != nil:
-		return app.StoredPayout{}, domain.ErrPayoutRecorded
+	case err != nil:
+		return app.StoredPayout{}, err
+	case dismiss && len(po.Problems) == 0:
+		return app.StoredPayout{}, domain.ErrPayoutReadable
+	case !dismiss && len(po.Problems) > 0:
+		return app.StoredPayout{}, domain.ErrPayoutUnreadable
+	case po.Resolution != nil:
+		return po, nil
 	default:
-		return app.StoredPayout{}, domain.ErrPayoutReadSince
+		return app.StoredPayout{}, domain.ErrPayoutRecorded
 	}
 }
 

@@ -35,7 +35,7 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	var b wireBill
 	if err := json.Unmarshal(raw, &b); err != nil {
 		line.LineID = ownIDOrContent(raw, "bill_id", 0)
-		return domain.UnreadableLine(line, []string{"not a bill: " + err.Error()}), nil
+		return domain.CheckedLine(line, []string{"not a bill: " + err.Error()}), nil
 	}
 	line.LineID, line.PartnerOrderID = b.BillID, b.TID
 	var problems []string
@@ -59,10 +59,7 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	if line.SettledAt, err = parseTime(b.BookTime); err != nil {
 		problems = append(problems, fmt.Sprintf("book time: %v", err))
 	}
-	if len(problems) > 0 {
-		return domain.UnreadableLine(line, problems), nil
-	}
-	return line, nil
+	return domain.CheckedLine(line, problems), nil
 }
 
 // ownIDOrContent names a record that did not decode (a field of another
@@ -123,7 +120,7 @@ func payoutOf(raw json.RawMessage) (domain.Payout, error) {
 	var wd wireWithdrawal
 	if err := json.Unmarshal(raw, &wd); err != nil {
 		po.PayoutID = ownIDOrContent(raw, "withdraw_id", domain.MaxPayoutID)
-		return domain.UnreadablePayout(po, []string{"not a withdrawal: " + err.Error()}), nil
+		return domain.CheckedPayout(po, []string{"not a withdrawal: " + err.Error()}), nil
 	}
 	po.PayoutID = wd.WithdrawID
 	var problems []string
@@ -140,10 +137,7 @@ func payoutOf(raw json.RawMessage) (domain.Payout, error) {
 	if po.PaidAt, err = parseTime(wd.PayTime); err != nil {
 		problems = append(problems, fmt.Sprintf("pay time: %v", err))
 	}
-	if len(problems) > 0 {
-		return domain.UnreadablePayout(po, problems), nil
-	}
-	return po, nil
+	return domain.CheckedPayout(po, problems), nil
 }
 
 // ReadPayout reads a withdrawal again from its Raw.

@@ -2,8 +2,11 @@ package restmarket
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
 // A bill is read whole, or kept unreadable with what could not be read: one
@@ -110,5 +113,18 @@ func TestPayoutKeepsWhatItCannotRead(t *testing.T) {
 				t.Errorf("read again the withdrawal is %q, first %q", again.PayoutID, p.PayoutID)
 			}
 		})
+	}
+}
+
+// A bill or a withdrawal whose id holds a NUL character (text PostgreSQL
+// cannot store) is kept unreadable under its id with U+FFFD in its place.
+func TestANULCharacterKeepsABillUnreadable(t *testing.T) {
+	l, err := settlementLine(json.RawMessage(`{"bill_id":"b\u0000","tid":"t1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`))
+	if err != nil || l.LineID != "b\uFFFD" || !slices.Contains(l.Problems, domain.TextProblem) {
+		t.Errorf("bill %q with %v, %v", l.LineID, l.Problems, err)
+	}
+	p, err := payoutOf(json.RawMessage(`{"withdraw_id":"w\u0000","amount":"27.00","currency":"EUR","pay_time":"2026-12-03 16:00:01"}`))
+	if err != nil || p.PayoutID != "w\uFFFD" || !slices.Contains(p.Problems, domain.TextProblem) {
+		t.Errorf("withdrawal %q with %v, %v", p.PayoutID, p.Problems, err)
 	}
 }

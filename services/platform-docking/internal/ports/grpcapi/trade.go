@@ -319,7 +319,8 @@ func (s *Docking) ResolvePartnerPayout(ctx context.Context, req *dockingv1.Resol
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.trade.ResolvePayout(ctx, c, app.PayoutResolutionInput{PartnerID: id, PayoutID: req.GetPayoutId(), Note: req.GetNote()})
+	p, err := s.trade.ResolvePayout(ctx, c, app.PayoutResolutionInput{PartnerID: id, PayoutID: req.GetPayoutId(), Note: req.GetNote(),
+		Dismiss: req.GetDismiss()})
 	if err != nil {
 		return nil, err
 	}
