@@ -75,13 +75,7 @@ func (m *Market) PayOut() []Payout {
 func (m *Market) BookPayout(p Payout) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := range m.payouts {
-		if p.PayoutID != "" && m.payouts[i].PayoutID == p.PayoutID {
-			m.payouts[i] = p
-			return
-		}
-	}
-	m.payouts = append(m.payouts, p)
+	m.payouts = bookOrReplace(m.payouts, p, func(p Payout) string { return p.PayoutID })
 }
 
 // Payouts returns the payouts made in [from, to) by now, sorted by (PaidAt,

@@ -37,13 +37,19 @@ func (m *Market) book(o *order) {
 func (m *Market) BookLine(l SettlementLine) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := range m.lines {
-		if l.LineID != "" && m.lines[i].LineID == l.LineID {
-			m.lines[i] = l
-			return
+	m.lines = bookOrReplace(m.lines, l, func(l SettlementLine) string { return l.LineID })
+}
+
+// bookOrReplace is list with r in place of the record of its id, or with r
+// added when it has no id or none has its id.
+func bookOrReplace[T any](list []T, r T, id func(T) string) []T {
+	for i := range list {
+		if id(r) != "" && id(list[i]) == id(r) {
+			list[i] = r
+			return list
 		}
 	}
-	m.lines = append(m.lines, l)
+	return append(list, r)
 }
 
 // Fees is what the marketplace keeps of gross: the commission of bps basis
