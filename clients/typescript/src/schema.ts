@@ -5036,9 +5036,10 @@ export interface components {
          *      - PARTNER_PAYOUT_STATE_WAITING: Not recorded yet: finance refused it (the account does not hold it yet) or was
          *     not asked yet; tried again every settlement round.
          *      - PARTNER_PAYOUT_STATE_UNREADABLE: Docking could not read it whole (no id, an amount in no known currency or not
-         *     above zero, no time; see problems): never recorded. Read again every round from
-         *     what was kept, and stored as read when the partner sends it again whole; an
-         *     operator may dismiss it (ResolvePartnerPayout).
+         *     above zero, no time, text it cannot store; see problems): never recorded. Read
+         *     again every round from what was kept (unless it had to replace text), and
+         *     stored as read when the partner sends it again whole; an operator may dismiss
+         *     it (ResolvePartnerPayout).
          *      - PARTNER_PAYOUT_STATE_DISMISSED: An unreadable payout an operator dismissed: never recorded.
          * @default PARTNER_PAYOUT_STATE_UNSPECIFIED
          * @enum {string}
@@ -8976,9 +8977,10 @@ export interface operations {
                  *      - PARTNER_PAYOUT_STATE_WAITING: Not recorded yet: finance refused it (the account does not hold it yet) or was
                  *     not asked yet; tried again every settlement round.
                  *      - PARTNER_PAYOUT_STATE_UNREADABLE: Docking could not read it whole (no id, an amount in no known currency or not
-                 *     above zero, no time; see problems): never recorded. Read again every round from
-                 *     what was kept, and stored as read when the partner sends it again whole; an
-                 *     operator may dismiss it (ResolvePartnerPayout).
+                 *     above zero, no time, text it cannot store; see problems): never recorded. Read
+                 *     again every round from what was kept (unless it had to replace text), and
+                 *     stored as read when the partner sends it again whole; an operator may dismiss
+                 *     it (ResolvePartnerPayout).
                  *      - PARTNER_PAYOUT_STATE_DISMISSED: An unreadable payout an operator dismissed: never recorded.
                  */
                 state?: "PARTNER_PAYOUT_STATE_UNSPECIFIED" | "PARTNER_PAYOUT_STATE_RECORDED" | "PARTNER_PAYOUT_STATE_WAITING" | "PARTNER_PAYOUT_STATE_UNREADABLE" | "PARTNER_PAYOUT_STATE_DISMISSED";

@@ -282,9 +282,10 @@ const (
 	// not asked yet; tried again every settlement round.
 	PartnerPayoutState_PARTNER_PAYOUT_STATE_WAITING PartnerPayoutState = 2
 	// Docking could not read it whole (no id, an amount in no known currency or not
-	// above zero, no time; see problems): never recorded. Read again every round from
-	// what was kept, and stored as read when the partner sends it again whole; an
-	// operator may dismiss it (ResolvePartnerPayout).
+	// above zero, no time, text it cannot store; see problems): never recorded. Read
+	// again every round from what was kept (unless it had to replace text), and
+	// stored as read when the partner sends it again whole; an operator may dismiss
+	// it (ResolvePartnerPayout).
 	PartnerPayoutState_PARTNER_PAYOUT_STATE_UNREADABLE PartnerPayoutState = 3
 	// An unreadable payout an operator dismissed: never recorded.
 	PartnerPayoutState_PARTNER_PAYOUT_STATE_DISMISSED PartnerPayoutState = 4

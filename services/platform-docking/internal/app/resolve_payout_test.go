@@ -208,6 +208,8 @@ func TestAnUnreadablePayoutIsKeptAsideForAnOperator(t *testing.T) {
 	}
 	_, err = f.resolvePayout("pay-bad", "Record it anyway.")
 	wantReason(t, err, apperr.KindFailedPrecondition, "PAYOUT_UNREADABLE")
+	_, err = f.dismissPayout("pay-fixed", "Garbage.")
+	wantReason(t, err, apperr.KindFailedPrecondition, "PAYOUT_RECORDED")
 
 	note := "A duplicate of a bank transfer the partner confirmed by mail; nothing to record."
 	dismissed, err := f.dismissPayout("pay-bad", note)

@@ -146,7 +146,7 @@ type PartnerOrder struct {
 // read: it is where such text is found and replaced (TextProblem).
 func (o *PartnerOrder) MarkUnreadable(problems []string) {
 	if o.cleanText() {
-		problems = append(problems, TextProblem)
+		problems = WithTextProblem(problems)
 	}
 	if len(problems) == 0 {
 		return
@@ -227,7 +227,7 @@ func UnreadableLine(l SettlementLine, problems []string) SettlementLine {
 // line with any problem is kept unreadable (UnreadableLine).
 func CheckedLine(l SettlementLine, problems []string) SettlementLine {
 	if cleanFields(&l.LineID, &l.PartnerOrderID) {
-		problems = append(problems, TextProblem)
+		problems = WithTextProblem(problems)
 	}
 	if len(problems) > 0 {
 		return UnreadableLine(l, problems)
@@ -295,7 +295,7 @@ func UnreadablePayout(p Payout, problems []string) Payout {
 // problems it found, as CheckedLine does a line's.
 func CheckedPayout(p Payout, problems []string) Payout {
 	if cleanFields(&p.PayoutID) {
-		problems = append(problems, TextProblem)
+		problems = WithTextProblem(problems)
 		if len(p.PayoutID) > MaxPayoutID { // U+FFFD is 3 bytes
 			p.PayoutID = ContentID([]byte(p.PayoutID))
 		}

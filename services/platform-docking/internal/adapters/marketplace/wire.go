@@ -13,7 +13,6 @@ import (
 	partnerv1 "github.com/crossdock/crossdock/gen/crossdock/partner/v1"
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/money"
-	"github.com/crossdock/crossdock/pkg/pbtime"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
@@ -44,8 +43,12 @@ func listingState(st *partnerv1.ListingState) (domain.ListingState, error) {
 	if !ok {
 		return domain.ListingState{}, badAnswer("listing " + st.GetMarker() + " has the status " + st.GetStatus().String())
 	}
-	return domain.ListingState{Marker: st.GetMarker(), PartnerListingID: st.GetListingId(), Status: status,
-		Reasons: st.GetReasons(), UpdatedAt: pbtime.Time(st.GetUpdatedAt())}, nil
+	updated, err := timeOf(st.GetUpdatedAt(), "updated_at")
+	if err != nil {
+		updated = time.Time{} // a time out of range is no time: the state itself is what counts
+	}
+	return domain.CleanListingState(domain.ListingState{Marker: st.GetMarker(), PartnerListingID: st.GetListingId(), Status: status,
+		Reasons: st.GetReasons(), UpdatedAt: updated}), nil
 }
 
 var orderStatuses = map[partnerv1.OrderStatus]domain.OrderStatus{

@@ -17,9 +17,11 @@ func TestRawJSONIsWhatJSONBHolds(t *testing.T) {
 		same      bool // kept byte for byte
 	}{
 		{"JSON", `{"id": "b1", "amount": "30.00"}`, true},
-		{"an escaped backslash before u0000", `{"id": "b\\u0000"}`, false},
+		{"an escaped backslash before u0000", `{"id": "b\\u0000"}`, true},
 		{"a NUL in a value", `{"id": "b\u0000", "lines": ["x\u0000"]}`, false},
 		{"a NUL in a key", `{"i\u0000d": 1}`, false},
+		{"a lone surrogate", `{"id": "b\ud800"}`, false},
+		{"an emoji's surrogate pair", `{"id": "\ud83d\ude00"}`, true},
 		{"bytes not UTF-8 in JSON", "{\"id\": \"b\xff\"}", false},
 		{"text with a NUL", "not json \x00", false},
 		{"text not UTF-8", "not json \xff", false},

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -465,12 +464,13 @@ func (s Trade) GetPulledOrders(ctx context.Context, partnerID uuid.UUID, partner
 
 // rawJSON is a partner's record as jsonb: JSON as received, or the text
 // wrapped as a JSON string when a partner sent something else. jsonb holds
-// neither a NUL character nor bytes that are not UTF-8: JSON holding them
-// is stored with U+FFFD in their place (jsonb keeps neither the keys'
-// order nor the spacing anyway), other text likewise.
+// neither a NUL character, a lone surrogate nor bytes that are not UTF-8:
+// JSON holding them is stored decoded and encoded again with U+FFFD in
+// their place (jsonb keeps neither the keys' order nor the spacing
+// anyway), other text likewise.
 func rawJSON(raw []byte) []byte {
 	if json.Valid(raw) {
-		if utf8.Valid(raw) && !bytes.Contains(raw, []byte(`\u0000`)) {
+		if !domain.UnstorableJSON(raw) {
 			return raw
 		}
 		d := json.NewDecoder(bytes.NewReader(raw))
@@ -861,6 +861,8 @@ func (s Trade) ResolvePayout(ctx context.Context, partnerID uuid.UUID, payoutID 
 	switch {
 	case err != nil:
 		return app.StoredPayout{}, err
+	case po.RecordedAt != nil && po.Resolution == nil:
+		return app.StoredPayout{}, domain.ErrPayoutRecorded
 	case dismiss && len(po.Problems) == 0:
 		return app.StoredPayout{}, domain.ErrPayoutReadable
 	case !dismiss && len(po.Problems) > 0:

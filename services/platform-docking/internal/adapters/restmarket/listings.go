@@ -132,6 +132,6 @@ func listingState(method string, it itemState) (domain.ListingState, error) {
 		}
 		updated = t
 	}
-	return domain.ListingState{Marker: it.OuterID, PartnerListingID: it.NumIID, Status: status,
-		Reasons: it.RejectReasons, UpdatedAt: updated}, nil
+	return domain.CleanListingState(domain.ListingState{Marker: it.OuterID, PartnerListingID: it.NumIID, Status: status,
+		Reasons: it.RejectReasons, UpdatedAt: updated}), nil
 }

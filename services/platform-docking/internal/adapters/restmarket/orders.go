@@ -111,7 +111,7 @@ func partnerOrder(raw json.RawMessage) (domain.PartnerOrder, error) {
 	o.Status = status
 	// What cannot be read is noted, not fatal: the order is kept unread
 	// (held when it holds goods of ours) and the page goes on.
-	var problems []string
+	problems := textProblems(raw)
 	note := func(what string, err error) { problems = append(problems, what+": "+err.Error()) }
 	var err error
 	if o.Total, err = parseMajor(t.Payment, t.Currency); err != nil {

@@ -35,10 +35,10 @@ func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	var b wireBill
 	if err := json.Unmarshal(raw, &b); err != nil {
 		line.LineID = ownIDOrContent(raw, "bill_id", 0)
-		return domain.CheckedLine(line, []string{"not a bill: " + err.Error()}), nil
+		return domain.CheckedLine(line, textProblems(raw, "not a bill: "+err.Error())), nil
 	}
 	line.LineID, line.PartnerOrderID = b.BillID, b.TID
-	var problems []string
+	problems := textProblems(raw)
 	// The bill id keys the line (and finance's credit of it). One without is
 	// named by its content, encoded the same way however the partner
 	// spaced or ordered it.
@@ -73,6 +73,16 @@ func ownIDOrContent(raw []byte, idField string, most int) string {
 		return id
 	}
 	return domain.ContentID(canonical(raw))
+}
+
+// textProblems is problems, with domain.TextProblem among them when raw
+// holds text decoding replaced (domain.UnstorableJSON): what was read of
+// such a record is not what the partner sent.
+func textProblems(raw []byte, problems ...string) []string {
+	if domain.UnstorableJSON(raw) {
+		return domain.WithTextProblem(problems)
+	}
+	return problems
 }
 
 // canonical is a JSON value encoded one way: object keys sorted, no
@@ -120,10 +130,10 @@ func payoutOf(raw json.RawMessage) (domain.Payout, error) {
 	var wd wireWithdrawal
 	if err := json.Unmarshal(raw, &wd); err != nil {
 		po.PayoutID = ownIDOrContent(raw, "withdraw_id", domain.MaxPayoutID)
-		return domain.CheckedPayout(po, []string{"not a withdrawal: " + err.Error()}), nil
+		return domain.CheckedPayout(po, textProblems(raw, "not a withdrawal: "+err.Error())), nil
 	}
 	po.PayoutID = wd.WithdrawID
-	var problems []string
+	problems := textProblems(raw)
 	if wd.WithdrawID == "" || len(wd.WithdrawID) > domain.MaxPayoutID {
 		problems = append(problems, "no withdrawal id of at most 128 bytes")
 		po.PayoutID = domain.ContentID(canonical(raw))

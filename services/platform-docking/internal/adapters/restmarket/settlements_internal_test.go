@@ -127,4 +127,17 @@ func TestANULCharacterKeepsABillUnreadable(t *testing.T) {
 	if err != nil || p.PayoutID != "w\uFFFD" || !slices.Contains(p.Problems, domain.TextProblem) {
 		t.Errorf("withdrawal %q with %v, %v", p.PayoutID, p.Problems, err)
 	}
+	// Text decoding replaces unseen: bytes not UTF-8, a lone surrogate.
+	p, err = payoutOf(json.RawMessage("{\"withdraw_id\":\"w\xff\",\"amount\":\"27.00\",\"currency\":\"EUR\",\"pay_time\":\"2026-12-03 16:00:01\"}"))
+	if err != nil || !slices.Contains(p.Problems, domain.TextProblem) {
+		t.Errorf("withdrawal %q with %v, %v; want it unreadable", p.PayoutID, p.Problems, err)
+	}
+	l, err = settlementLine(json.RawMessage(`{"bill_id":"b\ud800","tid":"t1","amount":"30.00","fee":"3.00","currency":"EUR","book_time":"2026-12-03 16:00:01"}`))
+	if err != nil || !slices.Contains(l.Problems, domain.TextProblem) {
+		t.Errorf("bill %q with %v, %v; want it unreadable", l.LineID, l.Problems, err)
+	}
+	o, err := partnerOrder(json.RawMessage("{\"tid\":\"t\xff\",\"status\":20}"))
+	if err != nil || o.Status != domain.OrderUnknown || !strings.Contains(o.RawStatus, domain.TextProblem) {
+		t.Errorf("trade %q %s %q, %v; want it unreadable", o.ID, o.Status, o.RawStatus, err)
+	}
 }
