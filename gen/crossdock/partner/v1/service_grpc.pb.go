@@ -52,8 +52,8 @@ type PartnerServiceClient interface {
 	// deliveries are harmless: there is at most one pending pull per order, and
 	// an updated_at no later than the version docking already pulled schedules
 	// nothing. The periodic pull still runs, so a lost notification only delays
-	// an order. An order_id that is empty or longer than 128 characters is
-	// INVALID_ARGUMENT.
+	// an order. An order_id that is empty, longer than 128 characters or holds a
+	// NUL character is INVALID_ARGUMENT.
 	NotifyOrderChanged(ctx context.Context, in *NotifyOrderChangedRequest, opts ...grpc.CallOption) (*NotifyOrderChangedResponse, error)
 	// PushStock sets the on-hand levels of many SKUs in one of the supplier's
 	// warehouses, by the supplier's own SKU codes, as absolute levels (what the ERP
@@ -165,8 +165,8 @@ type PartnerServiceServer interface {
 	// deliveries are harmless: there is at most one pending pull per order, and
 	// an updated_at no later than the version docking already pulled schedules
 	// nothing. The periodic pull still runs, so a lost notification only delays
-	// an order. An order_id that is empty or longer than 128 characters is
-	// INVALID_ARGUMENT.
+	// an order. An order_id that is empty, longer than 128 characters or holds a
+	// NUL character is INVALID_ARGUMENT.
 	NotifyOrderChanged(context.Context, *NotifyOrderChangedRequest) (*NotifyOrderChangedResponse, error)
 	// PushStock sets the on-hand levels of many SKUs in one of the supplier's
 	// warehouses, by the supplier's own SKU codes, as absolute levels (what the ERP

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -39,8 +40,8 @@ func (t *Trade) NotifyOrderChanged(ctx context.Context, c auth.Caller, orderID s
 	if err != nil {
 		return false, err
 	}
-	if n := utf8.RuneCountInString(orderID); n == 0 || n > maxPartnerOrderID {
-		return false, apperr.InvalidField("order_id", fmt.Sprintf("must be 1 to %d characters", maxPartnerOrderID))
+	if n := utf8.RuneCountInString(orderID); n == 0 || n > maxPartnerOrderID || strings.IndexByte(orderID, 0) >= 0 {
+		return false, apperr.InvalidField("order_id", fmt.Sprintf("must be 1 to %d characters, none of them NUL", maxPartnerOrderID))
 	}
 	if t.connectors[p.Protocol].Orders == nil {
 		return false, ErrNoOrderPull

@@ -79,7 +79,7 @@ func TestNotifyOrderChangedSchedulesOnePull(t *testing.T) {
 		t.Fatalf("pending = %+v, want one request for po-000001", got)
 	}
 
-	for name, id := range map[string]string{"empty": "", "129 characters": strings.Repeat("x", 129)} {
+	for name, id := range map[string]string{"empty": "", "129 characters": strings.Repeat("x", 129), "a NUL": "po-\x00"} {
 		t.Run(name, func(t *testing.T) {
 			_, err := client.NotifyOrderChanged(ctx, notify(id, time.Now()))
 			wantError(t, err, apperr.KindInvalid, "")
