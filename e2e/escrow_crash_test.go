@@ -19,7 +19,9 @@ import (
 
 // After the checkout's payment, an escrow's money moves by six more
 // commands: a carrier's freight leg (paid on to the carrier by an
-// operator's carrier payment), a platform coupon's funding (set, then
+// operator's carrier payment; one larger than all the escrow holds is
+// advanced by the platform and billed with the goods at settlement), a
+// platform coupon's funding (set, then
 // lowered, part of it reclaimed after settlement), the settlement (the
 // supplier's net and the platform's commission, the remainder back to the
 // buyer), the buyer's payment of a top-up request when escrow was short
@@ -103,6 +105,16 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	// freight: settling asks the buyer for the 100 missing, and paying that
 	// request settles.
 	short := func(i int) bool { return i%4 == 1 }
+	// Every eighth order's a (never a short one) gets a second leg of 1,000,
+	// more than all its escrow holds after the first: the platform's freight
+	// expense advances it to the carrier, and a's settlement bills goods and
+	// the advance against what escrow holds, asking the buyer for the rest
+	// (900 − i) by a top-up request, then gives the advance back to the
+	// freight expense.
+	advanced := func(i int) bool { return i%8 == 6 }
+	advancedLeg := func(i int) *financev1.PayFreightLegRequest {
+		return &financev1.PayFreightLegRequest{SubOrderId: order(i) + "-a", LegId: order(i) + "-leg-advanced", CarrierId: carrier, Amount: eur(1000)}
+	}
 	goodsA := func(i int) int64 {
 		if short(i) {
 			return int64(1000 + i)
@@ -127,6 +139,13 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 				return escrows.RecordCarrierPayment(ctx, carrierPayment(i))
 			}); err != nil {
 				return o, fmt.Errorf("carrier payment: %w", err)
+			}
+		}
+		if advanced(i) {
+			if _, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayFreightLegResponse, error) {
+				return escrows.PayFreightLeg(ctx, advancedLeg(i))
+			}); err != nil {
+				return o, fmt.Errorf("advanced freight leg: %w", err)
 			}
 		}
 		a, err := throughRestarts(auth, func(ctx context.Context) (*financev1.SettleSubOrderResponse, error) {
@@ -210,18 +229,20 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			backToBuyer += s.e.GetRefunded().GetAmountMinor()
 		}
 		// a held 1,000+i, paid 100 of freight and settled 800 (or 1,000+i
-		// after a top-up of 100); b held 500 (540 with its coupon), refunded
-		// 200 and settled 300 (340).
-		wantA := int64(100 + i)
-		if short(i) {
-			wantA = 0
-			if got := o.topUp.GetAmount().GetAmountMinor(); got != 100 {
-				t.Errorf("order %d: a's settlement asked for %d, want 100 (%v)", i, got, o.topUp)
-			}
-			toppedUp += o.topUp.GetAmount().GetAmountMinor()
-		} else if o.topUp != nil {
-			t.Errorf("order %d: a's settlement asked for a top-up: %v", i, o.topUp)
+		// after a top-up of 100, or 800 and the advance of 1,000 after a
+		// top-up of 900 − i); b held 500 (540 with its coupon), refunded 200
+		// and settled 300 (340).
+		wantA, wantTopUp := int64(100+i), int64(0)
+		switch {
+		case short(i):
+			wantA, wantTopUp = 0, 100
+		case advanced(i):
+			wantA, wantTopUp = 0, 900-int64(i)
 		}
+		if got := o.topUp.GetAmount().GetAmountMinor(); got != wantTopUp {
+			t.Errorf("order %d: a's settlement asked for %d, want %d (%v)", i, got, wantTopUp, o.topUp)
+		}
+		toppedUp += o.topUp.GetAmount().GetAmountMinor()
 		if got := o.settledA.GetRefunded().GetAmountMinor(); got != wantA {
 			t.Errorf("order %d: a's remainder refunded %d, want %d", i, got, wantA)
 		}
@@ -250,6 +271,13 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 			return escrows.PayFreightLeg(ctx, leg(i))
 		}); err != nil || !r.GetReplayed() {
 			t.Errorf("order %d: replay of the freight leg: %v, %v", i, r, err)
+		}
+		if advanced(i) {
+			if r, err := throughRestarts(auth, func(ctx context.Context) (*financev1.PayFreightLegResponse, error) {
+				return escrows.PayFreightLeg(ctx, advancedLeg(i))
+			}); err != nil || !r.GetReplayed() {
+				t.Errorf("order %d: replay of the advanced freight leg: %v, %v", i, r, err)
+			}
 		}
 		for _, s := range []struct {
 			sub   string
@@ -305,17 +333,20 @@ func TestFinanceSurvivesKillDuringSettlementsAndRefunds(t *testing.T) {
 	// The carrier's payable holds every leg once less every payment once;
 	// the coupon expense paid each coupon's 40 once (100 in, 60 back) and
 	// got 20 reclaimed: it is debited, its net negative.
-	payments, coupons := int64(0), int64(0)
+	payments, coupons, advances := int64(0), int64(0), int64(0)
 	for i := range orders {
 		if carrierPaid(i) {
 			payments++
+		}
+		if advanced(i) {
+			advances++
 		}
 		if couponed(i) {
 			coupons++
 		}
 	}
-	if got, want := f.holds(t, adminAuth, "carrier_payable", "carrier", carrier), (orders-payments)*100; got != want {
-		t.Errorf("the carrier's payable holds %d, want %d legs − %d payments of 100 = %d", got, orders, payments, want)
+	if got, want := f.holds(t, adminAuth, "carrier_payable", "carrier", carrier), (orders-payments)*100+advances*1000; got != want {
+		t.Errorf("the carrier's payable holds %d, want %d legs − %d payments of 100 + %d advanced legs of 1,000 = %d", got, orders, payments, advances, want)
 	}
 	if got, want := f.holds(t, adminAuth, "coupon_expense", "platform", "platform"), -coupons*(40-20); got != want {
 		t.Errorf("the coupon expense holds %d, want −(%d coupons of 40 less 20 reclaimed) = %d", got, coupons, want)
