@@ -109,7 +109,7 @@ func (s *Service) receiveUnconfirmed(ctx context.Context, id uuid.UUID) error {
 // expireReturn closes a request still approved ReturnSendBy after its
 // approval: its goods never left the buyer. Its return parcel is cancelled
 // first; one the carrier has picked up is on its way, and the request waits
-// for it. The buyer keeps the goods, and its sub-order settles on them; an
+// for it, looking it up at logistics now and then (lookUpReturnParcel). The buyer keeps the goods, and its sub-order settles on them; an
 // exchange's replacement stock is given back once the request is expired.
 // An exchange whose original the supplier has received back (before its
 // replacement shipped) does not expire: the supplier owes the replacement.
@@ -136,8 +136,11 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	}
 	if a.ReturnShipmentID != nil {
 		cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the goods were not sent back in time")
-		if err != nil || !cancelled {
+		if err != nil {
 			return err
+		}
+		if !cancelled {
+			return s.lookUpReturnParcel(ctx, a)
 		}
 	}
 	expired, err := s.expire(ctx, id, fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy))
@@ -147,6 +150,36 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	// A return parcel booked since the request was read (its booking step
 	// running beside this one): nobody awaits the goods any more.
 	_, err = s.Logistics.CancelReturn(ctx, *expired.ReturnShipmentID, "the goods were not sent back in time")
+	return err
+}
+
+// lookUpReturnParcel looks up the return parcel of an approved request
+// whose expiry found it picked up, on its way to the supplier: one
+// delivered or brought back to the buyer is taken as its event would have
+// been (in case the event was lost), one logistics no longer has, or
+// cancelled, is noted for an operator and looked up no more, and one still
+// on its way is looked up again after deliveryCheckEvery. Before, a lost
+// event left the request approved for good.
+func (s *Service) lookUpReturnParcel(ctx context.Context, a domain.AfterSale) error {
+	p, err := s.Logistics.ReturnParcel(ctx, *a.ReturnShipmentID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case p == nil || p.Cancelled():
+		// Nothing will come of it: looking again would not either.
+		return s.store.InTx(ctx, func(r Repository) error {
+			return r.AppendChanges(ctx, []domain.Change{a.Note(system, "the return parcel (waybill "+a.ReturnWaybill+
+				") was picked up but is not at logistics or was cancelled: the request needs an operator", s.clock())})
+		})
+	case p.Delivered():
+		err = s.store.InTx(ctx, func(r Repository) error { return s.returnParcelDelivered(ctx, r, a.ID, *p.DeliveredAt) })
+	case p.ReturnedToSender():
+		err = s.store.InTx(ctx, func(r Repository) error { return s.ReturnParcelBack(ctx, r, a.ID) })
+	default:
+		return errNotYet{until: s.clock().Add(deliveryCheckEvery)}
+	}
+	s.nudge()
 	return err
 }
 
@@ -271,6 +304,12 @@ func (s *Service) returnParcelBack(ctx context.Context, id uuid.UUID) error {
 // its supplier, whose confirmation is awaited until ReturnReceipt has
 // passed; then they count as received. Applied in the inbox's transaction.
 func (s *Service) ReturnParcelDelivered(ctx context.Context, r Repository, id uuid.UUID) error {
+	return s.returnParcelDelivered(ctx, r, id, s.clock())
+}
+
+// returnParcelDelivered is ReturnParcelDelivered of a parcel delivered at
+// at: the supplier's confirmation is awaited until ReturnReceipt after it.
+func (s *Service) returnParcelDelivered(ctx context.Context, r Repository, id uuid.UUID, at time.Time) error {
 	a, err := r.GetAfterSale(ctx, id, false)
 	if apperr.IsKind(err, apperr.KindNotFound) {
 		return nil
@@ -278,7 +317,7 @@ func (s *Service) ReturnParcelDelivered(ctx context.Context, r Repository, id uu
 	if err != nil || !a.AwaitsReceipt() {
 		return err
 	}
-	return r.Schedule(ctx, task(TaskReceiveReturn, a.ID, a.OrderID, s.clock().Add(s.cfg.ReturnReceipt)))
+	return r.Schedule(ctx, task(TaskReceiveReturn, a.ID, a.OrderID, at.Add(s.cfg.ReturnReceipt)))
 }
 
 // bookReturn books the parcel back, from the sub-order's address to where

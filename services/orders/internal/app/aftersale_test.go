@@ -1310,3 +1310,68 @@ func TestStepsRacingTheConversionFinishItAsAReturn(t *testing.T) {
 		})
 	}
 }
+
+// A return parcel the carrier picked up keeps its request waiting past
+// ReturnSendBy, and the request looks it up at logistics daily meanwhile,
+// in case its event was lost: delivered to the supplier, the goods are
+// received (ReturnReceipt after the delivery) and refunded; brought back to
+// the buyer, or cancelled, the request expires; gone from logistics, an
+// operator is told once and the look-ups stop. Before, a lost event left
+// the request approved for good.
+func TestAPickedUpReturnParcelIsLookedUp(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		lose   func(p *parcel)
+		want   domain.AfterSaleStatus
+		noted  bool
+		lookUp bool // looked up again afterwards
+	}{
+		{"delivered, its event lost", func(p *parcel) { p.delivered = true }, domain.AfterSaleRefunded, false, false},
+		{"brought back to the buyer, its event lost", func(p *parcel) { p.returned = true }, domain.AfterSaleExpired, false, false},
+		{"cancelled at logistics", func(p *parcel) { p.cancelled = true }, domain.AfterSaleExpired, false, false},
+		{"gone from logistics", func(p *parcel) { p.vanished = true }, domain.AfterSaleApproved, true, false},
+		{"still on its way", func(*parcel) {}, domain.AfterSaleApproved, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			ann, o := s.delivered(t, line(s.scarf, 3))
+			sub := o.SubOrders[0]
+			a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
+			if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
+			s.run(t)
+			s.w.returns[a.ID].pickedUp = true
+			s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy
+			s.run(t)
+			if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleApproved || s.w.returnLookUps != 1 {
+				t.Fatalf("past ReturnSendBy with the parcel on its way: %s, %d look-ups; want approved, looked up once", got.Status, s.w.returnLookUps)
+			}
+			tc.lose(s.w.returns[a.ID])
+			for range 8 { // past ReturnReceipt
+				s.at = s.at.Add(25 * time.Hour)
+				s.run(t)
+			}
+			got, _ := s.svc.GetAfterSale(ctx, ann, a.ID)
+			if got.Status != tc.want {
+				t.Errorf("request %s, want %s", got.Status, tc.want)
+			}
+			changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+			notes := 0
+			for _, c := range changes {
+				if strings.Contains(c.Reason, "needs an operator") {
+					notes++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.noted]; notes != want {
+				t.Errorf("%d notes for an operator, want %d", notes, want)
+			}
+			before := s.w.returnLookUps
+			s.at = s.at.Add(25 * time.Hour)
+			s.run(t)
+			if again := s.w.returnLookUps > before; again != tc.lookUp {
+				t.Errorf("looked up again a day later: %v, want %v", again, tc.lookUp)
+			}
+		})
+	}
+}

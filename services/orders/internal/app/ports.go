@@ -179,6 +179,9 @@ type Logistics interface {
 	ShipReturn(ctx context.Context, in ReturnInput) (Shipment, error)
 	// Parcel returns the sub-order's outbound parcel, nil when none.
 	Parcel(ctx context.Context, subOrderID uuid.UUID) (*Parcel, error)
+	// ReturnParcel returns a request's return parcel by its shipment id,
+	// nil when logistics has none.
+	ReturnParcel(ctx context.Context, shipmentID uuid.UUID) (*Parcel, error)
 	// Cancel cancels the sub-order's parcel if it has one not picked up.
 	Cancel(ctx context.Context, subOrderID uuid.UUID, reason string) error
 	// CancelReturn cancels a return parcel; cancelled is false when the

@@ -50,6 +50,8 @@ type world struct {
 
 	wallets   map[string]int64
 	paidOrder map[uuid.UUID]bool
+	// returnLookUps counts ReturnParcel calls.
+	returnLookUps int
 	// payCalls counts PayCheckout calls per order, replays included.
 	payCalls map[uuid.UUID]int
 	// quoteLocks are the rate locks asked for, a quote each.
@@ -119,8 +121,9 @@ type parcel struct {
 	delivered, done bool
 	unpaidLegs      int64
 	// pickedUp: the carrier has it, so it can no longer be cancelled;
-	// returned: the carrier took it back to its sender.
-	cancelled, pickedUp, returned bool
+	// returned: the carrier took it back to its sender; vanished: logistics
+	// no longer has it (a return parcel).
+	cancelled, pickedUp, returned, vanished bool
 }
 
 func newWorld(skus ...domain.SKU) *world {
@@ -550,6 +553,32 @@ func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
 	return out, nil
 }
 
+func (w *world) ReturnParcel(_ context.Context, id uuid.UUID) (*app.Parcel, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range w.returns {
+		if p.id != id {
+			continue
+		}
+		w.returnLookUps++
+		if p.vanished {
+			return nil, nil
+		}
+		out := &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit"}
+		switch {
+		case p.delivered:
+			at := w.now()
+			out.Status, out.DeliveredAt = "delivered", &at
+		case p.returned:
+			out.Status = app.ParcelReturned
+		case p.cancelled:
+			out.Status = app.ParcelCancelled
+		}
+		return out, nil
+	}
+	return nil, nil
+}
+
 func (w *world) Cancel(_ context.Context, sub uuid.UUID, _ string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -565,7 +594,7 @@ func (w *world) CancelReturn(_ context.Context, id uuid.UUID, _ string) (bool, e
 	defer w.mu.Unlock()
 	for _, p := range w.returns {
 		if p.id == id {
-			p.cancelled = !p.pickedUp
+			p.cancelled = p.cancelled || !p.pickedUp // cancelling a cancelled parcel answers so
 			return p.cancelled, nil
 		}
 	}

@@ -89,7 +89,23 @@ func (l Logistics) Parcel(ctx context.Context, subOrderID uuid.UUID) (*app.Parce
 	} else if err != nil {
 		return nil, err
 	}
-	s := resp.GetShipment()
+	return parcelOf(resp.GetShipment()), nil
+}
+
+// ReturnParcel returns where a return parcel is, nil when logistics has
+// none.
+func (l Logistics) ReturnParcel(ctx context.Context, shipmentID uuid.UUID) (*app.Parcel, error) {
+	resp, err := l.Client.GetShipment(ctx, &logisticsv1.GetShipmentRequest{ShipmentId: shipmentID.String()})
+	if err = peerError(err); apperr.IsKind(err, apperr.KindNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return parcelOf(resp.GetShipment()), nil
+}
+
+// parcelOf is where a shipment is, as orders reads it.
+func parcelOf(s *logisticsv1.Shipment) *app.Parcel {
 	p := &app.Parcel{
 		Shipment: shipment(s), MethodID: s.GetMethodId(), MethodName: s.GetMethodName(), Status: s.GetStatus().String(),
 		Position: s.GetPosition().GetName(), DistanceLeftKM: s.GetDistanceLeftKm(),
@@ -104,7 +120,7 @@ func (l Logistics) Parcel(ctx context.Context, subOrderID uuid.UUID) (*app.Parce
 			p.UnpaidLegs++
 		}
 	}
-	return p, nil
+	return p
 }
 
 func timeOf(t time.Time, set bool) *time.Time {
