@@ -130,7 +130,7 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 	// payment's hold to extend it (the deadline's own step releases it).
 	// The holds and the pricing are independent and run at once; a refusal
 	// of either gives back what the checkout holds, stock's refusal first.
-	holds, checkoutID := holdsOf(o.SubOrders, s.cfg.PaymentTimeout+2*s.cfg.PaymentSettle), o.CheckoutID
+	holds, checkoutID := holdsOf(o.SubOrders, s.cfg.PaymentTimeout+2*s.cfg.PaymentSettle+checkoutHoldGrace), o.CheckoutID
 	var held error
 	priced := concurrently(2, func(i int) error {
 		if i == 0 {
@@ -346,6 +346,13 @@ func (s *Service) reserve(ctx context.Context, checkoutID string, holds []Hold) 
 	}
 	return err
 }
+
+// checkoutHoldGrace is how long a checkout's stock hold outlasts the
+// payment's deadline and its settling: a payment in the deadline's last
+// second turns the hold into the fulfilment hold through an inventory
+// outage of this long. An unpaid order's hold is released at its deadline,
+// so only a release that fails keeps stock held longer.
+const checkoutHoldGrace = 10 * time.Minute
 
 // holdsOf are the holds of sub-orders, each under its sub-order id, for
 // ttl.
