@@ -187,6 +187,6 @@ func run(ctx context.Context) error {
 		})
 	})
 	rt.ObserveFailingSteps("freight_legs", store.FailingLegs, "unpaid", "refused")
-	rt.ObserveFailingSteps("shipments", store.FailingShipments, "booking", "stock_commit", "stock_commit_refused", "carrier_cancel", "carrier_cancel_refused")
+	rt.ObserveFailingSteps("shipments", store.FailingShipments, "booking", "stock_commit", "stock_commit_refused", "carrier_cancel", "carrier_cancel_refused", "onward_refused")
 	return rt.Run(ctx)
 }

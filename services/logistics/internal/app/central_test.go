@@ -179,7 +179,7 @@ func TestParcelsDeclaredInTwoCurrenciesGoOnApart(t *testing.T) {
 
 // A consolidation whose onward booking the carrier refuses waits an hour
 // before it is asked again, out of the way of the parcels behind it, which
-// go on meanwhile. Before, it was asked again every round and, being the
+// go on meanwhile, and the failing-steps gauge counts it for an operator. Before, it was asked again every round and, being the
 // oldest at the warehouse, filled every round's batch: once a batch's worth
 // of refused parcels waited there, nothing left the warehouse.
 func TestARefusedOnwardBookingHoldsUpNoOtherParcel(t *testing.T) {
@@ -226,6 +226,10 @@ func TestARefusedOnwardBookingHoldsUpNoOtherParcel(t *testing.T) {
 	if onward(other) == "" || onward(refused) != "" {
 		t.Fatalf("onward waybills: the other parcel %q, the refused one %q; want only the other booked", onward(other), onward(refused))
 	}
+	// Operators are told: the failing-steps gauge counts the parcel.
+	if got := testkit.FailingSteps(t, f.store.FailingShipments); got["onward_refused"].Count != 1 {
+		t.Errorf("failing shipments %+v, want the refused parcel counted as onward_refused", got)
+	}
 	// Asked again an hour later: the carrier takes it then.
 	var retryAt time.Time
 	if err := f.pool.QueryRow(ctx, `SELECT onward_retry_at FROM shipments WHERE shipment_id = $1`, refused.ID).Scan(&retryAt); err != nil {
@@ -240,6 +244,9 @@ func TestARefusedOnwardBookingHoldsUpNoOtherParcel(t *testing.T) {
 	refusing.Store(false)
 	if n, err := f.svc.BookOnward(ctx, 1, log); err != nil || n != 1 || onward(refused) == "" {
 		t.Fatalf("after the wait: BookOnward = %d, %v, onward %q; want the refused parcel booked", n, err, onward(refused))
+	}
+	if got := testkit.FailingSteps(t, f.store.FailingShipments); got["onward_refused"].Count != 0 {
+		t.Errorf("failing shipments %+v once booked, want no onward_refused", got)
 	}
 }
 

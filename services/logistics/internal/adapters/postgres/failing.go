@@ -49,5 +49,9 @@ func (s *Store) FailingShipments(ctx context.Context) ([]service.FailingSteps, e
 		   AND cancelled_at < now() - make_interval(secs => $1) HAVING count(*) > 0
 		UNION ALL
 		SELECT 'carrier_cancel_refused', count(*), coalesce(extract(epoch FROM now() - min(carrier_cancel_done_at)), 0)::float8
-		  FROM shipments WHERE carrier_cancel_refusal <> '' HAVING count(*) > 0`, app.CarrierCancelGrace.Seconds())
+		  FROM shipments WHERE carrier_cancel_refusal <> '' HAVING count(*) > 0
+		UNION ALL
+		SELECT 'onward_refused', count(*), coalesce(extract(epoch FROM now() - min(at_central_at)), 0)::float8
+		  FROM shipments WHERE onward_retry_at IS NOT NULL AND onward_waybill IS NULL AND status <> 'cancelled'
+		HAVING count(*) > 0`, app.CarrierCancelGrace.Seconds())
 }
