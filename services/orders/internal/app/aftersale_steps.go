@@ -153,13 +153,15 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	return err
 }
 
-// lookUpReturnParcel looks up the return parcel of an approved request
-// whose expiry found it picked up, on its way to the supplier: one
-// delivered or brought back to the buyer is taken as its event would have
-// been (in case the event was lost), one logistics no longer has, or
-// cancelled, is noted for an operator and looked up no more, and one still
-// on its way is looked up again after deliveryCheckEvery. Before, a lost
-// event left the request approved for good.
+// lookUpReturnParcel looks up the return parcel of a request (approved, or
+// an exchange whose replacement shipped) whose expiry found it picked up,
+// on its way to the supplier: one delivered or brought back to the buyer is
+// taken as its event would have been (in case the event was lost; a
+// delivery already known is scheduled for receipt again at the same time),
+// one logistics no longer has (or cancelled since the expiry's attempt) is
+// noted for an operator and looked up no more, and one still on its way is
+// looked up again after deliveryCheckEvery. Before, a lost event left the
+// request open for good.
 func (s *Service) lookUpReturnParcel(ctx context.Context, a domain.AfterSale) error {
 	p, err := s.Logistics.ReturnParcel(ctx, *a.ReturnShipmentID)
 	if err != nil {
@@ -221,12 +223,15 @@ var errGoodsReceived = errors.New("the request's goods were received")
 
 // originalKept cancels the return parcel of an exchange whose replacement
 // shipped and whose original was not sent back in time, and records it on
-// the request; a parcel the carrier picked up is on its way, and nothing
-// changes.
+// the request; a parcel the carrier picked up is on its way, and is looked
+// up now and then (lookUpReturnParcel).
 func (s *Service) originalKept(ctx context.Context, a domain.AfterSale) error {
 	cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the original was not sent back in time")
-	if err != nil || !cancelled {
+	if err != nil {
 		return err
+	}
+	if !cancelled {
+		return s.lookUpReturnParcel(ctx, a)
 	}
 	return s.noteOriginalKept(ctx, a.ID, fmt.Sprintf("the original was not sent back within %s of the approval: its return parcel (waybill %s) is cancelled, and the buyer kept it as well as the replacement",
 		s.cfg.ReturnSendBy, a.ReturnWaybill))

@@ -1375,3 +1375,26 @@ func TestAPickedUpReturnParcelIsLookedUp(t *testing.T) {
 		})
 	}
 }
+
+// An exchange whose replacement was delivered and whose original's parcel
+// the carrier picked up is looked up too: the original delivered to the
+// supplier, its event lost, counts as received.
+func TestAnExchangesPickedUpOriginalIsLookedUp(t *testing.T) {
+	s := newSaga(t)
+	ann, a := s.exchanged(t)
+	s.w.returns[a.ID].pickedUp = true
+	s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged || got.Received || s.w.returnLookUps != 1 {
+		t.Fatalf("past ReturnSendBy with the original on its way: %s, received %v, %d look-ups; want exchanged, looked up once",
+			got.Status, got.Received, s.w.returnLookUps)
+	}
+	s.w.returns[a.ID].delivered = true
+	for range 8 { // past ReturnReceipt
+		s.at = s.at.Add(25 * time.Hour)
+		s.run(t)
+	}
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); !got.Received {
+		t.Errorf("the original delivered back, its event lost: %s, received %v; want received", got.Status, got.Received)
+	}
+}

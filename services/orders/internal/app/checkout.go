@@ -126,8 +126,9 @@ func (s *Service) Checkout(ctx context.Context, c auth.Caller, in CheckoutInput)
 		}
 	}
 	// Stock is held past the deadline for as long as the deadline may wait
-	// for a payment in its last second to settle, and as long again for the
-	// payment's hold to extend it (the deadline's own step releases it).
+	// for a payment in its last second to settle, as long again and
+	// checkoutHoldGrace more for the payment's hold to extend it (the
+	// deadline's own step releases an unpaid order's).
 	// The holds and the pricing are independent and run at once; a refusal
 	// of either gives back what the checkout holds, stock's refusal first.
 	holds, checkoutID := holdsOf(o.SubOrders, s.cfg.PaymentTimeout+2*s.cfg.PaymentSettle+checkoutHoldGrace), o.CheckoutID
@@ -350,9 +351,11 @@ func (s *Service) reserve(ctx context.Context, checkoutID string, holds []Hold) 
 // checkoutHoldGrace is how long a checkout's stock hold outlasts the
 // payment's deadline and its settling: a payment in the deadline's last
 // second turns the hold into the fulfilment hold through an inventory
-// outage of this long. An unpaid order's hold is released at its deadline,
-// so only a release that fails keeps stock held longer.
-const checkoutHoldGrace = 10 * time.Minute
+// outage of about a quarter of an hour (the step's retries back off to
+// 8.5 and 17 minutes after the payment). An unpaid order's hold is
+// released at its deadline, so only a release that fails keeps stock held
+// longer.
+const checkoutHoldGrace = 20 * time.Minute
 
 // holdsOf are the holds of sub-orders, each under its sub-order id, for
 // ttl.

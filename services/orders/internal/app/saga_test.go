@@ -519,7 +519,7 @@ func TestPaidOrderWhoseStockLapsedIsRefunded(t *testing.T) {
 	s.w.failPay = true
 	_, _ = s.svc.PayOrder(ctx, ann, o.ID)
 	s.w.failPay = false
-	s.at = s.at.Add(timeout + 20*time.Minute) // the hold lapsed meanwhile (its grace too)
+	s.at = s.at.Add(timeout + 30*time.Minute) // the hold lapsed meanwhile (its grace too)
 	s.run(t)
 	got, _ := s.store.GetOrder(ctx, o.ID, false)
 	if got.Status != domain.Cancelled || got.SubOrders[0].Status != domain.Cancelled {
