@@ -1398,3 +1398,35 @@ func TestAnExchangesPickedUpOriginalIsLookedUp(t *testing.T) {
 		t.Errorf("the original delivered back, its event lost: %s, received %v; want received", got.Status, got.Received)
 	}
 }
+
+// Exchanges whose buyer kept the original before original_kept existed,
+// noted so only in the change log, are marked kept by the migration that
+// follows it; an exchange whose original is still awaited is not.
+func TestTheMigrationMarksOriginalsKeptBefore(t *testing.T) {
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "orders_before_kept_originals", migrations.FS, "00016"))
+	s := newSagaOn(t, pool)
+	_, kept := s.exchanged(t)
+	_, awaited := s.exchanged(t)
+	s.w.returns[awaited.ID].pickedUp = true
+	s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy: kept's parcel cancelled, noted
+	s.run(t)
+	// As the code before 00015 left them: noted, not flagged.
+	if _, err := pool.Exec(ctx, `UPDATE after_sales SET original_kept = false`); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id   uuid.UUID
+		want bool
+	}{{kept.ID, true}, {awaited.ID, false}} {
+		var got bool
+		if err := pool.QueryRow(ctx, `SELECT original_kept FROM after_sales WHERE id = $1`, tc.id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("exchange %s: original_kept %v after the migration, want %v", tc.id, got, tc.want)
+		}
+	}
+}
