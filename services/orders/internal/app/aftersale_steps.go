@@ -136,11 +136,11 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	}
 	if a.ReturnShipmentID != nil {
 		cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the goods were not sent back in time")
+		if apperr.IsKind(err, apperr.KindNotFound) || err == nil && !cancelled {
+			return s.lookUpReturnParcel(ctx, a)
+		}
 		if err != nil {
 			return err
-		}
-		if !cancelled {
-			return s.lookUpReturnParcel(ctx, a)
 		}
 	}
 	expired, err := s.expire(ctx, id, fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy))
@@ -155,7 +155,7 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 
 // lookUpReturnParcel looks up the return parcel of a request (approved, or
 // an exchange whose replacement shipped) whose expiry found it picked up,
-// on its way to the supplier: one delivered or brought back to the buyer is
+// on its way to the supplier, or could not find it to cancel: one delivered or brought back to the buyer is
 // taken as its event would have been (in case the event was lost; a
 // delivery already known is scheduled for receipt again at the same time),
 // one logistics no longer has (or cancelled since the expiry's attempt) is
@@ -227,11 +227,11 @@ var errGoodsReceived = errors.New("the request's goods were received")
 // up now and then (lookUpReturnParcel).
 func (s *Service) originalKept(ctx context.Context, a domain.AfterSale) error {
 	cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the original was not sent back in time")
+	if apperr.IsKind(err, apperr.KindNotFound) || err == nil && !cancelled {
+		return s.lookUpReturnParcel(ctx, a)
+	}
 	if err != nil {
 		return err
-	}
-	if !cancelled {
-		return s.lookUpReturnParcel(ctx, a)
 	}
 	return s.noteOriginalKept(ctx, a.ID, fmt.Sprintf("the original was not sent back within %s of the approval: its return parcel (waybill %s) is cancelled, and the buyer kept it as well as the replacement",
 		s.cfg.ReturnSendBy, a.ReturnWaybill))

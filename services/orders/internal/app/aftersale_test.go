@@ -1378,24 +1378,49 @@ func TestAPickedUpReturnParcelIsLookedUp(t *testing.T) {
 
 // An exchange whose replacement was delivered and whose original's parcel
 // the carrier picked up is looked up too: the original delivered to the
-// supplier, its event lost, counts as received.
+// supplier, its event lost, counts as received; brought back to the buyer,
+// the buyer kept it; gone from logistics, an operator is told.
 func TestAnExchangesPickedUpOriginalIsLookedUp(t *testing.T) {
-	s := newSaga(t)
-	ann, a := s.exchanged(t)
-	s.w.returns[a.ID].pickedUp = true
-	s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy
-	s.run(t)
-	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged || got.Received || s.w.returnLookUps != 1 {
-		t.Fatalf("past ReturnSendBy with the original on its way: %s, received %v, %d look-ups; want exchanged, looked up once",
-			got.Status, got.Received, s.w.returnLookUps)
-	}
-	s.w.returns[a.ID].delivered = true
-	for range 8 { // past ReturnReceipt
-		s.at = s.at.Add(25 * time.Hour)
-		s.run(t)
-	}
-	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); !got.Received {
-		t.Errorf("the original delivered back, its event lost: %s, received %v; want received", got.Status, got.Received)
+	for _, tc := range []struct {
+		name               string
+		lose               func(p *parcel)
+		received, kept     bool
+		toldAnOperatorOnce bool
+	}{
+		{"delivered, its event lost", func(p *parcel) { p.delivered = true }, true, false, false},
+		{"brought back to the buyer, its event lost", func(p *parcel) { p.returned = true }, false, true, false},
+		{"gone from logistics", func(p *parcel) { p.vanished = true }, false, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			ann, a := s.exchanged(t)
+			s.w.returns[a.ID].pickedUp = true
+			s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy
+			s.run(t)
+			if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleExchanged || got.Received || s.w.returnLookUps != 1 {
+				t.Fatalf("past ReturnSendBy with the original on its way: %s, received %v, %d look-ups; want exchanged, looked up once",
+					got.Status, got.Received, s.w.returnLookUps)
+			}
+			tc.lose(s.w.returns[a.ID])
+			for range 8 { // past ReturnReceipt
+				s.at = s.at.Add(25 * time.Hour)
+				s.run(t)
+			}
+			got, _ := s.svc.GetAfterSale(ctx, ann, a.ID)
+			if got.Status != domain.AfterSaleExchanged || got.Received != tc.received || got.OriginalKept != tc.kept {
+				t.Errorf("exchange %s, received %v, kept %v; want exchanged, received %v, kept %v", got.Status, got.Received, got.OriginalKept, tc.received, tc.kept)
+			}
+			changes, _ := s.svc.ListOrderChanges(ctx, ann, got.OrderID)
+			notes := 0
+			for _, c := range changes {
+				if strings.Contains(c.Reason, "needs an operator") {
+					notes++
+				}
+			}
+			if want := map[bool]int{true: 1, false: 0}[tc.toldAnOperatorOnce]; notes != want {
+				t.Errorf("%d notes for an operator, want %d", notes, want)
+			}
+		})
 	}
 }
 

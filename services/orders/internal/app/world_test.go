@@ -593,7 +593,7 @@ func (w *world) CancelReturn(_ context.Context, id uuid.UUID, _ string) (bool, e
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, p := range w.returns {
-		if p.id == id {
+		if p.id == id && !p.vanished {
 			p.cancelled = p.cancelled || !p.pickedUp // cancelling a cancelled parcel answers so
 			return p.cancelled, nil
 		}
