@@ -1356,14 +1356,7 @@ func TestAPickedUpReturnParcelIsLookedUp(t *testing.T) {
 			if got.Status != tc.want {
 				t.Errorf("request %s, want %s", got.Status, tc.want)
 			}
-			changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
-			notes := 0
-			for _, c := range changes {
-				if strings.Contains(c.Reason, "needs an operator") {
-					notes++
-				}
-			}
-			if want := map[bool]int{true: 1, false: 0}[tc.noted]; notes != want {
+			if notes, want := s.operatorNotes(t, ann, o.ID), map[bool]int{true: 1, false: 0}[tc.noted]; notes != want {
 				t.Errorf("%d notes for an operator, want %d", notes, want)
 			}
 			before := s.w.returnLookUps
@@ -1410,14 +1403,7 @@ func TestAnExchangesPickedUpOriginalIsLookedUp(t *testing.T) {
 			if got.Status != domain.AfterSaleExchanged || got.Received != tc.received || got.OriginalKept != tc.kept {
 				t.Errorf("exchange %s, received %v, kept %v; want exchanged, received %v, kept %v", got.Status, got.Received, got.OriginalKept, tc.received, tc.kept)
 			}
-			changes, _ := s.svc.ListOrderChanges(ctx, ann, got.OrderID)
-			notes := 0
-			for _, c := range changes {
-				if strings.Contains(c.Reason, "needs an operator") {
-					notes++
-				}
-			}
-			if want := map[bool]int{true: 1, false: 0}[tc.toldAnOperatorOnce]; notes != want {
+			if notes, want := s.operatorNotes(t, ann, got.OrderID), map[bool]int{true: 1, false: 0}[tc.toldAnOperatorOnce]; notes != want {
 				t.Errorf("%d notes for an operator, want %d", notes, want)
 			}
 		})
@@ -1454,4 +1440,21 @@ func TestTheMigrationMarksOriginalsKeptBefore(t *testing.T) {
 			t.Errorf("exchange %s: original_kept %v after the migration, want %v", tc.id, got, tc.want)
 		}
 	}
+}
+
+// operatorNotes counts the order's change-log entries that ask for an
+// operator.
+func (s *saga) operatorNotes(t *testing.T, c auth.Caller, orderID uuid.UUID) int {
+	t.Helper()
+	changes, err := s.svc.ListOrderChanges(ctx, c, orderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := 0
+	for _, ch := range changes {
+		if strings.Contains(ch.Reason, "needs an operator") {
+			notes++
+		}
+	}
+	return notes
 }

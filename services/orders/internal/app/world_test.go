@@ -540,7 +540,15 @@ func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
 	if !ok {
 		return nil, nil
 	}
-	out := &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit", UnpaidLegs: int(p.unpaidLegs), From: &warehouse}
+	out := w.where(p)
+	out.UnpaidLegs, out.From = int(p.unpaidLegs), &warehouse
+	return out, nil
+}
+
+// where is a parcel as logistics answers it: on its way, delivered (now),
+// returned to its sender or cancelled. The caller holds mu.
+func (w *world) where(p *parcel) *app.Parcel {
+	out := &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit"}
 	switch {
 	case p.delivered:
 		at := w.now()
@@ -550,7 +558,7 @@ func (w *world) Parcel(_ context.Context, sub uuid.UUID) (*app.Parcel, error) {
 	case p.cancelled:
 		out.Status = app.ParcelCancelled
 	}
-	return out, nil
+	return out
 }
 
 func (w *world) ReturnParcel(_ context.Context, id uuid.UUID) (*app.Parcel, error) {
@@ -564,17 +572,7 @@ func (w *world) ReturnParcel(_ context.Context, id uuid.UUID) (*app.Parcel, erro
 		if p.vanished {
 			return nil, nil
 		}
-		out := &app.Parcel{Shipment: app.Shipment{ID: p.id}, Status: "in_transit"}
-		switch {
-		case p.delivered:
-			at := w.now()
-			out.Status, out.DeliveredAt = "delivered", &at
-		case p.returned:
-			out.Status = app.ParcelReturned
-		case p.cancelled:
-			out.Status = app.ParcelCancelled
-		}
-		return out, nil
+		return w.where(p), nil
 	}
 	return nil, nil
 }
