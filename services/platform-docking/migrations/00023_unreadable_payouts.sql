@@ -15,6 +15,8 @@ ALTER TABLE partner_payouts ADD CONSTRAINT partner_payouts_amount_minor_check
     CHECK (amount_minor > 0 OR problems <> '{}');
 
 -- +goose Down
+-- The unreadable payouts go: the payout watermark is past them, so the code
+-- before this migration will not read them again.
 DELETE FROM partner_payouts WHERE problems <> '{}';
 ALTER TABLE partner_payouts DROP CONSTRAINT partner_payouts_amount_minor_check;
 ALTER TABLE partner_payouts ADD CONSTRAINT partner_payouts_amount_minor_check CHECK (amount_minor > 0);

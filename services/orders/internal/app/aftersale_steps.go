@@ -136,11 +136,13 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	}
 	if a.ReturnShipmentID != nil {
 		cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the goods were not sent back in time")
-		if apperr.IsKind(err, apperr.KindNotFound) || err == nil && !cancelled {
-			return s.lookUpReturnParcel(ctx, a)
-		}
-		if err != nil {
+		switch {
+		case apperr.IsKind(err, apperr.KindNotFound):
+			return s.returnParcelGone(ctx, a, err)
+		case err != nil:
 			return err
+		case !cancelled:
+			return s.lookUpReturnParcel(ctx, a)
 		}
 	}
 	expired, err := s.expire(ctx, id, fmt.Sprintf("the goods were not sent back within %s of the approval", s.cfg.ReturnSendBy))
@@ -155,7 +157,7 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 
 // lookUpReturnParcel looks up the return parcel of a request (approved, or
 // an exchange whose replacement shipped) whose expiry found it picked up,
-// on its way to the supplier, or could not find it to cancel: one delivered or brought back to the buyer is
+// on its way to the supplier: one delivered or brought back to the buyer is
 // taken as its event would have been (in case the event was lost; a
 // delivery already known is scheduled for receipt again at the same time),
 // one logistics no longer has (or cancelled since the expiry's attempt) is
@@ -170,10 +172,7 @@ func (s *Service) lookUpReturnParcel(ctx context.Context, a domain.AfterSale) er
 	switch {
 	case p == nil || p.Cancelled():
 		// Nothing will come of it: looking again would not either.
-		return s.store.InTx(ctx, func(r Repository) error {
-			return r.AppendChanges(ctx, []domain.Change{a.Note(system, "the return parcel (waybill "+a.ReturnWaybill+
-				") was picked up but is not at logistics or was cancelled: the request needs an operator", s.clock())})
-		})
+		return s.noteReturnParcelGone(ctx, a)
 	case p.Delivered():
 		err = s.store.InTx(ctx, func(r Repository) error { return s.returnParcelDelivered(ctx, r, a.ID, *p.DeliveredAt) })
 	case p.ReturnedToSender():
@@ -183,6 +182,31 @@ func (s *Service) lookUpReturnParcel(ctx context.Context, a domain.AfterSale) er
 	}
 	s.nudge()
 	return err
+}
+
+// returnParcelGone answers an expiry whose cancellation of the return
+// parcel logistics answered NotFound (notFound): a parcel logistics no
+// longer has is noted for an operator, and the step is done; one it still
+// has (the NotFound was its carrier's, or its method's) fails the step as
+// before, for the failing-steps alert.
+func (s *Service) returnParcelGone(ctx context.Context, a domain.AfterSale, notFound error) error {
+	p, err := s.Logistics.ReturnParcel(ctx, *a.ReturnShipmentID)
+	switch {
+	case err != nil:
+		return err
+	case p != nil:
+		return notFound
+	}
+	return s.noteReturnParcelGone(ctx, a)
+}
+
+// noteReturnParcelGone tells an operator that a request's return parcel is
+// not at logistics, or was cancelled on its way: nothing will come of it.
+func (s *Service) noteReturnParcelGone(ctx context.Context, a domain.AfterSale) error {
+	return s.store.InTx(ctx, func(r Repository) error {
+		return r.AppendChanges(ctx, []domain.Change{a.Note(system, "the return parcel (waybill "+a.ReturnWaybill+
+			") is not at logistics, or was cancelled on its way: the request needs an operator", s.clock())})
+	})
 }
 
 // expire closes an approved request whose goods did not come back (why),
@@ -227,11 +251,13 @@ var errGoodsReceived = errors.New("the request's goods were received")
 // up now and then (lookUpReturnParcel).
 func (s *Service) originalKept(ctx context.Context, a domain.AfterSale) error {
 	cancelled, err := s.Logistics.CancelReturn(ctx, *a.ReturnShipmentID, "the original was not sent back in time")
-	if apperr.IsKind(err, apperr.KindNotFound) || err == nil && !cancelled {
-		return s.lookUpReturnParcel(ctx, a)
-	}
-	if err != nil {
+	switch {
+	case apperr.IsKind(err, apperr.KindNotFound):
+		return s.returnParcelGone(ctx, a, err)
+	case err != nil:
 		return err
+	case !cancelled:
+		return s.lookUpReturnParcel(ctx, a)
 	}
 	return s.noteOriginalKept(ctx, a.ID, fmt.Sprintf("the original was not sent back within %s of the approval: its return parcel (waybill %s) is cancelled, and the buyer kept it as well as the replacement",
 		s.cfg.ReturnSendBy, a.ReturnWaybill))

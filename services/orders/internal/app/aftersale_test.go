@@ -1458,3 +1458,29 @@ func (s *saga) operatorNotes(t *testing.T, c auth.Caller, orderID uuid.UUID) int
 	}
 	return notes
 }
+
+// A return parcel logistics still has but cannot cancel for a NotFound of
+// its own (the carrier's 404, say) fails the expiry step, counted for the
+// failing-steps alert, rather than being taken for a parcel gone and
+// looked up quietly for ever.
+func TestAReturnParcelsCancellationNotFoundFailsTheExpiry(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	a := s.file(t, ann, o.SubOrders[0].ID, domain.Return, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	s.w.returns[a.ID].cancelNotFound = true
+	s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy
+	s.run(t)
+	if got, _ := s.svc.GetAfterSale(ctx, ann, a.ID); got.Status != domain.AfterSaleApproved {
+		t.Fatalf("request %s, want approved while its parcel cannot be cancelled", got.Status)
+	}
+	if f := testkit.FailingSteps(t, s.store.FailingSteps); f[string(app.TaskExpireReturn)].Count != 1 {
+		t.Errorf("failing steps %+v, want the expiry counted", f)
+	}
+	if n := s.operatorNotes(t, ann, o.ID); n != 0 {
+		t.Errorf("%d operator notes, want none: the parcel is at logistics", n)
+	}
+}

@@ -122,8 +122,9 @@ type parcel struct {
 	unpaidLegs      int64
 	// pickedUp: the carrier has it, so it can no longer be cancelled;
 	// returned: the carrier took it back to its sender; vanished: logistics
-	// no longer has it (a return parcel).
-	cancelled, pickedUp, returned, vanished bool
+	// no longer has it (a return parcel); cancelNotFound: cancelling it is
+	// NotFound though logistics has it (its carrier's 404).
+	cancelled, pickedUp, returned, vanished, cancelNotFound bool
 }
 
 func newWorld(skus ...domain.SKU) *world {
@@ -592,6 +593,9 @@ func (w *world) CancelReturn(_ context.Context, id uuid.UUID, _ string) (bool, e
 	defer w.mu.Unlock()
 	for _, p := range w.returns {
 		if p.id == id && !p.vanished {
+			if p.cancelNotFound {
+				return false, apperr.NotFound("carrier booking", p.id.String())
+			}
 			p.cancelled = p.cancelled || !p.pickedUp // cancelling a cancelled parcel answers so
 			return p.cancelled, nil
 		}
