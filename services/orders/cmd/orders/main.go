@@ -158,5 +158,6 @@ func run(ctx context.Context) error {
 	rt.Consume(events.SalesConsumer{Sales: sales, Repo: salesStore.WithTx}.Consumer())
 	rt.Go("saga", func(ctx context.Context) error { return svc.RunSaga(ctx, cfg.WorkInterval, rt.Log) })
 	rt.ObserveFailingSteps("saga", store.FailingSteps, app.TaskKindNames()...)
+	rt.ObserveFailingSteps("after_sales", store.OverdueReturnParcels(cfg.ReturnSendBy, app.ReturnParcelOverdue), "return_parcel_overdue")
 	return rt.Run(ctx)
 }

@@ -155,6 +155,12 @@ func (s *Service) expireReturn(ctx context.Context, id uuid.UUID) error {
 	return err
 }
 
+// ReturnParcelOverdue is how long past its send-by time a request's return
+// parcel, picked up and looked up daily, may stay on its way before the
+// failing-steps gauge counts it for an operator (return_parcel_overdue):
+// a cross-border parcel back takes weeks, not months.
+const ReturnParcelOverdue = 30 * 24 * time.Hour
+
 // lookUpReturnParcel looks up the return parcel of a request (approved, or
 // an exchange whose replacement shipped) whose expiry found it picked up,
 // on its way to the supplier: one delivered or brought back to the buyer is

@@ -1484,3 +1484,31 @@ func TestAReturnParcelsCancellationNotFoundFailsTheExpiry(t *testing.T) {
 		t.Errorf("%d operator notes, want none: the parcel is at logistics", n)
 	}
 }
+
+// A return parcel on its way for good is looked up daily without end; once
+// it is ReturnParcelOverdue past its send-by time, the failing-steps gauge
+// counts it for an operator.
+func TestAReturnParcelOnItsWayForGoodIsCountedOverdue(t *testing.T) {
+	s := newSaga(t)
+	ann, o := s.delivered(t, line(s.scarf, 3))
+	a := s.file(t, ann, o.SubOrders[0].ID, domain.Return, back(s.scarf, 1))
+	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	s.w.returns[a.ID].pickedUp = true
+	s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy: looked up, on its way
+	s.run(t)
+	sendBy := 14 * 24 * time.Hour
+	overdue := s.store.OverdueReturnParcels(sendBy, app.ReturnParcelOverdue)
+	if got := testkit.FailingSteps(t, overdue); len(got) != 0 {
+		t.Fatalf("overdue return parcels %+v right past the send-by time, want none", got)
+	}
+	// The database's clock counts: the request was approved long ago.
+	if _, err := s.pool.Exec(ctx, `UPDATE saga_tasks SET created_at = now() - interval '45 days' WHERE kind = 'expire_return' AND subject = $1`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := testkit.FailingSteps(t, overdue); got["return_parcel_overdue"].Count != 1 || got["return_parcel_overdue"].Longest < 44*24*time.Hour {
+		t.Errorf("overdue return parcels %+v, want the one on its way for 45 days", got)
+	}
+}

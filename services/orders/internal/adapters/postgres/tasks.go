@@ -85,6 +85,21 @@ func (s *Store) FailingSteps(ctx context.Context) ([]service.FailingSteps, error
 		FROM saga_tasks WHERE failing_since IS NOT NULL GROUP BY kind ORDER BY kind`, pgx.QueryExecModeCacheDescribe)
 }
 
+// OverdueReturnParcels is, for the kit's failing-steps gauges, the
+// after-sale requests whose goods were due back sendBy after their
+// approval and whose return parcel, picked up by then, has still not
+// arrived (kind "return_parcel_overdue") overdue after that, counted from
+// the approval: their expiry step looks the parcel up daily and waits, and
+// a parcel lost on its way without a word from its carrier needs an
+// operator.
+func (s *Store) OverdueReturnParcels(sendBy, overdue time.Duration) service.FailingStepsProbe {
+	return func(ctx context.Context) ([]service.FailingSteps, error) {
+		return service.QueryFailingSteps(ctx, s.pool, `SELECT 'return_parcel_overdue', count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+			FROM saga_tasks WHERE kind = 'expire_return' AND created_at < now() - make_interval(secs => $1) HAVING count(*) > 0`,
+			(sendBy + overdue).Seconds())
+	}
+}
+
 // claimTasks leases the due tasks ($1 now, $2 the lease's end, $3 the most).
 const claimTasks = `UPDATE saga_tasks SET due_at = $2, attempts = attempts + 1, version = version + 1
 	WHERE ctid = ANY(ARRAY(SELECT ctid FROM saga_tasks WHERE due_at <= $1 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED))
