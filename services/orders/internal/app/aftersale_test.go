@@ -1334,13 +1334,7 @@ func TestAPickedUpReturnParcelIsLookedUp(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSaga(t)
-			ann, o := s.delivered(t, line(s.scarf, 3))
-			sub := o.SubOrders[0]
-			a := s.file(t, ann, sub.ID, domain.Return, back(s.scarf, 1))
-			if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
-				t.Fatal(err)
-			}
-			s.run(t)
+			ann, o, a := s.approvedWithParcel(t, domain.Return)
 			s.w.returns[a.ID].pickedUp = true
 			s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy
 			s.run(t)
@@ -1465,12 +1459,7 @@ func (s *saga) operatorNotes(t *testing.T, c auth.Caller, orderID uuid.UUID) int
 // looked up quietly for ever.
 func TestAReturnParcelsCancellationNotFoundFailsTheExpiry(t *testing.T) {
 	s := newSaga(t)
-	ann, o := s.delivered(t, line(s.scarf, 3))
-	a := s.file(t, ann, o.SubOrders[0].ID, domain.Return, back(s.scarf, 1))
-	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
+	ann, o, a := s.approvedWithParcel(t, domain.Return)
 	s.w.returns[a.ID].cancelNotFound = true
 	s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy
 	s.run(t)
@@ -1490,12 +1479,7 @@ func TestAReturnParcelsCancellationNotFoundFailsTheExpiry(t *testing.T) {
 // counts it for an operator.
 func TestAReturnParcelOnItsWayForGoodIsCountedOverdue(t *testing.T) {
 	s := newSaga(t)
-	ann, o := s.delivered(t, line(s.scarf, 3))
-	a := s.file(t, ann, o.SubOrders[0].ID, domain.Return, back(s.scarf, 1))
-	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(s.linen), a.ID, true, ""); err != nil {
-		t.Fatal(err)
-	}
-	s.run(t)
+	_, _, a := s.approvedWithParcel(t, domain.Return)
 	s.w.returns[a.ID].pickedUp = true
 	s.at = s.at.Add(15 * 24 * time.Hour) // past ReturnSendBy: looked up, on its way
 	s.run(t)

@@ -69,7 +69,7 @@ func (t *Trade) pullSettlements(ctx context.Context, p domain.Partner, conn Sett
 }
 
 // keepLine stores a pulled line once: new, to be reconciled, or unreadable
-// (domain.UnreadableLine), for an operator, its time the first sight of it
+// (domain.CheckedLine), for an operator, its time the first sight of it
 // when it has none (so lists of lines page past it). An unreadable line
 // stored before as read is left so (SaveSettlementLine).
 func (t *Trade) keepLine(ctx context.Context, p domain.Partner, l domain.SettlementLine) error {
@@ -165,7 +165,7 @@ func (t *Trade) pullPayouts(ctx context.Context, p domain.Partner, conn Settleme
 }
 
 // keepPayout stores a pulled payout once: to be recorded, or unreadable
-// (domain.UnreadablePayout), for an operator, its time the first sight of
+// (domain.CheckedPayout), for an operator, its time the first sight of
 // it when it has none (so lists of payouts page past it).
 func (t *Trade) keepPayout(ctx context.Context, p domain.Partner, po domain.Payout) error {
 	now := t.clock()

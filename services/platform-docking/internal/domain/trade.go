@@ -208,31 +208,32 @@ type SettlementLine struct {
 	Problems []string
 }
 
-// UnreadableLine is a settlement line a connector could not read whole:
-// the problems and the line as the partner sent it. One without an id of
-// its own is named by its raw content (ContentID), so reading it again
-// finds it stored, and the lines beside it on the partner's page are read
-// on instead of the whole page failing on it every round.
-func UnreadableLine(l SettlementLine, problems []string) SettlementLine {
-	cleanAll(problems)
-	l.Problems = problems
-	if l.LineID == "" {
-		l.LineID = ContentID(l.Raw)
-	}
-	return l
-}
-
 // CheckedLine finishes a connector's reading of a line with the problems
 // it found: text PostgreSQL cannot store is replaced (TextProblem), and a
-// line with any problem is kept unreadable (UnreadableLine).
+// line with any problem is kept unreadable (unreadable).
 func CheckedLine(l SettlementLine, problems []string) SettlementLine {
 	if cleanFields(&l.LineID, &l.PartnerOrderID) {
 		problems = WithTextProblem(problems)
 	}
-	if len(problems) > 0 {
-		return UnreadableLine(l, problems)
-	}
+	l.Problems = unreadable(&l.LineID, l.Raw, problems)
 	return l
+}
+
+// unreadable is the problems of a record a connector could not read whole,
+// kept with the record as the partner sent it (raw), for an operator; nil
+// when it read whole. One without an id of its own is named by its raw
+// content (ContentID), so reading it again finds it stored, and the
+// records beside it on the partner's page are read on instead of the whole
+// page failing on it every round.
+func unreadable(id *string, raw []byte, problems []string) []string {
+	if len(problems) == 0 {
+		return nil
+	}
+	cleanAll(problems)
+	if *id == "" {
+		*id = ContentID(raw)
+	}
+	return problems
 }
 
 // ContentID names a settlement line or a payout without an id of its own
@@ -277,22 +278,9 @@ type Payout struct {
 	Problems []string
 }
 
-// UnreadablePayout is a payout a connector could not read whole: the
-// problems and the payout as the partner sent it, named by its content
-// when it has no usable id of its own (ContentID). The payouts beside it on
-// the partner's page are read on instead of the whole page failing on it
-// every round.
-func UnreadablePayout(p Payout, problems []string) Payout {
-	cleanAll(problems)
-	p.Problems = problems
-	if p.PayoutID == "" {
-		p.PayoutID = ContentID(p.Raw)
-	}
-	return p
-}
-
 // CheckedPayout finishes a connector's reading of a payout with the
-// problems it found, as CheckedLine does a line's.
+// problems it found, as CheckedLine does a line's; one without a usable id
+// is named by its content.
 func CheckedPayout(p Payout, problems []string) Payout {
 	if cleanFields(&p.PayoutID) {
 		problems = WithTextProblem(problems)
@@ -300,9 +288,7 @@ func CheckedPayout(p Payout, problems []string) Payout {
 			p.PayoutID = ContentID([]byte(p.PayoutID))
 		}
 	}
-	if len(problems) > 0 {
-		return UnreadablePayout(p, problems)
-	}
+	p.Problems = unreadable(&p.PayoutID, p.Raw, problems)
 	return p
 }
 

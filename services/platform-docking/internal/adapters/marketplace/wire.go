@@ -110,7 +110,7 @@ func partnerOrder(o *partnerv1.PartnerOrder) (domain.PartnerOrder, error) {
 
 // settlementLine reads a partner's settlement line. One that cannot be read
 // whole (no id, no order, an amount in no known currency, no time) is kept
-// as an unreadable line for an operator (domain.UnreadableLine) rather than
+// as an unreadable line for an operator (domain.CheckedLine) rather than
 // failing the page it is on.
 func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) {
 	line := domain.SettlementLine{LineID: l.GetLineId(), PartnerOrderID: l.GetOrderId(), Raw: rawOf(l)}
@@ -147,7 +147,7 @@ func settlementLine(l *partnerv1.SettlementLine) (domain.SettlementLine, error) 
 // payoutOf reads a partner's payout. One that cannot be read whole (no id
 // or one too long, an amount in no known currency or not above zero, no
 // time) is kept as an unreadable payout for an operator
-// (domain.UnreadablePayout) rather than failing the page it is on.
+// (domain.CheckedPayout) rather than failing the page it is on.
 func payoutOf(po *partnerv1.Payout) (domain.Payout, error) {
 	out := domain.Payout{PayoutID: po.GetPayoutId(), Raw: rawOf(po)}
 	var problems []string

@@ -28,7 +28,7 @@ func (c *Client) ListSettlements(ctx context.Context, p domain.Partner, w domain
 
 // settlementLine reads a bill. One that cannot be read whole (not an
 // object, no id, no trade, an amount or a time it cannot parse) is kept as
-// an unreadable line for an operator (domain.UnreadableLine) rather than
+// an unreadable line for an operator (domain.CheckedLine) rather than
 // failing the page it is on.
 func settlementLine(raw json.RawMessage) (domain.SettlementLine, error) {
 	line := domain.SettlementLine{Raw: append([]byte(nil), raw...)}
@@ -124,7 +124,7 @@ func (c *Client) ListPayouts(ctx context.Context, p domain.Partner, w domain.Win
 // payoutOf reads a withdrawal. One that cannot be read whole (not an
 // object, no id or one too long, an amount it cannot parse or not above
 // zero, a time it cannot parse) is kept as an unreadable payout for an
-// operator (domain.UnreadablePayout) rather than failing the page it is on.
+// operator (domain.CheckedPayout) rather than failing the page it is on.
 func payoutOf(raw json.RawMessage) (domain.Payout, error) {
 	po := domain.Payout{Raw: append([]byte(nil), raw...)}
 	var wd wireWithdrawal
