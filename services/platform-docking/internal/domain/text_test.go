@@ -31,3 +31,18 @@ func TestUnstorableJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestNeverReadsWholeKnowsTheStoredWording pins the problem text written
+// into partner_payouts and settlement rows since they were first kept
+// unreadable for their text: NeverReadsWhole finds such rows by it, so a
+// reworded TextProblem would let rows stored before the change be read
+// "whole" again from text that is no longer what the partner sent.
+func TestNeverReadsWholeKnowsTheStoredWording(t *testing.T) {
+	stored := []string{"text with a NUL character or invalid UTF-8 (kept with U+FFFD in its place)"}
+	if !domain.NeverReadsWhole("w-1", stored) {
+		t.Fatalf("a row stored with %q would be read whole again: keep recognising that wording", stored[0])
+	}
+	if domain.NeverReadsWhole("w-1", []string{"amount: unknown currency"}) {
+		t.Fatal("a row kept for another problem is read again whole, once the partner's record reads")
+	}
+}
