@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"sync"
@@ -8,8 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
+	"github.com/crossdock/crossdock/services/inventory/internal/adapters/postgres"
 	"github.com/crossdock/crossdock/services/inventory/internal/app"
 	"github.com/crossdock/crossdock/services/inventory/internal/domain"
 )
@@ -233,5 +236,49 @@ func TestCreationKeysCreateOnce(t *testing.T) {
 	bad.Lines = []domain.OrderLine{line(sku, 1)}
 	if _, err := f.svc.CreatePurchaseOrder(ctx, sup, bad); err != nil {
 		t.Errorf("the corrected request under the refused one's key = %v", err)
+	}
+}
+
+// deadlockOnce is the store whose first warehouse creation fails as a
+// deadlock would, after its key is claimed: the transaction is rolled
+// back and run again, as PostgreSQL's deadlock victims are.
+type deadlockOnce struct {
+	*postgres.Store
+	failed bool
+}
+
+func (s *deadlockOnce) InTx(ctx context.Context, fn func(app.Repository) error) error {
+	return s.Store.InTx(ctx, func(r app.Repository) error { return fn(&deadlockingRepo{Repository: r, s: s}) })
+}
+
+type deadlockingRepo struct {
+	app.Repository
+	s *deadlockOnce
+}
+
+func (r *deadlockingRepo) CreateWarehouse(ctx context.Context, w domain.Warehouse) error {
+	if !r.s.failed {
+		r.s.failed = true
+		return &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}
+	}
+	return r.Repository.CreateWarehouse(ctx, w)
+}
+
+// A creation whose transaction is retried creates the warehouse asked for,
+// with or without a key.
+func TestCreationRetriedAfterADeadlockCreatesTheWarehouse(t *testing.T) {
+	f := newFixture(t, 4)
+	for _, key := range []string{"", "wh-deadlock"} {
+		store := &deadlockOnce{Store: f.store}
+		svc := app.New(store, app.DefaultConfig(), app.WithClock(f.clock.Now))
+		sup := supplier()
+		in := domain.WarehouseInput{Name: "Ningbo", Kind: domain.WarehouseSupplier, CountryCode: "CN", RegionCode: "CN-ZJ"}
+		w, err := svc.CreateWarehouse(ctx, sup, in, key)
+		if err != nil || !store.failed || w.Name != "Ningbo" || w.SupplierID != orgOf(sup) {
+			t.Fatalf("key %q: created after a deadlock = %+v, %v (deadlocked %v)", key, w, err, store.failed)
+		}
+		if ws, err := f.svc.ListWarehouses(ctx, sup); err != nil || len(ws) != 1 || ws[0].ID != w.ID || ws[0].Name != "Ningbo" {
+			t.Fatalf("key %q: the supplier's warehouses = %+v, %v; want the one answered", key, ws, err)
+		}
 	}
 }

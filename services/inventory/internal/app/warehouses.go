@@ -36,8 +36,11 @@ func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.
 	if err != nil {
 		return domain.Warehouse{}, err
 	}
+	// The answer has a variable of its own: a transaction retried (a
+	// deadlock) creates w again, not what the failed attempt left.
+	var made domain.Warehouse
 	err = s.store.InTx(ctx, func(r Repository) error {
-		w, err = createdOnce(ctx, r, scope, key, idempotency.Fingerprint(in), w.CreatedAt,
+		made, err = createdOnce(ctx, r, scope, key, idempotency.Fingerprint(in), w.CreatedAt,
 			func() (domain.Warehouse, uuid.UUID, error) { return w, w.ID, r.CreateWarehouse(ctx, w) },
 			func(id uuid.UUID) (domain.Warehouse, error) { return r.GetWarehouse(ctx, id) })
 		return err
@@ -45,7 +48,7 @@ func (s *Service) CreateWarehouse(ctx context.Context, c auth.Caller, in domain.
 	if err != nil {
 		return domain.Warehouse{}, err
 	}
-	return w, nil
+	return made, nil
 }
 
 // ListWarehouses lists the caller's organization's warehouses; operators and
