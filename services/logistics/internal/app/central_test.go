@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -247,6 +248,87 @@ func TestARefusedOnwardBookingHoldsUpNoOtherParcel(t *testing.T) {
 	}
 	if got := testkit.FailingSteps(t, f.store.FailingShipments); got["onward_refused"].Count != 0 {
 		t.Errorf("failing shipments %+v once booked, want no onward_refused", got)
+	}
+}
+
+// One carrier failing for now (down, timing out) leaves its own parcels at
+// the central warehouse for the next round; another carrier's parcels,
+// behind them in the warehouse, go on meanwhile.
+func TestACarrierDownHoldsUpNoOtherCarriersOnwardBookings(t *testing.T) {
+	f, parcel := newCentralFixture(t)
+	log := testkit.Logger(t)
+	simCfg := carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 13, UnservedCountries: []string{},
+		APIKey: apiKey, WebhookSecret: []byte(webhookSecret)} // no webhooks: its feed brings the events
+	other, err := carriersim.New(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSrv := httptest.NewServer(other.Handler())
+	t.Cleanup(func() { otherSrv.Close(); other.Close() })
+	if err := f.svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: "other", Name: "Other", URL: otherSrv.URL, APIKey: apiKey, WebhookSecret: webhookSecret}); err != nil {
+		t.Fatal(err)
+	}
+	otherCarrier, err := f.store.GetCarrierByCode(ctx, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods, err := f.svc.ListMethods(ctx, admin, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(methods, func(m domain.Method) bool { return m.CarrierID == otherCarrier.ID && m.Code == "air" })
+	if i < 0 {
+		t.Fatal("the other carrier has no air method")
+	}
+
+	held := f.create(t, parcel(1, f.input(0, "air").BuyerID, address(1, true))) // first at the warehouse
+	f.waitQuiet(t, time.Minute)
+	if err := f.svc.PollCarriers(ctx, 500, log); err != nil {
+		t.Fatal(err)
+	}
+	in := parcel(2, f.input(1, "air").BuyerID, address(2, false))
+	in.MethodID = methods[i].ID
+	goesOn := f.create(t, in)
+	for deadline := time.Now().Add(time.Minute); !other.Quiet(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the other carrier never went quiet")
+		}
+	}
+	if _, err := f.svc.PollCarrier(ctx, otherCarrier, 1000, log); err != nil {
+		t.Fatal(err)
+	}
+	view := func(sh domain.Shipment) app.View {
+		v, err := f.svc.GetShipment(ctx, orders, sh.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if a, b := view(held), view(goesOn); a.AtCentralAt == nil || b.AtCentralAt == nil || !a.AtCentralAt.Before(*b.AtCentralAt) {
+		t.Fatalf("at the central warehouse: %v and %v; the test needs both there, the first carrier's first", a.AtCentralAt, b.AtCentralAt)
+	}
+
+	down := interceptor(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/shipments" {
+			unreachable(w, r, next)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	f.intercept.Store(&down)
+	for round := 1; round <= 2; round++ {
+		n, err := f.svc.BookOnward(ctx, 500, log)
+		if want := 2 - round; n != want || !apperr.IsKind(err, apperr.KindUnavailable) {
+			t.Fatalf("round %d with the first carrier down: BookOnward = %d, %v; want %d booked and the carrier unavailable", round, n, err, want)
+		}
+	}
+	if view(goesOn).OnwardWaybill == "" || view(held).OnwardWaybill != "" {
+		t.Fatalf("onward waybills: the other carrier's parcel %q, the down carrier's %q; want only the other's booked",
+			view(goesOn).OnwardWaybill, view(held).OnwardWaybill)
+	}
+	f.intercept.Store(nil)
+	if n, err := f.svc.BookOnward(ctx, 500, log); err != nil || n != 1 || view(held).OnwardWaybill == "" {
+		t.Fatalf("the carrier back: BookOnward = %d, %v, onward %q; want its parcel booked", n, err, view(held).OnwardWaybill)
 	}
 }
 

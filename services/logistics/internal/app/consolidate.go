@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,7 +24,10 @@ import (
 // consolidation window. The group is written first under a new
 // consolidation id, which is the booking's reference: a crash between the
 // carrier's answer and the commit is finished by the next round, and the
-// carrier answers the same waybill.
+// carrier answers the same waybill. A carrier that fails for now (down,
+// timing out, rate limiting) has its other groups left for the next round
+// and the other carriers' groups go on, as with perCarrier: one carrier
+// down holds up none of the others' parcels at the warehouse.
 func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	now := s.clock()
 	waiting, err := s.store.WaitingAtCentral(ctx, now, batch)
@@ -44,8 +48,14 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 		groups[key] = append(groups[key], sh)
 	}
 	booked := 0
+	down := map[uuid.UUID]bool{}
+	var failed []error
 	for _, key := range order {
 		group := groups[key]
+		carrier := group[0].CarrierID
+		if down[carrier] {
+			continue
+		}
 		consolidation := group[0].ConsolidationID
 		if consolidation == uuid.Nil {
 			if now.Sub(*group[0].AtCentralAt) < window {
@@ -65,7 +75,9 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 		}
 		if err := s.bookConsolidation(ctx, consolidation, group); err != nil {
 			if !apperr.Permanent(err) {
-				return booked, err
+				down[carrier] = true
+				failed = append(failed, err)
+				continue
 			}
 			// Asked again later (an operator may change the carrier or the
 			// method meanwhile), and out of the way of the parcels behind.
@@ -79,7 +91,7 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 		}
 		booked += len(group)
 	}
-	return booked, nil
+	return booked, errors.Join(failed...)
 }
 
 // onwardRefusalRetry is how long a consolidation whose onward booking the
