@@ -39,6 +39,8 @@ type EscrowStore interface {
 	// leg); AdvancedFreight sums a sub-order's.
 	RecordAdvancedFreight(ctx context.Context, legID, subOrderID string, amount int64, at time.Time) error
 	AdvancedFreight(ctx context.Context, subOrderID string) (int64, error)
+	// RefundsClaimed sums a sub-order's refund claims (supplier currency).
+	RefundsClaimed(ctx context.Context, subOrderID string) (int64, error)
 	// ClaimRefund records a refund of a sub-order before it moves money,
 	// under a lock of the sub-order so that claims of one sub-order are
 	// checked one at a time: decide sees what the payer paid and got back

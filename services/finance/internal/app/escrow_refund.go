@@ -83,14 +83,18 @@ func (e *Escrows) refund(ctx context.Context, r escrow.Record, refundID string, 
 		return RefundResult{}, err // refused before anything is claimed
 	}
 	now := e.fin.clock()
-	decide := func(escrow.Returns) (int64, error) { return 0, nil } // escrow's balance bounds a refund before settlement
-	if clawBack {
-		decide = func(rt escrow.Returns) (int64, error) {
-			if err := escrow.CheckClawBack(rt, amount, r.SupplierCurrency); err != nil {
-				return 0, err
-			}
-			return escrow.CommissionReturn(amount, r.SettledGoods, r.Commission, rt.CommissionReturned), nil
+	// Escrow's balance bounds a refund before settlement; a claw-back is
+	// bounded by what the payer paid. Either converts back after what the
+	// sub-order returned before it, as the claim's lock saw it.
+	decide := func(rt escrow.Returns) (int64, error) {
+		back.Before = rt.Before
+		if !clawBack {
+			return 0, nil
 		}
+		if err := escrow.CheckClawBack(rt, amount, r.SupplierCurrency); err != nil {
+			return 0, err
+		}
+		return escrow.CommissionReturn(amount, r.SettledGoods, r.Commission, rt.CommissionReturned), nil
 	}
 	attempt, commission, err := e.store.ClaimRefund(ctx, escrow.RefundClaim{RefundID: refundID, SubOrderID: r.SubOrderID, Amount: amount, CreatedAt: now},
 		TopUpPaymentKeyPrefix, decide)

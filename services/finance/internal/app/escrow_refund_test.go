@@ -192,6 +192,34 @@ func TestRefundTooSmallForTheBuyersCurrencyIsKeptAsFXRounding(t *testing.T) {
 	k.balanced(t)
 }
 
+// A sub-order returned to its buyer in parts (refunds, the settlement's
+// remainder, claw-backs) gives back exactly what the buyer paid: 10.00 CNY
+// at 7.2 CNY to the dollar cost 1.39 USD, and each 1.00 CNY converted back
+// alone gave 0.14 USD (0.1389), 1.40 for ten of them and the remainder.
+func TestASubOrderReturnedInPartsGivesBackWhatWasPaid(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payCNY(t, 1000)
+	wallet := escrow.BuyerWallet("buyer-1", "USD")
+	if got := k.net(t, wallet); got != 100000-139 {
+		t.Fatalf("the wallet holds %d after paying, want %d", got, 100000-139)
+	}
+	for i := range 3 {
+		if _, err := k.e.RefundSubOrder(ctx, svcs, "s-1", fmt.Sprintf("r-%d", i), 100, "CNY"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k.settle(t, "s-1", 400, "CNY") // a remainder of 3.00 CNY goes back
+	for i := 3; i < 7; i++ {
+		if r, err := k.e.RefundSubOrder(ctx, svcs, "s-1", fmt.Sprintf("r-%d", i), 100, "CNY"); err != nil || !r.ClawBack {
+			t.Fatalf("claw-back %d: %+v, %v", i, r, err)
+		}
+	}
+	if got := k.net(t, wallet); got != 100000 {
+		t.Errorf("every yuan returned in parts, the wallet holds %d, want the 100000 it held before paying", got)
+	}
+	k.balanced(t)
+}
+
 // payCNY pays s-1 of org-1, amount CNY, from buyer-1's USD wallet (funded
 // with 1,000.00) at 7.2 CNY per USD.
 func (k escrowKit) payCNY(t *testing.T, amount int64) {

@@ -135,8 +135,12 @@ func (e *Escrows) settleOnce(ctx context.Context, subOrderID string, goods int64
 	if err != nil {
 		return SettleResult{}, err
 	}
+	refunded, err := e.store.RefundsClaimed(ctx, subOrderID)
+	if err != nil {
+		return SettleResult{}, err
+	}
 	plan, err := escrow.PlanSettlement(escrow.Settlement{Paid: r.Paid, EscrowBalance: balance, Goods: goods, AdvancedFreight: advanced,
-		CommissionBps: bps, Today: e.todayRate(ctx, r)})
+		CommissionBps: bps, Today: e.todayRate(ctx, r), Returned: refunded})
 	if err != nil {
 		return SettleResult{}, err
 	}

@@ -33,16 +33,32 @@ func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyP
 			// A top-up request counts once its payment committed, even
 			// when the request was never marked paid (a crash in between,
 			// then a settlement at the same price).
-			var topUps, refunds int64
-			if err := tx.QueryRow(ctx, `SELECT
+			// The claims before this one are those made earlier (the
+			// claim's own time when it is taken over), in one order every
+			// claim agrees on.
+			var topUps, refunds, earlier int64
+			if err := tx.QueryRow(ctx, `WITH self AS (SELECT coalesce((SELECT created_at FROM escrow_refunds WHERE refund_id = $3), $4::timestamptz) AS at)
+				SELECT
 					coalesce((SELECT sum(t.amount_minor) FROM topup_requests t WHERE t.sub_order_id = $1 AND (t.state = 'paid'
 						OR EXISTS (SELECT 1 FROM ledger_commands k WHERE k.idempotency_key = $2 || t.id::text))), 0),
-					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3), 0)`,
-				c.SubOrderID, topUpKeyPrefix, c.RefundID).Scan(&topUps, &refunds); err != nil {
+					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3), 0),
+					coalesce((SELECT sum(amount_minor) FROM escrow_refunds, self WHERE sub_order_id = $1 AND (created_at, refund_id) < (self.at, $3)), 0)`,
+				c.SubOrderID, topUpKeyPrefix, c.RefundID, c.CreatedAt).Scan(&topUps, &refunds, &earlier); err != nil {
 				return 0, fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
 			}
-			return decide(escrow.Returns{Paid: locked.escrowed + topUps, Returned: locked.remainder + refunds, CommissionReturned: locked.commissionReturned})
+			return decide(escrow.Returns{Paid: locked.escrowed + topUps, Returned: locked.remainder + refunds, CommissionReturned: locked.commissionReturned,
+				Before: locked.remainder + earlier})
 		})
+}
+
+// RefundsClaimed sums a sub-order's refund claims: a settlement's
+// remainder converts back after them.
+func (s *Store) RefundsClaimed(ctx context.Context, subOrderID string) (int64, error) {
+	var sum int64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(sum(amount_minor), 0) FROM escrow_refunds WHERE sub_order_id = $1`, subOrderID).Scan(&sum); err != nil {
+		return 0, fmt.Errorf("refunds of %s: %w", subOrderID, err)
+	}
+	return sum, nil
 }
 
 // ReleaseRefund deletes a refund's claim when the ledger refused its

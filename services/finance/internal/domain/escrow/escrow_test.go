@@ -2,6 +2,7 @@ package escrow_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -186,6 +187,70 @@ func TestPlanBack(t *testing.T) {
 	}
 	if _, err := escrow.PlanBack(paid, escrow.Back{From: escrow.Escrow("s-1", "EUR"), Amount: 0}); testkit.Fields(t, err)[0] != "amount_minor" {
 		t.Error("zero refund accepted")
+	}
+}
+
+// A sub-order returned to its payer in parts gives back, all told, what
+// one return of the whole would: each part converts the running total back
+// less the total before it. Converted alone, three refunds of 100 JPY of a
+// 300 JPY share paid 200 cents at 150 JPY to the dollar gave 67 cents
+// each, 201 back for 200 paid. Whatever the parts, and with the
+// settlement's remainder among them, the payer gets back exactly what it
+// paid.
+func TestReturnsInPartsGiveBackWhatWasPaid(t *testing.T) {
+	usdJPY := ledger.RateSnapshot{From: "USD", To: "JPY", Rate: "150"}
+	checkout, err := escrow.PlanCheckout(escrow.Checkout{OrderID: "o-1", BuyerID: "b-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "JPY", Amount: 300}}, Rates: map[string]ledger.RateSnapshot{"JPY": usdJPY}})
+	if err != nil || checkout.Total != 200 {
+		t.Fatalf("checkout = %+v, %v; want 200 cents paid", checkout, err)
+	}
+	paid := escrow.Paid{SubOrderID: "s-1", OrderID: "o-1", BuyerID: "b-1", BuyerCurrency: "USD", SupplierOrgID: "org-1", SupplierCurrency: "JPY", Rate: &usdJPY}
+	back := func(before, amount int64) int64 {
+		t.Helper()
+		p, err := escrow.PlanBack(paid, escrow.Back{From: escrow.Escrow("s-1", "JPY"), Amount: amount, Code: ledger.CodeRefund, Ref: "r", Before: before})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := moves(p.Transfers)
+		if m[escrow.BuyerWallet("b-1", "USD")] != p.Refunded || m[escrow.Escrow("s-1", "JPY")] != -amount {
+			t.Fatalf("a return of %d after %d moved %v, refunded %d", amount, before, m, p.Refunded)
+		}
+		return p.Refunded
+	}
+	if got := back(0, 100) + back(100, 100) + back(200, 100); got != 200 {
+		t.Errorf("three refunds of 100 JPY gave back %d cents, want the 200 paid", got)
+	}
+	// Refunds before the settlement, its remainder, then claw-backs of all
+	// the goods it paid for: the whole 300 JPY back in random parts.
+	rnd := rand.New(rand.NewPCG(7, 8))
+	parts := func(sum int64) []int64 {
+		var ps []int64
+		for left := sum; left > 0; left -= ps[len(ps)-1] {
+			ps = append(ps, min(left, 1+rnd.Int64N(40)))
+		}
+		return ps
+	}
+	for run := range 300 {
+		goods := 1 + rnd.Int64N(299)
+		refunds := rnd.Int64N(300 - goods + 1)
+		var before, total int64
+		for _, n := range parts(refunds) {
+			total += back(before, n)
+			before += n
+		}
+		plan, err := escrow.PlanSettlement(escrow.Settlement{Paid: paid, EscrowBalance: 300 - refunds, Goods: goods, Returned: refunds})
+		if err != nil || plan.Remainder != 300-refunds-goods || plan.SupplierNet != goods {
+			t.Fatalf("run %d: settlement = %+v, %v", run, plan, err)
+		}
+		total += plan.Refunded
+		before += plan.Remainder
+		for _, n := range parts(goods) {
+			total += back(before, n)
+			before += n
+		}
+		if total != checkout.Total {
+			t.Fatalf("run %d: refunds of %d, goods %d settled and clawed back: %d cents back, want the %d paid", run, refunds, goods, total, checkout.Total)
+		}
 	}
 }
 

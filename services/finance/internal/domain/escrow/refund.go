@@ -40,6 +40,10 @@ type Returns struct {
 	// CommissionReturned is the settlement's commission the sub-order's
 	// claw-backs and coupon reclaims claimed give back.
 	CommissionReturned int64
+	// Before is what was returned ahead of the refund being claimed: the
+	// settlement's remainder and the refunds claimed earlier. The refund
+	// converts back after it (Back.Before).
+	Before int64
 }
 
 // ReasonRefundExceedsPaid refuses a claw-back beyond what the payer paid

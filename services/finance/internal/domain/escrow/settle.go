@@ -2,6 +2,7 @@ package escrow
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 
@@ -77,6 +78,14 @@ type Back struct {
 	// platform's revenue gives back into From (the supplier's payable)
 	// first: the settlement's commission on the returned goods.
 	CommissionReturn int64
+	// Before is what the sub-order returned to its payer ahead of this
+	// (supplier currency): its earlier refunds and claw-backs, and the
+	// settlement's remainder. The payer receives the running total's
+	// conversion less the earlier total's, so a sub-order returned in parts
+	// gives back, all told, its whole amount converted once: each part
+	// rounded alone gave up to half a buyer's minor unit more or less each
+	// time, more than was paid after enough parts.
+	Before int64
 }
 
 // BackPlan is a conversion back's transfers and what the buyer received.
@@ -106,10 +115,7 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 	if p.Rate == nil || p.BuyerCurrency == p.SupplierCurrency {
 		return BackPlan{Transfers: append(returned, posted(b.From, payer, b.Amount, b.Code, b.Ref, nil)), Refunded: b.Amount}, nil
 	}
-	back, err := convertBack(b.Amount, p.SupplierCurrency, p.BuyerCurrency, *p.Rate)
-	if errors.Is(err, errTooSmall) {
-		back, err = 0, nil
-	}
+	back, err := convertBackSince(b.Before, b.Amount, p.SupplierCurrency, p.BuyerCurrency, *p.Rate)
 	if err != nil {
 		return BackPlan{}, apperr.InvalidField("amount_minor", err.Error())
 	}
@@ -135,6 +141,35 @@ func PlanBack(p Paid, b Back) (BackPlan, error) {
 	return plan, nil
 }
 
+// convertBackSince is amount converted back when before was returned
+// ahead of it: the conversion of the running total less the earlier
+// total's, never below zero. A total too small to show in the buyer's
+// currency converts to nothing.
+func convertBackSince(before, amount int64, from, to string, snap ledger.RateSnapshot) (int64, error) {
+	if before < 0 || before > math.MaxInt64-amount {
+		return 0, fmt.Errorf("%d returned before %d cannot be added up", before, amount)
+	}
+	total := func(n int64) (int64, error) {
+		if n == 0 {
+			return 0, nil
+		}
+		m, err := convertBack(n, from, to, snap)
+		if errors.Is(err, errTooSmall) {
+			return 0, nil
+		}
+		return m, err
+	}
+	upTo, err := total(before + amount)
+	if err != nil {
+		return 0, err
+	}
+	was, err := total(before)
+	if err != nil {
+		return 0, err
+	}
+	return max(upTo-was, 0), nil
+}
+
 // Settlement is the completion of a sub-order: the actual goods price and
 // the freight the platform advanced (the legs escrow could not pay; the
 // others were paid from it leg by leg) against what its escrow holds now.
@@ -148,6 +183,10 @@ type Settlement struct {
 	AdvancedFreight int64
 	CommissionBps   int64
 	Today           *money.Rate
+	// Returned is what the sub-order's refunds gave back before the
+	// settlement (supplier currency): the remainder converts back after
+	// them (Back.Before).
+	Returned int64
 }
 
 // SettlementPlan is a settlement's transfers, or its shortfall.
@@ -202,7 +241,7 @@ func PlanSettlement(s Settlement) (SettlementPlan, error) {
 		plan.Transfers = append(plan.Transfers, posted(escrow, Revenue(cur), plan.Commission, ledger.CodeCommission, s.Paid.SubOrderID, nil))
 	}
 	if plan.Remainder > 0 {
-		back, err := PlanBack(s.Paid, Back{From: escrow, Amount: plan.Remainder, Code: ledger.CodeEscrowRefund, Ref: s.Paid.SubOrderID, Today: s.Today})
+		back, err := PlanBack(s.Paid, Back{From: escrow, Amount: plan.Remainder, Code: ledger.CodeEscrowRefund, Ref: s.Paid.SubOrderID, Today: s.Today, Before: s.Returned})
 		if err != nil || back.Refunded == 0 {
 			// A remainder too small to show in the buyer's currency stays
 			// with the platform as FX rounding rather than blocking the
