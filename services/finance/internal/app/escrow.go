@@ -153,17 +153,29 @@ func (e *Escrows) PayCheckout(ctx context.Context, caller auth.Caller, in Checko
 	return CheckoutResult{Total: plan.Total, Shares: plan.Shares, Replayed: res.Replayed}, nil
 }
 
+// ErrSubOrderPaidElsewhere refuses a payment naming a sub-order another
+// order paid for: its money would land in that escrow, which settles and
+// refunds to the other order's payer.
+var ErrSubOrderPaidElsewhere = apperr.AlreadyExists("a sub-order of the payment was paid under another order").WithReason("SUB_ORDER_PAID_ELSEWHERE")
+
 // checkoutRates resolves the checkout's quotes into snapshots. An order
 // already paid converts at the rates its escrows recorded, so a retry after
 // the quotes expired still replays.
 func (e *Escrows) checkoutRates(ctx context.Context, in CheckoutInput) (map[string]ledger.RateSnapshot, error) {
 	rates := map[string]ledger.RateSnapshot{}
 	if in.OrderID != "" {
-		paid, err := e.store.EscrowsOfOrder(ctx, in.OrderID)
+		ids := make([]string, len(in.Shares))
+		for i, sh := range in.Shares {
+			ids[i] = sh.SubOrderID
+		}
+		paid, err := e.store.EscrowsOfOrder(ctx, in.OrderID, ids)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range paid {
+			if r.OrderID != in.OrderID {
+				return nil, ErrSubOrderPaidElsewhere.WithMetadata("sub_order_id", r.SubOrderID).WithMetadata("order_id", r.OrderID)
+			}
 			if r.Rate != nil {
 				rates[r.SupplierCurrency] = *r.Rate
 			}

@@ -15,8 +15,10 @@ type EscrowStore interface {
 	InsertEscrows(ctx context.Context, rs []escrow.Record) error
 	// Escrow returns a sub-order's escrow, or NotFound.
 	Escrow(ctx context.Context, subOrderID string) (escrow.Record, error)
-	// EscrowsOfOrder returns an order's escrows by sub-order id.
-	EscrowsOfOrder(ctx context.Context, orderID string) ([]escrow.Record, error)
+	// EscrowsOfOrder returns an order's escrows by sub-order id, and any
+	// escrow of the sub-orders named (another order's, if the ids were
+	// reused).
+	EscrowsOfOrder(ctx context.Context, orderID string, subOrderIDs []string) ([]escrow.Record, error)
 	// MarkSettled records what a settlement did.
 	MarkSettled(ctx context.Context, r escrow.Record) error
 	// CommissionBps returns a supplier's own commission rate, if it has one.

@@ -310,6 +310,41 @@ func TestEscrowLifecycle(t *testing.T) {
 	}
 }
 
+// A payment naming a sub-order another order paid for is refused and
+// moves nothing: its money would have landed in the other order's escrow,
+// which settles and refunds to that order's payer.
+func TestAPaymentNamingAnotherOrdersSubOrderIsRefused(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payTwoUSD(t, "org-2")
+	k.fund(t, "buyer-2", "USD", 50000, "fund-2")
+	_, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-2", BuyerID: "buyer-2", BuyerCurrency: "USD",
+		Shares: []escrow.Share{
+			{SubOrderID: "s-3", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 500},
+			{SubOrderID: "s-2", SupplierOrgID: "org-2", SupplierCurrency: "USD", Amount: 2000},
+		}})
+	if !errors.Is(err, app.ErrSubOrderPaidElsewhere) {
+		t.Fatalf("paying o-1's sub-order under o-2: %v, want SUB_ORDER_PAID_ELSEWHERE", err)
+	}
+	if got := k.net(t, escrow.BuyerWallet("buyer-2", "USD")); got != 50000 {
+		t.Errorf("buyer-2's wallet holds %d, want the 50000 it was funded with", got)
+	}
+	if got := k.net(t, escrow.Escrow("s-2", "USD")); got != 10000 {
+		t.Errorf("s-2's escrow holds %d, want o-1's 10000", got)
+	}
+	if got := k.net(t, escrow.Escrow("s-3", "USD")); got != 0 {
+		t.Errorf("s-3's escrow holds %d, want nothing", got)
+	}
+	// o-1's own retry still replays.
+	if res, err := k.e.PayCheckout(ctx, svcs, app.CheckoutInput{OrderID: "o-1", BuyerID: "buyer-1", BuyerCurrency: "USD",
+		Shares: []escrow.Share{
+			{SubOrderID: "s-1", SupplierOrgID: "org-1", SupplierCurrency: "USD", Amount: 10000},
+			{SubOrderID: "s-2", SupplierOrgID: "org-2", SupplierCurrency: "USD", Amount: 10000},
+		}}); err != nil || !res.Replayed {
+		t.Errorf("o-1 paid again: %+v, %v; want its first result", res, err)
+	}
+	k.balanced(t)
+}
+
 // A partner platform's order has no escrow: its legs are paid from the
 // platform's freight expense, in the carrier's currency, once per leg; the
 // escrow path still refuses them.

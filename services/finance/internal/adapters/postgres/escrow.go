@@ -58,9 +58,11 @@ func (s *Store) Escrow(ctx context.Context, subOrderID string) (escrow.Record, e
 	return r, nil
 }
 
-// EscrowsOfOrder returns an order's escrows by sub-order id.
-func (s *Store) EscrowsOfOrder(ctx context.Context, orderID string) ([]escrow.Record, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+escrowColumns+` FROM escrows WHERE order_id = $1 ORDER BY sub_order_id`, orderID)
+// EscrowsOfOrder returns an order's escrows by sub-order id, and any
+// escrow of the sub-orders named.
+func (s *Store) EscrowsOfOrder(ctx context.Context, orderID string, subOrderIDs []string) ([]escrow.Record, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+escrowColumns+` FROM escrows WHERE order_id = $1 OR sub_order_id = ANY($2) ORDER BY sub_order_id`,
+		orderID, subOrderIDs)
 	if err != nil {
 		return nil, fmt.Errorf("escrows of order %s: %w", orderID, err)
 	}
