@@ -1678,7 +1678,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListShipmentEvents returns a shipment's tracking history in event-time order, to its readers. */
+        /** ListShipmentEvents returns a shipment's tracking history in event-time order (oldest first), to its readers, a page at a time: 100 events when page_size is 0, at most 500. */
         get: operations["LogisticsService_ListShipmentEvents"];
         put?: never;
         post?: never;
@@ -4604,6 +4604,7 @@ export interface components {
         };
         ListShipmentEventsResponse: {
             events: components["schemas"]["TrackingEvent"][];
+            page?: components["schemas"]["PageResponse"];
         };
         ListShipmentsResponse: {
             shipments: components["schemas"]["logistics.v1.Shipment"][];
@@ -6718,7 +6719,7 @@ export interface components {
             legs: components["schemas"]["FreightLeg"][];
             /** @description The sum of the confirmed legs. */
             actualFreight?: components["schemas"]["Money"];
-            /** @description The latest events, newest first (at most 20; ListShipmentEvents has them all). */
+            /** @description The latest events, newest first (at most 20; ListShipmentEvents pages through them all). */
             recentEvents: components["schemas"]["TrackingEvent"][];
             /** Format: date-time */
             createdAt?: string;
@@ -11034,7 +11035,15 @@ export interface operations {
     };
     LogisticsService_ListShipmentEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The most items to return; the server applies its default when 0 and caps
+                 *     larger values.
+                 */
+                "page.pageSize"?: number;
+                /** @description The next_page_token of the previous page; empty for the first page. */
+                "page.pageToken"?: string;
+            };
             header?: never;
             path: {
                 shipmentId: string;

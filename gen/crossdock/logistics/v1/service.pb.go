@@ -630,7 +630,7 @@ type Shipment struct {
 	Legs []*FreightLeg          `protobuf:"bytes,26,rep,name=legs,proto3" json:"legs,omitempty"`
 	// The sum of the confirmed legs.
 	ActualFreight *v1.Money `protobuf:"bytes,27,opt,name=actual_freight,json=actualFreight,proto3" json:"actual_freight,omitempty"`
-	// The latest events, newest first (at most 20; ListShipmentEvents has them all).
+	// The latest events, newest first (at most 20; ListShipmentEvents pages through them all).
 	RecentEvents []*TrackingEvent       `protobuf:"bytes,28,rep,name=recent_events,json=recentEvents,proto3" json:"recent_events,omitempty"`
 	CreatedAt    *timestamppb.Timestamp `protobuf:"bytes,29,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	PickedUpAt   *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=picked_up_at,json=pickedUpAt,proto3" json:"picked_up_at,omitempty"`
@@ -1708,6 +1708,7 @@ func (x *ListShipmentsResponse) GetPage() *v1.PageResponse {
 type ListShipmentEventsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ShipmentId    string                 `protobuf:"bytes,1,opt,name=shipment_id,json=shipmentId,proto3" json:"shipment_id,omitempty"`
+	Page          *v1.PageRequest        `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1749,9 +1750,17 @@ func (x *ListShipmentEventsRequest) GetShipmentId() string {
 	return ""
 }
 
+func (x *ListShipmentEventsRequest) GetPage() *v1.PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 type ListShipmentEventsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Events        []*TrackingEvent       `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	Page          *v1.PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1789,6 +1798,13 @@ func (*ListShipmentEventsResponse) Descriptor() ([]byte, []int) {
 func (x *ListShipmentEventsResponse) GetEvents() []*TrackingEvent {
 	if x != nil {
 		return x.Events
+	}
+	return nil
+}
+
+func (x *ListShipmentEventsResponse) GetPage() *v1.PageResponse {
+	if x != nil {
+		return x.Page
 	}
 	return nil
 }
@@ -2038,12 +2054,14 @@ const file_crossdock_logistics_v1_service_proto_rawDesc = "" +
 	"\x04page\x18\x04 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x8e\x01\n" +
 	"\x15ListShipmentsResponse\x12>\n" +
 	"\tshipments\x18\x01 \x03(\v2 .crossdock.logistics.v1.ShipmentR\tshipments\x125\n" +
-	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"<\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"r\n" +
 	"\x19ListShipmentEventsRequest\x12\x1f\n" +
 	"\vshipment_id\x18\x01 \x01(\tR\n" +
-	"shipmentId\"[\n" +
+	"shipmentId\x124\n" +
+	"\x04page\x18\x02 \x01(\v2 .crossdock.common.v1.PageRequestR\x04page\"\x92\x01\n" +
 	"\x1aListShipmentEventsResponse\x12=\n" +
-	"\x06events\x18\x01 \x03(\v2%.crossdock.logistics.v1.TrackingEventR\x06events\"x\n" +
+	"\x06events\x18\x01 \x03(\v2%.crossdock.logistics.v1.TrackingEventR\x06events\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.crossdock.common.v1.PageResponseR\x04page\"x\n" +
 	"\x1bHandleCarrierWebhookRequest\x12!\n" +
 	"\fcarrier_code\x18\x01 \x01(\tR\vcarrierCode\x12\x1c\n" +
 	"\tsignature\x18\x02 \x01(\tR\tsignature\x12\x18\n" +
@@ -2183,28 +2201,30 @@ var file_crossdock_logistics_v1_service_proto_depIdxs = []int32{
 	30, // 46: crossdock.logistics.v1.ListShipmentsRequest.page:type_name -> crossdock.common.v1.PageRequest
 	8,  // 47: crossdock.logistics.v1.ListShipmentsResponse.shipments:type_name -> crossdock.logistics.v1.Shipment
 	31, // 48: crossdock.logistics.v1.ListShipmentsResponse.page:type_name -> crossdock.common.v1.PageResponse
-	7,  // 49: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
-	9,  // 50: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
-	11, // 51: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
-	13, // 52: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
-	15, // 53: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
-	17, // 54: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
-	19, // 55: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
-	21, // 56: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
-	23, // 57: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
-	10, // 58: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
-	12, // 59: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
-	14, // 60: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
-	16, // 61: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
-	18, // 62: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
-	20, // 63: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
-	22, // 64: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
-	24, // 65: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
-	58, // [58:66] is the sub-list for method output_type
-	50, // [50:58] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	30, // 49: crossdock.logistics.v1.ListShipmentEventsRequest.page:type_name -> crossdock.common.v1.PageRequest
+	7,  // 50: crossdock.logistics.v1.ListShipmentEventsResponse.events:type_name -> crossdock.logistics.v1.TrackingEvent
+	31, // 51: crossdock.logistics.v1.ListShipmentEventsResponse.page:type_name -> crossdock.common.v1.PageResponse
+	9,  // 52: crossdock.logistics.v1.LogisticsService.CreateShipment:input_type -> crossdock.logistics.v1.CreateShipmentRequest
+	11, // 53: crossdock.logistics.v1.LogisticsService.CancelShipment:input_type -> crossdock.logistics.v1.CancelShipmentRequest
+	13, // 54: crossdock.logistics.v1.LogisticsService.CompleteShipment:input_type -> crossdock.logistics.v1.CompleteShipmentRequest
+	15, // 55: crossdock.logistics.v1.LogisticsService.GetShipment:input_type -> crossdock.logistics.v1.GetShipmentRequest
+	17, // 56: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:input_type -> crossdock.logistics.v1.GetSubOrderShipmentRequest
+	19, // 57: crossdock.logistics.v1.LogisticsService.ListShipments:input_type -> crossdock.logistics.v1.ListShipmentsRequest
+	21, // 58: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:input_type -> crossdock.logistics.v1.ListShipmentEventsRequest
+	23, // 59: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:input_type -> crossdock.logistics.v1.HandleCarrierWebhookRequest
+	10, // 60: crossdock.logistics.v1.LogisticsService.CreateShipment:output_type -> crossdock.logistics.v1.CreateShipmentResponse
+	12, // 61: crossdock.logistics.v1.LogisticsService.CancelShipment:output_type -> crossdock.logistics.v1.CancelShipmentResponse
+	14, // 62: crossdock.logistics.v1.LogisticsService.CompleteShipment:output_type -> crossdock.logistics.v1.CompleteShipmentResponse
+	16, // 63: crossdock.logistics.v1.LogisticsService.GetShipment:output_type -> crossdock.logistics.v1.GetShipmentResponse
+	18, // 64: crossdock.logistics.v1.LogisticsService.GetSubOrderShipment:output_type -> crossdock.logistics.v1.GetSubOrderShipmentResponse
+	20, // 65: crossdock.logistics.v1.LogisticsService.ListShipments:output_type -> crossdock.logistics.v1.ListShipmentsResponse
+	22, // 66: crossdock.logistics.v1.LogisticsService.ListShipmentEvents:output_type -> crossdock.logistics.v1.ListShipmentEventsResponse
+	24, // 67: crossdock.logistics.v1.LogisticsService.HandleCarrierWebhook:output_type -> crossdock.logistics.v1.HandleCarrierWebhookResponse
+	60, // [60:68] is the sub-list for method output_type
+	52, // [52:60] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_crossdock_logistics_v1_service_proto_init() }

@@ -148,6 +148,8 @@ func local_request_LogisticsService_ListShipments_0(ctx context.Context, marshal
 	return msg, metadata, err
 }
 
+var filter_LogisticsService_ListShipmentEvents_0 = &utilities.DoubleArray{Encoding: map[string]int{"shipment_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_LogisticsService_ListShipmentEvents_0(ctx context.Context, marshaler runtime.Marshaler, client LogisticsServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq ListShipmentEventsRequest
@@ -161,6 +163,12 @@ func request_LogisticsService_ListShipmentEvents_0(ctx context.Context, marshale
 	protoReq.ShipmentId, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "shipment_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_LogisticsService_ListShipmentEvents_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
@@ -182,6 +190,12 @@ func local_request_LogisticsService_ListShipmentEvents_0(ctx context.Context, ma
 	protoReq.ShipmentId, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "shipment_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_LogisticsService_ListShipmentEvents_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.ListShipmentEvents(ctx, &protoReq)
 	return msg, metadata, err

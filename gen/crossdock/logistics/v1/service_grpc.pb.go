@@ -62,8 +62,9 @@ type LogisticsServiceClient interface {
 	// ListShipments lists shipments newest first: a buyer's own, a supplier
 	// organization's, or (admins and services) anyone's with filters.
 	ListShipments(ctx context.Context, in *ListShipmentsRequest, opts ...grpc.CallOption) (*ListShipmentsResponse, error)
-	// ListShipmentEvents returns a shipment's tracking history in event-time order, to
-	// its readers.
+	// ListShipmentEvents returns a shipment's tracking history in event-time order
+	// (oldest first), to its readers, a page at a time: 100 events when page_size is
+	// 0, at most 500.
 	ListShipmentEvents(ctx context.Context, in *ListShipmentEventsRequest, opts ...grpc.CallOption) (*ListShipmentEventsResponse, error)
 	// HandleCarrierWebhook applies one webhook delivery of a carrier: the raw body and
 	// its signature header, verified with the carrier's secret. Takes no access token;
@@ -193,8 +194,9 @@ type LogisticsServiceServer interface {
 	// ListShipments lists shipments newest first: a buyer's own, a supplier
 	// organization's, or (admins and services) anyone's with filters.
 	ListShipments(context.Context, *ListShipmentsRequest) (*ListShipmentsResponse, error)
-	// ListShipmentEvents returns a shipment's tracking history in event-time order, to
-	// its readers.
+	// ListShipmentEvents returns a shipment's tracking history in event-time order
+	// (oldest first), to its readers, a page at a time: 100 events when page_size is
+	// 0, at most 500.
 	ListShipmentEvents(context.Context, *ListShipmentEventsRequest) (*ListShipmentEventsResponse, error)
 	// HandleCarrierWebhook applies one webhook delivery of a carrier: the raw body and
 	// its signature header, verified with the carrier's secret. Takes no access token;

@@ -75,6 +75,21 @@ type ShipmentCursor struct {
 	ID        uuid.UUID `json:"i"`
 }
 
+// EventCursor is the keyset position of a page of a shipment's events,
+// oldest first: the last event served (its time, sequence, carrier and id,
+// which together order events of two carriers at one instant) and the
+// shipment the token was made for.
+type EventCursor struct {
+	ShipmentID uuid.UUID `json:"p"`
+	OccurredAt time.Time `json:"t"`
+	Seq        int64     `json:"s"`
+	CarrierID  uuid.UUID `json:"c"`
+	EventID    string    `json:"e"`
+}
+
+// Valid refuses a cursor no page could have made.
+func (c EventCursor) Valid() bool { return c.ShipmentID != uuid.Nil && c.CarrierID != uuid.Nil && c.EventID != "" }
+
 // Details is a shipment with what its readers see beside it.
 type Details struct {
 	Shipment    domain.Shipment
@@ -168,9 +183,13 @@ type Tracking interface {
 	// InsertTrackingEvents records new events (their ids checked unknown
 	// under their parcels' locks).
 	InsertTrackingEvents(ctx context.Context, events []RecordedEvent) error
-	// ListTrackingEvents returns a shipment's events in event-time order,
-	// or the newest limit of them newest first when limit > 0.
+	// ListTrackingEvents returns a shipment's newest limit events, newest
+	// first.
 	ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]StoredEvent, error)
+	// TrackingEventsPage returns up to size of a shipment's events in
+	// event-time order after the cursor (from the first when nil), and the
+	// cursor of the last when more follow.
+	TrackingEventsPage(ctx context.Context, shipmentID uuid.UUID, after *EventCursor, size int) ([]StoredEvent, *EventCursor, error)
 	// FeedCursor returns the last position read from a carrier's feed
 	// (0 before the first), named by the environment and its endpoint's API
 	// URL: each endpoint is a system of its own, numbering its events from 1.

@@ -73,13 +73,37 @@ func (s *Service) GetSubOrderShipment(ctx context.Context, c auth.Caller, subOrd
 	return s.view(ctx, sh.ID)
 }
 
-// ListShipmentEvents returns a shipment's whole history to its readers.
-func (s *Service) ListShipmentEvents(ctx context.Context, c auth.Caller, id uuid.UUID) ([]StoredEvent, error) {
+// ListShipmentEvents returns a page of a shipment's history, oldest first,
+// to its readers, and the token of the next page (empty after the last). A
+// parcel scanned often on a long way can gather more events than one
+// answer should carry.
+func (s *Service) ListShipmentEvents(ctx context.Context, c auth.Caller, id uuid.UUID, pageSize int, pageToken string) ([]StoredEvent, string, error) {
 	if _, err := s.GetShipment(ctx, c, id); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return s.store.ListTrackingEvents(ctx, id, 0)
+	size, err := eventPages.Size(pageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	var after *EventCursor
+	if pageToken != "" {
+		after = new(EventCursor)
+		if err := paging.Decode(pageToken, after); err != nil {
+			return nil, "", err
+		}
+		if after.ShipmentID != id {
+			return nil, "", paging.ErrBadToken
+		}
+	}
+	events, last, err := s.store.TrackingEventsPage(ctx, id, after, size)
+	if err != nil || last == nil {
+		return events, "", err
+	}
+	last.ShipmentID = id
+	return events, paging.Encode(*last), nil
 }
+
+var eventPages = paging.Limits{Default: 100, Max: 500}
 
 var shipmentPages = paging.Limits{Default: 20, Max: 100}
 

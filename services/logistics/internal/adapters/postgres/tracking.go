@@ -59,27 +59,53 @@ func (r repo) InsertTrackingEvents(ctx context.Context, events []app.RecordedEve
 }
 
 func (r repo) ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]app.StoredEvent, error) {
-	q := eventQuery + ` ORDER BY occurred_at, seq`
-	args := []any{shipmentID}
-	if limit > 0 {
-		q = eventQuery + ` ORDER BY occurred_at DESC, seq DESC LIMIT $2`
-		args = append(args, limit)
-	}
-	rows, err := r.q.Query(ctx, q, args...)
+	rows, err := r.q.Query(ctx, eventQuery+` ORDER BY occurred_at DESC, seq DESC LIMIT $2`, shipmentID, limit)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, scanEvent)
 }
 
-const eventQuery = `SELECT event_id, occurred_at, seq, status, leg, location_name, lat, lng, description, applied, received_at
-	FROM tracking_events WHERE shipment_id = $1`
+// TrackingEventsPage reads one more event than the page holds, to tell
+// whether another page follows.
+func (r repo) TrackingEventsPage(ctx context.Context, shipmentID uuid.UUID, after *app.EventCursor, size int) ([]app.StoredEvent, *app.EventCursor, error) {
+	q, args := `SELECT carrier_id, `+eventColumns+` FROM tracking_events WHERE shipment_id = $1`, []any{shipmentID, size + 1}
+	if after != nil {
+		q += ` AND (occurred_at, seq, carrier_id, event_id) > ($3, $4, $5, $6)`
+		args = append(args, after.OccurredAt, after.Seq, after.CarrierID, after.EventID)
+	}
+	rows, err := r.q.Query(ctx, q+` ORDER BY occurred_at, seq, carrier_id, event_id LIMIT $2`, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var carriers []uuid.UUID
+	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.StoredEvent, error) {
+		var carrier uuid.UUID
+		e, err := scanEventInto(row, &carrier)
+		carriers = append(carriers, carrier)
+		return e, err
+	})
+	if err != nil || len(events) <= size {
+		return events, nil, err
+	}
+	last := events[size-1]
+	return events[:size], &app.EventCursor{OccurredAt: last.OccurredAt, Seq: last.Seq, CarrierID: carriers[size-1], EventID: last.CarrierEventID}, nil
+}
 
-func scanEvent(row pgx.CollectableRow) (app.StoredEvent, error) {
+const (
+	eventColumns = `event_id, occurred_at, seq, status, leg, location_name, lat, lng, description, applied, received_at`
+	eventQuery   = `SELECT ` + eventColumns + ` FROM tracking_events WHERE shipment_id = $1`
+)
+
+func scanEvent(row pgx.CollectableRow) (app.StoredEvent, error) { return scanEventInto(row) }
+
+// scanEventInto scans an event's columns after the leading ones, into
+// leading.
+func scanEventInto(row pgx.CollectableRow, leading ...any) (app.StoredEvent, error) {
 	var e app.StoredEvent
 	var lat, lng *float64
-	err := row.Scan(&e.CarrierEventID, &e.OccurredAt, &e.Seq, &e.Status, &e.Leg, &e.LocationName, &lat, &lng,
-		&e.Description, &e.Applied, &e.ReceivedAt)
+	err := row.Scan(append(leading, &e.CarrierEventID, &e.OccurredAt, &e.Seq, &e.Status, &e.Leg, &e.LocationName, &lat, &lng,
+		&e.Description, &e.Applied, &e.ReceivedAt)...)
 	if lat != nil && lng != nil {
 		e.Point = &geo.Point{Lat: *lat, Lng: *lng}
 	}

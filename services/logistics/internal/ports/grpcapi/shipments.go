@@ -156,11 +156,11 @@ func (s *Server) ListShipmentEvents(ctx context.Context, req *logisticsv1.ListSh
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.svc.ListShipmentEvents(ctx, c, id)
+	events, next, err := s.svc.ListShipmentEvents(ctx, c, id, int(req.GetPage().GetPageSize()), req.GetPage().GetPageToken())
 	if err != nil {
 		return nil, err
 	}
-	out := &logisticsv1.ListShipmentEventsResponse{}
+	out := &logisticsv1.ListShipmentEventsResponse{Page: &commonv1.PageResponse{NextPageToken: next}}
 	for _, e := range events {
 		out.Events = append(out.Events, eventProto(e))
 	}
