@@ -88,7 +88,9 @@ type EventCursor struct {
 }
 
 // Valid refuses a cursor no page could have made.
-func (c EventCursor) Valid() bool { return c.ShipmentID != uuid.Nil && c.CarrierID != uuid.Nil && c.EventID != "" }
+func (c EventCursor) Valid() bool {
+	return c.ShipmentID != uuid.Nil && c.CarrierID != uuid.Nil && c.EventID != ""
+}
 
 // Details is a shipment with what its readers see beside it.
 type Details struct {
