@@ -73,20 +73,49 @@ type FailureLog interface {
 // the delay as RetryInfo.
 var ErrTooManyAttempts = apperr.ResourceExhausted("too many failed attempts; retry later").WithReason("TOO_MANY_ATTEMPTS")
 
+// Client is the network identity of a caller: the address its connection
+// comes from and, when a caller such as the gateway speaks for many
+// clients, the client address it forwards.
+type Client struct {
+	Peer, Forwarded string
+}
+
+// key is what the throttle counts failures by: a forwarded address is only
+// a claim, so it never replaces the peer, it splits it. A caller that
+// forges addresses escapes the per-client limits but not the per-account
+// one.
+func (c Client) key() string {
+	if c.Forwarded == "" {
+		return c.Peer
+	}
+	return c.Peer + "/" + c.Forwarded
+}
+
+// origin is where the client itself is: the forwarded address, or the peer
+// when none is forwarded. A sign-in trusts the client by it, whichever of
+// the gateway's replicas (each its own peer, and new ones on every
+// rollout) carried the request.
+func (c Client) origin() string {
+	if c.Forwarded == "" {
+		return c.Peer
+	}
+	return c.Forwarded
+}
+
 // clientKey is the context key of the caller's network identity.
 type clientKey struct{}
 
-// WithClient records the network identity of the caller (its address, as
-// the gRPC port sees it), which the throttle counts failures by.
-func WithClient(ctx context.Context, client string) context.Context {
+// WithClient records the network identity of the caller, which the
+// throttle counts failures by.
+func WithClient(ctx context.Context, client Client) context.Context {
 	return context.WithValue(ctx, clientKey{}, client)
 }
 
-func clientFrom(ctx context.Context) string {
-	if c, ok := ctx.Value(clientKey{}).(string); ok && c != "" {
+func clientFrom(ctx context.Context) Client {
+	if c, ok := ctx.Value(clientKey{}).(Client); ok && c.Peer != "" {
 		return c
 	}
-	return "unknown"
+	return Client{Peer: "unknown"}
 }
 
 // throttle applies the policy to one scope ("login", "service-token").
@@ -96,9 +125,14 @@ type throttle struct {
 	log    FailureLog
 }
 
-func (t throttle) keys(account, client string) (pair, byClient, byAccount string) {
-	account, client = boundedKey(account), boundedKey(client)
-	return t.scope + ":pair:" + account + "|" + client, t.scope + ":client:" + client, t.scope + ":account:" + account
+func (t throttle) keys(account string, client Client) (pair, byClient, byAccount string) {
+	account, key := boundedKey(account), boundedKey(client.key())
+	return t.scope + ":pair:" + account + "|" + key, t.scope + ":client:" + key, t.scope + ":account:" + account
+}
+
+// trustKey is where a sign-in of the client to the account is remembered.
+func (t throttle) trustKey(account string, client Client) string {
+	return t.scope + ":trust:" + boundedKey(account) + "|" + boundedKey(client.origin())
 }
 
 // boundedKey is s, or for a long s (a malformed e-mail or client id of
@@ -116,16 +150,19 @@ func boundedKey(s string) string {
 const maxKeyPart = 320
 
 // check refuses the attempt while a limit applies, with the time left.
-func (t throttle) check(ctx context.Context, account, client string, now time.Time) error {
+func (t throttle) check(ctx context.Context, account string, client Client, now time.Time) error {
 	pair, byClient, byAccount := t.keys(account, client)
-	recs, err := t.log.Failures(ctx, []string{pair, byClient, byAccount})
+	trust := t.trustKey(account, client)
+	recs, err := t.log.Failures(ctx, []string{pair, byClient, byAccount, trust})
 	if err != nil {
 		return err
 	}
 	p := t.policy
 	wait := remaining(recs[pair], p.PairFree, p.Base, p.PairCap, p.Window, now)
 	wait = max(wait, remaining(recs[byClient], p.ClientFree, p.Base, p.ClientCap, p.Window, now))
-	if last := recs[pair].LastSuccess; last.IsZero() || now.Sub(last) > p.Trust {
+	// The pair's own success still counts: sign-ins remembered before the
+	// trust had a key of its own.
+	if last := later(recs[pair].LastSuccess, recs[trust].LastSuccess); last.IsZero() || now.Sub(last) > p.Trust {
 		wait = max(wait, remaining(recs[byAccount], p.AccountFree, p.Base, p.AccountCap, p.Window, now))
 	}
 	if wait > 0 {
@@ -134,14 +171,24 @@ func (t throttle) check(ctx context.Context, account, client string, now time.Ti
 	return nil
 }
 
-func (t throttle) failed(ctx context.Context, account, client string, now time.Time) error {
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (t throttle) failed(ctx context.Context, account string, client Client, now time.Time) error {
 	pair, byClient, byAccount := t.keys(account, client)
 	return t.log.RecordFailure(ctx, []string{pair, byClient, byAccount}, now, t.policy.Window)
 }
 
-func (t throttle) succeeded(ctx context.Context, account, client string, now time.Time) error {
+func (t throttle) succeeded(ctx context.Context, account string, client Client, now time.Time) error {
 	pair, _, _ := t.keys(account, client)
-	return t.log.RecordSuccess(ctx, pair, now)
+	if err := t.log.RecordSuccess(ctx, pair, now); err != nil {
+		return err
+	}
+	return t.log.RecordSuccess(ctx, t.trustKey(account, client), now)
 }
 
 // remaining is how long an attempt must still wait after r's failures.

@@ -14,7 +14,13 @@ import (
 )
 
 // from is a context whose calls come from the client address addr.
-func from(addr string) context.Context { return app.WithClient(ctx, addr) }
+func from(addr string) context.Context { return app.WithClient(ctx, app.Client{Peer: addr}) }
+
+// via is a context whose calls a gateway replica at peer makes for the
+// client at addr.
+func via(peer, addr string) context.Context {
+	return app.WithClient(ctx, app.Client{Peer: peer, Forwarded: addr})
+}
 
 // wantThrottled fails unless err is the throttle's answer with a retry delay
 // in (0, atMost].
@@ -98,6 +104,38 @@ func TestGuessesOverManyAddressesAreSlowedPerAccount(t *testing.T) {
 	if _, err := f.svc.Login(from("192.0.2.1"), "ann@example.com", password); err != nil {
 		t.Errorf("after the account-wide wait: %v", err)
 	}
+}
+
+// An owner who signed in through one gateway replica is still known
+// through another (replicas come and go with every rollout): the
+// account-wide limit an attacker keeps in force never keeps the owner out.
+// A peer forwarding the owner's address is still held to its own pair's
+// limit.
+func TestTheOwnersAddressIsKnownThroughAnyGatewayReplica(t *testing.T) {
+	f := newFixture(t)
+	f.signUp(t, "ann@example.com", domain.RoleBuyer)
+	p := app.DefaultThrottlePolicy()
+	if _, err := f.svc.Login(via("10.1.0.5", "203.0.113.9"), "ann@example.com", password); err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.AccountFree {
+		if _, err := f.svc.Login(via("10.1.0.5", fmt.Sprintf("198.51.100.%d", i)), "ann@example.com", "guess"); !errors.Is(err, app.ErrBadCredentials) {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	_, err := f.svc.Login(via("10.1.0.7", "192.0.2.1"), "ann@example.com", "guess")
+	wantThrottled(t, err, p.AccountCap)
+	if _, err := f.svc.Login(via("10.1.0.6", "203.0.113.9"), "ann@example.com", password); err != nil {
+		t.Fatalf("the owner through another replica during a distributed attack: %v", err)
+	}
+	forger := via("10.9.9.9", "203.0.113.9")
+	for i := range p.PairFree {
+		if _, err := f.svc.Login(forger, "ann@example.com", "guess"); !errors.Is(err, app.ErrBadCredentials) {
+			t.Fatalf("forged guess %d: %v", i, err)
+		}
+	}
+	_, err = f.svc.Login(forger, "ann@example.com", "guess")
+	wantThrottled(t, err, p.Base)
 }
 
 func TestOneAddressTryingManyAccountsIsSlowed(t *testing.T) {
