@@ -5512,7 +5512,10 @@ export interface components {
          */
         RevisionStatus: "REVISION_STATUS_UNSPECIFIED" | "REVISION_STATUS_DRAFT" | "REVISION_STATUS_SUBMITTED" | "REVISION_STATUS_CHANGES_REQUESTED" | "REVISION_STATUS_REJECTED" | "REVISION_STATUS_APPROVED";
         RotateApiClientSecretBody: {
-            /** @description How long the previous credential keeps working (default 24 h, at most 30 days). */
+            /**
+             * @description How long the previous credential keeps working: 24 h when not given, not at all
+             *     when given as 0s (a leaked key), at most 30 days.
+             */
             overlap?: string;
             /**
              * @description Optional for partner and ERP clients: the new public key, as in

@@ -3467,7 +3467,8 @@ func (x *DisableApiClientResponse) GetClient() *ApiClient {
 type RotateApiClientSecretRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ClientId string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
-	// How long the previous credential keeps working (default 24 h, at most 30 days).
+	// How long the previous credential keeps working: 24 h when not given, not at all
+	// when given as 0s (a leaked key), at most 30 days.
 	Overlap *durationpb.Duration `protobuf:"bytes,2,opt,name=overlap,proto3" json:"overlap,omitempty"`
 	// Optional for partner and ERP clients: the new public key, as in
 	// CreateApiClientRequest; when empty a new key pair is generated.

@@ -160,8 +160,8 @@ func (s *Service) DisableAPIClient(ctx context.Context, caller auth.Caller, id s
 // RotateAPIClientSecret replaces a client's credential as CreateAPIClient
 // makes one (publicKey registers a partner's or ERP's own new key); the
 // previous one keeps working for overlap (zero for the default of 24 hours).
-func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller, id string, overlap time.Duration, publicKey string) (domain.APIClient, Credential, error) {
-	overlap, err := domain.SecretOverlap(overlap)
+func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller, id string, given *time.Duration, publicKey string) (domain.APIClient, Credential, error) {
+	overlap, err := domain.SecretOverlap(given)
 	if err != nil {
 		return domain.APIClient{}, Credential{}, err
 	}

@@ -81,7 +81,7 @@ func TestAPIClientsAuthorizationAndKeys(t *testing.T) {
 	svc := auth.Caller{Subject: "platform-docking", Kind: auth.KindService, Roles: []string{auth.RoleService}}
 	_, _, err = f.svc.GetAPIClientKeys(ctx, caller(owner), client.ID)
 	wantKind(t, err, apperr.KindPermissionDenied)
-	_, newCred, err := f.svc.RotateAPIClientSecret(ctx, caller(owner), client.ID, time.Hour, "")
+	_, newCred, err := f.svc.RotateAPIClientSecret(ctx, caller(owner), client.ID, overlap(time.Hour), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestAPIClientRegistersItsOwnPublicKey(t *testing.T) {
 			// Rotation takes the client's next key the same way.
 			next, _ := auth.GenerateRequestKey()
 			nextB64 := base64.StdEncoding.EncodeToString(next.Public().(ed25519.PublicKey))
-			if _, cred, err := f.svc.RotateAPIClientSecret(ctx, admin, c.ID, 0, nextB64); err != nil || cred != (app.Credential{}) {
+			if _, cred, err := f.svc.RotateAPIClientSecret(ctx, admin, c.ID, nil, nextB64); err != nil || cred != (app.Credential{}) {
 				t.Fatalf("rotate to an own key = %+v, %v", cred, err)
 			}
 			if !storedPublicKey(t, f, c.ID).Equal(next.Public()) {
@@ -242,11 +242,11 @@ func TestRotationRetriedAfterALostAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.svc.RotateAPIClientSecret(ctx, admin, client.ID, time.Hour, ""); err != nil { // the answer lost
+	if _, _, err := f.svc.RotateAPIClientSecret(ctx, admin, client.ID, overlap(time.Hour), ""); err != nil { // the answer lost
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Minute)
-	_, latest, err := f.svc.RotateAPIClientSecret(ctx, admin, client.ID, 2*time.Hour, "")
+	_, latest, err := f.svc.RotateAPIClientSecret(ctx, admin, client.ID, overlap(2*time.Hour), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestRotationRetriedAfterALostAnswer(t *testing.T) {
 	var rotated []app.Credential
 	for range 2 {
 		f.clock.Advance(time.Minute)
-		_, cred, err := f.svc.RotateAPIClientSecret(ctx, admin, partner.ID, time.Hour, "")
+		_, cred, err := f.svc.RotateAPIClientSecret(ctx, admin, partner.ID, overlap(time.Hour), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -431,3 +431,6 @@ func TestBootstrapAdminIsIdempotent(t *testing.T) {
 		t.Error("a buyer's e-mail was accepted as the bootstrap admin")
 	}
 }
+
+// overlap is a rotation's overlap, given.
+func overlap(d time.Duration) *time.Duration { return &d }

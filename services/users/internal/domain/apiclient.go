@@ -127,12 +127,15 @@ func NewAPIClient(id string, in APIClientInput, key []byte, now time.Time) APICl
 }
 
 // SecretOverlap validates how long a rotated-out secret keeps working
-// (field "overlap"): zero means the default.
-func SecretOverlap(d time.Duration) (time.Duration, error) {
+// (field "overlap"): none given means the default, and zero ends it at once
+// (a leaked key).
+func SecretOverlap(given *time.Duration) (time.Duration, error) {
+	if given == nil {
+		return DefaultSecretOverlap, nil
+	}
+	d := *given
 	var v violations
 	switch {
-	case d == 0:
-		d = DefaultSecretOverlap
 	case d < 0:
 		v.Add("overlap", "must not be negative")
 	case d > MaxSecretOverlap:

@@ -250,11 +250,16 @@ func TestAPIClientSecrets(t *testing.T) {
 		t.Errorf("rotate disabled = %v", err)
 	}
 	for _, d := range []time.Duration{-time.Second, 31 * 24 * time.Hour} {
-		if _, err := domain.SecretOverlap(d); !slices.Equal(testkit.Fields(t, err), []string{"overlap"}) {
+		if _, err := domain.SecretOverlap(&d); !slices.Equal(testkit.Fields(t, err), []string{"overlap"}) {
 			t.Errorf("overlap %v: %v", d, err)
 		}
 	}
-	if d, _ := domain.SecretOverlap(0); d != domain.DefaultSecretOverlap {
-		t.Errorf("default overlap = %v", d)
+	if d, err := domain.SecretOverlap(nil); err != nil || d != domain.DefaultSecretOverlap {
+		t.Errorf("no overlap given = %v, %v; want the default", d, err)
+	}
+	// Zero given ends the previous credential at once (a leaked key).
+	zero := time.Duration(0)
+	if d, err := domain.SecretOverlap(&zero); err != nil || d != 0 {
+		t.Errorf("an overlap of zero = %v, %v; want none", d, err)
 	}
 }

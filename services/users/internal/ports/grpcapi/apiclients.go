@@ -1,6 +1,8 @@
 package grpcapi
 
 import (
+	"time"
+
 	"context"
 
 	"github.com/google/uuid"
@@ -77,10 +79,17 @@ func (s *Server) RotateApiClientSecret(ctx context.Context, req *usersv1.RotateA
 	if err := required("client_id", req.GetClientId()); err != nil {
 		return nil, err
 	}
-	if o := req.GetOverlap(); o != nil && o.CheckValid() != nil {
-		return nil, apperr.InvalidField("overlap", "is not a valid duration")
+	// An overlap given as zero ends the previous credential at once; none
+	// given is the default.
+	var overlap *time.Duration
+	if o := req.GetOverlap(); o != nil {
+		if o.CheckValid() != nil {
+			return nil, apperr.InvalidField("overlap", "is not a valid duration")
+		}
+		d := o.AsDuration()
+		overlap = &d
 	}
-	client, shown, err := s.svc.RotateAPIClientSecret(ctx, c, req.GetClientId(), req.GetOverlap().AsDuration(), req.GetPublicKey())
+	client, shown, err := s.svc.RotateAPIClientSecret(ctx, c, req.GetClientId(), overlap, req.GetPublicKey())
 	if err != nil {
 		return nil, err
 	}

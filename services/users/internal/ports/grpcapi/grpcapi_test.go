@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
 	usersv1 "github.com/crossdock/crossdock/gen/crossdock/users/v1"
@@ -252,7 +253,24 @@ func TestErrorsOverTheWire(t *testing.T) {
 	}
 	rotated, err = c.RotateApiClientSecret(admin, &usersv1.RotateApiClientSecretRequest{ClientId: partner.GetClient().GetClientId()})
 	if err != nil || rotated.GetPreviousExpiresAt() == nil || rotated.GetPrivateKey() == "" {
-		t.Errorf("rotation to a new key: %v, %v; want the previous key's end and the new private key", rotated, err)
+		t.Fatalf("rotation to a new key: %v, %v; want the previous key's end and the new private key", rotated, err)
+	}
+	if left := time.Until(rotated.GetPreviousExpiresAt().AsTime()); left < 23*time.Hour || left > 24*time.Hour {
+		t.Errorf("with no overlap given the previous key works %v more, want the default 24 h", left)
+	}
+	// An overlap of zero (a leaked key) ends every previous key at once:
+	// only the newest is served.
+	rotated, err = c.RotateApiClientSecret(admin, &usersv1.RotateApiClientSecretRequest{ClientId: partner.GetClient().GetClientId(), Overlap: durationpb.New(0)})
+	if err != nil || rotated.GetPreviousExpiresAt() == nil || time.Until(rotated.GetPreviousExpiresAt().AsTime()) > time.Second {
+		t.Fatalf("rotation with no overlap: %v, %v; want the previous key ended now", rotated, err)
+	}
+	newest, err := auth.ParseRequestPublicKey(rotated.GetClient().GetPublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err = c.GetApiClientKeys(bearer(st.GetAccessToken()), &usersv1.GetApiClientKeysRequest{ClientId: partner.GetClient().GetClientId()})
+	if err != nil || len(keys.GetKeys()) != 1 || !ed25519.PublicKey(keys.GetKeys()[0].GetPublicKey()).Equal(newest) {
+		t.Errorf("served keys after a rotation with no overlap = %v, %v; want the newest only", keys, err)
 	}
 }
 
