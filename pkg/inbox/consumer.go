@@ -101,6 +101,12 @@ type Consumer struct {
 	// and limits (natsx.StreamSettings.DeadLetters); zero means
 	// natsx.DeadLetterStream on one replica, for tests.
 	DeadLetters natsx.StreamSpec
+	// Retention is how long the consumer's inbox rows are kept (default 30
+	// days): every replica deletes older ones hourly. It must outlast every
+	// way an event can come again (the stream's age limit,
+	// NATS_STREAM_MAX_AGE, 7 days by default, and the outbox's, 7 days),
+	// or an event that came again would be applied twice.
+	Retention time.Duration
 
 	// afterCommit runs between the commit and the ack; tests use it to die there.
 	afterCommit func(context.Context) error
@@ -133,7 +139,13 @@ func (c *Consumer) fillDefaults() {
 	if c.DeadLetters.Name == "" {
 		c.DeadLetters = natsx.DeadLetterStream
 	}
+	if c.Retention <= 0 {
+		c.Retention = DefaultRetention
+	}
 }
+
+// DefaultRetention is how long inbox rows are kept by default.
+const DefaultRetention = 30 * 24 * time.Hour
 
 // Run consumes until ctx ends. The stream belongs to another area, whose
 // service creates it: Run first waits for it (natsx.WaitForStream), so a
@@ -151,6 +163,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("inbox %s: %w", c.Name, err)
 	}
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	pruned := make(chan struct{})
+	defer func() { stopPruning(); <-pruned }()
+	go func() { defer close(pruned); c.pruneHourly(pruneCtx) }()
 	cons, err := c.setUp(ctx)
 	for err == nil && ctx.Err() == nil {
 		if c.databaseDown.Load() {
@@ -653,6 +669,42 @@ func (c *Consumer) deadLetter(ctx context.Context, msg jetstream.Msg, deliveries
 
 // DeadLetterSubject is where a consumer's dead letters go.
 func DeadLetterSubject(consumer string) string { return "deadletter." + consumer }
+
+// pruneHourly deletes the consumer's inbox rows older than its retention,
+// at start and every hour until ctx ends; a failure is logged and tried
+// again the next hour.
+func (c *Consumer) pruneHourly(ctx context.Context) {
+	for ctx.Err() == nil {
+		if n, err := c.prune(ctx); err != nil && ctx.Err() == nil {
+			c.Log.Warn("inbox: prune", "consumer", c.Name, "error", err)
+		} else if n > 0 {
+			c.Log.Info("inbox: pruned", "consumer", c.Name, "rows", n)
+		}
+		sleep(ctx, time.Hour)
+	}
+}
+
+// pruneBatch bounds the rows one prune statement deletes, so a first prune
+// of a large backlog holds no long transaction.
+const pruneBatch = 10000
+
+// prune deletes the consumer's inbox rows processed longer ago than its
+// retention, a batch at a time, and returns how many.
+func (c *Consumer) prune(ctx context.Context) (int64, error) {
+	var total int64
+	for {
+		tag, err := c.Pool.Exec(ctx, `DELETE FROM inbox WHERE ctid = ANY(ARRAY(
+			SELECT ctid FROM inbox WHERE consumer = $1 AND processed_at < now() - make_interval(secs => $2) LIMIT $3))`,
+			c.Name, c.Retention.Seconds(), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("prune inbox of %s: %w", c.Name, err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < pruneBatch {
+			return total, nil
+		}
+	}
+}
 
 func sleep(ctx context.Context, d time.Duration) {
 	select {

@@ -308,3 +308,38 @@ func TestAnEventFailingWhileTheDatabaseIsDownIsNotDeadLettered(t *testing.T) {
 	e.Go(t, e.Consumer(t, "c1").Run) // the database back
 	eventstest.ExactlyOnce(t, e.WaitApplied(t, "c1", []uuid.UUID{id}), []uuid.UUID{id})
 }
+
+// A consumer deletes its inbox rows older than its retention, and only
+// its own: younger rows, and another consumer's, stay. Run prunes at start.
+func TestOldInboxRowsArePruned(t *testing.T) {
+	ctx := t.Context()
+	e := eventstest.Setup(t)
+	for _, row := range []struct {
+		consumer string
+		age      time.Duration
+	}{{"c1", 31 * 24 * time.Hour}, {"c1", 40 * 24 * time.Hour}, {"c1", 29 * 24 * time.Hour}, {"c1", 0}, {"c2", 60 * 24 * time.Hour}} {
+		if _, err := e.Pool.Exec(ctx, `INSERT INTO inbox (consumer, event_id, subject, processed_at) VALUES ($1, $2, 'test.event', now() - make_interval(secs => $3))`,
+			row.consumer, uuid.New(), row.age.Seconds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := func(consumer string) int {
+		var n int
+		if err := e.Pool.QueryRow(ctx, `SELECT count(*) FROM inbox WHERE consumer = $1`, consumer).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	c := e.Consumer(t, "c1")
+	if n, err := inbox.Prune(ctx, c); err != nil || n != 2 || rows("c1") != 2 || rows("c2") != 1 {
+		t.Fatalf("pruned %d, %v: c1 keeps %d rows, c2 %d; want 2 pruned, 2 and 1 kept", n, err, rows("c1"), rows("c2"))
+	}
+	other := e.Consumer(t, "c2")
+	other.Retention = 90 * 24 * time.Hour
+	if n, err := inbox.Prune(ctx, other); err != nil || n != 0 {
+		t.Fatalf("c2 with 90 days' retention pruned %d, %v", n, err)
+	}
+	other = e.Consumer(t, "c2")
+	e.Go(t, other.Run)
+	eventstest.Eventually(t, 10*time.Second, func() bool { return rows("c2") == 0 }, "a running consumer did not prune its old rows")
+}
