@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -257,29 +256,7 @@ func TestARefusedOnwardBookingHoldsUpNoOtherParcel(t *testing.T) {
 func TestACarrierDownHoldsUpNoOtherCarriersOnwardBookings(t *testing.T) {
 	f, parcel := newCentralFixture(t)
 	log := testkit.Logger(t)
-	simCfg := carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 13, UnservedCountries: []string{},
-		APIKey: apiKey, WebhookSecret: []byte(webhookSecret)} // no webhooks: its feed brings the events
-	other, err := carriersim.New(simCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	otherSrv := httptest.NewServer(other.Handler())
-	t.Cleanup(func() { otherSrv.Close(); other.Close() })
-	if err := f.svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: "other", Name: "Other", URL: otherSrv.URL, APIKey: apiKey, WebhookSecret: webhookSecret}); err != nil {
-		t.Fatal(err)
-	}
-	otherCarrier, err := f.store.GetCarrierByCode(ctx, "other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	methods, err := f.svc.ListMethods(ctx, admin, "", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(methods, func(m domain.Method) bool { return m.CarrierID == otherCarrier.ID && m.Code == "air" })
-	if i < 0 {
-		t.Fatal("the other carrier has no air method")
-	}
+	other := f.addCarrier(t, carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 13, UnservedCountries: []string{}})
 
 	held := f.create(t, parcel(1, f.input(0, "air").BuyerID, address(1, true))) // first at the warehouse
 	f.waitQuiet(t, time.Minute)
@@ -287,14 +264,10 @@ func TestACarrierDownHoldsUpNoOtherCarriersOnwardBookings(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := parcel(2, f.input(1, "air").BuyerID, address(2, false))
-	in.MethodID = methods[i].ID
+	in.MethodID = other.airMethod.ID
 	goesOn := f.create(t, in)
-	for deadline := time.Now().Add(time.Minute); !other.Quiet(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the other carrier never went quiet")
-		}
-	}
-	if _, err := f.svc.PollCarrier(ctx, otherCarrier, 1000, log); err != nil {
+	other.waitQuiet(t, time.Minute)
+	if _, err := f.svc.PollCarrier(ctx, other.carrier, 1000, log); err != nil {
 		t.Fatal(err)
 	}
 	view := func(sh domain.Shipment) app.View {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -390,6 +391,55 @@ func (f *fixture) payAllLegs(t testing.TB, log *slog.Logger) {
 		}
 		if paid == 0 {
 			return
+		}
+	}
+}
+
+// secondCarrier is another carrier on a simulator of its own, with no
+// webhooks (its feed brings the events): its record, its air method, and a
+// wait for its simulator to go quiet.
+type secondCarrier struct {
+	sim       *carriersim.Server
+	carrier   domain.Carrier
+	airMethod domain.Method
+}
+
+// addCarrier seeds a carrier "other" on a new simulator with cfg (its API
+// key and webhook secret set here).
+func (f *fixture) addCarrier(t *testing.T, cfg carriersim.Config) secondCarrier {
+	t.Helper()
+	cfg.APIKey, cfg.WebhookSecret = apiKey, []byte(webhookSecret)
+	sim, err := carriersim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(func() { srv.Close(); sim.Close() })
+	if err := f.svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: "other", Name: "Other", URL: srv.URL, APIKey: apiKey, WebhookSecret: webhookSecret}); err != nil {
+		t.Fatal(err)
+	}
+	c := secondCarrier{sim: sim}
+	if c.carrier, err = f.store.GetCarrierByCode(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	methods, err := f.svc.ListMethods(ctx, admin, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(methods, func(m domain.Method) bool { return m.CarrierID == c.carrier.ID && m.Code == "air" })
+	if i < 0 {
+		t.Fatal("the other carrier has no air method")
+	}
+	c.airMethod = methods[i]
+	return c
+}
+
+// waitQuiet waits until the carrier's simulator has nothing left to send.
+func (c secondCarrier) waitQuiet(t *testing.T, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !c.sim.Quiet(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the other carrier never went quiet")
 		}
 	}
 }

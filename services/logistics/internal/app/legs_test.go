@@ -1,13 +1,11 @@
 package app_test
 
 import (
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/testkit"
-	"github.com/crossdock/crossdock/services/logistics/internal/app"
 	"github.com/crossdock/crossdock/services/logistics/internal/domain"
 	"github.com/crossdock/crossdock/simulators/carriersim"
 )
@@ -22,46 +20,21 @@ func TestLegsOfTwoCarriersWithTheSameIDsAreEachPaidOnce(t *testing.T) {
 	// waybill, and so charge the same leg ids.
 	simCfg := carriersim.Config{TimeScale: 3e6, Tick: 5 * time.Millisecond, Seed: 29, UnservedCountries: []string{}}
 	f := newFixture(t, simCfg, 4)
-	simCfg.APIKey, simCfg.WebhookSecret = apiKey, []byte(webhookSecret) // no webhooks: its feed brings the events
-	other, err := carriersim.New(simCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	otherSrv := httptest.NewServer(other.Handler())
-	t.Cleanup(func() { otherSrv.Close(); other.Close() })
-	if err := f.svc.EnsureSeedCarrier(ctx, app.SeedCarrier{Code: "other", Name: "Other", URL: otherSrv.URL, APIKey: apiKey, WebhookSecret: webhookSecret}); err != nil {
-		t.Fatal(err)
-	}
-	otherCarrier, err := f.store.GetCarrierByCode(ctx, "other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	methods, err := f.svc.ListMethods(ctx, admin, "", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(methods, func(m domain.Method) bool { return m.CarrierID == otherCarrier.ID && m.Code == "air" })
-	if i < 0 {
-		t.Fatal("the other carrier has no air method")
-	}
+	other := f.addCarrier(t, simCfg)
 
 	first := f.create(t, f.input(1, "air"))
 	in := f.input(1, "air")
-	in.MethodID = methods[i].ID
+	in.MethodID = other.airMethod.ID
 	second := f.create(t, in)
 	if first.Waybill == "" || first.Waybill != second.Waybill {
 		t.Fatalf("waybills %q and %q: the test needs both carriers to answer the same", first.Waybill, second.Waybill)
 	}
 
 	f.waitQuiet(t, time.Minute)
-	for deadline := time.Now().Add(time.Minute); !other.Quiet(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the other carrier never went quiet")
-		}
-	}
+	other.waitQuiet(t, time.Minute)
 	log := testkit.Logger(t)
 	f.catchUp(t)
-	if _, err := f.svc.PollCarrier(ctx, otherCarrier, 1000, log); err != nil {
+	if _, err := f.svc.PollCarrier(ctx, other.carrier, 1000, log); err != nil {
 		t.Fatal(err)
 	}
 	f.payAllLegs(t, log)
