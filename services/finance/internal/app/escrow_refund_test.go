@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/pkg/outbox"
@@ -216,6 +217,31 @@ func TestASubOrderReturnedInPartsGivesBackWhatWasPaid(t *testing.T) {
 	}
 	if got := k.net(t, wallet); got != 100000 {
 		t.Errorf("every yuan returned in parts, the wallet holds %d, want the 100000 it held before paying", got)
+	}
+	k.balanced(t)
+}
+
+// A refund claimed on a replica whose clock is behind converts back after
+// the refunds claimed before it all the same: claims are ordered as they
+// were made under the escrow's lock, not by the replicas' clocks.
+func TestRefundsOnReplicasWithSkewedClocksGiveBackWhatWasPaid(t *testing.T) {
+	k := newEscrowKit(t)
+	k.payCNY(t, 1000) // 1.39 USD
+	policy := fx.DefaultPolicy()
+	policy.SpreadBps = 0
+	store := postgres.New(k.pool)
+	behind := app.NewEscrows(app.New(store, app.WithClock(func() time.Time { return t0.Add(-time.Minute) }), app.WithFX(policy)),
+		k.ledger, store, escrow.DefaultCommissionBps)
+	first, err := k.e.RefundSubOrder(ctx, svcs, "s-1", "r-first", 500, "CNY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := behind.RefundSubOrder(ctx, svcs, "s-1", "r-second", 500, "CNY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Refunded+second.Refunded != 139 || k.net(t, escrow.BuyerWallet("buyer-1", "USD")) != 100000 {
+		t.Errorf("refunds of half each gave back %d and %d cents, want the 139 paid", first.Refunded, second.Refunded)
 	}
 	k.balanced(t)
 }

@@ -33,17 +33,18 @@ func (s *Store) ClaimRefund(ctx context.Context, c escrow.RefundClaim, topUpKeyP
 			// A top-up request counts once its payment committed, even
 			// when the request was never marked paid (a crash in between,
 			// then a settlement at the same price).
-			// The claims before this one are those made earlier (the
-			// claim's own time when it is taken over), in one order every
-			// claim agrees on.
+			// The claims before this one are those inserted before it
+			// under this lock (claim_seq): all the others for a new claim,
+			// those numbered lower for one taken over.
 			var topUps, refunds, earlier int64
-			if err := tx.QueryRow(ctx, `WITH self AS (SELECT coalesce((SELECT created_at FROM escrow_refunds WHERE refund_id = $3), $4::timestamptz) AS at)
+			if err := tx.QueryRow(ctx, `WITH self AS (SELECT claim_seq FROM escrow_refunds WHERE refund_id = $3)
 				SELECT
 					coalesce((SELECT sum(t.amount_minor) FROM topup_requests t WHERE t.sub_order_id = $1 AND (t.state = 'paid'
 						OR EXISTS (SELECT 1 FROM ledger_commands k WHERE k.idempotency_key = $2 || t.id::text))), 0),
 					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3), 0),
-					coalesce((SELECT sum(amount_minor) FROM escrow_refunds, self WHERE sub_order_id = $1 AND (created_at, refund_id) < (self.at, $3)), 0)`,
-				c.SubOrderID, topUpKeyPrefix, c.RefundID, c.CreatedAt).Scan(&topUps, &refunds, &earlier); err != nil {
+					coalesce((SELECT sum(amount_minor) FROM escrow_refunds WHERE sub_order_id = $1 AND refund_id <> $3
+						AND claim_seq < coalesce((SELECT claim_seq FROM self), 9223372036854775807)), 0)`,
+				c.SubOrderID, topUpKeyPrefix, c.RefundID).Scan(&topUps, &refunds, &earlier); err != nil {
 				return 0, fmt.Errorf("returns of %s: %w", c.SubOrderID, err)
 			}
 			return decide(escrow.Returns{Paid: locked.escrowed + topUps, Returned: locked.remainder + refunds, CommissionReturned: locked.commissionReturned,
