@@ -101,11 +101,14 @@ type Consumer struct {
 	// and limits (natsx.StreamSettings.DeadLetters); zero means
 	// natsx.DeadLetterStream on one replica, for tests.
 	DeadLetters natsx.StreamSpec
-	// Retention is how long the consumer's inbox rows are kept (default 30
-	// days): every replica deletes older ones hourly. It must outlast every
-	// way an event can come again (the stream's age limit,
-	// NATS_STREAM_MAX_AGE, 7 days by default, and the outbox's, 7 days),
-	// or an event that came again would be applied twice.
+	// Retention is how long the consumer's inbox rows are kept: every
+	// replica deletes older ones hourly. It must outlast every way an event
+	// can come again, or one that came again would be applied twice: the
+	// stream's age limit (NATS_STREAM_MAX_AGE, 7 days by default), the
+	// outbox's (7 days), and a dead letter's replay (an event applied, then
+	// delivered unanswered until dead-lettered, lives as long as the
+	// dead-letter stream keeps it, NATS_DEADLETTER_MAX_AGE, 30 days). The
+	// default is twice the dead letters' age, at least 30 days.
 	Retention time.Duration
 
 	// afterCommit runs between the commit and the ack; tests use it to die there.
@@ -140,12 +143,12 @@ func (c *Consumer) fillDefaults() {
 		c.DeadLetters = natsx.DeadLetterStream
 	}
 	if c.Retention <= 0 {
-		c.Retention = DefaultRetention
+		c.Retention = max(MinRetention, 2*c.DeadLetters.MaxAge)
 	}
 }
 
-// DefaultRetention is how long inbox rows are kept by default.
-const DefaultRetention = 30 * 24 * time.Hour
+// MinRetention is the shortest default Retention.
+const MinRetention = 30 * 24 * time.Hour
 
 // Run consumes until ctx ends. The stream belongs to another area, whose
 // service creates it: Run first waits for it (natsx.WaitForStream), so a

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crossdock/crossdock/pkg/inbox"
 	"github.com/crossdock/crossdock/pkg/internal/eventstest"
+	"github.com/crossdock/crossdock/pkg/natsx"
 	"github.com/crossdock/crossdock/pkg/outbox"
 	"github.com/crossdock/crossdock/pkg/testkit"
 )
@@ -342,4 +343,19 @@ func TestOldInboxRowsArePruned(t *testing.T) {
 	other = e.Consumer(t, "c2")
 	e.Go(t, other.Run)
 	eventstest.Eventually(t, 10*time.Second, func() bool { return rows("c2") == 0 }, "a running consumer did not prune its old rows")
+
+	// Dead letters kept 40 days may be replayed that late: rows are kept
+	// twice as long.
+	for _, age := range []time.Duration{60 * 24 * time.Hour, 90 * 24 * time.Hour} {
+		if _, err := e.Pool.Exec(ctx, `INSERT INTO inbox (consumer, event_id, subject, processed_at) VALUES ('c3', $1, 'test.event', now() - make_interval(secs => $2))`,
+			uuid.New(), age.Seconds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := e.Consumer(t, "c3")
+	long.DeadLetters = natsx.DeadLetterStream
+	long.DeadLetters.MaxAge = 40 * 24 * time.Hour
+	if n, err := inbox.Prune(ctx, long); err != nil || n != 1 || rows("c3") != 1 {
+		t.Fatalf("with dead letters kept 40 days: pruned %d, %v, %d kept; want the 90-day-old row pruned, the 60-day-old kept", n, err, rows("c3"))
+	}
 }
