@@ -5514,7 +5514,8 @@ export interface components {
         RotateApiClientSecretBody: {
             /**
              * @description How long the previous credential keeps working: 24 h when not given, not at all
-             *     when given as 0s (a leaked key), at most 30 days.
+             *     when given as 0s (a leaked key; services that cached the client's keys drop it
+             *     within their cache's time, a minute at most), at most 30 days.
              */
             overlap?: string;
             /**

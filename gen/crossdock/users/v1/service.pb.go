@@ -3468,7 +3468,8 @@ type RotateApiClientSecretRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	ClientId string                 `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
 	// How long the previous credential keeps working: 24 h when not given, not at all
-	// when given as 0s (a leaked key), at most 30 days.
+	// when given as 0s (a leaked key; services that cached the client's keys drop it
+	// within their cache's time, a minute at most), at most 30 days.
 	Overlap *durationpb.Duration `protobuf:"bytes,2,opt,name=overlap,proto3" json:"overlap,omitempty"`
 	// Optional for partner and ERP clients: the new public key, as in
 	// CreateApiClientRequest; when empty a new key pair is generated.

@@ -159,7 +159,8 @@ func (s *Service) DisableAPIClient(ctx context.Context, caller auth.Caller, id s
 
 // RotateAPIClientSecret replaces a client's credential as CreateAPIClient
 // makes one (publicKey registers a partner's or ERP's own new key); the
-// previous one keeps working for overlap (zero for the default of 24 hours).
+// previous one keeps working for the overlap given (none when zero, the
+// default of 24 hours when nil).
 func (s *Service) RotateAPIClientSecret(ctx context.Context, caller auth.Caller, id string, given *time.Duration, publicKey string) (domain.APIClient, Credential, error) {
 	overlap, err := domain.SecretOverlap(given)
 	if err != nil {
