@@ -186,9 +186,6 @@ type Tracking interface {
 	// InsertTrackingEvents records new events (their ids checked unknown
 	// under their parcels' locks).
 	InsertTrackingEvents(ctx context.Context, events []RecordedEvent) error
-	// ListTrackingEvents returns a shipment's newest limit events, newest
-	// first.
-	ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]StoredEvent, error)
 	// TrackingEventsPage returns up to size of a shipment's events in
 	// event-time order after the cursor (from the first when nil), and the
 	// cursor of the last when more follow.

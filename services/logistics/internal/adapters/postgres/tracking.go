@@ -58,14 +58,6 @@ func (r repo) InsertTrackingEvents(ctx context.Context, events []app.RecordedEve
 	return r.q.SendBatch(ctx, b).Close()
 }
 
-func (r repo) ListTrackingEvents(ctx context.Context, shipmentID uuid.UUID, limit int) ([]app.StoredEvent, error) {
-	rows, err := r.q.Query(ctx, eventQuery+` ORDER BY occurred_at DESC, seq DESC LIMIT $2`, shipmentID, limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, scanEvent)
-}
-
 // TrackingEventsPage reads one more event than the page holds, to tell
 // whether another page follows.
 func (r repo) TrackingEventsPage(ctx context.Context, shipmentID uuid.UUID, after *app.EventCursor, size int) ([]app.StoredEvent, *app.EventCursor, error) {
