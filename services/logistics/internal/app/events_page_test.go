@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func TestAShipmentsHistoryComesInPages(t *testing.T) {
 		}
 		recorded = append(recorded, app.RecordedEvent{CarrierID: carrier, ShipmentID: sh.ID, StoredEvent: app.StoredEvent{
 			TrackingEvent: domain.TrackingEvent{CarrierEventID: fmt.Sprintf("ev-%d", i/2), OccurredAt: at.Add(time.Duration(i/4) * time.Minute),
-				Seq: 1, Status: domain.StatusInTransit, Leg: domain.LegDomestic, LocationName: "Hub", Description: "scanned"},
+				Seq: 1, Status: domain.StatusInTransit, Leg: domain.LegDomestic, LocationName: "Hub", Description: fmt.Sprintf("scan %d", i)},
 			Applied: true, ReceivedAt: at,
 		}})
 	}
@@ -65,13 +66,23 @@ func TestAShipmentsHistoryComesInPages(t *testing.T) {
 		if len(paged) != len(whole) {
 			t.Fatalf("in pages of %d: %d events, the whole history has %d", size, len(paged), len(whole))
 		}
+		seen := map[string]bool{}
 		for i := range whole {
-			if paged[i].CarrierEventID != whole[i].CarrierEventID || !paged[i].OccurredAt.Equal(whole[i].OccurredAt) {
+			if d := paged[i].Description; strings.HasPrefix(d, "scan ") {
+				if seen[d] {
+					t.Fatalf("in pages of %d, %q comes twice", size, d)
+				}
+				seen[d] = true
+			}
+			if paged[i].CarrierEventID != whole[i].CarrierEventID || !paged[i].OccurredAt.Equal(whole[i].OccurredAt) || paged[i].Description != whole[i].Description {
 				t.Fatalf("in pages of %d, event %d is %+v, in the whole history %+v", size, i, paged[i], whole[i])
 			}
 			if i > 0 && whole[i].OccurredAt.Before(whole[i-1].OccurredAt) {
 				t.Fatalf("event %d at %v comes after one at %v: want oldest first", i, whole[i].OccurredAt, whole[i-1].OccurredAt)
 			}
+		}
+		if len(seen) != len(recorded) {
+			t.Fatalf("in pages of %d, %d of the %d events recorded came", size, len(seen), len(recorded))
 		}
 	}
 	if _, _, err := f.svc.ListShipmentEvents(ctx, buyer, sh.ID, -1, ""); !apperr.IsKind(err, apperr.KindInvalid) {
