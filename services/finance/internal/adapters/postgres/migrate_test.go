@@ -156,3 +156,36 @@ func oldTransfer(t *testing.T, pool *pgxpool.Pool, debit, credit string, amount 
 		t.Fatal(err)
 	}
 }
+
+// Migration 00017 numbers the refund claims made before it in the order of
+// their times, and a claim made after it comes after them all.
+func TestRefundClaimOrderMigration(t *testing.T) {
+	ctx := context.Background()
+	pool := testkit.Database(t, testkit.MigrationsBefore(t, "finance", migrations.FS, "00017"))
+	now := time.Now()
+	if _, err := pool.Exec(ctx, `INSERT INTO escrows (sub_order_id, order_id, buyer_id, buyer_currency, supplier_org_id, supplier_currency,
+		paid_minor, escrowed_minor, state, created_at)
+		VALUES ('s-1', 'o-1', 'b-1', 'USD', 'org-1', 'USD', 10000, 10000, 'held', $1)`, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO escrow_refunds (refund_id, sub_order_id, amount_minor, attempt_id, created_at)
+		VALUES ('r-b', 's-1', 100, gen_random_uuid(), $1), ('r-a', 's-1', 200, gen_random_uuid(), $1::timestamptz - interval '1 hour'), ('r-c', 's-1', 300, gen_random_uuid(), $1)`,
+		now); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Migrate(ctx, pool, migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO escrow_refunds (refund_id, sub_order_id, amount_minor, attempt_id, created_at)
+		VALUES ('r-d', 's-1', 400, gen_random_uuid(), $1::timestamptz - interval '2 hours')`, now); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, `SELECT refund_id FROM escrow_refunds ORDER BY claim_seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || !slices.Equal(order, []string{"r-a", "r-b", "r-c", "r-d"}) {
+		t.Errorf("claims in the order %v, %v; want by time before the migration, then the one made after", order, err)
+	}
+}
