@@ -123,8 +123,7 @@ type Shipments interface {
 	// among refs, in id order, until the transaction ends.
 	LockShipments(ctx context.Context, refs []uuid.UUID) ([]domain.Shipment, error)
 	// WaitingAtCentral returns parcels at the central warehouse without an
-	// onward booking, longest waiting first, at most a quarter of limit per
-	// carrier (a carrier failing for now keeps none of the others' waiting).
+	// onward booking, longest waiting first.
 	WaitingAtCentral(ctx context.Context, now time.Time, limit int) ([]domain.Shipment, error)
 	// DeferOnward leaves a consolidation's parcels out of WaitingAtCentral
 	// until until: the carrier refused their onward booking.

@@ -252,8 +252,14 @@ func (r repo) LockShipments(ctx context.Context, refs []uuid.UUID) ([]domain.Shi
 }
 
 func (r repo) WaitingAtCentral(ctx context.Context, now time.Time, limit int) ([]domain.Shipment, error) {
-	return r.fairShare(ctx, `stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL AND status <> 'cancelled'
-		AND (onward_retry_at IS NULL OR onward_retry_at <= $1)`, "at_central_at", now, limit)
+	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
+		WHERE stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL AND status <> 'cancelled'
+		AND (onward_retry_at IS NULL OR onward_retry_at <= $2)
+		ORDER BY at_central_at, shipment_id LIMIT $1`, limit, now)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
 }
 
 func (r repo) DeferOnward(ctx context.Context, consolidation uuid.UUID, until time.Time) error {
@@ -319,14 +325,14 @@ func (r repo) UncancelledAtCarrier(ctx context.Context, before time.Time, limit 
 }
 
 // fairShare returns up to limit shipments where holds (with $1 bound to
-// before), oldest by the column first (then by id), and at most a quarter
-// of limit (at least one) per carrier: a carrier whose calls keep failing leaves
+// before), oldest by the column first, and at most a quarter of limit (at
+// least one) per carrier: a carrier whose calls keep failing leaves
 // room in every round for the others' parcels, however many of its own
 // wait ahead of them.
 func (r repo) fairShare(ctx context.Context, where, column string, before time.Time, limit int) ([]domain.Shipment, error) {
 	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM (
-			SELECT *, row_number() OVER (PARTITION BY carrier_id ORDER BY `+column+`, shipment_id) AS carrier_rank FROM shipments WHERE `+where+`
-		) s WHERE carrier_rank <= $3 ORDER BY `+column+`, shipment_id LIMIT $2`, before, limit, max(limit/4, 1))
+			SELECT *, row_number() OVER (PARTITION BY carrier_id ORDER BY `+column+`) AS carrier_rank FROM shipments WHERE `+where+`
+		) s WHERE carrier_rank <= $3 ORDER BY `+column+` LIMIT $2`, before, limit, max(limit/4, 1))
 	if err != nil {
 		return nil, err
 	}
