@@ -108,7 +108,8 @@ type Consumer struct {
 	// outbox's (7 days), and a dead letter's replay (an event applied, then
 	// delivered unanswered until dead-lettered, lives as long as the
 	// dead-letter stream keeps it, NATS_DEADLETTER_MAX_AGE, 30 days). The
-	// default is twice the dead letters' age, at least 30 days.
+	// default is twice the dead letters' age, at least 30 days;
+	// service.Runtime.Consume sets twice the longest of the three.
 	Retention time.Duration
 
 	// afterCommit runs between the commit and the ack; tests use it to die there.

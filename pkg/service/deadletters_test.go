@@ -38,6 +38,7 @@ type thingsMesh struct {
 	fixed   atomic.Bool
 	applied atomic.Int32
 	done    <-chan error
+	audit   *inbox.Consumer
 }
 
 func startThings(ctx context.Context, t *testing.T) *thingsMesh {
@@ -50,7 +51,8 @@ func startThings(ctx context.Context, t *testing.T) *thingsMesh {
 	m.rt, m.done = start(ctx, t, nats.URL(), pool.Config().ConnString(), func(spec *service.Spec) {
 		spec.KeySource = keys
 	}, func(rt *service.Runtime) {
-		rt.Consume(&inbox.Consumer{
+		rt.Config.Streams.DeadLetterMaxAge = 45 * 24 * time.Hour
+		m.audit = &inbox.Consumer{
 			Name: "things-audit", Stream: "THINGS", Subjects: []string{"things.>"},
 			MaxDeliver: 2, Backoff: []time.Duration{20 * time.Millisecond}, AckWait: time.Second,
 			Handler: func(_ context.Context, _ pgx.Tx, msg inbox.Message) error {
@@ -60,7 +62,8 @@ func startThings(ctx context.Context, t *testing.T) *thingsMesh {
 				m.applied.Add(1)
 				return nil
 			},
-		})
+		}
+		rt.Consume(m.audit)
 	})
 	conn, err := grpc.NewClient(m.rt.Server.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -73,6 +76,15 @@ func startThings(ctx context.Context, t *testing.T) *thingsMesh {
 
 func (m *thingsMesh) as(t *testing.T, kind auth.Kind, roles ...string) context.Context {
 	return testkit.As(t, m.key, auth.Caller{Subject: "op-1", Kind: kind, Roles: roles})
+}
+
+// A consumer's inbox rows are kept twice as long as the longest its events
+// can come again: here its dead letters', kept 45 days.
+func TestConsumersKeepInboxRowsBeyondTheirDeadLetters(t *testing.T) {
+	m := startThings(t.Context(), t)
+	if got, want := m.audit.Retention, 90*24*time.Hour; got != want {
+		t.Errorf("inbox retention %v, want %v", got, want)
+	}
 }
 
 // An operator sees a consumer's dead letter, replays it once the cause is

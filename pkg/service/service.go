@@ -250,6 +250,12 @@ func (r *Runtime) Consume(c *inbox.Consumer) {
 		c.Log = r.Log
 	}
 	c.DeadLetters = r.Config.Streams.DeadLetters()
+	if c.Retention <= 0 {
+		// Inbox rows outlast every way an event can come again: its stream
+		// (the mesh's streams share these settings), its outbox row and its
+		// dead letter.
+		c.Retention = max(inbox.MinRetention, 2*r.Config.Streams.MaxAge, 2*r.Config.OutboxRetention, 2*r.Config.Streams.DeadLetterMaxAge)
+	}
 	r.deadLetters.Add(c)
 	r.Go(c.Name, c.Run)
 }
