@@ -144,12 +144,22 @@ func (c *Consumer) fillDefaults() {
 		c.DeadLetters = natsx.DeadLetterStream
 	}
 	if c.Retention <= 0 {
-		c.Retention = max(MinRetention, 2*c.DeadLetters.MaxAge)
+		c.Retention = RetentionBeyond(c.DeadLetters.MaxAge)
 	}
 }
 
 // MinRetention is the shortest default Retention.
 const MinRetention = 30 * 24 * time.Hour
+
+// RetentionBeyond is the Retention for events that can come again for up
+// to each of ages: twice the longest, at least MinRetention.
+func RetentionBeyond(ages ...time.Duration) time.Duration {
+	r := MinRetention
+	for _, a := range ages {
+		r = max(r, 2*a)
+	}
+	return r
+}
 
 // Run consumes until ctx ends. The stream belongs to another area, whose
 // service creates it: Run first waits for it (natsx.WaitForStream), so a

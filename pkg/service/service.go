@@ -254,7 +254,7 @@ func (r *Runtime) Consume(c *inbox.Consumer) {
 		// Inbox rows outlast every way an event can come again: its stream
 		// (the mesh's streams share these settings), its outbox row and its
 		// dead letter.
-		c.Retention = max(inbox.MinRetention, 2*r.Config.Streams.MaxAge, 2*r.Config.OutboxRetention, 2*r.Config.Streams.DeadLetterMaxAge)
+		c.Retention = inbox.RetentionBeyond(r.Config.Streams.MaxAge, r.Config.OutboxRetention, r.Config.Streams.DeadLetterMaxAge)
 	}
 	r.deadLetters.Add(c)
 	r.Go(c.Name, c.Run)
