@@ -133,7 +133,7 @@ calib_kernel="a system call (getpid) $(metric BenchmarkCalibrationSyscall/getpid
   echo "  commit p50 237 µs, p99 356 µs, CPU loop 9.54 ms, getpid 67 ns, a loopback round trip 4.5 µs of CPU (a"
   echo "  system call 15 times cheaper than on 2026-12-05: the host more than the code likely moved the saturation up from"
   echo "  about 80/s). The same evening, the code unchanged and the host's system calls slow again"
-  echo "  (getpid 1145 ns, a loopback round trip 25 µs of CPU, CPU loop 9.91 ms), a fresh mesh (pprof on) after a 15 s"
+  echo "  (getpid 1145 ns, a loopback round trip 25 µs of CPU, CPU loop 9.91 ms), a fresh mesh (pprof on, PostgreSQL durable: fsync on) after a 15 s"
   echo "  warm-up at 20/s took 150/s offered for 30 s at 79.5 and 89.9/s and for 60 s at 83.9/s, no error in any"
   echo "  run: about 24 ms of CPU a journey counted from /proc over the whole 30 s run (its setup's sign-ups"
   echo "  excepted), the largest shares orders' PostgreSQL backends 4.7 ms, orders 3.4, the gateway 1.9,"
