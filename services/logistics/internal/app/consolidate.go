@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,13 +29,40 @@ import (
 // carrier answers the same waybill. A carrier that fails for now (down,
 // timing out, rate limiting) has its other groups left for the next round
 // and the other carriers' groups go on, as with perCarrier: one carrier
-// down holds up none of the others' parcels at the warehouse.
+// down holds up none of the others' parcels at the warehouse, even when
+// its own fill the round's read (the warehouse is read again without it).
 func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (int, error) {
 	now := s.clock()
-	waiting, err := s.store.WaitingAtCentral(ctx, now, batch)
-	if err != nil {
-		return 0, err
+	down := map[uuid.UUID]bool{}
+	booked := 0
+	var failed []error
+	for {
+		waiting, err := s.store.WaitingAtCentral(ctx, now, batch, slices.Collect(maps.Keys(down)))
+		if err != nil {
+			return booked, err
+		}
+		wentDown := len(down)
+		n, errs, err := s.bookWaiting(ctx, now, waiting, down, log)
+		booked += n
+		failed = append(failed, errs...)
+		if err != nil {
+			return booked, err
+		}
+		// Each read again leaves out one more carrier at least, so this
+		// ends; a full read none of whose carriers failed waits for the
+		// next round, as its parcels are booked and out of the way.
+		if len(waiting) < batch || len(down) == wentDown {
+			return booked, errors.Join(failed...)
+		}
 	}
+}
+
+// bookWaiting books one read of the central warehouse onward, group by
+// group, and adds to down the carriers that failed for now; their groups
+// are skipped and their errors returned in failed. err is a failure that
+// ends the round.
+func (s *Service) bookWaiting(ctx context.Context, now time.Time, waiting []domain.Shipment, down map[uuid.UUID]bool,
+	log *slog.Logger) (booked int, failed []error, err error) {
 	window := s.timing().Scaled(s.cfg.ConsolidationWindow)
 	groups := map[string][]domain.Shipment{}
 	var order []string
@@ -47,9 +76,6 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 		}
 		groups[key] = append(groups[key], sh)
 	}
-	booked := 0
-	down := map[uuid.UUID]bool{}
-	var failed []error
 	for _, key := range order {
 		group := groups[key]
 		carrier := group[0].CarrierID
@@ -62,13 +88,13 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 				continue // the first parcel has not waited long enough
 			}
 			if consolidation, err = s.consolidate(ctx, group); err != nil {
-				return booked, err
+				return booked, failed, err
 			}
 		} else if group, err = s.store.WaitingInConsolidation(ctx, consolidation); err != nil {
 			// Consolidated in an earlier round whose booking failed: the
 			// whole consolidation goes on, not the part of it this round's
 			// read of the warehouse happened to hold.
-			return booked, err
+			return booked, failed, err
 		}
 		if len(group) == 0 {
 			continue
@@ -85,13 +111,13 @@ func (s *Service) BookOnward(ctx context.Context, batch int, log *slog.Logger) (
 			log.Error("the carrier refused a consolidated onward booking; an operator must look", "consolidation_id", consolidation,
 				"parcels", len(group), "retry_at", retry, "error", err)
 			if err := s.store.DeferOnward(ctx, consolidation, retry); err != nil {
-				return booked, err
+				return booked, failed, err
 			}
 			continue
 		}
 		booked += len(group)
 	}
-	return booked, errors.Join(failed...)
+	return booked, failed, nil
 }
 
 // onwardRefusalRetry is how long a consolidation whose onward booking the

@@ -123,8 +123,9 @@ type Shipments interface {
 	// among refs, in id order, until the transaction ends.
 	LockShipments(ctx context.Context, refs []uuid.UUID) ([]domain.Shipment, error)
 	// WaitingAtCentral returns parcels at the central warehouse without an
-	// onward booking, longest waiting first.
-	WaitingAtCentral(ctx context.Context, now time.Time, limit int) ([]domain.Shipment, error)
+	// onward booking, longest waiting first, leaving out those of the
+	// carriers in skip.
+	WaitingAtCentral(ctx context.Context, now time.Time, limit int, skip []uuid.UUID) ([]domain.Shipment, error)
 	// DeferOnward leaves a consolidation's parcels out of WaitingAtCentral
 	// until until: the carrier refused their onward booking.
 	DeferOnward(ctx context.Context, consolidation uuid.UUID, until time.Time) error

@@ -251,11 +251,14 @@ func (r repo) LockShipments(ctx context.Context, refs []uuid.UUID) ([]domain.Shi
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.Shipment, error) { return scanShipment(row) })
 }
 
-func (r repo) WaitingAtCentral(ctx context.Context, now time.Time, limit int) ([]domain.Shipment, error) {
+func (r repo) WaitingAtCentral(ctx context.Context, now time.Time, limit int, skip []uuid.UUID) ([]domain.Shipment, error) {
+	if skip == nil {
+		skip = []uuid.UUID{}
+	}
 	rows, err := r.q.Query(ctx, `SELECT `+shipmentColumns+` FROM shipments
 		WHERE stage = 1 AND at_central_at IS NOT NULL AND onward_waybill IS NULL AND status <> 'cancelled'
-		AND (onward_retry_at IS NULL OR onward_retry_at <= $2)
-		ORDER BY at_central_at, shipment_id LIMIT $1`, limit, now)
+		AND (onward_retry_at IS NULL OR onward_retry_at <= $2) AND carrier_id <> ALL($3)
+		ORDER BY at_central_at, shipment_id LIMIT $1`, limit, now, skip)
 	if err != nil {
 		return nil, err
 	}
