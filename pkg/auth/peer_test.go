@@ -40,6 +40,7 @@ type usersPeer struct {
 	jwksCalls atomic.Int32
 	issued    atomic.Int32
 	keyCalls  atomic.Int32
+	keysHeld  chan struct{} // when set, GetApiClientKeys answers once it is closed
 	loginSaw  atomic.Pointer[auth.Caller]
 	refuse    atomic.Bool // IssueServiceToken refuses everyone
 }
@@ -88,6 +89,9 @@ func (p *usersPeer) GetApiClientKeys(ctx context.Context, req *usersv1.GetApiCli
 		return nil, apperr.PermissionDenied("service accounts only")
 	}
 	p.keyCalls.Add(1)
+	if p.keysHeld != nil {
+		<-p.keysHeld
+	}
 	resp, ok := p.apiKeys[req.GetClientId()]
 	if !ok {
 		return nil, apperr.NotFound("api client", req.GetClientId())

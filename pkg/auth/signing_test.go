@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"testing"
@@ -349,12 +350,73 @@ func TestUsersKeyLookup(t *testing.T) {
 	if _, err := lookup(ctx, "p-off"); apperr.KindOf(err) != apperr.KindUnauthenticated {
 		t.Fatalf("disabled client: %v", err)
 	}
+	// Refusals are remembered too: an integration retrying with an unknown
+	// or disabled client costs users one call per ttl.
+	calls := peer.keyCalls.Load()
+	for _, id := range []string{"p-404", "p-off", "nokey", "odd"} {
+		if _, err := lookup(ctx, id); err == nil {
+			t.Fatalf("%s looked up again: found", id)
+		}
+	}
+	if _, err := lookup(ctx, "p-404"); apperr.KindOf(err) != apperr.KindNotFound || peer.keyCalls.Load() != calls {
+		t.Fatalf("refusals looked up again: %v after %d calls, want NotFound from the cache after %d", err, peer.keyCalls.Load(), calls)
+	}
 
 	// Without a service token the users service refuses: an outage of ours,
 	// not the partner's bad signature.
 	anon := auth.UsersKeyLookup(usersClient(dial(t, addr)), time.Minute)
 	if _, err := anon(ctx, "p-1"); apperr.KindOf(err) != apperr.KindUnavailable {
 		t.Fatalf("lookup without a service token: %v, want Unavailable", err)
+	}
+}
+
+// Requests arriving together for a client not cached share one call to
+// users, and a caller giving up does not fail the others waiting with it.
+func TestUsersKeyLookupSharesOneCall(t *testing.T) {
+	peer := newUsersPeer(t)
+	peer.apiKeys = map[string]*usersv1.GetApiClientKeysResponse{
+		"p-1": {Client: &usersv1.ApiClient{ClientId: "p-1", Kind: usersv1.ApiClientKind_API_CLIENT_KIND_PARTNER},
+			Keys: []*usersv1.SigningKey{{PublicKey: pub(newKey(t))}}},
+	}
+	peer.keysHeld = make(chan struct{})
+	addr := serve(t, peer, grpc.ChainUnaryInterceptor(
+		auth.UnaryServerInterceptor(auth.NewVerifier(auth.StaticKeySource(peer.key.JWK())), publicUsersMethods...)))
+	svc := auth.NewServiceTokenSource(usersClient(dial(t, addr)), peer.clientID, peer.secret)
+	lookup := auth.UsersKeyLookup(usersClient(dial(t, addr, grpc.WithPerRPCCredentials(svc.PerRPCCredentials()))), time.Minute)
+
+	first, giveUp := context.WithCancel(context.Background())
+	gaveUp := make(chan error, 1)
+	go func() {
+		_, err := lookup(first, "p-1")
+		gaveUp <- err
+	}()
+	for peer.keyCalls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	const callers = 8
+	errs := make(chan error, callers)
+	for range callers {
+		go func() {
+			client, err := lookup(context.Background(), "p-1")
+			if err == nil && len(client.Keys) != 1 {
+				err = fmt.Errorf("keys %x, want the client's one", client.Keys)
+			}
+			errs <- err
+		}()
+	}
+	giveUp()
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the caller that gave up: %v, want its own cancellation", err)
+	}
+	time.Sleep(100 * time.Millisecond) // the callers waiting on the call in flight
+	close(peer.keysHeld)
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Fatalf("a caller waiting with the one that gave up: %v", err)
+		}
+	}
+	if n := peer.keyCalls.Load(); n != 1 {
+		t.Fatalf("%d callers together made %d calls to users, want 1", callers+1, n)
 	}
 }
 
