@@ -248,8 +248,14 @@ func checkNonRoot(pod *corev1.PodSpec, c *corev1.Container) []string {
 var releaseTag = regexp.MustCompile(`^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
 
 // checkImage refuses untagged and :latest images; in production crossdock's
-// own images must carry a release version (or a digest).
+// own images must carry a release version (or a digest) and name the
+// registry they were pushed to: an unqualified crossdock/<service> is pulled
+// from Docker Hub, where anyone may publish under that name.
 func checkImage(image string, production bool) []string {
+	own := strings.HasPrefix(image, "crossdock/") || strings.Contains(image, "/crossdock/")
+	if production && own && !namesRegistry(image) {
+		return []string{fmt.Sprintf("image %q names no registry: it would be pulled from Docker Hub", image)}
+	}
 	if strings.Contains(image, "@sha256:") {
 		return nil
 	}
@@ -262,10 +268,18 @@ func checkImage(image string, production bool) []string {
 		return []string{fmt.Sprintf("image %q has no tag", image)}
 	case tag == "latest":
 		return []string{fmt.Sprintf("image %q uses the moving tag latest", image)}
-	case production && strings.HasPrefix(image, "crossdock/") && !releaseTag.MatchString(tag):
+	case production && own && !releaseTag.MatchString(tag):
 		return []string{fmt.Sprintf("image %q is not a release version", image)}
 	}
 	return nil
+}
+
+// namesRegistry reports whether image's first path element is a registry
+// host (it has a dot or a port, or is localhost), as container runtimes
+// read it.
+func namesRegistry(image string) bool {
+	first, _, more := strings.Cut(image, "/")
+	return more && (strings.ContainsAny(first, ".:") || first == "localhost")
 }
 
 func checkSeccomp(pod *corev1.PodSpec, c *corev1.Container) []string {

@@ -174,7 +174,13 @@ func TestRulesCatchViolations(t *testing.T) {
 			server(t, s, "users").Image = "registry.example:5000/crossdock/users:latest"
 		}},
 		{"image-tag", "prod", "not a release", func(t *testing.T, s *manifests.Set) {
-			server(t, s, "users").Image = "crossdock/users:dev"
+			server(t, s, "users").Image = "registry.example/acme/crossdock/users:dev"
+		}},
+		{"image-tag", "prod", "names no registry", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "users").Image = "crossdock/users:0.1.0"
+		}},
+		{"image-tag", "prod", "names no registry", func(t *testing.T, s *manifests.Set) {
+			server(t, s, "users").Image = "acme/crossdock/users:0.1.0"
 		}},
 		{"seccomp", "dev", "unconfined", func(t *testing.T, s *manifests.Set) {
 			server(t, s, "logistics").SecurityContext.SeccompProfile.Type = corev1.SeccompProfileTypeUnconfined
