@@ -432,21 +432,21 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 		return err
 	}
 	var res Refund
-	if a.Refund.Amount > 0 {
-		o, err := s.store.GetOrder(ctx, a.OrderID, false)
-		if err != nil {
-			return err
+	o, err := s.store.GetOrder(ctx, a.OrderID, false)
+	if err != nil {
+		return err
+	}
+	if !o.External() {
+		if sub := o.SubOrder(a.SubOrderID); sub != nil && sub.Status == domain.AwaitingTopUp {
+			// Settled without the request (it stayed open past the
+			// wait) and short: finance's top-up request is for the goods
+			// as they were, and a refund out of the escrow now would
+			// leave it asking the wrong amount. Once the top-up is paid
+			// and the sub-order completes, the refund is clawed back
+			// from the supplier's payable.
+			return errNotYet{until: s.clock().Add(time.Hour)}
 		}
-		if !o.External() {
-			if sub := o.SubOrder(a.SubOrderID); sub != nil && sub.Status == domain.AwaitingTopUp {
-				// Settled without the request (it stayed open past the
-				// wait) and short: finance's top-up request is for the goods
-				// as they were, and a refund out of the escrow now would
-				// leave it asking the wrong amount. Once the top-up is paid
-				// and the sub-order completes, the refund is clawed back
-				// from the supplier's payable.
-				return errNotYet{until: s.clock().Add(time.Hour)}
-			}
+		if a.Refund.Amount > 0 {
 			if res, a, err = s.payReturn(ctx, o, a); err != nil {
 				return err
 			}
@@ -462,9 +462,14 @@ func (s *Service) refundReturn(ctx context.Context, id uuid.UUID) error {
 	}
 	_, err = s.moveAfterSale(ctx, id, domain.AfterSaleRefunded, system, why,
 		func(_ Repository, a *domain.AfterSale, o *domain.Order, now time.Time) ([]Task, error) {
-			a.ClawBack = res.ClawBack
-			switch sub := o.SubOrder(a.SubOrderID); {
-			case !res.ClawBack:
+			sub := o.SubOrder(a.SubOrderID)
+			// Nothing to refund (a platform coupon took the goods' whole
+			// price off) asks finance nothing, so the sub-order says
+			// whether it was settled: if so the supplier was paid the
+			// coupon's share for goods it has back, and gives it back.
+			a.ClawBack = res.ClawBack || (a.Refund.Amount == 0 && !o.External() && sub.Status == domain.Completed)
+			switch {
+			case !a.ClawBack:
 				sub.Refunded += a.Refund.Amount
 			case sub.CouponFundingBack(*a) > 0:
 				return []Task{task(TaskReclaimCoupon, a.ID, a.OrderID, now)}, nil

@@ -196,6 +196,59 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	}
 }
 
+// A platform coupon taking a good's whole price off leaves its return
+// nothing to refund; returned after settlement, the supplier still gives
+// back the coupon's share it was paid for the good. Before, with no refund
+// to ask finance about, the return was not seen as after settlement and
+// the supplier kept it.
+func TestReturnWithNothingToRefundAfterSettlementTakesTheCouponBack(t *testing.T) {
+	s := newSaga(t)
+	org := uuid.New()
+	m := merchantOf(org)
+	s.w.addresses[m.Subject] = &domain.Address{Recipient: "Shop", Country: "PT", City: "Porto", Lines: []string{"Rua 1"}}
+	_, couponID := s.coupon(t, domain.Campaign{Amount: money.MustNew(2100, "USD"), FundedBy: domain.FundedByPlatform, Channel: domain.MerchantChannel},
+		domain.Holder{Kind: domain.HolderOrganization, ID: org})
+	s.w.wallets[depositOf(org)] = 10_000
+	o, _, err := s.svc.Checkout(ctx, m, app.CheckoutInput{CheckoutID: "m-1", Lines: []domain.CartLine{line(s.scarf, 1)}, Currency: "USD", CouponID: couponID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := o.SubOrders[0]
+	if sub.Goods.Amount != 2100 || sub.Discount != 2100 {
+		t.Fatalf("sub-order goods %v less %d, want the scarf's 21.00 all off", sub.Goods, sub.Discount)
+	}
+	s.shipAndDeliver(t, sub)
+	s.at = s.at.Add(8 * 24 * time.Hour)
+	s.run(t)
+	if s.w.couponExpense != 2100 || s.w.escrows[sub.ID].supplierPaid != 2100 {
+		t.Fatalf("settled: coupon expense %d, supplier paid %d; want 2100 each", s.w.couponExpense, s.w.escrows[sub.ID].supplierPaid)
+	}
+	back, err := s.svc.FileAfterSale(ctx, m, sub.ID, domain.AfterSaleInput{RequestID: "r-1", Kind: domain.Return,
+		Lines: []domain.AfterSaleLineInput{{SKUID: s.scarf.ID, Quantity: 1}}, Reason: "wrong colour"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(sub.SupplierID), back.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.ReceiveReturn(ctx, supplierOf(sub.SupplierID), back.ID, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	deposit := s.w.wallets[depositOf(org)]
+	s.run(t)
+	got, err := s.svc.GetAfterSale(ctx, m, back.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != domain.AfterSaleRefunded || got.Refund.Amount != 0 || !got.ClawBack {
+		t.Errorf("the return: %s, refund %v, claw-back %v; want refunded nothing, after settlement", got.Status, got.Refund, got.ClawBack)
+	}
+	if s.w.wallets[depositOf(org)] != deposit || s.w.couponExpense != 0 || s.w.escrows[sub.ID].clawedBack != 2100 {
+		t.Errorf("after the return: deposit %+d, coupon expense %d (want 0), clawed back from the supplier %d (want 2100)",
+			s.w.wallets[depositOf(org)]-deposit, s.w.couponExpense, s.w.escrows[sub.ID].clawedBack)
+	}
+}
+
 // A merchant's checkout is cancelled only for a deposit that cannot pay.
 // Its retry racing the attempt that pays it is answered with the paid
 // order (ALREADY_PAID is its success, not a reason to cancel and refund);
