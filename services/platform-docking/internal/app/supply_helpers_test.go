@@ -6,8 +6,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +54,10 @@ type supplyFixture struct {
 	consumer  *inbox.Consumer
 	supplier  uuid.UUID
 	erpClient string
+	// placingDown makes the platform answer 503 to every purchase order
+	// placed, without the simulator seeing it; placeCalls counts those.
+	placingDown atomic.Bool
+	placeCalls  atomic.Int32
 }
 
 // stepClock is docking's clock, stepped by the tests past backoffs and
@@ -80,12 +86,19 @@ func newSupplyFixture(t *testing.T, faults supplysim.Faults) *supplyFixture {
 	}
 	sim := supplysim.New(supplysim.Config{Accounts: map[string]string{"acc-default": "key-default", "acc-m1": "key-m1", "acc-m2": "key-m2"},
 		Faults: supplysim.Faults{ServerError: faults.ServerError, RateLimit: faults.RateLimit, RetryAfter: faults.RetryAfter, LostAnswer: faults.LostAnswer}, Seed: 7})
-	srv := httptest.NewServer(sim.API())
-	t.Cleanup(srv.Close)
-
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	f := &supplyFixture{pool: pool, sim: sim, catalog: newCatalogDouble(), shipments: &shipmentsDouble{shipped: map[uuid.UUID]string{}}, m1: uuid.New(), m2: uuid.New(),
 		clk: &stepClock{t: time.Now().UTC()}, supplier: uuid.New(), erpClient: "erp-wholesale"}
+	api := sim.API()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/purchase-orders" && f.placingDown.Load() {
+			f.placeCalls.Add(1)
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
 	// The simulator serves plaintext, as in a development installation.
 	f.store = postgres.NewSupply(pool, ring)
 	f.supply = app.NewSupply(f.store, supplyapi.New(partnertls.Transport{Plaintext: true}, 5*time.Second), f.catalog, f.shipments, supplyTestTiming,

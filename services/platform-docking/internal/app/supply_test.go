@@ -209,6 +209,38 @@ func TestSupplyFaultsRetriedToCompletion(t *testing.T) {
 	}
 }
 
+// A platform failing for now (down, timing out) is asked once a round: its
+// other queued orders wait for the next round instead of each costing a
+// timeout while every other platform's and partner's work waits behind
+// them. Back up, all of them are placed.
+func TestSupplyPlatformDownIsAskedOnceARound(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.seed(t, "P01", "5.00", 1000, "P01-A")
+	f.rounds(t, 1)
+	if f.catalog.count("create") != 1 {
+		t.Fatalf("%d products imported, want 1", f.catalog.count("create"))
+	}
+	const queued = 3
+	for range queued {
+		ev, _ := f.paidOrder(uuid.Nil, f.supplier, "P01-A")
+		f.paid(t, ev)
+	}
+	f.placingDown.Store(true)
+	for round := 1; round <= 2; round++ {
+		_ = f.round(t)
+		if n := f.placeCalls.Load(); n != int32(round) {
+			t.Fatalf("after %d rounds the down platform was asked to place %d orders, want once a round", round, n)
+		}
+	}
+	f.placingDown.Store(false)
+	for range 10 {
+		_ = f.round(t)
+	}
+	if n := len(f.sim.Orders()); n != queued {
+		t.Fatalf("%d purchase orders placed once the platform is back, want %d", n, queued)
+	}
+}
+
 // A placed order is read back under its account until the platform ships
 // it; then the local sub-order is shipped with the platform's carrier and
 // waybill, as the platform's supplier, and only then is the purchase order

@@ -59,6 +59,13 @@ func (s *Supply) workSupplyOrders(ctx context.Context, platforms map[uuid.UUID]d
 			errs = append(errs, s.store.RecordSupplyFailure(ctx, p.ID, "purchase orders: "+err.Error(), s.clock(), s.clock().Add(max(after, time.Second))))
 			continue
 		}
+		if errors.Is(err, errPlatformAway) {
+			// Down or timing out: one order found it so, the rest of the
+			// platform's wait for the next round rather than each
+			// costing a timeout while every other platform waits too.
+			quiet[p.ID] = true
+			err = withoutAway(err)
+		}
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -117,7 +124,7 @@ func (s *Supply) place(ctx context.Context, p domain.SupplyPlatform, o SupplyOrd
 		return s.cancelAtPlatform(ctx, p, o)
 	case retryable(err):
 		o.Problem, o.UpdatedAt, o.DueAt = err.Error(), now, now.Add(s.backoff(o.Attempts, err))
-		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
+		return errors.Join(s.store.SaveSupplyOrder(ctx, o), forNow(err))
 	case o.CancelRequestedAt != nil:
 		return s.cancelled(ctx, o, "the platform holds no order for it: "+err.Error())
 	default:
@@ -143,7 +150,7 @@ func (s *Supply) cancelAtPlatform(ctx context.Context, p domain.SupplyPlatform, 
 	case retryable(err):
 		o.Attempts++
 		o.Problem, o.UpdatedAt, o.DueAt = "cancelling at the platform: "+err.Error(), now, now.Add(s.backoff(o.Attempts, err))
-		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
+		return errors.Join(s.store.SaveSupplyOrder(ctx, o), forNow(err))
 	default:
 		return s.hold(ctx, o, "the sub-order was cancelled, and the platform refused to cancel its order: "+err.Error())
 	}
@@ -185,7 +192,7 @@ func (s *Supply) track(ctx context.Context, p domain.SupplyPlatform, o SupplyOrd
 	po, err := s.client.GetOrder(ctx, p, account, o.PlatformOrderID)
 	if err != nil {
 		o.Problem, o.UpdatedAt, o.DueAt = err.Error(), now, now.Add(s.backoff(1, err))
-		return errors.Join(s.store.SaveSupplyOrder(ctx, o), rateLimitOnly(err))
+		return errors.Join(s.store.SaveSupplyOrder(ctx, o), forNow(err))
 	}
 	o.PlatformStatus, o.Problem, o.UpdatedAt, o.DueAt = po.Status, "", now, now.Add(s.timing.TrackEvery)
 	if po.Status == PurchaseCancelled {
@@ -229,13 +236,37 @@ func (s *Supply) backoff(attempts int, err error) time.Duration {
 	return min(d, maxSupplyBackoff)
 }
 
-// rateLimitOnly passes a rate limit up (it quiets the platform) and
-// swallows the other retryable failures, which are recorded on the order.
-func rateLimitOnly(err error) error {
+// forNow is what a call the platform failed for now, recorded on its
+// order, tells the round: a rate limit as it is (it quiets the platform
+// for as long as it asked), any other (down, timing out) errPlatformAway,
+// which quiets it for the rest of the round.
+func forNow(err error) error {
 	if _, ok := RetryAfter(err); ok {
 		return err
 	}
-	return nil
+	return errPlatformAway
+}
+
+// errPlatformAway marks a supply platform failing for now; the failure
+// itself is recorded on the order that met it.
+var errPlatformAway = errors.New("the supply platform failed for now")
+
+// withoutAway is err without errPlatformAway: what else went wrong (the
+// order's record not saved, say), or nil.
+func withoutAway(err error) error {
+	if err == errPlatformAway {
+		return nil
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var rest []error
+		for _, e := range joined.Unwrap() {
+			if e != errPlatformAway {
+				rest = append(rest, e)
+			}
+		}
+		return errors.Join(rest...)
+	}
+	return err
 }
 
 // errString formats a job's failure for operators.
