@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
+	"github.com/crossdock/crossdock/pkg/apperr"
 	"github.com/crossdock/crossdock/services/platform-docking/internal/domain"
 )
 
@@ -32,9 +34,18 @@ type windowRead[T any] struct {
 // the next pull reads on from there instead of from the window's start (a
 // window read again from its start at a partner failing a share of its
 // calls may never be read whole).
+//
+// A read follows at most maxWindowPages pages: a partner answering a next
+// page for ever (the same token again, empty pages that claim more) would
+// otherwise hold the partner's lock and the jobs' goroutine, every other
+// partner's work with it, until a restart.
 func (r windowRead[T]) read(ctx context.Context, w domain.Window) error {
 	read, page := w, ""
-	for {
+	for pages := 1; ; pages++ {
+		if pages > maxWindowPages {
+			return apperr.FailedPrecondition(fmt.Sprintf("the partner's pages did not end after %d of them", maxWindowPages)).
+				WithReason("PARTNER_BAD_ANSWER")
+		}
 		records, next, err := r.list(ctx, read, page)
 		if err != nil {
 			return err
@@ -56,6 +67,11 @@ func (r windowRead[T]) read(ctx context.Context, w domain.Window) error {
 		page = next
 	}
 }
+
+// maxWindowPages bounds the pages one read of a window follows: 100,000
+// records at the partners' page of 100, beyond any round's catch-up (the
+// records taken stay taken, and the next round reads on from them).
+const maxWindowPages = 1000
 
 // readOnFrom is where the window's next read starts instead of following
 // the page token, and false when the token must be followed. A partner's

@@ -97,7 +97,7 @@ func (c *Client) GetOrder(ctx context.Context, p domain.Partner, orderID string)
 func partnerOrder(raw json.RawMessage) (domain.PartnerOrder, error) {
 	var t wireTrade
 	if err := json.Unmarshal(raw, &t); err != nil {
-		return domain.PartnerOrder{}, err
+		return undecodedTrade(raw, err)
 	}
 	if t.TID == "" {
 		return domain.PartnerOrder{}, errors.New("a trade without a tid")
@@ -142,6 +142,58 @@ func partnerOrder(raw json.RawMessage) (domain.PartnerOrder, error) {
 	}
 	o.MarkUnreadable(problems)
 	return o, nil
+}
+
+// undecodedTrade is a trade whose fields do not decode as the protocol
+// has them (a number where a string goes, say). Failing its page would fail
+// every round's pull at it, and no later order of the partner's would ever
+// be read: it is kept unread instead (held when a line carries a marker of
+// ours, passed over otherwise), its tid, time and markers read one field
+// at a time as far as they go. A trade that is not even an object, or has
+// no tid, still fails the page.
+func undecodedTrade(raw json.RawMessage, cause error) (domain.PartnerOrder, error) {
+	var loose struct {
+		TID      json.RawMessage `json:"tid"`
+		Modified json.RawMessage `json:"modified"`
+		Orders   json.RawMessage `json:"orders"`
+	}
+	if err := json.Unmarshal(raw, &loose); err != nil {
+		return domain.PartnerOrder{}, cause
+	}
+	tid := jsonScalar(loose.TID)
+	if tid == "" {
+		return domain.PartnerOrder{}, errors.New("a trade without a tid")
+	}
+	o := domain.PartnerOrder{ID: tid, Status: domain.OrderUnknown, Raw: append([]byte(nil), raw...)}
+	problems := textProblems(raw, "the trade does not decode: "+cause.Error())
+	if modified, err := parseTime(jsonScalar(loose.Modified)); err == nil {
+		o.UpdatedAt = modified
+	}
+	var lines []map[string]json.RawMessage
+	_ = json.Unmarshal(loose.Orders, &lines) // lines that do not decode carry no marker to read
+	for _, l := range lines {
+		if marker := jsonScalar(l["outer_iid"]); marker != "" {
+			if _, ours := domain.SKUOfMarker(marker); ours {
+				o.Items = append(o.Items, domain.OrderItem{ItemID: jsonScalar(l["oid"]), ListingID: jsonScalar(l["num_iid"]), Marker: marker})
+			}
+		}
+	}
+	o.MarkUnreadable(problems)
+	return o, nil
+}
+
+// jsonScalar is a JSON string's text or a number's digits, and "" for
+// anything else.
+func jsonScalar(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
 }
 
 // orderItem maps a line; its marker is kept only when it is ours. A price

@@ -28,6 +28,12 @@ func TestATradeNotReadWholeIsKeptNotFatal(t *testing.T) {
 		{"our line priced past the currency's places", trade(`{"oid":"1","outer_iid":"`+ours+`","num":1,"price":"9.999"}`, "2026-03-01 10:00:00"), true, domain.Hold},
 		{"a time it cannot read", trade(`{"oid":"1","outer_iid":"`+ours+`","num":1,"price":"19.99"}`, "yesterday"), true, domain.Hold},
 		{"none of ours, not read whole", trade(`{"oid":"2","outer_iid":"theirs","num":1,"price":"0.001"}`, "yesterday"), true, domain.Ignore},
+		// Fields that do not decode as the protocol has them: before, the
+		// whole page failed, every round.
+		{"our line's quantity a string", trade(`{"oid":"1","outer_iid":"`+ours+`","num":"1","price":"19.99"}`, "2026-03-01 10:00:00"), true, domain.Hold},
+		{"another seller's price a number", trade(`{"oid":"1","outer_iid":"theirs","num":1,"price":19.99}`, "2026-03-01 10:00:00"), true, domain.Ignore},
+		{"the status a string, the tid a number", strings.Replace(strings.Replace(trade(`{"oid":"1","outer_iid":"`+ours+`","num":1,"price":"19.99"}`,
+			"2026-03-01 10:00:00"), `"status":20`, `"status":"20"`, 1), `"tid":"T1"`, `"tid":1`, 1), true, domain.Hold},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,6 +43,9 @@ func TestATradeNotReadWholeIsKeptNotFatal(t *testing.T) {
 			}
 			if unread := o.Status == domain.OrderUnknown && strings.Contains(o.RawStatus, "unreadable"); unread != tt.unreadable {
 				t.Errorf("status %s (%s), unreadable %v; want %v", o.Status, o.RawStatus, unread, tt.unreadable)
+			}
+			if o.ID == "" || (o.ID != "T1" && o.ID != "1") {
+				t.Errorf("the trade's id %q", o.ID)
 			}
 			if got, _, why := domain.Decide(o); got != tt.decision {
 				t.Errorf("decided %v (%s), want %v", got, why, tt.decision)
