@@ -168,3 +168,18 @@ func FromError(err error) error {
 	}
 	return FromStatus(st)
 }
+
+// FromPeer is FromError for a service calling another on its own account
+// (its service token). The peer refusing those credentials is this
+// service's fault, and for now (a token expired, signing keys rotating),
+// not its caller's: passed on as Unauthenticated, a buyer's app would read
+// it as its own session refused and sign the buyer out, and a job would
+// take it for a final answer. It comes back Unavailable, the peer's error
+// kept as the cause for the logs.
+func FromPeer(err error) error {
+	err = FromError(err)
+	if apperr.KindOf(err) == apperr.KindUnauthenticated {
+		return apperr.Unavailable("another service refused this service's credentials").Wrap(err)
+	}
+	return err
+}

@@ -127,6 +127,27 @@ func TestToStatus(t *testing.T) {
 	}
 }
 
+// A peer refusing a service's own credentials reaches that service's
+// caller as Unavailable, not as its own credentials refused; every other
+// answer comes back as FromError gives it.
+func TestFromPeer(t *testing.T) {
+	refused := grpcerr.FromPeer(grpcerr.ToStatus(apperr.Unauthenticated("token expired")).Err())
+	if apperr.KindOf(refused) != apperr.KindUnavailable || !strings.Contains(refused.Error(), "token expired") {
+		t.Errorf("credentials refused by the peer: %v (%v), want Unavailable with the peer's answer kept", refused, apperr.KindOf(refused))
+	}
+	if code := grpcerr.ToStatus(refused).Code(); code != codes.Unavailable {
+		t.Errorf("passed on as %v, want Unavailable", code)
+	}
+	for _, orig := range []*apperr.Error{errOutOfStock, apperr.NotFound("order", "o-1"), apperr.PermissionDenied("no"), apperr.Unavailable("later")} {
+		if got := grpcerr.FromPeer(grpcerr.ToStatus(orig).Err()); !errors.Is(got, orig) || apperr.KindOf(got) != orig.Kind {
+			t.Errorf("%v from the peer = %v, want it as it was", orig, got)
+		}
+	}
+	if grpcerr.FromPeer(nil) != nil {
+		t.Error("FromPeer(nil) is not nil")
+	}
+}
+
 func TestFromStatusRoundTrip(t *testing.T) {
 	originals := []*apperr.Error{
 		apperr.Invalid(apperr.FieldViolation{Field: "a", Description: "bad"}, apperr.FieldViolation{Field: "b.c", Description: "worse"}),

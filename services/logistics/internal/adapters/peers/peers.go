@@ -8,7 +8,6 @@ import (
 	"context"
 	"time"
 
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	commonv1 "github.com/crossdock/crossdock/gen/crossdock/common/v1"
@@ -63,12 +62,6 @@ func (i Inventory) Commit(ctx context.Context, reservationID string) error {
 	return peerError(err)
 }
 
-func peerError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if st, ok := status.FromError(err); ok {
-		return grpcerr.FromStatus(st)
-	}
-	return err
-}
+// peerError is a peer's answer as an *apperr.Error (grpcerr.FromPeer: our
+// own credentials refused is Unavailable, not our caller's).
+func peerError(err error) error { return grpcerr.FromPeer(err) }

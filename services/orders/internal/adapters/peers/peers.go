@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	catalogv1 "github.com/crossdock/crossdock/gen/crossdock/catalog/v1"
@@ -231,12 +230,6 @@ func idStrings(ids []uuid.UUID) []string {
 	return out
 }
 
-func peerError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if st, ok := status.FromError(err); ok {
-		return grpcerr.FromStatus(st)
-	}
-	return err
-}
+// peerError is a peer's answer as an *apperr.Error (grpcerr.FromPeer: our
+// own credentials refused is Unavailable, not our caller's).
+func peerError(err error) error { return grpcerr.FromPeer(err) }

@@ -39,7 +39,7 @@ func (i Inventory) SyncStock(ctx context.Context, supplier uuid.UUID, in app.Sto
 	}
 	resp, err := i.Client.SyncStock(ctx, req)
 	if err != nil {
-		return nil, grpcerr.FromError(err)
+		return nil, grpcerr.FromPeer(err)
 	}
 	out := make([]app.StockLineResult, 0, len(resp.GetResults()))
 	for _, r := range resp.GetResults() {
@@ -81,7 +81,7 @@ func (o Orders) SupplierSubOrders(ctx context.Context, supplier uuid.UUID, statu
 	resp, err := o.Client.ListSupplierSubOrders(ctx, &ordersv1.ListSupplierSubOrdersRequest{SupplierId: supplier.String(),
 		Statuses: statusFilter(statuses), Page: &commonv1.PageRequest{PageSize: int32(size), PageToken: page}})
 	if err != nil {
-		return nil, "", grpcerr.FromError(err)
+		return nil, "", grpcerr.FromPeer(err)
 	}
 	out := make([]app.SupplierSubOrder, 0, len(resp.GetSubOrders()))
 	for _, s := range resp.GetSubOrders() {
@@ -95,7 +95,7 @@ func (o Orders) ShipSubOrder(ctx context.Context, supplier uuid.UUID, in app.Shi
 	resp, err := o.Client.ShipSubOrder(ctx, &ordersv1.ShipSubOrderRequest{SubOrderId: in.SubOrderID.String(), MethodId: in.MethodID.String(),
 		From: addressProto(in.From), SupplierOrgId: supplier.String()})
 	if err != nil {
-		return app.SupplierSubOrder{}, grpcerr.FromError(err)
+		return app.SupplierSubOrder{}, grpcerr.FromPeer(err)
 	}
 	return supplierSubOrder(resp.GetSubOrder()), nil
 }
@@ -106,7 +106,7 @@ func (o Orders) RecordExternalShipment(ctx context.Context, supplier, subOrderID
 	resp, err := o.Client.RecordExternalShipment(ctx, &ordersv1.RecordExternalShipmentRequest{SubOrderId: subOrderID.String(),
 		CarrierCode: carrierCode, Waybill: waybill, SupplierOrgId: supplier.String()})
 	if err != nil {
-		return app.SupplierSubOrder{}, grpcerr.FromError(err)
+		return app.SupplierSubOrder{}, grpcerr.FromPeer(err)
 	}
 	return supplierSubOrder(resp.GetSubOrder()), nil
 }
@@ -115,7 +115,7 @@ func (o Orders) RecordExternalShipment(ctx context.Context, supplier, subOrderID
 func (o Orders) SubOrder(ctx context.Context, subOrderID uuid.UUID) (app.SupplierSubOrder, error) {
 	resp, err := o.Client.GetSubOrder(ctx, &ordersv1.GetSubOrderRequest{SubOrderId: subOrderID.String()})
 	if err != nil {
-		return app.SupplierSubOrder{}, grpcerr.FromError(err)
+		return app.SupplierSubOrder{}, grpcerr.FromPeer(err)
 	}
 	return supplierSubOrder(resp.GetSubOrder()), nil
 }

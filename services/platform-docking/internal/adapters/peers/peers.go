@@ -30,7 +30,7 @@ var _ app.Catalog = Catalog{}
 func (c Catalog) Product(ctx context.Context, id uuid.UUID) (app.CatalogProduct, error) {
 	resp, err := c.Client.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: id.String()})
 	if err != nil {
-		return app.CatalogProduct{}, grpcerr.FromError(err)
+		return app.CatalogProduct{}, grpcerr.FromPeer(err)
 	}
 	p := resp.GetProduct()
 	supplier, _ := uuid.Parse(p.GetSupplierId())
@@ -54,7 +54,7 @@ func (c Catalog) Product(ctx context.Context, id uuid.UUID) (app.CatalogProduct,
 func (c Catalog) Content(ctx context.Context, id uuid.UUID, locale string) (app.CatalogContent, error) {
 	resp, err := c.Client.GetListing(ctx, &catalogv1.GetListingRequest{ProductId: id.String(), Locale: locale})
 	if err != nil {
-		return app.CatalogContent{}, grpcerr.FromError(err)
+		return app.CatalogContent{}, grpcerr.FromPeer(err)
 	}
 	l := resp.GetListing()
 	if l.GetAvailabilityUnknown() {
@@ -77,7 +77,7 @@ const listedPageSize = 100
 func (c Catalog) ListedProducts(ctx context.Context, page string) ([]uuid.UUID, string, error) {
 	resp, err := c.Client.SearchProducts(ctx, &catalogv1.SearchProductsRequest{Page: &commonv1.PageRequest{PageSize: listedPageSize, PageToken: page}})
 	if err != nil {
-		return nil, "", grpcerr.FromError(err)
+		return nil, "", grpcerr.FromPeer(err)
 	}
 	ids := make([]uuid.UUID, 0, len(resp.GetProducts()))
 	for _, p := range resp.GetProducts() {
@@ -112,7 +112,7 @@ func (o Orders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]ap
 	}
 	resp, err := o.Client.PlaceExternalOrders(ctx, req)
 	if err != nil {
-		return nil, grpcerr.FromError(err)
+		return nil, grpcerr.FromPeer(err)
 	}
 	out := make([]app.Placing, len(resp.GetResults()))
 	for i, r := range resp.GetResults() {
@@ -129,7 +129,7 @@ func (o Orders) PlaceExternal(ctx context.Context, in []app.ExternalOrder) ([]ap
 // token: orders lets a service cancel an order of a partner channel.
 func (o Orders) CancelExternal(ctx context.Context, orderID uuid.UUID, reason string) error {
 	_, err := o.Client.CancelOrder(ctx, &ordersv1.CancelOrderRequest{OrderId: orderID.String(), Reason: reason})
-	return grpcerr.FromError(err)
+	return grpcerr.FromPeer(err)
 }
 
 // placedOrder reads the local order orders placed.
@@ -161,7 +161,7 @@ var _ app.Finance = Finance{}
 func (f Finance) CreditPartnerSettlement(ctx context.Context, partnerID uuid.UUID, currency string, c domain.SupplierCredit) error {
 	_, err := f.Client.CreditPartnerSettlement(ctx, &financev1.CreditPartnerSettlementRequest{PartnerId: partnerID.String(), LineId: c.LineID,
 		SupplierOrgId: c.SupplierID, Gross: &commonv1.Money{CurrencyCode: currency, AmountMinor: c.GrossMinor}, FeesMinor: c.FeesMinor})
-	return grpcerr.FromError(err)
+	return grpcerr.FromPeer(err)
 }
 
 // RecordPartnerWithdrawal records a partner's payout as a withdrawal from
@@ -172,7 +172,7 @@ func (f Finance) RecordPartnerWithdrawal(ctx context.Context, partnerID uuid.UUI
 		WithdrawalId: payoutID, Amount: &commonv1.Money{CurrencyCode: amount.Currency, AmountMinor: amount.Amount},
 		ExcessUnallocated: excessUnallocated})
 	if err != nil {
-		return 0, grpcerr.FromError(err)
+		return 0, grpcerr.FromPeer(err)
 	}
 	return res.GetUnallocated().GetAmountMinor(), nil
 }

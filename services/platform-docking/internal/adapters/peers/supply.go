@@ -100,7 +100,7 @@ func (c SupplyCatalog) CreateProduct(ctx context.Context, erp app.SupplyERP, d d
 	resp, err := cat.CreateProduct(ctx, &catalogv1.CreateProductRequest{ModelId: d.ModelID, Type: catalogv1.ProductType_PRODUCT_TYPE_PHYSICAL,
 		Origin: &catalogv1.Origin{CountryCode: d.OriginCountry, RegionCode: d.OriginRegion}, DefaultLocale: d.Locale, Content: content(d, p, nil)})
 	if err != nil {
-		return app.CatalogImport{}, grpcerr.FromError(err)
+		return app.CatalogImport{}, grpcerr.FromPeer(err)
 	}
 	return imported(resp.GetProduct())
 }
@@ -116,7 +116,7 @@ func (c SupplyCatalog) FindProduct(ctx context.Context, erp app.SupplyERP, skuCo
 	for {
 		resp, err := cat.ListSupplierProducts(ctx, &catalogv1.ListSupplierProductsRequest{Page: &commonv1.PageRequest{PageSize: 100, PageToken: page}})
 		if err != nil {
-			return app.CatalogImport{}, false, grpcerr.FromError(err)
+			return app.CatalogImport{}, false, grpcerr.FromPeer(err)
 		}
 		for _, p := range resp.GetProducts() {
 			imp, err := imported(p)
@@ -142,7 +142,7 @@ func (c SupplyCatalog) UpdateProduct(ctx context.Context, erp app.SupplyERP, id 
 	}
 	cur, err := cat.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: id.String()})
 	if err != nil {
-		return app.CatalogImport{}, grpcerr.FromError(err)
+		return app.CatalogImport{}, grpcerr.FromPeer(err)
 	}
 	have, err := imported(cur.GetProduct())
 	if err != nil {
@@ -154,7 +154,7 @@ func (c SupplyCatalog) UpdateProduct(ctx context.Context, erp app.SupplyERP, id 
 	}
 	resp, err := cat.UpdateProduct(ctx, &catalogv1.UpdateProductRequest{ProductId: id.String(), Content: content(d, p, ids)})
 	if err != nil {
-		return app.CatalogImport{}, grpcerr.FromError(err)
+		return app.CatalogImport{}, grpcerr.FromPeer(err)
 	}
 	return imported(resp.GetProduct())
 }
@@ -168,7 +168,7 @@ func (c SupplyCatalog) PendingRevision(ctx context.Context, erp app.SupplyERP, i
 	}
 	resp, err := cat.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: id.String()})
 	if err != nil {
-		return app.PendingRevision{}, grpcerr.FromError(err)
+		return app.PendingRevision{}, grpcerr.FromPeer(err)
 	}
 	rev := resp.GetProduct().GetPending()
 	if rev == nil {
@@ -197,7 +197,7 @@ func (c SupplyCatalog) SubmitProduct(ctx context.Context, erp app.SupplyERP, id 
 		return err
 	}
 	_, err = cat.SubmitProduct(ctx, &catalogv1.SubmitProductRequest{ProductId: id.String()})
-	return grpcerr.FromError(err)
+	return grpcerr.FromPeer(err)
 }
 
 // ProductApproved reads whether the product passed review.
@@ -208,7 +208,7 @@ func (c SupplyCatalog) ProductApproved(ctx context.Context, erp app.SupplyERP, i
 	}
 	resp, err := cat.GetProduct(ctx, &catalogv1.GetProductRequest{ProductId: id.String()})
 	if err != nil {
-		return false, false, grpcerr.FromError(err)
+		return false, false, grpcerr.FromPeer(err)
 	}
 	switch resp.GetProduct().GetStatus() {
 	case catalogv1.ProductStatus_PRODUCT_STATUS_APPROVED:
@@ -226,7 +226,7 @@ func (c SupplyCatalog) ListProduct(ctx context.Context, erp app.SupplyERP, id uu
 		return err
 	}
 	_, err = cat.ListProduct(ctx, &catalogv1.ListProductRequest{ProductId: id.String()})
-	return grpcerr.FromError(err)
+	return grpcerr.FromPeer(err)
 }
 
 // SyncStock sets absolute on-hand levels by the supplier's SKU codes.
@@ -240,5 +240,5 @@ func (c SupplyCatalog) SyncStock(ctx context.Context, erp app.SupplyERP, syncID,
 		req.Lines = append(req.Lines, &inventoryv1.SyncLine{SkuCode: code, OnHand: n})
 	}
 	_, err = inventoryv1.NewInventoryServiceClient(conn).SyncStock(ctx, req)
-	return grpcerr.FromError(err)
+	return grpcerr.FromPeer(err)
 }
