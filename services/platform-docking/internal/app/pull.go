@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/crossdock/crossdock/pkg/apperr"
@@ -440,7 +441,9 @@ func importedSubOrders(o domain.PartnerOrder, placed PlacedOrder) []ImportedSubO
 	for i, sub := range placed.SubOrders {
 		out[i] = ImportedSubOrder{SettledSubOrder: sub.SettledSubOrder, ItemIDs: []string{}}
 		for _, it := range o.Items {
-			if sku, ok := domain.SKUOfMarker(it.Marker); ok && slices.Contains(sub.SKUIDs, sku) {
+			// Compared as the ids they are: a partner may send our
+			// marker back in upper case, which orders reads all the same.
+			if sku, ok := domain.SKUOfMarker(it.Marker); ok && slices.ContainsFunc(sub.SKUIDs, func(id string) bool { return strings.EqualFold(id, sku) }) {
 				out[i].ItemIDs = append(out[i].ItemIDs, it.ItemID)
 			}
 		}

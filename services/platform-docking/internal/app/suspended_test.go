@@ -372,3 +372,53 @@ func TestWaybillsToAPartnerDownWaitForTheNextRound(t *testing.T) {
 		t.Errorf("%d waybills sent to the partner while it was down, want the first only", asked)
 	}
 }
+
+// A sub-order of a partner order shipped in several, none of whose items
+// on the partner are recorded as its own, is held for an operator: no item
+// ids would confirm every item of ours, the other parcels' goods with it.
+func TestWaybillOfASubOrderWithoutItsItemsIsHeld(t *testing.T) {
+	ctx := context.Background()
+	f := newOnePartner(t, "items")
+	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	marker := domain.Marker(f.cat.skus[0].id)
+	if _, err := f.market.UpsertListing(partnersim.ListingInput{Marker: marker, SKUID: f.cat.skus[0].id, Title: "Teapot", Locale: "en",
+		Currency: "EUR", PriceMinor: 1500, Stock: 10}); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(time.Second)
+	f.market.Listings(nil) // the review runs on a read
+	placed, err := f.market.PlaceOrder("b", partnersim.Address{Recipient: "E", CountryCode: "DE", City: "Berlin", Lines: []string{"1"}},
+		[]partnersim.ItemInput{{Marker: marker, Quantity: 1}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		f.round(t)
+	}
+	var sub uuid.UUID
+	if err := f.pool.QueryRow(ctx, `SELECT sub_order_id FROM partner_sub_orders WHERE partner_order_id = $1`, placed.OrderID).Scan(&sub); err != nil {
+		t.Fatalf("the order's import: %v", err)
+	}
+	// Its items paired with another sub-order of the same partner order.
+	if _, err := f.pool.Exec(ctx, `INSERT INTO partner_sub_orders (partner_id, partner_order_id, sub_order_id, supplier_id, currency, goods_minor, item_ids)
+		SELECT partner_id, partner_order_id, $2, supplier_id, currency, goods_minor, item_ids FROM partner_sub_orders WHERE sub_order_id = $1`, sub, uuid.New()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE partner_sub_orders SET item_ids = '{}' WHERE sub_order_id = $1`, sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.QueueWaybill(ctx, f.pool, app.Waybill{SubOrderID: sub, PartnerCode: "items", PartnerOrderID: placed.OrderID,
+		CarrierCode: "sim", Waybill: "WB-1", QueuedAt: f.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	f.round(t)
+	var held bool
+	if err := f.pool.QueryRow(ctx, `SELECT held FROM waybills WHERE sub_order_id = $1`, sub).Scan(&held); err != nil || !held {
+		t.Errorf("the waybill held: %v, %v; want held", held, err)
+	}
+	if o, _ := f.market.Order(placed.OrderID); len(o.Shipments) != 0 {
+		t.Errorf("the partner was sent %+v", o.Shipments)
+	}
+}

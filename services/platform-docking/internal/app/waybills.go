@@ -72,6 +72,15 @@ func (t *Trade) confirm(ctx context.Context, p domain.Partner, conn ShipmentConn
 		return t.store.SaveWaybill(ctx, w)
 	}
 	items := subs[i].ItemIDs
+	if len(items) == 0 && len(subs) > 1 {
+		// None of the partner's items paired with the sub-order's goods:
+		// no item ids would confirm every item of ours, the other
+		// parcels' goods too.
+		w.Held, w.LastError = true, "none of the partner order's items is recorded as this sub-order's"
+		t.log.Error("a shipped sub-order's items on the partner are not known; held for an operator", "partner", p.Code,
+			"partner_order_id", w.PartnerOrderID, "sub_order_id", w.SubOrderID)
+		return t.store.SaveWaybill(ctx, w)
+	}
 	already, err := conn.ConfirmShipment(ctx, p, domain.Shipment{PartnerOrderID: w.PartnerOrderID, ItemIDs: items, CarrierCode: w.CarrierCode, Waybill: w.Waybill})
 	now := t.clock()
 	w.Attempts++
