@@ -191,6 +191,8 @@ func TestAPartnerOrderIsPricedAtThePartnersPrices(t *testing.T) {
 		{"one short", []money.Money{usd(9500), usd(3100)}, "unit_prices"},
 		{"another currency", []money.Money{usd(9500), money.MustNew(3100, "EUR"), usd(9900)}, "unit_prices[1].currency_code"},
 		{"zero", []money.Money{usd(9500), usd(3100), usd(0)}, "unit_prices[2].amount_minor"},
+		// Two phones at 2^62 overflow the sub-order's goods: before, INTERNAL.
+		{"past any price", []money.Money{usd(1 << 62), usd(3100), usd(9900)}, "unit_prices[0].amount_minor"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			phones, scarves := s.w.stock[s.phone.ID], s.w.stock[s.scarf.ID]

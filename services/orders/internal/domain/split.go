@@ -94,6 +94,12 @@ func Resolve(cart []CartLine, skus map[uuid.UUID]SKU) ([]Line, error) {
 	return out, nil
 }
 
+// MaxUnitPrice bounds a partner's unit price: 10^12 minor units, ten
+// billion of a two-decimal currency. With at most MaxCartLines lines of
+// MaxLineQuantity units each, no order's goods can overflow int64 (a price
+// past it was answered INTERNAL, or as mixed currencies).
+const MaxUnitPrice = 1e12
+
 // PriceAt prices each line at what a partner's buyer paid for one unit of
 // it (prices, one per line) instead of at the catalogue's price: a partner
 // order's goods are what the partner sold, which is what its settlement
@@ -112,6 +118,8 @@ func PriceAt(lines []Line, prices []money.Money) ([]Line, error) {
 		switch {
 		case p.Amount <= 0:
 			v.Add(apperr.Index("unit_prices", i, "amount_minor"), "must be above zero")
+		case p.Amount > MaxUnitPrice:
+			v.Add(apperr.Index("unit_prices", i, "amount_minor"), fmt.Sprintf("must be at most %d", int64(MaxUnitPrice)))
 		case p.Currency != out[i].SKU.Price.Currency:
 			v.Add(apperr.Index("unit_prices", i, "currency_code"), fmt.Sprintf("is %s; the SKU is priced in %s", p.Currency, out[i].SKU.Price.Currency))
 		default:
