@@ -490,6 +490,9 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 	if err != nil {
 		return a, err
 	}
+	if err := s.holdReplacement(ctx, a, sub); err != nil {
+		return domain.AfterSale{}, err
+	}
 	// The replacement's freight is the platform's, as a return parcel's
 	// is: no escrow holds it (the buyer paid the outbound freight only).
 	sh, err := s.Logistics.Ship(ctx, ShipInput{Order: o, SubOrder: replacement(a, sub), MethodID: methodID, From: from, PlatformPays: true})
@@ -501,6 +504,22 @@ func (s *Service) ShipReplacement(ctx context.Context, c auth.Caller, id, method
 			a.ReplacementShipmentID, a.ReplacementWaybill = &sh.ID, sh.Waybill
 			return []Task{checkReplacementTask(*a, now)}, nil
 		})
+}
+
+// holdReplacement extends the hold on an exchange's replacement from now,
+// as a sub-order's is at shipping: taken at the approval for as long as a
+// paid order's goods are held, it may lapse before a replacement shipped
+// only once the original came back, weeks on, and the stock would go back
+// on sale while the carrier picks the goods up. One lapsed already ships
+// all the same (the supplier has the goods in hand), noted for an operator:
+// inventory's count of them is wrong.
+func (s *Service) holdReplacement(ctx context.Context, a domain.AfterSale, sub domain.SubOrder) error {
+	held, err := s.Inventory.Reserve(ctx, a.ID, replacement(a, sub).Lines, s.cfg.FulfilmentHold)
+	if err != nil || held {
+		return err
+	}
+	return s.noteForOperator(ctx, a.OrderID, a.SubOrderID, "exchange "+a.ID.String()+
+		": the replacement's stock hold lapsed before it shipped; inventory's count needs an operator")
 }
 
 // checkReplacementTask looks up a shipped replacement's parcel a day on.

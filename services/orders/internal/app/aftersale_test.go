@@ -217,6 +217,47 @@ func TestReturnAfterSettlementIsClawedBack(t *testing.T) {
 	}
 }
 
+// A replacement shipped weeks after the approval (once the original came
+// back) has its stock hold extended from its shipping, so the carrier's
+// pick-up finds it held; one whose hold lapsed already ships all the same,
+// noted for an operator. Before, the hold ran out a fulfilment hold after
+// the approval and the stock went back on sale.
+func TestAReplacementShippedLateKeepsItsStockHeld(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before time.Duration // from the approval to the shipping
+		lapsed bool
+	}{
+		{"shipped within the hold", 20 * 24 * time.Hour, false},
+		{"shipped after the hold lapsed", 31 * 24 * time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSaga(t)
+			ann, o, a := s.approvedExchange(t)
+			s.at = s.at.Add(tc.before)
+			if _, err := s.svc.ShipReplacement(ctx, supplierOf(s.linen), a.ID, uuid.New(), warehouse); err != nil {
+				t.Fatal(err)
+			}
+			s.at = s.at.Add(15 * 24 * time.Hour) // the pick-up, past the first hold's end
+			s.w.mu.Lock()
+			s.w.expire()
+			status := s.w.reserved[a.ID].status
+			s.w.mu.Unlock()
+			changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+			noted := slices.ContainsFunc(changes, func(c domain.Change) bool { return strings.Contains(c.Reason, "needs an operator") })
+			if tc.lapsed {
+				if status == "active" || !noted || s.w.parcels[a.ID] == nil {
+					t.Errorf("hold %s, operator told %v, shipped %v; want the lapse noted and the replacement shipped", status, noted, s.w.parcels[a.ID] != nil)
+				}
+				return
+			}
+			if status != "active" || noted {
+				t.Errorf("the replacement's hold at its pick-up: %s (operator told: %v), want still active", status, noted)
+			}
+		})
+	}
+}
+
 // An approved exchange reserves its replacement and books the original's
 // return; the replacement ships under the request's id without a new
 // payment and, delivered, closes the exchange; the sub-order then settles
