@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,34 @@ func TestABookingOvertakenByAnExternalShipmentIsCancelled(t *testing.T) {
 	}
 	if n := s.outboxCount(t, app.SubjectSubOrderShipped); n != 2 {
 		t.Errorf("%d sub-order shipped events, want 2 (the external parcels)", n)
+	}
+}
+
+// A parcel booked for a cancelled sub-order that the carrier picked up
+// before its cancellation could reach it cannot be cancelled: the step
+// notes it for an operator and ends. Before, it failed for good, retried
+// for ever, with nothing in the order's log.
+func TestACancelledSubOrdersParcelPickedUpFirstIsNotedNotRetried(t *testing.T) {
+	s := newSaga(t)
+	ann, o, phone, _, _ := s.paidPhoneCodeAndScarf(t)
+	if _, err := s.svc.CancelOrder(ctx, ann, o.ID, "changed my mind"); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	booked, _ := s.w.Ship(ctx, app.ShipInput{SubOrder: phone})
+	s.w.parcels[phone.ID].pickedUp = true
+	if err := s.store.InTx(ctx, func(r app.Repository) error { return s.svc.ShipmentBooked(ctx, r, phone.ID, booked) }); err != nil {
+		t.Fatal(err)
+	}
+	s.run(t)
+	if _, ok := s.due(t, app.TaskCancelShipment, phone.ID); ok {
+		t.Error("the parcel's cancellation is still a step to retry")
+	}
+	changes, _ := s.svc.ListOrderChanges(ctx, ann, o.ID)
+	if !slices.ContainsFunc(changes, func(c domain.Change) bool {
+		return c.SubOrderID == phone.ID && strings.Contains(c.Reason, "needs an operator")
+	}) {
+		t.Error("nothing in the order's log tells an operator")
 	}
 }
 

@@ -199,7 +199,7 @@ func (s *Service) runTask(ctx context.Context, t Task) error {
 	case TaskRefund:
 		return s.refundCancelled(ctx, t.Subject)
 	case TaskCancelShipment:
-		return s.Logistics.Cancel(ctx, t.Subject, "order cancelled")
+		return s.cancelShipment(ctx, t.OrderID, t.Subject)
 	case TaskCommitStock:
 		return s.commitStock(ctx, t.OrderID, t.Subject)
 	case TaskSettle:
@@ -280,6 +280,21 @@ func (s *Service) commitStock(ctx context.Context, orderID, subID uuid.UUID) err
 // noteForOperator notes in a sub-order's change log, without moving it,
 // something only an operator can put right: the change log is where they
 // look.
+// cancelShipment cancels the parcel booked for a cancelled sub-order (or
+// an expired exchange's replacement). One the carrier picked up first can
+// no longer be: its goods travel to a buyer who was refunded, which only an
+// operator can settle. Noted for one, the step ends, rather than failing
+// for ever with nothing but the failing-steps gauge to show for it.
+func (s *Service) cancelShipment(ctx context.Context, orderID, subject uuid.UUID) error {
+	err := s.Logistics.Cancel(ctx, subject, "order cancelled")
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Kind == apperr.KindFailedPrecondition && e.Reason == "ALREADY_PICKED_UP" {
+		return s.noteForOperator(ctx, orderID, subject,
+			"its parcel was picked up before it could be cancelled: the goods travel on; needs an operator")
+	}
+	return err
+}
+
 func (s *Service) noteForOperator(ctx context.Context, orderID, subID uuid.UUID, reason string) error {
 	return s.store.InTx(ctx, func(r Repository) error {
 		o, err := r.GetOrder(ctx, orderID, true)

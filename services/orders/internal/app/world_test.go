@@ -582,6 +582,9 @@ func (w *world) Cancel(_ context.Context, sub uuid.UUID, _ string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if p, ok := w.parcels[sub]; ok {
+		if p.pickedUp {
+			return apperr.FailedPrecondition("the carrier picked the parcel up").WithReason("ALREADY_PICKED_UP")
+		}
 		p.cancelled = true
 	}
 	return nil
