@@ -18,6 +18,31 @@ import (
 // platform's others: it is recorded with the refusal for operators and
 // offered again each round until the catalogue takes it. A catalogue that
 // fails for now still stops the import, which the next round resumes.
+// A product one of whose SKU codes (not its first) is another catalogue
+// product's (the platform moved the SKU between products, or its holder is
+// in the bin) is refused like content the catalogue refuses: before, the
+// catalogue's AlreadyExists, with no product found by the first code,
+// failed the import at it every round, and no product after it imported.
+func TestSupplyProductWhoseCodeIsAnothersHoldsNothingBack(t *testing.T) {
+	f := newSupplyFixture(t, supplysim.Faults{})
+	f.catalog.mu.Lock()
+	f.catalog.codes["X-1"] = uuid.New() // a SKU of a product in the bin
+	f.catalog.mu.Unlock()
+	f.seed(t, "P1", "10.00", 5, "A-1", "X-1")
+	f.seed(t, "P2", "20.00", 5, "P2-A")
+	for range 2 {
+		if err := f.round(t); err != nil {
+			t.Fatalf("a round: %v", err)
+		}
+	}
+	if p := f.catalog.product("P2-A"); p.status != "submitted" {
+		t.Fatalf("P2, after the product with another's code: %+v, want submitted", p)
+	}
+	if p1 := f.supplyProduct(t, "P1"); p1.State != app.SupplySkipped || !strings.Contains(p1.Problem, "X-1") || p1.Deferred == nil {
+		t.Errorf("P1: %+v, want skipped with the clash as its problem", p1)
+	}
+}
+
 func TestSupplyProductRefusedByTheCatalogueHoldsNothingBack(t *testing.T) {
 	ctx := context.Background()
 	f := newSupplyFixture(t, supplysim.Faults{})

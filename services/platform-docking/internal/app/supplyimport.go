@@ -120,8 +120,15 @@ func (s *Supply) applyContent(ctx context.Context, p domain.SupplyPlatform, rec 
 			// An earlier attempt created it and failed before recording it:
 			// find it by a SKU code (unique within the supplier) and update.
 			found, ok, ferr := s.catalog.FindProduct(ctx, erp, content.SKUs[0].Code)
-			if ferr != nil || !ok {
+			if ferr != nil {
 				return errors.Join(err, ferr)
+			}
+			if !ok {
+				// Another of its codes is another product's (the platform
+				// moved a SKU between products, say): refused, as content
+				// the catalogue refuses is, so it holds back none of the
+				// platform's products after it.
+				return s.settleRefused(ctx, p, rec, CatalogImport{}, content, err)
 			}
 			productID = found.ProductID
 			made, err = s.catalog.UpdateProduct(ctx, erp, found.ProductID, p.Defaults, content)
