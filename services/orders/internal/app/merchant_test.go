@@ -174,7 +174,23 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	// paid for it (21.00 less its 2.50 of the coupon), clawed back from
 	// the supplier, and the platform its 2.50 of the coupon: the supplier
 	// keeps nothing of the returned scarf.
-	back, err := s.svc.FileAfterSale(ctx, m, sub.ID, domain.AfterSaleInput{RequestID: "r-2", Kind: domain.Return,
+	s.scarfReturned(t, m, sub, "r-2")
+	deposit := s.w.wallets[depositOf(org)]
+	s.run(t)
+	if got := s.w.wallets[depositOf(org)] - deposit; got != 1850 {
+		t.Errorf("the return refunded %d, want 1850", got)
+	}
+	if s.w.couponExpense != 250 || s.w.escrows[sub.ID].clawedBack != 2100 {
+		t.Errorf("after the return: coupon expense %d (want 250), clawed back from the supplier %d (want 2100)",
+			s.w.couponExpense, s.w.escrows[sub.ID].clawedBack)
+	}
+}
+
+// scarfReturned files a return of one scarf of sub as caller, and has its
+// supplier approve and receive it.
+func (s *saga) scarfReturned(t *testing.T, caller auth.Caller, sub domain.SubOrder, requestID string) domain.AfterSale {
+	t.Helper()
+	back, err := s.svc.FileAfterSale(ctx, caller, sub.ID, domain.AfterSaleInput{RequestID: requestID, Kind: domain.Return,
 		Lines: []domain.AfterSaleLineInput{{SKUID: s.scarf.ID, Quantity: 1}}, Reason: "wrong colour"})
 	if err != nil {
 		t.Fatal(err)
@@ -185,15 +201,7 @@ func TestMerchantBuysAtCostFromItsDepositWithACoupon(t *testing.T) {
 	if _, err := s.svc.ReceiveReturn(ctx, supplierOf(sub.SupplierID), back.ID, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	deposit := s.w.wallets[depositOf(org)]
-	s.run(t)
-	if got := s.w.wallets[depositOf(org)] - deposit; got != 1850 {
-		t.Errorf("the return refunded %d, want 1850", got)
-	}
-	if s.w.couponExpense != 250 || s.w.escrows[sub.ID].clawedBack != 2100 {
-		t.Errorf("after the return: coupon expense %d (want 250), clawed back from the supplier %d (want 2100)",
-			s.w.couponExpense, s.w.escrows[sub.ID].clawedBack)
-	}
+	return back
 }
 
 // A platform coupon taking a good's whole price off leaves its return
@@ -223,17 +231,7 @@ func TestReturnWithNothingToRefundAfterSettlementTakesTheCouponBack(t *testing.T
 	if s.w.couponExpense != 2100 || s.w.escrows[sub.ID].supplierPaid != 2100 {
 		t.Fatalf("settled: coupon expense %d, supplier paid %d; want 2100 each", s.w.couponExpense, s.w.escrows[sub.ID].supplierPaid)
 	}
-	back, err := s.svc.FileAfterSale(ctx, m, sub.ID, domain.AfterSaleInput{RequestID: "r-1", Kind: domain.Return,
-		Lines: []domain.AfterSaleLineInput{{SKUID: s.scarf.ID, Quantity: 1}}, Reason: "wrong colour"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.svc.DecideAfterSale(ctx, supplierOf(sub.SupplierID), back.ID, true, ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.svc.ReceiveReturn(ctx, supplierOf(sub.SupplierID), back.ID, false, nil); err != nil {
-		t.Fatal(err)
-	}
+	back := s.scarfReturned(t, m, sub, "r-1")
 	deposit := s.w.wallets[depositOf(org)]
 	s.run(t)
 	got, err := s.svc.GetAfterSale(ctx, m, back.ID)

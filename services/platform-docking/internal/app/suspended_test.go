@@ -317,14 +317,11 @@ func TestAPartnersNewTermsReachItsListings(t *testing.T) {
 	}
 }
 
-// A partner that is down (or hangs) when waybills are confirmed is asked
-// about its first waybill of the round only, as a rate-limited one: the
-// others wait for the next round, and the other partners' waybills are not
-// held behind one timeout each.
-func TestWaybillsToAPartnerDownWaitForTheNextRound(t *testing.T) {
-	ctx := context.Background()
-	f := newOnePartner(t, "down")
-	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
+// verifiedAndListed verifies the partner and gives it a live listing of
+// the catalogue's SKU, whose marker it returns.
+func (f *onePartner) verifiedAndListed(t *testing.T) string {
+	t.Helper()
+	if _, err := f.partners.UpdatePartner(context.Background(), f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	marker := domain.Marker(f.cat.skus[0].id)
@@ -334,6 +331,17 @@ func TestWaybillsToAPartnerDownWaitForTheNextRound(t *testing.T) {
 	}
 	f.clk.Advance(time.Second)
 	f.market.Listings(nil) // the review runs on a read
+	return marker
+}
+
+// A partner that is down (or hangs) when waybills are confirmed is asked
+// about its first waybill of the round only, as a rate-limited one: the
+// others wait for the next round, and the other partners' waybills are not
+// held behind one timeout each.
+func TestWaybillsToAPartnerDownWaitForTheNextRound(t *testing.T) {
+	ctx := context.Background()
+	f := newOnePartner(t, "down")
+	marker := f.verifiedAndListed(t)
 	for range 3 {
 		if _, err := f.market.PlaceOrder("b", partnersim.Address{Recipient: "E", CountryCode: "DE", City: "Berlin", Lines: []string{"1"}},
 			[]partnersim.ItemInput{{Marker: marker, Quantity: 1}}, true); err != nil {
@@ -379,16 +387,7 @@ func TestWaybillsToAPartnerDownWaitForTheNextRound(t *testing.T) {
 func TestWaybillOfASubOrderWithoutItsItemsIsHeld(t *testing.T) {
 	ctx := context.Background()
 	f := newOnePartner(t, "items")
-	if _, err := f.partners.UpdatePartner(ctx, f.p.ID, func(cur *domain.Partner) error { return cur.MarkVerified(f.clk.Now()) }); err != nil {
-		t.Fatal(err)
-	}
-	marker := domain.Marker(f.cat.skus[0].id)
-	if _, err := f.market.UpsertListing(partnersim.ListingInput{Marker: marker, SKUID: f.cat.skus[0].id, Title: "Teapot", Locale: "en",
-		Currency: "EUR", PriceMinor: 1500, Stock: 10}); err != nil {
-		t.Fatal(err)
-	}
-	f.clk.Advance(time.Second)
-	f.market.Listings(nil) // the review runs on a read
+	marker := f.verifiedAndListed(t)
 	placed, err := f.market.PlaceOrder("b", partnersim.Address{Recipient: "E", CountryCode: "DE", City: "Berlin", Lines: []string{"1"}},
 		[]partnersim.ItemInput{{Marker: marker, Quantity: 1}}, true)
 	if err != nil {
