@@ -54,6 +54,9 @@ type Config struct {
 	CustomsHoldRate, FailedAttemptRate float64
 	// FailRate is the chance that an API call answers 503 and does nothing.
 	FailRate float64
+	// LostAnswerRate is the chance that an API call does its work and
+	// answers 503 all the same (jsonapi.Options.LostAnswerRate).
+	LostAnswerRate float64
 	// Seed makes every random choice (waybills, faults, charges)
 	// reproducible for a given sequence of calls; 0 seeds from the clock.
 	Seed int64
@@ -97,7 +100,7 @@ func (c Config) Validate() error {
 	}{
 		{"lose rate", c.LoseRate}, {"duplicate rate", c.DuplicateRate}, {"reorder rate", c.ReorderRate},
 		{"late rate", c.LateRate}, {"customs hold rate", c.CustomsHoldRate},
-		{"failed attempt rate", c.FailedAttemptRate}, {"fail rate", c.FailRate},
+		{"failed attempt rate", c.FailedAttemptRate}, {"fail rate", c.FailRate}, {"lost answer rate", c.LostAnswerRate},
 	} {
 		if !(r.v >= 0 && r.v <= 1) {
 			errs = append(errs, fmt.Errorf("the %s must be between 0 and 1, got %v", r.name, r.v))

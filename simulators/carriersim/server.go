@@ -63,7 +63,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.dispatch = newDispatcher(ctx, cfg.Workers, s.send)
 	api := jsonapi.New(jsonapi.Options{
-		APIKey: cfg.APIKey, FailRate: cfg.FailRate, Rand: s.rand.Float64, FaultCode: "carrier_fault", State: &s.mu,
+		APIKey: cfg.APIKey, FailRate: cfg.FailRate, LostAnswerRate: cfg.LostAnswerRate, Rand: s.rand.Float64, FaultCode: "carrier_fault",
+		Now: cfg.Now, State: &s.mu,
 	})
 	s.mux.HandleFunc("GET /healthz", jsonapi.Healthz)
 	s.mux.Handle("POST /v1/shipments", api.Handle(true, s.book))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // MaxBody bounds a request body; the simulators' bodies are a few hundred
@@ -27,9 +28,19 @@ type Options struct {
 	// APIKey is the bearer token the calls that need one must carry.
 	APIKey string
 	// FailRate is the chance, 0 to 1, that a call answers 503 and does
-	// nothing; Rand draws in [0, 1) for it.
+	// nothing; Rand draws in [0, 1) for it and for LostAnswerRate.
 	FailRate float64
 	Rand     func() float64
+	// LostAnswerRate is the chance, 0 to 1, that a call does its work (and
+	// an idempotent one remembers its answer) and answers 503 all the same,
+	// as when the answer is lost on its way back: a caller retrying with
+	// its key gets the first answer, one retrying without repeats the work.
+	LostAnswerRate float64
+	// KeyTTL is how long an Idempotency-Key's answer is kept; a key reused
+	// later runs again, as at a real provider. Zero is 24 hours.
+	KeyTTL time.Duration
+	// Now is the clock of KeyTTL; nil is time.Now.
+	Now func() time.Time
 	// FaultCode is the code of those 503s, naming the simulator.
 	FaultCode string
 	// State is the simulator's state lock, held while a handler runs so an
@@ -41,12 +52,20 @@ type Options struct {
 // idempotency check and the JSON encoding every call shares.
 type API struct {
 	opts Options
-	// idempotency is guarded by opts.State.
+	// idempotency and remembered (answers stored since the last sweep of
+	// expired keys) are guarded by opts.State.
 	idempotency map[string]stored
+	remembered  int
 }
 
 // New returns an API for o.
 func New(o Options) *API {
+	if o.KeyTTL <= 0 {
+		o.KeyTTL = 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	return &API{opts: o, idempotency: map[string]stored{}}
 }
 
@@ -71,7 +90,13 @@ func (a *API) Handle(needKey bool, h Handler) http.Handler {
 		}
 		a.opts.State.Lock()
 		res := a.idempotent(r, body, h)
+		lost := a.opts.LostAnswerRate > 0 && a.opts.Rand() < a.opts.LostAnswerRate
 		a.opts.State.Unlock()
+		if lost {
+			WriteError(w, &Error{Status: http.StatusServiceUnavailable, Type: "api_error", Code: a.opts.FaultCode,
+				Message: "the simulator did this call's work and lost its answer on purpose (LOST_ANSWER_RATE)"})
+			return
+		}
 		WriteJSON(w, res.Status, res.Body)
 	})
 }

@@ -28,6 +28,9 @@ type Config struct {
 	// FailRate is the chance, 0 to 1, that an API call answers 503 and does
 	// nothing.
 	FailRate float64
+	// LostAnswerRate is the chance, 0 to 1, that an API call does its work
+	// and answers 503 all the same (jsonapi.Options.LostAnswerRate).
+	LostAnswerRate float64
 
 	// LateDelay is how long a confirm with "webhook": "late" holds its
 	// events back. Default 3s.
@@ -65,7 +68,8 @@ func (c Config) Validate() error {
 	if c.WebhookURL != "" && len(c.WebhookSecret) == 0 {
 		errs = append(errs, errors.New("a webhook URL needs a webhook secret"))
 	}
-	for name, r := range map[string]float64{"webhook duplicate rate": c.WebhookDuplicateRate, "fail rate": c.FailRate} {
+	for name, r := range map[string]float64{"webhook duplicate rate": c.WebhookDuplicateRate, "fail rate": c.FailRate,
+		"lost answer rate": c.LostAnswerRate} {
 		if r < 0 || r > 1 {
 			errs = append(errs, errors.New("the "+name+" must be between 0 and 1"))
 		}

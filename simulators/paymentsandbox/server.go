@@ -49,7 +49,8 @@ func New(cfg Config) (*Server, error) {
 		},
 	}
 	api := jsonapi.New(jsonapi.Options{
-		APIKey: cfg.APIKey, FailRate: cfg.FailRate, Rand: cfg.Rand, FaultCode: "sandbox_fault", State: &s.mu,
+		APIKey: cfg.APIKey, FailRate: cfg.FailRate, LostAnswerRate: cfg.LostAnswerRate, Rand: cfg.Rand, FaultCode: "sandbox_fault",
+		Now: cfg.Now, State: &s.mu,
 	})
 	s.mux.HandleFunc("GET /healthz", jsonapi.Healthz)
 	s.mux.Handle("POST /v1/payment_intents", api.Handle(true, s.createIntent))

@@ -51,6 +51,7 @@ type Config struct {
 	CustomsHoldRate   float64       `env:"CARRIER_SIM_CUSTOMS_HOLD_RATE"`
 	FailedAttemptRate float64       `env:"CARRIER_SIM_FAILED_ATTEMPT_RATE"`
 	FailRate          float64       `env:"CARRIER_SIM_FAIL_RATE"`
+	LostAnswerRate    float64       `env:"CARRIER_SIM_LOST_ANSWER_RATE"`
 
 	// Webhook retries: backoff from RetryInitial doubling to RetryMax, at
 	// most MaxAttempts attempts.
@@ -113,6 +114,7 @@ func serve(ctx context.Context, ready chan<- string) error {
 		CustomsHoldRate:   cfg.CustomsHoldRate,
 		FailedAttemptRate: cfg.FailedAttemptRate,
 		FailRate:          cfg.FailRate,
+		LostAnswerRate:    cfg.LostAnswerRate,
 		Seed:              cfg.Seed,
 		RetryInitial:      cfg.RetryInitial,
 		RetryMax:          cfg.RetryMax,
